@@ -1,0 +1,16 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Actor } from '../modules/actor';
+import { createLoaders, createServices, type Loaders, type Services } from '../modules/services';
+
+export interface GraphQLContext {
+  actor: Actor | null;
+  services: Services;
+  loaders: Loaders;
+  requestId: string;
+}
+
+/** One EntityManager fork per request or subscription operation: no shared identity map. */
+export function createContext(orm: MikroORM, actor: Actor | null, requestId: string): GraphQLContext {
+  const em = orm.em.fork();
+  return { actor, services: createServices(em), loaders: createLoaders(em), requestId };
+}

@@ -1,0 +1,26 @@
+import type { AuthChecker } from 'type-graphql';
+import { AppError, ErrorCode, forbidden, unauthenticated } from '../common/errors';
+import type { Actor, Role } from '../modules/actor';
+import type { GraphQLContext } from './context';
+
+/** `@Authorized()` = any valid token; `@Authorized('admin', 'service')` = one of those roles. */
+export const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => {
+  if (!context.actor) throw unauthenticated();
+  if (roles.length > 0 && !roles.includes(context.actor.role)) throw forbidden(`Requires role ${roles.join(' or ')}`);
+  return true;
+};
+
+export function requireActor(ctx: GraphQLContext): Actor {
+  if (!ctx.actor) throw unauthenticated();
+  return ctx.actor;
+}
+
+/** A member sees only itself; service and admin see anyone. */
+export function assertCanSeeMember(ctx: GraphQLContext, memberId: string): Actor {
+  const actor = requireActor(ctx);
+  if (actor.role === 'member' && actor.sub !== memberId) throw forbidden('A member may only see itself');
+  return actor;
+}
+
+export const notImplemented = (what: string, issue: string) =>
+  new AppError(ErrorCode.NOT_IMPLEMENTED, `${what} is not available yet (${issue})`);

@@ -1,0 +1,53 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { ArgumentValidationError } from 'type-graphql';
+import { AppError } from '../../common/errors';
+
+/** Codes raised by GraphQL itself about the request: safe to show as they are. */
+const REQUEST_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
+  'QUERY_TOO_COMPLEX',
+]);
+
+function firstViolation(err: ArgumentValidationError): { field: string; message: string } {
+  // Nested inputs report their path through `children`.
+  let v = err.extensions.validationErrors[0];
+  const path: string[] = [];
+  while (v) {
+    path.push(v.property);
+    if (v.constraints) return { field: path.join('.'), message: Object.values(v.constraints)[0] };
+    v = v.children?.[0] as typeof v;
+  }
+  return { field: path.join('.'), message: 'Invalid input' };
+}
+
+/**
+ * The one place that decides what a client sees of an error: our own codes pass, GraphQL's
+ * request errors pass, everything else is logged and masked, with no stack and no SQL.
+ */
+export function createErrorFormatter(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    if (original instanceof AppError) {
+      return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const { field, message } = firstViolation(original);
+      return { ...base, message: `${field}: ${message}`, extensions: { code: 'BAD_USER_INPUT', field } };
+    }
+    const code = formatted.extensions?.code;
+    // A GraphQLError that is not wrapping some other exception is GraphQL's own word on the request.
+    const inner = original instanceof GraphQLError ? original.originalError : undefined;
+    const isRequestError = original instanceof GraphQLError && (!inner || inner instanceof GraphQLError);
+    if (typeof code === 'string' && REQUEST_CODES.has(code) && isRequestError) {
+      return { ...base, extensions: { code } };
+    }
+    // Raised before execution (no path) by GraphQL itself: a variable that does not coerce.
+    if (isRequestError && !formatted.path) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+    log.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL request');
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}

@@ -1,0 +1,133 @@
+import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { pageSize } from '../../common/pagination';
+import type { Member as MemberEntity } from '../../modules/members/member.entity';
+import type { GraphQLContext } from '../context';
+import { assertCanSeeMember, notImplemented, requireActor } from '../guards';
+import { LifecycleStage } from '../types/enums';
+import { RegisterMemberInput } from '../types/inputs';
+import {
+  Benefit, Member, MemberConnection, PointTransactionConnection, RedemptionConnection, Rfm, Tag, Tier, TierChange, TierProgress,
+} from '../types/objects';
+
+@Resolver(() => Member)
+export class MemberResolver {
+  @Authorized('member')
+  @Query(() => Member, { nullable: true })
+  me(@Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.members.byId.load(requireActor(ctx).sub);
+  }
+
+  @Authorized()
+  @Query(() => Member, { nullable: true })
+  member(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    assertCanSeeMember(ctx, id);
+    return ctx.loaders.members.byId.load(id);
+  }
+
+  @Authorized('admin')
+  @Query(() => MemberConnection)
+  async members(
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const page = await ctx.services.members.list(pageSize(first), after);
+    return {
+      edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Authorized('service', 'admin')
+  @Mutation(() => Member)
+  registerMember(@Arg('input', () => RegisterMemberInput) input: RegisterMemberInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.members.register(input);
+  }
+
+  @FieldResolver(() => Tier)
+  tier(@Root() m: MemberEntity, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.tiers.byId.load(m.tier.id);
+  }
+
+  @FieldResolver(() => TierProgress)
+  tierProgress(): TierProgress {
+    throw notImplemented('Member.tierProgress', 'tier engine issue');
+  }
+
+  @FieldResolver(() => Int)
+  pointsBalance(): number {
+    throw notImplemented('Member.pointsBalance', 'points ledger issue');
+  }
+
+  @FieldResolver(() => Int)
+  pendingPoints(): number {
+    throw notImplemented('Member.pendingPoints', 'points ledger issue');
+  }
+
+  @FieldResolver(() => Int)
+  lifetimePoints(): number {
+    throw notImplemented('Member.lifetimePoints', 'points ledger issue');
+  }
+
+  @FieldResolver(() => Int)
+  expiringPoints(@Arg('withinDays', () => Int, { defaultValue: 30 }) _withinDays: number): number {
+    throw notImplemented('Member.expiringPoints', 'points ledger issue');
+  }
+
+  @FieldResolver(() => PointTransactionConnection)
+  pointsHistory(
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) _first: number,
+    @Arg('after', () => String, { nullable: true }) _after: string | null,
+  ): PointTransactionConnection {
+    throw notImplemented('Member.pointsHistory', 'points ledger issue');
+  }
+
+  @FieldResolver(() => [TierChange])
+  tierHistory(): TierChange[] {
+    throw notImplemented('Member.tierHistory', 'tier engine issue');
+  }
+
+  @FieldResolver(() => [Benefit])
+  benefits(): Benefit[] {
+    throw notImplemented('Member.benefits', 'benefits and rewards issue');
+  }
+
+  @FieldResolver(() => [Tag])
+  tags(): Tag[] {
+    throw notImplemented('Member.tags', 'tags and retention issue');
+  }
+
+  @FieldResolver(() => RedemptionConnection)
+  redemptions(
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) _first: number,
+    @Arg('after', () => String, { nullable: true }) _after: string | null,
+  ): RedemptionConnection {
+    throw notImplemented('Member.redemptions', 'benefits and rewards issue');
+  }
+
+  @FieldResolver(() => LifecycleStage)
+  lifecycleStage(): LifecycleStage {
+    throw notImplemented('Member.lifecycleStage', 'tags and retention issue');
+  }
+
+  @FieldResolver(() => Rfm, { nullable: true })
+  rfm(): Rfm | null {
+    throw notImplemented('Member.rfm', 'tags and retention issue');
+  }
+
+  @FieldResolver(() => Float, { nullable: true })
+  aliveProbability(): number | null {
+    throw notImplemented('Member.aliveProbability', 'tags and retention issue');
+  }
+
+  @FieldResolver(() => Float, { nullable: true })
+  churnRisk(): number | null {
+    throw notImplemented('Member.churnRisk', 'tags and retention issue');
+  }
+
+  @FieldResolver(() => Float, { nullable: true })
+  expectedPurchases(@Arg('days', () => Int, { defaultValue: 90 }) _days: number): number | null {
+    throw notImplemented('Member.expectedPurchases', 'tags and retention issue');
+  }
+}

@@ -1,0 +1,135 @@
+// Operations of the contract whose capability comes with a later issue. Their names and
+// types are final; until their module lands they answer NOT_IMPLEMENTED. Each moves to
+// its own module's resolver as it is built.
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Subscription } from 'type-graphql';
+import type { GraphQLContext } from '../context';
+import { notImplemented } from '../guards';
+import {
+  AdjustPointsInput, BenefitInput, RecordPurchaseInput, RedeemRewardInput, RefundPurchaseInput, RewardInput, SegmentInput,
+} from '../types/inputs';
+import {
+  Benefit, ChurnModel, JobResult, Member, MemberConnection, PointTransaction, ProgramStats, PurchaseResult, Redemption, Reward, Segment, Tag, TierChange,
+} from '../types/objects';
+
+const POINTS = 'points ledger issue';
+const TIERS = 'tier engine issue';
+const REWARDS = 'benefits and rewards issue';
+const RETENTION = 'tags and retention issue';
+
+@Resolver()
+export class PendingResolver {
+  @Authorized() @Query(() => [Benefit])
+  benefits(): Benefit[] { throw notImplemented('benefits', REWARDS); }
+
+  @Authorized() @Query(() => [Reward])
+  rewards(): Reward[] { throw notImplemented('rewards', REWARDS); }
+
+  @Authorized() @Query(() => [Tag])
+  tags(): Tag[] { throw notImplemented('tags', RETENTION); }
+
+  @Authorized() @Query(() => [TierChange])
+  tierChanges(
+    @Arg('memberId', () => ID, { nullable: true }) _memberId: string | null,
+    @Arg('since', () => Date, { nullable: true }) _since: Date | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) _first: number,
+  ): TierChange[] { throw notImplemented('tierChanges', TIERS); }
+
+  @Authorized('admin') @Query(() => ProgramStats)
+  programStats(): ProgramStats { throw notImplemented('programStats', RETENTION); }
+
+  @Authorized('admin') @Query(() => ChurnModel, { nullable: true })
+  churnModel(): ChurnModel | null { throw notImplemented('churnModel', RETENTION); }
+
+  @Authorized('admin') @Query(() => [Segment])
+  segments(): Segment[] { throw notImplemented('segments', RETENTION); }
+
+  @Authorized('admin') @Query(() => Segment, { nullable: true })
+  segment(@Arg('id', () => ID) _id: string): Segment | null { throw notImplemented('segment', RETENTION); }
+
+  @Authorized('admin') @Query(() => [Member])
+  winBackCandidates(@Arg('first', () => Int, { nullable: true, defaultValue: 50 }) _first: number): Member[] {
+    throw notImplemented('winBackCandidates', RETENTION);
+  }
+
+  @Authorized('service', 'admin') @Mutation(() => PurchaseResult)
+  recordPurchase(@Arg('input', () => RecordPurchaseInput) _input: RecordPurchaseInput): PurchaseResult {
+    throw notImplemented('recordPurchase', POINTS);
+  }
+
+  @Authorized('service', 'admin') @Mutation(() => PurchaseResult)
+  refundPurchase(@Arg('input', () => RefundPurchaseInput) _input: RefundPurchaseInput): PurchaseResult {
+    throw notImplemented('refundPurchase', POINTS);
+  }
+
+  @Authorized('admin') @Mutation(() => PointTransaction)
+  adjustPoints(@Arg('input', () => AdjustPointsInput) _input: AdjustPointsInput): PointTransaction {
+    throw notImplemented('adjustPoints', POINTS);
+  }
+
+  @Authorized() @Mutation(() => Redemption)
+  redeemReward(@Arg('input', () => RedeemRewardInput) _input: RedeemRewardInput): Redemption {
+    throw notImplemented('redeemReward', REWARDS);
+  }
+
+  @Authorized('admin') @Mutation(() => Redemption)
+  cancelRedemption(@Arg('id', () => ID) _id: string, @Arg('reason') _reason: string): Redemption {
+    throw notImplemented('cancelRedemption', REWARDS);
+  }
+
+  @Authorized('admin') @Mutation(() => Benefit)
+  upsertBenefit(@Arg('input', () => BenefitInput) _input: BenefitInput): Benefit { throw notImplemented('upsertBenefit', REWARDS); }
+
+  @Authorized('admin') @Mutation(() => Reward)
+  upsertReward(@Arg('input', () => RewardInput) _input: RewardInput): Reward { throw notImplemented('upsertReward', REWARDS); }
+
+  @Authorized('service', 'admin') @Mutation(() => Member)
+  tagMember(@Arg('memberId', () => ID) _memberId: string, @Arg('tagCode') _tagCode: string): Member {
+    throw notImplemented('tagMember', RETENTION);
+  }
+
+  @Authorized('service', 'admin') @Mutation(() => Member)
+  untagMember(@Arg('memberId', () => ID) _memberId: string, @Arg('tagCode') _tagCode: string): Member {
+    throw notImplemented('untagMember', RETENTION);
+  }
+
+  @Authorized('admin') @Mutation(() => Member)
+  setMemberTier(
+    @Arg('memberId', () => ID) _memberId: string, @Arg('tierCode') _tierCode: string, @Arg('reason') _reason: string,
+  ): Member { throw notImplemented('setMemberTier', TIERS); }
+
+  @Authorized('admin') @Mutation(() => JobResult)
+  runTierReview(@Arg('asOf', () => Date) _asOf: Date): JobResult { throw notImplemented('runTierReview', TIERS); }
+
+  @Authorized('admin') @Mutation(() => JobResult)
+  expirePoints(@Arg('asOf', () => Date) _asOf: Date): JobResult { throw notImplemented('expirePoints', POINTS); }
+
+  @Authorized('admin') @Mutation(() => JobResult)
+  refreshRetention(@Arg('asOf', () => Date) _asOf: Date): JobResult { throw notImplemented('refreshRetention', RETENTION); }
+
+  @Authorized('admin') @Mutation(() => Segment)
+  saveSegment(@Arg('input', () => SegmentInput) _input: SegmentInput): Segment { throw notImplemented('saveSegment', RETENTION); }
+
+  /** A member may subscribe to itself only; admin to anyone, or to everyone without an id. */
+  @Subscription(() => TierChange, {
+    subscribe: ({ context }: { context: GraphQLContext }) => {
+      void context;
+      throw notImplemented('tierChanged', TIERS);
+    },
+  })
+  tierChanged(@Arg('memberId', () => ID, { nullable: true }) _memberId: string | null): TierChange {
+    throw notImplemented('tierChanged', TIERS);
+  }
+}
+void Ctx;
+
+@Resolver(() => Segment)
+export class PendingSegmentResolver {
+  @FieldResolver(() => Int)
+  size(): number { throw notImplemented('Segment.size', RETENTION); }
+
+  @FieldResolver(() => MemberConnection)
+  members(
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) _first: number,
+    @Arg('after', () => String, { nullable: true }) _after: string | null,
+  ): MemberConnection { throw notImplemented('Segment.members', RETENTION); }
+}

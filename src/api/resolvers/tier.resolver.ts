@@ -1,0 +1,30 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLContext } from '../context';
+import { notImplemented, requireActor } from '../guards';
+import { TierInput } from '../types/inputs';
+import { Benefit, Tier } from '../types/objects';
+
+@Resolver(() => Tier)
+export class TierResolver {
+  @Authorized()
+  @Query(() => [Tier])
+  tiers(@Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.tiers.all();
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Tier)
+  upsertTier(@Arg('input', () => TierInput) input: TierInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.tiers.upsert(requireActor(ctx), input);
+  }
+
+  @FieldResolver(() => [Benefit])
+  benefits(): Benefit[] {
+    throw notImplemented('Tier.benefits', 'benefits and rewards issue');
+  }
+
+  @FieldResolver(() => Int)
+  memberCount(@Root() tier: Tier, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.tiers.memberCounts.load(tier.id);
+  }
+}

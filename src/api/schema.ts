@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { printSchema, type GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { authChecker } from './guards';
+import { AuditResolver } from './resolvers/audit.resolver';
+import { MemberResolver } from './resolvers/member.resolver';
+import { PendingResolver, PendingSegmentResolver } from './resolvers/pending.resolver';
+import { TierChangeResolver } from './resolvers/tier-change.resolver';
+import { ProgramResolver } from './resolvers/program.resolver';
+import { TierResolver } from './resolvers/tier.resolver';
+
+export const resolvers = [
+  ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver, PendingResolver, PendingSegmentResolver,
+] as const;
+
+export type AppPubSub = ReturnType<typeof createPubSub>;
+
+/** Builds the executable schema from the resolver classes. */
+export async function buildAppSchema(pubSub: AppPubSub = createPubSub()): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    authChecker,
+    pubSub,
+    // The contract names its date scalar `DateTime` (ISO-8601 with offset).
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    validate: { forbidUnknownValues: false, stopAtFirstError: true },
+  });
+}
+
+/** The SDL committed in schema/schema.graphql. */
+export function printAppSchema(schema: GraphQLSchema): string {
+  return printSchema(schema) + '\n';
+}

@@ -1,0 +1,160 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import { GraphQLError, parse, validate, specifiedRules, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { WebSocketServer } from 'ws';
+import type { AppConfig } from '../config/env';
+import type { Actor } from '../modules/actor';
+import type { Metrics } from '../ops/metrics';
+import type { TokenVerifier } from './auth';
+import { createContext, type GraphQLContext } from './context';
+import { IDE_HTML, ideRouter } from './ide';
+import { createErrorFormatter } from './plugins/errors';
+import { assertCost, costLimitPlugin, limitValidationRules, queryCost, type QueryLimits } from './plugins/limits';
+import { metricsPlugin } from './plugins/metrics';
+
+export interface HttpDeps {
+  config: AppConfig;
+  orm: MikroORM;
+  schema: GraphQLSchema;
+  verifier: TokenVerifier;
+  metrics: Metrics;
+  log: Logger;
+  ready: () => Promise<boolean>;
+}
+
+export interface HttpApp {
+  server: Server;
+  listen(port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+function routeLabel(req: express.Request): string {
+  return (req.route?.path as string | undefined) ?? (req.path.startsWith('/ide/') ? '/ide' : 'other');
+}
+
+export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
+  const { config, orm, schema, verifier, metrics, log } = deps;
+  const limits: QueryLimits = { maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases };
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+
+  app.use(pinoHttp({
+    logger: log,
+    genReqId: (req, res) => {
+      const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+  }));
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = routeLabel(req);
+      end({ method: req.method, route });
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const ok = await deps.ready();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    const pool = poolStats(orm);
+    if (pool) {
+      metrics.poolUsed.set(pool.used);
+      metrics.poolFree.set(pool.free);
+      metrics.poolPending.set(pool.pending);
+    }
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  if (!config.production) {
+    app.use(ideRouter());
+    app.get('/graphql', (req, res, next) => {
+      if (req.accepts(['json', 'html']) === 'html' && !req.query.query) return void res.type('html').send(IDE_HTML);
+      next();
+    });
+  }
+
+  const formatError = createErrorFormatter(log);
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
+  const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
+    schema,
+    onConnect: async (ctx) => {
+      const auth = ctx.connectionParams?.authorization;
+      ctx.extra.actor = await verifier.verify(typeof auth === 'string' ? auth : undefined);
+      // Anonymous sockets get nothing: refuse at connection time.
+      return ctx.extra.actor != null;
+    },
+    context: (ctx) => createContext(orm, ctx.extra.actor ?? null, randomUUID()),
+    onSubscribe: (_ctx, _id, payload) => {
+      const document = parse(payload.query);
+      const errors = validate(schema, document, [...specifiedRules, ...limitValidationRules(limits)]);
+      if (errors.length) return errors;
+      try {
+        assertCost(queryCost(schema, document, payload.variables ?? undefined, payload.operationName), limits);
+      } catch (err) {
+        return [err as GraphQLError];
+      }
+      return undefined as unknown as ExecutionArgs;
+    },
+    // Same error policy as HTTP: known codes pass, everything else is masked.
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+    onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+  }, wsServer);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    validationRules: limitValidationRules(limits),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      costLimitPlugin(limits),
+      metricsPlugin(metrics),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+  app.use('/graphql', express.json({ limit: config.bodyLimit }), expressMiddleware(apollo, {
+    context: async ({ req }) => createContext(orm, await verifier.verify(req.headers.authorization), String(req.id)),
+  }));
+  // Body-parser errors (too large, malformed JSON) become plain 4xx answers without a stack.
+  app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    res.status(status).json({ errors: [{ message: status === 413 ? 'Request body too large' : 'Bad request', extensions: { code: 'BAD_REQUEST' } }] });
+  });
+
+  return {
+    server,
+    listen: (port) => new Promise((resolve) => {
+      server.listen(port, () => resolve((server.address() as { port: number }).port));
+    }),
+    close: async () => {
+      await apollo.stop(); // stops accepting, drains in-flight requests, closes sockets
+    },
+  };
+}
+
+function poolStats(orm: MikroORM): { used: number; free: number; pending: number } | null {
+  try {
+    const pool = orm.em.getConnection().getKnex().client.pool;
+    return { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,28 @@
+import { registerEnumType } from 'type-graphql';
+
+export enum TierChangeKind { UPGRADE = 'UPGRADE', DOWNGRADE = 'DOWNGRADE', RENEWAL = 'RENEWAL' }
+export enum DowngradePolicy { DROP_ONE = 'DROP_ONE', RECALCULATE = 'RECALCULATE' }
+export enum PointTransactionType {
+  EARN = 'EARN', REDEEM = 'REDEEM', EXPIRE = 'EXPIRE', ADJUST = 'ADJUST',
+  REFUND_REVERSAL = 'REFUND_REVERSAL', REDEMPTION_CANCEL = 'REDEMPTION_CANCEL',
+}
+export enum LifecycleStage {
+  PROSPECT = 'PROSPECT', NEW = 'NEW', ACTIVE = 'ACTIVE', AT_RISK = 'AT_RISK',
+  DORMANT = 'DORMANT', CHURNED = 'CHURNED', REACTIVATED = 'REACTIVATED',
+}
+export enum RfmSegment {
+  IMPORTANT_VALUE = 'IMPORTANT_VALUE', IMPORTANT_DEVELOP = 'IMPORTANT_DEVELOP',
+  IMPORTANT_RETAIN = 'IMPORTANT_RETAIN', IMPORTANT_WINBACK = 'IMPORTANT_WINBACK',
+  GENERAL_VALUE = 'GENERAL_VALUE', GENERAL_DEVELOP = 'GENERAL_DEVELOP',
+  GENERAL_RETAIN = 'GENERAL_RETAIN', GENERAL_WINBACK = 'GENERAL_WINBACK',
+}
+export enum TagKind { MANUAL = 'MANUAL', RULE = 'RULE' }
+export enum TagCategory { DESCRIPTIVE = 'DESCRIPTIVE', BEHAVIOR = 'BEHAVIOR', PREFERENCE = 'PREFERENCE', SCENARIO = 'SCENARIO' }
+
+registerEnumType(TierChangeKind, { name: 'TierChangeKind' });
+registerEnumType(DowngradePolicy, { name: 'DowngradePolicy' });
+registerEnumType(PointTransactionType, { name: 'PointTransactionType' });
+registerEnumType(LifecycleStage, { name: 'LifecycleStage' });
+registerEnumType(RfmSegment, { name: 'RfmSegment' });
+registerEnumType(TagKind, { name: 'TagKind' });
+registerEnumType(TagCategory, { name: 'TagCategory' });

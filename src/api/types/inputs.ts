@@ -1,0 +1,123 @@
+// Input types of the public contract, with class-validator rules: a violation is a
+// BAD_USER_INPUT error naming the field, before any service runs.
+import {
+  ArrayMaxSize, IsEmail, IsInt, IsOptional, Length, Matches, Max, MaxLength, Min, NotEquals,
+} from 'class-validator';
+import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { DowngradePolicy, LifecycleStage, RfmSegment } from './enums';
+
+const CODE = /^[A-Za-z0-9_.-]+$/;
+const CODE_MESSAGE = 'codes use letters, digits, _ . - only';
+
+@InputType()
+export class SegmentFilterInput {
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tierCodes?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tagsAll?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tagsAny?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tagsNone?: string[] | null;
+  @Field(() => [LifecycleStage], { nullable: true }) @IsOptional() stages?: LifecycleStage[] | null;
+  @Field(() => [RfmSegment], { nullable: true }) @IsOptional() rfmSegments?: RfmSegment[] | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() minBalance?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() maxBalance?: number | null;
+}
+
+@InputType()
+export class SegmentInput {
+  @Field() @Length(1, 200) name!: string;
+  @Field(() => SegmentFilterInput) filter!: SegmentFilterInput;
+}
+
+@InputType()
+export class ProgramInput {
+  @Field(() => Float, { nullable: true }) @IsOptional() @Min(0.0001) @Max(10000) pointsPerUnit?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(240) pointsExpiryMonths?: number | null;
+  @Field(() => Boolean, { nullable: true }) clearPointsExpiry?: boolean | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(120) qualificationWindowMonths?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(120) tierValidityMonths?: number | null;
+  @Field(() => DowngradePolicy, { nullable: true }) downgradePolicy?: DowngradePolicy | null;
+  @Field(() => Boolean, { nullable: true }) allowNegativeBalance?: boolean | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) @Max(365) pointsPendingDays?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) @Max(365) tierNoticeDays?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) churnHorizonDays?: number | null;
+}
+
+@InputType()
+export class TierInput {
+  @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) code!: string;
+  @Field() @Length(1, 200) name!: string;
+  @Field(() => Int) @Min(0) @Max(50) rank!: number;
+  @Field(() => Int) @Min(0) qualifyingPoints!: number;
+  @Field(() => Int) @Min(0) retainPoints!: number;
+  @Field(() => Float, { defaultValue: 1 }) @Min(1) @Max(100) pointsMultiplier!: number;
+}
+
+@InputType()
+export class RegisterMemberInput {
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) externalId?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(200) displayName?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @IsEmail() @MaxLength(320) email?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Matches(/^\+?[0-9 ()-]{3,32}$/, { message: 'phone must be digits, spaces, + ( ) -' }) phone?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'birthday must be YYYY-MM-DD' }) birthday?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(32) gender?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(100) region?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(100) channel?: string | null;
+  @Field(() => Date, { nullable: true }) joinedAt?: Date | null;
+}
+
+@InputType()
+export class RecordPurchaseInput {
+  @Field(() => ID) memberId!: string;
+  @Field() @Length(1, 200) orderId!: string;
+  @Field(() => Float) amount!: number;
+  @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
+}
+
+@InputType()
+export class RefundPurchaseInput {
+  @Field() @Length(1, 200) orderId!: string;
+  @Field() @Length(1, 200) refundId!: string;
+  @Field(() => Float) amount!: number;
+  @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
+}
+
+@InputType()
+export class AdjustPointsInput {
+  @Field(() => ID) memberId!: string;
+  @Field(() => Int) @IsInt() @NotEquals(0, { message: 'amount must not be 0' }) amount!: number;
+  @Field() @Length(1, 500) reason!: string;
+  @Field() @Length(1, 200) idempotencyKey!: string;
+  @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
+}
+
+@InputType()
+export class RedeemRewardInput {
+  @Field(() => ID) memberId!: string;
+  @Field() @Length(1, 64) rewardCode!: string;
+  @Field() @Length(1, 200) idempotencyKey!: string;
+  @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
+}
+
+@InputType()
+export class BenefitInput {
+  @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) code!: string;
+  @Field() @Length(1, 200) name!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
+  @Field() @Length(1, 64) kind!: string;
+  @Field(() => Float, { nullable: true }) value?: number | null;
+  @Field(() => [String]) @ArrayMaxSize(100) tierCodes!: string[];
+  @Field(() => [String], { nullable: true, defaultValue: [] }) @IsOptional() @ArrayMaxSize(100) requiredTags?: string[] | null;
+  @Field({ defaultValue: true }) active!: boolean;
+  @Field(() => Date, { nullable: true }) validFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) validTo?: Date | null;
+}
+
+@InputType()
+export class RewardInput {
+  @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) code!: string;
+  @Field() @Length(1, 200) name!: string;
+  @Field(() => Int) @Min(1) costPoints!: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) stock?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) perMemberLimit?: number | null;
+  @Field(() => [String], { nullable: true, defaultValue: [] }) @IsOptional() @ArrayMaxSize(100) tierCodes?: string[] | null;
+  @Field({ defaultValue: true }) active!: boolean;
+}

@@ -1,0 +1,261 @@
+// Output types of the public contract (shared/contract/loyalty.graphql). Field resolvers
+// that need loaders live in the resolver classes; these classes only declare shapes.
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import {
+  DowngradePolicy, LifecycleStage, PointTransactionType, RfmSegment, TagCategory, TagKind, TierChangeKind,
+} from './enums';
+
+@ObjectType()
+export class Program {
+  @Field(() => Float) pointsPerUnit!: number;
+  @Field(() => Int, { nullable: true }) pointsExpiryMonths!: number | null;
+  @Field(() => Int) qualificationWindowMonths!: number;
+  @Field(() => Int) tierValidityMonths!: number;
+  @Field(() => DowngradePolicy) downgradePolicy!: DowngradePolicy;
+  @Field() allowNegativeBalance!: boolean;
+  @Field(() => Int) pointsPendingDays!: number;
+  @Field(() => Int) tierNoticeDays!: number;
+  @Field(() => Int) churnHorizonDays!: number;
+}
+
+@ObjectType()
+export class Tier {
+  @Field(() => ID) id!: string;
+  @Field() code!: string;
+  @Field() name!: string;
+  @Field(() => Int) rank!: number;
+  @Field(() => Int) qualifyingPoints!: number;
+  @Field(() => Int) retainPoints!: number;
+  @Field(() => Float) pointsMultiplier!: number;
+  // benefits, memberCount: TierResolver
+}
+
+@ObjectType()
+export class TierProgress {
+  @Field(() => Int) qualifyingPoints!: number;
+  @Field(() => Tier, { nullable: true }) nextTier!: Tier | null;
+  @Field(() => Int, { nullable: true }) pointsToNextTier!: number | null;
+  @Field(() => Int) pointsToRetain!: number;
+}
+
+@ObjectType()
+export class Member {
+  @Field(() => ID) id!: string;
+  @Field(() => String, { nullable: true }) externalId!: string | null;
+  @Field(() => String, { nullable: true }) displayName!: string | null;
+  @Field(() => String, { nullable: true }) email!: string | null;
+  @Field(() => String, { nullable: true }) phone!: string | null;
+  @Field(() => String, { nullable: true }) birthday!: string | null;
+  @Field(() => String, { nullable: true }) gender!: string | null;
+  @Field(() => String, { nullable: true }) region!: string | null;
+  @Field(() => String, { nullable: true }) channel!: string | null;
+  @Field() joinedAt!: Date;
+  @Field() tierSince!: Date;
+  @Field(() => Date, { nullable: true }) tierExpiresAt!: Date | null;
+  // tier, tierProgress, points, history, benefits, tags, redemptions, retention: MemberResolver
+}
+
+@ObjectType()
+export class Rfm {
+  @Field(() => Int) recencyDays!: number;
+  @Field(() => Int) frequency!: number;
+  @Field(() => Float) monetary!: number;
+  @Field(() => Int) r!: number;
+  @Field(() => Int) f!: number;
+  @Field(() => Int) m!: number;
+  @Field(() => RfmSegment) segment!: RfmSegment;
+}
+
+@ObjectType()
+export class PointTransaction {
+  @Field(() => ID) id!: string;
+  @Field(() => PointTransactionType) type!: PointTransactionType;
+  @Field(() => Int) amount!: number;
+  @Field(() => Int) balanceAfter!: number;
+  @Field() occurredAt!: Date;
+  @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
+  @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field(() => String, { nullable: true }) reference!: string | null;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage!: boolean;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType()
+export class PointTransactionEdge {
+  @Field() cursor!: string;
+  @Field(() => PointTransaction) node!: PointTransaction;
+}
+
+@ObjectType()
+export class PointTransactionConnection {
+  @Field(() => [PointTransactionEdge]) edges!: PointTransactionEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@ObjectType()
+export class MemberEdge {
+  @Field() cursor!: string;
+  @Field(() => Member) node!: Member;
+}
+
+@ObjectType()
+export class MemberConnection {
+  @Field(() => [MemberEdge]) edges!: MemberEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int) totalCount!: number;
+}
+
+@ObjectType()
+export class TierChange {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) memberId!: string;
+  @Field(() => TierChangeKind) kind!: TierChangeKind;
+  // fromTier, toTier: TierChangeResolver
+  @Field() reason!: string;
+  @Field(() => Int) qualifyingPoints!: number;
+  @Field() occurredAt!: Date;
+}
+
+@ObjectType()
+export class Benefit {
+  @Field(() => ID) id!: string;
+  @Field() code!: string;
+  @Field() name!: string;
+  @Field(() => String, { nullable: true }) description!: string | null;
+  @Field() kind!: string;
+  @Field(() => Float, { nullable: true }) value!: number | null;
+  @Field(() => [String]) tierCodes!: string[];
+  @Field(() => [String]) requiredTags!: string[];
+  @Field() active!: boolean;
+  @Field(() => Date, { nullable: true }) validFrom!: Date | null;
+  @Field(() => Date, { nullable: true }) validTo!: Date | null;
+  @Field(() => Int) version!: number;
+}
+
+@ObjectType()
+export class Reward {
+  @Field(() => ID) id!: string;
+  @Field() code!: string;
+  @Field() name!: string;
+  @Field(() => Int) costPoints!: number;
+  @Field(() => Int, { nullable: true }) stock!: number | null;
+  @Field(() => Int, { nullable: true }) perMemberLimit!: number | null;
+  @Field(() => [String]) tierCodes!: string[];
+  @Field() active!: boolean;
+}
+
+@ObjectType()
+export class Redemption {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) memberId!: string;
+  @Field(() => Reward) reward!: Reward;
+  @Field(() => Int) points!: number;
+  @Field() couponCode!: string;
+  @Field() status!: string;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType()
+export class RedemptionEdge {
+  @Field() cursor!: string;
+  @Field(() => Redemption) node!: Redemption;
+}
+
+@ObjectType()
+export class RedemptionConnection {
+  @Field(() => [RedemptionEdge]) edges!: RedemptionEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@ObjectType()
+export class Tag {
+  @Field(() => ID) id!: string;
+  @Field() code!: string;
+  @Field() name!: string;
+  @Field(() => TagKind) kind!: TagKind;
+  @Field(() => TagCategory) category!: TagCategory;
+}
+
+@ObjectType()
+export class PurchaseResult {
+  @Field(() => Member) member!: Member;
+  @Field(() => Int) pointsEarned!: number;
+  @Field(() => Int) qualifyingPointsEarned!: number;
+  @Field(() => PointTransaction, { nullable: true }) transaction!: PointTransaction | null;
+  @Field(() => TierChange, { nullable: true }) tierChange!: TierChange | null;
+}
+
+@ObjectType()
+export class JobResult {
+  @Field(() => Int) processed!: number;
+  @Field(() => Int) changed!: number;
+}
+
+@ObjectType()
+export class AuditEntry {
+  @Field(() => ID) id!: string;
+  @Field() actor!: string;
+  @Field() action!: string;
+  @Field() entity!: string;
+  @Field() entityId!: string;
+  @Field(() => String, { nullable: true }) before!: string | null;
+  @Field(() => String, { nullable: true }) after!: string | null;
+  @Field() at!: Date;
+}
+
+@ObjectType()
+export class ChurnModel {
+  @Field(() => Float) r!: number;
+  @Field(() => Float) alpha!: number;
+  @Field(() => Float) a!: number;
+  @Field(() => Float) b!: number;
+  @Field(() => Int) customers!: number;
+  @Field(() => Float) logLikelihood!: number;
+  @Field() asOf!: Date;
+  @Field(() => Float, { nullable: true }) ks!: number | null;
+  @Field(() => Float, { nullable: true }) gini!: number | null;
+}
+
+@ObjectType()
+export class TierCount {
+  @Field(() => Tier) tier!: Tier;
+  @Field(() => Int) count!: number;
+}
+
+@ObjectType()
+export class StageCount {
+  @Field(() => LifecycleStage) stage!: LifecycleStage;
+  @Field(() => Int) count!: number;
+}
+
+@ObjectType()
+export class ProgramStats {
+  @Field(() => Int) members!: number;
+  @Field(() => [TierCount]) byTier!: TierCount[];
+  @Field(() => [StageCount]) byStage!: StageCount[];
+  @Field(() => Int) pointsLiability!: number;
+}
+
+@ObjectType()
+export class SegmentFilter {
+  @Field(() => [String], { nullable: true }) tierCodes?: string[] | null;
+  @Field(() => [String], { nullable: true }) tagsAll?: string[] | null;
+  @Field(() => [String], { nullable: true }) tagsAny?: string[] | null;
+  @Field(() => [String], { nullable: true }) tagsNone?: string[] | null;
+  @Field(() => [LifecycleStage], { nullable: true }) stages?: LifecycleStage[] | null;
+  @Field(() => [RfmSegment], { nullable: true }) rfmSegments?: RfmSegment[] | null;
+  @Field(() => Int, { nullable: true }) minBalance?: number | null;
+  @Field(() => Int, { nullable: true }) maxBalance?: number | null;
+}
+
+@ObjectType()
+export class Segment {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field(() => SegmentFilter) filter!: SegmentFilter;
+  // size, members: SegmentResolver
+}

@@ -1,0 +1,79 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { randomBytes } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { createTokenVerifier, mintToken } from './api/auth';
+import { buildAppSchema } from './api/schema';
+import { createHttpApp, type HttpApp } from './api/server';
+import type { AppConfig } from './config/env';
+import { applyMigrations, isReady, openOrm, resolveDatabaseUrl } from './db/database';
+import { createMetrics } from './ops/metrics';
+import { seedIfRequested } from './db/seeding';
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  orm: MikroORM;
+  http: HttpApp;
+  jwtSecret: string | null;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole server: database (embedded unless DATABASE_URL), migrations, seed,
+ * HTTP + GraphQL + WebSocket on one port. `stop()` shuts down in reverse order.
+ */
+export async function startApp(config: AppConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningApp> {
+  const db = await resolveDatabaseUrl(config.databaseUrl, config.dataDir, log);
+  let orm: MikroORM | null = null;
+  try {
+    orm = await openOrm(db.url);
+    const applied = await applyMigrations(orm);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    await seedIfRequested(orm, config.seed, db.embedded, log);
+
+    let jwtSecret = config.jwtSecret;
+    if (!jwtSecret && !config.jwtJwksUrl) {
+      jwtSecret = randomBytes(32).toString('hex');
+      const token = await mintToken(jwtSecret, { role: 'admin', sub: 'dev-admin' });
+      log.warn('JWT_SECRET is not set: using a random secret for this run. Admin token:');
+      process.stdout.write(`\n  ADMIN TOKEN (valid 30 days, this run only): ${token}\n\n`);
+    }
+    const verifier = createTokenVerifier({ secret: jwtSecret, jwksUrl: config.jwtJwksUrl });
+    const metrics = createMetrics();
+    const schema = await buildAppSchema();
+    let migrated = true;
+    const ormRef = orm;
+    // Ready = the database answers (within 2 s) and no migration is pending.
+    const ready = () => withTimeout((async () => {
+      if (!migrated) migrated = await isReady(ormRef);
+      return migrated && (await ormRef.isConnected());
+    })(), 2000, false);
+    const http = await createHttpApp({ config, orm, schema, verifier, metrics, log, ready });
+    const port = await http.listen(config.port);
+    const url = `http://127.0.0.1:${port}`;
+    log.info({ url: `${url}/graphql` }, 'loyalty server ready');
+    let stopped = false;
+    return {
+      url, port, orm, http, jwtSecret, log,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await http.close();
+        await ormRef.close(true);
+        await db.stop();
+      },
+    };
+  } catch (err) {
+    await orm?.close(true).catch(() => {});
+    await db.stop().catch(() => {});
+    throw err;
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    work.then((v) => resolve(v), () => resolve(fallback)).finally(() => clearTimeout(timer));
+  });
+}

@@ -1,0 +1,25 @@
+// `npm run token -- --role admin|service|member --sub ID [--expires 30d]`: mints a bearer
+// token signed with JWT_SECRET.
+import { parseArgs } from 'node:util';
+import { mintToken } from '../api/auth';
+import type { Role } from '../modules/actor';
+
+const { values } = parseArgs({
+  options: { role: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '30d' } },
+});
+const role = values.role as Role | undefined;
+if (!role || !['admin', 'service', 'member'].includes(role)) {
+  console.error('usage: npm run token -- --role admin|service|member --sub ID [--expires 30d]');
+  process.exit(2);
+}
+const secret = process.env.JWT_SECRET;
+if (!secret) {
+  console.error('JWT_SECRET must be set to mint a token the server will accept');
+  process.exit(2);
+}
+const sub = values.sub ?? (role === 'member' ? '' : role);
+if (!sub) {
+  console.error('--sub is required for a member token (the member id)');
+  process.exit(2);
+}
+void mintToken(secret, { role, sub }, values.expires!).then((t) => console.log(t));

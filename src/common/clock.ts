@@ -1,0 +1,13 @@
+import { badInput } from './errors';
+
+/** A write may be backdated freely but not dated in the future beyond clock skew. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+export function resolveOccurredAt(value: Date | null | undefined, now = new Date()): Date {
+  if (value == null) return now;
+  if (Number.isNaN(value.getTime())) throw badInput('occurredAt', 'occurredAt is not a valid date');
+  if (value.getTime() - now.getTime() > MAX_FUTURE_SKEW_MS) {
+    throw badInput('occurredAt', 'occurredAt is more than 5 minutes in the future');
+  }
+  return value;
+}

@@ -1,0 +1,39 @@
+/**
+ * The error codes of the public contract (domain.md, "Errors"). Every failure a client
+ * may act on is an AppError with one of these codes; anything else is masked as
+ * INTERNAL_SERVER_ERROR by the API layer.
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  CONFLICT: 'CONFLICT',
+  INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  LIMIT_REACHED: 'LIMIT_REACHED',
+  NOT_ELIGIBLE: 'NOT_ELIGIBLE',
+  NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badInput = (field: string, message: string) =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, { field });
+export const notFound = (entity: string, id: string) =>
+  new AppError(ErrorCode.NOT_FOUND, `${entity} ${id} not found`, { entity, id });
+export const conflict = (message: string, details: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.CONFLICT, message, details);
+export const forbidden = (message = 'Not allowed') => new AppError(ErrorCode.FORBIDDEN, message);
+export const unauthenticated = (message = 'Authentication required') =>
+  new AppError(ErrorCode.UNAUTHENTICATED, message);

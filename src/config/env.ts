@@ -1,0 +1,51 @@
+/** Environment parsing in one place (runtime.md, "Environment"). */
+export interface AppConfig {
+  port: number;
+  databaseUrl: string | null;
+  jwtSecret: string | null;
+  jwtJwksUrl: string | null;
+  production: boolean;
+  seed: 'demo' | 'none' | null; // null: demo on an empty embedded database, none otherwise
+  scheduler: boolean;
+  logLevel: string;
+  dataDir: string;
+  maxQueryCost: number;
+  maxQueryDepth: number;
+  maxAliases: number;
+  bodyLimit: string;
+}
+
+function intOr(value: string | undefined, fallback: number, name: string): number {
+  if (value == null || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const seed = env.SEED;
+  if (seed != null && seed !== '' && seed !== 'demo' && seed !== 'none') {
+    throw new Error(`SEED must be "demo" or "none", got "${seed}"`);
+  }
+  const production = env.NODE_ENV === 'production';
+  const jwtSecret = env.JWT_SECRET || null;
+  const jwtJwksUrl = env.JWT_JWKS_URL || null;
+  if (production && !jwtSecret && !jwtJwksUrl) {
+    throw new Error('JWT_SECRET (or JWT_JWKS_URL) is required when NODE_ENV=production');
+  }
+  return {
+    port: env.PORT === '0' ? 0 : intOr(env.PORT, 4000, 'PORT'),
+    databaseUrl: env.DATABASE_URL || null,
+    jwtSecret,
+    jwtJwksUrl,
+    production,
+    seed: seed === 'demo' || seed === 'none' ? seed : null,
+    scheduler: (env.SCHEDULER ?? 'on') !== 'off',
+    logLevel: env.LOG_LEVEL || 'info',
+    dataDir: env.DATA_DIR || '.data',
+    maxQueryCost: intOr(env.MAX_QUERY_COST, 5000, 'MAX_QUERY_COST'),
+    maxQueryDepth: intOr(env.MAX_QUERY_DEPTH, 10, 'MAX_QUERY_DEPTH'),
+    maxAliases: intOr(env.MAX_ALIASES, 30, 'MAX_ALIASES'),
+    bodyLimit: env.BODY_LIMIT || '100kb',
+  };
+}

@@ -1,0 +1,8 @@
+// Used by the MikroORM CLI (`npx mikro-orm migration:create`), which needs DATABASE_URL.
+import { ormConfig } from './mikro-orm';
+
+const url = process.env.DATABASE_URL;
+if (!url) throw new Error('The MikroORM CLI needs DATABASE_URL');
+const config = ormConfig({ url });
+// The CLI writes new migration files; it must not take the list from migrations/index.ts.
+export default { ...config, migrations: { ...config.migrations, migrationsList: undefined } };

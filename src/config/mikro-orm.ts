@@ -1,0 +1,40 @@
+import { defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { SeedManager } from '@mikro-orm/seeder';
+import { entities } from '../db/entities';
+import { migrationsList } from '../../migrations';
+
+export interface OrmOptions {
+  url: string;
+  poolMax?: number;
+  debug?: boolean;
+}
+
+/** One place that says how the ORM talks to PostgreSQL, for the server, the CLI and tests. */
+export function ormConfig(opts: OrmOptions) {
+  return defineConfig({
+    clientUrl: opts.url,
+    entities,
+    // Entities declare their column types, so no reflection or ts-morph is needed.
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    pool: { min: 0, max: opts.poolMax ?? 20 },
+    debug: opts.debug ?? false,
+    extensions: [Migrator, SeedManager],
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: 'migrations',
+      pathTs: 'migrations',
+      migrationsList,
+      silent: true,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: true,
+      snapshotName: '.snapshot',
+      emit: 'ts',
+      fileName: (timestamp: string, name?: string) => `Migration${timestamp}${name ? '_' + name : ''}`,
+    },
+    seeder: { path: 'seeds', pathTs: 'seeds', defaultSeeder: 'DemoSeeder', emit: 'ts' },
+  });
+}

@@ -1,0 +1,13 @@
+export function freePort(): Promise<number>;
+export function startEmbeddedPostgres(opts: {
+  dir: string;
+  port?: number;
+  persistent?: boolean;
+  fast?: boolean;
+  onLog?: (message: string) => void;
+}): Promise<{
+  port: number;
+  url: (db?: string) => string;
+  createDatabase: (name: string) => Promise<void>;
+  stop: () => Promise<void>;
+}>;

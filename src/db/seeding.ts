@@ -1,0 +1,16 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { DemoSeeder } from '../../seeds/DemoSeeder';
+
+/** SEED=demo loads the demo programme; unset: only on an empty embedded database. */
+export async function seedIfRequested(orm: MikroORM, seed: 'demo' | 'none' | null, embedded: boolean, log: Logger) {
+  if (seed === 'none') return;
+  if (seed === null) {
+    if (!embedded) return;
+    const [{ n }] = await orm.em.getConnection().execute('select (select count(*) from tier) + (select count(*) from member) as n');
+    if (Number(n) > 0) return;
+  }
+  const started = Date.now();
+  await orm.getSeeder().seed(DemoSeeder);
+  log.info({ ms: Date.now() - started }, 'demo programme seeded');
+}

@@ -1,0 +1,34 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/** SQLSTATEs that mean "try the whole transaction again": serialization failure, deadlock. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 6;
+
+function sqlState(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } } | null;
+  return e?.code ?? e?.cause?.code;
+}
+
+/**
+ * Runs `work` in one transaction on a fresh fork of `em`. A deadlock or serialization
+ * failure is retried with jittered back-off, so that clients never see one: our locks are
+ * taken in a fixed order, so retries are rare and short.
+ */
+export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await em.fork({ clear: true }).transactional((tx) => work(tx as EntityManager));
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(err) ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+/** True when PostgreSQL refused a write because of a unique constraint. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  if (sqlState(err) !== '23505') return false;
+  if (!constraint) return true;
+  const e = err as { constraint?: string; cause?: { constraint?: string } };
+  return (e.constraint ?? e.cause?.constraint) === constraint;
+}

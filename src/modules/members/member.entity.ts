@@ -1,0 +1,58 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { Tier } from '../tiers/tier.entity';
+
+@Entity({ tableName: 'member' })
+@Index({ properties: ['tier'] })
+export class Member {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** Insertion order, for stable keyset pagination; filled by the database. */
+  @Property({ type: 'bigint', autoincrement: true, unique: 'member_seq_unique' })
+  seq?: string;
+
+  @Property({ type: 'text', nullable: true })
+  @Unique()
+  externalId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  displayName: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  email: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  phone: string | null = null;
+
+  /** YYYY-MM-DD; a date has no time zone. */
+  @Property({ type: 'date', nullable: true })
+  birthday: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  gender: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  region: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  channel: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  joinedAt: Date = new Date();
+
+  @ManyToOne(() => Tier, { ref: true })
+  tier!: Ref<Tier>;
+
+  @Property({ type: 'timestamptz' })
+  tierSince: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  tierExpiresAt: Date | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

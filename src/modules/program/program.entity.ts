@@ -1,0 +1,42 @@
+import { Check, DecimalType, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+
+export type DowngradePolicy = 'DROP_ONE' | 'RECALCULATE';
+
+/** The programme's settings: one row per deployment (id is always 1). */
+@Entity({ tableName: 'program' })
+@Check({ name: 'program_single_row', expression: 'id = 1' })
+export class Program {
+  @PrimaryKey({ type: 'integer', autoincrement: false })
+  id: number = 1;
+
+  /** Exact decimal: points per one unit of currency (at most 4 decimals). */
+  @Property({ type: new DecimalType('number'), precision: 12, scale: 4 })
+  pointsPerUnit: number = 1;
+
+  @Property({ type: 'integer', nullable: true })
+  pointsExpiryMonths: number | null = 24;
+
+  @Property({ type: 'integer' })
+  qualificationWindowMonths: number = 12;
+
+  @Property({ type: 'integer' })
+  tierValidityMonths: number = 12;
+
+  @Enum({ items: ['DROP_ONE', 'RECALCULATE'], nativeEnumName: undefined })
+  downgradePolicy: DowngradePolicy = 'DROP_ONE';
+
+  @Property({ type: 'boolean' })
+  allowNegativeBalance: boolean = false;
+
+  @Property({ type: 'integer' })
+  pointsPendingDays: number = 0;
+
+  @Property({ type: 'integer' })
+  tierNoticeDays: number = 30;
+
+  @Property({ type: 'integer' })
+  churnHorizonDays: number = 90;
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

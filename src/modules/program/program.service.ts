@@ -1,0 +1,76 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput } from '../../common/errors';
+import { inTransaction } from '../../db/transaction';
+import type { Actor } from '../actor';
+import { AuditService, snapshot } from '../audit/audit.service';
+import { type DowngradePolicy, Program } from './program.entity';
+
+export interface ProgramChanges {
+  pointsPerUnit?: number | null;
+  pointsExpiryMonths?: number | null;
+  clearPointsExpiry?: boolean | null;
+  qualificationWindowMonths?: number | null;
+  tierValidityMonths?: number | null;
+  downgradePolicy?: DowngradePolicy | null;
+  allowNegativeBalance?: boolean | null;
+  pointsPendingDays?: number | null;
+  tierNoticeDays?: number | null;
+  churnHorizonDays?: number | null;
+}
+
+const FIELDS: (keyof Program)[] = [
+  'pointsPerUnit', 'pointsExpiryMonths', 'qualificationWindowMonths', 'tierValidityMonths',
+  'downgradePolicy', 'allowNegativeBalance', 'pointsPendingDays', 'tierNoticeDays', 'churnHorizonDays',
+];
+
+function hasAtMostDecimals(value: number, decimals: number): boolean {
+  return Number(value.toFixed(decimals)) === value;
+}
+
+function checkChanges(c: ProgramChanges): void {
+  if (c.pointsPerUnit != null) {
+    const v = c.pointsPerUnit;
+    if (!Number.isFinite(v) || v <= 0 || v > 10000) throw badInput('pointsPerUnit', 'pointsPerUnit must be > 0 and ≤ 10000');
+    if (!hasAtMostDecimals(v, 4)) throw badInput('pointsPerUnit', 'pointsPerUnit takes at most 4 decimals');
+  }
+  if (c.pointsExpiryMonths != null && c.clearPointsExpiry) {
+    throw badInput('clearPointsExpiry', 'Give pointsExpiryMonths or clearPointsExpiry, not both');
+  }
+  const ranges: [keyof ProgramChanges, number, number][] = [
+    ['pointsExpiryMonths', 1, 240], ['qualificationWindowMonths', 1, 120], ['tierValidityMonths', 1, 120],
+    ['pointsPendingDays', 0, 365], ['tierNoticeDays', 0, 365], ['churnHorizonDays', 1, 3650],
+  ];
+  for (const [field, min, max] of ranges) {
+    const v = c[field];
+    if (v == null) continue;
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) {
+      throw badInput(field, `${field} must be an integer from ${min} to ${max}`);
+    }
+  }
+}
+
+export class ProgramService {
+  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+
+  /** The settings row exists from the first migration on. */
+  async get(): Promise<Program> {
+    return this.em.findOneOrFail(Program, 1);
+  }
+
+  async update(actor: Actor, changes: ProgramChanges): Promise<Program> {
+    checkChanges(changes);
+    return inTransaction(this.em, async (tx) => {
+      const program = await tx.findOneOrFail(Program, 1, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const before = snapshot(program, FIELDS);
+      for (const [key, value] of Object.entries(changes)) {
+        if (value == null || key === 'clearPointsExpiry') continue;
+        (program as unknown as Record<string, unknown>)[key] = value;
+      }
+      if (changes.clearPointsExpiry) program.pointsExpiryMonths = null;
+      this.audit.record(tx, actor, { action: 'program.update', entity: 'Program', entityId: '1', before, after: snapshot(program, FIELDS) });
+      await tx.flush();
+      return program;
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditService } from './audit/audit.service';
+import { createMemberLoaders } from './members/members.loaders';
+import { MembersService } from './members/members.service';
+import { ProgramService } from './program/program.service';
+import { createTierLoaders } from './tiers/tiers.loaders';
+import { TiersService } from './tiers/tiers.service';
+
+/**
+ * The services of one request (or one job run), all on one EntityManager fork. Services
+ * are cheap to build; each opens its own transactions on forks of this manager.
+ */
+export function createServices(em: EntityManager) {
+  const audit = new AuditService(em);
+  return {
+    audit,
+    program: new ProgramService(em, audit),
+    tiers: new TiersService(em, audit),
+    members: new MembersService(em),
+  };
+}
+export type Services = ReturnType<typeof createServices>;
+
+/** Batch loaders of one request: never shared between requests. */
+export function createLoaders(em: EntityManager) {
+  return {
+    tiers: createTierLoaders(em),
+    members: createMemberLoaders(em),
+  };
+}
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,23 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import { Tier } from './tier.entity';
+
+/** Per-request tier lookups. The ladder is small, so one query loads all of it. */
+export function createTierLoaders(em: EntityManager) {
+  let ladder: Promise<Tier[]> | null = null;
+  const all = () => (ladder ??= em.find(Tier, {}, { orderBy: { rank: 'asc' } }));
+  const byId = new DataLoader<string, Tier | null>(async (ids) => {
+    const tiers = await all();
+    const map = new Map(tiers.map((t) => [t.id, t]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+  const memberCounts = new DataLoader<string, number>(async (ids) => {
+    const rows: { tier_id: string; n: string }[] = await em
+      .getConnection()
+      .execute('select tier_id, count(*) as n from member where tier_id in (?) group by tier_id', [ids as string[]]);
+    const map = new Map(rows.map((r) => [r.tier_id, Number(r.n)]));
+    return ids.map((id) => map.get(id) ?? 0);
+  });
+  return { all, byId, memberCounts };
+}
+export type TierLoaders = ReturnType<typeof createTierLoaders>;

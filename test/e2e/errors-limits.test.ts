@@ -1,0 +1,80 @@
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder } from '../support/fixtures';
+
+let s: TestServer;
+let admin: string;
+beforeAll(async () => {
+  s = await startTestServer({ maxQueryCost: 500, maxQueryDepth: 4 });
+  admin = await s.token('admin');
+  await createLadder(s);
+});
+afterAll(() => s.stop());
+
+describe('unexpected errors are masked', () => {
+  it('a database failure reaches the client as INTERNAL_SERVER_ERROR without SQL or stack', async () => {
+    await s.sql('alter table audit_entry rename to audit_entry_gone');
+    try {
+      const res = await s.gql('{ auditLog { id } }', {}, admin);
+      expect(res.errors).toEqual([{ message: 'Internal server error', path: ['auditLog'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      expect(JSON.stringify(res)).not.toMatch(/select|audit_entry|stack|at /i);
+    } finally {
+      await s.sql('alter table audit_entry_gone rename to audit_entry');
+    }
+  });
+
+  it('a failed write changes nothing (the audit entry and the change share a transaction)', async () => {
+    await s.sql('alter table audit_entry add constraint no_more check (false) not valid');
+    try {
+      const res = await s.gql('mutation { updateProgram(input: { tierNoticeDays: 7 }) { tierNoticeDays } }', {}, admin);
+      expectError(res, 'INTERNAL_SERVER_ERROR');
+      expect(await s.sql('select tier_notice_days from program')).toEqual([{ tier_notice_days: 30 }]);
+    } finally {
+      await s.sql('alter table audit_entry drop constraint no_more');
+    }
+  });
+});
+
+describe('request errors are explained', () => {
+  it('syntax and validation errors keep their GraphQL codes', async () => {
+    expectError(await s.gql('{ program { ', {}, admin), 'GRAPHQL_PARSE_FAILED');
+    expectError(await s.gql('{ program { nope } }', {}, admin), 'GRAPHQL_VALIDATION_FAILED');
+    expectError(await s.gql('query($f: Int) { members(first: $f) { totalCount } }', { f: 'x' }, admin), 'BAD_USER_INPUT');
+  });
+});
+
+describe('abuse limits refuse a query before any resolver runs', () => {
+  it('query cost: page size times child cost', async () => {
+    const res = await s.gql('{ members(first: 100) { edges { node { id tier { name qualifyingPoints retainPoints } } } } }', {}, admin);
+    expectError(res, 'QUERY_TOO_COMPLEX');
+    expect(res.status).toBe(400);
+    const small = await s.gql('{ members(first: 10) { edges { node { id tier { name } } } } }', {}, admin);
+    expect(small.errors).toBeUndefined();
+  });
+
+  it('depth', async () => {
+    const res = await s.gql('{ members(first: 1) { edges { node { tierProgress { nextTier { name } } } } } }', {}, admin);
+    expectError(res, 'GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors![0].message).toMatch(/exceeds maximum operation depth/);
+    const ok = await s.gql('{ members(first: 1) { edges { node { tier { name } } } } }', {}, admin);
+    expect(ok.errors).toBeUndefined();
+  });
+
+  it('aliases', async () => {
+    const many = Array.from({ length: 31 }, (_, i) => `a${i}: program { tierNoticeDays }`).join(' ');
+    const res = await s.gql(`{ ${many} }`, {}, admin);
+    expectError(res, 'GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors![0].message).toBe('More than 30 aliases in one request');
+    const fine = Array.from({ length: 5 }, (_, i) => `a${i}: program { tierNoticeDays }`).join(' ');
+    expect((await s.gql(`{ ${fine} }`, {}, admin)).errors).toBeUndefined();
+  });
+
+  it('request body size', async () => {
+    const res = await fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query: `{ program { tierNoticeDays } } # ${'x'.repeat(200_000)}` }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] });
+  });
+});

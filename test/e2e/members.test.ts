@@ -1,0 +1,110 @@
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { REGISTER, createLadder, registerMember } from '../support/fixtures';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(() => s.stop());
+
+describe('registerMember', () => {
+  it('needs an entry tier first', async () => {
+    const res = await s.gql(REGISTER, { input: { externalId: 'early' } }, await s.token('service'));
+    expectError(res, 'CONFLICT');
+    await createLadder(s);
+  });
+
+  it('registers at the entry tier, with profile fields', async () => {
+    const input = {
+      externalId: 'ext-1', displayName: 'Ada', email: 'ada@example.com', phone: '+44 20 1234',
+      birthday: '1990-02-28', gender: 'F', region: 'North', channel: 'app', joinedAt: '2026-01-15T10:00:00.000Z',
+    };
+    const data = await s.admin(`mutation($input: RegisterMemberInput!) { registerMember(input: $input) {
+      externalId displayName email phone birthday gender region channel joinedAt tierSince tierExpiresAt tier { code } } }`, { input });
+    expect(data.registerMember).toEqual({
+      ...input, tierSince: input.joinedAt, tierExpiresAt: null, tier: { code: 'BRONZE' },
+    });
+  });
+
+  it('is idempotent on externalId: same profile returns the member, another is CONFLICT', async () => {
+    const token = await s.token('service');
+    const first = await s.gql(REGISTER, { input: { externalId: 'ext-2', displayName: 'Bo' } }, token);
+    const again = await s.gql(REGISTER, { input: { externalId: 'ext-2', displayName: 'Bo' } }, token);
+    expect(again.data!.registerMember.id).toBe(first.data!.registerMember.id);
+    const other = await s.gql(REGISTER, { input: { externalId: 'ext-2', displayName: 'Someone else' } }, token);
+    expectError(other, 'CONFLICT', 'externalId');
+  });
+
+  it('ten concurrent registrations with one key make one member', async () => {
+    const token = await s.token('service');
+    const results = await Promise.all(Array.from({ length: 10 }, () =>
+      s.gql(REGISTER, { input: { externalId: 'ext-race', displayName: 'Race' } }, token)));
+    const ids = new Set(results.map((r) => r.data?.registerMember.id));
+    expect(results.every((r) => !r.errors)).toBe(true);
+    expect(ids.size).toBe(1);
+    expect(await s.sql(`select count(*)::int as n from member where external_id = 'ext-race'`)).toEqual([{ n: 1 }]);
+  });
+
+  it('rejects bad input with the field named and writes nothing', async () => {
+    const token = await s.token('service');
+    const [{ n: before }] = await s.sql('select count(*)::int as n from member');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ birthday: '1990-02-30' }, 'birthday'],
+      [{ birthday: '02/03/1990' }, 'birthday'],
+      [{ email: 'not-an-email' }, 'email'],
+      [{ joinedAt: new Date(Date.now() + 3600_000).toISOString() }, 'occurredAt'],
+    ];
+    for (const [input, field] of cases) expectError(await s.gql(REGISTER, { input }, token), 'BAD_USER_INPUT', field);
+    const [{ n: after }] = await s.sql('select count(*)::int as n from member');
+    expect(after).toBe(before);
+  });
+});
+
+describe('members (admin list)', () => {
+  beforeAll(async () => {
+    for (let i = 0; i < 57; i++) await registerMember(s, { externalId: `page-${i}` });
+  });
+
+  it('paginates with cursors in registration order, with totalCount', async () => {
+    const [{ n }] = await s.sql('select count(*)::int as n from member');
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const data: any = await s.admin(`query($after: String) { members(first: 25, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`, { after });
+      const conn = data.members;
+      expect(conn.totalCount).toBe(n);
+      seen.push(...conn.edges.map((e: any) => e.node.id));
+      expect(conn.pageInfo.endCursor).toBe(conn.edges.at(-1)?.cursor ?? null);
+      pages++;
+      if (!conn.pageInfo.hasNextPage) break;
+      after = conn.pageInfo.endCursor;
+    }
+    expect(pages).toBe(Math.ceil(n / 25));
+    expect(new Set(seen).size).toBe(n);
+    const ordered = await s.sql<{ id: string }>('select id from member order by seq');
+    expect(seen).toEqual(ordered.map((r) => r.id));
+  });
+
+  it('caps page size at 100 and rejects a foreign cursor', async () => {
+    const token = await s.token('admin');
+    expectError(await s.gql('{ members(first: 101) { totalCount } }', {}, token), 'BAD_USER_INPUT', 'first');
+    expectError(await s.gql('{ members(first: 1, after: "bm90LWEtY3Vyc29y") { totalCount } }', {}, token), 'BAD_USER_INPUT', 'after');
+  });
+
+  it('loads a page of 50 members with their tiers in a fixed number of SQL statements (no N+1)', async () => {
+    const knex = s.app.orm.em.getConnection().getKnex();
+    const statements: string[] = [];
+    const onQuery = (q: { sql: string }) => statements.push(q.sql);
+    knex.on('query', onQuery);
+    try {
+      const data = await s.admin('{ members(first: 50) { edges { node { tier { name } } } } }');
+      expect(data.members.edges).toHaveLength(50);
+    } finally {
+      knex.removeListener('query', onQuery);
+    }
+    // one page query, one count, one ladder query: whatever the page size
+    expect(statements).toHaveLength(3);
+  });
+});

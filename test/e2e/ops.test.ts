@@ -1,0 +1,101 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import { ormConfig } from '../../src/config/mikro-orm';
+import { createTestDatabase, startTestServer, type TestServer } from '../support/harness';
+import { DEMO_MEMBER_COUNT, DEMO_TIERS } from '../../seeds/DemoSeeder';
+
+describe('operations endpoints', () => {
+  let s: TestServer;
+  beforeAll(async () => { s = await startTestServer(); });
+  afterAll(() => s.stop());
+
+  it('healthz, readyz and metrics answer', async () => {
+    expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${s.url}/readyz`);
+    expect(ready.status).toBe(200);
+    await s.gql('{ program { tierNoticeDays } }', {}, await s.token('admin'));
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/graphql_operations_total\{operation="anonymous",type="query",outcome="ok"\} \d+/);
+    expect(metrics).toMatch(/http_request_duration_seconds_bucket/);
+    expect(metrics).toMatch(/db_pool_used \d+/);
+  });
+
+  it('carries a request id', async () => {
+    const res = await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(res.headers.get('x-request-id')).toBe('abc-123');
+  });
+
+  it('serves the GraphQL IDE from local packages in development', async () => {
+    const page = await fetch(`${s.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('/ide/graphiql.js');
+    expect(html).not.toMatch(/https?:\/\/(?!127)/);
+    for (const f of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css']) {
+      expect((await fetch(`${s.url}/ide/${f}`)).status).toBe(200);
+    }
+  });
+
+  it('readyz turns 503 while the database refuses connections, and 200 again after', async () => {
+    const dbName = new URL(s.databaseUrl).pathname.slice(1);
+    const admin = new Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query(`alter database "${dbName}" allow_connections false`);
+      const [{ pid: harnessPid }] = await s.sql('select pg_backend_pid() as pid');
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> $2', [dbName, harnessPid]);
+      expect((await fetch(`${s.url}/readyz`)).status).toBe(503);
+    } finally {
+      await admin.query(`alter database "${dbName}" allow_connections true`);
+      await admin.end();
+    }
+    let status = 0;
+    for (let i = 0; i < 20 && status !== 200; i++) {
+      status = (await fetch(`${s.url}/readyz`)).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(status).toBe(200);
+  });
+});
+
+describe('migrations', () => {
+  it('go up from an empty database, and a second run has nothing to do', async () => {
+    const orm = await MikroORM.init(ormConfig({ url: await createTestDatabase('mig') }));
+    try {
+      const migrator = orm.getMigrator();
+      expect((await migrator.getPendingMigrations()).length).toBeGreaterThan(0);
+      await migrator.up();
+      expect(await migrator.getPendingMigrations()).toEqual([]);
+      expect(await migrator.up()).toEqual([]);
+      const tables = await orm.em.getConnection().execute(`select table_name from information_schema.tables where table_schema = 'public' order by 1`);
+      expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual(expect.arrayContaining(['member', 'tier', 'program', 'audit_entry']));
+      // and the schema the entities describe needs no further change
+      const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
+      expect(diff.trim()).toBe('');
+    } finally {
+      await orm.close(true);
+    }
+  });
+});
+
+describe('demo seeder', () => {
+  it('loads the demo programme, deterministically and only once', async () => {
+    const s = await startTestServer({ seed: 'demo' });
+    try {
+      const data = await s.admin('{ tiers { code } members(first: 1) { totalCount } }');
+      expect(data.tiers.map((t: { code: string }) => t.code)).toEqual(DEMO_TIERS.map((t) => t.code));
+      expect(data.members.totalCount).toBe(DEMO_MEMBER_COUNT);
+      const sample = await s.sql(`select external_id, region, channel, birthday::text from member where external_id in ('demo-0001', 'demo-0200') order by 1`);
+      expect(sample).toHaveLength(2);
+    } finally {
+      await s.stop();
+    }
+    // A second start with SEED=demo on the same database adds nothing.
+    const again = await startTestServer({ seed: 'demo', databaseUrl: s.databaseUrl });
+    try {
+      expect((await again.sql('select count(*)::int as n from member'))[0].n).toBe(DEMO_MEMBER_COUNT);
+    } finally {
+      await again.stop();
+    }
+  });
+});

@@ -1,0 +1,19 @@
+// Jest global setup: one real PostgreSQL for the whole run. Without DATABASE_URL an
+// embedded server starts in a temporary directory; each test file then creates its own
+// database on it (test/support/harness.ts).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.mjs';
+
+export default async function globalSetup() {
+  if (process.env.DATABASE_URL) {
+    process.env.TEST_PG_ADMIN_URL = process.env.DATABASE_URL;
+    return;
+  }
+  const dir = join(mkdtempSync(join(tmpdir(), 'loyalty-test-')), 'pg');
+  // fsync off: test data is thrown away, and it makes the suite several times faster.
+  const pg = await startEmbeddedPostgres({ dir, persistent: false, fast: true });
+  globalThis.__EMBEDDED_PG__ = pg;
+  process.env.TEST_PG_ADMIN_URL = pg.url('postgres');
+}

@@ -1,0 +1,101 @@
+import 'reflect-metadata';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import { Client } from 'pg';
+import pino from 'pino';
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { mintToken } from '../../src/api/auth';
+import { startApp, type RunningApp } from '../../src/app';
+import { loadConfig, type AppConfig } from '../../src/config/env';
+import type { Role } from '../../src/modules/actor';
+
+export const JWT_SECRET = 'test-secret-not-for-production-0123456789';
+
+export interface GqlResponse<T = Record<string, any>> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [k: string]: unknown } }[];
+}
+
+/** Creates an empty database of its own for one test file on the run's PostgreSQL. */
+export async function createTestDatabase(prefix = 't'): Promise<string> {
+  const admin = process.env.TEST_PG_ADMIN_URL;
+  if (!admin) throw new Error('TEST_PG_ADMIN_URL is not set: run through Jest (global setup)');
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const client = new Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database "${name}"`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface TestServer {
+  app: RunningApp;
+  url: string;
+  databaseUrl: string;
+  token(role: Role, sub?: string): Promise<string>;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResponse<T>>;
+  admin<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  sql<T = Record<string, any>>(text: string, params?: unknown[]): Promise<T[]>;
+  ws(token: string | null): WsClient;
+  stop(): Promise<void>;
+}
+
+/** A real server on a real database, listening on a free port. */
+export async function startTestServer(overrides: Partial<AppConfig> & { databaseUrl?: string } = {}): Promise<TestServer> {
+  const databaseUrl = overrides.databaseUrl ?? (await createTestDatabase());
+  const config: AppConfig = {
+    ...loadConfig({ NODE_ENV: 'test' }),
+    port: 0, seed: 'none', scheduler: false, jwtSecret: JWT_SECRET, ...overrides, databaseUrl,
+  };
+  const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  const sockets: WsClient[] = [];
+  const server: TestServer = {
+    app, url: app.url, databaseUrl,
+    token: (role, sub) => mintToken(JWT_SECRET, { role, sub: sub ?? `${role}-tester` }),
+    async gql(query, variables, token) {
+      const res = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, ...((await res.json()) as object) };
+    },
+    async admin(query, variables) {
+      const res = await server.gql(query, variables, await server.token('admin'));
+      if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+      return res.data as any;
+    },
+    async sql(text, params) {
+      return (await pg.query(text, params as unknown[])).rows;
+    },
+    ws(token) {
+      const client = createClient({
+        url: app.url.replace(/^http/, 'ws') + '/graphql',
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        retryAttempts: 0,
+        lazy: false,
+        onNonLazyError: () => {},
+      });
+      sockets.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.all(sockets.map((s) => s.dispose()));
+      await pg.end();
+      await app.stop();
+    },
+  };
+  return server;
+}
+
+/** Asserts a GraphQL response failed with the given code (and optionally field). */
+export function expectError(res: GqlResponse, code: string, field?: string) {
+  expect(res.errors?.[0]?.extensions?.code).toBe(code);
+  if (field) expect(res.errors?.[0]?.extensions?.field).toBe(field);
+}
