@@ -1,6 +1,6 @@
 /** Two projects: pure unit specs next to the code, and end-to-end tests against a real
  * PostgreSQL and a real HTTP/WebSocket server. */
-const tsJest = ['ts-jest', { tsconfig: { isolatedModules: true } }];
+const tsJest = ['ts-jest', {}];
 module.exports = {
   projects: [
     {

@@ -3,7 +3,9 @@
 // the same from ts-node, Jest and a compiled build.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122133644_foundation } from './Migration20261122133644_foundation';
+import { Migration20261122134729_points_ledger } from './Migration20261122134729_points_ledger';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
+  { name: 'Migration20261122134729_points_ledger', class: Migration20261122134729_points_ledger },
 ];

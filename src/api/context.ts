@@ -12,5 +12,6 @@ export interface GraphQLContext {
 /** One EntityManager fork per request or subscription operation: no shared identity map. */
 export function createContext(orm: MikroORM, actor: Actor | null, requestId: string): GraphQLContext {
   const em = orm.em.fork();
-  return { actor, services: createServices(em), loaders: createLoaders(em), requestId };
+  const services = createServices(em);
+  return { actor, services, loaders: createLoaders(em, services), requestId };
 }

@@ -8,11 +8,14 @@ import { AuditResolver } from './resolvers/audit.resolver';
 import { MemberResolver } from './resolvers/member.resolver';
 import { PendingResolver, PendingSegmentResolver } from './resolvers/pending.resolver';
 import { TierChangeResolver } from './resolvers/tier-change.resolver';
+import { ActivityResultResolver, MemberPointsResolver, PointsResolver, PurchaseResultResolver } from './resolvers/points.resolver';
 import { ProgramResolver } from './resolvers/program.resolver';
 import { TierResolver } from './resolvers/tier.resolver';
 
 export const resolvers = [
-  ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver, PendingResolver, PendingSegmentResolver,
+  ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
+  PointsResolver, PurchaseResultResolver, ActivityResultResolver, MemberPointsResolver,
+  PendingResolver, PendingSegmentResolver,
 ] as const;
 
 export type AppPubSub = ReturnType<typeof createPubSub>;

@@ -2,6 +2,12 @@ import { AuditEntry } from '../modules/audit/audit-entry.entity';
 import { Member } from '../modules/members/member.entity';
 import { Program } from '../modules/program/program.entity';
 import { Tier } from '../modules/tiers/tier.entity';
+import {
+  Activity, ActivityRule, PointAccount, PointAllocation, PointLot, PointTransaction, Purchase, QualifyingEntry, Refund,
+} from '../modules/points/points.entities';
 
 /** Every entity the ORM knows; each module adds its own here. */
-export const entities = [Program, Tier, Member, AuditEntry];
+export const entities = [
+  Program, Tier, Member, AuditEntry,
+  PointAccount, PointTransaction, PointLot, PointAllocation, QualifyingEntry, Purchase, Refund, ActivityRule, Activity,
+];

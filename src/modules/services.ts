@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from './audit/audit.service';
 import { createMemberLoaders } from './members/members.loaders';
 import { MembersService } from './members/members.service';
+import { createPointsLoaders } from './points/points.loaders';
+import { PointsService } from './points/points.service';
 import { ProgramService } from './program/program.service';
 import { createTierLoaders } from './tiers/tiers.loaders';
 import { TiersService } from './tiers/tiers.service';
@@ -12,20 +14,23 @@ import { TiersService } from './tiers/tiers.service';
  */
 export function createServices(em: EntityManager) {
   const audit = new AuditService(em);
+  const points = new PointsService(em, audit);
   return {
     audit,
+    points,
     program: new ProgramService(em, audit),
     tiers: new TiersService(em, audit),
-    members: new MembersService(em),
+    members: new MembersService(em, points),
   };
 }
 export type Services = ReturnType<typeof createServices>;
 
 /** Batch loaders of one request: never shared between requests. */
-export function createLoaders(em: EntityManager) {
+export function createLoaders(em: EntityManager, services: Services) {
   return {
     tiers: createTierLoaders(em),
     members: createMemberLoaders(em),
+    points: createPointsLoaders(services.points),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -68,7 +68,7 @@ describe('migrations', () => {
       expect(await migrator.getPendingMigrations()).toEqual([]);
       expect(await migrator.up()).toEqual([]);
       const tables = await orm.em.getConnection().execute(`select table_name from information_schema.tables where table_schema = 'public' order by 1`);
-      expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual(expect.arrayContaining(['member', 'tier', 'program', 'audit_entry']));
+      expect((tables as { table_name: string }[]).map((t) => t.table_name)).toEqual(expect.arrayContaining(['member', 'tier', 'program', 'audit_entry']));
       // and the schema the entities describe needs no further change
       const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
       expect(diff.trim()).toBe('');

@@ -6,7 +6,7 @@ import { assertCanSeeMember, notImplemented, requireActor } from '../guards';
 import { LifecycleStage } from '../types/enums';
 import { RegisterMemberInput } from '../types/inputs';
 import {
-  Benefit, Member, MemberConnection, PointTransactionConnection, RedemptionConnection, Rfm, Tag, Tier, TierChange, TierProgress,
+  Benefit, Member, MemberConnection, RedemptionConnection, Rfm, Tag, Tier, TierChange, TierProgress,
 } from '../types/objects';
 
 @Resolver(() => Member)
@@ -55,33 +55,10 @@ export class MemberResolver {
     throw notImplemented('Member.tierProgress', 'tier engine issue');
   }
 
-  @FieldResolver(() => Int)
-  pointsBalance(): number {
-    throw notImplemented('Member.pointsBalance', 'points ledger issue');
-  }
 
-  @FieldResolver(() => Int)
-  pendingPoints(): number {
-    throw notImplemented('Member.pendingPoints', 'points ledger issue');
-  }
 
-  @FieldResolver(() => Int)
-  lifetimePoints(): number {
-    throw notImplemented('Member.lifetimePoints', 'points ledger issue');
-  }
 
-  @FieldResolver(() => Int)
-  expiringPoints(@Arg('withinDays', () => Int, { defaultValue: 30 }) _withinDays: number): number {
-    throw notImplemented('Member.expiringPoints', 'points ledger issue');
-  }
 
-  @FieldResolver(() => PointTransactionConnection)
-  pointsHistory(
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) _first: number,
-    @Arg('after', () => String, { nullable: true }) _after: string | null,
-  ): PointTransactionConnection {
-    throw notImplemented('Member.pointsHistory', 'points ledger issue');
-  }
 
   @FieldResolver(() => [TierChange])
   tierHistory(): TierChange[] {

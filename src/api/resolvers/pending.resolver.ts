@@ -5,13 +5,12 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import type { GraphQLContext } from '../context';
 import { notImplemented } from '../guards';
 import {
-  AdjustPointsInput, BenefitInput, RecordPurchaseInput, RedeemRewardInput, RefundPurchaseInput, RewardInput, SegmentInput,
+  BenefitInput, RedeemRewardInput, RewardInput, SegmentInput,
 } from '../types/inputs';
 import {
-  Benefit, ChurnModel, JobResult, Member, MemberConnection, PointTransaction, ProgramStats, PurchaseResult, Redemption, Reward, Segment, Tag, TierChange,
+  Benefit, ChurnModel, JobResult, Member, MemberConnection, ProgramStats, Redemption, Reward, Segment, Tag, TierChange,
 } from '../types/objects';
 
-const POINTS = 'points ledger issue';
 const TIERS = 'tier engine issue';
 const REWARDS = 'benefits and rewards issue';
 const RETENTION = 'tags and retention issue';
@@ -51,20 +50,8 @@ export class PendingResolver {
     throw notImplemented('winBackCandidates', RETENTION);
   }
 
-  @Authorized('service', 'admin') @Mutation(() => PurchaseResult)
-  recordPurchase(@Arg('input', () => RecordPurchaseInput) _input: RecordPurchaseInput): PurchaseResult {
-    throw notImplemented('recordPurchase', POINTS);
-  }
 
-  @Authorized('service', 'admin') @Mutation(() => PurchaseResult)
-  refundPurchase(@Arg('input', () => RefundPurchaseInput) _input: RefundPurchaseInput): PurchaseResult {
-    throw notImplemented('refundPurchase', POINTS);
-  }
 
-  @Authorized('admin') @Mutation(() => PointTransaction)
-  adjustPoints(@Arg('input', () => AdjustPointsInput) _input: AdjustPointsInput): PointTransaction {
-    throw notImplemented('adjustPoints', POINTS);
-  }
 
   @Authorized() @Mutation(() => Redemption)
   redeemReward(@Arg('input', () => RedeemRewardInput) _input: RedeemRewardInput): Redemption {
@@ -100,8 +87,6 @@ export class PendingResolver {
   @Authorized('admin') @Mutation(() => JobResult)
   runTierReview(@Arg('asOf', () => Date) _asOf: Date): JobResult { throw notImplemented('runTierReview', TIERS); }
 
-  @Authorized('admin') @Mutation(() => JobResult)
-  expirePoints(@Arg('asOf', () => Date) _asOf: Date): JobResult { throw notImplemented('expirePoints', POINTS); }
 
   @Authorized('admin') @Mutation(() => JobResult)
   refreshRetention(@Arg('asOf', () => Date) _asOf: Date): JobResult { throw notImplemented('refreshRetention', RETENTION); }

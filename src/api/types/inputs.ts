@@ -121,3 +121,21 @@ export class RewardInput {
   @Field(() => [String], { nullable: true, defaultValue: [] }) @IsOptional() @ArrayMaxSize(100) tierCodes?: string[] | null;
   @Field({ defaultValue: true }) active!: boolean;
 }
+
+@InputType()
+export class RecordActivityInput {
+  @Field(() => ID) memberId!: string;
+  @Field() @Length(1, 64) kind!: string;
+  @Field() @Length(1, 200) idempotencyKey!: string;
+  @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
+}
+
+@InputType()
+export class ActivityRuleInput {
+  @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) kind!: string;
+  @Field() @Length(1, 200) name!: string;
+  @Field(() => Int) @Min(0) points!: number;
+  @Field(() => Int, { defaultValue: 0 }) @Min(0) qualifyingPoints!: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) dailyCap?: number | null;
+  @Field({ defaultValue: true }) active!: boolean;
+}

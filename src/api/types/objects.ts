@@ -259,3 +259,22 @@ export class Segment {
   @Field(() => SegmentFilter) filter!: SegmentFilter;
   // size, members: SegmentResolver
 }
+
+@ObjectType({ description: 'What an engagement activity (check-in, review, share, referral …) earns.' })
+export class ActivityRule {
+  @Field() kind!: string;
+  @Field() name!: string;
+  @Field(() => Int) points!: number;
+  @Field(() => Int) qualifyingPoints!: number;
+  @Field(() => Int, { nullable: true, description: 'Most points one member can earn from this kind per UTC day' }) dailyCap!: number | null;
+  @Field() active!: boolean;
+}
+
+@ObjectType()
+export class ActivityResult {
+  @Field(() => Member) member!: Member;
+  @Field(() => Int) pointsEarned!: number;
+  @Field(() => Int) qualifyingPointsEarned!: number;
+  @Field(() => PointTransaction, { nullable: true }) transaction!: PointTransaction | null;
+  @Field(() => TierChange, { nullable: true }) tierChange!: TierChange | null;
+}

@@ -33,8 +33,13 @@ function sameProfile(m: Member, input: RegisterMemberInput): boolean {
     && (input.joinedAt == null || input.joinedAt.getTime() === m.joinedAt.getTime());
 }
 
+/** What registration needs of the points ledger: an account opened in the same transaction. */
+export interface AccountOpener {
+  openAccount(tx: EntityManager, memberId: string): Promise<void>;
+}
+
 export class MembersService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly em: EntityManager, private readonly ledger: AccountOpener) {}
 
   async get(id: string): Promise<Member | null> {
     if (!isUuid(id)) return null;
@@ -69,6 +74,7 @@ export class MembersService {
         for (const f of PROFILE_FIELDS) m[f] = input[f] ?? null;
         Object.assign(m, { joinedAt, tier: entry, tierSince: joinedAt, tierExpiresAt: null });
         await tx.persistAndFlush(m);
+        await this.ledger.openAccount(tx, m.id);
         return m;
       });
     } catch (err) {

@@ -1,0 +1,111 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
+import type { EarnResult } from '../../modules/points/points.service';
+import type { GraphQLContext } from '../context';
+import { requireActor } from '../guards';
+import { ActivityRuleInput, AdjustPointsInput, RecordActivityInput, RecordPurchaseInput, RefundPurchaseInput } from '../types/inputs';
+import { ActivityResult, ActivityRule, JobResult, Member, PointTransaction, PurchaseResult } from '../types/objects';
+
+@Resolver()
+export class PointsResolver {
+  @Authorized('service', 'admin')
+  @Mutation(() => PurchaseResult)
+  recordPurchase(@Arg('input', () => RecordPurchaseInput) input: RecordPurchaseInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.points.recordPurchase(input);
+  }
+
+  @Authorized('service', 'admin')
+  @Mutation(() => PurchaseResult)
+  refundPurchase(@Arg('input', () => RefundPurchaseInput) input: RefundPurchaseInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.points.refundPurchase(input);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => PointTransaction)
+  adjustPoints(@Arg('input', () => AdjustPointsInput) input: AdjustPointsInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.points.adjustPoints(requireActor(ctx), input);
+  }
+
+  @Authorized('service', 'admin')
+  @Mutation(() => ActivityResult, { description: 'Posts an engagement activity; earns what its activity rule gives, within the daily cap.' })
+  recordActivity(@Arg('input', () => RecordActivityInput) input: RecordActivityInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.points.recordActivity(input);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => ActivityRule)
+  upsertActivityRule(@Arg('input', () => ActivityRuleInput) input: ActivityRuleInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.points.upsertActivityRule(requireActor(ctx), { ...input, dailyCap: input.dailyCap ?? null });
+  }
+
+  @Authorized()
+  @Query(() => [ActivityRule])
+  activityRules(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.points.activityRules();
+  }
+
+  @Authorized('admin')
+  @Mutation(() => JobResult)
+  expirePoints(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.points.expirePoints(asOf);
+  }
+}
+
+/** `member` of a purchase/activity result, through the request's loader. */
+@Resolver(() => PurchaseResult)
+export class PurchaseResultResolver {
+  @FieldResolver(() => Member)
+  member(@Root() r: EarnResult, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.members.byId.load(r.memberId);
+  }
+}
+
+@Resolver(() => ActivityResult)
+export class ActivityResultResolver {
+  @FieldResolver(() => Member)
+  member(@Root() r: EarnResult, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.members.byId.load(r.memberId);
+  }
+}
+
+/** The points fields of Member. */
+@Resolver(() => Member)
+export class MemberPointsResolver {
+  @FieldResolver(() => Int)
+  async pointsBalance(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.loaders.points.balances.load(m.id)).balance;
+  }
+
+  @FieldResolver(() => Int)
+  async pendingPoints(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.loaders.points.balances.load(m.id)).pending;
+  }
+
+  @FieldResolver(() => Int)
+  async lifetimePoints(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.loaders.points.balances.load(m.id)).lifetime;
+  }
+
+  @FieldResolver(() => Int)
+  expiringPoints(
+    @Root() m: { id: string },
+    @Arg('withinDays', () => Int, { defaultValue: 30 }) withinDays: number,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.loaders.points.expiring.load({ memberId: m.id, withinDays: Math.max(0, Math.min(withinDays, 3650)) });
+  }
+
+  @FieldResolver(() => PointTransactionConnectionType)
+  async pointsHistory(
+    @Root() m: { id: string },
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const page = await ctx.services.points.history(m.id, pageSize(first), decodeCursor('txn', after));
+    const edges = page.rows.map((node) => ({ node, cursor: encodeCursor('txn', node.id) }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+}
+
+import { PointTransactionConnection as PointTransactionConnectionType } from '../types/objects';

@@ -1,0 +1,265 @@
+import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+
+export type PointTransactionType = 'EARN' | 'REDEEM' | 'EXPIRE' | 'ADJUST' | 'REFUND_REVERSAL' | 'REDEMPTION_CANCEL';
+export const POINT_TRANSACTION_TYPES: PointTransactionType[] = ['EARN', 'REDEEM', 'EXPIRE', 'ADJUST', 'REFUND_REVERSAL', 'REDEMPTION_CANCEL'];
+
+/**
+ * A member's point account: the row every write for the member locks first, so that
+ * writes for one member serialize. balance = Σ lot remainders = Σ signed transactions
+ * (pending and not-yet-swept expired lots included); what is spendable now is derived
+ * from the lots.
+ */
+@Entity({ tableName: 'point_account' })
+export class PointAccount {
+  @PrimaryKey({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'integer' })
+  balance: number = 0;
+
+  @Property({ type: 'integer' })
+  lifetimeEarned: number = 0;
+
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
+}
+
+/** Append-only ledger. `idempotencyKey` is namespaced by operation ("purchase:…", "adjust:…"). */
+@Entity({ tableName: 'point_transaction' })
+@Index({ name: 'point_transaction_member_id_id_index', properties: ['memberId', 'id'] })
+export class PointTransaction {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Enum({ items: POINT_TRANSACTION_TYPES })
+  type!: PointTransactionType;
+
+  @Property({ type: 'integer' })
+  amount!: number;
+
+  @Property({ type: 'integer' })
+  balanceAfter!: number;
+
+  @Property({ type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  expiresAt: Date | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  reason: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  reference: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Unique({ name: 'point_transaction_idempotency_key_unique' })
+  idempotencyKey: string | null = null;
+
+  /** Points a reversal could not take back (spent already, negative balance not allowed). */
+  @Property({ type: 'integer' })
+  unrecovered: number = 0;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}
+
+/** A parcel of earned points with its own activation and expiry. */
+@Entity({ tableName: 'point_lot' })
+@Index({ name: 'point_lot_member_open_index', properties: ['memberId'], options: { where: 'remaining <> 0' } })
+@Index({ name: 'point_lot_expiry_due_index', properties: ['expiresAt'], options: { where: 'remaining > 0' } })
+export class PointLot {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'bigint' })
+  transactionId!: string;
+
+  @Property({ type: 'integer' })
+  points!: number;
+
+  /** Negative only for a debt lot (allowNegativeBalance): what later earnings repay first. */
+  @Property({ type: 'integer' })
+  remaining!: number;
+
+  @Property({ type: 'timestamptz' })
+  earnedAt!: Date;
+
+  /** When the points become spendable (pointsPendingDays after a purchase). */
+  @Property({ type: 'timestamptz' })
+  activatesAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  expiresAt: Date | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  orderId: string | null = null;
+}
+
+/** Which lots a debit took from: lets a cancelled redemption give points back to them. */
+@Entity({ tableName: 'point_allocation' })
+@Index({ name: 'point_allocation_transaction_index', properties: ['transactionId'] })
+export class PointAllocation {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'bigint' })
+  transactionId!: string;
+
+  @Property({ type: 'bigint' })
+  lotId!: string;
+
+  @Property({ type: 'integer' })
+  amount!: number;
+}
+
+/** Qualifying points, dated by occurredAt: what tiers are measured on. */
+@Entity({ tableName: 'qualifying_entry' })
+@Index({ name: 'qualifying_entry_member_occurred_index', properties: ['memberId', 'occurredAt'] })
+export class QualifyingEntry {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Property({ type: 'integer' })
+  points!: number;
+
+  @Property({ type: 'text' })
+  source!: string;
+}
+
+/** A purchase as posted by a store back end; orderId is its idempotency key. */
+@Entity({ tableName: 'purchase' })
+@Index({ name: 'purchase_member_occurred_index', properties: ['memberId', 'occurredAt'] })
+export class Purchase {
+  @PrimaryKey({ type: 'text' })
+  orderId!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'bigint' })
+  amountCents!: string;
+
+  @Property({ type: 'bigint' })
+  refundedCents: string = '0';
+
+  @Property({ type: 'integer' })
+  earnedPoints!: number;
+
+  @Property({ type: 'integer' })
+  qualifyingPoints!: number;
+
+  @Property({ type: 'integer' })
+  reversedPoints: number = 0;
+
+  @Property({ type: 'integer' })
+  reversedQualifying: number = 0;
+
+  @Property({ type: 'bigint', nullable: true })
+  lotId: string | null = null;
+
+  @Property({ type: 'bigint', nullable: true })
+  transactionId: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  occurredAt!: Date;
+
+  /** Whether occurredAt was given by the caller (a retry without it must not conflict). */
+  @Property({ type: 'boolean' })
+  occurredAtGiven!: boolean;
+}
+
+/** A refund of (part of) a purchase; refundId is its idempotency key. */
+@Entity({ tableName: 'refund' })
+export class Refund {
+  @PrimaryKey({ type: 'text' })
+  refundId!: string;
+
+  @Property({ type: 'text' })
+  orderId!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'bigint' })
+  amountCents!: string;
+
+  @Property({ type: 'integer' })
+  pointsReversed!: number;
+
+  @Property({ type: 'integer' })
+  qualifyingReversed!: number;
+
+  @Property({ type: 'bigint', nullable: true })
+  transactionId: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  occurredAt!: Date;
+}
+
+/** What an engagement activity earns; admin-defined per kind. */
+@Entity({ tableName: 'activity_rule' })
+export class ActivityRule {
+  @PrimaryKey({ type: 'text' })
+  kind!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'integer' })
+  points!: number;
+
+  @Property({ type: 'integer' })
+  qualifyingPoints: number = 0;
+
+  @Property({ type: 'integer', nullable: true })
+  dailyCap: number | null = null;
+
+  @Property({ type: 'boolean' })
+  active: boolean = true;
+}
+
+/** One posted activity; its key makes it idempotent, its day and points feed the cap. */
+@Entity({ tableName: 'activity' })
+@Index({ name: 'activity_member_kind_day_index', properties: ['memberId', 'kind', 'day'] })
+export class Activity {
+  @PrimaryKey({ type: 'text' })
+  idempotencyKey!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'text' })
+  kind!: string;
+
+  /** UTC calendar day of occurredAt, for the daily cap. */
+  @Property({ type: 'date' })
+  day!: string;
+
+  @Property({ type: 'integer' })
+  points!: number;
+
+  @Property({ type: 'integer' })
+  qualifyingPoints!: number;
+
+  @Property({ type: 'bigint', nullable: true })
+  transactionId: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  occurredAt!: Date;
+}

@@ -1,0 +1,17 @@
+import DataLoader from 'dataloader';
+import type { PointsService } from './points.service';
+
+/** Per-request batch reads of the ledger: one query for a whole page of members. */
+/** Balances are read at load time, so a write earlier in the same request is seen. */
+export function createPointsLoaders(points: PointsService) {
+  const balances = new DataLoader<string, { balance: number; pending: number; lifetime: number }>(async (ids) => {
+    const map = await points.balances(ids, new Date());
+    return ids.map((id) => map.get(id) ?? { balance: 0, pending: 0, lifetime: 0 });
+  });
+  const expiring = new DataLoader<{ memberId: string; withinDays: number }, number, string>(
+    (keys) => points.expiring(keys, new Date()),
+    { cacheKeyFn: (k) => `${k.memberId}:${k.withinDays}` },
+  );
+  return { balances, expiring };
+}
+export type PointsLoaders = ReturnType<typeof createPointsLoaders>;

@@ -1,0 +1,168 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Lot, LotTake } from './points.rules';
+import type { PointTransactionType } from './points.entities';
+
+/**
+ * The ledger's SQL, in one place. Every function takes the transaction's EntityManager;
+ * none opens a transaction of its own: the service does.
+ */
+
+export interface AccountRow {
+  balance: number;
+  lifetimeEarned: number;
+}
+
+export interface TransactionRow {
+  id: string;
+  memberId: string;
+  type: PointTransactionType;
+  amount: number;
+  balanceAfter: number;
+  occurredAt: Date;
+  expiresAt: Date | null;
+  reason: string | null;
+  reference: string | null;
+  unrecovered: number;
+}
+
+/** The raw driver returns timestamps as text; rows leave this module with real Dates. */
+export function withDates<T>(row: T, keys: (keyof T)[]): T {
+  for (const k of keys) {
+    const v = row[k] as unknown;
+    if (v != null && !(v instanceof Date)) (row as Record<keyof T, unknown>)[k] = new Date(v as string);
+  }
+  return row;
+}
+const txnDates = <T extends TransactionRow>(r: T): T => withDates(r, ['occurredAt', 'expiresAt']);
+
+const TXN_COLUMNS = `id::text, member_id as "memberId", type, amount, balance_after as "balanceAfter", occurred_at as "occurredAt",
+  expires_at as "expiresAt", reason, reference, unrecovered`;
+
+/** Locks the member's account row: every write for one member passes through here first. */
+export async function lockAccount(tx: EntityManager, memberId: string): Promise<AccountRow | null> {
+  const rows = await tx.execute(
+    'select balance, lifetime_earned as "lifetimeEarned" from point_account where member_id = ? for update',
+    [memberId],
+  );
+  return (rows[0] as AccountRow | undefined) ?? null;
+}
+
+export async function openAccount(tx: EntityManager, memberId: string): Promise<void> {
+  await tx.execute('insert into point_account (member_id, updated_at) values (?, now()) on conflict do nothing', [memberId]);
+}
+
+export async function saveAccount(tx: EntityManager, memberId: string, balance: number, earnedDelta: number): Promise<void> {
+  await tx.execute(
+    'update point_account set balance = ?, lifetime_earned = lifetime_earned + ?, updated_at = now() where member_id = ?',
+    [balance, earnedDelta, memberId],
+  );
+}
+
+export interface NewTransaction {
+  memberId: string;
+  type: PointTransactionType;
+  amount: number;
+  balanceAfter: number;
+  occurredAt: Date;
+  expiresAt?: Date | null;
+  reason?: string | null;
+  reference?: string | null;
+  idempotencyKey?: string | null;
+  unrecovered?: number;
+}
+
+export async function insertTransaction(tx: EntityManager, t: NewTransaction): Promise<TransactionRow> {
+  const rows = await tx.execute(
+    `insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference,
+       idempotency_key, unrecovered, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) returning ${TXN_COLUMNS}`,
+    [t.memberId, t.type, t.amount, t.balanceAfter, t.occurredAt, t.expiresAt ?? null, t.reason ?? null,
+      t.reference ?? null, t.idempotencyKey ?? null, t.unrecovered ?? 0],
+  );
+  return txnDates(rows[0] as TransactionRow);
+}
+
+export async function findTransaction(em: EntityManager, id: string | null): Promise<TransactionRow | null> {
+  if (id == null) return null;
+  const rows = await em.execute(`select ${TXN_COLUMNS} from point_transaction where id = ?`, [id]);
+  return rows[0] ? txnDates(rows[0] as TransactionRow) : null;
+}
+
+export async function findTransactionByKey(em: EntityManager, key: string): Promise<(TransactionRow & { idempotencyKey: string }) | null> {
+  const rows = await em.execute(`select ${TXN_COLUMNS}, idempotency_key as "idempotencyKey" from point_transaction where idempotency_key = ?`, [key]);
+  return rows[0] ? txnDates(rows[0] as TransactionRow & { idempotencyKey: string }) : null;
+}
+
+export interface NewLot {
+  memberId: string;
+  transactionId: string;
+  points: number;
+  remaining: number;
+  earnedAt: Date;
+  activatesAt: Date;
+  expiresAt: Date | null;
+  orderId?: string | null;
+}
+
+export async function insertLot(tx: EntityManager, lot: NewLot): Promise<string> {
+  const rows = await tx.execute(
+    `insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id)
+     values (?, ?, ?, ?, ?, ?, ?, ?) returning id::text`,
+    [lot.memberId, lot.transactionId, lot.points, lot.remaining, lot.earnedAt, lot.activatesAt, lot.expiresAt, lot.orderId ?? null],
+  );
+  return (rows[0] as { id: string }).id;
+}
+
+export interface OpenLot extends Lot {
+  activatesAt: Date;
+  orderId: string | null;
+}
+
+/** Lots with something left (or owed, for a debt lot), for one member. */
+export async function openLots(tx: EntityManager, memberId: string): Promise<OpenLot[]> {
+  const rows = await tx.execute(
+    `select id::text, remaining, expires_at as "expiresAt", earned_at as "earnedAt", activates_at as "activatesAt", order_id as "orderId"
+     from point_lot where member_id = ? and remaining <> 0`,
+    [memberId],
+  );
+  return (rows as OpenLot[]).map((l) => withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']));
+}
+
+/** Applies lot takes (positive amounts are taken away) and records them against the transaction. */
+export async function applyTakes(tx: EntityManager, memberId: string, transactionId: string, takes: LotTake[]): Promise<void> {
+  const real = takes.filter((t) => t.amount !== 0);
+  if (!real.length) return;
+  const values = real.map(() => '(?::bigint, ?::int)').join(', ');
+  const params = real.flatMap((t) => [t.lotId, t.amount]);
+  await tx.execute(
+    `update point_lot l set remaining = l.remaining - v.amount from (values ${values}) as v(id, amount) where l.id = v.id`,
+    params,
+  );
+  await tx.execute(
+    `insert into point_allocation (member_id, transaction_id, lot_id, amount) select ?, ?, v.id, v.amount from (values ${values}) as v(id, amount)`,
+    [memberId, transactionId, ...params],
+  );
+}
+
+export async function addQualifying(tx: EntityManager, memberId: string, occurredAt: Date, points: number, source: string): Promise<void> {
+  if (points === 0) return;
+  await tx.execute(
+    'insert into qualifying_entry (member_id, occurred_at, points, source) values (?, ?, ?, ?)',
+    [memberId, occurredAt, points, source],
+  );
+}
+
+export interface ProgramSettings {
+  pointsPerUnit: number;
+  pointsExpiryMonths: number | null;
+  pointsPendingDays: number;
+  allowNegativeBalance: boolean;
+}
+
+export async function programSettings(em: EntityManager): Promise<ProgramSettings> {
+  const rows = await em.execute(
+    `select points_per_unit::float8 as "pointsPerUnit", points_expiry_months as "pointsExpiryMonths",
+       points_pending_days as "pointsPendingDays", allow_negative_balance as "allowNegativeBalance" from program where id = 1`,
+  );
+  return rows[0] as ProgramSettings;
+}

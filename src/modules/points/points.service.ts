@@ -1,0 +1,555 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { resolveOccurredAt } from '../../common/clock';
+import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
+import { MoneyInputError, parseMoneyToCents } from '../../common/money';
+import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
+import { inTransaction, isUniqueViolation } from '../../db/transaction';
+import type { Actor } from '../actor';
+import { AuditService } from '../audit/audit.service';
+import { isUuid } from '../members/members.service';
+import * as repo from './points.repository';
+import type { TransactionRow } from './points.repository';
+import {
+  RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit,
+} from './points.rules';
+
+/** Called inside the write's transaction after qualifying points were added (tier upgrades). */
+export type QualifyingHook = (tx: EntityManager, memberId: string, at: Date) => Promise<TierChangeRef | null>;
+export interface TierChangeRef { id: string }
+/** The multiplier of the member's tier at an instant (the purchase earns at the tier it was made in). */
+export type MultiplierAt = (tx: EntityManager, memberId: string, at: Date) => Promise<number>;
+
+export interface EarnResult {
+  memberId: string;
+  pointsEarned: number;
+  qualifyingPointsEarned: number;
+  transaction: TransactionRow | null;
+  tierChange: TierChangeRef | null;
+}
+
+export interface RecordPurchaseInput { memberId: string; orderId: string; amount: number; occurredAt?: Date | null }
+export interface RefundPurchaseInput { orderId: string; refundId: string; amount: number; occurredAt?: Date | null }
+export interface AdjustPointsInput { memberId: string; amount: number; reason: string; idempotencyKey: string; occurredAt?: Date | null }
+export interface RecordActivityInput { memberId: string; kind: string; idempotencyKey: string; occurredAt?: Date | null }
+export interface ActivityRuleInput { kind: string; name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean }
+
+function cents(value: number, field: string): number {
+  try {
+    return parseMoneyToCents(value, field);
+  } catch (err) {
+    if (err instanceof MoneyInputError) throw badInput(err.field, err.message);
+    throw err;
+  }
+}
+
+function memberIdOrFail(id: string): string {
+  if (!isUuid(id)) throw notFound('Member', id);
+  return id;
+}
+
+/**
+ * The points ledger: every write locks the member's account row first (so writes for one
+ * member serialize), is idempotent on its key, and keeps
+ * balance = Σ lot remainders = Σ signed transactions.
+ */
+export class PointsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+    private readonly hooks: { onQualifying?: QualifyingHook; multiplierAt?: MultiplierAt } = {},
+  ) {}
+
+  openAccount(tx: EntityManager, memberId: string): Promise<void> {
+    return repo.openAccount(tx, memberId);
+  }
+
+  /** Runs `work` with the member's account locked; NOT_FOUND when there is no such member. */
+  private async withAccount<T>(memberId: string, work: (tx: EntityManager, account: repo.AccountRow) => Promise<T>): Promise<T> {
+    return inTransaction(this.em, async (tx) => {
+      const account = await repo.lockAccount(tx, memberId);
+      if (!account) throw notFound('Member', memberId);
+      return work(tx, account);
+    });
+  }
+
+  // ---- purchases ---------------------------------------------------------------------
+
+  async recordPurchase(input: RecordPurchaseInput, now = new Date()): Promise<EarnResult> {
+    const memberId = memberIdOrFail(input.memberId);
+    const amountCents = cents(input.amount, 'amount');
+    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const replay = () => this.replayPurchase(input, memberId, amountCents);
+    const earlier = await replay();
+    if (earlier) return earlier;
+    try {
+      return await this.withAccount(memberId, async (tx, account) => {
+        const settled = await this.replayPurchase(input, memberId, amountCents, tx);
+        if (settled) return settled;
+        const settings = await repo.programSettings(tx);
+        const multiplier = this.hooks.multiplierAt ? await this.hooks.multiplierAt(tx, memberId, occurredAt) : 1;
+        const qualifying = basePoints(amountCents, settings.pointsPerUnit);
+        const earned = earnedPoints(amountCents, settings.pointsPerUnit, multiplier);
+        const activatesAt = addDaysUtc(occurredAt, settings.pointsPendingDays);
+        const expiresAt = lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc);
+        let transaction: TransactionRow | null = null;
+        let lotId: string | null = null;
+        if (earned > 0) {
+          ({ transaction, lotId } = await this.credit(tx, account, {
+            memberId, type: 'EARN', amount: earned, occurredAt, activatesAt, expiresAt,
+            reference: input.orderId, idempotencyKey: `purchase:${input.orderId}`, orderId: input.orderId, countsAsEarned: true,
+          }));
+        }
+        await repo.addQualifying(tx, memberId, occurredAt, qualifying, `purchase:${input.orderId}`);
+        await tx.execute(
+          `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null],
+        );
+        const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
+        return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange };
+      });
+    } catch (err) {
+      // Same orderId posted for another member at the same moment: the first one won.
+      if (isUniqueViolation(err)) {
+        const settled = await replay();
+        if (settled) return settled;
+      }
+      throw err;
+    }
+  }
+
+  /** The stored result of an earlier purchase with this orderId, or CONFLICT if it differs. */
+  private async replayPurchase(input: RecordPurchaseInput, memberId: string, amountCents: number, em: EntityManager = this.em): Promise<EarnResult | null> {
+    const rows = await em.execute(
+      `select member_id as "memberId", amount_cents::text as "amountCents", earned_points as "earned", qualifying_points as "qualifying",
+         transaction_id::text as "transactionId", occurred_at as "occurredAt", occurred_at_given as "occurredAtGiven"
+       from purchase where order_id = ?`,
+      [input.orderId],
+    );
+    const p = rows[0] as { memberId: string; amountCents: string; earned: number; qualifying: number; transactionId: string | null; occurredAt: Date; occurredAtGiven: boolean } | undefined;
+    if (!p) return null;
+    const sameWhen = input.occurredAt == null || (p.occurredAtGiven && new Date(p.occurredAt).getTime() === new Date(input.occurredAt).getTime());
+    if (p.memberId !== memberId || Number(p.amountCents) !== amountCents || !sameWhen) {
+      throw conflict(`Order ${input.orderId} was already recorded with another payload`, { field: 'orderId' });
+    }
+    const tierChange = await this.tierChangeFor(em, p.memberId, `purchase:${input.orderId}`);
+    return {
+      memberId, pointsEarned: p.earned, qualifyingPointsEarned: p.qualifying,
+      transaction: await repo.findTransaction(em, p.transactionId), tierChange,
+    };
+  }
+
+  /** Tier changes are recorded by the tier engine; a replay returns the one its write caused. */
+  private async tierChangeFor(_em: EntityManager, _memberId: string, _source: string): Promise<TierChangeRef | null> {
+    return null;
+  }
+
+  // ---- refunds -----------------------------------------------------------------------
+
+  async refundPurchase(input: RefundPurchaseInput, now = new Date()): Promise<EarnResult> {
+    const refundCents = cents(input.amount, 'amount');
+    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const earlier = await this.replayRefund(input, refundCents);
+    if (earlier) return earlier;
+    const owner = await this.em.execute('select member_id as "memberId" from purchase where order_id = ?', [input.orderId]);
+    if (!owner.length) throw notFound('Order', input.orderId);
+    const memberId = (owner[0] as { memberId: string }).memberId;
+    return this.withAccount(memberId, async (tx, account) => {
+      const settled = await this.replayRefund(input, refundCents, tx);
+      if (settled) return settled;
+      const [p] = (await tx.execute(
+        `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
+           qualifying_points as "qualifying", reversed_points as "reversedPoints", reversed_qualifying as "reversedQualifying",
+           lot_id::text as "lotId" from purchase where order_id = ?`,
+        [input.orderId],
+      )) as { amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number; lotId: string | null }[];
+      let reversal: { points: number; qualifying: number };
+      try {
+        reversal = refundReversal(p, refundCents);
+      } catch (err) {
+        if (err instanceof RefundExceedsPurchaseError) {
+          throw badInput('amount', `Refund exceeds what remains of order ${input.orderId} (${(p.amountCents - p.refundedCents) / 100})`);
+        }
+        throw err;
+      }
+      const settings = await repo.programSettings(tx);
+      const lots = await repo.openLots(tx, memberId);
+      const own = lots.find((l) => l.id === p.lotId);
+      const pendingForOrder = own && own.activatesAt > occurredAt ? own.remaining : 0;
+      const plan = planRefundDebit({
+        reversal: reversal.points, pendingForOrder, ownLotId: p.lotId ?? undefined, asOf: occurredAt,
+        lots: lots.filter((l) => l.remaining > 0 && l.activatesAt <= occurredAt),
+        allowNegativeBalance: settings.allowNegativeBalance,
+      });
+      const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative;
+      let transaction: TransactionRow | null = null;
+      if (taken > 0 || plan.unrecovered > 0) {
+        const balanceAfter = account.balance - taken;
+        transaction = await repo.insertTransaction(tx, {
+          memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: input.orderId,
+          reason: `refund ${input.refundId}`, idempotencyKey: `refund:${input.refundId}`, unrecovered: plan.unrecovered,
+        });
+        const takes = plan.cancelPending > 0 && p.lotId ? [{ lotId: p.lotId, amount: plan.cancelPending }, ...plan.takes] : plan.takes;
+        await repo.applyTakes(tx, memberId, transaction.id, mergeTakes(takes));
+        if (plan.negative > 0) {
+          await repo.insertLot(tx, {
+            memberId, transactionId: transaction.id, points: -plan.negative, remaining: -plan.negative,
+            earnedAt: occurredAt, activatesAt: occurredAt, expiresAt: null, orderId: input.orderId,
+          });
+        }
+        await repo.saveAccount(tx, memberId, balanceAfter, 0);
+      }
+      await repo.addQualifying(tx, memberId, occurredAt, -reversal.qualifying, `refund:${input.refundId}`);
+      await tx.execute(
+        `update purchase set refunded_cents = refunded_cents + ?, reversed_points = reversed_points + ?,
+           reversed_qualifying = reversed_qualifying + ? where order_id = ?`,
+        [refundCents, reversal.points, reversal.qualifying, input.orderId],
+      );
+      await tx.execute(
+        `insert into refund (refund_id, order_id, member_id, amount_cents, points_reversed, qualifying_reversed, transaction_id, occurred_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [input.refundId, input.orderId, memberId, refundCents, reversal.points, reversal.qualifying, transaction?.id ?? null, occurredAt],
+      );
+      return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -reversal.qualifying, transaction, tierChange: null };
+    });
+  }
+
+  private async replayRefund(input: RefundPurchaseInput, refundCents: number, em: EntityManager = this.em): Promise<EarnResult | null> {
+    const rows = await em.execute(
+      `select order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", points_reversed as "points",
+         qualifying_reversed as "qualifying", transaction_id::text as "transactionId" from refund where refund_id = ?`,
+      [input.refundId],
+    );
+    const r = rows[0] as { orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; transactionId: string | null } | undefined;
+    if (!r) return null;
+    if (r.orderId !== input.orderId || Number(r.amountCents) !== refundCents) {
+      throw conflict(`Refund ${input.refundId} was already recorded with another payload`, { field: 'refundId' });
+    }
+    return {
+      memberId: r.memberId, pointsEarned: -r.points, qualifyingPointsEarned: -r.qualifying,
+      transaction: await repo.findTransaction(em, r.transactionId), tierChange: null,
+    };
+  }
+
+  // ---- adjustments and debits ------------------------------------------------------
+
+  async adjustPoints(actor: Actor, input: AdjustPointsInput, now = new Date()): Promise<TransactionRow> {
+    const memberId = memberIdOrFail(input.memberId);
+    if (!Number.isInteger(input.amount) || input.amount === 0) throw badInput('amount', 'amount must be a non-zero integer');
+    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const key = `adjust:${input.idempotencyKey}`;
+    const same = (t: TransactionRow) => t.memberId === memberId && t.amount === input.amount && t.reason === input.reason;
+    const replay = async (em: EntityManager) => {
+      const t = await repo.findTransactionByKey(em, key);
+      if (t && !same(t)) throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
+      return t;
+    };
+    const earlier = await replay(this.em);
+    if (earlier) return earlier;
+    try {
+      return await this.withAccount(memberId, async (tx, account) => {
+        const settled = await replay(tx);
+        if (settled) return settled;
+        let txn: TransactionRow;
+        if (input.amount > 0) {
+          const settings = await repo.programSettings(tx);
+          ({ transaction: txn } = await this.credit(tx, account, {
+            memberId, type: 'ADJUST', amount: input.amount, occurredAt, activatesAt: occurredAt,
+            expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
+            reason: input.reason, idempotencyKey: key, countsAsEarned: true,
+          }));
+        } else {
+          txn = await this.debit(tx, account, {
+            memberId, type: 'ADJUST', amount: -input.amount, occurredAt, reason: input.reason, idempotencyKey: key,
+          });
+        }
+        this.audit.record(tx, actor, {
+          action: 'points.adjust', entity: 'Member', entityId: memberId,
+          before: { balance: account.balance }, after: { balance: txn.balanceAfter, amount: input.amount, reason: input.reason },
+        });
+        await tx.flush();
+        return txn;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        const settled = await replay(this.em);
+        if (settled) return settled;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Spends `amount` points from the member's spendable lots, soonest-expiring first.
+   * INSUFFICIENT_POINTS when the spendable balance at occurredAt does not cover it.
+   * For use inside a transaction that already holds the account lock (redemptions too).
+   */
+  async debit(
+    tx: EntityManager,
+    account: repo.AccountRow,
+    d: { memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; reason?: string | null; reference?: string | null; idempotencyKey: string },
+  ): Promise<TransactionRow> {
+    const lots = await repo.openLots(tx, d.memberId);
+    const spendable = lots.filter((l) => l.activatesAt <= d.occurredAt && (l.expiresAt == null || l.expiresAt > d.occurredAt));
+    const available = spendable.reduce((s, l) => s + l.remaining, 0);
+    if (available < d.amount) {
+      throw new AppError(ErrorCode.INSUFFICIENT_POINTS, `Needs ${d.amount} points, ${Math.max(available, 0)} available`, {
+        required: d.amount, available: Math.max(available, 0),
+      });
+    }
+    const { takes } = consumeLotsFifo(spendable.filter((l) => l.remaining > 0), d.amount, { asOf: d.occurredAt });
+    const balanceAfter = account.balance - d.amount;
+    const txn = await repo.insertTransaction(tx, {
+      memberId: d.memberId, type: d.type, amount: -d.amount, balanceAfter, occurredAt: d.occurredAt,
+      reason: d.reason, reference: d.reference, idempotencyKey: d.idempotencyKey,
+    });
+    await repo.applyTakes(tx, d.memberId, txn.id, takes);
+    await repo.saveAccount(tx, d.memberId, balanceAfter, 0);
+    account.balance = balanceAfter;
+    return txn;
+  }
+
+  /** Adds a lot and its transaction; a debt lot left by an earlier refund is repaid first. */
+  private async credit(
+    tx: EntityManager,
+    account: repo.AccountRow,
+    c: {
+      memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; activatesAt: Date; expiresAt: Date | null;
+      reason?: string | null; reference?: string | null; idempotencyKey: string; orderId?: string | null; countsAsEarned: boolean;
+    },
+  ): Promise<{ transaction: TransactionRow; lotId: string }> {
+    const balanceAfter = account.balance + c.amount;
+    const transaction = await repo.insertTransaction(tx, {
+      memberId: c.memberId, type: c.type, amount: c.amount, balanceAfter, occurredAt: c.occurredAt,
+      expiresAt: c.expiresAt, reason: c.reason, reference: c.reference, idempotencyKey: c.idempotencyKey,
+    });
+    let remaining = c.amount;
+    if (account.balance < 0 || (await this.hasDebt(tx, c.memberId))) {
+      remaining = await this.repayDebt(tx, c.memberId, transaction.id, c.amount);
+    }
+    const lotId = await repo.insertLot(tx, {
+      memberId: c.memberId, transactionId: transaction.id, points: c.amount, remaining,
+      earnedAt: c.occurredAt, activatesAt: c.activatesAt, expiresAt: c.expiresAt, orderId: c.orderId,
+    });
+    await repo.saveAccount(tx, c.memberId, balanceAfter, c.countsAsEarned ? c.amount : 0);
+    account.balance = balanceAfter;
+    if (c.countsAsEarned) account.lifetimeEarned += c.amount;
+    return { transaction, lotId };
+  }
+
+  private async hasDebt(tx: EntityManager, memberId: string): Promise<boolean> {
+    const rows = await tx.execute('select 1 from point_lot where member_id = ? and remaining < 0 limit 1', [memberId]);
+    return rows.length > 0;
+  }
+
+  /** Moves up to `amount` into debt lots; returns what is left for the new lot. */
+  private async repayDebt(tx: EntityManager, memberId: string, transactionId: string, amount: number): Promise<number> {
+    const debts = (await repo.openLots(tx, memberId)).filter((l) => l.remaining < 0).sort((a, b) => Number(a.id) - Number(b.id));
+    let left = amount;
+    const takes = [];
+    for (const d of debts) {
+      if (left === 0) break;
+      const repay = Math.min(left, -d.remaining);
+      takes.push({ lotId: d.id, amount: -repay });
+      left -= repay;
+    }
+    await repo.applyTakes(tx, memberId, transactionId, takes);
+    return left;
+  }
+
+  // ---- activities -------------------------------------------------------------------
+
+  async upsertActivityRule(actor: Actor, input: ActivityRuleInput) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(input.kind)) throw badInput('kind', 'kind uses letters, digits, _ . - only');
+    if (!Number.isInteger(input.points) || input.points < 0) throw badInput('points', 'points must be a non-negative integer');
+    if (!Number.isInteger(input.qualifyingPoints) || input.qualifyingPoints < 0) throw badInput('qualifyingPoints', 'qualifyingPoints must be a non-negative integer');
+    if (input.dailyCap != null && (!Number.isInteger(input.dailyCap) || input.dailyCap < 1)) throw badInput('dailyCap', 'dailyCap must be a positive integer');
+    return inTransaction(this.em, async (tx) => {
+      const before = (await tx.execute('select * from activity_rule where kind = ? for update', [input.kind]))[0] ?? null;
+      const [after] = await tx.execute(
+        `insert into activity_rule (kind, name, points, qualifying_points, daily_cap, active) values (?, ?, ?, ?, ?, ?)
+         on conflict (kind) do update set name = excluded.name, points = excluded.points, qualifying_points = excluded.qualifying_points,
+           daily_cap = excluded.daily_cap, active = excluded.active
+         returning kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active`,
+        [input.kind, input.name, input.points, input.qualifyingPoints, input.dailyCap, input.active],
+      );
+      this.audit.record(tx, actor, { action: before ? 'activityRule.update' : 'activityRule.create', entity: 'ActivityRule', entityId: input.kind, before, after });
+      await tx.flush();
+      return after as ActivityRuleInput;
+    });
+  }
+
+  async activityRules(): Promise<ActivityRuleInput[]> {
+    return (await this.em.execute(
+      'select kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active from activity_rule order by kind',
+    )) as ActivityRuleInput[];
+  }
+
+  async recordActivity(input: RecordActivityInput, now = new Date()): Promise<EarnResult> {
+    const memberId = memberIdOrFail(input.memberId);
+    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const replay = async (em: EntityManager): Promise<EarnResult | null> => {
+      const rows = await em.execute(
+        `select member_id as "memberId", kind, points, qualifying_points as "qualifying", transaction_id::text as "transactionId"
+         from activity where idempotency_key = ?`,
+        [input.idempotencyKey],
+      );
+      const a = rows[0] as { memberId: string; kind: string; points: number; qualifying: number; transactionId: string | null } | undefined;
+      if (!a) return null;
+      if (a.memberId !== memberId || a.kind !== input.kind) {
+        throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
+      }
+      return { memberId, pointsEarned: a.points, qualifyingPointsEarned: a.qualifying, transaction: await repo.findTransaction(em, a.transactionId), tierChange: null };
+    };
+    const earlier = await replay(this.em);
+    if (earlier) return earlier;
+    try {
+      return await this.withAccount(memberId, async (tx, account) => {
+        const settled = await replay(tx);
+        if (settled) return settled;
+        const [rule] = (await tx.execute(
+          'select points, qualifying_points as "qualifying", daily_cap as "dailyCap" from activity_rule where kind = ? and active',
+          [input.kind],
+        )) as { points: number; qualifying: number; dailyCap: number | null }[];
+        if (!rule) throw notFound('ActivityRule', input.kind);
+        const day = occurredAt.toISOString().slice(0, 10);
+        const [{ already }] = (await tx.execute(
+          'select coalesce(sum(points), 0)::int as already from activity where member_id = ? and kind = ? and day = ?',
+          [memberId, input.kind, day],
+        )) as { already: number }[];
+        const points = dailyCapRemaining(rule.dailyCap, already, rule.points);
+        const qualifying = points > 0 ? rule.qualifying : 0;
+        const settings = await repo.programSettings(tx);
+        let transaction: TransactionRow | null = null;
+        if (points > 0) {
+          ({ transaction } = await this.credit(tx, account, {
+            memberId, type: 'EARN', amount: points, occurredAt, activatesAt: occurredAt,
+            expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
+            reason: `activity ${input.kind}`, reference: input.kind, idempotencyKey: `activity:${input.idempotencyKey}`, countsAsEarned: true,
+          }));
+        }
+        await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
+        await tx.execute(
+          `insert into activity (idempotency_key, member_id, kind, day, points, qualifying_points, transaction_id, occurred_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [input.idempotencyKey, memberId, input.kind, day, points, qualifying, transaction?.id ?? null, occurredAt],
+        );
+        const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
+        return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        const settled = await replay(this.em);
+        if (settled) return settled;
+      }
+      throw err;
+    }
+  }
+
+  // ---- expiry -----------------------------------------------------------------------
+
+  /**
+   * Expires every lot due at or before asOf: per batch of members, one set-based statement
+   * zeroes their due lots, writes one EXPIRE transaction per member (dated at the latest
+   * expiry it covers, not at the run) and updates their accounts. Accounts are locked in
+   * member order, so concurrent runs and member writes wait instead of deadlocking; a
+   * second run finds nothing left to do.
+   */
+  async expirePoints(asOf: Date, batchSize = 5000): Promise<{ processed: number; changed: number }> {
+    let processed = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const ids = ((await this.em.execute(
+        `select distinct member_id as id from point_lot where remaining > 0 and expires_at <= ? and member_id > ?
+         order by member_id limit ?`,
+        [asOf, after, batchSize],
+      )) as { id: string }[]).map((r) => r.id);
+      if (!ids.length) break;
+      after = ids[ids.length - 1];
+      processed += await inTransaction(this.em, async (tx) => {
+        await tx.execute('select 1 from point_account where member_id in (?) order by member_id for update', [ids]);
+        const [{ n }] = (await tx.execute(EXPIRE_BATCH_SQL, [ids, asOf])) as { n: number }[];
+        return n;
+      });
+    }
+    return { processed, changed: processed };
+  }
+
+  // ---- reads ------------------------------------------------------------------------
+
+  async balances(memberIds: readonly string[], now = new Date()): Promise<Map<string, { balance: number; pending: number; lifetime: number }>> {
+    const rows = (await this.em.execute(
+      `select a.member_id as "memberId", a.lifetime_earned as lifetime,
+         coalesce(sum(l.remaining) filter (where l.activates_at <= ? and (l.expires_at is null or l.expires_at > ?)), 0)::int as balance,
+         coalesce(sum(l.remaining) filter (where l.activates_at > ?), 0)::int as pending
+       from point_account a left join point_lot l on l.member_id = a.member_id and l.remaining <> 0
+       where a.member_id in (?) group by a.member_id, a.lifetime_earned`,
+      [now, now, now, memberIds as string[]],
+    )) as { memberId: string; lifetime: number; balance: number; pending: number }[];
+    return new Map(rows.map((r) => [r.memberId, r]));
+  }
+
+  async expiring(keys: readonly { memberId: string; withinDays: number }[], now = new Date()): Promise<number[]> {
+    const values = keys.map(() => '(?::uuid, ?::int)').join(', ');
+    const rows = (await this.em.execute(
+      `select k.member_id as "memberId", k.days, coalesce(sum(l.remaining), 0)::int as points
+       from (values ${values}) as k(member_id, days)
+       left join point_lot l on l.member_id = k.member_id and l.remaining > 0 and l.activates_at <= ?
+         and l.expires_at > ? and l.expires_at <= ?::timestamptz + make_interval(days => k.days)
+       group by k.member_id, k.days`,
+      [...keys.flatMap((k) => [k.memberId, k.withinDays]), now, now, now],
+    )) as { memberId: string; days: number; points: number }[];
+    const map = new Map(rows.map((r) => [`${r.memberId}:${r.days}`, r.points]));
+    return keys.map((k) => map.get(`${k.memberId}:${k.withinDays}`) ?? 0);
+  }
+
+  /** Newest first, keyset on the transaction id. */
+  async history(memberId: string, first: number, afterId: string | null): Promise<{ rows: TransactionRow[]; hasNextPage: boolean }> {
+    const rows = (await this.em.execute(
+      `select id::text, member_id as "memberId", type, amount, balance_after as "balanceAfter", occurred_at as "occurredAt",
+         expires_at as "expiresAt", reason, reference, unrecovered
+       from point_transaction where member_id = ? and (?::bigint is null or id < ?::bigint) order by id desc limit ?`,
+      [memberId, afterId, afterId, first + 1],
+    )) as TransactionRow[];
+    return { rows: rows.slice(0, first).map((r) => repo.withDates(r, ['occurredAt', 'expiresAt'])), hasNextPage: rows.length > first };
+  }
+}
+
+function refundReversal(
+  p: { amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number },
+  refundCents: number,
+) {
+  return refundReversalRule({
+    originalAmountCents: p.amountCents, refundedBeforeCents: p.refundedCents, refundCents,
+    earnedPoints: p.earned, qualifyingPoints: p.qualifying,
+    reversedPointsBefore: p.reversedPoints, reversedQualifyingBefore: p.reversedQualifying,
+  });
+}
+
+function mergeTakes(takes: { lotId: string; amount: number }[]) {
+  const map = new Map<string, number>();
+  for (const t of takes) map.set(t.lotId, (map.get(t.lotId) ?? 0) + t.amount);
+  return [...map].map(([lotId, amount]) => ({ lotId, amount }));
+}
+
+const EXPIRE_BATCH_SQL = `
+with due as (
+  select id, member_id, remaining, expires_at from point_lot
+  where member_id in (?) and remaining > 0 and expires_at <= ?
+), zeroed as (
+  update point_lot l set remaining = 0 from due where l.id = due.id
+), per_member as (
+  select member_id, sum(remaining)::int as points, max(expires_at) as at from due group by member_id
+), accounts as (
+  update point_account a set balance = a.balance - pm.points, updated_at = now()
+  from per_member pm where a.member_id = pm.member_id
+  returning a.member_id, a.balance
+), txns as (
+  insert into point_transaction (member_id, type, amount, balance_after, occurred_at, reason, created_at)
+  select pm.member_id, 'EXPIRE', -pm.points, acc.balance, pm.at, 'points expired', now()
+  from per_member pm join accounts acc on acc.member_id = pm.member_id
+  returning id
+)
+select count(*)::int as n from txns`;
+
+import { refundReversal as refundReversalRule } from './points.rules';

@@ -1,0 +1,224 @@
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+import { ADJUST, POINTS, PURCHASE, REFUND, expectLedgerConsistent } from '../support/ledger';
+
+let s: TestServer;
+let service: string;
+let admin: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  service = await s.token('service');
+  admin = await s.token('admin');
+  await createLadder(s);
+});
+afterAll(() => s.stop());
+afterEach(() => expectLedgerConsistent(s, true));
+
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const points = async (id: string) => (await s.admin(POINTS, { id })).member;
+const purchase = (input: Record<string, unknown>) => s.gql(PURCHASE, { input }, service);
+
+describe('recordPurchase', () => {
+  it('earns floor(amount × pointsPerUnit × multiplier) and the same qualifying points', async () => {
+    const id = await registerMember(s);
+    const res = await purchase({ memberId: id, orderId: 'o-1', amount: 123.99 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.recordPurchase).toMatchObject({
+      pointsEarned: 123, qualifyingPointsEarned: 123, member: { id, pointsBalance: 123 },
+      transaction: { type: 'EARN', amount: 123, balanceAfter: 123, reference: 'o-1' },
+    });
+    expect(await points(id)).toEqual({ pointsBalance: 123, pendingPoints: 0, lifetimePoints: 123, expiringPoints: 0 });
+    const [q] = await s.sql('select sum(points)::int as q from qualifying_entry where member_id = $1', [id]);
+    expect(q.q).toBe(123);
+  });
+
+  it('dates the lot expiry pointsExpiryMonths after the purchase', async () => {
+    const id = await registerMember(s);
+    const res = await purchase({ memberId: id, orderId: 'o-exp', amount: 10, occurredAt: '2026-01-31T12:00:00.000Z' });
+    expect(res.data!.recordPurchase.transaction.expiresAt).toBe('2028-01-31T12:00:00.000Z');
+  });
+
+  it('is idempotent on orderId; another payload is CONFLICT', async () => {
+    const id = await registerMember(s);
+    const first = await purchase({ memberId: id, orderId: 'o-idem', amount: 50 });
+    const again = await purchase({ memberId: id, orderId: 'o-idem', amount: 50 });
+    expect(again.data).toEqual(first.data);
+    expectError(await purchase({ memberId: id, orderId: 'o-idem', amount: 51 }), 'CONFLICT', 'orderId');
+    const other = await registerMember(s);
+    expectError(await purchase({ memberId: other, orderId: 'o-idem', amount: 50 }), 'CONFLICT', 'orderId');
+    expect((await points(id)).pointsBalance).toBe(50);
+  });
+
+  it('rejects bad input with its code and changes nothing', async () => {
+    const id = await registerMember(s);
+    const before = await s.sql('select count(*)::int as n from point_transaction');
+    const cases: [Record<string, unknown>, string, string?][] = [
+      [{ memberId: id, orderId: 'b1', amount: 0 }, 'BAD_USER_INPUT', 'amount'],
+      [{ memberId: id, orderId: 'b2', amount: -5 }, 'BAD_USER_INPUT', 'amount'],
+      [{ memberId: id, orderId: 'b3', amount: 1.005 }, 'BAD_USER_INPUT', 'amount'],
+      [{ memberId: id, orderId: 'b4', amount: 10, occurredAt: iso(Date.now() + 10 * 60_000) }, 'BAD_USER_INPUT', 'occurredAt'],
+      [{ memberId: '00000000-0000-4000-8000-000000000000', orderId: 'b5', amount: 10 }, 'NOT_FOUND'],
+      [{ memberId: 'not-a-uuid', orderId: 'b6', amount: 10 }, 'NOT_FOUND'],
+    ];
+    for (const [input, code, field] of cases) expectError(await purchase(input), code, field);
+    expect(await s.sql('select count(*)::int as n from point_transaction')).toEqual(before);
+    expect(await s.sql(`select count(*)::int as n from purchase where order_id like 'b%'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('keeps points pending for pointsPendingDays, counting their expiry from activation', async () => {
+    await s.admin('mutation { updateProgram(input: { pointsPendingDays: 14 }) { pointsPendingDays } }');
+    try {
+      const id = await registerMember(s);
+      const res = await purchase({ memberId: id, orderId: 'o-pend', amount: 40 });
+      expect(res.data!.recordPurchase.pointsEarned).toBe(40);
+      expect(await points(id)).toMatchObject({ pointsBalance: 0, pendingPoints: 40, lifetimePoints: 40 });
+      const [lot] = await s.sql(`select activates_at, expires_at from point_lot where order_id = 'o-pend'`);
+      expect(new Date(lot.activates_at).getTime() - new Date(res.data!.recordPurchase.transaction.occurredAt).getTime()).toBe(14 * DAY);
+      expect(new Date(lot.expires_at).getUTCMonth()).toBe((new Date(lot.activates_at).getUTCMonth()) % 12);
+      // spending pending points is refused
+      const spend = await s.gql(ADJUST, { input: { memberId: id, amount: -10, reason: 'test', idempotencyKey: 'pend-spend' } }, admin);
+      expectError(spend, 'INSUFFICIENT_POINTS');
+      // a backdated purchase 20 days ago is already spendable
+      await purchase({ memberId: id, orderId: 'o-old', amount: 5, occurredAt: iso(Date.now() - 20 * DAY) });
+      expect(await points(id)).toMatchObject({ pointsBalance: 5, pendingPoints: 40 });
+      // a refund inside the window cancels pending points first
+      const refund = await s.gql(REFUND, { input: { orderId: 'o-pend', refundId: 'r-pend', amount: 10 } }, service);
+      expect(refund.data!.refundPurchase.pointsEarned).toBe(-10);
+      expect(await points(id)).toMatchObject({ pointsBalance: 5, pendingPoints: 30 });
+    } finally {
+      await s.admin('mutation { updateProgram(input: { pointsPendingDays: 0 }) { pointsPendingDays } }');
+    }
+  });
+});
+
+describe('refundPurchase', () => {
+  it('reverses pro rata, cumulatively exact, and refuses more than remains', async () => {
+    const id = await registerMember(s);
+    await purchase({ memberId: id, orderId: 'o-ref', amount: 99.99 });
+    const r1 = await s.gql(REFUND, { input: { orderId: 'o-ref', refundId: 'r1', amount: 33.33 } }, service);
+    expect(r1.data!.refundPurchase).toMatchObject({ pointsEarned: -33, qualifyingPointsEarned: -33 });
+    const r2 = await s.gql(REFUND, { input: { orderId: 'o-ref', refundId: 'r2', amount: 33.33 } }, service);
+    expect(r2.data!.refundPurchase.pointsEarned).toBe(-33);
+    expectError(await s.gql(REFUND, { input: { orderId: 'o-ref', refundId: 'r3', amount: 33.34 } }, service), 'BAD_USER_INPUT', 'amount');
+    const r4 = await s.gql(REFUND, { input: { orderId: 'o-ref', refundId: 'r4', amount: 33.33 } }, service);
+    expect(r4.data!.refundPurchase.pointsEarned).toBe(-33);
+    expect(await points(id)).toMatchObject({ pointsBalance: 0 });
+    // idempotent replay; another payload under the same refundId is CONFLICT
+    const again = await s.gql(REFUND, { input: { orderId: 'o-ref', refundId: 'r1', amount: 33.33 } }, service);
+    expect(again.data).toEqual(r1.data);
+    expectError(await s.gql(REFUND, { input: { orderId: 'o-ref', refundId: 'r1', amount: 1 } }, service), 'CONFLICT', 'refundId');
+    expectError(await s.gql(REFUND, { input: { orderId: 'nope', refundId: 'r9', amount: 1 } }, service), 'NOT_FOUND');
+  });
+
+  it('records what cannot be recovered once the points are spent', async () => {
+    const id = await registerMember(s);
+    await purchase({ memberId: id, orderId: 'o-spent', amount: 100 });
+    await s.gql(ADJUST, { input: { memberId: id, amount: -80, reason: 'spent', idempotencyKey: 'spent-1' } }, admin);
+    const r = await s.gql(REFUND, { input: { orderId: 'o-spent', refundId: 'r-spent', amount: 100 } }, service);
+    expect(r.data!.refundPurchase.transaction).toMatchObject({ type: 'REFUND_REVERSAL', amount: -20, balanceAfter: 0 });
+    const [t] = await s.sql(`select unrecovered from point_transaction where idempotency_key = 'refund:r-spent'`);
+    expect(t.unrecovered).toBe(80);
+  });
+
+  it('may push the balance below zero when allowNegativeBalance, repaid by later earnings', async () => {
+    await s.admin('mutation { updateProgram(input: { allowNegativeBalance: true }) { allowNegativeBalance } }');
+    try {
+      const id = await registerMember(s);
+      await purchase({ memberId: id, orderId: 'o-neg', amount: 100 });
+      await s.gql(ADJUST, { input: { memberId: id, amount: -80, reason: 'spent', idempotencyKey: 'neg-1' } }, admin);
+      const r = await s.gql(REFUND, { input: { orderId: 'o-neg', refundId: 'r-neg', amount: 100 } }, service);
+      expect(r.data!.refundPurchase.transaction).toMatchObject({ amount: -100, balanceAfter: -80 });
+      expect((await points(id)).pointsBalance).toBe(-80);
+      await purchase({ memberId: id, orderId: 'o-neg-2', amount: 100 });
+      expect((await points(id)).pointsBalance).toBe(20);
+    } finally {
+      await s.admin('mutation { updateProgram(input: { allowNegativeBalance: false }) { allowNegativeBalance } }');
+    }
+  });
+});
+
+describe('adjustPoints', () => {
+  it('credits and debits with a reason, idempotently, audited', async () => {
+    const id = await registerMember(s);
+    const plus = await s.gql(ADJUST, { input: { memberId: id, amount: 30, reason: 'goodwill', idempotencyKey: 'adj-1' } }, admin);
+    expect(plus.data!.adjustPoints).toMatchObject({ type: 'ADJUST', amount: 30, balanceAfter: 30, reason: 'goodwill' });
+    const again = await s.gql(ADJUST, { input: { memberId: id, amount: 30, reason: 'goodwill', idempotencyKey: 'adj-1' } }, admin);
+    expect(again.data).toEqual(plus.data);
+    expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 31, reason: 'goodwill', idempotencyKey: 'adj-1' } }, admin), 'CONFLICT');
+    const minus = await s.gql(ADJUST, { input: { memberId: id, amount: -12, reason: 'correction', idempotencyKey: 'adj-2' } }, admin);
+    expect(minus.data!.adjustPoints).toMatchObject({ amount: -12, balanceAfter: 18 });
+    expectError(await s.gql(ADJUST, { input: { memberId: id, amount: -19, reason: 'x', idempotencyKey: 'adj-3' } }, admin), 'INSUFFICIENT_POINTS');
+    expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 0, reason: 'x', idempotencyKey: 'adj-4' } }, admin), 'BAD_USER_INPUT', 'amount');
+    expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 5, reason: 'x', idempotencyKey: 'adj-5' } }, service), 'FORBIDDEN');
+    const log = await s.admin('{ auditLog(entity: "Member", first: 5) { action entityId } }');
+    expect(log.auditLog.filter((e: { entityId: string }) => e.entityId === id)).toHaveLength(2);
+  });
+
+  it('spends soonest-expiring lots first, never-expiring last', async () => {
+    const id = await registerMember(s);
+    await purchase({ memberId: id, orderId: 'f-late', amount: 10, occurredAt: iso(Date.now() - 1 * DAY) });
+    await purchase({ memberId: id, orderId: 'f-early', amount: 10, occurredAt: iso(Date.now() - 300 * DAY) });
+    await s.gql(ADJUST, { input: { memberId: id, amount: -15, reason: 'spend', idempotencyKey: 'fifo-1' } }, admin);
+    const lots = await s.sql(`select order_id, remaining from point_lot where member_id = $1 order by order_id`, [id]);
+    expect(lots).toEqual([{ order_id: 'f-early', remaining: 0 }, { order_id: 'f-late', remaining: 5 }]);
+  });
+});
+
+describe('activities', () => {
+  it('earn by rule, within a daily cap, idempotently', async () => {
+    await s.admin(`mutation { upsertActivityRule(input: { kind: "CHECK_IN", name: "Daily check-in", points: 5, qualifyingPoints: 1, dailyCap: 12 }) { kind dailyCap } }`);
+    const id = await registerMember(s);
+    const run = (key: string, occurredAt?: string) => s.gql(`mutation($input: RecordActivityInput!) { recordActivity(input: $input) {
+      pointsEarned qualifyingPointsEarned member { pointsBalance } } }`, { input: { memberId: id, kind: 'CHECK_IN', idempotencyKey: key, occurredAt } }, service);
+    const day = '2026-03-01T09:00:00.000Z';
+    expect((await run('c1', day)).data!.recordActivity).toEqual({ pointsEarned: 5, qualifyingPointsEarned: 1, member: { pointsBalance: 5 } });
+    expect((await run('c2', day)).data!.recordActivity.pointsEarned).toBe(5);
+    expect((await run('c3', day)).data!.recordActivity.pointsEarned).toBe(2);
+    expect((await run('c4', day)).data!.recordActivity.pointsEarned).toBe(0);
+    expect((await run('c2', day)).data!.recordActivity.pointsEarned).toBe(5);
+    expect((await run('c5', '2026-03-02T09:00:00.000Z')).data!.recordActivity.pointsEarned).toBe(5);
+    expectError(await s.gql(`mutation { recordActivity(input: { memberId: "${id}", kind: "NOPE", idempotencyKey: "n1" }) { pointsEarned } }`, {}, service), 'NOT_FOUND');
+  });
+});
+
+describe('expirePoints', () => {
+  it('expires every lot due at asOf in one EXPIRE transaction per member, and a second run does nothing', async () => {
+    const a = await registerMember(s);
+    const b = await registerMember(s);
+    await purchase({ memberId: a, orderId: 'e-a1', amount: 10, occurredAt: '2024-01-10T00:00:00.000Z' });
+    await purchase({ memberId: a, orderId: 'e-a2', amount: 20, occurredAt: '2024-02-10T00:00:00.000Z' });
+    await purchase({ memberId: a, orderId: 'e-a3', amount: 40, occurredAt: '2025-06-10T00:00:00.000Z' });
+    await purchase({ memberId: b, orderId: 'e-b1', amount: 7, occurredAt: '2024-01-15T00:00:00.000Z' });
+    // expired lots are not spendable even before the job runs
+    expect((await points(a)).pointsBalance).toBe(40);
+    const asOf = '2026-03-01T00:00:00.000Z';
+    const run = await s.admin(`mutation($asOf: DateTime!) { expirePoints(asOf: $asOf) { processed changed } }`, { asOf });
+    expect(run.expirePoints.changed).toBeGreaterThanOrEqual(2);
+    const txns = await s.sql(`select member_id, amount, occurred_at from point_transaction where type = 'EXPIRE' and member_id in ($1, $2) order by amount`, [a, b]);
+    expect(txns.map((t) => [t.member_id, t.amount, new Date(t.occurred_at).toISOString()])).toEqual([
+      [a, -30, '2026-02-10T00:00:00.000Z'], [b, -7, '2026-01-15T00:00:00.000Z'],
+    ]);
+    const again = await s.admin(`mutation($asOf: DateTime!) { expirePoints(asOf: $asOf) { processed changed } }`, { asOf });
+    expect(again.expirePoints).toEqual({ processed: 0, changed: 0 });
+    expect((await points(a)).pointsBalance).toBe(40);
+  });
+});
+
+describe('pointsHistory', () => {
+  it('pages newest first with cursors', async () => {
+    const id = await registerMember(s);
+    for (let i = 0; i < 5; i++) await purchase({ memberId: id, orderId: `h-${i}`, amount: i + 1 });
+    const q = `query($id: ID!, $after: String) { member(id: $id) { pointsHistory(first: 2, after: $after) {
+      edges { cursor node { amount reference } } pageInfo { hasNextPage endCursor } } } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const h: any = (await s.admin(q, { id, after })).member.pointsHistory;
+      seen.push(...h.edges.map((e: any) => e.node.reference));
+      if (!h.pageInfo.hasNextPage) break;
+      after = h.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['h-4', 'h-3', 'h-2', 'h-1', 'h-0']);
+  });
+});

@@ -1,0 +1,31 @@
+import type { TestServer } from './harness';
+
+/** balance = Σ lot remainders = Σ signed transactions, for every member with an account. */
+export async function ledgerInvariants(s: TestServer): Promise<{ memberId: string; balance: number; lots: number; txns: number }[]> {
+  return s.sql(`
+    select a.member_id as "memberId", a.balance,
+      coalesce((select sum(remaining) from point_lot l where l.member_id = a.member_id), 0)::int as lots,
+      coalesce((select sum(amount) from point_transaction t where t.member_id = a.member_id), 0)::int as txns
+    from point_account a`);
+}
+
+export async function expectLedgerConsistent(s: TestServer, allowNegative = false) {
+  const rows = await ledgerInvariants(s);
+  for (const r of rows) {
+    expect({ ...r, lots: r.lots, txns: r.txns }).toEqual({ ...r, lots: r.balance, txns: r.balance });
+    if (!allowNegative) expect(r.balance).toBeGreaterThanOrEqual(0);
+  }
+  // balance_after of the newest transaction is the account balance
+  const drift = await s.sql(`
+    select a.member_id from point_account a
+    join lateral (select balance_after from point_transaction t where t.member_id = a.member_id order by id desc limit 1) last on true
+    where last.balance_after <> a.balance`);
+  expect(drift).toEqual([]);
+}
+
+export const PURCHASE = `mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) {
+  pointsEarned qualifyingPointsEarned member { id pointsBalance } transaction { id type amount balanceAfter reference expiresAt occurredAt } } }`;
+export const REFUND = `mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) {
+  pointsEarned qualifyingPointsEarned transaction { id type amount balanceAfter } } }`;
+export const ADJUST = `mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { id type amount balanceAfter reason } }`;
+export const POINTS = `query($id: ID!) { member(id: $id) { pointsBalance pendingPoints lifetimePoints expiringPoints(withinDays: 30) } }`;
