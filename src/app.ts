@@ -8,6 +8,8 @@ import type { AppConfig } from './config/env';
 import { applyMigrations, isReady, openOrm, resolveDatabaseUrl } from './db/database';
 import { createMetrics } from './ops/metrics';
 import { seedIfRequested } from './db/seeding';
+import { createAppPubSub } from './events/pubsub';
+import { OutboxDispatcher } from './events/outbox-dispatcher';
 
 export interface RunningApp {
   url: string;
@@ -41,7 +43,10 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     }
     const verifier = createTokenVerifier({ secret: jwtSecret, jwksUrl: config.jwtJwksUrl });
     const metrics = createMetrics();
-    const schema = await buildAppSchema();
+    const pubSub = createAppPubSub();
+    const schema = await buildAppSchema(pubSub);
+    const dispatcher = new OutboxDispatcher(orm, db.url, pubSub, log, metrics);
+    await dispatcher.start();
     let migrated = true;
     const ormRef = orm;
     // Ready = the database answers (within 2 s) and no migration is pending.
@@ -49,7 +54,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
       if (!migrated) migrated = await isReady(ormRef);
       return migrated && (await ormRef.isConnected());
     })(), 2000, false);
-    const http = await createHttpApp({ config, orm, schema, verifier, metrics, log, ready });
+    const http = await createHttpApp({ config, orm, schema, pubSub, verifier, metrics, log, ready });
     const port = await http.listen(config.port);
     const url = `http://127.0.0.1:${port}`;
     log.info({ url: `${url}/graphql` }, 'loyalty server ready');
@@ -60,6 +65,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
         if (stopped) return;
         stopped = true;
         await http.close();
+        await dispatcher.stop();
         await ormRef.close(true);
         await db.stop();
       },

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { AppPubSub } from '../events/pubsub';
 import type { Actor } from '../modules/actor';
 import { createLoaders, createServices, type Loaders, type Services } from '../modules/services';
 
@@ -7,11 +8,12 @@ export interface GraphQLContext {
   services: Services;
   loaders: Loaders;
   requestId: string;
+  pubSub: AppPubSub;
 }
 
 /** One EntityManager fork per request or subscription operation: no shared identity map. */
-export function createContext(orm: MikroORM, actor: Actor | null, requestId: string): GraphQLContext {
+export function createContext(orm: MikroORM, pubSub: AppPubSub, actor: Actor | null, requestId: string): GraphQLContext {
   const em = orm.em.fork();
   const services = createServices(em);
-  return { actor, services, loaders: createLoaders(em, services), requestId };
+  return { actor, services, loaders: createLoaders(em, services), requestId, pubSub };
 }

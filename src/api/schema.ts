@@ -1,13 +1,14 @@
 import 'reflect-metadata';
-import { createPubSub } from '@graphql-yoga/subscription';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
+import { createAppPubSub, type AppPubSub } from '../events/pubsub';
 import { authChecker } from './guards';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { MemberResolver } from './resolvers/member.resolver';
 import { PendingResolver, PendingSegmentResolver } from './resolvers/pending.resolver';
 import { TierChangeResolver } from './resolvers/tier-change.resolver';
+import { MemberTierResolver, TierEngineResolver, TierNoticeResolver } from './resolvers/tier-engine.resolver';
 import { ActivityResultResolver, MemberPointsResolver, PointsResolver, PurchaseResultResolver } from './resolvers/points.resolver';
 import { ProgramResolver } from './resolvers/program.resolver';
 import { TierResolver } from './resolvers/tier.resolver';
@@ -15,13 +16,13 @@ import { TierResolver } from './resolvers/tier.resolver';
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
   PointsResolver, PurchaseResultResolver, ActivityResultResolver, MemberPointsResolver,
+  TierEngineResolver, TierNoticeResolver, MemberTierResolver,
   PendingResolver, PendingSegmentResolver,
 ] as const;
 
-export type AppPubSub = ReturnType<typeof createPubSub>;
 
 /** Builds the executable schema from the resolver classes. */
-export async function buildAppSchema(pubSub: AppPubSub = createPubSub()): Promise<GraphQLSchema> {
+export async function buildAppSchema(pubSub: AppPubSub = createAppPubSub()): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
     authChecker,

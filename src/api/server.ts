@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { WebSocketServer } from 'ws';
 import type { AppConfig } from '../config/env';
+import type { AppPubSub } from '../events/pubsub';
 import type { Actor } from '../modules/actor';
 import type { Metrics } from '../ops/metrics';
 import type { TokenVerifier } from './auth';
@@ -24,6 +25,7 @@ export interface HttpDeps {
   config: AppConfig;
   orm: MikroORM;
   schema: GraphQLSchema;
+  pubSub: AppPubSub;
   verifier: TokenVerifier;
   metrics: Metrics;
   log: Logger;
@@ -41,7 +43,7 @@ function routeLabel(req: express.Request): string {
 }
 
 export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
-  const { config, orm, schema, verifier, metrics, log } = deps;
+  const { config, orm, schema, verifier, metrics, log, pubSub } = deps;
   const limits: QueryLimits = { maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases };
   const app = express();
   app.disable('x-powered-by');
@@ -98,7 +100,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
       // Anonymous sockets get nothing: refuse at connection time.
       return ctx.extra.actor != null;
     },
-    context: (ctx) => createContext(orm, ctx.extra.actor ?? null, randomUUID()),
+    context: (ctx) => createContext(orm, pubSub, ctx.extra.actor ?? null, randomUUID()),
     onSubscribe: (_ctx, _id, payload) => {
       const document = parse(payload.query);
       const errors = validate(schema, document, [...specifiedRules, ...limitValidationRules(limits)]);
@@ -131,7 +133,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   });
   await apollo.start();
   app.use('/graphql', express.json({ limit: config.bodyLimit }), expressMiddleware(apollo, {
-    context: async ({ req }) => createContext(orm, await verifier.verify(req.headers.authorization), String(req.id)),
+    context: async ({ req }) => createContext(orm, pubSub, await verifier.verify(req.headers.authorization), String(req.id)),
   }));
   // Body-parser errors (too large, malformed JSON) become plain 4xx answers without a stack.
   app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

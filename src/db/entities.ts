@@ -2,6 +2,7 @@ import { AuditEntry } from '../modules/audit/audit-entry.entity';
 import { Member } from '../modules/members/member.entity';
 import { Program } from '../modules/program/program.entity';
 import { Tier } from '../modules/tiers/tier.entity';
+import { JobRun, OutboxEvent, TierChangeRecord, TierNotice } from '../modules/tiers/tier-change.entities';
 import {
   Activity, ActivityRule, PointAccount, PointAllocation, PointLot, PointTransaction, Purchase, QualifyingEntry, Refund,
 } from '../modules/points/points.entities';
@@ -10,4 +11,5 @@ import {
 export const entities = [
   Program, Tier, Member, AuditEntry,
   PointAccount, PointTransaction, PointLot, PointAllocation, QualifyingEntry, Purchase, Refund, ActivityRule, Activity,
+  TierChangeRecord, TierNotice, OutboxEvent, JobRun,
 ];

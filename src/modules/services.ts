@@ -7,6 +7,8 @@ import { PointsService } from './points/points.service';
 import { ProgramService } from './program/program.service';
 import { createTierLoaders } from './tiers/tiers.loaders';
 import { TiersService } from './tiers/tiers.service';
+import { TierEngine } from './tiers/tier-engine.service';
+import { createTierEngineLoaders } from './tiers/tier-engine.loaders';
 
 /**
  * The services of one request (or one job run), all on one EntityManager fork. Services
@@ -14,10 +16,15 @@ import { TiersService } from './tiers/tiers.service';
  */
 export function createServices(em: EntityManager) {
   const audit = new AuditService(em);
-  const points = new PointsService(em, audit);
+  const tierEngine = new TierEngine(em, audit);
+  const points = new PointsService(em, audit, {
+    multiplierAt: (tx, memberId, at) => tierEngine.multiplierAt(tx, memberId, at),
+    onQualifying: (tx, memberId, at) => tierEngine.upgradeIfQualified(tx, memberId, at),
+  });
   return {
     audit,
     points,
+    tierEngine,
     program: new ProgramService(em, audit),
     tiers: new TiersService(em, audit),
     members: new MembersService(em, points),
@@ -31,6 +38,7 @@ export function createLoaders(em: EntityManager, services: Services) {
     tiers: createTierLoaders(em),
     members: createMemberLoaders(em),
     points: createPointsLoaders(services.points),
+    tierEngine: createTierEngineLoaders(services.tierEngine),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -6,7 +6,7 @@ import { assertCanSeeMember, notImplemented, requireActor } from '../guards';
 import { LifecycleStage } from '../types/enums';
 import { RegisterMemberInput } from '../types/inputs';
 import {
-  Benefit, Member, MemberConnection, RedemptionConnection, Rfm, Tag, Tier, TierChange, TierProgress,
+  Benefit, Member, MemberConnection, RedemptionConnection, Rfm, Tag, Tier,
 } from '../types/objects';
 
 @Resolver(() => Member)
@@ -50,20 +50,12 @@ export class MemberResolver {
     return ctx.loaders.tiers.byId.load(m.tier.id);
   }
 
-  @FieldResolver(() => TierProgress)
-  tierProgress(): TierProgress {
-    throw notImplemented('Member.tierProgress', 'tier engine issue');
-  }
 
 
 
 
 
 
-  @FieldResolver(() => [TierChange])
-  tierHistory(): TierChange[] {
-    throw notImplemented('Member.tierHistory', 'tier engine issue');
-  }
 
   @FieldResolver(() => [Benefit])
   benefits(): Benefit[] {

@@ -1,17 +1,16 @@
 // Operations of the contract whose capability comes with a later issue. Their names and
 // types are final; until their module lands they answer NOT_IMPLEMENTED. Each moves to
 // its own module's resolver as it is built.
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context';
 import { notImplemented } from '../guards';
 import {
   BenefitInput, RedeemRewardInput, RewardInput, SegmentInput,
 } from '../types/inputs';
 import {
-  Benefit, ChurnModel, JobResult, Member, MemberConnection, ProgramStats, Redemption, Reward, Segment, Tag, TierChange,
+  Benefit, ChurnModel, JobResult, Member, MemberConnection, ProgramStats, Redemption, Reward, Segment, Tag,
 } from '../types/objects';
 
-const TIERS = 'tier engine issue';
 const REWARDS = 'benefits and rewards issue';
 const RETENTION = 'tags and retention issue';
 
@@ -26,12 +25,6 @@ export class PendingResolver {
   @Authorized() @Query(() => [Tag])
   tags(): Tag[] { throw notImplemented('tags', RETENTION); }
 
-  @Authorized() @Query(() => [TierChange])
-  tierChanges(
-    @Arg('memberId', () => ID, { nullable: true }) _memberId: string | null,
-    @Arg('since', () => Date, { nullable: true }) _since: Date | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) _first: number,
-  ): TierChange[] { throw notImplemented('tierChanges', TIERS); }
 
   @Authorized('admin') @Query(() => ProgramStats)
   programStats(): ProgramStats { throw notImplemented('programStats', RETENTION); }
@@ -79,13 +72,7 @@ export class PendingResolver {
     throw notImplemented('untagMember', RETENTION);
   }
 
-  @Authorized('admin') @Mutation(() => Member)
-  setMemberTier(
-    @Arg('memberId', () => ID) _memberId: string, @Arg('tierCode') _tierCode: string, @Arg('reason') _reason: string,
-  ): Member { throw notImplemented('setMemberTier', TIERS); }
 
-  @Authorized('admin') @Mutation(() => JobResult)
-  runTierReview(@Arg('asOf', () => Date) _asOf: Date): JobResult { throw notImplemented('runTierReview', TIERS); }
 
 
   @Authorized('admin') @Mutation(() => JobResult)
@@ -94,16 +81,6 @@ export class PendingResolver {
   @Authorized('admin') @Mutation(() => Segment)
   saveSegment(@Arg('input', () => SegmentInput) _input: SegmentInput): Segment { throw notImplemented('saveSegment', RETENTION); }
 
-  /** A member may subscribe to itself only; admin to anyone, or to everyone without an id. */
-  @Subscription(() => TierChange, {
-    subscribe: ({ context }: { context: GraphQLContext }) => {
-      void context;
-      throw notImplemented('tierChanged', TIERS);
-    },
-  })
-  tierChanged(@Arg('memberId', () => ID, { nullable: true }) _memberId: string | null): TierChange {
-    throw notImplemented('tierChanged', TIERS);
-  }
 }
 void Ctx;
 

@@ -278,3 +278,13 @@ export class ActivityResult {
   @Field(() => PointTransaction, { nullable: true }) transaction!: PointTransaction | null;
   @Field(() => TierChange, { nullable: true }) tierChange!: TierChange | null;
 }
+
+@ObjectType({ description: 'A warning that a member still needs points to keep its tier at tierExpiresAt.' })
+export class TierNotice {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) memberId!: string;
+  @Field(() => Date) tierExpiresAt!: Date;
+  @Field(() => Int) pointsToRetain!: number;
+  @Field() noticedAt!: Date;
+  // tier: TierNoticeResolver
+}

@@ -4,6 +4,7 @@ import { Tier } from '../tiers/tier.entity';
 
 @Entity({ tableName: 'member' })
 @Index({ properties: ['tier'] })
+@Index({ name: 'member_tier_expires_at_index', properties: ['tierExpiresAt'] })
 export class Member {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

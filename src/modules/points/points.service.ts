@@ -9,13 +9,14 @@ import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import * as repo from './points.repository';
 import type { TransactionRow } from './points.repository';
+import type { TierChangeRow } from '../tiers/tier-engine.service';
 import {
   RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit,
 } from './points.rules';
 
 /** Called inside the write's transaction after qualifying points were added (tier upgrades). */
 export type QualifyingHook = (tx: EntityManager, memberId: string, at: Date) => Promise<TierChangeRef | null>;
-export interface TierChangeRef { id: string }
+export type TierChangeRef = TierChangeRow;
 /** The multiplier of the member's tier at an instant (the purchase earns at the tier it was made in). */
 export type MultiplierAt = (tx: EntityManager, memberId: string, at: Date) => Promise<number>;
 
@@ -132,16 +133,22 @@ export class PointsService {
     if (p.memberId !== memberId || Number(p.amountCents) !== amountCents || !sameWhen) {
       throw conflict(`Order ${input.orderId} was already recorded with another payload`, { field: 'orderId' });
     }
-    const tierChange = await this.tierChangeFor(em, p.memberId, `purchase:${input.orderId}`);
+    const tierChange = p.qualifying > 0 ? await this.upgradeAt(em, p.memberId, new Date(p.occurredAt)) : null;
     return {
       memberId, pointsEarned: p.earned, qualifyingPointsEarned: p.qualifying,
       transaction: await repo.findTransaction(em, p.transactionId), tierChange,
     };
   }
 
-  /** Tier changes are recorded by the tier engine; a replay returns the one its write caused. */
-  private async tierChangeFor(_em: EntityManager, _memberId: string, _source: string): Promise<TierChangeRef | null> {
-    return null;
+  /** A replayed write returns the upgrade its first run caused: the one dated at its instant. */
+  private async upgradeAt(em: EntityManager, memberId: string, at: Date): Promise<TierChangeRef | null> {
+    const rows = await em.execute(
+      `select id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
+         qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"
+       from tier_change where member_id = ? and kind = 'UPGRADE' and occurred_at = ?`,
+      [memberId, at],
+    );
+    return rows[0] ? repo.withDates(rows[0] as TierChangeRef, ['occurredAt']) : null;
   }
 
   // ---- refunds -----------------------------------------------------------------------

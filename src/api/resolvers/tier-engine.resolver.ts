@@ -1,0 +1,115 @@
+import { filter, pipe } from '@graphql-yoga/subscription';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { forbidden } from '../../common/errors';
+import { pageSize } from '../../common/pagination';
+import type { TierChangeRow, TierNoticeRow } from '../../modules/tiers/tier-engine.service';
+import type { GraphQLContext } from '../context';
+import { assertCanSeeMember, requireActor } from '../guards';
+import { JobResult, Member, Tier, TierChange, TierNotice, TierProgress } from '../types/objects';
+
+/** Who may listen to whom: a member to itself only, admin to anyone or everyone. */
+function subscriptionFilter(ctx: GraphQLContext, memberId: string | null | undefined) {
+  const actor = requireActor(ctx);
+  if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only subscribe to itself');
+  if (actor.role === 'service' && !memberId) throw forbidden('Only admins may subscribe to every member');
+  return (e: { memberId: string }) => !memberId || e.memberId === memberId;
+}
+
+@Resolver()
+export class TierEngineResolver {
+  @Authorized('admin')
+  @Mutation(() => JobResult)
+  runTierReview(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.tierEngine.review(asOf);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => JobResult, { description: 'At-risk notices for tiers expiring within tierNoticeDays after asOf.' })
+  sendTierNotices(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.tierEngine.sendNotices(asOf);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Member)
+  async setMemberTier(
+    @Arg('memberId', () => ID) memberId: string,
+    @Arg('tierCode') tierCode: string,
+    @Arg('reason') reason: string,
+    @Arg('expiresAt', () => Date, { nullable: true, description: 'Until when the override holds; default one tier validity period' }) expiresAt: Date | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    await ctx.services.tierEngine.setMemberTier(requireActor(ctx), memberId, tierCode, reason, expiresAt);
+    return ctx.services.members.getOrFail(memberId);
+  }
+
+  @Authorized()
+  @Query(() => [TierChange], { description: 'Replay after reconnect: changes recorded after `since`, oldest first.' })
+  tierChanges(
+    @Arg('memberId', () => ID, { nullable: true }) memberId: string | null,
+    @Arg('since', () => Date, { nullable: true }) since: Date | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first: number,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const actor = requireActor(ctx);
+    if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only see its own tier changes');
+    return ctx.services.tierEngine.changes({ memberId, since, first: pageSize(first, 100) });
+  }
+
+  @Authorized()
+  @Query(() => [TierNotice])
+  tierNotices(@Arg('memberId', () => ID) memberId: string, @Ctx() ctx: GraphQLContext) {
+    assertCanSeeMember(ctx, memberId);
+    return ctx.services.tierEngine.notices(memberId);
+  }
+
+  /** A member may subscribe to itself only; admin may pass any id, or none for every member. */
+  @Subscription(() => TierChange, {
+    subscribe: ({ args, context }) => {
+      const keep = subscriptionFilter(context as GraphQLContext, args.memberId as string | null);
+      return pipe((context as GraphQLContext).pubSub.subscribe('TIER_CHANGED'), filter(keep));
+    },
+  })
+  tierChanged(@Root() change: TierChangeRow, @Arg('memberId', () => ID, { nullable: true }) _memberId: string | null): TierChangeRow {
+    return change;
+  }
+
+  @Subscription(() => TierNotice, {
+    name: 'tierNotices',
+    description: 'At-risk notices for one member (the member itself, service or admin).',
+    subscribe: ({ args, context }) => {
+      const keep = subscriptionFilter(context as GraphQLContext, args.memberId as string);
+      return pipe((context as GraphQLContext).pubSub.subscribe('TIER_NOTICE'), filter(keep));
+    },
+  })
+  tierNoticeFeed(@Root() notice: TierNoticeRow, @Arg('memberId', () => ID) _memberId: string): TierNoticeRow {
+    return notice;
+  }
+}
+
+@Resolver(() => TierNotice)
+export class TierNoticeResolver {
+  @FieldResolver(() => Tier)
+  tier(@Root() n: TierNoticeRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.tiers.byId.load(n.tierId);
+  }
+}
+
+/** The tier fields of Member. */
+@Resolver(() => Member)
+export class MemberTierResolver {
+  @FieldResolver(() => TierProgress)
+  async tierProgress(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    const p = await ctx.loaders.tierEngine.progress.load(m.id);
+    return {
+      qualifyingPoints: p.qualifyingPoints,
+      nextTier: p.nextTierId ? await ctx.loaders.tiers.byId.load(p.nextTierId) : null,
+      pointsToNextTier: p.pointsToNextTier,
+      pointsToRetain: p.pointsToRetain,
+    };
+  }
+
+  @FieldResolver(() => [TierChange])
+  tierHistory(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.tierEngine.history.load(m.id);
+  }
+}

@@ -1,0 +1,106 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import { TierEngine, OUTBOX_CHANNEL, TIER_CHANGED, TIER_NOTICE } from '../modules/tiers/tier-engine.service';
+import { AuditService } from '../modules/audit/audit.service';
+import type { Metrics } from '../ops/metrics';
+import type { AppPubSub } from './pubsub';
+
+interface OutboxRow { id: string; topic: string; payload: { id: string }; createdAt: string }
+
+/**
+ * Delivers committed outbox events to this instance's subscribers. LISTEN on a dedicated
+ * connection; each NOTIFY names an id range, read back from the outbox. On (re)connect it
+ * catches up on everything after the last id it delivered, so a dropped connection loses
+ * nothing; a delivered-id set keeps each event to one delivery.
+ */
+export class OutboxDispatcher {
+  private client: Client | null = null;
+  private lastId = '0';
+  private readonly delivered = new Set<string>();
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly url: string,
+    private readonly pubSub: AppPubSub,
+    private readonly log: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  async start(): Promise<void> {
+    const [row] = await this.orm.em.fork().execute('select coalesce(max(id), 0)::text as id from outbox');
+    this.lastId = (row as { id: string }).id; // only what commits from now on
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.url });
+    client.on('error', (err) => this.log.warn({ err }, 'outbox listener connection error'));
+    client.on('end', () => this.scheduleReconnect());
+    try {
+      await client.connect();
+      await client.query(`listen ${OUTBOX_CHANNEL}`);
+      client.on('notification', (n) => void this.onNotify(n.payload ?? ''));
+      this.client = client;
+      await this.catchUp();
+    } catch (err) {
+      this.log.warn({ err }, 'outbox listener could not connect; retrying');
+      await client.end().catch(() => {});
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect() {
+    this.client = null;
+    if (this.stopped || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect();
+    }, 500);
+  }
+
+  private async onNotify(payload: string) {
+    const m = /^(\d+)-(\d+)$/.exec(payload);
+    if (!m) return;
+    await this.deliver('select id::text, topic, payload, created_at as "createdAt" from outbox where id between ? and ? order by id', [m[1], m[2]]);
+  }
+
+  /** Everything committed after the last delivered id (gaps from out-of-order commits included). */
+  async catchUp() {
+    await this.deliver('select id::text, topic, payload, created_at as "createdAt" from outbox where id > ? order by id limit 10000', [this.lastId]);
+  }
+
+  private async deliver(sql: string, params: unknown[]) {
+    try {
+      const em = this.orm.em.fork();
+      const rows = ((await em.execute(sql, params)) as OutboxRow[]).filter((r) => !this.delivered.has(r.id));
+      if (!rows.length) return;
+      const engine = new TierEngine(em, new AuditService(em));
+      const byTopic = (topic: string) => rows.filter((r) => r.topic === topic).map((r) => r.payload.id);
+      for (const change of await engine.changesByIds(byTopic(TIER_CHANGED))) this.pubSub.publish(TIER_CHANGED, change);
+      for (const notice of await engine.noticesByIds(byTopic(TIER_NOTICE))) this.pubSub.publish(TIER_NOTICE, notice);
+      for (const r of rows) this.remember(r.id);
+      const newest = rows[rows.length - 1];
+      this.metrics?.outboxLag.set(Math.max(0, (Date.now() - new Date(newest.createdAt).getTime()) / 1000));
+    } catch (err) {
+      this.log.error({ err }, 'outbox delivery failed');
+    }
+  }
+
+  private remember(id: string) {
+    this.delivered.add(id);
+    if (BigInt(id) > BigInt(this.lastId)) this.lastId = id;
+    if (this.delivered.size > 50_000) {
+      for (const old of [...this.delivered].slice(0, 25_000)) this.delivered.delete(old);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await this.client?.end().catch(() => {});
+  }
+}

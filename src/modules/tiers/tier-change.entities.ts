@@ -1,0 +1,107 @@
+import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+
+export type TierChangeKind = 'UPGRADE' | 'DOWNGRADE' | 'RENEWAL';
+
+/** Every upgrade, downgrade and renewal of a member's tier. One per member, kind and instant. */
+@Entity({ tableName: 'tier_change' })
+@Index({ name: 'tier_change_member_occurred_index', properties: ['memberId', 'occurredAt'] })
+@Unique({ name: 'tier_change_member_kind_occurred_unique', properties: ['memberId', 'kind', 'occurredAt'] })
+export class TierChangeRecord {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Enum({ items: ['UPGRADE', 'DOWNGRADE', 'RENEWAL'] })
+  kind!: TierChangeKind;
+
+  @Property({ type: 'uuid', nullable: true })
+  fromTierId: string | null = null;
+
+  @Property({ type: 'uuid' })
+  toTierId!: string;
+
+  @Property({ type: 'text' })
+  reason!: string;
+
+  @Property({ type: 'integer' })
+  qualifyingPoints!: number;
+
+  @Property({ type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  expiresAt: Date | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}
+
+/** An at-risk notice: one per member and tier period (keyed by the expiry it warns of). */
+@Entity({ tableName: 'tier_notice' })
+@Unique({ name: 'tier_notice_member_expiry_unique', properties: ['memberId', 'tierExpiresAt'] })
+export class TierNotice {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'uuid' })
+  tierId!: string;
+
+  @Property({ type: 'timestamptz' })
+  tierExpiresAt!: Date;
+
+  @Property({ type: 'integer' })
+  pointsToRetain!: number;
+
+  @Property({ type: 'timestamptz' })
+  noticedAt!: Date;
+}
+
+/**
+ * Events to deliver after commit, on every instance: the row is written in the same
+ * transaction as the change it announces, NOTIFY carries only its id.
+ */
+@Entity({ tableName: 'outbox' })
+export class OutboxEvent {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'text' })
+  topic!: string;
+
+  @Property({ type: 'uuid', nullable: true })
+  memberId: string | null = null;
+
+  @Property({ type: 'json' })
+  payload!: unknown;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}
+
+/** Scheduled job runs: the unique (job, slot) makes a schedule run once across instances. */
+@Entity({ tableName: 'job_run' })
+@Unique({ name: 'job_run_job_slot_unique', properties: ['job', 'slot'] })
+export class JobRun {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'text' })
+  job!: string;
+
+  @Property({ type: 'text' })
+  slot!: string;
+
+  @Property({ type: 'timestamptz' })
+  startedAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  finishedAt: Date | null = null;
+
+  @Property({ type: 'json', nullable: true })
+  result: unknown = null;
+}

@@ -1,0 +1,341 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, notFound } from '../../common/errors';
+import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
+import { inTransaction } from '../../db/transaction';
+import type { Actor } from '../actor';
+import { AuditService } from '../audit/audit.service';
+import { isUuid } from '../members/members.service';
+import { withDates } from '../points/points.repository';
+import type { TierChangeKind } from './tier-change.entities';
+
+export const OUTBOX_CHANNEL = 'loyalty_outbox';
+export const TIER_CHANGED = 'TIER_CHANGED';
+export const TIER_NOTICE = 'TIER_NOTICE';
+
+export interface TierChangeRow {
+  id: string;
+  memberId: string;
+  kind: TierChangeKind;
+  fromTierId: string | null;
+  toTierId: string;
+  reason: string;
+  qualifyingPoints: number;
+  occurredAt: Date;
+}
+
+export interface TierNoticeRow {
+  id: string;
+  memberId: string;
+  tierId: string;
+  tierExpiresAt: Date;
+  pointsToRetain: number;
+  noticedAt: Date;
+}
+
+export interface TierProgressRow {
+  qualifyingPoints: number;
+  nextTierId: string | null;
+  pointsToNextTier: number | null;
+  pointsToRetain: number;
+}
+
+interface TierSettings { windowMonths: number; validityMonths: number; policy: 'DROP_ONE' | 'RECALCULATE'; noticeDays: number }
+interface Rung { id: string; rank: number; qualifyingPoints: number; retainPoints: number; multiplier: number }
+
+const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
+  qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"`;
+const changeRow = (r: TierChangeRow) => withDates(r, ['occurredAt']);
+
+/** `t − months` in UTC calendar months, as SQL (PostgreSQL clamps to the month end, as addMonthsUtc does). */
+const minusMonths = (ts: string, months: string) => `((${ts}) at time zone 'UTC' - make_interval(months => ${months})) at time zone 'UTC'`;
+const plusMonths = (ts: string, months: string) => `((${ts}) at time zone 'UTC' + make_interval(months => ${months})) at time zone 'UTC'`;
+
+/**
+ * The tier engine: immediate upgrades inside the write that adds qualifying points,
+ * set-based reviews at expiry, at-risk notices, admin overrides. Every change is a
+ * tier_change row plus an outbox row in the same transaction; NOTIFY (sent at commit,
+ * never on rollback) carries the outbox id range to every instance.
+ */
+export class TierEngine {
+  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+
+  private async settings(em: EntityManager): Promise<TierSettings> {
+    const [s] = await em.execute(
+      `select qualification_window_months as "windowMonths", tier_validity_months as "validityMonths",
+         downgrade_policy as policy, tier_notice_days as "noticeDays" from program where id = 1`,
+    );
+    return s as TierSettings;
+  }
+
+  private async ladder(em: EntityManager): Promise<Rung[]> {
+    return (await em.execute(
+      `select id, rank, qualifying_points as "qualifyingPoints", retain_points as "retainPoints", points_multiplier::float8 as multiplier
+       from tier order by rank`,
+    )) as Rung[];
+  }
+
+  /** The multiplier of the tier the member held at `at` (a purchase earns at the tier it was made in). */
+  async multiplierAt(tx: EntityManager, memberId: string, at: Date): Promise<number> {
+    const [row] = await tx.execute(
+      `select t.points_multiplier::float8 as m from tier t where t.id = coalesce(
+         (select to_tier_id from tier_change where member_id = ? and occurred_at <= ? order by occurred_at desc, id desc limit 1),
+         (select id from tier where rank = 0))`,
+      [memberId, at],
+    );
+    return (row as { m: number } | undefined)?.m ?? 1;
+  }
+
+  private async qualifyingBetween(em: EntityManager, memberId: string, fromExclusive: Date, toInclusive: Date): Promise<number> {
+    const [row] = await em.execute(
+      'select coalesce(sum(points), 0)::int as q from qualifying_entry where member_id = ? and occurred_at > ? and occurred_at <= ?',
+      [memberId, fromExclusive, toInclusive],
+    );
+    return Math.max(0, (row as { q: number }).q);
+  }
+
+  /**
+   * Called in the transaction that added qualifying points at `at` (the member's account
+   * is locked): moves the member up to the highest tier the window supports, skipping
+   * tiers if need be.
+   */
+  async upgradeIfQualified(tx: EntityManager, memberId: string, at: Date): Promise<TierChangeRow | null> {
+    const s = await this.settings(tx);
+    const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(at, -s.windowMonths), at);
+    const [member] = (await tx.execute(
+      'select m.tier_id as "tierId", t.rank from member m join tier t on t.id = m.tier_id where m.id = ?',
+      [memberId],
+    )) as { tierId: string; rank: number }[];
+    const target = (await this.ladder(tx)).filter((t) => t.qualifyingPoints <= q && t.rank > member.rank).pop();
+    if (!target) return null;
+    const expiresAt = addMonthsUtc(at, s.validityMonths);
+    await tx.execute('update member set tier_id = ?, tier_since = ?, tier_expires_at = ?, updated_at = now() where id = ?', [target.id, at, expiresAt, memberId]);
+    return this.recordChange(tx, { memberId, kind: 'UPGRADE', fromTierId: member.tierId, toTierId: target.id, reason: 'qualifying points reached', qualifyingPoints: q, occurredAt: at, expiresAt });
+  }
+
+  private async recordChange(tx: EntityManager, c: Omit<TierChangeRow, 'id'> & { expiresAt: Date | null }): Promise<TierChangeRow> {
+    const [row] = await tx.execute(
+      `insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, now()) returning ${CHANGE_COLUMNS}`,
+      [c.memberId, c.kind, c.fromTierId, c.toTierId, c.reason, c.qualifyingPoints, c.occurredAt, c.expiresAt],
+    );
+    const change = changeRow(row as TierChangeRow);
+    await publish(tx, TIER_CHANGED, [{ memberId: c.memberId, id: change.id }]);
+    return change;
+  }
+
+  /**
+   * Reviews every member whose tier expired at or before asOf, each at its own expiry
+   * instant E with Q = qualifying points in (E − window, E]: renewed when Q ≥ retainPoints,
+   * else downgraded (DROP_ONE: one rank; RECALCULATE: the highest tier whose retainPoints ≤ Q).
+   * Set-based, in batches of members locked in id order; a member several periods late is
+   * reviewed period by period (each pass handles one period for everyone still due).
+   */
+  async review(asOf: Date, batchSize = 5000): Promise<{ processed: number; changed: number }> {
+    const reviewed = new Set<string>();
+    let changed = 0;
+    for (;;) {
+      const due = ((await this.em.execute(
+        'select id from member where tier_expires_at <= ? order by id limit ?',
+        [asOf, batchSize],
+      )) as { id: string }[]).map((r) => r.id);
+      if (!due.length) break;
+      const result = await inTransaction(this.em, async (tx) => {
+        const s = await this.settings(tx);
+        // Same lock as every points write: a review never interleaves with a purchase of the member.
+        await tx.execute('select 1 from point_account where member_id in (?) order by member_id for update', [due]);
+        const rows = (await tx.execute(reviewSql(s), [due, asOf])) as { memberId: string; kind: TierChangeKind; id: string }[];
+        await publish(tx, TIER_CHANGED, rows.map((r) => ({ memberId: r.memberId, id: r.id })));
+        return rows;
+      });
+      for (const r of result) reviewed.add(r.memberId);
+      changed += result.filter((r) => r.kind === 'DOWNGRADE').length;
+      if (!result.length) break; // another instance took them
+    }
+    return { processed: reviewed.size, changed };
+  }
+
+  /**
+   * At-risk notices: a member whose tier expires within tierNoticeDays after asOf and who
+   * still needs points to keep it gets one notice for that expiry.
+   */
+  async sendNotices(asOf: Date): Promise<{ processed: number; changed: number }> {
+    return inTransaction(this.em, async (tx) => {
+      const s = await this.settings(tx);
+      const rows = (await tx.execute(
+        `with candidates as (
+           select m.id as member_id, m.tier_id, m.tier_expires_at, t.retain_points
+           from member m join tier t on t.id = m.tier_id
+           where m.tier_expires_at > ?::timestamptz and m.tier_expires_at <= ?::timestamptz and t.rank > 0
+         ), kept as (
+           select c.*, coalesce((select sum(q.points) from qualifying_entry q where q.member_id = c.member_id
+             and q.occurred_at > ${minusMonths('c.tier_expires_at', '?::int')} and q.occurred_at <= ?::timestamptz), 0) as q
+           from candidates c
+         ), ins as (
+           insert into tier_notice (member_id, tier_id, tier_expires_at, points_to_retain, noticed_at)
+           select member_id, tier_id, tier_expires_at, retain_points - q, ?::timestamptz from kept where q < retain_points
+           on conflict do nothing
+           returning id::text, member_id as "memberId"
+         )
+         select (select count(*) from candidates)::int as processed, id, "memberId" from ins
+         union all select (select count(*) from candidates)::int, null, null where not exists (select 1 from ins)`,
+        [asOf, addDaysUtc(asOf, s.noticeDays), s.windowMonths, asOf, asOf],
+      )) as { processed: number; id: string | null; memberId: string | null }[];
+      const notices = rows.filter((r) => r.id != null) as { id: string; memberId: string }[];
+      await publish(tx, TIER_NOTICE, notices);
+      return { processed: rows[0]?.processed ?? 0, changed: notices.length };
+    });
+  }
+
+  /** Admin override: sets the tier now, until `expiresAt` (default: one validity period), then reviewed as usual. */
+  async setMemberTier(actor: Actor, memberId: string, tierCode: string, reason: string, expiresAt?: Date | null, now = new Date()): Promise<TierChangeRow | null> {
+    if (!isUuid(memberId)) throw notFound('Member', memberId);
+    if (!reason.trim()) throw badInput('reason', 'reason is required');
+    return inTransaction(this.em, async (tx) => {
+      const locked = await tx.execute('select 1 from point_account where member_id = ? for update', [memberId]);
+      if (!locked.length) throw notFound('Member', memberId);
+      const [tier] = (await tx.execute('select id, rank from tier where code = ?', [tierCode])) as { id: string; rank: number }[];
+      if (!tier) throw notFound('Tier', tierCode);
+      const [m] = (await tx.execute(
+        `select m.tier_id as "tierId", t.rank, m.tier_expires_at as "expiresAt" from member m join tier t on t.id = m.tier_id where m.id = ?`,
+        [memberId],
+      )) as { tierId: string; rank: number; expiresAt: string | null }[];
+      const s = await this.settings(tx);
+      const until = tier.rank === 0 ? null : (expiresAt ?? addMonthsUtc(now, s.validityMonths));
+      if (until && until <= now) throw badInput('expiresAt', 'expiresAt must be in the future');
+      const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(now, -s.windowMonths), now);
+      await tx.execute('update member set tier_id = ?, tier_since = ?, tier_expires_at = ?, updated_at = now() where id = ?', [tier.id, now, until, memberId]);
+      const kind: TierChangeKind = tier.rank > m.rank ? 'UPGRADE' : tier.rank < m.rank ? 'DOWNGRADE' : 'RENEWAL';
+      const change = await this.recordChange(tx, {
+        memberId, kind, fromTierId: m.tierId, toTierId: tier.id, reason: `override: ${reason}`, qualifyingPoints: q, occurredAt: now, expiresAt: until,
+      });
+      this.audit.record(tx, actor, {
+        action: 'member.setTier', entity: 'Member', entityId: memberId,
+        before: { tierId: m.tierId, tierExpiresAt: m.expiresAt }, after: { tierId: tier.id, tierExpiresAt: until?.toISOString() ?? null, reason },
+      });
+      await tx.flush();
+      return change;
+    });
+  }
+
+  // ---- reads ------------------------------------------------------------------------
+
+  async progress(memberIds: readonly string[], now = new Date()): Promise<Map<string, TierProgressRow>> {
+    const s = await this.settings(this.em);
+    const ladder = await this.ladder(this.em);
+    const rows = (await this.em.execute(
+      `select m.id, m.tier_id as "tierId", m.tier_expires_at as "expiresAt",
+         coalesce(sum(q.points) filter (where q.occurred_at > ${minusMonths('?::timestamptz', '?::int')}), 0)::int as "qNow",
+         coalesce(sum(q.points) filter (where m.tier_expires_at is not null and q.occurred_at > ${minusMonths('m.tier_expires_at', '?::int')}), 0)::int as "qKept"
+       from member m left join qualifying_entry q on q.member_id = m.id and q.occurred_at <= ?::timestamptz
+       where m.id in (?) group by m.id`,
+      [now, s.windowMonths, s.windowMonths, now, memberIds as string[]],
+    )) as { id: string; tierId: string; expiresAt: string | null; qNow: number; qKept: number }[];
+    const out = new Map<string, TierProgressRow>();
+    for (const r of rows) {
+      const current = ladder.find((t) => t.id === r.tierId)!;
+      const next = ladder.find((t) => t.rank === current.rank + 1) ?? null;
+      const q = Math.max(0, r.qNow);
+      out.set(r.id, {
+        qualifyingPoints: q,
+        nextTierId: next?.id ?? null,
+        pointsToNextTier: next ? Math.max(0, next.qualifyingPoints - q) : null,
+        // What must still be earned by tierExpiresAt: points already in the window at E count.
+        pointsToRetain: current.rank === 0 || r.expiresAt == null ? 0 : Math.max(0, current.retainPoints - Math.max(0, r.qKept)),
+      });
+    }
+    return out;
+  }
+
+  async history(memberIds: readonly string[]): Promise<Map<string, TierChangeRow[]>> {
+    const rows = ((await this.em.execute(
+      `select ${CHANGE_COLUMNS} from tier_change where member_id in (?) order by occurred_at, id`,
+      [memberIds as string[]],
+    )) as TierChangeRow[]).map(changeRow);
+    const out = new Map<string, TierChangeRow[]>();
+    for (const r of rows) out.set(r.memberId, [...(out.get(r.memberId) ?? []), r]);
+    return out;
+  }
+
+  /** For clients that were offline: changes since an instant, oldest first. */
+  async changes(q: { memberId: string | null; since: Date | null; first: number }): Promise<TierChangeRow[]> {
+    return ((await this.em.execute(
+      `select ${CHANGE_COLUMNS} from tier_change
+       where (?::uuid is null or member_id = ?::uuid) and (?::timestamptz is null or created_at > ?::timestamptz)
+       order by id limit ?`,
+      [q.memberId, q.memberId, q.since, q.since, q.first],
+    )) as TierChangeRow[]).map(changeRow);
+  }
+
+  async changesByIds(ids: string[]): Promise<TierChangeRow[]> {
+    if (!ids.length) return [];
+    return ((await this.em.execute(`select ${CHANGE_COLUMNS} from tier_change where id in (?) order by id`, [ids])) as TierChangeRow[]).map(changeRow);
+  }
+
+  async noticesByIds(ids: string[]): Promise<TierNoticeRow[]> {
+    if (!ids.length) return [];
+    return ((await this.em.execute(
+      `select id::text, member_id as "memberId", tier_id as "tierId", tier_expires_at as "tierExpiresAt",
+         points_to_retain as "pointsToRetain", noticed_at as "noticedAt" from tier_notice where id in (?) order by id`,
+      [ids],
+    )) as TierNoticeRow[]).map((r) => withDates(r, ['tierExpiresAt', 'noticedAt']));
+  }
+
+  async notices(memberId: string): Promise<TierNoticeRow[]> {
+    const rows = (await this.em.execute('select id::text from tier_notice where member_id = ? order by id', [memberId])) as { id: string }[];
+    return this.noticesByIds(rows.map((r) => r.id));
+  }
+}
+
+/**
+ * Writes outbox rows for these events and NOTIFYs their id range. NOTIFY is transactional:
+ * delivered at commit, dropped on rollback, so a subscriber never hears of a change that
+ * did not happen.
+ */
+async function publish(tx: EntityManager, topic: string, events: { memberId: string; id: string }[]): Promise<void> {
+  if (!events.length) return;
+  const values = events.map(() => '(?, ?::uuid, ?::jsonb, now())').join(', ');
+  const [range] = (await tx.execute(
+    `with ins as (insert into outbox (topic, member_id, payload, created_at) values ${values} returning id)
+     select min(id)::text as lo, max(id)::text as hi from ins`,
+    events.flatMap((e) => [topic, e.memberId, JSON.stringify({ id: e.id })]),
+  )) as { lo: string; hi: string }[];
+  await tx.execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, `${range.lo}-${range.hi}`]);
+}
+
+/**
+ * One review pass for the given members, as one statement: decide, update members,
+ * write tier_change rows. Renewal keeps tierSince; a downgrade starts at E; the entry
+ * tier never expires.
+ */
+function reviewSql(s: TierSettings): string {
+  const newRank = s.policy === 'DROP_ONE'
+    ? 'case when d.q >= d.retain_points then d.rank else d.rank - 1 end'
+    : `case when d.q >= d.retain_points then d.rank
+        else coalesce((select max(t2.rank) from tier t2 where t2.retain_points <= d.q and t2.rank <= d.rank), 0) end`;
+  return `
+with due as (
+  select m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e
+  from member m join tier t on t.id = m.tier_id
+  where m.id in (?) and m.tier_expires_at <= ?::timestamptz and t.rank > 0
+), d as (
+  select due.*, greatest(coalesce((select sum(q.points) from qualifying_entry q where q.member_id = due.member_id
+    and q.occurred_at > ${minusMonths('due.e', String(s.windowMonths))} and q.occurred_at <= due.e), 0), 0)::int as q
+  from due
+), decided as (
+  select d.*, nt.id as new_tier_id, nt.rank as new_rank,
+    case when nt.rank = d.rank then 'RENEWAL' else 'DOWNGRADE' end as kind
+  from d join tier nt on nt.rank = ${newRank}
+), upd as (
+  update member m set tier_id = x.new_tier_id,
+    tier_since = case when x.kind = 'RENEWAL' then m.tier_since else x.e end,
+    tier_expires_at = case when x.new_rank = 0 then null else ${plusMonths('x.e', String(s.validityMonths))} end,
+    updated_at = now()
+  from decided x where m.id = x.member_id
+)
+insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+select member_id, kind, tier_id, new_tier_id,
+  case when kind = 'RENEWAL' then 'retained at review' else 'review: below retain points' end,
+  q, e, case when new_rank = 0 then null else ${plusMonths('e', String(s.validityMonths))} end, now()
+from decided
+returning id::text, member_id as "memberId", kind`;
+}
