@@ -1,0 +1,112 @@
+import type { Client as WsClient } from 'graphql-ws';
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+
+const SUB = `subscription($id: ID) { tierChanged(memberId: $id) { memberId kind fromTier { code } toTier { code } } }`;
+
+/** Collects what a subscription receives; `next(n)` waits for n more events. */
+function listen(client: WsClient, variables: Record<string, unknown>) {
+  const events: any[] = [];
+  const errors: any[] = [];
+  let waiters: (() => void)[] = [];
+  const stop = client.subscribe({ query: SUB, variables }, {
+    next: (v) => { if (v.errors) errors.push(...v.errors); else events.push(v.data!.tierChanged); waiters.forEach((w) => w()); waiters = []; },
+    error: (e) => { errors.push(e); waiters.forEach((w) => w()); waiters = []; },
+    complete: () => {},
+  });
+  const until = (pred: () => boolean, ms = 5000) => new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out; events ${JSON.stringify(events)} errors ${JSON.stringify(errors)}`)), ms);
+    const check = () => { if (pred()) { clearTimeout(timer); resolve(); } else waiters.push(check); };
+    check();
+  });
+  return { events, errors, stop, until };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+describe('tierChanged over graphql-ws, across two instances on one database', () => {
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    a = await startTestServer();
+    b = await startTestServer({ databaseUrl: a.databaseUrl });
+    await createLadder(a);
+  });
+  afterAll(async () => {
+    await b.stop();
+    await a.stop();
+  });
+
+  const upgrade = async (s: TestServer, memberId: string, orderId: string) =>
+    s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { tierChange { kind } } }`,
+      { i: { memberId, orderId, amount: 1000 } }, await s.token('service'));
+
+  it('a member app hears its own upgrade made through the other instance; an admin feed hears everyone', async () => {
+    const m1 = await registerMember(a);
+    const m2 = await registerMember(a);
+    const app = listen(b.ws(await b.token('member', m1)), { id: m1 });
+    const feed = listen(b.ws(await b.token('admin')), {});
+    await settle();
+    await upgrade(a, m1, 'rt-1');
+    await upgrade(a, m2, 'rt-2');
+    await app.until(() => app.events.length >= 1);
+    await feed.until(() => feed.events.length >= 2);
+    await settle();
+    expect(app.events).toEqual([{ memberId: m1, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } }]);
+    expect(feed.events.map((e) => e.memberId).sort()).toEqual([m1, m2].sort());
+    app.stop();
+    feed.stop();
+  });
+
+  it('a member cannot subscribe to another member, nor to everyone', async () => {
+    const m1 = await registerMember(a);
+    const m2 = await registerMember(a);
+    for (const variables of [{ id: m2 }, {}]) {
+      const sub = listen(a.ws(await a.token('member', m1)), variables);
+      await sub.until(() => sub.errors.length > 0);
+      expect(sub.errors[0].extensions?.code ?? sub.errors[0].message).toBe('FORBIDDEN');
+    }
+  });
+
+  it('a rolled-back change publishes nothing', async () => {
+    const m = await registerMember(a);
+    const feed = listen(b.ws(await b.token('admin')), {});
+    await settle();
+    await a.sql(`create function refuse_outbox() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`);
+    await a.sql(`create trigger refuse_outbox before insert on outbox for each row execute function refuse_outbox()`);
+    try {
+      const res = await upgrade(a, m, 'rt-rollback');
+      expect(res.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    } finally {
+      await a.sql('drop trigger refuse_outbox on outbox');
+      await a.sql('drop function refuse_outbox()');
+    }
+    expect(await a.sql(`select count(*)::int as n from tier_change where member_id = $1`, [m])).toEqual([{ n: 0 }]);
+    const other = await registerMember(a);
+    await upgrade(a, other, 'rt-after');
+    await feed.until(() => feed.events.length >= 1);
+    await settle();
+    expect(feed.events.map((e) => e.memberId)).toEqual([other]);
+    feed.stop();
+  });
+
+  it('a subscriber that was offline catches up through tierChanges(since)', async () => {
+    const m = await registerMember(a);
+    const since = new Date().toISOString();
+    await upgrade(a, m, 'rt-offline');
+    const token = await b.token('member', m);
+    const res = await b.gql(`query($id: ID!, $since: DateTime) { tierChanges(memberId: $id, since: $since) { kind toTier { code } } }`, { id: m, since }, token);
+    expect(res.data!.tierChanges).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' } }]);
+  });
+
+  it('the dispatcher catches up on what was committed while its LISTEN connection was down', async () => {
+    const m = await registerMember(a);
+    const feed = listen(b.ws(await b.token('admin')), { id: m });
+    await settle();
+    await a.sql(`select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'listen %' and datname = current_database()`);
+    await upgrade(a, m, 'rt-during-outage');
+    await feed.until(() => feed.events.length >= 1, 8000);
+    expect(feed.events).toEqual([{ memberId: m, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } }]);
+    feed.stop();
+  });
+});

@@ -1,0 +1,160 @@
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+import { PURCHASE } from '../support/ledger';
+
+let s: TestServer;
+let service: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  service = await s.token('service');
+  await createLadder(s); // BRONZE 0, SILVER 1000/800 ×1.25, GOLD 5000/4000 ×1.5, PLATINUM 15000/12000 ×2
+});
+afterAll(() => s.stop());
+
+const MEMBER = `query($id: ID!) { member(id: $id) { tier { code } tierSince tierExpiresAt
+  tierProgress { qualifyingPoints nextTier { code } pointsToNextTier pointsToRetain }
+  tierHistory { kind fromTier { code } toTier { code } reason qualifyingPoints occurredAt } } }`;
+const member = async (id: string) => (await s.admin(MEMBER, { id })).member;
+const buy = (memberId: string, orderId: string, amount: number, occurredAt: string) =>
+  s.gql(`mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) {
+    pointsEarned qualifyingPointsEarned tierChange { kind fromTier { code } toTier { code } qualifyingPoints occurredAt } } }`,
+  { input: { memberId, orderId, amount, occurredAt } }, service);
+const review = (asOf: string) => s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed changed } }', { a: asOf });
+const setPolicy = (p: string) => s.admin(`mutation { updateProgram(input: { downgradePolicy: ${p} }) { downgradePolicy } }`);
+
+describe('upgrade at once', () => {
+  it('moves up in the purchase that qualifies, skipping tiers, earning at the old multiplier', async () => {
+    const id = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+    const small = await buy(id, 'u-1', 600, '2025-02-01T10:00:00.000Z');
+    expect(small.data!.recordPurchase.tierChange).toBeNull();
+    const big = await buy(id, 'u-2', 5000, '2025-03-01T10:00:00.000Z');
+    expect(big.data!.recordPurchase).toEqual({
+      pointsEarned: 5000, qualifyingPointsEarned: 5000, // Bronze multiplier ×1, not Gold's
+      tierChange: { kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'GOLD' }, qualifyingPoints: 5600, occurredAt: '2025-03-01T10:00:00.000Z' },
+    });
+    const m = await member(id);
+    expect(m).toMatchObject({ tier: { code: 'GOLD' }, tierSince: '2025-03-01T10:00:00.000Z', tierExpiresAt: '2026-03-01T10:00:00.000Z' });
+    // the next purchase earns at Gold's multiplier
+    const next = await buy(id, 'u-3', 100, '2025-03-02T10:00:00.000Z');
+    expect(next.data!.recordPurchase.pointsEarned).toBe(150);
+    // a replay returns the same tier change
+    expect((await buy(id, 'u-2', 5000, '2025-03-01T10:00:00.000Z')).data).toEqual(big.data);
+    expect(m.tierHistory).toHaveLength(1);
+  });
+
+  it('counts only the rolling window (t − window, t]', async () => {
+    const id = await registerMember(s, { joinedAt: '2024-01-01T00:00:00.000Z' });
+    await buy(id, 'w-1', 600, '2024-03-01T00:00:00.000Z');
+    const res = await buy(id, 'w-2', 600, '2025-03-01T00:00:00.000Z'); // the first is exactly 12 months back: outside
+    expect(res.data!.recordPurchase.tierChange).toBeNull();
+    const res2 = await buy(id, 'w-3', 400, '2025-03-02T00:00:00.000Z');
+    expect(res2.data!.recordPurchase.tierChange).toMatchObject({ toTier: { code: 'SILVER' }, qualifyingPoints: 1000 });
+  });
+});
+
+describe('review at expiry', () => {
+  it('renews when the window holds retainPoints at E; runs twice without change', async () => {
+    const id = await registerMember(s, { joinedAt: '2024-01-01T00:00:00.000Z' });
+    await buy(id, 'r-1', 1000, '2024-06-01T00:00:00.000Z'); // Silver until 2025-06-01
+    await buy(id, 'r-2', 800, '2025-05-01T00:00:00.000Z');
+    await review('2025-06-02T00:00:00.000Z');
+    const m = await member(id);
+    expect(m).toMatchObject({ tier: { code: 'SILVER' }, tierSince: '2024-06-01T00:00:00.000Z', tierExpiresAt: '2026-06-01T00:00:00.000Z' });
+    expect(m.tierHistory.at(-1)).toMatchObject({ kind: 'RENEWAL', qualifyingPoints: 800, occurredAt: '2025-06-01T00:00:00.000Z' });
+    await review('2025-06-02T00:00:00.000Z');
+    expect((await member(id)).tierHistory).toHaveLength(2);
+  });
+
+  it('DROP_ONE: one rank per period, period by period until the expiry is after asOf', async () => {
+    const id = await registerMember(s, { joinedAt: '2020-01-01T00:00:00.000Z' });
+    await buy(id, 'd-1', 15000, '2021-01-10T00:00:00.000Z'); // Platinum until 2022-01-10
+    await review('2024-06-01T00:00:00.000Z');
+    const m = await member(id);
+    expect(m.tierHistory.map((c: any) => [c.kind, c.toTier.code, c.occurredAt])).toEqual([
+      ['UPGRADE', 'PLATINUM', '2021-01-10T00:00:00.000Z'],
+      ['DOWNGRADE', 'GOLD', '2022-01-10T00:00:00.000Z'],
+      ['DOWNGRADE', 'SILVER', '2023-01-10T00:00:00.000Z'],
+      ['DOWNGRADE', 'BRONZE', '2024-01-10T00:00:00.000Z'],
+    ]);
+    expect(m).toMatchObject({ tier: { code: 'BRONZE' }, tierExpiresAt: null, tierSince: '2024-01-10T00:00:00.000Z' });
+  });
+
+  it('RECALCULATE: straight to the highest tier whose retainPoints the window supports', async () => {
+    await setPolicy('RECALCULATE');
+    try {
+      const id = await registerMember(s, { joinedAt: '2020-01-01T00:00:00.000Z' });
+      await buy(id, 'rc-1', 15000, '2021-01-10T00:00:00.000Z');
+      await buy(id, 'rc-2', 900, '2021-12-01T00:00:00.000Z'); // Q at E = 15900 - but 2021-01-10 is outside (E − 12m, E]
+      await review('2022-02-01T00:00:00.000Z');
+      const m = await member(id);
+      expect(m.tierHistory.at(-1)).toMatchObject({ kind: 'DOWNGRADE', toTier: { code: 'SILVER' }, qualifyingPoints: 900 });
+      expect(m.tierExpiresAt).toBe('2023-01-10T00:00:00.000Z');
+    } finally {
+      await setPolicy('DROP_ONE');
+    }
+  });
+
+  it('two reviews at once give the same result as one, with no duplicate changes', async () => {
+    const ids = [];
+    for (let i = 0; i < 20; i++) {
+      const id = await registerMember(s, { joinedAt: '2020-01-01T00:00:00.000Z' });
+      await buy(id, `c-${i}`, 1000 + i * 300, '2023-01-01T00:00:00.000Z');
+      ids.push(id);
+    }
+    const [a, b] = await Promise.all([review('2024-02-01T00:00:00.000Z'), review('2024-02-01T00:00:00.000Z')]);
+    expect(a.runTierReview.processed + b.runTierReview.processed).toBeGreaterThanOrEqual(20);
+    const dup = await s.sql('select member_id, occurred_at, count(*) from tier_change group by 1, 2 having count(*) > 1');
+    expect(dup).toEqual([]);
+    const codes = await s.sql(`select t.code, count(*)::int as n from member m join tier t on t.id = m.tier_id where m.id = any($1) group by 1 order by 1`, [ids]);
+    expect(codes).toEqual([{ code: 'BRONZE', n: 14 }, { code: 'SILVER', n: 6 }]);
+  });
+});
+
+describe('progress, override, replay', () => {
+  it('tierProgress shows Q, the next tier and what is still needed to retain', async () => {
+    const id = await registerMember(s);
+    const now = Date.now();
+    await buy(id, 'p-1', 1200, new Date(now - 60_000).toISOString());
+    const m = await member(id);
+    expect(m.tier.code).toBe('SILVER');
+    // The upgrading purchase is exactly one window old at tierExpiresAt, so it no longer counts
+    // then: all of Silver's 800 retain points are still to earn.
+    expect(m.tierProgress).toEqual({ qualifyingPoints: 1200, nextTier: { code: 'GOLD' }, pointsToNextTier: 3800, pointsToRetain: 800 });
+    await buy(id, 'p-2', 300, new Date(now - 30_000).toISOString());
+    expect((await member(id)).tierProgress.pointsToRetain).toBe(500);
+  });
+
+  it('setMemberTier overrides until its expiry, is audited, and is then reviewed like any tier', async () => {
+    const id = await registerMember(s);
+    const res = await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "VIP guest", expiresAt: "2030-01-01T00:00:00.000Z") { tier { code } tierExpiresAt } }`, { id });
+    expect(res.setMemberTier).toEqual({ tier: { code: 'GOLD' }, tierExpiresAt: '2030-01-01T00:00:00.000Z' });
+    const log = await s.admin('{ auditLog(entity: "Member", first: 1) { action entityId } }');
+    expect(log.auditLog[0]).toEqual({ action: 'member.setTier', entityId: id });
+    await review('2030-01-02T00:00:00.000Z');
+    expect((await member(id)).tier.code).toBe('SILVER');
+    const bad = await s.gql(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "NOPE", reason: "x") { id } }`, { id }, await s.token('admin'));
+    expectError(bad, 'NOT_FOUND');
+  });
+
+  it('tierChanges replays a member\'s changes since an instant, and members see only their own', async () => {
+    const id = await registerMember(s);
+    const since = new Date(Date.now() - 1000).toISOString();
+    await buy(id, 'x-1', 5000, new Date(Date.now() - 1000).toISOString());
+    const token = await s.token('member', id);
+    const res = await s.gql(`query($id: ID!, $since: DateTime) { tierChanges(memberId: $id, since: $since) { memberId kind toTier { code } } }`, { id, since }, token);
+    expect(res.data!.tierChanges).toEqual([{ memberId: id, kind: 'UPGRADE', toTier: { code: 'GOLD' } }]);
+    expectError(await s.gql('{ tierChanges { id } }', {}, token), 'FORBIDDEN');
+  });
+
+  it('at-risk notices: one per member and period, only while points are missing', async () => {
+    const id = await registerMember(s);
+    await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "SILVER", reason: "test", expiresAt: "2031-01-20T00:00:00.000Z") { id } }`, { id });
+    const first = await s.admin(`mutation { sendTierNotices(asOf: "2031-01-01T00:00:00.000Z") { changed } }`);
+    expect(first.sendTierNotices.changed).toBeGreaterThanOrEqual(1);
+    await s.admin(`mutation { sendTierNotices(asOf: "2031-01-02T00:00:00.000Z") { changed } }`);
+    const notices = await s.admin(`query($id: ID!) { tierNotices(memberId: $id) { pointsToRetain tierExpiresAt tier { code } } }`, { id });
+    expect(notices.tierNotices).toEqual([{ pointsToRetain: 800, tierExpiresAt: '2031-01-20T00:00:00.000Z', tier: { code: 'SILVER' } }]);
+  });
+});
+
+void PURCHASE;
