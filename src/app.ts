@@ -10,6 +10,7 @@ import { createMetrics } from './ops/metrics';
 import { seedIfRequested } from './db/seeding';
 import { createAppPubSub } from './events/pubsub';
 import { OutboxDispatcher } from './events/outbox-dispatcher';
+import { Scheduler } from './jobs/scheduler';
 
 export interface RunningApp {
   url: string;
@@ -56,6 +57,8 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     })(), 2000, false);
     const http = await createHttpApp({ config, orm, schema, pubSub, verifier, metrics, log, ready });
     const port = await http.listen(config.port);
+    const scheduler = config.scheduler ? new Scheduler(orm, log, metrics) : null;
+    scheduler?.start();
     const url = `http://127.0.0.1:${port}`;
     log.info({ url: `${url}/graphql` }, 'loyalty server ready');
     let stopped = false;
@@ -64,6 +67,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
       async stop() {
         if (stopped) return;
         stopped = true;
+        await scheduler?.stop();
         await http.close();
         await dispatcher.stop();
         await ormRef.close(true);

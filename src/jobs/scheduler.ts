@@ -1,0 +1,96 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { createServices, type Services } from '../modules/services';
+import type { Metrics } from '../ops/metrics';
+
+export interface JobResult { processed: number; changed: number }
+
+export interface ScheduledJob {
+  name: string;
+  /** The schedule slot `now` falls in and the instant the job is evaluated at. */
+  slotAt(now: Date): { slot: string; asOf: Date };
+  run(services: Services, asOf: Date): Promise<JobResult>;
+}
+
+/** Once a day, evaluated at 00:00 UTC of that day (the rule's instant, whenever the run starts). */
+export function daily(name: string, run: ScheduledJob['run']): ScheduledJob {
+  return {
+    name,
+    slotAt(now) {
+      const day = now.toISOString().slice(0, 10);
+      return { slot: day, asOf: new Date(`${day}T00:00:00.000Z`) };
+    },
+    run,
+  };
+}
+
+export const DEFAULT_JOBS: ScheduledJob[] = [
+  daily('points.expire', (s, asOf) => s.points.expirePoints(asOf)),
+  daily('tiers.review', (s, asOf) => s.tierEngine.review(asOf)),
+  daily('tiers.notices', (s, asOf) => s.tierEngine.sendNotices(asOf)),
+];
+
+/**
+ * Runs scheduled jobs once per slot across all instances: an instance claims a slot by
+ * inserting (job, slot) into job_run, and the unique constraint lets exactly one insert
+ * win. The jobs themselves are catch-up by nature (everything due at or before asOf), so a
+ * slot missed while no instance ran is covered by the next one.
+ */
+export class Scheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly log: Logger,
+    private readonly metrics: Metrics | null,
+    private readonly jobs: ScheduledJob[] = DEFAULT_JOBS,
+    private readonly intervalMs = 60_000,
+  ) {}
+
+  start(): void {
+    const loop = () => {
+      this.running = this.tick(new Date()).then(() => undefined, (err) => this.log.error({ err }, 'scheduler tick failed'));
+    };
+    loop();
+    this.timer = setInterval(loop, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Claims and runs every job whose current slot nobody has claimed yet. Returns the jobs it ran. */
+  async tick(now: Date): Promise<string[]> {
+    const ran: string[] = [];
+    for (const job of this.jobs) {
+      const { slot, asOf } = job.slotAt(now);
+      const em = this.orm.em.fork() as EntityManager;
+      const claimed = await em.execute(
+        'insert into job_run (job, slot, started_at) values (?, ?, now()) on conflict do nothing returning id::text',
+        [job.name, slot],
+      );
+      if (!claimed.length) continue;
+      const id = (claimed[0] as { id: string }).id;
+      const end = this.metrics?.jobDuration.startTimer({ job: job.name });
+      try {
+        const result = await job.run(createServices(em), asOf);
+        await em.execute('update job_run set finished_at = now(), result = ?::jsonb where id = ?', [JSON.stringify(result), id]);
+        this.metrics?.jobRuns.inc({ job: job.name, outcome: 'ok' });
+        this.metrics?.jobMembers.inc({ job: job.name, kind: 'processed' }, result.processed);
+        this.metrics?.jobMembers.inc({ job: job.name, kind: 'changed' }, result.changed);
+        this.log.info({ job: job.name, slot, asOf, ...result }, 'scheduled job done');
+        ran.push(job.name);
+      } catch (err) {
+        this.metrics?.jobRuns.inc({ job: job.name, outcome: 'error' });
+        await em.execute('update job_run set finished_at = now(), result = ?::jsonb where id = ?', [JSON.stringify({ error: String(err) }), id]);
+        this.log.error({ err, job: job.name, slot }, 'scheduled job failed');
+      } finally {
+        end?.();
+      }
+    }
+    return ran;
+  }
+}

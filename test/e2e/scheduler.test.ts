@@ -1,0 +1,44 @@
+import pino from 'pino';
+import { Scheduler, daily, type ScheduledJob } from '../../src/jobs/scheduler';
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+
+let s: TestServer;
+beforeAll(async () => { s = await startTestServer(); await createLadder(s); });
+afterAll(() => s.stop());
+
+describe('scheduler', () => {
+  it('runs each job once per slot across instances, at the slot instant', async () => {
+    const runs: { job: string; asOf: string }[] = [];
+    const jobs: ScheduledJob[] = ['a', 'b'].map((name) =>
+      daily(name, async (_services, asOf) => { runs.push({ job: name, asOf: asOf.toISOString() }); return { processed: 1, changed: 0 }; }));
+    const log = pino({ level: 'silent' });
+    const one = new Scheduler(s.app.orm, log, null, jobs);
+    const two = new Scheduler(s.app.orm, log, null, jobs);
+    const now = new Date('2026-05-05T13:14:15.000Z');
+    await Promise.all([one.tick(now), two.tick(now), one.tick(now), two.tick(now)]);
+    expect(runs.sort((x, y) => x.job.localeCompare(y.job))).toEqual([
+      { job: 'a', asOf: '2026-05-05T00:00:00.000Z' }, { job: 'b', asOf: '2026-05-05T00:00:00.000Z' },
+    ]);
+    await one.tick(new Date('2026-05-06T00:00:01.000Z'));
+    expect(runs).toHaveLength(4);
+    const rows = await s.sql(`select job, slot, result from job_run where job in ('a', 'b') order by job, slot`);
+    expect(rows).toEqual([
+      { job: 'a', slot: '2026-05-05', result: { processed: 1, changed: 0 } },
+      { job: 'a', slot: '2026-05-06', result: { processed: 1, changed: 0 } },
+      { job: 'b', slot: '2026-05-05', result: { processed: 1, changed: 0 } },
+      { job: 'b', slot: '2026-05-06', result: { processed: 1, changed: 0 } },
+    ]);
+  });
+
+  it('the default jobs expire points and review tiers for real', async () => {
+    const id = await registerMember(s, { joinedAt: '2020-01-01T00:00:00.000Z' });
+    await s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }`,
+      { i: { memberId: id, orderId: 'sched-1', amount: 1000, occurredAt: '2022-01-10T00:00:00.000Z' } }, await s.token('service'));
+    const ran = await new Scheduler(s.app.orm, pino({ level: 'silent' }), null).tick(new Date('2030-01-01T06:00:00.000Z'));
+    expect(ran).toEqual(['points.expire', 'tiers.review', 'tiers.notices']);
+    const [m] = await s.sql(`select t.code, (select sum(remaining)::int from point_lot where member_id = $1) as lots
+      from member m join tier t on t.id = m.tier_id where m.id = $1`, [id]);
+    expect(m).toEqual({ code: 'BRONZE', lots: 0 });
+  });
+});
