@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { ormConfig } from '../../src/config/mikro-orm';
 import { createTestDatabase, startTestServer, type TestServer } from '../support/harness';
 import { DEMO_MEMBER_COUNT, DEMO_TIERS } from '../../seeds/DemoSeeder';
+import { expectLedgerConsistent } from '../support/ledger';
 
 describe('operations endpoints', () => {
   let s: TestServer;
@@ -87,6 +88,13 @@ describe('demo seeder', () => {
       expect(data.members.totalCount).toBe(DEMO_MEMBER_COUNT);
       const sample = await s.sql(`select external_id, region, channel, birthday::text from member where external_id in ('demo-0001', 'demo-0200') order by 1`);
       expect(sample).toHaveLength(2);
+      // a year of history: purchases, a ladder with members above the entry tier, a consistent ledger
+      const [h] = await s.sql(`select (select count(*) from purchase)::int as purchases, (select count(*) from activity)::int as activities,
+        (select count(distinct tier_id) from member)::int as tiers_in_use`);
+      expect(h.purchases).toBeGreaterThan(DEMO_MEMBER_COUNT);
+      expect(h.activities).toBeGreaterThan(0);
+      expect(h.tiers_in_use).toBeGreaterThanOrEqual(3);
+      await expectLedgerConsistent(s);
     } finally {
       await s.stop();
     }
