@@ -5,9 +5,11 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122133644_foundation } from './Migration20261122133644_foundation';
 import { Migration20261122134729_points_ledger } from './Migration20261122134729_points_ledger';
 import { Migration20261122140222_tier_engine } from './Migration20261122140222_tier_engine';
+import { Migration20261122140809_benefits_rewards_tags } from './Migration20261122140809_benefits_rewards_tags';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
   { name: 'Migration20261122134729_points_ledger', class: Migration20261122134729_points_ledger },
   { name: 'Migration20261122140222_tier_engine', class: Migration20261122140222_tier_engine },
+  { name: 'Migration20261122140809_benefits_rewards_tags', class: Migration20261122140809_benefits_rewards_tags },
 ];

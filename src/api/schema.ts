@@ -11,12 +11,16 @@ import { TierChangeResolver } from './resolvers/tier-change.resolver';
 import { MemberTierResolver, TierEngineResolver, TierNoticeResolver } from './resolvers/tier-engine.resolver';
 import { ActivityResultResolver, MemberPointsResolver, PointsResolver, PurchaseResultResolver } from './resolvers/points.resolver';
 import { ProgramResolver } from './resolvers/program.resolver';
+import {
+  BenefitResolver, MemberCatalogueResolver, RedemptionResolver, RewardResolver, TagResolver, TierBenefitsResolver,
+} from './resolvers/catalogue.resolver';
 import { TierResolver } from './resolvers/tier.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
   PointsResolver, PurchaseResultResolver, ActivityResultResolver, MemberPointsResolver,
   TierEngineResolver, TierNoticeResolver, MemberTierResolver,
+  BenefitResolver, RewardResolver, RedemptionResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
   PendingResolver, PendingSegmentResolver,
 ] as const;
 

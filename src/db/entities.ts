@@ -2,6 +2,9 @@ import { AuditEntry } from '../modules/audit/audit-entry.entity';
 import { Member } from '../modules/members/member.entity';
 import { Program } from '../modules/program/program.entity';
 import { Tier } from '../modules/tiers/tier.entity';
+import { Benefit, BenefitVersion, BirthdayGrant } from '../modules/benefits/benefit.entities';
+import { Redemption, Reward } from '../modules/rewards/reward.entities';
+import { MemberTag, Tag } from '../modules/tags/tag.entities';
 import { JobRun, OutboxEvent, TierChangeRecord, TierNotice } from '../modules/tiers/tier-change.entities';
 import {
   Activity, ActivityRule, PointAccount, PointAllocation, PointLot, PointTransaction, Purchase, QualifyingEntry, Refund,
@@ -12,4 +15,5 @@ export const entities = [
   Program, Tier, Member, AuditEntry,
   PointAccount, PointTransaction, PointLot, PointAllocation, QualifyingEntry, Purchase, Refund, ActivityRule, Activity,
   TierChangeRecord, TierNotice, OutboxEvent, JobRun,
+  Benefit, BenefitVersion, BirthdayGrant, Reward, Redemption, Tag, MemberTag,
 ];

@@ -28,6 +28,7 @@ export const DEFAULT_JOBS: ScheduledJob[] = [
   daily('points.expire', (s, asOf) => s.points.expirePoints(asOf)),
   daily('tiers.review', (s, asOf) => s.tierEngine.review(asOf)),
   daily('tiers.notices', (s, asOf) => s.tierEngine.sendNotices(asOf)),
+  daily('benefits.birthday', (s, asOf) => s.benefits.grantBirthdays(asOf)),
 ];
 
 /**

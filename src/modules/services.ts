@@ -1,5 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from './audit/audit.service';
+import { BenefitsService } from './benefits/benefits.service';
+import { RewardsService } from './rewards/rewards.service';
+import { TagsService } from './tags/tags.service';
+import { createCatalogueLoaders } from './rewards/catalogue.loaders';
 import { createMemberLoaders } from './members/members.loaders';
 import { MembersService } from './members/members.service';
 import { createPointsLoaders } from './points/points.loaders';
@@ -17,14 +21,23 @@ import { createTierEngineLoaders } from './tiers/tier-engine.loaders';
 export function createServices(em: EntityManager) {
   const audit = new AuditService(em);
   const tierEngine = new TierEngine(em, audit);
+  // A purchase earns at its tier's multiplier plus any POINTS_MULTIPLIER benefit in force then.
+  const benefitsRef: { current?: BenefitsService } = {};
   const points = new PointsService(em, audit, {
-    multiplierAt: (tx, memberId, at) => tierEngine.multiplierAt(tx, memberId, at),
+    multiplierAt: async (tx, memberId, at) => {
+      const tier = await tierEngine.tierAt(tx, memberId, at);
+      return tier.multiplier + (await benefitsRef.current!.bonusMultiplierAt(tx, memberId, tier.id, at));
+    },
     onQualifying: (tx, memberId, at) => tierEngine.upgradeIfQualified(tx, memberId, at),
   });
+  const benefits = (benefitsRef.current = new BenefitsService(em, audit, points));
   return {
     audit,
     points,
     tierEngine,
+    benefits,
+    rewards: new RewardsService(em, audit, points),
+    tags: new TagsService(em, audit),
     program: new ProgramService(em, audit),
     tiers: new TiersService(em, audit),
     members: new MembersService(em, points),
@@ -39,6 +52,7 @@ export function createLoaders(em: EntityManager, services: Services) {
     members: createMemberLoaders(em),
     points: createPointsLoaders(services.points),
     tierEngine: createTierEngineLoaders(services.tierEngine),
+    catalogue: createCatalogueLoaders(services),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -6,7 +6,7 @@ import { assertCanSeeMember, notImplemented, requireActor } from '../guards';
 import { LifecycleStage } from '../types/enums';
 import { RegisterMemberInput } from '../types/inputs';
 import {
-  Benefit, Member, MemberConnection, RedemptionConnection, Rfm, Tag, Tier,
+  Member, MemberConnection, Rfm, Tier,
 } from '../types/objects';
 
 @Resolver(() => Member)
@@ -57,23 +57,8 @@ export class MemberResolver {
 
 
 
-  @FieldResolver(() => [Benefit])
-  benefits(): Benefit[] {
-    throw notImplemented('Member.benefits', 'benefits and rewards issue');
-  }
 
-  @FieldResolver(() => [Tag])
-  tags(): Tag[] {
-    throw notImplemented('Member.tags', 'tags and retention issue');
-  }
 
-  @FieldResolver(() => RedemptionConnection)
-  redemptions(
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) _first: number,
-    @Arg('after', () => String, { nullable: true }) _after: string | null,
-  ): RedemptionConnection {
-    throw notImplemented('Member.redemptions', 'benefits and rewards issue');
-  }
 
   @FieldResolver(() => LifecycleStage)
   lifecycleStage(): LifecycleStage {

@@ -16,14 +16,8 @@ const RETENTION = 'tags and retention issue';
 
 @Resolver()
 export class PendingResolver {
-  @Authorized() @Query(() => [Benefit])
-  benefits(): Benefit[] { throw notImplemented('benefits', REWARDS); }
 
-  @Authorized() @Query(() => [Reward])
-  rewards(): Reward[] { throw notImplemented('rewards', REWARDS); }
 
-  @Authorized() @Query(() => [Tag])
-  tags(): Tag[] { throw notImplemented('tags', RETENTION); }
 
 
   @Authorized('admin') @Query(() => ProgramStats)
@@ -46,31 +40,11 @@ export class PendingResolver {
 
 
 
-  @Authorized() @Mutation(() => Redemption)
-  redeemReward(@Arg('input', () => RedeemRewardInput) _input: RedeemRewardInput): Redemption {
-    throw notImplemented('redeemReward', REWARDS);
-  }
 
-  @Authorized('admin') @Mutation(() => Redemption)
-  cancelRedemption(@Arg('id', () => ID) _id: string, @Arg('reason') _reason: string): Redemption {
-    throw notImplemented('cancelRedemption', REWARDS);
-  }
 
-  @Authorized('admin') @Mutation(() => Benefit)
-  upsertBenefit(@Arg('input', () => BenefitInput) _input: BenefitInput): Benefit { throw notImplemented('upsertBenefit', REWARDS); }
 
-  @Authorized('admin') @Mutation(() => Reward)
-  upsertReward(@Arg('input', () => RewardInput) _input: RewardInput): Reward { throw notImplemented('upsertReward', REWARDS); }
 
-  @Authorized('service', 'admin') @Mutation(() => Member)
-  tagMember(@Arg('memberId', () => ID) _memberId: string, @Arg('tagCode') _tagCode: string): Member {
-    throw notImplemented('tagMember', RETENTION);
-  }
 
-  @Authorized('service', 'admin') @Mutation(() => Member)
-  untagMember(@Arg('memberId', () => ID) _memberId: string, @Arg('tagCode') _tagCode: string): Member {
-    throw notImplemented('untagMember', RETENTION);
-  }
 
 
 

@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../context';
-import { notImplemented, requireActor } from '../guards';
+import { requireActor } from '../guards';
 import { TierInput } from '../types/inputs';
-import { Benefit, Tier } from '../types/objects';
+import { Tier } from '../types/objects';
 
 @Resolver(() => Tier)
 export class TierResolver {
@@ -18,10 +18,6 @@ export class TierResolver {
     return ctx.services.tiers.upsert(requireActor(ctx), input);
   }
 
-  @FieldResolver(() => [Benefit])
-  benefits(): Benefit[] {
-    throw notImplemented('Tier.benefits', 'benefits and rewards issue');
-  }
 
   @FieldResolver(() => Int)
   memberCount(@Root() tier: Tier, @Ctx() ctx: GraphQLContext) {

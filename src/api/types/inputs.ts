@@ -120,6 +120,8 @@ export class RewardInput {
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) perMemberLimit?: number | null;
   @Field(() => [String], { nullable: true, defaultValue: [] }) @IsOptional() @ArrayMaxSize(100) tierCodes?: string[] | null;
   @Field({ defaultValue: true }) active!: boolean;
+  @Field(() => Date, { nullable: true }) validFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) validTo?: Date | null;
 }
 
 @InputType()

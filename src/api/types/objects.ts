@@ -146,6 +146,10 @@ export class Reward {
   @Field(() => Int, { nullable: true }) perMemberLimit!: number | null;
   @Field(() => [String]) tierCodes!: string[];
   @Field() active!: boolean;
+  @Field(() => Date, { nullable: true }) validFrom!: Date | null;
+  @Field(() => Date, { nullable: true }) validTo!: Date | null;
+  @Field(() => Boolean, { nullable: true, description: 'For a member caller: whether its spendable balance covers the cost' })
+  affordable?: boolean | null;
 }
 
 @ObjectType()
@@ -287,4 +291,12 @@ export class TierNotice {
   @Field(() => Int) pointsToRetain!: number;
   @Field() noticedAt!: Date;
   // tier: TierNoticeResolver
+}
+
+@ObjectType({ description: 'One version of a benefit rule, as it was saved.' })
+export class BenefitVersion {
+  @Field(() => Int) version!: number;
+  @Field() changedBy!: string;
+  @Field() changedAt!: Date;
+  @Field({ description: 'The rule as saved, JSON text' }) snapshot!: string;
 }

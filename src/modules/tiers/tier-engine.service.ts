@@ -74,15 +74,15 @@ export class TierEngine {
     )) as Rung[];
   }
 
-  /** The multiplier of the tier the member held at `at` (a purchase earns at the tier it was made in). */
-  async multiplierAt(tx: EntityManager, memberId: string, at: Date): Promise<number> {
+  /** The tier the member held at `at` (a purchase earns at the tier it was made in). */
+  async tierAt(tx: EntityManager, memberId: string, at: Date): Promise<{ id: string; multiplier: number }> {
     const [row] = await tx.execute(
-      `select t.points_multiplier::float8 as m from tier t where t.id = coalesce(
+      `select t.id, t.points_multiplier::float8 as multiplier from tier t where t.id = coalesce(
          (select to_tier_id from tier_change where member_id = ? and occurred_at <= ? order by occurred_at desc, id desc limit 1),
          (select id from tier where rank = 0))`,
       [memberId, at],
     );
-    return (row as { m: number } | undefined)?.m ?? 1;
+    return row as { id: string; multiplier: number };
   }
 
   private async qualifyingBetween(em: EntityManager, memberId: string, fromExclusive: Date, toInclusive: Date): Promise<number> {

@@ -1,0 +1,136 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { forbidden } from '../../common/errors';
+import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
+import type { BenefitRow } from '../../modules/benefits/benefits.service';
+import type { RedemptionRow } from '../../modules/rewards/rewards.service';
+import type { GraphQLContext } from '../context';
+import { assertCanSeeMember, requireActor } from '../guards';
+import { BenefitInput, RedeemRewardInput, RewardInput } from '../types/inputs';
+import { Benefit, BenefitVersion, JobResult, Member, Redemption, RedemptionConnection, Reward, Tag, Tier } from '../types/objects';
+
+@Resolver(() => Benefit)
+export class BenefitResolver {
+  @Authorized()
+  @Query(() => [Benefit], { description: 'Every benefit rule; members and services see those active now.' })
+  async benefits(@Ctx() ctx: GraphQLContext) {
+    const all = await ctx.services.benefits.list();
+    if (requireActor(ctx).role === 'admin') return all;
+    const now = new Date();
+    return all.filter((b) => b.active && (!b.validFrom || b.validFrom <= now) && (!b.validTo || b.validTo > now));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Benefit)
+  upsertBenefit(@Arg('input', () => BenefitInput) input: BenefitInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.benefits.upsert(requireActor(ctx), input);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => JobResult, { description: 'Birthday gifts for members whose birthday month is asOf\'s month (once per year).' })
+  grantBirthdayGifts(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.benefits.grantBirthdays(asOf);
+  }
+
+  @Authorized('admin')
+  @FieldResolver(() => [BenefitVersion], { description: 'Every saved version, oldest first (admin).' })
+  async history(@Root() b: BenefitRow, @Ctx() ctx: GraphQLContext) {
+    const versions = await ctx.loaders.catalogue.benefitVersions.load(b.code);
+    return versions.map((v) => ({ ...v, snapshot: JSON.stringify(v.snapshot) }));
+  }
+}
+
+@Resolver(() => Reward)
+export class RewardResolver {
+  @Authorized()
+  @Query(() => [Reward], { description: 'For a member: what it may redeem now, with affordability. For others: the whole catalogue.' })
+  rewards(@Ctx() ctx: GraphQLContext) {
+    const actor = requireActor(ctx);
+    return actor.role === 'member' ? ctx.services.rewards.forMember(actor.sub) : ctx.services.rewards.list();
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Reward)
+  upsertReward(@Arg('input', () => RewardInput) input: RewardInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.rewards.upsert(requireActor(ctx), input);
+  }
+
+  @Authorized()
+  @Mutation(() => Redemption)
+  redeemReward(@Arg('input', () => RedeemRewardInput) input: RedeemRewardInput, @Ctx() ctx: GraphQLContext) {
+    const actor = requireActor(ctx);
+    if (actor.role === 'member' && actor.sub !== input.memberId) throw forbidden('A member may only redeem for itself');
+    return ctx.services.rewards.redeem(input);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Redemption)
+  cancelRedemption(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.rewards.cancel(requireActor(ctx), id, reason);
+  }
+}
+
+@Resolver(() => Redemption)
+export class RedemptionResolver {
+  @FieldResolver(() => Reward)
+  reward(@Root() r: RedemptionRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.catalogue.rewards.load(r.rewardId);
+  }
+}
+
+@Resolver(() => Tier)
+export class TierBenefitsResolver {
+  @FieldResolver(() => [Benefit])
+  benefits(@Root() t: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.catalogue.tierBenefits.load(t.id);
+  }
+}
+
+@Resolver(() => Tag)
+export class TagResolver {
+  @Authorized()
+  @Query(() => [Tag])
+  tags(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.tags.list();
+  }
+
+  @Authorized('service', 'admin')
+  @Mutation(() => Member)
+  async tagMember(@Arg('memberId', () => ID) memberId: string, @Arg('tagCode') tagCode: string, @Ctx() ctx: GraphQLContext) {
+    await ctx.services.tags.tag(requireActor(ctx), memberId, tagCode);
+    return ctx.services.members.getOrFail(memberId);
+  }
+
+  @Authorized('service', 'admin')
+  @Mutation(() => Member)
+  async untagMember(@Arg('memberId', () => ID) memberId: string, @Arg('tagCode') tagCode: string, @Ctx() ctx: GraphQLContext) {
+    await ctx.services.tags.untag(requireActor(ctx), memberId, tagCode);
+    return ctx.services.members.getOrFail(memberId);
+  }
+}
+
+/** The catalogue fields of Member. */
+@Resolver(() => Member)
+export class MemberCatalogueResolver {
+  @FieldResolver(() => [Benefit])
+  benefits(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.catalogue.memberBenefits.load(m.id);
+  }
+
+  @FieldResolver(() => [Tag])
+  tags(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.catalogue.memberTags.load(m.id);
+  }
+
+  @FieldResolver(() => RedemptionConnection)
+  async redemptions(
+    @Root() m: { id: string },
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    assertCanSeeMember(ctx, m.id);
+    const page = await ctx.services.rewards.ofMember(m.id, pageSize(first), decodeCursor('redemption', after));
+    const edges = page.rows.map((node) => ({ node, cursor: encodeCursor('redemption', node.seq) }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+}

@@ -1,0 +1,26 @@
+import DataLoader from 'dataloader';
+import type { BenefitRow, BenefitVersionRow } from '../benefits/benefits.service';
+import type { TagRow } from '../tags/tags.service';
+import type { RewardRow } from './rewards.service';
+import type { BenefitsService } from '../benefits/benefits.service';
+import type { RewardsService } from './rewards.service';
+import type { TagsService } from '../tags/tags.service';
+
+/** Per-request batch reads of benefits, rewards and tags, so a page of members costs one query each. */
+export function createCatalogueLoaders(s: { benefits: BenefitsService; rewards: RewardsService; tags: TagsService }) {
+  const byKey = <V>(load: (keys: readonly string[]) => Promise<Map<string, V>>, empty: V) =>
+    new DataLoader<string, V>(async (keys) => {
+      const map = await load(keys);
+      return keys.map((k) => map.get(k) ?? empty);
+    });
+  return {
+    memberBenefits: byKey<BenefitRow[]>((ids) => s.benefits.forMembers(ids, new Date()), []),
+    tierBenefits: byKey<BenefitRow[]>((ids) => s.benefits.forTiers(ids, new Date()), []),
+    benefitVersions: byKey<BenefitVersionRow[]>((codes) => s.benefits.versions(codes), []),
+    memberTags: byKey<TagRow[]>((ids) => s.tags.codesOf(ids), []),
+    rewards: new DataLoader<string, RewardRow | null>(async (ids) => {
+      const rows = await s.rewards.byIds(ids);
+      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+    }),
+  };
+}

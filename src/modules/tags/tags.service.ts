@@ -1,0 +1,60 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, notFound } from '../../common/errors';
+import { inTransaction } from '../../db/transaction';
+import type { Actor } from '../actor';
+import { AuditService } from '../audit/audit.service';
+import { isUuid } from '../members/members.service';
+import type { TagCategory, TagKind } from './tag.entities';
+
+export interface TagRow { id: string; code: string; name: string; kind: TagKind; category: TagCategory }
+const TAG_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Manual tags, set by admins or services, created on first use. */
+export class TagsService {
+  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+
+  async list(): Promise<TagRow[]> {
+    return (await this.em.execute('select id, code, name, kind, category from tag order by code')) as TagRow[];
+  }
+
+  async tag(actor: Actor, memberId: string, tagCode: string): Promise<void> {
+    if (!TAG_CODE.test(tagCode)) throw badInput('tagCode', 'tag codes use letters, digits, _ . : - only');
+    await this.change(actor, memberId, tagCode, true);
+  }
+
+  async untag(actor: Actor, memberId: string, tagCode: string): Promise<void> {
+    await this.change(actor, memberId, tagCode, false);
+  }
+
+  private async change(actor: Actor, memberId: string, tagCode: string, on: boolean): Promise<void> {
+    if (!isUuid(memberId)) throw notFound('Member', memberId);
+    await inTransaction(this.em, async (tx) => {
+      if (!(await tx.execute('select 1 from member where id = ?', [memberId])).length) throw notFound('Member', memberId);
+      if (on) {
+        await tx.execute(`insert into tag (id, code, name, kind, category) values (gen_random_uuid(), ?, ?, 'MANUAL', 'DESCRIPTIVE') on conflict (code) do nothing`, [tagCode, tagCode]);
+      }
+      const [tag] = (await tx.execute('select id, kind from tag where code = ?', [tagCode])) as { id: string; kind: TagKind }[];
+      if (!tag) return; // untagging a tag that never existed changes nothing
+      if (tag.kind === 'RULE') throw badInput('tagCode', `${tagCode} is a rule tag: the server keeps it from its filter`);
+      const changed = on
+        ? await tx.execute('insert into member_tag (member_id, tag_id, tagged_at) values (?, ?, now()) on conflict do nothing returning 1', [memberId, tag.id])
+        : await tx.execute('delete from member_tag where member_id = ? and tag_id = ? returning 1', [memberId, tag.id]);
+      if (changed.length) {
+        this.audit.record(tx, actor, { action: on ? 'member.tag' : 'member.untag', entity: 'Member', entityId: memberId, after: { tag: tagCode } });
+        await tx.flush();
+      }
+    });
+  }
+
+  /** Tag codes per member, for a batch of members. */
+  async codesOf(memberIds: readonly string[]): Promise<Map<string, TagRow[]>> {
+    const rows = (await this.em.execute(
+      `select mt.member_id as "memberId", t.id, t.code, t.name, t.kind, t.category from member_tag mt join tag t on t.id = mt.tag_id
+       where mt.member_id in (?) order by t.code`,
+      [memberIds as string[]],
+    )) as (TagRow & { memberId: string })[];
+    const out = new Map<string, TagRow[]>();
+    for (const r of rows) out.set(r.memberId, [...(out.get(r.memberId) ?? []), r]);
+    return out;
+  }
+}

@@ -1,0 +1,205 @@
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+import { ADJUST, POINTS, expectLedgerConsistent } from '../support/ledger';
+
+let s: TestServer;
+let admin: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = await s.token('admin');
+  await createLadder(s);
+});
+afterAll(() => s.stop());
+
+const REDEEM = `mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id memberId points couponCode status reward { code stock } } }`;
+const upsertReward = (input: Record<string, unknown>) => s.admin(`mutation($i: RewardInput!) { upsertReward(input: $i) { code stock } }`, { i: input });
+const credit = (memberId: string, amount: number, key: string) =>
+  s.admin(ADJUST, { input: { memberId, amount, reason: 'test credit', idempotencyKey: key } });
+const redeem = (memberId: string, rewardCode: string, idempotencyKey: string, token = admin) =>
+  s.gql(REDEEM, { i: { memberId, rewardCode, idempotencyKey } }, token);
+const balance = async (id: string) => (await s.admin(POINTS, { id })).member.pointsBalance;
+
+describe('redeemReward', () => {
+  it('debits the cost, issues an unguessable coupon, and is idempotent', async () => {
+    await upsertReward({ code: 'COFFEE', name: 'Coffee', costPoints: 100 });
+    const id = await registerMember(s);
+    await credit(id, 250, 'coffee-credit');
+    const token = await s.token('member', id);
+    const first = await redeem(id, 'COFFEE', 'k1', token);
+    expect(first.data!.redeemReward).toMatchObject({ memberId: id, points: 100, status: 'ISSUED', reward: { code: 'COFFEE', stock: null } });
+    expect(first.data!.redeemReward.couponCode).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+    expect(await redeem(id, 'COFFEE', 'k1', token)).toEqual(first);
+    expect(await balance(id)).toBe(150);
+    expectError(await redeem(id, 'NOPE', 'k1', token), 'CONFLICT', 'idempotencyKey');
+    const other = await registerMember(s);
+    expectError(await redeem(other, 'COFFEE', 'k-other', token), 'FORBIDDEN');
+    expectError(await redeem(id, 'NOPE', 'k2', token), 'NOT_FOUND');
+    await expectLedgerConsistent(s);
+  });
+
+  it('refuses what the member may not have, changing nothing', async () => {
+    await upsertReward({ code: 'LOUNGE', name: 'Lounge pass', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
+    await upsertReward({ code: 'MUG', name: 'Mug', costPoints: 10, perMemberLimit: 1 });
+    await upsertReward({ code: 'GONE', name: 'Gone', costPoints: 10, stock: 0 });
+    await upsertReward({ code: 'OFF', name: 'Off', costPoints: 10, active: false });
+    await upsertReward({ code: 'LATER', name: 'Later', costPoints: 10, validFrom: '2099-01-01T00:00:00.000Z' });
+    await upsertReward({ code: 'PRICEY', name: 'Pricey', costPoints: 100000 });
+    const id = await registerMember(s);
+    await credit(id, 100, 'refuse-credit');
+    expectError(await redeem(id, 'LOUNGE', 'x1'), 'NOT_ELIGIBLE');
+    expectError(await redeem(id, 'OFF', 'x2'), 'NOT_ELIGIBLE');
+    expectError(await redeem(id, 'LATER', 'x3'), 'NOT_ELIGIBLE');
+    expectError(await redeem(id, 'GONE', 'x4'), 'OUT_OF_STOCK');
+    expectError(await redeem(id, 'PRICEY', 'x5'), 'INSUFFICIENT_POINTS');
+    expect((await redeem(id, 'MUG', 'x6')).errors).toBeUndefined();
+    expectError(await redeem(id, 'MUG', 'x7'), 'LIMIT_REACHED');
+    expect(await balance(id)).toBe(90);
+    expect(await s.sql(`select count(*)::int as n from redemption where member_id = $1`, [id])).toEqual([{ n: 1 }]);
+    // the member's catalogue lists what it may redeem, with affordability
+    const list = await s.gql('{ rewards { code affordable } }', {}, await s.token('member', id));
+    const codes = list.data!.rewards.map((r: any) => r.code);
+    expect(codes).toEqual(expect.arrayContaining(['COFFEE', 'MUG', 'PRICEY']));
+    expect(codes).not.toEqual(expect.arrayContaining(['LOUNGE']));
+    expect(list.data!.rewards.find((r: any) => r.code === 'PRICEY').affordable).toBe(false);
+  });
+});
+
+describe('redemption under concurrency', () => {
+  it('50 members racing for a stock of 5: exactly 5 win, the rest are OUT_OF_STOCK', async () => {
+    await upsertReward({ code: 'FLASH', name: 'Flash sale', costPoints: 10, stock: 5 });
+    const ids = [];
+    for (let i = 0; i < 50; i++) {
+      const id = await registerMember(s);
+      await credit(id, 10, `flash-${i}`);
+      ids.push(id);
+    }
+    const results = await Promise.all(ids.map((id, i) => redeem(id, 'FLASH', `flash-r-${i}`)));
+    const won = results.filter((r) => !r.errors);
+    expect(won).toHaveLength(5);
+    expect(results.filter((r) => r.errors).every((r) => r.errors![0].extensions?.code === 'OUT_OF_STOCK')).toBe(true);
+    expect(await s.sql(`select stock from reward where code = 'FLASH'`)).toEqual([{ stock: 0 }]);
+    await expectLedgerConsistent(s);
+  });
+
+  it('one member firing 20 redemptions with a balance for 5 gets exactly 5', async () => {
+    await upsertReward({ code: 'TEN', name: 'Ten', costPoints: 10 });
+    const id = await registerMember(s);
+    await credit(id, 55, 'twenty-credit');
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => redeem(id, 'TEN', `twenty-${i}`)));
+    expect(results.filter((r) => !r.errors)).toHaveLength(5);
+    expect(results.filter((r) => r.errors).every((r) => r.errors![0].extensions?.code === 'INSUFFICIENT_POINTS')).toBe(true);
+    expect(await balance(id)).toBe(5);
+  });
+
+  it('one key fired 5 times at once makes one redemption', async () => {
+    const id = await registerMember(s);
+    await credit(id, 100, 'five-credit');
+    const results = await Promise.all(Array.from({ length: 5 }, () => redeem(id, 'TEN', 'same-five')));
+    expect(new Set(results.map((r) => JSON.stringify(r.data))).size).toBe(1);
+    expect(await s.sql(`select count(*)::int as n from redemption where idempotency_key = 'same-five'`)).toEqual([{ n: 1 }]);
+    expect(await balance(id)).toBe(90);
+  });
+
+  it('cancellation gives points back to their lots and restores stock; racing a redemption stays consistent', async () => {
+    await upsertReward({ code: 'PAIR', name: 'Pair', costPoints: 30, stock: 1 });
+    const a = await registerMember(s);
+    const b = await registerMember(s);
+    await credit(a, 30, 'pair-a');
+    await credit(b, 30, 'pair-b');
+    const r = await redeem(a, 'PAIR', 'pair-1');
+    const rid = r.data!.redeemReward.id;
+    const [cancel, race] = await Promise.all([
+      s.gql(`mutation($id: ID!) { cancelRedemption(id: $id, reason: "customer changed mind") { status reward { stock } } }`, { id: rid }, admin),
+      redeem(b, 'PAIR', 'pair-2'),
+    ]);
+    expect(cancel.data!.cancelRedemption.status).toBe('CANCELLED');
+    expect(await balance(a)).toBe(30);
+    const [{ stock }] = await s.sql(`select stock from reward where code = 'PAIR'`);
+    // either b won the unit after the cancel (stock 0) or lost before it (stock 1): never both, never negative
+    expect(race.errors ? stock : stock + 1).toBe(1);
+    const again = await s.gql(`mutation($id: ID!) { cancelRedemption(id: $id, reason: "again") { status } }`, { id: rid }, admin);
+    expect(again.data!.cancelRedemption.status).toBe('CANCELLED');
+    expect(await balance(a)).toBe(30);
+    const [lot] = await s.sql(`select remaining from point_lot where member_id = $1`, [a]);
+    expect(lot.remaining).toBe(30);
+    await expectLedgerConsistent(s);
+    const page = await s.admin(`query($id: ID!) { member(id: $id) { redemptions(first: 5) { edges { node { status reward { code } } } } } }`, { id: a });
+    expect(page.member.redemptions.edges).toEqual([{ node: { status: 'CANCELLED', reward: { code: 'PAIR' } } }]);
+  });
+});
+
+describe('cancellation and expiry', () => {
+  it('points from a lot that expired since the redemption are not given back', async () => {
+    await upsertReward({ code: 'OLD', name: 'Old', costPoints: 40 });
+    const id = await registerMember(s);
+    const day = 86_400_000;
+    const earned = new Date(Date.now() - 731 * day).toISOString(); // expires 24 months later: about yesterday
+    await s.admin(ADJUST, { input: { memberId: id, amount: 100, reason: 'old', idempotencyKey: 'old-credit', occurredAt: earned } });
+    await s.admin(ADJUST, { input: { memberId: id, amount: 10, reason: 'new', idempotencyKey: 'new-credit' } });
+    const r = await s.gql(`mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id } }`,
+      { i: { memberId: id, rewardCode: 'OLD', idempotencyKey: 'old-r', occurredAt: new Date(Date.now() - 5 * day).toISOString() } }, admin);
+    const rid = r.data!.redeemReward.id;
+    await s.admin(`mutation($id: ID!) { cancelRedemption(id: $id, reason: "late") { status } }`, { id: rid });
+    expect(await balance(id)).toBe(10);
+    const log = await s.admin('{ auditLog(entity: "Redemption", first: 1) { after } }');
+    expect(JSON.parse(log.auditLog[0].after)).toMatchObject({ pointsReturned: 0, pointsLostToExpiry: 40 });
+    await expectLedgerConsistent(s);
+  });
+});
+
+describe('benefits', () => {
+  const UPSERT = `mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code version active } }`;
+  const memberBenefits = async (id: string) => (await s.admin(`query($id: ID!) { member(id: $id) { benefits { code } } }`, { id })).member.benefits.map((b: any) => b.code);
+
+  it('apply by tier, tags and validity window; scheduled ones start by themselves', async () => {
+    await s.admin(UPSERT, { i: { code: 'SHIP', name: 'Free shipping', kind: 'FREE_SHIPPING', tierCodes: ['SILVER', 'GOLD', 'PLATINUM'] } });
+    await s.admin(UPSERT, { i: { code: 'ALL10', name: '10% off', kind: 'DISCOUNT', value: 10, tierCodes: [] } });
+    await s.admin(UPSERT, { i: { code: 'VIPDAY', name: 'Member day', kind: 'MEMBER_DAY', tierCodes: [], requiredTags: ['vip'] } });
+    await s.admin(UPSERT, { i: { code: 'SOON', name: 'Soon', kind: 'CUSTOM', tierCodes: [], validFrom: new Date(Date.now() + 1500).toISOString() } });
+    await s.admin(UPSERT, { i: { code: 'OVER', name: 'Over', kind: 'CUSTOM', tierCodes: [], validTo: new Date(Date.now() - 1000).toISOString() } });
+    const id = await registerMember(s);
+    expect(await memberBenefits(id)).toEqual(['ALL10']);
+    await s.admin(`mutation($id: ID!) { tagMember(memberId: $id, tagCode: "vip") { tags { code } } }`, { id });
+    await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "test") { id } }`, { id });
+    expect(await memberBenefits(id)).toEqual(['ALL10', 'SHIP', 'VIPDAY']);
+    await new Promise((r) => setTimeout(r, 1600));
+    expect(await memberBenefits(id)).toEqual(['ALL10', 'SHIP', 'SOON', 'VIPDAY']);
+    const tiers = await s.admin('{ tiers { code benefits { code } } }');
+    expect(tiers.tiers.find((t: any) => t.code === 'BRONZE').benefits.map((b: any) => b.code)).toEqual(['ALL10', 'SOON', 'VIPDAY']);
+  });
+
+  it('every change is a new version with history and an audit entry; the same payload changes nothing', async () => {
+    const base = { code: 'PARK', name: 'Free parking', kind: 'FREE_PARKING', tierCodes: ['GOLD'] };
+    expect((await s.admin(UPSERT, { i: base })).upsertBenefit.version).toBe(1);
+    expect((await s.admin(UPSERT, { i: base })).upsertBenefit.version).toBe(1);
+    expect((await s.admin(UPSERT, { i: { ...base, tierCodes: ['GOLD', 'PLATINUM'] } })).upsertBenefit.version).toBe(2);
+    const h = await s.admin('{ benefits { code history { version changedBy snapshot } } }');
+    const park = h.benefits.find((b: any) => b.code === 'PARK');
+    expect(park.history.map((v: any) => [v.version, JSON.parse(v.snapshot).tierCodes])).toEqual([[1, ['GOLD']], [2, ['GOLD', 'PLATINUM']]]);
+    const log = await s.admin('{ auditLog(entity: "Benefit", first: 1) { action entityId before after } }');
+    expect(log.auditLog[0]).toMatchObject({ action: 'benefit.update', entityId: 'PARK' });
+    expect(JSON.parse(log.auditLog[0].before).tierCodes).toEqual(['GOLD']);
+    expectError(await s.gql(UPSERT, { i: { ...base, tierCodes: ['NOPE'] } }, admin), 'BAD_USER_INPUT', 'tierCodes');
+  });
+
+  it('POINTS_MULTIPLIER benefits add to the tier multiplier when points are earned', async () => {
+    await s.admin(UPSERT, { i: { code: 'X2', name: 'Bonus', kind: 'POINTS_MULTIPLIER', value: 0.5, tierCodes: ['BRONZE'], requiredTags: ['bonus'] } });
+    const id = await registerMember(s);
+    await s.admin(`mutation($id: ID!) { tagMember(memberId: $id, tagCode: "bonus") { id } }`, { id });
+    const res = await s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned qualifyingPointsEarned } }`,
+      { i: { memberId: id, orderId: 'mult-1', amount: 100 } }, await s.token('service'));
+    expect(res.data!.recordPurchase).toEqual({ pointsEarned: 150, qualifyingPointsEarned: 100 });
+  });
+
+  it('a birthday gift is granted once per member and year, even when the job runs twice', async () => {
+    await s.admin(UPSERT, { i: { code: 'BDAY', name: 'Birthday gift', kind: 'BIRTHDAY_GIFT', value: 88, tierCodes: [] } });
+    const id = await registerMember(s, { birthday: '1990-07-14' });
+    await registerMember(s, { birthday: '1990-08-14' });
+    const run = () => s.admin(`mutation { grantBirthdayGifts(asOf: "2026-07-01T00:00:00.000Z") { processed changed } }`);
+    const [one, two] = await Promise.all([run(), run()]);
+    expect(one.grantBirthdayGifts.changed + two.grantBirthdayGifts.changed).toBe(1);
+    await run();
+    expect(await balance(id)).toBe(88);
+    expect(await s.sql('select year, points from birthday_grant where member_id = $1', [id])).toEqual([{ year: 2026, points: 88 }]);
+  });
+});
