@@ -6,10 +6,12 @@ import { Migration20261122133644_foundation } from './Migration20261122133644_fo
 import { Migration20261122134729_points_ledger } from './Migration20261122134729_points_ledger';
 import { Migration20261122140222_tier_engine } from './Migration20261122140222_tier_engine';
 import { Migration20261122140809_benefits_rewards_tags } from './Migration20261122140809_benefits_rewards_tags';
+import { Migration20261122141231_retention } from './Migration20261122141231_retention';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
   { name: 'Migration20261122134729_points_ledger', class: Migration20261122134729_points_ledger },
   { name: 'Migration20261122140222_tier_engine', class: Migration20261122140222_tier_engine },
   { name: 'Migration20261122140809_benefits_rewards_tags', class: Migration20261122140809_benefits_rewards_tags },
+  { name: 'Migration20261122141231_retention', class: Migration20261122141231_retention },
 ];

@@ -5,6 +5,7 @@ import { Tier } from '../modules/tiers/tier.entity';
 import { Benefit, BenefitVersion, BirthdayGrant } from '../modules/benefits/benefit.entities';
 import { Redemption, Reward } from '../modules/rewards/reward.entities';
 import { MemberTag, Tag } from '../modules/tags/tag.entities';
+import { ChurnModelFit, LifecycleTransition, MemberRetention, SegmentDef } from '../modules/retention/retention.entities';
 import { JobRun, OutboxEvent, TierChangeRecord, TierNotice } from '../modules/tiers/tier-change.entities';
 import {
   Activity, ActivityRule, PointAccount, PointAllocation, PointLot, PointTransaction, Purchase, QualifyingEntry, Refund,
@@ -16,4 +17,5 @@ export const entities = [
   PointAccount, PointTransaction, PointLot, PointAllocation, QualifyingEntry, Purchase, Refund, ActivityRule, Activity,
   TierChangeRecord, TierNotice, OutboxEvent, JobRun,
   Benefit, BenefitVersion, BirthdayGrant, Reward, Redemption, Tag, MemberTag,
+  MemberRetention, LifecycleTransition, ChurnModelFit, SegmentDef,
 ];

@@ -37,6 +37,19 @@ export class Program {
   @Property({ type: 'integer' })
   churnHorizonDays: number = 90;
 
+  /** Lifecycle thresholds in days since the last (or first, for NEW) purchase. */
+  @Property({ type: 'integer' })
+  lifecycleNewDays: number = 30;
+
+  @Property({ type: 'integer' })
+  lifecycleActiveDays: number = 90;
+
+  @Property({ type: 'integer' })
+  lifecycleAtRiskDays: number = 180;
+
+  @Property({ type: 'integer' })
+  lifecycleDormantDays: number = 365;
+
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -21,6 +21,10 @@ export class Tag {
 
   @Property({ type: 'text' })
   category: TagCategory = 'DESCRIPTIVE';
+
+  /** For a RULE tag: the segment filter its members satisfy, kept current by the server. */
+  @Property({ type: 'json', nullable: true })
+  rule: unknown = null;
 }
 
 @Entity({ tableName: 'member_tag' })

@@ -1,0 +1,128 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  aliveProbability, auc, bgnbdLogLikelihood, churnRisk, customerLogLikelihood, expectedPurchases, fitBgNbd, gini,
+  groupSummaries, ksStatistic, lgamma, summarizePurchaseDays, type CustomerSummary,
+} from './churn.rules';
+
+const CDNOW = resolve(__dirname, '../../../../shared/data/cdnow');
+const haveCdnow = existsSync(resolve(CDNOW, 'CDNOW_sample.txt'));
+const PAPER = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+
+const dayNumber = (yyyymmdd: string) => Date.UTC(+yyyymmdd.slice(0, 4), +yyyymmdd.slice(4, 6) - 1, +yyyymmdd.slice(6, 8)) / 86_400_000;
+
+/** Purchase days per customer from the raw CDNOW file. */
+function cdnowDays(): Map<string, number[]> {
+  const days = new Map<string, number[]>();
+  for (const line of readFileSync(resolve(CDNOW, 'CDNOW_sample.txt'), 'utf8').split('\n')) {
+    const [, id, date] = line.trim().split(/\s+/);
+    if (!date) continue;
+    days.set(id, [...(days.get(id) ?? []), dayNumber(date)]);
+  }
+  return days;
+}
+
+describe('lgamma', () => {
+  it('matches known values', () => {
+    expect(lgamma(1)).toBeCloseTo(0, 12);
+    expect(lgamma(5)).toBeCloseTo(Math.log(24), 12);
+    expect(lgamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 12);
+    expect(lgamma(100)).toBeCloseTo(359.13420536957540, 9);
+  });
+});
+
+describe('likelihood', () => {
+  it('matches the closed form for a small customer', () => {
+    const p = { r: 0.5, alpha: 3, a: 0.8, b: 2.5 };
+    const c = { x: 2, tx: 4, T: 10 };
+    const B = (x: number, y: number) => Math.exp(lgamma(x) + lgamma(y) - lgamma(x + y));
+    const g = Math.exp(lgamma(p.r + c.x) - lgamma(p.r)) * p.alpha ** p.r;
+    const direct = (B(p.a, p.b + c.x) / B(p.a, p.b)) * g / (p.alpha + c.T) ** (p.r + c.x)
+      + (B(p.a + 1, p.b + c.x - 1) / B(p.a, p.b)) * g / (p.alpha + c.tx) ** (p.r + c.x);
+    expect(customerLogLikelihood(p, c)).toBeCloseTo(Math.log(direct), 12);
+  });
+
+  it('stays finite for large x and T', () => {
+    const p = { r: 0.24, alpha: 30, a: 0.8, b: 2.4 };
+    const c = { x: 500, tx: 2900, T: 3000 };
+    expect(Number.isFinite(customerLogLikelihood(p, c))).toBe(true);
+    expect(aliveProbability(p, c)).toBeGreaterThan(0);
+    expect(Number.isFinite(expectedPurchases(p, c, 90))).toBe(true);
+  });
+});
+
+(haveCdnow ? describe : describe.skip)('CDNOW (the paper\'s data)', () => {
+  const summary = readFileSync(resolve(CDNOW, 'cdnow_customers_summary.csv'), 'utf8').trim().split('\n').slice(1)
+    .map((l) => l.split(',').map(Number)).map(([, x, tx, T]) => ({ x, tx, T }));
+
+  it('the log-likelihood at the published parameters is -9582.4 (weeks)', () => {
+    expect(bgnbdLogLikelihood(PAPER, groupSummaries(summary))).toBeCloseTo(-9582.4, 0);
+  });
+
+  it('the raw file counted in days reproduces the summary, and the fit reproduces the paper within 1%', () => {
+    const asOf = dayNumber('19970930');
+    const byCustomer = cdnowDays();
+    const rows: CustomerSummary[] = [];
+    for (const days of byCustomer.values()) rows.push(summarizePurchaseDays(days, asOf)!);
+    expect(rows).toHaveLength(2357);
+    expect(rows[0]).toEqual({ x: 2, tx: 213, T: 272 });
+    expect(rows[0].tx / 7).toBeCloseTo(30.43, 2);
+    const fit = fitBgNbd(groupSummaries(rows));
+    expect(fit.customers).toBe(2357);
+    expect(Math.abs(fit.r / PAPER.r - 1)).toBeLessThan(0.01);
+    expect(Math.abs(fit.alpha / 7 / PAPER.alpha - 1)).toBeLessThan(0.01);
+    expect(Math.abs(fit.a / PAPER.a - 1)).toBeLessThan(0.01);
+    expect(Math.abs(fit.b / PAPER.b - 1)).toBeLessThan(0.01);
+  });
+
+  it('expects 1.226 purchases in 39 weeks for x = 2, t_x = 30.43, T = 38.86; and customer 0001\'s P(alive) and churn risk', () => {
+    expect(expectedPurchases(PAPER, { x: 2, tx: 30.43, T: 38.86 }, 39)).toBeCloseTo(1.226, 3);
+    const days = { ...PAPER, alpha: PAPER.alpha * 7 };
+    expect(aliveProbability(days, { x: 2, tx: 213, T: 272 })).toBeCloseTo(0.7266, 3);
+    expect(churnRisk(days, { x: 2, tx: 213, T: 272 }, 90)).toBeCloseTo(0.679, 3);
+  });
+});
+
+describe('parameter recovery on simulated customers', () => {
+  it('recovers known parameters from 20,000 simulated customers', () => {
+    const truth = { r: 0.5, alpha: 10, a: 0.7, b: 2.5 };
+    let seed = 42;
+    const rand = () => { seed = (seed + 0x6d2b79f5) >>> 0; let t = seed; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+    const gamma = (k: number): number => { // Marsaglia–Tsang, with the k < 1 boost
+      if (k < 1) return gamma(k + 1) * rand() ** (1 / k);
+      const d = k - 1 / 3, c = 1 / Math.sqrt(9 * d);
+      for (;;) {
+        const n = Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+        const v = (1 + c * n) ** 3;
+        if (v > 0 && Math.log(rand() || 1e-12) < 0.5 * n * n + d - d * v + d * Math.log(v)) return d * v;
+      }
+    };
+    const T = 200;
+    const rows: CustomerSummary[] = [];
+    for (let i = 0; i < 20000; i++) {
+      const lambda = gamma(truth.r) / truth.alpha;
+      const ga = gamma(truth.a), gb = gamma(truth.b);
+      const p = ga / (ga + gb);
+      let t = 0, x = 0, tx = 0;
+      for (;;) {
+        t += -Math.log(rand() || 1e-12) / lambda;
+        if (t > T) break;
+        x++; tx = Math.floor(t); // whole days, as the server counts them
+        if (rand() < p) break;
+      }
+      rows.push({ x, tx: x ? tx : 0, T });
+    }
+    const fit = fitBgNbd(groupSummaries(rows));
+    for (const k of ['r', 'alpha', 'a', 'b'] as const) expect(Math.abs(fit[k] / truth[k] - 1)).toBeLessThan(0.2);
+  });
+});
+
+describe('backtest scores', () => {
+  it('K-S and Gini on hand-made cases', () => {
+    expect(ksStatistic([0.1, 0.2, 0.8, 0.9], [false, false, true, true])).toBe(1);
+    expect(gini([0.1, 0.2, 0.8, 0.9], [false, false, true, true])).toBe(1);
+    expect(gini([0.5, 0.5, 0.5, 0.5], [false, true, false, true])).toBe(0);
+    expect(ksStatistic([0.5, 0.5, 0.5, 0.5], [false, true, false, true])).toBe(0);
+    expect(auc([0.1, 0.4, 0.35, 0.8], [false, false, true, true])).toBe(0.75);
+  });
+});

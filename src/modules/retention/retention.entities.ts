@@ -1,0 +1,137 @@
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+/** Each member's retention picture as of the last refresh: RFM, lifecycle stage, BG/NBD inputs and outputs. */
+@Entity({ tableName: 'member_retention' })
+@Index({ name: 'member_retention_stage_index', properties: ['stage'] })
+@Index({ name: 'member_retention_segment_index', properties: ['rfmSegment'] })
+export class MemberRetention {
+  @PrimaryKey({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'timestamptz' })
+  asOf!: Date;
+
+  @Property({ type: 'text' })
+  stage!: string;
+
+  @Property({ type: 'timestamptz' })
+  stageSince!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  firstPurchaseAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  lastPurchaseAt: Date | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  recencyDays: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  frequency: number | null = null;
+
+  @Property({ type: 'bigint', nullable: true })
+  monetaryCents: string | null = null;
+
+  @Property({ type: 'smallint', nullable: true })
+  r: number | null = null;
+
+  @Property({ type: 'smallint', nullable: true })
+  f: number | null = null;
+
+  @Property({ type: 'smallint', nullable: true })
+  m: number | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  rfmSegment: string | null = null;
+
+  /** BG/NBD inputs in whole UTC days: repeat purchase days, first-to-last, first-to-asOf. */
+  @Property({ type: 'integer', nullable: true })
+  x: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  tx: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  tDays: number | null = null;
+
+  @Property({ type: 'double', nullable: true })
+  aliveProbability: number | null = null;
+
+  @Property({ type: 'double', nullable: true })
+  churnRisk: number | null = null;
+}
+
+/** Every lifecycle move, for the transition matrix between two dates. */
+@Entity({ tableName: 'lifecycle_transition' })
+@Index({ name: 'lifecycle_transition_at_index', properties: ['at'] })
+export class LifecycleTransition {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'text', nullable: true })
+  fromStage: string | null = null;
+
+  @Property({ type: 'text' })
+  toStage!: string;
+
+  @Property({ type: 'timestamptz' })
+  at!: Date;
+}
+
+/** A fitted BG/NBD model with its backtest. */
+@Entity({ tableName: 'churn_model' })
+export class ChurnModelFit {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'timestamptz' })
+  asOf!: Date;
+
+  @Property({ type: 'double' })
+  r!: number;
+
+  @Property({ type: 'double' })
+  alpha!: number;
+
+  @Property({ type: 'double' })
+  a!: number;
+
+  @Property({ type: 'double' })
+  b!: number;
+
+  @Property({ type: 'integer' })
+  customers!: number;
+
+  @Property({ type: 'double' })
+  logLikelihood!: number;
+
+  @Property({ type: 'double', nullable: true })
+  ks: number | null = null;
+
+  @Property({ type: 'double', nullable: true })
+  gini: number | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}
+
+/** A saved filter over members. */
+@Entity({ tableName: 'segment' })
+export class SegmentDef {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text' })
+  @Unique({ name: 'segment_name_unique' })
+  name!: string;
+
+  @Property({ type: 'json' })
+  filter!: unknown;
+
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
+}
