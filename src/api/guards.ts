@@ -1,5 +1,5 @@
 import type { AuthChecker } from 'type-graphql';
-import { AppError, ErrorCode, forbidden, unauthenticated } from '../common/errors';
+import { forbidden, unauthenticated } from '../common/errors';
 import type { Actor, Role } from '../modules/actor';
 import type { GraphQLContext } from './context';
 
@@ -21,6 +21,3 @@ export function assertCanSeeMember(ctx: GraphQLContext, memberId: string): Actor
   if (actor.role === 'member' && actor.sub !== memberId) throw forbidden('A member may only see itself');
   return actor;
 }
-
-export const notImplemented = (what: string, issue: string) =>
-  new AppError(ErrorCode.NOT_IMPLEMENTED, `${what} is not available yet (${issue})`);

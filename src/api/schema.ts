@@ -6,7 +6,7 @@ import { createAppPubSub, type AppPubSub } from '../events/pubsub';
 import { authChecker } from './guards';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { MemberResolver } from './resolvers/member.resolver';
-import { PendingResolver, PendingSegmentResolver } from './resolvers/pending.resolver';
+import { MemberRetentionResolver, RetentionResolver, SegmentResolver } from './resolvers/retention.resolver';
 import { TierChangeResolver } from './resolvers/tier-change.resolver';
 import { MemberTierResolver, TierEngineResolver, TierNoticeResolver } from './resolvers/tier-engine.resolver';
 import { ActivityResultResolver, MemberPointsResolver, PointsResolver, PurchaseResultResolver } from './resolvers/points.resolver';
@@ -21,7 +21,7 @@ export const resolvers = [
   PointsResolver, PurchaseResultResolver, ActivityResultResolver, MemberPointsResolver,
   TierEngineResolver, TierNoticeResolver, MemberTierResolver,
   BenefitResolver, RewardResolver, RedemptionResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
-  PendingResolver, PendingSegmentResolver,
+  RetentionResolver, SegmentResolver, MemberRetentionResolver,
 ] as const;
 
 

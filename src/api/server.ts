@@ -82,6 +82,26 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.get('/exports/segments/:file', async (req, res) => {
+    const actor = await verifier.verify(req.headers.authorization);
+    if (!actor) return void res.status(401).json({ errors: [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }] });
+    if (actor.role !== 'admin') return void res.status(403).json({ errors: [{ message: 'Requires role admin', extensions: { code: 'FORBIDDEN' } }] });
+    const id = req.params.file.replace(/\.csv$/, '');
+    const { services } = createContext(orm, pubSub, actor, String(req.id));
+    const segment = await services.segments.get(id).catch(() => null);
+    if (!segment) return void res.status(404).json({ errors: [{ message: `Segment ${id} not found`, extensions: { code: 'NOT_FOUND' } }] });
+    res.setHeader('content-type', 'text/csv; charset=utf-8');
+    res.setHeader('content-disposition', `attachment; filename="segment-${id}.csv"`);
+    // Keyset batches written with back-pressure: memory stays flat for a million rows.
+    const write = (chunk: string) => new Promise<void>((resolve) => (res.write(chunk) ? resolve() : res.once('drain', resolve)));
+    try {
+      await services.segments.exportCsv(segment.filter, write);
+    } catch (err) {
+      log.error({ err }, 'segment export failed');
+    }
+    res.end();
+  });
+
   if (!config.production) {
     app.use(ideRouter());
     app.get('/graphql', (req, res, next) => {

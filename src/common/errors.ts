@@ -13,7 +13,6 @@ export const ErrorCode = {
   OUT_OF_STOCK: 'OUT_OF_STOCK',
   LIMIT_REACHED: 'LIMIT_REACHED',
   NOT_ELIGIBLE: 'NOT_ELIGIBLE',
-  NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -3,7 +3,10 @@ import { AuditService } from './audit/audit.service';
 import { BenefitsService } from './benefits/benefits.service';
 import { RewardsService } from './rewards/rewards.service';
 import { TagsService } from './tags/tags.service';
+import { RetentionService } from './retention/retention.service';
+import { SegmentsService } from './segments/segments.service';
 import { createCatalogueLoaders } from './rewards/catalogue.loaders';
+import { createRetentionLoaders } from './retention/retention.loaders';
 import { createMemberLoaders } from './members/members.loaders';
 import { MembersService } from './members/members.service';
 import { createPointsLoaders } from './points/points.loaders';
@@ -38,6 +41,8 @@ export function createServices(em: EntityManager) {
     benefits,
     rewards: new RewardsService(em, audit, points),
     tags: new TagsService(em, audit),
+    retention: new RetentionService(em),
+    segments: new SegmentsService(em, audit),
     program: new ProgramService(em, audit),
     tiers: new TiersService(em, audit),
     members: new MembersService(em, points),
@@ -53,6 +58,7 @@ export function createLoaders(em: EntityManager, services: Services) {
     points: createPointsLoaders(services.points),
     tierEngine: createTierEngineLoaders(services.tierEngine),
     catalogue: createCatalogueLoaders(services),
+    retention: createRetentionLoaders(services.retention),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,12 +1,11 @@
-import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { pageSize } from '../../common/pagination';
 import type { Member as MemberEntity } from '../../modules/members/member.entity';
 import type { GraphQLContext } from '../context';
-import { assertCanSeeMember, notImplemented, requireActor } from '../guards';
-import { LifecycleStage } from '../types/enums';
+import { assertCanSeeMember, requireActor } from '../guards';
 import { RegisterMemberInput } from '../types/inputs';
 import {
-  Member, MemberConnection, Rfm, Tier,
+  Member, MemberConnection, Tier,
 } from '../types/objects';
 
 @Resolver(() => Member)
@@ -60,28 +59,8 @@ export class MemberResolver {
 
 
 
-  @FieldResolver(() => LifecycleStage)
-  lifecycleStage(): LifecycleStage {
-    throw notImplemented('Member.lifecycleStage', 'tags and retention issue');
-  }
 
-  @FieldResolver(() => Rfm, { nullable: true })
-  rfm(): Rfm | null {
-    throw notImplemented('Member.rfm', 'tags and retention issue');
-  }
 
-  @FieldResolver(() => Float, { nullable: true })
-  aliveProbability(): number | null {
-    throw notImplemented('Member.aliveProbability', 'tags and retention issue');
-  }
 
-  @FieldResolver(() => Float, { nullable: true })
-  churnRisk(): number | null {
-    throw notImplemented('Member.churnRisk', 'tags and retention issue');
-  }
 
-  @FieldResolver(() => Float, { nullable: true })
-  expectedPurchases(@Arg('days', () => Int, { defaultValue: 90 }) _days: number): number | null {
-    throw notImplemented('Member.expectedPurchases', 'tags and retention issue');
-  }
 }

@@ -4,7 +4,7 @@ import {
   ArrayMaxSize, IsEmail, IsInt, IsOptional, Length, Matches, Max, MaxLength, Min, NotEquals,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
-import { DowngradePolicy, LifecycleStage, RfmSegment } from './enums';
+import { DowngradePolicy, LifecycleStage, RfmSegment, TagCategory } from './enums';
 
 const CODE = /^[A-Za-z0-9_.-]+$/;
 const CODE_MESSAGE = 'codes use letters, digits, _ . - only';
@@ -19,6 +19,21 @@ export class SegmentFilterInput {
   @Field(() => [RfmSegment], { nullable: true }) @IsOptional() rfmSegments?: RfmSegment[] | null;
   @Field(() => Int, { nullable: true }) @IsOptional() minBalance?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() maxBalance?: number | null;
+  @Field(() => Float, { nullable: true, description: 'Net spend in the last 365 days, at least' }) @IsOptional() minSpend?: number | null;
+  @Field(() => Float, { nullable: true }) @IsOptional() maxSpend?: number | null;
+  @Field(() => Int, { nullable: true, description: 'RFM recency score 1-5, at least' }) @IsOptional() @Min(1) @Max(5) minR?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(5) minF?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(5) minM?: number | null;
+  @Field(() => Date, { nullable: true }) joinedFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) joinedTo?: Date | null;
+  @Field(() => Date, { nullable: true }) lastPurchaseFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) lastPurchaseTo?: Date | null;
+  @Field(() => Date, { nullable: true }) tierExpiresFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) tierExpiresTo?: Date | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) genders?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) regions?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) channels?: string[] | null;
+  @Field(() => [Int], { nullable: true }) @IsOptional() @ArrayMaxSize(12) birthdayMonths?: number[] | null;
 }
 
 @InputType()
@@ -140,4 +155,13 @@ export class ActivityRuleInput {
   @Field(() => Int, { defaultValue: 0 }) @Min(0) qualifyingPoints!: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) dailyCap?: number | null;
   @Field({ defaultValue: true }) active!: boolean;
+}
+
+@InputType()
+export class TagInput {
+  @Field() @Length(1, 64) @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'tag codes use letters, digits, _ . : - only' }) code!: string;
+  @Field() @Length(1, 200) name!: string;
+  @Field(() => TagCategory, { defaultValue: TagCategory.DESCRIPTIVE }) category!: TagCategory;
+  @Field(() => SegmentFilterInput, { nullable: true, description: 'Makes it a RULE tag: the server keeps its members to those matching' })
+  rule?: SegmentFilterInput | null;
 }

@@ -254,6 +254,21 @@ export class SegmentFilter {
   @Field(() => [RfmSegment], { nullable: true }) rfmSegments?: RfmSegment[] | null;
   @Field(() => Int, { nullable: true }) minBalance?: number | null;
   @Field(() => Int, { nullable: true }) maxBalance?: number | null;
+  @Field(() => Float, { nullable: true, description: 'Net spend in the last 365 days, at least' }) minSpend?: number | null;
+  @Field(() => Float, { nullable: true }) maxSpend?: number | null;
+  @Field(() => Int, { nullable: true, description: 'RFM recency score 1-5, at least' }) minR?: number | null;
+  @Field(() => Int, { nullable: true }) minF?: number | null;
+  @Field(() => Int, { nullable: true }) minM?: number | null;
+  @Field(() => Date, { nullable: true }) joinedFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) joinedTo?: Date | null;
+  @Field(() => Date, { nullable: true }) lastPurchaseFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) lastPurchaseTo?: Date | null;
+  @Field(() => Date, { nullable: true }) tierExpiresFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) tierExpiresTo?: Date | null;
+  @Field(() => [String], { nullable: true }) genders?: string[] | null;
+  @Field(() => [String], { nullable: true }) regions?: string[] | null;
+  @Field(() => [String], { nullable: true }) channels?: string[] | null;
+  @Field(() => [Int], { nullable: true }) birthdayMonths?: number[] | null;
 }
 
 @ObjectType()
@@ -299,4 +314,40 @@ export class BenefitVersion {
   @Field() changedBy!: string;
   @Field() changedAt!: Date;
   @Field({ description: 'The rule as saved, JSON text' }) snapshot!: string;
+}
+
+@ObjectType()
+export class StageTransition {
+  @Field(() => LifecycleStage, { nullable: true, description: 'null: first classification' }) from!: LifecycleStage | null;
+  @Field(() => LifecycleStage) to!: LifecycleStage;
+  @Field(() => Int) count!: number;
+}
+
+@ObjectType()
+export class SegmentProfileRow {
+  @Field() dimension!: string;
+  @Field() value!: string;
+  @Field(() => Int) segmentCount!: number;
+  @Field(() => Float) segmentShare!: number;
+  @Field(() => Float) populationShare!: number;
+  @Field(() => Float, { nullable: true, description: 'segment share ÷ population share × 100' }) tgi!: number | null;
+}
+
+@ObjectType()
+export class PointsFlow {
+  @Field() period!: string;
+  @Field(() => Int) earned!: number;
+  @Field(() => Int) redeemed!: number;
+  @Field(() => Int) expired!: number;
+  @Field(() => Float, { nullable: true, description: 'redeemed ÷ earned' }) redemptionRate!: number | null;
+}
+
+@ObjectType({ description: 'Active members of a month = last month + new + won back − churned.' })
+export class GrowthPeriod {
+  @Field() period!: string;
+  @Field(() => Int) active!: number;
+  @Field(() => Int) new!: number;
+  @Field(() => Int) retained!: number;
+  @Field(() => Int) wonBack!: number;
+  @Field(() => Int) churned!: number;
 }

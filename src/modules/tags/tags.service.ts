@@ -5,6 +5,7 @@ import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import type { TagCategory, TagKind } from './tag.entities';
+import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
 
 export interface TagRow { id: string; code: string; name: string; kind: TagKind; category: TagCategory }
 const TAG_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -15,6 +16,36 @@ export class TagsService {
 
   async list(): Promise<TagRow[]> {
     return (await this.em.execute('select id, code, name, kind, category from tag order by code')) as TagRow[];
+  }
+
+  /** Defines a tag: with a rule it is a RULE tag whose members the retention refresh keeps current. */
+  async upsert(actor: Actor, input: { code: string; name: string; category: TagCategory; rule?: SegmentFilter | null }): Promise<TagRow> {
+    if (!TAG_CODE.test(input.code)) throw badInput('code', 'tag codes use letters, digits, _ . : - only');
+    if (input.rule) compileFilter(input.rule);
+    return inTransaction(this.em, async (tx) => {
+      const [before] = await tx.execute('select code, name, kind, category, rule from tag where code = ? for update', [input.code]);
+      const [row] = (await tx.execute(
+        `insert into tag (id, code, name, kind, category, rule) values (gen_random_uuid(), ?, ?, ?, ?, ?::jsonb)
+         on conflict (code) do update set name = excluded.name, kind = excluded.kind, category = excluded.category, rule = excluded.rule
+         returning id, code, name, kind, category`,
+        [input.code, input.name, input.rule ? 'RULE' : 'MANUAL', input.category, input.rule ? JSON.stringify(input.rule) : null],
+      )) as TagRow[];
+      if (input.rule) {
+        // members follow the rule from now on: apply it at once
+        const { where, params } = compileFilter(input.rule);
+        await tx.execute('delete from member_tag where tag_id = ?', [row.id]);
+        await tx.execute(`insert into member_tag (member_id, tag_id, tagged_at) select m.id, ?, now() from ${SEGMENT_FROM} where ${where}`, [row.id, ...params]);
+      }
+      this.audit.record(tx, actor, { action: before ? 'tag.update' : 'tag.create', entity: 'Tag', entityId: input.code, before: before ?? null, after: { ...input } });
+      await tx.flush();
+      return row;
+    });
+  }
+
+  /** How many members carry each tag. */
+  async counts(): Promise<Map<string, number>> {
+    const rows = (await this.em.execute('select tag_id as id, count(*)::int as n from member_tag group by tag_id')) as { id: string; n: number }[];
+    return new Map(rows.map((r) => [r.id, r.n]));
   }
 
   async tag(actor: Actor, memberId: string, tagCode: string): Promise<void> {

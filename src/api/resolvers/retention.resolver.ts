@@ -1,0 +1,160 @@
+import { Arg, Authorized, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { pageSize } from '../../common/pagination';
+import type { SegmentRow } from '../../modules/segments/segments.service';
+import type { GraphQLContext } from '../context';
+import { requireActor } from '../guards';
+import { LifecycleStage, RfmSegment } from '../types/enums';
+import { SegmentInput, TagInput } from '../types/inputs';
+import {
+  ChurnModel, GrowthPeriod, JobResult, Member, MemberConnection, PointsFlow, ProgramStats, Rfm, Segment, SegmentProfileRow, StageTransition, Tag,
+} from '../types/objects';
+
+@ObjectType()
+class TagCount {
+  @Field(() => Tag) tag!: Tag;
+  @Field(() => Int) count!: number;
+}
+
+@Resolver()
+export class RetentionResolver {
+  @Authorized('admin')
+  @Mutation(() => JobResult)
+  refreshRetention(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.retention.refresh(asOf);
+  }
+
+  @Authorized('admin')
+  @Query(() => ChurnModel, { nullable: true })
+  churnModel(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.retention.latestModel();
+  }
+
+  @Authorized('admin')
+  @Query(() => ProgramStats)
+  async programStats(@Ctx() ctx: GraphQLContext) {
+    const s = await ctx.services.retention.programStats();
+    return {
+      members: s.members, pointsLiability: s.pointsLiability, byStage: s.byStage,
+      byTier: await Promise.all(s.byTier.map(async (t) => ({ tier: await ctx.loaders.tiers.byId.load(t.tierId), count: t.count }))),
+    };
+  }
+
+  @Authorized('admin')
+  @Query(() => [PointsFlow], { description: 'Points earned, redeemed and expired per month.' })
+  async pointsFlow(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: GraphQLContext) {
+    const rows = await ctx.services.retention.pointsFlow(from, to);
+    return rows.map((r) => ({ ...r, redemptionRate: r.earned ? r.redeemed / r.earned : null }));
+  }
+
+  @Authorized('admin')
+  @Query(() => [GrowthPeriod], { description: 'Members per month decomposed as new + retained + won back − churned.' })
+  growth(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.retention.growth(from, to);
+  }
+
+  @Authorized('admin')
+  @Query(() => [StageTransition], { description: 'Lifecycle moves recorded in [from, to): the transition matrix.' })
+  lifecycleTransitions(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.retention.transitions(from, to);
+  }
+
+  @Authorized('admin')
+  @Query(() => [Member])
+  async winBackCandidates(@Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number, @Ctx() ctx: GraphQLContext) {
+    const ids = await ctx.services.retention.winBackCandidates(pageSize(first, 50));
+    return Promise.all(ids.map((id) => ctx.loaders.members.byId.load(id)));
+  }
+
+  @Authorized('admin')
+  @Query(() => [Segment])
+  segments(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.segments.list();
+  }
+
+  @Authorized('admin')
+  @Query(() => Segment, { nullable: true })
+  segment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.segments.get(id);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Segment)
+  saveSegment(@Arg('input', () => SegmentInput) input: SegmentInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.segments.save(requireActor(ctx), input.name, input.filter);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Tag, { description: 'Defines a tag; with a rule it is a RULE tag kept current by the server.' })
+  upsertTag(@Arg('input', () => TagInput) input: TagInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.tags.upsert(requireActor(ctx), input);
+  }
+
+  @Authorized('admin')
+  @Query(() => [TagCount])
+  async tagCounts(@Ctx() ctx: GraphQLContext) {
+    const [tags, counts] = await Promise.all([ctx.services.tags.list(), ctx.services.tags.counts()]);
+    return tags.map((tag) => ({ tag, count: counts.get(tag.id) ?? 0 }));
+  }
+}
+
+@Resolver(() => Segment)
+export class SegmentResolver {
+  @FieldResolver(() => Int)
+  size(@Root() s: SegmentRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.segments.size(s.filter);
+  }
+
+  @FieldResolver(() => MemberConnection)
+  async members(
+    @Root() s: SegmentRow,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const page = await ctx.services.segments.members(s.filter, pageSize(first), after);
+    return {
+      edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount,
+    };
+  }
+
+  @FieldResolver(() => [SegmentProfileRow], { description: 'Share and TGI by tier, stage, RFM cell, region, channel, gender and tag.' })
+  profile(@Root() s: SegmentRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.segments.profile(s.filter);
+  }
+}
+
+/** The retention fields of Member. */
+@Resolver(() => Member)
+export class MemberRetentionResolver {
+  @FieldResolver(() => LifecycleStage)
+  async lifecycleStage(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return ((await ctx.loaders.retention.byMember.load(m.id))?.stage ?? 'PROSPECT') as LifecycleStage;
+  }
+
+  @FieldResolver(() => Rfm, { nullable: true })
+  async rfm(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    const r = await ctx.loaders.retention.byMember.load(m.id);
+    if (!r || r.r == null || r.rfmSegment == null) return null;
+    return {
+      recencyDays: r.recencyDays, frequency: r.frequency, monetary: (r.monetaryCents ?? 0) / 100,
+      r: r.r, f: r.f, m: r.m, segment: r.rfmSegment as RfmSegment,
+    };
+  }
+
+  @FieldResolver(() => Float, { nullable: true })
+  async aliveProbability(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.loaders.retention.byMember.load(m.id))?.aliveProbability ?? null;
+  }
+
+  @FieldResolver(() => Float, { nullable: true })
+  async churnRisk(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.loaders.retention.byMember.load(m.id))?.churnRisk ?? null;
+  }
+
+  @FieldResolver(() => Float, { nullable: true })
+  async expectedPurchases(@Root() m: { id: string }, @Arg('days', () => Int, { defaultValue: 90 }) days: number, @Ctx() ctx: GraphQLContext) {
+    const [model, row] = await Promise.all([ctx.loaders.retention.model(), ctx.loaders.retention.byMember.load(m.id)]);
+    return ctx.services.retention.expected(model, row ?? undefined, Math.max(0, Math.min(days, 3650)));
+  }
+}

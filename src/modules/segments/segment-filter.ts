@@ -1,0 +1,82 @@
+import { badInput } from '../../common/errors';
+
+/** The typed filter of the contract, with the extensions admins asked for (spend, dates, profile, tier expiry). */
+export interface SegmentFilter {
+  tierCodes?: string[] | null;
+  tagsAll?: string[] | null;
+  tagsAny?: string[] | null;
+  tagsNone?: string[] | null;
+  stages?: string[] | null;
+  rfmSegments?: string[] | null;
+  minBalance?: number | null;
+  maxBalance?: number | null;
+  minSpend?: number | null;
+  maxSpend?: number | null;
+  minR?: number | null;
+  minF?: number | null;
+  minM?: number | null;
+  joinedFrom?: Date | string | null;
+  joinedTo?: Date | string | null;
+  lastPurchaseFrom?: Date | string | null;
+  lastPurchaseTo?: Date | string | null;
+  tierExpiresFrom?: Date | string | null;
+  tierExpiresTo?: Date | string | null;
+  genders?: string[] | null;
+  regions?: string[] | null;
+  channels?: string[] | null;
+  birthdayMonths?: number[] | null;
+}
+
+/** The rows a filter runs over: every member with its tier, retention picture and account. */
+export const SEGMENT_FROM = `member m join tier t on t.id = m.tier_id
+  left join member_retention r on r.member_id = m.id left join point_account a on a.member_id = m.id`;
+
+const TAG_CODES = `(select array_agg(tg.code) from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id)`;
+
+/**
+ * Compiles a filter into one SQL condition over SEGMENT_FROM, with bound parameters: no
+ * member is loaded to be filtered in memory. Balance filters use the ledger balance.
+ */
+export function compileFilter(f: SegmentFilter): { where: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => { parts.push(sql); params.push(...values); };
+  const list = (v: string[] | null | undefined) => (v && v.length ? `{${v.map((s) => `"${s.replace(/["\\]/g, '')}"`).join(',')}}` : null);
+  const date = (v: Date | string | null | undefined, field: string) => {
+    if (v == null) return null;
+    const d = new Date(v);
+    if (Number.isNaN(d.getTime())) throw badInput(field, `${field} is not a date`);
+    return d;
+  };
+
+  if (list(f.tierCodes)) add('t.code = any(?::text[])', list(f.tierCodes));
+  if (list(f.tagsAll)) add(`coalesce(${TAG_CODES}, '{}') @> ?::text[]`, list(f.tagsAll));
+  if (list(f.tagsAny)) add(`coalesce(${TAG_CODES}, '{}') && ?::text[]`, list(f.tagsAny));
+  if (list(f.tagsNone)) add(`not (coalesce(${TAG_CODES}, '{}') && ?::text[])`, list(f.tagsNone));
+  if (list(f.stages)) add(`coalesce(r.stage, 'PROSPECT') = any(?::text[])`, list(f.stages));
+  if (list(f.rfmSegments)) add('r.rfm_segment = any(?::text[])', list(f.rfmSegments));
+  if (f.minBalance != null) add('coalesce(a.balance, 0) >= ?', f.minBalance);
+  if (f.maxBalance != null) add('coalesce(a.balance, 0) <= ?', f.maxBalance);
+  if (f.minSpend != null) add('coalesce(r.monetary_cents, 0) >= ?', Math.round(f.minSpend * 100));
+  if (f.maxSpend != null) add('coalesce(r.monetary_cents, 0) <= ?', Math.round(f.maxSpend * 100));
+  if (f.minR != null) add('r.r >= ?', f.minR);
+  if (f.minF != null) add('r.f >= ?', f.minF);
+  if (f.minM != null) add('r.m >= ?', f.minM);
+  const ranges: [keyof SegmentFilter, string, string][] = [
+    ['joinedFrom', 'm.joined_at >= ?', 'joinedFrom'], ['joinedTo', 'm.joined_at < ?', 'joinedTo'],
+    ['lastPurchaseFrom', 'r.last_purchase_at >= ?', 'lastPurchaseFrom'], ['lastPurchaseTo', 'r.last_purchase_at < ?', 'lastPurchaseTo'],
+    ['tierExpiresFrom', 'm.tier_expires_at >= ?', 'tierExpiresFrom'], ['tierExpiresTo', 'm.tier_expires_at < ?', 'tierExpiresTo'],
+  ];
+  for (const [key, sql, field] of ranges) {
+    const d = date(f[key] as Date | string | null | undefined, field);
+    if (d) add(sql, d);
+  }
+  if (list(f.genders)) add('m.gender = any(?::text[])', list(f.genders));
+  if (list(f.regions)) add('m.region = any(?::text[])', list(f.regions));
+  if (list(f.channels)) add('m.channel = any(?::text[])', list(f.channels));
+  if (f.birthdayMonths?.length) {
+    if (f.birthdayMonths.some((mo) => !Number.isInteger(mo) || mo < 1 || mo > 12)) throw badInput('birthdayMonths', 'months are 1 to 12');
+    add(`extract(month from m.birthday)::int = any(?::int[])`, `{${f.birthdayMonths.join(',')}}`);
+  }
+  return { where: parts.length ? parts.join(' and ') : 'true', params };
+}
