@@ -29,6 +29,7 @@ export const DEFAULT_JOBS: ScheduledJob[] = [
   daily('tiers.review', (s, asOf) => s.tierEngine.review(asOf)),
   daily('tiers.notices', (s, asOf) => s.tierEngine.sendNotices(asOf)),
   daily('benefits.birthday', (s, asOf) => s.benefits.grantBirthdays(asOf)),
+  daily('retention.refresh', (s, asOf) => s.retention.refresh(asOf)),
 ];
 
 /**

@@ -36,7 +36,7 @@ describe('scheduler', () => {
     await s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }`,
       { i: { memberId: id, orderId: 'sched-1', amount: 1000, occurredAt: '2022-01-10T00:00:00.000Z' } }, await s.token('service'));
     const ran = await new Scheduler(s.app.orm, pino({ level: 'silent' }), null).tick(new Date('2030-01-01T06:00:00.000Z'));
-    expect(ran).toEqual(['points.expire', 'tiers.review', 'tiers.notices', 'benefits.birthday']);
+    expect(ran).toEqual(['points.expire', 'tiers.review', 'tiers.notices', 'benefits.birthday', 'retention.refresh']);
     const [m] = await s.sql(`select t.code, (select sum(remaining)::int from point_lot where member_id = $1) as lots
       from member m join tier t on t.id = m.tier_id where m.id = $1`, [id]);
     expect(m).toEqual({ code: 'BRONZE', lots: 0 });

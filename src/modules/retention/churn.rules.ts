@@ -90,7 +90,7 @@ export function bgnbdLogLikelihood(p: BgNbdParams, rows: WeightedSummary[]): num
 /** Nelder–Mead minimisation (standard coefficients), deterministic. */
 export function nelderMead(f: (v: number[]) => number, start: number[], opts: { maxIterations?: number; tolerance?: number; step?: number } = {}) {
   const n = start.length;
-  const maxIt = opts.maxIterations ?? 4000;
+  const maxIt = opts.maxIterations ?? 3000;
   const tol = opts.tolerance ?? 1e-11;
   let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + (opts.step ?? 0.5) : v)))];
   let values = simplex.map(f);
@@ -128,14 +128,17 @@ export function nelderMead(f: (v: number[]) => number, start: number[], opts: { 
 export function fitBgNbd(rows: WeightedSummary[], opts: { maxIterations?: number; tolerance?: number } = {}): BgNbdFit {
   const customers = rows.reduce((s, r) => s + r.count, 0);
   const meanT = rows.reduce((s, r) => s + r.count * r.T, 0) / Math.max(customers, 1);
+  // On data where drop-out is not identifiable, a and b run off together towards the NBD
+  // limit; a box of e^±12 on every parameter keeps the search finite and fast.
   const objective = (v: number[]) => {
+    if (v.some((x) => Math.abs(x) > 12)) return Number.MAX_VALUE;
     const p = { r: Math.exp(v[0]), alpha: Math.exp(v[1]), a: Math.exp(v[2]), b: Math.exp(v[3]) };
     const ll = bgnbdLogLikelihood(p, rows);
     return Number.isFinite(ll) ? -ll : Number.MAX_VALUE;
   };
   let point = [0, Math.log(Math.max(meanT, 1)), 0, 0];
   let best = { point, value: objective(point), converged: false };
-  for (let restart = 0; restart < 6; restart++) {
+  for (let restart = 0; restart < 4; restart++) {
     const run = nelderMead(objective, best.point, { ...opts, step: restart === 0 ? 1 : 0.2 });
     const stable = Math.abs(run.value - best.value) < 1e-9 * Math.abs(best.value);
     best = run.value <= best.value ? run : best;

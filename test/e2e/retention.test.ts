@@ -1,0 +1,185 @@
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+import { seededRandom } from '../../seeds/random';
+
+let s: TestServer;
+let service: string;
+const DAY = 86_400_000;
+const AS_OF = Date.parse('2026-06-01T00:00:00.000Z');
+const at = (daysBefore: number) => new Date(AS_OF - daysBefore * DAY + 12 * 3600_000).toISOString();
+const named: Record<string, string> = {};
+
+async function buy(memberId: string, orderId: string, amount: number, daysBefore: number) {
+  const res = await s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }`,
+    { i: { memberId, orderId, amount, occurredAt: at(daysBefore) } }, service);
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+}
+
+beforeAll(async () => {
+  s = await startTestServer();
+  service = await s.token('service');
+  await createLadder(s);
+  const join = { joinedAt: new Date(AS_OF - 900 * DAY).toISOString() };
+  named.prospect = await registerMember(s, { ...join, region: 'North' });
+  named.new = await registerMember(s, { ...join, region: 'North' });
+  await buy(named.new, 'n1', 50, 10);
+  named.active = await registerMember(s, { ...join, region: 'South', birthday: '1990-03-03' });
+  await buy(named.active, 'a1', 500, 400); await buy(named.active, 'a2', 300, 60);
+  named.atRisk = await registerMember(s, { ...join, region: 'South' });
+  await buy(named.atRisk, 'r1', 80, 300); await buy(named.atRisk, 'r2', 80, 120);
+  named.dormant = await registerMember(s, join);
+  await buy(named.dormant, 'd1', 80, 250);
+  named.churned = await registerMember(s, join);
+  await buy(named.churned, 'c1', 80, 400);
+  named.reactivated = await registerMember(s, join);
+  await buy(named.reactivated, 'x1', 90, 320); await buy(named.reactivated, 'x2', 90, 10);
+  // a population for the churn model: members with random purchase rhythms
+  const rand = seededRandom(7);
+  for (let i = 0; i < 60; i++) {
+    const id = await registerMember(s, { ...join, region: i % 2 ? 'East' : 'West' });
+    const gap = 10 + Math.floor(rand() * 120);
+    const stop = rand() < 0.4 ? Math.floor(rand() * 500) : 0;
+    for (let d = 700 - Math.floor(rand() * 100), k = 0; d > stop; d -= gap * (0.5 + rand()), k++) {
+      await buy(id, `pop-${i}-${k}`, 20 + Math.floor(rand() * 200), Math.floor(d));
+    }
+  }
+}, 120_000);
+afterAll(() => s.stop());
+
+const refresh = () => s.admin(`mutation($a: DateTime!) { refreshRetention(asOf: $a) { processed changed } }`, { a: new Date(AS_OF).toISOString() });
+
+describe('refreshRetention', () => {
+  it('classifies lifecycle stages and scores RFM for buyers only', async () => {
+    const first = await refresh();
+    expect(first.refreshRetention.processed).toBe(67);
+    const q = `query($id: ID!) { member(id: $id) { lifecycleStage rfm { recencyDays frequency monetary r f m segment } aliveProbability churnRisk expectedPurchases(days: 90) } }`;
+    const stage = async (id: string) => (await s.admin(q, { id })).member;
+    expect((await stage(named.prospect))).toEqual({ lifecycleStage: 'PROSPECT', rfm: null, aliveProbability: null, churnRisk: null, expectedPurchases: null });
+    expect((await stage(named.new)).lifecycleStage).toBe('NEW');
+    expect((await stage(named.active)).lifecycleStage).toBe('ACTIVE');
+    expect((await stage(named.atRisk)).lifecycleStage).toBe('AT_RISK');
+    expect((await stage(named.dormant)).lifecycleStage).toBe('DORMANT');
+    expect((await stage(named.churned)).lifecycleStage).toBe('CHURNED');
+    expect((await stage(named.reactivated)).lifecycleStage).toBe('REACTIVATED');
+    const active = await stage(named.active);
+    expect(active.rfm).toMatchObject({ recencyDays: 60, frequency: 1, monetary: 300 });
+    for (const k of ['r', 'f', 'm'] as const) expect(active.rfm[k]).toBeGreaterThanOrEqual(1);
+    expect(active.aliveProbability).toBeGreaterThan(0);
+    expect(active.churnRisk).toBeGreaterThan(0);
+    expect(active.churnRisk).toBeLessThan(1);
+    expect(active.expectedPurchases).toBeGreaterThan(0);
+  });
+
+  it('RFM scores are rank quintiles 1-5 with ties sharing a score, and cells follow the means', async () => {
+    const rows = await s.sql(`select recency_days, frequency, monetary_cents::float8 as monetary, r, f, m, rfm_segment from member_retention where r is not null`);
+    expect(rows).toHaveLength(66);
+    const byRecency = [...rows].sort((a, b) => b.recency_days - a.recency_days);
+    for (let i = 1; i < byRecency.length; i++) {
+      expect(byRecency[i].r).toBeGreaterThanOrEqual(byRecency[i - 1].r);
+      if (byRecency[i].recency_days === byRecency[i - 1].recency_days) expect(byRecency[i].r).toBe(byRecency[i - 1].r);
+    }
+    expect(new Set(rows.map((r) => r.r))).toEqual(new Set([1, 2, 3, 4, 5]));
+    const mean = rows.reduce((acc, r) => acc + r.monetary, 0) / rows.length;
+    for (const r of rows) expect(r.rfm_segment.startsWith(r.monetary >= mean ? 'IMPORTANT_' : 'GENERAL_')).toBe(true);
+  });
+
+  it('a second run records no new transitions; the matrix shows the first classification', async () => {
+    await refresh();
+    const m = await s.admin(`{ lifecycleTransitions(from: "2026-01-01T00:00:00.000Z", to: "2027-01-01T00:00:00.000Z") { from to count } }`);
+    const total = m.lifecycleTransitions.reduce((acc: number, r: any) => acc + r.count, 0);
+    expect(total).toBe(67);
+    expect(m.lifecycleTransitions.every((r: any) => r.from === null)).toBe(true);
+  });
+
+  it('fits the churn model with a backtest', async () => {
+    const { churnModel } = await s.admin('{ churnModel { r alpha a b customers logLikelihood asOf ks gini } }');
+    expect(churnModel.customers).toBe(66);
+    expect(churnModel.asOf).toBe('2026-06-01T00:00:00.000Z');
+    for (const k of ['r', 'alpha', 'a', 'b']) expect(churnModel[k]).toBeGreaterThan(0);
+    expect(churnModel.ks).toBeGreaterThanOrEqual(0);
+    expect(churnModel.gini).toBeGreaterThan(-1);
+  });
+
+  it('win-back candidates have high churn risk, most valuable first', async () => {
+    const { winBackCandidates } = await s.admin('{ winBackCandidates(first: 10) { id churnRisk aliveProbability rfm { monetary } } }');
+    expect(winBackCandidates.length).toBeGreaterThan(0);
+    const values = winBackCandidates.map((m: any) => m.rfm.monetary * m.aliveProbability);
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeLessThanOrEqual(values[i - 1] + 1e-9);
+    for (const m of winBackCandidates) expect(m.churnRisk).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('programStats adds up', async () => {
+    const { programStats } = await s.admin('{ programStats { members pointsLiability byTier { tier { code } count } byStage { stage count } } }');
+    expect(programStats.members).toBe(67);
+    expect(programStats.byTier.reduce((a: number, t: any) => a + t.count, 0)).toBe(67);
+    expect(programStats.byStage.reduce((a: number, t: any) => a + t.count, 0)).toBe(67);
+    const [{ sum }] = await s.sql('select sum(balance)::int as sum from point_account');
+    expect(programStats.pointsLiability).toBe(sum);
+  });
+});
+
+describe('segments and tags', () => {
+  const SAVE = `mutation($i: SegmentInput!) { saveSegment(input: $i) { id name size members(first: 100) { totalCount edges { node { id } } } } }`;
+  const save = async (name: string, filter: Record<string, unknown>) => (await s.admin(SAVE, { i: { name, filter } })).saveSegment;
+  const count = async (where: string) => (await s.sql(`select count(*)::int as n from member m join tier t on t.id = m.tier_id
+    left join member_retention r on r.member_id = m.id left join point_account a on a.member_id = m.id where ${where}`))[0].n;
+
+  it('each filter field selects what SQL says it should', async () => {
+    await s.admin(`mutation($id: ID!) { tagMember(memberId: $id, tagCode: "vip") { id } }`, { id: named.active });
+    await s.admin(`mutation($id: ID!) { tagMember(memberId: $id, tagCode: "store") { id } }`, { id: named.active });
+    await s.admin(`mutation($id: ID!) { tagMember(memberId: $id, tagCode: "store") { id } }`, { id: named.atRisk });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ tierCodes: ['BRONZE'] }, `t.code = 'BRONZE'`],
+      [{ stages: ['ACTIVE', 'NEW'] }, `r.stage in ('ACTIVE', 'NEW')`],
+      [{ stages: ['PROSPECT'] }, `coalesce(r.stage, 'PROSPECT') = 'PROSPECT'`],
+      [{ rfmSegments: ['IMPORTANT_VALUE', 'GENERAL_WINBACK'] }, `r.rfm_segment in ('IMPORTANT_VALUE', 'GENERAL_WINBACK')`],
+      [{ minBalance: 500 }, 'coalesce(a.balance, 0) >= 500'],
+      [{ maxBalance: 100 }, 'coalesce(a.balance, 0) <= 100'],
+      [{ regions: ['South', 'North'] }, `m.region in ('South', 'North')`],
+      [{ birthdayMonths: [3] }, `extract(month from m.birthday) = 3`],
+      [{ minSpend: 200 }, 'r.monetary_cents >= 20000'],
+      [{ lastPurchaseFrom: at(100) }, `r.last_purchase_at >= '${at(100)}'`],
+    ];
+    for (const [filter, where] of cases) {
+      const seg = await save(`seg ${JSON.stringify(filter)}`, filter);
+      expect({ filter, size: seg.size }).toEqual({ filter, size: await count(where) });
+      expect(seg.members.totalCount).toBe(seg.size);
+    }
+    expect((await save('all', { tagsAll: ['vip', 'store'] })).size).toBe(1);
+    expect((await save('any', { tagsAny: ['vip', 'store'] })).size).toBe(2);
+    expect((await save('none', { tagsNone: ['store'] })).size).toBe(65);
+    expect((await save('combo', { tagsAny: ['store'], stages: ['AT_RISK'], regions: ['South'] })).members.edges).toEqual([{ node: { id: named.atRisk } }]);
+  });
+
+  it('exports a segment as CSV over HTTP, admin only', async () => {
+    const seg = await save('south', { regions: ['South'] });
+    const url = `${s.url}/exports/segments/${seg.id}.csv`;
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: `Bearer ${await s.token('service')}` } })).status).toBe(403);
+    const res = await fetch(url, { headers: { authorization: `Bearer ${await s.token('admin')}` } });
+    expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await res.text()).trim().split('\n');
+    expect(lines[0]).toBe('id,external_id,display_name,email,phone,tier,stage,rfm_segment,balance,joined_at');
+    expect(lines.length - 1).toBe(seg.size);
+  });
+
+  it('profiles a segment against all members (TGI)', async () => {
+    const seg = await save('south profile', { regions: ['South'] });
+    const { segment } = await s.admin(`query($id: ID!) { segment(id: $id) { profile { dimension value segmentShare populationShare tgi } } }`, { id: seg.id });
+    const south = segment.profile.find((p: any) => p.dimension === 'region' && p.value === 'South');
+    expect(south.segmentShare).toBe(1);
+    expect(south.tgi).toBeCloseTo(100 / south.populationShare, 1);
+  });
+
+  it('rule tags follow their filter, now and at each refresh', async () => {
+    const res = await s.admin(`mutation { upsertTag(input: { code: "high_value", name: "High value", category: BEHAVIOR, rule: { minM: 4 } }) { kind category } }`);
+    expect(res.upsertTag).toEqual({ kind: 'RULE', category: 'BEHAVIOR' });
+    const expected = await count('r.m >= 4');
+    const tagged = async () => (await s.sql(`select count(*)::int as n from member_tag mt join tag t on t.id = mt.tag_id where t.code = 'high_value'`))[0].n;
+    expect(await tagged()).toBe(expected);
+    await refresh();
+    expect(await tagged()).toBe(expected);
+    const manual = await s.gql(`mutation($id: ID!) { tagMember(memberId: $id, tagCode: "high_value") { id } }`, { id: named.prospect }, await s.token('admin'));
+    expect(manual.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
