@@ -1,6 +1,7 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { seededRandom } from '../../seeds/random';
+import { classifyStage, scoreRfm } from '../../src/modules/retention/retention.rules';
 
 let s: TestServer;
 let service: string;
@@ -81,6 +82,21 @@ describe('refreshRetention', () => {
     expect(new Set(rows.map((r) => r.r))).toEqual(new Set([1, 2, 3, 4, 5]));
     const mean = rows.reduce((acc, r) => acc + r.monetary, 0) / rows.length;
     for (const r of rows) expect(r.rfm_segment.startsWith(r.monetary >= mean ? 'IMPORTANT_' : 'GENERAL_')).toBe(true);
+  });
+
+  it('the SQL agrees with the pure rules, member by member', async () => {
+    const rows = await s.sql(`select member_id, recency_days as "recencyDays", frequency, monetary_cents::float8 as "monetaryCents", r, f, m, rfm_segment, stage
+      from member_retention where r is not null order by member_id`);
+    const scored = scoreRfm(rows.map((r) => ({ recencyDays: r.recencyDays, frequency: r.frequency, monetaryCents: r.monetaryCents, id: r.member_id })));
+    expect(scored.map((x) => [x.id, x.r, x.f, x.m, x.segment])).toEqual(rows.map((r) => [r.member_id, r.r, r.f, r.m, r.rfm_segment]));
+    const days = await s.sql(`select m.id, array_remove(array_agg(distinct floor(extract(epoch from p.occurred_at) / 86400)::int), null) as days,
+      coalesce(r.stage, 'PROSPECT') as stage from member m left join purchase p on p.member_id = m.id left join member_retention r on r.member_id = m.id group by m.id, r.stage`);
+    const asOfDay = Math.floor(AS_OF / DAY);
+    for (const d of days) {
+      const sorted = (d.days as number[]).sort((a, b) => b - a);
+      const stage = classifyStage({ firstPurchaseDay: sorted.at(-1) ?? null, lastPurchaseDay: sorted[0] ?? null, previousPurchaseDay: sorted[1] ?? null, asOfDay });
+      expect({ id: d.id, stage: d.stage }).toEqual({ id: d.id, stage });
+    }
   });
 
   it('a second run records no new transitions; the matrix shows the first classification', async () => {

@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import { withDates } from '../points/points.repository';
 import type { TierChangeKind } from './tier-change.entities';
+import { evaluateUpgrade } from './tiers.rules';
 
 export const OUTBOX_CHANNEL = 'loyalty_outbox';
 export const TIER_CHANGED = 'TIER_CHANGED';
@@ -105,7 +106,7 @@ export class TierEngine {
       'select m.tier_id as "tierId", t.rank from member m join tier t on t.id = m.tier_id where m.id = ?',
       [memberId],
     )) as { tierId: string; rank: number }[];
-    const target = (await this.ladder(tx)).filter((t) => t.qualifyingPoints <= q && t.rank > member.rank).pop();
+    const target = evaluateUpgrade(await this.ladder(tx), member.rank, q);
     if (!target) return null;
     const expiresAt = addMonthsUtc(at, s.validityMonths);
     await tx.execute('update member set tier_id = ?, tier_since = ?, tier_expires_at = ?, updated_at = now() where id = ?', [target.id, at, expiresAt, memberId]);

@@ -4,18 +4,7 @@ import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
 import { Tier } from './tier.entity';
-// TEMP until tiers.rules lands
-interface TierRung { id: string; code: string; rank: number; qualifyingPoints: number; retainPoints: number; pointsMultiplier: number }
-function validateLadder(t: TierRung[]): { field: string; message: string } | null {
-  const s = [...t].sort((a, b) => a.rank - b.rank);
-  for (let i = 0; i < s.length; i++) {
-    if (s[i].rank !== i) return { field: 'rank', message: 'ranks must be unique and contiguous from 0' };
-    if (i > 0 && s[i].qualifyingPoints <= s[i - 1].qualifyingPoints) return { field: 'qualifyingPoints', message: 'rising' };
-    if (s[i].retainPoints > s[i].qualifyingPoints) return { field: 'retainPoints', message: 'retain' };
-    if (s[i].pointsMultiplier < 1) return { field: 'pointsMultiplier', message: 'mult' };
-  }
-  return null;
-}
+import { validateLadder, type TierRung } from './tiers.rules';
 
 export interface TierInput {
   code: string;

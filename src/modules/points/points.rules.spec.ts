@@ -1,0 +1,88 @@
+import fc from 'fast-check';
+import {
+  basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, type Lot,
+} from './points.rules';
+import { addMonthsUtc } from '../../common/time.rules';
+
+const d = (s: string) => new Date(s);
+const lot = (id: string, remaining: number, expiresAt: string | null, earnedAt = '2026-01-01T00:00:00Z'): Lot =>
+  ({ id, remaining, expiresAt: expiresAt ? d(expiresAt) : null, earnedAt: d(earnedAt) });
+
+describe('earning', () => {
+  it('floors amount × pointsPerUnit × multiplier exactly, without float drift', () => {
+    expect(basePoints(12399, 1)).toBe(123);
+    expect(earnedPoints(1999, 1.1, 1.5)).toBe(32); // 32.9835
+    expect(earnedPoints(1000, 0.1, 3)).toBe(3); // 0.1 × 3 is 0.30000000000000004 in floats
+    expect(earnedPoints(10000, 1, 1.25)).toBe(125);
+    expect(basePoints(99, 1)).toBe(0);
+  });
+});
+
+describe('consumeLotsFifo', () => {
+  const lots = [lot('1', 10, null), lot('2', 10, '2027-06-01T00:00:00Z'), lot('3', 10, '2027-01-01T00:00:00Z'), lot('4', 10, '2026-02-01T00:00:00Z')];
+  it('spends soonest-expiring first, never-expiring last, skipping expired lots', () => {
+    expect(consumeLotsFifo(lots, 25, { asOf: d('2026-06-01T00:00:00Z') })).toEqual({
+      takes: [{ lotId: '3', amount: 10 }, { lotId: '2', amount: 10 }, { lotId: '1', amount: 5 }], shortfall: 0,
+    });
+  });
+  it('takes a preferred lot first and reports the shortfall', () => {
+    expect(consumeLotsFifo(lots, 45, { preferLotId: '1', asOf: d('2026-06-01T00:00:00Z') })).toEqual({
+      takes: [{ lotId: '1', amount: 10 }, { lotId: '3', amount: 10 }, { lotId: '2', amount: 10 }], shortfall: 15,
+    });
+  });
+  it('property: never takes more than a lot holds; taken + shortfall = amount', () => {
+    fc.assert(fc.property(fc.array(fc.record({ remaining: fc.integer({ min: 0, max: 100 }), exp: fc.option(fc.integer({ min: 0, max: 1000 })) }), { maxLength: 10 }),
+      fc.integer({ min: 0, max: 600 }), (raw, amount) => {
+        const ls = raw.map((r, i) => lot(String(i), r.remaining, r.exp == null ? null : new Date(Date.UTC(2026, 0, 1) + r.exp * 86_400_000).toISOString()));
+        const { takes, shortfall } = consumeLotsFifo(ls, amount);
+        for (const t of takes) expect(t.amount).toBeLessThanOrEqual(ls.find((l) => l.id === t.lotId)!.remaining);
+        expect(takes.reduce((s, t) => s + t.amount, 0) + shortfall).toBe(amount);
+      }));
+  });
+});
+
+describe('refunds', () => {
+  const base = { originalAmountCents: 9999, earnedPoints: 149, qualifyingPoints: 99, refundedBeforeCents: 0, reversedPointsBefore: 0, reversedQualifyingBefore: 0 };
+  it('reverses pro rata and cumulatively, with no drift over partial refunds', () => {
+    const a = refundReversal({ ...base, refundCents: 3333 });
+    const b = refundReversal({ ...base, refundedBeforeCents: 3333, reversedPointsBefore: a.points, reversedQualifyingBefore: a.qualifying, refundCents: 3333 });
+    const c = refundReversal({ ...base, refundedBeforeCents: 6666, reversedPointsBefore: a.points + b.points, reversedQualifyingBefore: a.qualifying + b.qualifying, refundCents: 3333 });
+    expect(a.points + b.points + c.points).toBe(149);
+    expect(a.qualifying + b.qualifying + c.qualifying).toBe(99);
+  });
+  it('refuses more than remains', () => {
+    expect(() => refundReversal({ ...base, refundedBeforeCents: 9000, refundCents: 1000 })).toThrow(RefundExceedsPurchaseError);
+  });
+  it('property: any split of a full refund reverses exactly what was earned', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 100000 }), fc.integer({ min: 0, max: 5000 }), fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 8 }), (amount, earned, weights) => {
+      const total = weights.reduce((s, w) => s + w, 0);
+      const parts = weights.map((w) => Math.floor((amount * w) / total));
+      parts[parts.length - 1] += amount - parts.reduce((s, p) => s + p, 0);
+      let before = 0, reversed = 0;
+      for (const p of parts.filter((x) => x > 0)) {
+        const r = refundReversal({ originalAmountCents: amount, refundedBeforeCents: before, refundCents: p, earnedPoints: earned, qualifyingPoints: 0, reversedPointsBefore: reversed, reversedQualifyingBefore: 0 });
+        before += p; reversed += r.points;
+      }
+      expect(reversed).toBe(earned);
+    }));
+  });
+  it('cancels pending points first, then own lot, then FIFO; the rest is unrecovered or negative', () => {
+    const lots = [lot('own', 5, '2028-01-01T00:00:00Z'), lot('x', 20, '2027-01-01T00:00:00Z')];
+    const asOf = d('2026-06-01T00:00:00Z');
+    expect(planRefundDebit({ reversal: 40, pendingForOrder: 10, lots, ownLotId: 'own', asOf, allowNegativeBalance: false }))
+      .toEqual({ cancelPending: 10, takes: [{ lotId: 'own', amount: 5 }, { lotId: 'x', amount: 20 }], negative: 0, unrecovered: 5 });
+    expect(planRefundDebit({ reversal: 40, pendingForOrder: 0, lots, ownLotId: 'own', asOf, allowNegativeBalance: true }).negative).toBe(15);
+  });
+});
+
+describe('expiry and caps', () => {
+  it('counts expiry from activation', () => {
+    expect(lotExpiry(d('2026-01-31T10:00:00Z'), 1, addMonthsUtc)).toEqual(d('2026-02-28T10:00:00Z'));
+    expect(lotExpiry(d('2026-01-31T10:00:00Z'), null, addMonthsUtc)).toBeNull();
+  });
+  it('caps activity points per day', () => {
+    expect(dailyCapRemaining(12, 10, 5)).toBe(2);
+    expect(dailyCapRemaining(12, 12, 5)).toBe(0);
+    expect(dailyCapRemaining(null, 1000, 5)).toBe(5);
+  });
+});

@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import { classifyStage, quintileScores, rfmSegment, scoreRfm, validateThresholds } from './retention.rules';
+
+describe('quintileScores', () => {
+  it('gives ties one score and spreads distinct values two per score', () => {
+    expect(quintileScores([5, 5, 5, 5], true)).toEqual([1, 1, 1, 1]);
+    expect(quintileScores([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], true)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    expect(quintileScores([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], false)).toEqual([5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
+  });
+  it('property: monotone and within 1..5', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 60 }), (vs) => {
+      const s = quintileScores(vs, true);
+      for (let i = 0; i < vs.length; i++) {
+        expect(s[i]).toBeGreaterThanOrEqual(1);
+        expect(s[i]).toBeLessThanOrEqual(5);
+        for (let j = 0; j < vs.length; j++) if (vs[i] > vs[j]) expect(s[i]).toBeGreaterThanOrEqual(s[j]);
+      }
+    }));
+  });
+});
+
+describe('rfm cube', () => {
+  it('names all eight cells', () => {
+    const cells = [true, false].flatMap((r) => [true, false].flatMap((f) => [true, false].map((m) => rfmSegment(r, f, m))));
+    expect(new Set(cells).size).toBe(8);
+    expect(rfmSegment(true, true, true)).toBe('IMPORTANT_VALUE');
+    expect(rfmSegment(false, false, false)).toBe('GENERAL_WINBACK');
+    expect(rfmSegment(true, false, true)).toBe('IMPORTANT_DEVELOP');
+    expect(rfmSegment(false, true, true)).toBe('IMPORTANT_RETAIN');
+  });
+  it('compares raw values with the means (at the mean counts as high for F and M)', () => {
+    const [a, b] = scoreRfm([{ recencyDays: 10, frequency: 2, monetaryCents: 100 }, { recencyDays: 30, frequency: 2, monetaryCents: 100 }]);
+    expect(a.segment).toBe('IMPORTANT_VALUE');
+    expect(b.segment).toBe('IMPORTANT_RETAIN');
+  });
+});
+
+describe('classifyStage', () => {
+  const at = (first: number | null, last: number | null, prev: number | null = null) =>
+    classifyStage({ firstPurchaseDay: first, lastPurchaseDay: last, previousPurchaseDay: prev, asOfDay: 1000 });
+  it('at each boundary', () => {
+    expect(at(null, null)).toBe('PROSPECT');
+    expect(at(970, 970)).toBe('NEW');
+    expect(at(969, 969)).toBe('ACTIVE');
+    expect(at(500, 910)).toBe('ACTIVE');
+    expect(at(500, 909)).toBe('AT_RISK');
+    expect(at(500, 820)).toBe('AT_RISK');
+    expect(at(500, 819)).toBe('DORMANT');
+    expect(at(100, 635)).toBe('DORMANT');
+    expect(at(100, 634)).toBe('CHURNED');
+  });
+  it('REACTIVATED needs a gap longer than atRiskDays before a recent purchase', () => {
+    expect(at(100, 990, 700)).toBe('REACTIVATED');
+    expect(at(100, 990, 900)).toBe('ACTIVE');
+  });
+  it('validates thresholds', () => {
+    expect(validateThresholds({ newDays: 30, activeDays: 90, atRiskDays: 180, dormantDays: 365 })).toBeNull();
+    expect(validateThresholds({ newDays: 30, activeDays: 20, atRiskDays: 180, dormantDays: 365 })).toBe('activeDays');
+  });
+});

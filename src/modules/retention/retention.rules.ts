@@ -1,0 +1,83 @@
+/**
+ * RFM scoring and lifecycle classification as pure functions: the reference the
+ * set-based SQL of the refresh (retention.service) is tested against.
+ */
+
+export type RfmSegment =
+  | 'IMPORTANT_VALUE' | 'IMPORTANT_DEVELOP' | 'IMPORTANT_RETAIN' | 'IMPORTANT_WINBACK'
+  | 'GENERAL_VALUE' | 'GENERAL_DEVELOP' | 'GENERAL_RETAIN' | 'GENERAL_WINBACK';
+export type LifecycleStage = 'PROSPECT' | 'NEW' | 'ACTIVE' | 'AT_RISK' | 'DORMANT' | 'CHURNED' | 'REACTIVATED';
+
+/**
+ * Rank quintiles: score = 1 + floor(5 × (number of strictly worse values) / n). Equal
+ * values share a score; in SQL: 1 + floor(5.0 * (rank() over (order by worse-first) - 1) / count(*) over ()).
+ */
+export function quintileScores(values: number[], higherIsBetter: boolean): number[] {
+  const n = values.length;
+  const sorted = [...values].sort((a, b) => (higherIsBetter ? a - b : b - a));
+  const worseCount = (v: number) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (higherIsBetter ? sorted[mid] < v : sorted[mid] > v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return values.map((v) => 1 + Math.floor((5 * worseCount(v)) / n));
+}
+
+/** The eight-cell cube: each of R, F, M high or low against the programme mean. */
+export function rfmSegment(rHigh: boolean, fHigh: boolean, mHigh: boolean): RfmSegment {
+  const value = mHigh ? 'IMPORTANT' : 'GENERAL';
+  const kind = rHigh && fHigh ? 'VALUE' : rHigh ? 'DEVELOP' : fHigh ? 'RETAIN' : 'WINBACK';
+  return `${value}_${kind}` as RfmSegment;
+}
+
+export interface RfmInput { recencyDays: number; frequency: number; monetaryCents: number }
+
+/** Scores buying members: R by recency (fewer days is better), F, M by quintile; cells by raw values vs the means. */
+export function scoreRfm<T extends RfmInput>(rows: T[]): (T & { r: number; f: number; m: number; segment: RfmSegment })[] {
+  const mean = (k: keyof RfmInput) => rows.reduce((s, r) => s + r[k], 0) / rows.length;
+  const [mr, mf, mm] = [mean('recencyDays'), mean('frequency'), mean('monetaryCents')];
+  const r = quintileScores(rows.map((x) => x.recencyDays), false);
+  const f = quintileScores(rows.map((x) => x.frequency), true);
+  const m = quintileScores(rows.map((x) => x.monetaryCents), true);
+  return rows.map((x, i) => ({
+    ...x, r: r[i], f: f[i], m: m[i],
+    segment: rfmSegment(x.recencyDays < mr, x.frequency >= mf, x.monetaryCents >= mm),
+  }));
+}
+
+export interface LifecycleThresholds { newDays: number; activeDays: number; atRiskDays: number; dormantDays: number }
+export const DEFAULT_LIFECYCLE_THRESHOLDS: LifecycleThresholds = { newDays: 30, activeDays: 90, atRiskDays: 180, dormantDays: 365 };
+
+/**
+ * PROSPECT: no purchase yet. NEW: first purchase within newDays. REACTIVATED: bought within
+ * newDays after a gap longer than atRiskDays (they had gone dormant). Otherwise by days
+ * since the last purchase: ACTIVE ≤ activeDays < AT_RISK ≤ atRiskDays < DORMANT ≤ dormantDays < CHURNED.
+ */
+export function classifyStage(
+  p: { firstPurchaseDay: number | null; lastPurchaseDay: number | null; previousPurchaseDay: number | null; asOfDay: number },
+  t: LifecycleThresholds = DEFAULT_LIFECYCLE_THRESHOLDS,
+): LifecycleStage {
+  if (p.firstPurchaseDay == null || p.lastPurchaseDay == null) return 'PROSPECT';
+  const recency = p.asOfDay - p.lastPurchaseDay;
+  if (p.asOfDay - p.firstPurchaseDay <= t.newDays) return 'NEW';
+  if (recency <= t.newDays && p.previousPurchaseDay != null && p.lastPurchaseDay - p.previousPurchaseDay > t.atRiskDays) return 'REACTIVATED';
+  if (recency <= t.activeDays) return 'ACTIVE';
+  if (recency <= t.atRiskDays) return 'AT_RISK';
+  if (recency <= t.dormantDays) return 'DORMANT';
+  return 'CHURNED';
+}
+
+/** Thresholds must be positive and strictly rising; returns the offending field or null. */
+export function validateThresholds(t: LifecycleThresholds): string | null {
+  const order: (keyof LifecycleThresholds)[] = ['newDays', 'activeDays', 'atRiskDays', 'dormantDays'];
+  for (const [i, k] of order.entries()) {
+    if (!Number.isInteger(t[k]) || t[k] < 1) return k;
+    if (i > 0 && t[k] <= t[order[i - 1]]) return k;
+  }
+  return null;
+}
