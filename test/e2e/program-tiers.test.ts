@@ -40,6 +40,7 @@ describe('programme settings', () => {
       ['tierValidityMonths: 0', 'tierValidityMonths'],
       ['pointsPendingDays: -1', 'pointsPendingDays'],
       ['pointsExpiryMonths: 12, clearPointsExpiry: true', 'clearPointsExpiry'],
+      ['lifecycleActiveDays: 20', 'lifecycleActiveDays'],
     ];
     for (const [input, field] of cases) {
       const res = await s.gql(`mutation { updateProgram(input: { ${input} }) { pointsPerUnit } }`, {}, token);

@@ -54,6 +54,10 @@ export class ProgramInput {
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) @Max(365) pointsPendingDays?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) @Max(365) tierNoticeDays?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) churnHorizonDays?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) lifecycleNewDays?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) lifecycleActiveDays?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) lifecycleAtRiskDays?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) lifecycleDormantDays?: number | null;
 }
 
 @InputType()

@@ -16,6 +16,10 @@ export class Program {
   @Field(() => Int) pointsPendingDays!: number;
   @Field(() => Int) tierNoticeDays!: number;
   @Field(() => Int) churnHorizonDays!: number;
+  @Field(() => Int, { description: 'NEW: first purchase within this many days' }) lifecycleNewDays!: number;
+  @Field(() => Int, { description: 'ACTIVE: last purchase within this many days' }) lifecycleActiveDays!: number;
+  @Field(() => Int, { description: 'AT_RISK: last purchase within this many days' }) lifecycleAtRiskDays!: number;
+  @Field(() => Int, { description: 'DORMANT: last purchase within this many days; CHURNED beyond' }) lifecycleDormantDays!: number;
 }
 
 @ObjectType()

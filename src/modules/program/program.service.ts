@@ -5,6 +5,7 @@ import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
 import { type DowngradePolicy, Program } from './program.entity';
+import { validateThresholds } from '../retention/retention.rules';
 
 export interface ProgramChanges {
   pointsPerUnit?: number | null;
@@ -17,11 +18,16 @@ export interface ProgramChanges {
   pointsPendingDays?: number | null;
   tierNoticeDays?: number | null;
   churnHorizonDays?: number | null;
+  lifecycleNewDays?: number | null;
+  lifecycleActiveDays?: number | null;
+  lifecycleAtRiskDays?: number | null;
+  lifecycleDormantDays?: number | null;
 }
 
 const FIELDS: (keyof Program)[] = [
   'pointsPerUnit', 'pointsExpiryMonths', 'qualificationWindowMonths', 'tierValidityMonths',
   'downgradePolicy', 'allowNegativeBalance', 'pointsPendingDays', 'tierNoticeDays', 'churnHorizonDays',
+  'lifecycleNewDays', 'lifecycleActiveDays', 'lifecycleAtRiskDays', 'lifecycleDormantDays',
 ];
 
 function hasAtMostDecimals(value: number, decimals: number): boolean {
@@ -68,6 +74,14 @@ export class ProgramService {
         (program as unknown as Record<string, unknown>)[key] = value;
       }
       if (changes.clearPointsExpiry) program.pointsExpiryMonths = null;
+      const badThreshold = validateThresholds({
+        newDays: program.lifecycleNewDays, activeDays: program.lifecycleActiveDays,
+        atRiskDays: program.lifecycleAtRiskDays, dormantDays: program.lifecycleDormantDays,
+      });
+      if (badThreshold) {
+        const field = `lifecycle${badThreshold[0].toUpperCase()}${badThreshold.slice(1)}`;
+        throw badInput(field, 'lifecycle thresholds must rise: new < active < at risk < dormant');
+      }
       this.audit.record(tx, actor, { action: 'program.update', entity: 'Program', entityId: '1', before, after: snapshot(program, FIELDS) });
       await tx.flush();
       return program;

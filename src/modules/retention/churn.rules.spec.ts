@@ -83,6 +83,34 @@ describe('likelihood', () => {
   });
 });
 
+(haveCdnow ? describe : describe.skip)('CDNOW 39-week holdout (figures for docs/retention.md)', () => {
+  it('scores BG/NBD churn risk and the naive recency ranking by K-S and Gini', () => {
+    const calibrationEnd = dayNumber('19970930');
+    const horizon = 273; // 39 weeks: 1997-10-01 .. 1998-06-30
+    const rows: (CustomerSummary & { churned: boolean; recency: number })[] = [];
+    for (const days of cdnowDays().values()) {
+      const c = summarizePurchaseDays(days, calibrationEnd)!;
+      const boughtAfter = days.some((d) => d > calibrationEnd && d <= calibrationEnd + horizon);
+      rows.push({ ...c, churned: !boughtAfter, recency: c.T - c.tx });
+    }
+    const fit = fitBgNbd(groupSummaries(rows));
+    const churned = rows.map((r) => r.churned);
+    const bgnbd = rows.map((r) => churnRisk(fit, r, horizon));
+    const naive = rows.map((r) => r.recency);
+    const figures = {
+      bgnbd: { ks: ksStatistic(bgnbd, churned), gini: gini(bgnbd, churned) },
+      recency: { ks: ksStatistic(naive, churned), gini: gini(naive, churned) },
+    };
+    // eslint-disable-next-line no-console
+    if (process.env.PRINT_FIGURES) console.log(JSON.stringify(figures, null, 2));
+    expect(figures.bgnbd.ks).toBeGreaterThan(0.40);
+    expect(figures.bgnbd.ks).toBeLessThan(0.52);
+    expect(figures.bgnbd.gini).toBeGreaterThan(0.45);
+    expect(figures.bgnbd.gini).toBeLessThan(0.57);
+    expect(figures.recency.gini).toBeGreaterThan(0.48);
+  });
+});
+
 describe('parameter recovery on simulated customers', () => {
   it('recovers known parameters from 20,000 simulated customers', () => {
     const truth = { r: 0.5, alpha: 10, a: 0.7, b: 2.5 };
