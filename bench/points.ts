@@ -60,7 +60,10 @@ export async function benchPoints(): Promise<void> {
     const hotId = ids[0];
     const token = await serviceToken();
     const rows: Row[] = [];
-    const fromLoad = (variant: string, r: LoadResult): Row => ({ variant, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors });
+    const fromLoad = (variant: string, r: LoadResult): Row => {
+      log(`${variant}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.errors} errors`);
+      return { variant, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors };
+    };
     const body = (hot: boolean) => (w: number, i: number) => ({
       query: PURCHASE,
       variables: { input: { memberId: hot ? hotId : ids[Math.floor(Math.random() * ids.length)], orderId: `o-${process.pid}-${w}-${i}-${Math.random()}`, amount: 10 } },
@@ -72,6 +75,7 @@ export async function benchPoints(): Promise<void> {
       const pg = await pgbench(db.url, pgbenchScript(hot), CLIENTS, SECONDS);
       if (!Number.isFinite(pg.tps)) log(pg.output);
       rows.push({ variant: `(a) pgbench, ${label}`, rps: pg.tps, p50: null, p99: null, errors: pg.failed });
+      log(`(a) pgbench, ${label}: ${pg.tps} tps, average latency ${pg.latencyMs} ms, ${pg.failed} failed`);
 
       log(`(b) bare node:http + pg, ${label}…`);
       const barePort = freePortSync();
@@ -113,9 +117,11 @@ export async function benchPoints(): Promise<void> {
     const expiryMs = Date.now() - t1;
     await stopChild(app);
     app = null;
-    const [inv] = await sql(db.url, `select count(*)::int as broken from point_account a where a.balance <>
-      coalesce((select sum(remaining) from point_lot l where l.member_id = a.member_id), 0)
-      or a.balance <> coalesce((select sum(amount) from point_transaction t where t.member_id = a.member_id), 0)`);
+    log(`expiry: ${(expiryMs / 1000).toFixed(1)} s vs scan ${(scanMs / 1000).toFixed(1)} s; checking the ledger invariants…`);
+    const [inv] = await sql(db.url, `with l as (select member_id, sum(remaining) as s from point_lot group by 1),
+      t as (select member_id, sum(amount) as s from point_transaction group by 1)
+      select count(*)::int as broken from point_account a left join l using (member_id) left join t using (member_id)
+      where a.balance <> coalesce(l.s, 0) or a.balance <> coalesce(t.s, 0)`);
 
     const byName = (prefix: string) => rows.find((r) => r.variant.startsWith(prefix))!;
     const ratios = (label: string) => {
