@@ -32,3 +32,22 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { constraint?: string; cause?: { constraint?: string } };
   return (e.constraint ?? e.cause?.constraint) === constraint;
 }
+
+/**
+ * The shape of every keyed write: the stored result when the key was used before (or a
+ * CONFLICT the replay raises), else the write; and when a concurrent write with the same
+ * key won the race (unique violation), the winner's stored result.
+ */
+export async function idempotentWrite<T>(em: EntityManager, replay: (em: EntityManager) => Promise<T | null>, write: () => Promise<T>): Promise<T> {
+  const earlier = await replay(em);
+  if (earlier) return earlier;
+  try {
+    return await write();
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      const settled = await replay(em);
+      if (settled) return settled;
+    }
+    throw err;
+  }
+}

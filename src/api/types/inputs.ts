@@ -3,13 +3,15 @@
 import {
   ArrayMaxSize, IsEmail, IsInt, IsOptional, Length, Matches, Max, MaxLength, Min, NotEquals,
 } from 'class-validator';
-import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { DowngradePolicy, LifecycleStage, RfmSegment, TagCategory } from './enums';
 
 const CODE = /^[A-Za-z0-9_.-]+$/;
 const CODE_MESSAGE = 'codes use letters, digits, _ . - only';
 
-@InputType()
+/** One class for both directions: a segment returns the filter it was saved with. */
+@ObjectType('SegmentFilter')
+@InputType('SegmentFilterInput')
 export class SegmentFilterInput {
   @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tierCodes?: string[] | null;
   @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tagsAll?: string[] | null;

@@ -248,32 +248,9 @@ export class ProgramStats {
   @Field(() => Int) pointsLiability!: number;
 }
 
-@ObjectType()
-export class SegmentFilter {
-  @Field(() => [String], { nullable: true }) tierCodes?: string[] | null;
-  @Field(() => [String], { nullable: true }) tagsAll?: string[] | null;
-  @Field(() => [String], { nullable: true }) tagsAny?: string[] | null;
-  @Field(() => [String], { nullable: true }) tagsNone?: string[] | null;
-  @Field(() => [LifecycleStage], { nullable: true }) stages?: LifecycleStage[] | null;
-  @Field(() => [RfmSegment], { nullable: true }) rfmSegments?: RfmSegment[] | null;
-  @Field(() => Int, { nullable: true }) minBalance?: number | null;
-  @Field(() => Int, { nullable: true }) maxBalance?: number | null;
-  @Field(() => Float, { nullable: true, description: 'Net spend in the last 365 days, at least' }) minSpend?: number | null;
-  @Field(() => Float, { nullable: true }) maxSpend?: number | null;
-  @Field(() => Int, { nullable: true, description: 'RFM recency score 1-5, at least' }) minR?: number | null;
-  @Field(() => Int, { nullable: true }) minF?: number | null;
-  @Field(() => Int, { nullable: true }) minM?: number | null;
-  @Field(() => Date, { nullable: true }) joinedFrom?: Date | null;
-  @Field(() => Date, { nullable: true }) joinedTo?: Date | null;
-  @Field(() => Date, { nullable: true }) lastPurchaseFrom?: Date | null;
-  @Field(() => Date, { nullable: true }) lastPurchaseTo?: Date | null;
-  @Field(() => Date, { nullable: true }) tierExpiresFrom?: Date | null;
-  @Field(() => Date, { nullable: true }) tierExpiresTo?: Date | null;
-  @Field(() => [String], { nullable: true }) genders?: string[] | null;
-  @Field(() => [String], { nullable: true }) regions?: string[] | null;
-  @Field(() => [String], { nullable: true }) channels?: string[] | null;
-  @Field(() => [Int], { nullable: true }) birthdayMonths?: number[] | null;
-}
+/** The filter of a saved segment: the same shape as its input type. */
+import { SegmentFilterInput as SegmentFilter } from './inputs';
+export { SegmentFilter };
 
 @ObjectType()
 export class Segment {

@@ -3,7 +3,7 @@ import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
-import { inTransaction, isUniqueViolation } from '../../db/transaction';
+import { idempotentWrite, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -79,44 +79,33 @@ export class PointsService {
     const memberId = memberIdOrFail(input.memberId);
     const amountCents = cents(input.amount, 'amount');
     const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
-    const replay = () => this.replayPurchase(input, memberId, amountCents);
-    const earlier = await replay();
-    if (earlier) return earlier;
-    try {
-      return await this.withAccount(memberId, async (tx, account) => {
-        const settled = await this.replayPurchase(input, memberId, amountCents, tx);
-        if (settled) return settled;
-        const settings = await repo.programSettings(tx);
-        const multiplier = this.hooks.multiplierAt ? await this.hooks.multiplierAt(tx, memberId, occurredAt) : 1;
-        const qualifying = basePoints(amountCents, settings.pointsPerUnit);
-        const earned = earnedPoints(amountCents, settings.pointsPerUnit, multiplier);
-        const activatesAt = addDaysUtc(occurredAt, settings.pointsPendingDays);
-        const expiresAt = lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc);
-        let transaction: TransactionRow | null = null;
-        let lotId: string | null = null;
-        if (earned > 0) {
-          ({ transaction, lotId } = await this.credit(tx, account, {
-            memberId, type: 'EARN', amount: earned, occurredAt, activatesAt, expiresAt,
-            reference: input.orderId, idempotencyKey: `purchase:${input.orderId}`, orderId: input.orderId, countsAsEarned: true,
-          }));
-        }
-        await repo.addQualifying(tx, memberId, occurredAt, qualifying, `purchase:${input.orderId}`);
-        await tx.execute(
-          `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null],
-        );
-        const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
-        return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange };
-      });
-    } catch (err) {
-      // Same orderId posted for another member at the same moment: the first one won.
-      if (isUniqueViolation(err)) {
-        const settled = await replay();
-        if (settled) return settled;
+    const replay = (em: EntityManager) => this.replayPurchase(input, memberId, amountCents, em);
+    return idempotentWrite(this.em, replay, () => this.withAccount(memberId, async (tx, account) => {
+      const settled = await replay(tx);
+      if (settled) return settled;
+      const settings = await repo.programSettings(tx);
+      const multiplier = this.hooks.multiplierAt ? await this.hooks.multiplierAt(tx, memberId, occurredAt) : 1;
+      const qualifying = basePoints(amountCents, settings.pointsPerUnit);
+      const earned = earnedPoints(amountCents, settings.pointsPerUnit, multiplier);
+      const activatesAt = addDaysUtc(occurredAt, settings.pointsPendingDays);
+      const expiresAt = lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc);
+      let transaction: TransactionRow | null = null;
+      let lotId: string | null = null;
+      if (earned > 0) {
+        ({ transaction, lotId } = await this.credit(tx, account, {
+          memberId, type: 'EARN', amount: earned, occurredAt, activatesAt, expiresAt,
+          reference: input.orderId, idempotencyKey: `purchase:${input.orderId}`, orderId: input.orderId, countsAsEarned: true,
+        }));
       }
-      throw err;
-    }
+      await repo.addQualifying(tx, memberId, occurredAt, qualifying, `purchase:${input.orderId}`);
+      await tx.execute(
+        `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null],
+      );
+      const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
+      return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange };
+    }));
   }
 
   /** The stored result of an earlier purchase with this orderId, or CONFLICT if it differs. */
@@ -251,39 +240,29 @@ export class PointsService {
       if (t && !same(t)) throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
       return t;
     };
-    const earlier = await replay(this.em);
-    if (earlier) return earlier;
-    try {
-      return await this.withAccount(memberId, async (tx, account) => {
-        const settled = await replay(tx);
-        if (settled) return settled;
-        let txn: TransactionRow;
-        if (input.amount > 0) {
-          const settings = await repo.programSettings(tx);
-          ({ transaction: txn } = await this.credit(tx, account, {
-            memberId, type: 'ADJUST', amount: input.amount, occurredAt, activatesAt: occurredAt,
-            expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
-            reason: input.reason, idempotencyKey: key, countsAsEarned: true,
-          }));
-        } else {
-          txn = await this.debit(tx, account, {
-            memberId, type: 'ADJUST', amount: -input.amount, occurredAt, reason: input.reason, idempotencyKey: key,
-          });
-        }
-        this.audit.record(tx, actor, {
-          action: 'points.adjust', entity: 'Member', entityId: memberId,
-          before: { balance: account.balance }, after: { balance: txn.balanceAfter, amount: input.amount, reason: input.reason },
+    return idempotentWrite(this.em, replay, () => this.withAccount(memberId, async (tx, account) => {
+      const settled = await replay(tx);
+      if (settled) return settled;
+      let txn: TransactionRow;
+      if (input.amount > 0) {
+        const settings = await repo.programSettings(tx);
+        ({ transaction: txn } = await this.credit(tx, account, {
+          memberId, type: 'ADJUST', amount: input.amount, occurredAt, activatesAt: occurredAt,
+          expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
+          reason: input.reason, idempotencyKey: key, countsAsEarned: true,
+        }));
+      } else {
+        txn = await this.debit(tx, account, {
+          memberId, type: 'ADJUST', amount: -input.amount, occurredAt, reason: input.reason, idempotencyKey: key,
         });
-        await tx.flush();
-        return txn;
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) {
-        const settled = await replay(this.em);
-        if (settled) return settled;
       }
-      throw err;
-    }
+      this.audit.record(tx, actor, {
+        action: 'points.adjust', entity: 'Member', entityId: memberId,
+        before: { balance: account.balance }, after: { balance: txn.balanceAfter, amount: input.amount, reason: input.reason },
+      });
+      await tx.flush();
+      return txn;
+    }));
   }
 
   /**
@@ -408,49 +387,39 @@ export class PointsService {
       }
       return { memberId, pointsEarned: a.points, qualifyingPointsEarned: a.qualifying, transaction: await repo.findTransaction(em, a.transactionId), tierChange: null };
     };
-    const earlier = await replay(this.em);
-    if (earlier) return earlier;
-    try {
-      return await this.withAccount(memberId, async (tx, account) => {
-        const settled = await replay(tx);
-        if (settled) return settled;
-        const [rule] = (await tx.execute(
-          'select points, qualifying_points as "qualifying", daily_cap as "dailyCap" from activity_rule where kind = ? and active',
-          [input.kind],
-        )) as { points: number; qualifying: number; dailyCap: number | null }[];
-        if (!rule) throw notFound('ActivityRule', input.kind);
-        const day = occurredAt.toISOString().slice(0, 10);
-        const [{ already }] = (await tx.execute(
-          'select coalesce(sum(points), 0)::int as already from activity where member_id = ? and kind = ? and day = ?',
-          [memberId, input.kind, day],
-        )) as { already: number }[];
-        const points = dailyCapRemaining(rule.dailyCap, already, rule.points);
-        const qualifying = points > 0 ? rule.qualifying : 0;
-        const settings = await repo.programSettings(tx);
-        let transaction: TransactionRow | null = null;
-        if (points > 0) {
-          ({ transaction } = await this.credit(tx, account, {
-            memberId, type: 'EARN', amount: points, occurredAt, activatesAt: occurredAt,
-            expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
-            reason: `activity ${input.kind}`, reference: input.kind, idempotencyKey: `activity:${input.idempotencyKey}`, countsAsEarned: true,
-          }));
-        }
-        await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
-        await tx.execute(
-          `insert into activity (idempotency_key, member_id, kind, day, points, qualifying_points, transaction_id, occurred_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [input.idempotencyKey, memberId, input.kind, day, points, qualifying, transaction?.id ?? null, occurredAt],
-        );
-        const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
-        return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange };
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) {
-        const settled = await replay(this.em);
-        if (settled) return settled;
+    return idempotentWrite(this.em, replay, () => this.withAccount(memberId, async (tx, account) => {
+      const settled = await replay(tx);
+      if (settled) return settled;
+      const [rule] = (await tx.execute(
+        'select points, qualifying_points as "qualifying", daily_cap as "dailyCap" from activity_rule where kind = ? and active',
+        [input.kind],
+      )) as { points: number; qualifying: number; dailyCap: number | null }[];
+      if (!rule) throw notFound('ActivityRule', input.kind);
+      const day = occurredAt.toISOString().slice(0, 10);
+      const [{ already }] = (await tx.execute(
+        'select coalesce(sum(points), 0)::int as already from activity where member_id = ? and kind = ? and day = ?',
+        [memberId, input.kind, day],
+      )) as { already: number }[];
+      const points = dailyCapRemaining(rule.dailyCap, already, rule.points);
+      const qualifying = points > 0 ? rule.qualifying : 0;
+      const settings = await repo.programSettings(tx);
+      let transaction: TransactionRow | null = null;
+      if (points > 0) {
+        ({ transaction } = await this.credit(tx, account, {
+          memberId, type: 'EARN', amount: points, occurredAt, activatesAt: occurredAt,
+          expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
+          reason: `activity ${input.kind}`, reference: input.kind, idempotencyKey: `activity:${input.idempotencyKey}`, countsAsEarned: true,
+        }));
       }
-      throw err;
-    }
+      await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
+      await tx.execute(
+        `insert into activity (idempotency_key, member_id, kind, day, points, qualifying_points, transaction_id, occurred_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [input.idempotencyKey, memberId, input.kind, day, points, qualifying, transaction?.id ?? null, occurredAt],
+      );
+      const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
+      return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange };
+    }));
   }
 
   // ---- expiry -----------------------------------------------------------------------

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
-import { inTransaction, isUniqueViolation } from '../../db/transaction';
+import { idempotentWrite, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -109,40 +109,30 @@ export class RewardsService {
       }
       return redemptionRow(r);
     };
-    const earlier = await replay(this.em);
-    if (earlier) return earlier;
-    try {
-      return await inTransaction(this.em, async (tx) => {
-        const account = await repo.lockAccount(tx, input.memberId);
-        if (!account) throw notFound('Member', input.memberId);
-        const settled = await replay(tx);
-        if (settled) return settled;
-        const [reward] = (await tx.execute(`select ${REWARD_COLUMNS} from reward where code = ? for update`, [input.rewardCode])) as RewardRow[];
-        if (!reward) throw notFound('Reward', input.rewardCode);
-        await this.checkEligible(tx, rewardRow(reward), input.memberId, occurredAt);
-        if (reward.stock != null) {
-          const took = await tx.execute('update reward set stock = stock - 1 where id = ? and stock > 0 returning stock', [reward.id]);
-          if (!took.length) throw new AppError(ErrorCode.OUT_OF_STOCK, `${reward.code} is out of stock`);
-        }
-        const couponCode = newCouponCode();
-        const txn = await this.points.debit(tx, account, {
-          memberId: input.memberId, type: 'REDEEM', amount: reward.costPoints, occurredAt,
-          reason: `reward ${reward.code}`, reference: couponCode, idempotencyKey: `redeem:${input.idempotencyKey}`,
-        });
-        const [row] = (await tx.execute(
-          `insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at)
-           values (gen_random_uuid(), ?, ?, ?, ?, 'ISSUED', ?, ?, ?) returning ${REDEMPTION_COLUMNS}`,
-          [input.memberId, reward.id, reward.costPoints, couponCode, input.idempotencyKey, txn.id, occurredAt],
-        )) as RedemptionRow[];
-        return redemptionRow(row);
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) {
-        const settled = await replay(this.em);
-        if (settled) return settled;
+    return idempotentWrite(this.em, replay, () => inTransaction(this.em, async (tx) => {
+      const account = await repo.lockAccount(tx, input.memberId);
+      if (!account) throw notFound('Member', input.memberId);
+      const settled = await replay(tx);
+      if (settled) return settled;
+      const [reward] = (await tx.execute(`select ${REWARD_COLUMNS} from reward where code = ? for update`, [input.rewardCode])) as RewardRow[];
+      if (!reward) throw notFound('Reward', input.rewardCode);
+      await this.checkEligible(tx, rewardRow(reward), input.memberId, occurredAt);
+      if (reward.stock != null) {
+        const took = await tx.execute('update reward set stock = stock - 1 where id = ? and stock > 0 returning stock', [reward.id]);
+        if (!took.length) throw new AppError(ErrorCode.OUT_OF_STOCK, `${reward.code} is out of stock`);
       }
-      throw err;
-    }
+      const couponCode = newCouponCode();
+      const txn = await this.points.debit(tx, account, {
+        memberId: input.memberId, type: 'REDEEM', amount: reward.costPoints, occurredAt,
+        reason: `reward ${reward.code}`, reference: couponCode, idempotencyKey: `redeem:${input.idempotencyKey}`,
+      });
+      const [row] = (await tx.execute(
+        `insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at)
+         values (gen_random_uuid(), ?, ?, ?, ?, 'ISSUED', ?, ?, ?) returning ${REDEMPTION_COLUMNS}`,
+        [input.memberId, reward.id, reward.costPoints, couponCode, input.idempotencyKey, txn.id, occurredAt],
+      )) as RedemptionRow[];
+      return redemptionRow(row);
+    }));
   }
 
   private async checkEligible(tx: EntityManager, reward: RewardRow, memberId: string, at: Date): Promise<void> {
