@@ -1,41 +1,99 @@
-/** Pure rules of the points ledger: exact integer arithmetic, no I/O, no clock. */
-import { toScaledInt } from '../../common/money';
+/**
+ * Pure rules of the points ledger (domain.md, "Points"): exact integer arithmetic on cents
+ * and scaled rates, no I/O, no clock. The service applies the plans these functions return.
+ */
+import { formatCents, toScaledInt } from '../../common/money';
+import { addMonthsUtc } from '../../common/time.rules';
 
-const SCALE = 10_000n; // pointsPerUnit and multipliers carry at most 4 decimals
+/** pointsPerUnit and multipliers carry at most 4 decimals. */
+const RATE_DECIMALS = 4;
+const RATE_SCALE = 10n ** BigInt(RATE_DECIMALS);
+const CENTS_PER_UNIT = 100n;
 
-/** floor(amount × pointsPerUnit), amount in cents. */
+function assertCount(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+}
+
+function assertRate(value: number, name: string): void {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number, got ${value}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Earning
+
+/** Qualifying points of a purchase: floor(amount × pointsPerUnit), amount in cents. */
 export function basePoints(amountCents: number, pointsPerUnit: number): number {
-  return Number((BigInt(amountCents) * toScaledInt(pointsPerUnit)) / (100n * SCALE));
+  return earnedPoints(amountCents, pointsPerUnit, 1);
 }
 
-/** floor(amount × pointsPerUnit × multiplier), exactly. */
+/**
+ * Redeemable points of a purchase: floor(amount × pointsPerUnit × multiplier), computed on
+ * integers so that 19.99 × 1.1 × 1.5 = 32.9835 floors to 32, not to a float's neighbour.
+ */
 export function earnedPoints(amountCents: number, pointsPerUnit: number, multiplier: number): number {
-  return Number((BigInt(amountCents) * toScaledInt(pointsPerUnit) * toScaledInt(multiplier)) / (100n * SCALE * SCALE));
+  assertCount(amountCents, 'amountCents');
+  assertRate(pointsPerUnit, 'pointsPerUnit');
+  assertRate(multiplier, 'multiplier');
+  const numerator = BigInt(amountCents) * toScaledInt(pointsPerUnit, RATE_DECIMALS) * toScaledInt(multiplier, RATE_DECIMALS);
+  // All factors are non-negative, so BigInt's truncating division is the floor.
+  return Number(numerator / (CENTS_PER_UNIT * RATE_SCALE * RATE_SCALE));
 }
+
+/**
+ * The multiplier a purchase earns at: the tier's multiplier plus benefit bonuses, added at
+ * 4 decimals so that 1.1 + 0.2 is 1.3 and not 1.3000000000000003.
+ */
+export function combineMultipliers(...parts: number[]): number {
+  const total = parts.reduce((sum, part) => sum + toScaledInt(part, RATE_DECIMALS), 0n);
+  return Number(total) / Number(RATE_SCALE);
+}
+
+// ---------------------------------------------------------------------------------------
+// Spending
 
 export interface Lot { id: string; remaining: number; expiresAt: Date | null; earnedAt: Date }
 export interface LotTake { lotId: string; amount: number }
 
-/** Soonest-expiring first; never-expiring last; then oldest, then by id. */
-function spendOrder(a: Lot, b: Lot): number {
-  const ea = a.expiresAt?.getTime() ?? Infinity;
-  const eb = b.expiresAt?.getTime() ?? Infinity;
-  if (ea !== eb) return ea - eb;
-  const d = a.earnedAt.getTime() - b.earnedAt.getTime();
-  return d !== 0 ? d : Number(a.id) - Number(b.id) || a.id.localeCompare(b.id);
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const DIGITS = /^\d+$/;
+
+/** Lot ids are bigint serials as strings: numeric order without Number's precision limit; other ids after them. */
+function compareLotIds(a: string, b: string): number {
+  const aNumeric = DIGITS.test(a);
+  const bNumeric = DIGITS.test(b);
+  if (aNumeric && bNumeric) return a.length - b.length || compareText(a, b);
+  if (aNumeric !== bNumeric) return aNumeric ? -1 : 1;
+  return compareText(a, b);
 }
 
-export function consumeLotsFifo(lots: Lot[], amount: number, opts: { preferLotId?: string; asOf?: Date } = {}): { takes: LotTake[]; shortfall: number } {
-  const usable = lots.filter((l) => l.remaining > 0 && !(opts.asOf && l.expiresAt && l.expiresAt <= opts.asOf));
-  const ordered = [...usable].sort((a, b) => {
-    if (a.id === opts.preferLotId) return -1;
-    if (b.id === opts.preferLotId) return 1;
-    return spendOrder(a, b);
-  });
+/** Soonest-expiring first so that nothing expires while newer points are spent; never-expiring last. */
+function spendOrder(a: Lot, b: Lot): number {
+  const expiryA = a.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const expiryB = b.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  if (expiryA !== expiryB) return expiryA < expiryB ? -1 : 1;
+  return a.earnedAt.getTime() - b.earnedAt.getTime() || compareLotIds(a.id, b.id);
+}
+
+/** A lot can be spent if it holds points and has not expired at asOf (expiry is inclusive). */
+function isSpendable(lot: Lot, asOf: Date | undefined): boolean {
+  if (lot.remaining <= 0) return false;
+  return !(asOf && lot.expiresAt && lot.expiresAt.getTime() <= asOf.getTime());
+}
+
+/**
+ * Which lots pay for `amount` points: the preferred lot (a refunded purchase's own lot) first,
+ * then soonest-expiring. `shortfall` is what the spendable lots could not cover.
+ */
+export function consumeLotsFifo(
+  lots: Lot[], amount: number, opts: { preferLotId?: string; asOf?: Date } = {},
+): { takes: LotTake[]; shortfall: number } {
+  assertCount(amount, 'amount');
+  const preferred = (lot: Lot): number => (lot.id === opts.preferLotId ? 0 : 1);
+  const ordered = lots.filter((lot) => isSpendable(lot, opts.asOf)).sort((a, b) => preferred(a) - preferred(b) || spendOrder(a, b));
   const takes: LotTake[] = [];
   let left = amount;
   for (const lot of ordered) {
-    if (left <= 0) break;
+    if (left === 0) break;
     const take = Math.min(left, lot.remaining);
     takes.push({ lotId: lot.id, amount: take });
     left -= take;
@@ -43,40 +101,85 @@ export function consumeLotsFifo(lots: Lot[], amount: number, opts: { preferLotId
   return { takes, shortfall: left };
 }
 
+// ---------------------------------------------------------------------------------------
+// Refunds
+
+/** A refund that would bring the cumulative refunded amount above the purchase. */
 export class RefundExceedsPurchaseError extends Error {
   constructor(readonly remainingCents: number) {
-    super(`Refund exceeds what remains of the purchase (${remainingCents} cents)`);
+    super(`Refund exceeds what remains of the purchase (${formatCents(remainingCents)})`);
+    this.name = 'RefundExceedsPurchaseError';
   }
 }
 
-/**
- * Pro rata and cumulative: after this refund, floor(earned × refundedTotal / original) is
- * reversed in all; this refund reverses that minus what earlier refunds already did, so
- * partial refunds that add up to the whole reverse exactly everything, without drift.
- */
-export function refundReversal(input: {
-  originalAmountCents: number; refundedBeforeCents: number; refundCents: number;
-  earnedPoints: number; qualifyingPoints: number; reversedPointsBefore: number; reversedQualifyingBefore: number;
-}): { points: number; qualifying: number } {
-  const total = input.refundedBeforeCents + input.refundCents;
-  if (total > input.originalAmountCents) throw new RefundExceedsPurchaseError(input.originalAmountCents - input.refundedBeforeCents);
-  const share = (n: number) => Number((BigInt(n) * BigInt(total)) / BigInt(input.originalAmountCents));
-  return {
-    points: share(input.earnedPoints) - input.reversedPointsBefore,
-    qualifying: share(input.qualifyingPoints) - input.reversedQualifyingBefore,
-  };
+export interface RefundReversalInput {
+  originalAmountCents: number;
+  refundedBeforeCents: number;
+  refundCents: number;
+  earnedPoints: number;
+  qualifyingPoints: number;
+  reversedPointsBefore: number;
+  reversedQualifyingBefore: number;
 }
 
 /**
- * How a refund takes its points back: pending points of the order first (they were never
- * spendable), then spendable lots (the order's own lot first, then soonest-expiring). What
- * is still missing goes negative when allowed, else it is recorded as unrecovered.
+ * Points and qualifying points one refund reverses. Cumulative, not per refund: after this
+ * refund floor(earned × refundedTotal / original) is reversed in all, and this refund takes
+ * that minus what earlier refunds took, so partial refunds adding up to the whole reverse
+ * exactly what was earned, without rounding drift.
  */
-export function planRefundDebit(input: {
-  reversal: number; pendingForOrder: number; lots: Lot[]; ownLotId?: string; asOf: Date; allowNegativeBalance: boolean;
-}): { cancelPending: number; takes: LotTake[]; negative: number; unrecovered: number } {
-  const cancelPending = Math.min(input.reversal, Math.max(input.pendingForOrder, 0));
-  const { takes, shortfall } = consumeLotsFifo(input.lots, input.reversal - cancelPending, { preferLotId: input.ownLotId, asOf: input.asOf });
+export function refundReversal(input: RefundReversalInput): { points: number; qualifying: number } {
+  for (const [name, value] of Object.entries(input)) assertCount(value, name);
+  if (input.originalAmountCents === 0) throw new RangeError('originalAmountCents must be positive');
+  if (input.refundCents === 0) throw new RangeError('refundCents must be positive');
+  const refundedTotal = input.refundedBeforeCents + input.refundCents;
+  if (refundedTotal > input.originalAmountCents) {
+    throw new RefundExceedsPurchaseError(Math.max(0, input.originalAmountCents - input.refundedBeforeCents));
+  }
+  const cumulative = (earned: number): number =>
+    Number((BigInt(earned) * BigInt(refundedTotal)) / BigInt(input.originalAmountCents));
+  // Never negative: a refund must not credit points even if earlier rows were recorded differently.
+  return {
+    points: Math.max(0, cumulative(input.earnedPoints) - input.reversedPointsBefore),
+    qualifying: Math.max(0, cumulative(input.qualifyingPoints) - input.reversedQualifyingBefore),
+  };
+}
+
+export interface RefundDebitInput {
+  /** Redeemable points this refund reverses (refundReversal().points). */
+  reversal: number;
+  /** The order's points that are still pending (inside pointsPendingDays). */
+  pendingForOrder: number;
+  /** The member's spendable lots (pending lots excluded). */
+  lots: Lot[];
+  /** The purchase's own lot, spent first. */
+  ownLotId?: string;
+  asOf: Date;
+  allowNegativeBalance: boolean;
+}
+
+export interface RefundDebitPlan {
+  /** Pending points of the order that are cancelled (never reached the balance). */
+  cancelPending: number;
+  /** Points taken from spendable lots: own lot first, then soonest-expiring. */
+  takes: LotTake[];
+  /** With allowNegativeBalance: how far below zero the balance goes. */
+  negative: number;
+  /** Without allowNegativeBalance: what could not be recovered (recorded on the transaction). */
+  unrecovered: number;
+}
+
+/**
+ * Where a refund's reversal comes from: pending points first (a refund inside the return
+ * window cancels them before touching the balance), then the lots; the rest is either a
+ * negative balance or recorded as unrecovered, as the programme allows.
+ */
+export function planRefundDebit(input: RefundDebitInput): RefundDebitPlan {
+  assertCount(input.reversal, 'reversal');
+  const cancelPending = Math.min(input.reversal, Math.max(0, input.pendingForOrder));
+  const { takes, shortfall } = consumeLotsFifo(input.lots, input.reversal - cancelPending, {
+    preferLotId: input.ownLotId, asOf: input.asOf,
+  });
   return {
     cancelPending,
     takes,
@@ -85,13 +188,26 @@ export function planRefundDebit(input: {
   };
 }
 
-/** Expiry counts from activation: pending points' clock starts when they become spendable. */
-export function lotExpiry(activatesAt: Date, expiryMonths: number | null, addMonths: (d: Date, m: number) => Date): Date | null {
-  return expiryMonths == null ? null : addMonths(activatesAt, expiryMonths);
+// ---------------------------------------------------------------------------------------
+// Expiry and activity caps
+
+/**
+ * When a lot expires: expiryMonths after it became spendable, because pending points' clock
+ * starts at activation. null months = never. Calendar months in UTC, clamped to month end.
+ */
+export function lotExpiry(
+  activatesAt: Date, expiryMonths: number | null, addMonths: (d: Date, months: number) => Date = addMonthsUtc,
+): Date | null {
+  if (expiryMonths === null) return null;
+  if (!Number.isInteger(expiryMonths) || expiryMonths < 0) throw new RangeError(`expiryMonths must be a non-negative integer, got ${expiryMonths}`);
+  return addMonths(activatesAt, expiryMonths);
 }
 
-/** Points an activity grants given its daily cap (null = no cap). */
+/**
+ * Points an activity grants given its daily cap (null = no cap) and what the member already
+ * earned from that activity that day: the grant is cut to what fits under the cap.
+ */
 export function dailyCapRemaining(cap: number | null, alreadyToday: number, points: number): number {
-  if (cap == null) return points;
+  if (cap === null) return points;
   return Math.max(0, Math.min(points, cap - alreadyToday));
 }
