@@ -11,6 +11,7 @@ import { createMemberLoaders } from './members/members.loaders';
 import { MembersService } from './members/members.service';
 import { createPointsLoaders } from './points/points.loaders';
 import { PointsService } from './points/points.service';
+import { combineMultipliers } from './points/points.rules';
 import { ProgramService } from './program/program.service';
 import { createTierLoaders } from './tiers/tiers.loaders';
 import { TiersService } from './tiers/tiers.service';
@@ -29,7 +30,7 @@ export function createServices(em: EntityManager) {
   const points = new PointsService(em, audit, {
     multiplierAt: async (tx, memberId, at) => {
       const tier = await tierEngine.tierAt(tx, memberId, at);
-      return tier.multiplier + (await benefitsRef.current!.bonusMultiplierAt(tx, memberId, tier.id, at));
+      return combineMultipliers(tier.multiplier, await benefitsRef.current!.bonusMultiplierAt(tx, memberId, tier.id, at));
     },
     onQualifying: (tx, memberId, at) => tierEngine.upgradeIfQualified(tx, memberId, at),
   });
