@@ -15,6 +15,7 @@ import type { AppPubSub } from '../events/pubsub';
 import type { Actor } from '../modules/actor';
 import type { Metrics } from '../ops/metrics';
 import type { TokenVerifier } from './auth';
+import { BroadcastCache } from './broadcast';
 import { createContext, type GraphQLContext } from './context';
 import { IDE_HTML, ideRouter } from './ide';
 import { createErrorFormatter } from './plugins/errors';
@@ -112,8 +113,16 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
 
   const formatError = createErrorFormatter(log);
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
+  // Broadcast events are executed and serialized once per event, not once per subscriber.
+  const broadcast = new BroadcastCache(metrics);
+  wsServer.on('connection', (socket) => {
+    const send = socket.send.bind(socket) as (data: string, cb?: (err?: Error) => void) => void;
+    socket.send = ((data: string, cb?: (err?: Error) => void) => send(broadcast.expand(data), cb)) as typeof socket.send;
+  });
   const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
     schema,
+    subscribe: broadcast.subscribe,
+    jsonMessageReplacer: broadcast.replacer,
     onConnect: async (ctx) => {
       const auth = ctx.connectionParams?.authorization;
       ctx.extra.actor = await verifier.verify(typeof auth === 'string' ? auth : undefined);
@@ -130,11 +139,14 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
       } catch (err) {
         return [err as GraphQLError];
       }
-      return undefined as unknown as ExecutionArgs;
+      broadcast.remember(document, payload.query);
+      const args: ExecutionArgs = { schema, document, variableValues: payload.variables, operationName: payload.operationName };
+      return args;
     },
-    // Same error policy as HTTP: known codes pass, everything else is masked.
+    // Same error policy as HTTP: known codes pass, everything else is masked. A result
+    // without errors goes out as the shared object, so that it is serialized once.
     onNext: (_ctx, _id, _payload, _args, result) =>
-      result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
   }, wsServer);
 

@@ -14,6 +14,8 @@ export function createMetrics() {
     jobRuns: new Counter({ name: 'job_runs_total', help: 'Scheduled job runs', labelNames: ['job', 'outcome'], registers: [registry] }),
     jobDuration: new Histogram({ name: 'job_duration_seconds', help: 'Scheduled job duration', labelNames: ['job'], buckets: [...buckets, 30, 60, 300], registers: [registry] }),
     jobMembers: new Counter({ name: 'job_members_total', help: 'Members processed and changed by jobs', labelNames: ['job', 'kind'], registers: [registry] }),
+    subscriptionExecutions: new Counter({ name: 'subscription_event_executions_total', help: 'Subscription events executed for a subscriber, run or reused from an equivalent subscription', labelNames: ['outcome'], registers: [registry] }),
+    subscriptionSerializations: new Counter({ name: 'subscription_payloads_serialized_total', help: 'Subscription payloads serialized to JSON (once per event and equivalent subscription)', registers: [registry] }),
     outboxLag: new Gauge({ name: 'outbox_lag_seconds', help: 'Age of the oldest undelivered outbox event', registers: [registry] }),
     poolUsed: new Gauge({ name: 'db_pool_used', help: 'Database connections in use', registers: [registry] }),
     poolFree: new Gauge({ name: 'db_pool_free', help: 'Idle database connections', registers: [registry] }),

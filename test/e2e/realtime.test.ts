@@ -58,6 +58,35 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     feed.stop();
   });
 
+  it('a broadcast event is executed and serialized once per distinct subscription, not once per subscriber', async () => {
+    const metric = async (name: string, label = '') => {
+      const text = await (await fetch(`${b.url.replace(/\/graphql$/, '')}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}${label} `) || (!label && l.startsWith(`${name} `)));
+      return line ? Number(line.split(' ')[1]) : 0;
+    };
+    const snapshot = async () => ({
+      executed: await metric('subscription_event_executions_total', '{outcome="executed"}'),
+      reused: await metric('subscription_event_executions_total', '{outcome="reused"}'),
+      serialized: await metric('subscription_payloads_serialized_total'),
+    });
+    const m = await registerMember(a);
+    const feeds = [];
+    for (let i = 0; i < 3; i++) feeds.push(listen(b.ws(await b.token('admin', `ops-${i}`)), {}));
+    const self = listen(b.ws(await b.token('member', m)), { id: m });
+    await settle();
+    const before = await snapshot();
+    await upgrade(a, m, 'rt-shared');
+    for (const f of [...feeds, self]) await f.until(() => f.events.length >= 1);
+    await settle();
+    const after = await snapshot();
+    const expected = { memberId: m, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } };
+    for (const f of [...feeds, self]) expect(f.events).toEqual([expected]);
+    // The three admin feeds share one execution and one JSON payload; the member's own subscription has its own.
+    expect({ executed: after.executed - before.executed, reused: after.reused - before.reused, serialized: after.serialized - before.serialized })
+      .toEqual({ executed: 2, reused: 2, serialized: 2 });
+    for (const f of [...feeds, self]) f.stop();
+  });
+
   it('a member cannot subscribe to another member, nor to everyone', async () => {
     const m1 = await registerMember(a);
     const m2 = await registerMember(a);
