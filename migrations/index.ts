@@ -7,6 +7,7 @@ import { Migration20261122134729_points_ledger } from './Migration20261122134729
 import { Migration20261122140222_tier_engine } from './Migration20261122140222_tier_engine';
 import { Migration20261122140809_benefits_rewards_tags } from './Migration20261122140809_benefits_rewards_tags';
 import { Migration20261122141231_retention } from './Migration20261122141231_retention';
+import { Migration20261123000554_tier_member_count } from './Migration20261123000554_tier_member_count';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122140222_tier_engine', class: Migration20261122140222_tier_engine },
   { name: 'Migration20261122140809_benefits_rewards_tags', class: Migration20261122140809_benefits_rewards_tags },
   { name: 'Migration20261122141231_retention', class: Migration20261122141231_retention },
+  { name: 'Migration20261123000554_tier_member_count', class: Migration20261123000554_tier_member_count },
 ];

@@ -158,3 +158,22 @@ describe('progress, override, replay', () => {
 });
 
 void PURCHASE;
+
+describe('Tier.memberCount', () => {
+  const counts = async () => Object.fromEntries(
+    (await s.admin('{ tiers { code memberCount } }')).tiers.map((t: { code: string; memberCount: number }) => [t.code, t.memberCount]));
+  const actual = async () => Object.fromEntries((await s.sql(
+    'select t.code, count(m.id)::int as n from tier t left join member m on m.tier_id = t.id group by t.code')).map((r) => [r.code, r.n]));
+
+  it('matches the members of each tier through registrations, concurrent upgrades, reviews and overrides', async () => {
+    const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' })));
+    // Twelve upgrades at once (two tiers apart for half of them) while the counts are kept by triggers.
+    await Promise.all(ids.map((id, i) => buy(id, `mc-${i}`, i % 2 ? 1000 : 5000, '2025-02-01T10:00:00.000Z')));
+    expect(await counts()).toEqual(await actual());
+    await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "PLATINUM", reason: "vip") { id } }`, { id: ids[0] });
+    expect(await counts()).toEqual(await actual());
+    await review('2027-06-01T00:00:00.000Z'); // everyone's tier lapses; the review folds the count rows
+    expect(await counts()).toEqual(await actual());
+    expect(await s.sql('select count(*)::int as n from tier_member_delta')).toEqual([{ n: Object.values(await actual()).filter((n) => n > 0).length }]);
+  });
+});

@@ -134,12 +134,23 @@ export class TierEngine {
   async review(asOf: Date, batchSize = 5000): Promise<{ processed: number; changed: number }> {
     const reviewed = new Set<string>();
     let changed = 0;
+    // Keyset passes over the member ids; a member several periods late is still due after
+    // its batch and is taken again by the next pass, until a pass finds nobody due.
+    const FIRST = '00000000-0000-0000-0000-000000000000';
+    let after = FIRST;
+    let foundInPass = false;
     for (;;) {
       const due = ((await this.em.execute(
-        'select id from member where tier_expires_at <= ? order by id limit ?',
-        [asOf, batchSize],
+        'select id from member where tier_expires_at <= ? and id > ? order by id limit ?',
+        [asOf, after, batchSize],
       )) as { id: string }[]).map((r) => r.id);
-      if (!due.length) break;
+      if (!due.length) {
+        if (!foundInPass) break;
+        after = FIRST;
+        foundInPass = false;
+        continue;
+      }
+      after = due[due.length - 1];
       const result = await inTransaction(this.em, async (tx) => {
         const s = await this.settings(tx);
         // Same lock as every points write: a review never interleaves with a purchase of the member.
@@ -148,11 +159,19 @@ export class TierEngine {
         await publish(tx, TIER_CHANGED, rows.map((r) => ({ memberId: r.memberId, id: r.id })));
         return rows;
       });
+      // Nothing changed means another instance reviewed this batch first.
+      if (result.length) foundInPass = true;
       for (const r of result) reviewed.add(r.memberId);
       changed += result.filter((r) => r.kind === 'DOWNGRADE').length;
-      if (!result.length) break; // another instance took them
     }
+    await this.compactMemberCounts();
     return { processed: reviewed.size, changed };
+  }
+
+  /** Folds the per-statement rows behind Tier.memberCount into one row per tier. */
+  async compactMemberCounts(): Promise<void> {
+    await this.em.execute(`with folded as (delete from tier_member_delta returning tier_id, delta)
+      insert into tier_member_delta (tier_id, delta) select tier_id, sum(delta) from folded group by tier_id`);
   }
 
   /**

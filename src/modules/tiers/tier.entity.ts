@@ -33,3 +33,20 @@ export class Tier {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
+
+/**
+ * Tier.memberCount without counting members: statement-level triggers on `member` append
+ * one signed row per tier and statement (insert-only, so concurrent upgrades never wait on
+ * a shared counter row); the count is the sum, and the tier review folds the rows.
+ */
+@Entity({ tableName: 'tier_member_delta' })
+export class TierMemberDelta {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid', index: true })
+  tierId!: string;
+
+  @Property({ type: 'integer' })
+  delta!: number;
+}

@@ -11,10 +11,11 @@ export function createTierLoaders(em: EntityManager) {
     const map = new Map(tiers.map((t) => [t.id, t]));
     return ids.map((id) => map.get(id) ?? null);
   });
+  // Maintained by triggers on member (see TierMemberDelta): a sum over a few rows per tier.
   const memberCounts = new DataLoader<string, number>(async (ids) => {
     const rows: { tier_id: string; n: string }[] = await em
       .getConnection()
-      .execute('select tier_id, count(*) as n from member where tier_id in (?) group by tier_id', [ids as string[]]);
+      .execute('select tier_id, sum(delta) as n from tier_member_delta where tier_id in (?) group by tier_id', [ids as string[]]);
     const map = new Map(rows.map((r) => [r.tier_id, Number(r.n)]));
     return ids.map((id) => map.get(id) ?? 0);
   });
