@@ -65,17 +65,18 @@ export function serviceToken(role: 'service' | 'admin' = 'service') {
 }
 
 /** Starts the real server in a child process and waits for /readyz. */
-export async function startApp(databaseUrl: string, port: number): Promise<ChildProcess> {
+export async function startApp(databaseUrl: string, port: number, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), JWT_SECRET, SEED: 'none', SCHEDULER: 'off', LOG_LEVEL: 'warn', NODE_ENV: 'production', MAX_QUERY_COST: '100000' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), JWT_SECRET, SEED: 'none', SCHEDULER: 'off', LOG_LEVEL: 'warn', NODE_ENV: 'production', MAX_QUERY_COST: '100000', ...extraEnv },
   });
   await waitFor(`http://127.0.0.1:${port}/readyz`);
   return child;
 }
 
-export async function startBare(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = fork(resolve(__dirname, 'bare-server.ts'), [], {
+/** Starts a baseline server script from bench/ (bare-server.ts by default) in a child process. */
+export async function startBare(databaseUrl: string, port: number, script = 'bare-server.ts'): Promise<ChildProcess> {
+  const child = fork(resolve(__dirname, script), [], {
     cwd: ROOT, execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port) },
   });

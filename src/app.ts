@@ -10,6 +10,7 @@ import { createMetrics } from './ops/metrics';
 import { seedIfRequested } from './db/seeding';
 import { createAppPubSub } from './events/pubsub';
 import { OutboxDispatcher } from './events/outbox-dispatcher';
+import { tierEventsOutbox } from './modules/tiers/tier-engine.service';
 import { Scheduler } from './jobs/scheduler';
 
 export interface RunningApp {
@@ -46,8 +47,10 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const metrics = createMetrics();
     const pubSub = createAppPubSub();
     const schema = await buildAppSchema(pubSub);
-    const dispatcher = new OutboxDispatcher(orm, db.url, pubSub, log, metrics);
-    await dispatcher.start();
+    tierEventsOutbox.enabled = config.tierEvents;
+    const dispatcher = config.tierEvents ? new OutboxDispatcher(orm, db.url, pubSub, log, metrics) : null;
+    await dispatcher?.start();
+    if (!config.tierEvents) log.warn('TIER_EVENTS=off: tier changes are recorded but not pushed to subscribers');
     let migrated = true;
     const ormRef = orm;
     // Ready = the database answers (within 2 s) and no migration is pending.
@@ -69,7 +72,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
         stopped = true;
         await scheduler?.stop();
         await http.close();
-        await dispatcher.stop();
+        await dispatcher?.stop();
         await ormRef.close(true);
         await db.stop();
       },

@@ -7,6 +7,8 @@ export interface AppConfig {
   production: boolean;
   seed: 'demo' | 'none' | null; // null: demo on an empty embedded database, none otherwise
   scheduler: boolean;
+  /** TIER_EVENTS=off: no outbox rows, no NOTIFY, no dispatcher (nothing is pushed). */
+  tierEvents: boolean;
   logLevel: string;
   dataDir: string;
   maxQueryCost: number;
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     production,
     seed: seed === 'demo' || seed === 'none' ? seed : null,
     scheduler: (env.SCHEDULER ?? 'on') !== 'off',
+    tierEvents: (env.TIER_EVENTS ?? 'on') !== 'off',
     logLevel: env.LOG_LEVEL || 'info',
     dataDir: env.DATA_DIR || '.data',
     maxQueryCost: intOr(env.MAX_QUERY_COST, 5000, 'MAX_QUERY_COST'),

@@ -16,13 +16,34 @@ function sqlState(err: unknown): string | undefined {
  */
 export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    let hooks: AfterCommit[] = [];
     try {
-      return await em.fork({ clear: true }).transactional((tx) => work(tx as EntityManager));
+      const result = await em.fork({ clear: true }).transactional((tx) => {
+        hooks = [];
+        afterCommitHooks.set(tx, hooks);
+        return work(tx as EntityManager);
+      });
+      // Committed: now, and only now, what must follow the commit (a rollback runs none of it).
+      for (const hook of hooks) await hook(em).catch(() => { /* best effort; the hook's own safety net covers it */ });
+      return result;
     } catch (err) {
       if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(err) ?? '')) throw err;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }
+}
+
+type AfterCommit = (em: EntityManager) => Promise<unknown>;
+const afterCommitHooks = new WeakMap<object, AfterCommit[]>();
+
+/**
+ * Runs `hook` after the transaction `tx` (from inTransaction) commits, outside it; never on
+ * rollback. For signals whose loss is tolerable because something else catches up (NOTIFY).
+ */
+export function afterCommit(tx: EntityManager, hook: AfterCommit): void {
+  const hooks = afterCommitHooks.get(tx);
+  if (!hooks) throw new Error('afterCommit outside inTransaction');
+  hooks.push(hook);
 }
 
 /** True when PostgreSQL refused a write because of a unique constraint. */

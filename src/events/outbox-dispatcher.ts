@@ -6,13 +6,17 @@ import { AuditService } from '../modules/audit/audit.service';
 import type { Metrics } from '../ops/metrics';
 import type { AppPubSub } from './pubsub';
 
-interface OutboxRow { id: string; topic: string; payload: { id: string }; createdAt: string }
+interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: string[] }; createdAt: string }
+
+/** How often each dispatcher polls the outbox as well, in case a NOTIFY was lost. */
+const POLL_MS = 2000;
 
 /**
  * Delivers committed outbox events to this instance's subscribers. LISTEN on a dedicated
- * connection; each NOTIFY names an id range, read back from the outbox. On (re)connect it
- * catches up on everything after the last id it delivered, so a dropped connection loses
- * nothing; a delivered-id set keeps each event to one delivery.
+ * connection; each NOTIFY (sent by the writer after its commit) names an id range, read back
+ * from the outbox. On (re)connect and every POLL_MS it also catches up from the outbox, so a
+ * dropped connection or a lost NOTIFY loses nothing; a delivered-id set keeps each event to
+ * one delivery.
  */
 export class OutboxDispatcher {
   private client: Client | null = null;
@@ -29,7 +33,11 @@ export class OutboxDispatcher {
     private readonly metrics?: Metrics,
   ) {}
 
+  private pollTimer: NodeJS.Timeout | null = null;
+
   async start(): Promise<void> {
+    this.pollTimer = setInterval(() => { if (this.client) void this.catchUp(); }, POLL_MS);
+    this.pollTimer.unref();
     const [row] = await this.orm.em.fork().execute('select coalesce(max(id), 0)::text as id from outbox');
     this.lastId = (row as { id: string }).id; // only what commits from now on
     await this.connect();
@@ -68,9 +76,14 @@ export class OutboxDispatcher {
     await this.deliver('select id::text, topic, payload, created_at as "createdAt" from outbox where id between ? and ? order by id', [m[1], m[2]]);
   }
 
-  /** Everything committed after the last delivered id (gaps from out-of-order commits included). */
+  /**
+   * Everything committed after the last delivered id, plus the last minute's rows below it:
+   * a transaction that took its id earlier may commit later, and its NOTIFY may be lost
+   * (it is sent after commit). The delivered-id set drops what was already delivered.
+   */
   async catchUp() {
-    await this.deliver('select id::text, topic, payload, created_at as "createdAt" from outbox where id > ? order by id limit 10000', [this.lastId]);
+    await this.deliver(`select id::text, topic, payload, created_at as "createdAt" from outbox
+      where id > ?::bigint - 10000 and (id > ?::bigint or created_at > now() - interval '1 minute') order by id limit 20000`, [this.lastId, this.lastId]);
   }
 
   private async deliver(sql: string, params: unknown[]) {
@@ -79,7 +92,7 @@ export class OutboxDispatcher {
       const rows = ((await em.execute(sql, params)) as OutboxRow[]).filter((r) => !this.delivered.has(r.id));
       if (!rows.length) return;
       const engine = new TierEngine(em, new AuditService(em));
-      const byTopic = (topic: string) => rows.filter((r) => r.topic === topic).map((r) => r.payload.id);
+      const byTopic = (topic: string) => rows.filter((r) => r.topic === topic).flatMap((r) => r.payload.ids ?? (r.payload.id ? [r.payload.id] : []));
       for (const change of await engine.changesByIds(byTopic(TIER_CHANGED))) this.pubSub.publish(TIER_CHANGED, change);
       for (const notice of await engine.noticesByIds(byTopic(TIER_NOTICE))) this.pubSub.publish(TIER_NOTICE, notice);
       for (const r of rows) this.remember(r.id);
@@ -101,6 +114,7 @@ export class OutboxDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
     await this.client?.end().catch(() => {});
   }
 }

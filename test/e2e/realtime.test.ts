@@ -87,6 +87,20 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     for (const f of [...feeds, self]) f.stop();
   });
 
+  it('an event whose NOTIFY never came is still delivered, by the dispatcher\'s poll of the outbox', async () => {
+    const m = await registerMember(a);
+    const feed = listen(b.ws(await b.token('admin')), {});
+    await settle();
+    // A committed change and its outbox row with no NOTIFY, as when a writer dies right after its commit.
+    await a.sql(`with t as (select id from tier where code = 'SILVER'), f as (select id from tier where code = 'BRONZE'),
+      c as (insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, created_at)
+        select $1, 'UPGRADE', f.id, t.id, 'silent', 1000, now(), now() from t, f returning id)
+      insert into outbox (topic, member_id, payload, created_at) select 'TIER_CHANGED', $1, jsonb_build_object('ids', jsonb_build_array(c.id::text)), now() from c`, [m]);
+    await feed.until(() => feed.events.length >= 1, 6000);
+    expect(feed.events).toEqual([{ memberId: m, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } }]);
+    feed.stop();
+  });
+
   it('a member cannot subscribe to another member, nor to everyone', async () => {
     const m1 = await registerMember(a);
     const m2 = await registerMember(a);

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
 import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
-import { inTransaction } from '../../db/transaction';
+import { afterCommit, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -54,8 +54,8 @@ const plusMonths = (ts: string, months: string) => `((${ts}) at time zone 'UTC' 
 /**
  * The tier engine: immediate upgrades inside the write that adds qualifying points,
  * set-based reviews at expiry, at-risk notices, admin overrides. Every change is a
- * tier_change row plus an outbox row in the same transaction; NOTIFY (sent at commit,
- * never on rollback) carries the outbox id range to every instance.
+ * tier_change row plus an outbox row in the same transaction; a NOTIFY sent once it has
+ * committed (never on rollback) carries the outbox id to every instance.
  */
 export class TierEngine {
   constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
@@ -307,19 +307,28 @@ export class TierEngine {
 }
 
 /**
- * Writes outbox rows for these events and NOTIFYs their id range. NOTIFY is transactional:
- * delivered at commit, dropped on rollback, so a subscriber never hears of a change that
- * did not happen.
+ * Whether tier events go to the outbox (the default). TIER_EVENTS=off turns it off for an
+ * instance that writes without anyone listening (a bulk import); its changes are still in
+ * tier_change and replayable through tierChanges, but they are not pushed. The tiers
+ * benchmark uses it to measure what the outbox and NOTIFY cost a purchase.
+ */
+export const tierEventsOutbox = { enabled: true };
+
+/**
+ * Writes the outbox row for these events in the writing transaction (so a rolled-back change
+ * is never published) and NOTIFYs its id once committed.
  */
 async function publish(tx: EntityManager, topic: string, events: { memberId: string; id: string }[]): Promise<void> {
-  if (!events.length) return;
-  const values = events.map(() => '(?, ?::uuid, ?::jsonb, now())').join(', ');
-  const [range] = (await tx.execute(
-    `with ins as (insert into outbox (topic, member_id, payload, created_at) values ${values} returning id)
-     select min(id)::text as lo, max(id)::text as hi from ins`,
-    events.flatMap((e) => [topic, e.memberId, JSON.stringify({ id: e.id })]),
-  )) as { lo: string; hi: string }[];
-  await tx.execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, `${range.lo}-${range.hi}`]);
+  if (!events.length || !tierEventsOutbox.enabled) return;
+  // One outbox row per transaction, whatever the number of events (a review batch writes one, not thousands).
+  const [row] = (await tx.execute(
+    'insert into outbox (topic, member_id, payload, created_at) values (?, ?::uuid, ?::jsonb, now()) returning id::text',
+    [topic, events.length === 1 ? events[0].memberId : null, JSON.stringify({ ids: events.map((e) => e.id) })],
+  )) as { id: string }[];
+  // NOTIFY after the commit, outside the transaction: inside it, PostgreSQL serializes every
+  // committing transaction that notified (the notify queue lock is held through the commit).
+  // A lost NOTIFY (crash right after commit) is caught up by every dispatcher's periodic poll.
+  afterCommit(tx, (em) => em.getConnection().execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, `${row.id}-${row.id}`]));
 }
 
 /**
