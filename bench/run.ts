@@ -1,12 +1,13 @@
 // npm run bench -- <name>: runs one benchmark and writes its figures to docs/benchmarks.md.
 import 'reflect-metadata';
 import { benchPoints } from './points';
+import { benchTiers } from './tiers';
 
-const benches: Record<string, () => Promise<void>> = { points: benchPoints };
+const benches: Record<string, () => Promise<void>> = { points: benchPoints, tiers: benchTiers };
 const name = process.argv[2];
 const run = benches[name ?? ''];
 if (!run) {
-  console.log(`usage: npm run bench -- <${Object.keys(benches).join('|')}>  (tiers, rewards, retention: not written yet)`);
+  console.log(`usage: npm run bench -- <${Object.keys(benches).join('|')}>`);
   process.exit(name ? 1 : 0);
 }
 run().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
