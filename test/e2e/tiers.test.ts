@@ -174,6 +174,6 @@ describe('Tier.memberCount', () => {
     expect(await counts()).toEqual(await actual());
     await review('2027-06-01T00:00:00.000Z'); // everyone's tier lapses; the review folds the count rows
     expect(await counts()).toEqual(await actual());
-    expect(await s.sql('select count(*)::int as n from tier_member_delta')).toEqual([{ n: Object.values(await actual()).filter((n) => n > 0).length }]);
+    expect(await s.sql('select count(*)::int as n from tier_member_delta')).toEqual([{ n: Object.values(await actual()).filter((n) => (n as number) > 0).length }]);
   });
 });

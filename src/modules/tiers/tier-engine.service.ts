@@ -131,7 +131,7 @@ export class TierEngine {
    * Set-based, in batches of members locked in id order; a member several periods late is
    * reviewed period by period (each pass handles one period for everyone still due).
    */
-  async review(asOf: Date, batchSize = 5000): Promise<{ processed: number; changed: number }> {
+  async review(asOf: Date, batchSize = 2000): Promise<{ processed: number; changed: number }> {
     const reviewed = new Set<string>();
     let changed = 0;
     // Keyset passes over the member ids; a member several periods late is still due after
@@ -151,16 +151,31 @@ export class TierEngine {
         continue;
       }
       after = due[due.length - 1];
+      let skipped = false;
       const result = await inTransaction(this.em, async (tx) => {
         const s = await this.settings(tx);
-        // Same lock as every points write: a review never interleaves with a purchase of the member.
-        await tx.execute('select 1 from point_account where member_id in (?) order by member_id for update', [due]);
-        const rows = (await tx.execute(reviewSql(s), [due, asOf])) as { memberId: string; kind: TierChangeKind; id: string }[];
+        // Same lock as every points write: a review never interleaves with a purchase of the
+        // member. Members busy in a purchase right now are skipped, not waited for: they are
+        // still due, and the next pass takes them.
+        const locked = ((await tx.execute(
+          'select member_id from point_account where member_id in (?) order by member_id for update skip locked', [due],
+        )) as { member_id: string }[]).map((r) => r.member_id);
+        if (locked.length < due.length) {
+          skipped = true;
+          // A member without an account (none is locked) is reviewed all the same.
+          const taken = new Set(locked);
+          const rest = due.filter((id) => !taken.has(id));
+          const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id in (?)', [rest])) as { member_id: string }[]).map((r) => r.member_id));
+          locked.push(...rest.filter((id) => !withAccount.has(id)));
+        }
+        if (!locked.length) return [];
+        const rows = (await tx.execute(reviewSql(s), [locked, asOf])) as { memberId: string; kind: TierChangeKind; id: string }[];
         await publish(tx, TIER_CHANGED, rows.map((r) => ({ memberId: r.memberId, id: r.id })));
         return rows;
       });
-      // Nothing changed means another instance reviewed this batch first.
-      if (result.length) foundInPass = true;
+      // Nothing changed means another instance reviewed this batch first; members skipped
+      // because a purchase held them are still due, so there is another pass.
+      if (result.length || skipped) foundInPass = true;
       for (const r of result) reviewed.add(r.memberId);
       changed += result.filter((r) => r.kind === 'DOWNGRADE').length;
     }
