@@ -53,10 +53,10 @@ async function expectedDowngrades(url: string): Promise<number> {
   return n;
 }
 
-interface Socket { ws: WebSocket; received: number }
+export interface Socket { ws: WebSocket; received: number }
 
 /** Opens `n` WebSocket connections in waves; with `init`, speaks graphql-transport-ws and subscribes. */
-async function openSockets(url: string, n: number, onMessage: (text: string) => void, init?: { token: string; query: string }): Promise<Socket[]> {
+export async function openSockets(url: string, n: number, onMessage: (text: string) => void, init?: { token: string; query: string }): Promise<Socket[]> {
   const sockets: Socket[] = [];
   const open = () => new Promise<Socket>((resolve, reject) => {
     const ws = new WebSocket(url, init ? 'graphql-transport-ws' : undefined);
@@ -81,7 +81,7 @@ async function openSockets(url: string, n: number, onMessage: (text: string) => 
 }
 
 /** Fires `events` triggers one after another; each waits until every socket has its message. Returns sorted latencies (ms). */
-async function measureFanOut(sockets: Socket[], events: number, trigger: (i: number) => Promise<void>, counter: { n: number; t0: number; latencies: number[] }) {
+export async function measureFanOut(sockets: Socket[], events: number, trigger: (i: number) => Promise<void>, counter: { n: number; t0: number; latencies: number[] }) {
   for (let i = 0; i < events; i++) {
     counter.n = 0;
     counter.t0 = performance.now();

@@ -18,7 +18,16 @@ export class BroadcastCache {
   private readonly serialized = new WeakMap<object, string>();
   private slot: { token: string; json: string } | null = null;
   private nextToken = 0;
-  constructor(private readonly metrics?: Pick<Metrics, 'subscriptionExecutions' | 'subscriptionSerializations'>) {}
+  private readonly counted;
+
+  constructor(metrics?: Pick<Metrics, 'subscriptionExecutions' | 'subscriptionSerializations'>) {
+    // Label lookups bound once: these run once per subscriber and event.
+    this.counted = metrics && {
+      executed: metrics.subscriptionExecutions.labels('executed'),
+      reused: metrics.subscriptionExecutions.labels('reused'),
+      serialized: metrics.subscriptionSerializations,
+    };
+  }
 
   remember(document: DocumentNode, query: string): void {
     this.queries.set(document, query);
@@ -35,10 +44,10 @@ export class BroadcastCache {
       if (!byKey) this.executions.set(event, (byKey = new Map()));
       const cached = byKey.get(key);
       if (cached) {
-        this.metrics?.subscriptionExecutions.inc({ outcome: 'reused' });
+        this.counted?.reused.inc();
         return cached;
       }
-      this.metrics?.subscriptionExecutions.inc({ outcome: 'executed' });
+      this.counted?.executed.inc();
       const result = Promise.resolve(execute({ ...args, rootValue: event }));
       byKey.set(key, result);
       return result;
@@ -60,7 +69,7 @@ export class BroadcastCache {
       if (json === undefined) {
         json = JSON.stringify(value);
         cache.serialized.set(value, json);
-        cache.metrics?.subscriptionSerializations.inc();
+        cache.counted?.serialized.inc();
       }
       cache.nextToken = (cache.nextToken + 1) % Number.MAX_SAFE_INTEGER;
       cache.slot = { token: `"\\u0001${cache.nextToken}"`, json };

@@ -38,8 +38,13 @@ export class OutboxDispatcher {
   async start(): Promise<void> {
     this.pollTimer = setInterval(() => { if (this.client) void this.catchUp(); }, POLL_MS);
     this.pollTimer.unref();
-    const [row] = await this.orm.em.fork().execute('select coalesce(max(id), 0)::text as id from outbox');
-    this.lastId = (row as { id: string }).id; // only what commits from now on
+    // Only what commits from now on: the newest id, and the recent rows the catch-up window
+    // would otherwise hand to this instance's (new) subscribers, count as delivered.
+    const em = this.orm.em.fork();
+    const [row] = await em.execute('select coalesce(max(id), 0)::text as id from outbox');
+    this.lastId = (row as { id: string }).id;
+    const recent = (await em.execute(`select id::text from outbox where id > ?::bigint - 10000 and created_at > now() - interval '1 minute'`, [this.lastId])) as { id: string }[];
+    for (const r of recent) this.delivered.add(r.id);
     await this.connect();
   }
 

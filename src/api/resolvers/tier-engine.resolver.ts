@@ -1,4 +1,3 @@
-import { filter, pipe } from '@graphql-yoga/subscription';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { forbidden } from '../../common/errors';
 import { pageSize } from '../../common/pagination';
@@ -66,7 +65,7 @@ export class TierEngineResolver {
   @Subscription(() => TierChange, {
     subscribe: ({ args, context }) => {
       const keep = subscriptionFilter(context as GraphQLContext, args.memberId as string | null);
-      return pipe((context as GraphQLContext).pubSub.subscribe('TIER_CHANGED'), filter(keep));
+      return (context as GraphQLContext).pubSub.subscribe('TIER_CHANGED', keep);
     },
   })
   tierChanged(@Root() change: TierChangeRow, @Arg('memberId', () => ID, { nullable: true }) _memberId: string | null): TierChangeRow {
@@ -78,7 +77,7 @@ export class TierEngineResolver {
     description: 'At-risk notices for one member (the member itself, service or admin).',
     subscribe: ({ args, context }) => {
       const keep = subscriptionFilter(context as GraphQLContext, args.memberId as string);
-      return pipe((context as GraphQLContext).pubSub.subscribe('TIER_NOTICE'), filter(keep));
+      return (context as GraphQLContext).pubSub.subscribe('TIER_NOTICE', keep);
     },
   })
   tierNoticeFeed(@Root() notice: TierNoticeRow, @Arg('memberId', () => ID) _memberId: string): TierNoticeRow {

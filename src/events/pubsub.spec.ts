@@ -1,0 +1,42 @@
+import { createAppPubSub } from './pubsub';
+import type { TierChangeRow } from '../modules/tiers/tier-engine.service';
+
+const change = (memberId: string, id = '1') => ({ id, memberId, kind: 'UPGRADE', fromTierId: null, toTierId: 't', reason: 'r', qualifyingPoints: 0, occurredAt: new Date(0) }) as TierChangeRow;
+
+describe('AppPubSub', () => {
+  it('delivers the same event object to every subscriber whose filter keeps it, in order', async () => {
+    const ps = createAppPubSub();
+    const all = ps.subscribe('TIER_CHANGED');
+    const onlyA = ps.subscribe('TIER_CHANGED', (e) => e.memberId === 'a');
+    const a1 = change('a', '1');
+    ps.publish('TIER_CHANGED', a1);
+    ps.publish('TIER_CHANGED', change('b', '2'));
+    ps.publish('TIER_CHANGED', change('a', '3'));
+    expect((await all.next()).value).toBe(a1);
+    expect((await all.next()).value.id).toBe('2');
+    expect((await all.next()).value.id).toBe('3');
+    expect((await onlyA.next()).value).toBe(a1);
+    expect((await onlyA.next()).value.id).toBe('3');
+    ps.publish('TIER_NOTICE', { memberId: 'a' } as never);
+    await all.return!();
+    expect(await all.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('return() ends a pending next() at once and unsubscribes', async () => {
+    const ps = createAppPubSub();
+    const sub = ps.subscribe('TIER_CHANGED');
+    const pending = sub.next();
+    expect(ps.subscriberCount('TIER_CHANGED')).toBe(1);
+    await sub.return!();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(ps.subscriberCount('TIER_CHANGED')).toBe(0);
+  });
+
+  it('ends the subscription of a consumer more than 1,000 events behind instead of growing without bound', async () => {
+    const ps = createAppPubSub();
+    const slow = ps.subscribe('TIER_CHANGED');
+    for (let i = 0; i < 1001; i++) ps.publish('TIER_CHANGED', change('a', String(i)));
+    expect(ps.subscriberCount('TIER_CHANGED')).toBe(0);
+    expect(await slow.next()).toEqual({ value: undefined, done: true });
+  });
+});
