@@ -1,26 +1,43 @@
-import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { WebSocket } from 'ws';
+import { Subscription } from '../events/pubsub';
 import type { Metrics } from '../ops/metrics';
 import type { GraphQLContext } from './context';
 
+/** A subscriber further behind than this (bytes queued on its socket) is disconnected. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+interface Sink { socket: WebSocket; frameStart: string }
+
 /**
- * Shared work for subscription events. A pub/sub event reaches every subscriber as the same
- * object; subscribers whose operation, variables and viewer class are the same get one
- * execution of that event and one JSON serialization of its result, not one per subscriber.
- * Both caches are keyed weakly by the event, so nothing outlives it.
+ * Subscription fan-out that does the work once per event, not once per subscriber.
  *
- * Wiring (see server.ts): `remember` the query text of each parsed subscription document,
- * use `subscribe` as graphql-ws's subscribe, return `shared(result)` from onNext, pass
- * `replacer` as its jsonMessageReplacer and `expand` every outgoing frame.
+ * A pub/sub event reaches every subscriber as the same object. Subscribers whose query text,
+ * operation, variables and viewer class match share one execution of that event and one
+ * JSON serialization of its result; each subscriber's frame is then that JSON inside its own
+ * `{"id":…,"type":"next","payload":…}` envelope (the graphql-transport-ws message graphql-ws
+ * would send), written straight to its socket when the event is published. No promise chain
+ * per subscriber and event: with 10,000 subscribers this is what keeps a broadcast close to
+ * a raw `ws` broadcast of the same bytes (docs/benchmarks.md).
+ *
+ * Wiring (server.ts): `remember` each parsed subscription document with its query text,
+ * `attach` each operation's context to its socket and id, use `subscribe` as graphql-ws's
+ * subscribe. A source that is not one of our pub/sub subscriptions takes the ordinary path
+ * (one execution per event, shared when the key matches).
  */
 export class BroadcastCache {
   private readonly queries = new WeakMap<DocumentNode, string>();
+  private readonly sinks = new WeakMap<object, Sink>();
   private readonly executions = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
-  private readonly serialized = new WeakMap<object, string>();
-  private slot: { token: string; json: string } | null = null;
-  private nextToken = 0;
+  private readonly payloads = new WeakMap<object, Map<string, Promise<string>>>();
+  /** Per key, the last payload in flight: events of one key are serialized in publish order. */
+  private readonly tails = new Map<string, Promise<unknown>>();
   private readonly counted;
 
-  constructor(metrics?: Pick<Metrics, 'subscriptionExecutions' | 'subscriptionSerializations'>) {
+  constructor(
+    private readonly format: (result: ExecutionResult) => ExecutionResult,
+    metrics?: Pick<Metrics, 'subscriptionExecutions' | 'subscriptionSerializations'>,
+  ) {
     // Label lookups bound once: these run once per subscriber and event.
     this.counted = metrics && {
       executed: metrics.subscriptionExecutions.labels('executed'),
@@ -33,62 +50,74 @@ export class BroadcastCache {
     this.queries.set(document, query);
   }
 
+  /** Where the frames of the operation with this context go. */
+  attach(context: object, socket: WebSocket, id: string): void {
+    this.sinks.set(context, { socket, frameStart: `{"id":${JSON.stringify(id)},"type":"next","payload":` });
+  }
+
   /** graphql's subscribe, with each event executed once per equivalent subscription. */
   subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
     const key = this.keyOf(args);
+    const sink = this.sinks.get(args.contextValue as object);
+    if (key !== null && sink && source instanceof Subscription) {
+      // Fast path: frames go to the socket as events are published; graphql-ws keeps
+      // iterating the subscription only to learn when it ends.
+      const { socket, frameStart } = sink;
+      (source as Subscription<object>).listen((event) => {
+        this.payloadOnce(event, key, args).then((json) => {
+          if (socket.readyState !== socket.OPEN) return;
+          if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return void socket.close(1013, 'Subscriber too slow');
+          socket.send(frameStart + json + '}');
+        }, () => { /* execution failures are turned into results by payloadOnce */ });
+      });
+      return source as unknown as AsyncIterableIterator<ExecutionResult>;
+    }
     return mapEvents(source[Symbol.asyncIterator](), (event) => {
       if (key === null || typeof event !== 'object' || event === null) return Promise.resolve(execute({ ...args, rootValue: event }));
-      let byKey = this.executions.get(event);
-      if (!byKey) this.executions.set(event, (byKey = new Map()));
-      const cached = byKey.get(key);
-      if (cached) {
-        this.counted?.reused.inc();
-        return cached;
-      }
-      this.counted?.executed.inc();
-      const result = Promise.resolve(execute({ ...args, rootValue: event }));
-      byKey.set(key, result);
-      return result;
+      return this.executeOnce(event, key, args);
     });
   };
 
-  /**
-   * JSON.stringify replacer for outgoing messages: a `next` payload is serialized once per
-   * result object and replaced by a token that `expand` swaps back in the frame. graphql-ws
-   * stringifies and sends in the same tick, so one slot holds the pending payload; a frame
-   * that is never sent (socket closed) leaves nothing behind.
-   */
-  readonly replacer = (() => {
-    const cache = this;
-    return function replacer(this: unknown, key: string, value: unknown): unknown {
-      if (key !== 'payload' || typeof value !== 'object' || value === null) return value;
-      if ((this as { type?: string }).type !== 'next') return value;
-      let json = cache.serialized.get(value);
-      if (json === undefined) {
-        json = JSON.stringify(value);
-        cache.serialized.set(value, json);
-        cache.counted?.serialized.inc();
-      }
-      cache.nextToken = (cache.nextToken + 1) % Number.MAX_SAFE_INTEGER;
-      cache.slot = { token: `"\\u0001${cache.nextToken}"`, json };
-      return `\u0001${cache.nextToken}`;
-    };
-  })();
+  private executeOnce(event: object, key: string, args: ExecutionArgs): Promise<ExecutionResult> {
+    let byKey = this.executions.get(event);
+    if (!byKey) this.executions.set(event, (byKey = new Map()));
+    const cached = byKey.get(key);
+    if (cached) {
+      this.counted?.reused.inc();
+      return cached;
+    }
+    this.counted?.executed.inc();
+    const result = Promise.resolve(execute({ ...args, rootValue: event }));
+    byKey.set(key, result);
+    return result;
+  }
 
-  /**
-   * Puts the serialized payload back into a frame produced with `replacer`. The payload is
-   * the frame's last member, so the token is matched at the very end: a client-chosen
-   * subscription id cannot imitate it.
-   */
-  expand(frame: string): string {
-    const slot = this.slot;
-    if (!slot) return frame;
-    const tail = `"payload":${slot.token}}`;
-    if (!frame.endsWith(tail)) return frame;
-    this.slot = null;
-    return `${frame.slice(0, frame.length - slot.token.length - 1)}${slot.json}}`;
+  /** The JSON payload of `event` for subscriptions with this key: executed and serialized once. */
+  private payloadOnce(event: object, key: string, args: ExecutionArgs): Promise<string> {
+    let byKey = this.payloads.get(event);
+    if (!byKey) this.payloads.set(event, (byKey = new Map()));
+    const cached = byKey.get(key);
+    if (cached) {
+      this.counted?.reused.inc();
+      return cached;
+    }
+    this.counted?.executed.inc();
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const payload = previous
+      .then(() => execute({ ...args, rootValue: event }))
+      .catch((err: unknown): ExecutionResult => ({ errors: [new GraphQLError('Internal server error', { originalError: err as Error })] }))
+      .then((result) => {
+        this.counted?.serialized.inc();
+        return JSON.stringify(this.format(result));
+      });
+    byKey.set(key, payload);
+    this.tails.set(key, payload);
+    void payload.finally(() => {
+      if (this.tails.get(key) === payload) this.tails.delete(key);
+    });
+    return payload;
   }
 
   /**

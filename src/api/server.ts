@@ -3,7 +3,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
-import { GraphQLError, parse, validate, specifiedRules, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, specifiedRules, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -81,6 +81,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
       metrics.poolFree.set(pool.free);
       metrics.poolPending.set(pool.pending);
     }
+    for (const topic of ['TIER_CHANGED', 'TIER_NOTICE'] as const) metrics.subscribers.set({ topic }, pubSub.subscriberCount(topic));
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/exports/segments/:file', async (req, res) => {
@@ -113,23 +114,24 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
 
   const formatError = createErrorFormatter(log);
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
-  // Broadcast events are executed and serialized once per event, not once per subscriber.
-  const broadcast = new BroadcastCache(metrics);
-  wsServer.on('connection', (socket) => {
-    const send = socket.send.bind(socket) as (data: string, cb?: (err?: Error) => void) => void;
-    socket.send = ((data: string, cb?: (err?: Error) => void) => send(broadcast.expand(data), cb)) as typeof socket.send;
-  });
+  // Subscription events are executed and serialized once per event and equivalent subscription.
+  const formatResult = (result: ExecutionResult): ExecutionResult =>
+    result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) as unknown as GraphQLError[] } : result;
+  const broadcast = new BroadcastCache(formatResult, metrics);
   const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
     schema,
     subscribe: broadcast.subscribe,
-    jsonMessageReplacer: broadcast.replacer,
     onConnect: async (ctx) => {
       const auth = ctx.connectionParams?.authorization;
       ctx.extra.actor = await verifier.verify(typeof auth === 'string' ? auth : undefined);
       // Anonymous sockets get nothing: refuse at connection time.
       return ctx.extra.actor != null;
     },
-    context: (ctx) => createContext(orm, pubSub, ctx.extra.actor ?? null, randomUUID()),
+    context: (ctx, id) => {
+      const context = createContext(orm, pubSub, ctx.extra.actor ?? null, randomUUID());
+      broadcast.attach(context, ctx.extra.socket, id);
+      return context;
+    },
     onSubscribe: (_ctx, _id, payload) => {
       const document = parse(payload.query);
       const errors = validate(schema, document, [...specifiedRules, ...limitValidationRules(limits)]);
@@ -143,10 +145,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
       const args: ExecutionArgs = { schema, document, variableValues: payload.variables, operationName: payload.operationName };
       return args;
     },
-    // Same error policy as HTTP: known codes pass, everything else is masked. A result
-    // without errors goes out as the shared object, so that it is serialized once.
-    onNext: (_ctx, _id, _payload, _args, result) =>
-      result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+    // Same error policy as HTTP: known codes pass, everything else is masked.
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
   }, wsServer);
 

@@ -19,16 +19,33 @@ export type AppEvents = {
 /** Events a subscriber may fall behind by before its subscription is ended (it can replay with tierChanges(since)). */
 const MAX_BACKLOG = 1000;
 
-class Subscription<T> implements AsyncIterableIterator<T> {
+export class Subscription<T> implements AsyncIterableIterator<T> {
   private readonly backlog: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
+  private listener: ((event: T) => void) | null = null;
   private closed = false;
 
   constructor(private readonly detach: (s: Subscription<T>) => void, private readonly keep?: (event: T) => boolean) {}
 
+  /**
+   * Callback mode, for fan-out: each event goes straight to `listener` as it is published
+   * (no queue, no promise per event). `next()` then stays pending until the subscription
+   * ends, so an iterating consumer learns of the end and nothing else.
+   */
+  listen(listener: (event: T) => void): void {
+    this.listener = listener;
+    for (const event of this.backlog.splice(0)) listener(event);
+  }
+
   push(event: T): void {
     if (this.closed || (this.keep && !this.keep(event))) return;
-    if (this.waiting) {
+    if (this.listener) {
+      try {
+        this.listener(event);
+      } catch {
+        void this.return(); // a failing listener ends its own subscription, never the publish loop
+      }
+    } else if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = null;
       resolve({ value: event, done: false });

@@ -16,6 +16,7 @@ export function createMetrics() {
     jobMembers: new Counter({ name: 'job_members_total', help: 'Members processed and changed by jobs', labelNames: ['job', 'kind'], registers: [registry] }),
     subscriptionExecutions: new Counter({ name: 'subscription_event_executions_total', help: 'Subscription events executed for a subscriber, run or reused from an equivalent subscription', labelNames: ['outcome'], registers: [registry] }),
     subscriptionSerializations: new Counter({ name: 'subscription_payloads_serialized_total', help: 'Subscription payloads serialized to JSON (once per event and equivalent subscription)', registers: [registry] }),
+    subscribers: new Gauge({ name: 'graphql_subscribers', help: 'Live subscriptions per pub/sub topic', labelNames: ['topic'], registers: [registry] }),
     outboxLag: new Gauge({ name: 'outbox_lag_seconds', help: 'Age of the oldest undelivered outbox event', registers: [registry] }),
     poolUsed: new Gauge({ name: 'db_pool_used', help: 'Database connections in use', registers: [registry] }),
     poolFree: new Gauge({ name: 'db_pool_free', help: 'Idle database connections', registers: [registry] }),

@@ -87,6 +87,26 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     for (const f of [...feeds, self]) f.stop();
   });
 
+  it('a subscription that ends, by complete or by a closed socket, leaves the pub/sub at once', async () => {
+    const subscribers = async () => {
+      const text = await (await fetch(`${b.url.replace(/\/graphql$/, '')}/metrics`)).text();
+      return Number(text.split('\n').find((l) => l.startsWith('graphql_subscribers{topic="TIER_CHANGED"}'))?.split(' ')[1]);
+    };
+    const base = await subscribers();
+    const client = b.ws(await b.token('admin'));
+    const one = listen(client, {});
+    const two = listen(client, {});
+    await settle();
+    expect(await subscribers()).toBe(base + 2);
+    one.stop();
+    await settle();
+    expect(await subscribers()).toBe(base + 1);
+    await client.dispose();
+    await settle();
+    expect(await subscribers()).toBe(base);
+    void two;
+  });
+
   it('an event whose NOTIFY never came is still delivered, by the dispatcher\'s poll of the outbox', async () => {
     const m = await registerMember(a);
     const feed = listen(b.ws(await b.token('admin')), {});
