@@ -92,18 +92,23 @@ export class OutboxDispatcher {
   }
 
   private async deliver(sql: string, params: unknown[]) {
+    let rows: OutboxRow[] = [];
     try {
       const em = this.orm.em.fork();
-      const rows = ((await em.execute(sql, params)) as OutboxRow[]).filter((r) => !this.delivered.has(r.id));
+      // Claimed before the first await: a NOTIFY and a poll reading the same rows at once
+      // must not both publish them.
+      rows = ((await em.execute(sql, params)) as OutboxRow[]).filter((r) => !this.delivered.has(r.id));
+      for (const r of rows) this.remember(r.id);
       if (!rows.length) return;
       const engine = new TierEngine(em, new AuditService(em));
       const byTopic = (topic: string) => rows.filter((r) => r.topic === topic).flatMap((r) => r.payload.ids ?? (r.payload.id ? [r.payload.id] : []));
       for (const change of await engine.changesByIds(byTopic(TIER_CHANGED))) this.pubSub.publish(TIER_CHANGED, change);
       for (const notice of await engine.noticesByIds(byTopic(TIER_NOTICE))) this.pubSub.publish(TIER_NOTICE, notice);
-      for (const r of rows) this.remember(r.id);
       const newest = rows[rows.length - 1];
       this.metrics?.outboxLag.set(Math.max(0, (Date.now() - new Date(newest.createdAt).getTime()) / 1000));
     } catch (err) {
+      // Not delivered: unclaim, so that the next poll tries again.
+      for (const r of rows) this.delivered.delete(r.id);
       this.log.error({ err }, 'outbox delivery failed');
     }
   }
