@@ -90,7 +90,7 @@ with settings as (
 select (select count(*) from saved)::int as processed, (select count(*) from moved)::int as changed`;
 
 /** Purchase-day summaries as of a day, grouped, with whether each group bought in (asOfDay, untilDay]. */
-const SUMMARY_AT_SQL = `
+export const SUMMARY_AT_SQL = `
 with d as (
   select member_id, floor(extract(epoch from occurred_at) / 86400)::int as day from purchase group by 1, 2
 ), before as (
@@ -179,20 +179,23 @@ export class RetentionService {
     return { ks: ksStatistic(scores, churned), gini: gini(scores, churned) };
   }
 
-  /** Writes P(alive) and churn risk per distinct (x, t_x, T), set-based, in chunks. */
+  /**
+   * Writes P(alive) and churn risk per distinct (x, t_x, T): the scores are computed once per
+   * tuple here and joined to every member in one UPDATE (arrays in, one hash join out).
+   */
   private async scoreMembers(fit: BgNbdParams, horizon: number): Promise<void> {
     const tuples = (await this.em.execute(
       'select distinct x, tx, t_days as "T" from member_retention where x is not null',
     )) as { x: number; tx: number; T: number }[];
-    for (let i = 0; i < tuples.length; i += 2000) {
-      const chunk = tuples.slice(i, i + 2000);
-      const values = chunk.map(() => '(?::int, ?::int, ?::int, ?::float8, ?::float8)').join(', ');
-      await this.em.execute(
-        `update member_retention r set alive_probability = v.p, churn_risk = v.c
-         from (values ${values}) as v(x, tx, t, p, c) where r.x = v.x and r.tx = v.tx and r.t_days = v.t`,
-        chunk.flatMap((c) => [c.x, c.tx, c.T, aliveProbability(fit, c), churnRisk(fit, c, horizon)]),
-      );
-    }
+    if (!tuples.length) return;
+    await this.em.execute(
+      `update member_retention r set alive_probability = v.p, churn_risk = v.c
+       from unnest(?::int[], ?::int[], ?::int[], ?::float8[], ?::float8[]) as v(x, tx, t, p, c)
+       where r.x = v.x and r.tx = v.tx and r.t_days = v.t`,
+      // Array literals as text (a JS array would be expanded into a list); String(number) round-trips a float8 exactly.
+      [tuples.map((c) => c.x), tuples.map((c) => c.tx), tuples.map((c) => c.T),
+        tuples.map((c) => aliveProbability(fit, c)), tuples.map((c) => churnRisk(fit, c, horizon))].map((a) => `{${a.join(',')}}`),
+    );
   }
 
   async latestModel(): Promise<ChurnModelRow | null> {
@@ -287,7 +290,7 @@ export class RetentionService {
 }
 
 /** Drops the holdout flag and merges identical tuples. */
-function merge(rows: (WeightedSummary & { bought?: boolean })[]): WeightedSummary[] {
+export function merge(rows: (WeightedSummary & { bought?: boolean })[]): WeightedSummary[] {
   const map = new Map<string, WeightedSummary>();
   for (const r of rows) {
     const key = `${r.x}:${r.tx}:${r.T}`;

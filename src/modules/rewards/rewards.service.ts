@@ -90,9 +90,9 @@ export class RewardsService {
   }
 
   /**
-   * Redeems a reward for a member. Locks the member's account, then the reward row (always
-   * in that order, as cancellation does), checks eligibility, validity, per-member limit,
-   * stock and balance, debits lots soonest-expiring first and issues a coupon. The same
+   * Redeems a reward for a member. Locks the member's account, checks eligibility, validity,
+   * per-member limit and balance, debits lots soonest-expiring first, issues a coupon and
+   * takes one unit of stock last (account before reward, as cancellation does). The same
    * idempotency key returns the same redemption, even for retries in flight.
    */
   async redeem(input: RedeemInput, now = new Date()): Promise<RedemptionRow> {
@@ -114,13 +114,14 @@ export class RewardsService {
       if (!account) throw notFound('Member', input.memberId);
       const settled = await replay(tx);
       if (settled) return settled;
-      const [reward] = (await tx.execute(`select ${REWARD_COLUMNS} from reward where code = ? for update`, [input.rewardCode])) as RewardRow[];
+      // The reward row is not locked here: redemptions of one reward by different members
+      // must not queue behind each other. Stock is taken by one atomic conditional UPDATE,
+      // last, so the row lock it takes is held only from there to the commit.
+      const [reward] = (await tx.execute(`select ${REWARD_COLUMNS} from reward where code = ?`, [input.rewardCode])) as RewardRow[];
       if (!reward) throw notFound('Reward', input.rewardCode);
       await this.checkEligible(tx, rewardRow(reward), input.memberId, occurredAt);
-      if (reward.stock != null) {
-        const took = await tx.execute('update reward set stock = stock - 1 where id = ? and stock > 0 returning stock', [reward.id]);
-        if (!took.length) throw new AppError(ErrorCode.OUT_OF_STOCK, `${reward.code} is out of stock`);
-      }
+      const outOfStock = () => new AppError(ErrorCode.OUT_OF_STOCK, `${reward.code} is out of stock`);
+      if (reward.stock != null && reward.stock <= 0) throw outOfStock(); // sold out: answer at once
       const couponCode = newCouponCode();
       const txn = await this.points.debit(tx, account, {
         memberId: input.memberId, type: 'REDEEM', amount: reward.costPoints, occurredAt,
@@ -131,6 +132,10 @@ export class RewardsService {
          values (gen_random_uuid(), ?, ?, ?, ?, 'ISSUED', ?, ?, ?) returning ${REDEMPTION_COLUMNS}`,
         [input.memberId, reward.id, reward.costPoints, couponCode, input.idempotencyKey, txn.id, occurredAt],
       )) as RedemptionRow[];
+      if (reward.stock != null) {
+        const took = await tx.execute('update reward set stock = stock - 1 where id = ? and stock > 0 returning stock', [reward.id]);
+        if (!took.length) throw outOfStock(); // the whole redemption rolls back
+      }
       return redemptionRow(row);
     }));
   }

@@ -361,7 +361,7 @@ with due as (
   select m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e
   from member m join tier t on t.id = m.tier_id
   where m.id in (?) and m.tier_expires_at <= ?::timestamptz and t.rank > 0
-), d as (
+), d as materialized ( -- once per member: inlined, the window sum ran again for every candidate tier
   select due.*, greatest(coalesce((select sum(q.points) from qualifying_entry q where q.member_id = due.member_id
     and q.occurred_at > ${minusMonths('due.e', String(s.windowMonths))} and q.occurred_at <= due.e), 0), 0)::int as q
   from due
