@@ -23,14 +23,14 @@ const fmt = (n: number | null | undefined, d = 1) => (n == null || !Number.isFin
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Members with tiers that lapsed in the last 30 days and a year of qualifying points: 4 in 9 of the non-entry members fall short. */
-async function seedReview(url: string) {
+export async function seedReview(url: string) {
   await sql(url, `update member m set tier_id = t.id, tier_since = now() - interval '13 months',
       tier_expires_at = now() - ((b.n % 30) + 1) * interval '1 day'
     from bench_member b, tier t where b.id = m.id and t.rank = b.n % 4 and t.rank > 0`);
   // Per member a factor f in [0, 1): the window holds retain × (0.6 + 0.9 f), in four entries; one more entry is too old to count.
   await sql(url, `insert into qualifying_entry (member_id, occurred_at, points, source)
     select m.id, m.tier_expires_at - ((b.n * 31 + g * 97) % 330 + 1) * interval '1 day',
-      ceil(t.retain_points * (0.6 + 0.9 * ((b.n * 7919) % 1000) / 1000.0) / 4)::int, 'bench'
+      ceil(t.retain_points * (0.6 + 0.9 * ((b.n::bigint * 7919) % 1000) / 1000.0) / 4)::int, 'bench'
     from member m join bench_member b on b.id = m.id join tier t on t.id = m.tier_id, generate_series(1, 4) g where t.rank > 0`);
   await sql(url, `insert into qualifying_entry (member_id, occurred_at, points, source)
     select id, now() - interval '500 days', 5000, 'bench-old' from bench_member`);
@@ -38,7 +38,7 @@ async function seedReview(url: string) {
   await sql(url, 'vacuum analyze');
 }
 
-async function resetReview(url: string) {
+export async function resetReview(url: string) {
   await sql(url, `update member m set tier_id = s.tier_id, tier_since = s.tier_since, tier_expires_at = s.tier_expires_at
     from bench_tier_state s where s.id = m.id and (m.tier_id, m.tier_expires_at) is distinct from (s.tier_id, s.tier_expires_at)`);
   await sql(url, 'truncate tier_change, outbox');
