@@ -2,6 +2,7 @@ import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { SeedManager } from '@mikro-orm/seeder';
 import { entities } from '../db/entities';
+import { AppEntityManager } from '../db/entity-manager';
 import { migrationsList } from '../../migrations';
 
 export interface OrmOptions {
@@ -15,6 +16,8 @@ export function ormConfig(opts: OrmOptions) {
   return defineConfig({
     clientUrl: opts.url,
     entities,
+    // Raw SQL (every hot path) goes straight to pg; see AppEntityManager.
+    entityManager: AppEntityManager as never, // a subclass of the driver's EntityManager; the generic types disagree only on the password callback
     // Entities declare their column types, so no reflection or ts-morph is needed.
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     allowGlobalContext: false,
