@@ -28,7 +28,7 @@ with settings as (
     lifecycle_at_risk_days as at_risk_days, lifecycle_dormant_days as dormant_days from program where id = 1
 ), p as (
   select pu.member_id, pu.occurred_at, (pu.amount_cents - pu.refunded_cents) as net,
-    floor(extract(epoch from pu.occurred_at) / 86400)::int as day
+    ((pu.occurred_at at time zone 'UTC')::date - date '1970-01-01') as day -- the UTC day number, in integer arithmetic
   from purchase pu, settings s where pu.occurred_at <= s.as_of
 ), facts as (
   select p.member_id, min(p.occurred_at) as first_at, max(p.occurred_at) as last_at, min(p.day) as first_day, max(p.day) as last_day,
@@ -92,7 +92,7 @@ select (select count(*) from saved)::int as processed, (select count(*) from mov
 /** Purchase-day summaries as of a day, grouped, with whether each group bought in (asOfDay, untilDay]. */
 export const SUMMARY_AT_SQL = `
 with d as (
-  select member_id, floor(extract(epoch from occurred_at) / 86400)::int as day from purchase group by 1, 2
+  select member_id, ((occurred_at at time zone 'UTC')::date - date '1970-01-01') as day from purchase group by 1, 2
 ), before as (
   select member_id, count(*) - 1 as x, max(day) - min(day) as tx, ? - min(day) as t from d where day <= ? group by member_id
 )
