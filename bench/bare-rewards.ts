@@ -82,7 +82,7 @@ async function redeem(memberId: string, rewardCode: string, key: string): Promis
   expires_at as "expiresAt", reason, reference, unrecovered`, [memberId, 'REDEEM', -cost, balanceAfter, now, null, `reward ${reward.code}`, coupon, `redeem:${key}`, 0])).rows;
     const values = (from: number) => Array.from({ length: takes.length / 2 }, (_, i) => `($${from + i * 2}::bigint, $${from + i * 2 + 1}::int)`).join(', ');
     await c.query(`update point_lot l set remaining = l.remaining - v.amount from (values ${values(1)}) as v(id, amount) where l.id = v.id`, takes);
-    await c.query(`insert into point_allocation (member_id, transaction_id, lot_id, amount) select $1::uuid, $2::bigint, v.id, v.amount from (values ${values(3)}) as v(id, amount)`, [memberId, txn.id, ...takes]);
+    await c.query(`insert into point_allocation (member_id, transaction_id, lot_id, amount) select $1, $2, v.id, v.amount from (values ${values(3)}) as v(id, amount)`, [memberId, txn.id, ...takes]);
     await c.query('update point_account set balance = $1, lifetime_earned = lifetime_earned + $2, updated_at = now() where member_id = $3', [balanceAfter, 0, memberId]);
     const [row] = (await c.query(`insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at)
          values (gen_random_uuid(), $1, $2, $3, $4, 'ISSUED', $5, $6, $7) returning ${REDEMPTION_COLUMNS}`, [memberId, reward.id, cost, coupon, key, txn.id, now])).rows;
