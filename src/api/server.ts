@@ -154,6 +154,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     schema,
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT and stops everything in order; a second handler here raced it and hung the shutdown.
+    stopOnTerminationSignals: false,
     formatError,
     validationRules: limitValidationRules(limits),
     plugins: [

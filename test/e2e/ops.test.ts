@@ -1,4 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { ormConfig } from '../../src/config/mikro-orm';
 import { createTestDatabase, startTestServer, type TestServer } from '../support/harness';
@@ -20,6 +22,26 @@ describe('operations endpoints', () => {
     expect(metrics).toMatch(/http_request_duration_seconds_bucket/);
     expect(metrics).toMatch(/db_pool_used \d+/);
   });
+
+  it('the server process finishes in-flight work and exits 0 on SIGTERM', async () => {
+    const databaseUrl = await createTestDatabase('sigterm');
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', JWT_SECRET: 'sigterm-secret-0123456789abcdef0123', SEED: 'none', SCHEDULER: 'off', NODE_ENV: 'production', LOG_LEVEL: 'info' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const until = Date.now() + 60_000;
+    while (!/loyalty server ready/.test(out) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    const url = JSON.parse(out.split('\n').find((l) => l.includes('loyalty server ready'))!).url.replace(/\/graphql$/, '');
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const t = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - t).toBeLessThan(5000); // no waiting for a kill: the shutdown completes
+    expect(out).toMatch(/"msg":"stopped"/);
+  }, 90_000);
 
   it('carries a request id', async () => {
     const res = await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
