@@ -109,7 +109,17 @@ export class RewardsService {
       }
       return redemptionRow(r);
     };
-    return idempotentWrite(this.em, replay, () => inTransaction(this.em, async (tx) => {
+    return idempotentWrite(this.em, replay, async () => {
+      // Sold out: answer at once, before taking any lock (a replay above still returns the
+      // stored redemption). The check inside the transaction is the one that counts.
+      const [known] = (await this.em.execute('select stock from reward where code = ?', [input.rewardCode])) as { stock: number | null }[];
+      if (known && known.stock != null && known.stock <= 0) throw new AppError(ErrorCode.OUT_OF_STOCK, `${input.rewardCode} is out of stock`);
+      return this.redeemLocked(input, occurredAt, replay);
+    });
+  }
+
+  private redeemLocked(input: RedeemInput, occurredAt: Date, replay: (em: EntityManager) => Promise<RedemptionRow | null>): Promise<RedemptionRow> {
+    return inTransaction(this.em, async (tx) => {
       const account = await repo.lockAccount(tx, input.memberId);
       if (!account) throw notFound('Member', input.memberId);
       const settled = await replay(tx);
@@ -137,7 +147,7 @@ export class RewardsService {
         if (!took.length) throw outOfStock(); // the whole redemption rolls back
       }
       return redemptionRow(row);
-    }));
+    });
   }
 
   private async checkEligible(tx: EntityManager, reward: RewardRow, memberId: string, at: Date): Promise<void> {
