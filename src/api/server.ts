@@ -1,5 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
@@ -160,6 +161,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     validationRules: limitValidationRules(limits),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // No HTTP caching or Apollo tracing here: without these, Apollo hooks every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
       costLimitPlugin(limits),
       metricsPlugin(metrics),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },

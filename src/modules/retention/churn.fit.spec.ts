@@ -1,0 +1,20 @@
+import { fitBgNbd, type WeightedSummary } from './churn.rules';
+import { fitBgNbdOffThread } from './churn.fit';
+
+describe('fitBgNbdOffThread', () => {
+  it('gives exactly the in-thread fit, computed in a worker thread', async () => {
+    // 200 (x, t_x, T) tuples from a deterministic generator, forced through the worker.
+    const rows: WeightedSummary[] = [];
+    let seed = 7;
+    const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    for (let i = 0; i < 200; i++) {
+      const T = 30 + Math.floor(rand() * 700);
+      const x = Math.floor(rand() * 12);
+      const tx = x === 0 ? 0 : Math.floor(rand() * T);
+      rows.push({ x, tx, T, count: 1 + Math.floor(rand() * 5) });
+    }
+    const inThread = fitBgNbd(rows);
+    const offThread = await fitBgNbdOffThread(rows, { minRows: 0 });
+    expect(offThread).toEqual(inThread);
+  }, 60_000);
+});
