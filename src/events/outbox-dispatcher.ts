@@ -10,6 +10,8 @@ interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: s
 
 /** How often each dispatcher polls the outbox as well, in case a NOTIFY was lost. */
 const POLL_MS = 2000;
+/** How long NOTIFYs are gathered before one read of the outbox. */
+const COALESCE_MS = 3;
 
 /**
  * Delivers committed outbox events to this instance's subscribers. LISTEN on a dedicated
@@ -34,6 +36,8 @@ export class OutboxDispatcher {
   ) {}
 
   private pollTimer: NodeJS.Timeout | null = null;
+  private pending: { lo: bigint; hi: bigint } | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
 
   async start(): Promise<void> {
     this.pollTimer = setInterval(() => { if (this.client) void this.catchUp(); }, POLL_MS);
@@ -56,7 +60,7 @@ export class OutboxDispatcher {
     try {
       await client.connect();
       await client.query(`listen ${OUTBOX_CHANNEL}`);
-      client.on('notification', (n) => void this.onNotify(n.payload ?? ''));
+      client.on('notification', (n) => this.onNotify(n.payload ?? ''));
       this.client = client;
       await this.catchUp();
     } catch (err) {
@@ -75,10 +79,21 @@ export class OutboxDispatcher {
     }, 500);
   }
 
-  private async onNotify(payload: string) {
+  /**
+   * NOTIFYs arriving within COALESCE_MS are read back together: under a burst of upgrades
+   * one read covers many events instead of one read each.
+   */
+  private onNotify(payload: string) {
     const m = /^(\d+)-(\d+)$/.exec(payload);
     if (!m) return;
-    await this.deliver('select id::text, topic, payload, created_at as "createdAt" from outbox where id between ? and ? order by id', [m[1], m[2]]);
+    const [lo, hi] = [BigInt(m[1]), BigInt(m[2])];
+    this.pending = this.pending ? { lo: lo < this.pending.lo ? lo : this.pending.lo, hi: hi > this.pending.hi ? hi : this.pending.hi } : { lo, hi };
+    this.flushTimer ??= setTimeout(() => {
+      const range = this.pending!;
+      this.pending = null;
+      this.flushTimer = null;
+      void this.deliver('select id::text, topic, payload, created_at as "createdAt" from outbox where id between ? and ? order by id', [String(range.lo), String(range.hi)]);
+    }, COALESCE_MS);
   }
 
   /**
@@ -125,6 +140,7 @@ export class OutboxDispatcher {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.client?.end().catch(() => {});
   }
 }
