@@ -80,44 +80,42 @@ export class BroadcastCache {
     });
   };
 
-  private executeOnce(event: object, key: string, args: ExecutionArgs): Promise<ExecutionResult> {
-    let byKey = this.executions.get(event);
-    if (!byKey) this.executions.set(event, (byKey = new Map()));
+  /** The value of `make` for this event and key, made once; counted as executed or reused. */
+  private once<T>(cache: WeakMap<object, Map<string, Promise<T>>>, event: object, key: string, make: () => Promise<T>): Promise<T> {
+    let byKey = cache.get(event);
+    if (!byKey) cache.set(event, (byKey = new Map()));
     const cached = byKey.get(key);
     if (cached) {
       this.counted?.reused.inc();
       return cached;
     }
     this.counted?.executed.inc();
-    const result = Promise.resolve(execute({ ...args, rootValue: event }));
-    byKey.set(key, result);
-    return result;
+    const made = make();
+    byKey.set(key, made);
+    return made;
+  }
+
+  private executeOnce(event: object, key: string, args: ExecutionArgs): Promise<ExecutionResult> {
+    return this.once(this.executions, event, key, () => Promise.resolve(execute({ ...args, rootValue: event })));
   }
 
   /** The JSON payload of `event` for subscriptions with this key: executed and serialized once. */
   private payloadOnce(event: object, key: string, args: ExecutionArgs): Promise<string> {
-    let byKey = this.payloads.get(event);
-    if (!byKey) this.payloads.set(event, (byKey = new Map()));
-    const cached = byKey.get(key);
-    if (cached) {
-      this.counted?.reused.inc();
-      return cached;
-    }
-    this.counted?.executed.inc();
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const payload = previous
-      .then(() => execute({ ...args, rootValue: event }))
-      .catch((err: unknown): ExecutionResult => ({ errors: [new GraphQLError('Internal server error', { originalError: err as Error })] }))
-      .then((result) => {
-        this.counted?.serialized.inc();
-        return JSON.stringify(this.format(result));
+    return this.once(this.payloads, event, key, () => {
+      const previous = this.tails.get(key) ?? Promise.resolve();
+      const payload = previous
+        .then(() => execute({ ...args, rootValue: event }))
+        .catch((err: unknown): ExecutionResult => ({ errors: [new GraphQLError('Internal server error', { originalError: err as Error })] }))
+        .then((result) => {
+          this.counted?.serialized.inc();
+          return JSON.stringify(this.format(result));
+        });
+      this.tails.set(key, payload);
+      void payload.finally(() => {
+        if (this.tails.get(key) === payload) this.tails.delete(key);
       });
-    byKey.set(key, payload);
-    this.tails.set(key, payload);
-    void payload.finally(() => {
-      if (this.tails.get(key) === payload) this.tails.delete(key);
+      return payload;
     });
-    return payload;
   }
 
   /**
