@@ -1,12 +1,11 @@
 // The baseline for redemptions: node:http + pg running the same SQL statements, in the same
 // order, as RewardsService.redeem with PointsService.debit (captured from the server log with
 // log_statement = 'all'), for the same JSON body. No GraphQL, no ORM, no auth.
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
+import { serveBare } from './bare-http';
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
-const port = Number(process.env.PORT);
 
 const REDEMPTION_COLUMNS = `id, seq::text, member_id as "memberId", reward_id as "rewardId", points, coupon_code as "couponCode", status,
   created_at as "createdAt", transaction_id::text as "transactionId", idempotency_key as "idempotencyKey"`;
@@ -100,21 +99,8 @@ async function redeem(memberId: string, rewardCode: string, key: string): Promis
   }
 }
 
-http.createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (d) => chunks.push(d));
-  req.on('end', async () => {
-    try {
-      const { variables } = JSON.parse(Buffer.concat(chunks).toString());
-      const i = variables.input;
-      const result = await redeem(i.memberId, i.rewardCode, i.idempotencyKey);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { redeemReward: result } }));
-    } catch (err) {
-      if (err instanceof Refused) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: err.message, extensions: { code: err.code } }], data: null }));
-      } else {
-        res.writeHead(500).end(JSON.stringify({ errors: [{ message: String(err) }] }));
-      }
-    }
-  });
-}).listen(port, () => process.send?.('ready'));
+serveBare({
+  field: 'redeemReward',
+  handle: (i) => redeem(i.memberId as string, i.rewardCode as string, i.idempotencyKey as string),
+  refusal: (err) => (err instanceof Refused ? { message: err.message, code: err.code } : null),
+});

@@ -1,11 +1,10 @@
 // The baseline "what the framework layers cost": node:http + pg running the same SQL
 // statements, in the same order, as PointsService.recordPurchase (captured from the app's
 // query log), for the same JSON body. No GraphQL, no ORM, no auth.
-import http from 'node:http';
 import { Pool } from 'pg';
+import { serveBare } from './bare-http';
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
-const port = Number(process.env.PORT);
 
 async function recordPurchase(memberId: string, orderId: string, amount: number): Promise<unknown> {
   const seen = await pool.query('select member_id, amount_cents, earned_points, transaction_id from purchase where order_id = $1', [orderId]);
@@ -50,17 +49,7 @@ async function recordPurchase(memberId: string, orderId: string, amount: number)
   }
 }
 
-http.createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', async () => {
-    try {
-      const { variables } = JSON.parse(Buffer.concat(chunks).toString());
-      const i = variables.input;
-      const result = await recordPurchase(i.memberId, i.orderId, i.amount);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { recordPurchase: result } }));
-    } catch (err) {
-      res.writeHead(500).end(JSON.stringify({ errors: [{ message: String(err) }] }));
-    }
-  });
-}).listen(port, () => process.send?.('ready'));
+serveBare({
+  field: 'recordPurchase',
+  handle: (i) => recordPurchase(i.memberId as string, i.orderId as string, i.amount as number),
+});
