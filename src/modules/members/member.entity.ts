@@ -1,10 +1,11 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { Tier } from '../tiers/tier.entity';
 
+// No index on tier_id or tier_expires_at, and half-empty pages (fillfactor 50, set in the
+// migration): a renewal or downgrade then rewrites the row in place (a HOT update, no index
+// entry), which is what makes a review of a million members cheap. docs/decisions.md, "Tiers".
 @Entity({ tableName: 'member' })
-@Index({ properties: ['tier'] })
-@Index({ name: 'member_tier_expires_at_index', properties: ['tierExpiresAt'] })
 export class Member {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

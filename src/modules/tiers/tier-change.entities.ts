@@ -1,11 +1,11 @@
-import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 export type TierChangeKind = 'UPGRADE' | 'DOWNGRADE' | 'RENEWAL';
 
 /** Every upgrade, downgrade and renewal of a member's tier. One per member, kind and instant. */
 @Entity({ tableName: 'tier_change' })
-@Index({ name: 'tier_change_member_occurred_index', properties: ['memberId', 'occurredAt'] })
-@Unique({ name: 'tier_change_member_kind_occurred_unique', properties: ['memberId', 'kind', 'occurredAt'] })
+// One index serves the uniqueness and every read (a member's history by occurredAt, the tier at an instant).
+@Unique({ name: 'tier_change_member_occurred_kind_unique', properties: ['memberId', 'occurredAt', 'kind'] })
 export class TierChangeRecord {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;

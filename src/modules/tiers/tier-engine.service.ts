@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
 import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
-import { afterCommit, inTransaction } from '../../db/transaction';
+import { afterCommit, inSqlTransaction, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -152,24 +152,25 @@ export class TierEngine {
       }
       after = due[due.length - 1];
       let skipped = false;
-      const result = await inTransaction(this.em, async (tx) => {
+      const result = await inSqlTransaction(this.em, async (tx) => {
         const s = await this.settings(tx);
         // Same lock as every points write: a review never interleaves with a purchase of the
         // member. Members busy in a purchase right now are skipped, not waited for: they are
         // still due, and the next pass takes them.
         const locked = ((await tx.execute(
-          'select member_id from point_account where member_id in (?) order by member_id for update skip locked', [due],
+          'select member_id from point_account where member_id = any(?::uuid[]) order by member_id for update skip locked', [uuidArray(due)],
         )) as { member_id: string }[]).map((r) => r.member_id);
         if (locked.length < due.length) {
           skipped = true;
           // A member without an account (none is locked) is reviewed all the same.
           const taken = new Set(locked);
           const rest = due.filter((id) => !taken.has(id));
-          const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id in (?)', [rest])) as { member_id: string }[]).map((r) => r.member_id));
+          const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id = any(?::uuid[])', [uuidArray(rest)])) as { member_id: string }[]).map((r) => r.member_id));
           locked.push(...rest.filter((id) => !withAccount.has(id)));
         }
         if (!locked.length) return [];
-        const rows = (await tx.execute(reviewSql(s), [locked, asOf])) as { memberId: string; kind: TierChangeKind; id: string }[];
+        locked.sort();
+        const rows = (await tx.execute(reviewSql(s), [locked[0], locked[locked.length - 1], uuidArray(locked), asOf])) as { memberId: string; kind: TierChangeKind; id: string }[];
         await publish(tx, TIER_CHANGED, rows.map((r) => ({ memberId: r.memberId, id: r.id })));
         return rows;
       });
@@ -321,6 +322,9 @@ export class TierEngine {
   }
 }
 
+/** A PostgreSQL array literal of uuids, bound as one parameter (`= any(?::uuid[])`) instead of one per id. */
+const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
+
 /**
  * Whether tier events go to the outbox (the default). TIER_EVENTS=off turns it off for an
  * instance that writes without anyone listening (a bulk import); its changes are still in
@@ -357,14 +361,15 @@ function reviewSql(s: TierSettings): string {
     : `case when d.q >= d.retain_points then d.rank
         else coalesce((select max(t2.rank) from tier t2 where t2.retain_points <= d.q and t2.rank <= d.rank), 0) end`;
   return `
-with due as (
+with due as ( -- the batch is a run of ids: one range scan of the primary key, not a probe per member
   select m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e
   from member m join tier t on t.id = m.tier_id
-  where m.id in (?) and m.tier_expires_at <= ?::timestamptz and t.rank > 0
+  where m.id between ?::uuid and ?::uuid and m.id = any(?::uuid[]) and m.tier_expires_at <= ?::timestamptz and t.rank > 0
 ), d as materialized ( -- once per member: inlined, the window sum ran again for every candidate tier
-  select due.*, greatest(coalesce((select sum(q.points) from qualifying_entry q where q.member_id = due.member_id
-    and q.occurred_at > ${minusMonths('due.e', String(s.windowMonths))} and q.occurred_at <= due.e), 0), 0)::int as q
-  from due
+  select due.member_id, due.tier_id, due.rank, due.retain_points, due.e, greatest(coalesce(sum(q.points), 0), 0)::int as q
+  from due left join qualifying_entry q on q.member_id = due.member_id
+    and q.occurred_at > ${minusMonths('due.e', String(s.windowMonths))} and q.occurred_at <= due.e
+  group by due.member_id, due.tier_id, due.rank, due.retain_points, due.e
 ), decided as (
   select d.*, nt.id as new_tier_id, nt.rank as new_rank,
     case when nt.rank = d.rank then 'RENEWAL' else 'DOWNGRADE' end as kind
@@ -381,5 +386,6 @@ select member_id, kind, tier_id, new_tier_id,
   case when kind = 'RENEWAL' then 'retained at review' else 'review: below retain points' end,
   q, e, case when new_rank = 0 then null else ${plusMonths('e', String(s.validityMonths))} end, now()
 from decided
+order by member_id -- the index on (member_id, occurred_at, kind) then grows in order, not at random places
 returning id::text, member_id as "memberId", kind`;
 }
