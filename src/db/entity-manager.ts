@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 
-interface PgConnection { query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }
-interface KnexClient { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<void> }
+export interface PgConnection { query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }
+export interface KnexClient { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<void> }
 
 /**
  * The EntityManager every request and job gets. Entities, migrations and the unit of work are
@@ -16,17 +16,22 @@ interface KnexClient { acquireConnection(): Promise<PgConnection>; releaseConnec
  * comma-separated list (`id in (?)`).
  */
 export class AppEntityManager extends EntityManager {
+  /** Set on a fork that runs inside `inSqlTransaction`: the connection holding its transaction. */
+  private sqlConnection?: PgConnection;
+
   override async execute<T = unknown[]>(queryOrKnex: unknown, params: unknown[] = [], method: 'all' | 'get' | 'run' = 'all', loggerContext?: unknown): Promise<T> {
     if (typeof queryOrKnex !== 'string' || method !== 'all') {
+      if (this.sqlConnection) throw new Error(SQL_ONLY);
       return super.execute(queryOrKnex as string, params, method, loggerContext as never) as Promise<T>;
     }
     const { text, values } = toPositional(queryOrKnex, params);
+    if (this.sqlConnection) return (await this.sqlConnection.query(text, values)).rows as T;
     const trx = this.getTransactionContext() as { client: KnexClient } | undefined;
     if (trx) {
       const connection = await trx.client.acquireConnection();
       return (await connection.query(text, values)).rows as T;
     }
-    const client = this.getConnection().getKnex().client as unknown as KnexClient;
+    const client = this.pool();
     const connection = await client.acquireConnection();
     try {
       return (await connection.query(text, values)).rows as T;
@@ -34,7 +39,32 @@ export class AppEntityManager extends EntityManager {
       await client.releaseConnection(connection);
     }
   }
+
+  /**
+   * A fork of this manager whose `execute` runs on `connection`, where the caller has begun a
+   * transaction (see inSqlTransaction). Only raw SQL may run on it: an entity operation (find,
+   * flush) would go through knex outside the transaction, so it fails loudly instead.
+   */
+  forkOnConnection(connection: PgConnection): AppEntityManager {
+    const fork = this.fork({ clear: true }) as AppEntityManager;
+    fork.sqlConnection = connection;
+    // MikroORM hands its transaction context to the driver for every entity operation.
+    (fork as unknown as { transactionContext: unknown }).transactionContext = new Proxy({}, { get() { throw new Error(SQL_ONLY); } });
+    return fork;
+  }
+
+  override getTransactionContext<T>(): T | undefined {
+    if (this.sqlConnection) throw new Error(SQL_ONLY);
+    return super.getTransactionContext<T>();
+  }
+
+  /** The pool behind MikroORM's knex: inSqlTransaction takes its connections from it. */
+  pool(): KnexClient {
+    return this.getConnection().getKnex().client as unknown as KnexClient;
+  }
 }
+
+const SQL_ONLY = 'Only raw SQL (execute) runs in a SQL-only transaction; use inTransaction for entity operations';
 
 const cache = new Map<string, { parts: string[] } >();
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppEntityManager } from './entity-manager';
 
 /** SQLSTATEs that mean "try the whole transaction again": serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -14,21 +15,54 @@ function sqlState(err: unknown): string | undefined {
  * failure is retried with jittered back-off, so that clients never see one: our locks are
  * taken in a fixed order, so retries are rare and short.
  */
-export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    let hooks: AfterCommit[] = [];
+export function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  return withRetries(em, (hooks) => em.fork({ clear: true }).transactional((tx) => {
+    hooks.length = 0;
+    afterCommitHooks.set(tx, hooks);
+    return work(tx as EntityManager);
+  }));
+}
+
+/**
+ * inTransaction for work that is raw SQL only (`tx.execute`), as every hot write path is:
+ * BEGIN and COMMIT go straight to a pooled connection instead of through MikroORM's unit of
+ * work and a knex transaction object, which cost ~370 µs of CPU per transaction (measured:
+ * 455 µs vs 84 µs for BEGIN, one statement, COMMIT). An entity operation on `tx` throws.
+ */
+export function inSqlTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  const app = em as unknown as AppEntityManager;
+  return withRetries(em, async (hooks) => {
+    const pool = app.pool();
+    const connection = await pool.acquireConnection();
     try {
-      const result = await em.fork({ clear: true }).transactional((tx) => {
-        hooks = [];
-        afterCommitHooks.set(tx, hooks);
-        return work(tx as EntityManager);
-      });
+      await connection.query('begin', []);
+      const tx = app.forkOnConnection(connection);
+      hooks.length = 0;
+      afterCommitHooks.set(tx, hooks);
+      const result = await work(tx as unknown as EntityManager);
+      await connection.query('commit', []);
+      return result;
+    } catch (err) {
+      await connection.query('rollback', []).catch(() => { /* the connection is gone; so is its transaction */ });
+      throw err;
+    } finally {
+      await pool.releaseConnection(connection);
+    }
+  });
+}
+
+/** Runs one attempt after another while the failure is retryable; then the after-commit hooks. */
+async function withRetries<T>(em: EntityManager, attempt: (hooks: AfterCommit[]) => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    const hooks: AfterCommit[] = [];
+    try {
+      const result = await attempt(hooks);
       // Committed: now, and only now, what must follow the commit (a rollback runs none of it).
       for (const hook of hooks) await hook(em).catch(() => { /* best effort; the hook's own safety net covers it */ });
       return result;
     } catch (err) {
-      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(err) ?? '')) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      if (n >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(err) ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * n));
     }
   }
 }

@@ -3,7 +3,7 @@ import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
-import { idempotentWrite, inTransaction } from '../../db/transaction';
+import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -64,9 +64,12 @@ export class PointsService {
     return repo.openAccount(tx, memberId);
   }
 
-  /** Runs `work` with the member's account locked; NOT_FOUND when there is no such member. */
-  private async withAccount<T>(memberId: string, work: (tx: EntityManager, account: repo.AccountRow) => Promise<T>): Promise<T> {
-    return inTransaction(this.em, async (tx) => {
+  /**
+   * Runs `work` with the member's account locked; NOT_FOUND when there is no such member.
+   * The work is raw SQL (a SQL-only transaction) unless it writes entities (`inTransaction`).
+   */
+  private async withAccount<T>(memberId: string, work: (tx: EntityManager, account: repo.AccountRow) => Promise<T>, transaction = inSqlTransaction): Promise<T> {
+    return transaction(this.em, async (tx) => {
       const account = await repo.lockAccount(tx, memberId);
       if (!account) throw notFound('Member', memberId);
       return work(tx, account);
@@ -262,7 +265,7 @@ export class PointsService {
       });
       await tx.flush();
       return txn;
-    }));
+    }, inTransaction));
   }
 
   /**
@@ -441,7 +444,7 @@ export class PointsService {
     let processed = 0;
     for (let i = 0; i < due.length; i += batchSize) {
       const ids = `{${due.slice(i, i + batchSize).join(',')}}`;
-      processed += await inTransaction(this.em, async (tx) => {
+      processed += await inSqlTransaction(this.em, async (tx) => {
         await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [ids]);
         const [{ n }] = (await tx.execute(EXPIRE_BATCH_SQL, [ids, asOf])) as { n: number }[];
         return n;

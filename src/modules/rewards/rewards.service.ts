@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
-import { idempotentWrite, inTransaction } from '../../db/transaction';
+import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -119,7 +119,7 @@ export class RewardsService {
   }
 
   private redeemLocked(input: RedeemInput, occurredAt: Date, replay: (em: EntityManager) => Promise<RedemptionRow | null>): Promise<RedemptionRow> {
-    return inTransaction(this.em, async (tx) => {
+    return inSqlTransaction(this.em, async (tx) => {
       const account = await repo.lockAccount(tx, input.memberId);
       if (!account) throw notFound('Member', input.memberId);
       const settled = await replay(tx);

@@ -1,0 +1,56 @@
+import { afterCommit, inSqlTransaction } from '../../src/db/transaction';
+import { Tier } from '../../src/modules/tiers/tier.entity';
+import { startTestServer, type TestServer } from '../support/harness';
+
+let s: TestServer;
+beforeAll(async () => { s = await startTestServer(); });
+afterAll(() => s.stop());
+
+// inSqlTransaction runs BEGIN/COMMIT on a pooled connection itself (the hot write paths use it).
+describe('SQL-only transactions', () => {
+  const em = () => s.app.orm.em.fork();
+
+  it('commits, then runs the after-commit hooks', async () => {
+    const seen: string[] = [];
+    await inSqlTransaction(em(), async (tx) => {
+      await tx.execute(`insert into outbox (topic, payload, created_at) values ('TX_TEST', '{"n":1}', now())`);
+      afterCommit(tx, async () => seen.push('hook'));
+      // Inside the transaction, its own write is visible; outside it, not yet.
+      expect(await tx.execute(`select 1 from outbox where topic = 'TX_TEST'`)).toHaveLength(1);
+      expect(await s.sql(`select 1 from outbox where topic = 'TX_TEST'`)).toHaveLength(0);
+    });
+    expect(seen).toEqual(['hook']);
+    expect(await s.sql(`select 1 from outbox where topic = 'TX_TEST'`)).toHaveLength(1);
+  });
+
+  it('rolls back on error, runs no hook, and leaves the pool usable', async () => {
+    const seen: string[] = [];
+    await expect(inSqlTransaction(em(), async (tx) => {
+      await tx.execute(`insert into outbox (topic, payload, created_at) values ('TX_ROLLBACK', '{}', now())`);
+      afterCommit(tx, async () => seen.push('hook'));
+      await tx.execute('select 1/0');
+    })).rejects.toThrow(/division by zero/);
+    expect(seen).toEqual([]);
+    expect(await s.sql(`select 1 from outbox where topic = 'TX_ROLLBACK'`)).toHaveLength(0);
+    // Every connection went back to the pool outside a transaction.
+    const results = await Promise.all(Array.from({ length: 30 }, () => em().execute('select txid_current_if_assigned() as x')));
+    expect(results.every((r) => (r as { x: unknown }[])[0].x === null)).toBe(true);
+  });
+
+  it('refuses entity operations, which would run outside the transaction', async () => {
+    await expect(inSqlTransaction(em(), (tx) => tx.find(Tier, {}))).rejects.toThrow(/Only raw SQL/);
+  });
+
+  it('retries a deadlock as inTransaction does', async () => {
+    await s.sql(`create table if not exists tx_test (id int primary key, n int not null)`);
+    await s.sql(`insert into tx_test values (1, 0), (2, 0) on conflict (id) do update set n = 0`);
+    // Two transactions lock the rows in opposite orders; PostgreSQL kills one (40P01), which is retried.
+    const cross = (first: number, second: number) => inSqlTransaction(em(), async (tx) => {
+      await tx.execute('update tx_test set n = n + 1 where id = ?', [first]);
+      await tx.execute('select pg_sleep(0.2)');
+      await tx.execute('update tx_test set n = n + 1 where id = ?', [second]);
+    });
+    await Promise.all([cross(1, 2), cross(2, 1)]);
+    expect(await s.sql('select id, n from tx_test order by id')).toEqual([{ id: 1, n: 2 }, { id: 2, n: 2 }]);
+  });
+});
