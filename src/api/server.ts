@@ -49,6 +49,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const limits: QueryLimits = { maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases };
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: GraphQL answers are POSTs that no cache revalidates, and hashing each body costs CPU.
+  app.disable('etag');
   const server = createServer(app);
 
   app.use(pinoHttp({

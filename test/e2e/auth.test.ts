@@ -57,6 +57,15 @@ describe('without a valid token nothing but health answers', () => {
     });
   }
 
+  it('a token that verified once is still refused once it expires', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('brief')
+      .setExpirationTime(exp).sign(new TextEncoder().encode(JWT_SECRET));
+    expect((await s.gql(OPS.members.query, {}, token)).errors).toBeUndefined();
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    expectError(await s.gql(OPS.members.query, {}, token), 'UNAUTHENTICATED');
+  });
+
   it('health is open', async () => {
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
   });
