@@ -16,5 +16,8 @@ describe('fitBgNbdOffThread', () => {
     const inThread = fitBgNbd(rows);
     const offThread = await fitBgNbdOffThread(rows, { minRows: 0 });
     expect(offThread).toEqual(inThread);
+    // The warm start reaches the worker too.
+    const start = { r: 0.5, alpha: 5, a: 1, b: 3 };
+    expect(await fitBgNbdOffThread(rows, { minRows: 0, start })).toEqual(fitBgNbd(rows, { start }));
   }, 60_000);
 });

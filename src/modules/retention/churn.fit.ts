@@ -1,14 +1,40 @@
 import { extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { fitBgNbd, type BgNbdFit, type WeightedSummary } from './churn.rules';
+import { fitBgNbd, type BgNbdFit, type BgNbdParams, type WeightedSummary } from './churn.rules';
+
+/**
+ * What the worker is sent: the rows as four columns, whose buffers move to the worker instead
+ * of being copied (structured-cloning ~700k row objects held the event loop for about half a
+ * second), and fitBgNbd's warm start.
+ */
+export interface FitRequest { x: Float64Array; tx: Float64Array; T: Float64Array; count: Float64Array; start?: BgNbdParams }
+
+export function toFitRequest(rows: readonly WeightedSummary[], start?: BgNbdParams): FitRequest {
+  const n = rows.length;
+  const request = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), count: new Float64Array(n), start };
+  rows.forEach((row, i) => {
+    request.x[i] = row.x;
+    request.tx[i] = row.tx;
+    request.T[i] = row.T;
+    request.count[i] = row.count;
+  });
+  return request;
+}
+
+export function fromFitRequest({ x, tx, T, count }: FitRequest): WeightedSummary[] {
+  return Array.from(x, (_, i) => ({ x: x[i], tx: tx[i], T: T[i], count: count[i] }));
+}
 
 /**
  * fitBgNbd in a worker thread, so that the API keeps answering while the model is fitted.
  * Under ts-node (npm start, Jest) the worker loads the TypeScript source with ts-node too.
  * Small inputs (and a worker that cannot start) are fitted in place: same function, same result.
+ * `start` is fitBgNbd's warm start.
  */
-export async function fitBgNbdOffThread(rows: WeightedSummary[], opts: { minRows?: number } = {}): Promise<BgNbdFit> {
-  if (rows.length < (opts.minRows ?? 2000)) return fitBgNbd(rows);
+export async function fitBgNbdOffThread(rows: WeightedSummary[], opts: { minRows?: number; start?: BgNbdParams } = {}): Promise<BgNbdFit> {
+  // Just the four numbers: a database row or a whole BgNbdFit may be passed.
+  const start = opts.start && { r: opts.start.r, alpha: opts.start.alpha, a: opts.start.a, b: opts.start.b };
+  if (rows.length < (opts.minRows ?? 2000)) return fitBgNbd(rows, { start });
   const ext = extname(__filename);
   const file = resolve(__dirname, `churn.worker${ext}`);
   const execArgv = ext === '.ts' ? [...process.execArgv, '-r', 'ts-node/register/transpile-only'] : process.execArgv;
@@ -16,14 +42,16 @@ export async function fitBgNbdOffThread(rows: WeightedSummary[], opts: { minRows
   try {
     worker = new Worker(file, { execArgv });
   } catch {
-    return fitBgNbd(rows);
+    return fitBgNbd(rows, { start });
   }
   try {
     return await new Promise<BgNbdFit>((resolveFit, reject) => {
       worker.once('message', (m: { fit?: BgNbdFit; error?: string }) => (m.fit ? resolveFit(m.fit) : reject(new Error(m.error))));
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`churn worker exited with ${code}`)));
-      worker.postMessage(rows);
+      const request = toFitRequest(rows, start);
+      const columns = [request.x, request.tx, request.T, request.count];
+      worker.postMessage(request, columns.map((column) => column.buffer as ArrayBuffer)); // fresh buffers, never shared
     });
   } finally {
     void worker.terminate();

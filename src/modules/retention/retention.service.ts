@@ -155,8 +155,8 @@ export class RetentionService {
     const asOfDay = utcDayNumber(asOf);
     const current = merge(await this.summaries(asOfDay, asOfDay));
     if (current.length === 0 || current.every((c) => c.x === 0)) return null;
-    const fit = await fitBgNbdOffThread(current);
-    const backtest = await this.backtest(asOfDay - horizon, asOfDay, horizon);
+    const fit = await fitBgNbdOffThread(current, { start: await this.storedFit(asOfDay) });
+    const backtest = await this.backtest(asOfDay - horizon, asOfDay, horizon, fit);
     await this.scoreMembers(fit, horizon);
     const [row] = await this.em.execute(
       `insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())
@@ -166,13 +166,31 @@ export class RetentionService {
     return withDates(row as ChurnModelRow, ['asOf']);
   }
 
-  /** The model fitted at `fromDay`, scored by K-S and Gini against who did not buy in (fromDay, toDay]. */
-  private async backtest(fromDay: number, toDay: number, horizon: number): Promise<{ ks: number; gini: number } | null> {
+  /**
+   * The parameters of the latest fit stored as of `day` or earlier. A fit starts from them
+   * (fitBgNbd's warm start): the nightly fit from last night's, which saw nearly the same
+   * customers, in a handful of likelihood evaluations instead of a few dozen. The result is the
+   * same optimum either way.
+   */
+  private async storedFit(day: number): Promise<BgNbdParams | undefined> {
+    const [row] = (await this.em.execute(
+      'select r, alpha, a, b from churn_model where as_of < ? order by as_of desc, id desc limit 1',
+      [new Date((day + 1) * DAY_MS)],
+    )) as BgNbdParams[];
+    return row;
+  }
+
+  /**
+   * The model fitted at `fromDay`, scored by K-S and Gini against who did not buy in (fromDay, toDay].
+   * Only main fits are stored, and the one stored as of fromDay was fitted on these same
+   * purchases: the best start there is; without that much history, today's fit.
+   */
+  private async backtest(fromDay: number, toDay: number, horizon: number, latest: BgNbdParams): Promise<{ ks: number; gini: number } | null> {
     const rows = await this.summaries(fromDay, toDay);
     if (!rows.length || rows.every((r) => r.bought) || rows.every((r) => !r.bought) || rows.every((r) => r.x === 0)) return null;
     let fit: BgNbdFit;
     try {
-      fit = await fitBgNbdOffThread(merge(rows));
+      fit = await fitBgNbdOffThread(merge(rows), { start: (await this.storedFit(fromDay)) ?? latest });
     } catch {
       return null;
     }
@@ -310,4 +328,3 @@ export function merge(rows: (WeightedSummary & { bought?: boolean })[]): Weighte
   return [...map.values()];
 }
 
-void DAY_MS;
