@@ -33,7 +33,7 @@ const procKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${f
  * and dormant), and a log-normal basket (median 25.00); each purchase is 0.4–1.6 baskets,
  * 2% are refunded in full and 2% by half.
  */
-async function seedData(url: string) {
+export async function seedData(url: string) {
   await sql(url, `select setseed(0.42);
     create table bench_buyer as
     select b.n, b.id, greatest(0, round(-ln(1 - random()) * ${PER_MEMBER}))::int as k,

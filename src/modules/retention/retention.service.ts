@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { inTransaction } from '../../db/transaction';
+import { inSqlTransaction, inTransaction } from '../../db/transaction';
 import { utcDayNumber } from '../../common/time.rules';
 import { fitBgNbdOffThread } from './churn.fit';
 import { withDates } from '../points/points.repository';
@@ -16,6 +16,12 @@ export interface RetentionRow {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Memory for the sorts and hashes of one refresh (a million members, ten million purchases);
+ * PostgreSQL's default 4 MB sent them to disk. Set for the refresh's own transactions only.
+ */
+const REFRESH_WORK_MEM = '256MB';
 
 /**
  * One pass over every member as of asOf, as a single statement: purchase facts, RFM
@@ -35,21 +41,20 @@ with settings as (
   select p.member_id, min(p.occurred_at) as first_at, max(p.occurred_at) as last_at, min(p.day) as first_day, max(p.day) as last_day,
     count(*) filter (where p.occurred_at > s.as_of - interval '365 days')::int as frequency,
     coalesce(sum(p.net) filter (where p.occurred_at > s.as_of - interval '365 days'), 0)::bigint as monetary,
-    count(distinct p.day)::int - 1 as x
+    count(distinct p.day)::int - 1 as x,
+    -- The purchase day before the last (REACTIVATED): the aggregate's input is already sorted
+    -- by member and day, so this costs nothing, where a window over the purchases sorted them again.
+    (array_agg(distinct p.day order by p.day desc))[2] as prev_day
   from p, settings s group by p.member_id
-), prev as (
-  select member_id, max(day) as prev_day from (
-    select member_id, day, dense_rank() over (partition by member_id order by day desc) as k from p
-  ) d where k = 2 group by member_id
 ), scored as (
-  select f.*, pv.prev_day, s.as_of_day - f.last_day as recency,
+  select f.*, s.as_of_day - f.last_day as recency,
     1 + floor(5.0 * (rank() over (order by s.as_of_day - f.last_day desc) - 1) / count(*) over ())::int as r,
     1 + floor(5.0 * (rank() over (order by f.frequency) - 1) / count(*) over ())::int as fs,
     1 + floor(5.0 * (rank() over (order by f.monetary) - 1) / count(*) over ())::int as ms,
     (s.as_of_day - f.last_day) < avg(s.as_of_day - f.last_day) over () as r_high,
     f.frequency >= avg(f.frequency) over () as f_high,
     f.monetary >= avg(f.monetary) over () as m_high
-  from facts f cross join settings s left join prev pv on pv.member_id = f.member_id
+  from facts f cross join settings s
 ), fresh as (
   select m.id as member_id, sc.first_at, sc.last_at, sc.recency, sc.frequency, sc.monetary, sc.r, sc.fs, sc.ms, sc.x,
     sc.last_day - sc.first_day as tx, s.as_of_day - sc.first_day as t_days,
@@ -121,6 +126,7 @@ export class RetentionService {
     const asOfDay = utcDayNumber(asOf);
     const result = await inTransaction(this.em, async (tx) => {
       await tx.execute(`select pg_advisory_xact_lock(hashtext('retention.refresh'))`);
+      await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
       const [counts] = (await tx.execute(REFRESH_SQL, [asOf, asOfDay])) as { processed: number; changed: number }[];
       await this.refreshRuleTags(tx);
       return counts;
@@ -145,19 +151,31 @@ export class RetentionService {
     }
   }
 
-  private async summaries(asOfDay: number, untilDay: number) {
-    return (await this.em.execute(SUMMARY_AT_SQL, [asOfDay, untilDay])) as (WeightedSummary & { bought: boolean })[];
+  private summaries(asOfDay: number, untilDay: number) {
+    return inSqlTransaction(this.em, async (tx) => {
+      await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
+      return (await tx.execute(SUMMARY_AT_SQL, [asOfDay, untilDay])) as (WeightedSummary & { bought: boolean })[];
+    });
   }
 
-  /** Fits BG/NBD on every buyer as of asOf, scores every member, and backtests a fit made churnHorizonDays earlier. */
+  /**
+   * Fits BG/NBD on every buyer as of the last refresh (whose (x, t_x, T) per member are in
+   * member_retention), scores every member, and backtests a fit made churnHorizonDays earlier.
+   * The backtest's pass over the purchases runs in the database while the main fit runs in a
+   * worker thread and the scores are written.
+   */
   async fitChurnModel(asOf: Date): Promise<ChurnModelRow | null> {
     const [{ horizon }] = (await this.em.execute('select churn_horizon_days as horizon from program where id = 1')) as { horizon: number }[];
     const asOfDay = utcDayNumber(asOf);
-    const current = merge(await this.summaries(asOfDay, asOfDay));
+    const current = (await this.em.execute(
+      'select x, tx, t_days as "T", count(*)::int as count from member_retention where x is not null group by 1, 2, 3',
+    )) as WeightedSummary[];
     if (current.length === 0 || current.every((c) => c.x === 0)) return null;
+    const backtestRows = this.summaries(asOfDay - horizon, asOfDay);
+    backtestRows.catch(() => { /* awaited below */ });
     const fit = await fitBgNbdOffThread(current, { start: await this.storedFit(asOfDay) });
-    const backtest = await this.backtest(asOfDay - horizon, asOfDay, horizon, fit);
     await this.scoreMembers(fit, horizon);
+    const backtest = await this.backtest(await backtestRows, asOfDay - horizon, horizon, fit);
     const [row] = await this.em.execute(
       `insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())
        returning as_of as "asOf", r, alpha, a, b, customers, log_likelihood as "logLikelihood", ks, gini`,
@@ -185,8 +203,7 @@ export class RetentionService {
    * Only main fits are stored, and the one stored as of fromDay was fitted on these same
    * purchases: the best start there is; without that much history, today's fit.
    */
-  private async backtest(fromDay: number, toDay: number, horizon: number, latest: BgNbdParams): Promise<{ ks: number; gini: number } | null> {
-    const rows = await this.summaries(fromDay, toDay);
+  private async backtest(rows: (WeightedSummary & { bought: boolean })[], fromDay: number, horizon: number, latest: BgNbdParams): Promise<{ ks: number; gini: number } | null> {
     if (!rows.length || rows.every((r) => r.bought) || rows.every((r) => !r.bought) || rows.every((r) => r.x === 0)) return null;
     let fit: BgNbdFit;
     try {
