@@ -17,7 +17,6 @@ function sqlState(err: unknown): string | undefined {
  */
 export function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   return withRetries(em, (hooks) => em.fork({ clear: true }).transactional((tx) => {
-    hooks.length = 0;
     afterCommitHooks.set(tx, hooks);
     return work(tx as EntityManager);
   }));
@@ -37,12 +36,15 @@ export function inSqlTransaction<T>(em: EntityManager, work: (tx: EntityManager)
     try {
       await connection.query('begin', []);
       const tx = app.forkOnConnection(connection);
-      hooks.length = 0;
       afterCommitHooks.set(tx, hooks);
       const result = await work(tx as unknown as EntityManager);
       await connection.query('commit', []);
+      // The hooks run on this connection, now outside any transaction, before it goes back
+      // to the pool: a NOTIFY after the commit costs one round trip and no second connection.
+      await runHooks(hooks.splice(0), tx as unknown as EntityManager);
       return result;
     } catch (err) {
+      hooks.length = 0;
       await connection.query('rollback', []).catch(() => { /* the connection is gone; so is its transaction */ });
       throw err;
     } finally {
@@ -51,14 +53,18 @@ export function inSqlTransaction<T>(em: EntityManager, work: (tx: EntityManager)
   });
 }
 
-/** Runs one attempt after another while the failure is retryable; then the after-commit hooks. */
+async function runHooks(hooks: AfterCommit[], em: EntityManager): Promise<void> {
+  for (const hook of hooks) await hook(em).catch(() => { /* best effort; the hook's own safety net covers it */ });
+}
+
+/** Runs one attempt after another while the failure is retryable; then the after-commit hooks left. */
 async function withRetries<T>(em: EntityManager, attempt: (hooks: AfterCommit[]) => Promise<T>): Promise<T> {
   for (let n = 1; ; n++) {
     const hooks: AfterCommit[] = [];
     try {
       const result = await attempt(hooks);
       // Committed: now, and only now, what must follow the commit (a rollback runs none of it).
-      for (const hook of hooks) await hook(em).catch(() => { /* best effort; the hook's own safety net covers it */ });
+      await runHooks(hooks, em);
       return result;
     } catch (err) {
       if (n >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(err) ?? '')) throw err;

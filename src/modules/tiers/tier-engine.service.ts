@@ -347,7 +347,7 @@ async function publish(tx: EntityManager, topic: string, events: { memberId: str
   // NOTIFY after the commit, outside the transaction: inside it, PostgreSQL serializes every
   // committing transaction that notified (the notify queue lock is held through the commit).
   // A lost NOTIFY (crash right after commit) is caught up by every dispatcher's periodic poll.
-  afterCommit(tx, (em) => em.getConnection().execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, `${row.id}-${row.id}`]));
+  afterCommit(tx, (em) => em.execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, `${row.id}-${row.id}`]));
 }
 
 /**
