@@ -10,8 +10,11 @@ interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: s
 
 /** How often each dispatcher polls the outbox as well, in case a NOTIFY was lost. */
 const POLL_MS = 2000;
-/** How long NOTIFYs are gathered before one read of the outbox. */
-const COALESCE_MS = 3;
+/**
+ * How long NOTIFYs are gathered before one read of the outbox: at a hundred upgrades a
+ * second, 15 ms reads two or three events at once for at most 15 ms more latency.
+ */
+const COALESCE_MS = 15;
 
 /**
  * Delivers committed outbox events to this instance's subscribers. LISTEN on a dedicated

@@ -113,15 +113,22 @@ export class TierEngine {
     return this.recordChange(tx, { memberId, kind: 'UPGRADE', fromTierId: member.tierId, toTierId: target.id, reason: 'qualifying points reached', qualifyingPoints: q, occurredAt: at, expiresAt });
   }
 
+  /** The change and its outbox row in one statement (one round trip on the purchase path); NOTIFY once committed. */
   private async recordChange(tx: EntityManager, c: Omit<TierChangeRow, 'id'> & { expiresAt: Date | null }): Promise<TierChangeRow> {
-    const [row] = await tx.execute(
-      `insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, now()) returning ${CHANGE_COLUMNS}`,
-      [c.memberId, c.kind, c.fromTierId, c.toTierId, c.reason, c.qualifyingPoints, c.occurredAt, c.expiresAt],
-    );
-    const change = changeRow(row as TierChangeRow);
-    await publish(tx, TIER_CHANGED, [{ memberId: c.memberId, id: change.id }]);
-    return change;
+    const params = [c.memberId, c.kind, c.fromTierId, c.toTierId, c.reason, c.qualifyingPoints, c.occurredAt, c.expiresAt];
+    const insert = `insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, now()) returning ${CHANGE_COLUMNS}`;
+    if (!tierEventsOutbox.enabled) return changeRow(((await tx.execute(insert, params)) as TierChangeRow[])[0]);
+    const [row] = (await tx.execute(
+      `with c as (${insert}), o as (
+         insert into outbox (topic, member_id, payload, created_at)
+         select '${TIER_CHANGED}', "memberId", jsonb_build_object('ids', jsonb_build_array(id)), now() from c returning id::text
+       ) select c.*, (select id from o) as "outboxId" from c`,
+      params,
+    )) as (TierChangeRow & { outboxId: string })[];
+    const { outboxId, ...change } = row;
+    notifyOutbox(tx, outboxId);
+    return changeRow(change);
   }
 
   /**
@@ -344,10 +351,16 @@ async function publish(tx: EntityManager, topic: string, events: { memberId: str
     'insert into outbox (topic, member_id, payload, created_at) values (?, ?::uuid, ?::jsonb, now()) returning id::text',
     [topic, events.length === 1 ? events[0].memberId : null, JSON.stringify({ ids: events.map((e) => e.id) })],
   )) as { id: string }[];
-  // NOTIFY after the commit, outside the transaction: inside it, PostgreSQL serializes every
-  // committing transaction that notified (the notify queue lock is held through the commit).
-  // A lost NOTIFY (crash right after commit) is caught up by every dispatcher's periodic poll.
-  afterCommit(tx, (em) => em.execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, `${row.id}-${row.id}`]));
+  notifyOutbox(tx, row.id);
+}
+
+/**
+ * NOTIFY after the commit, outside the transaction: inside it, PostgreSQL serializes every
+ * committing transaction that notified (the notify queue lock is held through the commit).
+ * A lost NOTIFY (crash right after commit) is caught up by every dispatcher's periodic poll.
+ */
+function notifyOutbox(tx: EntityManager, outboxId: string): void {
+  afterCommit(tx, (em) => em.execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, `${outboxId}-${outboxId}`]));
 }
 
 /**
