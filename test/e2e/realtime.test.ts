@@ -9,9 +9,11 @@ function listen(client: WsClient, variables: Record<string, unknown>) {
   const events: any[] = [];
   const errors: any[] = [];
   let waiters: (() => void)[] = [];
+  // A waiter whose condition still fails re-registers itself: take the list before calling them.
+  const wake = () => { const now = waiters; waiters = []; now.forEach((w) => w()); };
   const stop = client.subscribe({ query: SUB, variables }, {
-    next: (v) => { if (v.errors) errors.push(...v.errors); else events.push(v.data!.tierChanged); waiters.forEach((w) => w()); waiters = []; },
-    error: (e) => { errors.push(e); waiters.forEach((w) => w()); waiters = []; },
+    next: (v) => { if (v.errors) errors.push(...v.errors); else events.push(v.data!.tierChanged); wake(); },
+    error: (e) => { errors.push(e); wake(); },
     complete: () => {},
   });
   const until = (pred: () => boolean, ms = 5000) => new Promise<void>((resolve, reject) => {
