@@ -443,10 +443,12 @@ export class PointsService {
     )) as { id: string }[]).map((r) => r.id);
     let processed = 0;
     for (let i = 0; i < due.length; i += batchSize) {
-      const ids = `{${due.slice(i, i + batchSize).join(',')}}`;
+      const batch = due.slice(i, i + batchSize);
+      const [lo, hi] = [batch[0], batch[batch.length - 1]];
+      const ids = `{${batch.join(',')}}`;
       processed += await inSqlTransaction(this.em, async (tx) => {
         await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [ids]);
-        const [{ n }] = (await tx.execute(EXPIRE_BATCH_SQL, [ids, asOf])) as { n: number }[];
+        const [{ n }] = (await tx.execute(EXPIRE_BATCH_SQL, [lo, hi, ids, asOf, lo, hi])) as { n: number }[];
         return n;
       });
     }
@@ -511,16 +513,16 @@ function mergeTakes(takes: { lotId: string; amount: number }[]) {
 }
 
 const EXPIRE_BATCH_SQL = `
-with due as (
+with due as ( -- the batch is a run of member ids: one range scan of the open-lots index, not a probe per member
   select id, member_id, remaining, expires_at from point_lot
-  where member_id = any(?::uuid[]) and remaining > 0 and expires_at <= ?
+  where member_id between ?::uuid and ?::uuid and member_id = any(?::uuid[]) and remaining <> 0 and remaining > 0 and expires_at <= ?
 ), zeroed as (
   update point_lot l set remaining = 0 from due where l.id = due.id
 ), per_member as (
   select member_id, sum(remaining)::int as points, max(expires_at) as at from due group by member_id
 ), accounts as (
   update point_account a set balance = a.balance - pm.points, updated_at = now()
-  from per_member pm where a.member_id = pm.member_id
+  from per_member pm where a.member_id = pm.member_id and a.member_id between ?::uuid and ?::uuid
   returning a.member_id, a.balance
 ), txns as (
   insert into point_transaction (member_id, type, amount, balance_after, occurred_at, reason, created_at)
