@@ -53,11 +53,6 @@ export class AppEntityManager extends EntityManager {
     return fork;
   }
 
-  override getTransactionContext<T>(): T | undefined {
-    if (this.sqlConnection) throw new Error(SQL_ONLY);
-    return super.getTransactionContext<T>();
-  }
-
   /** The pool behind MikroORM's knex: inSqlTransaction takes its connections from it. */
   pool(): KnexClient {
     return this.getConnection().getKnex().client as unknown as KnexClient;
