@@ -61,6 +61,15 @@ export class AppEntityManager extends EntityManager {
 
 const SQL_ONLY = 'Only raw SQL (execute) runs in a SQL-only transaction; use inTransaction for entity operations';
 
+/**
+ * A PostgreSQL array literal of ids or numbers, bound as one parameter (`= any(?::uuid[])`,
+ * `unnest(?::int[])`): a JS array would expand into one parameter per element. Only for
+ * values that need no quoting; String(number) round-trips a float8 exactly.
+ */
+export function pgArray(values: readonly (string | number)[]): string {
+  return `{${values.join(',')}}`;
+}
+
 const cache = new Map<string, { parts: string[] } >();
 
 /** `select ? … in (?)` with [a, [b, c]] → `select $1 … in ($2, $3)` with [a, b, c]. */

@@ -44,7 +44,6 @@ export function inSqlTransaction<T>(em: EntityManager, work: (tx: EntityManager)
       await runHooks(hooks.splice(0), tx as unknown as EntityManager);
       return result;
     } catch (err) {
-      hooks.length = 0;
       await connection.query('rollback', []).catch(() => { /* the connection is gone; so is its transaction */ });
       throw err;
     } finally {

@@ -3,6 +3,7 @@ import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
+import { pgArray } from '../../db/entity-manager';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -445,7 +446,7 @@ export class PointsService {
     for (let i = 0; i < due.length; i += batchSize) {
       const batch = due.slice(i, i + batchSize);
       const [lo, hi] = [batch[0], batch[batch.length - 1]];
-      const ids = `{${batch.join(',')}}`;
+      const ids = pgArray(batch);
       processed += await inSqlTransaction(this.em, async (tx) => {
         await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [ids]);
         const [{ n }] = (await tx.execute(EXPIRE_BATCH_SQL, [lo, hi, ids, asOf, lo, hi])) as { n: number }[];
@@ -515,6 +516,7 @@ function mergeTakes(takes: { lotId: string; amount: number }[]) {
 const EXPIRE_BATCH_SQL = `
 with due as ( -- the batch is a run of member ids: one range scan of the open-lots index, not a probe per member
   select id, member_id, remaining, expires_at from point_lot
+  -- (remaining <> 0 is the open-lots index's own predicate, spelled out so the planner can use it)
   where member_id between ?::uuid and ?::uuid and member_id = any(?::uuid[]) and remaining <> 0 and remaining > 0 and expires_at <= ?
 ), zeroed as (
   update point_lot l set remaining = 0 from due where l.id = due.id

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgArray } from '../../db/entity-manager';
 import { inSqlTransaction, inTransaction } from '../../db/transaction';
 import { utcDayNumber } from '../../common/time.rules';
 import { fitBgNbdOffThread } from './churn.fit';
@@ -236,9 +237,8 @@ export class RetentionService {
       `update member_retention r set alive_probability = v.p, churn_risk = v.c
        from unnest(?::int[], ?::int[], ?::int[], ?::float8[], ?::float8[]) as v(x, tx, t, p, c)
        where r.x = v.x and r.tx = v.tx and r.t_days = v.t`,
-      // Array literals as text (a JS array would be expanded into a list); String(number) round-trips a float8 exactly.
       [tuples.map((c) => c.x), tuples.map((c) => c.tx), tuples.map((c) => c.T),
-        tuples.map((c) => aliveProbability(fit, c)), tuples.map((c) => churnRisk(fit, c, horizon))].map((a) => `{${a.join(',')}}`),
+        tuples.map((c) => aliveProbability(fit, c)), tuples.map((c) => churnRisk(fit, c, horizon))].map(pgArray),
     );
   }
 

@@ -1,4 +1,5 @@
 import { badInput } from '../../common/errors';
+import { pgArray } from '../../db/entity-manager';
 
 /** The typed filter of the contract, with the extensions admins asked for (spend, dates, profile, tier expiry). */
 export interface SegmentFilter {
@@ -79,7 +80,7 @@ export function compileFilter(f: SegmentFilter): { where: string; params: unknow
   if (list(f.channels)) add('m.channel = any(?::text[])', list(f.channels));
   if (f.birthdayMonths?.length) {
     if (f.birthdayMonths.some((mo) => !Number.isInteger(mo) || mo < 1 || mo > 12)) throw badInput('birthdayMonths', 'months are 1 to 12');
-    add(`extract(month from m.birthday)::int = any(?::int[])`, `{${f.birthdayMonths.join(',')}}`);
+    add(`extract(month from m.birthday)::int = any(?::int[])`, pgArray(f.birthdayMonths));
   }
   return { where: parts.length ? parts.join(' and ') : 'true', params };
 }

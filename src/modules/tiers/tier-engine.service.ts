@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
 import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
+import { pgArray } from '../../db/entity-manager';
 import { afterCommit, inSqlTransaction, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -165,19 +166,19 @@ export class TierEngine {
         // member. Members busy in a purchase right now are skipped, not waited for: they are
         // still due, and the next pass takes them.
         const locked = ((await tx.execute(
-          'select member_id from point_account where member_id = any(?::uuid[]) order by member_id for update skip locked', [uuidArray(due)],
+          'select member_id from point_account where member_id = any(?::uuid[]) order by member_id for update skip locked', [pgArray(due)],
         )) as { member_id: string }[]).map((r) => r.member_id);
         if (locked.length < due.length) {
           skipped = true;
           // A member without an account (none is locked) is reviewed all the same.
           const taken = new Set(locked);
           const rest = due.filter((id) => !taken.has(id));
-          const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id = any(?::uuid[])', [uuidArray(rest)])) as { member_id: string }[]).map((r) => r.member_id));
+          const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id = any(?::uuid[])', [pgArray(rest)])) as { member_id: string }[]).map((r) => r.member_id));
           locked.push(...rest.filter((id) => !withAccount.has(id)));
         }
         if (!locked.length) return [];
         locked.sort();
-        const rows = (await tx.execute(reviewSql(s), [locked[0], locked[locked.length - 1], uuidArray(locked), asOf])) as { memberId: string; kind: TierChangeKind; id: string }[];
+        const rows = (await tx.execute(reviewSql(s), [locked[0], locked[locked.length - 1], pgArray(locked), asOf])) as { memberId: string; kind: TierChangeKind; id: string }[];
         await publish(tx, TIER_CHANGED, rows.map((r) => ({ memberId: r.memberId, id: r.id })));
         return rows;
       });
@@ -328,9 +329,6 @@ export class TierEngine {
     return this.noticesByIds(rows.map((r) => r.id));
   }
 }
-
-/** A PostgreSQL array literal of uuids, bound as one parameter (`= any(?::uuid[])`) instead of one per id. */
-const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
 
 /**
  * Whether tier events go to the outbox (the default). TIER_EVENTS=off turns it off for an
