@@ -10,6 +10,7 @@ import { Migration20261122141231_retention } from './Migration20261122141231_ret
 import { Migration20261123000554_tier_member_count } from './Migration20261123000554_tier_member_count';
 import { Migration20261129135921_review_hot } from './Migration20261129135921_review_hot';
 import { Migration20261129150000_retention_hot } from './Migration20261129150000_retention_hot';
+import { Migration20261129170000_purchase_days } from './Migration20261129170000_purchase_days';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000554_tier_member_count', class: Migration20261123000554_tier_member_count },
   { name: 'Migration20261129135921_review_hot', class: Migration20261129135921_review_hot },
   { name: 'Migration20261129150000_retention_hot', class: Migration20261129150000_retention_hot },
+  { name: 'Migration20261129170000_purchase_days', class: Migration20261129170000_purchase_days },
 ];

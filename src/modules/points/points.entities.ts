@@ -144,7 +144,11 @@ export class QualifyingEntry {
 
 /** A purchase as posted by a store back end; orderId is its idempotency key. */
 @Entity({ tableName: 'purchase' })
-@Index({ name: 'purchase_member_occurred_index', properties: ['memberId', 'occurredAt'] })
+/** Purchases by member and UTC day, covering what the retention refresh reads (see the purchase_days migration). */
+@Index({
+  name: 'purchase_member_day_index',
+  expression: `create index "purchase_member_day_index" on "purchase" ("member_id", (((occurred_at at time zone 'UTC')::date - date '1970-01-01'))) include ("occurred_at", "amount_cents", "refunded_cents")`,
+})
 export class Purchase {
   @PrimaryKey({ type: 'text' })
   orderId!: string;

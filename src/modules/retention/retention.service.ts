@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../../db/entity-manager';
-import { inSqlTransaction, inTransaction } from '../../db/transaction';
+import { performance } from 'node:perf_hooks';
+import { inSqlTransaction } from '../../db/transaction';
 import { utcDayNumber } from '../../common/time.rules';
 import { fitBgNbdOffThread } from './churn.fit';
 import { withDates } from '../points/points.repository';
 import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
 import {
-  aliveProbability, churnRisk, expectedPurchases, gini, ksStatistic, type BgNbdFit, type BgNbdParams, type WeightedSummary,
+  aliveProbability, churnRisk, expectedPurchases, gini, ksStatistic, type BgNbdFit, type BgNbdParams, type CustomerSummary, type WeightedSummary,
 } from './churn.rules';
 
 export interface ChurnModelRow extends BgNbdParams { customers: number; logLikelihood: number; asOf: Date; ks: number | null; gini: number | null }
@@ -24,116 +25,177 @@ const DAY_MS = 86_400_000;
  */
 const REFRESH_WORK_MEM = '256MB';
 
+/** A purchase's UTC day number: the expression of purchase_member_day_index, so that the refresh reads that index. */
+const DAY = `((pu.occurred_at at time zone 'UTC')::date - date '1970-01-01')`;
+
 /**
- * One pass over every member as of asOf, as a single statement: purchase facts, RFM
- * scores by rank quintile among buying members, the eight-cell cube against the
- * programme means, the lifecycle stage, and a transition row for each member whose
- * stage moved. Purchases count net of refunds.
+ * A refresh, step 1: every buyer's purchase facts as of asOf (net of refunds), and as of the
+ * backtest day, into a temporary table. One index-only pass over purchase_member_day_index,
+ * which yields purchases in (member, day) order: the group needs no hash, and the array of
+ * distinct purchase days no sort (PostgreSQL feeds that DISTINCT aggregate the presorted
+ * rows). The days give x, first, last and previous day; width_bucket, a binary search in that
+ * sorted array, the number of days up to the backtest day. Frequency and monetary count the
+ * 365 days before asOf. Parameters: the backtest day twice, the 365-day start twice (a value:
+ * timestamptz minus an interval would be computed again for every purchase), asOf.
  */
-const REFRESH_SQL = `
+const FACTS_SQL = `
+create temp table retention_facts on commit drop as
+select member_id, first_at, last_at, frequency, monetary, days[1] as first_day, days[cardinality(days)] as last_day,
+  days[cardinality(days) - 1] as prev_day, cardinality(days) - 1 as x,
+  width_bucket(?::int, days) - 1 as bt_x, days[width_bucket(?::int, days)] as bt_last_day
+from (
+  select pu.member_id, min(pu.occurred_at) as first_at, max(pu.occurred_at) as last_at,
+    count(*) filter (where pu.occurred_at > ?::timestamptz)::int as frequency,
+    coalesce(sum(pu.amount_cents - pu.refunded_cents) filter (where pu.occurred_at > ?::timestamptz), 0)::bigint as monetary,
+    array_agg(distinct ${DAY} order by ${DAY}) as days
+  from purchase pu where pu.occurred_at <= ?::timestamptz group by pu.member_id
+) per_member`;
+
+/**
+ * (x, t_x, T) as one number, for a hash join of the scores on one column: each is a count of
+ * days, below 10^5 (274 years), and the key stays below 2^53, exact in JavaScript too.
+ */
+const TUPLE_BASE = 100_000;
+export const tupleKey = (c: CustomerSummary) => (c.x * TUPLE_BASE + c.tx) * TUPLE_BASE + c.T;
+
+/** The BG/NBD inputs (x, t_x, T) of every buyer as of asOf, grouped. Parameter: asOf's day. */
+const TUPLES_SQL = `select x, last_day - first_day as tx, ?::int - first_day as "T", count(*)::int as count from retention_facts group by 1, 2, 3`;
+
+/**
+ * The same as of the backtest day, for buyers by then, with whether they bought after it
+ * (up to asOf). Parameters: backtest day, twice.
+ */
+const BACKTEST_TUPLES_SQL = `
+select bt_x as x, bt_last_day - first_day as tx, ?::int - first_day as "T", last_day > ?::int as bought, count(*)::int as count
+from retention_facts where bt_x >= 0 group by 1, 2, 3, 4`;
+
+/**
+ * A refresh, step 2: one statement over every member from the facts. RFM scores by rank
+ * quintile among buyers (recency and frequency take few distinct values, so their ranks come
+ * from a histogram), the eight-cell cube against the programme means, the lifecycle stage,
+ * the churn scores (computed in Node per distinct (x, t_x, T), passed as arrays keyed by tupleKey), a
+ * transition row for each member whose stage moved, and each member's row written once.
+ * Every join is a hash join on one key. Parameters: asOf, asOf's day, the score arrays (tuple
+ * key, P(alive), churn risk), and asOf again (the members who had joined by then).
+ */
+const WRITE_SQL = `
 with settings as (
   select ?::timestamptz as as_of, ?::int as as_of_day, lifecycle_new_days as new_days, lifecycle_active_days as active_days,
     lifecycle_at_risk_days as at_risk_days, lifecycle_dormant_days as dormant_days from program where id = 1
-), p as (
-  select pu.member_id, pu.occurred_at, (pu.amount_cents - pu.refunded_cents) as net,
-    ((pu.occurred_at at time zone 'UTC')::date - date '1970-01-01') as day -- the UTC day number, in integer arithmetic
-  from purchase pu, settings s where pu.occurred_at <= s.as_of
 ), facts as (
-  select p.member_id, min(p.occurred_at) as first_at, max(p.occurred_at) as last_at, min(p.day) as first_day, max(p.day) as last_day,
-    count(*) filter (where p.occurred_at > s.as_of - interval '365 days')::int as frequency,
-    coalesce(sum(p.net) filter (where p.occurred_at > s.as_of - interval '365 days'), 0)::bigint as monetary,
-    count(distinct p.day)::int - 1 as x,
-    -- The purchase day before the last (REACTIVATED): the aggregate's input is already sorted
-    -- by member and day, so this costs nothing, where a window over the purchases sorted them again.
-    (array_agg(distinct p.day order by p.day desc))[2] as prev_day
-  from p, settings s group by p.member_id
-), scored as (
-  select f.*, s.as_of_day - f.last_day as recency,
-    1 + floor(5.0 * (rank() over (order by s.as_of_day - f.last_day desc) - 1) / count(*) over ())::int as r,
-    1 + floor(5.0 * (rank() over (order by f.frequency) - 1) / count(*) over ())::int as fs,
-    1 + floor(5.0 * (rank() over (order by f.monetary) - 1) / count(*) over ())::int as ms,
-    (s.as_of_day - f.last_day) < avg(s.as_of_day - f.last_day) over () as r_high,
-    f.frequency >= avg(f.frequency) over () as f_high,
-    f.monetary >= avg(f.monetary) over () as m_high
-  from facts f cross join settings s
+  select f.*, s.as_of_day - f.last_day as recency, s.as_of_day - f.first_day as t_days, f.last_day - f.first_day as tx,
+    (f.x::bigint * ${TUPLE_BASE} + (f.last_day - f.first_day)) * ${TUPLE_BASE} + (s.as_of_day - f.first_day) as tuple_key,
+    rank() over (order by f.monetary) as monetary_rank
+  from retention_facts f cross join settings s
+), stats as (
+  select count(*) as n, avg(recency) as recency, avg(frequency) as frequency, avg(monetary) as monetary from facts
+), by_recency as ( -- rank() over (order by recency desc) = 1 + the buyers with a longer recency
+  select f.recency, 1 + floor(5.0 * (sum(count(*)) over (order by f.recency desc) - count(*)) / min(st.n))::int as score
+  from facts f cross join stats st group by f.recency
+), by_frequency as (
+  select f.frequency, 1 + floor(5.0 * (sum(count(*)) over (order by f.frequency) - count(*)) / min(st.n))::int as score
+  from facts f cross join stats st group by f.frequency
+), scores as (
+  select * from unnest(?::int8[], ?::float8[], ?::float8[]) as v(tuple_key, p, c)
 ), fresh as (
-  select m.id as member_id, sc.first_at, sc.last_at, sc.recency, sc.frequency, sc.monetary, sc.r, sc.fs, sc.ms, sc.x,
-    sc.last_day - sc.first_day as tx, s.as_of_day - sc.first_day as t_days,
-    case when sc.member_id is null then null else
-      (case when sc.m_high then 'IMPORTANT_' else 'GENERAL_' end) ||
-      (case when sc.r_high and sc.f_high then 'VALUE' when sc.r_high then 'DEVELOP' when sc.f_high then 'RETAIN' else 'WINBACK' end)
+  select m.id as member_id, o.member_id is not null as known, o.stage as old_stage, o.stage_since as old_since,
+    f.first_at, f.last_at, f.recency, f.frequency, f.monetary, br.score as r, bf.score as fs,
+    1 + floor(5.0 * (f.monetary_rank - 1) / st.n)::int as ms, f.x, f.tx, f.t_days, v.p, v.c,
+    case when f.member_id is null then null else
+      (case when f.monetary >= st.monetary then 'IMPORTANT_' else 'GENERAL_' end) ||
+      (case when f.recency < st.recency and f.frequency >= st.frequency then 'VALUE' when f.recency < st.recency then 'DEVELOP'
+        when f.frequency >= st.frequency then 'RETAIN' else 'WINBACK' end)
     end as segment,
     case
-      when sc.member_id is null then 'PROSPECT'
-      when s.as_of_day - sc.first_day <= s.new_days then 'NEW'
-      when sc.recency <= s.new_days and sc.prev_day is not null and sc.last_day - sc.prev_day > s.at_risk_days then 'REACTIVATED'
-      when sc.recency <= s.active_days then 'ACTIVE'
-      when sc.recency <= s.at_risk_days then 'AT_RISK'
-      when sc.recency <= s.dormant_days then 'DORMANT'
+      when f.member_id is null then 'PROSPECT'
+      when f.t_days <= s.new_days then 'NEW'
+      when f.recency <= s.new_days and f.prev_day is not null and f.last_day - f.prev_day > s.at_risk_days then 'REACTIVATED'
+      when f.recency <= s.active_days then 'ACTIVE'
+      when f.recency <= s.at_risk_days then 'AT_RISK'
+      when f.recency <= s.dormant_days then 'DORMANT'
       else 'CHURNED'
     end as stage
-  from member m cross join settings s left join scored sc on sc.member_id = m.id
-  where m.joined_at <= s.as_of
+  from member m cross join settings s cross join stats st
+  left join facts f on f.member_id = m.id
+  left join by_recency br on br.recency = f.recency
+  left join by_frequency bf on bf.frequency = f.frequency
+  left join scores v on v.tuple_key = f.tuple_key
+  left join member_retention o on o.member_id = m.id
+  where m.joined_at <= ?::timestamptz
 ), moved as (
   insert into lifecycle_transition (member_id, from_stage, to_stage, at)
-  select n.member_id, o.stage, n.stage, s.as_of from fresh n cross join settings s
-  left join member_retention o on o.member_id = n.member_id
-  where o.stage is distinct from n.stage
+  select n.member_id, n.old_stage, n.stage, s.as_of from fresh n cross join settings s where n.old_stage is distinct from n.stage
   returning 1
-), saved as (
-  insert into member_retention as o (member_id, as_of, stage, stage_since, first_purchase_at, last_purchase_at, recency_days, frequency,
+), updated as (
+  update member_retention o set as_of = s.as_of, stage = n.stage,
+    stage_since = case when n.old_stage = n.stage then n.old_since else s.as_of end,
+    first_purchase_at = n.first_at, last_purchase_at = n.last_at, recency_days = n.recency, frequency = n.frequency,
+    monetary_cents = n.monetary, r = n.r, f = n.fs, m = n.ms, rfm_segment = n.segment, x = n.x, tx = n.tx, t_days = n.t_days,
+    alive_probability = n.p, churn_risk = n.c
+  from fresh n cross join settings s where n.known and o.member_id = n.member_id
+  returning 1
+), inserted as (
+  insert into member_retention (member_id, as_of, stage, stage_since, first_purchase_at, last_purchase_at, recency_days, frequency,
     monetary_cents, r, f, m, rfm_segment, x, tx, t_days, alive_probability, churn_risk)
   select n.member_id, s.as_of, n.stage, s.as_of, n.first_at, n.last_at, n.recency, n.frequency, n.monetary, n.r, n.fs, n.ms,
-    n.segment, n.x, n.tx, n.t_days, null, null
-  from fresh n cross join settings s
-  on conflict (member_id) do update set as_of = excluded.as_of, stage = excluded.stage,
-    stage_since = case when o.stage = excluded.stage then o.stage_since else excluded.stage_since end,
-    first_purchase_at = excluded.first_purchase_at, last_purchase_at = excluded.last_purchase_at, recency_days = excluded.recency_days,
-    frequency = excluded.frequency, monetary_cents = excluded.monetary_cents, r = excluded.r, f = excluded.f, m = excluded.m,
-    rfm_segment = excluded.rfm_segment, x = excluded.x, tx = excluded.tx, t_days = excluded.t_days,
-    alive_probability = null, churn_risk = null
+    n.segment, n.x, n.tx, n.t_days, n.p, n.c
+  from fresh n cross join settings s where not n.known
   returning 1
 )
-select (select count(*) from saved)::int as processed, (select count(*) from moved)::int as changed`;
-
-/**
- * Purchase-day summaries as of a day, grouped, with whether each group bought in
- * (asOfDay, untilDay]: one pass over the purchase days, one aggregate per member (a
- * correlated EXISTS over the days here was quadratic: minutes at a million buyers).
- */
-export const SUMMARY_AT_SQL = `
-with p as (select ?::int as as_of, ?::int as until_day),
-d as (
-  select member_id, ((occurred_at at time zone 'UTC')::date - date '1970-01-01') as day from purchase group by 1, 2
-), per as (
-  select count(*) filter (where d.day <= p.as_of) - 1 as x,
-    max(d.day) filter (where d.day <= p.as_of) - min(d.day) filter (where d.day <= p.as_of) as tx,
-    p.as_of - min(d.day) filter (where d.day <= p.as_of) as t,
-    coalesce(bool_or(d.day > p.as_of and d.day <= p.until_day), false) as bought
-  from d cross join p group by d.member_id, p.as_of
-)
-select x::int, tx::int, t::int as "T", bought, count(*)::int as count
-from per where x >= 0 group by 1, 2, 3, 4`;
+select ((select count(*) from updated) + (select count(*) from inserted))::int as processed, (select count(*) from moved)::int as changed`;
 
 /** RFM, lifecycle, rule tags and the churn model, refreshed set-based for every member. */
 export class RetentionService {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Recomputes everything as of asOf. Serialised by an advisory lock, so concurrent runs
-   * queue; a second run with the same asOf records no new transition.
+   * Recomputes everything as of asOf, in one transaction: the purchase facts (one pass over
+   * the purchases), the BG/NBD fit on them (in a worker thread), every member's row written
+   * once with its scores, the rule tags, and the model with its backtest (fitted in a second
+   * worker while the rows are written). Serialised by an advisory lock, so concurrent runs
+   * queue; a second run with the same asOf records no new transition. `phases` are the
+   * milliseconds each step took, for the job log and the benchmark.
    */
-  async refresh(asOf: Date): Promise<{ processed: number; changed: number }> {
+  async refresh(asOf: Date): Promise<{ processed: number; changed: number; phases: Record<string, number> }> {
     const asOfDay = utcDayNumber(asOf);
-    const result = await inTransaction(this.em, async (tx) => {
+    const phases: Record<string, number> = {};
+    let t = performance.now();
+    const lap = (name: string) => { const now = performance.now(); phases[name] = Math.round(now - t); t = now; };
+    const [{ horizon }] = (await this.em.execute('select churn_horizon_days as horizon from program where id = 1')) as { horizon: number }[];
+    const backtestDay = asOfDay - horizon;
+    const [start, backtestStart] = await Promise.all([this.storedFit(asOfDay), this.storedFit(backtestDay)]);
+    const counts = await inSqlTransaction(this.em, async (tx) => {
       await tx.execute(`select pg_advisory_xact_lock(hashtext('retention.refresh'))`);
       await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
-      const [counts] = (await tx.execute(REFRESH_SQL, [asOf, asOfDay])) as { processed: number; changed: number }[];
+      const yearAgo = new Date(asOf.getTime() - 365 * DAY_MS);
+      await tx.execute(FACTS_SQL, [backtestDay, backtestDay, yearAgo, yearAgo, asOf]);
+      await tx.execute('analyze retention_facts');
+      const current = (await tx.execute(TUPLES_SQL, [asOfDay])) as WeightedSummary[];
+      const backtestRows = (await tx.execute(BACKTEST_TUPLES_SQL, [backtestDay, backtestDay])) as (WeightedSummary & { bought: boolean })[];
+      lap('facts');
+      const fit = current.some((c) => c.x > 0) ? await fitBgNbdOffThread(current, { start }) : null;
+      const scores = fit ? this.scores(fit, current, horizon) : [[], [], []];
+      lap('fit');
+      const backtest = fit ? this.backtest(backtestRows, horizon, backtestStart ?? fit) : Promise.resolve(null);
+      backtest.catch(() => { /* awaited below */ });
+      // Its joins are all on unsorted inputs; the planner, misled by the score arrays' unknown
+      // statistics, would sort a million wide rows for a merge join.
+      await tx.execute('set local enable_mergejoin = off');
+      const [written] = (await tx.execute(WRITE_SQL, [asOf, asOfDay, ...scores.map(pgArray), asOf])) as { processed: number; changed: number }[];
+      lap('write');
       await this.refreshRuleTags(tx);
-      return counts;
+      lap('tags');
+      if (fit) {
+        const scored = await backtest;
+        await tx.execute(
+          'insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())',
+          [asOf, fit.r, fit.alpha, fit.a, fit.b, fit.customers, fit.logLikelihood, scored?.ks ?? null, scored?.gini ?? null],
+        );
+      }
+      lap('backtest');
+      return written;
     });
-    await this.fitChurnModel(asOf);
-    return result;
+    return { ...counts, phases };
   }
 
   /** Every RULE tag's members are exactly those its filter selects now. */
@@ -152,39 +214,6 @@ export class RetentionService {
     }
   }
 
-  private summaries(asOfDay: number, untilDay: number) {
-    return inSqlTransaction(this.em, async (tx) => {
-      await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
-      return (await tx.execute(SUMMARY_AT_SQL, [asOfDay, untilDay])) as (WeightedSummary & { bought: boolean })[];
-    });
-  }
-
-  /**
-   * Fits BG/NBD on every buyer as of the last refresh (whose (x, t_x, T) per member are in
-   * member_retention), scores every member, and backtests a fit made churnHorizonDays earlier.
-   * The backtest's pass over the purchases runs in the database while the main fit runs in a
-   * worker thread and the scores are written.
-   */
-  async fitChurnModel(asOf: Date): Promise<ChurnModelRow | null> {
-    const [{ horizon }] = (await this.em.execute('select churn_horizon_days as horizon from program where id = 1')) as { horizon: number }[];
-    const asOfDay = utcDayNumber(asOf);
-    const current = (await this.em.execute(
-      'select x, tx, t_days as "T", count(*)::int as count from member_retention where x is not null group by 1, 2, 3',
-    )) as WeightedSummary[];
-    if (current.length === 0 || current.every((c) => c.x === 0)) return null;
-    const backtestRows = this.summaries(asOfDay - horizon, asOfDay);
-    backtestRows.catch(() => { /* awaited below */ });
-    const fit = await fitBgNbdOffThread(current, { start: await this.storedFit(asOfDay) });
-    await this.scoreMembers(fit, horizon);
-    const backtest = await this.backtest(await backtestRows, asOfDay - horizon, horizon, fit);
-    const [row] = await this.em.execute(
-      `insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())
-       returning as_of as "asOf", r, alpha, a, b, customers, log_likelihood as "logLikelihood", ks, gini`,
-      [asOf, fit.r, fit.alpha, fit.a, fit.b, fit.customers, fit.logLikelihood, backtest?.ks ?? null, backtest?.gini ?? null],
-    );
-    return withDates(row as ChurnModelRow, ['asOf']);
-  }
-
   /**
    * The parameters of the latest fit stored as of `day` or earlier. A fit starts from them
    * (fitBgNbd's warm start): the nightly fit from last night's, which saw nearly the same
@@ -200,15 +229,15 @@ export class RetentionService {
   }
 
   /**
-   * The model fitted at `fromDay`, scored by K-S and Gini against who did not buy in (fromDay, toDay].
-   * Only main fits are stored, and the one stored as of fromDay was fitted on these same
-   * purchases: the best start there is; without that much history, today's fit.
+   * The model fitted at the backtest day, scored by K-S and Gini against who did not buy
+   * after it. Only main fits are stored, and the one stored as of that day was fitted on these
+   * same purchases: the best start there is (`start`); without that much history, today's fit.
    */
-  private async backtest(rows: (WeightedSummary & { bought: boolean })[], fromDay: number, horizon: number, latest: BgNbdParams): Promise<{ ks: number; gini: number } | null> {
+  private async backtest(rows: (WeightedSummary & { bought: boolean })[], horizon: number, start: BgNbdParams): Promise<{ ks: number; gini: number } | null> {
     if (!rows.length || rows.every((r) => r.bought) || rows.every((r) => !r.bought) || rows.every((r) => r.x === 0)) return null;
     let fit: BgNbdFit;
     try {
-      fit = await fitBgNbdOffThread(merge(rows), { start: (await this.storedFit(fromDay)) ?? latest });
+      fit = await fitBgNbdOffThread(merge(rows), { start });
     } catch {
       return null;
     }
@@ -224,22 +253,9 @@ export class RetentionService {
     return { ks: ksStatistic(scores, churned), gini: gini(scores, churned) };
   }
 
-  /**
-   * Writes P(alive) and churn risk per distinct (x, t_x, T): the scores are computed once per
-   * tuple here and joined to every member in one UPDATE (arrays in, one hash join out).
-   */
-  private async scoreMembers(fit: BgNbdParams, horizon: number): Promise<void> {
-    const tuples = (await this.em.execute(
-      'select distinct x, tx, t_days as "T" from member_retention where x is not null',
-    )) as { x: number; tx: number; T: number }[];
-    if (!tuples.length) return;
-    await this.em.execute(
-      `update member_retention r set alive_probability = v.p, churn_risk = v.c
-       from unnest(?::int[], ?::int[], ?::int[], ?::float8[], ?::float8[]) as v(x, tx, t, p, c)
-       where r.x = v.x and r.tx = v.tx and r.t_days = v.t`,
-      [tuples.map((c) => c.x), tuples.map((c) => c.tx), tuples.map((c) => c.T),
-        tuples.map((c) => aliveProbability(fit, c)), tuples.map((c) => churnRisk(fit, c, horizon))].map(pgArray),
-    );
+  /** P(alive) and churn risk per distinct (x, t_x, T), as the columns WRITE_SQL joins to every buyer. */
+  private scores(fit: BgNbdParams, tuples: WeightedSummary[], horizon: number): [number[], number[], number[]] {
+    return [tuples.map(tupleKey), tuples.map((c) => aliveProbability(fit, c)), tuples.map((c) => churnRisk(fit, c, horizon))];
   }
 
   async latestModel(): Promise<ChurnModelRow | null> {
