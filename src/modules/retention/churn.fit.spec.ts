@@ -1,4 +1,4 @@
-import { fitBgNbd, type WeightedSummary } from './churn.rules';
+import { aliveProbability, churnRisk, fitBgNbd, type WeightedSummary } from './churn.rules';
 import { fitBgNbdOffThread } from './churn.fit';
 
 describe('fitBgNbdOffThread', () => {
@@ -19,5 +19,10 @@ describe('fitBgNbdOffThread', () => {
     // The warm start reaches the worker too.
     const start = { r: 0.5, alpha: 5, a: 1, b: 3 };
     expect(await fitBgNbdOffThread(rows, { minRows: 0, start })).toEqual(fitBgNbd(rows, { start }));
+    // With a horizon, every row's P(alive) and churn risk under the fit come back too, in order.
+    const scored = await fitBgNbdOffThread(rows, { minRows: 0, horizon: 90 });
+    expect({ ...scored, alive: undefined, risk: undefined }).toEqual({ ...inThread, alive: undefined, risk: undefined });
+    expect(Array.from(scored.alive!)).toEqual(rows.map((row) => aliveProbability(inThread, row)));
+    expect(Array.from(scored.risk!)).toEqual(rows.map((row) => churnRisk(inThread, row, 90)));
   }, 60_000);
 });

@@ -173,8 +173,8 @@ export class RetentionService {
       const current = (await tx.execute(TUPLES_SQL, [asOfDay])) as WeightedSummary[];
       const backtestRows = (await tx.execute(BACKTEST_TUPLES_SQL, [backtestDay, backtestDay])) as (WeightedSummary & { bought: boolean })[];
       lap('facts');
-      const fit = current.some((c) => c.x > 0) ? await fitBgNbdOffThread(current, { start }) : null;
-      const scores = fit ? this.scores(fit, current, horizon) : [[], [], []];
+      const fit = current.some((c) => c.x > 0) ? await fitBgNbdOffThread(current, { start, horizon }) : null;
+      const scores = fit ? [current.map(tupleKey), Array.from(fit.alive!), Array.from(fit.risk!)] : [[], [], []];
       lap('fit');
       const backtest = fit ? this.backtest(backtestRows, horizon, backtestStart ?? fit) : Promise.resolve(null);
       backtest.catch(() => { /* awaited below */ });
@@ -251,11 +251,6 @@ export class RetentionService {
       }
     }
     return { ks: ksStatistic(scores, churned), gini: gini(scores, churned) };
-  }
-
-  /** P(alive) and churn risk per distinct (x, t_x, T), as the columns WRITE_SQL joins to every buyer. */
-  private scores(fit: BgNbdParams, tuples: WeightedSummary[], horizon: number): [number[], number[], number[]] {
-    return [tuples.map(tupleKey), tuples.map((c) => aliveProbability(fit, c)), tuples.map((c) => churnRisk(fit, c, horizon))];
   }
 
   async latestModel(): Promise<ChurnModelRow | null> {
