@@ -70,6 +70,15 @@ export function pgArray(values: readonly (string | number)[]): string {
   return `{${values.join(',')}}`;
 }
 
+/**
+ * A PostgreSQL text[] literal of arbitrary strings (codes and tags as clients sent them):
+ * every element quoted, with backslash and double quote escaped, so that a comma does not
+ * split an element, a quote does not break the literal and "NULL" stays a string.
+ */
+export function pgTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+}
+
 const cache = new Map<string, { parts: string[] } >();
 
 /** `select ? … in (?)` with [a, [b, c]] → `select $1 … in ($2, $3)` with [a, b, c]. */

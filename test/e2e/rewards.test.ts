@@ -180,6 +180,13 @@ describe('benefits', () => {
     expect(log.auditLog[0]).toMatchObject({ action: 'benefit.update', entityId: 'PARK' });
     expect(JSON.parse(log.auditLog[0].before).tierCodes).toEqual(['GOLD']);
     expectError(await s.gql(UPSERT, { i: { ...base, tierCodes: ['NOPE'] } }, admin), 'BAD_USER_INPUT', 'tierCodes');
+    // A code is one element, whatever it holds: not split at a comma, not a broken literal.
+    expectError(await s.gql(UPSERT, { i: { ...base, tierCodes: ['GOLD,PLATINUM'] } }, admin), 'BAD_USER_INPUT', 'tierCodes');
+    expectError(await s.gql(UPSERT, { i: { ...base, tierCodes: ['GO"LD\\'] } }, admin), 'BAD_USER_INPUT', 'tierCodes');
+    const tagged = await s.admin(UPSERT, { i: { ...base, requiredTags: ['a,b', 'NULL', 'q"uote'] } });
+    expect(tagged.upsertBenefit.version).toBe(3);
+    const [{ tags }] = await s.sql(`select required_tags as tags from benefit where code = 'PARK'`);
+    expect(tags).toEqual(['NULL', 'a,b', 'q"uote']); // stored sorted
   });
 
   it('POINTS_MULTIPLIER benefits add to the tier multiplier when points are earned', async () => {

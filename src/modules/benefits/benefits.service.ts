@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
 import { inTransaction } from '../../db/transaction';
+import { pgTextArray } from '../../db/entity-manager';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { withDates } from '../points/points.repository';
@@ -68,13 +69,13 @@ export class BenefitsService {
     const next = normalized(input);
     return inTransaction(this.em, async (tx) => {
       const unknownTiers = (await tx.execute(
-        'select c from unnest(?::text[]) as c where c not in (select code from tier)', [`{${next.tierCodes.join(',')}}`],
+        'select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(next.tierCodes)],
       )) as { c: string }[];
       if (unknownTiers.length) throw badInput('tierCodes', `Unknown tier ${unknownTiers[0].c}`);
       const [current] = (await tx.execute(`select ${COLUMNS} from benefit b where b.code = ? for update`, [input.code])) as BenefitRow[];
       const before = current ? normalized(benefitRow(current)) : null;
       if (before && JSON.stringify(before) === JSON.stringify(next)) return benefitRow(current);
-      const params = [next.name, next.description, next.kind, next.value, `{${next.tierCodes.join(',')}}`, `{${next.requiredTags.join(',')}}`, next.active, next.validFrom, next.validTo];
+      const params = [next.name, next.description, next.kind, next.value, pgTextArray(next.tierCodes), pgTextArray(next.requiredTags), next.active, next.validFrom, next.validTo];
       const [row] = (current
         ? await tx.execute(
           `update benefit b set name = ?, description = ?, kind = ?, value = ?, tier_codes = ?::text[], required_tags = ?::text[], active = ?,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
+import { pgTextArray } from '../../db/entity-manager';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -48,7 +49,7 @@ export class RewardsService {
     if (input.validFrom && input.validTo && input.validTo <= input.validFrom) throw badInput('validTo', 'validTo must be after validFrom');
     const tierCodes = [...new Set(input.tierCodes ?? [])].sort();
     return inTransaction(this.em, async (tx) => {
-      const unknown = (await tx.execute('select c from unnest(?::text[]) as c where c not in (select code from tier)', [`{${tierCodes.join(',')}}`])) as { c: string }[];
+      const unknown = (await tx.execute('select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(tierCodes)])) as { c: string }[];
       if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0].c}`);
       const [before] = (await tx.execute(`select ${REWARD_COLUMNS} from reward where code = ? for update`, [input.code])) as RewardRow[];
       const [row] = (await tx.execute(
@@ -58,7 +59,7 @@ export class RewardsService {
            per_member_limit = excluded.per_member_limit, tier_codes = excluded.tier_codes, active = excluded.active,
            valid_from = excluded.valid_from, valid_to = excluded.valid_to, updated_at = now()
          returning ${REWARD_COLUMNS}`,
-        [input.code, input.name, input.costPoints, input.stock ?? null, input.perMemberLimit ?? null, `{${tierCodes.join(',')}}`,
+        [input.code, input.name, input.costPoints, input.stock ?? null, input.perMemberLimit ?? null, pgTextArray(tierCodes),
           input.active, input.validFrom ?? null, input.validTo ?? null],
       )) as RewardRow[];
       this.audit.record(tx, actor, { action: before ? 'reward.update' : 'reward.create', entity: 'Reward', entityId: input.code, before: before ?? null, after: row });

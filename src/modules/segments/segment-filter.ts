@@ -1,5 +1,5 @@
 import { badInput } from '../../common/errors';
-import { pgArray } from '../../db/entity-manager';
+import { pgArray, pgTextArray } from '../../db/entity-manager';
 
 /** The typed filter of the contract, with the extensions admins asked for (spend, dates, profile, tier expiry). */
 export interface SegmentFilter {
@@ -43,7 +43,7 @@ export function compileFilter(f: SegmentFilter): { where: string; params: unknow
   const parts: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, ...values: unknown[]) => { parts.push(sql); params.push(...values); };
-  const list = (v: string[] | null | undefined) => (v && v.length ? `{${v.map((s) => `"${s.replace(/["\\]/g, '')}"`).join(',')}}` : null);
+  const list = (v: string[] | null | undefined) => (v && v.length ? pgTextArray(v) : null);
   const date = (v: Date | string | null | undefined, field: string) => {
     if (v == null) return null;
     const d = new Date(v);
