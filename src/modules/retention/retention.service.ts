@@ -198,18 +198,24 @@ export class RetentionService {
     return { ...counts, phases };
   }
 
-  /** Every RULE tag's members are exactly those its filter selects now. */
+  /**
+   * Every RULE tag's members are exactly those its filter selects now: one statement per tag
+   * that selects the members once and changes only the difference (members who keep the
+   * tag keep their row and its taggedAt).
+   */
   private async refreshRuleTags(tx: EntityManager): Promise<void> {
     const tags = (await tx.execute(`select id, rule from tag where kind = 'RULE' and rule is not null`)) as { id: string; rule: SegmentFilter }[];
     for (const tag of tags) {
       const { where, params } = compileFilter(tag.rule);
       await tx.execute(
-        `delete from member_tag mt where mt.tag_id = ? and not exists (select 1 from ${SEGMENT_FROM} where m.id = mt.member_id and ${where})`,
-        [tag.id, ...params],
-      );
-      await tx.execute(
-        `insert into member_tag (member_id, tag_id, tagged_at) select m.id, ?, now() from ${SEGMENT_FROM} where ${where} on conflict do nothing`,
-        [tag.id, ...params],
+        `with selected as materialized (select m.id from ${SEGMENT_FROM} where ${where}),
+         tagged as (select member_id from member_tag where tag_id = ?),
+         dropped as (
+           delete from member_tag mt where mt.tag_id = ? and mt.member_id in (select member_id from tagged except select id from selected)
+         )
+         insert into member_tag (member_id, tag_id, tagged_at)
+         select id, ?, now() from (select id from selected except select member_id from tagged) joined`,
+        [...params, tag.id, tag.id, tag.id],
       );
     }
   }
