@@ -1,5 +1,5 @@
 import { aliveProbability, churnRisk, fitBgNbd, type WeightedSummary } from './churn.rules';
-import { fitBgNbdOffThread } from './churn.fit';
+import { backtest, backtestOffThread, fitBgNbdOffThread, type HoldoutSummary } from './churn.fit';
 
 describe('fitBgNbdOffThread', () => {
   it('gives exactly the in-thread fit, computed in a worker thread', async () => {
@@ -24,5 +24,23 @@ describe('fitBgNbdOffThread', () => {
     expect({ ...scored, alive: undefined, risk: undefined }).toEqual({ ...inThread, alive: undefined, risk: undefined });
     expect(Array.from(scored.alive!)).toEqual(rows.map((row) => aliveProbability(inThread, row)));
     expect(Array.from(scored.risk!)).toEqual(rows.map((row) => churnRisk(inThread, row, 90)));
+  }, 60_000);
+
+  it('backtests in a worker thread exactly as in place', async () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const rows: HoldoutSummary[] = [];
+    for (let i = 0; i < 300; i++) {
+      const T = 30 + Math.floor(rand() * 700);
+      const x = Math.floor(rand() * 10);
+      const tx = x === 0 ? 0 : Math.floor(rand() * T);
+      // Recent repeat buyers mostly buy again; the model should rank them as less at risk.
+      rows.push({ x, tx, T, count: 1 + Math.floor(rand() * 4), bought: rand() < (x > 0 && T - tx < 90 ? 0.8 : 0.2) });
+    }
+    const inThread = backtest(rows, 90);
+    expect(inThread).not.toBeNull();
+    expect(inThread!.gini).toBeGreaterThan(0);
+    expect(await backtestOffThread(rows, 90, { minRows: 0 })).toEqual(inThread);
+    expect(await backtestOffThread(rows.map((r) => ({ ...r, bought: true })), 90, { minRows: 0 })).toBeNull();
   }, 60_000);
 });

@@ -1,31 +1,77 @@
 import { extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { aliveProbability, churnRisk, fitBgNbd, type BgNbdFit, type BgNbdParams, type CustomerSummary, type WeightedSummary } from './churn.rules';
+import {
+  aliveProbability, churnRisk, fitBgNbd, gini, ksStatistic, type BgNbdFit, type BgNbdParams, type CustomerSummary, type WeightedSummary,
+} from './churn.rules';
 
 /**
  * What the worker is sent: the rows as four columns, whose buffers move to the worker instead
  * of being copied (structured-cloning ~700k row objects held the event loop for about half a
- * second), and fitBgNbd's warm start.
+ * second), and fitBgNbd's warm start. With `bought` (1 or 0 per row), a backtest instead of
+ * a fit.
  */
-export interface FitRequest { x: Float64Array; tx: Float64Array; T: Float64Array; count: Float64Array; start?: BgNbdParams; horizon?: number }
+export interface FitRequest {
+  x: Float64Array; tx: Float64Array; T: Float64Array; count: Float64Array; bought?: Float64Array; start?: BgNbdParams; horizon?: number;
+}
+export type HoldoutSummary = WeightedSummary & { bought: boolean };
+export interface Backtest { ks: number; gini: number }
 
 /** A fit, and with a horizon, P(alive) and churn risk of each row under it (in the rows' order). */
 export interface ScoredFit extends BgNbdFit { alive?: Float64Array; risk?: Float64Array }
 
-export function toFitRequest(rows: readonly WeightedSummary[], start?: BgNbdParams, horizon?: number): FitRequest {
+export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolean })[], start?: BgNbdParams, horizon?: number, holdout = false): FitRequest {
   const n = rows.length;
-  const request = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), count: new Float64Array(n), start, horizon };
+  const request: FitRequest = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), count: new Float64Array(n), start, horizon };
+  if (holdout) request.bought = new Float64Array(n);
   rows.forEach((row, i) => {
     request.x[i] = row.x;
     request.tx[i] = row.tx;
     request.T[i] = row.T;
     request.count[i] = row.count;
+    if (request.bought) request.bought[i] = row.bought ? 1 : 0;
   });
   return request;
 }
 
-export function fromFitRequest({ x, tx, T, count }: FitRequest): WeightedSummary[] {
-  return Array.from(x, (_, i) => ({ x: x[i], tx: tx[i], T: T[i], count: count[i] }));
+export function fromFitRequest({ x, tx, T, count, bought }: FitRequest): (WeightedSummary & { bought?: boolean })[] {
+  return Array.from(x, (_, i) => ({ x: x[i], tx: tx[i], T: T[i], count: count[i], ...(bought ? { bought: bought[i] === 1 } : {}) }));
+}
+
+/** Drops the holdout flag and merges identical tuples. */
+export function merge(rows: readonly (WeightedSummary & { bought?: boolean })[]): WeightedSummary[] {
+  const map = new Map<string, WeightedSummary>();
+  for (const r of rows) {
+    const key = `${r.x}:${r.tx}:${r.T}`;
+    const found = map.get(key);
+    if (found) found.count += r.count;
+    else map.set(key, { x: r.x, tx: r.tx, T: r.T, count: r.count });
+  }
+  return [...map.values()];
+}
+
+/**
+ * A backtest: the model fitted on the summaries as of a past day, each member's churn risk
+ * over the horizon scored by K-S and Gini against who did not buy in it. Null when there is
+ * nothing to tell apart (everyone or no one bought, or no one ever repeated) or no fit.
+ */
+export function backtest(rows: readonly HoldoutSummary[], horizon: number, start?: BgNbdParams): Backtest | null {
+  if (!rows.length || rows.every((r) => r.bought) || rows.every((r) => !r.bought) || rows.every((r) => r.x === 0)) return null;
+  let fit: BgNbdFit;
+  try {
+    fit = fitBgNbd(merge(rows), { start });
+  } catch {
+    return null;
+  }
+  const scores: number[] = [];
+  const churned: boolean[] = [];
+  for (const r of rows) {
+    const risk = churnRisk(fit, r, horizon);
+    for (let i = 0; i < r.count; i++) {
+      scores.push(risk);
+      churned.push(!r.bought);
+    }
+  }
+  return { ks: ksStatistic(scores, churned), gini: gini(scores, churned) };
 }
 
 /** fitBgNbd, and with a horizon the scores of every row under the fit. */
@@ -52,9 +98,30 @@ export function scoreRows(fit: BgNbdParams, rows: readonly CustomerSummary[], ho
  * (scoring 700k tuples is another second of CPU).
  */
 export async function fitBgNbdOffThread(rows: WeightedSummary[], opts: { minRows?: number; start?: BgNbdParams; horizon?: number } = {}): Promise<ScoredFit> {
-  // Just the four numbers: a database row or a whole BgNbdFit may be passed.
-  const start = opts.start && { r: opts.start.r, alpha: opts.start.alpha, a: opts.start.a, b: opts.start.b };
-  if (rows.length < (opts.minRows ?? 2000)) return fitAndScore(rows, start, opts.horizon);
+  const start = params(opts.start);
+  const inThread = () => fitAndScore(rows, start, opts.horizon);
+  if (rows.length < (opts.minRows ?? 2000)) return inThread();
+  const result = await inWorker(toFitRequest(rows, start, opts.horizon), inThread);
+  if (!('fit' in result) || !result.fit) throw new Error('churn worker sent no fit');
+  return result.fit;
+}
+
+/** backtest() in a worker thread: the fit, and the sorts of K-S and Gini over every member, off the event loop. */
+export async function backtestOffThread(rows: HoldoutSummary[], horizon: number, opts: { minRows?: number; start?: BgNbdParams } = {}): Promise<Backtest | null> {
+  const start = params(opts.start);
+  const inThread = () => backtest(rows, horizon, start);
+  if (rows.length < (opts.minRows ?? 2000)) return inThread();
+  const result = await inWorker(toFitRequest(rows, start, horizon, true), inThread);
+  return 'backtest' in result ? result.backtest ?? null : null;
+}
+
+/** Just the four numbers: a database row or a whole BgNbdFit may be passed as a start. */
+const params = (p?: BgNbdParams) => p && { r: p.r, alpha: p.alpha, a: p.a, b: p.b };
+
+type WorkerResult = { fit?: ScoredFit } | { backtest?: Backtest | null };
+
+/** Sends a request to a fresh worker, its columns moved; a worker that cannot start means the work is done here. */
+async function inWorker(request: FitRequest, inThread: () => ScoredFit | Backtest | null): Promise<WorkerResult> {
   const ext = extname(__filename);
   const file = resolve(__dirname, `churn.worker${ext}`);
   const execArgv = ext === '.ts' ? [...process.execArgv, '-r', 'ts-node/register/transpile-only'] : process.execArgv;
@@ -62,15 +129,15 @@ export async function fitBgNbdOffThread(rows: WeightedSummary[], opts: { minRows
   try {
     worker = new Worker(file, { execArgv });
   } catch {
-    return fitAndScore(rows, start, opts.horizon);
+    const local = inThread();
+    return request.bought ? { backtest: local as Backtest | null } : { fit: local as ScoredFit };
   }
   try {
-    return await new Promise<ScoredFit>((resolveFit, reject) => {
-      worker.once('message', (m: { fit?: ScoredFit; error?: string }) => (m.fit ? resolveFit(m.fit) : reject(new Error(m.error))));
+    return await new Promise<WorkerResult>((resolveResult, reject) => {
+      worker.once('message', (m: WorkerResult & { error?: string }) => (m.error ? reject(new Error(m.error)) : resolveResult(m)));
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`churn worker exited with ${code}`)));
-      const request = toFitRequest(rows, start, opts.horizon);
-      const columns = [request.x, request.tx, request.T, request.count];
+      const columns = [request.x, request.tx, request.T, request.count, ...(request.bought ? [request.bought] : [])];
       worker.postMessage(request, columns.map((column) => column.buffer as ArrayBuffer)); // fresh buffers, never shared
     });
   } finally {

@@ -1,10 +1,14 @@
 // Runs fitBgNbd off the main thread: a fit over a million buyers' (x, t_x, T) tuples takes
 // seconds of pure CPU, during which the event loop would answer nobody.
 import { parentPort } from 'node:worker_threads';
-import { fitAndScore, fromFitRequest, type FitRequest } from './churn.fit';
+import { backtest, fitAndScore, fromFitRequest, type FitRequest, type HoldoutSummary } from './churn.fit';
 
 parentPort?.on('message', (request: FitRequest) => {
   try {
+    if (request.bought) {
+      parentPort!.postMessage({ backtest: backtest(fromFitRequest(request) as HoldoutSummary[], request.horizon!, request.start) });
+      return;
+    }
     const fit = fitAndScore(fromFitRequest(request), request.start, request.horizon);
     const moved = [fit.alive, fit.risk].flatMap((column) => (column ? [column.buffer as ArrayBuffer] : []));
     parentPort!.postMessage({ fit }, moved);

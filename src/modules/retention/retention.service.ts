@@ -3,11 +3,11 @@ import { pgArray } from '../../db/entity-manager';
 import { performance } from 'node:perf_hooks';
 import { inSqlTransaction } from '../../db/transaction';
 import { utcDayNumber } from '../../common/time.rules';
-import { fitBgNbdOffThread } from './churn.fit';
+import { backtestOffThread, fitBgNbdOffThread, type HoldoutSummary } from './churn.fit';
 import { withDates } from '../points/points.repository';
 import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
 import {
-  aliveProbability, churnRisk, expectedPurchases, gini, ksStatistic, type BgNbdFit, type BgNbdParams, type CustomerSummary, type WeightedSummary,
+  expectedPurchases, type BgNbdParams, type CustomerSummary, type WeightedSummary,
 } from './churn.rules';
 
 export interface ChurnModelRow extends BgNbdParams { customers: number; logLikelihood: number; asOf: Date; ks: number | null; gini: number | null }
@@ -171,12 +171,14 @@ export class RetentionService {
       await tx.execute(FACTS_SQL, [backtestDay, backtestDay, yearAgo, yearAgo, asOf]);
       await tx.execute('analyze retention_facts');
       const current = (await tx.execute(TUPLES_SQL, [asOfDay])) as WeightedSummary[];
-      const backtestRows = (await tx.execute(BACKTEST_TUPLES_SQL, [backtestDay, backtestDay])) as (WeightedSummary & { bought: boolean })[];
+      const backtestRows = (await tx.execute(BACKTEST_TUPLES_SQL, [backtestDay, backtestDay])) as HoldoutSummary[];
       lap('facts');
       const fit = current.some((c) => c.x > 0) ? await fitBgNbdOffThread(current, { start, horizon }) : null;
       const scores = fit ? [current.map(tupleKey), Array.from(fit.alive!), Array.from(fit.risk!)] : [[], [], []];
       lap('fit');
-      const backtest = fit ? this.backtest(backtestRows, horizon, backtestStart ?? fit) : Promise.resolve(null);
+      // The model fitted at the backtest day. Only main fits are stored, and the one stored as of
+      // that day was fitted on these same purchases: the best start there is; else today's fit.
+      const backtest = fit ? backtestOffThread(backtestRows, horizon, { start: backtestStart ?? fit }) : Promise.resolve(null);
       backtest.catch(() => { /* awaited below */ });
       // Its joins are all on unsorted inputs; the planner, misled by the score arrays' unknown
       // statistics, would sort a million wide rows for a merge join.
@@ -232,31 +234,6 @@ export class RetentionService {
       [new Date((day + 1) * DAY_MS)],
     )) as BgNbdParams[];
     return row;
-  }
-
-  /**
-   * The model fitted at the backtest day, scored by K-S and Gini against who did not buy
-   * after it. Only main fits are stored, and the one stored as of that day was fitted on these
-   * same purchases: the best start there is (`start`); without that much history, today's fit.
-   */
-  private async backtest(rows: (WeightedSummary & { bought: boolean })[], horizon: number, start: BgNbdParams): Promise<{ ks: number; gini: number } | null> {
-    if (!rows.length || rows.every((r) => r.bought) || rows.every((r) => !r.bought) || rows.every((r) => r.x === 0)) return null;
-    let fit: BgNbdFit;
-    try {
-      fit = await fitBgNbdOffThread(merge(rows), { start });
-    } catch {
-      return null;
-    }
-    const scores: number[] = [];
-    const churned: boolean[] = [];
-    for (const r of rows) {
-      const risk = churnRisk(fit, r, horizon);
-      for (let i = 0; i < r.count; i++) {
-        scores.push(risk);
-        churned.push(!r.bought);
-      }
-    }
-    return { ks: ksStatistic(scores, churned), gini: gini(scores, churned) };
   }
 
   async latestModel(): Promise<ChurnModelRow | null> {
@@ -348,17 +325,5 @@ export class RetentionService {
       [from, to],
     )) as { period: string; active: number; new: number; retained: number; wonBack: number; churned: number }[];
   }
-}
-
-/** Drops the holdout flag and merges identical tuples. */
-export function merge(rows: (WeightedSummary & { bought?: boolean })[]): WeightedSummary[] {
-  const map = new Map<string, WeightedSummary>();
-  for (const r of rows) {
-    const key = `${r.x}:${r.tx}:${r.T}`;
-    const found = map.get(key);
-    if (found) found.count += r.count;
-    else map.set(key, { x: r.x, tx: r.tx, T: r.T, count: r.count });
-  }
-  return [...map.values()];
 }
 
