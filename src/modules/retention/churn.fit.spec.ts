@@ -1,5 +1,5 @@
 import { aliveProbability, churnRisk, fitBgNbd, type WeightedSummary } from './churn.rules';
-import { backtest, backtestOffThread, fitBgNbdOffThread, type HoldoutSummary } from './churn.fit';
+import { backtest, backtestOffThread, fitBgNbdOffThread, tupleKey, type HoldoutSummary } from './churn.fit';
 
 describe('fitBgNbdOffThread', () => {
   it('gives exactly the in-thread fit, computed in a worker thread', async () => {
@@ -21,9 +21,12 @@ describe('fitBgNbdOffThread', () => {
     expect(await fitBgNbdOffThread(rows, { minRows: 0, start })).toEqual(fitBgNbd(rows, { start }));
     // With a horizon, every row's P(alive) and churn risk under the fit come back too, in order.
     const scored = await fitBgNbdOffThread(rows, { minRows: 0, horizon: 90 });
-    expect({ ...scored, alive: undefined, risk: undefined }).toEqual({ ...inThread, alive: undefined, risk: undefined });
-    expect(Array.from(scored.alive!)).toEqual(rows.map((row) => aliveProbability(inThread, row)));
-    expect(Array.from(scored.risk!)).toEqual(rows.map((row) => churnRisk(inThread, row, 90)));
+    const { scores, ...fit } = scored;
+    expect(fit).toEqual(inThread);
+    const parse = (literal: string) => literal.slice(1, -1).split(',').map(Number);
+    expect(parse(scores!.keys)).toEqual(rows.map(tupleKey));
+    expect(parse(scores!.alive)).toEqual(rows.map((row) => aliveProbability(inThread, row)));
+    expect(parse(scores!.risk)).toEqual(rows.map((row) => churnRisk(inThread, row, 90)));
   }, 60_000);
 
   it('backtests in a worker thread exactly as in place', async () => {

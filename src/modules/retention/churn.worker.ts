@@ -9,9 +9,7 @@ parentPort?.on('message', (request: FitRequest) => {
       parentPort!.postMessage({ backtest: backtest(fromFitRequest(request) as HoldoutSummary[], request.horizon!, request.start) });
       return;
     }
-    const fit = fitAndScore(fromFitRequest(request), request.start, request.horizon);
-    const moved = [fit.alive, fit.risk].flatMap((column) => (column ? [column.buffer as ArrayBuffer] : []));
-    parentPort!.postMessage({ fit }, moved);
+    parentPort!.postMessage({ fit: fitAndScore(fromFitRequest(request), request.start, request.horizon) });
   } catch (err) {
     parentPort!.postMessage({ error: err instanceof Error ? err.message : String(err) });
   }

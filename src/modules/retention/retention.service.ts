@@ -1,13 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgArray } from '../../db/entity-manager';
 import { performance } from 'node:perf_hooks';
 import { inSqlTransaction } from '../../db/transaction';
 import { utcDayNumber } from '../../common/time.rules';
-import { backtestOffThread, fitBgNbdOffThread, type HoldoutSummary } from './churn.fit';
+import { backtestOffThread, fitBgNbdOffThread, TUPLE_BASE, type HoldoutSummary } from './churn.fit';
 import { withDates } from '../points/points.repository';
 import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
 import {
-  expectedPurchases, type BgNbdParams, type CustomerSummary, type WeightedSummary,
+  expectedPurchases, type BgNbdParams, type WeightedSummary,
 } from './churn.rules';
 
 export interface ChurnModelRow extends BgNbdParams { customers: number; logLikelihood: number; asOf: Date; ks: number | null; gini: number | null }
@@ -51,13 +50,6 @@ from (
   from purchase pu where pu.occurred_at <= ?::timestamptz group by pu.member_id
 ) per_member`;
 
-/**
- * (x, t_x, T) as one number, for a hash join of the scores on one column: each is a count of
- * days, below 10^5 (274 years), and the key stays below 2^53, exact in JavaScript too.
- */
-const TUPLE_BASE = 100_000;
-export const tupleKey = (c: CustomerSummary) => (c.x * TUPLE_BASE + c.tx) * TUPLE_BASE + c.T;
-
 /** The BG/NBD inputs (x, t_x, T) of every buyer as of asOf, grouped. Parameter: asOf's day. */
 const TUPLES_SQL = `select x, last_day - first_day as tx, ?::int - first_day as "T", count(*)::int as count from retention_facts group by 1, 2, 3`;
 
@@ -73,7 +65,7 @@ from retention_facts where bt_x >= 0 group by 1, 2, 3, 4`;
  * A refresh, step 2: one statement over every member from the facts. RFM scores by rank
  * quintile among buyers (recency and frequency take few distinct values, so their ranks come
  * from a histogram), the eight-cell cube against the programme means, the lifecycle stage,
- * the churn scores (computed in Node per distinct (x, t_x, T), passed as arrays keyed by tupleKey), a
+ * the churn scores (computed in the fit's worker per distinct (x, t_x, T), passed as arrays keyed by tupleKey), a
  * transition row for each member whose stage moved, and each member's row written once.
  * Every join is a hash join on one key. Parameters: asOf, asOf's day, the score arrays (tuple
  * key, P(alive), churn risk), and asOf again (the members who had joined by then).
@@ -174,7 +166,7 @@ export class RetentionService {
       const backtestRows = (await tx.execute(BACKTEST_TUPLES_SQL, [backtestDay, backtestDay])) as HoldoutSummary[];
       lap('facts');
       const fit = current.some((c) => c.x > 0) ? await fitBgNbdOffThread(current, { start, horizon }) : null;
-      const scores = fit ? [current.map(tupleKey), Array.from(fit.alive!), Array.from(fit.risk!)] : [[], [], []];
+      const scores = fit?.scores ?? { keys: '{}', alive: '{}', risk: '{}' };
       lap('fit');
       // The model fitted at the backtest day. Only main fits are stored, and the one stored as of
       // that day was fitted on these same purchases: the best start there is; else today's fit.
@@ -183,7 +175,7 @@ export class RetentionService {
       // Its joins are all on unsorted inputs; the planner, misled by the score arrays' unknown
       // statistics, would sort a million wide rows for a merge join.
       await tx.execute('set local enable_mergejoin = off');
-      const [written] = (await tx.execute(WRITE_SQL, [asOf, asOfDay, ...scores.map(pgArray), asOf])) as { processed: number; changed: number }[];
+      const [written] = (await tx.execute(WRITE_SQL, [asOf, asOfDay, scores.keys, scores.alive, scores.risk, asOf])) as { processed: number; changed: number }[];
       lap('write');
       await this.refreshRuleTags(tx);
       lap('tags');
