@@ -1,6 +1,6 @@
 // npm run bench -- retention: refreshRetention over 1M members and ~10M purchases vs a bare
-// GROUP BY member_id over the same purchases; the BG/NBD fit (as the service runs it, and the
-// pure fit alone); segment size for two 3-condition filters; CSV export of every member
+// GROUP BY member_id over the same purchases; the refresh again in-process, by phase; the pure
+// BG/NBD fit alone; segment size for two 3-condition filters; CSV export of every member
 // (rows/s and the server's peak RSS).
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
