@@ -1,5 +1,6 @@
 import { extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { pgArray } from '../../db/array-literal';
 import {
   aliveProbability, churnRisk, fitBgNbd, gini, ksStatistic, type BgNbdFit, type BgNbdParams, type CustomerSummary, type WeightedSummary,
 } from './churn.rules';
@@ -89,13 +90,12 @@ export function backtest(rows: readonly HoldoutSummary[], horizon: number, start
 export function fitAndScore(rows: readonly WeightedSummary[], start?: BgNbdParams, horizon?: number): ScoredFit {
   const fit = fitBgNbd(rows as WeightedSummary[], { start });
   if (horizon === undefined) return fit;
-  const literal = (values: number[]) => `{${values.join(',')}}`; // String(number) round-trips a float8 exactly
   return {
     ...fit,
     scores: {
-      keys: literal(rows.map(tupleKey)),
-      alive: literal(rows.map((row) => aliveProbability(fit, row))),
-      risk: literal(rows.map((row) => churnRisk(fit, row, horizon))),
+      keys: pgArray(rows.map(tupleKey)),
+      alive: pgArray(rows.map((row) => aliveProbability(fit, row))),
+      risk: pgArray(rows.map((row) => churnRisk(fit, row, horizon))),
     },
   };
 }

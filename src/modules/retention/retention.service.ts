@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { performance } from 'node:perf_hooks';
 import { inSqlTransaction } from '../../db/transaction';
-import { utcDayNumber } from '../../common/time.rules';
+import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
 import { backtestOffThread, fitBgNbdOffThread, TUPLE_BASE, type HoldoutSummary } from './churn.fit';
 import { withDates } from '../points/points.repository';
 import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
@@ -159,7 +159,7 @@ export class RetentionService {
     const counts = await inSqlTransaction(this.em, async (tx) => {
       await tx.execute(`select pg_advisory_xact_lock(hashtext('retention.refresh'))`);
       await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
-      const yearAgo = new Date(asOf.getTime() - 365 * DAY_MS);
+      const yearAgo = addDaysUtc(asOf, -365);
       await tx.execute(FACTS_SQL, [backtestDay, backtestDay, yearAgo, yearAgo, asOf]);
       await tx.execute('analyze retention_facts');
       const current = (await tx.execute(TUPLES_SQL, [asOfDay])) as WeightedSummary[];
