@@ -263,7 +263,7 @@ export async function benchRetention(): Promise<void> {
       `| bare \`GROUP BY member_id\` over ${int(facts.purchases)} purchases (rows returned to the client) | ${fmt(scan.ms / 1000, 2)} s |`,
       `| \`refreshRetention\` over HTTP, first run (every member classified, as of yesterday) | ${fmt(first.ms / 1000, 2)} s |`,
       `| \`refreshRetention\` over HTTP, nightly rerun (as of now) | ${fmt(refresh.ms / 1000, 2)} s |`,
-      `| the nightly rerun again, in-process, by phase (facts: the pass over the purchases into a temporary table and the (x, t_x, T) read back; fit: BG/NBD in a worker and the scores per tuple; write: every member's row and transitions; tags: RULE tags; backtest: the backtest fit, alongside the write, and the model row) | ${fmt(phased.ms / 1000, 2)} s: ${phaseText} |`,
+      `| the nightly rerun again, in-process, by phase (facts: the pass over the purchases into the scratch table, two halves at once, and the (x, t_x, T) read back; fit: BG/NBD in a worker and the scores per tuple, alongside the RFM statistics; write: every member's row into a new table, two halves at once, and its indexes; swap: the transitions and the swap; tags: RULE tags; backtest: the backtest fit, alongside the write, and the model row) | ${fmt(phased.ms / 1000, 2)} s: ${phaseText} |`,
       `| \`GET /healthz\` every 100 ms during the rerun: p50, p99, max | ${fmt(pct(healthMs, 50))} ms, ${fmt(pct(healthMs, 99))} ms, ${fmt(healthMs[healthMs.length - 1])} ms |`,
       `| BG/NBD: (x, t_x, T) of ${int(read.value.length)} buyers read from SQL, grouped | ${fmt(read.ms / 1000, 2)} s, ${fmt(grouping.ms / 1000, 2)} s: ${int(grouped.length)} distinct tuples |`,
       `| BG/NBD: \`fitBgNbd\` alone | ${fmt(fit.ms / 1000, 2)} s |`,

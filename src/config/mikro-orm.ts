@@ -24,6 +24,9 @@ export function ormConfig(opts: OrmOptions) {
     forceUtcTimezone: true,
     pool: { min: 0, max: opts.poolMax ?? 20 },
     debug: opts.debug ?? false,
+    // The refresh's unlogged scratch table has no entity (migration retention_facts), nor the
+    // member_retention it builds before the swap (left behind only by a run that died).
+    schemaGenerator: { skipTables: ['retention_facts', 'member_retention_next'] },
     extensions: [Migrator, SeedManager],
     migrations: {
       tableName: 'mikro_orm_migrations',

@@ -52,6 +52,27 @@ export function inSqlTransaction<T>(em: EntityManager, work: (tx: EntityManager)
   });
 }
 
+/**
+ * Runs `work` while this process holds the session-level advisory lock `name`, on a pooled
+ * connection kept for that purpose: for jobs that commit more than one transaction, on more
+ * than one connection, and must still not overlap a run elsewhere. A second caller (on any
+ * instance) waits. The lock goes with the connection if the process dies.
+ */
+export async function withAdvisoryLock<T>(em: EntityManager, name: string, work: () => Promise<T>): Promise<T> {
+  const pool = (em as unknown as AppEntityManager).pool();
+  const connection = await pool.acquireConnection();
+  try {
+    await connection.query('select pg_advisory_lock(hashtext($1))', [name]);
+    try {
+      return await work();
+    } finally {
+      await connection.query('select pg_advisory_unlock(hashtext($1))', [name]);
+    }
+  } finally {
+    await pool.releaseConnection(connection);
+  }
+}
+
 async function runHooks(hooks: AfterCommit[], em: EntityManager): Promise<void> {
   for (const hook of hooks) await hook(em).catch(() => { /* best effort; the hook's own safety net covers it */ });
 }

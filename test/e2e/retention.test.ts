@@ -1,7 +1,9 @@
+import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { seededRandom } from '../../seeds/random';
 import { classifyStage, scoreRfm } from '../../src/modules/retention/retention.rules';
+import { aliveProbability, churnRisk, fitBgNbd } from '../../src/modules/retention/churn.rules';
 
 let s: TestServer;
 let service: string;
@@ -107,6 +109,49 @@ describe('refreshRetention', () => {
     expect(m.lifecycleTransitions.every((r: any) => r.from === null)).toBe(true);
   });
 
+  it('two refreshes at once queue: both succeed, the second records no transition', async () => {
+    const before = await s.sql('select count(*)::int as n from lifecycle_transition');
+    const rows = await s.sql('select member_id, stage, stage_since, r, f, m, x, tx, t_days from member_retention order by member_id');
+    const [a, b] = await Promise.all([refresh(), refresh()]);
+    expect([a.refreshRetention.processed, b.refreshRetention.processed]).toEqual([67, 67]);
+    expect(a.refreshRetention.changed + b.refreshRetention.changed).toBe(0);
+    expect(await s.sql('select count(*)::int as n from lifecycle_transition')).toEqual(before);
+    expect(await s.sql('select member_id, stage, stage_since, r, f, m, x, tx, t_days from member_retention order by member_id')).toEqual(rows);
+  });
+
+  it('the swap waits for a long reader, a second at a time, without failing or blocking it', async () => {
+    // A reader in a transaction holds member_retention for 2.5 s (an export, say): the refresh
+    // builds the new rows meanwhile, steps back from the swap while the reader holds on, and
+    // swaps once it is done. The reader saw the old rows throughout.
+    const reader = new Client({ connectionString: s.databaseUrl });
+    await reader.connect();
+    try {
+      await reader.query('begin');
+      const [{ n }] = (await reader.query('select count(*)::int as n from member_retention')).rows;
+      const running = refresh();
+      // Meanwhile, new readers are not stuck behind the waiting swap: each gets the table
+      // within its 1.5 s lock timeout (a swap that queued until the reader left would make
+      // them wait 2.5 s and fail).
+      const other = new Client({ connectionString: s.databaseUrl });
+      await other.connect();
+      try {
+        await other.query(`set lock_timeout = '1500ms'`);
+        for (let i = 0; i < 5; i++) {
+          await new Promise((r) => setTimeout(r, 400));
+          expect((await other.query('select count(*)::int as n from member_retention')).rows[0].n).toBe(n);
+        }
+      } finally {
+        await other.end();
+      }
+      expect((await reader.query('select count(*)::int as n from member_retention')).rows[0].n).toBe(n);
+      await reader.query('commit');
+      expect((await running).refreshRetention.processed).toBe(67);
+    } finally {
+      await reader.end();
+    }
+    expect(await s.sql(`select count(*)::int as n from pg_class where relname = 'member_retention_next'`)).toEqual([{ n: 0 }]);
+  });
+
   it('fits the churn model with a backtest', async () => {
     const { churnModel } = await s.admin('{ churnModel { r alpha a b customers logLikelihood asOf ks gini } }');
     expect(churnModel.customers).toBe(66);
@@ -114,6 +159,20 @@ describe('refreshRetention', () => {
     for (const k of ['r', 'alpha', 'a', 'b']) expect(churnModel[k]).toBeGreaterThan(0);
     expect(churnModel.ks).toBeGreaterThanOrEqual(0);
     expect(churnModel.gini).toBeGreaterThan(-1);
+  });
+
+  it('the model is the fit of every buyer\'s (x, t_x, T), and each buyer is scored under it', async () => {
+    // The refresh reads the tuples in two halves, packed into keys: they must come back whole.
+    const rows = (await s.sql(`select x, tx, t_days as "T", alive_probability as p, churn_risk as c from member_retention where x is not null`)) as { x: number; tx: number; T: number; p: number; c: number }[];
+    expect(rows).toHaveLength(66);
+    const [model] = (await s.sql('select r, alpha, a, b, log_likelihood as ll from churn_model order by id desc limit 1')) as { r: number; alpha: number; a: number; b: number; ll: number }[];
+    const direct = fitBgNbd(rows.map((r: any) => ({ x: r.x, tx: r.tx, T: r.T, count: 1 })));
+    expect(model.ll).toBeCloseTo(direct.logLikelihood, 4);
+    const [{ horizon }] = await s.sql('select churn_horizon_days as horizon from program where id = 1');
+    for (const r of rows) {
+      expect(r.p).toBeCloseTo(aliveProbability(model, r), 12);
+      expect(r.c).toBeCloseTo(churnRisk(model, r, horizon), 12);
+    }
   });
 
   it('win-back candidates have high churn risk, most valuable first', async () => {

@@ -27,6 +27,14 @@ describe('fitBgNbdOffThread', () => {
     expect(parse(scores!.keys)).toEqual(rows.map(tupleKey));
     expect(parse(scores!.alive)).toEqual(rows.map((row) => aliveProbability(inThread, row)));
     expect(parse(scores!.risk)).toEqual(rows.map((row) => churnRisk(inThread, row, 90)));
+    // The same tuples in two rows (the refresh reads two halves of the members): the same
+    // fit as with the counts merged, and each tuple scored once.
+    const halves = rows.flatMap((row) => (row.count > 1 ? [{ ...row, count: 1 }, { ...row, count: row.count - 1 }] : [row]));
+    const split = await fitBgNbdOffThread(halves, { minRows: 0, horizon: 90 });
+    expect(split.logLikelihood).toBeCloseTo(inThread.logLikelihood, 6);
+    expect(split.r).toBeCloseTo(inThread.r, 4);
+    expect(split.customers).toBe(inThread.customers);
+    expect(parse(split.scores!.keys)).toEqual(rows.map(tupleKey));
   }, 60_000);
 
   it('backtests in a worker thread exactly as in place', async () => {

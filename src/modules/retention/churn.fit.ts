@@ -86,16 +86,27 @@ export function backtest(rows: readonly HoldoutSummary[], horizon: number, start
   return { ks: ksStatistic(scores, churned), gini: gini(scores, churned) };
 }
 
-/** fitBgNbd, and with a horizon the scores of every row under the fit (ScoredFit). */
+/**
+ * fitBgNbd, and with a horizon the scores under the fit of every distinct tuple among the rows
+ * (ScoredFit): the same tuple may come in more than one row (the refresh reads its halves
+ * apart), which weighs the same in the fit and is scored once.
+ */
 export function fitAndScore(rows: readonly WeightedSummary[], start?: BgNbdParams, horizon?: number): ScoredFit {
   const fit = fitBgNbd(rows as WeightedSummary[], { start });
   if (horizon === undefined) return fit;
+  const seen = new Set<number>();
+  const distinct = rows.filter((row) => {
+    const key = tupleKey(row);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   return {
     ...fit,
     scores: {
-      keys: pgArray(rows.map(tupleKey)),
-      alive: pgArray(rows.map((row) => aliveProbability(fit, row))),
-      risk: pgArray(rows.map((row) => churnRisk(fit, row, horizon))),
+      keys: pgArray(distinct.map(tupleKey)),
+      alive: pgArray(distinct.map((row) => aliveProbability(fit, row))),
+      risk: pgArray(distinct.map((row) => churnRisk(fit, row, horizon))),
     },
   };
 }

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 
 /** Each member's retention picture as of the last refresh: RFM, lifecycle stage, BG/NBD inputs and outputs. */
 @Entity({ tableName: 'member_retention' })
-@Index({ name: 'member_retention_stage_index', properties: ['stage'] })
 @Index({ name: 'member_retention_segment_index', properties: ['rfmSegment'] })
 export class MemberRetention {
   @PrimaryKey({ type: 'uuid' })

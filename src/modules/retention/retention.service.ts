@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { performance } from 'node:perf_hooks';
-import { inSqlTransaction } from '../../db/transaction';
+import { inSqlTransaction, withAdvisoryLock } from '../../db/transaction';
+import { pgArray } from '../../db/array-literal';
 import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
 import { backtestOffThread, fitBgNbdOffThread, TUPLE_BASE, type HoldoutSummary } from './churn.fit';
 import { withDates } from '../points/points.repository';
@@ -29,124 +30,184 @@ const DAY = `((pu.occurred_at at time zone 'UTC')::date - date '1970-01-01')`;
 
 /**
  * A refresh, step 1: every buyer's purchase facts as of asOf (net of refunds), and as of the
- * backtest day, into a temporary table. One index-only pass over purchase_member_day_index,
- * which yields purchases in (member, day) order: the group needs no hash, and the array of
- * distinct purchase days no sort (PostgreSQL feeds that DISTINCT aggregate the presorted
- * rows). The days give x, first, last and previous day; width_bucket, a binary search in that
- * sorted array, the number of days up to the backtest day. Frequency and monetary count the
- * 365 days before asOf. Parameters: the backtest day twice, the 365-day start twice (a value:
- * timestamptz minus an interval would be computed again for every purchase), asOf.
+ * backtest day, into the unlogged scratch table retention_facts. One index-only pass over
+ * purchase_member_day_index, which yields purchases in (member, day) order: the group needs no
+ * hash, and the array of distinct purchase days no sort (PostgreSQL feeds that DISTINCT
+ * aggregate the presorted rows). The days give x, first, last and previous day; width_bucket,
+ * a binary search in that sorted array, the number of days up to the backtest day. Frequency
+ * and monetary count the 365 days before asOf. An aggregate with DISTINCT has no parallel
+ * plan, so the refresh runs this once per half of the members, on two connections at once
+ * (`${RANGE}` is the half's bound). Parameters: the backtest day twice, the 365-day start
+ * twice (a value: timestamptz minus an interval would be computed again for every purchase),
+ * asOf, then the half's bound.
  */
 const FACTS_SQL = `
-create temp table retention_facts on commit drop as
-select member_id, first_at, last_at, frequency, monetary, days[1] as first_day, days[cardinality(days)] as last_day,
-  days[cardinality(days) - 1] as prev_day, cardinality(days) - 1 as x,
-  width_bucket(?::int, days) - 1 as bt_x, days[width_bucket(?::int, days)] as bt_last_day
+insert into retention_facts (member_id, first_at, last_at, frequency, monetary, first_day, last_day, prev_day, x, bt_x, bt_last_day)
+select member_id, first_at, last_at, frequency, monetary, days[1], days[cardinality(days)], days[cardinality(days) - 1],
+  cardinality(days) - 1, width_bucket(?::int, days) - 1, days[width_bucket(?::int, days)]
 from (
   select pu.member_id, min(pu.occurred_at) as first_at, max(pu.occurred_at) as last_at,
     count(*) filter (where pu.occurred_at > ?::timestamptz)::int as frequency,
     coalesce(sum(pu.amount_cents - pu.refunded_cents) filter (where pu.occurred_at > ?::timestamptz), 0)::bigint as monetary,
     array_agg(distinct ${DAY} order by ${DAY}) as days
-  from purchase pu where pu.occurred_at <= ?::timestamptz group by pu.member_id
+  from purchase pu where pu.occurred_at <= ?::timestamptz \${RANGE pu.member_id} group by pu.member_id
 ) per_member`;
 
-/** The BG/NBD inputs (x, t_x, T) of every buyer as of asOf, grouped. Parameter: asOf's day. */
-const TUPLES_SQL = `select x, last_day - first_day as tx, ?::int - first_day as "T", count(*)::int as count from retention_facts group by 1, 2, 3`;
+/**
+ * A half's bound on the member id, wherever a statement here says `${RANGE}` (member_id) or
+ * `${RANGE column}`: below the split, from it, or everyone. Each takes the split as a
+ * parameter, except everyone's.
+ */
+const HALVES = { below: 'and member_id < ?::uuid', from: 'and member_id >= ?::uuid', all: '' } as const;
+type Half = keyof typeof HALVES;
+const RANGE = /\$\{RANGE(?: ([\w.]+))?\}/g;
+const inHalf = (sql: string, half: Half) => sql.replace(RANGE, (_, column?: string) => HALVES[half].replace('member_id', column ?? 'member_id'));
+const boundOf = (sql: string, split: string | undefined) => (split ? (sql.match(RANGE) ?? []).map(() => split) : []);
 
 /**
- * The same as of the backtest day, for buyers by then, with whether they bought after it
- * (up to asOf). Parameters: backtest day, twice.
+ * FACTS_SQL, and from the rows it inserts (no second scan of the table), the half's BG/NBD
+ * inputs, grouped: (x, t_x, T) as of asOf, and as of the backtest day for buyers by then,
+ * with whether they bought after it (up to asOf). Each group comes back as two numbers, its
+ * key and its count (see decodeTuple): reading 1.4M rows of six columns held the event loop
+ * for seconds, two columns cost a third of that. Parameters: FACTS_SQL's, asOf's day, the
+ * backtest day twice.
  */
-const BACKTEST_TUPLES_SQL = `
-select bt_x as x, bt_last_day - first_day as tx, ?::int - first_day as "T", last_day > ?::int as bought, count(*)::int as count
-from retention_facts where bt_x >= 0 group by 1, 2, 3, 4`;
+const FACTS_AND_TUPLES_SQL = `
+with facts as (${FACTS_SQL} returning x, first_day, last_day, bt_x, bt_last_day)
+select ((x::bigint * ${TUPLE_BASE} + (last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 4 as key, count(*)::int as count
+from facts group by 1
+union all
+select ((bt_x::bigint * ${TUPLE_BASE} + (bt_last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 4 + 2 + (last_day > ?::int)::int, count(*)::int
+from facts where bt_x >= 0 group by 1`;
+
+/** A row of FACTS_AND_TUPLES_SQL: tupleKey × 4 + 2 if as of the backtest day + 1 if bought after it (below 2^53: exact). */
+function decodeTuple(row: { key: string; count: number }): HoldoutSummary & { backtest: boolean } {
+  const key = Number(row.key);
+  const flags = key % 4;
+  let rest = (key - flags) / 4;
+  const T = rest % TUPLE_BASE;
+  rest = (rest - T) / TUPLE_BASE;
+  const tx = rest % TUPLE_BASE;
+  return { x: (rest - tx) / TUPLE_BASE, tx, T, count: row.count, backtest: flags >= 2, bought: flags === 3 };
+}
 
 /**
- * A refresh, step 2: one statement over every member from the facts. RFM scores by rank
- * quintile among buyers (recency and frequency take few distinct values, so their ranks come
- * from a histogram), the eight-cell cube against the programme means, the lifecycle stage,
- * the churn scores (computed in the fit's worker per distinct (x, t_x, T), passed as arrays keyed by tupleKey), a
- * transition row for each member whose stage moved, and each member's row written once.
- * Every join is a hash join on one key. Parameters: asOf, asOf's day, the score arrays (tuple
- * key, P(alive), churn risk), and asOf again (the members who had joined by then).
+ * What the RFM scores are relative to, over all buyers: their number; the programme means
+ * (the eight-cell cube compares each buyer with them); and the monetary quintile bounds. A
+ * buyer's monetary score is 1 + floor(5 (rank − 1) / n), rank counting ties as one
+ * (1 + the buyers who spent less), so it is 1 + the number of k in 1..4 with
+ * monetary > s[ceil(k n / 5)], s being the sorted amounts. Means come back as exact numerics.
  */
-const WRITE_SQL = `
-with settings as (
-  select ?::timestamptz as as_of, ?::int as as_of_day, lifecycle_new_days as new_days, lifecycle_active_days as active_days,
-    lifecycle_at_risk_days as at_risk_days, lifecycle_dormant_days as dormant_days from program where id = 1
-), facts as (
-  select f.*, s.as_of_day - f.last_day as recency, s.as_of_day - f.first_day as t_days, f.last_day - f.first_day as tx,
-    (f.x::bigint * ${TUPLE_BASE} + (f.last_day - f.first_day)) * ${TUPLE_BASE} + (s.as_of_day - f.first_day) as tuple_key,
-    rank() over (order by f.monetary) as monetary_rank
-  from retention_facts f cross join settings s
-), stats as (
-  select count(*) as n, avg(recency) as recency, avg(frequency) as frequency, avg(monetary) as monetary from facts
-), by_recency as ( -- rank() over (order by recency desc) = 1 + the buyers with a longer recency
-  select f.recency, 1 + floor(5.0 * (sum(count(*)) over (order by f.recency desc) - count(*)) / min(st.n))::int as score
-  from facts f cross join stats st group by f.recency
-), by_frequency as (
-  select f.frequency, 1 + floor(5.0 * (sum(count(*)) over (order by f.frequency) - count(*)) / min(st.n))::int as score
-  from facts f cross join stats st group by f.frequency
-), scores as (
-  select * from unnest(?::int8[], ?::float8[], ?::float8[]) as v(tuple_key, p, c)
-), fresh as (
-  select m.id as member_id, o.member_id is not null as known, o.stage as old_stage, o.stage_since as old_since,
-    f.first_at, f.last_at, f.recency, f.frequency, f.monetary, br.score as r, bf.score as fs,
-    1 + floor(5.0 * (f.monetary_rank - 1) / st.n)::int as ms, f.x, f.tx, f.t_days, v.p, v.c,
-    case when f.member_id is null then null else
-      (case when f.monetary >= st.monetary then 'IMPORTANT_' else 'GENERAL_' end) ||
-      (case when f.recency < st.recency and f.frequency >= st.frequency then 'VALUE' when f.recency < st.recency then 'DEVELOP'
-        when f.frequency >= st.frequency then 'RETAIN' else 'WINBACK' end)
-    end as segment,
-    case
-      when f.member_id is null then 'PROSPECT'
-      when f.t_days <= s.new_days then 'NEW'
-      when f.recency <= s.new_days and f.prev_day is not null and f.last_day - f.prev_day > s.at_risk_days then 'REACTIVATED'
-      when f.recency <= s.active_days then 'ACTIVE'
-      when f.recency <= s.at_risk_days then 'AT_RISK'
-      when f.recency <= s.dormant_days then 'DORMANT'
-      else 'CHURNED'
-    end as stage
-  from member m cross join settings s cross join stats st
-  left join facts f on f.member_id = m.id
-  left join by_recency br on br.recency = f.recency
-  left join by_frequency bf on bf.frequency = f.frequency
-  left join scores v on v.tuple_key = f.tuple_key
-  left join member_retention o on o.member_id = m.id
-  where m.joined_at <= ?::timestamptz
-), moved as (
-  insert into lifecycle_transition (member_id, from_stage, to_stage, at)
-  select n.member_id, n.old_stage, n.stage, s.as_of from fresh n cross join settings s where n.old_stage is distinct from n.stage
-  returning 1
-), updated as (
-  update member_retention o set as_of = s.as_of, stage = n.stage,
-    stage_since = case when n.old_stage = n.stage then n.old_since else s.as_of end,
-    first_purchase_at = n.first_at, last_purchase_at = n.last_at, recency_days = n.recency, frequency = n.frequency,
-    monetary_cents = n.monetary, r = n.r, f = n.fs, m = n.ms, rfm_segment = n.segment, x = n.x, tx = n.tx, t_days = n.t_days,
-    alive_probability = n.p, churn_risk = n.c
-  from fresh n cross join settings s where n.known and o.member_id = n.member_id
-  returning 1
-), inserted as (
-  insert into member_retention (member_id, as_of, stage, stage_since, first_purchase_at, last_purchase_at, recency_days, frequency,
-    monetary_cents, r, f, m, rfm_segment, x, tx, t_days, alive_probability, churn_risk)
-  select n.member_id, s.as_of, n.stage, s.as_of, n.first_at, n.last_at, n.recency, n.frequency, n.monetary, n.r, n.fs, n.ms,
-    n.segment, n.x, n.tx, n.t_days, n.p, n.c
-  from fresh n cross join settings s where not n.known
-  returning 1
-)
-select ((select count(*) from updated) + (select count(*) from inserted))::int as processed, (select count(*) from moved)::int as changed`;
+const STATS_SQL = `
+select n::int, mean_last_day::text as "meanLastDay", mean_frequency::text as "meanFrequency", mean_monetary::text as "meanMonetary",
+  array[s[(n + 4) / 5], s[(2 * n + 4) / 5], s[(3 * n + 4) / 5], s[(4 * n + 4) / 5]]::text[] as bounds
+from (
+  select count(*) as n, avg(last_day) as mean_last_day, avg(frequency) as mean_frequency, avg(monetary) as mean_monetary,
+    array_agg(monetary order by monetary) as s
+  from retention_facts
+) all_buyers`;
+
+/**
+ * Recency and frequency take few distinct values (days, counts), so their quintile scores
+ * come from a histogram: rank = 1 + the buyers before the value. Longer recency ranks first,
+ * that is an earlier last day. Parameter: the number of buyers.
+ */
+const SCORE_BY_SQL = (column: 'last_day' | 'frequency') => `
+select ${column} as value, 1 + floor(5.0 * (sum(count(*)) over (order by ${column}) - count(*)) / ?)::int as score
+from retention_facts group by ${column}`;
+
+/**
+ * A refresh, step 2: every member's row, into a new table (member_retention_next, not seen by
+ * readers until the swap), one half of the members per statement, the halves at once. From
+ * the facts, the scores and the previous rows: RFM against the statistics above, the
+ * eight-cell cube, the lifecycle stage, the churn scores (computed in the fit's worker per
+ * distinct (x, t_x, T), passed as arrays keyed by tupleKey). The previous stage rides along as
+ * old_stage, for the transitions. Parameters: the four monetary bounds, the mean monetary,
+ * asOf, asOf's day, the means of last day and frequency, the last-day and frequency histograms
+ * (values, scores), the score arrays (tuple key, P(alive), churn risk), asOf again (who had
+ * joined by then); the half's bound goes first, twice (facts, previous rows), and last once.
+ */
+const BUILD_SQL = `
+insert into member_retention_next (member_id, as_of, stage, stage_since, first_purchase_at, last_purchase_at, recency_days, frequency,
+  monetary_cents, r, f, m, rfm_segment, x, tx, t_days, alive_probability, churn_risk, old_stage)
+select m.id, s.as_of, st.stage, case when o.stage = st.stage then o.stage_since else s.as_of end,
+  f.first_at, f.last_at, s.as_of_day - f.last_day, f.frequency, f.monetary, br.score, bf.score,
+  1 + (f.monetary > ?::bigint)::int + (f.monetary > ?::bigint)::int + (f.monetary > ?::bigint)::int + (f.monetary > ?::bigint)::int,
+  case when f.member_id is null then null else
+    (case when f.monetary >= ?::numeric then 'IMPORTANT_' else 'GENERAL_' end) ||
+    (case when f.last_day > s.mean_last_day and f.frequency >= s.mean_frequency then 'VALUE' when f.last_day > s.mean_last_day then 'DEVELOP'
+      when f.frequency >= s.mean_frequency then 'RETAIN' else 'WINBACK' end)
+  end,
+  f.x, f.last_day - f.first_day, s.as_of_day - f.first_day, v.p, v.c, o.stage
+from member m
+cross join (
+  select ?::timestamptz as as_of, ?::int as as_of_day, ?::numeric as mean_last_day, ?::numeric as mean_frequency,
+    lifecycle_new_days as new_days, lifecycle_active_days as active_days, lifecycle_at_risk_days as at_risk_days, lifecycle_dormant_days as dormant_days
+  from program where id = 1
+) s
+left join retention_facts f on f.member_id = m.id \${RANGE f.member_id}
+left join member_retention o on o.member_id = m.id \${RANGE o.member_id}
+left join unnest(?::int[], ?::int[]) as br(last_day, score) on br.last_day = f.last_day
+left join unnest(?::int[], ?::int[]) as bf(frequency, score) on bf.frequency = f.frequency
+left join unnest(?::int8[], ?::float8[], ?::float8[]) as v(tuple_key, p, c)
+  on v.tuple_key = (f.x::bigint * ${TUPLE_BASE} + (f.last_day - f.first_day)) * ${TUPLE_BASE} + (s.as_of_day - f.first_day)
+cross join lateral (select case
+    when f.member_id is null then 'PROSPECT'
+    when s.as_of_day - f.first_day <= s.new_days then 'NEW'
+    when s.as_of_day - f.last_day <= s.new_days and f.prev_day is not null and f.last_day - f.prev_day > s.at_risk_days then 'REACTIVATED'
+    when s.as_of_day - f.last_day <= s.active_days then 'ACTIVE'
+    when s.as_of_day - f.last_day <= s.at_risk_days then 'AT_RISK'
+    when s.as_of_day - f.last_day <= s.dormant_days then 'DORMANT'
+    else 'CHURNED'
+  end as stage) st
+where m.joined_at <= ?::timestamptz \${RANGE m.id}`;
+
+/** A transition for every member whose stage moved (from null: first classified). */
+const TRANSITIONS_SQL = `
+insert into lifecycle_transition (member_id, from_stage, to_stage, at)
+select member_id, old_stage, stage, as_of from member_retention_next where old_stage is distinct from stage`;
+
+/** The new table: member_retention's columns and NOT NULLs, and the previous stage. A run that died left its own: dropped. */
+const PREPARE_SQL = [
+  'drop table if exists member_retention_next',
+  'create table member_retention_next (like member_retention including defaults)',
+  'alter table member_retention_next add column old_stage text',
+];
+
+/** Its indexes, built at once on separate connections (names that do not clash with the old table's yet). */
+const INDEX_SQL = [
+  'create unique index member_retention_next_pkey on member_retention_next (member_id)',
+  'create index member_retention_next_segment_index on member_retention_next (rfm_segment)',
+];
+
+/** The swap, once the old table is locked: readers that come after see the new rows, all at once. */
+const SWAP_SQL = [
+  'alter table member_retention_next drop column old_stage',
+  'drop table member_retention',
+  'alter table member_retention_next add constraint member_retention_pkey primary key using index member_retention_next_pkey',
+  'alter table member_retention_next rename to member_retention',
+  'alter index member_retention_next_segment_index rename to member_retention_segment_index',
+];
+
+/** How long one attempt at the swap's lock waits for readers (an export, a segment count) before letting them go on. */
+const SWAP_LOCK_WAIT = '1s';
+const SWAP_LOCK_ATTEMPTS = 120;
 
 /** RFM, lifecycle, rule tags and the churn model, refreshed set-based for every member. */
 export class RetentionService {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Recomputes everything as of asOf, in one transaction: the purchase facts (one pass over
-   * the purchases), the BG/NBD fit on them (in a worker thread), every member's row written
-   * once with its scores, the rule tags, and the model with its backtest (fitted in a second
-   * worker while the rows are written). Serialised by an advisory lock, so concurrent runs
-   * queue; a second run with the same asOf records no new transition. `phases` are the
-   * milliseconds each step took, for the job log and the benchmark.
+   * Recomputes everything as of asOf (docs/retention.md has the steps). Serialised across
+   * instances by an advisory lock held for the whole run. (1) The purchase facts into the
+   * scratch table, the two halves of the members at once on two connections, each half also
+   * reading back its (x, t_x, T) tuples. (2) The BG/NBD fit and the backtest fit, each in a
+   * worker thread, while the RFM statistics are read. (3) Every member's row into a new table,
+   * again in halves, and its indexes. (4) One short transaction: the stage transitions and the
+   * swap for the old table. (5) The rule tags; the model row with its backtest. A failure
+   * before (4) leaves the previous rows and transitions as they were. A second run with the
+   * same asOf records no new transition. `phases` are the milliseconds each step took, for
+   * the job log and the benchmark.
    */
   async refresh(asOf: Date): Promise<{ processed: number; changed: number; phases: Record<string, number> }> {
     const asOfDay = utcDayNumber(asOf);
@@ -156,40 +217,91 @@ export class RetentionService {
     const [{ horizon }] = (await this.em.execute('select churn_horizon_days as horizon from program where id = 1')) as { horizon: number }[];
     const backtestDay = asOfDay - horizon;
     const [start, backtestStart] = await Promise.all([this.storedFit(asOfDay), this.storedFit(backtestDay)]);
-    const counts = await inSqlTransaction(this.em, async (tx) => {
-      await tx.execute(`select pg_advisory_xact_lock(hashtext('retention.refresh'))`);
-      await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
-      const yearAgo = addDaysUtc(asOf, -365);
-      await tx.execute(FACTS_SQL, [backtestDay, backtestDay, yearAgo, yearAgo, asOf]);
-      await tx.execute('analyze retention_facts');
-      const current = (await tx.execute(TUPLES_SQL, [asOfDay])) as WeightedSummary[];
-      const backtestRows = (await tx.execute(BACKTEST_TUPLES_SQL, [backtestDay, backtestDay])) as HoldoutSummary[];
+    const yearAgo = addDaysUtc(asOf, -365);
+    return withAdvisoryLock(this.em, 'retention.refresh', async () => {
+      await this.em.execute('truncate retention_facts');
+      const [middle] = (await this.em.execute(
+        'select id from member order by id offset (select count(*) / 2 from member) limit 1',
+      )) as { id: string }[];
+      const split = middle?.id;
+      const halves: Half[] = split ? ['below', 'from'] : ['all'];
+      const inHalves = <T>(work: (half: Half) => Promise<T>) => Promise.all(halves.map(work));
+      const tuples = (await inHalves((half) => inSqlTransaction(this.em, async (tx) => {
+        await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
+        return (await tx.execute(
+          inHalf(FACTS_AND_TUPLES_SQL, half),
+          [backtestDay, backtestDay, yearAgo, yearAgo, asOf, ...boundOf(FACTS_SQL, split), asOfDay, backtestDay, backtestDay],
+        )) as { key: string; count: number }[];
+      }))).flat().map(decodeTuple);
+      const current: WeightedSummary[] = tuples.filter((r) => !r.backtest);
+      const backtestRows: HoldoutSummary[] = tuples.filter((r) => r.backtest);
       lap('facts');
-      const fit = current.some((c) => c.x > 0) ? await fitBgNbdOffThread(current, { start, horizon }) : null;
+      const repeat = current.some((c) => c.x > 0);
+      // The model fitted at the backtest day, in a second worker at the same time: only main
+      // fits are stored, and the one stored as of that day was fitted on these same purchases,
+      // the best start there is; else last night's main fit. (Either way the same optimum.)
+      const backtest = repeat ? backtestOffThread(backtestRows, horizon, { start: backtestStart ?? start }) : Promise.resolve(null);
+      backtest.catch(() => { /* awaited below */ });
+      const [fit, stats] = await Promise.all([
+        repeat ? fitBgNbdOffThread(current, { start, horizon }) : null,
+        this.rfmStatistics(),
+        this.em.execute('analyze retention_facts'),
+        (async () => { for (const sql of PREPARE_SQL) await this.em.execute(sql); })(),
+      ]);
       const scores = fit?.scores ?? { keys: '{}', alive: '{}', risk: '{}' };
       lap('fit');
-      // The model fitted at the backtest day. Only main fits are stored, and the one stored as of
-      // that day was fitted on these same purchases: the best start there is; else today's fit.
-      const backtest = fit ? backtestOffThread(backtestRows, horizon, { start: backtestStart ?? fit }) : Promise.resolve(null);
-      backtest.catch(() => { /* awaited below */ });
-      // Its joins are all on unsorted inputs; the planner, misled by the score arrays' unknown
-      // statistics, would sort a million wide rows for a merge join.
-      await tx.execute('set local enable_mergejoin = off');
-      const [written] = (await tx.execute(WRITE_SQL, [asOf, asOfDay, scores.keys, scores.alive, scores.risk, asOf])) as { processed: number; changed: number }[];
+      const statistics = [...stats.bounds, stats.meanMonetary, asOf, asOfDay, stats.meanLastDay, stats.meanFrequency];
+      const joined = [
+        stats.byLastDay.values, stats.byLastDay.scores, stats.byFrequency.values, stats.byFrequency.scores, scores.keys, scores.alive, scores.risk, asOf,
+      ];
+      const built = await inHalves((half) => inSqlTransaction(this.em, async (tx) => {
+        await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
+        // Its joins are all on unsorted inputs; the planner, blind to the score arrays'
+        // statistics, would sort a million wide rows for a merge join.
+        await tx.execute('set local enable_mergejoin = off');
+        const bound = split && half !== 'all' ? [split] : [];
+        const [{ rows }] = (await tx.execute(
+          `with built as (${inHalf(BUILD_SQL, half)} returning 1) select count(*)::int as rows from built`,
+          [...statistics, ...bound, ...bound, ...joined, ...bound],
+        )) as { rows: number }[];
+        return rows;
+      }));
+      await Promise.all([...INDEX_SQL, 'analyze member_retention_next'].map((sql) => inSqlTransaction(this.em, async (tx) => {
+        await tx.execute(`set local maintenance_work_mem = '${REFRESH_WORK_MEM}'`);
+        await tx.execute(sql);
+      })));
       lap('write');
-      await this.refreshRuleTags(tx);
+      // The rows and their transitions, in one transaction; readers wait only for the swap.
+      const moved = await inSqlTransaction(this.em, async (tx) => {
+        const [{ n }] = (await tx.execute(`with moved as (${TRANSITIONS_SQL} returning 1) select count(*)::int as n from moved`)) as { n: number }[];
+        await lockForSwap(tx);
+        for (const sql of SWAP_SQL) await tx.execute(sql);
+        return n;
+      });
+      lap('swap');
+      await inSqlTransaction(this.em, (tx) => this.refreshRuleTags(tx));
       lap('tags');
       if (fit) {
         const scored = await backtest;
-        await tx.execute(
+        await this.em.execute(
           'insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())',
           [asOf, fit.r, fit.alpha, fit.a, fit.b, fit.customers, fit.logLikelihood, scored?.ks ?? null, scored?.gini ?? null],
         );
       }
       lap('backtest');
-      return written;
+      return { processed: built.reduce((a, b) => a + b, 0), changed: moved, phases };
     });
-    return { ...counts, phases };
+  }
+
+  /** STATS_SQL and the two histograms, as the parameters BUILD_SQL binds. */
+  private async rfmStatistics() {
+    const [stats] = (await this.em.execute(STATS_SQL)) as { n: number; meanLastDay: string | null; meanFrequency: string | null; meanMonetary: string | null; bounds: (string | null)[] }[];
+    const histogram = async (column: 'last_day' | 'frequency') => {
+      const rows = (await this.em.execute(SCORE_BY_SQL(column), [Math.max(stats.n, 1)])) as { value: number; score: number }[];
+      return { values: pgArray(rows.map((r) => r.value)), scores: pgArray(rows.map((r) => r.score)) };
+    };
+    const [byLastDay, byFrequency] = await Promise.all([histogram('last_day'), histogram('frequency')]);
+    return { ...stats, byLastDay, byFrequency };
   }
 
   /**
@@ -199,6 +311,10 @@ export class RetentionService {
    */
   private async refreshRuleTags(tx: EntityManager): Promise<void> {
     const tags = (await tx.execute(`select id, rule from tag where kind = 'RULE' and rule is not null`)) as { id: string; rule: SegmentFilter }[];
+    // Both sides are sets of any size, and the planner's estimate of a tag's rows comes from
+    // member_tag's last analyze: right after a run that tagged 200k members, it still thought 1,
+    // and compared each with each (a nested loop of 200k × 200k, minutes). Hashes only.
+    await tx.execute('set local enable_nestloop = off');
     for (const tag of tags) {
       const { where, params } = compileFilter(tag.rule);
       await tx.execute(
@@ -212,6 +328,7 @@ export class RetentionService {
         [...params, tag.id, tag.id, tag.id],
       );
     }
+    await tx.execute('set local enable_nestloop = on');
   }
 
   /**
@@ -319,3 +436,25 @@ export class RetentionService {
   }
 }
 
+/**
+ * Takes the old table for the swap. Readers hold it for as long as they read (an export of a
+ * million rows, for seconds), and a waiting exclusive lock queues every reader after it; so
+ * each attempt waits at most SWAP_LOCK_WAIT, then steps back (to a savepoint) and lets the
+ * queue drain before the next.
+ */
+async function lockForSwap(tx: EntityManager): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await tx.execute('savepoint swap');
+    try {
+      await tx.execute(`set local lock_timeout = '${SWAP_LOCK_WAIT}'`);
+      await tx.execute('lock table member_retention in access exclusive mode');
+      await tx.execute('set local lock_timeout = 0');
+      await tx.execute('release savepoint swap');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55P03' || attempt >= SWAP_LOCK_ATTEMPTS) throw err;
+      await tx.execute('rollback to savepoint swap');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
