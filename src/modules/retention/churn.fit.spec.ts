@@ -1,5 +1,5 @@
 import { aliveProbability, churnRisk, fitBgNbd, type WeightedSummary } from './churn.rules';
-import { backtest, backtestOffThread, fitBgNbdOffThread, tupleKey, type HoldoutSummary } from './churn.fit';
+import { backtest, backtestOffThread, fitBgNbdOffThread, tupleKey, type HoldoutSummary, type TupleText } from './churn.fit';
 
 describe('fitBgNbdOffThread', () => {
   it('gives exactly the in-thread fit, computed in a worker thread', async () => {
@@ -35,6 +35,10 @@ describe('fitBgNbdOffThread', () => {
     expect(split.r).toBeCloseTo(inThread.r, 4);
     expect(split.customers).toBe(inThread.customers);
     expect(parse(split.scores!.keys)).toEqual(rows.map(tupleKey));
+    // As text (how the refresh hands PostgreSQL's output on), in two pieces: the same fit.
+    const text = (part: WeightedSummary[]) => part.map((r) => `${tupleKey(r)} ${r.count}`).join(' ');
+    const asText: TupleText = { text: [text(rows.slice(0, 120)), text(rows.slice(120)), ''], holdout: false, rows: rows.length };
+    expect(await fitBgNbdOffThread(asText, { minRows: 0, horizon: 90 })).toEqual(scored);
   }, 60_000);
 
   it('backtests in a worker thread exactly as in place', async () => {
@@ -52,6 +56,9 @@ describe('fitBgNbdOffThread', () => {
     expect(inThread).not.toBeNull();
     expect(inThread!.gini).toBeGreaterThan(0);
     expect(await backtestOffThread(rows, 90, { minRows: 0 })).toEqual(inThread);
+    const asText: TupleText = { text: [rows.map((r) => `${tupleKey(r) * 2 + (r.bought ? 1 : 0)} ${r.count}`).join(' ')], holdout: true, rows: rows.length };
+    expect(await backtestOffThread(asText, 90, { minRows: 0 })).toEqual(inThread);
+    expect(await backtestOffThread(asText, 90)).toEqual(inThread); // in place: fewer rows than a worker is worth
     expect(await backtestOffThread(rows.map((r) => ({ ...r, bought: true })), 90, { minRows: 0 })).toBeNull();
   }, 60_000);
 });

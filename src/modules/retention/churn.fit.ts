@@ -11,8 +11,54 @@ import {
  * second), and fitBgNbd's warm start. With `bought` (1 or 0 per row), a backtest instead of
  * a fit.
  */
-export interface FitRequest {
-  x: Float64Array; tx: Float64Array; T: Float64Array; count: Float64Array; bought?: Float64Array; start?: BgNbdParams; horizon?: number;
+export type FitRequest = (FitColumns | TupleText) & { start?: BgNbdParams; horizon?: number };
+
+/** Rows as columns, one Float64Array per field (`bought`: 1 or 0, for a backtest). */
+export interface FitColumns { x: Float64Array; tx: Float64Array; T: Float64Array; count: Float64Array; bought?: Float64Array }
+
+/**
+ * Rows as PostgreSQL wrote them out, for the worker to decode: "key count key count …" in
+ * one or more pieces, key being tupleKey, or for a backtest tupleKey × 2 + 1 if that buyer
+ * bought (below 2^53: exact). A million rows read as row objects held the event loop for
+ * most of a second; as text, the main thread only passes it on. `rows`: how many.
+ */
+export interface TupleText { text: string[]; holdout: boolean; rows: number }
+
+/** The columns of a request, decoding its text if it came as text. */
+export function columnsOf(request: FitColumns | TupleText): FitColumns {
+  if (!('text' in request)) return request;
+  const tokens: number[] = []; // non-negative integers, read digit by digit (split and Number took several times as long)
+  for (const piece of request.text) {
+    let value = 0;
+    for (let i = 0; i < piece.length; i++) {
+      const c = piece.charCodeAt(i);
+      if (c === 32) {
+        tokens.push(value);
+        value = 0;
+      } else {
+        value = value * 10 + (c - 48);
+      }
+    }
+    if (piece.length) tokens.push(value);
+  }
+  const n = tokens.length / 2;
+  const columns: FitColumns = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), count: new Float64Array(n) };
+  if (request.holdout) columns.bought = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let key = tokens[2 * i];
+    if (columns.bought) {
+      columns.bought[i] = key % 2;
+      key = (key - columns.bought[i]) / 2;
+    }
+    const T = key % TUPLE_BASE;
+    key = (key - T) / TUPLE_BASE;
+    const tx = key % TUPLE_BASE;
+    columns.x[i] = (key - tx) / TUPLE_BASE;
+    columns.tx[i] = tx;
+    columns.T[i] = T;
+    columns.count[i] = tokens[2 * i + 1];
+  }
+  return columns;
 }
 export type HoldoutSummary = WeightedSummary & { bought: boolean };
 export interface Backtest { ks: number; gini: number }
@@ -31,9 +77,9 @@ export interface ScoredFit extends BgNbdFit { scores?: { keys: string; alive: st
 export const TUPLE_BASE = 100_000;
 export const tupleKey = (c: CustomerSummary) => (c.x * TUPLE_BASE + c.tx) * TUPLE_BASE + c.T;
 
-export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolean })[], start?: BgNbdParams, horizon?: number, holdout = false): FitRequest {
+export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolean })[], start?: BgNbdParams, horizon?: number, holdout = false): FitColumns & FitRequest {
   const n = rows.length;
-  const request: FitRequest = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), count: new Float64Array(n), start, horizon };
+  const request: FitColumns & FitRequest = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), count: new Float64Array(n), start, horizon };
   if (holdout) request.bought = new Float64Array(n);
   rows.forEach((row, i) => {
     request.x[i] = row.x;
@@ -45,7 +91,15 @@ export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolea
   return request;
 }
 
-export function fromFitRequest({ x, tx, T, count, bought }: FitRequest): (WeightedSummary & { bought?: boolean })[] {
+/** Options of the off-thread calls: fewer rows than minRows (default 2000) are fitted in place; fitBgNbd's warm start; a worker started ahead (startChurnWorker). */
+interface OffThread { minRows?: number; start?: BgNbdParams; worker?: ChurnWorker | null }
+
+/** Rows or text, as a worker is sent them. */
+const asRequest = (input: readonly (WeightedSummary & { bought?: boolean })[] | TupleText, start: BgNbdParams | undefined, horizon: number | undefined, holdout: boolean): FitRequest =>
+  (Array.isArray(input) ? toFitRequest(input, start, horizon, holdout) : { ...(input as TupleText), start, horizon });
+const sizeOf = (input: readonly unknown[] | TupleText) => (Array.isArray(input) ? input.length : (input as TupleText).rows);
+
+export function fromFitRequest({ x, tx, T, count, bought }: FitColumns): (WeightedSummary & { bought?: boolean })[] {
   return Array.from(x, (_, i) => ({ x: x[i], tx: tx[i], T: T[i], count: count[i], ...(bought ? { bought: bought[i] === 1 } : {}) }));
 }
 
@@ -118,21 +172,29 @@ export function fitAndScore(rows: readonly WeightedSummary[], start?: BgNbdParam
  * `start` is fitBgNbd's warm start. With a `horizon`, the rows are scored in the worker too
  * (scoring 700k tuples is another second of CPU, writing the scores out as text another).
  */
-export async function fitBgNbdOffThread(rows: WeightedSummary[], opts: { minRows?: number; start?: BgNbdParams; horizon?: number } = {}): Promise<ScoredFit> {
+export async function fitBgNbdOffThread(rows: readonly WeightedSummary[] | TupleText, opts: OffThread & { horizon?: number } = {}): Promise<ScoredFit> {
   const start = params(opts.start);
-  const inThread = () => fitAndScore(rows, start, opts.horizon);
-  if (rows.length < (opts.minRows ?? 2000)) return inThread();
-  const result = await inWorker(toFitRequest(rows, start, opts.horizon), inThread);
+  const request = asRequest(rows, start, opts.horizon, false);
+  const inThread = () => fitAndScore(fromFitRequest(columnsOf(request)), start, opts.horizon);
+  if (sizeOf(rows) < (opts.minRows ?? 2000)) {
+    void opts.worker?.thread.terminate();
+    return inThread();
+  }
+  const result = await inWorker(request, inThread, opts.worker);
   if (!('fit' in result) || !result.fit) throw new Error('churn worker sent no fit');
   return result.fit;
 }
 
 /** backtest() in a worker thread: the fit, and the sorts of K-S and Gini over every member, off the event loop. */
-export async function backtestOffThread(rows: HoldoutSummary[], horizon: number, opts: { minRows?: number; start?: BgNbdParams } = {}): Promise<Backtest | null> {
+export async function backtestOffThread(rows: readonly HoldoutSummary[] | TupleText, horizon: number, opts: OffThread = {}): Promise<Backtest | null> {
   const start = params(opts.start);
-  const inThread = () => backtest(rows, horizon, start);
-  if (rows.length < (opts.minRows ?? 2000)) return inThread();
-  const result = await inWorker(toFitRequest(rows, start, horizon, true), inThread);
+  const request = asRequest(rows, start, horizon, true);
+  const inThread = () => backtest(fromFitRequest(columnsOf(request)) as HoldoutSummary[], horizon, start);
+  if (sizeOf(rows) < (opts.minRows ?? 2000)) {
+    void opts.worker?.thread.terminate();
+    return inThread();
+  }
+  const result = await inWorker(request, inThread, opts.worker);
   return 'backtest' in result ? result.backtest ?? null : null;
 }
 
@@ -141,27 +203,45 @@ const params = (p?: BgNbdParams) => p && { r: p.r, alpha: p.alpha, a: p.a, b: p.
 
 type WorkerResult = { fit?: ScoredFit } | { backtest?: Backtest | null };
 
-/** Sends a request to a fresh worker, its columns moved; a worker that cannot start means the work is done here. */
-async function inWorker(request: FitRequest, inThread: () => ScoredFit | Backtest | null): Promise<WorkerResult> {
+/** A worker thread, with the first sign that it failed (an error, or an exit before it answered). */
+export interface ChurnWorker { thread: Worker; failed: Promise<Error> }
+
+/**
+ * Starts a churn worker. Loading one under ts-node takes about a second, so a caller that
+ * knows it will fit starts the worker first and hands it over with its request later (the
+ * `worker` option); the call it goes to ends it. Null where a worker cannot start.
+ */
+export function startChurnWorker(): ChurnWorker | null {
   const ext = extname(__filename);
   const file = resolve(__dirname, `churn.worker${ext}`);
   const execArgv = ext === '.ts' ? [...process.execArgv, '-r', 'ts-node/register/transpile-only'] : process.execArgv;
-  let worker: Worker;
   try {
-    worker = new Worker(file, { execArgv });
+    const thread = new Worker(file, { execArgv });
+    const failed = new Promise<Error>((resolveFailure) => {
+      thread.once('error', resolveFailure);
+      thread.once('exit', (code) => resolveFailure(new Error(`churn worker exited with ${code}`)));
+    });
+    return { thread, failed };
   } catch {
+    return null;
+  }
+}
+
+/** Sends a request to a worker (a fresh one unless given), its columns moved; no worker means the work is done here. */
+async function inWorker(request: FitRequest, inThread: () => ScoredFit | Backtest | null, worker = startChurnWorker()): Promise<WorkerResult> {
+  if (!worker) {
     const local = inThread();
-    return request.bought ? { backtest: local as Backtest | null } : { fit: local as ScoredFit };
+    const holdout = 'text' in request ? request.holdout : request.bought !== undefined;
+    return holdout ? { backtest: local as Backtest | null } : { fit: local as ScoredFit };
   }
   try {
     return await new Promise<WorkerResult>((resolveResult, reject) => {
-      worker.once('message', (m: WorkerResult & { error?: string }) => (m.error ? reject(new Error(m.error)) : resolveResult(m)));
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`churn worker exited with ${code}`)));
-      const columns = [request.x, request.tx, request.T, request.count, ...(request.bought ? [request.bought] : [])];
-      worker.postMessage(request, columns.map((column) => column.buffer as ArrayBuffer)); // fresh buffers, never shared
+      worker.thread.once('message', (m: WorkerResult & { error?: string }) => (m.error ? reject(new Error(m.error)) : resolveResult(m)));
+      void worker.failed.then(reject);
+      const columns = 'text' in request ? [] : [request.x, request.tx, request.T, request.count, ...(request.bought ? [request.bought] : [])];
+      worker.thread.postMessage(request, columns.map((column) => column.buffer as ArrayBuffer)); // fresh buffers, never shared
     });
   } finally {
-    void worker.terminate();
+    void worker.thread.terminate();
   }
 }

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { inSqlTransaction, withAdvisoryLock } from '../../db/transaction';
 import { pgArray } from '../../db/array-literal';
 import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
-import { backtestOffThread, fitBgNbdOffThread, TUPLE_BASE, type HoldoutSummary } from './churn.fit';
+import { backtestOffThread, fitBgNbdOffThread, startChurnWorker, TUPLE_BASE, type TupleText } from './churn.fit';
 import { withDates } from '../points/points.repository';
 import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
 import {
@@ -66,30 +66,25 @@ const boundOf = (sql: string, split: string | undefined) => (split ? (sql.match(
 
 /**
  * FACTS_SQL, and from the rows it inserts (no second scan of the table), the half's BG/NBD
- * inputs, grouped: (x, t_x, T) as of asOf, and as of the backtest day for buyers by then,
- * with whether they bought after it (up to asOf). Each group comes back as two numbers, its
- * key and its count (see decodeTuple): reading 1.4M rows of six columns held the event loop
- * for seconds, two columns cost a third of that. Parameters: FACTS_SQL's, asOf's day, the
- * backtest day twice.
+ * inputs, grouped, written out as text for the fits' workers (TupleText): (x, t_x, T) as of
+ * asOf; and as of the backtest day, for buyers by then, with whether they bought after it (up
+ * to asOf). With the number of each and whether anyone repeated (x > 0: a key of at least
+ * TUPLE_BASE²). Parameters: FACTS_SQL's, asOf's day, the backtest day twice.
  */
 const FACTS_AND_TUPLES_SQL = `
-with facts as (${FACTS_SQL} returning x, first_day, last_day, bt_x, bt_last_day)
-select ((x::bigint * ${TUPLE_BASE} + (last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 4 as key, count(*)::int as count
-from facts group by 1
-union all
-select ((bt_x::bigint * ${TUPLE_BASE} + (bt_last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 4 + 2 + (last_day > ?::int)::int, count(*)::int
-from facts where bt_x >= 0 group by 1`;
-
-/** A row of FACTS_AND_TUPLES_SQL: tupleKey × 4 + 2 if as of the backtest day + 1 if bought after it (below 2^53: exact). */
-function decodeTuple(row: { key: string; count: number }): HoldoutSummary & { backtest: boolean } {
-  const key = Number(row.key);
-  const flags = key % 4;
-  let rest = (key - flags) / 4;
-  const T = rest % TUPLE_BASE;
-  rest = (rest - T) / TUPLE_BASE;
-  const tx = rest % TUPLE_BASE;
-  return { x: (rest - tx) / TUPLE_BASE, tx, T, count: row.count, backtest: flags >= 2, bought: flags === 3 };
-}
+with facts as (${FACTS_SQL} returning x, first_day, last_day, bt_x, bt_last_day),
+tuples as (
+  select false as backtest, (x::bigint * ${TUPLE_BASE} + (last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day) as key, count(*)::int as n
+  from facts group by 2
+  union all
+  select true, ((bt_x::bigint * ${TUPLE_BASE} + (bt_last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 2 + (last_day > ?::int)::int, count(*)::int
+  from facts where bt_x >= 0 group by 2
+)
+select coalesce(string_agg(key || ' ' || n, ' ') filter (where not backtest), '') as current,
+  coalesce(string_agg(key || ' ' || n, ' ') filter (where backtest), '') as backtest,
+  (count(*) filter (where not backtest))::int as "currentRows", (count(*) filter (where backtest))::int as "backtestRows",
+  coalesce(bool_or(key >= ${TUPLE_BASE}::bigint * ${TUPLE_BASE}) filter (where not backtest), false) as repeat
+from tuples`;
 
 /**
  * What the RFM scores are relative to, over all buyers: their number; the programme means
@@ -219,77 +214,84 @@ export class RetentionService {
     const [start, backtestStart] = await Promise.all([this.storedFit(asOfDay), this.storedFit(backtestDay)]);
     const yearAgo = addDaysUtc(asOf, -365);
     return withAdvisoryLock(this.em, 'retention.refresh', async () => {
-      await this.em.execute('truncate retention_facts');
-      const [middle] = (await this.em.execute(
-        'select id from member order by id offset (select count(*) / 2 from member) limit 1',
-      )) as { id: string }[];
-      const split = middle?.id;
-      const halves: Half[] = split ? ['below', 'from'] : ['all'];
-      const inHalves = <T>(work: (half: Half) => Promise<T>) => Promise.all(halves.map(work));
-      const tuples = (await inHalves((half) => inSqlTransaction(this.em, async (tx) => {
-        await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
-        return (await tx.execute(
-          inHalf(FACTS_AND_TUPLES_SQL, half),
-          [backtestDay, backtestDay, yearAgo, yearAgo, asOf, ...boundOf(FACTS_SQL, split), asOfDay, backtestDay, backtestDay],
-        )) as { key: string; count: number }[];
-      }))).flat().map(decodeTuple);
-      const current: WeightedSummary[] = tuples.filter((r) => !r.backtest);
-      const backtestRows: HoldoutSummary[] = tuples.filter((r) => r.backtest);
-      lap('facts');
-      const repeat = current.some((c) => c.x > 0);
-      // The model fitted at the backtest day, in a second worker at the same time: only main
-      // fits are stored, and the one stored as of that day was fitted on these same purchases,
-      // the best start there is; else last night's main fit. (Either way the same optimum.)
-      const backtest = repeat ? backtestOffThread(backtestRows, horizon, { start: backtestStart ?? start }) : Promise.resolve(null);
-      backtest.catch(() => { /* awaited below */ });
-      const [fit, stats] = await Promise.all([
-        repeat ? fitBgNbdOffThread(current, { start, horizon }) : null,
-        this.rfmStatistics(),
-        this.em.execute('analyze retention_facts'),
-        (async () => { for (const sql of PREPARE_SQL) await this.em.execute(sql); })(),
-      ]);
-      const scores = fit?.scores ?? { keys: '{}', alive: '{}', risk: '{}' };
-      lap('fit');
-      const statistics = [...stats.bounds, stats.meanMonetary, asOf, asOfDay, stats.meanLastDay, stats.meanFrequency];
-      const joined = [
-        stats.byLastDay.values, stats.byLastDay.scores, stats.byFrequency.values, stats.byFrequency.scores, scores.keys, scores.alive, scores.risk, asOf,
-      ];
-      const built = await inHalves((half) => inSqlTransaction(this.em, async (tx) => {
-        await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
-        // Its joins are all on unsorted inputs; the planner, blind to the score arrays'
-        // statistics, would sort a million wide rows for a merge join.
-        await tx.execute('set local enable_mergejoin = off');
-        const bound = split && half !== 'all' ? [split] : [];
-        const [{ rows }] = (await tx.execute(
-          `with built as (${inHalf(BUILD_SQL, half)} returning 1) select count(*)::int as rows from built`,
-          [...statistics, ...bound, ...bound, ...joined, ...bound],
-        )) as { rows: number }[];
-        return rows;
-      }));
-      await Promise.all([...INDEX_SQL, 'analyze member_retention_next'].map((sql) => inSqlTransaction(this.em, async (tx) => {
-        await tx.execute(`set local maintenance_work_mem = '${REFRESH_WORK_MEM}'`);
-        await tx.execute(sql);
-      })));
-      lap('write');
-      // The rows and their transitions, in one transaction; readers wait only for the swap.
-      const moved = await inSqlTransaction(this.em, async (tx) => {
-        const [{ n }] = (await tx.execute(`with moved as (${TRANSITIONS_SQL} returning 1) select count(*)::int as n from moved`)) as { n: number }[];
-        await lockForSwap(tx);
-        for (const sql of SWAP_SQL) await tx.execute(sql);
-        return n;
-      });
-      lap('swap');
-      await inSqlTransaction(this.em, (tx) => this.refreshRuleTags(tx));
-      lap('tags');
-      if (fit) {
-        const scored = await backtest;
-        await this.em.execute(
-          'insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())',
-          [asOf, fit.r, fit.alpha, fit.a, fit.b, fit.customers, fit.logLikelihood, scored?.ks ?? null, scored?.gini ?? null],
-        );
+      // The fits' two workers load (a second each under ts-node) while the purchases are read.
+      const workers = [startChurnWorker(), startChurnWorker()];
+      try {
+        await this.em.execute('truncate retention_facts');
+        const [middle] = (await this.em.execute(
+          'select id from member order by id offset (select count(*) / 2 from member) limit 1',
+        )) as { id: string }[];
+        const split = middle?.id;
+        const halves: Half[] = split ? ['below', 'from'] : ['all'];
+        const inHalves = <T>(work: (half: Half) => Promise<T>) => Promise.all(halves.map(work));
+        const read = await inHalves((half) => inSqlTransaction(this.em, async (tx) => {
+          await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
+          const [tuples] = (await tx.execute(
+            inHalf(FACTS_AND_TUPLES_SQL, half),
+            [backtestDay, backtestDay, yearAgo, yearAgo, asOf, ...boundOf(FACTS_SQL, split), asOfDay, backtestDay, backtestDay],
+          )) as { current: string; backtest: string; currentRows: number; backtestRows: number; repeat: boolean }[];
+          return tuples;
+        }));
+        const current: TupleText = { text: read.map((r) => r.current), holdout: false, rows: read.reduce((n, r) => n + r.currentRows, 0) };
+        const backtestRows: TupleText = { text: read.map((r) => r.backtest), holdout: true, rows: read.reduce((n, r) => n + r.backtestRows, 0) };
+        const repeat = read.some((r) => r.repeat);
+        lap('facts');
+        // The model fitted at the backtest day, in a second worker at the same time: only main
+        // fits are stored, and the one stored as of that day was fitted on these same purchases,
+        // the best start there is; else last night's main fit. (Either way the same optimum.)
+        const backtest = repeat ? backtestOffThread(backtestRows, horizon, { start: backtestStart ?? start, worker: workers[1] }) : Promise.resolve(null);
+        backtest.catch(() => { /* awaited below */ });
+        const [fit, stats] = await Promise.all([
+          repeat ? fitBgNbdOffThread(current, { start, horizon, worker: workers[0] }) : null,
+          this.rfmStatistics(),
+          this.em.execute('analyze retention_facts'),
+          (async () => { for (const sql of PREPARE_SQL) await this.em.execute(sql); })(),
+        ]);
+        const scores = fit?.scores ?? { keys: '{}', alive: '{}', risk: '{}' };
+        lap('fit');
+        const statistics = [...stats.bounds, stats.meanMonetary, asOf, asOfDay, stats.meanLastDay, stats.meanFrequency];
+        const joined = [
+          stats.byLastDay.values, stats.byLastDay.scores, stats.byFrequency.values, stats.byFrequency.scores, scores.keys, scores.alive, scores.risk, asOf,
+        ];
+        const built = await inHalves((half) => inSqlTransaction(this.em, async (tx) => {
+          await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
+          // Its joins are all on unsorted inputs; the planner, blind to the score arrays'
+          // statistics, would sort a million wide rows for a merge join.
+          await tx.execute('set local enable_mergejoin = off');
+          const bound = split && half !== 'all' ? [split] : [];
+          const [{ rows }] = (await tx.execute(
+            `with built as (${inHalf(BUILD_SQL, half)} returning 1) select count(*)::int as rows from built`,
+            [...statistics, ...bound, ...bound, ...joined, ...bound],
+          )) as { rows: number }[];
+          return rows;
+        }));
+        await Promise.all([...INDEX_SQL, 'analyze member_retention_next'].map((sql) => inSqlTransaction(this.em, async (tx) => {
+          await tx.execute(`set local maintenance_work_mem = '${REFRESH_WORK_MEM}'`);
+          await tx.execute(sql);
+        })));
+        lap('write');
+        // The rows and their transitions, in one transaction; readers wait only for the swap.
+        const moved = await inSqlTransaction(this.em, async (tx) => {
+          const [{ n }] = (await tx.execute(`with moved as (${TRANSITIONS_SQL} returning 1) select count(*)::int as n from moved`)) as { n: number }[];
+          await lockForSwap(tx);
+          for (const sql of SWAP_SQL) await tx.execute(sql);
+          return n;
+        });
+        lap('swap');
+        await inSqlTransaction(this.em, (tx) => this.refreshRuleTags(tx));
+        lap('tags');
+        if (fit) {
+          const scored = await backtest;
+          await this.em.execute(
+            'insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())',
+            [asOf, fit.r, fit.alpha, fit.a, fit.b, fit.customers, fit.logLikelihood, scored?.ks ?? null, scored?.gini ?? null],
+          );
+        }
+        lap('backtest');
+        return { processed: built.reduce((a, b) => a + b, 0), changed: moved, phases };
+      } finally {
+        for (const worker of workers) void worker?.thread.terminate();
       }
-      lap('backtest');
-      return { processed: built.reduce((a, b) => a + b, 0), changed: moved, phases };
     });
   }
 
