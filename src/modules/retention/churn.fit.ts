@@ -75,6 +75,9 @@ export interface ScoredFit extends BgNbdFit { scores?: { keys: string; alive: st
  * days below 10^5 (274 years), and the key stays below 2^53, exact in JavaScript too.
  */
 export const TUPLE_BASE = 100_000;
+
+/** Fewer rows than this (the default minRows) are fitted in place: a worker would cost more than the fit. */
+export const WORKER_MIN_ROWS = 2000;
 export const tupleKey = (c: CustomerSummary) => (c.x * TUPLE_BASE + c.tx) * TUPLE_BASE + c.T;
 
 export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolean })[], start?: BgNbdParams, horizon?: number, holdout = false): FitColumns & FitRequest {
@@ -91,7 +94,7 @@ export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolea
   return request;
 }
 
-/** Options of the off-thread calls: fewer rows than minRows (default 2000) are fitted in place; fitBgNbd's warm start; a worker started ahead (startChurnWorker). */
+/** Options of the off-thread calls: fewer rows than minRows (default WORKER_MIN_ROWS) are fitted in place; fitBgNbd's warm start; a worker started ahead (startChurnWorker). */
 interface OffThread { minRows?: number; start?: BgNbdParams; worker?: ChurnWorker | null }
 
 /** Rows or text, as a worker is sent them. */
@@ -176,7 +179,7 @@ export async function fitBgNbdOffThread(rows: readonly WeightedSummary[] | Tuple
   const start = params(opts.start);
   const request = asRequest(rows, start, opts.horizon, false);
   const inThread = () => fitAndScore(fromFitRequest(columnsOf(request)), start, opts.horizon);
-  if (sizeOf(rows) < (opts.minRows ?? 2000)) {
+  if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
     void opts.worker?.thread.terminate();
     return inThread();
   }
@@ -190,7 +193,7 @@ export async function backtestOffThread(rows: readonly HoldoutSummary[] | TupleT
   const start = params(opts.start);
   const request = asRequest(rows, start, horizon, true);
   const inThread = () => backtest(fromFitRequest(columnsOf(request)) as HoldoutSummary[], horizon, start);
-  if (sizeOf(rows) < (opts.minRows ?? 2000)) {
+  if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
     void opts.worker?.thread.terminate();
     return inThread();
   }

@@ -3,11 +3,11 @@ import { performance } from 'node:perf_hooks';
 import { inSqlTransaction, withAdvisoryLock } from '../../db/transaction';
 import { pgArray } from '../../db/array-literal';
 import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
-import { backtestOffThread, fitBgNbdOffThread, startChurnWorker, TUPLE_BASE, type TupleText } from './churn.fit';
+import { backtestOffThread, fitBgNbdOffThread, startChurnWorker, TUPLE_BASE, WORKER_MIN_ROWS, type TupleText } from './churn.fit';
 import { withDates } from '../points/points.repository';
 import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
 import {
-  expectedPurchases, type BgNbdParams, type WeightedSummary,
+  expectedPurchases, type BgNbdParams,
 } from './churn.rules';
 
 export interface ChurnModelRow extends BgNbdParams { customers: number; logLikelihood: number; asOf: Date; ks: number | null; gini: number | null }
@@ -62,7 +62,7 @@ const HALVES = { below: 'and member_id < ?::uuid', from: 'and member_id >= ?::uu
 type Half = keyof typeof HALVES;
 const RANGE = /\$\{RANGE(?: ([\w.]+))?\}/g;
 const inHalf = (sql: string, half: Half) => sql.replace(RANGE, (_, column?: string) => HALVES[half].replace('member_id', column ?? 'member_id'));
-const boundOf = (sql: string, split: string | undefined) => (split ? (sql.match(RANGE) ?? []).map(() => split) : []);
+const boundOf = (sql: string, half: Half, split: string | null) => (half === 'all' ? [] : (sql.match(RANGE) ?? []).map(() => split));
 
 /**
  * FACTS_SQL, and from the rows it inserts (no second scan of the table), the half's BG/NBD
@@ -214,21 +214,21 @@ export class RetentionService {
     const [start, backtestStart] = await Promise.all([this.storedFit(asOfDay), this.storedFit(backtestDay)]);
     const yearAgo = addDaysUtc(asOf, -365);
     return withAdvisoryLock(this.em, 'retention.refresh', async () => {
-      // The fits' two workers load (a second each under ts-node) while the purchases are read.
-      const workers = [startChurnWorker(), startChurnWorker()];
+      const [{ members, split }] = (await this.em.execute(
+        `select count(*)::int as members, (select id from member order by id offset (select count(*) / 2 from member) limit 1) as split from member`,
+      )) as { members: number; split: string | null }[];
+      // The fits' two workers load (a second each under ts-node) while the purchases are read;
+      // with fewer members than a worker is worth, the fits run in place.
+      const workers = members >= WORKER_MIN_ROWS ? [startChurnWorker(), startChurnWorker()] : [];
       try {
         await this.em.execute('truncate retention_facts');
-        const [middle] = (await this.em.execute(
-          'select id from member order by id offset (select count(*) / 2 from member) limit 1',
-        )) as { id: string }[];
-        const split = middle?.id;
         const halves: Half[] = split ? ['below', 'from'] : ['all'];
         const inHalves = <T>(work: (half: Half) => Promise<T>) => Promise.all(halves.map(work));
         const read = await inHalves((half) => inSqlTransaction(this.em, async (tx) => {
           await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
           const [tuples] = (await tx.execute(
             inHalf(FACTS_AND_TUPLES_SQL, half),
-            [backtestDay, backtestDay, yearAgo, yearAgo, asOf, ...boundOf(FACTS_SQL, split), asOfDay, backtestDay, backtestDay],
+            [backtestDay, backtestDay, yearAgo, yearAgo, asOf, ...boundOf(FACTS_SQL, half, split), asOfDay, backtestDay, backtestDay],
           )) as { current: string; backtest: string; currentRows: number; backtestRows: number; repeat: boolean }[];
           return tuples;
         }));
@@ -239,7 +239,9 @@ export class RetentionService {
         // The model fitted at the backtest day, in a second worker at the same time: only main
         // fits are stored, and the one stored as of that day was fitted on these same purchases,
         // the best start there is; else last night's main fit. (Either way the same optimum.)
-        const backtest = repeat ? backtestOffThread(backtestRows, horizon, { start: backtestStart ?? start, worker: workers[1] }) : Promise.resolve(null);
+        const backtest = repeat
+          ? backtestOffThread(backtestRows, horizon, { start: backtestStart ?? start, worker: workers[1] })
+          : Promise.resolve(null);
         backtest.catch(() => { /* awaited below */ });
         const [fit, stats] = await Promise.all([
           repeat ? fitBgNbdOffThread(current, { start, horizon, worker: workers[0] }) : null,
@@ -258,7 +260,7 @@ export class RetentionService {
           // Its joins are all on unsorted inputs; the planner, blind to the score arrays'
           // statistics, would sort a million wide rows for a merge join.
           await tx.execute('set local enable_mergejoin = off');
-          const bound = split && half !== 'all' ? [split] : [];
+          const bound = half === 'all' ? [] : [split];
           const [{ rows }] = (await tx.execute(
             `with built as (${inHalf(BUILD_SQL, half)} returning 1) select count(*)::int as rows from built`,
             [...statistics, ...bound, ...bound, ...joined, ...bound],
