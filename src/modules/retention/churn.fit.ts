@@ -97,10 +97,14 @@ export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolea
 /** Options of the off-thread calls: fewer rows than minRows (default WORKER_MIN_ROWS) are fitted in place; fitBgNbd's warm start; a worker started ahead (startChurnWorker). */
 interface OffThread { minRows?: number; start?: BgNbdParams; worker?: ChurnWorker | null }
 
+type FitInput = readonly (WeightedSummary & { bought?: boolean })[] | TupleText;
+
 /** Rows or text, as a worker is sent them. */
-const asRequest = (input: readonly (WeightedSummary & { bought?: boolean })[] | TupleText, start: BgNbdParams | undefined, horizon: number | undefined, holdout: boolean): FitRequest =>
+const asRequest = (input: FitInput, start: BgNbdParams | undefined, horizon: number | undefined, holdout: boolean): FitRequest =>
   (Array.isArray(input) ? toFitRequest(input, start, horizon, holdout) : { ...(input as TupleText), start, horizon });
-const sizeOf = (input: readonly unknown[] | TupleText) => (Array.isArray(input) ? input.length : (input as TupleText).rows);
+/** Rows or text, as the rows a fit in place takes. */
+const rowsOf = (input: FitInput) => (Array.isArray(input) ? input : fromFitRequest(columnsOf(input as TupleText)));
+const sizeOf = (input: FitInput) => (Array.isArray(input) ? input.length : (input as TupleText).rows);
 
 export function fromFitRequest({ x, tx, T, count, bought }: FitColumns): (WeightedSummary & { bought?: boolean })[] {
   return Array.from(x, (_, i) => ({ x: x[i], tx: tx[i], T: T[i], count: count[i], ...(bought ? { bought: bought[i] === 1 } : {}) }));
@@ -177,13 +181,12 @@ export function fitAndScore(rows: readonly WeightedSummary[], start?: BgNbdParam
  */
 export async function fitBgNbdOffThread(rows: readonly WeightedSummary[] | TupleText, opts: OffThread & { horizon?: number } = {}): Promise<ScoredFit> {
   const start = params(opts.start);
-  const request = asRequest(rows, start, opts.horizon, false);
-  const inThread = () => fitAndScore(fromFitRequest(columnsOf(request)), start, opts.horizon);
+  const inThread = () => fitAndScore(rowsOf(rows), start, opts.horizon);
   if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
     void opts.worker?.thread.terminate();
     return inThread();
   }
-  const result = await inWorker(request, inThread, opts.worker);
+  const result = await inWorker(asRequest(rows, start, opts.horizon, false), inThread, opts.worker);
   if (!('fit' in result) || !result.fit) throw new Error('churn worker sent no fit');
   return result.fit;
 }
@@ -191,13 +194,12 @@ export async function fitBgNbdOffThread(rows: readonly WeightedSummary[] | Tuple
 /** backtest() in a worker thread: the fit, and the sorts of K-S and Gini over every member, off the event loop. */
 export async function backtestOffThread(rows: readonly HoldoutSummary[] | TupleText, horizon: number, opts: OffThread = {}): Promise<Backtest | null> {
   const start = params(opts.start);
-  const request = asRequest(rows, start, horizon, true);
-  const inThread = () => backtest(fromFitRequest(columnsOf(request)) as HoldoutSummary[], horizon, start);
+  const inThread = () => backtest(rowsOf(rows) as HoldoutSummary[], horizon, start);
   if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
     void opts.worker?.thread.terminate();
     return inThread();
   }
-  const result = await inWorker(request, inThread, opts.worker);
+  const result = await inWorker(asRequest(rows, start, horizon, true), inThread, opts.worker);
   return 'backtest' in result ? result.backtest ?? null : null;
 }
 
