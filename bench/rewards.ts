@@ -167,7 +167,8 @@ export async function benchRewards(): Promise<void> {
     log(`flash sale: ${wins} won, first success after ${firstWinMs.toFixed(0)} ms, sold out after ${soldOutMs.toFixed(0)} ms (${beforeSoldOut} answers before), last answer after ${lastMs.toFixed(0)} ms; answers ${[...byCode].map(([c, n]) => `${c} ${n}`).join(', ')}; in the database ${sale.issued} redemptions, ${sale.debits} debits, stock left ${sale.stock}`);
 
     log('checking the ledger invariants…');
-    const [inv] = await sql(db.url, `with l as (select member_id, sum(remaining) as s from point_lot group by 1),
+    const [inv] = await sql(db.url, `with l as (select l.member_id, sum(l.remaining) as s from point_lot l join point_account a using (member_id)
+        where coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity') group by 1),
       t as (select member_id, sum(amount) as s from point_transaction group by 1)
       select count(*)::int as broken from point_account a left join l using (member_id) left join t using (member_id)
       where a.balance <> coalesce(l.s, 0) or a.balance <> coalesce(t.s, 0)`);

@@ -12,6 +12,7 @@ import { Migration20261129135921_review_hot } from './Migration20261129135921_re
 import { Migration20261129150000_retention_hot } from './Migration20261129150000_retention_hot';
 import { Migration20261129170000_purchase_days } from './Migration20261129170000_purchase_days';
 import { Migration20261129190000_retention_facts } from './Migration20261129190000_retention_facts';
+import { Migration20261129210000_expiry_watermark } from './Migration20261129210000_expiry_watermark';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129150000_retention_hot', class: Migration20261129150000_retention_hot },
   { name: 'Migration20261129170000_purchase_days', class: Migration20261129170000_purchase_days },
   { name: 'Migration20261129190000_retention_facts', class: Migration20261129190000_retention_facts },
+  { name: 'Migration20261129210000_expiry_watermark', class: Migration20261129210000_expiry_watermark },
 ];

@@ -8,13 +8,13 @@ import { MemberTag, Tag } from '../modules/tags/tag.entities';
 import { ChurnModelFit, LifecycleTransition, MemberRetention, SegmentDef } from '../modules/retention/retention.entities';
 import { JobRun, OutboxEvent, TierChangeRecord, TierNotice } from '../modules/tiers/tier-change.entities';
 import {
-  Activity, ActivityRule, PointAccount, PointAllocation, PointLot, PointTransaction, Purchase, QualifyingEntry, Refund,
+  Activity, ActivityRule, PointAccount, PointAllocation, PointExpiry, PointLot, PointTransaction, Purchase, QualifyingEntry, Refund,
 } from '../modules/points/points.entities';
 
 /** Every entity the ORM knows; each module adds its own here. */
 export const entities = [
   Program, Tier, TierMemberDelta, Member, AuditEntry,
-  PointAccount, PointTransaction, PointLot, PointAllocation, QualifyingEntry, Purchase, Refund, ActivityRule, Activity,
+  PointAccount, PointExpiry, PointTransaction, PointLot, PointAllocation, QualifyingEntry, Purchase, Refund, ActivityRule, Activity,
   TierChangeRecord, TierNotice, OutboxEvent, JobRun,
   Benefit, BenefitVersion, BirthdayGrant, Reward, Redemption, Tag, MemberTag,
   MemberRetention, LifecycleTransition, ChurnModelFit, SegmentDef,

@@ -37,8 +37,11 @@ describe('scheduler', () => {
       { i: { memberId: id, orderId: 'sched-1', amount: 1000, occurredAt: '2022-01-10T00:00:00.000Z' } }, await s.token('service'));
     const ran = await new Scheduler(s.app.orm, pino({ level: 'silent' }), null).tick(new Date('2030-01-01T06:00:00.000Z'));
     expect(ran).toEqual(['points.expire', 'tiers.review', 'tiers.notices', 'benefits.birthday', 'retention.refresh']);
-    const [m] = await s.sql(`select t.code, (select sum(remaining)::int from point_lot where member_id = $1) as lots
-      from member m join tier t on t.id = m.tier_id where m.id = $1`, [id]);
-    expect(m).toEqual({ code: 'BRONZE', lots: 0 });
+    const [m] = await s.sql(`select t.code, a.balance,
+        (select count(*)::int from point_transaction where member_id = $1 and type = 'EXPIRE') as expires,
+        (select coalesce(sum(remaining), 0)::int from point_lot l where member_id = $1
+          and coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')) as live
+      from member m join tier t on t.id = m.tier_id join point_account a on a.member_id = m.id where m.id = $1`, [id]);
+    expect(m).toEqual({ code: 'BRONZE', balance: 0, expires: 1, live: 0 });
   });
 });

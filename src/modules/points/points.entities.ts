@@ -5,9 +5,9 @@ export const POINT_TRANSACTION_TYPES: PointTransactionType[] = ['EARN', 'REDEEM'
 
 /**
  * A member's point account: the row every write for the member locks first, so that
- * writes for one member serialize. balance = Σ lot remainders = Σ signed transactions
- * (pending and not-yet-swept expired lots included); what is spendable now is derived
- * from the lots.
+ * writes for one member serialize. balance = Σ remainders of the live lots = Σ signed
+ * transactions (pending lots and lots past their expiry but not yet expired by a run
+ * included); what is spendable now is derived from the lots.
  */
 @Entity({ tableName: 'point_account' })
 export class PointAccount {
@@ -20,8 +20,26 @@ export class PointAccount {
   @Property({ type: 'integer' })
   lifetimeEarned: number = 0;
 
+  /**
+   * The expiry watermark: every lot of the member that expires at or before it has been
+   * expired by an EXPIRE transaction (and keeps, as `remaining`, what it held then); the
+   * other lots are live. Null: nothing expired yet.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  expiredThrough: Date | null = null;
+
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
+}
+
+/** One row: the floor below which the expiry run need not look (late lots aside). */
+@Entity({ tableName: 'point_expiry' })
+export class PointExpiry {
+  @PrimaryKey({ type: 'smallint', autoincrement: false })
+  id!: number;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  expiredThrough: Date | null = null;
 }
 
 /** Append-only ledger. `idempotencyKey` is namespaced by operation ("purchase:…", "adjust:…"). */
@@ -67,10 +85,23 @@ export class PointTransaction {
   createdAt: Date = new Date();
 }
 
-/** A parcel of earned points with its own activation and expiry. */
+/**
+ * A parcel of earned points with its own activation and expiry. Live while its expiry is after
+ * the account's `expiredThrough`; an expired lot is never written again.
+ */
 @Entity({ tableName: 'point_lot' })
-@Index({ name: 'point_lot_member_open_index', properties: ['memberId'], options: { where: 'remaining <> 0' } })
-@Index({ name: 'point_lot_expiry_due_index', properties: ['expiresAt'], options: { where: 'remaining > 0' } })
+@Index({
+  name: 'point_lot_member_open_index',
+  expression: 'create index "point_lot_member_open_index" on "point_lot" ("member_id", "expires_at") include ("remaining") where remaining <> 0',
+})
+@Index({
+  name: 'point_lot_expiry_due_index',
+  expression: 'create index "point_lot_expiry_due_index" on "point_lot" ("expires_at") include ("member_id") where remaining > 0',
+})
+@Index({
+  name: 'point_lot_late_index',
+  expression: 'create index "point_lot_late_index" on "point_lot" ("expires_at") include ("member_id") where late and remaining > 0',
+})
 export class PointLot {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -100,6 +131,10 @@ export class PointLot {
 
   @Property({ type: 'text', nullable: true })
   orderId: string | null = null;
+
+  /** Already expired when it was written (a backdated earn): the expiry run looks for these apart. */
+  @Property({ type: 'boolean', default: false })
+  late: boolean = false;
 }
 
 /** Which lots a debit took from: lets a cancelled redemption give points back to them. */

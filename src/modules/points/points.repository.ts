@@ -51,11 +51,22 @@ export async function openAccount(tx: EntityManager, memberId: string): Promise<
   await tx.execute('insert into point_account (member_id, updated_at) values (?, now()) on conflict do nothing', [memberId]);
 }
 
-export async function saveAccount(tx: EntityManager, memberId: string, balance: number, earnedDelta: number): Promise<void> {
-  await tx.execute(
-    'update point_account set balance = ?, lifetime_earned = lifetime_earned + ?, updated_at = now() where member_id = ?',
+/**
+ * A lot counts (towards the balance, for spending, for giving back) while it is live: its
+ * expiry is after the account's expiry watermark. `l` is the lot, `a` its point_account row.
+ */
+export const LIVE_LOT = `coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')`;
+
+/** The account's expiry watermark and the transaction's clock, as the database sees them. */
+export interface AccountClock { expiredThrough: Date | null; now: Date }
+
+export async function saveAccount(tx: EntityManager, memberId: string, balance: number, earnedDelta: number): Promise<AccountClock> {
+  const rows = await tx.execute(
+    `update point_account set balance = ?, lifetime_earned = lifetime_earned + ?, updated_at = now() where member_id = ?
+     returning expired_through as "expiredThrough", now() as now`,
     [balance, earnedDelta, memberId],
   );
+  return withDates(rows[0] as AccountClock, ['expiredThrough', 'now']);
 }
 
 export interface NewTransaction {
@@ -106,9 +117,11 @@ export interface NewLot {
 
 export async function insertLot(tx: EntityManager, lot: NewLot): Promise<string> {
   const rows = await tx.execute(
-    `insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id)
-     values (?, ?, ?, ?, ?, ?, ?, ?) returning id::text`,
-    [lot.memberId, lot.transactionId, lot.points, lot.remaining, lot.earnedAt, lot.activatesAt, lot.expiresAt, lot.orderId ?? null],
+    // late: already expired as it is written (by the database's clock, which the expiry run's
+    // floor is measured by).
+    `insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
+     values (?, ?, ?, ?, ?, ?, ?::timestamptz, ?, coalesce(?::timestamptz <= now(), false)) returning id::text`,
+    [lot.memberId, lot.transactionId, lot.points, lot.remaining, lot.earnedAt, lot.activatesAt, lot.expiresAt, lot.orderId ?? null, lot.expiresAt],
   );
   return (rows[0] as { id: string }).id;
 }
@@ -118,11 +131,12 @@ export interface OpenLot extends Lot {
   orderId: string | null;
 }
 
-/** Lots with something left (or owed, for a debt lot), for one member. */
+/** Live lots with something left (or owed, for a debt lot), for one member. */
 export async function openLots(tx: EntityManager, memberId: string): Promise<OpenLot[]> {
   const rows = await tx.execute(
-    `select id::text, remaining, expires_at as "expiresAt", earned_at as "earnedAt", activates_at as "activatesAt", order_id as "orderId"
-     from point_lot where member_id = ? and remaining <> 0`,
+    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId"
+     from point_account a join point_lot l on l.member_id = a.member_id and l.remaining <> 0 and ${LIVE_LOT}
+     where a.member_id = ?`,
     [memberId],
   );
   return (rows as OpenLot[]).map((l) => withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']));

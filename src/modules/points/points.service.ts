@@ -321,9 +321,13 @@ export class PointsService {
       memberId: c.memberId, transactionId: transaction.id, points: c.amount, remaining,
       earnedAt: c.occurredAt, activatesAt: c.activatesAt, expiresAt: c.expiresAt, orderId: c.orderId,
     });
-    await repo.saveAccount(tx, c.memberId, balanceAfter, c.countsAsEarned ? c.amount : 0);
+    const clock = await repo.saveAccount(tx, c.memberId, balanceAfter, c.countsAsEarned ? c.amount : 0);
     account.balance = balanceAfter;
     if (c.countsAsEarned) account.lifetimeEarned += c.amount;
+    // Under the watermark the lot is not live: its points expire as they arrive.
+    if (remaining > 0 && c.expiresAt && clock.expiredThrough && c.expiresAt.getTime() <= clock.expiredThrough.getTime()) {
+      await this.expireOnArrival(tx, account, c.memberId, remaining, c.expiresAt);
+    }
     return { transaction, lotId };
   }
 
@@ -429,31 +433,65 @@ export class PointsService {
   // ---- expiry -----------------------------------------------------------------------
 
   /**
-   * Expires every lot due at or before asOf: per batch of members, one set-based statement
-   * zeroes their due lots, writes one EXPIRE transaction per member (dated at the latest
-   * expiry it covers, not at the run) and updates their accounts. Accounts are locked in
-   * member order, so concurrent runs and member writes wait instead of deadlocking; a
-   * second run finds nothing left to do.
+   * Expires every live lot due at or before asOf: one EXPIRE transaction per member, dated at
+   * the latest expiry it covers, and the member's watermark (`expired_through`) moves to asOf.
+   * No lot is written: a lot at or below the watermark is expired by definition (see
+   * docs/decisions.md, "Points expiry").
+   *
+   * Due members are found by expiry date above the floor (every lot at or below it has been
+   * expired, late lots aside) and among the late lots; then, in batches on two connections,
+   * one statement per batch sums each member's due lots and writes the accounts and the
+   * EXPIRE transactions. The statement locks no account in advance: it updates an account only
+   * if no write has touched it since the statement's snapshot (same row version, `xmin`), and
+   * the members it skipped are expired again with their accounts locked. A second run, or one
+   * on another instance at the same time, finds the watermarks moved and writes nothing twice.
    */
-  async expirePoints(asOf: Date, batchSize = 10_000): Promise<{ processed: number; changed: number }> {
-    // One pass over the due lots (expiry index) finds who is due; walking the members in id
-    // order instead would re-read every member's lots for each batch.
-    const due = ((await this.em.execute(
-      'select distinct member_id as id from point_lot where remaining > 0 and expires_at <= ? order by 1',
+  async expirePoints(asOf: Date, batchSize = 5_000): Promise<{ processed: number; changed: number }> {
+    // The floor this run may leave behind: asOf, or the start of the oldest transaction open now
+    // if that is earlier: a lot written by a transaction still open is not in this run's snapshot,
+    // but expires after that transaction's start, unless it is late (which the run finds apart).
+    const [{ floor, next }] = (await this.em.execute(
+      `select (select expired_through from point_expiry where id = 1) as floor,
+         least(?::timestamptz, (select min(xact_start) from pg_stat_activity where xact_start is not null)) as next`,
       [asOf],
-    )) as { id: string }[]).map((r) => r.id);
-    let processed = 0;
-    for (let i = 0; i < due.length; i += batchSize) {
-      const batch = due.slice(i, i + batchSize);
-      const [lo, hi] = [batch[0], batch[batch.length - 1]];
-      const ids = pgArray(batch);
-      processed += await inSqlTransaction(this.em, async (tx) => {
-        await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [ids]);
-        const [{ n }] = (await tx.execute(EXPIRE_BATCH_SQL, [lo, hi, ids, asOf, lo, hi])) as { n: number }[];
-        return n;
-      });
-    }
-    return { processed, changed: processed };
+    )) as { floor: Date | null; next: Date }[];
+    const due = ((await this.em.execute(DUE_MEMBERS_SQL, [asOf, floor, asOf])) as { id: string }[]).map((r) => r.id);
+    let changed = 0;
+    let taken = 0;
+    const worker = async () => {
+      while (taken < due.length) {
+        const batch = due.slice(taken, (taken += batchSize));
+        changed += await this.expireBatch(batch, asOf);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    await this.em.execute('update point_expiry set expired_through = greatest(expired_through, ?::timestamptz) where id = 1', [next]);
+    return { processed: due.length, changed };
+  }
+
+  /** Expires one batch of members; the ones a concurrent write touched meanwhile, again under their locks. */
+  private async expireBatch(memberIds: string[], asOf: Date): Promise<number> {
+    const run = (tx: EntityManager, ids: string[]) => {
+      const list = pgArray(ids);
+      return tx.execute(EXPIRE_BATCH_SQL, [list, asOf, asOf, list]) as Promise<{ changed: number; skipped: string[] }[]>;
+    };
+    const [first] = await inSqlTransaction(this.em, (tx) => run(tx, memberIds));
+    if (!first.skipped.length) return first.changed;
+    return first.changed + await inSqlTransaction(this.em, async (tx) => {
+      await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [pgArray(first.skipped)]);
+      const [locked] = await run(tx, first.skipped);
+      return locked.changed;
+    });
+  }
+
+  /** Expires a lot written at or below the account's watermark (a backdated earn): live only through an EXPIRE. */
+  private async expireOnArrival(tx: EntityManager, account: repo.AccountRow, memberId: string, points: number, expiresAt: Date): Promise<void> {
+    const balanceAfter = account.balance - points;
+    await repo.insertTransaction(tx, {
+      memberId, type: 'EXPIRE', amount: -points, balanceAfter, occurredAt: expiresAt, reason: 'points expired',
+    });
+    await repo.saveAccount(tx, memberId, balanceAfter, 0);
+    account.balance = balanceAfter;
   }
 
   // ---- reads ------------------------------------------------------------------------
@@ -463,7 +501,7 @@ export class PointsService {
       `select a.member_id as "memberId", a.lifetime_earned as lifetime,
          coalesce(sum(l.remaining) filter (where l.activates_at <= ? and (l.expires_at is null or l.expires_at > ?)), 0)::int as balance,
          coalesce(sum(l.remaining) filter (where l.activates_at > ?), 0)::int as pending
-       from point_account a left join point_lot l on l.member_id = a.member_id and l.remaining <> 0
+       from point_account a left join point_lot l on l.member_id = a.member_id and l.remaining <> 0 and ${repo.LIVE_LOT}
        where a.member_id in (?) group by a.member_id, a.lifetime_earned`,
       [now, now, now, memberIds as string[]],
     )) as { memberId: string; lifetime: number; balance: number; pending: number }[];
@@ -475,8 +513,9 @@ export class PointsService {
     const rows = (await this.em.execute(
       `select k.member_id as "memberId", k.days, coalesce(sum(l.remaining), 0)::int as points
        from (values ${values}) as k(member_id, days)
+       left join point_account a on a.member_id = k.member_id
        left join point_lot l on l.member_id = k.member_id and l.remaining > 0 and l.activates_at <= ?
-         and l.expires_at > ? and l.expires_at <= ?::timestamptz + make_interval(days => k.days)
+         and l.expires_at > ? and l.expires_at <= ?::timestamptz + make_interval(days => k.days) and ${repo.LIVE_LOT}
        group by k.member_id, k.days`,
       [...keys.flatMap((k) => [k.memberId, k.withinDays]), now, now, now],
     )) as { memberId: string; days: number; points: number }[];
@@ -513,25 +552,44 @@ function mergeTakes(takes: { lotId: string; amount: number }[]) {
   return [...map].map(([lotId, amount]) => ({ lotId, amount }));
 }
 
+/**
+ * Members with live lots due at asOf: by expiry date above the floor (index-only), and among
+ * the late lots (written already expired; few), whose members' watermarks are checked here.
+ */
+const DUE_MEMBERS_SQL = `
+select member_id as id from point_lot
+where remaining > 0 and expires_at <= ? and expires_at > coalesce(?::timestamptz, '-infinity')
+union
+select l.member_id from point_lot l join point_account a on a.member_id = l.member_id
+where l.late and l.remaining > 0 and l.expires_at <= ? and ${repo.LIVE_LOT}
+order by 1`;
+
+/**
+ * One batch of members (a run of ids): each member's live lots due at asOf, summed from the
+ * (member, expiry) index alone; the account updated only if its row version (xmin) is the one
+ * the sums were read with (the update sees the newest version, so a write committed or running
+ * since then makes the row drop out); one EXPIRE transaction per updated account. Returns the
+ * members that dropped out, to be done again under their locks.
+ */
 const EXPIRE_BATCH_SQL = `
-with due as ( -- the batch is a run of member ids: one range scan of the open-lots index, not a probe per member
-  select id, member_id, remaining, expires_at from point_lot
-  -- (remaining <> 0 is the open-lots index's own predicate, spelled out so the planner can use it)
-  where member_id between ?::uuid and ?::uuid and member_id = any(?::uuid[]) and remaining <> 0 and remaining > 0 and expires_at <= ?
-), zeroed as (
-  update point_lot l set remaining = 0 from due where l.id = due.id
-), per_member as (
-  select member_id, sum(remaining)::int as points, max(expires_at) as at from due group by member_id
+with acc as (
+  select member_id, expired_through, xmin as version from point_account where member_id = any(?::uuid[])
+), due as (
+  select acc.member_id, acc.version, sum(l.remaining)::int as points, max(l.expires_at) as at
+  from acc join point_lot l on l.member_id = acc.member_id and l.remaining <> 0 and l.remaining > 0
+    and l.expires_at <= ? and l.expires_at > coalesce(acc.expired_through, '-infinity')
+  group by acc.member_id, acc.version
 ), accounts as (
-  update point_account a set balance = a.balance - pm.points, updated_at = now()
-  from per_member pm where a.member_id = pm.member_id and a.member_id between ?::uuid and ?::uuid
+  update point_account a set balance = a.balance - due.points, expired_through = ?, updated_at = now()
+  from due where a.member_id = any(?::uuid[]) and a.member_id = due.member_id and a.xmin = due.version
   returning a.member_id, a.balance
 ), txns as (
   insert into point_transaction (member_id, type, amount, balance_after, occurred_at, reason, created_at)
-  select pm.member_id, 'EXPIRE', -pm.points, acc.balance, pm.at, 'points expired', now()
-  from per_member pm join accounts acc on acc.member_id = pm.member_id
-  returning id
+  select due.member_id, 'EXPIRE', -due.points, accounts.balance, due.at, 'points expired', now()
+  from due join accounts on accounts.member_id = due.member_id order by due.member_id
+  returning member_id
 )
-select count(*)::int as n from txns`;
+select (select count(*) from txns)::int as changed,
+  coalesce((select array_agg(member_id::text) from due where member_id not in (select member_id from txns)), '{}') as skipped`;
 
 import { refundReversal as refundReversalRule } from './points.rules';

@@ -184,8 +184,11 @@ export class RewardsService {
       if (r.status === 'CANCELLED') return redemptionRow(r);
       await tx.execute('select 1 from reward where id = ? for update', [r.rewardId]);
       const back = (await tx.execute(
-        `select a.lot_id::text as "lotId", a.amount from point_allocation a join point_lot l on l.id = a.lot_id
-         where a.transaction_id = ? and (l.expires_at is null or l.expires_at > ?)`,
+        // Only to lots still live and not past their expiry (by the database's clock too: the
+        // expiry run's floor is measured by it).
+        `select al.lot_id::text as "lotId", al.amount from point_allocation al join point_lot l on l.id = al.lot_id
+           join point_account a on a.member_id = l.member_id
+         where al.transaction_id = ? and coalesce(l.expires_at, 'infinity') > greatest(?::timestamptz, now()) and ${repo.LIVE_LOT}`,
         [r.transactionId, now],
       )) as { lotId: string; amount: number }[];
       const returned = back.reduce((s, b) => s + b.amount, 0);
