@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { POINTS, PURCHASE, REFUND, expectLedgerConsistent } from '../support/ledger';
+import { createServices } from '../../src/modules/services';
 
 // Expiry moves each due member's watermark (point_account.expired_through) instead of writing
 // lots; these tests hold the model to the ledger's rules. Its own database: the runs here move
@@ -106,6 +107,15 @@ describe('expiry by watermark', () => {
     expect(rows).toHaveLength(30);
     for (const r of rows) expect(r).toMatchObject({ n: 1, points: -(10 + ids.indexOf(r.member_id)) });
     for (const id of ids) expect((await points(id)).pointsBalance).toBe(5);
+  });
+
+  it('counts every member over many batches on two connections', async () => {
+    const ids = await Promise.all(Array.from({ length: 25 }, () => registerMember(s)));
+    for (const [i, id] of ids.entries()) await purchase({ memberId: id, orderId: `batches-${i}`, amount: 7, occurredAt: iso(Date.now() - 740 * DAY) });
+    const { points: service } = createServices(s.app.orm.em.fork());
+    expect(await service.expirePoints(new Date(), 3)).toEqual({ processed: 25, changed: 25 });
+    const [{ n }] = await s.sql(`select count(*)::int as n from point_transaction where type = 'EXPIRE' and member_id = any($1)`, [ids]);
+    expect(n).toBe(25);
   });
 
   it('a run as of a future date expires what falls due by then; an earn below that watermark expires as it arrives', async () => {
