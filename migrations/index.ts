@@ -13,6 +13,7 @@ import { Migration20261129150000_retention_hot } from './Migration20261129150000
 import { Migration20261129170000_purchase_days } from './Migration20261129170000_purchase_days';
 import { Migration20261129190000_retention_facts } from './Migration20261129190000_retention_facts';
 import { Migration20261129210000_expiry_watermark } from './Migration20261129210000_expiry_watermark';
+import { Migration20261129220000_review_passes } from './Migration20261129220000_review_passes';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129170000_purchase_days', class: Migration20261129170000_purchase_days },
   { name: 'Migration20261129190000_retention_facts', class: Migration20261129190000_retention_facts },
   { name: 'Migration20261129210000_expiry_watermark', class: Migration20261129210000_expiry_watermark },
+  { name: 'Migration20261129220000_review_passes', class: Migration20261129220000_review_passes },
 ];

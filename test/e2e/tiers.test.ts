@@ -1,6 +1,7 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { PURCHASE } from '../support/ledger';
+import { createServices } from '../../src/modules/services';
 
 let s: TestServer;
 let service: string;
@@ -107,6 +108,23 @@ describe('review at expiry', () => {
     expect(dup).toEqual([]);
     const codes = await s.sql(`select t.code, count(*)::int as n from member m join tier t on t.id = m.tier_id where m.id = any($1) group by 1 order by 1`, [ids]);
     expect(codes).toEqual([{ code: 'BRONZE', n: 14 }, { code: 'SILVER', n: 6 }]);
+  });
+
+  it('in many small batches on two connections, reviews each member once per period, several periods late included', async () => {
+    const ids = [];
+    for (let i = 0; i < 9; i++) {
+      const id = await registerMember(s, { joinedAt: '2019-01-01T00:00:00.000Z' });
+      await buy(id, `mb-${i}`, 15000, `2019-0${1 + (i % 3)}-15T00:00:00.000Z`); // Platinum for a year, then nothing
+      ids.push(id);
+    }
+    const { tierEngine } = createServices(s.app.orm.em.fork());
+    const result = await tierEngine.review(new Date('2022-12-01T00:00:00.000Z'), 2);
+    expect(result.processed).toBeGreaterThanOrEqual(9);
+    const changes = await s.sql(`select member_id, string_agg(t.code, ',' order by c.occurred_at) as path from tier_change c
+      join tier t on t.id = c.to_tier_id where c.member_id = any($1) and c.kind = 'DOWNGRADE' group by 1`, [ids]);
+    expect(changes.map((c) => c.path)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
+    const [{ due }] = await s.sql('select count(*)::int as due from member where id = any($1) and tier_expires_at is not null', [ids]);
+    expect(due).toBe(0);
   });
 });
 

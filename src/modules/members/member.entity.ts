@@ -43,7 +43,11 @@ export class Member {
   @Property({ type: 'timestamptz' })
   joinedAt: Date = new Date();
 
-  @ManyToOne(() => Tier, { ref: true })
+  // No foreign key (as for every other reference in the schema): tiers are never deleted, and
+  // the key's check locked the tier row (FOR KEY SHARE) for every member whose tier changed,
+  // which concurrent review batches and upgrades turned into multixacts (~25% of a review at
+  // 1M members; see the review_passes migration).
+  @ManyToOne(() => Tier, { ref: true, createForeignKeyConstraint: false })
   tier!: Ref<Tier>;
 
   @Property({ type: 'timestamptz' })

@@ -136,60 +136,62 @@ export class TierEngine {
    * Reviews every member whose tier expired at or before asOf, each at its own expiry
    * instant E with Q = qualifying points in (E − window, E]: renewed when Q ≥ retainPoints,
    * else downgraded (DROP_ONE: one rank; RECALCULATE: the highest tier whose retainPoints ≤ Q).
-   * Set-based, in batches of members locked in id order; a member several periods late is
-   * reviewed period by period (each pass handles one period for everyone still due).
+   * Set-based: each pass finds every member due (one scan), then reviews them in batches on
+   * two connections, each batch one transaction with its members' accounts locked. A member
+   * several periods late is reviewed period by period (one period per pass), and one that a
+   * purchase held is still due: the next pass takes them, until a pass has nothing to do.
    */
-  async review(asOf: Date, batchSize = 2000): Promise<{ processed: number; changed: number }> {
+  async review(asOf: Date, batchSize = 10_000): Promise<{ processed: number; changed: number }> {
     const reviewed = new Set<string>();
     let changed = 0;
-    // Keyset passes over the member ids; a member several periods late is still due after
-    // its batch and is taken again by the next pass, until a pass finds nobody due.
-    const FIRST = '00000000-0000-0000-0000-000000000000';
-    let after = FIRST;
-    let foundInPass = false;
     for (;;) {
-      const due = ((await this.em.execute(
-        'select id from member where tier_expires_at <= ? and id > ? order by id limit ?',
-        [asOf, after, batchSize],
-      )) as { id: string }[]).map((r) => r.id);
-      if (!due.length) {
-        if (!foundInPass) break;
-        after = FIRST;
-        foundInPass = false;
-        continue;
-      }
-      after = due[due.length - 1];
-      let skipped = false;
-      const result = await inSqlTransaction(this.em, async (tx) => {
-        const s = await this.settings(tx);
-        // Same lock as every points write: a review never interleaves with a purchase of the
-        // member. Members busy in a purchase right now are skipped, not waited for: they are
-        // still due, and the next pass takes them.
-        const locked = ((await tx.execute(
-          'select member_id from point_account where member_id = any(?::uuid[]) order by member_id for update skip locked', [pgArray(due)],
-        )) as { member_id: string }[]).map((r) => r.member_id);
-        if (locked.length < due.length) {
-          skipped = true;
-          // A member without an account (none is locked) is reviewed all the same.
-          const taken = new Set(locked);
-          const rest = due.filter((id) => !taken.has(id));
-          const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id = any(?::uuid[])', [pgArray(rest)])) as { member_id: string }[]).map((r) => r.member_id));
-          locked.push(...rest.filter((id) => !withAccount.has(id)));
+      const due = ((await this.em.execute('select id from member where tier_expires_at <= ? order by id', [asOf])) as { id: string }[]).map((r) => r.id);
+      if (!due.length) break;
+      // Another pass only for members still due: several periods late (their new expiry is at
+      // or before asOf), or held by a purchase (skipped). A member another instance reviewed
+      // first is simply no longer due.
+      let again = false;
+      let taken = 0;
+      const worker = async () => {
+        while (taken < due.length) {
+          const { rows, skipped } = await this.reviewBatch(due.slice(taken, (taken += batchSize)), asOf);
+          if (skipped || rows.some((r) => r.expiresAt != null && new Date(r.expiresAt) <= asOf)) again = true;
+          for (const r of rows) reviewed.add(r.memberId);
+          changed += rows.filter((r) => r.kind === 'DOWNGRADE').length;
         }
-        if (!locked.length) return [];
-        locked.sort();
-        const rows = (await tx.execute(reviewSql(s), [locked[0], locked[locked.length - 1], pgArray(locked), asOf])) as { memberId: string; kind: TierChangeKind; id: string }[];
-        await publish(tx, TIER_CHANGED, rows.map((r) => ({ memberId: r.memberId, id: r.id })));
-        return rows;
-      });
-      // Nothing changed means another instance reviewed this batch first; members skipped
-      // because a purchase held them are still due, so there is another pass.
-      if (result.length || skipped) foundInPass = true;
-      for (const r of result) reviewed.add(r.memberId);
-      changed += result.filter((r) => r.kind === 'DOWNGRADE').length;
+      };
+      await Promise.all([worker(), worker()]);
+      if (!again) break;
     }
     await this.compactMemberCounts();
     return { processed: reviewed.size, changed };
+  }
+
+  /** One batch of a review pass, in one transaction; `skipped` when a purchase held some of its members. */
+  private reviewBatch(due: string[], asOf: Date): Promise<{ rows: ReviewedRow[]; skipped: boolean }> {
+    return inSqlTransaction(this.em, async (tx) => {
+      const s = await this.settings(tx);
+      // Same lock as every points write: a review never interleaves with a purchase of the
+      // member. Members busy in a purchase right now are skipped, not waited for: they are
+      // still due, and the next pass takes them.
+      const locked = ((await tx.execute(
+        'select member_id from point_account where member_id = any(?::uuid[]) order by member_id for update skip locked', [pgArray(due)],
+      )) as { member_id: string }[]).map((r) => r.member_id);
+      let skipped = false;
+      if (locked.length < due.length) {
+        // A member without an account (none is locked) is reviewed all the same.
+        const taken = new Set(locked);
+        const rest = due.filter((id) => !taken.has(id));
+        const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id = any(?::uuid[])', [pgArray(rest)])) as { member_id: string }[]).map((r) => r.member_id));
+        skipped = withAccount.size > 0;
+        locked.push(...rest.filter((id) => !withAccount.has(id)));
+      }
+      if (!locked.length) return { rows: [], skipped };
+      locked.sort();
+      const rows = (await tx.execute(reviewSql(s), [locked[0], locked[locked.length - 1], pgArray(locked), asOf])) as ReviewedRow[];
+      await publish(tx, TIER_CHANGED, rows.map((r) => ({ memberId: r.memberId, id: r.id })));
+      return { rows, skipped };
+    });
   }
 
   /** Folds the per-statement rows behind Tier.memberCount into one row per tier. */
@@ -377,10 +379,10 @@ with due as ( -- the batch is a run of ids: one range scan of the primary key, n
   from member m join tier t on t.id = m.tier_id
   where m.id between ?::uuid and ?::uuid and m.id = any(?::uuid[]) and m.tier_expires_at <= ?::timestamptz and t.rank > 0
 ), d as materialized ( -- once per member: inlined, the window sum ran again for every candidate tier
-  select due.member_id, due.tier_id, due.rank, due.retain_points, due.e, greatest(coalesce(sum(q.points), 0), 0)::int as q
-  from due left join qualifying_entry q on q.member_id = due.member_id
-    and q.occurred_at > ${minusMonths('due.e', String(s.windowMonths))} and q.occurred_at <= due.e
-  group by due.member_id, due.tier_id, due.rank, due.retain_points, due.e
+  -- (a sum per member from the covering index, index-only: no join to sort and group)
+  select due.*, greatest(coalesce((select sum(q.points) from qualifying_entry q where q.member_id = due.member_id
+    and q.occurred_at > ${minusMonths('due.e', String(s.windowMonths))} and q.occurred_at <= due.e), 0), 0)::int as q
+  from due
 ), decided as (
   select d.*, nt.id as new_tier_id, nt.rank as new_rank,
     case when nt.rank = d.rank then 'RENEWAL' else 'DOWNGRADE' end as kind
@@ -398,5 +400,8 @@ select member_id, kind, tier_id, new_tier_id,
   q, e, case when new_rank = 0 then null else ${plusMonths('e', String(s.validityMonths))} end, now()
 from decided
 order by member_id -- the index on (member_id, occurred_at, kind) then grows in order, not at random places
-returning id::text, member_id as "memberId", kind`;
+returning id::text, member_id as "memberId", kind, expires_at as "expiresAt"`;
 }
+
+/** A change the review wrote; `expiresAt` is the member's new tier expiry (null: the entry tier). */
+interface ReviewedRow { id: string; memberId: string; kind: TierChangeKind; expiresAt: Date | string | null }
