@@ -159,10 +159,7 @@ export class PointAllocation {
 
 /** Qualifying points, dated by occurredAt: what tiers are measured on. */
 @Entity({ tableName: 'qualifying_entry' })
-@Index({
-  name: 'qualifying_entry_member_occurred_index',
-  expression: 'create index "qualifying_entry_member_occurred_index" on "qualifying_entry" ("member_id", "occurred_at") include ("points")',
-})
+@Index({ name: 'qualifying_entry_member_occurred_index', properties: ['memberId', 'occurredAt'] })
 export class QualifyingEntry {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
+import { drainInLanes } from '../../common/lanes';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { pgArray } from '../../db/entity-manager';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
@@ -439,8 +440,8 @@ export class PointsService {
    * docs/decisions.md, "Points expiry").
    *
    * Due members are found by expiry date above the floor (every lot at or below it has been
-   * expired, late lots aside) and among the late lots; then, in batches on two connections,
-   * one statement per batch sums each member's due lots and writes the accounts and the
+   * expired, late lots aside) and among the late lots; in batches on two connections, as the
+   * search hands them over, one statement per batch sums each member's due lots and writes the accounts and the
    * EXPIRE transactions. The statement locks no account in advance: it updates an account only
    * if no write has touched it since the statement's snapshot (same row version, `xmin`), and
    * the members it skipped are expired again with their accounts locked. A second run, or one
@@ -455,23 +456,35 @@ export class PointsService {
          least(?::timestamptz, (select min(xact_start) from pg_stat_activity where xact_start is not null)) as next`,
       [asOf],
     )) as { floor: Date | null; next: Date }[];
-    const [byDate, late] = await Promise.all([
-      this.em.execute(DUE_BY_DATE_SQL, [asOf, floor]) as Promise<{ id: string }[]>,
-      this.em.execute(DUE_LATE_SQL, [asOf, asOf, floor]) as Promise<{ id: string }[]>,
-    ]);
-    const due = [...byDate, ...late].map((r) => r.id);
+    let processed = 0;
     let changed = 0;
-    let taken = 0;
-    const worker = async () => {
-      while (taken < due.length) {
-        const batch = due.slice(taken, (taken += batchSize));
+    // Two connections expire batches while a third reads the due members from one cursor, in id
+    // order, a batch at a time: the search overlaps the writes instead of preceding them.
+    await inSqlTransaction(this.em, async (search) => {
+      await search.execute(`declare expiry_due no scroll cursor for ${DUE_BY_DATE_SQL}`, [asOf, floor]);
+      let exhausted = false;
+      let fetching: Promise<string[] | null> = Promise.resolve(null);
+      const nextBatch = () => (fetching = fetching.then(async () => {
+        if (exhausted) return null;
+        const rows = (await search.execute(`fetch ${Math.floor(batchSize)} from expiry_due`)) as { id: string }[];
+        exhausted = rows.length < batchSize;
+        return rows.length ? rows.map((r) => r.id) : null;
+      }));
+      const late = ((await this.em.execute(DUE_LATE_SQL, [asOf, asOf, floor])) as { id: string }[]).map((r) => r.id);
+      await drainInLanes(2, nextBatch, async (batch) => {
+        processed += batch.length;
         const n = await this.expireBatch(batch, asOf); // (not `changed += await …`: that reads `changed` before the wait)
         changed += n;
+      });
+      for (let i = 0; i < late.length; i += batchSize) {
+        const batch = late.slice(i, i + batchSize);
+        processed += batch.length;
+        const n = await this.expireBatch(batch, asOf);
+        changed += n;
       }
-    };
-    await Promise.all([worker(), worker()]);
+    });
     await this.em.execute('update point_expiry set expired_through = greatest(expired_through, ?::timestamptz) where id = 1', [next]);
-    return { processed: due.length, changed };
+    return { processed, changed };
   }
 
   /** Expires one batch of members; the ones a concurrent write touched meanwhile, again under their locks. */
