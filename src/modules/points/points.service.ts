@@ -440,9 +440,9 @@ export class PointsService {
    * docs/decisions.md, "Points expiry").
    *
    * Due members are found by expiry date above the floor (every lot at or below it has been
-   * expired, late lots aside) and among the late lots; in batches on two connections, as the
-   * search hands them over, one statement per batch sums each member's due lots and writes the accounts and the
-   * EXPIRE transactions. The statement locks no account in advance: it updates an account only
+   * expired, late lots aside) and among the late lots. In batches on two connections, as the
+   * search hands them over, one statement per batch sums each member's due lots and writes the
+   * accounts and the EXPIRE transactions. The statement locks no account in advance: it updates an account only
    * if no write has touched it since the statement's snapshot (same row version, `xmin`), and
    * the members it skipped are expired again with their accounts locked. A second run, or one
    * on another instance at the same time, finds the watermarks moved and writes nothing twice.
@@ -462,26 +462,24 @@ export class PointsService {
     // order, a batch at a time: the search overlaps the writes instead of preceding them.
     await inSqlTransaction(this.em, async (search) => {
       await search.execute(`declare expiry_due no scroll cursor for ${DUE_BY_DATE_SQL}`, [asOf, floor]);
-      let exhausted = false;
-      let fetching: Promise<string[] | null> = Promise.resolve(null);
-      const nextBatch = () => (fetching = fetching.then(async () => {
-        if (exhausted) return null;
-        const rows = (await search.execute(`fetch ${Math.floor(batchSize)} from expiry_due`)) as { id: string }[];
-        exhausted = rows.length < batchSize;
-        return rows.length ? rows.map((r) => r.id) : null;
-      }));
       const late = ((await this.em.execute(DUE_LATE_SQL, [asOf, asOf, floor])) as { id: string }[]).map((r) => r.id);
+      let exhausted = false;
+      let lateTaken = 0;
+      let fetching: Promise<string[] | null> = Promise.resolve(null);
+      // The next batch: from the cursor, then the late members (one fetch at a time).
+      const nextBatch = () => (fetching = fetching.then(async () => {
+        if (!exhausted) {
+          const rows = (await search.execute(`fetch ${Math.floor(batchSize)} from expiry_due`)) as { id: string }[];
+          exhausted = rows.length < batchSize;
+          if (rows.length) return rows.map((r) => r.id);
+        }
+        return lateTaken < late.length ? late.slice(lateTaken, (lateTaken += batchSize)) : null;
+      }));
       await drainInLanes(2, nextBatch, async (batch) => {
         processed += batch.length;
         const n = await this.expireBatch(batch, asOf); // (not `changed += await …`: that reads `changed` before the wait)
         changed += n;
       });
-      for (let i = 0; i < late.length; i += batchSize) {
-        const batch = late.slice(i, i + batchSize);
-        processed += batch.length;
-        const n = await this.expireBatch(batch, asOf);
-        changed += n;
-      }
     });
     await this.em.execute('update point_expiry set expired_through = greatest(expired_through, ?::timestamptz) where id = 1', [next]);
     return { processed, changed };
@@ -506,7 +504,7 @@ export class PointsService {
   private async expireOnArrival(tx: EntityManager, account: repo.AccountRow, memberId: string, points: number, expiresAt: Date): Promise<void> {
     const balanceAfter = account.balance - points;
     await repo.insertTransaction(tx, {
-      memberId, type: 'EXPIRE', amount: -points, balanceAfter, occurredAt: expiresAt, reason: 'points expired',
+      memberId, type: 'EXPIRE', amount: -points, balanceAfter, occurredAt: expiresAt, reason: EXPIRE_REASON,
     });
     await repo.saveAccount(tx, memberId, balanceAfter, 0);
     account.balance = balanceAfter;
@@ -570,6 +568,8 @@ function mergeTakes(takes: { lotId: string; amount: number }[]) {
   return [...map].map(([lotId, amount]) => ({ lotId, amount }));
 }
 
+const EXPIRE_REASON = 'points expired';
+
 /**
  * Members with lots due at asOf above the floor, in id order (at 1M members the planner reads
  * the (member, expiry) index in order, index-only: no sort, no hash).
@@ -607,7 +607,7 @@ with acc as (
   returning a.member_id, a.balance
 ), txns as (
   insert into point_transaction (member_id, type, amount, balance_after, occurred_at, reason, created_at)
-  select due.member_id, 'EXPIRE', -due.points, accounts.balance, due.at, 'points expired', now()
+  select due.member_id, 'EXPIRE', -due.points, accounts.balance, due.at, '${EXPIRE_REASON}', now()
   from due join accounts on accounts.member_id = due.member_id order by due.member_id
   returning member_id
 )

@@ -138,9 +138,10 @@ export class TierEngine {
    * instant E with Q = qualifying points in (E − window, E]: renewed when Q ≥ retainPoints,
    * else downgraded (DROP_ONE: one rank; RECALCULATE: the highest tier whose retainPoints ≤ Q).
    * Set-based: each pass finds every member due (one scan), then reviews them in batches
-   * (REVIEW_BATCH members, REVIEW_LANES at once), each batch one transaction with its members' accounts locked. A member
-   * several periods late is reviewed period by period (one period per pass), and one that a
-   * purchase held is still due: the next pass takes them, until a pass has nothing to do.
+   * (REVIEW_BATCH members, REVIEW_LANES at once, pausing after each: REVIEW_YIELD), each batch
+   * one transaction with its members' accounts locked. A member several periods late is
+   * reviewed period by period (one period per pass), and one that a purchase held is still
+   * due: the next pass takes them, until a pass has nothing to do.
    */
   async review(asOf: Date, batchSize = REVIEW_BATCH): Promise<{ processed: number; changed: number }> {
     const reviewed = new Set<string>();
