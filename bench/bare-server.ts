@@ -31,7 +31,7 @@ async function recordPurchase(memberId: string, orderId: string, amount: number)
     const [lot] = (await c.query(`insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
       values ($1, $2, $3, $3, $4, $4, $5::timestamptz, $6, coalesce($5::timestamptz <= now(), false)) returning id`, [memberId, txn.id, earned, now, expires, orderId])).rows;
     await c.query(`update point_account set balance = $1, lifetime_earned = lifetime_earned + $2, updated_at = now() where member_id = $3
-      returning expired_through, now() as now`, [balance, earned, memberId]);
+      returning expired_through`, [balance, earned, memberId]);
     await c.query('insert into qualifying_entry (member_id, occurred_at, points, source) values ($1, $2, $3, $4)', [memberId, now, cents / 100 | 0, `purchase:${orderId}`]);
     await c.query(`insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given)
       values ($1, $2, $3, $4, $5, $6, $7, $8, false)`, [orderId, memberId, cents, earned, cents / 100 | 0, lot.id, txn.id, now]);

@@ -33,7 +33,7 @@ select coalesce(sum(b.value), 0)::float8 as bonus from member m join tier t on t
 insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at) values (:mid, 'EARN', 10, :balance::int + 10, now(), now() + interval '24 months', null, 'pg-' || :client_id::text || '-' || :r::text, 'purchase' || chr(58) || 'pg-' || :client_id::text || '-' || :r::text, 0, now()) returning id as txn \\gset
 select 1 from point_lot where member_id = :mid and remaining < 0 limit 1;
 insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late) values (:mid, :txn, 10, 10, now(), now(), now() + interval '24 months', 'pg-' || :client_id::text || '-' || :r::text, coalesce(now() + interval '24 months' <= now(), false)) returning id as lot \\gset
-update point_account set balance = :balance::int + 10, lifetime_earned = lifetime_earned + 10, updated_at = now() where member_id = :mid returning expired_through, now() as now;
+update point_account set balance = :balance::int + 10, lifetime_earned = lifetime_earned + 10, updated_at = now() where member_id = :mid returning expired_through;
 insert into qualifying_entry (member_id, occurred_at, points, source) values (:mid, now(), 10, 'purchase' || chr(58) || 'pg-' || :client_id::text || '-' || :r::text);
 insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given) values ('pg-' || :client_id::text || '-' || :r::text, :mid, 1000, 10, 10, :lot, :txn, now(), false);
 select qualification_window_months, tier_validity_months, downgrade_policy, tier_notice_days from program where id = 1;

@@ -57,16 +57,14 @@ export async function openAccount(tx: EntityManager, memberId: string): Promise<
  */
 export const LIVE_LOT = `coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')`;
 
-/** The account's expiry watermark and the transaction's clock, as the database sees them. */
-export interface AccountClock { expiredThrough: Date | null; now: Date }
-
-export async function saveAccount(tx: EntityManager, memberId: string, balance: number, earnedDelta: number): Promise<AccountClock> {
+/** Saves the account; returns its expiry watermark (an earn below it expires on arrival). */
+export async function saveAccount(tx: EntityManager, memberId: string, balance: number, earnedDelta: number): Promise<{ expiredThrough: Date | null }> {
   const rows = await tx.execute(
     `update point_account set balance = ?, lifetime_earned = lifetime_earned + ?, updated_at = now() where member_id = ?
-     returning expired_through as "expiredThrough", now() as now`,
+     returning expired_through as "expiredThrough"`,
     [balance, earnedDelta, memberId],
   );
-  return withDates(rows[0] as AccountClock, ['expiredThrough', 'now']);
+  return withDates(rows[0] as { expiredThrough: Date | null }, ['expiredThrough']);
 }
 
 export interface NewTransaction {
