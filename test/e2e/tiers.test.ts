@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { PURCHASE } from '../support/ledger';
@@ -125,6 +126,32 @@ describe('review at expiry', () => {
     expect(changes.map((c) => c.path)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
     const [{ due }] = await s.sql('select count(*)::int as due from member where id = any($1) and tier_expires_at is not null', [ids]);
     expect(due).toBe(0);
+  });
+
+  it('keeps to one batch at a time while another session works on the database, with the same result', async () => {
+    const ids = [];
+    for (let i = 0; i < 6; i++) {
+      const id = await registerMember(s, { joinedAt: '2019-01-01T00:00:00.000Z' });
+      await buy(id, `pace-${i}`, 15000, `2019-0${1 + (i % 3)}-15T00:00:00.000Z`); // Platinum for a year, then nothing
+      ids.push(id);
+    }
+    // Foreground work: a session inside a transaction (as a purchase is, between its statements).
+    const other = new Client({ connectionString: s.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('select 1');
+      const { tierEngine } = createServices(s.app.orm.em.fork());
+      const result = await tierEngine.review(new Date('2022-12-01T00:00:00.000Z'), 2);
+      expect(result.batches.idle).toBe(0);
+      expect(result.batches.busy).toBeGreaterThanOrEqual(9); // 3 periods × 6 members, 2 a batch
+    } finally {
+      await other.query('rollback');
+      await other.end();
+    }
+    const changes = await s.sql(`select member_id, string_agg(t.code, ',' order by c.occurred_at) as path from tier_change c
+      join tier t on t.id = c.to_tier_id where c.member_id = any($1) and c.kind = 'DOWNGRADE' group by 1`, [ids]);
+    expect(changes.map((c) => c.path)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
   });
 });
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
 import { drainInLanes } from '../../common/lanes';
+import { ForegroundProbe } from '../../db/foreground';
 import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
 import { pgArray } from '../../db/entity-manager';
 import { afterCommit, inSqlTransaction, inTransaction } from '../../db/transaction';
@@ -137,65 +138,112 @@ export class TierEngine {
    * Reviews every member whose tier expired at or before asOf, each at its own expiry
    * instant E with Q = qualifying points in (E − window, E]: renewed when Q ≥ retainPoints,
    * else downgraded (DROP_ONE: one rank; RECALCULATE: the highest tier whose retainPoints ≤ Q).
-   * Set-based: each pass finds every member due (one scan), then reviews them in batches
-   * (REVIEW_BATCH members, REVIEW_LANES at once, pausing after each: REVIEW_YIELD), each batch
-   * one transaction with its members' accounts locked. A member several periods late is
-   * reviewed period by period (one period per pass), and one that a purchase held is still
-   * due: the next pass takes them, until a pass has nothing to do.
+   * Set-based: each pass finds every member due (one scan), then reviews them in batches, each
+   * batch one transaction with its members' accounts locked. The pace follows the database
+   * (`reviewPace`): while nothing else works on it, two batches at once and no pause; while
+   * anything does (purchases), one batch at a time, smaller, pausing after each. A member
+   * several periods late is reviewed period by period (one period per pass), and one that a
+   * purchase held is still due: the next pass takes them, until a pass has nothing to do.
    */
-  async review(asOf: Date, batchSize = REVIEW_BATCH): Promise<{ processed: number; changed: number }> {
-    const reviewed = new Set<string>();
+  async review(asOf: Date, batchSize?: number): Promise<{ processed: number; changed: number; batches: { idle: number; busy: number } }> {
+    // processed counts members: one reviewed again in a later pass (several periods late) was
+    // still due after its earlier review, and is counted once.
+    let reviews = 0;
+    let repeats = 0;
     let changed = 0;
+    const batches = { idle: 0, busy: 0 };
+    const ownPids = new Set<number>();
+    const probe = new ForegroundProbe(this.em, () => ownPids);
+    const lanes = Math.max(reviewPace.idle.lanes, reviewPace.busy.lanes);
     for (;;) {
-      const due = ((await this.em.execute('select id from member where tier_expires_at <= ? order by id', [asOf])) as { id: string }[]).map((r) => r.id);
+      // One array literal, not a row per member (750,000 of them in the benchmark).
+      const [{ ids }] = (await this.em.execute(
+        `select coalesce(array_agg(id order by id)::text, '{}') as ids from member where tier_expires_at <= ?`, [asOf],
+      )) as { ids: string }[];
+      const due = ids === '{}' ? [] : ids.slice(1, -1).split(',');
       if (!due.length) break;
       // Another pass only for members still due: several periods late (their new expiry is at
       // or before asOf), or held by a purchase (skipped). A member another instance reviewed
       // first is simply no longer due.
       let again = false;
       let taken = 0;
-      const nextBatch = () => (taken < due.length ? due.slice(taken, (taken += batchSize)) : null);
-      await drainInLanes(REVIEW_LANES, nextBatch, async (batch) => {
-        const started = Date.now();
-        const { rows, skipped } = await this.reviewBatch(batch, asOf);
-        // Yield a share of the time the batch took (as vacuum_cost_delay does for vacuum):
-        // purchases running alongside keep their latency.
-        await new Promise((r) => setTimeout(r, (Date.now() - started) * REVIEW_YIELD));
-        if (skipped || rows.some((r) => r.expiresAt != null && new Date(r.expiresAt) <= asOf)) again = true;
-        for (const r of rows) reviewed.add(r.memberId);
-        changed += rows.filter((r) => r.kind === 'DOWNGRADE').length;
+      let running = 0;
+      const nextBatch = async () => {
+        for (;;) {
+          if (taken >= due.length) return null;
+          const mode = (await probe.busy()) ? 'busy' : 'idle';
+          const pace = reviewPace[mode];
+          if (taken >= due.length) return null;
+          if (running < pace.lanes) {
+            running++;
+            batches[mode]++;
+            return { ids: due.slice(taken, (taken += batchSize ?? pace.batch)), pause: pace.pause };
+          }
+          await sleep(WAIT_FOR_LANE_MS);
+        }
+      };
+      await drainInLanes(lanes, nextBatch, async ({ ids, pause }) => {
+        try {
+          const started = Date.now();
+          const r = await this.reviewBatch(ids, asOf, ownPids);
+          // Yield a share of the time the batch took (as vacuum_cost_delay does for vacuum):
+          // purchases running alongside keep their latency.
+          if (pause > 0) await sleep((Date.now() - started) * pause);
+          if (r.skipped || r.stillDue > 0) again = true;
+          reviews += r.reviewed;
+          repeats += r.stillDue;
+          changed += r.downgraded;
+        } finally {
+          running--;
+        }
       });
       if (!again) break;
     }
     await this.compactMemberCounts();
-    return { processed: reviewed.size, changed };
+    return { processed: reviews - repeats, changed, batches };
   }
 
   /** One batch of a review pass, in one transaction; `skipped` when a purchase held some of its members. */
-  private reviewBatch(due: string[], asOf: Date): Promise<{ rows: ReviewedRow[]; skipped: boolean }> {
+  private reviewBatch(due: string[], asOf: Date, ownPids: Set<number>): Promise<BatchOutcome> {
     return inSqlTransaction(this.em, async (tx) => {
-      const s = await this.settings(tx);
-      // Same lock as every points write: a review never interleaves with a purchase of the
-      // member. Members busy in a purchase right now are skipped, not waited for: they are
-      // still due, and the next pass takes them.
-      const locked = ((await tx.execute(
-        'select member_id from point_account where member_id = any(?::uuid[]) order by member_id for update skip locked', [pgArray(due)],
-      )) as { member_id: string }[]).map((r) => r.member_id);
-      let skipped = false;
-      if (locked.length < due.length) {
-        // A member without an account (none is locked) is reviewed all the same.
-        const taken = new Set(locked);
-        const rest = due.filter((id) => !taken.has(id));
-        const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id = any(?::uuid[])', [pgArray(rest)])) as { member_id: string }[]).map((r) => r.member_id));
-        skipped = withAccount.size > 0;
-        locked.push(...rest.filter((id) => !withAccount.has(id)));
+      // This connection is the review's own while the batch runs: not foreground work.
+      const [{ pid }] = (await tx.execute('select pg_backend_pid() as pid')) as { pid: number }[];
+      ownPids.add(pid);
+      try {
+        return await this.reviewBatchOn(tx, due, asOf);
+      } finally {
+        ownPids.delete(pid);
       }
-      if (!locked.length) return { rows: [], skipped };
-      locked.sort();
-      const rows = (await tx.execute(reviewSql(s), [locked[0], locked[locked.length - 1], pgArray(locked), asOf])) as ReviewedRow[];
-      await publish(tx, TIER_CHANGED, rows.map((r) => ({ memberId: r.memberId, id: r.id })));
-      return { rows, skipped };
     });
+  }
+
+  private async reviewBatchOn(tx: EntityManager, due: string[], asOf: Date): Promise<BatchOutcome> {
+    const s = await this.settings(tx);
+    // Same lock as every points write: a review never interleaves with a purchase of the
+    // member. Members busy in a purchase right now are skipped, not waited for: they are
+    // still due, and the next pass takes them. The locked ids come back as one array literal
+    // (sorted), not a row each: the review passes it on as it is.
+    const [lock] = (await tx.execute(
+      `select count(*)::int as n, coalesce(array_agg(member_id order by member_id)::text, '{}') as ids
+       from (select member_id from point_account where member_id = any(?::uuid[]) order by member_id for update skip locked) l`,
+      [pgArray(due)],
+    )) as { n: number; ids: string }[];
+    let locked = lock.ids;
+    let skipped = false;
+    if (lock.n < due.length) {
+      // A member without an account (none is locked) is reviewed all the same.
+      const taken = new Set(lock.n ? locked.slice(1, -1).split(',') : []);
+      const rest = due.filter((id) => !taken.has(id));
+      const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id = any(?::uuid[])', [pgArray(rest)])) as { member_id: string }[]).map((r) => r.member_id));
+      skipped = withAccount.size > 0;
+      const ids = [...taken, ...rest.filter((id) => !withAccount.has(id))].sort();
+      if (!ids.length) return { reviewed: 0, downgraded: 0, stillDue: 0, skipped };
+      locked = pgArray(ids);
+    }
+    // A uuid[] literal is {id,id,…} without quotes: its first and last ids bound the range scan.
+    const [r] = (await tx.execute(reviewSql(s, tierEventsOutbox.enabled), [locked.slice(1, 37), locked.slice(-37, -1), locked, asOf, asOf])) as (Omit<BatchOutcome, 'skipped'> & { outboxId: string | null })[];
+    if (r.outboxId) notifyOutbox(tx, r.outboxId);
+    return { reviewed: r.reviewed, downgraded: r.downgraded, stillDue: r.stillDue, skipped };
   }
 
   /** Folds the per-statement rows behind Tier.memberCount into one row per tier. */
@@ -345,28 +393,27 @@ export class TierEngine {
 export const tierEventsOutbox = { enabled: true };
 
 /**
- * The review works one batch at a time. Two connections at once took 750,000 members from
- * 24.5 s to 14.8 s on the dev database, but a review is CPU-bound on both cores then, and in the
- * tiers benchmark the p99 of purchases running alongside went from 149 ms to 769 ms (5.2×; the
- * issue allows 2×). Purchases come first.
+ * How fast the review goes, by what else the database is doing (ForegroundProbe).
+ *
+ * Idle: two batches at once (a review is CPU-bound, one connection per core) of 10,000
+ * members, no pause.
+ *
+ * Busy: one batch at a time of 5,000, pausing after each for a quarter of the time it took.
+ * Measured in the tiers benchmark with 16 connections of purchases alongside: two connections
+ * took purchases' p99 from 149 ms to 769 ms (5.2×; the issue allows 2×); one connection with
+ * 10,000 a batch, 2.49× (a batch holds its members' account locks until it commits, and a
+ * purchase for one of them waits that long); 2,000 a batch and no pause, 2.07×; 5,000 and the
+ * pause, 1.79×.
  */
-const REVIEW_LANES = 1;
+export const reviewPace = {
+  idle: { lanes: 2, batch: 20_000, pause: 0 },
+  busy: { lanes: 1, batch: 5_000, pause: 0.25 },
+};
 
-/**
- * Members per review batch. A batch holds its members' account locks until it commits, and a
- * purchase for one of them waits that long: with 10,000 a batch (~0.3 s), one purchase in a
- * hundred waited, which is the p99 (2.5× the p99 without a review in the tiers benchmark;
- * allowed: 2×). With 5,000, one in two hundred; smaller batches cost more per member
- * (2,000: 38.7 s for 750,000 members against 24.0 s with 10,000).
- */
-const REVIEW_BATCH = 5_000;
+/** A lane that may not run (the database is busy and the other lane is working) looks again after this. */
+const WAIT_FOR_LANE_MS = 100;
 
-/**
- * After each batch the review pauses for this share of the time the batch took. On two cores a
- * review that never pauses takes one core whole, and purchases alongside lost their p99 (2.1×
- * the p99 without a review, with batches of 2,000 and no pause; allowed: 2×).
- */
-const REVIEW_YIELD = 0.25;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Writes the outbox row for these events in the writing transaction (so a rolled-back change
@@ -396,7 +443,7 @@ function notifyOutbox(tx: EntityManager, outboxId: string): void {
  * write tier_change rows. Renewal keeps tierSince; a downgrade starts at E; the entry
  * tier never expires.
  */
-function reviewSql(s: TierSettings): string {
+function reviewSql(s: TierSettings, outbox: boolean): string {
   const newRank = s.policy === 'DROP_ONE'
     ? 'case when d.q >= d.retain_points then d.rank else d.rank - 1 end'
     : `case when d.q >= d.retain_points then d.rank
@@ -421,15 +468,25 @@ with due as ( -- the batch is a run of ids: one range scan of the primary key, n
     tier_expires_at = case when x.new_rank = 0 then null else ${plusMonths('x.e', String(s.validityMonths))} end,
     updated_at = now()
   from decided x where m.id = x.member_id
-)
-insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
-select member_id, kind, tier_id, new_tier_id,
-  case when kind = 'RENEWAL' then 'retained at review' else 'review: below retain points' end,
-  q, e, case when new_rank = 0 then null else ${plusMonths('e', String(s.validityMonths))} end, now()
-from decided
-order by member_id -- the index on (member_id, occurred_at, kind) then grows in order, not at random places
-returning id::text, member_id as "memberId", kind, expires_at as "expiresAt"`;
+), ins as (
+  insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+  select member_id, kind, tier_id, new_tier_id,
+    case when kind = 'RENEWAL' then 'retained at review' else 'review: below retain points' end,
+    q, e, case when new_rank = 0 then null else ${plusMonths('e', String(s.validityMonths))} end, now()
+  from decided
+  order by member_id -- the index on (member_id, occurred_at, kind) then grows in order, not at random places
+  returning id, member_id, kind, expires_at
+)${outbox ? `, o as ( -- one outbox row for the batch's changes, whatever their number
+  insert into outbox (topic, member_id, payload, created_at)
+  select '${TIER_CHANGED}', case when count(*) = 1 then min(member_id::text)::uuid end, jsonb_build_object('ids', jsonb_agg(id::text order by id)), now()
+  from ins having count(*) > 0
+  returning id::text
+)` : ''}
+select count(*)::int as reviewed, (count(*) filter (where kind = 'DOWNGRADE'))::int as downgraded,
+  (count(*) filter (where expires_at <= ?::timestamptz))::int as "stillDue", ${outbox ? '(select id from o)' : 'null'} as "outboxId"
+from ins`;
 }
 
-/** A change the review wrote; `expiresAt` is the member's new tier expiry (null: the entry tier). */
-interface ReviewedRow { id: string; memberId: string; kind: TierChangeKind; expiresAt: Date | string | null }
+/** What a review batch did: members reviewed, downgraded, still due after it (several periods late), and whether a purchase held some. */
+interface BatchOutcome { reviewed: number; downgraded: number; stillDue: number; skipped: boolean }
+
