@@ -8,7 +8,7 @@ import type { AppConfig } from './config/env';
 import { applyMigrations, isReady, openOrm, resolveDatabaseUrl } from './db/database';
 import { createMetrics } from './ops/metrics';
 import { seedIfRequested } from './db/seeding';
-import { createAppPubSub } from './events/pubsub';
+import { createAppPubSub, type AppPubSub } from './events/pubsub';
 import { OutboxDispatcher } from './events/outbox-dispatcher';
 import { tierEventsOutbox } from './modules/tiers/tier-engine.service';
 import { Scheduler } from './jobs/scheduler';
@@ -20,6 +20,8 @@ export interface RunningApp {
   http: HttpApp;
   jwtSecret: string | null;
   log: Logger;
+  /** This instance's subscriptions (what its dispatcher delivers to). */
+  pubSub: AppPubSub;
   stop(): Promise<void>;
 }
 
@@ -66,7 +68,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     log.info({ url: `${url}/graphql` }, 'loyalty server ready');
     let stopped = false;
     return {
-      url, port, orm, http, jwtSecret, log,
+      url, port, orm, http, jwtSecret, log, pubSub,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { TierEngine, OUTBOX_CHANNEL, TIER_CHANGED, TIER_NOTICE } from '../modules/tiers/tier-engine.service';
 import { AuditService } from '../modules/audit/audit.service';
 import type { Metrics } from '../ops/metrics';
-import type { AppPubSub } from './pubsub';
+import type { AppEvents, AppPubSub } from './pubsub';
 
 interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: string[] }; createdAt: string }
 
@@ -120,8 +120,13 @@ export class OutboxDispatcher {
       if (!rows.length) return;
       const engine = new TierEngine(em, new AuditService(em));
       const byTopic = (topic: string) => rows.filter((r) => r.topic === topic).flatMap((r) => r.payload.ids ?? (r.payload.id ? [r.payload.id] : []));
-      for (const change of await engine.changesByIds(byTopic(TIER_CHANGED))) this.pubSub.publish(TIER_CHANGED, change);
-      for (const notice of await engine.noticesByIds(byTopic(TIER_NOTICE))) this.pubSub.publish(TIER_NOTICE, notice);
+      // Read back only what someone here will receive (all of it if anyone listens to every member).
+      const forAudience = (topic: keyof AppEvents) => {
+        const audience = this.pubSub.audience(topic);
+        return audience.everyone ? null : audience.members;
+      };
+      for (const change of await engine.changesByIds(byTopic(TIER_CHANGED), forAudience(TIER_CHANGED))) this.pubSub.publish(TIER_CHANGED, change);
+      for (const notice of await engine.noticesByIds(byTopic(TIER_NOTICE), forAudience(TIER_NOTICE))) this.pubSub.publish(TIER_NOTICE, notice);
       const newest = rows[rows.length - 1];
       this.metrics?.outboxLag.set(Math.max(0, (Date.now() - new Date(newest.createdAt).getTime()) / 1000));
     } catch (err) {

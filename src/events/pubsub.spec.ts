@@ -4,10 +4,10 @@ import type { TierChangeRow } from '../modules/tiers/tier-engine.service';
 const change = (memberId: string, id = '1') => ({ id, memberId, kind: 'UPGRADE', fromTierId: null, toTierId: 't', reason: 'r', qualifyingPoints: 0, occurredAt: new Date(0) }) as TierChangeRow;
 
 describe('AppPubSub', () => {
-  it('delivers the same event object to every subscriber whose filter keeps it, in order', async () => {
+  it('delivers the same event object to every subscriber of its member or of every member, in order', async () => {
     const ps = createAppPubSub();
     const all = ps.subscribe('TIER_CHANGED');
-    const onlyA = ps.subscribe('TIER_CHANGED', (e) => e.memberId === 'a');
+    const onlyA = ps.subscribe('TIER_CHANGED', 'a');
     const a1 = change('a', '1');
     ps.publish('TIER_CHANGED', a1);
     ps.publish('TIER_CHANGED', change('b', '2'));
@@ -20,6 +20,24 @@ describe('AppPubSub', () => {
     ps.publish('TIER_NOTICE', { memberId: 'a' } as never);
     await all.return!();
     expect(await all.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('knows its audience: anyone listening to every member, and which members are listened to', async () => {
+    const ps = createAppPubSub();
+    expect(ps.audience('TIER_CHANGED')).toEqual({ everyone: false, members: [] });
+    const a1 = ps.subscribe('TIER_CHANGED', 'a');
+    const a2 = ps.subscribe('TIER_CHANGED', 'a');
+    const b = ps.subscribe('TIER_CHANGED', 'b');
+    expect(ps.audience('TIER_CHANGED')).toEqual({ everyone: false, members: ['a', 'b'] });
+    expect(ps.audience('TIER_NOTICE')).toEqual({ everyone: false, members: [] });
+    const all = ps.subscribe('TIER_CHANGED');
+    expect(ps.audience('TIER_CHANGED').everyone).toBe(true);
+    await all.return!();
+    await a1.return!();
+    expect(ps.audience('TIER_CHANGED')).toEqual({ everyone: false, members: ['a', 'b'] }); // a still has a2
+    await a2.return!();
+    await b.return!();
+    expect(ps.audience('TIER_CHANGED')).toEqual({ everyone: false, members: [] });
   });
 
   it('return() ends a pending next() at once and unsubscribes', async () => {

@@ -83,9 +83,13 @@ export class Subscription<T> implements AsyncIterableIterator<T> {
   }
 }
 
+/** Who listens to a topic on this instance: anyone for every member, and the members listened to one by one. */
+export interface Audience { everyone: boolean; members: string[] }
+
 export class AppPubSub {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one set per topic, typed at the methods
   private readonly topics = new Map<keyof AppEvents, Set<Subscription<any>>>();
+  private readonly audiences = new Map<keyof AppEvents, { everyone: number; members: Map<string, number> }>();
 
   /** Delivers `event` to every current subscriber of `topic` (the same object to all of them). */
   publish<K extends keyof AppEvents>(topic: K, event: AppEvents[K]): void {
@@ -94,17 +98,37 @@ export class AppPubSub {
     for (const s of subscribers) s.push(event); // a Set tolerates the deletion a push may cause
   }
 
-  /** The events of `topic` from now on, those `keep` accepts; `return()` unsubscribes. */
-  subscribe<K extends keyof AppEvents>(topic: K, keep?: (event: AppEvents[K]) => boolean): AsyncIterableIterator<AppEvents[K]> {
+  /** The events of `topic` from now on: one member's (`memberId`), or every member's (null); `return()` unsubscribes. */
+  subscribe<K extends keyof AppEvents>(topic: K, memberId: string | null = null): AsyncIterableIterator<AppEvents[K]> {
     let subscribers = this.topics.get(topic) as Set<Subscription<AppEvents[K]>> | undefined;
     if (!subscribers) {
       subscribers = new Set();
       this.topics.set(topic, subscribers as Set<Subscription<any>>);
     }
+    let audience = this.audiences.get(topic);
+    if (!audience) this.audiences.set(topic, (audience = { everyone: 0, members: new Map() }));
     const set = subscribers;
-    const subscription = new Subscription<AppEvents[K]>((s) => set.delete(s), keep);
+    const listeners = audience;
+    if (memberId == null) listeners.everyone++;
+    else listeners.members.set(memberId, (listeners.members.get(memberId) ?? 0) + 1);
+    const subscription = new Subscription<AppEvents[K]>((s) => {
+      set.delete(s);
+      if (memberId == null) listeners.everyone--;
+      else if ((listeners.members.get(memberId) ?? 0) <= 1) listeners.members.delete(memberId);
+      else listeners.members.set(memberId, listeners.members.get(memberId)! - 1);
+    }, memberId == null ? undefined : (e) => e.memberId === memberId);
     set.add(subscription);
     return subscription;
+  }
+
+  /**
+   * Who listens to `topic` here right now. The dispatcher reads back only the events someone
+   * will receive: a review batch's 20,000 changes are not read when no one listens to every
+   * member.
+   */
+  audience(topic: keyof AppEvents): Audience {
+    const a = this.audiences.get(topic);
+    return { everyone: (a?.everyone ?? 0) > 0, members: a ? [...a.members.keys()] : [] };
   }
 
   /** Subscribers of a topic right now (for tests and metrics). */

@@ -60,6 +60,26 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     feed.stop();
   });
 
+  it('with member apps only listening, each hears its own change out of a review batch of several', async () => {
+    const [m1, m2, m3] = [await registerMember(a), await registerMember(a), await registerMember(a)];
+    for (const [i, m] of [m1, m2, m3].entries()) await upgrade(a, m, `rb-${i}`);
+    await settle();
+    const app1 = listen(b.ws(await b.token('member', m1)), { id: m1 });
+    const app2 = listen(b.ws(await b.token('member', m2)), { id: m2 });
+    await settle();
+    expect(b.app.pubSub.audience('TIER_CHANGED')).toEqual({ everyone: false, members: expect.arrayContaining([m1, m2]) });
+    const asOf = new Date(Date.now() + 400 * 86_400_000).toISOString(); // past their Silver's expiry
+    await a.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }', { a: asOf });
+    await app1.until(() => app1.events.length >= 1);
+    await app2.until(() => app2.events.length >= 1);
+    await settle();
+    const downgrade = (memberId: string) => [{ memberId, kind: 'DOWNGRADE', fromTier: { code: 'SILVER' }, toTier: { code: 'BRONZE' } }];
+    expect(app1.events).toEqual(downgrade(m1));
+    expect(app2.events).toEqual(downgrade(m2));
+    app1.stop();
+    app2.stop();
+  });
+
   it('a broadcast event is executed and serialized once per distinct subscription, not once per subscriber', async () => {
     const metric = async (name: string, label = '') => {
       const text = await (await fetch(`${b.url.replace(/\/graphql$/, '')}/metrics`)).text();

@@ -7,11 +7,12 @@ import { assertCanSeeMember, requireActor } from '../guards';
 import { JobResult, Member, Tier, TierChange, TierNotice, TierProgress } from '../types/objects';
 
 /** Who may listen to whom: a member to itself only, admin to anyone or everyone. */
-function subscriptionFilter(ctx: GraphQLContext, memberId: string | null | undefined) {
+/** Whose events the caller may listen to: one member (a member only to itself), or every member (null: admins only). */
+function subscriptionScope(ctx: GraphQLContext, memberId: string | null | undefined): string | null {
   const actor = requireActor(ctx);
   if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only subscribe to itself');
   if (actor.role === 'service' && !memberId) throw forbidden('Only admins may subscribe to every member');
-  return (e: { memberId: string }) => !memberId || e.memberId === memberId;
+  return memberId || null;
 }
 
 @Resolver()
@@ -64,8 +65,8 @@ export class TierEngineResolver {
   /** A member may subscribe to itself only; admin may pass any id, or none for every member. */
   @Subscription(() => TierChange, {
     subscribe: ({ args, context }) => {
-      const keep = subscriptionFilter(context as GraphQLContext, args.memberId as string | null);
-      return (context as GraphQLContext).pubSub.subscribe('TIER_CHANGED', keep);
+      const scope = subscriptionScope(context as GraphQLContext, args.memberId as string | null);
+      return (context as GraphQLContext).pubSub.subscribe('TIER_CHANGED', scope);
     },
   })
   tierChanged(@Root() change: TierChangeRow, @Arg('memberId', () => ID, { nullable: true }) _memberId: string | null): TierChangeRow {
@@ -76,8 +77,8 @@ export class TierEngineResolver {
     name: 'tierNotices',
     description: 'At-risk notices for one member (the member itself, service or admin).',
     subscribe: ({ args, context }) => {
-      const keep = subscriptionFilter(context as GraphQLContext, args.memberId as string);
-      return (context as GraphQLContext).pubSub.subscribe('TIER_NOTICE', keep);
+      const scope = subscriptionScope(context as GraphQLContext, args.memberId as string);
+      return (context as GraphQLContext).pubSub.subscribe('TIER_NOTICE', scope);
     },
   })
   tierNoticeFeed(@Root() notice: TierNoticeRow, @Arg('memberId', () => ID) _memberId: string): TierNoticeRow {

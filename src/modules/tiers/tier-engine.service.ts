@@ -364,17 +364,23 @@ export class TierEngine {
     )) as TierChangeRow[]).map(changeRow);
   }
 
-  async changesByIds(ids: string[]): Promise<TierChangeRow[]> {
-    if (!ids.length) return [];
-    return ((await this.em.execute(`select ${CHANGE_COLUMNS} from tier_change where id in (?) order by id`, [ids])) as TierChangeRow[]).map(changeRow);
+  /** Changes by id; with `members`, only theirs (none when empty). */
+  async changesByIds(ids: string[], members: string[] | null = null): Promise<TierChangeRow[]> {
+    if (!ids.length || members?.length === 0) return [];
+    return ((await this.em.execute(
+      `select ${CHANGE_COLUMNS} from tier_change where id = any(?::bigint[]) and (?::uuid[] is null or member_id = any(?::uuid[])) order by id`,
+      [pgArray(ids), members && pgArray(members), members && pgArray(members)],
+    )) as TierChangeRow[]).map(changeRow);
   }
 
-  async noticesByIds(ids: string[]): Promise<TierNoticeRow[]> {
-    if (!ids.length) return [];
+  /** Notices by id; with `members`, only theirs (none when empty). */
+  async noticesByIds(ids: string[], members: string[] | null = null): Promise<TierNoticeRow[]> {
+    if (!ids.length || members?.length === 0) return [];
     return ((await this.em.execute(
       `select id::text, member_id as "memberId", tier_id as "tierId", tier_expires_at as "tierExpiresAt",
-         points_to_retain as "pointsToRetain", noticed_at as "noticedAt" from tier_notice where id in (?) order by id`,
-      [ids],
+         points_to_retain as "pointsToRetain", noticed_at as "noticedAt" from tier_notice
+       where id = any(?::bigint[]) and (?::uuid[] is null or member_id = any(?::uuid[])) order by id`,
+      [pgArray(ids), members && pgArray(members), members && pgArray(members)],
     )) as TierNoticeRow[]).map((r) => withDates(r, ['tierExpiresAt', 'noticedAt']));
   }
 
