@@ -204,17 +204,20 @@ export class TierEngine {
   }
 
   /** One batch of a review pass, in one transaction; `skipped` when a purchase held some of its members. */
-  private reviewBatch(due: string[], asOf: Date, ownPids: Set<number>): Promise<BatchOutcome> {
-    return inSqlTransaction(this.em, async (tx) => {
-      // This connection is the review's own while the batch runs: not foreground work.
-      const [{ pid }] = (await tx.execute('select pg_backend_pid() as pid')) as { pid: number }[];
-      ownPids.add(pid);
-      try {
-        return await this.reviewBatchOn(tx, due, asOf);
-      } finally {
-        ownPids.delete(pid);
-      }
-    });
+  private async reviewBatch(due: string[], asOf: Date, ownPids: Set<number>): Promise<BatchOutcome> {
+    // The batch's connection is the review's own until its transaction has ended (its COMMIT
+    // included, which a probe would otherwise see as foreground work): not foreground work.
+    const pids: number[] = [];
+    try {
+      return await inSqlTransaction(this.em, async (tx) => {
+        const [{ pid }] = (await tx.execute('select pg_backend_pid() as pid')) as { pid: number }[];
+        pids.push(pid);
+        ownPids.add(pid);
+        return this.reviewBatchOn(tx, due, asOf);
+      });
+    } finally {
+      for (const pid of pids) ownPids.delete(pid);
+    }
   }
 
   private async reviewBatchOn(tx: EntityManager, due: string[], asOf: Date): Promise<BatchOutcome> {
