@@ -9,9 +9,10 @@ const BUSY_FOR_MS = 1_000;
  * it can use every core when nothing is (a review at night) and leave room when something is
  * (purchases during the day). "Something" is another client backend of this database inside a
  * statement or a transaction, on any instance: `pg_stat_activity` shows every session of the
- * same role (the app's writers run as one role, see docs/runtime.md). The job's own
- * connections are left out by pid (`own`). A single look can miss a busy database between two
- * of its statements, so one that looked busy counts as busy for a second after.
+ * same role (run the app's writers as one role, or grant `pg_read_all_stats`: see
+ * docs/decisions.md). The job's own connections are left out by pid (`own`). A single look can
+ * miss a busy database between two of its statements, so one that looked busy counts as busy
+ * for a second after.
  */
 export class ForegroundProbe {
   private lookedAt = 0;
