@@ -178,14 +178,6 @@ export async function benchTiers(): Promise<void> {
       query: PURCHASE,
       variables: { input: { memberId: bronze[next++ % bronze.length], orderId: `u-${process.pid}-${w}-${i}-${Math.random()}`, amount: 1000 } },
     });
-    // A discarded warm-up run first: in every run so far the first measured run after the
-    // settle was the slowest by far (p99 2-4x the others'), whichever variant it was.
-    port = freePortSync();
-    app = await startApp(db.url, port, { TIER_EVENTS: 'off' });
-    const warmUp = await runLoad({ label: 'warm-up', url: `http://127.0.0.1:${port}/graphql`, connections: CLIENTS, seconds: SECONDS, body: upgrade, headers: auth(service) });
-    log(`warm-up (outbox off, discarded): ${fmt(warmUp.rps)} req/s, p99 ${fmt(warmUp.p99)} ms, ${warmUp.errors} errors`);
-    await stopChild(app);
-    app = null;
     const outboxRuns: { variant: string; r: LoadResult; delivered?: number; upgrades?: number }[] = [];
     for (const on of [true, false, false, true]) { // ABBA: a drift over the runs cancels out of the means
       port = freePortSync();
@@ -272,7 +264,6 @@ export async function benchTiers(): Promise<void> {
       `| \`runTierReview\` under ${CLIENTS} connections of purchases | ${fmt(reviewLoaded.ms / 1000, 2)} s |`,
       `| purchases alone: req/s, p50, p99 | ${fmt(alone.rps)}, ${fmt(alone.p50)} ms, ${fmt(alone.p99)} ms |`,
       `| purchases during the review: req/s, p50, p99 | ${fmt(during.rps)}, ${fmt(during.p50)} ms, ${fmt(during.p99)} ms |`,
-      `| purchases that upgrade, warm-up after the settle (outbox off, discarded): req/s, p99 | ${fmt(warmUp.rps)}, ${fmt(warmUp.p99)} ms |`,
       ...outboxRuns.map((o, i) => `| purchases that upgrade, outbox ${o.variant} (run ${i + 1}): req/s, p99 | ${fmt(o.r.rps)}, ${fmt(o.r.p99)} ms${o.delivered != null ? `; admin feed received ${o.delivered} of ${o.upgrades} upgrades` : ''} |`),
       `| fan-out to ${SUBSCRIBERS.toLocaleString('en')} graphql-ws subscribers: p50, p95, p99 | ${fmt(pct(appLatencies, 50))}, ${fmt(pct(appLatencies, 95))}, ${fmt(pct(appLatencies, 99))} ms |`,
       `| raw \`ws\` broadcast of the same ${frame.length} bytes to ${SUBSCRIBERS.toLocaleString('en')} sockets: p50, p95, p99 | ${fmt(pct(rawLatencies, 50))}, ${fmt(pct(rawLatencies, 95))}, ${fmt(pct(rawLatencies, 99))} ms |`,
