@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
 import { drainInLanes } from '../../common/lanes';
-import { ForegroundProbe } from '../../db/foreground';
 import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
 import { pgArray } from '../../db/entity-manager';
+import { ForegroundProbe } from '../../db/foreground';
 import { afterCommit, inSqlTransaction, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -404,15 +404,16 @@ export const tierEventsOutbox = { enabled: true };
 /**
  * How fast the review goes, by what else the database is doing (ForegroundProbe).
  *
- * Idle: two batches at once (a review is CPU-bound, one connection per core) of 10,000
- * members, no pause.
+ * Idle: two batches at once (a review is CPU-bound, one connection per core) of 20,000
+ * members, no pause. A purchase that arrives then may wait for one batch (~0.5 s on the
+ * benchmark box) before the review slows down.
  *
  * Busy: one batch at a time of 5,000, pausing after each for a quarter of the time it took.
  * Measured in the tiers benchmark with 16 connections of purchases alongside: two connections
  * took purchases' p99 from 149 ms to 769 ms (5.2×; the issue allows 2×); one connection with
  * 10,000 a batch, 2.49× (a batch holds its members' account locks until it commits, and a
  * purchase for one of them waits that long); 2,000 a batch and no pause, 2.07×; 5,000 and the
- * pause, 1.79×.
+ * pause, 1.4–1.8×.
  */
 export const reviewPace = {
   idle: { lanes: 2, batch: 20_000, pause: 0 },
