@@ -111,30 +111,32 @@ describe('review at expiry', () => {
     expect(codes).toEqual([{ code: 'BRONZE', n: 14 }, { code: 'SILVER', n: 6 }]);
   });
 
-  it('in many small batches, reviews each member once per period, several periods late included', async () => {
+  /** Members Platinum for a year from early 2019 and nothing after: three periods late by December 2022. */
+  const platinumThenNothing = async (n: number, prefix: string) => {
     const ids = [];
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < n; i++) {
       const id = await registerMember(s, { joinedAt: '2019-01-01T00:00:00.000Z' });
-      await buy(id, `mb-${i}`, 15000, `2019-0${1 + (i % 3)}-15T00:00:00.000Z`); // Platinum for a year, then nothing
+      await buy(id, `${prefix}-${i}`, 15000, `2019-0${1 + (i % 3)}-15T00:00:00.000Z`);
       ids.push(id);
     }
+    return ids;
+  };
+  /** Each member's downgrades, in order, as tier codes joined by commas. */
+  const downgradePaths = async (ids: string[]) => (await s.sql(`select member_id, string_agg(t.code, ',' order by c.occurred_at) as path
+    from tier_change c join tier t on t.id = c.to_tier_id where c.member_id = any($1) and c.kind = 'DOWNGRADE' group by 1`, [ids])).map((c) => c.path);
+
+  it('in many small batches, reviews each member once per period, several periods late included', async () => {
+    const ids = await platinumThenNothing(9, 'mb');
     const { tierEngine } = createServices(s.app.orm.em.fork());
     const result = await tierEngine.review(new Date('2022-12-01T00:00:00.000Z'), 2);
     expect(result.processed).toBeGreaterThanOrEqual(9);
-    const changes = await s.sql(`select member_id, string_agg(t.code, ',' order by c.occurred_at) as path from tier_change c
-      join tier t on t.id = c.to_tier_id where c.member_id = any($1) and c.kind = 'DOWNGRADE' group by 1`, [ids]);
-    expect(changes.map((c) => c.path)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
+    expect(await downgradePaths(ids)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
     const [{ due }] = await s.sql('select count(*)::int as due from member where id = any($1) and tier_expires_at is not null', [ids]);
     expect(due).toBe(0);
   });
 
   it('keeps to one batch at a time while another session works on the database, with the same result', async () => {
-    const ids = [];
-    for (let i = 0; i < 6; i++) {
-      const id = await registerMember(s, { joinedAt: '2019-01-01T00:00:00.000Z' });
-      await buy(id, `pace-${i}`, 15000, `2019-0${1 + (i % 3)}-15T00:00:00.000Z`); // Platinum for a year, then nothing
-      ids.push(id);
-    }
+    const ids = await platinumThenNothing(6, 'pace');
     // Foreground work: a session inside a transaction (as a purchase is, between its statements).
     const other = new Client({ connectionString: s.databaseUrl });
     await other.connect();
@@ -149,9 +151,7 @@ describe('review at expiry', () => {
       await other.query('rollback');
       await other.end();
     }
-    const changes = await s.sql(`select member_id, string_agg(t.code, ',' order by c.occurred_at) as path from tier_change c
-      join tier t on t.id = c.to_tier_id where c.member_id = any($1) and c.kind = 'DOWNGRADE' group by 1`, [ids]);
-    expect(changes.map((c) => c.path)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
+    expect(await downgradePaths(ids)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
   });
 });
 
