@@ -65,7 +65,7 @@ export class BroadcastCache {
       // Fast path: frames go to the socket as events are published; graphql-ws keeps
       // iterating the subscription only to learn when it ends.
       const { socket, frameStart } = sink;
-      (source as Subscription<object>).listen((event) => {
+      (source as Subscription<{ memberId: string }>).listen((event) => {
         this.payloadOnce(event, key, args).then((json) => {
           if (socket.readyState !== socket.OPEN) return;
           if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return void socket.close(1013, 'Subscriber too slow');

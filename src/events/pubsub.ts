@@ -19,13 +19,14 @@ export type AppEvents = {
 /** Events a subscriber may fall behind by before its subscription is ended (it can replay with tierChanges(since)). */
 const MAX_BACKLOG = 1000;
 
-export class Subscription<T> implements AsyncIterableIterator<T> {
+export class Subscription<T extends { memberId: string }> implements AsyncIterableIterator<T> {
   private readonly backlog: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private listener: ((event: T) => void) | null = null;
   private closed = false;
 
-  constructor(private readonly detach: (s: Subscription<T>) => void, private readonly keep?: (event: T) => boolean) {}
+  /** `memberId`: the one member whose events this subscription receives; null: every member's. */
+  constructor(private readonly detach: (s: Subscription<T>) => void, readonly memberId: string | null = null) {}
 
   /**
    * Callback mode, for fan-out: each event goes straight to `listener` as it is published
@@ -38,7 +39,7 @@ export class Subscription<T> implements AsyncIterableIterator<T> {
   }
 
   push(event: T): void {
-    if (this.closed || (this.keep && !this.keep(event))) return;
+    if (this.closed || (this.memberId != null && event.memberId !== this.memberId)) return;
     if (this.listener) {
       try {
         this.listener(event);
@@ -89,7 +90,6 @@ export interface Audience { everyone: boolean; members: string[] }
 export class AppPubSub {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one set per topic, typed at the methods
   private readonly topics = new Map<keyof AppEvents, Set<Subscription<any>>>();
-  private readonly audiences = new Map<keyof AppEvents, { everyone: number; members: Map<string, number> }>();
 
   /** Delivers `event` to every current subscriber of `topic` (the same object to all of them). */
   publish<K extends keyof AppEvents>(topic: K, event: AppEvents[K]): void {
@@ -105,18 +105,8 @@ export class AppPubSub {
       subscribers = new Set();
       this.topics.set(topic, subscribers as Set<Subscription<any>>);
     }
-    let audience = this.audiences.get(topic);
-    if (!audience) this.audiences.set(topic, (audience = { everyone: 0, members: new Map() }));
     const set = subscribers;
-    const listeners = audience;
-    if (memberId == null) listeners.everyone++;
-    else listeners.members.set(memberId, (listeners.members.get(memberId) ?? 0) + 1);
-    const subscription = new Subscription<AppEvents[K]>((s) => {
-      set.delete(s);
-      if (memberId == null) listeners.everyone--;
-      else if ((listeners.members.get(memberId) ?? 0) <= 1) listeners.members.delete(memberId);
-      else listeners.members.set(memberId, listeners.members.get(memberId)! - 1);
-    }, memberId == null ? undefined : (e) => e.memberId === memberId);
+    const subscription = new Subscription<AppEvents[K]>((s) => set.delete(s), memberId);
     set.add(subscription);
     return subscription;
   }
@@ -127,8 +117,12 @@ export class AppPubSub {
    * member.
    */
   audience(topic: keyof AppEvents): Audience {
-    const a = this.audiences.get(topic);
-    return { everyone: (a?.everyone ?? 0) > 0, members: a ? [...a.members.keys()] : [] };
+    const members = new Set<string>();
+    for (const s of this.topics.get(topic) ?? []) {
+      if (s.memberId == null) return { everyone: true, members: [] };
+      members.add(s.memberId);
+    }
+    return { everyone: false, members: [...members] };
   }
 
   /** Subscribers of a topic right now (for tests and metrics). */

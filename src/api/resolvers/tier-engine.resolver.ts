@@ -6,7 +6,6 @@ import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
 import { JobResult, Member, Tier, TierChange, TierNotice, TierProgress } from '../types/objects';
 
-/** Who may listen to whom: a member to itself only, admin to anyone or everyone. */
 /** Whose events the caller may listen to: one member (a member only to itself), or every member (null: admins only). */
 function subscriptionScope(ctx: GraphQLContext, memberId: string | null | undefined): string | null {
   const actor = requireActor(ctx);

@@ -431,7 +431,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 async function publish(tx: EntityManager, topic: string, events: { memberId: string; id: string }[]): Promise<void> {
   if (!events.length || !tierEventsOutbox.enabled) return;
-  // One outbox row per transaction, whatever the number of events (a review batch writes one, not thousands).
+  // One outbox row per transaction, whatever the number of events (a notices run writes one, not thousands;
+  // a review batch writes its own in its statement, the same shape).
   const [row] = (await tx.execute(
     'insert into outbox (topic, member_id, payload, created_at) values (?, ?::uuid, ?::jsonb, now()) returning id::text',
     [topic, events.length === 1 ? events[0].memberId : null, JSON.stringify({ ids: events.map((e) => e.id) })],
