@@ -3,6 +3,8 @@ import { expectError, startTestServer, type TestServer } from '../support/harnes
 import { createLadder, registerMember } from '../support/fixtures';
 import { PURCHASE } from '../support/ledger';
 import { createServices } from '../../src/modules/services';
+import { inSqlTransaction } from '../../src/db/transaction';
+import { addQualifying, lockAccount } from '../../src/modules/points/points.repository';
 
 let s: TestServer;
 let service: string;
@@ -133,6 +135,32 @@ describe('review at expiry', () => {
     expect(await downgradePaths(ids)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
     const [{ due }] = await s.sql('select count(*)::int as due from member where id = any($1) and tier_expires_at is not null', [ids]);
     expect(due).toBe(0);
+  });
+
+  it('never decides on a member a write holds: the write\'s backdated points count once it has committed', async () => {
+    const id = await registerMember(s, { joinedAt: '2016-01-01T00:00:00.000Z' });
+    await buy(id, 'held-1', 1000, '2016-03-01T00:00:00.000Z'); // Silver until 2017-03-01, retain 800
+    await buy(id, 'held-2', 500, '2016-06-01T00:00:00.000Z'); // 500 of 800 in the window at E
+    const services = createServices(s.app.orm.em.fork());
+    // A points write in flight (as recordPurchase takes it): the member locked, 300 more qualifying
+    // points dated before E, not yet committed.
+    let commit!: () => void;
+    const committed = new Promise<void>((r) => (commit = r));
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    const write = inSqlTransaction(s.app.orm.em.fork(), async (tx) => {
+      expect(await lockAccount(tx, id)).not.toBeNull();
+      await addQualifying(tx, id, new Date('2016-12-01T00:00:00.000Z'), 300, 'test');
+      held();
+      await committed;
+    });
+    await holding;
+    await services.tierEngine.review(new Date('2017-03-02T00:00:00.000Z'));
+    expect((await member(id)).tierHistory.map((c: { kind: string }) => c.kind)).toEqual(['UPGRADE']); // not reviewed without those points
+    commit();
+    await write;
+    await services.tierEngine.review(new Date('2017-03-02T00:00:00.000Z'));
+    expect((await member(id)).tierHistory.at(-1)).toMatchObject({ kind: 'RENEWAL', toTier: { code: 'SILVER' }, qualifyingPoints: 800 });
   });
 
   it('keeps to one batch at a time while another session works on the database, with the same result', async () => {

@@ -38,10 +38,16 @@ const txnDates = <T extends TransactionRow>(r: T): T => withDates(r, ['occurredA
 const TXN_COLUMNS = `id::text, member_id as "memberId", type, amount, balance_after as "balanceAfter", occurred_at as "occurredAt",
   expires_at as "expiresAt", reason, reference, unrecovered`;
 
-/** Locks the member's account row: every write for one member passes through here first. */
+/**
+ * Locks the member's account row and member row: every write for one member passes through
+ * here first. The member row is what a tier review locks (it reviews in the member table's
+ * order): a write that may add qualifying points, or earn at the member's tier, never
+ * interleaves with the review of that member. Account first, then member, always.
+ */
 export async function lockAccount(tx: EntityManager, memberId: string): Promise<AccountRow | null> {
   const rows = await tx.execute(
-    'select balance, lifetime_earned as "lifetimeEarned" from point_account where member_id = ? for update',
+    `select a.balance, a.lifetime_earned as "lifetimeEarned" from point_account a join member m on m.id = a.member_id
+     where a.member_id = ? for update of a for no key update of m`,
     [memberId],
   );
   return (rows[0] as AccountRow | undefined) ?? null;

@@ -8,7 +8,7 @@ import { afterCommit, inSqlTransaction, inTransaction } from '../../db/transacti
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
-import { withDates } from '../points/points.repository';
+import { lockAccount, withDates } from '../points/points.repository';
 import type { TierChangeKind } from './tier-change.entities';
 import { evaluateUpgrade } from './tiers.rules';
 
@@ -138,12 +138,18 @@ export class TierEngine {
    * Reviews every member whose tier expired at or before asOf, each at its own expiry
    * instant E with Q = qualifying points in (E − window, E]: renewed when Q ≥ retainPoints,
    * else downgraded (DROP_ONE: one rank; RECALCULATE: the highest tier whose retainPoints ≤ Q).
-   * Set-based: each pass finds every member due (one scan), then reviews them in batches, each
-   * batch one transaction with its members' accounts locked. The pace follows the database
+   *
+   * Set-based, in the member table's physical order: a pass walks its pages in ranges (about
+   * a batch of members each), and reviews the members due in a range in batches, each batch
+   * one transaction: lock the batch's member rows (the lock every points write of a member
+   * takes too: `lockAccount`), then decide, update and record them in one statement. In that
+   * order each page of the table is read and written once a pass, not once per batch as in
+   * id order (a batch's ids are spread over the whole table). The pace follows the database
    * (`reviewPace`): while nothing else works on it, two batches at once and no pause; while
    * anything does (purchases), one batch at a time, smaller, pausing after each. A member
    * several periods late is reviewed period by period (one period per pass), and one that a
-   * purchase held is still due: the next pass takes them, until a pass has nothing to do.
+   * write held is still due: the next pass takes them, until a pass has nothing left to do
+   * (or could review no one: a member held for that long waits for the next run).
    */
   async review(asOf: Date, batchSize?: number): Promise<{ processed: number; changed: number; batches: { idle: number; busy: number } }> {
     // processed counts members: one reviewed again in a later pass (several periods late) was
@@ -154,57 +160,73 @@ export class TierEngine {
     const batches = { idle: 0, busy: 0 };
     const ownPids = new Set<number>();
     const probe = new ForegroundProbe(this.em, () => ownPids);
+    const pace = async () => reviewPace[(await probe.busy()) ? 'busy' : 'idle'];
+    let running = 0;
+    /** A turn to run one batch, at the pace of the moment: waits while as many batches run as that pace allows. */
+    const turn = async () => {
+      for (;;) {
+        const mode = (await probe.busy()) ? 'busy' : 'idle';
+        if (running < reviewPace[mode].lanes) {
+          running++;
+          batches[mode]++;
+          return reviewPace[mode];
+        }
+        await sleep(WAIT_FOR_LANE_MS);
+      }
+    };
     const lanes = Math.max(reviewPace.idle.lanes, reviewPace.busy.lanes);
     for (;;) {
-      // One array literal, not a row per member (750,000 of them in the benchmark).
-      const [{ ids }] = (await this.em.execute(
-        `select coalesce(array_agg(id order by id)::text, '{}') as ids from member where tier_expires_at <= ?`, [asOf],
-      )) as { ids: string }[];
-      const due = ids === '{}' ? [] : ids.slice(1, -1).split(',');
-      if (!due.length) break;
-      // Another pass only for members still due: several periods late (their new expiry is at
-      // or before asOf), or held by a purchase (skipped). A member another instance reviewed
-      // first is simply no longer due.
+      const heap = await this.memberHeap();
+      let nextPage = 0;
       let again = false;
-      let taken = 0;
-      let running = 0;
-      const nextBatch = async () => {
-        for (;;) {
-          if (taken >= due.length) return null;
-          const mode = (await probe.busy()) ? 'busy' : 'idle';
-          const pace = reviewPace[mode];
-          if (taken >= due.length) return null;
-          if (running < pace.lanes) {
-            running++;
-            batches[mode]++;
-            return { ids: due.slice(taken, (taken += batchSize ?? pace.batch)), pause: pace.pause };
-          }
-          await sleep(WAIT_FOR_LANE_MS);
-        }
+      let reviewed = 0;
+      const nextRange = async () => {
+        if (nextPage >= heap.pages) return null;
+        const pages = Math.max(1, Math.ceil((batchSize ?? (await pace()).batch) / heap.perPage));
+        const range = { first: tid(nextPage, 0), end: tid(nextPage + pages, 0) };
+        nextPage += pages;
+        return range;
       };
-      await drainInLanes(lanes, nextBatch, async ({ ids, pause }) => {
-        try {
-          const started = Date.now();
-          const r = await this.reviewBatch(ids, asOf, ownPids);
-          // Yield a share of the time the batch took (as vacuum_cost_delay does for vacuum):
-          // purchases running alongside keep their latency.
-          if (pause > 0) await sleep((Date.now() - started) * pause);
-          if (r.skipped || r.stillDue > 0) again = true;
+      await drainInLanes(lanes, nextRange, async (range) => {
+        // Batches of at most a batch of due members each, through the range in row order.
+        for (let from = range.first; ;) {
+          const p = await turn();
+          let r: BatchOutcome;
+          try {
+            const started = Date.now();
+            r = await this.reviewBatch({ ...range, from, limit: batchSize ?? p.batch }, asOf, ownPids);
+            // Yield a share of the time the batch took (as vacuum_cost_delay does for vacuum):
+            // purchases running alongside keep their latency.
+            if (p.pause > 0) await sleep((Date.now() - started) * p.pause);
+          } finally {
+            running--;
+          }
           reviews += r.reviewed;
+          reviewed += r.reviewed;
           repeats += r.stillDue;
           changed += r.downgraded;
-        } finally {
-          running--;
+          if (r.stillDue > 0 || r.leftDue > 0) again = true;
+          if (r.after == null) return;
+          from = r.after;
         }
       });
-      if (!again) break;
+      if (!again || reviewed === 0) break;
     }
     await this.compactMemberCounts();
     return { processed: reviews - repeats, changed, batches };
   }
 
-  /** One batch of a review pass, in one transaction; `skipped` when a purchase held some of its members. */
-  private async reviewBatch(due: string[], asOf: Date, ownPids: Set<number>): Promise<BatchOutcome> {
+  /** The member table's size in pages and its rows per page (from the planner's statistics; a guess before any). */
+  private async memberHeap(): Promise<{ pages: number; perPage: number }> {
+    const [h] = (await this.em.execute(
+      `select (pg_relation_size('member') / current_setting('block_size')::int)::int as pages, c.reltuples::float8 as tuples, c.relpages as relpages
+       from pg_class c where c.oid = 'member'::regclass`,
+    )) as { pages: number; tuples: number; relpages: number }[];
+    return { pages: h.pages, perPage: h.tuples > 0 && h.relpages > 0 ? h.tuples / h.relpages : ROWS_PER_PAGE_GUESS };
+  }
+
+  /** One review batch, in one transaction. */
+  private async reviewBatch(batch: ReviewBatch, asOf: Date, ownPids: Set<number>): Promise<BatchOutcome> {
     // The batch's connection is the review's own until its transaction has ended (its COMMIT
     // included, which a probe would otherwise see as foreground work): not foreground work.
     const pids: number[] = [];
@@ -213,40 +235,39 @@ export class TierEngine {
         const [{ pid }] = (await tx.execute('select pg_backend_pid() as pid')) as { pid: number }[];
         pids.push(pid);
         ownPids.add(pid);
-        return this.reviewBatchOn(tx, due, asOf);
+        return this.reviewBatchOn(tx, batch, asOf);
       });
     } finally {
       for (const pid of pids) ownPids.delete(pid);
     }
   }
 
-  private async reviewBatchOn(tx: EntityManager, due: string[], asOf: Date): Promise<BatchOutcome> {
+  private async reviewBatchOn(tx: EntityManager, b: ReviewBatch, asOf: Date): Promise<BatchOutcome> {
     const s = await this.settings(tx);
-    // Same lock as every points write: a review never interleaves with a purchase of the
-    // member. Members busy in a purchase right now are skipped, not waited for: they are
-    // still due, and the next pass takes them. The locked ids come back as one array literal
-    // (sorted), not a row each: the review passes it on as it is.
+    // First the lock: the next due members of the range, in row order, at most `limit`. A member
+    // another write holds right now (a purchase) is skipped, not waited for: still due, the next
+    // pass takes it. The review's statement then reads their qualifying points with a snapshot
+    // taken after the lock: a purchase either committed before it, or waits for this batch.
+    // When the range is done, the members still due in it, beyond this batch's (held by
+    // another write, or several periods late), call for another pass.
     const [lock] = (await tx.execute(
-      `select count(*)::int as n, coalesce(array_agg(member_id order by member_id)::text, '{}') as ids
-       from (select member_id from point_account where member_id = any(?::uuid[]) order by member_id for update skip locked) l`,
-      [pgArray(due)],
-    )) as { n: number; ids: string }[];
-    let locked = lock.ids;
-    let skipped = false;
-    if (lock.n < due.length) {
-      // A member without an account (none is locked) is reviewed all the same.
-      const taken = new Set(lock.n ? locked.slice(1, -1).split(',') : []);
-      const rest = due.filter((id) => !taken.has(id));
-      const withAccount = new Set(((await tx.execute('select member_id from point_account where member_id = any(?::uuid[])', [pgArray(rest)])) as { member_id: string }[]).map((r) => r.member_id));
-      skipped = withAccount.size > 0;
-      const ids = [...taken, ...rest.filter((id) => !withAccount.has(id))].sort();
-      if (!ids.length) return { reviewed: 0, downgraded: 0, stillDue: 0, skipped };
-      locked = pgArray(ids);
-    }
-    // A uuid[] literal is {id,id,…} without quotes: its first and last ids bound the range scan.
-    const [r] = (await tx.execute(reviewSql(s, tierEventsOutbox.enabled), [locked.slice(1, 37), locked.slice(-37, -1), locked, asOf, asOf])) as (Omit<BatchOutcome, 'skipped'> & { outboxId: string | null })[];
+      `with l as materialized (
+         select ctid from member
+         where ctid >= ?::tid and ctid < ?::tid and tier_expires_at <= ?::timestamptz and tier_id in (select id from tier where rank > 0)
+         order by ctid limit ? for no key update skip locked
+       )
+       select count(*)::int as n, min(ctid)::text as first, max(ctid)::text as last, coalesce(array_agg(ctid order by ctid)::text, '{}') as rows,
+         case when count(*) < ? then (select count(*)::int from member
+           where ctid >= ?::tid and ctid < ?::tid and tier_expires_at <= ?::timestamptz and tier_id in (select id from tier where rank > 0)) end as due
+       from l`,
+      [b.from, b.end, asOf, b.limit, b.limit, b.first, b.end, asOf],
+    )) as { n: number; first: string | null; last: string | null; rows: string; due: number | null }[];
+    const after = lock.n < b.limit ? null : nextTid(lock.last!);
+    const leftDue = lock.due == null ? 0 : lock.due - lock.n;
+    if (!lock.n) return { reviewed: 0, downgraded: 0, stillDue: 0, leftDue, after };
+    const [r] = (await tx.execute(reviewSql(s, tierEventsOutbox.enabled), [lock.first, lock.last, lock.rows, asOf, asOf])) as (Omit<BatchOutcome, 'leftDue' | 'after'> & { outboxId: string | null })[];
     if (r.outboxId) notifyOutbox(tx, r.outboxId);
-    return { reviewed: r.reviewed, downgraded: r.downgraded, stillDue: r.stillDue, skipped };
+    return { reviewed: r.reviewed, downgraded: r.downgraded, stillDue: r.stillDue, leftDue, after };
   }
 
   /** Folds the per-statement rows behind Tier.memberCount into one row per tier. */
@@ -292,8 +313,7 @@ export class TierEngine {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     if (!reason.trim()) throw badInput('reason', 'reason is required');
     return inTransaction(this.em, async (tx) => {
-      const locked = await tx.execute('select 1 from point_account where member_id = ? for update', [memberId]);
-      if (!locked.length) throw notFound('Member', memberId);
+      if (!(await lockAccount(tx, memberId))) throw notFound('Member', memberId);
       const [tier] = (await tx.execute('select id, rank from tier where code = ?', [tierCode])) as { id: string; rank: number }[];
       if (!tier) throw notFound('Tier', tierCode);
       const [m] = (await tx.execute(
@@ -460,15 +480,15 @@ function reviewSql(s: TierSettings, outbox: boolean): string {
     : `case when d.q >= d.retain_points then d.rank
         else coalesce((select max(t2.rank) from tier t2 where t2.retain_points <= d.q and t2.rank <= d.rank), 0) end`;
   return `
-with due as ( -- the batch is a run of ids: one range scan of the primary key, not a probe per member
-  select m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e
+with due as ( -- the rows the batch locked: a scan of their run of pages, not a probe per member
+  select m.ctid as row, m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e
   from member m join tier t on t.id = m.tier_id
-  where m.id between ?::uuid and ?::uuid and m.id = any(?::uuid[]) and m.tier_expires_at <= ?::timestamptz and t.rank > 0
+  where m.ctid between ?::tid and ?::tid and m.ctid = any(?::tid[]) and m.tier_expires_at <= ?::timestamptz and t.rank > 0
 ), d as materialized ( -- once per member: inlined, the window sum ran again for every candidate tier
-  -- (a sum per member from the covering index, index-only: no join to sort and group)
+  -- (a sum per member from the index on (member_id, occurred_at), in member order: neighbours share its pages)
   select due.*, greatest(coalesce((select sum(q.points) from qualifying_entry q where q.member_id = due.member_id
     and q.occurred_at > ${minusMonths('due.e', String(s.windowMonths))} and q.occurred_at <= due.e), 0), 0)::int as q
-  from due
+  from (select * from due order by member_id) due
 ), decided as (
   select d.*, nt.id as new_tier_id, nt.rank as new_rank,
     case when nt.rank = d.rank then 'RENEWAL' else 'DOWNGRADE' end as kind
@@ -478,7 +498,7 @@ with due as ( -- the batch is a run of ids: one range scan of the primary key, n
     tier_since = case when x.kind = 'RENEWAL' then m.tier_since else x.e end,
     tier_expires_at = case when x.new_rank = 0 then null else ${plusMonths('x.e', String(s.validityMonths))} end,
     updated_at = now()
-  from decided x where m.id = x.member_id
+  from decided x where m.ctid = x.row and m.id = x.member_id
 ), ins as (
   insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
   select member_id, kind, tier_id, new_tier_id,
@@ -499,5 +519,26 @@ from ins`;
 }
 
 /** What a review batch did: members reviewed, downgraded, still due after it (several periods late), and whether a purchase held some. */
-interface BatchOutcome { reviewed: number; downgraded: number; stillDue: number; skipped: boolean }
+interface BatchOutcome {
+  reviewed: number;
+  downgraded: number;
+  stillDue: number;
+  /** Members still due in the range once it is done, besides this batch's (held by another write, or several periods late). */
+  leftDue: number;
+  /** Where the range goes on (the batch took as many members as it could), or null: the range is done. */
+  after: string | null;
+}
+
+/** A batch: from `from` to the end of its range (pages `first` up to `end`), at most `limit` due members. */
+interface ReviewBatch { first: string; end: string; from: string; limit: number }
+
+/** Rows per page of the member table before the planner has counted them (a guess: it only sizes the ranges). */
+const ROWS_PER_PAGE_GUESS = 30;
+
+const tid = (page: number, item: number) => `(${page},${item})`;
+/** The row position just after a tid's: its line pointer numbers start at 1 on every page. */
+function nextTid(t: string): string {
+  const [page, item] = t.slice(1, -1).split(',').map(Number);
+  return tid(page, item + 1);
+}
 
