@@ -14,6 +14,7 @@ import { Migration20261129170000_purchase_days } from './Migration20261129170000
 import { Migration20261129190000_retention_facts } from './Migration20261129190000_retention_facts';
 import { Migration20261129210000_expiry_watermark } from './Migration20261129210000_expiry_watermark';
 import { Migration20261129220000_review_passes } from './Migration20261129220000_review_passes';
+import { Migration20261130010000_window_counters } from './Migration20261130010000_window_counters';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129190000_retention_facts', class: Migration20261129190000_retention_facts },
   { name: 'Migration20261129210000_expiry_watermark', class: Migration20261129210000_expiry_watermark },
   { name: 'Migration20261129220000_review_passes', class: Migration20261129220000_review_passes },
+  { name: 'Migration20261130010000_window_counters', class: Migration20261130010000_window_counters },
 ];

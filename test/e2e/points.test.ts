@@ -1,6 +1,6 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
-import { ADJUST, POINTS, PURCHASE, REFUND, expectLedgerConsistent } from '../support/ledger';
+import { ADJUST, POINTS, PURCHASE, REFUND, expectLedgerConsistent, windowCounterDrift } from '../support/ledger';
 
 let s: TestServer;
 let service: string;
@@ -220,5 +220,12 @@ describe('pointsHistory', () => {
       after = h.pageInfo.endCursor;
     }
     expect(seen).toEqual(['h-4', 'h-3', 'h-2', 'h-1', 'h-0']);
+  });
+});
+
+describe('window counters', () => {
+  // Last in the file: every test before it wrote qualifying points (purchases, refunds, activities, adjustments).
+  it('agree with the ledger for every member after all of the above', async () => {
+    expect(await windowCounterDrift(s)).toEqual([]);
   });
 });

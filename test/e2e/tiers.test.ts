@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
-import { PURCHASE } from '../support/ledger';
+import { PURCHASE, windowCounterDrift } from '../support/ledger';
 import { createServices } from '../../src/modules/services';
 import { inSqlTransaction } from '../../src/db/transaction';
 import { addQualifying, lockAccount } from '../../src/modules/points/points.repository';
@@ -248,5 +248,51 @@ describe('Tier.memberCount', () => {
     await review('2027-06-01T00:00:00.000Z'); // everyone's tier lapses; the review folds the count rows
     expect(await counts()).toEqual(await actual());
     expect(await s.sql('select count(*)::int as n from tier_member_delta')).toEqual([{ n: Object.values(await actual()).filter((n) => (n as number) > 0).length }]);
+  });
+});
+
+describe('window counters', () => {
+  it('a review counts Q from the ledger when the counters were kept for another window length', async () => {
+    const id = await registerMember(s, { joinedAt: '2015-01-01T00:00:00.000Z' });
+    await buy(id, 'wc-1', 1000, '2015-03-01T00:00:00.000Z'); // Silver until 2016-03-01, counted with a 12-month window
+    await buy(id, 'wc-2', 300, '2015-05-01T00:00:00.000Z');
+    await buy(id, 'wc-3', 500, '2015-12-01T00:00:00.000Z'); // 800 in 12 months at E (retained); 500 in 6
+    await s.admin('mutation { updateProgram(input: { qualificationWindowMonths: 6 }) { qualificationWindowMonths } }');
+    try {
+      await review('2016-03-02T00:00:00.000Z');
+    } finally {
+      await s.admin('mutation { updateProgram(input: { qualificationWindowMonths: 12 }) { qualificationWindowMonths } }');
+    }
+    expect((await member(id)).tierHistory.at(-1)).toMatchObject({ kind: 'DOWNGRADE', toTier: { code: 'BRONZE' }, qualifyingPoints: 500 });
+  });
+
+  it('count the window\'s ends as the ledger does, and carry points dated after E into the next period', async () => {
+    const id = await registerMember(s, { joinedAt: '2014-01-01T00:00:00.000Z' });
+    await buy(id, 'wcc-1', 1000, '2014-03-01T00:00:00.000Z'); // Silver until 2015-03-01: E − 12 months, outside the window at E
+    await buy(id, 'wcc-1b', 50, '2014-03-01T00:00:00.000Z'); // the same instant, once the member is counted: outside too
+    await buy(id, 'wcc-2', 800, '2015-03-01T00:00:00.000Z'); // at E: inside
+    await buy(id, 'wcc-3', 900, '2015-04-01T00:00:00.000Z'); // after E, recorded before the review ran
+    await review('2015-03-02T00:00:00.000Z');
+    await review('2016-03-02T00:00:00.000Z');
+    expect((await member(id)).tierHistory.map((c: { kind: string; qualifyingPoints: number }) => [c.kind, c.qualifyingPoints]))
+      .toEqual([['UPGRADE', 1000], ['RENEWAL', 800], ['RENEWAL', 900]]);
+    expect(await windowCounterDrift(s)).toEqual([]);
+  });
+
+  it('count each period of a member several periods late from its own window', async () => {
+    const id = await registerMember(s, { joinedAt: '2011-01-01T00:00:00.000Z' });
+    await buy(id, 'wcl-1', 1000, '2011-03-01T00:00:00.000Z'); // Silver until 2012-03-01
+    await buy(id, 'wcl-2', 800, '2012-02-01T00:00:00.000Z'); // the window at 2012-03-01
+    await buy(id, 'wcl-3', 900, '2013-02-01T00:00:00.000Z'); // at 2013-03-01
+    await buy(id, 'wcl-4', 850, '2014-01-01T00:00:00.000Z'); // at 2014-03-01
+    await review('2014-03-02T00:00:00.000Z'); // three periods in one run
+    expect((await member(id)).tierHistory.map((c: { kind: string; qualifyingPoints: number }) => [c.kind, c.qualifyingPoints]))
+      .toEqual([['UPGRADE', 1000], ['RENEWAL', 800], ['RENEWAL', 900], ['RENEWAL', 850]]);
+    expect(await windowCounterDrift(s)).toEqual([]);
+  });
+
+  // Last in the file: every test before it wrote qualifying points, tiers and reviews.
+  it('agree with the ledger for every member after all of the above', async () => {
+    expect(await windowCounterDrift(s)).toEqual([]);
   });
 });

@@ -56,6 +56,22 @@ export class Member {
   @Property({ type: 'timestamptz', nullable: true })
   tierExpiresAt: Date | null = null;
 
+  // The window counters, kept by every write of qualifying points under the member's lock (see
+  // TierEngine): the qualifying points in the window that ends at tierExpiresAt, counted with a
+  // window of windowPointsMonths (null: not counted), those dated after tierExpiresAt, and the
+  // latest date of any. Not part of the API.
+  @Property({ type: 'int', default: 0 })
+  windowPoints: number = 0;
+
+  @Property({ type: 'int', default: 0 })
+  pointsAfterExpiry: number = 0;
+
+  @Property({ type: 'smallint', nullable: true })
+  windowPointsMonths: number | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  lastQualifyingAt: Date | null = null;
+
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Lot, LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
+import { minusMonths } from '../../db/months';
 
 /**
  * The ledger's SQL, in one place. Every function takes the transaction's EntityManager;
@@ -162,11 +163,22 @@ export async function applyTakes(tx: EntityManager, memberId: string, transactio
   );
 }
 
+/**
+ * Adds qualifying points (negative for a refund) and moves the member's window counters with
+ * them (see TierEngine, "window counters"): in the window that ends at the member's tier expiry,
+ * or after that expiry. The caller holds the member row (lockAccount).
+ */
 export async function addQualifying(tx: EntityManager, memberId: string, occurredAt: Date, points: number, source: string): Promise<void> {
   if (points === 0) return;
   await tx.execute(
-    'insert into qualifying_entry (member_id, occurred_at, points, source) values (?, ?, ?, ?)',
-    [memberId, occurredAt, points, source],
+    `with entry as (insert into qualifying_entry (member_id, occurred_at, points, source) values (?, ?::timestamptz, ?, ?))
+     update member set
+       window_points = window_points + case when ?::timestamptz <= tier_expires_at
+         and ?::timestamptz > ${minusMonths('tier_expires_at', 'window_points_months')} then ?::int else 0 end,
+       points_after_expiry = points_after_expiry + case when ?::timestamptz > tier_expires_at then ?::int else 0 end,
+       last_qualifying_at = greatest(last_qualifying_at, ?::timestamptz)
+     where id = ?`,
+    [memberId, occurredAt, points, source, occurredAt, occurredAt, points, occurredAt, points, occurredAt, memberId],
   );
 }
 

@@ -3,6 +3,7 @@ import { badInput, notFound } from '../../common/errors';
 import { drainInLanes } from '../../common/lanes';
 import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
 import { pgArray } from '../../db/entity-manager';
+import { minusMonths, plusMonths } from '../../db/months';
 import { ForegroundProbe } from '../../db/foreground';
 import { afterCommit, inSqlTransaction, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
@@ -50,9 +51,6 @@ const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tier_id as
   qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"`;
 const changeRow = (r: TierChangeRow) => withDates(r, ['occurredAt']);
 
-/** `t − months` in UTC calendar months, as SQL (PostgreSQL clamps to the month end, as addMonthsUtc does). */
-const minusMonths = (ts: string, months: string) => `((${ts}) at time zone 'UTC' - make_interval(months => ${months})) at time zone 'UTC'`;
-const plusMonths = (ts: string, months: string) => `((${ts}) at time zone 'UTC' + make_interval(months => ${months})) at time zone 'UTC'`;
 
 /**
  * The tier engine: immediate upgrades inside the write that adds qualifying points,
@@ -112,8 +110,48 @@ export class TierEngine {
     const target = evaluateUpgrade(await this.ladder(tx), member.rank, q);
     if (!target) return null;
     const expiresAt = addMonthsUtc(at, s.validityMonths);
-    await tx.execute('update member set tier_id = ?, tier_since = ?, tier_expires_at = ?, updated_at = now() where id = ?', [target.id, at, expiresAt, memberId]);
+    await this.setTier(tx, s, memberId, target.id, at, expiresAt);
     return this.recordChange(tx, { memberId, kind: 'UPGRADE', fromTierId: member.tierId, toTierId: target.id, reason: 'qualifying points reached', qualifyingPoints: q, occurredAt: at, expiresAt });
+  }
+
+  /**
+   * Sets a member's tier, from `since` until `expiresAt`, and counts the member's window
+   * counters for that expiry from the ledger (the caller holds the member row).
+   */
+  private async setTier(tx: EntityManager, s: TierSettings, memberId: string, tierId: string, since: Date, expiresAt: Date | null): Promise<void> {
+    await tx.execute(
+      `update member m set tier_id = ?, tier_since = ?, tier_expires_at = p.e, updated_at = now(),
+         window_points = c.w, points_after_expiry = c.a, window_points_months = case when p.e is null then null else ${s.windowMonths} end
+       from (select ?::timestamptz as e) p, lateral (
+         select coalesce(sum(q.points) filter (where q.occurred_at <= p.e), 0)::int as w, coalesce(sum(q.points) filter (where q.occurred_at > p.e), 0)::int as a
+         from qualifying_entry q where q.member_id = ?::uuid and q.occurred_at > ${minusMonths('p.e', String(s.windowMonths))}) c
+       where m.id = ?`,
+      [tierId, since, expiresAt, memberId, memberId],
+    );
+  }
+
+  /**
+   * Counts every member's window counters from the ledger, set-based, with qualifying writes
+   * held off meanwhile. The writes that add qualifying points keep them (addQualifying), the
+   * tier changes count them anew; this is for a ledger loaded around them (an import, the
+   * benchmark's seeding).
+   */
+  async recountWindows(): Promise<void> {
+    await inTransaction(this.em, async (tx) => {
+      const s = await this.settings(tx);
+      await tx.execute('lock table qualifying_entry in share mode');
+      await tx.execute(
+        `update member m set window_points = c.w, points_after_expiry = c.a, last_qualifying_at = c.last,
+           window_points_months = case when m.tier_expires_at is null then null else ${s.windowMonths} end
+         from (
+           select m2.id,
+             coalesce(sum(q.points) filter (where q.occurred_at > ${minusMonths('m2.tier_expires_at', String(s.windowMonths))} and q.occurred_at <= m2.tier_expires_at), 0)::int as w,
+             coalesce(sum(q.points) filter (where q.occurred_at > m2.tier_expires_at), 0)::int as a, max(q.occurred_at) as last
+           from member m2 left join qualifying_entry q on q.member_id = m2.id group by m2.id
+         ) c
+         where c.id = m.id`,
+      );
+    });
   }
 
   /** The change and its outbox row in one statement (one round trip on the purchase path); NOTIFY once committed. */
@@ -244,6 +282,10 @@ export class TierEngine {
 
   private async reviewBatchOn(tx: EntityManager, b: ReviewBatch, asOf: Date): Promise<BatchOutcome> {
     const s = await this.settings(tx);
+    // The batch's statement holds its members' rows in memory a few times over (decisions, the
+    // changes it wrote): ~10 MB at 20,000 members, over the default work_mem, which spilled them
+    // to temporary files.
+    await tx.execute(`set local work_mem = '${REVIEW_WORK_MEM}'`);
     // First the lock: the next due members of the range, in row order, at most `limit`. A member
     // another write holds right now (a purchase) is skipped, not waited for: still due, the next
     // pass takes it. The review's statement then reads their qualifying points with a snapshot
@@ -324,7 +366,7 @@ export class TierEngine {
       const until = tier.rank === 0 ? null : (expiresAt ?? addMonthsUtc(now, s.validityMonths));
       if (until && until <= now) throw badInput('expiresAt', 'expiresAt must be in the future');
       const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(now, -s.windowMonths), now);
-      await tx.execute('update member set tier_id = ?, tier_since = ?, tier_expires_at = ?, updated_at = now() where id = ?', [tier.id, now, until, memberId]);
+      await this.setTier(tx, s, memberId, tier.id, now, until);
       const kind: TierChangeKind = tier.rank > m.rank ? 'UPGRADE' : tier.rank < m.rank ? 'DOWNGRADE' : 'RENEWAL';
       const change = await this.recordChange(tx, {
         memberId, kind, fromTierId: m.tierId, toTierId: tier.id, reason: `override: ${reason}`, qualifyingPoints: q, occurredAt: now, expiresAt: until,
@@ -470,40 +512,54 @@ function notifyOutbox(tx: EntityManager, outboxId: string): void {
 }
 
 /**
- * One review pass for the given members, as one statement: decide, update members,
- * write tier_change rows. Renewal keeps tierSince; a downgrade starts at E; the entry
- * tier never expires.
+ * One review batch, as one statement: decide, update members, write tier_change rows.
+ * Renewal keeps tierSince; a downgrade starts at E; the entry tier never expires.
+ *
+ * Q at E comes from the member's window counters (kept by every qualifying write: addQualifying)
+ * when they were counted with the program's window, else from the ledger. The counters for the
+ * new expiry E' = E + validity: when the new window (E' − window, E'] is exactly the time after
+ * E (validity = window, no month-end clamping) and no qualifying points are dated after E',
+ * they are the points dated after E, carried over; else counted from the ledger.
  */
 function reviewSql(s: TierSettings, outbox: boolean): string {
+  const w = String(s.windowMonths);
   const newRank = s.policy === 'DROP_ONE'
     ? 'case when d.q >= d.retain_points then d.rank else d.rank - 1 end'
     : `case when d.q >= d.retain_points then d.rank
         else coalesce((select max(t2.rank) from tier t2 where t2.retain_points <= d.q and t2.rank <= d.rank), 0) end`;
+  const ledger = (member: string, after: string, upTo: string | null) => `coalesce((select sum(q.points) from qualifying_entry q
+    where q.member_id = ${member} and q.occurred_at > ${after}${upTo ? ` and q.occurred_at <= ${upTo}` : ''}), 0)`;
   return `
 with due as ( -- the rows the batch locked: a scan of their run of pages, not a probe per member
-  select m.ctid as row, m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e
+  select m.ctid as row, m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e,
+    m.window_points, m.points_after_expiry, m.window_points_months, m.last_qualifying_at
   from member m join tier t on t.id = m.tier_id
   where m.ctid between ?::tid and ?::tid and m.ctid = any(?::tid[]) and m.tier_expires_at <= ?::timestamptz and t.rank > 0
-), d as materialized ( -- once per member: inlined, the window sum ran again for every candidate tier
-  -- (a sum per member from the index on (member_id, occurred_at), in member order: neighbours share its pages)
-  select due.*, greatest(coalesce((select sum(q.points) from qualifying_entry q where q.member_id = due.member_id
-    and q.occurred_at > ${minusMonths('due.e', String(s.windowMonths))} and q.occurred_at <= due.e), 0), 0)::int as q
-  from (select * from due order by member_id) due
+), d as materialized ( -- once per member: inlined, Q was worked out again for every candidate tier
+  select due.*, greatest(case when due.window_points_months = ${w} then due.window_points
+      else ${ledger('due.member_id', minusMonths('due.e', w), 'due.e')} end, 0)::int as q,
+    ${plusMonths('due.e', String(s.validityMonths))} as next_e
+  from due
 ), decided as (
   select d.*, nt.id as new_tier_id, nt.rank as new_rank,
-    case when nt.rank = d.rank then 'RENEWAL' else 'DOWNGRADE' end as kind
+    case when nt.rank = d.rank then 'RENEWAL' else 'DOWNGRADE' end as kind,
+    d.window_points_months = ${w} and ${minusMonths('d.next_e', w)} = d.e and (d.last_qualifying_at is null or d.last_qualifying_at <= d.next_e) as carried
   from d join tier nt on nt.rank = ${newRank}
 ), upd as (
   update member m set tier_id = x.new_tier_id,
     tier_since = case when x.kind = 'RENEWAL' then m.tier_since else x.e end,
-    tier_expires_at = case when x.new_rank = 0 then null else ${plusMonths('x.e', String(s.validityMonths))} end,
+    tier_expires_at = case when x.new_rank = 0 then null else x.next_e end,
+    window_points = case when x.new_rank = 0 then 0 when x.carried then x.points_after_expiry
+      else ${ledger('x.member_id', minusMonths('x.next_e', w), 'x.next_e')} end,
+    points_after_expiry = case when x.new_rank = 0 or x.carried then 0 else ${ledger('x.member_id', 'x.next_e', null)} end,
+    window_points_months = case when x.new_rank = 0 then null else ${w} end,
     updated_at = now()
   from decided x where m.ctid = x.row and m.id = x.member_id
 ), ins as (
   insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
   select member_id, kind, tier_id, new_tier_id,
     case when kind = 'RENEWAL' then 'retained at review' else 'review: below retain points' end,
-    q, e, case when new_rank = 0 then null else ${plusMonths('e', String(s.validityMonths))} end, now()
+    q, e, case when new_rank = 0 then null else next_e end, now()
   from decided
   order by member_id -- the index on (member_id, occurred_at, kind) then grows in order, not at random places
   returning id, member_id, kind, expires_at
@@ -531,6 +587,9 @@ interface BatchOutcome {
 
 /** A batch: from `from` to the end of its range (pages `first` up to `end`), at most `limit` due members. */
 interface ReviewBatch { first: string; end: string; from: string; limit: number }
+
+/** Memory for a review batch's statement (see reviewBatchOn). */
+const REVIEW_WORK_MEM = '64MB';
 
 /** Rows per page of the member table before the planner has counted them (a guess: it only sizes the ranges). */
 const ROWS_PER_PAGE_GUESS = 30;
