@@ -12,7 +12,8 @@ async function recordPurchase(memberId: string, orderId: string, amount: number)
   const c = await pool.connect();
   try {
     await c.query('begin');
-    const acc = await c.query('select balance, lifetime_earned from point_account where member_id = $1 for update', [memberId]);
+    const acc = await c.query(`select a.balance, a.lifetime_earned from point_account a join member m on m.id = a.member_id
+      where a.member_id = $1 for update of a for no key update of m`, [memberId]);
     if (!acc.rows.length) throw new Error('no such member');
     await c.query('select member_id from purchase where order_id = $1', [orderId]);
     const [settings] = (await c.query('select points_per_unit::float8 as ppu, points_expiry_months as months, points_pending_days as pending from program where id = 1')).rows;
@@ -32,7 +33,13 @@ async function recordPurchase(memberId: string, orderId: string, amount: number)
       values ($1, $2, $3, $3, $4, $4, $5::timestamptz, $6, coalesce($5::timestamptz <= now(), false)) returning id`, [memberId, txn.id, earned, now, expires, orderId])).rows;
     await c.query(`update point_account set balance = $1, lifetime_earned = lifetime_earned + $2, updated_at = now() where member_id = $3
       returning expired_through`, [balance, earned, memberId]);
-    await c.query('insert into qualifying_entry (member_id, occurred_at, points, source) values ($1, $2, $3, $4)', [memberId, now, cents / 100 | 0, `purchase:${orderId}`]);
+    await c.query(`with entry as (insert into qualifying_entry (member_id, occurred_at, points, source) values ($1, $2::timestamptz, $3, $4))
+      update member set
+        window_points = window_points + case when $2::timestamptz <= tier_expires_at
+          and $2::timestamptz > ((tier_expires_at) at time zone 'UTC' - make_interval(months => window_points_months)) at time zone 'UTC' then $3::int else 0 end,
+        points_after_expiry = points_after_expiry + case when $2::timestamptz > tier_expires_at then $3::int else 0 end,
+        last_qualifying_at = greatest(last_qualifying_at, $2::timestamptz)
+      where id = $1`, [memberId, now, cents / 100 | 0, `purchase:${orderId}`]);
     await c.query(`insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given)
       values ($1, $2, $3, $4, $5, $6, $7, $8, false)`, [orderId, memberId, cents, earned, cents / 100 | 0, lot.id, txn.id, now]);
     await c.query('select qualification_window_months, tier_validity_months, downgrade_policy, tier_notice_days from program where id = 1');

@@ -25,7 +25,7 @@ function pgbenchScript(hot: boolean): string {
 select id as mid from bench_member where n = :n \\gset
 select member_id from purchase where order_id = 'pg-' || :client_id::text || '-' || :r::text;
 begin;
-select balance from point_account where member_id = :mid for update \\gset
+select a.balance from point_account a join member m on m.id = a.member_id where a.member_id = :mid for update of a for no key update of m \\gset
 select member_id from purchase where order_id = 'pg-' || :client_id::text || '-' || :r::text;
 select points_per_unit::float8 as ppu, points_expiry_months, points_pending_days from program where id = 1;
 select t.id as tid, t.points_multiplier::float8 from tier t where t.id = coalesce((select to_tier_id from tier_change where member_id = :mid and occurred_at <= now() order by occurred_at desc, id desc limit 1), (select id from tier where rank = 0)) \\gset
@@ -34,7 +34,7 @@ insert into point_transaction (member_id, type, amount, balance_after, occurred_
 select 1 from point_lot where member_id = :mid and remaining < 0 limit 1;
 insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late) values (:mid, :txn, 10, 10, now(), now(), now() + interval '24 months', 'pg-' || :client_id::text || '-' || :r::text, coalesce(now() + interval '24 months' <= now(), false)) returning id as lot \\gset
 update point_account set balance = :balance::int + 10, lifetime_earned = lifetime_earned + 10, updated_at = now() where member_id = :mid returning expired_through;
-insert into qualifying_entry (member_id, occurred_at, points, source) values (:mid, now(), 10, 'purchase' || chr(58) || 'pg-' || :client_id::text || '-' || :r::text);
+with entry as (insert into qualifying_entry (member_id, occurred_at, points, source) values (:mid, now(), 10, 'purchase' || chr(58) || 'pg-' || :client_id::text || '-' || :r::text)) update member set window_points = window_points + case when now() <= tier_expires_at and now() > ((tier_expires_at) at time zone 'UTC' - make_interval(months => window_points_months)) at time zone 'UTC' then 10 else 0 end, points_after_expiry = points_after_expiry + case when now() > tier_expires_at then 10 else 0 end, last_qualifying_at = greatest(last_qualifying_at, now()) where id = :mid;
 insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given) values ('pg-' || :client_id::text || '-' || :r::text, :mid, 1000, 10, 10, :lot, :txn, now(), false);
 select qualification_window_months, tier_validity_months, downgrade_policy, tier_notice_days from program where id = 1;
 select coalesce(sum(points), 0)::int as q from qualifying_entry where member_id = :mid and occurred_at > now() - interval '12 months' and occurred_at <= now();
