@@ -7,7 +7,8 @@ import type { Metrics } from '../ops/metrics';
 import type { AppEvents, AppPubSub } from './pubsub';
 import { pgArray } from '../db/entity-manager';
 
-interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: string[] }; createdAt: string }
+/** A row's payload: one event id, or several (a review batch's, as JSON numbers). */
+interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: (string | number)[] }; createdAt: string }
 
 /** How often each dispatcher polls the outbox as well, in case a NOTIFY was lost. */
 const POLL_MS = 2000;
@@ -130,7 +131,7 @@ export class OutboxDispatcher {
       )) as OutboxRow[];
       if (!rows.length) return;
       const engine = new TierEngine(em, new AuditService(em));
-      const byTopic = (topic: string) => rows.filter((r) => r.topic === topic).flatMap((r) => r.payload.ids ?? (r.payload.id ? [r.payload.id] : []));
+      const byTopic = (topic: string) => rows.filter((r) => r.topic === topic).flatMap((r) => r.payload.ids?.map(String) ?? (r.payload.id ? [r.payload.id] : []));
       // Read back only what someone here will receive (all of it if anyone listens to every member).
       const forAudience = (topic: keyof AppEvents) => {
         const audience = this.pubSub.audience(topic);
