@@ -39,8 +39,9 @@ export async function seedReview(url: string) {
     from member m join bench_member b on b.id = m.id join tier t on t.id = m.tier_id, generate_series(1, 4) g where t.rank > 0`);
   await sql(url, `insert into qualifying_entry (member_id, occurred_at, points, source)
     select id, now() - interval '500 days', 5000, 'bench-old' from bench_member`);
-  await sql(url, 'create table bench_tier_state as select id, tier_id, tier_since, tier_expires_at from member');
   await recountWindows(url);
+  await sql(url, `create table bench_tier_state as select id, tier_id, tier_since, tier_expires_at,
+    window_points, points_after_expiry, window_points_months, last_qualifying_at from member`);
   await sql(url, 'vacuum analyze');
 }
 
@@ -58,10 +59,13 @@ async function recountWindows(url: string) {
 }
 
 export async function resetReview(url: string) {
-  await sql(url, `update member m set tier_id = s.tier_id, tier_since = s.tier_since, tier_expires_at = s.tier_expires_at
-    from bench_tier_state s where s.id = m.id and (m.tier_id, m.tier_expires_at) is distinct from (s.tier_id, s.tier_expires_at)`);
+  await sql(url, `update member m set tier_id = s.tier_id, tier_since = s.tier_since, tier_expires_at = s.tier_expires_at,
+      window_points = s.window_points, points_after_expiry = s.points_after_expiry, window_points_months = s.window_points_months,
+      last_qualifying_at = s.last_qualifying_at
+    from bench_tier_state s where s.id = m.id and (m.tier_id, m.tier_expires_at, m.window_points, m.points_after_expiry, m.window_points_months, m.last_qualifying_at)
+      is distinct from (s.tier_id, s.tier_expires_at, s.window_points, s.points_after_expiry, s.window_points_months, s.last_qualifying_at)`);
   await sql(url, 'truncate tier_change, outbox');
-  await recountWindows(url); // the purchases since the seeding added to the ledger
+  await recountWindows(url); // the members the purchases since the seeding wrote qualifying points for
   await sql(url, 'vacuum analyze member');
 }
 

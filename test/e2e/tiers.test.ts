@@ -292,7 +292,13 @@ describe('window counters', () => {
   });
 
   // Last in the file: every test before it wrote qualifying points, tiers and reviews.
-  it('agree with the ledger for every member after all of the above', async () => {
+  it('agree with the ledger for every member after all of the above, and recountWindows counts them anew', async () => {
     expect(await windowCounterDrift(s)).toEqual([]);
+    await s.sql(`update member set window_points = window_points + 7, points_after_expiry = 0, last_qualifying_at = null, window_points_months = 12
+      where tier_expires_at is not null`);
+    expect((await windowCounterDrift(s)).length).toBeGreaterThan(0);
+    await createServices(s.app.orm.em.fork()).tierEngine.recountWindows();
+    expect(await windowCounterDrift(s)).toEqual([]);
+    expect(await s.sql(`select id from member where (tier_expires_at is null) <> (window_points_months is null)`)).toEqual([]);
   });
 });

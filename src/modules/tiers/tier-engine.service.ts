@@ -132,7 +132,7 @@ export class TierEngine {
 
   /**
    * Counts every member's window counters from the ledger, set-based, with qualifying writes
-   * held off meanwhile. The writes that add qualifying points keep them (addQualifying), the
+   * held off meanwhile (rows already right are left as they are). The writes that add qualifying points keep them (addQualifying), the
    * tier changes count them anew; this is for a ledger loaded around them (an import, the
    * benchmark's seeding).
    */
@@ -149,7 +149,8 @@ export class TierEngine {
              coalesce(sum(q.points) filter (where q.occurred_at > m2.tier_expires_at), 0)::int as a, max(q.occurred_at) as last
            from member m2 left join qualifying_entry q on q.member_id = m2.id group by m2.id
          ) c
-         where c.id = m.id`,
+         where c.id = m.id and (m.window_points, m.points_after_expiry, m.last_qualifying_at, m.window_points_months)
+           is distinct from (c.w, c.a, c.last, case when m.tier_expires_at is null then null else ${s.windowMonths} end)`,
       );
     });
   }
