@@ -51,7 +51,6 @@ const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tier_id as
   qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"`;
 const changeRow = (r: TierChangeRow) => withDates(r, ['occurredAt']);
 
-
 /**
  * The tier engine: immediate upgrades inside the write that adds qualifying points,
  * set-based reviews at expiry, at-risk notices, admin overrides. Every change is a
@@ -132,9 +131,9 @@ export class TierEngine {
 
   /**
    * Counts every member's window counters from the ledger, set-based, with qualifying writes
-   * held off meanwhile (rows already right are left as they are). The writes that add qualifying points keep them (addQualifying), the
-   * tier changes count them anew; this is for a ledger loaded around them (an import, the
-   * benchmark's seeding).
+   * held off meanwhile (rows already right are left as they are). The writes that add
+   * qualifying points keep them (addQualifying) and the tier changes count them anew; this is
+   * for a ledger loaded around them (an import, the benchmark's seeding).
    */
   async recountWindows(): Promise<void> {
     await inTransaction(this.em, async (tx) => {
@@ -188,7 +187,9 @@ export class TierEngine {
    * anything does (purchases), one batch at a time, smaller, pausing after each. A member
    * several periods late is reviewed period by period (one period per pass), and one that a
    * write held is still due: the next pass takes them, until a pass has nothing left to do
-   * (or could review no one: a member held for that long waits for the next run).
+   * (or could review no one: a member held for that long waits for the next run). A due row
+   * that a concurrent write moves to a page the pass has already walked (an update that no
+   * longer fits on its page) is left for the next run too.
    */
   async review(asOf: Date, batchSize?: number): Promise<{ processed: number; changed: number; batches: { idle: number; busy: number } }> {
     // processed counts members: one reviewed again in a later pass (several periods late) was
