@@ -38,7 +38,8 @@ async function redeem(memberId: string, rewardCode: string, key: string): Promis
   const c = await pool.connect();
   try {
     await c.query('begin');
-    const [account] = (await c.query('select balance, lifetime_earned as "lifetimeEarned" from point_account where member_id = $1 for update', [memberId])).rows;
+    const [account] = (await c.query(`select a.balance, a.lifetime_earned as "lifetimeEarned" from point_account a join member m on m.id = a.member_id
+      where a.member_id = $1 for update of a for no key update of m`, [memberId])).rows;
     if (!account) throw new Refused('NOT_FOUND', `Member ${memberId} not found`);
     const settled = await replay(c, memberId, rewardCode, key);
     if (settled) {

@@ -37,7 +37,7 @@ function pgbenchScript(): string {
 select id as mid from bench_member where n = :n \\gset
 ${replay}
 begin;
-select balance, lifetime_earned as "lifetimeEarned" from point_account where member_id = :mid for update \\gset a_
+select a.balance, a.lifetime_earned as "lifetimeEarned" from point_account a join member m on m.id = a.member_id where a.member_id = :mid for update of a for no key update of m \\gset a_
 ${replay}
 select id, code, name, cost_points as "costPoints", stock, per_member_limit as "perMemberLimit", tier_codes as "tierCodes", active, valid_from as "validFrom", valid_to as "validTo" from reward where code = 'BENCH' \\gset r_
 select id::text, remaining, expires_at as "expiresAt", earned_at as "earnedAt", activates_at as "activatesAt", order_id as "orderId" from point_lot where member_id = :mid and remaining <> 0 \\gset l_
