@@ -3,6 +3,7 @@
 // query log), for the same JSON body. No GraphQL, no ORM, no auth.
 import { Pool } from 'pg';
 import { serveBare } from './bare-http';
+import { minusMonths } from '../src/db/months';
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
 
@@ -36,7 +37,7 @@ async function recordPurchase(memberId: string, orderId: string, amount: number)
     await c.query(`with entry as (insert into qualifying_entry (member_id, occurred_at, points, source) values ($1, $2::timestamptz, $3, $4))
       update member set
         window_points = window_points + case when $2::timestamptz <= tier_expires_at
-          and $2::timestamptz > ((tier_expires_at) at time zone 'UTC' - make_interval(months => window_points_months)) at time zone 'UTC' then $3::int else 0 end,
+          and $2::timestamptz > ${minusMonths('tier_expires_at', 'window_points_months')} then $3::int else 0 end,
         points_after_expiry = points_after_expiry + case when $2::timestamptz > tier_expires_at then $3::int else 0 end,
         last_qualifying_at = greatest(last_qualifying_at, $2::timestamptz)
       where id = $1`, [memberId, now, cents / 100 | 0, `purchase:${orderId}`]);

@@ -10,6 +10,7 @@ import {
 } from './lib';
 import { post, runLoad, type LoadResult } from './load';
 import { writeSection } from './report';
+import { minusMonths } from '../src/db/months';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
 const LOTS = Number(process.env.BENCH_LOTS_PER_MEMBER ?? 10);
@@ -34,7 +35,7 @@ insert into point_transaction (member_id, type, amount, balance_after, occurred_
 select 1 from point_lot where member_id = :mid and remaining < 0 limit 1;
 insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late) values (:mid, :txn, 10, 10, now(), now(), now() + interval '24 months', 'pg-' || :client_id::text || '-' || :r::text, coalesce(now() + interval '24 months' <= now(), false)) returning id as lot \\gset
 update point_account set balance = :balance::int + 10, lifetime_earned = lifetime_earned + 10, updated_at = now() where member_id = :mid returning expired_through;
-with entry as (insert into qualifying_entry (member_id, occurred_at, points, source) values (:mid, now(), 10, 'purchase' || chr(58) || 'pg-' || :client_id::text || '-' || :r::text)) update member set window_points = window_points + case when now() <= tier_expires_at and now() > ((tier_expires_at) at time zone 'UTC' - make_interval(months => window_points_months)) at time zone 'UTC' then 10 else 0 end, points_after_expiry = points_after_expiry + case when now() > tier_expires_at then 10 else 0 end, last_qualifying_at = greatest(last_qualifying_at, now()) where id = :mid;
+with entry as (insert into qualifying_entry (member_id, occurred_at, points, source) values (:mid, now(), 10, 'purchase' || chr(58) || 'pg-' || :client_id::text || '-' || :r::text)) update member set window_points = window_points + case when now() <= tier_expires_at and now() > ${minusMonths('tier_expires_at', 'window_points_months')} then 10 else 0 end, points_after_expiry = points_after_expiry + case when now() > tier_expires_at then 10 else 0 end, last_qualifying_at = greatest(last_qualifying_at, now()) where id = :mid;
 insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given) values ('pg-' || :client_id::text || '-' || :r::text, :mid, 1000, 10, 10, :lot, :txn, now(), false);
 select qualification_window_months, tier_validity_months, downgrade_policy, tier_notice_days from program where id = 1;
 select coalesce(sum(points), 0)::int as q from qualifying_entry where member_id = :mid and occurred_at > now() - interval '12 months' and occurred_at <= now();

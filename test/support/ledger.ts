@@ -1,4 +1,5 @@
 import type { TestServer } from './harness';
+import { minusMonths } from '../../src/db/months';
 
 /**
  * balance = Σ remainders of the live lots = Σ signed transactions, for every member with an
@@ -51,7 +52,7 @@ export async function windowCounterDrift(s: TestServer): Promise<unknown[]> {
     select m.id, m.window_points, m.points_after_expiry, m.last_qualifying_at, l.w, l.a, l.last
     from member m cross join lateral (
       select coalesce(sum(q.points) filter (where q.occurred_at <= m.tier_expires_at
-          and q.occurred_at > (m.tier_expires_at at time zone 'UTC' - make_interval(months => m.window_points_months)) at time zone 'UTC'), 0)::int as w,
+          and q.occurred_at > ${minusMonths('m.tier_expires_at', 'm.window_points_months')}), 0)::int as w,
         coalesce(sum(q.points) filter (where q.occurred_at > m.tier_expires_at), 0)::int as a, max(q.occurred_at) as last
       from qualifying_entry q where q.member_id = m.id) l
     where m.last_qualifying_at is distinct from l.last
