@@ -137,7 +137,7 @@ describe('review at expiry', () => {
     expect(due).toBe(0);
   });
 
-  it('never decides on a member a write holds: the write\'s backdated points count once it has committed', async () => {
+  it('never decides on what a write in flight changes: it waits for the write, then counts its backdated points', async () => {
     const id = await registerMember(s, { joinedAt: '2016-01-01T00:00:00.000Z' });
     await buy(id, 'held-1', 1000, '2016-03-01T00:00:00.000Z'); // Silver until 2017-03-01, retain 800
     await buy(id, 'held-2', 500, '2016-06-01T00:00:00.000Z'); // 500 of 800 in the window at E
@@ -155,11 +155,20 @@ describe('review at expiry', () => {
       await committed;
     });
     await holding;
-    await services.tierEngine.review(new Date('2017-03-02T00:00:00.000Z'));
-    expect((await member(id)).tierHistory.map((c: { kind: string }) => c.kind)).toEqual(['UPGRADE']); // not reviewed without those points
+    const review = services.tierEngine.review(new Date('2017-03-02T00:00:00.000Z'));
+    // Until the review's batch waits for the member: it has read the member without those points by then.
+    for (let i = 0; ; i++) {
+      const [{ waiting }] = await s.sql(`select count(*)::int as waiting from pg_stat_activity
+        where wait_event_type = 'Lock' and query like '%with due as materialized%'`);
+      if (waiting > 0) break;
+      if (i > 100) throw new Error('the review never waited for the member');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     commit();
     await write;
-    await services.tierEngine.review(new Date('2017-03-02T00:00:00.000Z'));
+    await review;
+    // One review of the period, on 800 points: not a downgrade on the 500 it had read.
+    expect((await member(id)).tierHistory.map((c: { kind: string }) => c.kind)).toEqual(['UPGRADE', 'RENEWAL']);
     expect((await member(id)).tierHistory.at(-1)).toMatchObject({ kind: 'RENEWAL', toTier: { code: 'SILVER' }, qualifyingPoints: 800 });
   });
 

@@ -179,17 +179,18 @@ export class TierEngine {
    *
    * Set-based, in the member table's physical order: a pass walks its pages in ranges (about
    * a batch of members each), and reviews the members due in a range in batches, each batch
-   * one transaction: lock the batch's member rows (the lock every points write of a member
-   * takes too: `lockAccount`), then decide, update and record them in one statement. In that
-   * order each page of the table is read and written once a pass, not once per batch as in
-   * id order (a batch's ids are spread over the whole table). The pace follows the database
+   * one transaction and one statement: read the next due members of the range, decide,
+   * update and record them. In that order each page of the table is read and written once a
+   * pass, not once per batch as in id order (a batch's ids are spread over the whole table).
+   * The update waits for a member a points write holds (every points write of a member locks
+   * its row: `lockAccount`) and leaves a member whose row a write changed since the statement
+   * read it: still due, decided again by the next pass on what the write left. The pace follows the database
    * (`reviewPace`): while nothing else works on it, two batches at once and no pause; while
    * anything does (purchases), one batch at a time, smaller, pausing after each. A member
-   * several periods late is reviewed period by period (one period per pass), and one that a
-   * write held is still due: the next pass takes them, until a pass has nothing left to do
-   * (or could review no one: a member held for that long waits for the next run). A due row
-   * that a concurrent write moves to a page the pass has already walked (an update that no
-   * longer fits on its page) is left for the next run too.
+   * several periods late is reviewed period by period (one period per pass), and so is one
+   * a write changed: the next pass takes them, until a pass has nothing left to do (or
+   * MAX_IDLE_PASSES passes in a row review no one: members that writes change faster than
+   * a pass reads them wait for the next run).
    */
   async review(asOf: Date, batchSize?: number): Promise<{ processed: number; changed: number; batches: { idle: number; busy: number } }> {
     // processed counts members: one reviewed again in a later pass (several periods late) was
@@ -215,6 +216,7 @@ export class TierEngine {
       }
     };
     const lanes = Math.max(reviewPace.idle.lanes, reviewPace.busy.lanes);
+    let idlePasses = 0;
     for (;;) {
       const heap = await this.memberHeap();
       let nextPage = 0;
@@ -250,7 +252,9 @@ export class TierEngine {
           from = r.after;
         }
       });
-      if (!again || reviewed === 0) break;
+      if (!again) break;
+      idlePasses = reviewed === 0 ? idlePasses + 1 : 0;
+      if (idlePasses >= MAX_IDLE_PASSES) break;
     }
     await this.compactMemberCounts();
     return { processed: reviews - repeats, changed, batches };
@@ -288,29 +292,15 @@ export class TierEngine {
     // changes it wrote): ~10 MB at 20,000 members, over the default work_mem, which spilled them
     // to temporary files.
     await tx.execute(`set local work_mem = '${REVIEW_WORK_MEM}'`);
-    // First the lock: the next due members of the range, in row order, at most `limit`. A member
-    // another write holds right now (a purchase) is skipped, not waited for: still due, the next
-    // pass takes it. The review's statement then reads their qualifying points with a snapshot
-    // taken after the lock: a purchase either committed before it, or waits for this batch.
-    // When the range is done, the members still due in it, beyond this batch's (held by
-    // another write, or several periods late), call for another pass.
-    const [lock] = (await tx.execute(
-      `with l as materialized (
-         select ctid from member
-         where ctid >= ?::tid and ctid < ?::tid and tier_expires_at <= ?::timestamptz and tier_id in (select id from tier where rank > 0)
-         order by ctid limit ? for no key update skip locked
-       )
-       select count(*)::int as n, min(ctid)::text as first, max(ctid)::text as last, coalesce(array_agg(ctid)::text, '{}') as rows,
-         case when count(*) < ? then (select count(*)::int from member
-           where ctid >= ?::tid and ctid < ?::tid and tier_expires_at <= ?::timestamptz and tier_id in (select id from tier where rank > 0)) end as due
-       from l`,
-      [b.from, b.end, asOf, b.limit, b.limit, b.first, b.end, asOf],
-    )) as { n: number; first: string | null; last: string | null; rows: string; due: number | null }[];
-    const after = lock.n < b.limit ? null : nextTid(lock.last!);
-    const leftDue = lock.due == null ? 0 : lock.due - lock.n;
-    if (!lock.n) return { reviewed: 0, downgraded: 0, stillDue: 0, leftDue, after };
-    const [r] = (await tx.execute(reviewSql(s, tierEventsOutbox.enabled), [lock.first, lock.last, lock.rows, asOf, asOf])) as (Omit<BatchOutcome, 'leftDue' | 'after'> & { outboxId: string | null })[];
+    // One statement: the next due members of the range in row order (at most `limit`), decided
+    // on what this statement's snapshot shows of them, updated where their row is still the
+    // version it read, recorded. A member a points write holds is waited for (the update's row
+    // lock); a member a write changed since the snapshot (its qualifying points, its tier) is
+    // left as it was, still due: the next pass decides on what the write left.
+    const [r] = (await tx.execute(reviewSql(s, tierEventsOutbox.enabled), [b.from, b.end, asOf, b.limit, asOf])) as (Omit<BatchOutcome, 'leftDue' | 'after'> & { selected: number; last: string | null; outboxId: string | null })[];
     if (r.outboxId) notifyOutbox(tx, r.outboxId);
+    const after = r.selected < b.limit ? null : nextTid(r.last!);
+    const leftDue = r.selected - r.reviewed;
     return { reviewed: r.reviewed, downgraded: r.downgraded, stillDue: r.stillDue, leftDue, after };
   }
 
@@ -537,11 +527,12 @@ function reviewSql(s: TierSettings, outbox: boolean): string {
   const ledger = (member: string, after: string, upTo: string | null) => `coalesce((select sum(q.points) from qualifying_entry q
     where q.member_id = ${member} and q.occurred_at > ${after}${upTo ? ` and q.occurred_at <= ${upTo}` : ''}), 0)`;
   return `
-with due as ( -- the rows the batch locked: a scan of their run of pages, not a probe per member
-  select m.ctid as row, m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e,
+with due as materialized ( -- the range's next due members in row order: a scan of its pages, not a probe per member
+  select m.ctid as row, m.xmin as version, m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e,
     m.window_points, m.points_after_expiry, m.window_points_months, m.last_qualifying_at
   from member m join tier t on t.id = m.tier_id
-  where m.ctid between ?::tid and ?::tid and m.ctid = any(?::tid[]) and m.tier_expires_at <= ?::timestamptz and t.rank > 0
+  where m.ctid >= ?::tid and m.ctid < ?::tid and m.tier_expires_at <= ?::timestamptz and t.rank > 0
+  order by m.ctid limit ?
 ), d as materialized ( -- once per member: inlined, Q was worked out again for every candidate tier
   select due.*, greatest(case when due.window_points_months = ${w} then due.window_points
       else ${ledger('due.member_id', minusMonths('due.e', w), 'due.e')} end, 0)::int as q,
@@ -561,13 +552,16 @@ with due as ( -- the rows the batch locked: a scan of their run of pages, not a 
     points_after_expiry = case when x.new_rank = 0 or x.carried then 0 else ${ledger('x.member_id', 'x.next_e', null)} end,
     window_points_months = case when x.new_rank = 0 then null else ${w} end,
     updated_at = now()
-  from decided x where m.ctid = x.row and m.id = x.member_id
+  -- The row as the statement read it, or none: a row a concurrent write changed meanwhile has
+  -- another version (xmin) and stays due (a TID scan does not recheck its TID after waiting).
+  from decided x where m.ctid = x.row and m.xmin = x.version
+  returning x.member_id, x.kind, x.tier_id, x.new_tier_id, x.new_rank, x.q, x.e, x.next_e
 ), ins as (
   insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
   select member_id, kind, tier_id, new_tier_id,
     case when kind = 'RENEWAL' then 'retained at review' else 'review: below retain points' end,
     q, e, case when new_rank = 0 then null else next_e end, now()
-  from decided
+  from upd
   order by member_id -- the index on (member_id, occurred_at, kind) then grows in order, not at random places
   returning id, member_id, kind, expires_at
 )${outbox ? `, o as ( -- one outbox row for the batch's changes, whatever their number
@@ -577,7 +571,8 @@ with due as ( -- the rows the batch locked: a scan of their run of pages, not a 
   returning id::text
 )` : ''}
 select count(*)::int as reviewed, (count(*) filter (where kind = 'DOWNGRADE'))::int as downgraded,
-  (count(*) filter (where expires_at <= ?::timestamptz))::int as "stillDue", ${outbox ? '(select id from o)' : 'null'} as "outboxId"
+  (count(*) filter (where expires_at <= ?::timestamptz))::int as "stillDue", ${outbox ? '(select id from o)' : 'null'} as "outboxId",
+  (select count(*)::int from due) as selected, (select max(row)::text from due) as last
 from ins`;
 }
 
@@ -600,6 +595,8 @@ const REVIEW_WORK_MEM = '64MB';
 
 /** Rows per page of the member table before the planner has counted them (a guess: it only sizes the ranges). */
 const ROWS_PER_PAGE_GUESS = 30;
+/** Passes in a row that review no one before a review stops (see review). */
+const MAX_IDLE_PASSES = 3;
 
 const tid = (page: number, item: number) => `(${page},${item})`;
 /** The row position just after a tid's: its line pointer numbers start at 1 on every page. */
