@@ -20,7 +20,7 @@ const COALESCE_MS = 15;
 
 /**
  * Delivers committed outbox events to this instance's subscribers. LISTEN on a dedicated
- * connection; each NOTIFY (sent by the writer after its commit) names an id range, read back
+ * connection; each NOTIFY (sent once the writer has committed: notifyAfterCommit) names an id range, read back
  * from the outbox. On (re)connect and every POLL_MS it also catches up from the outbox, so a
  * dropped connection or a lost NOTIFY loses nothing; a delivered-id set keeps each event to
  * one delivery.

@@ -5,7 +5,8 @@ import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
 import { pgArray } from '../../db/entity-manager';
 import { minusMonths, plusMonths } from '../../db/months';
 import { ForegroundProbe } from '../../db/foreground';
-import { afterCommit, inSqlTransaction, inTransaction } from '../../db/transaction';
+import { inSqlTransaction, inTransaction } from '../../db/transaction';
+import { notifyAfterCommit } from '../../db/notify';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -465,7 +466,7 @@ export const tierEventsOutbox = { enabled: true };
  * Busy: one batch at a time of 5,000, pausing after each for a quarter of the time it took.
  * Measured in the tiers benchmark with 16 connections of purchases alongside: two connections
  * took purchases' p99 from 149 ms to 769 ms (5.2×; the issue allows 2×); one connection with
- * 10,000 a batch, 2.49× (a batch holds its members' account locks until it commits, and a
+ * 10,000 a batch, 2.49× (a batch holds its members' locks until it commits, and a
  * purchase for one of them waits that long); 2,000 a batch and no pause, 2.07×; 5,000 and the
  * pause, 1.4–1.8×.
  */
@@ -494,13 +495,9 @@ async function publish(tx: EntityManager, topic: string, events: { memberId: str
   notifyOutbox(tx, row.id);
 }
 
-/**
- * NOTIFY after the commit, outside the transaction: inside it, PostgreSQL serializes every
- * committing transaction that notified (the notify queue lock is held through the commit).
- * A lost NOTIFY (crash right after commit) is caught up by every dispatcher's periodic poll.
- */
+/** Its id to every instance's dispatcher once committed (coalesced with others': notifyAfterCommit). */
 function notifyOutbox(tx: EntityManager, outboxId: string): void {
-  afterCommit(tx, (em) => em.execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, `${outboxId}-${outboxId}`]));
+  notifyAfterCommit(tx, OUTBOX_CHANNEL, outboxId);
 }
 
 /**
