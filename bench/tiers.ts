@@ -11,6 +11,7 @@ import { freePortSync } from './ports';
 import { benchDatabase, log, machine, memberIds, seedMembers, serviceToken, sql, startApp, startBare, stopChild } from './lib';
 import { openOrm } from '../src/db/database';
 import { createServices } from '../src/modules/services';
+import { CHANGE_COLUMNS } from '../src/modules/tiers/tier-engine.service';
 import { post, runLoad, type LoadResult } from './load';
 import { writeSection } from './report';
 
@@ -265,8 +266,9 @@ export async function benchTiers(): Promise<void> {
     const appLatencies = await measureFanOut(sockets, EVENTS, async (i) => {
       const { rows } = await writer.query(`with t as (select id from tier where code = $2),
         c as (insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, created_at)
-          select $1, 'UPGRADE', null, t.id, 'bench fan-out', 0, now(), now() from t returning id)
-        insert into outbox (topic, member_id, payload, created_at) select 'TIER_CHANGED', $1, jsonb_build_object('ids', jsonb_build_array(c.id::text)), now() from c
+          select $1, 'UPGRADE', null, t.id, 'bench fan-out', 0, now(), now() from t returning ${CHANGE_COLUMNS})
+        insert into outbox (topic, member_id, payload, created_at)
+        select 'TIER_CHANGED', $1, jsonb_build_object('ids', jsonb_build_array(c.id), 'changes', jsonb_build_array(to_jsonb(c))), now() from c
         returning id::text`, [targets[i], tierCodes[i % 3]]);
       await writer.query(`select pg_notify('loyalty_outbox', $1)`, [`${rows[0].id}-${rows[0].id}`]);
     }, counter);

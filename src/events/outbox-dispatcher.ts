@@ -1,14 +1,16 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { TierEngine, OUTBOX_CHANNEL, TIER_CHANGED, TIER_NOTICE } from '../modules/tiers/tier-engine.service';
+import { TierEngine, OUTBOX_CHANNEL, TIER_CHANGED, TIER_NOTICE, changesFromOutbox, type TierChangeRow } from '../modules/tiers/tier-engine.service';
 import { AuditService } from '../modules/audit/audit.service';
 import type { Metrics } from '../ops/metrics';
 import type { AppEvents, AppPubSub } from './pubsub';
 import { pgArray } from '../db/entity-manager';
 
-/** A row's payload: one event id, or several (a review batch's, as JSON numbers). */
-interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: (string | number)[] }; createdAt: string }
+/** A row's payload: one event id, or several (a review batch's, as JSON numbers); a single change's row carries the change too. */
+interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: (string | number)[]; changes?: TierChangeRow[] }; createdAt: string }
+
+const ROW_COLUMNS = 'select id::text, topic, payload, created_at as "createdAt" from outbox';
 
 /** How often each dispatcher polls the outbox as well, in case a NOTIFY was lost. */
 const POLL_MS = 2000;
@@ -97,7 +99,7 @@ export class OutboxDispatcher {
       const range = this.pending!;
       this.pending = null;
       this.flushTimer = null;
-      void this.deliver('id between ? and ?', [String(range.lo), String(range.hi)]);
+      void this.deliver('id between ? and ?', [String(range.lo), String(range.hi)], true);
     }, COALESCE_MS);
   }
 
@@ -111,34 +113,40 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Delivers the outbox rows `where` selects that this instance has not delivered yet. Ids
-   * first, the rest only for the new ones: the poll's window re-reads the last minute's rows,
-   * and a review batch's row carries 20,000 ids (re-reading a review's rows every 2 s slowed
-   * purchases for the minute after it).
+   * Delivers the outbox rows `where` selects that this instance has not delivered yet. A
+   * NOTIFY's range (`whole`) is read in one statement, rows and payloads: it holds rows just
+   * committed, this instance's to deliver. The poll reads ids first and the rest only for the
+   * new ones: its window re-reads the last minute's rows, and a review batch's row carries
+   * 20,000 ids (re-reading a review's rows every 2 s slowed purchases for the minute after it).
    */
-  private async deliver(where: string, params: unknown[]) {
+  private async deliver(where: string, params: unknown[], whole = false) {
     let ids: string[] = [];
     try {
       const em = this.orm.em.fork();
+      let rows: OutboxRow[];
       // Claimed before the first await after reading them: a NOTIFY and a poll reading the
       // same rows at once must not both publish them.
-      ids = ((await em.execute(`select id::text from outbox where ${where} order by id limit 20000`, params)) as { id: string }[])
-        .map((r) => r.id).filter((id) => !this.delivered.has(id));
-      for (const id of ids) this.remember(id);
-      if (!ids.length) return;
-      const rows = (await em.execute(
-        'select id::text, topic, payload, created_at as "createdAt" from outbox where id = any(?::bigint[]) order by id', [pgArray(ids)],
-      )) as OutboxRow[];
+      if (whole) {
+        rows = ((await em.execute(`${ROW_COLUMNS} where ${where} order by id limit 20000`, params)) as OutboxRow[]).filter((r) => !this.delivered.has(r.id));
+        ids = rows.map((r) => r.id);
+        for (const id of ids) this.remember(id);
+      } else {
+        ids = ((await em.execute(`select id::text from outbox where ${where} order by id limit 20000`, params)) as { id: string }[])
+          .map((r) => r.id).filter((id) => !this.delivered.has(id));
+        for (const id of ids) this.remember(id);
+        if (!ids.length) return;
+        rows = (await em.execute(`${ROW_COLUMNS} where id = any(?::bigint[]) order by id`, [pgArray(ids)])) as OutboxRow[];
+      }
       if (!rows.length) return;
       const engine = new TierEngine(em, new AuditService(em));
-      const byTopic = (topic: string) => rows.filter((r) => r.topic === topic).flatMap((r) => r.payload.ids?.map(String) ?? (r.payload.id ? [r.payload.id] : []));
       // Read back only what someone here will receive (all of it if anyone listens to every member).
       const forAudience = (topic: keyof AppEvents) => {
         const audience = this.pubSub.audience(topic);
         return audience.everyone ? null : audience.members;
       };
-      for (const change of await engine.changesByIds(byTopic(TIER_CHANGED), forAudience(TIER_CHANGED))) this.pubSub.publish(TIER_CHANGED, change);
-      for (const notice of await engine.noticesByIds(byTopic(TIER_NOTICE), forAudience(TIER_NOTICE))) this.pubSub.publish(TIER_NOTICE, notice);
+      const idsOf = (rs: OutboxRow[]) => rs.flatMap((r) => r.payload.ids?.map(String) ?? (r.payload.id ? [r.payload.id] : []));
+      for (const change of await this.changes(engine, rows.filter((r) => r.topic === TIER_CHANGED), forAudience(TIER_CHANGED), idsOf)) this.pubSub.publish(TIER_CHANGED, change);
+      for (const notice of await engine.noticesByIds(idsOf(rows.filter((r) => r.topic === TIER_NOTICE)), forAudience(TIER_NOTICE))) this.pubSub.publish(TIER_NOTICE, notice);
       const newest = rows[rows.length - 1];
       this.metrics?.outboxLag.set(Math.max(0, (Date.now() - new Date(newest.createdAt).getTime()) / 1000));
     } catch (err) {
@@ -146,6 +154,23 @@ export class OutboxDispatcher {
       for (const id of ids) this.delivered.delete(id);
       this.log.error({ err }, 'outbox delivery failed');
     }
+  }
+
+  /**
+   * The changes these rows stand for, in id order: those a row carries as they are, the others
+   * read back by id (a review batch's). With `members`, only theirs.
+   */
+  private async changes(engine: TierEngine, rows: OutboxRow[], members: string[] | null, idsOf: (rs: OutboxRow[]) => string[]): Promise<TierChangeRow[]> {
+    const carried: TierChangeRow[] = [];
+    const listed: OutboxRow[] = [];
+    for (const r of rows) {
+      const changes = changesFromOutbox(r.payload);
+      if (changes) carried.push(...changes);
+      else listed.push(r);
+    }
+    const wanted = members && new Set(members);
+    const all = [...carried.filter((c) => !wanted || wanted.has(c.memberId)), ...(await engine.changesByIds(idsOf(listed), members))];
+    return carried.length && listed.length ? all.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)) : all;
   }
 
   private remember(id: string) {

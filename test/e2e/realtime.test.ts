@@ -5,13 +5,13 @@ import { createLadder, registerMember } from '../support/fixtures';
 const SUB = `subscription($id: ID) { tierChanged(memberId: $id) { memberId kind fromTier { code } toTier { code } } }`;
 
 /** Collects what a subscription receives; `next(n)` waits for n more events. */
-function listen(client: WsClient, variables: Record<string, unknown>) {
+function listen(client: WsClient, variables: Record<string, unknown>, query = SUB) {
   const events: any[] = [];
   const errors: any[] = [];
   let waiters: (() => void)[] = [];
   // A waiter whose condition still fails re-registers itself: take the list before calling them.
   const wake = () => { const now = waiters; waiters = []; now.forEach((w) => w()); };
-  const stop = client.subscribe({ query: SUB, variables }, {
+  const stop = client.subscribe({ query, variables }, {
     next: (v) => { if (v.errors) errors.push(...v.errors); else events.push(v.data!.tierChanged); wake(); },
     error: (e) => { errors.push(e); wake(); },
     complete: () => {},
@@ -78,6 +78,21 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     expect(app2.events).toEqual(downgrade(m2));
     app1.stop();
     app2.stop();
+  });
+
+  it('pushes each change as stored: an upgrade (its outbox row carries it) and a review\'s (read back by id) equal their replay', async () => {
+    const FIELDS = 'id memberId kind fromTier { code } toTier { code } reason qualifyingPoints occurredAt';
+    const m = await registerMember(a);
+    const app = listen(b.ws(await b.token('member', m)), { id: m }, `subscription($id: ID) { tierChanged(memberId: $id) { ${FIELDS} } }`);
+    await settle();
+    await upgrade(a, m, 'rt-full');
+    await app.until(() => app.events.length >= 1);
+    await a.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }', { a: new Date(Date.now() + 400 * 86_400_000).toISOString() });
+    await app.until(() => app.events.length >= 2);
+    const replay = await b.gql(`query($id: ID!) { tierChanges(memberId: $id) { ${FIELDS} } }`, { id: m }, await b.token('member', m));
+    expect(replay.data!.tierChanges.map((c: { kind: string }) => c.kind)).toEqual(['UPGRADE', 'DOWNGRADE']);
+    expect(app.events).toEqual(replay.data!.tierChanges);
+    app.stop();
   });
 
   it('a broadcast event is executed and serialized once per distinct subscription, not once per subscriber', async () => {

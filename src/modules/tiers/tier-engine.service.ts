@@ -48,9 +48,15 @@ export interface TierProgressRow {
 interface TierSettings { windowMonths: number; validityMonths: number; policy: 'DROP_ONE' | 'RECALCULATE'; noticeDays: number }
 interface Rung { id: string; rank: number; qualifyingPoints: number; retainPoints: number; multiplier: number }
 
-const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
+/** A tier_change row as TierChangeRow (its id as text); the bench's fan-out writes its events with it too. */
+export const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
   qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"`;
 const changeRow = (r: TierChangeRow) => withDates(r, ['occurredAt']);
+
+/** The changes an outbox row carries (a single change's row does: recordChange), or null when it lists ids only. */
+export function changesFromOutbox(payload: { changes?: TierChangeRow[] }): TierChangeRow[] | null {
+  return payload.changes ? payload.changes.map(changeRow) : null;
+}
 
 /**
  * The tier engine: immediate upgrades inside the write that adds qualifying points,
@@ -155,7 +161,11 @@ export class TierEngine {
     });
   }
 
-  /** The change and its outbox row in one statement (one round trip on the purchase path); NOTIFY once committed. */
+  /**
+   * The change and its outbox row in one statement (one round trip on the purchase path); NOTIFY
+   * once committed. The outbox row carries the change itself (`changes`, as changesFromOutbox
+   * reads it back), so a dispatcher delivers it without reading tier_change again.
+   */
   private async recordChange(tx: EntityManager, c: Omit<TierChangeRow, 'id'> & { expiresAt: Date | null }): Promise<TierChangeRow> {
     const params = [c.memberId, c.kind, c.fromTierId, c.toTierId, c.reason, c.qualifyingPoints, c.occurredAt, c.expiresAt];
     const insert = `insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
@@ -164,7 +174,8 @@ export class TierEngine {
     const [row] = (await tx.execute(
       `with c as (${insert}), o as (
          insert into outbox (topic, member_id, payload, created_at)
-         select '${TIER_CHANGED}', "memberId", jsonb_build_object('ids', jsonb_build_array(id)), now() from c returning id::text
+         select '${TIER_CHANGED}', "memberId", jsonb_build_object('ids', jsonb_build_array(id), 'changes', jsonb_build_array(to_jsonb(c))), now()
+         from c returning id::text
        ) select c.*, (select id from o) as "outboxId" from c`,
       params,
     )) as (TierChangeRow & { outboxId: string })[];
