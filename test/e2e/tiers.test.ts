@@ -174,16 +174,34 @@ describe('review at expiry', () => {
 
   it('keeps to one batch at a time while another session works on the database, with the same result', async () => {
     const ids = await platinumThenNothing(6, 'pace');
-    // Foreground work: a session inside a transaction (as a purchase is, between its statements).
+    // Foreground work: a session inside a transaction that writes (as a purchase is, between its
+    // statements: it has a transaction id from its first row lock on).
     const other = new Client({ connectionString: s.databaseUrl });
     await other.connect();
     try {
       await other.query('begin');
-      await other.query('select 1');
+      await other.query('select pg_current_xact_id()');
       const { tierEngine } = createServices(s.app.orm.em.fork());
       const result = await tierEngine.review(new Date('2022-12-01T00:00:00.000Z'), 2);
       expect(result.batches.idle).toBe(0);
       expect(result.batches.busy).toBeGreaterThanOrEqual(9); // 3 periods × 6 members, 2 a batch
+    } finally {
+      await other.query('rollback');
+      await other.end();
+    }
+    expect(await downgradePaths(ids)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
+  });
+  it('is not slowed by sessions that only read briefly (a dispatcher reading back, a NOTIFY, an idle read transaction)', async () => {
+    const ids = await platinumThenNothing(4, 'reads');
+    const other = new Client({ connectionString: s.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('select count(*) from outbox');
+      const { tierEngine } = createServices(s.app.orm.em.fork());
+      const result = await tierEngine.review(new Date('2022-12-01T00:00:00.000Z'), 2);
+      expect(result.batches.busy).toBe(0);
+      expect(result.batches.idle).toBeGreaterThanOrEqual(6); // 3 periods × 4 members, 2 a batch
     } finally {
       await other.query('rollback');
       await other.end();
