@@ -43,9 +43,10 @@ export class AppEntityManager extends EntityManager {
   }
 
   /**
-   * A fork of this manager whose `execute` runs on `connection`, where the caller has begun a
-   * transaction (see inSqlTransaction). Only raw SQL may run on it: an entity operation (find,
-   * flush) would go through knex outside the transaction, so it fails loudly instead.
+   * A fork of this manager whose `execute` runs on `connection`: one where the caller has begun
+   * a transaction (see inSqlTransaction), or a connection of the caller's own (the outbox
+   * dispatcher's). Only raw SQL may run on it: an entity operation (find, flush) would go
+   * through knex on another connection, so it fails loudly instead.
    */
   forkOnConnection(connection: PgConnection): AppEntityManager {
     const fork = this.fork({ clear: true }) as AppEntityManager;

@@ -4,21 +4,23 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 const PROBE_EVERY_MS = 100;
 const BUSY_FOR_MS = 1_000;
 
-/** A read-only statement counts as foreground work once it has run this long (a report, an export). */
-const LONG_READ = '50 milliseconds';
+/**
+ * The application_name of connections that do the app's own background work (the outbox
+ * dispatcher's): a probe does not count them as foreground work.
+ */
+export const BACKGROUND_APPLICATION = 'loyalty-background';
 
 /**
  * Tells a background job whether anything else is working on its database right now, so that
  * it can use every core when nothing is (a review at night) and leave room when something is
- * (purchases during the day). "Something" is another client backend of this database in a
- * transaction that writes (it has a transaction id: a purchase has one from its first row
- * lock to its commit), or in a read that has run for LONG_READ, on any instance:
- * `pg_stat_activity` shows every session of the same role (run the app's writers as one
- * role, or grant `pg_read_all_stats`: see docs/decisions.md). Short reads are not: the
- * outbox dispatcher reading back what a batch committed, a NOTIFY, another probe; each of
- * them, seen once, slowed the review for a second. The job's own connections are left out by
- * pid (`own`). A single look can miss a busy database between two of its transactions, so
- * one that looked busy counts as busy for a second after.
+ * (purchases during the day). "Something" is another client backend of this database inside a
+ * statement or a transaction, on any instance: `pg_stat_activity` shows every session of the
+ * same role (run the app's writers as one role, or grant `pg_read_all_stats`: see
+ * docs/decisions.md). The job's own connections are left out by pid (`own`), and the app's
+ * background connections by name (BACKGROUND_APPLICATION: the dispatcher reading back what a
+ * batch has just committed is no reason to slow the batches down). A single look can miss a
+ * busy database between two of its statements, so one that looked busy counts as busy for a
+ * second after.
  */
 export class ForegroundProbe {
   private lookedAt = 0;
@@ -39,9 +41,8 @@ export class ForegroundProbe {
     const [{ n }] = (await this.em.execute(
       `select count(*)::int as n from pg_stat_activity
        where datname = current_database() and backend_type = 'client backend' and state <> 'idle'
-         and (backend_xid is not null or (state = 'active' and now() - query_start > interval '${LONG_READ}'))
-         and pid <> pg_backend_pid() and pid <> all(?::int[])`,
-      [`{${[...this.own()].join(',')}}`],
+         and application_name <> ? and pid <> pg_backend_pid() and pid <> all(?::int[])`,
+      [BACKGROUND_APPLICATION, `{${[...this.own()].join(',')}}`],
     )) as { n: number }[];
     this.lookedAt = Date.now();
     if (n > 0) this.busyUntil = this.lookedAt + BUSY_FOR_MS;

@@ -25,6 +25,16 @@ export function notifyAfterCommit(tx: EntityManager, channel: string, id: string
   afterCommit(tx, async (em) => notifier((em as unknown as AppEntityManager).pool(), channel).add(BigInt(id)));
 }
 
+/**
+ * The same NOTIFY, for one transaction of a job, sent from its own connection before it goes
+ * back to the pool: a job that paces itself by what else runs (ForegroundProbe) leaves its own
+ * connections out, and would take a NOTIFY from another connection for foreground work. A
+ * job's batches commit a few times a second at most, so there is nothing to coalesce.
+ */
+export function notifyFromConnectionAfterCommit(tx: EntityManager, channel: string, id: string): void {
+  afterCommit(tx, (em) => em.execute(`select set_config('synchronous_commit', 'off', true), pg_notify(?, ?)`, [channel, `${id}-${id}`]));
+}
+
 class RangeNotifier {
   private pending: { lo: bigint; hi: bigint } | null = null;
   private draining = false;

@@ -1,11 +1,12 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { TierEngine, OUTBOX_CHANNEL, TIER_CHANGED, TIER_NOTICE, changesFromOutbox, type TierChangeRow } from '../modules/tiers/tier-engine.service';
 import { AuditService } from '../modules/audit/audit.service';
 import type { Metrics } from '../ops/metrics';
 import type { AppEvents, AppPubSub } from './pubsub';
-import { pgArray } from '../db/entity-manager';
+import { pgArray, type AppEntityManager } from '../db/entity-manager';
+import { BACKGROUND_APPLICATION } from '../db/foreground';
 
 /** A row's payload: one event id, or several (a review batch's, as JSON numbers); a single change's row carries the change too. */
 interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: (string | number)[]; changes?: TierChangeRow[] }; createdAt: string }
@@ -61,7 +62,9 @@ export class OutboxDispatcher {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.url });
+    // Its reads run on this connection too, named as background work: a review's pace does not
+    // take the dispatcher reading back its batches for foreground work (ForegroundProbe).
+    const client = new Client({ connectionString: this.url, application_name: BACKGROUND_APPLICATION });
     client.on('error', (err) => this.log.warn({ err }, 'outbox listener connection error'));
     client.on('end', () => this.scheduleReconnect());
     try {
@@ -121,8 +124,10 @@ export class OutboxDispatcher {
    */
   private async deliver(where: string, params: unknown[], whole = false) {
     let ids: string[] = [];
+    const client = this.client;
+    if (!client) return; // reconnecting: the catch-up on reconnect reads it
     try {
-      const em = this.orm.em.fork();
+      const em = (this.orm.em as unknown as AppEntityManager).forkOnConnection(client) as unknown as EntityManager;
       let rows: OutboxRow[];
       // Claimed before the first await after reading them: a NOTIFY and a poll reading the
       // same rows at once must not both publish them.

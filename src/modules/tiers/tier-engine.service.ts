@@ -6,7 +6,7 @@ import { pgArray } from '../../db/entity-manager';
 import { minusMonths, plusMonths } from '../../db/months';
 import { ForegroundProbe } from '../../db/foreground';
 import { inSqlTransaction, inTransaction } from '../../db/transaction';
-import { notifyAfterCommit } from '../../db/notify';
+import { notifyAfterCommit, notifyFromConnectionAfterCommit } from '../../db/notify';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -310,7 +310,8 @@ export class TierEngine {
     // lock); a member a write changed since the snapshot (its qualifying points, its tier) is
     // left as it was, still due: the next pass decides on what the write left.
     const [r] = (await tx.execute(reviewSql(s, tierEventsOutbox.enabled), [b.from, b.end, asOf, b.limit, asOf])) as (Omit<BatchOutcome, 'leftDue' | 'after'> & { selected: number; last: string | null; outboxId: string | null })[];
-    if (r.outboxId) notifyOutbox(tx, r.outboxId);
+    // From the batch's own connection, which the review's pace leaves out (notifyFromConnectionAfterCommit).
+    if (r.outboxId) notifyFromConnectionAfterCommit(tx, OUTBOX_CHANNEL, r.outboxId);
     const after = r.selected < b.limit ? null : nextTid(r.last!);
     const leftDue = r.selected - r.reviewed;
     return { reviewed: r.reviewed, downgraded: r.downgraded, stillDue: r.stillDue, leftDue, after };
