@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { POINTS, PURCHASE, REFUND, expectLedgerConsistent } from '../support/ledger';
+import { untilWaitingForLock } from '../support/sessions';
 import { createServices } from '../../src/modules/services';
 
 // Expiry moves each due member's watermark (point_account.expired_through) instead of writing
@@ -77,13 +78,7 @@ describe('expiry by watermark', () => {
         values ($1, 'REFUND_REVERSAL', -6, $2, now() - interval '40 days', 'test', now())`, [id, balance - 6]);
       const run = expire(iso(Date.now()));
       // Wait until the run's batch waits for this account: its sums (10 points) are stale by then.
-      for (let i = 0; ; i++) {
-        const [{ waiting }] = await s.sql(`select count(*)::int as waiting from pg_stat_activity
-          where wait_event_type = 'Lock' and query like '%point_transaction%EXPIRE%'`);
-        if (waiting > 0) break;
-        if (i > 100) throw new Error('the run never waited for the account');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await untilWaitingForLock(s, 'point_transaction%EXPIRE', 'the run');
       await writer.query('commit');
       expect(await run).toEqual({ processed: 1, changed: 1 });
     } finally {

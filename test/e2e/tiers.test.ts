@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { PURCHASE, windowCounterDrift } from '../support/ledger';
@@ -6,6 +5,7 @@ import { createServices } from '../../src/modules/services';
 import { inSqlTransaction } from '../../src/db/transaction';
 import { addQualifying, lockAccount } from '../../src/modules/points/points.repository';
 import { BACKGROUND_APPLICATION } from '../../src/db/foreground';
+import { untilWaitingForLock, whileInTransaction } from '../support/sessions';
 
 let s: TestServer;
 let service: string;
@@ -158,13 +158,7 @@ describe('review at expiry', () => {
     await holding;
     const review = services.tierEngine.review(new Date('2017-03-02T00:00:00.000Z'));
     // Until the review's batch waits for the member: it has read the member without those points by then.
-    for (let i = 0; ; i++) {
-      const [{ waiting }] = await s.sql(`select count(*)::int as waiting from pg_stat_activity
-        where wait_event_type = 'Lock' and query like '%with due as materialized%'`);
-      if (waiting > 0) break;
-      if (i > 100) throw new Error('the review never waited for the member');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilWaitingForLock(s, 'with due as materialized', 'the review');
     commit();
     await write;
     await review;
@@ -176,19 +170,9 @@ describe('review at expiry', () => {
   it('keeps to one batch at a time while another session works on the database, with the same result', async () => {
     const ids = await platinumThenNothing(6, 'pace');
     // Foreground work: a session inside a transaction (as a purchase is, between its statements).
-    const other = new Client({ connectionString: s.databaseUrl });
-    await other.connect();
-    try {
-      await other.query('begin');
-      await other.query('select 1');
-      const { tierEngine } = createServices(s.app.orm.em.fork());
-      const result = await tierEngine.review(new Date('2022-12-01T00:00:00.000Z'), 2);
-      expect(result.batches.idle).toBe(0);
-      expect(result.batches.busy).toBeGreaterThanOrEqual(9); // 3 periods × 6 members, 2 a batch
-    } finally {
-      await other.query('rollback');
-      await other.end();
-    }
+    const result = await whileInTransaction(s, 'select 1', () => createServices(s.app.orm.em.fork()).tierEngine.review(new Date('2022-12-01T00:00:00.000Z'), 2));
+    expect(result.batches.idle).toBe(0);
+    expect(result.batches.busy).toBeGreaterThanOrEqual(9); // 3 periods × 6 members, 2 a batch
     expect(await downgradePaths(ids)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
   });
 
@@ -198,19 +182,10 @@ describe('review at expiry', () => {
     const [{ named }] = await s.sql(`select count(*)::int as named from pg_stat_activity where datname = current_database() and application_name = $1`, [BACKGROUND_APPLICATION]);
     expect(named).toBeGreaterThanOrEqual(1);
     // …as this session is, inside a read.
-    const other = new Client({ connectionString: s.databaseUrl, application_name: BACKGROUND_APPLICATION });
-    await other.connect();
-    try {
-      await other.query('begin');
-      await other.query('select count(*) from outbox');
-      const { tierEngine } = createServices(s.app.orm.em.fork());
-      const result = await tierEngine.review(new Date('2022-12-01T00:00:00.000Z'), 2);
-      expect(result.batches.busy).toBe(0);
-      expect(result.batches.idle).toBeGreaterThanOrEqual(6); // 3 periods × 4 members, 2 a batch
-    } finally {
-      await other.query('rollback');
-      await other.end();
-    }
+    const result = await whileInTransaction(s, 'select count(*) from outbox',
+      () => createServices(s.app.orm.em.fork()).tierEngine.review(new Date('2022-12-01T00:00:00.000Z'), 2), BACKGROUND_APPLICATION);
+    expect(result.batches.busy).toBe(0);
+    expect(result.batches.idle).toBeGreaterThanOrEqual(6); // 3 periods × 4 members, 2 a batch
     expect(await downgradePaths(ids)).toEqual(ids.map(() => 'GOLD,SILVER,BRONZE'));
   });
 });
