@@ -149,8 +149,7 @@ export class OutboxDispatcher {
         const audience = this.pubSub.audience(topic);
         return audience.everyone ? null : audience.members;
       };
-      const idsOf = (rs: OutboxRow[]) => rs.flatMap((r) => r.payload.ids?.map(String) ?? (r.payload.id ? [r.payload.id] : []));
-      for (const change of await this.changes(engine, rows.filter((r) => r.topic === TIER_CHANGED), forAudience(TIER_CHANGED), idsOf)) this.pubSub.publish(TIER_CHANGED, change);
+      for (const change of await changesOf(engine, rows.filter((r) => r.topic === TIER_CHANGED), forAudience(TIER_CHANGED))) this.pubSub.publish(TIER_CHANGED, change);
       for (const notice of await engine.noticesByIds(idsOf(rows.filter((r) => r.topic === TIER_NOTICE)), forAudience(TIER_NOTICE))) this.pubSub.publish(TIER_NOTICE, notice);
       const newest = rows[rows.length - 1];
       this.metrics?.outboxLag.set(Math.max(0, (Date.now() - new Date(newest.createdAt).getTime()) / 1000));
@@ -159,23 +158,6 @@ export class OutboxDispatcher {
       for (const id of ids) this.delivered.delete(id);
       this.log.error({ err }, 'outbox delivery failed');
     }
-  }
-
-  /**
-   * The changes these rows stand for, in id order: those a row carries as they are, the others
-   * read back by id (a review batch's). With `members`, only theirs.
-   */
-  private async changes(engine: TierEngine, rows: OutboxRow[], members: string[] | null, idsOf: (rs: OutboxRow[]) => string[]): Promise<TierChangeRow[]> {
-    const carried: TierChangeRow[] = [];
-    const listed: OutboxRow[] = [];
-    for (const r of rows) {
-      const changes = changesFromOutbox(r.payload);
-      if (changes) carried.push(...changes);
-      else listed.push(r);
-    }
-    const wanted = members && new Set(members);
-    const all = [...carried.filter((c) => !wanted || wanted.has(c.memberId)), ...(await engine.changesByIds(idsOf(listed), members))];
-    return carried.length && listed.length ? all.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)) : all;
   }
 
   private remember(id: string) {
@@ -193,4 +175,26 @@ export class OutboxDispatcher {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.client?.end().catch(() => {});
   }
+}
+
+/** The event ids outbox rows list. */
+function idsOf(rows: OutboxRow[]): string[] {
+  return rows.flatMap((r) => r.payload.ids?.map(String) ?? (r.payload.id ? [r.payload.id] : []));
+}
+
+/**
+ * The changes these rows stand for, in id order: those a row carries as they are, the others
+ * read back by id (a review batch's). With `members`, only theirs.
+ */
+async function changesOf(engine: TierEngine, rows: OutboxRow[], members: string[] | null): Promise<TierChangeRow[]> {
+  const carried: TierChangeRow[] = [];
+  const listed: OutboxRow[] = [];
+  for (const r of rows) {
+    const changes = changesFromOutbox(r.payload);
+    if (changes) carried.push(...changes);
+    else listed.push(r);
+  }
+  const wanted = members && new Set(members);
+  const all = [...carried.filter((c) => !wanted || wanted.has(c.memberId)), ...(await engine.changesByIds(idsOf(listed), members))];
+  return carried.length && listed.length ? all.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)) : all;
 }

@@ -562,7 +562,8 @@ with due as materialized ( -- the range's next due members in row order: a scan 
     window_points_months = case when x.new_rank = 0 then null else ${w} end,
     updated_at = now()
   -- The row as the statement read it, or none: a row a concurrent write changed meanwhile has
-  -- another version (xmin) and stays due (a TID scan does not recheck its TID after waiting).
+  -- another version (xmin) and stays due. (PostgreSQL 15 and 17 also recheck the TID after
+  -- waiting for the write; the xmin condition does not depend on how the plan finds the row.)
   from decided x where m.ctid = x.row and m.xmin = x.version
   returning x.member_id, x.kind, x.tier_id, x.new_tier_id, x.new_rank, x.q, x.e, x.next_e
 ), ins as (
@@ -585,12 +586,12 @@ select count(*)::int as reviewed, (count(*) filter (where kind = 'DOWNGRADE'))::
 from ins`;
 }
 
-/** What a review batch did: members reviewed, downgraded, still due after it (several periods late), and whether a purchase held some. */
+/** What a review batch did: members reviewed, downgraded, still due after it (several periods late), and left to a write. */
 interface BatchOutcome {
   reviewed: number;
   downgraded: number;
   stillDue: number;
-  /** Members still due in the range once it is done, besides this batch's (held by another write, or several periods late). */
+  /** Members the batch read as due and left as they were: a write changed them meanwhile. */
   leftDue: number;
   /** Where the range goes on (the batch took as many members as it could), or null: the range is done. */
   after: string | null;
