@@ -10,17 +10,42 @@ export function pageSize(first: number | null | undefined, fallback = 20): numbe
   return n;
 }
 
+/** The largest bigint: a cursor or id past it names no row, and PostgreSQL would refuse the cast. */
+const MAX_BIGINT = 9223372036854775807n;
+
+/** A bigint id or sequence from a client, as canonical decimal text; anything else is BAD_USER_INPUT on `field`. */
+export function bigintArg(field: string, value: string, message = `${field} must be a row id (a whole number up to 2^63 − 1)`): string {
+  if (!/^\d{1,19}$/.test(value) || BigInt(value) > MAX_BIGINT) throw badInput(field, message);
+  return BigInt(value).toString();
+}
+
 /** Opaque cursors: base64 of "<kind>:<sequence>". The kind guards against cursor mix-ups. */
 export function encodeCursor(kind: string, seq: string | number | bigint): string {
   return Buffer.from(`${kind}:${seq}`).toString('base64url');
 }
 
-export function decodeCursor(kind: string, cursor: string | null | undefined): string | null {
+/** The sequence a cursor of `kind` holds; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT. */
+export function decodeCursor(kind: string, cursor: string | null | undefined, field = 'after'): string | null {
   if (cursor == null || cursor === '') return null;
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const [k, seq] = text.split(':');
-  if (k !== kind || !seq || !/^\d+$/.test(seq)) throw badInput('after', 'Invalid cursor');
-  return seq;
+  const m = /^([a-z]+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m || m[1] !== kind) throw badInput(field, 'Invalid cursor');
+  return bigintArg(field, m[2], 'Invalid cursor');
+}
+
+/**
+ * One keyset page over a bigint column (an id or a seq): the condition and the ordering, both
+ * on the typed column, with the cursor compared as bigint. The column must be qualified
+ * (`t.id`): PostgreSQL resolves a bare name in ORDER BY to an output column first, and a
+ * select list's `id::text` is one, so `order by id` would sort ids as text (10 before 9) and
+ * the page's cursor would skip rows. `params` go where `where` stands, before the limit's.
+ */
+export function keyset(column: string, direction: 'asc' | 'desc', after: string | null): { where: string; orderBy: string; params: unknown[] } {
+  if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(column)) throw new Error(`keyset: qualify the column with its table (got ${column})`);
+  return {
+    where: `(?::bigint is null or ${column} ${direction === 'asc' ? '>' : '<'} ?::bigint)`,
+    orderBy: `order by ${column} ${direction}`,
+    params: [after, after],
+  };
 }
 
 export interface Page<T> {

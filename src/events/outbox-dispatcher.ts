@@ -11,7 +11,8 @@ import { BACKGROUND_APPLICATION } from '../db/foreground';
 /** A row's payload: one event id, or several (a review batch's, as JSON numbers); a single change's row carries the change too. */
 interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: (string | number)[]; changes?: TierChangeRow[] }; createdAt: string }
 
-const ROW_COLUMNS = 'select id::text, topic, payload, created_at as "createdAt" from outbox';
+/** Its `id` output is text: reads order by `o.id` (the bigint column), never by a bare `id` (text: 10 before 9). */
+const ROW_COLUMNS = 'select o.id::text, o.topic, o.payload, o.created_at as "createdAt" from outbox o';
 
 /** How often each dispatcher polls the outbox as well, in case a NOTIFY was lost. */
 const POLL_MS = 2000;
@@ -132,15 +133,15 @@ export class OutboxDispatcher {
       // Claimed before the first await after reading them: a NOTIFY and a poll reading the
       // same rows at once must not both publish them.
       if (whole) {
-        rows = ((await em.execute(`${ROW_COLUMNS} where ${where} order by id limit 20000`, params)) as OutboxRow[]).filter((r) => !this.delivered.has(r.id));
+        rows = ((await em.execute(`${ROW_COLUMNS} where ${where} order by o.id limit 20000`, params)) as OutboxRow[]).filter((r) => !this.delivered.has(r.id));
         ids = rows.map((r) => r.id);
         for (const id of ids) this.remember(id);
       } else {
-        ids = ((await em.execute(`select id::text from outbox where ${where} order by id limit 20000`, params)) as { id: string }[])
+        ids = ((await em.execute(`select o.id::text from outbox o where ${where} order by o.id limit 20000`, params)) as { id: string }[])
           .map((r) => r.id).filter((id) => !this.delivered.has(id));
         for (const id of ids) this.remember(id);
         if (!ids.length) return;
-        rows = (await em.execute(`${ROW_COLUMNS} where id = any(?::bigint[]) order by id`, [pgArray(ids)])) as OutboxRow[];
+        rows = (await em.execute(`${ROW_COLUMNS} where o.id = any(?::bigint[]) order by o.id`, [pgArray(ids)])) as OutboxRow[];
       }
       if (!rows.length) return;
       const engine = new TierEngine(em, new AuditService(em));

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { forbidden } from '../../common/errors';
-import { pageSize } from '../../common/pagination';
+import { bigintArg, pageSize } from '../../common/pagination';
 import type { TierChangeRow, TierNoticeRow } from '../../modules/tiers/tier-engine.service';
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
@@ -42,16 +42,17 @@ export class TierEngineResolver {
   }
 
   @Authorized()
-  @Query(() => [TierChange], { description: 'Replay after reconnect: changes recorded after `since`, oldest first.' })
+  @Query(() => [TierChange], { description: 'Replay after reconnect: changes recorded after `since`, oldest first (by id). For the next page, pass the last change\'s id as `after`.' })
   tierChanges(
     @Arg('memberId', () => ID, { nullable: true }) memberId: string | null,
     @Arg('since', () => Date, { nullable: true }) since: Date | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first: number,
+    @Arg('after', () => ID, { nullable: true, description: 'Only changes after this one (a TierChange id)' }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     const actor = requireActor(ctx);
     if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only see its own tier changes');
-    return ctx.services.tierEngine.changes({ memberId, since, first: pageSize(first, 100) });
+    return ctx.services.tierEngine.changes({ memberId, since, after: after == null ? null : bigintArg('after', after), first: pageSize(first, 100) });
   }
 
   @Authorized()

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
-import { encodeCursor, decodeCursor, type Page } from '../../common/pagination';
+import { encodeCursor, decodeCursor, keyset, type Page } from '../../common/pagination';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { Tier } from '../tiers/tier.entity';
@@ -89,10 +89,10 @@ export class MembersService {
 
   /** Keyset pagination in registration order. */
   async list(first: number, after: string | null): Promise<Page<Member>> {
-    const afterSeq = decodeCursor('member', after) ?? '0';
+    const keys = keyset('m.seq', 'asc', decodeCursor('member', after));
     const conn = this.em.getConnection();
     const [rows, [{ n }]] = await Promise.all([
-      conn.execute('select * from member where seq > ? order by seq limit ?', [afterSeq, first + 1]),
+      conn.execute(`select m.* from member m where ${keys.where} ${keys.orderBy} limit ?`, [...keys.params, first + 1]),
       conn.execute('select count(*)::int as n from member'),
     ]);
     const page = rows.slice(0, first) as { seq: string }[];

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
+import { keyset } from '../../common/pagination';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { drainInLanes } from '../../common/lanes';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
@@ -541,11 +542,12 @@ export class PointsService {
 
   /** Newest first, keyset on the transaction id. */
   async history(memberId: string, first: number, afterId: string | null): Promise<{ rows: TransactionRow[]; hasNextPage: boolean }> {
+    const page = keyset('t.id', 'desc', afterId);
     const rows = (await this.em.execute(
-      `select id::text, member_id as "memberId", type, amount, balance_after as "balanceAfter", occurred_at as "occurredAt",
-         expires_at as "expiresAt", reason, reference, unrecovered
-       from point_transaction where member_id = ? and (?::bigint is null or id < ?::bigint) order by id desc limit ?`,
-      [memberId, afterId, afterId, first + 1],
+      `select t.id::text, t.member_id as "memberId", t.type, t.amount, t.balance_after as "balanceAfter", t.occurred_at as "occurredAt",
+         t.expires_at as "expiresAt", t.reason, t.reference, t.unrecovered
+       from point_transaction t where t.member_id = ? and ${page.where} ${page.orderBy} limit ?`,
+      [memberId, ...page.params, first + 1],
     )) as TransactionRow[];
     return { rows: rows.slice(0, first).map((r) => repo.withDates(r, ['occurredAt', 'expiresAt'])), hasNextPage: rows.length > first };
   }

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
+import { keyset } from '../../common/pagination';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
 import { pgTextArray } from '../../db/entity-manager';
 import type { Actor } from '../actor';
@@ -216,9 +217,10 @@ export class RewardsService {
   }
 
   async ofMember(memberId: string, first: number, afterSeq: string | null): Promise<{ rows: RedemptionRow[]; hasNextPage: boolean }> {
+    const page = keyset('r.seq', 'desc', afterSeq);
     const rows = ((await this.em.execute(
-      `select ${REDEMPTION_COLUMNS} from redemption where member_id = ? and (?::bigint is null or seq < ?::bigint) order by seq desc limit ?`,
-      [memberId, afterSeq, afterSeq, first + 1],
+      `select ${REDEMPTION_COLUMNS} from redemption r where r.member_id = ? and ${page.where} ${page.orderBy} limit ?`,
+      [memberId, ...page.params, first + 1],
     )) as RedemptionRow[]).map(redemptionRow);
     return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
   }

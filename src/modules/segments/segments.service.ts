@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
-import { encodeCursor, decodeCursor, type Page } from '../../common/pagination';
+import { encodeCursor, decodeCursor, keyset, type Page } from '../../common/pagination';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -64,9 +64,9 @@ export class SegmentsService {
 
   async members(filter: SegmentFilter, first: number, after: string | null): Promise<Page<Member>> {
     const { where, params } = compileFilter(filter);
-    const afterSeq = decodeCursor('member', after) ?? '0';
+    const keys = keyset('m.seq', 'asc', decodeCursor('member', after));
     const [rows, total] = await Promise.all([
-      this.em.execute(`select m.* from ${SEGMENT_FROM} where ${where} and m.seq > ? order by m.seq limit ?`, [...params, afterSeq, first + 1]),
+      this.em.execute(`select m.* from ${SEGMENT_FROM} where ${where} and ${keys.where} ${keys.orderBy} limit ?`, [...params, ...keys.params, first + 1]),
       this.size(filter),
     ]);
     const page = rows.slice(0, first) as { seq: string }[];
@@ -86,14 +86,15 @@ export class SegmentsService {
   async exportCsv(filter: SegmentFilter, write: (chunk: string) => Promise<void>, batch = 5000): Promise<number> {
     const { where, params } = compileFilter(filter);
     await write(CSV_COLUMNS.join(',') + '\n');
-    let after = '0';
+    let after: string | null = null;
     let total = 0;
     for (;;) {
+      const page = keyset('m.seq', 'asc', after);
       const rows = (await this.em.execute(
         `select m.seq::text, m.id, m.external_id, m.display_name, m.email, m.phone, t.code as tier, coalesce(r.stage, 'PROSPECT') as stage,
            r.rfm_segment, coalesce(a.balance, 0) as balance, m.joined_at
-         from ${SEGMENT_FROM} where ${where} and m.seq > ? order by m.seq limit ?`,
-        [...params, after, batch],
+         from ${SEGMENT_FROM} where ${where} and ${page.where} ${page.orderBy} limit ?`,
+        [...params, ...page.params, batch],
       )) as (Record<string, unknown> & { seq: string })[];
       if (!rows.length) return total;
       await write(rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')).join('\n') + '\n');

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
 import { drainInLanes } from '../../common/lanes';
+import { keyset } from '../../common/pagination';
 import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
 import { pgArray } from '../../db/entity-manager';
 import { minusMonths, plusMonths } from '../../db/months';
@@ -48,7 +49,10 @@ export interface TierProgressRow {
 interface TierSettings { windowMonths: number; validityMonths: number; policy: 'DROP_ONE' | 'RECALCULATE'; noticeDays: number }
 interface Rung { id: string; rank: number; qualifyingPoints: number; retainPoints: number; multiplier: number }
 
-/** A tier_change row as TierChangeRow (its id as text); the bench's fan-out writes its events with it too. */
+/**
+ * A tier_change row as TierChangeRow (its id as text); the bench's fan-out writes its events with it too.
+ * Its `id` output is text: order by the table's column, qualified (`tc.id`), never by a bare `id`.
+ */
 export const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
   qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"`;
 const changeRow = (r: TierChangeRow) => withDates(r, ['occurredAt']);
@@ -416,7 +420,7 @@ export class TierEngine {
 
   async history(memberIds: readonly string[]): Promise<Map<string, TierChangeRow[]>> {
     const rows = ((await this.em.execute(
-      `select ${CHANGE_COLUMNS} from tier_change where member_id in (?) order by occurred_at, id`,
+      `select ${CHANGE_COLUMNS} from tier_change tc where tc.member_id in (?) order by tc.occurred_at, tc.id`,
       [memberIds as string[]],
     )) as TierChangeRow[]).map(changeRow);
     const out = new Map<string, TierChangeRow[]>();
@@ -424,13 +428,14 @@ export class TierEngine {
     return out;
   }
 
-  /** For clients that were offline: changes since an instant, oldest first. */
-  async changes(q: { memberId: string | null; since: Date | null; first: number }): Promise<TierChangeRow[]> {
+  /** For clients that were offline: changes since an instant and/or after a change (by id), oldest first. */
+  async changes(q: { memberId: string | null; since: Date | null; after: string | null; first: number }): Promise<TierChangeRow[]> {
+    const page = keyset('tc.id', 'asc', q.after);
     return ((await this.em.execute(
-      `select ${CHANGE_COLUMNS} from tier_change
-       where (?::uuid is null or member_id = ?::uuid) and (?::timestamptz is null or created_at > ?::timestamptz)
-       order by id limit ?`,
-      [q.memberId, q.memberId, q.since, q.since, q.first],
+      `select ${CHANGE_COLUMNS} from tier_change tc
+       where (?::uuid is null or tc.member_id = ?::uuid) and (?::timestamptz is null or tc.created_at > ?::timestamptz) and ${page.where}
+       ${page.orderBy} limit ?`,
+      [q.memberId, q.memberId, q.since, q.since, ...page.params, q.first],
     )) as TierChangeRow[]).map(changeRow);
   }
 
@@ -438,7 +443,7 @@ export class TierEngine {
   async changesByIds(ids: string[], members: string[] | null = null): Promise<TierChangeRow[]> {
     if (!ids.length || members?.length === 0) return [];
     return ((await this.em.execute(
-      `select ${CHANGE_COLUMNS} from tier_change where id = any(?::bigint[]) and (?::uuid[] is null or member_id = any(?::uuid[])) order by id`,
+      `select ${CHANGE_COLUMNS} from tier_change tc where tc.id = any(?::bigint[]) and (?::uuid[] is null or tc.member_id = any(?::uuid[])) order by tc.id`,
       [pgArray(ids), members && pgArray(members), members && pgArray(members)],
     )) as TierChangeRow[]).map(changeRow);
   }
@@ -447,15 +452,15 @@ export class TierEngine {
   async noticesByIds(ids: string[], members: string[] | null = null): Promise<TierNoticeRow[]> {
     if (!ids.length || members?.length === 0) return [];
     return ((await this.em.execute(
-      `select id::text, member_id as "memberId", tier_id as "tierId", tier_expires_at as "tierExpiresAt",
-         points_to_retain as "pointsToRetain", noticed_at as "noticedAt" from tier_notice
-       where id = any(?::bigint[]) and (?::uuid[] is null or member_id = any(?::uuid[])) order by id`,
+      `select n.id::text, n.member_id as "memberId", n.tier_id as "tierId", n.tier_expires_at as "tierExpiresAt",
+         n.points_to_retain as "pointsToRetain", n.noticed_at as "noticedAt" from tier_notice n
+       where n.id = any(?::bigint[]) and (?::uuid[] is null or n.member_id = any(?::uuid[])) order by n.id`,
       [pgArray(ids), members && pgArray(members), members && pgArray(members)],
     )) as TierNoticeRow[]).map((r) => withDates(r, ['tierExpiresAt', 'noticedAt']));
   }
 
   async notices(memberId: string): Promise<TierNoticeRow[]> {
-    const rows = (await this.em.execute('select id::text from tier_notice where member_id = ? order by id', [memberId])) as { id: string }[];
+    const rows = (await this.em.execute('select n.id::text from tier_notice n where n.member_id = ? order by n.id', [memberId])) as { id: string }[];
     return this.noticesByIds(rows.map((r) => r.id));
   }
 }
