@@ -13,11 +13,13 @@ import { pinoHttp } from 'pino-http';
 import { WebSocketServer } from 'ws';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
+import { AppError } from '../common/errors';
 import type { Actor } from '../modules/actor';
 import type { Metrics } from '../ops/metrics';
 import type { TokenVerifier } from './auth';
 import { BroadcastCache } from './broadcast';
 import { createContext, type GraphQLContext } from './context';
+import { actorOf, authenticate, sendUnauthenticated } from './http-auth';
 import { IDE_HTML, ideRouter } from './ide';
 import { createErrorFormatter } from './plugins/errors';
 import { assertCost, costLimitPlugin, limitValidationRules, queryCost, type QueryLimits } from './plugins/limits';
@@ -87,9 +89,9 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     for (const topic of ['TIER_CHANGED', 'TIER_NOTICE'] as const) metrics.subscribers.set({ topic }, pubSub.subscriberCount(topic));
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.get('/exports/segments/:file', async (req, res) => {
-    const actor = await verifier.verify(req.headers.authorization);
-    if (!actor) return void res.status(401).json({ errors: [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }] });
+  app.get('/exports/segments/:file', authenticate(verifier), async (req: express.Request<{ file: string }>, res) => {
+    const actor = actorOf(res);
+    if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
     if (actor.role !== 'admin') return void res.status(403).json({ errors: [{ message: 'Requires role admin', extensions: { code: 'FORBIDDEN' } }] });
     const id = req.params.file.replace(/\.csv$/, '');
     const { services } = createContext(orm, pubSub, actor, String(req.id));
@@ -126,7 +128,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     subscribe: broadcast.subscribe,
     onConnect: async (ctx) => {
       const auth = ctx.connectionParams?.authorization;
-      ctx.extra.actor = await verifier.verify(typeof auth === 'string' ? auth : undefined);
+      try {
+        ctx.extra.actor = (await verifier.verify(typeof auth === 'string' ? auth : undefined))?.actor;
+      } catch (err) {
+        // A refused token: 4401 (graphql-ws's Unauthorized) with the reason; no token: 4403 below.
+        if (err instanceof AppError) ctx.extra.socket.close(4401, err.message);
+        return false;
+      }
       // Anonymous sockets get nothing: refuse at connection time.
       return ctx.extra.actor != null;
     },
@@ -173,8 +181,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     ],
   });
   await apollo.start();
-  app.use('/graphql', express.json({ limit: config.bodyLimit }), expressMiddleware(apollo, {
-    context: async ({ req }) => createContext(orm, pubSub, await verifier.verify(req.headers.authorization), String(req.id)),
+  app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), expressMiddleware(apollo, {
+    context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id)),
   }));
   // Body-parser errors (too large, malformed JSON) become plain 4xx answers without a stack.
   app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -4,6 +4,9 @@ export interface AppConfig {
   databaseUrl: string | null;
   jwtSecret: string | null;
   jwtJwksUrl: string | null;
+  /** JWT_ISSUER / JWT_AUDIENCE: when set, tokens must carry this `iss` / `aud` (and minted ones do). */
+  jwtIssuer: string | null;
+  jwtAudience: string | null;
   production: boolean;
   seed: 'demo' | 'none' | null; // null: demo on an empty embedded database, none otherwise
   scheduler: boolean;
@@ -40,6 +43,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL || null,
     jwtSecret,
     jwtJwksUrl,
+    jwtIssuer: env.JWT_ISSUER || null,
+    jwtAudience: env.JWT_AUDIENCE || null,
     production,
     seed: seed === 'demo' || seed === 'none' ? seed : null,
     scheduler: (env.SCHEDULER ?? 'on') !== 'off',
