@@ -13,8 +13,6 @@ import { pinoHttp } from 'pino-http';
 import { WebSocketServer } from 'ws';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
-import { AppError } from '../common/errors';
-import type { Actor } from '../modules/actor';
 import type { Metrics } from '../ops/metrics';
 import type { TokenVerifier } from './auth';
 import { BroadcastCache } from './broadcast';
@@ -24,6 +22,7 @@ import { IDE_HTML, ideRouter } from './ide';
 import { createErrorFormatter } from './plugins/errors';
 import { assertCost, costLimitPlugin, limitValidationRules, queryCost, type QueryLimits } from './plugins/limits';
 import { metricsPlugin } from './plugins/metrics';
+import { WsGuard, type GuardedExtra } from './ws-guard';
 
 export interface HttpDeps {
   config: AppConfig;
@@ -123,23 +122,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const formatResult = (result: ExecutionResult): ExecutionResult =>
     result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) as unknown as GraphQLError[] } : result;
   const broadcast = new BroadcastCache(formatResult, metrics);
-  const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
+  // Token, expiry and caps per subject and socket (src/api/ws-guard.ts); anonymous sockets are refused.
+  const wsGuard = new WsGuard(verifier, { maxSocketsPerSubject: config.wsMaxSocketsPerSubject, maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket }, log);
+  const wsCleanup = useServer<Record<string, unknown>, GuardedExtra>(wsGuard.wrap({
     schema,
     subscribe: broadcast.subscribe,
-    onConnect: async (ctx) => {
-      const auth = ctx.connectionParams?.authorization;
-      try {
-        ctx.extra.actor = (await verifier.verify(typeof auth === 'string' ? auth : undefined))?.actor;
-      } catch (err) {
-        // A refused token: 4401 (graphql-ws's Unauthorized) with the reason; no token: 4403 below.
-        if (err instanceof AppError) ctx.extra.socket.close(4401, err.message);
-        return false;
-      }
-      // Anonymous sockets get nothing: refuse at connection time.
-      return ctx.extra.actor != null;
-    },
     context: (ctx, id) => {
-      const context = createContext(orm, pubSub, ctx.extra.actor ?? null, randomUUID());
+      const context = createContext(orm, pubSub, wsGuard.actor(ctx), randomUUID());
       broadcast.attach(context, ctx.extra.socket, id);
       return context;
     },
@@ -159,7 +148,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     // Same error policy as HTTP: known codes pass, everything else is masked.
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
-  }, wsServer);
+  }), wsServer);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,

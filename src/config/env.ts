@@ -7,6 +7,9 @@ export interface AppConfig {
   /** JWT_ISSUER / JWT_AUDIENCE: when set, tokens must carry this `iss` / `aud` (and minted ones do). */
   jwtIssuer: string | null;
   jwtAudience: string | null;
+  /** WebSocket caps (docs/decisions.md, "Transport and tokens"). */
+  wsMaxSocketsPerSubject: number;
+  wsMaxSubscriptionsPerSocket: number;
   production: boolean;
   seed: 'demo' | 'none' | null; // null: demo on an empty embedded database, none otherwise
   scheduler: boolean;
@@ -45,6 +48,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtJwksUrl,
     jwtIssuer: env.JWT_ISSUER || null,
     jwtAudience: env.JWT_AUDIENCE || null,
+    wsMaxSocketsPerSubject: intOr(env.WS_MAX_SOCKETS_PER_SUBJECT, 16, 'WS_MAX_SOCKETS_PER_SUBJECT'),
+    wsMaxSubscriptionsPerSocket: intOr(env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET, 32, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET'),
     production,
     seed: seed === 'demo' || seed === 'none' ? seed : null,
     scheduler: (env.SCHEDULER ?? 'on') !== 'off',
