@@ -6,6 +6,7 @@ import { buildAppSchema } from './api/schema';
 import { createHttpApp, type HttpApp } from './api/server';
 import type { AppConfig } from './config/env';
 import { applyMigrations, isReady, openOrm, resolveDatabaseUrl } from './db/database';
+import { LOG_REDACT } from './ops/logging';
 import { createMetrics } from './ops/metrics';
 import { seedIfRequested } from './db/seeding';
 import { createAppPubSub, type AppPubSub } from './events/pubsub';
@@ -31,7 +32,7 @@ export interface RunningApp {
  * Starts the whole server: database (embedded unless DATABASE_URL), migrations, seed,
  * HTTP + GraphQL + WebSocket on one port. `stop()` shuts down in reverse order.
  */
-export async function startApp(config: AppConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningApp> {
+export async function startApp(config: AppConfig, log: Logger = pino({ level: config.logLevel, redact: LOG_REDACT })): Promise<RunningApp> {
   const db = await resolveDatabaseUrl(config.databaseUrl, config.dataDir, log);
   let orm: MikroORM | null = null;
   try {

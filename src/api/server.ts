@@ -13,6 +13,7 @@ import { pinoHttp } from 'pino-http';
 import { WebSocketServer } from 'ws';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
+import { LOG_REDACT } from '../ops/logging';
 import type { Metrics } from '../ops/metrics';
 import type { TokenVerifier } from './auth';
 import { BroadcastCache } from './broadcast';
@@ -56,6 +57,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
 
   app.use(pinoHttp({
     logger: log,
+    redact: LOG_REDACT,
     genReqId: (req, res) => {
       const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
       res.setHeader('x-request-id', id);
