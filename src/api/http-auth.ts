@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError, ErrorCode } from '../common/errors';
 import type { Actor } from '../modules/actor';
 import type { TokenVerifier, VerifiedToken } from './auth';
@@ -30,4 +31,21 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
 /** The actor `authenticate` found, or null for an anonymous request. */
 export function actorOf(res: Response): Actor | null {
   return (res.locals.auth as VerifiedToken | null | undefined)?.actor ?? null;
+}
+
+/**
+ * `Authorization: Bearer <secret>` required when a secret is set (METRICS_TOKEN on /metrics);
+ * open when it is not. Compared in constant time: both sides are hashed first, so neither
+ * the secret's bytes nor its length show in the time taken.
+ */
+export function requireBearerSecret(secret: string | null, realm: string): RequestHandler {
+  if (!secret) return (_req, _res, next) => next();
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  const expected = digest(secret);
+  return (req, res, next) => {
+    const given = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (given !== undefined && timingSafeEqual(digest(given), expected)) return next();
+    res.setHeader('www-authenticate', `Bearer realm="${realm}"`);
+    res.status(401).type('text/plain').send(`${realm} requires Authorization: Bearer <token>\n`);
+  };
 }

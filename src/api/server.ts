@@ -18,7 +18,7 @@ import type { Metrics } from '../ops/metrics';
 import type { TokenVerifier } from './auth';
 import { BroadcastCache } from './broadcast';
 import { createContext, type GraphQLContext } from './context';
-import { actorOf, authenticate, sendUnauthenticated } from './http-auth';
+import { actorOf, authenticate, requireBearerSecret, sendUnauthenticated } from './http-auth';
 import { IDE_HTML, ideRouter } from './ide';
 import { createErrorFormatter } from './plugins/errors';
 import { assertCost, costLimitPlugin, limitValidationRules, queryCost, type QueryLimits } from './plugins/limits';
@@ -80,7 +80,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     const ok = await deps.ready();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready' });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', requireBearerSecret(config.metricsToken, 'metrics'), async (_req, res) => {
     const pool = poolStats(orm);
     if (pool) {
       metrics.poolUsed.set(pool.used);

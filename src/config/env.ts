@@ -7,6 +7,8 @@ export interface AppConfig {
   /** JWT_ISSUER / JWT_AUDIENCE: when set, tokens must carry this `iss` / `aud` (and minted ones do). */
   jwtIssuer: string | null;
   jwtAudience: string | null;
+  /** METRICS_TOKEN: when set, `/metrics` requires `Authorization: Bearer <it>`. */
+  metricsToken: string | null;
   /** WebSocket caps (docs/decisions.md, "Transport and tokens"). */
   wsMaxSocketsPerSubject: number;
   wsMaxSubscriptionsPerSocket: number;
@@ -48,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtJwksUrl,
     jwtIssuer: env.JWT_ISSUER || null,
     jwtAudience: env.JWT_AUDIENCE || null,
+    metricsToken: env.METRICS_TOKEN || null,
     wsMaxSocketsPerSubject: intOr(env.WS_MAX_SOCKETS_PER_SUBJECT, 16, 'WS_MAX_SOCKETS_PER_SUBJECT'),
     wsMaxSubscriptionsPerSocket: intOr(env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET, 32, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET'),
     production,
