@@ -245,7 +245,8 @@ export async function benchTiers(): Promise<void> {
 
     // --- 2. Fan-out to SUBSCRIBERS graphql-ws subscribers vs raw ws.
     port = freePortSync();
-    app = await startApp(db.url, port);
+    // Every subscriber speaks with the one admin token: its per-subject socket cap is raised to their number.
+    app = await startApp(db.url, port, { WS_MAX_SOCKETS_PER_SUBJECT: String(SUBSCRIBERS) });
     const counter = { n: 0, t0: 0, latencies: [] as number[] };
     let frame = '';
     const onMessage = (text: string) => {

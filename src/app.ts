@@ -6,6 +6,7 @@ import { buildAppSchema } from './api/schema';
 import { createHttpApp, type HttpApp } from './api/server';
 import type { AppConfig } from './config/env';
 import { applyMigrations, isReady, openOrm, resolveDatabaseUrl } from './db/database';
+import { LOG_REDACT } from './ops/logging';
 import { createMetrics } from './ops/metrics';
 import { seedIfRequested } from './db/seeding';
 import { createAppPubSub, type AppPubSub } from './events/pubsub';
@@ -19,6 +20,8 @@ export interface RunningApp {
   orm: MikroORM;
   http: HttpApp;
   jwtSecret: string | null;
+  /** The admin token printed at start-up when no JWT_SECRET or JWKS is configured (development). */
+  devAdminToken: string | null;
   log: Logger;
   /** This instance's subscriptions (what its dispatcher delivers to). */
   pubSub: AppPubSub;
@@ -29,7 +32,7 @@ export interface RunningApp {
  * Starts the whole server: database (embedded unless DATABASE_URL), migrations, seed,
  * HTTP + GraphQL + WebSocket on one port. `stop()` shuts down in reverse order.
  */
-export async function startApp(config: AppConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningApp> {
+export async function startApp(config: AppConfig, log: Logger = pino({ level: config.logLevel, redact: LOG_REDACT })): Promise<RunningApp> {
   const db = await resolveDatabaseUrl(config.databaseUrl, config.dataDir, log);
   let orm: MikroORM | null = null;
   try {
@@ -39,13 +42,15 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     await seedIfRequested(orm, config.seed, db.embedded, log);
 
     let jwtSecret = config.jwtSecret;
+    let devAdminToken: string | null = null;
+    const claims = { issuer: config.jwtIssuer, audience: config.jwtAudience };
     if (!jwtSecret && !config.jwtJwksUrl) {
       jwtSecret = randomBytes(32).toString('hex');
-      const token = await mintToken(jwtSecret, { role: 'admin', sub: 'dev-admin' });
+      devAdminToken = await mintToken(jwtSecret, { role: 'admin', sub: 'dev-admin' }, '30d', claims);
       log.warn('JWT_SECRET is not set: using a random secret for this run. Admin token:');
-      process.stdout.write(`\n  ADMIN TOKEN (valid 30 days, this run only): ${token}\n\n`);
+      process.stdout.write(`\n  ADMIN TOKEN (valid 30 days, this run only): ${devAdminToken}\n\n`);
     }
-    const verifier = createTokenVerifier({ secret: jwtSecret, jwksUrl: config.jwtJwksUrl });
+    const verifier = createTokenVerifier({ secret: jwtSecret, jwksUrl: config.jwtJwksUrl, ...claims });
     const metrics = createMetrics();
     const pubSub = createAppPubSub();
     const schema = await buildAppSchema(pubSub);
@@ -68,7 +73,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     log.info({ url: `${url}/graphql` }, 'loyalty server ready');
     let stopped = false;
     return {
-      url, port, orm, http, jwtSecret, log, pubSub,
+      url, port, orm, http, jwtSecret, devAdminToken, log, pubSub,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import pino from 'pino';
 import { startApp } from './app';
 import { loadConfig } from './config/env';
+import { LOG_REDACT } from './ops/logging';
 
 async function main() {
   const config = loadConfig();
-  const log = pino({ level: config.logLevel });
+  const log = pino({ level: config.logLevel, redact: LOG_REDACT });
   const app = await startApp(config, log);
   let stopping = false;
   const shutdown = async (signal: string) => {

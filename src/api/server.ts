@@ -13,15 +13,17 @@ import { pinoHttp } from 'pino-http';
 import { WebSocketServer } from 'ws';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
-import type { Actor } from '../modules/actor';
+import { LOG_REDACT } from '../ops/logging';
 import type { Metrics } from '../ops/metrics';
 import type { TokenVerifier } from './auth';
 import { BroadcastCache } from './broadcast';
 import { createContext, type GraphQLContext } from './context';
+import { actorOf, authenticate, requireBearerSecret, sendUnauthenticated } from './http-auth';
 import { IDE_HTML, ideRouter } from './ide';
 import { createErrorFormatter } from './plugins/errors';
 import { assertCost, costLimitPlugin, limitValidationRules, queryCost, type QueryLimits } from './plugins/limits';
 import { metricsPlugin } from './plugins/metrics';
+import { WsGuard, type GuardedExtra } from './ws-guard';
 
 export interface HttpDeps {
   config: AppConfig;
@@ -55,6 +57,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
 
   app.use(pinoHttp({
     logger: log,
+    redact: LOG_REDACT,
     genReqId: (req, res) => {
       const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
       res.setHeader('x-request-id', id);
@@ -77,7 +80,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     const ok = await deps.ready();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready' });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', requireBearerSecret(config.metricsToken, 'metrics'), async (_req, res) => {
     const pool = poolStats(orm);
     if (pool) {
       metrics.poolUsed.set(pool.used);
@@ -87,9 +90,9 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     for (const topic of ['TIER_CHANGED', 'TIER_NOTICE'] as const) metrics.subscribers.set({ topic }, pubSub.subscriberCount(topic));
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.get('/exports/segments/:file', async (req, res) => {
-    const actor = await verifier.verify(req.headers.authorization);
-    if (!actor) return void res.status(401).json({ errors: [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }] });
+  app.get('/exports/segments/:file', authenticate(verifier), async (req: express.Request<{ file: string }>, res) => {
+    const actor = actorOf(res);
+    if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
     if (actor.role !== 'admin') return void res.status(403).json({ errors: [{ message: 'Requires role admin', extensions: { code: 'FORBIDDEN' } }] });
     const id = req.params.file.replace(/\.csv$/, '');
     const { services } = createContext(orm, pubSub, actor, String(req.id));
@@ -121,17 +124,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const formatResult = (result: ExecutionResult): ExecutionResult =>
     result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) as unknown as GraphQLError[] } : result;
   const broadcast = new BroadcastCache(formatResult, metrics);
-  const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
+  // Token, expiry and caps per subject and socket (src/api/ws-guard.ts); anonymous sockets are refused.
+  const wsGuard = new WsGuard(verifier, { maxSocketsPerSubject: config.wsMaxSocketsPerSubject, maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket }, log);
+  const wsCleanup = useServer<Record<string, unknown>, GuardedExtra>(wsGuard.wrap({
     schema,
     subscribe: broadcast.subscribe,
-    onConnect: async (ctx) => {
-      const auth = ctx.connectionParams?.authorization;
-      ctx.extra.actor = await verifier.verify(typeof auth === 'string' ? auth : undefined);
-      // Anonymous sockets get nothing: refuse at connection time.
-      return ctx.extra.actor != null;
-    },
     context: (ctx, id) => {
-      const context = createContext(orm, pubSub, ctx.extra.actor ?? null, randomUUID());
+      const context = createContext(orm, pubSub, wsGuard.actor(ctx), randomUUID());
       broadcast.attach(context, ctx.extra.socket, id);
       return context;
     },
@@ -151,7 +150,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     // Same error policy as HTTP: known codes pass, everything else is masked.
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
-  }, wsServer);
+  }), wsServer);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -173,8 +172,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     ],
   });
   await apollo.start();
-  app.use('/graphql', express.json({ limit: config.bodyLimit }), expressMiddleware(apollo, {
-    context: async ({ req }) => createContext(orm, pubSub, await verifier.verify(req.headers.authorization), String(req.id)),
+  app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), expressMiddleware(apollo, {
+    context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id)),
   }));
   // Body-parser errors (too large, malformed JSON) become plain 4xx answers without a stack.
   app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -1,5 +1,6 @@
 // `npm run token -- --role admin|service|member --sub ID [--expires 30d]`: mints a bearer
-// token signed with JWT_SECRET.
+// token signed with JWT_SECRET, with `exp` always and `iss` / `aud` from JWT_ISSUER /
+// JWT_AUDIENCE when those are set (the server then requires them).
 import { parseArgs } from 'node:util';
 import { mintToken } from '../api/auth';
 import type { Role } from '../modules/actor';
@@ -22,4 +23,5 @@ if (!sub) {
   console.error('--sub is required for a member token (the member id)');
   process.exit(2);
 }
-void mintToken(secret, { role, sub }, values.expires!).then((t) => console.log(t));
+const claims = { issuer: process.env.JWT_ISSUER || null, audience: process.env.JWT_AUDIENCE || null };
+void mintToken(secret, { role, sub }, values.expires!, claims).then((t) => console.log(t));

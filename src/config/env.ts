@@ -4,6 +4,14 @@ export interface AppConfig {
   databaseUrl: string | null;
   jwtSecret: string | null;
   jwtJwksUrl: string | null;
+  /** JWT_ISSUER / JWT_AUDIENCE: when set, tokens must carry this `iss` / `aud` (and minted ones do). */
+  jwtIssuer: string | null;
+  jwtAudience: string | null;
+  /** METRICS_TOKEN: when set, `/metrics` requires `Authorization: Bearer <it>`. */
+  metricsToken: string | null;
+  /** WebSocket caps (docs/decisions.md, "Transport and tokens"). */
+  wsMaxSocketsPerSubject: number;
+  wsMaxSubscriptionsPerSocket: number;
   production: boolean;
   seed: 'demo' | 'none' | null; // null: demo on an empty embedded database, none otherwise
   scheduler: boolean;
@@ -40,6 +48,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL || null,
     jwtSecret,
     jwtJwksUrl,
+    jwtIssuer: env.JWT_ISSUER || null,
+    jwtAudience: env.JWT_AUDIENCE || null,
+    metricsToken: env.METRICS_TOKEN || null,
+    wsMaxSocketsPerSubject: intOr(env.WS_MAX_SOCKETS_PER_SUBJECT, 16, 'WS_MAX_SOCKETS_PER_SUBJECT'),
+    wsMaxSubscriptionsPerSocket: intOr(env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET, 32, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET'),
     production,
     seed: seed === 'demo' || seed === 'none' ? seed : null,
     scheduler: (env.SCHEDULER ?? 'on') !== 'off',

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Client } from 'pg';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { mintToken } from '../../src/api/auth';
@@ -43,14 +43,15 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A real server on a real database, listening on a free port. */
-export async function startTestServer(overrides: Partial<AppConfig> & { databaseUrl?: string } = {}): Promise<TestServer> {
+/** A real server on a real database, listening on a free port (`log`: the server's logger, silent by default). */
+export async function startTestServer(overrides: Partial<AppConfig> & { databaseUrl?: string; log?: Logger } = {}): Promise<TestServer> {
+  const { log, ...configOverrides } = overrides;
   const databaseUrl = overrides.databaseUrl ?? (await createTestDatabase());
   const config: AppConfig = {
     ...loadConfig({ NODE_ENV: 'test' }),
-    port: 0, seed: 'none', scheduler: false, jwtSecret: JWT_SECRET, ...overrides, databaseUrl,
+    port: 0, seed: 'none', scheduler: false, jwtSecret: JWT_SECRET, ...configOverrides, databaseUrl,
   };
-  const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const app = await startApp(config, log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
   const sockets: WsClient[] = [];

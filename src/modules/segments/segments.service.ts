@@ -6,18 +6,15 @@ import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { Member } from '../members/member.entity';
 import { isUuid } from '../members/members.service';
+import { csvLine, type CsvKind } from './csv.rules';
 import { SEGMENT_FROM, compileFilter, type SegmentFilter } from './segment-filter';
 
 export interface SegmentRow { id: string; name: string; filter: SegmentFilter }
 export interface ProfileRow { dimension: string; value: string; segmentCount: number; segmentShare: number; populationShare: number; tgi: number | null }
 
 const CSV_COLUMNS = ['id', 'external_id', 'display_name', 'email', 'phone', 'tier', 'stage', 'rfm_segment', 'balance', 'joined_at'];
-
-function csvCell(v: unknown): string {
-  if (v == null) return '';
-  const s = v instanceof Date ? v.toISOString() : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+/** Only `balance` is numeric: its negative values stay numbers; every other cell is text. */
+const CSV_KINDS: CsvKind[] = CSV_COLUMNS.map((c) => (c === 'balance' ? 'number' : 'text'));
 
 /** Saved filters over members: size, pages, CSV export and a profile against all members. */
 export class SegmentsService {
@@ -97,7 +94,7 @@ export class SegmentsService {
         [...params, ...page.params, batch],
       )) as (Record<string, unknown> & { seq: string })[];
       if (!rows.length) return total;
-      await write(rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')).join('\n') + '\n');
+      await write(rows.map((r) => csvLine(CSV_COLUMNS.map((c) => r[c]), CSV_KINDS)).join('\n') + '\n');
       total += rows.length;
       after = rows[rows.length - 1].seq;
     }

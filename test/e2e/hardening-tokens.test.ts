@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { decodeJwt, SignJWT, type JWTPayload } from 'jose';
+import { JWT_SECRET, expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
+
+// Issue 17, item 8: tokens must expire, may be tied to an issuer and audience, and a refused
+// token is an UNAUTHENTICATED answer that says why (never an anonymous request, never echoed).
+let s: TestServer;
+let scoped: TestServer; // same database, JWT_ISSUER and JWT_AUDIENCE set
+const ISSUER = 'https://id.example.test/';
+const AUDIENCE = 'loyalty-api';
+
+beforeAll(async () => {
+  s = await startTestServer();
+  scoped = await startTestServer({ databaseUrl: s.databaseUrl, jwtIssuer: ISSUER, jwtAudience: AUDIENCE });
+});
+afterAll(async () => {
+  await scoped.stop();
+  await s.stop();
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+function sign(claims: JWTPayload, opts: { exp?: number | null; secret?: string } = {}): Promise<string> {
+  const jwt = new SignJWT({ role: 'admin', sub: 'tok-tester', ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
+  if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? now() + 3600);
+  return jwt.sign(new TextEncoder().encode(opts.secret ?? JWT_SECRET));
+}
+
+async function post(server: TestServer, query: string, authorization?: string): Promise<GqlResponse & { www?: string | null }> {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  return { status: res.status, www: res.headers.get('www-authenticate'), ...((await res.json()) as object) };
+}
+
+/** The request is refused as a whole: 401, UNAUTHENTICATED, the reason, and not the token. */
+async function expectRefused(server: TestServer, token: string, reason: RegExp, authorization = `Bearer ${token}`) {
+  for (const query of ['{ __typename }', '{ members(first: 1) { totalCount } }']) {
+    const res = await post(server, query, authorization);
+    expect({ query, status: res.status, data: res.data, www: res.www }).toEqual({ query, status: 401, data: undefined, www: 'Bearer error="invalid_token"' });
+    expectError(res, 'UNAUTHENTICATED');
+    expect(res.errors![0].message).toMatch(reason);
+    expect(JSON.stringify(res)).not.toContain(token);
+  }
+}
+
+describe('a token is refused with its reason', () => {
+  it('without exp (it would be good forever)', async () => {
+    await expectRefused(s, await sign({}, { exp: null }), /missing claim "exp"/);
+  });
+  it('expired', async () => {
+    await expectRefused(s, await sign({}, { exp: now() - 60 }), /^Token expired$/);
+  });
+  it('with a bad signature', async () => {
+    await expectRefused(s, await sign({}, { secret: 'not-the-secret-at-all-0123456789' }), /bad signature/);
+  });
+  it('without sub, or with an unknown role', async () => {
+    await expectRefused(s, await sign({ sub: undefined }), /missing claim "sub"/);
+    await expectRefused(s, await sign({ role: 'superuser' }), /claim "role"/);
+  });
+  it('malformed, or not a Bearer token', async () => {
+    await expectRefused(s, 'not.a.jwt', /malformed/);
+    await expectRefused(s, 'dXNlcjpwYXNz', /Bearer <token>/, 'Basic dXNlcjpwYXNz');
+  });
+
+  it('no token at all is anonymous: what needs no role answers, what needs one is UNAUTHENTICATED', async () => {
+    const open = await post(s, '{ __typename }');
+    expect({ status: open.status, data: open.data }).toEqual({ status: 200, data: { __typename: 'Query' } });
+    const guarded = await post(s, '{ members(first: 1) { totalCount } }');
+    expectError(guarded, 'UNAUTHENTICATED');
+    expect(guarded.errors![0].message).toBe('Authentication required');
+  });
+
+  it('the segment export says why too', async () => {
+    const token = await sign({}, { exp: now() - 60 });
+    const res = await fetch(`${s.url}/exports/segments/x.csv`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ errors: [{ message: 'Token expired', extensions: { code: 'UNAUTHENTICATED' } }] });
+  });
+
+  it('a WebSocket with a refused token is closed with 4401 and the reason', async () => {
+    for (const [token, reason] of [[await sign({}, { exp: null }), /missing claim "exp"/], [await sign({}, { exp: now() - 60 }), /^Token expired$/]] as const) {
+      const client = s.ws(token);
+      const closed = await new Promise<{ code: number; reason: string }>((resolve) => client.on('closed', (e) => resolve(e as { code: number; reason: string })));
+      expect(closed.code).toBe(4401);
+      expect(String(closed.reason)).toMatch(reason);
+    }
+  });
+});
+
+describe('JWT_ISSUER and JWT_AUDIENCE', () => {
+  it('refuse a token without them or with others, accept one with both', async () => {
+    await expectRefused(scoped, await sign({ aud: AUDIENCE }), /missing claim "iss"/);
+    await expectRefused(scoped, await sign({ iss: ISSUER }), /missing claim "aud"/);
+    await expectRefused(scoped, await sign({ iss: 'https://evil.example/', aud: AUDIENCE }), /wrong issuer/);
+    await expectRefused(scoped, await sign({ iss: ISSUER, aud: 'another-api' }), /wrong audience/);
+    const ok = await post(scoped, '{ members(first: 1) { totalCount } }', `Bearer ${await sign({ iss: ISSUER, aud: [AUDIENCE, 'other'] })}`);
+    expect({ status: ok.status, errors: ok.errors }).toEqual({ status: 200, errors: undefined });
+  });
+
+  it('npm run token mints exp, iss and aud that the server accepts', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/token.ts', '--role', 'service', '--sub', 'pos-1'], {
+      env: { ...process.env, JWT_SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
+    });
+    const token = stdout.trim();
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({ role: 'service', sub: 'pos-1', iss: ISSUER, aud: AUDIENCE });
+    expect(claims.exp! - now()).toBeGreaterThan(29 * 86400);
+    const res = await post(scoped, '{ tiers { code } }', `Bearer ${token}`);
+    expect({ status: res.status, errors: res.errors }).toEqual({ status: 200, errors: undefined });
+  });
+
+  it('the development admin token carries exp, iss and aud', async () => {
+    const dev = await startTestServer({ databaseUrl: s.databaseUrl, jwtSecret: null, jwtIssuer: ISSUER, jwtAudience: AUDIENCE });
+    try {
+      const token = dev.app.devAdminToken!;
+      expect(decodeJwt(token)).toMatchObject({ role: 'admin', iss: ISSUER, aud: AUDIENCE, exp: expect.any(Number) });
+      const res = await post(dev, '{ members(first: 1) { totalCount } }', `Bearer ${token}`);
+      expect({ status: res.status, errors: res.errors }).toEqual({ status: 200, errors: undefined });
+    } finally {
+      await dev.stop();
+    }
+  });
+});
