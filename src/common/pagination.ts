@@ -19,7 +19,8 @@ export function decodeCursor(kind: string, cursor: string | null | undefined): s
   if (cursor == null || cursor === '') return null;
   const text = Buffer.from(cursor, 'base64url').toString();
   const [k, seq] = text.split(':');
-  if (k !== kind || !seq || !/^\d+$/.test(seq)) throw badInput('after', 'Invalid cursor');
+  // At most 18 digits: below 2^63, so a sequence always fits the bigint it is compared with.
+  if (k !== kind || !seq || !/^\d{1,18}$/.test(seq)) throw badInput('after', 'after is not a cursor of this list');
   return seq;
 }
 

@@ -42,6 +42,8 @@ function checkInput(input: BenefitInput): void {
   if (input.value != null && (!Number.isFinite(input.value) || Number(input.value.toFixed(4)) !== input.value)) {
     throw badInput('value', 'value takes at most 4 decimals');
   }
+  // The column is numeric(14,4).
+  if (input.value != null && Math.abs(input.value) >= 1e10) throw badInput('value', 'value must be less than 10000000000 in size');
   if (input.kind === 'POINTS_MULTIPLIER' && (input.value == null || input.value <= 0 || input.value > 10)) {
     throw badInput('value', 'a POINTS_MULTIPLIER benefit adds a value in (0, 10] to the tier multiplier');
   }

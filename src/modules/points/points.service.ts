@@ -80,10 +80,10 @@ export class PointsService {
 
   // ---- purchases ---------------------------------------------------------------------
 
-  async recordPurchase(input: RecordPurchaseInput, now = new Date()): Promise<EarnResult> {
+  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now = new Date()): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
     const amountCents = cents(input.amount, 'amount');
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const replay = (em: EntityManager) => this.replayPurchase(input, memberId, amountCents, em);
     return idempotentWrite(this.em, replay, () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
@@ -147,9 +147,9 @@ export class PointsService {
 
   // ---- refunds -----------------------------------------------------------------------
 
-  async refundPurchase(input: RefundPurchaseInput, now = new Date()): Promise<EarnResult> {
+  async refundPurchase(actor: Actor, input: RefundPurchaseInput, now = new Date()): Promise<EarnResult> {
     const refundCents = cents(input.amount, 'amount');
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const earlier = await this.replayRefund(input, refundCents);
     if (earlier) return earlier;
     const owner = await this.em.execute('select member_id as "memberId" from purchase where order_id = ?', [input.orderId]);
@@ -237,7 +237,7 @@ export class PointsService {
   async adjustPoints(actor: Actor, input: AdjustPointsInput, now = new Date()): Promise<TransactionRow> {
     const memberId = memberIdOrFail(input.memberId);
     if (!Number.isInteger(input.amount) || input.amount === 0) throw badInput('amount', 'amount must be a non-zero integer');
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const key = `adjust:${input.idempotencyKey}`;
     const same = (t: TransactionRow) => t.memberId === memberId && t.amount === input.amount && t.reason === input.reason;
     const replay = async (em: EntityManager) => {
@@ -380,9 +380,9 @@ export class PointsService {
     )) as ActivityRuleInput[];
   }
 
-  async recordActivity(input: RecordActivityInput, now = new Date()): Promise<EarnResult> {
+  async recordActivity(actor: Actor, input: RecordActivityInput, now = new Date()): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const replay = async (em: EntityManager): Promise<EarnResult | null> => {
       const rows = await em.execute(
         `select member_id as "memberId", kind, points, qualifying_points as "qualifying", transaction_id::text as "transactionId"

@@ -96,9 +96,9 @@ export class RewardsService {
    * takes one unit of stock last (account before reward, as cancellation does). The same
    * idempotency key returns the same redemption, even for retries in flight.
    */
-  async redeem(input: RedeemInput, now = new Date()): Promise<RedemptionRow> {
+  async redeem(actor: Actor, input: RedeemInput, now = new Date()): Promise<RedemptionRow> {
     if (!isUuid(input.memberId)) throw notFound('Member', input.memberId);
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const replay = async (em: EntityManager) => {
       const [r] = (await em.execute(
         `select ${REDEMPTION_COLUMNS}, (select code from reward where id = reward_id) as "rewardCode" from redemption where idempotency_key = ?`,
