@@ -5,6 +5,7 @@ import { pgTextArray } from '../../db/entity-manager';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { withDates } from '../points/points.repository';
+import { MAX_POINTS } from '../points/points.rules';
 import type { PointsService } from '../points/points.service';
 
 export interface BenefitInput {
@@ -47,8 +48,8 @@ function checkInput(input: BenefitInput): void {
   if (input.kind === 'POINTS_MULTIPLIER' && (input.value == null || input.value <= 0 || input.value > 10)) {
     throw badInput('value', 'a POINTS_MULTIPLIER benefit adds a value in (0, 10] to the tier multiplier');
   }
-  if (input.kind === 'BIRTHDAY_GIFT' && input.value != null && (!Number.isInteger(input.value) || input.value < 0)) {
-    throw badInput('value', 'a BIRTHDAY_GIFT value is a whole number of points');
+  if (input.kind === 'BIRTHDAY_GIFT' && input.value != null && (!Number.isInteger(input.value) || input.value < 0 || input.value > MAX_POINTS)) {
+    throw badInput('value', `a BIRTHDAY_GIFT value is a whole number of points, at most ${MAX_POINTS}`);
   }
   if (input.validFrom && input.validTo && input.validTo <= input.validFrom) throw badInput('validTo', 'validTo must be after validFrom');
 }

@@ -8,6 +8,7 @@ import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import * as repo from '../points/points.repository';
+import { MAX_POINTS, fitsPoints } from '../points/points.rules';
 import type { PointsService } from '../points/points.service';
 
 export interface RewardInput {
@@ -194,6 +195,7 @@ export class RewardsService {
       const returned = back.reduce((s, b) => s + b.amount, 0);
       if (returned > 0) {
         const balanceAfter = account.balance + returned;
+        if (!fitsPoints(balanceAfter)) throw badInput('id', `Returning ${returned} points would take the balance beyond ${MAX_POINTS}`);
         const txn = await repo.insertTransaction(tx, {
           memberId: r.memberId, type: 'REDEMPTION_CANCEL', amount: returned, balanceAfter, occurredAt: now,
           reason: `cancelled: ${reason}`, reference: r.couponCode, idempotencyKey: `redeem-cancel:${r.id}`,
