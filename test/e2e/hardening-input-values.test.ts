@@ -69,6 +69,14 @@ describe('an id that is not a UUID', () => {
     expectError(await s.gql('mutation($id: ID!) { cancelRedemption(id: $id, reason: "r") { id } }', { id: none }, admin), 'NOT_FOUND');
   });
 
+  it('a member token whose subject is not a member id is UNAUTHENTICATED, not a server error', async () => {
+    const odd = await s.token('member', 'not-a-uuid');
+    for (const query of ['{ rewards { code } }', '{ me { id } }', '{ tiers { code } }']) {
+      const res = await s.gql(query, {}, odd);
+      expect({ query, code: res.errors?.[0]?.extensions?.code }).toEqual({ query, code: 'UNAUTHENTICATED' });
+    }
+  });
+
   it('a subscription with a non-UUID memberId gets the error for that operation', async () => {
     const client = s.ws(admin);
     const errors = await new Promise<readonly { extensions?: Record<string, unknown> }[]>((resolve, reject) => {
