@@ -41,7 +41,7 @@ export class DemoSeeder extends Seeder {
     for (let i = 1; i <= DEMO_MEMBER_COUNT; i++) {
       const n = String(i).padStart(4, '0');
       const birthMonth = 1 + Math.floor(rand() * 12);
-      const member = await services.members.register({
+      const member = await services.members.register(SYSTEM_ACTOR, {
         externalId: `demo-${n}`,
         displayName: `Demo Member ${n}`,
         email: `member${n}@example.com`,
@@ -69,13 +69,13 @@ async function seedHistory(services: ReturnType<typeof createServices>, memberId
   for (let t = joined + rand() * gapDays * DAY; t < Math.min(now - 60_000, churnedAfter); t += (0.5 + rand()) * gapDays * DAY) {
     const orderId = `demo-${n}-${++k}`;
     const amount = Math.round(basket * (0.5 + rand()) * 100) / 100;
-    await services.points.recordPurchase({ memberId, orderId, amount, occurredAt: new Date(t) });
+    await services.points.recordPurchase(SYSTEM_ACTOR, { memberId, orderId, amount, occurredAt: new Date(t) });
     if (rand() < 0.05) {
-      await services.points.refundPurchase({ orderId, refundId: `${orderId}-r`, amount: Math.round(amount * 50) / 100, occurredAt: new Date(Math.min(t + 3 * DAY, now - 60_000)) });
+      await services.points.refundPurchase(SYSTEM_ACTOR, { orderId, refundId: `${orderId}-r`, amount: Math.round(amount * 50) / 100, occurredAt: new Date(Math.min(t + 3 * DAY, now - 60_000)) });
     }
     if (rand() < 0.3) {
       const kind = pick(rand, ['CHECK_IN', 'REVIEW', 'SHARE', 'REFERRAL']);
-      await services.points.recordActivity({ memberId, kind, idempotencyKey: `${orderId}-${kind}`, occurredAt: new Date(t + 60_000) });
+      await services.points.recordActivity(SYSTEM_ACTOR, { memberId, kind, idempotencyKey: `${orderId}-${kind}`, occurredAt: new Date(t + 60_000) });
     }
   }
 }

@@ -4,6 +4,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { createAppPubSub, type AppPubSub } from '../events/pubsub';
 import { authChecker } from './guards';
+import { guardInputs } from './input-guard';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { MemberResolver } from './resolvers/member.resolver';
 import { MemberRetentionResolver, RetentionResolver, SegmentResolver } from './resolvers/retention.resolver';
@@ -27,7 +28,7 @@ export const resolvers = [
 
 /** Builds the executable schema from the resolver classes. */
 export async function buildAppSchema(pubSub: AppPubSub = createAppPubSub()): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
     authChecker,
     pubSub,
@@ -35,6 +36,7 @@ export async function buildAppSchema(pubSub: AppPubSub = createAppPubSub()): Pro
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
   });
+  return guardInputs(schema);
 }
 
 /** The SDL committed in schema/schema.graphql. */

@@ -1,13 +1,38 @@
+import type { Actor } from '../modules/actor';
 import { badInput } from './errors';
 
 /** A write may be backdated freely but not dated in the future beyond clock skew. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
-export function resolveOccurredAt(value: Date | null | undefined, now = new Date()): Date {
+/**
+ * The instants any input may name (domain.md, "Who may say when"): nothing before the epoch
+ * (calendar code maps years 0–99 to 1900–1999 through Date.UTC, so year 1 became 1903), and
+ * nothing past year 9999 (the last year ISO-8601's four digits write).
+ */
+export const MIN_INSTANT = new Date('1970-01-01T00:00:00.000Z');
+export const MAX_INSTANT = new Date('9999-12-31T23:59:59.999Z');
+
+/** BAD_USER_INPUT naming `field` unless `value` is a real instant within [MIN_INSTANT, MAX_INSTANT]. */
+export function assertInstant(value: Date, field: string): Date {
+  const t = value.getTime();
+  if (Number.isNaN(t)) throw badInput(field, `${field} is not a valid date`);
+  if (t < MIN_INSTANT.getTime()) throw badInput(field, `${field} must not be before 1970-01-01`);
+  if (t > MAX_INSTANT.getTime()) throw badInput(field, `${field} must not be after 9999-12-31`);
+  return value;
+}
+
+/**
+ * When a write happened: the server's clock unless the caller dates it. Only service and
+ * admin callers may (tills syncing offline, imports); a member's writes happen now, or a
+ * member would redeem from a window that has closed or spend points that have expired.
+ * A date is refused before the epoch and beyond the clock skew, for every caller.
+ */
+export function resolveOccurredAt(caller: Pick<Actor, 'role'>, value: Date | null | undefined, now = new Date(), field = 'occurredAt'): Date {
   if (value == null) return now;
-  if (Number.isNaN(value.getTime())) throw badInput('occurredAt', 'occurredAt is not a valid date');
+  if (caller.role === 'member') throw badInput(field, `${field} is set by the server for a member's own writes: leave it out`);
+  assertInstant(value, field);
   if (value.getTime() - now.getTime() > MAX_FUTURE_SKEW_MS) {
-    throw badInput('occurredAt', 'occurredAt is more than 5 minutes in the future');
+    throw badInput(field, `${field} is more than 5 minutes in the future`);
   }
   return value;
 }

@@ -28,8 +28,8 @@ export function encodeCursor(kind: string, seq: string | number | bigint): strin
 export function decodeCursor(kind: string, cursor: string | null | undefined, field = 'after'): string | null {
   if (cursor == null || cursor === '') return null;
   const m = /^([a-z]+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m || m[1] !== kind) throw badInput(field, 'Invalid cursor');
-  return bigintArg(field, m[2], 'Invalid cursor');
+  if (!m || m[1] !== kind) throw badInput(field, `${field} is not a cursor of this list`);
+  return bigintArg(field, m[2], `${field} is not a cursor of this list`);
 }
 
 /**

@@ -106,6 +106,11 @@ export function afterCommit(tx: EntityManager, hook: AfterCommit): void {
   hooks.push(hook);
 }
 
+/** numeric_value_out_of_range: a value too large for its column (an int4 sum, a cast). */
+export function isOutOfRange(err: unknown): boolean {
+  return sqlState(err) === '22003';
+}
+
 /** True when PostgreSQL refused a write because of a unique constraint. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   if (sqlState(err) !== '23505') return false;

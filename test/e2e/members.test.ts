@@ -52,7 +52,7 @@ describe('registerMember', () => {
       [{ birthday: '1990-02-30' }, 'birthday'],
       [{ birthday: '02/03/1990' }, 'birthday'],
       [{ email: 'not-an-email' }, 'email'],
-      [{ joinedAt: new Date(Date.now() + 3600_000).toISOString() }, 'occurredAt'],
+      [{ joinedAt: new Date(Date.now() + 3600_000).toISOString() }, 'joinedAt'],
     ];
     for (const [input, field] of cases) expectError(await s.gql(REGISTER, { input }, token), 'BAD_USER_INPUT', field);
     const [{ n: after }] = await s.sql('select count(*)::int as n from member');

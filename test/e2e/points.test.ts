@@ -59,7 +59,7 @@ describe('recordPurchase', () => {
       [{ memberId: id, orderId: 'b3', amount: 1.005 }, 'BAD_USER_INPUT', 'amount'],
       [{ memberId: id, orderId: 'b4', amount: 10, occurredAt: iso(Date.now() + 10 * 60_000) }, 'BAD_USER_INPUT', 'occurredAt'],
       [{ memberId: '00000000-0000-4000-8000-000000000000', orderId: 'b5', amount: 10 }, 'NOT_FOUND'],
-      [{ memberId: 'not-a-uuid', orderId: 'b6', amount: 10 }, 'NOT_FOUND'],
+      [{ memberId: 'not-a-uuid', orderId: 'b6', amount: 10 }, 'BAD_USER_INPUT', 'memberId'],
     ];
     for (const [input, code, field] of cases) expectError(await purchase(input), code, field);
     expect(await s.sql('select count(*)::int as n from point_transaction')).toEqual(before);

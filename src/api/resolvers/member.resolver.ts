@@ -41,7 +41,7 @@ export class MemberResolver {
   @Authorized('service', 'admin')
   @Mutation(() => Member)
   registerMember(@Arg('input', () => RegisterMemberInput) input: RegisterMemberInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.members.register(input);
+    return ctx.services.members.register(requireActor(ctx), input);
   }
 
   @FieldResolver(() => Tier)

@@ -11,13 +11,13 @@ export class PointsResolver {
   @Authorized('service', 'admin')
   @Mutation(() => PurchaseResult)
   recordPurchase(@Arg('input', () => RecordPurchaseInput) input: RecordPurchaseInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.points.recordPurchase(input);
+    return ctx.services.points.recordPurchase(requireActor(ctx), input);
   }
 
   @Authorized('service', 'admin')
   @Mutation(() => PurchaseResult)
   refundPurchase(@Arg('input', () => RefundPurchaseInput) input: RefundPurchaseInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.points.refundPurchase(input);
+    return ctx.services.points.refundPurchase(requireActor(ctx), input);
   }
 
   @Authorized('admin')
@@ -29,7 +29,7 @@ export class PointsResolver {
   @Authorized('service', 'admin')
   @Mutation(() => ActivityResult, { description: 'Posts an engagement activity; earns what its activity rule gives, within the daily cap.' })
   recordActivity(@Arg('input', () => RecordActivityInput) input: RecordActivityInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.points.recordActivity(input);
+    return ctx.services.points.recordActivity(requireActor(ctx), input);
   }
 
   @Authorized('admin')

@@ -1,3 +1,4 @@
+import { SafeIntResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { pageSize } from '../../common/pagination';
 import type { SegmentRow } from '../../modules/segments/segments.service';
@@ -12,7 +13,7 @@ import {
 @ObjectType()
 class TagCount {
   @Field(() => Tag) tag!: Tag;
-  @Field(() => Int) count!: number;
+  @Field(() => SafeIntResolver) count!: number;
 }
 
 @Resolver()
@@ -99,7 +100,7 @@ export class RetentionResolver {
 
 @Resolver(() => Segment)
 export class SegmentResolver {
-  @FieldResolver(() => Int)
+  @FieldResolver(() => SafeIntResolver)
   size(@Root() s: SegmentRow, @Ctx() ctx: GraphQLContext) {
     return ctx.services.segments.size(s.filter);
   }

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { SafeIntResolver } from 'graphql-scalars';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../context';
 import { requireActor } from '../guards';
 import { TierInput } from '../types/inputs';
@@ -19,7 +20,7 @@ export class TierResolver {
   }
 
 
-  @FieldResolver(() => Int)
+  @FieldResolver(() => SafeIntResolver)
   memberCount(@Root() tier: Tier, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.tiers.memberCounts.load(tier.id);
   }

@@ -1,5 +1,8 @@
 // Output types of the public contract (shared/contract/loyalty.graphql). Field resolvers
 // that need loaders live in the resolver classes; these classes only declare shapes.
+// Totals over many members or ledger rows are SafeInt (exact to 2^53; the contract's Int
+// widened), summed as bigint: a programme's liability passes 2^31 long before that.
+import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import {
   DowngradePolicy, LifecycleStage, PointTransactionType, RfmSegment, TagCategory, TagKind, TierChangeKind,
@@ -110,7 +113,7 @@ export class MemberEdge {
 export class MemberConnection {
   @Field(() => [MemberEdge]) edges!: MemberEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
-  @Field(() => Int) totalCount!: number;
+  @Field(() => SafeIntResolver) totalCount!: number;
 }
 
 @ObjectType()
@@ -231,21 +234,21 @@ export class ChurnModel {
 @ObjectType()
 export class TierCount {
   @Field(() => Tier) tier!: Tier;
-  @Field(() => Int) count!: number;
+  @Field(() => SafeIntResolver) count!: number;
 }
 
 @ObjectType()
 export class StageCount {
   @Field(() => LifecycleStage) stage!: LifecycleStage;
-  @Field(() => Int) count!: number;
+  @Field(() => SafeIntResolver) count!: number;
 }
 
 @ObjectType()
 export class ProgramStats {
-  @Field(() => Int) members!: number;
+  @Field(() => SafeIntResolver) members!: number;
   @Field(() => [TierCount]) byTier!: TierCount[];
   @Field(() => [StageCount]) byStage!: StageCount[];
-  @Field(() => Int) pointsLiability!: number;
+  @Field(() => SafeIntResolver) pointsLiability!: number;
 }
 
 /** The filter of a saved segment: the same shape as its input type. */
@@ -301,14 +304,14 @@ export class BenefitVersion {
 export class StageTransition {
   @Field(() => LifecycleStage, { nullable: true, description: 'null: first classification' }) from!: LifecycleStage | null;
   @Field(() => LifecycleStage) to!: LifecycleStage;
-  @Field(() => Int) count!: number;
+  @Field(() => SafeIntResolver) count!: number;
 }
 
 @ObjectType()
 export class SegmentProfileRow {
   @Field() dimension!: string;
   @Field() value!: string;
-  @Field(() => Int) segmentCount!: number;
+  @Field(() => SafeIntResolver) segmentCount!: number;
   @Field(() => Float) segmentShare!: number;
   @Field(() => Float) populationShare!: number;
   @Field(() => Float, { nullable: true, description: 'segment share ÷ population share × 100' }) tgi!: number | null;
@@ -317,18 +320,18 @@ export class SegmentProfileRow {
 @ObjectType()
 export class PointsFlow {
   @Field() period!: string;
-  @Field(() => Int) earned!: number;
-  @Field(() => Int) redeemed!: number;
-  @Field(() => Int) expired!: number;
+  @Field(() => SafeIntResolver) earned!: number;
+  @Field(() => SafeIntResolver) redeemed!: number;
+  @Field(() => SafeIntResolver) expired!: number;
   @Field(() => Float, { nullable: true, description: 'redeemed ÷ earned' }) redemptionRate!: number | null;
 }
 
 @ObjectType({ description: 'Active members of a month = last month + new + won back − churned.' })
 export class GrowthPeriod {
   @Field() period!: string;
-  @Field(() => Int) active!: number;
-  @Field(() => Int) new!: number;
-  @Field(() => Int) retained!: number;
-  @Field(() => Int) wonBack!: number;
-  @Field(() => Int) churned!: number;
+  @Field(() => SafeIntResolver) active!: number;
+  @Field(() => SafeIntResolver) new!: number;
+  @Field(() => SafeIntResolver) retained!: number;
+  @Field(() => SafeIntResolver) wonBack!: number;
+  @Field(() => SafeIntResolver) churned!: number;
 }

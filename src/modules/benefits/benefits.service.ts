@@ -5,6 +5,7 @@ import { pgTextArray } from '../../db/entity-manager';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { withDates } from '../points/points.repository';
+import { MAX_POINTS } from '../points/points.rules';
 import type { PointsService } from '../points/points.service';
 
 export interface BenefitInput {
@@ -42,11 +43,13 @@ function checkInput(input: BenefitInput): void {
   if (input.value != null && (!Number.isFinite(input.value) || Number(input.value.toFixed(4)) !== input.value)) {
     throw badInput('value', 'value takes at most 4 decimals');
   }
+  // The column is numeric(14,4).
+  if (input.value != null && Math.abs(input.value) >= 1e10) throw badInput('value', 'value must be less than 10000000000 in size');
   if (input.kind === 'POINTS_MULTIPLIER' && (input.value == null || input.value <= 0 || input.value > 10)) {
     throw badInput('value', 'a POINTS_MULTIPLIER benefit adds a value in (0, 10] to the tier multiplier');
   }
-  if (input.kind === 'BIRTHDAY_GIFT' && input.value != null && (!Number.isInteger(input.value) || input.value < 0)) {
-    throw badInput('value', 'a BIRTHDAY_GIFT value is a whole number of points');
+  if (input.kind === 'BIRTHDAY_GIFT' && input.value != null && (!Number.isInteger(input.value) || input.value < 0 || input.value > MAX_POINTS)) {
+    throw badInput('value', `a BIRTHDAY_GIFT value is a whole number of points, at most ${MAX_POINTS}`);
   }
   if (input.validFrom && input.validTo && input.validTo <= input.validFrom) throw badInput('validTo', 'validTo must be after validFrom');
 }

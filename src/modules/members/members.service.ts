@@ -28,6 +28,15 @@ export function isCalendarDate(value: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
 
+/**
+ * A birthday someone alive can have: a calendar date from 1900-01-01 to today (a day's slack
+ * for time zones ahead of UTC). Year 0000 is valid to JavaScript but not to PostgreSQL.
+ */
+export function isBirthday(value: string, now: Date): boolean {
+  const latest = new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
+  return isCalendarDate(value) && value >= '1900-01-01' && value <= latest;
+}
+
 function sameProfile(m: Member, input: RegisterMemberInput): boolean {
   return PROFILE_FIELDS.every((f) => (input[f] ?? null) === (m[f] ?? null))
     && (input.joinedAt == null || input.joinedAt.getTime() === m.joinedAt.getTime());
@@ -61,11 +70,11 @@ export class MembersService {
    * externalId with the same profile returns the existing member; with another profile it
    * is a CONFLICT. Without externalId every call registers a new member.
    */
-  async register(input: RegisterMemberInput, now = new Date()): Promise<Member> {
-    if (input.birthday != null && !isCalendarDate(input.birthday)) {
-      throw badInput('birthday', 'birthday must be a date in YYYY-MM-DD');
+  async register(actor: Actor, input: RegisterMemberInput, now = new Date()): Promise<Member> {
+    if (input.birthday != null && !isBirthday(input.birthday, now)) {
+      throw badInput('birthday', 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today');
     }
-    const joinedAt = resolveOccurredAt(input.joinedAt ?? null, now);
+    const joinedAt = resolveOccurredAt(actor, input.joinedAt, now, 'joinedAt');
     try {
       return await inTransaction(this.em, async (tx) => {
         const entry = await tx.findOne(Tier, { rank: 0 });

@@ -5,6 +5,14 @@
 import { formatCents, toScaledInt } from '../../common/money';
 import { addMonthsUtc } from '../../common/time.rules';
 
+/**
+ * Points are stored in int columns (balances, lots, transactions, counters): a write whose
+ * points or resulting balance would leave this range is refused as the caller's mistake.
+ */
+export const MAX_POINTS = 2_147_483_647;
+export const MIN_POINTS = -2_147_483_648;
+export const fitsPoints = (n: number): boolean => Number.isInteger(n) && n >= MIN_POINTS && n <= MAX_POINTS;
+
 /** pointsPerUnit and multipliers carry at most 4 decimals. */
 const RATE_DECIMALS = 4;
 const RATE_SCALE = 10n ** BigInt(RATE_DECIMALS);

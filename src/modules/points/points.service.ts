@@ -6,7 +6,7 @@ import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { drainInLanes } from '../../common/lanes';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { pgArray } from '../../db/entity-manager';
-import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
+import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
@@ -14,7 +14,7 @@ import * as repo from './points.repository';
 import type { TransactionRow } from './points.repository';
 import type { TierChangeRow } from '../tiers/tier-engine.service';
 import {
-  RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit,
+  MAX_POINTS, RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
 } from './points.rules';
 
 /** Called inside the write's transaction after qualifying points were added (tier upgrades). */
@@ -42,6 +42,22 @@ function cents(value: number, field: string): number {
     return parseMoneyToCents(value, field);
   } catch (err) {
     if (err instanceof MoneyInputError) throw badInput(err.field, err.message);
+    throw err;
+  }
+}
+
+const pointsOutOfRange = (field: string) => badInput(field, `${field} would take points or a balance beyond ${MAX_POINTS}`);
+
+/**
+ * A write that would carry a points column past its int range (a member's counters, an
+ * activity's points on a full balance) fails in SQL; it is the caller's `field`, and the
+ * transaction rolled back: nothing was written. The direct checks (credit) give it first.
+ */
+async function withinPointsRange<T>(field: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isOutOfRange(err)) throw pointsOutOfRange(field);
     throw err;
   }
 }
@@ -81,25 +97,26 @@ export class PointsService {
 
   // ---- purchases ---------------------------------------------------------------------
 
-  async recordPurchase(input: RecordPurchaseInput, now = new Date()): Promise<EarnResult> {
+  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now = new Date()): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
     const amountCents = cents(input.amount, 'amount');
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const replay = (em: EntityManager) => this.replayPurchase(input, memberId, amountCents, em);
-    return idempotentWrite(this.em, replay, () => this.withAccount(memberId, async (tx, account) => {
+    return idempotentWrite(this.em, replay, () => withinPointsRange('amount', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
       if (settled) return settled;
       const settings = await repo.programSettings(tx);
       const multiplier = this.hooks.multiplierAt ? await this.hooks.multiplierAt(tx, memberId, occurredAt) : 1;
       const qualifying = basePoints(amountCents, settings.pointsPerUnit);
       const earned = earnedPoints(amountCents, settings.pointsPerUnit, multiplier);
+      if (!fitsPoints(earned)) throw pointsOutOfRange('amount');
       const activatesAt = addDaysUtc(occurredAt, settings.pointsPendingDays);
       const expiresAt = lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc);
       let transaction: TransactionRow | null = null;
       let lotId: string | null = null;
       if (earned > 0) {
         ({ transaction, lotId } = await this.credit(tx, account, {
-          memberId, type: 'EARN', amount: earned, occurredAt, activatesAt, expiresAt,
+          memberId, type: 'EARN', amount: earned, occurredAt, activatesAt, expiresAt, field: 'amount',
           reference: input.orderId, idempotencyKey: `purchase:${input.orderId}`, orderId: input.orderId, countsAsEarned: true,
         }));
       }
@@ -111,7 +128,7 @@ export class PointsService {
       );
       const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
       return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange };
-    }));
+    })));
   }
 
   /** The stored result of an earlier purchase with this orderId, or CONFLICT if it differs. */
@@ -148,9 +165,9 @@ export class PointsService {
 
   // ---- refunds -----------------------------------------------------------------------
 
-  async refundPurchase(input: RefundPurchaseInput, now = new Date()): Promise<EarnResult> {
+  async refundPurchase(actor: Actor, input: RefundPurchaseInput, now = new Date()): Promise<EarnResult> {
     const refundCents = cents(input.amount, 'amount');
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const earlier = await this.replayRefund(input, refundCents);
     if (earlier) return earlier;
     const owner = await this.em.execute('select member_id as "memberId" from purchase where order_id = ?', [input.orderId]);
@@ -238,7 +255,7 @@ export class PointsService {
   async adjustPoints(actor: Actor, input: AdjustPointsInput, now = new Date()): Promise<TransactionRow> {
     const memberId = memberIdOrFail(input.memberId);
     if (!Number.isInteger(input.amount) || input.amount === 0) throw badInput('amount', 'amount must be a non-zero integer');
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const key = `adjust:${input.idempotencyKey}`;
     const same = (t: TransactionRow) => t.memberId === memberId && t.amount === input.amount && t.reason === input.reason;
     const replay = async (em: EntityManager) => {
@@ -246,7 +263,7 @@ export class PointsService {
       if (t && !same(t)) throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
       return t;
     };
-    return idempotentWrite(this.em, replay, () => this.withAccount(memberId, async (tx, account) => {
+    return idempotentWrite(this.em, replay, () => withinPointsRange('amount', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
       if (settled) return settled;
       let txn: TransactionRow;
@@ -254,7 +271,7 @@ export class PointsService {
         const settings = await repo.programSettings(tx);
         ({ transaction: txn } = await this.credit(tx, account, {
           memberId, type: 'ADJUST', amount: input.amount, occurredAt, activatesAt: occurredAt,
-          expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
+          expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc), field: 'amount',
           reason: input.reason, idempotencyKey: key, countsAsEarned: true,
         }));
       } else {
@@ -268,7 +285,7 @@ export class PointsService {
       });
       await tx.flush();
       return txn;
-    }, inTransaction));
+    }, inTransaction)));
   }
 
   /**
@@ -308,9 +325,12 @@ export class PointsService {
     c: {
       memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; activatesAt: Date; expiresAt: Date | null;
       reason?: string | null; reference?: string | null; idempotencyKey: string; orderId?: string | null; countsAsEarned: boolean;
+      /** The input the points come from, named when they would not fit. */
+      field: string;
     },
   ): Promise<{ transaction: TransactionRow; lotId: string }> {
     const balanceAfter = account.balance + c.amount;
+    if (!fitsPoints(balanceAfter) || (c.countsAsEarned && !fitsPoints(account.lifetimeEarned + c.amount))) throw pointsOutOfRange(c.field);
     const transaction = await repo.insertTransaction(tx, {
       memberId: c.memberId, type: c.type, amount: c.amount, balanceAfter, occurredAt: c.occurredAt,
       expiresAt: c.expiresAt, reason: c.reason, reference: c.reference, idempotencyKey: c.idempotencyKey,
@@ -381,9 +401,9 @@ export class PointsService {
     )) as ActivityRuleInput[];
   }
 
-  async recordActivity(input: RecordActivityInput, now = new Date()): Promise<EarnResult> {
+  async recordActivity(actor: Actor, input: RecordActivityInput, now = new Date()): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const replay = async (em: EntityManager): Promise<EarnResult | null> => {
       const rows = await em.execute(
         `select member_id as "memberId", kind, points, qualifying_points as "qualifying", transaction_id::text as "transactionId"
@@ -397,7 +417,7 @@ export class PointsService {
       }
       return { memberId, pointsEarned: a.points, qualifyingPointsEarned: a.qualifying, transaction: await repo.findTransaction(em, a.transactionId), tierChange: null };
     };
-    return idempotentWrite(this.em, replay, () => this.withAccount(memberId, async (tx, account) => {
+    return idempotentWrite(this.em, replay, () => withinPointsRange('kind', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
       if (settled) return settled;
       const [rule] = (await tx.execute(
@@ -418,7 +438,7 @@ export class PointsService {
         ({ transaction } = await this.credit(tx, account, {
           memberId, type: 'EARN', amount: points, occurredAt, activatesAt: occurredAt,
           expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
-          reason: `activity ${input.kind}`, reference: input.kind, idempotencyKey: `activity:${input.idempotencyKey}`, countsAsEarned: true,
+          reason: `activity ${input.kind}`, reference: input.kind, idempotencyKey: `activity:${input.idempotencyKey}`, countsAsEarned: true, field: 'kind',
         }));
       }
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
@@ -429,7 +449,7 @@ export class PointsService {
       );
       const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
       return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange };
-    }));
+    })));
   }
 
   // ---- expiry -----------------------------------------------------------------------

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { performance } from 'node:perf_hooks';
+import { badInput } from '../../common/errors';
+import { safeInteger } from '../../common/safe-integer';
 import { inSqlTransaction, withAdvisoryLock } from '../../db/transaction';
 import { pgArray } from '../../db/array-literal';
 import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
@@ -383,36 +385,43 @@ export class RetentionService {
   }
 
   async transitions(from: Date, to: Date): Promise<{ from: string | null; to: string; count: number }[]> {
-    return (await this.em.execute(
-      `select from_stage as "from", to_stage as "to", count(*)::int as count from lifecycle_transition
+    const rows = (await this.em.execute(
+      `select from_stage as "from", to_stage as "to", count(*) as count from lifecycle_transition
        where at >= ? and at < ? group by 1, 2 order by 1 nulls first, 2`,
       [from, to],
-    )) as { from: string | null; to: string; count: number }[];
+    )) as { from: string | null; to: string; count: string }[];
+    return rows.map((r) => ({ ...r, count: safeInteger(r.count) }));
   }
 
   async programStats(): Promise<{ members: number; byTier: { tierId: string; count: number }[]; byStage: { stage: string; count: number }[]; pointsLiability: number }> {
+    // Totals stay bigint (sum over int and count(*) are bigint in PostgreSQL), read exactly.
     const [totals] = (await this.em.execute(
-      `select (select count(*) from member)::int as members, (select coalesce(sum(balance), 0) from point_account)::bigint::float8 as liability`,
-    )) as { members: number; liability: number }[];
+      `select (select count(*) from member) as members, (select coalesce(sum(balance), 0) from point_account)::bigint as liability`,
+    )) as { members: string; liability: string }[];
     const byTier = (await this.em.execute(
-      `select t.id as "tierId", count(m.id)::int as count from tier t left join member m on m.tier_id = t.id group by t.id, t.rank order by t.rank`,
-    )) as { tierId: string; count: number }[];
+      `select t.id as "tierId", count(m.id) as count from tier t left join member m on m.tier_id = t.id group by t.id, t.rank order by t.rank`,
+    )) as { tierId: string; count: string }[];
     const byStage = (await this.em.execute(
-      `select coalesce(r.stage, 'PROSPECT') as stage, count(*)::int as count from member m left join member_retention r on r.member_id = m.id group by 1 order by 1`,
-    )) as { stage: string; count: number }[];
-    return { members: totals.members, byTier, byStage, pointsLiability: totals.liability };
+      `select coalesce(r.stage, 'PROSPECT') as stage, count(*) as count from member m left join member_retention r on r.member_id = m.id group by 1 order by 1`,
+    )) as { stage: string; count: string }[];
+    return {
+      members: safeInteger(totals.members), pointsLiability: safeInteger(totals.liability),
+      byTier: byTier.map((t) => ({ ...t, count: safeInteger(t.count) })), byStage: byStage.map((t) => ({ ...t, count: safeInteger(t.count) })),
+    };
   }
 
   /** Points earned, redeemed and expired per month, with the redemption rate. */
   async pointsFlow(from: Date, to: Date): Promise<{ period: string; earned: number; redeemed: number; expired: number }[]> {
-    return (await this.em.execute(
+    // sum() over int is bigint: a month's flow may pass 2^31.
+    const rows = (await this.em.execute(
       `select to_char(date_trunc('month', occurred_at at time zone 'UTC'), 'YYYY-MM') as period,
-         coalesce(sum(amount) filter (where amount > 0 and type in ('EARN', 'ADJUST')), 0)::int as earned,
-         coalesce(-sum(amount) filter (where type = 'REDEEM'), 0)::int + coalesce(-sum(amount) filter (where type = 'REDEMPTION_CANCEL'), 0)::int as redeemed,
-         coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0)::int as expired
+         coalesce(sum(amount) filter (where amount > 0 and type in ('EARN', 'ADJUST')), 0) as earned,
+         coalesce(-sum(amount) filter (where type = 'REDEEM'), 0) + coalesce(-sum(amount) filter (where type = 'REDEMPTION_CANCEL'), 0) as redeemed,
+         coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0) as expired
        from point_transaction where occurred_at >= ? and occurred_at < ? group by 1 order by 1`,
       [from, to],
-    )) as { period: string; earned: number; redeemed: number; expired: number }[];
+    )) as { period: string; earned: string; redeemed: string; expired: string }[];
+    return rows.map((r) => ({ period: r.period, earned: safeInteger(r.earned), redeemed: safeInteger(r.redeemed), expired: safeInteger(r.expired) }));
   }
 
   /**
@@ -422,23 +431,33 @@ export class RetentionService {
    * not this one. active(M) = active(M−1) + new + wonBack − churned.
    */
   async growth(from: Date, to: Date): Promise<{ period: string; active: number; new: number; retained: number; wonBack: number; churned: number }[]> {
-    return (await this.em.execute(
+    // Each month is five correlated counts: 1970 to 9999 (96,000 months) took seconds on an empty table.
+    const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
+    if (months > MAX_GROWTH_MONTHS) throw badInput('to', `growth covers at most ${MAX_GROWTH_MONTHS} months from \`from\``);
+    const rows = (await this.em.execute(
       `with act as (select distinct member_id, date_trunc('month', occurred_at at time zone 'UTC') as mo from purchase),
        firsts as (select member_id, min(mo) as first_mo from act group by member_id),
        months as (select generate_series(date_trunc('month', ?::timestamptz at time zone 'UTC'), date_trunc('month', ?::timestamptz at time zone 'UTC'), interval '1 month') as mo)
        select to_char(ms.mo, 'YYYY-MM') as period,
-         (select count(*) from act a where a.mo = ms.mo)::int as active,
-         (select count(*) from firsts f where f.first_mo = ms.mo)::int as new,
-         (select count(*) from act a join act b on b.member_id = a.member_id and b.mo = ms.mo - interval '1 month' where a.mo = ms.mo)::int as retained,
+         (select count(*) from act a where a.mo = ms.mo) as active,
+         (select count(*) from firsts f where f.first_mo = ms.mo) as new,
+         (select count(*) from act a join act b on b.member_id = a.member_id and b.mo = ms.mo - interval '1 month' where a.mo = ms.mo) as retained,
          (select count(*) from act a join firsts f on f.member_id = a.member_id where a.mo = ms.mo and f.first_mo < ms.mo
-            and not exists (select 1 from act b where b.member_id = a.member_id and b.mo = ms.mo - interval '1 month'))::int as "wonBack",
+            and not exists (select 1 from act b where b.member_id = a.member_id and b.mo = ms.mo - interval '1 month')) as "wonBack",
          (select count(*) from act b where b.mo = ms.mo - interval '1 month'
-            and not exists (select 1 from act a where a.member_id = b.member_id and a.mo = ms.mo))::int as churned
+            and not exists (select 1 from act a where a.member_id = b.member_id and a.mo = ms.mo)) as churned
        from months ms order by 1`,
       [from, to],
-    )) as { period: string; active: number; new: number; retained: number; wonBack: number; churned: number }[];
+    )) as { period: string; active: string; new: string; retained: string; wonBack: string; churned: string }[];
+    return rows.map((r) => ({
+      period: r.period, active: safeInteger(r.active), new: safeInteger(r.new), retained: safeInteger(r.retained),
+      wonBack: safeInteger(r.wonBack), churned: safeInteger(r.churned),
+    }));
   }
 }
+
+/** A century of months: more than any programme's history. */
+const MAX_GROWTH_MONTHS = 1200;
 
 /**
  * Takes the old table for the swap. Readers hold it for as long as they read (an export of a

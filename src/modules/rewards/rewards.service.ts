@@ -9,6 +9,7 @@ import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import * as repo from '../points/points.repository';
+import { MAX_POINTS, fitsPoints } from '../points/points.rules';
 import type { PointsService } from '../points/points.service';
 
 export interface RewardInput {
@@ -97,9 +98,9 @@ export class RewardsService {
    * takes one unit of stock last (account before reward, as cancellation does). The same
    * idempotency key returns the same redemption, even for retries in flight.
    */
-  async redeem(input: RedeemInput, now = new Date()): Promise<RedemptionRow> {
+  async redeem(actor: Actor, input: RedeemInput, now = new Date()): Promise<RedemptionRow> {
     if (!isUuid(input.memberId)) throw notFound('Member', input.memberId);
-    const occurredAt = resolveOccurredAt(input.occurredAt ?? null, now);
+    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const replay = async (em: EntityManager) => {
       const [r] = (await em.execute(
         `select ${REDEMPTION_COLUMNS}, (select code from reward where id = reward_id) as "rewardCode" from redemption where idempotency_key = ?`,
@@ -195,6 +196,7 @@ export class RewardsService {
       const returned = back.reduce((s, b) => s + b.amount, 0);
       if (returned > 0) {
         const balanceAfter = account.balance + returned;
+        if (!fitsPoints(balanceAfter)) throw badInput('id', `Returning ${returned} points would take the balance beyond ${MAX_POINTS}`);
         const txn = await repo.insertTransaction(tx, {
           memberId: r.memberId, type: 'REDEMPTION_CANCEL', amount: returned, balanceAfter, occurredAt: now,
           reason: `cancelled: ${reason}`, reference: r.couponCode, idempotencyKey: `redeem-cancel:${r.id}`,

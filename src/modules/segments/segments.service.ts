@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { safeInteger } from '../../common/safe-integer';
 import { badInput, notFound } from '../../common/errors';
 import { encodeCursor, decodeCursor, keyset, type Page } from '../../common/pagination';
 import { inTransaction } from '../../db/transaction';
@@ -55,8 +56,8 @@ export class SegmentsService {
   /** One count query; the filter is compiled, never applied in memory. */
   async size(filter: SegmentFilter): Promise<number> {
     const { where, params } = compileFilter(filter);
-    const [row] = await this.em.execute(`select count(*)::int as n from ${SEGMENT_FROM} where ${where}`, params);
-    return (row as { n: number }).n;
+    const [row] = await this.em.execute(`select count(*) as n from ${SEGMENT_FROM} where ${where}`, params);
+    return safeInteger((row as { n: string }).n);
   }
 
   async members(filter: SegmentFilter, first: number, after: string | null): Promise<Page<Member>> {
@@ -112,13 +113,13 @@ export class SegmentsService {
     const rows = (await this.em.execute(
       `with facts as (${[...unions, tagPart].join(' union all ')}),
        totals as (select count(*) filter (where ${where})::float8 as seg, count(*)::float8 as pop from ${SEGMENT_FROM})
-       select f.dimension, f.value, count(*) filter (where f.inside)::int as "segmentCount",
+       select f.dimension, f.value, count(*) filter (where f.inside) as "segmentCount",
          (count(*) filter (where f.inside) / nullif(t.seg, 0))::float8 as "segmentShare", (count(*) / nullif(t.pop, 0))::float8 as "populationShare"
        from facts f cross join totals t group by f.dimension, f.value, t.seg, t.pop order by 1, 2`,
       [...dims.flatMap(() => params), ...params, ...params],
     )) as ProfileRow[];
     return rows.map((r) => ({
-      ...r, segmentShare: r.segmentShare ?? 0,
+      ...r, segmentCount: safeInteger(r.segmentCount), segmentShare: r.segmentShare ?? 0,
       tgi: r.populationShare ? Math.round(((r.segmentShare ?? 0) / r.populationShare) * 10000) / 100 : null,
     }));
   }

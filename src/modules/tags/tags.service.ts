@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { safeInteger } from '../../common/safe-integer';
 import { badInput, notFound } from '../../common/errors';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
@@ -44,8 +45,8 @@ export class TagsService {
 
   /** How many members carry each tag. */
   async counts(): Promise<Map<string, number>> {
-    const rows = (await this.em.execute('select tag_id as id, count(*)::int as n from member_tag group by tag_id')) as { id: string; n: number }[];
-    return new Map(rows.map((r) => [r.id, r.n]));
+    const rows = (await this.em.execute('select tag_id as id, count(*) as n from member_tag group by tag_id')) as { id: string; n: string }[];
+    return new Map(rows.map((r) => [r.id, safeInteger(r.n)]));
   }
 
   async tag(actor: Actor, memberId: string, tagCode: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { safeInteger } from '../../common/safe-integer';
 import { Tier } from './tier.entity';
 
 /** Per-request tier lookups. The ladder is small, so one query loads all of it. */
@@ -16,7 +17,7 @@ export function createTierLoaders(em: EntityManager) {
     const rows: { tier_id: string; n: string }[] = await em
       .getConnection()
       .execute('select tier_id, sum(delta) as n from tier_member_delta where tier_id in (?) group by tier_id', [ids as string[]]);
-    const map = new Map(rows.map((r) => [r.tier_id, Number(r.n)]));
+    const map = new Map(rows.map((r) => [r.tier_id, safeInteger(r.n)]));
     return ids.map((id) => map.get(id) ?? 0);
   });
   return { all, byId, memberCounts };

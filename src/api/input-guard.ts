@@ -1,0 +1,82 @@
+import {
+  defaultFieldResolver, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType, type GraphQLArgument, type GraphQLFieldResolver, type GraphQLInputType, type GraphQLSchema,
+} from 'graphql';
+import { assertInstant } from '../common/clock';
+import { badInput } from '../common/errors';
+import { MAX_AMOUNT } from '../common/money';
+import { bigintArg } from '../common/pagination';
+import { isUuid } from '../modules/members/members.service';
+
+/**
+ * Checks one coerced input value by its GraphQL type, as a class: every ID the API takes is a
+ * UUID (the id columns are uuid: any other text is an SQL error); no string holds a NUL
+ * (PostgreSQL refuses \u0000 in text); every DateTime lies between 1970 and 9999; every Float
+ * is at most MAX_AMOUNT in size (no number the API takes is larger; narrower bounds are the
+ * fields' own validators). A violation is BAD_USER_INPUT naming the field.
+ */
+function checkValue(type: GraphQLInputType, value: unknown, field: string, rowId = false): void {
+  if (value == null) return;
+  if (type instanceof GraphQLNonNull) return checkValue(type.ofType, value, field, rowId);
+  if (type instanceof GraphQLList) {
+    for (const item of value as unknown[]) checkValue(type.ofType, item, field, rowId);
+    return;
+  }
+  if (type instanceof GraphQLInputObjectType) {
+    const fields = type.getFields();
+    for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+      if (fields[name]) checkValue(fields[name].type, v, field ? `${field}.${name}` : name);
+    }
+    return;
+  }
+  const scalar = type instanceof GraphQLScalarType ? type.name : null;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) throw badInput(field, `${field} must not contain a NUL character`);
+    if (scalar === 'ID' && rowId) bigintArg(field, value);
+    else if (scalar === 'ID' && !isUuid(value)) throw badInput(field, `${field} must be a UUID`);
+  } else if (value instanceof Date) {
+    assertInstant(value, field);
+  } else if (scalar === 'Float' && Math.abs(value as number) > MAX_AMOUNT) {
+    throw badInput(field, `${field} must be between -${MAX_AMOUNT} and ${MAX_AMOUNT}`);
+  }
+}
+
+/**
+ * The ID arguments that name a row of a bigint-keyed table (a tier change), not a uuid entity:
+ * checked as whole numbers up to 2^63 − 1 instead.
+ */
+const ROW_ID_ARGS = new Set(['Query.tierChanges.after']);
+
+/** An argument of input-object type names its fields as the class validators do: `filter.minSpend`, not `input.filter.minSpend`. */
+function checkArgs(coordinate: string, defs: readonly GraphQLArgument[], args: Record<string, unknown>): void {
+  for (const arg of defs) {
+    const named = arg.type instanceof GraphQLNonNull ? arg.type.ofType : arg.type;
+    checkValue(arg.type, args[arg.name], named instanceof GraphQLInputObjectType ? '' : arg.name, ROW_ID_ARGS.has(`${coordinate}.${arg.name}`));
+  }
+}
+
+function guarded<S, C>(coordinate: string, defs: readonly GraphQLArgument[], resolve: GraphQLFieldResolver<S, C>): GraphQLFieldResolver<S, C> {
+  return (source, args, context, info) => {
+    checkArgs(coordinate, defs, args);
+    return resolve(source, args, context, info);
+  };
+}
+
+/**
+ * Puts checkValue in front of every field that takes arguments, once, when the schema is
+ * built: the resolvers and services behind them never see a value of the wrong class, and
+ * a field added later is covered without anyone remembering to. Fields without arguments
+ * are left as they are (no cost on the hot paths that list members).
+ */
+export function guardInputs(schema: GraphQLSchema): GraphQLSchema {
+  const subscription = schema.getSubscriptionType();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (!field.args.length) continue;
+      const coordinate = `${type.name}.${field.name}`;
+      if (type === subscription && field.subscribe) field.subscribe = guarded(coordinate, field.args, field.subscribe);
+      else field.resolve = guarded(coordinate, field.args, field.resolve ?? defaultFieldResolver);
+    }
+  }
+  return schema;
+}
