@@ -5,7 +5,7 @@ import { pgArray } from '../../db/array-literal';
 import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
 import { backtestOffThread, fitBgNbdOffThread, startChurnWorker, TUPLE_BASE, WORKER_MIN_ROWS, type TupleText } from './churn.fit';
 import { withDates } from '../points/points.repository';
-import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
+import { refreshRuleTags } from '../tags/tags.service';
 import {
   expectedPurchases, type BgNbdParams,
 } from './churn.rules';
@@ -280,7 +280,7 @@ export class RetentionService {
           return n;
         });
         lap('swap');
-        await inSqlTransaction(this.em, (tx) => this.refreshRuleTags(tx));
+        await inSqlTransaction(this.em, (tx) => refreshRuleTags(tx));
         lap('tags');
         if (fit) {
           const scored = await backtest;
@@ -306,33 +306,6 @@ export class RetentionService {
     };
     const [byLastDay, byFrequency] = await Promise.all([histogram('last_day'), histogram('frequency')]);
     return { ...stats, byLastDay, byFrequency };
-  }
-
-  /**
-   * Every RULE tag's members are exactly those its filter selects now: one statement per tag
-   * that selects the members once and changes only the difference (members who keep the
-   * tag keep their row and its taggedAt).
-   */
-  private async refreshRuleTags(tx: EntityManager): Promise<void> {
-    const tags = (await tx.execute(`select id, rule from tag where kind = 'RULE' and rule is not null`)) as { id: string; rule: SegmentFilter }[];
-    // Both sides are sets of any size, and the planner's estimate of a tag's rows comes from
-    // member_tag's last analyze: right after a run that tagged 200k members, it still thought 1,
-    // and compared each with each (a nested loop of 200k × 200k, minutes). Hashes only.
-    await tx.execute('set local enable_nestloop = off');
-    for (const tag of tags) {
-      const { where, params } = compileFilter(tag.rule);
-      await tx.execute(
-        `with selected as materialized (select m.id from ${SEGMENT_FROM} where ${where}),
-         tagged as (select member_id from member_tag where tag_id = ?),
-         dropped as (
-           delete from member_tag mt where mt.tag_id = ? and mt.member_id in (select member_id from tagged except select id from selected)
-         )
-         insert into member_tag (member_id, tag_id, tagged_at)
-         select id, ?, now() from (select id from selected except select member_id from tagged) joined`,
-        [...params, tag.id, tag.id, tag.id],
-      );
-    }
-    await tx.execute('set local enable_nestloop = on');
   }
 
   /**
