@@ -320,6 +320,7 @@ export class PointsFlow {
   @Field(() => Int) earned!: number;
   @Field(() => Int) redeemed!: number;
   @Field(() => Int) expired!: number;
+  @Field(() => Int, { description: 'Points taken back by refunds (REFUND_REVERSAL) dated that month; earned is before them' }) reversed!: number;
   @Field(() => Float, { nullable: true, description: 'redeemed ÷ earned' }) redemptionRate!: number | null;
 }
 
