@@ -31,7 +31,7 @@ const procKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${f
  * (about 5% never buy, 9% once, 5% thirty times or more), a first purchase 1–729 days ago,
  * the share of the time since then it kept buying (15–100%: early stoppers are the churned
  * and dormant), and a log-normal basket (median 25.00); each purchase is 0.4–1.6 baskets,
- * 2% are refunded in full and 2% by half.
+ * 2% are refunded in full and 2% by half (three days later, with a refund row each).
  */
 export async function seedData(url: string) {
   await sql(url, `select setseed(0.42);
@@ -64,6 +64,10 @@ export async function seedData(url: string) {
         now() - (case when g = 1 then b.first_days - 0.999 * random() else b.first_days * (1 - b.alive * random()) end) * interval '1 day' as at
       from bench_buyer b cross join lateral generate_series(1, b.k) g
     ) s`);
+  // Each refund as the app records it: a refund row (three days later, at most now), which
+  // the refresh reads for what had been refunded by its asOf.
+  await sql(url, `insert into refund (refund_id, order_id, member_id, amount_cents, points_reversed, qualifying_reversed, occurred_at)
+    select order_id || '-r', order_id, member_id, refunded_cents, 0, 0, least(occurred_at + interval '3 days', now()) from purchase where refunded_cents > 0`);
   await sql(url, 'vacuum analyze');
 }
 

@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { resolve } from 'node:path';
+import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { ormConfig } from '../config/mikro-orm';
 
@@ -34,9 +35,28 @@ export async function openOrm(url: string, poolMax?: number): Promise<MikroORM> 
   return MikroORM.init(ormConfig({ url, poolMax }));
 }
 
+/** The advisory lock that serialises migrators (hashed to PostgreSQL's 64-bit lock key space). */
+const MIGRATION_LOCK = 'loyalty.migrations';
+
+/**
+ * Applies pending migrations, one migrator at a time across instances: N instances starting
+ * together on pending migrations would otherwise each try to apply them (the losers fail:
+ * table or type already exists). The lock is session-level, held on a connection of its own
+ * (not the pool's: the migrator takes and returns pool connections as it goes) for the whole
+ * run; the next instance gets it afterwards and finds nothing pending. A migrator that dies
+ * loses its session, and the lock with it.
+ */
 export async function applyMigrations(orm: MikroORM): Promise<string[]> {
-  const done = await orm.getMigrator().up();
-  return done.map((m) => m.name);
+  const lock = new Client({ connectionString: orm.config.get('clientUrl'), application_name: 'loyalty-migrator' });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
+    const done = await orm.getMigrator().up();
+    await lock.query('select pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]);
+    return done.map((m) => m.name);
+  } finally {
+    await lock.end(); // a failed run's lock goes with its session
+  }
 }
 
 /** Ready means: the database answers and no migration is pending. */

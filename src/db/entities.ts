@@ -5,7 +5,7 @@ import { Tier, TierMemberDelta } from '../modules/tiers/tier.entity';
 import { Benefit, BenefitVersion, BirthdayGrant } from '../modules/benefits/benefit.entities';
 import { Redemption, Reward } from '../modules/rewards/reward.entities';
 import { MemberTag, Tag } from '../modules/tags/tag.entities';
-import { ChurnModelFit, LifecycleTransition, MemberRetention, SegmentDef } from '../modules/retention/retention.entities';
+import { ChurnModelFit, LifecycleTransition, MemberRetention, RetentionRun, SegmentDef } from '../modules/retention/retention.entities';
 import { JobRun, OutboxEvent, TierChangeRecord, TierNotice } from '../modules/tiers/tier-change.entities';
 import {
   Activity, ActivityRule, PointAccount, PointAllocation, PointExpiry, PointLot, PointTransaction, Purchase, QualifyingEntry, Refund,
@@ -17,5 +17,5 @@ export const entities = [
   PointAccount, PointExpiry, PointTransaction, PointLot, PointAllocation, QualifyingEntry, Purchase, Refund, ActivityRule, Activity,
   TierChangeRecord, TierNotice, OutboxEvent, JobRun,
   Benefit, BenefitVersion, BirthdayGrant, Reward, Redemption, Tag, MemberTag,
-  MemberRetention, LifecycleTransition, ChurnModelFit, SegmentDef,
+  MemberRetention, LifecycleTransition, RetentionRun, ChurnModelFit, SegmentDef,
 ];

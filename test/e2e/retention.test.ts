@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { seededRandom } from '../../seeds/random';
-import { classifyStage, scoreRfm } from '../../src/modules/retention/retention.rules';
+import { classifyStage, purchaseFactsAsOf, scoreRfm, type PurchaseRecord } from '../../src/modules/retention/retention.rules';
 import { aliveProbability, churnRisk, fitBgNbd } from '../../src/modules/retention/churn.rules';
 
 let s: TestServer;
@@ -15,6 +15,12 @@ const named: Record<string, string> = {};
 async function buy(memberId: string, orderId: string, amount: number, daysBefore: number) {
   const res = await s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }`,
     { i: { memberId, orderId, amount, occurredAt: at(daysBefore) } }, service);
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+}
+
+async function refund(orderId: string, amount: number, daysBefore: number) {
+  const res = await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`,
+    { i: { orderId, refundId: `${orderId}-r`, amount, occurredAt: at(daysBefore) } }, service);
   if (res.errors) throw new Error(JSON.stringify(res.errors));
 }
 
@@ -36,14 +42,18 @@ beforeAll(async () => {
   await buy(named.churned, 'c1', 80, 400);
   named.reactivated = await registerMember(s, join);
   await buy(named.reactivated, 'x1', 90, 320); await buy(named.reactivated, 'x2', 90, 10);
-  // a population for the churn model: members with random purchase rhythms
+  // a population for the churn model: members with random purchase rhythms; some purchases
+  // refunded in full, some by half, two days later (after AS_OF for the latest ones)
   const rand = seededRandom(7);
   for (let i = 0; i < 60; i++) {
     const id = await registerMember(s, { ...join, region: i % 2 ? 'East' : 'West' });
     const gap = 10 + Math.floor(rand() * 120);
     const stop = rand() < 0.4 ? Math.floor(rand() * 500) : 0;
     for (let d = 700 - Math.floor(rand() * 100), k = 0; d > stop; d -= gap * (0.5 + rand()), k++) {
-      await buy(id, `pop-${i}-${k}`, 20 + Math.floor(rand() * 200), Math.floor(d));
+      const amount = 20 + Math.floor(rand() * 200);
+      await buy(id, `pop-${i}-${k}`, amount, Math.floor(d));
+      if (k % 5 === 1) await refund(`pop-${i}-${k}`, amount, Math.floor(d) - 2);
+      else if (k % 7 === 3) await refund(`pop-${i}-${k}`, amount / 2, Math.floor(d) - 2);
     }
   }
 }, 120_000);
@@ -86,19 +96,33 @@ describe('refreshRetention', () => {
     for (const r of rows) expect(r.rfm_segment.startsWith(r.monetary >= mean ? 'IMPORTANT_' : 'GENERAL_')).toBe(true);
   });
 
-  it('the SQL agrees with the pure rules, member by member', async () => {
-    const rows = await s.sql(`select member_id, recency_days as "recencyDays", frequency, monetary_cents::float8 as "monetaryCents", r, f, m, rfm_segment, stage
-      from member_retention where r is not null order by member_id`);
-    const scored = scoreRfm(rows.map((r) => ({ recencyDays: r.recencyDays, frequency: r.frequency, monetaryCents: r.monetaryCents, id: r.member_id })));
-    expect(scored.map((x) => [x.id, x.r, x.f, x.m, x.segment])).toEqual(rows.map((r) => [r.member_id, r.r, r.f, r.m, r.rfm_segment]));
-    const days = await s.sql(`select m.id, array_remove(array_agg(distinct floor(extract(epoch from p.occurred_at) / 86400)::int), null) as days,
-      coalesce(r.stage, 'PROSPECT') as stage from member m left join purchase p on p.member_id = m.id left join member_retention r on r.member_id = m.id group by m.id, r.stage`);
+  it('the SQL agrees with the pure rules, member by member, refunds included', async () => {
+    expect(await s.sql(`select count(*) filter (where r.occurred_at > $1)::int > 0 as later, count(*) filter (where r.amount_cents = p.amount_cents)::int > 0 as full,
+      count(*) filter (where r.amount_cents < p.amount_cents)::int > 0 as partial from refund r join purchase p using (order_id)`, [new Date(AS_OF)]))
+      .toEqual([{ later: true, full: true, partial: true }]);
+    // Every member's purchases and refunds, through the rules, against the refresh's rows.
+    const history = (await s.sql(`select m.id, coalesce(r.stage, 'PROSPECT') as stage, r.recency_days as "recencyDays", r.frequency,
+        r.monetary_cents::float8 as "monetaryCents", r.r, r.f, r.m, r.rfm_segment as segment, r.x, r.tx, r.t_days as "T",
+        coalesce((select json_agg(json_build_object('occurredAt', p.occurred_at, 'amountCents', p.amount_cents,
+          'refunds', (select coalesce(json_agg(json_build_object('occurredAt', f.occurred_at, 'amountCents', f.amount_cents)), '[]') from refund f where f.order_id = p.order_id)))
+          from purchase p where p.member_id = m.id), '[]') as purchases
+      from member m left join member_retention r on r.member_id = m.id order by m.id`)) as any[];
+    const asOf = new Date(AS_OF);
+    const dated = (p: any): PurchaseRecord => ({ occurredAt: new Date(p.occurredAt), amountCents: Number(p.amountCents),
+      refunds: p.refunds.map((f: any) => ({ occurredAt: new Date(f.occurredAt), amountCents: Number(f.amountCents) })) });
+    const facts = history.map((h) => ({ id: h.id, facts: purchaseFactsAsOf(h.purchases.map(dated), asOf) }));
+    const buyers = facts.flatMap((f) => (f.facts ? [{ ...f.facts, id: f.id }] : []));
+    const scores = new Map(scoreRfm(buyers).map((b) => [b.id, b]));
     const asOfDay = Math.floor(AS_OF / DAY);
-    for (const d of days) {
-      const sorted = (d.days as number[]).sort((a, b) => b - a);
-      const stage = classifyStage({ firstPurchaseDay: sorted.at(-1) ?? null, lastPurchaseDay: sorted[0] ?? null, previousPurchaseDay: sorted[1] ?? null, asOfDay });
-      expect({ id: d.id, stage: d.stage }).toEqual({ id: d.id, stage });
-    }
+    const fromRules = facts.map(({ id, facts: f }) => ({
+      id,
+      stage: classifyStage({ firstPurchaseDay: f?.firstPurchaseDay ?? null, lastPurchaseDay: f?.lastPurchaseDay ?? null, previousPurchaseDay: f?.previousPurchaseDay ?? null, asOfDay }),
+      recencyDays: f?.recencyDays ?? null, frequency: f?.frequency ?? null, monetaryCents: f?.monetaryCents ?? null,
+      r: scores.get(id)?.r ?? null, f: scores.get(id)?.f ?? null, m: scores.get(id)?.m ?? null, segment: scores.get(id)?.segment ?? null,
+      x: f?.x ?? null, tx: f?.tx ?? null, T: f?.T ?? null,
+    }));
+    expect(history.map(({ purchases, ...row }) => row)).toEqual(fromRules);
+    expect(buyers).toHaveLength(66);
   });
 
   it('a second run records no new transitions; the matrix shows the first classification', async () => {

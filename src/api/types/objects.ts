@@ -323,6 +323,7 @@ export class PointsFlow {
   @Field(() => SafeIntResolver) earned!: number;
   @Field(() => SafeIntResolver) redeemed!: number;
   @Field(() => SafeIntResolver) expired!: number;
+  @Field(() => SafeIntResolver, { description: 'Points taken back by refunds (REFUND_REVERSAL) dated that month; earned is before them' }) reversed!: number;
   @Field(() => Float, { nullable: true, description: 'redeemed ÷ earned' }) redemptionRate!: number | null;
 }
 

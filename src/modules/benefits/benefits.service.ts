@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
-import { inTransaction } from '../../db/transaction';
+import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import { pgTextArray } from '../../db/entity-manager';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -66,9 +66,23 @@ function normalized(input: BenefitInput) {
 export class BenefitsService {
   constructor(private readonly em: EntityManager, private readonly audit: AuditService, private readonly points?: PointsService) {}
 
-  /** Keyed by code. A change makes a new version; the same payload again changes nothing. */
+  /**
+   * Keyed by code. A change makes a new version; the same payload again changes nothing.
+   * The first upsert of a code inserts: concurrent firsts race on the code's unique key, and
+   * the losers run again, when the winner's row is there to lock and compare against (as any
+   * later upsert does), instead of failing.
+   */
   async upsert(actor: Actor, input: BenefitInput): Promise<BenefitRow> {
     checkInput(input);
+    try {
+      return await this.upsertOnce(actor, input);
+    } catch (err) {
+      if (!isUniqueViolation(err, 'benefit_code_unique')) throw err;
+      return this.upsertOnce(actor, input);
+    }
+  }
+
+  private upsertOnce(actor: Actor, input: BenefitInput): Promise<BenefitRow> {
     const next = normalized(input);
     return inTransaction(this.em, async (tx) => {
       const unknownTiers = (await tx.execute(

@@ -179,10 +179,10 @@ export class QualifyingEntry {
 
 /** A purchase as posted by a store back end; orderId is its idempotency key. */
 @Entity({ tableName: 'purchase' })
-/** Purchases by member and UTC day, covering what the retention refresh reads (see the purchase_days migration). */
+/** Purchases by member and UTC day, covering what the retention refresh reads (see the purchase_days and retention_as_of migrations). */
 @Index({
   name: 'purchase_member_day_index',
-  expression: `create index "purchase_member_day_index" on "purchase" ("member_id", (((occurred_at at time zone 'UTC')::date - date '1970-01-01'))) include ("occurred_at", "amount_cents", "refunded_cents")`,
+  expression: `create index "purchase_member_day_index" on "purchase" ("member_id", (((occurred_at at time zone 'UTC')::date - date '1970-01-01'))) include ("occurred_at", "amount_cents", "refunded_cents", "order_id")`,
 })
 export class Purchase {
   @PrimaryKey({ type: 'text' })
@@ -225,6 +225,8 @@ export class Purchase {
 
 /** A refund of (part of) a purchase; refundId is its idempotency key. */
 @Entity({ tableName: 'refund' })
+/** An order's refunds by date, with their amounts: what had been refunded by a given date (the retention refresh). */
+@Index({ name: 'refund_order_index', expression: `create index "refund_order_index" on "refund" ("order_id", "occurred_at") include ("amount_cents")` })
 export class Refund {
   @PrimaryKey({ type: 'text' })
   refundId!: string;

@@ -81,6 +81,16 @@ export class LifecycleTransition {
   at!: Date;
 }
 
+/** Every asOf a refresh has run for: the dates of the lifecycle timeline. */
+@Entity({ tableName: 'retention_run' })
+export class RetentionRun {
+  @PrimaryKey({ type: 'timestamptz' })
+  asOf!: Date;
+
+  @Property({ type: 'timestamptz' })
+  refreshedAt!: Date;
+}
+
 /** A fitted BG/NBD model with its backtest. */
 @Entity({ tableName: 'churn_model' })
 export class ChurnModelFit {

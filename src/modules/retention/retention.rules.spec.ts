@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { classifyStage, quintileScores, rfmSegment, scoreRfm, validateThresholds } from './retention.rules';
+import { classifyStage, purchaseFactsAsOf, quintileScores, rfmSegment, scoreRfm, validateThresholds } from './retention.rules';
 
 describe('quintileScores', () => {
   it('gives ties one score and spreads distinct values two per score', () => {
@@ -56,5 +56,26 @@ describe('classifyStage', () => {
   it('validates thresholds', () => {
     expect(validateThresholds({ newDays: 30, activeDays: 90, atRiskDays: 180, dormantDays: 365 })).toBeNull();
     expect(validateThresholds({ newDays: 30, activeDays: 20, atRiskDays: 180, dormantDays: 365 })).toBe('activeDays');
+  });
+});
+
+describe('purchaseFactsAsOf', () => {
+  const asOf = new Date('2026-06-01T00:00:00.000Z');
+  const day = (d: number) => new Date(asOf.getTime() + d * 86_400_000 + 12 * 3_600_000);
+  const buy = (d: number, amountCents: number, ...refunds: [number, number][]) =>
+    ({ occurredAt: day(d), amountCents, refunds: refunds.map(([r, c]) => ({ occurredAt: day(r), amountCents: c })) });
+
+  it('counts refunds dated by asOf only; a purchase refunded in full is none', () => {
+    expect(purchaseFactsAsOf([buy(-10, 30000, [5, 20000])], asOf)).toMatchObject({ monetaryCents: 30000, frequency: 1, recencyDays: 10 });
+    expect(purchaseFactsAsOf([buy(-10, 30000, [-1, 10000])], asOf)).toMatchObject({ monetaryCents: 20000, frequency: 1 });
+    expect(purchaseFactsAsOf([buy(-10, 30000, [-2, 10000], [-1, 20000])], asOf)).toBeNull();
+    expect(purchaseFactsAsOf([buy(-200, 10000), buy(-5, 50000, [-3, 50000])], asOf)).toEqual({
+      firstPurchaseDay: 20405, lastPurchaseDay: 20405, previousPurchaseDay: null, recencyDays: 200, frequency: 1, monetaryCents: 10000, x: 0, tx: 0, T: 200,
+    });
+  });
+
+  it('frequency and monetary cover the 365 days before asOf; days and x all history up to asOf', () => {
+    const facts = purchaseFactsAsOf([buy(-400, 1000), buy(-40, 2000, [-30, 500]), buy(-40, 100), buy(3, 9999)], asOf)!;
+    expect(facts).toMatchObject({ frequency: 2, monetaryCents: 1600, x: 1, tx: 360, T: 400, recencyDays: 40, previousPurchaseDay: facts.firstPurchaseDay });
   });
 });

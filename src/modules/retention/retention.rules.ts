@@ -1,7 +1,8 @@
 /**
- * RFM scoring and lifecycle classification as pure functions: the reference the
- * set-based SQL of the refresh (retention.service) is tested against.
+ * RFM scoring, lifecycle classification and a member's purchase facts as pure functions: the
+ * reference the set-based SQL of the refresh (retention.service) is tested against.
  */
+import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
 
 export type RfmSegment =
   | 'IMPORTANT_VALUE' | 'IMPORTANT_DEVELOP' | 'IMPORTANT_RETAIN' | 'IMPORTANT_WINBACK'
@@ -80,4 +81,50 @@ export function validateThresholds(t: LifecycleThresholds): string | null {
     if (i > 0 && t[k] <= t[order[i - 1]]) return k;
   }
   return null;
+}
+
+export interface PurchaseRecord {
+  occurredAt: Date;
+  amountCents: number;
+  refunds: readonly { occurredAt: Date; amountCents: number }[];
+}
+
+/** What the refresh knows of a buyer as of asOf (days are UTC day numbers). */
+export interface PurchaseFacts {
+  firstPurchaseDay: number;
+  lastPurchaseDay: number;
+  previousPurchaseDay: number | null;
+  recencyDays: number;
+  /** Purchases, and their spend net of refunds, in the 365 days up to asOf. */
+  frequency: number;
+  monetaryCents: number;
+  /** BG/NBD inputs: repeat purchase days, first to last day, first day to asOf's day. */
+  x: number;
+  tx: number;
+  T: number;
+}
+
+/**
+ * A member's purchase facts as of asOf, from purchases and refunds dated by then only: a
+ * purchase refunded in full by asOf is none (not in days, frequency, recency or x); a
+ * partial refund lowers monetary. Null when nothing was bought by asOf.
+ */
+export function purchaseFactsAsOf(purchases: readonly PurchaseRecord[], asOf: Date): PurchaseFacts | null {
+  const yearAgo = addDaysUtc(asOf, -365).getTime();
+  const bought = purchases.flatMap((p) => {
+    if (p.occurredAt.getTime() > asOf.getTime()) return [];
+    const refunded = p.refunds.filter((r) => r.occurredAt.getTime() <= asOf.getTime()).reduce((sum, r) => sum + r.amountCents, 0);
+    return refunded > 0 && refunded >= p.amountCents ? [] : [{ at: p.occurredAt.getTime(), net: p.amountCents - refunded }];
+  });
+  if (!bought.length) return null;
+  const days = [...new Set(bought.map((b) => utcDayNumber(new Date(b.at))))].sort((a, b) => a - b);
+  const asOfDay = utcDayNumber(asOf);
+  const inYear = bought.filter((b) => b.at > yearAgo);
+  const first = days[0];
+  const last = days[days.length - 1];
+  return {
+    firstPurchaseDay: first, lastPurchaseDay: last, previousPurchaseDay: days.length > 1 ? days[days.length - 2] : null,
+    recencyDays: asOfDay - last, frequency: inYear.length, monetaryCents: inYear.reduce((sum, b) => sum + b.net, 0),
+    x: days.length - 1, tx: last - first, T: asOfDay - first,
+  };
 }

@@ -7,7 +7,7 @@ import { pgArray } from '../../db/array-literal';
 import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
 import { backtestOffThread, fitBgNbdOffThread, startChurnWorker, TUPLE_BASE, WORKER_MIN_ROWS, type TupleText } from './churn.fit';
 import { withDates } from '../points/points.repository';
-import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
+import { refreshRuleTags } from '../tags/tags.service';
 import {
   expectedPurchases, type BgNbdParams,
 } from './churn.rules';
@@ -31,17 +31,33 @@ const REFRESH_WORK_MEM = '256MB';
 const DAY = `((pu.occurred_at at time zone 'UTC')::date - date '1970-01-01')`;
 
 /**
- * A refresh, step 1: every buyer's purchase facts as of asOf (net of refunds), and as of the
+ * What had been refunded of the purchase `pu` by the instant bound to `?` (its refunds dated
+ * `op` it: `<=` as of a date, `<` before the end of a range). `refunded_cents` counts every
+ * refund recorded, whenever dated; only a purchase with one looks its refunds up, by order
+ * (refund_order_index), so a pass over the purchases stays index-only and in order.
+ */
+const refundedBy = (op: '<=' | '<') =>
+  `(case when pu.refunded_cents = 0 then 0 else (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = pu.order_id and r.occurred_at ${op} ?::timestamptz) end)`;
+
+/** Whether `pu` was still a purchase then: not refunded in full. One parameter, as refundedBy. */
+const boughtBy = (op: '<=' | '<') => `(pu.refunded_cents = 0 or ${refundedBy(op)} < pu.amount_cents)`;
+
+/**
+ * A refresh, step 1: every buyer's purchase facts as of asOf, and as of the
  * backtest day, into the unlogged scratch table retention_facts. One index-only pass over
  * purchase_member_day_index, which yields purchases in (member, day) order: the group needs no
  * hash, and the array of distinct purchase days no sort (PostgreSQL feeds that DISTINCT
  * aggregate the presorted rows). The days give x, first, last and previous day; width_bucket,
  * a binary search in that sorted array, the number of days up to the backtest day. Frequency
- * and monetary count the 365 days before asOf. An aggregate with DISTINCT has no parallel
- * plan, so the refresh runs this once per half of the members, on two connections at once
- * (`${RANGE}` is the half's bound). Parameters: the backtest day twice, the 365-day start
- * twice (a value: timestamptz minus an interval would be computed again for every purchase),
- * asOf, then the half's bound.
+ * and monetary count the 365 days before asOf. As of asOf means the purchases dated by then
+ * and the refunds dated by then: a purchase refunded in full by asOf is no purchase (not in
+ * the days, frequency, recency or the churn inputs), a partial refund lowers monetary. (The
+ * backtest's days are these same purchases, by their refunds as of asOf.) An aggregate with
+ * DISTINCT has no parallel plan, so the refresh runs this once per half of the members, on
+ * two connections at once (`${RANGE}` is the half's bound). Parameters: the backtest day
+ * twice, the 365-day start, asOf, the 365-day start again (a value: timestamptz minus an
+ * interval would be computed again for every purchase), asOf three times, then the half's
+ * bound.
  */
 const FACTS_SQL = `
 insert into retention_facts (member_id, first_at, last_at, frequency, monetary, first_day, last_day, prev_day, x, bt_x, bt_last_day)
@@ -50,9 +66,9 @@ select member_id, first_at, last_at, frequency, monetary, days[1], days[cardinal
 from (
   select pu.member_id, min(pu.occurred_at) as first_at, max(pu.occurred_at) as last_at,
     count(*) filter (where pu.occurred_at > ?::timestamptz)::int as frequency,
-    coalesce(sum(pu.amount_cents - pu.refunded_cents) filter (where pu.occurred_at > ?::timestamptz), 0)::bigint as monetary,
+    coalesce(sum(pu.amount_cents - ${refundedBy('<=')}) filter (where pu.occurred_at > ?::timestamptz), 0)::bigint as monetary,
     array_agg(distinct ${DAY} order by ${DAY}) as days
-  from purchase pu where pu.occurred_at <= ?::timestamptz \${RANGE pu.member_id} group by pu.member_id
+  from purchase pu where pu.occurred_at <= ?::timestamptz and ${boughtBy('<=')} \${RANGE pu.member_id} group by pu.member_id
 ) per_member`;
 
 /**
@@ -118,11 +134,12 @@ from retention_facts group by ${column}`;
  * readers until the swap), one half of the members per statement, the halves at once. From
  * the facts, the scores and the previous rows: RFM against the statistics above, the
  * eight-cell cube, the lifecycle stage, the churn scores (computed in the fit's worker per
- * distinct (x, t_x, T), passed as arrays keyed by tupleKey). The previous stage rides along as
- * old_stage, for the transitions. Parameters: the four monetary bounds, the mean monetary,
- * asOf, asOf's day, the means of last day and frequency, the last-day and frequency histograms
- * (values, scores), the score arrays (tuple key, P(alive), churn risk), asOf again (who had
- * joined by then); the half's bound goes first, twice (facts, previous rows), and last once.
+ * distinct (x, t_x, T), passed as arrays keyed by tupleKey). The stage before asOf rides
+ * along as old_stage, for the transitions; `${PREVIOUS}` is where it comes from (PREVIOUS).
+ * Parameters: the four monetary bounds, the mean monetary, asOf, asOf's day, the means of last
+ * day and frequency, the last-day and frequency histograms (values, scores), the score arrays
+ * (tuple key, P(alive), churn risk), asOf again (who had joined by then); the half's bound
+ * goes first, twice (facts, previous stages, after PREVIOUS's own), and last once.
  */
 const BUILD_SQL = `
 insert into member_retention_next (member_id, as_of, stage, stage_since, first_purchase_at, last_purchase_at, recency_days, frequency,
@@ -143,7 +160,7 @@ cross join (
   from program where id = 1
 ) s
 left join retention_facts f on f.member_id = m.id \${RANGE f.member_id}
-left join member_retention o on o.member_id = m.id \${RANGE o.member_id}
+left join \${PREVIOUS} o on o.member_id = m.id \${RANGE o.member_id}
 left join unnest(?::int[], ?::int[]) as br(last_day, score) on br.last_day = f.last_day
 left join unnest(?::int[], ?::int[]) as bf(frequency, score) on bf.frequency = f.frequency
 left join unnest(?::int8[], ?::float8[], ?::float8[]) as v(tuple_key, p, c)
@@ -159,10 +176,63 @@ cross join lateral (select case
   end as stage) st
 where m.joined_at <= ?::timestamptz \${RANGE m.id}`;
 
-/** A transition for every member whose stage moved (from null: first classified). */
+/**
+ * The lifecycle timeline: a member's stage at each asOf a refresh has run for (retention_run),
+ * and a transition at each of those dates where it moved (from null: first classified). The
+ * stage before asOf is where BUILD_SQL starts from (member_id, stage, stage_since):
+ * - `rows`: the current rows, when they are the latest date's and asOf comes after it (the
+ *   nightly run): no history read;
+ * - `timeline`: otherwise (asOf again, or a date before the latest), the latest move dated
+ *   before asOf. Parameter: asOf.
+ */
+const PREVIOUS = {
+  rows: 'member_retention',
+  timeline: `(select distinct on (member_id) member_id, to_stage as stage, at as stage_since from lifecycle_transition
+    where at < ?::timestamptz order by member_id, at desc, id desc)`,
+} as const;
+type Previous = keyof typeof PREVIOUS;
+
+/** asOf's transitions after the latest date: every member whose stage moved. */
 const TRANSITIONS_SQL = `
 insert into lifecycle_transition (member_id, from_stage, to_stage, at)
 select member_id, old_stage, stage, as_of from member_retention_next where old_stage is distinct from stage`;
+
+/**
+ * Makes the transitions recorded at one date those `${WANTED}` lists ((member_id, from_stage,
+ * to_stage) for the members `${MEMBERS}` covers), changing only the difference: a second run
+ * for a date records nothing. Parameters: the date twice. Returns how many it inserted (n).
+ */
+const RECORD_AT_SQL = `
+with wanted as (\${WANTED}),
+recorded as (select t.id, t.member_id, t.from_stage, t.to_stage from lifecycle_transition t where t.at = ?::timestamptz and \${MEMBERS}),
+dropped as (
+  delete from lifecycle_transition t using recorded r where t.id = r.id and not exists (
+    select 1 from wanted w where w.member_id = r.member_id and w.from_stage is not distinct from r.from_stage and w.to_stage = r.to_stage)
+),
+inserted as (
+  insert into lifecycle_transition (member_id, from_stage, to_stage, at)
+  select w.member_id, w.from_stage, w.to_stage, ?::timestamptz from wanted w where not exists (
+    select 1 from recorded r where r.member_id = w.member_id and r.from_stage is not distinct from w.from_stage and r.to_stage = w.to_stage)
+  returning 1
+)
+select count(*)::int as n from inserted`;
+
+/** At asOf, for every member: from the stage before it to its stage now. */
+const AT_AS_OF_SQL = RECORD_AT_SQL
+  .replace('${WANTED}', 'select member_id, old_stage as from_stage, stage as to_stage from member_retention_next where old_stage is distinct from stage')
+  .replace('${MEMBERS}', 'true');
+
+/**
+ * At the next date after asOf, for the members classified at asOf: from their stage at asOf
+ * (this run's) to their stage at that date (the latest move up to it: the timeline as it was
+ * before this run; asOf's own moves are written after this). Parameters: that date three times.
+ */
+const AT_NEXT_SQL = RECORD_AT_SQL
+  .replace('${WANTED}', `select n.member_id, n.stage as from_stage, x.stage as to_stage from member_retention_next n
+    join (select distinct on (member_id) member_id, to_stage as stage from lifecycle_transition where at <= ?::timestamptz
+      order by member_id, at desc, id desc) x on x.member_id = n.member_id
+    where x.stage is distinct from n.stage`)
+  .replace('${MEMBERS}', 'exists (select 1 from member_retention_next n where n.member_id = t.member_id)');
 
 /** The new table: member_retention's columns and NOT NULLs, and the previous stage. A run that died left its own: dropped. */
 const PREPARE_SQL = [
@@ -202,9 +272,11 @@ export class RetentionService {
    * worker thread, while the RFM statistics are read. (3) Every member's row into a new table,
    * again in halves, and its indexes. (4) One short transaction: the stage transitions and the
    * swap for the old table. (5) The rule tags; the model row with its backtest. A failure
-   * before (4) leaves the previous rows and transitions as they were. A second run with the
-   * same asOf records no new transition. `phases` are the milliseconds each step took, for
-   * the job log and the benchmark.
+   * before (4) leaves the previous rows and transitions as they were. The rows and the
+   * transitions at asOf depend only on what is dated by asOf and on the dates refreshed
+   * before it, whatever was written later and whatever order runs came in; a second run with
+   * the same asOf records no new transition. `changed` counts the moves recorded. `phases`
+   * are the milliseconds each step took, for the job log and the benchmark.
    */
   async refresh(asOf: Date): Promise<{ processed: number; changed: number; phases: Record<string, number> }> {
     const asOfDay = utcDayNumber(asOf);
@@ -223,6 +295,7 @@ export class RetentionService {
       // with fewer members than a worker is worth, the fits run in place.
       const workers = members >= WORKER_MIN_ROWS ? [startChurnWorker(), startChurnWorker()] : [];
       try {
+        const timeline = await whereOnTimeline(this.em, asOf);
         await this.em.execute('truncate retention_facts');
         const halves: Half[] = split ? ['below', 'from'] : ['all'];
         const inHalves = <T>(work: (half: Half) => Promise<T>) => Promise.all(halves.map(work));
@@ -230,7 +303,7 @@ export class RetentionService {
           await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
           const [tuples] = (await tx.execute(
             inHalf(FACTS_AND_TUPLES_SQL, half),
-            [backtestDay, backtestDay, yearAgo, yearAgo, asOf, ...boundOf(FACTS_SQL, half, split), asOfDay, backtestDay, backtestDay],
+            [backtestDay, backtestDay, yearAgo, asOf, yearAgo, asOf, asOf, ...boundOf(FACTS_SQL, half, split), asOfDay, backtestDay, backtestDay],
           )) as { current: string; backtest: string; currentRows: number; backtestRows: number; repeat: boolean }[];
           return tuples;
         }));
@@ -264,8 +337,8 @@ export class RetentionService {
           await tx.execute('set local enable_mergejoin = off');
           const bound = half === 'all' ? [] : [split];
           const [{ rows }] = (await tx.execute(
-            `with built as (${inHalf(BUILD_SQL, half)} returning 1) select count(*)::int as rows from built`,
-            [...statistics, ...bound, ...bound, ...joined, ...bound],
+            `with built as (${inHalf(BUILD_SQL, half).replace('${PREVIOUS}', PREVIOUS[timeline.previous])} returning 1) select count(*)::int as rows from built`,
+            [...statistics, ...bound, ...(timeline.previous === 'timeline' ? [asOf] : []), ...bound, ...joined, ...bound],
           )) as { rows: number }[];
           return rows;
         }));
@@ -276,13 +349,13 @@ export class RetentionService {
         lap('write');
         // The rows and their transitions, in one transaction; readers wait only for the swap.
         const moved = await inSqlTransaction(this.em, async (tx) => {
-          const [{ n }] = (await tx.execute(`with moved as (${TRANSITIONS_SQL} returning 1) select count(*)::int as n from moved`)) as { n: number }[];
+          const n = await recordTransitions(tx, asOf, timeline);
           await lockForSwap(tx);
           for (const sql of SWAP_SQL) await tx.execute(sql);
           return n;
         });
         lap('swap');
-        await inSqlTransaction(this.em, (tx) => this.refreshRuleTags(tx));
+        await inSqlTransaction(this.em, (tx) => refreshRuleTags(tx));
         lap('tags');
         if (fit) {
           const scored = await backtest;
@@ -308,33 +381,6 @@ export class RetentionService {
     };
     const [byLastDay, byFrequency] = await Promise.all([histogram('last_day'), histogram('frequency')]);
     return { ...stats, byLastDay, byFrequency };
-  }
-
-  /**
-   * Every RULE tag's members are exactly those its filter selects now: one statement per tag
-   * that selects the members once and changes only the difference (members who keep the
-   * tag keep their row and its taggedAt).
-   */
-  private async refreshRuleTags(tx: EntityManager): Promise<void> {
-    const tags = (await tx.execute(`select id, rule from tag where kind = 'RULE' and rule is not null`)) as { id: string; rule: SegmentFilter }[];
-    // Both sides are sets of any size, and the planner's estimate of a tag's rows comes from
-    // member_tag's last analyze: right after a run that tagged 200k members, it still thought 1,
-    // and compared each with each (a nested loop of 200k × 200k, minutes). Hashes only.
-    await tx.execute('set local enable_nestloop = off');
-    for (const tag of tags) {
-      const { where, params } = compileFilter(tag.rule);
-      await tx.execute(
-        `with selected as materialized (select m.id from ${SEGMENT_FROM} where ${where}),
-         tagged as (select member_id from member_tag where tag_id = ?),
-         dropped as (
-           delete from member_tag mt where mt.tag_id = ? and mt.member_id in (select member_id from tagged except select id from selected)
-         )
-         insert into member_tag (member_id, tag_id, tagged_at)
-         select id, ?, now() from (select id from selected except select member_id from tagged) joined`,
-        [...params, tag.id, tag.id, tag.id],
-      );
-    }
-    await tx.execute('set local enable_nestloop = on');
   }
 
   /**
@@ -410,32 +456,40 @@ export class RetentionService {
     };
   }
 
-  /** Points earned, redeemed and expired per month, with the redemption rate. */
-  async pointsFlow(from: Date, to: Date): Promise<{ period: string; earned: number; redeemed: number; expired: number }[]> {
+  /**
+   * Points earned, redeemed and expired per month, with the redemption rate, and the points
+   * refunds took back (REFUND_REVERSAL, in the month of the refund), which earned keeps.
+   */
+  async pointsFlow(from: Date, to: Date): Promise<{ period: string; earned: number; redeemed: number; expired: number; reversed: number }[]> {
     // sum() over int is bigint: a month's flow may pass 2^31.
     const rows = (await this.em.execute(
       `select to_char(date_trunc('month', occurred_at at time zone 'UTC'), 'YYYY-MM') as period,
          coalesce(sum(amount) filter (where amount > 0 and type in ('EARN', 'ADJUST')), 0) as earned,
          coalesce(-sum(amount) filter (where type = 'REDEEM'), 0) + coalesce(-sum(amount) filter (where type = 'REDEMPTION_CANCEL'), 0) as redeemed,
-         coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0) as expired
+         coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0) as expired,
+         coalesce(-sum(amount) filter (where type = 'REFUND_REVERSAL'), 0) as reversed
        from point_transaction where occurred_at >= ? and occurred_at < ? group by 1 order by 1`,
       [from, to],
-    )) as { period: string; earned: string; redeemed: string; expired: string }[];
-    return rows.map((r) => ({ period: r.period, earned: safeInteger(r.earned), redeemed: safeInteger(r.redeemed), expired: safeInteger(r.expired) }));
+    )) as { period: string; earned: string; redeemed: string; expired: string; reversed: string }[];
+    return rows.map((r) => ({
+      period: r.period, earned: safeInteger(r.earned), redeemed: safeInteger(r.redeemed), expired: safeInteger(r.expired), reversed: safeInteger(r.reversed),
+    }));
   }
 
   /**
    * Growth per month, the seed material's 规模 = 新增 + 持续 + 挽回 − 流失: a member is active
    * in a month it bought in; new = first purchase that month; retained = active this month
    * and last; won back = active again after a month without; churned = active last month,
-   * not this one. active(M) = active(M−1) + new + wonBack − churned.
+   * not this one. active(M) = active(M−1) + new + wonBack − churned. As of `to`: the purchases
+   * dated before it that its refunds dated before it had not refunded in full.
    */
   async growth(from: Date, to: Date): Promise<{ period: string; active: number; new: number; retained: number; wonBack: number; churned: number }[]> {
     // Each month is five correlated counts: 1970 to 9999 (96,000 months) took seconds on an empty table.
     const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
     if (months > MAX_GROWTH_MONTHS) throw badInput('to', `growth covers at most ${MAX_GROWTH_MONTHS} months from \`from\``);
     const rows = (await this.em.execute(
-      `with act as (select distinct member_id, date_trunc('month', occurred_at at time zone 'UTC') as mo from purchase),
+      `with act as (select distinct member_id, date_trunc('month', occurred_at at time zone 'UTC') as mo from purchase pu
+         where pu.occurred_at < ?::timestamptz and ${boughtBy('<')}),
        firsts as (select member_id, min(mo) as first_mo from act group by member_id),
        months as (select generate_series(date_trunc('month', ?::timestamptz at time zone 'UTC'), date_trunc('month', ?::timestamptz at time zone 'UTC'), interval '1 month') as mo)
        select to_char(ms.mo, 'YYYY-MM') as period,
@@ -447,7 +501,7 @@ export class RetentionService {
          (select count(*) from act b where b.mo = ms.mo - interval '1 month'
             and not exists (select 1 from act a where a.member_id = b.member_id and a.mo = ms.mo)) as churned
        from months ms order by 1`,
-      [from, to],
+      [to, to, from, to],
     )) as { period: string; active: string; new: string; retained: string; wonBack: string; churned: string }[];
     return rows.map((r) => ({
       period: r.period, active: safeInteger(r.active), new: safeInteger(r.new), retained: safeInteger(r.retained),
@@ -458,6 +512,42 @@ export class RetentionService {
 
 /** A century of months: more than any programme's history. */
 const MAX_GROWTH_MONTHS = 1200;
+
+/**
+ * Where asOf falls on the lifecycle timeline: where its previous stages come from (PREVIOUS),
+ * and the next date a refresh has run for after it, if any (whose moves then start from
+ * asOf's stages). Read under the refresh's lock: no other run changes it meanwhile.
+ */
+async function whereOnTimeline(em: EntityManager, asOf: Date): Promise<{ previous: Previous; next: Date | null }> {
+  const [row] = (await em.execute(
+    `select (select max(as_of) from retention_run) as latest, (select as_of from member_retention limit 1) as shown,
+       (select min(as_of) from retention_run where as_of > ?) as next`,
+    [asOf],
+  )) as { latest: Date | string | null; shown: Date | string | null; next: Date | string | null }[];
+  const time = (v: Date | string | null) => (v == null ? null : new Date(v).getTime());
+  const latest = time(row.latest);
+  const forward = latest == null || (time(row.shown) === latest && asOf.getTime() > latest);
+  return { previous: forward ? 'rows' : 'timeline', next: row.next == null ? null : new Date(row.next) };
+}
+
+/**
+ * asOf's transitions, in the swap's transaction; the number of moves recorded. After the latest
+ * date, a plain insert. Otherwise the moves at the next date are made to start from asOf's
+ * stages first (a date between two fits in), then asOf's own are made what they should be;
+ * both change only the difference. asOf joins the timeline's dates.
+ */
+async function recordTransitions(tx: EntityManager, asOf: Date, timeline: { previous: Previous; next: Date | null }): Promise<number> {
+  const count = async (sql: string, params: unknown[]) => ((await tx.execute(sql, params)) as { n: number }[])[0].n;
+  let n = 0;
+  if (timeline.previous === 'rows') {
+    n = await count(`with moved as (${TRANSITIONS_SQL} returning 1) select count(*)::int as n from moved`, []);
+  } else {
+    if (timeline.next) n += await count(AT_NEXT_SQL, [timeline.next, timeline.next, timeline.next]);
+    n += await count(AT_AS_OF_SQL, [asOf, asOf]);
+  }
+  await tx.execute('insert into retention_run (as_of, refreshed_at) values (?, now()) on conflict (as_of) do update set refreshed_at = now()', [asOf]);
+  return n;
+}
 
 /**
  * Takes the old table for the swap. Readers hold it for as long as they read (an export of a

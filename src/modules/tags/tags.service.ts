@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import type { TagCategory, TagKind } from './tag.entities';
 import { SEGMENT_FROM, compileFilter, type SegmentFilter } from '../segments/segment-filter';
+import { cycleThrough, readersOf, refreshOrder, type RuleTagDef } from './tags.rules';
 
 export interface TagRow { id: string; code: string; name: string; kind: TagKind; category: TagCategory }
 const TAG_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -19,24 +20,27 @@ export class TagsService {
     return (await this.em.execute('select id, code, name, kind, category from tag order by code')) as TagRow[];
   }
 
-  /** Defines a tag: with a rule it is a RULE tag whose members the retention refresh keeps current. */
+  /**
+   * Defines a tag: with a rule it is a RULE tag whose members the retention refresh keeps
+   * current. A rule may read other tags, but not itself through any chain of rule tags (a
+   * cycle has no refresh order). Applied at once, with the rule tags that read it after it.
+   */
   async upsert(actor: Actor, input: { code: string; name: string; category: TagCategory; rule?: SegmentFilter | null }): Promise<TagRow> {
     if (!TAG_CODE.test(input.code)) throw badInput('code', 'tag codes use letters, digits, _ . : - only');
     if (input.rule) compileFilter(input.rule);
     return inTransaction(this.em, async (tx) => {
+      // One definition at a time: two saves at once could each close half of a cycle.
+      await tx.execute(`select pg_advisory_xact_lock(hashtext('tags.define'))`);
       const [before] = await tx.execute('select code, name, kind, category, rule from tag where code = ? for update', [input.code]);
+      const cycle = input.rule && cycleThrough(await ruleTags(tx), input.code, input.rule);
+      if (cycle) throw badInput(cycle.field, `tag ${input.code} would read itself: ${cycle.path.join(' → ')}`);
       const [row] = (await tx.execute(
         `insert into tag (id, code, name, kind, category, rule) values (gen_random_uuid(), ?, ?, ?, ?, ?::jsonb)
          on conflict (code) do update set name = excluded.name, kind = excluded.kind, category = excluded.category, rule = excluded.rule
          returning id, code, name, kind, category`,
         [input.code, input.name, input.rule ? 'RULE' : 'MANUAL', input.category, input.rule ? JSON.stringify(input.rule) : null],
       )) as TagRow[];
-      if (input.rule) {
-        // members follow the rule from now on: apply it at once
-        const { where, params } = compileFilter(input.rule);
-        await tx.execute('delete from member_tag where tag_id = ?', [row.id]);
-        await tx.execute(`insert into member_tag (member_id, tag_id, tagged_at) select m.id, ?, now() from ${SEGMENT_FROM} where ${where}`, [row.id, ...params]);
-      }
+      if (input.rule) await refreshRuleTags(tx, input.code); // members follow the rule from now on
       this.audit.record(tx, actor, { action: before ? 'tag.update' : 'tag.create', entity: 'Tag', entityId: input.code, before: before ?? null, after: { ...input } });
       await tx.flush();
       return row;
@@ -89,4 +93,41 @@ export class TagsService {
     for (const r of rows) out.set(r.memberId, [...(out.get(r.memberId) ?? []), r]);
     return out;
   }
+}
+
+async function ruleTags(tx: EntityManager): Promise<(RuleTagDef & { id: string; rule: SegmentFilter })[]> {
+  return (await tx.execute(`select id, code, rule from tag where kind = 'RULE' and rule is not null`)) as (RuleTagDef & { id: string; rule: SegmentFilter })[];
+}
+
+/**
+ * Every RULE tag's members are exactly those its filter selects now, refreshed in dependency
+ * order (a tag after the rule tags it reads, so a chain settles in one pass); with `changed`,
+ * only that tag and the rule tags that read it. One statement per tag that selects the members
+ * once and changes only the difference (members who keep the tag keep their row and its
+ * taggedAt). In the caller's transaction.
+ */
+export async function refreshRuleTags(tx: EntityManager, changed?: string): Promise<void> {
+  const tags = await ruleTags(tx);
+  const byCode = new Map(tags.map((t) => [t.code, t]));
+  const moved = changed ? readersOf(tags, changed) : null;
+  // Both sides are sets of any size, and the planner's estimate of a tag's rows comes from
+  // member_tag's last analyze: right after a run that tagged 200k members, it still thought 1,
+  // and compared each with each (a nested loop of 200k × 200k, minutes). Hashes only.
+  await tx.execute('set local enable_nestloop = off');
+  for (const code of refreshOrder(tags)) {
+    if (moved && !moved.has(code)) continue;
+    const tag = byCode.get(code)!;
+    const { where, params } = compileFilter(tag.rule);
+    await tx.execute(
+      `with selected as materialized (select m.id from ${SEGMENT_FROM} where ${where}),
+       tagged as (select member_id from member_tag where tag_id = ?),
+       dropped as (
+         delete from member_tag mt where mt.tag_id = ? and mt.member_id in (select member_id from tagged except select id from selected)
+       )
+       insert into member_tag (member_id, tag_id, tagged_at)
+       select id, ?, now() from (select id from selected except select member_id from tagged) joined`,
+      [...params, tag.id, tag.id, tag.id],
+    );
+  }
+  await tx.execute('set local enable_nestloop = on');
 }

@@ -1,0 +1,199 @@
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+
+// Issue 18, items 10, 11 and 15: retention as of a date, whatever came after it.
+const DAY = 86_400_000;
+const AS_OF = Date.parse('2026-06-01T00:00:00.000Z');
+/** Noon UTC, `days` days from AS_OF (negative: before). */
+const at = (days: number) => new Date(AS_OF + days * DAY + 12 * 3600_000).toISOString();
+const JOINED = '2024-01-01T00:00:00.000Z';
+
+const RFM = `query($id: ID!) { member(id: $id) { lifecycleStage rfm { recencyDays frequency monetary } } }`;
+const REFRESH = `mutation($a: DateTime!) { refreshRetention(asOf: $a) { processed changed } }`;
+
+function client(s: TestServer) {
+  const service = s.token('service');
+  const write = async (query: string, i: Record<string, unknown>) => {
+    const res = await s.gql(query, { i }, await service);
+    if (res.errors) throw new Error(JSON.stringify(res.errors));
+  };
+  return {
+    buy: (memberId: string, orderId: string, amount: number, occurredAt: string) =>
+      write(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }`, { memberId, orderId, amount, occurredAt }),
+    refund: (orderId: string, refundId: string, amount: number, occurredAt: string) =>
+      write(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`, { orderId, refundId, amount, occurredAt }),
+    refresh: async (asOf: string | number) => (await s.admin(REFRESH, { a: new Date(asOf).toISOString() })).refreshRetention as { processed: number; changed: number },
+    member: async (id: string) => (await s.admin(RFM, { id })).member,
+    churnInputs: async (id: string) => (await s.sql('select x, tx, t_days as "T" from member_retention where member_id = $1', [id]))[0],
+  };
+}
+
+describe('retention as of a date, refunds and refunded purchases', () => {
+  let s: TestServer;
+  let c: ReturnType<typeof client>;
+  beforeAll(async () => {
+    s = await startTestServer();
+    c = client(s);
+    await createLadder(s);
+  });
+  afterAll(() => s.stop());
+
+  it('item 10: a refund dated after asOf does not change that asOf; one dated before does', async () => {
+    const later = await registerMember(s, { joinedAt: JOINED });
+    const earlier = await registerMember(s, { joinedAt: JOINED });
+    await c.buy(later, 'i10-later', 300, at(-10));
+    await c.buy(earlier, 'i10-earlier', 300, at(-10));
+    await c.refund('i10-earlier', 'i10-earlier-r', 100, at(-1));
+    await c.refresh(AS_OF);
+    expect((await c.member(later)).rfm).toEqual({ recencyDays: 10, frequency: 1, monetary: 300 });
+    await c.refund('i10-later', 'i10-later-r', 200, at(5));
+    await c.refresh(AS_OF);
+    expect((await c.member(later)).rfm).toEqual({ recencyDays: 10, frequency: 1, monetary: 300 });
+    expect((await c.member(earlier)).rfm).toEqual({ recencyDays: 10, frequency: 1, monetary: 200 });
+    // Refunded in full only after asOf: still a purchase as of asOf.
+    await c.refund('i10-later', 'i10-later-r2', 100, at(6));
+    await c.refresh(AS_OF);
+    expect(await c.member(later)).toEqual({ lifecycleStage: 'NEW', rfm: { recencyDays: 10, frequency: 1, monetary: 300 } });
+    // And as of a date after the refunds, it is none.
+    await c.refresh(AS_OF + 7 * DAY);
+    expect(await c.member(later)).toEqual({ lifecycleStage: 'PROSPECT', rfm: null });
+  });
+
+  it('item 15: a fully refunded order is no purchase for RFM, stage and the churn inputs; a partial refund lowers monetary', async () => {
+    const dropped = await registerMember(s, { joinedAt: JOINED });
+    await c.buy(dropped, 'i15-old', 100, at(-200));
+    await c.buy(dropped, 'i15-new', 500, at(-5));
+    await c.refund('i15-new', 'i15-new-r', 500, at(-3));
+    const gone = await registerMember(s, { joinedAt: JOINED });
+    await c.buy(gone, 'i15-gone', 80, at(-20));
+    await c.refund('i15-gone', 'i15-gone-r1', 30, at(-16));
+    await c.refund('i15-gone', 'i15-gone-r2', 50, at(-15));
+    const partial = await registerMember(s, { joinedAt: JOINED });
+    await c.buy(partial, 'i15-partial-1', 200, at(-40));
+    await c.buy(partial, 'i15-partial-2', 60, at(-100));
+    await c.refund('i15-partial-1', 'i15-partial-r', 50, at(-30));
+    await c.refresh(AS_OF);
+    expect(await c.member(dropped)).toEqual({ lifecycleStage: 'DORMANT', rfm: { recencyDays: 200, frequency: 1, monetary: 100 } });
+    expect(await c.churnInputs(dropped)).toEqual({ x: 0, tx: 0, T: 200 });
+    expect(await c.member(gone)).toEqual({ lifecycleStage: 'PROSPECT', rfm: null });
+    expect(await c.churnInputs(gone)).toEqual({ x: null, tx: null, T: null });
+    expect(await c.member(partial)).toEqual({ lifecycleStage: 'ACTIVE', rfm: { recencyDays: 40, frequency: 2, monetary: 210 } });
+    expect(await c.churnInputs(partial)).toEqual({ x: 1, tx: 60, T: 100 });
+  });
+
+  it('item 15: growth counts a month active only for purchases not refunded in full (as of the report\'s end)', async () => {
+    // Months of their own (2024), bought in by these members only.
+    const g1 = await registerMember(s, { joinedAt: JOINED });
+    const g2 = await registerMember(s, { joinedAt: JOINED });
+    const g3 = await registerMember(s, { joinedAt: JOINED });
+    await c.buy(g1, 'g1-jan', 50, '2024-01-10T12:00:00.000Z');
+    await c.buy(g1, 'g1-feb', 50, '2024-02-10T12:00:00.000Z');
+    await c.refund('g1-feb', 'g1-feb-r', 50, '2024-02-12T12:00:00.000Z');
+    await c.buy(g2, 'g2-feb', 50, '2024-02-11T12:00:00.000Z');
+    await c.refund('g2-feb', 'g2-feb-r', 20, '2024-02-13T12:00:00.000Z');
+    await c.buy(g3, 'g3-mar', 50, '2024-03-10T12:00:00.000Z');
+    await c.refund('g3-mar', 'g3-mar-r', 50, '2024-05-10T12:00:00.000Z');
+    const growth = async (to: string) => (await s.admin(`query($to: DateTime!) { growth(from: "2024-01-01T00:00:00.000Z", to: $to) { period active new retained wonBack churned } }`, { to })).growth;
+    expect(await growth('2024-06-01T00:00:00.000Z')).toEqual([
+      { period: '2024-01', active: 1, new: 1, retained: 0, wonBack: 0, churned: 0 },
+      { period: '2024-02', active: 1, new: 1, retained: 0, wonBack: 0, churned: 1 },
+      { period: '2024-03', active: 0, new: 0, retained: 0, wonBack: 0, churned: 1 },
+      { period: '2024-04', active: 0, new: 0, retained: 0, wonBack: 0, churned: 0 },
+      { period: '2024-05', active: 0, new: 0, retained: 0, wonBack: 0, churned: 0 },
+      { period: '2024-06', active: 0, new: 0, retained: 0, wonBack: 0, churned: 0 },
+    ]);
+    // Before g3's refund, March had its purchase.
+    expect((await growth('2024-04-01T00:00:00.000Z'))[2]).toEqual({ period: '2024-03', active: 1, new: 1, retained: 0, wonBack: 0, churned: 1 });
+  });
+
+  it('item 15: points flow shows refund reversals in a column of their own', async () => {
+    const m = await registerMember(s, { joinedAt: JOINED });
+    await c.buy(m, 'flow-1', 100, '2023-07-10T12:00:00.000Z');
+    await c.buy(m, 'flow-2', 30, '2023-07-11T12:00:00.000Z');
+    await c.refund('flow-1', 'flow-1-r', 40, '2023-07-20T12:00:00.000Z');
+    await c.refund('flow-2', 'flow-2-r', 30, '2023-08-02T12:00:00.000Z');
+    const { pointsFlow } = await s.admin(`{ pointsFlow(from: "2023-07-01T00:00:00.000Z", to: "2023-09-01T00:00:00.000Z") { period earned redeemed expired reversed } }`);
+    expect(pointsFlow).toEqual([
+      { period: '2023-07', earned: 130, redeemed: 0, expired: 0, reversed: 40 },
+      { period: '2023-08', earned: 0, redeemed: 0, expired: 0, reversed: 30 },
+    ]);
+  });
+});
+
+describe('item 11: lifecycle transitions when refreshes run out of date order', () => {
+  // Four members; their stages (thresholds 30 / 90 / 180 / 365) as of each date:
+  //          2025-06-01  2025-09-01  2025-12-01
+  //   a      NEW         AT_RISK     REACTIVATED
+  //   b      PROSPECT    ACTIVE      AT_RISK
+  //   c      AT_RISK     DORMANT     DORMANT
+  //   d      DORMANT     DORMANT     CHURNED
+  const JUN = '2025-06-01T00:00:00.000Z';
+  const SEP = '2025-09-01T00:00:00.000Z';
+  const DEC = '2025-12-01T00:00:00.000Z';
+  let s: TestServer;
+  let c: ReturnType<typeof client>;
+  const ids: Record<string, string> = {};
+  beforeAll(async () => {
+    s = await startTestServer();
+    c = client(s);
+    await createLadder(s);
+    for (const name of ['a', 'b', 'c', 'd']) ids[name] = await registerMember(s, { joinedAt: JOINED, externalId: `t11-${name}` });
+    await c.buy(ids.a, 'a1', 10, '2025-05-20T12:00:00.000Z');
+    await c.buy(ids.a, 'a2', 10, '2025-11-20T12:00:00.000Z');
+    await c.buy(ids.b, 'b1', 10, '2025-08-01T12:00:00.000Z');
+    await c.buy(ids.c, 'c1', 10, '2025-03-01T12:00:00.000Z');
+    await c.buy(ids.d, 'd1', 10, '2024-11-01T12:00:00.000Z');
+  });
+  afterAll(() => s.stop());
+
+  /** Every recorded move, per member (by name) in date order: "date from→to". */
+  const moves = async () => {
+    const rows = await s.sql(`select m.external_id as who, to_char(t.at at time zone 'UTC', 'MM-DD') as day, coalesce(t.from_stage, '∅') as f, t.to_stage as t
+      from lifecycle_transition t join member m on m.id = t.member_id order by 1, t.at, t.id`);
+    const out: Record<string, string[]> = {};
+    for (const r of rows) (out[r.who.slice(4)] ??= []).push(`${r.day} ${r.f}→${r.t}`);
+    return out;
+  };
+  const window = async () => (await s.admin(`{ lifecycleTransitions(from: "2025-01-01T00:00:00.000Z", to: "2026-01-01T00:00:00.000Z") { count } }`))
+    .lifecycleTransitions.reduce((n: number, r: { count: number }) => n + r.count, 0);
+
+  it('Dec 1, then Jun 1, then Dec 1 again: one timeline, nothing recorded twice', async () => {
+    expect((await c.refresh(DEC)).changed).toBe(4);
+    expect(await c.refresh(JUN)).toEqual({ processed: 4, changed: 4 + 4 });
+    const timeline = {
+      a: ['06-01 ∅→NEW', '12-01 NEW→REACTIVATED'],
+      b: ['06-01 ∅→PROSPECT', '12-01 PROSPECT→AT_RISK'],
+      c: ['06-01 ∅→AT_RISK', '12-01 AT_RISK→DORMANT'],
+      d: ['06-01 ∅→DORMANT', '12-01 DORMANT→CHURNED'],
+    };
+    expect(await moves()).toEqual(timeline);
+    expect((await c.refresh(DEC)).changed).toBe(0);
+    expect((await c.refresh(JUN)).changed).toBe(0);
+    expect((await c.refresh(DEC)).changed).toBe(0);
+    expect(await moves()).toEqual(timeline);
+    expect(await window()).toBe(8);
+    const since = await s.sql(`select distinct stage_since from member_retention`);
+    expect(since).toEqual([{ stage_since: new Date(DEC) }]);
+  });
+
+  it('a refresh between two recorded dates fits in: the later moves start from it', async () => {
+    expect((await c.refresh(SEP)).changed).toBeGreaterThan(0);
+    const timeline = {
+      a: ['06-01 ∅→NEW', '09-01 NEW→AT_RISK', '12-01 AT_RISK→REACTIVATED'],
+      b: ['06-01 ∅→PROSPECT', '09-01 PROSPECT→ACTIVE', '12-01 ACTIVE→AT_RISK'],
+      c: ['06-01 ∅→AT_RISK', '09-01 AT_RISK→DORMANT'],
+      d: ['06-01 ∅→DORMANT', '12-01 DORMANT→CHURNED'],
+    };
+    expect(await moves()).toEqual(timeline);
+    for (const asOf of [DEC, SEP, JUN, SEP]) expect((await c.refresh(asOf)).changed).toBe(0);
+    expect(await moves()).toEqual(timeline);
+    // The rows are those of the last run (Sep 1), each stage since its move.
+    const rows = await s.sql(`select m.external_id as who, r.stage, r.stage_since from member_retention r join member m on m.id = r.member_id order by 1`);
+    expect(rows).toEqual([
+      { who: 't11-a', stage: 'AT_RISK', stage_since: new Date(SEP) },
+      { who: 't11-b', stage: 'ACTIVE', stage_since: new Date(SEP) },
+      { who: 't11-c', stage: 'DORMANT', stage_since: new Date(SEP) },
+      { who: 't11-d', stage: 'DORMANT', stage_since: new Date(JUN) },
+    ]);
+  });
+});

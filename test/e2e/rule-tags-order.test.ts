@@ -1,0 +1,63 @@
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+
+// Issue 18, item 14: rule tags built on other rule tags.
+let s: TestServer;
+let admin: string;
+const UPSERT_TAG = `mutation($i: TagInput!) { upsertTag(input: $i) { code kind } }`;
+const REFRESH = `mutation($a: DateTime!) { refreshRetention(asOf: $a) { processed } }`;
+
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = await s.token('admin');
+  await createLadder(s);
+});
+afterAll(() => s.stop());
+
+const saveRule = (code: string, rule: Record<string, unknown>) => s.gql(UPSERT_TAG, { i: { code, name: code, category: 'BEHAVIOR', rule } }, admin);
+const membersOf = async (code: string) =>
+  ((await s.sql(`select mt.member_id as id from member_tag mt join tag t on t.id = mt.tag_id where t.code = $1 order by 1`, [code])) as { id: string }[]).map((r) => r.id);
+
+describe('rule tags on rule tags', () => {
+  it('a chain A → B → C defined in reverse order follows C in one refresh', async () => {
+    const north = [await registerMember(s, { region: 'North' }), await registerMember(s, { region: 'North' })];
+    await registerMember(s, { region: 'South' });
+    // A needs B, B needs C: saved before what they depend on exists, so each starts empty.
+    for (const [code, rule] of [['chain_a', { tagsAll: ['chain_b'] }], ['chain_b', { tagsAny: ['chain_c'] }], ['chain_c', { regions: ['North'] }]] as const) {
+      expect((await saveRule(code, rule)).errors).toBeUndefined();
+    }
+    north.push(await registerMember(s, { region: 'North' }));
+    await s.admin(REFRESH, { a: new Date().toISOString() });
+    const expected = [...north].sort();
+    expect({ c: await membersOf('chain_c'), b: await membersOf('chain_b'), a: await membersOf('chain_a') })
+      .toEqual({ c: expected, b: expected, a: expected });
+  });
+
+  it('a tag that excludes another (tagsNone) is refreshed after it too', async () => {
+    expect((await saveRule('not_c', { tagsNone: ['chain_c'] })).errors).toBeUndefined();
+    const south = await registerMember(s, { region: 'South' });
+    const movedNorth = await registerMember(s, { region: 'South' });
+    await s.sql(`update member set region = 'North' where id = $1`, [movedNorth]);
+    // not_c was saved after chain_c; refresh in an order that puts it first if unordered.
+    await s.sql(`update tag set name = name where code = 'chain_c'`);
+    await s.admin(REFRESH, { a: new Date().toISOString() });
+    const notC = await membersOf('not_c');
+    expect(notC).toContain(south);
+    expect(notC).not.toContain(movedNorth);
+    expect(await membersOf('chain_a')).toContain(movedNorth);
+  });
+
+  it('refuses a cycle when saved, naming the field, and changes nothing', async () => {
+    expect((await saveRule('cyc_e', { tagsAny: ['cyc_f'] })).errors).toBeUndefined();
+    expectError(await saveRule('cyc_f', { regions: ['North'], tagsAll: ['cyc_e'] }), 'BAD_USER_INPUT', 'tagsAll');
+    expect(await s.sql(`select code from tag where code = 'cyc_f'`)).toEqual([]);
+    expectError(await saveRule('cyc_g', { tagsNone: ['cyc_g'] }), 'BAD_USER_INPUT', 'tagsNone');
+    // Closing the chain: C on A (A → B → C → A). C keeps its rule and its members.
+    const before = await membersOf('chain_c');
+    expectError(await saveRule('chain_c', { tagsAny: ['chain_a'] }), 'BAD_USER_INPUT', 'tagsAny');
+    expect(await s.sql(`select rule from tag where code = 'chain_c'`)).toEqual([{ rule: { regions: ['North'] } }]);
+    expect(await membersOf('chain_c')).toEqual(before);
+    // Not a cycle: a manual tag, or a rule tag that depends on nothing of ours.
+    expect((await saveRule('on_manual', { tagsAny: ['vip_manual', 'chain_a'] })).errors).toBeUndefined();
+  });
+});
