@@ -15,6 +15,7 @@ import { Migration20261129190000_retention_facts } from './Migration202611291900
 import { Migration20261129210000_expiry_watermark } from './Migration20261129210000_expiry_watermark';
 import { Migration20261129220000_review_passes } from './Migration20261129220000_review_passes';
 import { Migration20261130010000_window_counters } from './Migration20261130010000_window_counters';
+import { Migration20261201000000_tier_feed } from './Migration20261201000000_tier_feed';
 import { Migration20261202100000_retention_as_of } from './Migration20261202100000_retention_as_of';
 
 export const migrationsList: MigrationObject[] = [
@@ -31,5 +32,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129210000_expiry_watermark', class: Migration20261129210000_expiry_watermark },
   { name: 'Migration20261129220000_review_passes', class: Migration20261129220000_review_passes },
   { name: 'Migration20261130010000_window_counters', class: Migration20261130010000_window_counters },
+  { name: 'Migration20261201000000_tier_feed', class: Migration20261201000000_tier_feed },
   { name: 'Migration20261202100000_retention_as_of', class: Migration20261202100000_retention_as_of },
 ];

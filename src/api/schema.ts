@@ -10,6 +10,7 @@ import { MemberResolver } from './resolvers/member.resolver';
 import { MemberRetentionResolver, RetentionResolver, SegmentResolver } from './resolvers/retention.resolver';
 import { TierChangeResolver } from './resolvers/tier-change.resolver';
 import { MemberTierResolver, TierEngineResolver, TierNoticeResolver } from './resolvers/tier-engine.resolver';
+import { TierFeedResolver } from './resolvers/tier-feed.resolver';
 import { ActivityResultResolver, MemberPointsResolver, PointsResolver, PurchaseResultResolver } from './resolvers/points.resolver';
 import { ProgramResolver } from './resolvers/program.resolver';
 import {
@@ -20,7 +21,7 @@ import { TierResolver } from './resolvers/tier.resolver';
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
   PointsResolver, PurchaseResultResolver, ActivityResultResolver, MemberPointsResolver,
-  TierEngineResolver, TierNoticeResolver, MemberTierResolver,
+  TierEngineResolver, TierNoticeResolver, MemberTierResolver, TierFeedResolver,
   BenefitResolver, RewardResolver, RedemptionResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
   RetentionResolver, SegmentResolver, MemberRetentionResolver,
 ] as const;

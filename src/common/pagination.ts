@@ -32,6 +32,19 @@ export function decodeCursor(kind: string, cursor: string | null | undefined, fi
   return bigintArg(field, m[2], `${field} is not a cursor of this list`);
 }
 
+/** A cursor for an order on two whole numbers (base64 of "<kind>:<a>.<b>"). */
+export function encodeCursorPair(kind: string, a: string | number | bigint, b: string | number | bigint): string {
+  return Buffer.from(`${kind}:${a}.${b}`).toString('base64url');
+}
+
+/** The two numbers a pair cursor of `kind` holds; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT. */
+export function decodeCursorPair(kind: string, cursor: string | null | undefined, field = 'after'): [string, string] | null {
+  if (cursor == null || cursor === '') return null;
+  const m = /^([a-z]+):(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m || m[1] !== kind) throw badInput(field, 'Invalid cursor');
+  return [bigintArg(field, m[2], 'Invalid cursor'), bigintArg(field, m[3], 'Invalid cursor')];
+}
+
 /**
  * One keyset page over a bigint column (an id or a seq): the condition and the ordering, both
  * on the typed column, with the cursor compared as bigint. The column must be qualified

@@ -16,7 +16,7 @@ export type AppEvents = {
   TIER_NOTICE: TierNoticeRow;
 };
 
-/** Events a subscriber may fall behind by before its subscription is ended (it can replay with tierChanges(since)). */
+/** Events a subscriber may fall behind by before its subscription is ended (it catches up with tierChangeFeed from its last cursor). */
 const MAX_BACKLOG = 1000;
 
 export class Subscription<T extends { memberId: string }> implements AsyncIterableIterator<T> {

@@ -17,6 +17,7 @@ import { createTierLoaders } from './tiers/tiers.loaders';
 import { TiersService } from './tiers/tiers.service';
 import { TierEngine } from './tiers/tier-engine.service';
 import { createTierEngineLoaders } from './tiers/tier-engine.loaders';
+import { TierFeed } from './tiers/tier-feed.service';
 
 /**
  * The services of one request (or one job run), all on one EntityManager fork. Services
@@ -39,6 +40,7 @@ export function createServices(em: EntityManager) {
     audit,
     points,
     tierEngine,
+    tierFeed: new TierFeed(em),
     benefits,
     rewards: new RewardsService(em, audit, points),
     tags: new TagsService(em, audit),

@@ -42,7 +42,8 @@ export class TierEngineResolver {
   }
 
   @Authorized()
-  @Query(() => [TierChange], { description: 'Replay after reconnect: changes recorded after `since`, oldest first (by id). For the next page, pass the last change\'s id as `after`.' })
+  @Query(() => [TierChange], { description: 'Replay after reconnect: changes recorded after `since`, oldest first (by id). For the next page, pass the last change\'s id as `after`. '
+    + 'It can miss a change whose transaction commits after a later one\'s: tierChangeFeed is in commit order.' })
   tierChanges(
     @Arg('memberId', () => ID, { nullable: true }) memberId: string | null,
     @Arg('since', () => Date, { nullable: true }) since: Date | null,

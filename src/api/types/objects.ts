@@ -128,6 +128,18 @@ export class TierChange {
 }
 
 @ObjectType()
+export class TierChangeEdge {
+  @Field() cursor!: string;
+  @Field(() => TierChange) node!: TierChange;
+}
+
+@ObjectType()
+export class TierChangeConnection {
+  @Field(() => [TierChangeEdge]) edges!: TierChangeEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@ObjectType()
 export class Benefit {
   @Field(() => ID) id!: string;
   @Field() code!: string;

@@ -1,4 +1,4 @@
-import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 export type TierChangeKind = 'UPGRADE' | 'DOWNGRADE' | 'RENEWAL';
 
@@ -6,6 +6,8 @@ export type TierChangeKind = 'UPGRADE' | 'DOWNGRADE' | 'RENEWAL';
 @Entity({ tableName: 'tier_change' })
 // One index serves the uniqueness and every read (a member's history by occurredAt, the tier at an instant).
 @Unique({ name: 'tier_change_member_occurred_kind_unique', properties: ['memberId', 'occurredAt', 'kind'] })
+// The feed of every member in commit order; one member's feed sorts the member's few rows from the index above.
+@Index({ name: 'tier_change_feed_index', properties: ['xactId', 'id'] })
 export class TierChangeRecord {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -36,6 +38,10 @@ export class TierChangeRecord {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /** The writing transaction's id, filled by the column's default on every insert: the feed's order (tier-feed.repository.ts). */
+  @Property({ type: 'string', columnType: 'xid8', defaultRaw: 'pg_current_xact_id()', lazy: true })
+  xactId?: string;
 }
 
 /** An at-risk notice: one per member and tier period (keyed by the expiry it warns of). */
