@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { systemClock, type Clock } from '../common/clock';
 import type { Actor, Role } from '../modules/actor';
 
 const ROLES: Role[] = ['member', 'service', 'admin'];
@@ -12,7 +13,9 @@ export interface TokenVerifier {
 const VERIFIED_TTL_MS = 60_000;
 const VERIFIED_MAX = 10_000;
 
-export function createTokenVerifier(opts: { secret: string | null; jwksUrl: string | null }): TokenVerifier {
+/** `clock`: what "now" is for a token's exp and nbf (the system's, unless a test sets its own). */
+export function createTokenVerifier(opts: { secret: string | null; jwksUrl: string | null; clock?: Clock }): TokenVerifier {
+  const clock = opts.clock ?? systemClock;
   const secret = opts.secret ? new TextEncoder().encode(opts.secret) : null;
   const jwks: JWTVerifyGetKey | null = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : null;
   // A store back end sends the same token with every request: verifying its signature each
@@ -24,13 +27,13 @@ export function createTokenVerifier(opts: { secret: string | null; jwksUrl: stri
       const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
       if (!match) return null;
       const token = match[1];
-      const now = Date.now();
+      const now = clock.now().getTime();
       const known = verified.get(token);
       if (known && known.until > now) return known.actor;
       try {
         const { payload } = jwks
-          ? await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256'] })
-          : await jwtVerify(token, secret!, { algorithms: ['HS256'] });
+          ? await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256'], currentDate: new Date(now) })
+          : await jwtVerify(token, secret!, { algorithms: ['HS256'], currentDate: new Date(now) });
         const role = payload.role as Role;
         if (!ROLES.includes(role) || typeof payload.sub !== 'string' || payload.sub === '') return null;
         const actor: Actor = { role, sub: payload.sub };

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { WebSocketServer } from 'ws';
+import type { Clock } from '../common/clock';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
 import type { Actor } from '../modules/actor';
@@ -32,6 +33,8 @@ export interface HttpDeps {
   metrics: Metrics;
   log: Logger;
   ready: () => Promise<boolean>;
+  /** What "now" is for requests (startApp's options.clock); the system clock when absent. */
+  clock?: Clock;
 }
 
 export interface HttpApp {
@@ -45,7 +48,7 @@ function routeLabel(req: express.Request): string {
 }
 
 export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
-  const { config, orm, schema, verifier, metrics, log, pubSub } = deps;
+  const { config, orm, schema, verifier, metrics, log, pubSub, clock } = deps;
   const limits: QueryLimits = { maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases };
   const app = express();
   app.disable('x-powered-by');
@@ -92,7 +95,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     if (!actor) return void res.status(401).json({ errors: [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }] });
     if (actor.role !== 'admin') return void res.status(403).json({ errors: [{ message: 'Requires role admin', extensions: { code: 'FORBIDDEN' } }] });
     const id = req.params.file.replace(/\.csv$/, '');
-    const { services } = createContext(orm, pubSub, actor, String(req.id));
+    const { services } = createContext(orm, pubSub, actor, String(req.id), clock);
     const segment = await services.segments.get(id).catch(() => null);
     if (!segment) return void res.status(404).json({ errors: [{ message: `Segment ${id} not found`, extensions: { code: 'NOT_FOUND' } }] });
     res.setHeader('content-type', 'text/csv; charset=utf-8');
@@ -131,7 +134,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
       return ctx.extra.actor != null;
     },
     context: (ctx, id) => {
-      const context = createContext(orm, pubSub, ctx.extra.actor ?? null, randomUUID());
+      const context = createContext(orm, pubSub, ctx.extra.actor ?? null, randomUUID(), clock);
       broadcast.attach(context, ctx.extra.socket, id);
       return context;
     },
@@ -174,7 +177,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   });
   await apollo.start();
   app.use('/graphql', express.json({ limit: config.bodyLimit }), expressMiddleware(apollo, {
-    context: async ({ req }) => createContext(orm, pubSub, await verifier.verify(req.headers.authorization), String(req.id)),
+    context: async ({ req }) => createContext(orm, pubSub, await verifier.verify(req.headers.authorization), String(req.id), clock),
   }));
   // Body-parser errors (too large, malformed JSON) become plain 4xx answers without a stack.
   app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
