@@ -146,5 +146,8 @@ describe('demo seeder', () => {
     } finally {
       await again.stop();
     }
-  });
+    // A fixed amount of work (a year of history for 200 members, write by write through the
+    // services): about 50 s on a loaded 2-core machine. The bound is against a hang, not a guess
+    // at the time, which grows with the load and nothing else.
+  }, 300_000);
 });
