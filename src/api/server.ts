@@ -187,8 +187,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
 
   return {
     server,
-    listen: (port) => new Promise((resolve) => {
-      server.listen(port, () => resolve((server.address() as { port: number }).port));
+    // A port in use (EADDRINUSE) fails the start, which then stops what it started.
+    listen: (port) => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, () => {
+        server.off('error', reject);
+        resolve((server.address() as { port: number }).port);
+      });
     }),
     close: async () => {
       await apollo.stop(); // stops accepting, drains in-flight requests, closes sockets
