@@ -49,5 +49,6 @@ function oneLine(err: unknown): string {
 
 // The log level the environment asks for, if it is one pino knows (LOG_LEVEL itself may be the mistake).
 const level = process.env.LOG_LEVEL && process.env.LOG_LEVEL in pino.levels.values ? process.env.LOG_LEVEL : 'info';
-const bootLog = pino({ level }, pino.destination(2));
+// Synchronous: the stack must be written before the one line, and before process.exit.
+const bootLog = pino({ level }, pino.destination({ dest: 2, sync: true }));
 main(bootLog).catch((err) => failedToStart(err, bootLog));
