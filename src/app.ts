@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { createTokenVerifier, mintToken } from './api/auth';
 import { buildAppSchema } from './api/schema';
 import { createHttpApp, type HttpApp } from './api/server';
+import type { Clock } from './common/clock';
 import type { AppConfig } from './config/env';
 import { applyMigrations, isReady, openOrm, resolveDatabaseUrl } from './db/database';
 import { LOG_REDACT } from './ops/logging';
@@ -28,11 +29,17 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+/** What start-up takes besides the environment's settings. */
+export interface StartOptions {
+  /** "Now" for requests (what is in force, token expiry); the system clock unless a test moves time. */
+  clock?: Clock;
+}
+
 /**
  * Starts the whole server: database (embedded unless DATABASE_URL), migrations, seed,
  * HTTP + GraphQL + WebSocket on one port. `stop()` shuts down in reverse order.
  */
-export async function startApp(config: AppConfig, log: Logger = pino({ level: config.logLevel, redact: LOG_REDACT })): Promise<RunningApp> {
+export async function startApp(config: AppConfig, log: Logger = pino({ level: config.logLevel, redact: LOG_REDACT }), options: StartOptions = {}): Promise<RunningApp> {
   const db = await resolveDatabaseUrl(config.databaseUrl, config.dataDir, log);
   let orm: MikroORM | null = null;
   try {
@@ -50,7 +57,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
       log.warn('JWT_SECRET is not set: using a random secret for this run. Admin token:');
       process.stdout.write(`\n  ADMIN TOKEN (valid 30 days, this run only): ${devAdminToken}\n\n`);
     }
-    const verifier = createTokenVerifier({ secret: jwtSecret, jwksUrl: config.jwtJwksUrl, ...claims });
+    const verifier = createTokenVerifier({ secret: jwtSecret, jwksUrl: config.jwtJwksUrl, ...claims, clock: options.clock });
     const metrics = createMetrics();
     const pubSub = createAppPubSub();
     const schema = await buildAppSchema(pubSub);
@@ -65,7 +72,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
       if (!migrated) migrated = await isReady(ormRef);
       return migrated && (await ormRef.isConnected());
     })(), 2000, false);
-    const http = await createHttpApp({ config, orm, schema, pubSub, verifier, metrics, log, ready });
+    const http = await createHttpApp({ config, orm, schema, pubSub, verifier, metrics, log, ready, clock: options.clock });
     const port = await http.listen(config.port);
     const scheduler = config.scheduler ? new Scheduler(orm, log, metrics) : null;
     scheduler?.start();

@@ -1,13 +1,18 @@
 import 'reflect-metadata';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { startApp } from './app';
 import { loadConfig } from './config/env';
 import { LOG_REDACT } from './ops/logging';
 
-async function main() {
+async function main(bootLog: Logger) {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, redact: LOG_REDACT });
+  // Until the server is up, anything thrown where no one awaits it (a child process's spawn
+  // error, say) is a start-up failure too, reported the same way.
+  const early = (err: unknown) => failedToStart(err, bootLog);
+  process.on('uncaughtException', early);
   const app = await startApp(config, log);
+  process.off('uncaughtException', early);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -26,8 +31,25 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((err) => {
-  // eslint-disable-next-line no-console
-  console.error(err);
+/**
+ * A start-up failure is one line that says what is wrong (the error's own message, which the
+ * code that throws it writes to be acted on); its stack is for LOG_LEVEL=debug.
+ */
+function failedToStart(err: unknown, log: Logger): never {
+  log.debug({ err }, 'start-up failure');
+  process.stderr.write(`loyalty server could not start: ${oneLine(err)}\n`);
   process.exit(1);
-});
+}
+
+function oneLine(err: unknown): string {
+  const e = err as { message?: unknown; code?: unknown; errors?: unknown[] } | null;
+  // AggregateError (a connection refused on every address of a host) has no message of its own.
+  const message = e?.message || (e?.errors?.length ? oneLine(e.errors[0]) : '') || (e?.code ? String(e.code) : '') || String(err);
+  return String(message).replace(/\s*\n\s*/g, ' ').trim();
+}
+
+// The log level the environment asks for, if it is one pino knows (LOG_LEVEL itself may be the mistake).
+const level = process.env.LOG_LEVEL && process.env.LOG_LEVEL in pino.levels.values ? process.env.LOG_LEVEL : 'info';
+// Synchronous: the stack must be written before the one line, and before process.exit.
+const bootLog = pino({ level }, pino.destination({ dest: 2, sync: true }));
+main(bootLog).catch((err) => failedToStart(err, bootLog));

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { systemClock, type Clock } from '../common/clock';
 import { unauthenticated } from '../common/errors';
 import type { Actor, Role } from '../modules/actor';
 
@@ -31,7 +32,9 @@ export interface TokenOptions {
 const VERIFIED_TTL_MS = 60_000;
 const VERIFIED_MAX = 10_000;
 
-export function createTokenVerifier(opts: TokenOptions): TokenVerifier {
+/** `clock`: what "now" is for a token's exp and nbf (the system's, unless a test sets its own). */
+export function createTokenVerifier(opts: TokenOptions & { clock?: Clock }): TokenVerifier {
+  const clock = opts.clock ?? systemClock;
   const secret = opts.secret ? new TextEncoder().encode(opts.secret) : null;
   const jwks: JWTVerifyGetKey | null = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : null;
   // A token without `exp` would be good forever: it is refused.
@@ -50,14 +53,14 @@ export function createTokenVerifier(opts: TokenOptions): TokenVerifier {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
       const token = match[1];
-      const now = Date.now();
+      const now = clock.now().getTime();
       const known = verified.get(token);
       if (known && known.until > now) return known.token;
       let payload;
       try {
         ({ payload } = jwks
-          ? await jwtVerify(token, jwks, { ...checks, algorithms: ['RS256', 'ES256'] })
-          : await jwtVerify(token, secret!, { ...checks, algorithms: ['HS256'] }));
+          ? await jwtVerify(token, jwks, { ...checks, algorithms: ['RS256', 'ES256'], currentDate: new Date(now) })
+          : await jwtVerify(token, secret!, { ...checks, algorithms: ['HS256'], currentDate: new Date(now) }));
       } catch (err) {
         throw unauthenticated(refusal(err));
       }

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { systemClock, type Clock } from '../common/clock';
 import type { AppPubSub } from '../events/pubsub';
 import type { Actor } from '../modules/actor';
 import { createLoaders, createServices, type Loaders, type Services } from '../modules/services';
@@ -9,11 +10,12 @@ export interface GraphQLContext {
   loaders: Loaders;
   requestId: string;
   pubSub: AppPubSub;
+  clock: Clock;
 }
 
 /** One EntityManager fork per request or subscription operation: no shared identity map. */
-export function createContext(orm: MikroORM, pubSub: AppPubSub, actor: Actor | null, requestId: string): GraphQLContext {
+export function createContext(orm: MikroORM, pubSub: AppPubSub, actor: Actor | null, requestId: string, clock: Clock = systemClock): GraphQLContext {
   const em = orm.em.fork();
   const services = createServices(em);
-  return { actor, services, loaders: createLoaders(em, services), requestId, pubSub };
+  return { actor, services, loaders: createLoaders(em, services, clock), requestId, pubSub, clock };
 }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { WebSocketServer } from 'ws';
+import type { Clock } from '../common/clock';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
 import { LOG_REDACT } from '../ops/logging';
@@ -34,6 +35,8 @@ export interface HttpDeps {
   metrics: Metrics;
   log: Logger;
   ready: () => Promise<boolean>;
+  /** What "now" is for requests (startApp's options.clock); the system clock when absent. */
+  clock?: Clock;
 }
 
 export interface HttpApp {
@@ -47,7 +50,7 @@ function routeLabel(req: express.Request): string {
 }
 
 export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
-  const { config, orm, schema, verifier, metrics, log, pubSub } = deps;
+  const { config, orm, schema, verifier, metrics, log, pubSub, clock } = deps;
   const limits: QueryLimits = { maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases };
   const app = express();
   app.disable('x-powered-by');
@@ -95,7 +98,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
     if (actor.role !== 'admin') return void res.status(403).json({ errors: [{ message: 'Requires role admin', extensions: { code: 'FORBIDDEN' } }] });
     const id = req.params.file.replace(/\.csv$/, '');
-    const { services } = createContext(orm, pubSub, actor, String(req.id));
+    const { services } = createContext(orm, pubSub, actor, String(req.id), clock);
     const segment = await services.segments.get(id).catch(() => null);
     if (!segment) return void res.status(404).json({ errors: [{ message: `Segment ${id} not found`, extensions: { code: 'NOT_FOUND' } }] });
     res.setHeader('content-type', 'text/csv; charset=utf-8');
@@ -130,7 +133,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     schema,
     subscribe: broadcast.subscribe,
     context: (ctx, id) => {
-      const context = createContext(orm, pubSub, wsGuard.actor(ctx), randomUUID());
+      const context = createContext(orm, pubSub, wsGuard.actor(ctx), randomUUID(), clock);
       broadcast.attach(context, ctx.extra.socket, id);
       return context;
     },
@@ -173,7 +176,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   });
   await apollo.start();
   app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), expressMiddleware(apollo, {
-    context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id)),
+    context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id), clock),
   }));
   // Body-parser errors (too large, malformed JSON) become plain 4xx answers without a stack.
   app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -183,8 +186,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
 
   return {
     server,
-    listen: (port) => new Promise((resolve) => {
-      server.listen(port, () => resolve((server.address() as { port: number }).port));
+    // A port in use (EADDRINUSE) fails the start, which then stops what it started.
+    listen: (port) => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, () => {
+        server.off('error', reject);
+        resolve((server.address() as { port: number }).port);
+      });
     }),
     close: async () => {
       await apollo.stop(); // stops accepting, drains in-flight requests, closes sockets

@@ -36,3 +36,14 @@ export function resolveOccurredAt(caller: Pick<Actor, 'role'>, value: Date | nul
   }
   return value;
 }
+
+/**
+ * The server's "now" for what a request reads as in force now (benefits, rewards, balances,
+ * tier progress) and for token expiry. Production uses the system clock; tests pass their own
+ * to startApp (options.clock) to move time instead of sleeping through it.
+ */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

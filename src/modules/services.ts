@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { systemClock, type Clock } from '../common/clock';
 import { AuditService } from './audit/audit.service';
 import { BenefitsService } from './benefits/benefits.service';
 import { RewardsService } from './rewards/rewards.service';
@@ -53,14 +54,14 @@ export function createServices(em: EntityManager) {
 }
 export type Services = ReturnType<typeof createServices>;
 
-/** Batch loaders of one request: never shared between requests. */
-export function createLoaders(em: EntityManager, services: Services) {
+/** Batch loaders of one request: never shared between requests. `clock`: what "now" is for reads. */
+export function createLoaders(em: EntityManager, services: Services, clock: Clock = systemClock) {
   return {
     tiers: createTierLoaders(em),
     members: createMemberLoaders(em),
-    points: createPointsLoaders(services.points),
-    tierEngine: createTierEngineLoaders(services.tierEngine),
-    catalogue: createCatalogueLoaders(services),
+    points: createPointsLoaders(services.points, clock),
+    tierEngine: createTierEngineLoaders(services.tierEngine, clock),
+    catalogue: createCatalogueLoaders(services, clock),
     retention: createRetentionLoaders(services.retention),
   };
 }

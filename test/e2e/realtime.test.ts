@@ -1,6 +1,8 @@
 import type { Client as WsClient } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { eventually } from '../support/wait';
+import { BACKGROUND_APPLICATION } from '../../src/db/foreground';
 
 const SUB = `subscription($id: ID) { tierChanged(memberId: $id) { memberId kind fromTier { code } toTier { code } } }`;
 
@@ -16,7 +18,8 @@ function listen(client: WsClient, variables: Record<string, unknown>, query = SU
     error: (e) => { errors.push(e); wake(); },
     complete: () => {},
   });
-  const until = (pred: () => boolean, ms = 5000) => new Promise<void>((resolve, reject) => {
+  // `ms` is a safety bound: each wait ends as soon as what it waits for has arrived.
+  const until = (pred: () => boolean, ms = 20_000) => new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out; events ${JSON.stringify(events)} errors ${JSON.stringify(errors)}`)), ms);
     const check = () => { if (pred()) { clearTimeout(timer); resolve(); } else waiters.push(check); };
     check();
@@ -24,7 +27,17 @@ function listen(client: WsClient, variables: Record<string, unknown>, query = SU
   return { events, errors, stop, until };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 300));
+/**
+ * Waits until `server` holds exactly `n` tierChanged subscriptions: from then on each of them
+ * receives every change published (graphql-ws acknowledges a socket, not a subscription, so
+ * the server's own count is the condition to wait on).
+ */
+const subscribed = (server: TestServer, n: number) =>
+  eventually(() => server.app.pubSub.subscriberCount('TIER_CHANGED') === n, `${n} tierChanged subscriptions`);
+
+/** The event a marker (below) sends to `memberId`'s subscribers. */
+const marked = (memberId: string, from: string) => ({ memberId, kind: 'UPGRADE', fromTier: { code: from }, toTier: { code: 'PLATINUM' } });
+const isMarker = (e: { toTier: { code: string } }) => e.toTier.code === 'PLATINUM';
 
 describe('tierChanged over graphql-ws, across two instances on one database', () => {
   let a: TestServer;
@@ -38,6 +51,19 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     await b.stop();
     await a.stop();
   });
+  // Each test starts with no subscription left from the one before (an ended one leaves the
+  // server's pub/sub asynchronously), so `subscribed` counts only the test's own.
+  afterEach(() => eventually(() => a.app.pubSub.subscriberCount('TIER_CHANGED') + b.app.pubSub.subscriberCount('TIER_CHANGED') === 0,
+    'the subscriptions of the test to end'));
+
+  /**
+   * A marker change: `memberId` set to Platinum, after everything a test waited for has been
+   * heard. Events reach a subscription in the order they were published, so whatever else was
+   * on its way to a subscriber (a leak, a duplicate) arrives before the marker: once the marker
+   * is in, a subscriber's events are final.
+   */
+  const mark = (memberId: string) =>
+    a.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "PLATINUM", reason: "marker") { id } }`, { id: memberId });
 
   const upgrade = async (s: TestServer, memberId: string, orderId: string) =>
     s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { tierChange { kind } } }`,
@@ -48,34 +74,45 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     const m2 = await registerMember(a);
     const app = listen(b.ws(await b.token('member', m1)), { id: m1 });
     const feed = listen(b.ws(await b.token('admin')), {});
-    await settle();
+    await subscribed(b, 2);
     await upgrade(a, m1, 'rt-1');
     await upgrade(a, m2, 'rt-2');
-    await app.until(() => app.events.length >= 1);
     await feed.until(() => feed.events.length >= 2);
-    await settle();
-    expect(app.events).toEqual([{ memberId: m1, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } }]);
-    expect(feed.events.map((e) => e.memberId).sort()).toEqual([m1, m2].sort());
+    await mark(m1);
+    await app.until(() => app.events.some(isMarker));
+    await feed.until(() => feed.events.some(isMarker));
+    expect(app.events).toEqual([{ memberId: m1, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } }, marked(m1, 'SILVER')]);
+    expect(feed.events.slice(0, 2).map((e) => e.memberId).sort()).toEqual([m1, m2].sort());
+    expect(feed.events.slice(2)).toEqual([marked(m1, 'SILVER')]);
     app.stop();
     feed.stop();
   });
 
   it('with member apps only listening, each hears its own change out of a review batch of several', async () => {
     const [m1, m2, m3] = [await registerMember(a), await registerMember(a), await registerMember(a)];
+    // Their upgrades are published on b before the apps subscribe: a feed on b has heard all
+    // three (b's dispatcher publishes each event to every subscriber at once), and is gone.
+    const feed = listen(b.ws(await b.token('admin')), {});
+    await subscribed(b, 1);
     for (const [i, m] of [m1, m2, m3].entries()) await upgrade(a, m, `rb-${i}`);
-    await settle();
+    await feed.until(() => feed.events.length >= 3);
+    feed.stop();
+    await subscribed(b, 0);
     const app1 = listen(b.ws(await b.token('member', m1)), { id: m1 });
     const app2 = listen(b.ws(await b.token('member', m2)), { id: m2 });
-    await settle();
+    await subscribed(b, 2);
     expect(b.app.pubSub.audience('TIER_CHANGED')).toEqual({ everyone: false, members: expect.arrayContaining([m1, m2]) });
     const asOf = new Date(Date.now() + 400 * 86_400_000).toISOString(); // past their Silver's expiry
     await a.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }', { a: asOf });
     await app1.until(() => app1.events.length >= 1);
     await app2.until(() => app2.events.length >= 1);
-    await settle();
+    await mark(m1);
+    await mark(m2);
+    await app1.until(() => app1.events.some(isMarker));
+    await app2.until(() => app2.events.some(isMarker));
     const downgrade = (memberId: string) => [{ memberId, kind: 'DOWNGRADE', fromTier: { code: 'SILVER' }, toTier: { code: 'BRONZE' } }];
-    expect(app1.events).toEqual(downgrade(m1));
-    expect(app2.events).toEqual(downgrade(m2));
+    expect(app1.events).toEqual([...downgrade(m1), marked(m1, 'BRONZE')]);
+    expect(app2.events).toEqual([...downgrade(m2), marked(m2, 'BRONZE')]);
     app1.stop();
     app2.stop();
   });
@@ -84,7 +121,7 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     const FIELDS = 'id memberId kind fromTier { code } toTier { code } reason qualifyingPoints occurredAt';
     const m = await registerMember(a);
     const app = listen(b.ws(await b.token('member', m)), { id: m }, `subscription($id: ID) { tierChanged(memberId: $id) { ${FIELDS} } }`);
-    await settle();
+    await subscribed(b, 1);
     await upgrade(a, m, 'rt-full');
     await app.until(() => app.events.length >= 1);
     await a.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }', { a: new Date(Date.now() + 400 * 86_400_000).toISOString() });
@@ -110,17 +147,22 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     const feeds = [];
     for (let i = 0; i < 3; i++) feeds.push(listen(b.ws(await b.token('admin', `ops-${i}`)), {}));
     const self = listen(b.ws(await b.token('member', m)), { id: m });
-    await settle();
+    await subscribed(b, 4);
     const before = await snapshot();
     await upgrade(a, m, 'rt-shared');
     for (const f of [...feeds, self]) await f.until(() => f.events.length >= 1);
-    await settle();
+    // Complete for this event: a subscriber's frame is sent only after its execution was counted
+    // (executed or reused) and its payload serialized.
     const after = await snapshot();
-    const expected = { memberId: m, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } };
-    for (const f of [...feeds, self]) expect(f.events).toEqual([expected]);
+    const delta = (x: typeof before, y: typeof before) => ({ executed: y.executed - x.executed, reused: y.reused - x.reused, serialized: y.serialized - x.serialized });
     // The three admin feeds share one execution and one JSON payload; the member's own subscription has its own.
-    expect({ executed: after.executed - before.executed, reused: after.reused - before.reused, serialized: after.serialized - before.serialized })
-      .toEqual({ executed: 2, reused: 2, serialized: 2 });
+    expect(delta(before, after)).toEqual({ executed: 2, reused: 2, serialized: 2 });
+    // Nothing more for that event (no second delivery): the marker is the next thing each hears, at the same cost.
+    await mark(m);
+    for (const f of [...feeds, self]) await f.until(() => f.events.some(isMarker));
+    const expected = { memberId: m, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } };
+    for (const f of [...feeds, self]) expect(f.events).toEqual([expected, marked(m, 'SILVER')]);
+    expect(delta(after, await snapshot())).toEqual({ executed: 2, reused: 2, serialized: 2 });
     for (const f of [...feeds, self]) f.stop();
   });
 
@@ -129,31 +171,30 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
       const text = await (await fetch(`${b.url.replace(/\/graphql$/, '')}/metrics`)).text();
       return Number(text.split('\n').find((l) => l.startsWith('graphql_subscribers{topic="TIER_CHANGED"}'))?.split(' ')[1]);
     };
-    const base = await subscribers();
+    // What the metric says, once it says it (each step ends as soon as the count is reached).
+    const counted = (n: number) => eventually(async () => (await subscribers()) === n, `graphql_subscribers ${n}`);
+    expect(await subscribers()).toBe(0);
     const client = b.ws(await b.token('admin'));
     const one = listen(client, {});
     const two = listen(client, {});
-    await settle();
-    expect(await subscribers()).toBe(base + 2);
+    await counted(2);
     one.stop();
-    await settle();
-    expect(await subscribers()).toBe(base + 1);
+    await counted(1);
     await client.dispose();
-    await settle();
-    expect(await subscribers()).toBe(base);
+    await counted(0);
     void two;
   });
 
   it('an event whose NOTIFY never came is still delivered, by the dispatcher\'s poll of the outbox', async () => {
     const m = await registerMember(a);
     const feed = listen(b.ws(await b.token('admin')), {});
-    await settle();
+    await subscribed(b, 1);
     // A committed change and its outbox row with no NOTIFY, as when a writer dies right after its commit.
     await a.sql(`with t as (select id from tier where code = 'SILVER'), f as (select id from tier where code = 'BRONZE'),
       c as (insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, created_at)
         select $1, 'UPGRADE', f.id, t.id, 'silent', 1000, now(), now() from t, f returning id)
       insert into outbox (topic, member_id, payload, created_at) select 'TIER_CHANGED', $1, jsonb_build_object('ids', jsonb_build_array(c.id::text)), now() from c`, [m]);
-    await feed.until(() => feed.events.length >= 1, 6000);
+    await feed.until(() => feed.events.length >= 1);
     expect(feed.events).toEqual([{ memberId: m, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } }]);
     feed.stop();
   });
@@ -171,7 +212,7 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
   it('a rolled-back change publishes nothing', async () => {
     const m = await registerMember(a);
     const feed = listen(b.ws(await b.token('admin')), {});
-    await settle();
+    await subscribed(b, 1);
     await a.sql(`create function refuse_outbox() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`);
     await a.sql(`create trigger refuse_outbox before insert on outbox for each row execute function refuse_outbox()`);
     try {
@@ -184,8 +225,8 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     expect(await a.sql(`select count(*)::int as n from tier_change where member_id = $1`, [m])).toEqual([{ n: 0 }]);
     const other = await registerMember(a);
     await upgrade(a, other, 'rt-after');
-    await feed.until(() => feed.events.length >= 1);
-    await settle();
+    // Anything the rolled-back change had published would have come before this later change.
+    await feed.until(() => feed.events.some((e) => e.memberId === other));
     expect(feed.events.map((e) => e.memberId)).toEqual([other]);
     feed.stop();
   });
@@ -202,10 +243,13 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
   it('the dispatcher catches up on what was committed while its LISTEN connection was down', async () => {
     const m = await registerMember(a);
     const feed = listen(b.ws(await b.token('admin')), { id: m });
-    await settle();
-    await a.sql(`select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'listen %' and datname = current_database()`);
+    await subscribed(b, 1);
+    // Both instances' dispatcher connections (named as background work), whatever they ran last.
+    const [{ ended }] = await a.sql(`select count(pg_terminate_backend(pid))::int as ended from pg_stat_activity
+      where application_name = $1 and datname = current_database()`, [BACKGROUND_APPLICATION]);
+    expect(ended).toBe(2);
     await upgrade(a, m, 'rt-during-outage');
-    await feed.until(() => feed.events.length >= 1, 8000);
+    await feed.until(() => feed.events.length >= 1);
     expect(feed.events).toEqual([{ memberId: m, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } }]);
     feed.stop();
   });

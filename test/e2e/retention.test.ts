@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { untilWaitingForLock } from '../support/sessions';
 import { seededRandom } from '../../seeds/random';
 import { classifyStage, purchaseFactsAsOf, scoreRfm, type PurchaseRecord } from '../../src/modules/retention/retention.rules';
 import { aliveProbability, churnRisk, fitBgNbd } from '../../src/modules/retention/churn.rules';
@@ -144,37 +145,53 @@ describe('refreshRetention', () => {
   });
 
   it('the swap waits for a long reader, a second at a time, without failing or blocking it', async () => {
-    // A reader in a transaction holds member_retention for 2.5 s (an export, say): the refresh
-    // builds the new rows meanwhile, steps back from the swap while the reader holds on, and
-    // swaps once it is done. The reader saw the old rows throughout.
+    // A reader in a transaction holds member_retention (an export, say) until the test lets it
+    // go: the refresh builds the new rows meanwhile, then waits to swap. A new reader that
+    // queues behind the swap's lock request gets the table while the first reader still holds
+    // on, because each attempt at the swap steps back after a while (SWAP_LOCK_WAIT). A swap
+    // that queued until the first reader left would hold the new reader until then, which this
+    // test never allows: it commits the first reader only after the new reads are answered.
     const reader = new Client({ connectionString: s.databaseUrl });
     await reader.connect();
+    const other = new Client({ connectionString: s.databaseUrl });
+    await other.connect();
     try {
       await reader.query('begin');
       const [{ n }] = (await reader.query('select count(*)::int as n from member_retention')).rows;
       const running = refresh();
-      // Meanwhile, new readers are not stuck behind the waiting swap: each gets the table
-      // within its 1.5 s lock timeout (a swap that queued until the reader left would make
-      // them wait 2.5 s and fail).
-      const other = new Client({ connectionString: s.databaseUrl });
-      await other.connect();
-      try {
-        await other.query(`set lock_timeout = '1500ms'`);
-        for (let i = 0; i < 5; i++) {
-          await new Promise((r) => setTimeout(r, 400));
-          expect((await other.query('select count(*)::int as n from member_retention')).rows[0].n).toBe(n);
-        }
-      } finally {
-        await other.end();
+      running.catch(() => { /* awaited below */ });
+      const [{ pid }] = (await other.query('select pg_backend_pid() as pid')).rows;
+      // A safety bound only (a swap that never steps back fails the test with a lock timeout, not a hang).
+      await other.query(`set lock_timeout = '30s'`);
+      let queued = 0;
+      for (let round = 0; queued < 2; round++) {
+        if (round === 20) throw new Error(`only ${queued} of 20 reads queued behind the waiting swap`);
+        await untilWaitingForLock(s, 'lock table member_retention', 'the swap');
+        const read = other.query('select count(*)::int as n from member_retention');
+        if (await blockedWhileRunning(pid, read)) queued++;
+        expect((await read).rows[0].n).toBe(n); // answered, with the old rows
       }
       expect((await reader.query('select count(*)::int as n from member_retention')).rows[0].n).toBe(n);
       await reader.query('commit');
       expect((await running).refreshRetention.processed).toBe(67);
     } finally {
       await reader.end();
+      await other.end();
     }
     expect(await s.sql(`select count(*)::int as n from pg_class where relname = 'member_retention_next'`)).toEqual([{ n: 0 }]);
   });
+
+  /** Whether the session `pid` was seen waiting for another session's lock before `work` settled. */
+  async function blockedWhileRunning(pid: number, work: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    work.then(() => (settled = true), () => (settled = true));
+    while (!settled) {
+      const [{ blocked }] = await s.sql('select cardinality(pg_blocking_pids($1)) > 0 as blocked', [pid]);
+      if (blocked) return true;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return false;
+  }
 
   it('fits the churn model with a backtest', async () => {
     const { churnModel } = await s.admin('{ churnModel { r alpha a b customers logLikelihood asOf ks gini } }');

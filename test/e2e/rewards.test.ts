@@ -1,11 +1,15 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { ADJUST, POINTS, expectLedgerConsistent } from '../support/ledger';
+import { TestClock } from '../support/clock';
+import { addDaysUtc, addMonthsUtc } from '../../src/common/time.rules';
 
 let s: TestServer;
 let admin: string;
+/** The server's "now": the benefits test moves it instead of sleeping until a benefit starts. */
+const clock = new TestClock();
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ clock });
   admin = await s.token('admin');
   await createLadder(s);
 });
@@ -133,7 +137,9 @@ describe('cancellation and expiry', () => {
     await upsertReward({ code: 'OLD', name: 'Old', costPoints: 40 });
     const id = await registerMember(s);
     const day = 86_400_000;
-    const earned = new Date(Date.now() - 731 * day).toISOString(); // expires 24 months later: about yesterday
+    // Points expire 24 months after they are earned: these yesterday (in days, 731 before now
+    // in a span with a 29 February, which would expire them at the very instant they are written).
+    const earned = addDaysUtc(addMonthsUtc(new Date(), -24), -1).toISOString();
     await s.admin(ADJUST, { input: { memberId: id, amount: 100, reason: 'old', idempotencyKey: 'old-credit', occurredAt: earned } });
     await s.admin(ADJUST, { input: { memberId: id, amount: 10, reason: 'new', idempotencyKey: 'new-credit' } });
     const r = await s.gql(`mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id } }`,
@@ -155,17 +161,30 @@ describe('benefits', () => {
     await s.admin(UPSERT, { i: { code: 'SHIP', name: 'Free shipping', kind: 'FREE_SHIPPING', tierCodes: ['SILVER', 'GOLD', 'PLATINUM'] } });
     await s.admin(UPSERT, { i: { code: 'ALL10', name: '10% off', kind: 'DISCOUNT', value: 10, tierCodes: [] } });
     await s.admin(UPSERT, { i: { code: 'VIPDAY', name: 'Member day', kind: 'MEMBER_DAY', tierCodes: [], requiredTags: ['vip'] } });
-    await s.admin(UPSERT, { i: { code: 'SOON', name: 'Soon', kind: 'CUSTOM', tierCodes: [], validFrom: new Date(Date.now() + 1500).toISOString() } });
-    await s.admin(UPSERT, { i: { code: 'OVER', name: 'Over', kind: 'CUSTOM', tierCodes: [], validTo: new Date(Date.now() - 1000).toISOString() } });
+    // Starts in an hour and ended a second ago, by the server's clock: however slow the
+    // machine, SOON is not in force until the test moves the clock past its start.
+    const HOUR = 3_600_000;
+    await s.admin(UPSERT, { i: { code: 'SOON', name: 'Soon', kind: 'CUSTOM', tierCodes: [], validFrom: new Date(clock.now().getTime() + HOUR).toISOString() } });
+    await s.admin(UPSERT, { i: { code: 'OVER', name: 'Over', kind: 'CUSTOM', tierCodes: [], validTo: new Date(clock.now().getTime() - 1000).toISOString() } });
     const id = await registerMember(s);
     expect(await memberBenefits(id)).toEqual(['ALL10']);
     await s.admin(`mutation($id: ID!) { tagMember(memberId: $id, tagCode: "vip") { tags { code } } }`, { id });
     await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "test") { id } }`, { id });
     expect(await memberBenefits(id)).toEqual(['ALL10', 'SHIP', 'VIPDAY']);
-    await new Promise((r) => setTimeout(r, 1600));
-    expect(await memberBenefits(id)).toEqual(['ALL10', 'SHIP', 'SOON', 'VIPDAY']);
-    const tiers = await s.admin('{ tiers { code benefits { code } } }');
-    expect(tiers.tiers.find((t: any) => t.code === 'BRONZE').benefits.map((b: any) => b.code)).toEqual(['ALL10', 'SOON', 'VIPDAY']);
+    const listedNow = await s.gql('{ benefits { code } }', {}, await s.token('member', id));
+    expect(listedNow.data!.benefits.map((b: any) => b.code)).not.toContain('SOON');
+    const tiersNow = await s.admin('{ tiers { code benefits { code } } }');
+    expect(tiersNow.tiers.find((t: any) => t.code === 'BRONZE').benefits.map((b: any) => b.code)).toEqual(['ALL10', 'VIPDAY']);
+    clock.advance(HOUR + 1000);
+    try {
+      expect(await memberBenefits(id)).toEqual(['ALL10', 'SHIP', 'SOON', 'VIPDAY']);
+      const tiers = await s.admin('{ tiers { code benefits { code } } }');
+      expect(tiers.tiers.find((t: any) => t.code === 'BRONZE').benefits.map((b: any) => b.code)).toEqual(['ALL10', 'SOON', 'VIPDAY']);
+      const listed = await s.gql('{ benefits { code } }', {}, await s.token('member', id));
+      expect(listed.data!.benefits.map((b: any) => b.code)).toContain('SOON');
+    } finally {
+      clock.reset();
+    }
   });
 
   it('every change is a new version with history and an audit entry; the same payload changes nothing', async () => {

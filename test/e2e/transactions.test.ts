@@ -45,12 +45,21 @@ describe('SQL-only transactions', () => {
     await s.sql(`create table if not exists tx_test (id int primary key, n int not null)`);
     await s.sql(`insert into tx_test values (1, 0), (2, 0) on conflict (id) do update set n = 0`);
     // Two transactions lock the rows in opposite orders; PostgreSQL kills one (40P01), which is retried.
+    // Each takes its second row only once both hold their first (not after a sleep that a slow
+    // machine may outlast): the deadlock is certain, and a retry finds the barrier open.
+    let holding = 0;
+    let bothHold!: () => void;
+    const barrier = new Promise<void>((r) => (bothHold = r));
+    let attempts = 0;
     const cross = (first: number, second: number) => inSqlTransaction(em(), async (tx) => {
+      attempts++;
       await tx.execute('update tx_test set n = n + 1 where id = ?', [first]);
-      await tx.execute('select pg_sleep(0.2)');
+      if (++holding === 2) bothHold();
+      await barrier;
       await tx.execute('update tx_test set n = n + 1 where id = ?', [second]);
     });
     await Promise.all([cross(1, 2), cross(2, 1)]);
+    expect(attempts).toBe(3); // one of them was retried, once
     expect(await s.sql('select id, n from tx_test order by id')).toEqual([{ id: 1, n: 2 }, { id: 2, n: 2 }]);
   });
 });

@@ -13,7 +13,12 @@ export default async function globalSetup() {
   }
   const dir = join(mkdtempSync(join(tmpdir(), 'loyalty-test-')), 'pg');
   // fsync off: test data is thrown away, and it makes the suite several times faster.
-  const pg = await startEmbeddedPostgres({ dir, persistent: false, fast: true });
+  const pg = await startEmbeddedPostgres({ dir, persistent: false, fast: true }).catch((err) => {
+    // Its message says what is wrong and what to do (a folder postgres cannot enter, say): Jest
+    // prints it without the stack, which would only bury it.
+    if (err?.name === 'EmbeddedPostgresError') err.stack = `${err.name}: ${err.message}`;
+    throw err;
+  });
   globalThis.__EMBEDDED_PG__ = pg;
   process.env.TEST_PG_ADMIN_URL = pg.url('postgres');
 }

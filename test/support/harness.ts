@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { mintToken } from '../../src/api/auth';
 import { startApp, type RunningApp } from '../../src/app';
+import type { Clock } from '../../src/common/clock';
 import { loadConfig, type AppConfig } from '../../src/config/env';
 import type { Role } from '../../src/modules/actor';
 
@@ -43,15 +44,15 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A real server on a real database, listening on a free port (`log`: the server's logger, silent by default). */
-export async function startTestServer(overrides: Partial<AppConfig> & { databaseUrl?: string; log?: Logger } = {}): Promise<TestServer> {
-  const { log, ...configOverrides } = overrides;
-  const databaseUrl = overrides.databaseUrl ?? (await createTestDatabase());
+/** A real server on a real database, listening on a free port; `log`: the server's logger (silent by default); `clock`: the server's "now" (test/support/clock.ts). */
+export async function startTestServer(options: Partial<AppConfig> & { databaseUrl?: string; log?: Logger; clock?: Clock } = {}): Promise<TestServer> {
+  const { log, clock, ...configOverrides } = options;
+  const databaseUrl = configOverrides.databaseUrl ?? (await createTestDatabase());
   const config: AppConfig = {
     ...loadConfig({ NODE_ENV: 'test' }),
     port: 0, seed: 'none', scheduler: false, jwtSecret: JWT_SECRET, ...configOverrides, databaseUrl,
   };
-  const app = await startApp(config, log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const app = await startApp(config, log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { clock });
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
   const sockets: WsClient[] = [];

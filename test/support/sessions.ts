@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { TestServer } from './harness';
+import { eventually } from './wait';
 
 /**
  * Runs `work` while another session sits inside a transaction, after `statement` (as a purchase
@@ -18,13 +19,11 @@ export async function whileInTransaction<T>(s: TestServer, statement: string, wo
   }
 }
 
-/** Waits until a session running a statement that contains `text` waits for a lock. */
+/** Waits until a session running a statement that contains `text` waits for a lock (bounded for safety only). */
 export async function untilWaitingForLock(s: TestServer, text: string, what: string): Promise<void> {
-  for (let i = 0; ; i++) {
+  await eventually(async () => {
     const [{ waiting }] = await s.sql(`select count(*)::int as waiting from pg_stat_activity
       where wait_event_type = 'Lock' and query like '%' || $1 || '%'`, [text]);
-    if (waiting > 0) return;
-    if (i > 100) throw new Error(`${what} never waited for a lock`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return waiting > 0;
+  }, `${what} to wait for a lock`, 60_000);
 }

@@ -15,7 +15,7 @@ export class BenefitResolver {
   async benefits(@Ctx() ctx: GraphQLContext) {
     const all = await ctx.services.benefits.list();
     if (requireActor(ctx).role === 'admin') return all;
-    const now = new Date();
+    const now = ctx.clock.now();
     return all.filter((b) => b.active && (!b.validFrom || b.validFrom <= now) && (!b.validTo || b.validTo > now));
   }
 
@@ -45,7 +45,7 @@ export class RewardResolver {
   @Query(() => [Reward], { description: 'For a member: what it may redeem now, with affordability. For others: the whole catalogue.' })
   rewards(@Ctx() ctx: GraphQLContext) {
     const actor = requireActor(ctx);
-    return actor.role === 'member' ? ctx.services.rewards.forMember(actor.sub) : ctx.services.rewards.list();
+    return actor.role === 'member' ? ctx.services.rewards.forMember(actor.sub, ctx.clock.now()) : ctx.services.rewards.list();
   }
 
   @Authorized('admin')

@@ -1,15 +1,16 @@
 import DataLoader from 'dataloader';
+import type { Clock } from '../../common/clock';
 import type { PointsService } from './points.service';
 
 /** Per-request batch reads of the ledger: one query for a whole page of members. */
 /** Balances are read at load time, so a write earlier in the same request is seen. */
-export function createPointsLoaders(points: PointsService) {
+export function createPointsLoaders(points: PointsService, clock: Clock) {
   const balances = new DataLoader<string, { balance: number; pending: number; lifetime: number }>(async (ids) => {
-    const map = await points.balances(ids, new Date());
+    const map = await points.balances(ids, clock.now());
     return ids.map((id) => map.get(id) ?? { balance: 0, pending: 0, lifetime: 0 });
   });
   const expiring = new DataLoader<{ memberId: string; withinDays: number }, number, string>(
-    (keys) => points.expiring(keys, new Date()),
+    (keys) => points.expiring(keys, clock.now()),
     { cacheKeyFn: (k) => `${k.memberId}:${k.withinDays}` },
   );
   return { balances, expiring };

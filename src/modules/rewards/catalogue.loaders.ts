@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { Clock } from '../../common/clock';
 import type { BenefitRow, BenefitVersionRow } from '../benefits/benefits.service';
 import type { TagRow } from '../tags/tags.service';
 import type { RewardRow } from './rewards.service';
@@ -7,15 +8,15 @@ import type { RewardsService } from './rewards.service';
 import type { TagsService } from '../tags/tags.service';
 
 /** Per-request batch reads of benefits, rewards and tags, so a page of members costs one query each. */
-export function createCatalogueLoaders(s: { benefits: BenefitsService; rewards: RewardsService; tags: TagsService }) {
+export function createCatalogueLoaders(s: { benefits: BenefitsService; rewards: RewardsService; tags: TagsService }, clock: Clock) {
   const byKey = <V>(load: (keys: readonly string[]) => Promise<Map<string, V>>, empty: V) =>
     new DataLoader<string, V>(async (keys) => {
       const map = await load(keys);
       return keys.map((k) => map.get(k) ?? empty);
     });
   return {
-    memberBenefits: byKey<BenefitRow[]>((ids) => s.benefits.forMembers(ids, new Date()), []),
-    tierBenefits: byKey<BenefitRow[]>((ids) => s.benefits.forTiers(ids, new Date()), []),
+    memberBenefits: byKey<BenefitRow[]>((ids) => s.benefits.forMembers(ids, clock.now()), []),
+    tierBenefits: byKey<BenefitRow[]>((ids) => s.benefits.forTiers(ids, clock.now()), []),
     benefitVersions: byKey<BenefitVersionRow[]>((codes) => s.benefits.versions(codes), []),
     memberTags: byKey<TagRow[]>((ids) => s.tags.codesOf(ids), []),
     rewards: new DataLoader<string, RewardRow | null>(async (ids) => {

@@ -287,15 +287,18 @@ export class TierEngine {
 
   /** One review batch, in one transaction. */
   private async reviewBatch(batch: ReviewBatch, asOf: Date, ownPids: Set<number>): Promise<BatchOutcome> {
-    // The batch's connection is the review's own until its transaction has ended (its COMMIT
-    // included, which a probe would otherwise see as foreground work): not foreground work.
+    // The batch's connection is the review's own from before its BEGIN until its transaction has
+    // ended (its COMMIT included): a probe looking at any moment in between must not take it for
+    // foreground work. So its pid is counted before BEGIN, from the connection's start-up (asking
+    // the server for it takes a statement, during which a probe would see it busy).
     const pids: number[] = [];
     try {
-      return await inSqlTransaction(this.em, async (tx) => {
-        const [{ pid }] = (await tx.execute('select pg_backend_pid() as pid')) as { pid: number }[];
-        pids.push(pid);
-        ownPids.add(pid);
-        return this.reviewBatchOn(tx, batch, asOf);
+      return await inSqlTransaction(this.em, (tx) => this.reviewBatchOn(tx, batch, asOf), {
+        beforeBegin: (connection) => {
+          if (connection.processID == null) throw new Error('the connection does not know its backend pid');
+          pids.push(connection.processID);
+          ownPids.add(connection.processID);
+        },
       });
     } finally {
       for (const pid of pids) ownPids.delete(pid);

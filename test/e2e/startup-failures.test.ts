@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { eventually } from '../support/wait';
+
+// The server's entry point (src/main.ts) as `npm start` runs it, each with an embedded
+// PostgreSQL in a folder of the test's own.
+const ROOT = resolve(__dirname, '../..');
+const AS_ROOT = process.getuid?.() === 0;
+const folders: string[] = [];
+afterAll(() => { for (const f of folders) rmSync(f, { recursive: true, force: true }); });
+
+function tempFolder(mode = 0o755): string {
+  const dir = mkdtempSync(join(tmpdir(), 'loyalty-start-'));
+  folders.push(dir);
+  chmodSync(dir, mode);
+  return dir;
+}
+
+interface Started { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
+
+/** `npm start`: src/main.ts with an embedded PostgreSQL under dataDir (DATABASE_URL unset), on a free port. */
+function startServer(dataDir: string, opts: { cwd?: string; nodeArgs?: string[]; env?: Record<string, string> } = {}): Started {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', SEED: 'none', SCHEDULER: 'off', LOG_LEVEL: 'info',
+      JWT_SECRET: 'startup-secret-0123456789abcdef0123', ...opts.env,
+    },
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+const ready = (s: Started) => eventually(() => /loyalty server ready/.test(s.out()) || s.child.exitCode !== null, 'the server to start or fail', 120_000);
+
+/** Waits for the process to end by itself (the bound is a safety one: a hang fails the test instead of blocking it). */
+async function exitCode(s: Started): Promise<number | null | string> {
+  return Promise.race([s.exited, new Promise<string>((r) => setTimeout(() => r('still running after 60 s'), 60_000).unref())]);
+}
+
+async function stop(s: Started): Promise<void> {
+  if (s.child.exitCode !== null) return;
+  s.child.kill('SIGTERM');
+  expect(await exitCode(s)).toBe(0);
+}
+
+/** What a failed start printed: one line that says why, and no stack. */
+function expectOneLine(s: Started, message: RegExp) {
+  const lines = s.err().split('\n').filter((l) => l.trim());
+  expect(lines).toEqual([expect.stringMatching(message)]);
+  expect(lines[0]).toMatch(/^loyalty server could not start: /);
+  expect(s.out() + s.err()).not.toMatch(/\n\s+at /);
+}
+
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe(AS_ROOT ? 'started as root, from a private folder' : 'started as root (skipped: the tests do not run as root, and only root runs PostgreSQL as another user)', () => {
+  const itAsRoot = AS_ROOT ? it : it.skip;
+
+  itAsRoot('a data folder postgres cannot reach: one line naming the folder and the fix, which works', async () => {
+    const secret = tempFolder(0o700);
+    const failed = startServer(join(secret, 'data'));
+    expect(await exitCode(failed)).toBe(1);
+    expectOneLine(failed, new RegExp(`cannot enter ${escaped(secret)} \\(mode 700\\): run \`chmod o\\+x ${escaped(secret)}\``));
+    // The fix it names.
+    chmodSync(secret, 0o701);
+    const fixed = startServer(join(secret, 'data'));
+    try {
+      await ready(fixed);
+      expect(fixed.out()).toMatch(/loyalty server ready/);
+    } finally {
+      await stop(fixed);
+    }
+  }, 240_000);
+
+  itAsRoot('binaries postgres cannot reach (a clone inside a mode-700 folder): one line, not spawn EACCES', async () => {
+    // The clone's layout, its node_modules inside the private folder: Node keeps the paths as
+    // they are (--preserve-symlinks), so the package spawns …/secret/clone/node_modules/…/initdb.
+    const secret = tempFolder(0o700);
+    const clone = join(secret, 'clone');
+    mkdirSync(clone);
+    for (const f of ['src', 'seeds', 'migrations', 'package.json', 'tsconfig.json']) symlinkSync(join(ROOT, f), join(clone, f));
+    symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(clone, 'node_modules'));
+    const failed = startServer(tempFolder(), { cwd: clone, nodeArgs: ['--preserve-symlinks', '--preserve-symlinks-main'] });
+    expect(await exitCode(failed)).toBe(1);
+    expectOneLine(failed, new RegExp(`cannot enter ${escaped(secret)} \\(mode 700\\): run \`chmod o\\+x ${escaped(secret)}\``));
+  }, 120_000);
+});
+
+describe('start-up failures', () => {
+  it('a second start on the same data folder says the folder is in use, and exits non-zero', async () => {
+    const data = tempFolder();
+    const first = startServer(data);
+    try {
+      await ready(first);
+      expect(first.out()).toMatch(/loyalty server ready/);
+      const second = startServer(data);
+      expect(await exitCode(second)).toBe(1);
+      expectOneLine(second, new RegExp(`the data folder ${escaped(join(data, 'postgres'))} is in use by another running instance .*stop that instance, or set DATA_DIR`));
+      // The first is untouched.
+      const url = JSON.parse(first.out().split('\n').find((l) => l.includes('loyalty server ready'))!).url.replace(/\/graphql$/, '');
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    } finally {
+      await stop(first);
+    }
+  }, 240_000);
+
+  it('any start-up failure is one line; its stack is at debug level only', async () => {
+    const bad = startServer(tempFolder(), { env: { SEED: 'bogus' } });
+    expect(await exitCode(bad)).toBe(1);
+    expect(bad.err()).toBe('loyalty server could not start: SEED must be "demo" or "none", got "bogus"\n');
+    const debug = startServer(tempFolder(), { env: { SEED: 'bogus', LOG_LEVEL: 'debug' } });
+    expect(await exitCode(debug)).toBe(1);
+    expect(debug.err()).toMatch(/"msg":"start-up failure"/);
+    expect(debug.err()).toMatch(/"stack":"Error: SEED must be/);
+    expect(debug.err()).toMatch(/loyalty server could not start: SEED must be "demo" or "none", got "bogus"\n$/);
+  }, 120_000);
+
+  it('a Ctrl-C that reaches PostgreSQL too (one process group) still lets the server stop', async () => {
+    const data = tempFolder();
+    const server = startServer(data);
+    try {
+      await ready(server);
+      const pid = Number(readFileSync(join(data, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      process.kill(pid, 'SIGINT');
+      await eventually(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 'PostgreSQL to exit');
+      server.child.kill('SIGTERM');
+      expect(await exitCode(server)).toBe(0); // its own shutdown finished, not a forced exit
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
+  }, 240_000);
+});
