@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
-import { GraphQLError, parse, validate, specifiedRules, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -22,8 +22,9 @@ import { createContext, type GraphQLContext } from './context';
 import { actorOf, authenticate, requireBearerSecret, sendUnauthenticated } from './http-auth';
 import { IDE_HTML, ideRouter } from './ide';
 import { createErrorFormatter } from './plugins/errors';
-import { assertCost, costLimitPlugin, limitValidationRules, queryCost, type QueryLimits } from './plugins/limits';
+import { checkOperation, costLimitPlugin, documentLimits, MAX_VALIDATION_ERRORS, type QueryLimits } from './plugins/limits';
 import { metricsPlugin } from './plugins/metrics';
+import { requestErrorHandler } from './request-errors';
 import { WsGuard, type GuardedExtra } from './ws-guard';
 
 export interface HttpDeps {
@@ -51,7 +52,10 @@ function routeLabel(req: express.Request): string {
 
 export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const { config, orm, schema, verifier, metrics, log, pubSub, clock } = deps;
-  const limits: QueryLimits = { maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases };
+  const limits: QueryLimits = {
+    maxTokens: config.maxQueryTokens, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases,
+    maxDirectives: config.maxDirectives, maxCost: config.maxQueryCost,
+  };
   const app = express();
   app.disable('x-powered-by');
   // No ETag: GraphQL answers are POSTs that no cache revalidates, and hashing each body costs CPU.
@@ -137,17 +141,15 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
       broadcast.attach(context, ctx.extra.socket, id);
       return context;
     },
+    // The same limits, validation and cost as HTTP; a refused operation is answered with its
+    // errors and the socket stays open for the next one.
     onSubscribe: (_ctx, _id, payload) => {
-      const document = parse(payload.query);
-      const errors = validate(schema, document, [...specifiedRules, ...limitValidationRules(limits)]);
-      if (errors.length) return errors;
-      try {
-        assertCost(queryCost(schema, document, payload.variables ?? undefined, payload.operationName), limits);
-      } catch (err) {
-        return [err as GraphQLError];
-      }
-      broadcast.remember(document, payload.query);
-      const args: ExecutionArgs = { schema, document, variableValues: payload.variables, operationName: payload.operationName };
+      const checked = checkOperation(schema, payload, limits, {
+        rules: config.production ? [NoSchemaIntrospectionCustomRule] : [], hideSuggestions: config.production,
+      });
+      if ('errors' in checked) return checked.errors;
+      broadcast.remember(checked.document, payload.query);
+      const args: ExecutionArgs = { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
       return args;
     },
     // Same error policy as HTTP: known codes pass, everything else is masked.
@@ -162,7 +164,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     // main.ts owns SIGTERM/SIGINT and stops everything in order; a second handler here raced it and hung the shutdown.
     stopOnTerminationSignals: false,
     formatError,
-    validationRules: limitValidationRules(limits),
+    // The token cap again inside Apollo's own parse; tokens and shape are checked before it
+    // (documentLimits below), cost after validation (costLimitPlugin).
+    parseOptions: { maxTokens: limits.maxTokens },
+    hideSchemaDetailsFromClientErrors: config.production,
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       // No HTTP caching or Apollo tracing here: without these, Apollo hooks every field resolver.
@@ -175,14 +181,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     ],
   });
   await apollo.start();
-  app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), expressMiddleware(apollo, {
+  app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), documentLimits(limits, (e) => formatError(e.toJSON(), e)), expressMiddleware(apollo, {
     context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id), clock),
   }));
-  // Body-parser errors (too large, malformed JSON) become plain 4xx answers without a stack.
-  app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    res.status(status).json({ errors: [{ message: status === 413 ? 'Request body too large' : 'Bad request', extensions: { code: 'BAD_REQUEST' } }] });
-  });
+  // Body-parser errors (too large, malformed JSON) become 4xx answers that say what is wrong, without a stack.
+  app.use(requestErrorHandler(log));
 
   return {
     server,

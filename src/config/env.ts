@@ -22,6 +22,8 @@ export interface AppConfig {
   maxQueryCost: number;
   maxQueryDepth: number;
   maxAliases: number;
+  maxDirectives: number;
+  maxQueryTokens: number;
   bodyLimit: string;
 }
 
@@ -62,6 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxQueryCost: intOr(env.MAX_QUERY_COST, 5000, 'MAX_QUERY_COST'),
     maxQueryDepth: intOr(env.MAX_QUERY_DEPTH, 10, 'MAX_QUERY_DEPTH'),
     maxAliases: intOr(env.MAX_ALIASES, 30, 'MAX_ALIASES'),
+    maxDirectives: intOr(env.MAX_DIRECTIVES, 30, 'MAX_DIRECTIVES'),
+    maxQueryTokens: intOr(env.MAX_QUERY_TOKENS, 1000, 'MAX_QUERY_TOKENS'),
     bodyLimit: env.BODY_LIMIT || '100kb',
   };
 }

@@ -1,53 +1,348 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler } from 'express';
 import {
-  GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type ValidationContext, type ASTVisitor,
+  getNamedType, getOperationAST, getVariableValues, GraphQLError, isInterfaceType, isObjectType, Kind, parse, SchemaMetaFieldDef,
+  specifiedRules, TypeMetaFieldDef, validate, valueFromAST,
+  type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
+  type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValidationRule,
 } from 'graphql';
-import depthLimit from 'graphql-depth-limit';
-import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { MAX_PAGE_SIZE } from '../../common/pagination';
 
+/**
+ * What one request may ask for. Tokens are counted by the parser; depth, aliases, directives
+ * and repeated names by one walk of the parsed document that visits each fragment once; all
+ * of them are refused before graphql-js's validation rules run (OverlappingFieldsCanBeMerged
+ * is quadratic in repeated fields). Cost needs the operation's variables and runs last.
+ */
 export interface QueryLimits {
-  maxCost: number;
+  maxTokens: number;
   maxDepth: number;
   maxAliases: number;
+  maxDirectives: number;
+  maxCost: number;
 }
 
-const tooComplex = (message: string) =>
+/**
+ * Leaf fields of one response name in one selection set (inline fragments included; a field
+ * with selections: once). Validation compares every pair of them, and nothing a client needs
+ * repeats a name more than a few times: fixed bounds, not settings.
+ */
+export const MAX_SAME_NAME = 5;
+
+/**
+ * Validation stops at this many errors. graphql-js computes "Did you mean" suggestions for
+ * each unknown field it reports: at its default of 100 that was 20 ms for one 20 kB request.
+ */
+export const MAX_VALIDATION_ERRORS = 10;
+
+export interface OperationRequest {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+export const tooComplex = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
 
-/** A list field costs its page size (`first`, or its default) times what each item costs. */
-const pageEstimator: ComplexityEstimator = ({ args, field, childComplexity }) => {
-  const arg = field.args.find((a) => a.name === 'first');
-  if (!arg) return undefined;
-  const first = typeof args.first === 'number' ? args.first : ((arg.defaultValue as number | undefined) ?? MAX_PAGE_SIZE);
-  return 1 + Math.max(first, 1) * Math.max(childComplexity, 1);
-};
+const parseFailed = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
 
-/** Caps aliases per document: aliases are how one request asks for a field a thousand times. */
-export function aliasLimit(max: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    let count = 0;
-    return {
-      Field(node) {
-        if (node.alias && ++count === max + 1) context.reportError(tooComplex(`More than ${max} aliases in one request`));
-      },
-    };
+/**
+ * Parses with graphql-js's own token cap (the parser stops at the first token over it). A
+ * syntax error stays GraphQL's; the cap and a nesting too deep for the parser's stack are
+ * limits, told as such.
+ */
+export function parseLimited(source: string, limits: Pick<QueryLimits, 'maxTokens'>): DocumentNode {
+  try {
+    return parse(source, { maxTokens: limits.maxTokens });
+  } catch (err) {
+    if (err instanceof GraphQLError && /contains more that \d+ tokens/.test(err.message)) {
+      throw tooComplex(`The document has more than ${limits.maxTokens} tokens`);
+    }
+    if (err instanceof GraphQLError) throw parseFailed(err.message);
+    if (err instanceof RangeError) throw tooComplex('The document is nested too deeply');
+    throw err;
+  }
+}
+
+interface Shape { depth: number; fields: number; aliases: number; directives: number; schemas: number }
+const EMPTY: Shape = { depth: 0, fields: 0, aliases: 0, directives: 0, schemas: 0 };
+const INTROSPECTION = new Set(['__schema', '__type']);
+
+/** What one selection set holds so far, through its inline fragments. */
+interface Names { leaves: Map<string, number>; composite: Set<string> }
+
+/**
+ * The measures of a document's selections, each fragment walked once however often it is
+ * spread: linear in the document. Needs no schema: it runs before validation.
+ */
+class ShapeWalk {
+  private readonly fragments = new Map<string, FragmentDefinitionNode>();
+  // null while a fragment is being walked: a cycle counts nothing here (validation refuses it).
+  private readonly memo = new Map<string, Shape | null>();
+  /** The first repeated name met, if any. */
+  refused: GraphQLError | undefined;
+
+  constructor(document: DocumentNode) {
+    for (const def of document.definitions) {
+      if (def.kind === Kind.FRAGMENT_DEFINITION && !this.fragments.has(def.name.value)) this.fragments.set(def.name.value, def);
+    }
+  }
+
+  spread(name: string): Shape {
+    if (this.memo.has(name)) return this.memo.get(name) ?? EMPTY;
+    const fragment = this.fragments.get(name);
+    if (!fragment) return EMPTY;
+    this.memo.set(name, null);
+    const shape = this.walk(fragment.selectionSet);
+    shape.directives += fragment.directives?.length ?? 0;
+    this.memo.set(name, shape);
+    return shape;
+  }
+
+  walk(set: SelectionSetNode): Shape {
+    const shape = { ...EMPTY };
+    this.walkInto(set, { leaves: new Map(), composite: new Set() }, shape);
+    return shape;
+  }
+
+  private walkInto(set: SelectionSetNode, names: Names, into: Shape): void {
+    for (const sel of set.selections) {
+      into.directives += sel.directives?.length ?? 0;
+      if (sel.kind === Kind.INLINE_FRAGMENT) {
+        // A level of its own: validation collects nested inline fragments again at each level.
+        const inner = { ...EMPTY };
+        this.walkInto(sel.selectionSet, names, inner);
+        add(into, inner, 1 + inner.depth);
+      } else if (sel.kind === Kind.FRAGMENT_SPREAD) {
+        add(into, this.spread(sel.name.value));
+      } else {
+        const name = sel.alias?.value ?? sel.name.value;
+        this.refused ??= sel.selectionSet ? onceMore(names.composite, name) : leafMore(names.leaves, name);
+        into.fields++;
+        if (sel.alias) into.aliases++;
+        if (sel.name.value === '__schema') into.schemas++;
+        const child = sel.selectionSet ? this.walk(sel.selectionSet) : EMPTY;
+        // Introspection nests as deep as the IDE's query (15); graphql-js's
+        // MaxIntrospectionDepthRule bounds what it can fan out to.
+        add(into, child, INTROSPECTION.has(sel.name.value) ? 1 : 1 + child.depth);
+      }
+    }
+  }
+}
+
+function add(into: Shape, s: Shape, depth = s.depth): void {
+  into.depth = Math.max(into.depth, depth);
+  into.fields += s.fields;
+  into.aliases += s.aliases;
+  into.directives += s.directives;
+  into.schemas += s.schemas;
+}
+
+/**
+ * Checks every operation and fragment: depth (nested fields and inline fragments; a named
+ * fragment counts where it is spread), fields once fragments are spread, aliases,
+ * directives, and what makes graphql-js's OverlappingFieldsCanBeMerged slow: it compares
+ * every pair of fields with one response name in a selection set, and below two such fields
+ * with selections every pair again, so two same-named fields nested a few levels deep cost
+ * 0.1-0.2 s in a 500-token document (docs/decisions.md).
+ */
+export function checkShape(document: DocumentNode, limits: Omit<QueryLimits, 'maxTokens'>): GraphQLError | undefined {
+  const walk = new ShapeWalk(document);
+  for (const def of document.definitions) {
+    if (def.kind === Kind.OPERATION_DEFINITION) {
+      const shape = walk.walk(def.selectionSet);
+      shape.directives += (def.directives?.length ?? 0) + (def.variableDefinitions ?? []).reduce((n, v) => n + (v.directives?.length ?? 0), 0);
+      // Depth is an operation's: a fragment's counts where it is spread.
+      const deep = shape.depth > limits.maxDepth ? tooComplex(`Query depth ${shape.depth} exceeds the maximum of ${limits.maxDepth}`) : undefined;
+      const error = walk.refused ?? deep ?? overLimits(shape, limits);
+      if (error) return error;
+    } else if (def.kind === Kind.FRAGMENT_DEFINITION) {
+      const error = walk.refused ?? overLimits(walk.spread(def.name.value), limits);
+      if (error) return error;
+    }
+  }
+  return undefined;
+}
+
+function overLimits(shape: Shape, limits: Omit<QueryLimits, 'maxTokens'>): GraphQLError | undefined {
+  // Every field costs at least 1 (operationCost), so this refuses nothing the cost would allow.
+  if (shape.fields > limits.maxCost) return tooComplex(`${fmt(shape.fields)} fields once fragments are spread: the query cost exceeds the maximum of ${limits.maxCost}`);
+  if (shape.aliases > limits.maxAliases) return tooComplex(`${fmt(shape.aliases)} aliases exceed the maximum of ${limits.maxAliases}`);
+  if (shape.directives > limits.maxDirectives) return tooComplex(`${fmt(shape.directives)} directives exceed the maximum of ${limits.maxDirectives}`);
+  if (shape.schemas > 1) return tooComplex('__schema appears more than once');
+  return undefined;
+}
+
+function onceMore(seen: Set<string>, name: string): GraphQLError | undefined {
+  if (!seen.has(name)) return void seen.add(name);
+  return tooComplex(`"${name}" appears twice in one selection set: ask for it once, with all its fields`);
+}
+
+function leafMore(seen: Map<string, number>, name: string): GraphQLError | undefined {
+  const n = (seen.get(name) ?? 0) + 1;
+  seen.set(name, n);
+  return n > MAX_SAME_NAME ? tooComplex(`"${name}" appears more than ${MAX_SAME_NAME} times in one selection set`) : undefined;
+}
+
+const fmt = (n: number) => (n < 1e6 ? String(n) : 'More than a million');
+
+/**
+ * What executing the operation may cost: a field 1 plus its selections, a list with `first`
+ * its page size (the argument, its variable or its default) times what each item costs.
+ * Fragments are costed once per operation and reused at every spread, so a document that
+ * spreads fragments into each other costs linear time to price (and prices as what it is).
+ */
+export function operationCost(
+  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>,
+): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const memo = new Map<string, number>();
+
+  const fieldDef = (parent: GraphQLNamedType, node: FieldNode): GraphQLField<unknown, unknown> | undefined => {
+    if (node.name.value === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+    if (node.name.value === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+    return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[node.name.value] : undefined;
   };
+  const pageSize = (def: GraphQLField<unknown, unknown>, node: FieldNode): number | undefined => {
+    const arg = def.args.find((a) => a.name === 'first');
+    if (!arg) return undefined;
+    const given = node.arguments?.find((a) => a.name.value === 'first');
+    const value = given ? valueFromAST(given.value, arg.type, variables) : undefined;
+    const first = typeof value === 'number' ? value : typeof arg.defaultValue === 'number' ? arg.defaultValue : MAX_PAGE_SIZE;
+    return Math.max(first, 1);
+  };
+  const setCost = (parent: GraphQLNamedType | undefined, set: SelectionSetNode): number => {
+    let cost = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FRAGMENT_SPREAD) {
+        cost += spreadCost(sel.name.value);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        cost += setCost(sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent, sel.selectionSet);
+      } else {
+        const def = parent && fieldDef(parent, sel);
+        const child = sel.selectionSet ? setCost(def && getNamedType(def.type), sel.selectionSet) : 0;
+        const page = def && pageSize(def, sel);
+        cost += page === undefined ? 1 + child : 1 + page * Math.max(child, 1);
+      }
+    }
+    return cost;
+  };
+  const spreadCost = (name: string): number => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    const fragment = fragments.get(name);
+    if (!fragment) return 0;
+    memo.set(name, 0); // a cycle costs nothing more here: validation has refused it already
+    const cost = setCost(schema.getType(fragment.typeCondition.name.value), fragment.selectionSet);
+    memo.set(name, cost);
+    return cost;
+  };
+  const root = operation.operation === 'query' ? schema.getQueryType()
+    : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  return setCost(root ?? undefined, operation.selectionSet);
 }
 
-export function limitValidationRules(limits: QueryLimits) {
-  return [depthLimit(limits.maxDepth), aliasLimit(limits.maxAliases)];
+/**
+ * The operation's variables as execution will see them, or nothing when they do not coerce
+ * (execution then answers BAD_USER_INPUT without running anything).
+ */
+function coercedVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: Record<string, unknown> | null | undefined) {
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], inputs ?? {}, { maxErrors: 1 });
+  return 'coerced' in result ? result.coerced : undefined;
 }
 
-export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): number {
-  return getComplexity({
-    schema, query: document, variables, operationName: operationName ?? undefined,
-    estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
-  });
+/** Refuses an operation whose cost is over the limit; nothing when it is within, or not executable. */
+export function checkCost(
+  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode | null | undefined,
+  inputs: Record<string, unknown> | null | undefined, limits: Pick<QueryLimits, 'maxCost'>,
+): GraphQLError | undefined {
+  if (!operation) return undefined;
+  const variables = coercedVariables(schema, operation, inputs);
+  if (!variables) return undefined;
+  const cost = operationCost(schema, document, operation, variables);
+  return cost > limits.maxCost ? tooComplex(`Query cost ${fmt(cost)} exceeds the maximum of ${limits.maxCost}`) : undefined;
 }
 
-export function assertCost(cost: number, limits: QueryLimits): void {
-  if (cost > limits.maxCost) throw tooComplex(`Query cost ${cost} exceeds the maximum of ${limits.maxCost}`);
+/** What Apollo answers over HTTP for a validation error, for the WebSocket path. */
+function validationFailed(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+}
+
+/** graphql-js's "Did you mean …?" names fields and types the caller did not ask about. */
+export function hideSuggestions(error: GraphQLError): GraphQLError {
+  error.message = error.message.replace(/ ?Did you mean(.+?)\?$/, '');
+  return error;
+}
+
+export interface CheckOptions {
+  /** Extra validation rules (NoIntrospection in production). */
+  rules?: readonly ValidationRule[];
+  hideSuggestions?: boolean;
+}
+
+/**
+ * The whole check of one operation, in order of cost: tokens while parsing, the document's
+ * shape, graphql-js's validation, then the operation's cost with its coerced variables.
+ * Never throws: a refused operation comes back as its errors. The WebSocket path uses it as
+ * is; HTTP runs the same steps around Apollo's own parse and validation (see server.ts).
+ */
+export function checkOperation(
+  schema: GraphQLSchema, request: OperationRequest, limits: QueryLimits, options: CheckOptions = {},
+): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
+  let document: DocumentNode;
+  try {
+    document = parseLimited(request.query, limits);
+  } catch (err) {
+    return { errors: [err instanceof GraphQLError ? err : parseFailed('The document could not be parsed')] };
+  }
+  const shape = checkShape(document, limits);
+  if (shape) return { errors: [shape] };
+  const errors = validate(schema, document, [...specifiedRules, ...(options.rules ?? [])], { maxErrors: MAX_VALIDATION_ERRORS })
+    .map(validationFailed);
+  if (errors.length) return { errors: options.hideSuggestions ? errors.map(hideSuggestions) : errors };
+  const operation = getOperationAST(document, request.operationName ?? undefined);
+  const cost = operation?.operation === 'subscription' ? undefined : checkCost(schema, document, operation, request.variables, limits);
+  return cost ? { errors: [cost] } : { document };
+}
+
+/** The GraphQL document of an HTTP request, read as Apollo reads it (POST body, or GET's `query` given once). */
+function querySource(req: Parameters<RequestHandler>[0]): unknown {
+  if (req.method === 'GET') {
+    const at = req.url.indexOf('?');
+    const values = at < 0 ? [] : new URLSearchParams(req.url.slice(at + 1)).getAll('query');
+    return values.length === 1 ? values[0] : undefined;
+  }
+  return req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as { query?: unknown }).query : undefined;
+}
+
+/**
+ * HTTP: tokens and shape, checked before Apollo parses and validates. Apollo runs graphql-js's
+ * rules first and ours in the same pass, which is too late for a document built to make
+ * those rules slow. Documents already accepted are remembered by their text (up to 1,000 of
+ * at most 10 kB), so a client's repeated query is parsed once here, as Apollo's document
+ * cache parses it once.
+ */
+export function documentLimits(limits: QueryLimits, formatError: (error: GraphQLError) => unknown): RequestHandler {
+  const accepted = new Set<string>();
+  return (req, res, next) => {
+    const source = querySource(req);
+    if (typeof source !== 'string' || accepted.has(source)) return next();
+    let error: GraphQLError | undefined;
+    try {
+      error = checkShape(parseLimited(source, limits), limits);
+    } catch (err) {
+      // Syntax errors are left to Apollo, which reports them as every client expects.
+      if (!(err instanceof GraphQLError) || err.extensions.code !== 'QUERY_TOO_COMPLEX') return next();
+      error = err;
+    }
+    if (error) return void res.status(400).json({ errors: [formatError(error)] });
+    if (source.length > 10_000) return next();
+    if (accepted.size >= 1000) accepted.clear();
+    accepted.add(source);
+    next();
+  };
 }
 
 /** Refuses an over-budget query after parsing and validation, before any resolver runs. */
@@ -57,10 +352,10 @@ export function costLimitPlugin(limits: QueryLimits): ApolloServerPlugin {
       return {
         async didResolveOperation({ request, document, schema, operation }) {
           if (operation?.operation === 'subscription') return;
-          assertCost(queryCost(schema, document, request.variables, request.operationName), limits);
+          const error = checkCost(schema, document, operation, request.variables, limits);
+          if (error) throw error;
         },
       };
     },
   };
 }
-void Kind;

@@ -63,9 +63,13 @@ export function compileFilter(f: SegmentFilter): { where: string; params: unknow
   if (f.maxBalance != null) add('coalesce(a.balance, 0) <= ?', f.maxBalance);
   if (f.minSpend != null) add('coalesce(r.monetary_cents, 0) >= ?', Math.round(f.minSpend * 100));
   if (f.maxSpend != null) add('coalesce(r.monetary_cents, 0) <= ?', Math.round(f.maxSpend * 100));
-  if (f.minR != null) add('r.r >= ?', f.minR);
-  if (f.minF != null) add('r.f >= ?', f.minF);
-  if (f.minM != null) add('r.m >= ?', f.minM);
+  for (const key of ['minR', 'minF', 'minM'] as const) {
+    const score = f[key];
+    if (score == null) continue;
+    // The input's @Min/@Max never ran on a nested filter; past smallint, every read failed.
+    if (!Number.isInteger(score) || score < 1 || score > 5) throw badInput(key, `${key} is an RFM score, 1 to 5`);
+    add(`r.${key.slice(3).toLowerCase()} >= ?`, score);
+  }
   const ranges: [keyof SegmentFilter, string, string][] = [
     ['joinedFrom', 'm.joined_at >= ?', 'joinedFrom'], ['joinedTo', 'm.joined_at < ?', 'joinedTo'],
     ['lastPurchaseFrom', 'r.last_purchase_at >= ?', 'lastPurchaseFrom'], ['lastPurchaseTo', 'r.last_purchase_at < ?', 'lastPurchaseTo'],

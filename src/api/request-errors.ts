@@ -1,0 +1,42 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+/** What express.json (body-parser) tells about a body it refused; `type` names the case. */
+interface BodyError { status?: number; statusCode?: number; type?: string; message?: string; charset?: string; encoding?: string }
+
+/**
+ * The JSON parser's own words without the piece of the body V8 quotes back
+ * (`Unexpected token '}', "{"query": }" is not valid JSON` → `Unexpected token '}'`).
+ */
+function jsonProblem(message = ''): string {
+  const words = message.replace(/,\s*".*"(\.\.\.)? is not valid JSON$/s, '').trim();
+  return words && words.length <= 200 ? words : 'it could not be parsed';
+}
+
+/** A message a client can act on, for each way body-parser refuses a body. */
+export function bodyErrorMessage(err: BodyError): string {
+  switch (err.type) {
+    case 'entity.too.large': return 'Request body too large';
+    case 'entity.parse.failed': return `Request body is not valid JSON: ${jsonProblem(err.message)}`;
+    case 'charset.unsupported': return `Unsupported charset "${err.charset ?? ''}": send JSON in UTF-8`;
+    case 'encoding.unsupported': return `Unsupported content encoding "${err.encoding ?? ''}": send gzip, deflate, br or none`;
+    case 'request.aborted': return 'The request body ended before its declared length';
+    case 'request.size.invalid': return 'The request body does not match its Content-Length';
+    default: return 'Bad request';
+  }
+}
+
+/**
+ * Errors that reach Express instead of Apollo (the body parser's, or a bug): a client's
+ * mistake is a 4xx that says what is wrong; anything else is a logged 500 without detail.
+ */
+export function requestErrorHandler(log: Logger): ErrorRequestHandler {
+  return (err: BodyError, req, res, _next) => {
+    const status = err.status ?? err.statusCode;
+    if (status && status >= 400 && status < 500) {
+      return void res.status(status).json({ errors: [{ message: bodyErrorMessage(err), extensions: { code: 'BAD_REQUEST' } }] });
+    }
+    log.error({ err, url: req.url }, 'unexpected error in an HTTP request');
+    res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+  };
+}

@@ -1,0 +1,199 @@
+import { getIntrospectionQuery } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { abuseDocuments } from '../support/abuse-documents';
+import { createLadder, registerMember } from '../support/fixtures';
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import * as ops from '../support/operations';
+
+// Generous bounds, far above what a refusal costs (a few ms) and far below what these
+// documents cost before (seconds, or a hang): CPU time of this process, which runs the server.
+const CPU_BOUND_MS = 1000;
+const STALL_BOUND_MS = 1000;
+
+let s: TestServer;
+let admin: string;
+let member: string;
+let memberId: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = await s.token('admin');
+  await createLadder(s);
+  memberId = await registerMember(s, { displayName: 'Ada' });
+  member = await s.token('member', memberId);
+});
+afterAll(() => s.stop());
+
+async function post(body: unknown, token?: string | null, headers: Record<string, string> = {}) {
+  const res = await fetch(`${s.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } };
+}
+
+/**
+ * Sends one request while /healthz is polled; measures this process's CPU time (the server
+ * runs in it), the longest event-loop stall and the slowest /healthz answer meanwhile.
+ */
+async function measured<T>(send: () => Promise<T>) {
+  const stalls = monitorEventLoopDelay({ resolution: 10 });
+  stalls.enable();
+  let done = false;
+  let slowestHealthz = 0;
+  const poll = (async () => {
+    while (!done) {
+      const t0 = performance.now();
+      const res = await fetch(`${s.url}/healthz`);
+      expect(res.status).toBe(200);
+      slowestHealthz = Math.max(slowestHealthz, performance.now() - t0);
+    }
+  })();
+  const cpu0 = process.cpuUsage();
+  const result = await send();
+  const cpu = process.cpuUsage(cpu0);
+  done = true;
+  await poll;
+  stalls.disable();
+  return { result, cpuMs: (cpu.user + cpu.system) / 1000, stallMs: stalls.max / 1e6, slowestHealthz };
+}
+
+describe('the worst documents are refused quickly and /healthz keeps answering', () => {
+  for (const doc of abuseDocuments) {
+    it(`${doc.name} (${(doc.query.length / 1000).toFixed(1)} kB): ${doc.expect}`, async () => {
+      for (const token of [null, member]) {
+        const { result, cpuMs, stallMs, slowestHealthz } = await measured(() => post({ query: doc.query }, token));
+        expect(result.status).toBe(400);
+        expect(result.body.errors?.[0]?.extensions?.code).toBe(doc.expect);
+        expect(cpuMs).toBeLessThan(CPU_BOUND_MS);
+        expect(stallMs).toBeLessThan(STALL_BOUND_MS);
+        expect(slowestHealthz).toBeLessThan(STALL_BOUND_MS);
+      }
+    });
+  }
+
+  it('a GET request is checked as a POST is', async () => {
+    const bomb = abuseDocuments[0];
+    const res = await fetch(`${s.url}/graphql?query=${encodeURIComponent(bomb.query)}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('limits say which limit and never echo the document', async () => {
+    const res = await post({ query: `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: tiers { code }`).join(' ')} }` }, admin);
+    expect(res.body.errors).toEqual([{ message: '31 aliases exceed the maximum of 30', extensions: { code: 'QUERY_TOO_COMPLEX' } }]);
+  });
+});
+
+describe('the operations real clients send are allowed', () => {
+  it('the member app: home screen and rewards', async () => {
+    const home = await s.gql(ops.MEMBER_HOME, {}, member);
+    expect(home.errors).toBeUndefined();
+    expect(home.data!.me.id).toBe(memberId);
+    const rewards = await s.gql(ops.MEMBER_REWARDS, {}, member);
+    expect(rewards.errors).toBeUndefined();
+  });
+
+  it('the console: member profile with ledger, tier history and redemptions; segment page; dashboard', async () => {
+    const profile = await s.gql(ops.CONSOLE_MEMBER_PROFILE, { id: memberId }, admin);
+    expect(profile.errors).toBeUndefined();
+    expect(profile.data!.member.id).toBe(memberId);
+    const { saveSegment } = await s.admin('mutation { saveSegment(input: { name: "Everyone", filter: {} }) { id } }');
+    const segment = await s.gql(ops.CONSOLE_SEGMENT, { id: saveSegment.id }, admin);
+    expect(segment.errors).toBeUndefined();
+    const dashboard = await s.gql(ops.CONSOLE_DASHBOARD, { from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, admin);
+    expect(dashboard.errors).toBeUndefined();
+  });
+
+  it('the README tour, and the IDE\'s introspection query', async () => {
+    expect((await s.gql(ops.README_TOUR, {}, admin)).errors).toBeUndefined();
+    const purchase = await s.gql(ops.README_PURCHASE, { i: { memberId, orderId: 'order-1001', amount: 129.9 } }, await s.token('service'));
+    expect(purchase.errors).toBeUndefined();
+    const introspection = await s.gql(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true }), {}, admin);
+    expect(introspection.errors).toBeUndefined();
+    expect(introspection.data!.__schema.types.length).toBeGreaterThan(20);
+  });
+});
+
+describe('the WebSocket path applies the same check, and a refused operation leaves the socket open', () => {
+  let client: Client;
+  const socket = { connected: 0, closed: 0 };
+  beforeAll(() => {
+    client = createClient({
+      url: s.url.replace(/^http/, 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${member}` },
+      retryAttempts: 0,
+      lazy: false,
+      onNonLazyError: () => {},
+      on: { connected: () => void socket.connected++, closed: () => void socket.closed++ },
+    });
+  });
+  afterAll(() => client.dispose());
+
+  /** The first thing the server answers to one subscribe message (it completes the operation after). */
+  const answer = (query: string, variables?: Record<string, unknown>) => new Promise<any>((resolve) => {
+    client.subscribe({ query, variables }, {
+      next: (value) => resolve(value.errors ?? value),
+      error: (err) => resolve(err),
+      complete: () => resolve('complete'),
+    });
+  });
+  const codeOf = (answered: any) => (Array.isArray(answered) ? answered[0]?.extensions?.code : `not an error list: ${String(answered?.code ?? answered)}`);
+
+  it('syntax errors, unknown fields, wrong variables and every abuse document under the frame limit', async () => {
+    expect(codeOf(await answer('subscription { tierChanged( }'))).toBe('GRAPHQL_PARSE_FAILED');
+    expect(codeOf(await answer('subscription { tierChanged { nope } }'))).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(codeOf(await answer('subscription($id: ID) { tierChanged(memberId: $id) { kind } }', { id: { not: 'an id' } }))).toBe('BAD_USER_INPUT');
+    for (const doc of abuseDocuments.filter((d) => d.query.length < 60_000)) {
+      const { result, cpuMs } = await measured(() => answer(doc.query));
+      expect([doc.name, codeOf(result)]).toEqual([doc.name, doc.expect]);
+      expect(cpuMs).toBeLessThan(CPU_BOUND_MS);
+    }
+    expect(socket).toEqual({ connected: 1, closed: 0 });
+  });
+
+  it('then a good subscription on the same socket receives its event', async () => {
+    const event = new Promise<any>((resolve, reject) => {
+      client.subscribe({ query: ops.README_SUBSCRIPTION, variables: { id: memberId } }, { next: resolve, error: reject, complete: () => {} });
+    });
+    // The subscription is registered once the server has answered something on it; a purchase
+    // that crosses SILVER then publishes the change.
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await s.gql(ops.README_PURCHASE, { i: { memberId, orderId: 'order-ws', amount: 2000 } }, await s.token('service'));
+    expect(res.errors).toBeUndefined();
+    expect((await event).data.tierChanged.kind).toBe('UPGRADE');
+    expect(socket).toEqual({ connected: 1, closed: 0 });
+  });
+});
+
+describe('client mistakes in the request are 4xx that say what is wrong', () => {
+  it('a wrongly typed variable is 400 BAD_USER_INPUT, also where the cost reads it', async () => {
+    const paged = await post({ query: 'query($f: Int) { members(first: $f) { totalCount } }', variables: { f: 'x' } }, admin);
+    expect(paged.status).toBe(400);
+    expectError({ status: paged.status, ...paged.body } as any, 'BAD_USER_INPUT');
+    const input = await post({ query: ops.README_PURCHASE, variables: { i: { memberId, orderId: 'o-typed', amount: 'lots' } } }, await s.token('service'));
+    expect(input.status).toBe(400);
+    expect(input.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(input.body.errors?.[0]?.message).toMatch(/amount/);
+  });
+
+  it('a malformed JSON body says it is not valid JSON, without a stack', async () => {
+    const res = await post('{"query": }', admin);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toHaveLength(1);
+    expect(res.body.errors![0].extensions?.code).toBe('BAD_REQUEST');
+    expect(res.body.errors![0].message).toMatch(/^Request body is not valid JSON: Unexpected token/);
+    expect(JSON.stringify(res.body)).not.toMatch(/ at |\.js:|node_modules/);
+    const strict = await post('"just a string"', admin);
+    expect([strict.status, strict.body.errors![0].message]).toEqual([400, expect.stringMatching(/^Request body is not valid JSON/)]);
+  });
+
+  it('an unsupported charset is 415 and names it', async () => {
+    const res = await post('{"query":"{ tiers { code } }"}', admin, { 'content-type': 'application/json; charset=latin9' });
+    expect(res.status).toBe(415);
+    expect(res.body.errors![0].message).toBe('Unsupported charset "latin9": send JSON in UTF-8');
+  });
+});
