@@ -22,7 +22,8 @@ import { createContext, type GraphQLContext } from './context';
 import { actorOf, authenticate, requireBearerSecret, sendUnauthenticated } from './http-auth';
 import { IDE_HTML, ideRouter } from './ide';
 import { createErrorFormatter } from './plugins/errors';
-import { checkOperation, costLimitPlugin, documentLimits, MAX_VALIDATION_ERRORS, type QueryLimits } from './plugins/limits';
+import { costLimitPlugin, MAX_VALIDATION_ERRORS, type QueryLimits } from './plugins/limits';
+import { DocumentChecks } from './document-checks';
 import { metricsPlugin } from './plugins/metrics';
 import { requestErrorHandler } from './request-errors';
 import { WsGuard, type GuardedExtra } from './ws-guard';
@@ -56,6 +57,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     maxTokens: config.maxQueryTokens, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases,
     maxDirectives: config.maxDirectives, maxCost: config.maxQueryCost,
   };
+  // One set of checks for both paths: tokens, shape, validation (and cost), before anything runs.
+  const checks = new DocumentChecks(schema, limits, {
+    rules: config.production ? [NoSchemaIntrospectionCustomRule] : [], hideSuggestions: config.production, share: config.documentCheckShare,
+  });
   const app = express();
   app.disable('x-powered-by');
   // No ETag: GraphQL answers are POSTs that no cache revalidates, and hashing each body costs CPU.
@@ -143,10 +148,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     },
     // The same limits, validation and cost as HTTP; a refused operation is answered with its
     // errors and the socket stays open for the next one.
-    onSubscribe: (_ctx, _id, payload) => {
-      const checked = checkOperation(schema, payload, limits, {
-        rules: config.production ? [NoSchemaIntrospectionCustomRule] : [], hideSuggestions: config.production,
-      });
+    onSubscribe: async (_ctx, _id, payload) => {
+      const checked = await checks.operation(payload);
       if ('errors' in checked) return checked.errors;
       broadcast.remember(checked.document, payload.query);
       const args: ExecutionArgs = { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
@@ -164,8 +167,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     // main.ts owns SIGTERM/SIGINT and stops everything in order; a second handler here raced it and hung the shutdown.
     stopOnTerminationSignals: false,
     formatError,
-    // The token cap again inside Apollo's own parse; tokens and shape are checked before it
-    // (documentLimits below), cost after validation (costLimitPlugin).
+    // The token cap again inside Apollo's own parse; documents are checked before Apollo sees
+    // them (checks.middleware below), cost after its validation (costLimitPlugin).
     parseOptions: { maxTokens: limits.maxTokens },
     hideSchemaDetailsFromClientErrors: config.production,
     validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
@@ -181,7 +184,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     ],
   });
   await apollo.start();
-  app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), documentLimits(limits, (e) => formatError(e.toJSON(), e)), expressMiddleware(apollo, {
+  app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), checks.middleware((e) => formatError(e.toJSON(), e)), expressMiddleware(apollo, {
     context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id), clock),
   }));
   // Body-parser errors (too large, malformed JSON) become 4xx answers that say what is wrong, without a stack.

@@ -24,6 +24,8 @@ export interface AppConfig {
   maxAliases: number;
   maxDirectives: number;
   maxQueryTokens: number;
+  /** Share of the event loop for checking documents the server has not seen (1: no budget). */
+  documentCheckShare: number;
   bodyLimit: string;
 }
 
@@ -31,6 +33,13 @@ function intOr(value: string | undefined, fallback: number, name: string): numbe
   if (value == null || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
+  return n;
+}
+
+function shareOr(value: string | undefined, fallback: number, name: string): number {
+  if (value == null || value === '') return fallback;
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new Error(`${name} must be a number in (0, 1]`);
   return n;
 }
 
@@ -66,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxAliases: intOr(env.MAX_ALIASES, 30, 'MAX_ALIASES'),
     maxDirectives: intOr(env.MAX_DIRECTIVES, 30, 'MAX_DIRECTIVES'),
     maxQueryTokens: intOr(env.MAX_QUERY_TOKENS, 1000, 'MAX_QUERY_TOKENS'),
+    documentCheckShare: shareOr(env.DOCUMENT_CHECK_SHARE, 0.1, 'DOCUMENT_CHECK_SHARE'),
     bodyLimit: env.BODY_LIMIT || '100kb',
   };
 }

@@ -15,7 +15,7 @@ import { startTestServer, type TestServer } from '../support/harness';
  * answer must be a client error or a result: never a 5xx, never INTERNAL_SERVER_ERROR, never a
  * stack trace or SQL. FUZZ_RUNS and FUZZ_SEED replay a failure.
  */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 const LEAK = /\n\s+at |at Object\.|at async |\.[jt]s:\d+|node_modules|postgres|\bselect\b|\binsert into\b|\bupdate\b.*\bset\b|\bdelete from\b|syntax error at or near|violates|relation "|column "/i;
 

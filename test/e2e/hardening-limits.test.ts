@@ -87,6 +87,30 @@ describe('the worst documents are refused quickly and /healthz keeps answering',
   });
 });
 
+describe('checking new documents has its share of the event loop', () => {
+  it('a flood of new documents waits its turn; a known query and /healthz are answered meanwhile', async () => {
+    // 0.1% of the loop, 1 ms banked: thirty refused documents take seconds to check, on any machine.
+    const t = await startTestServer({ databaseUrl: s.databaseUrl, documentCheckShare: 0.001 });
+    const abort = new AbortController();
+    try {
+      expect((await t.gql(ops.MEMBER_HOME, {}, member)).errors).toBeUndefined(); // now a known text
+      let answered = 0;
+      const flood = Array.from({ length: 30 }, (_, i) => fetch(`${t.url}/graphql`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ nope${i} }` }), signal: abort.signal,
+      }).then((res) => { answered++; return res.status; }, () => 'aborted'));
+      const known = await t.gql(ops.MEMBER_HOME, {}, member);
+      const health = await fetch(`${t.url}/healthz`);
+      expect(known.errors).toBeUndefined();
+      expect(health.status).toBe(200);
+      expect(answered).toBeLessThan(30);
+      abort.abort();
+      expect(new Set(await Promise.all(flood))).toEqual(new Set([...(answered ? [400] : []), 'aborted']));
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe('the operations real clients send are allowed', () => {
   it('the member app: home screen and rewards', async () => {
     const home = await s.gql(ops.MEMBER_HOME, {}, member);

@@ -8,7 +8,7 @@ import { AppError } from '../../common/errors';
 const REQUEST_CODES = new Set([
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'QUERY_TOO_COMPLEX',
+  'QUERY_TOO_COMPLEX', 'SERVICE_UNAVAILABLE',
 ]);
 
 function firstViolation(err: ArgumentValidationError): { field: string; message: string } {

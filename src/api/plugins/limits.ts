@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestHandler } from 'express';
 import {
   getNamedType, getOperationAST, getVariableValues, GraphQLError, isInterfaceType, isObjectType, Kind, parse, SchemaMetaFieldDef,
   specifiedRules, TypeMetaFieldDef, validate, valueFromAST,
@@ -44,8 +43,13 @@ export interface OperationRequest {
 export const tooComplex = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
 
-const parseFailed = (message: string) =>
-  new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
+const parseFailed = (message: string, at?: GraphQLError) =>
+  new GraphQLError(message, { source: at?.source, positions: at?.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
+
+/** What Apollo answers over HTTP for a validation error. */
+function validationFailed(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+}
 
 /**
  * Parses with graphql-js's own token cap (the parser stops at the first token over it). A
@@ -59,7 +63,7 @@ export function parseLimited(source: string, limits: Pick<QueryLimits, 'maxToken
     if (err instanceof GraphQLError && /contains more that \d+ tokens/.test(err.message)) {
       throw tooComplex(`The document has more than ${limits.maxTokens} tokens`);
     }
-    if (err instanceof GraphQLError) throw parseFailed(err.message);
+    if (err instanceof GraphQLError) throw parseFailed(err.message, err);
     if (err instanceof RangeError) throw tooComplex('The document is nested too deeply');
     throw err;
   }
@@ -265,11 +269,6 @@ export function checkCost(
   return cost > limits.maxCost ? tooComplex(`Query cost ${fmt(cost)} exceeds the maximum of ${limits.maxCost}`) : undefined;
 }
 
-/** What Apollo answers over HTTP for a validation error, for the WebSocket path. */
-function validationFailed(error: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-}
-
 /** graphql-js's "Did you mean …?" names fields and types the caller did not ask about. */
 export function hideSuggestions(error: GraphQLError): GraphQLError {
   error.message = error.message.replace(/ ?Did you mean(.+?)\?$/, '');
@@ -283,17 +282,16 @@ export interface CheckOptions {
 }
 
 /**
- * The whole check of one operation, in order of cost: tokens while parsing, the document's
- * shape, graphql-js's validation, then the operation's cost with its coerced variables.
- * Never throws: a refused operation comes back as its errors. The WebSocket path uses it as
- * is; HTTP runs the same steps around Apollo's own parse and validation (see server.ts).
+ * Everything a document is checked for before it may run, in order of cost: tokens while
+ * parsing, its shape, graphql-js's validation. Never throws: a refused document comes back
+ * as its errors, formatted as Apollo answers them.
  */
-export function checkOperation(
-  schema: GraphQLSchema, request: OperationRequest, limits: QueryLimits, options: CheckOptions = {},
+export function checkDocument(
+  schema: GraphQLSchema, source: string, limits: QueryLimits, options: CheckOptions = {},
 ): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
   let document: DocumentNode;
   try {
-    document = parseLimited(request.query, limits);
+    document = parseLimited(source, limits);
   } catch (err) {
     return { errors: [err instanceof GraphQLError ? err : parseFailed('The document could not be parsed')] };
   }
@@ -302,47 +300,15 @@ export function checkOperation(
   const errors = validate(schema, document, [...specifiedRules, ...(options.rules ?? [])], { maxErrors: MAX_VALIDATION_ERRORS })
     .map(validationFailed);
   if (errors.length) return { errors: options.hideSuggestions ? errors.map(hideSuggestions) : errors };
+  return { document };
+}
+
+/** A checked document's operation within the cost limit, with its variables; subscriptions are not priced. */
+export function checkOperationCost(
+  schema: GraphQLSchema, document: DocumentNode, request: Omit<OperationRequest, 'query'>, limits: QueryLimits,
+): GraphQLError | undefined {
   const operation = getOperationAST(document, request.operationName ?? undefined);
-  const cost = operation?.operation === 'subscription' ? undefined : checkCost(schema, document, operation, request.variables, limits);
-  return cost ? { errors: [cost] } : { document };
-}
-
-/** The GraphQL document of an HTTP request, read as Apollo reads it (POST body, or GET's `query` given once). */
-function querySource(req: Parameters<RequestHandler>[0]): unknown {
-  if (req.method === 'GET') {
-    const at = req.url.indexOf('?');
-    const values = at < 0 ? [] : new URLSearchParams(req.url.slice(at + 1)).getAll('query');
-    return values.length === 1 ? values[0] : undefined;
-  }
-  return req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as { query?: unknown }).query : undefined;
-}
-
-/**
- * HTTP: tokens and shape, checked before Apollo parses and validates. Apollo runs graphql-js's
- * rules first and ours in the same pass, which is too late for a document built to make
- * those rules slow. Documents already accepted are remembered by their text (up to 1,000 of
- * at most 10 kB), so a client's repeated query is parsed once here, as Apollo's document
- * cache parses it once.
- */
-export function documentLimits(limits: QueryLimits, formatError: (error: GraphQLError) => unknown): RequestHandler {
-  const accepted = new Set<string>();
-  return (req, res, next) => {
-    const source = querySource(req);
-    if (typeof source !== 'string' || accepted.has(source)) return next();
-    let error: GraphQLError | undefined;
-    try {
-      error = checkShape(parseLimited(source, limits), limits);
-    } catch (err) {
-      // Syntax errors are left to Apollo, which reports them as every client expects.
-      if (!(err instanceof GraphQLError) || err.extensions.code !== 'QUERY_TOO_COMPLEX') return next();
-      error = err;
-    }
-    if (error) return void res.status(400).json({ errors: [formatError(error)] });
-    if (source.length > 10_000) return next();
-    if (accepted.size >= 1000) accepted.clear();
-    accepted.add(source);
-    next();
-  };
+  return operation?.operation === 'subscription' ? undefined : checkCost(schema, document, operation, request.variables, limits);
 }
 
 /** Refuses an over-budget query after parsing and validation, before any resolver runs. */
