@@ -1,11 +1,12 @@
 // npm run bench -- <name>: runs one benchmark and writes its figures to docs/benchmarks.md.
 import 'reflect-metadata';
+import { benchAbuse } from './abuse';
 import { benchPoints } from './points';
 import { benchRetention } from './retention';
 import { benchRewards } from './rewards';
 import { benchTiers } from './tiers';
 
-const benches: Record<string, () => Promise<void>> = { points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention };
+const benches: Record<string, () => Promise<void>> = { points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, abuse: benchAbuse };
 const name = process.argv[2];
 const run = benches[name ?? ''];
 if (!run) {
