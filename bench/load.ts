@@ -26,7 +26,9 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
  */
 export async function runLoad(opts: {
   label: string; url: string; connections: number; seconds: number; warmupSeconds?: number;
-  body: (worker: number, i: number) => unknown; headers?: Record<string, string>; isError?: (status: number, text: string) => boolean;
+  body: (worker: number, i: number) => unknown; isError?: (status: number, text: string) => boolean;
+  /** The same headers for every request, or each request's own (a token per member). */
+  headers?: Record<string, string> | ((worker: number, i: number) => Record<string, string>);
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections });
   const isError = opts.isError ?? ((status, text) => status !== 200 || text.includes('"errors"'));
@@ -39,7 +41,9 @@ export async function runLoad(opts: {
   const worker = async (w: number) => {
     while (!stop) {
       const started = process.hrtime.bigint();
-      const res = await post(opts.url, opts.body(w, seq++), opts.headers, agent).catch((e) => ({ status: 0, text: String(e) }));
+      const i = seq++;
+      const headers = typeof opts.headers === 'function' ? opts.headers(w, i) : opts.headers;
+      const res = await post(opts.url, opts.body(w, i), headers, agent).catch((e) => ({ status: 0, text: String(e) }));
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (!counting) continue;
       latencies.push(ms);

@@ -1,12 +1,13 @@
 // npm run bench -- <name>: runs one benchmark and writes its figures to docs/benchmarks.md.
 import 'reflect-metadata';
+import { benchAbuse } from './abuse';
 import { benchFeed } from './feed';
 import { benchPoints } from './points';
 import { benchRetention } from './retention';
 import { benchRewards } from './rewards';
 import { benchTiers } from './tiers';
 
-const benches: Record<string, () => Promise<void>> = { points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed };
+const benches: Record<string, () => Promise<void>> = { points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse };
 const name = process.argv[2];
 const run = benches[name ?? ''];
 if (!run) {

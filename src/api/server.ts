@@ -54,7 +54,7 @@ function routeLabel(req: express.Request): string {
 export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const { config, orm, schema, verifier, metrics, log, pubSub, clock } = deps;
   const limits: QueryLimits = {
-    maxTokens: config.maxQueryTokens, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases,
+    maxLength: config.maxQueryLength, maxTokens: config.maxQueryTokens, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases,
     maxDirectives: config.maxDirectives, maxCost: config.maxQueryCost,
   };
   // One set of checks for both paths: tokens, shape, validation (and cost), before anything runs.

@@ -24,6 +24,7 @@ export interface AppConfig {
   maxAliases: number;
   maxDirectives: number;
   maxQueryTokens: number;
+  maxQueryLength: number;
   /** Share of the event loop for checking documents the server has not seen (1: no budget). */
   documentCheckShare: number;
   bodyLimit: string;
@@ -75,7 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxAliases: intOr(env.MAX_ALIASES, 30, 'MAX_ALIASES'),
     maxDirectives: intOr(env.MAX_DIRECTIVES, 30, 'MAX_DIRECTIVES'),
     maxQueryTokens: intOr(env.MAX_QUERY_TOKENS, 1000, 'MAX_QUERY_TOKENS'),
-    documentCheckShare: shareOr(env.DOCUMENT_CHECK_SHARE, 0.1, 'DOCUMENT_CHECK_SHARE'),
+    maxQueryLength: intOr(env.MAX_QUERY_LENGTH, 32_768, 'MAX_QUERY_LENGTH'),
+    documentCheckShare: shareOr(env.DOCUMENT_CHECK_SHARE, 0.05, 'DOCUMENT_CHECK_SHARE'),
     bodyLimit: env.BODY_LIMIT || '100kb',
   };
 }
