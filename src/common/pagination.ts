@@ -26,10 +26,20 @@ export function encodeCursor(kind: string, seq: string | number | bigint): strin
 
 /** The sequence a cursor of `kind` holds; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT. */
 export function decodeCursor(kind: string, cursor: string | null | undefined, field = 'after'): string | null {
+  return decodeNumbers(kind, cursor, 1, field)?.[0] ?? null;
+}
+
+/**
+ * The `count` whole numbers a cursor of `kind` holds ("<kind>:<n>" or "<kind>:<a>.<b>"), each
+ * checked as a bigint; null for no cursor; anything else is BAD_USER_INPUT on `field`.
+ */
+function decodeNumbers(kind: string, cursor: string | null | undefined, count: number, field: string): string[] | null {
   if (cursor == null || cursor === '') return null;
-  const m = /^([a-z]+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m || m[1] !== kind) throw badInput(field, `${field} is not a cursor of this list`);
-  return bigintArg(field, m[2], `${field} is not a cursor of this list`);
+  const message = `${field} is not a cursor of this list`;
+  const m = /^([a-z]+):(\d+(?:\.\d+)*)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const numbers = m?.[2].split('.') ?? [];
+  if (!m || m[1] !== kind || numbers.length !== count) throw badInput(field, message);
+  return numbers.map((n) => bigintArg(field, n, message));
 }
 
 /** A cursor for an order on two whole numbers (base64 of "<kind>:<a>.<b>"). */
@@ -39,10 +49,7 @@ export function encodeCursorPair(kind: string, a: string | number | bigint, b: s
 
 /** The two numbers a pair cursor of `kind` holds; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT. */
 export function decodeCursorPair(kind: string, cursor: string | null | undefined, field = 'after'): [string, string] | null {
-  if (cursor == null || cursor === '') return null;
-  const m = /^([a-z]+):(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m || m[1] !== kind) throw badInput(field, 'Invalid cursor');
-  return [bigintArg(field, m[2], 'Invalid cursor'), bigintArg(field, m[3], 'Invalid cursor')];
+  return decodeNumbers(kind, cursor, 2, field) as [string, string] | null;
 }
 
 /**
