@@ -2,21 +2,21 @@
 // connections send the worst documents of test/support/abuse-documents.ts in a loop. Reports
 // member throughput under attack as a share of without, /healthz latency during the attack,
 // the server's RSS growth, and what each document was answered with.
-import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { mintToken } from '../src/api/auth';
 import { abuseDocuments } from '../test/support/abuse-documents';
 import { MEMBER_HOME } from '../test/support/operations';
 import { freePortSync } from './ports';
-import { benchDatabase, JWT_SECRET, log, machine, memberIds, seedMembers, sql, startApp, stopChild } from './lib';
+import { ATTACKERS, type AttackReport, type ProbeReport } from './abuse-clients';
+import { benchDatabase, JWT_SECRET, ROOT, log, machine, memberIds, seedMembers, sql, startApp, stopChild } from './lib';
 import { runLoad, type LoadResult } from './load';
 import { writeSection } from './report';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CLIENTS = 32;
-const ATTACKERS = 16;
 /** Members whose tokens the load uses (each with a page of history). */
 const SAMPLE = Math.min(MEMBERS, 10_000);
 const HISTORY = 25;
@@ -41,66 +41,21 @@ function rssMb(child: ChildProcess): number {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-/** Polls /healthz (one request at a time, 20 ms apart) until stopped; resolves with the latencies. */
-function pollHealthz(port: number): { stop: () => Promise<number[]> } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const latencies: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      await new Promise<void>((resolve) => {
-        http.get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', () => resolve());
-      });
-      latencies.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  return { stop: async () => { running = false; await loop; agent.destroy(); return latencies.sort((a, b) => a - b); } };
-}
-
-/** The code of an answer: its first error's extensions.code, OK, or HTTP_<status>. */
-function codeOf(status: number, text: string): string {
-  try {
-    const json = JSON.parse(text);
-    if (json.errors?.length) return String(json.errors[0]?.extensions?.code ?? 'NO_CODE');
-    if (status === 200) return 'OK';
-  } catch { /* not JSON */ }
-  return `HTTP_${status}`;
-}
-
-/**
- * ATTACKERS anonymous connections, each sending the abuse documents in turn, one at a time.
- * Each request carries a comment of its own, so no cache of a document's text helps.
- * Bodies are JSON built once per document: the client's CPU is the server's neighbour here.
- */
-function attack(port: number): { stop: () => Promise<Map<string, Map<string, number>>> } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: ATTACKERS });
-  const prefixes = abuseDocuments.map((d) => JSON.stringify({ query: `${d.query}\n#` }).slice(0, -2));
-  const answers = new Map(abuseDocuments.map((d) => [d.name, new Map<string, number>()]));
-  let running = true;
-  let seq = 0;
-  const send = (body: string) => new Promise<{ status: number; text: string }>((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', (e) => resolve({ status: 0, text: String(e) }));
-    req.end(body);
+/** Starts bench/abuse-clients.ts as `kind` against the server; `stop` ends it and returns its report. */
+async function clients<R>(kind: 'healthz' | 'attack', port: number): Promise<{ stop: () => Promise<R> }> {
+  const child = fork(resolve(__dirname, 'abuse-clients.ts'), [kind, String(port)], {
+    cwd: ROOT, execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const worker = async (w: number) => {
-    for (let k = w; running; k++) {
-      const d = k % abuseDocuments.length;
-      const res = await send(`${prefixes[d]} ${w}-${seq++}"}`);
-      const counts = answers.get(abuseDocuments[d].name)!;
-      const code = codeOf(res.status, res.text);
-      counts.set(code, (counts.get(code) ?? 0) + 1);
-    }
+  await new Promise<void>((ready, reject) => {
+    child.once('message', () => ready());
+    child.once('exit', (code) => reject(new Error(`abuse-clients ${kind} exited ${code}`)));
+  });
+  return {
+    stop: () => new Promise<R>((done) => {
+      child.once('message', (report) => done(report as R));
+      child.send('stop');
+    }),
   };
-  const workers = Array.from({ length: ATTACKERS }, (_, w) => worker(w));
-  return { stop: async () => { running = false; await Promise.all(workers); agent.destroy(); return answers; } };
 }
 
 interface Phase { label: string; attacked: boolean; result: LoadResult; healthz: number[]; rssPeak: number }
@@ -112,11 +67,11 @@ async function phase(app: ChildProcess, port: number, load: (label: string) => P
   // RSS moves by tens of MB with the collector's timing: peaks are compared, sampled every 250 ms.
   let rssPeak = rssMb(app);
   const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, rssMb(app)); }, 250);
-  const attackers = answers ? attack(port) : null;
-  const healthz = pollHealthz(port);
+  const attackers = answers ? await clients<AttackReport>('attack', port) : null;
+  const healthz = await clients<ProbeReport>('healthz', port);
   const result = await load(label);
-  const latencies = await healthz.stop();
-  for (const [name, counts] of (await attackers?.stop()) ?? []) {
+  const latencies = (await healthz.stop()).latencies.sort((a, b) => a - b);
+  for (const [name, counts] of (await attackers?.stop())?.answers ?? []) {
     const total = answers!.get(name) ?? new Map<string, number>();
     for (const [code, n] of counts) total.set(code, (total.get(code) ?? 0) + n);
     answers!.set(name, total);
@@ -161,7 +116,7 @@ function report(phases: Phase[], answers: Map<string, Map<string, number>>, star
     `- Abuse documents answered: ${total.toLocaleString('en')}, of which not with their expected refusal: **${unexpected}**.`,
   ].join('\n');
   const refusedTable = ['| document | refused with | refused | other answers |', '| --- | --- | --- | --- |', ...rows].join('\n');
-  return `## Abuse\n\n${new Date().toISOString().slice(0, 10)}, \`npm run bench -- abuse\` (${MEMBERS.toLocaleString('en')} members; ${CLIENTS} connections load the member app's home screen (\`MEMBER_HOME\` in test/support/operations.ts: tier, progress, balance and a page of ${HISTORY} transactions' history) with the tokens of ${SAMPLE.toLocaleString('en')} members, ${SECONDS} s per run after a 3 s warm-up, after a run not counted; runs alone alternate with runs where ${ATTACKERS} more anonymous connections send the ${abuseDocuments.length} documents of test/support/abuse-documents.ts in turn, each with a comment of its own so that no cache of a text helps), ${machine()}, NODE_ENV=production with the default limits, embedded PostgreSQL 17 on the same machine. The load clients run in the bench's process on the same cores.\n\n${table}\n\n${summary}\n\n${refusedTable}\n\nWall time of the whole run: ${((Date.now() - started) / 60000).toFixed(1)} min.\n`;
+  return `## Abuse\n\n${new Date().toISOString().slice(0, 10)}, \`npm run bench -- abuse\` (${MEMBERS.toLocaleString('en')} members; ${CLIENTS} connections load the member app's home screen (\`MEMBER_HOME\` in test/support/operations.ts: tier, progress, balance and a page of ${HISTORY} transactions' history) with the tokens of ${SAMPLE.toLocaleString('en')} members, ${SECONDS} s per run after a 3 s warm-up, after a run not counted; runs alone alternate with runs where ${ATTACKERS} more anonymous connections send the ${abuseDocuments.length} documents of test/support/abuse-documents.ts in turn, each with a comment of its own so that no cache of a text helps), ${machine()}, NODE_ENV=production with the default limits, embedded PostgreSQL 17 on the same machine. The member load runs in the bench's process, the attackers and the /healthz probe in a process each, all on the same cores as the server and the database.\n\n${table}\n\n${summary}\n\n${refusedTable}\n\nWall time of the whole run: ${((Date.now() - started) / 60000).toFixed(1)} min.\n`;
 }
 
 export async function benchAbuse(): Promise<void> {

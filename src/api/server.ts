@@ -2,6 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
+import { Admission } from './admission';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
@@ -61,6 +62,9 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const checks = new DocumentChecks(schema, limits, {
     rules: config.production ? [NoSchemaIntrospectionCustomRule] : [], hideSuggestions: config.production, share: config.documentCheckShare,
   });
+  // GraphQL requests in progress at once (src/api/admission.ts); documents are checked, on their
+  // own budget, before they take a place.
+  const admission = new Admission(config.maxConcurrentRequests, config.maxWaitingRequests);
   const app = express();
   app.disable('x-powered-by');
   // No ETag: GraphQL answers are POSTs that no cache revalidates, and hashing each body costs CPU.
@@ -99,6 +103,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
       metrics.poolFree.set(pool.free);
       metrics.poolPending.set(pool.pending);
     }
+    metrics.requestsInProgress.set(admission.inProgress);
+    metrics.requestsWaiting.set(admission.waiting);
     for (const topic of ['TIER_CHANGED', 'TIER_NOTICE'] as const) metrics.subscribers.set({ topic }, pubSub.subscriberCount(topic));
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -184,7 +190,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     ],
   });
   await apollo.start();
-  app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), checks.middleware((e) => formatError(e.toJSON(), e)), expressMiddleware(apollo, {
+  app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), checks.middleware((e) => formatError(e.toJSON(), e)), admission.middleware(), expressMiddleware(apollo, {
     context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id), clock),
   }));
   // Body-parser errors (too large, malformed JSON) become 4xx answers that say what is wrong, without a stack.

@@ -27,6 +27,8 @@ export interface AppConfig {
   maxQueryLength: number;
   /** Share of the event loop for checking documents the server has not seen (1: no budget). */
   documentCheckShare: number;
+  maxConcurrentRequests: number;
+  maxWaitingRequests: number;
   bodyLimit: string;
 }
 
@@ -78,6 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxQueryTokens: intOr(env.MAX_QUERY_TOKENS, 1000, 'MAX_QUERY_TOKENS'),
     maxQueryLength: intOr(env.MAX_QUERY_LENGTH, 32_768, 'MAX_QUERY_LENGTH'),
     documentCheckShare: shareOr(env.DOCUMENT_CHECK_SHARE, 0.05, 'DOCUMENT_CHECK_SHARE'),
+    maxConcurrentRequests: intOr(env.MAX_CONCURRENT_REQUESTS, 8, 'MAX_CONCURRENT_REQUESTS'),
+    maxWaitingRequests: intOr(env.MAX_WAITING_REQUESTS, 1000, 'MAX_WAITING_REQUESTS'),
     bodyLimit: env.BODY_LIMIT || '100kb',
   };
 }

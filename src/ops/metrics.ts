@@ -21,6 +21,8 @@ export function createMetrics() {
     poolUsed: new Gauge({ name: 'db_pool_used', help: 'Database connections in use', registers: [registry] }),
     poolFree: new Gauge({ name: 'db_pool_free', help: 'Idle database connections', registers: [registry] }),
     poolPending: new Gauge({ name: 'db_pool_pending', help: 'Requests waiting for a connection', registers: [registry] }),
+    requestsInProgress: new Gauge({ name: 'graphql_http_requests_in_progress', help: 'GraphQL HTTP requests running (at most MAX_CONCURRENT_REQUESTS)', registers: [registry] }),
+    requestsWaiting: new Gauge({ name: 'graphql_http_requests_waiting', help: 'GraphQL HTTP requests waiting for a place to run', registers: [registry] }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
