@@ -102,7 +102,7 @@ describe('operations endpoints', () => {
 
 describe('migrations', () => {
   it('go up from an empty database, and a second run has nothing to do', async () => {
-    const orm = await MikroORM.init(ormConfig({ url: await createTestDatabase('mig') }));
+    const orm = await MikroORM.init(ormConfig({ url: await createTestDatabase('mig', { empty: true }) }));
     try {
       const migrator = orm.getMigrator();
       expect((await migrator.getPendingMigrations()).length).toBeGreaterThan(0);
