@@ -15,6 +15,7 @@ import { Migration20261129190000_retention_facts } from './Migration202611291900
 import { Migration20261129210000_expiry_watermark } from './Migration20261129210000_expiry_watermark';
 import { Migration20261129220000_review_passes } from './Migration20261129220000_review_passes';
 import { Migration20261130010000_window_counters } from './Migration20261130010000_window_counters';
+import { Migration20261202080000_order_independence } from './Migration20261202080000_order_independence';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -30,4 +31,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129210000_expiry_watermark', class: Migration20261129210000_expiry_watermark },
   { name: 'Migration20261129220000_review_passes', class: Migration20261129220000_review_passes },
   { name: 'Migration20261130010000_window_counters', class: Migration20261130010000_window_counters },
+  { name: 'Migration20261202080000_order_independence', class: Migration20261202080000_order_independence },
 ];

@@ -25,14 +25,16 @@ import { createTierEngineLoaders } from './tiers/tier-engine.loaders';
 export function createServices(em: EntityManager) {
   const audit = new AuditService(em);
   const tierEngine = new TierEngine(em, audit);
-  // A purchase earns at its tier's multiplier plus any POINTS_MULTIPLIER benefit in force then.
+  // A purchase earns at the tier held at its instant plus any POINTS_MULTIPLIER benefit in force then.
   const benefitsRef: { current?: BenefitsService } = {};
   const points = new PointsService(em, audit, {
-    multiplierAt: async (tx, memberId, at) => {
-      const tier = await tierEngine.tierAt(tx, memberId, at);
-      return combineMultipliers(tier.multiplier, await benefitsRef.current!.bonusMultiplierAt(tx, memberId, tier.id, at));
+    prepare: async (tx, memberId, at) => {
+      const tier = await tierEngine.prepare(tx, memberId, at);
+      const multiplier = combineMultipliers(tier.multiplier, await benefitsRef.current!.bonusMultiplierAt(tx, memberId, tier.tierId, at));
+      return { multiplier, settled: tier.settled, upgrade: tier.upgrade };
     },
-    onQualifying: (tx, memberId, at) => tierEngine.upgradeIfQualified(tx, memberId, at),
+    upgrade: (tx, memberId, at) => tierEngine.upgradeIfQualified(tx, memberId, at),
+    afterRefund: (tx, memberId, at) => tierEngine.afterRefund(tx, memberId, at),
   });
   const benefits = (benefitsRef.current = new BenefitsService(em, audit, points));
   return {

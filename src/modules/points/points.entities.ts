@@ -175,6 +175,10 @@ export class QualifyingEntry {
 
   @Property({ type: 'text' })
   source!: string;
+
+  /** From when it counts (a refund's reversal: dated at its purchase, counting from the refund on); null = occurredAt. */
+  @Property({ type: 'timestamptz', nullable: true })
+  countsFrom: Date | null = null;
 }
 
 /** A purchase as posted by a store back end; orderId is its idempotency key. */
@@ -221,6 +225,10 @@ export class Purchase {
   /** Whether occurredAt was given by the caller (a retry without it must not conflict). */
   @Property({ type: 'boolean' })
   occurredAtGiven!: boolean;
+
+  /** The tier change its first run returned (a replay returns the same one); null: none. */
+  @Property({ type: 'bigint', nullable: true })
+  tierChangeId: string | null = null;
 }
 
 /** A refund of (part of) a purchase; refundId is its idempotency key. */

@@ -17,11 +17,25 @@ import {
   RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit,
 } from './points.rules';
 
-/** Called inside the write's transaction after qualifying points were added (tier upgrades). */
-export type QualifyingHook = (tx: EntityManager, memberId: string, at: Date) => Promise<TierChangeRef | null>;
 export type TierChangeRef = TierChangeRow;
-/** The multiplier of the member's tier at an instant (the purchase earns at the tier it was made in). */
-export type MultiplierAt = (tx: EntityManager, memberId: string, at: Date) => Promise<number>;
+
+/**
+ * The tier engine as the ledger sees it (services.ts wires it): each is called in the write's
+ * transaction, the member's account locked.
+ */
+export interface TierHooks {
+  /**
+   * After a write's qualifying entry at `at` is written, before it earns: the member's tier
+   * history brought up to date as of `at`, and the multiplier a purchase at `at` earns at (the
+   * tier held then plus the benefits in force then). `settled`: the upgrade check at `at` is
+   * done (`upgrade` is what it recorded).
+   */
+  prepare(tx: EntityManager, memberId: string, at: Date): Promise<{ multiplier: number; settled: boolean; upgrade: TierChangeRef | null }>;
+  /** The upgrade check at `at` (when prepare has not done it). */
+  upgrade(tx: EntityManager, memberId: string, at: Date): Promise<TierChangeRef | null>;
+  /** After a refund's reversal, which counts from `at`. */
+  afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<void>;
+}
 
 export interface EarnResult {
   memberId: string;
@@ -60,7 +74,7 @@ export class PointsService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly hooks: { onQualifying?: QualifyingHook; multiplierAt?: MultiplierAt } = {},
+    private readonly tiers?: TierHooks,
   ) {}
 
   openAccount(tx: EntityManager, memberId: string): Promise<void> {
@@ -90,9 +104,13 @@ export class PointsService {
       const settled = await replay(tx);
       if (settled) return settled;
       const settings = await repo.programSettings(tx);
-      const multiplier = this.hooks.multiplierAt ? await this.hooks.multiplierAt(tx, memberId, occurredAt) : 1;
       const qualifying = basePoints(amountCents, settings.pointsPerUnit);
-      const earned = earnedPoints(amountCents, settings.pointsPerUnit, multiplier);
+      // The qualifying points first: the tier history brought up to date as of the purchase
+      // counts them (a review due at its very instant does), then the purchase earns at the tier
+      // held at its instant and the upgrade check follows.
+      await repo.addQualifying(tx, memberId, occurredAt, qualifying, `purchase:${input.orderId}`);
+      const tier = this.tiers ? await this.tiers.prepare(tx, memberId, occurredAt) : { multiplier: 1, settled: true, upgrade: null };
+      const earned = earnedPoints(amountCents, settings.pointsPerUnit, tier.multiplier);
       const activatesAt = addDaysUtc(occurredAt, settings.pointsPendingDays);
       const expiresAt = lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc);
       let transaction: TransactionRow | null = null;
@@ -103,13 +121,12 @@ export class PointsService {
           reference: input.orderId, idempotencyKey: `purchase:${input.orderId}`, orderId: input.orderId, countsAsEarned: true,
         }));
       }
-      await repo.addQualifying(tx, memberId, occurredAt, qualifying, `purchase:${input.orderId}`);
+      const tierChange = tier.settled ? tier.upgrade : qualifying > 0 ? await this.tiers!.upgrade(tx, memberId, occurredAt) : null;
       await tx.execute(
-        `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null],
+        `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given, tier_change_id)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null, tierChange?.id ?? null],
       );
-      const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
       return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange };
     }));
   }
@@ -118,30 +135,32 @@ export class PointsService {
   private async replayPurchase(input: RecordPurchaseInput, memberId: string, amountCents: number, em: EntityManager = this.em): Promise<EarnResult | null> {
     const rows = await em.execute(
       `select member_id as "memberId", amount_cents::text as "amountCents", earned_points as "earned", qualifying_points as "qualifying",
-         transaction_id::text as "transactionId", occurred_at as "occurredAt", occurred_at_given as "occurredAtGiven"
+         transaction_id::text as "transactionId", occurred_at as "occurredAt", tier_change_id::text as "tierChangeId"
        from purchase where order_id = ?`,
       [input.orderId],
     );
-    const p = rows[0] as { memberId: string; amountCents: string; earned: number; qualifying: number; transactionId: string | null; occurredAt: Date; occurredAtGiven: boolean } | undefined;
+    const p = rows[0] as { memberId: string; amountCents: string; earned: number; qualifying: number; transactionId: string | null; occurredAt: Date; tierChangeId: string | null } | undefined;
     if (!p) return null;
-    const sameWhen = input.occurredAt == null || (p.occurredAtGiven && new Date(p.occurredAt).getTime() === new Date(input.occurredAt).getTime());
+    // Without occurredAt a retry is the same purchase; with it, the instant must be the stored one
+    // (whether the first run was given it or took the server's clock).
+    const sameWhen = input.occurredAt == null || new Date(p.occurredAt).getTime() === new Date(input.occurredAt).getTime();
     if (p.memberId !== memberId || Number(p.amountCents) !== amountCents || !sameWhen) {
       throw conflict(`Order ${input.orderId} was already recorded with another payload`, { field: 'orderId' });
     }
-    const tierChange = p.qualifying > 0 ? await this.upgradeAt(em, p.memberId, new Date(p.occurredAt)) : null;
+    const tierChange = p.tierChangeId ? await this.changeById(em, p.tierChangeId) : null;
     return {
       memberId, pointsEarned: p.earned, qualifyingPointsEarned: p.qualifying,
       transaction: await repo.findTransaction(em, p.transactionId), tierChange,
     };
   }
 
-  /** A replayed write returns the upgrade its first run caused: the one dated at its instant. */
-  private async upgradeAt(em: EntityManager, memberId: string, at: Date): Promise<TierChangeRef | null> {
+  /** A replayed purchase returns the change its first run returned (linked by id: another order's change at the same instant is not it). */
+  private async changeById(em: EntityManager, id: string): Promise<TierChangeRef | null> {
     const rows = await em.execute(
       `select id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
          qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"
-       from tier_change where member_id = ? and kind = 'UPGRADE' and occurred_at = ?`,
-      [memberId, at],
+       from tier_change where id = ?`,
+      [id],
     );
     return rows[0] ? repo.withDates(rows[0] as TierChangeRef, ['occurredAt']) : null;
   }
@@ -162,9 +181,11 @@ export class PointsService {
       const [p] = (await tx.execute(
         `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
            qualifying_points as "qualifying", reversed_points as "reversedPoints", reversed_qualifying as "reversedQualifying",
-           lot_id::text as "lotId" from purchase where order_id = ?`,
+           lot_id::text as "lotId", occurred_at as "occurredAt" from purchase where order_id = ?`,
         [input.orderId],
-      )) as { amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number; lotId: string | null }[];
+      )) as { amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number; lotId: string | null; occurredAt: Date }[];
+      const purchasedAt = new Date(p.occurredAt);
+      if (occurredAt < purchasedAt) throw badInput('occurredAt', `A refund cannot be dated before its purchase (${purchasedAt.toISOString()})`);
       let reversal: { points: number; qualifying: number };
       try {
         reversal = refundReversal(p, refundCents);
@@ -201,7 +222,10 @@ export class PointsService {
         }
         await repo.saveAccount(tx, memberId, balanceAfter, 0);
       }
-      await repo.addQualifying(tx, memberId, occurredAt, -reversal.qualifying, `refund:${input.refundId}`);
+      // Dated at the purchase, so that it leaves the window the purchase was in; counting from the
+      // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
+      await repo.addQualifying(tx, memberId, purchasedAt, -reversal.qualifying, `refund:${input.refundId}`, occurredAt);
+      if (reversal.qualifying > 0) await this.tiers?.afterRefund(tx, memberId, occurredAt);
       await tx.execute(
         `update purchase set refunded_cents = refunded_cents + ?, reversed_points = reversed_points + ?,
            reversed_qualifying = reversed_qualifying + ? where order_id = ?`,
@@ -219,12 +243,14 @@ export class PointsService {
   private async replayRefund(input: RefundPurchaseInput, refundCents: number, em: EntityManager = this.em): Promise<EarnResult | null> {
     const rows = await em.execute(
       `select order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", points_reversed as "points",
-         qualifying_reversed as "qualifying", transaction_id::text as "transactionId" from refund where refund_id = ?`,
+         qualifying_reversed as "qualifying", transaction_id::text as "transactionId", occurred_at as "occurredAt" from refund where refund_id = ?`,
       [input.refundId],
     );
-    const r = rows[0] as { orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; transactionId: string | null } | undefined;
+    const r = rows[0] as { orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; transactionId: string | null; occurredAt: Date } | undefined;
     if (!r) return null;
-    if (r.orderId !== input.orderId || Number(r.amountCents) !== refundCents) {
+    // As for purchases: a retry without occurredAt is the same refund; with it, only at the stored instant.
+    const sameWhen = input.occurredAt == null || new Date(r.occurredAt).getTime() === new Date(input.occurredAt).getTime();
+    if (r.orderId !== input.orderId || Number(r.amountCents) !== refundCents || !sameWhen) {
       throw conflict(`Refund ${input.refundId} was already recorded with another payload`, { field: 'refundId' });
     }
     return {
@@ -422,12 +448,16 @@ export class PointsService {
         }));
       }
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
+      let tierChange: TierChangeRef | null = null;
+      if (qualifying > 0 && this.tiers) {
+        const tier = await this.tiers.prepare(tx, memberId, occurredAt);
+        tierChange = tier.settled ? tier.upgrade : await this.tiers.upgrade(tx, memberId, occurredAt);
+      }
       await tx.execute(
         `insert into activity (idempotency_key, member_id, kind, day, points, qualifying_points, transaction_id, occurred_at)
          values (?, ?, ?, ?, ?, ?, ?, ?)`,
         [input.idempotencyKey, memberId, input.kind, day, points, qualifying, transaction?.id ?? null, occurredAt],
       );
-      const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
       return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange };
     }));
   }

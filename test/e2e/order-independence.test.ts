@@ -1,0 +1,214 @@
+/**
+ * Issue 18, items 1–7: the same facts give the same tiers and points whatever order they
+ * arrive in and whenever the review job runs. Each test posts the same facts in two orders
+ * (or with the job run before and after) on fresh members and compares what they show.
+ * Ladder BRONZE 0; SILVER 1000 / retain 800 ×1.25; GOLD 5000 / retain 4000 ×1.5; 12-month
+ * window and validity unless a test says otherwise.
+ */
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, LADDER, registerMember } from '../support/fixtures';
+import { createServices } from '../../src/modules/services';
+
+let s: TestServer;
+let service: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  service = await s.token('service');
+  await createLadder(s, LADDER.slice(0, 3));
+});
+afterAll(() => s.stop());
+
+const MEMBER = `query($id: ID!) { member(id: $id) { tier { code } tierSince tierExpiresAt pointsBalance pendingPoints lifetimePoints
+  tierProgress { qualifyingPoints nextTier { code } pointsToNextTier pointsToRetain }
+  tierHistory { kind fromTier { code } toTier { code } qualifyingPoints occurredAt } } }`;
+const member = async (id: string) => (await s.admin(MEMBER, { id })).member;
+/** What a member shows, without the ids that differ between two members. */
+const shown = async (id: string) => {
+  const m = await member(id);
+  return { ...m, tierHistory: m.tierHistory.map((c: any) => [c.kind, c.fromTier?.code ?? null, c.toTier.code, c.qualifyingPoints, c.occurredAt]) };
+};
+const PURCHASE_RESULT = `pointsEarned qualifyingPointsEarned transaction { occurredAt }
+  tierChange { kind fromTier { code } toTier { code } qualifyingPoints occurredAt }`;
+const buy = (memberId: string, orderId: string, amount: number, occurredAt?: string) =>
+  s.gql(`mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { ${PURCHASE_RESULT} } }`,
+    { input: { memberId, orderId, amount, ...(occurredAt ? { occurredAt } : {}) } }, service);
+const refund = (orderId: string, refundId: string, amount: number, occurredAt?: string) =>
+  s.gql(`mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { pointsEarned qualifyingPointsEarned } }`,
+    { input: { orderId, refundId, amount, ...(occurredAt ? { occurredAt } : {}) } }, service);
+const review = (asOf: string) => s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed changed } }', { a: asOf });
+const program = (input: Record<string, unknown>) => s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { pointsPerUnit } }', { i: input });
+const ok = <T>(res: { data?: T; errors?: unknown[] }): T => {
+  expect(res.errors).toBeUndefined();
+  return res.data as T;
+};
+
+describe('1. two upgrades at one instant', () => {
+  it('the second purchase at the same instant is recorded and upgrades to GOLD (not a 5xx)', async () => {
+    const id = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+    const T = '2025-03-01T10:00:00.000Z';
+    const first = ok(await buy(id, 'one-instant-a', 1000, T)).recordPurchase;
+    expect(first.tierChange).toMatchObject({ kind: 'UPGRADE', toTier: { code: 'SILVER' } });
+    const second = await buy(id, 'one-instant-b', 4000, T);
+    expect(ok(second).recordPurchase).toMatchObject({
+      // Both purchases are at T: each earns at the tier held at T, before the upgrade at T.
+      pointsEarned: 4000,
+      tierChange: { kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'GOLD' }, qualifyingPoints: 5000, occurredAt: T },
+    });
+    const m = await shown(id);
+    expect(m).toMatchObject({ tier: { code: 'GOLD' }, tierSince: T, tierExpiresAt: '2026-03-01T10:00:00.000Z', pointsBalance: 5000 });
+    // As if both had arrived together: one upgrade at T.
+    expect(m.tierHistory).toEqual([['UPGRADE', 'BRONZE', 'GOLD', 5000, T]]);
+    // Retries return what each returned the first time.
+    expect((await buy(id, 'one-instant-b', 4000, T)).data).toEqual(second.data);
+    expect(ok(await buy(id, 'one-instant-a', 1000, T)).recordPurchase).toEqual(first);
+  });
+});
+
+describe('2. the outcome does not depend on when the review runs', () => {
+  /** A member GOLD from 2024-01-10 until E = 2025-01-10, with nothing in the window that ends at E. */
+  const goldUntilE = async (order: string) => {
+    const id = await registerMember(s, { joinedAt: '2024-01-01T00:00:00.000Z' });
+    ok(await buy(id, order, 5000, '2024-01-10T00:00:00.000Z'));
+    return id;
+  };
+  const E = '2025-01-10T00:00:00.000Z';
+
+  it('a purchase after an expiry not reviewed yet earns and upgrades as it does after the review', async () => {
+    const before = await goldUntilE('rv-before-0');
+    const after = await goldUntilE('rv-after-0');
+    const t = '2025-02-01T00:00:00.000Z';
+    const early = ok(await buy(before, 'rv-before-1', 5000, t)).recordPurchase; // the review has not run yet
+    await review('2025-03-01T00:00:00.000Z');
+    const late = ok(await buy(after, 'rv-after-1', 5000, t)).recordPurchase;
+    expect(early).toEqual(late);
+    expect(late).toMatchObject({ pointsEarned: 6250, tierChange: { kind: 'UPGRADE', fromTier: { code: 'SILVER' }, toTier: { code: 'GOLD' } } });
+    const [a, b] = [await shown(before), await shown(after)];
+    expect(a).toEqual(b);
+    expect(b.tierHistory.map((c: any[]) => [c[0], c[2], c[4]])).toEqual([
+      ['UPGRADE', 'GOLD', '2024-01-10T00:00:00.000Z'], ['DOWNGRADE', 'SILVER', E], ['UPGRADE', 'GOLD', t],
+    ]);
+    expect(b).toMatchObject({ tier: { code: 'GOLD' }, tierSince: t, tierExpiresAt: '2026-02-01T00:00:00.000Z' });
+  });
+
+  it('a late batch dated just before E renews whether it is posted before or after the review', async () => {
+    const before = await goldUntilE('lb-before-0');
+    const after = await goldUntilE('lb-after-0');
+    const t = '2025-01-09T23:00:00.000Z';
+    const early = ok(await buy(before, 'lb-before-1', 4000, t)).recordPurchase;
+    await review('2025-02-01T00:00:00.000Z');
+    const late = ok(await buy(after, 'lb-after-1', 4000, t)).recordPurchase;
+    expect(late).toEqual(early);
+    expect(late).toEqual(expect.objectContaining({ pointsEarned: 6000, tierChange: null })); // GOLD's rate, held at t
+    await review('2025-02-01T00:00:00.000Z');
+    const [a, b] = [await shown(before), await shown(after)];
+    expect(b).toEqual(a);
+    expect(b.tierHistory.map((c: any[]) => [c[0], c[2], c[3], c[4]])).toEqual([
+      ['UPGRADE', 'GOLD', 5000, '2024-01-10T00:00:00.000Z'], ['RENEWAL', 'GOLD', 4000, E],
+    ]);
+    expect(b).toMatchObject({ tier: { code: 'GOLD' }, tierSince: '2024-01-10T00:00:00.000Z', tierExpiresAt: '2026-01-10T00:00:00.000Z' });
+  });
+});
+
+describe('3. the tier at an instant comes from the tier history, and the member row agrees', () => {
+  it('after a backdated upgrade, a later purchase earns at the upgraded tier', async () => {
+    const id = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    ok(await buy(id, 'bd-30', 1000, '2025-01-30T00:00:00.000Z')); // SILVER on day 30
+    const back = ok(await buy(id, 'bd-1', 5000, '2025-01-01T00:00:00.000Z')).recordPurchase; // GOLD on day 1
+    expect(back.tierChange).toMatchObject({ kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'GOLD' }, occurredAt: '2025-01-01T00:00:00.000Z' });
+    const next = ok(await buy(id, 'bd-40', 100, '2025-02-09T00:00:00.000Z')).recordPurchase;
+    expect(next.pointsEarned).toBe(150);
+    const m = await shown(id);
+    // As in date order: GOLD from day 1; on day 30 the member is GOLD already, nothing changes.
+    expect(m.tierHistory).toEqual([['UPGRADE', 'BRONZE', 'GOLD', 5000, '2025-01-01T00:00:00.000Z']]);
+    expect(m).toMatchObject({ tier: { code: 'GOLD' }, tierSince: '2025-01-01T00:00:00.000Z', tierExpiresAt: '2026-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('4. a refund leaves the window its purchase was in', () => {
+  beforeAll(() => program({ qualificationWindowMonths: 6 }));
+  afterAll(() => program({ qualificationWindowMonths: 12 }));
+
+  it('a refund of a purchase outside the window at E does not lower Q at E', async () => {
+    const id = await registerMember(s, { joinedAt: '2023-12-01T00:00:00.000Z' });
+    ok(await buy(id, 'rf-u', 1000, '2024-01-01T00:00:00.000Z')); // SILVER until 2025-01-01
+    ok(await buy(id, 'rf-v', 900, '2024-09-01T00:00:00.000Z')); // inside (E − 6 months, E]
+    expect(ok(await refund('rf-u', 'rf-u-1', 1000, '2024-10-01T00:00:00.000Z')).refundPurchase).toEqual({ pointsEarned: -1000, qualifyingPointsEarned: -1000 });
+    await review('2025-02-01T00:00:00.000Z');
+    const m = await shown(id);
+    expect(m.tierHistory.at(-1)).toEqual(['RENEWAL', 'SILVER', 'SILVER', 900, '2025-01-01T00:00:00.000Z']);
+    expect(m.tier.code).toBe('SILVER');
+  });
+
+  it('a refund dated before its purchase is BAD_USER_INPUT and changes nothing', async () => {
+    const id = await registerMember(s, { joinedAt: '2023-12-01T00:00:00.000Z' });
+    ok(await buy(id, 'rf-early', 500, '2024-03-01T00:00:00.000Z'));
+    const before = await shown(id);
+    expectError(await refund('rf-early', 'rf-early-1', 100, '2024-02-28T00:00:00.000Z'), 'BAD_USER_INPUT', 'occurredAt');
+    expect(await shown(id)).toEqual(before);
+    const [{ n }] = await s.sql('select count(*)::int as n from refund where order_id = $1', ['rf-early']);
+    expect(n).toBe(0);
+    // The same instant as the purchase is fine.
+    ok(await refund('rf-early', 'rf-early-2', 100, '2024-03-01T00:00:00.000Z'));
+  });
+});
+
+describe('6. a purchase earns with the benefit rules in force at its instant', () => {
+  const UPSERT = `mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code version history { version changedAt } } }`;
+  const bonus = (code: string, active: boolean) => ({ code, name: code, kind: 'POINTS_MULTIPLIER', value: 0.5, tierCodes: [], active });
+
+  it('a bonus in force then still pays after it is switched off', async () => {
+    const on = (await s.admin(UPSERT, { i: bonus('THEN_BONUS', true) })).upsertBenefit;
+    await new Promise((r) => setTimeout(r, 50));
+    const off = (await s.admin(UPSERT, { i: bonus('THEN_BONUS', false) })).upsertBenefit;
+    const [v1, v2] = off.history.map((v: any) => new Date(v.changedAt).getTime());
+    expect(on.version).toBe(1);
+    const id = await registerMember(s);
+    const p = ok(await buy(id, 'bonus-then', 100, new Date((v1 + v2) / 2).toISOString())).recordPurchase;
+    expect(p.pointsEarned).toBe(150);
+  });
+
+  it('a promotion created today does not pay on a purchase dated a year ago', async () => {
+    await s.admin(UPSERT, { i: bonus('NEW_PROMO', true) });
+    try {
+      const id = await registerMember(s, { joinedAt: '2020-01-01T00:00:00.000Z' });
+      const old = ok(await buy(id, 'promo-old', 100, new Date(Date.now() - 365 * 86_400_000).toISOString())).recordPurchase;
+      expect(old.pointsEarned).toBe(100);
+      const today = ok(await buy(id, 'promo-now', 100)).recordPurchase;
+      expect(today.pointsEarned).toBe(150);
+    } finally {
+      await s.admin(UPSERT, { i: bonus('NEW_PROMO', false) });
+    }
+  });
+});
+
+describe('7. idempotency edges', () => {
+  it('a purchase sent without occurredAt, retried with exactly the stored instant, is the same purchase', async () => {
+    const id = await registerMember(s);
+    const first = ok(await buy(id, 'no-when', 100)).recordPurchase;
+    const again = await buy(id, 'no-when', 100, first.transaction.occurredAt);
+    expect(ok(again).recordPurchase).toEqual(first);
+    expectError(await buy(id, 'no-when', 100, new Date(Date.parse(first.transaction.occurredAt) - 1000).toISOString()), 'CONFLICT', 'orderId');
+  });
+
+  it('the replay of a purchase that did not upgrade returns no tier change, not another order\'s', async () => {
+    const id = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+    const T = '2025-04-01T00:00:00.000Z';
+    const small = ok(await buy(id, 'rp-small', 500, T)).recordPurchase;
+    expect(small.tierChange).toBeNull();
+    const big = ok(await buy(id, 'rp-big', 600, T)).recordPurchase;
+    expect(big.tierChange).toMatchObject({ toTier: { code: 'SILVER' } });
+    expect(ok(await buy(id, 'rp-small', 500, T)).recordPurchase).toEqual(small);
+    expect(ok(await buy(id, 'rp-big', 600, T)).recordPurchase).toEqual(big);
+  });
+
+  it('a refund replayed with another occurredAt is a CONFLICT; with the same one or none, the same refund', async () => {
+    const id = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+    ok(await buy(id, 'rr-1', 300, '2025-05-01T00:00:00.000Z'));
+    const first = ok(await refund('rr-1', 'rr-1-a', 100, '2025-05-02T00:00:00.000Z')).refundPurchase;
+    expectError(await refund('rr-1', 'rr-1-a', 100, '2025-05-03T00:00:00.000Z'), 'CONFLICT', 'refundId');
+    expect(ok(await refund('rr-1', 'rr-1-a', 100, '2025-05-02T00:00:00.000Z')).refundPurchase).toEqual(first);
+    expect(ok(await refund('rr-1', 'rr-1-a', 100)).refundPurchase).toEqual(first);
+    const [{ n }] = await s.sql('select count(*)::int as n from refund where order_id = $1', ['rr-1']);
+    expect(n).toBe(1);
+  });
+});
