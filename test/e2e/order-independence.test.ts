@@ -152,6 +152,34 @@ describe('4. a refund leaves the window its purchase was in', () => {
   });
 });
 
+describe('5. pending points repay a debt when they activate, not before', () => {
+  beforeAll(() => program({ allowNegativeBalance: true }));
+  afterAll(() => program({ allowNegativeBalance: false, pointsPendingDays: 0 }));
+
+  it('a debt of 100 and a pending purchase of 100: balance −100, pending 100; repaid at activation', async () => {
+    const id = await registerMember(s);
+    const now = Date.now();
+    const at = (days: number) => new Date(now + days * 86_400_000).toISOString();
+    ok(await buy(id, 'debt-a', 100, at(-3)));
+    await s.admin(`mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }`,
+      { i: { memberId: id, amount: -100, reason: 'spent', idempotencyKey: `debt-spend-${id}`, occurredAt: at(-2) } });
+    ok(await refund('debt-a', 'debt-a-r', 100, at(-1)));
+    expect(await member(id)).toMatchObject({ pointsBalance: -100, pendingPoints: 0 });
+    await program({ pointsPendingDays: 14 });
+    ok(await buy(id, 'debt-b', 100, at(0)));
+    expect(await member(id)).toMatchObject({ pointsBalance: -100, pendingPoints: 100, lifetimePoints: 200 });
+    // Once the points are active, the debt is repaid: at activation, the balance is 0 …
+    const { points } = createServices(s.app.orm.em.fork());
+    expect((await points.balances([id], new Date(at(15)))).get(id)).toMatchObject({ balance: 0, pending: 0 });
+    // … and stays 0 when the lot that repaid it reaches its expiry (24 months after activation):
+    // its points went to the debt, nothing of it is left to expire.
+    await s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { changed } }', { a: at(14 + 740) });
+    expect((await points.balances([id], new Date(at(14 + 741)))).get(id)).toMatchObject({ balance: 0, pending: 0 });
+    const [{ balance }] = await s.sql('select balance from point_account where member_id = $1', [id]);
+    expect(balance).toBe(0);
+  });
+});
+
 describe('6. a purchase earns with the benefit rules in force at its instant', () => {
   const UPSERT = `mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code version history { version changedAt } } }`;
   const bonus = (code: string, active: boolean) => ({ code, name: code, kind: 'POINTS_MULTIPLIER', value: 0.5, tierCodes: [], active });

@@ -134,12 +134,14 @@ export async function insertLot(tx: EntityManager, lot: NewLot): Promise<string>
 export interface OpenLot extends Lot {
   activatesAt: Date;
   orderId: string | null;
+  transactionId: string;
 }
 
 /** Live lots with something left (or owed, for a debt lot), for one member. */
 export async function openLots(tx: EntityManager, memberId: string): Promise<OpenLot[]> {
   const rows = await tx.execute(
-    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId"
+    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId",
+       l.transaction_id::text as "transactionId"
      from point_account a join point_lot l on l.member_id = a.member_id and l.remaining <> 0 and ${LIVE_LOT}
      where a.member_id = ?`,
     [memberId],

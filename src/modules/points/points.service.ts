@@ -14,7 +14,7 @@ import * as repo from './points.repository';
 import type { TransactionRow } from './points.repository';
 import type { TierChangeRow } from '../tiers/tier-engine.service';
 import {
-  RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit,
+  RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, settleDebtPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -196,7 +196,7 @@ export class PointsService {
         throw err;
       }
       const settings = await repo.programSettings(tx);
-      const lots = await repo.openLots(tx, memberId);
+      const lots = await this.settleDebts(tx, memberId, await repo.openLots(tx, memberId), occurredAt);
       const own = lots.find((l) => l.id === p.lotId);
       const pendingForOrder = own && own.activatesAt > occurredAt ? own.remaining : 0;
       const plan = planRefundDebit({
@@ -307,7 +307,7 @@ export class PointsService {
     account: repo.AccountRow,
     d: { memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; reason?: string | null; reference?: string | null; idempotencyKey: string },
   ): Promise<TransactionRow> {
-    const lots = await repo.openLots(tx, d.memberId);
+    const lots = await this.settleDebts(tx, d.memberId, await repo.openLots(tx, d.memberId), d.occurredAt);
     const spendable = lots.filter((l) => l.activatesAt <= d.occurredAt && (l.expiresAt == null || l.expiresAt > d.occurredAt));
     const available = spendable.reduce((s, l) => s + l.remaining, 0);
     if (available < d.amount) {
@@ -343,7 +343,9 @@ export class PointsService {
     });
     let remaining = c.amount;
     if (account.balance < 0 || (await this.hasDebt(tx, c.memberId))) {
-      remaining = await this.repayDebt(tx, c.memberId, transaction.id, c.amount);
+      const lots = await this.settleDebts(tx, c.memberId, await repo.openLots(tx, c.memberId), c.occurredAt);
+      // Spendable at once: it repays what is still owed now. Pending: when it activates (settleDebts).
+      if (c.activatesAt <= c.occurredAt) remaining = await this.repayDebt(tx, c.memberId, transaction.id, c.amount, lots);
     }
     const lotId = await repo.insertLot(tx, {
       memberId: c.memberId, transactionId: transaction.id, points: c.amount, remaining,
@@ -364,9 +366,9 @@ export class PointsService {
     return rows.length > 0;
   }
 
-  /** Moves up to `amount` into debt lots; returns what is left for the new lot. */
-  private async repayDebt(tx: EntityManager, memberId: string, transactionId: string, amount: number): Promise<number> {
-    const debts = (await repo.openLots(tx, memberId)).filter((l) => l.remaining < 0).sort((a, b) => Number(a.id) - Number(b.id));
+  /** Moves up to `amount` into debt lots (of `lots`, the member's open lots); returns what is left for the new lot. */
+  private async repayDebt(tx: EntityManager, memberId: string, transactionId: string, amount: number, lots: repo.OpenLot[]): Promise<number> {
+    const debts = lots.filter((l) => l.remaining < 0).sort((a, b) => Number(a.id) - Number(b.id));
     let left = amount;
     const takes = [];
     for (const d of debts) {
@@ -377,6 +379,28 @@ export class PointsService {
     }
     await repo.applyTakes(tx, memberId, transactionId, takes);
     return left;
+  }
+
+  /**
+   * Repays debts (negative lots a refund left) from lots that have become spendable by `asOf`:
+   * pending points repay a debt when they activate, not when they are earned. No job activates
+   * lots, so every write that uses a member's lots settles first (credit, debit, refund), and so
+   * does the expiry run before it expires a member with a debt. A lot repays a debt only if it
+   * had not expired by the time it would have (its activation, or the debt's start if later).
+   * `lots` are the member's open lots; returns them as settled.
+   */
+  private async settleDebts(tx: EntityManager, memberId: string, lots: repo.OpenLot[], asOf: Date): Promise<repo.OpenLot[]> {
+    const debts = lots.filter((l) => l.remaining < 0);
+    if (!debts.length) return lots;
+    const { moves, settled } = settleDebtPlan(lots, asOf);
+    if (!moves.length) return lots;
+    // Recorded against the repaying lot's own transaction, as a credit's repayment is against the credit's.
+    const byTxn = new Map<string, { lotId: string; amount: number }[]>();
+    for (const m of moves) {
+      byTxn.set(m.transactionId, [...(byTxn.get(m.transactionId) ?? []), { lotId: m.from, amount: m.amount }, { lotId: m.to, amount: -m.amount }]);
+    }
+    for (const [transactionId, takes] of byTxn) await repo.applyTakes(tx, memberId, transactionId, mergeTakes(takes));
+    return settled;
   }
 
   // ---- activities -------------------------------------------------------------------
@@ -518,15 +542,20 @@ export class PointsService {
 
   /** Expires one batch of members; the ones a concurrent write touched meanwhile, again under their locks. */
   private async expireBatch(memberIds: string[], asOf: Date): Promise<number> {
-    const run = (tx: EntityManager, ids: string[]) => {
+    const run = (tx: EntityManager, ids: string[], locked: boolean) => {
       const list = pgArray(ids);
-      return tx.execute(EXPIRE_BATCH_SQL, [list, asOf, asOf, list]) as Promise<{ changed: number; skipped: string[] }[]>;
+      return tx.execute(EXPIRE_BATCH_SQL, [list, asOf, asOf, list, locked]) as Promise<{ changed: number; skipped: string[] }[]>;
     };
-    const [first] = await inSqlTransaction(this.em, (tx) => run(tx, memberIds));
+    const [first] = await inSqlTransaction(this.em, (tx) => run(tx, memberIds, false));
     if (!first.skipped.length) return first.changed;
     return first.changed + await inSqlTransaction(this.em, async (tx) => {
       await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [pgArray(first.skipped)]);
-      const [locked] = await run(tx, first.skipped);
+      // A member with a debt: lots that activated meanwhile repay it first (what they repaid does not expire).
+      const debtors = (await tx.execute(
+        'select distinct member_id::text as id from point_lot where member_id = any(?::uuid[]) and remaining < 0', [pgArray(first.skipped)],
+      )) as { id: string }[];
+      for (const { id } of debtors) await this.settleDebts(tx, id, await repo.openLots(tx, id), asOf);
+      const [locked] = await run(tx, first.skipped, true);
       return locked.changed;
     });
   }
@@ -623,7 +652,9 @@ where l.late and l.remaining > 0 and l.expires_at <= ? and ${repo.LIVE_LOT}
  * (member, expiry) index alone; the account updated only if its row version (xmin) is the one
  * the sums were read with (the update sees the newest version, so a write committed or running
  * since then makes the row drop out); one EXPIRE transaction per updated account. Returns the
- * members that dropped out, to be done again under their locks.
+ * members that dropped out, to be done again under their locks. A member who owes points (a debt
+ * lot) drops out too, unless the statement runs in that locked pass (its last parameter), which
+ * repays the debt first from lots that have activated meanwhile (settleDebts).
  */
 const EXPIRE_BATCH_SQL = `
 with acc as (
@@ -636,6 +667,7 @@ with acc as (
 ), accounts as (
   update point_account a set balance = a.balance - due.points, expired_through = ?, updated_at = now()
   from due where a.member_id = any(?::uuid[]) and a.member_id = due.member_id and a.xmin = due.version
+    and (?::boolean or not exists (select 1 from point_lot d where d.member_id = due.member_id and d.remaining < 0))
   returning a.member_id, a.balance
 ), txns as (
   insert into point_transaction (member_id, type, amount, balance_after, occurred_at, reason, created_at)
