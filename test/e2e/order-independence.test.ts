@@ -124,6 +124,41 @@ describe('3. the tier at an instant comes from the tier history, and the member 
   });
 });
 
+describe('3b. purchases after a backdated change earn again at the tier held at their instant', () => {
+  /** The same purchases on two members, one in date order, the other the day-1 purchase last. */
+  const both = async (prefix: string, facts: [string, number, string][], late: number) => {
+    const inOrder = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    const backdated = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    for (const [o, amount, at] of facts) ok(await buy(inOrder, `${prefix}-a-${o}`, amount, at));
+    for (const [i, [o, amount, at]] of facts.entries()) if (i !== late) ok(await buy(backdated, `${prefix}-b-${o}`, amount, at));
+    ok(await buy(backdated, `${prefix}-b-${facts[late][0]}`, facts[late][1], facts[late][2]));
+    return [await shown(inOrder), await shown(backdated)];
+  };
+
+  it('a backdated upgrade: the purchase after it earns at GOLD, as in date order', async () => {
+    const [a, b] = await both('rr1', [['1', 5000, '2025-01-01T00:00:00.000Z'], ['30', 1000, '2025-01-30T00:00:00.000Z']], 0);
+    expect(b).toEqual(a);
+    expect(b).toMatchObject({ pointsBalance: 6500, lifetimePoints: 6500 }); // 5000 at BRONZE, 1000 × 1.5
+  });
+
+  it('a backdated refund that undoes an upgrade: the purchase after it earns at the lower tier again', async () => {
+    const inOrder = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    const late = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    for (const [m, p] of [[inOrder, 'rr2-a'], [late, 'rr2-b']]) {
+      ok(await buy(m, `${p}-1`, 600, '2025-01-01T00:00:00.000Z'));
+      if (m === inOrder) ok(await refund(`${p}-1`, `${p}-1-r`, 600, '2025-01-10T00:00:00.000Z'));
+      ok(await buy(m, `${p}-2`, 500, '2025-01-20T00:00:00.000Z')); // with the first: SILVER at day 20
+      ok(await buy(m, `${p}-3`, 1000, '2025-02-01T00:00:00.000Z'));
+      if (m === late) ok(await refund(`${p}-1`, `${p}-1-r`, 600, '2025-01-10T00:00:00.000Z')); // posted last
+    }
+    const [a, b] = [await shown(inOrder), await shown(late)];
+    expect(b).toEqual(a);
+    // In date order: no upgrade on day 20 (Q 500); on Feb 1, Q 1500: SILVER, earning at BRONZE.
+    expect(a.tierHistory).toEqual([['UPGRADE', 'BRONZE', 'SILVER', 1500, '2025-02-01T00:00:00.000Z']]);
+    expect(a).toMatchObject({ pointsBalance: 1500, lifetimePoints: 2100 });
+  });
+});
+
 describe('4. a refund leaves the window its purchase was in', () => {
   beforeAll(() => program({ qualificationWindowMonths: 6 }));
   afterAll(() => program({ qualificationWindowMonths: 12 }));

@@ -15,6 +15,11 @@ beforeAll(async () => {
   await createLadder(s); // BRONZE 0, SILVER 1000/800 ×1.25, GOLD 5000/4000 ×1.5, PLATINUM 15000/12000 ×2
 });
 afterAll(() => s.stop());
+// Each test here is a world of its own: its members, its dates, its review runs. A write that
+// brings a member's history up to date records its reviews as far as the latest review run went
+// (issue 18), whoever it was run for: forget the runs of the tests before, so that each member's
+// history ends where its own test's reviews and purchases take it.
+beforeEach(() => s.sql('update program set tier_reviewed_through = null'));
 
 const MEMBER = `query($id: ID!) { member(id: $id) { tier { code } tierSince tierExpiresAt
   tierProgress { qualifyingPoints nextTier { code } pointsToNextTier pointsToRetain }
@@ -259,12 +264,6 @@ describe('Tier.memberCount', () => {
 });
 
 describe('window counters', () => {
-  // Each member here is reviewed by its own runs, as of dates before the runs of the tests above
-  // (2027 in 'Tier.memberCount'). A write that brings a member's history up to date records its
-  // reviews as far as the latest review run went (issue 18): forget the earlier runs, so that
-  // each history ends where its own test's reviews and purchases do.
-  beforeEach(() => s.sql('update program set tier_reviewed_through = null'));
-
   it('a review counts Q from the ledger when the counters were kept for another window length', async () => {
     const id = await registerMember(s, { joinedAt: '2015-01-01T00:00:00.000Z' });
     await buy(id, 'wc-1', 1000, '2015-03-01T00:00:00.000Z'); // Silver until 2016-03-01, counted with a 12-month window

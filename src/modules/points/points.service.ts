@@ -30,12 +30,17 @@ export interface TierHooks {
    * tier held then plus the benefits in force then). `settled`: the upgrade check at `at` is
    * done (`upgrade` is what it recorded).
    */
-  prepare(tx: EntityManager, memberId: string, at: Date): Promise<{ multiplier: number; settled: boolean; upgrade: TierChangeRef | null }>;
+  prepare(tx: EntityManager, memberId: string, at: Date): Promise<{
+    tierId: string; multiplier: number; settled: boolean; upgrade: TierChangeRef | null; rerate: RerateAt[];
+  }>;
   /** The upgrade check at `at` (when prepare has not done it). */
-  upgrade(tx: EntityManager, memberId: string, at: Date): Promise<TierChangeRef | null>;
+  upgrade(tx: EntityManager, memberId: string, at: Date): Promise<{ change: TierChangeRef | null; rerate: RerateAt[] }>;
   /** After a refund's reversal, which counts from `at`. */
-  afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<void>;
+  afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<RerateAt[]>;
 }
+
+/** A purchase to earn again at another tier (the one the history now holds at its instant) and its multiplier. */
+export interface RerateAt { orderId: string; tierId: string; multiplier: number }
 
 export interface EarnResult {
   memberId: string;
@@ -109,7 +114,7 @@ export class PointsService {
       // counts them (a review due at its very instant does), then the purchase earns at the tier
       // held at its instant and the upgrade check follows.
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `purchase:${input.orderId}`);
-      const tier = this.tiers ? await this.tiers.prepare(tx, memberId, occurredAt) : { multiplier: 1, settled: true, upgrade: null };
+      const tier = this.tiers ? await this.tiers.prepare(tx, memberId, occurredAt) : { tierId: null, multiplier: 1, settled: true, upgrade: null, rerate: [] };
       const earned = earnedPoints(amountCents, settings.pointsPerUnit, tier.multiplier);
       const activatesAt = addDaysUtc(occurredAt, settings.pointsPendingDays);
       const expiresAt = lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc);
@@ -121,14 +126,86 @@ export class PointsService {
           reference: input.orderId, idempotencyKey: `purchase:${input.orderId}`, orderId: input.orderId, countsAsEarned: true,
         }));
       }
-      const tierChange = tier.settled ? tier.upgrade : qualifying > 0 ? await this.tiers!.upgrade(tx, memberId, occurredAt) : null;
+      const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : qualifying > 0 ? await this.tiers!.upgrade(tx, memberId, occurredAt) : { change: null, rerate: [] };
+      await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
       await tx.execute(
-        `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given, tier_change_id)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null, tierChange?.id ?? null],
+        `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given,
+           tier_change_id, earned_tier_id, points_per_unit)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null,
+          upgrade.change?.id ?? null, tier.tierId, settings.pointsPerUnit],
       );
-      return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange };
+      return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange: upgrade.change };
     }));
+  }
+
+  /**
+   * Earns again, at the multiplier of the tier the history now holds at its instant, each
+   * purchase a backdated fact moved (a backdated upgrade before it, a refund that undid one): as if
+   * the facts had arrived in date order. The difference, net of what refunds reversed (their
+   * share of the new earning), goes to or comes from the purchase's own lot (an ADJUST dated at
+   * the purchase); on a lot an expiry run has expired, it changes nothing spendable (the points
+   * would have expired with it). Lifetime points follow the earning.
+   */
+  private async rerate(tx: EntityManager, account: repo.AccountRow, memberId: string, list: RerateAt[]): Promise<void> {
+    for (const r of list) {
+      const [p] = (await tx.execute(
+        `select p.amount_cents::bigint::float8 as "amountCents", p.refunded_cents::float8 as "refundedCents", p.earned_points as earned,
+           p.reversed_points as reversed, p.lot_id::text as "lotId", p.occurred_at as "occurredAt", p.points_per_unit::float8 as ppu,
+           l.remaining, l.expires_at as "expiresAt", l.activates_at as "activatesAt",
+           l.id is not null and coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity') as live
+         from purchase p join point_account a on a.member_id = p.member_id left join point_lot l on l.id = p.lot_id
+         where p.order_id = ?`,
+        [r.orderId],
+      )) as RerateRow[];
+      const ppu = p.ppu ?? (await repo.programSettings(tx)).pointsPerUnit;
+      const earned = earnedPoints(p.amountCents, ppu, r.multiplier);
+      const reversed = Number((BigInt(earned) * BigInt(p.refundedCents)) / BigInt(p.amountCents));
+      await tx.execute('update purchase set earned_points = ?, reversed_points = ?, earned_tier_id = ? where order_id = ?', [earned, reversed, r.tierId, r.orderId]);
+      const net = (earned - reversed) - (p.earned - p.reversed);
+      if (earned !== p.earned || net !== 0) await this.moveRerated(tx, account, memberId, r.orderId, repo.withDates(p, ['occurredAt', 'expiresAt', 'activatesAt']), net, earned - p.earned);
+    }
+  }
+
+  private async moveRerated(tx: EntityManager, account: repo.AccountRow, memberId: string, orderId: string, p: RerateRow, net: number, earnedDelta: number): Promise<void> {
+    const reason = `rate corrected: order ${orderId} earns at the tier held at its instant`;
+    if (p.lotId && !p.live) {
+      // An expired lot keeps what it held when it expired: the difference would have expired with it.
+      await tx.execute('update point_lot set points = points + ?, remaining = greatest(remaining + ?, 0) where id = ?', [net, net, p.lotId]);
+      await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
+      account.lifetimeEarned += earnedDelta;
+      return;
+    }
+    if (net > 0) {
+      const txn = await repo.insertTransaction(tx, {
+        memberId, type: 'ADJUST', amount: net, balanceAfter: account.balance + net, occurredAt: p.occurredAt, reason, reference: orderId,
+      });
+      if (p.lotId) {
+        await tx.execute('update point_lot set points = points + ?, remaining = remaining + ? where id = ?', [net, net, p.lotId]);
+      } else {
+        const settings = await repo.programSettings(tx);
+        const activatesAt = addDaysUtc(p.occurredAt, settings.pointsPendingDays);
+        const lotId = await repo.insertLot(tx, {
+          memberId, transactionId: txn.id, points: net, remaining: net, earnedAt: p.occurredAt, activatesAt,
+          expiresAt: lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc), orderId,
+        });
+        await tx.execute('update purchase set lot_id = ? where order_id = ?', [lotId, orderId]);
+      }
+      account.balance += net;
+    } else if (net < 0) {
+      // From the purchase's own lot first, then as a refund takes (soonest-expiring); what is not there is recorded unrecovered.
+      const lots = await repo.openLots(tx, memberId);
+      const { takes, shortfall } = consumeLotsFifo(lots.filter((l) => l.remaining > 0), -net, { preferLotId: p.lotId ?? undefined });
+      const taken = -net - shortfall;
+      const txn = await repo.insertTransaction(tx, {
+        memberId, type: 'ADJUST', amount: -taken, balanceAfter: account.balance - taken, occurredAt: p.occurredAt, reason, reference: orderId, unrecovered: shortfall,
+      });
+      await repo.applyTakes(tx, memberId, txn.id, takes);
+      if (p.lotId) await tx.execute('update point_lot set points = points + ? where id = ?', [net, p.lotId]);
+      account.balance -= taken;
+    }
+    await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
+    account.lifetimeEarned += earnedDelta;
   }
 
   /** The stored result of an earlier purchase with this orderId, or CONFLICT if it differs. */
@@ -225,7 +302,7 @@ export class PointsService {
       // Dated at the purchase, so that it leaves the window the purchase was in; counting from the
       // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
       await repo.addQualifying(tx, memberId, purchasedAt, -reversal.qualifying, `refund:${input.refundId}`, occurredAt);
-      if (reversal.qualifying > 0) await this.tiers?.afterRefund(tx, memberId, occurredAt);
+      if (reversal.qualifying > 0 && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
       await tx.execute(
         `update purchase set refunded_cents = refunded_cents + ?, reversed_points = reversed_points + ?,
            reversed_qualifying = reversed_qualifying + ? where order_id = ?`,
@@ -475,7 +552,9 @@ export class PointsService {
       let tierChange: TierChangeRef | null = null;
       if (qualifying > 0 && this.tiers) {
         const tier = await this.tiers.prepare(tx, memberId, occurredAt);
-        tierChange = tier.settled ? tier.upgrade : await this.tiers.upgrade(tx, memberId, occurredAt);
+        const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : await this.tiers.upgrade(tx, memberId, occurredAt);
+        await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
+        tierChange = upgrade.change;
       }
       await tx.execute(
         `insert into activity (idempotency_key, member_id, kind, day, points, qualifying_points, transaction_id, occurred_at)
@@ -621,6 +700,11 @@ function refundReversal(
     earnedPoints: p.earned, qualifyingPoints: p.qualifying,
     reversedPointsBefore: p.reversedPoints, reversedQualifyingBefore: p.reversedQualifying,
   });
+}
+
+interface RerateRow {
+  amountCents: number; refundedCents: number; earned: number; reversed: number; lotId: string | null; occurredAt: Date; ppu: number | null;
+  remaining: number | null; expiresAt: Date | null; activatesAt: Date | null; live: boolean;
 }
 
 function mergeTakes(takes: { lotId: string; amount: number }[]) {

@@ -49,16 +49,23 @@ export interface TierProgressRow {
   pointsToRetain: number;
 }
 
+/**
+ * A purchase whose tier held at its instant is no longer the one it earned at (a backdated fact
+ * changed the history before it): it earns again at this tier (PointsService re-rates it).
+ */
+export interface Rerate { orderId: string; occurredAt: Date; tierId: string; tierMultiplier: number }
+/** What a write's tier step did: the change it brings at its own instant, and the purchases to re-rate. */
+export interface TierOutcome { change: TierChangeRow | null; rerate: Rerate[] }
 /** What prepare() found: the tier held at an instant, and whether the upgrade check there is done (settled). */
-export interface PreparedTier { tierId: string; multiplier: number; settled: boolean; upgrade: TierChangeRow | null }
-interface Rebuilt { heldAt: { tierId: string; multiplier: number }; upgrade: TierChangeRow | null }
+export interface PreparedTier { tierId: string; multiplier: number; settled: boolean; upgrade: TierChangeRow | null; rerate: Rerate[] }
+interface Rebuilt { heldAt: { tierId: string; multiplier: number }; upgrade: TierChangeRow | null; rerate: Rerate[] }
 interface MemberTierRow {
   tierId: string; since: Date; expiresAt: Date | null; joinedAt: Date;
   prevTierId: string | null; prevExpiresAt: Date | null; prevSince: Date | null; horizon: Date;
 }
 type StoredChange = TierChangeRow & { expiresAt: Date | null };
 
-interface TierSettings { windowMonths: number; validityMonths: number; policy: 'DROP_ONE' | 'RECALCULATE'; noticeDays: number }
+interface TierSettings { windowMonths: number; validityMonths: number; policy: 'DROP_ONE' | 'RECALCULATE'; noticeDays: number; reviewedThrough: Date | null }
 interface Rung { id: string; rank: number; qualifyingPoints: number; retainPoints: number; multiplier: number }
 
 /**
@@ -86,9 +93,9 @@ export class TierEngine {
   private async settings(em: EntityManager): Promise<TierSettings> {
     const [s] = await em.execute(
       `select qualification_window_months as "windowMonths", tier_validity_months as "validityMonths",
-         downgrade_policy as policy, tier_notice_days as "noticeDays" from program where id = 1`,
+         downgrade_policy as policy, tier_notice_days as "noticeDays", tier_reviewed_through as "reviewedThrough" from program where id = 1`,
     );
-    return s as TierSettings;
+    return withDates(s as TierSettings, ['reviewedThrough']);
   }
 
   private async ladder(em: EntityManager): Promise<Rung[]> {
@@ -103,33 +110,35 @@ export class TierEngine {
    * written; the member is locked), before it earns: brings the member's recorded tier history
    * up to date as of `at`, so that the outcome is the same whether the review job ran before or
    * after, and whatever order the facts arrived in. Usually one statement that finds nothing to
-   * do: the member's tier has not expired by `at` and nothing is dated after `at` (no change,
-   * no qualifying points). Else the history is rebuilt from `at` on (rebuild).
+   * do: the member's tier has not expired by `at` nor by the latest review run's asOf, and
+   * nothing is dated after `at` (no change, no qualifying points). Else the history is rebuilt
+   * from `at` on (rebuild).
    * Returns the tier held at `at` (a purchase there earns at it) and, after a rebuild, the
    * upgrade at `at` it recorded (the upgrade check at `at` is then done).
    */
   async prepare(tx: EntityManager, memberId: string, at: Date): Promise<PreparedTier> {
     const [m] = (await tx.execute(
       `select m.tier_id as "tierId", t.points_multiplier::float8 as multiplier,
-         coalesce(m.tier_expires_at <= ?::timestamptz, false) or coalesce(m.last_qualifying_at > ?::timestamptz, false)
+         coalesce(m.tier_expires_at <= greatest(?::timestamptz, (select tier_reviewed_through from program where id = 1)), false)
+           or coalesce(m.last_qualifying_at > ?::timestamptz, false)
            or exists (select 1 from tier_change c where c.member_id = m.id and c.occurred_at >= ?::timestamptz and c.superseded_at is null) as stale
        from member m join tier t on t.id = m.tier_id where m.id = ?`,
       [at, at, at, memberId],
     )) as { tierId: string; multiplier: number; stale: boolean }[];
-    if (!m.stale) return { tierId: m.tierId, multiplier: m.multiplier, settled: false, upgrade: null };
+    if (!m.stale) return { tierId: m.tierId, multiplier: m.multiplier, settled: false, upgrade: null, rerate: [] };
     const r = await this.rebuild(tx, memberId, at);
-    return { ...r.heldAt, settled: true, upgrade: r.upgrade };
+    return { ...r.heldAt, settled: true, upgrade: r.upgrade, rerate: r.rerate };
   }
 
   /**
    * After a refund dated `at` (its reversal counts from `at`, in the window of its purchase):
    * the recorded changes from `at` on were decided without it; rebuilt if there are any.
    */
-  async afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<void> {
+  async afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<Rerate[]> {
     const rows = await tx.execute(
       'select 1 from tier_change c where c.member_id = ? and c.occurred_at >= ? and c.superseded_at is null limit 1', [memberId, at],
     );
-    if (rows.length) await this.rebuild(tx, memberId, at);
+    return rows.length ? (await this.rebuild(tx, memberId, at)).rerate : [];
   }
 
   /**
@@ -207,7 +216,16 @@ export class TierEngine {
     }
     const held = ladder[rankHeldAt(start, changes, from)];
     const at = changes.findIndex((c, i) => i >= kept && c.byPoints && c.occurredAt.getTime() === from.getTime());
-    return { heldAt: { tierId: held.id, multiplier: held.multiplier }, upgrade: at >= 0 ? recorded[at - kept] : null };
+    // Purchases from `from` on (the one being written is not stored yet) that earned at another tier than the one now held then.
+    const bought = ((await tx.execute(
+      `select order_id as "orderId", occurred_at as "occurredAt", earned_tier_id as "tierId" from purchase where member_id = ? and occurred_at >= ?`,
+      [memberId, from],
+    )) as { orderId: string; occurredAt: Date; tierId: string | null }[]).map((p) => withDates(p, ['occurredAt']));
+    const rerate = bought.flatMap((p) => {
+      const now = ladder[rankHeldAt(start, changes, p.occurredAt)];
+      return now.id === p.tierId ? [] : [{ orderId: p.orderId, occurredAt: p.occurredAt, tierId: now.id, tierMultiplier: now.multiplier }];
+    });
+    return { heldAt: { tierId: held.id, multiplier: held.multiplier }, upgrade: at >= 0 ? recorded[at - kept] : null, rerate };
   }
 
   private async qualifyingBetween(em: EntityManager, memberId: string, fromExclusive: Date, toInclusive: Date): Promise<number> {
@@ -224,7 +242,7 @@ export class TierEngine {
    * is locked): moves the member up to the highest tier the window supports, skipping
    * tiers if need be.
    */
-  async upgradeIfQualified(tx: EntityManager, memberId: string, at: Date): Promise<TierChangeRow | null> {
+  async upgradeIfQualified(tx: EntityManager, memberId: string, at: Date): Promise<TierOutcome> {
     const s = await this.settings(tx);
     const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(at, -s.windowMonths), at);
     const [member] = (await tx.execute(
@@ -232,10 +250,14 @@ export class TierEngine {
       [memberId],
     )) as { tierId: string; rank: number }[];
     const target = evaluateUpgrade(await this.ladder(tx), member.rank, q);
-    if (!target) return null;
+    if (!target) return { change: null, rerate: [] };
     const expiresAt = addMonthsUtc(at, s.validityMonths);
     await this.setTier(tx, s, memberId, target.id, at, expiresAt);
-    return this.recordChange(tx, { memberId, kind: 'UPGRADE', fromTierId: member.tierId, toTierId: target.id, reason: UPGRADE_REASON, qualifyingPoints: q, occurredAt: at, expiresAt });
+    const change = await this.recordChange(tx, { memberId, kind: 'UPGRADE', fromTierId: member.tierId, toTierId: target.id, reason: UPGRADE_REASON, qualifyingPoints: q, occurredAt: at, expiresAt });
+    // Backdated by more than a validity period: a review run has already passed this expiry (as it
+    // would have reviewed the member had the purchase come in time); review it now, as far.
+    if (s.reviewedThrough && expiresAt <= s.reviewedThrough) return { change, rerate: (await this.rebuild(tx, memberId, expiresAt)).rerate };
+    return { change, rerate: [] };
   }
 
   /**
@@ -375,10 +397,13 @@ export class TierEngine {
       }
     };
     const lanes = Math.max(reviewPace.idle.lanes, reviewPace.busy.lanes);
-    // From now on, a member's history is recorded through asOf: a write that rebuilds a member's
-    // history (prepare) records its reviews that far, as this run does for everyone.
+    // From now on every member's history is recorded through asOf: a write that brings a member up
+    // to date (prepare) reviews it that far, as this run does for everyone. A run as of a future
+    // date counts up to now: it reviews the members it finds into the future, but facts that
+    // arrive later are not taken as reviewed beyond the instant the run was made.
     await this.em.execute(
-      'update program set tier_reviewed_through = ?::timestamptz where id = 1 and tier_reviewed_through is distinct from greatest(tier_reviewed_through, ?::timestamptz)',
+      `update program set tier_reviewed_through = least(?::timestamptz, now()) where id = 1
+         and tier_reviewed_through is distinct from greatest(tier_reviewed_through, least(?::timestamptz, now()))`,
       [asOf, asOf],
     );
     let idlePasses = 0;
