@@ -275,3 +275,27 @@ describe('7. idempotency edges', () => {
     expect(n).toBe(1);
   });
 });
+
+describe('a refund and an expiry run, in either order (found by the model-based test)', () => {
+  const expire = (asOf: string) => s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { changed } }', { a: asOf });
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+
+  it('a refund dated before its lot expired takes from that lot, whether the expiry run came before or after it', async () => {
+    const joinedAt = days(-900);
+    const [before, after] = [await registerMember(s, { joinedAt }), await registerMember(s, { joinedAt })];
+    for (const [m, p] of [[before, 'xr-b'], [after, 'xr-a']]) ok(await buy(m, `${p}-old`, 100, days(-800))); // expires 24 months later: ~70 days ago
+    await program({ clearPointsExpiry: true });
+    try {
+      // A lot spendable at the refund's instant that never expires: in date order the refund takes its own lot, not this one.
+      for (const [m, p] of [[before, 'xr-b'], [after, 'xr-a']]) ok(await buy(m, `${p}-keep`, 100, days(-760)));
+    } finally {
+      await program({ pointsExpiryMonths: 24 });
+    }
+    ok(await refund('xr-b-old', 'xr-b-old-r', 100, days(-750))); // before the lot expired
+    await expire(days(0));
+    ok(await refund('xr-a-old', 'xr-a-old-r', 100, days(-750))); // the same refund, posted after the run
+    const [a, b] = [await shown(before), await shown(after)];
+    expect(b).toEqual(a);
+    expect(b).toMatchObject({ pointsBalance: 100, lifetimePoints: 200 });
+  });
+});

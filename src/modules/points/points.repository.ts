@@ -149,8 +149,24 @@ export async function openLots(tx: EntityManager, memberId: string): Promise<Ope
   return (rows as OpenLot[]).map((l) => withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']));
 }
 
-/** Applies lot takes (positive amounts are taken away) and records them against the transaction. */
-export async function applyTakes(tx: EntityManager, memberId: string, transactionId: string, takes: LotTake[]): Promise<void> {
+/**
+ * Lots an expiry run has expired (below the account's watermark) that were still spendable at
+ * `at` (expiring after it) and kept points: a refund dated `at` takes from them as it would have
+ * before the run, without touching the balance (the run has taken those points off already).
+ */
+export async function lotsExpiredSince(tx: EntityManager, memberId: string, at: Date): Promise<OpenLot[]> {
+  const rows = await tx.execute(
+    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId",
+       l.transaction_id::text as "transactionId"
+     from point_account a join point_lot l on l.member_id = a.member_id and l.remaining > 0 and l.expires_at > ?::timestamptz and not ${LIVE_LOT}
+     where a.member_id = ?`,
+    [at, memberId],
+  );
+  return (rows as OpenLot[]).map((l) => withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']));
+}
+
+/** Applies lot takes (positive amounts are taken away) and records them against the transaction (if any). */
+export async function applyTakes(tx: EntityManager, memberId: string, transactionId: string | null, takes: LotTake[]): Promise<void> {
   const real = takes.filter((t) => t.amount !== 0);
   if (!real.length) return;
   const values = real.map(() => '(?::bigint, ?::int)').join(', ');
@@ -159,6 +175,8 @@ export async function applyTakes(tx: EntityManager, memberId: string, transactio
     `update point_lot l set remaining = l.remaining - v.amount from (values ${values}) as v(id, amount) where l.id = v.id`,
     params,
   );
+  // Without a transaction (a refund taking from lots an expiry run has already expired): nothing moved on the balance.
+  if (transactionId == null) return;
   await tx.execute(
     `insert into point_allocation (member_id, transaction_id, lot_id, amount) select ?, ?, v.id, v.amount from (values ${values}) as v(id, amount)`,
     [memberId, transactionId, ...params],

@@ -273,7 +273,10 @@ export class PointsService {
         throw err;
       }
       const settings = await repo.programSettings(tx);
-      const lots = await this.settleDebts(tx, memberId, await repo.openLots(tx, memberId), occurredAt);
+      // The lots as they were at the refund's instant: an expiry run made since then (a refund
+      // arriving late) has not taken the lots the refund takes from away.
+      const gone = await repo.lotsExpiredSince(tx, memberId, occurredAt);
+      const lots = [...await this.settleDebts(tx, memberId, await repo.openLots(tx, memberId), occurredAt), ...gone];
       const own = lots.find((l) => l.id === p.lotId);
       const pendingForOrder = own && own.activatesAt > occurredAt ? own.remaining : 0;
       const plan = planRefundDebit({
@@ -281,6 +284,10 @@ export class PointsService {
         lots: lots.filter((l) => l.remaining > 0 && l.activatesAt <= occurredAt),
         allowNegativeBalance: settings.allowNegativeBalance,
       });
+      const expired = new Set(gone.map((l) => l.id));
+      const fromExpired = plan.takes.filter((t) => expired.has(t.lotId));
+      if (fromExpired.length) await repo.applyTakes(tx, memberId, null, fromExpired);
+      plan.takes = plan.takes.filter((t) => !expired.has(t.lotId));
       const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative;
       let transaction: TransactionRow | null = null;
       if (taken > 0 || plan.unrecovered > 0) {
