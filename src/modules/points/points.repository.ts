@@ -165,8 +165,8 @@ export async function lotsExpiredSince(tx: EntityManager, memberId: string, at: 
   return (rows as OpenLot[]).map((l) => withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']));
 }
 
-/** Applies lot takes (positive amounts are taken away) and records them against the transaction (if any). */
-export async function applyTakes(tx: EntityManager, memberId: string, transactionId: string | null, takes: LotTake[]): Promise<void> {
+/** Applies lot takes (positive amounts are taken away) and records them against the transaction. */
+export async function applyTakes(tx: EntityManager, memberId: string, transactionId: string, takes: LotTake[]): Promise<void> {
   const real = takes.filter((t) => t.amount !== 0);
   if (!real.length) return;
   const values = real.map(() => '(?::bigint, ?::int)').join(', ');
@@ -175,8 +175,6 @@ export async function applyTakes(tx: EntityManager, memberId: string, transactio
     `update point_lot l set remaining = l.remaining - v.amount from (values ${values}) as v(id, amount) where l.id = v.id`,
     params,
   );
-  // Without a transaction (a refund taking from lots an expiry run has already expired): nothing moved on the balance.
-  if (transactionId == null) return;
   await tx.execute(
     `insert into point_allocation (member_id, transaction_id, lot_id, amount) select ?, ?, v.id, v.amount from (values ${values}) as v(id, amount)`,
     [memberId, transactionId, ...params],

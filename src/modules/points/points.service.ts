@@ -286,18 +286,18 @@ export class PointsService {
       });
       const expired = new Set(gone.map((l) => l.id));
       const fromExpired = plan.takes.filter((t) => expired.has(t.lotId));
-      if (fromExpired.length) await repo.applyTakes(tx, memberId, null, fromExpired);
       plan.takes = plan.takes.filter((t) => !expired.has(t.lotId));
       const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative;
       let transaction: TransactionRow | null = null;
-      if (taken > 0 || plan.unrecovered > 0) {
+      if (taken > 0 || plan.unrecovered > 0 || fromExpired.length) {
         const balanceAfter = account.balance - taken;
         transaction = await repo.insertTransaction(tx, {
           memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: input.orderId,
           reason: `refund ${input.refundId}`, idempotencyKey: `refund:${input.refundId}`, unrecovered: plan.unrecovered,
         });
         const takes = plan.cancelPending > 0 && p.lotId ? [{ lotId: p.lotId, amount: plan.cancelPending }, ...plan.takes] : plan.takes;
-        await repo.applyTakes(tx, memberId, transaction.id, mergeTakes(takes));
+        // Takes from expired lots are recorded too; they moved nothing on the balance.
+        await repo.applyTakes(tx, memberId, transaction.id, mergeTakes([...takes, ...fromExpired]));
         if (plan.negative > 0) {
           await repo.insertLot(tx, {
             memberId, transactionId: transaction.id, points: -plan.negative, remaining: -plan.negative,
