@@ -305,11 +305,12 @@ export class PointsService {
           });
         }
         await repo.saveAccount(tx, memberId, balanceAfter, 0);
+        account.balance = balanceAfter; // a re-rating after the refund (afterRefund) goes on from here
       }
       // Dated at the purchase, so that it leaves the window the purchase was in; counting from the
       // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
-      await repo.addQualifying(tx, memberId, purchasedAt, -reversal.qualifying, `refund:${input.refundId}`, occurredAt);
-      if (reversal.qualifying > 0 && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
+      const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
+      if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
       await tx.execute(
         `update purchase set refunded_cents = refunded_cents + ?, reversed_points = reversed_points + ?,
            reversed_qualifying = reversed_qualifying + ? where order_id = ?`,
@@ -318,10 +319,48 @@ export class PointsService {
       await tx.execute(
         `insert into refund (refund_id, order_id, member_id, amount_cents, points_reversed, qualifying_reversed, transaction_id, occurred_at)
          values (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [input.refundId, input.orderId, memberId, refundCents, reversal.points, reversal.qualifying, transaction?.id ?? null, occurredAt],
+        [input.refundId, input.orderId, memberId, refundCents, reversal.points, qualifying.own, transaction?.id ?? null, occurredAt],
       );
-      return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -reversal.qualifying, transaction, tierChange: null };
+      return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -qualifying.own, transaction, tierChange: null };
     });
+  }
+
+  /**
+   * The qualifying points each refund of the order reverses, as if the refunds had arrived in
+   * date order (then refund id): refund k reverses floor(Q × refunded through k / amount) minus
+   * what those before it reverse. Its entry is dated at the purchase and counts from the refund
+   * on, so a refund arriving before an earlier-dated one would otherwise carry the other's
+   * rounding. The new refund's entry is written; a later-dated refund whose share moves gets a
+   * correction entry under its own source. Returns the new refund's share and whether any entry
+   * was written (the tier history is then rebuilt from the refund's instant, the earliest that changed).
+   */
+  private async attributeQualifying(
+    tx: EntityManager, memberId: string, input: RefundPurchaseInput, refundCents: number, occurredAt: Date, purchasedAt: Date,
+    p: { amountCents: number; qualifying: number },
+  ): Promise<{ own: number; changed: boolean }> {
+    const others = (await tx.execute(
+      `select r.refund_id as id, r.occurred_at as at, r.amount_cents::float8 as cents,
+         coalesce((select -sum(q.points) from qualifying_entry q where q.member_id = r.member_id and q.source = 'refund:' || r.refund_id), 0)::int as recorded
+       from refund r where r.order_id = ?`,
+      [input.orderId],
+    )) as { id: string; at: Date; cents: number; recorded: number }[];
+    const all = [...others.map((o) => ({ ...o, at: new Date(o.at) })), { id: input.refundId, at: occurredAt, cents: refundCents, recorded: 0 }]
+      .sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    let refunded = 0;
+    let before = 0;
+    let own = 0;
+    let changed = false;
+    for (const r of all) {
+      refunded += r.cents;
+      const through = Number((BigInt(p.qualifying) * BigInt(refunded)) / BigInt(p.amountCents));
+      const share = through - before;
+      before = through;
+      if (r.id === input.refundId) own = share;
+      if (share === r.recorded) continue;
+      await repo.addQualifying(tx, memberId, purchasedAt, r.recorded - share, `refund:${r.id}`, r.id === input.refundId ? occurredAt : r.at);
+      changed = true;
+    }
+    return { own, changed };
   }
 
   private async replayRefund(input: RefundPurchaseInput, refundCents: number, em: EntityManager = this.em): Promise<EarnResult | null> {
