@@ -321,5 +321,20 @@ describe('a refund and an expiry run, in either order (found by the model-based 
     const [a, b] = [await shown(before), await shown(after)];
     expect(b).toEqual(a);
     expect(b).toMatchObject({ pointsBalance: 100, lifetimePoints: 200 });
+    expect(await ledgerDrift([before, after])).toEqual([]);
+  });
+
+  it('a refund inside the pending days of a lot an expiry run has since expired moves nothing on the balance', async () => {
+    const id = await registerMember(s, { joinedAt: days(-900) });
+    await program({ pointsPendingDays: 14 });
+    try {
+      ok(await buy(id, 'xp-1', 1000, days(-800))); // pending 14 days, then 24 months: expired ~56 days ago
+    } finally {
+      await program({ pointsPendingDays: 0 });
+    }
+    await expire(days(0));
+    ok(await refund('xp-1', 'xp-1-r', 1, days(-800))); // inside its pending days: cancels pending points, long expired
+    expect(await member(id)).toMatchObject({ pointsBalance: 0, pendingPoints: 0 });
+    expect(await ledgerDrift([id])).toEqual([]);
   });
 });

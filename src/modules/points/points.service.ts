@@ -285,8 +285,10 @@ export class PointsService {
         allowNegativeBalance: settings.allowNegativeBalance,
       });
       const expired = new Set(gone.map((l) => l.id));
-      const fromExpired = plan.takes.filter((t) => expired.has(t.lotId));
+      const pending = plan.cancelPending > 0 && p.lotId ? [{ lotId: p.lotId, amount: plan.cancelPending }] : [];
+      const fromExpired = [...pending, ...plan.takes].filter((t) => expired.has(t.lotId));
       plan.takes = plan.takes.filter((t) => !expired.has(t.lotId));
+      if (pending.length && expired.has(pending[0].lotId)) plan.cancelPending = 0;
       const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative;
       let transaction: TransactionRow | null = null;
       if (taken > 0 || plan.unrecovered > 0 || fromExpired.length) {
