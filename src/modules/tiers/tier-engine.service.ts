@@ -153,6 +153,24 @@ export class TierEngine {
   private async rebuild(tx: EntityManager, memberId: string, from: Date): Promise<Rebuilt> {
     const s = await this.settings(tx);
     const ladder = await this.ladder(tx);
+    const h = await this.historyFrom(tx, s, ladder, memberId, from);
+    const { changes, state } = tierTimeline({ ladder, rules: s, start: h.start, from, facts: h.facts, overrides: h.overrides, horizon: h.horizon });
+    const { kept, recorded } = await this.recordTimeline(tx, s, ladder, memberId, h.old, changes, state);
+    const held = ladder[rankHeldAt(h.start, changes, from)];
+    const at = changes.findIndex((c, i) => i >= kept && c.byPoints && c.occurredAt.getTime() === from.getTime());
+    return {
+      heldAt: { tierId: held.id, multiplier: held.multiplier },
+      upgrade: at >= 0 ? recorded[at - kept] : null,
+      rerate: await this.reratesFrom(tx, ladder, memberId, from, h.start, changes),
+    };
+  }
+
+  /**
+   * What a rebuild from `from` starts from: the state held just before `from`, the recorded
+   * changes from `from` on, the qualifying points the reviews and upgrade checks from there
+   * count, the overrides to keep, and the horizon reviews are recorded to.
+   */
+  private async historyFrom(tx: EntityManager, s: TierSettings, ladder: Rung[], memberId: string, from: Date) {
     const rung = (id: string) => ladder.find((t) => t.id === id)!;
     const [m] = (await tx.execute(
       `select m.tier_id as "tierId", m.tier_since as since, m.tier_expires_at as "expiresAt", m.joined_at as "joinedAt",
@@ -188,44 +206,53 @@ export class TierEngine {
     const overrides: TierOverride[] = old.filter((c) => c.reason.startsWith(OVERRIDE_PREFIX))
       .map((c) => ({ at: c.occurredAt, toRank: rung(c.toTierId).rank, expiresAt: c.expiresAt, reason: c.reason }));
     const horizon = new Date(Math.max(m.horizon.getTime(), ...overrides.map((o) => o.at.getTime())));
-    const { changes, state } = tierTimeline({ ladder, rules: s, start, from, facts, overrides, horizon });
+    return { start, old, facts, overrides, horizon };
+  }
+
+  /**
+   * Writes a rebuilt history over the recorded one: the changes both share (same decision at
+   * the same instant) are kept, their Q brought up to date in place; from the first that differs,
+   * the recorded ones are superseded and the new ones recorded (and published), and the member
+   * row is set to where the history ends.
+   */
+  private async recordTimeline(
+    tx: EntityManager, s: TierSettings, ladder: Rung[], memberId: string, old: StoredChange[], changes: TimelineChange[], state: TierState,
+  ): Promise<{ kept: number; recorded: TierChangeRow[] }> {
     const idOf = (rank: number) => ladder[rank].id;
-    const sameChange = (o: StoredChange, n: TimelineChange) => o.kind === n.kind && o.toTierId === idOf(n.toRank)
+    const same = (o: StoredChange, n: TimelineChange) => o.kind === n.kind && o.toTierId === idOf(n.toRank)
       && (o.fromTierId ?? idOf(0)) === idOf(n.fromRank) && o.reason === n.reason
       && o.occurredAt.getTime() === n.occurredAt.getTime() && (o.expiresAt?.getTime() ?? null) === (n.expiresAt?.getTime() ?? null);
     let kept = 0;
-    while (kept < old.length && kept < changes.length && sameChange(old[kept], changes[kept])) kept++;
-    // Kept changes: the same decision at the same instant; a backdated fact may have changed the Q it saw.
-    const requalified = old.slice(0, kept).flatMap((o, i) => (o.qualifyingPoints === changes[i].qualifyingPoints ? [] : [[o.id, changes[i].qualifyingPoints]]));
+    while (kept < old.length && kept < changes.length && same(old[kept], changes[kept])) kept++;
+    const requalified = old.slice(0, kept).flatMap((o, i) => (o.qualifyingPoints === changes[i].qualifyingPoints ? [] : [{ id: o.id, q: changes[i].qualifyingPoints }]));
     if (requalified.length) {
       await tx.execute(
-        `update tier_change c set qualifying_points = v.q from jsonb_to_recordset(?::jsonb) as v(id bigint, q int) where c.id = v.id`,
-        [JSON.stringify(requalified.map(([id, q]) => ({ id, q })))],
+        'update tier_change c set qualifying_points = v.q from jsonb_to_recordset(?::jsonb) as v(id bigint, q int) where c.id = v.id',
+        [JSON.stringify(requalified)],
       );
     }
-    let recorded: TierChangeRow[] = [];
-    if (kept < old.length || kept < changes.length) {
-      if (kept < old.length) {
-        await tx.execute('update tier_change set superseded_at = now() where id = any(?::bigint[])', [pgArray(old.slice(kept).map((c) => c.id))]);
-      }
-      recorded = await this.recordChanges(tx, changes.slice(kept).map((c) => ({
-        memberId, kind: c.kind, fromTierId: idOf(c.fromRank), toTierId: idOf(c.toRank), reason: c.reason,
-        qualifyingPoints: c.qualifyingPoints, occurredAt: c.occurredAt, expiresAt: c.expiresAt,
-      })));
-      await this.setTier(tx, s, memberId, idOf(state.rank), state.since, state.expiresAt);
+    if (kept === old.length && kept === changes.length) return { kept, recorded: [] };
+    if (kept < old.length) {
+      await tx.execute('update tier_change set superseded_at = now() where id = any(?::bigint[])', [pgArray(old.slice(kept).map((c) => c.id))]);
     }
-    const held = ladder[rankHeldAt(start, changes, from)];
-    const at = changes.findIndex((c, i) => i >= kept && c.byPoints && c.occurredAt.getTime() === from.getTime());
-    // Purchases from `from` on (the one being written is not stored yet) that earned at another tier than the one now held then.
+    const recorded = await this.recordChanges(tx, changes.slice(kept).map((c) => ({
+      memberId, kind: c.kind, fromTierId: idOf(c.fromRank), toTierId: idOf(c.toRank), reason: c.reason,
+      qualifyingPoints: c.qualifyingPoints, occurredAt: c.occurredAt, expiresAt: c.expiresAt,
+    })));
+    await this.setTier(tx, s, memberId, idOf(state.rank), state.since, state.expiresAt);
+    return { kept, recorded };
+  }
+
+  /** Purchases from `from` on (the one being written is not stored yet) that earned at another tier than the one the history now holds then. */
+  private async reratesFrom(tx: EntityManager, ladder: Rung[], memberId: string, from: Date, start: TierState, changes: TimelineChange[]): Promise<Rerate[]> {
     const bought = ((await tx.execute(
-      `select order_id as "orderId", occurred_at as "occurredAt", earned_tier_id as "tierId" from purchase where member_id = ? and occurred_at >= ?`,
+      'select order_id as "orderId", occurred_at as "occurredAt", earned_tier_id as "tierId" from purchase where member_id = ? and occurred_at >= ?',
       [memberId, from],
     )) as { orderId: string; occurredAt: Date; tierId: string | null }[]).map((p) => withDates(p, ['occurredAt']));
-    const rerate = bought.flatMap((p) => {
-      const now = ladder[rankHeldAt(start, changes, p.occurredAt)];
-      return now.id === p.tierId ? [] : [{ orderId: p.orderId, occurredAt: p.occurredAt, tierId: now.id, tierMultiplier: now.multiplier }];
+    return bought.flatMap((p) => {
+      const held = ladder[rankHeldAt(start, changes, p.occurredAt)];
+      return held.id === p.tierId ? [] : [{ orderId: p.orderId, occurredAt: p.occurredAt, tierId: held.id, tierMultiplier: held.multiplier }];
     });
-    return { heldAt: { tierId: held.id, multiplier: held.multiplier }, upgrade: at >= 0 ? recorded[at - kept] : null, rerate };
   }
 
   private async qualifyingBetween(em: EntityManager, memberId: string, fromExclusive: Date, toInclusive: Date): Promise<number> {
