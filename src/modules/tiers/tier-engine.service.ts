@@ -147,7 +147,8 @@ export class TierEngine {
    * give are superseded (kept, marked), the ones they give now are recorded and published, and
    * the member row is set to where the history ends. The changes both histories share are kept
    * (their Q brought up to date in place). Reviews are recorded up to the horizon: the latest
-   * review run's asOf or the member's latest purchase or activity, whichever is later.
+   * review run's asOf, the member's latest purchase or activity, or the latest change already
+   * recorded for the member, whichever is later.
    * The caller holds the member's lock.
    */
   private async rebuild(tx: EntityManager, memberId: string, from: Date): Promise<Rebuilt> {
@@ -205,7 +206,11 @@ export class TierEngine {
     )) as QualifyingFact[]).map((f) => withDates(f, ['occurredAt', 'countsFrom']));
     const overrides: TierOverride[] = old.filter((c) => c.reason.startsWith(OVERRIDE_PREFIX))
       .map((c) => ({ at: c.occurredAt, toRank: rung(c.toTierId).rank, expiresAt: c.expiresAt, reason: c.reason }));
-    const horizon = new Date(Math.max(m.horizon.getTime(), ...overrides.map((o) => o.at.getTime())));
+    // Never short of what is recorded: a run as of a future date recorded reviews at instants still
+    // ahead (its tier_reviewed_through stops at the moment it ran). A rebuild decides those reviews
+    // again on the facts; dropping them would put the member back on the tier they took away, and
+    // no change would say so (the downgrade was pushed, its undoing would not be).
+    const horizon = new Date(Math.max(m.horizon.getTime(), ...old.map((c) => c.occurredAt.getTime())));
     return { start, old, facts, overrides, horizon };
   }
 
