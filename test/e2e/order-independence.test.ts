@@ -338,3 +338,26 @@ describe('a refund and an expiry run, in either order (found by the model-based 
     expect(await ledgerDrift([id])).toEqual([]);
   });
 });
+
+describe('a review run as of a future date (last here: it reviews every member due by then)', () => {
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+  const history = async (id: string) => (await shown(id)).tierHistory.map((c: any[]) => [c[0], c[2], c[3]]);
+
+  it('stays recorded: a write at the clock decides its reviews again on the facts instead of dropping them', async () => {
+    const id = await registerMember(s, { joinedAt: days(-10) });
+    ok(await buy(id, 'future-0', 1000, days(-1))); // Silver until E, a year ahead
+    await review(days(400));
+    expect(await history(id)).toEqual([['UPGRADE', 'SILVER', 1000], ['DOWNGRADE', 'BRONZE', 0]]);
+    // A purchase at the clock, before E: the history is rebuilt from it, up to the review at E at
+    // least. Too little to keep Silver: still down at E (its Q now counts the purchase), the
+    // member row still Bronze; nothing superseded, nothing undone without a change that says so.
+    ok(await buy(id, 'future-1', 10, days(0)));
+    expect(await history(id)).toEqual([['UPGRADE', 'SILVER', 1000], ['DOWNGRADE', 'BRONZE', 10]]);
+    expect((await member(id)).tier.code).toBe('BRONZE');
+    expect(await s.sql('select count(*)::int as n from tier_change where member_id = $1 and superseded_at is not null', [id])).toEqual([{ n: 0 }]);
+    // Enough to keep it: the review at E is a renewal now (recorded, the downgrade superseded).
+    ok(await buy(id, 'future-2', 800, days(0)));
+    expect(await history(id)).toEqual([['UPGRADE', 'SILVER', 1000], ['RENEWAL', 'SILVER', 810]]);
+    expect((await member(id)).tier.code).toBe('SILVER');
+  });
+});
