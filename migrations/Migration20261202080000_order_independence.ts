@@ -6,10 +6,12 @@ export class Migration20261202080000_order_independence extends Migration {
   override async up(): Promise<void> {
     // Several changes may share an instant (a rebuilt history keeps the superseded rows beside the
     // new ones); a change that a backdated fact made wrong is kept, marked superseded, and the
-    // member's history is the changes that are not.
+    // member's history is the changes that are not. The index replaces the unique key for every
+    // read of one member's changes: its history, the check for changes after an instant, and its
+    // tier-change feed (which serves superseded changes too, so the index covers them).
     this.addSql(`alter table "tier_change" drop constraint "tier_change_member_occurred_kind_unique";`);
     this.addSql(`alter table "tier_change" add column "superseded_at" timestamptz null;`);
-    this.addSql(`create index "tier_change_member_occurred_index" on "tier_change" ("member_id", "occurred_at") where "superseded_at" is null;`);
+    this.addSql(`create index "tier_change_member_occurred_index" on "tier_change" ("member_id", "occurred_at");`);
     // The change a purchase's first run returned (its replay returns the same one).
     this.addSql(`alter table "purchase" add column "tier_change_id" bigint null;`);
     // The tier it earned at and the programme's rate then: when a backdated fact changes the tier

@@ -7,11 +7,9 @@ export type TierChangeKind = 'UPGRADE' | 'DOWNGRADE' | 'RENEWAL';
  * (backdated) made wrong is kept, superseded; the member's history is the changes that are not.
  */
 @Entity({ tableName: 'tier_change' })
-// A member's current history by occurredAt (see the order_independence migration).
-@Index({
-  name: 'tier_change_member_occurred_index',
-  expression: 'create index "tier_change_member_occurred_index" on "tier_change" ("member_id", "occurred_at") where "superseded_at" is null',
-})
+// One member's changes by occurredAt: its history (those not superseded), the check for changes
+// after an instant, and its feed (superseded ones included); see the order_independence migration.
+@Index({ name: 'tier_change_member_occurred_index', properties: ['memberId', 'occurredAt'] })
 // The feed of every member in commit order (tier-feed.repository.ts).
 @Index({ name: 'tier_change_feed_index', properties: ['xactId', 'id'] })
 export class TierChangeRecord {
