@@ -31,6 +31,8 @@ export interface TierChangeRow {
   reason: string;
   qualifyingPoints: number;
   occurredAt: Date;
+  /** When a backdated fact superseded it (rebuild); null (or absent, on a row being written): current. */
+  supersededAt?: Date | null;
 }
 
 export interface TierNoticeRow {
@@ -73,8 +75,8 @@ interface Rung { id: string; rank: number; qualifyingPoints: number; retainPoint
  * Its `id` output is text: order by the table's column, qualified (`tc.id`), never by a bare `id`.
  */
 export const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
-  qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"`;
-const changeRow = (r: TierChangeRow) => withDates(r, ['occurredAt']);
+  qualifying_points as "qualifyingPoints", occurred_at as "occurredAt", superseded_at as "supersededAt"`;
+const changeRow = (r: TierChangeRow) => withDates(r, ['occurredAt', 'supersededAt']);
 
 /** The changes an outbox row carries (a single change's row does: recordChange), or null when it lists ids only. */
 export function changesFromOutbox(payload: { changes?: TierChangeRow[] }): TierChangeRow[] | null {
@@ -238,7 +240,12 @@ export class TierEngine {
     }
     if (kept === old.length && kept === changes.length) return { kept, recorded: [] };
     if (kept < old.length) {
-      await tx.execute('update tier_change set superseded_at = now() where id = any(?::bigint[])', [pgArray(old.slice(kept).map((c) => c.id))]);
+      // Superseding a change moves it in the feed to this transaction's place (its xact_id), marked:
+      // a client that read it before reads it again, superseded, just before what replaces it.
+      await tx.execute(
+        'update tier_change set superseded_at = now(), xact_id = pg_current_xact_id() where id = any(?::bigint[])',
+        [pgArray(old.slice(kept).map((c) => c.id))],
+      );
     }
     const recorded = await this.recordChanges(tx, changes.slice(kept).map((c) => ({
       memberId, kind: c.kind, fromTierId: idOf(c.fromRank), toTierId: idOf(c.toRank), reason: c.reason,
