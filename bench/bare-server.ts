@@ -19,10 +19,20 @@ async function recordPurchase(memberId: string, orderId: string, amount: number)
     await c.query('select member_id from purchase where order_id = $1', [orderId]);
     const [settings] = (await c.query('select points_per_unit::float8 as ppu, points_expiry_months as months, points_pending_days as pending from program where id = 1')).rows;
     const now = new Date();
-    const [tier] = (await c.query(`select t.id, t.points_multiplier::float8 as multiplier from tier t where t.id = coalesce(
-      (select to_tier_id from tier_change where member_id = $1 and occurred_at <= $2 order by occurred_at desc, id desc limit 1), (select id from tier where rank = 0))`, [memberId, now])).rows;
-    await c.query(`select coalesce(sum(b.value), 0)::float8 as bonus from member m join tier t on t.id = $1 join benefit b on b.kind = 'POINTS_MULTIPLIER' and b.active
-      and (b.valid_from is null or b.valid_from <= $2) and (b.valid_to is null or b.valid_to > $2) where m.id = $3`, [tier.id, now, memberId]);
+    // The app writes the qualifying entry before it reads the tier held (TierEngine.prepare); the order of the statements does not change their cost.
+    const [tier] = (await c.query(`select m.tier_id as id, t.points_multiplier::float8 as multiplier,
+        coalesce(m.tier_expires_at <= greatest($2::timestamptz, (select tier_reviewed_through from program where id = 1)), false)
+          or coalesce(m.last_qualifying_at > $2::timestamptz, false)
+          or exists (select 1 from tier_change c where c.member_id = m.id and c.occurred_at >= $2::timestamptz and c.superseded_at is null) as stale
+      from member m join tier t on t.id = m.tier_id where m.id = $1`, [memberId, now])).rows;
+    await c.query(`select coalesce(sum((v.s->>'value')::numeric), 0)::float8 as bonus
+      from (select distinct on (bv.code) bv.snapshot as s from benefit_version bv where bv.changed_at <= $2::timestamptz order by bv.code, bv.version desc) v
+      join member m on m.id = $3 join tier t on t.id = $1
+      where v.s->>'kind' = 'POINTS_MULTIPLIER' and (v.s->>'active')::boolean
+        and (v.s->>'validFrom' is null or (v.s->>'validFrom')::timestamptz <= $2::timestamptz) and (v.s->>'validTo' is null or (v.s->>'validTo')::timestamptz > $2::timestamptz)
+        and (jsonb_array_length(v.s->'tierCodes') = 0 or v.s->'tierCodes' @> to_jsonb(t.code))
+        and (jsonb_array_length(v.s->'requiredTags') = 0 or v.s->'requiredTags' <@ coalesce(
+          (select jsonb_agg(tg.code) from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id), '[]'::jsonb))`, [tier.id, now, memberId]);
     const cents = Math.round(amount * 100);
     const earned = Math.floor((cents * settings.ppu * tier.multiplier) / 100);
     const expires = new Date(now); expires.setUTCMonth(expires.getUTCMonth() + settings.months);
@@ -34,18 +44,21 @@ async function recordPurchase(memberId: string, orderId: string, amount: number)
       values ($1, $2, $3, $3, $4, $4, $5::timestamptz, $6, coalesce($5::timestamptz <= now(), false)) returning id`, [memberId, txn.id, earned, now, expires, orderId])).rows;
     await c.query(`update point_account set balance = $1, lifetime_earned = lifetime_earned + $2, updated_at = now() where member_id = $3
       returning expired_through`, [balance, earned, memberId]);
-    await c.query(`with entry as (insert into qualifying_entry (member_id, occurred_at, points, source) values ($1, $2::timestamptz, $3, $4))
-      update member set
-        window_points = window_points + case when $2::timestamptz <= tier_expires_at
-          and $2::timestamptz > ${minusMonths('tier_expires_at', 'window_points_months')} then $3::int else 0 end,
-        points_after_expiry = points_after_expiry + case when $2::timestamptz > tier_expires_at then $3::int else 0 end,
-        last_qualifying_at = greatest(last_qualifying_at, $2::timestamptz)
-      where id = $1`, [memberId, now, cents / 100 | 0, `purchase:${orderId}`]);
-    await c.query(`insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given)
-      values ($1, $2, $3, $4, $5, $6, $7, $8, false)`, [orderId, memberId, cents, earned, cents / 100 | 0, lot.id, txn.id, now]);
-    await c.query('select qualification_window_months, tier_validity_months, downgrade_policy, tier_notice_days from program where id = 1');
+    await c.query(`with v as (select $2::timestamptz as occ, $3::int as pts, null::timestamptz as cf),
+      entry as (insert into qualifying_entry (member_id, occurred_at, points, source, counts_from) select $1, occ, pts, $4, cf from v)
+      update member m set
+        window_points = m.window_points + case when v.occ <= m.tier_expires_at and coalesce(v.cf, v.occ) <= m.tier_expires_at
+          and v.occ > ${minusMonths('m.tier_expires_at', 'm.window_points_months')} then v.pts else 0 end,
+        points_after_expiry = m.points_after_expiry + case when v.occ > m.tier_expires_at then v.pts else 0 end,
+        last_qualifying_at = greatest(m.last_qualifying_at, coalesce(v.cf, v.occ))
+      from v where m.id = $1`, [memberId, now, cents / 100 | 0, `purchase:${orderId}`]);
+    await c.query(`insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given,
+        tier_change_id, earned_tier_id, points_per_unit)
+      values ($1, $2, $3, $4, $5, $6, $7, $8, false, null, $9, $10)`, [orderId, memberId, cents, earned, cents / 100 | 0, lot.id, txn.id, now, tier.id, settings.ppu]);
+    await c.query('select qualification_window_months, tier_validity_months, downgrade_policy, tier_notice_days, tier_reviewed_through from program where id = 1');
     const from = new Date(now); from.setUTCMonth(from.getUTCMonth() - 12);
-    await c.query('select coalesce(sum(points), 0)::int as q from qualifying_entry where member_id = $1 and occurred_at > $2 and occurred_at <= $3', [memberId, from, now]);
+    await c.query(`select coalesce(sum(points), 0)::int as q from qualifying_entry
+      where member_id = $1 and occurred_at > $2 and occurred_at <= $3 and coalesce(counts_from, occurred_at) <= $3`, [memberId, from, now]);
     await c.query('select m.tier_id, t.rank from member m join tier t on t.id = m.tier_id where m.id = $1', [memberId]);
     await c.query('select id, rank, qualifying_points, retain_points, points_multiplier::float8 from tier order by rank');
     await c.query('commit');

@@ -16,6 +16,7 @@ import { Migration20261129210000_expiry_watermark } from './Migration20261129210
 import { Migration20261129220000_review_passes } from './Migration20261129220000_review_passes';
 import { Migration20261130010000_window_counters } from './Migration20261130010000_window_counters';
 import { Migration20261201000000_tier_feed } from './Migration20261201000000_tier_feed';
+import { Migration20261202080000_order_independence } from './Migration20261202080000_order_independence';
 import { Migration20261202100000_retention_as_of } from './Migration20261202100000_retention_as_of';
 
 export const migrationsList: MigrationObject[] = [
@@ -33,5 +34,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129220000_review_passes', class: Migration20261129220000_review_passes },
   { name: 'Migration20261130010000_window_counters', class: Migration20261130010000_window_counters },
   { name: 'Migration20261201000000_tier_feed', class: Migration20261201000000_tier_feed },
+  { name: 'Migration20261202080000_order_independence', class: Migration20261202080000_order_independence },
   { name: 'Migration20261202100000_retention_as_of', class: Migration20261202100000_retention_as_of },
 ];

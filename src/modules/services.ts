@@ -16,7 +16,7 @@ import { combineMultipliers } from './points/points.rules';
 import { ProgramService } from './program/program.service';
 import { createTierLoaders } from './tiers/tiers.loaders';
 import { TiersService } from './tiers/tiers.service';
-import { TierEngine } from './tiers/tier-engine.service';
+import { TierEngine, type Rerate } from './tiers/tier-engine.service';
 import { createTierEngineLoaders } from './tiers/tier-engine.loaders';
 import { TierFeed } from './tiers/tier-feed.service';
 
@@ -27,14 +27,27 @@ import { TierFeed } from './tiers/tier-feed.service';
 export function createServices(em: EntityManager) {
   const audit = new AuditService(em);
   const tierEngine = new TierEngine(em, audit);
-  // A purchase earns at its tier's multiplier plus any POINTS_MULTIPLIER benefit in force then.
+  // A purchase earns at the tier held at its instant plus any POINTS_MULTIPLIER benefit in force then.
   const benefitsRef: { current?: BenefitsService } = {};
+  const multiplierAt = async (tx: EntityManager, memberId: string, tierId: string, tierMultiplier: number, at: Date) =>
+    combineMultipliers(tierMultiplier, await benefitsRef.current!.bonusMultiplierAt(tx, memberId, tierId, at));
+  /** Purchases a backdated fact moved to another tier: the multiplier each earns at now. */
+  const rerates = (tx: EntityManager, memberId: string, list: Rerate[]) => Promise.all(list.map(async (r) => ({
+    orderId: r.orderId, tierId: r.tierId, multiplier: await multiplierAt(tx, memberId, r.tierId, r.tierMultiplier, r.occurredAt),
+  })));
   const points = new PointsService(em, audit, {
-    multiplierAt: async (tx, memberId, at) => {
-      const tier = await tierEngine.tierAt(tx, memberId, at);
-      return combineMultipliers(tier.multiplier, await benefitsRef.current!.bonusMultiplierAt(tx, memberId, tier.id, at));
+    prepare: async (tx, memberId, at) => {
+      const tier = await tierEngine.prepare(tx, memberId, at);
+      return {
+        tierId: tier.tierId, multiplier: await multiplierAt(tx, memberId, tier.tierId, tier.multiplier, at),
+        settled: tier.settled, upgrade: tier.upgrade, rerate: await rerates(tx, memberId, tier.rerate),
+      };
     },
-    onQualifying: (tx, memberId, at) => tierEngine.upgradeIfQualified(tx, memberId, at),
+    upgrade: async (tx, memberId, at) => {
+      const r = await tierEngine.upgradeIfQualified(tx, memberId, at);
+      return { change: r.change, rerate: await rerates(tx, memberId, r.rerate) };
+    },
+    afterRefund: async (tx, memberId, at) => rerates(tx, memberId, await tierEngine.afterRefund(tx, memberId, at)),
   });
   const benefits = (benefitsRef.current = new BenefitsService(em, audit, points));
   return {

@@ -159,15 +159,16 @@ describe('tier changes: replay, history and notices', () => {
     const id = await registerMember(s, { joinedAt: '2024-01-01T00:00:00.000Z' });
     const service = await s.token('service');
     const t0 = new Date(Date.now() - 400 * 86_400_000);
-    const buy = (orderId: string, occurredAt: string) => s.gql(PURCHASE, { i: { memberId: id, orderId, amount: 1000, occurredAt } }, service);
-    expect((await buy('tie-0', t0.toISOString())).data!.recordPurchase.tierChange).toEqual({ id: '8' }); // Silver for 12 months
+    const buy = (orderId: string, amount: number, occurredAt: string) => s.gql(PURCHASE, { i: { memberId: id, orderId, amount, occurredAt } }, service);
+    expect((await buy('tie-0', 1000, t0.toISOString())).data!.recordPurchase.tierChange).toEqual({ id: '8' }); // Silver for 12 months
     const { member: { tierExpiresAt: e } } = await s.admin(`query($id: ID!) { member(id: $id) { tierExpiresAt } }`, { id });
-    await s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { changed } }', { a: new Date().toISOString() }); // 9: down at E
-    expect((await buy('tie-1', e)).data!.recordPurchase.tierChange).toEqual({ id: '10' }); // 10: up again at E
+    // A purchase at E, before any review: the review due at E first (9: Silver renewed, the
+    // purchase's points are in its window), then the upgrade at E (10: Gold).
+    expect((await buy('tie-1', 5000, e)).data!.recordPurchase.tierChange).toEqual({ id: '10' });
     const { member } = await s.admin(`query($id: ID!) { member(id: $id) { tierHistory { id kind occurredAt } } }`, { id });
     expect(member.tierHistory).toEqual([
       { id: '8', kind: 'UPGRADE', occurredAt: t0.toISOString() },
-      { id: '9', kind: 'DOWNGRADE', occurredAt: e },
+      { id: '9', kind: 'RENEWAL', occurredAt: e },
       { id: '10', kind: 'UPGRADE', occurredAt: e },
     ]);
   });

@@ -31,7 +31,7 @@ const ledger = (id: string) => s.sql<{ type: string; amount: number; balance_aft
   'select type, amount, balance_after from point_transaction where member_id = $1 order by id', [id]);
 
 describe('expiry by watermark', () => {
-  it('expires without writing the lot, which is no longer live: a refund dated before its expiry cannot take from it', async () => {
+  it('expires without writing the lot, which is no longer live: a refund dated before its expiry takes nothing more from the balance', async () => {
     const id = await registerMember(s);
     await purchase({ memberId: id, orderId: 'w-old', amount: 50, occurredAt: iso(Date.now() - 800 * DAY) }); // expired ~70 days ago
     await purchase({ memberId: id, orderId: 'w-new', amount: 20 });
@@ -41,7 +41,8 @@ describe('expiry by watermark', () => {
     const [lot] = await s.sql(`select l.remaining, a.expired_through from point_lot l join point_account a using (member_id) where l.order_id = 'w-old'`);
     expect(lot).toEqual({ remaining: 50, expired_through: new Date(asOf) });
     expect((await ledger(id)).map((t) => [t.type, t.amount, t.balance_after])).toEqual([['EARN', 50, 50], ['EARN', 20, 70], ['EXPIRE', -50, 20]]);
-    // Dated before the old lot expired, the refund would take from it if it were still live.
+    // Dated before the old lot expired, the refund takes from it as it was then (issue 18): those
+    // points have gone with the expiry, the balance keeps the new lot's.
     const refund = await s.gql(REFUND, { input: { orderId: 'w-old', refundId: 'w-old-r', amount: 50, occurredAt: iso(Date.now() - 100 * DAY) } }, service);
     expect(refund.errors).toBeUndefined();
     expect(refund.data!.refundPurchase.transaction).toMatchObject({ amount: 0, balanceAfter: 20 });

@@ -228,6 +228,43 @@ describe('tierChangeFeed', () => {
       expect(JSON.stringify(res)).not.toMatch(/select|xid8|stack/i);
     }
   });
+
+  it('serves a change a backdated fact superseded again, marked, where the superseding transaction committed', async () => {
+    const SUPERSEDED = `query($m: ID, $after: String) { tierChangeFeed(memberId: $m, after: $after, first: 100) {
+      edges { node { id kind supersededAt } } pageInfo { endCursor } } }`;
+    type Node = { id: string; kind: string; supersededAt: string | null };
+    const page = async (m: string, after: string | null) =>
+      (await s.admin<{ tierChangeFeed: { edges: { node: Node }[]; pageInfo: { endCursor: string | null } } }>(SUPERSEDED, { m, after })).tierChangeFeed;
+    /** Reads a member's feed from `after` until `done` holds for what it served. */
+    const readFrom = async (m: string, after: string | null, done: (nodes: Node[]) => boolean) => {
+      const nodes: Node[] = [];
+      for (let cursor = after, until = Date.now() + 15_000; ;) {
+        const p = await page(m, cursor);
+        nodes.push(...p.edges.map((e) => e.node));
+        cursor = p.pageInfo.endCursor;
+        if (done(nodes)) return { nodes, cursor };
+        if (Date.now() > until) throw new Error(`the feed served only ${JSON.stringify(nodes)}`);
+        await sleep(25);
+      }
+    };
+    const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+    const m = await registerMember(s, { joinedAt: days(-400) });
+    await buy(s, m, 'sup-1', 1000, days(-395)); // Silver until E, about a month ago
+    await s.admin(REVIEW, { a: days(0) }); // nothing in the window at E: down at E
+    const before = await readFrom(m, null, (n) => n.length >= 2);
+    expect(before.nodes.map((n) => [n.kind, n.supersededAt])).toEqual([['UPGRADE', null], ['DOWNGRADE', null]]);
+    const downgrade = before.nodes[1].id;
+    // Points dated before E, posted now: the review at E renews instead. The downgrade is superseded,
+    // the renewal recorded, in one transaction.
+    await buy(s, m, 'sup-2', 800, days(-40));
+    const after = await readFrom(m, before.cursor, (n) => n.length >= 2);
+    expect(after.nodes.map((n) => [n.id === downgrade, n.kind, n.supersededAt != null])).toEqual([[true, 'DOWNGRADE', true], [false, 'RENEWAL', false]]);
+    // A client from the start sees each change once, as it stands now.
+    const fresh = await readFrom(m, null, (n) => n.length >= 3);
+    expect(fresh.nodes).toEqual([before.nodes[0], ...after.nodes]);
+    const { member } = await s.admin(`query($m: ID!) { member(id: $m) { tier { code } tierHistory { kind } } }`, { m });
+    expect(member).toEqual({ tier: { code: 'SILVER' }, tierHistory: [{ kind: 'UPGRADE' }, { kind: 'RENEWAL' }] });
+  });
 });
 
 describe('tierChangeFeed with ids crossing 9→10 and 99→100', () => {

@@ -45,15 +45,16 @@ export const POINTS = `query($id: ID!) { member(id: $id) { pointsBalance pending
 /**
  * Members whose window counters (kept on the member row by every qualifying write, read by the
  * tier review) disagree with their ledger: the points in the window that ends at their tier
- * expiry, those dated after it, the latest date of any. Empty when all agree.
+ * expiry (counting by then: a refund's reversal counts from the refund on), those dated after
+ * it, the latest instant any counts from. Empty when all agree.
  */
 export async function windowCounterDrift(s: TestServer): Promise<unknown[]> {
   return s.sql(`
     select m.id, m.window_points, m.points_after_expiry, m.last_qualifying_at, l.w, l.a, l.last
     from member m cross join lateral (
-      select coalesce(sum(q.points) filter (where q.occurred_at <= m.tier_expires_at
+      select coalesce(sum(q.points) filter (where q.occurred_at <= m.tier_expires_at and coalesce(q.counts_from, q.occurred_at) <= m.tier_expires_at
           and q.occurred_at > ${minusMonths('m.tier_expires_at', 'm.window_points_months')}), 0)::int as w,
-        coalesce(sum(q.points) filter (where q.occurred_at > m.tier_expires_at), 0)::int as a, max(q.occurred_at) as last
+        coalesce(sum(q.points) filter (where q.occurred_at > m.tier_expires_at), 0)::int as a, max(coalesce(q.counts_from, q.occurred_at)) as last
       from qualifying_entry q where q.member_id = m.id) l
     where m.last_qualifying_at is distinct from l.last
       or (m.window_points_months is not null and (m.window_points <> l.w or m.points_after_expiry <> l.a))`);

@@ -12,6 +12,7 @@ export interface TierChangeRow {
   reason: string;
   qualifyingPoints: number;
   occurredAt: Date;
+  supersededAt?: Date | null;
 }
 
 @Resolver(() => TierChange)

@@ -125,6 +125,12 @@ export class TierChange {
   @Field() reason!: string;
   @Field(() => Int) qualifyingPoints!: number;
   @Field() occurredAt!: Date;
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When a fact that arrived later (backdated) replaced this change; null while it stands. tierHistory lists only the '
+      + 'changes that stand; tierChangeFeed serves a superseded change again, with this set, where the transaction that superseded it committed.',
+  })
+  supersededAt?: Date | null;
 }
 
 @ObjectType()

@@ -151,13 +151,25 @@ export class BenefitsService {
     return out;
   }
 
-  /** Extra multiplier from POINTS_MULTIPLIER benefits that applied to the member on tier `tierId` at `at`. */
+  /**
+   * Extra multiplier from POINTS_MULTIPLIER benefits that applied to the member on tier `tierId`
+   * at `at`: each benefit as it was then (its version saved last at or before `at`, in force at
+   * `at`), not as it is now: a benefit switched off since still pays a purchase dated before, and
+   * one created since does not. Tags are the member's now (they are not versioned).
+   */
   async bonusMultiplierAt(tx: EntityManager, memberId: string, tierId: string, at: Date): Promise<number> {
     const [row] = await tx.execute(
-      `select coalesce(sum(b.value), 0)::float8 as bonus from member m join tier t on t.id = ?
-       join benefit b on b.kind = 'POINTS_MULTIPLIER' and ${IN_FORCE} and ${APPLIES_TO_MEMBER}
-       where m.id = ?`,
-      [tierId, at, at, memberId],
+      `select coalesce(sum((v.s->>'value')::numeric), 0)::float8 as bonus
+       from (select distinct on (bv.code) bv.snapshot as s from benefit_version bv where bv.changed_at <= ?::timestamptz
+             order by bv.code, bv.version desc) v
+       join member m on m.id = ? join tier t on t.id = ?
+       where v.s->>'kind' = 'POINTS_MULTIPLIER' and (v.s->>'active')::boolean
+         and (v.s->>'validFrom' is null or (v.s->>'validFrom')::timestamptz <= ?::timestamptz)
+         and (v.s->>'validTo' is null or (v.s->>'validTo')::timestamptz > ?::timestamptz)
+         and (jsonb_array_length(v.s->'tierCodes') = 0 or v.s->'tierCodes' @> to_jsonb(t.code))
+         and (jsonb_array_length(v.s->'requiredTags') = 0 or v.s->'requiredTags' <@ coalesce(
+           (select jsonb_agg(tg.code) from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id), '[]'::jsonb))`,
+      [at, memberId, tierId, at, at],
     );
     return (row as { bonus: number }).bonus;
   }

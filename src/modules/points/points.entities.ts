@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { DecimalType, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 export type PointTransactionType = 'EARN' | 'REDEEM' | 'EXPIRE' | 'ADJUST' | 'REFUND_REVERSAL' | 'REDEMPTION_CANCEL';
 export const POINT_TRANSACTION_TYPES: PointTransactionType[] = ['EARN', 'REDEEM', 'EXPIRE', 'ADJUST', 'REFUND_REVERSAL', 'REDEMPTION_CANCEL'];
@@ -175,6 +175,10 @@ export class QualifyingEntry {
 
   @Property({ type: 'text' })
   source!: string;
+
+  /** From when it counts (a refund's reversal: dated at its purchase, counting from the refund on); null = occurredAt. */
+  @Property({ type: 'timestamptz', nullable: true })
+  countsFrom: Date | null = null;
 }
 
 /** A purchase as posted by a store back end; orderId is its idempotency key. */
@@ -221,6 +225,18 @@ export class Purchase {
   /** Whether occurredAt was given by the caller (a retry without it must not conflict). */
   @Property({ type: 'boolean' })
   occurredAtGiven!: boolean;
+
+  /** The tier change its first run returned (a replay returns the same one); null: none. */
+  @Property({ type: 'bigint', nullable: true })
+  tierChangeId: string | null = null;
+
+  /** The tier it earned at (held at its instant); re-rated when the history changes there. */
+  @Property({ type: 'uuid', nullable: true })
+  earnedTierId: string | null = null;
+
+  /** The programme's pointsPerUnit when it earned (a re-rating uses it). */
+  @Property({ type: new DecimalType('number'), precision: 12, scale: 4, nullable: true })
+  pointsPerUnit: number | null = null;
 }
 
 /** A refund of (part of) a purchase; refundId is its idempotency key. */

@@ -134,15 +134,33 @@ export async function insertLot(tx: EntityManager, lot: NewLot): Promise<string>
 export interface OpenLot extends Lot {
   activatesAt: Date;
   orderId: string | null;
+  transactionId: string;
 }
 
 /** Live lots with something left (or owed, for a debt lot), for one member. */
 export async function openLots(tx: EntityManager, memberId: string): Promise<OpenLot[]> {
   const rows = await tx.execute(
-    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId"
+    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId",
+       l.transaction_id::text as "transactionId"
      from point_account a join point_lot l on l.member_id = a.member_id and l.remaining <> 0 and ${LIVE_LOT}
      where a.member_id = ?`,
     [memberId],
+  );
+  return (rows as OpenLot[]).map((l) => withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']));
+}
+
+/**
+ * Lots an expiry run has expired (below the account's watermark) that were still spendable at
+ * `at` (expiring after it) and kept points: a refund dated `at` takes from them as it would have
+ * before the run, without touching the balance (the run has taken those points off already).
+ */
+export async function lotsExpiredSince(tx: EntityManager, memberId: string, at: Date): Promise<OpenLot[]> {
+  const rows = await tx.execute(
+    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId",
+       l.transaction_id::text as "transactionId"
+     from point_account a join point_lot l on l.member_id = a.member_id and l.remaining > 0 and l.expires_at > ?::timestamptz and not ${LIVE_LOT}
+     where a.member_id = ?`,
+    [at, memberId],
   );
   return (rows as OpenLot[]).map((l) => withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']));
 }
@@ -165,20 +183,24 @@ export async function applyTakes(tx: EntityManager, memberId: string, transactio
 
 /**
  * Adds qualifying points (negative for a refund) and moves the member's window counters with
- * them (see TierEngine, "window counters"): in the window that ends at the member's tier expiry,
- * or after that expiry. The caller holds the member row (lockAccount).
+ * them (see TierEngine, "window counters"): in the window that ends at the member's tier expiry
+ * (if they count by then), or after that expiry. `countsFrom` (a refund's instant; default
+ * occurredAt) is when they start to count: a refund's reversal is dated at its purchase and
+ * counts from the refund on. `last_qualifying_at` is the latest instant any entry counts from.
+ * The caller holds the member row (lockAccount).
  */
-export async function addQualifying(tx: EntityManager, memberId: string, occurredAt: Date, points: number, source: string): Promise<void> {
+export async function addQualifying(tx: EntityManager, memberId: string, occurredAt: Date, points: number, source: string, countsFrom: Date | null = null): Promise<void> {
   if (points === 0) return;
   await tx.execute(
-    `with entry as (insert into qualifying_entry (member_id, occurred_at, points, source) values (?, ?::timestamptz, ?, ?))
-     update member set
-       window_points = window_points + case when ?::timestamptz <= tier_expires_at
-         and ?::timestamptz > ${minusMonths('tier_expires_at', 'window_points_months')} then ?::int else 0 end,
-       points_after_expiry = points_after_expiry + case when ?::timestamptz > tier_expires_at then ?::int else 0 end,
-       last_qualifying_at = greatest(last_qualifying_at, ?::timestamptz)
-     where id = ?`,
-    [memberId, occurredAt, points, source, occurredAt, occurredAt, points, occurredAt, points, occurredAt, memberId],
+    `with v as (select ?::timestamptz as occ, ?::int as pts, ?::timestamptz as cf),
+     entry as (insert into qualifying_entry (member_id, occurred_at, points, source, counts_from) select ?, occ, pts, ?, cf from v)
+     update member m set
+       window_points = m.window_points + case when v.occ <= m.tier_expires_at and coalesce(v.cf, v.occ) <= m.tier_expires_at
+         and v.occ > ${minusMonths('m.tier_expires_at', 'm.window_points_months')} then v.pts else 0 end,
+       points_after_expiry = m.points_after_expiry + case when v.occ > m.tier_expires_at then v.pts else 0 end,
+       last_qualifying_at = greatest(m.last_qualifying_at, coalesce(v.cf, v.occ))
+     from v where m.id = ?`,
+    [occurredAt, points, countsFrom, memberId, source, memberId],
   );
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, type Lot,
+  basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, settleDebtPlan, type Lot,
 } from './points.rules';
 import { addMonthsUtc } from '../../common/time.rules';
 
@@ -84,5 +84,30 @@ describe('expiry and caps', () => {
     expect(dailyCapRemaining(12, 10, 5)).toBe(2);
     expect(dailyCapRemaining(12, 12, 5)).toBe(0);
     expect(dailyCapRemaining(null, 1000, 5)).toBe(5);
+  });
+});
+
+describe('settleDebtPlan', () => {
+  const d = (day: number) => new Date(Date.UTC(2025, 0, 1) + day * 86_400_000);
+  const lot = (id: string, remaining: number, earned: number, activates: number, expires: number | null) =>
+    ({ id, remaining, earnedAt: d(earned), activatesAt: d(activates), expiresAt: expires == null ? null : d(expires), transactionId: `t${id}` });
+
+  it('a pending lot repays a debt only once it has activated', () => {
+    const lots = [lot('1', -100, 0, 0, null), lot('2', 100, 1, 15, 700)];
+    expect(settleDebtPlan(lots, d(10)).moves).toEqual([]);
+    const { moves, settled } = settleDebtPlan(lots, d(15));
+    expect(moves).toEqual([{ from: '2', to: '1', amount: 100, transactionId: 't2' }]);
+    expect(settled.map((l) => l.remaining)).toEqual([0, 0]);
+    expect(lots.map((l) => l.remaining)).toEqual([-100, 100]); // the input is left as it was
+  });
+
+  it('oldest debt first, from lots in the order they activated; a lot that expired before it could repay does not', () => {
+    const lots = [lot('3', -50, 5, 5, null), lot('2', -80, 4, 4, null), lot('10', 60, 0, 20, 700), lot('9', 100, 0, 10, 700), lot('4', 500, 0, 1, 3)];
+    const { moves } = settleDebtPlan(lots, d(30));
+    expect(moves).toEqual([
+      { from: '9', to: '2', amount: 80, transactionId: 't9' },
+      { from: '9', to: '3', amount: 20, transactionId: 't9' },
+      { from: '10', to: '3', amount: 30, transactionId: 't10' },
+    ]);
   });
 });

@@ -197,6 +197,39 @@ export function planRefundDebit(input: RefundDebitInput): RefundDebitPlan {
 }
 
 // ---------------------------------------------------------------------------------------
+// Debts
+
+export interface DebtLot { id: string; remaining: number; earnedAt: Date; activatesAt: Date; expiresAt: Date | null; transactionId: string }
+export interface DebtMove { from: string; to: string; amount: number; transactionId: string }
+
+/**
+ * Which lots repay which debts by `asOf`: debts (negative lots) oldest first, each from the lots
+ * spendable by then in the order they became so, a lot only if it had not expired when it would
+ * have repaid (at its activation, or at the debt's start if later). Returns the moves and the
+ * lots after them.
+ */
+export function settleDebtPlan<T extends DebtLot>(lots: T[], asOf: Date): { moves: DebtMove[]; settled: T[] } {
+  const settled = lots.map((l) => ({ ...l }));
+  const byId = (a: T, b: T) => compareLotIds(a.id, b.id);
+  const debts = settled.filter((l) => l.remaining < 0).sort(byId);
+  const sources = settled.filter((l) => l.remaining > 0 && l.activatesAt.getTime() <= asOf.getTime())
+    .sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime() || byId(a, b));
+  const moves: DebtMove[] = [];
+  for (const d of debts) {
+    for (const s of sources) {
+      if (d.remaining === 0) break;
+      const repaysAt = Math.max(s.activatesAt.getTime(), d.earnedAt.getTime());
+      if (s.remaining === 0 || repaysAt > asOf.getTime() || (s.expiresAt && s.expiresAt.getTime() <= repaysAt)) continue;
+      const amount = Math.min(s.remaining, -d.remaining);
+      s.remaining -= amount;
+      d.remaining += amount;
+      moves.push({ from: s.id, to: d.id, amount, transactionId: s.transactionId });
+    }
+  }
+  return { moves, settled };
+}
+
+// ---------------------------------------------------------------------------------------
 // Expiry and activity caps
 
 /**

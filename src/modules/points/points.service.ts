@@ -15,13 +15,33 @@ import type { TransactionRow } from './points.repository';
 import type { TierChangeRow } from '../tiers/tier-engine.service';
 import {
   MAX_POINTS, RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
+  settleDebtPlan,
 } from './points.rules';
 
-/** Called inside the write's transaction after qualifying points were added (tier upgrades). */
-export type QualifyingHook = (tx: EntityManager, memberId: string, at: Date) => Promise<TierChangeRef | null>;
 export type TierChangeRef = TierChangeRow;
-/** The multiplier of the member's tier at an instant (the purchase earns at the tier it was made in). */
-export type MultiplierAt = (tx: EntityManager, memberId: string, at: Date) => Promise<number>;
+
+/**
+ * The tier engine as the ledger sees it (services.ts wires it): each is called in the write's
+ * transaction, the member's account locked.
+ */
+export interface TierHooks {
+  /**
+   * After a write's qualifying entry at `at` is written, before it earns: the member's tier
+   * history brought up to date as of `at`, and the multiplier a purchase at `at` earns at (the
+   * tier held then plus the benefits in force then). `settled`: the upgrade check at `at` is
+   * done (`upgrade` is what it recorded).
+   */
+  prepare(tx: EntityManager, memberId: string, at: Date): Promise<{
+    tierId: string; multiplier: number; settled: boolean; upgrade: TierChangeRef | null; rerate: RerateAt[];
+  }>;
+  /** The upgrade check at `at` (when prepare has not done it). */
+  upgrade(tx: EntityManager, memberId: string, at: Date): Promise<{ change: TierChangeRef | null; rerate: RerateAt[] }>;
+  /** After a refund's reversal, which counts from `at`. */
+  afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<RerateAt[]>;
+}
+
+/** A purchase to earn again at another tier (the one the history now holds at its instant) and its multiplier. */
+export interface RerateAt { orderId: string; tierId: string; multiplier: number }
 
 export interface EarnResult {
   memberId: string;
@@ -76,7 +96,7 @@ export class PointsService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly hooks: { onQualifying?: QualifyingHook; multiplierAt?: MultiplierAt } = {},
+    private readonly tiers?: TierHooks,
   ) {}
 
   openAccount(tx: EntityManager, memberId: string): Promise<void> {
@@ -106,9 +126,13 @@ export class PointsService {
       const settled = await replay(tx);
       if (settled) return settled;
       const settings = await repo.programSettings(tx);
-      const multiplier = this.hooks.multiplierAt ? await this.hooks.multiplierAt(tx, memberId, occurredAt) : 1;
       const qualifying = basePoints(amountCents, settings.pointsPerUnit);
-      const earned = earnedPoints(amountCents, settings.pointsPerUnit, multiplier);
+      // The qualifying points first: the tier history brought up to date as of the purchase
+      // counts them (a review due at its very instant does), then the purchase earns at the tier
+      // held at its instant and the upgrade check follows.
+      await repo.addQualifying(tx, memberId, occurredAt, qualifying, `purchase:${input.orderId}`);
+      const tier = this.tiers ? await this.tiers.prepare(tx, memberId, occurredAt) : { tierId: null, multiplier: 1, settled: true, upgrade: null, rerate: [] };
+      const earned = earnedPoints(amountCents, settings.pointsPerUnit, tier.multiplier);
       if (!fitsPoints(earned)) throw pointsOutOfRange('amount');
       const activatesAt = addDaysUtc(occurredAt, settings.pointsPendingDays);
       const expiresAt = lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc);
@@ -120,45 +144,118 @@ export class PointsService {
           reference: input.orderId, idempotencyKey: `purchase:${input.orderId}`, orderId: input.orderId, countsAsEarned: true,
         }));
       }
-      await repo.addQualifying(tx, memberId, occurredAt, qualifying, `purchase:${input.orderId}`);
+      const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : qualifying > 0 ? await this.tiers!.upgrade(tx, memberId, occurredAt) : { change: null, rerate: [] };
+      await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
       await tx.execute(
-        `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null],
+        `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given,
+           tier_change_id, earned_tier_id, points_per_unit)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null,
+          upgrade.change?.id ?? null, tier.tierId, settings.pointsPerUnit],
       );
-      const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
-      return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange };
+      return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange: upgrade.change };
     })));
+  }
+
+  /**
+   * Earns again, at the multiplier of the tier the history now holds at its instant, each
+   * purchase a backdated fact moved (a backdated upgrade before it, a refund that undid one): as if
+   * the facts had arrived in date order. The difference, net of what refunds reversed (their
+   * share of the new earning), goes to or comes from the purchase's own lot (an ADJUST dated at
+   * the purchase); on a lot an expiry run has expired, it changes nothing spendable (the points
+   * would have expired with it). Lifetime points follow the earning.
+   */
+  private async rerate(tx: EntityManager, account: repo.AccountRow, memberId: string, list: RerateAt[]): Promise<void> {
+    for (const r of list) {
+      const [p] = (await tx.execute(
+        `select p.amount_cents::bigint::float8 as "amountCents", p.refunded_cents::float8 as "refundedCents", p.earned_points as earned,
+           p.reversed_points as reversed, p.lot_id::text as "lotId", p.occurred_at as "occurredAt", p.points_per_unit::float8 as ppu,
+           l.remaining, l.expires_at as "expiresAt", l.activates_at as "activatesAt",
+           l.id is not null and coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity') as live
+         from purchase p join point_account a on a.member_id = p.member_id left join point_lot l on l.id = p.lot_id
+         where p.order_id = ?`,
+        [r.orderId],
+      )) as RerateRow[];
+      const ppu = p.ppu ?? (await repo.programSettings(tx)).pointsPerUnit;
+      const earned = earnedPoints(p.amountCents, ppu, r.multiplier);
+      const reversed = Number((BigInt(earned) * BigInt(p.refundedCents)) / BigInt(p.amountCents));
+      await tx.execute('update purchase set earned_points = ?, reversed_points = ?, earned_tier_id = ? where order_id = ?', [earned, reversed, r.tierId, r.orderId]);
+      const net = (earned - reversed) - (p.earned - p.reversed);
+      if (earned !== p.earned || net !== 0) await this.moveRerated(tx, account, memberId, r.orderId, repo.withDates(p, ['occurredAt', 'expiresAt', 'activatesAt']), net, earned - p.earned);
+    }
+  }
+
+  private async moveRerated(tx: EntityManager, account: repo.AccountRow, memberId: string, orderId: string, p: RerateRow, net: number, earnedDelta: number): Promise<void> {
+    const reason = `rate corrected: order ${orderId} earns at the tier held at its instant`;
+    if (p.lotId && !p.live) {
+      // An expired lot keeps what it held when it expired: the difference would have expired with it.
+      await tx.execute('update point_lot set points = points + ?, remaining = greatest(remaining + ?, 0) where id = ?', [net, net, p.lotId]);
+      await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
+      account.lifetimeEarned += earnedDelta;
+      return;
+    }
+    if (net > 0) {
+      const txn = await repo.insertTransaction(tx, {
+        memberId, type: 'ADJUST', amount: net, balanceAfter: account.balance + net, occurredAt: p.occurredAt, reason, reference: orderId,
+      });
+      if (p.lotId) {
+        await tx.execute('update point_lot set points = points + ?, remaining = remaining + ? where id = ?', [net, net, p.lotId]);
+      } else {
+        const settings = await repo.programSettings(tx);
+        const activatesAt = addDaysUtc(p.occurredAt, settings.pointsPendingDays);
+        const lotId = await repo.insertLot(tx, {
+          memberId, transactionId: txn.id, points: net, remaining: net, earnedAt: p.occurredAt, activatesAt,
+          expiresAt: lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc), orderId,
+        });
+        await tx.execute('update purchase set lot_id = ? where order_id = ?', [lotId, orderId]);
+      }
+      account.balance += net;
+    } else if (net < 0) {
+      // From the purchase's own lot first, then as a refund takes (soonest-expiring); what is not there is recorded unrecovered.
+      const lots = await repo.openLots(tx, memberId);
+      const { takes, shortfall } = consumeLotsFifo(lots.filter((l) => l.remaining > 0), -net, { preferLotId: p.lotId ?? undefined });
+      const taken = -net - shortfall;
+      const txn = await repo.insertTransaction(tx, {
+        memberId, type: 'ADJUST', amount: -taken, balanceAfter: account.balance - taken, occurredAt: p.occurredAt, reason, reference: orderId, unrecovered: shortfall,
+      });
+      await repo.applyTakes(tx, memberId, txn.id, takes);
+      if (p.lotId) await tx.execute('update point_lot set points = points + ? where id = ?', [net, p.lotId]);
+      account.balance -= taken;
+    }
+    await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
+    account.lifetimeEarned += earnedDelta;
   }
 
   /** The stored result of an earlier purchase with this orderId, or CONFLICT if it differs. */
   private async replayPurchase(input: RecordPurchaseInput, memberId: string, amountCents: number, em: EntityManager = this.em): Promise<EarnResult | null> {
     const rows = await em.execute(
       `select member_id as "memberId", amount_cents::text as "amountCents", earned_points as "earned", qualifying_points as "qualifying",
-         transaction_id::text as "transactionId", occurred_at as "occurredAt", occurred_at_given as "occurredAtGiven"
+         transaction_id::text as "transactionId", occurred_at as "occurredAt", tier_change_id::text as "tierChangeId"
        from purchase where order_id = ?`,
       [input.orderId],
     );
-    const p = rows[0] as { memberId: string; amountCents: string; earned: number; qualifying: number; transactionId: string | null; occurredAt: Date; occurredAtGiven: boolean } | undefined;
+    const p = rows[0] as { memberId: string; amountCents: string; earned: number; qualifying: number; transactionId: string | null; occurredAt: Date; tierChangeId: string | null } | undefined;
     if (!p) return null;
-    const sameWhen = input.occurredAt == null || (p.occurredAtGiven && new Date(p.occurredAt).getTime() === new Date(input.occurredAt).getTime());
+    // Without occurredAt a retry is the same purchase; with it, the instant must be the stored one
+    // (whether the first run was given it or took the server's clock).
+    const sameWhen = input.occurredAt == null || new Date(p.occurredAt).getTime() === new Date(input.occurredAt).getTime();
     if (p.memberId !== memberId || Number(p.amountCents) !== amountCents || !sameWhen) {
       throw conflict(`Order ${input.orderId} was already recorded with another payload`, { field: 'orderId' });
     }
-    const tierChange = p.qualifying > 0 ? await this.upgradeAt(em, p.memberId, new Date(p.occurredAt)) : null;
+    const tierChange = p.tierChangeId ? await this.changeById(em, p.tierChangeId) : null;
     return {
       memberId, pointsEarned: p.earned, qualifyingPointsEarned: p.qualifying,
       transaction: await repo.findTransaction(em, p.transactionId), tierChange,
     };
   }
 
-  /** A replayed write returns the upgrade its first run caused: the one dated at its instant. */
-  private async upgradeAt(em: EntityManager, memberId: string, at: Date): Promise<TierChangeRef | null> {
+  /** A replayed purchase returns the change its first run returned (linked by id: another order's change at the same instant is not it). */
+  private async changeById(em: EntityManager, id: string): Promise<TierChangeRef | null> {
     const rows = await em.execute(
       `select id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
          qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"
-       from tier_change where member_id = ? and kind = 'UPGRADE' and occurred_at = ?`,
-      [memberId, at],
+       from tier_change where id = ?`,
+      [id],
     );
     return rows[0] ? repo.withDates(rows[0] as TierChangeRef, ['occurredAt']) : null;
   }
@@ -179,9 +276,11 @@ export class PointsService {
       const [p] = (await tx.execute(
         `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
            qualifying_points as "qualifying", reversed_points as "reversedPoints", reversed_qualifying as "reversedQualifying",
-           lot_id::text as "lotId" from purchase where order_id = ?`,
+           lot_id::text as "lotId", occurred_at as "occurredAt" from purchase where order_id = ?`,
         [input.orderId],
-      )) as { amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number; lotId: string | null }[];
+      )) as { amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number; lotId: string | null; occurredAt: Date }[];
+      const purchasedAt = new Date(p.occurredAt);
+      if (occurredAt < purchasedAt) throw badInput('occurredAt', `A refund cannot be dated before its purchase (${purchasedAt.toISOString()})`);
       let reversal: { points: number; qualifying: number };
       try {
         reversal = refundReversal(p, refundCents);
@@ -192,7 +291,10 @@ export class PointsService {
         throw err;
       }
       const settings = await repo.programSettings(tx);
-      const lots = await repo.openLots(tx, memberId);
+      // The lots as they were at the refund's instant: an expiry run made since then (a refund
+      // arriving late) has not taken the lots the refund takes from away.
+      const gone = await repo.lotsExpiredSince(tx, memberId, occurredAt);
+      const lots = [...await this.settleDebts(tx, memberId, await repo.openLots(tx, memberId), occurredAt), ...gone];
       const own = lots.find((l) => l.id === p.lotId);
       const pendingForOrder = own && own.activatesAt > occurredAt ? own.remaining : 0;
       const plan = planRefundDebit({
@@ -200,16 +302,22 @@ export class PointsService {
         lots: lots.filter((l) => l.remaining > 0 && l.activatesAt <= occurredAt),
         allowNegativeBalance: settings.allowNegativeBalance,
       });
+      const expired = new Set(gone.map((l) => l.id));
+      const pending = plan.cancelPending > 0 && p.lotId ? [{ lotId: p.lotId, amount: plan.cancelPending }] : [];
+      const fromExpired = [...pending, ...plan.takes].filter((t) => expired.has(t.lotId));
+      plan.takes = plan.takes.filter((t) => !expired.has(t.lotId));
+      if (pending.length && expired.has(pending[0].lotId)) plan.cancelPending = 0;
       const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative;
       let transaction: TransactionRow | null = null;
-      if (taken > 0 || plan.unrecovered > 0) {
+      if (taken > 0 || plan.unrecovered > 0 || fromExpired.length) {
         const balanceAfter = account.balance - taken;
         transaction = await repo.insertTransaction(tx, {
           memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: input.orderId,
           reason: `refund ${input.refundId}`, idempotencyKey: `refund:${input.refundId}`, unrecovered: plan.unrecovered,
         });
         const takes = plan.cancelPending > 0 && p.lotId ? [{ lotId: p.lotId, amount: plan.cancelPending }, ...plan.takes] : plan.takes;
-        await repo.applyTakes(tx, memberId, transaction.id, mergeTakes(takes));
+        // Takes from expired lots are recorded too; they moved nothing on the balance.
+        await repo.applyTakes(tx, memberId, transaction.id, mergeTakes([...takes, ...fromExpired]));
         if (plan.negative > 0) {
           await repo.insertLot(tx, {
             memberId, transactionId: transaction.id, points: -plan.negative, remaining: -plan.negative,
@@ -217,8 +325,12 @@ export class PointsService {
           });
         }
         await repo.saveAccount(tx, memberId, balanceAfter, 0);
+        account.balance = balanceAfter; // a re-rating after the refund (afterRefund) goes on from here
       }
-      await repo.addQualifying(tx, memberId, occurredAt, -reversal.qualifying, `refund:${input.refundId}`);
+      // Dated at the purchase, so that it leaves the window the purchase was in; counting from the
+      // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
+      const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
+      if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
       await tx.execute(
         `update purchase set refunded_cents = refunded_cents + ?, reversed_points = reversed_points + ?,
            reversed_qualifying = reversed_qualifying + ? where order_id = ?`,
@@ -227,21 +339,61 @@ export class PointsService {
       await tx.execute(
         `insert into refund (refund_id, order_id, member_id, amount_cents, points_reversed, qualifying_reversed, transaction_id, occurred_at)
          values (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [input.refundId, input.orderId, memberId, refundCents, reversal.points, reversal.qualifying, transaction?.id ?? null, occurredAt],
+        [input.refundId, input.orderId, memberId, refundCents, reversal.points, qualifying.own, transaction?.id ?? null, occurredAt],
       );
-      return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -reversal.qualifying, transaction, tierChange: null };
+      return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -qualifying.own, transaction, tierChange: null };
     });
+  }
+
+  /**
+   * The qualifying points each refund of the order reverses, as if the refunds had arrived in
+   * date order (then refund id): refund k reverses floor(Q × refunded through k / amount) minus
+   * what those before it reverse. Its entry is dated at the purchase and counts from the refund
+   * on, so a refund arriving before an earlier-dated one would otherwise carry the other's
+   * rounding. The new refund's entry is written; a later-dated refund whose share moves gets a
+   * correction entry under its own source. Returns the new refund's share and whether any entry
+   * was written (the tier history is then rebuilt from the refund's instant, the earliest that changed).
+   */
+  private async attributeQualifying(
+    tx: EntityManager, memberId: string, input: RefundPurchaseInput, refundCents: number, occurredAt: Date, purchasedAt: Date,
+    p: { amountCents: number; qualifying: number },
+  ): Promise<{ own: number; changed: boolean }> {
+    const others = (await tx.execute(
+      `select r.refund_id as id, r.occurred_at as at, r.amount_cents::float8 as cents,
+         coalesce((select -sum(q.points) from qualifying_entry q where q.member_id = r.member_id and q.source = 'refund:' || r.refund_id), 0)::int as recorded
+       from refund r where r.order_id = ?`,
+      [input.orderId],
+    )) as { id: string; at: Date; cents: number; recorded: number }[];
+    const all = [...others.map((o) => ({ ...o, at: new Date(o.at) })), { id: input.refundId, at: occurredAt, cents: refundCents, recorded: 0 }]
+      .sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    let refunded = 0;
+    let before = 0;
+    let own = 0;
+    let changed = false;
+    for (const r of all) {
+      refunded += r.cents;
+      const through = Number((BigInt(p.qualifying) * BigInt(refunded)) / BigInt(p.amountCents));
+      const share = through - before;
+      before = through;
+      if (r.id === input.refundId) own = share;
+      if (share === r.recorded) continue;
+      await repo.addQualifying(tx, memberId, purchasedAt, r.recorded - share, `refund:${r.id}`, r.id === input.refundId ? occurredAt : r.at);
+      changed = true;
+    }
+    return { own, changed };
   }
 
   private async replayRefund(input: RefundPurchaseInput, refundCents: number, em: EntityManager = this.em): Promise<EarnResult | null> {
     const rows = await em.execute(
       `select order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", points_reversed as "points",
-         qualifying_reversed as "qualifying", transaction_id::text as "transactionId" from refund where refund_id = ?`,
+         qualifying_reversed as "qualifying", transaction_id::text as "transactionId", occurred_at as "occurredAt" from refund where refund_id = ?`,
       [input.refundId],
     );
-    const r = rows[0] as { orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; transactionId: string | null } | undefined;
+    const r = rows[0] as { orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; transactionId: string | null; occurredAt: Date } | undefined;
     if (!r) return null;
-    if (r.orderId !== input.orderId || Number(r.amountCents) !== refundCents) {
+    // As for purchases: a retry without occurredAt is the same refund; with it, only at the stored instant.
+    const sameWhen = input.occurredAt == null || new Date(r.occurredAt).getTime() === new Date(input.occurredAt).getTime();
+    if (r.orderId !== input.orderId || Number(r.amountCents) !== refundCents || !sameWhen) {
       throw conflict(`Refund ${input.refundId} was already recorded with another payload`, { field: 'refundId' });
     }
     return {
@@ -298,7 +450,7 @@ export class PointsService {
     account: repo.AccountRow,
     d: { memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; reason?: string | null; reference?: string | null; idempotencyKey: string },
   ): Promise<TransactionRow> {
-    const lots = await repo.openLots(tx, d.memberId);
+    const lots = await this.settleDebts(tx, d.memberId, await repo.openLots(tx, d.memberId), d.occurredAt);
     const spendable = lots.filter((l) => l.activatesAt <= d.occurredAt && (l.expiresAt == null || l.expiresAt > d.occurredAt));
     const available = spendable.reduce((s, l) => s + l.remaining, 0);
     if (available < d.amount) {
@@ -337,7 +489,9 @@ export class PointsService {
     });
     let remaining = c.amount;
     if (account.balance < 0 || (await this.hasDebt(tx, c.memberId))) {
-      remaining = await this.repayDebt(tx, c.memberId, transaction.id, c.amount);
+      const lots = await this.settleDebts(tx, c.memberId, await repo.openLots(tx, c.memberId), c.occurredAt);
+      // Spendable at once: it repays what is still owed now. Pending: when it activates (settleDebts).
+      if (c.activatesAt <= c.occurredAt) remaining = await this.repayDebt(tx, c.memberId, transaction.id, c.amount, lots);
     }
     const lotId = await repo.insertLot(tx, {
       memberId: c.memberId, transactionId: transaction.id, points: c.amount, remaining,
@@ -358,9 +512,9 @@ export class PointsService {
     return rows.length > 0;
   }
 
-  /** Moves up to `amount` into debt lots; returns what is left for the new lot. */
-  private async repayDebt(tx: EntityManager, memberId: string, transactionId: string, amount: number): Promise<number> {
-    const debts = (await repo.openLots(tx, memberId)).filter((l) => l.remaining < 0).sort((a, b) => Number(a.id) - Number(b.id));
+  /** Moves up to `amount` into debt lots (of `lots`, the member's open lots); returns what is left for the new lot. */
+  private async repayDebt(tx: EntityManager, memberId: string, transactionId: string, amount: number, lots: repo.OpenLot[]): Promise<number> {
+    const debts = lots.filter((l) => l.remaining < 0).sort((a, b) => Number(a.id) - Number(b.id));
     let left = amount;
     const takes = [];
     for (const d of debts) {
@@ -371,6 +525,28 @@ export class PointsService {
     }
     await repo.applyTakes(tx, memberId, transactionId, takes);
     return left;
+  }
+
+  /**
+   * Repays debts (negative lots a refund left) from lots that have become spendable by `asOf`:
+   * pending points repay a debt when they activate, not when they are earned. No job activates
+   * lots, so every write that uses a member's lots settles first (credit, debit, refund), and so
+   * does the expiry run before it expires a member with a debt. A lot repays a debt only if it
+   * had not expired by the time it would have (its activation, or the debt's start if later).
+   * `lots` are the member's open lots; returns them as settled.
+   */
+  private async settleDebts(tx: EntityManager, memberId: string, lots: repo.OpenLot[], asOf: Date): Promise<repo.OpenLot[]> {
+    const debts = lots.filter((l) => l.remaining < 0);
+    if (!debts.length) return lots;
+    const { moves, settled } = settleDebtPlan(lots, asOf);
+    if (!moves.length) return lots;
+    // Recorded against the repaying lot's own transaction, as a credit's repayment is against the credit's.
+    const byTxn = new Map<string, { lotId: string; amount: number }[]>();
+    for (const m of moves) {
+      byTxn.set(m.transactionId, [...(byTxn.get(m.transactionId) ?? []), { lotId: m.from, amount: m.amount }, { lotId: m.to, amount: -m.amount }]);
+    }
+    for (const [transactionId, takes] of byTxn) await repo.applyTakes(tx, memberId, transactionId, mergeTakes(takes));
+    return settled;
   }
 
   // ---- activities -------------------------------------------------------------------
@@ -442,12 +618,18 @@ export class PointsService {
         }));
       }
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
+      let tierChange: TierChangeRef | null = null;
+      if (qualifying > 0 && this.tiers) {
+        const tier = await this.tiers.prepare(tx, memberId, occurredAt);
+        const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : await this.tiers.upgrade(tx, memberId, occurredAt);
+        await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
+        tierChange = upgrade.change;
+      }
       await tx.execute(
         `insert into activity (idempotency_key, member_id, kind, day, points, qualifying_points, transaction_id, occurred_at)
          values (?, ?, ?, ?, ?, ?, ?, ?)`,
         [input.idempotencyKey, memberId, input.kind, day, points, qualifying, transaction?.id ?? null, occurredAt],
       );
-      const tierChange = qualifying > 0 && this.hooks.onQualifying ? await this.hooks.onQualifying(tx, memberId, occurredAt) : null;
       return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange };
     })));
   }
@@ -508,15 +690,20 @@ export class PointsService {
 
   /** Expires one batch of members; the ones a concurrent write touched meanwhile, again under their locks. */
   private async expireBatch(memberIds: string[], asOf: Date): Promise<number> {
-    const run = (tx: EntityManager, ids: string[]) => {
+    const run = (tx: EntityManager, ids: string[], locked: boolean) => {
       const list = pgArray(ids);
-      return tx.execute(EXPIRE_BATCH_SQL, [list, asOf, asOf, list]) as Promise<{ changed: number; skipped: string[] }[]>;
+      return tx.execute(EXPIRE_BATCH_SQL, [list, asOf, asOf, list, locked]) as Promise<{ changed: number; skipped: string[] }[]>;
     };
-    const [first] = await inSqlTransaction(this.em, (tx) => run(tx, memberIds));
+    const [first] = await inSqlTransaction(this.em, (tx) => run(tx, memberIds, false));
     if (!first.skipped.length) return first.changed;
     return first.changed + await inSqlTransaction(this.em, async (tx) => {
       await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [pgArray(first.skipped)]);
-      const [locked] = await run(tx, first.skipped);
+      // A member with a debt: lots that activated meanwhile repay it first (what they repaid does not expire).
+      const debtors = (await tx.execute(
+        'select distinct member_id::text as id from point_lot where member_id = any(?::uuid[]) and remaining < 0', [pgArray(first.skipped)],
+      )) as { id: string }[];
+      for (const { id } of debtors) await this.settleDebts(tx, id, await repo.openLots(tx, id), asOf);
+      const [locked] = await run(tx, first.skipped, true);
       return locked.changed;
     });
   }
@@ -584,6 +771,11 @@ function refundReversal(
   });
 }
 
+interface RerateRow {
+  amountCents: number; refundedCents: number; earned: number; reversed: number; lotId: string | null; occurredAt: Date; ppu: number | null;
+  remaining: number | null; expiresAt: Date | null; activatesAt: Date | null; live: boolean;
+}
+
 function mergeTakes(takes: { lotId: string; amount: number }[]) {
   const map = new Map<string, number>();
   for (const t of takes) map.set(t.lotId, (map.get(t.lotId) ?? 0) + t.amount);
@@ -613,7 +805,9 @@ where l.late and l.remaining > 0 and l.expires_at <= ? and ${repo.LIVE_LOT}
  * (member, expiry) index alone; the account updated only if its row version (xmin) is the one
  * the sums were read with (the update sees the newest version, so a write committed or running
  * since then makes the row drop out); one EXPIRE transaction per updated account. Returns the
- * members that dropped out, to be done again under their locks.
+ * members that dropped out, to be done again under their locks. A member who owes points (a debt
+ * lot) drops out too, unless the statement runs in that locked pass (its last parameter), which
+ * repays the debt first from lots that have activated meanwhile (settleDebts).
  */
 const EXPIRE_BATCH_SQL = `
 with acc as (
@@ -626,6 +820,7 @@ with acc as (
 ), accounts as (
   update point_account a set balance = a.balance - due.points, expired_through = ?, updated_at = now()
   from due where a.member_id = any(?::uuid[]) and a.member_id = due.member_id and a.xmin = due.version
+    and (?::boolean or not exists (select 1 from point_lot d where d.member_id = due.member_id and d.remaining < 0))
   returning a.member_id, a.balance
 ), txns as (
   insert into point_transaction (member_id, type, amount, balance_after, occurred_at, reason, created_at)

@@ -34,6 +34,10 @@ export class Program {
   @Property({ type: 'integer' })
   tierNoticeDays: number = 30;
 
+  /** The latest asOf a tier review was run for (TierEngine.review): every member's recorded tier history reaches it. */
+  @Property({ type: 'timestamptz', nullable: true })
+  tierReviewedThrough: Date | null = null;
+
   @Property({ type: 'integer' })
   churnHorizonDays: number = 90;
 

@@ -2,11 +2,15 @@ import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/co
 
 export type TierChangeKind = 'UPGRADE' | 'DOWNGRADE' | 'RENEWAL';
 
-/** Every upgrade, downgrade and renewal of a member's tier. One per member, kind and instant. */
+/**
+ * Every upgrade, downgrade and renewal of a member's tier. A change that a fact arriving later
+ * (backdated) made wrong is kept, superseded; the member's history is the changes that are not.
+ */
 @Entity({ tableName: 'tier_change' })
-// One index serves the uniqueness and every read (a member's history by occurredAt, the tier at an instant).
-@Unique({ name: 'tier_change_member_occurred_kind_unique', properties: ['memberId', 'occurredAt', 'kind'] })
-// The feed of every member in commit order; one member's feed sorts the member's few rows from the index above.
+// One member's changes by occurredAt: its history (those not superseded), the check for changes
+// after an instant, and its feed (superseded ones included); see the order_independence migration.
+@Index({ name: 'tier_change_member_occurred_index', properties: ['memberId', 'occurredAt'] })
+// The feed of every member in commit order (tier-feed.repository.ts).
 @Index({ name: 'tier_change_feed_index', properties: ['xactId', 'id'] })
 export class TierChangeRecord {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
@@ -42,6 +46,10 @@ export class TierChangeRecord {
   /** The writing transaction's id, filled by the column's default on every insert: the feed's order (tier-feed.repository.ts). */
   @Property({ type: 'string', columnType: 'xid8', defaultRaw: 'pg_current_xact_id()', lazy: true })
   xactId?: string;
+
+  /** When a backdated fact replaced it (the history rebuilt from that fact on); null = current. */
+  @Property({ type: 'timestamptz', nullable: true })
+  supersededAt: Date | null = null;
 }
 
 /** An at-risk notice: one per member and tier period (keyed by the expiry it warns of). */

@@ -13,7 +13,10 @@ import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import { lockAccount, withDates } from '../points/points.repository';
 import type { TierChangeKind } from './tier-change.entities';
-import { evaluateUpgrade } from './tiers.rules';
+import {
+  evaluateUpgrade, OVERRIDE_PREFIX, rankHeldAt, tierTimeline, UPGRADE_REASON,
+  type QualifyingFact, type TierOverride, type TierState, type TimelineChange,
+} from './tiers.rules';
 
 export const OUTBOX_CHANNEL = 'loyalty_outbox';
 export const TIER_CHANGED = 'TIER_CHANGED';
@@ -28,6 +31,8 @@ export interface TierChangeRow {
   reason: string;
   qualifyingPoints: number;
   occurredAt: Date;
+  /** When a backdated fact superseded it (rebuild); null (or absent, on a row being written): current. */
+  supersededAt?: Date | null;
 }
 
 export interface TierNoticeRow {
@@ -46,7 +51,23 @@ export interface TierProgressRow {
   pointsToRetain: number;
 }
 
-interface TierSettings { windowMonths: number; validityMonths: number; policy: 'DROP_ONE' | 'RECALCULATE'; noticeDays: number }
+/**
+ * A purchase whose tier held at its instant is no longer the one it earned at (a backdated fact
+ * changed the history before it): it earns again at this tier (PointsService re-rates it).
+ */
+export interface Rerate { orderId: string; occurredAt: Date; tierId: string; tierMultiplier: number }
+/** What a write's tier step did: the change it brings at its own instant, and the purchases to re-rate. */
+export interface TierOutcome { change: TierChangeRow | null; rerate: Rerate[] }
+/** What prepare() found: the tier held at an instant, and whether the upgrade check there is done (settled). */
+export interface PreparedTier { tierId: string; multiplier: number; settled: boolean; upgrade: TierChangeRow | null; rerate: Rerate[] }
+interface Rebuilt { heldAt: { tierId: string; multiplier: number }; upgrade: TierChangeRow | null; rerate: Rerate[] }
+interface MemberTierRow {
+  tierId: string; since: Date; expiresAt: Date | null; joinedAt: Date;
+  prevTierId: string | null; prevExpiresAt: Date | null; prevSince: Date | null; horizon: Date;
+}
+type StoredChange = TierChangeRow & { expiresAt: Date | null };
+
+interface TierSettings { windowMonths: number; validityMonths: number; policy: 'DROP_ONE' | 'RECALCULATE'; noticeDays: number; reviewedThrough: Date | null }
 interface Rung { id: string; rank: number; qualifyingPoints: number; retainPoints: number; multiplier: number }
 
 /**
@@ -54,8 +75,8 @@ interface Rung { id: string; rank: number; qualifyingPoints: number; retainPoint
  * Its `id` output is text: order by the table's column, qualified (`tc.id`), never by a bare `id`.
  */
 export const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
-  qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"`;
-const changeRow = (r: TierChangeRow) => withDates(r, ['occurredAt']);
+  qualifying_points as "qualifyingPoints", occurred_at as "occurredAt", superseded_at as "supersededAt"`;
+const changeRow = (r: TierChangeRow) => withDates(r, ['occurredAt', 'supersededAt']);
 
 /** The changes an outbox row carries (a single change's row does: recordChange), or null when it lists ids only. */
 export function changesFromOutbox(payload: { changes?: TierChangeRow[] }): TierChangeRow[] | null {
@@ -74,9 +95,9 @@ export class TierEngine {
   private async settings(em: EntityManager): Promise<TierSettings> {
     const [s] = await em.execute(
       `select qualification_window_months as "windowMonths", tier_validity_months as "validityMonths",
-         downgrade_policy as policy, tier_notice_days as "noticeDays" from program where id = 1`,
+         downgrade_policy as policy, tier_notice_days as "noticeDays", tier_reviewed_through as "reviewedThrough" from program where id = 1`,
     );
-    return s as TierSettings;
+    return withDates(s as TierSettings, ['reviewedThrough']);
   }
 
   private async ladder(em: EntityManager): Promise<Rung[]> {
@@ -86,21 +107,171 @@ export class TierEngine {
     )) as Rung[];
   }
 
-  /** The tier the member held at `at` (a purchase earns at the tier it was made in). */
-  async tierAt(tx: EntityManager, memberId: string, at: Date): Promise<{ id: string; multiplier: number }> {
-    const [row] = await tx.execute(
-      `select t.id, t.points_multiplier::float8 as multiplier from tier t where t.id = coalesce(
-         (select to_tier_id from tier_change where member_id = ? and occurred_at <= ? order by occurred_at desc, id desc limit 1),
-         (select id from tier where rank = 0))`,
-      [memberId, at],
+  /**
+   * Called in the transaction of a write that adds qualifying points at `at` (its entry is
+   * written; the member is locked), before it earns: brings the member's recorded tier history
+   * up to date as of `at`, so that the outcome is the same whether the review job ran before or
+   * after, and whatever order the facts arrived in. Usually one statement that finds nothing to
+   * do: the member's tier has not expired by `at` nor by the latest review run's asOf, and
+   * nothing is dated after `at` (no change, no qualifying points). Else the history is rebuilt
+   * from `at` on (rebuild).
+   * Returns the tier held at `at` (a purchase there earns at it) and, after a rebuild, the
+   * upgrade at `at` it recorded (the upgrade check at `at` is then done).
+   */
+  async prepare(tx: EntityManager, memberId: string, at: Date): Promise<PreparedTier> {
+    const [m] = (await tx.execute(
+      `select m.tier_id as "tierId", t.points_multiplier::float8 as multiplier,
+         coalesce(m.tier_expires_at <= greatest(?::timestamptz, (select tier_reviewed_through from program where id = 1)), false)
+           or coalesce(m.last_qualifying_at > ?::timestamptz, false)
+           or exists (select 1 from tier_change c where c.member_id = m.id and c.occurred_at >= ?::timestamptz and c.superseded_at is null) as stale
+       from member m join tier t on t.id = m.tier_id where m.id = ?`,
+      [at, at, at, memberId],
+    )) as { tierId: string; multiplier: number; stale: boolean }[];
+    if (!m.stale) return { tierId: m.tierId, multiplier: m.multiplier, settled: false, upgrade: null, rerate: [] };
+    const r = await this.rebuild(tx, memberId, at);
+    return { ...r.heldAt, settled: true, upgrade: r.upgrade, rerate: r.rerate };
+  }
+
+  /**
+   * After a refund dated `at` (its reversal counts from `at`, in the window of its purchase):
+   * the recorded changes from `at` on were decided without it; rebuilt if there are any.
+   */
+  async afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<Rerate[]> {
+    const rows = await tx.execute(
+      'select 1 from tier_change c where c.member_id = ? and c.occurred_at >= ? and c.superseded_at is null limit 1', [memberId, at],
     );
-    return row as { id: string; multiplier: number };
+    return rows.length ? (await this.rebuild(tx, memberId, at)).rerate : [];
+  }
+
+  /**
+   * Rebuilds the member's recorded tier history from `from` on, as the rules make it from the
+   * facts (tierTimeline), from the state held just before `from`: changes the facts no longer
+   * give are superseded (kept, marked), the ones they give now are recorded and published, and
+   * the member row is set to where the history ends. The changes both histories share are kept
+   * (their Q brought up to date in place). Reviews are recorded up to the horizon: the latest
+   * review run's asOf, the member's latest purchase or activity, or the latest change already
+   * recorded for the member, whichever is later.
+   * The caller holds the member's lock.
+   */
+  private async rebuild(tx: EntityManager, memberId: string, from: Date): Promise<Rebuilt> {
+    const s = await this.settings(tx);
+    const ladder = await this.ladder(tx);
+    const h = await this.historyFrom(tx, s, ladder, memberId, from);
+    const { changes, state } = tierTimeline({ ladder, rules: s, start: h.start, from, facts: h.facts, overrides: h.overrides, horizon: h.horizon });
+    const { kept, recorded } = await this.recordTimeline(tx, s, ladder, memberId, h.old, changes, state);
+    const held = ladder[rankHeldAt(h.start, changes, from)];
+    const at = changes.findIndex((c, i) => i >= kept && c.byPoints && c.occurredAt.getTime() === from.getTime());
+    return {
+      heldAt: { tierId: held.id, multiplier: held.multiplier },
+      upgrade: at >= 0 ? recorded[at - kept] : null,
+      rerate: await this.reratesFrom(tx, ladder, memberId, from, h.start, changes),
+    };
+  }
+
+  /**
+   * What a rebuild from `from` starts from: the state held just before `from`, the recorded
+   * changes from `from` on, the qualifying points the reviews and upgrade checks from there
+   * count, the overrides to keep, and the horizon reviews are recorded to.
+   */
+  private async historyFrom(tx: EntityManager, s: TierSettings, ladder: Rung[], memberId: string, from: Date) {
+    const rung = (id: string) => ladder.find((t) => t.id === id)!;
+    const [m] = (await tx.execute(
+      `select m.tier_id as "tierId", m.tier_since as since, m.tier_expires_at as "expiresAt", m.joined_at as "joinedAt",
+         prev.to_tier_id as "prevTierId", prev.expires_at as "prevExpiresAt",
+         (select max(c.occurred_at) from tier_change c where c.member_id = m.id and c.superseded_at is null
+           and c.occurred_at < ?::timestamptz and c.kind <> 'RENEWAL') as "prevSince",
+         greatest((select tier_reviewed_through from program where id = 1), (select max(p.occurred_at) from purchase p where p.member_id = m.id),
+           (select max(a.occurred_at) from activity a where a.member_id = m.id and a.qualifying_points > 0), ?::timestamptz) as horizon
+       from member m left join lateral (
+         select c.to_tier_id, c.expires_at from tier_change c where c.member_id = m.id and c.superseded_at is null and c.occurred_at < ?::timestamptz
+         order by c.occurred_at desc, c.id desc limit 1) prev on true
+       where m.id = ?`,
+      [from, from, from, memberId],
+    )) as MemberTierRow[];
+    withDates(m, ['since', 'expiresAt', 'joinedAt', 'prevExpiresAt', 'prevSince', 'horizon']);
+    const old = ((await tx.execute(
+      `select ${CHANGE_COLUMNS}, expires_at as "expiresAt" from tier_change tc
+       where tc.member_id = ? and tc.superseded_at is null and tc.occurred_at >= ? order by tc.occurred_at, tc.id`,
+      [memberId, from],
+    )) as StoredChange[]).map((c) => withDates(changeRow(c) as StoredChange, ['expiresAt']));
+    // The state held just before `from`: the last change before it; with none, the tier the first
+    // later change started from; with no history at all, the member row (data loaded around the app).
+    const start: TierState = m.prevTierId
+      ? { rank: rung(m.prevTierId).rank, since: m.prevSince ?? m.joinedAt, expiresAt: m.prevExpiresAt }
+      : old.length ? { rank: old[0].fromTierId ? rung(old[0].fromTierId).rank : 0, since: m.joinedAt, expiresAt: null }
+        : { rank: rung(m.tierId).rank, since: m.since, expiresAt: m.expiresAt };
+    const earliest = start.expiresAt && start.expiresAt < from ? start.expiresAt : from;
+    const facts = ((await tx.execute(
+      `select occurred_at as "occurredAt", coalesce(counts_from, occurred_at) as "countsFrom", points from qualifying_entry
+       where member_id = ? and occurred_at > ?`,
+      [memberId, addMonthsUtc(earliest, -s.windowMonths)],
+    )) as QualifyingFact[]).map((f) => withDates(f, ['occurredAt', 'countsFrom']));
+    const overrides: TierOverride[] = old.filter((c) => c.reason.startsWith(OVERRIDE_PREFIX))
+      .map((c) => ({ at: c.occurredAt, toRank: rung(c.toTierId).rank, expiresAt: c.expiresAt, reason: c.reason }));
+    // Never short of what is recorded: a run as of a future date recorded reviews at instants still
+    // ahead (its tier_reviewed_through stops at the moment it ran). A rebuild decides those reviews
+    // again on the facts; dropping them would put the member back on the tier they took away, and
+    // no change would say so (the downgrade was pushed, its undoing would not be).
+    const horizon = new Date(Math.max(m.horizon.getTime(), ...old.map((c) => c.occurredAt.getTime())));
+    return { start, old, facts, overrides, horizon };
+  }
+
+  /**
+   * Writes a rebuilt history over the recorded one: the changes both share (same decision at
+   * the same instant) are kept, their Q brought up to date in place; from the first that differs,
+   * the recorded ones are superseded and the new ones recorded (and published), and the member
+   * row is set to where the history ends.
+   */
+  private async recordTimeline(
+    tx: EntityManager, s: TierSettings, ladder: Rung[], memberId: string, old: StoredChange[], changes: TimelineChange[], state: TierState,
+  ): Promise<{ kept: number; recorded: TierChangeRow[] }> {
+    const idOf = (rank: number) => ladder[rank].id;
+    const same = (o: StoredChange, n: TimelineChange) => o.kind === n.kind && o.toTierId === idOf(n.toRank)
+      && (o.fromTierId ?? idOf(0)) === idOf(n.fromRank) && o.reason === n.reason
+      && o.occurredAt.getTime() === n.occurredAt.getTime() && (o.expiresAt?.getTime() ?? null) === (n.expiresAt?.getTime() ?? null);
+    let kept = 0;
+    while (kept < old.length && kept < changes.length && same(old[kept], changes[kept])) kept++;
+    const requalified = old.slice(0, kept).flatMap((o, i) => (o.qualifyingPoints === changes[i].qualifyingPoints ? [] : [{ id: o.id, q: changes[i].qualifyingPoints }]));
+    if (requalified.length) {
+      await tx.execute(
+        'update tier_change c set qualifying_points = v.q from jsonb_to_recordset(?::jsonb) as v(id bigint, q int) where c.id = v.id',
+        [JSON.stringify(requalified)],
+      );
+    }
+    if (kept === old.length && kept === changes.length) return { kept, recorded: [] };
+    if (kept < old.length) {
+      // Superseding a change moves it in the feed to this transaction's place (its xact_id), marked:
+      // a client that read it before reads it again, superseded, just before what replaces it.
+      await tx.execute(
+        'update tier_change set superseded_at = now(), xact_id = pg_current_xact_id() where id = any(?::bigint[])',
+        [pgArray(old.slice(kept).map((c) => c.id))],
+      );
+    }
+    const recorded = await this.recordChanges(tx, changes.slice(kept).map((c) => ({
+      memberId, kind: c.kind, fromTierId: idOf(c.fromRank), toTierId: idOf(c.toRank), reason: c.reason,
+      qualifyingPoints: c.qualifyingPoints, occurredAt: c.occurredAt, expiresAt: c.expiresAt,
+    })));
+    await this.setTier(tx, s, memberId, idOf(state.rank), state.since, state.expiresAt);
+    return { kept, recorded };
+  }
+
+  /** Purchases from `from` on (the one being written is not stored yet) that earned at another tier than the one the history now holds then. */
+  private async reratesFrom(tx: EntityManager, ladder: Rung[], memberId: string, from: Date, start: TierState, changes: TimelineChange[]): Promise<Rerate[]> {
+    const bought = ((await tx.execute(
+      'select order_id as "orderId", occurred_at as "occurredAt", earned_tier_id as "tierId" from purchase where member_id = ? and occurred_at >= ?',
+      [memberId, from],
+    )) as { orderId: string; occurredAt: Date; tierId: string | null }[]).map((p) => withDates(p, ['occurredAt']));
+    return bought.flatMap((p) => {
+      const held = ladder[rankHeldAt(start, changes, p.occurredAt)];
+      return held.id === p.tierId ? [] : [{ orderId: p.orderId, occurredAt: p.occurredAt, tierId: held.id, tierMultiplier: held.multiplier }];
+    });
   }
 
   private async qualifyingBetween(em: EntityManager, memberId: string, fromExclusive: Date, toInclusive: Date): Promise<number> {
     const [row] = await em.execute(
-      'select coalesce(sum(points), 0)::int as q from qualifying_entry where member_id = ? and occurred_at > ? and occurred_at <= ?',
-      [memberId, fromExclusive, toInclusive],
+      `select coalesce(sum(points), 0)::int as q from qualifying_entry
+       where member_id = ? and occurred_at > ? and occurred_at <= ? and coalesce(counts_from, occurred_at) <= ?`,
+      [memberId, fromExclusive, toInclusive, toInclusive],
     );
     return Math.max(0, (row as { q: number }).q);
   }
@@ -110,7 +281,7 @@ export class TierEngine {
    * is locked): moves the member up to the highest tier the window supports, skipping
    * tiers if need be.
    */
-  async upgradeIfQualified(tx: EntityManager, memberId: string, at: Date): Promise<TierChangeRow | null> {
+  async upgradeIfQualified(tx: EntityManager, memberId: string, at: Date): Promise<TierOutcome> {
     const s = await this.settings(tx);
     const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(at, -s.windowMonths), at);
     const [member] = (await tx.execute(
@@ -118,10 +289,14 @@ export class TierEngine {
       [memberId],
     )) as { tierId: string; rank: number }[];
     const target = evaluateUpgrade(await this.ladder(tx), member.rank, q);
-    if (!target) return null;
+    if (!target) return { change: null, rerate: [] };
     const expiresAt = addMonthsUtc(at, s.validityMonths);
     await this.setTier(tx, s, memberId, target.id, at, expiresAt);
-    return this.recordChange(tx, { memberId, kind: 'UPGRADE', fromTierId: member.tierId, toTierId: target.id, reason: 'qualifying points reached', qualifyingPoints: q, occurredAt: at, expiresAt });
+    const change = await this.recordChange(tx, { memberId, kind: 'UPGRADE', fromTierId: member.tierId, toTierId: target.id, reason: UPGRADE_REASON, qualifyingPoints: q, occurredAt: at, expiresAt });
+    // Backdated by more than a validity period: a review run has already passed this expiry (as it
+    // would have reviewed the member had the purchase come in time); review it now, as far.
+    if (s.reviewedThrough && expiresAt <= s.reviewedThrough) return { change, rerate: (await this.rebuild(tx, memberId, expiresAt)).rerate };
+    return { change, rerate: [] };
   }
 
   /**
@@ -133,7 +308,8 @@ export class TierEngine {
       `update member m set tier_id = ?, tier_since = ?, tier_expires_at = p.e, updated_at = now(),
          window_points = c.w, points_after_expiry = c.a, window_points_months = case when p.e is null then null else ${s.windowMonths} end
        from (select ?::timestamptz as e) p, lateral (
-         select coalesce(sum(q.points) filter (where q.occurred_at <= p.e), 0)::int as w, coalesce(sum(q.points) filter (where q.occurred_at > p.e), 0)::int as a
+         select coalesce(sum(q.points) filter (where q.occurred_at <= p.e and coalesce(q.counts_from, q.occurred_at) <= p.e), 0)::int as w,
+           coalesce(sum(q.points) filter (where q.occurred_at > p.e), 0)::int as a
          from qualifying_entry q where q.member_id = ?::uuid and q.occurred_at > ${minusMonths('p.e', String(s.windowMonths))}) c
        where m.id = ?`,
       [tierId, since, expiresAt, memberId, memberId],
@@ -155,8 +331,9 @@ export class TierEngine {
            window_points_months = case when m.tier_expires_at is null then null else ${s.windowMonths} end
          from (
            select m2.id,
-             coalesce(sum(q.points) filter (where q.occurred_at > ${minusMonths('m2.tier_expires_at', String(s.windowMonths))} and q.occurred_at <= m2.tier_expires_at), 0)::int as w,
-             coalesce(sum(q.points) filter (where q.occurred_at > m2.tier_expires_at), 0)::int as a, max(q.occurred_at) as last
+             coalesce(sum(q.points) filter (where q.occurred_at > ${minusMonths('m2.tier_expires_at', String(s.windowMonths))} and q.occurred_at <= m2.tier_expires_at
+               and coalesce(q.counts_from, q.occurred_at) <= m2.tier_expires_at), 0)::int as w,
+             coalesce(sum(q.points) filter (where q.occurred_at > m2.tier_expires_at), 0)::int as a, max(coalesce(q.counts_from, q.occurred_at)) as last
            from member m2 left join qualifying_entry q on q.member_id = m2.id group by m2.id
          ) c
          where c.id = m.id and (m.window_points, m.points_after_expiry, m.last_qualifying_at, m.window_points_months)
@@ -186,6 +363,33 @@ export class TierEngine {
     const { outboxId, ...change } = row;
     notifyOutbox(tx, outboxId);
     return changeRow(change);
+  }
+
+  /** Several changes of one member, in this order (ids ascending), and one outbox row carrying them all. */
+  private async recordChanges(tx: EntityManager, cs: (Omit<TierChangeRow, 'id'> & { expiresAt: Date | null })[]): Promise<TierChangeRow[]> {
+    if (!cs.length) return [];
+    const values = JSON.stringify(cs.map((c, n) => ({
+      n, member_id: c.memberId, kind: c.kind, from_tier_id: c.fromTierId, to_tier_id: c.toTierId, reason: c.reason,
+      qualifying_points: c.qualifyingPoints, occurred_at: c.occurredAt.toISOString(), expires_at: c.expiresAt?.toISOString() ?? null,
+    })));
+    const insert = `insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+       select member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, now()
+       from jsonb_to_recordset(?::jsonb) as v(n int, member_id uuid, kind text, from_tier_id uuid, to_tier_id uuid, reason text,
+         qualifying_points int, occurred_at timestamptz, expires_at timestamptz)
+       order by n returning ${CHANGE_COLUMNS}`;
+    const byId = (rows: TierChangeRow[]) => rows.map(changeRow).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    if (!tierEventsOutbox.enabled) return byId((await tx.execute(insert, [values])) as TierChangeRow[]);
+    const rows = (await tx.execute(
+      `with c as (${insert}), o as (
+         insert into outbox (topic, member_id, payload, created_at)
+         select '${TIER_CHANGED}', min("memberId"::text)::uuid,
+           jsonb_build_object('ids', jsonb_agg(id::bigint order by id::bigint), 'changes', jsonb_agg(to_jsonb(c) order by id::bigint)), now()
+         from c returning id::text
+       ) select c.*, (select id from o) as "outboxId" from c`,
+      [values],
+    )) as (TierChangeRow & { outboxId: string })[];
+    notifyOutbox(tx, rows[0].outboxId);
+    return byId(rows.map(({ outboxId: _, ...change }) => change));
   }
 
   /**
@@ -232,6 +436,15 @@ export class TierEngine {
       }
     };
     const lanes = Math.max(reviewPace.idle.lanes, reviewPace.busy.lanes);
+    // From now on every member's history is recorded through asOf: a write that brings a member up
+    // to date (prepare) reviews it that far, as this run does for everyone. A run as of a future
+    // date counts up to now: it reviews the members it finds into the future, but facts that
+    // arrive later are not taken as reviewed beyond the instant the run was made.
+    await this.em.execute(
+      `update program set tier_reviewed_through = least(?::timestamptz, now()) where id = 1
+         and tier_reviewed_through is distinct from greatest(tier_reviewed_through, least(?::timestamptz, now()))`,
+      [asOf, asOf],
+    );
     let idlePasses = 0;
     for (;;) {
       const heap = await this.memberHeap();
@@ -344,7 +557,8 @@ export class TierEngine {
            where m.tier_expires_at > ?::timestamptz and m.tier_expires_at <= ?::timestamptz and t.rank > 0
          ), kept as (
            select c.*, coalesce((select sum(q.points) from qualifying_entry q where q.member_id = c.member_id
-             and q.occurred_at > ${minusMonths('c.tier_expires_at', '?::int')} and q.occurred_at <= ?::timestamptz), 0) as q
+             and q.occurred_at > ${minusMonths('c.tier_expires_at', '?::int')} and q.occurred_at <= ?::timestamptz
+             and coalesce(q.counts_from, q.occurred_at) <= ?::timestamptz), 0) as q
            from candidates c
          ), ins as (
            insert into tier_notice (member_id, tier_id, tier_expires_at, points_to_retain, noticed_at)
@@ -354,7 +568,7 @@ export class TierEngine {
          )
          select (select count(*) from candidates)::int as processed, id, "memberId" from ins
          union all select (select count(*) from candidates)::int, null, null where not exists (select 1 from ins)`,
-        [asOf, addDaysUtc(asOf, s.noticeDays), s.windowMonths, asOf, asOf],
+        [asOf, addDaysUtc(asOf, s.noticeDays), s.windowMonths, asOf, asOf, asOf],
       )) as { processed: number; id: string | null; memberId: string | null }[];
       const notices = rows.filter((r) => r.id != null) as { id: string; memberId: string }[];
       await publish(tx, TIER_NOTICE, notices);
@@ -368,6 +582,8 @@ export class TierEngine {
     if (!reason.trim()) throw badInput('reason', 'reason is required');
     return inTransaction(this.em, async (tx) => {
       if (!(await lockAccount(tx, memberId))) throw notFound('Member', memberId);
+      // The history up to date first: a tier that expired before now is reviewed before it is overridden.
+      await this.prepare(tx, memberId, now);
       const [tier] = (await tx.execute('select id, rank from tier where code = ?', [tierCode])) as { id: string; rank: number }[];
       if (!tier) throw notFound('Tier', tierCode);
       const [m] = (await tx.execute(
@@ -402,8 +618,9 @@ export class TierEngine {
          coalesce(sum(q.points) filter (where q.occurred_at > ${minusMonths('?::timestamptz', '?::int')}), 0)::int as "qNow",
          coalesce(sum(q.points) filter (where m.tier_expires_at is not null and q.occurred_at > ${minusMonths('m.tier_expires_at', '?::int')}), 0)::int as "qKept"
        from member m left join qualifying_entry q on q.member_id = m.id and q.occurred_at <= ?::timestamptz
+         and coalesce(q.counts_from, q.occurred_at) <= ?::timestamptz
        where m.id in (?) group by m.id`,
-      [now, s.windowMonths, s.windowMonths, now, memberIds as string[]],
+      [now, s.windowMonths, s.windowMonths, now, now, memberIds as string[]],
     )) as { id: string; tierId: string; expiresAt: string | null; qNow: number; qKept: number }[];
     const out = new Map<string, TierProgressRow>();
     for (const r of rows) {
@@ -423,7 +640,7 @@ export class TierEngine {
 
   async history(memberIds: readonly string[]): Promise<Map<string, TierChangeRow[]>> {
     const rows = ((await this.em.execute(
-      `select ${CHANGE_COLUMNS} from tier_change tc where tc.member_id in (?) order by tc.occurred_at, tc.id`,
+      `select ${CHANGE_COLUMNS} from tier_change tc where tc.member_id in (?) and tc.superseded_at is null order by tc.occurred_at, tc.id`,
       [memberIds as string[]],
     )) as TierChangeRow[]).map(changeRow);
     const out = new Map<string, TierChangeRow[]>();
@@ -541,8 +758,9 @@ function reviewSql(s: TierSettings, outbox: boolean): string {
     ? 'case when d.q >= d.retain_points then d.rank else d.rank - 1 end'
     : `case when d.q >= d.retain_points then d.rank
         else coalesce((select max(t2.rank) from tier t2 where t2.retain_points <= d.q and t2.rank <= d.rank), 0) end`;
+  // Points dated in (after, upTo] that count by upTo (a refund's reversal counts from its own instant).
   const ledger = (member: string, after: string, upTo: string | null) => `coalesce((select sum(q.points) from qualifying_entry q
-    where q.member_id = ${member} and q.occurred_at > ${after}${upTo ? ` and q.occurred_at <= ${upTo}` : ''}), 0)`;
+    where q.member_id = ${member} and q.occurred_at > ${after}${upTo ? ` and q.occurred_at <= ${upTo} and coalesce(q.counts_from, q.occurred_at) <= ${upTo}` : ''}), 0)`;
   return `
 with due as materialized ( -- the range's next due members in row order: a scan of its pages, not a probe per member
   select m.ctid as row, m.xmin as version, m.id as member_id, m.tier_id, t.rank, t.retain_points, m.tier_expires_at as e,

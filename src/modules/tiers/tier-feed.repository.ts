@@ -15,7 +15,9 @@ import { CHANGE_COLUMNS, type TierChangeRow } from './tier-engine.service';
  * and its rows are all visible to the statement (committed) or never will be (rolled back); a
  * transaction that commits later has an id at or above the horizon, so its rows sort after
  * every row served so far. Hence a row never appears behind a cursor that was handed out, and
- * a page that stops at the horizon is complete up to it. The price: a transaction that stays
+ * a page that stops at the horizon is complete up to it. A change a backdated fact supersedes
+ * (TierEngine.rebuild) gets the superseding transaction's id the same way: it moves to that
+ * transaction's place, marked, and is served again there (docs/decisions.md). The price: a transaction that stays
  * open with an id holds back every change committed after it began, until it ends (see
  * docs/decisions.md, "Tier-change feed"). xid8 is 64 bits (epoch and xid): no wraparound.
  */
@@ -44,7 +46,7 @@ export async function feedPage(em: EntityManager, q: { memberId: string | null; 
      order by tc.xact_id, tc.id limit ?`,
     [...(q.memberId ? [q.memberId] : []), xactId, id, q.limit],
   )) as FeedRow[];
-  return rows.map((r) => withDates(r, ['occurredAt']));
+  return rows.map((r) => withDates(r, ['occurredAt', 'supersededAt']));
 }
 
 /** Whether the member exists (an empty feed of an unknown member is NOT_FOUND). */

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { evaluateUpgrade, reviewDecision, validateLadder, type TierRung } from './tiers.rules';
+import {
+  evaluateUpgrade, rankHeldAt, reviewDecision, tierTimeline, validateLadder, type QualifyingFact, type TierRung,
+} from './tiers.rules';
 
 const LADDER: TierRung[] = [
   { id: 'b', code: 'BRONZE', rank: 0, qualifyingPoints: 0, retainPoints: 0, pointsMultiplier: 1 },
@@ -48,5 +50,44 @@ describe('reviewDecision', () => {
       if (d.kind === 'DOWNGRADE') expect(LADDER[rank].retainPoints).toBeGreaterThan(q);
       if (policy === 'RECALCULATE' && d.kind === 'DOWNGRADE') expect(LADDER[d.toRank].retainPoints).toBeLessThanOrEqual(q);
     }));
+  });
+});
+
+describe('tierTimeline', () => {
+  const d = (iso: string) => new Date(`${iso}T00:00:00.000Z`);
+  const rules = { windowMonths: 12, validityMonths: 12, policy: 'DROP_ONE' as const };
+  const bought = (at: string, points: number): QualifyingFact => ({ occurredAt: d(at), countsFrom: d(at), points });
+  const start = { rank: 0, since: d('2024-01-01'), expiresAt: null };
+  const run = (facts: QualifyingFact[], horizon: string, from = '2024-01-01') =>
+    tierTimeline({ ladder: LADDER, rules, start, from: d(from), facts, overrides: [], horizon: d(horizon) });
+  const shape = (r: ReturnType<typeof run>) => r.changes.map((c) => [c.kind, c.toRank, c.qualifyingPoints, c.occurredAt.toISOString().slice(0, 10)]);
+
+  it('one upgrade per instant over all of its points (two purchases at T: GOLD, not SILVER then GOLD)', () => {
+    expect(shape(run([bought('2025-03-01', 1000), bought('2025-03-01', 4000)], '2025-03-01'))).toEqual([['UPGRADE', 2, 5000, '2025-03-01']]);
+  });
+
+  it('reviews due at an instant come before its upgrade check, and reviews stop at the horizon', () => {
+    const r = run([bought('2024-01-10', 5000), bought('2025-02-01', 5000)], '2025-02-01');
+    expect(shape(r)).toEqual([['UPGRADE', 2, 5000, '2024-01-10'], ['DOWNGRADE', 1, 0, '2025-01-10'], ['UPGRADE', 2, 5000, '2025-02-01']]);
+    expect(rankHeldAt(start, r.changes, d('2025-02-01'))).toBe(1); // the purchase at the upgrade's instant earns at SILVER
+    expect(shape(run([bought('2024-01-10', 5000)], '2025-01-09'))).toEqual([['UPGRADE', 2, 5000, '2024-01-10']]);
+  });
+
+  it('a refund counts from its own instant, in the window of its purchase', () => {
+    const refund = { occurredAt: d('2024-06-01'), countsFrom: d('2024-07-01'), points: -1000 };
+    // Before the refund, the upgrade at 2024-06-15 saw the 1000; after it, the one at 2024-08-01 does not.
+    expect(shape(run([bought('2024-06-01', 1000), refund, bought('2024-06-15', 100), bought('2024-08-01', 100)], '2024-08-01')))
+      .toEqual([['UPGRADE', 1, 1000, '2024-06-01']]);
+    expect(shape(run([bought('2024-06-01', 900), refund, bought('2024-08-01', 1500)], '2024-08-01')))
+      .toEqual([['UPGRADE', 1, 1400, '2024-08-01']]);
+  });
+
+  it('is the same whatever order the facts are listed in', () => {
+    fc.assert(fc.property(fc.array(fc.record({ day: fc.integer({ min: 0, max: 900 }), points: fc.integer({ min: 1, max: 6000 }) }), { maxLength: 8 }),
+      fc.integer({ min: 0, max: 1000 }), (list, horizon) => {
+        const facts = list.map((f) => bought(new Date(d('2024-01-01').getTime() + f.day * 86_400_000).toISOString().slice(0, 10), f.points));
+        const h = new Date(d('2024-01-01').getTime() + horizon * 86_400_000).toISOString().slice(0, 10);
+        expect(shape(run([...facts].reverse(), h))).toEqual(shape(run(facts, h)));
+      }));
   });
 });

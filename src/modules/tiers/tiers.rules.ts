@@ -1,4 +1,5 @@
 /** Pure tier rules: the ladder's shape, upgrades and reviews. No I/O, no clock. */
+import { addMonthsUtc } from '../../common/time.rules';
 
 export interface TierRung { id: string; code: string; rank: number; qualifyingPoints: number; retainPoints: number; pointsMultiplier: number }
 export type DowngradePolicy = 'DROP_ONE' | 'RECALCULATE';
@@ -40,4 +41,118 @@ export function reviewDecision(ladder: Pick<TierRung, 'rank' | 'retainPoints'>[]
   if (policy === 'DROP_ONE') return { kind: 'DOWNGRADE', toRank: currentRank - 1 };
   const supported = ladder.filter((t) => t.retainPoints <= q && t.rank < currentRank).map((t) => t.rank);
   return { kind: 'DOWNGRADE', toRank: supported.length ? Math.max(...supported) : 0 };
+}
+
+// ---------------------------------------------------------------------------------------
+// The tier history as a function of the facts
+
+export interface TierTimingRules { windowMonths: number; validityMonths: number; policy: DowngradePolicy }
+/** Qualifying points dated `occurredAt` (their place in windows) that count from `countsFrom` on (a refund's reversal: the refund's instant). */
+export interface QualifyingFact { occurredAt: Date; countsFrom: Date; points: number }
+export interface TierState { rank: number; since: Date; expiresAt: Date | null }
+/** An admin override at `at`: to `toRank` until `expiresAt`. */
+export interface TierOverride { at: Date; toRank: number; expiresAt: Date | null; reason: string }
+export type TimelineChangeKind = 'UPGRADE' | 'DOWNGRADE' | 'RENEWAL';
+export interface TimelineChange {
+  kind: TimelineChangeKind;
+  fromRank: number;
+  toRank: number;
+  reason: string;
+  qualifyingPoints: number;
+  occurredAt: Date;
+  expiresAt: Date | null;
+  /** An upgrade by qualifying points (not an override): it follows the purchases of its instant. */
+  byPoints: boolean;
+}
+
+export const UPGRADE_REASON = 'qualifying points reached';
+export const RENEWAL_REASON = 'retained at review';
+export const DOWNGRADE_REASON = 'review: below retain points';
+export const OVERRIDE_PREFIX = 'override: ';
+
+/** Q at `at`: points dated in (at − window, at] that count by `at`, never below 0. */
+export function qualifyingAt(facts: QualifyingFact[], at: Date, windowMonths: number): number {
+  const start = addMonthsUtc(at, -windowMonths).getTime();
+  const t = at.getTime();
+  let q = 0;
+  for (const f of facts) {
+    const d = f.occurredAt.getTime();
+    if (d > start && d <= t && f.countsFrom.getTime() <= t) q += f.points;
+  }
+  return Math.max(0, q);
+}
+
+/**
+ * A member's tier changes from `from` on, as the rules make them from the facts whatever order
+ * they arrived in (domain.md, "Tiers"), starting from the state held just before `from`:
+ *   - at each instant, first the review due then (E = tierExpiresAt ≤ the instant, period by
+ *     period, Q counted at E), then an override made then, then one upgrade check over all the
+ *     qualifying points of that instant (Q at t; tiers may be skipped);
+ *   - upgrade checks happen at the instants of positive qualifying points (Q rises only there);
+ *   - reviews are recorded up to `horizon` (the reviews run so far, or the member's latest write).
+ */
+export function tierTimeline(input: {
+  ladder: Pick<TierRung, 'rank' | 'qualifyingPoints' | 'retainPoints'>[];
+  rules: TierTimingRules;
+  start: TierState;
+  from: Date;
+  facts: QualifyingFact[];
+  overrides: TierOverride[];
+  horizon: Date;
+}): { changes: TimelineChange[]; state: TierState } {
+  const { ladder, rules, from, facts } = input;
+  const changes: TimelineChange[] = [];
+  let state = { ...input.start };
+  const reviewThrough = (t: number) => {
+    while (state.expiresAt && state.expiresAt.getTime() <= t) {
+      const e = state.expiresAt;
+      const q = qualifyingAt(facts, e, rules.windowMonths);
+      const d = reviewDecision(ladder, state.rank, q, rules.policy);
+      const next = d.toRank === 0 ? null : addMonthsUtc(e, rules.validityMonths);
+      changes.push({
+        kind: d.kind, fromRank: state.rank, toRank: d.toRank, reason: d.kind === 'RENEWAL' ? RENEWAL_REASON : DOWNGRADE_REASON,
+        qualifyingPoints: q, occurredAt: e, expiresAt: next, byPoints: false,
+      });
+      state = { rank: d.toRank, since: d.kind === 'RENEWAL' ? state.since : e, expiresAt: next };
+    }
+  };
+  const instants = new Map<number, { checks: boolean; overrides: TierOverride[] }>();
+  const at = (t: number) => instants.get(t) ?? instants.set(t, { checks: false, overrides: [] }).get(t)!;
+  for (const f of facts) if (f.points > 0 && f.occurredAt >= from) at(f.occurredAt.getTime()).checks = true;
+  for (const o of input.overrides) if (o.at >= from) at(o.at.getTime()).overrides.push(o);
+  for (const t of [...instants.keys()].sort((a, b) => a - b)) {
+    reviewThrough(t);
+    const when = new Date(t);
+    const { checks, overrides } = instants.get(t)!;
+    for (const o of overrides) {
+      const q = qualifyingAt(facts, when, rules.windowMonths);
+      const kind: TimelineChangeKind = o.toRank > state.rank ? 'UPGRADE' : o.toRank < state.rank ? 'DOWNGRADE' : 'RENEWAL';
+      const expiresAt = o.toRank === 0 ? null : o.expiresAt;
+      changes.push({ kind, fromRank: state.rank, toRank: o.toRank, reason: o.reason, qualifyingPoints: q, occurredAt: when, expiresAt, byPoints: false });
+      state = { rank: o.toRank, since: when, expiresAt };
+    }
+    if (!checks) continue;
+    const q = qualifyingAt(facts, when, rules.windowMonths);
+    const target = evaluateUpgrade(ladder, state.rank, q);
+    if (!target) continue;
+    const expiresAt = addMonthsUtc(when, rules.validityMonths);
+    changes.push({ kind: 'UPGRADE', fromRank: state.rank, toRank: target.rank, reason: UPGRADE_REASON, qualifyingPoints: q, occurredAt: when, expiresAt, byPoints: true });
+    state = { rank: target.rank, since: when, expiresAt };
+  }
+  reviewThrough(Math.max(input.horizon.getTime(), from.getTime()));
+  return { changes, state };
+}
+
+/**
+ * The rank a member holds at `at` for earning: after the reviews and overrides of that instant,
+ * before its upgrade by points (the purchase that upgrades earns at the old tier's multiplier).
+ */
+export function rankHeldAt(start: TierState, changes: TimelineChange[], at: Date): number {
+  let rank = start.rank;
+  for (const c of changes) {
+    const t = c.occurredAt.getTime();
+    if (t > at.getTime() || (t === at.getTime() && c.byPoints)) break;
+    rank = c.toRank;
+  }
+  return rank;
 }

@@ -1,0 +1,363 @@
+/**
+ * Issue 18, items 1–7: the same facts give the same tiers and points whatever order they
+ * arrive in and whenever the review job runs. Each test posts the same facts in two orders
+ * (or with the job run before and after) on fresh members and compares what they show.
+ * Ladder BRONZE 0; SILVER 1000 / retain 800 ×1.25; GOLD 5000 / retain 4000 ×1.5; 12-month
+ * window and validity unless a test says otherwise.
+ */
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, LADDER, registerMember } from '../support/fixtures';
+import { createServices } from '../../src/modules/services';
+
+let s: TestServer;
+let service: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  service = await s.token('service');
+  await createLadder(s, LADDER.slice(0, 3));
+});
+afterAll(() => s.stop());
+
+const MEMBER = `query($id: ID!) { member(id: $id) { tier { code } tierSince tierExpiresAt pointsBalance pendingPoints lifetimePoints
+  tierProgress { qualifyingPoints nextTier { code } pointsToNextTier pointsToRetain }
+  tierHistory { kind fromTier { code } toTier { code } qualifyingPoints occurredAt } } }`;
+const member = async (id: string) => (await s.admin(MEMBER, { id })).member;
+/** What a member shows, without the ids that differ between two members. */
+const shown = async (id: string) => {
+  const m = await member(id);
+  return { ...m, tierHistory: m.tierHistory.map((c: any) => [c.kind, c.fromTier?.code ?? null, c.toTier.code, c.qualifyingPoints, c.occurredAt]) };
+};
+const PURCHASE_RESULT = `pointsEarned qualifyingPointsEarned transaction { occurredAt }
+  tierChange { kind fromTier { code } toTier { code } qualifyingPoints occurredAt }`;
+const buy = (memberId: string, orderId: string, amount: number, occurredAt?: string) =>
+  s.gql(`mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { ${PURCHASE_RESULT} } }`,
+    { input: { memberId, orderId, amount, ...(occurredAt ? { occurredAt } : {}) } }, service);
+const refund = (orderId: string, refundId: string, amount: number, occurredAt?: string) =>
+  s.gql(`mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { pointsEarned qualifyingPointsEarned } }`,
+    { input: { orderId, refundId, amount, ...(occurredAt ? { occurredAt } : {}) } }, service);
+const review = (asOf: string) => s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed changed } }', { a: asOf });
+const program = (input: Record<string, unknown>) => s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { pointsPerUnit } }', { i: input });
+/** Members whose account balance is not Σ live lot remainders and Σ signed transactions. */
+const ledgerDrift = (ids: string[]) => s.sql(`
+  select a.member_id from point_account a where a.member_id = any($1) and (
+    a.balance <> coalesce((select sum(remaining) from point_lot l where l.member_id = a.member_id
+      and coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')), 0)
+    or a.balance <> coalesce((select sum(amount) from point_transaction t where t.member_id = a.member_id), 0))`, [ids]);
+const ok = <T>(res: { data?: T; errors?: unknown[] }): T => {
+  expect(res.errors).toBeUndefined();
+  return res.data as T;
+};
+
+describe('1. two upgrades at one instant', () => {
+  it('the second purchase at the same instant is recorded and upgrades to GOLD (not a 5xx)', async () => {
+    const id = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+    const T = '2025-03-01T10:00:00.000Z';
+    const first = ok(await buy(id, 'one-instant-a', 1000, T)).recordPurchase;
+    expect(first.tierChange).toMatchObject({ kind: 'UPGRADE', toTier: { code: 'SILVER' } });
+    const second = await buy(id, 'one-instant-b', 4000, T);
+    expect(ok(second).recordPurchase).toMatchObject({
+      // Both purchases are at T: each earns at the tier held at T, before the upgrade at T.
+      pointsEarned: 4000,
+      tierChange: { kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'GOLD' }, qualifyingPoints: 5000, occurredAt: T },
+    });
+    const m = await shown(id);
+    expect(m).toMatchObject({ tier: { code: 'GOLD' }, tierSince: T, tierExpiresAt: '2026-03-01T10:00:00.000Z', pointsBalance: 5000 });
+    // As if both had arrived together: one upgrade at T.
+    expect(m.tierHistory).toEqual([['UPGRADE', 'BRONZE', 'GOLD', 5000, T]]);
+    // Retries return what each returned the first time.
+    expect((await buy(id, 'one-instant-b', 4000, T)).data).toEqual(second.data);
+    expect(ok(await buy(id, 'one-instant-a', 1000, T)).recordPurchase).toEqual(first);
+  });
+});
+
+describe('2. the outcome does not depend on when the review runs', () => {
+  /** A member GOLD from 2024-01-10 until E = 2025-01-10, with nothing in the window that ends at E. */
+  const goldUntilE = async (order: string) => {
+    const id = await registerMember(s, { joinedAt: '2024-01-01T00:00:00.000Z' });
+    ok(await buy(id, order, 5000, '2024-01-10T00:00:00.000Z'));
+    return id;
+  };
+  const E = '2025-01-10T00:00:00.000Z';
+
+  it('a purchase after an expiry not reviewed yet earns and upgrades as it does after the review', async () => {
+    const before = await goldUntilE('rv-before-0');
+    const after = await goldUntilE('rv-after-0');
+    const t = '2025-02-01T00:00:00.000Z';
+    const early = ok(await buy(before, 'rv-before-1', 5000, t)).recordPurchase; // the review has not run yet
+    await review('2025-03-01T00:00:00.000Z');
+    const late = ok(await buy(after, 'rv-after-1', 5000, t)).recordPurchase;
+    expect(early).toEqual(late);
+    expect(late).toMatchObject({ pointsEarned: 6250, tierChange: { kind: 'UPGRADE', fromTier: { code: 'SILVER' }, toTier: { code: 'GOLD' } } });
+    const [a, b] = [await shown(before), await shown(after)];
+    expect(a).toEqual(b);
+    expect(b.tierHistory.map((c: any[]) => [c[0], c[2], c[4]])).toEqual([
+      ['UPGRADE', 'GOLD', '2024-01-10T00:00:00.000Z'], ['DOWNGRADE', 'SILVER', E], ['UPGRADE', 'GOLD', t],
+    ]);
+    expect(b).toMatchObject({ tier: { code: 'GOLD' }, tierSince: t, tierExpiresAt: '2026-02-01T00:00:00.000Z' });
+  });
+
+  it('a late batch dated just before E renews whether it is posted before or after the review', async () => {
+    const before = await goldUntilE('lb-before-0');
+    const after = await goldUntilE('lb-after-0');
+    const t = '2025-01-09T23:00:00.000Z';
+    const early = ok(await buy(before, 'lb-before-1', 4000, t)).recordPurchase;
+    await review('2025-02-01T00:00:00.000Z');
+    const late = ok(await buy(after, 'lb-after-1', 4000, t)).recordPurchase;
+    expect(late).toEqual(early);
+    expect(late).toEqual(expect.objectContaining({ pointsEarned: 6000, tierChange: null })); // GOLD's rate, held at t
+    await review('2025-02-01T00:00:00.000Z');
+    const [a, b] = [await shown(before), await shown(after)];
+    expect(b).toEqual(a);
+    expect(b.tierHistory.map((c: any[]) => [c[0], c[2], c[3], c[4]])).toEqual([
+      ['UPGRADE', 'GOLD', 5000, '2024-01-10T00:00:00.000Z'], ['RENEWAL', 'GOLD', 4000, E],
+    ]);
+    expect(b).toMatchObject({ tier: { code: 'GOLD' }, tierSince: '2024-01-10T00:00:00.000Z', tierExpiresAt: '2026-01-10T00:00:00.000Z' });
+  });
+});
+
+describe('3. the tier at an instant comes from the tier history, and the member row agrees', () => {
+  it('after a backdated upgrade, a later purchase earns at the upgraded tier', async () => {
+    const id = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    ok(await buy(id, 'bd-30', 1000, '2025-01-30T00:00:00.000Z')); // SILVER on day 30
+    const back = ok(await buy(id, 'bd-1', 5000, '2025-01-01T00:00:00.000Z')).recordPurchase; // GOLD on day 1
+    expect(back.tierChange).toMatchObject({ kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'GOLD' }, occurredAt: '2025-01-01T00:00:00.000Z' });
+    const next = ok(await buy(id, 'bd-40', 100, '2025-02-09T00:00:00.000Z')).recordPurchase;
+    expect(next.pointsEarned).toBe(150);
+    const m = await shown(id);
+    // As in date order: GOLD from day 1; on day 30 the member is GOLD already, nothing changes.
+    expect(m.tierHistory).toEqual([['UPGRADE', 'BRONZE', 'GOLD', 5000, '2025-01-01T00:00:00.000Z']]);
+    expect(m).toMatchObject({ tier: { code: 'GOLD' }, tierSince: '2025-01-01T00:00:00.000Z', tierExpiresAt: '2026-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('3b. purchases after a backdated change earn again at the tier held at their instant', () => {
+  /** The same purchases on two members, one in date order, the other the day-1 purchase last. */
+  const both = async (prefix: string, facts: [string, number, string][], late: number) => {
+    const inOrder = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    const backdated = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    for (const [o, amount, at] of facts) ok(await buy(inOrder, `${prefix}-a-${o}`, amount, at));
+    for (const [i, [o, amount, at]] of facts.entries()) if (i !== late) ok(await buy(backdated, `${prefix}-b-${o}`, amount, at));
+    ok(await buy(backdated, `${prefix}-b-${facts[late][0]}`, facts[late][1], facts[late][2]));
+    return [await shown(inOrder), await shown(backdated)];
+  };
+
+  it('a backdated upgrade: the purchase after it earns at GOLD, as in date order', async () => {
+    const [a, b] = await both('rr1', [['1', 5000, '2025-01-01T00:00:00.000Z'], ['30', 1000, '2025-01-30T00:00:00.000Z']], 0);
+    expect(b).toEqual(a);
+    expect(await ledgerDrift(await s.sql('select member_id from purchase where order_id like $1', ['rr1-%']).then((r) => r.map((x) => x.member_id)))).toEqual([]);
+    expect(b).toMatchObject({ pointsBalance: 6500, lifetimePoints: 6500 }); // 5000 at BRONZE, 1000 × 1.5
+  });
+
+  it('a backdated refund that undoes an upgrade: the purchase after it earns at the lower tier again', async () => {
+    const inOrder = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    const late = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    for (const [m, p] of [[inOrder, 'rr2-a'], [late, 'rr2-b']]) {
+      ok(await buy(m, `${p}-1`, 600, '2025-01-01T00:00:00.000Z'));
+      if (m === inOrder) ok(await refund(`${p}-1`, `${p}-1-r`, 600, '2025-01-10T00:00:00.000Z'));
+      ok(await buy(m, `${p}-2`, 500, '2025-01-20T00:00:00.000Z')); // with the first: SILVER at day 20
+      ok(await buy(m, `${p}-3`, 1000, '2025-02-01T00:00:00.000Z'));
+      if (m === late) ok(await refund(`${p}-1`, `${p}-1-r`, 600, '2025-01-10T00:00:00.000Z')); // posted last
+    }
+    const [a, b] = [await shown(inOrder), await shown(late)];
+    expect(b).toEqual(a);
+    // In date order: no upgrade on day 20 (Q 500); on Feb 1, Q 1500: SILVER, earning at BRONZE.
+    expect(a.tierHistory).toEqual([['UPGRADE', 'BRONZE', 'SILVER', 1500, '2025-02-01T00:00:00.000Z']]);
+    expect(a).toMatchObject({ pointsBalance: 1500, lifetimePoints: 2100 });
+    // The re-rating after the refund goes on from the balance the refund left (found by the model-based test).
+    expect(await ledgerDrift([inOrder, late])).toEqual([]);
+  });
+});
+
+describe('4. a refund leaves the window its purchase was in', () => {
+  beforeAll(() => program({ qualificationWindowMonths: 6 }));
+  afterAll(() => program({ qualificationWindowMonths: 12 }));
+
+  it('a refund of a purchase outside the window at E does not lower Q at E', async () => {
+    const id = await registerMember(s, { joinedAt: '2023-12-01T00:00:00.000Z' });
+    ok(await buy(id, 'rf-u', 1000, '2024-01-01T00:00:00.000Z')); // SILVER until 2025-01-01
+    ok(await buy(id, 'rf-v', 900, '2024-09-01T00:00:00.000Z')); // inside (E − 6 months, E]
+    expect(ok(await refund('rf-u', 'rf-u-1', 1000, '2024-10-01T00:00:00.000Z')).refundPurchase).toEqual({ pointsEarned: -1000, qualifyingPointsEarned: -1000 });
+    await review('2025-02-01T00:00:00.000Z');
+    const m = await shown(id);
+    expect(m.tierHistory.at(-1)).toEqual(['RENEWAL', 'SILVER', 'SILVER', 900, '2025-01-01T00:00:00.000Z']);
+    expect(m.tier.code).toBe('SILVER');
+  });
+
+  it('two partial refunds reverse the same qualifying points at the same instants whatever order they arrive in (found by the model-based test)', async () => {
+    const D = '2023-08-01T12:00:00.000Z';
+    const nextDay = '2023-08-02T12:00:00.000Z';
+    const [inOrder, reversed] = [await registerMember(s, { joinedAt: '2023-07-01T00:00:00.000Z' }), await registerMember(s, { joinedAt: '2023-07-01T00:00:00.000Z' })];
+    for (const [m, p] of [[inOrder, 'pr-a'], [reversed, 'pr-b']]) ok(await buy(m, p, 1349, D));
+    ok(await refund('pr-a', 'pr-a-1', 349.4, D));
+    ok(await refund('pr-a', 'pr-a-2', 999.6, nextDay));
+    ok(await refund('pr-b', 'pr-b-2', 999.6, nextDay)); // the later one first
+    ok(await refund('pr-b', 'pr-b-1', 349.4, D));
+    const [a, b] = [await shown(inOrder), await shown(reversed)];
+    expect(b).toEqual(a);
+    // At D: 1349 − 349 (the refund at D) = 1000, SILVER; the other 1000 count from the next day.
+    expect(a.tierHistory[0]).toEqual(['UPGRADE', 'BRONZE', 'SILVER', 1000, D]);
+  });
+
+  it('a refund dated before its purchase is BAD_USER_INPUT and changes nothing', async () => {
+    const id = await registerMember(s, { joinedAt: '2023-12-01T00:00:00.000Z' });
+    ok(await buy(id, 'rf-early', 500, '2024-03-01T00:00:00.000Z'));
+    const before = await shown(id);
+    expectError(await refund('rf-early', 'rf-early-1', 100, '2024-02-28T00:00:00.000Z'), 'BAD_USER_INPUT', 'occurredAt');
+    expect(await shown(id)).toEqual(before);
+    const [{ n }] = await s.sql('select count(*)::int as n from refund where order_id = $1', ['rf-early']);
+    expect(n).toBe(0);
+    // The same instant as the purchase is fine.
+    ok(await refund('rf-early', 'rf-early-2', 100, '2024-03-01T00:00:00.000Z'));
+  });
+});
+
+describe('5. pending points repay a debt when they activate, not before', () => {
+  beforeAll(() => program({ allowNegativeBalance: true }));
+  afterAll(() => program({ allowNegativeBalance: false, pointsPendingDays: 0 }));
+
+  it('a debt of 100 and a pending purchase of 100: balance −100, pending 100; repaid at activation', async () => {
+    const id = await registerMember(s);
+    const now = Date.now();
+    const at = (days: number) => new Date(now + days * 86_400_000).toISOString();
+    ok(await buy(id, 'debt-a', 100, at(-3)));
+    await s.admin(`mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }`,
+      { i: { memberId: id, amount: -100, reason: 'spent', idempotencyKey: `debt-spend-${id}`, occurredAt: at(-2) } });
+    ok(await refund('debt-a', 'debt-a-r', 100, at(-1)));
+    expect(await member(id)).toMatchObject({ pointsBalance: -100, pendingPoints: 0 });
+    await program({ pointsPendingDays: 14 });
+    ok(await buy(id, 'debt-b', 100, at(0)));
+    expect(await member(id)).toMatchObject({ pointsBalance: -100, pendingPoints: 100, lifetimePoints: 200 });
+    // Once the points are active, the debt is repaid: at activation, the balance is 0 …
+    const { points } = createServices(s.app.orm.em.fork());
+    expect((await points.balances([id], new Date(at(15)))).get(id)).toMatchObject({ balance: 0, pending: 0 });
+    // … and stays 0 when the lot that repaid it reaches its expiry (24 months after activation):
+    // its points went to the debt, nothing of it is left to expire.
+    await s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { changed } }', { a: at(14 + 740) });
+    expect((await points.balances([id], new Date(at(14 + 741)))).get(id)).toMatchObject({ balance: 0, pending: 0 });
+    const [{ balance }] = await s.sql('select balance from point_account where member_id = $1', [id]);
+    expect(balance).toBe(0);
+  });
+});
+
+describe('6. a purchase earns with the benefit rules in force at its instant', () => {
+  const UPSERT = `mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code version history { version changedAt } } }`;
+  const bonus = (code: string, active: boolean) => ({ code, name: code, kind: 'POINTS_MULTIPLIER', value: 0.5, tierCodes: [], active });
+
+  it('a bonus in force then still pays after it is switched off', async () => {
+    const on = (await s.admin(UPSERT, { i: bonus('THEN_BONUS', true) })).upsertBenefit;
+    await new Promise((r) => setTimeout(r, 50));
+    const off = (await s.admin(UPSERT, { i: bonus('THEN_BONUS', false) })).upsertBenefit;
+    const [v1, v2] = off.history.map((v: any) => new Date(v.changedAt).getTime());
+    expect(on.version).toBe(1);
+    const id = await registerMember(s);
+    const p = ok(await buy(id, 'bonus-then', 100, new Date((v1 + v2) / 2).toISOString())).recordPurchase;
+    expect(p.pointsEarned).toBe(150);
+  });
+
+  it('a promotion created today does not pay on a purchase dated a year ago', async () => {
+    await s.admin(UPSERT, { i: bonus('NEW_PROMO', true) });
+    try {
+      const id = await registerMember(s, { joinedAt: '2020-01-01T00:00:00.000Z' });
+      const old = ok(await buy(id, 'promo-old', 100, new Date(Date.now() - 365 * 86_400_000).toISOString())).recordPurchase;
+      expect(old.pointsEarned).toBe(100);
+      const today = ok(await buy(id, 'promo-now', 100)).recordPurchase;
+      expect(today.pointsEarned).toBe(150);
+    } finally {
+      await s.admin(UPSERT, { i: bonus('NEW_PROMO', false) });
+    }
+  });
+});
+
+describe('7. idempotency edges', () => {
+  it('a purchase sent without occurredAt, retried with exactly the stored instant, is the same purchase', async () => {
+    const id = await registerMember(s);
+    const first = ok(await buy(id, 'no-when', 100)).recordPurchase;
+    const again = await buy(id, 'no-when', 100, first.transaction.occurredAt);
+    expect(ok(again).recordPurchase).toEqual(first);
+    expectError(await buy(id, 'no-when', 100, new Date(Date.parse(first.transaction.occurredAt) - 1000).toISOString()), 'CONFLICT', 'orderId');
+  });
+
+  it('the replay of a purchase that did not upgrade returns no tier change, not another order\'s', async () => {
+    const id = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+    const T = '2025-04-01T00:00:00.000Z';
+    const small = ok(await buy(id, 'rp-small', 500, T)).recordPurchase;
+    expect(small.tierChange).toBeNull();
+    const big = ok(await buy(id, 'rp-big', 600, T)).recordPurchase;
+    expect(big.tierChange).toMatchObject({ toTier: { code: 'SILVER' } });
+    expect(ok(await buy(id, 'rp-small', 500, T)).recordPurchase).toEqual(small);
+    expect(ok(await buy(id, 'rp-big', 600, T)).recordPurchase).toEqual(big);
+  });
+
+  it('a refund replayed with another occurredAt is a CONFLICT; with the same one or none, the same refund', async () => {
+    const id = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+    ok(await buy(id, 'rr-1', 300, '2025-05-01T00:00:00.000Z'));
+    const first = ok(await refund('rr-1', 'rr-1-a', 100, '2025-05-02T00:00:00.000Z')).refundPurchase;
+    expectError(await refund('rr-1', 'rr-1-a', 100, '2025-05-03T00:00:00.000Z'), 'CONFLICT', 'refundId');
+    expect(ok(await refund('rr-1', 'rr-1-a', 100, '2025-05-02T00:00:00.000Z')).refundPurchase).toEqual(first);
+    expect(ok(await refund('rr-1', 'rr-1-a', 100)).refundPurchase).toEqual(first);
+    const [{ n }] = await s.sql('select count(*)::int as n from refund where order_id = $1', ['rr-1']);
+    expect(n).toBe(1);
+  });
+});
+
+describe('a refund and an expiry run, in either order (found by the model-based test)', () => {
+  const expire = (asOf: string) => s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { changed } }', { a: asOf });
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+
+  it('a refund dated before its lot expired takes from that lot, whether the expiry run came before or after it', async () => {
+    const joinedAt = days(-900);
+    const [before, after] = [await registerMember(s, { joinedAt }), await registerMember(s, { joinedAt })];
+    for (const [m, p] of [[before, 'xr-b'], [after, 'xr-a']]) ok(await buy(m, `${p}-old`, 100, days(-800))); // expires 24 months later: ~70 days ago
+    await program({ clearPointsExpiry: true });
+    try {
+      // A lot spendable at the refund's instant that never expires: in date order the refund takes its own lot, not this one.
+      for (const [m, p] of [[before, 'xr-b'], [after, 'xr-a']]) ok(await buy(m, `${p}-keep`, 100, days(-760)));
+    } finally {
+      await program({ pointsExpiryMonths: 24 });
+    }
+    ok(await refund('xr-b-old', 'xr-b-old-r', 100, days(-750))); // before the lot expired
+    await expire(days(0));
+    ok(await refund('xr-a-old', 'xr-a-old-r', 100, days(-750))); // the same refund, posted after the run
+    const [a, b] = [await shown(before), await shown(after)];
+    expect(b).toEqual(a);
+    expect(b).toMatchObject({ pointsBalance: 100, lifetimePoints: 200 });
+    expect(await ledgerDrift([before, after])).toEqual([]);
+  });
+
+  it('a refund inside the pending days of a lot an expiry run has since expired moves nothing on the balance', async () => {
+    const id = await registerMember(s, { joinedAt: days(-900) });
+    await program({ pointsPendingDays: 14 });
+    try {
+      ok(await buy(id, 'xp-1', 1000, days(-800))); // pending 14 days, then 24 months: expired ~56 days ago
+    } finally {
+      await program({ pointsPendingDays: 0 });
+    }
+    await expire(days(0));
+    ok(await refund('xp-1', 'xp-1-r', 1, days(-800))); // inside its pending days: cancels pending points, long expired
+    expect(await member(id)).toMatchObject({ pointsBalance: 0, pendingPoints: 0 });
+    expect(await ledgerDrift([id])).toEqual([]);
+  });
+});
+
+describe('a review run as of a future date (last here: it reviews every member due by then)', () => {
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+  const history = async (id: string) => (await shown(id)).tierHistory.map((c: any[]) => [c[0], c[2], c[3]]);
+
+  it('stays recorded: a write at the clock decides its reviews again on the facts instead of dropping them', async () => {
+    const id = await registerMember(s, { joinedAt: days(-10) });
+    ok(await buy(id, 'future-0', 1000, days(-1))); // Silver until E, a year ahead
+    await review(days(400));
+    expect(await history(id)).toEqual([['UPGRADE', 'SILVER', 1000], ['DOWNGRADE', 'BRONZE', 0]]);
+    // A purchase at the clock, before E: the history is rebuilt from it, up to the review at E at
+    // least. Too little to keep Silver: still down at E (its Q now counts the purchase), the
+    // member row still Bronze; nothing superseded, nothing undone without a change that says so.
+    ok(await buy(id, 'future-1', 10, days(0)));
+    expect(await history(id)).toEqual([['UPGRADE', 'SILVER', 1000], ['DOWNGRADE', 'BRONZE', 10]]);
+    expect((await member(id)).tier.code).toBe('BRONZE');
+    expect(await s.sql('select count(*)::int as n from tier_change where member_id = $1 and superseded_at is not null', [id])).toEqual([{ n: 0 }]);
+    // Enough to keep it: the review at E is a renewal now (recorded, the downgrade superseded).
+    ok(await buy(id, 'future-2', 800, days(0)));
+    expect(await history(id)).toEqual([['UPGRADE', 'SILVER', 1000], ['RENEWAL', 'SILVER', 810]]);
+    expect((await member(id)).tier.code).toBe('SILVER');
+  });
+});
