@@ -5,6 +5,9 @@ import { badInput } from '../../common/errors';
 
 const DAY_MS = 86_400_000;
 
+/** The longest a coupon may be valid for (ten years). */
+export const MAX_COUPON_VALID_DAYS = 3650;
+
 /** The status a coupon is stored with; EXPIRED is never stored (see couponStatus). */
 export type StoredCouponStatus = 'ISSUED' | 'USED' | 'CANCELLED';
 export type CouponStatus = StoredCouponStatus | 'EXPIRED';
