@@ -18,6 +18,7 @@ import { Migration20261130010000_window_counters } from './Migration202611300100
 import { Migration20261201000000_tier_feed } from './Migration20261201000000_tier_feed';
 import { Migration20261202080000_order_independence } from './Migration20261202080000_order_independence';
 import { Migration20261202100000_retention_as_of } from './Migration20261202100000_retention_as_of';
+import { Migration20261202105925_coupons } from './Migration20261202105925_coupons';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000_tier_feed', class: Migration20261201000000_tier_feed },
   { name: 'Migration20261202080000_order_independence', class: Migration20261202080000_order_independence },
   { name: 'Migration20261202100000_retention_as_of', class: Migration20261202100000_retention_as_of },
+  { name: 'Migration20261202105925_coupons', class: Migration20261202105925_coupons },
 ];

@@ -17,12 +17,13 @@ import {
   BenefitResolver, MemberCatalogueResolver, RedemptionResolver, RewardResolver, TagResolver, TierBenefitsResolver,
 } from './resolvers/catalogue.resolver';
 import { TierResolver } from './resolvers/tier.resolver';
+import { CouponResolver } from './resolvers/coupon.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
   PointsResolver, PurchaseResultResolver, ActivityResultResolver, MemberPointsResolver,
   TierEngineResolver, TierNoticeResolver, MemberTierResolver, TierFeedResolver,
-  BenefitResolver, RewardResolver, RedemptionResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
+  BenefitResolver, RewardResolver, RedemptionResolver, CouponResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
   RetentionResolver, SegmentResolver, MemberRetentionResolver,
 ] as const;
 

@@ -13,6 +13,7 @@ export const ErrorCode = {
   OUT_OF_STOCK: 'OUT_OF_STOCK',
   LIMIT_REACHED: 'LIMIT_REACHED',
   NOT_ELIGIBLE: 'NOT_ELIGIBLE',
+  COUPON_NOT_USABLE: 'COUPON_NOT_USABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -33,6 +34,9 @@ export const notFound = (entity: string, id: string) =>
   new AppError(ErrorCode.NOT_FOUND, `${entity} ${id} not found`, { entity, id });
 export const conflict = (message: string, details: Record<string, unknown> = {}) =>
   new AppError(ErrorCode.CONFLICT, message, details);
+/** A coupon that cannot be used or cancelled as asked; `status` is the coupon's (ISSUED, USED, CANCELLED, EXPIRED). */
+export const couponNotUsable = (status: string, message: string, details: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.COUPON_NOT_USABLE, message, { status, ...details });
 export const forbidden = (message = 'Not allowed') => new AppError(ErrorCode.FORBIDDEN, message);
 export const unauthenticated = (message = 'Authentication required') =>
   new AppError(ErrorCode.UNAUTHENTICATED, message);

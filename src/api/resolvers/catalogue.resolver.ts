@@ -2,10 +2,11 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import { forbidden } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
 import type { BenefitRow } from '../../modules/benefits/benefits.service';
+import { couponStatus } from '../../modules/rewards/rewards.rules';
 import type { RedemptionRow } from '../../modules/rewards/rewards.service';
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
-import { BenefitInput, RedeemRewardInput, RewardInput } from '../types/inputs';
+import { BenefitInput, BenefitPatch, RedeemRewardInput, RewardInput, RewardPatch } from '../types/inputs';
 import { Benefit, BenefitVersion, JobResult, Member, Redemption, RedemptionConnection, Reward, Tag, Tier } from '../types/objects';
 
 @Resolver(() => Benefit)
@@ -23,6 +24,12 @@ export class BenefitResolver {
   @Mutation(() => Benefit)
   upsertBenefit(@Arg('input', () => BenefitInput) input: BenefitInput, @Ctx() ctx: GraphQLContext) {
     return ctx.services.benefits.upsert(requireActor(ctx), input);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Benefit, { description: 'Changes the fields given (null clears a nullable one); a change is a new version.' })
+  updateBenefit(@Arg('code') code: string, @Arg('patch', () => BenefitPatch) patch: BenefitPatch, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.benefits.update(requireActor(ctx), code, patch);
   }
 
   @Authorized('admin')
@@ -54,6 +61,12 @@ export class RewardResolver {
     return ctx.services.rewards.upsert(requireActor(ctx), input);
   }
 
+  @Authorized('admin')
+  @Mutation(() => Reward, { description: 'Changes the fields given (null clears a nullable one); a patch that changes nothing writes nothing.' })
+  updateReward(@Arg('code') code: string, @Arg('patch', () => RewardPatch) patch: RewardPatch, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.rewards.update(requireActor(ctx), code, patch);
+  }
+
   @Authorized()
   @Mutation(() => Redemption)
   redeemReward(@Arg('input', () => RedeemRewardInput) input: RedeemRewardInput, @Ctx() ctx: GraphQLContext) {
@@ -74,6 +87,12 @@ export class RedemptionResolver {
   @FieldResolver(() => Reward)
   reward(@Root() r: RedemptionRow, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.catalogue.rewards.load(r.rewardId);
+  }
+
+  /** EXPIRED is not stored: an ISSUED coupon past its expiresAt reads as EXPIRED. */
+  @FieldResolver(() => String)
+  status(@Root() r: RedemptionRow, @Ctx() ctx: GraphQLContext) {
+    return couponStatus(r, ctx.clock.now());
   }
 }
 

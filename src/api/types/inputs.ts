@@ -4,6 +4,7 @@ import {
   ArrayMaxSize, IsEmail, IsInt, IsOptional, Length, Matches, Max, MaxLength, Min, NotEquals,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { MAX_COUPON_VALID_DAYS } from '../../modules/rewards/rewards.rules';
 import { DowngradePolicy, LifecycleStage, RfmSegment, TagCategory } from './enums';
 
 const CODE = /^[A-Za-z0-9_.-]+$/;
@@ -143,6 +144,52 @@ export class RewardInput {
   @Field({ defaultValue: true }) active!: boolean;
   @Field(() => Date, { nullable: true }) validFrom?: Date | null;
   @Field(() => Date, { nullable: true }) validTo?: Date | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
+  @Field(() => Float, { nullable: true, description: 'What the coupon is worth at the till, in money (at most 2 decimals); null = not a money coupon' })
+  faceValue?: number | null;
+  @Field(() => Int, { nullable: true, description: 'A redemption\'s coupon can be used for this many days (× 24 h) after its issue; null = no end' })
+  @IsOptional() @Min(1) @Max(MAX_COUPON_VALID_DAYS) couponValidDays?: number | null;
+}
+
+// Patches: an absent field is unchanged (type-graphql leaves it off the instance), an explicit
+// null clears a nullable field and is BAD_USER_INPUT on any other (the service says which).
+// The validators skip null (IsOptional) and check a value as the upsert inputs do.
+
+@InputType({ description: 'Any change is a new version; a patch that changes nothing makes none.' })
+export class BenefitPatch {
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) name?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 64) kind?: string | null;
+  @Field(() => Float, { nullable: true }) value?: number | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tierCodes?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) requiredTags?: string[] | null;
+  @Field(() => Boolean, { nullable: true }) active?: boolean | null;
+  @Field(() => Date, { nullable: true }) validFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) validTo?: Date | null;
+}
+
+@InputType()
+export class RewardPatch {
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) name?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
+  @Field(() => Float, { nullable: true }) faceValue?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) costPoints?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) stock?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) perMemberLimit?: number | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tierCodes?: string[] | null;
+  @Field(() => Boolean, { nullable: true }) active?: boolean | null;
+  @Field(() => Date, { nullable: true }) validFrom?: Date | null;
+  @Field(() => Date, { nullable: true }) validTo?: Date | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(MAX_COUPON_VALID_DAYS) couponValidDays?: number | null;
+}
+
+@InputType()
+export class UseCouponInput {
+  @Field({ description: 'As printed or typed: case and separators do not matter' }) @Length(1, 64) couponCode!: string;
+  @Field({ description: 'A till retrying the same use gets the same answer' }) @Length(1, 200) idempotencyKey!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) storeId?: string | null;
+  @Field(() => Date, { nullable: true, description: 'When the coupon was used, for a till that was offline (service, admin)' })
+  occurredAt?: Date | null;
 }
 
 @InputType()

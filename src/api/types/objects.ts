@@ -175,6 +175,11 @@ export class Reward {
   @Field(() => Date, { nullable: true }) validTo!: Date | null;
   @Field(() => Boolean, { nullable: true, description: 'For a member caller: whether its spendable balance covers the cost' })
   affordable?: boolean | null;
+  @Field(() => String, { nullable: true }) description!: string | null;
+  @Field(() => Float, { nullable: true, description: 'What the coupon is worth at the till, in money; null = not a money coupon' })
+  faceValue!: number | null;
+  @Field(() => Int, { nullable: true, description: 'A redemption\'s coupon can be used for this many days (× 24 h) after its issue; null = no end' })
+  couponValidDays!: number | null;
 }
 
 @ObjectType()
@@ -184,8 +189,12 @@ export class Redemption {
   @Field(() => Reward) reward!: Reward;
   @Field(() => Int) points!: number;
   @Field() couponCode!: string;
-  @Field() status!: string;
+  @Field({ description: 'ISSUED, USED, CANCELLED or EXPIRED (ISSUED and past expiresAt, as of the request)' }) status!: string;
   @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'The issue instant + reward.couponValidDays × 24 h, fixed at issue; null = no end' })
+  expiresAt!: Date | null;
+  @Field(() => Date, { nullable: true }) usedAt!: Date | null;
+  @Field(() => String, { nullable: true }) usedAtStore!: string | null;
 }
 
 @ObjectType()

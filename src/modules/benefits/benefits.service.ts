@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput } from '../../common/errors';
+import { badInput, notFound } from '../../common/errors';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import { pgTextArray } from '../../db/entity-manager';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { withDates } from '../points/points.repository';
 import { MAX_POINTS } from '../points/points.rules';
 import type { PointsService } from '../points/points.service';
+import { applyPatch, type PatchSpec } from '../rewards/rewards.rules';
 
 export interface BenefitInput {
   code: string;
@@ -21,6 +22,9 @@ export interface BenefitInput {
   validTo?: Date | null;
 }
 
+/** A partial update: a field absent (not an own property) is kept, null clears a nullable one (and is refused on the others). */
+export type BenefitPatch = { [K in Exclude<keyof BenefitInput, 'code'>]?: BenefitInput[K] | null };
+
 export interface BenefitRow {
   id: string; code: string; version: number; name: string; description: string | null; kind: string; value: number | null;
   tierCodes: string[]; requiredTags: string[]; active: boolean; validFrom: Date | null; validTo: Date | null;
@@ -30,6 +34,11 @@ export interface BenefitVersionRow { version: number; snapshot: BenefitRow; chan
 const COLUMNS = `b.id, b.code, b.version, b.name, b.description, b.kind, b.value::float8 as value, b.tier_codes as "tierCodes",
   b.required_tags as "requiredTags", b.active, b.valid_from as "validFrom", b.valid_to as "validTo"`;
 const benefitRow = (r: BenefitRow) => withDates(r, ['validFrom', 'validTo']);
+
+const BENEFIT_PATCH: PatchSpec<BenefitInput> = {
+  name: 'required', description: 'nullable', kind: 'required', value: 'nullable', tierCodes: 'required', requiredTags: 'required',
+  active: 'required', validFrom: 'nullable', validTo: 'nullable',
+};
 
 /** In force at `at`: active, inside its validity window (a future validFrom takes effect by itself). */
 const IN_FORCE = `b.active and (b.valid_from is null or b.valid_from <= ?::timestamptz) and (b.valid_to is null or b.valid_to > ?::timestamptz)`;
@@ -83,33 +92,58 @@ export class BenefitsService {
   }
 
   private upsertOnce(actor: Actor, input: BenefitInput): Promise<BenefitRow> {
-    const next = normalized(input);
     return inTransaction(this.em, async (tx) => {
-      const unknownTiers = (await tx.execute(
-        'select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(next.tierCodes)],
-      )) as { c: string }[];
-      if (unknownTiers.length) throw badInput('tierCodes', `Unknown tier ${unknownTiers[0].c}`);
       const [current] = (await tx.execute(`select ${COLUMNS} from benefit b where b.code = ? for update`, [input.code])) as BenefitRow[];
-      const before = current ? normalized(benefitRow(current)) : null;
-      if (before && JSON.stringify(before) === JSON.stringify(next)) return benefitRow(current);
-      const params = [next.name, next.description, next.kind, next.value, pgTextArray(next.tierCodes), pgTextArray(next.requiredTags), next.active, next.validFrom, next.validTo];
-      const [row] = (current
-        ? await tx.execute(
-          `update benefit b set name = ?, description = ?, kind = ?, value = ?, tier_codes = ?::text[], required_tags = ?::text[], active = ?,
-             valid_from = ?, valid_to = ?, version = version + 1, updated_at = now() where code = ? returning ${COLUMNS}`,
-          [...params, input.code])
-        : await tx.execute(
-          `insert into benefit as b (id, code, name, description, kind, value, tier_codes, required_tags, active, valid_from, valid_to, version, updated_at)
-           values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::text[], ?::text[], ?, ?, ?, 1, now()) returning ${COLUMNS}`,
-          [input.code, ...params])) as BenefitRow[];
-      await tx.execute(
-        'insert into benefit_version (benefit_id, code, version, snapshot, changed_by, changed_at) values (?, ?, ?, ?::jsonb, ?, now())',
-        [row.id, row.code, row.version, JSON.stringify(next), actorLabel(actor)],
-      );
-      this.audit.record(tx, actor, { action: current ? 'benefit.update' : 'benefit.create', entity: 'Benefit', entityId: input.code, before, after: next });
-      await tx.flush();
-      return benefitRow(row);
+      return this.save(tx, actor, current ? benefitRow(current) : null, input);
     });
+  }
+
+  /**
+   * Changes the fields the patch gives, nothing else (rewards.rules.ts applyPatch), checked as
+   * upsert checks them; a change is a new version with its audit entry, a patch that changes
+   * nothing makes neither. The benefit row is locked, so concurrent patches each make a version.
+   */
+  async update(actor: Actor, code: string, patch: BenefitPatch): Promise<BenefitRow> {
+    return inTransaction(this.em, async (tx) => {
+      const [locked] = (await tx.execute(`select ${COLUMNS} from benefit b where b.code = ? for update`, [code])) as BenefitRow[];
+      if (!locked) throw notFound('Benefit', code);
+      const current = benefitRow(locked);
+      const { next } = applyPatch<BenefitInput>({ ...current, code }, patch, BENEFIT_PATCH);
+      checkInput(next);
+      return this.save(tx, actor, current, next);
+    });
+  }
+
+  /**
+   * Writes `input` as the benefit's next version (its first when `current` is null), with its
+   * history row and audit entry, in the caller's transaction, which holds `current` locked.
+   * The same values as `current` write nothing.
+   */
+  private async save(tx: EntityManager, actor: Actor, current: BenefitRow | null, input: BenefitInput): Promise<BenefitRow> {
+    const next = normalized(input);
+    const before = current ? normalized(current) : null;
+    if (before && JSON.stringify(before) === JSON.stringify(next)) return current!;
+    const unknownTiers = (await tx.execute(
+      'select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(next.tierCodes)],
+    )) as { c: string }[];
+    if (unknownTiers.length) throw badInput('tierCodes', `Unknown tier ${unknownTiers[0].c}`);
+    const params = [next.name, next.description, next.kind, next.value, pgTextArray(next.tierCodes), pgTextArray(next.requiredTags), next.active, next.validFrom, next.validTo];
+    const [row] = (current
+      ? await tx.execute(
+        `update benefit b set name = ?, description = ?, kind = ?, value = ?, tier_codes = ?::text[], required_tags = ?::text[], active = ?,
+           valid_from = ?, valid_to = ?, version = version + 1, updated_at = now() where code = ? returning ${COLUMNS}`,
+        [...params, input.code])
+      : await tx.execute(
+        `insert into benefit as b (id, code, name, description, kind, value, tier_codes, required_tags, active, valid_from, valid_to, version, updated_at)
+         values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::text[], ?::text[], ?, ?, ?, 1, now()) returning ${COLUMNS}`,
+        [input.code, ...params])) as BenefitRow[];
+    await tx.execute(
+      'insert into benefit_version (benefit_id, code, version, snapshot, changed_by, changed_at) values (?, ?, ?, ?::jsonb, ?, now())',
+      [row.id, row.code, row.version, JSON.stringify(next), actorLabel(actor)],
+    );
+    this.audit.record(tx, actor, { action: current ? 'benefit.update' : 'benefit.create', entity: 'Benefit', entityId: input.code, before, after: next });
+    await tx.flush();
+    return benefitRow(row);
   }
 
   async list(): Promise<BenefitRow[]> {

@@ -1,4 +1,4 @@
-import { Check, Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Check, DecimalType, Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
 /** A catalogue item bought with points. */
@@ -14,6 +14,13 @@ export class Reward {
 
   @Property({ type: 'text' })
   name!: string;
+
+  @Property({ type: 'text', nullable: true })
+  description: string | null = null;
+
+  /** What the coupon is worth at the till, in money (exact: numeric); null = not a money coupon. */
+  @Property({ type: new DecimalType('number'), precision: 15, scale: 2, nullable: true })
+  faceValue: number | null = null;
 
   @Property({ type: 'integer' })
   costPoints!: number;
@@ -38,9 +45,19 @@ export class Reward {
   @Property({ type: 'timestamptz', nullable: true })
   validTo: Date | null = null;
 
+  /** A redemption's coupon can be used for this many days (× 24 h) after its issue; null = no end. */
+  @Property({ type: 'integer', nullable: true })
+  couponValidDays: number | null = null;
+
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
 }
+
+/**
+ * redemption.coupon_key: the coupon code as it is looked up (rewards.rules.ts,
+ * normalizeCouponCode), computed by PostgreSQL on every insert, whoever writes it.
+ */
+export const COUPON_KEY_SQL = `translate(upper(regexp_replace(coupon_code, '[^0-9A-Za-z]', '', 'g')), 'ILO', '110')`;
 
 @Entity({ tableName: 'redemption' })
 @Index({ name: 'redemption_member_reward_index', properties: ['memberId', 'rewardId'] })
@@ -61,11 +78,16 @@ export class Redemption {
   @Property({ type: 'integer' })
   points!: number;
 
+  /** As issued, e.g. 7K2M-…; shown to the member and read out at the till. */
   @Property({ type: 'text' })
-  @Unique({ name: 'redemption_coupon_code_unique' })
   couponCode!: string;
 
-  /** ISSUED or CANCELLED. */
+  /** The code without separators, upper case (the unique lookup key; see COUPON_KEY_SQL). */
+  @Property({ type: 'text', generated: `(${COUPON_KEY_SQL}) stored`, nullable: true })
+  @Unique({ name: 'redemption_coupon_key_unique' })
+  couponKey?: string;
+
+  /** ISSUED, USED or CANCELLED; EXPIRED is derived when read (ISSUED and past expiresAt). */
   @Property({ type: 'text' })
   status: string = 'ISSUED';
 
@@ -84,4 +106,19 @@ export class Redemption {
 
   @Property({ type: 'text', nullable: true })
   cancelReason: string | null = null;
+
+  /** createdAt + reward.couponValidDays × 24 h, fixed at issue; null = no end. */
+  @Property({ type: 'timestamptz', nullable: true })
+  expiresAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  usedAt: Date | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  usedAtStore: string | null = null;
+
+  /** The till's key for its useCoupon: a retry with it gets the same answer. */
+  @Property({ type: 'text', nullable: true })
+  @Unique({ name: 'redemption_use_idempotency_key_unique' })
+  useIdempotencyKey: string | null = null;
 }

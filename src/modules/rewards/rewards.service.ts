@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { resolveOccurredAt } from '../../common/clock';
-import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
+import { AppError, badInput, conflict, couponNotUsable, ErrorCode, notFound } from '../../common/errors';
+import { formatCents, MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { keyset } from '../../common/pagination';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
 import { pgTextArray } from '../../db/entity-manager';
@@ -11,28 +12,72 @@ import { isUuid } from '../members/members.service';
 import * as repo from '../points/points.repository';
 import { MAX_POINTS, fitsPoints } from '../points/points.rules';
 import type { PointsService } from '../points/points.service';
+import {
+  REDEMPTION_COLUMNS, REWARD_COLUMNS, redemptionRow, rewardColumns, rewardRow, type RedemptionRow, type RewardRow, type RewardValues,
+} from './rewards.repository';
+import * as rewardsRepo from './rewards.repository';
+import {
+  applyPatch, couponCancelRefusal, couponExpiresAt, couponUseRefusal, MAX_COUPON_VALID_DAYS, normalizeCouponCode, type CouponRefusal, type PatchSpec,
+} from './rewards.rules';
+
+export type { RedemptionRow, RewardRow } from './rewards.repository';
 
 export interface RewardInput {
-  code: string; name: string; costPoints: number; stock?: number | null; perMemberLimit?: number | null;
-  tierCodes?: string[] | null; active: boolean; validFrom?: Date | null; validTo?: Date | null;
+  code: string; name: string; description?: string | null; faceValue?: number | null; costPoints: number; stock?: number | null;
+  perMemberLimit?: number | null; tierCodes?: string[] | null; active: boolean; validFrom?: Date | null; validTo?: Date | null;
+  couponValidDays?: number | null;
 }
-export interface RewardRow {
-  id: string; code: string; name: string; costPoints: number; stock: number | null; perMemberLimit: number | null;
-  tierCodes: string[]; active: boolean; validFrom: Date | null; validTo: Date | null;
-}
-export interface RedemptionRow {
-  id: string; seq: string; memberId: string; rewardId: string; points: number; couponCode: string; status: string;
-  createdAt: Date; transactionId: string; idempotencyKey: string;
-}
+/** A partial update: a field absent (not an own property) is kept, null clears a nullable one (and is refused on the others). */
+export type RewardPatch = { [K in Exclude<keyof RewardInput, 'code'>]?: RewardInput[K] | null };
 export interface RedeemInput { memberId: string; rewardCode: string; idempotencyKey: string; occurredAt?: Date | null }
+export interface UseCouponInput { couponCode: string; idempotencyKey: string; storeId?: string | null; occurredAt?: Date | null }
 
-const rewardColumns = (p = '') => `${p}id, ${p}code, ${p}name, ${p}cost_points as "costPoints", ${p}stock, ${p}per_member_limit as "perMemberLimit",
-  ${p}tier_codes as "tierCodes", ${p}active, ${p}valid_from as "validFrom", ${p}valid_to as "validTo"`;
-const REWARD_COLUMNS = rewardColumns();
-const REDEMPTION_COLUMNS = `id, seq::text, member_id as "memberId", reward_id as "rewardId", points, coupon_code as "couponCode", status,
-  created_at as "createdAt", transaction_id::text as "transactionId", idempotency_key as "idempotencyKey"`;
-const rewardRow = (r: RewardRow) => repo.withDates(r, ['validFrom', 'validTo']);
-const redemptionRow = (r: RedemptionRow) => repo.withDates(r, ['createdAt']);
+type RewardFields = Omit<RewardRow, 'id' | 'code'>;
+const REWARD_PATCH: PatchSpec<RewardFields> = {
+  name: 'required', description: 'nullable', faceValue: 'nullable', costPoints: 'required', stock: 'nullable', perMemberLimit: 'nullable',
+  tierCodes: 'required', active: 'required', validFrom: 'nullable', validTo: 'nullable', couponValidDays: 'nullable',
+};
+/** Longer than any code we issue with separators (19), with room for spaces: anything longer is not a code. */
+const MAX_COUPON_INPUT = 64;
+
+/** What a reward's fields are written as, checked as upsert and patches both check them. */
+function rewardValues(input: Omit<RewardInput, 'code'>): RewardValues {
+  if (input.validFrom && input.validTo && input.validTo <= input.validFrom) throw badInput('validTo', 'validTo must be after validFrom');
+  let faceValue: string | null = null;
+  if (input.faceValue != null) {
+    try {
+      faceValue = formatCents(parseMoneyToCents(input.faceValue, 'faceValue'));
+    } catch (err) {
+      if (err instanceof MoneyInputError) throw badInput(err.field, err.message);
+      throw err;
+    }
+  }
+  const days = input.couponValidDays ?? null;
+  if (days != null && (!Number.isInteger(days) || days < 1 || days > MAX_COUPON_VALID_DAYS)) {
+    throw badInput('couponValidDays', `couponValidDays must be a whole number from 1 to ${MAX_COUPON_VALID_DAYS}`);
+  }
+  return {
+    name: input.name, description: input.description ?? null, faceValue, costPoints: input.costPoints, stock: input.stock ?? null,
+    perMemberLimit: input.perMemberLimit ?? null, tierCodes: [...new Set(input.tierCodes ?? [])].sort(), active: input.active,
+    validFrom: input.validFrom ?? null, validTo: input.validTo ?? null, couponValidDays: days,
+  };
+}
+
+/** The same values in one comparable form (dates as instants, money as its 2-decimal text). */
+const sameValues = (a: RewardValues, b: RewardValues) => {
+  const key = (v: RewardValues) => JSON.stringify({ ...v, validFrom: v.validFrom?.getTime() ?? null, validTo: v.validTo?.getTime() ?? null });
+  return key(a) === key(b);
+};
+
+/** The normalised lookup key of a code as typed; BAD_USER_INPUT when it cannot be one. */
+function couponKeyOf(raw: string): string {
+  if (raw.length > MAX_COUPON_INPUT) throw badInput('couponCode', `couponCode must be at most ${MAX_COUPON_INPUT} characters`);
+  const key = normalizeCouponCode(raw);
+  if (!key) throw badInput('couponCode', 'couponCode must contain letters or digits');
+  return key;
+}
+
+const refused = (r: CouponRefusal) => couponNotUsable(r.status, r.message, r.field ? { field: r.field } : {});
 
 /** 16 characters of Crockford base32 (80 random bits): unguessable and easy to read out at a till. */
 export function newCouponCode(): string {
@@ -48,25 +93,48 @@ export class RewardsService {
   constructor(private readonly em: EntityManager, private readonly audit: AuditService, private readonly points: PointsService) {}
 
   async upsert(actor: Actor, input: RewardInput): Promise<RewardRow> {
-    if (input.validFrom && input.validTo && input.validTo <= input.validFrom) throw badInput('validTo', 'validTo must be after validFrom');
-    const tierCodes = [...new Set(input.tierCodes ?? [])].sort();
+    const v = rewardValues(input);
     return inTransaction(this.em, async (tx) => {
-      const unknown = (await tx.execute('select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(tierCodes)])) as { c: string }[];
-      if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0].c}`);
-      const [before] = (await tx.execute(`select ${REWARD_COLUMNS} from reward where code = ? for update`, [input.code])) as RewardRow[];
+      const unknown = await rewardsRepo.unknownTiers(tx, v.tierCodes);
+      if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0]}`);
+      const before = await rewardsRepo.lockReward(tx, input.code);
       const [row] = (await tx.execute(
-        `insert into reward (id, code, name, cost_points, stock, per_member_limit, tier_codes, active, valid_from, valid_to, updated_at)
-         values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, now())
-         on conflict (code) do update set name = excluded.name, cost_points = excluded.cost_points, stock = excluded.stock,
-           per_member_limit = excluded.per_member_limit, tier_codes = excluded.tier_codes, active = excluded.active,
-           valid_from = excluded.valid_from, valid_to = excluded.valid_to, updated_at = now()
+        `insert into reward (id, code, name, description, face_value, cost_points, stock, per_member_limit, tier_codes, active, valid_from, valid_to,
+           coupon_valid_days, updated_at)
+         values (gen_random_uuid(), ?, ?, ?, ?::numeric, ?, ?, ?, ?::text[], ?, ?, ?, ?, now())
+         on conflict (code) do update set name = excluded.name, description = excluded.description, face_value = excluded.face_value,
+           cost_points = excluded.cost_points, stock = excluded.stock, per_member_limit = excluded.per_member_limit, tier_codes = excluded.tier_codes,
+           active = excluded.active, valid_from = excluded.valid_from, valid_to = excluded.valid_to, coupon_valid_days = excluded.coupon_valid_days,
+           updated_at = now()
          returning ${REWARD_COLUMNS}`,
-        [input.code, input.name, input.costPoints, input.stock ?? null, input.perMemberLimit ?? null, pgTextArray(tierCodes),
-          input.active, input.validFrom ?? null, input.validTo ?? null],
+        [input.code, v.name, v.description, v.faceValue, v.costPoints, v.stock, v.perMemberLimit, pgTextArray(v.tierCodes),
+          v.active, v.validFrom, v.validTo, v.couponValidDays],
       )) as RewardRow[];
       this.audit.record(tx, actor, { action: before ? 'reward.update' : 'reward.create', entity: 'Reward', entityId: input.code, before: before ?? null, after: row });
       await tx.flush();
       return rewardRow(row);
+    });
+  }
+
+  /**
+   * Changes the fields the patch gives, nothing else (rewards.rules.ts applyPatch), checked as
+   * upsert checks them. A patch that changes nothing writes nothing: no update, no audit entry.
+   * The reward row is locked, so concurrent patches apply one after the other.
+   */
+  async update(actor: Actor, code: string, patch: RewardPatch): Promise<RewardRow> {
+    return inTransaction(this.em, async (tx) => {
+      const current = await rewardsRepo.lockReward(tx, code);
+      if (!current) throw notFound('Reward', code);
+      const { id: _id, code: _code, ...fields } = current;
+      const before = rewardValues(fields);
+      const next = rewardValues(applyPatch<RewardFields>(fields, patch, REWARD_PATCH).next);
+      if (sameValues(before, next)) return current;
+      const unknown = await rewardsRepo.unknownTiers(tx, next.tierCodes);
+      if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0]}`);
+      const row = (await rewardsRepo.updateReward(tx, code, next))!;
+      this.audit.record(tx, actor, { action: 'reward.update', entity: 'Reward', entityId: code, before: current, after: row });
+      await tx.flush();
+      return row;
     });
   }
 
@@ -140,10 +208,11 @@ export class RewardsService {
         memberId: input.memberId, type: 'REDEEM', amount: reward.costPoints, occurredAt,
         reason: `reward ${reward.code}`, reference: couponCode, idempotencyKey: `redeem:${input.idempotencyKey}`,
       });
+      // The coupon's end is fixed now, from the reward as it is now: a later change to the reward does not move it.
       const [row] = (await tx.execute(
-        `insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at)
-         values (gen_random_uuid(), ?, ?, ?, ?, 'ISSUED', ?, ?, ?) returning ${REDEMPTION_COLUMNS}`,
-        [input.memberId, reward.id, reward.costPoints, couponCode, input.idempotencyKey, txn.id, occurredAt],
+        `insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at, expires_at)
+         values (gen_random_uuid(), ?, ?, ?, ?, 'ISSUED', ?, ?, ?, ?) returning ${REDEMPTION_COLUMNS}`,
+        [input.memberId, reward.id, reward.costPoints, couponCode, input.idempotencyKey, txn.id, occurredAt, couponExpiresAt(occurredAt, reward.couponValidDays)],
       )) as RedemptionRow[];
       if (reward.stock != null) {
         const took = await tx.execute('update reward set stock = stock - 1 where id = ? and stock > 0 returning stock', [reward.id]);
@@ -162,8 +231,9 @@ export class RewardsService {
       if (!reward.tierCodes.includes(m.code)) throw notEligible(`${reward.code} is for ${reward.tierCodes.join(', ')} members`);
     }
     if (reward.perMemberLimit != null) {
+      // Every redemption that kept its points counts: issued, used or expired; a cancelled one does not.
       const [{ n }] = (await tx.execute(
-        `select count(*)::int as n from redemption where member_id = ? and reward_id = ? and status = 'ISSUED'`, [memberId, reward.id],
+        `select count(*)::int as n from redemption where member_id = ? and reward_id = ? and status <> 'CANCELLED'`, [memberId, reward.id],
       )) as { n: number }[];
       if (n >= reward.perMemberLimit) {
         throw new AppError(ErrorCode.LIMIT_REACHED, `${reward.code} can be redeemed ${reward.perMemberLimit} time(s) per member`, { limit: reward.perMemberLimit });
@@ -174,7 +244,10 @@ export class RewardsService {
   /**
    * Cancels a redemption: the points go back to the lots they came from (a lot that has
    * expired since stays expired: those points are not returned), stock is restored.
-   * Idempotent: cancelling a cancelled redemption returns it as it is.
+   * Idempotent: cancelling a cancelled redemption returns it as it is. A coupon used at a till,
+   * or expired, cannot be cancelled (COUPON_NOT_USABLE with its status). The redemption row is
+   * locked (after the member's account), as useCoupon locks it: of a use and a cancel racing,
+   * the second decides on what the first left, so never both happen.
    */
   async cancel(actor: Actor, id: string, reason: string, now = new Date()): Promise<RedemptionRow> {
     if (!isUuid(id)) throw notFound('Redemption', id);
@@ -182,8 +255,11 @@ export class RewardsService {
     if (!owner) throw notFound('Redemption', id);
     return inTransaction(this.em, async (tx) => {
       const account = (await repo.lockAccount(tx, owner.memberId))!;
-      const [r] = (await tx.execute(`select ${REDEMPTION_COLUMNS} from redemption where id = ? for update`, [id])) as RedemptionRow[];
-      if (r.status === 'CANCELLED') return redemptionRow(r);
+      const [locked] = (await tx.execute(`select ${REDEMPTION_COLUMNS} from redemption where id = ? for update`, [id])) as RedemptionRow[];
+      const r = redemptionRow(locked);
+      if (r.status === 'CANCELLED') return r;
+      const refusal = couponCancelRefusal(r, now);
+      if (refusal) throw refused(refusal);
       await tx.execute('select 1 from reward where id = ? for update', [r.rewardId]);
       const back = (await tx.execute(
         // Only to lots still live and not past their expiry (by the database's clock too: the
@@ -216,6 +292,45 @@ export class RewardsService {
       await tx.flush();
       return redemptionRow(after);
     });
+  }
+
+  /**
+   * Uses a coupon at a till: ISSUED → USED, once. `occurredAt` (services and admins: a till
+   * that was offline) is when it was used; the coupon must have been usable then (issued
+   * before, not expired, not cancelled). The same idempotency key with the same coupon and
+   * store returns the same answer, however often a till retries; with another coupon or store
+   * it is a CONFLICT. Another key on a used coupon is COUPON_NOT_USABLE (status USED).
+   * The redemption row is locked for the decision (see cancel): two tills using one coupon at
+   * once are decided one after the other.
+   */
+  async useCoupon(actor: Actor, input: UseCouponInput, now = new Date()): Promise<RedemptionRow> {
+    const couponKey = couponKeyOf(input.couponCode);
+    const usedAt = resolveOccurredAt(actor, input.occurredAt, now);
+    const store = input.storeId ?? null;
+    const replay = async (em: EntityManager) => {
+      const r = await rewardsRepo.redemptionByUseKey(em, input.idempotencyKey);
+      if (!r) return null;
+      const sameInstant = input.occurredAt == null || r.usedAt?.getTime() === input.occurredAt.getTime();
+      if (r.couponKey !== couponKey || r.usedAtStore !== store || !sameInstant) {
+        throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
+      }
+      return r;
+    };
+    return idempotentWrite(this.em, replay, () => inSqlTransaction(this.em, async (tx) => {
+      const r = await rewardsRepo.lockRedemptionByCouponKey(tx, couponKey);
+      if (!r) throw notFound('Coupon', input.couponCode);
+      // The same key may have committed while this one waited for the row.
+      const settled = await replay(tx);
+      if (settled) return settled;
+      const refusal = couponUseRefusal(r, usedAt, now);
+      if (refusal) throw refused(refusal);
+      return (await rewardsRepo.markUsed(tx, r.id, { usedAt, store, useKey: input.idempotencyKey }))!;
+    }));
+  }
+
+  /** A till checks a coupon before use: the redemption its code (as typed) names, or null. */
+  async byCoupon(couponCode: string): Promise<RedemptionRow | null> {
+    return rewardsRepo.redemptionByCouponKey(this.em, couponKeyOf(couponCode));
   }
 
   async ofMember(memberId: string, first: number, afterSeq: string | null): Promise<{ rows: RedemptionRow[]; hasNextPage: boolean }> {
