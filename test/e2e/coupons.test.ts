@@ -2,6 +2,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import fc from 'fast-check';
 import { ormConfig } from '../../src/config/mikro-orm';
+import { migrationsList } from '../../migrations';
 import { createTestDatabase, expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { ADJUST, POINTS, expectLedgerConsistent } from '../support/ledger';
@@ -319,12 +320,14 @@ describe('races through the HTTP server', () => {
 
 describe('the migration', () => {
   it('fills coupon_key for the redemptions already there', async () => {
-    const config = ormConfig({ url: await createTestDatabase('mig') });
+    const config = ormConfig({ url: await createTestDatabase('mig', { empty: true }) });
+    // The migration before the coupons' one, whatever comes after.
+    const before = migrationsList[migrationsList.findIndex((m) => m.name.endsWith('_coupons')) - 1].name;
     // No snapshot: it would be written at the intermediate state.
     const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, snapshot: false } });
     try {
       const migrator = orm.getMigrator();
-      await migrator.up({ to: 'Migration20261202100000_retention_as_of' });
+      await migrator.up({ to: before });
       const db = orm.em.getConnection();
       await db.execute(`insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at)
         select gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 10, c, 'ISSUED', c, 1, now() from unnest(array['7K2M-9QXZ-AB3D-WXYZ', 'abcd-efgh-jkmn-pqrs']) c`);
@@ -333,7 +336,7 @@ describe('the migration', () => {
         { code: '7K2M-9QXZ-AB3D-WXYZ', key: '7K2M9QXZAB3DWXYZ', expiresAt: null, usedAt: null },
         { code: 'abcd-efgh-jkmn-pqrs', key: 'ABCDEFGHJKMNPQRS', expiresAt: null, usedAt: null },
       ]);
-      await migrator.down({ to: 'Migration20261202100000_retention_as_of' });
+      await migrator.down({ to: before });
       await migrator.up();
     } finally {
       await orm.close(true);
