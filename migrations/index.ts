@@ -17,6 +17,7 @@ import { Migration20261129220000_review_passes } from './Migration20261129220000
 import { Migration20261130010000_window_counters } from './Migration20261130010000_window_counters';
 import { Migration20261201000000_tier_feed } from './Migration20261201000000_tier_feed';
 import { Migration20261202100000_retention_as_of } from './Migration20261202100000_retention_as_of';
+import { Migration20261203100000_member_search } from './Migration20261203100000_member_search';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -34,4 +35,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130010000_window_counters', class: Migration20261130010000_window_counters },
   { name: 'Migration20261201000000_tier_feed', class: Migration20261201000000_tier_feed },
   { name: 'Migration20261202100000_retention_as_of', class: Migration20261202100000_retention_as_of },
+  { name: 'Migration20261203100000_member_search', class: Migration20261203100000_member_search },
 ];
