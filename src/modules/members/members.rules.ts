@@ -15,7 +15,7 @@ export interface SearchTerms {
   id: string | null;
   email: boolean;
   phone: boolean;
-  /** A LIKE pattern (escape character `\`), to be lowercased by SQL as the indexed names are. */
+  /** A LIKE pattern (escape character `\`), to be case-folded by SQL as the indexed names are (member_search_fold). */
   namePrefix: string;
 }
 

@@ -58,7 +58,7 @@ export interface SearchPage extends Page<Member> {
   count(): Promise<number>;
 }
 
-/** Cursor kinds of a search: an exact look-up's (a seq) and a name prefix's (lower(name) and seq). */
+/** Cursor kinds of a search: an exact look-up's (a seq) and a name prefix's (folded name and seq). */
 const EXACT_CURSOR = 'memberexact';
 const NAME_CURSOR = 'membername';
 
@@ -125,7 +125,7 @@ export class MembersService {
   /**
    * Store staff looking a member up: exact id, externalId, email (any case) or phone (by its
    * key) first; when nothing matches exactly, display names that start with the text (any
-   * case). Exact matches come in registration order, names in (lowercased name, seq) order; a
+   * case). Exact matches come in registration order, names in (case-folded name, seq) order; a
    * cursor says which of the two lists it pages (docs/decisions.md, "Member look-ups").
    */
   async search(query: string, first: number, after: string | null): Promise<SearchPage> {
