@@ -13,7 +13,7 @@ import { Tier } from '../tiers/tier.entity';
 @Index({ name: 'member_phone_search_index', expression: 'create index "member_phone_search_index" on "member" (member_phone_key("phone"))' })
 @Index({
   name: 'member_name_search_index',
-  expression: 'create index "member_name_search_index" on "member" ((member_search_fold("display_name") collate "C"), "seq")',
+  expression: 'create index "member_name_search_index" on "member" ((member_search_fold("display_name") collate "C"), "seq") include ("display_name")',
 })
 export class Member {
   @PrimaryKey({ type: 'uuid' })
