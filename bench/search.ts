@@ -19,7 +19,7 @@ const SEARCH = `query($q: String!, $after: String) { searchMembers(query: $q, af
   edges { cursor node { id externalId displayName email phone tier { name } } } pageInfo { hasNextPage endCursor } } }`;
 const SEARCH_COUNT = `query($q: String!) { searchMembers(query: $q) { totalCount edges { node { id displayName } } } }`;
 /** The app's floor: what any request costs here (HTTP, token, GraphQL), with no SQL. */
-const FLOOR = `query($q: String) { __typename }`;
+const FLOOR = `{ __typename }`;
 
 const FIRST = ['Ada', 'Alan', 'Amara', 'Anna', 'Ben', 'Bruno', 'Carla', 'Chen', 'Chloe', 'Daniel', 'David', 'Elena', 'Emma', 'Farah', 'Felix',
   'Grace', 'Hana', 'Hugo', 'Ines', 'Isaac', 'Jack', 'James', 'Jana', 'John', 'Jose', 'Julia', 'Kai', 'Karim', 'Laura', 'Leo', 'Lily', 'Lucas',
