@@ -3,6 +3,7 @@
 // (one statement on the same indexes, sent from this process on one pg connection), measured
 // in the same run. The issue's target: every kind answers in under 50 ms.
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { decodeKeyCursor, type KeyPosition } from '../src/common/pagination';
@@ -127,6 +128,7 @@ function figures(ms: number[], rows: number): Figures {
 
 export async function benchSearch(): Promise<void> {
   const started = Date.now();
+  const loadAtStart = loadavg()[0];
   log(`search bench: ${MEMBERS} members, ${SAMPLES} look-ups per kind; ${machine()}`);
   const db = await benchDatabase('bench_search');
   let app = null;
@@ -198,7 +200,7 @@ export async function benchSearch(): Promise<void> {
       ...results.map(({ kind, bare, app: a }) => `| ${kind.label} | ${a.n} | ${kind === floor.kind ? '–' : fmt(a.rows)} | ${fmt(bare.p50, 2)} / ${fmt(bare.p99, 2)} | ${fmt(a.p50)} / ${fmt(a.p99)} / ${fmt(a.max)} | ${kind === floor.kind ? '–' : `${fmt(a.p50 - floor.app.p50)} ms`} |`)].join('\n');
     writeSection('Member search', `## Member search
 
-${new Date().toISOString().slice(0, 10)}, \`npm run bench -- search\` (${MEMBERS.toLocaleString('en')} members, ${SAMPLES} look-ups per kind, one at a time, over HTTP with a service token, each alternating with its baseline), ${machine()}, embedded PostgreSQL 17 on the same machine, the app in a child process (NODE_ENV=production). The baseline is the one statement that answers the same question on the same indexes, sent from the bench process on one pg connection; the app answers a till's screen (\`SEARCH\` in bench/search.ts: a page of 20 with contact details and tier).
+${new Date().toISOString().slice(0, 10)}, \`npm run bench -- search\` (${MEMBERS.toLocaleString('en')} members, ${SAMPLES} look-ups per kind, one at a time, over HTTP with a service token, each alternating with its baseline), ${machine()}, embedded PostgreSQL 17 on the same machine, the app in a child process (NODE_ENV=production); the machine's 1-minute load average ${fmt(loadAtStart)} at the start and ${fmt(loadavg()[0])} at the end (other work shares the machine: the p99s move with it). The baseline is the one statement that answers the same question on the same indexes, sent from the bench process on one pg connection; the app answers a till's screen (\`SEARCH\` in bench/search.ts: a page of 20 with contact details and tier).
 
 ${table}
 
