@@ -205,7 +205,7 @@ ${new Date().toISOString().slice(0, 10)}, \`npm run bench -- search\` (${MEMBERS
 ${table}
 
 - Slowest search at p99: **${worst.kind.label}, ${fmt(worst.app.p99)} ms** (target < 50 ms for every kind); searches over 50 ms at p99: ${searches.filter((r) => r.app.p99 >= 50).map((r) => r.kind.label).join(', ') || 'none'}. The floor is what any request costs in the app here (HTTP, token, GraphQL, no SQL); app − floor is what a search adds: its statements, the members mapped, their tier.
-- Every kind but a name query without exact matches is one index probe; a name query runs the exact look-up first (no match), then reads one range of \`member_name_search_index\` in its order: a page costs its own 21 rows however many names share the prefix. \`totalCount\` is counted only when asked: an index-only count of the prefix's range, the one cost that grows with the matches.
+- An exact look-up is one statement (a bitmap OR of index probes); a name query runs it first (no match), then reads one range of \`member_name_search_index\` in its order: a page costs its own 21 rows however many names share the prefix. \`totalCount\` is counted only when asked: an index-only count of the prefix's range, the one cost that grows with the matches.
 - Data: ${MEMBERS.toLocaleString('en')} members inserted in one statement in ${fmt(seeded.insertS)} s with the search indexes dropped, then built: ${SEARCH_INDEXES.map((i) => `\`${i}\` ${fmt(seeded.indexS[i])} s`).join(', ')}. Sizes: heap ${sizes.heap}; ${SEARCH_INDEXES.map((i) => `\`${i}\` ${sizes[i]}`).join(', ')}.
 
 Wall time of the whole run: ${((Date.now() - started) / 60000).toFixed(1)} min.
