@@ -19,6 +19,7 @@ import { Migration20261201000000_tier_feed } from './Migration20261201000000_tie
 import { Migration20261202080000_order_independence } from './Migration20261202080000_order_independence';
 import { Migration20261202100000_retention_as_of } from './Migration20261202100000_retention_as_of';
 import { Migration20261202105925_coupons } from './Migration20261202105925_coupons';
+import { Migration20261203100000_member_search } from './Migration20261203100000_member_search';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202080000_order_independence', class: Migration20261202080000_order_independence },
   { name: 'Migration20261202100000_retention_as_of', class: Migration20261202100000_retention_as_of },
   { name: 'Migration20261202105925_coupons', class: Migration20261202105925_coupons },
+  { name: 'Migration20261203100000_member_search', class: Migration20261203100000_member_search },
 ];

@@ -42,6 +42,12 @@ function decodeNumbers(kind: string, cursor: string | null | undefined, count: n
   return numbers.map((n) => bigintArg(field, n, message));
 }
 
+/** The kind a cursor names ("<kind>:…"), null for none; whether the rest is valid is for its decoder to say. */
+export function cursorKind(cursor: string | null | undefined): string | null {
+  if (cursor == null || cursor === '') return null;
+  return Buffer.from(cursor, 'base64url').toString().split(':', 1)[0];
+}
+
 /** A cursor for an order on two whole numbers (base64 of "<kind>:<a>.<b>"). */
 export function encodeCursorPair(kind: string, a: string | number | bigint, b: string | number | bigint): string {
   return Buffer.from(`${kind}:${a}.${b}`).toString('base64url');
@@ -65,6 +71,42 @@ export function keyset(column: string, direction: 'asc' | 'desc', after: string 
     where: `(?::bigint is null or ${column} ${direction === 'asc' ? '>' : '<'} ?::bigint)`,
     orderBy: `order by ${column} ${direction}`,
     params: [after, after],
+  };
+}
+
+/** Where a list sorted by a text key, then a bigint, stands: the last row's key (as SQL sorted it) and number. */
+export interface KeyPosition { key: string; n: string }
+
+/** Longest key a key cursor may hold (a sort key is a name or the like, not a document). */
+const MAX_CURSOR_KEY = 1000;
+
+/** A cursor for an order on a text key and a whole number (base64 of "<kind>:<n>:<key>"). */
+export function encodeKeyCursor(kind: string, position: KeyPosition): string {
+  return Buffer.from(`${kind}:${position.n}:${position.key}`).toString('base64url');
+}
+
+/** The position a key cursor of `kind` holds; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT. */
+export function decodeKeyCursor(kind: string, cursor: string | null | undefined, field = 'after'): KeyPosition | null {
+  if (cursor == null || cursor === '') return null;
+  const message = `${field} is not a cursor of this list`;
+  // [^] also matches line breaks; a NUL would reach PostgreSQL, which refuses it in text.
+  const m = /^([a-z]+):(\d+):([^]*)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m || m[1] !== kind || m[3].length > MAX_CURSOR_KEY || m[3].includes('\u0000')) throw badInput(field, message);
+  return { n: bigintArg(field, m[2], message), key: m[3] };
+}
+
+/**
+ * One keyset page ordered by a text key, then a bigint column for ties (a name, then a seq):
+ * both typed, compared as one row against the cursor's (text, bigint). `keyExpr` is the SQL of
+ * the key exactly as the index has it (with its collation); `column` must be qualified (see
+ * `keyset`). `params` go where `where` stands.
+ */
+export function keysetByKey(keyExpr: string, column: string, after: KeyPosition | null): { where: string; orderBy: string; params: unknown[] } {
+  if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(column)) throw new Error(`keysetByKey: qualify the column with its table (got ${column})`);
+  return {
+    where: after ? `(${keyExpr}, ${column}) > (?::text, ?::bigint)` : 'true',
+    orderBy: `order by ${keyExpr}, ${column}`,
+    params: after ? [after.key, after.n] : [],
   };
 }
 

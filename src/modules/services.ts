@@ -62,7 +62,7 @@ export function createServices(em: EntityManager) {
     segments: new SegmentsService(em, audit),
     program: new ProgramService(em, audit),
     tiers: new TiersService(em, audit),
-    members: new MembersService(em, points),
+    members: new MembersService(em, points, audit),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -199,14 +199,34 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     feed.stop();
   });
 
-  it('a member cannot subscribe to another member, nor to everyone', async () => {
+  it('a member cannot subscribe to another member; a service must name one', async () => {
     const m1 = await registerMember(a);
     const m2 = await registerMember(a);
-    for (const variables of [{ id: m2 }, {}]) {
-      const sub = listen(a.ws(await a.token('member', m1)), variables);
+    for (const [token, variables] of [[await a.token('member', m1), { id: m2 }], [await a.token('service'), {}]] as const) {
+      const sub = listen(a.ws(token), variables);
       await sub.until(() => sub.errors.length > 0);
       expect(sub.errors[0].extensions?.code ?? sub.errors[0].message).toBe('FORBIDDEN');
     }
+  });
+
+  it('a member that names no member hears its own changes, and only those (issue 19)', async () => {
+    const [me, someone] = [await registerMember(a), await registerMember(a)];
+    const mine = listen(b.ws(await b.token('member', me)), {});
+    const feed = listen(b.ws(await b.token('admin')), {});
+    await subscribed(b, 2);
+    await upgrade(a, someone, 'rt-own-1');
+    await upgrade(a, me, 'rt-own-2');
+    await mark(someone);
+    await mark(me);
+    await mine.until(() => mine.events.some(isMarker));
+    await feed.until(() => feed.events.filter(isMarker).length === 2);
+    const upgraded = (memberId: string) => ({ memberId, kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' } });
+    expect(mine.events).toEqual([upgraded(me), marked(me, 'SILVER')]);
+    expect(mine.errors).toEqual([]);
+    // an admin's feed without an id is every member's, as before
+    expect(feed.events).toEqual([upgraded(someone), upgraded(me), marked(someone, 'SILVER'), marked(me, 'SILVER')]);
+    mine.stop();
+    feed.stop();
   });
 
   it('a rolled-back change publishes nothing', async () => {

@@ -1,9 +1,10 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { forbidden } from '../../common/errors';
 import { pageSize } from '../../common/pagination';
 import type { Member as MemberEntity } from '../../modules/members/member.entity';
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
-import { RegisterMemberInput } from '../types/inputs';
+import { MemberPatch, RegisterMemberInput } from '../types/inputs';
 import {
   Member, MemberConnection, Tier,
 } from '../types/objects';
@@ -36,6 +37,37 @@ export class MemberResolver {
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
       totalCount: page.totalCount,
     };
+  }
+
+  @Authorized('service', 'admin')
+  @Query(() => Member, { nullable: true })
+  memberByExternalId(@Arg('externalId', () => String) externalId: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.members.findByExternalId(externalId);
+  }
+
+  /** totalCount is counted only when the query asks for it (a getter the field resolves): a short name prefix may match many. */
+  @Authorized('service', 'admin')
+  @Query(() => MemberConnection)
+  async searchMembers(
+    @Arg('query', () => String) query: string,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const page = await ctx.services.members.search(query, pageSize(first), after);
+    return {
+      edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      get totalCount() { return page.count(); },
+    };
+  }
+
+  @Authorized()
+  @Mutation(() => Member)
+  updateMember(@Arg('memberId', () => ID) memberId: string, @Arg('patch', () => MemberPatch) patch: MemberPatch, @Ctx() ctx: GraphQLContext) {
+    const actor = requireActor(ctx);
+    if (actor.role === 'member' && actor.sub !== memberId) throw forbidden('A member may only update itself');
+    return ctx.services.members.update(actor, memberId, patch);
   }
 
   @Authorized('service', 'admin')

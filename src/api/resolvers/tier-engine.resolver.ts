@@ -6,10 +6,16 @@ import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
 import { JobResult, Member, Tier, TierChange, TierNotice, TierProgress } from '../types/objects';
 
-/** Whose events the caller may listen to: one member (a member only to itself), or every member (null: admins only). */
+/**
+ * Whose events the caller may listen to: one member, or every member (null: admins only). A
+ * member listens to itself, named or not (a member app need not send its own id).
+ */
 function subscriptionScope(ctx: GraphQLContext, memberId: string | null | undefined): string | null {
   const actor = requireActor(ctx);
-  if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only subscribe to itself');
+  if (actor.role === 'member') {
+    if (memberId && memberId !== actor.sub) throw forbidden('A member may only subscribe to itself');
+    return actor.sub;
+  }
   if (actor.role === 'service' && !memberId) throw forbidden('Only admins may subscribe to every member');
   return memberId || null;
 }
@@ -63,7 +69,7 @@ export class TierEngineResolver {
     return ctx.services.tierEngine.notices(memberId);
   }
 
-  /** A member may subscribe to itself only; admin may pass any id, or none for every member. */
+  /** A member hears itself (with its own id or none); a service one given member; an admin any member, or every member without an id. */
   @Subscription(() => TierChange, {
     subscribe: ({ args, context }) => {
       const scope = subscriptionScope(context as GraphQLContext, args.memberId as string | null);

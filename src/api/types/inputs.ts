@@ -9,6 +9,10 @@ import { DowngradePolicy, LifecycleStage, RfmSegment, TagCategory } from './enum
 
 const CODE = /^[A-Za-z0-9_.-]+$/;
 const CODE_MESSAGE = 'codes use letters, digits, _ . - only';
+/** A member's phone and birthday, as registerMember and updateMember take them. */
+const PHONE = /^\+?[0-9 ()-]{3,32}$/;
+const PHONE_MESSAGE = 'phone must be digits, spaces, + ( ) -';
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** One class for both directions: a segment returns the filter it was saved with. */
 @ObjectType('SegmentFilter')
@@ -78,12 +82,24 @@ export class RegisterMemberInput {
   @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) externalId?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(200) displayName?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @IsEmail() @MaxLength(320) email?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(/^\+?[0-9 ()-]{3,32}$/, { message: 'phone must be digits, spaces, + ( ) -' }) phone?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'birthday must be YYYY-MM-DD' }) birthday?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Matches(PHONE, { message: PHONE_MESSAGE }) phone?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Matches(DATE, { message: 'birthday must be YYYY-MM-DD' }) birthday?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(32) gender?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(100) region?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(100) channel?: string | null;
   @Field(() => Date, { nullable: true }) joinedAt?: Date | null;
+}
+
+/** updateMember: an absent field is unchanged, null clears it; each checked as registerMember checks it. */
+@InputType()
+export class MemberPatch {
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(200) displayName?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @IsEmail() @MaxLength(320) email?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Matches(PHONE, { message: PHONE_MESSAGE }) phone?: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD; a member may set it once, services and admins may change it' })
+  @IsOptional() @Matches(DATE, { message: 'birthday must be YYYY-MM-DD' }) birthday?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(32) gender?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(100) region?: string | null;
 }
 
 @InputType()

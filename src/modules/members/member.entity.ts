@@ -1,11 +1,20 @@
-import { Entity, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { Tier } from '../tiers/tier.entity';
 
 // No index on tier_id or tier_expires_at, and half-empty pages (fillfactor 50, set in the
 // migration): a renewal or downgrade then rewrites the row in place (a HOT update, no index
 // entry), which is what makes a review of a million members cheap. docs/decisions.md, "Tiers".
+// searchMembers' indexes (members.repository.ts; member_search_fold and member_phone_key are SQL
+// functions, migration member_search). None of their columns is written by the review, so its
+// updates stay HOT.
 @Entity({ tableName: 'member' })
+@Index({ name: 'member_email_search_index', expression: 'create index "member_email_search_index" on "member" (member_search_fold("email"))' })
+@Index({ name: 'member_phone_search_index', expression: 'create index "member_phone_search_index" on "member" (member_phone_key("phone"))' })
+@Index({
+  name: 'member_name_search_index',
+  expression: 'create index "member_name_search_index" on "member" ((member_search_fold("display_name") collate "C"), "seq") include ("display_name")',
+})
 export class Member {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -1,11 +1,17 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
-import { encodeCursor, decodeCursor, keyset, type Page } from '../../common/pagination';
+import { cursorKind, decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor, keyset, type Page } from '../../common/pagination';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import type { Actor } from '../actor';
+import { snapshot, type AuditService } from '../audit/audit.service';
 import { Tier } from '../tiers/tier.entity';
 import { Member } from './member.entity';
+import {
+  exactCount, exactPage, nameCount, namePage, type MemberRow,
+} from './members.repository';
+import { mayChangeBirthday, profileChanges, searchTerms, type PatchableField, type ProfilePatch } from './members.rules';
 
 export interface RegisterMemberInput {
   externalId?: string | null;
@@ -47,8 +53,17 @@ export interface AccountOpener {
   openAccount(tx: EntityManager, memberId: string): Promise<void>;
 }
 
+/** A page of a search; `count()` counts every match, only when asked (a name prefix may match many). */
+export interface SearchPage extends Page<Member> {
+  count(): Promise<number>;
+}
+
+/** Cursor kinds of a search: an exact look-up's (a seq) and a name prefix's (folded name and seq). */
+const EXACT_CURSOR = 'memberexact';
+const NAME_CURSOR = 'membername';
+
 export class MembersService {
-  constructor(private readonly em: EntityManager, private readonly ledger: AccountOpener) {}
+  constructor(private readonly em: EntityManager, private readonly ledger: AccountOpener, private readonly audit: AuditService) {}
 
   async get(id: string): Promise<Member | null> {
     if (!isUuid(id)) return null;
@@ -104,15 +119,67 @@ export class MembersService {
       conn.execute(`select m.* from member m where ${keys.where} ${keys.orderBy} limit ?`, [...keys.params, first + 1]),
       conn.execute('select count(*)::int as n from member'),
     ]);
-    const page = rows.slice(0, first) as { seq: string }[];
-    const items = page.map((r) => this.em.map(Member, r));
+    return { ...this.toPage(rows as MemberRow[], first, (r) => encodeCursor('member', r.seq)), totalCount: n as number };
+  }
+
+  /**
+   * Store staff looking a member up: exact id, externalId, email (any case) or phone (by its
+   * key) first; when nothing matches exactly, display names that start with the text (any
+   * case). Exact matches come in registration order, names in (case-folded name, seq) order; a
+   * cursor says which of the two lists it pages (docs/decisions.md, "Member look-ups").
+   */
+  async search(query: string, first: number, after: string | null): Promise<SearchPage> {
+    const terms = searchTerms(query);
+    const byName = cursorKind(after) === NAME_CURSOR;
+    if (!byName) {
+      const seq = decodeCursor(EXACT_CURSOR, after);
+      const rows = await exactPage(this.em, terms, seq, first + 1);
+      if (rows.length > 0 || seq != null) {
+        return { ...this.toPage(rows, first, (r) => encodeCursor(EXACT_CURSOR, r.seq)), count: () => exactCount(this.em, terms) };
+      }
+    }
+    const rows = await namePage(this.em, terms, decodeKeyCursor(NAME_CURSOR, after), first + 1);
     return {
-      items,
-      hasNextPage: rows.length > first,
-      endCursor: page.length ? encodeCursor('member', page[page.length - 1].seq) : null,
-      totalCount: n as number,
-      cursors: page.map((r) => encodeCursor('member', r.seq)),
+      ...this.toPage(rows, first, (r) => encodeKeyCursor(NAME_CURSOR, { key: r.search_key, n: r.seq })),
+      count: () => nameCount(this.em, terms),
     };
+  }
+
+  /**
+   * updateMember: the fields the patch has (null clears one), checked as registration checks
+   * them; a member may set its birthday only while none is stored (FORBIDDEN on `birthday`
+   * after that), services and admins change it at any time. The member row is locked for the
+   * read, so that the audit entry's before is what the change replaced. A patch that changes
+   * nothing writes nothing, not even an audit entry.
+   */
+  async update(actor: Actor, memberId: string, patch: ProfilePatch, now = new Date()): Promise<Member> {
+    if (patch.birthday != null && !isBirthday(patch.birthday, now)) {
+      throw badInput('birthday', 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today');
+    }
+    if (!isUuid(memberId)) throw notFound('Member', memberId);
+    return inTransaction(this.em, async (tx) => {
+      const m = await tx.findOne(Member, { id: memberId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!m) throw notFound('Member', memberId);
+      const changes = profileChanges(m, patch);
+      if (changes.birthday !== undefined && !mayChangeBirthday(actor.role, m.birthday)) {
+        throw new AppError(ErrorCode.FORBIDDEN, 'A member sets its birthday once; the programme can change it', { field: 'birthday' });
+      }
+      const fields = Object.keys(changes) as PatchableField[];
+      if (fields.length === 0) return m;
+      const before = snapshot(m, fields);
+      Object.assign(m, changes);
+      this.audit.record(tx, actor, { action: 'member.update', entity: 'Member', entityId: m.id, before, after: snapshot(m, fields) });
+      await tx.flush();
+      return m;
+    });
+  }
+
+  /** The first `first` of `rows` (one more was asked for: hasNextPage) as members with their cursors. */
+  private toPage<R extends MemberRow>(rows: R[], first: number, cursorOf: (row: R) => string): Page<Member> {
+    const page = rows.slice(0, first);
+    const cursors = page.map(cursorOf);
+    const items = page.map(({ search_key: _, ...row }) => this.em.map(Member, row as Record<string, unknown>));
+    return { items, cursors, hasNextPage: rows.length > first, endCursor: cursors.at(-1) ?? null };
   }
 }
 

@@ -1,0 +1,56 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { keyset, keysetByKey, type KeyPosition } from '../../common/pagination';
+import type { SearchTerms } from './members.rules';
+
+/**
+ * searchMembers' SQL. Every search reads an index (migration member_search): an exact look-up
+ * is one bitmap OR of at most four index probes (primary key, external_id, the folded email,
+ * the phone's key); a name prefix is one range of (folded display_name collate "C", seq), read
+ * in that order, so a page costs its own rows whatever the prefix matches. "C" makes LIKE's
+ * prefix a range of the index and the order byte order on any database, whatever its default
+ * collation. Case and phone rules live in SQL (member_search_fold, member_phone_key), applied
+ * to the stored value and to the text alike.
+ */
+
+export type MemberRow = Record<string, unknown> & { seq: string };
+
+/** The sort key of a name search, as the index has it. */
+const NAME_KEY = 'member_search_fold(m.display_name) collate "C"';
+
+/** The condition of an exact search: only the look-ups the text can match (an arm that cannot match would still cost a probe). */
+function exactMatch(t: SearchTerms): { sql: string; params: unknown[] } {
+  const arms: [sql: string, param: string][] = [];
+  if (t.id) arms.push(['m.id = ?::uuid', t.id]);
+  arms.push(['m.external_id = ?', t.text]);
+  if (t.email) arms.push(['member_search_fold(m.email) = member_search_fold(?)', t.text]);
+  if (t.phone) arms.push(['member_phone_key(m.phone) = member_phone_key(?)', t.text]);
+  return { sql: `(${arms.map(([sql]) => sql).join(' or ')})`, params: arms.map(([, param]) => param) };
+}
+
+/** Members the text names exactly, in registration order after seq `after`. */
+export function exactPage(em: EntityManager, t: SearchTerms, after: string | null, limit: number): Promise<MemberRow[]> {
+  const match = exactMatch(t);
+  const keys = keyset('m.seq', 'asc', after);
+  return em.execute(`select m.* from member m where ${match.sql} and ${keys.where} ${keys.orderBy} limit ?`,
+    [...match.params, ...keys.params, limit]) as Promise<MemberRow[]>;
+}
+
+export async function exactCount(em: EntityManager, t: SearchTerms): Promise<number> {
+  const match = exactMatch(t);
+  const [{ n }] = await em.execute(`select count(*)::int as n from member m where ${match.sql}`, match.params);
+  return n as number;
+}
+
+/** Members whose display name starts with the prefix (any case), in (folded name, seq) order after `after`; each row with its `search_key`. */
+export function namePage(em: EntityManager, t: SearchTerms, after: KeyPosition | null, limit: number): Promise<(MemberRow & { search_key: string })[]> {
+  const keys = keysetByKey(NAME_KEY, 'm.seq', after);
+  return em.execute(`select m.*, ${NAME_KEY} as search_key from member m
+    where ${NAME_KEY} like member_search_fold(?) and ${keys.where} ${keys.orderBy} limit ?`,
+  [t.namePrefix, ...keys.params, limit]) as Promise<(MemberRow & { search_key: string })[]>;
+}
+
+/** How many display names start with the prefix: an index-only count of its range (bigint: exact past 2^31). */
+export async function nameCount(em: EntityManager, t: SearchTerms): Promise<number> {
+  const [{ n }] = await em.execute(`select count(*) as n from member m where ${NAME_KEY} like member_search_fold(?)`, [t.namePrefix]);
+  return Number(n);
+}

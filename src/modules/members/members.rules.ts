@@ -1,0 +1,66 @@
+import { badInput } from '../../common/errors';
+import type { Role } from '../actor';
+
+/** Longest search text: an email address's limit (RFC 5321), the longest thing staff look up. */
+export const MAX_SEARCH_LENGTH = 320;
+
+/**
+ * What one search text is looked up as. Exact: the member id (when it is a uuid), the
+ * externalId, the email (case-insensitive; only a text with "@" can be one) and the phone (by
+ * its key, SQL's member_phone_key; only a text with a digit has one). Otherwise a display-name
+ * prefix, case-insensitive, with the user's LIKE wildcards taken literally.
+ */
+export interface SearchTerms {
+  text: string;
+  id: string | null;
+  email: boolean;
+  phone: boolean;
+  /** A LIKE pattern (escape character `\`), to be case-folded by SQL as the indexed names are (member_search_fold). */
+  namePrefix: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function searchTerms(query: string): SearchTerms {
+  const text = query.trim();
+  if (text === '') throw badInput('query', 'query must not be empty');
+  if (text.length > MAX_SEARCH_LENGTH) throw badInput('query', `query must be at most ${MAX_SEARCH_LENGTH} characters`);
+  return {
+    text,
+    id: UUID.test(text) ? text.toLowerCase() : null,
+    email: text.includes('@'),
+    phone: /\d/.test(text),
+    namePrefix: `${escapeLike(text)}%`,
+  };
+}
+
+/** `text` matched literally by LIKE (escape character `\`, PostgreSQL's default): % and _ are no wildcards. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The profile a member, a service or an admin may change with updateMember. */
+export const PATCHABLE = ['displayName', 'email', 'phone', 'birthday', 'gender', 'region'] as const;
+export type PatchableField = (typeof PATCHABLE)[number];
+export type Profile = Record<PatchableField, string | null>;
+/** An absent (undefined) field is unchanged; null clears it. */
+export type ProfilePatch = Partial<Record<PatchableField, string | null | undefined>>;
+
+/** The fields of `patch` that change `current`, with their new values; a patch that changes nothing gives {}. */
+export function profileChanges(current: Profile, patch: ProfilePatch): Partial<Profile> {
+  const changes: Partial<Profile> = {};
+  for (const f of PATCHABLE) {
+    const next = patch[f];
+    if (next !== undefined && next !== current[f]) changes[f] = next;
+  }
+  return changes;
+}
+
+/**
+ * Whether `role` may change a birthday that is `current` now: a member sets its own once (while
+ * none is stored), services and admins change it at any time. Callers ask only for a real
+ * change, so a member's retry that sends the birthday it has just set is no change and passes.
+ */
+export function mayChangeBirthday(role: Role, current: string | null): boolean {
+  return role !== 'member' || current === null;
+}
