@@ -121,14 +121,15 @@ function slippingMember(now: number): DemoMember {
   };
 }
 
-type Habit = { gap: number; basket: number } | null;
+/** Mean days between purchases, basket size, and the chance of dropping out after a purchase. */
+type Habit = { gap: number; basket: number; dropout: number } | null;
 
 /** A few big spenders, regulars, many occasional buyers, some who bought once or never. */
 function habitOf(kind: number, rand: () => number): Habit {
-  if (kind < 0.04) return { gap: 8 + rand() * 7, basket: 600 + rand() * 600 };
-  if (kind < 0.34) return { gap: 10 + rand() * 20, basket: 80 + rand() * 220 };
-  if (kind < 0.84) return { gap: 30 + rand() * 90, basket: 20 + rand() * 180 };
-  if (kind < 0.93) return { gap: 10_000, basket: 20 + rand() * 200 }; // one purchase
+  if (kind < 0.04) return { gap: 8 + rand() * 7, basket: 600 + rand() * 600, dropout: 0.01 + rand() * 0.02 };
+  if (kind < 0.34) return { gap: 10 + rand() * 20, basket: 80 + rand() * 220, dropout: 0.02 + rand() * 0.06 };
+  if (kind < 0.84) return { gap: 30 + rand() * 90, basket: 20 + rand() * 180, dropout: 0.05 + rand() * 0.25 };
+  if (kind < 0.93) return { gap: 10_000, basket: 20 + rand() * 200, dropout: 1 }; // one purchase
   return null; // never buys: a prospect
 }
 
@@ -155,11 +156,11 @@ function randomMember(i: number, now: number, rand: () => number, toteBagLeft: (
   ];
   const events: DemoEvent[] = [];
   if (habit) {
-    // 30% stop buying at some point; a quarter of those come back in the last 45 days.
-    const stops = rand() < 0.3;
-    const stop = stops ? joined + rand() * (now - joined) : now - 60_000;
-    const returns = stops && rand() < 0.25;
+    // As the churn model (BG/NBD) sees customers: purchases at random (exponential gaps) at
+    // the member's own rate, and after each one a chance of never buying again; a few of
+    // those who left come back in the last 45 days.
     let k = 0;
+    let left = false;
     const buy = (t: number) => {
       const orderId = `demo-${n}-${++k}`;
       const amount = Math.round(habit.basket * (0.5 + rand()) * 100) / 100;
@@ -175,8 +176,12 @@ function randomMember(i: number, now: number, rand: () => number, toteBagLeft: (
         events.push({ at: Math.min(t + 3_600_000, now - 1000), type: 'redeem', rewardCode, key: `${orderId}-${rewardCode}` });
       }
     };
-    for (let t = joined + rand() * Math.min(habit.gap, 60) * DAY; t < stop; t += (0.5 + rand()) * habit.gap * DAY) buy(t);
-    if (returns) for (let t = now - (15 + rand() * 30) * DAY; t < now - 60_000; t += (5 + rand() * 20) * DAY) buy(t);
+    const gap = () => -Math.log(1 - rand()) * habit.gap * DAY;
+    for (let t = joined + rand() * Math.min(habit.gap, 60) * DAY; t < now - 60_000 && !left; t += gap()) {
+      buy(t);
+      left = rand() < habit.dropout;
+    }
+    if (left && rand() < 0.15) for (let t = now - (15 + rand() * 30) * DAY; t < now - 60_000; t += (5 + rand() * 20) * DAY) buy(t);
   }
   return { profile, tags, events };
 }

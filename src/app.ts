@@ -73,6 +73,8 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const port = await http.listen(config.port);
     if (dev) {
       log.warn(`JWT_SECRET is not set: tokens are signed with the development secret in ${dev.path}${dev.created ? ' (created now)' : ''}`);
+      // The warning first, then what it is about (pino may write asynchronously).
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
       process.stdout.write(developmentBanner(dev, port));
     }
     const scheduler = config.scheduler ? new Scheduler(orm, log, metrics) : null;
