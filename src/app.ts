@@ -72,9 +72,8 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const http = await createHttpApp({ config, orm, schema, pubSub, verifier, metrics, log, ready, clock: options.clock, ide });
     const port = await http.listen(config.port);
     if (dev) {
-      log.warn(`JWT_SECRET is not set: tokens are signed with the development secret in ${dev.path}${dev.created ? ' (created now)' : ''}`);
-      // The warning first, then what it is about (pino may write asynchronously).
-      await new Promise<void>((resolve) => log.flush(() => resolve()));
+      // The warning is the banner's first line, not a log line: pino writes asynchronously, and
+      // the warning must come before the tokens it is about.
       process.stdout.write(developmentBanner(dev, port));
     }
     const scheduler = config.scheduler ? new Scheduler(orm, log, metrics) : null;

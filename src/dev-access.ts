@@ -34,7 +34,11 @@ export async function developmentAccess(orm: MikroORM, dataDir: string, claims: 
 /** Printed once the server listens: the tokens, the demo member, where the IDE is, and the line the README's tours start from. */
 export function developmentBanner(dev: DevAccess, port: number): string {
   const api = `http://localhost:${port}/graphql`;
-  const lines = ['', `  ADMIN TOKEN (valid 30 days): ${dev.adminToken}`];
+  const lines = [
+    '',
+    `  JWT_SECRET is not set: tokens are signed with the development secret in ${dev.path}${dev.created ? ' (created now)' : ''}`,
+    `  ADMIN TOKEN (valid 30 days): ${dev.adminToken}`,
+  ];
   if (dev.member) {
     lines.push(
       `  DEMO MEMBER: ${dev.member.displayName ?? ''} (${dev.member.externalId}), id ${dev.member.id}`,

@@ -130,7 +130,7 @@ describe('the first hour: npm start without JWT_SECRET, the token CLI, the IDE a
   it('prints progress while the demo data loads, then the warning, the tokens, the demo member, the IDE and the tours\' export line', () => {
     const out = server.out();
     const loading = out.indexOf('loading demo data: 200 members, 18 months of history…');
-    const warning = out.indexOf(`JWT_SECRET is not set: tokens are signed with the development secret in ${join(dataDir, 'jwt-secret')} (created now)`);
+    const warning = out.indexOf(`  JWT_SECRET is not set: tokens are signed with the development secret in ${join(dataDir, 'jwt-secret')} (created now)\n`);
     const admin = out.indexOf('  ADMIN TOKEN (valid 30 days): ');
     expect(loading).toBeGreaterThanOrEqual(0);
     expect(out).toMatch(/"msg":"demo data: \d{4}-\d{2}, \d+ members, \d+ purchases"/);
@@ -219,7 +219,7 @@ describe('the first hour: npm start without JWT_SECRET, the token CLI, the IDE a
     await stop(server);
     server = startServer({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SEED: 'demo' });
     await ready(server);
-    expect(server.out()).toContain(`JWT_SECRET is not set: tokens are signed with the development secret in ${join(dataDir, 'jwt-secret')}"`);
+    expect(server.out()).toContain(`  JWT_SECRET is not set: tokens are signed with the development secret in ${join(dataDir, 'jwt-secret')}\n  ADMIN TOKEN`);
     expect(server.out()).not.toContain('loading demo data'); // loaded once
     const url = /export API=(\S+)/.exec(server.out())![1];
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stdout.trim()}` }, body: JSON.stringify({ query: '{ me { displayName } }' }) });
