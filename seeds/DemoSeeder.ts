@@ -1,81 +1,130 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Seeder } from '@mikro-orm/seeder';
+import { AppError } from '../src/common/errors';
 import { SYSTEM_ACTOR } from '../src/modules/actor';
-import { createServices } from '../src/modules/services';
-import { pick, seededRandom } from './random';
+import { createServices, type Services } from '../src/modules/services';
+import { DAY, HISTORY_DAYS, planDemoMembers, TOUR_MEMBER, type DemoEvent, type DemoMember } from './demo-history';
+import { DEMO_ACTIVITIES, DEMO_BENEFITS, DEMO_PROGRAM, DEMO_REWARDS, DEMO_SEGMENTS, DEMO_TAGS, DEMO_TIERS } from './demo-programme';
+import { seededRandom } from './random';
 
-export const DEMO_TIERS = [
-  { code: 'BRONZE', name: 'Bronze', rank: 0, qualifyingPoints: 0, retainPoints: 0, pointsMultiplier: 1 },
-  { code: 'SILVER', name: 'Silver', rank: 1, qualifyingPoints: 1000, retainPoints: 800, pointsMultiplier: 1.25 },
-  { code: 'GOLD', name: 'Gold', rank: 2, qualifyingPoints: 5000, retainPoints: 4000, pointsMultiplier: 1.5 },
-  { code: 'PLATINUM', name: 'Platinum', rank: 3, qualifyingPoints: 15000, retainPoints: 12000, pointsMultiplier: 2 },
-];
+export { DEMO_ACTIVITIES, DEMO_TIERS } from './demo-programme';
+export { TOUR_MEMBER } from './demo-history';
 
 export const DEMO_MEMBER_COUNT = 200;
+/** Members whose histories are replayed at once: each one's writes stay in order, and lock only that member. */
+const CONCURRENCY = 4;
 
-export const DEMO_ACTIVITIES = [
-  { kind: 'CHECK_IN', name: 'Daily check-in', points: 5, qualifyingPoints: 0, dailyCap: 5, active: true },
-  { kind: 'REVIEW', name: 'Product review', points: 20, qualifyingPoints: 10, dailyCap: 40, active: true },
-  { kind: 'SHARE', name: 'Share to a friend', points: 10, qualifyingPoints: 0, dailyCap: 30, active: true },
-  { kind: 'REFERRAL', name: 'Referred a new member', points: 200, qualifyingPoints: 100, dailyCap: null, active: true },
-  { kind: 'PROFILE_COMPLETED', name: 'Completed the profile', points: 50, qualifyingPoints: 0, dailyCap: null, active: true },
-];
-const DAY = 86_400_000;
-const REGIONS = ['North', 'South', 'East', 'West', 'Central'];
-const CHANNELS = ['store', 'app', 'web', 'mini-program', 'referral'];
-const GENDERS = ['F', 'M', 'F', 'M', 'X'];
-
-/**
- * The demo programme: a four-tier ladder and ~200 members who joined over the last year.
- * Deterministic (seeded random) and safe to run again: tiers are upserted by code and
- * members are keyed by externalId. Goes through the services, so the same rules apply.
- */
-export class DemoSeeder extends Seeder {
-  async run(em: EntityManager): Promise<void> {
-    const services = createServices(em.fork() as EntityManager);
-    for (const tier of DEMO_TIERS) await services.tiers.upsert(SYSTEM_ACTOR, tier);
-    for (const rule of DEMO_ACTIVITIES) await services.points.upsertActivityRule(SYSTEM_ACTOR, rule);
-    if (await services.members.findByExternalId('demo-0001')) return; // already seeded
-    const rand = seededRandom(20260101);
-    const now = Date.now();
-    for (let i = 1; i <= DEMO_MEMBER_COUNT; i++) {
-      const n = String(i).padStart(4, '0');
-      const birthMonth = 1 + Math.floor(rand() * 12);
-      const member = await services.members.register(SYSTEM_ACTOR, {
-        externalId: `demo-${n}`,
-        displayName: `Demo Member ${n}`,
-        email: `member${n}@example.com`,
-        birthday: `${1960 + Math.floor(rand() * 45)}-${String(birthMonth).padStart(2, '0')}-${String(1 + Math.floor(rand() * 28)).padStart(2, '0')}`,
-        gender: pick(rand, GENDERS),
-        region: pick(rand, REGIONS),
-        channel: pick(rand, CHANNELS),
-        joinedAt: new Date(now - Math.floor(rand() * 365) * DAY - Math.floor(rand() * DAY)),
-      });
-      await seedHistory(services, member.id, member.joinedAt.getTime(), now, rand, n);
-    }
-  }
+export interface DemoSeedContext {
+  /** One line per step ("loading demo data: 200 members…"); silent when absent. */
+  progress?: (line: string) => void;
+  /** "Now" for the history (the system clock's). */
+  now?: Date;
 }
 
 /**
- * A member's year: purchases at a member-specific rhythm and basket size (a few big
- * spenders, many occasional ones), some engagement, the odd refund. Everything goes through
- * the points service, so tiers, lots and the ledger are what the rules make of it.
+ * The demo programme: a four-tier ladder, benefits, rewards, tags, segments and 200 members
+ * with 18 months of history, through the services (the same rules apply), replayed month by
+ * month with the scheduled jobs (expiry, tier review, at-risk notices, birthday gifts, the
+ * retention refresh every quarter and at the end) run at each month's start, as the scheduler
+ * would have. Deterministic (seeded random, dates relative to today) and safe to run again:
+ * tiers and activity rules are upserted; the rest is loaded once.
  */
-async function seedHistory(services: ReturnType<typeof createServices>, memberId: string, joined: number, now: number, rand: () => number, n: string) {
-  const gapDays = 7 + Math.floor(rand() ** 2 * 90);
-  const basket = 20 + Math.floor(rand() ** 3 * 600);
-  const churnedAfter = rand() < 0.3 ? joined + rand() * (now - joined) : now;
-  let k = 0;
-  for (let t = joined + rand() * gapDays * DAY; t < Math.min(now - 60_000, churnedAfter); t += (0.5 + rand()) * gapDays * DAY) {
-    const orderId = `demo-${n}-${++k}`;
-    const amount = Math.round(basket * (0.5 + rand()) * 100) / 100;
-    await services.points.recordPurchase(SYSTEM_ACTOR, { memberId, orderId, amount, occurredAt: new Date(t) });
-    if (rand() < 0.05) {
-      await services.points.refundPurchase(SYSTEM_ACTOR, { orderId, refundId: `${orderId}-r`, amount: Math.round(amount * 50) / 100, occurredAt: new Date(Math.min(t + 3 * DAY, now - 60_000)) });
+export class DemoSeeder extends Seeder {
+  async run(em: EntityManager, context: DemoSeedContext = {}): Promise<void> {
+    const progress = context.progress ?? (() => {});
+    const now = (context.now ?? new Date()).getTime();
+    const services = createServices(em.fork() as EntityManager);
+    for (const tier of DEMO_TIERS) await services.tiers.upsert(SYSTEM_ACTOR, tier);
+    for (const rule of DEMO_ACTIVITIES) await services.points.upsertActivityRule(SYSTEM_ACTOR, rule);
+    if (await services.members.findByExternalId(TOUR_MEMBER)) return; // already seeded
+    const started = Date.now();
+    progress(`loading demo data: ${DEMO_MEMBER_COUNT} members, 18 months of history…`);
+    await services.program.update(SYSTEM_ACTOR, DEMO_PROGRAM);
+    for (const tag of DEMO_TAGS) await services.tags.upsert(SYSTEM_ACTOR, tag);
+    for (const benefit of DEMO_BENEFITS) await services.benefits.upsert(SYSTEM_ACTOR, benefit);
+    for (const reward of DEMO_REWARDS) await services.rewards.upsert(SYSTEM_ACTOR, reward);
+    for (const segment of DEMO_SEGMENTS) await services.segments.save(SYSTEM_ACTOR, segment.name, segment.filter);
+    const plans = planDemoMembers(DEMO_MEMBER_COUNT, now, seededRandom(20260101));
+    const replay = new Replay(services, plans);
+    const steps = monthStarts(now - HISTORY_DAYS * DAY, now);
+    for (const [i, until] of steps.entries()) {
+      await replay.until(until);
+      await runJobs(services, new Date(until), i % 3 === 2 || i === steps.length - 1);
+      if (i % 3 === 2 && i < steps.length - 1) progress(`demo data: ${new Date(until).toISOString().slice(0, 7)}, ${replay.summary()}`);
     }
-    if (rand() < 0.3) {
-      const kind = pick(rand, ['CHECK_IN', 'REVIEW', 'SHARE', 'REFERRAL']);
-      await services.points.recordActivity(SYSTEM_ACTOR, { memberId, kind, idempotencyKey: `${orderId}-${kind}`, occurredAt: new Date(t + 60_000) });
+    progress(`demo data loaded: ${replay.summary()} in ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
+/** The first instant of every UTC month after `from`, then `now`. */
+function monthStarts(from: number, now: number): number[] {
+  const d = new Date(from);
+  const steps: number[] = [];
+  for (let m = 1; ; m++) {
+    const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + m, 1);
+    if (t >= now) break;
+    steps.push(t);
+  }
+  return [...steps, now];
+}
+
+/** What the scheduler runs daily, at `asOf`; the retention refresh only when asked (it is the slow one). */
+async function runJobs(services: Services, asOf: Date, refreshRetention: boolean) {
+  await services.points.expirePoints(asOf);
+  await services.tierEngine.review(asOf);
+  await services.tierEngine.sendNotices(asOf);
+  await services.benefits.grantBirthdays(asOf);
+  if (refreshRetention) await services.retention.refresh(asOf);
+}
+
+/** Each member's planned events, written up to a moment, members in parallel. */
+class Replay {
+  private readonly ids = new Map<string, string>();
+  private readonly next = new Map<string, number>();
+  private purchases = 0;
+
+  constructor(private readonly services: Services, private readonly plans: DemoMember[]) {}
+
+  async until(until: number) {
+    const queue = this.plans.filter((p) => p.profile.joinedAt.getTime() < until);
+    const worker = async () => {
+      for (let plan = queue.shift(); plan; plan = queue.shift()) await this.member(plan, until);
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  }
+
+  summary() {
+    return `${this.ids.size} members, ${this.purchases} purchases`;
+  }
+
+  private async member(plan: DemoMember, until: number) {
+    const key = plan.profile.externalId;
+    let id = this.ids.get(key);
+    if (!id) {
+      id = (await this.services.members.register(SYSTEM_ACTOR, plan.profile)).id;
+      this.ids.set(key, id);
+      for (const tag of plan.tags) await this.services.tags.tag(SYSTEM_ACTOR, id, tag);
+    }
+    let i = this.next.get(key) ?? 0;
+    for (; i < plan.events.length && plan.events[i].at < until; i++) await this.event(id, plan.events[i]);
+    this.next.set(key, i);
+  }
+
+  private async event(memberId: string, e: DemoEvent) {
+    const occurredAt = new Date(e.at);
+    const points = this.services.points;
+    switch (e.type) {
+      case 'purchase':
+        this.purchases++;
+        return points.recordPurchase(SYSTEM_ACTOR, { memberId, orderId: e.orderId, amount: e.amount, occurredAt });
+      case 'refund':
+        return points.refundPurchase(SYSTEM_ACTOR, { orderId: e.orderId, refundId: e.refundId, amount: e.amount, occurredAt });
+      case 'activity':
+        return points.recordActivity(SYSTEM_ACTOR, { memberId, kind: e.kind, idempotencyKey: e.key, occurredAt });
+      case 'redeem':
+        // Not enough points, not the tier, or the limit reached: the member simply did not redeem.
+        return this.services.rewards.redeem(SYSTEM_ACTOR, { memberId, rewardCode: e.rewardCode, idempotencyKey: e.key, occurredAt })
+          .catch((err) => { if (!(err instanceof AppError)) throw err; });
     }
   }
 }

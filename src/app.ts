@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { createTokenVerifier, mintToken } from './api/auth';
+import { createTokenVerifier } from './api/auth';
+import { developmentAccess, developmentBanner, type DevMember } from './dev-access';
 import { buildAppSchema } from './api/schema';
 import { createHttpApp, type HttpApp } from './api/server';
 import type { Clock } from './common/clock';
@@ -23,6 +23,8 @@ export interface RunningApp {
   jwtSecret: string | null;
   /** The admin token printed at start-up when no JWT_SECRET or JWKS is configured (development). */
   devAdminToken: string | null;
+  /** The demo member printed at start-up with a member token for it (development, demo data loaded). */
+  devMember: DevMember | null;
   log: Logger;
   /** This instance's subscriptions (what its dispatcher delivers to). */
   pubSub: AppPubSub;
@@ -48,15 +50,9 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     if (applied.length) log.info({ applied }, 'migrations applied');
     await seedIfRequested(orm, config.seed, db.embedded, log);
 
-    let jwtSecret = config.jwtSecret;
-    let devAdminToken: string | null = null;
     const claims = { issuer: config.jwtIssuer, audience: config.jwtAudience };
-    if (!jwtSecret && !config.jwtJwksUrl) {
-      jwtSecret = randomBytes(32).toString('hex');
-      devAdminToken = await mintToken(jwtSecret, { role: 'admin', sub: 'dev-admin' }, '30d', claims);
-      log.warn('JWT_SECRET is not set: using a random secret for this run. Admin token:');
-      process.stdout.write(`\n  ADMIN TOKEN (valid 30 days, this run only): ${devAdminToken}\n\n`);
-    }
+    const dev = config.jwtSecret || config.jwtJwksUrl || config.production ? null : await developmentAccess(orm, config.dataDir, claims);
+    const jwtSecret = config.jwtSecret ?? dev?.secret ?? null;
     const verifier = createTokenVerifier({ secret: jwtSecret, jwksUrl: config.jwtJwksUrl, ...claims, clock: options.clock });
     const metrics = createMetrics();
     const pubSub = createAppPubSub();
@@ -72,15 +68,21 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
       if (!migrated) migrated = await isReady(ormRef);
       return migrated && (await ormRef.isConnected());
     })(), 2000, false);
-    const http = await createHttpApp({ config, orm, schema, pubSub, verifier, metrics, log, ready, clock: options.clock });
+    const ide = { memberToken: dev?.member?.token ?? null, memberId: dev?.member?.id ?? null };
+    const http = await createHttpApp({ config, orm, schema, pubSub, verifier, metrics, log, ready, clock: options.clock, ide });
     const port = await http.listen(config.port);
+    if (dev) {
+      // The warning is the banner's first line, not a log line: pino writes asynchronously, and
+      // the warning must come before the tokens it is about.
+      process.stdout.write(developmentBanner(dev, port));
+    }
     const scheduler = config.scheduler ? new Scheduler(orm, log, metrics) : null;
     scheduler?.start();
     const url = `http://127.0.0.1:${port}`;
     log.info({ url: `${url}/graphql` }, 'loyalty server ready');
     let stopped = false;
     return {
-      url, port, orm, http, jwtSecret, devAdminToken, log, pubSub,
+      url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub,
       async stop() {
         if (stopped) return;
         stopped = true;

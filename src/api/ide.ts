@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { dirname, join } from 'node:path';
+import { IDE_EXAMPLES, type IdeExample } from './ide-examples';
 
 /**
  * A GraphiQL IDE served from the project's own node_modules (no CDN: the machine that runs
@@ -23,16 +24,52 @@ export function ideRouter(): Router {
   return router;
 }
 
-export const IDE_HTML = `<!doctype html>
+export interface IdeOptions {
+  /** The demo member's token and id (development start with the demo data): filled into the member tabs. */
+  memberToken?: string | null;
+  memberId?: string | null;
+}
+
+const PLACEHOLDER: Record<IdeExample['role'], string> = {
+  member: 'Bearer <a member token: npm run token -- --role member --sub MEMBER_ID>',
+  service: 'Bearer <a service token: npm run token -- --role service --sub till-1>',
+  admin: 'Bearer <the admin token printed at start-up, or: npm run token -- --role admin --sub me>',
+};
+
+/** The IDE's first tabs: the examples, with the demo member's id and token where they fit. */
+export function ideTabs(options: IdeOptions = {}) {
+  return IDE_EXAMPLES.map((example) => {
+    const authorization = example.role === 'member' && options.memberToken ? `Bearer ${options.memberToken}` : PLACEHOLDER[example.role];
+    const variables = example.variables
+      ? JSON.stringify(example.variables, null, 2).replaceAll('$MEMBER_ID', options.memberId ?? '<a member id>')
+      : undefined;
+    return { query: example.query, variables, headers: JSON.stringify({ authorization }, null, 2) };
+  });
+}
+
+/** JSON inside a <script>: no "</script>" or "<!--" can end it early. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+/**
+ * The IDE page. Each start of the server has its own tabs (its member token is new): the tabs
+ * GraphiQL kept from an earlier start are dropped once, and kept across reloads after that.
+ */
+export function ideHtml(options: IdeOptions = {}, startId: string = String(Date.now())): string {
+  return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Loyalty GraphQL IDE</title>
 <link rel="stylesheet" href="/ide/graphiql.css"><style>body{margin:0;height:100vh}#ide{height:100vh}</style></head>
 <body><div id="ide"></div>
 <script src="/ide/react.js"></script><script src="/ide/react-dom.js"></script><script src="/ide/graphiql.js"></script>
 <script>
-  const token = localStorage.getItem('loyalty-token') || '';
+  const start = ${scriptJson(startId)};
+  if (localStorage.getItem('loyalty-ide-start') !== start) {
+    localStorage.removeItem('graphiql:tabState');
+    localStorage.removeItem('graphiql:query');
+    localStorage.setItem('loyalty-ide-start', start);
+  }
   const fetcher = GraphiQL.createFetcher({ url: '/graphql', subscriptionUrl: location.origin.replace(/^http/, 'ws') + '/graphql' });
   ReactDOM.createRoot(document.getElementById('ide')).render(React.createElement(GraphiQL, {
-    fetcher, defaultEditorToolsVisibility: true,
-    defaultHeaders: JSON.stringify({ authorization: token ? 'Bearer ' + token : 'Bearer <paste the admin token printed at start-up>' }, null, 2),
+    fetcher, defaultEditorToolsVisibility: true, defaultTabs: ${scriptJson(ideTabs(options))},
   }));
 </script></body></html>`;
+}

@@ -21,7 +21,7 @@ import type { TokenVerifier } from './auth';
 import { BroadcastCache } from './broadcast';
 import { createContext, type GraphQLContext } from './context';
 import { actorOf, authenticate, requireBearerSecret, sendUnauthenticated } from './http-auth';
-import { IDE_HTML, ideRouter } from './ide';
+import { ideHtml, ideRouter, type IdeOptions } from './ide';
 import { createErrorFormatter } from './plugins/errors';
 import { costLimitPlugin, MAX_VALIDATION_ERRORS, type QueryLimits } from './plugins/limits';
 import { DocumentChecks } from './document-checks';
@@ -40,6 +40,8 @@ export interface HttpDeps {
   ready: () => Promise<boolean>;
   /** What "now" is for requests (startApp's options.clock); the system clock when absent. */
   clock?: Clock;
+  /** What the development IDE fills in (the demo member's token and id). */
+  ide?: IdeOptions;
 }
 
 export interface HttpApp {
@@ -128,10 +130,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     res.end();
   });
 
+  // Development only: the IDE, and `/` leads to it. In production neither exists (404).
   if (!config.production) {
+    const page = ideHtml(deps.ide);
     app.use(ideRouter());
+    app.get('/', (_req, res) => res.redirect(302, '/graphql'));
     app.get('/graphql', (req, res, next) => {
-      if (req.accepts(['json', 'html']) === 'html' && !req.query.query) return void res.type('html').send(IDE_HTML);
+      if (req.accepts(['json', 'html']) === 'html' && !req.query.query) return void res.type('html').setHeader('cache-control', 'no-store').send(page);
       next();
     });
   }

@@ -1,8 +1,10 @@
 // `npm run token -- --role admin|service|member --sub ID [--expires 30d]`: mints a bearer
-// token signed with JWT_SECRET, with `exp` always and `iss` / `aud` from JWT_ISSUER /
-// JWT_AUDIENCE when those are set (the server then requires them).
+// token signed with JWT_SECRET (or, when it is unset, with the development secret that
+// `npm start` keeps in DATA_DIR/jwt-secret), with `exp` always and `iss` / `aud` from
+// JWT_ISSUER / JWT_AUDIENCE when those are set (the server then requires them).
 import { parseArgs } from 'node:util';
 import { mintToken } from '../api/auth';
+import { devSecretPath, readDevSecret } from '../config/dev-secret';
 import type { Role } from '../modules/actor';
 
 const { values } = parseArgs({
@@ -13,9 +15,17 @@ if (!role || !['admin', 'service', 'member'].includes(role)) {
   console.error('usage: npm run token -- --role admin|service|member --sub ID [--expires 30d]');
   process.exit(2);
 }
-const secret = process.env.JWT_SECRET;
+const dataDir = process.env.DATA_DIR || '.data';
+let secret = process.env.JWT_SECRET || null;
+try {
+  secret ??= readDevSecret(dataDir);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
 if (!secret) {
-  console.error('JWT_SECRET must be set to mint a token the server will accept');
+  console.error(`JWT_SECRET is not set and there is no development secret in ${devSecretPath(dataDir)} yet: `
+    + 'set JWT_SECRET to the server\'s, or run `npm start` once without it (it creates that file)');
   process.exit(2);
 }
 const sub = values.sub ?? (role === 'member' ? '' : role);

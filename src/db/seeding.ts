@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { DemoSeeder } from '../../seeds/DemoSeeder';
 
@@ -11,6 +11,7 @@ export async function seedIfRequested(orm: MikroORM, seed: 'demo' | 'none' | nul
     if (Number(n) > 0) return;
   }
   const started = Date.now();
-  await orm.getSeeder().seed(DemoSeeder);
+  // Progress lines as it goes: the history takes a while on a small machine.
+  await new DemoSeeder().run(orm.em.fork() as EntityManager, { progress: (line) => log.info(line) });
   log.info({ ms: Date.now() - started }, 'demo programme seeded');
 }

@@ -4,8 +4,6 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { ormConfig } from '../../src/config/mikro-orm';
 import { createTestDatabase, startTestServer, type TestServer } from '../support/harness';
-import { DEMO_MEMBER_COUNT, DEMO_TIERS } from '../../seeds/DemoSeeder';
-import { expectLedgerConsistent } from '../support/ledger';
 import { eventually } from '../support/wait';
 import { mintToken } from '../../src/api/auth';
 
@@ -118,36 +116,4 @@ describe('migrations', () => {
       await orm.close(true);
     }
   });
-});
-
-describe('demo seeder', () => {
-  it('loads the demo programme, deterministically and only once', async () => {
-    const s = await startTestServer({ seed: 'demo' });
-    try {
-      const data = await s.admin('{ tiers { code } members(first: 1) { totalCount } }');
-      expect(data.tiers.map((t: { code: string }) => t.code)).toEqual(DEMO_TIERS.map((t) => t.code));
-      expect(data.members.totalCount).toBe(DEMO_MEMBER_COUNT);
-      const sample = await s.sql(`select external_id, region, channel, birthday::text from member where external_id in ('demo-0001', 'demo-0200') order by 1`);
-      expect(sample).toHaveLength(2);
-      // a year of history: purchases, a ladder with members above the entry tier, a consistent ledger
-      const [h] = await s.sql(`select (select count(*) from purchase)::int as purchases, (select count(*) from activity)::int as activities,
-        (select count(distinct tier_id) from member)::int as tiers_in_use`);
-      expect(h.purchases).toBeGreaterThan(DEMO_MEMBER_COUNT);
-      expect(h.activities).toBeGreaterThan(0);
-      expect(h.tiers_in_use).toBeGreaterThanOrEqual(3);
-      await expectLedgerConsistent(s);
-    } finally {
-      await s.stop();
-    }
-    // A second start with SEED=demo on the same database adds nothing.
-    const again = await startTestServer({ seed: 'demo', databaseUrl: s.databaseUrl });
-    try {
-      expect((await again.sql('select count(*)::int as n from member'))[0].n).toBe(DEMO_MEMBER_COUNT);
-    } finally {
-      await again.stop();
-    }
-    // A fixed amount of work (a year of history for 200 members, write by write through the
-    // services): about 50 s on a loaded 2-core machine. The bound is against a hang, not a guess
-    // at the time, which grows with the load and nothing else.
-  }, 300_000);
 });

@@ -3,6 +3,9 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Client } from 'pg';
 import pino, { type Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { mintToken } from '../../src/api/auth';
 import { startApp, type RunningApp } from '../../src/app';
@@ -58,7 +61,8 @@ export async function startTestServer(options: Partial<AppConfig> & { databaseUr
   const databaseUrl = configOverrides.databaseUrl ?? (await createTestDatabase());
   const config: AppConfig = {
     ...loadConfig({ NODE_ENV: 'test' }),
-    port: 0, seed: 'none', scheduler: false, jwtSecret: JWT_SECRET, ...configOverrides, databaseUrl,
+    // A data folder of its own: a development start (jwtSecret: null) keeps its secret there, not in the project's.
+    port: 0, seed: 'none', scheduler: false, jwtSecret: JWT_SECRET, dataDir: mkdtempSync(join(tmpdir(), 'loyalty-data-')), ...configOverrides, databaseUrl,
   };
   const app = await startApp(config, log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { clock });
   const pg = new Client({ connectionString: databaseUrl });

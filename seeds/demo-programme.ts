@@ -1,0 +1,70 @@
+import type { BenefitInput } from '../src/modules/benefits/benefits.service';
+import type { ProgramChanges } from '../src/modules/program/program.service';
+import type { RewardInput } from '../src/modules/rewards/rewards.service';
+import type { SegmentFilter } from '../src/modules/segments/segment-filter';
+import type { TagCategory } from '../src/modules/tags/tag.entities';
+
+/**
+ * What the demo programme is made of: every rule the README's tours and the IDE's examples
+ * touch. The members and their history are in demo-history.ts.
+ */
+export const DEMO_TIERS = [
+  { code: 'BRONZE', name: 'Bronze', rank: 0, qualifyingPoints: 0, retainPoints: 0, pointsMultiplier: 1 },
+  { code: 'SILVER', name: 'Silver', rank: 1, qualifyingPoints: 1000, retainPoints: 800, pointsMultiplier: 1.25 },
+  { code: 'GOLD', name: 'Gold', rank: 2, qualifyingPoints: 5000, retainPoints: 4000, pointsMultiplier: 1.5 },
+  { code: 'PLATINUM', name: 'Platinum', rank: 3, qualifyingPoints: 15000, retainPoints: 12000, pointsMultiplier: 2 },
+];
+
+export const DEMO_ACTIVITIES = [
+  { kind: 'CHECK_IN', name: 'Daily check-in', points: 5, qualifyingPoints: 0, dailyCap: 5, active: true },
+  { kind: 'REVIEW', name: 'Product review', points: 20, qualifyingPoints: 10, dailyCap: 40, active: true },
+  { kind: 'SHARE', name: 'Share to a friend', points: 10, qualifyingPoints: 0, dailyCap: 30, active: true },
+  { kind: 'REFERRAL', name: 'Referred a new member', points: 200, qualifyingPoints: 100, dailyCap: null, active: true },
+  { kind: 'PROFILE_COMPLETED', name: 'Completed the profile', points: 50, qualifyingPoints: 0, dailyCap: null, active: true },
+];
+
+/**
+ * Points expire 12 months after they are earned (the domain's default is 24): with 18 months
+ * of history, some points have expired and some expire within the next 30 days.
+ */
+export const DEMO_PROGRAM: ProgramChanges = { pointsExpiryMonths: 12 };
+
+export const DEMO_TAGS: { code: string; name: string; category: TagCategory; rule?: SegmentFilter }[] = [
+  { code: 'vip', name: 'VIP (hand-picked)', category: 'DESCRIPTIVE' },
+  { code: 'coffee_lover', name: 'Coffee lover', category: 'PREFERENCE' },
+  { code: 'weekend_shopper', name: 'Shops at weekends', category: 'SCENARIO' },
+  { code: 'high_value', name: 'High value (monetary score 4 or 5)', category: 'BEHAVIOR', rule: { minM: 4 } },
+  { code: 'slipping_gold', name: 'Gold or Platinum, not buying lately', category: 'BEHAVIOR', rule: { tierCodes: ['GOLD', 'PLATINUM'], stages: ['AT_RISK', 'DORMANT', 'CHURNED'] } },
+];
+
+export const DEMO_BENEFITS: BenefitInput[] = [
+  { code: 'SILVER_DISCOUNT', name: '5% off every order', kind: 'DISCOUNT', value: 5, tierCodes: ['SILVER'], active: true },
+  { code: 'GOLD_DISCOUNT', name: '10% off every order', kind: 'DISCOUNT', value: 10, tierCodes: ['GOLD'], active: true },
+  { code: 'PLATINUM_DISCOUNT', name: '15% off every order', kind: 'DISCOUNT', value: 15, tierCodes: ['PLATINUM'], active: true },
+  { code: 'FREE_SHIPPING', name: 'Free shipping', kind: 'FREE_SHIPPING', tierCodes: ['GOLD', 'PLATINUM'], active: true },
+  { code: 'BIRTHDAY_GIFT', name: 'Birthday gift: 200 points', description: 'Granted in the birthday month', kind: 'BIRTHDAY_GIFT', value: 200, tierCodes: [], active: true },
+  { code: 'LOUNGE', name: 'Airport lounge access', kind: 'LOUNGE_ACCESS', tierCodes: ['PLATINUM'], active: true },
+  {
+    code: 'FREE_PARKING', name: 'Free parking at our stores', description: 'For high-value members, whatever their tier',
+    kind: 'FREE_PARKING', tierCodes: [], requiredTags: ['high_value'], active: true,
+  },
+  { code: 'MEMBER_DAY', name: 'Member day: early access', kind: 'MEMBER_DAY', tierCodes: [], requiredTags: ['vip'], active: true },
+];
+
+/**
+ * The catalogue. VOUCHER_10's coupon would be valid 30 days (`couponValidDays`, contract part
+ * "store"): the field is not on this branch's Reward yet, so it is not set here.
+ */
+export const DEMO_REWARDS: RewardInput[] = [
+  { code: 'COFFEE', name: 'A free coffee', costPoints: 300, active: true },
+  { code: 'TOTE_BAG', name: 'Canvas tote bag', costPoints: 800, stock: 40, active: true },
+  { code: 'LOUNGE_PASS', name: 'Lounge day pass', costPoints: 2500, perMemberLimit: 4, tierCodes: ['GOLD', 'PLATINUM'], active: true },
+  { code: 'VOUCHER_10', name: '10 € shopping voucher', costPoints: 1000, perMemberLimit: 3, active: true },
+];
+
+export const DEMO_SEGMENTS: { name: string; filter: SegmentFilter }[] = [
+  { name: 'Champions', filter: { rfmSegments: ['IMPORTANT_VALUE'] } },
+  { name: 'Gold and Platinum at risk', filter: { tierCodes: ['GOLD', 'PLATINUM'], stages: ['AT_RISK', 'DORMANT'] } },
+  { name: 'Win back', filter: { stages: ['DORMANT', 'CHURNED'] } },
+  { name: 'Coffee lovers', filter: { tagsAll: ['coffee_lover'] } },
+];

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * The development signing secret: kept in the data folder (DATA_DIR/jwt-secret, mode 600),
+ * created by the first `npm start` without JWT_SECRET and read by every later start and by
+ * `npm run token`, so that tokens survive a restart and the CLI's tokens work against the
+ * running server. Never printed. Development only: production requires JWT_SECRET.
+ */
+export function devSecretPath(dataDir: string): string {
+  return resolve(dataDir, 'jwt-secret');
+}
+
+/** The stored secret, or null when there is none (no development start yet). */
+export function readDevSecret(dataDir: string): string | null {
+  const path = devSecretPath(dataDir);
+  if (!existsSync(path)) return null;
+  const secret = readFileSync(path, 'utf8').trim();
+  if (secret.length < 32) throw new Error(`${path} does not hold a development secret (delete it to make a new one)`);
+  return secret;
+}
+
+/**
+ * The stored secret, created first if there is none. Written to a private temporary file and
+ * linked into place, so that two starts at once agree on one secret and a reader never sees
+ * a half-written file.
+ */
+export function loadOrCreateDevSecret(dataDir: string): { secret: string; path: string; created: boolean } {
+  const path = devSecretPath(dataDir);
+  const existing = readDevSecret(dataDir);
+  if (existing) return { secret: existing, path, created: false };
+  mkdirSync(resolve(dataDir), { recursive: true });
+  const temp = join(resolve(dataDir), `.jwt-secret-${process.pid}-${randomBytes(4).toString('hex')}`);
+  writeFileSync(temp, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  let created = true;
+  try {
+    linkSync(temp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    created = false; // another start got there first: use its secret
+  } finally {
+    unlinkSync(temp);
+  }
+  return { secret: readDevSecret(dataDir)!, path, created };
+}
