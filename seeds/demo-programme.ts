@@ -51,15 +51,12 @@ export const DEMO_BENEFITS: BenefitInput[] = [
   { code: 'MEMBER_DAY', name: 'Member day: early access', kind: 'MEMBER_DAY', tierCodes: [], requiredTags: ['vip'], active: true },
 ];
 
-/**
- * The catalogue. VOUCHER_10's coupon would be valid 30 days (`couponValidDays`, contract part
- * "store"): the field is not on this branch's Reward yet, so it is not set here.
- */
+/** The catalogue: one with stock, one for the top tiers only, a voucher worth 10 € at the till whose coupon is valid 30 days. */
 export const DEMO_REWARDS: RewardInput[] = [
   { code: 'COFFEE', name: 'A free coffee', costPoints: 300, active: true },
   { code: 'TOTE_BAG', name: 'Canvas tote bag', costPoints: 800, stock: 40, active: true },
   { code: 'LOUNGE_PASS', name: 'Lounge day pass', costPoints: 2500, perMemberLimit: 4, tierCodes: ['GOLD', 'PLATINUM'], active: true },
-  { code: 'VOUCHER_10', name: '10 € shopping voucher', costPoints: 1000, perMemberLimit: 3, active: true },
+  { code: 'VOUCHER_10', name: '10 € shopping voucher', description: 'Take 10 € off a basket of 30 € or more, in store or online', faceValue: 10, couponValidDays: 30, costPoints: 1000, perMemberLimit: 3, active: true },
 ];
 
 export const DEMO_SEGMENTS: { name: string; filter: SegmentFilter }[] = [
