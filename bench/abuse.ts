@@ -21,7 +21,7 @@ const CLIENTS = 32;
 const SAMPLE = Math.min(MEMBERS, 10_000);
 const HISTORY = 25;
 /** Rounds of (members alone, members attacked), then members alone once more. */
-const ROUNDS = 2;
+const ROUNDS = 3;
 
 /** Each sampled member gets HISTORY earn transactions, the last one's balance in its account. */
 async function seedHistory(url: string) {
