@@ -11,8 +11,9 @@ export class Migration20261201000000_tier_feed extends Migration {
     // come first in the feed, in id order, once every transaction older than this one has ended.
     this.addSql(`alter table "tier_change" add column "xact_id" xid8 not null default pg_current_xact_id();`);
     // The feed of every member, in its order. One member's feed reads the member's few rows
-    // through the unique (member_id, occurred_at, kind) index and sorts them (no index of its own:
-    // every review writes a tier_change row per member it reviews).
+    // through the (member_id, occurred_at) index (order_independence's, which replaced the unique
+    // (member_id, occurred_at, kind) key) and sorts them: no index of its own, as every review
+    // writes a tier_change row per member it reviews.
     this.addSql(`create index "tier_change_feed_index" on "tier_change" ("xact_id", "id");`);
   }
 

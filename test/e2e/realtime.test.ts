@@ -6,6 +6,9 @@ import { BACKGROUND_APPLICATION } from '../../src/db/foreground';
 
 const SUB = `subscription($id: ID) { tierChanged(memberId: $id) { memberId kind fromTier { code } toTier { code } } }`;
 
+/** Subscriptions still open: a test that fails before it stops its own leaves them to afterEach. */
+const open = new Set<() => void>();
+
 /** Collects what a subscription receives; `next(n)` waits for n more events. */
 function listen(client: WsClient, variables: Record<string, unknown>, query = SUB) {
   const events: any[] = [];
@@ -13,11 +16,13 @@ function listen(client: WsClient, variables: Record<string, unknown>, query = SU
   let waiters: (() => void)[] = [];
   // A waiter whose condition still fails re-registers itself: take the list before calling them.
   const wake = () => { const now = waiters; waiters = []; now.forEach((w) => w()); };
-  const stop = client.subscribe({ query, variables }, {
+  const unsubscribe = client.subscribe({ query, variables }, {
     next: (v) => { if (v.errors) errors.push(...v.errors); else events.push(v.data!.tierChanged); wake(); },
     error: (e) => { errors.push(e); wake(); },
     complete: () => {},
   });
+  const stop = () => { open.delete(stop); unsubscribe(); };
+  open.add(stop);
   // `ms` is a safety bound: each wait ends as soon as what it waits for has arrived.
   const until = (pred: () => boolean, ms = 20_000) => new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out; events ${JSON.stringify(events)} errors ${JSON.stringify(errors)}`)), ms);
@@ -53,8 +58,12 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
   });
   // Each test starts with no subscription left from the one before (an ended one leaves the
   // server's pub/sub asynchronously), so `subscribed` counts only the test's own.
-  afterEach(() => eventually(() => a.app.pubSub.subscriberCount('TIER_CHANGED') + b.app.pubSub.subscriberCount('TIER_CHANGED') === 0,
-    'the subscriptions of the test to end'));
+  // A failed test's subscriptions are stopped here first, so the next test does not wait on them.
+  afterEach(() => {
+    [...open].forEach((stop) => stop());
+    return eventually(() => a.app.pubSub.subscriberCount('TIER_CHANGED') + b.app.pubSub.subscriberCount('TIER_CHANGED') === 0,
+      'the subscriptions of the test to end');
+  });
 
   /**
    * A marker change: `memberId` set to Platinum, after everything a test waited for has been

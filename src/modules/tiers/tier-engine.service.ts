@@ -798,7 +798,7 @@ with due as materialized ( -- the range's next due members in row order: a scan 
     case when kind = 'RENEWAL' then 'retained at review' else 'review: below retain points' end,
     q, e, case when new_rank = 0 then null else next_e end, now()
   from upd
-  order by member_id -- the index on (member_id, occurred_at, kind) then grows in order, not at random places
+  order by member_id -- the index on (member_id, occurred_at) then grows in order, not at random places
   returning id, member_id, kind, expires_at
 )${outbox ? `, o as ( -- one outbox row for the batch's changes, whatever their number
   insert into outbox (topic, member_id, payload, created_at)
