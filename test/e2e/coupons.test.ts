@@ -320,7 +320,7 @@ describe('races through the HTTP server', () => {
 
 describe('the migration', () => {
   it('fills coupon_key for the redemptions already there', async () => {
-    const config = ormConfig({ url: await createTestDatabase('mig', { empty: true }) });
+    const config = ormConfig({ url: await createTestDatabase('mig') });
     // The migration before the coupons' one, whatever comes after.
     const before = migrationsList[migrationsList.findIndex((m) => m.name.endsWith('_coupons')) - 1].name;
     // No snapshot: it would be written at the intermediate state.

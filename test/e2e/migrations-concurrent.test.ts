@@ -7,7 +7,7 @@ describe('instances starting together on a fresh database', () => {
   afterAll(async () => { await Promise.all(servers.map((s) => s.stop())); });
 
   it('three apps at once: all come up, each migration applied once', async () => {
-    const databaseUrl = await createTestDatabase('mig', { empty: true });
+    const databaseUrl = await createTestDatabase('mig');
     const started = await Promise.allSettled([1, 2, 3].map(() => startTestServer({ databaseUrl })));
     for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
     expect(started.map((r) => (r.status === 'rejected' ? String(r.reason) : 'up'))).toEqual(['up', 'up', 'up']);

@@ -100,7 +100,7 @@ describe('operations endpoints', () => {
 
 describe('migrations', () => {
   it('go up from an empty database, and a second run has nothing to do', async () => {
-    const orm = await MikroORM.init(ormConfig({ url: await createTestDatabase('mig', { empty: true }) }));
+    const orm = await MikroORM.init(ormConfig({ url: await createTestDatabase('mig') }));
     try {
       const migrator = orm.getMigrator();
       expect((await migrator.getPendingMigrations()).length).toBeGreaterThan(0);

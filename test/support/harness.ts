@@ -21,23 +21,15 @@ export interface GqlResponse<T = Record<string, any>> {
   errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [k: string]: unknown } }[];
 }
 
-/**
- * Creates a database of its own for one test file on the run's PostgreSQL: a copy of the
- * template that global setup migrated, or, with `{ empty: true }`, one without any table (for
- * the tests of the migrations themselves).
- */
-export async function createTestDatabase(prefix = 't', { empty = false } = {}): Promise<string> {
+/** Creates an empty database of its own for one test file on the run's PostgreSQL. */
+export async function createTestDatabase(prefix = 't'): Promise<string> {
   const admin = process.env.TEST_PG_ADMIN_URL;
-  const template = process.env.TEST_PG_TEMPLATE;
-  if (!admin || !template) throw new Error('TEST_PG_ADMIN_URL / TEST_PG_TEMPLATE are not set: run through Jest (global setup)');
+  if (!admin) throw new Error('TEST_PG_ADMIN_URL is not set: run through Jest (global setup)');
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const client = new Client({ connectionString: admin });
   await client.connect();
-  try {
-    await client.query(empty ? `create database "${name}"` : `create database "${name}" template "${template}"`);
-  } finally {
-    await client.end();
-  }
+  await client.query(`create database "${name}"`);
+  await client.end();
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return url.toString();
