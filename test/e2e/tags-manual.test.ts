@@ -1,0 +1,57 @@
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+
+// Manual tags (domain.md, "Tags"): set and removed by admins and services, once each however
+// often or concurrently they are sent, audited when they change something; rule tags are the
+// server's own.
+const TAG = `mutation($t: String!, $m: ID!) { tagMember(tagCode: $t, memberId: $m) { id tags { code kind } } }`;
+const UNTAG = `mutation($t: String!, $m: ID!) { untagMember(tagCode: $t, memberId: $m) { id tags { code } } }`;
+
+describe('manual tags', () => {
+  let s: TestServer;
+  let service: string;
+  beforeAll(async () => {
+    s = await startTestServer();
+    service = await s.token('service');
+    await createLadder(s);
+  });
+  afterAll(() => s.stop());
+
+  const audit = async (memberId: string) =>
+    (await s.admin<{ auditLog: { action: string; entityId: string; after: string }[] }>(`{ auditLog(first: 100, entity: "Member") { action entityId after } }`))
+      .auditLog.filter((e) => e.entityId === memberId && e.action.startsWith('member.')).map((e) => [e.action, JSON.parse(e.after).tag]);
+
+  it('a service tags and untags a member; repeats change nothing and are audited once', async () => {
+    const m = await registerMember(s);
+    const first = await s.gql(TAG, { t: 'vip', m }, service);
+    expect(first.errors).toBeUndefined();
+    expect(first.data!.tagMember.tags).toEqual([{ code: 'vip', kind: 'MANUAL' }]);
+    expect((await s.gql(TAG, { t: 'vip', m }, service)).data!.tagMember.tags).toEqual([{ code: 'vip', kind: 'MANUAL' }]);
+    expect((await s.gql(UNTAG, { t: 'vip', m }, service)).data!.untagMember.tags).toEqual([]);
+    expect((await s.gql(UNTAG, { t: 'vip', m }, service)).data!.untagMember.tags).toEqual([]);
+    // A tag that never existed: nothing to remove, nothing created.
+    expect((await s.gql(UNTAG, { t: 'never_seen', m }, service)).errors).toBeUndefined();
+    expect(await s.sql(`select 1 from tag where code = 'never_seen'`)).toEqual([]);
+    expect((await audit(m)).sort()).toEqual([['member.tag', 'vip'], ['member.untag', 'vip']]);
+  });
+
+  it('twenty tags of one member at once: one row, one audit entry', async () => {
+    const m = await registerMember(s);
+    const results = await Promise.all(Array.from({ length: 20 }, () => s.gql(TAG, { t: 'newsletter', m }, service)));
+    expect(results.filter((r) => r.errors)).toEqual([]);
+    expect(await s.sql(`select count(*)::int as n from member_tag mt join tag t on t.id = mt.tag_id where mt.member_id = $1 and t.code = 'newsletter'`, [m])).toEqual([{ n: 1 }]);
+    expect(await audit(m)).toEqual([['member.tag', 'newsletter']]);
+  });
+
+  it('refuses a member token, a rule tag, a malformed code and an unknown member, changing nothing', async () => {
+    const m = await registerMember(s);
+    expectError(await s.gql(TAG, { t: 'vip', m }, await s.token('member', m)), 'FORBIDDEN');
+    await s.admin(`mutation($i: TagInput!) { upsertTag(input: $i) { code } }`, { i: { code: 'gold_members', name: 'Gold members', rule: { tierCodes: ['GOLD'] } } });
+    expectError(await s.gql(TAG, { t: 'gold_members', m }, service), 'BAD_USER_INPUT', 'tagCode');
+    expectError(await s.gql(UNTAG, { t: 'gold_members', m }, service), 'BAD_USER_INPUT', 'tagCode');
+    expectError(await s.gql(TAG, { t: 'no spaces', m }, service), 'BAD_USER_INPUT', 'tagCode');
+    expectError(await s.gql(TAG, { t: 'vip', m: '00000000-0000-4000-8000-000000000000' }, service), 'NOT_FOUND');
+    expect(await s.sql('select count(*)::int as n from member_tag where member_id = $1', [m])).toEqual([{ n: 0 }]);
+    expect(await audit(m)).toEqual([]);
+  });
+});
