@@ -1,6 +1,7 @@
 import type { Client as WsClient } from 'graphql-ws';
 import { expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { walk } from '../support/connections';
 import { CHANGE_COLUMNS, OUTBOX_CHANNEL } from '../../src/modules/tiers/tier-engine.service';
 import { createServices } from '../../src/modules/services';
 
@@ -15,22 +16,6 @@ const N = 120;
 /** Runs fn(0..n-1), `width` at a time (ids still cross the boundaries; order is checked against the database). */
 async function times(n: number, fn: (i: number) => Promise<unknown>, width = 6): Promise<void> {
   for (let i = 0; i < n; i += width) await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, k) => fn(i + k)));
-}
-
-interface Connection { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }
-
-/** Walks a connection page by page; returns the node ids in the order served. */
-async function walk(page: (after: string | null) => Promise<Connection>): Promise<string[]> {
-  const ids: string[] = [];
-  let after: string | null = null;
-  for (let guard = 0; guard < 1000; guard++) {
-    const c: Connection = await page(after);
-    ids.push(...c.edges.map((e) => e.node.id));
-    if (c.edges.length) expect(c.pageInfo.endCursor).toBe(c.edges.at(-1)!.cursor);
-    if (!c.pageInfo.hasNextPage) return ids;
-    after = c.pageInfo.endCursor;
-  }
-  throw new Error('the connection never ended');
 }
 
 /** The ids as the database orders them by the typed column (no cast). */

@@ -1,5 +1,6 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { walk, type Connection } from '../support/connections';
 import { inSqlTransaction } from '../../src/db/transaction';
 import { exactPage, nameCount, namePage } from '../../src/modules/members/members.repository';
 import { searchTerms } from '../../src/modules/members/members.rules';
@@ -20,22 +21,6 @@ afterAll(() => s.stop());
 const SEARCH = `query($q: String!, $first: Int, $after: String) { searchMembers(query: $q, first: $first, after: $after) {
   edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`;
 const cursor = (text: string) => Buffer.from(text).toString('base64url');
-
-interface Connection { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }
-
-/** Walks a connection page by page; returns the node ids in the order served. */
-async function walk(page: (after: string | null) => Promise<Connection>): Promise<string[]> {
-  const ids: string[] = [];
-  let after: string | null = null;
-  for (let guard = 0; guard < 1000; guard++) {
-    const c: Connection = await page(after);
-    ids.push(...c.edges.map((e) => e.node.id));
-    if (c.edges.length) expect(c.pageInfo.endCursor).toBe(c.edges.at(-1)!.cursor);
-    if (!c.pageInfo.hasNextPage) return ids;
-    after = c.pageInfo.endCursor;
-  }
-  throw new Error('the connection never ended');
-}
 
 const ids = async (text: string, params: unknown[] = []) => (await s.sql<{ id: string }>(text, params)).map((r) => r.id);
 

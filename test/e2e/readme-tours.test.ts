@@ -1,12 +1,13 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildSchema } from 'graphql';
 import { decodeJwt } from 'jose';
 import { IDE_EXAMPLES } from '../../src/api/ide-examples';
 import { createTestDatabase } from '../support/harness';
+import { ROOT, spawnMain, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/wait';
 
 /**
@@ -15,7 +16,6 @@ import { eventually } from '../support/wait';
  * what it prints, the token CLI against the running server, the IDE, and every tour block of
  * README.md run with bash as written, after the `export` line that the start printed.
  */
-const ROOT = resolve(__dirname, '../..');
 const run = promisify(execFile);
 
 interface TourBlock { name: string; needs: string[]; script: string }
@@ -74,20 +74,11 @@ const EXPECTED: Record<string, (out: string) => void> = {
   },
 };
 
-interface Server { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
+type Server = ServerProcess;
 
 function startServer(env: Record<string, string>): Server {
   const { JWT_SECRET: _unset, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...inherited, PORT: '0', SCHEDULER: 'off', LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, out: () => out, err: () => err, exited };
+  return spawnMain({ ...inherited, PORT: '0', SCHEDULER: 'off', LOG_LEVEL: 'info', NODE_ENV: 'development', ...env });
 }
 
 async function ready(s: Server) {

@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { ROOT, spawnMain, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/wait';
 
 // The server's entry point (src/main.ts) as `npm start` runs it, each with an embedded
 // PostgreSQL in a folder of the test's own.
-const ROOT = resolve(__dirname, '../..');
 const AS_ROOT = process.getuid?.() === 0;
 const folders: string[] = [];
 afterAll(() => { for (const f of folders) rmSync(f, { recursive: true, force: true }); });
@@ -18,23 +17,14 @@ function tempFolder(mode = 0o755): string {
   return dir;
 }
 
-interface Started { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
+type Started = ServerProcess;
 
 /** `npm start`: src/main.ts with an embedded PostgreSQL under dataDir (DATABASE_URL unset), on a free port. */
 function startServer(dataDir: string, opts: { cwd?: string; nodeArgs?: string[]; env?: Record<string, string> } = {}): Started {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', SEED: 'none', SCHEDULER: 'off', LOG_LEVEL: 'info',
-      JWT_SECRET: 'startup-secret-0123456789abcdef0123', ...opts.env,
-    },
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, out: () => out, err: () => err, exited };
+  return spawnMain({
+    ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', SEED: 'none', SCHEDULER: 'off', LOG_LEVEL: 'info',
+    JWT_SECRET: 'startup-secret-0123456789abcdef0123', ...opts.env,
+  }, opts);
 }
 
 const ready = (s: Started) => eventually(() => /loyalty server ready/.test(s.out()) || s.child.exitCode !== null, 'the server to start or fail', 120_000);
