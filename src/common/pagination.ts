@@ -58,6 +58,11 @@ export function decodeCursorPair(kind: string, cursor: string | null | undefined
   return decodeNumbers(kind, cursor, 2, field) as [string, string] | null;
 }
 
+/** A keyset's column must be `table.column` (why: see `keyset`); anything else is a programming error. */
+function assertQualified(caller: string, column: string): void {
+  if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(column)) throw new Error(`${caller}: qualify the column with its table (got ${column})`);
+}
+
 /**
  * One keyset page over a bigint column (an id or a seq): the condition and the ordering, both
  * on the typed column, with the cursor compared as bigint. The column must be qualified
@@ -66,7 +71,7 @@ export function decodeCursorPair(kind: string, cursor: string | null | undefined
  * the page's cursor would skip rows. `params` go where `where` stands, before the limit's.
  */
 export function keyset(column: string, direction: 'asc' | 'desc', after: string | null): { where: string; orderBy: string; params: unknown[] } {
-  if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(column)) throw new Error(`keyset: qualify the column with its table (got ${column})`);
+  assertQualified('keyset', column);
   return {
     where: `(?::bigint is null or ${column} ${direction === 'asc' ? '>' : '<'} ?::bigint)`,
     orderBy: `order by ${column} ${direction}`,
@@ -102,7 +107,7 @@ export function decodeKeyCursor(kind: string, cursor: string | null | undefined,
  * `keyset`). `params` go where `where` stands.
  */
 export function keysetByKey(keyExpr: string, column: string, after: KeyPosition | null): { where: string; orderBy: string; params: unknown[] } {
-  if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(column)) throw new Error(`keysetByKey: qualify the column with its table (got ${column})`);
+  assertQualified('keysetByKey', column);
   return {
     where: after ? `(${keyExpr}, ${column}) > (?::text, ?::bigint)` : 'true',
     orderBy: `order by ${keyExpr}, ${column}`,
