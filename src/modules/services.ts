@@ -27,6 +27,7 @@ import { TierFeed } from './tiers/tier-feed.service';
 export function createServices(em: EntityManager) {
   const audit = new AuditService(em);
   const tierEngine = new TierEngine(em, audit);
+  const tiers = new TiersService(em, audit);
   // A purchase earns at the tier held at its instant plus any POINTS_MULTIPLIER benefit in force then.
   const benefitsRef: { current?: BenefitsService } = {};
   const multiplierAt = async (tx: EntityManager, memberId: string, tierId: string, tierMultiplier: number, at: Date) =>
@@ -48,6 +49,7 @@ export function createServices(em: EntityManager) {
       return { change: r.change, rerate: await rerates(tx, memberId, r.rerate) };
     },
     afterRefund: async (tx, memberId, at) => rerates(tx, memberId, await tierEngine.afterRefund(tx, memberId, at)),
+    changeById: (tx, id) => tiers.changeById(tx, id),
   });
   const benefits = (benefitsRef.current = new BenefitsService(em, audit, points));
   return {
@@ -61,7 +63,7 @@ export function createServices(em: EntityManager) {
     retention: new RetentionService(em),
     segments: new SegmentsService(em, audit),
     program: new ProgramService(em, audit),
-    tiers: new TiersService(em, audit),
+    tiers,
     members: new MembersService(em, points, audit),
   };
 }

@@ -1,17 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Lot, LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
+import { keyset } from '../../common/pagination';
+import { pgArray } from '../../db/entity-manager';
 import { minusMonths } from '../../db/months';
+import type { LockedAccount } from '../../db/locks';
 
 /**
  * The ledger's SQL, in one place. Every function takes the transaction's EntityManager;
  * none opens a transaction of its own: the service does.
  */
 
-export interface AccountRow {
-  balance: number;
-  lifetimeEarned: number;
-}
+/** The account row a write holds (db/locks.ts lockAccount). */
+export type AccountRow = LockedAccount;
 
 export interface TransactionRow {
   id: string;
@@ -40,19 +41,11 @@ const TXN_COLUMNS = `id::text, member_id as "memberId", type, amount, balance_af
   expires_at as "expiresAt", reason, reference, unrecovered`;
 
 /**
- * Locks the member's account row and member row: every write for one member passes through
- * here first. The member row is what a tier review locks (it reviews in the member table's
- * order): a write that may add qualifying points, or earn at the member's tier, never
- * interleaves with the review of that member. Account first, then member, always.
+ * The account lock (db/locks.ts, with the order every writer takes its locks in). Re-exported
+ * for the callers outside this module that still import it from here (tier-engine.service.ts,
+ * test/e2e/tiers.test.ts).
  */
-export async function lockAccount(tx: EntityManager, memberId: string): Promise<AccountRow | null> {
-  const rows = await tx.execute(
-    `select a.balance, a.lifetime_earned as "lifetimeEarned" from point_account a join member m on m.id = a.member_id
-     where a.member_id = ? for update of a for no key update of m`,
-    [memberId],
-  );
-  return (rows[0] as AccountRow | undefined) ?? null;
-}
+export { lockAccount } from '../../db/locks';
 
 export async function openAccount(tx: EntityManager, memberId: string): Promise<void> {
   await tx.execute('insert into point_account (member_id, updated_at) values (?, now()) on conflict do nothing', [memberId]);
@@ -217,4 +210,377 @@ export async function programSettings(em: EntityManager): Promise<ProgramSetting
        points_pending_days as "pointsPendingDays", allow_negative_balance as "allowNegativeBalance" from program where id = 1`,
   );
   return rows[0] as ProgramSettings;
+}
+
+// ---- purchases ------------------------------------------------------------------------
+
+export interface NewPurchase {
+  orderId: string; memberId: string; amountCents: number; earned: number; qualifying: number; lotId: string | null; transactionId: string | null;
+  occurredAt: Date; occurredAtGiven: boolean; tierChangeId: string | null; earnedTierId: string | null; pointsPerUnit: number;
+}
+
+export async function insertPurchase(tx: EntityManager, p: NewPurchase): Promise<void> {
+  await tx.execute(
+    `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given,
+       tier_change_id, earned_tier_id, points_per_unit)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [p.orderId, p.memberId, p.amountCents, p.earned, p.qualifying, p.lotId, p.transactionId, p.occurredAt, p.occurredAtGiven,
+      p.tierChangeId, p.earnedTierId, p.pointsPerUnit],
+  );
+}
+
+/** A purchase as a retry compares it with its input (amount as text: exact). */
+export interface StoredPurchase {
+  memberId: string; amountCents: string; earned: number; qualifying: number; transactionId: string | null; occurredAt: Date; tierChangeId: string | null;
+}
+
+export async function storedPurchase(em: EntityManager, orderId: string): Promise<StoredPurchase | null> {
+  const [row] = await em.execute<StoredPurchase[]>(
+    `select member_id as "memberId", amount_cents::text as "amountCents", earned_points as "earned", qualifying_points as "qualifying",
+       transaction_id::text as "transactionId", occurred_at as "occurredAt", tier_change_id::text as "tierChangeId"
+     from purchase where order_id = ?`,
+    [orderId],
+  );
+  return row ? withDates(row, ['occurredAt']) : null;
+}
+
+/** The member a purchase belongs to; null when there is no such order. */
+export async function purchaseOwner(em: EntityManager, orderId: string): Promise<string | null> {
+  const [row] = await em.execute<{ memberId: string }[]>('select member_id as "memberId" from purchase where order_id = ?', [orderId]);
+  return row?.memberId ?? null;
+}
+
+/** A purchase as re-rating reads it, with its lot and whether that lot is live. */
+export interface RerateRow {
+  amountCents: number; refundedCents: number; earned: number; reversed: number; lotId: string | null; occurredAt: Date; ppu: number | null;
+  remaining: number | null; expiresAt: Date | null; activatesAt: Date | null; live: boolean;
+}
+
+export async function purchaseToRerate(tx: EntityManager, orderId: string): Promise<RerateRow> {
+  const [row] = await tx.execute<RerateRow[]>(
+    `select p.amount_cents::bigint::float8 as "amountCents", p.refunded_cents::float8 as "refundedCents", p.earned_points as earned,
+       p.reversed_points as reversed, p.lot_id::text as "lotId", p.occurred_at as "occurredAt", p.points_per_unit::float8 as ppu,
+       l.remaining, l.expires_at as "expiresAt", l.activates_at as "activatesAt",
+       l.id is not null and coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity') as live
+     from purchase p join point_account a on a.member_id = p.member_id left join point_lot l on l.id = p.lot_id
+     where p.order_id = ?`,
+    [orderId],
+  );
+  return withDates(row, ['occurredAt', 'expiresAt', 'activatesAt']);
+}
+
+export async function setPurchaseEarning(tx: EntityManager, orderId: string, earned: number, reversed: number, tierId: string): Promise<void> {
+  await tx.execute('update purchase set earned_points = ?, reversed_points = ?, earned_tier_id = ? where order_id = ?', [earned, reversed, tierId, orderId]);
+}
+
+export async function setPurchaseLot(tx: EntityManager, orderId: string, lotId: string): Promise<void> {
+  await tx.execute('update purchase set lot_id = ? where order_id = ?', [lotId, orderId]);
+}
+
+/** A purchase as a refund of it reads it (amounts as float8: exact up to 2^53 cents). */
+export interface RefundedPurchase {
+  amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number;
+  lotId: string | null; occurredAt: Date;
+}
+
+export async function purchaseToRefund(tx: EntityManager, orderId: string): Promise<RefundedPurchase> {
+  const [row] = await tx.execute<RefundedPurchase[]>(
+    `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
+       qualifying_points as "qualifying", reversed_points as "reversedPoints", reversed_qualifying as "reversedQualifying",
+       lot_id::text as "lotId", occurred_at as "occurredAt" from purchase where order_id = ?`,
+    [orderId],
+  );
+  return row;
+}
+
+export async function addRefunded(tx: EntityManager, orderId: string, cents: number, points: number, qualifying: number): Promise<void> {
+  await tx.execute(
+    `update purchase set refunded_cents = refunded_cents + ?, reversed_points = reversed_points + ?,
+       reversed_qualifying = reversed_qualifying + ? where order_id = ?`,
+    [cents, points, qualifying, orderId],
+  );
+}
+
+// ---- lots a re-rating moves -----------------------------------------------------------
+
+/** An expired lot: its points follow the earning, what it held when it expired only goes down (never below 0). */
+export async function resizeExpiredLot(tx: EntityManager, lotId: string, net: number): Promise<void> {
+  await tx.execute('update point_lot set points = points + ?, remaining = greatest(remaining + ?, 0) where id = ?', [net, net, lotId]);
+}
+
+export async function growLot(tx: EntityManager, lotId: string, net: number): Promise<void> {
+  await tx.execute('update point_lot set points = points + ?, remaining = remaining + ? where id = ?', [net, net, lotId]);
+}
+
+/** The lot's points only (its remainder moved through takes). */
+export async function addLotPoints(tx: EntityManager, lotId: string, net: number): Promise<void> {
+  await tx.execute('update point_lot set points = points + ? where id = ?', [net, lotId]);
+}
+
+/** Whether the member owes points (a debt lot an earlier refund left). */
+export async function hasDebt(tx: EntityManager, memberId: string): Promise<boolean> {
+  const rows = await tx.execute('select 1 from point_lot where member_id = ? and remaining < 0 limit 1', [memberId]);
+  return rows.length > 0;
+}
+
+/**
+ * What a redemption's debit took, to be given back to the lots it came from: only to lots still
+ * live and not past their expiry (by the database's clock too: the expiry run's floor is
+ * measured by it).
+ */
+export async function returnableTakes(tx: EntityManager, transactionId: string, now: Date): Promise<LotTake[]> {
+  return tx.execute<LotTake[]>(
+    `select al.lot_id::text as "lotId", al.amount from point_allocation al join point_lot l on l.id = al.lot_id
+       join point_account a on a.member_id = l.member_id
+     where al.transaction_id = ? and coalesce(l.expires_at, 'infinity') > greatest(?::timestamptz, now()) and ${LIVE_LOT}`,
+    [transactionId, now],
+  );
+}
+
+// ---- refunds --------------------------------------------------------------------------
+
+export interface NewRefund {
+  refundId: string; orderId: string; memberId: string; amountCents: number; pointsReversed: number; qualifyingReversed: number;
+  transactionId: string | null; occurredAt: Date;
+}
+
+export async function insertRefund(tx: EntityManager, r: NewRefund): Promise<void> {
+  await tx.execute(
+    `insert into refund (refund_id, order_id, member_id, amount_cents, points_reversed, qualifying_reversed, transaction_id, occurred_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [r.refundId, r.orderId, r.memberId, r.amountCents, r.pointsReversed, r.qualifyingReversed, r.transactionId, r.occurredAt],
+  );
+}
+
+/** A refund as a retry compares it with its input (amount as text: exact). */
+export interface StoredRefund {
+  orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; transactionId: string | null; occurredAt: Date;
+}
+
+export async function storedRefund(em: EntityManager, refundId: string): Promise<StoredRefund | null> {
+  const [row] = await em.execute<StoredRefund[]>(
+    `select order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", points_reversed as "points",
+       qualifying_reversed as "qualifying", transaction_id::text as "transactionId", occurred_at as "occurredAt" from refund where refund_id = ?`,
+    [refundId],
+  );
+  return row ? withDates(row, ['occurredAt']) : null;
+}
+
+/** An earlier refund of an order, with the qualifying points its entries reverse so far (`recorded`). */
+export interface RefundShare { id: string; at: Date; cents: number; recorded: number }
+
+export async function refundsOfOrder(tx: EntityManager, orderId: string): Promise<RefundShare[]> {
+  const rows = await tx.execute<RefundShare[]>(
+    `select r.refund_id as id, r.occurred_at as at, r.amount_cents::float8 as cents,
+       coalesce((select -sum(q.points) from qualifying_entry q where q.member_id = r.member_id and q.source = 'refund:' || r.refund_id), 0)::int as recorded
+     from refund r where r.order_id = ?`,
+    [orderId],
+  );
+  return rows.map((r) => withDates(r, ['at']));
+}
+
+// ---- activities -----------------------------------------------------------------------
+
+export interface ActivityRuleRow { kind: string; name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean }
+
+export async function upsertActivityRule(tx: EntityManager, r: ActivityRuleRow): Promise<ActivityRuleRow> {
+  const [row] = await tx.execute<ActivityRuleRow[]>(
+    `insert into activity_rule (kind, name, points, qualifying_points, daily_cap, active) values (?, ?, ?, ?, ?, ?)
+     on conflict (kind) do update set name = excluded.name, points = excluded.points, qualifying_points = excluded.qualifying_points,
+       daily_cap = excluded.daily_cap, active = excluded.active
+     returning kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active`,
+    [r.kind, r.name, r.points, r.qualifyingPoints, r.dailyCap, r.active],
+  );
+  return row;
+}
+
+export function activityRules(em: EntityManager): Promise<ActivityRuleRow[]> {
+  return em.execute<ActivityRuleRow[]>(
+    'select kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active from activity_rule order by kind',
+  );
+}
+
+/** The active rule of a kind, as an activity earns by it. */
+export async function activeRule(tx: EntityManager, kind: string): Promise<{ points: number; qualifying: number; dailyCap: number | null } | null> {
+  const [row] = await tx.execute<{ points: number; qualifying: number; dailyCap: number | null }[]>(
+    'select points, qualifying_points as "qualifying", daily_cap as "dailyCap" from activity_rule where kind = ? and active',
+    [kind],
+  );
+  return row ?? null;
+}
+
+/** Points the member already earned from activities of this kind on this (UTC) day. */
+export async function activityPointsOn(tx: EntityManager, memberId: string, kind: string, day: string): Promise<number> {
+  const [{ already }] = await tx.execute<{ already: number }[]>(
+    'select coalesce(sum(points), 0)::int as already from activity where member_id = ? and kind = ? and day = ?',
+    [memberId, kind, day],
+  );
+  return already;
+}
+
+export interface StoredActivity { memberId: string; kind: string; points: number; qualifying: number; transactionId: string | null }
+
+export async function storedActivity(em: EntityManager, idempotencyKey: string): Promise<StoredActivity | null> {
+  const [row] = await em.execute<StoredActivity[]>(
+    `select member_id as "memberId", kind, points, qualifying_points as "qualifying", transaction_id::text as "transactionId"
+     from activity where idempotency_key = ?`,
+    [idempotencyKey],
+  );
+  return row ?? null;
+}
+
+export interface NewActivity {
+  idempotencyKey: string; memberId: string; kind: string; day: string; points: number; qualifying: number; transactionId: string | null; occurredAt: Date;
+}
+
+export async function insertActivity(tx: EntityManager, a: NewActivity): Promise<void> {
+  await tx.execute(
+    `insert into activity (idempotency_key, member_id, kind, day, points, qualifying_points, transaction_id, occurred_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [a.idempotencyKey, a.memberId, a.kind, a.day, a.points, a.qualifying, a.transactionId, a.occurredAt],
+  );
+}
+
+// ---- expiry ---------------------------------------------------------------------------
+
+export const EXPIRE_REASON = 'points expired';
+
+/**
+ * Members with lots due at asOf above the floor, in id order (at 1M members the planner reads
+ * the (member, expiry) index in order, index-only: no sort, no hash).
+ */
+const DUE_BY_DATE_SQL = `
+select member_id as id from point_lot
+where remaining > 0 and expires_at <= ? and expires_at > coalesce(?::timestamptz, '-infinity')
+group by member_id order by member_id`;
+
+/** Members with live late lots due at asOf (written already expired; few) that the search by date does not find. */
+const DUE_LATE_SQL = `
+select distinct l.member_id as id from point_lot l join point_account a on a.member_id = l.member_id
+where l.late and l.remaining > 0 and l.expires_at <= ? and ${LIVE_LOT}
+  and not exists (select 1 from point_lot d where d.member_id = l.member_id and d.remaining > 0
+    and d.expires_at <= ? and d.expires_at > coalesce(?::timestamptz, '-infinity'))`;
+
+/**
+ * One batch of members (a run of ids): each member's live lots due at asOf, summed from the
+ * (member, expiry) index alone; the account updated only if its row version (xmin) is the one
+ * the sums were read with (the update sees the newest version, so a write committed or running
+ * since then makes the row drop out); one EXPIRE transaction per updated account. Returns the
+ * members that dropped out, to be done again under their locks. A member who owes points (a debt
+ * lot) drops out too, unless the statement runs in that locked pass (its last parameter), which
+ * repays the debt first from lots that have activated meanwhile (settleDebts).
+ */
+const EXPIRE_BATCH_SQL = `
+with acc as (
+  select member_id, expired_through, xmin as version from point_account where member_id = any(?::uuid[])
+), due as (
+  select acc.member_id, acc.version, sum(l.remaining)::int as points, max(l.expires_at) as at
+  from acc join point_lot l on l.member_id = acc.member_id and l.remaining <> 0 and l.remaining > 0
+    and l.expires_at <= ? and l.expires_at > coalesce(acc.expired_through, '-infinity')
+  group by acc.member_id, acc.version
+), accounts as (
+  update point_account a set balance = a.balance - due.points, expired_through = ?, updated_at = now()
+  from due where a.member_id = any(?::uuid[]) and a.member_id = due.member_id and a.xmin = due.version
+    and (?::boolean or not exists (select 1 from point_lot d where d.member_id = due.member_id and d.remaining < 0))
+  returning a.member_id, a.balance
+), txns as (
+  insert into point_transaction (member_id, type, amount, balance_after, occurred_at, reason, created_at)
+  select due.member_id, 'EXPIRE', -due.points, accounts.balance, due.at, '${EXPIRE_REASON}', now()
+  from due join accounts on accounts.member_id = due.member_id order by due.member_id
+  returning member_id
+)
+select (select count(*) from txns)::int as changed,
+  coalesce((select array_agg(member_id::text) from due where member_id not in (select member_id from txns)), '{}') as skipped`;
+
+/**
+ * The programme's expiry floor (every lot at or below it has been expired, late lots aside), and
+ * the floor a run as of `asOf` may leave behind: asOf, or the start of the oldest transaction
+ * open now if that is earlier.
+ */
+export async function expiryFloor(em: EntityManager, asOf: Date): Promise<{ floor: Date | null; next: Date }> {
+  const [row] = await em.execute<{ floor: Date | null; next: Date }[]>(
+    `select (select expired_through from point_expiry where id = 1) as floor,
+       least(?::timestamptz, (select min(xact_start) from pg_stat_activity where xact_start is not null)) as next`,
+    [asOf],
+  );
+  return row;
+}
+
+/** Opens, in `search`'s transaction, the cursor of members due by date (DUE_BY_DATE_SQL). */
+export async function openDueCursor(search: EntityManager, asOf: Date, floor: Date | null): Promise<void> {
+  await search.execute(`declare expiry_due no scroll cursor for ${DUE_BY_DATE_SQL}`, [asOf, floor]);
+}
+
+/** The next `count` member ids from the cursor (fewer at its end). */
+export async function fetchDue(search: EntityManager, count: number): Promise<string[]> {
+  const rows = await search.execute<{ id: string }[]>(`fetch ${Math.floor(count)} from expiry_due`);
+  return rows.map((r) => r.id);
+}
+
+export async function dueLate(em: EntityManager, asOf: Date, floor: Date | null): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(DUE_LATE_SQL, [asOf, asOf, floor]);
+  return rows.map((r) => r.id);
+}
+
+export async function raiseExpiryFloor(em: EntityManager, next: Date): Promise<void> {
+  await em.execute('update point_expiry set expired_through = greatest(expired_through, ?::timestamptz) where id = 1', [next]);
+}
+
+/** EXPIRE_BATCH_SQL for these members; `locked`: their accounts are held (the second pass). */
+export async function expireBatch(tx: EntityManager, memberIds: string[], asOf: Date, locked: boolean): Promise<{ changed: number; skipped: string[] }> {
+  const list = pgArray(memberIds);
+  const [row] = await tx.execute<{ changed: number; skipped: string[] }[]>(EXPIRE_BATCH_SQL, [list, asOf, asOf, list, locked]);
+  return row;
+}
+
+/** Of these members, those who owe points (a debt lot). */
+export async function debtors(tx: EntityManager, memberIds: string[]): Promise<string[]> {
+  const rows = await tx.execute<{ id: string }[]>(
+    'select distinct member_id::text as id from point_lot where member_id = any(?::uuid[]) and remaining < 0', [pgArray(memberIds)],
+  );
+  return rows.map((r) => r.id);
+}
+
+// ---- reads ----------------------------------------------------------------------------
+
+export interface BalanceRow { memberId: string; balance: number; pending: number; lifetime: number }
+
+/** Spendable and pending points at `now`, and lifetime points, of each member with an account. */
+export function balances(em: EntityManager, memberIds: readonly string[], now: Date): Promise<BalanceRow[]> {
+  return em.execute<BalanceRow[]>(
+    `select a.member_id as "memberId", a.lifetime_earned as lifetime,
+       coalesce(sum(l.remaining) filter (where l.activates_at <= ? and (l.expires_at is null or l.expires_at > ?)), 0)::int as balance,
+       coalesce(sum(l.remaining) filter (where l.activates_at > ?), 0)::int as pending
+     from point_account a left join point_lot l on l.member_id = a.member_id and l.remaining <> 0 and ${LIVE_LOT}
+     where a.member_id in (?) group by a.member_id, a.lifetime_earned`,
+    [now, now, now, memberIds as string[]],
+  );
+}
+
+export interface ExpiringRow { memberId: string; days: number; points: number }
+
+/** Spendable points expiring within each key's days of `now`. */
+export function expiring(em: EntityManager, keys: readonly { memberId: string; withinDays: number }[], now: Date): Promise<ExpiringRow[]> {
+  const values = keys.map(() => '(?::uuid, ?::int)').join(', ');
+  return em.execute<ExpiringRow[]>(
+    `select k.member_id as "memberId", k.days, coalesce(sum(l.remaining), 0)::int as points
+     from (values ${values}) as k(member_id, days)
+     left join point_account a on a.member_id = k.member_id
+     left join point_lot l on l.member_id = k.member_id and l.remaining > 0 and l.activates_at <= ?
+       and l.expires_at > ? and l.expires_at <= ?::timestamptz + make_interval(days => k.days) and ${LIVE_LOT}
+     group by k.member_id, k.days`,
+    [...keys.flatMap((k) => [k.memberId, k.withinDays]), now, now, now],
+  );
+}
+
+/** A page of the member's transactions, newest first, keyset on the transaction id; one row more than `first` if there is a next page. */
+export async function transactionsPage(em: EntityManager, memberId: string, first: number, afterId: string | null): Promise<TransactionRow[]> {
+  const page = keyset('t.id', 'desc', afterId);
+  const rows = await em.execute<TransactionRow[]>(
+    `select t.id::text, t.member_id as "memberId", t.type, t.amount, t.balance_after as "balanceAfter", t.occurred_at as "occurredAt",
+       t.expires_at as "expiresAt", t.reason, t.reference, t.unrecovered
+     from point_transaction t where t.member_id = ? and ${page.where} ${page.orderBy} limit ?`,
+    [memberId, ...page.params, first + 1],
+  );
+  return rows.map(txnDates);
 }

@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
-import { keyset } from '../../common/pagination';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { drainInLanes } from '../../common/lanes';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
-import { pgArray } from '../../db/entity-manager';
+import { lockAccount, lockAccounts, lockActivityRule } from '../../db/locks';
 import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -15,7 +14,7 @@ import type { TransactionRow } from './points.repository';
 import type { TierChangeRow } from '../tiers/tier-engine.service';
 import {
   MAX_POINTS, RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  settleDebtPlan,
+  refundReversal, settleDebtPlan, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -38,6 +37,8 @@ export interface TierHooks {
   upgrade(tx: EntityManager, memberId: string, at: Date): Promise<{ change: TierChangeRef | null; rerate: RerateAt[] }>;
   /** After a refund's reversal, which counts from `at`. */
   afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<RerateAt[]>;
+  /** A tier change by id (a replayed purchase returns the change its first run returned). */
+  changeById(em: EntityManager, id: string): Promise<TierChangeRef | null>;
 }
 
 /** A purchase to earn again at another tier (the one the history now holds at its instant) and its multiplier. */
@@ -109,7 +110,7 @@ export class PointsService {
    */
   private async withAccount<T>(memberId: string, work: (tx: EntityManager, account: repo.AccountRow) => Promise<T>, transaction = inSqlTransaction): Promise<T> {
     return transaction(this.em, async (tx) => {
-      const account = await repo.lockAccount(tx, memberId);
+      const account = await lockAccount(tx, memberId);
       if (!account) throw notFound('Member', memberId);
       return work(tx, account);
     });
@@ -146,13 +147,10 @@ export class PointsService {
       }
       const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : qualifying > 0 ? await this.tiers!.upgrade(tx, memberId, occurredAt) : { change: null, rerate: [] };
       await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
-      await tx.execute(
-        `insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given,
-           tier_change_id, earned_tier_id, points_per_unit)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [input.orderId, memberId, amountCents, earned, qualifying, lotId, transaction?.id ?? null, occurredAt, input.occurredAt != null,
-          upgrade.change?.id ?? null, tier.tierId, settings.pointsPerUnit],
-      );
+      await repo.insertPurchase(tx, {
+        orderId: input.orderId, memberId, amountCents, earned, qualifying, lotId, transactionId: transaction?.id ?? null, occurredAt,
+        occurredAtGiven: input.occurredAt != null, tierChangeId: upgrade.change?.id ?? null, earnedTierId: tier.tierId, pointsPerUnit: settings.pointsPerUnit,
+      });
       return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange: upgrade.change };
     })));
   }
@@ -167,29 +165,21 @@ export class PointsService {
    */
   private async rerate(tx: EntityManager, account: repo.AccountRow, memberId: string, list: RerateAt[]): Promise<void> {
     for (const r of list) {
-      const [p] = (await tx.execute(
-        `select p.amount_cents::bigint::float8 as "amountCents", p.refunded_cents::float8 as "refundedCents", p.earned_points as earned,
-           p.reversed_points as reversed, p.lot_id::text as "lotId", p.occurred_at as "occurredAt", p.points_per_unit::float8 as ppu,
-           l.remaining, l.expires_at as "expiresAt", l.activates_at as "activatesAt",
-           l.id is not null and coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity') as live
-         from purchase p join point_account a on a.member_id = p.member_id left join point_lot l on l.id = p.lot_id
-         where p.order_id = ?`,
-        [r.orderId],
-      )) as RerateRow[];
+      const p = await repo.purchaseToRerate(tx, r.orderId);
       const ppu = p.ppu ?? (await repo.programSettings(tx)).pointsPerUnit;
       const earned = earnedPoints(p.amountCents, ppu, r.multiplier);
       const reversed = Number((BigInt(earned) * BigInt(p.refundedCents)) / BigInt(p.amountCents));
-      await tx.execute('update purchase set earned_points = ?, reversed_points = ?, earned_tier_id = ? where order_id = ?', [earned, reversed, r.tierId, r.orderId]);
+      await repo.setPurchaseEarning(tx, r.orderId, earned, reversed, r.tierId);
       const net = (earned - reversed) - (p.earned - p.reversed);
-      if (earned !== p.earned || net !== 0) await this.moveRerated(tx, account, memberId, r.orderId, repo.withDates(p, ['occurredAt', 'expiresAt', 'activatesAt']), net, earned - p.earned);
+      if (earned !== p.earned || net !== 0) await this.moveRerated(tx, account, memberId, r.orderId, p, net, earned - p.earned);
     }
   }
 
-  private async moveRerated(tx: EntityManager, account: repo.AccountRow, memberId: string, orderId: string, p: RerateRow, net: number, earnedDelta: number): Promise<void> {
+  private async moveRerated(tx: EntityManager, account: repo.AccountRow, memberId: string, orderId: string, p: repo.RerateRow, net: number, earnedDelta: number): Promise<void> {
     const reason = `rate corrected: order ${orderId} earns at the tier held at its instant`;
     if (p.lotId && !p.live) {
       // An expired lot keeps what it held when it expired: the difference would have expired with it.
-      await tx.execute('update point_lot set points = points + ?, remaining = greatest(remaining + ?, 0) where id = ?', [net, net, p.lotId]);
+      await repo.resizeExpiredLot(tx, p.lotId, net);
       await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
       account.lifetimeEarned += earnedDelta;
       return;
@@ -199,7 +189,7 @@ export class PointsService {
         memberId, type: 'ADJUST', amount: net, balanceAfter: account.balance + net, occurredAt: p.occurredAt, reason, reference: orderId,
       });
       if (p.lotId) {
-        await tx.execute('update point_lot set points = points + ?, remaining = remaining + ? where id = ?', [net, net, p.lotId]);
+        await repo.growLot(tx, p.lotId, net);
       } else {
         const settings = await repo.programSettings(tx);
         const activatesAt = addDaysUtc(p.occurredAt, settings.pointsPendingDays);
@@ -207,7 +197,7 @@ export class PointsService {
           memberId, transactionId: txn.id, points: net, remaining: net, earnedAt: p.occurredAt, activatesAt,
           expiresAt: lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc), orderId,
         });
-        await tx.execute('update purchase set lot_id = ? where order_id = ?', [lotId, orderId]);
+        await repo.setPurchaseLot(tx, orderId, lotId);
       }
       account.balance += net;
     } else if (net < 0) {
@@ -219,7 +209,7 @@ export class PointsService {
         memberId, type: 'ADJUST', amount: -taken, balanceAfter: account.balance - taken, occurredAt: p.occurredAt, reason, reference: orderId, unrecovered: shortfall,
       });
       await repo.applyTakes(tx, memberId, txn.id, takes);
-      if (p.lotId) await tx.execute('update point_lot set points = points + ? where id = ?', [net, p.lotId]);
+      if (p.lotId) await repo.addLotPoints(tx, p.lotId, net);
       account.balance -= taken;
     }
     await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
@@ -228,36 +218,20 @@ export class PointsService {
 
   /** The stored result of an earlier purchase with this orderId, or CONFLICT if it differs. */
   private async replayPurchase(input: RecordPurchaseInput, memberId: string, amountCents: number, em: EntityManager = this.em): Promise<EarnResult | null> {
-    const rows = await em.execute(
-      `select member_id as "memberId", amount_cents::text as "amountCents", earned_points as "earned", qualifying_points as "qualifying",
-         transaction_id::text as "transactionId", occurred_at as "occurredAt", tier_change_id::text as "tierChangeId"
-       from purchase where order_id = ?`,
-      [input.orderId],
-    );
-    const p = rows[0] as { memberId: string; amountCents: string; earned: number; qualifying: number; transactionId: string | null; occurredAt: Date; tierChangeId: string | null } | undefined;
+    const p = await repo.storedPurchase(em, input.orderId);
     if (!p) return null;
     // Without occurredAt a retry is the same purchase; with it, the instant must be the stored one
     // (whether the first run was given it or took the server's clock).
-    const sameWhen = input.occurredAt == null || new Date(p.occurredAt).getTime() === new Date(input.occurredAt).getTime();
+    const sameWhen = input.occurredAt == null || p.occurredAt.getTime() === new Date(input.occurredAt).getTime();
     if (p.memberId !== memberId || Number(p.amountCents) !== amountCents || !sameWhen) {
       throw conflict(`Order ${input.orderId} was already recorded with another payload`, { field: 'orderId' });
     }
-    const tierChange = p.tierChangeId ? await this.changeById(em, p.tierChangeId) : null;
+    // Linked by id: another order's change at the same instant is not it.
+    const tierChange = p.tierChangeId && this.tiers ? await this.tiers.changeById(em, p.tierChangeId) : null;
     return {
       memberId, pointsEarned: p.earned, qualifyingPointsEarned: p.qualifying,
       transaction: await repo.findTransaction(em, p.transactionId), tierChange,
     };
-  }
-
-  /** A replayed purchase returns the change its first run returned (linked by id: another order's change at the same instant is not it). */
-  private async changeById(em: EntityManager, id: string): Promise<TierChangeRef | null> {
-    const rows = await em.execute(
-      `select id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
-         qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"
-       from tier_change where id = ?`,
-      [id],
-    );
-    return rows[0] ? repo.withDates(rows[0] as TierChangeRef, ['occurredAt']) : null;
   }
 
   // ---- refunds -----------------------------------------------------------------------
@@ -267,82 +241,90 @@ export class PointsService {
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const earlier = await this.replayRefund(input, refundCents);
     if (earlier) return earlier;
-    const owner = await this.em.execute('select member_id as "memberId" from purchase where order_id = ?', [input.orderId]);
-    if (!owner.length) throw notFound('Order', input.orderId);
-    const memberId = (owner[0] as { memberId: string }).memberId;
+    const memberId = await repo.purchaseOwner(this.em, input.orderId);
+    if (memberId == null) throw notFound('Order', input.orderId);
     return this.withAccount(memberId, async (tx, account) => {
       const settled = await this.replayRefund(input, refundCents, tx);
       if (settled) return settled;
-      const [p] = (await tx.execute(
-        `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
-           qualifying_points as "qualifying", reversed_points as "reversedPoints", reversed_qualifying as "reversedQualifying",
-           lot_id::text as "lotId", occurred_at as "occurredAt" from purchase where order_id = ?`,
-        [input.orderId],
-      )) as { amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number; lotId: string | null; occurredAt: Date }[];
-      const purchasedAt = new Date(p.occurredAt);
-      if (occurredAt < purchasedAt) throw badInput('occurredAt', `A refund cannot be dated before its purchase (${purchasedAt.toISOString()})`);
-      let reversal: { points: number; qualifying: number };
-      try {
-        reversal = refundReversal(p, refundCents);
-      } catch (err) {
-        if (err instanceof RefundExceedsPurchaseError) {
-          throw badInput('amount', `Refund exceeds what remains of order ${input.orderId} (${(p.amountCents - p.refundedCents) / 100})`);
-        }
-        throw err;
-      }
-      const settings = await repo.programSettings(tx);
-      // The lots as they were at the refund's instant: an expiry run made since then (a refund
-      // arriving late) has not taken the lots the refund takes from away.
-      const gone = await repo.lotsExpiredSince(tx, memberId, occurredAt);
-      const lots = [...await this.settleDebts(tx, memberId, await repo.openLots(tx, memberId), occurredAt), ...gone];
-      const own = lots.find((l) => l.id === p.lotId);
-      const pendingForOrder = own && own.activatesAt > occurredAt ? own.remaining : 0;
-      const plan = planRefundDebit({
-        reversal: reversal.points, pendingForOrder, ownLotId: p.lotId ?? undefined, asOf: occurredAt,
-        lots: lots.filter((l) => l.remaining > 0 && l.activatesAt <= occurredAt),
-        allowNegativeBalance: settings.allowNegativeBalance,
-      });
-      const expired = new Set(gone.map((l) => l.id));
-      const pending = plan.cancelPending > 0 && p.lotId ? [{ lotId: p.lotId, amount: plan.cancelPending }] : [];
-      const fromExpired = [...pending, ...plan.takes].filter((t) => expired.has(t.lotId));
-      plan.takes = plan.takes.filter((t) => !expired.has(t.lotId));
-      if (pending.length && expired.has(pending[0].lotId)) plan.cancelPending = 0;
-      const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative;
-      let transaction: TransactionRow | null = null;
-      if (taken > 0 || plan.unrecovered > 0 || fromExpired.length) {
-        const balanceAfter = account.balance - taken;
-        transaction = await repo.insertTransaction(tx, {
-          memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: input.orderId,
-          reason: `refund ${input.refundId}`, idempotencyKey: `refund:${input.refundId}`, unrecovered: plan.unrecovered,
-        });
-        const takes = plan.cancelPending > 0 && p.lotId ? [{ lotId: p.lotId, amount: plan.cancelPending }, ...plan.takes] : plan.takes;
-        // Takes from expired lots are recorded too; they moved nothing on the balance.
-        await repo.applyTakes(tx, memberId, transaction.id, mergeTakes([...takes, ...fromExpired]));
-        if (plan.negative > 0) {
-          await repo.insertLot(tx, {
-            memberId, transactionId: transaction.id, points: -plan.negative, remaining: -plan.negative,
-            earnedAt: occurredAt, activatesAt: occurredAt, expiresAt: null, orderId: input.orderId,
-          });
-        }
-        await repo.saveAccount(tx, memberId, balanceAfter, 0);
-        account.balance = balanceAfter; // a re-rating after the refund (afterRefund) goes on from here
-      }
-      // Dated at the purchase, so that it leaves the window the purchase was in; counting from the
-      // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
-      const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
-      if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
-      await tx.execute(
-        `update purchase set refunded_cents = refunded_cents + ?, reversed_points = reversed_points + ?,
-           reversed_qualifying = reversed_qualifying + ? where order_id = ?`,
-        [refundCents, reversal.points, reversal.qualifying, input.orderId],
-      );
-      await tx.execute(
-        `insert into refund (refund_id, order_id, member_id, amount_cents, points_reversed, qualifying_reversed, transaction_id, occurred_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [input.refundId, input.orderId, memberId, refundCents, reversal.points, qualifying.own, transaction?.id ?? null, occurredAt],
-      );
-      return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -qualifying.own, transaction, tierChange: null };
+      return this.refundLocked(tx, account, memberId, input, refundCents, occurredAt);
     });
+  }
+
+  /**
+   * The refund, its member's account held: the reversal it makes, taken from the lots (as they
+   * were at its instant), its qualifying points attributed, the tier history after it, and the
+   * purchase and refund rows.
+   */
+  private async refundLocked(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, refundCents: number, occurredAt: Date,
+  ): Promise<EarnResult> {
+    const p = await repo.purchaseToRefund(tx, input.orderId);
+    const purchasedAt = new Date(p.occurredAt);
+    if (occurredAt < purchasedAt) throw badInput('occurredAt', `A refund cannot be dated before its purchase (${purchasedAt.toISOString()})`);
+    const reversal = reversalOf(p, refundCents, input.orderId);
+    const debit = await this.planRefund(tx, memberId, p, reversal.points, occurredAt);
+    const transaction = await this.bookReversal(tx, account, memberId, input, occurredAt, p.lotId, debit);
+    // Dated at the purchase, so that it leaves the window the purchase was in; counting from the
+    // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
+    const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
+    if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
+    await repo.addRefunded(tx, input.orderId, refundCents, reversal.points, reversal.qualifying);
+    await repo.insertRefund(tx, {
+      refundId: input.refundId, orderId: input.orderId, memberId, amountCents: refundCents, pointsReversed: reversal.points,
+      qualifyingReversed: qualifying.own, transactionId: transaction?.id ?? null, occurredAt,
+    });
+    return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -qualifying.own, transaction, tierChange: null };
+  }
+
+  /**
+   * Where a refund's reversal comes from (planRefundDebit), on the lots as they were at the
+   * refund's instant: an expiry run made since then (a refund arriving late) has not taken the
+   * lots the refund takes from away. Takes from lots the run has expired since are apart
+   * (`fromExpired`): they are recorded but move nothing on the balance.
+   */
+  private async planRefund(tx: EntityManager, memberId: string, p: repo.RefundedPurchase, points: number, occurredAt: Date): Promise<RefundDebit> {
+    const settings = await repo.programSettings(tx);
+    const gone = await repo.lotsExpiredSince(tx, memberId, occurredAt);
+    const lots = [...await this.settleDebts(tx, memberId, await repo.openLots(tx, memberId), occurredAt), ...gone];
+    const own = lots.find((l) => l.id === p.lotId);
+    const pendingForOrder = own && own.activatesAt > occurredAt ? own.remaining : 0;
+    const plan = planRefundDebit({
+      reversal: points, pendingForOrder, ownLotId: p.lotId ?? undefined, asOf: occurredAt,
+      lots: lots.filter((l) => l.remaining > 0 && l.activatesAt <= occurredAt),
+      allowNegativeBalance: settings.allowNegativeBalance,
+    });
+    const expired = new Set(gone.map((l) => l.id));
+    const pending = plan.cancelPending > 0 && p.lotId ? [{ lotId: p.lotId, amount: plan.cancelPending }] : [];
+    const fromExpired = [...pending, ...plan.takes].filter((t) => expired.has(t.lotId));
+    plan.takes = plan.takes.filter((t) => !expired.has(t.lotId));
+    if (pending.length && expired.has(pending[0].lotId)) plan.cancelPending = 0;
+    return { plan, fromExpired };
+  }
+
+  /** The REFUND_REVERSAL transaction of a planned debit, its takes, a debt lot for what goes below zero; null when it takes nothing. */
+  private async bookReversal(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, occurredAt: Date, ownLotId: string | null,
+    { plan, fromExpired }: RefundDebit,
+  ): Promise<TransactionRow | null> {
+    const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative;
+    if (!(taken > 0 || plan.unrecovered > 0 || fromExpired.length)) return null;
+    const balanceAfter = account.balance - taken;
+    const transaction = await repo.insertTransaction(tx, {
+      memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: input.orderId,
+      reason: `refund ${input.refundId}`, idempotencyKey: `refund:${input.refundId}`, unrecovered: plan.unrecovered,
+    });
+    const takes = plan.cancelPending > 0 && ownLotId ? [{ lotId: ownLotId, amount: plan.cancelPending }, ...plan.takes] : plan.takes;
+    // Takes from expired lots are recorded too; they moved nothing on the balance.
+    await repo.applyTakes(tx, memberId, transaction.id, mergeTakes([...takes, ...fromExpired]));
+    if (plan.negative > 0) {
+      await repo.insertLot(tx, {
+        memberId, transactionId: transaction.id, points: -plan.negative, remaining: -plan.negative,
+        earnedAt: occurredAt, activatesAt: occurredAt, expiresAt: null, orderId: input.orderId,
+      });
+    }
+    await repo.saveAccount(tx, memberId, balanceAfter, 0);
+    account.balance = balanceAfter; // a re-rating after the refund (afterRefund) goes on from here
+    return transaction;
   }
 
   /**
@@ -358,13 +340,8 @@ export class PointsService {
     tx: EntityManager, memberId: string, input: RefundPurchaseInput, refundCents: number, occurredAt: Date, purchasedAt: Date,
     p: { amountCents: number; qualifying: number },
   ): Promise<{ own: number; changed: boolean }> {
-    const others = (await tx.execute(
-      `select r.refund_id as id, r.occurred_at as at, r.amount_cents::float8 as cents,
-         coalesce((select -sum(q.points) from qualifying_entry q where q.member_id = r.member_id and q.source = 'refund:' || r.refund_id), 0)::int as recorded
-       from refund r where r.order_id = ?`,
-      [input.orderId],
-    )) as { id: string; at: Date; cents: number; recorded: number }[];
-    const all = [...others.map((o) => ({ ...o, at: new Date(o.at) })), { id: input.refundId, at: occurredAt, cents: refundCents, recorded: 0 }]
+    const others = await repo.refundsOfOrder(tx, input.orderId);
+    const all = [...others, { id: input.refundId, at: occurredAt, cents: refundCents, recorded: 0 }]
       .sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     let refunded = 0;
     let before = 0;
@@ -384,15 +361,10 @@ export class PointsService {
   }
 
   private async replayRefund(input: RefundPurchaseInput, refundCents: number, em: EntityManager = this.em): Promise<EarnResult | null> {
-    const rows = await em.execute(
-      `select order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", points_reversed as "points",
-         qualifying_reversed as "qualifying", transaction_id::text as "transactionId", occurred_at as "occurredAt" from refund where refund_id = ?`,
-      [input.refundId],
-    );
-    const r = rows[0] as { orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; transactionId: string | null; occurredAt: Date } | undefined;
+    const r = await repo.storedRefund(em, input.refundId);
     if (!r) return null;
     // As for purchases: a retry without occurredAt is the same refund; with it, only at the stored instant.
-    const sameWhen = input.occurredAt == null || new Date(r.occurredAt).getTime() === new Date(input.occurredAt).getTime();
+    const sameWhen = input.occurredAt == null || r.occurredAt.getTime() === new Date(input.occurredAt).getTime();
     if (r.orderId !== input.orderId || Number(r.amountCents) !== refundCents || !sameWhen) {
       throw conflict(`Refund ${input.refundId} was already recorded with another payload`, { field: 'refundId' });
     }
@@ -470,6 +442,36 @@ export class PointsService {
     return txn;
   }
 
+  /**
+   * Gives a debit's points back to the lots it took them from (a cancelled redemption): only to
+   * lots still live and not past their expiry at `occurredAt` (points of a lot that has expired
+   * since stay expired). One transaction of `type` for what goes back, none when nothing does;
+   * BAD_USER_INPUT on `field` when the balance would leave its range. Returns the points given
+   * back. For use inside a transaction that already holds the account lock.
+   */
+  async giveBack(
+    tx: EntityManager,
+    account: repo.AccountRow,
+    g: {
+      memberId: string; debitTransactionId: string; type: repo.NewTransaction['type']; occurredAt: Date; reason: string; reference: string;
+      idempotencyKey: string; field: string;
+    },
+  ): Promise<number> {
+    const back = await repo.returnableTakes(tx, g.debitTransactionId, g.occurredAt);
+    const returned = back.reduce((s, b) => s + b.amount, 0);
+    if (returned <= 0) return returned;
+    const balanceAfter = account.balance + returned;
+    if (!fitsPoints(balanceAfter)) throw badInput(g.field, `Returning ${returned} points would take the balance beyond ${MAX_POINTS}`);
+    const txn = await repo.insertTransaction(tx, {
+      memberId: g.memberId, type: g.type, amount: returned, balanceAfter, occurredAt: g.occurredAt,
+      reason: g.reason, reference: g.reference, idempotencyKey: g.idempotencyKey,
+    });
+    await repo.applyTakes(tx, g.memberId, txn.id, back.map((b) => ({ lotId: b.lotId, amount: -b.amount })));
+    await repo.saveAccount(tx, g.memberId, balanceAfter, 0);
+    account.balance = balanceAfter;
+    return returned;
+  }
+
   /** Adds a lot and its transaction; a debt lot left by an earlier refund is repaid first. */
   private async credit(
     tx: EntityManager,
@@ -488,7 +490,7 @@ export class PointsService {
       expiresAt: c.expiresAt, reason: c.reason, reference: c.reference, idempotencyKey: c.idempotencyKey,
     });
     let remaining = c.amount;
-    if (account.balance < 0 || (await this.hasDebt(tx, c.memberId))) {
+    if (account.balance < 0 || (await repo.hasDebt(tx, c.memberId))) {
       const lots = await this.settleDebts(tx, c.memberId, await repo.openLots(tx, c.memberId), c.occurredAt);
       // Spendable at once: it repays what is still owed now. Pending: when it activates (settleDebts).
       if (c.activatesAt <= c.occurredAt) remaining = await this.repayDebt(tx, c.memberId, transaction.id, c.amount, lots);
@@ -505,11 +507,6 @@ export class PointsService {
       await this.expireOnArrival(tx, account, c.memberId, remaining, c.expiresAt);
     }
     return { transaction, lotId };
-  }
-
-  private async hasDebt(tx: EntityManager, memberId: string): Promise<boolean> {
-    const rows = await tx.execute('select 1 from point_lot where member_id = ? and remaining < 0 limit 1', [memberId]);
-    return rows.length > 0;
   }
 
   /** Moves up to `amount` into debt lots (of `lots`, the member's open lots); returns what is left for the new lot. */
@@ -557,81 +554,76 @@ export class PointsService {
     if (!Number.isInteger(input.qualifyingPoints) || input.qualifyingPoints < 0) throw badInput('qualifyingPoints', 'qualifyingPoints must be a non-negative integer');
     if (input.dailyCap != null && (!Number.isInteger(input.dailyCap) || input.dailyCap < 1)) throw badInput('dailyCap', 'dailyCap must be a positive integer');
     return inTransaction(this.em, async (tx) => {
-      const before = (await tx.execute('select * from activity_rule where kind = ? for update', [input.kind]))[0] ?? null;
-      const [after] = await tx.execute(
-        `insert into activity_rule (kind, name, points, qualifying_points, daily_cap, active) values (?, ?, ?, ?, ?, ?)
-         on conflict (kind) do update set name = excluded.name, points = excluded.points, qualifying_points = excluded.qualifying_points,
-           daily_cap = excluded.daily_cap, active = excluded.active
-         returning kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active`,
-        [input.kind, input.name, input.points, input.qualifyingPoints, input.dailyCap, input.active],
-      );
+      const before = await lockActivityRule(tx, input.kind);
+      const after = await repo.upsertActivityRule(tx, input);
       this.audit.record(tx, actor, { action: before ? 'activityRule.update' : 'activityRule.create', entity: 'ActivityRule', entityId: input.kind, before, after });
       await tx.flush();
-      return after as ActivityRuleInput;
+      return after;
     });
   }
 
   async activityRules(): Promise<ActivityRuleInput[]> {
-    return (await this.em.execute(
-      'select kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active from activity_rule order by kind',
-    )) as ActivityRuleInput[];
+    return repo.activityRules(this.em);
   }
 
   async recordActivity(actor: Actor, input: RecordActivityInput, now = new Date()): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
-    const replay = async (em: EntityManager): Promise<EarnResult | null> => {
-      const rows = await em.execute(
-        `select member_id as "memberId", kind, points, qualifying_points as "qualifying", transaction_id::text as "transactionId"
-         from activity where idempotency_key = ?`,
-        [input.idempotencyKey],
-      );
-      const a = rows[0] as { memberId: string; kind: string; points: number; qualifying: number; transactionId: string | null } | undefined;
-      if (!a) return null;
-      if (a.memberId !== memberId || a.kind !== input.kind) {
-        throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
-      }
-      return { memberId, pointsEarned: a.points, qualifyingPointsEarned: a.qualifying, transaction: await repo.findTransaction(em, a.transactionId), tierChange: null };
-    };
+    const replay = (em: EntityManager) => this.replayActivity(input, memberId, em);
     return idempotentWrite(this.em, replay, () => withinPointsRange('kind', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
       if (settled) return settled;
-      const [rule] = (await tx.execute(
-        'select points, qualifying_points as "qualifying", daily_cap as "dailyCap" from activity_rule where kind = ? and active',
-        [input.kind],
-      )) as { points: number; qualifying: number; dailyCap: number | null }[];
-      if (!rule) throw notFound('ActivityRule', input.kind);
-      const day = occurredAt.toISOString().slice(0, 10);
-      const [{ already }] = (await tx.execute(
-        'select coalesce(sum(points), 0)::int as already from activity where member_id = ? and kind = ? and day = ?',
-        [memberId, input.kind, day],
-      )) as { already: number }[];
-      const points = dailyCapRemaining(rule.dailyCap, already, rule.points);
-      const qualifying = points > 0 ? rule.qualifying : 0;
+      const { day, points, qualifying } = await this.activityGrant(tx, memberId, input.kind, occurredAt);
       const settings = await repo.programSettings(tx);
-      let transaction: TransactionRow | null = null;
-      if (points > 0) {
-        ({ transaction } = await this.credit(tx, account, {
-          memberId, type: 'EARN', amount: points, occurredAt, activatesAt: occurredAt,
-          expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
-          reason: `activity ${input.kind}`, reference: input.kind, idempotencyKey: `activity:${input.idempotencyKey}`, countsAsEarned: true, field: 'kind',
-        }));
-      }
+      const transaction = points > 0 ? await this.earnActivity(tx, account, memberId, input, points, occurredAt, settings) : null;
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
-      let tierChange: TierChangeRef | null = null;
-      if (qualifying > 0 && this.tiers) {
-        const tier = await this.tiers.prepare(tx, memberId, occurredAt);
-        const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : await this.tiers.upgrade(tx, memberId, occurredAt);
-        await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
-        tierChange = upgrade.change;
-      }
-      await tx.execute(
-        `insert into activity (idempotency_key, member_id, kind, day, points, qualifying_points, transaction_id, occurred_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [input.idempotencyKey, memberId, input.kind, day, points, qualifying, transaction?.id ?? null, occurredAt],
-      );
+      const tierChange = qualifying > 0 ? await this.tierAfterQualifying(tx, account, memberId, occurredAt) : null;
+      await repo.insertActivity(tx, {
+        idempotencyKey: input.idempotencyKey, memberId, kind: input.kind, day, points, qualifying, transactionId: transaction?.id ?? null, occurredAt,
+      });
       return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange };
     })));
+  }
+
+  /** The stored result of an earlier activity with this key, or CONFLICT if it differs. */
+  private async replayActivity(input: RecordActivityInput, memberId: string, em: EntityManager): Promise<EarnResult | null> {
+    const a = await repo.storedActivity(em, input.idempotencyKey);
+    if (!a) return null;
+    if (a.memberId !== memberId || a.kind !== input.kind) {
+      throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
+    }
+    return { memberId, pointsEarned: a.points, qualifyingPointsEarned: a.qualifying, transaction: await repo.findTransaction(em, a.transactionId), tierChange: null };
+  }
+
+  /** What the kind's active rule grants at `occurredAt` under its daily cap (UTC day); NOT_FOUND without an active rule. */
+  private async activityGrant(tx: EntityManager, memberId: string, kind: string, occurredAt: Date): Promise<{ day: string; points: number; qualifying: number }> {
+    const rule = await repo.activeRule(tx, kind);
+    if (!rule) throw notFound('ActivityRule', kind);
+    const day = occurredAt.toISOString().slice(0, 10);
+    const already = await repo.activityPointsOn(tx, memberId, kind, day);
+    const points = dailyCapRemaining(rule.dailyCap, already, rule.points);
+    return { day, points, qualifying: points > 0 ? rule.qualifying : 0 };
+  }
+
+  /** An activity's points: spendable at once, expiring pointsExpiryMonths later. */
+  private async earnActivity(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RecordActivityInput, points: number, occurredAt: Date, settings: repo.ProgramSettings,
+  ): Promise<TransactionRow> {
+    const { transaction } = await this.credit(tx, account, {
+      memberId, type: 'EARN', amount: points, occurredAt, activatesAt: occurredAt,
+      expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc),
+      reason: `activity ${input.kind}`, reference: input.kind, idempotencyKey: `activity:${input.idempotencyKey}`, countsAsEarned: true, field: 'kind',
+    });
+    return transaction;
+  }
+
+  /** After qualifying points other than a purchase's: the tier history up to date, the upgrade check, and the re-ratings they bring. */
+  private async tierAfterQualifying(tx: EntityManager, account: repo.AccountRow, memberId: string, occurredAt: Date): Promise<TierChangeRef | null> {
+    if (!this.tiers) return null;
+    const tier = await this.tiers.prepare(tx, memberId, occurredAt);
+    const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : await this.tiers.upgrade(tx, memberId, occurredAt);
+    await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
+    return upgrade.change;
   }
 
   // ---- expiry -----------------------------------------------------------------------
@@ -654,27 +646,23 @@ export class PointsService {
     // The floor this run may leave behind: asOf, or the start of the oldest transaction open now
     // if that is earlier: a lot written by a transaction still open is not in this run's snapshot,
     // but expires after that transaction's start, unless it is late (which the run finds apart).
-    const [{ floor, next }] = (await this.em.execute(
-      `select (select expired_through from point_expiry where id = 1) as floor,
-         least(?::timestamptz, (select min(xact_start) from pg_stat_activity where xact_start is not null)) as next`,
-      [asOf],
-    )) as { floor: Date | null; next: Date }[];
+    const { floor, next } = await repo.expiryFloor(this.em, asOf);
     let processed = 0;
     let changed = 0;
     // Two connections expire batches while a third reads the due members from one cursor, in id
     // order, a batch at a time: the search overlaps the writes instead of preceding them.
     await inSqlTransaction(this.em, async (search) => {
-      await search.execute(`declare expiry_due no scroll cursor for ${DUE_BY_DATE_SQL}`, [asOf, floor]);
-      const late = ((await this.em.execute(DUE_LATE_SQL, [asOf, asOf, floor])) as { id: string }[]).map((r) => r.id);
+      await repo.openDueCursor(search, asOf, floor);
+      const late = await repo.dueLate(this.em, asOf, floor);
       let exhausted = false;
       let lateTaken = 0;
       let fetching: Promise<string[] | null> = Promise.resolve(null);
       // The next batch: from the cursor, then the late members (one fetch at a time).
       const nextBatch = () => (fetching = fetching.then(async () => {
         if (!exhausted) {
-          const rows = (await search.execute(`fetch ${Math.floor(batchSize)} from expiry_due`)) as { id: string }[];
-          exhausted = rows.length < batchSize;
-          if (rows.length) return rows.map((r) => r.id);
+          const ids = await repo.fetchDue(search, batchSize);
+          exhausted = ids.length < batchSize;
+          if (ids.length) return ids;
         }
         return lateTaken < late.length ? late.slice(lateTaken, (lateTaken += batchSize)) : null;
       }));
@@ -684,26 +672,19 @@ export class PointsService {
         changed += n;
       });
     });
-    await this.em.execute('update point_expiry set expired_through = greatest(expired_through, ?::timestamptz) where id = 1', [next]);
+    await repo.raiseExpiryFloor(this.em, next);
     return { processed, changed };
   }
 
   /** Expires one batch of members; the ones a concurrent write touched meanwhile, again under their locks. */
   private async expireBatch(memberIds: string[], asOf: Date): Promise<number> {
-    const run = (tx: EntityManager, ids: string[], locked: boolean) => {
-      const list = pgArray(ids);
-      return tx.execute(EXPIRE_BATCH_SQL, [list, asOf, asOf, list, locked]) as Promise<{ changed: number; skipped: string[] }[]>;
-    };
-    const [first] = await inSqlTransaction(this.em, (tx) => run(tx, memberIds, false));
+    const first = await inSqlTransaction(this.em, (tx) => repo.expireBatch(tx, memberIds, asOf, false));
     if (!first.skipped.length) return first.changed;
     return first.changed + await inSqlTransaction(this.em, async (tx) => {
-      await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [pgArray(first.skipped)]);
+      await lockAccounts(tx, first.skipped);
       // A member with a debt: lots that activated meanwhile repay it first (what they repaid does not expire).
-      const debtors = (await tx.execute(
-        'select distinct member_id::text as id from point_lot where member_id = any(?::uuid[]) and remaining < 0', [pgArray(first.skipped)],
-      )) as { id: string }[];
-      for (const { id } of debtors) await this.settleDebts(tx, id, await repo.openLots(tx, id), asOf);
-      const [locked] = await run(tx, first.skipped, true);
+      for (const id of await repo.debtors(tx, first.skipped)) await this.settleDebts(tx, id, await repo.openLots(tx, id), asOf);
+      const locked = await repo.expireBatch(tx, first.skipped, asOf, true);
       return locked.changed;
     });
   }
@@ -712,7 +693,7 @@ export class PointsService {
   private async expireOnArrival(tx: EntityManager, account: repo.AccountRow, memberId: string, points: number, expiresAt: Date): Promise<void> {
     const balanceAfter = account.balance - points;
     await repo.insertTransaction(tx, {
-      memberId, type: 'EXPIRE', amount: -points, balanceAfter, occurredAt: expiresAt, reason: EXPIRE_REASON,
+      memberId, type: 'EXPIRE', amount: -points, balanceAfter, occurredAt: expiresAt, reason: repo.EXPIRE_REASON,
     });
     await repo.saveAccount(tx, memberId, balanceAfter, 0);
     account.balance = balanceAfter;
@@ -721,114 +702,44 @@ export class PointsService {
   // ---- reads ------------------------------------------------------------------------
 
   async balances(memberIds: readonly string[], now = new Date()): Promise<Map<string, { balance: number; pending: number; lifetime: number }>> {
-    const rows = (await this.em.execute(
-      `select a.member_id as "memberId", a.lifetime_earned as lifetime,
-         coalesce(sum(l.remaining) filter (where l.activates_at <= ? and (l.expires_at is null or l.expires_at > ?)), 0)::int as balance,
-         coalesce(sum(l.remaining) filter (where l.activates_at > ?), 0)::int as pending
-       from point_account a left join point_lot l on l.member_id = a.member_id and l.remaining <> 0 and ${repo.LIVE_LOT}
-       where a.member_id in (?) group by a.member_id, a.lifetime_earned`,
-      [now, now, now, memberIds as string[]],
-    )) as { memberId: string; lifetime: number; balance: number; pending: number }[];
+    const rows = await repo.balances(this.em, memberIds, now);
     return new Map(rows.map((r) => [r.memberId, r]));
   }
 
   async expiring(keys: readonly { memberId: string; withinDays: number }[], now = new Date()): Promise<number[]> {
-    const values = keys.map(() => '(?::uuid, ?::int)').join(', ');
-    const rows = (await this.em.execute(
-      `select k.member_id as "memberId", k.days, coalesce(sum(l.remaining), 0)::int as points
-       from (values ${values}) as k(member_id, days)
-       left join point_account a on a.member_id = k.member_id
-       left join point_lot l on l.member_id = k.member_id and l.remaining > 0 and l.activates_at <= ?
-         and l.expires_at > ? and l.expires_at <= ?::timestamptz + make_interval(days => k.days) and ${repo.LIVE_LOT}
-       group by k.member_id, k.days`,
-      [...keys.flatMap((k) => [k.memberId, k.withinDays]), now, now, now],
-    )) as { memberId: string; days: number; points: number }[];
+    const rows = await repo.expiring(this.em, keys, now);
     const map = new Map(rows.map((r) => [`${r.memberId}:${r.days}`, r.points]));
     return keys.map((k) => map.get(`${k.memberId}:${k.withinDays}`) ?? 0);
   }
 
   /** Newest first, keyset on the transaction id. */
   async history(memberId: string, first: number, afterId: string | null): Promise<{ rows: TransactionRow[]; hasNextPage: boolean }> {
-    const page = keyset('t.id', 'desc', afterId);
-    const rows = (await this.em.execute(
-      `select t.id::text, t.member_id as "memberId", t.type, t.amount, t.balance_after as "balanceAfter", t.occurred_at as "occurredAt",
-         t.expires_at as "expiresAt", t.reason, t.reference, t.unrecovered
-       from point_transaction t where t.member_id = ? and ${page.where} ${page.orderBy} limit ?`,
-      [memberId, ...page.params, first + 1],
-    )) as TransactionRow[];
-    return { rows: rows.slice(0, first).map((r) => repo.withDates(r, ['occurredAt', 'expiresAt'])), hasNextPage: rows.length > first };
+    const rows = await repo.transactionsPage(this.em, memberId, first, afterId);
+    return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
   }
 }
 
-function refundReversal(
-  p: { amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number },
-  refundCents: number,
-) {
-  return refundReversalRule({
-    originalAmountCents: p.amountCents, refundedBeforeCents: p.refundedCents, refundCents,
-    earnedPoints: p.earned, qualifyingPoints: p.qualifying,
-    reversedPointsBefore: p.reversedPoints, reversedQualifyingBefore: p.reversedQualifying,
-  });
+/** The points and qualifying points a refund reverses; BAD_USER_INPUT when it exceeds what remains of the order. */
+function reversalOf(p: repo.RefundedPurchase, refundCents: number, orderId: string): { points: number; qualifying: number } {
+  try {
+    return refundReversal({
+      originalAmountCents: p.amountCents, refundedBeforeCents: p.refundedCents, refundCents,
+      earnedPoints: p.earned, qualifyingPoints: p.qualifying,
+      reversedPointsBefore: p.reversedPoints, reversedQualifyingBefore: p.reversedQualifying,
+    });
+  } catch (err) {
+    if (err instanceof RefundExceedsPurchaseError) {
+      throw badInput('amount', `Refund exceeds what remains of order ${orderId} (${(p.amountCents - p.refundedCents) / 100})`);
+    }
+    throw err;
+  }
 }
 
-interface RerateRow {
-  amountCents: number; refundedCents: number; earned: number; reversed: number; lotId: string | null; occurredAt: Date; ppu: number | null;
-  remaining: number | null; expiresAt: Date | null; activatesAt: Date | null; live: boolean;
-}
+/** A refund's planned debit, and its takes from lots an expiry run has expired since its instant. */
+interface RefundDebit { plan: RefundDebitPlan; fromExpired: LotTake[] }
 
 function mergeTakes(takes: { lotId: string; amount: number }[]) {
   const map = new Map<string, number>();
   for (const t of takes) map.set(t.lotId, (map.get(t.lotId) ?? 0) + t.amount);
   return [...map].map(([lotId, amount]) => ({ lotId, amount }));
 }
-
-const EXPIRE_REASON = 'points expired';
-
-/**
- * Members with lots due at asOf above the floor, in id order (at 1M members the planner reads
- * the (member, expiry) index in order, index-only: no sort, no hash).
- */
-const DUE_BY_DATE_SQL = `
-select member_id as id from point_lot
-where remaining > 0 and expires_at <= ? and expires_at > coalesce(?::timestamptz, '-infinity')
-group by member_id order by member_id`;
-
-/** Members with live late lots due at asOf (written already expired; few) that the search by date does not find. */
-const DUE_LATE_SQL = `
-select distinct l.member_id as id from point_lot l join point_account a on a.member_id = l.member_id
-where l.late and l.remaining > 0 and l.expires_at <= ? and ${repo.LIVE_LOT}
-  and not exists (select 1 from point_lot d where d.member_id = l.member_id and d.remaining > 0
-    and d.expires_at <= ? and d.expires_at > coalesce(?::timestamptz, '-infinity'))`;
-
-/**
- * One batch of members (a run of ids): each member's live lots due at asOf, summed from the
- * (member, expiry) index alone; the account updated only if its row version (xmin) is the one
- * the sums were read with (the update sees the newest version, so a write committed or running
- * since then makes the row drop out); one EXPIRE transaction per updated account. Returns the
- * members that dropped out, to be done again under their locks. A member who owes points (a debt
- * lot) drops out too, unless the statement runs in that locked pass (its last parameter), which
- * repays the debt first from lots that have activated meanwhile (settleDebts).
- */
-const EXPIRE_BATCH_SQL = `
-with acc as (
-  select member_id, expired_through, xmin as version from point_account where member_id = any(?::uuid[])
-), due as (
-  select acc.member_id, acc.version, sum(l.remaining)::int as points, max(l.expires_at) as at
-  from acc join point_lot l on l.member_id = acc.member_id and l.remaining <> 0 and l.remaining > 0
-    and l.expires_at <= ? and l.expires_at > coalesce(acc.expired_through, '-infinity')
-  group by acc.member_id, acc.version
-), accounts as (
-  update point_account a set balance = a.balance - due.points, expired_through = ?, updated_at = now()
-  from due where a.member_id = any(?::uuid[]) and a.member_id = due.member_id and a.xmin = due.version
-    and (?::boolean or not exists (select 1 from point_lot d where d.member_id = due.member_id and d.remaining < 0))
-  returning a.member_id, a.balance
-), txns as (
-  insert into point_transaction (member_id, type, amount, balance_after, occurred_at, reason, created_at)
-  select due.member_id, 'EXPIRE', -due.points, accounts.balance, due.at, '${EXPIRE_REASON}', now()
-  from due join accounts on accounts.member_id = due.member_id order by due.member_id
-  returning member_id
-)
-select (select count(*) from txns)::int as changed,
-  coalesce((select array_agg(member_id::text) from due where member_id not in (select member_id from txns)), '{}') as skipped`;
-
-import { refundReversal as refundReversalRule } from './points.rules';

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { keyset } from '../../common/pagination';
 import { pgTextArray } from '../../db/entity-manager';
+import * as locks from '../../db/locks';
 import { withDates } from '../points/points.repository';
 
 /**
@@ -34,16 +36,28 @@ export const REDEMPTION_COLUMNS = `id, seq::text, member_id as "memberId", rewar
   created_at as "createdAt", transaction_id::text as "transactionId", idempotency_key as "idempotencyKey", coupon_key as "couponKey",
   expires_at as "expiresAt", used_at as "usedAt", used_at_store as "usedAtStore", use_idempotency_key as "useIdempotencyKey"`;
 export const rewardRow = (r: RewardRow) => withDates(r, ['validFrom', 'validTo']);
-export const redemptionRow = (r: RedemptionRow) => withDates(r, ['createdAt', 'expiresAt', 'usedAt']);
+export const redemptionRow = <T extends RedemptionRow>(r: T): T => withDates(r, ['createdAt', 'expiresAt', 'usedAt']);
 
 const one = async <T>(rows: Promise<unknown[]>, map: (r: T) => T): Promise<T | null> => {
   const [row] = (await rows) as T[];
   return row ? map(row) : null;
 };
 
+/*
+ * The locks (db/locks.ts takes them, in the one order of every writer: account, member,
+ * redemption, reward), as this module's typed rows.
+ */
+
 /** The reward, locked for the rest of the transaction (a patch, an upsert). */
-export function lockReward(tx: EntityManager, code: string): Promise<RewardRow | null> {
-  return one(tx.execute(`select ${REWARD_COLUMNS} from reward where code = ? for update`, [code]), rewardRow);
+export async function lockReward(tx: EntityManager, code: string): Promise<RewardRow | null> {
+  const row = await locks.lockReward<RewardRow>(tx, code, REWARD_COLUMNS);
+  return row ? rewardRow(row) : null;
+}
+
+/** A redemption by id, locked (a cancellation, after its member's account). */
+export async function lockRedemption(tx: EntityManager, id: string): Promise<RedemptionRow | null> {
+  const row = await locks.lockRedemption<RedemptionRow>(tx, id, REDEMPTION_COLUMNS);
+  return row ? redemptionRow(row) : null;
 }
 
 export function updateReward(tx: EntityManager, code: string, v: RewardValues): Promise<RewardRow | null> {
@@ -72,8 +86,9 @@ export function redemptionByCouponKey(em: EntityManager, couponKey: string): Pro
  * (which locks it too, after its member's account) are decided one after the other, each on
  * what the other left.
  */
-export function lockRedemptionByCouponKey(tx: EntityManager, couponKey: string): Promise<RedemptionRow | null> {
-  return one(tx.execute(`select ${REDEMPTION_COLUMNS} from redemption where coupon_key = ? for update`, [couponKey]), redemptionRow);
+export async function lockRedemptionByCouponKey(tx: EntityManager, couponKey: string): Promise<RedemptionRow | null> {
+  const row = await locks.lockRedemptionByCouponKey<RedemptionRow>(tx, couponKey, REDEMPTION_COLUMNS);
+  return row ? redemptionRow(row) : null;
 }
 
 /** The redemption a till's useCoupon key marked used, if any. */
@@ -88,4 +103,128 @@ export function markUsed(tx: EntityManager, id: string, use: { usedAt: Date; sto
      where id = ? and status = 'ISSUED' returning ${REDEMPTION_COLUMNS}`,
     [use.usedAt, use.store, use.useKey, id],
   ), redemptionRow);
+}
+
+/**
+ * Creates or replaces the reward with this code. The row as the driver returns it (dates not
+ * yet mapped: the audit entry records it so); rewardRow maps it.
+ */
+export async function upsertReward(tx: EntityManager, code: string, v: RewardValues): Promise<RewardRow> {
+  const [row] = await tx.execute<RewardRow[]>(
+    `insert into reward (id, code, name, description, face_value, cost_points, stock, per_member_limit, tier_codes, active, valid_from, valid_to,
+       coupon_valid_days, updated_at)
+     values (gen_random_uuid(), ?, ?, ?, ?::numeric, ?, ?, ?, ?::text[], ?, ?, ?, ?, now())
+     on conflict (code) do update set name = excluded.name, description = excluded.description, face_value = excluded.face_value,
+       cost_points = excluded.cost_points, stock = excluded.stock, per_member_limit = excluded.per_member_limit, tier_codes = excluded.tier_codes,
+       active = excluded.active, valid_from = excluded.valid_from, valid_to = excluded.valid_to, coupon_valid_days = excluded.coupon_valid_days,
+       updated_at = now()
+     returning ${REWARD_COLUMNS}`,
+    [code, v.name, v.description, v.faceValue, v.costPoints, v.stock, v.perMemberLimit, pgTextArray(v.tierCodes),
+      v.active, v.validFrom, v.validTo, v.couponValidDays],
+  );
+  return row;
+}
+
+export async function listRewards(em: EntityManager): Promise<RewardRow[]> {
+  return (await em.execute<RewardRow[]>(`select ${REWARD_COLUMNS} from reward order by cost_points, code`)).map(rewardRow);
+}
+
+/**
+ * The rewards a member may redeem at `now`: active, in their window, for the member's tier (or
+ * all tiers), in stock. Reads the member's tier (member, tier) in the same statement.
+ */
+export async function rewardsOpenTo(em: EntityManager, memberId: string, now: Date): Promise<RewardRow[]> {
+  const rows = await em.execute<RewardRow[]>(
+    `select ${rewardColumns('r.')} from reward r join member m on m.id = ? join tier t on t.id = m.tier_id
+     where r.active and (r.valid_from is null or r.valid_from <= ?) and (r.valid_to is null or r.valid_to > ?)
+       and (cardinality(r.tier_codes) = 0 or t.code = any(r.tier_codes)) and (r.stock is null or r.stock > 0)
+     order by r.cost_points, r.code`,
+    [memberId, now, now],
+  );
+  return rows.map(rewardRow);
+}
+
+export async function rewardsByIds(em: EntityManager, ids: readonly string[]): Promise<RewardRow[]> {
+  return (await em.execute<RewardRow[]>(`select ${REWARD_COLUMNS} from reward where id in (?)`, [ids as string[]])).map(rewardRow);
+}
+
+export function rewardByCode(em: EntityManager, code: string): Promise<RewardRow | null> {
+  return one(em.execute(`select ${REWARD_COLUMNS} from reward where code = ?`, [code]), rewardRow);
+}
+
+/** The reward's stock (null: unlimited); undefined when there is no such reward. */
+export async function rewardStock(em: EntityManager, code: string): Promise<{ stock: number | null } | undefined> {
+  const [row] = await em.execute<{ stock: number | null }[]>('select stock from reward where code = ?', [code]);
+  return row;
+}
+
+/** Takes one unit of stock if there is one left; false when there is not. Locks the reward row (the last lock a redemption takes). */
+export async function takeStock(tx: EntityManager, rewardId: string): Promise<boolean> {
+  const took = await tx.execute('update reward set stock = stock - 1 where id = ? and stock > 0 returning stock', [rewardId]);
+  return took.length > 0;
+}
+
+/** Gives a unit of stock back (a cancellation; the reward row is locked). */
+export async function restock(tx: EntityManager, rewardId: string): Promise<void> {
+  await tx.execute('update reward set stock = stock + 1 where id = ? and stock is not null', [rewardId]);
+}
+
+/** The code of the member's current tier (read from member and tier: the eligibility check's only look at them). */
+export async function memberTierCode(tx: EntityManager, memberId: string): Promise<string> {
+  const [m] = await tx.execute<{ code: string }[]>('select t.code from member m join tier t on t.id = m.tier_id where m.id = ?', [memberId]);
+  return m.code;
+}
+
+/** A redemption by its idempotency key, with its reward's code (a retry compares both). */
+export async function redemptionByKey(em: EntityManager, key: string): Promise<(RedemptionRow & { rewardCode: string }) | null> {
+  const [row] = await em.execute<(RedemptionRow & { rewardCode: string })[]>(
+    `select ${REDEMPTION_COLUMNS}, (select code from reward where id = reward_id) as "rewardCode" from redemption where idempotency_key = ?`,
+    [key],
+  );
+  return row ? redemptionRow(row) : null;
+}
+
+export interface NewRedemption {
+  memberId: string; rewardId: string; points: number; couponCode: string; idempotencyKey: string; transactionId: string; createdAt: Date; expiresAt: Date | null;
+}
+
+export async function insertRedemption(tx: EntityManager, r: NewRedemption): Promise<RedemptionRow> {
+  const [row] = await tx.execute<RedemptionRow[]>(
+    `insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at, expires_at)
+     values (gen_random_uuid(), ?, ?, ?, ?, 'ISSUED', ?, ?, ?, ?) returning ${REDEMPTION_COLUMNS}`,
+    [r.memberId, r.rewardId, r.points, r.couponCode, r.idempotencyKey, r.transactionId, r.createdAt, r.expiresAt],
+  );
+  return redemptionRow(row);
+}
+
+/** Redemptions of the reward by the member that kept their points (issued, used or expired; not cancelled). */
+export async function redemptionsKept(tx: EntityManager, memberId: string, rewardId: string): Promise<number> {
+  const [{ n }] = await tx.execute<{ n: number }[]>(
+    `select count(*)::int as n from redemption where member_id = ? and reward_id = ? and status <> 'CANCELLED'`, [memberId, rewardId],
+  );
+  return n;
+}
+
+/** The member a redemption belongs to; null when there is no such redemption. */
+export async function redemptionOwner(em: EntityManager, id: string): Promise<string | null> {
+  const [row] = await em.execute<{ memberId: string }[]>('select member_id as "memberId" from redemption where id = ?', [id]);
+  return row?.memberId ?? null;
+}
+
+export async function markCancelled(tx: EntityManager, id: string, at: Date, reason: string): Promise<RedemptionRow> {
+  const [row] = await tx.execute<RedemptionRow[]>(
+    `update redemption set status = 'CANCELLED', cancelled_at = ?, cancel_reason = ? where id = ? returning ${REDEMPTION_COLUMNS}`,
+    [at, reason, id],
+  );
+  return redemptionRow(row);
+}
+
+/** A page of the member's redemptions, newest first (keyset on seq); one row more than `first` if there is a next page. */
+export async function redemptionsPage(em: EntityManager, memberId: string, first: number, afterSeq: string | null): Promise<RedemptionRow[]> {
+  const page = keyset('r.seq', 'desc', afterSeq);
+  const rows = await em.execute<RedemptionRow[]>(
+    `select ${REDEMPTION_COLUMNS} from redemption r where r.member_id = ? and ${page.where} ${page.orderBy} limit ?`,
+    [memberId, ...page.params, first + 1],
+  );
+  return rows.map(redemptionRow);
 }

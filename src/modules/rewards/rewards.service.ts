@@ -3,19 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, couponNotUsable, ErrorCode, notFound } from '../../common/errors';
 import { formatCents, MoneyInputError, parseMoneyToCents } from '../../common/money';
-import { keyset } from '../../common/pagination';
+import { lockAccount, lockRewardById, type LockedAccount } from '../../db/locks';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
-import { pgTextArray } from '../../db/entity-manager';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
-import * as repo from '../points/points.repository';
-import { MAX_POINTS, fitsPoints } from '../points/points.rules';
 import type { PointsService } from '../points/points.service';
-import {
-  REDEMPTION_COLUMNS, REWARD_COLUMNS, redemptionRow, rewardColumns, rewardRow, type RedemptionRow, type RewardRow, type RewardValues,
-} from './rewards.repository';
 import * as rewardsRepo from './rewards.repository';
+import type { RedemptionRow, RewardRow, RewardValues } from './rewards.repository';
 import {
   applyPatch, couponCancelRefusal, couponExpiresAt, couponUseRefusal, MAX_COUPON_VALID_DAYS, normalizeCouponCode, type CouponRefusal, type PatchSpec,
 } from './rewards.rules';
@@ -98,21 +93,10 @@ export class RewardsService {
       const unknown = await rewardsRepo.unknownTiers(tx, v.tierCodes);
       if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0]}`);
       const before = await rewardsRepo.lockReward(tx, input.code);
-      const [row] = (await tx.execute(
-        `insert into reward (id, code, name, description, face_value, cost_points, stock, per_member_limit, tier_codes, active, valid_from, valid_to,
-           coupon_valid_days, updated_at)
-         values (gen_random_uuid(), ?, ?, ?, ?::numeric, ?, ?, ?, ?::text[], ?, ?, ?, ?, now())
-         on conflict (code) do update set name = excluded.name, description = excluded.description, face_value = excluded.face_value,
-           cost_points = excluded.cost_points, stock = excluded.stock, per_member_limit = excluded.per_member_limit, tier_codes = excluded.tier_codes,
-           active = excluded.active, valid_from = excluded.valid_from, valid_to = excluded.valid_to, coupon_valid_days = excluded.coupon_valid_days,
-           updated_at = now()
-         returning ${REWARD_COLUMNS}`,
-        [input.code, v.name, v.description, v.faceValue, v.costPoints, v.stock, v.perMemberLimit, pgTextArray(v.tierCodes),
-          v.active, v.validFrom, v.validTo, v.couponValidDays],
-      )) as RewardRow[];
+      const row = await rewardsRepo.upsertReward(tx, input.code, v);
       this.audit.record(tx, actor, { action: before ? 'reward.update' : 'reward.create', entity: 'Reward', entityId: input.code, before: before ?? null, after: row });
       await tx.flush();
-      return rewardRow(row);
+      return rewardsRepo.rewardRow(row);
     });
   }
 
@@ -139,25 +123,19 @@ export class RewardsService {
   }
 
   async list(): Promise<RewardRow[]> {
-    return ((await this.em.execute(`select ${REWARD_COLUMNS} from reward order by cost_points, code`)) as RewardRow[]).map(rewardRow);
+    return rewardsRepo.listRewards(this.em);
   }
 
   /** What a member may redeem now (active, in its window, its tier eligible, in stock), with affordability. */
   async forMember(memberId: string, now = new Date()): Promise<(RewardRow & { affordable: boolean })[]> {
     const [bal] = (await this.points.balances([memberId], now)).values();
     const balance = bal?.balance ?? 0;
-    const rows = (await this.em.execute(
-      `select ${rewardColumns('r.')} from reward r join member m on m.id = ? join tier t on t.id = m.tier_id
-       where r.active and (r.valid_from is null or r.valid_from <= ?) and (r.valid_to is null or r.valid_to > ?)
-         and (cardinality(r.tier_codes) = 0 or t.code = any(r.tier_codes)) and (r.stock is null or r.stock > 0)
-       order by r.cost_points, r.code`,
-      [memberId, now, now],
-    )) as RewardRow[];
-    return rows.map((r) => ({ ...rewardRow(r), affordable: r.costPoints <= balance }));
+    const rows = await rewardsRepo.rewardsOpenTo(this.em, memberId, now);
+    return rows.map((r) => ({ ...r, affordable: r.costPoints <= balance }));
   }
 
   async byIds(ids: readonly string[]): Promise<RewardRow[]> {
-    return ((await this.em.execute(`select ${REWARD_COLUMNS} from reward where id in (?)`, [ids as string[]])) as RewardRow[]).map(rewardRow);
+    return rewardsRepo.rewardsByIds(this.em, ids);
   }
 
   /**
@@ -170,20 +148,17 @@ export class RewardsService {
     if (!isUuid(input.memberId)) throw notFound('Member', input.memberId);
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const replay = async (em: EntityManager) => {
-      const [r] = (await em.execute(
-        `select ${REDEMPTION_COLUMNS}, (select code from reward where id = reward_id) as "rewardCode" from redemption where idempotency_key = ?`,
-        [input.idempotencyKey],
-      )) as (RedemptionRow & { rewardCode: string })[];
+      const r = await rewardsRepo.redemptionByKey(em, input.idempotencyKey);
       if (!r) return null;
       if (r.memberId !== input.memberId || r.rewardCode !== input.rewardCode) {
         throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
       }
-      return redemptionRow(r);
+      return r;
     };
     return idempotentWrite(this.em, replay, async () => {
       // Sold out: answer at once, before taking any lock (a replay above still returns the
       // stored redemption). The check inside the transaction is the one that counts.
-      const [known] = (await this.em.execute('select stock from reward where code = ?', [input.rewardCode])) as { stock: number | null }[];
+      const known = await rewardsRepo.rewardStock(this.em, input.rewardCode);
       if (known && known.stock != null && known.stock <= 0) throw new AppError(ErrorCode.OUT_OF_STOCK, `${input.rewardCode} is out of stock`);
       return this.redeemLocked(input, occurredAt, replay);
     });
@@ -191,16 +166,16 @@ export class RewardsService {
 
   private redeemLocked(input: RedeemInput, occurredAt: Date, replay: (em: EntityManager) => Promise<RedemptionRow | null>): Promise<RedemptionRow> {
     return inSqlTransaction(this.em, async (tx) => {
-      const account = await repo.lockAccount(tx, input.memberId);
+      const account = await lockAccount(tx, input.memberId);
       if (!account) throw notFound('Member', input.memberId);
       const settled = await replay(tx);
       if (settled) return settled;
       // The reward row is not locked here: redemptions of one reward by different members
       // must not queue behind each other. Stock is taken by one atomic conditional UPDATE,
       // last, so the row lock it takes is held only from there to the commit.
-      const [reward] = (await tx.execute(`select ${REWARD_COLUMNS} from reward where code = ?`, [input.rewardCode])) as RewardRow[];
+      const reward = await rewardsRepo.rewardByCode(tx, input.rewardCode);
       if (!reward) throw notFound('Reward', input.rewardCode);
-      await this.checkEligible(tx, rewardRow(reward), input.memberId, occurredAt);
+      await this.checkEligible(tx, reward, input.memberId, occurredAt);
       const outOfStock = () => new AppError(ErrorCode.OUT_OF_STOCK, `${reward.code} is out of stock`);
       if (reward.stock != null && reward.stock <= 0) throw outOfStock(); // sold out: answer at once
       const couponCode = newCouponCode();
@@ -209,16 +184,13 @@ export class RewardsService {
         reason: `reward ${reward.code}`, reference: couponCode, idempotencyKey: `redeem:${input.idempotencyKey}`,
       });
       // The coupon's end is fixed now, from the reward as it is now: a later change to the reward does not move it.
-      const [row] = (await tx.execute(
-        `insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at, expires_at)
-         values (gen_random_uuid(), ?, ?, ?, ?, 'ISSUED', ?, ?, ?, ?) returning ${REDEMPTION_COLUMNS}`,
-        [input.memberId, reward.id, reward.costPoints, couponCode, input.idempotencyKey, txn.id, occurredAt, couponExpiresAt(occurredAt, reward.couponValidDays)],
-      )) as RedemptionRow[];
-      if (reward.stock != null) {
-        const took = await tx.execute('update reward set stock = stock - 1 where id = ? and stock > 0 returning stock', [reward.id]);
-        if (!took.length) throw outOfStock(); // the whole redemption rolls back
-      }
-      return redemptionRow(row);
+      const row = await rewardsRepo.insertRedemption(tx, {
+        memberId: input.memberId, rewardId: reward.id, points: reward.costPoints, couponCode, idempotencyKey: input.idempotencyKey,
+        transactionId: txn.id, createdAt: occurredAt, expiresAt: couponExpiresAt(occurredAt, reward.couponValidDays),
+      });
+      // The reward row's lock, last (db/locks.ts).
+      if (reward.stock != null && !(await rewardsRepo.takeStock(tx, reward.id))) throw outOfStock(); // the whole redemption rolls back
+      return row;
     });
   }
 
@@ -227,14 +199,12 @@ export class RewardsService {
     if (!reward.active) throw notEligible(`${reward.code} is not active`);
     if ((reward.validFrom && reward.validFrom > at) || (reward.validTo && reward.validTo <= at)) throw notEligible(`${reward.code} is not available at this time`);
     if (reward.tierCodes.length) {
-      const [m] = (await tx.execute('select t.code from member m join tier t on t.id = m.tier_id where m.id = ?', [memberId])) as { code: string }[];
-      if (!reward.tierCodes.includes(m.code)) throw notEligible(`${reward.code} is for ${reward.tierCodes.join(', ')} members`);
+      const tierCode = await rewardsRepo.memberTierCode(tx, memberId);
+      if (!reward.tierCodes.includes(tierCode)) throw notEligible(`${reward.code} is for ${reward.tierCodes.join(', ')} members`);
     }
     if (reward.perMemberLimit != null) {
       // Every redemption that kept its points counts: issued, used or expired; a cancelled one does not.
-      const [{ n }] = (await tx.execute(
-        `select count(*)::int as n from redemption where member_id = ? and reward_id = ? and status <> 'CANCELLED'`, [memberId, reward.id],
-      )) as { n: number }[];
+      const n = await rewardsRepo.redemptionsKept(tx, memberId, reward.id);
       if (n >= reward.perMemberLimit) {
         throw new AppError(ErrorCode.LIMIT_REACHED, `${reward.code} can be redeemed ${reward.perMemberLimit} time(s) per member`, { limit: reward.perMemberLimit });
       }
@@ -251,46 +221,37 @@ export class RewardsService {
    */
   async cancel(actor: Actor, id: string, reason: string, now = new Date()): Promise<RedemptionRow> {
     if (!isUuid(id)) throw notFound('Redemption', id);
-    const [owner] = (await this.em.execute('select member_id as "memberId" from redemption where id = ?', [id])) as { memberId: string }[];
-    if (!owner) throw notFound('Redemption', id);
+    const memberId = await rewardsRepo.redemptionOwner(this.em, id);
+    if (memberId == null) throw notFound('Redemption', id);
     return inTransaction(this.em, async (tx) => {
-      const account = (await repo.lockAccount(tx, owner.memberId))!;
-      const [locked] = (await tx.execute(`select ${REDEMPTION_COLUMNS} from redemption where id = ? for update`, [id])) as RedemptionRow[];
-      const r = redemptionRow(locked);
-      if (r.status === 'CANCELLED') return r;
-      const refusal = couponCancelRefusal(r, now);
+      const { account, redemption } = await this.lockForCancel(tx, memberId, id);
+      if (redemption.status === 'CANCELLED') return redemption;
+      const refusal = couponCancelRefusal(redemption, now);
       if (refusal) throw refused(refusal);
-      await tx.execute('select 1 from reward where id = ? for update', [r.rewardId]);
-      const back = (await tx.execute(
-        // Only to lots still live and not past their expiry (by the database's clock too: the
-        // expiry run's floor is measured by it).
-        `select al.lot_id::text as "lotId", al.amount from point_allocation al join point_lot l on l.id = al.lot_id
-           join point_account a on a.member_id = l.member_id
-         where al.transaction_id = ? and coalesce(l.expires_at, 'infinity') > greatest(?::timestamptz, now()) and ${repo.LIVE_LOT}`,
-        [r.transactionId, now],
-      )) as { lotId: string; amount: number }[];
-      const returned = back.reduce((s, b) => s + b.amount, 0);
-      if (returned > 0) {
-        const balanceAfter = account.balance + returned;
-        if (!fitsPoints(balanceAfter)) throw badInput('id', `Returning ${returned} points would take the balance beyond ${MAX_POINTS}`);
-        const txn = await repo.insertTransaction(tx, {
-          memberId: r.memberId, type: 'REDEMPTION_CANCEL', amount: returned, balanceAfter, occurredAt: now,
-          reason: `cancelled: ${reason}`, reference: r.couponCode, idempotencyKey: `redeem-cancel:${r.id}`,
-        });
-        await repo.applyTakes(tx, r.memberId, txn.id, back.map((b) => ({ lotId: b.lotId, amount: -b.amount })));
-        await repo.saveAccount(tx, r.memberId, balanceAfter, 0);
-      }
-      await tx.execute('update reward set stock = stock + 1 where id = ? and stock is not null', [r.rewardId]);
-      const [after] = (await tx.execute(
-        `update redemption set status = 'CANCELLED', cancelled_at = ?, cancel_reason = ? where id = ? returning ${REDEMPTION_COLUMNS}`,
-        [now, reason, id],
-      )) as RedemptionRow[];
-      this.audit.record(tx, actor, {
-        action: 'redemption.cancel', entity: 'Redemption', entityId: id,
-        before: { status: r.status }, after: { status: 'CANCELLED', reason, pointsReturned: returned, pointsLostToExpiry: r.points - returned },
+      await lockRewardById(tx, redemption.rewardId);
+      const returned = await this.points.giveBack(tx, account, {
+        memberId: redemption.memberId, debitTransactionId: redemption.transactionId, type: 'REDEMPTION_CANCEL', occurredAt: now,
+        reason: `cancelled: ${reason}`, reference: redemption.couponCode, idempotencyKey: `redeem-cancel:${redemption.id}`, field: 'id',
       });
+      await rewardsRepo.restock(tx, redemption.rewardId);
+      const after = await rewardsRepo.markCancelled(tx, id, now, reason);
+      this.auditCancel(tx, actor, id, redemption, reason, returned);
       await tx.flush();
-      return redemptionRow(after);
+      return after;
+    });
+  }
+
+  /** The cancel's first locks (db/locks.ts order): the member's account (and member row), then the redemption. */
+  private async lockForCancel(tx: EntityManager, memberId: string, id: string): Promise<{ account: LockedAccount; redemption: RedemptionRow }> {
+    const account = (await lockAccount(tx, memberId))!;
+    const redemption = (await rewardsRepo.lockRedemption(tx, id))!;
+    return { account, redemption };
+  }
+
+  private auditCancel(tx: EntityManager, actor: Actor, id: string, r: RedemptionRow, reason: string, returned: number): void {
+    this.audit.record(tx, actor, {
+      action: 'redemption.cancel', entity: 'Redemption', entityId: id,
+      before: { status: r.status }, after: { status: 'CANCELLED', reason, pointsReturned: returned, pointsLostToExpiry: r.points - returned },
     });
   }
 
@@ -334,11 +295,7 @@ export class RewardsService {
   }
 
   async ofMember(memberId: string, first: number, afterSeq: string | null): Promise<{ rows: RedemptionRow[]; hasNextPage: boolean }> {
-    const page = keyset('r.seq', 'desc', afterSeq);
-    const rows = ((await this.em.execute(
-      `select ${REDEMPTION_COLUMNS} from redemption r where r.member_id = ? and ${page.where} ${page.orderBy} limit ?`,
-      [memberId, ...page.params, first + 1],
-    )) as RedemptionRow[]).map(redemptionRow);
+    const rows = await rewardsRepo.redemptionsPage(this.em, memberId, first, afterSeq);
     return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
   }
 }

@@ -3,6 +3,8 @@ import { badInput } from '../../common/errors';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
+import { withDates } from '../points/points.repository';
+import type { TierChangeRow } from './tier-engine.service';
 import { Tier } from './tier.entity';
 import { validateLadder, type TierRung } from './tiers.rules';
 
@@ -27,6 +29,17 @@ export class TiersService {
 
   async ladder(): Promise<Tier[]> {
     return this.em.find(Tier, {}, { orderBy: { rank: 'asc' } });
+  }
+
+  /** A tier change by id, on `em` (a write's transaction, or not); null when there is none. The points ledger's replays read it here. */
+  async changeById(em: EntityManager, id: string): Promise<TierChangeRow | null> {
+    const [row] = await em.execute<TierChangeRow[]>(
+      `select id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
+         qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"
+       from tier_change where id = ?`,
+      [id],
+    );
+    return row ? withDates(row, ['occurredAt']) : null;
   }
 
   /** Keyed by code. The whole ladder must stay valid after the change. */

@@ -1,0 +1,95 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgArray } from './array-literal';
+
+/**
+ * The row locks of the points ledger and the rewards catalogue, in one place: every writer
+ * of those tables takes its locks through these functions, and always in this order:
+ *
+ *   1. the member's point account row (`point_account`), then
+ *   2. the member's row (`member`, FOR NO KEY UPDATE: it only keeps the tier review away;
+ *      1 and 2 are one statement, `lockAccount`), then
+ *   3. a redemption row (`redemption`), then
+ *   4. a reward row (`reward`).
+ *
+ * Several accounts at once are locked in member-id order (`lockAccounts`). A transaction
+ * may skip steps (useCoupon locks only a redemption, a catalogue edit only a reward) but never
+ * goes back to an earlier one. Why: two transactions that take their locks in one global order
+ * can never each hold a row the other waits for, so none of them deadlocks (the retry in
+ * db/transaction.ts is for the rare remaining case, not for these paths). A redemption takes
+ * its unit of stock last, by a conditional UPDATE of the reward row (rewards.repository.ts
+ * `takeStock`), which is step 4 in the same order; so does a cancellation's restocking.
+ *
+ * The tier review updates member rows (step 2) and never takes an account row: a review
+ * waiting for a member a write holds waits for a transaction that needs nothing the review
+ * holds. An admin's tier override (tier-engine.service.ts `setMemberTier`) takes steps 1 and 2
+ * through `lockAccount` like a points write. The other locks of other modules (benefits, tags,
+ * segments, tiers, retention: each on its own table) are their owners'.
+ */
+
+/** The account row as a write holding it sees it. */
+export interface LockedAccount {
+  balance: number;
+  lifetimeEarned: number;
+}
+
+/**
+ * Step 1 and 2: locks the member's account row and member row; null when there is no such
+ * member. Every points write for one member passes through here first. The member row is what
+ * a tier review locks (it reviews in the member table's order): a write that may add
+ * qualifying points, or earn at the member's tier, never interleaves with the review of that
+ * member. Account first, then member, always.
+ */
+export async function lockAccount(tx: EntityManager, memberId: string): Promise<LockedAccount | null> {
+  const [row] = await tx.execute<LockedAccount[]>(
+    `select a.balance, a.lifetime_earned as "lifetimeEarned" from point_account a join member m on m.id = a.member_id
+     where a.member_id = ? for update of a for no key update of m`,
+    [memberId],
+  );
+  return row ?? null;
+}
+
+/** Step 1 for a set of members (the expiry run's second pass): their account rows only, in member-id order. */
+export async function lockAccounts(tx: EntityManager, memberIds: string[]): Promise<void> {
+  await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [pgArray(memberIds)]);
+}
+
+/*
+ * The redemption and reward locks return the row as the caller's select list (`columns`, the
+ * rewards repository's) names it; rewards.repository.ts maps it to its typed row. This file
+ * imports no module: modules call it, never the other way round.
+ */
+
+/** Step 3: a redemption by id (a cancellation, after its member's account). */
+export async function lockRedemption<T>(tx: EntityManager, id: string, columns: string): Promise<T | null> {
+  const [row] = await tx.execute<T[]>(`select ${columns} from redemption where id = ? for update`, [id]);
+  return row ?? null;
+}
+
+/**
+ * Step 3: a redemption by its coupon's normalised code (a use at a till): a use and a cancel
+ * of one coupon are decided one after the other, each on what the other left.
+ */
+export async function lockRedemptionByCouponKey<T>(tx: EntityManager, couponKey: string, columns: string): Promise<T | null> {
+  const [row] = await tx.execute<T[]>(`select ${columns} from redemption where coupon_key = ? for update`, [couponKey]);
+  return row ?? null;
+}
+
+/** Step 4: a reward by code, for the rest of the transaction (a patch, an upsert). */
+export async function lockReward<T>(tx: EntityManager, code: string, columns: string): Promise<T | null> {
+  const [row] = await tx.execute<T[]>(`select ${columns} from reward where code = ? for update`, [code]);
+  return row ?? null;
+}
+
+/** Step 4: a reward by id (a cancellation, after the redemption). */
+export async function lockRewardById(tx: EntityManager, id: string): Promise<void> {
+  await tx.execute('select 1 from reward where id = ? for update', [id]);
+}
+
+/**
+ * An activity rule by kind, while an upsert reads what it was and writes it (no other lock is
+ * taken in that transaction). The whole row, for the audit entry's `before`.
+ */
+export async function lockActivityRule(tx: EntityManager, kind: string): Promise<Record<string, unknown> | null> {
+  const [row] = await tx.execute<Record<string, unknown>[]>('select * from activity_rule where kind = ? for update', [kind]);
+  return row ?? null;
+}
