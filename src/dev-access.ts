@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { mintToken, type MintOptions } from './api/auth';
 import { loadOrCreateDevSecret } from './config/dev-secret';
+import { createServices } from './modules/services';
 import { TOUR_MEMBER } from '../seeds/demo-history';
 
 export interface DevMember { id: string; externalId: string; displayName: string | null; token: string }
@@ -22,9 +23,7 @@ const MEMBER_TOKEN_LIFETIME = '9h';
 export async function developmentAccess(orm: MikroORM, dataDir: string, claims: MintOptions): Promise<DevAccess> {
   const { secret, path, created } = loadOrCreateDevSecret(dataDir);
   const adminToken = await mintToken(secret, { role: 'admin', sub: 'dev-admin' }, '30d', claims);
-  const [row] = (await orm.em.fork().getConnection().execute(
-    'select id, display_name as "displayName" from member where external_id = ?', [TOUR_MEMBER],
-  )) as { id: string; displayName: string | null }[];
+  const row = await createServices(orm.em.fork()).members.findByExternalId(TOUR_MEMBER);
   const member = row
     ? { id: row.id, externalId: TOUR_MEMBER, displayName: row.displayName, token: await mintToken(secret, { role: 'member', sub: row.id }, MEMBER_TOKEN_LIFETIME, claims) }
     : null;

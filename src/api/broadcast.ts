@@ -20,7 +20,7 @@ interface Sink { socket: WebSocket; frameStart: string }
  * per subscriber and event: with 10,000 subscribers this is what keeps a broadcast close to
  * a raw `ws` broadcast of the same bytes (docs/benchmarks.md).
  *
- * Wiring (server.ts): `remember` each parsed subscription document with its query text,
+ * Wiring (routes/subscriptions.ts): `remember` each parsed subscription document with its query text,
  * `attach` each operation's context to its socket and id, use `subscribe` as graphql-ws's
  * subscribe. A source that is not one of our pub/sub subscriptions takes the ordinary path
  * (one execution per event, shared when the key matches).

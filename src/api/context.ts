@@ -19,3 +19,11 @@ export function createContext(orm: MikroORM, pubSub: AppPubSub, actor: Actor | n
   const services = createServices(em);
   return { actor, services, loaders: createLoaders(em, services, clock), requestId, pubSub, clock };
 }
+
+/** A request's context from its caller and id: what the routes build each request's services with. */
+export type ContextFactory = (actor: Actor | null, requestId: string) => GraphQLContext;
+
+/** The context factory of one server: every context on a fork of `orm`, with its pub/sub and clock. */
+export function contextFactory(orm: MikroORM, pubSub: AppPubSub, clock?: Clock): ContextFactory {
+  return (actor, requestId) => createContext(orm, pubSub, actor, requestId, clock);
+}

@@ -1,33 +1,27 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
-import { Admission } from './admission';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createServer, type Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
-import { WebSocketServer } from 'ws';
 import type { Clock } from '../common/clock';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
-import { LOG_REDACT } from '../ops/logging';
 import type { Metrics } from '../ops/metrics';
+import { Admission } from './admission';
 import type { TokenVerifier } from './auth';
-import { BroadcastCache } from './broadcast';
-import { createContext, type GraphQLContext } from './context';
-import { actorOf, authenticate, requireBearerSecret, sendUnauthenticated } from './http-auth';
-import { ideHtml, ideRouter, type IdeOptions } from './ide';
-import { createErrorFormatter } from './plugins/errors';
-import { costLimitPlugin, MAX_VALIDATION_ERRORS, type QueryLimits } from './plugins/limits';
+import { contextFactory } from './context';
 import { DocumentChecks } from './document-checks';
-import { metricsPlugin } from './plugins/metrics';
+import type { IdeOptions } from './ide';
+import { createErrorFormatter } from './plugins/errors';
+import type { QueryLimits } from './plugins/limits';
 import { requestErrorHandler } from './request-errors';
-import { WsGuard, type GuardedExtra } from './ws-guard';
+import { mountDevIde } from './routes/dev-ide';
+import { mountGraphql, startApollo } from './routes/graphql';
+import { mountHealth } from './routes/health';
+import { mountMetrics } from './routes/metrics';
+import { useRequestLog, useRequestMetrics } from './routes/request-telemetry';
+import { mountSegmentExports } from './routes/segment-exports';
+import { mountSubscriptions } from './routes/subscriptions';
 
 export interface HttpDeps {
   config: AppConfig;
@@ -50,16 +44,15 @@ export interface HttpApp {
   close(): Promise<void>;
 }
 
-function routeLabel(req: express.Request): string {
-  return (req.route?.path as string | undefined) ?? (req.path.startsWith('/ide/') ? '/ide' : 'other');
-}
-
+/**
+ * The HTTP server: its middlewares and routes in the order a request meets them (the order
+ * matters: logging and metrics see every request; the token is checked before a body is read,
+ * documents before they take an admission place; the error handler comes last), then the
+ * WebSocket endpoint on the same server and port.
+ */
 export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
-  const { config, orm, schema, verifier, metrics, log, pubSub, clock } = deps;
-  const limits: QueryLimits = {
-    maxLength: config.maxQueryLength, maxTokens: config.maxQueryTokens, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases,
-    maxDirectives: config.maxDirectives, maxCost: config.maxQueryCost,
-  };
+  const { config, orm, schema, verifier, metrics, log, pubSub } = deps;
+  const limits = queryLimits(config);
   // One set of checks for both paths: tokens, shape, validation (and cost), before anything runs.
   const checks = new DocumentChecks(schema, limits, {
     rules: config.production ? [NoSchemaIntrospectionCustomRule] : [], hideSuggestions: config.production, share: config.documentCheckShare,
@@ -67,137 +60,27 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   // GraphQL requests in progress at once (src/api/admission.ts); documents are checked, on their
   // own budget, before they take a place.
   const admission = new Admission(config.maxConcurrentRequests, config.maxWaitingRequests);
+  const contextFor = contextFactory(orm, pubSub, deps.clock);
+  const formatError = createErrorFormatter(log);
   const app = express();
   app.disable('x-powered-by');
   // No ETag: GraphQL answers are POSTs that no cache revalidates, and hashing each body costs CPU.
   app.disable('etag');
   const server = createServer(app);
 
-  app.use(pinoHttp({
-    logger: log,
-    redact: LOG_REDACT,
-    genReqId: (req, res) => {
-      const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-  }));
-  app.use((req, res, next) => {
-    const end = metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = routeLabel(req);
-      end({ method: req.method, route });
-      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-    });
-    next();
-  });
-
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', async (_req, res) => {
-    const ok = await deps.ready();
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready' });
-  });
-  app.get('/metrics', requireBearerSecret(config.metricsToken, 'metrics'), async (_req, res) => {
-    const pool = poolStats(orm);
-    if (pool) {
-      metrics.poolUsed.set(pool.used);
-      metrics.poolFree.set(pool.free);
-      metrics.poolPending.set(pool.pending);
-    }
-    metrics.requestsInProgress.set(admission.inProgress);
-    metrics.requestsWaiting.set(admission.waiting);
-    for (const topic of ['TIER_CHANGED', 'TIER_NOTICE'] as const) metrics.subscribers.set({ topic }, pubSub.subscriberCount(topic));
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  app.get('/exports/segments/:file', authenticate(verifier), async (req: express.Request<{ file: string }>, res) => {
-    const actor = actorOf(res);
-    if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
-    if (actor.role !== 'admin') return void res.status(403).json({ errors: [{ message: 'Requires role admin', extensions: { code: 'FORBIDDEN' } }] });
-    const id = req.params.file.replace(/\.csv$/, '');
-    const { services } = createContext(orm, pubSub, actor, String(req.id), clock);
-    const segment = await services.segments.get(id).catch(() => null);
-    if (!segment) return void res.status(404).json({ errors: [{ message: `Segment ${id} not found`, extensions: { code: 'NOT_FOUND' } }] });
-    res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="segment-${id}.csv"`);
-    // Keyset batches written with back-pressure: memory stays flat for a million rows.
-    const write = (chunk: string) => new Promise<void>((resolve) => (res.write(chunk) ? resolve() : res.once('drain', resolve)));
-    try {
-      await services.segments.exportCsv(segment.filter, write);
-    } catch (err) {
-      log.error({ err }, 'segment export failed');
-    }
-    res.end();
-  });
-
+  useRequestLog(app, log);
+  useRequestMetrics(app, metrics);
+  mountHealth(app, deps.ready);
+  mountMetrics(app, { token: config.metricsToken, metrics, admission, pubSub, orm });
+  mountSegmentExports(app, { verifier, contextFor, log });
   // Development only: the IDE, and `/` leads to it. In production neither exists (404).
-  if (!config.production) {
-    const page = ideHtml(deps.ide);
-    app.use(ideRouter());
-    app.get('/', (_req, res) => res.redirect(302, '/graphql'));
-    app.get('/graphql', (req, res, next) => {
-      if (req.accepts(['json', 'html']) === 'html' && !req.query.query) return void res.type('html').setHeader('cache-control', 'no-store').send(page);
-      next();
-    });
-  }
-
-  const formatError = createErrorFormatter(log);
-  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
-  // Subscription events are executed and serialized once per event and equivalent subscription.
-  const formatResult = (result: ExecutionResult): ExecutionResult =>
-    result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) as unknown as GraphQLError[] } : result;
-  const broadcast = new BroadcastCache(formatResult, metrics);
-  // Token, expiry and caps per subject and socket (src/api/ws-guard.ts); anonymous sockets are refused.
-  const wsGuard = new WsGuard(verifier, { maxSocketsPerSubject: config.wsMaxSocketsPerSubject, maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket }, log);
-  const wsCleanup = useServer<Record<string, unknown>, GuardedExtra>(wsGuard.wrap({
-    schema,
-    subscribe: broadcast.subscribe,
-    context: (ctx, id) => {
-      const context = createContext(orm, pubSub, wsGuard.actor(ctx), randomUUID(), clock);
-      broadcast.attach(context, ctx.extra.socket, id);
-      return context;
-    },
-    // The same limits, validation and cost as HTTP; a refused operation is answered with its
-    // errors and the socket stays open for the next one.
-    onSubscribe: async (_ctx, _id, payload) => {
-      const checked = await checks.operation(payload);
-      if ('errors' in checked) return checked.errors;
-      broadcast.remember(checked.document, payload.query);
-      const args: ExecutionArgs = { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
-      return args;
-    },
-    // Same error policy as HTTP: known codes pass, everything else is masked.
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
-    onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
-  }), wsServer);
-
-  const apollo = new ApolloServer<GraphQLContext>({
-    schema,
-    introspection: !config.production,
-    includeStacktraceInErrorResponses: false,
-    // main.ts owns SIGTERM/SIGINT and stops everything in order; a second handler here raced it and hung the shutdown.
-    stopOnTerminationSignals: false,
-    formatError,
-    // The token cap again inside Apollo's own parse; documents are checked before Apollo sees
-    // them (checks.middleware below), cost after its validation (costLimitPlugin).
-    parseOptions: { maxTokens: limits.maxTokens },
-    hideSchemaDetailsFromClientErrors: config.production,
-    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
-      // No HTTP caching or Apollo tracing here: without these, Apollo hooks every field resolver.
-      ApolloServerPluginCacheControlDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
-      ApolloServerPluginLandingPageDisabled(),
-      costLimitPlugin(limits),
-      metricsPlugin(metrics),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
-    ],
+  if (!config.production) mountDevIde(app, deps.ide);
+  const subscriptions = mountSubscriptions(server, {
+    schema, checks, verifier, formatError, contextFor, metrics, log,
+    wsLimits: { maxSocketsPerSubject: config.wsMaxSocketsPerSubject, maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket },
   });
-  await apollo.start();
-  app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), checks.middleware((e) => formatError(e.toJSON(), e)), admission.middleware(), expressMiddleware(apollo, {
-    context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id), clock),
-  }));
+  const apollo = await startApollo(server, { schema, production: config.production, limits, formatError, metrics, subscriptions });
+  mountGraphql(app, apollo, { verifier, bodyLimit: config.bodyLimit, checks, admission, formatError, contextFor });
   // Body-parser errors (too large, malformed JSON) become 4xx answers that say what is wrong, without a stack.
   app.use(requestErrorHandler(log));
 
@@ -217,11 +100,9 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   };
 }
 
-function poolStats(orm: MikroORM): { used: number; free: number; pending: number } | null {
-  try {
-    const pool = orm.em.getConnection().getKnex().client.pool;
-    return { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() };
-  } catch {
-    return null;
-  }
+function queryLimits(config: AppConfig): QueryLimits {
+  return {
+    maxLength: config.maxQueryLength, maxTokens: config.maxQueryTokens, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases,
+    maxDirectives: config.maxDirectives, maxCost: config.maxQueryCost,
+  };
 }

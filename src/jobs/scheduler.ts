@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { createServices, type Services } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
+import { claimSlot, finishRun } from './job-runs.repository';
 
 export interface JobResult { processed: number; changed: number }
 
@@ -70,29 +71,31 @@ export class Scheduler {
     for (const job of this.jobs) {
       const { slot, asOf } = job.slotAt(now);
       const em = this.orm.em.fork() as EntityManager;
-      const claimed = await em.execute(
-        'insert into job_run (job, slot, started_at) values (?, ?, now()) on conflict do nothing returning id::text',
-        [job.name, slot],
-      );
-      if (!claimed.length) continue;
-      const id = (claimed[0] as { id: string }).id;
-      const end = this.metrics?.jobDuration.startTimer({ job: job.name });
-      try {
-        const result = await job.run(createServices(em), asOf);
-        await em.execute('update job_run set finished_at = now(), result = ?::jsonb where id = ?', [JSON.stringify(result), id]);
-        this.metrics?.jobRuns.inc({ job: job.name, outcome: 'ok' });
-        this.metrics?.jobMembers.inc({ job: job.name, kind: 'processed' }, result.processed);
-        this.metrics?.jobMembers.inc({ job: job.name, kind: 'changed' }, result.changed);
-        this.log.info({ job: job.name, slot, asOf, ...result }, 'scheduled job done');
-        ran.push(job.name);
-      } catch (err) {
-        this.metrics?.jobRuns.inc({ job: job.name, outcome: 'error' });
-        await em.execute('update job_run set finished_at = now(), result = ?::jsonb where id = ?', [JSON.stringify({ error: String(err) }), id]);
-        this.log.error({ err, job: job.name, slot }, 'scheduled job failed');
-      } finally {
-        end?.();
-      }
+      const id = await claimSlot(em, job.name, slot);
+      if (id === null) continue;
+      if (await this.runClaimed(em, job, id, slot, asOf)) ran.push(job.name);
     }
     return ran;
+  }
+
+  /** Runs a job in the slot this instance claimed (run `id`), records its outcome; false when it failed. */
+  private async runClaimed(em: EntityManager, job: ScheduledJob, id: string, slot: string, asOf: Date): Promise<boolean> {
+    const end = this.metrics?.jobDuration.startTimer({ job: job.name });
+    try {
+      const result = await job.run(createServices(em), asOf);
+      await finishRun(em, id, result);
+      this.metrics?.jobRuns.inc({ job: job.name, outcome: 'ok' });
+      this.metrics?.jobMembers.inc({ job: job.name, kind: 'processed' }, result.processed);
+      this.metrics?.jobMembers.inc({ job: job.name, kind: 'changed' }, result.changed);
+      this.log.info({ job: job.name, slot, asOf, ...result }, 'scheduled job done');
+      return true;
+    } catch (err) {
+      this.metrics?.jobRuns.inc({ job: job.name, outcome: 'error' });
+      await finishRun(em, id, { error: String(err) });
+      this.log.error({ err, job: job.name, slot }, 'scheduled job failed');
+      return false;
+    } finally {
+      end?.();
+    }
   }
 }

@@ -1,15 +1,13 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
-import { cursorKind, decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor, keyset, type Page } from '../../common/pagination';
+import { cursorKind, decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor, type Page } from '../../common/pagination';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { snapshot, type AuditService } from '../audit/audit.service';
-import { Tier } from '../tiers/tier.entity';
 import { Member } from './member.entity';
 import {
-  exactCount, exactPage, nameCount, namePage, type MemberRow,
+  entryTier, exactCount, exactPage, lockMember, memberCount, nameCount, namePage, registrationPage, type MemberRow,
 } from './members.repository';
 import { mayChangeBirthday, profileChanges, searchTerms, type PatchableField, type ProfilePatch } from './members.rules';
 
@@ -92,7 +90,7 @@ export class MembersService {
     const joinedAt = resolveOccurredAt(actor, input.joinedAt, now, 'joinedAt');
     try {
       return await inTransaction(this.em, async (tx) => {
-        const entry = await tx.findOne(Tier, { rank: 0 });
+        const entry = await entryTier(tx);
         if (!entry) throw new AppError(ErrorCode.CONFLICT, 'The programme has no entry tier (rank 0): create one with upsertTier');
         const m = new Member();
         for (const f of PROFILE_FIELDS) m[f] = input[f] ?? null;
@@ -113,13 +111,8 @@ export class MembersService {
 
   /** Keyset pagination in registration order. */
   async list(first: number, after: string | null): Promise<Page<Member>> {
-    const keys = keyset('m.seq', 'asc', decodeCursor('member', after));
-    const conn = this.em.getConnection();
-    const [rows, [{ n }]] = await Promise.all([
-      conn.execute(`select m.* from member m where ${keys.where} ${keys.orderBy} limit ?`, [...keys.params, first + 1]),
-      conn.execute('select count(*)::int as n from member'),
-    ]);
-    return { ...this.toPage(rows as MemberRow[], first, (r) => encodeCursor('member', r.seq)), totalCount: n as number };
+    const [rows, n] = await Promise.all([registrationPage(this.em, decodeCursor('member', after), first + 1), memberCount(this.em)]);
+    return { ...this.toPage(rows, first, (r) => encodeCursor('member', r.seq)), totalCount: n };
   }
 
   /**
@@ -158,7 +151,7 @@ export class MembersService {
     }
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     return inTransaction(this.em, async (tx) => {
-      const m = await tx.findOne(Member, { id: memberId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const m = await lockMember(tx, memberId);
       if (!m) throw notFound('Member', memberId);
       const changes = profileChanges(m, patch);
       if (changes.birthday !== undefined && !mayChangeBirthday(actor.role, m.birthday)) {

@@ -1,10 +1,10 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
 import { type DowngradePolicy, Program } from './program.entity';
+import { lockProgram, programSettings } from './program.repository';
 import { validateThresholds } from '../retention/retention.rules';
 
 export interface ProgramChanges {
@@ -61,13 +61,13 @@ export class ProgramService {
 
   /** The settings row exists from the first migration on. */
   async get(): Promise<Program> {
-    return this.em.findOneOrFail(Program, 1);
+    return programSettings(this.em);
   }
 
   async update(actor: Actor, changes: ProgramChanges): Promise<Program> {
     checkChanges(changes);
     return inTransaction(this.em, async (tx) => {
-      const program = await tx.findOneOrFail(Program, 1, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const program = await lockProgram(tx);
       const before = snapshot(program, FIELDS);
       for (const [key, value] of Object.entries(changes)) {
         if (value == null || key === 'clearPointsExpiry') continue;

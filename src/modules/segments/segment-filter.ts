@@ -32,6 +32,9 @@ export interface SegmentFilter {
 export const SEGMENT_FROM = `member m join tier t on t.id = m.tier_id
   left join member_retention r on r.member_id = m.id left join point_account a on a.member_id = m.id`;
 
+/** A filter as one SQL condition over SEGMENT_FROM and its bound parameters. */
+export interface CompiledFilter { where: string; params: unknown[] }
+
 /** "The member has one of these tags", as a correlated EXISTS the planner turns into a (hash) semi- or anti-join. */
 const HAS_TAG = (codes: string) => `exists (select 1 from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id and tg.code = any(${codes}))`;
 
@@ -39,7 +42,7 @@ const HAS_TAG = (codes: string) => `exists (select 1 from member_tag mt join tag
  * Compiles a filter into one SQL condition over SEGMENT_FROM, with bound parameters: no
  * member is loaded to be filtered in memory. Balance filters use the ledger balance.
  */
-export function compileFilter(f: SegmentFilter): { where: string; params: unknown[] } {
+export function compileFilter(f: SegmentFilter): CompiledFilter {
   const parts: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, ...values: unknown[]) => { parts.push(sql); params.push(...values); };

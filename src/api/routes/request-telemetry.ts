@@ -1,0 +1,41 @@
+import type { Express, Request } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { LOG_REDACT } from '../../ops/logging';
+import type { Metrics } from '../../ops/metrics';
+
+/**
+ * One log line per request (redacted), under the caller's x-request-id or a new one, which the
+ * answer carries back. Probes and scrapes are not logged.
+ */
+export function useRequestLog(app: Express, log: Logger): void {
+  app.use(pinoHttp({
+    logger: log,
+    redact: LOG_REDACT,
+    genReqId: (req, res) => {
+      const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+  }));
+}
+
+/** Duration and count of every request, by method, route and status. */
+export function useRequestMetrics(app: Express, metrics: Metrics): void {
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = routeLabel(req);
+      end({ method: req.method, route });
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+}
+
+/** The route a request matched (never its raw path: ids would make a label per member); the IDE's assets as one. */
+function routeLabel(req: Request): string {
+  return (req.route?.path as string | undefined) ?? (req.path.startsWith('/ide/') ? '/ide' : 'other');
+}

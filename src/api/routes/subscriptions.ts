@@ -1,0 +1,65 @@
+import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Metrics } from '../../ops/metrics';
+import type { TokenVerifier } from '../auth';
+import { BroadcastCache } from '../broadcast';
+import type { ContextFactory } from '../context';
+import type { DocumentChecks } from '../document-checks';
+import type { createErrorFormatter } from '../plugins/errors';
+import { WsGuard, type GuardedExtra, type WsLimits } from '../ws-guard';
+
+export interface SubscriptionDeps {
+  schema: GraphQLSchema;
+  checks: DocumentChecks;
+  verifier: TokenVerifier;
+  wsLimits: WsLimits;
+  formatError: ReturnType<typeof createErrorFormatter>;
+  contextFor: ContextFactory;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** What stops the WebSocket endpoint (Apollo's drain calls it). */
+export interface Subscriptions { dispose(): void | Promise<void> }
+
+/**
+ * GraphQL over WebSocket (graphql-ws) on the HTTP server's /graphql: a socket needs a valid
+ * token and stays within its caps (ws-guard.ts); each operation is checked as HTTP checks it;
+ * subscription events are executed and serialised once per event and equivalent subscription
+ * (broadcast.ts); errors follow HTTP's policy.
+ */
+export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subscriptions {
+  const { schema, checks, formatError, contextFor } = deps;
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
+  // Subscription events are executed and serialized once per event and equivalent subscription.
+  const formatResult = (result: ExecutionResult): ExecutionResult =>
+    result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) as unknown as GraphQLError[] } : result;
+  const broadcast = new BroadcastCache(formatResult, deps.metrics);
+  // Token, expiry and caps per subject and socket (src/api/ws-guard.ts); anonymous sockets are refused.
+  const wsGuard = new WsGuard(deps.verifier, deps.wsLimits, deps.log);
+  return useServer<Record<string, unknown>, GuardedExtra>(wsGuard.wrap({
+    schema,
+    subscribe: broadcast.subscribe,
+    context: (ctx, id) => {
+      const context = contextFor(wsGuard.actor(ctx), randomUUID());
+      broadcast.attach(context, ctx.extra.socket, id);
+      return context;
+    },
+    // The same limits, validation and cost as HTTP; a refused operation is answered with its
+    // errors and the socket stays open for the next one.
+    onSubscribe: async (_ctx, _id, payload) => {
+      const checked = await checks.operation(payload);
+      if ('errors' in checked) return checked.errors;
+      broadcast.remember(checked.document, payload.query);
+      const args: ExecutionArgs = { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
+      return args;
+    },
+    // Same error policy as HTTP: known codes pass, everything else is masked.
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
+    onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+  }), wsServer);
+}

@@ -1,0 +1,163 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgTextArray } from '../../db/entity-manager';
+import { withDates } from '../points/points.repository';
+
+/**
+ * The SQL of benefit, benefit_version and birthday_grant, in one place. Every function takes
+ * the caller's EntityManager (the transaction's, for writes); none opens a transaction: the
+ * service does. Rows leave this module with real Dates.
+ *
+ * Reads that join other modules' tables are marked "Cross-module read" where they are: a
+ * benefit applies by the member's tier (tier, member) and tags (member_tag, tag), which the
+ * statements below evaluate set-based rather than member by member.
+ */
+
+export interface BenefitRow {
+  id: string; code: string; version: number; name: string; description: string | null; kind: string; value: number | null;
+  tierCodes: string[]; requiredTags: string[]; active: boolean; validFrom: Date | null; validTo: Date | null;
+}
+export interface BenefitVersionRow { version: number; snapshot: BenefitRow; changedBy: string; changedAt: Date }
+
+/** A benefit's values as a version stores them (timestamps as ISO text, code lists sorted and unique). */
+export interface BenefitValues {
+  name: string; description: string | null; kind: string; value: number | null; tierCodes: string[]; requiredTags: string[];
+  active: boolean; validFrom: string | null; validTo: string | null;
+}
+
+const COLUMNS = `b.id, b.code, b.version, b.name, b.description, b.kind, b.value::float8 as value, b.tier_codes as "tierCodes",
+  b.required_tags as "requiredTags", b.active, b.valid_from as "validFrom", b.valid_to as "validTo"`;
+const benefitRow = <T extends BenefitRow>(r: T): T => withDates(r, ['validFrom', 'validTo']);
+
+/** In force at `at` (bound twice): active, inside its validity window (a future validFrom takes effect by itself). */
+const IN_FORCE = `b.active and (b.valid_from is null or b.valid_from <= ?::timestamptz) and (b.valid_to is null or b.valid_to > ?::timestamptz)`;
+/** For a member `m` on tier `t`: the tier is listed (or none are) and the member has every required tag. */
+const APPLIES_TO_MEMBER = `(cardinality(b.tier_codes) = 0 or t.code = any(b.tier_codes))
+  and (cardinality(b.required_tags) = 0 or b.required_tags <@ coalesce(
+    (select array_agg(tg.code) from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id), '{}'))`;
+
+/** Lock: the benefit row with this code (`for update`), as it is; null when there is none. */
+export async function lockBenefit(tx: EntityManager, code: string): Promise<BenefitRow | null> {
+  const [row] = await tx.execute<BenefitRow[]>(`select ${COLUMNS} from benefit b where b.code = ? for update`, [code]);
+  return row ? benefitRow(row) : null;
+}
+
+/** The codes among `codes` that name no tier. Cross-module read: the tiers module's `tier` table. */
+export async function unknownTierCodes(tx: EntityManager, codes: string[]): Promise<string[]> {
+  const rows = await tx.execute<{ c: string }[]>('select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(codes)]);
+  return rows.map((r) => r.c);
+}
+
+function valueParams(v: BenefitValues): unknown[] {
+  return [v.name, v.description, v.kind, v.value, pgTextArray(v.tierCodes), pgTextArray(v.requiredTags), v.active, v.validFrom, v.validTo];
+}
+
+/** Writes the benefit's next version over its row (which the caller holds locked). */
+export async function updateBenefit(tx: EntityManager, code: string, values: BenefitValues): Promise<BenefitRow> {
+  const [row] = await tx.execute<BenefitRow[]>(
+    `update benefit b set name = ?, description = ?, kind = ?, value = ?, tier_codes = ?::text[], required_tags = ?::text[], active = ?,
+       valid_from = ?, valid_to = ?, version = version + 1, updated_at = now() where code = ? returning ${COLUMNS}`,
+    [...valueParams(values), code],
+  );
+  return benefitRow(row);
+}
+
+/** Inserts the benefit at version 1 (a concurrent first insert of the code fails on benefit_code_unique). */
+export async function insertBenefit(tx: EntityManager, code: string, values: BenefitValues): Promise<BenefitRow> {
+  const [row] = await tx.execute<BenefitRow[]>(
+    `insert into benefit as b (id, code, name, description, kind, value, tier_codes, required_tags, active, valid_from, valid_to, version, updated_at)
+     values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::text[], ?::text[], ?, ?, ?, 1, now()) returning ${COLUMNS}`,
+    [code, ...valueParams(values)],
+  );
+  return benefitRow(row);
+}
+
+/** The history row of a version: its values as saved, by whom. */
+export async function insertBenefitVersion(
+  tx: EntityManager, benefit: Pick<BenefitRow, 'id' | 'code' | 'version'>, snapshot: BenefitValues & { code: string }, changedBy: string,
+): Promise<void> {
+  await tx.execute(
+    'insert into benefit_version (benefit_id, code, version, snapshot, changed_by, changed_at) values (?, ?, ?, ?::jsonb, ?, now())',
+    [benefit.id, benefit.code, benefit.version, JSON.stringify(snapshot), changedBy],
+  );
+}
+
+export async function listBenefits(em: EntityManager): Promise<BenefitRow[]> {
+  return (await em.execute<BenefitRow[]>(`select ${COLUMNS} from benefit b order by b.code`)).map(benefitRow);
+}
+
+/** The versions of the benefits with these codes, by code and version, each row with its code. */
+export async function benefitVersions(em: EntityManager, codes: readonly string[]): Promise<(BenefitVersionRow & { code: string })[]> {
+  const rows = await em.execute<(BenefitVersionRow & { code: string })[]>(
+    `select code, version, snapshot, changed_by as "changedBy", changed_at as "changedAt" from benefit_version where code in (?) order by code, version`,
+    [codes as string[]],
+  );
+  return rows.map((r) => withDates(r, ['changedAt']));
+}
+
+/**
+ * The benefits that apply to each of these members at `now`, by code, each row with its member.
+ * Cross-module read: member (its tier_id), tier (its code), member_tag and tag (required tags).
+ */
+export async function benefitsOfMembers(em: EntityManager, memberIds: readonly string[], now: Date): Promise<(BenefitRow & { memberId: string })[]> {
+  const rows = await em.execute<(BenefitRow & { memberId: string })[]>(
+    `select m.id as "memberId", ${COLUMNS} from member m join tier t on t.id = m.tier_id
+     join benefit b on ${IN_FORCE} and ${APPLIES_TO_MEMBER}
+     where m.id in (?) order by b.code`,
+    [now, now, memberIds as string[]],
+  );
+  return rows.map(benefitRow);
+}
+
+/** The benefits each of these tiers carries at `now` (tags aside), by code, each row with its tier. Cross-module read: tier (its code). */
+export async function benefitsOfTiers(em: EntityManager, tierIds: readonly string[], now: Date): Promise<(BenefitRow & { tierId: string })[]> {
+  const rows = await em.execute<(BenefitRow & { tierId: string })[]>(
+    `select t.id as "tierId", ${COLUMNS} from tier t join benefit b on ${IN_FORCE} and (cardinality(b.tier_codes) = 0 or t.code = any(b.tier_codes))
+     where t.id in (?) order by b.code`,
+    [now, now, tierIds as string[]],
+  );
+  return rows.map(benefitRow);
+}
+
+/**
+ * The sum of the values of the POINTS_MULTIPLIER benefits that applied to the member on tier
+ * `tierId` at `at`, each benefit as its version saved last at or before `at` had it.
+ * Cross-module read: member, tier (its code), member_tag and tag (the member's tags now).
+ */
+export async function multiplierBonusAt(tx: EntityManager, memberId: string, tierId: string, at: Date): Promise<number> {
+  const [row] = await tx.execute<{ bonus: number }[]>(
+    `select coalesce(sum((v.s->>'value')::numeric), 0)::float8 as bonus
+     from (select distinct on (bv.code) bv.snapshot as s from benefit_version bv where bv.changed_at <= ?::timestamptz
+           order by bv.code, bv.version desc) v
+     join member m on m.id = ? join tier t on t.id = ?
+     where v.s->>'kind' = 'POINTS_MULTIPLIER' and (v.s->>'active')::boolean
+       and (v.s->>'validFrom' is null or (v.s->>'validFrom')::timestamptz <= ?::timestamptz)
+       and (v.s->>'validTo' is null or (v.s->>'validTo')::timestamptz > ?::timestamptz)
+       and (jsonb_array_length(v.s->'tierCodes') = 0 or v.s->'tierCodes' @> to_jsonb(t.code))
+       and (jsonb_array_length(v.s->'requiredTags') = 0 or v.s->'requiredTags' <@ coalesce(
+         (select jsonb_agg(tg.code) from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id), '[]'::jsonb))`,
+    [at, memberId, tierId, at, at],
+  );
+  return row.bonus;
+}
+
+/**
+ * Members whose birthday month is asOf's month, to whom a BIRTHDAY_GIFT benefit in force at
+ * asOf applies and who have no grant for asOf's year yet, with the gift's points (the largest
+ * such benefit's). Cross-module read: member (birthday, tier_id), tier, member_tag and tag.
+ */
+export function birthdayGiftsDue(em: EntityManager, asOf: Date): Promise<{ memberId: string; points: number }[]> {
+  return em.execute<{ memberId: string; points: number }[]>(
+    `select m.id as "memberId", max(b.value)::int as points from member m join tier t on t.id = m.tier_id
+     join benefit b on b.kind = 'BIRTHDAY_GIFT' and b.value > 0 and ${IN_FORCE} and ${APPLIES_TO_MEMBER}
+     where m.birthday is not null and extract(month from m.birthday) = ?
+       and not exists (select 1 from birthday_grant g where g.member_id = m.id and g.year = ?)
+     group by m.id`,
+    [asOf, asOf, asOf.getUTCMonth() + 1, asOf.getUTCFullYear()],
+  );
+}
+
+/** Records the member's gift for the year; false when it was already recorded. */
+export async function recordBirthdayGrant(em: EntityManager, memberId: string, year: number, points: number): Promise<boolean> {
+  const rows = await em.execute('insert into birthday_grant (member_id, year, points, granted_at) values (?, ?, ?, now()) on conflict do nothing returning 1', [memberId, year, points]);
+  return rows.length > 0;
+}

@@ -1,0 +1,105 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { safeInteger } from '../../common/safe-integer';
+import { keyset } from '../../common/pagination';
+import { SEGMENT_FROM, type CompiledFilter, type SegmentFilter } from './segment-filter';
+
+/**
+ * The SQL of saved segments and of what a filter selects, in one place. Every function takes
+ * the caller's EntityManager (the transaction's, for writes); none opens a transaction: the
+ * service does.
+ *
+ * A filter selects members over SEGMENT_FROM (segment-filter.ts): the functions below that take
+ * a CompiledFilter are cross-module reads, set-based, of member, tier, member_retention,
+ * point_account, and member_tag / tag for tag conditions. A filter is compiled, never applied
+ * in memory.
+ */
+
+export interface SegmentRow { id: string; name: string; filter: SegmentFilter }
+
+/** A member row as SEGMENT_FROM has it (`m.*`), with its seq for keyset pages. */
+export type SegmentMemberRow = Record<string, unknown> & { seq: string };
+
+/** The CSV export's columns, each cell as the database gives it. */
+export type ExportRow = Record<string, unknown> & { seq: string };
+
+/** One value of a profile's dimension: its count inside the segment (bigint, as text) and its shares (the segment's null when it is empty). */
+export interface ProfileCountRow { dimension: string; value: string; segmentCount: string; segmentShare: number | null; populationShare: number }
+
+/** Lock: the segment row with this name (`for update`); its stored filter, or null when there is none yet. */
+export async function lockSegment(tx: EntityManager, name: string): Promise<{ filter: SegmentFilter } | null> {
+  const [row] = await tx.execute<{ filter: SegmentFilter }[]>('select filter from segment where name = ? for update', [name]);
+  return row ?? null;
+}
+
+/** Creates the segment or replaces its filter (keyed by name). */
+export async function saveSegment(tx: EntityManager, name: string, filter: SegmentFilter): Promise<SegmentRow> {
+  const [row] = await tx.execute<SegmentRow[]>(
+    `insert into segment (id, name, filter, updated_at) values (gen_random_uuid(), ?, ?::jsonb, now())
+     on conflict (name) do update set filter = excluded.filter, updated_at = now() returning id, name, filter`,
+    [name, JSON.stringify(filter)],
+  );
+  return row;
+}
+
+export function listSegments(em: EntityManager): Promise<SegmentRow[]> {
+  return em.execute<SegmentRow[]>('select id, name, filter from segment order by name');
+}
+
+export async function segmentById(em: EntityManager, id: string): Promise<SegmentRow | null> {
+  const [row] = await em.execute<SegmentRow[]>('select id, name, filter from segment where id = ?', [id]);
+  return row ?? null;
+}
+
+/** How many members the filter selects: one count query. Cross-module read (SEGMENT_FROM). */
+export async function countSelected(em: EntityManager, filter: CompiledFilter): Promise<number> {
+  const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from ${SEGMENT_FROM} where ${filter.where}`, filter.params);
+  return safeInteger(row.n);
+}
+
+/** The members the filter selects after seq `after`, in registration order. Cross-module read (SEGMENT_FROM). */
+export function selectedMembersPage(em: EntityManager, filter: CompiledFilter, after: string | null, limit: number): Promise<SegmentMemberRow[]> {
+  const keys = keyset('m.seq', 'asc', after);
+  return em.execute<SegmentMemberRow[]>(
+    `select m.* from ${SEGMENT_FROM} where ${filter.where} and ${keys.where} ${keys.orderBy} limit ?`,
+    [...filter.params, ...keys.params, limit],
+  );
+}
+
+/**
+ * A batch of the CSV export after seq `after`, in registration order, with the export's
+ * columns. Cross-module read (SEGMENT_FROM): the member's tier code, stage and RFM cell, balance.
+ */
+export function exportBatch(em: EntityManager, filter: CompiledFilter, after: string | null, limit: number): Promise<ExportRow[]> {
+  const page = keyset('m.seq', 'asc', after);
+  return em.execute<ExportRow[]>(
+    `select m.seq::text, m.id, m.external_id, m.display_name, m.email, m.phone, t.code as tier, coalesce(r.stage, 'PROSPECT') as stage,
+       r.rfm_segment, coalesce(a.balance, 0) as balance, m.joined_at
+     from ${SEGMENT_FROM} where ${filter.where} and ${page.where} ${page.orderBy} limit ?`,
+    [...filter.params, ...page.params, limit],
+  );
+}
+
+/** The dimensions a segment is profiled by, each an expression over SEGMENT_FROM. */
+const PROFILE_DIMENSIONS: [name: string, expr: string][] = [
+  ['tier', 't.code'], ['stage', `coalesce(r.stage, 'PROSPECT')`], ['rfm', `coalesce(r.rfm_segment, 'NONE')`],
+  ['region', `coalesce(m.region, 'UNKNOWN')`], ['channel', `coalesce(m.channel, 'UNKNOWN')`], ['gender', `coalesce(m.gender, 'UNKNOWN')`],
+];
+
+/**
+ * For each profile dimension (and each tag) and value: members inside the segment, and the
+ * value's share of the segment and of all members, in one statement. Cross-module read
+ * (SEGMENT_FROM, and member_tag / tag for the tag dimension).
+ */
+export function profileCounts(em: EntityManager, filter: CompiledFilter): Promise<ProfileCountRow[]> {
+  const { where, params } = filter;
+  const unions = PROFILE_DIMENSIONS.map(([name, expr]) => `select '${name}' as dimension, ${expr} as value, (${where}) as inside from ${SEGMENT_FROM}`);
+  const tagPart = `select 'tag', tg.code, (${where}) from ${SEGMENT_FROM} join member_tag mt on mt.member_id = m.id join tag tg on tg.id = mt.tag_id`;
+  return em.execute<ProfileCountRow[]>(
+    `with facts as (${[...unions, tagPart].join(' union all ')}),
+     totals as (select count(*) filter (where ${where})::float8 as seg, count(*)::float8 as pop from ${SEGMENT_FROM})
+     select f.dimension, f.value, count(*) filter (where f.inside) as "segmentCount",
+       (count(*) filter (where f.inside) / nullif(t.seg, 0))::float8 as "segmentShare", (count(*) / nullif(t.pop, 0))::float8 as "populationShare"
+     from facts f cross join totals t group by f.dimension, f.value, t.seg, t.pop order by 1, 2`,
+    [...PROFILE_DIMENSIONS.flatMap(() => params), ...params, ...params],
+  );
+}
