@@ -12,6 +12,7 @@ import { startApp, type RunningApp } from '../../src/app';
 import type { Clock } from '../../src/common/clock';
 import { loadConfig, type AppConfig } from '../../src/config/env';
 import type { Role } from '../../src/modules/actor';
+import { statementCounter, type StatementCounter } from './statements';
 
 export const JWT_SECRET = 'test-secret-not-for-production-0123456789';
 
@@ -44,6 +45,8 @@ export interface TestServer {
   admin<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T>;
   sql<T = Record<string, any>>(text: string, params?: unknown[]): Promise<T[]>;
   ws(token: string | null): WsClient;
+  /** Runs `work` and returns the statements the server sent PostgreSQL for it (test/support/statements.ts). */
+  countStatements: StatementCounter;
   stop(): Promise<void>;
 }
 
@@ -62,6 +65,7 @@ export async function startTestServer(options: Partial<AppConfig> & { databaseUr
   const sockets: WsClient[] = [];
   const server: TestServer = {
     app, url: app.url, databaseUrl,
+    countStatements: statementCounter(app.http.server, () => app.orm.em.getConnection().getKnex().client.pool),
     token: (role, sub) => mintToken(JWT_SECRET, { role, sub: sub ?? `${role}-tester` }),
     async gql(query, variables, token) {
       const res = await fetch(`${app.url}/graphql`, {

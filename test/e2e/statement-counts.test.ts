@@ -1,0 +1,210 @@
+// Issue 20, item 3: the statements representative operations send to PostgreSQL, counted where
+// they leave the process (src/db/statement-count.ts): ORM queries, raw `execute`, BEGIN/COMMIT,
+// NOTIFY. A pin that breaks prints the statements: the one added (or gone) is in the list.
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+import { listStatements } from '../support/statements';
+
+let s: TestServer;
+/** Members registered in the set-up: each tagged vip, with a purchase that took it to SILVER. */
+const members: string[] = [];
+const MEMBERS = 25;
+let keys = 0;
+const key = (prefix: string) => `${prefix}-${++keys}`;
+
+const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { pointsBalance } tierChange { kind } } }`;
+const REFUND = `mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned member { pointsBalance } } }`;
+const REDEEM = `mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id couponCode status } }`;
+const CANCEL = `mutation($id: ID!) { cancelRedemption(id: $id, reason: "changed their mind") { id status } }`;
+const USE = `mutation($i: UseCouponInput!) { useCoupon(input: $i) { id status usedAt } }`;
+const ADJUST = `mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id amount balanceAfter } }`;
+const MEMBER_FIELDS = 'id pointsBalance tier { code } tags { code } benefits { code }';
+const membersPage = (first: number, fields = MEMBER_FIELDS) => `{ members(first: ${first}) { totalCount edges { node { ${fields} } } } }`;
+const memberScreen = (fields: string) => `query($id: ID!) { member(id: $id) { ${fields} } }`;
+const MEMBER_SCREEN = memberScreen('id pointsBalance pendingPoints tierProgress { pointsToNextTier nextTier { code } } benefits { code } tags { code } tier { code }');
+
+beforeAll(async () => {
+  s = await startTestServer();
+  await createLadder(s);
+  await s.admin('mutation { upsertBenefit(input: { code: "LOUNGE", name: "Lounge", kind: "ACCESS", tierCodes: ["BRONZE", "SILVER"] }) { code } }');
+  await s.admin('mutation { upsertTag(input: { code: "vip", name: "VIP" }) { code } }');
+  await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'COFFEE', name: 'Coffee', costPoints: 10 } });
+  for (let i = 0; i < MEMBERS; i++) {
+    const id = await registerMember(s, { externalId: `count-${i}`, displayName: `Counted ${i}` });
+    members.push(id);
+    await s.admin('mutation($id: ID!) { tagMember(memberId: $id, tagCode: "vip") { id } }', { id });
+    await s.admin(PURCHASE, { i: { memberId: id, orderId: `start-${i}`, amount: 1200 } });
+  }
+});
+afterAll(() => s.stop());
+
+/** Runs one operation as admin (it must succeed) and returns its data and its statements. */
+async function count(query: string, variables?: Record<string, unknown>) {
+  const { result, statements } = await s.countStatements(() => s.admin(query, variables));
+  return { data: result, statements };
+}
+
+/** Fails with every statement listed when the count is not the one pinned. */
+function expectStatements(what: string, statements: string[], pinned: number) {
+  if (statements.length !== pinned) {
+    throw new Error(`${what}: ${statements.length} statements, pinned at ${pinned}:\n${listStatements(statements)}`);
+  }
+}
+
+async function issueCoupon(memberId: string): Promise<{ id: string; couponCode: string }> {
+  return (await s.admin(REDEEM, { i: { memberId, rewardCode: 'COFFEE', idempotencyKey: key('redeem') } })).redeemReward;
+}
+
+describe('statement counts of representative operations', () => {
+  it('the member screen (balance, pending, progress, benefits, tags, tier)', async () => {
+    const { data, statements } = await count(MEMBER_SCREEN, { id: members[0] });
+    expect(data.member).toMatchObject({ pointsBalance: 1200, tier: { code: 'SILVER' }, tags: [{ code: 'vip' }], benefits: [{ code: 'LOUNGE' }] });
+    expectStatements('member screen', statements, 8);
+  });
+
+  it('a members page of 20 with tier, tags, benefits and balance', async () => {
+    const { data, statements } = await count(membersPage(20));
+    expect(data.members.edges).toHaveLength(20);
+    expectStatements('members page of 20', statements, 6);
+  });
+
+  it('a members page of 20 with its tiers only: page, count, ladder', async () => {
+    const { data, statements } = await count(membersPage(20, 'tier { name }'));
+    expect(data.members.edges).toHaveLength(20);
+    expectStatements('members page of 20 with tiers', statements, 3);
+  });
+
+  it('recordPurchase', async () => {
+    const { data, statements } = await count(PURCHASE, { i: { memberId: members[1], orderId: key('order'), amount: 100 } });
+    expect(data.recordPurchase).toMatchObject({ pointsEarned: 125, tierChange: null });
+    expectStatements('recordPurchase', statements, 20);
+  });
+
+  it('recordPurchase that upgrades the member (tier change, outbox, NOTIFY)', async () => {
+    const { data, statements } = await count(PURCHASE, { i: { memberId: members[2], orderId: key('order'), amount: 4000 } });
+    expect(data.recordPurchase.tierChange).toEqual({ kind: 'UPGRADE' });
+    expectStatements('recordPurchase with an upgrade', statements, 23);
+  });
+
+  it('refundPurchase', async () => {
+    const orderId = key('order');
+    await s.admin(PURCHASE, { i: { memberId: members[3], orderId, amount: 100 } });
+    const { data, statements } = await count(REFUND, { i: { orderId, refundId: key('refund'), amount: 50 } });
+    expect(data.refundPurchase.pointsEarned).toBeLessThan(0);
+    expectStatements('refundPurchase', statements, 21);
+  });
+
+  it('redeemReward', async () => {
+    const { data, statements } = await count(REDEEM, { i: { memberId: members[4], rewardCode: 'COFFEE', idempotencyKey: key('redeem') } });
+    expect(data.redeemReward.status).toBe('ISSUED');
+    expectStatements('redeemReward', statements, 13);
+  });
+
+  it('cancelRedemption', async () => {
+    const coupon = await issueCoupon(members[5]);
+    const { data, statements } = await count(CANCEL, { id: coupon.id });
+    expect(data.cancelRedemption.status).toBe('CANCELLED');
+    expectStatements('cancelRedemption', statements, 14);
+  });
+
+  it('useCoupon', async () => {
+    const coupon = await issueCoupon(members[6]);
+    const { data, statements } = await count(USE, { i: { couponCode: coupon.couponCode, idempotencyKey: key('use') } });
+    expect(data.useCoupon.status).toBe('USED');
+    expectStatements('useCoupon', statements, 6);
+  });
+
+  it('adjustPoints', async () => {
+    const { data, statements } = await count(ADJUST, { i: { memberId: members[7], amount: 5, reason: 'goodwill', idempotencyKey: key('adjust') } });
+    expect(data.adjustPoints).toMatchObject({ amount: 5, balanceAfter: 1205 });
+    expectStatements('adjustPoints', statements, 11);
+  });
+
+  it('a segment\'s size', async () => {
+    const { saveSegment } = await s.admin('mutation { saveSegment(input: { name: "VIPs", filter: { tagsAll: ["vip"] } }) { id } }');
+    const { data, statements } = await count('query($id: ID!) { segment(id: $id) { size } }', { id: saveSegment.id });
+    expect(data.segment.size).toBe(MEMBERS);
+    expectStatements('segment size', statements, 2);
+  });
+
+  it('a tierChangeFeed page of 20 with both tiers', async () => {
+    const { data, statements } = await count('{ tierChangeFeed(first: 20) { edges { cursor node { id kind fromTier { code } toTier { code } } } pageInfo { hasNextPage endCursor } } }');
+    expect(data.tierChangeFeed.edges).toHaveLength(20);
+    expectStatements('tierChangeFeed page', statements, 2);
+  });
+
+  it('memberByExternalId', async () => {
+    const { data, statements } = await count('{ memberByExternalId(externalId: "count-9") { id pointsBalance tier { code } } }');
+    expect(data.memberByExternalId.id).toBe(members[9]);
+    expectStatements('memberByExternalId', statements, 3);
+  });
+
+  it('searchMembers with its count and tiers', async () => {
+    const { data, statements } = await count('{ searchMembers(query: "Counted", first: 10) { totalCount edges { node { id tier { code } } } } }');
+    expect(data.searchMembers.totalCount).toBe(MEMBERS);
+    expectStatements('searchMembers', statements, 4);
+  });
+});
+
+describe('the counter counts', () => {
+  it('each field of the member screen adds its loader\'s statements, and fields sharing a loader add nothing', async () => {
+    const id = members[10];
+    const steps: [fields: string, added: number][] = [
+      ['id', 1], // the member
+      ['tier { code }', 1], // the ladder
+      ['tags { code }', 1],
+      ['benefits { code }', 1],
+      ['pointsBalance', 1], // the balances
+      ['pendingPoints', 0], // the same balances
+      ['tierProgress { pointsToNextTier }', 3], // program settings, the ladder's thresholds, qualifying points
+    ];
+    let fields = '';
+    let before = 0;
+    for (const [field, added] of steps) {
+      fields += ` ${field}`;
+      const { statements } = await count(memberScreen(fields), { id });
+      expectStatements(`member screen after adding ${field}`, statements, before + added);
+      before = statements.length;
+    }
+    const { statements } = await count(MEMBER_SCREEN, { id });
+    expect(statements).toHaveLength(before);
+  });
+
+  it('benefits on a page of 20 members add one statement, not one per member', async () => {
+    const without = await count(membersPage(20, 'id pointsBalance tier { code } tags { code }'));
+    const withBenefits = await count(membersPage(20));
+    expectStatements('members page of 20 with benefits', withBenefits.statements, without.statements.length + 1);
+  });
+
+  it('a page of 20 members costs what a page of 5 does (no N+1)', async () => {
+    const five = await count(membersPage(5));
+    const twenty = await count(membersPage(20));
+    expect(five.data.members.edges).toHaveLength(5);
+    expect(twenty.data.members.edges).toHaveLength(20);
+    expectStatements('members page of 20 (a page of 5 made these)', twenty.statements, five.statements.length);
+    // The same statements, but for the page size: one list of ids each, of 5 or of 20.
+    const shape = (list: string[]) => list.map((t) => t.replace(/\$\d+(, \$\d+)*/g, '$…').replace(/'[^']*'/g, "'…'").replace(/\d+/g, 'n'));
+    expect(shape(twenty.statements)).toEqual(shape(five.statements));
+  });
+
+  it('counts what knex never sees: raw execute and the BEGIN/COMMIT of a SQL-only transaction', async () => {
+    const knex = s.app.orm.em.getConnection().getKnex();
+    const seenByKnex: string[] = [];
+    const onQuery = (q: { sql: string }) => seenByKnex.push(q.sql);
+    knex.on('query', onQuery);
+    try {
+      const { statements } = await count(PURCHASE, { i: { memberId: members[11], orderId: key('order'), amount: 10 } });
+      expect(statements).toEqual(expect.arrayContaining(['begin', 'commit']));
+      expect(statements.length).toBeGreaterThan(seenByKnex.length);
+    } finally {
+      knex.removeListener('query', onQuery);
+    }
+  });
+
+  it('counts the BEGIN/COMMIT of an ORM transaction and work run in-process on a fork', async () => {
+    const { statements } = await count(ADJUST, { i: { memberId: members[12], amount: 1, reason: 'count me', idempotencyKey: key('adjust') } });
+    expect(statements).toEqual(expect.arrayContaining(['BEGIN;', 'COMMIT;']));
+    const inProcess = await s.countStatements(() => s.app.orm.em.fork().execute('select 1 as one'));
+    expect(inProcess.statements).toEqual(['select 1 as one']);
+  });
+});
