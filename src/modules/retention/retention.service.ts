@@ -1,264 +1,54 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { performance } from 'node:perf_hooks';
 import { badInput } from '../../common/errors';
-import { safeInteger } from '../../common/safe-integer';
 import { inSqlTransaction, withAdvisoryLock } from '../../db/transaction';
-import { pgArray } from '../../db/array-literal';
 import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
-import { backtestOffThread, fitBgNbdOffThread, startChurnWorker, TUPLE_BASE, WORKER_MIN_ROWS, type TupleText } from './churn.fit';
-import { withDates } from '../points/points.repository';
-import { refreshRuleTags } from '../tags/tags.service';
 import {
-  expectedPurchases, type BgNbdParams,
-} from './churn.rules';
+  backtestOffThread, fitBgNbdOffThread, startChurnWorker, WORKER_MIN_ROWS, type Backtest, type ChurnWorker, type ScoredFit, type TupleText,
+} from './churn.fit';
+import { refreshRuleTags } from '../tags/tags.service';
+import { expectedPurchases, type BgNbdParams } from './churn.rules';
+import * as repo from './retention.repository';
+import type { BuildInput, ChurnModelRow, FactDates, GrowthRow, Half, PointsFlowRow, Previous, RetentionRow, TransitionCount } from './retention.repository';
 
-export interface ChurnModelRow extends BgNbdParams { customers: number; logLikelihood: number; asOf: Date; ks: number | null; gini: number | null }
-export interface RetentionRow {
-  memberId: string; stage: string; recencyDays: number | null; frequency: number | null; monetaryCents: number | null;
-  r: number | null; f: number | null; m: number | null; rfmSegment: string | null;
-  x: number | null; tx: number | null; tDays: number | null; aliveProbability: number | null; churnRisk: number | null;
-}
+export type { ChurnModelRow, RetentionRow } from './retention.repository';
 
 const DAY_MS = 86_400_000;
 
-/**
- * Memory for the sorts and hashes of one refresh (a million members, ten million purchases);
- * PostgreSQL's default 4 MB sent them to disk. Set for the refresh's own transactions only.
- */
-const REFRESH_WORK_MEM = '256MB';
+/** A century of months: more than any programme's history. */
+const MAX_GROWTH_MONTHS = 1200;
 
-/** A purchase's UTC day number: the expression of purchase_member_day_index, so that the refresh reads that index. */
-const DAY = `((pu.occurred_at at time zone 'UTC')::date - date '1970-01-01')`;
+/** Where asOf falls on the lifecycle timeline (whereOnTimeline). */
+interface Timeline { previous: Previous; next: Date | null }
 
-/**
- * What had been refunded of the purchase `pu` by the instant bound to `?` (its refunds dated
- * `op` it: `<=` as of a date, `<` before the end of a range). `refunded_cents` counts every
- * refund recorded, whenever dated; only a purchase with one looks its refunds up, by order
- * (refund_order_index), so a pass over the purchases stays index-only and in order.
- */
-const refundedBy = (op: '<=' | '<') =>
-  `(case when pu.refunded_cents = 0 then 0 else (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = pu.order_id and r.occurred_at ${op} ?::timestamptz) end)`;
+/** What a refresh knows before it takes the lock: its dates, the churn horizon, the fits' warm starts (storedFit). */
+interface RefreshPlan extends FactDates {
+  horizon: number;
+  start: BgNbdParams | undefined;
+  backtestStart: BgNbdParams | undefined;
+}
 
-/** Whether `pu` was still a purchase then: not refunded in full. One parameter, as refundedBy. */
-const boughtBy = (op: '<=' | '<') => `(pu.refunded_cents = 0 or ${refundedBy(op)} < pu.amount_cents)`;
+/** And under the lock: the halves of the members, the fits' workers, where asOf falls on the timeline. */
+interface RefreshRun extends RefreshPlan {
+  halves: Half[];
+  split: string | null;
+  workers: (ChurnWorker | null)[];
+  timeline: Timeline;
+}
 
-/**
- * A refresh, step 1: every buyer's purchase facts as of asOf, and as of the
- * backtest day, into the unlogged scratch table retention_facts. One index-only pass over
- * purchase_member_day_index, which yields purchases in (member, day) order: the group needs no
- * hash, and the array of distinct purchase days no sort (PostgreSQL feeds that DISTINCT
- * aggregate the presorted rows). The days give x, first, last and previous day; width_bucket,
- * a binary search in that sorted array, the number of days up to the backtest day. Frequency
- * and monetary count the 365 days before asOf. As of asOf means the purchases dated by then
- * and the refunds dated by then: a purchase refunded in full by asOf is no purchase (not in
- * the days, frequency, recency or the churn inputs), a partial refund lowers monetary. (The
- * backtest's days are these same purchases, by their refunds as of asOf.) An aggregate with
- * DISTINCT has no parallel plan, so the refresh runs this once per half of the members, on
- * two connections at once (`${RANGE}` is the half's bound). Parameters: the backtest day
- * twice, the 365-day start, asOf, the 365-day start again (a value: timestamptz minus an
- * interval would be computed again for every purchase), asOf three times, then the half's
- * bound.
- */
-const FACTS_SQL = `
-insert into retention_facts (member_id, first_at, last_at, frequency, monetary, first_day, last_day, prev_day, x, bt_x, bt_last_day)
-select member_id, first_at, last_at, frequency, monetary, days[1], days[cardinality(days)], days[cardinality(days) - 1],
-  cardinality(days) - 1, width_bucket(?::int, days) - 1, days[width_bucket(?::int, days)]
-from (
-  select pu.member_id, min(pu.occurred_at) as first_at, max(pu.occurred_at) as last_at,
-    count(*) filter (where pu.occurred_at > ?::timestamptz)::int as frequency,
-    coalesce(sum(pu.amount_cents - ${refundedBy('<=')}) filter (where pu.occurred_at > ?::timestamptz), 0)::bigint as monetary,
-    array_agg(distinct ${DAY} order by ${DAY}) as days
-  from purchase pu where pu.occurred_at <= ?::timestamptz and ${boughtBy('<=')} \${RANGE pu.member_id} group by pu.member_id
-) per_member`;
+/** The facts phase's result: every buyer's BG/NBD tuples as of asOf and as of the backtest day, and whether anyone repeated. */
+interface Tuples { current: TupleText; backtest: TupleText; repeat: boolean }
 
-/**
- * A half's bound on the member id, wherever a statement here says `${RANGE}` (member_id) or
- * `${RANGE column}`: below the split, from it, or everyone. Each takes the split as a
- * parameter, except everyone's.
- */
-const HALVES = { below: 'and member_id < ?::uuid', from: 'and member_id >= ?::uuid', all: '' } as const;
-type Half = keyof typeof HALVES;
-const RANGE = /\$\{RANGE(?: ([\w.]+))?\}/g;
-const inHalf = (sql: string, half: Half) => sql.replace(RANGE, (_, column?: string) => HALVES[half].replace('member_id', column ?? 'member_id'));
-const boundOf = (sql: string, half: Half, split: string | null) => (half === 'all' ? [] : (sql.match(RANGE) ?? []).map(() => split));
+/** The churn scores BUILD_SQL joins on when there is no fit. */
+const NO_SCORES = { keys: '{}', alive: '{}', risk: '{}' };
 
-/**
- * FACTS_SQL, and from the rows it inserts (no second scan of the table), the half's BG/NBD
- * inputs, grouped, written out as text for the fits' workers (TupleText): (x, t_x, T) as of
- * asOf; and as of the backtest day, for buyers by then, with whether they bought after it (up
- * to asOf). With the number of each and whether anyone repeated (x > 0: a key of at least
- * TUPLE_BASE²). Parameters: FACTS_SQL's, asOf's day, the backtest day twice.
- */
-const FACTS_AND_TUPLES_SQL = `
-with facts as (${FACTS_SQL} returning x, first_day, last_day, bt_x, bt_last_day),
-tuples as (
-  select false as backtest, (x::bigint * ${TUPLE_BASE} + (last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day) as key, count(*)::int as n
-  from facts group by 2
-  union all
-  select true, ((bt_x::bigint * ${TUPLE_BASE} + (bt_last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 2 + (last_day > ?::int)::int, count(*)::int
-  from facts where bt_x >= 0 group by 2
-)
-select coalesce(string_agg(key || ' ' || n, ' ') filter (where not backtest), '') as current,
-  coalesce(string_agg(key || ' ' || n, ' ') filter (where backtest), '') as backtest,
-  (count(*) filter (where not backtest))::int as "currentRows", (count(*) filter (where backtest))::int as "backtestRows",
-  coalesce(bool_or(key >= ${TUPLE_BASE}::bigint * ${TUPLE_BASE}) filter (where not backtest), false) as repeat
-from tuples`;
-
-/**
- * What the RFM scores are relative to, over all buyers: their number; the programme means
- * (the eight-cell cube compares each buyer with them); and the monetary quintile bounds. A
- * buyer's monetary score is 1 + floor(5 (rank − 1) / n), rank counting ties as one
- * (1 + the buyers who spent less), so it is 1 + the number of k in 1..4 with
- * monetary > s[ceil(k n / 5)], s being the sorted amounts. Means come back as exact numerics.
- */
-const STATS_SQL = `
-select n::int, mean_last_day::text as "meanLastDay", mean_frequency::text as "meanFrequency", mean_monetary::text as "meanMonetary",
-  array[s[(n + 4) / 5], s[(2 * n + 4) / 5], s[(3 * n + 4) / 5], s[(4 * n + 4) / 5]]::text[] as bounds
-from (
-  select count(*) as n, avg(last_day) as mean_last_day, avg(frequency) as mean_frequency, avg(monetary) as mean_monetary,
-    array_agg(monetary order by monetary) as s
-  from retention_facts
-) all_buyers`;
-
-/**
- * Recency and frequency take few distinct values (days, counts), so their quintile scores
- * come from a histogram: rank = 1 + the buyers before the value. Longer recency ranks first,
- * that is an earlier last day. Parameter: the number of buyers.
- */
-const SCORE_BY_SQL = (column: 'last_day' | 'frequency') => `
-select ${column} as value, 1 + floor(5.0 * (sum(count(*)) over (order by ${column}) - count(*)) / ?)::int as score
-from retention_facts group by ${column}`;
-
-/**
- * A refresh, step 2: every member's row, into a new table (member_retention_next, not seen by
- * readers until the swap), one half of the members per statement, the halves at once. From
- * the facts, the scores and the previous rows: RFM against the statistics above, the
- * eight-cell cube, the lifecycle stage, the churn scores (computed in the fit's worker per
- * distinct (x, t_x, T), passed as arrays keyed by tupleKey). The stage before asOf rides
- * along as old_stage, for the transitions; `${PREVIOUS}` is where it comes from (PREVIOUS).
- * Parameters: the four monetary bounds, the mean monetary, asOf, asOf's day, the means of last
- * day and frequency, the last-day and frequency histograms (values, scores), the score arrays
- * (tuple key, P(alive), churn risk), asOf again (who had joined by then); the half's bound
- * goes first, twice (facts, previous stages, after PREVIOUS's own), and last once.
- */
-const BUILD_SQL = `
-insert into member_retention_next (member_id, as_of, stage, stage_since, first_purchase_at, last_purchase_at, recency_days, frequency,
-  monetary_cents, r, f, m, rfm_segment, x, tx, t_days, alive_probability, churn_risk, old_stage)
-select m.id, s.as_of, st.stage, case when o.stage = st.stage then o.stage_since else s.as_of end,
-  f.first_at, f.last_at, s.as_of_day - f.last_day, f.frequency, f.monetary, br.score, bf.score,
-  1 + (f.monetary > ?::bigint)::int + (f.monetary > ?::bigint)::int + (f.monetary > ?::bigint)::int + (f.monetary > ?::bigint)::int,
-  case when f.member_id is null then null else
-    (case when f.monetary >= ?::numeric then 'IMPORTANT_' else 'GENERAL_' end) ||
-    (case when f.last_day > s.mean_last_day and f.frequency >= s.mean_frequency then 'VALUE' when f.last_day > s.mean_last_day then 'DEVELOP'
-      when f.frequency >= s.mean_frequency then 'RETAIN' else 'WINBACK' end)
-  end,
-  f.x, f.last_day - f.first_day, s.as_of_day - f.first_day, v.p, v.c, o.stage
-from member m
-cross join (
-  select ?::timestamptz as as_of, ?::int as as_of_day, ?::numeric as mean_last_day, ?::numeric as mean_frequency,
-    lifecycle_new_days as new_days, lifecycle_active_days as active_days, lifecycle_at_risk_days as at_risk_days, lifecycle_dormant_days as dormant_days
-  from program where id = 1
-) s
-left join retention_facts f on f.member_id = m.id \${RANGE f.member_id}
-left join \${PREVIOUS} o on o.member_id = m.id \${RANGE o.member_id}
-left join unnest(?::int[], ?::int[]) as br(last_day, score) on br.last_day = f.last_day
-left join unnest(?::int[], ?::int[]) as bf(frequency, score) on bf.frequency = f.frequency
-left join unnest(?::int8[], ?::float8[], ?::float8[]) as v(tuple_key, p, c)
-  on v.tuple_key = (f.x::bigint * ${TUPLE_BASE} + (f.last_day - f.first_day)) * ${TUPLE_BASE} + (s.as_of_day - f.first_day)
-cross join lateral (select case
-    when f.member_id is null then 'PROSPECT'
-    when s.as_of_day - f.first_day <= s.new_days then 'NEW'
-    when s.as_of_day - f.last_day <= s.new_days and f.prev_day is not null and f.last_day - f.prev_day > s.at_risk_days then 'REACTIVATED'
-    when s.as_of_day - f.last_day <= s.active_days then 'ACTIVE'
-    when s.as_of_day - f.last_day <= s.at_risk_days then 'AT_RISK'
-    when s.as_of_day - f.last_day <= s.dormant_days then 'DORMANT'
-    else 'CHURNED'
-  end as stage) st
-where m.joined_at <= ?::timestamptz \${RANGE m.id}`;
-
-/**
- * The lifecycle timeline: a member's stage at each asOf a refresh has run for (retention_run),
- * and a transition at each of those dates where it moved (from null: first classified). The
- * stage before asOf is where BUILD_SQL starts from (member_id, stage, stage_since):
- * - `rows`: the current rows, when they are the latest date's and asOf comes after it (the
- *   nightly run): no history read;
- * - `timeline`: otherwise (asOf again, or a date before the latest), the latest move dated
- *   before asOf. Parameter: asOf.
- */
-const PREVIOUS = {
-  rows: 'member_retention',
-  timeline: `(select distinct on (member_id) member_id, to_stage as stage, at as stage_since from lifecycle_transition
-    where at < ?::timestamptz order by member_id, at desc, id desc)`,
-} as const;
-type Previous = keyof typeof PREVIOUS;
-
-/** asOf's transitions after the latest date: every member whose stage moved. */
-const TRANSITIONS_SQL = `
-insert into lifecycle_transition (member_id, from_stage, to_stage, at)
-select member_id, old_stage, stage, as_of from member_retention_next where old_stage is distinct from stage`;
-
-/**
- * Makes the transitions recorded at one date those `${WANTED}` lists ((member_id, from_stage,
- * to_stage) for the members `${MEMBERS}` covers), changing only the difference: a second run
- * for a date records nothing. Parameters: the date twice. Returns how many it inserted (n).
- */
-const RECORD_AT_SQL = `
-with wanted as (\${WANTED}),
-recorded as (select t.id, t.member_id, t.from_stage, t.to_stage from lifecycle_transition t where t.at = ?::timestamptz and \${MEMBERS}),
-dropped as (
-  delete from lifecycle_transition t using recorded r where t.id = r.id and not exists (
-    select 1 from wanted w where w.member_id = r.member_id and w.from_stage is not distinct from r.from_stage and w.to_stage = r.to_stage)
-),
-inserted as (
-  insert into lifecycle_transition (member_id, from_stage, to_stage, at)
-  select w.member_id, w.from_stage, w.to_stage, ?::timestamptz from wanted w where not exists (
-    select 1 from recorded r where r.member_id = w.member_id and r.from_stage is not distinct from w.from_stage and r.to_stage = w.to_stage)
-  returning 1
-)
-select count(*)::int as n from inserted`;
-
-/** At asOf, for every member: from the stage before it to its stage now. */
-const AT_AS_OF_SQL = RECORD_AT_SQL
-  .replace('${WANTED}', 'select member_id, old_stage as from_stage, stage as to_stage from member_retention_next where old_stage is distinct from stage')
-  .replace('${MEMBERS}', 'true');
-
-/**
- * At the next date after asOf, for the members classified at asOf: from their stage at asOf
- * (this run's) to their stage at that date (the latest move up to it: the timeline as it was
- * before this run; asOf's own moves are written after this). Parameters: that date three times.
- */
-const AT_NEXT_SQL = RECORD_AT_SQL
-  .replace('${WANTED}', `select n.member_id, n.stage as from_stage, x.stage as to_stage from member_retention_next n
-    join (select distinct on (member_id) member_id, to_stage as stage from lifecycle_transition where at <= ?::timestamptz
-      order by member_id, at desc, id desc) x on x.member_id = n.member_id
-    where x.stage is distinct from n.stage`)
-  .replace('${MEMBERS}', 'exists (select 1 from member_retention_next n where n.member_id = t.member_id)');
-
-/** The new table: member_retention's columns and NOT NULLs, and the previous stage. A run that died left its own: dropped. */
-const PREPARE_SQL = [
-  'drop table if exists member_retention_next',
-  'create table member_retention_next (like member_retention including defaults)',
-  'alter table member_retention_next add column old_stage text',
-];
-
-/** Its indexes, built at once on separate connections (names that do not clash with the old table's yet). */
-const INDEX_SQL = [
-  'create unique index member_retention_next_pkey on member_retention_next (member_id)',
-  'create index member_retention_next_segment_index on member_retention_next (rfm_segment)',
-];
-
-/** The swap, once the old table is locked: readers that come after see the new rows, all at once. */
-const SWAP_SQL = [
-  'alter table member_retention_next drop column old_stage',
-  'drop table member_retention',
-  'alter table member_retention_next add constraint member_retention_pkey primary key using index member_retention_next_pkey',
-  'alter table member_retention_next rename to member_retention',
-  'alter index member_retention_next_segment_index rename to member_retention_segment_index',
-];
-
-/** How long one attempt at the swap's lock waits for readers (an export, a segment count) before letting them go on. */
-const SWAP_LOCK_WAIT = '1s';
-const SWAP_LOCK_ATTEMPTS = 120;
+/** Milliseconds per phase, in the order the phases ran: each lap ends one. */
+function phaseClock() {
+  const phases: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => { const now = performance.now(); phases[name] = Math.round(now - t); t = now; };
+  return { phases, lap };
+}
 
 /** RFM, lifecycle, rule tags and the churn model, refreshed set-based for every member. */
 export class RetentionService {
@@ -279,107 +69,118 @@ export class RetentionService {
    * are the milliseconds each step took, for the job log and the benchmark.
    */
   async refresh(asOf: Date): Promise<{ processed: number; changed: number; phases: Record<string, number> }> {
-    const asOfDay = utcDayNumber(asOf);
-    const phases: Record<string, number> = {};
-    let t = performance.now();
-    const lap = (name: string) => { const now = performance.now(); phases[name] = Math.round(now - t); t = now; };
-    const [{ horizon }] = (await this.em.execute('select churn_horizon_days as horizon from program where id = 1')) as { horizon: number }[];
-    const backtestDay = asOfDay - horizon;
-    const [start, backtestStart] = await Promise.all([this.storedFit(asOfDay), this.storedFit(backtestDay)]);
-    const yearAgo = addDaysUtc(asOf, -365);
+    const { phases, lap } = phaseClock();
+    const plan = await this.planRefresh(asOf);
     return withAdvisoryLock(this.em, 'retention.refresh', async () => {
-      const [{ members, split }] = (await this.em.execute(
-        `select count(*)::int as members, (select id from member order by id offset (select count(*) / 2 from member) limit 1) as split from member`,
-      )) as { members: number; split: string | null }[];
-      // The fits' two workers load (a second each under ts-node) while the purchases are read;
-      // with fewer members than a worker is worth, the fits run in place.
-      const workers = members >= WORKER_MIN_ROWS ? [startChurnWorker(), startChurnWorker()] : [];
+      const { halves, split, workers } = await this.divideMembers();
       try {
-        const timeline = await whereOnTimeline(this.em, asOf);
-        await this.em.execute('truncate retention_facts');
-        const halves: Half[] = split ? ['below', 'from'] : ['all'];
-        const inHalves = <T>(work: (half: Half) => Promise<T>) => Promise.all(halves.map(work));
-        const read = await inHalves((half) => inSqlTransaction(this.em, async (tx) => {
-          await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
-          const [tuples] = (await tx.execute(
-            inHalf(FACTS_AND_TUPLES_SQL, half),
-            [backtestDay, backtestDay, yearAgo, asOf, yearAgo, asOf, asOf, ...boundOf(FACTS_SQL, half, split), asOfDay, backtestDay, backtestDay],
-          )) as { current: string; backtest: string; currentRows: number; backtestRows: number; repeat: boolean }[];
-          return tuples;
-        }));
-        const current: TupleText = { text: read.map((r) => r.current), holdout: false, rows: read.reduce((n, r) => n + r.currentRows, 0) };
-        const backtestRows: TupleText = { text: read.map((r) => r.backtest), holdout: true, rows: read.reduce((n, r) => n + r.backtestRows, 0) };
-        const repeat = read.some((r) => r.repeat);
+        const run: RefreshRun = { ...plan, halves, split, workers, timeline: await whereOnTimeline(this.em, asOf) };
+        const tuples = await this.readFacts(run);
         lap('facts');
-        // The model fitted at the backtest day, in a second worker at the same time: only main
-        // fits are stored, and the one stored as of that day was fitted on these same purchases,
-        // the best start there is; else last night's main fit. (Either way the same optimum.)
-        const backtest = repeat
-          ? backtestOffThread(backtestRows, horizon, { start: backtestStart ?? start, worker: workers[1] })
-          : Promise.resolve(null);
-        backtest.catch(() => { /* awaited below */ });
-        const [fit, stats] = await Promise.all([
-          repeat ? fitBgNbdOffThread(current, { start, horizon, worker: workers[0] }) : null,
-          this.rfmStatistics(),
-          this.em.execute('analyze retention_facts'),
-          (async () => { for (const sql of PREPARE_SQL) await this.em.execute(sql); })(),
-        ]);
-        const scores = fit?.scores ?? { keys: '{}', alive: '{}', risk: '{}' };
+        const { fit, backtest, stats } = await this.fitWhileScoring(run, tuples);
         lap('fit');
-        const statistics = [...stats.bounds, stats.meanMonetary, asOf, asOfDay, stats.meanLastDay, stats.meanFrequency];
-        const joined = [
-          stats.byLastDay.values, stats.byLastDay.scores, stats.byFrequency.values, stats.byFrequency.scores, scores.keys, scores.alive, scores.risk, asOf,
-        ];
-        const built = await inHalves((half) => inSqlTransaction(this.em, async (tx) => {
-          await tx.execute(`set local work_mem = '${REFRESH_WORK_MEM}'`);
-          // Its joins are all on unsorted inputs; the planner, blind to the score arrays'
-          // statistics, would sort a million wide rows for a merge join.
-          await tx.execute('set local enable_mergejoin = off');
-          const bound = half === 'all' ? [] : [split];
-          const [{ rows }] = (await tx.execute(
-            `with built as (${inHalf(BUILD_SQL, half).replace('${PREVIOUS}', PREVIOUS[timeline.previous])} returning 1) select count(*)::int as rows from built`,
-            [...statistics, ...bound, ...(timeline.previous === 'timeline' ? [asOf] : []), ...bound, ...joined, ...bound],
-          )) as { rows: number }[];
-          return rows;
-        }));
-        await Promise.all([...INDEX_SQL, 'analyze member_retention_next'].map((sql) => inSqlTransaction(this.em, async (tx) => {
-          await tx.execute(`set local maintenance_work_mem = '${REFRESH_WORK_MEM}'`);
-          await tx.execute(sql);
-        })));
+        const processed = await this.writeRows(run, stats, fit);
         lap('write');
-        // The rows and their transitions, in one transaction; readers wait only for the swap.
-        const moved = await inSqlTransaction(this.em, async (tx) => {
-          const n = await recordTransitions(tx, asOf, timeline);
-          await lockForSwap(tx);
-          for (const sql of SWAP_SQL) await tx.execute(sql);
-          return n;
-        });
+        const changed = await this.swapIn(run);
         lap('swap');
         await inSqlTransaction(this.em, (tx) => refreshRuleTags(tx));
         lap('tags');
-        if (fit) {
-          const scored = await backtest;
-          await this.em.execute(
-            'insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())',
-            [asOf, fit.r, fit.alpha, fit.a, fit.b, fit.customers, fit.logLikelihood, scored?.ks ?? null, scored?.gini ?? null],
-          );
-        }
+        if (fit) await repo.insertChurnModel(this.em, asOf, fit, await backtest);
         lap('backtest');
-        return { processed: built.reduce((a, b) => a + b, 0), changed: moved, phases };
+        return { processed, changed, phases };
       } finally {
         for (const worker of workers) void worker?.thread.terminate();
       }
     });
   }
 
-  /** STATS_SQL and the two histograms, as the parameters BUILD_SQL binds. */
-  private async rfmStatistics() {
-    const [stats] = (await this.em.execute(STATS_SQL)) as { n: number; meanLastDay: string | null; meanFrequency: string | null; meanMonetary: string | null; bounds: (string | null)[] }[];
-    const histogram = async (column: 'last_day' | 'frequency') => {
-      const rows = (await this.em.execute(SCORE_BY_SQL(column), [Math.max(stats.n, 1)])) as { value: number; score: number }[];
-      return { values: pgArray(rows.map((r) => r.value)), scores: pgArray(rows.map((r) => r.score)) };
+  /** Before the lock: the dates, the churn horizon and the fits' warm starts. */
+  private async planRefresh(asOf: Date): Promise<RefreshPlan> {
+    const asOfDay = utcDayNumber(asOf);
+    const horizon = await repo.churnHorizonDays(this.em);
+    const backtestDay = asOfDay - horizon;
+    const [start, backtestStart] = await Promise.all([this.storedFit(asOfDay), this.storedFit(backtestDay)]);
+    return { asOf, asOfDay, backtestDay, yearAgo: addDaysUtc(asOf, -365), horizon, start, backtestStart };
+  }
+
+  /** The two halves of the members (one, without members), and the fits' workers when there are enough members. */
+  private async divideMembers(): Promise<{ halves: Half[]; split: string | null; workers: (ChurnWorker | null)[] }> {
+    const { members, split } = await repo.memberHalves(this.em);
+    // The fits' two workers load (a second each under ts-node) while the purchases are read;
+    // with fewer members than a worker is worth, the fits run in place.
+    const workers = members >= WORKER_MIN_ROWS ? [startChurnWorker(), startChurnWorker()] : [];
+    return { halves: split ? ['below', 'from'] : ['all'], split, workers };
+  }
+
+  /** The same work for each half of the members, at once. */
+  private inHalves<T>(run: RefreshRun, work: (half: Half) => Promise<T>): Promise<T[]> {
+    return Promise.all(run.halves.map(work));
+  }
+
+  /** Phase 1: the purchase facts into the scratch table, a transaction per half; the tuples they yield. */
+  private async readFacts(run: RefreshRun): Promise<Tuples> {
+    await repo.truncateFacts(this.em);
+    const read = await this.inHalves(run, (half) => inSqlTransaction(this.em, async (tx) => {
+      await repo.useRefreshWorkMem(tx);
+      return repo.insertFactsAndReadTuples(tx, half, run.split, run);
+    }));
+    return {
+      current: { text: read.map((r) => r.current), holdout: false, rows: read.reduce((n, r) => n + r.currentRows, 0) },
+      backtest: { text: read.map((r) => r.backtest), holdout: true, rows: read.reduce((n, r) => n + r.backtestRows, 0) },
+      repeat: read.some((r) => r.repeat),
     };
-    const [byLastDay, byFrequency] = await Promise.all([histogram('last_day'), histogram('frequency')]);
+  }
+
+  /**
+   * Phase 2: the fit (with every tuple's scores) and the backtest, each in its worker, while the
+   * RFM statistics are read, the facts analysed and the new table prepared. The backtest is left
+   * running: only the model row waits for it.
+   */
+  private async fitWhileScoring(run: RefreshRun, tuples: Tuples): Promise<{ fit: ScoredFit | null; backtest: Promise<Backtest | null>; stats: BuildInput['stats'] }> {
+    // The model fitted at the backtest day, in a second worker at the same time: only main
+    // fits are stored, and the one stored as of that day was fitted on these same purchases,
+    // the best start there is; else last night's main fit. (Either way the same optimum.)
+    const backtest = tuples.repeat
+      ? backtestOffThread(tuples.backtest, run.horizon, { start: run.backtestStart ?? run.start, worker: run.workers[1] })
+      : Promise.resolve(null);
+    backtest.catch(() => { /* awaited by refresh */ });
+    const [fit, stats] = await Promise.all([
+      tuples.repeat ? fitBgNbdOffThread(tuples.current, { start: run.start, horizon: run.horizon, worker: run.workers[0] }) : null,
+      this.rfmStatistics(),
+      repo.analyzeFacts(this.em),
+      repo.prepareNextTable(this.em),
+    ]);
+    return { fit, backtest, stats };
+  }
+
+  /** Phase 3: every member's row into the new table, a transaction per half; then its indexes. The rows written. */
+  private async writeRows(run: RefreshRun, stats: BuildInput['stats'], fit: ScoredFit | null): Promise<number> {
+    const input: BuildInput = { asOf: run.asOf, asOfDay: run.asOfDay, stats, scores: fit?.scores ?? NO_SCORES };
+    const built = await this.inHalves(run, (half) => inSqlTransaction(this.em, async (tx) => {
+      await repo.useRefreshWorkMem(tx);
+      return repo.buildNextRows(tx, half, run.split, run.timeline.previous, input);
+    }));
+    await Promise.all(repo.FINISH_STEPS.map((step) => inSqlTransaction(this.em, (tx) => repo.finishNextTable(tx, step))));
+    return built.reduce((a, b) => a + b, 0);
+  }
+
+  /** Phase 4: the rows and their transitions, in one transaction; readers wait only for the swap. The moves recorded. */
+  private swapIn(run: RefreshRun): Promise<number> {
+    return inSqlTransaction(this.em, async (tx) => {
+      const n = await recordTransitions(tx, run.asOf, run.timeline);
+      await repo.lockForSwap(tx);
+      await repo.swapInNextTable(tx);
+      return n;
+    });
+  }
+
+  /** The RFM statistics and the two histograms, as BUILD_SQL binds them. */
+  private async rfmStatistics(): Promise<BuildInput['stats']> {
+    const stats = await repo.rfmStats(this.em);
+    const buyers = Math.max(stats.n, 1);
+    const [byLastDay, byFrequency] = await Promise.all([
+      repo.scoreHistogram(this.em, 'last_day', buyers), repo.scoreHistogram(this.em, 'frequency', buyers),
+    ]);
     return { ...stats, byLastDay, byFrequency };
   }
 
@@ -389,28 +190,16 @@ export class RetentionService {
    * customers, in a handful of likelihood evaluations instead of a few dozen. The result is the
    * same optimum either way.
    */
-  private async storedFit(day: number): Promise<BgNbdParams | undefined> {
-    const [row] = (await this.em.execute(
-      'select r, alpha, a, b from churn_model where as_of < ? order by as_of desc, id desc limit 1',
-      [new Date((day + 1) * DAY_MS)],
-    )) as BgNbdParams[];
-    return row;
+  private storedFit(day: number): Promise<BgNbdParams | undefined> {
+    return repo.latestFitBefore(this.em, new Date((day + 1) * DAY_MS));
   }
 
-  async latestModel(): Promise<ChurnModelRow | null> {
-    const [row] = await this.em.execute(
-      `select as_of as "asOf", r, alpha, a, b, customers, log_likelihood as "logLikelihood", ks, gini from churn_model order by id desc limit 1`,
-    );
-    return row ? withDates(row as ChurnModelRow, ['asOf']) : null;
+  latestModel(): Promise<ChurnModelRow | null> {
+    return repo.latestModel(this.em);
   }
 
   async forMembers(ids: readonly string[]): Promise<Map<string, RetentionRow>> {
-    const rows = (await this.em.execute(
-      `select member_id as "memberId", stage, recency_days as "recencyDays", frequency, monetary_cents::float8 as "monetaryCents",
-         r, f, m, rfm_segment as "rfmSegment", x, tx, t_days as "tDays", alive_probability as "aliveProbability", churn_risk as "churnRisk"
-       from member_retention where member_id in (?)`,
-      [ids as string[]],
-    )) as RetentionRow[];
+    const rows = await repo.retentionRows(this.em, ids);
     return new Map(rows.map((r) => [r.memberId, r]));
   }
 
@@ -421,59 +210,27 @@ export class RetentionService {
   }
 
   /** High churn risk, most valuable first: value = 365-day net spend × P(alive). */
-  async winBackCandidates(first: number, minRisk = 0.5): Promise<string[]> {
-    const rows = (await this.em.execute(
-      `select member_id as id from member_retention where churn_risk >= ? and monetary_cents > 0
-       order by monetary_cents * alive_probability desc, member_id limit ?`,
-      [minRisk, first],
-    )) as { id: string }[];
-    return rows.map((r) => r.id);
+  winBackCandidates(first: number, minRisk = 0.5): Promise<string[]> {
+    return repo.winBackCandidateIds(this.em, first, minRisk);
   }
 
-  async transitions(from: Date, to: Date): Promise<{ from: string | null; to: string; count: number }[]> {
-    const rows = (await this.em.execute(
-      `select from_stage as "from", to_stage as "to", count(*) as count from lifecycle_transition
-       where at >= ? and at < ? group by 1, 2 order by 1 nulls first, 2`,
-      [from, to],
-    )) as { from: string | null; to: string; count: string }[];
-    return rows.map((r) => ({ ...r, count: safeInteger(r.count) }));
+  transitions(from: Date, to: Date): Promise<TransitionCount[]> {
+    return repo.transitionCounts(this.em, from, to);
   }
 
   async programStats(): Promise<{ members: number; byTier: { tierId: string; count: number }[]; byStage: { stage: string; count: number }[]; pointsLiability: number }> {
-    // Totals stay bigint (sum over int and count(*) are bigint in PostgreSQL), read exactly.
-    const [totals] = (await this.em.execute(
-      `select (select count(*) from member) as members, (select coalesce(sum(balance), 0) from point_account)::bigint as liability`,
-    )) as { members: string; liability: string }[];
-    const byTier = (await this.em.execute(
-      `select t.id as "tierId", count(m.id) as count from tier t left join member m on m.tier_id = t.id group by t.id, t.rank order by t.rank`,
-    )) as { tierId: string; count: string }[];
-    const byStage = (await this.em.execute(
-      `select coalesce(r.stage, 'PROSPECT') as stage, count(*) as count from member m left join member_retention r on r.member_id = m.id group by 1 order by 1`,
-    )) as { stage: string; count: string }[];
-    return {
-      members: safeInteger(totals.members), pointsLiability: safeInteger(totals.liability),
-      byTier: byTier.map((t) => ({ ...t, count: safeInteger(t.count) })), byStage: byStage.map((t) => ({ ...t, count: safeInteger(t.count) })),
-    };
+    const totals = await repo.programTotals(this.em);
+    const byTier = await repo.membersByTier(this.em);
+    const byStage = await repo.membersByStage(this.em);
+    return { members: totals.members, pointsLiability: totals.liability, byTier, byStage };
   }
 
   /**
    * Points earned, redeemed and expired per month, with the redemption rate, and the points
    * refunds took back (REFUND_REVERSAL, in the month of the refund), which earned keeps.
    */
-  async pointsFlow(from: Date, to: Date): Promise<{ period: string; earned: number; redeemed: number; expired: number; reversed: number }[]> {
-    // sum() over int is bigint: a month's flow may pass 2^31.
-    const rows = (await this.em.execute(
-      `select to_char(date_trunc('month', occurred_at at time zone 'UTC'), 'YYYY-MM') as period,
-         coalesce(sum(amount) filter (where amount > 0 and type in ('EARN', 'ADJUST')), 0) as earned,
-         coalesce(-sum(amount) filter (where type = 'REDEEM'), 0) + coalesce(-sum(amount) filter (where type = 'REDEMPTION_CANCEL'), 0) as redeemed,
-         coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0) as expired,
-         coalesce(-sum(amount) filter (where type = 'REFUND_REVERSAL'), 0) as reversed
-       from point_transaction where occurred_at >= ? and occurred_at < ? group by 1 order by 1`,
-      [from, to],
-    )) as { period: string; earned: string; redeemed: string; expired: string; reversed: string }[];
-    return rows.map((r) => ({
-      period: r.period, earned: safeInteger(r.earned), redeemed: safeInteger(r.redeemed), expired: safeInteger(r.expired), reversed: safeInteger(r.reversed),
-    }));
+  pointsFlow(from: Date, to: Date): Promise<PointsFlowRow[]> {
+    return repo.pointsFlow(this.em, from, to);
   }
 
   /**
@@ -483,51 +240,23 @@ export class RetentionService {
    * not this one. active(M) = active(M−1) + new + wonBack − churned. As of `to`: the purchases
    * dated before it that its refunds dated before it had not refunded in full.
    */
-  async growth(from: Date, to: Date): Promise<{ period: string; active: number; new: number; retained: number; wonBack: number; churned: number }[]> {
+  async growth(from: Date, to: Date): Promise<GrowthRow[]> {
     // Each month is five correlated counts: 1970 to 9999 (96,000 months) took seconds on an empty table.
     const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
     if (months > MAX_GROWTH_MONTHS) throw badInput('to', `growth covers at most ${MAX_GROWTH_MONTHS} months from \`from\``);
-    const rows = (await this.em.execute(
-      `with act as (select distinct member_id, date_trunc('month', occurred_at at time zone 'UTC') as mo from purchase pu
-         where pu.occurred_at < ?::timestamptz and ${boughtBy('<')}),
-       firsts as (select member_id, min(mo) as first_mo from act group by member_id),
-       months as (select generate_series(date_trunc('month', ?::timestamptz at time zone 'UTC'), date_trunc('month', ?::timestamptz at time zone 'UTC'), interval '1 month') as mo)
-       select to_char(ms.mo, 'YYYY-MM') as period,
-         (select count(*) from act a where a.mo = ms.mo) as active,
-         (select count(*) from firsts f where f.first_mo = ms.mo) as new,
-         (select count(*) from act a join act b on b.member_id = a.member_id and b.mo = ms.mo - interval '1 month' where a.mo = ms.mo) as retained,
-         (select count(*) from act a join firsts f on f.member_id = a.member_id where a.mo = ms.mo and f.first_mo < ms.mo
-            and not exists (select 1 from act b where b.member_id = a.member_id and b.mo = ms.mo - interval '1 month')) as "wonBack",
-         (select count(*) from act b where b.mo = ms.mo - interval '1 month'
-            and not exists (select 1 from act a where a.member_id = b.member_id and a.mo = ms.mo)) as churned
-       from months ms order by 1`,
-      [to, to, from, to],
-    )) as { period: string; active: string; new: string; retained: string; wonBack: string; churned: string }[];
-    return rows.map((r) => ({
-      period: r.period, active: safeInteger(r.active), new: safeInteger(r.new), retained: safeInteger(r.retained),
-      wonBack: safeInteger(r.wonBack), churned: safeInteger(r.churned),
-    }));
+    return repo.growth(this.em, from, to);
   }
 }
-
-/** A century of months: more than any programme's history. */
-const MAX_GROWTH_MONTHS = 1200;
 
 /**
  * Where asOf falls on the lifecycle timeline: where its previous stages come from (PREVIOUS),
  * and the next date a refresh has run for after it, if any (whose moves then start from
  * asOf's stages). Read under the refresh's lock: no other run changes it meanwhile.
  */
-async function whereOnTimeline(em: EntityManager, asOf: Date): Promise<{ previous: Previous; next: Date | null }> {
-  const [row] = (await em.execute(
-    `select (select max(as_of) from retention_run) as latest, (select as_of from member_retention limit 1) as shown,
-       (select min(as_of) from retention_run where as_of > ?) as next`,
-    [asOf],
-  )) as { latest: Date | string | null; shown: Date | string | null; next: Date | string | null }[];
-  const time = (v: Date | string | null) => (v == null ? null : new Date(v).getTime());
-  const latest = time(row.latest);
-  const forward = latest == null || (time(row.shown) === latest && asOf.getTime() > latest);
-  return { previous: forward ? 'rows' : 'timeline', next: row.next == null ? null : new Date(row.next) };
+async function whereOnTimeline(em: EntityManager, asOf: Date): Promise<Timeline> {
+  const { latest, shown, next } = await repo.timelineDates(em, asOf);
+  const forward = latest == null || (shown?.getTime() === latest.getTime() && asOf.getTime() > latest.getTime());
+  return { previous: forward ? 'rows' : 'timeline', next };
 }
 
 /**
@@ -536,38 +265,14 @@ async function whereOnTimeline(em: EntityManager, asOf: Date): Promise<{ previou
  * stages first (a date between two fits in), then asOf's own are made what they should be;
  * both change only the difference. asOf joins the timeline's dates.
  */
-async function recordTransitions(tx: EntityManager, asOf: Date, timeline: { previous: Previous; next: Date | null }): Promise<number> {
-  const count = async (sql: string, params: unknown[]) => ((await tx.execute(sql, params)) as { n: number }[])[0].n;
+async function recordTransitions(tx: EntityManager, asOf: Date, timeline: Timeline): Promise<number> {
   let n = 0;
   if (timeline.previous === 'rows') {
-    n = await count(`with moved as (${TRANSITIONS_SQL} returning 1) select count(*)::int as n from moved`, []);
+    n = await repo.insertTransitions(tx);
   } else {
-    if (timeline.next) n += await count(AT_NEXT_SQL, [timeline.next, timeline.next, timeline.next]);
-    n += await count(AT_AS_OF_SQL, [asOf, asOf]);
+    if (timeline.next) n += await repo.recordMovesAtNext(tx, timeline.next);
+    n += await repo.recordMovesAtAsOf(tx, asOf);
   }
-  await tx.execute('insert into retention_run (as_of, refreshed_at) values (?, now()) on conflict (as_of) do update set refreshed_at = now()', [asOf]);
+  await repo.recordRun(tx, asOf);
   return n;
-}
-
-/**
- * Takes the old table for the swap. Readers hold it for as long as they read (an export of a
- * million rows, for seconds), and a waiting exclusive lock queues every reader after it; so
- * each attempt waits at most SWAP_LOCK_WAIT, then steps back (to a savepoint) and lets the
- * queue drain before the next.
- */
-async function lockForSwap(tx: EntityManager): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await tx.execute('savepoint swap');
-    try {
-      await tx.execute(`set local lock_timeout = '${SWAP_LOCK_WAIT}'`);
-      await tx.execute('lock table member_retention in access exclusive mode');
-      await tx.execute('set local lock_timeout = 0');
-      await tx.execute('release savepoint swap');
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== '55P03' || attempt >= SWAP_LOCK_ATTEMPTS) throw err;
-      await tx.execute('rollback to savepoint swap');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
