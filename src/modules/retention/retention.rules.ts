@@ -105,19 +105,34 @@ export interface PurchaseFacts {
 }
 
 /**
+ * What was still bought as of asOf: each purchase dated by then, net of its refunds dated by
+ * then, unless they refunded it in full (then it is none).
+ */
+function boughtAsOf(purchases: readonly PurchaseRecord[], asOf: Date): { at: number; net: number }[] {
+  return purchases.flatMap((p) => {
+    if (p.occurredAt.getTime() > asOf.getTime()) return [];
+    const refunded = p.refunds.filter((r) => r.occurredAt.getTime() <= asOf.getTime()).reduce((sum, r) => sum + r.amountCents, 0);
+    return refunded > 0 && refunded >= p.amountCents ? [] : [{ at: p.occurredAt.getTime(), net: p.amountCents - refunded }];
+  });
+}
+
+const distinctDays = (bought: readonly { at: number }[]) => [...new Set(bought.map((b) => utcDayNumber(new Date(b.at))))].sort((a, b) => a - b);
+
+/** The UTC days a member bought on as of asOf (purchaseFactsAsOf's), distinct and in order: the BG/NBD model's purchase days. */
+export function purchaseDaysAsOf(purchases: readonly PurchaseRecord[], asOf: Date): number[] {
+  return distinctDays(boughtAsOf(purchases, asOf));
+}
+
+/**
  * A member's purchase facts as of asOf, from purchases and refunds dated by then only: a
  * purchase refunded in full by asOf is none (not in days, frequency, recency or x); a
  * partial refund lowers monetary. Null when nothing was bought by asOf.
  */
 export function purchaseFactsAsOf(purchases: readonly PurchaseRecord[], asOf: Date): PurchaseFacts | null {
   const yearAgo = addDaysUtc(asOf, -365).getTime();
-  const bought = purchases.flatMap((p) => {
-    if (p.occurredAt.getTime() > asOf.getTime()) return [];
-    const refunded = p.refunds.filter((r) => r.occurredAt.getTime() <= asOf.getTime()).reduce((sum, r) => sum + r.amountCents, 0);
-    return refunded > 0 && refunded >= p.amountCents ? [] : [{ at: p.occurredAt.getTime(), net: p.amountCents - refunded }];
-  });
+  const bought = boughtAsOf(purchases, asOf);
   if (!bought.length) return null;
-  const days = [...new Set(bought.map((b) => utcDayNumber(new Date(b.at))))].sort((a, b) => a - b);
+  const days = distinctDays(bought);
   const asOfDay = utcDayNumber(asOf);
   const inYear = bought.filter((b) => b.at > yearAgo);
   const first = days[0];

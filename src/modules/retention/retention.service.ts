@@ -77,7 +77,7 @@ export class RetentionService {
         const run: RefreshRun = { ...plan, halves, split, workers, timeline: await whereOnTimeline(this.em, asOf) };
         const tuples = await this.readFacts(run);
         lap('facts');
-        const { fit, backtest, stats } = await this.fitWhileScoring(run, tuples);
+        const { fit, backtest, stats } = await this.fitAndPrepare(run, tuples);
         lap('fit');
         const processed = await this.writeRows(run, stats, fit);
         lap('write');
@@ -136,7 +136,7 @@ export class RetentionService {
    * RFM statistics are read, the facts analysed and the new table prepared. The backtest is left
    * running: only the model row waits for it.
    */
-  private async fitWhileScoring(run: RefreshRun, tuples: Tuples): Promise<{ fit: ScoredFit | null; backtest: Promise<Backtest | null>; stats: BuildInput['stats'] }> {
+  private async fitAndPrepare(run: RefreshRun, tuples: Tuples): Promise<{ fit: ScoredFit | null; backtest: Promise<Backtest | null>; stats: BuildInput['stats'] }> {
     // The model fitted at the backtest day, in a second worker at the same time: only main
     // fits are stored, and the one stored as of that day was fitted on these same purchases,
     // the best start there is; else last night's main fit. (Either way the same optimum.)
