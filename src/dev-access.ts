@@ -22,9 +22,9 @@ const MEMBER_TOKEN_LIFETIME = '9h';
 export async function developmentAccess(orm: MikroORM, dataDir: string, claims: MintOptions): Promise<DevAccess> {
   const { secret, path, created } = loadOrCreateDevSecret(dataDir);
   const adminToken = await mintToken(secret, { role: 'admin', sub: 'dev-admin' }, '30d', claims);
-  const [row] = (await orm.em.fork().getConnection().execute(
+  const [row] = await orm.em.fork().getConnection().execute<{ id: string; displayName: string | null }[]>(
     'select id, display_name as "displayName" from member where external_id = ?', [TOUR_MEMBER],
-  )) as { id: string; displayName: string | null }[];
+  );
   const member = row
     ? { id: row.id, externalId: TOUR_MEMBER, displayName: row.displayName, token: await mintToken(secret, { role: 'member', sub: row.id }, MEMBER_TOKEN_LIFETIME, claims) }
     : null;

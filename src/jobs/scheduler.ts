@@ -1,4 +1,4 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { createServices, type Services } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
@@ -69,7 +69,7 @@ export class Scheduler {
     const ran: string[] = [];
     for (const job of this.jobs) {
       const { slot, asOf } = job.slotAt(now);
-      const em = this.orm.em.fork() as EntityManager;
+      const em = this.orm.em.fork();
       const claimed = await em.execute(
         'insert into job_run (job, slot, started_at) values (?, ?, now()) on conflict do nothing returning id::text',
         [job.name, slot],
