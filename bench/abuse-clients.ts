@@ -76,14 +76,22 @@ function attack(port: number): { stop: () => Promise<Map<string, Map<string, num
 if (require.main === module) {
   const [kind, port] = [process.argv[2], Number(process.argv[3])];
   const send = (report: ProbeReport | AttackReport) => process.send!(report, undefined, {}, () => process.exit(0));
+  // A child that cannot report has nothing left to do: it says why and exits 1, as an unhandled rejection would.
+  const orExit = (report: Promise<unknown>): void => {
+    report.catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  };
   if (kind === 'healthz') {
     const probe = pollHealthz(port);
-    process.on('message', async () => send({ kind: 'healthz', latencies: await probe.stop() }));
+    process.on('message', () => {
+      orExit(probe.stop().then((latencies) => send({ kind: 'healthz', latencies })));
+    });
   } else {
     const attackers = attack(port);
-    process.on('message', async () => {
-      const answers = await attackers.stop();
-      send({ kind: 'attack', answers: [...answers].map(([name, counts]) => [name, [...counts]]) });
+    process.on('message', () => {
+      orExit(attackers.stop().then((answers) => send({ kind: 'attack', answers: [...answers].map(([name, counts]) => [name, [...counts]]) })));
     });
   }
   process.send!('started');

@@ -12,7 +12,7 @@ export function serveBare(opts: {
   http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (d) => chunks.push(d));
-    req.on('end', async () => {
+    const answer = async () => {
       try {
         const { variables } = JSON.parse(Buffer.concat(chunks).toString());
         const result = await opts.handle(variables.input);
@@ -26,6 +26,8 @@ export function serveBare(opts: {
           res.writeHead(500).end(JSON.stringify({ errors: [{ message: String(err) }] }));
         }
       }
-    });
+    };
+    // Fire-and-forget: answer() catches what the handler throws and answers it.
+    req.on('end', () => void answer());
   }).listen(Number(process.env.PORT), () => process.send?.('ready'));
 }

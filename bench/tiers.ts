@@ -88,7 +88,7 @@ export async function openSockets(url: string, n: number, onMessage: (text: stri
     const s: Socket = { ws, received: 0 };
     ws.on('error', reject);
     ws.on('message', (data) => {
-      const text = data.toString();
+      const text = (data as Buffer).toString(); // ws's default binaryType: one Buffer per message
       if (init && text.startsWith('{"type":"connection_ack"')) {
         ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: init.query } }));
         // The server registers the subscription asynchronously; a ping round trip after it is a barrier.

@@ -33,7 +33,7 @@ export class DemoSeeder extends Seeder {
   async run(em: EntityManager, context: DemoSeedContext = {}): Promise<void> {
     const progress = context.progress ?? (() => {});
     const now = (context.now ?? new Date()).getTime();
-    const services = createServices(em.fork() as EntityManager);
+    const services = createServices(em.fork());
     for (const tier of DEMO_TIERS) await services.tiers.upsert(SYSTEM_ACTOR, tier);
     for (const rule of DEMO_ACTIVITIES) await services.points.upsertActivityRule(SYSTEM_ACTOR, rule);
     if (await services.members.findByExternalId(TOUR_MEMBER)) return; // already seeded

@@ -42,7 +42,7 @@ function failedToStart(err: unknown, log: Logger): never {
 }
 
 function oneLine(err: unknown): string {
-  const e = err as { message?: unknown; code?: unknown; errors?: unknown[] } | null;
+  const e = err as { message?: string; code?: string | number; errors?: unknown[] } | null;
   // AggregateError (a connection refused on every address of a host) has no message of its own.
   const message = e?.message || (e?.errors?.length ? oneLine(e.errors[0]) : '') || (e?.code ? String(e.code) : '') || String(err);
   return String(message).replace(/\s*\n\s*/g, ' ').trim();

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { systemClock, type Clock } from '../common/clock';
 import { unauthenticated } from '../common/errors';
 import type { Actor, Role } from '../modules/actor';
@@ -56,7 +56,7 @@ export function createTokenVerifier(opts: TokenOptions & { clock?: Clock }): Tok
       const now = clock.now().getTime();
       const known = verified.get(token);
       if (known && known.until > now) return known.token;
-      let payload;
+      let payload: JWTPayload;
       try {
         ({ payload } = jwks
           ? await jwtVerify(token, jwks, { ...checks, algorithms: ['RS256', 'ES256'], currentDate: new Date(now) })

@@ -56,7 +56,7 @@ function checkArgs(coordinate: string, defs: readonly GraphQLArgument[], args: R
 
 function guarded<S, C>(coordinate: string, defs: readonly GraphQLArgument[], resolve: GraphQLFieldResolver<S, C>): GraphQLFieldResolver<S, C> {
   return (source, args, context, info) => {
-    checkArgs(coordinate, defs, args);
+    checkArgs(coordinate, defs, args as Record<string, unknown>);
     return resolve(source, args, context, info);
   };
 }

@@ -1,5 +1,4 @@
 import type { GraphQLError } from 'graphql';
-import type { ServerOptions } from 'graphql-ws';
 import { createTokenVerifier, mintToken } from './auth';
 import { WsGuard, type GuardedExtra } from './ws-guard';
 
@@ -26,7 +25,7 @@ async function setUp(expiresIn: string | number = '1h', limits = { maxSocketsPer
   const options = guard.wrap<GuardedExtra>({
     onSubscribe: () => void inner.subscribed++,
     onError: () => { inner.errors++; return []; },
-  } as ServerOptions<Record<string, unknown>, any>);
+  });
   const ws = socket();
   const token = await mintToken(SECRET, { role: 'member', sub: 'm-1' }, expiresIn);
   const ctx: any = { subscriptions: {}, extra: { socket: ws, request: {} }, connectionParams: { authorization: `Bearer ${token}` } };

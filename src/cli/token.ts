@@ -34,4 +34,7 @@ if (!sub) {
   process.exit(2);
 }
 const claims = { issuer: process.env.JWT_ISSUER || null, audience: process.env.JWT_AUDIENCE || null };
-void mintToken(secret, { role, sub }, values.expires!, claims).then((t) => console.log(t));
+mintToken(secret, { role, sub }, values.expires, claims).then((t) => console.log(t)).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

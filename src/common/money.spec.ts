@@ -1,7 +1,7 @@
 import { MoneyInputError, formatCents, parseMoneyToCents } from './money';
 
 describe('parseMoneyToCents', () => {
-  it.each([[19.99, 1999], [0.07, 7], [100, 10000], [0.1 + 0.2 > 0.3 ? 1.1 : 1.1, 110]])('%d → %d cents', (v, c) => expect(parseMoneyToCents(v, 'amount')).toBe(c));
+  it.each([[19.99, 1999], [0.07, 7], [100, 10000], [1.1, 110]])('%d → %d cents', (v, c) => expect(parseMoneyToCents(v, 'amount')).toBe(c));
   it.each([[0], [-5], [Number.NaN], [Number.POSITIVE_INFINITY], [1.005], [0.1 + 0.2], [1e-7]])('rejects %d naming the field', (v) => {
     expect(() => parseMoneyToCents(v, 'amount')).toThrow(MoneyInputError);
     try { parseMoneyToCents(v, 'amount'); } catch (e) { expect((e as MoneyInputError).field).toBe('amount'); }

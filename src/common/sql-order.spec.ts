@@ -32,7 +32,7 @@ function orderByItems(sql: string): string[] {
   for (const m of sql.matchAll(/\border\s+by\s+/g)) {
     let depth = 0;
     let item = '';
-    for (let i = m.index! + m[0].length; i <= sql.length; i++) {
+    for (let i = m.index + m[0].length; i <= sql.length; i++) {
       const c = sql[i] ?? ';';
       const ends = c === ';' || (c === ')' && depth === 0) || (depth === 0 && /\W/.test(sql[i - 1]) && ENDS_ORDER_BY.test(sql.slice(i)));
       if (ends || (c === ',' && depth === 0)) {

@@ -32,7 +32,7 @@ export class AppEntityManager extends EntityManager {
     }
     const { text, values } = toPositional(queryOrKnex, params);
     if (this.sqlConnection) return (await this.sqlConnection.query(text, values)).rows as T;
-    const trx = this.getTransactionContext() as { client: KnexClient } | undefined;
+    const trx = this.getTransactionContext<{ client: KnexClient }>();
     if (trx) {
       const connection = await trx.client.acquireConnection();
       return (await connection.query(text, values)).rows as T;
@@ -62,7 +62,7 @@ export class AppEntityManager extends EntityManager {
 
   /** The pool behind MikroORM's knex: inSqlTransaction takes its connections from it. */
   pool(): KnexClient {
-    return this.getConnection().getKnex().client as unknown as KnexClient;
+    return this.getConnection().getKnex().client as KnexClient;
   }
 }
 

@@ -38,12 +38,12 @@ export class ForegroundProbe {
   }
 
   private async look(): Promise<boolean> {
-    const [{ n }] = (await this.em.execute(
+    const [{ n }] = await this.em.execute<{ n: number }[]>(
       `select count(*)::int as n from pg_stat_activity
        where datname = current_database() and backend_type = 'client backend' and state <> 'idle'
          and application_name <> ? and pid <> pg_backend_pid() and pid <> all(?::int[])`,
       [BACKGROUND_APPLICATION, `{${[...this.own()].join(',')}}`],
-    )) as { n: number }[];
+    );
     this.lookedAt = Date.now();
     if (n > 0) this.busyUntil = this.lookedAt + BUSY_FOR_MS;
     return n > 0;

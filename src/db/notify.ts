@@ -46,7 +46,7 @@ class RangeNotifier {
     this.pending = p ? { lo: id < p.lo ? id : p.lo, hi: id > p.hi ? id : p.hi } : { lo: id, hi: id };
     if (this.draining) return;
     this.draining = true;
-    void this.drain();
+    void this.drain(); // fire-and-forget: drain() catches its own errors (a lost NOTIFY is caught up by the listener)
   }
 
   /** Sends what is pending, one NOTIFY at a time, until nothing is. */
@@ -77,7 +77,7 @@ const notifiers = new WeakMap<KnexClient, Map<string, RangeNotifier>>();
 /** One notifier per pool (an ORM instance) and channel. */
 function notifier(pool: KnexClient, channel: string): RangeNotifier {
   let byChannel = notifiers.get(pool);
-  if (!byChannel) notifiers.set(pool, (byChannel = new Map()));
+  if (!byChannel) notifiers.set(pool, (byChannel = new Map<string, RangeNotifier>()));
   let n = byChannel.get(channel);
   if (!n) byChannel.set(channel, (n = new RangeNotifier(pool, channel)));
   return n;

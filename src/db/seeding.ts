@@ -1,4 +1,4 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { DemoSeeder } from '../../seeds/DemoSeeder';
 
@@ -12,6 +12,6 @@ export async function seedIfRequested(orm: MikroORM, seed: 'demo' | 'none' | nul
   }
   const started = Date.now();
   // Progress lines as it goes: the history takes a while on a small machine.
-  await new DemoSeeder().run(orm.em.fork() as EntityManager, { progress: (line) => log.info(line) });
+  await new DemoSeeder().run(orm.em.fork(), { progress: (line) => log.info(line) });
   log.info({ ms: Date.now() - started }, 'demo programme seeded');
 }

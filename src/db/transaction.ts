@@ -18,7 +18,7 @@ function sqlState(err: unknown): string | undefined {
 export function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   return withRetries(em, (hooks) => em.fork({ clear: true }).transactional((tx) => {
     afterCommitHooks.set(tx, hooks);
-    return work(tx as EntityManager);
+    return work(tx);
   }));
 }
 
@@ -43,11 +43,11 @@ export function inSqlTransaction<T>(em: EntityManager, work: (tx: EntityManager)
       await connection.query('begin', []);
       const tx = app.forkOnConnection(connection);
       afterCommitHooks.set(tx, hooks);
-      const result = await work(tx as unknown as EntityManager);
+      const result = await work(tx);
       await connection.query('commit', []);
       // The hooks run on this connection, now outside any transaction, before it goes back
       // to the pool: a NOTIFY after the commit costs one round trip and no second connection.
-      await runHooks(hooks.splice(0), tx as unknown as EntityManager);
+      await runHooks(hooks.splice(0), tx);
       return result;
     } catch (err) {
       await connection.query('rollback', []).catch(() => { /* the connection is gone; so is its transaction */ });

@@ -70,7 +70,7 @@ export class Scheduler {
     const ran: string[] = [];
     for (const job of this.jobs) {
       const { slot, asOf } = job.slotAt(now);
-      const em = this.orm.em.fork() as EntityManager;
+      const em = this.orm.em.fork();
       const id = await claimSlot(em, job.name, slot);
       if (id === null) continue;
       if (await this.runClaimed(em, job, id, slot, asOf)) ran.push(job.name);

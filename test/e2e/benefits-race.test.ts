@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => s.stop());
 
 const history = async (code: string) =>
-  (await s.sql(`select version, snapshot->>'name' as name from benefit_version where code = $1 order by version`, [code])) as { version: number; name: string }[];
+  s.sql<{ version: number; name: string }>(`select version, snapshot->>'name' as name from benefit_version where code = $1 order by version`, [code]);
 
 describe('concurrent first upsertBenefit of one code', () => {
   it('ten identical requests at once: all succeed, one benefit, one version', async () => {

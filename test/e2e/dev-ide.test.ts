@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildSchema, parse, validate, type OperationDefinitionNode } from 'graphql';
+import { buildSchema, Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { IDE_EXAMPLES } from '../../src/api/ide-examples';
 import { buildAppSchema } from '../../src/api/schema';
 import { startTestServer, type TestServer } from '../support/harness';
@@ -8,8 +8,8 @@ import { startTestServer, type TestServer } from '../support/harness';
 /** The development IDE, its examples, `GET /`, and none of it in production. */
 const committed = buildSchema(readFileSync(resolve(__dirname, '../../schema/schema.graphql'), 'utf8'));
 const rootFields = (query: string) => parse(query).definitions
-  .filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')
-  .flatMap((op) => op.selectionSet.selections.map((s) => (s.kind === 'Field' ? s.name.value : '')));
+  .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
+  .flatMap((op) => op.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '')));
 const absent = (query: string) => rootFields(query).filter((f) => !committed.getQueryType()!.getFields()[f] && !committed.getMutationType()!.getFields()[f]);
 
 describe('the IDE\'s example operations', () => {

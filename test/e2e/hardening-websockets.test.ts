@@ -26,7 +26,7 @@ const closedOf = (client: WsClient) => new Promise<Closed>((resolve) =>
 /** How a new socket ends up: acknowledged, or closed (with its code and reason). */
 const outcome = (client: WsClient) => within(new Promise<'connected' | Closed>((resolve) => {
   client.on('connected', () => resolve('connected'));
-  void closedOf(client).then(resolve);
+  void closedOf(client).then(resolve); // closedOf never rejects
 }), 5000, 'the socket to connect or close');
 async function until(pred: () => boolean, what: string, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;

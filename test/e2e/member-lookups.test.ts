@@ -145,7 +145,7 @@ describe('searchMembers', () => {
       await tx.execute('set local enable_seqscan = off');
       let text = '';
       const explaining = { execute: async (sql: string, params: unknown[]) => {
-        const rows = await tx.execute(`explain ${sql}`, params) as { 'QUERY PLAN': string }[];
+        const rows = await tx.execute<{ 'QUERY PLAN': string }[]>(`explain ${sql}`, params);
         text += rows.map((r) => r['QUERY PLAN']).join('\n');
         return [{ n: 0 }];
       } } as unknown as EntityManager;

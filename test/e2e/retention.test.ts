@@ -102,12 +102,12 @@ describe('refreshRetention', () => {
       count(*) filter (where r.amount_cents < p.amount_cents)::int > 0 as partial from refund r join purchase p using (order_id)`, [new Date(AS_OF)]))
       .toEqual([{ later: true, full: true, partial: true }]);
     // Every member's purchases and refunds, through the rules, against the refresh's rows.
-    const history = (await s.sql(`select m.id, coalesce(r.stage, 'PROSPECT') as stage, r.recency_days as "recencyDays", r.frequency,
+    const history = await s.sql<any>(`select m.id, coalesce(r.stage, 'PROSPECT') as stage, r.recency_days as "recencyDays", r.frequency,
         r.monetary_cents::float8 as "monetaryCents", r.r, r.f, r.m, r.rfm_segment as segment, r.x, r.tx, r.t_days as "T",
         coalesce((select json_agg(json_build_object('occurredAt', p.occurred_at, 'amountCents', p.amount_cents,
           'refunds', (select coalesce(json_agg(json_build_object('occurredAt', f.occurred_at, 'amountCents', f.amount_cents)), '[]') from refund f where f.order_id = p.order_id)))
           from purchase p where p.member_id = m.id), '[]') as purchases
-      from member m left join member_retention r on r.member_id = m.id order by m.id`)) as any[];
+      from member m left join member_retention r on r.member_id = m.id order by m.id`);
     const asOf = new Date(AS_OF);
     const dated = (p: any): PurchaseRecord => ({ occurredAt: new Date(p.occurredAt), amountCents: Number(p.amountCents),
       refunds: p.refunds.map((f: any) => ({ occurredAt: new Date(f.occurredAt), amountCents: Number(f.amountCents) })) });
@@ -204,9 +204,9 @@ describe('refreshRetention', () => {
 
   it('the model is the fit of every buyer\'s (x, t_x, T), and each buyer is scored under it', async () => {
     // The refresh reads the tuples in two halves, packed into keys: they must come back whole.
-    const rows = (await s.sql(`select x, tx, t_days as "T", alive_probability as p, churn_risk as c from member_retention where x is not null`)) as { x: number; tx: number; T: number; p: number; c: number }[];
+    const rows = await s.sql<{ x: number; tx: number; T: number; p: number; c: number }>(`select x, tx, t_days as "T", alive_probability as p, churn_risk as c from member_retention where x is not null`);
     expect(rows).toHaveLength(66);
-    const [model] = (await s.sql('select r, alpha, a, b, log_likelihood as ll from churn_model order by id desc limit 1')) as { r: number; alpha: number; a: number; b: number; ll: number }[];
+    const [model] = await s.sql<{ r: number; alpha: number; a: number; b: number; ll: number }>('select r, alpha, a, b, log_likelihood as ll from churn_model order by id desc limit 1');
     const direct = fitBgNbd(rows.map((r: any) => ({ x: r.x, tx: r.tx, T: r.T, count: 1 })));
     expect(model.ll).toBeCloseTo(direct.logLikelihood, 4);
     const [{ horizon }] = await s.sql('select churn_horizon_days as horizon from program where id = 1');

@@ -16,7 +16,7 @@ afterAll(() => s.stop());
 
 const saveRule = (code: string, rule: Record<string, unknown>) => s.gql(UPSERT_TAG, { i: { code, name: code, category: 'BEHAVIOR', rule } }, admin);
 const membersOf = async (code: string) =>
-  ((await s.sql(`select mt.member_id as id from member_tag mt join tag t on t.id = mt.tag_id where t.code = $1 order by 1`, [code])) as { id: string }[]).map((r) => r.id);
+  (await s.sql<{ id: string }>(`select mt.member_id as id from member_tag mt join tag t on t.id = mt.tag_id where t.code = $1 order by 1`, [code])).map((r) => r.id);
 
 describe('rule tags on rule tags', () => {
   it('a chain A → B → C defined in reverse order follows C in one refresh', async () => {

@@ -38,7 +38,6 @@ const COPIES: [copy: string, original: string][] = [
 const body = (text: string, copy: string) => (copy.endsWith('.md') ? text.replace(/^<!-- A copy of [^\n]*-->\n\n/, '') : text);
 
 if (!inWorkspace) {
-  // eslint-disable-next-line no-console
   console.warn('skipped: the docs/ and test/fixtures/ copies are not compared with ../shared/, which is not here (a standalone clone)');
 }
 (inWorkspace ? describe : describe.skip)(`the copies of the workspace's shared files${inWorkspace ? '' : ' (skipped: ../shared/ is not here, a standalone clone)'}`, () => {

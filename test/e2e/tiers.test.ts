@@ -1,6 +1,6 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
-import { PURCHASE, windowCounterDrift } from '../support/ledger';
+import { windowCounterDrift } from '../support/ledger';
 import { createServices } from '../../src/modules/services';
 import { inSqlTransaction } from '../../src/db/transaction';
 import { addQualifying, lockAccount } from '../../src/modules/points/points.repository';
@@ -241,8 +241,6 @@ describe('progress, override, replay', () => {
     expect(notices.tierNotices).toEqual([{ pointsToRetain: 800, tierExpiresAt: '2031-01-20T00:00:00.000Z', tier: { code: 'SILVER' } }]);
   });
 });
-
-void PURCHASE;
 
 describe('Tier.memberCount', () => {
   const counts = async () => Object.fromEntries(

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  getNamedType, getOperationAST, getVariableValues, GraphQLError, isInterfaceType, isObjectType, Kind, parse, SchemaMetaFieldDef,
+  getNamedType, getOperationAST, getVariableValues, GraphQLError, isInterfaceType, isObjectType, Kind, OperationTypeNode, parse, SchemaMetaFieldDef,
   specifiedRules, TypeMetaFieldDef, validate, valueFromAST,
   type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
   type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValidationRule,
@@ -246,8 +246,8 @@ export function operationCost(
     memo.set(name, cost);
     return cost;
   };
-  const root = operation.operation === 'query' ? schema.getQueryType()
-    : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root = operation.operation === OperationTypeNode.QUERY ? schema.getQueryType()
+    : operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getSubscriptionType();
   return setCost(root ?? undefined, operation.selectionSet);
 }
 
@@ -311,7 +311,7 @@ export function checkOperationCost(
   schema: GraphQLSchema, document: DocumentNode, request: Omit<OperationRequest, 'query'>, limits: QueryLimits,
 ): GraphQLError | undefined {
   const operation = getOperationAST(document, request.operationName ?? undefined);
-  return operation?.operation === 'subscription' ? undefined : checkCost(schema, document, operation, request.variables, limits);
+  return operation?.operation === OperationTypeNode.SUBSCRIPTION ? undefined : checkCost(schema, document, operation, request.variables, limits);
 }
 
 /** Refuses an over-budget query after parsing and validation, before any resolver runs. */
@@ -320,7 +320,7 @@ export function costLimitPlugin(limits: QueryLimits): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operation }) {
-          if (operation?.operation === 'subscription') return;
+          if (operation?.operation === OperationTypeNode.SUBSCRIPTION) return;
           const error = checkCost(schema, document, operation, request.variables, limits);
           if (error) throw error;
         },

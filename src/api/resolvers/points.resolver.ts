@@ -4,7 +4,9 @@ import type { EarnResult } from '../../modules/points/points.service';
 import type { GraphQLContext } from '../context';
 import { requireActor } from '../guards';
 import { ActivityRuleInput, AdjustPointsInput, RecordActivityInput, RecordPurchaseInput, RefundPurchaseInput } from '../types/inputs';
-import { ActivityResult, ActivityRule, JobResult, Member, PointTransaction, PurchaseResult } from '../types/objects';
+import {
+  ActivityResult, ActivityRule, JobResult, Member, PointTransaction, PointTransactionConnection as PointTransactionConnectionType, PurchaseResult,
+} from '../types/objects';
 
 @Resolver()
 export class PointsResolver {
@@ -107,5 +109,3 @@ export class MemberPointsResolver {
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 }
-
-import { PointTransactionConnection as PointTransactionConnectionType } from '../types/objects';

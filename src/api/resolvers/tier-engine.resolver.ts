@@ -72,7 +72,7 @@ export class TierEngineResolver {
   /** A member hears itself (with its own id or none); a service one given member; an admin any member, or every member without an id. */
   @Subscription(() => TierChange, {
     subscribe: ({ args, context }) => {
-      const scope = subscriptionScope(context as GraphQLContext, args.memberId as string | null);
+      const scope = subscriptionScope(context as GraphQLContext, (args as { memberId: string | null }).memberId);
       return (context as GraphQLContext).pubSub.subscribe('TIER_CHANGED', scope);
     },
   })
@@ -84,7 +84,7 @@ export class TierEngineResolver {
     name: 'tierNotices',
     description: 'At-risk notices for one member (the member itself, service or admin).',
     subscribe: ({ args, context }) => {
-      const scope = subscriptionScope(context as GraphQLContext, args.memberId as string);
+      const scope = subscriptionScope(context as GraphQLContext, (args as { memberId: string }).memberId);
       return (context as GraphQLContext).pubSub.subscribe('TIER_NOTICE', scope);
     },
   })

@@ -7,6 +7,7 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import {
   DowngradePolicy, LifecycleStage, PointTransactionType, RfmSegment, TagCategory, TagKind, TierChangeKind,
 } from './enums';
+import { SegmentFilterInput as SegmentFilter } from './inputs';
 
 @ObjectType()
 export class Program {
@@ -279,7 +280,6 @@ export class ProgramStats {
 }
 
 /** The filter of a saved segment: the same shape as its input type. */
-import { SegmentFilterInput as SegmentFilter } from './inputs';
 export { SegmentFilter };
 
 @ObjectType()
