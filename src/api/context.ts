@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { systemClock, type Clock } from '../common/clock';
 import type { AppPubSub } from '../events/pubsub';
 import type { Actor } from '../modules/actor';
-import { createLoaders, createServices, type Loaders, type Services } from '../modules/services';
+import { createLoaders, createServices, DEFAULT_SERVICE_SETTINGS, type Loaders, type ServiceSettings, type Services } from '../modules/services';
 
 export interface GraphQLContext {
   actor: Actor | null;
@@ -14,8 +14,10 @@ export interface GraphQLContext {
 }
 
 /** One EntityManager fork per request or subscription operation: no shared identity map. */
-export function createContext(orm: MikroORM, pubSub: AppPubSub, actor: Actor | null, requestId: string, clock: Clock = systemClock): GraphQLContext {
+export function createContext(
+  orm: MikroORM, pubSub: AppPubSub, actor: Actor | null, requestId: string, clock: Clock = systemClock, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS,
+): GraphQLContext {
   const em = orm.em.fork();
-  const services = createServices(em);
+  const services = createServices(em, settings);
   return { actor, services, loaders: createLoaders(em, services, clock), requestId, pubSub, clock };
 }

@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 import type { Clock } from '../common/clock';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
+import type { ServiceSettings } from '../modules/services';
 import { LOG_REDACT } from '../ops/logging';
 import type { Metrics } from '../ops/metrics';
 import type { TokenVerifier } from './auth';
@@ -32,6 +33,8 @@ import { WsGuard, type GuardedExtra } from './ws-guard';
 export interface HttpDeps {
   config: AppConfig;
   orm: MikroORM;
+  /** What every request's services take from the configuration. */
+  settings: ServiceSettings;
   schema: GraphQLSchema;
   pubSub: AppPubSub;
   verifier: TokenVerifier;
@@ -55,7 +58,7 @@ function routeLabel(req: express.Request): string {
 }
 
 export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
-  const { config, orm, schema, verifier, metrics, log, pubSub, clock } = deps;
+  const { config, orm, schema, verifier, metrics, log, pubSub, clock, settings } = deps;
   const limits: QueryLimits = {
     maxLength: config.maxQueryLength, maxTokens: config.maxQueryTokens, maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases,
     maxDirectives: config.maxDirectives, maxCost: config.maxQueryCost,
@@ -115,7 +118,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
     if (actor.role !== 'admin') return void res.status(403).json({ errors: [{ message: 'Requires role admin', extensions: { code: 'FORBIDDEN' } }] });
     const id = req.params.file.replace(/\.csv$/, '');
-    const { services } = createContext(orm, pubSub, actor, String(req.id), clock);
+    const { services } = createContext(orm, pubSub, actor, String(req.id), clock, settings);
     const segment = await services.segments.get(id).catch(() => null);
     if (!segment) return void res.status(404).json({ errors: [{ message: `Segment ${id} not found`, extensions: { code: 'NOT_FOUND' } }] });
     res.setHeader('content-type', 'text/csv; charset=utf-8');
@@ -153,7 +156,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     schema,
     subscribe: broadcast.subscribe,
     context: (ctx, id) => {
-      const context = createContext(orm, pubSub, wsGuard.actor(ctx), randomUUID(), clock);
+      const context = createContext(orm, pubSub, wsGuard.actor(ctx), randomUUID(), clock, settings);
       broadcast.attach(context, ctx.extra.socket, id);
       return context;
     },
@@ -196,7 +199,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   });
   await apollo.start();
   app.use('/graphql', authenticate(verifier), express.json({ limit: config.bodyLimit }), checks.middleware((e) => formatError(e.toJSON(), e)), admission.middleware(), expressMiddleware(apollo, {
-    context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id), clock),
+    context: async ({ req, res }) => createContext(orm, pubSub, actorOf(res), String(req.id), clock, settings),
   }));
   // Body-parser errors (too large, malformed JSON) become 4xx answers that say what is wrong, without a stack.
   app.use(requestErrorHandler(log));
