@@ -11,7 +11,7 @@ import { freePortSync } from './ports';
 import { benchDatabase, log, machine, memberIds, seedMembers, serviceToken, sql, startApp, startBare, stopChild } from './lib';
 import { openOrm } from '../src/db/database';
 import { createServices } from '../src/modules/services';
-import { CHANGE_COLUMNS } from '../src/modules/tiers/tier-engine.service';
+import { CHANGE_COLUMNS } from '../src/modules/tiers/tiers.repository';
 import { post, runLoad, type LoadResult } from './load';
 import { writeSection } from './report';
 

@@ -12,8 +12,8 @@ import { createMetrics } from './ops/metrics';
 import { seedIfRequested } from './db/seeding';
 import { createAppPubSub, type AppPubSub } from './events/pubsub';
 import { OutboxDispatcher } from './events/outbox-dispatcher';
-import { tierEventsOutbox } from './modules/tiers/tier-engine.service';
-import { Scheduler } from './jobs/scheduler';
+import { createEventRegistry, serviceSettings, type ServiceSettings } from './modules/services';
+import { DEFAULT_JOBS, Scheduler } from './jobs/scheduler';
 
 export interface RunningApp {
   url: string;
@@ -28,6 +28,8 @@ export interface RunningApp {
   log: Logger;
   /** This instance's subscriptions (what its dispatcher delivers to). */
   pubSub: AppPubSub;
+  /** What its services take from the configuration (every request's and job's createServices). */
+  settings: ServiceSettings;
   stop(): Promise<void>;
 }
 
@@ -57,8 +59,8 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const metrics = createMetrics();
     const pubSub = createAppPubSub();
     const schema = await buildAppSchema(pubSub);
-    tierEventsOutbox.enabled = config.tierEvents;
-    const dispatcher = config.tierEvents ? new OutboxDispatcher(orm, db.url, pubSub, log, metrics) : null;
+    const settings = serviceSettings(config);
+    const dispatcher = config.tierEvents ? new OutboxDispatcher(orm, db.url, pubSub, createEventRegistry(), log, metrics) : null;
     await dispatcher?.start();
     if (!config.tierEvents) log.warn('TIER_EVENTS=off: tier changes are recorded but not pushed to subscribers');
     let migrated = true;
@@ -69,20 +71,20 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
       return migrated && (await ormRef.isConnected());
     })(), 2000, false);
     const ide = { memberToken: dev?.member?.token ?? null, memberId: dev?.member?.id ?? null };
-    const http = await createHttpApp({ config, orm, schema, pubSub, verifier, metrics, log, ready, clock: options.clock, ide });
+    const http = await createHttpApp({ config, orm, settings, schema, pubSub, verifier, metrics, log, ready, clock: options.clock, ide });
     const port = await http.listen(config.port);
     if (dev) {
       // The warning is the banner's first line, not a log line: pino writes asynchronously, and
       // the warning must come before the tokens it is about.
       process.stdout.write(developmentBanner(dev, port));
     }
-    const scheduler = config.scheduler ? new Scheduler(orm, log, metrics) : null;
+    const scheduler = config.scheduler ? new Scheduler(orm, log, metrics, DEFAULT_JOBS, { settings }) : null;
     scheduler?.start();
     const url = `http://127.0.0.1:${port}`;
     log.info({ url: `${url}/graphql` }, 'loyalty server ready');
     let stopped = false;
     return {
-      url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub,
+      url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub, settings,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../common/clock';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
+import type { ServiceSettings } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
 import { Admission } from './admission';
 import type { TokenVerifier } from './auth';
@@ -26,6 +27,8 @@ import { mountSubscriptions } from './routes/subscriptions';
 export interface HttpDeps {
   config: AppConfig;
   orm: MikroORM;
+  /** What every request's services take from the configuration. */
+  settings: ServiceSettings;
   schema: GraphQLSchema;
   pubSub: AppPubSub;
   verifier: TokenVerifier;
@@ -60,7 +63,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   // GraphQL requests in progress at once (src/api/admission.ts); documents are checked, on their
   // own budget, before they take a place.
   const admission = new Admission(config.maxConcurrentRequests, config.maxWaitingRequests);
-  const contextFor = contextFactory(orm, pubSub, deps.clock);
+  const contextFor = contextFactory(orm, pubSub, deps.clock, deps.settings);
   const formatError = createErrorFormatter(log);
   const app = express();
   app.disable('x-powered-by');

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { drainInLanes } from '../common/lanes';
 
 /** How often a probe looks at the database at most, and how long what it saw counts. */
 const PROBE_EVERY_MS = 100;
@@ -47,5 +48,98 @@ export class ForegroundProbe {
     this.lookedAt = Date.now();
     if (n > 0) this.busyUntil = this.lookedAt + BUSY_FOR_MS;
     return n > 0;
+  }
+}
+
+/** A pace: batches at once (lanes), members a batch, and the pause after each as a share of the time it took. */
+export interface Pace { lanes: number; batch: number; pause: number }
+/** The pace while nothing else works on the database (idle), and while something does (busy). */
+export interface Paces { idle: Pace; busy: Pace }
+
+/** A lane that may not run (the database is busy and the other lane is working) looks again after this. */
+const WAIT_FOR_LANE_MS = 100;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A background job's batches, run at the pace the database allows (ForegroundProbe): while
+ * nothing else works on it, `paces.idle` (several batches at once, no pause); while anything
+ * does, `paces.busy` (fewer at once, smaller, each followed by a pause). The job drains its
+ * work on `lanes` lanes (the most either pace allows) and runs each batch through `inTurn`,
+ * which waits while as many batches run as the pace of the moment allows. Its connections
+ * count as its own (the probe leaves them out) while `withOwnConnections` runs.
+ */
+export class PacedLanes {
+  /** Batches run at each pace so far. */
+  readonly batches = { idle: 0, busy: 0 };
+  private readonly own = new Set<number>();
+  private readonly probe: ForegroundProbe;
+  private running = 0;
+
+  constructor(em: EntityManager, private readonly paces: Paces) {
+    this.probe = new ForegroundProbe(em, () => this.own);
+  }
+
+  /** Lanes to drain on: the most either pace runs at once. */
+  get lanes(): number {
+    return Math.max(this.paces.idle.lanes, this.paces.busy.lanes);
+  }
+
+  /** The pace of the moment (to size what is handed out next). */
+  async pace(): Promise<Pace> {
+    return this.paces[(await this.probe.busy()) ? 'busy' : 'idle'];
+  }
+
+  /** Works through what `next` hands out (null: no more) on `lanes` lanes (drainInLanes). */
+  drain<T>(next: () => Promise<T | null> | T | null, work: (item: T) => Promise<void>): Promise<void> {
+    return drainInLanes(this.lanes, next, work);
+  }
+
+  /**
+   * Runs one batch in a turn at the pace of the moment: waits while as many batches run as that
+   * pace allows, then runs it, then yields a share of the time it took (as vacuum_cost_delay
+   * does for vacuum) before giving the turn back: work running alongside keeps its latency.
+   */
+  async inTurn<R>(batch: (pace: Pace) => Promise<R>): Promise<R> {
+    const pace = await this.turn();
+    try {
+      const started = Date.now();
+      const result = await batch(pace);
+      if (pace.pause > 0) await sleep((Date.now() - started) * pace.pause);
+      return result;
+    } finally {
+      this.running--;
+    }
+  }
+
+  /**
+   * Runs `work`, whose connections count as the job's own from the moment it names each
+   * (`claim(pid)`) until it ends. A batch names its connection before its BEGIN, from the
+   * connection's start-up (asking the server for its pid takes a statement, during which a
+   * probe would see it busy), so that a probe looking at any moment of its transaction, its
+   * COMMIT included, does not take it for foreground work.
+   */
+  async withOwnConnections<R>(work: (claim: (pid: number) => void) => Promise<R>): Promise<R> {
+    const pids: number[] = [];
+    try {
+      return await work((pid) => {
+        pids.push(pid);
+        this.own.add(pid);
+      });
+    } finally {
+      for (const pid of pids) this.own.delete(pid);
+    }
+  }
+
+  private async turn(): Promise<Pace> {
+    for (;;) {
+      const mode = (await this.probe.busy()) ? 'busy' : 'idle';
+      if (this.running < this.paces[mode].lanes) {
+        this.running++;
+        this.batches[mode]++;
+        return this.paces[mode];
+      }
+      await sleep(WAIT_FOR_LANE_MS);
+    }
   }
 }

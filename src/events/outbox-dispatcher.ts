@@ -1,15 +1,12 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { TierEngine, OUTBOX_CHANNEL, TIER_CHANGED, TIER_NOTICE, changesFromOutbox, type TierChangeRow } from '../modules/tiers/tier-engine.service';
-import { AuditService } from '../modules/audit/audit.service';
 import type { Metrics } from '../ops/metrics';
-import type { AppEvents, AppPubSub } from './pubsub';
+import { OUTBOX_CHANNEL, type OutboxRow } from './outbox';
+import type { AppPubSub } from './pubsub';
+import type { EventRegistry, OutboxEventType, Topic } from './registry';
 import { pgArray, type AppEntityManager } from '../db/entity-manager';
 import { BACKGROUND_APPLICATION } from '../db/foreground';
-
-/** A row's payload: one event id, or several (a review batch's, as JSON numbers); a single change's row carries the change too. */
-interface OutboxRow { id: string; topic: string; payload: { id?: string; ids?: (string | number)[]; changes?: TierChangeRow[] }; createdAt: string }
 
 /** Its `id` output is text: reads order by `o.id` (the bigint column), never by a bare `id` (text: 10 before 9). */
 const ROW_COLUMNS = 'select o.id::text, o.topic, o.payload, o.created_at as "createdAt" from outbox o';
@@ -27,7 +24,8 @@ const COALESCE_MS = 15;
  * connection; each NOTIFY (sent once the writer has committed: notifyAfterCommit) names an id range, read back
  * from the outbox. On (re)connect and every POLL_MS it also catches up from the outbox, so a
  * dropped connection or a lost NOTIFY loses nothing; a delivered-id set keeps each event to
- * one delivery.
+ * one delivery. It knows no module: each row's topic is looked up in the registry of event
+ * types the modules registered (registry.ts), which loads the events the row stands for.
  */
 export class OutboxDispatcher {
   private client: Client | null = null;
@@ -40,6 +38,7 @@ export class OutboxDispatcher {
     private readonly orm: MikroORM,
     private readonly url: string,
     private readonly pubSub: AppPubSub,
+    private readonly events: EventRegistry,
     private readonly log: Logger,
     private readonly metrics?: Metrics,
   ) {}
@@ -144,14 +143,8 @@ export class OutboxDispatcher {
         rows = (await em.execute(`${ROW_COLUMNS} where o.id = any(?::bigint[]) order by o.id`, [pgArray(ids)])) as OutboxRow[];
       }
       if (!rows.length) return;
-      const engine = new TierEngine(em, new AuditService(em));
-      // Read back only what someone here will receive (all of it if anyone listens to every member).
-      const forAudience = (topic: keyof AppEvents) => {
-        const audience = this.pubSub.audience(topic);
-        return audience.everyone ? null : audience.members;
-      };
-      for (const change of await changesOf(engine, rows.filter((r) => r.topic === TIER_CHANGED), forAudience(TIER_CHANGED))) this.pubSub.publish(TIER_CHANGED, change);
-      for (const notice of await engine.noticesByIds(idsOf(rows.filter((r) => r.topic === TIER_NOTICE)), forAudience(TIER_NOTICE))) this.pubSub.publish(TIER_NOTICE, notice);
+      // Topic by topic, in the order the types were registered; rows of a topic nobody registered are skipped.
+      for (const type of this.events.all()) await this.publish(em, type, rows.filter((r) => r.topic === type.topic));
       const newest = rows[rows.length - 1];
       this.metrics?.outboxLag.set(Math.max(0, (Date.now() - new Date(newest.createdAt).getTime()) / 1000));
     } catch (err) {
@@ -159,6 +152,12 @@ export class OutboxDispatcher {
       for (const id of ids) this.delivered.delete(id);
       this.log.error({ err }, 'outbox delivery failed');
     }
+  }
+
+  /** Loads what these rows of one topic stand for, only what someone here will receive (all of it if anyone listens to every member), and publishes it. */
+  private async publish<K extends Topic>(em: EntityManager, type: OutboxEventType<K>, rows: OutboxRow[]) {
+    const audience = this.pubSub.audience(type.topic);
+    for (const event of await type.load(em, rows, audience.everyone ? null : audience.members)) this.pubSub.publish(type.topic, event);
   }
 
   private remember(id: string) {
@@ -176,26 +175,4 @@ export class OutboxDispatcher {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.client?.end().catch(() => {});
   }
-}
-
-/** The event ids outbox rows list. */
-function idsOf(rows: OutboxRow[]): string[] {
-  return rows.flatMap((r) => r.payload.ids?.map(String) ?? (r.payload.id ? [r.payload.id] : []));
-}
-
-/**
- * The changes these rows stand for, in id order: those a row carries as they are, the others
- * read back by id (a review batch's). With `members`, only theirs.
- */
-async function changesOf(engine: TierEngine, rows: OutboxRow[], members: string[] | null): Promise<TierChangeRow[]> {
-  const carried: TierChangeRow[] = [];
-  const listed: OutboxRow[] = [];
-  for (const r of rows) {
-    const changes = changesFromOutbox(r.payload);
-    if (changes) carried.push(...changes);
-    else listed.push(r);
-  }
-  const wanted = members && new Set(members);
-  const all = [...carried.filter((c) => !wanted || wanted.has(c.memberId)), ...(await engine.changesByIds(idsOf(listed), members))];
-  return carried.length && listed.length ? all.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)) : all;
 }

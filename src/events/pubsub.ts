@@ -1,4 +1,4 @@
-import type { TierChangeRow, TierNoticeRow } from '../modules/tiers/tier-engine.service';
+import type { TierEvents } from '../modules/tiers/tier.events';
 
 /**
  * The in-process pub/sub that GraphQL subscriptions read from. Events reach it only
@@ -10,11 +10,11 @@ import type { TierChangeRow, TierNoticeRow } from '../modules/tiers/tier-engine.
  * a publish took ~200 ms before the first of them saw the event, against ~2–6 ms here
  * (a set of plain queues; see docs/benchmarks.md). The filter runs at publish time, so an
  * event a subscriber doesn't want costs it one function call and no promise.
+ *
+ * AppEvents: each topic with what its events are, as the modules that publish them declare
+ * them (a type only; their event types register at start-up: registry.ts).
  */
-export type AppEvents = {
-  TIER_CHANGED: TierChangeRow;
-  TIER_NOTICE: TierNoticeRow;
-};
+export type AppEvents = TierEvents;
 
 /** Events a subscriber may fall behind by before its subscription is ended (it catches up with tierChangeFeed from its last cursor). */
 const MAX_BACKLOG = 1000;

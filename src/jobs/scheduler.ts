@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { createServices, type Services } from '../modules/services';
+import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
 import { claimSlot, finishRun } from './job-runs.repository';
 
@@ -48,7 +48,7 @@ export class Scheduler {
     private readonly log: Logger,
     private readonly metrics: Metrics | null,
     private readonly jobs: ScheduledJob[] = DEFAULT_JOBS,
-    private readonly intervalMs = 60_000,
+    private readonly options: { intervalMs?: number; settings?: ServiceSettings } = {},
   ) {}
 
   start(): void {
@@ -56,7 +56,7 @@ export class Scheduler {
       this.running = this.tick(new Date()).then(() => undefined, (err) => this.log.error({ err }, 'scheduler tick failed'));
     };
     loop();
-    this.timer = setInterval(loop, this.intervalMs);
+    this.timer = setInterval(loop, this.options.intervalMs ?? 60_000);
     this.timer.unref();
   }
 
@@ -82,7 +82,7 @@ export class Scheduler {
   private async runClaimed(em: EntityManager, job: ScheduledJob, id: string, slot: string, asOf: Date): Promise<boolean> {
     const end = this.metrics?.jobDuration.startTimer({ job: job.name });
     try {
-      const result = await job.run(createServices(em), asOf);
+      const result = await job.run(createServices(em, this.options.settings ?? DEFAULT_SERVICE_SETTINGS), asOf);
       await finishRun(em, id, result);
       this.metrics?.jobRuns.inc({ job: job.name, outcome: 'ok' });
       this.metrics?.jobMembers.inc({ job: job.name, kind: 'processed' }, result.processed);

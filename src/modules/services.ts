@@ -16,17 +16,40 @@ import { combineMultipliers } from './points/points.rules';
 import { ProgramService } from './program/program.service';
 import { createTierLoaders } from './tiers/tiers.loaders';
 import { TiersService } from './tiers/tiers.service';
-import { TierEngine, type Rerate } from './tiers/tier-engine.service';
+import { DEFAULT_TIER_ENGINE_OPTIONS, TierEngine, type Rerate, type TierEngineOptions } from './tiers/tier-engine.service';
 import { createTierEngineLoaders } from './tiers/tier-engine.loaders';
 import { TierFeed } from './tiers/tier-feed.service';
+import { registerTierEvents } from './tiers/tier.events';
+import { EventRegistry } from '../events/registry';
+
+/**
+ * What the services take from the configuration: built once at start-up (serviceSettings) and
+ * handed to every createServices; nothing in a module reads a process-wide switch.
+ */
+export interface ServiceSettings {
+  tiers: TierEngineOptions;
+}
+
+/** The settings of a default configuration (tier events on, the review's measured pace): seeds, tests, tools. */
+export const DEFAULT_SERVICE_SETTINGS: Readonly<ServiceSettings> = Object.freeze({ tiers: DEFAULT_TIER_ENGINE_OPTIONS });
+
+/** The settings for a configuration (AppConfig): `tierEvents` (TIER_EVENTS) turns the tier events' outbox rows off. */
+export function serviceSettings(config: { tierEvents: boolean }): ServiceSettings {
+  return { tiers: { ...DEFAULT_TIER_ENGINE_OPTIONS, outbox: config.tierEvents } };
+}
+
+/** The outbox events the modules publish, each topic with its event type, for this instance's dispatcher. */
+export function createEventRegistry(): EventRegistry {
+  return registerTierEvents(new EventRegistry());
+}
 
 /**
  * The services of one request (or one job run), all on one EntityManager fork. Services
  * are cheap to build; each opens its own transactions on forks of this manager.
  */
-export function createServices(em: EntityManager) {
+export function createServices(em: EntityManager, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS) {
   const audit = new AuditService(em);
-  const tierEngine = new TierEngine(em, audit);
+  const tierEngine = new TierEngine(em, audit, settings.tiers);
   const tiers = new TiersService(em, audit);
   // A purchase earns at the tier held at its instant plus any POINTS_MULTIPLIER benefit in force then.
   const benefitsRef: { current?: BenefitsService } = {};

@@ -2,7 +2,8 @@ import type { Client as WsClient } from 'graphql-ws';
 import { expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { walk } from '../support/connections';
-import { CHANGE_COLUMNS, OUTBOX_CHANNEL } from '../../src/modules/tiers/tier-engine.service';
+import { OUTBOX_CHANNEL } from '../../src/events/outbox';
+import { CHANGE_COLUMNS } from '../../src/modules/tiers/tiers.repository';
 import { createServices } from '../../src/modules/services';
 
 /**

@@ -1,7 +1,6 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder } from '../support/fixtures';
 import { createServices } from '../../src/modules/services';
-import { reviewPace } from '../../src/modules/tiers/tier-engine.service';
 import type { AppEntityManager, PgConnection } from '../../src/db/entity-manager';
 
 let s: TestServer;
@@ -70,15 +69,15 @@ function watchPool(pool: ReturnType<AppEntityManager['pool']>) {
 
 describe('the review\'s foreground probe', () => {
   it('never counts a batch of its own, not even right after the batch\'s BEGIN', async () => {
-    const pace = structuredClone(reviewPace);
     // One batch at a time while idle, so the second lane waits for its turn and its probe looks
     // at the database every 100 ms while the first lane's batch is inside its transaction.
-    reviewPace.idle = { ...reviewPace.idle, lanes: 1 };
-    reviewPace.busy = { ...reviewPace.busy, lanes: 2, pause: 0 };
+    const { idle, busy } = s.app.settings.tiers.reviewPace;
+    const reviewPace = { idle: { ...idle, lanes: 1 }, busy: { ...busy, lanes: 2, pause: 0 } };
+    const settings = { ...s.app.settings, tiers: { ...s.app.settings.tiers, reviewPace } };
     const em = s.app.orm.em.fork() as unknown as AppEntityManager;
     const watch = watchPool(em.pool());
     try {
-      const result = await createServices(s.app.orm.em.fork()).tierEngine.review(new Date('2030-01-01T00:00:00.000Z'), 2);
+      const result = await createServices(s.app.orm.em.fork(), settings).tierEngine.review(new Date('2030-01-01T00:00:00.000Z'), 2);
       const held = watch.held();
       expect(held).not.toBeNull();
       const inside = watch.looks.filter((l) => l.startedAt > held!.begunAt);
@@ -88,7 +87,6 @@ describe('the review\'s foreground probe', () => {
       expect(result.batches.busy).toBe(0);
     } finally {
       watch.restore();
-      Object.assign(reviewPace, pace);
     }
   });
 });

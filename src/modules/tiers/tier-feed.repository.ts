@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { withDates } from '../points/points.repository';
-import { CHANGE_COLUMNS, type TierChangeRow } from './tier-engine.service';
+import { CHANGE_COLUMNS, changeRow, type TierChangeRow } from './tiers.repository';
 
 /**
  * The tier-change feed's SQL: every change in the order its transaction committed, as far as
@@ -40,17 +39,17 @@ const HORIZON = '(select pg_snapshot_xmin(pg_current_snapshot()))';
  */
 export async function feedPage(em: EntityManager, q: { memberId: string | null; after: FeedPosition | null; limit: number }): Promise<FeedRow[]> {
   const [xactId, id] = q.after ?? ['0', '0'];
-  const rows = (await em.execute(
+  const rows = await em.execute<FeedRow[]>(
     `select ${CHANGE_COLUMNS}, tc.xact_id::text as "xactId" from tier_change tc
      where ${q.memberId ? 'tc.member_id = ?::uuid and' : ''} tc.xact_id < ${HORIZON} and (tc.xact_id, tc.id) > (?::xid8, ?::bigint)
      order by tc.xact_id, tc.id limit ?`,
     [...(q.memberId ? [q.memberId] : []), xactId, id, q.limit],
-  )) as FeedRow[];
-  return rows.map((r) => withDates(r, ['occurredAt', 'supersededAt']));
+  );
+  return rows.map(changeRow);
 }
 
 /** Whether the member exists (an empty feed of an unknown member is NOT_FOUND). */
 export async function memberExists(em: EntityManager, memberId: string): Promise<boolean> {
-  const [row] = await em.execute('select exists (select 1 from member where id = ?::uuid) as "exists"', [memberId]);
-  return (row as { exists: boolean }).exists;
+  const [row] = await em.execute<{ exists: boolean }[]>('select exists (select 1 from member where id = ?::uuid) as "exists"', [memberId]);
+  return row.exists;
 }

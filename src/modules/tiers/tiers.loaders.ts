@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { safeInteger } from '../../common/safe-integer';
 import { Tier } from './tier.entity';
+import { memberCounts as countMembers } from './tiers.repository';
 
 /** Per-request tier lookups. The ladder is small, so one query loads all of it. */
 export function createTierLoaders(em: EntityManager) {
@@ -14,10 +14,7 @@ export function createTierLoaders(em: EntityManager) {
   });
   // Maintained by triggers on member (see TierMemberDelta): a sum over a few rows per tier.
   const memberCounts = new DataLoader<string, number>(async (ids) => {
-    const rows: { tier_id: string; n: string }[] = await em
-      .getConnection()
-      .execute('select tier_id, sum(delta) as n from tier_member_delta where tier_id in (?) group by tier_id', [ids as string[]]);
-    const map = new Map(rows.map((r) => [r.tier_id, safeInteger(r.n)]));
+    const map = await countMembers(em, ids);
     return ids.map((id) => map.get(id) ?? 0);
   });
   return { all, byId, memberCounts };

@@ -6,6 +6,7 @@ import { AuditService, snapshot } from '../audit/audit.service';
 import { withDates } from '../points/points.repository';
 import type { TierChangeRow } from './tier-engine.service';
 import { Tier } from './tier.entity';
+import { lockLadder } from './tiers.repository';
 import { validateLadder, type TierRung } from './tiers.rules';
 
 export interface TierInput {
@@ -48,8 +49,7 @@ export class TiersService {
       throw badInput('pointsMultiplier', 'pointsMultiplier takes at most 4 decimals');
     }
     return inTransaction(this.em, async (tx) => {
-      // Ladder edits are rare; one at a time keeps the validation of the whole ladder sound.
-      await tx.execute('lock table "tier" in share row exclusive mode');
+      await lockLadder(tx);
       const tiers = await tx.find(Tier, {}, { orderBy: { rank: 'asc' } });
       let tier = tiers.find((t) => t.code === input.code);
       const before = tier ? snapshot(tier, FIELDS) : null;

@@ -1,0 +1,54 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { notifyAfterCommit, notifyFromConnectionAfterCommit } from '../db/notify';
+
+/**
+ * The outbox: how a module publishes. A write records its events' outbox row in its own
+ * transaction (a rolled-back change is never published); once it has committed, a NOTIFY on
+ * OUTBOX_CHANNEL names the row's id to every instance's dispatcher (outbox-dispatcher.ts), which
+ * loads the events through the topic's registered type (registry.ts) and publishes them.
+ */
+export const OUTBOX_CHANNEL = 'loyalty_outbox';
+
+/** A row's payload: one event id, or several (a review batch's, as JSON numbers); a topic may carry the events themselves too. */
+export interface OutboxPayload { id?: string; ids?: (string | number)[]; [carried: string]: unknown }
+export interface OutboxRow { id: string; topic: string; payload: OutboxPayload; createdAt: string }
+
+/**
+ * The SQL of one outbox row of `topic` written from a select (for a write that records its
+ * events and their outbox row in one statement): `memberId` and `payload` are expressions over
+ * `from`, `having` an optional condition on its groups. Returns the row's id (text).
+ */
+export function outboxInsertSql(topic: string, row: { memberId: string; payload: string; from: string; having?: string }): string {
+  return `insert into outbox (topic, member_id, payload, created_at)
+  select '${topic}', ${row.memberId}, ${row.payload}, now()
+  from ${row.from}${row.having ? ` having ${row.having}` : ''}
+  returning id::text`;
+}
+
+/**
+ * Writes the outbox row for these events (one row per transaction, whatever their number) in
+ * the writing transaction and NOTIFYs its id once committed. The row lists the events' ids.
+ */
+export async function publishEvents(tx: EntityManager, topic: string, events: { memberId: string; id: string }[]): Promise<void> {
+  if (!events.length) return;
+  const [row] = await tx.execute<{ id: string }[]>(
+    'insert into outbox (topic, member_id, payload, created_at) values (?, ?::uuid, ?::jsonb, now()) returning id::text',
+    [topic, events.length === 1 ? events[0].memberId : null, JSON.stringify({ ids: events.map((e) => e.id) })],
+  );
+  notifyOutbox(tx, row.id);
+}
+
+/** An outbox row's id to every instance's dispatcher once committed (coalesced with others': notifyAfterCommit). */
+export function notifyOutbox(tx: EntityManager, outboxId: string): void {
+  notifyAfterCommit(tx, OUTBOX_CHANNEL, outboxId);
+}
+
+/** The same, from the transaction's own connection (a paced job's batch: notifyFromConnectionAfterCommit). */
+export function notifyOutboxFromConnection(tx: EntityManager, outboxId: string): void {
+  notifyFromConnectionAfterCommit(tx, OUTBOX_CHANNEL, outboxId);
+}
+
+/** The event ids these outbox rows list. */
+export function eventIdsOf(rows: OutboxRow[]): string[] {
+  return rows.flatMap((r) => r.payload.ids?.map(String) ?? (r.payload.id ? [r.payload.id] : []));
+}

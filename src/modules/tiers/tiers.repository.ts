@@ -1,0 +1,356 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { keyset } from '../../common/pagination';
+import { safeInteger } from '../../common/safe-integer';
+import { pgArray } from '../../db/entity-manager';
+import { minusMonths } from '../../db/months';
+import { outboxInsertSql } from '../../events/outbox';
+import { withDates } from '../points/points.repository';
+import type { TierChangeKind } from './tier-change.entities';
+import type { DowngradePolicy, QualifyingFact } from './tiers.rules';
+
+/**
+ * The tiers module's SQL, one named function per statement, with typed rows (the set-based
+ * review's is in tier-review.repository.ts, the feed's in tier-feed.repository.ts).
+ *
+ * Tables of other modules it reads, always inside the statement that needs them (a tier
+ * decision is made on one snapshot): `qualifying_entry`, `purchase` and `activity` (points),
+ * `program` (program: the tier settings and `tier_reviewed_through`). It writes the tier
+ * columns of `member` (tier_id, tier_since, tier_expires_at and the window counters, which
+ * the tiers module keeps) and the outbox (through events/outbox.ts's SQL).
+ */
+
+export interface TierChangeRow {
+  id: string;
+  memberId: string;
+  kind: TierChangeKind;
+  fromTierId: string | null;
+  toTierId: string;
+  reason: string;
+  qualifyingPoints: number;
+  occurredAt: Date;
+  /** When a backdated fact superseded it (rebuild); null (or absent, on a row being written): current. */
+  supersededAt?: Date | null;
+}
+
+/** A change being recorded: everything but its id, with the expiry it gives. */
+export type NewTierChange = Omit<TierChangeRow, 'id'> & { expiresAt: Date | null };
+/** A recorded change with the expiry it gave. */
+export type StoredChange = TierChangeRow & { expiresAt: Date | null };
+
+export interface TierNoticeRow {
+  id: string;
+  memberId: string;
+  tierId: string;
+  tierExpiresAt: Date;
+  pointsToRetain: number;
+  noticedAt: Date;
+}
+
+/** The programme's tier settings (program row), and the latest asOf a review ran for. */
+export interface TierSettings { windowMonths: number; validityMonths: number; policy: DowngradePolicy; noticeDays: number; reviewedThrough: Date | null }
+/** A tier of the ladder, as the engine uses it. */
+export interface Rung { id: string; rank: number; qualifyingPoints: number; retainPoints: number; multiplier: number }
+
+/**
+ * A tier_change row as TierChangeRow (its id as text); the bench's fan-out writes its events with it too.
+ * Its `id` output is text: order by the table's column, qualified (`tc.id`), never by a bare `id`.
+ */
+export const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
+  qualifying_points as "qualifyingPoints", occurred_at as "occurredAt", superseded_at as "supersededAt"`;
+export const changeRow = <T extends TierChangeRow>(r: T): T => withDates(r, ['occurredAt', 'supersededAt']);
+const storedChange = (r: StoredChange): StoredChange => withDates(changeRow(r), ['expiresAt']);
+
+// ---- the programme and the ladder ---------------------------------------------------------
+
+/** Reads the program row (the program module's table): the settings every tier decision takes. */
+export async function tierSettings(em: EntityManager): Promise<TierSettings> {
+  const [s] = await em.execute<TierSettings[]>(
+    `select qualification_window_months as "windowMonths", tier_validity_months as "validityMonths",
+       downgrade_policy as policy, tier_notice_days as "noticeDays", tier_reviewed_through as "reviewedThrough" from program where id = 1`,
+  );
+  return withDates(s, ['reviewedThrough']);
+}
+
+export async function ladder(em: EntityManager): Promise<Rung[]> {
+  return em.execute<Rung[]>(
+    `select id, rank, qualifying_points as "qualifyingPoints", retain_points as "retainPoints", points_multiplier::float8 as multiplier
+     from tier order by rank`,
+  );
+}
+
+export async function tierByCode(em: EntityManager, code: string): Promise<{ id: string; rank: number } | undefined> {
+  const [tier] = await em.execute<{ id: string; rank: number }[]>('select id, rank from tier where code = ?', [code]);
+  return tier;
+}
+
+/** Ladder edits are rare; one at a time keeps the validation of the whole ladder sound. */
+export async function lockLadder(tx: EntityManager): Promise<void> {
+  await tx.execute('lock table "tier" in share row exclusive mode');
+}
+
+/** Members per tier, from the per-statement rows triggers on member keep (see TierMemberDelta). */
+export async function memberCounts(em: EntityManager, tierIds: readonly string[]): Promise<Map<string, number>> {
+  const rows = await em.getConnection().execute<{ tier_id: string; n: string }[]>(
+    'select tier_id, sum(delta) as n from tier_member_delta where tier_id in (?) group by tier_id', [tierIds as string[]],
+  );
+  return new Map(rows.map((r) => [r.tier_id, safeInteger(r.n)]));
+}
+
+// ---- one member's tier --------------------------------------------------------------------
+
+/** The member's tier (and its expiry as stored, text). */
+export interface MemberTier { tierId: string; rank: number; expiresAt: string | null }
+
+export async function memberTier(tx: EntityManager, memberId: string): Promise<MemberTier> {
+  const [m] = await tx.execute<MemberTier[]>(
+    `select m.tier_id as "tierId", t.rank, m.tier_expires_at as "expiresAt" from member m join tier t on t.id = m.tier_id where m.id = ?`,
+    [memberId],
+  );
+  return m;
+}
+
+/**
+ * The tier the member row holds, its multiplier, and whether its history may be out of date at
+ * `at` (stale): its tier expired by `at` or by the latest review run's asOf (program), it has
+ * qualifying points dated after `at`, or a current change dated at or after `at`.
+ */
+export async function heldTier(tx: EntityManager, memberId: string, at: Date): Promise<{ tierId: string; multiplier: number; stale: boolean }> {
+  const [m] = await tx.execute<{ tierId: string; multiplier: number; stale: boolean }[]>(
+    `select m.tier_id as "tierId", t.points_multiplier::float8 as multiplier,
+       coalesce(m.tier_expires_at <= greatest(?::timestamptz, (select tier_reviewed_through from program where id = 1)), false)
+         or coalesce(m.last_qualifying_at > ?::timestamptz, false)
+         or exists (select 1 from tier_change c where c.member_id = m.id and c.occurred_at >= ?::timestamptz and c.superseded_at is null) as stale
+     from member m join tier t on t.id = m.tier_id where m.id = ?`,
+    [at, at, at, memberId],
+  );
+  return m;
+}
+
+/** Whether the member has a current change dated at or after `at`. */
+export async function hasChangeFrom(tx: EntityManager, memberId: string, at: Date): Promise<boolean> {
+  const rows = await tx.execute(
+    'select 1 from tier_change c where c.member_id = ? and c.occurred_at >= ? and c.superseded_at is null limit 1', [memberId, at],
+  );
+  return rows.length > 0;
+}
+
+/** The member row's tier state, and the last current change before `from` (prev…), with the horizon reviews are recorded to. */
+export interface MemberTierBefore {
+  tierId: string; since: Date; expiresAt: Date | null; joinedAt: Date;
+  prevTierId: string | null; prevExpiresAt: Date | null; prevSince: Date | null;
+  /** The latest of: the latest review run's asOf (program), the member's latest purchase and qualifying activity (points), `from`. */
+  horizon: Date;
+}
+
+export async function memberTierBefore(tx: EntityManager, memberId: string, from: Date): Promise<MemberTierBefore> {
+  const [m] = await tx.execute<MemberTierBefore[]>(
+    `select m.tier_id as "tierId", m.tier_since as since, m.tier_expires_at as "expiresAt", m.joined_at as "joinedAt",
+       prev.to_tier_id as "prevTierId", prev.expires_at as "prevExpiresAt",
+       (select max(c.occurred_at) from tier_change c where c.member_id = m.id and c.superseded_at is null
+         and c.occurred_at < ?::timestamptz and c.kind <> 'RENEWAL') as "prevSince",
+       greatest((select tier_reviewed_through from program where id = 1), (select max(p.occurred_at) from purchase p where p.member_id = m.id),
+         (select max(a.occurred_at) from activity a where a.member_id = m.id and a.qualifying_points > 0), ?::timestamptz) as horizon
+     from member m left join lateral (
+       select c.to_tier_id, c.expires_at from tier_change c where c.member_id = m.id and c.superseded_at is null and c.occurred_at < ?::timestamptz
+       order by c.occurred_at desc, c.id desc limit 1) prev on true
+     where m.id = ?`,
+    [from, from, from, memberId],
+  );
+  return withDates(m, ['since', 'expiresAt', 'joinedAt', 'prevExpiresAt', 'prevSince', 'horizon']);
+}
+
+/** The member's current changes dated at or after `from`, in order. */
+export async function currentChangesFrom(tx: EntityManager, memberId: string, from: Date): Promise<StoredChange[]> {
+  const rows = await tx.execute<StoredChange[]>(
+    `select ${CHANGE_COLUMNS}, expires_at as "expiresAt" from tier_change tc
+     where tc.member_id = ? and tc.superseded_at is null and tc.occurred_at >= ? order by tc.occurred_at, tc.id`,
+    [memberId, from],
+  );
+  return rows.map(storedChange);
+}
+
+/** The member's qualifying points dated after `after` (the points module's ledger, read for the tier timeline). */
+export async function qualifyingFactsAfter(tx: EntityManager, memberId: string, after: Date): Promise<QualifyingFact[]> {
+  const rows = await tx.execute<QualifyingFact[]>(
+    `select occurred_at as "occurredAt", coalesce(counts_from, occurred_at) as "countsFrom", points from qualifying_entry
+     where member_id = ? and occurred_at > ?`,
+    [memberId, after],
+  );
+  return rows.map((f) => withDates(f, ['occurredAt', 'countsFrom']));
+}
+
+/** Q: the member's qualifying points dated in (fromExclusive, toInclusive] that count by then (the points module's ledger). */
+export async function qualifyingBetween(em: EntityManager, memberId: string, fromExclusive: Date, toInclusive: Date): Promise<number> {
+  const [row] = await em.execute<{ q: number }[]>(
+    `select coalesce(sum(points), 0)::int as q from qualifying_entry
+     where member_id = ? and occurred_at > ? and occurred_at <= ? and coalesce(counts_from, occurred_at) <= ?`,
+    [memberId, fromExclusive, toInclusive, toInclusive],
+  );
+  return row.q;
+}
+
+/** A purchase and the tier it earned at. */
+export interface PurchaseTier { orderId: string; occurredAt: Date; tierId: string | null }
+
+/** The member's purchases dated at or after `from`, with the tier each earned at (the points module's table). */
+export async function purchasesFrom(tx: EntityManager, memberId: string, from: Date): Promise<PurchaseTier[]> {
+  const rows = await tx.execute<PurchaseTier[]>(
+    'select order_id as "orderId", occurred_at as "occurredAt", earned_tier_id as "tierId" from purchase where member_id = ? and occurred_at >= ?',
+    [memberId, from],
+  );
+  return rows.map((p) => withDates(p, ['occurredAt']));
+}
+
+/**
+ * Sets a member's tier, from `since` until `expiresAt`, and counts the member's window
+ * counters for that expiry from the ledger (qualifying_entry; the caller holds the member row).
+ */
+export async function setMemberTier(
+  tx: EntityManager, windowMonths: number, memberId: string, tierId: string, since: Date, expiresAt: Date | null,
+): Promise<void> {
+  await tx.execute(
+    `update member m set tier_id = ?, tier_since = ?, tier_expires_at = p.e, updated_at = now(),
+       window_points = c.w, points_after_expiry = c.a, window_points_months = case when p.e is null then null else ${windowMonths} end
+     from (select ?::timestamptz as e) p, lateral (
+       select coalesce(sum(q.points) filter (where q.occurred_at <= p.e and coalesce(q.counts_from, q.occurred_at) <= p.e), 0)::int as w,
+         coalesce(sum(q.points) filter (where q.occurred_at > p.e), 0)::int as a
+       from qualifying_entry q where q.member_id = ?::uuid and q.occurred_at > ${minusMonths('p.e', String(windowMonths))}) c
+     where m.id = ?`,
+    [tierId, since, expiresAt, memberId, memberId],
+  );
+}
+
+// ---- recording changes --------------------------------------------------------------------
+
+/**
+ * Records one change; with `outbox` (a topic), its outbox row too, in the same statement (one
+ * round trip on the purchase path). The outbox row carries the change itself (`changes`, as
+ * changesFromOutbox reads it back), so a dispatcher delivers it without reading tier_change again.
+ * Returns the change and its outbox row's id (null without one).
+ */
+export async function insertChange(tx: EntityManager, c: NewTierChange, outbox: string | null): Promise<{ change: TierChangeRow; outboxId: string | null }> {
+  const params = [c.memberId, c.kind, c.fromTierId, c.toTierId, c.reason, c.qualifyingPoints, c.occurredAt, c.expiresAt];
+  const insert = `insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, now()) returning ${CHANGE_COLUMNS}`;
+  if (!outbox) return { change: changeRow((await tx.execute<TierChangeRow[]>(insert, params))[0]), outboxId: null };
+  const [{ outboxId, ...change }] = await tx.execute<(TierChangeRow & { outboxId: string })[]>(
+    `with c as (${insert}), o as (
+       ${outboxInsertSql(outbox, { memberId: '"memberId"', payload: `jsonb_build_object('ids', jsonb_build_array(id), 'changes', jsonb_build_array(to_jsonb(c)))`, from: 'c' })}
+     ) select c.*, (select id from o) as "outboxId" from c`,
+    params,
+  );
+  return { change: changeRow(change), outboxId };
+}
+
+/**
+ * Records several changes of one member, in this order (ids ascending); with `outbox` (a topic),
+ * one outbox row carrying them all, in the same statement. Returns them by id, and the outbox
+ * row's id (null without one).
+ */
+export async function insertChanges(tx: EntityManager, cs: NewTierChange[], outbox: string | null): Promise<{ changes: TierChangeRow[]; outboxId: string | null }> {
+  const values = JSON.stringify(cs.map((c, n) => ({
+    n, member_id: c.memberId, kind: c.kind, from_tier_id: c.fromTierId, to_tier_id: c.toTierId, reason: c.reason,
+    qualifying_points: c.qualifyingPoints, occurred_at: c.occurredAt.toISOString(), expires_at: c.expiresAt?.toISOString() ?? null,
+  })));
+  const insert = `insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+     select member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, now()
+     from jsonb_to_recordset(?::jsonb) as v(n int, member_id uuid, kind text, from_tier_id uuid, to_tier_id uuid, reason text,
+       qualifying_points int, occurred_at timestamptz, expires_at timestamptz)
+     order by n returning ${CHANGE_COLUMNS}`;
+  const byId = (rows: TierChangeRow[]) => rows.map(changeRow).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  if (!outbox) return { changes: byId(await tx.execute<TierChangeRow[]>(insert, [values])), outboxId: null };
+  const rows = await tx.execute<(TierChangeRow & { outboxId: string })[]>(
+    `with c as (${insert}), o as (
+       ${outboxInsertSql(outbox, {
+    memberId: 'min("memberId"::text)::uuid',
+    payload: `jsonb_build_object('ids', jsonb_agg(id::bigint order by id::bigint), 'changes', jsonb_agg(to_jsonb(c) order by id::bigint))`,
+    from: 'c',
+  })}
+     ) select c.*, (select id from o) as "outboxId" from c`,
+    [values],
+  );
+  return { changes: byId(rows.map(({ outboxId: _, ...change }) => change)), outboxId: rows[0].outboxId };
+}
+
+/** Brings the Q of kept changes up to date in place. */
+export async function setChangesQualifying(tx: EntityManager, changes: { id: string; q: number }[]): Promise<void> {
+  await tx.execute(
+    'update tier_change c set qualifying_points = v.q from jsonb_to_recordset(?::jsonb) as v(id bigint, q int) where c.id = v.id',
+    [JSON.stringify(changes)],
+  );
+}
+
+/**
+ * Marks changes superseded. Superseding a change moves it in the feed to this transaction's
+ * place (its xact_id), marked: a client that read it before reads it again, superseded, just
+ * before what replaces it.
+ */
+export async function supersedeChanges(tx: EntityManager, ids: string[]): Promise<void> {
+  await tx.execute('update tier_change set superseded_at = now(), xact_id = pg_current_xact_id() where id = any(?::bigint[])', [pgArray(ids)]);
+}
+
+// ---- reads ------------------------------------------------------------------------------
+
+/** Per member: Q now (in (now − window, now]) and Q kept (in (tierExpiresAt − window, now]), as the ledger counts them by now. */
+export interface ProgressCounts { id: string; tierId: string; expiresAt: string | null; qNow: number; qKept: number }
+
+export async function progressCounts(em: EntityManager, memberIds: readonly string[], now: Date, windowMonths: number): Promise<ProgressCounts[]> {
+  return em.execute<ProgressCounts[]>(
+    `select m.id, m.tier_id as "tierId", m.tier_expires_at as "expiresAt",
+       coalesce(sum(q.points) filter (where q.occurred_at > ${minusMonths('?::timestamptz', '?::int')}), 0)::int as "qNow",
+       coalesce(sum(q.points) filter (where m.tier_expires_at is not null and q.occurred_at > ${minusMonths('m.tier_expires_at', '?::int')}), 0)::int as "qKept"
+     from member m left join qualifying_entry q on q.member_id = m.id and q.occurred_at <= ?::timestamptz
+       and coalesce(q.counts_from, q.occurred_at) <= ?::timestamptz
+     where m.id in (?) group by m.id`,
+    [now, windowMonths, windowMonths, now, now, memberIds as string[]],
+  );
+}
+
+/** The current changes of these members, oldest first. */
+export async function currentChangesOf(em: EntityManager, memberIds: readonly string[]): Promise<TierChangeRow[]> {
+  const rows = await em.execute<TierChangeRow[]>(
+    `select ${CHANGE_COLUMNS} from tier_change tc where tc.member_id in (?) and tc.superseded_at is null order by tc.occurred_at, tc.id`,
+    [memberIds as string[]],
+  );
+  return rows.map(changeRow);
+}
+
+/** Changes recorded after `since` (created_at) and/or after the change `after` (by id), one member's or everyone's, oldest first. */
+export async function changesPage(em: EntityManager, q: { memberId: string | null; since: Date | null; after: string | null; first: number }): Promise<TierChangeRow[]> {
+  const page = keyset('tc.id', 'asc', q.after);
+  const rows = await em.execute<TierChangeRow[]>(
+    `select ${CHANGE_COLUMNS} from tier_change tc
+     where (?::uuid is null or tc.member_id = ?::uuid) and (?::timestamptz is null or tc.created_at > ?::timestamptz) and ${page.where}
+     ${page.orderBy} limit ?`,
+    [q.memberId, q.memberId, q.since, q.since, ...page.params, q.first],
+  );
+  return rows.map(changeRow);
+}
+
+/** Changes by id; with `members`, only theirs (none when empty). */
+export async function changesByIds(em: EntityManager, ids: string[], members: string[] | null = null): Promise<TierChangeRow[]> {
+  if (!ids.length || members?.length === 0) return [];
+  const rows = await em.execute<TierChangeRow[]>(
+    `select ${CHANGE_COLUMNS} from tier_change tc where tc.id = any(?::bigint[]) and (?::uuid[] is null or tc.member_id = any(?::uuid[])) order by tc.id`,
+    [pgArray(ids), members && pgArray(members), members && pgArray(members)],
+  );
+  return rows.map(changeRow);
+}
+
+/** Notices by id; with `members`, only theirs (none when empty). */
+export async function noticesByIds(em: EntityManager, ids: string[], members: string[] | null = null): Promise<TierNoticeRow[]> {
+  if (!ids.length || members?.length === 0) return [];
+  const rows = await em.execute<TierNoticeRow[]>(
+    `select n.id::text, n.member_id as "memberId", n.tier_id as "tierId", n.tier_expires_at as "tierExpiresAt",
+       n.points_to_retain as "pointsToRetain", n.noticed_at as "noticedAt" from tier_notice n
+     where n.id = any(?::bigint[]) and (?::uuid[] is null or n.member_id = any(?::uuid[])) order by n.id`,
+    [pgArray(ids), members && pgArray(members), members && pgArray(members)],
+  );
+  return rows.map((r) => withDates(r, ['tierExpiresAt', 'noticedAt']));
+}
+
+/** The ids of a member's notices, oldest first. */
+export async function noticeIdsOf(em: EntityManager, memberId: string): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>('select n.id::text from tier_notice n where n.member_id = ? order by n.id', [memberId]);
+  return rows.map((r) => r.id);
+}
