@@ -183,6 +183,21 @@ describe('4. a refund leaves the window its purchase was in', () => {
     expect(m.tier.code).toBe('SILVER');
   });
 
+  it('a purchase earning nothing at E, posted before the backdated purchases that upgrade to an expiry E, still has its review at E (found by the model-based test)', async () => {
+    const D = '2023-08-02T02:53:28.136Z';
+    const E = '2024-08-02T02:53:28.136Z'; // D + 12 months: the window (E − 12 months, E] leaves D out
+    const [inOrder, late] = [await registerMember(s, { joinedAt: '2023-07-01T00:00:00.000Z' }), await registerMember(s, { joinedAt: '2023-07-01T00:00:00.000Z' })];
+    ok(await buy(inOrder, 'e0-a1', 800, D));
+    ok(await buy(inOrder, 'e0-a2', 200, D));
+    expect(ok(await buy(inOrder, 'e0-a3', 0.01, E)).recordPurchase).toMatchObject({ pointsEarned: 0 });
+    ok(await buy(late, 'e0-b3', 0.01, E)); // the purchase at E first, then the ones at D
+    ok(await buy(late, 'e0-b1', 800, D));
+    ok(await buy(late, 'e0-b2', 200, D));
+    const [a, b] = [await shown(inOrder), await shown(late)];
+    expect(a.tierHistory.map((c: unknown[]) => c.slice(0, 3))).toEqual([['UPGRADE', 'BRONZE', 'SILVER'], ['DOWNGRADE', 'SILVER', 'BRONZE']]);
+    expect(b).toEqual(a);
+  });
+
   it('two partial refunds reverse the same qualifying points at the same instants whatever order they arrive in (found by the model-based test)', async () => {
     const D = '2023-08-01T12:00:00.000Z';
     const nextDay = '2023-08-02T12:00:00.000Z';

@@ -112,16 +112,22 @@ export async function memberTier(tx: EntityManager, memberId: string): Promise<M
 /**
  * The tier the member row holds, its multiplier, and whether its history may be out of date at
  * `at` (stale): its tier expired by `at` or by the latest review run's asOf (program), it has
- * qualifying points dated after `at`, or a current change dated at or after `at`.
+ * qualifying points or a purchase dated after `at`, or a current change dated at or after `at`.
+ * A purchase after `at`, even one that earned no qualifying points, is part of the horizon the
+ * member's reviews are recorded to (`historyFrom`): a write dated before it rebuilds the history,
+ * so that an upgrade at `at` whose expiry falls before that purchase is reviewed there, as it would
+ * have been had the facts arrived in date order. Reads the points module's `purchase` table
+ * (one index probe in the same statement), as the horizon does.
  */
 export async function heldTier(tx: EntityManager, memberId: string, at: Date): Promise<{ tierId: string; multiplier: number; stale: boolean }> {
   const [m] = await tx.execute<{ tierId: string; multiplier: number; stale: boolean }[]>(
     `select m.tier_id as "tierId", t.points_multiplier::float8 as multiplier,
        coalesce(m.tier_expires_at <= greatest(?::timestamptz, (select tier_reviewed_through from program where id = 1)), false)
          or coalesce(m.last_qualifying_at > ?::timestamptz, false)
+         or exists (select 1 from purchase p where p.member_id = m.id and p.occurred_at > ?::timestamptz)
          or exists (select 1 from tier_change c where c.member_id = m.id and c.occurred_at >= ?::timestamptz and c.superseded_at is null) as stale
      from member m join tier t on t.id = m.tier_id where m.id = ?`,
-    [at, at, at, memberId],
+    [at, at, at, at, memberId],
   );
   return m;
 }
