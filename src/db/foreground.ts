@@ -80,6 +80,17 @@ export class PacedLanes {
     this.probe = new ForegroundProbe(em, () => this.own);
   }
 
+  /** Lanes that always run at `pace`, whatever else the database is doing: they never probe. */
+  static steady(em: EntityManager, pace: Pace): PacedLanes {
+    return new PacedLanes(em, { idle: pace, busy: pace });
+  }
+
+  /** Whether the moment's pace can differ: with one pace for both, the probe is never asked. */
+  private get adaptive(): boolean {
+    const { idle, busy } = this.paces;
+    return idle !== busy && (idle.lanes !== busy.lanes || idle.batch !== busy.batch || idle.pause !== busy.pause);
+  }
+
   /** Lanes to drain on: the most either pace runs at once. */
   get lanes(): number {
     return Math.max(this.paces.idle.lanes, this.paces.busy.lanes);
@@ -87,7 +98,11 @@ export class PacedLanes {
 
   /** The pace of the moment (to size what is handed out next). */
   async pace(): Promise<Pace> {
-    return this.paces[(await this.probe.busy()) ? 'busy' : 'idle'];
+    return this.paces[await this.mode()];
+  }
+
+  private async mode(): Promise<'idle' | 'busy'> {
+    return this.adaptive && (await this.probe.busy()) ? 'busy' : 'idle';
   }
 
   /** Works through what `next` hands out (null: no more) on `lanes` lanes (drainInLanes). */
@@ -133,7 +148,7 @@ export class PacedLanes {
 
   private async turn(): Promise<Pace> {
     for (;;) {
-      const mode = (await this.probe.busy()) ? 'busy' : 'idle';
+      const mode = await this.mode();
       if (this.running < this.paces[mode].lanes) {
         this.running++;
         this.batches[mode]++;

@@ -2,9 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
-import { drainInLanes } from '../../common/lanes';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { lockAccount, lockAccounts, lockActivityRule } from '../../db/locks';
+import { PacedLanes, type Pace } from '../../db/foreground';
 import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -93,6 +93,14 @@ function memberIdOrFail(id: string): string {
  * member serialize), is idempotent on its key, and keeps
  * balance = Σ lot remainders = Σ signed transactions.
  */
+/**
+ * The expiry's pace: two batches at once, no pause, whatever else the database is doing. The
+ * review slows down under purchases (its paces, DEFAULT_REVIEW_PACE); the expiry shares its
+ * lanes (PacedLanes) but not its slowing: no bound is set on purchases' latency while it runs,
+ * and at one pace it never probes the database (docs/decisions.md, "Tiers", the review's pace).
+ */
+const EXPIRY_PACE: Pace = { lanes: 2, batch: 10_000, pause: 0 };
+
 export class PointsService {
   constructor(
     private readonly em: EntityManager,
@@ -666,11 +674,12 @@ export class PointsService {
         }
         return lateTaken < late.length ? late.slice(lateTaken, (lateTaken += batchSize)) : null;
       }));
-      await drainInLanes(2, nextBatch, async (batch) => {
+      const lanes = PacedLanes.steady(this.em, { ...EXPIRY_PACE, batch: batchSize });
+      await lanes.drain(nextBatch, (batch) => lanes.inTurn(async () => {
         processed += batch.length;
         const n = await this.expireBatch(batch, asOf); // (not `changed += await …`: that reads `changed` before the wait)
         changed += n;
-      });
+      }));
     });
     await repo.raiseExpiryFloor(this.em, next);
     return { processed, changed };
