@@ -22,8 +22,25 @@ import { pgArray } from './array-literal';
  * The tier review updates member rows (step 2) and never takes an account row: a review
  * waiting for a member a write holds waits for a transaction that needs nothing the review
  * holds. An admin's tier override (tier-engine.service.ts `setMemberTier`) takes steps 1 and 2
- * through `lockAccount` like a points write. The other locks of other modules (benefits, tags,
- * segments, tiers, retention: each on its own table) are their owners'.
+ * through `lockAccount` like a points write.
+ *
+ * Every other lock the server takes is on one table of one module, taken alone or before any
+ * step above, so none can close a cycle with this order. They stay in their owners' repositories
+ * (each returns its module's typed row), listed here so that this file names every lock:
+ *   - `member` row FOR UPDATE: members.repository.ts `lockMember` (a profile update; holds no
+ *     account, so a points write waiting at step 2 waits for a transaction that waits for nothing);
+ *   - `program` row FOR UPDATE: program.repository.ts `lockProgram` (settings changes);
+ *   - `tier` table SHARE ROW EXCLUSIVE: tiers.repository.ts `lockLadder` (ladder changes); the
+ *     window recount (tier-review.repository.ts) locks `qualifying_entry` in SHARE mode, holding
+ *     qualifying writes off while it counts;
+ *   - `benefit` row: benefits.repository.ts `lockBenefit`; `segment` row: segments.repository.ts
+ *     `lockSegment`; `activity_rule` row: `lockActivityRule` below;
+ *   - tag definitions: tags.repository.ts `lockTagDefinitions` (a transaction advisory lock), then
+ *     the `tag` row (`lockTag`), always in that order;
+ *   - `member_retention` ACCESS EXCLUSIVE for the refresh's swap: retention.repository.ts
+ *     `lockForSwap`, waiting at most a second at a time so that readers are not queued behind it;
+ *   - session advisory locks: migrations (database.ts) and one retention refresh at a time
+ *     (transaction.ts `withAdvisoryLock`).
  */
 
 /** The account row as a write holding it sees it. */
