@@ -25,7 +25,11 @@ import { pgArray } from './array-literal';
  * through `lockAccount` like a points write.
  *
  * Every other lock the server takes is on one table of one module, taken alone or before any
- * step above, so none can close a cycle with this order. They stay in their owners' repositories
+ * step above, so none can close a cycle with this order, but one: the window recount (below)
+ * holds `qualifying_entry` and then updates member rows, while a qualifying write holds its
+ * member row (step 2) and then inserts into `qualifying_entry`. PostgreSQL breaks such a cycle
+ * by aborting one side, and both run in transactions that retry on a deadlock (transaction.ts);
+ * the recount is an admin's one-off for data loaded around the app. The other locks stay in their owners' repositories
  * (each returns its module's typed row), listed here so that this file names every lock:
  *   - `member` row FOR UPDATE: members.repository.ts `lockMember` (a profile update; holds no
  *     account, so a points write waiting at step 2 waits for a transaction that waits for nothing);
