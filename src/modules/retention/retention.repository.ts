@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../../db/array-literal';
 import { safeInteger } from '../../common/safe-integer';
-import { withDates } from '../points/points.repository';
+import { withDates } from '../../db/rows';
 import { TUPLE_BASE } from './churn.fit';
 import type { BgNbdParams } from './churn.rules';
 

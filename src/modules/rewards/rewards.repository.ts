@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { keyset } from '../../common/pagination';
 import { pgTextArray } from '../../db/entity-manager';
 import * as locks from '../../db/locks';
-import { withDates } from '../points/points.repository';
+import { withDates } from '../../db/rows';
 
 /**
  * The catalogue's and the coupons' SQL. Every function takes the caller's EntityManager (a

@@ -4,7 +4,7 @@ import { safeInteger } from '../../common/safe-integer';
 import { pgArray } from '../../db/entity-manager';
 import { minusMonths } from '../../db/months';
 import { outboxInsertSql } from '../../events/outbox';
-import { withDates } from '../points/points.repository';
+import { withDates } from '../../db/rows';
 import type { TierChangeKind } from './tier-change.entities';
 import type { DowngradePolicy, QualifyingFact } from './tiers.rules';
 
