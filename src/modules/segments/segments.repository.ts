@@ -50,6 +50,17 @@ export async function segmentById(em: EntityManager, id: string): Promise<Segmen
   return row ?? null;
 }
 
+/**
+ * The members a filter selects, as one query (`select m.id from SEGMENT_FROM where …`) and its
+ * bound parameters, for another module's statement to select from, set-based (rule tags'
+ * refresh: tags.repository.ts syncRuleTagMembers). Cross-module read (SEGMENT_FROM).
+ */
+export interface MemberSelection { sql: string; params: unknown[] }
+
+export function selectedIdsQuery(filter: CompiledFilter): MemberSelection {
+  return { sql: `select m.id from ${SEGMENT_FROM} where ${filter.where}`, params: filter.params };
+}
+
 /** How many members the filter selects: one count query. Cross-module read (SEGMENT_FROM). */
 export async function countSelected(em: EntityManager, filter: CompiledFilter): Promise<number> {
   const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from ${SEGMENT_FROM} where ${filter.where}`, filter.params);
