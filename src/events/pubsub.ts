@@ -1,4 +1,4 @@
-import type { TierEvents } from '../modules/tiers/tier.events';
+import type { TierEvents } from '../modules/tiers/tier-event-types';
 
 /**
  * The in-process pub/sub that GraphQL subscriptions read from. Events reach it only
