@@ -72,7 +72,7 @@ export function updateReward(tx: EntityManager, code: string, v: RewardValues): 
 
 /** The tier codes of `codes` that name no tier. */
 export async function unknownTiers(tx: EntityManager, codes: string[]): Promise<string[]> {
-  const rows = (await tx.execute('select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(codes)])) as { c: string }[];
+  const rows = await tx.execute<{ c: string }[]>('select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(codes)]);
   return rows.map((r) => r.c);
 }
 

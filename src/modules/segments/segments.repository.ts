@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeInteger } from '../../common/safe-integer';
 import { keyset } from '../../common/pagination';
+import type { CsvValue } from './csv.rules';
 import { SEGMENT_FROM, type CompiledFilter, type SegmentFilter } from './segment-filter';
 
 /**
@@ -19,8 +20,8 @@ export interface SegmentRow { id: string; name: string; filter: SegmentFilter }
 /** A member row as SEGMENT_FROM has it (`m.*`), with its seq for keyset pages. */
 export type SegmentMemberRow = Record<string, unknown> & { seq: string };
 
-/** The CSV export's columns, each cell as the database gives it. */
-export type ExportRow = Record<string, unknown> & { seq: string };
+/** The CSV export's columns, each cell as the database gives it (text, numbers, timestamps). */
+export type ExportRow = Record<string, CsvValue> & { seq: string };
 
 /** One value of a profile's dimension: its count inside the segment (bigint, as text) and its shares (the segment's null when it is empty). */
 export interface ProfileCountRow { dimension: string; value: string; segmentCount: string; segmentShare: number | null; populationShare: number }
