@@ -2,24 +2,6 @@
 //   npx depcruise src --config .dependency-cruiser.cjs
 // Type-only imports count (tsPreCompilationDeps): a layer that names another's types knows it.
 
-/**
- * TEMPORARY (issue 20): the imports that broke these rules when they arrived, in files other
- * helpers were restructuring then: [rule, from, to]. Each is one exact import, ignored;
- * every other import of those files is checked. Delete a line once its import is gone
- * (depcruise does not complain about a stale line), and this list with the last one.
- */
-const PENDING_RESTRUCTURE = [
-  ['api-not-to-db', 'src/api/context.ts', 'node_modules/@mikro-orm/postgresql/index.d.ts'],
-  ['api-not-to-db', 'src/api/server.ts', 'node_modules/@mikro-orm/postgresql/index.d.ts'],
-  ['module-through-service', 'src/modules/benefits/benefits.service.ts', 'src/modules/points/points.repository.ts'],
-  ['module-through-service', 'src/modules/retention/retention.service.ts', 'src/modules/points/points.repository.ts'],
-  ['module-through-service', 'src/modules/rewards/rewards.repository.ts', 'src/modules/points/points.repository.ts'],
-  ['module-through-service', 'src/modules/rewards/rewards.service.ts', 'src/modules/points/points.repository.ts'],
-  ['module-through-service', 'src/modules/tags/tags.service.ts', 'src/modules/segments/segment-filter.ts'],
-  ['module-through-service', 'src/modules/tiers/tier-engine.service.ts', 'src/modules/points/points.repository.ts'],
-  ['module-through-service', 'src/modules/tiers/tier-feed.repository.ts', 'src/modules/points/points.repository.ts'],
-];
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -86,7 +68,6 @@ module.exports = {
     },
   ],
   options: {
-    knownViolations: PENDING_RESTRUCTURE.map(([name, from, to]) => ({ type: 'dependency', from, to, rule: { name, severity: 'error' } })),
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

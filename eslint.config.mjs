@@ -8,34 +8,6 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 
-/**
- * TEMPORARY (issue 20): files other helpers were restructuring when lint arrived. Each entry
- * turns off only the rules that fired in those files then (the commit that added this block
- * counts them per file); every other rule applies to them. Delete an entry once its files
- * lint clean, and this block with the last one.
- */
-const PENDING_RESTRUCTURE = {
-  'src/api/server.ts': ['no-base-to-string', 'no-unsafe-assignment', 'no-unsafe-call', 'no-unsafe-member-access'],
-  'src/api/broadcast.ts': ['no-unnecessary-type-assertion', 'no-unsafe-argument'],
-  'src/events/**': ['no-explicit-any', 'no-unnecessary-type-assertion', 'unused-disable-directive'],
-  'src/modules/benefits/**': ['no-unnecessary-type-assertion'],
-  'src/modules/members/**': ['no-unnecessary-type-assertion'],
-  'src/modules/points/**': ['no-unnecessary-type-assertion', 'no-unsafe-argument', 'import-x/first', 'import-x/no-duplicates'],
-  'src/modules/retention/**': ['no-unnecessary-type-assertion', 'no-unsafe-return', 'no-unused-vars', 'unused-disable-directive'],
-  'src/modules/rewards/**': ['no-unnecessary-type-assertion', 'import-x/no-duplicates'],
-  'src/modules/segments/**': ['no-unnecessary-type-assertion', 'no-base-to-string'],
-  'src/modules/tags/**': ['no-unnecessary-type-assertion'],
-  'src/modules/tiers/**': ['no-unnecessary-type-assertion'],
-};
-
-/** @type {import('eslint').Linter.Config[]} */
-const pendingRestructure = Object.entries(PENDING_RESTRUCTURE).map(([files, rules]) => ({
-  files: [files],
-  ...(rules.includes('unused-disable-directive') ? { linterOptions: { reportUnusedDisableDirectives: 'off' } } : {}),
-  rules: Object.fromEntries(rules.filter((r) => r !== 'unused-disable-directive')
-    .map((r) => [r.startsWith('import-x/') ? r : `@typescript-eslint/${r}`, 'off'])),
-}));
-
 export default defineConfig(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', 'bench/.results/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
@@ -78,5 +50,4 @@ export default defineConfig(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { ...globals.node } },
   },
-  ...pendingRestructure,
 );

@@ -4,15 +4,16 @@ import { createTokenVerifier } from './api/auth';
 import { developmentAccess, developmentBanner, type DevMember } from './dev-access';
 import { buildAppSchema } from './api/schema';
 import { createHttpApp, type HttpApp } from './api/server';
-import type { Clock } from './common/clock';
+import { systemClock, type Clock } from './common/clock';
 import type { AppConfig } from './config/env';
 import { applyMigrations, isReady, openOrm, resolveDatabaseUrl } from './db/database';
+import { poolStats } from './db/pool';
 import { LOG_REDACT } from './ops/logging';
 import { createMetrics } from './ops/metrics';
 import { seedIfRequested } from './db/seeding';
 import { createAppPubSub, type AppPubSub } from './events/pubsub';
 import { OutboxDispatcher } from './events/outbox-dispatcher';
-import { createEventRegistry, serviceSettings, type ServiceSettings } from './modules/services';
+import { createEventRegistry, createRequestServices, serviceSettings, type ServiceSettings } from './modules/services';
 import { DEFAULT_JOBS, Scheduler } from './jobs/scheduler';
 
 export interface RunningApp {
@@ -71,7 +72,12 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
       return migrated && (await ormRef.isConnected());
     })(), 2000, false);
     const ide = { memberToken: dev?.member?.token ?? null, memberId: dev?.member?.id ?? null };
-    const http = await createHttpApp({ config, orm, settings, schema, pubSub, verifier, metrics, log, ready, clock: options.clock, ide });
+    const clock = options.clock ?? systemClock;
+    // One EntityManager fork per request or subscription operation: no shared identity map.
+    const requestServices = () => createRequestServices(ormRef.em.fork(), settings, clock);
+    const http = await createHttpApp({
+      config, requestServices, poolStats: () => poolStats(ormRef), schema, pubSub, verifier, metrics, log, ready, clock: options.clock, ide,
+    });
     const port = await http.listen(config.port);
     if (dev) {
       // The warning is the banner's first line, not a log line: pino writes asynchronously, and

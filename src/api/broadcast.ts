@@ -65,14 +65,15 @@ export class BroadcastCache {
       // Fast path: frames go to the socket as events are published; graphql-ws keeps
       // iterating the subscription only to learn when it ends.
       const { socket, frameStart } = sink;
-      (source as Subscription<{ memberId: string }>).listen((event) => {
+      const events = source as Subscription<{ memberId: string }>;
+      events.listen((event) => {
         this.payloadOnce(event, key, args).then((json) => {
           if (socket.readyState !== socket.OPEN) return;
           if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return void socket.close(1013, 'Subscriber too slow');
           socket.send(frameStart + json + '}');
         }, () => { /* execution failures are turned into results by payloadOnce */ });
       });
-      return source as unknown as AsyncIterableIterator<ExecutionResult>;
+      return events as unknown as AsyncIterableIterator<ExecutionResult>;
     }
     return mapEvents(source[Symbol.asyncIterator](), (event) => {
       if (key === null || typeof event !== 'object' || event === null) return Promise.resolve(execute({ ...args, rootValue: event }));
@@ -83,7 +84,7 @@ export class BroadcastCache {
   /** The value of `make` for this event and key, made once; counted as executed or reused. */
   private once<T>(cache: WeakMap<object, Map<string, Promise<T>>>, event: object, key: string, make: () => Promise<T>): Promise<T> {
     let byKey = cache.get(event);
-    if (!byKey) cache.set(event, (byKey = new Map()));
+    if (!byKey) cache.set(event, (byKey = new Map<string, Promise<T>>()));
     const cached = byKey.get(key);
     if (cached) {
       this.counted?.reused.inc();

@@ -1,4 +1,3 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createServer, type Server } from 'node:http';
@@ -6,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../common/clock';
 import type { AppConfig } from '../config/env';
 import type { AppPubSub } from '../events/pubsub';
-import type { ServiceSettings } from '../modules/services';
+import type { RequestServices } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
 import { Admission } from './admission';
 import type { TokenVerifier } from './auth';
@@ -19,16 +18,20 @@ import { requestErrorHandler } from './request-errors';
 import { mountDevIde } from './routes/dev-ide';
 import { mountGraphql, startApollo } from './routes/graphql';
 import { mountHealth } from './routes/health';
-import { mountMetrics } from './routes/metrics';
+import { mountMetrics, type MetricsRouteDeps } from './routes/metrics';
 import { useRequestLog, useRequestMetrics } from './routes/request-telemetry';
 import { mountSegmentExports } from './routes/segment-exports';
 import { mountSubscriptions } from './routes/subscriptions';
 
 export interface HttpDeps {
   config: AppConfig;
-  orm: MikroORM;
-  /** What every request's services take from the configuration. */
-  settings: ServiceSettings;
+  /**
+   * A new request's (or subscription operation's) services and loaders, on an EntityManager
+   * fork of their own: start-up builds it (src/app.ts); this layer never holds the ORM.
+   */
+  requestServices: () => RequestServices;
+  /** The database pool now, for /metrics (src/db/pool.ts poolStats); null when unreadable. */
+  poolStats: MetricsRouteDeps['poolStats'];
   schema: GraphQLSchema;
   pubSub: AppPubSub;
   verifier: TokenVerifier;
@@ -54,7 +57,7 @@ export interface HttpApp {
  * WebSocket endpoint on the same server and port.
  */
 export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
-  const { config, orm, schema, verifier, metrics, log, pubSub } = deps;
+  const { config, schema, verifier, metrics, log, pubSub } = deps;
   const limits = queryLimits(config);
   // One set of checks for both paths: tokens, shape, validation (and cost), before anything runs.
   const checks = new DocumentChecks(schema, limits, {
@@ -63,7 +66,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   // GraphQL requests in progress at once (src/api/admission.ts); documents are checked, on their
   // own budget, before they take a place.
   const admission = new Admission(config.maxConcurrentRequests, config.maxWaitingRequests);
-  const contextFor = contextFactory(orm, pubSub, deps.clock, deps.settings);
+  const contextFor = contextFactory(deps.requestServices, pubSub, deps.clock);
   const formatError = createErrorFormatter(log);
   const app = express();
   app.disable('x-powered-by');
@@ -74,7 +77,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   useRequestLog(app, log);
   useRequestMetrics(app, metrics);
   mountHealth(app, deps.ready);
-  mountMetrics(app, { token: config.metricsToken, metrics, admission, pubSub, orm });
+  mountMetrics(app, { token: config.metricsToken, metrics, admission, pubSub, poolStats: deps.poolStats });
   mountSegmentExports(app, { verifier, contextFor, log });
   // Development only: the IDE, and `/` leads to it. In production neither exists (404).
   if (!config.production) mountDevIde(app, deps.ide);

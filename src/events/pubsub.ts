@@ -1,4 +1,4 @@
-import type { TierEvents } from '../modules/tiers/tier.events';
+import type { TierEvents } from '../modules/tiers/tier-event-types';
 
 /**
  * The in-process pub/sub that GraphQL subscriptions read from. Events reach it only
@@ -103,7 +103,7 @@ export class AppPubSub {
     let subscribers = this.topics.get(topic) as Set<Subscription<AppEvents[K]>> | undefined;
     if (!subscribers) {
       subscribers = new Set();
-      this.topics.set(topic, subscribers as Set<Subscription<any>>);
+      this.topics.set(topic, subscribers);
     }
     const set = subscribers;
     const subscription = new Subscription<AppEvents[K]>((s) => set.delete(s), memberId);

@@ -28,7 +28,7 @@ export class EventRegistry {
 
   register<K extends Topic>(type: OutboxEventType<K>): this {
     if (this.types.has(type.topic)) throw new Error(`outbox topic ${type.topic} is registered twice`);
-    this.types.set(type.topic, type as unknown as OutboxEventType);
+    this.types.set(type.topic, type);
     return this;
   }
 

@@ -104,3 +104,12 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** What one request (or subscription operation) works with: its services and loaders, on one EntityManager fork of its own. */
+export interface RequestServices { services: Services; loaders: Loaders }
+
+/** A request's services and loaders on `em`, a fresh fork (start-up's factory in src/app.ts makes one per request: no shared identity map). */
+export function createRequestServices(em: EntityManager, settings: ServiceSettings, clock: Clock): RequestServices {
+  const services = createServices(em, settings);
+  return { services, loaders: createLoaders(em, services, clock) };
+}

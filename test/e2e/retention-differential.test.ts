@@ -49,7 +49,7 @@ interface Scenario { members: Purchase[][]; thresholds: LifecycleThresholds; hor
 const jitter = fc.integer({ min: -1, max: 1 });
 /** The latest purchase: mostly on a boundary of asOf's (a threshold, the horizon, the 365 days), else anywhere, after asOf too. */
 const latestStepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ anchor: fc.constantFrom('zero', 'newDays', 'activeDays', 'atRiskDays', 'dormantDays', 'horizon', 'year'), jitter }) as fc.Arbitrary<Step> },
+  { weight: 4, arbitrary: fc.record({ anchor: fc.constantFrom('zero', 'newDays', 'activeDays', 'atRiskDays', 'dormantDays', 'horizon', 'year'), jitter }) },
   { weight: 1, arbitrary: fc.record({ anchor: fc.constant('any' as const), days: fc.integer({ min: -60, max: 400 }) }) },
 );
 /** The ones before: a gap of about atRiskDays (REACTIVATED's), the same day, or anything. */
@@ -157,12 +157,12 @@ async function write(sc: Scenario) {
 
 /** Every member's purchases and refunds as stored, with the refresh's row. */
 async function histories() {
-  const rows = (await s.sql(`select m.id, coalesce(r.stage, 'PROSPECT') as stage, r.recency_days as "recencyDays", r.frequency,
+  const rows = await s.sql<{ id: string; purchases: any[] } & Record<string, unknown>>(`select m.id, coalesce(r.stage, 'PROSPECT') as stage, r.recency_days as "recencyDays", r.frequency,
       r.monetary_cents::float8 as "monetaryCents", r.r, r.f, r.m, r.rfm_segment as segment, r.x, r.tx, r.t_days as "T",
       coalesce((select json_agg(json_build_object('occurredAt', p.occurred_at, 'amountCents', p.amount_cents,
         'refunds', (select coalesce(json_agg(json_build_object('occurredAt', f.occurred_at, 'amountCents', f.amount_cents)), '[]') from refund f where f.order_id = p.order_id)))
         from purchase p where p.member_id = m.id), '[]') as purchases
-    from member m left join member_retention r on r.member_id = m.id order by m.id`)) as ({ id: string; purchases: any[] } & Record<string, unknown>)[];
+    from member m left join member_retention r on r.member_id = m.id order by m.id`);
   return rows.map(({ purchases, ...row }) => ({
     row,
     purchases: purchases.map((p): PurchaseRecord => ({

@@ -3,7 +3,8 @@ import { createLadder, registerMember } from '../support/fixtures';
 import { windowCounterDrift } from '../support/ledger';
 import { createServices } from '../../src/modules/services';
 import { inSqlTransaction } from '../../src/db/transaction';
-import { addQualifying, lockAccount } from '../../src/modules/points/points.repository';
+import { lockAccount } from '../../src/db/locks';
+import { addQualifying } from '../../src/modules/points/points.repository';
 import { BACKGROUND_APPLICATION } from '../../src/db/foreground';
 import { untilWaitingForLock, whileInTransaction } from '../support/sessions';
 

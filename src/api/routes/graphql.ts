@@ -14,6 +14,7 @@ import { actorOf, authenticate } from '../http-auth';
 import type { createErrorFormatter } from '../plugins/errors';
 import { costLimitPlugin, MAX_VALIDATION_ERRORS, type QueryLimits } from '../plugins/limits';
 import { metricsPlugin } from '../plugins/metrics';
+import { requestIdOf } from './request-telemetry';
 import type { Subscriptions } from './subscriptions';
 
 type ErrorFormatter = ReturnType<typeof createErrorFormatter>;
@@ -74,6 +75,6 @@ export interface GraphqlRouteDeps {
 export function mountGraphql(app: Express, apollo: ApolloServer<GraphQLContext>, deps: GraphqlRouteDeps): void {
   const { verifier, bodyLimit, checks, admission, formatError, contextFor } = deps;
   app.use('/graphql', authenticate(verifier), express.json({ limit: bodyLimit }), checks.middleware((e) => formatError(e.toJSON(), e)), admission.middleware(), expressMiddleware(apollo, {
-    context: async ({ req, res }) => contextFor(actorOf(res), String(req.id)),
+    context: async ({ req, res }) => contextFor(actorOf(res), requestIdOf(req)),
   }));
 }

@@ -1,4 +1,3 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Express } from 'express';
 import type { AppPubSub } from '../../events/pubsub';
 import type { Metrics } from '../../ops/metrics';
@@ -11,13 +10,14 @@ export interface MetricsRouteDeps {
   metrics: Metrics;
   admission: Admission;
   pubSub: AppPubSub;
-  orm: MikroORM;
+  /** The database pool now (start-up's, src/db/pool.ts): in use, free, callers waiting; null when unreadable. */
+  poolStats: () => { used: number; free: number; pending: number } | null;
 }
 
 /** Prometheus' scrape: the registry, with the gauges read at scrape time (pool, admission, subscribers) set first. */
-export function mountMetrics(app: Express, { token, metrics, admission, pubSub, orm }: MetricsRouteDeps): void {
+export function mountMetrics(app: Express, { token, metrics, admission, pubSub, poolStats }: MetricsRouteDeps): void {
   app.get('/metrics', requireBearerSecret(token, 'metrics'), async (_req, res) => {
-    const pool = poolStats(orm);
+    const pool = poolStats();
     if (pool) {
       metrics.poolUsed.set(pool.used);
       metrics.poolFree.set(pool.free);
@@ -28,14 +28,4 @@ export function mountMetrics(app: Express, { token, metrics, admission, pubSub, 
     for (const topic of ['TIER_CHANGED', 'TIER_NOTICE'] as const) metrics.subscribers.set({ topic }, pubSub.subscriberCount(topic));
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-}
-
-/** The connection pool behind MikroORM's knex: in use, free, and callers waiting for one. */
-function poolStats(orm: MikroORM): { used: number; free: number; pending: number } | null {
-  try {
-    const pool = orm.em.getConnection().getKnex().client.pool;
-    return { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() };
-  } catch {
-    return null;
-  }
 }

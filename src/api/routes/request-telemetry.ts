@@ -1,7 +1,7 @@
 import type { Express, Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import { pinoHttp, type ReqId } from 'pino-http';
 import { LOG_REDACT } from '../../ops/logging';
 import type { Metrics } from '../../ops/metrics';
 
@@ -22,6 +22,15 @@ export function useRequestLog(app: Express, log: Logger): void {
   }));
 }
 
+/**
+ * A request's id as text: the one useRequestLog gave it (genReqId returns the caller's
+ * x-request-id or a UUID, a string), which pino-http types wider (ReqId: number | string | object).
+ */
+export function requestIdOf(req: { id: ReqId }): string {
+  const id = req.id;
+  return typeof id === 'object' ? JSON.stringify(id) : String(id);
+}
+
 /** Duration and count of every request, by method, route and status. */
 export function useRequestMetrics(app: Express, metrics: Metrics): void {
   app.use((req, res, next) => {
@@ -37,5 +46,5 @@ export function useRequestMetrics(app: Express, metrics: Metrics): void {
 
 /** The route a request matched (never its raw path: ids would make a label per member); the IDE's assets as one. */
 function routeLabel(req: Request): string {
-  return (req.route?.path as string | undefined) ?? (req.path.startsWith('/ide/') ? '/ide' : 'other');
+  return (req.route as { path: string } | undefined)?.path ?? (req.path.startsWith('/ide/') ? '/ide' : 'other');
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
+import { requestIdOf } from './request-telemetry';
 
 export interface SegmentExportDeps {
   verifier: TokenVerifier;
@@ -17,7 +18,7 @@ export function mountSegmentExports(app: Express, { verifier, contextFor, log }:
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
     if (actor.role !== 'admin') return void res.status(403).json({ errors: [{ message: 'Requires role admin', extensions: { code: 'FORBIDDEN' } }] });
     const id = req.params.file.replace(/\.csv$/, '');
-    const { services } = contextFor(actor, String(req.id));
+    const { services } = contextFor(actor, requestIdOf(req));
     const segment = await services.segments.get(id).catch(() => null);
     if (!segment) return void res.status(404).json({ errors: [{ message: `Segment ${id} not found`, extensions: { code: 'NOT_FOUND' } }] });
     res.setHeader('content-type', 'text/csv; charset=utf-8');

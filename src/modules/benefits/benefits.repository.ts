@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgTextArray } from '../../db/entity-manager';
-import { withDates } from '../points/points.repository';
+import { withDates } from '../../db/rows';
 
 /**
  * The SQL of benefit, benefit_version and birthday_grant, in one place. Every function takes

@@ -5,6 +5,7 @@ import { keyset } from '../../common/pagination';
 import { pgArray } from '../../db/entity-manager';
 import { minusMonths } from '../../db/months';
 import type { LockedAccount } from '../../db/locks';
+import { withDates } from '../../db/rows';
 
 /**
  * The ledger's SQL, in one place. Every function takes the transaction's EntityManager;
@@ -27,25 +28,10 @@ export interface TransactionRow {
   unrecovered: number;
 }
 
-/** The raw driver returns timestamps as text; rows leave this module with real Dates. */
-export function withDates<T>(row: T, keys: (keyof T)[]): T {
-  for (const k of keys) {
-    const v = row[k] as unknown;
-    if (v != null && !(v instanceof Date)) (row as Record<keyof T, unknown>)[k] = new Date(v as string);
-  }
-  return row;
-}
 const txnDates = <T extends TransactionRow>(r: T): T => withDates(r, ['occurredAt', 'expiresAt']);
 
 const TXN_COLUMNS = `id::text, member_id as "memberId", type, amount, balance_after as "balanceAfter", occurred_at as "occurredAt",
   expires_at as "expiresAt", reason, reference, unrecovered`;
-
-/**
- * The account lock (db/locks.ts, with the order every writer takes its locks in). Re-exported
- * for the callers outside this module that still import it from here (tier-engine.service.ts,
- * test/e2e/tiers.test.ts).
- */
-export { lockAccount } from '../../db/locks';
 
 export async function openAccount(tx: EntityManager, memberId: string): Promise<void> {
   await tx.execute('insert into point_account (member_id, updated_at) values (?, now()) on conflict do nothing', [memberId]);

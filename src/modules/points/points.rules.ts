@@ -137,7 +137,7 @@ export interface RefundReversalInput {
  * exactly what was earned, without rounding drift.
  */
 export function refundReversal(input: RefundReversalInput): { points: number; qualifying: number } {
-  for (const [name, value] of Object.entries(input)) assertCount(value, name);
+  for (const [name, value] of Object.entries(input) as [string, number][]) assertCount(value, name); // every field is a count
   if (input.originalAmountCents === 0) throw new RangeError('originalAmountCents must be positive');
   if (input.refundCents === 0) throw new RangeError('refundCents must be positive');
   const refundedTotal = input.refundedBeforeCents + input.refundCents;

@@ -97,14 +97,17 @@ export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolea
 /** Options of the off-thread calls: fewer rows than minRows (default WORKER_MIN_ROWS) are fitted in place; fitBgNbd's warm start; a worker started ahead (startChurnWorker). */
 interface OffThread { minRows?: number; start?: BgNbdParams; worker?: ChurnWorker | null }
 
-type FitInput = readonly (WeightedSummary & { bought?: boolean })[] | TupleText;
+type FitRows = readonly (WeightedSummary & { bought?: boolean })[];
+type FitInput = FitRows | TupleText;
+/** Array.isArray narrows a readonly array to any[]; this keeps its row type. */
+const isRows = (input: FitInput): input is FitRows => Array.isArray(input);
 
 /** Rows or text, as a worker is sent them. */
 const asRequest = (input: FitInput, start: BgNbdParams | undefined, horizon: number | undefined, holdout: boolean): FitRequest =>
-  (Array.isArray(input) ? toFitRequest(input, start, horizon, holdout) : { ...(input as TupleText), start, horizon });
+  (isRows(input) ? toFitRequest(input, start, horizon, holdout) : { ...input, start, horizon });
 /** Rows or text, as the rows a fit in place takes. */
-const rowsOf = (input: FitInput) => (Array.isArray(input) ? input : fromFitRequest(columnsOf(input as TupleText)));
-const sizeOf = (input: FitInput) => (Array.isArray(input) ? input.length : (input as TupleText).rows);
+const rowsOf = (input: FitInput) => (isRows(input) ? input : fromFitRequest(columnsOf(input)));
+const sizeOf = (input: FitInput) => (isRows(input) ? input.length : input.rows);
 
 export function fromFitRequest({ x, tx, T, count, bought }: FitColumns): (WeightedSummary & { bought?: boolean })[] {
   return Array.from(x, (_, i) => ({ x: x[i], tx: tx[i], T: T[i], count: count[i], ...(bought ? { bought: bought[i] === 1 } : {}) }));

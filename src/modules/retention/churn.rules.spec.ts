@@ -108,7 +108,6 @@ describe('CDNOW 39-week holdout (figures for docs/retention.md)', () => {
       bgnbd: { ks: ksStatistic(bgnbd, churned), gini: gini(bgnbd, churned) },
       recency: { ks: ksStatistic(naive, churned), gini: gini(naive, churned) },
     };
-    // eslint-disable-next-line no-console
     if (process.env.PRINT_FIGURES) console.log(JSON.stringify(figures, null, 2));
     expect(figures.bgnbd.ks).toBeGreaterThan(0.40);
     expect(figures.bgnbd.ks).toBeLessThan(0.52);

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../../db/array-literal';
 import { safeInteger } from '../../common/safe-integer';
-import { withDates } from '../points/points.repository';
+import { withDates } from '../../db/rows';
 import { TUPLE_BASE } from './churn.fit';
 import type { BgNbdParams } from './churn.rules';
 
@@ -271,7 +271,7 @@ export interface RetentionRow {
 
 /** The rows of a statement, typed as its select list names them. */
 async function rowsOf<T>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await em.execute(sql, params)) as T[];
+  return em.execute<T[]>(sql, params);
 }
 
 /** Runs statements one after the other, on the caller's EntityManager. */
@@ -483,7 +483,7 @@ export function retentionRows(em: EntityManager, ids: readonly string[]): Promis
     `select member_id as "memberId", stage, recency_days as "recencyDays", frequency, monetary_cents::float8 as "monetaryCents",
          r, f, m, rfm_segment as "rfmSegment", x, tx, t_days as "tDays", alive_probability as "aliveProbability", churn_risk as "churnRisk"
        from member_retention where member_id in (?)`,
-    [ids as string[]],
+    [ids],
   );
 }
 

@@ -1,11 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Clock } from '../../common/clock';
-import type { BenefitRow, BenefitVersionRow } from '../benefits/benefits.service';
-import type { TagRow } from '../tags/tags.service';
-import type { RewardRow } from './rewards.service';
-import type { BenefitsService } from '../benefits/benefits.service';
-import type { RewardsService } from './rewards.service';
-import type { TagsService } from '../tags/tags.service';
+import type { BenefitRow, BenefitsService, BenefitVersionRow } from '../benefits/benefits.service';
+import type { TagRow, TagsService } from '../tags/tags.service';
+import type { RewardRow, RewardsService } from './rewards.service';
 
 /** Per-request batch reads of benefits, rewards and tags, so a page of members costs one query each. */
 export function createCatalogueLoaders(s: { benefits: BenefitsService; rewards: RewardsService; tags: TagsService }, clock: Clock) {

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { keyset } from '../../common/pagination';
 import { pgTextArray } from '../../db/entity-manager';
 import * as locks from '../../db/locks';
-import { withDates } from '../points/points.repository';
+import { withDates } from '../../db/rows';
 
 /**
  * The catalogue's and the coupons' SQL. Every function takes the caller's EntityManager (a
@@ -72,7 +72,7 @@ export function updateReward(tx: EntityManager, code: string, v: RewardValues): 
 
 /** The tier codes of `codes` that name no tier. */
 export async function unknownTiers(tx: EntityManager, codes: string[]): Promise<string[]> {
-  const rows = (await tx.execute('select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(codes)])) as { c: string }[];
+  const rows = await tx.execute<{ c: string }[]>('select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(codes)]);
   return rows.map((r) => r.c);
 }
 

@@ -8,6 +8,8 @@
  * double quotes keep it one cell whatever the separator of the reader's locale.
  */
 export type CsvKind = 'text' | 'number';
+/** What a cell holds: text, a number, a date (a timestamp column), or nothing. */
+export type CsvValue = string | number | bigint | boolean | Date | null | undefined;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 /** What a numeric column may hold and still be written bare: an optional minus, digits, decimals. */
@@ -18,7 +20,7 @@ const NEEDS_QUOTES = /[",;\n\r\t]/;
 const quoted = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** One cell: numbers of a numeric column as they are (so -80 stays a number), text neutralised. */
-export function csvCell(value: unknown, kind: CsvKind = 'text'): string {
+export function csvCell(value: CsvValue, kind: CsvKind = 'text'): string {
   if (value == null) return '';
   const s = value instanceof Date ? value.toISOString() : String(value);
   if (kind === 'number' && PLAIN_NUMBER.test(s)) return s;
@@ -27,6 +29,6 @@ export function csvCell(value: unknown, kind: CsvKind = 'text'): string {
 }
 
 /** One line of cells (no line break). */
-export function csvLine(values: readonly unknown[], kinds: readonly CsvKind[] = []): string {
+export function csvLine(values: readonly CsvValue[], kinds: readonly CsvKind[] = []): string {
   return values.map((v, i) => csvCell(v, kinds[i] ?? 'text')).join(',');
 }

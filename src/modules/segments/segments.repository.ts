@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeInteger } from '../../common/safe-integer';
 import { keyset } from '../../common/pagination';
+import type { CsvValue } from './csv.rules';
 import { SEGMENT_FROM, type CompiledFilter, type SegmentFilter } from './segment-filter';
 
 /**
@@ -19,8 +20,8 @@ export interface SegmentRow { id: string; name: string; filter: SegmentFilter }
 /** A member row as SEGMENT_FROM has it (`m.*`), with its seq for keyset pages. */
 export type SegmentMemberRow = Record<string, unknown> & { seq: string };
 
-/** The CSV export's columns, each cell as the database gives it. */
-export type ExportRow = Record<string, unknown> & { seq: string };
+/** The CSV export's columns, each cell as the database gives it (text, numbers, timestamps). */
+export type ExportRow = Record<string, CsvValue> & { seq: string };
 
 /** One value of a profile's dimension: its count inside the segment (bigint, as text) and its shares (the segment's null when it is empty). */
 export interface ProfileCountRow { dimension: string; value: string; segmentCount: string; segmentShare: number | null; populationShare: number }
@@ -48,6 +49,17 @@ export function listSegments(em: EntityManager): Promise<SegmentRow[]> {
 export async function segmentById(em: EntityManager, id: string): Promise<SegmentRow | null> {
   const [row] = await em.execute<SegmentRow[]>('select id, name, filter from segment where id = ?', [id]);
   return row ?? null;
+}
+
+/**
+ * The members a filter selects, as one query (`select m.id from SEGMENT_FROM where …`) and its
+ * bound parameters, for another module's statement to select from, set-based (rule tags'
+ * refresh: tags.repository.ts syncRuleTagMembers). Cross-module read (SEGMENT_FROM).
+ */
+export interface MemberSelection { sql: string; params: unknown[] }
+
+export function selectedIdsQuery(filter: CompiledFilter): MemberSelection {
+  return { sql: `select m.id from ${SEGMENT_FROM} where ${filter.where}`, params: filter.params };
 }
 
 /** How many members the filter selects: one count query. Cross-module read (SEGMENT_FROM). */

@@ -10,10 +10,25 @@ import { isUuid } from '../members/members.service';
 import { csvLine, type CsvKind } from './csv.rules';
 import { compileFilter, type SegmentFilter } from './segment-filter';
 import {
-  countSelected, exportBatch, listSegments, lockSegment, profileCounts, saveSegment, segmentById, selectedMembersPage, type SegmentRow,
+  countSelected, exportBatch, listSegments, lockSegment, profileCounts, saveSegment, segmentById, selectedIdsQuery, selectedMembersPage,
+  type MemberSelection, type SegmentRow,
 } from './segments.repository';
 
-export type { SegmentRow } from './segments.repository';
+export type { SegmentFilter } from './segment-filter';
+export type { MemberSelection, SegmentRow } from './segments.repository';
+
+/** Refuses (badInput) a filter that cannot compile: what a saved segment or a rule tag is checked with. */
+export function checkFilter(filter: SegmentFilter): void {
+  compileFilter(filter);
+}
+
+/**
+ * The members `filter` selects, as a query another module's statement selects from, set-based
+ * (rule tags: tags.repository.ts syncRuleTagMembers); refuses (badInput) a filter that cannot compile.
+ */
+export function memberSelection(filter: SegmentFilter): MemberSelection {
+  return selectedIdsQuery(compileFilter(filter));
+}
 export interface ProfileRow { dimension: string; value: string; segmentCount: number; segmentShare: number; populationShare: number; tgi: number | null }
 
 const CSV_COLUMNS = ['id', 'external_id', 'display_name', 'email', 'phone', 'tier', 'stage', 'rfm_segment', 'balance', 'joined_at'];

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeInteger } from '../../common/safe-integer';
-import { SEGMENT_FROM, type CompiledFilter, type SegmentFilter } from '../segments/segment-filter';
+import type { MemberSelection, SegmentFilter } from '../segments/segments.service';
 import type { TagCategory, TagKind } from './tag.entities';
 import type { RuleTagDef } from './tags.rules';
 
@@ -112,20 +112,21 @@ export async function allowNestedLoops(tx: EntityManager): Promise<void> {
 }
 
 /**
- * Makes the tag's members exactly those the filter selects now: one statement that selects
- * the members once and changes only the difference (members who keep the tag keep their row
- * and its taggedAt). Cross-module read: the filter runs over SEGMENT_FROM (member, tier,
- * member_retention, point_account, and member_tag/tag for tag conditions), set-based.
+ * Makes the tag's members exactly those `selection` selects now (segments.service.ts
+ * memberSelection): one statement that selects the members once and changes only the
+ * difference (members who keep the tag keep their row and its taggedAt). The selection is the
+ * segments module's query (its cross-module read of member, tier, member_retention,
+ * point_account, member_tag / tag), set-based; this module writes only member_tag.
  */
-export async function syncRuleTagMembers(tx: EntityManager, tagId: string, filter: CompiledFilter): Promise<void> {
+export async function syncRuleTagMembers(tx: EntityManager, tagId: string, selection: MemberSelection): Promise<void> {
   await tx.execute(
-    `with selected as materialized (select m.id from ${SEGMENT_FROM} where ${filter.where}),
+    `with selected as materialized (${selection.sql}),
      tagged as (select member_id from member_tag where tag_id = ?),
      dropped as (
        delete from member_tag mt where mt.tag_id = ? and mt.member_id in (select member_id from tagged except select id from selected)
      )
      insert into member_tag (member_id, tag_id, tagged_at)
      select id, ?, now() from (select id from selected except select member_id from tagged) joined`,
-    [...filter.params, tagId, tagId, tagId],
+    [...selection.params, tagId, tagId, tagId],
   );
 }

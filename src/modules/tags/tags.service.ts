@@ -4,8 +4,8 @@ import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
+import { checkFilter, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import type { TagCategory } from './tag.entities';
-import { compileFilter, type SegmentFilter } from '../segments/segment-filter';
 import { cycleThrough, readersOf, refreshOrder } from './tags.rules';
 import {
   addMemberTag, allowNestedLoops, ensureManualTag, forbidNestedLoops, listTags, lockTag, lockTagDefinitions, memberCountsByTag,
@@ -30,7 +30,7 @@ export class TagsService {
    */
   async upsert(actor: Actor, input: { code: string; name: string; category: TagCategory; rule?: SegmentFilter | null }): Promise<TagRow> {
     if (!TAG_CODE.test(input.code)) throw badInput('code', 'tag codes use letters, digits, _ . : - only');
-    if (input.rule) compileFilter(input.rule);
+    if (input.rule) checkFilter(input.rule);
     return inTransaction(this.em, async (tx) => {
       // One definition at a time: two saves at once could each close half of a cycle.
       await lockTagDefinitions(tx);
@@ -99,7 +99,7 @@ export async function refreshRuleTags(tx: EntityManager, changed?: string): Prom
   for (const code of refreshOrder(tags)) {
     if (moved && !moved.has(code)) continue;
     const tag = byCode.get(code)!;
-    await syncRuleTagMembers(tx, tag.id, compileFilter(tag.rule));
+    await syncRuleTagMembers(tx, tag.id, memberSelection(tag.rule));
   }
   await allowNestedLoops(tx);
 }

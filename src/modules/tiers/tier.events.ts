@@ -7,12 +7,6 @@ import { changeRow, changesByIds, noticesByIds, type TierChangeRow, type TierNot
 export const TIER_CHANGED = 'TIER_CHANGED';
 export const TIER_NOTICE = 'TIER_NOTICE';
 
-/** What each of the tiers module's topics delivers to subscribers. */
-export interface TierEvents {
-  TIER_CHANGED: TierChangeRow;
-  TIER_NOTICE: TierNoticeRow;
-}
-
 /** The changes an outbox row carries (a single change's row does: insertChange), or null when it lists ids only. */
 export function changesFromOutbox(payload: OutboxPayload): TierChangeRow[] | null {
   return Array.isArray(payload.changes) ? (payload.changes as TierChangeRow[]).map(changeRow) : null;

@@ -4,7 +4,7 @@ import { safeInteger } from '../../common/safe-integer';
 import { pgArray } from '../../db/entity-manager';
 import { minusMonths } from '../../db/months';
 import { outboxInsertSql } from '../../events/outbox';
-import { withDates } from '../points/points.repository';
+import { withDates } from '../../db/rows';
 import type { TierChangeKind } from './tier-change.entities';
 import type { DowngradePolicy, QualifyingFact } from './tiers.rules';
 
@@ -91,7 +91,7 @@ export async function lockLadder(tx: EntityManager): Promise<void> {
 /** Members per tier, from the per-statement rows triggers on member keep (see TierMemberDelta). */
 export async function memberCounts(em: EntityManager, tierIds: readonly string[]): Promise<Map<string, number>> {
   const rows = await em.getConnection().execute<{ tier_id: string; n: string }[]>(
-    'select tier_id, sum(delta) as n from tier_member_delta where tier_id in (?) group by tier_id', [tierIds as string[]],
+    'select tier_id, sum(delta) as n from tier_member_delta where tier_id in (?) group by tier_id', [tierIds],
   );
   return new Map(rows.map((r) => [r.tier_id, safeInteger(r.n)]));
 }

@@ -20,7 +20,7 @@ describe('validateLadder', () => {
     [[...LADDER, { ...LADDER[3], id: 'd', code: 'DIAMOND', rank: 4, qualifyingPoints: 30000, pointsMultiplier: 0.9 }], 'pointsMultiplier'],
     [[{ ...LADDER[0], qualifyingPoints: 10 }], 'qualifyingPoints'],
     [[...LADDER, { ...LADDER[3], id: 'd', rank: 4, qualifyingPoints: 30000 }], 'code'],
-  ])('names the field of a bad ladder (%#)', (ladder, field) => expect(validateLadder(ladder as TierRung[])?.field).toBe(field));
+  ])('names the field of a bad ladder (%#)', (ladder, field) => expect(validateLadder(ladder)?.field).toBe(field));
 });
 
 describe('evaluateUpgrade', () => {

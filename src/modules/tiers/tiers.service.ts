@@ -3,7 +3,7 @@ import { badInput } from '../../common/errors';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
-import { withDates } from '../points/points.repository';
+import { withDates } from '../../db/rows';
 import type { TierChangeRow } from './tier-engine.service';
 import { Tier } from './tier.entity';
 import { lockLadder } from './tiers.repository';
