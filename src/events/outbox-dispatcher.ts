@@ -53,9 +53,9 @@ export class OutboxDispatcher {
     // Only what commits from now on: the newest id, and the recent rows the catch-up window
     // would otherwise hand to this instance's (new) subscribers, count as delivered.
     const em = this.orm.em.fork();
-    const [row] = await em.execute('select coalesce(max(id), 0)::text as id from outbox');
-    this.lastId = (row as { id: string }).id;
-    const recent = (await em.execute(`select id::text from outbox where id > ?::bigint - 10000 and created_at > now() - interval '1 minute'`, [this.lastId])) as { id: string }[];
+    const [row] = await em.execute<{ id: string }[]>('select coalesce(max(id), 0)::text as id from outbox');
+    this.lastId = row.id;
+    const recent = await em.execute<{ id: string }[]>(`select id::text from outbox where id > ?::bigint - 10000 and created_at > now() - interval '1 minute'`, [this.lastId]);
     for (const r of recent) this.delivered.add(r.id);
     await this.connect();
   }
@@ -132,15 +132,15 @@ export class OutboxDispatcher {
       // Claimed before the first await after reading them: a NOTIFY and a poll reading the
       // same rows at once must not both publish them.
       if (whole) {
-        rows = ((await em.execute(`${ROW_COLUMNS} where ${where} order by o.id limit 20000`, params)) as OutboxRow[]).filter((r) => !this.delivered.has(r.id));
+        rows = (await em.execute<OutboxRow[]>(`${ROW_COLUMNS} where ${where} order by o.id limit 20000`, params)).filter((r) => !this.delivered.has(r.id));
         ids = rows.map((r) => r.id);
         for (const id of ids) this.remember(id);
       } else {
-        ids = ((await em.execute(`select o.id::text from outbox o where ${where} order by o.id limit 20000`, params)) as { id: string }[])
+        ids = (await em.execute<{ id: string }[]>(`select o.id::text from outbox o where ${where} order by o.id limit 20000`, params))
           .map((r) => r.id).filter((id) => !this.delivered.has(id));
         for (const id of ids) this.remember(id);
         if (!ids.length) return;
-        rows = (await em.execute(`${ROW_COLUMNS} where o.id = any(?::bigint[]) order by o.id`, [pgArray(ids)])) as OutboxRow[];
+        rows = await em.execute<OutboxRow[]>(`${ROW_COLUMNS} where o.id = any(?::bigint[]) order by o.id`, [pgArray(ids)]);
       }
       if (!rows.length) return;
       // Topic by topic, in the order the types were registered; rows of a topic nobody registered are skipped.
