@@ -24,7 +24,7 @@ export interface OutboxEventType<K extends Topic = Topic> {
  * never knows a module.
  */
 export class EventRegistry {
-  private readonly types = new Map<Topic, OutboxEventType>();
+  private readonly types = new Map<string, OutboxEventType>();
 
   register<K extends Topic>(type: OutboxEventType<K>): this {
     if (this.types.has(type.topic)) throw new Error(`outbox topic ${type.topic} is registered twice`);
@@ -38,6 +38,6 @@ export class EventRegistry {
   }
 
   get(topic: string): OutboxEventType | undefined {
-    return this.types.get(topic as Topic);
+    return this.types.get(topic);
   }
 }

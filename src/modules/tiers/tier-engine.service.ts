@@ -12,7 +12,7 @@ import type { TierChangeKind } from './tier-change.entities';
 import { TIER_CHANGED, TIER_NOTICE } from './tier.events';
 import * as reviews from './tier-review.repository';
 import * as repo from './tiers.repository';
-import type { MemberTierBefore, NewTierChange, Rung, StoredChange, TierChangeRow, TierSettings } from './tiers.repository';
+import type { MemberTierBefore, NewTierChange, Rung, StoredChange, TierChangeRow, TierNoticeRow, TierSettings } from './tiers.repository';
 import {
   evaluateUpgrade, OVERRIDE_PREFIX, rankHeldAt, tierTimeline, UPGRADE_REASON,
   type QualifyingFact, type TierOverride, type TierState, type TimelineChange,
@@ -456,7 +456,7 @@ export class TierEngine {
     return repo.changesPage(this.em, q);
   }
 
-  async notices(memberId: string): Promise<repo.TierNoticeRow[]> {
+  async notices(memberId: string): Promise<TierNoticeRow[]> {
     return repo.noticesByIds(this.em, await repo.noticeIdsOf(this.em, memberId));
   }
 }

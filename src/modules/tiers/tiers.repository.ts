@@ -229,19 +229,19 @@ export async function setMemberTier(
 // ---- recording changes --------------------------------------------------------------------
 
 /**
- * Records one change; with `outbox` (a topic), its outbox row too, in the same statement (one
+ * Records one change; with `outboxTopic`, its outbox row too, in the same statement (one
  * round trip on the purchase path). The outbox row carries the change itself (`changes`, as
  * changesFromOutbox reads it back), so a dispatcher delivers it without reading tier_change again.
  * Returns the change and its outbox row's id (null without one).
  */
-export async function insertChange(tx: EntityManager, c: NewTierChange, outbox: string | null): Promise<{ change: TierChangeRow; outboxId: string | null }> {
+export async function insertChange(tx: EntityManager, c: NewTierChange, outboxTopic: string | null): Promise<{ change: TierChangeRow; outboxId: string | null }> {
   const params = [c.memberId, c.kind, c.fromTierId, c.toTierId, c.reason, c.qualifyingPoints, c.occurredAt, c.expiresAt];
   const insert = `insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
      values (?, ?, ?, ?, ?, ?, ?, ?, now()) returning ${CHANGE_COLUMNS}`;
-  if (!outbox) return { change: changeRow((await tx.execute<TierChangeRow[]>(insert, params))[0]), outboxId: null };
+  if (!outboxTopic) return { change: changeRow((await tx.execute<TierChangeRow[]>(insert, params))[0]), outboxId: null };
   const [{ outboxId, ...change }] = await tx.execute<(TierChangeRow & { outboxId: string })[]>(
     `with c as (${insert}), o as (
-       ${outboxInsertSql(outbox, { memberId: '"memberId"', payload: `jsonb_build_object('ids', jsonb_build_array(id), 'changes', jsonb_build_array(to_jsonb(c)))`, from: 'c' })}
+       ${outboxInsertSql(outboxTopic, { memberId: '"memberId"', payload: `jsonb_build_object('ids', jsonb_build_array(id), 'changes', jsonb_build_array(to_jsonb(c)))`, from: 'c' })}
      ) select c.*, (select id from o) as "outboxId" from c`,
     params,
   );
@@ -249,11 +249,11 @@ export async function insertChange(tx: EntityManager, c: NewTierChange, outbox: 
 }
 
 /**
- * Records several changes of one member, in this order (ids ascending); with `outbox` (a topic),
+ * Records several changes of one member, in this order (ids ascending); with `outboxTopic`,
  * one outbox row carrying them all, in the same statement. Returns them by id, and the outbox
  * row's id (null without one).
  */
-export async function insertChanges(tx: EntityManager, cs: NewTierChange[], outbox: string | null): Promise<{ changes: TierChangeRow[]; outboxId: string | null }> {
+export async function insertChanges(tx: EntityManager, cs: NewTierChange[], outboxTopic: string | null): Promise<{ changes: TierChangeRow[]; outboxId: string | null }> {
   const values = JSON.stringify(cs.map((c, n) => ({
     n, member_id: c.memberId, kind: c.kind, from_tier_id: c.fromTierId, to_tier_id: c.toTierId, reason: c.reason,
     qualifying_points: c.qualifyingPoints, occurred_at: c.occurredAt.toISOString(), expires_at: c.expiresAt?.toISOString() ?? null,
@@ -264,10 +264,10 @@ export async function insertChanges(tx: EntityManager, cs: NewTierChange[], outb
        qualifying_points int, occurred_at timestamptz, expires_at timestamptz)
      order by n returning ${CHANGE_COLUMNS}`;
   const byId = (rows: TierChangeRow[]) => rows.map(changeRow).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-  if (!outbox) return { changes: byId(await tx.execute<TierChangeRow[]>(insert, [values])), outboxId: null };
+  if (!outboxTopic) return { changes: byId(await tx.execute<TierChangeRow[]>(insert, [values])), outboxId: null };
   const rows = await tx.execute<(TierChangeRow & { outboxId: string })[]>(
     `with c as (${insert}), o as (
-       ${outboxInsertSql(outbox, {
+       ${outboxInsertSql(outboxTopic, {
     memberId: 'min("memberId"::text)::uuid',
     payload: `jsonb_build_object('ids', jsonb_agg(id::bigint order by id::bigint), 'changes', jsonb_agg(to_jsonb(c) order by id::bigint))`,
     from: 'c',
