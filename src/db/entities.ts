@@ -1,6 +1,6 @@
 import { AuditEntry } from '../modules/audit/audit-entry.entity';
 import { Member } from '../modules/members/member.entity';
-import { Program } from '../modules/program/program.entity';
+import { ConfigVersion, Program } from '../modules/program/program.entity';
 import { Tier, TierMemberDelta } from '../modules/tiers/tier.entity';
 import { Benefit, BenefitVersion, BirthdayGrant } from '../modules/benefits/benefit.entities';
 import { Redemption, Reward } from '../modules/rewards/reward.entities';
@@ -13,7 +13,7 @@ import {
 
 /** Every entity the ORM knows; each module adds its own here. */
 export const entities = [
-  Program, Tier, TierMemberDelta, Member, AuditEntry,
+  Program, ConfigVersion, Tier, TierMemberDelta, Member, AuditEntry,
   PointAccount, PointExpiry, PointTransaction, PointLot, PointAllocation, QualifyingEntry, Purchase, Refund, ActivityRule, Activity,
   TierChangeRecord, TierNotice, OutboxEvent, JobRun,
   Benefit, BenefitVersion, BirthdayGrant, Reward, Redemption, Tag, MemberTag,

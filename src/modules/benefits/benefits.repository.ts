@@ -118,26 +118,12 @@ export async function benefitsOfTiers(em: EntityManager, tierIds: readonly strin
   return rows.map(benefitRow);
 }
 
-/**
- * The sum of the values of the POINTS_MULTIPLIER benefits that applied to the member on tier
- * `tierId` at `at`, each benefit as its version saved last at or before `at` had it.
- * Cross-module read: member, tier (its code), member_tag and tag (the member's tags now).
- */
-export async function multiplierBonusAt(tx: EntityManager, memberId: string, tierId: string, at: Date): Promise<number> {
-  const [row] = await tx.execute<{ bonus: number }[]>(
-    `select coalesce(sum((v.s->>'value')::numeric), 0)::float8 as bonus
-     from (select distinct on (bv.code) bv.snapshot as s from benefit_version bv where bv.changed_at <= ?::timestamptz
-           order by bv.code, bv.version desc) v
-     join member m on m.id = ? join tier t on t.id = ?
-     where v.s->>'kind' = 'POINTS_MULTIPLIER' and (v.s->>'active')::boolean
-       and (v.s->>'validFrom' is null or (v.s->>'validFrom')::timestamptz <= ?::timestamptz)
-       and (v.s->>'validTo' is null or (v.s->>'validTo')::timestamptz > ?::timestamptz)
-       and (jsonb_array_length(v.s->'tierCodes') = 0 or v.s->'tierCodes' @> to_jsonb(t.code))
-       and (jsonb_array_length(v.s->'requiredTags') = 0 or v.s->'requiredTags' <@ coalesce(
-         (select jsonb_agg(tg.code) from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id), '[]'::jsonb))`,
-    [at, memberId, tierId, at, at],
+/** The member's tag codes now. Cross-module read: member_tag and tag (a benefit may require tags). */
+export async function memberTagCodes(tx: EntityManager, memberId: string): Promise<string[]> {
+  const rows = await tx.execute<{ code: string }[]>(
+    'select tg.code from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = ? order by tg.code', [memberId],
   );
-  return row.bonus;
+  return rows.map((r) => r.code);
 }
 
 /**

@@ -3,12 +3,14 @@ import { badInput, notFound } from '../../common/errors';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
 import { AuditService } from '../audit/audit.service';
-import { MAX_POINTS } from '../points/points.rules';
+import { combineMultipliers, MAX_POINTS } from '../points/points.rules';
+import { programmeConfigOf } from '../program/programme-config.service';
 import type { PointsService } from '../points/points.service';
 import { applyPatch, type PatchSpec } from '../rewards/rewards.rules';
+import { bonusesNeedTags, multiplierBonuses } from './benefits.rules';
 import {
   benefitsOfMembers, benefitsOfTiers, benefitVersions, birthdayGiftsDue, insertBenefit, insertBenefitVersion,
-  listBenefits, lockBenefit, multiplierBonusAt, recordBirthdayGrant, unknownTierCodes, updateBenefit, type BenefitRow, type BenefitValues,
+  listBenefits, lockBenefit, memberTagCodes, recordBirthdayGrant, unknownTierCodes, updateBenefit, type BenefitRow, type BenefitValues,
   type BenefitVersionRow,
 } from './benefits.repository';
 
@@ -147,10 +149,16 @@ export class BenefitsService {
    * Extra multiplier from POINTS_MULTIPLIER benefits that applied to the member on tier `tierId`
    * at `at`: each benefit as it was then (its version saved last at or before `at`, in force at
    * `at`), not as it is now: a benefit switched off since still pays a purchase dated before, and
-   * one created since does not. Tags are the member's now (they are not versioned).
+   * one created since does not. Tags are the member's now (they are not versioned). The
+   * versions come from the configuration held in memory, its version checked on `tx`
+   * (programme-config.service.ts); the tags are read only when a version requires one.
    */
   async bonusMultiplierAt(tx: EntityManager, memberId: string, tierId: string, at: Date): Promise<number> {
-    return multiplierBonusAt(tx, memberId, tierId, at);
+    const config = await programmeConfigOf(this.em).current(tx);
+    const tier = config.ladder.find((t) => t.id === tierId);
+    if (!tier) throw new Error(`tier ${tierId} is not in the ladder`);
+    const tags = bonusesNeedTags(config.multiplierBenefits) ? await memberTagCodes(tx, memberId) : [];
+    return combineMultipliers(...multiplierBonuses(config.multiplierBenefits, tier.code, tags, at));
   }
 
   /**

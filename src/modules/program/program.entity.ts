@@ -57,3 +57,21 @@ export class Program {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
+
+/**
+ * The version of the configuration a purchase decides with (the programme's settings, the tier
+ * ladder, the benefits): statement-level triggers on `program`, `tier`, `benefit` and
+ * `benefit_version` add one to it in every transaction that changes them, whoever writes
+ * (the API, a seeder, psql). An instance holds the configuration in memory with the version it
+ * read it at (programme-config.service.ts) and the purchase's first statement compares it with
+ * this row's: a purchase decided after a change has committed uses the new configuration.
+ */
+@Entity({ tableName: 'config_version' })
+@Check({ name: 'config_version_single_row', expression: 'id = 1' })
+export class ConfigVersion {
+  @PrimaryKey({ type: 'integer', autoincrement: false })
+  id: number = 1;
+
+  @Property({ type: 'bigint' })
+  version!: string;
+}

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Program } from './program.entity';
+import { type DowngradePolicy, Program } from './program.entity';
 
 /** The programme's settings row (id 1, from the first migration on). */
 const SETTINGS_ID = 1;
@@ -12,4 +12,57 @@ export function programSettings(em: EntityManager): Promise<Program> {
 /** Lock: the settings row (`for update`), for an update of the settings in the caller's transaction. */
 export function lockProgram(tx: EntityManager): Promise<Program> {
   return tx.findOneOrFail(Program, SETTINGS_ID, { lockMode: LockMode.PESSIMISTIC_WRITE });
+}
+
+/** A tier of the ladder as the purchase path decides with it. */
+export interface ConfigRung { id: string; code: string; rank: number; qualifyingPoints: number; retainPoints: number; multiplier: number }
+
+/** A version of a benefit as benefit_version stores it (its snapshot's values), with when it was saved. */
+export interface ConfigBenefitVersion {
+  code: string; version: number; changedAt: Date;
+  kind: string; active: boolean; value: number | null; validFrom: Date | null; validTo: Date | null; tierCodes: string[]; requiredTags: string[];
+}
+
+/** The configuration a purchase decides with, and the config_version it was read at. */
+export interface ConfigRows {
+  version: string;
+  pointsPerUnit: number; pointsExpiryMonths: number | null; pointsPendingDays: number; allowNegativeBalance: boolean;
+  windowMonths: number; validityMonths: number; policy: DowngradePolicy; noticeDays: number;
+  ladder: ConfigRung[];
+  multiplierBenefits: ConfigBenefitVersion[];
+}
+
+/**
+ * The configuration and its version, in one statement (one snapshot: the version is the one
+ * these rows were at). Cross-module read: `tier` (tiers) and `benefit_version` (benefits),
+ * every version of each benefit that was ever a POINTS_MULTIPLIER (a later version may have
+ * changed its kind: the version in force at an instant decides).
+ */
+export async function configRows(em: EntityManager): Promise<ConfigRows> {
+  const [row] = await em.execute<(Omit<ConfigRows, 'multiplierBenefits'> & { multiplierBenefits: (Omit<ConfigBenefitVersion, 'changedAt' | 'validFrom' | 'validTo'> & { changedAt: string; validFrom: string | null; validTo: string | null })[] })[]>(
+    `select (select version::text from config_version where id = 1) as version,
+       p.points_per_unit::float8 as "pointsPerUnit", p.points_expiry_months as "pointsExpiryMonths", p.points_pending_days as "pointsPendingDays",
+       p.allow_negative_balance as "allowNegativeBalance", p.qualification_window_months as "windowMonths", p.tier_validity_months as "validityMonths",
+       p.downgrade_policy as policy, p.tier_notice_days as "noticeDays",
+       coalesce((select json_agg(json_build_object('id', t.id, 'code', t.code, 'rank', t.rank, 'qualifyingPoints', t.qualifying_points,
+         'retainPoints', t.retain_points, 'multiplier', t.points_multiplier::float8) order by t.rank) from tier t), '[]') as ladder,
+       coalesce((select json_agg(json_build_object('code', bv.code, 'version', bv.version, 'changedAt', bv.changed_at,
+         'kind', bv.snapshot->>'kind', 'active', (bv.snapshot->>'active')::boolean, 'value', (bv.snapshot->>'value')::float8,
+         'validFrom', bv.snapshot->>'validFrom', 'validTo', bv.snapshot->>'validTo',
+         'tierCodes', coalesce(bv.snapshot->'tierCodes', '[]'), 'requiredTags', coalesce(bv.snapshot->'requiredTags', '[]')) order by bv.code, bv.version)
+         from benefit_version bv where bv.code in (select code from benefit_version where snapshot->>'kind' = 'POINTS_MULTIPLIER')), '[]') as "multiplierBenefits"
+     from program p where p.id = ?`,
+    [SETTINGS_ID],
+  );
+  const date = (s: string | null) => (s == null ? null : new Date(s));
+  return {
+    ...row,
+    multiplierBenefits: row.multiplierBenefits.map((b) => ({ ...b, changedAt: new Date(b.changedAt), validFrom: date(b.validFrom), validTo: date(b.validTo) })),
+  };
+}
+
+/** The configuration's version now. */
+export async function configVersion(em: EntityManager): Promise<string> {
+  const [row] = await em.execute<{ version: string }[]>('select version::text as version from config_version where id = 1');
+  return row.version;
 }

@@ -120,14 +120,9 @@ export async function memberTier(tx: EntityManager, memberId: string): Promise<M
  * (one index probe in the same statement), as the horizon does.
  */
 export async function heldTier(tx: EntityManager, memberId: string, at: Date): Promise<{ tierId: string; multiplier: number; stale: boolean }> {
+  // member_tier_held (migration purchase_path): a purchase's first statement (purchase_facts) asks it too.
   const [m] = await tx.execute<{ tierId: string; multiplier: number; stale: boolean }[]>(
-    `select m.tier_id as "tierId", t.points_multiplier::float8 as multiplier,
-       coalesce(m.tier_expires_at <= greatest(?::timestamptz, (select tier_reviewed_through from program where id = 1)), false)
-         or coalesce(m.last_qualifying_at > ?::timestamptz, false)
-         or exists (select 1 from purchase p where p.member_id = m.id and p.occurred_at > ?::timestamptz)
-         or exists (select 1 from tier_change c where c.member_id = m.id and c.occurred_at >= ?::timestamptz and c.superseded_at is null) as stale
-     from member m join tier t on t.id = m.tier_id where m.id = ?`,
-    [at, at, at, at, memberId],
+    'select tier_id as "tierId", multiplier, stale from member_tier_held(?, ?)', [memberId, at],
   );
   return m;
 }
@@ -187,11 +182,8 @@ export async function qualifyingFactsAfter(tx: EntityManager, memberId: string, 
 
 /** Q: the member's qualifying points dated in (fromExclusive, toInclusive] that count by then (the points module's ledger). */
 export async function qualifyingBetween(em: EntityManager, memberId: string, fromExclusive: Date, toInclusive: Date): Promise<number> {
-  const [row] = await em.execute<{ q: number }[]>(
-    `select coalesce(sum(points), 0)::int as q from qualifying_entry
-     where member_id = ? and occurred_at > ? and occurred_at <= ? and coalesce(counts_from, occurred_at) <= ?`,
-    [memberId, fromExclusive, toInclusive, toInclusive],
-  );
+  // qualifying_between (migration purchase_path): purchase_facts counts a purchase's window with it too.
+  const [row] = await em.execute<{ q: number }[]>('select qualifying_between(?, ?, ?) as q', [memberId, fromExclusive, toInclusive]);
   return row.q;
 }
 
@@ -214,16 +206,8 @@ export async function purchasesFrom(tx: EntityManager, memberId: string, from: D
 export async function setMemberTier(
   tx: EntityManager, windowMonths: number, memberId: string, tierId: string, since: Date, expiresAt: Date | null,
 ): Promise<void> {
-  await tx.execute(
-    `update member m set tier_id = ?, tier_since = ?, tier_expires_at = p.e, updated_at = now(),
-       window_points = c.w, points_after_expiry = c.a, window_points_months = case when p.e is null then null else ${windowMonths} end
-     from (select ?::timestamptz as e) p, lateral (
-       select coalesce(sum(q.points) filter (where q.occurred_at <= p.e and coalesce(q.counts_from, q.occurred_at) <= p.e), 0)::int as w,
-         coalesce(sum(q.points) filter (where q.occurred_at > p.e), 0)::int as a
-       from qualifying_entry q where q.member_id = ?::uuid and q.occurred_at > ${minusMonths('p.e', String(windowMonths))}) c
-     where m.id = ?`,
-    [tierId, since, expiresAt, memberId, memberId],
-  );
+  // set_member_tier (migration purchase_path): a purchase's upgrade on its fast path calls it too.
+  await tx.execute('select set_member_tier(?, ?, ?, ?, ?)', [memberId, tierId, since, expiresAt, windowMonths]);
 }
 
 // ---- recording changes --------------------------------------------------------------------

@@ -1,0 +1,32 @@
+/**
+ * The POINTS_MULTIPLIER benefits that apply to a purchase at `at` by a member on the tier
+ * `tierCode` with the tags `tags`: each benefit as its version saved last at or before `at` had
+ * it, active, inside its validity window at `at`, listing the tier (or no tier) and requiring
+ * no tag the member lacks. Returns their values (each adds to the tier's multiplier:
+ * points.rules.ts combineMultipliers).
+ */
+export interface MultiplierBenefitVersion {
+  code: string; version: number; changedAt: Date;
+  kind: string; active: boolean; value: number | null; validFrom: Date | null; validTo: Date | null; tierCodes: string[]; requiredTags: string[];
+}
+
+export function multiplierBonuses(versions: readonly MultiplierBenefitVersion[], tierCode: string, tags: readonly string[], at: Date): number[] {
+  const inForce = new Map<string, MultiplierBenefitVersion>();
+  for (const v of versions) {
+    if (v.changedAt > at) continue;
+    const seen = inForce.get(v.code);
+    if (!seen || v.version > seen.version) inForce.set(v.code, v);
+  }
+  const has = new Set(tags);
+  return [...inForce.values()]
+    .filter((v) => v.kind === 'POINTS_MULTIPLIER' && v.active
+      && (v.validFrom == null || v.validFrom <= at) && (v.validTo == null || v.validTo > at)
+      && (v.tierCodes.length === 0 || v.tierCodes.includes(tierCode))
+      && v.requiredTags.every((t) => has.has(t)))
+    .map((v) => v.value ?? 0);
+}
+
+/** Whether a member's tags can change what multiplierBonuses gives (some version requires a tag). */
+export function bonusesNeedTags(versions: readonly MultiplierBenefitVersion[]): boolean {
+  return versions.some((v) => v.kind === 'POINTS_MULTIPLIER' && v.requiredTags.length > 0);
+}
