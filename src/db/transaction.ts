@@ -128,16 +128,20 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
 /**
  * The shape of every keyed write: the stored result when the key was used before (or a
  * CONFLICT the replay raises), else the write; and when a concurrent write with the same
- * key won the race (unique violation), the winner's stored result.
+ * key won the race (unique violation), the winner's stored result. With `em` null the replay
+ * is not read first: the write's own first statement tells a retry (recordPurchase's does).
  */
-export async function idempotentWrite<T>(em: EntityManager, replay: (em: EntityManager) => Promise<T | null>, write: () => Promise<T>): Promise<T> {
-  const earlier = await replay(em);
-  if (earlier) return earlier;
+export async function idempotentWrite<T>(em: EntityManager | null, replay: (em: EntityManager) => Promise<T | null>, write: () => Promise<T>, raceEm?: EntityManager): Promise<T> {
+  if (em) {
+    const earlier = await replay(em);
+    if (earlier) return earlier;
+  }
   try {
     return await write();
   } catch (err) {
-    if (isUniqueViolation(err)) {
-      const settled = await replay(em);
+    const after = em ?? raceEm;
+    if (after && isUniqueViolation(err)) {
+      const settled = await replay(after);
       if (settled) return settled;
     }
     throw err;

@@ -73,6 +73,9 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     },
     afterRefund: async (tx, memberId, at) => rerates(tx, memberId, await tierEngine.afterRefund(tx, memberId, at)),
     changeById: (tx, id) => tiers.changeById(tx, id),
+    planUpgrade: (rules, memberId, tierId, q, at) => tierEngine.planUpgrade(rules, memberId, tierId, q, at),
+    reachesReview: (plan, reviewedThrough) => tierEngine.reachesReview(plan, reviewedThrough),
+    outboxTopic: () => tierEngine.outboxTopic,
   });
   const benefits = (benefitsRef.current = new BenefitsService(em, audit, points));
   return {

@@ -13,6 +13,8 @@ let keys = 0;
 const key = (prefix: string) => `${prefix}-${++keys}`;
 
 const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { pointsBalance } tierChange { kind } } }`;
+/** What a store's back end reads back from a purchase: the points, the ledger row, the tier change. */
+const PURCHASE_ONLY = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned transaction { id balanceAfter } tierChange { kind } } }`;
 const REFUND = `mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned member { pointsBalance } } }`;
 const REDEEM = `mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id couponCode status } }`;
 const CANCEL = `mutation($id: ID!) { cancelRedemption(id: $id, reason: "changed their mind") { id status } }`;
@@ -74,16 +76,38 @@ describe('statement counts of representative operations', () => {
     expectStatements('members page of 20 with tiers', statements, 3);
   });
 
+  // Issue 21: a purchase in four round trips (BEGIN, purchase_facts, the write, COMMIT), an upgrade included.
+  const PURCHASE_ROUND_TRIPS = [/^begin$/, /from purchase_facts\(/, /^with t as \(insert into point_transaction/, /^commit$/];
+  const expectPurchasePath = (statements: string[]) =>
+    PURCHASE_ROUND_TRIPS.forEach((pattern, i) => expect(statements[i].replace(/\s+/g, ' ').trim()).toMatch(pattern));
+
   it('recordPurchase', async () => {
-    const { data, statements } = await count(PURCHASE, { i: { memberId: members[1], orderId: key('order'), amount: 100 } });
+    const { data, statements } = await count(PURCHASE_ONLY, { i: { memberId: members[1], orderId: key('order'), amount: 100 } });
     expect(data.recordPurchase).toMatchObject({ pointsEarned: 125, tierChange: null });
-    expectStatements('recordPurchase', statements, 20);
+    expectStatements('recordPurchase', statements, 4);
+    expectPurchasePath(statements);
   });
 
-  it('recordPurchase that upgrades the member (tier change, outbox, NOTIFY)', async () => {
-    const { data, statements } = await count(PURCHASE, { i: { memberId: members[2], orderId: key('order'), amount: 4000 } });
+  it('recordPurchase that upgrades the member (tier change, outbox; the NOTIFY goes after the answer, off the request)', async () => {
+    const { data, statements } = await count(PURCHASE_ONLY, { i: { memberId: members[2], orderId: key('order'), amount: 4000 } });
     expect(data.recordPurchase.tierChange).toEqual({ kind: 'UPGRADE' });
-    expectStatements('recordPurchase with an upgrade', statements, 23);
+    expectStatements('recordPurchase with an upgrade', statements, 5);
+    expectPurchasePath(statements);
+    expect(statements[4]).toMatch(/pg_notify/);
+  });
+
+  it('recordPurchase read back with its member (two reads after the commit)', async () => {
+    const { data, statements } = await count(PURCHASE, { i: { memberId: members[8], orderId: key('order'), amount: 100 } });
+    expect(data.recordPurchase.member.pointsBalance).toBe(1200 + 125);
+    expectStatements('recordPurchase with its member', statements, 6);
+  });
+
+  it('a retried recordPurchase: the first statement tells it, the stored result is read back', async () => {
+    const i = { memberId: members[9], orderId: key('order'), amount: 100 };
+    await s.admin(PURCHASE_ONLY, { i });
+    const { data, statements } = await count(PURCHASE_ONLY, { i });
+    expect(data.recordPurchase).toMatchObject({ pointsEarned: 125, tierChange: null });
+    expectStatements('a retried recordPurchase', statements, 5);
   });
 
   it('refundPurchase', async () => {

@@ -3,9 +3,10 @@ import type { Lot, LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
 import { keyset } from '../../common/pagination';
 import { pgArray } from '../../db/entity-manager';
-import { minusMonths } from '../../db/months';
 import type { LockedAccount } from '../../db/locks';
 import { withDates } from '../../db/rows';
+import { outboxInsertSql } from '../../events/outbox';
+import { CHANGE_COLUMNS, type TierChangeRow } from '../tiers/tier-engine.service';
 
 /**
  * The ledger's SQL, in one place. Every function takes the transaction's EntityManager;
@@ -170,17 +171,8 @@ export async function applyTakes(tx: EntityManager, memberId: string, transactio
  */
 export async function addQualifying(tx: EntityManager, memberId: string, occurredAt: Date, points: number, source: string, countsFrom: Date | null = null): Promise<void> {
   if (points === 0) return;
-  await tx.execute(
-    `with v as (select ?::timestamptz as occ, ?::int as pts, ?::timestamptz as cf),
-     entry as (insert into qualifying_entry (member_id, occurred_at, points, source, counts_from) select ?, occ, pts, ?, cf from v)
-     update member m set
-       window_points = m.window_points + case when v.occ <= m.tier_expires_at and coalesce(v.cf, v.occ) <= m.tier_expires_at
-         and v.occ > ${minusMonths('m.tier_expires_at', 'm.window_points_months')} then v.pts else 0 end,
-       points_after_expiry = m.points_after_expiry + case when v.occ > m.tier_expires_at then v.pts else 0 end,
-       last_qualifying_at = greatest(m.last_qualifying_at, coalesce(v.cf, v.occ))
-     from v where m.id = ?`,
-    [occurredAt, points, countsFrom, memberId, source, memberId],
-  );
+  // The SQL is add_qualifying's (migration purchase_path): purchase_facts writes a purchase's entry with it too.
+  await tx.execute('select add_qualifying(?, ?, ?, ?, ?)', [memberId, occurredAt, points, source, countsFrom]);
 }
 
 export interface ProgramSettings {
@@ -569,4 +561,112 @@ export async function transactionsPage(em: EntityManager, memberId: string, firs
     [memberId, ...page.params, first + 1],
   );
   return rows.map(txnDates);
+}
+
+// ---- the purchase's fast path ---------------------------------------------------------------
+
+/** What a purchase's first statement (purchase_facts) returns; null: no such member. */
+export interface PurchaseFacts {
+  balance: number; lifetimeEarned: number; expiredThrough: Date | null;
+  /** The order is recorded already: nothing was written. */
+  replay: boolean;
+  /** config_version now; when it is not the one the caller gave, nothing was written. */
+  configVersion: string;
+  /** The member's tier, and whether its history may be out of date at the purchase's instant (member_tier_held). */
+  tierId: string; stale: boolean;
+  /** A negative balance or a debt lot: the credit repays it first. */
+  debt: boolean;
+  /** The member's tag codes, when asked for. */
+  tags: string[];
+  /** The qualifying points in the window ending at the instant (qualifying_between), the purchase's included. */
+  windowPoints: number;
+  /** The latest review run's asOf (program). */
+  reviewedThrough: Date | null;
+}
+
+/**
+ * A purchase's first statement, and its only read: locks the account and the member (db/locks.ts
+ * order), checks the order and the configuration version, writes the qualifying entry, and
+ * reads what the decision takes (purchase_facts, migration purchase_path). Spans the tiers'
+ * (member, tier_change), the programme's, the tags' and config_version tables: it is the hot
+ * path, and one round trip.
+ */
+export async function purchaseFacts(tx: EntityManager, p: {
+  memberId: string; orderId: string; at: Date; qualifying: number; configVersion: string; windowFrom: Date; tags: boolean;
+}): Promise<PurchaseFacts | null> {
+  const [row] = await tx.execute<(PurchaseFacts & { tags: string[] | null })[]>(
+    `select f_balance as balance, f_lifetime as "lifetimeEarned", f_expired_through as "expiredThrough", f_replay as replay,
+       f_config::text as "configVersion", f_tier as "tierId", f_stale as stale, f_debt as debt, f_tags as tags, f_window as "windowPoints",
+       f_reviewed_through as "reviewedThrough"
+     from purchase_facts(?, ?, ?, ?, ?, ?, ?)`,
+    [p.memberId, p.orderId, p.at, p.qualifying, p.configVersion, p.windowFrom, p.tags],
+  );
+  return row ? withDates({ ...row, tags: row.tags ?? [] }, ['expiredThrough', 'reviewedThrough']) : null;
+}
+
+/** What a purchase on its fast path writes (writePurchase). */
+export interface PurchaseWrite {
+  purchase: Omit<NewPurchase, 'lotId' | 'transactionId' | 'tierChangeId'>;
+  /** The EARN transaction and its lot (points earned > 0), the account's new balance and lifetime points. */
+  credit: { balanceAfter: number; activatesAt: Date; expiresAt: Date | null } | null;
+  /** An upgrade at the purchase's instant: the member's new tier, the change and (with a topic) its outbox row. */
+  upgrade: { change: NewTierChange & { expiresAt: Date }; windowMonths: number; outboxTopic: string | null } | null;
+}
+
+/** A tier change being recorded, as the tiers module's NewTierChange. */
+type NewTierChange = Omit<TierChangeRow, 'id'> & { expiresAt: Date | null };
+
+/**
+ * Everything a purchase on its fast path writes, in one statement: the EARN transaction, its
+ * lot and the account (PointsService.credit's rows, no debt to repay), the upgrade (the member's
+ * tier through set_member_tier, the tier_change row and its outbox row, as TierEngine's
+ * recordChange writes them) and the purchase row. Spans the tiers' tables (member, tier_change)
+ * and the outbox: it is the hot path, and one round trip.
+ */
+export async function writePurchase(tx: EntityManager, w: PurchaseWrite): Promise<{ transaction: TransactionRow | null; lotId: string | null; change: TierChangeRow | null; outboxId: string | null }> {
+  const p = w.purchase;
+  const ctes: string[] = [];
+  const params: unknown[] = [];
+  if (w.credit) {
+    ctes.push(`t as (insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
+      values (?, 'EARN', ?, ?, ?, ?, null, ?, ?, 0, now()) returning ${TXN_COLUMNS})`);
+    params.push(p.memberId, p.earned, w.credit.balanceAfter, p.occurredAt, w.credit.expiresAt, p.orderId, `purchase:${p.orderId}`);
+    ctes.push(`l as (insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
+      select ?, t.id::bigint, ?, ?, ?, ?, ?::timestamptz, ?, coalesce(?::timestamptz <= now(), false) from t returning id)`);
+    params.push(p.memberId, p.earned, p.earned, p.occurredAt, w.credit.activatesAt, w.credit.expiresAt, p.orderId, w.credit.expiresAt);
+    ctes.push(`a as (update point_account set balance = ?, lifetime_earned = lifetime_earned + ?, updated_at = now() where member_id = ? returning 1)`);
+    params.push(w.credit.balanceAfter, p.earned, p.memberId);
+  }
+  const u = w.upgrade;
+  if (u) {
+    const c = u.change;
+    ctes.push('u as (select set_member_tier(?, ?, ?, ?, ?) as done)');
+    params.push(c.memberId, c.toTierId, c.occurredAt, c.expiresAt, u.windowMonths);
+    ctes.push(`c as (insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+      select ?, ?, ?, ?, ?, ?, ?, ?, now() from u returning ${CHANGE_COLUMNS})`);
+    params.push(c.memberId, c.kind, c.fromTierId, c.toTierId, c.reason, c.qualifyingPoints, c.occurredAt, c.expiresAt);
+    if (u.outboxTopic) {
+      ctes.push(`o as (${outboxInsertSql(u.outboxTopic, {
+        memberId: '"memberId"', payload: `jsonb_build_object('ids', jsonb_build_array(id), 'changes', jsonb_build_array(to_jsonb(c)))`, from: 'c',
+      })})`);
+    }
+  }
+  ctes.push(`p as (insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at,
+      occurred_at_given, tier_change_id, earned_tier_id, points_per_unit)
+    values (?, ?, ?, ?, ?, ${w.credit ? '(select id from l)' : 'null'}, ${w.credit ? '(select id::bigint from t)' : 'null'}, ?, ?,
+      ${u ? '(select id::bigint from c)' : 'null'}, ?, ?) returning 1)`);
+  params.push(p.orderId, p.memberId, p.amountCents, p.earned, p.qualifying, p.occurredAt, p.occurredAtGiven, p.earnedTierId, p.pointsPerUnit);
+  const [row] = await tx.execute<{ transaction: TransactionRow | null; lotId: string | null; change: TierChangeRow | null; outboxId: string | null }[]>(
+    `with ${ctes.join(',\n')}
+     select ${w.credit ? '(select row_to_json(t) from t)' : 'null::json'} as transaction, ${w.credit ? '(select id::text from l)' : 'null'} as "lotId",
+       ${u ? '(select row_to_json(c) from c)' : 'null::json'} as change, ${u?.outboxTopic ? '(select id from o)' : 'null'} as "outboxId",
+       (select count(*) from p) as written`,
+    params,
+  );
+  return {
+    transaction: row.transaction ? txnDates(row.transaction) : null,
+    lotId: row.lotId,
+    change: row.change ? withDates(row.change, ['occurredAt', 'supersededAt']) : null,
+    outboxId: row.outboxId,
+  };
 }

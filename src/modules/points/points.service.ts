@@ -11,9 +11,12 @@ import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import * as repo from './points.repository';
 import type { TransactionRow } from './points.repository';
-import type { TierChangeRow } from '../tiers/tier-engine.service';
+import type { TierChangeRow, UpgradePlan, UpgradeRules } from '../tiers/tier-engine.service';
+import { notifyOutbox } from '../../events/outbox';
+import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
+import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import {
-  MAX_POINTS, RefundExceedsPurchaseError, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
+  MAX_POINTS, RefundExceedsPurchaseError, basePoints, combineMultipliers, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   refundReversal, settleDebtPlan, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
@@ -39,7 +42,16 @@ export interface TierHooks {
   afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<RerateAt[]>;
   /** A tier change by id (a replayed purchase returns the change its first run returned). */
   changeById(em: EntityManager, id: string): Promise<TierChangeRef | null>;
+  /** The upgrade check at `at` on the purchase's facts (TierEngine.planUpgrade): decided, not recorded. */
+  planUpgrade(rules: UpgradeRules, memberId: string, tierId: string, q: number, at: Date): UpgradePlan | null;
+  /** Whether a review run has passed the upgrade's expiry (the history then needs a rebuild: TierEngine.reachesReview). */
+  reachesReview(plan: UpgradePlan, reviewedThrough: Date | null): boolean;
+  /** The topic tier changes go to the outbox under, or null when they are not published. */
+  outboxTopic(): string | null;
 }
+
+/** A purchase being recorded: its input, checked. */
+interface PurchaseInHand { input: RecordPurchaseInput; memberId: string; amountCents: number; occurredAt: Date }
 
 /** A purchase to earn again at another tier (the one the history now holds at its instant) and its multiplier. */
 export interface RerateAt { orderId: string; tierId: string; multiplier: number }
@@ -126,41 +138,118 @@ export class PointsService {
 
   // ---- purchases ---------------------------------------------------------------------
 
+  /**
+   * A purchase, in four round trips on its usual path (BEGIN, purchase_facts, writePurchase,
+   * COMMIT): the configuration (programme, ladder, multiplier benefits) comes from memory, its
+   * version checked in the first statement, which also locks the member, checks the order id
+   * and writes the qualifying entry; the decision is made here (points.rules.ts,
+   * benefits.rules.ts, TierEngine.planUpgrade) and everything it writes goes in the second.
+   * What that path does not cover (a history to rebuild, a debt to repay, points that expire on
+   * arrival, an upgrade a review run has passed) goes on statement by statement in the same
+   * transaction (purchaseStepwise). A retry of a recorded order is answered from the stored row.
+   */
   async recordPurchase(actor: Actor, input: RecordPurchaseInput, now = new Date()): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
     const amountCents = cents(input.amount, 'amount');
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const replay = (em: EntityManager) => this.replayPurchase(input, memberId, amountCents, em);
-    return idempotentWrite(this.em, replay, () => withinPointsRange('amount', () => this.withAccount(memberId, async (tx, account) => {
-      const settled = await replay(tx);
-      if (settled) return settled;
-      const settings = await repo.programSettings(tx);
-      const qualifying = basePoints(amountCents, settings.pointsPerUnit);
-      // The qualifying points first: the tier history brought up to date as of the purchase
-      // counts them (a review due at its very instant does), then the purchase earns at the tier
-      // held at its instant and the upgrade check follows.
-      await repo.addQualifying(tx, memberId, occurredAt, qualifying, `purchase:${input.orderId}`);
-      const tier = this.tiers ? await this.tiers.prepare(tx, memberId, occurredAt) : { tierId: null, multiplier: 1, settled: true, upgrade: null, rerate: [] };
-      const earned = earnedPoints(amountCents, settings.pointsPerUnit, tier.multiplier);
-      if (!fitsPoints(earned)) throw pointsOutOfRange('amount');
-      const activatesAt = addDaysUtc(occurredAt, settings.pointsPendingDays);
-      const expiresAt = lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc);
-      let transaction: TransactionRow | null = null;
-      let lotId: string | null = null;
-      if (earned > 0) {
-        ({ transaction, lotId } = await this.credit(tx, account, {
-          memberId, type: 'EARN', amount: earned, occurredAt, activatesAt, expiresAt, field: 'amount',
-          reference: input.orderId, idempotencyKey: `purchase:${input.orderId}`, orderId: input.orderId, countsAsEarned: true,
-        }));
-      }
-      const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : qualifying > 0 ? await this.tiers!.upgrade(tx, memberId, occurredAt) : { change: null, rerate: [] };
-      await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
-      await repo.insertPurchase(tx, {
-        orderId: input.orderId, memberId, amountCents, earned, qualifying, lotId, transactionId: transaction?.id ?? null, occurredAt,
-        occurredAtGiven: input.occurredAt != null, tierChangeId: upgrade.change?.id ?? null, earnedTierId: tier.tierId, pointsPerUnit: settings.pointsPerUnit,
+    const p: PurchaseInHand = { input, memberId, amountCents, occurredAt };
+    // No read before the transaction: its first statement tells a retry (a replay costs no more than that).
+    return idempotentWrite(null, replay, () => withinPointsRange('amount', () => inSqlTransaction(this.em, async (tx) => {
+      const { config, facts } = await this.purchaseFacts(tx, p);
+      if (!facts) throw notFound('Member', memberId);
+      if (facts.replay) return this.replayed(await replay(tx), input.orderId);
+      const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
+      return (await this.purchaseAtOnce(tx, p, config, facts, account)) ?? this.purchaseStepwise(tx, p, config, account);
+    })), this.em);
+  }
+
+  private replayed(r: EarnResult | null, orderId: string): EarnResult {
+    if (!r) throw new Error(`order ${orderId} is recorded but was not read back`);
+    return r;
+  }
+
+  /** purchase_facts with the configuration in memory; again with the configuration reloaded (in this transaction) when its version moved. */
+  private async purchaseFacts(tx: EntityManager, p: PurchaseInHand): Promise<{ config: ProgrammeConfig; facts: repo.PurchaseFacts | null }> {
+    const cache = programmeConfigOf(this.em);
+    for (let config = await cache.get(this.em); ; config = await cache.reload(tx)) {
+      const facts = await repo.purchaseFacts(tx, {
+        memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, qualifying: basePoints(p.amountCents, config.pointsPerUnit),
+        configVersion: config.version, windowFrom: addMonthsUtc(p.occurredAt, -config.windowMonths), tags: bonusesNeedTags(config.multiplierBenefits),
       });
-      return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange: upgrade.change };
-    })));
+      if (!facts || facts.replay || facts.configVersion === config.version) return { config, facts };
+    }
+  }
+
+  /**
+   * The purchase decided on its facts and written in one statement; null (nothing written) when
+   * it needs more than that: the member's tier history to rebuild, a debt to repay first, a lot
+   * under the expiry watermark, an upgrade whose expiry a review run has passed, or no tier engine.
+   */
+  private async purchaseAtOnce(
+    tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, facts: repo.PurchaseFacts, account: repo.AccountRow,
+  ): Promise<EarnResult | null> {
+    if (!this.tiers || facts.stale || facts.debt) return null;
+    const rung = config.ladder.find((t) => t.id === facts.tierId);
+    if (!rung) return null;
+    const multiplier = combineMultipliers(rung.multiplier, ...multiplierBonuses(config.multiplierBenefits, rung.code, facts.tags, p.occurredAt));
+    const qualifying = basePoints(p.amountCents, config.pointsPerUnit);
+    const earned = earnedPoints(p.amountCents, config.pointsPerUnit, multiplier);
+    const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
+    let credit: repo.PurchaseWrite['credit'] = null;
+    if (earned > 0) {
+      const balanceAfter = account.balance + earned;
+      if (!fitsPoints(earned) || !fitsPoints(balanceAfter) || !fitsPoints(account.lifetimeEarned + earned)) throw pointsOutOfRange('amount');
+      if (expiresAt && facts.expiredThrough && expiresAt <= facts.expiredThrough) return null;
+      credit = { balanceAfter, activatesAt, expiresAt };
+    }
+    const plan = qualifying > 0 ? this.tiers.planUpgrade(config, p.memberId, facts.tierId, facts.windowPoints, p.occurredAt) : null;
+    if (plan && this.tiers.reachesReview(plan, facts.reviewedThrough)) return null;
+    const written = await repo.writePurchase(tx, {
+      purchase: {
+        orderId: p.input.orderId, memberId: p.memberId, amountCents: p.amountCents, earned, qualifying, occurredAt: p.occurredAt,
+        occurredAtGiven: p.input.occurredAt != null, earnedTierId: facts.tierId, pointsPerUnit: config.pointsPerUnit,
+      },
+      credit,
+      upgrade: plan && { ...plan, outboxTopic: this.tiers.outboxTopic() },
+    });
+    if (written.outboxId) notifyOutbox(tx, written.outboxId);
+    return { memberId: p.memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction: written.transaction, tierChange: written.change };
+  }
+
+  /** When a purchase's lot becomes spendable (after the pending days) and when it expires. */
+  private lotDates(occurredAt: Date, config: ProgrammeConfig): { activatesAt: Date; expiresAt: Date | null } {
+    const activatesAt = addDaysUtc(occurredAt, config.pointsPendingDays);
+    return { activatesAt, expiresAt: lotExpiry(activatesAt, config.pointsExpiryMonths, addMonthsUtc) };
+  }
+
+  /**
+   * The purchase statement by statement, after purchase_facts (its qualifying entry is written):
+   * the tier history brought up to date as of the purchase (a review due at its very instant
+   * counts the entry), then it earns at the tier held at its instant, and the upgrade check follows.
+   */
+  private async purchaseStepwise(tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, account: repo.AccountRow): Promise<EarnResult> {
+    const { input, memberId, amountCents, occurredAt } = p;
+    const qualifying = basePoints(amountCents, config.pointsPerUnit);
+    const tier = this.tiers ? await this.tiers.prepare(tx, memberId, occurredAt) : { tierId: null, multiplier: 1, settled: true, upgrade: null, rerate: [] };
+    const earned = earnedPoints(amountCents, config.pointsPerUnit, tier.multiplier);
+    if (!fitsPoints(earned)) throw pointsOutOfRange('amount');
+    const { activatesAt, expiresAt } = this.lotDates(occurredAt, config);
+    let transaction: TransactionRow | null = null;
+    let lotId: string | null = null;
+    if (earned > 0) {
+      ({ transaction, lotId } = await this.credit(tx, account, {
+        memberId, type: 'EARN', amount: earned, occurredAt, activatesAt, expiresAt, field: 'amount',
+        reference: input.orderId, idempotencyKey: `purchase:${input.orderId}`, orderId: input.orderId, countsAsEarned: true,
+      }));
+    }
+    const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : qualifying > 0 ? await this.tiers!.upgrade(tx, memberId, occurredAt) : { change: null, rerate: [] };
+    await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
+    await repo.insertPurchase(tx, {
+      orderId: input.orderId, memberId, amountCents, earned, qualifying, lotId, transactionId: transaction?.id ?? null, occurredAt,
+      occurredAtGiven: input.occurredAt != null, tierChangeId: upgrade.change?.id ?? null, earnedTierId: tier.tierId, pointsPerUnit: config.pointsPerUnit,
+    });
+    return { memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction, tierChange: upgrade.change };
   }
 
   /**

@@ -18,7 +18,14 @@ import {
   type QualifyingFact, type TierOverride, type TierState, type TimelineChange,
 } from './tiers.rules';
 
-export type { TierChangeRow, TierNoticeRow } from './tiers.repository';
+export type { NewTierChange, TierChangeRow, TierNoticeRow } from './tiers.repository';
+/** A tier_change row's columns as TierChangeRow (id as text): a statement elsewhere that records a change returns it so (points.repository.ts). */
+export { CHANGE_COLUMNS } from './tiers.repository';
+
+/** What an upgrade check at an instant records: the change (expiring a validity period later) and the member's new tier. */
+export interface UpgradePlan { change: NewTierChange & { expiresAt: Date }; windowMonths: number }
+/** The part of the configuration an upgrade check takes. */
+export interface UpgradeRules { ladder: readonly Pick<Rung, 'id' | 'rank' | 'qualifyingPoints'>[]; windowMonths: number; validityMonths: number }
 
 export interface TierProgressRow {
   qualifyingPoints: number;
@@ -232,15 +239,45 @@ export class TierEngine {
     const s = await repo.tierSettings(tx);
     const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(at, -s.windowMonths), at);
     const member = await repo.memberTier(tx, memberId);
-    const target = evaluateUpgrade(await repo.ladder(tx), member.rank, q);
-    if (!target) return { change: null, rerate: [] };
-    const expiresAt = addMonthsUtc(at, s.validityMonths);
-    await repo.setMemberTier(tx, s.windowMonths, memberId, target.id, at, expiresAt);
-    const change = await this.recordChange(tx, { memberId, kind: 'UPGRADE', fromTierId: member.tierId, toTierId: target.id, reason: UPGRADE_REASON, qualifyingPoints: q, occurredAt: at, expiresAt });
+    const plan = this.planUpgrade({ ...s, ladder: await repo.ladder(tx) }, memberId, member.tierId, q, at);
+    if (!plan) return { change: null, rerate: [] };
+    await repo.setMemberTier(tx, s.windowMonths, memberId, plan.change.toTierId, at, plan.change.expiresAt);
+    const change = await this.recordChange(tx, plan.change);
     // Backdated by more than a validity period: a review run has already passed this expiry (as it
     // would have reviewed the member had the purchase come in time); review it now, as far.
-    if (s.reviewedThrough && expiresAt <= s.reviewedThrough) return { change, rerate: (await this.rebuild(tx, memberId, expiresAt)).rerate };
+    if (this.reachesReview(plan, s.reviewedThrough)) return { change, rerate: (await this.rebuild(tx, memberId, plan.change.expiresAt)).rerate };
     return { change, rerate: [] };
+  }
+
+  /**
+   * The upgrade check at `at` for a member on `tierId` with `q` qualifying points in the window
+   * ending there (never below 0): the highest tier the window supports, skipping tiers if need
+   * be, held for a validity period; null when the member stays. Decides only: the caller records
+   * it (upgradeIfQualified, or a purchase's own statement on its fast path).
+   */
+  planUpgrade(rules: UpgradeRules, memberId: string, tierId: string, q: number, at: Date): UpgradePlan | null {
+    const current = rules.ladder.find((t) => t.id === tierId);
+    if (!current) throw new Error(`tier ${tierId} is not in the ladder`);
+    const counted = Math.max(0, q);
+    const target = evaluateUpgrade([...rules.ladder], current.rank, counted);
+    if (!target) return null;
+    return {
+      change: {
+        memberId, kind: 'UPGRADE', fromTierId: tierId, toTierId: target.id, reason: UPGRADE_REASON, qualifyingPoints: counted,
+        occurredAt: at, expiresAt: addMonthsUtc(at, rules.validityMonths),
+      },
+      windowMonths: rules.windowMonths,
+    };
+  }
+
+  /** Whether an upgrade expires at or before the latest review run's asOf: that run has passed its review, which the member's history then needs (a rebuild). */
+  reachesReview(plan: UpgradePlan, reviewedThrough: Date | null): boolean {
+    return reviewedThrough != null && plan.change.expiresAt <= reviewedThrough;
+  }
+
+  /** The topic tier changes go to the outbox under, or null when they do not (options.outbox). */
+  get outboxTopic(): string | null {
+    return this.changesTopic;
   }
 
   /**
