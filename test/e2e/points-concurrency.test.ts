@@ -51,6 +51,22 @@ describe('concurrent writes on one member', () => {
     expect(new Set(adjusts.map((r) => JSON.stringify(r.data))).size).toBe(1);
     expect((await s.admin(POINTS, { id })).member.pointsBalance).toBe(40);
   });
+
+  it('one order id fired at once for two members: one purchase is recorded, the other is a CONFLICT that wrote nothing', async () => {
+    const [x, y] = [await registerMember(s), await registerMember(s)];
+    const results = await Promise.all(Array.from({ length: 12 }, (_, n) =>
+      s.gql(PURCHASE, { input: { memberId: n % 2 ? x : y, orderId: 'contested', amount: 10 } }, service)));
+    const won = results.filter((r) => !r.errors);
+    const lost = results.filter((r) => r.errors);
+    expect(new Set(won.map((r) => JSON.stringify(r.data))).size).toBe(1);
+    expect(lost.map((r) => r.errors![0].extensions?.code)).toEqual(lost.map(() => 'CONFLICT'));
+    expect(won.length).toBe(6);
+    const [owner] = await s.sql<{ memberId: string }>(`select member_id as "memberId" from purchase where order_id = 'contested'`);
+    const loser = owner.memberId === x ? y : x;
+    expect(await s.sql(`select count(*)::int as n from qualifying_entry where member_id = $1`, [loser])).toEqual([{ n: 0 }]);
+    expect(await s.sql(`select count(*)::int as n from point_transaction where member_id = $1`, [loser])).toEqual([{ n: 0 }]);
+    await expectLedgerConsistent(s);
+  });
 });
 
 /** A random sequence of ledger operations, run through the API. */
