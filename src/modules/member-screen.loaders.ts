@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock';
-import type { Member } from './members/member.entity';
+import type { MemberView } from './members/member.entity';
 import type { MemberScreenService, ScreenKey, ScreenParts } from './members/member-screen.service';
 import type { MemberLoaders } from './members/members.loaders';
 import type { PointsLoaders } from './points/points.loaders';
@@ -24,7 +24,7 @@ export interface ScreenLoaders {
  */
 export function createMemberScreenLoader(screens: MemberScreenService, loaders: ScreenLoaders, clock: Clock) {
   return {
-    async load(key: ScreenKey, parts: ScreenParts): Promise<Member | null> {
+    async load(key: ScreenKey, parts: ScreenParts): Promise<MemberView | null> {
       const screen = await screens.read(key, parts, clock.now());
       if (!screen) return null;
       const id = screen.member.id;

@@ -181,7 +181,7 @@ describe('the counter counts', () => {
     const id = members[10];
     const steps: [fields: string, reads: RegExp][] = [
       ['id', /from member m left join tier t on t\.id = m\.tier_id/],
-      ['tier { code }', /to_jsonb\(t\) as screen_tier/],
+      ['tier { code }', /as screen_tier/],
       ['tags { code }', /as screen_tags/],
       ['benefits { code }', /as screen_benefits/],
       ['pointsBalance', /as screen_balance/],

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { forbidden } from '../../common/errors';
 import { pageSize } from '../../common/pagination';
-import type { Member as MemberEntity } from '../../modules/members/member.entity';
+import type { MemberView } from '../../modules/members/member.entity';
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
 import { screenParts } from '../member-screen';
@@ -79,7 +79,7 @@ export class MemberResolver {
   }
 
   @FieldResolver(() => Tier)
-  tier(@Root() m: MemberEntity, @Ctx() ctx: GraphQLContext) {
+  tier(@Root() m: MemberView, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.tiers.byId.load(m.tier.id);
   }
 

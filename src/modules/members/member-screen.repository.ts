@@ -28,10 +28,15 @@ export interface ScreenParts {
 /** Who: a member id, or an external id. */
 export type ScreenKey = { id: string } | { externalId: string };
 
-/** The statement's row: the member's own columns (as `select m.*` gives them) and the parts, under `screen_` names. */
-export type ScreenRow = Record<string, unknown> & {
-  screen_tier?: Record<string, unknown> | null;
-  screen_next_tier?: Record<string, unknown> | null;
+/** A tier as the screen reads it (the tiers module's TierView). */
+export interface ScreenTier { id: string; code: string; name: string; rank: number; qualifyingPoints: number; retainPoints: number; pointsMultiplier: number }
+
+/** The statement's row: the member's fields as the API shows them (timestamps as the driver's text), and the parts, under `screen_` names. */
+export interface ScreenRow {
+  id: string; externalId: string | null; displayName: string | null; email: string | null; phone: string | null; birthday: string | null;
+  gender: string | null; region: string | null; channel: string | null; joinedAt: string; tierSince: string; tierExpiresAt: string | null; tierId: string;
+  screen_tier?: ScreenTier | null;
+  screen_next_tier?: ScreenTier | null;
   screen_has_account?: boolean;
   screen_lifetime?: number | null;
   screen_balance?: number;
@@ -40,7 +45,14 @@ export type ScreenRow = Record<string, unknown> & {
   screen_q_kept?: number;
   screen_tags?: Record<string, unknown>[];
   screen_benefits?: Record<string, unknown>[];
-} & { [expiring: `screen_expiring_${number}`]: number };
+  [expiring: `screen_expiring_${number}`]: number;
+}
+
+/** The member's fields as the API shows them (members.entity MemberView), its tier by id. */
+const MEMBER_COLUMNS = `m.id, m.external_id as "externalId", m.display_name as "displayName", m.email, m.phone, m.birthday, m.gender, m.region,
+  m.channel, m.joined_at as "joinedAt", m.tier_since as "tierSince", m.tier_expires_at as "tierExpiresAt", m.tier_id as "tierId"`;
+const TIER_JSON = (t: string) => `case when ${t}.id is null then null else json_build_object('id', ${t}.id, 'code', ${t}.code, 'name', ${t}.name,
+  'rank', ${t}.rank, 'qualifyingPoints', ${t}.qualifying_points, 'retainPoints', ${t}.retain_points, 'pointsMultiplier', ${t}.points_multiplier::float8) end`;
 
 /** point_lot `l` of point_account `a` is live (points.repository LIVE_LOT). */
 const LIVE_LOT = `coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')`;
@@ -57,13 +69,13 @@ const BENEFIT_JSON = `json_build_object('id', b.id, 'code', b.code, 'version', b
 
 /** The screen of one member at `now`; undefined when there is no such member. */
 export async function memberScreen(em: EntityManager, key: ScreenKey, parts: ScreenParts, now: Date): Promise<ScreenRow | undefined> {
-  const columns = ['m.*'];
+  const columns = [MEMBER_COLUMNS];
   const joins = ['left join tier t on t.id = m.tier_id'];
   const columnParams: unknown[] = []; // the columns' placeholders come first in the text, then the joins', then the where's
   const joinParams: unknown[] = [];
-  if (parts.tier || parts.progress) columns.push('to_jsonb(t) as screen_tier');
+  if (parts.tier || parts.progress) columns.push(`${TIER_JSON('t')} as screen_tier`);
   if (parts.progress) {
-    columns.push('to_jsonb(nt) as screen_next_tier', 'q.q_now as screen_q_now', 'q.q_kept as screen_q_kept');
+    columns.push(`${TIER_JSON('nt')} as screen_next_tier`, 'q.q_now as screen_q_now', 'q.q_kept as screen_q_kept');
     joins.push('left join tier nt on nt.rank = t.rank + 1', 'left join program p on p.id = 1', `left join lateral (
       select coalesce(sum(qe.points) filter (where qe.occurred_at > ${minusMonths('?::timestamptz', 'p.qualification_window_months')}), 0)::int as q_now,
         coalesce(sum(qe.points) filter (where m.tier_expires_at is not null

@@ -2,9 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { withDates } from '../../db/rows';
 import type { BenefitRow } from '../benefits/benefits.service';
 import type { TagRow } from '../tags/tags.service';
-import { Tier } from '../tiers/tier.entity';
+import type { TierView } from '../tiers/tier.entity';
 import { tierProgressOf, type TierProgressFigures } from '../tiers/tiers.rules';
-import { Member } from './member.entity';
+import type { MemberView } from './member.entity';
 import { memberScreen, type ScreenKey, type ScreenParts, type ScreenRow } from './member-screen.repository';
 import { isUuid } from './members.service';
 
@@ -12,10 +12,10 @@ export type { ScreenKey, ScreenParts } from './member-screen.repository';
 
 /** A member's screen, as the per-request loaders hold its parts; a part not asked is null (or empty). */
 export interface MemberScreen {
-  member: Member;
+  member: MemberView;
   /** The member's tier (asked for itself or for progress), and the next one up (progress). */
-  tier: Tier | null;
-  nextTier: Tier | null;
+  tier: TierView | null;
+  nextTier: TierView | null;
   balances: { balance: number; pending: number; lifetime: number } | null;
   expiring: { withinDays: number; points: number }[];
   progress: TierProgressFigures | null;
@@ -23,7 +23,11 @@ export interface MemberScreen {
   benefits: BenefitRow[] | null;
 }
 
-/** The most frequent read of all (every app open): one statement for what the screen asks (member-screen.repository.ts). */
+/**
+ * The most frequent read of all (every app open): one statement for what the screen asks
+ * (member-screen.repository.ts). Plain rows, not entities: a read that writes nothing has no
+ * use for the identity map, and hydrating three entities was a tenth of a screen's CPU (profile, docs/benchmarks.md).
+ */
 export class MemberScreenService {
   constructor(private readonly em: EntityManager) {}
 
@@ -32,21 +36,27 @@ export class MemberScreenService {
     if ('id' in key && !isUuid(key.id)) return null;
     const row = await memberScreen(this.em, key, parts, now);
     if (!row) return null;
-    const member: Record<string, unknown> = {};
-    for (const [column, value] of Object.entries(row)) if (!column.startsWith('screen_')) member[column] = value;
-    const tier = row.screen_tier ? this.em.map(Tier, row.screen_tier) : null;
-    const nextTier = row.screen_next_tier ? this.em.map(Tier, row.screen_next_tier) : null;
+    const tier = row.screen_tier ?? null;
+    const nextTier = row.screen_next_tier ?? null;
     return {
-      member: this.em.map(Member, member),
+      member: memberOf(row),
       tier,
       nextTier,
       balances: parts.balances ? balancesOf(row) : null,
       expiring: parts.expiringDays.map((withinDays, i) => ({ withinDays, points: row[`screen_expiring_${i}`] })),
-      progress: parts.progress && tier ? tierProgressOf(tier, nextTier, { qNow: row.screen_q_now!, qKept: row.screen_q_kept!, hasExpiry: row.tier_expires_at != null }) : null,
+      progress: parts.progress && tier ? tierProgressOf(tier, nextTier, { qNow: row.screen_q_now!, qKept: row.screen_q_kept!, hasExpiry: row.tierExpiresAt != null }) : null,
       tags: parts.tags ? (row.screen_tags as unknown as TagRow[]) : null,
       benefits: parts.benefits ? (row.screen_benefits as unknown as BenefitRow[]).map((b) => withDates(b, ['validFrom', 'validTo'])) : null,
     };
   }
+}
+
+function memberOf(r: ScreenRow): MemberView {
+  return {
+    id: r.id, externalId: r.externalId, displayName: r.displayName, email: r.email, phone: r.phone, birthday: r.birthday,
+    gender: r.gender, region: r.region, channel: r.channel, joinedAt: new Date(r.joinedAt), tierSince: new Date(r.tierSince),
+    tierExpiresAt: r.tierExpiresAt == null ? null : new Date(r.tierExpiresAt), tier: { id: r.tierId },
+  };
 }
 
 /** A member without a points account has nothing (as the balances loader answers it). */
