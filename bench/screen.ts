@@ -252,7 +252,7 @@ export async function benchScreen(): Promise<void> {
       + `- Members whose ledger invariants (balance = Σ live lot remaining = Σ transaction amounts) fail afterwards: ${broken}.\n\n`
       + (profile ? profileText(profile.summary, profile.run) + '\n' : '')
       + `Wall time of the whole run: ${((Date.now() - started) / 60000).toFixed(1)} min; the machine's load average (1 min) ${loadBefore.toFixed(1)} at the start, `
-      + `${loadavg()[0].toFixed(1)} at the end (other work shared its 2 cores: the figures are one run each, and noisy).\n`;
+      + `${loadavg()[0].toFixed(1)} at the end (other work shared its 2 cores: the figures are noisy).\n`;
     console.log('\n' + section);
     writeSection('Member screen', section);
   } finally {
