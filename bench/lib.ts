@@ -64,9 +64,9 @@ export function serviceToken(role: 'service' | 'admin' = 'service') {
   return mintToken(JWT_SECRET, { role, sub: `bench-${role}` });
 }
 
-/** Starts the real server in a child process and waits for /readyz. */
-export async function startApp(databaseUrl: string, port: number, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+/** Starts the real server in a child process and waits for /readyz; `nodeArgs`: Node's own options (e.g. --cpu-prof). */
+export async function startApp(databaseUrl: string, port: number, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), JWT_SECRET, SEED: 'none', SCHEDULER: 'off', LOG_LEVEL: 'warn', NODE_ENV: 'production', MAX_QUERY_COST: '100000', ...extraEnv },
   });
@@ -75,10 +75,10 @@ export async function startApp(databaseUrl: string, port: number, extraEnv: Reco
 }
 
 /** Starts a baseline server script from bench/ (bare-server.ts by default) in a child process. */
-export async function startBare(databaseUrl: string, port: number, script = 'bare-server.ts'): Promise<ChildProcess> {
+export async function startBare(databaseUrl: string, port: number, script = 'bare-server.ts', extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
   const child = fork(resolve(__dirname, script), [], {
     cwd: ROOT, execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port) },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), ...extraEnv },
   });
   await new Promise<void>((resolveReady, reject) => {
     child.once('message', () => resolveReady());

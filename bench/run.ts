@@ -5,10 +5,11 @@ import { benchFeed } from './feed';
 import { benchPoints } from './points';
 import { benchRetention } from './retention';
 import { benchRewards } from './rewards';
+import { benchScreen } from './screen';
 import { benchSearch } from './search';
 import { benchTiers } from './tiers';
 
-const benches: Record<string, () => Promise<void>> = { points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch };
+const benches: Record<string, () => Promise<void>> = { points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen };
 const name = process.argv[2];
 const run = benches[name ?? ''];
 if (!run) {

@@ -10,6 +10,8 @@ import { createCatalogueLoaders } from './rewards/catalogue.loaders';
 import { createRetentionLoaders } from './retention/retention.loaders';
 import { createMemberLoaders } from './members/members.loaders';
 import { MembersService } from './members/members.service';
+import { MemberScreenService } from './members/member-screen.service';
+import { createMemberScreenLoader } from './member-screen.loaders';
 import { createPointsLoaders } from './points/points.loaders';
 import { PointsService } from './points/points.service';
 import { combineMultipliers } from './points/points.rules';
@@ -91,13 +93,14 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     program: new ProgramService(em, audit),
     tiers,
     members: new MembersService(em, points, audit),
+    memberScreen: new MemberScreenService(em),
   };
 }
 export type Services = ReturnType<typeof createServices>;
 
 /** Batch loaders of one request: never shared between requests. `clock`: what "now" is for reads. */
 export function createLoaders(em: EntityManager, services: Services, clock: Clock = systemClock) {
-  return {
+  const loaders = {
     tiers: createTierLoaders(em),
     members: createMemberLoaders(em),
     points: createPointsLoaders(services.points, clock),
@@ -105,6 +108,8 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     catalogue: createCatalogueLoaders(services, clock),
     retention: createRetentionLoaders(services.retention),
   };
+  // The member screen reads in one statement and fills the loaders above.
+  return { ...loaders, memberScreen: createMemberScreenLoader(services.memberScreen, loaders, clock) };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 

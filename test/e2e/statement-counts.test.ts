@@ -23,6 +23,8 @@ const ADJUST = `mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id 
 const MEMBER_FIELDS = 'id pointsBalance tier { code } tags { code } benefits { code }';
 const membersPage = (first: number, fields = MEMBER_FIELDS) => `{ members(first: ${first}) { totalCount edges { node { ${fields} } } } }`;
 const memberScreen = (fields: string) => `query($id: ID!) { member(id: $id) { ${fields} } }`;
+const ME_SCREEN = `{ me { id displayName tier { code name } pointsBalance pendingPoints expiringPoints(withinDays: 30)
+  tierProgress { qualifyingPoints nextTier { code } pointsToNextTier } benefits { code name } tags { code } } }`;
 const MEMBER_SCREEN = memberScreen('id pointsBalance pendingPoints tierProgress { pointsToNextTier nextTier { code } } benefits { code } tags { code } tier { code }');
 
 beforeAll(async () => {
@@ -61,7 +63,15 @@ describe('statement counts of representative operations', () => {
   it('the member screen (balance, pending, progress, benefits, tags, tier)', async () => {
     const { data, statements } = await count(MEMBER_SCREEN, { id: members[0] });
     expect(data.member).toMatchObject({ pointsBalance: 1200, tier: { code: 'SILVER' }, tags: [{ code: 'vip' }], benefits: [{ code: 'LOUNGE' }] });
-    expectStatements('member screen', statements, 8);
+    expectStatements('member screen', statements, 1);
+  });
+
+  it('the member app\'s screen, `me` with a member token', async () => {
+    const token = await s.token('member', members[0]);
+    const { result, statements } = await s.countStatements(() => s.gql(ME_SCREEN, {}, token));
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.me).toMatchObject({ id: members[0], pointsBalance: 1200, tier: { code: 'SILVER' }, tags: [{ code: 'vip' }] });
+    expectStatements('me screen', statements, 1);
   });
 
   it('a members page of 20 with tier, tags, benefits and balance', async () => {
@@ -160,7 +170,7 @@ describe('statement counts of representative operations', () => {
   it('memberByExternalId', async () => {
     const { data, statements } = await count('{ memberByExternalId(externalId: "count-9") { id pointsBalance tier { code } } }');
     expect(data.memberByExternalId.id).toBe(members[9]);
-    expectStatements('memberByExternalId', statements, 3);
+    expectStatements('memberByExternalId', statements, 1);
   });
 
   it('searchMembers with its count and tiers', async () => {
@@ -171,27 +181,46 @@ describe('statement counts of representative operations', () => {
 });
 
 describe('the counter counts', () => {
-  it('each field of the member screen adds its loader\'s statements, and fields sharing a loader add nothing', async () => {
-    const id = members[10];
+  it('each field of a members page adds its loader\'s statements, and fields sharing a loader add nothing', async () => {
     const steps: [fields: string, added: number][] = [
-      ['id', 1], // the member
       ['tier { code }', 1], // the ladder
       ['tags { code }', 1],
       ['benefits { code }', 1],
       ['pointsBalance', 1], // the balances
       ['pendingPoints', 0], // the same balances
+      ['expiringPoints(withinDays: 30)', 1],
       ['tierProgress { pointsToNextTier }', 3], // program settings, the ladder's thresholds, qualifying points
     ];
-    let fields = '';
-    let before = 0;
+    let fields = 'id';
+    let before = (await count(membersPage(1, fields))).statements.length;
     for (const [field, added] of steps) {
       fields += ` ${field}`;
-      const { statements } = await count(memberScreen(fields), { id });
-      expectStatements(`member screen after adding ${field}`, statements, before + added);
+      const { statements } = await count(membersPage(1, fields));
+      expectStatements(`members page after adding ${field}`, statements, before + added);
       before = statements.length;
     }
-    const { statements } = await count(MEMBER_SCREEN, { id });
-    expect(statements).toHaveLength(before);
+  });
+
+  it('the member screen is one statement whatever of its fields it asks, and reads only those', async () => {
+    const id = members[10];
+    const steps: [fields: string, reads: RegExp][] = [
+      ['id', /from member m left join tier t on t\.id = m\.tier_id/],
+      ['tier { code }', /as screen_tier/],
+      ['tags { code }', /as screen_tags/],
+      ['benefits { code }', /as screen_benefits/],
+      ['pointsBalance', /as screen_balance/],
+      ['expiringPoints(withinDays: 30) in7: expiringPoints(withinDays: 7)', /as screen_expiring_1/],
+      ['tierProgress { pointsToNextTier nextTier { code } }', /as screen_q_now/],
+    ];
+    let fields = '';
+    for (const [field, reads] of steps) {
+      fields += ` ${field}`;
+      const { statements } = await count(memberScreen(fields), { id });
+      expectStatements(`member screen after adding ${field}`, statements, 1);
+      expect(statements[0]).toMatch(reads);
+    }
+    const [idOnly] = (await count(memberScreen('id displayName'), { id })).statements;
+    expect(idOnly).not.toMatch(/point_lot|qualifying_entry|member_tag|benefit|screen_tier/);
   });
 
   it('benefits on a page of 20 members add one statement, not one per member', async () => {

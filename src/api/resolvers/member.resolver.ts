@@ -1,9 +1,11 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { forbidden } from '../../common/errors';
 import { pageSize } from '../../common/pagination';
-import type { Member as MemberEntity } from '../../modules/members/member.entity';
+import type { MemberView } from '../../modules/members/member.entity';
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
+import { screenParts } from '../member-screen';
 import { MemberPatch, RegisterMemberInput } from '../types/inputs';
 import {
   Member, MemberConnection, Tier,
@@ -13,15 +15,15 @@ import {
 export class MemberResolver {
   @Authorized('member')
   @Query(() => Member, { nullable: true })
-  me(@Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.members.byId.load(requireActor(ctx).sub);
+  me(@Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.loaders.memberScreen.load({ id: requireActor(ctx).sub }, screenParts(info));
   }
 
   @Authorized()
   @Query(() => Member, { nullable: true })
-  member(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  member(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
     assertCanSeeMember(ctx, id);
-    return ctx.loaders.members.byId.load(id);
+    return ctx.loaders.memberScreen.load({ id }, screenParts(info));
   }
 
   @Authorized('admin')
@@ -41,8 +43,8 @@ export class MemberResolver {
 
   @Authorized('service', 'admin')
   @Query(() => Member, { nullable: true })
-  memberByExternalId(@Arg('externalId', () => String) externalId: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.members.findByExternalId(externalId);
+  memberByExternalId(@Arg('externalId', () => String) externalId: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.loaders.memberScreen.load({ externalId }, screenParts(info));
   }
 
   /** totalCount is counted only when the query asks for it (a getter the field resolves): a short name prefix may match many. */
@@ -77,7 +79,7 @@ export class MemberResolver {
   }
 
   @FieldResolver(() => Tier)
-  tier(@Root() m: MemberEntity, @Ctx() ctx: GraphQLContext) {
+  tier(@Root() m: MemberView, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.tiers.byId.load(m.tier.id);
   }
 

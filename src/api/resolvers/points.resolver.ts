@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
 import type { EarnResult } from '../../modules/points/points.service';
 import type { GraphQLContext } from '../context';
 import { requireActor } from '../guards';
+import { expiringWindow } from '../member-screen';
 import { ActivityRuleInput, AdjustPointsInput, RecordActivityInput, RecordPurchaseInput, RefundPurchaseInput } from '../types/inputs';
 import {
   ActivityResult, ActivityRule, JobResult, Member, PointTransaction, PointTransactionConnection as PointTransactionConnectionType, PurchaseResult,
@@ -94,7 +95,7 @@ export class MemberPointsResolver {
     @Arg('withinDays', () => Int, { defaultValue: 30 }) withinDays: number,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.loaders.points.expiring.load({ memberId: m.id, withinDays: Math.max(0, Math.min(withinDays, 3650)) });
+    return ctx.loaders.points.expiring.load({ memberId: m.id, withinDays: expiringWindow(withinDays) });
   }
 
   @FieldResolver(() => PointTransactionConnectionType)

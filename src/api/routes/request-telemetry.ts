@@ -1,5 +1,6 @@
 import type { Express, Request } from 'express';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { pinoHttp, type ReqId } from 'pino-http';
 import { LOG_REDACT } from '../../ops/logging';
@@ -10,14 +11,25 @@ import type { Metrics } from '../../ops/metrics';
  * answer carries back. Probes and scrapes are not logged.
  */
 export function useRequestLog(app: Express, log: Logger): void {
+  const genReqId = (req: IncomingMessage, res: ServerResponse) => {
+    const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    res.setHeader('x-request-id', id);
+    return id;
+  };
+  // pino-http writes every request's line at info, a failed one's too: below info it writes
+  // none, yet it built a child logger per request, the request serialized and redacted up
+  // front (3% of a member screen's CPU, by profile: docs/benchmarks.md). Then only the id is left to give.
+  if (!log.isLevelEnabled('info')) {
+    app.use((req, res, next) => {
+      req.id = genReqId(req, res);
+      next();
+    });
+    return;
+  }
   app.use(pinoHttp({
     logger: log,
     redact: LOG_REDACT,
-    genReqId: (req, res) => {
-      const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
+    genReqId,
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
   }));
 }

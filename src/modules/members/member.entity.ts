@@ -87,3 +87,10 @@ export class Member {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
+
+/**
+ * A member as the API shows it: what a Member entity has, and what the member screen reads
+ * without the ORM (members/member-screen.service.ts), its tier by id.
+ */
+export type MemberView = Pick<Member, 'id' | 'externalId' | 'displayName' | 'email' | 'phone' | 'birthday' | 'gender' | 'region' | 'channel'
+  | 'joinedAt' | 'tierSince' | 'tierExpiresAt'> & { tier: { id: string } };

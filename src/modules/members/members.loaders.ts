@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { Member } from './member.entity';
+import { Member, type MemberView } from './member.entity';
 import { isUuid } from './members.service';
 
 export function createMemberLoaders(em: EntityManager) {
-  const byId = new DataLoader<string, Member | null>(async (ids) => {
+  const byId = new DataLoader<string, MemberView | null>(async (ids) => {
     const valid = ids.filter(isUuid);
     const found = valid.length ? await em.find(Member, { id: { $in: valid } }) : [];
     const map = new Map(found.map((m) => [m.id, m]));

@@ -34,6 +34,9 @@ export class Tier {
   updatedAt: Date = new Date();
 }
 
+/** A tier as the API shows it: what a Tier entity has, and what the member screen reads without the ORM. */
+export type TierView = Pick<Tier, 'id' | 'code' | 'name' | 'rank' | 'qualifyingPoints' | 'retainPoints' | 'pointsMultiplier'>;
+
 /**
  * Tier.memberCount without counting members: statement-level triggers on `member` append
  * one signed row per tier and statement (insert-only, so concurrent upgrades never wait on

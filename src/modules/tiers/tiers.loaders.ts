@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { Tier } from './tier.entity';
+import { Tier, type TierView } from './tier.entity';
 import { memberCounts as countMembers } from './tiers.repository';
 
 /** Per-request tier lookups. The ladder is small, so one query loads all of it. */
 export function createTierLoaders(em: EntityManager) {
   let ladder: Promise<Tier[]> | null = null;
   const all = () => (ladder ??= em.find(Tier, {}, { orderBy: { rank: 'asc' } }));
-  const byId = new DataLoader<string, Tier | null>(async (ids) => {
+  const byId = new DataLoader<string, TierView | null>(async (ids) => {
     const tiers = await all();
     const map = new Map(tiers.map((t) => [t.id, t]));
     return ids.map((id) => map.get(id) ?? null);

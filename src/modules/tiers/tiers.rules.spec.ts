@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  evaluateUpgrade, rankHeldAt, reviewDecision, tierTimeline, validateLadder, type QualifyingFact, type TierRung,
+  evaluateUpgrade, rankHeldAt, reviewDecision, tierProgressOf, tierTimeline, validateLadder, type QualifyingFact, type TierRung,
 } from './tiers.rules';
 
 const LADDER: TierRung[] = [
@@ -89,5 +89,23 @@ describe('tierTimeline', () => {
         const h = new Date(d('2024-01-01').getTime() + horizon * 86_400_000).toISOString().slice(0, 10);
         expect(shape(run([...facts].reverse(), h))).toEqual(shape(run(facts, h)));
       }));
+  });
+});
+describe('tierProgressOf', () => {
+  const [bronze, silver, gold, platinum] = LADDER;
+  it('counts what the next rung still takes, never below 0', () => {
+    expect(tierProgressOf(silver, gold, { qNow: 1200, qKept: 900, hasExpiry: true }))
+      .toEqual({ qualifyingPoints: 1200, nextTierId: 'g', pointsToNextTier: 3800, pointsToRetain: 0 });
+    expect(tierProgressOf(silver, gold, { qNow: 7000, qKept: 0, hasExpiry: true }).pointsToNextTier).toBe(0);
+  });
+  it('has no next tier at the top, and nothing to retain on the entry tier or without an expiry', () => {
+    expect(tierProgressOf(platinum, null, { qNow: 100, qKept: 100, hasExpiry: true }))
+      .toEqual({ qualifyingPoints: 100, nextTierId: null, pointsToNextTier: null, pointsToRetain: 11900 });
+    expect(tierProgressOf(bronze, silver, { qNow: 10, qKept: 10, hasExpiry: true }).pointsToRetain).toBe(0);
+    expect(tierProgressOf(gold, platinum, { qNow: 10, qKept: 10, hasExpiry: false }).pointsToRetain).toBe(0);
+  });
+  it('reads negative counts (refunds past the window) as 0', () => {
+    expect(tierProgressOf(gold, platinum, { qNow: -50, qKept: -50, hasExpiry: true }))
+      .toEqual({ qualifyingPoints: 0, nextTierId: 'p', pointsToNextTier: 15000, pointsToRetain: 4000 });
   });
 });

@@ -156,3 +156,24 @@ export function rankHeldAt(start: TierState, changes: TimelineChange[], at: Date
   }
   return rank;
 }
+
+/** A member's progress as tierProgress shows it: Q now, what the next rung still takes, what keeping the tier still takes. */
+export interface TierProgressFigures { qualifyingPoints: number; nextTierId: string | null; pointsToNextTier: number | null; pointsToRetain: number }
+
+/**
+ * Tier progress from the member's counts: `qNow`, the qualifying points in the window ending
+ * now; `qKept`, those in the window ending at tierExpiresAt that are already earned (they
+ * still count at the review). Nothing to retain on the entry tier or without an expiry.
+ */
+export function tierProgressOf(
+  current: Pick<TierRung, 'rank' | 'retainPoints'>, next: Pick<TierRung, 'id' | 'qualifyingPoints'> | null,
+  counts: { qNow: number; qKept: number; hasExpiry: boolean },
+): TierProgressFigures {
+  const q = Math.max(0, counts.qNow);
+  return {
+    qualifyingPoints: q,
+    nextTierId: next?.id ?? null,
+    pointsToNextTier: next ? Math.max(0, next.qualifyingPoints - q) : null,
+    pointsToRetain: current.rank === 0 || !counts.hasExpiry ? 0 : Math.max(0, current.retainPoints - Math.max(0, counts.qKept)),
+  };
+}
