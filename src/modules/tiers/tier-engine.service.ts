@@ -14,8 +14,8 @@ import * as reviews from './tier-review.repository';
 import * as repo from './tiers.repository';
 import type { MemberTierBefore, NewTierChange, Rung, StoredChange, TierChangeRow, TierNoticeRow, TierSettings } from './tiers.repository';
 import {
-  evaluateUpgrade, OVERRIDE_PREFIX, rankHeldAt, tierTimeline, UPGRADE_REASON,
-  type QualifyingFact, type TierOverride, type TierState, type TimelineChange,
+  evaluateUpgrade, OVERRIDE_PREFIX, rankHeldAt, tierProgressOf, tierTimeline, UPGRADE_REASON,
+  type QualifyingFact, type TierOverride, type TierProgressFigures, type TierState, type TimelineChange,
 } from './tiers.rules';
 
 export type { NewTierChange, TierChangeRow, TierNoticeRow } from './tiers.repository';
@@ -27,12 +27,8 @@ export interface UpgradePlan { change: NewTierChange & { expiresAt: Date }; wind
 /** The part of the configuration an upgrade check takes. */
 export interface UpgradeRules { ladder: readonly Pick<Rung, 'id' | 'rank' | 'qualifyingPoints'>[]; windowMonths: number; validityMonths: number }
 
-export interface TierProgressRow {
-  qualifyingPoints: number;
-  nextTierId: string | null;
-  pointsToNextTier: number | null;
-  pointsToRetain: number;
-}
+/** A member's tier progress (tiers.rules.ts tierProgressOf). */
+export type TierProgressRow = TierProgressFigures;
 
 /**
  * A purchase whose tier held at its instant is no longer the one it earned at (a backdated fact
@@ -470,14 +466,7 @@ export class TierEngine {
     for (const r of rows) {
       const current = ladder.find((t) => t.id === r.tierId)!;
       const next = ladder.find((t) => t.rank === current.rank + 1) ?? null;
-      const q = Math.max(0, r.qNow);
-      out.set(r.id, {
-        qualifyingPoints: q,
-        nextTierId: next?.id ?? null,
-        pointsToNextTier: next ? Math.max(0, next.qualifyingPoints - q) : null,
-        // What must still be earned by tierExpiresAt: points already in the window at E count.
-        pointsToRetain: current.rank === 0 || r.expiresAt == null ? 0 : Math.max(0, current.retainPoints - Math.max(0, r.qKept)),
-      });
+      out.set(r.id, tierProgressOf(current, next, { qNow: r.qNow, qKept: r.qKept, hasExpiry: r.expiresAt != null }));
     }
     return out;
   }
