@@ -4,9 +4,13 @@ import type { AppConfig } from './config/env';
 import { applyMigrations, connectionLimit, openOrm, resolveDatabaseUrl } from './db/database';
 import { seedIfRequested } from './db/seeding';
 
-/** What a worker sends the primary once its server listens (src/main.ts). */
-export const WORKER_READY = { loyalty: 'ready' } as const;
-const isReady = (m: unknown) => (m as { loyalty?: unknown } | null)?.loyalty === WORKER_READY.loyalty;
+/**
+ * What a server process sends its parent, when it has an IPC channel to it, once it serves
+ * (src/main.ts): a worker to the primary; the primary, once every worker is ready, or a
+ * single process, to whatever forked it (the benchmarks wait for it).
+ */
+export const READY_MESSAGE = { loyalty: 'ready' } as const;
+const isReady = (m: unknown) => (m as { loyalty?: unknown } | null)?.loyalty === READY_MESSAGE.loyalty;
 
 /** Connections a server process may hold besides its pool: the outbox LISTEN, and the migrator's lock at start. */
 const CONNECTIONS_BESIDES_POOL = 2;

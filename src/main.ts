@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import pino, { type Logger } from 'pino';
 import { startApp } from './app';
-import { runPrimary, WORKER_READY } from './cluster';
+import { READY_MESSAGE, runPrimary } from './cluster';
 import { loadConfig } from './config/env';
 import { LOG_REDACT } from './ops/logging';
 
@@ -17,12 +17,13 @@ async function main(bootLog: Logger) {
     // Cluster mode (src/cluster.ts): this process starts the database and the workers, each of which runs the code below.
     await runPrimary(config, log);
     process.off('uncaughtException', early);
+    process.send?.(READY_MESSAGE);
     return;
   }
   // In cluster mode, worker 1 alone prints the development banner (a replacement prints none).
   const app = await startApp(config, log, { banner: !cluster.isWorker || cluster.worker?.id === 1 });
   process.off('uncaughtException', early);
-  if (cluster.isWorker) process.send?.(WORKER_READY);
+  process.send?.(READY_MESSAGE);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
