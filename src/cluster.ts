@@ -60,7 +60,8 @@ export async function runPrimary(config: AppConfig, log: Logger): Promise<void> 
   let failed = false;
   let allExited: () => void = () => {};
   const exited = new Promise<void>((r) => (allExited = r));
-  const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+  // Not dead yet: cluster.workers may still list a worker whose 'exit' is being handled (until its IPC channel closes).
+  const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
 
   const fork = () => {
     const worker = cluster.fork(env);
