@@ -90,6 +90,8 @@ interface Row {
   id: VariantId; hot: boolean; variant: string; rps: number; p50: number | null; p99: number | null; errors: number; deadlocks: number;
   /** Average cores busy over the measured window: the handler's processes, PostgreSQL's, the load client. */
   nodeCores: number | null; pgCores: number | null; clientCores: number | null;
+  /** WORKERS=2: each worker's cores (that both served). */
+  workerCores?: (number | null)[];
 }
 
 /** CPU seconds of the sides of a run at one instant (null where unreadable). */
@@ -175,7 +177,8 @@ export async function benchPoints(): Promise<void> {
         id, hot, variant, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors, deadlocks: (await deadlocks()) - before,
         nodeCores: cores(a.node, b.node, seconds), pgCores: cores(a.pg, b.pg, seconds), clientCores: cores(a.client, b.client, seconds),
       };
-      const perWorker = workers.map((w) => cores(a.workers.get(w) ?? null, b.workers.get(w) ?? null, seconds)).map((c) => fmt(c, 2)).join(' + ');
+      row.workerCores = workers.map((w) => cores(a.workers.get(w) ?? null, b.workers.get(w) ?? null, seconds));
+      const perWorker = row.workerCores.map((c) => fmt(c, 2)).join(' + ');
       log(`${variant}: ${fromLoad(r)}, ${row.deadlocks} deadlocks; cores: handler ${fmt(row.nodeCores, 2)}${workers.length ? ` (workers ${perWorker})` : ''}, PostgreSQL ${fmt(row.pgCores, 2)}, client ${fmt(row.clientCores, 2)}`);
       rows.push(row);
     };
@@ -259,7 +262,8 @@ export async function benchPoints(): Promise<void> {
     const summary = [
       perCase(false),
       perCase(true),
-      `- Two processes (WORKERS=2) / one: random members ${ratio('c2', 'c', false)}, hot member ${ratio('c2', 'c', true)}; app with 2 processes / bare minimal: random ${ratio('c2', 'b0', false)}, hot ${ratio('c2', 'b0', true)}.`,
+      `- Two processes (WORKERS=2) / one: random members ${ratio('c2', 'c', false)}, hot member ${ratio('c2', 'c', true)}; app with 2 processes / bare minimal: random ${ratio('c2', 'b0', false)}, hot ${ratio('c2', 'b0', true)}. `
+        + `Cores of each worker: random ${row('c2', false)?.workerCores?.map((c) => fmt(c, 2)).join(' + ') ?? '–'}, hot ${row('c2', true)?.workerCores?.map((c) => fmt(c, 2)).join(' + ') ?? '–'}.`,
       cpuLine(false),
       cpuLine(true),
       `- Errors over the earn runs: ${errors}; deadlocks: ${deadlockCount} (\`pg_stat_database.deadlocks\`, counted per variant in the table).`,
