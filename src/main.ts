@@ -1,6 +1,8 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import pino, { type Logger } from 'pino';
 import { startApp } from './app';
+import { READY_MESSAGE, runPrimary } from './cluster';
 import { loadConfig } from './config/env';
 import { LOG_REDACT } from './ops/logging';
 
@@ -11,8 +13,17 @@ async function main(bootLog: Logger) {
   // error, say) is a start-up failure too, reported the same way.
   const early = (err: unknown) => failedToStart(err, bootLog);
   process.on('uncaughtException', early);
-  const app = await startApp(config, log);
+  if (cluster.isPrimary && config.workers > 1) {
+    // Cluster mode (src/cluster.ts): this process starts the database and the workers, each of which runs the code below.
+    await runPrimary(config, log);
+    process.off('uncaughtException', early);
+    process.send?.(READY_MESSAGE);
+    return;
+  }
+  // In cluster mode, worker 1 alone prints the development banner (a replacement prints none).
+  const app = await startApp(config, log, { banner: !cluster.isWorker || cluster.worker?.id === 1 });
   process.off('uncaughtException', early);
+  process.send?.(READY_MESSAGE);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
