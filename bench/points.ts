@@ -16,7 +16,6 @@ import {
 import { childrenOf, ownCpuSeconds, parentOf, treeCpuSeconds } from './cpu';
 import { post, runLoad, type LoadResult } from './load';
 import { writeSection } from './report';
-import { minusMonths } from '../src/db/months';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
 const LOTS = Number(process.env.BENCH_LOTS_PER_MEMBER ?? 10);
@@ -43,30 +42,17 @@ commit;
   return file;
 }
 
-/** Our own statements (PointsService.recordPurchase's, as bare-server.ts replays them) in pgbench. */
+/** Our own statements (PointsService.recordPurchase's on its usual path, as bare-server.ts replays them) in pgbench. */
 function pgbenchScript(hot: boolean): string {
   const file = join(tmpdir(), `points-${hot ? 'hot' : 'random'}-${process.pid}.sql`);
+  const order = `'pg-' || :client_id::text || '-' || :r::text`;
   writeFileSync(file, `
 \\set n ${hot ? '1' : `random(1, ${MEMBERS})`}
 \\set r random(1, 1000000000000000)
 select id as mid from bench_member where n = :n \\gset
-select member_id from purchase where order_id = 'pg-' || :client_id::text || '-' || :r::text;
 begin;
-select a.balance from point_account a join member m on m.id = a.member_id where a.member_id = :mid for update of a for no key update of m \\gset
-select member_id from purchase where order_id = 'pg-' || :client_id::text || '-' || :r::text;
-select points_per_unit::float8 as ppu, points_expiry_months, points_pending_days from program where id = 1;
-select m.tier_id as tid, t.points_multiplier::float8, coalesce(m.tier_expires_at <= greatest(now(), (select tier_reviewed_through from program where id = 1)), false) or coalesce(m.last_qualifying_at > now(), false) or exists (select 1 from tier_change c where c.member_id = m.id and c.occurred_at >= now() and c.superseded_at is null) as stale from member m join tier t on t.id = m.tier_id where m.id = :mid \\gset
-select coalesce(sum((v.s->>'value')::numeric), 0)::float8 as bonus from (select distinct on (bv.code) bv.snapshot as s from benefit_version bv where bv.changed_at <= now() order by bv.code, bv.version desc) v join member m on m.id = :mid join tier t on t.id = :tid where v.s->>'kind' = 'POINTS_MULTIPLIER' and (v.s->>'active')::boolean and (v.s->>'validFrom' is null or (v.s->>'validFrom')::timestamptz <= now()) and (v.s->>'validTo' is null or (v.s->>'validTo')::timestamptz > now()) and (jsonb_array_length(v.s->'tierCodes') = 0 or v.s->'tierCodes' @> to_jsonb(t.code)) and (jsonb_array_length(v.s->'requiredTags') = 0 or v.s->'requiredTags' <@ coalesce((select jsonb_agg(tg.code) from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id), '[]'::jsonb));
-insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at) values (:mid, 'EARN', 10, :balance::int + 10, now(), now() + interval '24 months', null, 'pg-' || :client_id::text || '-' || :r::text, 'purchase' || chr(58) || 'pg-' || :client_id::text || '-' || :r::text, 0, now()) returning id as txn \\gset
-select 1 from point_lot where member_id = :mid and remaining < 0 limit 1;
-insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late) values (:mid, :txn, 10, 10, now(), now(), now() + interval '24 months', 'pg-' || :client_id::text || '-' || :r::text, coalesce(now() + interval '24 months' <= now(), false)) returning id as lot \\gset
-update point_account set balance = :balance::int + 10, lifetime_earned = lifetime_earned + 10, updated_at = now() where member_id = :mid returning expired_through;
-with entry as (insert into qualifying_entry (member_id, occurred_at, points, source) values (:mid, now(), 10, 'purchase' || chr(58) || 'pg-' || :client_id::text || '-' || :r::text)) update member set window_points = window_points + case when now() <= tier_expires_at and now() > ${minusMonths('tier_expires_at', 'window_points_months')} then 10 else 0 end, points_after_expiry = points_after_expiry + case when now() > tier_expires_at then 10 else 0 end, last_qualifying_at = greatest(last_qualifying_at, now()) where id = :mid;
-insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given, tier_change_id, earned_tier_id, points_per_unit) values ('pg-' || :client_id::text || '-' || :r::text, :mid, 1000, 10, 10, :lot, :txn, now(), false, null, :tid, 1);
-select qualification_window_months, tier_validity_months, downgrade_policy, tier_notice_days, tier_reviewed_through from program where id = 1;
-select coalesce(sum(points), 0)::int as q from qualifying_entry where member_id = :mid and occurred_at > now() - interval '12 months' and occurred_at <= now() and coalesce(counts_from, occurred_at) <= now();
-select m.tier_id, t.rank from member m join tier t on t.id = m.tier_id where m.id = :mid;
-select id, rank, qualifying_points, retain_points, points_multiplier::float8 from tier order by rank;
+select f_balance as balance, f_tier as tid from purchase_facts(:'mid', ${order}, now(), 10, (select version from config_version), now() - interval '12 months', false) \\gset
+with t as (insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at) values (:'mid', 'EARN', 10, :balance::int + 10, now(), now() + interval '24 months', null, ${order}, 'purchase' || chr(58) || ${order}, 0, now()) returning id::text, member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, unrecovered), l as (insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late) select :'mid', t.id::bigint, 10, 10, now(), now(), now() + interval '24 months', ${order}, false from t returning id), a as (update point_account set balance = :balance::int + 10, lifetime_earned = lifetime_earned + 10, updated_at = now() where member_id = :'mid' returning 1), p as (insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given, tier_change_id, earned_tier_id, points_per_unit) values (${order}, :'mid', 1000, 10, 10, (select id from l), (select id::bigint from t), now(), false, null, :'tid', 1) returning 1) select (select row_to_json(t) from t) as transaction, (select id::text from l) as lot, (select count(*) from p) as written;
 commit;
 `);
   return file;

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Lot, LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
 import { keyset } from '../../common/pagination';
-import { pgArray } from '../../db/entity-manager';
+import { pgArray, prepared } from '../../db/entity-manager';
 import type { LockedAccount } from '../../db/locks';
 import { withDates } from '../../db/rows';
 import { outboxInsertSql } from '../../events/outbox';
@@ -594,11 +594,11 @@ export interface PurchaseFacts {
 export async function purchaseFacts(tx: EntityManager, p: {
   memberId: string; orderId: string; at: Date; qualifying: number; configVersion: string; windowFrom: Date; tags: boolean;
 }): Promise<PurchaseFacts | null> {
-  const [row] = await tx.execute<(PurchaseFacts & { tags: string[] | null })[]>(
+  const [row] = await tx.execute<(PurchaseFacts & { tags: string[] | null })[]>(prepared(
     `select f_balance as balance, f_lifetime as "lifetimeEarned", f_expired_through as "expiredThrough", f_replay as replay,
        f_config::text as "configVersion", f_tier as "tierId", f_stale as stale, f_debt as debt, f_tags as tags, f_window as "windowPoints",
        f_reviewed_through as "reviewedThrough"
-     from purchase_facts(?, ?, ?, ?, ?, ?, ?)`,
+     from purchase_facts(?, ?, ?, ?, ?, ?, ?)`),
     [p.memberId, p.orderId, p.at, p.qualifying, p.configVersion, p.windowFrom, p.tags],
   );
   return row ? withDates({ ...row, tags: row.tags ?? [] }, ['expiredThrough', 'reviewedThrough']) : null;
@@ -656,11 +656,12 @@ export async function writePurchase(tx: EntityManager, w: PurchaseWrite): Promis
     values (?, ?, ?, ?, ?, ${w.credit ? '(select id from l)' : 'null'}, ${w.credit ? '(select id::bigint from t)' : 'null'}, ?, ?,
       ${u ? '(select id::bigint from c)' : 'null'}, ?, ?) returning 1)`);
   params.push(p.orderId, p.memberId, p.amountCents, p.earned, p.qualifying, p.occurredAt, p.occurredAtGiven, p.earnedTierId, p.pointsPerUnit);
-  const [row] = await tx.execute<{ transaction: TransactionRow | null; lotId: string | null; change: TierChangeRow | null; outboxId: string | null }[]>(
+  // One of six texts (credit or not, upgrade or not, with an outbox row or not): prepared.
+  const [row] = await tx.execute<{ transaction: TransactionRow | null; lotId: string | null; change: TierChangeRow | null; outboxId: string | null }[]>(prepared(
     `with ${ctes.join(',\n')}
      select ${w.credit ? '(select row_to_json(t) from t)' : 'null::json'} as transaction, ${w.credit ? '(select id::text from l)' : 'null'} as "lotId",
        ${u ? '(select row_to_json(c) from c)' : 'null::json'} as change, ${u?.outboxTopic ? '(select id from o)' : 'null'} as "outboxId",
-       (select count(*) from p) as written`,
+       (select count(*) from p) as written`),
     params,
   );
   return {
