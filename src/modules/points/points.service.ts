@@ -5,6 +5,7 @@ import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { lockAccount, lockAccounts, lockActivityRule } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
+import { memberWrites } from '../../db/member-queue';
 import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -155,13 +156,13 @@ export class PointsService {
     const replay = (em: EntityManager) => this.replayPurchase(input, memberId, amountCents, em);
     const p: PurchaseInHand = { input, memberId, amountCents, occurredAt };
     // No read before the transaction: its first statement tells a retry (a replay costs no more than that).
-    return idempotentWrite(null, replay, () => withinPointsRange('amount', () => inSqlTransaction(this.em, async (tx) => {
+    return idempotentWrite(null, replay, () => memberWrites(this.em).run(memberId, () => withinPointsRange('amount', () => inSqlTransaction(this.em, async (tx) => {
       const { config, facts } = await this.purchaseFacts(tx, p);
       if (!facts) throw notFound('Member', memberId);
       if (facts.replay) return this.replayed(await replay(tx), input.orderId);
       const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
       return (await this.purchaseAtOnce(tx, p, config, facts, account)) ?? this.purchaseStepwise(tx, p, config, account);
-    })), this.em);
+    }))), this.em);
   }
 
   private replayed(r: EarnResult | null, orderId: string): EarnResult {
