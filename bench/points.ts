@@ -42,7 +42,7 @@ commit;
   return file;
 }
 
-/** Our own statements (PointsService.recordPurchase's on its usual path, as bare-server.ts replays them) in pgbench. */
+/** Our own statement (PointsService.recordPurchase's on its usual path, as bare-server.ts replays it) in pgbench; the ladder's arrays read in the same statement, no upgrade steps (the bench's amounts reach none). */
 function pgbenchScript(hot: boolean): string {
   const file = join(tmpdir(), `points-${hot ? 'hot' : 'random'}-${process.pid}.sql`);
   const order = `'pg-' || :client_id::text || '-' || :r::text`;
@@ -50,10 +50,7 @@ function pgbenchScript(hot: boolean): string {
 \\set n ${hot ? '1' : `random(1, ${MEMBERS})`}
 \\set r random(1, 1000000000000000)
 select id as mid from bench_member where n = :n \\gset
-begin;
-select f_balance as balance, f_tier as tid from purchase_facts(:'mid', ${order}, now(), 10, (select version from config_version), now() - interval '12 months', false) \\gset
-with t as (insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at) values (:'mid', 'EARN', 10, :balance::int + 10, now(), now() + interval '24 months', null, ${order}, 'purchase' || chr(58) || ${order}, 0, now()) returning id::text, member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, unrecovered), l as (insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late) select :'mid', t.id::bigint, 10, 10, now(), now(), now() + interval '24 months', ${order}, false from t returning id), a as (update point_account set balance = :balance::int + 10, lifetime_earned = lifetime_earned + 10, updated_at = now() where member_id = :'mid' returning 1), p as (insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given, tier_change_id, earned_tier_id, points_per_unit) values (${order}, :'mid', 1000, 10, 10, (select id from l), (select id::bigint from t), now(), false, null, :'tid', 1) returning 1) select (select row_to_json(t) from t) as transaction, (select id::text from l) as lot, (select count(*) from p) as written;
-commit;
+select f_status from purchase_at_once(:'mid', ${order}, now(), false, 1000, 10, 1, (select version from config_version), now() - interval '12 months', (select array_agg(id order by rank) from tier), (select array_agg(floor(10 * points_multiplier)::int order by rank) from tier), now(), now() + interval '24 months', '{}'::uuid[], '{}'::int[], '{}'::uuid[], now() + interval '12 months', 'qualifying points reached', 12, 'TIER_CHANGED');
 `);
   return file;
 }
