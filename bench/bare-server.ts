@@ -1,6 +1,6 @@
 // The baseline "what the framework layers cost": node:http + pg running the statement the app
 // sends for a purchase on its usual path (PointsService.recordPurchase: one purchase_at_once,
-// its own transaction; test/e2e/statement-counts.test.ts pins it), for the same JSON body, with
+// its own transaction; test/e2e/statement-counts.test.ts pins it), one member's at a time, for the same JSON body, with
 // the configuration read once at start and the same pure rules deciding the cases. No GraphQL,
 // no ORM, no auth, no queue per member.
 import { Pool } from 'pg';
@@ -14,6 +14,16 @@ interface Config { version: string; ppu: number; months: number | null; windowMo
 let config: Promise<Config> | null = null;
 
 const addMonths = (d: Date, n: number) => { const x = new Date(d); x.setUTCMonth(x.getUTCMonth() + n); return x; };
+
+/** One purchase per member at a time, in arrival order, dated when its turn comes (as the app does: db/member-queue.ts). */
+const tails = new Map<string, Promise<unknown>>();
+function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const mine = (tails.get(key) ?? Promise.resolve()).then(work, work);
+  const tail = mine.catch(() => undefined);
+  tails.set(key, tail);
+  void tail.then(() => { if (tails.get(key) === tail) tails.delete(key); });
+  return mine;
+}
 
 async function recordPurchase(memberId: string, orderId: string, amount: number): Promise<unknown> {
   config ??= pool.query(`select (select version::text from config_version) as version, points_per_unit::float8 as ppu,
@@ -39,5 +49,5 @@ async function recordPurchase(memberId: string, orderId: string, amount: number)
 
 serveBare({
   field: 'recordPurchase',
-  handle: (i) => recordPurchase(i.memberId as string, i.orderId as string, i.amount as number),
+  handle: (i) => inTurn(i.memberId as string, () => recordPurchase(i.memberId as string, i.orderId as string, i.amount as number)),
 });

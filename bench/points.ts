@@ -50,7 +50,7 @@ function pgbenchScript(hot: boolean): string {
 \\set n ${hot ? '1' : `random(1, ${MEMBERS})`}
 \\set r random(1, 1000000000000000)
 select id as mid from bench_member where n = :n \\gset
-select f_status from purchase_at_once(:'mid', ${order}, now(), false, 1000, 10, 1, (select version from config_version), now() - interval '12 months', (select array_agg(id order by rank) from tier), (select array_agg(floor(10 * points_multiplier)::int order by rank) from tier), now(), now() + interval '24 months', '{}'::uuid[], '{}'::int[], '{}'::uuid[], now() + interval '12 months', 'qualifying points reached', 12, 'TIER_CHANGED');
+select f_status from purchase_at_once(:mid, ${order}, now(), false, 1000, 10, 1, (select version from config_version), now() - interval '12 months', (select array_agg(id order by rank) from tier), (select array_agg(floor(10 * points_multiplier)::int order by rank) from tier), now(), now() + interval '24 months', '{}'::uuid[], '{}'::int[], '{}'::uuid[], now() + interval '12 months', 'qualifying points reached', 12, 'TIER_CHANGED');
 `);
   return file;
 }

@@ -151,14 +151,18 @@ export class PointsService {
    * statement in it (purchaseStepwise). A retry of a recorded order is answered from the
    * stored row. Purchases of one member run one at a time in this process (memberWrites).
    */
-  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now = new Date()): Promise<EarnResult> {
+  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now?: Date): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
     const amountCents = cents(input.amount, 'amount');
-    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
+    const given = resolveOccurredAt(actor, input.occurredAt, now ?? new Date());
     const replay = (em: EntityManager) => this.replayPurchase(input, memberId, amountCents, em);
-    const p: PurchaseInHand = { input, memberId, amountCents, occurredAt };
     // No read before the write: its first statement tells a retry (a replay costs no more than that).
     return idempotentWrite(null, replay, () => memberWrites(this.em).run(memberId, () => withinPointsRange('amount', async () => {
+      // Undated: it happens when its turn comes, so that one member's purchases here are dated in
+      // the order they are written (one dated before another already written would rebuild the
+      // member's tier history from its instant).
+      const occurredAt = input.occurredAt == null && now == null ? new Date() : given;
+      const p: PurchaseInHand = { input, memberId, amountCents, occurredAt };
       const once = await this.purchaseInOneStatement(p);
       if (once) return once;
       return inSqlTransaction(this.em, async (tx) => {
