@@ -282,6 +282,23 @@ describe('each console page in at most two requests', () => {
     expect(JSON.parse(ship.history[4].snapshot)).toMatchObject({ value: 4 });
   });
 
+  it('rewards: the catalogue in one; a coupon look-up with its member, by service staff, in one', async () => {
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'COFFEE', name: 'Coffee', costPoints: 10, stock: 5, couponValidDays: 30 } });
+    const catalogue = await pageRequest('rewards', '{ rewards { code name costPoints stock perMemberLimit tierCodes active validFrom validTo faceValue couponValidDays } }', {}, 1);
+    expect(catalogue.rewards).toEqual([expect.objectContaining({ code: 'COFFEE', stock: 5, couponValidDays: 30 })]);
+    const { redeemReward } = await s.admin('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { couponCode } }',
+      { i: { memberId: members[0], rewardCode: 'COFFEE', idempotencyKey: 'console-coffee' } });
+    const LOOK_UP = `query($c: String!) { redemptionByCoupon(couponCode: $c) { status points expiresAt reward { name } member { id displayName externalId } } }`;
+    const { result, statements } = await s.countStatements(async () => s.gql(LOOK_UP, { c: redeemReward.couponCode.toLowerCase() }, await s.token('service')));
+    expect(result.errors).toBeUndefined();
+    expect(statements.length).toBeLessThanOrEqual(3);
+    expect(result.data!.redemptionByCoupon).toMatchObject({ status: 'ISSUED', points: 10, reward: { name: 'Coffee' }, member: { id: members[0], displayName: 'Console 0', externalId: 'c-0' } });
+    // a member reads its own coupons' member: itself
+    const ME = `{ me { redemptions(first: 5) { edges { node { couponCode member { id } } } } } }`;
+    const own = await s.gql(ME, {}, await s.token('member', members[0]));
+    expect(own.data!.me.redemptions.edges).toEqual([{ node: { couponCode: redeemReward.couponCode, member: { id: members[0] } } }]);
+  });
+
   it('segment builder: size, TGI profile and the first members of an unsaved filter, in one', async () => {
     const data = await pageRequest('segment builder', `query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size
       profile { dimension value tgi } members(first: 20) { totalCount edges { node { id displayName tier { name } } } } } tiers { code name } tags { code name } }`,
