@@ -143,7 +143,7 @@ describe('tierChangeFeed', () => {
     let first!: string;
     await whileInTransaction(s, `select 1 from point_account where member_id = '${waiting}' for update`, async () => {
       held = buy(s, waiting, 'wait-1', 1000); // begins now, waits for the account
-      await untilWaitingForLock(s, 'point_account', 'the purchase');
+      await untilWaitingForLock(s, 'purchase_at_once', 'the purchase'); // its one statement locks the account first
       first = (await buy(s, other, 'wait-2', 1000)).recordPurchase.tierChange!.id;
       await readOn(s, c); // the client reads whatever the feed gives now
     });
