@@ -91,11 +91,10 @@ describe('the configuration a purchase decides with', () => {
 
   it('purchases racing a configuration change each use one configuration or the other, whole', async () => {
     const id = await registerMember(a);
-    const flips = [2, 3, 1].map((m) => () => b.admin(TIER, { input: { code: 'BRONZE', name: 'Bronze', rank: 0, qualifyingPoints: 0, retainPoints: 0, pointsMultiplier: m } }));
-    const results = await Promise.all([
-      ...Array.from({ length: 30 }, (_, n) => buy(n % 2 ? a : b, id, 10)),
-      ...flips.map((flip, n) => new Promise((r) => setTimeout(r, 5 * n)).then(flip)),
-    ]);
+    const flip = (m: number) => b.admin(TIER, { input: { code: 'BRONZE', name: 'Bronze', rank: 0, qualifyingPoints: 0, retainPoints: 0, pointsMultiplier: m } });
+    // the changes one after the other (the last one leaves 1), the purchases all at once meanwhile
+    const flips = [2, 3, 1].reduce<Promise<unknown>>((before, m) => before.then(() => flip(m)), Promise.resolve());
+    const results = await Promise.all([...Array.from({ length: 30 }, (_, n) => buy(n % 2 ? a : b, id, 10)), flips]);
     const earned = (results.slice(0, 30) as { pointsEarned: number }[]).map((r) => r.pointsEarned);
     expect(earned.every((e) => [10, 20, 30].includes(e))).toBe(true);
     const [ledger] = await a.sql<{ balance: number; sum: number }>(
