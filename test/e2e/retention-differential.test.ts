@@ -113,7 +113,7 @@ afterAll(async () => { await s?.stop(); });
 /** Empties every table a scenario writes (the ladder and the programme stay). */
 async function reset() {
   const tables = (await s.sql(`select tablename from pg_tables where schemaname = 'public'
-    and tablename not in ('mikro_orm_migrations', 'program', 'tier', 'retention_facts')`)).map((x) => `"${x.tablename}"`);
+    and tablename not in ('mikro_orm_migrations', 'program', 'tier', 'config_version', 'retention_facts')`)).map((x) => `"${x.tablename}"`);
   await s.sql(`truncate ${tables.join(', ')} restart identity`);
 }
 
