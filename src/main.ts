@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import pino, { type Logger } from 'pino';
 import { startApp } from './app';
+import { buildConsoleIfMissing } from './console-build';
 import { loadConfig } from './config/env';
 import { LOG_REDACT } from './ops/logging';
 
@@ -11,8 +12,11 @@ async function main(bootLog: Logger) {
   // error, say) is a start-up failure too, reported the same way.
   const early = (err: unknown) => failedToStart(err, bootLog);
   process.on('uncaughtException', early);
+  // In the background: the API does not wait for the console (/admin says it is being built).
+  const consoleBuild = buildConsoleIfMissing(config.consoleDir, log);
   const app = await startApp(config, log);
   process.off('uncaughtException', early);
+  void consoleBuild;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
