@@ -63,6 +63,7 @@ export const en = {
   'members.title': 'Members',
   'members.allMembers': 'All members, newest first.',
   'members.search': 'Search members',
+  'members.searchForm': 'Member search',
   'members.searchPlaceholder': 'Id, external id, email, phone or name',
   'members.searchHint': 'A member id, external id, email or phone finds that member; other text finds names that start with it.',
   'members.searchButton': 'Search',

@@ -60,6 +60,7 @@ export const zhCN: Record<MessageKey, string> = {
   'members.title': '会员',
   'members.allMembers': '全部会员，最新加入的在前。',
   'members.search': '搜索会员',
+  'members.searchForm': '会员搜索',
   'members.searchPlaceholder': '会员 ID、外部 ID、邮箱、手机号或姓名',
   'members.searchHint': '会员 ID、外部 ID、邮箱或手机号精确查找该会员；其他文字按姓名前缀查找。',
   'members.searchButton': '搜索',

@@ -43,7 +43,7 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
       <Modal title={request?.title ?? ''} open={request !== null} onClose={() => answer(false)} role="alertdialog" describedBy={messageId}>
         <div id={messageId} className="confirm-message">{request?.message}</div>
         <div className="form-actions">
-          <button type="button" autoFocus onClick={() => answer(false)}>{t('common.cancel')}</button>
+          <button type="button" data-autofocus onClick={() => answer(false)}>{t('common.cancel')}</button>
           <button type="button" className="danger" onClick={() => answer(true)} data-testid="confirm">{request?.confirmLabel}</button>
         </div>
       </Modal>

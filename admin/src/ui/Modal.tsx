@@ -3,7 +3,8 @@ import { useT } from '../i18n';
 
 /**
  * A modal dialog on the native <dialog> (showModal): focus moves into it and stays there,
- * Escape closes it, and focus returns to what opened it. Forms for a page's actions and the
+ * Escape closes it, and focus returns to what opened it. Focus starts on the first field, or
+ * on the element marked data-autofocus. Forms for a page's actions and the
  * confirmation of destructive ones (ConfirmDialog) use it.
  */
 export interface ModalProps {
@@ -26,6 +27,9 @@ export function Modal({ title, open, onClose, children, role = 'dialog', describ
     if (open && !dialog.open) {
       const opener = document.activeElement as HTMLElement | null;
       dialog.showModal();
+      // Focus starts where the dialog says (data-autofocus: a confirmation's Cancel), else on its
+      // first field, else on its first control (showModal's choice: the close button).
+      dialog.querySelector<HTMLElement>('[data-autofocus], .modal-body :is(input, select, textarea)')?.focus();
       return () => {
         if (dialog.open) dialog.close();
         opener?.focus?.();

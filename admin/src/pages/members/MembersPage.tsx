@@ -47,7 +47,7 @@ export default function MembersPage() {
       title={t('members.title')}
       subtitle={query ? t('members.searchResultsFor', { query }) : t('members.allMembers')}
       toolbar={
-        <form className="search-form" role="search" onSubmit={submit} aria-label={t('members.search')}>
+        <form className="search-form" role="search" onSubmit={submit} aria-label={t('members.searchForm')}>
           <label htmlFor="member-search" className="visually-hidden">{t('members.search')}</label>
           <input
             id="member-search"
