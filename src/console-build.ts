@@ -18,7 +18,8 @@ export function consoleIsBuilt(dir: string): boolean {
 export function buildConsole(root: string = projectRoot()): Promise<void> {
   return new Promise((resolve, reject) => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const child = spawn(npm, ['run', 'build', '--workspace', 'admin'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    // NODE_ENV=production whatever this process has (Jest sets "test"): otherwise Vite bundles React's development build.
+    const child = spawn(npm, ['run', 'build', '--workspace', 'admin'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
     let output = '';
     const keep = (d: Buffer) => {
       output = (output + d.toString()).slice(-4000);

@@ -68,7 +68,7 @@ export async function startConsole(overrides: Omit<Partial<AppConfig>, 'database
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   } catch (err) {
     await server.stop();
-    throw new Error(`Chromium did not start from ${CHROMIUM} (apt-get install -y chromium; .ci/run does): ${(err as Error).message}`);
+    throw new Error(`Chromium did not start from ${CHROMIUM} (apt-get install -y chromium; .ci/run does): ${(err as Error).message}`, { cause: err });
   }
   const contexts: BrowserContext[] = [];
   const errors = new WeakMap<Page, string[]>();
