@@ -12,11 +12,11 @@ async function main(bootLog: Logger) {
   // error, say) is a start-up failure too, reported the same way.
   const early = (err: unknown) => failedToStart(err, bootLog);
   process.on('uncaughtException', early);
-  // In the background: the API does not wait for the console (/admin says it is being built).
-  const consoleBuild = buildConsoleIfMissing(config.consoleDir, log);
+  // Fire-and-forget: the API does not wait for the console (/admin answers 503 until it is
+  // built), and the build never fails the start (it logs what went wrong).
+  void buildConsoleIfMissing(config.consoleDir, log);
   const app = await startApp(config, log);
   process.off('uncaughtException', early);
-  void consoleBuild;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

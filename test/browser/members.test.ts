@@ -48,10 +48,19 @@ describe('Members', () => {
     await rows.first().waitFor();
     expect(await rows.count()).toBe(20);
     await page.getByText('200 in all').waitFor();
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByText('Page 2').waitFor();
     expect(await h.axe(page)).toEqual([]);
     await h.screenshot(page, 'members');
+    const firstPage = await rows.locator('td:nth-child(2)').allTextContents();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Page 2').waitFor();
+    await page.locator('.table-wrap[aria-busy="false"]').waitFor();
+    const secondPage = await rows.locator('td:nth-child(2)').allTextContents();
+    expect(secondPage).toHaveLength(20);
+    expect(secondPage.filter((id) => firstPage.includes(id))).toEqual([]);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.getByText('Page 1').waitFor();
+    await page.locator('.table-wrap[aria-busy="false"]').waitFor();
+    expect(await rows.locator('td:nth-child(2)').allTextContents()).toEqual(firstPage);
 
     const search = async (text: string) => {
       await page.getByLabel('Search members').fill(text);

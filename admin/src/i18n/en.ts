@@ -61,7 +61,7 @@ export const en = {
   'signIn.devButton': 'Sign in with the development admin token',
 
   'members.title': 'Members',
-  'members.allMembers': 'All members, newest first.',
+  'members.allMembers': 'All members, in the order they registered.',
   'members.search': 'Search members',
   'members.searchForm': 'Member search',
   'members.searchPlaceholder': 'Id, external id, email, phone or name',

@@ -58,7 +58,7 @@ export const zhCN: Record<MessageKey, string> = {
   'signIn.devButton': '使用开发管理员令牌登录',
 
   'members.title': '会员',
-  'members.allMembers': '全部会员，最新加入的在前。',
+  'members.allMembers': '全部会员，按注册先后排列。',
   'members.search': '搜索会员',
   'members.searchForm': '会员搜索',
   'members.searchPlaceholder': '会员 ID、外部 ID、邮箱、手机号或姓名',

@@ -239,7 +239,7 @@ function Ledger({ member }: { member: ProfileMember }) {
       {later.error ? <ErrorState error={toOperationError(later.error)!} /> : null}
       {connection && !rows.length ? <Empty>{t('members.ledger.none')}</Empty> : null}
       {rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" aria-busy={later.fetching}>
           <table className="table" data-testid="ledger">
             <caption className="visually-hidden">{t('members.ledger.title')}</caption>
             <thead>
@@ -294,7 +294,7 @@ function Redemptions({ member, onChanged }: { member: ProfileMember; onChanged: 
       {later.error ? <ErrorState error={toOperationError(later.error)!} /> : null}
       {connection && !rows.length ? <Empty>{t('members.redemptions.none')}</Empty> : null}
       {rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" aria-busy={later.fetching}>
           <table className="table">
             <caption className="visually-hidden">{t('members.redemptions.title')}</caption>
             <thead>

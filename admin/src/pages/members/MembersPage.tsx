@@ -68,7 +68,7 @@ export default function MembersPage() {
     >
       {connection && rows.length === 0 ? <Empty>{query ? t('members.noMatch', { query }) : t('members.none')}</Empty> : null}
       {rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" aria-busy={result.fetching}>
           <table className="table" aria-label={t('members.title')}>
             <thead>
               <tr>
