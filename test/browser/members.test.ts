@@ -179,6 +179,46 @@ describe('Members', () => {
     await remove.waitFor({ state: 'detached' });
   });
 
+  it('overrides the tier with a reason and an end date', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openAva(page);
+    await page.getByRole('button', { name: 'Override tier' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Override the tier' });
+    await dialog.getByLabel('Tier', { exact: true }).selectOption({ label: 'Platinum' });
+    await dialog.getByLabel('Reason').fill('Service recovery');
+    await dialog.getByLabel('Holds until').fill('2030-06-30');
+    await dialog.getByRole('button', { name: 'Set the tier' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const summary = page.getByTestId('member-summary');
+    await summary.getByText('Platinum', { exact: true }).waitFor();
+    expect(await summary.textContent()).toMatch(/until Jun 30, 2030/);
+    const change = page.locator('#tier-history tbody tr').first();
+    expect(await change.locator('td').allTextContents()).toEqual([expect.any(String), 'Upgrade', 'Gold → Platinum', expect.any(String), expect.stringMatching(/Service recovery/)]);
+  });
+
+  it('cancels a redemption after its confirmation, and the coupon says so', async () => {
+    const ava = (await h.server.gql('{ memberByExternalId(externalId: "demo-0001") { id } }', {}, h.devAdminToken)).data!.memberByExternalId.id as string;
+    const redeemed = await h.server.gql('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { couponCode } }',
+      { i: { memberId: ava, rewardCode: 'COFFEE', idempotencyKey: `browser-${Date.now()}` } }, await h.token('member', ava));
+    const coupon = redeemed.data!.redeemReward.couponCode as string;
+    const page = await h.open();
+    await h.signIn(page);
+    await openAva(page);
+    const row = page.locator('#redemptions tbody tr', { hasText: coupon });
+    expect(await row.locator('td').nth(2).textContent()).toBe('Issued');
+    await row.getByRole('button', { name: `Cancel the redemption of coupon ${coupon}` }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Cancel this redemption?' });
+    await dialog.getByText(`The coupon ${coupon} for A free coffee will no longer be usable`).waitFor();
+    await dialog.getByLabel('Reason').fill('Customer changed their mind');
+    await dialog.getByRole('button', { name: 'Cancel the redemption' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('#redemptions tbody tr', { hasText: coupon }).getByText('Cancelled').waitFor();
+    expect(await page.locator('#redemptions tbody tr', { hasText: coupon }).getByRole('button').count()).toBe(0);
+    // Its points came back: a REDEMPTION_CANCEL line on top of the ledger.
+    expect(await page.getByTestId('ledger').locator('tbody tr').first().locator('td').nth(1).textContent()).toBe('Redemption cancelled');
+  });
+
   it('in Chinese, and at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);
@@ -193,6 +233,13 @@ describe('Members', () => {
     await h.screenshot(page, 'member-profile-zh-tablet');
     await page.setViewportSize(DESKTOP);
     expect(await overflows(page)).toBe(false);
+    // The list too: its wide table scrolls in its own box, not the page.
+    await page.setViewportSize(TABLET);
+    await h.goto(page, '/members');
+    await page.locator('table tbody tr').first().waitFor();
+    expect(await page.getByRole('columnheader').allTextContents()).toEqual(['姓名', '外部 ID', '邮箱', '手机号', '等级', '积分余额', '阶段']);
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
   });
 });
 

@@ -75,6 +75,31 @@ describe('sign-in', () => {
   });
 });
 
+describe('the shell', () => {
+  it('every navigation entry opens its page, by keyboard; pages still to come say so', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    // The skip link comes first, and leads to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string | null>('document.activeElement?.textContent')).toBe('Skip to content');
+    const nav = page.getByRole('navigation', { name: 'Console pages' });
+    // From the dashboard (the first page) to each of the others, and back.
+    for (const name of ['Members', 'Tiers', 'Benefits', 'Rewards', 'Segments', 'Audit log', 'Dashboard']) {
+      await nav.getByRole('link', { name }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name }).waitFor();
+      expect(await nav.getByRole('link', { name }).getAttribute('aria-current')).toBe('page');
+      // Focus moves to the new page's title (a screen reader announces it).
+      await page.waitForFunction('document.activeElement?.id === "page-title"');
+      if (name !== 'Members') await page.getByTestId('placeholder').getByText('issue #22').waitFor();
+      expect(await h.axe(page)).toEqual([]);
+    }
+    await page.goto(`${h.origin}/admin/no-such-page`);
+    await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+});
+
 describe('the development token endpoint', () => {
   it('answers this machine with the token the server printed', async () => {
     const res = await fetch(`${h.origin}/admin/dev-token`);

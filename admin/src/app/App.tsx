@@ -54,8 +54,17 @@ function Shell({ path }: { path: string }) {
       first.current = false;
       return;
     }
-    const timer = window.setTimeout(() => (document.getElementById('page-title') ?? mainRef.current)?.focus(), 50);
-    return () => window.clearTimeout(timer);
+    // A lazy page's title appears once its chunk has loaded (until then Suspense keeps the old
+    // page in the document, hidden): look for a visible title for up to two seconds.
+    let tries = 0;
+    const timer = window.setInterval(() => {
+      const title = [...document.querySelectorAll<HTMLElement>('#page-title')].find((el) => el.getClientRects().length > 0);
+      if (title || ++tries >= 40) {
+        window.clearInterval(timer);
+        (title ?? mainRef.current)?.focus();
+      }
+    }, 50);
+    return () => window.clearInterval(timer);
   }, [path]);
   const PageComponent = found?.page.component;
   return (

@@ -100,7 +100,8 @@ export function Field({ name, label, hint, required, children }: FieldProps) {
   const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${message ? ' field-invalid' : ''}`} data-field={name}>
-      <label htmlFor={id}>{label}{required ? <span aria-hidden="true"> *</span> : null}</label>
+      {/* "Required" is said by the control's required attribute; the mark is CSS (.required::after), outside the label's text. */}
+      <label htmlFor={id} className={required ? 'required' : undefined}>{label}</label>
       {children({ id, name, 'aria-invalid': Boolean(message), 'aria-describedby': describedBy, required })}
       {hint ? <p className="field-hint" id={hintId}>{hint}</p> : null}
       {message ? <p className="field-error" id={errorId} data-testid={`field-error-${name}`}>{message}</p> : null}

@@ -53,7 +53,7 @@ export function AdjustPointsDialog({ member, open, onClose, onDone }: DialogProp
   };
   return (
     <Modal title={t('members.adjust.title')} open={open} onClose={close}>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.adjust.submit')} onCancel={close} label={t('members.adjust.title')}>
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.adjust.submit')} onCancel={close}>
         <Field name="amount" label={t('members.adjust.amount')} hint={t('members.adjust.amountHint')} required>
           {(p) => <input {...p} inputMode="numeric" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="adjust-amount" />}
         </Field>
@@ -91,7 +91,7 @@ export function OverrideTierDialog({ member, tiers, open, onClose, onDone }: Dia
   };
   return (
     <Modal title={t('members.tier.title')} open={open} onClose={close}>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.tier.submit')} onCancel={close} label={t('members.tier.title')}>
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.tier.submit')} onCancel={close}>
         <Field name="tierCode" label={t('members.tier.tier')} required>
           {(p) => (
             <select {...p} value={tierCode} onChange={(e) => setTierCode(e.target.value)}>
@@ -146,7 +146,7 @@ export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps
   };
   return (
     <Modal title={t('members.edit.title')} open={open} onClose={close}>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('common.save')} onCancel={close} label={t('members.edit.title')}>
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('common.save')} onCancel={close}>
         {PROFILE_FIELDS.map((f) => (
           <Field key={f} name={f} label={labels[f]} hint={f === 'birthday' ? t('members.edit.birthdayHint') : undefined}>
             {(p) => (
@@ -189,7 +189,7 @@ export function CancelRedemptionDialog({ redemption, onClose, onDone }: { redemp
   return (
     <Modal title={t('members.cancelRedemption.title')} open={redemption !== null} onClose={close} role="alertdialog">
       <p>{redemption ? t('members.cancelRedemption.message', { reward: redemption.rewardName, coupon: redemption.couponCode }) : null}</p>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.cancelRedemption.submit')} danger onCancel={close} label={t('members.cancelRedemption.title')}>
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.cancelRedemption.submit')} danger onCancel={close}>
         <Field name="reason" label={t('members.cancelRedemption.reason')} required>
           {(p) => <input {...p} value={reason} onChange={(e) => setReason(e.target.value)} />}
         </Field>
