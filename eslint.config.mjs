@@ -1,19 +1,22 @@
 // @ts-check
-// Lint for src/, test/, bench/, seeds/ and migrations/: typescript-eslint's type-aware
-// recommended rules, imports at the top, no unused code, no floating promises. Run by
-// `npm run lint` (and so by `npm test`) with --max-warnings 0.
+// Lint for src/, test/, bench/, seeds/, migrations/ and the console (admin/src, with its own
+// tsconfig, which the project service finds): typescript-eslint's type-aware recommended rules,
+// imports at the top, no unused code, no floating promises; for the console's React code also
+// the rules of hooks. Run by `npm run lint` (and so by `npm test`) with --max-warnings 0.
 import { defineConfig } from 'eslint/config';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', 'bench/.results/'] },
+  // admin/src/gql/: GraphQL Code Generator's output (checked by test/console/codegen.test.ts instead).
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', 'bench/.results/', 'admin/dist/', 'admin/src/gql/', 'docs/screenshots/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', 'admin/src/**/*.tsx'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -31,6 +34,15 @@ export default defineConfig(
       // Off: an async function without await is often an interface's (Apollo plugin hooks,
       // MikroORM migrations), and dropping `async` turns a rejection into a synchronous throw.
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    files: ['admin/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
     },
   },
   {

@@ -1,5 +1,7 @@
 /** Two projects: pure unit specs next to the code, and end-to-end tests against a real
- * PostgreSQL and a real HTTP/WebSocket server. */
+ * PostgreSQL and a real HTTP/WebSocket server: test/e2e, and the operator's console's
+ * test/console (labels, generated operations, bundle size) and test/browser (headless
+ * Chromium against a server on the demo data; admin/README.md). */
 const tsJest = ['ts-jest', {}];
 module.exports = {
   projects: [

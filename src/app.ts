@@ -79,6 +79,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const requestServices = () => createRequestServices(ormRef.em.fork(), settings, clock);
     const http = await createHttpApp({
       config, requestServices, poolStats: () => poolStats(ormRef), schema, pubSub, verifier, metrics, log, ready, clock: options.clock, ide,
+      console: { dir: config.consoleDir, devAdminToken: dev?.adminToken ?? null },
     });
     const port = await http.listen(config.port);
     if (dev && options.banner !== false) {

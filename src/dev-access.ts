@@ -45,6 +45,7 @@ export function developmentBanner(dev: DevAccess, port: number): string {
     );
   }
   lines.push(
+    `  Console: http://localhost:${port}/admin (sign in with one click: the development admin token)`,
     `  GraphQL IDE: ${api}${dev.member ? ' (with example operations and the member token filled in)' : ''}`,
     `  More tokens: npm run token -- --role admin|service|member --sub ID (it reads the same secret)`,
     `  For the README's tours: export API=${api}${dev.member ? ` MEMBER_ID=${dev.member.id}` : ''}`,

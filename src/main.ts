@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import pino, { type Logger } from 'pino';
 import { startApp } from './app';
 import { READY_MESSAGE, runPrimary } from './cluster';
+import { buildConsoleIfMissing } from './console-build';
 import { loadConfig } from './config/env';
 import { LOG_REDACT } from './ops/logging';
 
@@ -13,6 +14,10 @@ async function main(bootLog: Logger) {
   // error, say) is a start-up failure too, reported the same way.
   const early = (err: unknown) => failedToStart(err, bootLog);
   process.on('uncaughtException', early);
+  // Fire-and-forget: the API does not wait for the console (/admin answers 503 until it is
+  // built), and the build never fails the start (it logs what went wrong). In cluster mode the
+  // primary builds it, once, for every worker.
+  if (cluster.isPrimary) void buildConsoleIfMissing(config.consoleDir, log);
   if (cluster.isPrimary && config.workers > 1) {
     // Cluster mode (src/cluster.ts): this process starts the database and the workers, each of which runs the code below.
     await runPrimary(config, log);

@@ -15,6 +15,7 @@ import type { IdeOptions } from './ide';
 import { createErrorFormatter } from './plugins/errors';
 import type { QueryLimits } from './plugins/limits';
 import { requestErrorHandler } from './request-errors';
+import { mountConsole, type ConsoleRouteOptions } from './routes/console';
 import { mountDevIde } from './routes/dev-ide';
 import { mountGraphql, startApollo } from './routes/graphql';
 import { mountHealth } from './routes/health';
@@ -42,6 +43,8 @@ export interface HttpDeps {
   clock?: Clock;
   /** What the development IDE fills in (the demo member's token and id). */
   ide?: IdeOptions;
+  /** The operator's console at /admin: its build folder, and the development admin token (development starts only). */
+  console?: ConsoleRouteOptions;
 }
 
 export interface HttpApp {
@@ -81,6 +84,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   mountSegmentExports(app, { verifier, contextFor, log });
   // Development only: the IDE, and `/` leads to it. In production neither exists (404).
   if (!config.production) mountDevIde(app, deps.ide);
+  // The operator's console (static files; /admin/dev-token only in a development start).
+  mountConsole(app, deps.console ?? { dir: config.consoleDir, devAdminToken: null });
   const subscriptions = mountSubscriptions(server, {
     schema, checks, verifier, formatError, contextFor, metrics, log,
     wsLimits: { maxSocketsPerSubject: config.wsMaxSocketsPerSubject, maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket },

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 
 /** Environment parsing in one place (runtime.md, "Environment"). */
 export interface AppConfig {
@@ -36,7 +38,23 @@ export interface AppConfig {
   maxConcurrentRequests: number;
   maxWaitingRequests: number;
   bodyLimit: string;
+  /** CONSOLE_DIR: the operator's console as built (served at /admin); default admin/dist in the project. */
+  consoleDir: string;
 }
+
+/** The project's folder: the nearest one above this file with a package.json (src/config or dist/src/config alike). */
+export function projectRoot(from: string = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+  return dir;
+}
+
+/** Where the console's build goes by default (admin/ is an npm workspace of the project: `npm run build:admin`). */
+export const DEFAULT_CONSOLE_DIR = join(projectRoot(), 'admin', 'dist');
 
 function intOr(value: string | undefined, fallback: number, name: string): number {
   if (value == null || value === '') return fallback;
@@ -100,5 +118,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxConcurrentRequests: intOr(env.MAX_CONCURRENT_REQUESTS, 6, 'MAX_CONCURRENT_REQUESTS'),
     maxWaitingRequests: intOr(env.MAX_WAITING_REQUESTS, 1000, 'MAX_WAITING_REQUESTS'),
     bodyLimit: env.BODY_LIMIT || '100kb',
+    consoleDir: env.CONSOLE_DIR ? resolve(env.CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
   };
 }

@@ -1,0 +1,37 @@
+import { lazy, type ComponentType } from 'react';
+import type { MessageKey } from '../i18n';
+import { placeholder } from '../pages/placeholder/Placeholder';
+
+/**
+ * The console's pages, in navigation order. Each is a lazy chunk (React.lazy): the initial
+ * JavaScript is the shell, sign-in and this table, and a page's code (and ECharts, for those
+ * that draw) loads when it is opened. To add a page, see admin/README.md: one entry here, its
+ * labels in src/i18n/en.ts and zh-CN.ts, its folder under src/pages/.
+ */
+export interface PageParams {
+  params: Record<string, string>;
+}
+
+export interface ConsolePage {
+  /** Inside /admin: `/members`, `/members/:id`. */
+  path: string;
+  /** Its entry in the navigation; none for pages reached from another (a member's profile). */
+  nav?: MessageKey;
+  /** The navigation entry that is current on this page (a profile belongs to Members). */
+  section?: string;
+  component: ComponentType<PageParams>;
+}
+
+export const PAGES: ConsolePage[] = [
+  { path: '/dashboard', nav: 'nav.dashboard', component: placeholder('nav.dashboard', 'placeholder.dashboard') },
+  { path: '/members', nav: 'nav.members', component: lazy(() => import('../pages/members/MembersPage')) },
+  { path: '/members/:id', section: '/members', component: lazy(() => import('../pages/members/MemberProfilePage')) },
+  { path: '/tiers', nav: 'nav.tiers', component: placeholder('nav.tiers', 'placeholder.tiers') },
+  { path: '/benefits', nav: 'nav.benefits', component: placeholder('nav.benefits', 'placeholder.benefits') },
+  { path: '/rewards', nav: 'nav.rewards', component: placeholder('nav.rewards', 'placeholder.rewards') },
+  { path: '/segments', nav: 'nav.segments', component: placeholder('nav.segments', 'placeholder.segments') },
+  { path: '/audit', nav: 'nav.audit', component: placeholder('nav.audit', 'placeholder.audit') },
+];
+
+/** Where `/admin` itself leads. */
+export const HOME = '/dashboard';

@@ -1,0 +1,130 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n": typeof types.SignInCheckDocument,
+    "\n  fragment MemberRow on Member {\n    id\n    externalId\n    displayName\n    email\n    phone\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": typeof types.MemberRowFragmentDoc,
+    "\n  query MemberList($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MemberListDocument,
+    "\n  query MemberSearch($query: String!, $first: Int!, $after: String) {\n    searchMembers(query: $query, first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MemberSearchDocument,
+    "\n  fragment LedgerRow on PointTransaction {\n    id\n    type\n    amount\n    balanceAfter\n    occurredAt\n    expiresAt\n    reason\n    reference\n  }\n": typeof types.LedgerRowFragmentDoc,
+    "\n  fragment RedemptionRow on Redemption {\n    id\n    couponCode\n    status\n    points\n    createdAt\n    expiresAt\n    usedAt\n    usedAtStore\n    reward {\n      code\n      name\n    }\n  }\n": typeof types.RedemptionRowFragmentDoc,
+    "\n  query MemberProfile($id: ID!, $pageSize: Int!) {\n    member(id: $id) {\n      id\n      externalId\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n      channel\n      joinedAt\n      tierSince\n      tierExpiresAt\n      tier {\n        code\n        name\n      }\n      tierProgress {\n        qualifyingPoints\n        pointsToNextTier\n        pointsToRetain\n        nextTier {\n          code\n          name\n          qualifyingPoints\n        }\n      }\n      pointsBalance\n      pendingPoints\n      lifetimePoints\n      expiringPoints(withinDays: 30)\n      lifecycleStage\n      churnRisk\n      aliveProbability\n      expectedPurchases(days: 90)\n      rfm {\n        recencyDays\n        frequency\n        monetary\n        r\n        f\n        m\n        segment\n      }\n      tags {\n        code\n        name\n        kind\n      }\n      benefits {\n        code\n        name\n        kind\n        value\n      }\n      tierHistory {\n        id\n        kind\n        reason\n        occurredAt\n        qualifyingPoints\n        fromTier {\n          name\n        }\n        toTier {\n          name\n        }\n      }\n      pointsHistory(first: $pageSize) {\n        edges {\n          node {\n            ...LedgerRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n      redemptions(first: $pageSize) {\n        edges {\n          node {\n            ...RedemptionRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n      kind\n    }\n  }\n": typeof types.MemberProfileDocument,
+    "\n  query MemberLedger($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      pointsHistory(first: $first, after: $after) {\n        edges {\n          node {\n            ...LedgerRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.MemberLedgerDocument,
+    "\n  query MemberRedemptions($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      redemptions(first: $first, after: $after) {\n        edges {\n          node {\n            ...RedemptionRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.MemberRedemptionsDocument,
+    "\n  mutation AdjustPoints($input: AdjustPointsInput!) {\n    adjustPoints(input: $input) {\n      id\n      amount\n      balanceAfter\n    }\n  }\n": typeof types.AdjustPointsDocument,
+    "\n  mutation SetMemberTier($memberId: ID!, $tierCode: String!, $reason: String!, $expiresAt: DateTime) {\n    setMemberTier(memberId: $memberId, tierCode: $tierCode, reason: $reason, expiresAt: $expiresAt) {\n      id\n      tierExpiresAt\n      tier {\n        code\n        name\n      }\n    }\n  }\n": typeof types.SetMemberTierDocument,
+    "\n  mutation TagMember($memberId: ID!, $tagCode: String!) {\n    tagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": typeof types.TagMemberDocument,
+    "\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": typeof types.UntagMemberDocument,
+    "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": typeof types.CancelRedemptionDocument,
+    "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": typeof types.UpdateMemberDocument,
+};
+const documents: Documents = {
+    "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n": types.SignInCheckDocument,
+    "\n  fragment MemberRow on Member {\n    id\n    externalId\n    displayName\n    email\n    phone\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": types.MemberRowFragmentDoc,
+    "\n  query MemberList($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MemberListDocument,
+    "\n  query MemberSearch($query: String!, $first: Int!, $after: String) {\n    searchMembers(query: $query, first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MemberSearchDocument,
+    "\n  fragment LedgerRow on PointTransaction {\n    id\n    type\n    amount\n    balanceAfter\n    occurredAt\n    expiresAt\n    reason\n    reference\n  }\n": types.LedgerRowFragmentDoc,
+    "\n  fragment RedemptionRow on Redemption {\n    id\n    couponCode\n    status\n    points\n    createdAt\n    expiresAt\n    usedAt\n    usedAtStore\n    reward {\n      code\n      name\n    }\n  }\n": types.RedemptionRowFragmentDoc,
+    "\n  query MemberProfile($id: ID!, $pageSize: Int!) {\n    member(id: $id) {\n      id\n      externalId\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n      channel\n      joinedAt\n      tierSince\n      tierExpiresAt\n      tier {\n        code\n        name\n      }\n      tierProgress {\n        qualifyingPoints\n        pointsToNextTier\n        pointsToRetain\n        nextTier {\n          code\n          name\n          qualifyingPoints\n        }\n      }\n      pointsBalance\n      pendingPoints\n      lifetimePoints\n      expiringPoints(withinDays: 30)\n      lifecycleStage\n      churnRisk\n      aliveProbability\n      expectedPurchases(days: 90)\n      rfm {\n        recencyDays\n        frequency\n        monetary\n        r\n        f\n        m\n        segment\n      }\n      tags {\n        code\n        name\n        kind\n      }\n      benefits {\n        code\n        name\n        kind\n        value\n      }\n      tierHistory {\n        id\n        kind\n        reason\n        occurredAt\n        qualifyingPoints\n        fromTier {\n          name\n        }\n        toTier {\n          name\n        }\n      }\n      pointsHistory(first: $pageSize) {\n        edges {\n          node {\n            ...LedgerRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n      redemptions(first: $pageSize) {\n        edges {\n          node {\n            ...RedemptionRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n      kind\n    }\n  }\n": types.MemberProfileDocument,
+    "\n  query MemberLedger($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      pointsHistory(first: $first, after: $after) {\n        edges {\n          node {\n            ...LedgerRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.MemberLedgerDocument,
+    "\n  query MemberRedemptions($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      redemptions(first: $first, after: $after) {\n        edges {\n          node {\n            ...RedemptionRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.MemberRedemptionsDocument,
+    "\n  mutation AdjustPoints($input: AdjustPointsInput!) {\n    adjustPoints(input: $input) {\n      id\n      amount\n      balanceAfter\n    }\n  }\n": types.AdjustPointsDocument,
+    "\n  mutation SetMemberTier($memberId: ID!, $tierCode: String!, $reason: String!, $expiresAt: DateTime) {\n    setMemberTier(memberId: $memberId, tierCode: $tierCode, reason: $reason, expiresAt: $expiresAt) {\n      id\n      tierExpiresAt\n      tier {\n        code\n        name\n      }\n    }\n  }\n": types.SetMemberTierDocument,
+    "\n  mutation TagMember($memberId: ID!, $tagCode: String!) {\n    tagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": types.TagMemberDocument,
+    "\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": types.UntagMemberDocument,
+    "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": types.CancelRedemptionDocument,
+    "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": types.UpdateMemberDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n"): (typeof documents)["\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment MemberRow on Member {\n    id\n    externalId\n    displayName\n    email\n    phone\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n"): (typeof documents)["\n  fragment MemberRow on Member {\n    id\n    externalId\n    displayName\n    email\n    phone\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MemberList($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query MemberList($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MemberSearch($query: String!, $first: Int!, $after: String) {\n    searchMembers(query: $query, first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query MemberSearch($query: String!, $first: Int!, $after: String) {\n    searchMembers(query: $query, first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment LedgerRow on PointTransaction {\n    id\n    type\n    amount\n    balanceAfter\n    occurredAt\n    expiresAt\n    reason\n    reference\n  }\n"): (typeof documents)["\n  fragment LedgerRow on PointTransaction {\n    id\n    type\n    amount\n    balanceAfter\n    occurredAt\n    expiresAt\n    reason\n    reference\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment RedemptionRow on Redemption {\n    id\n    couponCode\n    status\n    points\n    createdAt\n    expiresAt\n    usedAt\n    usedAtStore\n    reward {\n      code\n      name\n    }\n  }\n"): (typeof documents)["\n  fragment RedemptionRow on Redemption {\n    id\n    couponCode\n    status\n    points\n    createdAt\n    expiresAt\n    usedAt\n    usedAtStore\n    reward {\n      code\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MemberProfile($id: ID!, $pageSize: Int!) {\n    member(id: $id) {\n      id\n      externalId\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n      channel\n      joinedAt\n      tierSince\n      tierExpiresAt\n      tier {\n        code\n        name\n      }\n      tierProgress {\n        qualifyingPoints\n        pointsToNextTier\n        pointsToRetain\n        nextTier {\n          code\n          name\n          qualifyingPoints\n        }\n      }\n      pointsBalance\n      pendingPoints\n      lifetimePoints\n      expiringPoints(withinDays: 30)\n      lifecycleStage\n      churnRisk\n      aliveProbability\n      expectedPurchases(days: 90)\n      rfm {\n        recencyDays\n        frequency\n        monetary\n        r\n        f\n        m\n        segment\n      }\n      tags {\n        code\n        name\n        kind\n      }\n      benefits {\n        code\n        name\n        kind\n        value\n      }\n      tierHistory {\n        id\n        kind\n        reason\n        occurredAt\n        qualifyingPoints\n        fromTier {\n          name\n        }\n        toTier {\n          name\n        }\n      }\n      pointsHistory(first: $pageSize) {\n        edges {\n          node {\n            ...LedgerRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n      redemptions(first: $pageSize) {\n        edges {\n          node {\n            ...RedemptionRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n      kind\n    }\n  }\n"): (typeof documents)["\n  query MemberProfile($id: ID!, $pageSize: Int!) {\n    member(id: $id) {\n      id\n      externalId\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n      channel\n      joinedAt\n      tierSince\n      tierExpiresAt\n      tier {\n        code\n        name\n      }\n      tierProgress {\n        qualifyingPoints\n        pointsToNextTier\n        pointsToRetain\n        nextTier {\n          code\n          name\n          qualifyingPoints\n        }\n      }\n      pointsBalance\n      pendingPoints\n      lifetimePoints\n      expiringPoints(withinDays: 30)\n      lifecycleStage\n      churnRisk\n      aliveProbability\n      expectedPurchases(days: 90)\n      rfm {\n        recencyDays\n        frequency\n        monetary\n        r\n        f\n        m\n        segment\n      }\n      tags {\n        code\n        name\n        kind\n      }\n      benefits {\n        code\n        name\n        kind\n        value\n      }\n      tierHistory {\n        id\n        kind\n        reason\n        occurredAt\n        qualifyingPoints\n        fromTier {\n          name\n        }\n        toTier {\n          name\n        }\n      }\n      pointsHistory(first: $pageSize) {\n        edges {\n          node {\n            ...LedgerRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n      redemptions(first: $pageSize) {\n        edges {\n          node {\n            ...RedemptionRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n      kind\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MemberLedger($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      pointsHistory(first: $first, after: $after) {\n        edges {\n          node {\n            ...LedgerRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MemberLedger($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      pointsHistory(first: $first, after: $after) {\n        edges {\n          node {\n            ...LedgerRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MemberRedemptions($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      redemptions(first: $first, after: $after) {\n        edges {\n          node {\n            ...RedemptionRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MemberRedemptions($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      redemptions(first: $first, after: $after) {\n        edges {\n          node {\n            ...RedemptionRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdjustPoints($input: AdjustPointsInput!) {\n    adjustPoints(input: $input) {\n      id\n      amount\n      balanceAfter\n    }\n  }\n"): (typeof documents)["\n  mutation AdjustPoints($input: AdjustPointsInput!) {\n    adjustPoints(input: $input) {\n      id\n      amount\n      balanceAfter\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetMemberTier($memberId: ID!, $tierCode: String!, $reason: String!, $expiresAt: DateTime) {\n    setMemberTier(memberId: $memberId, tierCode: $tierCode, reason: $reason, expiresAt: $expiresAt) {\n      id\n      tierExpiresAt\n      tier {\n        code\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SetMemberTier($memberId: ID!, $tierCode: String!, $reason: String!, $expiresAt: DateTime) {\n    setMemberTier(memberId: $memberId, tierCode: $tierCode, reason: $reason, expiresAt: $expiresAt) {\n      id\n      tierExpiresAt\n      tier {\n        code\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TagMember($memberId: ID!, $tagCode: String!) {\n    tagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TagMember($memberId: ID!, $tagCode: String!) {\n    tagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

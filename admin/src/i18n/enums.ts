@@ -1,0 +1,37 @@
+import type { LifecycleStage, PointTransactionType, RfmSegment, TagKind, TierChangeKind } from '../gql/graphql';
+import type { MessageKey } from './en';
+
+/**
+ * The schema's enums as labels. Each map must cover every value the schema has (tsc checks it
+ * against the generated types), so a new value cannot appear untranslated.
+ */
+export const STAGE_LABEL: Record<LifecycleStage, MessageKey> = {
+  PROSPECT: 'stage.PROSPECT', NEW: 'stage.NEW', ACTIVE: 'stage.ACTIVE', AT_RISK: 'stage.AT_RISK',
+  DORMANT: 'stage.DORMANT', CHURNED: 'stage.CHURNED', REACTIVATED: 'stage.REACTIVATED',
+};
+
+export const RFM_LABEL: Record<RfmSegment, MessageKey> = {
+  IMPORTANT_VALUE: 'rfm.IMPORTANT_VALUE', IMPORTANT_DEVELOP: 'rfm.IMPORTANT_DEVELOP', IMPORTANT_RETAIN: 'rfm.IMPORTANT_RETAIN',
+  IMPORTANT_WINBACK: 'rfm.IMPORTANT_WINBACK', GENERAL_VALUE: 'rfm.GENERAL_VALUE', GENERAL_DEVELOP: 'rfm.GENERAL_DEVELOP',
+  GENERAL_RETAIN: 'rfm.GENERAL_RETAIN', GENERAL_WINBACK: 'rfm.GENERAL_WINBACK',
+};
+
+export const TRANSACTION_LABEL: Record<PointTransactionType, MessageKey> = {
+  EARN: 'transaction.EARN', REDEEM: 'transaction.REDEEM', EXPIRE: 'transaction.EXPIRE', ADJUST: 'transaction.ADJUST',
+  REFUND_REVERSAL: 'transaction.REFUND_REVERSAL', REDEMPTION_CANCEL: 'transaction.REDEMPTION_CANCEL',
+};
+
+export const TIER_CHANGE_LABEL: Record<TierChangeKind, MessageKey> = {
+  UPGRADE: 'tierChange.UPGRADE', DOWNGRADE: 'tierChange.DOWNGRADE', RENEWAL: 'tierChange.RENEWAL',
+};
+
+export const TAG_KIND_LABEL: Record<TagKind, MessageKey> = { MANUAL: 'tagKind.MANUAL', RULE: 'tagKind.RULE' };
+
+/** Redemption.status is a String in the schema: the four values it documents. */
+const REDEMPTION_STATUS: Record<string, MessageKey> = {
+  ISSUED: 'redemption.ISSUED', USED: 'redemption.USED', CANCELLED: 'redemption.CANCELLED', EXPIRED: 'redemption.EXPIRED',
+};
+
+export function redemptionStatusLabel(status: string): MessageKey | null {
+  return REDEMPTION_STATUS[status] ?? null;
+}

@@ -1,0 +1,199 @@
+import { useState } from 'react';
+import { useMutation } from 'urql';
+import type { MemberProfileQuery } from '../../gql/graphql';
+import { toOperationError, type OperationError } from '../../graphql/errors';
+import { useT } from '../../i18n';
+import { Field, Form } from '../../ui/Form';
+import { Modal } from '../../ui/Modal';
+import { AdjustPointsMutation, CancelRedemptionMutation, SetMemberTierMutation, UpdateMemberMutation } from './operations';
+
+type ProfileMember = NonNullable<MemberProfileQuery['member']>;
+
+interface DialogProps {
+  open: boolean;
+  onClose: () => void;
+  /** After the server accepted the change: the page reloads the profile. */
+  onDone: () => void;
+}
+
+/** A new key for each opened form: a double submit or a retry of the same form adjusts once. */
+function newKey(): string {
+  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** The integer the operator typed, or NaN: the server says what is wrong with it (amount). */
+function parseAmount(text: string): number {
+  return /^\s*[-+]?\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+}
+
+export function AdjustPointsDialog({ member, open, onClose, onDone }: DialogProps & { member: ProfileMember }) {
+  const t = useT();
+  const [amount, setAmount] = useState('');
+  const [reason, setReason] = useState('');
+  const [key, setKey] = useState(newKey);
+  const [error, setError] = useState<OperationError | null>(null);
+  const [{ fetching }, adjust] = useMutation(AdjustPointsMutation);
+  const close = () => {
+    setAmount('');
+    setReason('');
+    setError(null);
+    setKey(newKey());
+    onClose();
+  };
+  const submit = async () => {
+    const value = parseAmount(amount);
+    if (Number.isNaN(value)) return setError({ code: 'BAD_USER_INPUT', fields: { amount: t('members.adjust.amountInvalid') }, general: [] });
+    const result = await adjust({ input: { memberId: member.id, amount: value, reason: reason.trim(), idempotencyKey: key } });
+    const failed = toOperationError(result.error);
+    setError(failed);
+    if (!failed) {
+      close();
+      onDone();
+    }
+  };
+  return (
+    <Modal title={t('members.adjust.title')} open={open} onClose={close}>
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.adjust.submit')} onCancel={close}>
+        <Field name="amount" label={t('members.adjust.amount')} hint={t('members.adjust.amountHint')} required>
+          {(p) => <input {...p} inputMode="numeric" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="adjust-amount" />}
+        </Field>
+        <Field name="reason" label={t('members.adjust.reason')} required>
+          {(p) => <input {...p} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="adjust-reason" />}
+        </Field>
+      </Form>
+    </Modal>
+  );
+}
+
+export function OverrideTierDialog({ member, tiers, open, onClose, onDone }: DialogProps & { member: ProfileMember; tiers: MemberProfileQuery['tiers'] }) {
+  const t = useT();
+  const [tierCode, setTierCode] = useState(member.tier.code);
+  const [reason, setReason] = useState('');
+  const [until, setUntil] = useState('');
+  const [error, setError] = useState<OperationError | null>(null);
+  const [{ fetching }, setTier] = useMutation(SetMemberTierMutation);
+  const close = () => {
+    setError(null);
+    onClose();
+  };
+  const submit = async () => {
+    // The end of the chosen day, in the operator's time zone; none: the server's default (one validity period).
+    const expiresAt = until ? new Date(`${until}T23:59:59`).toISOString() : null;
+    const result = await setTier({ memberId: member.id, tierCode, reason: reason.trim(), expiresAt });
+    const failed = toOperationError(result.error);
+    setError(failed);
+    if (!failed) {
+      setReason('');
+      setUntil('');
+      close();
+      onDone();
+    }
+  };
+  return (
+    <Modal title={t('members.tier.title')} open={open} onClose={close}>
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.tier.submit')} onCancel={close}>
+        <Field name="tierCode" label={t('members.tier.tier')} required>
+          {(p) => (
+            <select {...p} value={tierCode} onChange={(e) => setTierCode(e.target.value)}>
+              {[...tiers].sort((a, b) => a.rank - b.rank).map((tier) => <option key={tier.code} value={tier.code}>{tier.name}</option>)}
+            </select>
+          )}
+        </Field>
+        <Field name="reason" label={t('members.tier.reason')} required>
+          {(p) => <input {...p} value={reason} onChange={(e) => setReason(e.target.value)} />}
+        </Field>
+        <Field name="expiresAt" label={t('members.tier.expiresAt')} hint={t('members.tier.expiresAtHint')}>
+          {(p) => <input {...p} type="date" value={until} onChange={(e) => setUntil(e.target.value)} />}
+        </Field>
+      </Form>
+    </Modal>
+  );
+}
+
+const PROFILE_FIELDS = ['displayName', 'email', 'phone', 'birthday', 'gender', 'region'] as const;
+type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps & { member: ProfileMember }) {
+  const t = useT();
+  const initial = () => Object.fromEntries(PROFILE_FIELDS.map((f) => [f, member[f] ?? ''])) as Record<ProfileField, string>;
+  const [values, setValues] = useState(initial);
+  const [error, setError] = useState<OperationError | null>(null);
+  const [{ fetching }, update] = useMutation(UpdateMemberMutation);
+  const close = () => {
+    setValues(initial());
+    setError(null);
+    onClose();
+  };
+  const submit = async () => {
+    // Only what changed; an emptied field is cleared (null).
+    const patch: Partial<Record<ProfileField, string | null>> = {};
+    for (const f of PROFILE_FIELDS) {
+      const next = values[f].trim();
+      if (next !== (member[f] ?? '')) patch[f] = next === '' ? null : next;
+    }
+    if (!Object.keys(patch).length) return close();
+    const result = await update({ memberId: member.id, patch });
+    const failed = toOperationError(result.error);
+    setError(failed);
+    if (!failed) {
+      onClose();
+      onDone();
+    }
+  };
+  const labels: Record<ProfileField, string> = {
+    displayName: t('members.profile.displayName'), email: t('members.profile.email'), phone: t('members.profile.phone'),
+    birthday: t('members.profile.birthday'), gender: t('members.profile.gender'), region: t('members.profile.region'),
+  };
+  return (
+    <Modal title={t('members.edit.title')} open={open} onClose={close}>
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('common.save')} onCancel={close}>
+        {PROFILE_FIELDS.map((f) => (
+          <Field key={f} name={f} label={labels[f]} hint={f === 'birthday' ? t('members.edit.birthdayHint') : undefined}>
+            {(p) => (
+              <input
+                {...p}
+                type={f === 'email' ? 'email' : 'text'}
+                value={values[f]}
+                onChange={(e) => setValues((v) => ({ ...v, [f]: e.target.value }))}
+                data-testid={`edit-${f}`}
+              />
+            )}
+          </Field>
+        ))}
+      </Form>
+    </Modal>
+  );
+}
+
+/** Cancelling a redemption gives its points back and voids its coupon: the dialog is the confirmation, with the reason. */
+export function CancelRedemptionDialog({ redemption, onClose, onDone }: { redemption: { id: string; couponCode: string; rewardName: string } | null; onClose: () => void; onDone: () => void }) {
+  const t = useT();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<OperationError | null>(null);
+  const [{ fetching }, cancel] = useMutation(CancelRedemptionMutation);
+  const close = () => {
+    setReason('');
+    setError(null);
+    onClose();
+  };
+  const submit = async () => {
+    if (!redemption) return;
+    const result = await cancel({ id: redemption.id, reason: reason.trim() });
+    const failed = toOperationError(result.error);
+    setError(failed);
+    if (!failed) {
+      close();
+      onDone();
+    }
+  };
+  return (
+    <Modal title={t('members.cancelRedemption.title')} open={redemption !== null} onClose={close} role="alertdialog">
+      <p>{redemption ? t('members.cancelRedemption.message', { reward: redemption.rewardName, coupon: redemption.couponCode }) : null}</p>
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.cancelRedemption.submit')} danger onCancel={close}>
+        <Field name="reason" label={t('members.cancelRedemption.reason')} required>
+          {(p) => <input {...p} value={reason} onChange={(e) => setReason(e.target.value)} />}
+        </Field>
+      </Form>
+    </Modal>
+  );
+}

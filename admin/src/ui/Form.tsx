@@ -1,0 +1,110 @@
+import { createContext, useCallback, useContext, useEffect, useId, useMemo, useRef, type FormEvent, type ReactNode } from 'react';
+import { useT } from '../i18n';
+import type { OperationError } from '../graphql/errors';
+
+/**
+ * A form whose errors come from the server. `error` is the failed operation's
+ * (toOperationError): a message with extensions.field is shown under the <Field> of that name,
+ * the field is marked invalid (aria-invalid, aria-describedby) and focused; messages that name
+ * no field, or a field this form does not show, go in the alert at the top.
+ *
+ *   <Form onSubmit={save} error={error} busy={fetching} submitLabel={t('common.save')}>
+ *     <Field name="amount" label={t('members.adjust.amount')}>{(p) => <input type="number" {...p} />}</Field>
+ *   </Form>
+ */
+interface FormContextValue {
+  error: OperationError | null;
+  register: (name: string) => () => void;
+}
+
+const FormContext = createContext<FormContextValue | null>(null);
+
+export interface FormProps {
+  onSubmit: () => void | Promise<void>;
+  error?: OperationError | null;
+  busy?: boolean;
+  submitLabel: string;
+  /** Destructive submit buttons are red (the confirmation is the caller's: useConfirm). */
+  danger?: boolean;
+  onCancel?: () => void;
+  children: ReactNode;
+  /** The form's accessible name. */
+  label?: string;
+  className?: string;
+}
+
+export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCancel, children, label, className }: FormProps) {
+  const t = useT();
+  const fields = useRef(new Set<string>());
+  const formRef = useRef<HTMLFormElement>(null);
+  const register = useCallback((name: string) => {
+    fields.current.add(name);
+    return () => void fields.current.delete(name);
+  }, []);
+  const context = useMemo<FormContextValue>(() => ({ error, register }), [error, register]);
+  const unplaced = error ? [...error.general, ...Object.entries(error.fields).filter(([f]) => !fields.current.has(f)).map(([f, m]) => `${f}: ${m}`)] : [];
+  useEffect(() => {
+    if (!error) return;
+    const invalid = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    (invalid ?? formRef.current?.querySelector<HTMLElement>('.form-alert'))?.focus();
+  }, [error]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!busy) void onSubmit();
+  };
+  return (
+    <FormContext.Provider value={context}>
+      <form ref={formRef} className={`form ${className ?? ''}`} onSubmit={submit} aria-label={label} noValidate>
+        {unplaced.length ? (
+          <div className="form-alert" role="alert" tabIndex={-1}>
+            {unplaced.map((m) => <p key={m}>{m}</p>)}
+          </div>
+        ) : null}
+        {children}
+        <div className="form-actions">
+          {onCancel ? <button type="button" onClick={onCancel}>{t('common.cancel')}</button> : null}
+          <button type="submit" className={danger ? 'danger' : 'primary'} disabled={busy} aria-busy={busy || undefined}>
+            {busy ? t('common.working') : submitLabel}
+          </button>
+        </div>
+      </form>
+    </FormContext.Provider>
+  );
+}
+
+export interface FieldControlProps {
+  id: string;
+  name: string;
+  'aria-invalid': boolean;
+  'aria-describedby'?: string;
+  required?: boolean;
+}
+
+export interface FieldProps {
+  /** The input's field name as the server names it in extensions.field. */
+  name: string;
+  label: string;
+  hint?: string;
+  required?: boolean;
+  children: (props: FieldControlProps) => ReactNode;
+}
+
+export function Field({ name, label, hint, required, children }: FieldProps) {
+  const ctx = useContext(FormContext);
+  const id = useId();
+  const register = ctx?.register;
+  useEffect(() => register?.(name), [register, name]);
+  const message = ctx?.error?.fields[name];
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = message ? `${id}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${message ? ' field-invalid' : ''}`} data-field={name}>
+      {/* "Required" is said by the control's required attribute; the mark is CSS (.required::after), outside the label's text. */}
+      <label htmlFor={id} className={required ? 'required' : undefined}>{label}</label>
+      {children({ id, name, 'aria-invalid': Boolean(message), 'aria-describedby': describedBy, required })}
+      {hint ? <p className="field-hint" id={hintId}>{hint}</p> : null}
+      {message ? <p className="field-error" id={errorId} data-testid={`field-error-${name}`}>{message}</p> : null}
+    </div>
+  );
+}

@@ -1,0 +1,23 @@
+// @ts-check
+// The console's build: served by the server at /admin (src/api/routes/console.ts), so every
+// asset URL starts with /admin/. JSX is compiled by esbuild (Vite's own TypeScript step, with
+// the automatic runtime): no Babel, no React plugin. Pages are lazy chunks (src/app/pages.ts);
+// ECharts comes in only with the pages that draw (src/ui/Chart.tsx).
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  base: '/admin/',
+  esbuild: { jsx: 'automatic' },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // Hashed names under assets/: the server caches them for a year (index.html: no-cache).
+    assetsDir: 'assets',
+    sourcemap: false,
+    chunkSizeWarningLimit: 700,
+  },
+  server: {
+    // `npm run dev -w admin`: the console with hot reload against a server on :4000.
+    proxy: { '/graphql': 'http://localhost:4000', '/admin/dev-token': 'http://localhost:4000', '/segments': 'http://localhost:4000' },
+  },
+});

@@ -1,0 +1,67 @@
+import express, { type Express, type Request, type Response } from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLocalRequest } from '../local-request';
+
+export interface ConsoleRouteOptions {
+  /** The console's build (admin/dist, or CONSOLE_DIR). It may appear after start-up (built on first start). */
+  dir: string;
+  /** The development admin token (a development start only: no JWT_SECRET, no JWKS, not production); null otherwise. */
+  devAdminToken: string | null;
+}
+
+/** Hashed names (Vite's `assets/name-HASH.js`): a new build has new names, so these never change. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * The operator's console at /admin: the built files, and index.html for every other
+ * extensionless /admin path (the console's own router shows the page). Nothing here reaches
+ * /graphql, /metrics or /healthz: every path is under /admin.
+ *   - /admin/assets/*: hashed, cached for a year; a missing one is a 404 (never index.html).
+ *   - index.html: `no-cache` (revalidated every time, so a new build is picked up at once).
+ *   - /admin/dev-token: in a development start only, the development admin token, to a browser
+ *     on this machine (src/api/local-request.ts); 404 in any other start, 403 from elsewhere.
+ */
+export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
+  const router = express.Router();
+  const index = join(options.dir, 'index.html');
+
+  router.get('/dev-token', (req, res) => {
+    res.setHeader('cache-control', 'no-store');
+    if (!options.devAdminToken) return void res.status(404).json({ error: 'Not found' });
+    const local = isLocalRequest({
+      remoteAddress: req.socket.remoteAddress, host: req.headers.host, origin: req.headers.origin, secFetchSite: header(req, 'sec-fetch-site'),
+    });
+    if (!local) return void res.status(403).json({ error: 'The development token is given only to a browser on the server\'s machine, at localhost' });
+    res.json({ token: options.devAdminToken, role: 'admin' });
+  });
+
+  router.use(express.static(options.dir, {
+    index: false,
+    redirect: false,
+    setHeaders: (res, path) => res.setHeader('cache-control', path.includes(`${join(options.dir, 'assets')}`) ? IMMUTABLE : 'no-cache'),
+  }));
+  router.use('/assets', (_req, res) => void res.status(404).type('text').send('Not found'));
+
+  router.get('/{*path}', (req, res, next) => {
+    // A file name that is not in the build (favicon.ico, a stale chunk) is a 404, not the page.
+    if (/\.[A-Za-z0-9]+$/.test(req.path)) return next();
+    sendIndex(res, index);
+  });
+  app.use('/admin', router);
+}
+
+function sendIndex(res: Response, index: string) {
+  if (!existsSync(index)) {
+    // A clone where `npm install` did not build it: `npm start` builds it now (src/console-build.ts).
+    res.status(503).setHeader('retry-after', '10');
+    return void res.type('text').send('The console is not built yet. `npm start` builds it on first start (a few seconds); or run `npm run build:admin`. Reload in a moment.');
+  }
+  res.setHeader('cache-control', 'no-cache');
+  res.sendFile(index);
+}
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { DEFAULT_CONSOLE_DIR, projectRoot } from './config/env';
+
+/**
+ * The operator's console is built at install (`prepare`: `npm run build:admin`). A clone where
+ * that did not run (`npm install --ignore-scripts`, a copied node_modules) builds it on its
+ * first start instead, in the background: /admin answers 503 "being built" until it is there.
+ * Only the project's own admin/dist is built; a CONSOLE_DIR elsewhere is the operator's.
+ */
+export function consoleIsBuilt(dir: string): boolean {
+  return existsSync(join(dir, 'index.html'));
+}
+
+/** Builds admin/ into admin/dist (`npm run build -w admin`, Vite); resolves when done, rejects with the build's last words. */
+export function buildConsole(root: string = projectRoot()): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    // NODE_ENV=production whatever this process has (Jest sets "test"): otherwise Vite bundles React's development build.
+    const child = spawn(npm, ['run', 'build', '--workspace', 'admin'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+    let output = '';
+    const keep = (d: Buffer) => {
+      output = (output + d.toString()).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`the console's build failed (exit ${code}): ${output.trim().split('\n').slice(-5).join(' | ')}`));
+    });
+  });
+}
+
+/** At start-up: builds the console if it is the project's own and missing. Never fails the start; says what happened. */
+export async function buildConsoleIfMissing(dir: string, log: Logger): Promise<'present' | 'built' | 'failed' | 'elsewhere'> {
+  if (consoleIsBuilt(dir)) return 'present';
+  if (dir !== DEFAULT_CONSOLE_DIR || !existsSync(join(projectRoot(), 'admin', 'package.json'))) {
+    log.warn({ dir }, 'the console is not built in CONSOLE_DIR: /admin answers 503 until it is');
+    return 'elsewhere';
+  }
+  log.info('building the console (admin/dist is missing: `npm install` builds it; this start does it now)…');
+  const started = Date.now();
+  try {
+    await buildConsole();
+    log.info({ ms: Date.now() - started }, 'console built: /admin');
+    return 'built';
+  } catch (err) {
+    log.error({ err }, 'the console could not be built: /admin answers 503; run `npm run build:admin` to see why');
+    return 'failed';
+  }
+}

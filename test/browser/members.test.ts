@@ -1,0 +1,250 @@
+import type { Page, Request } from 'playwright-core';
+import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
+
+/**
+ * The Members pages in a real browser against the demo data: search, a member's profile (in at
+ * most two GraphQL requests), adjusting points and seeing the ledger change, the server's
+ * field error next to its field, tag and untag with a confirmation, Chinese labels, axe-core,
+ * and the layout at 1280×800 and at tablet width.
+ */
+let h: ConsoleHarness;
+beforeAll(async () => {
+  h = await startConsole();
+}, 300_000);
+afterAll(() => h?.stop());
+
+/** GraphQL requests the page sends while `work` runs. */
+async function graphqlRequests(page: Page, work: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const listener = (r: Request) => {
+    if (new URL(r.url()).pathname === '/graphql') seen.push((r.postDataJSON() as { operationName?: string } | null)?.operationName ?? '?');
+  };
+  page.on('request', listener);
+  try {
+    await work();
+  } finally {
+    page.off('request', listener);
+  }
+  return seen;
+}
+
+async function openAva(page: Page): Promise<void> {
+  await h.goto(page, '/members');
+  await page.getByLabel('Search members').fill('demo-0001');
+  await page.getByLabel('Search members').press('Enter');
+  await page.getByRole('link', { name: 'Ava Lin' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Ava Lin' }).waitFor();
+  await page.getByTestId('ledger').waitFor();
+}
+
+const overflows = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
+
+describe('Members', () => {
+  it('lists the members, paged, and finds one by external id, email, phone and name prefix', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/members');
+    const rows = page.locator('table tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(20);
+    await page.getByText('200 in all').waitFor();
+    expect(await h.axe(page)).toEqual([]);
+    await h.screenshot(page, 'members');
+    const firstPage = await rows.locator('td:nth-child(2)').allTextContents();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Page 2').waitFor();
+    await page.locator('.table-wrap[aria-busy="false"]').waitFor();
+    const secondPage = await rows.locator('td:nth-child(2)').allTextContents();
+    expect(secondPage).toHaveLength(20);
+    expect(secondPage.filter((id) => firstPage.includes(id))).toEqual([]);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.getByText('Page 1').waitFor();
+    await page.locator('.table-wrap[aria-busy="false"]').waitFor();
+    expect(await rows.locator('td:nth-child(2)').allTextContents()).toEqual(firstPage);
+
+    const search = async (text: string) => {
+      await page.getByLabel('Search members').fill(text);
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.getByText(`Members matching “${text}”.`).waitFor();
+      await page.locator('table tbody tr, .empty').first().waitFor();
+      return page.locator('table tbody tr td:first-child').allTextContents();
+    };
+    expect(await search('demo-0001')).toEqual(['Ava Lin']);
+    const email = await page.locator('table tbody tr td:nth-child(3)').first().textContent();
+    expect(await search(email!)).toEqual(['Ava Lin']);
+    const phone = await page.locator('table tbody tr td:nth-child(4)').first().textContent();
+    if (phone && phone !== '—') expect(await search(phone)).toContain('Ava Lin');
+    expect(await search('Ava')).toContain('Ava Lin');
+    await search('no-such-member-zz');
+    await page.getByText('No member matches “no-such-member-zz”.').waitFor();
+    // The search is in the address: Back returns to the previous one.
+    await page.goBack();
+    await page.getByText('Members matching “Ava”.').waitFor();
+  });
+
+  it('a member\'s profile in at most two GraphQL requests, with every part shown', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/members?q=demo-0001');
+    const href = await page.getByRole('link', { name: 'Ava Lin' }).getAttribute('href');
+    const requests = await graphqlRequests(page, async () => {
+      await page.goto(`${h.origin}${href}`);
+      await page.getByTestId('ledger').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests).toEqual(['MemberProfile']);
+    for (const section of ['Profile', 'Retention', 'Tags', 'Benefits', 'Points ledger', 'Redemptions', 'Tier history']) {
+      await page.getByRole('heading', { level: 2, name: section, exact: true }).waitFor();
+    }
+    expect(await page.getByTestId('member-summary').textContent()).toMatch(/Gold/);
+    expect(await page.getByTestId('churn-risk').textContent()).toMatch(/^\d+%$/);
+    expect(await page.getByTestId('ledger').locator('tbody tr').count()).toBe(10);
+    // The ledger's next page is a request of its own.
+    const paging = await graphqlRequests(page, async () => {
+      await page.getByRole('navigation', { name: 'Points ledger: pages' }).getByRole('button', { name: 'Next' }).click();
+      await page.getByRole('navigation', { name: 'Points ledger: pages' }).getByText('Page 2').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(paging).toEqual(['MemberLedger']);
+    expect(await h.axe(page)).toEqual([]);
+    expect(await overflows(page)).toBe(false);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('adjusts points with a reason (keyboard only) and the ledger and balance change', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openAva(page);
+    const balance = Number((await page.getByTestId('balance').textContent())!.replace(/\D/g, ''));
+    await page.getByRole('button', { name: 'Adjust points' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Adjust points' });
+    await dialog.waitFor();
+    await page.keyboard.type('123'); // focus is in the dialog's first field
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Goodwill: late delivery');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    const first = page.getByTestId('ledger').locator('tbody tr').first();
+    await first.getByText('Goodwill: late delivery').waitFor();
+    expect(await first.locator('td').allTextContents()).toEqual([
+      expect.any(String), 'Adjustment', '+123', (balance + 123).toLocaleString('en'), 'Goodwill: late delivery', expect.any(String),
+    ]);
+    await page.getByTestId('balance').getByText((balance + 123).toLocaleString('en')).waitFor();
+    await h.screenshot(page, 'member-profile');
+  });
+
+  it('the server\'s message is shown next to the field it names', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openAva(page);
+    await page.getByRole('button', { name: 'Edit profile' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit the profile' });
+    await dialog.getByLabel('Birthday').fill('1899-13-40');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const error = dialog.getByTestId('field-error-birthday');
+    await error.waitFor();
+    // The words are the server's (BAD_USER_INPUT, extensions.field = "birthday"), not the console's.
+    expect(await error.textContent()).toBe('birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today');
+    expect(await dialog.getByLabel('Birthday').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('birthday');
+    expect(await h.axe(page)).toEqual([]);
+    // Corrected, it saves.
+    await dialog.getByLabel('Birthday').fill('1990-04-12');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('#profile').getByText('1990-04-12').waitFor();
+  });
+
+  it('tags and untags; untagging asks first', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openAva(page);
+    const tags = page.locator('#tags');
+    // A manual tag Ava does not have yet (the select offers only those).
+    const name = (await tags.getByLabel('Add a tag').locator('option').allTextContents())[1];
+    await tags.getByLabel('Add a tag').selectOption({ label: name });
+    await tags.getByRole('button', { name: 'Tag', exact: true }).click();
+    const remove = tags.getByRole('button', { name: `Remove the tag ${name}` });
+    await remove.waitFor();
+    await remove.click();
+    const confirm = page.getByRole('alertdialog', { name: 'Remove this tag?' });
+    await confirm.waitFor();
+    // Focus starts on Cancel: Enter does not remove by accident.
+    await page.keyboard.press('Enter');
+    await confirm.waitFor({ state: 'detached' });
+    expect(await remove.count()).toBe(1);
+    await remove.click();
+    await confirm.getByRole('button', { name: 'Remove the tag' }).click();
+    await remove.waitFor({ state: 'detached' });
+  });
+
+  it('overrides the tier with a reason and an end date', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openAva(page);
+    await page.getByRole('button', { name: 'Override tier' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Override the tier' });
+    await dialog.getByLabel('Tier', { exact: true }).selectOption({ label: 'Platinum' });
+    await dialog.getByLabel('Reason').fill('Service recovery');
+    await dialog.getByLabel('Holds until').fill('2030-06-30');
+    await dialog.getByRole('button', { name: 'Set the tier' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const summary = page.getByTestId('member-summary');
+    await summary.getByText('Platinum', { exact: true }).waitFor();
+    expect(await summary.textContent()).toMatch(/until Jun 30, 2030/);
+    const change = page.locator('#tier-history tbody tr').first();
+    expect(await change.locator('td').allTextContents()).toEqual([expect.any(String), 'Upgrade', 'Gold → Platinum', expect.any(String), expect.stringMatching(/Service recovery/)]);
+  });
+
+  it('cancels a redemption after its confirmation, and the coupon says so', async () => {
+    const ava = (await h.server.gql('{ memberByExternalId(externalId: "demo-0001") { id } }', {}, h.devAdminToken)).data!.memberByExternalId.id as string;
+    const redeemed = await h.server.gql('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { couponCode } }',
+      { i: { memberId: ava, rewardCode: 'COFFEE', idempotencyKey: `browser-${Date.now()}` } }, await h.token('member', ava));
+    const coupon = redeemed.data!.redeemReward.couponCode as string;
+    const page = await h.open();
+    await h.signIn(page);
+    await openAva(page);
+    const row = page.locator('#redemptions tbody tr', { hasText: coupon });
+    expect(await row.locator('td').nth(2).textContent()).toBe('Issued');
+    await row.getByRole('button', { name: `Cancel the redemption of coupon ${coupon}` }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Cancel this redemption?' });
+    await dialog.getByText(`The coupon ${coupon} for A free coffee will no longer be usable`).waitFor();
+    await dialog.getByLabel('Reason').fill('Customer changed their mind');
+    await dialog.getByRole('button', { name: 'Cancel the redemption' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('#redemptions tbody tr', { hasText: coupon }).getByText('Cancelled').waitFor();
+    expect(await page.locator('#redemptions tbody tr', { hasText: coupon }).getByRole('button').count()).toBe(0);
+    // Its points came back: a REDEMPTION_CANCEL line on top of the ledger.
+    expect(await page.getByTestId('ledger').locator('tbody tr').first().locator('td').nth(1).textContent()).toBe('Redemption cancelled');
+  });
+
+  it('in Chinese, and at tablet width', async () => {
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await openAvaZh(page);
+    for (const label of ['资料', '留存', '标签', '权益', '积分流水', '兑换记录', '等级历史']) {
+      await page.getByRole('heading', { level: 2, name: label, exact: true }).waitFor();
+    }
+    await page.getByRole('button', { name: '调整积分' }).waitFor();
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+    await h.screenshot(page, 'member-profile-zh-tablet');
+    await page.setViewportSize(DESKTOP);
+    expect(await overflows(page)).toBe(false);
+    // The list too: its wide table scrolls in its own box, not the page.
+    await page.setViewportSize(TABLET);
+    await h.goto(page, '/members');
+    await page.locator('table tbody tr').first().waitFor();
+    expect(await page.getByRole('columnheader').allTextContents()).toEqual(['姓名', '外部 ID', '邮箱', '手机号', '等级', '积分余额', '阶段']);
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+  });
+});
+
+async function openAvaZh(page: Page) {
+  await h.goto(page, '/members?q=demo-0001');
+  await page.getByRole('link', { name: 'Ava Lin' }).click();
+  await page.getByTestId('ledger').waitFor();
+}

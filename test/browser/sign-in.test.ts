@@ -1,0 +1,110 @@
+import { startConsole, type ConsoleHarness } from './support/console';
+
+/** Sign-in in a real browser: the development one-click, a pasted token, a refused one, sign-out, the language switch. */
+let h: ConsoleHarness;
+beforeAll(async () => {
+  h = await startConsole();
+}, 300_000);
+afterAll(() => h?.stop());
+
+describe('sign-in', () => {
+  it('in development, one click with the development admin token; sign-out returns to sign-in', async () => {
+    const page = await h.open();
+    await page.goto(`${h.origin}/admin/members`);
+    await page.getByRole('heading', { name: 'Sign in to the loyalty console' }).waitFor();
+    expect(await h.axe(page)).toEqual([]);
+    await h.screenshot(page, 'sign-in');
+    await page.getByRole('button', { name: 'Sign in with the development admin token' }).click();
+    // Straight to the page that was asked for, signed in as the development admin.
+    await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+    expect(await page.locator('.whoami').textContent()).toBe('Signed in: admin (dev-admin)');
+    const stored = await page.evaluate('sessionStorage.getItem("loyalty-console.token")');
+    expect(stored).toBe(h.devAdminToken);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the loyalty console' }).waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("loyalty-console.token")')).toBeNull();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('a pasted admin token, checked by the server first; "stay signed in" keeps it across a new tab', async () => {
+    const page = await h.open();
+    await page.goto(`${h.origin}/admin/`);
+    const token = await h.token('admin', 'ops-lead');
+    await page.getByLabel('Token').fill(`Bearer ${token}`);
+    await page.getByLabel('Stay signed in on this device').check();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
+    expect(await page.locator('.whoami').textContent()).toBe('Signed in: admin (ops-lead)');
+    const other = await page.context().newPage();
+    await other.goto(`${h.origin}/admin/members`);
+    await other.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+  });
+
+  it('a token the server refuses: its message under the token field, and nothing kept', async () => {
+    const page = await h.open();
+    await page.goto(`${h.origin}/admin/`);
+    const forged = (await h.token('admin')).replace(/\.[^.]+$/, '.AAAA');
+    await page.getByLabel('Token').fill(forged);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const error = page.getByTestId('field-error-token');
+    await error.waitFor();
+    // The server's own words (src/api/auth.ts), next to the field, which is marked invalid.
+    expect(await error.textContent()).toMatch(/token/i);
+    expect(await page.getByLabel('Token').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate('sessionStorage.getItem("loyalty-console.token") ?? localStorage.getItem("loyalty-console.token")')).toBeNull();
+    // A member's token is not for the console.
+    await page.getByLabel('Token').fill(await h.token('member', 'someone'));
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByText('This is a member token').waitFor();
+  });
+
+  it('switching to Chinese translates the labels, and the choice is kept', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    const nav = page.getByRole('navigation', { name: '控制台页面' });
+    await nav.waitFor();
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['概览', '会员', '等级', '权益', '奖励', '人群', '审计日志']);
+    expect(await page.getByRole('button', { name: '退出登录' }).count()).toBe(1);
+    expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
+    await page.reload();
+    await page.getByRole('navigation', { name: '控制台页面' }).waitFor();
+    expect(await h.axe(page)).toEqual([]);
+    await page.getByTestId('language-switch').selectOption('en');
+    await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
+  });
+});
+
+describe('the shell', () => {
+  it('every navigation entry opens its page, by keyboard; pages still to come say so', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    // The skip link comes first, and leads to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string | null>('document.activeElement?.textContent')).toBe('Skip to content');
+    const nav = page.getByRole('navigation', { name: 'Console pages' });
+    // From the dashboard (the first page) to each of the others, and back.
+    for (const name of ['Members', 'Tiers', 'Benefits', 'Rewards', 'Segments', 'Audit log', 'Dashboard']) {
+      await nav.getByRole('link', { name }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name }).waitFor();
+      expect(await nav.getByRole('link', { name }).getAttribute('aria-current')).toBe('page');
+      // Focus moves to the new page's title (a screen reader announces it).
+      await page.waitForFunction('document.activeElement?.id === "page-title"');
+      if (name !== 'Members') await page.getByTestId('placeholder').getByText('issue #22').waitFor();
+      expect(await h.axe(page)).toEqual([]);
+    }
+    await page.goto(`${h.origin}/admin/no-such-page`);
+    await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+});
+
+describe('the development token endpoint', () => {
+  it('answers this machine with the token the server printed', async () => {
+    const res = await fetch(`${h.origin}/admin/dev-token`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ token: h.devAdminToken, role: 'admin' });
+  });
+});
