@@ -64,11 +64,19 @@ export function serviceToken(role: 'service' | 'admin' = 'service') {
   return mintToken(JWT_SECRET, { role, sub: `bench-${role}` });
 }
 
-/** Starts the real server in a child process and waits for /readyz; `nodeArgs`: Node's own options (e.g. --cpu-prof). */
+/**
+ * Starts the real server in a child process and waits until it says it serves (its IPC
+ * message, src/cluster.ts READY_MESSAGE: with WORKERS=2, once both workers are), then /readyz.
+ * `nodeArgs`: Node's own options (e.g. --cpu-prof).
+ */
 export async function startApp(databaseUrl: string, port: number, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
+  const child = fork(resolve(ROOT, 'src/main.ts'), [], {
+    cwd: ROOT, execArgv: [...nodeArgs, '-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), JWT_SECRET, SEED: 'none', SCHEDULER: 'off', LOG_LEVEL: 'warn', NODE_ENV: 'production', MAX_QUERY_COST: '100000', ...extraEnv },
+  });
+  await new Promise<void>((resolveReady, reject) => {
+    child.on('message', (m) => { if ((m as { loyalty?: string }).loyalty === 'ready') resolveReady(); });
+    child.once('exit', (code) => reject(new Error(`the app exited ${code} before it was ready`)));
   });
   await waitFor(`http://127.0.0.1:${port}/readyz`);
   return child;

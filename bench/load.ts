@@ -29,6 +29,8 @@ export async function runLoad(opts: {
   body: (worker: number, i: number) => unknown; isError?: (status: number, text: string) => boolean;
   /** The same headers for every request, or each request's own (a token per member). */
   headers?: Record<string, string> | ((worker: number, i: number) => Record<string, string>);
+  /** Called as the measured window opens and closes (after the warm-up): CPU readings, say. */
+  onMeasure?: { start(): void; end(): void };
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections });
   const isError = opts.isError ?? ((status, text) => status !== 200 || text.includes('"errors"'));
@@ -56,9 +58,11 @@ export async function runLoad(opts: {
   const workers = Array.from({ length: opts.connections }, (_, w) => worker(w));
   await new Promise((r) => setTimeout(r, (opts.warmupSeconds ?? 3) * 1000));
   counting = true;
+  opts.onMeasure?.start();
   const t0 = Date.now();
   await new Promise((r) => setTimeout(r, opts.seconds * 1000));
   counting = false;
+  opts.onMeasure?.end();
   const elapsed = (Date.now() - t0) / 1000;
   stop = true;
   await Promise.all(workers);

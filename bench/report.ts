@@ -10,5 +10,5 @@ export function writeSection(title: string, section: string): void {
   const start = text.indexOf(`## ${title}\n`);
   if (start < 0) return writeFileSync(FILE, text.trimEnd() + '\n\n' + section);
   const next = text.indexOf('\n## ', start + 1);
-  writeFileSync(FILE, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next + 1)));
+  writeFileSync(FILE, text.slice(0, start) + (next < 0 ? section : section.trimEnd() + '\n\n' + text.slice(next + 1)));
 }

@@ -38,6 +38,8 @@ export interface RunningApp {
 export interface StartOptions {
   /** "Now" for requests (what is in force, token expiry); the system clock unless a test moves time. */
   clock?: Clock;
+  /** Print the development banner (tokens, IDE) once listening; default true. Cluster mode prints it from one worker only. */
+  banner?: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
   const db = await resolveDatabaseUrl(config.databaseUrl, config.dataDir, log);
   let orm: MikroORM | null = null;
   try {
-    orm = await openOrm(db.url);
+    orm = await openOrm(db.url, config.dbPoolMax);
     const applied = await applyMigrations(orm);
     if (applied.length) log.info({ applied }, 'migrations applied');
     await seedIfRequested(orm, config.seed, db.embedded, log);
@@ -80,7 +82,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
       console: { dir: config.consoleDir, devAdminToken: dev?.adminToken ?? null },
     });
     const port = await http.listen(config.port);
-    if (dev) {
+    if (dev && options.banner !== false) {
       // The warning is the banner's first line, not a log line: pino writes asynchronously, and
       // the warning must come before the tokens it is about.
       process.stdout.write(developmentBanner(dev, port));

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import pino, { type Logger } from 'pino';
 import { startApp } from './app';
+import { READY_MESSAGE, runPrimary } from './cluster';
 import { buildConsoleIfMissing } from './console-build';
 import { loadConfig } from './config/env';
 import { LOG_REDACT } from './ops/logging';
@@ -13,9 +15,20 @@ async function main(bootLog: Logger) {
   const early = (err: unknown) => failedToStart(err, bootLog);
   process.on('uncaughtException', early);
   // In the background: the API does not wait for the console (/admin says it is being built).
-  const consoleBuild = buildConsoleIfMissing(config.consoleDir, log);
-  const app = await startApp(config, log);
+  // In cluster mode the primary builds it, once, for every worker.
+  const consoleBuild = cluster.isPrimary ? buildConsoleIfMissing(config.consoleDir, log) : null;
+  if (cluster.isPrimary && config.workers > 1) {
+    // Cluster mode (src/cluster.ts): this process starts the database and the workers, each of which runs the code below.
+    await runPrimary(config, log);
+    process.off('uncaughtException', early);
+    process.send?.(READY_MESSAGE);
+    void consoleBuild;
+    return;
+  }
+  // In cluster mode, worker 1 alone prints the development banner (a replacement prints none).
+  const app = await startApp(config, log, { banner: !cluster.isWorker || cluster.worker?.id === 1 });
   process.off('uncaughtException', early);
+  process.send?.(READY_MESSAGE);
   void consoleBuild;
   let stopping = false;
   const shutdown = async (signal: string) => {

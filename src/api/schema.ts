@@ -7,7 +7,9 @@ import { authChecker } from './guards';
 import { guardInputs } from './input-guard';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { MemberResolver } from './resolvers/member.resolver';
-import { MemberRetentionResolver, RetentionResolver, SegmentResolver } from './resolvers/retention.resolver';
+import {
+  MemberRetentionResolver, ProgramStatsResolver, RetentionResolver, SegmentPreviewResolver, SegmentResolver,
+} from './resolvers/retention.resolver';
 import { TierChangeResolver } from './resolvers/tier-change.resolver';
 import { MemberTierResolver, TierEngineResolver, TierNoticeResolver } from './resolvers/tier-engine.resolver';
 import { TierFeedResolver } from './resolvers/tier-feed.resolver';
@@ -24,7 +26,7 @@ export const resolvers = [
   PointsResolver, PurchaseResultResolver, ActivityResultResolver, MemberPointsResolver,
   TierEngineResolver, TierNoticeResolver, MemberTierResolver, TierFeedResolver,
   BenefitResolver, RewardResolver, RedemptionResolver, CouponResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
-  RetentionResolver, SegmentResolver, MemberRetentionResolver,
+  RetentionResolver, SegmentResolver, SegmentPreviewResolver, ProgramStatsResolver, MemberRetentionResolver,
 ] as const;
 
 

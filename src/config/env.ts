@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 /** Environment parsing in one place (runtime.md, "Environment"). */
 export interface AppConfig {
   port: number;
   databaseUrl: string | null;
+  /** WORKERS: server processes on the one port (src/cluster.ts); 1 runs no cluster at all. */
+  workers: number;
+  /** DB_POOL_MAX: the database pool of each server process (each also holds one LISTEN connection). */
+  dbPoolMax: number;
   jwtSecret: string | null;
   jwtJwksUrl: string | null;
   /** JWT_ISSUER / JWT_AUDIENCE: when set, tokens must carry this `iss` / `aud` (and minted ones do). */
@@ -65,6 +70,15 @@ function shareOr(value: string | undefined, fallback: number, name: string): num
   return n;
 }
 
+/** WORKERS: unset or empty 1, `auto` one per CPU the process may use, else a positive integer. */
+function workersOr(value: string | undefined): number {
+  if (value == null || value === '') return 1;
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`WORKERS must be a positive integer or "auto", got "${value}"`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const seed = env.SEED;
   if (seed != null && seed !== '' && seed !== 'demo' && seed !== 'none') {
@@ -79,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port: env.PORT === '0' ? 0 : intOr(env.PORT, 4000, 'PORT'),
     databaseUrl: env.DATABASE_URL || null,
+    workers: workersOr(env.WORKERS),
+    dbPoolMax: intOr(env.DB_POOL_MAX, 20, 'DB_POOL_MAX'),
     jwtSecret,
     jwtJwksUrl,
     jwtIssuer: env.JWT_ISSUER || null,

@@ -68,3 +68,13 @@ export async function isReady(orm: MikroORM): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * The connections a client may open on this server: max_connections less those kept for
+ * superusers (and, from PostgreSQL 16, for roles with pg_use_reserved_connections).
+ */
+export async function connectionLimit(orm: MikroORM): Promise<number> {
+  const [row] = await orm.em.getConnection().execute<{ n: number }[]>(`select current_setting('max_connections')::int
+    - current_setting('superuser_reserved_connections')::int - coalesce(current_setting('reserved_connections', true)::int, 0) as n`);
+  return Number(row.n);
+}

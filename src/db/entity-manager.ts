@@ -2,8 +2,11 @@ import { EntityManager } from '@mikro-orm/postgresql';
 
 export { pgArray, pgTextArray } from './array-literal';
 
+/** A named (prepared) statement as node-postgres takes it. */
+export interface NamedQuery { name: string; text: string; values: unknown[] }
+
 export interface PgConnection {
-  query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  query(text: string | NamedQuery, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   /** The server process's pid, from the connection's start-up (node-postgres' Client sets it). */
   processID?: number;
 }
@@ -31,16 +34,18 @@ export class AppEntityManager extends EntityManager {
       return super.execute(queryOrKnex as string, params, method, loggerContext as never) as Promise<T>;
     }
     const { text, values } = toPositional(queryOrKnex, params);
-    if (this.sqlConnection) return (await this.sqlConnection.query(text, values)).rows as T;
+    const name = PREPARED.get(queryOrKnex);
+    const run = (c: PgConnection) => (name ? c.query({ name, text, values }) : c.query(text, values));
+    if (this.sqlConnection) return (await run(this.sqlConnection)).rows as T;
     const trx = this.getTransactionContext<{ client: KnexClient }>();
     if (trx) {
       const connection = await trx.client.acquireConnection();
-      return (await connection.query(text, values)).rows as T;
+      return (await run(connection)).rows as T;
     }
     const client = this.pool();
     const connection = await client.acquireConnection();
     try {
-      return (await connection.query(text, values)).rows as T;
+      return (await run(connection)).rows as T;
     } finally {
       await client.releaseConnection(connection);
     }
@@ -70,6 +75,25 @@ const SQL_ONLY = 'Only raw SQL (execute) runs in a SQL-only transaction; use inT
 
 const cache = new Map<string, { parts: string[] } >();
 
+/** The statements sent as named prepared statements (prepared()), by their SQL, with their names. */
+const PREPARED = new Map<string, string>();
+
+/**
+ * Marks `sql` to be sent as a named prepared statement: each connection parses and plans it
+ * once, and then only binds and runs it. For the hot paths' statements, whose text is one of a
+ * few: PostgreSQL spent as much again parsing and planning the purchase's statements as running
+ * them (docs/benchmarks.md, "Scaling out"). The text must not vary with its parameters (no
+ * array parameter expanding into a list); every distinct text is one more statement kept by
+ * every connection, for the connection's life.
+ */
+export function prepared(sql: string): string {
+  if (!PREPARED.has(sql)) {
+    if (PREPARED.size >= 1000) throw new Error('too many prepared statements: is a text varying with its data?');
+    PREPARED.set(sql, `loyalty_${PREPARED.size + 1}`);
+  }
+  return sql;
+}
+
 /** `select ? … in (?)` with [a, [b, c]] → `select $1 … in ($2, $3)` with [a, b, c]. */
 export function toPositional(sql: string, params: readonly unknown[]): { text: string; values: unknown[] } {
   let entry = cache.get(sql);
@@ -82,6 +106,7 @@ export function toPositional(sql: string, params: readonly unknown[]): { text: s
   if (parts.length - 1 !== params.length) throw new Error(`SQL has ${parts.length - 1} placeholders but ${params.length} parameters`);
   if (parts.length === 1) return { text: sql, values: [] };
   const values: unknown[] = [];
+  if (PREPARED.has(sql) && params.some(Array.isArray)) throw new Error('a prepared statement takes no list parameter: its text would vary');
   let text = parts[0];
   for (let i = 0; i < params.length; i++) {
     const p = params[i];

@@ -25,6 +25,11 @@ export function notifyAfterCommit(tx: EntityManager, channel: string, id: string
   afterCommit(tx, async (em) => notifier((em as unknown as AppEntityManager).pool(), channel).add(BigInt(id)));
 }
 
+/** The same NOTIFY for a row a statement of its own has committed (outside any transaction): sent at once, coalesced the same way. */
+export function notifyCommitted(em: EntityManager, channel: string, id: string): void {
+  notifier((em as unknown as AppEntityManager).pool(), channel).add(BigInt(id));
+}
+
 /**
  * The same NOTIFY, for one transaction of a job, sent from its own connection before it goes
  * back to the pool: a job that paces itself by what else runs (ForegroundProbe) leaves its own

@@ -83,6 +83,11 @@ async function runHooks(hooks: AfterCommit[], em: EntityManager): Promise<void> 
   for (const hook of hooks) await hook(em).catch(() => { /* best effort; the hook's own safety net covers it */ });
 }
 
+/** Runs `work`, a statement that is its own transaction, again while it fails with a deadlock or a serialization failure (as the transactions above do). */
+export function retried<T>(em: EntityManager, work: () => Promise<T>): Promise<T> {
+  return withRetries(em, () => work());
+}
+
 /** Runs one attempt after another while the failure is retryable; then the after-commit hooks left. */
 async function withRetries<T>(em: EntityManager, attempt: (hooks: AfterCommit[]) => Promise<T>): Promise<T> {
   for (let n = 1; ; n++) {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notifyAfterCommit, notifyFromConnectionAfterCommit } from '../db/notify';
+import { notifyAfterCommit, notifyCommitted, notifyFromConnectionAfterCommit } from '../db/notify';
 
 /**
  * The outbox: how a module publishes. A write records its events' outbox row in its own
@@ -43,6 +43,10 @@ export function notifyOutbox(tx: EntityManager, outboxId: string): void {
   notifyAfterCommit(tx, OUTBOX_CHANNEL, outboxId);
 }
 
+/** An outbox row's id, written by a statement that has committed on its own (no transaction around it). */
+export function notifyOutboxCommitted(em: EntityManager, outboxId: string): void {
+  notifyCommitted(em, OUTBOX_CHANNEL, outboxId);
+}
 /** The same, from the transaction's own connection (a paced job's batch: notifyFromConnectionAfterCommit). */
 export function notifyOutboxFromConnection(tx: EntityManager, outboxId: string): void {
   notifyFromConnectionAfterCommit(tx, OUTBOX_CHANNEL, outboxId);

@@ -1,7 +1,16 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { pageSize } from '../../common/pagination';
+import type { AuditRow } from '../../modules/audit/audit.service';
 import type { GraphQLContext } from '../context';
-import { AuditEntry } from '../types/objects';
+import { AuditFilterInput } from '../types/inputs';
+import { AuditEntry, AuditEntryConnection } from '../types/objects';
+
+/** An entry as the API shows it: before and after as JSON text. */
+const entryOf = (r: AuditRow): AuditEntry => ({
+  id: String(r.id), actor: r.actor, action: r.action, entity: r.entity, entityId: r.entityId, at: r.at,
+  before: r.before == null ? null : JSON.stringify(r.before),
+  after: r.after == null ? null : JSON.stringify(r.after),
+});
 
 @Resolver(() => AuditEntry)
 export class AuditResolver {
@@ -13,10 +22,21 @@ export class AuditResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<AuditEntry[]> {
     const rows = await ctx.services.audit.list(entity, pageSize(first, 50));
-    return rows.map((r) => ({
-      id: String(r.id), actor: r.actor, action: r.action, entity: r.entity, entityId: r.entityId, at: r.at,
-      before: r.before == null ? null : JSON.stringify(r.before),
-      after: r.after == null ? null : JSON.stringify(r.after),
-    }));
+    return rows.map((r) => entryOf({ ...r, id: String(r.id) }));
+  }
+
+  @Authorized('admin')
+  @Query(() => AuditEntryConnection, { description: 'The audit log, newest first: filtered by entity, entity id, action, actor and time; paged.' })
+  async auditEntries(
+    @Arg('filter', () => AuditFilterInput, { nullable: true }) filter: AuditFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<AuditEntryConnection> {
+    const page = await ctx.services.audit.page(filter ?? {}, pageSize(first, 50), after);
+    return {
+      edges: page.items.map((r, i) => ({ node: entryOf(r), cursor: page.cursors[i] })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+    };
   }
 }

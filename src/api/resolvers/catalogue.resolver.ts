@@ -89,6 +89,13 @@ export class RedemptionResolver {
     return ctx.loaders.catalogue.rewards.load(r.rewardId);
   }
 
+  /** Whose coupon it is: a till's look-up shows the member without a second request. */
+  @FieldResolver(() => Member, { description: 'The member who redeemed it (the member itself, service, admin)' })
+  async member(@Root() r: RedemptionRow, @Ctx() ctx: GraphQLContext) {
+    assertCanSeeMember(ctx, r.memberId);
+    return ctx.loaders.members.byId.load(r.memberId);
+  }
+
   /** EXPIRED is not stored: an ISSUED coupon past its expiresAt reads as EXPIRED. */
   @FieldResolver(() => String)
   status(@Root() r: RedemptionRow, @Ctx() ctx: GraphQLContext) {

@@ -1,13 +1,13 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { pageSize } from '../../common/pagination';
-import type { SegmentRow } from '../../modules/segments/segments.service';
+import type { SegmentFilter, SegmentRow } from '../../modules/segments/segments.service';
 import type { GraphQLContext } from '../context';
 import { requireActor } from '../guards';
 import { LifecycleStage, RfmSegment } from '../types/enums';
-import { SegmentInput, TagInput } from '../types/inputs';
+import { SegmentFilterInput, SegmentInput, TagInput } from '../types/inputs';
 import {
-  ChurnModel, GrowthPeriod, JobResult, Member, MemberConnection, PointsFlow, ProgramStats, Rfm, Segment, SegmentProfileRow, StageTransition, Tag,
+  ChurnModel, GrowthPeriod, JobResult, Member, MemberConnection, PointsFlow, ProgramStats, Rfm, RfmSegmentCount, Segment, SegmentPreview, SegmentProfileRow, StageTransition, Tag,
 } from '../types/objects';
 
 @ObjectType()
@@ -98,6 +98,15 @@ export class RetentionResolver {
   }
 }
 
+/** A page of the members a filter selects, as a connection: Segment.members and SegmentPreview.members. */
+async function membersOf(filter: SegmentFilter, first: number, after: string | null, ctx: GraphQLContext) {
+  const page = await ctx.services.segments.members(filter, pageSize(first), after);
+  return {
+    edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount,
+  };
+}
+
 @Resolver(() => Segment)
 export class SegmentResolver {
   @FieldResolver(() => SafeIntResolver)
@@ -106,22 +115,72 @@ export class SegmentResolver {
   }
 
   @FieldResolver(() => MemberConnection)
-  async members(
+  members(
     @Root() s: SegmentRow,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const page = await ctx.services.segments.members(s.filter, pageSize(first), after);
-    return {
-      edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount,
-    };
+    return membersOf(s.filter, first, after, ctx);
   }
 
   @FieldResolver(() => [SegmentProfileRow], { description: 'Share and TGI by tier, stage, RFM cell, region, channel, gender and tag.' })
   profile(@Root() s: SegmentRow, @Ctx() ctx: GraphQLContext) {
     return ctx.services.segments.profile(s.filter);
+  }
+
+  @FieldResolver(() => String, { description: 'Where its members download as CSV: GET this path on the server with an admin token (Authorization: Bearer …)' })
+  exportPath(@Root() s: SegmentRow) {
+    return `/exports/segments/${s.id}.csv`;
+  }
+}
+
+@Resolver(() => SegmentPreview)
+export class SegmentPreviewResolver {
+  @Authorized('admin')
+  @Query(() => SegmentPreview, { description: 'What a filter selects, unsaved: its size, profile and members (the filter builder). A filter that cannot compile is BAD_USER_INPUT.' })
+  segmentPreview(@Arg('filter', () => SegmentFilterInput) filter: SegmentFilterInput, @Ctx() ctx: GraphQLContext) {
+    ctx.services.segments.check(filter);
+    return { filter };
+  }
+
+  @FieldResolver(() => SafeIntResolver)
+  size(@Root() p: SegmentPreview, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.segments.size(p.filter);
+  }
+
+  @FieldResolver(() => MemberConnection)
+  members(
+    @Root() p: SegmentPreview,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return membersOf(p.filter, first, after, ctx);
+  }
+
+  @FieldResolver(() => [SegmentProfileRow], { description: 'Share and TGI by tier, stage, RFM cell, region, channel, gender and tag.' })
+  profile(@Root() p: SegmentPreview, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.segments.profile(p.filter);
+  }
+}
+
+/** ProgramStats' fields that cost a statement of their own: read only when asked for. */
+@Resolver(() => ProgramStats)
+export class ProgramStatsResolver {
+  @FieldResolver(() => SafeIntResolver, { description: 'Points earned but not yet spendable, over every member' })
+  async pendingPoints(@Ctx() ctx: GraphQLContext) {
+    return (await ctx.services.retention.pointsOutlook(ctx.clock.now(), 0)).pending;
+  }
+
+  @FieldResolver(() => SafeIntResolver, { description: 'Spendable points that expire within withinDays (0 to 3650) from now, over every member' })
+  async expiringPoints(@Arg('withinDays', () => Int, { defaultValue: 30 }) withinDays: number, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.services.retention.pointsOutlook(ctx.clock.now(), withinDays)).expiring;
+  }
+
+  @FieldResolver(() => [RfmSegmentCount], { description: 'The eight RFM cells, each with its members (zero when empty), as of the last refresh' })
+  byRfmSegment(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.retention.membersByRfmSegment();
   }
 }
 

@@ -234,3 +234,15 @@ export class TagInput {
   @Field(() => SegmentFilterInput, { nullable: true, description: 'Makes it a RULE tag: the server keeps its members to those matching' })
   rule?: SegmentFilterInput | null;
 }
+
+@InputType({ description: 'What the audit log page filters by; a condition left out (null) selects every entry.' })
+export class AuditFilterInput {
+  @Field(() => String, { nullable: true, description: 'Member, Benefit, Reward, Tier, Program, Tag, Segment, ActivityRule, Redemption' })
+  @IsOptional() @MaxLength(200) entity?: string | null;
+  @Field(() => String, { nullable: true, description: 'The entity\'s key as the entry has it: a member\'s id, a benefit\'s code …' })
+  @IsOptional() @MaxLength(200) entityId?: string | null;
+  @Field(() => String, { nullable: true, description: 'benefit.update, member.tag, points.adjust …' }) @IsOptional() @MaxLength(200) action?: string | null;
+  @Field(() => String, { nullable: true, description: 'role:subject, as the entry has it (admin:me)' }) @IsOptional() @MaxLength(200) actor?: string | null;
+  @Field(() => Date, { nullable: true, description: 'At or after this instant' }) from?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Before this instant' }) to?: Date | null;
+}

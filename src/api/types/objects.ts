@@ -247,6 +247,18 @@ export class AuditEntry {
 }
 
 @ObjectType()
+export class AuditEntryEdge {
+  @Field() cursor!: string;
+  @Field(() => AuditEntry) node!: AuditEntry;
+}
+
+@ObjectType()
+export class AuditEntryConnection {
+  @Field(() => [AuditEntryEdge]) edges!: AuditEntryEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@ObjectType()
 export class ChurnModel {
   @Field(() => Float) r!: number;
   @Field(() => Float) alpha!: number;
@@ -271,12 +283,20 @@ export class StageCount {
   @Field(() => SafeIntResolver) count!: number;
 }
 
+@ObjectType({ description: 'One RFM cell: its members and their net spend of the last 365 days.' })
+export class RfmSegmentCount {
+  @Field(() => RfmSegment) segment!: RfmSegment;
+  @Field(() => SafeIntResolver) count!: number;
+  @Field(() => Float, { description: 'Their 365-day net spend, in money' }) monetary!: number;
+}
+
 @ObjectType()
 export class ProgramStats {
   @Field(() => SafeIntResolver) members!: number;
   @Field(() => [TierCount]) byTier!: TierCount[];
   @Field(() => [StageCount]) byStage!: StageCount[];
   @Field(() => SafeIntResolver) pointsLiability!: number;
+  // pendingPoints, expiringPoints, byRfmSegment: ProgramStatsResolver
 }
 
 /** The filter of a saved segment: the same shape as its input type. */
@@ -288,6 +308,12 @@ export class Segment {
   @Field() name!: string;
   @Field(() => SegmentFilter) filter!: SegmentFilter;
   // size, members: SegmentResolver
+}
+
+@ObjectType({ description: 'What a filter selects, before it is saved: the filter builder\'s live size, profile and members.' })
+export class SegmentPreview {
+  @Field(() => SegmentFilter) filter!: SegmentFilter;
+  // size, members, profile: SegmentPreviewResolver
 }
 
 @ObjectType({ description: 'What an engagement activity (check-in, review, share, referral …) earns.' })

@@ -1,6 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Actor, actorLabel } from '../actor';
+import { badInput } from '../../common/errors';
+import { decodeCursor, encodeCursor, type Page } from '../../common/pagination';
 import { AuditEntry } from './audit-entry.entity';
+import { auditPage, type AuditFilter, type AuditRow } from './audit.repository';
+
+export type { AuditFilter, AuditRow } from './audit.repository';
 
 export interface AuditRecord {
   action: string;
@@ -9,6 +14,8 @@ export interface AuditRecord {
   before?: unknown;
   after?: unknown;
 }
+
+const AUDIT_CURSOR = 'audit';
 
 /** Writes audit entries inside the caller's transaction, so an entry exists iff the change does. */
 export class AuditService {
@@ -27,6 +34,15 @@ export class AuditService {
 
   async list(entity: string | null, first: number): Promise<AuditEntry[]> {
     return this.em.find(AuditEntry, entity ? { entity } : {}, { orderBy: { id: 'desc' }, limit: first });
+  }
+
+  /** The audit log page: entries the filter selects, newest first, keyset-paged on the entry id. */
+  async page(filter: AuditFilter, first: number, after: string | null): Promise<Page<AuditRow>> {
+    if (filter.from && filter.to && filter.from.getTime() > filter.to.getTime()) throw badInput('to', 'to must not be before from');
+    const rows = await auditPage(this.em, filter, decodeCursor(AUDIT_CURSOR, after), first + 1);
+    const items = rows.slice(0, first);
+    const cursors = items.map((r) => encodeCursor(AUDIT_CURSOR, r.id));
+    return { items, cursors, hasNextPage: rows.length > first, endCursor: cursors[cursors.length - 1] ?? null };
   }
 }
 

@@ -30,9 +30,13 @@ describe('multiplierBonuses', () => {
     expect(multiplierBonuses(versions, 'SILVER', ['app', 'vip'], at).sort()).toEqual([0.1, 0.2]);
   });
 
-  it('needs the member\'s tags only when a multiplier version requires one', () => {
-    expect(bonusesNeedTags([v({})])).toBe(false);
-    expect(bonusesNeedTags([v({ requiredTags: ['vip'] })])).toBe(true);
-    expect(bonusesNeedTags([v({ requiredTags: ['vip'], kind: 'DISCOUNT' })])).toBe(false);
+  it('needs the member\'s tags only when a multiplier in force at the instant requires one', () => {
+    expect(bonusesNeedTags([v({})], at)).toBe(false);
+    expect(bonusesNeedTags([v({ requiredTags: ['vip'] })], at)).toBe(true);
+    expect(bonusesNeedTags([v({ requiredTags: ['vip'], kind: 'DISCOUNT' })], at)).toBe(false);
+    const switchedOff = [v({ requiredTags: ['vip'] }), v({ version: 2, requiredTags: ['vip'], active: false, changedAt: new Date('2026-05-01T00:00:00Z') })];
+    expect(bonusesNeedTags(switchedOff, at)).toBe(false);
+    expect(bonusesNeedTags(switchedOff, new Date('2026-04-01T00:00:00Z'))).toBe(true);
+    expect(bonusesNeedTags([v({ requiredTags: ['vip'], validTo: at })], at)).toBe(false);
   });
 });

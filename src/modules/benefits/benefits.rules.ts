@@ -11,22 +11,25 @@ export interface MultiplierBenefitVersion {
 }
 
 export function multiplierBonuses(versions: readonly MultiplierBenefitVersion[], tierCode: string, tags: readonly string[], at: Date): number[] {
-  const inForce = new Map<string, MultiplierBenefitVersion>();
-  for (const v of versions) {
-    if (v.changedAt > at) continue;
-    const seen = inForce.get(v.code);
-    if (!seen || v.version > seen.version) inForce.set(v.code, v);
-  }
   const has = new Set(tags);
-  return [...inForce.values()]
-    .filter((v) => v.kind === 'POINTS_MULTIPLIER' && v.active
-      && (v.validFrom == null || v.validFrom <= at) && (v.validTo == null || v.validTo > at)
-      && (v.tierCodes.length === 0 || v.tierCodes.includes(tierCode))
-      && v.requiredTags.every((t) => has.has(t)))
+  return inForceAt(versions, at)
+    .filter((v) => (v.tierCodes.length === 0 || v.tierCodes.includes(tierCode)) && v.requiredTags.every((t) => has.has(t)))
     .map((v) => v.value ?? 0);
 }
 
-/** Whether a member's tags can change what multiplierBonuses gives (some version requires a tag). */
-export function bonusesNeedTags(versions: readonly MultiplierBenefitVersion[]): boolean {
-  return versions.some((v) => v.kind === 'POINTS_MULTIPLIER' && v.requiredTags.length > 0);
+/** Whether a member's tags can change what multiplierBonuses gives at `at` (a benefit in force then requires a tag). */
+export function bonusesNeedTags(versions: readonly MultiplierBenefitVersion[], at: Date): boolean {
+  return inForceAt(versions, at).some((v) => v.requiredTags.length > 0);
+}
+
+/** The POINTS_MULTIPLIER benefits in force at `at`, each as its latest version saved at or before `at`. */
+function inForceAt(versions: readonly MultiplierBenefitVersion[], at: Date): MultiplierBenefitVersion[] {
+  const latest = new Map<string, MultiplierBenefitVersion>();
+  for (const v of versions) {
+    if (v.changedAt > at) continue;
+    const seen = latest.get(v.code);
+    if (!seen || v.version > seen.version) latest.set(v.code, v);
+  }
+  return [...latest.values()].filter((v) => v.kind === 'POINTS_MULTIPLIER' && v.active
+    && (v.validFrom == null || v.validFrom <= at) && (v.validTo == null || v.validTo > at));
 }

@@ -157,7 +157,7 @@ export class BenefitsService {
     const config = await programmeConfigOf(this.em).current(tx);
     const tier = config.ladder.find((t) => t.id === tierId);
     if (!tier) throw new Error(`tier ${tierId} is not in the ladder`);
-    const tags = bonusesNeedTags(config.multiplierBenefits) ? await memberTagCodes(tx, memberId) : [];
+    const tags = bonusesNeedTags(config.multiplierBenefits, at) ? await memberTagCodes(tx, memberId) : [];
     return combineMultipliers(...multiplierBonuses(config.multiplierBenefits, tier.code, tags, at));
   }
 

@@ -2,11 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Lot, LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
 import { keyset } from '../../common/pagination';
-import { pgArray } from '../../db/entity-manager';
+import { pgArray, prepared } from '../../db/entity-manager';
 import type { LockedAccount } from '../../db/locks';
 import { withDates } from '../../db/rows';
-import { outboxInsertSql } from '../../events/outbox';
-import { CHANGE_COLUMNS, type TierChangeRow } from '../tiers/tier-engine.service';
+import type { TierChangeRow } from '../tiers/tier-engine.service';
 
 /**
  * The ledger's SQL, in one place. Every function takes the transaction's EntityManager;
@@ -594,17 +593,17 @@ export interface PurchaseFacts {
 export async function purchaseFacts(tx: EntityManager, p: {
   memberId: string; orderId: string; at: Date; qualifying: number; configVersion: string; windowFrom: Date; tags: boolean;
 }): Promise<PurchaseFacts | null> {
-  const [row] = await tx.execute<(PurchaseFacts & { tags: string[] | null })[]>(
+  const [row] = await tx.execute<(PurchaseFacts & { tags: string[] | null })[]>(prepared(
     `select f_balance as balance, f_lifetime as "lifetimeEarned", f_expired_through as "expiredThrough", f_replay as replay,
        f_config::text as "configVersion", f_tier as "tierId", f_stale as stale, f_debt as debt, f_tags as tags, f_window as "windowPoints",
        f_reviewed_through as "reviewedThrough"
-     from purchase_facts(?, ?, ?, ?, ?, ?, ?)`,
+     from purchase_facts(?, ?, ?, ?, ?, ?, ?)`),
     [p.memberId, p.orderId, p.at, p.qualifying, p.configVersion, p.windowFrom, p.tags],
   );
   return row ? withDates({ ...row, tags: row.tags ?? [] }, ['expiredThrough', 'reviewedThrough']) : null;
 }
 
-/** What a purchase on its fast path writes (writePurchase). */
+/** What a purchase decided in TypeScript writes (writePurchase). */
 export interface PurchaseWrite {
   purchase: Omit<NewPurchase, 'lotId' | 'transactionId' | 'tierChangeId'>;
   /** The EARN transaction and its lot (points earned > 0), the account's new balance and lifetime points. */
@@ -616,57 +615,68 @@ export interface PurchaseWrite {
 /** A tier change being recorded, as the tiers module's NewTierChange. */
 type NewTierChange = Omit<TierChangeRow, 'id'> & { expiresAt: Date | null };
 
+/** What a purchase's writes return: its EARN transaction and lot, the upgrade and its outbox row. */
+export interface PurchaseWritten { transaction: TransactionRow | null; lotId: string | null; change: TierChangeRow | null; outboxId: string | null }
+
+interface WrittenRow { transaction: TransactionRow | null; lotId: string | null; change: TierChangeRow | null; outboxId: string | null }
+const written = (row: WrittenRow): PurchaseWritten => ({
+  transaction: row.transaction ? txnDates(row.transaction) : null,
+  lotId: row.lotId,
+  change: row.change ? withDates(row.change, ['occurredAt', 'supersededAt']) : null,
+  outboxId: row.outboxId,
+});
+
 /**
- * Everything a purchase on its fast path writes, in one statement: the EARN transaction, its
- * lot and the account (PointsService.credit's rows, no debt to repay), the upgrade (the member's
- * tier through set_member_tier, the tier_change row and its outbox row, as TierEngine's
- * recordChange writes them) and the purchase row. Spans the tiers' tables (member, tier_change)
- * and the outbox: it is the hot path, and one round trip.
+ * Everything a purchase writes once decided, in one statement (purchase_write, migration
+ * purchase_path): the EARN transaction, its lot and the account (no debt to repay), the
+ * upgrade (the member's tier through set_member_tier, the tier_change row and its outbox row,
+ * as TierEngine's recordChange writes them) and the purchase row. Spans the tiers' tables
+ * (member, tier_change) and the outbox: it is the hot path, and one round trip.
  */
-export async function writePurchase(tx: EntityManager, w: PurchaseWrite): Promise<{ transaction: TransactionRow | null; lotId: string | null; change: TierChangeRow | null; outboxId: string | null }> {
+export async function writePurchase(tx: EntityManager, w: PurchaseWrite): Promise<PurchaseWritten> {
   const p = w.purchase;
-  const ctes: string[] = [];
-  const params: unknown[] = [];
-  if (w.credit) {
-    ctes.push(`t as (insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
-      values (?, 'EARN', ?, ?, ?, ?, null, ?, ?, 0, now()) returning ${TXN_COLUMNS})`);
-    params.push(p.memberId, p.earned, w.credit.balanceAfter, p.occurredAt, w.credit.expiresAt, p.orderId, `purchase:${p.orderId}`);
-    ctes.push(`l as (insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
-      select ?, t.id::bigint, ?, ?, ?, ?, ?::timestamptz, ?, coalesce(?::timestamptz <= now(), false) from t returning id)`);
-    params.push(p.memberId, p.earned, p.earned, p.occurredAt, w.credit.activatesAt, w.credit.expiresAt, p.orderId, w.credit.expiresAt);
-    ctes.push(`a as (update point_account set balance = ?, lifetime_earned = lifetime_earned + ?, updated_at = now() where member_id = ? returning 1)`);
-    params.push(w.credit.balanceAfter, p.earned, p.memberId);
-  }
-  const u = w.upgrade;
-  if (u) {
-    const c = u.change;
-    ctes.push('u as (select set_member_tier(?, ?, ?, ?, ?) as done)');
-    params.push(c.memberId, c.toTierId, c.occurredAt, c.expiresAt, u.windowMonths);
-    ctes.push(`c as (insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
-      select ?, ?, ?, ?, ?, ?, ?, ?, now() from u returning ${CHANGE_COLUMNS})`);
-    params.push(c.memberId, c.kind, c.fromTierId, c.toTierId, c.reason, c.qualifyingPoints, c.occurredAt, c.expiresAt);
-    if (u.outboxTopic) {
-      ctes.push(`o as (${outboxInsertSql(u.outboxTopic, {
-        memberId: '"memberId"', payload: `jsonb_build_object('ids', jsonb_build_array(id), 'changes', jsonb_build_array(to_jsonb(c)))`, from: 'c',
-      })})`);
-    }
-  }
-  ctes.push(`p as (insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at,
-      occurred_at_given, tier_change_id, earned_tier_id, points_per_unit)
-    values (?, ?, ?, ?, ?, ${w.credit ? '(select id from l)' : 'null'}, ${w.credit ? '(select id::bigint from t)' : 'null'}, ?, ?,
-      ${u ? '(select id::bigint from c)' : 'null'}, ?, ?) returning 1)`);
-  params.push(p.orderId, p.memberId, p.amountCents, p.earned, p.qualifying, p.occurredAt, p.occurredAtGiven, p.earnedTierId, p.pointsPerUnit);
-  const [row] = await tx.execute<{ transaction: TransactionRow | null; lotId: string | null; change: TierChangeRow | null; outboxId: string | null }[]>(
-    `with ${ctes.join(',\n')}
-     select ${w.credit ? '(select row_to_json(t) from t)' : 'null::json'} as transaction, ${w.credit ? '(select id::text from l)' : 'null'} as "lotId",
-       ${u ? '(select row_to_json(c) from c)' : 'null::json'} as change, ${u?.outboxTopic ? '(select id from o)' : 'null'} as "outboxId",
-       (select count(*) from p) as written`,
-    params,
+  const c = w.upgrade?.change;
+  const [row] = await tx.execute<WrittenRow[]>(prepared(
+    `select f_transaction as transaction, f_lot as "lotId", f_change as change, f_outbox as "outboxId"
+     from purchase_write(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    [p.memberId, p.orderId, p.amountCents, p.earned, p.qualifying, p.occurredAt, p.occurredAtGiven, p.earnedTierId, p.pointsPerUnit,
+      w.credit?.balanceAfter ?? null, w.credit?.activatesAt ?? null, w.credit?.expiresAt ?? null,
+      c?.toTierId ?? null, c?.fromTierId ?? null, c?.reason ?? null, c?.qualifyingPoints ?? null, c?.expiresAt ?? null,
+      w.upgrade?.windowMonths ?? null, w.upgrade?.outboxTopic ?? null],
   );
-  return {
-    transaction: row.transaction ? txnDates(row.transaction) : null,
-    lotId: row.lotId,
-    change: row.change ? withDates(row.change, ['occurredAt', 'supersededAt']) : null,
-    outboxId: row.outboxId,
-  };
+  return written(row);
+}
+
+/** A purchase decided in TypeScript for every case it may meet (purchase_at_once's arguments). */
+export interface PurchaseCases {
+  memberId: string; orderId: string; at: Date; atGiven: boolean; amountCents: number; qualifying: number; pointsPerUnit: number;
+  configVersion: string; windowFrom: Date;
+  /** What it earns on each tier the member may hold. */
+  earned: { tierId: string; points: number }[];
+  activatesAt: Date; expiresAt: Date | null;
+  /** The upgrade a window sum of at least `at` brings from `from` (tiers.rules.ts upgradeSteps). */
+  steps: { from: string; at: number; to: string }[];
+  upgradeExpiresAt: Date; upgradeReason: string; windowMonths: number; outboxTopic: string | null;
+}
+
+/** Why purchase_at_once wrote nothing, or 'done'. */
+export type AtOnceStatus = 'done' | 'no-member' | 'replay' | 'config' | 'range' | 'stepwise';
+
+/**
+ * A purchase in one statement, its own transaction (purchase_at_once, migration purchase_path):
+ * the function finds which of the cases holds (the tier held, the window sum) and writes through
+ * purchase_write, or writes nothing and says why. Sent outside any transaction. Spans the
+ * tiers' (member, tier_change), the programme's, config_version and the outbox's tables: the
+ * hot path, in one round trip.
+ */
+export async function purchaseAtOnce(em: EntityManager, p: PurchaseCases): Promise<PurchaseWritten & { status: AtOnceStatus }> {
+  const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus })[]>(prepared(
+    `select f_status as status, f_transaction as transaction, f_lot as "lotId", f_change as change, f_outbox as "outboxId"
+     from purchase_at_once(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::uuid[], ?::int[], ?, ?, ?::uuid[], ?::int[], ?::uuid[], ?, ?, ?, ?)`),
+    [p.memberId, p.orderId, p.at, p.atGiven, p.amountCents, p.qualifying, p.pointsPerUnit, p.configVersion, p.windowFrom,
+      pgArray(p.earned.map((e) => e.tierId)), pgArray(p.earned.map((e) => String(e.points))), p.activatesAt, p.expiresAt,
+      pgArray(p.steps.map((s) => s.from)), pgArray(p.steps.map((s) => String(s.at))), pgArray(p.steps.map((s) => s.to)),
+      p.upgradeExpiresAt, p.upgradeReason, p.windowMonths, p.outboxTopic],
+  );
+  return { status: row.status, ...written(row) };
 }

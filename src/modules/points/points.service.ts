@@ -5,14 +5,16 @@ import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { lockAccount, lockAccounts, lockActivityRule } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
-import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange } from '../../db/transaction';
+import { memberWrites } from '../../db/member-queue';
+import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange, retried } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import * as repo from './points.repository';
 import type { TransactionRow } from './points.repository';
 import type { TierChangeRow, UpgradePlan, UpgradeRules } from '../tiers/tier-engine.service';
-import { notifyOutbox } from '../../events/outbox';
+import { notifyOutbox, notifyOutboxCommitted } from '../../events/outbox';
+import { UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
 import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import {
@@ -139,29 +141,73 @@ export class PointsService {
   // ---- purchases ---------------------------------------------------------------------
 
   /**
-   * A purchase, in four round trips on its usual path (BEGIN, purchase_facts, writePurchase,
-   * COMMIT): the configuration (programme, ladder, multiplier benefits) comes from memory, its
-   * version checked in the first statement, which also locks the member, checks the order id
-   * and writes the qualifying entry; the decision is made here (points.rules.ts,
-   * benefits.rules.ts, TierEngine.planUpgrade) and everything it writes goes in the second.
-   * What that path does not cover (a history to rebuild, a debt to repay, points that expire on
-   * arrival, an upgrade a review run has passed) goes on statement by statement in the same
-   * transaction (purchaseStepwise). A retry of a recorded order is answered from the stored row.
+   * A purchase. Usually one round trip: every case it may meet is decided here (what it earns
+   * on each tier, the upgrade each window sum brings: points.rules.ts, benefits.rules.ts,
+   * tiers.rules.ts upgradeSteps), with the configuration held in memory, and one statement,
+   * its own transaction, finds the case and writes it (purchase_at_once). When that statement
+   * cannot (the configuration's version moved, a benefit depends on the member's tags, or a case
+   * only the statement-by-statement path covers), the purchase runs in a transaction of four
+   * round trips (BEGIN, purchase_facts, purchase_write, COMMIT), or goes on statement by
+   * statement in it (purchaseStepwise). A retry of a recorded order is answered from the
+   * stored row. Purchases of one member run one at a time in this process (memberWrites).
    */
-  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now = new Date()): Promise<EarnResult> {
+  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now?: Date): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
     const amountCents = cents(input.amount, 'amount');
-    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
+    const given = resolveOccurredAt(actor, input.occurredAt, now ?? new Date());
     const replay = (em: EntityManager) => this.replayPurchase(input, memberId, amountCents, em);
-    const p: PurchaseInHand = { input, memberId, amountCents, occurredAt };
-    // No read before the transaction: its first statement tells a retry (a replay costs no more than that).
-    return idempotentWrite(null, replay, () => withinPointsRange('amount', () => inSqlTransaction(this.em, async (tx) => {
-      const { config, facts } = await this.purchaseFacts(tx, p);
-      if (!facts) throw notFound('Member', memberId);
-      if (facts.replay) return this.replayed(await replay(tx), input.orderId);
-      const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
-      return (await this.purchaseAtOnce(tx, p, config, facts, account)) ?? this.purchaseStepwise(tx, p, config, account);
+    // No read before the write: its first statement tells a retry (a replay costs no more than that).
+    return idempotentWrite(null, replay, () => memberWrites(this.em).run(memberId, () => withinPointsRange('amount', async () => {
+      // Undated: it happens when its turn comes, so that one member's purchases here are dated in
+      // the order they are written (one dated before another already written would rebuild the
+      // member's tier history from its instant).
+      const occurredAt = input.occurredAt == null && now == null ? new Date() : given;
+      const p: PurchaseInHand = { input, memberId, amountCents, occurredAt };
+      const once = await this.purchaseInOneStatement(p);
+      if (once) return once;
+      return inSqlTransaction(this.em, async (tx) => {
+        const { config, facts } = await this.purchaseFacts(tx, p);
+        if (!facts) throw notFound('Member', memberId);
+        if (facts.replay) return this.replayed(await replay(tx), input.orderId);
+        const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
+        return (await this.purchaseDecided(tx, p, config, facts, account)) ?? this.purchaseStepwise(tx, p, config, account);
+      });
     })), this.em);
+  }
+
+  /**
+   * The purchase in one statement (purchase_at_once), or null when the transaction path must
+   * take it: the configuration's version moved, a multiplier benefit depends on the member's
+   * tags, a case only the stepwise path covers, or a tier's earning would not fit.
+   */
+  private async purchaseInOneStatement(p: PurchaseInHand): Promise<EarnResult | null> {
+    if (!this.tiers) return null;
+    const config = await programmeConfigOf(this.em).get(this.em);
+    if (bonusesNeedTags(config.multiplierBenefits, p.occurredAt)) return null;
+    const earned = config.ladder.map((t) => ({
+      tierId: t.id,
+      points: earnedPoints(p.amountCents, config.pointsPerUnit, combineMultipliers(t.multiplier, ...multiplierBonuses(config.multiplierBenefits, t.code, [], p.occurredAt))),
+    }));
+    if (!earned.every((e) => fitsPoints(e.points))) return null;
+    const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
+    const r = await retried(this.em, () => repo.purchaseAtOnce(this.em, {
+      memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, atGiven: p.input.occurredAt != null, amountCents: p.amountCents,
+      qualifying: basePoints(p.amountCents, config.pointsPerUnit), pointsPerUnit: config.pointsPerUnit, configVersion: config.version,
+      windowFrom: addMonthsUtc(p.occurredAt, -config.windowMonths), earned, activatesAt, expiresAt, steps: upgradeSteps(config.ladder),
+      upgradeExpiresAt: addMonthsUtc(p.occurredAt, config.validityMonths), upgradeReason: UPGRADE_REASON, windowMonths: config.windowMonths,
+      outboxTopic: this.tiers!.outboxTopic(),
+    }));
+    switch (r.status) {
+      case 'done': {
+        if (r.outboxId) notifyOutboxCommitted(this.em, r.outboxId);
+        const points = r.transaction?.amount ?? 0;
+        return { memberId: p.memberId, pointsEarned: points, qualifyingPointsEarned: basePoints(p.amountCents, config.pointsPerUnit), transaction: r.transaction, tierChange: r.change };
+      }
+      case 'no-member': throw notFound('Member', p.memberId);
+      case 'replay': return this.replayed(await this.replayPurchase(p.input, p.memberId, p.amountCents), p.input.orderId);
+      case 'range': throw pointsOutOfRange('amount');
+      default: return null;
+    }
   }
 
   private replayed(r: EarnResult | null, orderId: string): EarnResult {
@@ -175,7 +221,7 @@ export class PointsService {
     for (let config = await cache.get(this.em); ; config = await cache.reload(tx)) {
       const facts = await repo.purchaseFacts(tx, {
         memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, qualifying: basePoints(p.amountCents, config.pointsPerUnit),
-        configVersion: config.version, windowFrom: addMonthsUtc(p.occurredAt, -config.windowMonths), tags: bonusesNeedTags(config.multiplierBenefits),
+        configVersion: config.version, windowFrom: addMonthsUtc(p.occurredAt, -config.windowMonths), tags: bonusesNeedTags(config.multiplierBenefits, p.occurredAt),
       });
       if (!facts || facts.replay || facts.configVersion === config.version) return { config, facts };
     }
@@ -186,7 +232,7 @@ export class PointsService {
    * it needs more than that: the member's tier history to rebuild, a debt to repay first, a lot
    * under the expiry watermark, an upgrade whose expiry a review run has passed, or no tier engine.
    */
-  private async purchaseAtOnce(
+  private async purchaseDecided(
     tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, facts: repo.PurchaseFacts, account: repo.AccountRow,
   ): Promise<EarnResult | null> {
     if (!this.tiers || facts.stale || facts.debt) return null;

@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepared } from '../../db/entity-manager';
 import { type DowngradePolicy, Program } from './program.entity';
 
 /** The programme's settings row (id 1, from the first migration on). */
@@ -63,6 +64,6 @@ export async function configRows(em: EntityManager): Promise<ConfigRows> {
 
 /** The configuration's version now. */
 export async function configVersion(em: EntityManager): Promise<string> {
-  const [row] = await em.execute<{ version: string }[]>('select version::text as version from config_version where id = 1');
+  const [row] = await em.execute<{ version: string }[]>(prepared('select version::text as version from config_version where id = 1'));
   return row.version;
 }

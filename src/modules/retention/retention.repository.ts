@@ -542,6 +542,37 @@ export async function membersByStage(em: EntityManager): Promise<{ stage: string
   return rows.map((t) => ({ ...t, count: safeInteger(t.count) }));
 }
 
+/** Members and their 365-day net spend per RFM cell (members without a score are in none). Reads member_retention, one aggregate. */
+export async function membersByRfmSegment(em: EntityManager): Promise<{ segment: string; count: number; monetaryCents: number }[]> {
+  const rows = await rowsOf<{ segment: string; count: string; monetaryCents: string }>(
+    em,
+    `select rfm_segment as segment, count(*) as count, coalesce(sum(monetary_cents), 0)::bigint as "monetaryCents"
+       from member_retention where rfm_segment is not null group by 1 order by 1`,
+  );
+  return rows.map((r) => ({ segment: r.segment, count: safeInteger(r.count), monetaryCents: safeInteger(r.monetaryCents) }));
+}
+
+/**
+ * Over every member at `now`: points earned but not yet spendable (pending), and spendable points
+ * expiring within `withinDays` days (after now, at most now + withinDays). Cross-module read of
+ * point_lot and point_account (the points module's tables), one aggregate. A lot counts while it
+ * is live (its expiry after the account's expiry watermark): points.repository's LIVE_LOT,
+ * restated here; test/e2e/console-api.test.ts holds each total equal to the sum of the members'
+ * pendingPoints and expiringPoints, which read through the points module.
+ */
+export async function pointsOutlook(em: EntityManager, now: Date, withinDays: number): Promise<{ pending: number; expiring: number }> {
+  const [row] = await rowsOf<{ pending: string; expiring: string }>(
+    em,
+    `select coalesce(sum(l.remaining) filter (where l.activates_at > ?), 0)::bigint as pending,
+         coalesce(sum(l.remaining) filter (where l.remaining > 0 and l.activates_at <= ? and l.expires_at > ?
+           and l.expires_at <= ?::timestamptz + make_interval(days => ?)), 0)::bigint as expiring
+       from point_lot l join point_account a on a.member_id = l.member_id
+       where l.remaining <> 0 and coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')`,
+    [now, now, now, now, withinDays],
+  );
+  return { pending: safeInteger(row.pending), expiring: safeInteger(row.expiring) };
+}
+
 export interface PointsFlowRow { period: string; earned: number; redeemed: number; expired: number; reversed: number }
 
 /**

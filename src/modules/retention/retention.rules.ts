@@ -7,6 +7,11 @@ import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
 export type RfmSegment =
   | 'IMPORTANT_VALUE' | 'IMPORTANT_DEVELOP' | 'IMPORTANT_RETAIN' | 'IMPORTANT_WINBACK'
   | 'GENERAL_VALUE' | 'GENERAL_DEVELOP' | 'GENERAL_RETAIN' | 'GENERAL_WINBACK';
+/** The eight RFM cells, in the order a report lists them (important before general; value, develop, retain, win back). */
+export const RFM_SEGMENTS: readonly RfmSegment[] = [
+  'IMPORTANT_VALUE', 'IMPORTANT_DEVELOP', 'IMPORTANT_RETAIN', 'IMPORTANT_WINBACK',
+  'GENERAL_VALUE', 'GENERAL_DEVELOP', 'GENERAL_RETAIN', 'GENERAL_WINBACK',
+];
 export type LifecycleStage = 'PROSPECT' | 'NEW' | 'ACTIVE' | 'AT_RISK' | 'DORMANT' | 'CHURNED' | 'REACTIVATED';
 
 /**

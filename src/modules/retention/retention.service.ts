@@ -9,6 +9,7 @@ import {
 import { refreshRuleTags } from '../tags/tags.service';
 import { expectedPurchases, type BgNbdParams } from './churn.rules';
 import * as repo from './retention.repository';
+import { RFM_SEGMENTS, type RfmSegment } from './retention.rules';
 import type { BuildInput, ChurnModelRow, FactDates, GrowthRow, Half, PointsFlowRow, Previous, RetentionRow, TransitionCount } from './retention.repository';
 
 export type { ChurnModelRow, RetentionRow } from './retention.repository';
@@ -223,6 +224,21 @@ export class RetentionService {
     const byTier = await repo.membersByTier(this.em);
     const byStage = await repo.membersByStage(this.em);
     return { members: totals.members, pointsLiability: totals.liability, byTier, byStage };
+  }
+
+  /** Members per RFM cell, every one of the eight listed (zero when empty), with their 365-day net spend in money. */
+  async membersByRfmSegment(): Promise<{ segment: RfmSegment; count: number; monetary: number }[]> {
+    const rows = new Map((await repo.membersByRfmSegment(this.em)).map((r) => [r.segment, r]));
+    return RFM_SEGMENTS.map((segment) => {
+      const r = rows.get(segment);
+      return { segment, count: r?.count ?? 0, monetary: (r?.monetaryCents ?? 0) / 100 };
+    });
+  }
+
+  /** Every member's pending points, and spendable points expiring within `withinDays` (0–3650) of `now`. */
+  pointsOutlook(now: Date, withinDays: number): Promise<{ pending: number; expiring: number }> {
+    if (!Number.isInteger(withinDays) || withinDays < 0 || withinDays > 3650) throw badInput('withinDays', 'withinDays must be a whole number from 0 to 3650');
+    return repo.pointsOutlook(this.em, now, withinDays);
   }
 
   /**

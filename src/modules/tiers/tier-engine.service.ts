@@ -19,8 +19,6 @@ import {
 } from './tiers.rules';
 
 export type { NewTierChange, TierChangeRow, TierNoticeRow } from './tiers.repository';
-/** A tier_change row's columns as TierChangeRow (id as text): a statement elsewhere that records a change returns it so (points.repository.ts). */
-export { CHANGE_COLUMNS } from './tiers.repository';
 
 /** What an upgrade check at an instant records: the change (expiring a validity period later) and the member's new tier. */
 export interface UpgradePlan { change: NewTierChange & { expiresAt: Date }; windowMonths: number }

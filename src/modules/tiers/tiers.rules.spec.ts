@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  evaluateUpgrade, rankHeldAt, reviewDecision, tierProgressOf, tierTimeline, validateLadder, type QualifyingFact, type TierRung,
+  evaluateUpgrade, rankHeldAt, reviewDecision, tierProgressOf, tierTimeline, upgradeSteps, validateLadder, type QualifyingFact, type TierRung,
 } from './tiers.rules';
 
 const LADDER: TierRung[] = [
@@ -107,5 +107,23 @@ describe('tierProgressOf', () => {
   it('reads negative counts (refunds past the window) as 0', () => {
     expect(tierProgressOf(gold, platinum, { qNow: -50, qKept: -50, hasExpiry: true }))
       .toEqual({ qualifyingPoints: 0, nextTierId: 'p', pointsToNextTier: 15000, pointsToRetain: 4000 });
+  });
+});
+
+describe('upgradeSteps', () => {
+  it('gives what evaluateUpgrade gives, for every tier and window sum', () => {
+    fc.assert(fc.property(
+      fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: -5, max: 60 }),
+      (points, q) => {
+        // ranks in order, thresholds in any order (evaluateUpgrade does not assume them rising)
+        const ladder = points.map((p, rank) => ({ id: `t${rank}`, rank, qualifyingPoints: rank === 0 ? 0 : p }));
+        const steps = upgradeSteps(ladder);
+        for (const from of ladder) {
+          const reached = steps.filter((s) => s.from === from.id && s.at <= q).sort((a, b) => b.at - a.at)[0];
+          expect(reached?.to ?? null).toBe(evaluateUpgrade(ladder, from.rank, q)?.id ?? null);
+        }
+      },
+    ));
   });
 });

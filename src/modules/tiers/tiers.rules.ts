@@ -30,6 +30,20 @@ export function evaluateUpgrade<T extends Pick<TierRung, 'rank' | 'qualifyingPoi
 }
 
 /**
+ * evaluateUpgrade as a table, for a decision made away from this code (a purchase's single
+ * statement, purchase_at_once): for each tier, the window sums at which the upgrade from it
+ * changes, and where each leads. evaluateUpgrade(ladder, rank, q) is the `to` of the step from
+ * that tier with the largest `at` ≤ q, or null when there is none: the tiers with
+ * qualifyingPoints ≤ q are those with qualifyingPoints ≤ the largest threshold ≤ q.
+ */
+export function upgradeSteps<T extends Pick<TierRung, 'id' | 'rank' | 'qualifyingPoints'>>(ladder: readonly T[]): { from: string; at: number; to: string }[] {
+  return ladder.flatMap((from) => {
+    const thresholds = [...new Set(ladder.filter((t) => t.rank > from.rank).map((t) => t.qualifyingPoints))].sort((a, b) => a - b);
+    return thresholds.map((at) => ({ from: from.id, at, to: evaluateUpgrade([...ladder], from.rank, at)!.id }));
+  });
+}
+
+/**
  * The review at expiry: renewed when Q ≥ retainPoints of the current tier; otherwise
  * DROP_ONE goes one rank down and RECALCULATE to the highest tier whose retainPoints ≤ Q
  * (never above the current one). The SQL review (tier-engine.service) implements the same.
