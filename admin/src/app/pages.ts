@@ -23,7 +23,7 @@ export interface ConsolePage {
 }
 
 export const PAGES: ConsolePage[] = [
-  { path: '/dashboard', nav: 'nav.dashboard', component: placeholder('nav.dashboard', 'placeholder.dashboard') },
+  { path: '/dashboard', nav: 'nav.dashboard', component: lazy(() => import('../pages/dashboard/DashboardPage')) },
   { path: '/members', nav: 'nav.members', component: lazy(() => import('../pages/members/MembersPage')) },
   { path: '/members/:id', section: '/members', component: lazy(() => import('../pages/members/MemberProfilePage')) },
   { path: '/tiers', nav: 'nav.tiers', component: placeholder('nav.tiers', 'placeholder.tiers') },
