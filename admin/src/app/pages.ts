@@ -29,7 +29,7 @@ export const PAGES: ConsolePage[] = [
   { path: '/tiers', nav: 'nav.tiers', component: placeholder('nav.tiers', 'placeholder.tiers') },
   { path: '/benefits', nav: 'nav.benefits', component: placeholder('nav.benefits', 'placeholder.benefits') },
   { path: '/rewards', nav: 'nav.rewards', component: placeholder('nav.rewards', 'placeholder.rewards') },
-  { path: '/segments', nav: 'nav.segments', component: placeholder('nav.segments', 'placeholder.segments') },
+  { path: '/segments', nav: 'nav.segments', component: lazy(() => import('../pages/segments/SegmentsPage')) },
   { path: '/audit', nav: 'nav.audit', component: placeholder('nav.audit', 'placeholder.audit') },
 ];
 

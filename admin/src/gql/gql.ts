@@ -31,6 +31,13 @@ type Documents = {
     "\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": typeof types.UntagMemberDocument,
     "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": typeof types.CancelRedemptionDocument,
     "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": typeof types.UpdateMemberDocument,
+    "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n": typeof types.SegmentFilterFieldsFragmentDoc,
+    "\n  fragment SegmentMember on Member {\n    id\n    externalId\n    displayName\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": typeof types.SegmentMemberFragmentDoc,
+    "\n  fragment SavedSegment on Segment {\n    id\n    name\n    size\n    exportPath\n    filter {\n      ...SegmentFilterFields\n    }\n  }\n": typeof types.SavedSegmentFragmentDoc,
+    "\n  query SegmentsPage {\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n      kind\n    }\n    segments {\n      ...SavedSegment\n    }\n  }\n": typeof types.SegmentsPageDocument,
+    "\n  query SegmentPreview($filter: SegmentFilterInput!, $first: Int!) {\n    segmentPreview(filter: $filter) {\n      size\n      profile {\n        dimension\n        value\n        segmentCount\n        segmentShare\n        populationShare\n        tgi\n      }\n      members(first: $first) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.SegmentPreviewDocument,
+    "\n  query SegmentPreviewMembers($filter: SegmentFilterInput!, $first: Int!, $after: String) {\n    segmentPreview(filter: $filter) {\n      members(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.SegmentPreviewMembersDocument,
+    "\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n": typeof types.SaveSegmentDocument,
 };
 const documents: Documents = {
     "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n": types.SignInCheckDocument,
@@ -50,6 +57,13 @@ const documents: Documents = {
     "\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": types.UntagMemberDocument,
     "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": types.CancelRedemptionDocument,
     "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": types.UpdateMemberDocument,
+    "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n": types.SegmentFilterFieldsFragmentDoc,
+    "\n  fragment SegmentMember on Member {\n    id\n    externalId\n    displayName\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": types.SegmentMemberFragmentDoc,
+    "\n  fragment SavedSegment on Segment {\n    id\n    name\n    size\n    exportPath\n    filter {\n      ...SegmentFilterFields\n    }\n  }\n": types.SavedSegmentFragmentDoc,
+    "\n  query SegmentsPage {\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n      kind\n    }\n    segments {\n      ...SavedSegment\n    }\n  }\n": types.SegmentsPageDocument,
+    "\n  query SegmentPreview($filter: SegmentFilterInput!, $first: Int!) {\n    segmentPreview(filter: $filter) {\n      size\n      profile {\n        dimension\n        value\n        segmentCount\n        segmentShare\n        populationShare\n        tgi\n      }\n      members(first: $first) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.SegmentPreviewDocument,
+    "\n  query SegmentPreviewMembers($filter: SegmentFilterInput!, $first: Int!, $after: String) {\n    segmentPreview(filter: $filter) {\n      members(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.SegmentPreviewMembersDocument,
+    "\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n": types.SaveSegmentDocument,
 };
 
 /**
@@ -134,6 +148,34 @@ export function graphql(source: "\n  mutation CancelRedemption($id: ID!, $reason
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n"): (typeof documents)["\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SegmentMember on Member {\n    id\n    externalId\n    displayName\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n"): (typeof documents)["\n  fragment SegmentMember on Member {\n    id\n    externalId\n    displayName\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SavedSegment on Segment {\n    id\n    name\n    size\n    exportPath\n    filter {\n      ...SegmentFilterFields\n    }\n  }\n"): (typeof documents)["\n  fragment SavedSegment on Segment {\n    id\n    name\n    size\n    exportPath\n    filter {\n      ...SegmentFilterFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SegmentsPage {\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n      kind\n    }\n    segments {\n      ...SavedSegment\n    }\n  }\n"): (typeof documents)["\n  query SegmentsPage {\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n      kind\n    }\n    segments {\n      ...SavedSegment\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SegmentPreview($filter: SegmentFilterInput!, $first: Int!) {\n    segmentPreview(filter: $filter) {\n      size\n      profile {\n        dimension\n        value\n        segmentCount\n        segmentShare\n        populationShare\n        tgi\n      }\n      members(first: $first) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SegmentPreview($filter: SegmentFilterInput!, $first: Int!) {\n    segmentPreview(filter: $filter) {\n      size\n      profile {\n        dimension\n        value\n        segmentCount\n        segmentShare\n        populationShare\n        tgi\n      }\n      members(first: $first) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SegmentPreviewMembers($filter: SegmentFilterInput!, $first: Int!, $after: String) {\n    segmentPreview(filter: $filter) {\n      members(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SegmentPreviewMembers($filter: SegmentFilterInput!, $first: Int!, $after: String) {\n    segmentPreview(filter: $filter) {\n      members(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n"): (typeof documents)["\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
