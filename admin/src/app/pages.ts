@@ -23,13 +23,13 @@ export interface ConsolePage {
 }
 
 export const PAGES: ConsolePage[] = [
-  { path: '/dashboard', nav: 'nav.dashboard', component: placeholder('nav.dashboard', 'placeholder.dashboard') },
+  { path: '/dashboard', nav: 'nav.dashboard', component: lazy(() => import('../pages/dashboard/DashboardPage')) },
   { path: '/members', nav: 'nav.members', component: lazy(() => import('../pages/members/MembersPage')) },
   { path: '/members/:id', section: '/members', component: lazy(() => import('../pages/members/MemberProfilePage')) },
   { path: '/tiers', nav: 'nav.tiers', component: placeholder('nav.tiers', 'placeholder.tiers') },
   { path: '/benefits', nav: 'nav.benefits', component: placeholder('nav.benefits', 'placeholder.benefits') },
   { path: '/rewards', nav: 'nav.rewards', component: placeholder('nav.rewards', 'placeholder.rewards') },
-  { path: '/segments', nav: 'nav.segments', component: placeholder('nav.segments', 'placeholder.segments') },
+  { path: '/segments', nav: 'nav.segments', component: lazy(() => import('../pages/segments/SegmentsPage')) },
   { path: '/audit', nav: 'nav.audit', component: placeholder('nav.audit', 'placeholder.audit') },
 ];
 

@@ -1,0 +1,50 @@
+/**
+ * The dashboard's date range: whole months, `YYYY-MM` (an <input type="month">'s value), in
+ * UTC as the server's monthly series are. The request's `from` is the first instant of the
+ * first month; its `to` the last instant of the last month (the series' `to` is exclusive for
+ * flows and transitions, and growth's months run up to the month `to` falls in).
+ */
+export interface MonthRange {
+  from: string;
+  to: string;
+}
+
+const MONTH = /^(\d{4})-(\d{2})$/;
+
+export function isMonth(value: string | null | undefined): value is string {
+  const m = value ? MONTH.exec(value) : null;
+  return Boolean(m && Number(m[2]) >= 1 && Number(m[2]) <= 12);
+}
+
+export function monthOf(date: Date): string {
+  return `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** `YYYY-MM` plus n months (n may be negative). */
+export function addMonths(month: string, n: number): string {
+  const [y, m] = month.split('-').map(Number);
+  return monthOf(new Date(Date.UTC(y, m - 1 + n, 1)));
+}
+
+/** The last 12 months, this one included. */
+export function defaultRange(now = new Date()): MonthRange {
+  const to = monthOf(now);
+  return { from: addMonths(to, -11), to };
+}
+
+/** The range as the series' variables. */
+export function rangeVariables(range: MonthRange): { from: string; to: string } {
+  const [fy, fm] = range.from.split('-').map(Number);
+  const [ty, tm] = range.to.split('-').map(Number);
+  return {
+    from: new Date(Date.UTC(fy, fm - 1, 1)).toISOString(),
+    to: new Date(Date.UTC(ty, tm, 1) - 1).toISOString(),
+  };
+}
+
+/** Every month of the range, in order (the charts' x axis: a month without rows still shows). */
+export function monthsOf(range: MonthRange): string[] {
+  const months: string[] = [];
+  for (let m = range.from; m <= range.to && months.length < 1200; m = addMonths(m, 1)) months.push(m);
+  return months;
+}

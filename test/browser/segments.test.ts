@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import type { Page, Request } from 'playwright-core';
+import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { canvasPixels } from './support/canvas';
+
+/**
+ * The Segments page in a real browser against the demo data: build a filter (keyboard and
+ * mouse) and see the server's live size (one debounced request per change) and the TGI chart
+ * drawn; the server's message next to the field it names; members paged; save by name; the
+ * CSV download with the token; open a saved segment in the builder; Chinese, tablet width, axe.
+ */
+let h: ConsoleHarness;
+beforeAll(async () => {
+  h = await startConsole();
+}, 300_000);
+afterAll(() => h?.stop());
+
+async function graphqlRequests(page: Page, work: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const listener = (r: Request) => {
+    if (new URL(r.url()).pathname === '/graphql') seen.push((r.postDataJSON() as { operationName?: string } | null)?.operationName ?? '?');
+  };
+  page.on('request', listener);
+  try {
+    await work();
+  } finally {
+    page.off('request', listener);
+  }
+  return seen;
+}
+
+async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(`${h.origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.devAdminToken}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data: T; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+const sizeOf = (filter: Record<string, unknown>) =>
+  api<{ segmentPreview: { size: number } }>('query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }', { f: filter }).then((d) => d.segmentPreview.size);
+
+const BLUE: [number, number, number] = [0x1d, 0x4e, 0xd8];
+const AMBER: [number, number, number] = [0xb5, 0x47, 0x08];
+
+async function openSegments(page: Page): Promise<void> {
+  await h.goto(page, '/segments');
+  await page.getByTestId('filter-builder').waitFor();
+  await page.getByTestId('segment-size').getByText('200 members').waitFor();
+}
+
+/** Waits until the live size shows `count` members and nothing is pending. */
+async function sizeShown(page: Page, count: number): Promise<void> {
+  await page.getByTestId('segment-size').getByText(`${count.toLocaleString('en-GB')} members`, { exact: true }).waitFor();
+  await page.locator('.live-size:not([aria-busy])').waitFor();
+}
+
+const overflows = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
+
+describe('Segments', () => {
+  it('builds a segment: its live size from the server (one request per change) and its TGI chart drawn', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openSegments(page);
+    const builder = page.getByTestId('filter-builder');
+    const stages = builder.getByRole('group', { name: 'Lifecycle stages' });
+    // Two quick changes (keyboard: Space on a focused checkbox) are one request (debounced).
+    const requests = await graphqlRequests(page, async () => {
+      await stages.getByLabel('At risk').focus();
+      await page.keyboard.press('Space');
+      await stages.getByLabel('Dormant').check();
+      await sizeShown(page, await sizeOf({ stages: ['AT_RISK', 'DORMANT'] }));
+    });
+    expect(requests).toEqual(['SegmentPreview']);
+    expect(await stages.getByLabel('At risk').isChecked()).toBe(true);
+
+    // More conditions: a tier and a tag rule.
+    await builder.getByRole('group', { name: 'Tiers' }).getByLabel('Bronze').check();
+    await builder.getByLabel('Coffee lover').selectOption({ label: 'Must not have' });
+    const size = await sizeOf({ stages: ['AT_RISK', 'DORMANT'], tierCodes: ['BRONZE'], tagsNone: ['coffee_lover'] });
+    expect(size).toBeGreaterThan(0);
+    expect(size).toBeLessThan(200);
+    await sizeShown(page, size);
+
+    // The TGI profile by tier: the segment is all Bronze (TGI above 100: blue), the other tiers none (amber, or no bar).
+    await page.waitForTimeout(1200); // ECharts' first-draw animation
+    expect(await canvasPixels(page, 'chart-tgi', BLUE)).toBeGreaterThan(300);
+    // Another dimension: the stages, where the chosen ones over-index and the others are absent.
+    await page.getByLabel('Compare by').selectOption({ label: 'Lifecycle stage' });
+    await page.waitForTimeout(1200);
+    expect(await canvasPixels(page, 'chart-tgi', BLUE)).toBeGreaterThan(300);
+    await page.getByLabel('Compare by').selectOption({ label: 'Region' });
+    await page.waitForTimeout(1200);
+    expect((await canvasPixels(page, 'chart-tgi', BLUE)) + (await canvasPixels(page, 'chart-tgi', AMBER))).toBeGreaterThan(300);
+    expect(await page.getByRole('img', { name: /^Bar chart: TGI of the segment by Region/ }).count()).toBe(1);
+
+    // Its members: the first page, each in the segment.
+    const rows = page.getByTestId('segment-members').locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(Math.min(20, size));
+    for (const stage of await rows.locator('td:nth-child(4)').allTextContents()) expect(['At risk', 'Dormant']).toContain(stage);
+    for (const tier of await rows.locator('td:nth-child(3)').allTextContents()) expect(tier).toBe('Bronze');
+
+    await page.getByTestId('profile-dimension').selectOption('tier');
+    await page.waitForTimeout(1200);
+    expect(await h.axe(page)).toEqual([]);
+    await h.screenshot(page, 'segments');
+    expect(await overflows(page)).toBe(false);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('shows the server\'s message next to the field it names', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openSegments(page);
+    const minR = page.getByLabel('Recency score at least (1–5)');
+    await minR.fill('7');
+    const error = page.getByTestId('field-error-minR');
+    await error.waitFor();
+    // The server's words (BAD_USER_INPUT, extensions.field = "minR").
+    expect(await error.textContent()).toMatch(/^minR: minR must not be greater than 5$/);
+    expect(await minR.getAttribute('aria-invalid')).toBe('true');
+    await page.getByTestId('segment-size').getByText('The filter cannot be used: see the message next to the field.').waitFor();
+    expect(await h.axe(page)).toEqual([]);
+    // Corrected, the size comes back.
+    await minR.fill('4');
+    await sizeShown(page, await sizeOf({ minR: 4 }));
+    expect(await error.count()).toBe(0);
+  });
+
+  it('pages the members', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openSegments(page);
+    await page.getByRole('group', { name: 'Tiers' }).getByLabel('Bronze').check();
+    const size = await sizeOf({ tierCodes: ['BRONZE'] });
+    expect(size).toBeGreaterThan(20);
+    await sizeShown(page, size);
+    const pager = page.getByRole('navigation', { name: 'Members: pages' });
+    await pager.getByText(`${size} in all`, { exact: false }).waitFor();
+    const firstPage = await page.getByTestId('segment-members').locator('tbody td:first-child').allTextContents();
+    const requests = await graphqlRequests(page, async () => {
+      await pager.getByRole('button', { name: 'Next' }).click();
+      await pager.getByText('Page 2').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests).toEqual(['SegmentPreviewMembers']);
+    const secondPage = await page.getByTestId('segment-members').locator('tbody td:first-child').allTextContents();
+    expect(secondPage.length).toBe(Math.min(20, size - 20));
+    expect(secondPage.filter((n) => firstPage.includes(n))).toEqual([]);
+    await pager.getByRole('button', { name: 'Previous' }).click();
+    await pager.getByText('Page 1').waitFor();
+    expect(await page.getByTestId('segment-members').locator('tbody td:first-child').allTextContents()).toEqual(firstPage);
+  });
+
+  it('saves the segment by name and downloads it as CSV (with the token)', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openSegments(page);
+    await page.getByRole('group', { name: 'RFM cells' }).getByLabel('Important value').check();
+    await page.getByRole('group', { name: 'Region' }).getByLabel('North').check();
+    const size = await sizeOf({ rfmSegments: ['IMPORTANT_VALUE'], regions: ['North'] });
+    await sizeShown(page, size);
+
+    // A name is required: the server says so next to the field.
+    await page.getByRole('button', { name: 'Save the segment' }).click();
+    await page.getByTestId('field-error-name').getByText(/name must be longer than or equal to 1 character/).waitFor();
+    expect(await page.getByLabel('Segment name').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Segment name').fill('Northern champions');
+    await page.getByRole('button', { name: 'Save the segment' }).click();
+    await page.getByTestId('segment-saved').getByText('Saved “Northern champions”.').waitFor();
+    const saved = page.getByTestId('saved-segments');
+    const row = saved.locator('tr', { has: page.getByRole('rowheader', { name: 'Northern champions' }) });
+    await row.waitFor();
+    expect((await row.locator('td').first().textContent())?.trim()).toBe(String(size));
+    const { segments } = await api<{ segments: { name: string; filter: { rfmSegments: string[]; regions: string[] } }[] }>('{ segments { name filter { rfmSegments regions } } }');
+    expect(segments.find((s) => s.name === 'Northern champions')?.filter).toEqual({ rfmSegments: ['IMPORTANT_VALUE'], regions: ['North'] });
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('Northern-champions.csv');
+    const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^id,/);
+    expect(csv.length).toBe(size + 1);
+    await page.getByTestId('download-message').getByText(/^Downloaded Northern champions/).waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('opens a saved segment in the builder', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openSegments(page);
+    await page.getByTestId('saved-segments').locator('tr', { has: page.getByRole('rowheader', { name: 'Gold and Platinum at risk' }) })
+      .getByRole('button', { name: 'Open in the builder' }).click();
+    const builder = page.getByTestId('filter-builder');
+    expect(await builder.getByRole('group', { name: 'Tiers' }).getByLabel('Gold').isChecked()).toBe(true);
+    expect(await builder.getByRole('group', { name: 'Tiers' }).getByLabel('Platinum').isChecked()).toBe(true);
+    expect(await builder.getByRole('group', { name: 'Lifecycle stages' }).getByLabel('Dormant').isChecked()).toBe(true);
+    expect(await page.getByLabel('Segment name').inputValue()).toBe('Gold and Platinum at risk');
+    await sizeShown(page, await sizeOf({ tierCodes: ['GOLD', 'PLATINUM'], stages: ['AT_RISK', 'DORMANT'] }));
+    // Cleared, it is everyone again.
+    await page.getByRole('button', { name: 'Clear the filter' }).click();
+    await sizeShown(page, 200);
+  });
+
+  it('in Chinese, and at tablet width', async () => {
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/segments');
+    for (const heading of ['筛选条件', '实时人数', 'TGI 画像', '会员', '已保存的分组']) {
+      await page.getByRole('heading', { level: 2, name: heading, exact: true }).waitFor();
+    }
+    await page.getByTestId('segment-size').getByText('200 位会员').waitFor();
+    await page.getByRole('group', { name: '生命周期阶段' }).getByLabel('活跃', { exact: true }).check();
+    await page.getByTestId('segment-size').getByText(`${await sizeOf({ stages: ['ACTIVE'] })} 位会员`).waitFor();
+    await page.waitForTimeout(1200);
+    expect(await canvasPixels(page, 'chart-tgi', BLUE)).toBeGreaterThan(300);
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+    await page.setViewportSize(DESKTOP);
+    expect(await overflows(page)).toBe(false);
+  });
+});
