@@ -26,7 +26,7 @@ export const PAGES: ConsolePage[] = [
   { path: '/dashboard', nav: 'nav.dashboard', component: placeholder('nav.dashboard', 'placeholder.dashboard') },
   { path: '/members', nav: 'nav.members', component: lazy(() => import('../pages/members/MembersPage')) },
   { path: '/members/:id', section: '/members', component: lazy(() => import('../pages/members/MemberProfilePage')) },
-  { path: '/tiers', nav: 'nav.tiers', component: placeholder('nav.tiers', 'placeholder.tiers') },
+  { path: '/tiers', nav: 'nav.tiers', component: lazy(() => import('../pages/tiers/TiersPage')) },
   { path: '/benefits', nav: 'nav.benefits', component: lazy(() => import('../pages/benefits/BenefitsPage')) },
   { path: '/benefits/:code', section: '/benefits', component: lazy(() => import('../pages/benefits/BenefitPage')) },
   { path: '/rewards', nav: 'nav.rewards', component: placeholder('nav.rewards', 'placeholder.rewards') },
