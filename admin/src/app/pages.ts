@@ -29,7 +29,7 @@ export const PAGES: ConsolePage[] = [
   { path: '/tiers', nav: 'nav.tiers', component: lazy(() => import('../pages/tiers/TiersPage')) },
   { path: '/benefits', nav: 'nav.benefits', component: lazy(() => import('../pages/benefits/BenefitsPage')) },
   { path: '/benefits/:code', section: '/benefits', component: lazy(() => import('../pages/benefits/BenefitPage')) },
-  { path: '/rewards', nav: 'nav.rewards', component: placeholder('nav.rewards', 'placeholder.rewards') },
+  { path: '/rewards', nav: 'nav.rewards', component: lazy(() => import('../pages/rewards/RewardsPage')) },
   { path: '/segments', nav: 'nav.segments', component: placeholder('nav.segments', 'placeholder.segments') },
   { path: '/audit', nav: 'nav.audit', component: placeholder('nav.audit', 'placeholder.audit') },
 ];

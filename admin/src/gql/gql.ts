@@ -40,7 +40,6 @@ type Documents = {
     "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n": typeof types.RewardsPageDocument,
     "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n": typeof types.UpdateRewardDocument,
     "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n": typeof types.CouponLookupDocument,
-    "\n  mutation CancelCoupon($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": typeof types.CancelCouponDocument,
     "\n  fragment ProgramSettings on Program {\n    pointsPerUnit\n    pointsExpiryMonths\n    qualificationWindowMonths\n    tierValidityMonths\n    downgradePolicy\n    allowNegativeBalance\n    pointsPendingDays\n    tierNoticeDays\n    churnHorizonDays\n    lifecycleNewDays\n    lifecycleActiveDays\n    lifecycleAtRiskDays\n    lifecycleDormantDays\n  }\n": typeof types.ProgramSettingsFragmentDoc,
     "\n  fragment TierFields on Tier {\n    id\n    code\n    name\n    rank\n    qualifyingPoints\n    retainPoints\n    pointsMultiplier\n  }\n": typeof types.TierFieldsFragmentDoc,
     "\n  query TiersPage {\n    tiers {\n      ...TierFields\n      memberCount\n      benefits {\n        code\n        name\n      }\n    }\n    program {\n      ...ProgramSettings\n    }\n  }\n": typeof types.TiersPageDocument,
@@ -74,7 +73,6 @@ const documents: Documents = {
     "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n": types.RewardsPageDocument,
     "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n": types.UpdateRewardDocument,
     "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n": types.CouponLookupDocument,
-    "\n  mutation CancelCoupon($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": types.CancelCouponDocument,
     "\n  fragment ProgramSettings on Program {\n    pointsPerUnit\n    pointsExpiryMonths\n    qualificationWindowMonths\n    tierValidityMonths\n    downgradePolicy\n    allowNegativeBalance\n    pointsPendingDays\n    tierNoticeDays\n    churnHorizonDays\n    lifecycleNewDays\n    lifecycleActiveDays\n    lifecycleAtRiskDays\n    lifecycleDormantDays\n  }\n": types.ProgramSettingsFragmentDoc,
     "\n  fragment TierFields on Tier {\n    id\n    code\n    name\n    rank\n    qualifyingPoints\n    retainPoints\n    pointsMultiplier\n  }\n": types.TierFieldsFragmentDoc,
     "\n  query TiersPage {\n    tiers {\n      ...TierFields\n      memberCount\n      benefits {\n        code\n        name\n      }\n    }\n    program {\n      ...ProgramSettings\n    }\n  }\n": types.TiersPageDocument,
@@ -200,10 +198,6 @@ export function graphql(source: "\n  mutation UpdateReward($code: String!, $patc
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n"): (typeof documents)["\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation CancelCoupon($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation CancelCoupon($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,6 +1,9 @@
 import { graphql } from '../../gql';
 
-/** The Rewards page's operations: the catalogue (one request), a coupon look-up (the second). */
+/**
+ * The Rewards page's operations: the catalogue (one request), a coupon look-up (the second).
+ * Cancelling a looked-up coupon is the Members pages' CancelRedemption (the same dialog).
+ */
 export const RewardFields = graphql(`
   fragment RewardFields on Reward {
     id
@@ -60,15 +63,6 @@ export const CouponLookupQuery = graphql(`
         displayName
         externalId
       }
-    }
-  }
-`);
-
-export const CancelCouponMutation = graphql(`
-  mutation CancelCoupon($id: ID!, $reason: String!) {
-    cancelRedemption(id: $id, reason: $reason) {
-      id
-      status
     }
   }
 `);
