@@ -31,7 +31,7 @@ export const PAGES: ConsolePage[] = [
   { path: '/benefits/:code', section: '/benefits', component: lazy(() => import('../pages/benefits/BenefitPage')) },
   { path: '/rewards', nav: 'nav.rewards', component: lazy(() => import('../pages/rewards/RewardsPage')) },
   { path: '/segments', nav: 'nav.segments', component: placeholder('nav.segments', 'placeholder.segments') },
-  { path: '/audit', nav: 'nav.audit', component: placeholder('nav.audit', 'placeholder.audit') },
+  { path: '/audit', nav: 'nav.audit', component: lazy(() => import('../pages/audit/AuditPage')) },
 ];
 
 /** Where `/admin` itself leads. */
