@@ -1,6 +1,5 @@
 import { lazy, type ComponentType } from 'react';
 import type { MessageKey } from '../i18n';
-import { placeholder } from '../pages/placeholder/Placeholder';
 
 /**
  * The console's pages, in navigation order. Each is a lazy chunk (React.lazy): the initial
@@ -26,11 +25,12 @@ export const PAGES: ConsolePage[] = [
   { path: '/dashboard', nav: 'nav.dashboard', component: lazy(() => import('../pages/dashboard/DashboardPage')) },
   { path: '/members', nav: 'nav.members', component: lazy(() => import('../pages/members/MembersPage')) },
   { path: '/members/:id', section: '/members', component: lazy(() => import('../pages/members/MemberProfilePage')) },
-  { path: '/tiers', nav: 'nav.tiers', component: placeholder('nav.tiers', 'placeholder.tiers') },
-  { path: '/benefits', nav: 'nav.benefits', component: placeholder('nav.benefits', 'placeholder.benefits') },
-  { path: '/rewards', nav: 'nav.rewards', component: placeholder('nav.rewards', 'placeholder.rewards') },
+  { path: '/tiers', nav: 'nav.tiers', component: lazy(() => import('../pages/tiers/TiersPage')) },
+  { path: '/benefits', nav: 'nav.benefits', component: lazy(() => import('../pages/benefits/BenefitsPage')) },
+  { path: '/benefits/:code', section: '/benefits', component: lazy(() => import('../pages/benefits/BenefitPage')) },
+  { path: '/rewards', nav: 'nav.rewards', component: lazy(() => import('../pages/rewards/RewardsPage')) },
   { path: '/segments', nav: 'nav.segments', component: lazy(() => import('../pages/segments/SegmentsPage')) },
-  { path: '/audit', nav: 'nav.audit', component: placeholder('nav.audit', 'placeholder.audit') },
+  { path: '/audit', nav: 'nav.audit', component: lazy(() => import('../pages/audit/AuditPage')) },
 ];
 
 /** Where `/admin` itself leads. */

@@ -15,6 +15,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n": typeof types.SignInCheckDocument,
+    "\n  fragment AuditRow on AuditEntry {\n    id\n    actor\n    action\n    entity\n    entityId\n    before\n    after\n    at\n  }\n": typeof types.AuditRowFragmentDoc,
+    "\n  query AuditLog($filter: AuditFilterInput, $first: Int!, $after: String) {\n    auditEntries(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.AuditLogDocument,
+    "\n  fragment BenefitFields on Benefit {\n    id\n    code\n    name\n    description\n    kind\n    value\n    tierCodes\n    requiredTags\n    active\n    validFrom\n    validTo\n    version\n  }\n": typeof types.BenefitFieldsFragmentDoc,
+    "\n  query BenefitList {\n    benefits {\n      ...BenefitFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n": typeof types.BenefitListDocument,
+    "\n  query BenefitDetail($code: String!, $auditFirst: Int!) {\n    benefits {\n      ...BenefitFields\n      history {\n        version\n        changedBy\n        changedAt\n        snapshot\n      }\n    }\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $auditFirst) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n  }\n": typeof types.BenefitDetailDocument,
+    "\n  query BenefitAudit($code: String!, $first: Int!, $after: String) {\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.BenefitAuditDocument,
+    "\n  mutation UpdateBenefit($code: String!, $patch: BenefitPatch!) {\n    updateBenefit(code: $code, patch: $patch) {\n      ...BenefitFields\n    }\n  }\n": typeof types.UpdateBenefitDocument,
     "\n  query DashboardSummary($expiringWithinDays: Int!, $winBack: Int!) {\n    programStats {\n      members\n      pointsLiability\n      pendingPoints\n      expiringPoints(withinDays: $expiringWithinDays)\n      byTier {\n        count\n        tier {\n          code\n          name\n          rank\n        }\n      }\n      byStage {\n        stage\n        count\n      }\n      byRfmSegment {\n        segment\n        count\n        monetary\n      }\n    }\n    churnModel {\n      r\n      alpha\n      a\n      b\n      customers\n      logLikelihood\n      asOf\n      ks\n      gini\n    }\n    winBackCandidates(first: $winBack) {\n      id\n      displayName\n      externalId\n      churnRisk\n      lifecycleStage\n      rfm {\n        monetary\n        recencyDays\n        segment\n      }\n      tier {\n        code\n        name\n      }\n    }\n  }\n": typeof types.DashboardSummaryDocument,
     "\n  query DashboardSeries($from: DateTime!, $to: DateTime!) {\n    pointsFlow(from: $from, to: $to) {\n      period\n      earned\n      redeemed\n      expired\n      reversed\n      redemptionRate\n    }\n    growth(from: $from, to: $to) {\n      period\n      active\n      new\n      retained\n      wonBack\n      churned\n    }\n    lifecycleTransitions(from: $from, to: $to) {\n      from\n      to\n      count\n    }\n  }\n": typeof types.DashboardSeriesDocument,
     "\n  fragment MemberRow on Member {\n    id\n    externalId\n    displayName\n    email\n    phone\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": typeof types.MemberRowFragmentDoc,
@@ -31,6 +38,10 @@ type Documents = {
     "\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": typeof types.UntagMemberDocument,
     "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": typeof types.CancelRedemptionDocument,
     "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": typeof types.UpdateMemberDocument,
+    "\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n": typeof types.RewardFieldsFragmentDoc,
+    "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n": typeof types.RewardsPageDocument,
+    "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n": typeof types.UpdateRewardDocument,
+    "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n": typeof types.CouponLookupDocument,
     "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n": typeof types.SegmentFilterFieldsFragmentDoc,
     "\n  fragment SegmentMember on Member {\n    id\n    externalId\n    displayName\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": typeof types.SegmentMemberFragmentDoc,
     "\n  fragment SavedSegment on Segment {\n    id\n    name\n    size\n    exportPath\n    filter {\n      ...SegmentFilterFields\n    }\n  }\n": typeof types.SavedSegmentFragmentDoc,
@@ -38,9 +49,21 @@ type Documents = {
     "\n  query SegmentPreview($filter: SegmentFilterInput!, $first: Int!) {\n    segmentPreview(filter: $filter) {\n      size\n      profile {\n        dimension\n        value\n        segmentCount\n        segmentShare\n        populationShare\n        tgi\n      }\n      members(first: $first) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.SegmentPreviewDocument,
     "\n  query SegmentPreviewMembers($filter: SegmentFilterInput!, $first: Int!, $after: String) {\n    segmentPreview(filter: $filter) {\n      members(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.SegmentPreviewMembersDocument,
     "\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n": typeof types.SaveSegmentDocument,
+    "\n  fragment ProgramSettings on Program {\n    pointsPerUnit\n    pointsExpiryMonths\n    qualificationWindowMonths\n    tierValidityMonths\n    downgradePolicy\n    allowNegativeBalance\n    pointsPendingDays\n    tierNoticeDays\n    churnHorizonDays\n    lifecycleNewDays\n    lifecycleActiveDays\n    lifecycleAtRiskDays\n    lifecycleDormantDays\n  }\n": typeof types.ProgramSettingsFragmentDoc,
+    "\n  fragment TierFields on Tier {\n    id\n    code\n    name\n    rank\n    qualifyingPoints\n    retainPoints\n    pointsMultiplier\n  }\n": typeof types.TierFieldsFragmentDoc,
+    "\n  query TiersPage {\n    tiers {\n      ...TierFields\n      memberCount\n      benefits {\n        code\n        name\n      }\n    }\n    program {\n      ...ProgramSettings\n    }\n  }\n": typeof types.TiersPageDocument,
+    "\n  mutation UpsertTier($input: TierInput!) {\n    upsertTier(input: $input) {\n      ...TierFields\n    }\n  }\n": typeof types.UpsertTierDocument,
+    "\n  mutation UpdateProgram($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...ProgramSettings\n    }\n  }\n": typeof types.UpdateProgramDocument,
 };
 const documents: Documents = {
     "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n": types.SignInCheckDocument,
+    "\n  fragment AuditRow on AuditEntry {\n    id\n    actor\n    action\n    entity\n    entityId\n    before\n    after\n    at\n  }\n": types.AuditRowFragmentDoc,
+    "\n  query AuditLog($filter: AuditFilterInput, $first: Int!, $after: String) {\n    auditEntries(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.AuditLogDocument,
+    "\n  fragment BenefitFields on Benefit {\n    id\n    code\n    name\n    description\n    kind\n    value\n    tierCodes\n    requiredTags\n    active\n    validFrom\n    validTo\n    version\n  }\n": types.BenefitFieldsFragmentDoc,
+    "\n  query BenefitList {\n    benefits {\n      ...BenefitFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n": types.BenefitListDocument,
+    "\n  query BenefitDetail($code: String!, $auditFirst: Int!) {\n    benefits {\n      ...BenefitFields\n      history {\n        version\n        changedBy\n        changedAt\n        snapshot\n      }\n    }\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $auditFirst) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n  }\n": types.BenefitDetailDocument,
+    "\n  query BenefitAudit($code: String!, $first: Int!, $after: String) {\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.BenefitAuditDocument,
+    "\n  mutation UpdateBenefit($code: String!, $patch: BenefitPatch!) {\n    updateBenefit(code: $code, patch: $patch) {\n      ...BenefitFields\n    }\n  }\n": types.UpdateBenefitDocument,
     "\n  query DashboardSummary($expiringWithinDays: Int!, $winBack: Int!) {\n    programStats {\n      members\n      pointsLiability\n      pendingPoints\n      expiringPoints(withinDays: $expiringWithinDays)\n      byTier {\n        count\n        tier {\n          code\n          name\n          rank\n        }\n      }\n      byStage {\n        stage\n        count\n      }\n      byRfmSegment {\n        segment\n        count\n        monetary\n      }\n    }\n    churnModel {\n      r\n      alpha\n      a\n      b\n      customers\n      logLikelihood\n      asOf\n      ks\n      gini\n    }\n    winBackCandidates(first: $winBack) {\n      id\n      displayName\n      externalId\n      churnRisk\n      lifecycleStage\n      rfm {\n        monetary\n        recencyDays\n        segment\n      }\n      tier {\n        code\n        name\n      }\n    }\n  }\n": types.DashboardSummaryDocument,
     "\n  query DashboardSeries($from: DateTime!, $to: DateTime!) {\n    pointsFlow(from: $from, to: $to) {\n      period\n      earned\n      redeemed\n      expired\n      reversed\n      redemptionRate\n    }\n    growth(from: $from, to: $to) {\n      period\n      active\n      new\n      retained\n      wonBack\n      churned\n    }\n    lifecycleTransitions(from: $from, to: $to) {\n      from\n      to\n      count\n    }\n  }\n": types.DashboardSeriesDocument,
     "\n  fragment MemberRow on Member {\n    id\n    externalId\n    displayName\n    email\n    phone\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": types.MemberRowFragmentDoc,
@@ -57,6 +80,10 @@ const documents: Documents = {
     "\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": types.UntagMemberDocument,
     "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": types.CancelRedemptionDocument,
     "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": types.UpdateMemberDocument,
+    "\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n": types.RewardFieldsFragmentDoc,
+    "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n": types.RewardsPageDocument,
+    "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n": types.UpdateRewardDocument,
+    "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n": types.CouponLookupDocument,
     "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n": types.SegmentFilterFieldsFragmentDoc,
     "\n  fragment SegmentMember on Member {\n    id\n    externalId\n    displayName\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": types.SegmentMemberFragmentDoc,
     "\n  fragment SavedSegment on Segment {\n    id\n    name\n    size\n    exportPath\n    filter {\n      ...SegmentFilterFields\n    }\n  }\n": types.SavedSegmentFragmentDoc,
@@ -64,6 +91,11 @@ const documents: Documents = {
     "\n  query SegmentPreview($filter: SegmentFilterInput!, $first: Int!) {\n    segmentPreview(filter: $filter) {\n      size\n      profile {\n        dimension\n        value\n        segmentCount\n        segmentShare\n        populationShare\n        tgi\n      }\n      members(first: $first) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.SegmentPreviewDocument,
     "\n  query SegmentPreviewMembers($filter: SegmentFilterInput!, $first: Int!, $after: String) {\n    segmentPreview(filter: $filter) {\n      members(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.SegmentPreviewMembersDocument,
     "\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n": types.SaveSegmentDocument,
+    "\n  fragment ProgramSettings on Program {\n    pointsPerUnit\n    pointsExpiryMonths\n    qualificationWindowMonths\n    tierValidityMonths\n    downgradePolicy\n    allowNegativeBalance\n    pointsPendingDays\n    tierNoticeDays\n    churnHorizonDays\n    lifecycleNewDays\n    lifecycleActiveDays\n    lifecycleAtRiskDays\n    lifecycleDormantDays\n  }\n": types.ProgramSettingsFragmentDoc,
+    "\n  fragment TierFields on Tier {\n    id\n    code\n    name\n    rank\n    qualifyingPoints\n    retainPoints\n    pointsMultiplier\n  }\n": types.TierFieldsFragmentDoc,
+    "\n  query TiersPage {\n    tiers {\n      ...TierFields\n      memberCount\n      benefits {\n        code\n        name\n      }\n    }\n    program {\n      ...ProgramSettings\n    }\n  }\n": types.TiersPageDocument,
+    "\n  mutation UpsertTier($input: TierInput!) {\n    upsertTier(input: $input) {\n      ...TierFields\n    }\n  }\n": types.UpsertTierDocument,
+    "\n  mutation UpdateProgram($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...ProgramSettings\n    }\n  }\n": types.UpdateProgramDocument,
 };
 
 /**
@@ -84,6 +116,34 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n"): (typeof documents)["\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AuditRow on AuditEntry {\n    id\n    actor\n    action\n    entity\n    entityId\n    before\n    after\n    at\n  }\n"): (typeof documents)["\n  fragment AuditRow on AuditEntry {\n    id\n    actor\n    action\n    entity\n    entityId\n    before\n    after\n    at\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditLog($filter: AuditFilterInput, $first: Int!, $after: String) {\n    auditEntries(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditLog($filter: AuditFilterInput, $first: Int!, $after: String) {\n    auditEntries(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment BenefitFields on Benefit {\n    id\n    code\n    name\n    description\n    kind\n    value\n    tierCodes\n    requiredTags\n    active\n    validFrom\n    validTo\n    version\n  }\n"): (typeof documents)["\n  fragment BenefitFields on Benefit {\n    id\n    code\n    name\n    description\n    kind\n    value\n    tierCodes\n    requiredTags\n    active\n    validFrom\n    validTo\n    version\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BenefitList {\n    benefits {\n      ...BenefitFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n"): (typeof documents)["\n  query BenefitList {\n    benefits {\n      ...BenefitFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BenefitDetail($code: String!, $auditFirst: Int!) {\n    benefits {\n      ...BenefitFields\n      history {\n        version\n        changedBy\n        changedAt\n        snapshot\n      }\n    }\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $auditFirst) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n  }\n"): (typeof documents)["\n  query BenefitDetail($code: String!, $auditFirst: Int!) {\n    benefits {\n      ...BenefitFields\n      history {\n        version\n        changedBy\n        changedAt\n        snapshot\n      }\n    }\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $auditFirst) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BenefitAudit($code: String!, $first: Int!, $after: String) {\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query BenefitAudit($code: String!, $first: Int!, $after: String) {\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateBenefit($code: String!, $patch: BenefitPatch!) {\n    updateBenefit(code: $code, patch: $patch) {\n      ...BenefitFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateBenefit($code: String!, $patch: BenefitPatch!) {\n    updateBenefit(code: $code, patch: $patch) {\n      ...BenefitFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -151,6 +211,22 @@ export function graphql(source: "\n  mutation UpdateMember($memberId: ID!, $patc
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n"): (typeof documents)["\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n"): (typeof documents)["\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n"): (typeof documents)["\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n"): (typeof documents)["\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -176,6 +252,26 @@ export function graphql(source: "\n  query SegmentPreviewMembers($filter: Segmen
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n"): (typeof documents)["\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ProgramSettings on Program {\n    pointsPerUnit\n    pointsExpiryMonths\n    qualificationWindowMonths\n    tierValidityMonths\n    downgradePolicy\n    allowNegativeBalance\n    pointsPendingDays\n    tierNoticeDays\n    churnHorizonDays\n    lifecycleNewDays\n    lifecycleActiveDays\n    lifecycleAtRiskDays\n    lifecycleDormantDays\n  }\n"): (typeof documents)["\n  fragment ProgramSettings on Program {\n    pointsPerUnit\n    pointsExpiryMonths\n    qualificationWindowMonths\n    tierValidityMonths\n    downgradePolicy\n    allowNegativeBalance\n    pointsPendingDays\n    tierNoticeDays\n    churnHorizonDays\n    lifecycleNewDays\n    lifecycleActiveDays\n    lifecycleAtRiskDays\n    lifecycleDormantDays\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment TierFields on Tier {\n    id\n    code\n    name\n    rank\n    qualifyingPoints\n    retainPoints\n    pointsMultiplier\n  }\n"): (typeof documents)["\n  fragment TierFields on Tier {\n    id\n    code\n    name\n    rank\n    qualifyingPoints\n    retainPoints\n    pointsMultiplier\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TiersPage {\n    tiers {\n      ...TierFields\n      memberCount\n      benefits {\n        code\n        name\n      }\n    }\n    program {\n      ...ProgramSettings\n    }\n  }\n"): (typeof documents)["\n  query TiersPage {\n    tiers {\n      ...TierFields\n      memberCount\n      benefits {\n        code\n        name\n      }\n    }\n    program {\n      ...ProgramSettings\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpsertTier($input: TierInput!) {\n    upsertTier(input: $input) {\n      ...TierFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpsertTier($input: TierInput!) {\n    upsertTier(input: $input) {\n      ...TierFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateProgram($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...ProgramSettings\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateProgram($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...ProgramSettings\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,0 +1,96 @@
+import { graphql } from '../../gql';
+
+/** The Benefits pages' operations. */
+export const BenefitFields = graphql(`
+  fragment BenefitFields on Benefit {
+    id
+    code
+    name
+    description
+    kind
+    value
+    tierCodes
+    requiredTags
+    active
+    validFrom
+    validTo
+    version
+  }
+`);
+
+/** The list: every rule, and the tiers' names. One request. */
+export const BenefitListQuery = graphql(`
+  query BenefitList {
+    benefits {
+      ...BenefitFields
+    }
+    tiers {
+      code
+      name
+      rank
+    }
+  }
+`);
+
+/**
+ * One rule's page: the rules with their versions (there is no benefit(code) field; the list is
+ * short), the first page of its audit entries, and the tiers and tags its form offers. One request.
+ */
+export const BenefitDetailQuery = graphql(`
+  query BenefitDetail($code: String!, $auditFirst: Int!) {
+    benefits {
+      ...BenefitFields
+      history {
+        version
+        changedBy
+        changedAt
+        snapshot
+      }
+    }
+    auditEntries(filter: { entity: "Benefit", entityId: $code }, first: $auditFirst) {
+      edges {
+        node {
+          ...AuditRow
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+    tiers {
+      code
+      name
+      rank
+    }
+    tags {
+      code
+      name
+    }
+  }
+`);
+
+/** The audit entries' later pages. */
+export const BenefitAuditQuery = graphql(`
+  query BenefitAudit($code: String!, $first: Int!, $after: String) {
+    auditEntries(filter: { entity: "Benefit", entityId: $code }, first: $first, after: $after) {
+      edges {
+        node {
+          ...AuditRow
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const UpdateBenefitMutation = graphql(`
+  mutation UpdateBenefit($code: String!, $patch: BenefitPatch!) {
+    updateBenefit(code: $code, patch: $patch) {
+      ...BenefitFields
+    }
+  }
+`);

@@ -1,0 +1,289 @@
+import { useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { Link } from '../../app/router';
+import type { RewardFieldsFragment, RewardPatch, RewardsPageQuery } from '../../gql/graphql';
+import { toOperationError, type OperationError } from '../../graphql/errors';
+import { useI18n, type MessageKey } from '../../i18n';
+import { redemptionStatusLabel } from '../../i18n/enums';
+import { useConfirm } from '../../ui/ConfirmDialog';
+import { Field, Form } from '../../ui/Form';
+import { Modal } from '../../ui/Modal';
+import { Empty, Page, Section } from '../../ui/Page';
+import { SCHEDULE_CLASS, SCHEDULE_LABEL, scheduleStatus } from '../benefits/status';
+import { CancelRedemptionDialog } from '../members/actions';
+import { fromLocalInput, intOrNull, numberOrNull, numberText, sameSet, toLocalInput } from '../tiers/form-values';
+import '../tiers/tiers.css';
+import './rewards.css';
+import { CouponLookupQuery, RewardsPageQuery as PageQuery, UpdateRewardMutation } from './operations';
+
+type Reward = RewardFieldsFragment;
+type Tiers = RewardsPageQuery['tiers'];
+
+/**
+ * Rewards: the catalogue with stock, limits, who may redeem and how long a coupon stays valid,
+ * each reward edited in a dialog (updateReward: only the fields changed); and the coupon
+ * look-up for service staff (redemptionByCoupon: the coupon's reward, member and status; an
+ * issued one can be cancelled, after a confirmation with the reason). The catalogue is one
+ * request (RewardsPage), a look-up the second.
+ */
+export default function RewardsPage() {
+  const { t } = useI18n();
+  const [result, refetch] = useQuery({ query: PageQuery });
+  const [editing, setEditing] = useState<Reward | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const data = result.data;
+  return (
+    <Page
+      title={t('rewards.title')}
+      subtitle={t('rewards.subtitle')}
+      loading={result.fetching && !data}
+      error={toOperationError(result.error)}
+      onRetry={() => refetch({ requestPolicy: 'network-only' })}
+    >
+      <CouponLookup />
+      {notice ? <p className="notice" role="status" data-testid="saved">{notice}</p> : null}
+      {data ? (
+        <Section title={t('rewards.catalogue')} id="catalogue">
+          {!data.rewards.length ? <Empty>{t('rewards.none')}</Empty> : <Catalogue rewards={data.rewards} tiers={data.tiers} onEdit={setEditing} />}
+          <RewardDialog
+            key={editing?.code ?? 'closed'}
+            reward={editing}
+            tiers={data.tiers}
+            onClose={() => setEditing(null)}
+            onSaved={(name) => {
+              setEditing(null);
+              setNotice(t('rewards.saved', { name }));
+              refetch({ requestPolicy: 'network-only' });
+            }}
+          />
+        </Section>
+      ) : null}
+    </Page>
+  );
+}
+
+function Catalogue({ rewards, tiers, onEdit }: { rewards: Reward[]; tiers: Tiers; onEdit: (r: Reward) => void }) {
+  const { t, formatNumber, formatDateTime } = useI18n();
+  const tierName = new Map(tiers.map((x) => [x.code, x.name]));
+  return (
+    <div className="table-wrap">
+      <table className="table rewards-table" data-testid="rewards">
+        <caption className="visually-hidden">{t('rewards.catalogue')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('rewards.field.name')}</th>
+            <th scope="col" className="num">{t('rewards.field.costPoints')}</th>
+            <th scope="col" className="num">{t('rewards.field.stock')}</th>
+            <th scope="col" className="num">{t('rewards.field.perMemberLimit')}</th>
+            <th scope="col">{t('rewards.field.tierCodes')}</th>
+            <th scope="col">{t('rewards.col.status')}</th>
+            <th scope="col">{t('rewards.col.couponValidity')}</th>
+            <th scope="col" className="num">{t('rewards.field.faceValue')}</th>
+            <th scope="col">{t('rewards.col.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rewards.map((r) => {
+            const status = scheduleStatus(r);
+            return (
+              <tr key={r.code} data-code={r.code}>
+                <td>
+                  <strong>{r.name}</strong> <code className="muted">{r.code}</code>
+                  {r.description ? <div className="muted reward-description">{r.description}</div> : null}
+                </td>
+                <td className="num">{formatNumber(r.costPoints)}</td>
+                <td className="num">{r.stock == null ? t('rewards.unlimited') : formatNumber(r.stock)}</td>
+                <td className="num">{r.perMemberLimit == null ? t('rewards.noLimit') : formatNumber(r.perMemberLimit)}</td>
+                <td>{r.tierCodes.length ? r.tierCodes.map((c) => tierName.get(c) ?? c).join(', ') : t('benefits.allTiers')}</td>
+                <td>
+                  <span className={`badge ${SCHEDULE_CLASS[status]}`}>{t(SCHEDULE_LABEL[status])}</span>
+                  {r.validFrom || r.validTo ? <div className="muted reward-window">{t('benefits.window', { from: formatDateTime(r.validFrom), to: formatDateTime(r.validTo) })}</div> : null}
+                </td>
+                <td>{r.couponValidDays == null ? t('rewards.noEnd') : t('rewards.validDays', { days: r.couponValidDays })}</td>
+                <td className="num">{r.faceValue == null ? '—' : formatNumber(r.faceValue, { minimumFractionDigits: 2 })}</td>
+                <td>
+                  <button type="button" className="small" onClick={() => onEdit(r)} aria-label={t('rewards.editNamed', { name: r.name })}>{t('rewards.edit')}</button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const TEXT_FIELDS = ['name', 'description'] as const;
+const NUMBER_FIELDS = ['costPoints', 'stock', 'perMemberLimit', 'couponValidDays', 'faceValue'] as const;
+type NumberField = (typeof NUMBER_FIELDS)[number];
+
+interface Values {
+  name: string;
+  description: string;
+  costPoints: string;
+  stock: string;
+  perMemberLimit: string;
+  couponValidDays: string;
+  faceValue: string;
+  tierCodes: string[];
+  active: boolean;
+  validFrom: string;
+  validTo: string;
+}
+
+function valuesOf(r: Reward): Values {
+  return {
+    name: r.name, description: r.description ?? '', costPoints: numberText(r.costPoints), stock: numberText(r.stock),
+    perMemberLimit: numberText(r.perMemberLimit), couponValidDays: numberText(r.couponValidDays), faceValue: numberText(r.faceValue),
+    tierCodes: [...r.tierCodes], active: r.active, validFrom: toLocalInput(r.validFrom), validTo: toLocalInput(r.validTo),
+  };
+}
+
+const FIELD_LABEL: Record<NumberField | (typeof TEXT_FIELDS)[number], MessageKey> = {
+  name: 'rewards.field.name', description: 'rewards.field.description', costPoints: 'rewards.field.costPoints', stock: 'rewards.field.stock',
+  perMemberLimit: 'rewards.field.perMemberLimit', couponValidDays: 'rewards.field.couponValidDays', faceValue: 'rewards.field.faceValue',
+};
+const FIELD_HINT: Partial<Record<NumberField, MessageKey>> = {
+  stock: 'rewards.hint.stock', perMemberLimit: 'rewards.hint.perMemberLimit', couponValidDays: 'rewards.hint.couponValidDays', faceValue: 'rewards.hint.faceValue',
+};
+
+function RewardDialog({ reward, tiers, onClose, onSaved }: { reward: Reward | null; tiers: Tiers; onClose: () => void; onSaved: (name: string) => void }) {
+  const { t } = useI18n();
+  const confirm = useConfirm();
+  const [values, setValues] = useState<Values | null>(() => (reward ? valuesOf(reward) : null));
+  const [error, setError] = useState<OperationError | null>(null);
+  const [{ fetching }, update] = useMutation(UpdateRewardMutation);
+  if (!reward || !values) return null;
+  const set = <K extends keyof Values>(key: K, value: Values[K]) => setValues((v) => (v ? { ...v, [key]: value } : v));
+  const submit = async () => {
+    const was = valuesOf(reward);
+    const patch: RewardPatch = {};
+    const invalid: Record<string, string> = {};
+    if (values.name.trim() !== was.name) patch.name = values.name.trim();
+    if (values.description.trim() !== was.description) patch.description = values.description.trim() || null;
+    for (const f of NUMBER_FIELDS) {
+      if (values[f].trim() === was[f]) continue;
+      const n = f === 'faceValue' ? numberOrNull(values[f]) : intOrNull(values[f]);
+      if (Number.isNaN(n)) invalid[f] = t(f === 'faceValue' ? 'form.notANumber' : 'form.notAWholeNumber');
+      else if (n === null && f === 'costPoints') invalid[f] = t('form.notAWholeNumber');
+      else patch[f] = n;
+    }
+    if (!sameSet(values.tierCodes, was.tierCodes)) patch.tierCodes = values.tierCodes;
+    if (values.active !== was.active) patch.active = values.active;
+    for (const f of ['validFrom', 'validTo'] as const) {
+      if (values[f] === was[f]) continue;
+      const instant = fromLocalInput(values[f]);
+      if (instant === false) invalid[f] = t('form.notADate');
+      else patch[f] = instant;
+    }
+    if (Object.keys(invalid).length) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
+    if (!Object.keys(patch).length) return onClose();
+    if (patch.active === false && !(await confirm({
+      title: t('rewards.offTitle'), message: t('rewards.offMessage', { name: reward.name }), confirmLabel: t('rewards.offConfirm'),
+    }))) return;
+    const result = await update({ code: reward.code, patch });
+    const failed = toOperationError(result.error);
+    setError(failed);
+    if (!failed && result.data) onSaved(result.data.updateReward.name);
+  };
+  const title = t('rewards.editTitle', { name: reward.name });
+  return (
+    <Modal title={title} open onClose={onClose}>
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('common.save')} onCancel={onClose} label={title}>
+        {TEXT_FIELDS.map((f) => (
+          <Field key={f} name={f} label={t(FIELD_LABEL[f])} required={f === 'name'}>
+            {(p) => <input {...p} value={values[f]} onChange={(e) => set(f, e.target.value)} />}
+          </Field>
+        ))}
+        <div className="field-pair">
+          {NUMBER_FIELDS.map((f) => (
+            <Field key={f} name={f} label={t(FIELD_LABEL[f])} hint={FIELD_HINT[f] ? t(FIELD_HINT[f]) : undefined} required={f === 'costPoints'}>
+              {(p) => <input {...p} inputMode={f === 'faceValue' ? 'decimal' : 'numeric'} value={values[f]} onChange={(e) => set(f, e.target.value)} />}
+            </Field>
+          ))}
+          <Field name="tierCodes" label={t('rewards.field.tierCodes')} hint={t('benefits.edit.tiersHint')}>
+            {(p) => (
+              <select {...p} multiple size={Math.min(5, Math.max(2, tiers.length))} value={values.tierCodes}
+                onChange={(e) => set('tierCodes', [...e.target.selectedOptions].map((o) => o.value))}>
+                {[...tiers].sort((a, b) => a.rank - b.rank).map((x) => <option key={x.code} value={x.code}>{x.name}</option>)}
+              </select>
+            )}
+          </Field>
+          <Field name="validFrom" label={t('rewards.field.validFrom')} hint={t('benefits.edit.fromHint')}>
+            {(p) => <input {...p} type="datetime-local" value={values.validFrom} onChange={(e) => set('validFrom', e.target.value)} />}
+          </Field>
+          <Field name="validTo" label={t('rewards.field.validTo')} hint={t('benefits.edit.toHint')}>
+            {(p) => <input {...p} type="datetime-local" value={values.validTo} onChange={(e) => set('validTo', e.target.value)} />}
+          </Field>
+        </div>
+        <label className="checkbox">
+          <input type="checkbox" name="active" checked={values.active} onChange={(e) => set('active', e.target.checked)} />
+          {t('rewards.field.active')}
+        </label>
+      </Form>
+    </Modal>
+  );
+}
+
+/** Service staff type or scan a coupon's code: whose it is, what for, and whether it can be used. */
+function CouponLookup() {
+  const { t, formatNumber, formatDateTime } = useI18n();
+  const [text, setText] = useState('');
+  const [code, setCode] = useState<string | null>(null);
+  const [cancelling, setCancelling] = useState<{ id: string; couponCode: string; rewardName: string } | null>(null);
+  const [result, refetch] = useQuery({ query: CouponLookupQuery, variables: { couponCode: code ?? '' }, pause: code === null, requestPolicy: 'network-only' });
+  const local: OperationError | null = code === '' ? { code: 'BAD_USER_INPUT', fields: { couponCode: t('rewards.lookup.required') }, general: [] } : null;
+  const error = local ?? toOperationError(result.error);
+  const redemption = code && !result.fetching ? result.data?.redemptionByCoupon : undefined;
+  const submit = () => {
+    const next = text.trim();
+    if (next === code) refetch({ requestPolicy: 'network-only' });
+    setCode(next);
+  };
+  const status = redemption ? redemptionStatusLabel(redemption.status) : null;
+  return (
+    <Section title={t('rewards.lookup.title')} id="coupon-lookup">
+      <Form onSubmit={submit} error={error} busy={result.fetching} submitLabel={t('rewards.lookup.submit')} label={t('rewards.lookup.title')} className="lookup-form">
+        <Field name="couponCode" label={t('rewards.lookup.code')} hint={t('rewards.lookup.hint')}>
+          {(p) => <input {...p} value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" spellCheck={false} data-testid="coupon-code" />}
+        </Field>
+      </Form>
+      <div aria-live="polite">
+        {code && result.data && !result.fetching && redemption === null ? <p className="empty" data-testid="coupon-none">{t('rewards.lookup.none', { code })}</p> : null}
+        {redemption ? (
+          <div className="coupon" data-testid="coupon">
+            <dl className="details">
+              <div><dt>{t('rewards.lookup.coupon')}</dt><dd><code>{redemption.couponCode}</code></dd></div>
+              <div>
+                <dt>{t('rewards.lookup.status')}</dt>
+                <dd><span className={`badge status-${redemption.status}`} data-testid="coupon-status">{status ? t(status) : redemption.status}</span></dd>
+              </div>
+              <div><dt>{t('rewards.lookup.reward')}</dt><dd>{redemption.reward.name}</dd></div>
+              <div>
+                <dt>{t('rewards.lookup.member')}</dt>
+                <dd>
+                  <Link to={`/members/${encodeURIComponent(redemption.member.id)}`}>{redemption.member.displayName ?? redemption.member.externalId ?? redemption.member.id}</Link>
+                  {redemption.member.externalId ? <span className="muted"> {redemption.member.externalId}</span> : null}
+                </dd>
+              </div>
+              <div><dt>{t('rewards.lookup.points')}</dt><dd>{formatNumber(redemption.points)}</dd></div>
+              <div><dt>{t('rewards.lookup.issued')}</dt><dd>{formatDateTime(redemption.createdAt)}</dd></div>
+              <div><dt>{t('rewards.lookup.validUntil')}</dt><dd>{redemption.expiresAt ? formatDateTime(redemption.expiresAt) : t('rewards.noEnd')}</dd></div>
+              {redemption.usedAt ? (
+                <div><dt>{t('rewards.lookup.used')}</dt><dd>{formatDateTime(redemption.usedAt)}{redemption.usedAtStore ? ` · ${redemption.usedAtStore}` : ''}</dd></div>
+              ) : null}
+            </dl>
+            {redemption.status === 'ISSUED' ? (
+              <div className="form-actions">
+                <button type="button" className="danger" onClick={() => setCancelling({ id: redemption.id, couponCode: redemption.couponCode, rewardName: redemption.reward.name })}>
+                  {t('rewards.lookup.cancel')}
+                </button>
+              </div>
+            ) : null}
+          </div>
+        ) : null}
+      </div>
+      <CancelRedemptionDialog redemption={cancelling} onClose={() => setCancelling(null)} onDone={() => refetch({ requestPolicy: 'network-only' })} />
+    </Section>
+  );
+}

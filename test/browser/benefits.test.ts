@@ -1,0 +1,149 @@
+import { startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+
+/**
+ * The Benefits pages in a real browser against the demo data: the list; a rule's page in one
+ * request; a patch makes a new version, shown in the history, compared side by side with any
+ * other and listed in "who changed what"; the server's message next to the schedule field it
+ * names; switching a rule off asks first; axe-core; tablet width.
+ */
+let h: ConsoleHarness;
+beforeAll(async () => {
+  h = await startConsole();
+}, 300_000);
+afterAll(() => h?.stop());
+
+describe('Benefits', () => {
+  it('lists every rule with its tiers, status and version', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    const requests = await graphqlRequests(page, async () => {
+      await h.goto(page, '/benefits');
+      await page.getByTestId('benefits').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests).toEqual(['BenefitList']);
+    const rows = page.getByTestId('benefits').locator('tbody tr');
+    expect(await rows.count()).toBe(8);
+    const gold = rows.filter({ hasText: 'GOLD_DISCOUNT' });
+    expect(await gold.locator('td').allTextContents()).toEqual(['10% off every order', 'GOLD_DISCOUNT', 'DISCOUNT', '10', 'Gold', '—', 'In force', 'Always', '1']);
+    expect(await h.axe(page)).toEqual([]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('patches a rule: a new version, its diff with any other version, and who changed what', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/benefits');
+    const requests = await graphqlRequests(page, async () => {
+      await page.getByRole('link', { name: '15% off every order' }).click();
+      await page.getByRole('heading', { level: 1, name: '15% off every order' }).waitFor();
+      await page.getByTestId('benefit-diff').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests).toEqual(['BenefitDetail']);
+    const form = page.getByRole('form', { name: 'Edit the rule' });
+    const diff = page.getByTestId('benefit-diff');
+
+    // Version 1 alone: compared with itself.
+    expect(await page.getByTestId('current-version').textContent()).toBe('1');
+    await page.getByText('These versions are the same.').waitFor();
+
+    await form.getByLabel('Name').fill('18% off every order');
+    await form.getByLabel('Value').fill('18');
+    await form.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.getByTestId('saved').getByText('Saved: this is now version 2.').waitFor();
+    await page.getByRole('heading', { level: 1, name: '18% off every order' }).waitFor();
+    expect(await page.getByTestId('current-version').textContent()).toBe('2');
+    // The history has both versions, newest first; the comparison is version 1 against version 2.
+    expect(await page.getByTestId('versions').locator('tbody tr td:first-child').allTextContents()).toEqual(['2 (current)', '1']);
+    await page.getByRole('heading', { name: 'Version 1 and version 2 side by side' }).waitFor();
+    expect(await diff.locator('tr[data-changed="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-field')))).toEqual(['name', 'value']);
+    expect(await diff.locator('tr[data-field="value"] td').allTextContents()).toEqual(['15', '18', 'changed']);
+    expect(await diff.locator('tr[data-field="name"] td').allTextContents()).toEqual(['15% off every order', '18% off every order', 'changed']);
+    expect(await diff.locator('tr[data-field="kind"] td').allTextContents()).toEqual(['DISCOUNT', 'DISCOUNT', '']);
+
+    // Who changed what: the update, by the development admin, with the fields it changed.
+    const audit = page.getByTestId('benefit-audit').locator('tbody tr');
+    const latest = audit.first();
+    await latest.getByText('benefit.update').waitFor();
+    expect(await latest.locator('td').nth(1).textContent()).toMatch(/dev-admin/);
+    expect(await latest.locator('td').nth(3).textContent()).toBe('name: before: 15% off every order → after: 18% off every order'
+      + 'value: before: 15 → after: 18');
+
+    // A schedule the server refuses: its message next to the field it names (validTo).
+    await form.getByLabel('Valid from').fill('2031-06-01T09:00');
+    await form.getByLabel('Valid until').fill('2031-05-01T09:00');
+    await form.getByRole('button', { name: 'Save as a new version' }).click();
+    const error = form.getByTestId('field-error-validTo');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('validTo must be after validFrom');
+    expect(await form.getByLabel('Valid until').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('current-version').textContent()).toBe('2');
+    // Corrected: version 3, scheduled.
+    await form.getByLabel('Valid until').fill('2031-12-31T23:00');
+    await form.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.getByTestId('saved').getByText('Saved: this is now version 3.').waitFor();
+    await page.locator('#rule').getByText('Scheduled').waitFor();
+
+    // Any two versions: 1 on the left, 3 on the right (keyboard: the radios are labelled).
+    await page.getByLabel('Version 1 on the left').check();
+    await page.getByLabel('Version 3 on the right').check();
+    await page.getByRole('heading', { name: 'Version 1 and version 3 side by side' }).waitFor();
+    expect(await diff.locator('tr[data-changed="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-field'))))
+      .toEqual(['name', 'value', 'validFrom', 'validTo']);
+    expect(await diff.locator('tr[data-field="validFrom"] td').first().textContent()).toBe('—');
+    expect(await diff.locator('tr[data-field="validFrom"] td').nth(1).textContent()).toMatch(/2031/);
+    expect(await h.axe(page)).toEqual([]);
+    await page.evaluate(`document.getElementById('history').scrollIntoView({ block: 'start' })`);
+    await h.screenshot(page, 'benefits');
+    // And backwards: 3 on the left, 2 on the right differ only by the schedule.
+    await page.getByLabel('Version 3 on the left').check();
+    await page.getByLabel('Version 2 on the right').check();
+    await page.getByRole('heading', { name: 'Version 3 and version 2 side by side' }).waitFor();
+    expect(await diff.locator('tr[data-changed="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-field'))))
+      .toEqual(['validFrom', 'validTo']);
+    expect(await audit.count()).toBe(3);
+
+
+    // The server has the three versions the page shows.
+    const data = await adminQuery<{ benefits: { code: string; version: number; value: number; history: { version: number }[] }[] }>(
+      h, '{ benefits { code version value history { version } } }');
+    const rule = data.benefits.find((b) => b.code === 'PLATINUM_DISCOUNT')!;
+    expect([rule.version, rule.value, rule.history.map((v) => v.version)]).toEqual([3, 18, [1, 2, 3]]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('switching a rule off asks first; cancelled, nothing is saved', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/benefits/LOUNGE');
+    const form = page.getByRole('form', { name: 'Edit the rule' });
+    await form.getByLabel('Active').uncheck();
+    await form.getByRole('button', { name: 'Save as a new version' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Switch this benefit off?' });
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('current-version').textContent()).toBe('1');
+    await form.getByRole('button', { name: 'Save as a new version' }).click();
+    await confirm.getByRole('button', { name: 'Switch it off' }).click();
+    await page.getByTestId('saved').getByText('Saved: this is now version 2.').waitFor();
+    await page.locator('#rule').getByText('Off').waitFor();
+  });
+
+  it('in Chinese, at tablet width', async () => {
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/benefits/FREE_SHIPPING');
+    for (const label of ['当前规则', '编辑规则', '版本历史', '变更记录']) {
+      await page.getByRole('heading', { level: 2, name: label, exact: true }).waitFor();
+    }
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+    await h.goto(page, '/benefits');
+    await page.getByRole('heading', { level: 1, name: '权益' }).waitFor();
+    expect(await overflows(page)).toBe(false);
+  });
+});

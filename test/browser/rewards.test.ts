@@ -1,0 +1,152 @@
+import type { Page } from 'playwright-core';
+import { startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+
+/**
+ * The Rewards page in a real browser against the demo data: the catalogue with stock and coupon
+ * validity in one request; a reward edited (the server's message next to its field); the coupon
+ * look-up (its member and status; cancelling asks first, with the reason), by an admin and by
+ * service staff; axe-core; Chinese at tablet width.
+ */
+let h: ConsoleHarness;
+beforeAll(async () => {
+  h = await startConsole();
+}, 300_000);
+afterAll(() => h?.stop());
+
+interface Coupon { couponCode: string; status: string; member: string }
+
+/** Issued coupons of the demo data, with their member's name. */
+async function issuedCoupons(): Promise<Coupon[]> {
+  const data = await adminQuery<{ members: { edges: { node: { displayName: string; redemptions: { edges: { node: { couponCode: string; status: string } }[] } } }[] } }>(
+    h, '{ members(first: 100) { edges { node { displayName redemptions(first: 10) { edges { node { couponCode status } } } } } } }');
+  return data.members.edges.flatMap((m) => m.node.redemptions.edges.map((r) => ({ ...r.node, member: m.node.displayName })))
+    .filter((c) => c.status === 'ISSUED');
+}
+
+async function lookUp(page: Page, code: string) {
+  await page.getByLabel('Coupon code').fill(code);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.locator('[data-testid="coupon"], [data-testid="coupon-none"], [data-testid="field-error-couponCode"]').first().waitFor();
+}
+
+describe('Rewards', () => {
+  it('the catalogue with stock and coupon validity, in one request', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    const requests = await graphqlRequests(page, async () => {
+      await h.goto(page, '/rewards');
+      await page.getByTestId('rewards').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests).toEqual(['RewardsPage']);
+    const cells = (code: string) => page.getByTestId('rewards').locator(`tr[data-code="${code}"] td`).allTextContents();
+    // The tote bag's stock is what the demo's redemptions left of 40.
+    const { rewards } = await adminQuery<{ rewards: { code: string; stock: number | null }[] }>(h, '{ rewards { code stock } }');
+    const stock = rewards.find((r) => r.code === 'TOTE_BAG')!.stock!;
+    expect(stock).toBeLessThanOrEqual(40);
+    const tote = await cells('TOTE_BAG');
+    expect(tote.slice(1, 4)).toEqual(['800', String(stock), 'No limit']);
+    const voucher = await cells('VOUCHER_10');
+    expect(voucher.slice(1, 8)).toEqual(['1,000', 'Unlimited', '3', 'Every tier', 'In force', '30 days', '10.00']);
+    expect((await cells('LOUNGE_PASS'))[4]).toBe('Gold, Platinum');
+    expect(await h.axe(page)).toEqual([]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('edits a reward: the server\'s message next to its field; withdrawing asks first', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/rewards');
+    await page.getByRole('button', { name: 'Edit the reward 10 € shopping voucher' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit the reward 10 € shopping voucher' });
+    await dialog.getByLabel('Coupon valid for (days)').fill('0');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const error = dialog.getByTestId('field-error-couponValidDays');
+    await error.waitFor();
+    // The server's words (the API's input check: BAD_USER_INPUT, extensions.field = couponValidDays).
+    expect(await error.textContent()).toMatch(/couponValidDays must (not be less than 1|be a whole number from 1)/);
+    expect(await dialog.getByLabel('Coupon valid for (days)').getAttribute('aria-invalid')).toBe('true');
+    await dialog.getByLabel('Coupon valid for (days)').fill('45');
+    await dialog.getByLabel('Stock', { exact: true }).fill('500');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('saved').getByText('The reward 10 € shopping voucher is saved.').waitFor();
+    const voucher = page.getByTestId('rewards').locator('tr[data-code="VOUCHER_10"] td');
+    await voucher.nth(6).getByText('45 days').waitFor();
+    expect(await voucher.nth(2).textContent()).toBe('500');
+
+    await page.getByRole('button', { name: 'Edit the reward Canvas tote bag' }).click();
+    const tote = page.getByRole('dialog', { name: 'Edit the reward Canvas tote bag' });
+    await tote.getByLabel('Active').uncheck();
+    await tote.getByRole('button', { name: 'Save' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Withdraw this reward?' });
+    await confirm.getByRole('button', { name: 'Withdraw it' }).click();
+    await page.getByTestId('saved').getByText('The reward Canvas tote bag is saved.').waitFor();
+    expect(await page.getByTestId('rewards').locator('tr[data-code="TOTE_BAG"] td').nth(5).textContent()).toBe('Off');
+  });
+
+  it('looks a coupon up (any case): its reward, member and status; cancelling asks for a reason and confirmation', async () => {
+    const [coupon] = await issuedCoupons();
+    expect(coupon).toBeDefined();
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/rewards');
+    const requests = await graphqlRequests(page, async () => {
+      await lookUp(page, coupon.couponCode.toLowerCase());
+    });
+    expect(requests).toEqual(['CouponLookup']);
+    const card = page.getByTestId('coupon');
+    expect(await card.locator('code').textContent()).toBe(coupon.couponCode);
+    expect(await page.getByTestId('coupon-status').textContent()).toBe('Issued');
+    await card.getByRole('link', { name: coupon.member }).waitFor();
+    expect(await h.axe(page)).toEqual([]);
+    await h.screenshot(page, 'rewards');
+
+    await card.getByRole('button', { name: 'Cancel this coupon' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Cancel this redemption?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('coupon-status').textContent()).toBe('Issued');
+    await card.getByRole('button', { name: 'Cancel this coupon' }).click();
+    await dialog.getByLabel('Reason').fill('Customer changed their mind');
+    await dialog.getByRole('button', { name: 'Cancel the redemption' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('coupon-status').getByText('Cancelled').waitFor();
+    await expectNoCancelButton(page);
+
+    await lookUp(page, 'NO-SUCH-COUPON-1');
+    await page.getByText('No coupon has the code NO-SUCH-COUPON-1.').waitFor();
+    await lookUp(page, '');
+    expect(await page.getByTestId('field-error-couponCode').textContent()).toBe('Type or scan a coupon code first.');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('service staff look coupons up too', async () => {
+    const coupons = await issuedCoupons();
+    const page = await h.open();
+    await page.goto(`${h.origin}/admin/rewards`);
+    await page.getByLabel('Token').fill(await h.token('service', 'till-7'));
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Rewards' }).waitFor();
+    await lookUp(page, coupons[coupons.length - 1].couponCode);
+    expect(await page.getByTestId('coupon-status').textContent()).toBe('Issued');
+    await page.getByTestId('coupon').getByRole('link', { name: coupons[coupons.length - 1].member }).waitFor();
+  });
+
+  it('in Chinese, at tablet width', async () => {
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/rewards');
+    await page.getByRole('heading', { level: 2, name: '券码查询' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: '奖励目录' }).waitFor();
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+  });
+});
+
+async function expectNoCancelButton(page: Page) {
+  expect(await page.getByTestId('coupon').getByRole('button', { name: 'Cancel this coupon' }).count()).toBe(0);
+}

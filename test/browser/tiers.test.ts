@@ -1,0 +1,114 @@
+import { startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+
+/**
+ * The Tiers page in a real browser against the demo data: the ladder and the settings in one
+ * request; a tier and a setting the server refuses, its message next to the field it names;
+ * corrected, saved; axe-core; Chinese at tablet width.
+ */
+let h: ConsoleHarness;
+beforeAll(async () => {
+  h = await startConsole();
+}, 300_000);
+afterAll(() => h?.stop());
+
+describe('Tiers', () => {
+  it('shows the ladder and the settings in one request', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    const requests = await graphqlRequests(page, async () => {
+      await h.goto(page, '/tiers');
+      await page.getByTestId('ladder').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests).toEqual(['TiersPage']);
+    const names = await page.getByTestId('ladder').locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(names).toEqual(['Bronze', 'Silver', 'Gold', 'Platinum']);
+    const gold = await page.getByTestId('ladder').locator('tr[data-code="GOLD"] td').allTextContents();
+    expect(gold.slice(0, 6)).toEqual(['2', 'Gold', 'GOLD', '5,000', '4,000', '×1.5']);
+    expect(gold[7]).toMatch(/10% off every order/);
+    const settings = page.getByRole('form', { name: 'Programme settings' });
+    expect(await settings.getByLabel('Points expire after (months)').inputValue()).toBe('12');
+    expect(await h.axe(page)).toEqual([]);
+    await h.screenshot(page, 'tiers');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('a tier the server refuses: its message next to the field it names; corrected, saved', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/tiers');
+    await page.getByRole('button', { name: 'Edit the tier Silver' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit the tier Silver' });
+    await dialog.waitFor();
+    expect(await dialog.getByLabel('Code').getAttribute('readonly')).not.toBeNull();
+    await dialog.getByLabel('Points to keep it').fill('2000');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const error = dialog.getByTestId('field-error-retainPoints');
+    await error.waitFor();
+    // The server's words (BAD_USER_INPUT, extensions.field = retainPoints).
+    expect(await error.textContent()).toBe('retainPoints must not exceed qualifyingPoints');
+    expect(await dialog.getByLabel('Points to keep it').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('retainPoints');
+    expect(await h.axe(page)).toEqual([]);
+    // A text that is no number is caught before any request, next to its field too.
+    await dialog.getByLabel('Points multiplier').fill('fast');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByTestId('field-error-pointsMultiplier').getByText('Enter a number').waitFor();
+    await dialog.getByLabel('Points multiplier').fill('1.3');
+    await dialog.getByLabel('Points to keep it').fill('900');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('saved').getByText('The tier Silver is saved.').waitFor();
+    await page.getByTestId('ladder').locator('tr[data-code="SILVER"] td').nth(4).getByText('900').waitFor();
+    const { tiers } = await adminQuery<{ tiers: { code: string; retainPoints: number; pointsMultiplier: number }[] }>(h, '{ tiers { code retainPoints pointsMultiplier } }');
+    expect(tiers.find((x) => x.code === 'SILVER')).toEqual({ code: 'SILVER', retainPoints: 900, pointsMultiplier: 1.3 });
+  });
+
+  it('a setting the server refuses: its message next to the field; only the changed settings are sent', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/tiers');
+    const settings = page.getByRole('form', { name: 'Programme settings' });
+    const dormant = settings.getByLabel('Dormant: last purchase within (days)');
+    const atRisk = Number(await settings.getByLabel('At risk: last purchase within (days)').inputValue());
+    await dormant.fill(String(atRisk - 1));
+    await settings.getByRole('button', { name: 'Save the settings' }).click();
+    const error = settings.getByTestId('field-error-lifecycleDormantDays');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('lifecycle thresholds must rise: new < active < at risk < dormant');
+    expect(await dormant.getAttribute('aria-invalid')).toBe('true');
+
+    await dormant.fill(String(atRisk + 200));
+    await settings.getByLabel('Points pending for (days)').fill('400');
+    await settings.getByRole('button', { name: 'Save the settings' }).click();
+    // The API's own input check (365 at most), named by its field as the service's are.
+    const pending = settings.getByTestId('field-error-pointsPendingDays');
+    await pending.waitFor();
+    expect(await pending.textContent()).toMatch(/pointsPendingDays.*365/);
+    await settings.getByTestId('field-error-lifecycleDormantDays').waitFor({ state: 'detached' });
+    await settings.getByLabel('Points pending for (days)').fill('7');
+    await settings.getByLabel('Points expire after (months)').fill('');
+    const sent = await graphqlRequests(page, async () => {
+      await settings.getByRole('button', { name: 'Save the settings' }).click();
+      await page.getByTestId('saved').getByText('The programme settings are saved.').waitFor();
+    });
+    expect(sent[0]).toBe('UpdateProgram');
+    const { program } = await adminQuery<{ program: { pointsPendingDays: number; pointsExpiryMonths: number | null; lifecycleDormantDays: number } }>(
+      h, '{ program { pointsPendingDays pointsExpiryMonths lifecycleDormantDays } }');
+    expect(program).toEqual({ pointsPendingDays: 7, pointsExpiryMonths: null, lifecycleDormantDays: atRisk + 200 });
+    expect(await settings.getByLabel('Points expire after (months)').inputValue()).toBe('');
+  });
+
+  it('in Chinese, at tablet width', async () => {
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/tiers');
+    await page.getByRole('heading', { level: 2, name: '等级阶梯' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: '计划设置' }).waitFor();
+    await page.getByRole('button', { name: '保存设置' }).waitFor();
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+  });
+});
