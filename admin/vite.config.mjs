@@ -18,6 +18,6 @@ export default defineConfig({
   },
   server: {
     // `npm run dev -w admin`: the console with hot reload against a server on :4000.
-    proxy: { '/graphql': 'http://localhost:4000', '/admin/dev-token': 'http://localhost:4000', '/segments': 'http://localhost:4000' },
+    proxy: { '/graphql': 'http://localhost:4000', '/admin/dev-token': 'http://localhost:4000', '/exports': 'http://localhost:4000' },
   },
 });
