@@ -83,7 +83,8 @@ describe('Rewards', () => {
     const confirm = page.getByRole('alertdialog', { name: 'Withdraw this reward?' });
     await confirm.getByRole('button', { name: 'Withdraw it' }).click();
     await page.getByTestId('saved').getByText('The reward Canvas tote bag is saved.').waitFor();
-    expect(await page.getByTestId('rewards').locator('tr[data-code="TOTE_BAG"] td').nth(5).textContent()).toBe('Off');
+    // the catalogue is read again after the save: wait for the row to show it
+    await page.getByTestId('rewards').locator('tr[data-code="TOTE_BAG"] td').nth(5).getByText('Off', { exact: true }).waitFor();
   });
 
   it('looks a coupon up (any case): its reward, member and status; cancelling asks for a reason and confirmation', async () => {
