@@ -27,10 +27,10 @@ const PURCHASE = `mutation($input: RecordPurchaseInput!) { recordPurchase(input:
  * The minimal earn transaction in pgbench: the same four statements as bare-minimal.ts. The
  * member's id is computed as seedMembers made it (md5('m' || n)), so no look-up precedes it.
  */
-function pgbenchMinimalScript(hot: boolean): string {
+function pgbenchMinimalScript(hot: boolean, hotN: number): string {
   const file = join(tmpdir(), `points-minimal-${hot ? 'hot' : 'random'}-${process.pid}.sql`);
   writeFileSync(file, `
-\\set n ${hot ? '1' : `random(1, ${MEMBERS})`}
+\\set n ${hot ? String(hotN) : `random(1, ${MEMBERS})`}
 \\set r random(1, 1000000000000000)
 begin;
 insert into bench_idem (key) values ('pg-' || :client_id::text || '-' || :r::text);
@@ -43,11 +43,11 @@ commit;
 }
 
 /** Our own statement (PointsService.recordPurchase's on its usual path, as bare-server.ts replays it) in pgbench; the ladder's arrays read in the same statement, no upgrade steps (the bench's amounts reach none). */
-function pgbenchScript(hot: boolean): string {
+function pgbenchScript(hot: boolean, hotN: number): string {
   const file = join(tmpdir(), `points-${hot ? 'hot' : 'random'}-${process.pid}.sql`);
   const order = `'pg-' || :client_id::text || '-' || :r::text`;
   writeFileSync(file, `
-\\set n ${hot ? '1' : `random(1, ${MEMBERS})`}
+\\set n ${hot ? String(hotN) : `random(1, ${MEMBERS})`}
 \\set r random(1, 1000000000000000)
 select id as mid from bench_member where n = :n \\gset
 select f_status from purchase_at_once(:mid, ${order}, now(), false, 1000, 10, 1, (select version from config_version), now() - interval '12 months', (select array_agg(id order by rank) from tier), (select array_agg(floor(10 * points_multiplier)::int order by rank) from tier), now(), now() + interval '24 months', '{}'::uuid[], '{}'::int[], '{}'::uuid[], now() + interval '12 months', 'qualifying points reached', 12, 'TIER_CHANGED');
@@ -93,7 +93,10 @@ export async function benchPoints(): Promise<void> {
     // The minimal transaction's idempotency key: one insert under a unique constraint.
     await sql(db.url, 'create table bench_idem (key text primary key)');
     const ids = await memberIds(db.url, MEMBERS);
-    const hotId = ids[0];
+    // A hot member of its own for each variant: each starts from a member with no history, as the
+    // others did (a member with the purchases of the variants before it reads more of them).
+    const HOT_N: Record<VariantId, number> = { a0: 1, b0: 2, a: 3, b: 4, c: 5, c2: 6 };
+    const hotIdOf = (id: VariantId) => ids[HOT_N[id] - 1];
     const token = await serviceToken();
     // PostgreSQL's postmaster, when it runs on this machine: its tree's CPU is the database's.
     const postmaster = await postmasterOf(db.url);
@@ -111,7 +114,7 @@ export async function benchPoints(): Promise<void> {
     };
     const cores = (a: number | null, b: number | null, seconds: number) => (a == null || b == null ? null : (b - a) / seconds);
     const rows: Row[] = [];
-    const body = (hot: boolean) => (w: number, i: number) => ({
+    const body = (hot: boolean, hotId: string) => (w: number, i: number) => ({
       query: PURCHASE,
       variables: { input: { memberId: hot ? hotId : ids[Math.floor(Math.random() * ids.length)], orderId: `o-${process.pid}-${w}-${i}-${Math.random()}`, amount: 10 } },
     });
@@ -147,7 +150,7 @@ export async function benchPoints(): Promise<void> {
       let r0: CpuReading | null = null;
       let r1: CpuReading | null = null;
       const r = await runLoad({
-        label: variant, url: `http://127.0.0.1:${port}${app ? '/graphql' : '/'}`, connections: CLIENTS, seconds: SECONDS, body: body(hot),
+        label: variant, url: `http://127.0.0.1:${port}${app ? '/graphql' : '/'}`, connections: CLIENTS, seconds: SECONDS, body: body(hot, hotIdOf(id)),
         headers: app ? { authorization: `Bearer ${token}` } : undefined,
         onMeasure: { start: () => (r0 = reading(pid, workers)), end: () => (r1 = reading(pid, workers)) },
       });
@@ -167,9 +170,9 @@ export async function benchPoints(): Promise<void> {
     };
 
     for (const hot of [false, true]) {
-      if (wanted('a0')) await pgbenchVariant('a0', hot, pgbenchMinimalScript(hot));
+      if (wanted('a0')) await pgbenchVariant('a0', hot, pgbenchMinimalScript(hot, HOT_N.a0));
       if (wanted('b0')) await httpVariant('b0', hot);
-      if (wanted('a')) await pgbenchVariant('a', hot, pgbenchScript(hot));
+      if (wanted('a')) await pgbenchVariant('a', hot, pgbenchScript(hot, HOT_N.a));
       if (wanted('b')) await httpVariant('b', hot);
       if (wanted('c')) await httpVariant('c', hot);
       if (wanted('c2')) await httpVariant('c2', hot);
