@@ -1,5 +1,6 @@
-import type { Page, Request } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
 import { canvasPixels } from './support/canvas';
 
 /**
@@ -13,31 +14,6 @@ beforeAll(async () => {
   h = await startConsole();
 }, 300_000);
 afterAll(() => h?.stop());
-
-async function graphqlRequests(page: Page, work: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (r: Request) => {
-    if (new URL(r.url()).pathname === '/graphql') seen.push((r.postDataJSON() as { operationName?: string } | null)?.operationName ?? '?');
-  };
-  page.on('request', listener);
-  try {
-    await work();
-  } finally {
-    page.off('request', listener);
-  }
-  return seen;
-}
-
-async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${h.origin}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.devAdminToken}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
 
 /** The palette of admin/src/pages/dashboard/charts.ts, as [r, g, b]. */
 const BLUE: [number, number, number] = [0x1d, 0x4e, 0xd8];
@@ -53,7 +29,6 @@ async function waitForCharts(page: Page): Promise<void> {
   await page.waitForTimeout(1500);
 }
 
-const overflows = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
 describe('Dashboard', () => {
   it('loads in two GraphQL requests and shows the API\'s figures', async () => {
@@ -67,11 +42,11 @@ describe('Dashboard', () => {
       await page.waitForLoadState('networkidle');
     });
     expect(requests.sort()).toEqual(['DashboardSeries', 'DashboardSummary']);
-    const { programStats, winBackCandidates, churnModel } = await api<{
+    const { programStats, winBackCandidates, churnModel } = await adminQuery<{
       programStats: { members: number; pointsLiability: number; pendingPoints: number; expiringPoints: number; byRfmSegment: { segment: string; count: number }[] };
       winBackCandidates: { displayName: string }[];
       churnModel: { ks: number | null; gini: number | null } | null;
-    }>(`{ programStats { members pointsLiability pendingPoints expiringPoints(withinDays: 30) byRfmSegment { segment count } }
+    }>(h, `{ programStats { members pointsLiability pendingPoints expiringPoints(withinDays: 30) byRfmSegment { segment count } }
           winBackCandidates(first: 20) { displayName } churnModel { ks gini } }`);
     const shown = async (id: string) => Number((await page.getByTestId(id).textContent())!.replace(/[^\d-]/g, ''));
     expect(programStats.members).toBe(200);

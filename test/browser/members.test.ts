@@ -1,5 +1,6 @@
-import type { Page, Request } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { graphqlRequests, overflows } from './support/page-checks';
 
 /**
  * The Members pages in a real browser against the demo data: search, a member's profile (in at
@@ -14,20 +15,6 @@ beforeAll(async () => {
 afterAll(() => h?.stop());
 
 /** GraphQL requests the page sends while `work` runs. */
-async function graphqlRequests(page: Page, work: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (r: Request) => {
-    if (new URL(r.url()).pathname === '/graphql') seen.push((r.postDataJSON() as { operationName?: string } | null)?.operationName ?? '?');
-  };
-  page.on('request', listener);
-  try {
-    await work();
-  } finally {
-    page.off('request', listener);
-  }
-  return seen;
-}
-
 async function openAva(page: Page): Promise<void> {
   await h.goto(page, '/members');
   await page.getByLabel('Search members').fill('demo-0001');
@@ -37,7 +24,6 @@ async function openAva(page: Page): Promise<void> {
   await page.getByTestId('ledger').waitFor();
 }
 
-const overflows = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
 describe('Members', () => {
   it('lists the members, paged, and finds one by external id, email, phone and name prefix', async () => {

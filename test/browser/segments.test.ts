@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Page, Request } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
 import { canvasPixels } from './support/canvas';
 
 /**
@@ -15,33 +16,8 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => h?.stop());
 
-async function graphqlRequests(page: Page, work: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (r: Request) => {
-    if (new URL(r.url()).pathname === '/graphql') seen.push((r.postDataJSON() as { operationName?: string } | null)?.operationName ?? '?');
-  };
-  page.on('request', listener);
-  try {
-    await work();
-  } finally {
-    page.off('request', listener);
-  }
-  return seen;
-}
-
-async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${h.origin}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.devAdminToken}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
 const sizeOf = (filter: Record<string, unknown>) =>
-  api<{ segmentPreview: { size: number } }>('query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }', { f: filter }).then((d) => d.segmentPreview.size);
+  adminQuery<{ segmentPreview: { size: number } }>(h, 'query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }', { f: filter }).then((d) => d.segmentPreview.size);
 
 const BLUE: [number, number, number] = [0x1d, 0x4e, 0xd8];
 const AMBER: [number, number, number] = [0xb5, 0x47, 0x08];
@@ -58,7 +34,6 @@ async function sizeShown(page: Page, count: number): Promise<void> {
   await page.locator('.live-size:not([aria-busy])').waitFor();
 }
 
-const overflows = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
 describe('Segments', () => {
   it('builds a segment: its live size from the server (one request per change) and its TGI chart drawn', async () => {
@@ -176,7 +151,7 @@ describe('Segments', () => {
     const row = saved.locator('tr', { has: page.getByRole('rowheader', { name: 'Northern champions' }) });
     await row.waitFor();
     expect((await row.locator('td').first().textContent())?.trim()).toBe(String(size));
-    const { segments } = await api<{ segments: { name: string; filter: { rfmSegments: string[]; regions: string[] } }[] }>('{ segments { name filter { rfmSegments regions } } }');
+    const { segments } = await adminQuery<{ segments: { name: string; filter: { rfmSegments: string[]; regions: string[] } }[] }>(h, '{ segments { name filter { rfmSegments regions } } }');
     expect(segments.find((s) => s.name === 'Northern champions')?.filter).toEqual({ rfmSegments: ['IMPORTANT_VALUE'], regions: ['North'] });
 
     const [download] = await Promise.all([
