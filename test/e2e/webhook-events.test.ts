@@ -102,6 +102,16 @@ describe('each write records its events', () => {
     expect(await captured(() => buy(id, 'wh-order-1', 12.5, at))).toEqual([]);
   });
 
+  it('recordPurchase stays one statement with endpoints (the events are written inside it)', async () => {
+    const id = await newMember();
+    const { result, statements } = await s.countStatements(() => buy(id, 'wh-order-count', 20));
+    expect(ok(result).recordPurchase.pointsEarned).toBe(20);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/from purchase_at_once\(/);
+    expect(await s.sql(`select type from webhook_event where data->>'reference' = 'wh-order-count' or data->>'orderId' = 'wh-order-count' order by seq`))
+      .toEqual([{ type: 'purchase.recorded' }, { type: 'points.earned' }]);
+  });
+
   it('an upgrading purchase: tier.changed too, in the same transaction', async () => {
     const id = await newMember();
     const at = '2026-02-02T10:00:00.000Z';
@@ -200,6 +210,29 @@ describe('each write records its events', () => {
       data: { member, redemptionId: second.id, reward: 'WH_MUG', couponCode: second.couponCode, reason: 'changed mind', pointsReturned: 300, balanceAfter: 700 },
     }]);
     expect(cancelled[0].occurredAt).toBe(cancelled[0].data.cancelledAt);
+  });
+});
+
+describe('under concurrency', () => {
+  it('many writes at once: each its own events, once; retries of one write add none', async () => {
+    const ids = await Promise.all([1, 2, 3, 4].map(() => newMember()));
+    const orders = ids.flatMap((id, m) => [0, 1, 2, 3, 4].map((n) => ({ id, orderId: `wh-many-${m}-${n}` })));
+    const events = await captured(() => Promise.all([
+      ...orders.map((o) => buy(o.id, o.orderId, 10)),
+      ...orders.slice(0, 5).map((o) => buy(o.id, o.orderId, 10)), // retries, racing their first run
+      ...[1, 2, 3, 4, 5].map(() => registerMember(s, { externalId: 'wh-same-external', joinedAt: '2026-01-05T09:00:00.000Z' })),
+    ]));
+    const recorded = events.filter((e) => e.type === 'purchase.recorded').map((e) => e.data.orderId);
+    expect(sorted(recorded)).toEqual(sorted(orders.map((o) => o.orderId)));
+    expect(sorted(events.filter((e) => e.type === 'points.earned').map((e) => e.data.reference))).toEqual(sorted(orders.map((o) => o.orderId)));
+    expect(events.filter((e) => e.type === 'member.registered')).toHaveLength(1);
+    expect(events).toHaveLength(2 * orders.length + 1);
+    expect(events.every((e) => e.endpoints.length === 1 && e.endpoints[0] === all)).toBe(true);
+    // one member's balances after, in the order its purchases committed
+    for (const id of ids) {
+      const mine = events.filter((e) => e.type === 'points.earned' && e.memberId === id).map((e) => e.data.balanceAfter);
+      expect(mine).toEqual([10, 20, 30, 40, 50]);
+    }
   });
 });
 
