@@ -7,8 +7,11 @@
  * and webhook_delivery (sending them is the delivery worker's).
  * Ladder BRONZE 0; SILVER 1000 ×1.25; GOLD 5000 ×1.5; PLATINUM 15000 ×2.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { WEBHOOK_EVENT_TYPES } from '../../src/modules/webhooks/webhooks.service';
 
 let s: TestServer;
 let service: string;
@@ -46,8 +49,12 @@ async function captured(work: () => Promise<unknown>): Promise<Event[]> {
      from webhook_event e where e.seq > $1 order by e.seq`,
     [seq],
   );
+  for (const e of rows) seen.set(e.type, Object.keys(e.data).sort());
   return rows;
 }
+
+/** The keys of `data` of each type as the tests above saw it, for the README's examples. */
+const seen = new Map<string, string[]>();
 
 const types = (events: Event[]) => events.map((e) => e.type);
 const ok = <T = any>(res: { data?: T; errors?: unknown[] }): T => {
@@ -364,3 +371,28 @@ describe('jobs and backdated facts', () => {
 function sortByMember<T extends unknown[]>(rows: T[]): T[] {
   return [...rows].sort((a, b) => String(a[1]).localeCompare(String(b[1])));
 }
+
+describe('README, "Webhook events"', () => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Webhook events'), readme.indexOf('\n## ', readme.indexOf('## Webhook events') + 1));
+  const examples = (/```json\n([\s\S]*?)```/.exec(section)?.[1] ?? '').split(/\n\s*\n/).filter((b) => b.trim())
+    .map((b) => JSON.parse(b.replace(/…/g, '')) as { id: string; type: string; occurredAt: string; data: Record<string, any> });
+
+  it('has one example body per event type, in the body format', () => {
+    expect(examples.map((e) => e.type)).toEqual([...WEBHOOK_EVENT_TYPES]);
+    for (const e of examples) {
+      expect(Object.keys(e)).toEqual(['id', 'type', 'occurredAt', 'data']);
+      expect(e.occurredAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      if (e.data.member) expect(Object.keys(e.data.member)).toEqual(['id', 'externalId']);
+    }
+  });
+
+  it('its examples have the keys the events written above have', () => {
+    const shown = new Map(examples.map((e) => [e.type, Object.keys(e.data).sort()]));
+    for (const [type, keys] of seen) expect([type, shown.get(type)]).toEqual([type, keys]);
+  });
+
+  it('lists every type in its table', () => {
+    for (const type of WEBHOOK_EVENT_TYPES) expect(section).toContain(`| \`${type}\` |`);
+  });
+});
