@@ -22,8 +22,24 @@ import { Migration } from '@mikro-orm/migrations';
  * integer cents beside it, instants in UTC with milliseconds as the API writes them.
  */
 
-/** The SQL of the member as events carry it, from a `member` row aliased `m`. */
-const MEMBER = `jsonb_build_object('id', m.id, 'externalId', m.external_id)`;
+/**
+ * Rows the events read besides the transition table's are looked up row by row: a lateral
+ * subquery kept apart (`offset 0`) or a scalar subquery, each a probe of a key's index. A
+ * trigger's statements are planned once per session (they have no parameter), with the
+ * transition table's row count of that first call: a join could then keep a plan made for a
+ * job's 20,000 rows (a hash join over `member`, say) for every purchase's one row after it.
+ */
+const lookup = (alias: string, select: string) => `left join lateral (${select} offset 0) ${alias} on true`;
+
+/** The member `row.member_id` as events carry it: its id and externalId (looked up as `m`). */
+const MEMBER = (row: string) => `jsonb_build_object('id', ${row}.member_id, 'externalId', m.external_id)`;
+const memberOf = (row: string) => lookup('m', `select m.external_id from member m where m.id = ${row}.member_id`);
+
+/** A tier's code by its id. */
+const tierCode = (id: string) => `(select code from tier where id = ${id})`;
+
+/** The point_transaction row `cond` names, as `t`. */
+const transactionWhere = (cond: string) => lookup('t', `select t.id, t.amount, t.balance_after, t.reference, t.expires_at, t.type from point_transaction t where ${cond}`);
 
 /** An instant as the API writes it (JavaScript's toISOString: UTC, milliseconds). */
 const time = (expr: string) => `webhook_time(${expr})`;
@@ -33,9 +49,10 @@ const money = (cents: string) => `trim_scale(${cents}::numeric / 100)`;
 
 /**
  * The body of a capture trigger: the events of `events` (a select of type, member_id,
- * occurred_at, data, ord) whose type an endpoint wants (v_types), written in `ord` order (their
+ * occurred_at, data, ord) whose type an active endpoint wants, written in `ord` order (their
  * seq), and a PENDING delivery for each active endpoint that wants its type, as webhook_emit
- * writes them.
+ * writes them. (The endpoints are read in the statement rather than from v_types: a statement
+ * with a parameter may be planned again at every call.)
  *
  * No NOTIFY, unlike webhook_emit: a transaction that NOTIFYs holds PostgreSQL's notification
  * queue lock from before its commit until the commit is flushed, so every such commit runs
@@ -47,7 +64,9 @@ function emitRows(events: string): string {
   return `
       with ev as (
         insert into webhook_event (type, member_id, occurred_at, data)
-        select e.type, e.member_id, e.occurred_at, e.data from (${events}) e where e.type = any(v_types) order by e.ord
+        select e.type, e.member_id, e.occurred_at, e.data from (${events}) e
+        where exists (select 1 from webhook_endpoint w where w.active and (e.type = any(w.event_types) or '*' = any(w.event_types)))
+        order by e.ord
         returning id, seq, type
       )
       insert into webhook_delivery (endpoint_id, event_id)
@@ -85,13 +104,13 @@ interface Capture {
 }
 
 function tierChangeData(c: string): string {
-  return `jsonb_build_object('member', ${MEMBER}, 'changeId', ${c}.id::text, 'kind', ${c}.kind, 'fromTier', ft.code, 'toTier', tt.code,
-    'reason', ${c}.reason, 'qualifyingPoints', ${c}.qualifying_points, 'occurredAt', ${time(`${c}.occurred_at`)},
-    'expiresAt', ${time(`${c}.expires_at`)}, 'supersededAt', ${time(`${c}.superseded_at`)})`;
+  return `jsonb_build_object('member', ${MEMBER(c)}, 'changeId', ${c}.id::text, 'kind', ${c}.kind, 'fromTier', ${tierCode(`${c}.from_tier_id`)},
+    'toTier', ${tierCode(`${c}.to_tier_id`)}, 'reason', ${c}.reason, 'qualifyingPoints', ${c}.qualifying_points,
+    'occurredAt', ${time(`${c}.occurred_at`)}, 'expiresAt', ${time(`${c}.expires_at`)}, 'supersededAt', ${time(`${c}.superseded_at`)})`;
 }
 
-/** The fields of every redemption event: the member, the redemption, its reward's code and its coupon. */
-const redemptionFields = `'member', ${MEMBER}, 'redemptionId', r.id, 'reward', w.code, 'couponCode', r.coupon_code`;
+/** The fields of every redemption event (row `r`): the member, the redemption, its reward's code and its coupon. */
+const redemptionFields = `'member', ${MEMBER('r')}, 'redemptionId', r.id, 'reward', (select code from reward where id = r.reward_id), 'couponCode', r.coupon_code`;
 
 /**
  * A purchase: purchase.recorded, and points.earned when it earns (the purchase row is its last
@@ -99,15 +118,16 @@ const redemptionFields = `'member', ${MEMBER}, 'redemptionId', r.id, 'reward', w
  */
 const PURCHASE_EVENTS = `
   select x.type, p.member_id, p.occurred_at, x.data, row_number() over (order by p.occurred_at, p.order_id, x.k) as ord
-  from new_purchases p join member m on m.id = p.member_id left join point_lot l on l.id = p.lot_id
-    left join point_transaction t on t.id = p.transaction_id and t.type = 'EARN'
+  from new_purchases p ${memberOf('p')}
+    ${lookup('l', 'select l.activates_at from point_lot l where l.id = p.lot_id')}
+    ${transactionWhere(`t.id = p.transaction_id and t.type = 'EARN'`)}
     cross join lateral (values
       (0, 'purchase.recorded', jsonb_build_object(
-        'member', ${MEMBER}, 'orderId', p.order_id, 'amount', ${money('p.amount_cents')}, 'amountCents', p.amount_cents,
+        'member', ${MEMBER('p')}, 'orderId', p.order_id, 'amount', ${money('p.amount_cents')}, 'amountCents', p.amount_cents,
         'occurredAt', ${time('p.occurred_at')}, 'pointsEarned', p.earned_points, 'qualifyingPointsEarned', p.qualifying_points,
         'pending', coalesce(l.activates_at > greatest(p.occurred_at, now()), false), 'activatesAt', ${time('l.activates_at')})),
       (1, case when t.id is not null then 'points.earned' end, jsonb_build_object(
-        'member', ${MEMBER}, 'points', t.amount, 'qualifyingPoints', p.qualifying_points, 'balanceAfter', t.balance_after,
+        'member', ${MEMBER('p')}, 'points', t.amount, 'qualifyingPoints', p.qualifying_points, 'balanceAfter', t.balance_after,
         'reference', t.reference, 'pending', coalesce(l.activates_at > greatest(p.occurred_at, now()), false),
         'activatesAt', ${time('l.activates_at')}, 'expiresAt', ${time('t.expires_at')}, 'transactionId', t.id::text))
     ) as x(k, type, data)
@@ -117,9 +137,10 @@ const CAPTURES: Capture[] = [
   {
     fn: 'webhook_capture_member_registered', trigger: 'member_webhook_registered', table: 'member',
     on: 'after insert on member referencing new table as new_members', types: ['member.registered'],
-    events: `select 'member.registered' as type, m.id as member_id, m.joined_at as occurred_at, jsonb_build_object(
-        'member', ${MEMBER}, 'tier', t.code, 'joinedAt', ${time('m.joined_at')}) as data, m.seq as ord
-      from new_members m left join tier t on t.id = m.tier_id`,
+    events: `select 'member.registered' as type, n.id as member_id, n.joined_at as occurred_at, jsonb_build_object(
+        'member', jsonb_build_object('id', n.id, 'externalId', n.external_id), 'tier', ${tierCode('n.tier_id')}, 'joinedAt', ${time('n.joined_at')}) as data,
+        n.seq as ord
+      from new_members n`,
   },
   {
     fn: 'webhook_capture_purchase', trigger: 'purchase_webhook_recorded', table: 'purchase',
@@ -130,11 +151,11 @@ const CAPTURES: Capture[] = [
     fn: 'webhook_capture_refund', trigger: 'refund_webhook_refunded', table: 'refund',
     on: 'after insert on refund referencing new table as new_refunds', types: ['purchase.refunded'],
     events: `select 'purchase.refunded' as type, r.member_id, r.occurred_at, jsonb_build_object(
-        'member', ${MEMBER}, 'refundId', r.refund_id, 'orderId', r.order_id, 'amount', ${money('r.amount_cents')}, 'amountCents', r.amount_cents,
+        'member', ${MEMBER('r')}, 'refundId', r.refund_id, 'orderId', r.order_id, 'amount', ${money('r.amount_cents')}, 'amountCents', r.amount_cents,
         'occurredAt', ${time('r.occurred_at')}, 'pointsReversed', r.points_reversed, 'qualifyingPointsReversed', r.qualifying_reversed,
         'balanceAfter', t.balance_after, 'transactionId', t.id::text) as data,
         row_number() over (order by r.occurred_at, r.refund_id) as ord
-      from new_refunds r join member m on m.id = r.member_id left join point_transaction t on t.id = r.transaction_id`,
+      from new_refunds r ${memberOf('r')} ${transactionWhere('t.id = r.transaction_id')}`,
   },
   {
     // An activity's points (its row is its last write; a purchase's are the purchase trigger's):
@@ -142,10 +163,10 @@ const CAPTURES: Capture[] = [
     fn: 'webhook_capture_activity', trigger: 'activity_webhook_earned', table: 'activity',
     on: 'after insert on activity referencing new table as new_activities', types: ['points.earned'],
     events: `select 'points.earned' as type, a.member_id, a.occurred_at, jsonb_build_object(
-        'member', ${MEMBER}, 'points', t.amount, 'qualifyingPoints', a.qualifying_points, 'balanceAfter', t.balance_after,
+        'member', ${MEMBER('a')}, 'points', t.amount, 'qualifyingPoints', a.qualifying_points, 'balanceAfter', t.balance_after,
         'reference', t.reference, 'pending', false, 'activatesAt', ${time('a.occurred_at')}, 'expiresAt', ${time('t.expires_at')},
         'transactionId', t.id::text) as data, t.id as ord
-      from new_activities a join point_transaction t on t.id = a.transaction_id join member m on m.id = a.member_id
+      from new_activities a ${memberOf('a')} ${transactionWhere('t.id = a.transaction_id')}
       where t.type = 'EARN'`,
   },
   {
@@ -155,15 +176,15 @@ const CAPTURES: Capture[] = [
     // redemption.issued and redemption.cancelled.
     fn: 'webhook_capture_points', trigger: 'point_transaction_webhook', table: 'point_transaction',
     on: 'after insert on point_transaction referencing new table as new_transactions', types: ['points.adjusted', 'points.expired'],
-    events: `select case t.type when 'ADJUST' then 'points.adjusted' else 'points.expired' end as type, t.member_id, t.occurred_at,
-        case t.type
-          when 'ADJUST' then jsonb_build_object('member', ${MEMBER}, 'points', t.amount, 'balanceAfter', t.balance_after,
-            'reason', t.reason, 'reference', t.reference, 'expiresAt', ${time('t.expires_at')}, 'transactionId', t.id::text)
-          else jsonb_build_object('member', ${MEMBER}, 'points', -t.amount, 'balanceAfter', t.balance_after,
-            'transactionId', t.id::text)
-        end as data, t.id as ord
-      from new_transactions t join member m on m.id = t.member_id
-      where t.type in ('ADJUST', 'EXPIRE')`,
+    events: `select case x.type when 'ADJUST' then 'points.adjusted' else 'points.expired' end as type, x.member_id, x.occurred_at,
+        case x.type
+          when 'ADJUST' then jsonb_build_object('member', ${MEMBER('x')}, 'points', x.amount, 'balanceAfter', x.balance_after,
+            'reason', x.reason, 'reference', x.reference, 'expiresAt', ${time('x.expires_at')}, 'transactionId', x.id::text)
+          else jsonb_build_object('member', ${MEMBER('x')}, 'points', -x.amount, 'balanceAfter', x.balance_after,
+            'transactionId', x.id::text)
+        end as data, x.id as ord
+      from new_transactions x ${memberOf('x')}
+      where x.type in ('ADJUST', 'EXPIRE')`,
     // Every purchase's EARN comes here too.
     guard: `exists (select 1 from new_transactions where type in ('ADJUST', 'EXPIRE'))`,
   },
@@ -171,7 +192,7 @@ const CAPTURES: Capture[] = [
     fn: 'webhook_capture_tier_change', trigger: 'tier_change_webhook_changed', table: 'tier_change',
     on: 'after insert on tier_change referencing new table as new_changes', types: ['tier.changed'],
     events: `select 'tier.changed' as type, c.member_id, c.occurred_at, ${tierChangeData('c')} as data, c.id as ord
-      from new_changes c join member m on m.id = c.member_id left join tier ft on ft.id = c.from_tier_id left join tier tt on tt.id = c.to_tier_id`,
+      from new_changes c ${memberOf('c')}`,
   },
   {
     // A change a backdated fact made wrong: sent again with supersededAt, as tierChangeFeed
@@ -179,18 +200,17 @@ const CAPTURES: Capture[] = [
     fn: 'webhook_capture_tier_superseded', trigger: 'tier_change_webhook_superseded', table: 'tier_change',
     on: 'after update on tier_change referencing old table as old_changes new table as new_changes', types: ['tier.changed'],
     events: `select 'tier.changed' as type, c.member_id, c.superseded_at as occurred_at, ${tierChangeData('c')} as data, c.id as ord
-      from new_changes c join old_changes o on o.id = c.id join member m on m.id = c.member_id
-        left join tier ft on ft.id = c.from_tier_id left join tier tt on tt.id = c.to_tier_id
-      where o.superseded_at is null and c.superseded_at is not null`,
+      from new_changes c ${memberOf('c')}
+      where c.superseded_at is not null and (select o.superseded_at from old_changes o where o.id = c.id) is null`,
     guard: 'exists (select 1 from new_changes where superseded_at is not null)',
   },
   {
     fn: 'webhook_capture_tier_notice', trigger: 'tier_notice_webhook_at_risk', table: 'tier_notice',
     on: 'after insert on tier_notice referencing new table as new_notices', types: ['tier.at_risk'],
     events: `select 'tier.at_risk' as type, n.member_id, n.noticed_at as occurred_at, jsonb_build_object(
-        'member', ${MEMBER}, 'tier', t.code, 'tierExpiresAt', ${time('n.tier_expires_at')}, 'pointsToRetain', n.points_to_retain,
+        'member', ${MEMBER('n')}, 'tier', ${tierCode('n.tier_id')}, 'tierExpiresAt', ${time('n.tier_expires_at')}, 'pointsToRetain', n.points_to_retain,
         'noticedAt', ${time('n.noticed_at')}) as data, n.id as ord
-      from new_notices n join member m on m.id = n.member_id left join tier t on t.id = n.tier_id`,
+      from new_notices n ${memberOf('n')}`,
   },
   {
     fn: 'webhook_capture_redemption_issued', trigger: 'redemption_webhook_issued', table: 'redemption',
@@ -198,23 +218,21 @@ const CAPTURES: Capture[] = [
     events: `select 'redemption.issued' as type, r.member_id, r.created_at as occurred_at, jsonb_build_object(
         ${redemptionFields}, 'points', r.points, 'balanceAfter', t.balance_after, 'expiresAt', ${time('r.expires_at')},
         'transactionId', t.id::text) as data, r.seq as ord
-      from new_redemptions r join member m on m.id = r.member_id left join reward w on w.id = r.reward_id
-        left join point_transaction t on t.id = r.transaction_id`,
+      from new_redemptions r ${memberOf('r')} ${transactionWhere('t.id = r.transaction_id')}`,
   },
   {
     fn: 'webhook_capture_redemption_status', trigger: 'redemption_webhook_status', table: 'redemption',
     on: 'after update on redemption referencing old table as old_redemptions new table as new_redemptions', types: ['redemption.used', 'redemption.cancelled'],
     events: `select 'redemption.used' as type, r.member_id, r.used_at as occurred_at, jsonb_build_object(
           ${redemptionFields}, 'usedAt', ${time('r.used_at')}, 'storeId', r.used_at_store) as data, r.seq as ord
-        from new_redemptions r join old_redemptions o on o.id = r.id join member m on m.id = r.member_id left join reward w on w.id = r.reward_id
-        where r.status = 'USED' and o.status is distinct from 'USED'
+        from new_redemptions r ${memberOf('r')}
+        where r.status = 'USED' and (select o.status from old_redemptions o where o.id = r.id) is distinct from 'USED'
       union all
       select 'redemption.cancelled', r.member_id, r.cancelled_at, jsonb_build_object(
           ${redemptionFields}, 'reason', r.cancel_reason, 'cancelledAt', ${time('r.cancelled_at')},
           'pointsReturned', coalesce(t.amount, 0), 'balanceAfter', t.balance_after, 'transactionId', t.id::text), r.seq
-        from new_redemptions r join old_redemptions o on o.id = r.id join member m on m.id = r.member_id left join reward w on w.id = r.reward_id
-          left join point_transaction t on t.idempotency_key = 'redeem-cancel:' || r.id::text
-        where r.status = 'CANCELLED' and o.status is distinct from 'CANCELLED'`,
+        from new_redemptions r ${memberOf('r')} ${transactionWhere(`t.idempotency_key = 'redeem-cancel:' || r.id::text`)}
+        where r.status = 'CANCELLED' and (select o.status from old_redemptions o where o.id = r.id) is distinct from 'CANCELLED'`,
   },
 ];
 
