@@ -13,8 +13,8 @@ export interface Received {
   at: number;
 }
 
-/** How the receiver answers a request: a status (and body), or `hang` (never answers). */
-export type Answer = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+/** How the receiver answers a request: a status (and body; after `delayMs`), or `hang` (never answers). */
+export type Answer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 /**
  * A real HTTP server receiving webhooks, as a customer's would: it records each request and
@@ -59,8 +59,12 @@ export async function startReceiver(answer: (r: Received) => Answer = () => ({ s
         hanging.push(res);
         return;
       }
-      res.writeHead(a.status, a.headers ?? {});
-      res.end(a.body ?? '');
+      const send = () => {
+        res.writeHead(a.status, a.headers ?? {});
+        res.end(a.body ?? '');
+      };
+      if (a.delayMs) setTimeout(send, a.delayMs);
+      else send();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -65,7 +65,7 @@ export class WebhookDeliveryWorker {
       await client.query(`listen ${WEBHOOK_CHANNEL}`);
       client.on('notification', () => this.wake());
       this.client = client;
-      this.em = (this.orm.em as unknown as AppEntityManager).forkOnConnection(client) as unknown as EntityManager;
+      this.em = (this.orm.em as unknown as AppEntityManager).forkOnConnection(client);
       this.wake();
     } catch (err) {
       this.log.warn({ err }, 'webhook worker could not connect; retrying');
