@@ -11,7 +11,7 @@ import { WEBHOOK_CHANNEL } from './webhooks.repository';
 import { attemptOutcome, deliveryBody, secretsInForce, signatureHeader } from './webhooks.rules';
 
 /** How often the worker looks for due deliveries besides being woken (a NOTIFY lost, a retry another instance scheduled). */
-const POLL_MS = 1000;
+const POLL_MS = 500;
 /** Attempts this instance has in flight at most, all endpoints together; and claimed at once at most. */
 const MAX_IN_FLIGHT = 256;
 const CLAIM_BATCH = 100;

@@ -302,20 +302,16 @@ function Deliveries({ endpoints, endpointId, onEndpoint, onNotice }: {
   return (
     <Section title={t('webhooks.deliveries')} id="deliveries">
       <div className="delivery-filters" role="group" aria-label={t('webhooks.filters')}>
-        <label>
-          {t('webhooks.filter.endpoint')}
-          <select name="endpointId" value={endpointId} onChange={(e) => { pager.reset(); onEndpoint(e.target.value); }}>
-            <option value="">{t('webhooks.filter.anyEndpoint')}</option>
-            {endpoints.map((e) => <option key={e.id} value={e.id}>{e.url}</option>)}
-          </select>
-        </label>
-        <label>
-          {t('webhooks.filter.status')}
-          <select name="status" value={status} onChange={(e) => { pager.reset(); setStatus(e.target.value as WebhookDeliveryStatus | ''); }}>
-            <option value="">{t('webhooks.filter.anyStatus')}</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{t(DELIVERY_STATUS_LABEL[s])}</option>)}
-          </select>
-        </label>
+        <label htmlFor="delivery-endpoint">{t('webhooks.filter.endpoint')}</label>
+        <select id="delivery-endpoint" name="endpointId" value={endpointId} onChange={(e) => { pager.reset(); onEndpoint(e.target.value); }}>
+          <option value="">{t('webhooks.filter.anyEndpoint')}</option>
+          {endpoints.map((e) => <option key={e.id} value={e.id}>{e.url}</option>)}
+        </select>
+        <label htmlFor="delivery-status">{t('webhooks.filter.status')}</label>
+        <select id="delivery-status" name="status" value={status} onChange={(e) => { pager.reset(); setStatus(e.target.value as WebhookDeliveryStatus | ''); }}>
+          <option value="">{t('webhooks.filter.anyStatus')}</option>
+          {STATUSES.map((s) => <option key={s} value={s}>{t(DELIVERY_STATUS_LABEL[s])}</option>)}
+        </select>
         <button type="button" onClick={() => refetch({ requestPolicy: 'network-only' })}>{t('webhooks.refresh')}</button>
       </div>
       {loadError || error ? <div className="form-alert" role="alert">{[...(loadError ?? error)!.general, ...Object.values((loadError ?? error)!.fields)].map((m) => <p key={m}>{m}</p>)}</div> : null}
