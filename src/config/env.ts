@@ -103,7 +103,7 @@ function webhookSettings(env: NodeJS.ProcessEnv, production: boolean): WebhookSe
     backoffMs: intOr(env.WEBHOOK_BACKOFF_MS, 10_000, 'WEBHOOK_BACKOFF_MS'),
     maxAttempts: intOr(env.WEBHOOK_MAX_ATTEMPTS, 15, 'WEBHOOK_MAX_ATTEMPTS'),
     allowInsecure: insecure === '1' || (!production && insecure !== '0'),
-    concurrency: intOr(env.WEBHOOK_CONCURRENCY, 4, 'WEBHOOK_CONCURRENCY'),
+    concurrency: intOr(env.WEBHOOK_CONCURRENCY, 8, 'WEBHOOK_CONCURRENCY'),
   };
 }
 

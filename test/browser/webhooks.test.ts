@@ -166,7 +166,7 @@ describe('Webhooks', () => {
     await h.signIn(page);
     await page.getByTestId('language-switch').selectOption('zh-CN');
     await h.goto(page, '/webhooks');
-    await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Webhook 推送' }).waitFor();
     await page.getByRole('button', { name: '新建端点' }).waitFor();
     await page.getByRole('heading', { level: 2, name: '投递日志' }).waitFor();
     expect(await overflows(page)).toBe(false);

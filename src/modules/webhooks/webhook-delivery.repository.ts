@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgArray } from '../../db/entity-manager';
+import { pgArray, pgTextArray } from '../../db/entity-manager';
 import { withDates } from '../../db/rows';
 
 /** The delivery workers' SQL: claiming due attempts and recording what they came to. */
@@ -74,35 +74,49 @@ export async function claimDue(em: EntityManager, req: ClaimRequest): Promise<Cl
   return rows.map((r) => withDates(r, ['previousSecretExpiresAt', 'occurredAt', 'since']));
 }
 
-/** The fence every outcome is written under: this delivery, still PENDING, still at this attempt. */
-const FENCE = `d.id = ?::bigint and d.attempts = ? and d.status = 'PENDING'`;
-
-/** A 2xx: DELIVERED. False when another attempt has taken the row meanwhile (nothing written). */
-export async function recordDelivered(em: EntityManager, a: { id: string; attempts: number }, status: number): Promise<boolean> {
-  const rows = await em.execute(
-    `update webhook_delivery d set status = 'DELIVERED', delivered_at = now(), last_status_code = ?, last_error = null, next_attempt_at = null
-     where ${FENCE} returning d.id`, [status, a.id, a.attempts]);
-  return rows.length > 0;
-}
-
-/** A failed attempt: due again in `delayMs`, or DEAD (no next attempt) with `delayMs` null. */
-export async function recordFailed(em: EntityManager, a: { id: string; attempts: number }, status: number | null, error: string, delayMs: number | null): Promise<boolean> {
-  const rows = await em.execute(
-    `update webhook_delivery d set last_status_code = ?::int, last_error = ?,
-       status = case when ?::float8 is null then 'DEAD' else 'PENDING' end,
-       next_attempt_at = now() + make_interval(secs => ?::float8 / 1000)
-     where ${FENCE} returning d.id`, [status, error, delayMs, delayMs, a.id, a.attempts]);
-  return rows.length > 0;
+/** What one attempt came to, to be recorded: DELIVERED, a retry after `delayMs`, DEAD, or GONE (410). */
+export interface AttemptRecord {
+  id: string;
+  attempts: number;
+  kind: 'DELIVERED' | 'RETRY' | 'DEAD' | 'GONE';
+  status: number | null;
+  error: string | null;
+  delayMs: number | null;
 }
 
 /**
- * A 410 Gone: the endpoint is deactivated, and this delivery waits with the others (PENDING,
- * due, not claimed while the endpoint is inactive) until an admin activates it again.
+ * Records many attempts' outcomes in one statement, each under its fence (this delivery, still
+ * PENDING, still at this attempt number: an attempt whose lease ran out and was taken again
+ * records nothing). DELIVERED sets delivered_at; a retry moves the next attempt `delayMs`
+ * ahead; DEAD has no next attempt; GONE (410) leaves the delivery due and deactivates its
+ * endpoint (an inactive endpoint's deliveries wait until it is activated again). Returns the
+ * ids recorded, with their kind.
  */
-export async function recordGone(em: EntityManager, a: { id: string; attempts: number; endpointId: string }, error: string): Promise<boolean> {
-  const rows = await em.execute(
-    `with d as (update webhook_delivery d set last_status_code = 410, last_error = ?, next_attempt_at = now() where ${FENCE} returning d.id),
-       e as (update webhook_endpoint set active = false, updated_at = now() where id = ?::uuid and active and exists (select 1 from d) returning id)
-     select (select count(*) from d)::int as n, (select count(*) from e)::int as disabled`, [error, a.id, a.attempts, a.endpointId]);
-  return (rows as { n: number }[])[0].n > 0;
+export async function recordAttempts(em: EntityManager, records: readonly AttemptRecord[]): Promise<{ id: string; kind: AttemptRecord['kind'] }[]> {
+  if (!records.length) return [];
+  const nullable = (v: number | null) => (v == null ? 'NULL' : v);
+  return em.execute(
+    `with o as (
+       select * from unnest(?::bigint[], ?::int[], ?::text[], ?::int[], ?::text[], ?::float8[]) as o(id, attempt, kind, status, error, delay_ms)
+     ),
+     d as (
+       update webhook_delivery d set
+         status = case o.kind when 'DELIVERED' then 'DELIVERED' when 'DEAD' then 'DEAD' else 'PENDING' end,
+         delivered_at = case when o.kind = 'DELIVERED' then now() end,
+         last_status_code = o.status,
+         last_error = case when o.kind = 'DELIVERED' then null else nullif(o.error, '') end,
+         next_attempt_at = case o.kind when 'RETRY' then now() + make_interval(secs => o.delay_ms / 1000) when 'GONE' then now() end
+       from o where d.id = o.id and d.attempts = o.attempt and d.status = 'PENDING'
+       returning d.id, d.endpoint_id, o.kind
+     ),
+     gone as (
+       update webhook_endpoint e set active = false, updated_at = now()
+       where e.active and e.id in (select endpoint_id from d where kind = 'GONE') returning e.id
+     )
+     select d.id::text as id, d.kind from d left join (select count(*) from gone) g on true`,
+    [
+      pgArray(records.map((r) => r.id)), pgArray(records.map((r) => r.attempts)), pgArray(records.map((r) => r.kind)),
+      pgArray(records.map((r) => nullable(r.status))), pgTextArray(records.map((r) => r.error ?? '')), pgArray(records.map((r) => nullable(r.delayMs))),
+    ],
+  );
 }

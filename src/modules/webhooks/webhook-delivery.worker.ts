@@ -3,9 +3,9 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { WebhookSettings } from '../../config/env';
 import type { AppEntityManager, PgConnection } from '../../db/entity-manager';
-import { BACKGROUND_APPLICATION } from '../../db/foreground';
+import { WEBHOOK_APPLICATION } from '../../db/foreground';
 import type { Metrics } from '../../ops/metrics';
-import { claimDue, recordDelivered, recordFailed, recordGone, type ClaimedAttempt } from './webhook-delivery.repository';
+import { claimDue, recordAttempts, type AttemptRecord, type ClaimedAttempt } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
 import { WEBHOOK_CHANNEL } from './webhooks.repository';
 import { attemptOutcome, deliveryBody, secretsInForce, signatureHeader } from './webhooks.rules';
@@ -38,6 +38,10 @@ export class WebhookDeliveryWorker {
   private again = false;
   private readonly inFlight = new Map<string, number>();
   private readonly sending = new Set<Promise<void>>();
+  /** Outcomes of attempts that have finished, not recorded yet. */
+  private readonly outcomes: { record: AttemptRecord; since: Date; endpointId: string }[] = [];
+  private flushing: Promise<void> | null = null;
+  private flushAgain = false;
   /** Attempts this instance has made (tests and benches read it). */
   attemptsMade = 0;
 
@@ -57,7 +61,7 @@ export class WebhookDeliveryWorker {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.url, application_name: BACKGROUND_APPLICATION });
+    const client = new Client({ connectionString: this.url, application_name: WEBHOOK_APPLICATION });
     client.on('error', (err) => this.log.warn({ err }, 'webhook worker connection error'));
     client.on('end', () => this.scheduleReconnect(client));
     try {
@@ -107,7 +111,7 @@ export class WebhookDeliveryWorker {
         const claimed = await claimDue(em, {
           perEndpoint: this.settings.concurrency, inFlight: this.inFlight, limit, leaseMs: this.settings.timeoutMs + LEASE_MARGIN_MS,
         });
-        for (const a of claimed) this.start1(em, a);
+        for (const a of claimed) this.start1(a);
         if (claimed.length === limit && limit > 0) this.again = true;
       } while (this.again);
     } catch (err) {
@@ -115,10 +119,10 @@ export class WebhookDeliveryWorker {
     }
   }
 
-  private start1(em: EntityManager, a: ClaimedAttempt): void {
+  private start1(a: ClaimedAttempt): void {
     this.inFlight.set(a.endpointId, (this.inFlight.get(a.endpointId) ?? 0) + 1);
-    const p: Promise<void> = this.attempt(em, a)
-      .catch((err) => this.log.error({ err, delivery: a.id }, 'webhook attempt failed to record'))
+    const p: Promise<void> = this.attempt(a)
+      .catch((err) => this.log.error({ err, delivery: a.id }, 'webhook attempt failed'))
       .finally(() => {
         this.sending.delete(p);
         const n = (this.inFlight.get(a.endpointId) ?? 1) - 1;
@@ -129,8 +133,8 @@ export class WebhookDeliveryWorker {
     this.sending.add(p);
   }
 
-  /** Sends one claimed attempt and records its outcome (fenced by its attempt number). */
-  private async attempt(em: EntityManager, a: ClaimedAttempt): Promise<void> {
+  /** Sends one claimed attempt; its outcome is recorded with the others that finish meanwhile (flush). */
+  private async attempt(a: ClaimedAttempt): Promise<void> {
     this.attemptsMade++;
     const body = deliveryBody({ id: a.eventId, type: a.eventType, occurredAt: a.occurredAt, data: a.data });
     const now = new Date();
@@ -144,24 +148,52 @@ export class WebhookDeliveryWorker {
       },
     });
     const outcome = attemptOutcome(res.status, a.attempts, { maxAttempts: this.settings.maxAttempts, baseMs: this.settings.backoffMs, random: Math.random() });
-    const error = res.error ?? `HTTP ${res.status}`;
-    switch (outcome.kind) {
-      case 'DELIVERED':
-        if (await recordDelivered(em, a, res.status!)) this.metrics?.webhookLatency.observe(Math.max(0, Date.now() - a.since.getTime()) / 1000);
-        break;
-      case 'GONE':
-        await recordGone(em, a, 'HTTP 410 Gone: the endpoint was deactivated; its deliveries wait until it is activated again');
-        this.log.warn({ endpoint: a.endpointId }, 'webhook endpoint answered 410 Gone: deactivated');
-        break;
-      case 'RETRY':
-        await recordFailed(em, a, res.status, error, outcome.delayMs);
-        this.wakeAt(Date.now() + outcome.delayMs);
-        break;
-      case 'DEAD':
-        await recordFailed(em, a, res.status, error, null);
-        break;
+    const error = outcome.kind === 'GONE'
+      ? 'HTTP 410 Gone: the endpoint was deactivated; its deliveries wait until it is activated again'
+      : res.error ?? (outcome.kind === 'DELIVERED' ? null : `HTTP ${res.status}`);
+    this.outcomes.push({
+      record: { id: a.id, attempts: a.attempts, kind: outcome.kind, status: res.status, error, delayMs: outcome.kind === 'RETRY' ? outcome.delayMs : null },
+      since: a.since, endpointId: a.endpointId,
+    });
+    if (outcome.kind === 'RETRY') this.wakeAt(Date.now() + outcome.delayMs);
+    this.flushSoon();
+  }
+
+  /** Records the outcomes waiting, in one statement; what finishes meanwhile goes in the next. */
+  private flushSoon(): void {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
     }
-    this.metrics?.webhookDeliveries.inc({ outcome: outcome.kind.toLowerCase() });
+    this.flushing = this.flush().finally(() => {
+      this.flushing = null;
+      if (this.flushAgain) {
+        this.flushAgain = false;
+        this.flushSoon();
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.outcomes.splice(0);
+    const em = this.em;
+    if (!batch.length) return;
+    if (!em) {
+      // No connection: not recorded, so each stays PENDING and comes back when its lease ends (at least once).
+      this.log.warn({ outcomes: batch.length }, 'webhook outcomes not recorded: no database connection');
+      return;
+    }
+    try {
+      const recorded = new Map((await recordAttempts(em, batch.map((o) => o.record))).map((r) => [r.id, r.kind]));
+      for (const o of batch) {
+        if (!recorded.has(o.record.id)) continue; // another attempt took it over (its lease had ended)
+        this.metrics?.webhookDeliveries.inc({ outcome: o.record.kind.toLowerCase() });
+        if (o.record.kind === 'DELIVERED') this.metrics?.webhookLatency.observe(Math.max(0, Date.now() - o.since.getTime()) / 1000);
+        if (o.record.kind === 'GONE') this.log.warn({ endpoint: o.endpointId }, 'webhook endpoint answered 410 Gone: deactivated');
+      }
+    } catch (err) {
+      this.log.error({ err, outcomes: batch.length }, 'webhook outcomes not recorded; those attempts come back when their lease ends');
+    }
   }
 
   /** Wakes at `at` (the earliest of the retries this instance scheduled; the poll covers the rest). */
@@ -183,6 +215,10 @@ export class WebhookDeliveryWorker {
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer.timer);
     await Promise.allSettled([...this.sending]);
+    while (this.flushing || this.outcomes.length) {
+      if (!this.flushing) this.flushSoon();
+      await this.flushing;
+    }
     const client = this.client;
     this.client = null;
     this.em = null;
