@@ -23,6 +23,8 @@ import { createTierEngineLoaders } from './tiers/tier-engine.loaders';
 import { TierFeed } from './tiers/tier-feed.service';
 import { registerTierEvents } from './tiers/tier.events';
 import { EventRegistry } from '../events/registry';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
+import type { UrlPolicy } from './webhooks/webhooks.rules';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -30,14 +32,16 @@ import { EventRegistry } from '../events/registry';
  */
 export interface ServiceSettings {
   tiers: TierEngineOptions;
+  /** Which endpoint URLs the webhook admin API takes (WEBHOOK_ALLOW_INSECURE, production). */
+  webhooks: UrlPolicy;
 }
 
 /** The settings of a default configuration (tier events on, the review's measured pace): seeds, tests, tools. */
-export const DEFAULT_SERVICE_SETTINGS: Readonly<ServiceSettings> = Object.freeze({ tiers: DEFAULT_TIER_ENGINE_OPTIONS });
+export const DEFAULT_SERVICE_SETTINGS: Readonly<ServiceSettings> = Object.freeze({ tiers: DEFAULT_TIER_ENGINE_OPTIONS, webhooks: { allowInsecure: true } });
 
 /** The settings for a configuration (AppConfig): `tierEvents` (TIER_EVENTS) turns the tier events' outbox rows off. */
-export function serviceSettings(config: { tierEvents: boolean }): ServiceSettings {
-  return { tiers: { ...DEFAULT_TIER_ENGINE_OPTIONS, outbox: config.tierEvents } };
+export function serviceSettings(config: { tierEvents: boolean; webhooks: { allowInsecure: boolean } }): ServiceSettings {
+  return { tiers: { ...DEFAULT_TIER_ENGINE_OPTIONS, outbox: config.tierEvents }, webhooks: { allowInsecure: config.webhooks.allowInsecure } };
 }
 
 /** The outbox events the modules publish, each topic with its event type, for this instance's dispatcher. */
@@ -94,6 +98,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     tiers,
     members: new MembersService(em, points, audit),
     memberScreen: new MemberScreenService(em),
+    webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
   };
 }
 export type Services = ReturnType<typeof createServices>;
