@@ -7,6 +7,7 @@ import { Redemption, Reward } from '../modules/rewards/reward.entities';
 import { MemberTag, Tag } from '../modules/tags/tag.entities';
 import { ChurnModelFit, LifecycleTransition, MemberRetention, RetentionRun, SegmentDef } from '../modules/retention/retention.entities';
 import { JobRun, OutboxEvent, TierChangeRecord, TierNotice } from '../modules/tiers/tier-change.entities';
+import { WebhookDelivery, WebhookEndpoint, WebhookEvent } from '../modules/webhooks/webhook.entities';
 import {
   Activity, ActivityRule, PointAccount, PointAllocation, PointExpiry, PointLot, PointTransaction, Purchase, QualifyingEntry, Refund,
 } from '../modules/points/points.entities';
@@ -18,4 +19,5 @@ export const entities = [
   TierChangeRecord, TierNotice, OutboxEvent, JobRun,
   Benefit, BenefitVersion, BirthdayGrant, Reward, Redemption, Tag, MemberTag,
   MemberRetention, LifecycleTransition, RetentionRun, ChurnModelFit, SegmentDef,
+  WebhookEndpoint, WebhookEvent, WebhookDelivery,
 ];

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, overflows, overflowsAfterResize } from './support/page-checks';
 import { canvasPixels } from './support/canvas';
 
 /**
@@ -142,7 +142,6 @@ describe('Dashboard', () => {
     expect(await canvasPixels(page, 'chart-growth', TEAL)).toBeGreaterThan(200);
     expect(await overflows(page)).toBe(false);
     expect(await h.axe(page)).toEqual([]);
-    await page.setViewportSize(DESKTOP);
-    expect(await overflows(page)).toBe(false);
+    expect(await overflowsAfterResize(page, DESKTOP)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, overflows, overflowsAfterResize } from './support/page-checks';
 import { canvasPixels } from './support/canvas';
 
 /**
@@ -198,7 +198,6 @@ describe('Segments', () => {
     expect(await canvasPixels(page, 'chart-tgi', BLUE)).toBeGreaterThan(300);
     expect(await overflows(page)).toBe(false);
     expect(await h.axe(page)).toEqual([]);
-    await page.setViewportSize(DESKTOP);
-    expect(await overflows(page)).toBe(false);
+    expect(await overflowsAfterResize(page, DESKTOP)).toBe(false);
   });
 });

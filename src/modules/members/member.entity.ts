@@ -86,6 +86,10 @@ export class Member {
 
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
+
+  /** When the member's personal data was erased (eraseMember): its personal fields are null from then on. */
+  @Property({ type: 'timestamptz', nullable: true })
+  erasedAt: Date | null = null;
 }
 
 /**

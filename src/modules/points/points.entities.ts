@@ -1,7 +1,9 @@
 import { DecimalType, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
-export type PointTransactionType = 'EARN' | 'REDEEM' | 'EXPIRE' | 'ADJUST' | 'REFUND_REVERSAL' | 'REDEMPTION_CANCEL';
-export const POINT_TRANSACTION_TYPES: PointTransactionType[] = ['EARN', 'REDEEM', 'EXPIRE', 'ADJUST', 'REFUND_REVERSAL', 'REDEMPTION_CANCEL'];
+export type PointTransactionType = 'EARN' | 'REDEEM' | 'EXPIRE' | 'ADJUST' | 'REFUND_REVERSAL' | 'REDEMPTION_CANCEL' | 'OPENING_BALANCE' | 'ERASURE';
+export const POINT_TRANSACTION_TYPES: PointTransactionType[] = [
+  'EARN', 'REDEEM', 'EXPIRE', 'ADJUST', 'REFUND_REVERSAL', 'REDEMPTION_CANCEL', 'OPENING_BALANCE', 'ERASURE',
+];
 
 /**
  * A member's point account: the row every write for the member locks first, so that

@@ -19,6 +19,21 @@ export async function graphqlRequests(page: Page, work: () => Promise<void>): Pr
 /** Whether the page scrolls sideways (it must not, at 1280 px nor at tablet width). */
 export const overflows = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
+/**
+ * Whether the page still scrolls sideways once it has settled at a new size. Charts follow their box through a
+ * ResizeObserver, which runs after the next layout: for a moment after the window changes they keep their old
+ * width. A page that has not settled within `settleMs` overflows.
+ */
+export async function overflowsAfterResize(page: Page, viewport: { width: number; height: number }, settleMs = 5000): Promise<boolean> {
+  await page.setViewportSize(viewport);
+  try {
+    await page.waitForFunction('document.documentElement.scrollWidth <= window.innerWidth', undefined, { timeout: settleMs, polling: 'raf' });
+    return false;
+  } catch {
+    return overflows(page);
+  }
+}
+
 /** A GraphQL request from the test itself (to find demo data or check what the console did), as the development admin. */
 export async function adminQuery<T>(h: ConsoleHarness, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const res = await fetch(`${h.origin}/graphql`, {

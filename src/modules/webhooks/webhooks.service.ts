@@ -1,0 +1,27 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { WebhookEventType } from './webhook-events.rules';
+import * as repo from './webhooks.repository';
+
+export { WEBHOOK_EVENT_TYPES, ALL_WEBHOOK_EVENTS, isWebhookEventType, type WebhookEventType } from './webhook-events.rules';
+export { WEBHOOK_CHANNEL } from './webhooks.repository';
+
+/**
+ * Records a webhook event in the writing transaction `tx`, so that it is sent only if the
+ * change commits and is never lost once it has: one PENDING delivery to each active endpoint
+ * that wants `type` (none, and nothing written, when no endpoint does). `data` carries ids,
+ * codes and amounts, never a personal field. `occurredAt` defaults to the transaction's now().
+ * Returns the event's id, or null when nothing was written.
+ */
+export function emitWebhookEvent(
+  tx: EntityManager, type: WebhookEventType, memberId: string | null, data: Record<string, unknown>, occurredAt: Date | null = null,
+): Promise<string | null> {
+  return repo.insertEvent(tx, type, memberId, data, occurredAt);
+}
+
+/**
+ * For a bulk writer that reports itself with one event of its own (an import, an erasure):
+ * the per-row event capture writes nothing for the rest of `tx`. Call it inside the transaction.
+ */
+export function suppressRowEvents(tx: EntityManager): Promise<void> {
+  return repo.suppressRowEvents(tx);
+}
