@@ -21,6 +21,7 @@ import { Migration20261202100000_retention_as_of } from './Migration202612021000
 import { Migration20261202105925_coupons } from './Migration20261202105925_coupons';
 import { Migration20261203100000_member_search } from './Migration20261203100000_member_search';
 import { Migration20261204100000_purchase_path } from './Migration20261204100000_purchase_path';
+import { Migration20261205110000_imports } from './Migration20261205110000_imports';
 import { Migration20261205090000_integrations_foundation } from './Migration20261205090000_integrations_foundation';
 
 export const migrationsList: MigrationObject[] = [
@@ -44,4 +45,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203100000_member_search', class: Migration20261203100000_member_search },
   { name: 'Migration20261204100000_purchase_path', class: Migration20261204100000_purchase_path },
   { name: 'Migration20261205090000_integrations_foundation', class: Migration20261205090000_integrations_foundation },
+  { name: 'Migration20261205110000_imports', class: Migration20261205110000_imports },
 ];

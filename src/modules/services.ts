@@ -23,6 +23,7 @@ import { createTierEngineLoaders } from './tiers/tier-engine.loaders';
 import { TierFeed } from './tiers/tier-feed.service';
 import { registerTierEvents } from './tiers/tier.events';
 import { EventRegistry } from '../events/registry';
+import { ImportsService } from './imports/imports.service';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -94,6 +95,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     tiers,
     members: new MembersService(em, points, audit),
     memberScreen: new MemberScreenService(em),
+    imports: new ImportsService(em, points, tierEngine),
   };
 }
 export type Services = ReturnType<typeof createServices>;
