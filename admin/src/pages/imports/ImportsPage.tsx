@@ -59,12 +59,12 @@ export default function ImportsPage() {
               <tbody>
                 {jobs.data.importJobs.map((j) => (
                   <tr key={j.id} aria-current={j.id === selected ? 'true' : undefined}>
-                    <td>{formatDateTime(j.startedAt as string)}</td>
+                    <td>{formatDateTime(j.startedAt)}</td>
                     <td>{t(IMPORT_KIND_LABEL[j.kind])}</td>
                     <td><span className={`badge ${STATUS_CLASS[j.status]}`}>{t(IMPORT_STATUS_LABEL[j.status])}</span></td>
                     <td className="num">{formatNumber(j.rowsDone)}</td>
                     <td className="num">{formatNumber(j.rowsRejected)}</td>
-                    <td>{formatDateTime(j.finishedAt as string | null)}</td>
+                    <td>{formatDateTime(j.finishedAt)}</td>
                     <td><button type="button" onClick={() => setSelected(j.id)}>{t('imports.show')}</button></td>
                   </tr>
                 ))}
@@ -157,12 +157,12 @@ function JobDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
   if (!job) return null;
   const errors = job.errors.slice(0, ERRORS_PAGE);
   return (
-    <Section title={t('imports.job.title', { started: formatDateTime(job.startedAt as string) })} id="import-job">
+    <Section title={t('imports.job.title', { started: formatDateTime(job.startedAt) })} id="import-job">
       <dl className="import-progress" data-testid="import-progress" aria-live="polite">
         <div><dt>{t('imports.col.status')}</dt><dd><span className={`badge ${STATUS_CLASS[job.status]}`}>{t(IMPORT_STATUS_LABEL[job.status])}</span></dd></div>
         <div><dt>{t('imports.col.done')}</dt><dd>{formatNumber(job.rowsDone)}</dd></div>
         <div><dt>{t('imports.col.rejected')}</dt><dd>{formatNumber(job.rowsRejected)}</dd></div>
-        <div><dt>{t('imports.col.finished')}</dt><dd>{formatDateTime(job.finishedAt as string | null)}</dd></div>
+        <div><dt>{t('imports.col.finished')}</dt><dd>{formatDateTime(job.finishedAt)}</dd></div>
       </dl>
       {running ? <p className="field-hint">{t('imports.job.running')}</p> : null}
       {errors.length ? (
