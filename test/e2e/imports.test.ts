@@ -239,6 +239,57 @@ describe('purchases import', () => {
     expect(await windowCounterDrift(s)).toEqual([]);
   });
 
+  it('earn, set-based: every member\'s ledger, tier history and purchases equal those recordPurchase makes from the same purchases in date order', async () => {
+    const service = await s.token('service');
+    const members = 12;
+    await importFile('/imports/members', csv(['externalId,joinedAt', ...Array.from({ length: members }, (_, m) => `d-${m},2025-01-01T00:00:00Z`),
+      'd-opening,2025-01-01T00:00:00Z']));
+    // Twins registered through the API, to receive the same purchases one by one.
+    const twins: string[] = [];
+    for (let m = 0; m < members; m++) twins.push(await registerMember(s, { externalId: `twin-${m}`, joinedAt: '2025-01-01T00:00:00Z' }));
+    const purchases: { m: number; order: string; amount: string; at: string }[] = [];
+    for (let m = 0; m < members; m++) {
+      for (let k = 0; k < 6; k++) {
+        const day = 1 + ((m * 37 + k * 53) % 300);
+        const at = new Date(Date.UTC(2025, 2, 1) + day * 86_400_000 + (m % 3 === 0 && k === 5 ? -0 : k) * 1000);
+        purchases.push({ m, order: `${m}-${k}`, amount: (((m + 1) * (k + 3) * 97) % 4000 + 10.55).toFixed(2), at: at.toISOString() });
+      }
+    }
+    // One member with two purchases at one instant (recordPurchase rebuilds there: the rounds leave it to the points service).
+    purchases.push({ m: 0, order: '0-same', amount: '10.00', at: purchases.find((p) => p.order === '0-1')!.at });
+    const shuffled = [...purchases].sort((a, b) => (a.order < b.order ? 1 : -1));
+    const job = await importFile('/imports/purchases?mode=earn', csv(['orderId,externalId,amount,occurredAt',
+      ...shuffled.map((p) => `d-${p.order},d-${p.m},${p.amount},${p.at}`)]));
+    expect(job.failure).toBeUndefined();
+    expect(job.errors).toEqual([]);
+    expect(job.rowsDone).toBe(purchases.length);
+    for (const p of [...purchases].sort((a, b) => a.at.localeCompare(b.at) || (a.order < b.order ? -1 : 1))) {
+      const r = await s.gql(PURCHASE, { input: { memberId: twins[p.m], orderId: `twin-${p.order}`, amount: Number(p.amount), occurredAt: p.at } }, service);
+      expect(r.errors).toBeUndefined();
+    }
+    const state = async (ext: string) => {
+      const [m] = await s.sql(`select m.id, t.code, m.tier_since, m.tier_expires_at, m.window_points, m.points_after_expiry, m.window_points_months, m.last_qualifying_at,
+        a.balance, a.lifetime_earned from member m join tier t on t.id = m.tier_id join point_account a on a.member_id = m.id where m.external_id = $1`, [ext]);
+      const { id, ...rest } = m;
+      return {
+        ...rest,
+        purchases: await s.sql(`select regexp_replace(order_id, '^(d|twin)-', '') as o, amount_cents::text, earned_points, qualifying_points, occurred_at, (lot_id is null) as no_lot,
+          earned_tier_id, points_per_unit::text from purchase where member_id = $1 order by o`, [id]),
+        changes: await s.sql(`select kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, superseded_at is null as current
+          from tier_change where member_id = $1 order by occurred_at, id`, [id]),
+        lots: await s.sql(`select points, remaining, earned_at, activates_at, expires_at, late from point_lot where member_id = $1 order by earned_at, points`, [id]),
+        txns: await s.sql(`select type, amount, occurred_at, expires_at, reference is not null as ref from point_transaction where member_id = $1 order by occurred_at, amount`, [id]),
+        entries: await s.sql(`select occurred_at, points from qualifying_entry where member_id = $1 order by occurred_at, points`, [id]),
+      };
+    };
+    for (let m = 0; m < members; m++) expect({ m, ...(await state(`d-${m}`)) }).toEqual({ m, ...(await state(`twin-${m}`)) });
+    // The rounds did the work (all but the member with two purchases at one instant).
+    const upgraded = await s.sql(`select count(distinct c.member_id)::int as n from tier_change c join member m on m.id = c.member_id where m.external_id like 'd-%'`);
+    expect(upgraded[0].n).toBeGreaterThan(3);
+    await expectLedgerConsistent(s);
+    expect(await windowCounterDrift(s)).toEqual([]);
+  });
+
   it('two imports of overlapping files at once, racing recordPurchase for the same member: every order once, the ledger consistent', async () => {
     const service = await s.token('service');
     const rows = (from: number, to: number, prefix = 'c-') => csv(['orderId,externalId,amount,occurredAt',

@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { isUuid } from '../members/members.service';
 import { pgArray, pgTextArray } from '../../db/entity-manager';
-import { plusMonths } from '../../db/months';
+import { minusMonths, plusMonths } from '../../db/months';
+import { UPGRADE_REASON } from '../tiers/tiers.rules';
 import { withDates } from '../../db/rows';
 import type { ImportFormat, ImportKind, ImportMode, ImportPhase, ImportStatus } from './import.entities';
 
@@ -158,7 +159,7 @@ export const tidRange = (first: number, pages: number) => ({ from: `(${first},0)
 
 /** An ISO-8601 date or date-time (a time without an offset is UTC), as PostgreSQL can read it. */
 // ({0,1}, not ?: a ? in the text is a parameter to execute().)
-const instant = (col: string) => `(${col} ~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6}){0,1}){0,1}(Z|[+-]\\d{2}(:{0,1}\\d{2}){0,1}){0,1}){0,1}$' and pg_input_is_valid(${col}, 'timestamptz'))`;
+const instant = (col: string) => `(${col} ~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3}){0,1}){0,1}(Z|[+-]\\d{2}(:{0,1}\\d{2}){0,1}){0,1}){0,1}$' and pg_input_is_valid(${col}, 'timestamptz'))`;
 const day = (col: string) => `(${col} ~ '^\\d{4}-\\d{2}-\\d{2}$' and pg_input_is_valid(${col}, 'date'))`;
 // CASE, not AND: PostgreSQL does not promise to test AND's operands in order, and the cast must come after the pattern.
 const count = (col: string) => `(case when ${col} ~ '^\\d{1,10}$' then ${col}::bigint <= 2147483647 else false end)`;
@@ -312,13 +313,6 @@ export async function createAffected(em: EntityManager, id: string): Promise<voi
   await em.execute(`create unlogged table if not exists ${affectedTable(id)} (member_id uuid primary key) with (autovacuum_enabled = false)`);
 }
 
-/** Step 1 and 2 of the lock order (db/locks.ts) for the members of a range's valid lines: accounts, then members, in member-id order. */
-export async function lockRangeMembers(tx: EntityManager, id: string, range: { from: string; to: string }): Promise<void> {
-  const members = `select m.id from ${stageTable(id)} s join member m on m.external_id = s.external_id where s.ctid >= ?::tid and s.ctid < ?::tid`;
-  await tx.execute(`select 1 from point_account where member_id in (${members}) order by member_id for update`, [range.from, range.to]);
-  await tx.execute(`select 1 from member where id in (${members}) order by id for no key update`, [range.from, range.to]);
-}
-
 /**
  * History mode: the range's purchases recorded as facts (no points: earned 0, no transaction or
  * lot; the qualifying points they carry for the tier window, net of refundedAmount, as a
@@ -369,28 +363,157 @@ export async function lockMembers(tx: EntityManager, memberIds: string[]): Promi
 
 // ---- earn mode -------------------------------------------------------------------------
 
-/** An earn import's purchases in the order they are earned: by member, then date, then line; numbered. */
-export async function createQueue(tx: EntityManager, id: string): Promise<number> {
+/**
+ * An earn import's purchases in the order they are earned: by member, then date, then line;
+ * numbered (`n`), with each one's place among its member's (`round`). `fallback`: earned one
+ * by one through the points service (a member with a refundedAmount in the file, or every
+ * member when `allFallback`); the others go set-based, a round at a time (earnRound).
+ */
+export async function createQueue(tx: EntityManager, id: string, allFallback: boolean): Promise<{ total: number; rounds: number }> {
   await tx.execute(
     `create unlogged table ${queueTable(id)} with (autovacuum_enabled = false) as
-     select row_number() over (order by m.id, s.occurred_at::timestamptz, s.line) as n, s.line, s.order_id, m.id as member_id,
-       ${cents('s.amount')} as amount_cents, ${cents('s.refunded_amount')} as refunded_cents, s.occurred_at::timestamptz as occurred_at
-     from ${stageTable(id)} s join member m on m.external_id = s.external_id where ${VALID('s', id)}`,
+     with v as (
+       select s.line, s.order_id, m.id as member_id, ${cents('s.amount')} as amount_cents, ${cents('s.refunded_amount')} as refunded_cents,
+         s.occurred_at::timestamptz as occurred_at
+       from ${stageTable(id)} s join member m on m.external_id = s.external_id where ${VALID('s', id)}
+     )
+     select row_number() over (order by member_id, occurred_at, line)::int as n,
+       row_number() over (partition by member_id order by occurred_at, line)::int as round,
+       ${allFallback ? 'true' : 'bool_or(coalesce(refunded_cents, 0) > 0) over (partition by member_id)'} as fallback, v.*
+     from v`,
   );
-  await tx.execute(`create index on ${queueTable(id)} (n)`);
-  const [r] = await tx.execute<{ n: number }[]>(`select count(*)::int as n from ${queueTable(id)}`);
-  return r.n;
+  await tx.execute(`create index on ${queueTable(id)} (round) where not fallback`);
+  await tx.execute(`create index on ${queueTable(id)} (n) where fallback`);
+  await tx.execute(`create unlogged table ${affectedTable(id)} with (autovacuum_enabled = false) as select distinct member_id from ${queueTable(id)}`);
+  await tx.execute(`alter table ${affectedTable(id)} add primary key (member_id)`);
+  await tx.execute(`analyze ${queueTable(id)}`);
+  const [r] = await tx.execute<{ total: number; rounds: number }[]>(`select count(*)::int as total, coalesce(max(round), 0)::int as rounds from ${queueTable(id)}`);
+  return r;
+}
+
+/**
+ * The window counters of the members the rounds will write for are set aside (not counted: the
+ * review reads their ledger instead) until they are counted anew after the rounds; a round
+ * does not move them purchase by purchase.
+ */
+export async function uncountQueued(tx: EntityManager, id: string): Promise<void> {
+  await tx.execute(`update member m set window_points_months = null
+    where m.id in (select member_id from ${queueTable(id)} where not fallback) and m.window_points_months is not null`);
+}
+
+/** Marks every purchase of the queue still on the set-based path for the points service (the configuration changed so that it must). */
+export async function fallBackAll(tx: EntityManager, id: string): Promise<void> {
+  await tx.execute(`update ${queueTable(id)} set fallback = true where not fallback`);
 }
 
 export interface QueuedPurchase { n: number; line: number; orderId: string; memberId: string; amountCents: string; refundedCents: string | null; occurredAt: Date }
 
-export async function queuePage(em: EntityManager, id: string, after: number, limit: number): Promise<QueuedPurchase[]> {
+/** The purchases left to the points service, after `after` in queue order. */
+export async function fallbackPage(em: EntityManager, id: string, after: number, limit: number): Promise<QueuedPurchase[]> {
   const rows = await em.execute<QueuedPurchase[]>(
-    `select n::int, line, order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", refunded_cents::text as "refundedCents",
-       occurred_at as "occurredAt" from ${queueTable(id)} where n > ? and n <= ? order by n`,
-    [after, after + limit],
+    `select n, line, order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", refunded_cents::text as "refundedCents",
+       occurred_at as "occurredAt" from ${queueTable(id)} where fallback and n > ? order by n limit ?`,
+    [after, limit],
   );
   return rows.map((r) => withDates(r, ['occurredAt']));
+}
+
+/** What an earn round takes from the configuration (the programme's, read in the round's transaction). */
+export interface EarnRules { pointsPerUnit: number; windowMonths: number; validityMonths: number; pendingDays: number; expiryMonths: number | null }
+
+/** Lock order steps 1 and 2 for the members of a round (accounts, then members, in member-id order). */
+export async function lockRound(tx: EntityManager, id: string, round: number): Promise<void> {
+  const members = `select member_id from ${queueTable(id)} where round = ? and not fallback`;
+  await tx.execute(`select 1 from point_account where member_id in (${members}) order by member_id for update`, [round]);
+  await tx.execute(`select 1 from member where id in (${members}) order by id for no key update`, [round]);
+}
+
+/**
+ * One round of a set-based earn: the round-th purchase of every member still on this path,
+ * decided as purchase_at_once (migration purchase_path) decides a purchase, for all of them in
+ * two statements. First the decisions, into a scratch table: the tier held (the member row's),
+ * the points it earns there (floor(amount × pointsPerUnit × multiplier), exact in numeric), the
+ * qualifying points, the window sum with them and the upgrade it brings, the lot's dates; and
+ * whether the purchase needs what only the statement-by-statement path does, under the same
+ * conditions purchase_at_once sends it there (a history that may be out of date at its
+ * instant, a debt, a lot under the expiry watermark, an upgrade a review run has passed, a
+ * balance past int): that member and its later purchases go to the points service
+ * (fallback). An order already recorded is a replay (nothing written). Then every write of the
+ * others in one statement: the EARN transaction and its lot, the account, the qualifying entry,
+ * the upgrade (member row and tier change), the purchase row (source 'import'). The caller
+ * holds the round's members (lockRound) and counts their window counters after it.
+ */
+export async function earnRound(tx: EntityManager, id: string, round: number, r: EarnRules): Promise<{ written: number; replays: number }> {
+  const w = String(r.windowMonths);
+  const lotExpires = r.expiryMonths == null ? 'null::timestamptz' : plusMonths(`x.at + make_interval(days => ${r.pendingDays})`, String(r.expiryMonths));
+  await tx.execute(
+    `create temp table import_round on commit drop as
+     with q as (
+       select q.order_id, q.member_id, q.amount_cents, q.occurred_at as at, a.balance, a.lifetime_earned, a.expired_through,
+         m.tier_id, t.rank, m.tier_expires_at,
+         floor(q.amount_cents * ?::numeric / 100)::bigint as qp,
+         floor(q.amount_cents * ?::numeric * t.points_multiplier / 100)::bigint as earned,
+         exists (select 1 from purchase p where p.order_id = q.order_id) as replay,
+         coalesce(m.tier_expires_at <= greatest(q.occurred_at, (select tier_reviewed_through from program where id = 1)), false)
+           or coalesce(m.last_qualifying_at > q.occurred_at, false)
+           or exists (select 1 from purchase p where p.member_id = q.member_id and p.occurred_at > q.occurred_at)
+           or exists (select 1 from tier_change c where c.member_id = q.member_id and c.occurred_at >= q.occurred_at and c.superseded_at is null)
+           or a.balance < 0 or exists (select 1 from point_lot l where l.member_id = q.member_id and l.remaining < 0) as stale
+       from ${queueTable(id)} q join point_account a on a.member_id = q.member_id join member m on m.id = q.member_id join tier t on t.id = m.tier_id
+       where q.round = ? and not q.fallback
+     ), x as (
+       select q.*, case when q.qp > 0 then greatest(0, coalesce((select sum(e.points) from qualifying_entry e where e.member_id = q.member_id
+           and e.occurred_at > ${minusMonths('q.at', w)} and e.occurred_at <= q.at and coalesce(e.counts_from, e.occurred_at) <= q.at), 0) + q.qp)::int end as window_q
+       from q
+     ), d as (
+       select x.*, x.at + make_interval(days => ${r.pendingDays}) as activates, ${lotExpires} as expires, ${plusMonths('x.at', String(r.validityMonths))} as up_expires,
+         (select t2.id from tier t2 where x.window_q is not null and t2.qualifying_points <= x.window_q and t2.rank > x.rank order by t2.rank desc limit 1) as to_tier
+       from x
+     )
+     select d.*, not d.replay and coalesce(d.stale
+       or (d.earned > 0 and coalesce(d.expires <= d.expired_through, false))
+       or d.balance::bigint + d.earned > 2147483647 or d.lifetime_earned::bigint + d.earned > 2147483647
+       or (d.to_tier is not null and coalesce(d.up_expires <= (select tier_reviewed_through from program where id = 1), false)), true) as stepwise
+     from d`,
+    [r.pointsPerUnit, r.pointsPerUnit, round],
+  );
+  await tx.execute(
+    `update ${queueTable(id)} q set fallback = true from import_round d where d.stepwise and q.member_id = d.member_id and q.round >= ?`, [round],
+  );
+  const [res] = await tx.execute<{ written: number; replays: number }[]>(
+    `with w as (select * from import_round where not stepwise and not replay
+     ), txn as (
+       insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
+       select member_id, 'EARN', earned, balance + earned, at, expires, null, order_id, 'purchase:' || order_id, 0, now() from w where earned > 0
+       returning id, reference as order_id
+     ), lot as (
+       insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
+       select w.member_id, txn.id, w.earned, w.earned, w.at, w.activates, w.expires, w.order_id, coalesce(w.expires <= now(), false)
+       from w join txn using (order_id)
+       returning id, order_id
+     ), acct as (
+       update point_account a set balance = a.balance + w.earned, lifetime_earned = a.lifetime_earned + w.earned, updated_at = now()
+       from w where a.member_id = w.member_id and w.earned > 0
+     ), qe as (
+       insert into qualifying_entry (member_id, occurred_at, points, source) select member_id, at, qp, 'purchase:' || order_id from w where qp <> 0
+     ), up as (
+       update member m set tier_id = w.to_tier, tier_since = w.at, tier_expires_at = w.up_expires, window_points_months = null, updated_at = now()
+       from w where m.id = w.member_id and w.to_tier is not null
+     ), chg as (
+       insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+       select member_id, 'UPGRADE', tier_id, to_tier, ?, window_q, at, up_expires, now() from w where to_tier is not null
+       returning id, member_id
+     ), pur as (
+       insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given,
+         tier_change_id, earned_tier_id, points_per_unit, source)
+       select w.order_id, w.member_id, w.amount_cents, w.earned, w.qp, lot.id, txn.id, w.at, true, chg.id, w.tier_id, ?, 'import'
+       from w left join txn using (order_id) left join lot using (order_id) left join chg using (member_id)
+       returning member_id
+     )
+     select (select count(*) from pur)::int as written, (select count(*) from import_round where replay)::int as replays`,
+    [UPGRADE_REASON, r.pointsPerUnit],
+  );
+  return res;
 }
 
 /** The import's mark on purchases recorded through the points service. */

@@ -8,6 +8,7 @@ import type { AppEntityManager, PgConnection } from '../../db/entity-manager';
 import { inTransaction } from '../../db/transaction';
 import { actorLabel, type Actor } from '../actor';
 import type { PointsService } from '../points/points.service';
+import { programmeConfigOf } from '../program/programme-config.service';
 import type { TierEngine } from '../tiers/tier-engine.service';
 import { emitWebhookEvent, suppressRowEvents } from '../webhooks/webhooks.service';
 import type { ImportFormat, ImportKind, ImportMode, ImportPhase } from './import.entities';
@@ -139,8 +140,10 @@ export class ImportsService {
   private async applyHistory(own: EntityManager, connection: PgConnection, id: string): Promise<void> {
     const p = await repo.programSettings(own);
     await repo.createAffected(own, id);
+    // No member lock while the facts go in: they earn nothing and change no tier (a purchase
+    // recorded meanwhile decides on the ledger it reads, as it would had it come first); the
+    // window counters and the tier are settled below, under the members' locks.
     await this.byRanges(own, id, (range) => this.inOwnTransaction(own, connection, async (tx) => {
-      await repo.lockRangeMembers(tx, id, range);
       await repo.addDone(tx, id, await repo.insertHistory(tx, id, range, p.pointsPerUnit));
     }));
     await this.phase(own, id, 'DECIDING_TIERS');
@@ -158,14 +161,53 @@ export class ImportsService {
   }
 
   /**
-   * Earn mode: each purchase through the points service's purchase path (recordPurchase, then
-   * refundPurchase for a refundedAmount), as it would be recorded through the API, silently
-   * (no per-row webhook event); one member's purchases in date order, members side by side.
+   * Earn mode: each purchase earns as recordPurchase would, one member's in date order. Set-based
+   * first, a round at a time (the k-th purchase of every member in one transaction of a few
+   * statements: imports.repository.ts earnRound decides as purchase_at_once does and writes
+   * what it writes); a purchase that needs more than that (what purchase_at_once leaves to the
+   * statement-by-statement path: a history to rebuild, a debt…), and every later one of its
+   * member, a refundedAmount, or a configuration with POINTS_MULTIPLIER benefits (they depend on
+   * tags and dates) goes through the points service itself (recordPurchase, then refundPurchase),
+   * silently (no per-row webhook event), after the rounds.
    */
   private async applyEarn(actor: Actor, own: EntityManager, connection: PgConnection, id: string): Promise<void> {
-    const total = await this.inOwnTransaction(own, connection, (tx) => repo.createQueue(tx, id));
-    for (let after = 0; after < total; after += EARN_PAGE) {
-      const page = await repo.queuePage(own, id, after, EARN_PAGE);
+    const config = () => programmeConfigOf(this.em).reload(own);
+    const { rounds } = await this.inOwnTransaction(own, connection, async (tx) => repo.createQueue(tx, id, (await config()).multiplierBenefits.length > 0));
+    await this.inOwnTransaction(own, connection, (tx) => repo.uncountQueued(tx, id));
+    for (let round = 1; round <= rounds; round++) {
+      const more = await this.inOwnTransaction(own, connection, async (tx) => {
+        await repo.lockRound(tx, id, round);
+        const c = await config();
+        if (c.multiplierBenefits.length > 0) {
+          await repo.fallBackAll(tx, id);
+          return false;
+        }
+        const r = await repo.earnRound(tx, id, round, {
+          pointsPerUnit: c.pointsPerUnit, windowMonths: c.windowMonths, validityMonths: c.validityMonths, pendingDays: c.pointsPendingDays, expiryMonths: c.pointsExpiryMonths,
+        });
+        await repo.addDone(tx, id, r.written + r.replays);
+        return true;
+      });
+      if (!more) break;
+    }
+    for (let after: string | null = null; ;) {
+      const ids = await repo.affectedAfter(own, id, after, DECIDE_BATCH);
+      if (!ids.length) break;
+      await this.inOwnTransaction(own, connection, async (tx) => {
+        await repo.lockMembers(tx, ids);
+        await this.tiers.recountWindowsOf(tx, ids);
+      });
+      after = ids[ids.length - 1];
+    }
+    await this.earnOneByOne(actor, own, id);
+  }
+
+  /** The queue's fallback purchases through the points service, members side by side, each member's in order. */
+  private async earnOneByOne(actor: Actor, own: EntityManager, id: string): Promise<void> {
+    for (let after = 0; ;) {
+      const page = await repo.fallbackPage(own, id, after, EARN_PAGE);
+      if (!page.length) break;
+      after = page[page.length - 1].n;
       const byMember = new Map<string, QueuedPurchase[]>();
       for (const q of page) byMember.set(q.memberId, [...(byMember.get(q.memberId) ?? []), q]);
       const done: string[] = [];

@@ -304,6 +304,16 @@ export class TierEngine {
   }
 
   /**
+   * Counts the window counters of `memberIds` anew from the ledger, in the caller's
+   * transaction, their rows held (a bulk writer that added their qualifying points set-based).
+   */
+  async recountWindowsOf(tx: EntityManager, memberIds: string[]): Promise<void> {
+    if (!memberIds.length) return;
+    const s = await repo.tierSettings(tx);
+    await reviews.recountWindowCountersOf(tx, memberIds, s.windowMonths);
+  }
+
+  /**
    * The change and its outbox row in one statement (one round trip on the purchase path); NOTIFY
    * once committed. The outbox row carries the change itself (`changes`, as changesFromOutbox
    * reads it back), so a dispatcher delivers it without reading tier_change again.
