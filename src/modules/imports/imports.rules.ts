@@ -49,6 +49,20 @@ export class CsvRecordReader {
   /** The records completed by this chunk. */
   push(chunk: string): { line: number; fields: string[]; malformed: string | null }[] {
     const out: { line: number; fields: string[]; malformed: string | null }[] = [];
+    // Most chunks of most files have no quote and no CR: split them by line and comma (several
+    // times faster than a character at a time).
+    if (!this.quoted && !this.afterCr && !chunk.includes('"') && !chunk.includes('\r')) {
+      let start = 0;
+      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        this.appendPlain(chunk.slice(start, nl));
+        out.push(this.finish());
+        this.line++;
+        this.recordLine = this.line;
+        start = nl + 1;
+      }
+      this.appendPlain(chunk.slice(start));
+      return out;
+    }
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i];
       if (this.afterCr) {
@@ -86,6 +100,18 @@ export class CsvRecordReader {
       }
     }
     return out;
+  }
+
+  /** Unquoted text without a newline: commas end fields. */
+  private appendPlain(text: string): void {
+    if (!text) return;
+    this.started = true;
+    const parts = text.split(',');
+    this.field += parts[0];
+    for (let i = 1; i < parts.length; i++) {
+      this.fields.push(this.field);
+      this.field = parts[i];
+    }
   }
 
   /** The last record, when the file does not end with a newline. */
