@@ -21,6 +21,7 @@ import {
 import { TierResolver } from './resolvers/tier.resolver';
 import { CouponResolver } from './resolvers/coupon.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
+import { ImportsResolver } from './resolvers/imports.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -29,6 +30,7 @@ export const resolvers = [
   BenefitResolver, RewardResolver, RedemptionResolver, CouponResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
   RetentionResolver, SegmentResolver, SegmentPreviewResolver, ProgramStatsResolver, MemberRetentionResolver,
   WebhookResolver,
+  ImportsResolver,
 ] as const;
 
 

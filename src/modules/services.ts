@@ -25,6 +25,7 @@ import { registerTierEvents } from './tiers/tier.events';
 import { EventRegistry } from '../events/registry';
 import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 import type { UrlPolicy } from './webhooks/webhooks.rules';
+import { ImportsService } from './imports/imports.service';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -99,6 +100,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     members: new MembersService(em, points, audit),
     memberScreen: new MemberScreenService(em),
     webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
+    imports: new ImportsService(em, points, tierEngine),
   };
 }
 export type Services = ReturnType<typeof createServices>;

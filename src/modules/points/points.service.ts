@@ -14,6 +14,7 @@ import * as repo from './points.repository';
 import type { TransactionRow } from './points.repository';
 import type { TierChangeRow, UpgradePlan, UpgradeRules } from '../tiers/tier-engine.service';
 import { notifyOutbox, notifyOutboxCommitted } from '../../events/outbox';
+import { suppressRowEvents } from '../webhooks/webhooks.service';
 import { UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
 import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
@@ -65,6 +66,12 @@ export interface EarnResult {
   transaction: TransactionRow | null;
   tierChange: TierChangeRef | null;
 }
+
+/**
+ * How a write is made. `silent`: for a bulk writer (an import) that reports itself with one
+ * event of its own: the per-row webhook event capture writes nothing for it.
+ */
+export interface WriteOptions { silent?: boolean }
 
 export interface RecordPurchaseInput { memberId: string; orderId: string; amount: number; occurredAt?: Date | null }
 export interface RefundPurchaseInput { orderId: string; refundId: string; amount: number; occurredAt?: Date | null }
@@ -151,7 +158,7 @@ export class PointsService {
    * statement in it (purchaseStepwise). A retry of a recorded order is answered from the
    * stored row. Purchases of one member run one at a time in this process (memberWrites).
    */
-  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now?: Date): Promise<EarnResult> {
+  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now?: Date, options: WriteOptions = {}): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
     const amountCents = cents(input.amount, 'amount');
     const given = resolveOccurredAt(actor, input.occurredAt, now ?? new Date());
@@ -163,9 +170,11 @@ export class PointsService {
       // member's tier history from its instant).
       const occurredAt = input.occurredAt == null && now == null ? new Date() : given;
       const p: PurchaseInHand = { input, memberId, amountCents, occurredAt };
-      const once = await this.purchaseInOneStatement(p);
+      // A bulk writer's purchase (options.silent) goes through a transaction, where the per-row event capture can be turned off.
+      const once = options.silent ? null : await this.purchaseInOneStatement(p);
       if (once) return once;
       return inSqlTransaction(this.em, async (tx) => {
+        if (options.silent) await suppressRowEvents(tx);
         const { config, facts } = await this.purchaseFacts(tx, p);
         if (!facts) throw notFound('Member', memberId);
         if (facts.replay) return this.replayed(await replay(tx), input.orderId);
@@ -379,7 +388,7 @@ export class PointsService {
 
   // ---- refunds -----------------------------------------------------------------------
 
-  async refundPurchase(actor: Actor, input: RefundPurchaseInput, now = new Date()): Promise<EarnResult> {
+  async refundPurchase(actor: Actor, input: RefundPurchaseInput, now = new Date(), options: WriteOptions = {}): Promise<EarnResult> {
     const refundCents = cents(input.amount, 'amount');
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const earlier = await this.replayRefund(input, refundCents);
@@ -387,6 +396,7 @@ export class PointsService {
     const memberId = await repo.purchaseOwner(this.em, input.orderId);
     if (memberId == null) throw notFound('Order', input.orderId);
     return this.withAccount(memberId, async (tx, account) => {
+      if (options.silent) await suppressRowEvents(tx);
       const settled = await this.replayRefund(input, refundCents, tx);
       if (settled) return settled;
       return this.refundLocked(tx, account, memberId, input, refundCents, occurredAt);
