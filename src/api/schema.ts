@@ -20,6 +20,7 @@ import {
 } from './resolvers/catalogue.resolver';
 import { TierResolver } from './resolvers/tier.resolver';
 import { CouponResolver } from './resolvers/coupon.resolver';
+import { DataRightsResolver } from './resolvers/data-rights.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -27,6 +28,7 @@ export const resolvers = [
   TierEngineResolver, TierNoticeResolver, MemberTierResolver, TierFeedResolver,
   BenefitResolver, RewardResolver, RedemptionResolver, CouponResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
   RetentionResolver, SegmentResolver, SegmentPreviewResolver, ProgramStatsResolver, MemberRetentionResolver,
+  DataRightsResolver,
 ] as const;
 
 
