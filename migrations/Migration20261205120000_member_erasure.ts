@@ -11,8 +11,8 @@ import { Migration } from '@mikro-orm/migrations';
  *   (READ COMMITTED re-checks the condition on the newest row) and finds nobody. The bodies are
  *   otherwise those of purchase_path, unchanged.
  * - `jsonb_scrub(j, vals)`: `j` with every string value equal to one of `vals`, at any depth,
- *   replaced by null (object keys are kept): the erasure scrubs the audit log's before/after and
- *   the member's stored webhook payloads with it.
+ *   replaced by null, and the other strings passed through text_scrub (object keys are kept):
+ *   the erasure scrubs the audit log's before/after and the member's stored webhook payloads.
  * - `jsonb_null_keys(j, keys)`: `j` with its top-level keys in `keys` set to null (an audit
  *   entry's before/after of a member's profile fields, whatever values they held then).
  * - `text_scrub(t, vals)`: `t` with each of `vals` (3 characters or more) replaced by '[erased]':
@@ -96,7 +96,7 @@ export class Migration20261205120000_member_erasure extends Migration {
         return case jsonb_typeof(j)
           when 'object' then (select coalesce(jsonb_object_agg(e.key, jsonb_scrub(e.value, vals)), '{}'::jsonb) from jsonb_each(j) e)
           when 'array' then (select coalesce(jsonb_agg(jsonb_scrub(a.value, vals) order by a.n), '[]'::jsonb) from jsonb_array_elements(j) with ordinality a(value, n))
-          when 'string' then case when (j #>> '{}') = any(vals) then 'null'::jsonb else j end
+          when 'string' then case when (j #>> '{}') = any(vals) then 'null'::jsonb else to_jsonb(text_scrub(j #>> '{}', vals)) end
           else j end;
       end $$;`);
     this.addSql(`create or replace function jsonb_null_keys(j jsonb, keys text[]) returns jsonb language sql immutable as $$

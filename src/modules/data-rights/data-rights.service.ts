@@ -3,6 +3,7 @@ import { badInput, forbidden, notFound } from '../../common/errors';
 import { lockAccount } from '../../db/locks';
 import { memberWrites } from '../../db/member-queue';
 import { inTransaction } from '../../db/transaction';
+import { scrubOutboxPayloads } from '../../events/outbox';
 import type { Actor } from '../actor';
 import type { AuditService } from '../audit/audit.service';
 import { PERSONAL_FIELDS, type Member } from '../members/member.entity';
@@ -56,8 +57,8 @@ export class DataRightsService {
    * account, then member row, as every write locks them): its personal fields null, `erasedAt`
    * set, its tier frozen, its coupons still issued cancelled, the balance left forfeited by an
    * ERASURE transaction, its tags removed; personal values scrubbed from the audit log, its
-   * stored webhook payloads and the free-text reasons of its ledger, tier history and
-   * redemptions. The ledger, purchases and tier history stay (the member's id is anonymous).
+   * stored webhook payloads, its outbox rows and the free-text reasons of its ledger, tier
+   * history and redemptions. The ledger, purchases and tier history stay (the member's id is anonymous).
    * Per-row webhook events are off for the transaction; one `member.erased` event carries the
    * former externalId, for downstream systems to erase too. Audited. A second erasure of an
    * erased member returns it and writes nothing.
@@ -81,6 +82,7 @@ export class DataRightsService {
       await this.parts.tiers.scrubReasonsForErasure(tx, memberId, personal);
       await this.parts.audit.scrubMember(tx, memberId, PERSONAL_FIELDS, personal);
       await scrubMemberEvents(tx, memberId, personal);
+      await scrubOutboxPayloads(tx, memberId, personal);
       this.parts.members.erasePersonalFields(m, now);
       this.parts.audit.record(tx, actor, {
         action: 'member.erase', entity: 'Member', entityId: memberId, before: { erasedAt: null },
