@@ -593,4 +593,21 @@ export const zhCN: Record<MessageKey, string> = {
   'audit.entity.Redemption': '兑换',
 
   'audit.clear': '清除筛选条件',
+
+  // Member data rights (issue 23): export and erasure on the member page.
+  'transaction.OPENING_BALANCE': '期初余额',
+  'transaction.ERASURE': '删除时作废',
+  'members.dataRights.export': '导出数据',
+  'members.dataRights.exporting': '正在导出…',
+  'members.dataRights.exported': '会员数据已下载为 {file}。',
+  'members.dataRights.erase': '删除会员',
+  'members.dataRights.eraseTitle': '删除此会员的个人数据',
+  'members.dataRights.eraseMessage': '姓名、联系方式、生日、资料、外部 ID 和标签将被永久删除；未使用的优惠券将被取消，积分余额作废。积分流水、购买记录和等级历史将保留，但不含任何个人信息。此操作无法撤销。',
+  'members.dataRights.reason': '原因（例如请求的编号）',
+  'members.dataRights.confirm': '输入 {word} 以确认',
+  'members.dataRights.confirmHint': '只有此栏填写 {word} 后才会执行删除。',
+  'members.dataRights.confirmMismatch': '请输入大写的 {word} 以确认。',
+  'members.dataRights.submit': '永久删除',
+  'members.dataRights.erasedTitle': '已删除的会员',
+  'members.dataRights.erasedNotice': '此会员的个人数据已于 {date} 删除。其积分流水、购买记录和等级历史以匿名方式保留；它不能再获得、使用积分或被修改。',
 };
