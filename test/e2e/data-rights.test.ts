@@ -138,12 +138,33 @@ describe('member data rights', () => {
       expectError(await s.gql(EXPORT, { id: 'nope' }, admin), 'BAD_USER_INPUT'); // the input guard checks an ID's shape
     });
 
+    it('GET /exports/members/<id>.json streams the same document, to the same callers', async () => {
+      const get = (id: string, token?: string) => fetch(`${s.url}/exports/members/${id}.json`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const own = await s.token('member', ava.id);
+      const res = await get(ava.id, own);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('content-disposition')).toBe(`attachment; filename="member-${ava.id}.json"`);
+      const streamed = (await res.json()) as Record<string, unknown>;
+      const viaGraphql = JSON.parse((await gqlData(s.gql(EXPORT, { id: ava.id }, admin))).memberDataExport) as Record<string, unknown>;
+      expect({ ...streamed, generatedAt: null }).toEqual({ ...viaGraphql, generatedAt: null });
+      const refused = async (r: Response) => ({ status: r.status, code: ((await r.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code });
+      expect(await refused(await get(ava.id, await s.token('member', ben)))).toEqual({ status: 403, code: 'FORBIDDEN' });
+      expect(await refused(await get(ava.id, service))).toEqual({ status: 403, code: 'FORBIDDEN' });
+      expect(await refused(await get(ava.id))).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+      expect(await refused(await get('00000000-0000-4000-8000-000000000000', admin))).toEqual({ status: 404, code: 'NOT_FOUND' });
+      expect(await refused(await get('nope', admin))).toEqual({ status: 404, code: 'NOT_FOUND' });
+    });
+
     it('a member with 20,000 ledger rows exports in one document', async () => {
       const id = await registerMember(s);
       await s.sql(`insert into point_transaction (member_id, type, amount, balance_after, occurred_at, reason, created_at)
         select $1, 'ADJUST', 1, g, now(), 'bulk', now() from generate_series(1, 20000) g`, [id]);
       const doc = JSON.parse((await gqlData(s.gql(EXPORT, { id }, admin))).memberDataExport);
       expect(doc.pointTransactions).toHaveLength(20000);
+      expect(doc.pointTransactions.map((t: { balanceAfter: number }) => t.balanceAfter)).toEqual(Array.from({ length: 20000 }, (_, i) => i + 1));
+      const streamed = await (await fetch(`${s.url}/exports/members/${id}.json`, { headers: { authorization: `Bearer ${admin}` } })).json();
+      expect(streamed.pointTransactions).toEqual(doc.pointTransactions);
       await s.sql('delete from point_transaction where member_id = $1', [id]);
     });
   });
@@ -241,6 +262,7 @@ describe('member data rights', () => {
       expect((await gqlData(s.gql(MEMBER, { id: ava.id }, own))).member).toBeNull();
       expect((await gqlData(s.gql(MEMBER, { id: ava.id }, service))).member).toBeNull();
       expectError(await s.gql(EXPORT, { id: ava.id }, own), 'NOT_FOUND');
+      expect((await fetch(`${s.url}/exports/members/${ava.id}.json`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(404);
       const asAdmin = JSON.parse((await gqlData(s.gql(EXPORT, { id: ava.id }, admin))).memberDataExport);
       expect(asAdmin.member).toMatchObject({ id: ava.id, erasedAt: expect.any(String), externalId: null, email: null });
       expect(asAdmin.tags).toEqual([]);

@@ -38,7 +38,6 @@ type Documents = {
     "\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": typeof types.UntagMemberDocument,
     "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": typeof types.CancelRedemptionDocument,
     "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": typeof types.UpdateMemberDocument,
-    "\n  query MemberDataExport($memberId: ID!) {\n    memberDataExport(memberId: $memberId)\n  }\n": typeof types.MemberDataExportDocument,
     "\n  mutation EraseMember($memberId: ID!, $reason: String!) {\n    eraseMember(memberId: $memberId, reason: $reason) {\n      id\n      erasedAt\n      externalId\n      displayName\n    }\n  }\n": typeof types.EraseMemberDocument,
     "\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n": typeof types.RewardFieldsFragmentDoc,
     "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n": typeof types.RewardsPageDocument,
@@ -82,7 +81,6 @@ const documents: Documents = {
     "\n  mutation UntagMember($memberId: ID!, $tagCode: String!) {\n    untagMember(memberId: $memberId, tagCode: $tagCode) {\n      id\n      tags {\n        code\n      }\n    }\n  }\n": types.UntagMemberDocument,
     "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": types.CancelRedemptionDocument,
     "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": types.UpdateMemberDocument,
-    "\n  query MemberDataExport($memberId: ID!) {\n    memberDataExport(memberId: $memberId)\n  }\n": types.MemberDataExportDocument,
     "\n  mutation EraseMember($memberId: ID!, $reason: String!) {\n    eraseMember(memberId: $memberId, reason: $reason) {\n      id\n      erasedAt\n      externalId\n      displayName\n    }\n  }\n": types.EraseMemberDocument,
     "\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n": types.RewardFieldsFragmentDoc,
     "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n  }\n": types.RewardsPageDocument,
@@ -212,10 +210,6 @@ export function graphql(source: "\n  mutation CancelRedemption($id: ID!, $reason
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query MemberDataExport($memberId: ID!) {\n    memberDataExport(memberId: $memberId)\n  }\n"): (typeof documents)["\n  query MemberDataExport($memberId: ID!) {\n    memberDataExport(memberId: $memberId)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

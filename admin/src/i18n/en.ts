@@ -603,6 +603,7 @@ export const en = {
   'members.dataRights.export': 'Export data',
   'members.dataRights.exporting': 'Exporting…',
   'members.dataRights.exported': 'The member\'s data was downloaded as {file}.',
+  'members.dataRights.exportFailed': 'Could not export the member\'s data: {message}',
   'members.dataRights.erase': 'Erase member',
   'members.dataRights.eraseTitle': 'Erase this member\'s personal data',
   'members.dataRights.eraseMessage': 'Name, contact details, birthday, profile, external id and tags are removed for good; coupons not yet used are cancelled and the points balance is forfeited. The ledger, purchases and tier history are kept without anything personal. This cannot be undone.',

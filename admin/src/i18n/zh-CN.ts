@@ -600,6 +600,7 @@ export const zhCN: Record<MessageKey, string> = {
   'members.dataRights.export': '导出数据',
   'members.dataRights.exporting': '正在导出…',
   'members.dataRights.exported': '会员数据已下载为 {file}。',
+  'members.dataRights.exportFailed': '无法导出会员数据：{message}',
   'members.dataRights.erase': '删除会员',
   'members.dataRights.eraseTitle': '删除此会员的个人数据',
   'members.dataRights.eraseMessage': '姓名、联系方式、生日、资料、外部 ID 和标签将被永久删除；未使用的优惠券将被取消，积分余额作废。积分流水、购买记录和等级历史将保留，但不含任何个人信息。此操作无法撤销。',

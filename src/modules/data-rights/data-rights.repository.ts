@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
- * The SQL of a member's data export: one statement that builds the whole document in
- * PostgreSQL (json_build_object and json_agg, `json` so that keys keep their order), so that the
- * server holds the document once, as text, however long the member's history is (no row is
- * mapped to an object in Node).
+ * The SQL of a member's data export. PostgreSQL writes every piece as JSON text (row_to_json:
+ * compact, its keys in the select list's order); the service strings the pieces together as
+ * they come, so that no row is mapped to an object in Node and a long history is read in
+ * batches from cursors (data-rights.service.ts): the streamed download holds one batch at a
+ * time, whatever the member's history.
  *
  * Cross-module read, by design: everything held about one member is in the tables of members
  * (member), tiers (tier, tier_change, tier_notice), points (point_account, point_transaction,
@@ -15,82 +16,122 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * for all rows (one would cost every purchase a write; an export is rare): those two are scans.
  */
 
-/** What the export is given from elsewhere: the saved segments the member is in now (segments.service.ts). */
-export interface ExportInputs {
-  memberId: string;
-  format: string;
-  generatedAt: Date;
-  segments: { id: string; name: string }[];
+/** Money in cents as the document shows it: the amount in the currency unit, and the cents. */
+const money = (cents: string, name: string) => `(${cents})::numeric / 100 as "${name}", ${cents} as "${name}Cents"`;
+
+/** A list of the document: its rows' columns (aliased: the JSON keys, in order), where they come from (the member's id is `$1`, now `$2`), their order. */
+export interface ExportList { columns: string; from: string; order: string }
+
+/** The document's lists, by key, in the document's order (README, "Member data rights"). */
+export const EXPORT_LISTS = {
+  pointTransactions: {
+    columns: `x.id::text as "id", x.type as "type", x.amount as "amount", x.balance_after as "balanceAfter", x.occurred_at as "occurredAt",
+      x.expires_at as "expiresAt", x.reason as "reason", x.reference as "reference"`,
+    from: 'point_transaction x where x.member_id = $1', order: 'x.id',
+  },
+  pointLots: {
+    columns: `l.id::text as "id", l.transaction_id::text as "transactionId", l.points as "points", l.remaining as "remaining",
+      l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.expires_at as "expiresAt", l.order_id as "orderId"`,
+    from: 'point_lot l where l.member_id = $1', order: 'l.id',
+  },
+  purchases: {
+    columns: `p.order_id as "orderId", ${money('p.amount_cents', 'amount')}, ${money('p.refunded_cents', 'refunded')},
+      p.earned_points as "pointsEarned", p.qualifying_points as "qualifyingPoints", p.reversed_points as "pointsReversed", p.occurred_at as "occurredAt"`,
+    from: 'purchase p where p.member_id = $1', order: 'p.occurred_at, p.order_id',
+  },
+  refunds: {
+    columns: `r.refund_id as "refundId", r.order_id as "orderId", ${money('r.amount_cents', 'amount')}, r.points_reversed as "pointsReversed",
+      r.qualifying_reversed as "qualifyingPointsReversed", r.occurred_at as "occurredAt"`,
+    from: 'refund r where r.order_id in (select p.order_id from purchase p where p.member_id = $1) and r.member_id = $1', order: 'r.occurred_at, r.refund_id',
+  },
+  qualifyingPoints: {
+    columns: 'q.occurred_at as "occurredAt", q.points as "points", q.source as "source", q.counts_from as "countsFrom"',
+    from: 'qualifying_entry q where q.member_id = $1', order: 'q.occurred_at, q.id',
+  },
+  activities: {
+    columns: `v.idempotency_key as "idempotencyKey", v.kind as "kind", v.day as "day", v.points as "points", v.qualifying_points as "qualifyingPoints",
+      v.occurred_at as "occurredAt"`,
+    from: 'activity v where v.member_id = $1', order: 'v.occurred_at, v.idempotency_key',
+  },
+  tierHistory: {
+    columns: `c.id::text as "id", c.kind as "kind", ft.code as "fromTier", tt.code as "toTier", c.reason as "reason",
+      c.qualifying_points as "qualifyingPoints", c.occurred_at as "occurredAt", c.expires_at as "expiresAt", c.superseded_at as "supersededAt"`,
+    from: 'tier_change c left join tier ft on ft.id = c.from_tier_id join tier tt on tt.id = c.to_tier_id where c.member_id = $1', order: 'c.occurred_at, c.id',
+  },
+  tierNotices: {
+    columns: 'nt.code as "tier", n.tier_expires_at as "tierExpiresAt", n.points_to_retain as "pointsToRetain", n.noticed_at as "noticedAt"',
+    from: 'tier_notice n join tier nt on nt.id = n.tier_id where n.member_id = $1', order: 'n.noticed_at, n.id',
+  },
+  redemptions: {
+    columns: `d.id as "id", w.code as "reward", d.points as "points", d.coupon_code as "couponCode",
+      case when d.status = 'ISSUED' and d.expires_at <= $2 then 'EXPIRED' else d.status end as "status", d.created_at as "createdAt",
+      d.expires_at as "expiresAt", d.used_at as "usedAt", d.used_at_store as "usedAtStore", d.cancelled_at as "cancelledAt", d.cancel_reason as "cancelReason"`,
+    from: 'redemption d join reward w on w.id = d.reward_id where d.member_id = $1', order: 'd.seq',
+  },
+  birthdayGifts: {
+    columns: 'g.year as "year", g.points as "points", g.granted_at as "grantedAt"',
+    from: 'birthday_grant g where g.member_id = $1', order: 'g.year',
+  },
+  tags: {
+    columns: 'tg.code as "code", tg.name as "name", tg.kind as "kind", mt.tagged_at as "taggedAt"',
+    from: 'member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = $1', order: 'tg.code',
+  },
+  lifecycleTransitions: {
+    columns: 'lt.from_stage as "from", lt.to_stage as "to", lt.at as "at"',
+    from: 'lifecycle_transition lt where lt.member_id = $1', order: 'lt.at, lt.id',
+  },
+  // Who made a change (staff names) is the programme's, not the member's: left out.
+  auditLog: {
+    columns: 'e.action as "action", e.at as "at", e.before as "before", e.after as "after"',
+    from: `audit_entry e where e.entity = 'Member' and e.entity_id = $1::text`, order: 'e.id',
+  },
+} satisfies Record<string, ExportList>;
+
+export type ExportListKey = keyof typeof EXPORT_LISTS;
+
+/** The document's single values, as JSON text (null: `null`). */
+export interface ExportHead { member: string; points: string; retention: string; erased: boolean }
+
+/** The member, its account and its retention scores as JSON text; null when there is no such member. */
+export async function exportHead(tx: EntityManager, memberId: string): Promise<ExportHead | null> {
+  const { text, params } = positional(`select
+    (select row_to_json(x)::text from (select m.id as "id", m.external_id as "externalId", m.display_name as "displayName", m.email as "email",
+      m.phone as "phone", m.birthday as "birthday", m.gender as "gender", m.region as "region", m.channel as "channel", m.joined_at as "joinedAt",
+      m.erased_at as "erasedAt", t.code as "tier", m.tier_since as "tierSince", m.tier_expires_at as "tierExpiresAt") x) as member,
+    coalesce((select row_to_json(x)::text from (select a.balance as "balance", a.lifetime_earned as "lifetimeEarned", a.expired_through as "expiredThrough"
+      from point_account a where a.member_id = $1) x), 'null') as points,
+    coalesce((select row_to_json(x)::text from (select r.as_of as "asOf", r.stage as "lifecycleStage", r.stage_since as "stageSince",
+      r.first_purchase_at as "firstPurchaseAt", r.last_purchase_at as "lastPurchaseAt",
+      case when r.r is null then null else json_build_object('recencyDays', r.recency_days, 'frequency', r.frequency, 'monetary', r.monetary_cents::numeric / 100,
+        'monetaryCents', r.monetary_cents, 'r', r.r, 'f', r.f, 'm', r.m, 'segment', r.rfm_segment) end as "rfm",
+      r.alive_probability as "aliveProbability", r.churn_risk as "churnRisk"
+      from member_retention r where r.member_id = $1) x), 'null') as retention,
+    m.erased_at is not null as erased
+    from member m join tier t on t.id = m.tier_id where m.id = $1`, [memberId]);
+  const [row] = await tx.execute<ExportHead[]>(text, params);
+  return row ?? null;
 }
 
-/** Money in cents as the document shows it: the amount in the currency unit, and the cents. */
-const money = (cents: string, name: string) => `'${name}', (${cents})::numeric / 100, '${name}Cents', ${cents}`;
+/** Opens cursor `name` (in `tx`) over a list's rows of the member, each as one JSON text, in the list's order; `now` decides what has expired. */
+export async function openListCursor(tx: EntityManager, name: string, list: ExportList, memberId: string, now: Date): Promise<void> {
+  const { text, params } = positional(`declare ${name} no scroll cursor for
+    select row_to_json(x)::text as j from (select ${list.columns} from ${list.from} order by ${list.order}) x`, [memberId, now]);
+  await tx.execute(text, params);
+}
 
-const MEMBER = `(select json_build_object('id', m.id, 'externalId', m.external_id, 'displayName', m.display_name, 'email', m.email,
-    'phone', m.phone, 'birthday', m.birthday, 'gender', m.gender, 'region', m.region, 'channel', m.channel, 'joinedAt', m.joined_at,
-    'erasedAt', m.erased_at, 'tier', t.code, 'tierSince', m.tier_since, 'tierExpiresAt', m.tier_expires_at)
-  from member m join tier t on t.id = m.tier_id where m.id = $1)`;
+/** The next `count` rows of cursor `name`; fewer at its end. */
+export async function fetchList(tx: EntityManager, name: string, count: number): Promise<string[]> {
+  const rows = await tx.execute<{ j: string }[]>(`fetch ${count} from ${name}`);
+  return rows.map((r) => r.j);
+}
 
-const POINTS = `(select json_build_object('balance', a.balance, 'lifetimeEarned', a.lifetime_earned, 'expiredThrough', a.expired_through)
-  from point_account a where a.member_id = $1)`;
+export async function closeCursor(tx: EntityManager, name: string): Promise<void> {
+  await tx.execute(`close ${name}`);
+}
 
-const list = (row: string, from: string, order: string) => `(select coalesce(json_agg(${row} order by ${order}), '[]'::json) from ${from})`;
-
-const PARTS: [key: string, sql: string][] = [
-  ['pointTransactions', list(`json_build_object('id', x.id::text, 'type', x.type, 'amount', x.amount, 'balanceAfter', x.balance_after,
-    'occurredAt', x.occurred_at, 'expiresAt', x.expires_at, 'reason', x.reason, 'reference', x.reference)`,
-  'point_transaction x where x.member_id = $1', 'x.id')],
-  ['pointLots', list(`json_build_object('id', l.id::text, 'transactionId', l.transaction_id::text, 'points', l.points, 'remaining', l.remaining,
-    'earnedAt', l.earned_at, 'activatesAt', l.activates_at, 'expiresAt', l.expires_at, 'orderId', l.order_id)`,
-  'point_lot l where l.member_id = $1', 'l.id')],
-  ['purchases', list(`json_build_object('orderId', p.order_id, ${money('p.amount_cents', 'amount')}, ${money('p.refunded_cents', 'refunded')},
-    'pointsEarned', p.earned_points, 'qualifyingPoints', p.qualifying_points, 'pointsReversed', p.reversed_points, 'occurredAt', p.occurred_at)`,
-  'purchase p where p.member_id = $1', 'p.occurred_at, p.order_id')],
-  ['refunds', list(`json_build_object('refundId', r.refund_id, 'orderId', r.order_id, ${money('r.amount_cents', 'amount')},
-    'pointsReversed', r.points_reversed, 'qualifyingPointsReversed', r.qualifying_reversed, 'occurredAt', r.occurred_at)`,
-  'refund r where r.order_id in (select p.order_id from purchase p where p.member_id = $1) and r.member_id = $1', 'r.occurred_at, r.refund_id')],
-  ['qualifyingPoints', list(`json_build_object('occurredAt', q.occurred_at, 'points', q.points, 'source', q.source, 'countsFrom', q.counts_from)`,
-    'qualifying_entry q where q.member_id = $1', 'q.occurred_at, q.id')],
-  ['activities', list(`json_build_object('idempotencyKey', v.idempotency_key, 'kind', v.kind, 'day', v.day, 'points', v.points,
-    'qualifyingPoints', v.qualifying_points, 'occurredAt', v.occurred_at)`, 'activity v where v.member_id = $1', 'v.occurred_at, v.idempotency_key')],
-  ['tierHistory', list(`json_build_object('id', c.id::text, 'kind', c.kind, 'fromTier', ft.code, 'toTier', tt.code, 'reason', c.reason,
-    'qualifyingPoints', c.qualifying_points, 'occurredAt', c.occurred_at, 'expiresAt', c.expires_at, 'supersededAt', c.superseded_at)`,
-  'tier_change c left join tier ft on ft.id = c.from_tier_id join tier tt on tt.id = c.to_tier_id where c.member_id = $1', 'c.occurred_at, c.id')],
-  ['tierNotices', list(`json_build_object('tier', nt.code, 'tierExpiresAt', n.tier_expires_at, 'pointsToRetain', n.points_to_retain, 'noticedAt', n.noticed_at)`,
-    'tier_notice n join tier nt on nt.id = n.tier_id where n.member_id = $1', 'n.noticed_at, n.id')],
-  ['redemptions', list(`json_build_object('id', d.id, 'reward', w.code, 'points', d.points, 'couponCode', d.coupon_code,
-    'status', case when d.status = 'ISSUED' and d.expires_at <= $2 then 'EXPIRED' else d.status end, 'createdAt', d.created_at,
-    'expiresAt', d.expires_at, 'usedAt', d.used_at, 'usedAtStore', d.used_at_store, 'cancelledAt', d.cancelled_at, 'cancelReason', d.cancel_reason)`,
-  'redemption d join reward w on w.id = d.reward_id where d.member_id = $1', 'd.seq')],
-  ['birthdayGifts', list(`json_build_object('year', g.year, 'points', g.points, 'grantedAt', g.granted_at)`, 'birthday_grant g where g.member_id = $1', 'g.year')],
-  ['tags', list(`json_build_object('code', tg.code, 'name', tg.name, 'kind', tg.kind, 'taggedAt', mt.tagged_at)`,
-    'member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = $1', 'tg.code')],
-  ['segments', '$3::json'],
-  ['retention', `(select json_build_object('asOf', r.as_of, 'lifecycleStage', r.stage, 'stageSince', r.stage_since,
-    'firstPurchaseAt', r.first_purchase_at, 'lastPurchaseAt', r.last_purchase_at,
-    'rfm', case when r.r is null then null else json_build_object('recencyDays', r.recency_days, 'frequency', r.frequency,
-      ${money('r.monetary_cents', 'monetary')}, 'r', r.r, 'f', r.f, 'm', r.m, 'segment', r.rfm_segment) end,
-    'aliveProbability', r.alive_probability, 'churnRisk', r.churn_risk)
-    from member_retention r where r.member_id = $1)`],
-  ['lifecycleTransitions', list(`json_build_object('from', lt.from_stage, 'to', lt.to_stage, 'at', lt.at)`,
-    'lifecycle_transition lt where lt.member_id = $1', 'lt.at, lt.id')],
-  // Who did it (staff names) is the programme's, not the member's: left out.
-  ['auditLog', list(`json_build_object('action', e.action, 'at', e.at, 'before', e.before, 'after', e.after)`,
-    `audit_entry e where e.entity = 'Member' and e.entity_id = $1::text`, 'e.id')],
-];
-
-/**
- * The member's export document as JSON text; null when there is no such member. Its keys, in
- * order: format, generatedAt, member, points, then PARTS (README, "Member data rights").
- */
-export async function exportDocument(em: EntityManager, input: ExportInputs): Promise<string | null> {
-  const body = [`'format', $4::text`, `'generatedAt', $2::timestamptz`, `'member', ${MEMBER}`, `'points', ${POINTS}`,
-    ...PARTS.map(([key, sql]) => `'${key}', ${sql}`)];
-  // json_build_object takes at most 100 arguments: the parts are few; the member's id is $1 in every one.
-  const sql = `select case when exists (select 1 from member where id = $1) then json_build_object(${body.join(',\n')})::text end as doc`;
-  const { text, params } = positional(sql, [input.memberId, input.generatedAt, JSON.stringify(input.segments), input.format]);
-  const [row] = await em.execute<{ doc: string | null }[]>(text, params);
-  return row?.doc ?? null;
+/** The export's reads see one snapshot: every list as of the same instant. */
+export async function readOnlySnapshot(tx: EntityManager): Promise<void> {
+  await tx.execute('set transaction isolation level repeatable read, read only');
 }
 
 /**

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, forbidden, notFound } from '../../common/errors';
 import { lockAccount } from '../../db/locks';
 import { memberWrites } from '../../db/member-queue';
-import { inTransaction } from '../../db/transaction';
+import { inSqlTransaction, inTransaction } from '../../db/transaction';
 import { scrubOutboxPayloads } from '../../events/outbox';
 import type { Actor } from '../actor';
 import type { AuditService } from '../audit/audit.service';
@@ -14,8 +14,19 @@ import type { SegmentsService } from '../segments/segments.service';
 import type { TagsService } from '../tags/tags.service';
 import type { TiersService } from '../tiers/tiers.service';
 import { emitWebhookEvent, scrubMemberEvents, suppressRowEvents } from '../webhooks/webhooks.service';
-import { exportDocument } from './data-rights.repository';
+import {
+  closeCursor, EXPORT_LISTS, exportHead, fetchList, openListCursor, readOnlySnapshot, type ExportListKey,
+} from './data-rights.repository';
 import { EXPORT_FORMAT, MAX_ERASURE_REASON, erasureReason, personalValues } from './data-rights.rules';
+
+/** Rows per cursor fetch of an export list. */
+const EXPORT_BATCH = 1000;
+
+/** The document's keys after `points`, in order: its lists, and the two single values placed among them. */
+const EXPORT_LAYOUT: (ExportListKey | 'segments' | 'retention')[] = [
+  'pointTransactions', 'pointLots', 'purchases', 'refunds', 'qualifyingPoints', 'activities', 'tierHistory', 'tierNotices', 'redemptions',
+  'birthdayGifts', 'tags', 'segments', 'retention', 'lifecycleTransitions', 'auditLog',
+];
 
 /** The modules an erasure asks for their part, each in the erasure's transaction. */
 export interface DataRightsParts {
@@ -41,15 +52,49 @@ export class DataRightsService {
    * member); an admin still gets what is kept (the anonymous ledger, its erasure instant).
    */
   async exportMember(actor: Actor, memberId: string, now = new Date()): Promise<string> {
+    const pieces: string[] = [];
+    await this.streamExport(actor, memberId, async (piece) => void pieces.push(piece), now);
+    return pieces.join('');
+  }
+
+  /**
+   * The same document, written piece by piece through `write` (which resolves when the reader
+   * wants more), from one snapshot: the lists are read through cursors a batch at a time, so
+   * memory holds one batch whatever the member's history (GET /exports/members/<id>.json).
+   * Refusals (FORBIDDEN, NOT_FOUND) come before the first piece is written.
+   */
+  async streamExport(actor: Actor, memberId: string, write: (piece: string) => Promise<void>, now = new Date()): Promise<void> {
     if (actor.role === 'member' && actor.sub !== memberId) throw forbidden('A member may only export its own data');
     if (actor.role !== 'member' && actor.role !== 'admin') throw forbidden('Only the member itself or an admin may export its data');
     if (!isUuid(memberId)) throw notFound('Member', memberId);
-    const member = await this.parts.members.get(memberId);
-    if (!member || (member.erasedAt && actor.role !== 'admin')) throw notFound('Member', memberId);
     const segments = await this.parts.segments.containing(memberId);
-    const doc = await exportDocument(this.em, { memberId, format: EXPORT_FORMAT, generatedAt: now, segments });
-    if (doc == null) throw notFound('Member', memberId);
-    return doc;
+    await inSqlTransaction(this.em, async (tx) => {
+      await readOnlySnapshot(tx);
+      const head = await exportHead(tx, memberId);
+      if (!head || (head.erased && actor.role !== 'admin')) throw notFound('Member', memberId);
+      await write(`{"format":${JSON.stringify(EXPORT_FORMAT)},"generatedAt":${JSON.stringify(now.toISOString())},"member":${head.member},"points":${head.points}`);
+      for (const entry of EXPORT_LAYOUT) {
+        if (entry === 'segments') await write(`,"segments":${JSON.stringify(segments)}`);
+        else if (entry === 'retention') await write(`,"retention":${head.retention}`);
+        else await this.writeList(tx, entry, memberId, now, write);
+      }
+      await write('}');
+    });
+  }
+
+  /** One list of the document, `"key":[…]`, from a cursor, EXPORT_BATCH rows at a time. */
+  private async writeList(tx: EntityManager, key: ExportListKey, memberId: string, now: Date, write: (piece: string) => Promise<void>): Promise<void> {
+    const cursor = `export_${key.toLowerCase()}`;
+    await openListCursor(tx, cursor, EXPORT_LISTS[key], memberId, now);
+    await write(`,${JSON.stringify(key)}:[`);
+    for (let first = true; ;) {
+      const rows = await fetchList(tx, cursor, EXPORT_BATCH);
+      if (rows.length) await write((first ? '' : ',') + rows.join(','));
+      first = false;
+      if (rows.length < EXPORT_BATCH) break;
+    }
+    await write(']');
+    await closeCursor(tx, cursor);
   }
 
   /**

@@ -1,54 +1,53 @@
 import { useState } from 'react';
-import { useClient, useMutation } from 'urql';
+import { useMutation } from 'urql';
+import { currentSession } from '../../auth/session';
 import { toOperationError, type OperationError } from '../../graphql/errors';
 import { useT } from '../../i18n';
-import { ErrorState } from '../../ui/Page';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
-import { EraseMemberMutation, MemberDataExportQuery } from './operations';
+import { downloadWithToken } from '../segments/download';
+import { EraseMemberMutation } from './operations';
 
 /**
  * A member's data rights on its page: "Export data" downloads everything held about it (the
- * JSON document of memberDataExport, README "Member data rights"), "Erase member" erases its
+ * JSON document of memberDataExport, README "Member data rights", streamed by the server), "Erase member" erases its
  * personal data (eraseMember) after a typed confirmation.
  */
 
 /** The word the operator types to confirm an erasure: the same for every member and language (a member may have no externalId). */
 export const ERASE_WORD = 'ERASE';
 
-/** The button that downloads the member's data as member-<id>.json; what happened is said next to it. */
+/**
+ * The button that downloads the member's data as member-<id>.json, from the server's streamed
+ * export (GET /exports/members/<id>.json, the memberDataExport document); what happened is said
+ * next to it.
+ */
 export function ExportDataButton({ memberId }: { memberId: string }) {
   const t = useT();
-  const client = useClient();
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<string | null>(null);
-  const [error, setError] = useState<OperationError | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const exportData = async () => {
+    const session = currentSession();
+    if (!session) return;
     setBusy(true);
-    setDone(null);
-    const result = await client.query(MemberDataExportQuery, { memberId }, { requestPolicy: 'network-only' }).toPromise();
-    setBusy(false);
-    const failed = toOperationError(result.error);
-    setError(failed);
-    if (failed || result.data?.memberDataExport == null) return;
+    setMessage(null);
     const file = `member-${memberId}.json`;
-    const url = URL.createObjectURL(new Blob([result.data.memberDataExport], { type: 'application/json' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = file;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    setDone(file);
+    try {
+      await downloadWithToken(`/exports/members/${encodeURIComponent(memberId)}.json`, session.token, file);
+      setMessage({ ok: true, text: t('members.dataRights.exported', { file }) });
+    } catch (err) {
+      setMessage({ ok: false, text: t('members.dataRights.exportFailed', { message: (err as Error).message }) });
+    } finally {
+      setBusy(false);
+    }
   };
   return (
     <>
       <button type="button" onClick={() => void exportData()} disabled={busy} data-testid="export-data">
         {busy ? t('members.dataRights.exporting') : t('members.dataRights.export')}
       </button>
-      {done ? <span className="visually-hidden" role="status">{t('members.dataRights.exported', { file: done })}</span> : null}
-      {error ? <ErrorState error={error} /> : null}
+      {message?.ok ? <span className="visually-hidden" role="status">{message.text}</span> : null}
+      {message && !message.ok ? <p className="field-error" role="alert">{message.text}</p> : null}
     </>
   );
 }

@@ -301,13 +301,6 @@ export const UpdateMemberMutation = graphql(`
   }
 `);
 
-/** Everything held about the member, as the JSON document the "Export data" button downloads. */
-export const MemberDataExportQuery = graphql(`
-  query MemberDataExport($memberId: ID!) {
-    memberDataExport(memberId: $memberId)
-  }
-`);
-
 export const EraseMemberMutation = graphql(`
   mutation EraseMember($memberId: ID!, $reason: String!) {
     eraseMember(memberId: $memberId, reason: $reason) {
