@@ -7,7 +7,8 @@ import { Member } from '../types/objects';
 @Resolver()
 export class DataRightsResolver {
   @Authorized('member', 'admin')
-  @Query(() => String, { description: 'The member itself, admin: JSON of everything held about the member (format in the README, "Member data rights")' })
+  @Query(() => String, { description: 'The member itself, admin: JSON of everything held about the member (format: README, "Member data rights"; '
+    + 'GET /exports/members/<id>.json streams the same document)' })
   memberDataExport(@Arg('memberId', () => ID) memberId: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.dataRights.exportMember(requireActor(ctx), memberId, ctx.clock.now());
   }
