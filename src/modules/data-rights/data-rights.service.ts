@@ -103,8 +103,8 @@ export class DataRightsService {
    * set, its tier frozen, its coupons still issued cancelled, the balance left forfeited by an
    * ERASURE transaction, its tags removed; personal values scrubbed from the audit log, its
    * stored webhook payloads, its outbox rows and the free-text reasons of its ledger, tier
-   * history and redemptions. The ledger, purchases and tier history stay (the member's id is anonymous).
-   * Per-row webhook events are off for the transaction; one `member.erased` event carries the
+   * history and redemptions. The ledger, purchases and tier history stay (the member's id is
+   * anonymous). Per-row webhook events are off for the transaction; one `member.erased` event carries the
    * former externalId, for downstream systems to erase too. Audited. A second erasure of an
    * erased member returns it and writes nothing.
    */
@@ -124,10 +124,7 @@ export class DataRightsService {
       const cancelled = account ? await this.parts.rewards.cancelIssuedForErasure(tx, actor, memberId, account, now, personal) : 0;
       const forfeited = account ? await this.parts.points.closeForErasure(tx, memberId, account, now, personal) : 0;
       const tags = await this.parts.tags.removeAllForErasure(tx, memberId);
-      await this.parts.tiers.scrubReasonsForErasure(tx, memberId, personal);
-      await this.parts.audit.scrubMember(tx, memberId, PERSONAL_FIELDS, personal);
-      await scrubMemberEvents(tx, memberId, personal);
-      await scrubOutboxPayloads(tx, memberId, personal);
+      await this.scrubKeptRecords(tx, memberId, personal);
       this.parts.members.erasePersonalFields(m, now);
       this.parts.audit.record(tx, actor, {
         action: 'member.erase', entity: 'Member', entityId: memberId, before: { erasedAt: null },
@@ -139,5 +136,13 @@ export class DataRightsService {
       await tx.flush();
       return m;
     }));
+  }
+
+  /** The personal values scrubbed from what the erasure keeps: the audit log, stored webhook events, outbox rows, tier change reasons. */
+  private async scrubKeptRecords(tx: EntityManager, memberId: string, personal: string[]): Promise<void> {
+    await this.parts.tiers.scrubReasonsForErasure(tx, memberId, personal);
+    await this.parts.audit.scrubMember(tx, memberId, PERSONAL_FIELDS, personal);
+    await scrubMemberEvents(tx, memberId, personal);
+    await scrubOutboxPayloads(tx, memberId, personal);
   }
 }
