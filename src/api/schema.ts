@@ -22,6 +22,7 @@ import { TierResolver } from './resolvers/tier.resolver';
 import { CouponResolver } from './resolvers/coupon.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
 import { ImportsResolver } from './resolvers/imports.resolver';
+import { DataRightsResolver } from './resolvers/data-rights.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -31,6 +32,7 @@ export const resolvers = [
   RetentionResolver, SegmentResolver, SegmentPreviewResolver, ProgramStatsResolver, MemberRetentionResolver,
   WebhookResolver,
   ImportsResolver,
+  DataRightsResolver,
 ] as const;
 
 

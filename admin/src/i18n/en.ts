@@ -713,6 +713,21 @@ export const en = {
   'imports.errors.line': 'Line',
   'imports.errors.message': 'Reason',
   'imports.errors.none': 'No line was rejected.',
+  // Member data rights (issue 23): export and erasure on the member page.
+  'members.dataRights.export': 'Export data',
+  'members.dataRights.exporting': 'Exporting…',
+  'members.dataRights.exported': 'The member\'s data was downloaded as {file}.',
+  'members.dataRights.exportFailed': 'Could not export the member\'s data: {message}',
+  'members.dataRights.erase': 'Erase member',
+  'members.dataRights.eraseTitle': 'Erase this member\'s personal data',
+  'members.dataRights.eraseMessage': 'Name, contact details, birthday, profile, external id and tags are removed for good; coupons not yet used are cancelled and the points balance is forfeited. The ledger, purchases and tier history are kept without anything personal. This cannot be undone.',
+  'members.dataRights.reason': 'Reason (for example the request\'s reference)',
+  'members.dataRights.confirm': 'Type {word} to confirm',
+  'members.dataRights.confirmHint': 'The erasure starts only when this field says {word}.',
+  'members.dataRights.confirmMismatch': 'Type {word}, in capitals, to confirm.',
+  'members.dataRights.submit': 'Erase for good',
+  'members.dataRights.erasedTitle': 'Erased member',
+  'members.dataRights.erasedNotice': 'This member\'s personal data was erased on {date}. Its ledger, purchases and tier history are kept, anonymous; it can no longer earn, spend or be changed.',
 } as const;
 
 export type MessageKey = keyof typeof en;
