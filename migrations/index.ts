@@ -26,6 +26,7 @@ import { Migration20261205100000_webhook_capture } from './Migration202612051000
 import { Migration20261205110000_imports } from './Migration20261205110000_imports';
 import { Migration20261205120000_member_erasure } from './Migration20261205120000_member_erasure';
 import { Migration20261205120000_webhook_claims } from './Migration20261205120000_webhook_claims';
+import { Migration20261206100000_supervised_churn } from './Migration20261206100000_supervised_churn';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -52,4 +53,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205110000_imports', class: Migration20261205110000_imports },
   { name: 'Migration20261205120000_member_erasure', class: Migration20261205120000_member_erasure },
   { name: 'Migration20261205120000_webhook_claims', class: Migration20261205120000_webhook_claims },
+  { name: 'Migration20261206100000_supervised_churn', class: Migration20261206100000_supervised_churn },
 ];

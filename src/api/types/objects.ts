@@ -268,8 +268,12 @@ export class ChurnModel {
   @Field(() => Int) customers!: number;
   @Field(() => Float) logLikelihood!: number;
   @Field() asOf!: Date;
-  @Field(() => Float, { nullable: true }) ks!: number | null;
-  @Field(() => Float, { nullable: true }) gini!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Backtest K-S of the score churnRisk holds (method), fitted churnHorizonDays earlier' }) ks!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Backtest Gini (2·AUC − 1) of the score churnRisk holds (method)' }) gini!: number | null;
+  @Field(() => String, { description: 'Which score churnRisk holds: BG_NBD (the formula) or LOGISTIC (the supervised classifier, when its backtest beats BG/NBD and recency)' })
+  method!: string;
+  @Field(() => Float, { nullable: true, description: 'The naive ranking (longest since the last purchase first) on the same backtest: K-S' }) recencyKs!: number | null;
+  @Field(() => Float, { nullable: true, description: 'The naive ranking on the same backtest: Gini' }) recencyGini!: number | null;
 }
 
 @ObjectType()
