@@ -1,4 +1,4 @@
-import type { LifecycleStage, PointTransactionType, RfmSegment, TagKind, TierChangeKind } from '../gql/graphql';
+import type { ImportKind, ImportStatus, LifecycleStage, PointTransactionType, RfmSegment, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
 import type { MessageKey } from './en';
 
 /**
@@ -19,6 +19,7 @@ export const RFM_LABEL: Record<RfmSegment, MessageKey> = {
 export const TRANSACTION_LABEL: Record<PointTransactionType, MessageKey> = {
   EARN: 'transaction.EARN', REDEEM: 'transaction.REDEEM', EXPIRE: 'transaction.EXPIRE', ADJUST: 'transaction.ADJUST',
   REFUND_REVERSAL: 'transaction.REFUND_REVERSAL', REDEMPTION_CANCEL: 'transaction.REDEMPTION_CANCEL',
+  OPENING_BALANCE: 'transaction.OPENING_BALANCE', ERASURE: 'transaction.ERASURE',
 };
 
 export const TIER_CHANGE_LABEL: Record<TierChangeKind, MessageKey> = {
@@ -35,3 +36,12 @@ const REDEMPTION_STATUS: Record<string, MessageKey> = {
 export function redemptionStatusLabel(status: string): MessageKey | null {
   return REDEMPTION_STATUS[status] ?? null;
 }
+
+export const DELIVERY_STATUS_LABEL: Record<WebhookDeliveryStatus, MessageKey> = {
+  PENDING: 'deliveryStatus.PENDING', DELIVERED: 'deliveryStatus.DELIVERED', DEAD: 'deliveryStatus.DEAD',
+};
+// imports
+export const IMPORT_STATUS_LABEL: Record<ImportStatus, MessageKey> = {
+  RUNNING: 'imports.status.RUNNING', SUCCEEDED: 'imports.status.SUCCEEDED', FAILED: 'imports.status.FAILED',
+};
+export const IMPORT_KIND_LABEL: Record<ImportKind, MessageKey> = { MEMBERS: 'imports.kind.members', PURCHASES: 'imports.kind.purchases' };
