@@ -10,7 +10,11 @@ import { sendWebhook } from './webhook-sender';
 import { WEBHOOK_CHANNEL } from './webhooks.repository';
 import { attemptOutcome, deliveryBody, secretsInForce, signatureHeader } from './webhooks.rules';
 
-/** How often the worker looks for due deliveries besides being woken (a NOTIFY lost, a retry another instance scheduled). */
+/**
+ * How often the worker looks for due deliveries besides being woken: the events the database's
+ * capture triggers write (they send no NOTIFY: docs/decisions.md, "Webhook events"), a NOTIFY
+ * lost, a retry another instance scheduled.
+ */
 const POLL_MS = 500;
 /** Attempts this instance has in flight at most, all endpoints together; and claimed at once at most. */
 const MAX_IN_FLIGHT = 256;
@@ -20,7 +24,8 @@ const LEASE_MARGIN_MS = 5000;
 
 /**
  * Delivers webhooks from every instance at once. Woken by NOTIFY loyalty_webhooks (sent when
- * an event or a redelivery commits), by its own retries' timers and by a poll, it claims due
+ * an emitted event or a redelivery commits), by its own retries' timers and by a poll (which
+ * finds the captured events), it claims due
  * deliveries (webhook-delivery.repository.ts: SKIP LOCKED, at most WEBHOOK_CONCURRENCY in
  * flight per endpoint, a lease that makes an attempt whose sender died due again) and sends
  * them concurrently, each signed, within WEBHOOK_TIMEOUT_MS. Its statements run on a connection

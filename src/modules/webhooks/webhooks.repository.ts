@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgTextArray } from '../../db/entity-manager';
 
-/** The channel the delivery workers LISTEN on: webhook_emit (and the capture triggers) NOTIFY it once committed. */
+/** The channel the delivery workers LISTEN on: webhook_emit NOTIFYs it once committed (the capture triggers do not: their events wait for the workers' poll). */
 export const WEBHOOK_CHANNEL = 'loyalty_webhooks';
 
 /** Records one event and its deliveries in `tx` (webhook_emit); the event's id, or null when no active endpoint wants the type. */
