@@ -316,6 +316,27 @@ describe('purchases import', () => {
   });
 });
 
+describe('a job whose server died', () => {
+  it('is FAILED when next read (its advisory lock is free), its staging table dropped; a running one is not', async () => {
+    // What a crash leaves: a RUNNING row and its staging table, and no session holding the job's lock.
+    const [dead] = await s.sql(`insert into import_job (id, kind, format, actor) values (gen_random_uuid(), 'MEMBERS', 'csv', 'admin:crashed') returning id`);
+    const table = `import_stage_${dead.id.replace(/-/g, '')}`;
+    await s.sql(`create unlogged table ${table} (like import_member_stage)`);
+    // A live one: its lock held by a session of this test.
+    const [live] = await s.sql(`insert into import_job (id, kind, format, actor) values (gen_random_uuid(), 'MEMBERS', 'csv', 'admin:alive') returning id`);
+    await s.sql(`select pg_advisory_lock(23023, hashtext($1))`, [live.id]);
+    try {
+      const jobs = (await s.admin(`{ importJobs(first: 50) { id status finishedAt } }`)).importJobs;
+      expect(jobs.find((j: any) => j.id === dead.id)).toMatchObject({ status: 'FAILED', finishedAt: expect.any(String) });
+      expect(jobs.find((j: any) => j.id === live.id)).toMatchObject({ status: 'RUNNING', finishedAt: null });
+      expect(await s.sql(`select to_regclass($1) as t`, [table])).toEqual([{ t: null }]);
+    } finally {
+      await s.sql(`select pg_advisory_unlock(23023, hashtext($1))`, [live.id]);
+      await s.sql(`delete from import_job where id = $1`, [live.id]);
+    }
+  });
+});
+
 describe('a large body', () => {
   it('streams 200,000 lines (~70 MB) into the database: the server\'s memory does not grow with the file', async () => {
     const ROWS = Number(process.env.IMPORT_TEST_ROWS ?? 200_000);
