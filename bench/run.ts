@@ -9,8 +9,12 @@ import { benchRewards } from './rewards';
 import { benchScreen } from './screen';
 import { benchSearch } from './search';
 import { benchTiers } from './tiers';
+import { benchWebhooks } from './webhooks';
 
-const benches: Record<string, () => Promise<void>> = { points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen, imports: benchImports };
+const benches: Record<string, () => Promise<void>> = {
+  points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen,
+  webhooks: benchWebhooks, imports: benchImports,
+};
 const name = process.argv[2];
 const run = benches[name ?? ''];
 if (!run) {

@@ -15,6 +15,7 @@ import { createAppPubSub, type AppPubSub } from './events/pubsub';
 import { OutboxDispatcher } from './events/outbox-dispatcher';
 import { createEventRegistry, createRequestServices, serviceSettings, type ServiceSettings } from './modules/services';
 import { DEFAULT_JOBS, Scheduler } from './jobs/scheduler';
+import { WebhookDeliveryWorker } from './modules/webhooks/webhook-delivery.worker';
 
 export interface RunningApp {
   url: string;
@@ -31,6 +32,8 @@ export interface RunningApp {
   pubSub: AppPubSub;
   /** What its services take from the configuration (every request's and job's createServices). */
   settings: ServiceSettings;
+  /** This instance's webhook delivery worker. */
+  webhooks: WebhookDeliveryWorker;
   stop(): Promise<void>;
 }
 
@@ -89,16 +92,20 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     }
     const scheduler = config.scheduler ? new Scheduler(orm, log, metrics, DEFAULT_JOBS, { settings }) : null;
     scheduler?.start();
+    // Every instance delivers webhooks; their claims never overlap (webhook-delivery.repository.ts).
+    const webhooks = new WebhookDeliveryWorker(orm, db.url, config.webhooks, log, metrics);
+    await webhooks.start();
     const url = `http://127.0.0.1:${port}`;
     log.info({ url: `${url}/graphql` }, 'loyalty server ready');
     let stopped = false;
     return {
-      url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub, settings,
+      url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub, settings, webhooks,
       async stop() {
         if (stopped) return;
         stopped = true;
         await scheduler?.stop();
         await http.close();
+        await webhooks.stop();
         await dispatcher?.stop();
         await ormRef.close(true);
         await db.stop();

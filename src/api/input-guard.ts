@@ -44,7 +44,7 @@ function checkValue(type: GraphQLInputType, value: unknown, field: string, rowId
  * The ID arguments that name a row of a bigint-keyed table (a tier change), not a uuid entity:
  * checked as whole numbers up to 2^63 − 1 instead.
  */
-const ROW_ID_ARGS = new Set(['Query.tierChanges.after']);
+const ROW_ID_ARGS = new Set(['Query.tierChanges.after', 'Mutation.redeliverWebhook.deliveryId']);
 
 /** An argument of input-object type names its fields as the class validators do: `filter.minSpend`, not `input.filter.minSpend`. */
 function checkArgs(coordinate: string, defs: readonly GraphQLArgument[], args: Record<string, unknown>): void {

@@ -20,7 +20,9 @@ import {
 } from './resolvers/catalogue.resolver';
 import { TierResolver } from './resolvers/tier.resolver';
 import { CouponResolver } from './resolvers/coupon.resolver';
+import { WebhookResolver } from './resolvers/webhook.resolver';
 import { ImportsResolver } from './resolvers/imports.resolver';
+import { DataRightsResolver } from './resolvers/data-rights.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -28,7 +30,9 @@ export const resolvers = [
   TierEngineResolver, TierNoticeResolver, MemberTierResolver, TierFeedResolver,
   BenefitResolver, RewardResolver, RedemptionResolver, CouponResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
   RetentionResolver, SegmentResolver, SegmentPreviewResolver, ProgramStatsResolver, MemberRetentionResolver,
+  WebhookResolver,
   ImportsResolver,
+  DataRightsResolver,
 ] as const;
 
 

@@ -22,6 +22,7 @@ import { mountHealth } from './routes/health';
 import { mountMetrics, type MetricsRouteDeps } from './routes/metrics';
 import { useRequestLog, useRequestMetrics } from './routes/request-telemetry';
 import { mountImports } from './routes/imports';
+import { mountMemberExports } from './routes/member-exports';
 import { mountSegmentExports } from './routes/segment-exports';
 import { mountSubscriptions } from './routes/subscriptions';
 
@@ -84,6 +85,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   mountMetrics(app, { token: config.metricsToken, metrics, admission, pubSub, poolStats: deps.poolStats });
   mountSegmentExports(app, { verifier, contextFor, log });
   mountImports(app, { verifier, contextFor, log });
+  mountMemberExports(app, { verifier, contextFor, log });
   // Development only: the IDE, and `/` leads to it. In production neither exists (404).
   if (!config.production) mountDevIde(app, deps.ide);
   // The operator's console (static files; /admin/dev-token only in a development start).

@@ -18,3 +18,16 @@ describe('WORKERS and DB_POOL_MAX', () => {
     expect(() => loadConfig({ DB_POOL_MAX: '0' })).toThrow('DB_POOL_MAX must be a positive integer');
   });
 });
+
+describe('WEBHOOK_*', () => {
+  it('defaults: 10 s timeout, 10 s backoff base, 15 attempts, 8 at once per endpoint; insecure allowed outside production only', () => {
+    expect(loadConfig({}).webhooks).toEqual({ timeoutMs: 10_000, backoffMs: 10_000, maxAttempts: 15, allowInsecure: true, concurrency: 8 });
+    const prod = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig(prod).webhooks.allowInsecure).toBe(false);
+    expect(loadConfig({ ...prod, WEBHOOK_ALLOW_INSECURE: '1' }).webhooks.allowInsecure).toBe(true);
+    expect(loadConfig({ WEBHOOK_ALLOW_INSECURE: '0' }).webhooks.allowInsecure).toBe(false);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_INSECURE: 'yes' })).toThrow('WEBHOOK_ALLOW_INSECURE must be 1 or 0');
+    expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '50', WEBHOOK_BACKOFF_MS: '20', WEBHOOK_MAX_ATTEMPTS: '3' }).webhooks).toMatchObject({ timeoutMs: 50, backoffMs: 20, maxAttempts: 3 });
+    expect(() => loadConfig({ WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow('WEBHOOK_MAX_ATTEMPTS must be a positive integer');
+  });
+});

@@ -40,6 +40,22 @@ export interface AppConfig {
   bodyLimit: string;
   /** CONSOLE_DIR: the operator's console as built (served at /admin); default admin/dist in the project. */
   consoleDir: string;
+  /** Webhook delivery (README, "Webhooks"). */
+  webhooks: WebhookSettings;
+}
+
+/** WEBHOOK_*: how this instance delivers webhooks. */
+export interface WebhookSettings {
+  /** WEBHOOK_TIMEOUT_MS: an attempt's time limit, from the address look-up to the answer's status. */
+  timeoutMs: number;
+  /** WEBHOOK_BACKOFF_MS: the first retry's delay; doubled per attempt (with jitter), capped at an hour. */
+  backoffMs: number;
+  /** WEBHOOK_MAX_ATTEMPTS: then the delivery is DEAD. */
+  maxAttempts: number;
+  /** WEBHOOK_ALLOW_INSECURE: http:// and loopback/private/link-local addresses; off in production unless `1`, on otherwise. */
+  allowInsecure: boolean;
+  /** WEBHOOK_CONCURRENCY: attempts in flight at once to one endpoint, per instance. */
+  concurrency: number;
 }
 
 /** The project's folder: the nearest one above this file with a package.json (src/config or dist/src/config alike). */
@@ -77,6 +93,18 @@ function workersOr(value: string | undefined): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`WORKERS must be a positive integer or "auto", got "${value}"`);
   return n;
+}
+
+function webhookSettings(env: NodeJS.ProcessEnv, production: boolean): WebhookSettings {
+  const insecure = env.WEBHOOK_ALLOW_INSECURE;
+  if (insecure != null && insecure !== '' && insecure !== '0' && insecure !== '1') throw new Error(`WEBHOOK_ALLOW_INSECURE must be 1 or 0, got "${insecure}"`);
+  return {
+    timeoutMs: intOr(env.WEBHOOK_TIMEOUT_MS, 10_000, 'WEBHOOK_TIMEOUT_MS'),
+    backoffMs: intOr(env.WEBHOOK_BACKOFF_MS, 10_000, 'WEBHOOK_BACKOFF_MS'),
+    maxAttempts: intOr(env.WEBHOOK_MAX_ATTEMPTS, 15, 'WEBHOOK_MAX_ATTEMPTS'),
+    allowInsecure: insecure === '1' || (!production && insecure !== '0'),
+    concurrency: intOr(env.WEBHOOK_CONCURRENCY, 8, 'WEBHOOK_CONCURRENCY'),
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -119,5 +147,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxWaitingRequests: intOr(env.MAX_WAITING_REQUESTS, 1000, 'MAX_WAITING_REQUESTS'),
     bodyLimit: env.BODY_LIMIT || '100kb',
     consoleDir: env.CONSOLE_DIR ? resolve(env.CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
+    webhooks: webhookSettings(env, production),
   };
 }

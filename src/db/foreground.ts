@@ -11,6 +11,9 @@ const BUSY_FOR_MS = 1_000;
  */
 export const BACKGROUND_APPLICATION = 'loyalty-background';
 
+/** The application_name of the webhook delivery worker's connection: background work too, which a probe does not count either. */
+export const WEBHOOK_APPLICATION = 'loyalty-webhooks';
+
 /**
  * Tells a background job whether anything else is working on its database right now, so that
  * it can use every core when nothing is (a review at night) and leave room when something is
@@ -19,7 +22,8 @@ export const BACKGROUND_APPLICATION = 'loyalty-background';
  * same role (run the app's writers as one role, or grant `pg_read_all_stats`: see
  * docs/decisions.md). The job's own connections are left out by pid (`own`), and the app's
  * background connections by name (BACKGROUND_APPLICATION: the dispatcher reading back what a
- * batch has just committed is no reason to slow the batches down). A single look can miss a
+ * batch has just committed is no reason to slow the batches down; WEBHOOK_APPLICATION: nor is
+ * the webhook worker delivering the batch's events). A single look can miss a
  * busy database between two of its statements, so one that looked busy counts as busy for a
  * second after.
  */
@@ -42,8 +46,8 @@ export class ForegroundProbe {
     const [{ n }] = await this.em.execute<{ n: number }[]>(
       `select count(*)::int as n from pg_stat_activity
        where datname = current_database() and backend_type = 'client backend' and state <> 'idle'
-         and application_name <> ? and pid <> pg_backend_pid() and pid <> all(?::int[])`,
-      [BACKGROUND_APPLICATION, `{${[...this.own()].join(',')}}`],
+         and application_name <> ? and pid <> pg_backend_pid() and pid <> all(?::int[]) and application_name <> ?`,
+      [BACKGROUND_APPLICATION, `{${[...this.own()].join(',')}}`, WEBHOOK_APPLICATION],
     );
     this.lookedAt = Date.now();
     if (n > 0) this.busyUntil = this.lookedAt + BUSY_FOR_MS;

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { systemClock, type Clock } from '../common/clock';
 import { AuditService } from './audit/audit.service';
 import { BenefitsService } from './benefits/benefits.service';
+import { DataRightsService } from './data-rights/data-rights.service';
 import { RewardsService } from './rewards/rewards.service';
 import { TagsService } from './tags/tags.service';
 import { RetentionService } from './retention/retention.service';
@@ -23,6 +24,8 @@ import { createTierEngineLoaders } from './tiers/tier-engine.loaders';
 import { TierFeed } from './tiers/tier-feed.service';
 import { registerTierEvents } from './tiers/tier.events';
 import { EventRegistry } from '../events/registry';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
+import type { UrlPolicy } from './webhooks/webhooks.rules';
 import { ImportsService } from './imports/imports.service';
 
 /**
@@ -31,14 +34,16 @@ import { ImportsService } from './imports/imports.service';
  */
 export interface ServiceSettings {
   tiers: TierEngineOptions;
+  /** Which endpoint URLs the webhook admin API takes (WEBHOOK_ALLOW_INSECURE, production). */
+  webhooks: UrlPolicy;
 }
 
 /** The settings of a default configuration (tier events on, the review's measured pace): seeds, tests, tools. */
-export const DEFAULT_SERVICE_SETTINGS: Readonly<ServiceSettings> = Object.freeze({ tiers: DEFAULT_TIER_ENGINE_OPTIONS });
+export const DEFAULT_SERVICE_SETTINGS: Readonly<ServiceSettings> = Object.freeze({ tiers: DEFAULT_TIER_ENGINE_OPTIONS, webhooks: { allowInsecure: true } });
 
 /** The settings for a configuration (AppConfig): `tierEvents` (TIER_EVENTS) turns the tier events' outbox rows off. */
-export function serviceSettings(config: { tierEvents: boolean }): ServiceSettings {
-  return { tiers: { ...DEFAULT_TIER_ENGINE_OPTIONS, outbox: config.tierEvents } };
+export function serviceSettings(config: { tierEvents: boolean; webhooks: { allowInsecure: boolean } }): ServiceSettings {
+  return { tiers: { ...DEFAULT_TIER_ENGINE_OPTIONS, outbox: config.tierEvents }, webhooks: { allowInsecure: config.webhooks.allowInsecure } };
 }
 
 /** The outbox events the modules publish, each topic with its event type, for this instance's dispatcher. */
@@ -81,21 +86,27 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     outboxTopic: () => tierEngine.outboxTopic,
   });
   const benefits = (benefitsRef.current = new BenefitsService(em, audit, points));
+  const rewards = new RewardsService(em, audit, points);
+  const tags = new TagsService(em, audit);
+  const segments = new SegmentsService(em, audit);
+  const members = new MembersService(em, points, audit);
   return {
     audit,
     points,
     tierEngine,
     tierFeed: new TierFeed(em),
     benefits,
-    rewards: new RewardsService(em, audit, points),
-    tags: new TagsService(em, audit),
+    rewards,
+    tags,
     retention: new RetentionService(em),
-    segments: new SegmentsService(em, audit),
+    segments,
     program: new ProgramService(em, audit),
     tiers,
-    members: new MembersService(em, points, audit),
+    members,
     memberScreen: new MemberScreenService(em),
+    webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
     imports: new ImportsService(em, points, tierEngine),
+    dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

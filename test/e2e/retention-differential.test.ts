@@ -197,15 +197,23 @@ function tally(rows: { x: number; tx: number; T: number; count: number; bought?:
   return [...counts].map(([key, n]) => `${key} × ${n}`).sort();
 }
 
-/** The tuples by the rules: every buyer's as of asOf; as of the backtest day, every buyer by then, with whether they bought after it. */
-function tuplesByRules(members: Awaited<ReturnType<typeof histories>>, asOf: Date, backtestDay: number) {
+/**
+ * The tuples by the rules: every buyer's as of asOf; as of the backtest day, every buyer by then,
+ * with whether they bought after it; the same as of the classifier's training cut (bought after
+ * it, up to asOf) and the backtest's training cut (bought after it, up to the backtest day).
+ */
+function tuplesByRules(members: Awaited<ReturnType<typeof histories>>, asOf: Date, dates: FactDates) {
   const days = members.map((h) => purchaseDaysAsOf(h.purchases, asOf)).filter((d) => d.length > 0);
   const current = days.map((d) => ({ ...summarizePurchaseDays(d, utcDayNumber(asOf))!, count: 1 }));
-  const backtest = days.flatMap((d) => {
-    const summary = summarizePurchaseDays(d, backtestDay);
-    return summary ? [{ ...summary, count: 1, bought: d[d.length - 1] > backtestDay }] : [];
+  const labelled = (cut: number, end: number) => days.flatMap((d) => {
+    const summary = summarizePurchaseDays(d, cut);
+    return summary ? [{ ...summary, count: 1, bought: d.some((day) => day > cut && day <= end) }] : [];
   });
-  return { current: tally(current), backtest: tally(backtest), repeat: current.some((c) => c.x > 0) };
+  return {
+    current: tally(current), backtest: tally(labelled(dates.backtestDay, dates.asOfDay)),
+    training: tally(labelled(dates.trainingDay!, dates.asOfDay)), backtestTraining: tally(labelled(dates.backtestTrainingDay!, dates.backtestDay)),
+    repeat: current.some((c) => c.x > 0),
+  };
 }
 
 /** FACTS_AND_TUPLES_SQL through the repository, in the given halves (each its own transaction, as the refresh runs them), decoded. */
@@ -222,6 +230,8 @@ async function tuplesBySql(halves: Half[], split: string | null, dates: FactDate
   return {
     current: decode({ text: read.map((r) => r.current), holdout: false, rows: read.reduce((n, r) => n + r.currentRows, 0) }),
     backtest: decode({ text: read.map((r) => r.backtest), holdout: true, rows: read.reduce((n, r) => n + r.backtestRows, 0) }),
+    training: decode({ text: read.map((r) => r.training), holdout: true, rows: read.reduce((n, r) => n + r.trainingRows, 0) }),
+    backtestTraining: decode({ text: read.map((r) => r.backtestTraining), holdout: true, rows: read.reduce((n, r) => n + r.backtestTrainingRows, 0) }),
     repeat: read.some((r) => r.repeat),
   };
 }
@@ -237,8 +247,12 @@ it('the refresh\'s rows and churn tuples agree with the pure rules on random his
     expect(members.map((h) => h.row)).toEqual(rowsByRules(members, asOf, sc.thresholds));
     // The tuples, as the refresh reads them: in halves when there is a split (more than one member), and whole.
     const asOfDay = utcDayNumber(asOf);
-    const dates: FactDates = { asOf, asOfDay, backtestDay: asOfDay - sc.horizon, yearAgo: addDaysUtc(asOf, -365) };
-    const expected = tuplesByRules(members, asOf, dates.backtestDay);
+    // The classifier's cuts: half a horizon before asOf (not the backtest day, so that its own set is read), a horizon before the backtest day.
+    const dates: FactDates = {
+      asOf, asOfDay, backtestDay: asOfDay - sc.horizon, yearAgo: addDaysUtc(asOf, -365),
+      trainingDay: asOfDay - Math.ceil(sc.horizon / 2) - 1, backtestTrainingDay: asOfDay - 2 * sc.horizon,
+    };
+    const expected = tuplesByRules(members, asOf, dates);
     const { split } = await memberHalves(s.app.orm.em.fork());
     if (split) expect(await tuplesBySql(['below', 'from'], split, dates)).toEqual(expected);
     expect(await tuplesBySql(['all'], null, dates)).toEqual(expected);

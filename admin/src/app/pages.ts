@@ -32,6 +32,7 @@ export const PAGES: ConsolePage[] = [
   { path: '/segments', nav: 'nav.segments', component: lazy(() => import('../pages/segments/SegmentsPage')) },
   { path: '/imports', nav: 'nav.imports', component: lazy(() => import('../pages/imports/ImportsPage')) },
   { path: '/audit', nav: 'nav.audit', component: lazy(() => import('../pages/audit/AuditPage')) },
+  { path: '/webhooks', nav: 'nav.webhooks', component: lazy(() => import('../pages/webhooks/WebhooksPage')) },
 ];
 
 /** Where `/admin` itself leads. */

@@ -1,4 +1,4 @@
-import type { ImportKind, ImportStatus, LifecycleStage, PointTransactionType, RfmSegment, TagKind, TierChangeKind } from '../gql/graphql';
+import type { ImportKind, ImportStatus, LifecycleStage, PointTransactionType, RfmSegment, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
 import type { MessageKey } from './en';
 
 /**
@@ -37,6 +37,9 @@ export function redemptionStatusLabel(status: string): MessageKey | null {
   return REDEMPTION_STATUS[status] ?? null;
 }
 
+export const DELIVERY_STATUS_LABEL: Record<WebhookDeliveryStatus, MessageKey> = {
+  PENDING: 'deliveryStatus.PENDING', DELIVERED: 'deliveryStatus.DELIVERED', DEAD: 'deliveryStatus.DEAD',
+};
 // imports
 export const IMPORT_STATUS_LABEL: Record<ImportStatus, MessageKey> = {
   RUNNING: 'imports.status.RUNNING', SUCCEEDED: 'imports.status.SUCCEEDED', FAILED: 'imports.status.FAILED',

@@ -27,3 +27,7 @@ registerEnumType(LifecycleStage, { name: 'LifecycleStage' });
 registerEnumType(RfmSegment, { name: 'RfmSegment' });
 registerEnumType(TagKind, { name: 'TagKind' });
 registerEnumType(TagCategory, { name: 'TagCategory' });
+
+// --- Webhooks (contract part integrations)
+export enum WebhookDeliveryStatus { PENDING = 'PENDING', DELIVERED = 'DELIVERED', DEAD = 'DEAD' }
+registerEnumType(WebhookDeliveryStatus, { name: 'WebhookDeliveryStatus' });

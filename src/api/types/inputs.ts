@@ -246,3 +246,11 @@ export class AuditFilterInput {
   @Field(() => Date, { nullable: true, description: 'At or after this instant' }) from?: Date | null;
   @Field(() => Date, { nullable: true, description: 'Before this instant' }) to?: Date | null;
 }
+
+// --- Webhooks (contract part integrations): the URL and event types are checked by the service (webhooks.rules.ts).
+@InputType()
+export class WebhookEndpointInput {
+  @Field() @MaxLength(2048) url!: string;
+  @Field(() => [String], { description: 'names from webhookEventTypes; ["*"] = every type' }) @ArrayMaxSize(100) eventTypes!: string[];
+  @Field(() => Boolean, { nullable: true, defaultValue: true }) @IsOptional() active?: boolean | null;
+}

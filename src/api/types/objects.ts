@@ -5,7 +5,7 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import {
-  DowngradePolicy, LifecycleStage, PointTransactionType, RfmSegment, TagCategory, TagKind, TierChangeKind,
+  DowngradePolicy, LifecycleStage, PointTransactionType, RfmSegment, TagCategory, TagKind, TierChangeKind, WebhookDeliveryStatus,
 } from './enums';
 import { SegmentFilterInput as SegmentFilter } from './inputs';
 
@@ -60,6 +60,7 @@ export class Member {
   @Field() joinedAt!: Date;
   @Field() tierSince!: Date;
   @Field(() => Date, { nullable: true }) tierExpiresAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Set by eraseMember; personal fields are null from then on' }) erasedAt!: Date | null;
   // tier, tierProgress, points, history, benefits, tags, redemptions, retention: MemberResolver
 }
 
@@ -267,8 +268,12 @@ export class ChurnModel {
   @Field(() => Int) customers!: number;
   @Field(() => Float) logLikelihood!: number;
   @Field() asOf!: Date;
-  @Field(() => Float, { nullable: true }) ks!: number | null;
-  @Field(() => Float, { nullable: true }) gini!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Backtest K-S of the score churnRisk holds (method), fitted churnHorizonDays earlier' }) ks!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Backtest Gini (2·AUC − 1) of the score churnRisk holds (method)' }) gini!: number | null;
+  @Field(() => String, { description: 'Which score churnRisk holds: BG_NBD (the formula) or LOGISTIC (the supervised classifier, when its backtest beats BG/NBD and recency)' })
+  method!: string;
+  @Field(() => Float, { nullable: true, description: 'The naive ranking (longest since the last purchase first) on the same backtest: K-S' }) recencyKs!: number | null;
+  @Field(() => Float, { nullable: true, description: 'The naive ranking on the same backtest: Gini' }) recencyGini!: number | null;
 }
 
 @ObjectType()
@@ -388,4 +393,48 @@ export class GrowthPeriod {
   @Field(() => SafeIntResolver) retained!: number;
   @Field(() => SafeIntResolver) wonBack!: number;
   @Field(() => SafeIntResolver) churned!: number;
+}
+
+// --- Webhooks (contract part integrations)
+@ObjectType()
+export class WebhookEndpoint {
+  @Field(() => ID) id!: string;
+  @Field() url!: string;
+  @Field(() => [String], { description: 'names from webhookEventTypes; ["*"] = every type' }) eventTypes!: string[];
+  @Field() active!: boolean;
+  @Field({ description: "the secret's last 4 characters" }) secretHint!: string;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType()
+export class WebhookEndpointWithSecret {
+  @Field(() => WebhookEndpoint) endpoint!: WebhookEndpoint;
+  @Field({ description: 'shown once, at creation and at rotation' }) secret!: string;
+}
+
+@ObjectType()
+export class WebhookDelivery {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) endpointId!: string;
+  @Field(() => ID, { description: 'stable across retries: receivers de-duplicate on it' }) eventId!: string;
+  @Field() eventType!: string;
+  @Field(() => WebhookDeliveryStatus) status!: WebhookDeliveryStatus;
+  @Field(() => Int) attempts!: number;
+  @Field(() => Int, { nullable: true }) lastStatusCode!: number | null;
+  @Field(() => String, { nullable: true }) lastError!: string | null;
+  @Field(() => Date, { nullable: true }) nextAttemptAt!: Date | null;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) deliveredAt!: Date | null;
+}
+
+@ObjectType()
+export class WebhookDeliveryEdge {
+  @Field() cursor!: string;
+  @Field(() => WebhookDelivery) node!: WebhookDelivery;
+}
+
+@ObjectType()
+export class WebhookDeliveryConnection {
+  @Field(() => [WebhookDeliveryEdge]) edges!: WebhookDeliveryEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
 }

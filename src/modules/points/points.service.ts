@@ -3,7 +3,7 @@ import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
-import { lockAccount, lockAccounts, lockActivityRule } from '../../db/locks';
+import { lockAccount, lockAccounts, lockActivityRule, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
 import { memberWrites } from '../../db/member-queue';
 import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange, retried } from '../../db/transaction';
@@ -87,6 +87,9 @@ function cents(value: number, field: string): number {
     throw err;
   }
 }
+
+/** The reason of an erasure's ERASURE transaction (the admin's own reason is in the audit log, not in the ledger). */
+export const ERASURE_REASON = 'member erased: balance forfeited';
 
 const pointsOutOfRange = (field: string) => badInput(field, `${field} would take points or a balance beyond ${MAX_POINTS}`);
 
@@ -851,6 +854,29 @@ export class PointsService {
     });
     await repo.saveAccount(tx, memberId, balanceAfter, 0);
     account.balance = balanceAfter;
+  }
+
+  // ---- erasure ----------------------------------------------------------------------
+
+  /**
+   * A member's points closed for its erasure, in the erasure's transaction with its account held
+   * (lockAccount): what is left (pending points and debts included) is forfeited by one ERASURE
+   * transaction, dated `at`, that empties every live lot (its allocations say which), and the
+   * account holds 0; nothing is written when nothing is left. Personal values (`personal`)
+   * quoted in its transactions' reasons are replaced. Returns the points forfeited (negative
+   * for a debt written off).
+   */
+  async closeForErasure(tx: EntityManager, memberId: string, account: LockedAccount, at: Date, personal: string[]): Promise<number> {
+    if (personal.length) await repo.scrubTransactionReasons(tx, memberId, personal);
+    if (account.balance === 0 && !(await repo.hasLiveLots(tx, memberId))) return 0;
+    const transaction = await repo.insertTransaction(tx, {
+      memberId, type: 'ERASURE', amount: -account.balance, balanceAfter: 0, occurredAt: at, reason: ERASURE_REASON, idempotencyKey: `erasure:${memberId}`,
+    });
+    await repo.emptyLiveLots(tx, memberId, transaction.id);
+    await repo.saveAccount(tx, memberId, 0, 0);
+    const forfeited = account.balance;
+    account.balance = 0;
+    return forfeited;
   }
 
   // ---- reads ------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { aliveProbability, churnRisk, fitBgNbd, type WeightedSummary } from './churn.rules';
-import { backtest, backtestOffThread, fitBgNbdOffThread, tupleKey, type HoldoutSummary, type TupleText } from './churn.fit';
+import { backtest, backtestOffThread, fitAndScore, fitBgNbdOffThread, tupleKey, type HoldoutSummary, type TupleText } from './churn.fit';
 
 describe('fitBgNbdOffThread', () => {
   it('gives exactly the in-thread fit, computed in a worker thread', async () => {
@@ -54,11 +54,37 @@ describe('fitBgNbdOffThread', () => {
     }
     const inThread = backtest(rows, 90);
     expect(inThread).not.toBeNull();
-    expect(inThread!.gini).toBeGreaterThan(0);
+    expect(inThread!.bgnbd.gini).toBeGreaterThan(0);
+    expect(inThread!.supervised).toBeNull();
     expect(await backtestOffThread(rows, 90, { minRows: 0 })).toEqual(inThread);
     const asText: TupleText = { text: [rows.map((r) => `${tupleKey(r) * 2 + (r.bought ? 1 : 0)} ${r.count}`).join(' ')], holdout: true, rows: rows.length };
     expect(await backtestOffThread(asText, 90, { minRows: 0 })).toEqual(inThread);
     expect(await backtestOffThread(asText, 90)).toEqual(inThread); // in place: fewer rows than a worker is worth
     expect(await backtestOffThread(rows.map((r) => ({ ...r, bought: true })), 90, { minRows: 0 })).toBeNull();
+  }, 60_000);
+
+  it('trains the classifier and scores with it in a worker thread exactly as in place', async () => {
+    let seed = 5;
+    const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const holdout = (n: number, shift: number): HoldoutSummary[] => Array.from({ length: n }, () => {
+      const T = 30 + Math.floor(rand() * 500) + shift;
+      const x = Math.floor(rand() * 8);
+      const tx = x === 0 ? 0 : Math.floor(rand() * T);
+      return { x, tx, T, count: 1 + Math.floor(rand() * 3), bought: rand() < (x > 0 && T - tx < 60 ? 0.75 : 0.15) };
+    });
+    const earlier = holdout(300, 0);
+    const later = holdout(300, 60);
+    const training = { rows: earlier, window: 60 };
+    const inThread = backtest(later, 60, undefined, training);
+    expect(inThread!.supervised).not.toBeNull();
+    expect(await backtestOffThread(later, 60, { minRows: 0, training })).toEqual(inThread);
+    const asText = (rows: HoldoutSummary[]): TupleText => ({ text: [rows.map((r) => `${tupleKey(r) * 2 + (r.bought ? 1 : 0)} ${r.count}`).join(' ')], holdout: true, rows: rows.length });
+    expect(await backtestOffThread(asText(later), 60, { minRows: 0, training: { rows: asText(earlier), window: 60 } })).toEqual(inThread);
+
+    const current = later.map(({ x, tx, T, count }) => ({ x, tx, T: T + 60, count }));
+    const scored = fitAndScore(current, undefined, 60, training);
+    expect(scored.supervised?.classifier.window).toBe(60);
+    expect(scored.supervised!.risk.split(',')).toHaveLength(scored.scores!.keys.split(',').length);
+    expect(await fitBgNbdOffThread(current, { minRows: 0, horizon: 60, training: { rows: asText(earlier), window: 60 } })).toEqual(scored);
   }, 60_000);
 });

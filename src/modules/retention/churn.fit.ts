@@ -2,7 +2,8 @@ import { extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pgArray } from '../../db/array-literal';
 import {
-  aliveProbability, churnRisk, fitBgNbd, gini, ksStatistic, type BgNbdFit, type BgNbdParams, type CustomerSummary, type WeightedSummary,
+  aliveProbability, churnRisk, compareOnHoldout, fitBgNbd, fitChurnClassifier, supervisedChurnRisk,
+  type BgNbdFit, type BgNbdParams, type ChurnBacktest, type ChurnClassifier, type CustomerSummary, type LabelledSummary, type WeightedSummary,
 } from './churn.rules';
 
 /**
@@ -11,7 +12,14 @@ import {
  * second), and fitBgNbd's warm start. With `bought` (1 or 0 per row), a backtest instead of
  * a fit.
  */
-export type FitRequest = (FitColumns | TupleText) & { start?: BgNbdParams; horizon?: number };
+export type FitRequest = (FitColumns | TupleText) & { start?: BgNbdParams; horizon?: number; training?: TrainingRequest };
+
+/**
+ * The supervised classifier's training set, sent along with a fit or a backtest: buyers at an
+ * earlier cut, each with whether it bought in the `window` days after it (holdout rows), and
+ * the warm start of BG/NBD's fit at that cut.
+ */
+export interface TrainingRequest { rows: FitColumns | TupleText; window: number; start?: BgNbdParams }
 
 /** Rows as columns, one Float64Array per field (`bought`: 1 or 0, for a backtest). */
 export interface FitColumns { x: Float64Array; tx: Float64Array; T: Float64Array; count: Float64Array; bought?: Float64Array }
@@ -61,14 +69,18 @@ export function columnsOf(request: FitColumns | TupleText): FitColumns {
   return columns;
 }
 export type HoldoutSummary = WeightedSummary & { bought: boolean };
-export interface Backtest { ks: number; gini: number }
+export type Backtest = ChurnBacktest;
 
 /**
  * A fit, and with a horizon the scores of every row under it, as the three PostgreSQL array
  * literals a statement joins on: each row's tupleKey, P(alive), churn risk (in the rows'
  * order). Written in the worker: turning 1.4M floats into text took the event loop ~1 s.
  */
-export interface ScoredFit extends BgNbdFit { scores?: { keys: string; alive: string; risk: string } }
+export interface ScoredFit extends BgNbdFit {
+  scores?: { keys: string; alive: string; risk: string };
+  /** With a training set: the classifier trained on it, and its churn risk for the same rows (in `keys`' order). */
+  supervised?: { classifier: ChurnClassifier; risk: string };
+}
 
 /**
  * (x, t_x, T) as one number, for a join of the scores on one column: each is a count of
@@ -94,17 +106,26 @@ export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolea
   return request;
 }
 
-/** Options of the off-thread calls: fewer rows than minRows (default WORKER_MIN_ROWS) are fitted in place; fitBgNbd's warm start; a worker started ahead (startChurnWorker). */
-interface OffThread { minRows?: number; start?: BgNbdParams; worker?: ChurnWorker | null }
-
 type FitRows = readonly (WeightedSummary & { bought?: boolean })[];
 type FitInput = FitRows | TupleText;
+
+/** A training set as the off-thread calls take it: holdout rows or their text, the window, the warm start. */
+export interface TrainingInput { rows: readonly HoldoutSummary[] | TupleText; window: number; start?: BgNbdParams }
+
+/**
+ * Options of the off-thread calls: fewer rows than minRows (default WORKER_MIN_ROWS) are fitted in
+ * place; fitBgNbd's warm start; a worker started ahead (startChurnWorker); the classifier's
+ * training set (none: no classifier).
+ */
+interface OffThread { minRows?: number; start?: BgNbdParams; worker?: ChurnWorker | null; training?: TrainingInput | null }
 /** Array.isArray narrows a readonly array to any[]; this keeps its row type. */
 const isRows = (input: FitInput): input is FitRows => Array.isArray(input);
 
 /** Rows or text, as a worker is sent them. */
-const asRequest = (input: FitInput, start: BgNbdParams | undefined, horizon: number | undefined, holdout: boolean): FitRequest =>
-  (isRows(input) ? toFitRequest(input, start, horizon, holdout) : { ...input, start, horizon });
+const asRequest = (input: FitInput, start: BgNbdParams | undefined, horizon: number | undefined, holdout: boolean, training?: TrainingInput | null): FitRequest => ({
+  ...(isRows(input) ? toFitRequest(input, start, horizon, holdout) : { ...input, start, horizon }),
+  ...(training ? { training: { rows: isRows(training.rows) ? toFitRequest(training.rows, undefined, undefined, true) : training.rows, window: training.window, start: params(training.start) } } : {}),
+});
 /** Rows or text, as the rows a fit in place takes. */
 const rowsOf = (input: FitInput) => (isRows(input) ? input : fromFitRequest(columnsOf(input)));
 const sizeOf = (input: FitInput) => (isRows(input) ? input.length : input.rows);
@@ -125,12 +146,36 @@ export function merge(rows: readonly (WeightedSummary & { bought?: boolean })[])
   return [...map.values()];
 }
 
+/** Holdout rows as labelled summaries: one per tuple, with how many churned (did not buy) and how many stayed. */
+export function labelled(rows: readonly HoldoutSummary[]): LabelledSummary[] {
+  const map = new Map<string, LabelledSummary>();
+  for (const r of rows) {
+    const key = `${r.x}:${r.tx}:${r.T}`;
+    let found = map.get(key);
+    if (!found) map.set(key, (found = { x: r.x, tx: r.tx, T: r.T, churned: 0, stayed: 0 }));
+    if (r.bought) found.stayed += r.count;
+    else found.churned += r.count;
+  }
+  return [...map.values()];
+}
+
+/** The classifier trained on a training set (holdout rows at its cut), or null (too little to learn from, or no fit). */
+export function trainClassifier(rows: readonly HoldoutSummary[], window: number, start?: BgNbdParams): ChurnClassifier | null {
+  try {
+    return fitChurnClassifier(labelled(rows), window, start);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * A backtest: the model fitted on the summaries as of a past day, each member's churn risk
- * over the horizon scored by K-S and Gini against who did not buy in it. Null when there is
- * nothing to tell apart (everyone or no one bought, or no one ever repeated) or no fit.
+ * A backtest: BG/NBD fitted on the summaries as of a past day, and, with a training set from
+ * before that day, the classifier; BG/NBD's churn risk over the horizon, the naive recency
+ * ranking and the classifier's risk scored by K-S and Gini against who did not buy in it
+ * (compareOnHoldout). Null when there is nothing to tell apart (everyone or no one bought, or
+ * no one ever repeated) or no fit.
  */
-export function backtest(rows: readonly HoldoutSummary[], horizon: number, start?: BgNbdParams): Backtest | null {
+export function backtest(rows: readonly HoldoutSummary[], horizon: number, start?: BgNbdParams, training?: { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams } | null): Backtest | null {
   if (!rows.length || rows.every((r) => r.bought) || rows.every((r) => !r.bought) || rows.every((r) => r.x === 0)) return null;
   let fit: BgNbdFit;
   try {
@@ -138,16 +183,8 @@ export function backtest(rows: readonly HoldoutSummary[], horizon: number, start
   } catch {
     return null;
   }
-  const scores: number[] = [];
-  const churned: boolean[] = [];
-  for (const r of rows) {
-    const risk = churnRisk(fit, r, horizon);
-    for (let i = 0; i < r.count; i++) {
-      scores.push(risk);
-      churned.push(!r.bought);
-    }
-  }
-  return { ks: ksStatistic(scores, churned), gini: gini(scores, churned) };
+  const classifier = training ? trainClassifier(training.rows, training.window, training.start) : null;
+  return compareOnHoldout(labelled(rows), fit, horizon, classifier);
 }
 
 /**
@@ -155,7 +192,9 @@ export function backtest(rows: readonly HoldoutSummary[], horizon: number, start
  * (ScoredFit): the same tuple may come in more than one row (the refresh reads its halves
  * apart), which weighs the same in the fit and is scored once.
  */
-export function fitAndScore(rows: readonly WeightedSummary[], start?: BgNbdParams, horizon?: number): ScoredFit {
+export function fitAndScore(
+  rows: readonly WeightedSummary[], start?: BgNbdParams, horizon?: number, training?: { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams } | null,
+): ScoredFit {
   const fit = fitBgNbd(rows as WeightedSummary[], { start });
   if (horizon === undefined) return fit;
   const seen = new Set<number>();
@@ -172,7 +211,15 @@ export function fitAndScore(rows: readonly WeightedSummary[], start?: BgNbdParam
       alive: pgArray(distinct.map((row) => aliveProbability(fit, row))),
       risk: pgArray(distinct.map((row) => churnRisk(fit, row, horizon))),
     },
+    ...supervisedScores(distinct, fit, horizon, training),
   };
+}
+
+/** The classifier trained on `training`, and its churn risk for `rows` (fit: BG/NBD's as of their day); nothing without one. */
+function supervisedScores(rows: readonly CustomerSummary[], fit: BgNbdParams, horizon: number, training?: { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams } | null): Pick<ScoredFit, 'supervised'> {
+  const classifier = training ? trainClassifier(training.rows, training.window, training.start) : null;
+  if (!classifier) return {};
+  return { supervised: { classifier, risk: pgArray(rows.map((row) => supervisedChurnRisk(classifier, fit, row, horizon))) } };
 }
 
 /**
@@ -184,12 +231,12 @@ export function fitAndScore(rows: readonly WeightedSummary[], start?: BgNbdParam
  */
 export async function fitBgNbdOffThread(rows: readonly WeightedSummary[] | TupleText, opts: OffThread & { horizon?: number } = {}): Promise<ScoredFit> {
   const start = params(opts.start);
-  const inThread = () => fitAndScore(rowsOf(rows), start, opts.horizon);
+  const inThread = () => fitAndScore(rowsOf(rows), start, opts.horizon, trainingRows(opts.training));
   if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
     void opts.worker?.thread.terminate();
     return inThread();
   }
-  const result = await inWorker(asRequest(rows, start, opts.horizon, false), inThread, opts.worker);
+  const result = await inWorker(asRequest(rows, start, opts.horizon, false, opts.training), inThread, opts.worker);
   if (!('fit' in result) || !result.fit) throw new Error('churn worker sent no fit');
   return result.fit;
 }
@@ -197,14 +244,20 @@ export async function fitBgNbdOffThread(rows: readonly WeightedSummary[] | Tuple
 /** backtest() in a worker thread: the fit, and the sorts of K-S and Gini over every member, off the event loop. */
 export async function backtestOffThread(rows: readonly HoldoutSummary[] | TupleText, horizon: number, opts: OffThread = {}): Promise<Backtest | null> {
   const start = params(opts.start);
-  const inThread = () => backtest(rowsOf(rows) as HoldoutSummary[], horizon, start);
+  const inThread = () => backtest(rowsOf(rows) as HoldoutSummary[], horizon, start, trainingRows(opts.training));
   if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
     void opts.worker?.thread.terminate();
     return inThread();
   }
-  const result = await inWorker(asRequest(rows, start, horizon, true), inThread, opts.worker);
+  const result = await inWorker(asRequest(rows, start, horizon, true, opts.training), inThread, opts.worker);
   return 'backtest' in result ? result.backtest ?? null : null;
 }
+
+/** A training set's rows decoded (text as the worker decodes it), for a fit in place. */
+const trainingRows = (t?: TrainingInput | null) => t && { rows: rowsOf(t.rows) as HoldoutSummary[], window: t.window, start: params(t.start) };
+
+/** A training request's rows, as the worker decodes them. */
+export const decodeTraining = (t?: TrainingRequest) => t && { rows: fromFitRequest(columnsOf(t.rows)) as HoldoutSummary[], window: t.window, start: t.start };
 
 /** Just the four numbers: a database row or a whole BgNbdFit may be passed as a start. */
 const params = (p?: BgNbdParams) => p && { r: p.r, alpha: p.alpha, a: p.a, b: p.b };

@@ -126,6 +126,34 @@ export class ChurnModelFit {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /** Which score churnRisk holds: BG_NBD (the formula) or LOGISTIC (the supervised classifier); ks and gini are its backtest's. */
+  @Property({ type: 'text', default: 'BG_NBD' })
+  method: string = 'BG_NBD';
+
+  /** The naive ranking (longest since the last purchase first) on the same backtest. */
+  @Property({ type: 'double', nullable: true })
+  recencyKs: number | null = null;
+
+  @Property({ type: 'double', nullable: true })
+  recencyGini: number | null = null;
+
+  /** BG/NBD's churn risk and the classifier's on the same backtest, whichever won. */
+  @Property({ type: 'double', nullable: true })
+  bgnbdKs: number | null = null;
+
+  @Property({ type: 'double', nullable: true })
+  bgnbdGini: number | null = null;
+
+  @Property({ type: 'double', nullable: true })
+  supervisedKs: number | null = null;
+
+  @Property({ type: 'double', nullable: true })
+  supervisedGini: number | null = null;
+
+  /** The classifier applied at asOf (standardisation, coefficients, window), null without one. */
+  @Property({ type: 'json', nullable: true })
+  classifier: unknown = null;
 }
 
 /** A saved filter over members. */

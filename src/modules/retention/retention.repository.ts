@@ -3,7 +3,7 @@ import { pgArray } from '../../db/array-literal';
 import { safeInteger } from '../../common/safe-integer';
 import { withDates } from '../../db/rows';
 import { TUPLE_BASE } from './churn.fit';
-import type { BgNbdParams } from './churn.rules';
+import type { BgNbdParams, ChurnBacktest, ChurnMethod } from './churn.rules';
 
 /**
  * The retention module's SQL, in one place: the refresh's set-based statements (facts, RFM
@@ -43,21 +43,24 @@ const boughtBy = (op: '<=' | '<') => `(pu.refunded_cents = 0 or ${refundedBy(op)
  * purchase_member_day_index, which yields purchases in (member, day) order: the group needs no
  * hash, and the array of distinct purchase days no sort (PostgreSQL feeds that DISTINCT
  * aggregate the presorted rows). The days give x, first, last and previous day; width_bucket,
- * a binary search in that sorted array, the number of days up to the backtest day. Frequency
+ * a binary search in that sorted array, the number of days up to the backtest day and up to the
+ * supervised classifier's two training cuts (FactDates). Frequency
  * and monetary count the 365 days before asOf. As of asOf means the purchases dated by then
  * and the refunds dated by then: a purchase refunded in full by asOf is no purchase (not in
  * the days, frequency, recency or the churn inputs), a partial refund lowers monetary. (The
  * backtest's days are these same purchases, by their refunds as of asOf.) An aggregate with
  * DISTINCT has no parallel plan, so the refresh runs this once per half of the members, on
  * two connections at once (`${RANGE}` is the half's bound). Parameters: the backtest day
- * twice, the 365-day start, asOf, the 365-day start again (a value: timestamptz minus an
+ * twice, the training cut twice, the backtest's training cut twice, the 365-day start, asOf, the 365-day start again (a value: timestamptz minus an
  * interval would be computed again for every purchase), asOf three times, then the half's
  * bound.
  */
 const FACTS_SQL = `
-insert into retention_facts (member_id, first_at, last_at, frequency, monetary, first_day, last_day, prev_day, x, bt_x, bt_last_day)
+insert into retention_facts (member_id, first_at, last_at, frequency, monetary, first_day, last_day, prev_day, x, bt_x, bt_last_day,
+  tr_x, tr_last_day, bt_tr_x, bt_tr_last_day)
 select member_id, first_at, last_at, frequency, monetary, days[1], days[cardinality(days)], days[cardinality(days) - 1],
-  cardinality(days) - 1, width_bucket(?::int, days) - 1, days[width_bucket(?::int, days)]
+  cardinality(days) - 1, width_bucket(?::int, days) - 1, days[width_bucket(?::int, days)],
+  width_bucket(?::int, days) - 1, days[width_bucket(?::int, days)], width_bucket(?::int, days) - 1, days[width_bucket(?::int, days)]
 from (
   select pu.member_id, min(pu.occurred_at) as first_at, max(pu.occurred_at) as last_at,
     count(*) filter (where pu.occurred_at > ?::timestamptz)::int as frequency,
@@ -81,22 +84,36 @@ const boundOf = (sql: string, half: Half, split: string | null) => (half === 'al
  * FACTS_SQL, and from the rows it inserts (no second scan of the table), the half's BG/NBD
  * inputs, grouped, written out as text for the fits' workers (TupleText): (x, t_x, T) as of
  * asOf; and as of the backtest day, for buyers by then, with whether they bought after it (up
- * to asOf). With the number of each and whether anyone repeated (x > 0: a key of at least
- * TUPLE_BASE²). Parameters: FACTS_SQL's, asOf's day, the backtest day twice.
+ * to asOf). The supervised classifier's training sets, the same way: as of the training cut,
+ * with whether they bought after it (up to asOf), unless the cut is the backtest day (the
+ * backtest's rows are then that set) or there is no classifier; as of the backtest's training
+ * cut, with whether they bought after it up to the backtest day. With the number of each and
+ * whether anyone repeated (x > 0: a key of at least TUPLE_BASE²). Parameters: FACTS_SQL's, asOf's
+ * day, the backtest day twice, the training cut twice and whether to read it, the backtest's
+ * training cut twice and whether to read it.
  */
 const FACTS_AND_TUPLES_SQL = `
-with facts as (${FACTS_SQL} returning x, first_day, last_day, bt_x, bt_last_day),
+with facts as (${FACTS_SQL} returning x, first_day, last_day, bt_x, bt_last_day, tr_x, tr_last_day, bt_tr_x, bt_tr_last_day),
 tuples as (
-  select false as backtest, (x::bigint * ${TUPLE_BASE} + (last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day) as key, count(*)::int as n
+  select 0 as kind, (x::bigint * ${TUPLE_BASE} + (last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day) as key, count(*)::int as n
   from facts group by 2
   union all
-  select true, ((bt_x::bigint * ${TUPLE_BASE} + (bt_last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 2 + (last_day > ?::int)::int, count(*)::int
+  select 1, ((bt_x::bigint * ${TUPLE_BASE} + (bt_last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 2 + (last_day > ?::int)::int, count(*)::int
   from facts where bt_x >= 0 group by 2
+  union all
+  select 2, ((tr_x::bigint * ${TUPLE_BASE} + (tr_last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 2 + (last_day > ?::int)::int, count(*)::int
+  from facts where tr_x >= 0 and ?::boolean group by 2
+  union all
+  select 3, ((bt_tr_x::bigint * ${TUPLE_BASE} + (bt_tr_last_day - first_day)) * ${TUPLE_BASE} + (?::int - first_day)) * 2 + (bt_last_day > ?::int)::int, count(*)::int
+  from facts where bt_tr_x >= 0 and ?::boolean group by 2
 )
-select coalesce(string_agg(key || ' ' || n, ' ') filter (where not backtest), '') as current,
-  coalesce(string_agg(key || ' ' || n, ' ') filter (where backtest), '') as backtest,
-  (count(*) filter (where not backtest))::int as "currentRows", (count(*) filter (where backtest))::int as "backtestRows",
-  coalesce(bool_or(key >= ${TUPLE_BASE}::bigint * ${TUPLE_BASE}) filter (where not backtest), false) as repeat
+select coalesce(string_agg(key || ' ' || n, ' ') filter (where kind = 0), '') as current,
+  coalesce(string_agg(key || ' ' || n, ' ') filter (where kind = 1), '') as backtest,
+  coalesce(string_agg(key || ' ' || n, ' ') filter (where kind = 2), '') as training,
+  coalesce(string_agg(key || ' ' || n, ' ') filter (where kind = 3), '') as "backtestTraining",
+  (count(*) filter (where kind = 0))::int as "currentRows", (count(*) filter (where kind = 1))::int as "backtestRows",
+  (count(*) filter (where kind = 2))::int as "trainingRows", (count(*) filter (where kind = 3))::int as "backtestTrainingRows",
+  coalesce(bool_or(key >= ${TUPLE_BASE}::bigint * ${TUPLE_BASE}) filter (where kind = 0), false) as repeat
 from tuples`;
 
 /**
@@ -262,7 +279,10 @@ const SWAP_SQL = [
 const SWAP_LOCK_WAIT = '1s';
 const SWAP_LOCK_ATTEMPTS = 120;
 
-export interface ChurnModelRow extends BgNbdParams { customers: number; logLikelihood: number; asOf: Date; ks: number | null; gini: number | null }
+export interface ChurnModelRow extends BgNbdParams {
+  customers: number; logLikelihood: number; asOf: Date; ks: number | null; gini: number | null;
+  method: ChurnMethod; recencyKs: number | null; recencyGini: number | null;
+}
 export interface RetentionRow {
   memberId: string; stage: string; recencyDays: number | null; frequency: number | null; monetaryCents: number | null;
   r: number | null; f: number | null; m: number | null; rfmSegment: string | null;
@@ -285,6 +305,21 @@ async function inOrder(em: EntityManager, statements: readonly string[]): Promis
 export async function churnHorizonDays(em: EntityManager): Promise<number> {
   const [{ horizon }] = await rowsOf<{ horizon: number }>(em, 'select churn_horizon_days as horizon from program where id = 1');
   return horizon;
+}
+
+/**
+ * The day of the programme's first purchase, which bounds how far back the supervised classifier
+ * can be trained: from the current rows (a scan of member_retention, not of the purchases), or
+ * on a first run from the purchases. Only the training window's length depends on it; what the
+ * classifier learns from is always dated before the day it is applied at. Null: no purchase.
+ */
+export async function firstPurchaseDay(em: EntityManager): Promise<number | null> {
+  const [row] = await rowsOf<{ day: number | null }>(
+    em,
+    `select ((coalesce((select min(first_purchase_at) from member_retention), (select min(occurred_at) from purchase)) at time zone 'UTC')::date
+       - date '1970-01-01') as day`,
+  );
+  return row.day;
 }
 
 /** The parameters of the latest fit stored as of a date before `before`; undefined if none. */
@@ -329,20 +364,36 @@ export async function useRefreshWorkMem(tx: EntityManager): Promise<void> {
 }
 
 /** One half's BG/NBD tuples, read back from the facts it wrote (FACTS_AND_TUPLES_SQL): TupleText's pieces and sizes. */
-export interface HalfTuples { current: string; backtest: string; currentRows: number; backtestRows: number; repeat: boolean }
+export interface HalfTuples {
+  current: string; backtest: string; training: string; backtestTraining: string;
+  currentRows: number; backtestRows: number; trainingRows: number; backtestTrainingRows: number; repeat: boolean;
+}
 
-/** The dates the facts are taken at: asOf, its day, the backtest day, and 365 days before asOf. */
-export interface FactDates { asOf: Date; asOfDay: number; backtestDay: number; yearAgo: Date }
+/**
+ * The dates the facts are taken at: asOf, its day, the backtest day, and 365 days before asOf;
+ * the supervised classifier's training cuts, for the model applied at asOf and for the one the
+ * backtest applies at the backtest day (null: no classifier; supervised.rules trainingWindow).
+ */
+export interface FactDates { asOf: Date; asOfDay: number; backtestDay: number; yearAgo: Date; trainingDay: number | null; backtestTrainingDay: number | null }
 
 /**
  * FACTS_AND_TUPLES_SQL for one half of the members: their facts into retention_facts, and their
  * tuples back. Reads purchase and refund (the points module's tables), in one index-only pass.
  */
 export async function insertFactsAndReadTuples(tx: EntityManager, half: Half, split: string | null, d: FactDates): Promise<HalfTuples> {
+  // Without a classifier the cuts are never read back; any day will do for the columns.
+  const trainingDay = d.trainingDay ?? d.backtestDay;
+  const backtestTrainingDay = d.backtestTrainingDay ?? d.backtestDay;
   const [tuples] = await rowsOf<HalfTuples>(
     tx,
     inHalf(FACTS_AND_TUPLES_SQL, half),
-    [d.backtestDay, d.backtestDay, d.yearAgo, d.asOf, d.yearAgo, d.asOf, d.asOf, ...boundOf(FACTS_SQL, half, split), d.asOfDay, d.backtestDay, d.backtestDay],
+    [
+      d.backtestDay, d.backtestDay, trainingDay, trainingDay, backtestTrainingDay, backtestTrainingDay,
+      d.yearAgo, d.asOf, d.yearAgo, d.asOf, d.asOf, ...boundOf(FACTS_SQL, half, split),
+      d.asOfDay, d.backtestDay, d.backtestDay,
+      trainingDay, trainingDay, d.trainingDay != null && d.trainingDay !== d.backtestDay,
+      backtestTrainingDay, backtestTrainingDay, d.backtestTrainingDay != null,
+    ],
   );
   return tuples;
 }
@@ -459,11 +510,29 @@ export async function swapInNextTable(tx: EntityManager): Promise<void> {
   await inOrder(tx, SWAP_SQL);
 }
 
-/** The fitted model, with its backtest's scores (null without one). */
-export async function insertChurnModel(em: EntityManager, asOf: Date, fit: BgNbdParams & { customers: number; logLikelihood: number }, scored: { ks: number; gini: number } | null): Promise<void> {
+/** What a churn model row says besides BG/NBD's parameters: which score churnRisk holds, the backtests, the classifier. */
+export interface ChurnModelOutcome {
+  method: ChurnMethod;
+  backtest: ChurnBacktest | null;
+  /** The classifier applied at asOf (whether or not it won), as stored for inspection. */
+  classifier: unknown;
+}
+
+/**
+ * The fitted model, with its backtest's scores (null without one): ks and gini are those of the
+ * score churnRisk holds (`method`), besides BG/NBD's own and the naive recency ranking's.
+ */
+export async function insertChurnModel(em: EntityManager, asOf: Date, fit: BgNbdParams & { customers: number; logLikelihood: number }, outcome: ChurnModelOutcome): Promise<void> {
+  const { method, backtest, classifier } = outcome;
+  const ours = method === 'LOGISTIC' ? backtest?.supervised : backtest?.bgnbd;
   await em.execute(
-    'insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())',
-    [asOf, fit.r, fit.alpha, fit.a, fit.b, fit.customers, fit.logLikelihood, scored?.ks ?? null, scored?.gini ?? null],
+    `insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at, method, recency_ks, recency_gini,
+       bgnbd_ks, bgnbd_gini, supervised_ks, supervised_gini, classifier) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      asOf, fit.r, fit.alpha, fit.a, fit.b, fit.customers, fit.logLikelihood, ours?.ks ?? null, ours?.gini ?? null, method,
+      backtest?.recency.ks ?? null, backtest?.recency.gini ?? null, backtest?.bgnbd.ks ?? null, backtest?.bgnbd.gini ?? null,
+      backtest?.supervised?.ks ?? null, backtest?.supervised?.gini ?? null, classifier == null ? null : JSON.stringify(classifier),
+    ],
   );
 }
 
@@ -472,7 +541,8 @@ export async function insertChurnModel(em: EntityManager, asOf: Date, fit: BgNbd
 export async function latestModel(em: EntityManager): Promise<ChurnModelRow | null> {
   const [row] = await rowsOf<ChurnModelRow>(
     em,
-    `select as_of as "asOf", r, alpha, a, b, customers, log_likelihood as "logLikelihood", ks, gini from churn_model order by id desc limit 1`,
+    `select as_of as "asOf", r, alpha, a, b, customers, log_likelihood as "logLikelihood", ks, gini, method,
+       recency_ks as "recencyKs", recency_gini as "recencyGini" from churn_model order by id desc limit 1`,
   );
   return row ? withDates(row, ['asOf']) : null;
 }
@@ -487,12 +557,16 @@ export function retentionRows(em: EntityManager, ids: readonly string[]): Promis
   );
 }
 
-/** The ids of members with churn risk of at least minRisk, most valuable first (365-day net spend × P(alive)). */
+/**
+ * The ids of members with churn risk of at least minRisk, most valuable first (365-day net spend × P(alive)).
+ * Erased members are left out (cross-module read of the members module's `member`, by primary key).
+ */
 export async function winBackCandidateIds(em: EntityManager, first: number, minRisk: number): Promise<string[]> {
   const rows = await rowsOf<{ id: string }>(
     em,
-    `select member_id as id from member_retention where churn_risk >= ? and monetary_cents > 0
-       order by monetary_cents * alive_probability desc, member_id limit ?`,
+    `select r.member_id as id from member_retention r
+       where r.churn_risk >= ? and r.monetary_cents > 0 and not exists (select 1 from member m where m.id = r.member_id and m.erased_at is not null)
+       order by r.monetary_cents * r.alive_probability desc, r.member_id limit ?`,
     [minRisk, first],
   );
   return rows.map((r) => r.id);

@@ -4,10 +4,10 @@ import { badInput } from '../../common/errors';
 import { inSqlTransaction, withAdvisoryLock } from '../../db/transaction';
 import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
 import {
-  backtestOffThread, fitBgNbdOffThread, startChurnWorker, WORKER_MIN_ROWS, type Backtest, type ChurnWorker, type ScoredFit, type TupleText,
+  backtestOffThread, fitBgNbdOffThread, startChurnWorker, WORKER_MIN_ROWS, type Backtest, type ChurnWorker, type ScoredFit, type TrainingInput, type TupleText,
 } from './churn.fit';
 import { refreshRuleTags } from '../tags/tags.service';
-import { expectedPurchases, type BgNbdParams } from './churn.rules';
+import { chooseChurnMethod, expectedPurchases, trainingWindow, type BgNbdParams, type ChurnMethod } from './churn.rules';
 import * as repo from './retention.repository';
 import { RFM_SEGMENTS, type RfmSegment } from './retention.rules';
 import type { BuildInput, ChurnModelRow, FactDates, GrowthRow, Half, PointsFlowRow, Previous, RetentionRow, TransitionCount } from './retention.repository';
@@ -27,6 +27,11 @@ interface RefreshPlan extends FactDates {
   horizon: number;
   start: BgNbdParams | undefined;
   backtestStart: BgNbdParams | undefined;
+  /** The supervised classifier's training windows (days before asOf's and the backtest day's cuts; null: none) and the warm starts of BG/NBD at those cuts. */
+  trainingWindow: number | null;
+  backtestTrainingWindow: number | null;
+  trainingStart: BgNbdParams | undefined;
+  backtestTrainingStart: BgNbdParams | undefined;
 }
 
 /** And under the lock: the halves of the members, the fits' workers, where asOf falls on the timeline. */
@@ -37,8 +42,12 @@ interface RefreshRun extends RefreshPlan {
   timeline: Timeline;
 }
 
-/** The facts phase's result: every buyer's BG/NBD tuples as of asOf and as of the backtest day, and whether anyone repeated. */
-interface Tuples { current: TupleText; backtest: TupleText; repeat: boolean }
+/**
+ * The facts phase's result: every buyer's BG/NBD tuples as of asOf and as of the backtest day,
+ * the classifier's training sets (for the model applied at asOf; for the one the backtest
+ * applies; null without a classifier), and whether anyone repeated.
+ */
+interface Tuples { current: TupleText; backtest: TupleText; training: TupleText | null; backtestTraining: TupleText | null; repeat: boolean }
 
 /** The churn scores BUILD_SQL joins on when there is no fit. */
 const NO_SCORES = { keys: '{}', alive: '{}', risk: '{}' };
@@ -80,14 +89,17 @@ export class RetentionService {
         lap('facts');
         const { fit, backtest, stats } = await this.fitAndPrepare(run, tuples);
         lap('fit');
-        const processed = await this.writeRows(run, stats, fit);
+        const tested = await backtest;
+        const method = fit?.supervised ? chooseChurnMethod(tested) : 'BG_NBD';
+        lap('backtest');
+        const processed = await this.writeRows(run, stats, fit, method);
         lap('write');
         const changed = await this.swapIn(run);
         lap('swap');
         await inSqlTransaction(this.em, (tx) => refreshRuleTags(tx));
         lap('tags');
-        if (fit) await repo.insertChurnModel(this.em, asOf, fit, await backtest);
-        lap('backtest');
+        if (fit) await repo.insertChurnModel(this.em, asOf, fit, { method, backtest: tested, classifier: fit.supervised?.classifier ?? null });
+        lap('model');
         return { processed, changed, phases };
       } finally {
         for (const worker of workers) void worker?.thread.terminate();
@@ -95,13 +107,26 @@ export class RetentionService {
     });
   }
 
-  /** Before the lock: the dates, the churn horizon and the fits' warm starts. */
+  /**
+   * Before the lock: the dates, the churn horizon, the classifier's training cuts (trainingWindow:
+   * the horizon, or half the history before the day it is applied at) and the fits' warm starts.
+   */
   private async planRefresh(asOf: Date): Promise<RefreshPlan> {
     const asOfDay = utcDayNumber(asOf);
-    const horizon = await repo.churnHorizonDays(this.em);
+    const [horizon, firstDay] = await Promise.all([repo.churnHorizonDays(this.em), repo.firstPurchaseDay(this.em)]);
     const backtestDay = asOfDay - horizon;
-    const [start, backtestStart] = await Promise.all([this.storedFit(asOfDay), this.storedFit(backtestDay)]);
-    return { asOf, asOfDay, backtestDay, yearAgo: addDaysUtc(asOf, -365), horizon, start, backtestStart };
+    const window = trainingWindow(asOfDay, firstDay, horizon);
+    const backtestWindow = trainingWindow(backtestDay, firstDay, horizon);
+    const trainingDay = window == null ? null : asOfDay - window;
+    const backtestTrainingDay = backtestWindow == null ? null : backtestDay - backtestWindow;
+    const [start, backtestStart, trainingStart, backtestTrainingStart] = await Promise.all([
+      this.storedFit(asOfDay), this.storedFit(backtestDay),
+      trainingDay == null ? undefined : this.storedFit(trainingDay), backtestTrainingDay == null ? undefined : this.storedFit(backtestTrainingDay),
+    ]);
+    return {
+      asOf, asOfDay, backtestDay, yearAgo: addDaysUtc(asOf, -365), horizon, start, backtestStart, trainingDay, backtestTrainingDay,
+      trainingWindow: window, backtestTrainingWindow: backtestWindow, trainingStart, backtestTrainingStart,
+    };
   }
 
   /** The two halves of the members (one, without members), and the fits' workers when there are enough members. */
@@ -125,28 +150,45 @@ export class RetentionService {
       await repo.useRefreshWorkMem(tx);
       return repo.insertFactsAndReadTuples(tx, half, run.split, run);
     }));
+    const backtest: TupleText = { text: read.map((r) => r.backtest), holdout: true, rows: read.reduce((n, r) => n + r.backtestRows, 0) };
+    const holdout = (piece: 'training' | 'backtestTraining', rows: 'trainingRows' | 'backtestTrainingRows'): TupleText =>
+      ({ text: read.map((r) => r[piece]), holdout: true, rows: read.reduce((n, r) => n + r[rows], 0) });
     return {
       current: { text: read.map((r) => r.current), holdout: false, rows: read.reduce((n, r) => n + r.currentRows, 0) },
-      backtest: { text: read.map((r) => r.backtest), holdout: true, rows: read.reduce((n, r) => n + r.backtestRows, 0) },
+      backtest,
+      // The classifier applied at asOf learns from the backtest's own rows when its cut is the backtest day (the usual case).
+      training: run.trainingDay == null ? null : run.trainingDay === run.backtestDay ? backtest : holdout('training', 'trainingRows'),
+      backtestTraining: run.backtestTrainingDay == null ? null : holdout('backtestTraining', 'backtestTrainingRows'),
       repeat: read.some((r) => r.repeat),
     };
   }
 
   /**
-   * Phase 2: the fit (with every tuple's scores) and the backtest, each in its worker, while the
-   * RFM statistics are read, the facts analysed and the new table prepared. The backtest is left
-   * running: only the model row waits for it.
+   * Phase 2: the fit (with every tuple's scores, BG/NBD's and the classifier's) and the backtest
+   * (BG/NBD, recency and the classifier trained one horizon earlier), each in its worker, while
+   * the RFM statistics are read, the facts analysed and the new table prepared. The rows wait
+   * for the backtest: it decides which score churnRisk holds.
    */
   private async fitAndPrepare(run: RefreshRun, tuples: Tuples): Promise<{ fit: ScoredFit | null; backtest: Promise<Backtest | null>; stats: BuildInput['stats'] }> {
     // The model fitted at the backtest day, in a second worker at the same time: only main
     // fits are stored, and the one stored as of that day was fitted on these same purchases,
     // the best start there is; else last night's main fit. (Either way the same optimum.)
+    const training = (rows: TupleText | null, window: number | null, start: BgNbdParams | undefined): TrainingInput | null =>
+      (rows && window != null ? { rows, window, start } : null);
     const backtest = tuples.repeat
-      ? backtestOffThread(tuples.backtest, run.horizon, { start: run.backtestStart ?? run.start, worker: run.workers[1] })
+      ? backtestOffThread(tuples.backtest, run.horizon, {
+        start: run.backtestStart ?? run.start, worker: run.workers[1],
+        training: training(tuples.backtestTraining, run.backtestTrainingWindow, run.backtestTrainingStart ?? run.backtestStart ?? run.start),
+      })
       : Promise.resolve(null);
     backtest.catch(() => { /* awaited by refresh */ });
     const [fit, stats] = await Promise.all([
-      tuples.repeat ? fitBgNbdOffThread(tuples.current, { start: run.start, horizon: run.horizon, worker: run.workers[0] }) : null,
+      tuples.repeat
+        ? fitBgNbdOffThread(tuples.current, {
+          start: run.start, horizon: run.horizon, worker: run.workers[0],
+          training: training(tuples.training, run.trainingWindow, run.trainingStart ?? run.backtestStart ?? run.start),
+        })
+        : null,
       this.rfmStatistics(),
       repo.analyzeFacts(this.em),
       repo.prepareNextTable(this.em),
@@ -154,9 +196,10 @@ export class RetentionService {
     return { fit, backtest, stats };
   }
 
-  /** Phase 3: every member's row into the new table, a transaction per half; then its indexes. The rows written. */
-  private async writeRows(run: RefreshRun, stats: BuildInput['stats'], fit: ScoredFit | null): Promise<number> {
-    const input: BuildInput = { asOf: run.asOf, asOfDay: run.asOfDay, stats, scores: fit?.scores ?? NO_SCORES };
+  /** Phase 3: every member's row into the new table, a transaction per half, churnRisk being `method`'s score; then its indexes. The rows written. */
+  private async writeRows(run: RefreshRun, stats: BuildInput['stats'], fit: ScoredFit | null, method: ChurnMethod): Promise<number> {
+    const scores = fit?.scores && method === 'LOGISTIC' && fit.supervised ? { ...fit.scores, risk: fit.supervised.risk } : fit?.scores ?? NO_SCORES;
+    const input: BuildInput = { asOf: run.asOf, asOfDay: run.asOfDay, stats, scores };
     const built = await this.inHalves(run, (half) => inSqlTransaction(this.em, async (tx) => {
       await repo.useRefreshWorkMem(tx);
       return repo.buildNextRows(tx, half, run.split, run.timeline.previous, input);

@@ -44,3 +44,56 @@ export function ksStatistic(scores: number[], positives: boolean[]): number {
   }
   return ks;
 }
+
+/** A score shared by `positives` + `negatives` members (grouped rows: one per distinct tuple and label). */
+export interface ScoredGroup { score: number; positives: number; negatives: number }
+
+/** Groups of equal score merged, in rising score order. */
+function byScore(groups: readonly ScoredGroup[]): ScoredGroup[] {
+  const sorted = [...groups].sort((p, q) => p.score - q.score);
+  const merged: ScoredGroup[] = [];
+  for (const g of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && last.score === g.score) {
+      last.positives += g.positives;
+      last.negatives += g.negatives;
+    } else {
+      merged.push({ ...g });
+    }
+  }
+  return merged;
+}
+
+/** auc() over grouped rows: the same figure as over their members one by one, sorting only the groups. */
+export function groupedAuc(groups: readonly ScoredGroup[]): number {
+  let nPos = 0;
+  let nNeg = 0;
+  let below = 0; // negatives with a lower score
+  let wins = 0;
+  for (const g of byScore(groups)) {
+    wins += g.positives * (below + g.negatives / 2);
+    below += g.negatives;
+    nPos += g.positives;
+    nNeg += g.negatives;
+  }
+  return nPos && nNeg ? wins / (nPos * nNeg) : 0.5;
+}
+
+export const groupedGini = (groups: readonly ScoredGroup[]) => 2 * groupedAuc(groups) - 1;
+
+/** ksStatistic() over grouped rows. */
+export function groupedKs(groups: readonly ScoredGroup[]): number {
+  const merged = byScore(groups);
+  const nPos = merged.reduce((n, g) => n + g.positives, 0);
+  const nNeg = merged.reduce((n, g) => n + g.negatives, 0);
+  if (!nPos || !nNeg) return 0;
+  let cPos = 0;
+  let cNeg = 0;
+  let ks = 0;
+  for (const g of merged) {
+    cPos += g.positives;
+    cNeg += g.negatives;
+    ks = Math.max(ks, Math.abs(cPos / nPos - cNeg / nNeg));
+  }
+  return ks;
+}

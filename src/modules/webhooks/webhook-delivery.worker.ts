@@ -1,0 +1,242 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import type { WebhookSettings } from '../../config/env';
+import type { AppEntityManager, PgConnection } from '../../db/entity-manager';
+import { WEBHOOK_APPLICATION } from '../../db/foreground';
+import type { Metrics } from '../../ops/metrics';
+import { claimDue, recordAttempts, type AttemptRecord, type ClaimedAttempt } from './webhook-delivery.repository';
+import { sendWebhook } from './webhook-sender';
+import { WEBHOOK_CHANNEL } from './webhooks.repository';
+import { attemptOutcome, deliveryBody, secretsInForce, signatureHeader } from './webhooks.rules';
+
+/** How often the worker looks for due deliveries besides being woken (a NOTIFY lost, a retry another instance scheduled). */
+const POLL_MS = 500;
+/** Attempts this instance has in flight at most, all endpoints together; and claimed at once at most. */
+const MAX_IN_FLIGHT = 256;
+const CLAIM_BATCH = 100;
+/** A claimed attempt is this instance's for its time limit and this much more; then it is due again. */
+const LEASE_MARGIN_MS = 5000;
+
+/**
+ * Delivers webhooks from every instance at once. Woken by NOTIFY loyalty_webhooks (sent when
+ * an event or a redelivery commits), by its own retries' timers and by a poll, it claims due
+ * deliveries (webhook-delivery.repository.ts: SKIP LOCKED, at most WEBHOOK_CONCURRENCY in
+ * flight per endpoint, a lease that makes an attempt whose sender died due again) and sends
+ * them concurrently, each signed, within WEBHOOK_TIMEOUT_MS. Its statements run on a connection
+ * of its own (also its LISTEN), never the API's pool: a slow or dead endpoint holds only its
+ * own places, never another endpoint's, a request's or a connection.
+ */
+export class WebhookDeliveryWorker {
+  private client: Client | null = null;
+  private em: EntityManager | null = null;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private retryTimer: { at: number; timer: NodeJS.Timeout } | null = null;
+  private pumping = false;
+  private again = false;
+  private readonly inFlight = new Map<string, number>();
+  private readonly sending = new Set<Promise<void>>();
+  /** Outcomes of attempts that have finished, not recorded yet. */
+  private readonly outcomes: { record: AttemptRecord; since: Date; endpointId: string }[] = [];
+  private flushing: Promise<void> | null = null;
+  private flushAgain = false;
+  /** Attempts this instance has made (tests and benches read it). */
+  attemptsMade = 0;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly url: string,
+    private readonly settings: WebhookSettings,
+    private readonly log: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  async start(): Promise<void> {
+    this.pollTimer = setInterval(() => this.wake(), POLL_MS);
+    this.pollTimer.unref();
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.url, application_name: WEBHOOK_APPLICATION });
+    client.on('error', (err) => this.log.warn({ err }, 'webhook worker connection error'));
+    client.on('end', () => this.scheduleReconnect(client));
+    try {
+      await client.connect();
+      await client.query(`listen ${WEBHOOK_CHANNEL}`);
+      client.on('notification', () => this.wake());
+      this.client = client;
+      this.em = (this.orm.em as unknown as AppEntityManager).forkOnConnection(serialized(client));
+      this.wake();
+    } catch (err) {
+      this.log.warn({ err }, 'webhook worker could not connect; retrying');
+      await client.end().catch(() => {});
+      this.scheduleReconnect(client);
+    }
+  }
+
+  private scheduleReconnect(client: Client) {
+    if (this.client === client || !this.client) {
+      this.client = null;
+      this.em = null;
+    }
+    if (this.stopped || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect(); // logs its own failure and schedules the next try
+    }, 500);
+  }
+
+  /** Claims and sends until nothing more is due or every place is taken; a wake-up meanwhile runs it again. */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump().finally(() => { this.pumping = false; }); // pump() logs its own failures
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const em = this.em;
+        if (!em || this.stopped) return;
+        const limit = Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - this.sending.size);
+        const claimed = await claimDue(em, {
+          perEndpoint: this.settings.concurrency, inFlight: this.inFlight, limit, leaseMs: this.settings.timeoutMs + LEASE_MARGIN_MS,
+        });
+        for (const a of claimed) this.start1(a);
+        if (claimed.length === limit && limit > 0) this.again = true;
+      } while (this.again);
+    } catch (err) {
+      this.log.error({ err }, 'webhook claim failed');
+    }
+  }
+
+  private start1(a: ClaimedAttempt): void {
+    this.inFlight.set(a.endpointId, (this.inFlight.get(a.endpointId) ?? 0) + 1);
+    const p: Promise<void> = this.attempt(a)
+      .catch((err) => this.log.error({ err, delivery: a.id }, 'webhook attempt failed'))
+      .finally(() => {
+        this.sending.delete(p);
+        const n = (this.inFlight.get(a.endpointId) ?? 1) - 1;
+        if (n > 0) this.inFlight.set(a.endpointId, n);
+        else this.inFlight.delete(a.endpointId);
+        this.wake(); // a place is free: the endpoint's next due delivery may go
+      });
+    this.sending.add(p);
+  }
+
+  /** Sends one claimed attempt; its outcome is recorded with the others that finish meanwhile (flush). */
+  private async attempt(a: ClaimedAttempt): Promise<void> {
+    this.attemptsMade++;
+    const body = deliveryBody({ id: a.eventId, type: a.eventType, occurredAt: a.occurredAt, data: a.data });
+    const now = new Date();
+    const t = Math.floor(now.getTime() / 1000);
+    const res = await sendWebhook({
+      url: a.url, body, timeoutMs: this.settings.timeoutMs, allowInsecure: this.settings.allowInsecure,
+      headers: {
+        'content-type': 'application/json', 'user-agent': 'loyalty-webhooks/1',
+        'loyalty-event-id': a.eventId, 'loyalty-event-type': a.eventType,
+        'loyalty-signature': signatureHeader(secretsInForce(a, now), t, body),
+      },
+    });
+    const outcome = attemptOutcome(res.status, a.attempts, { maxAttempts: this.settings.maxAttempts, baseMs: this.settings.backoffMs, random: Math.random() });
+    const error = outcome.kind === 'GONE'
+      ? 'HTTP 410 Gone: the endpoint was deactivated; its deliveries wait until it is activated again'
+      : res.error ?? (outcome.kind === 'DELIVERED' ? null : `HTTP ${res.status}`);
+    this.outcomes.push({
+      record: { id: a.id, attempts: a.attempts, kind: outcome.kind, status: res.status, error, delayMs: outcome.kind === 'RETRY' ? outcome.delayMs : null },
+      since: a.since, endpointId: a.endpointId,
+    });
+    if (outcome.kind === 'RETRY') this.wakeAt(Date.now() + outcome.delayMs);
+    this.flushSoon();
+  }
+
+  /** Records the outcomes waiting, in one statement; what finishes meanwhile goes in the next. */
+  private flushSoon(): void {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = this.flush().finally(() => {
+      this.flushing = null;
+      if (this.flushAgain) {
+        this.flushAgain = false;
+        this.flushSoon();
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.outcomes.splice(0);
+    const em = this.em;
+    if (!batch.length) return;
+    if (!em) {
+      // No connection: not recorded, so each stays PENDING and comes back when its lease ends (at least once).
+      this.log.warn({ outcomes: batch.length }, 'webhook outcomes not recorded: no database connection');
+      return;
+    }
+    try {
+      const recorded = new Map((await recordAttempts(em, batch.map((o) => o.record))).map((r) => [r.id, r.kind]));
+      for (const o of batch) {
+        if (!recorded.has(o.record.id)) continue; // another attempt took it over (its lease had ended)
+        this.metrics?.webhookDeliveries.inc({ outcome: o.record.kind.toLowerCase() });
+        if (o.record.kind === 'DELIVERED') this.metrics?.webhookLatency.observe(Math.max(0, Date.now() - o.since.getTime()) / 1000);
+        if (o.record.kind === 'GONE') this.log.warn({ endpoint: o.endpointId }, 'webhook endpoint answered 410 Gone: deactivated');
+      }
+    } catch (err) {
+      this.log.error({ err, outcomes: batch.length }, 'webhook outcomes not recorded; those attempts come back when their lease ends');
+    }
+  }
+
+  /** Wakes at `at` (the earliest of the retries this instance scheduled; the poll covers the rest). */
+  private wakeAt(at: number): void {
+    if (this.stopped || (this.retryTimer && this.retryTimer.at <= at)) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer.timer);
+    const timer = setTimeout(() => {
+      this.retryTimer = null;
+      this.wake();
+    }, Math.max(0, at - Date.now()) + 5);
+    timer.unref();
+    this.retryTimer = { at, timer };
+  }
+
+  /** Stops claiming, lets the attempts in flight finish (each within its time limit) and closes the connection. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer.timer);
+    await Promise.allSettled([...this.sending]);
+    while (this.flushing || this.outcomes.length) {
+      if (!this.flushing) this.flushSoon();
+      await this.flushing;
+    }
+    const client = this.client;
+    this.client = null;
+    this.em = null;
+    await client?.end().catch(() => {});
+  }
+}
+
+/**
+ * The connection's statements one after another: claims and outcomes are issued from
+ * concurrent attempts, and node-postgres no longer wants a query sent while one runs.
+ */
+function serialized(client: Client): PgConnection {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    query(text, values) {
+      const run = last.then(() => (typeof text === 'string' ? client.query(text, values) : client.query(text)));
+      last = run.catch(() => { /* the caller gets the failure; the next statement still runs */ });
+      return run;
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError, badInput, ErrorCode, notFound } from '../../common/errors';
+import { bigintArg, decodeCursor, encodeCursor, type Page } from '../../common/pagination';
+import { inTransaction } from '../../db/transaction';
+import type { Actor } from '../actor';
+import type { AuditService } from '../audit/audit.service';
+import { isUuid } from '../members/members.service';
+import { WEBHOOK_EVENT_TYPES } from './webhook-events.rules';
+import type { WebhookDeliveryStatus } from './webhook.entities';
+import {
+  deleteEndpoint, deliveriesPage, insertDelivery, insertEndpoint, insertPingEvent, listEndpoints, lockDelivery, lockEndpoint, pendingDelivery,
+  rotateSecret, updateEndpoint, type DeliveryRow, type EndpointRow,
+} from './webhook-endpoints.repository';
+import { newSecret, normalizeEventTypes, urlProblem, type UrlPolicy } from './webhooks.rules';
+
+export type { DeliveryRow as WebhookDeliveryRow, EndpointRow as WebhookEndpointRow } from './webhook-endpoints.repository';
+
+/** What an admin gives for an endpoint. */
+export interface WebhookEndpointInput { url: string; eventTypes: string[]; active?: boolean | null }
+
+/** After a rotation, the secret it replaced is still signed with for this long. */
+export const ROTATION_GRACE_HOURS = 24;
+
+const DELIVERY_CURSOR = 'whdelivery';
+
+/** What an endpoint looks like in the audit log: never its secret. */
+const audited = (e: EndpointRow) => ({ url: e.url, eventTypes: e.eventTypes, active: e.active });
+
+/**
+ * The webhook admin API: endpoints (created with a secret shown once, edited, rotated,
+ * (de)activated, deleted), the delivery log, ping and redelivery. Every write is audited in
+ * its own transaction. Delivery itself is the worker's (webhook-delivery.worker.ts).
+ */
+export class WebhookEndpointsService {
+  constructor(private readonly em: EntityManager, private readonly audit: AuditService, private readonly policy: UrlPolicy) {}
+
+  eventTypes(): string[] {
+    return [...WEBHOOK_EVENT_TYPES];
+  }
+
+  endpoints(): Promise<EndpointRow[]> {
+    return listEndpoints(this.em);
+  }
+
+  async create(actor: Actor, input: WebhookEndpointInput): Promise<{ endpoint: EndpointRow; secret: string }> {
+    const valid = this.checked(input);
+    const secret = newSecret();
+    return inTransaction(this.em, async (tx) => {
+      const endpoint = await insertEndpoint(tx, { id: randomUUID(), ...valid, secret });
+      this.audit.record(tx, actor, { action: 'webhook.create', entity: 'WebhookEndpoint', entityId: endpoint.id, after: audited(endpoint) });
+      await tx.flush();
+      return { endpoint, secret };
+    });
+  }
+
+  async update(actor: Actor, id: string, input: WebhookEndpointInput): Promise<EndpointRow> {
+    const valid = this.checked(input);
+    return this.change(id, async (tx, before) => {
+      const after = await updateEndpoint(tx, id, valid);
+      this.audit.record(tx, actor, { action: 'webhook.update', entity: 'WebhookEndpoint', entityId: id, before: audited(before), after: audited(after) });
+      return after;
+    });
+  }
+
+  /** A new secret, shown once; the old one is still signed with (a second v1 value) for ROTATION_GRACE_HOURS. */
+  async rotate(actor: Actor, id: string): Promise<{ endpoint: EndpointRow; secret: string }> {
+    const secret = newSecret();
+    return this.change(id, async (tx, before) => {
+      const endpoint = await rotateSecret(tx, id, secret, ROTATION_GRACE_HOURS);
+      this.audit.record(tx, actor, {
+        action: 'webhook.rotate', entity: 'WebhookEndpoint', entityId: id, before: { secretHint: before.secretHint }, after: { secretHint: endpoint.secretHint },
+      });
+      return { endpoint, secret };
+    });
+  }
+
+  /** Active: sent to (a re-activated endpoint gets the deliveries that waited); inactive: no new deliveries, and the waiting ones wait. */
+  async setActive(actor: Actor, id: string, active: boolean): Promise<EndpointRow> {
+    return this.change(id, async (tx, before) => {
+      if (before.active === active) return before; // nothing to change, nothing to audit
+      const after = await updateEndpoint(tx, id, { url: before.url, eventTypes: before.eventTypes, active });
+      this.audit.record(tx, actor, { action: active ? 'webhook.activate' : 'webhook.deactivate', entity: 'WebhookEndpoint', entityId: id, before: audited(before), after: audited(after) });
+      return after;
+    });
+  }
+
+  /** Removes the endpoint and its delivery log; false when there was no such endpoint (deleted before: nothing to do). */
+  async delete(actor: Actor, id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    return inTransaction(this.em, async (tx) => {
+      const before = await lockEndpoint(tx, id);
+      if (!before) return false;
+      await deleteEndpoint(tx, id);
+      this.audit.record(tx, actor, { action: 'webhook.delete', entity: 'WebhookEndpoint', entityId: id, before: audited(before) });
+      await tx.flush();
+      return true;
+    });
+  }
+
+  /** A webhook.ping event to this endpoint only, whatever it subscribes to; its delivery. */
+  async ping(actor: Actor, id: string): Promise<DeliveryRow> {
+    return this.change(id, async (tx, endpoint) => {
+      this.mustBeActive(endpoint);
+      const eventId = await insertPingEvent(tx, { endpoint: { id } });
+      const delivery = await insertDelivery(tx, id, eventId);
+      this.audit.record(tx, actor, { action: 'webhook.ping', entity: 'WebhookEndpoint', entityId: id, after: { deliveryId: delivery.id, eventId } });
+      return delivery;
+    });
+  }
+
+  /**
+   * Sends a delivery's event to its endpoint again: a new PENDING delivery, due now (the old one
+   * keeps its record). Asked again while that one is still pending, it is the answer: one more
+   * send, however many times the button is pressed meanwhile.
+   */
+  async redeliver(actor: Actor, deliveryId: string): Promise<DeliveryRow> {
+    const id = bigintArg('deliveryId', deliveryId);
+    return inTransaction(this.em, async (tx) => {
+      const original = await lockDelivery(tx, id); // concurrent redeliveries of it take turns here
+      if (!original) throw notFound('WebhookDelivery', deliveryId);
+      const endpoint = await lockEndpoint(tx, original.endpointId);
+      if (!endpoint) throw notFound('WebhookDelivery', deliveryId);
+      this.mustBeActive(endpoint);
+      const waiting = original.status === 'PENDING' ? original : await pendingDelivery(tx, original.endpointId, original.eventId);
+      if (waiting) return waiting;
+      const delivery = await insertDelivery(tx, original.endpointId, original.eventId);
+      this.audit.record(tx, actor, {
+        action: 'webhook.redeliver', entity: 'WebhookEndpoint', entityId: original.endpointId, after: { deliveryId: delivery.id, of: original.id, eventId: original.eventId },
+      });
+      await tx.flush();
+      return delivery;
+    });
+  }
+
+  /** The delivery log, newest first, keyset-paged on the delivery id. */
+  async deliveries(filter: { endpointId: string | null; status: WebhookDeliveryStatus | null }, first: number, after: string | null): Promise<Page<DeliveryRow>> {
+    const afterId = decodeCursor(DELIVERY_CURSOR, after);
+    if (filter.endpointId != null && !isUuid(filter.endpointId)) return { items: [], cursors: [], hasNextPage: false, endCursor: null };
+    const rows = await deliveriesPage(this.em, filter, afterId, first + 1);
+    const items = rows.slice(0, first);
+    const cursors = items.map((r) => encodeCursor(DELIVERY_CURSOR, r.id));
+    return { items, cursors, hasNextPage: rows.length > first, endCursor: cursors.at(-1) ?? null };
+  }
+
+  private checked(input: WebhookEndpointInput): { url: string; eventTypes: string[]; active: boolean } {
+    const url = input.url.trim();
+    const problem = urlProblem(url, this.policy);
+    if (problem) throw badInput('url', problem);
+    const types = normalizeEventTypes(input.eventTypes);
+    if ('problem' in types) throw badInput('eventTypes', types.problem);
+    return { url, eventTypes: types.types, active: input.active ?? true };
+  }
+
+  private mustBeActive(endpoint: EndpointRow): void {
+    if (!endpoint.active) throw new AppError(ErrorCode.BAD_USER_INPUT, 'the endpoint is inactive: activate it first (nothing is sent to an inactive endpoint)', { field: 'id' });
+  }
+
+  /** Runs `work` on the locked endpoint `id` in one transaction (audit included); NOT_FOUND when there is none. */
+  private change<T>(id: string, work: (tx: EntityManager, endpoint: EndpointRow) => Promise<T>): Promise<T> {
+    if (!isUuid(id)) throw notFound('WebhookEndpoint', id);
+    return inTransaction(this.em, async (tx) => {
+      const endpoint = await lockEndpoint(tx, id);
+      if (!endpoint) throw notFound('WebhookEndpoint', id);
+      const result = await work(tx, endpoint);
+      await tx.flush();
+      return result;
+    });
+  }
+}

@@ -1,0 +1,175 @@
+import type { Page } from 'playwright-core';
+import { parseSignatureHeader } from '../../src/modules/webhooks/webhooks.rules';
+import { startReceiver, verifySignature, type Receiver } from '../support/webhook-receiver';
+import { eventually } from '../support/wait';
+import { startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { graphqlRequests, overflows } from './support/page-checks';
+
+/**
+ * The Webhooks page in a real browser, with a real receiver: an endpoint created (its secret
+ * shown once, and the ping it sends verified with it), its event types edited, deactivated and
+ * activated, its secret rotated (both secrets sign), the delivery log filtered and paged, a
+ * DEAD delivery redelivered, an endpoint deleted after a confirmation; axe-core; Chinese at
+ * tablet width. Short time limit and backoff, two attempts.
+ */
+let h: ConsoleHarness;
+let receiver: Receiver;
+beforeAll(async () => {
+  h = await startConsole({ webhooks: { timeoutMs: 1000, backoffMs: 100, maxAttempts: 2, allowInsecure: true, concurrency: 4 } });
+  receiver = await startReceiver();
+}, 300_000);
+afterAll(async () => {
+  await receiver?.close();
+  await h?.stop();
+});
+
+const row = (page: Page, url: string) => page.getByTestId('endpoints').locator('tbody tr', { hasText: url });
+
+/** Creates an endpoint for `url` through the page (every event type); the secret it showed. */
+async function createEndpoint(page: Page, url: string): Promise<string> {
+  await page.getByRole('button', { name: 'New endpoint' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New webhook endpoint' });
+  await dialog.getByLabel('URL').fill(url);
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  const shown = page.getByRole('dialog', { name: 'The signing secret, shown once' });
+  const secret = await shown.getByTestId('webhook-secret').inputValue();
+  expect(secret).toMatch(/^whsec_/);
+  await shown.getByRole('button', { name: 'Copy' }).click();
+  await shown.getByText(/Copied\.|select the secret and copy it/).waitFor();
+  await shown.getByRole('button', { name: 'I have kept it' }).click();
+  await shown.waitFor({ state: 'detached' });
+  await row(page, url).waitFor();
+  return secret;
+}
+
+describe('Webhooks', () => {
+  it('creates an endpoint (its secret shown once), pings it: the receiver verifies the signature; the log shows it delivered', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    const requests = await graphqlRequests(page, async () => {
+      await h.goto(page, '/webhooks');
+      await page.getByText('No endpoint yet: create one to receive events.').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests.sort()).toEqual(['WebhookDeliveries', 'WebhooksPage']);
+    const url = `${receiver.url}/first`;
+    const secret = await createEndpoint(page, url);
+    const cells = await row(page, url).locator('td').allTextContents();
+    expect(cells.slice(0, 4)).toEqual([url, 'All event types (*)', 'Active', `…${secret.slice(-4)}`]);
+    expect(await page.content()).not.toContain(secret); // shown once: gone with its dialog
+
+    await page.getByRole('button', { name: `Ping ${url} (a webhook.ping event)` }).click();
+    await page.getByTestId('webhooks-notice').getByText(`A webhook.ping event is on its way to ${url}`).waitFor();
+    await eventually(() => receiver.received.some((r) => r.path === '/first'), 'the ping at the receiver');
+    const ping = receiver.received.find((r) => r.path === '/first')!;
+    expect(ping.eventType).toBe('webhook.ping');
+    expect(verifySignature(secret, ping.signature, ping.body)).toBe(true);
+    await eventually(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return (await page.getByTestId('deliveries').locator(`tr[data-status="DELIVERED"]`).count()) === 1;
+    }, 'the delivered ping in the log');
+    expect(await page.getByTestId('deliveries').locator('tbody tr').first().locator('td').nth(1).textContent()).toContain('webhook.ping');
+    expect(await h.axe(page)).toEqual([]);
+    expect(await overflows(page)).toBe(false);
+    await h.screenshot(page, 'webhooks');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('edits event types, deactivates and activates, rotates the secret (both sign), refuses a bad URL next to its field', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/webhooks');
+    const url = `${receiver.url}/second`;
+    const old = await createEndpoint(page, url);
+
+    await page.getByRole('button', { name: `Edit ${url}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Edit ${url}` });
+    await dialog.getByLabel('All event types (*)').uncheck();
+    await dialog.getByLabel('tier.changed').check();
+    await dialog.getByLabel('points.earned').check();
+    await dialog.getByLabel('URL').fill('ftp://example.com/');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByTestId('field-error-url').getByText(/http\(s\) URL/).waitFor();
+    await dialog.getByLabel('URL').fill(url);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await row(page, url).getByText('points.earned').waitFor();
+    expect(await row(page, url).locator('td').nth(1).textContent()).toBe('tier.changedpoints.earned');
+
+    await page.getByRole('button', { name: `Deactivate ${url}` }).click();
+    await row(page, url).getByText('Inactive').waitFor();
+    expect(await page.getByRole('button', { name: `Ping ${url} (a webhook.ping event)` }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: `Activate ${url}` }).click();
+    await row(page, url).getByText('Active', { exact: true }).waitFor();
+
+    await page.getByRole('button', { name: `Rotate secret of ${url}` }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Rotate the signing secret?' });
+    await confirm.getByRole('button', { name: 'Rotate secret' }).click();
+    const shown = page.getByRole('dialog', { name: 'The signing secret, shown once' });
+    const fresh = await shown.getByTestId('webhook-secret').inputValue();
+    expect(fresh).not.toBe(old);
+    await shown.getByRole('button', { name: 'I have kept it' }).click();
+    await row(page, url).getByText(`…${fresh.slice(-4)}`).waitFor();
+    await page.getByRole('button', { name: `Ping ${url} (a webhook.ping event)` }).click();
+    await eventually(() => receiver.received.some((r) => r.path === '/second'), 'the ping');
+    const got = receiver.received.find((r) => r.path === '/second')!;
+    expect(parseSignatureHeader(got.signature).v1).toHaveLength(2);
+    expect(verifySignature(fresh, got.signature, got.body)).toBe(true);
+    expect(verifySignature(old, got.signature, got.body)).toBe(true);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('the log by endpoint and status, paged; a DEAD delivery redelivered; an endpoint deleted after a confirmation', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/webhooks');
+    const url = `${receiver.url}/third`;
+    await createEndpoint(page, url);
+    receiver.answer = (r) => (r.path === '/third' ? { status: 500 } : { status: 204 });
+    await page.getByRole('button', { name: `Ping ${url} (a webhook.ping event)` }).click();
+    const [{ id }] = await h.server.sql<{ id: string }>('select id from webhook_endpoint where url = $1', [url]);
+    await eventually(async () => (await h.server.sql(`select status from webhook_delivery where endpoint_id = $1`, [id]))[0]?.status === 'DEAD', 'two 500s');
+    // 25 more old deliveries of that endpoint, for paging.
+    await h.server.sql(`insert into webhook_delivery (endpoint_id, event_id, status, attempts, created_at, next_attempt_at)
+      select $1, event_id, 'DELIVERED', 1, now() - interval '1 day', null from webhook_delivery, generate_series(1, 25) where endpoint_id = $1`, [id]);
+
+    await page.getByRole('button', { name: `Deliveries to ${url}` }).click();
+    const log = page.getByTestId('deliveries');
+    await page.getByLabel('Status', { exact: true }).selectOption('DEAD');
+    await eventually(async () => (await log.locator('tbody tr').count()) === 1 && (await log.locator('tr[data-status="DEAD"]').count()) === 1, 'the DEAD delivery alone');
+    expect(await log.locator('tbody tr td').nth(5).textContent()).toContain('500');
+    receiver.answer = () => ({ status: 204 });
+    const dead = await log.locator('tbody tr').first().getAttribute('data-id');
+    await page.getByRole('button', { name: `Redeliver delivery ${dead}` }).click();
+    await page.getByTestId('webhooks-notice').getByText('webhook.ping will be sent again').waitFor();
+    await eventually(() => receiver.received.filter((r) => r.path === '/third').length === 3, 'the redelivery at the receiver');
+
+    await page.getByLabel('Status', { exact: true }).selectOption('');
+    await eventually(async () => (await log.locator('tbody tr').count()) === 20, 'a first page of 20');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await eventually(async () => (await log.locator('tbody tr').count()) === 7, 'the second page: 27 in all');
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await eventually(async () => (await log.locator('tbody tr').count()) === 20, 'back to the first page');
+
+    await page.getByRole('button', { name: `Delete ${url}` }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Delete this endpoint?' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.getByTestId('webhooks-notice').getByText(`Deleted: ${url}`).waitFor();
+    await row(page, url).waitFor({ state: 'detached' });
+    expect(await h.server.sql('select count(*)::int as n from webhook_delivery where endpoint_id = $1', [id])).toEqual([{ n: 0 }]);
+    expect(await h.axe(page)).toEqual([]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('in Chinese, at tablet width', async () => {
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/webhooks');
+    await page.getByRole('heading', { level: 1, name: 'Webhook 推送' }).waitFor();
+    await page.getByRole('button', { name: '新建端点' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: '投递日志' }).waitFor();
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+  });
+});
