@@ -1,6 +1,6 @@
 // npm run bench -- imports: bulk imports against a bare COPY of the same files, and earn mode
 // against recordPurchase over HTTP, in one run. BENCH_MEMBERS, BENCH_PURCHASES, BENCH_EARN scale it.
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,5 +154,6 @@ export async function benchImports(): Promise<void> {
     clearInterval(sampler);
     await stopChild(app);
     await db.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
