@@ -1,6 +1,6 @@
 // npm run bench -- imports: bulk imports against a bare COPY of the same files, and earn mode
 // against recordPurchase over HTTP, in one run. BENCH_MEMBERS, BENCH_PURCHASES, BENCH_EARN scale it.
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,7 +91,9 @@ export async function benchImports(): Promise<void> {
   log(`writing ${MEMBERS} members, ${PURCHASES} purchases, ${EARN} earn purchases to ${dir}`);
   await writeFile(membersFile, 'externalId,displayName,email,region', MEMBERS, (i) => `m-${i},Member ${i},m${i}@example.com,r${i % 20}`);
   await writeFile(purchasesFile, 'orderId,externalId,amount,occurredAt,refundedAmount', PURCHASES, purchaseRow('o-', MEMBERS, now));
-  await writeFile(earnFile, 'orderId,externalId,amount,occurredAt,refundedAmount', EARN, purchaseRow('e-', MEMBERS, now));
+  // Earn: purchases of the last day (after the history), a refund on 1 in 50.
+  await writeFile(earnFile, 'orderId,externalId,amount,occurredAt,refundedAmount', EARN,
+    (i) => `e-${i},m-${(i * 7919) % MEMBERS},${(5 + (i % 300)).toFixed(2)},${new Date(now + 60_000 + (i % 80_000) * 1000).toISOString()},${i % 50 === 0 ? '1.00' : ''}`);
   const db = await benchDatabase('imports');
   await sql(db.url, `insert into tier (id, code, name, rank, qualifying_points, retain_points, points_multiplier, created_at, updated_at) values
     (gen_random_uuid(), 'BRONZE', 'Bronze', 0, 0, 0, 1, now(), now()), (gen_random_uuid(), 'SILVER', 'Silver', 1, 1000, 800, 1.25, now(), now()),
@@ -152,5 +154,6 @@ export async function benchImports(): Promise<void> {
     clearInterval(sampler);
     await stopChild(app);
     await db.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

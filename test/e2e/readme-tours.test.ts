@@ -42,6 +42,10 @@ const EXPECTED: Record<string, (out: string) => void> = {
     expect(out).toMatch(/"pointsHistory":\{"edges":\[\{"node":\{"type":/);
     expect(out).toMatch(/"tierChangeFeed":\{"edges":\[.*"kind":"UPGRADE","toTier":\{"name":"Gold"\}/);
   },
+  import: (out) => {
+    expect(out).toMatch(/"importJob":\{"kind":"MEMBERS","status":"SUCCEEDED","rowsDone":2,"rowsRejected":1,"rejected":\[\{"line":4,"message":"externalId is required"\}\]\}/);
+    expect(out).toMatch(/"importJob":\{"kind":"PURCHASES","status":"SUCCEEDED","rowsDone":1,"rowsRejected":1,"rejected":\[\{"line":3,"message":"occurredAt must be an ISO-8601 date-time"\}\]\}/);
+  },
   'member-app-push': (out) => expect(out.trim()).toBe('pushed: UPGRADE Gold → Platinum'),
   'mini-program': (out) => {
     expect(out).toMatch(/"rewards":\[.*"code":"COFFEE".*"affordable":true/);

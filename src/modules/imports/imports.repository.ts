@@ -159,7 +159,10 @@ export const tidRange = (first: number, pages: number) => ({ from: `(${first},0)
 
 /** An ISO-8601 date or date-time (a time without an offset is UTC), as PostgreSQL can read it. */
 // ({0,1}, not ?: a ? in the text is a parameter to execute().)
-const instant = (col: string) => `(${col} ~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3}){0,1}){0,1}(Z|[+-]\\d{2}(:{0,1}\\d{2}){0,1}){0,1}){0,1}$' and pg_input_is_valid(${col}, 'timestamptz'))`;
+// The pattern checks every field's range; only a day past the 28th can still be no date (Feb 30),
+// which pg_input_is_valid (it parses the type's name at every call: costly on every row) settles.
+const instant = (col: string) => `(case when ${col} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])([T ]([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,3}){0,1}){0,1}(Z|[+-]\\d{2}(:{0,1}\\d{2}){0,1}){0,1}){0,1}$'
+  then substr(${col}, 9, 2) <= '28' or pg_input_is_valid(${col}, 'timestamptz') else false end)`;
 const day = (col: string) => `(${col} ~ '^\\d{4}-\\d{2}-\\d{2}$' and pg_input_is_valid(${col}, 'date'))`;
 // CASE, not AND: PostgreSQL does not promise to test AND's operands in order, and the cast must come after the pattern.
 const count = (col: string) => `(case when ${col} ~ '^\\d{1,10}$' then ${col}::bigint <= 2147483647 else false end)`;
@@ -175,7 +178,7 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
        select s.line, case
          when s.error is not null then s.error
          when s.external_id is null then 'externalId is required'
-         when s.line <> min(s.line) over (partition by s.external_id) then 'externalId ' || s.external_id || ' is also on line ' || min(s.line) over (partition by s.external_id) || ' (that line is the one taken)'
+         when s.line <> min(s.line) over (partition by s.external_id collate "C") then 'externalId ' || s.external_id || ' is also on line ' || min(s.line) over (partition by s.external_id collate "C") || ' (that line is the one taken)'
          when s.birthday is not null and not (case when ${day('s.birthday')} then s.birthday::date between '1900-01-01' and (?::timestamptz + interval '1 day')::date else false end)
            then 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today'
          when s.joined_at is not null and not ${instant('s.joined_at')} then 'joinedAt must be an ISO-8601 date-time'
@@ -204,7 +207,7 @@ export async function checkPurchases(tx: EntityManager, id: string, at: Date): P
        select s.line, case
          when s.error is not null then s.error
          when s.order_id is null then 'orderId is required'
-         when s.line <> min(s.line) over (partition by s.order_id) then 'orderId ' || s.order_id || ' is also on line ' || min(s.line) over (partition by s.order_id) || ' (that line is the one taken)'
+         when s.line <> min(s.line) over (partition by s.order_id collate "C") then 'orderId ' || s.order_id || ' is also on line ' || min(s.line) over (partition by s.order_id collate "C") || ' (that line is the one taken)'
          when s.external_id is null then 'externalId is required'
          when m.id is null then 'No member has externalId ' || s.external_id
          when s.amount is null then 'amount is required'
@@ -448,7 +451,7 @@ export async function earnRound(tx: EntityManager, id: string, round: number, r:
   const lotExpires = r.expiryMonths == null ? 'null::timestamptz' : plusMonths(`x.at + make_interval(days => ${r.pendingDays})`, String(r.expiryMonths));
   await tx.execute(
     `create temp table import_round on commit drop as
-     with q as (
+     with q as materialized ( -- each CTE once per row (inlined, the window sum ran once for every reference to it)
        select q.order_id, q.member_id, q.amount_cents, q.occurred_at as at, a.balance, a.lifetime_earned, a.expired_through,
          m.tier_id, t.rank, m.tier_expires_at,
          floor(q.amount_cents * ?::numeric / 100)::bigint as qp,
@@ -461,7 +464,7 @@ export async function earnRound(tx: EntityManager, id: string, round: number, r:
            or a.balance < 0 or exists (select 1 from point_lot l where l.member_id = q.member_id and l.remaining < 0) as stale
        from ${queueTable(id)} q join point_account a on a.member_id = q.member_id join member m on m.id = q.member_id join tier t on t.id = m.tier_id
        where q.round = ? and not q.fallback
-     ), x as (
+     ), x as materialized (
        select q.*, case when q.qp > 0 then greatest(0, coalesce((select sum(e.points) from qualifying_entry e where e.member_id = q.member_id
            and e.occurred_at > ${minusMonths('q.at', w)} and e.occurred_at <= q.at and coalesce(e.counts_from, e.occurred_at) <= q.at), 0) + q.qp)::int end as window_q
        from q

@@ -217,11 +217,13 @@ export async function recountWindowCountersOf(tx: EntityManager, memberIds: stri
     `update member m set window_points = c.w, points_after_expiry = c.a, last_qualifying_at = c.last,
        window_points_months = case when m.tier_expires_at is null then null else ${windowMonths} end
      from (
-       select m2.id,
-         coalesce(sum(q.points) filter (where q.occurred_at > ${minusMonths('m2.tier_expires_at', String(windowMonths))} and q.occurred_at <= m2.tier_expires_at
-           and coalesce(q.counts_from, q.occurred_at) <= m2.tier_expires_at), 0)::int as w,
-         coalesce(sum(q.points) filter (where q.occurred_at > m2.tier_expires_at), 0)::int as a, max(coalesce(q.counts_from, q.occurred_at)) as last
-       from member m2 left join qualifying_entry q on q.member_id = m2.id where m2.id = any(?::uuid[]) group by m2.id
+       -- each member's entries through the (member_id, occurred_at) index, not a pass over the whole ledger per batch
+       select m2.id, l.w, l.a, l.last from member m2 cross join lateral (
+         select coalesce(sum(q.points) filter (where q.occurred_at > ${minusMonths('m2.tier_expires_at', String(windowMonths))} and q.occurred_at <= m2.tier_expires_at
+             and coalesce(q.counts_from, q.occurred_at) <= m2.tier_expires_at), 0)::int as w,
+           coalesce(sum(q.points) filter (where q.occurred_at > m2.tier_expires_at), 0)::int as a, max(coalesce(q.counts_from, q.occurred_at)) as last
+         from qualifying_entry q where q.member_id = m2.id) l
+       where m2.id = any(?::uuid[])
      ) c
      where c.id = m.id and (m.window_points, m.points_after_expiry, m.last_qualifying_at, m.window_points_months)
        is distinct from (c.w, c.a, c.last, case when m.tier_expires_at is null then null else ${windowMonths} end)`,

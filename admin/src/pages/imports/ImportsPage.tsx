@@ -9,6 +9,7 @@ import { Field, Form } from '../../ui/Form';
 import { Empty, Page, Section } from '../../ui/Page';
 import { Pager } from '../../ui/Pager';
 import { ImportJobQuery, ImportJobsQuery } from './operations';
+import './imports.css';
 
 type Kind = 'members' | 'purchases';
 type Mode = 'history' | 'earn';

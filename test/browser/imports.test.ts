@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { graphqlRequests, overflows } from './support/page-checks';
+
+/**
+ * The Imports page in a real browser against the demo data: upload a members file (CSV) and a
+ * purchases file (NDJSON, history mode), the job's progress until it ends, its rejected lines
+ * paged by line; axe-core; Chinese at tablet width.
+ */
+let h: ConsoleHarness;
+let dir: string;
+beforeAll(async () => {
+  h = await startConsole();
+  dir = mkdtempSync(join(tmpdir(), 'console-imports-'));
+}, 300_000);
+afterAll(() => h?.stop());
+
+describe('Imports', () => {
+  it('uploads a members file, follows the job and pages its rejected lines', async () => {
+    const lines = ['externalId,displayName,pointsBalance', 'ui-1,Ui One,100'];
+    // 25 bad lines (no externalId): two pages of rejected lines.
+    for (let i = 0; i < 25; i++) lines.push(`,Nobody ${i},`);
+    const file = join(dir, 'members.csv');
+    writeFileSync(file, lines.join('\n') + '\n');
+
+    const page = await h.open();
+    await h.signIn(page);
+    await page.waitForLoadState('networkidle'); // the dashboard signing in leads to has loaded
+    const requests = await graphqlRequests(page, async () => {
+      await h.goto(page, '/imports');
+      await page.getByRole('heading', { level: 2, name: 'Upload a file' }).waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests).toEqual(['ImportJobs']);
+    expect(await h.axe(page)).toEqual([]);
+
+    const form = page.getByRole('form', { name: 'Upload a file' });
+    // Without a file: the form says so, under the field.
+    await form.getByRole('button', { name: 'Upload and import' }).click();
+    await page.getByTestId('field-error-file').getByText('Choose a file to import.').waitFor();
+    await form.getByLabel('File', { exact: true }).setInputFiles(file);
+    await form.getByRole('button', { name: 'Upload and import' }).click();
+    const progress = page.getByTestId('import-progress');
+    await progress.getByText('Succeeded').waitFor({ timeout: 30_000 });
+    expect(await progress.locator('dd').allTextContents()).toEqual(['Succeeded', '1', '25', expect.any(String)]);
+    const errors = page.getByTestId('import-errors');
+    expect(await errors.locator('tbody tr td:first-child').allTextContents()).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 3)));
+    expect(await errors.locator('tbody tr td:nth-child(2)').first().textContent()).toBe('externalId is required');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await errors.locator('tbody tr td:first-child').first().getByText('23').waitFor();
+    expect(await errors.locator('tbody tr td:first-child').allTextContents()).toEqual(['23', '24', '25', '26', '27']);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await errors.locator('tbody tr td:first-child').first().getByText('3').waitFor();
+    // The job is in the list, and the member is in.
+    await page.getByTestId('import-jobs').locator('tbody tr').first().getByText('Succeeded').waitFor();
+    const m = await h.server.sql(`select a.balance from member m join point_account a on a.member_id = m.id where m.external_id = 'ui-1'`);
+    expect(m).toEqual([{ balance: 100 }]);
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+    await h.screenshot(page, 'imports');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('uploads purchases as NDJSON in history mode; a refused upload shows the server\'s reason', async () => {
+    const file = join(dir, 'orders.ndjson');
+    writeFileSync(file, [
+      JSON.stringify({ orderId: 'ui-order-1', externalId: 'demo-0002', amount: '12.50', occurredAt: '2025-06-01T10:00:00Z' }),
+      JSON.stringify({ orderId: 'ui-order-2', externalId: 'nobody', amount: 3, occurredAt: '2025-06-01T10:00:00Z' }),
+    ].join('\n'));
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/imports');
+    const form = page.getByRole('form', { name: 'Upload a file' });
+    await form.getByLabel('What the file holds').selectOption('purchases');
+    await form.getByLabel('Mode').selectOption('history');
+    await form.getByLabel('File', { exact: true }).setInputFiles(empty);
+    await form.getByRole('button', { name: 'Upload and import' }).click();
+    await form.getByText(/The file is empty/).waitFor();
+    await form.getByLabel('File', { exact: true }).setInputFiles(file);
+    await form.getByRole('button', { name: 'Upload and import' }).click();
+    const progress = page.getByTestId('import-progress');
+    await progress.getByText('Succeeded').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('import-errors').locator('tbody tr td').allTextContents()).toEqual(['2', 'No member has externalId nobody']);
+    expect(await h.server.sql(`select source from purchase where order_id = 'ui-order-1'`)).toEqual([{ source: 'import' }]);
+    // The refused upload's 400, as the browser logs it; nothing else.
+    expect(h.pageErrors(page)).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+  });
+
+  it('in Chinese, at tablet width', async () => {
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/imports');
+    await page.getByRole('heading', { level: 1, name: '导入' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: '上传文件' }).waitFor();
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+  });
+});
