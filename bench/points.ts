@@ -2,8 +2,10 @@
 // process and in two (WORKERS=2), against baselines: the minimal earn transaction (four
 // statements) run by a bare node:http + pg handler and by pgbench, and our own statements
 // replayed by a bare handler and by pgbench; then expiry of 10 lots per member against a bare
-// GROUP BY scan of the same lots. BENCH_ONLY=a0,b0,c,c2 (variant ids; `expiry` for the
-// expiry part) narrows a run while developing; a narrowed run leaves docs/benchmarks.md alone.
+// GROUP BY scan of the same lots; (aw) and (cw): (a) and (c) with two webhook endpoints that
+// want every event (the capture triggers' cost on the purchase). BENCH_ONLY=a0,b0,c,c2 (variant
+// ids; `expiry` for the expiry part) narrows a run while developing; a narrowed run leaves
+// docs/benchmarks.md alone.
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Client } from 'pg';
@@ -60,9 +62,11 @@ const VARIANTS = {
   a0: 'pgbench, minimal transaction',
   b0: 'bare node:http + pg, minimal transaction',
   a: 'pgbench, our statements',
+  aw: "pgbench, our statements, two '*' webhook endpoints",
   b: 'bare node:http + pg, our statements',
   c: 'app (GraphQL recordPurchase), 1 process',
   c2: 'app, 2 processes (WORKERS=2)',
+  cw: "app, 1 process, two '*' webhook endpoints (deliveries left pending)",
 } as const;
 type VariantId = keyof typeof VARIANTS;
 
@@ -95,7 +99,7 @@ export async function benchPoints(): Promise<void> {
     const ids = await memberIds(db.url, MEMBERS);
     // A hot member of its own for each variant: each starts from a member with no history, as the
     // others did (a member with the purchases of the variants before it reads more of them).
-    const HOT_N: Record<VariantId, number> = { a0: 1, b0: 2, a: 3, b: 4, c: 5, c2: 6 };
+    const HOT_N: Record<VariantId, number> = { a0: 1, b0: 2, a: 3, b: 4, c: 5, c2: 6, cw: 7, aw: 8 };
     const hotIdOf = (id: VariantId) => ids[HOT_N[id] - 1];
     const token = await serviceToken();
     // PostgreSQL's postmaster, when it runs on this machine: its tree's CPU is the database's.
@@ -120,13 +124,15 @@ export async function benchPoints(): Promise<void> {
     });
     const name = (id: VariantId, hot: boolean) => `(${id}) ${VARIANTS[id]}, ${hot ? 'hot member' : 'random members'}`;
 
-    const pgbenchVariant = async (id: 'a0' | 'a', hot: boolean, script: string) => {
+    const pgbenchVariant = async (id: 'a0' | 'a' | 'aw', hot: boolean, script: string) => {
       const variant = name(id, hot);
       log(`${variant}…`);
       const before = await deadlocks();
+      if (id === 'aw') await webhookEndpoints(db.url, 2);
       const r0 = reading(undefined);
       const pg = await pgbench(db.url, script, CLIENTS, SECONDS);
       const r1 = reading(undefined);
+      if (id === 'aw') await webhookEndpoints(db.url, 0);
       if (!Number.isFinite(pg.tps)) log(pg.output);
       const row: Row = {
         id, hot, variant, rps: pg.tps, p50: null, p99: null, errors: pg.failed, deadlocks: (await deadlocks()) - before,
@@ -136,12 +142,14 @@ export async function benchPoints(): Promise<void> {
       rows.push(row);
     };
 
-    const httpVariant = async (id: 'b0' | 'b' | 'c' | 'c2', hot: boolean) => {
+    const httpVariant = async (id: 'b0' | 'b' | 'c' | 'c2' | 'cw', hot: boolean) => {
       const variant = name(id, hot);
       log(`${variant}…`);
       const before = await deadlocks();
       const port = freePortSync();
-      const app = id === 'c' || id === 'c2';
+      const app = id === 'c' || id === 'c2' || id === 'cw';
+      // (cw) Every purchase records purchase.recorded and points.earned with a delivery to each endpoint; nothing sends them.
+      if (id === 'cw') await webhookEndpoints(db.url, 2);
       child = app ? await startApp(db.url, port, id === 'c2' ? { WORKERS: '2' } : {})
         : await startBare(db.url, port, id === 'b0' ? 'bare-minimal.ts' : 'bare-server.ts');
       const pid = child.pid;
@@ -156,6 +164,11 @@ export async function benchPoints(): Promise<void> {
       });
       await stopChild(child);
       child = null;
+      if (id === 'cw') {
+        const [w] = await sql(db.url, `select (select count(*) from webhook_event)::int as events, (select count(*) from webhook_delivery)::int as deliveries`);
+        log(`${variant}: ${w.events} webhook events, ${w.deliveries} deliveries pending`);
+        await webhookEndpoints(db.url, 0);
+      }
       if (r.firstError) log('first error:', r.firstError);
       const [a, b] = [r0!, r1!] as [CpuReading, CpuReading];
       const seconds = (b.at - a.at) / 1000;
@@ -173,9 +186,11 @@ export async function benchPoints(): Promise<void> {
       if (wanted('a0')) await pgbenchVariant('a0', hot, pgbenchMinimalScript(hot, HOT_N.a0));
       if (wanted('b0')) await httpVariant('b0', hot);
       if (wanted('a')) await pgbenchVariant('a', hot, pgbenchScript(hot, HOT_N.a));
+      if (wanted('aw')) await pgbenchVariant('aw', hot, pgbenchScript(hot, HOT_N.aw));
       if (wanted('b')) await httpVariant('b', hot);
       if (wanted('c')) await httpVariant('c', hot);
       if (wanted('c2')) await httpVariant('c2', hot);
+      if (wanted('cw')) await httpVariant('cw', hot);
     }
     const earnBroken = await brokenMembers(db.url);
     log(`ledger invariants after the earn runs: ${earnBroken} members broken`);
@@ -233,11 +248,11 @@ export async function benchPoints(): Promise<void> {
         + `app / pgbench of our statements = ${ratio('c', 'a', hot)}, app / pgbench minimal = ${ratio('c', 'a0', hot)}, bare minimal / pgbench minimal = ${ratio('b0', 'a0', hot)}.`;
     };
     const cpuLine = (hot: boolean) => {
-      const parts = (['b0', 'b', 'c', 'c2'] as const).map((id) => {
+      const parts = (['b0', 'b', 'c', 'c2', 'cw'] as const).map((id) => {
         const r = row(id, hot);
         return r ? `(${id}) ${fmt(msPerRequest(r.nodeCores, r.rps), 2)} ms in Node + ${fmt(msPerRequest(r.pgCores, r.rps), 2)} ms in PostgreSQL` : null;
       }).filter(Boolean);
-      const pgOnly = (['a0', 'a'] as const).map((id) => {
+      const pgOnly = (['a0', 'a', 'aw'] as const).map((id) => {
         const r = row(id, hot);
         return r ? `(${id}) ${fmt(msPerRequest(r.pgCores, r.rps), 2)} ms in PostgreSQL` : null;
       }).filter(Boolean);
@@ -250,6 +265,8 @@ export async function benchPoints(): Promise<void> {
       perCase(true),
       `- Two processes (WORKERS=2) / one: random members ${ratio('c2', 'c', false)}, hot member ${ratio('c2', 'c', true)}; app with 2 processes / bare minimal: random ${ratio('c2', 'b0', false)}, hot ${ratio('c2', 'b0', true)}. `
         + `Cores of each worker: random ${row('c2', false)?.workerCores?.map((c) => fmt(c, 2)).join(' + ') ?? '–'}, hot ${row('c2', true)?.workerCores?.map((c) => fmt(c, 2)).join(' + ') ?? '–'}.`,
+      `- Webhook capture, two active '*' endpoints (each purchase also writes 2 events and 4 deliveries in its statement) / none: app (cw / c) random members ${ratio('cw', 'c', false)}, hot member ${ratio('cw', 'c', true)} (goal ≥ 85%); `
+        + `pgbench of our statement (aw / a) random ${ratio('aw', 'a', false)}, hot ${ratio('aw', 'a', true)}.`,
       cpuLine(false),
       cpuLine(true),
       `- Errors over the earn runs: ${errors}; deadlocks: ${deadlockCount} (\`pg_stat_database.deadlocks\`, counted per variant in the table).`,
@@ -260,7 +277,7 @@ export async function benchPoints(): Promise<void> {
 
 ${new Date().toISOString().slice(0, 10)}, \`${MEMBERS === 1_000_000 ? '' : `BENCH_MEMBERS=${MEMBERS} `}npm run bench -- points\` (${MEMBERS.toLocaleString('en')} members, ${CLIENTS} connections, ${SECONDS} s per run after a 3 s warm-up), ${machine()}, embedded PostgreSQL 17 on the same machine (pgbench 15 client). One run; the machine was shared with other work, so the figures are noisy: read the ratios, not the absolute rates.
 
-What runs: (a0) pgbench and (b0) a bare \`node:http\` + \`pg\` handler (bench/bare-minimal.ts) run the minimal earn transaction, BEGIN; insert the idempotency key under a unique constraint; \`UPDATE point_account SET balance = balance + $1 … RETURNING balance\`; insert the ledger row with its balance after; insert the lot; COMMIT (six round trips). (a) pgbench and (b) a bare handler (bench/bare-server.ts) replay the app's own statements. (c) is the app (\`recordPurchase\` over GraphQL, one process), (c2) the same with \`WORKERS=2\` (two processes on one port: "Scaling out" below). The app and the bare handlers run in child processes; the same Node closed-loop client loads them all. Cores: CPU seconds over the measured window per second, read from /proc for the handler's processes, PostgreSQL's (postmaster and backends) and the load client; on 2 cores, 2.00 is the whole machine.
+What runs: (a0) pgbench and (b0) a bare \`node:http\` + \`pg\` handler (bench/bare-minimal.ts) run the minimal earn transaction, BEGIN; insert the idempotency key under a unique constraint; \`UPDATE point_account SET balance = balance + $1 … RETURNING balance\`; insert the ledger row with its balance after; insert the lot; COMMIT (six round trips). (a) pgbench and (b) a bare handler (bench/bare-server.ts) replay the app's own statements. (c) is the app (\`recordPurchase\` over GraphQL, one process), (c2) the same with \`WORKERS=2\` (two processes on one port: "Scaling out" below). (aw) and (cw) are (a) and (c) with two active webhook endpoints subscribed to every type: each purchase's statement then also writes its \`purchase.recorded\` and \`points.earned\` events and a PENDING delivery of each to each endpoint (nothing sends them: the delivery worker's cost is in "Webhooks"). The app and the bare handlers run in child processes; the same Node closed-loop client loads them all. Cores: CPU seconds over the measured window per second, read from /proc for the handler's processes, PostgreSQL's (postmaster and backends) and the load client; on 2 cores, 2.00 is the whole machine.
 
 ${table}
 
@@ -294,6 +311,15 @@ async function postmasterOf(url: string): Promise<number | null> {
     return parentOf(pid); // read while the backend lives
   } finally {
     await c.end();
+  }
+}
+
+/** Makes `n` active endpoints subscribed to every event type the only ones (0: none); nothing delivers to them here. */
+async function webhookEndpoints(url: string, n: number): Promise<void> {
+  await sql(url, 'delete from webhook_endpoint');
+  if (n > 0) {
+    await sql(url, `insert into webhook_endpoint (id, url, event_types, active, secret, created_at, updated_at)
+      select gen_random_uuid(), 'https://receiver.invalid/' || g, '{*}', true, 'bench', now(), now() from generate_series(1, ${n}) g`);
   }
 }
 

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { benchAbuse } from './abuse';
 import { benchFeed } from './feed';
+import { benchImports } from './imports';
 import { benchPoints } from './points';
 import { benchRetention } from './retention';
 import { benchRewards } from './rewards';
@@ -10,7 +11,10 @@ import { benchSearch } from './search';
 import { benchTiers } from './tiers';
 import { benchWebhooks } from './webhooks';
 
-const benches: Record<string, () => Promise<void>> = { points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen, webhooks: benchWebhooks };
+const benches: Record<string, () => Promise<void>> = {
+  points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen,
+  webhooks: benchWebhooks, imports: benchImports,
+};
 const name = process.argv[2];
 const run = benches[name ?? ''];
 if (!run) {

@@ -22,6 +22,9 @@ import { Migration20261202105925_coupons } from './Migration20261202105925_coupo
 import { Migration20261203100000_member_search } from './Migration20261203100000_member_search';
 import { Migration20261204100000_purchase_path } from './Migration20261204100000_purchase_path';
 import { Migration20261205090000_integrations_foundation } from './Migration20261205090000_integrations_foundation';
+import { Migration20261205100000_webhook_capture } from './Migration20261205100000_webhook_capture';
+import { Migration20261205110000_imports } from './Migration20261205110000_imports';
+import { Migration20261205120000_member_erasure } from './Migration20261205120000_member_erasure';
 import { Migration20261205120000_webhook_claims } from './Migration20261205120000_webhook_claims';
 import { Migration20261206100000_supervised_churn } from './Migration20261206100000_supervised_churn';
 
@@ -46,6 +49,9 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203100000_member_search', class: Migration20261203100000_member_search },
   { name: 'Migration20261204100000_purchase_path', class: Migration20261204100000_purchase_path },
   { name: 'Migration20261205090000_integrations_foundation', class: Migration20261205090000_integrations_foundation },
+  { name: 'Migration20261205100000_webhook_capture', class: Migration20261205100000_webhook_capture },
+  { name: 'Migration20261205110000_imports', class: Migration20261205110000_imports },
+  { name: 'Migration20261205120000_member_erasure', class: Migration20261205120000_member_erasure },
   { name: 'Migration20261205120000_webhook_claims', class: Migration20261205120000_webhook_claims },
   { name: 'Migration20261206100000_supervised_churn', class: Migration20261206100000_supervised_churn },
 ];

@@ -21,6 +21,8 @@ import {
 import { TierResolver } from './resolvers/tier.resolver';
 import { CouponResolver } from './resolvers/coupon.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
+import { ImportsResolver } from './resolvers/imports.resolver';
+import { DataRightsResolver } from './resolvers/data-rights.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -29,6 +31,8 @@ export const resolvers = [
   BenefitResolver, RewardResolver, RedemptionResolver, CouponResolver, TierBenefitsResolver, TagResolver, MemberCatalogueResolver,
   RetentionResolver, SegmentResolver, SegmentPreviewResolver, ProgramStatsResolver, MemberRetentionResolver,
   WebhookResolver,
+  ImportsResolver,
+  DataRightsResolver,
 ] as const;
 
 

@@ -21,6 +21,8 @@ import { mountGraphql, startApollo } from './routes/graphql';
 import { mountHealth } from './routes/health';
 import { mountMetrics, type MetricsRouteDeps } from './routes/metrics';
 import { useRequestLog, useRequestMetrics } from './routes/request-telemetry';
+import { mountImports } from './routes/imports';
+import { mountMemberExports } from './routes/member-exports';
 import { mountSegmentExports } from './routes/segment-exports';
 import { mountSubscriptions } from './routes/subscriptions';
 
@@ -82,6 +84,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   mountHealth(app, deps.ready);
   mountMetrics(app, { token: config.metricsToken, metrics, admission, pubSub, poolStats: deps.poolStats });
   mountSegmentExports(app, { verifier, contextFor, log });
+  mountImports(app, { verifier, contextFor, log });
+  mountMemberExports(app, { verifier, contextFor, log });
   // Development only: the IDE, and `/` leads to it. In production neither exists (404).
   if (!config.production) mountDevIde(app, deps.ide);
   // The operator's console (static files; /admin/dev-token only in a development start).

@@ -26,7 +26,7 @@ export function ormConfig(opts: OrmOptions) {
     debug: opts.debug ?? false,
     // The refresh's unlogged scratch table has no entity (migration retention_facts), nor the
     // member_retention it builds before the swap (left behind only by a run that died).
-    schemaGenerator: { skipTables: ['retention_facts', 'member_retention_next'] },
+    schemaGenerator: { skipTables: ['retention_facts', 'member_retention_next', 'import_member_stage', 'import_purchase_stage'] },
     extensions: [Migrator, SeedManager],
     migrations: {
       tableName: 'mikro_orm_migrations',

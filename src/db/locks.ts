@@ -32,7 +32,11 @@ import { pgArray } from './array-literal';
  * the recount is an admin's one-off for data loaded around the app. The other locks stay in their owners' repositories
  * (each returns its module's typed row), listed here so that this file names every lock:
  *   - `member` row FOR UPDATE: members.repository.ts `lockMember` (a profile update; holds no
- *     account, so a points write waiting at step 2 waits for a transaction that waits for nothing);
+ *     account, so a points write waiting at step 2 waits for a transaction that waits for nothing;
+ *     an erasure takes it after steps 1 and 2, before steps 3 and 4: data-rights.service.ts);
+ *   - `member` row FOR KEY SHARE: tags.repository.ts `memberExists` (tagging, so that an erasure,
+ *     FOR UPDATE, and a tag of the same member come one after the other; it does not wait for
+ *     points writes, FOR NO KEY UPDATE);
  *   - `program` row FOR UPDATE: program.repository.ts `lockProgram` (settings changes);
  *   - `tier` table SHARE ROW EXCLUSIVE: tiers.repository.ts `lockLadder` (ladder changes); the
  *     window recount (tier-review.repository.ts) locks `qualifying_entry` in SHARE mode, holding
@@ -55,7 +59,8 @@ export interface LockedAccount {
 
 /**
  * Step 1 and 2: locks the member's account row and member row; null when there is no such
- * member. Every points write for one member passes through here first. The member row is what
+ * member, or it was erased (eraseMember: every write for it is then NOT_FOUND; a write that
+ * waited for the erasure re-reads the member row once it has the lock and finds nobody). Every points write for one member passes through here first. The member row is what
  * a tier review locks (it reviews in the member table's order): a write that may add
  * qualifying points, or earn at the member's tier, never interleaves with the review of that
  * member. Account first, then member, always.
@@ -63,7 +68,7 @@ export interface LockedAccount {
 export async function lockAccount(tx: EntityManager, memberId: string): Promise<LockedAccount | null> {
   const [row] = await tx.execute<LockedAccount[]>(
     `select a.balance, a.lifetime_earned as "lifetimeEarned" from point_account a join member m on m.id = a.member_id
-     where a.member_id = ? for update of a for no key update of m`,
+     where a.member_id = ? and m.erased_at is null for update of a for no key update of m`,
     [memberId],
   );
   return row ?? null;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notifyAfterCommit, notifyCommitted, notifyFromConnectionAfterCommit } from '../db/notify';
+import { pgTextArray } from '../db/entity-manager';
 
 /**
  * The outbox: how a module publishes. A write records its events' outbox row in its own
@@ -55,4 +56,16 @@ export function notifyOutboxFromConnection(tx: EntityManager, outboxId: string):
 /** The event ids these outbox rows list. */
 export function eventIdsOf(rows: OutboxRow[]): string[] {
   return rows.flatMap((r) => r.payload.ids?.map(String) ?? (r.payload.id ? [r.payload.id] : []));
+}
+
+/**
+ * An erasure (data-rights.service.ts), in its transaction: the member's outbox rows (a tier
+ * change carries its reason, which an override may have written with a name or an e-mail in it)
+ * with every personal value scrubbed (jsonb_scrub). Rows of several members carry ids only.
+ */
+export async function scrubOutboxPayloads(tx: EntityManager, memberId: string, values: readonly string[]): Promise<void> {
+  await tx.execute(
+    `update outbox set payload = jsonb_scrub(payload, ?::text[]) where member_id = ? and payload is distinct from jsonb_scrub(payload, ?::text[])`,
+    [pgTextArray(values), memberId, pgTextArray(values)],
+  );
 }

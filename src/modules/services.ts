@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { systemClock, type Clock } from '../common/clock';
 import { AuditService } from './audit/audit.service';
 import { BenefitsService } from './benefits/benefits.service';
+import { DataRightsService } from './data-rights/data-rights.service';
 import { RewardsService } from './rewards/rewards.service';
 import { TagsService } from './tags/tags.service';
 import { RetentionService } from './retention/retention.service';
@@ -25,6 +26,7 @@ import { registerTierEvents } from './tiers/tier.events';
 import { EventRegistry } from '../events/registry';
 import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 import type { UrlPolicy } from './webhooks/webhooks.rules';
+import { ImportsService } from './imports/imports.service';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -84,21 +86,27 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     outboxTopic: () => tierEngine.outboxTopic,
   });
   const benefits = (benefitsRef.current = new BenefitsService(em, audit, points));
+  const rewards = new RewardsService(em, audit, points);
+  const tags = new TagsService(em, audit);
+  const segments = new SegmentsService(em, audit);
+  const members = new MembersService(em, points, audit);
   return {
     audit,
     points,
     tierEngine,
     tierFeed: new TierFeed(em),
     benefits,
-    rewards: new RewardsService(em, audit, points),
-    tags: new TagsService(em, audit),
+    rewards,
+    tags,
     retention: new RetentionService(em),
-    segments: new SegmentsService(em, audit),
+    segments,
     program: new ProgramService(em, audit),
     tiers,
-    members: new MembersService(em, points, audit),
+    members,
     memberScreen: new MemberScreenService(em),
     webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
+    imports: new ImportsService(em, points, tierEngine),
+    dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -65,6 +65,7 @@ const EXPECTED: Record<string, (out: string) => void> = {
     expect(out).toMatch(/"auditLog":\[\{"actor":"admin:me","action":"member.tag"/);
   },
   'admin-benefit': (out) => expect(out).toMatch(/"updateBenefit":\{"code":"GOLD_DISCOUNT","value":12,"version":2,/),
+  'data-rights': (out) => expect(out).toMatch(/^loyalty\.member-export\/1: demo-0001, [1-9]\d* transactions, [1-9]\d* purchases$/m),
   store: (out) => {
     const earned = [...out.matchAll(/"recordPurchase":\{"pointsEarned":(\d+),"member":\{"pointsBalance":(\d+)\}/g)].map((m) => m.slice(1));
     expect(earned).toHaveLength(2);

@@ -1,4 +1,4 @@
-import type { LifecycleStage, PointTransactionType, RfmSegment, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
+import type { ImportKind, ImportStatus, LifecycleStage, PointTransactionType, RfmSegment, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
 import type { MessageKey } from './en';
 
 /**
@@ -40,3 +40,8 @@ export function redemptionStatusLabel(status: string): MessageKey | null {
 export const DELIVERY_STATUS_LABEL: Record<WebhookDeliveryStatus, MessageKey> = {
   PENDING: 'deliveryStatus.PENDING', DELIVERED: 'deliveryStatus.DELIVERED', DEAD: 'deliveryStatus.DEAD',
 };
+// imports
+export const IMPORT_STATUS_LABEL: Record<ImportStatus, MessageKey> = {
+  RUNNING: 'imports.status.RUNNING', SUCCEEDED: 'imports.status.SUCCEEDED', FAILED: 'imports.status.FAILED',
+};
+export const IMPORT_KIND_LABEL: Record<ImportKind, MessageKey> = { MEMBERS: 'imports.kind.members', PURCHASES: 'imports.kind.purchases' };

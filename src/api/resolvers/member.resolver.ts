@@ -11,19 +11,26 @@ import {
   Member, MemberConnection, Tier,
 } from '../types/objects';
 
+/** A member as the caller may see it: an erased one only to admins (eraseMember). */
+function shown(m: MemberView | null, ctx: GraphQLContext): MemberView | null {
+  return m?.erasedAt && requireActor(ctx).role !== 'admin' ? null : m;
+}
+
 @Resolver(() => Member)
 export class MemberResolver {
+  /** An erased member's own token gets null: it no longer exists as a member. */
   @Authorized('member')
   @Query(() => Member, { nullable: true })
-  me(@Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
-    return ctx.loaders.memberScreen.load({ id: requireActor(ctx).sub }, screenParts(info));
+  async me(@Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return shown(await ctx.loaders.memberScreen.load({ id: requireActor(ctx).sub }, screenParts(info)), ctx);
   }
 
+  /** An erased member: admins see it (erasedAt set, personal fields null); to others it is null. */
   @Authorized()
   @Query(() => Member, { nullable: true })
-  member(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+  async member(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
     assertCanSeeMember(ctx, id);
-    return ctx.loaders.memberScreen.load({ id }, screenParts(info));
+    return shown(await ctx.loaders.memberScreen.load({ id }, screenParts(info)), ctx);
   }
 
   @Authorized('admin')

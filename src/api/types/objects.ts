@@ -60,6 +60,7 @@ export class Member {
   @Field() joinedAt!: Date;
   @Field() tierSince!: Date;
   @Field(() => Date, { nullable: true }) tierExpiresAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Set by eraseMember; personal fields are null from then on' }) erasedAt!: Date | null;
   // tier, tierProgress, points, history, benefits, tags, redemptions, retention: MemberResolver
 }
 

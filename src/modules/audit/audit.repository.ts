@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { keyset } from '../../common/pagination';
+import { pgTextArray } from '../../db/entity-manager';
 import { withDates } from '../../db/rows';
 
 /**
@@ -48,4 +49,47 @@ export async function auditPage(em: EntityManager, f: AuditFilter, afterId: stri
     ],
   );
   return rows.map((r) => withDates(r, ['at']));
+}
+
+/**
+ * The values the member's profile fields (`keys`) have held in the audit log's entries on it
+ * (entity Member, its id): a profile update's before keeps what was replaced.
+ */
+export async function formerProfileValues(tx: EntityManager, memberId: string, keys: readonly string[]): Promise<string[]> {
+  const rows = await tx.execute<{ value: string }[]>(
+    `select distinct e.value from audit_entry a
+       cross join lateral (select * from jsonb_each_text(case when jsonb_typeof(a.before) = 'object' then a.before else '{}' end)
+         union all select * from jsonb_each_text(case when jsonb_typeof(a.after) = 'object' then a.after else '{}' end)) e
+     where a.entity = 'Member' and a.entity_id = ? and e.key = any(?::text[]) and e.value is not null`,
+    [memberId, pgTextArray(keys)],
+  );
+  return rows.map((r) => r.value);
+}
+
+/**
+ * Scrubs personal data from the entries on the member and from any entry that names it: in
+ * entries on it (entity id), its profile fields (`keys`) are set to null at the top of before
+ * and after; in those and in every entry whose before or after mentions its id, each string
+ * equal to one of `values` is set to null (jsonb_scrub). One pass over the log (an erasure is
+ * rare; no index serves "mentions"). Returns how many entries changed.
+ */
+export async function scrubEntries(tx: EntityManager, memberId: string, keys: readonly string[], values: readonly string[]): Promise<number> {
+  const k = pgTextArray(keys);
+  const v = pgTextArray(values);
+  const rows = await tx.execute<{ n: number }[]>(
+    `with scrubbed as (
+       select a.id,
+         jsonb_scrub(case when a.entity_id = ? then jsonb_null_keys(a.before, ?::text[]) else a.before end, ?::text[]) as before,
+         jsonb_scrub(case when a.entity_id = ? then jsonb_null_keys(a.after, ?::text[]) else a.after end, ?::text[]) as after
+       from audit_entry a
+       where a.entity_id = ? or strpos(a.before::text, ?) > 0 or strpos(a.after::text, ?) > 0
+     ), changed as (
+       update audit_entry a set before = s.before, after = s.after from scrubbed s
+       where a.id = s.id and (a.before is distinct from s.before or a.after is distinct from s.after)
+       returning 1
+     )
+     select count(*)::int as n from changed`,
+    [memberId, k, v, memberId, k, v, memberId, memberId, memberId],
+  );
+  return rows[0].n;
 }

@@ -3,7 +3,7 @@ import { type Actor, actorLabel } from '../actor';
 import { badInput } from '../../common/errors';
 import { decodeCursor, encodeCursor, type Page } from '../../common/pagination';
 import { AuditEntry } from './audit-entry.entity';
-import { auditPage, type AuditFilter, type AuditRow } from './audit.repository';
+import { auditPage, formerProfileValues, scrubEntries, type AuditFilter, type AuditRow } from './audit.repository';
 
 export type { AuditFilter, AuditRow } from './audit.repository';
 
@@ -34,6 +34,25 @@ export class AuditService {
 
   async list(entity: string | null, first: number): Promise<AuditEntry[]> {
     return this.em.find(AuditEntry, entity ? { entity } : {}, { orderBy: { id: 'desc' }, limit: first });
+  }
+
+  /**
+   * An erasure's part (data-rights.service.ts), in its transaction: the values the member's
+   * profile fields (`keys`) held according to its entries (a profile update's before), for the
+   * erasure to scrub elsewhere too.
+   */
+  formerValues(tx: EntityManager, memberId: string, keys: readonly string[]): Promise<string[]> {
+    return formerProfileValues(tx, memberId, keys);
+  }
+
+  /**
+   * An erasure's part: personal data scrubbed from the log, in the erasure's transaction. In
+   * entries on the member its profile fields (`keys`) become null; there and in every entry
+   * that names the member's id, any string equal to one of `values` becomes null. The entries
+   * stay (who did what, when); only the personal values go. Returns how many changed.
+   */
+  scrubMember(tx: EntityManager, memberId: string, keys: readonly string[], values: readonly string[]): Promise<number> {
+    return scrubEntries(tx, memberId, keys, values);
   }
 
   /** The audit log page: entries the filter selects, newest first, keyset-paged on the entry id. */

@@ -35,6 +35,7 @@ export interface ScreenTier { id: string; code: string; name: string; rank: numb
 export interface ScreenRow {
   id: string; externalId: string | null; displayName: string | null; email: string | null; phone: string | null; birthday: string | null;
   gender: string | null; region: string | null; channel: string | null; joinedAt: string; tierSince: string; tierExpiresAt: string | null; tierId: string;
+  erasedAt: string | null;
   screen_tier?: ScreenTier | null;
   screen_next_tier?: ScreenTier | null;
   screen_has_account?: boolean;
@@ -50,7 +51,8 @@ export interface ScreenRow {
 
 /** The member's fields as the API shows them (members.entity MemberView), its tier by id. */
 const MEMBER_COLUMNS = `m.id, m.external_id as "externalId", m.display_name as "displayName", m.email, m.phone, m.birthday, m.gender, m.region,
-  m.channel, m.joined_at as "joinedAt", m.tier_since as "tierSince", m.tier_expires_at as "tierExpiresAt", m.tier_id as "tierId"`;
+  m.channel, m.joined_at as "joinedAt", m.tier_since as "tierSince", m.tier_expires_at as "tierExpiresAt", m.tier_id as "tierId",
+  m.erased_at as "erasedAt"`;
 const TIER_JSON = (t: string) => `case when ${t}.id is null then null else json_build_object('id', ${t}.id, 'code', ${t}.code, 'name', ${t}.name,
   'rank', ${t}.rank, 'qualifyingPoints', ${t}.qualifying_points, 'retainPoints', ${t}.retain_points, 'pointsMultiplier', ${t}.points_multiplier::float8) end`;
 

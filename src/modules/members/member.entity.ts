@@ -97,4 +97,7 @@ export class Member {
  * without the ORM (members/member-screen.service.ts), its tier by id.
  */
 export type MemberView = Pick<Member, 'id' | 'externalId' | 'displayName' | 'email' | 'phone' | 'birthday' | 'gender' | 'region' | 'channel'
-  | 'joinedAt' | 'tierSince' | 'tierExpiresAt'> & { tier: { id: string } };
+  | 'joinedAt' | 'tierSince' | 'tierExpiresAt' | 'erasedAt'> & { tier: { id: string } };
+
+/** The member's personal fields: what an erasure (eraseMember) sets to null. */
+export const PERSONAL_FIELDS = ['externalId', 'displayName', 'email', 'phone', 'birthday', 'gender', 'region', 'channel'] as const;

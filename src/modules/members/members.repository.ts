@@ -37,14 +37,20 @@ export function lockMember(tx: EntityManager, memberId: string): Promise<Member 
   return tx.findOne(Member, { id: memberId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
 }
 
+/**
+ * A member the lists and look-ups show: not erased (eraseMember). An erased member is left out
+ * of `members`, `searchMembers` and `memberByExternalId`; `member(id)` shows it to admins.
+ */
+const LISTED = 'm.erased_at is null';
+
 /** Members in registration order after seq `after` (through the ORM's connection, as the list has always read). */
 export function registrationPage(em: EntityManager, after: string | null, limit: number): Promise<MemberRow[]> {
   const keys = keyset('m.seq', 'asc', after);
-  return em.getConnection().execute<MemberRow[]>(`select m.* from member m where ${keys.where} ${keys.orderBy} limit ?`, [...keys.params, limit]);
+  return em.getConnection().execute<MemberRow[]>(`select m.* from member m where ${LISTED} and ${keys.where} ${keys.orderBy} limit ?`, [...keys.params, limit]);
 }
 
 export async function memberCount(em: EntityManager): Promise<number> {
-  const [{ n }] = await em.getConnection().execute<{ n: number }[]>('select count(*)::int as n from member');
+  const [{ n }] = await em.getConnection().execute<{ n: number }[]>(`select count(*)::int as n from member m where ${LISTED}`);
   return n;
 }
 
@@ -58,7 +64,7 @@ function exactMatch(t: SearchTerms): { sql: string; params: unknown[] } {
   arms.push(['m.external_id = ?', t.text]);
   if (t.email) arms.push(['member_search_fold(m.email) = member_search_fold(?)', t.text]);
   if (t.phone) arms.push(['member_phone_key(m.phone) = member_phone_key(?)', t.text]);
-  return { sql: `(${arms.map(([sql]) => sql).join(' or ')})`, params: arms.map(([, param]) => param) };
+  return { sql: `(${arms.map(([sql]) => sql).join(' or ')}) and ${LISTED}`, params: arms.map(([, param]) => param) };
 }
 
 /** Members the text names exactly, in registration order after seq `after`. */
@@ -79,7 +85,7 @@ export async function exactCount(em: EntityManager, t: SearchTerms): Promise<num
 export function namePage(em: EntityManager, t: SearchTerms, after: KeyPosition | null, limit: number): Promise<(MemberRow & { search_key: string })[]> {
   const keys = keysetByKey(NAME_KEY, 'm.seq', after);
   return em.execute<(MemberRow & { search_key: string })[]>(`select m.*, ${NAME_KEY} as search_key from member m
-    where ${NAME_KEY} like member_search_fold(?) and ${keys.where} ${keys.orderBy} limit ?`,
+    where ${NAME_KEY} like member_search_fold(?) and ${LISTED} and ${keys.where} ${keys.orderBy} limit ?`,
   [t.namePrefix, ...keys.params, limit]);
 }
 

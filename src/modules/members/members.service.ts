@@ -5,7 +5,7 @@ import { cursorKind, decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCurso
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { snapshot, type AuditService } from '../audit/audit.service';
-import { Member } from './member.entity';
+import { Member, PERSONAL_FIELDS } from './member.entity';
 import {
   entryTier, exactCount, exactPage, lockMember, memberCount, nameCount, namePage, registrationPage, type MemberRow,
 } from './members.repository';
@@ -152,7 +152,7 @@ export class MembersService {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     return inTransaction(this.em, async (tx) => {
       const m = await lockMember(tx, memberId);
-      if (!m) throw notFound('Member', memberId);
+      if (!m || m.erasedAt) throw notFound('Member', memberId);
       const changes = profileChanges(m, patch);
       if (changes.birthday !== undefined && !mayChangeBirthday(actor.role, m.birthday)) {
         throw new AppError(ErrorCode.FORBIDDEN, 'A member sets its birthday once; the programme can change it', { field: 'birthday' });
@@ -165,6 +165,26 @@ export class MembersService {
       await tx.flush();
       return m;
     });
+  }
+
+  /**
+   * An erasure's first look at the member (data-rights.service.ts), in its transaction after the
+   * account's lock: the member row locked FOR UPDATE (profile updates and tagging wait for the
+   * erasure, and find nobody after it); null when there is no such member.
+   */
+  lockForErasure(tx: EntityManager, memberId: string): Promise<Member | null> {
+    return lockMember(tx, memberId);
+  }
+
+  /**
+   * An erasure's change to the member row, in its transaction, the row locked: every personal
+   * field null, `erasedAt` set, and its tier frozen where it stands (no expiry: no review or
+   * at-risk notice reaches it again; its tier history is kept; the window counters as an
+   * unexpiring tier has them). Flushed by the caller's transaction.
+   */
+  erasePersonalFields(m: Member, at: Date): void {
+    for (const f of PERSONAL_FIELDS) m[f] = null;
+    Object.assign(m, { erasedAt: at, tierExpiresAt: null, windowPoints: 0, pointsAfterExpiry: 0, windowPointsMonths: null });
   }
 
   /** The first `first` of `rows` (one more was asked for: hasNextPage) as members with their cursors. */

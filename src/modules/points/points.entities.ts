@@ -239,6 +239,10 @@ export class Purchase {
   /** The programme's pointsPerUnit when it earned (a re-rating uses it). */
   @Property({ type: new DecimalType('number'), precision: 12, scale: 4, nullable: true })
   pointsPerUnit: number | null = null;
+
+  /** Where it came from: null through the API, 'import' from a bulk import (no referral or campaign acts on those). */
+  @Property({ type: 'text', nullable: true })
+  source: string | null = null;
 }
 
 /** A refund of (part of) a purchase; refundId is its idempotency key. */

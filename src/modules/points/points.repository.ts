@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Lot, LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
 import { keyset } from '../../common/pagination';
-import { pgArray, prepared } from '../../db/entity-manager';
+import { pgArray, pgTextArray, prepared } from '../../db/entity-manager';
 import type { LockedAccount } from '../../db/locks';
 import { withDates } from '../../db/rows';
 import type { TierChangeRow } from '../tiers/tier-engine.service';
@@ -679,4 +679,46 @@ export async function purchaseAtOnce(em: EntityManager, p: PurchaseCases): Promi
       p.upgradeExpiresAt, p.upgradeReason, p.windowMonths, p.outboxTopic],
   );
   return { status: row.status, ...written(row) };
+}
+
+// ---- erasure (data-rights.service.ts eraseMember) --------------------------------------
+
+/**
+ * Empties every live lot of the member (pending points and debts included) into the ERASURE
+ * transaction `transactionId`, set-based: each lot's remainder becomes an allocation of that
+ * transaction and the lot holds 0. Expired lots (at or below the watermark) are left as they
+ * are: they no longer count. The caller holds the account (lockAccount). Returns how many
+ * points the lots held in all (= the account's balance when the ledger is consistent).
+ */
+export async function emptyLiveLots(tx: EntityManager, memberId: string, transactionId: string): Promise<number> {
+  const [row] = await tx.execute<{ points: number | null }[]>(
+    `with live as materialized (
+       select l.id, l.remaining from point_account a join point_lot l on l.member_id = a.member_id and l.remaining <> 0 and ${LIVE_LOT}
+       where a.member_id = ?
+     ), emptied as (
+       update point_lot l set remaining = 0 from live where l.id = live.id
+     ), allocated as (
+       insert into point_allocation (member_id, transaction_id, lot_id, amount) select ?, ?, live.id, live.remaining from live
+     )
+     select sum(remaining)::int as points from live`,
+    [memberId, memberId, transactionId],
+  );
+  return row.points ?? 0;
+}
+
+/** Personal values quoted in the member's free-text reasons (an adjustment's, say) replaced by '[erased]'. */
+export async function scrubTransactionReasons(tx: EntityManager, memberId: string, values: string[]): Promise<void> {
+  await tx.execute(
+    `update point_transaction set reason = text_scrub(reason, ?::text[]) where member_id = ? and reason is not null and reason <> text_scrub(reason, ?::text[])`,
+    [pgTextArray(values), memberId, pgTextArray(values)],
+  );
+}
+
+/** Whether any live lot of the member holds points (or a debt). */
+export async function hasLiveLots(tx: EntityManager, memberId: string): Promise<boolean> {
+  const rows = await tx.execute(
+    `select 1 from point_account a join point_lot l on l.member_id = a.member_id and l.remaining <> 0 and ${LIVE_LOT} where a.member_id = ? limit 1`,
+    [memberId],
+  );
+  return rows.length > 0;
 }

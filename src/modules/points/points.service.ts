@@ -3,7 +3,7 @@ import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
-import { lockAccount, lockAccounts, lockActivityRule } from '../../db/locks';
+import { lockAccount, lockAccounts, lockActivityRule, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
 import { memberWrites } from '../../db/member-queue';
 import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange, retried } from '../../db/transaction';
@@ -14,6 +14,7 @@ import * as repo from './points.repository';
 import type { TransactionRow } from './points.repository';
 import type { TierChangeRow, UpgradePlan, UpgradeRules } from '../tiers/tier-engine.service';
 import { notifyOutbox, notifyOutboxCommitted } from '../../events/outbox';
+import { suppressRowEvents } from '../webhooks/webhooks.service';
 import { UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
 import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
@@ -66,6 +67,12 @@ export interface EarnResult {
   tierChange: TierChangeRef | null;
 }
 
+/**
+ * How a write is made. `silent`: for a bulk writer (an import) that reports itself with one
+ * event of its own: the per-row webhook event capture writes nothing for it.
+ */
+export interface WriteOptions { silent?: boolean }
+
 export interface RecordPurchaseInput { memberId: string; orderId: string; amount: number; occurredAt?: Date | null }
 export interface RefundPurchaseInput { orderId: string; refundId: string; amount: number; occurredAt?: Date | null }
 export interface AdjustPointsInput { memberId: string; amount: number; reason: string; idempotencyKey: string; occurredAt?: Date | null }
@@ -80,6 +87,9 @@ function cents(value: number, field: string): number {
     throw err;
   }
 }
+
+/** The reason of an erasure's ERASURE transaction (the admin's own reason is in the audit log, not in the ledger). */
+export const ERASURE_REASON = 'member erased: balance forfeited';
 
 const pointsOutOfRange = (field: string) => badInput(field, `${field} would take points or a balance beyond ${MAX_POINTS}`);
 
@@ -151,7 +161,7 @@ export class PointsService {
    * statement in it (purchaseStepwise). A retry of a recorded order is answered from the
    * stored row. Purchases of one member run one at a time in this process (memberWrites).
    */
-  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now?: Date): Promise<EarnResult> {
+  async recordPurchase(actor: Actor, input: RecordPurchaseInput, now?: Date, options: WriteOptions = {}): Promise<EarnResult> {
     const memberId = memberIdOrFail(input.memberId);
     const amountCents = cents(input.amount, 'amount');
     const given = resolveOccurredAt(actor, input.occurredAt, now ?? new Date());
@@ -163,9 +173,11 @@ export class PointsService {
       // member's tier history from its instant).
       const occurredAt = input.occurredAt == null && now == null ? new Date() : given;
       const p: PurchaseInHand = { input, memberId, amountCents, occurredAt };
-      const once = await this.purchaseInOneStatement(p);
+      // A bulk writer's purchase (options.silent) goes through a transaction, where the per-row event capture can be turned off.
+      const once = options.silent ? null : await this.purchaseInOneStatement(p);
       if (once) return once;
       return inSqlTransaction(this.em, async (tx) => {
+        if (options.silent) await suppressRowEvents(tx);
         const { config, facts } = await this.purchaseFacts(tx, p);
         if (!facts) throw notFound('Member', memberId);
         if (facts.replay) return this.replayed(await replay(tx), input.orderId);
@@ -379,7 +391,7 @@ export class PointsService {
 
   // ---- refunds -----------------------------------------------------------------------
 
-  async refundPurchase(actor: Actor, input: RefundPurchaseInput, now = new Date()): Promise<EarnResult> {
+  async refundPurchase(actor: Actor, input: RefundPurchaseInput, now = new Date(), options: WriteOptions = {}): Promise<EarnResult> {
     const refundCents = cents(input.amount, 'amount');
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const earlier = await this.replayRefund(input, refundCents);
@@ -387,6 +399,7 @@ export class PointsService {
     const memberId = await repo.purchaseOwner(this.em, input.orderId);
     if (memberId == null) throw notFound('Order', input.orderId);
     return this.withAccount(memberId, async (tx, account) => {
+      if (options.silent) await suppressRowEvents(tx);
       const settled = await this.replayRefund(input, refundCents, tx);
       if (settled) return settled;
       return this.refundLocked(tx, account, memberId, input, refundCents, occurredAt);
@@ -841,6 +854,29 @@ export class PointsService {
     });
     await repo.saveAccount(tx, memberId, balanceAfter, 0);
     account.balance = balanceAfter;
+  }
+
+  // ---- erasure ----------------------------------------------------------------------
+
+  /**
+   * A member's points closed for its erasure, in the erasure's transaction with its account held
+   * (lockAccount): what is left (pending points and debts included) is forfeited by one ERASURE
+   * transaction, dated `at`, that empties every live lot (its allocations say which), and the
+   * account holds 0; nothing is written when nothing is left. Personal values (`personal`)
+   * quoted in its transactions' reasons are replaced. Returns the points forfeited (negative
+   * for a debt written off).
+   */
+  async closeForErasure(tx: EntityManager, memberId: string, account: LockedAccount, at: Date, personal: string[]): Promise<number> {
+    if (personal.length) await repo.scrubTransactionReasons(tx, memberId, personal);
+    if (account.balance === 0 && !(await repo.hasLiveLots(tx, memberId))) return 0;
+    const transaction = await repo.insertTransaction(tx, {
+      memberId, type: 'ERASURE', amount: -account.balance, balanceAfter: 0, occurredAt: at, reason: ERASURE_REASON, idempotencyKey: `erasure:${memberId}`,
+    });
+    await repo.emptyLiveLots(tx, memberId, transaction.id);
+    await repo.saveAccount(tx, memberId, 0, 0);
+    const forfeited = account.balance;
+    account.balance = 0;
+    return forfeited;
   }
 
   // ---- reads ------------------------------------------------------------------------

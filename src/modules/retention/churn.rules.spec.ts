@@ -189,6 +189,19 @@ describe('parameter recovery on simulated customers', () => {
     expect(fitBgNbd(rows, { start: cold }).evaluations).toBeLessThanOrEqual(7);
   });
 
+  it('leaves the box when a warm start from an earlier fit on the box meets data that shows drop-out', () => {
+    // The nightly refit starts from the previous model. On the demo data the first fits (a few
+    // dozen customers) ended on the box (a = e^-12, b large), and every later fit stayed there:
+    // P(alive) = 1 for everyone. The demo's last summaries, from that start:
+    const demo = (JSON.parse(readFileSync(resolve(__dirname, '../../../test/fixtures/demo-summaries.json'), 'utf8')) as { rows: number[][] }).rows
+      .map(([x, tx, T, count]) => ({ x, tx, T, count }));
+    const cold = fitBgNbd(demo);
+    expect(Math.log(cold.a)).toBeGreaterThan(-6);
+    const fromBox = fitBgNbd(demo, { start: { r: 0.696, alpha: 38.79, a: Math.exp(-12), b: 9482.6 } });
+    expect(relativeGap(fromBox, cold)).toBeLessThan(1e-6);
+    expect(Math.abs(fromBox.a / cold.a - 1)).toBeLessThan(1e-3);
+  });
+
   it('ends on the box, as fast, where drop-out is not identifiable', () => {
     // x and t_x at random whatever T: no sign of drop-out, so a and b run off together towards the NBD limit.
     let seed = 7;

@@ -228,3 +228,20 @@ export async function redemptionsPage(em: EntityManager, memberId: string, first
   );
   return rows.map(redemptionRow);
 }
+
+/** The member's coupons still ISSUED (not cancelled, used or expired at `now`), by id: what an erasure cancels. */
+export async function issuedRedemptionIds(tx: EntityManager, memberId: string, now: Date): Promise<string[]> {
+  const rows = await tx.execute<{ id: string }[]>(
+    `select id from redemption where member_id = ? and status = 'ISSUED' and (expires_at is null or expires_at > ?) order by id`, [memberId, now],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Personal values quoted in the member's cancellation reasons replaced by '[erased]' (text_scrub). */
+export async function scrubCancelReasons(tx: EntityManager, memberId: string, values: string[]): Promise<void> {
+  await tx.execute(
+    `update redemption set cancel_reason = text_scrub(cancel_reason, ?::text[])
+     where member_id = ? and cancel_reason is not null and cancel_reason <> text_scrub(cancel_reason, ?::text[])`,
+    [pgTextArray(values), memberId, pgTextArray(values)],
+  );
+}

@@ -27,6 +27,9 @@ export type RewardPatch = { [K in Exclude<keyof RewardInput, 'code'>]?: RewardIn
 export interface RedeemInput { memberId: string; rewardCode: string; idempotencyKey: string; occurredAt?: Date | null }
 export interface UseCouponInput { couponCode: string; idempotencyKey: string; storeId?: string | null; occurredAt?: Date | null }
 
+/** Why an erasure cancelled a coupon (its redemption's cancelReason). */
+export const ERASURE_CANCEL_REASON = 'member erased';
+
 type RewardFields = Omit<RewardRow, 'id' | 'code'>;
 const REWARD_PATCH: PatchSpec<RewardFields> = {
   name: 'required', description: 'nullable', faceValue: 'nullable', costPoints: 'required', stock: 'nullable', perMemberLimit: 'nullable',
@@ -243,9 +246,39 @@ export class RewardsService {
 
   /** The cancel's first locks (db/locks.ts order): the member's account (and member row), then the redemption. */
   private async lockForCancel(tx: EntityManager, memberId: string, id: string): Promise<{ account: LockedAccount; redemption: RedemptionRow }> {
-    const account = (await lockAccount(tx, memberId))!;
+    const account = await lockAccount(tx, memberId);
+    // An erased member's coupons were cancelled with its erasure; it has no account to return points to.
+    if (!account) throw notFound('Redemption', id);
     const redemption = (await rewardsRepo.lockRedemption(tx, id))!;
     return { account, redemption };
+  }
+
+  /**
+   * An erasure's part (data-rights.service.ts), in its transaction, the member's account held:
+   * the member's coupons still ISSUED are cancelled as cancelRedemption cancels one (points back
+   * to their lots, which the erasure then forfeits; the stock back; audited), so that no till
+   * can use them after; personal values quoted in its cancellation reasons are replaced.
+   * Locks in db/locks.ts's order: every redemption (by id), then their rewards (by id). Returns
+   * how many coupons were cancelled.
+   */
+  async cancelIssuedForErasure(tx: EntityManager, actor: Actor, memberId: string, account: LockedAccount, now: Date, personal: string[]): Promise<number> {
+    if (personal.length) await rewardsRepo.scrubCancelReasons(tx, memberId, personal);
+    const issued: RedemptionRow[] = [];
+    for (const id of await rewardsRepo.issuedRedemptionIds(tx, memberId, now)) {
+      const r = await rewardsRepo.lockRedemption(tx, id);
+      if (r && r.status === 'ISSUED' && !couponCancelRefusal(r, now)) issued.push(r);
+    }
+    for (const rewardId of [...new Set(issued.map((r) => r.rewardId))].sort()) await lockRewardById(tx, rewardId);
+    for (const r of issued) {
+      const returned = await this.points.giveBack(tx, account, {
+        memberId, debitTransactionId: r.transactionId, type: 'REDEMPTION_CANCEL', occurredAt: now,
+        reason: ERASURE_CANCEL_REASON, reference: r.couponCode, idempotencyKey: `redeem-cancel:${r.id}`, field: 'memberId',
+      });
+      await rewardsRepo.restock(tx, r.rewardId);
+      await rewardsRepo.markCancelled(tx, r.id, now, ERASURE_CANCEL_REASON);
+      this.auditCancel(tx, actor, r.id, r, ERASURE_CANCEL_REASON, returned);
+    }
+    return issued.length;
   }
 
   private auditCancel(tx: EntityManager, actor: Actor, id: string, r: RedemptionRow, reason: string, returned: number): void {

@@ -28,8 +28,13 @@ export interface SegmentFilter {
   birthdayMonths?: number[] | null;
 }
 
-/** The rows a filter runs over: every member with its tier, retention picture and account. */
-export const SEGMENT_FROM = `member m join tier t on t.id = m.tier_id
+/**
+ * The rows a filter runs over: every member with its tier, retention picture and account. An
+ * erased member (eraseMember) is none of them: it is in no segment, count, page, CSV export,
+ * profile (population included) or rule tag; the condition sits in the join so that every
+ * statement over SEGMENT_FROM has it.
+ */
+export const SEGMENT_FROM = `member m join tier t on t.id = m.tier_id and m.erased_at is null
   left join member_retention r on r.member_id = m.id left join point_account a on a.member_id = m.id`;
 
 /** A filter as one SQL condition over SEGMENT_FROM and its bound parameters. */

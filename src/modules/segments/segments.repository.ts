@@ -115,3 +115,17 @@ export function profileCounts(em: EntityManager, filter: CompiledFilter): Promis
     [...PROFILE_DIMENSIONS.flatMap(() => params), ...params, ...params],
   );
 }
+
+/**
+ * Which of the saved segments select the member now, in one statement (one probe of
+ * SEGMENT_FROM by primary key per segment). Cross-module read (SEGMENT_FROM). An erased member
+ * is in none.
+ */
+export async function segmentsContaining(em: EntityManager, memberId: string, segments: { row: SegmentRow; filter: CompiledFilter }[]): Promise<{ id: string; name: string }[]> {
+  if (!segments.length) return [];
+  const arms = segments.map(({ filter }) => `select ?::uuid as id, ?::text as name, ?::int as n
+    where exists (select 1 from ${SEGMENT_FROM} where m.id = ?::uuid and (${filter.where}))`);
+  const params = segments.flatMap(({ row, filter }, i) => [row.id, row.name, i, memberId, ...filter.params]);
+  const rows = await em.execute<{ id: string; name: string }[]>(`select id, name from (${arms.join(' union all ')}) s order by n`, params);
+  return rows.map((r) => ({ id: r.id, name: r.name }));
+}

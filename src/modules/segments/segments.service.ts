@@ -10,7 +10,7 @@ import { isUuid } from '../members/members.service';
 import { csvLine, type CsvKind } from './csv.rules';
 import { compileFilter, type SegmentFilter } from './segment-filter';
 import {
-  countSelected, exportBatch, listSegments, lockSegment, profileCounts, saveSegment, segmentById, selectedIdsQuery, selectedMembersPage,
+  countSelected, exportBatch, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
   type MemberSelection, type SegmentRow,
 } from './segments.repository';
 
@@ -108,6 +108,18 @@ export class SegmentsService {
       total += rows.length;
       after = rows[rows.length - 1].seq;
     }
+  }
+
+  /** The saved segments the member is in now, by name (a member's data export); a saved filter that no longer compiles selects nobody. */
+  async containing(memberId: string): Promise<{ id: string; name: string }[]> {
+    const compiled = (await listSegments(this.em)).flatMap((row) => {
+      try {
+        return [{ row, filter: compileFilter(row.filter) }];
+      } catch {
+        return [];
+      }
+    });
+    return segmentsContaining(this.em, memberId, compiled);
   }
 
   /** Share of the segment vs share of all members per value; TGI = segment share ÷ population share × 100. */

@@ -65,11 +65,22 @@ export async function memberCountsByTag(em: EntityManager): Promise<{ id: string
 }
 
 /**
- * Whether the member exists. Cross-module read: the members module's `member` table, by
- * primary key, in the tagging transaction (no lock: member_tag's foreign key holds the row).
+ * Whether the member exists and was not erased. Cross-module read: the members module's
+ * `member` table, by primary key, in the tagging transaction, locked FOR KEY SHARE (db/locks.ts):
+ * an erasure (FOR UPDATE) and a tag of the same member come one after the other, so that no tag
+ * is left on an erased member; points writes (FOR NO KEY UPDATE) do not wait for it.
  */
 export async function memberExists(tx: EntityManager, memberId: string): Promise<boolean> {
-  return (await tx.execute('select 1 from member where id = ?', [memberId])).length > 0;
+  return (await tx.execute('select 1 from member where id = ? and erased_at is null for key share', [memberId])).length > 0;
+}
+
+/** Every tag of the member removed (an erasure); the codes it had. */
+export async function removeAllMemberTags(tx: EntityManager, memberId: string): Promise<string[]> {
+  const rows = await tx.execute<{ code: string }[]>(
+    `with gone as (delete from member_tag where member_id = ? returning tag_id) select t.code from gone join tag t on t.id = gone.tag_id order by t.code`,
+    [memberId],
+  );
+  return rows.map((r) => r.code);
 }
 
 /** Tags the member; false when it already had the tag. */

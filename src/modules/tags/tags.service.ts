@@ -9,7 +9,7 @@ import type { TagCategory } from './tag.entities';
 import { cycleThrough, readersOf, refreshOrder } from './tags.rules';
 import {
   addMemberTag, allowNestedLoops, ensureManualTag, forbidNestedLoops, listTags, lockTag, lockTagDefinitions, memberCountsByTag,
-  memberExists, removeMemberTag, ruleTags, saveTag, syncRuleTagMembers, tagByCode, tagsOfMembers, type TagRow,
+  memberExists, removeAllMemberTags, removeMemberTag, ruleTags, saveTag, syncRuleTagMembers, tagByCode, tagsOfMembers, type TagRow,
 } from './tags.repository';
 
 export type { TagRow } from './tags.repository';
@@ -73,6 +73,11 @@ export class TagsService {
         await tx.flush();
       }
     });
+  }
+
+  /** An erasure's part (data-rights.service.ts), in its transaction: every tag of the member removed, manual and rule tags alike; the codes it had. */
+  removeAllForErasure(tx: EntityManager, memberId: string): Promise<string[]> {
+    return removeAllMemberTags(tx, memberId);
   }
 
   /** Tag codes per member, for a batch of members. */

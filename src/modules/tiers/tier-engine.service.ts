@@ -14,7 +14,7 @@ import * as reviews from './tier-review.repository';
 import * as repo from './tiers.repository';
 import type { MemberTierBefore, NewTierChange, Rung, StoredChange, TierChangeRow, TierNoticeRow, TierSettings } from './tiers.repository';
 import {
-  evaluateUpgrade, OVERRIDE_PREFIX, rankHeldAt, tierProgressOf, tierTimeline, UPGRADE_REASON,
+  evaluateUpgrade, isOverrideReason, rankHeldAt, tierProgressOf, tierTimeline, UPGRADE_REASON,
   type QualifyingFact, type TierOverride, type TierProgressFigures, type TierState, type TimelineChange,
 } from './tiers.rules';
 
@@ -288,6 +288,32 @@ export class TierEngine {
   }
 
   /**
+   * After a bulk import of purchase history (no points) for `memberIds`, in the import's
+   * transaction, their rows locked (account, then member, in id order): each member's tier
+   * decided once, set-based, from its window ending at `asOf` (an upgrade to the highest tier it
+   * supports, from `asOf` for a validity period; never a downgrade: that is the review's, at
+   * expiry), and the window counters counted anew from the ledger. Not published to
+   * subscribers (one import.completed webhook reports the import). Returns the upgrades.
+   */
+  async settleImported(tx: EntityManager, memberIds: string[], asOf: Date): Promise<number> {
+    if (!memberIds.length) return 0;
+    const s = await repo.tierSettings(tx);
+    const upgraded = await reviews.upgradeFromWindows(tx, memberIds, asOf, s);
+    await reviews.recountWindowCountersOf(tx, memberIds, s.windowMonths);
+    return upgraded;
+  }
+
+  /**
+   * Counts the window counters of `memberIds` anew from the ledger, in the caller's
+   * transaction, their rows held (a bulk writer that added their qualifying points set-based).
+   */
+  async recountWindowsOf(tx: EntityManager, memberIds: string[]): Promise<void> {
+    if (!memberIds.length) return;
+    const s = await repo.tierSettings(tx);
+    await reviews.recountWindowCountersOf(tx, memberIds, s.windowMonths);
+  }
+
+  /**
    * The change and its outbox row in one statement (one round trip on the purchase path); NOTIFY
    * once committed. The outbox row carries the change itself (`changes`, as changesFromOutbox
    * reads it back), so a dispatcher delivers it without reading tier_change again.
@@ -499,7 +525,7 @@ function stateBefore(ladder: Rung[], m: MemberTierBefore, old: StoredChange[]): 
 
 /** The admin overrides among the recorded changes: a rebuild keeps them. */
 function overridesIn(ladder: Rung[], old: StoredChange[]): TierOverride[] {
-  return old.filter((c) => c.reason.startsWith(OVERRIDE_PREFIX))
+  return old.filter((c) => isOverrideReason(c.reason))
     .map((c) => ({ at: c.occurredAt, toRank: ladder.find((t) => t.id === c.toTierId)!.rank, expiresAt: c.expiresAt, reason: c.reason }));
 }
 

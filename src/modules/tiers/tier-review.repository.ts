@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgArray } from '../../db/entity-manager';
 import { minusMonths, plusMonths } from '../../db/months';
 import { outboxInsertSql } from '../../events/outbox';
 import type { TierSettings } from './tiers.repository';
@@ -178,6 +179,53 @@ export async function recountWindowCounters(tx: EntityManager, windowMonths: num
      ) c
      where c.id = m.id and (m.window_points, m.points_after_expiry, m.last_qualifying_at, m.window_points_months)
        is distinct from (c.w, c.a, c.last, case when m.tier_expires_at is null then null else ${windowMonths} end)`,
+  );
+}
+
+/**
+ * The upgrade check at `asOf` for each of `memberIds` (after a bulk import of their history):
+ * Q = their qualifying points in (asOf − window, asOf] that count by then; the highest tier with
+ * qualifyingPoints ≤ Q above the one held (tiers.rules.ts evaluateUpgrade), held from asOf for
+ * a validity period, with its UPGRADE change. The caller holds the members' rows.
+ */
+export async function upgradeFromWindows(tx: EntityManager, memberIds: string[], asOf: Date, s: TierSettings): Promise<number> {
+  const [r] = await tx.execute<{ n: number }[]>(
+    `with q as (
+       select m.id, m.tier_id, t.rank, greatest(0, coalesce((select sum(e.points) from qualifying_entry e where e.member_id = m.id
+         and e.occurred_at > ${minusMonths('?::timestamptz', String(s.windowMonths))} and e.occurred_at <= ?::timestamptz
+         and coalesce(e.counts_from, e.occurred_at) <= ?::timestamptz), 0))::int as q
+       from member m join tier t on t.id = m.tier_id where m.id = any(?::uuid[])
+     ), target as (
+       select q.*, (select t2.id from tier t2 where t2.qualifying_points <= q.q and t2.rank > q.rank order by t2.rank desc limit 1) as to_id from q
+     ), upd as (
+       update member m set tier_id = x.to_id, tier_since = ?::timestamptz, tier_expires_at = ${plusMonths('?::timestamptz', String(s.validityMonths))}, updated_at = now()
+       from target x where m.id = x.id and x.to_id is not null
+       returning m.id, x.tier_id as from_id, x.to_id, x.q, m.tier_expires_at
+     ), ins as (
+       insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+       select id, 'UPGRADE', from_id, to_id, 'qualifying points reached', q, ?::timestamptz, tier_expires_at, now() from upd order by id returning 1
+     )
+     select count(*)::int as n from ins`,
+    [asOf, asOf, asOf, pgArray(memberIds), asOf, asOf, asOf],
+  );
+  return r.n;
+}
+
+/** recountWindowCounters for some members only (their rows held by the caller). */
+export async function recountWindowCountersOf(tx: EntityManager, memberIds: string[], windowMonths: number): Promise<void> {
+  await tx.execute(
+    `update member m set window_points = c.w, points_after_expiry = c.a, last_qualifying_at = c.last,
+       window_points_months = case when m.tier_expires_at is null then null else ${windowMonths} end
+     from (
+       select m2.id,
+         coalesce(sum(q.points) filter (where q.occurred_at > ${minusMonths('m2.tier_expires_at', String(windowMonths))} and q.occurred_at <= m2.tier_expires_at
+           and coalesce(q.counts_from, q.occurred_at) <= m2.tier_expires_at), 0)::int as w,
+         coalesce(sum(q.points) filter (where q.occurred_at > m2.tier_expires_at), 0)::int as a, max(coalesce(q.counts_from, q.occurred_at)) as last
+       from member m2 left join qualifying_entry q on q.member_id = m2.id where m2.id = any(?::uuid[]) group by m2.id
+     ) c
+     where c.id = m.id and (m.window_points, m.points_after_expiry, m.last_qualifying_at, m.window_points_months)
+       is distinct from (c.w, c.a, c.last, case when m.tier_expires_at is null then null else ${windowMonths} end)`,
+    [pgArray(memberIds)],
   );
 }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { keyset } from '../../common/pagination';
 import { safeInteger } from '../../common/safe-integer';
-import { pgArray } from '../../db/entity-manager';
+import { pgArray, pgTextArray } from '../../db/entity-manager';
 import { minusMonths } from '../../db/months';
 import { outboxInsertSql } from '../../events/outbox';
 import { withDates } from '../../db/rows';
@@ -343,4 +343,12 @@ export async function noticesByIds(em: EntityManager, ids: string[], members: st
 export async function noticeIdsOf(em: EntityManager, memberId: string): Promise<string[]> {
   const rows = await em.execute<{ id: string }[]>('select n.id::text from tier_notice n where n.member_id = ? order by n.id', [memberId]);
   return rows.map((r) => r.id);
+}
+
+/** Personal values quoted in the member's tier change reasons (an override's) replaced by '[erased]' (text_scrub): an erasure. */
+export async function scrubChangeReasons(tx: EntityManager, memberId: string, values: string[]): Promise<void> {
+  await tx.execute(
+    `update tier_change set reason = text_scrub(reason, ?::text[]) where member_id = ? and reason is not null and reason <> text_scrub(reason, ?::text[])`,
+    [pgTextArray(values), memberId, pgTextArray(values)],
+  );
 }

@@ -83,6 +83,14 @@ export const UPGRADE_REASON = 'qualifying points reached';
 export const RENEWAL_REASON = 'retained at review';
 export const DOWNGRADE_REASON = 'review: below retain points';
 export const OVERRIDE_PREFIX = 'override: ';
+/**
+ * The reason of an opening tier a bulk import hands over from an old programme: like an
+ * override, a rebuild of the member's history keeps it at its instant (the facts alone would
+ * not give it).
+ */
+export const IMPORT_REASON = 'import';
+/** Whether a recorded change is one a rebuild keeps as it is (an admin override or an imported opening tier). */
+export const isOverrideReason = (reason: string): boolean => reason.startsWith(OVERRIDE_PREFIX) || reason === IMPORT_REASON;
 
 /** Q at `at`: points dated in (at − window, at] that count by `at`, never below 0. */
 export function qualifyingAt(facts: QualifyingFact[], at: Date, windowMonths: number): number {

@@ -6,7 +6,7 @@ import { AuditService, snapshot } from '../audit/audit.service';
 import { withDates } from '../../db/rows';
 import type { TierChangeRow } from './tier-engine.service';
 import { Tier } from './tier.entity';
-import { lockLadder } from './tiers.repository';
+import { lockLadder, scrubChangeReasons } from './tiers.repository';
 import { validateLadder, type TierRung } from './tiers.rules';
 
 export interface TierInput {
@@ -41,6 +41,11 @@ export class TiersService {
       [id],
     );
     return row ? withDates(row, ['occurredAt']) : null;
+  }
+
+  /** An erasure's part (data-rights.service.ts), in its transaction: personal values quoted in the member's tier change reasons (an override's) replaced. */
+  async scrubReasonsForErasure(tx: EntityManager, memberId: string, personal: string[]): Promise<void> {
+    if (personal.length) await scrubChangeReasons(tx, memberId, personal);
   }
 
   /** Keyed by code. The whole ladder must stay valid after the change. */

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgTextArray } from '../../db/entity-manager';
 
 /** The channel the delivery workers LISTEN on: webhook_emit (and the capture triggers) NOTIFY it once committed. */
 export const WEBHOOK_CHANNEL = 'loyalty_webhooks';
@@ -15,4 +16,25 @@ export async function insertEvent(tx: EntityManager, type: string, memberId: str
 /** Turns the per-row event capture off for the rest of `tx` (webhook_row_events()). */
 export async function suppressRowEvents(tx: EntityManager): Promise<void> {
   await tx.execute(`set local loyalty.webhook_events = 'off'`);
+}
+
+/**
+ * Personal data scrubbed from the member's stored events (an erasure): `data.member.externalId`
+ * set to null, and every string equal to one of `values` (its former externalIds, name, email,
+ * phone, birthday) set to null wherever it is in `data` (jsonb_scrub). Deliveries still to be
+ * sent then carry the scrubbed data. Returns how many events changed.
+ */
+export async function scrubMemberEvents(tx: EntityManager, memberId: string, values: readonly string[]): Promise<number> {
+  const rows = await tx.execute<{ n: number }[]>(
+    `with scrubbed as (
+       select e.id, jsonb_scrub(case when jsonb_typeof(e.data -> 'member') = 'object' and jsonb_exists(e.data -> 'member', 'externalId')
+         then jsonb_set(e.data, '{member,externalId}', 'null'::jsonb) else e.data end, ?::text[]) as data
+       from webhook_event e where e.member_id = ?
+     ), changed as (
+       update webhook_event e set data = s.data from scrubbed s where e.id = s.id and e.data is distinct from s.data returning 1
+     )
+     select count(*)::int as n from changed`,
+    [pgTextArray(values), memberId],
+  );
+  return rows[0].n;
 }

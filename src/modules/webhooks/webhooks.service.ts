@@ -25,3 +25,13 @@ export function emitWebhookEvent(
 export function suppressRowEvents(tx: EntityManager): Promise<void> {
   return repo.suppressRowEvents(tx);
 }
+
+/**
+ * For an erasure (data-rights.service.ts), in its transaction: the member's stored events lose
+ * its externalId (`data.member.externalId` null) and any string equal to one of `values`.
+ * Returns how many events changed. The erasure's own `member.erased` event, emitted after this,
+ * is the one place the former externalId is kept.
+ */
+export function scrubMemberEvents(tx: EntityManager, memberId: string, values: readonly string[]): Promise<number> {
+  return repo.scrubMemberEvents(tx, memberId, values);
+}

@@ -10,6 +10,7 @@ import { useConfirm } from '../../ui/ConfirmDialog';
 import { ErrorState, Empty, Page, Section } from '../../ui/Page';
 import { Pager, useCursorPager } from '../../ui/Pager';
 import { AdjustPointsDialog, CancelRedemptionDialog, EditProfileDialog, OverrideTierDialog } from './actions';
+import { EraseMemberDialog, ExportDataButton } from './data-rights';
 import { MemberLedgerQuery, MemberProfileQuery as ProfileQuery, MemberRedemptionsQuery, TagMemberMutation, UntagMemberMutation } from './operations';
 
 type ProfileMember = NonNullable<MemberProfileQuery['member']>;
@@ -19,12 +20,13 @@ const PAGE_SIZE = 10;
  * A member's profile: its tier and progress, points, retention scores, tags, benefits, ledger,
  * redemptions and tier history, from one request (MemberProfile); the ledger's and the
  * redemptions' later pages are requests of their own. Actions: adjust points, override the
- * tier, edit the profile, tag and untag, cancel a redemption.
+ * tier, edit the profile, tag and untag, cancel a redemption, export its data, erase it. An
+ * erased member's page says so and offers only the export (what is kept: the anonymous ledger).
  */
 export default function MemberProfilePage({ params }: PageParams) {
-  const { t } = useI18n();
+  const { t, formatDate } = useI18n();
   const [result, refetch] = useQuery({ query: ProfileQuery, variables: { id: params.id, pageSize: PAGE_SIZE } });
-  const [dialog, setDialog] = useState<'adjust' | 'tier' | 'edit' | null>(null);
+  const [dialog, setDialog] = useState<'adjust' | 'tier' | 'edit' | 'erase' | null>(null);
   const [reloads, setReloads] = useState(0);
   const member = result.data?.member;
   const reload = () => {
@@ -32,7 +34,8 @@ export default function MemberProfilePage({ params }: PageParams) {
     setReloads((n) => n + 1);
   };
   const error = toOperationError(result.error);
-  const title = member ? member.displayName || member.externalId || member.id : t('members.profile.title');
+  const erased = member?.erasedAt != null;
+  const title = member ? (erased ? t('members.dataRights.erasedTitle') : member.displayName || member.externalId || member.id) : t('members.profile.title');
   return (
     <Page
       title={title}
@@ -42,21 +45,30 @@ export default function MemberProfilePage({ params }: PageParams) {
       onRetry={reload}
       toolbar={member ? (
         <>
-          <button type="button" className="primary" onClick={() => setDialog('adjust')} data-testid="open-adjust">{t('members.adjust.open')}</button>
-          <button type="button" onClick={() => setDialog('tier')}>{t('members.tier.open')}</button>
-          <button type="button" onClick={() => setDialog('edit')} data-testid="open-edit">{t('members.edit.open')}</button>
+          {erased ? null : (
+            <>
+              <button type="button" className="primary" onClick={() => setDialog('adjust')} data-testid="open-adjust">{t('members.adjust.open')}</button>
+              <button type="button" onClick={() => setDialog('tier')}>{t('members.tier.open')}</button>
+              <button type="button" onClick={() => setDialog('edit')} data-testid="open-edit">{t('members.edit.open')}</button>
+            </>
+          )}
+          <ExportDataButton memberId={member.id} />
+          {erased ? null : <button type="button" className="danger" onClick={() => setDialog('erase')} data-testid="open-erase">{t('members.dataRights.erase')}</button>}
         </>
       ) : null}
     >
       {result.data && !member ? <Empty>{t('members.notFound')}</Empty> : null}
       {member ? (
         <>
+          {member.erasedAt ? (
+            <p className="erased-notice" role="status" data-testid="erased-notice">{t('members.dataRights.erasedNotice', { date: formatDate(member.erasedAt) })}</p>
+          ) : null}
           <Summary member={member} />
           <div className="columns">
             <ProfileDetails member={member} />
             <Retention member={member} />
           </div>
-          <Tags member={member} allTags={result.data!.tags} onChanged={reload} />
+          <Tags member={member} allTags={erased ? [] : result.data!.tags} onChanged={reload} />
           <Benefits member={member} />
           {/* Keyed by reloads: after an action, the ledger and redemptions start again from their first page. */}
           <Ledger key={`ledger-${reloads}`} member={member} />
@@ -65,6 +77,7 @@ export default function MemberProfilePage({ params }: PageParams) {
           <AdjustPointsDialog member={member} open={dialog === 'adjust'} onClose={() => setDialog(null)} onDone={reload} />
           <OverrideTierDialog key={`tier-${member.tier.code}`} member={member} tiers={result.data!.tiers} open={dialog === 'tier'} onClose={() => setDialog(null)} onDone={reload} />
           <EditProfileDialog key={`edit-${reloads}`} member={member} open={dialog === 'edit'} onClose={() => setDialog(null)} onDone={reload} />
+          <EraseMemberDialog memberId={member.id} open={dialog === 'erase'} onClose={() => setDialog(null)} onDone={reload} />
         </>
       ) : null}
     </Page>

@@ -90,6 +90,7 @@ export const MemberProfileQuery = graphql(`
   query MemberProfile($id: ID!, $pageSize: Int!) {
     member(id: $id) {
       id
+      erasedAt
       externalId
       displayName
       email
@@ -296,6 +297,17 @@ export const UpdateMemberMutation = graphql(`
       birthday
       gender
       region
+    }
+  }
+`);
+
+export const EraseMemberMutation = graphql(`
+  mutation EraseMember($memberId: ID!, $reason: String!) {
+    eraseMember(memberId: $memberId, reason: $reason) {
+      id
+      erasedAt
+      externalId
+      displayName
     }
   }
 `);

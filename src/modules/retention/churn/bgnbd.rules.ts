@@ -263,13 +263,27 @@ export function fitBgNbd(rows: WeightedSummary[], opts: FitOptions = {}): BgNbdF
     for (let j = 0; j < 4; j++) gradient[j] *= -perCustomer;
     return Number.isFinite(ll) ? -ll * perCustomer : Number.MAX_VALUE;
   };
+  const search = (from: number[]) => {
+    const best = bfgs(objective, from, { ...limits, bound: LOG_BOX });
+    return best.converged ? best : carryOnByNelderMead(objective, best, limits);
+  };
+  const cold = [COLD_START_LOG, Math.log(Math.max(meanT, COLD_START_MIN_ALPHA)), COLD_START_LOG, COLD_START_LOG];
   const warm = start && [start.r, start.alpha, start.a, start.b].map(Math.log);
-  const point = warm?.every(Number.isFinite) ? warm : [COLD_START_LOG, Math.log(Math.max(meanT, COLD_START_MIN_ALPHA)), COLD_START_LOG, COLD_START_LOG];
-  const best = bfgs(objective, point, { ...limits, bound: LOG_BOX });
-  const found = best.converged ? best : carryOnByNelderMead(objective, best, limits);
+  let found = search(warm?.every(Number.isFinite) ? warm : cold);
+  // A warm start taken from a fit that ended on the box (a first fit on a few customers, where
+  // drop-out was not identifiable yet) sits where the likelihood is flat: the search would stay
+  // there for good, whatever the data says later. An optimum on the box reached from a warm start
+  // is checked against a cold start's, and the better one kept.
+  if (warm && onBox(found.point)) {
+    const fresh = search(cold);
+    if (fresh.value < found.value) found = fresh;
+  }
   const [r, alpha, a, b] = found.point.map(Math.exp);
   return { r, alpha, a, b, logLikelihood: -found.value / perCustomer, customers, converged: found.converged, evaluations };
 }
+
+/** Whether a log-parameter point lies on the box (within 0.01 of ln θ = ±12: a search stuck there stops a little inside). */
+const onBox = (point: number[]) => point.some((v) => Math.abs(v) >= LOG_BOX - 0.01);
 
 /** Nelder–Mead from BFGS's best point, restarted from its own optimum until stable; the best point either found. */
 function carryOnByNelderMead(objective: (v: number[]) => number, from: Minimum, limits: Omit<FitOptions, 'start'>): Minimum {

@@ -1,0 +1,253 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Webhook events captured by the database, in the transaction of the change they report, from
+ * every writer: the purchase's one statement (purchase_at_once), the set-based expiry, review
+ * and notice jobs, the services' ORM and SQL writes, raw SQL (docs/decisions.md, "Webhook
+ * events"). One trigger per table and kind of write:
+ *
+ * - statement-level AFTER triggers with transition tables (REFERENCING NEW TABLE): a job's
+ *   batch of 10,000 members writes its events and their deliveries in two set-based inserts;
+ * - `member.updated` is row-level, AFTER UPDATE OF the profile columns (a trigger with a
+ *   transition table cannot take a column list): the purchase path updates the member's window
+ *   counters on every purchase, and fires nothing then.
+ *
+ * Each trigger starts with the cheap exit: webhook_capture_types (the types it may write that
+ * an active endpoint wants; none when the transaction ran `set local loyalty.webhook_events =
+ * 'off'`). Without an endpoint that is one look at the (empty) webhook_endpoint table per
+ * statement. An event of a type no endpoint wants is not written.
+ *
+ * `data` carries ids, codes, amounts and instants, never a personal field: the member as
+ * {"id", "externalId"}, tiers by code, money as a decimal number of the currency unit with its
+ * integer cents beside it, instants in UTC with milliseconds as the API writes them.
+ */
+
+/** The SQL of the member as events carry it, from a `member` row aliased `m`. */
+const MEMBER = `jsonb_build_object('id', m.id, 'externalId', m.external_id)`;
+
+/** An instant as the API writes it (JavaScript's toISOString: UTC, milliseconds). */
+const time = (expr: string) => `webhook_time(${expr})`;
+
+/** Money in cents as a decimal number of the currency unit: 1250 → 12.5, 1000 → 10. */
+const money = (cents: string) => `trim_scale(${cents}::numeric / 100)`;
+
+/**
+ * The body of a capture trigger: the events of `events` (a select of type, member_id,
+ * occurred_at, data, ord) whose type an endpoint wants (v_types), written in `ord` order (their
+ * seq), and a PENDING delivery for each active endpoint that wants its type, as webhook_emit
+ * writes them.
+ *
+ * No NOTIFY, unlike webhook_emit: a transaction that NOTIFYs holds PostgreSQL's notification
+ * queue lock from before its commit until the commit is flushed, so every such commit runs
+ * alone. On the purchase path (pgbench, purchase_at_once, 32 clients, two '*' endpoints) that
+ * left 14% of the throughput without endpoints; 60% without the NOTIFY (docs/decisions.md,
+ * "Webhook events"). The delivery workers find these deliveries by polling the due index.
+ */
+function emitRows(events: string): string {
+  return `
+      with ev as (
+        insert into webhook_event (type, member_id, occurred_at, data)
+        select e.type, e.member_id, e.occurred_at, e.data from (${events}) e where e.type = any(v_types) order by e.ord
+        returning id, seq, type
+      )
+      insert into webhook_delivery (endpoint_id, event_id)
+      select w.id, ev.id from ev join webhook_endpoint w on w.active and (ev.type = any(w.event_types) or '*' = any(w.event_types))
+      order by ev.seq, w.id;`;
+}
+
+/** A statement-level capture function for `types`; `body` is emitRows' (or more). */
+function captureFunction(name: string, types: string[], body: string): string {
+  return `create or replace function ${name}() returns trigger language plpgsql as $$
+    declare
+      v_types text[] := webhook_capture_types(array[${types.map((t) => `'${t}'`).join(', ')}]);
+    begin
+      if cardinality(v_types) = 0 then
+        return null;
+      end if;${body}
+      return null;
+    end $$;`;
+}
+
+interface Capture {
+  fn: string;
+  trigger: string;
+  table: string;
+  /** The trigger's timing and transition tables. */
+  on: string;
+  types: string[];
+  events: string;
+}
+
+function tierChangeData(c: string): string {
+  return `jsonb_build_object('member', ${MEMBER}, 'changeId', ${c}.id::text, 'kind', ${c}.kind, 'fromTier', ft.code, 'toTier', tt.code,
+    'reason', ${c}.reason, 'qualifyingPoints', ${c}.qualifying_points, 'occurredAt', ${time(`${c}.occurred_at`)},
+    'expiresAt', ${time(`${c}.expires_at`)}, 'supersededAt', ${time(`${c}.superseded_at`)})`;
+}
+
+/** The fields of every redemption event: the member, the redemption, its reward's code and its coupon. */
+const redemptionFields = `'member', ${MEMBER}, 'redemptionId', r.id, 'reward', w.code, 'couponCode', r.coupon_code`;
+
+/** A purchase: purchase.recorded, and points.earned when it earns (the purchase row is its last write: the EARN transaction and lot are there). */
+const PURCHASE_EVENTS = `
+  select 'purchase.recorded' as type, p.member_id, p.occurred_at, jsonb_build_object(
+      'member', ${MEMBER}, 'orderId', p.order_id, 'amount', ${money('p.amount_cents')}, 'amountCents', p.amount_cents,
+      'occurredAt', ${time('p.occurred_at')}, 'pointsEarned', p.earned_points, 'qualifyingPointsEarned', p.qualifying_points,
+      'pending', coalesce(l.activates_at > greatest(p.occurred_at, now()), false), 'activatesAt', ${time('l.activates_at')}) as data,
+    array[extract(epoch from p.occurred_at), 0] as ord, p.order_id as ord2
+  from new_purchases p join member m on m.id = p.member_id left join point_lot l on l.id = p.lot_id
+  union all
+  select 'points.earned', p.member_id, p.occurred_at, jsonb_build_object(
+      'member', ${MEMBER}, 'points', t.amount, 'qualifyingPoints', p.qualifying_points, 'balanceAfter', t.balance_after,
+      'reference', t.reference, 'pending', coalesce(l.activates_at > greatest(p.occurred_at, now()), false),
+      'activatesAt', ${time('l.activates_at')}, 'expiresAt', ${time('t.expires_at')}, 'transactionId', t.id::text),
+    array[extract(epoch from p.occurred_at), 1], p.order_id
+  from new_purchases p join point_transaction t on t.id = p.transaction_id join member m on m.id = p.member_id
+    left join point_lot l on l.id = p.lot_id
+  where t.type = 'EARN'`;
+
+const CAPTURES: Capture[] = [
+  {
+    fn: 'webhook_capture_member_registered', trigger: 'member_webhook_registered', table: 'member',
+    on: 'after insert on member referencing new table as new_members', types: ['member.registered'],
+    events: `select 'member.registered' as type, m.id as member_id, m.joined_at as occurred_at, jsonb_build_object(
+        'member', ${MEMBER}, 'tier', t.code, 'joinedAt', ${time('m.joined_at')}) as data, m.seq as ord
+      from new_members m left join tier t on t.id = m.tier_id`,
+  },
+  {
+    fn: 'webhook_capture_purchase', trigger: 'purchase_webhook_recorded', table: 'purchase',
+    on: 'after insert on purchase referencing new table as new_purchases', types: ['purchase.recorded', 'points.earned'],
+    events: `select type, member_id, occurred_at, data, row_number() over (order by ord, ord2) as ord from (${PURCHASE_EVENTS}) x`,
+  },
+  {
+    fn: 'webhook_capture_refund', trigger: 'refund_webhook_refunded', table: 'refund',
+    on: 'after insert on refund referencing new table as new_refunds', types: ['purchase.refunded'],
+    events: `select 'purchase.refunded' as type, r.member_id, r.occurred_at, jsonb_build_object(
+        'member', ${MEMBER}, 'refundId', r.refund_id, 'orderId', r.order_id, 'amount', ${money('r.amount_cents')}, 'amountCents', r.amount_cents,
+        'occurredAt', ${time('r.occurred_at')}, 'pointsReversed', r.points_reversed, 'qualifyingPointsReversed', r.qualifying_reversed,
+        'balanceAfter', t.balance_after, 'transactionId', t.id::text) as data,
+        row_number() over (order by r.occurred_at, r.refund_id) as ord
+      from new_refunds r join member m on m.id = r.member_id left join point_transaction t on t.id = r.transaction_id`,
+  },
+  {
+    // An activity's points (its row is its last write; a purchase's are the purchase trigger's):
+    // spendable at once (points.service.ts earnActivity), never pending.
+    fn: 'webhook_capture_activity', trigger: 'activity_webhook_earned', table: 'activity',
+    on: 'after insert on activity referencing new table as new_activities', types: ['points.earned'],
+    events: `select 'points.earned' as type, a.member_id, a.occurred_at, jsonb_build_object(
+        'member', ${MEMBER}, 'points', t.amount, 'qualifyingPoints', a.qualifying_points, 'balanceAfter', t.balance_after,
+        'reference', t.reference, 'pending', false, 'activatesAt', ${time('a.occurred_at')}, 'expiresAt', ${time('t.expires_at')},
+        'transactionId', t.id::text) as data, t.id as ord
+      from new_activities a join point_transaction t on t.id = a.transaction_id join member m on m.id = a.member_id
+      where t.type = 'EARN'`,
+  },
+  {
+    // Adjustments (by an admin, a birthday gift, a purchase earning again at the tier its
+    // instant now has) and expiries. EARN is reported with its purchase or activity; a refund's
+    // reversal, a redemption's debit and its return with their purchase.refunded,
+    // redemption.issued and redemption.cancelled.
+    fn: 'webhook_capture_points', trigger: 'point_transaction_webhook', table: 'point_transaction',
+    on: 'after insert on point_transaction referencing new table as new_transactions', types: ['points.adjusted', 'points.expired'],
+    events: `select case t.type when 'ADJUST' then 'points.adjusted' else 'points.expired' end as type, t.member_id, t.occurred_at,
+        case t.type
+          when 'ADJUST' then jsonb_build_object('member', ${MEMBER}, 'points', t.amount, 'balanceAfter', t.balance_after,
+            'reason', t.reason, 'reference', t.reference, 'expiresAt', ${time('t.expires_at')}, 'transactionId', t.id::text)
+          else jsonb_build_object('member', ${MEMBER}, 'points', -t.amount, 'balanceAfter', t.balance_after,
+            'transactionId', t.id::text)
+        end as data, t.id as ord
+      from new_transactions t join member m on m.id = t.member_id
+      where t.type in ('ADJUST', 'EXPIRE')`,
+  },
+  {
+    fn: 'webhook_capture_tier_change', trigger: 'tier_change_webhook_changed', table: 'tier_change',
+    on: 'after insert on tier_change referencing new table as new_changes', types: ['tier.changed'],
+    events: `select 'tier.changed' as type, c.member_id, c.occurred_at, ${tierChangeData('c')} as data, c.id as ord
+      from new_changes c join member m on m.id = c.member_id left join tier ft on ft.id = c.from_tier_id left join tier tt on tt.id = c.to_tier_id`,
+  },
+  {
+    // A change a backdated fact made wrong: sent again with supersededAt, as tierChangeFeed
+    // serves it again (its replacement follows as a tier.changed of its own).
+    fn: 'webhook_capture_tier_superseded', trigger: 'tier_change_webhook_superseded', table: 'tier_change',
+    on: 'after update on tier_change referencing old table as old_changes new table as new_changes', types: ['tier.changed'],
+    events: `select 'tier.changed' as type, c.member_id, c.superseded_at as occurred_at, ${tierChangeData('c')} as data, c.id as ord
+      from new_changes c join old_changes o on o.id = c.id join member m on m.id = c.member_id
+        left join tier ft on ft.id = c.from_tier_id left join tier tt on tt.id = c.to_tier_id
+      where o.superseded_at is null and c.superseded_at is not null`,
+  },
+  {
+    fn: 'webhook_capture_tier_notice', trigger: 'tier_notice_webhook_at_risk', table: 'tier_notice',
+    on: 'after insert on tier_notice referencing new table as new_notices', types: ['tier.at_risk'],
+    events: `select 'tier.at_risk' as type, n.member_id, n.noticed_at as occurred_at, jsonb_build_object(
+        'member', ${MEMBER}, 'tier', t.code, 'tierExpiresAt', ${time('n.tier_expires_at')}, 'pointsToRetain', n.points_to_retain,
+        'noticedAt', ${time('n.noticed_at')}) as data, n.id as ord
+      from new_notices n join member m on m.id = n.member_id left join tier t on t.id = n.tier_id`,
+  },
+  {
+    fn: 'webhook_capture_redemption_issued', trigger: 'redemption_webhook_issued', table: 'redemption',
+    on: 'after insert on redemption referencing new table as new_redemptions', types: ['redemption.issued'],
+    events: `select 'redemption.issued' as type, r.member_id, r.created_at as occurred_at, jsonb_build_object(
+        ${redemptionFields}, 'points', r.points, 'balanceAfter', t.balance_after, 'expiresAt', ${time('r.expires_at')},
+        'transactionId', t.id::text) as data, r.seq as ord
+      from new_redemptions r join member m on m.id = r.member_id left join reward w on w.id = r.reward_id
+        left join point_transaction t on t.id = r.transaction_id`,
+  },
+  {
+    fn: 'webhook_capture_redemption_status', trigger: 'redemption_webhook_status', table: 'redemption',
+    on: 'after update on redemption referencing old table as old_redemptions new table as new_redemptions', types: ['redemption.used', 'redemption.cancelled'],
+    events: `select 'redemption.used' as type, r.member_id, r.used_at as occurred_at, jsonb_build_object(
+          ${redemptionFields}, 'usedAt', ${time('r.used_at')}, 'storeId', r.used_at_store) as data, r.seq as ord
+        from new_redemptions r join old_redemptions o on o.id = r.id join member m on m.id = r.member_id left join reward w on w.id = r.reward_id
+        where r.status = 'USED' and o.status is distinct from 'USED'
+      union all
+      select 'redemption.cancelled', r.member_id, r.cancelled_at, jsonb_build_object(
+          ${redemptionFields}, 'reason', r.cancel_reason, 'cancelledAt', ${time('r.cancelled_at')},
+          'pointsReturned', coalesce(t.amount, 0), 'balanceAfter', t.balance_after, 'transactionId', t.id::text), r.seq
+        from new_redemptions r join old_redemptions o on o.id = r.id join member m on m.id = r.member_id left join reward w on w.id = r.reward_id
+          left join point_transaction t on t.idempotency_key = 'redeem-cancel:' || r.id::text
+        where r.status = 'CANCELLED' and o.status is distinct from 'CANCELLED'`,
+  },
+];
+
+/** The profile columns whose change member.updated reports (by the API's names). */
+const PROFILE_COLUMNS: [string, string][] = [
+  ['external_id', 'externalId'], ['display_name', 'displayName'], ['email', 'email'], ['phone', 'phone'],
+  ['birthday', 'birthday'], ['gender', 'gender'], ['region', 'region'], ['channel', 'channel'],
+];
+
+export class Migration20261205100000_webhook_capture extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`create or replace function webhook_time(p_at timestamptz) returns text language sql stable parallel safe as $$
+        select to_char(p_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      $$;`);
+    // Of `p_types`, those an active endpoint wants, in the transactions whose row events are on
+    // (webhook_row_events): empty, and the trigger returns at once, in every other case.
+    this.addSql(`create or replace function webhook_capture_types(p_types text[]) returns text[] language sql stable as $$
+        select case when webhook_row_events() then coalesce((select array_agg(t) from unnest(p_types) t where webhook_wanted(t)), '{}') else '{}' end
+      $$;`);
+    for (const c of CAPTURES) {
+      this.addSql(captureFunction(c.fn, c.types, emitRows(c.events)));
+      this.addSql(`create trigger "${c.trigger}" ${c.on} for each statement execute function ${c.fn}();`);
+    }
+    const changed = PROFILE_COLUMNS.map(([col, name]) => `case when old.${col} is distinct from new.${col} then '${name}' end`).join(', ');
+    // Row-level: NEW and OLD are the member's row; the events' select reads them as values.
+    this.addSql(captureFunction('webhook_capture_member_updated', ['member.updated'], emitRows(
+      `select 'member.updated' as type, new.id as member_id, coalesce(new.updated_at, now()) as occurred_at, jsonb_build_object(
+          'member', jsonb_build_object('id', new.id, 'externalId', new.external_id),
+          'fields', to_jsonb(array_remove(array[${changed}], null))) as data, 1 as ord`,
+    )));
+    const cols = PROFILE_COLUMNS.map(([col]) => col);
+    this.addSql(`create trigger "member_webhook_updated" after update of ${cols.join(', ')} on member for each row
+      when (new.erased_at is null and (${cols.map((c) => `old.${c}`).join(', ')}) is distinct from (${cols.map((c) => `new.${c}`).join(', ')}))
+      execute function webhook_capture_member_updated();`);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql('drop trigger if exists "member_webhook_updated" on member;');
+    this.addSql('drop function if exists webhook_capture_member_updated();');
+    for (const c of [...CAPTURES].reverse()) {
+      this.addSql(`drop trigger if exists "${c.trigger}" on ${c.table};`);
+      this.addSql(`drop function if exists ${c.fn}();`);
+    }
+    this.addSql('drop function if exists webhook_capture_types(text[]);');
+    this.addSql('drop function if exists webhook_time(timestamptz);');
+  }
+}

@@ -1,0 +1,54 @@
+import type { Express, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { AppError, ErrorCode } from '../../common/errors';
+import type { TokenVerifier } from '../auth';
+import type { ContextFactory } from '../context';
+import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
+import { requestIdOf } from './request-telemetry';
+
+export interface ImportRouteDeps {
+  verifier: TokenVerifier;
+  contextFor: ContextFactory;
+  log: Logger;
+}
+
+const FORMATS: Record<string, 'csv' | 'ndjson'> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' };
+
+function sendError(res: Response, status: number, code: string, message: string, field?: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code, ...(field ? { field } : {}) } }] });
+}
+
+/**
+ * POST /imports/members and POST /imports/purchases?mode=history|earn: a bulk import, admins
+ * only. The body (text/csv with a header row, or application/x-ndjson) is streamed into the
+ * database, never held here; once it is staged the answer is 202 {"id"}, and the checks and
+ * writes go on (importJob(id) shows them). Errors are JSON in the GraphQL error shape.
+ */
+export function mountImports(app: Express, { verifier, contextFor, log }: ImportRouteDeps): void {
+  app.post('/imports/:kind', authenticate(verifier), async (req: Request<{ kind: string }>, res) => {
+    const actor = actorOf(res);
+    if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
+    if (actor.role !== 'admin') return sendError(res, 403, ErrorCode.FORBIDDEN, 'Requires role admin');
+    const kind = req.params.kind === 'members' ? 'MEMBERS' : req.params.kind === 'purchases' ? 'PURCHASES' : null;
+    if (!kind) return sendError(res, 404, ErrorCode.NOT_FOUND, 'Imports are /imports/members and /imports/purchases');
+    const mode = typeof req.query.mode === 'string' ? req.query.mode : null;
+    if (kind === 'PURCHASES' && mode !== 'history' && mode !== 'earn') {
+      return sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'mode must be history or earn (?mode=history|earn)', 'mode');
+    }
+    if (kind === 'MEMBERS' && mode != null) return sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'A members import takes no mode', 'mode');
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const format = FORMATS[type];
+    if (!format) return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'The body must be text/csv (with a header row) or application/x-ndjson');
+    const { services } = contextFor(actor, requestIdOf(req));
+    try {
+      const started = await services.imports.start(actor, { kind, mode: kind === 'MEMBERS' ? null : (mode as 'history' | 'earn'), format, body: req });
+      // The checks and writes go on after the answer; their outcome is the job's (FAILED with its reason).
+      void started.finished.catch((err: unknown) => log.error({ err, importId: started.job.id }, 'import failed'));
+      res.status(202).json({ id: started.job.id, status: started.job.status, rowsStaged: started.job.rowsTotal });
+    } catch (err) {
+      if (err instanceof AppError) return sendError(res, 400, err.code, err.message, typeof err.details.field === 'string' ? err.details.field : undefined);
+      log.warn({ err }, 'import upload failed');
+      if (!res.headersSent) sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'The upload did not complete');
+    }
+  });
+}

@@ -1,0 +1,51 @@
+import type { Express, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { AppError, ErrorCode } from '../../common/errors';
+import type { TokenVerifier } from '../auth';
+import type { ContextFactory } from '../context';
+import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
+import { requestIdOf } from './request-telemetry';
+
+export interface MemberExportDeps {
+  verifier: TokenVerifier;
+  contextFor: ContextFactory;
+  log: Logger;
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.FORBIDDEN]: 403, [ErrorCode.NOT_FOUND]: 404 };
+
+/**
+ * GET /exports/members/<id>.json: a member's data export (the document memberDataExport
+ * answers, README "Member data rights"), streamed with back-pressure for any length of
+ * history; the member itself (its token) or an admin. A refusal is a JSON error with its code
+ * before anything is sent.
+ */
+export function mountMemberExports(app: Express, { verifier, contextFor, log }: MemberExportDeps): void {
+  app.get('/exports/members/:file', authenticate(verifier), async (req: Request<{ file: string }>, res: Response) => {
+    const actor = actorOf(res);
+    if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
+    const id = req.params.file.replace(/\.json$/, '');
+    const { services, clock } = contextFor(actor, requestIdOf(req));
+    let started = false;
+    const write = (piece: string) => {
+      if (!started) {
+        started = true;
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.setHeader('content-disposition', `attachment; filename="member-${id}.json"`);
+        res.setHeader('cache-control', 'no-store');
+      }
+      return new Promise<void>((resolve) => (res.write(piece) ? resolve() : res.once('drain', resolve)));
+    };
+    try {
+      await services.dataRights.streamExport(actor, id, write, clock.now());
+    } catch (err) {
+      if (!started && err instanceof AppError && STATUS[err.code]) {
+        return void res.status(STATUS[err.code]!).json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
+      }
+      log.error({ err }, 'member export failed');
+      if (!started) return void res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      return void res.destroy(); // a truncated document must not look complete
+    }
+    res.end();
+  });
+}

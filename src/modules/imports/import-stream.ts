@@ -1,0 +1,113 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { ImportFormat, ImportKind } from './import.entities';
+import {
+  CsvRecordReader, IMPORT_COLUMNS, ImportFileError, copyRow, csvHeader, csvRecord, isBlankRecord, ndjsonRecord, type StagedRecord,
+} from './imports.rules';
+
+/** An NDJSON line longer than this is an error of its own, not a string that grows without end. */
+const MAX_LINE_CHARS = 1_000_000;
+
+/**
+ * The upload as COPY text rows, chunk by chunk: bytes in (UTF-8), rows of the staging table
+ * out (line, values, error). Holds at most one unfinished record between chunks, so a file of
+ * any size streams through in constant memory (the pipeline's back-pressure does the rest).
+ * A CSV whose header row is unusable fails the stream with an ImportFileError.
+ */
+export class StagingRows extends Transform {
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly csv = new CsvRecordReader();
+  private header: { positions: number[]; width: number } | null = null;
+  /** NDJSON: the text of the line not finished yet, and the number of the line it is. */
+  private pending = '';
+  private pendingTooLong = false;
+  private line = 1;
+  /** Header columns the kind does not know (noted on line 1). */
+  unknownColumns: string[] = [];
+  rows = 0;
+
+  constructor(private readonly kind: ImportKind, private readonly format: ImportFormat) {
+    super({ readableHighWaterMark: 1 << 16, writableHighWaterMark: 1 << 16 });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.pushRows(this.format === 'csv' ? this.csvRows(this.csv.push(this.decoder.write(chunk))) : this.ndjsonRows(this.decoder.write(chunk), false));
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      const tail = this.decoder.end();
+      if (this.format === 'csv') {
+        this.pushRows(this.csvRows([...this.csv.push(tail), ...this.csv.end()]));
+        if (!this.header) throw new ImportFileError('The file is empty: a CSV starts with its header row');
+      } else {
+        this.pushRows(this.ndjsonRows(tail, true));
+      }
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+
+  private pushRows(rows: StagedRecord[]): void {
+    if (!rows.length) return;
+    let text = '';
+    for (const r of rows) text += copyRow(r);
+    this.rows += rows.length;
+    this.push(text);
+  }
+
+  private csvRows(records: { line: number; fields: string[]; malformed: string | null }[]): StagedRecord[] {
+    const out: StagedRecord[] = [];
+    for (const r of records) {
+      if (!this.header) {
+        if (r.malformed) throw new ImportFileError(`The header row (line 1) is not valid CSV: ${r.malformed}`);
+        const h = csvHeader(this.kind, r.fields);
+        this.header = { positions: h.positions, width: r.fields.length };
+        this.unknownColumns = h.unknown;
+        continue;
+      }
+      if (isBlankRecord(r)) continue;
+      out.push(csvRecord(this.header.positions, this.header.width, r));
+    }
+    return out;
+  }
+
+  private ndjsonRows(text: string, last: boolean): StagedRecord[] {
+    const out: StagedRecord[] = [];
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      this.finishLine(text.slice(start, nl), out);
+      start = nl + 1;
+    }
+    this.appendPending(text.slice(start));
+    if (last && (this.pending.trim() !== '' || this.pendingTooLong)) this.finishLine('', out);
+    return out;
+  }
+
+  private appendPending(part: string): void {
+    if (this.pendingTooLong) return;
+    if (this.pending.length + part.length > MAX_LINE_CHARS) {
+      this.pendingTooLong = true;
+      this.pending = '';
+    } else {
+      this.pending += part;
+    }
+  }
+
+  private finishLine(part: string, out: StagedRecord[]): void {
+    this.appendPending(part);
+    const line = this.line++;
+    const text = this.pending.replace(/\r$/, '');
+    const tooLong = this.pendingTooLong;
+    this.pending = '';
+    this.pendingTooLong = false;
+    if (tooLong) out.push({ line, values: IMPORT_COLUMNS[this.kind].map(() => null), error: `The line is longer than ${MAX_LINE_CHARS} characters` });
+    else if (text.trim() !== '') out.push(ndjsonRecord(this.kind, line, text));
+  }
+}

@@ -1,0 +1,532 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { isUuid } from '../members/members.service';
+import { pgArray, pgTextArray } from '../../db/entity-manager';
+import { minusMonths, plusMonths } from '../../db/months';
+import { UPGRADE_REASON } from '../tiers/tiers.rules';
+import { withDates } from '../../db/rows';
+import type { ImportFormat, ImportKind, ImportMode, ImportPhase, ImportStatus } from './import.entities';
+
+/**
+ * The imports module's SQL. Its own tables: `import_job`, `import_error` and each job's
+ * staging tables (`import_stage_<id>`, made like `import_member_stage` or
+ * `import_purchase_stage`; `import_affected_<id>`, the members a purchase import touched;
+ * `import_queue_<id>`, an earn import's purchases in the order they are earned).
+ *
+ * Set-based writes to other modules' tables, on purpose (a million members are not a million
+ * calls to a service): the members module's `member` (new members and profile fields), the
+ * points module's `point_account`, `point_transaction` (OPENING_BALANCE), `point_lot`,
+ * `purchase` (history mode, source 'import') and `qualifying_entry`, the tiers module's
+ * `tier_change` (the opening tier, reason 'import'). Each statement keeps those modules'
+ * invariants as their own writes do: balance = Σ live lot remainders = Σ transactions and the
+ * newest transaction's balance_after = balance (one transaction and one lot per opening
+ * balance on a new account), tier_member_delta by the member table's own triggers, a
+ * qualifying entry per purchase dated at it (source 'purchase:<orderId>', as recordPurchase
+ * writes it), and the window counters counted for every member whose entries moved
+ * (TierEngine.settleImported). The writes of a purchase import lock their members' account
+ * and member rows first, in member-id order (db/locks.ts order).
+ */
+
+export interface ImportJobRow {
+  id: string; kind: ImportKind; mode: ImportMode | null; format: ImportFormat; status: ImportStatus; phase: ImportPhase; actor: string;
+  rowsTotal: number; rowsDone: number; rowsRejected: number; failure: string | null; startedAt: Date; finishedAt: Date | null;
+}
+
+const JOB_COLUMNS = `id, kind, mode, format, status, phase, actor, rows_total as "rowsTotal", rows_done as "rowsDone",
+  rows_rejected as "rowsRejected", failure, started_at as "startedAt", finished_at as "finishedAt"`;
+const jobRow = (r: ImportJobRow): ImportJobRow => withDates(r, ['startedAt', 'finishedAt']);
+
+/** The advisory lock class a running job holds (with its id) on its own connection: a job whose lock is free has lost its process. */
+export const JOB_LOCK_CLASS = 23023;
+
+/** A job's table name part: its uuid's hex digits (checked, so that nothing else reaches the SQL text). */
+const tableKey = (id: string) => {
+  if (!isUuid(id)) throw new Error(`not a job id: ${id}`);
+  return id.replace(/-/g, '').toLowerCase();
+};
+export const stageTable = (id: string) => `import_stage_${tableKey(id)}`;
+export const affectedTable = (id: string) => `import_affected_${tableKey(id)}`;
+export const queueTable = (id: string) => `import_queue_${tableKey(id)}`;
+
+export function nextJobId(): string {
+  return randomUUID();
+}
+
+export async function lockJob(em: EntityManager, id: string): Promise<void> {
+  await em.execute('select pg_advisory_lock(?, hashtext(?))', [JOB_LOCK_CLASS, id]);
+}
+
+export async function unlockJob(em: EntityManager, id: string): Promise<void> {
+  await em.execute('select pg_advisory_unlock(?, hashtext(?))', [JOB_LOCK_CLASS, id]);
+}
+
+export async function insertJob(em: EntityManager, j: { id: string; kind: ImportKind; mode: ImportMode | null; format: ImportFormat; actor: string }): Promise<ImportJobRow> {
+  const [r] = await em.execute<ImportJobRow[]>(
+    `insert into import_job (id, kind, mode, format, actor) values (?, ?, ?, ?, ?) returning ${JOB_COLUMNS}`, [j.id, j.kind, j.mode, j.format, j.actor],
+  );
+  return jobRow(r);
+}
+
+export async function createStage(em: EntityManager, id: string, kind: ImportKind): Promise<void> {
+  const shape = kind === 'MEMBERS' ? 'import_member_stage' : 'import_purchase_stage';
+  await em.execute(`create unlogged table ${stageTable(id)} (like ${shape}) with (autovacuum_enabled = false)`);
+}
+
+/** The COPY statement that fills a job's staging table from the upload. */
+export const copyIntoStage = (id: string) => `copy ${stageTable(id)} from stdin`;
+
+export async function dropJobTables(em: EntityManager, id: string): Promise<void> {
+  await em.execute(`drop table if exists ${stageTable(id)}, ${affectedTable(id)}, ${queueTable(id)}`);
+}
+
+export async function setStaged(em: EntityManager, id: string): Promise<number> {
+  await em.execute(`analyze ${stageTable(id)}`);
+  const [r] = await em.execute<{ n: number }[]>(
+    `update import_job set rows_total = (select count(*) from ${stageTable(id)}), phase = 'VALIDATING' where id = ? returning rows_total as n`, [id],
+  );
+  return r.n;
+}
+
+export async function setPhase(em: EntityManager, id: string, phase: ImportPhase): Promise<void> {
+  await em.execute('update import_job set phase = ? where id = ?', [phase, id]);
+}
+
+export async function addDone(em: EntityManager, id: string, n: number): Promise<void> {
+  if (n > 0) await em.execute('update import_job set rows_done = rows_done + ? where id = ?', [n, id]);
+}
+
+export async function finishJob(em: EntityManager, id: string, status: ImportStatus, failure: string | null): Promise<ImportJobRow> {
+  const [r] = await em.execute<ImportJobRow[]>(
+    `update import_job set status = ?, phase = 'DONE', failure = ?, finished_at = clock_timestamp() where id = ? returning ${JOB_COLUMNS}`,
+    [status, failure, id],
+  );
+  return jobRow(r);
+}
+
+/** Rejected lines, each with its reason; the job's rejected count moves with them. */
+export async function insertErrors(em: EntityManager, id: string, errors: { line: number; message: string }[]): Promise<void> {
+  if (!errors.length) return;
+  await em.execute(
+    `with e as (insert into import_error (job_id, line, message)
+       select ?, line, message from jsonb_to_recordset(?::jsonb) as v(line int, message text) on conflict do nothing returning 1)
+     update import_job set rows_rejected = rows_rejected + (select count(*) from e) where id = ?`,
+    [id, JSON.stringify(errors), id],
+  );
+}
+
+/**
+ * Jobs marked RUNNING whose process is gone (nobody holds their advisory lock): FAILED, their
+ * staging tables dropped. A transaction-level try-lock, so the check itself holds nothing.
+ */
+export async function failOrphans(tx: EntityManager): Promise<void> {
+  const rows = await tx.execute<{ id: string }[]>(
+    `select id from import_job where status = 'RUNNING' and pg_try_advisory_xact_lock(?, hashtext(id::text))`, [JOB_LOCK_CLASS],
+  );
+  for (const { id } of rows) {
+    await dropJobTables(tx, id);
+    await tx.execute(`update import_job set status = 'FAILED', phase = 'DONE', failure = 'The server stopped while the import ran; nothing after its last committed batch was written. Import the file again: lines already in are skipped.',
+      finished_at = clock_timestamp() where id = ?`, [id]);
+  }
+}
+
+export async function jobById(em: EntityManager, id: string): Promise<ImportJobRow | null> {
+  if (!isUuid(id)) return null;
+  const [r] = await em.execute<ImportJobRow[]>(`select ${JOB_COLUMNS} from import_job where id = ?`, [id]);
+  return r ? jobRow(r) : null;
+}
+
+export async function latestJobs(em: EntityManager, first: number): Promise<ImportJobRow[]> {
+  return (await em.execute<ImportJobRow[]>(`select ${JOB_COLUMNS} from import_job order by started_at desc, id limit ?`, [first])).map(jobRow);
+}
+
+export async function errorsOf(em: EntityManager, ids: readonly string[], first: number, afterLine: number | null): Promise<{ jobId: string; line: number; message: string }[]> {
+  return em.execute(
+    `select j.id as "jobId", e.line, e.message from unnest(?::uuid[]) as j(id)
+     cross join lateral (select line, message from import_error e where e.job_id = j.id and e.line > ? order by line limit ?) e`,
+    [pgArray(ids), afterLine ?? 0, first],
+  );
+}
+
+/** The staging table's heap in pages: writes go through it in ranges of pages (the file's order). */
+export async function stagePages(em: EntityManager, table: string): Promise<number> {
+  const [r] = await em.execute<{ pages: number }[]>(`select (pg_relation_size(?::regclass) / current_setting('block_size')::int)::int as pages`, [table]);
+  return r.pages;
+}
+
+export const tidRange = (first: number, pages: number) => ({ from: `(${first},0)`, to: `(${first + pages},0)` });
+
+// ---- checks ----------------------------------------------------------------------------
+
+/** An ISO-8601 date or date-time (a time without an offset is UTC), as PostgreSQL can read it. */
+// ({0,1}, not ?: a ? in the text is a parameter to execute().)
+const instant = (col: string) => `(${col} ~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3}){0,1}){0,1}(Z|[+-]\\d{2}(:{0,1}\\d{2}){0,1}){0,1}){0,1}$' and pg_input_is_valid(${col}, 'timestamptz'))`;
+const day = (col: string) => `(${col} ~ '^\\d{4}-\\d{2}-\\d{2}$' and pg_input_is_valid(${col}, 'date'))`;
+// CASE, not AND: PostgreSQL does not promise to test AND's operands in order, and the cast must come after the pattern.
+const count = (col: string) => `(case when ${col} ~ '^\\d{1,10}$' then ${col}::bigint <= 2147483647 else false end)`;
+const money = (col: string) => `(case when ${col} ~ '^\\d{1,13}(\\.\\d{1,2}){0,1}$' then ${col}::numeric <= 1000000000000 else false end)`;
+/** A staged instant as timestamptz (UTC when no offset: the session's zone is set to UTC for each statement below). */
+export const cents = (col: string) => `(${col}::numeric * 100)::bigint`;
+
+/** Members: one reason per bad line (the first check it fails). `at`: the job's start. */
+export async function checkMembers(tx: EntityManager, id: string, at: Date): Promise<void> {
+  const s = stageTable(id);
+  await tx.execute(
+    `with checked as (
+       select s.line, case
+         when s.error is not null then s.error
+         when s.external_id is null then 'externalId is required'
+         when s.line <> min(s.line) over (partition by s.external_id) then 'externalId ' || s.external_id || ' is also on line ' || min(s.line) over (partition by s.external_id) || ' (that line is the one taken)'
+         when s.birthday is not null and not (case when ${day('s.birthday')} then s.birthday::date between '1900-01-01' and (?::timestamptz + interval '1 day')::date else false end)
+           then 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today'
+         when s.joined_at is not null and not ${instant('s.joined_at')} then 'joinedAt must be an ISO-8601 date-time'
+         when s.joined_at is not null and s.joined_at::timestamptz > ?::timestamptz + interval '5 minutes' then 'joinedAt must not be in the future'
+         when s.tier_code is not null and not exists (select 1 from tier t where t.code = s.tier_code) then 'tierCode ' || s.tier_code || ' is not a tier of the programme'
+         when s.tier_expires_at is not null and s.tier_code is null then 'tierExpiresAt needs a tierCode'
+         when s.tier_expires_at is not null and not ${instant('s.tier_expires_at')} then 'tierExpiresAt must be an ISO-8601 date-time'
+         when s.tier_expires_at is not null and s.tier_expires_at::timestamptz <= ?::timestamptz then 'tierExpiresAt must be in the future'
+         when s.points_balance is not null and not ${count('s.points_balance')} then 'pointsBalance must be a whole number from 0 to 2147483647'
+         when s.points_expire_at is not null and s.points_balance is null then 'pointsExpireAt needs a pointsBalance'
+         when s.points_expire_at is not null and not ${instant('s.points_expire_at')} then 'pointsExpireAt must be an ISO-8601 date-time'
+         when s.points_expire_at is not null and s.points_expire_at::timestamptz <= ?::timestamptz then 'pointsExpireAt must be in the future'
+       end as message
+       from ${s} s
+     ), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
+     update import_job set rows_rejected = rows_rejected + (select count(*) from e) where id = ?`,
+    [at, at, at, at, id, id],
+  );
+}
+
+/** Purchases: one reason per bad line. A recorded order is taken again only with the same member, amount and instant (then it is skipped). */
+export async function checkPurchases(tx: EntityManager, id: string, at: Date): Promise<void> {
+  const s = stageTable(id);
+  await tx.execute(
+    `with checked as (
+       select s.line, case
+         when s.error is not null then s.error
+         when s.order_id is null then 'orderId is required'
+         when s.line <> min(s.line) over (partition by s.order_id) then 'orderId ' || s.order_id || ' is also on line ' || min(s.line) over (partition by s.order_id) || ' (that line is the one taken)'
+         when s.external_id is null then 'externalId is required'
+         when m.id is null then 'No member has externalId ' || s.external_id
+         when s.amount is null then 'amount is required'
+         when not ${money('s.amount')} then 'amount must be a decimal number with at most 2 decimals, up to 1000000000000'
+         when s.amount::numeric = 0 then 'amount must be greater than 0'
+         when s.occurred_at is null then 'occurredAt is required'
+         when not ${instant('s.occurred_at')} then 'occurredAt must be an ISO-8601 date-time'
+         when s.occurred_at::timestamptz > ?::timestamptz + interval '5 minutes' then 'occurredAt must not be in the future'
+         when s.refunded_amount is not null and not ${money('s.refunded_amount')} then 'refundedAmount must be a decimal number with at most 2 decimals'
+         when s.refunded_amount is not null and s.refunded_amount::numeric > s.amount::numeric then 'refundedAmount must not exceed amount'
+         when p.order_id is not null and (p.member_id <> m.id or p.amount_cents <> ${cents('s.amount')} or p.occurred_at <> s.occurred_at::timestamptz)
+           then 'orderId ' || s.order_id || ' is already recorded with another member, amount or occurredAt'
+       end as message
+       from ${s} s left join member m on m.external_id = s.external_id left join purchase p on p.order_id = s.order_id
+     ), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
+     update import_job set rows_rejected = rows_rejected + (select count(*) from e) where id = ?`,
+    [at, id, id],
+  );
+}
+
+/** Line 1's note about header columns the kind does not know (their values are ignored). */
+export async function noteUnknownColumns(tx: EntityManager, id: string, unknown: string[]): Promise<void> {
+  if (!unknown.length) return;
+  await tx.execute(`insert into import_error (job_id, line, message) values (?, 1, ?) on conflict do nothing`,
+    [id, `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ignored (the other columns were read)`]);
+}
+
+const VALID = (s: string, id: string) => `not exists (select 1 from import_error e where e.job_id = '${tableKey(id)}'::uuid and e.line = ${s}.line)`;
+
+// ---- members ---------------------------------------------------------------------------
+
+export interface MemberSettings { windowMonths: number; validityMonths: number; expiryMonths: number | null }
+
+/**
+ * New members of the range, each with its opening state, in one statement: the member on the
+ * tier the file gives (else the entry tier) from `at`, its account with the opening balance,
+ * an OPENING_BALANCE transaction and its lot, and a tier change with reason 'import' (UPGRADE
+ * above the entry tier, RENEWAL on it) when the file gives a tier. A line whose externalId is
+ * already a member (or becomes one in a concurrent import) creates nothing here.
+ */
+export async function insertNewMembers(tx: EntityManager, id: string, range: { from: string; to: string }, at: Date, s: MemberSettings): Promise<number> {
+  const validityEnd = plusMonths('?::timestamptz', String(s.validityMonths));
+  const lotEnd = s.expiryMonths == null ? 'null::timestamptz' : plusMonths('?::timestamptz', String(s.expiryMonths));
+  const [r] = await tx.execute<{ created: number }[]>(
+    `with src as materialized (
+       select s.*, t.id as tier_id, t.rank from ${stageTable(id)} s left join tier t on t.code = s.tier_code
+       where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)}
+     ), entry as (select id from tier where rank = 0), new as (
+       insert into member (id, external_id, display_name, email, phone, birthday, gender, region, channel, joined_at, tier_id, tier_since,
+         tier_expires_at, window_points, points_after_expiry, window_points_months, created_at, updated_at)
+       select gen_random_uuid(), s.external_id, s.display_name, s.email, s.phone, s.birthday::date, s.gender, s.region, s.channel,
+         coalesce(s.joined_at::timestamptz, ?::timestamptz), coalesce(s.tier_id, (select id from entry)), ?::timestamptz,
+         case when coalesce(s.rank, 0) = 0 then null else coalesce(s.tier_expires_at::timestamptz, ${validityEnd}) end,
+         0, 0, case when coalesce(s.rank, 0) = 0 then null else ?::smallint end, now(), now()
+       -- in externalId order: two imports of overlapping files take the key's index entries in one order (no deadlock)
+       from src s order by s.external_id
+       on conflict (external_id) do nothing
+       returning id, external_id, tier_id, tier_expires_at
+     ), opened as (select n.*, s.points_balance::int as balance, s.points_expire_at, s.tier_code, s.rank from new n join src s using (external_id)
+     ), acct as (
+       insert into point_account (member_id, balance, lifetime_earned, updated_at) select id, coalesce(balance, 0), coalesce(balance, 0), now() from opened
+     ), txn as (
+       insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
+       select id, 'OPENING_BALANCE', balance, balance, ?::timestamptz, coalesce(points_expire_at::timestamptz, ${lotEnd}), 'opening balance (import)',
+         'import:' || ?::text, 'import-opening:' || id, 0, now()
+       from opened where balance > 0
+       returning id, member_id, amount, expires_at
+     ), lot as (
+       insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
+       select member_id, id, amount, amount, ?::timestamptz, ?::timestamptz, expires_at, null, false from txn
+     ), chg as (
+       insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+       select id, case when rank > 0 then 'UPGRADE' else 'RENEWAL' end, (select id from entry), tier_id, 'import', 0, ?::timestamptz, tier_expires_at, now()
+       from opened where tier_code is not null
+     )
+     select (select count(*) from new)::int as created`,
+    [range.from, range.to, at, at, at, s.windowMonths, at, ...(s.expiryMonths == null ? [] : [at]), id, at, at, at],
+  );
+  return r.created;
+}
+
+/**
+ * The profile fields the range's lines give (an absent column or an empty value leaves the
+ * field as it is), for members that exist; a row that would not change is not written.
+ * Returns the lines of the range that are valid.
+ */
+export async function updateProfiles(tx: EntityManager, id: string, range: { from: string; to: string }): Promise<number> {
+  const fields = ['display_name', 'email', 'phone', 'gender', 'region', 'channel'];
+  const set = [...fields.map((f) => `${f} = coalesce(s.${f}, m.${f})`), 'birthday = coalesce(s.birthday::date, m.birthday)',
+    'joined_at = coalesce(s.joined_at::timestamptz, m.joined_at)'];
+  const differs = [...fields.map((f) => `(s.${f} is not null and s.${f} is distinct from m.${f})`), '(s.birthday is not null and s.birthday::date is distinct from m.birthday)',
+    '(s.joined_at is not null and s.joined_at::timestamptz is distinct from m.joined_at)'];
+  const [r] = await tx.execute<{ lines: number }[]>(
+    `with src as materialized (select s.* from ${stageTable(id)} s where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)}),
+     upd as (update member m set ${set.join(', ')}, updated_at = now() from src s
+       where m.external_id = s.external_id and m.erased_at is null and (${differs.join(' or ')}) returning 1)
+     select (select count(*) from src)::int as lines, (select count(*) from upd)::int as updated`,
+    [range.from, range.to],
+  );
+  return r.lines;
+}
+
+// ---- purchases -------------------------------------------------------------------------
+
+export async function createAffected(em: EntityManager, id: string): Promise<void> {
+  await em.execute(`create unlogged table if not exists ${affectedTable(id)} (member_id uuid primary key) with (autovacuum_enabled = false)`);
+}
+
+/**
+ * History mode: the range's purchases recorded as facts (no points: earned 0, no transaction or
+ * lot; the qualifying points they carry for the tier window, net of refundedAmount, as a
+ * qualifying entry dated at the purchase), source 'import'. An order already recorded is left
+ * as it is. The members they touch go into the job's affected table for the tier decision.
+ */
+export async function insertHistory(tx: EntityManager, id: string, range: { from: string; to: string }, ppu: number): Promise<number> {
+  const [r] = await tx.execute<{ lines: number }[]>(
+    `with src as materialized (
+       select s.order_id, m.id as member_id, ${cents('s.amount')} as amount_cents, coalesce(${cents('s.refunded_amount')}, 0) as refunded_cents,
+         s.occurred_at::timestamptz as occurred_at
+       from ${stageTable(id)} s join member m on m.external_id = s.external_id
+       where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)}
+     ), q as (select src.*, floor(amount_cents * ?::numeric / 100)::int as q from src
+     ), ins as (
+       insert into purchase (order_id, member_id, amount_cents, refunded_cents, earned_points, qualifying_points, reversed_points, reversed_qualifying,
+         lot_id, transaction_id, occurred_at, occurred_at_given, earned_tier_id, points_per_unit, source)
+       select order_id, member_id, amount_cents, refunded_cents, 0, q, 0, (q::bigint * refunded_cents / amount_cents)::int, null, null, occurred_at, true, null, ?, 'import'
+       from q order by member_id, occurred_at
+       on conflict (order_id) do nothing
+       returning order_id, member_id, occurred_at, qualifying_points - reversed_qualifying as net
+     ), qe as (
+       insert into qualifying_entry (member_id, occurred_at, points, source) select member_id, occurred_at, net, 'purchase:' || order_id from ins where net <> 0
+     ), aff as (
+       insert into ${affectedTable(id)} (member_id) select distinct member_id from ins on conflict do nothing
+     )
+     select (select count(*) from src)::int as lines`,
+    [range.from, range.to, ppu, ppu],
+  );
+  return r.lines;
+}
+
+/** The affected members after `after` in id order, a batch at a time (the tier decision's batches). */
+export async function affectedAfter(em: EntityManager, id: string, after: string | null, limit: number): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select member_id::text as id from ${affectedTable(id)} where member_id > coalesce(?::uuid, '00000000-0000-0000-0000-000000000000'::uuid) order by member_id limit ?`,
+    [after, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Lock order steps 1 and 2 for a list of members (member-id order). */
+export async function lockMembers(tx: EntityManager, memberIds: string[]): Promise<void> {
+  const ids = pgArray(memberIds);
+  await tx.execute('select 1 from point_account where member_id = any(?::uuid[]) order by member_id for update', [ids]);
+  await tx.execute('select 1 from member where id = any(?::uuid[]) order by id for no key update', [ids]);
+}
+
+// ---- earn mode -------------------------------------------------------------------------
+
+/**
+ * An earn import's purchases in the order they are earned: by member, then date, then line;
+ * numbered (`n`), with each one's place among its member's (`round`). `fallback`: earned one
+ * by one through the points service (a member with a refundedAmount in the file, or every
+ * member when `allFallback`); the others go set-based, a round at a time (earnRound).
+ */
+export async function createQueue(tx: EntityManager, id: string, allFallback: boolean): Promise<{ total: number; rounds: number }> {
+  await tx.execute(
+    `create unlogged table ${queueTable(id)} with (autovacuum_enabled = false) as
+     with v as (
+       select s.line, s.order_id, m.id as member_id, ${cents('s.amount')} as amount_cents, ${cents('s.refunded_amount')} as refunded_cents,
+         s.occurred_at::timestamptz as occurred_at
+       from ${stageTable(id)} s join member m on m.external_id = s.external_id where ${VALID('s', id)}
+     )
+     select row_number() over (order by member_id, occurred_at, line)::int as n,
+       row_number() over (partition by member_id order by occurred_at, line)::int as round,
+       ${allFallback ? 'true' : 'bool_or(coalesce(refunded_cents, 0) > 0) over (partition by member_id)'} as fallback, v.*
+     from v`,
+  );
+  await tx.execute(`create index on ${queueTable(id)} (round) where not fallback`);
+  await tx.execute(`create index on ${queueTable(id)} (n) where fallback`);
+  await tx.execute(`create unlogged table ${affectedTable(id)} with (autovacuum_enabled = false) as select distinct member_id from ${queueTable(id)}`);
+  await tx.execute(`alter table ${affectedTable(id)} add primary key (member_id)`);
+  await tx.execute(`analyze ${queueTable(id)}`);
+  const [r] = await tx.execute<{ total: number; rounds: number }[]>(`select count(*)::int as total, coalesce(max(round), 0)::int as rounds from ${queueTable(id)}`);
+  return r;
+}
+
+/**
+ * The window counters of the members the rounds will write for are set aside (not counted: the
+ * review reads their ledger instead) until they are counted anew after the rounds; a round
+ * does not move them purchase by purchase.
+ */
+export async function uncountQueued(tx: EntityManager, id: string): Promise<void> {
+  await tx.execute(`update member m set window_points_months = null
+    where m.id in (select member_id from ${queueTable(id)} where not fallback) and m.window_points_months is not null`);
+}
+
+/** Marks every purchase of the queue still on the set-based path for the points service (the configuration changed so that it must). */
+export async function fallBackAll(tx: EntityManager, id: string): Promise<void> {
+  await tx.execute(`update ${queueTable(id)} set fallback = true where not fallback`);
+}
+
+export interface QueuedPurchase { n: number; line: number; orderId: string; memberId: string; amountCents: string; refundedCents: string | null; occurredAt: Date }
+
+/** The purchases left to the points service, after `after` in queue order. */
+export async function fallbackPage(em: EntityManager, id: string, after: number, limit: number): Promise<QueuedPurchase[]> {
+  const rows = await em.execute<QueuedPurchase[]>(
+    `select n, line, order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", refunded_cents::text as "refundedCents",
+       occurred_at as "occurredAt" from ${queueTable(id)} where fallback and n > ? order by n limit ?`,
+    [after, limit],
+  );
+  return rows.map((r) => withDates(r, ['occurredAt']));
+}
+
+/** What an earn round takes from the configuration (the programme's, read in the round's transaction). */
+export interface EarnRules { pointsPerUnit: number; windowMonths: number; validityMonths: number; pendingDays: number; expiryMonths: number | null }
+
+/** Lock order steps 1 and 2 for the members of a round (accounts, then members, in member-id order). */
+export async function lockRound(tx: EntityManager, id: string, round: number): Promise<void> {
+  const members = `select member_id from ${queueTable(id)} where round = ? and not fallback`;
+  await tx.execute(`select 1 from point_account where member_id in (${members}) order by member_id for update`, [round]);
+  await tx.execute(`select 1 from member where id in (${members}) order by id for no key update`, [round]);
+}
+
+/**
+ * One round of a set-based earn: the round-th purchase of every member still on this path,
+ * decided as purchase_at_once (migration purchase_path) decides a purchase, for all of them in
+ * two statements. First the decisions, into a scratch table: the tier held (the member row's),
+ * the points it earns there (floor(amount × pointsPerUnit × multiplier), exact in numeric), the
+ * qualifying points, the window sum with them and the upgrade it brings, the lot's dates; and
+ * whether the purchase needs what only the statement-by-statement path does, under the same
+ * conditions purchase_at_once sends it there (a history that may be out of date at its
+ * instant, a debt, a lot under the expiry watermark, an upgrade a review run has passed, a
+ * balance past int): that member and its later purchases go to the points service
+ * (fallback). An order already recorded is a replay (nothing written). Then every write of the
+ * others in one statement: the EARN transaction and its lot, the account, the qualifying entry,
+ * the upgrade (member row and tier change), the purchase row (source 'import'). The caller
+ * holds the round's members (lockRound) and counts their window counters after it.
+ */
+export async function earnRound(tx: EntityManager, id: string, round: number, r: EarnRules): Promise<{ written: number; replays: number }> {
+  const w = String(r.windowMonths);
+  const lotExpires = r.expiryMonths == null ? 'null::timestamptz' : plusMonths(`x.at + make_interval(days => ${r.pendingDays})`, String(r.expiryMonths));
+  await tx.execute(
+    `create temp table import_round on commit drop as
+     with q as (
+       select q.order_id, q.member_id, q.amount_cents, q.occurred_at as at, a.balance, a.lifetime_earned, a.expired_through,
+         m.tier_id, t.rank, m.tier_expires_at,
+         floor(q.amount_cents * ?::numeric / 100)::bigint as qp,
+         floor(q.amount_cents * ?::numeric * t.points_multiplier / 100)::bigint as earned,
+         exists (select 1 from purchase p where p.order_id = q.order_id) as replay,
+         coalesce(m.tier_expires_at <= greatest(q.occurred_at, (select tier_reviewed_through from program where id = 1)), false)
+           or coalesce(m.last_qualifying_at > q.occurred_at, false)
+           or exists (select 1 from purchase p where p.member_id = q.member_id and p.occurred_at > q.occurred_at)
+           or exists (select 1 from tier_change c where c.member_id = q.member_id and c.occurred_at >= q.occurred_at and c.superseded_at is null)
+           or a.balance < 0 or exists (select 1 from point_lot l where l.member_id = q.member_id and l.remaining < 0) as stale
+       from ${queueTable(id)} q join point_account a on a.member_id = q.member_id join member m on m.id = q.member_id join tier t on t.id = m.tier_id
+       where q.round = ? and not q.fallback
+     ), x as (
+       select q.*, case when q.qp > 0 then greatest(0, coalesce((select sum(e.points) from qualifying_entry e where e.member_id = q.member_id
+           and e.occurred_at > ${minusMonths('q.at', w)} and e.occurred_at <= q.at and coalesce(e.counts_from, e.occurred_at) <= q.at), 0) + q.qp)::int end as window_q
+       from q
+     ), d as (
+       select x.*, x.at + make_interval(days => ${r.pendingDays}) as activates, ${lotExpires} as expires, ${plusMonths('x.at', String(r.validityMonths))} as up_expires,
+         (select t2.id from tier t2 where x.window_q is not null and t2.qualifying_points <= x.window_q and t2.rank > x.rank order by t2.rank desc limit 1) as to_tier
+       from x
+     )
+     select d.*, not d.replay and coalesce(d.stale
+       or (d.earned > 0 and coalesce(d.expires <= d.expired_through, false))
+       or d.balance::bigint + d.earned > 2147483647 or d.lifetime_earned::bigint + d.earned > 2147483647
+       or (d.to_tier is not null and coalesce(d.up_expires <= (select tier_reviewed_through from program where id = 1), false)), true) as stepwise
+     from d`,
+    [r.pointsPerUnit, r.pointsPerUnit, round],
+  );
+  await tx.execute(
+    `update ${queueTable(id)} q set fallback = true from import_round d where d.stepwise and q.member_id = d.member_id and q.round >= ?`, [round],
+  );
+  const [res] = await tx.execute<{ written: number; replays: number }[]>(
+    `with w as (select * from import_round where not stepwise and not replay
+     ), txn as (
+       insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
+       select member_id, 'EARN', earned, balance + earned, at, expires, null, order_id, 'purchase:' || order_id, 0, now() from w where earned > 0
+       returning id, reference as order_id
+     ), lot as (
+       insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
+       select w.member_id, txn.id, w.earned, w.earned, w.at, w.activates, w.expires, w.order_id, coalesce(w.expires <= now(), false)
+       from w join txn using (order_id)
+       returning id, order_id
+     ), acct as (
+       update point_account a set balance = a.balance + w.earned, lifetime_earned = a.lifetime_earned + w.earned, updated_at = now()
+       from w where a.member_id = w.member_id and w.earned > 0
+     ), qe as (
+       insert into qualifying_entry (member_id, occurred_at, points, source) select member_id, at, qp, 'purchase:' || order_id from w where qp <> 0
+     ), up as (
+       update member m set tier_id = w.to_tier, tier_since = w.at, tier_expires_at = w.up_expires, window_points_months = null, updated_at = now()
+       from w where m.id = w.member_id and w.to_tier is not null
+     ), chg as (
+       insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
+       select member_id, 'UPGRADE', tier_id, to_tier, ?, window_q, at, up_expires, now() from w where to_tier is not null
+       returning id, member_id
+     ), pur as (
+       insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, lot_id, transaction_id, occurred_at, occurred_at_given,
+         tier_change_id, earned_tier_id, points_per_unit, source)
+       select w.order_id, w.member_id, w.amount_cents, w.earned, w.qp, lot.id, txn.id, w.at, true, chg.id, w.tier_id, ?, 'import'
+       from w left join txn using (order_id) left join lot using (order_id) left join chg using (member_id)
+       returning member_id
+     )
+     select (select count(*) from pur)::int as written, (select count(*) from import_round where replay)::int as replays`,
+    [UPGRADE_REASON, r.pointsPerUnit],
+  );
+  return res;
+}
+
+/** The import's mark on purchases recorded through the points service. */
+export async function markImported(em: EntityManager, orderIds: string[]): Promise<void> {
+  if (orderIds.length) await em.execute(`update purchase set source = 'import' where order_id = any(?::text[]) and source is null`, [pgTextArray(orderIds)]);
+}
+
+
+/** The programme's settings an import needs. */
+export async function programSettings(em: EntityManager): Promise<{ pointsPerUnit: number; expiryMonths: number | null; windowMonths: number; validityMonths: number }> {
+  const [r] = await em.execute<{ pointsPerUnit: string; expiryMonths: number | null; windowMonths: number; validityMonths: number }[]>(
+    `select points_per_unit::text as "pointsPerUnit", points_expiry_months as "expiryMonths", qualification_window_months as "windowMonths",
+       tier_validity_months as "validityMonths" from program where id = 1`,
+  );
+  return { ...r, pointsPerUnit: Number(r.pointsPerUnit) };
+}

@@ -1,0 +1,70 @@
+import { CsvRecordReader, ImportFileError, copyRow, csvHeader, csvRecord, ndjsonRecord } from './imports.rules';
+
+/** Every record of `text` read in chunks of `size` characters. */
+function read(text: string, size: number) {
+  const r = new CsvRecordReader();
+  const out = [];
+  for (let i = 0; i < text.length; i += size) out.push(...r.push(text.slice(i, i + size)));
+  out.push(...r.end());
+  return out.map((x) => ({ line: x.line, fields: x.fields, malformed: x.malformed }));
+}
+
+describe('CsvRecordReader', () => {
+  const text = 'a,b,c\r\n1,"x, ""y""",3\n2,"multi\nline",4\n\n5,,\n6,"unterminated';
+  const expected = [
+    { line: 1, fields: ['a', 'b', 'c'], malformed: null },
+    { line: 2, fields: ['1', 'x, "y"', '3'], malformed: null },
+    { line: 3, fields: ['2', 'multi\nline', '4'], malformed: null },
+    { line: 5, fields: [''], malformed: null },
+    { line: 6, fields: ['5', '', ''], malformed: null },
+    { line: 7, fields: ['6', 'unterminated'], malformed: 'a quoted field is not closed' },
+  ];
+
+  it.each([1, 2, 3, 5, 7, 1000])('reads quotes, doubled quotes, CRLF and newlines in quotes the same in chunks of %i', (size) => {
+    expect(read(text, size)).toEqual(expected);
+  });
+
+  it('takes the fast path for plain chunks and gives the same records', () => {
+    const plain = 'externalId,displayName\nm-1,Ann\nm-2,Bo\n\nm-3,\n';
+    for (const size of [1, 4, 9, 100]) {
+      expect(read(plain, size)).toEqual([
+        { line: 1, fields: ['externalId', 'displayName'], malformed: null },
+        { line: 2, fields: ['m-1', 'Ann'], malformed: null },
+        { line: 3, fields: ['m-2', 'Bo'], malformed: null },
+        { line: 4, fields: [''], malformed: null },
+        { line: 5, fields: ['m-3', ''], malformed: null },
+      ]);
+    }
+  });
+
+  it('marks a quote inside an unquoted field', () => {
+    expect(read('a,b"c\n', 100)[0].malformed).toBe('a quote inside an unquoted field');
+  });
+});
+
+describe('headers and records', () => {
+  it('maps columns by name, reports unknown ones, refuses a missing key or a column twice', () => {
+    expect(csvHeader('PURCHASES', ['\uFEFForderId', 'amount', 'externalId', 'occurredAt', 'note'])).toEqual({ positions: [0, 2, 1, 3, -1], unknown: ['note'] });
+    expect(() => csvHeader('MEMBERS', ['displayName'])).toThrow(ImportFileError);
+    expect(() => csvHeader('MEMBERS', ['externalId', 'externalId'])).toThrow(/twice/);
+  });
+
+  it('stages a record by column, empty as null, and a wrong width as the line\'s error', () => {
+    const { positions } = csvHeader('PURCHASES', ['orderId', 'externalId', 'amount', 'occurredAt']);
+    expect(csvRecord(positions, 4, { line: 2, fields: ['o-1', 'm-1', ' 12.50 ', ''], malformed: null }))
+      .toEqual({ line: 2, values: ['o-1', 'm-1', '12.50', null, null], error: null });
+    expect(csvRecord(positions, 4, { line: 3, fields: ['o-1'], malformed: null }).error).toBe('Expected 4 fields as in the header row, found 1');
+  });
+
+  it('reads an NDJSON object: strings and numbers, null and "" as not given, anything else an error', () => {
+    expect(ndjsonRecord('PURCHASES', 1, '{"orderId":"o","externalId":"m","amount":12.5,"occurredAt":null,"x":[1]}'))
+      .toEqual({ line: 1, values: ['o', 'm', '12.5', null, null], error: null });
+    expect(ndjsonRecord('PURCHASES', 2, '{"orderId":true}').error).toBe('orderId must be a string or a number');
+    expect(ndjsonRecord('PURCHASES', 3, '[]').error).toBe('Each line must be a JSON object');
+    expect(ndjsonRecord('PURCHASES', 4, '{').error).toBe('Not valid JSON');
+  });
+
+  it('writes COPY text rows with escapes and \\N for null', () => {
+    expect(copyRow({ line: 7, values: ['a\tb', null, 'c\\d\ne'], error: null })).toBe('7\ta\\tb\t\\N\tc\\\\d\\ne\t\\N\n');
+  });
+});

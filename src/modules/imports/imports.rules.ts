@@ -1,0 +1,222 @@
+/**
+ * Pure rules of bulk imports: the columns each kind takes, a CSV record reader that works on a
+ * stream of chunks (RFC 4180: quoted fields, doubled quotes, CRLF, newlines inside quotes),
+ * NDJSON lines, and the rows as PostgreSQL's COPY text format takes them. No I/O.
+ *
+ * Line numbers: the physical line a record starts on, from 1. In a CSV line 1 is the header
+ * row; in NDJSON it is the first line (blank lines are skipped but counted).
+ */
+import type { ImportKind } from './import.entities';
+
+/** The file's columns of each kind, in the staging table's order (camelCase, as in the API). */
+export const IMPORT_COLUMNS: Record<ImportKind, readonly string[]> = {
+  MEMBERS: ['externalId', 'displayName', 'email', 'phone', 'birthday', 'gender', 'region', 'channel', 'joinedAt',
+    'tierCode', 'tierExpiresAt', 'pointsBalance', 'pointsExpireAt'],
+  PURCHASES: ['orderId', 'externalId', 'amount', 'occurredAt', 'refundedAmount'],
+};
+
+/** The columns a file must have. */
+export const REQUIRED_COLUMNS: Record<ImportKind, readonly string[]> = {
+  MEMBERS: ['externalId'],
+  PURCHASES: ['orderId', 'externalId', 'amount', 'occurredAt'],
+};
+
+/** A value may be this long at most (a longer one is a line's error, not a memory risk). */
+export const MAX_VALUE_LENGTH = 1000;
+
+/** One record of the file: the line it starts on, its values by staging column (null: absent or empty), or why it cannot be read. */
+export interface StagedRecord { line: number; values: (string | null)[]; error: string | null }
+
+/** A file whose header (or content type) makes it unreadable as a whole: the upload is refused. */
+export class ImportFileError extends Error {}
+
+// ---------------------------------------------------------------------------------------
+// CSV
+
+/** Reads CSV records from chunks of text as they come; each record with the line it starts on. */
+export class CsvRecordReader {
+  private field = '';
+  private fields: string[] = [];
+  private quoted = false;
+  /** The last character was a quote inside a quoted field: either the closing one or the first of a doubled pair. */
+  private quoteSeen = false;
+  private afterCr = false;
+  private line = 1;
+  private recordLine = 1;
+  private malformed: string | null = null;
+  private started = false;
+
+  /** The records completed by this chunk. */
+  push(chunk: string): { line: number; fields: string[]; malformed: string | null }[] {
+    const out: { line: number; fields: string[]; malformed: string | null }[] = [];
+    // Most chunks of most files have no quote and no CR: split them by line and comma (several
+    // times faster than a character at a time).
+    if (!this.quoted && !this.afterCr && !chunk.includes('"') && !chunk.includes('\r')) {
+      let start = 0;
+      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        this.appendPlain(chunk.slice(start, nl));
+        out.push(this.finish());
+        this.line++;
+        this.recordLine = this.line;
+        start = nl + 1;
+      }
+      this.appendPlain(chunk.slice(start));
+      return out;
+    }
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (this.afterCr) {
+        this.afterCr = false;
+        if (c === '\n') continue; // CRLF: the record ended at the CR
+      }
+      if (this.quoted) {
+        if (this.quoteSeen) {
+          this.quoteSeen = false;
+          if (c === '"') { this.field += '"'; continue; }
+          this.quoted = false; // that quote closed the field; c is read below as outside quotes
+        } else if (c === '"') {
+          this.quoteSeen = true;
+          continue;
+        } else {
+          if (c === '\n') this.line++;
+          this.field += c;
+          continue;
+        }
+      }
+      this.started = true;
+      if (c === ',') {
+        this.fields.push(this.field);
+        this.field = '';
+      } else if (c === '\n' || c === '\r') {
+        out.push(this.finish());
+        this.line++;
+        this.recordLine = this.line;
+        if (c === '\r') this.afterCr = true;
+      } else if (c === '"') {
+        if (this.field === '') this.quoted = true;
+        else this.malformed ??= 'a quote inside an unquoted field';
+      } else {
+        this.field += c;
+      }
+    }
+    return out;
+  }
+
+  /** Unquoted text without a newline: commas end fields. */
+  private appendPlain(text: string): void {
+    if (!text) return;
+    this.started = true;
+    const parts = text.split(',');
+    this.field += parts[0];
+    for (let i = 1; i < parts.length; i++) {
+      this.fields.push(this.field);
+      this.field = parts[i];
+    }
+  }
+
+  /** The last record, when the file does not end with a newline. */
+  end(): { line: number; fields: string[]; malformed: string | null }[] {
+    if (this.quoted && !this.quoteSeen) {
+      this.malformed ??= 'a quoted field is not closed';
+      return [this.finish()];
+    }
+    this.quoted = false;
+    return this.started || this.field !== '' || this.fields.length ? [this.finish()] : [];
+  }
+
+  private finish(): { line: number; fields: string[]; malformed: string | null } {
+    this.fields.push(this.field);
+    const r = { line: this.recordLine, fields: this.fields, malformed: this.malformed };
+    this.fields = [];
+    this.field = '';
+    this.malformed = null;
+    this.started = false;
+    return r;
+  }
+}
+
+/**
+ * The header row's columns, mapped to the staging table's: the index in the row of each
+ * staging column (−1: not in the file) and the names it does not know (reported on line 1,
+ * their values ignored). A column twice, or a required one missing, makes the file unreadable.
+ */
+export function csvHeader(kind: ImportKind, names: string[]): { positions: number[]; unknown: string[] } {
+  const columns = IMPORT_COLUMNS[kind];
+  const trimmed = names.map((n, i) => (i === 0 ? n.replace(/^\uFEFF/, '') : n).trim());
+  const seen = new Set<string>();
+  for (const n of trimmed) {
+    if (n && seen.has(n)) throw new ImportFileError(`The header row names the column ${n} twice`);
+    seen.add(n);
+  }
+  const missing = REQUIRED_COLUMNS[kind].filter((c) => !seen.has(c));
+  if (missing.length) throw new ImportFileError(`The header row (line 1) lacks the required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  return {
+    positions: columns.map((c) => trimmed.indexOf(c)),
+    unknown: trimmed.filter((n) => !columns.includes(n)),
+  };
+}
+
+/** A CSV record as staged: its values by staging column (empty → null), or why not. */
+export function csvRecord(positions: number[], width: number, r: { line: number; fields: string[]; malformed: string | null }): StagedRecord {
+  const empty = positions.map(() => null);
+  if (r.malformed) return { line: r.line, values: empty, error: `Line ${r.line} is not valid CSV: ${r.malformed}` };
+  if (r.fields.length !== width) return { line: r.line, values: empty, error: `Expected ${width} fields as in the header row, found ${r.fields.length}` };
+  return checked({ line: r.line, values: positions.map((p) => (p < 0 ? null : blankToNull(r.fields[p]))), error: null });
+}
+
+/** Whether a CSV record is an empty line (skipped, not an error). */
+export const isBlankRecord = (r: { fields: string[] }): boolean => r.fields.length === 1 && r.fields[0].trim() === '';
+
+// ---------------------------------------------------------------------------------------
+// NDJSON
+
+/** One NDJSON line as staged: an object whose keys are the columns (others ignored); a value a string or a number (null, "" = not given). */
+export function ndjsonRecord(kind: ImportKind, line: number, text: string): StagedRecord {
+  const columns = IMPORT_COLUMNS[kind];
+  const empty = columns.map(() => null);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { line, values: empty, error: 'Not valid JSON' };
+  }
+  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) return { line, values: empty, error: 'Each line must be a JSON object' };
+  const o = parsed as Record<string, unknown>;
+  const values: (string | null)[] = [];
+  for (const c of columns) {
+    const v = o[c];
+    if (v == null) values.push(null);
+    else if (typeof v === 'string') values.push(blankToNull(v));
+    else if (typeof v === 'number' && Number.isFinite(v)) values.push(String(v));
+    else return { line, values: empty, error: `${c} must be a string or a number` };
+  }
+  return checked({ line, values, error: null });
+}
+
+// ---------------------------------------------------------------------------------------
+// COPY text format
+
+function blankToNull(v: string): string | null {
+  const t = v.trim();
+  return t === '' ? null : t;
+}
+
+function checked(r: StagedRecord): StagedRecord {
+  const long = r.values.findIndex((v) => v != null && v.length > MAX_VALUE_LENGTH);
+  if (long < 0) return r;
+  return { line: r.line, values: r.values.map(() => null), error: `A value is longer than ${MAX_VALUE_LENGTH} characters` };
+}
+
+/** A value in COPY's text format: \N for null; backslash, tab, newline and carriage return escaped. */
+export function copyValue(v: string | null): string {
+  if (v == null) return '\\N';
+  // eslint-disable-next-line no-control-regex
+  return /[\\\t\n\r\u0000]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\u0000/g, '') : v;
+}
+
+/** A staged record as one COPY text row: line, the values, the error. */
+export function copyRow(r: StagedRecord): string {
+  let row = String(r.line);
+  for (const v of r.values) row += '\t' + copyValue(v);
+  return row + '\t' + copyValue(r.error) + '\n';
+}

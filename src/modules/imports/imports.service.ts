@@ -1,0 +1,281 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { AppError, badInput } from '../../common/errors';
+import type { AppEntityManager, PgConnection } from '../../db/entity-manager';
+import { inTransaction } from '../../db/transaction';
+import { actorLabel, type Actor } from '../actor';
+import type { PointsService } from '../points/points.service';
+import { programmeConfigOf } from '../program/programme-config.service';
+import type { TierEngine } from '../tiers/tier-engine.service';
+import { emitWebhookEvent, suppressRowEvents } from '../webhooks/webhooks.service';
+import type { ImportFormat, ImportKind, ImportMode, ImportPhase } from './import.entities';
+import { StagingRows } from './import-stream';
+import * as repo from './imports.repository';
+import type { ImportJobRow, QueuedPurchase } from './imports.repository';
+import { ImportFileError } from './imports.rules';
+
+export type { ImportJobRow } from './imports.repository';
+export { ImportFileError } from './imports.rules';
+
+export interface ImportRequest { kind: ImportKind; mode: ImportMode | null; format: ImportFormat; body: Readable }
+/** An import whose file is staged: its job, and the rest of its work (checks, writes) going on. */
+export interface StartedImport { job: ImportJobRow; finished: Promise<ImportJobRow> }
+
+/** Pages of the staging table per write transaction (~30,000–60,000 lines): the unit of progress and of a crash's loss. */
+const PAGES_PER_BATCH = 500;
+/** Members per transaction of a history import's tier decision. */
+const DECIDE_BATCH = 5_000;
+/** An earn import's purchases read at a time, and the members earning at once (each member's purchases one after another, in date order). */
+const EARN_PAGE = 2_000;
+const EARN_LANES = 8;
+const DEADLOCK = '40P01';
+
+/**
+ * Bulk imports of members and purchases (docs/decisions.md, "Bulk import").
+ *
+ * The upload is streamed through PostgreSQL's COPY into a staging table of the job's own (the
+ * file never sits in memory), on a connection the job keeps to its end, holding an advisory
+ * lock that says the job is alive. `start` resolves once the file is staged: the caller
+ * answers 202 then, and the checks and writes go on (`finished`); `importJob(id)` shows how far
+ * they got. The checks are set-based statements that turn each bad line into an import_error
+ * row with its line number; the writes go through the staging table in ranges of pages, one
+ * transaction each, with the per-row webhook events off (suppressRowEvents), and one
+ * `import.completed` event at the end. A job whose process died is FAILED when next read.
+ */
+export class ImportsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly points: PointsService,
+    private readonly tiers: TierEngine,
+  ) {}
+
+  async start(actor: Actor, req: ImportRequest): Promise<StartedImport> {
+    if (req.kind === 'PURCHASES' && req.mode !== 'history' && req.mode !== 'earn') throw badInput('mode', 'mode must be history or earn');
+    const app = this.em as unknown as AppEntityManager;
+    const pool = app.pool();
+    const connection = await pool.acquireConnection();
+    const own = app.forkOnConnection(connection);
+    let job: ImportJobRow | null = null;
+    try {
+      const id = repo.nextJobId();
+      await repo.lockJob(own, id);
+      job = await repo.insertJob(own, { id, kind: req.kind, mode: req.kind === 'MEMBERS' ? null : req.mode, format: req.format, actor: actorLabel(actor) });
+      await repo.createStage(own, id, req.kind);
+      const rows = new StagingRows(req.kind, req.format);
+      await pipeline(req.body, rows, (connection as unknown as Client).query(copyFrom(repo.copyIntoStage(id))));
+      await repo.setStaged(own, id);
+      await this.inOwnTransaction(own, connection, (tx) => repo.noteUnknownColumns(tx, id, rows.unknownColumns));
+      const staged = (await repo.jobById(own, id))!;
+      const finished = this.run(actor, own, connection, staged).finally(() => this.release(own, connection, id));
+      return { job: staged, finished };
+    } catch (err) {
+      if (job) {
+        const message = err instanceof ImportFileError ? err.message : 'The upload did not complete';
+        await repo.finishJob(own, job.id, 'FAILED', message).catch(() => {});
+        await this.release(own, connection, job.id);
+      } else {
+        await pool.releaseConnection(connection);
+      }
+      if (err instanceof ImportFileError) throw badInput('file', err.message);
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<ImportJobRow | null> {
+    await this.failOrphans();
+    return repo.jobById(this.em, id);
+  }
+
+  async list(first: number): Promise<ImportJobRow[]> {
+    await this.failOrphans();
+    return repo.latestJobs(this.em, first);
+  }
+
+  /** Rejected lines of jobs, in line order, after `afterLine`, at most `first` of each. */
+  async errors(jobIds: readonly string[], first: number, afterLine: number | null): Promise<Map<string, { line: number; message: string }[]>> {
+    const out = new Map<string, { line: number; message: string }[]>(jobIds.map((j) => [j, []]));
+    for (const r of await repo.errorsOf(this.em, jobIds, first, afterLine)) out.get(r.jobId)?.push({ line: r.line, message: r.message });
+    return out;
+  }
+
+  private failOrphans(): Promise<void> {
+    return inTransaction(this.em, (tx) => repo.failOrphans(tx));
+  }
+
+  // ---- the work after the upload ----------------------------------------------------------
+
+  private async run(actor: Actor, own: EntityManager, connection: PgConnection, job: ImportJobRow): Promise<ImportJobRow> {
+    try {
+      const at = job.startedAt;
+      await this.inOwnTransaction(own, connection, (tx) => (job.kind === 'MEMBERS' ? repo.checkMembers(tx, job.id, at) : repo.checkPurchases(tx, job.id, at)));
+      await this.phase(own, job.id, 'APPLYING');
+      if (job.kind === 'MEMBERS') await this.applyMembers(own, connection, job.id, at);
+      else if (job.mode === 'history') await this.applyHistory(own, connection, job.id);
+      else await this.applyEarn(actor, own, connection, job.id);
+      return await this.inOwnTransaction(own, connection, async (tx) => {
+        const done = await repo.finishJob(tx, job.id, 'SUCCEEDED', null);
+        await emitWebhookEvent(tx, 'import.completed', null, {
+          importId: done.id, kind: done.kind, mode: done.mode, rowsDone: done.rowsDone, rowsRejected: done.rowsRejected,
+        });
+        return done;
+      });
+    } catch (err) {
+      const message = err instanceof AppError ? err.message : `The import failed: ${(err as Error).message ?? String(err)}`.slice(0, 1000);
+      return repo.finishJob(own, job.id, 'FAILED', message);
+    }
+  }
+
+  private async applyMembers(own: EntityManager, connection: PgConnection, id: string, at: Date): Promise<void> {
+    const p = await repo.programSettings(own);
+    const settings = { windowMonths: p.windowMonths, validityMonths: p.validityMonths, expiryMonths: p.expiryMonths };
+    await this.byRanges(own, id, async (range) => this.inOwnTransaction(own, connection, async (tx) => {
+      await repo.insertNewMembers(tx, id, range, at, settings);
+      await repo.addDone(tx, id, await repo.updateProfiles(tx, id, range));
+    }));
+  }
+
+  private async applyHistory(own: EntityManager, connection: PgConnection, id: string): Promise<void> {
+    const p = await repo.programSettings(own);
+    await repo.createAffected(own, id);
+    // No member lock while the facts go in: they earn nothing and change no tier (a purchase
+    // recorded meanwhile decides on the ledger it reads, as it would had it come first); the
+    // window counters and the tier are settled below, under the members' locks.
+    await this.byRanges(own, id, (range) => this.inOwnTransaction(own, connection, async (tx) => {
+      await repo.addDone(tx, id, await repo.insertHistory(tx, id, range, p.pointsPerUnit));
+    }));
+    await this.phase(own, id, 'DECIDING_TIERS');
+    // Each member's tier once, from its window ending now (the import's purchases all in).
+    const asOf = new Date();
+    for (let after: string | null = null; ;) {
+      const ids = await repo.affectedAfter(own, id, after, DECIDE_BATCH);
+      if (!ids.length) break;
+      await this.inOwnTransaction(own, connection, async (tx) => {
+        await repo.lockMembers(tx, ids);
+        await this.tiers.settleImported(tx, ids, asOf);
+      });
+      after = ids[ids.length - 1];
+    }
+  }
+
+  /**
+   * Earn mode: each purchase earns as recordPurchase would, one member's in date order. Set-based
+   * first, a round at a time (the k-th purchase of every member in one transaction of a few
+   * statements: imports.repository.ts earnRound decides as purchase_at_once does and writes
+   * what it writes); a purchase that needs more than that (what purchase_at_once leaves to the
+   * statement-by-statement path: a history to rebuild, a debt…), and every later one of its
+   * member, a refundedAmount, or a configuration with POINTS_MULTIPLIER benefits (they depend on
+   * tags and dates) goes through the points service itself (recordPurchase, then refundPurchase),
+   * silently (no per-row webhook event), after the rounds.
+   */
+  private async applyEarn(actor: Actor, own: EntityManager, connection: PgConnection, id: string): Promise<void> {
+    const config = () => programmeConfigOf(this.em).reload(own);
+    const { rounds } = await this.inOwnTransaction(own, connection, async (tx) => repo.createQueue(tx, id, (await config()).multiplierBenefits.length > 0));
+    await this.inOwnTransaction(own, connection, (tx) => repo.uncountQueued(tx, id));
+    for (let round = 1; round <= rounds; round++) {
+      const more = await this.inOwnTransaction(own, connection, async (tx) => {
+        await repo.lockRound(tx, id, round);
+        const c = await config();
+        if (c.multiplierBenefits.length > 0) {
+          await repo.fallBackAll(tx, id);
+          return false;
+        }
+        const r = await repo.earnRound(tx, id, round, {
+          pointsPerUnit: c.pointsPerUnit, windowMonths: c.windowMonths, validityMonths: c.validityMonths, pendingDays: c.pointsPendingDays, expiryMonths: c.pointsExpiryMonths,
+        });
+        await repo.addDone(tx, id, r.written + r.replays);
+        return true;
+      });
+      if (!more) break;
+    }
+    for (let after: string | null = null; ;) {
+      const ids = await repo.affectedAfter(own, id, after, DECIDE_BATCH);
+      if (!ids.length) break;
+      await this.inOwnTransaction(own, connection, async (tx) => {
+        await repo.lockMembers(tx, ids);
+        await this.tiers.recountWindowsOf(tx, ids);
+      });
+      after = ids[ids.length - 1];
+    }
+    await this.earnOneByOne(actor, own, id);
+  }
+
+  /** The queue's fallback purchases through the points service, members side by side, each member's in order. */
+  private async earnOneByOne(actor: Actor, own: EntityManager, id: string): Promise<void> {
+    for (let after = 0; ;) {
+      const page = await repo.fallbackPage(own, id, after, EARN_PAGE);
+      if (!page.length) break;
+      after = page[page.length - 1].n;
+      const byMember = new Map<string, QueuedPurchase[]>();
+      for (const q of page) byMember.set(q.memberId, [...(byMember.get(q.memberId) ?? []), q]);
+      const done: string[] = [];
+      const failed: { line: number; message: string }[] = [];
+      const queue = [...byMember.values()];
+      await Promise.all(Array.from({ length: EARN_LANES }, async () => {
+        for (let list = queue.shift(); list; list = queue.shift()) {
+          for (const q of list) {
+            try {
+              await this.earnOne(actor, q);
+              done.push(q.orderId);
+            } catch (err) {
+              if (!(err instanceof AppError)) throw err;
+              failed.push({ line: q.line, message: err.message });
+            }
+          }
+        }
+      }));
+      await repo.markImported(own, done);
+      await repo.insertErrors(own, id, failed);
+      await repo.addDone(own, id, done.length);
+    }
+  }
+
+  private async earnOne(actor: Actor, q: QueuedPurchase): Promise<void> {
+    const silent = { silent: true };
+    await this.points.recordPurchase(actor, { memberId: q.memberId, orderId: q.orderId, amount: Number(q.amountCents) / 100, occurredAt: q.occurredAt }, undefined, silent);
+    if (q.refundedCents != null && Number(q.refundedCents) > 0) {
+      await this.points.refundPurchase(actor, {
+        orderId: q.orderId, refundId: `import:${q.orderId}`, amount: Number(q.refundedCents) / 100, occurredAt: q.occurredAt,
+      }, undefined, silent);
+    }
+  }
+
+  /** Runs `work` over the staging table in ranges of pages, in the file's order. */
+  private async byRanges(own: EntityManager, id: string, work: (range: { from: string; to: string }) => Promise<unknown>): Promise<void> {
+    const pages = await repo.stagePages(own, repo.stageTable(id));
+    for (let first = 0; first < pages; first += PAGES_PER_BATCH) await work(repo.tidRange(first, PAGES_PER_BATCH));
+  }
+
+  private phase(own: EntityManager, id: string, phase: ImportPhase): Promise<void> {
+    return repo.setPhase(own, id, phase);
+  }
+
+  /**
+   * A transaction on the job's own connection: UTC for the file's times without an offset, the
+   * per-row webhook events off. Retried on a deadlock (two imports of overlapping files).
+   */
+  private async inOwnTransaction<T>(own: EntityManager, connection: PgConnection, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await connection.query('begin', []);
+      try {
+        await own.execute(`set local timezone = 'UTC'`);
+        await suppressRowEvents(own);
+        const result = await work(own);
+        await connection.query('commit', []);
+        return result;
+      } catch (err) {
+        await connection.query('rollback', []).catch(() => {});
+        if (attempt >= 5 || (err as { code?: string }).code !== DEADLOCK) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
+      }
+    }
+  }
+
+  private async release(own: EntityManager, connection: PgConnection, id: string): Promise<void> {
+    await repo.dropJobTables(own, id).catch(() => {});
+    await repo.unlockJob(own, id).catch(() => {});
+    await (this.em as unknown as AppEntityManager).pool().releaseConnection(connection);
+  }
+}
