@@ -40,6 +40,7 @@ export class WebhookDeliveryWorker {
   private pollTimer: NodeJS.Timeout | null = null;
   private retryTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private pumping = false;
+  private soonTimer: NodeJS.Timeout | null = null;
   private again = false;
   private readonly inFlight = new Map<string, number>();
   private readonly sending = new Set<Promise<void>>();
@@ -95,6 +96,15 @@ export class WebhookDeliveryWorker {
     }, 500);
   }
 
+  /** Wakes within a few milliseconds: attempts that finish together free their places for one claim, not one claim each. */
+  private wakeSoon(): void {
+    if (this.soonTimer || this.stopped) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = null;
+      this.wake();
+    }, 3);
+  }
+
   /** Claims and sends until nothing more is due or every place is taken; a wake-up meanwhile runs it again. */
   private wake(): void {
     if (this.stopped) return;
@@ -133,7 +143,7 @@ export class WebhookDeliveryWorker {
         const n = (this.inFlight.get(a.endpointId) ?? 1) - 1;
         if (n > 0) this.inFlight.set(a.endpointId, n);
         else this.inFlight.delete(a.endpointId);
-        this.wake(); // a place is free: the endpoint's next due delivery may go
+        this.wakeSoon(); // a place is free: the endpoint's next due delivery may go
       });
     this.sending.add(p);
   }
@@ -219,6 +229,7 @@ export class WebhookDeliveryWorker {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer.timer);
+    if (this.soonTimer) clearTimeout(this.soonTimer);
     await Promise.allSettled([...this.sending]);
     while (this.flushing || this.outcomes.length) {
       if (!this.flushing) this.flushSoon();
