@@ -211,7 +211,8 @@ function tuplesByRules(members: Awaited<ReturnType<typeof histories>>, asOf: Dat
   });
   return {
     current: tally(current), backtest: tally(labelled(dates.backtestDay, dates.asOfDay)),
-    training: tally(labelled(dates.trainingDay!, dates.asOfDay)), backtestTraining: tally(labelled(dates.backtestTrainingDay!, dates.backtestDay)),
+    // A training cut on the backtest day is not read again: the refresh trains on the backtest's rows.
+    training: dates.trainingDay === dates.backtestDay ? [] : tally(labelled(dates.trainingDay!, dates.asOfDay)), backtestTraining: tally(labelled(dates.backtestTrainingDay!, dates.backtestDay)),
     repeat: current.some((c) => c.x > 0),
   };
 }
@@ -247,7 +248,7 @@ it('the refresh\'s rows and churn tuples agree with the pure rules on random his
     expect(members.map((h) => h.row)).toEqual(rowsByRules(members, asOf, sc.thresholds));
     // The tuples, as the refresh reads them: in halves when there is a split (more than one member), and whole.
     const asOfDay = utcDayNumber(asOf);
-    // The classifier's cuts: half a horizon before asOf (not the backtest day, so that its own set is read), a horizon before the backtest day.
+    // The classifier's cuts: half a horizon and a day before asOf (the backtest day itself for a horizon of 2: then its set is not read), a horizon before the backtest day.
     const dates: FactDates = {
       asOf, asOfDay, backtestDay: asOfDay - sc.horizon, yearAgo: addDaysUtc(asOf, -365),
       trainingDay: asOfDay - Math.ceil(sc.horizon / 2) - 1, backtestTrainingDay: asOfDay - 2 * sc.horizon,

@@ -95,6 +95,9 @@ export async function startConsole(overrides: Omit<Partial<AppConfig>, 'database
       await page.goto(`${origin}/admin/`);
       await page.getByTestId('dev-sign-in').click();
       await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
+      // The page signed in to (the dashboard) loads its chunk and then its queries: a test that
+      // counts the next page's requests must not see them, so wait until the network is quiet.
+      await networkQuiet(page);
     },
     async goto(page, path) {
       await page.goto(`${origin}/admin${path}`);
@@ -124,4 +127,29 @@ export async function startConsole(overrides: Omit<Partial<AppConfig>, 'database
     },
   };
   return h;
+}
+
+/**
+ * Resolves once `page` has had no request in flight for `quietMs` (Playwright's 'networkidle'
+ * is a load state: reached once, it does not wait for what a single-page app fetches later).
+ */
+export async function networkQuiet(page: Page, quietMs = 500, timeoutMs = 15_000): Promise<void> {
+  let inFlight = 0;
+  let last = Date.now();
+  const up = () => { inFlight += 1; last = Date.now(); };
+  const down = () => { inFlight = Math.max(0, inFlight - 1); last = Date.now(); };
+  page.on('request', up);
+  page.on('requestfinished', down);
+  page.on('requestfailed', down);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (inFlight > 0 || Date.now() - last < quietMs) {
+      if (Date.now() > deadline) throw new Error(`the page's network did not go quiet within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    page.off('request', up);
+    page.off('requestfinished', down);
+    page.off('requestfailed', down);
+  }
 }
