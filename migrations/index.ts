@@ -27,6 +27,7 @@ import { Migration20261205110000_imports } from './Migration20261205110000_impor
 import { Migration20261205120000_member_erasure } from './Migration20261205120000_member_erasure';
 import { Migration20261205120000_webhook_claims } from './Migration20261205120000_webhook_claims';
 import { Migration20261206100000_supervised_churn } from './Migration20261206100000_supervised_churn';
+import { Migration20261207090000_campaigns_foundation } from './Migration20261207090000_campaigns_foundation';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -54,4 +55,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205120000_member_erasure', class: Migration20261205120000_member_erasure },
   { name: 'Migration20261205120000_webhook_claims', class: Migration20261205120000_webhook_claims },
   { name: 'Migration20261206100000_supervised_churn', class: Migration20261206100000_supervised_churn },
+  { name: 'Migration20261207090000_campaigns_foundation', class: Migration20261207090000_campaigns_foundation },
 ];

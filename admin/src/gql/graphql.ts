@@ -75,6 +75,7 @@ export type MemberPatch = {
 
 export type PointTransactionType =
   | 'ADJUST'
+  | 'BONUS'
   | 'EARN'
   | 'ERASURE'
   | 'EXPIRE'

@@ -676,6 +676,7 @@ export const en = {
   // imports
   'transaction.OPENING_BALANCE': 'Opening balance (import)',
   'transaction.ERASURE': 'Forfeited at erasure',
+  'transaction.BONUS': 'Campaign bonus',
   'nav.imports': 'Imports',
   'imports.title': 'Imports',
   'imports.subtitle': 'Load members and their order history from another system: a CSV file with a header row, or NDJSON. Each bad line is rejected with its line number; the rest goes in.',

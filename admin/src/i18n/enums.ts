@@ -19,7 +19,7 @@ export const RFM_LABEL: Record<RfmSegment, MessageKey> = {
 export const TRANSACTION_LABEL: Record<PointTransactionType, MessageKey> = {
   EARN: 'transaction.EARN', REDEEM: 'transaction.REDEEM', EXPIRE: 'transaction.EXPIRE', ADJUST: 'transaction.ADJUST',
   REFUND_REVERSAL: 'transaction.REFUND_REVERSAL', REDEMPTION_CANCEL: 'transaction.REDEMPTION_CANCEL',
-  OPENING_BALANCE: 'transaction.OPENING_BALANCE', ERASURE: 'transaction.ERASURE',
+  OPENING_BALANCE: 'transaction.OPENING_BALANCE', ERASURE: 'transaction.ERASURE', BONUS: 'transaction.BONUS',
 };
 
 export const TIER_CHANGE_LABEL: Record<TierChangeKind, MessageKey> = {

@@ -673,6 +673,7 @@ export const zhCN: Record<MessageKey, string> = {
   // imports
   'transaction.OPENING_BALANCE': '期初余额（导入）',
   'transaction.ERASURE': '删除数据时作废',
+  'transaction.BONUS': '活动奖励积分',
   'nav.imports': '导入',
   'imports.title': '导入',
   'imports.subtitle': '从其他系统导入会员及其订单历史：带表头行的 CSV 文件，或 NDJSON。错误的行会连同行号被拒绝，其余的行照常导入。',

@@ -6,6 +6,8 @@ export enum PointTransactionType {
   EARN = 'EARN', REDEEM = 'REDEEM', EXPIRE = 'EXPIRE', ADJUST = 'ADJUST',
   REFUND_REVERSAL = 'REFUND_REVERSAL', REDEMPTION_CANCEL = 'REDEMPTION_CANCEL',
   OPENING_BALANCE = 'OPENING_BALANCE', ERASURE = 'ERASURE',
+  /** Campaign points; reference = the campaign's code. */
+  BONUS = 'BONUS',
 }
 export enum LifecycleStage {
   PROSPECT = 'PROSPECT', NEW = 'NEW', ACTIVE = 'ACTIVE', AT_RISK = 'AT_RISK',

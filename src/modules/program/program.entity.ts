@@ -54,6 +54,10 @@ export class Program {
   @Property({ type: 'integer' })
   lifecycleDormantDays: number = 365;
 
+  /** The money value of one point (exact decimal), for campaigns' cost and ROI. */
+  @Property({ type: new DecimalType('number'), precision: 12, scale: 6, default: 0.01 })
+  pointValue: number = 0.01;
+
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

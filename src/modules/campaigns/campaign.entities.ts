@@ -1,0 +1,145 @@
+import { Check, DecimalType, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+
+export type CampaignTrigger = 'PURCHASE' | 'ACTIVITY' | 'REGISTRATION' | 'TIER_UPGRADE';
+export const CAMPAIGN_TRIGGERS: CampaignTrigger[] = ['PURCHASE', 'ACTIVITY', 'REGISTRATION', 'TIER_UPGRADE'];
+export type CampaignStatus = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'ENDED';
+export const CAMPAIGN_STATUSES: CampaignStatus[] = ['DRAFT', 'ACTIVE', 'PAUSED', 'ENDED'];
+
+/**
+ * A campaign: who (audience, a segment filter; null: every member), when (a window and a
+ * trigger), on what condition, for what effect, within which limits, and the share held out as
+ * a control group. Configuration: a change moves config_version (a trigger), so an instance
+ * may hold active campaigns in memory with the version it read them at. What it has given is
+ * counted beside its awards, not here.
+ */
+@Entity({ tableName: 'campaign' })
+@Check({ name: 'campaign_window', expression: 'ends_at is null or ends_at > starts_at' })
+export class Campaign {
+  @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
+  id!: string;
+
+  @Property({ type: 'text', unique: 'campaign_code_unique' })
+  code!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Enum({ items: CAMPAIGN_TRIGGERS, nativeEnumName: undefined })
+  trigger!: CampaignTrigger;
+
+  @Enum({ items: CAMPAIGN_STATUSES, nativeEnumName: undefined, default: 'DRAFT' })
+  status: CampaignStatus = 'DRAFT';
+
+  /** Why it ended: BUDGET_SPENT, ENDS_AT, ADMIN. */
+  @Property({ type: 'text', nullable: true })
+  endedReason: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  startsAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  endsAt: Date | null = null;
+
+  /** The segment filter (SegmentFilter) as given; null: every member. */
+  @Property({ type: 'jsonb', nullable: true })
+  audience: Record<string, unknown> | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  activityKind: string | null = null;
+
+  /** PURCHASE: the smallest qualifying amount, in cents. */
+  @Property({ type: 'bigint', nullable: true })
+  minAmountCents: string | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  bonusPoints: number | null = null;
+
+  /** PURCHASE: extra points = floor(base × (multiplier − 1)); exact decimal. */
+  @Property({ type: new DecimalType('string'), precision: 8, scale: 4, nullable: true })
+  multiplier: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  rewardCode: string | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  perMemberLimit: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  budgetPoints: number | null = null;
+
+  @Property({ type: 'integer', default: 10 })
+  controlPercent: number = 10;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  activatedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  endedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}
+
+/** A member's arm in a campaign, assigned when first found in its audience, never changed. */
+@Entity({ tableName: 'campaign_member' })
+@Index({ name: 'campaign_member_member_id_index', properties: ['memberId'] })
+export class CampaignMember {
+  @PrimaryKey({ type: 'uuid' })
+  campaignId!: string;
+
+  @PrimaryKey({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'boolean' })
+  control!: boolean;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  assignedAt: Date = new Date();
+}
+
+/**
+ * One rewarded event: (campaign, source) keeps it idempotent as the write it rides on
+ * ('purchase:<orderId>', 'activity:<key>', 'registration', 'tier:<change id>'). `points` the
+ * BONUS points given, `rewardPoints` an issued reward's costPoints (counted against the budget),
+ * `reversedPoints` what refunds took back.
+ */
+@Entity({ tableName: 'campaign_award' })
+@Unique({ name: 'campaign_award_source_unique', properties: ['campaignId', 'source'] })
+@Index({ name: 'campaign_award_member_index', properties: ['memberId', 'campaignId'] })
+export class CampaignAward {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  campaignId!: string;
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  @Property({ type: 'text' })
+  source!: string;
+
+  @Property({ type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Property({ type: 'integer', default: 0 })
+  points: number = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  rewardPoints: number = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  reversedPoints: number = 0;
+
+  @Property({ type: 'bigint', nullable: true })
+  transactionId: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  couponId: string | null = null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+}
