@@ -258,13 +258,17 @@ export async function setPurchaseLot(tx: EntityManager, orderId: string, lotId: 
 export interface RefundedPurchase {
   amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number;
   lotId: string | null; occurredAt: Date;
+  /** A campaign gave points for it (campaign_award, source 'purchase:<orderId>'): the refund takes them back too. */
+  hasAwards: boolean;
 }
 
 export async function purchaseToRefund(tx: EntityManager, orderId: string): Promise<RefundedPurchase> {
   const [row] = await tx.execute<RefundedPurchase[]>(
     `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
        qualifying_points as "qualifying", reversed_points as "reversedPoints", reversed_qualifying as "reversedQualifying",
-       lot_id::text as "lotId", occurred_at as "occurredAt" from purchase where order_id = ?`,
+       lot_id::text as "lotId", occurred_at as "occurredAt",
+       exists (select 1 from campaign_award ca where ca.member_id = purchase.member_id and ca.source = 'purchase:' || purchase.order_id and ca.points > 0) as "hasAwards"
+     from purchase where order_id = ?`,
     [orderId],
   );
   return row;
@@ -721,4 +725,42 @@ export async function hasLiveLots(tx: EntityManager, memberId: string): Promise<
     [memberId],
   );
   return rows.length > 0;
+}
+
+/** One campaign's outcome for an event (campaign_effects, migration campaign_effects). */
+export interface CampaignEffectRow {
+  campaignId: string; code: string | null; status: string; points: number; rewardPoints: number; awardId: string | null; transactionId: string | null;
+}
+
+/**
+ * The campaigns' effects of one event (issue 24), in one statement in the event's transaction,
+ * its member's account held: each plan's audience evaluated for this one member, then
+ * campaign_effects (arms, limits, the award, the budget, and with `ledger` the BONUS
+ * transaction, lot and account, and the coupons). Spans the campaigns', the segments' (the
+ * audience over SEGMENT_FROM), the ledger's and the rewards' tables: it is the purchase's hot path.
+ */
+export async function campaignEffects(tx: EntityManager, e: {
+  memberId: string; source: string; at: Date; ledger: boolean; activatesAt: Date; expiresAt: Date | null;
+  plans: { campaignId: string; points: number; audience: { sql: string; params: unknown[] } | null; couponCode: string | null }[];
+}): Promise<CampaignEffectRow[]> {
+  const inside: string[] = [];
+  const params: unknown[] = [e.memberId, e.source, e.at, pgArray(e.plans.map((p) => p.campaignId))];
+  for (const p of e.plans) {
+    if (!p.audience) { inside.push('true'); continue; }
+    inside.push(`exists (select 1 from (${p.audience.sql}) s where s.id = ?)`);
+    params.push(...p.audience.params, e.memberId);
+  }
+  params.push(pgArray(e.plans.map((p) => p.points)), pgTextArray(e.plans.map((p) => p.couponCode ?? '')), e.ledger, e.activatesAt, e.expiresAt);
+  return tx.execute<CampaignEffectRow[]>(
+    `select f_campaign::text as "campaignId", f_code as code, f_status as status, f_points as points, f_reward_points as "rewardPoints",
+       f_award::text as "awardId", f_transaction::text as "transactionId"
+     from campaign_effects(?::uuid, ?, ?::timestamptz, ?::uuid[], array[${inside.join(', ')}]::boolean[], ?::int[], ?::text[], ?, ?::timestamptz, ?::timestamptz)`,
+    params,
+  );
+}
+
+/** The lot a credit's transaction wrote (a campaign's BONUS lot, for its refund). */
+export async function lotOfTransaction(tx: EntityManager, transactionId: string): Promise<string | null> {
+  const [row] = await tx.execute<{ id: string }[]>('select id::text as id from point_lot where transaction_id = ? and points > 0 order by id limit 1', [transactionId]);
+  return row?.id ?? null;
 }
