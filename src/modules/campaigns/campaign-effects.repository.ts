@@ -1,22 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EffectTrigger } from './campaigns.rules';
 
-/** An ACTIVE campaign's row as the effects hold it. */
+/** An ACTIVE campaign's row as the programme's configuration holds it (program.repository.ts configRows). */
 export interface ActiveCampaignRow {
   id: string; code: string; trigger: EffectTrigger; startsAt: string; endsAt: string | null; audience: Record<string, unknown> | null;
   activityKind: string | null; minAmountCents: string | null; bonusPoints: number | null; multiplier: string | null; rewardCode: string | null;
-}
-
-/** The ACTIVE campaigns and the configuration version they were read at (one statement, one snapshot). */
-export async function activeCampaigns(em: EntityManager): Promise<{ version: string; campaigns: ActiveCampaignRow[] }> {
-  const [row] = await em.execute<{ version: string; campaigns: ActiveCampaignRow[] }[]>(
-    `select (select version::text from config_version where id = 1) as version,
-       coalesce((select json_agg(json_build_object('id', c.id, 'code', c.code, 'trigger', c.trigger, 'startsAt', c.starts_at, 'endsAt', c.ends_at,
-         'audience', c.audience, 'activityKind', c.activity_kind, 'minAmountCents', c.min_amount_cents::text, 'bonusPoints', c.bonus_points,
-         'multiplier', c.multiplier::text, 'rewardCode', c.reward_code) order by c.starts_at, c.code)
-         from campaign c where c.status = 'ACTIVE'), '[]') as campaigns`,
-  );
-  return row;
 }
 
 /** An award of a purchase, for its refund: what it gave and what refunds took back so far. */

@@ -1,8 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppEntityManager } from '../../db/entity-manager';
 import { newCouponCode } from '../rewards/rewards.rules';
 import { memberSelection, type MemberSelection } from '../segments/segments.service';
 import * as repo from './campaign-effects.repository';
+import type { ActiveCampaignRow } from './campaign-effects.repository';
 import { matchingCampaigns, type EffectCampaign, type EffectEvent } from './campaigns.rules';
 
 export type { EffectEvent, EffectTrigger } from './campaigns.rules';
@@ -19,7 +18,7 @@ export interface ActiveCampaigns { version: string; campaigns: HeldCampaign[] }
 
 const NOBODY: MemberSelection = { sql: 'select null::uuid as id where false', params: [] };
 
-function held(row: repo.ActiveCampaignRow): HeldCampaign {
+function heldCampaign(row: ActiveCampaignRow): HeldCampaign {
   let audience: MemberSelection | null = null;
   if (row.audience) {
     try {
@@ -35,44 +34,20 @@ function held(row: repo.ActiveCampaignRow): HeldCampaign {
   };
 }
 
+const held = new WeakMap<object, ActiveCampaigns>();
+
 /**
- * The ACTIVE campaigns held in memory, one list per connection pool, with the config_version
- * they were read at: every change of a campaign moves it (a statement trigger), as a change of
- * tiers or benefits does, so whoever holds the programme's configuration at a version knows the
- * campaigns at that version too. The effects' statement checks each campaign's status and
- * window again at the write: the list only says which campaigns may apply.
+ * The ACTIVE campaigns of a configuration the programme holds in memory (ProgrammeConfig: read
+ * in the same statement as the ladder and the benefits, at one config_version, which every
+ * change of `campaign` moves), their audiences compiled once per configuration. So a purchase
+ * that decides with the configuration at a version knows the campaigns at that version, at no
+ * statement of its own. The effects' statement checks each campaign's status and window again
+ * at the write: the list only says which campaigns may apply.
  */
-export class ActiveCampaignsCache {
-  private current: ActiveCampaigns | null = null;
-  private loading: Promise<ActiveCampaigns> | null = null;
-
-  /** The active campaigns at `version`: held, or read again (one statement); null when the database has moved past it. */
-  async at(em: EntityManager, version: string): Promise<ActiveCampaigns | null> {
-    if (this.current?.version === version) return this.current;
-    const loaded = await this.load(em);
-    return loaded.version === version ? loaded : null;
-  }
-
-  /** The list as it is now (read again). */
-  async load(em: EntityManager): Promise<ActiveCampaigns> {
-    this.loading ??= repo.activeCampaigns(em).then((r) => this.keep({ version: r.version, campaigns: r.campaigns.map(held) })).finally(() => { this.loading = null; });
-    return this.loading;
-  }
-
-  private keep(c: ActiveCampaigns): ActiveCampaigns {
-    if (!this.current || BigInt(c.version) >= BigInt(this.current.version)) this.current = c;
-    return c;
-  }
-}
-
-const caches = new WeakMap<object, ActiveCampaignsCache>();
-
-/** The cache of the instance `em` belongs to (its connection pool). */
-export function activeCampaignsOf(em: EntityManager): ActiveCampaignsCache {
-  const pool = (em as unknown as AppEntityManager).pool();
-  let cache = caches.get(pool);
-  if (!cache) caches.set(pool, (cache = new ActiveCampaignsCache()));
-  return cache;
+export function campaignsOf(config: { version: string; activeCampaigns: readonly Record<string, unknown>[] }): ActiveCampaigns {
+  let c = held.get(config);
+  if (!c) held.set(config, (c = { version: config.version, campaigns: config.activeCampaigns.map((r) => heldCampaign(r as unknown as ActiveCampaignRow)) }));
+  return c;
 }
 
 /** The campaigns that may act on `event`, in the order they apply, with what each would give. */

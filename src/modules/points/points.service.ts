@@ -19,9 +19,9 @@ import { UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
 import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import {
-  activeCampaignsOf, awardedPoints, campaignPlans, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, type ActiveCampaigns, type EffectEvent,
+  awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, type ActiveCampaigns, type EffectEvent,
 } from '../campaigns/campaign-effects.service';
-import { awardReversal } from '../campaigns/campaigns.rules';
+import { awardReversal, matchingCampaigns } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, RefundExceedsPurchaseError, basePoints, combineMultipliers, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   refundReversal, settleDebtPlan, type LotTake, type RefundDebitPlan,
@@ -213,8 +213,10 @@ export class PointsService {
     const config = await programmeConfigOf(this.em).get(this.em);
     if (bonusesNeedTags(config.multiplierBenefits, p.occurredAt)) return null;
     // A campaign that may act on it (or on the upgrade it may bring): the transaction path, where its effects join the purchase.
-    const campaigns = await activeCampaignsOf(this.em).at(this.em, config.version);
-    if (!campaigns || mayApply(campaigns, ['PURCHASE', 'TIER_UPGRADE'], p.occurredAt)) return null;
+    const campaigns = campaignsOf(config);
+    if (mayApply(campaigns, ['TIER_UPGRADE'], p.occurredAt)) return null;
+    const purchaseEvent = { trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit) } as const;
+    if (matchingCampaigns(campaigns.campaigns, purchaseEvent).length) return null;
     const earned = config.ladder.map((t) => ({
       tierId: t.id,
       points: earnedPoints(p.amountCents, config.pointsPerUnit, combineMultipliers(t.multiplier, ...multiplierBonuses(config.multiplierBenefits, t.code, [], p.occurredAt))),
@@ -311,8 +313,7 @@ export class PointsService {
   private async purchaseCampaigns(
     tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, account: repo.AccountRow, earned: EarnResult, decided: { expiredThrough: Date | null } | null,
   ): Promise<EarnResult> {
-    const cache = activeCampaignsOf(this.em);
-    const active = (await cache.at(tx, config.version)) ?? (await cache.load(tx));
+    const active = campaignsOf(config);
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
     const underWatermark = !!(decided?.expiredThrough && expiresAt && expiresAt <= decided.expiredThrough);
     const bonusPoints = await this.applyCampaigns(tx, account, active, p.memberId, `purchase:${p.input.orderId}`, {
@@ -330,11 +331,9 @@ export class PointsService {
     return { activatesAt: at, expiresAt: lotExpiry(at, expiryMonths, addMonthsUtc), ledger: false };
   }
 
-  /** The active campaigns now (the configuration's version checked: one statement; a second when the list moved). */
+  /** The active campaigns now (the configuration's version checked: one statement; a second when it moved). */
   private async campaignsNow(tx: EntityManager): Promise<ActiveCampaigns> {
-    const config = await programmeConfigOf(this.em).current(tx);
-    const cache = activeCampaignsOf(this.em);
-    return (await cache.at(tx, config.version)) ?? cache.load(tx);
+    return campaignsOf(await programmeConfigOf(this.em).current(tx));
   }
 
   /**
