@@ -149,6 +149,11 @@ export class Migration20261207093000_campaign_effects extends Migration {
               returning id into f_coupon;
           end if;
           if f_points > 0 and p_ledger then
+            -- The caller said no debt and no watermark above the lot: it decided on facts; never write past them (LC001: the caller takes another path).
+            if exists (select 1 from point_account a where a.member_id = p_member and (a.balance < 0 or (p_expires is not null and p_expires <= a.expired_through)))
+               or exists (select 1 from point_lot l where l.member_id = p_member and l.remaining < 0) then
+              raise exception 'campaign bonus needs the credit path (debt or expiry watermark)' using errcode = 'LC001';
+            end if;
             select a.balance into v_balance from point_account a where a.member_id = p_member;
             insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
               values (p_member, 'BONUS', f_points, v_balance + f_points, p_at, p_expires, 'campaign ' || c.code, c.code,

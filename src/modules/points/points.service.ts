@@ -21,7 +21,7 @@ import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-co
 import {
   awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, type ActiveCampaigns, type EffectEvent,
 } from '../campaigns/campaign-effects.service';
-import { awardReversal, matchingCampaigns } from '../campaigns/campaigns.rules';
+import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, RefundExceedsPurchaseError, basePoints, combineMultipliers, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   refundReversal, settleDebtPlan, type LotTake, type RefundDebitPlan,
@@ -76,6 +76,9 @@ export interface EarnResult {
   bonusPoints?: number;
   bonusOf?: () => Promise<number>;
 }
+
+/** campaign_effects' SQLSTATE when told to write the ledger for a member with a debt or a watermark above the lot (migration campaign_effects). */
+const NEEDS_CREDIT = 'LC001';
 
 /** Where a campaign's BONUS lot goes, and whether the effects' statement may write the ledger itself. */
 interface BonusLot { activatesAt: Date; expiresAt: Date | null; ledger: boolean }
@@ -216,25 +219,35 @@ export class PointsService {
     const campaigns = campaignsOf(config);
     if (mayApply(campaigns, ['TIER_UPGRADE'], p.occurredAt)) return null;
     const purchaseEvent = { trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit) } as const;
-    if (matchingCampaigns(campaigns.campaigns, purchaseEvent).length) return null;
+    const plans = campaignPlans(campaigns, purchaseEvent);
     const earned = config.ladder.map((t) => ({
       tierId: t.id,
       points: earnedPoints(p.amountCents, config.pointsPerUnit, combineMultipliers(t.multiplier, ...multiplierBonuses(config.multiplierBenefits, t.code, [], p.occurredAt))),
     }));
     if (!earned.every((e) => fitsPoints(e.points))) return null;
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
+    // With PURCHASE campaigns: their effects in the same statement, the ledger written there (purchase_at_once writes only without a debt).
+    const effects = plans.length ? { memberId: p.memberId, source: `purchase:${p.input.orderId}`, at: p.occurredAt, ledger: true, activatesAt, expiresAt, plans } : null;
     const r = await retried(this.em, () => repo.purchaseAtOnce(this.em, {
       memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, atGiven: p.input.occurredAt != null, amountCents: p.amountCents,
       qualifying: basePoints(p.amountCents, config.pointsPerUnit), pointsPerUnit: config.pointsPerUnit, configVersion: config.version,
       windowFrom: addMonthsUtc(p.occurredAt, -config.windowMonths), earned, activatesAt, expiresAt, steps: upgradeSteps(config.ladder),
       upgradeExpiresAt: addMonthsUtc(p.occurredAt, config.validityMonths), upgradeReason: UPGRADE_REASON, windowMonths: config.windowMonths,
       outboxTopic: this.tiers!.outboxTopic(),
-    }));
+    }, effects)).catch((err: unknown) => {
+      if ((err as { code?: string }).code === NEEDS_CREDIT) return null; // a debt or the watermark: nothing written, the transaction path credits the bonus
+      throw err;
+    });
+    if (!r) return null;
     switch (r.status) {
       case 'done': {
         if (r.outboxId) notifyOutboxCommitted(this.em, r.outboxId);
         const points = r.transaction?.amount ?? 0;
-        return { memberId: p.memberId, pointsEarned: points, qualifyingPointsEarned: basePoints(p.amountCents, config.pointsPerUnit), transaction: r.transaction, tierChange: r.change };
+        const bonusPoints = r.effects.reduce((t, e) => t + (e.status === 'AWARDED' ? e.points : 0), 0);
+        return {
+          memberId: p.memberId, pointsEarned: points, qualifyingPointsEarned: basePoints(p.amountCents, config.pointsPerUnit), transaction: r.transaction, tierChange: r.change,
+          bonusPoints,
+        };
       }
       case 'no-member': throw notFound('Member', p.memberId);
       case 'replay': return this.replayed(await this.replayPurchase(p.input, p.memberId, p.amountCents), p.input.orderId);
