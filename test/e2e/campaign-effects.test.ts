@@ -192,6 +192,29 @@ describe('campaign effects on a purchase', () => {
   });
 });
 
+describe('campaign effects on the transaction paths', () => {
+  it('a purchase decided in a transaction (a tag-dependent benefit) and one written statement by statement (backdated) get the same effects', async () => {
+    const id = await campaign('TX_PATHS', { bonusPoints: 11, multiplier: '1.5', audience: { tagsAny: ['vip'] } });
+    await s.admin('mutation { upsertBenefit(input: { code: "FX_TAGGED", name: "Tagged", kind: "POINTS_MULTIPLIER", value: 0.5, tierCodes: [], requiredTags: ["vip"] }) { code } }');
+    try {
+      const m = await member();
+      await s.admin('mutation($id: ID!) { tagMember(memberId: $id, tagCode: "vip") { id } }', { id: m });
+      const decided = await purchase(m, 100); // now: the benefit is in force (from its saving on)
+      expect(decided).toMatchObject({ pointsEarned: 150, bonusPoints: 11 + 50 });
+      // Dated before the first (and before the benefit): the member's tier history is rebuilt from its instant (the statement-by-statement path).
+      const stepwise = await purchase(m, 20, key('o'), '2026-02-01T00:00:00Z');
+      expect(stepwise).toMatchObject({ pointsEarned: 20, bonusPoints: 11 + 10 });
+      expect((await awards(id)).map((a) => a.points)).toEqual([61, 21]);
+      expect((await bonusTransactions(m)).map((t) => t.amount)).toEqual([61, 21]);
+      expect((await awards(id)).every((a) => a.transactionId != null)).toBe(true);
+      expect((await s.admin(PROGRESS, { id: m })).member.pointsBalance).toBe(150 + 61 + 20 + 21);
+      await expectLedgerConsistent();
+    } finally {
+      await s.admin('mutation { upsertBenefit(input: { code: "FX_TAGGED", name: "Tagged", kind: "POINTS_MULTIPLIER", value: 0.5, tierCodes: [], requiredTags: ["vip"], active: false }) { code } }');
+    }
+  });
+});
+
 describe('campaign budgets', () => {
   it('is never overspent under 50 concurrent qualifying purchases; the award it cannot cover ends it (BUDGET_SPENT)', async () => {
     const id = await campaign('BUDGET_1000', { bonusPoints: 30, budgetPoints: 1000 });

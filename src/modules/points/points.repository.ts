@@ -637,18 +637,30 @@ const written = (row: WrittenRow): PurchaseWritten => ({
  * as TierEngine's recordChange writes them) and the purchase row. Spans the tiers' tables
  * (member, tier_change) and the outbox: it is the hot path, and one round trip.
  */
-export async function writePurchase(tx: EntityManager, w: PurchaseWrite): Promise<PurchaseWritten> {
+export async function writePurchase(tx: EntityManager, w: PurchaseWrite, effects: CampaignEffectsInput | null = null): Promise<PurchaseWritten & { effects: CampaignEffectRow[] }> {
   const p = w.purchase;
   const c = w.upgrade?.change;
+  const params = [p.memberId, p.orderId, p.amountCents, p.earned, p.qualifying, p.occurredAt, p.occurredAtGiven, p.earnedTierId, p.pointsPerUnit,
+    w.credit?.balanceAfter ?? null, w.credit?.activatesAt ?? null, w.credit?.expiresAt ?? null,
+    c?.toTierId ?? null, c?.fromTierId ?? null, c?.reason ?? null, c?.qualifyingPoints ?? null, c?.expiresAt ?? null,
+    w.upgrade?.windowMonths ?? null, w.upgrade?.outboxTopic ?? null];
+  if (effects) {
+    // The PURCHASE campaigns' effects in the same statement (as purchaseAtOnceWithCampaigns): audiences as the statement found the member.
+    const fx = effectsArgs(effects);
+    const [row] = await tx.execute<(WrittenRow & { effects: CampaignEffectRow[] })[]>(
+      `with w as materialized (select * from purchase_write(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)),
+         e as materialized (select e.* from w, ${fx.call} e)
+       select w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId", ${EFFECTS_JSON} as effects from w`,
+      [...params, ...fx.params],
+    );
+    return { ...written(row), effects: row.effects };
+  }
   const [row] = await tx.execute<WrittenRow[]>(prepared(
     `select f_transaction as transaction, f_lot as "lotId", f_change as change, f_outbox as "outboxId"
      from purchase_write(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    [p.memberId, p.orderId, p.amountCents, p.earned, p.qualifying, p.occurredAt, p.occurredAtGiven, p.earnedTierId, p.pointsPerUnit,
-      w.credit?.balanceAfter ?? null, w.credit?.activatesAt ?? null, w.credit?.expiresAt ?? null,
-      c?.toTierId ?? null, c?.fromTierId ?? null, c?.reason ?? null, c?.qualifyingPoints ?? null, c?.expiresAt ?? null,
-      w.upgrade?.windowMonths ?? null, w.upgrade?.outboxTopic ?? null],
+    params,
   );
-  return written(row);
+  return { ...written(row), effects: [] };
 }
 
 /** A purchase decided in TypeScript for every case it may meet (purchase_at_once's arguments). */

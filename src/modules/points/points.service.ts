@@ -200,8 +200,8 @@ export class PointsService {
         const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
         const decided = await this.purchaseDecided(tx, p, config, facts, account);
         const earned = decided ?? await this.purchaseStepwise(tx, p, config, account);
-        // Decided and written in one statement: no debt to repay, so the effects' statement may credit the bonus itself.
-        return this.purchaseCampaigns(tx, p, config, account, earned, decided ? { expiredThrough: facts.expiredThrough } : null);
+        // Decided: its PURCHASE campaigns' effects rode on its write (purchase_write's statement).
+        return this.purchaseCampaigns(tx, p, config, account, earned, decided != null);
       });
     })), this.em);
   }
@@ -218,8 +218,6 @@ export class PointsService {
     // A campaign that may act on it (or on the upgrade it may bring): the transaction path, where its effects join the purchase.
     const campaigns = campaignsOf(config);
     if (mayApply(campaigns, ['TIER_UPGRADE'], p.occurredAt)) return null;
-    const purchaseEvent = { trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit) } as const;
-    const plans = campaignPlans(campaigns, purchaseEvent);
     const earned = config.ladder.map((t) => ({
       tierId: t.id,
       points: earnedPoints(p.amountCents, config.pointsPerUnit, combineMultipliers(t.multiplier, ...multiplierBonuses(config.multiplierBenefits, t.code, [], p.occurredAt))),
@@ -227,7 +225,7 @@ export class PointsService {
     if (!earned.every((e) => fitsPoints(e.points))) return null;
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
     // With PURCHASE campaigns: their effects in the same statement, the ledger written there (purchase_at_once writes only without a debt).
-    const effects = plans.length ? { memberId: p.memberId, source: `purchase:${p.input.orderId}`, at: p.occurredAt, ledger: true, activatesAt, expiresAt, plans } : null;
+    const effects = this.purchaseEffects(p, config, true);
     const r = await retried(this.em, () => repo.purchaseAtOnce(this.em, {
       memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, atGiven: p.input.occurredAt != null, amountCents: p.amountCents,
       qualifying: basePoints(p.amountCents, config.pointsPerUnit), pointsPerUnit: config.pointsPerUnit, configVersion: config.version,
@@ -297,6 +295,8 @@ export class PointsService {
     }
     const plan = qualifying > 0 ? this.tiers.planUpgrade(config, p.memberId, facts.tierId, facts.windowPoints, p.occurredAt) : null;
     if (plan && this.tiers.reachesReview(plan, facts.reviewedThrough)) return null;
+    // The PURCHASE campaigns' effects ride on the write; the statement writes their ledger too unless the lot is under the watermark.
+    const effects = this.purchaseEffects(p, config, !(expiresAt && facts.expiredThrough && expiresAt <= facts.expiredThrough));
     const written = await repo.writePurchase(tx, {
       purchase: {
         orderId: p.input.orderId, memberId: p.memberId, amountCents: p.amountCents, earned, qualifying, occurredAt: p.occurredAt,
@@ -304,13 +304,14 @@ export class PointsService {
       },
       credit,
       upgrade: plan && { ...plan, outboxTopic: this.tiers.outboxTopic() },
-    });
+    }, effects);
     if (written.outboxId) notifyOutbox(tx, written.outboxId);
     if (credit) {
       account.balance = credit.balanceAfter;
       account.lifetimeEarned += earned;
     }
-    return { memberId: p.memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction: written.transaction, tierChange: written.change };
+    const bonusPoints = effects ? await this.settleEffects(tx, account, written.effects, effects, 'amount') : 0;
+    return { memberId: p.memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction: written.transaction, tierChange: written.change, bonusPoints };
   }
 
   // ---- campaign effects (issue 24) ------------------------------------------------------
@@ -319,24 +320,33 @@ export class PointsService {
    * A purchase's campaign effects, in its transaction after its own writes: PURCHASE campaigns
    * (source 'purchase:<orderId>'; the bonus lot pending like the purchase's own), then
    * TIER_UPGRADE campaigns when it upgraded the member (source 'tier:<change id>'; spendable at
-   * once). `decided`: the purchase was written in one statement on facts that found no debt
-   * (the effects' statement then credits the bonus too, unless its lot is under the expiry
-   * watermark). bonusPoints: the PURCHASE campaigns' points only.
+   * once). `decided`: the purchase was decided and written in one statement, which applied its
+   * PURCHASE campaigns already (purchaseDecided). bonusPoints: the PURCHASE campaigns' points only.
    */
   private async purchaseCampaigns(
-    tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, account: repo.AccountRow, earned: EarnResult, decided: { expiredThrough: Date | null } | null,
+    tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, account: repo.AccountRow, earned: EarnResult, decided: boolean,
   ): Promise<EarnResult> {
     const active = campaignsOf(config);
-    const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
-    const underWatermark = !!(decided?.expiredThrough && expiresAt && expiresAt <= decided.expiredThrough);
-    const bonusPoints = await this.applyCampaigns(tx, account, active, p.memberId, `purchase:${p.input.orderId}`, {
-      trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit),
-    }, { activatesAt, expiresAt, ledger: decided != null && !underWatermark }, 'amount');
+    let bonusPoints = earned.bonusPoints ?? 0;
+    if (!decided) {
+      const effects = this.purchaseEffects(p, config, false);
+      if (effects) bonusPoints = await this.settleEffects(tx, account, await repo.campaignEffects(tx, effects), effects, 'amount');
+    }
     if (earned.tierChange?.kind === 'UPGRADE') {
       await this.applyCampaigns(tx, account, active, p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at: p.occurredAt },
         this.spendableLot(p.occurredAt, config.pointsExpiryMonths), 'amount');
     }
     return { ...earned, bonusPoints };
+  }
+
+  /** The PURCHASE campaigns that may act on the purchase, as campaign_effects takes them; null when none may. `ledger`: the statement may write their ledger. */
+  private purchaseEffects(p: PurchaseInHand, config: ProgrammeConfig, ledger: boolean): repo.CampaignEffectsInput | null {
+    const plans = campaignPlans(campaignsOf(config), {
+      trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit),
+    });
+    if (!plans.length) return null;
+    const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
+    return { memberId: p.memberId, source: `purchase:${p.input.orderId}`, at: p.occurredAt, ledger, activatesAt, expiresAt, plans };
   }
 
   /** A campaign lot spendable at once (activities, registrations, upgrades), expiring as an activity's points do. */
@@ -363,19 +373,28 @@ export class PointsService {
   ): Promise<number> {
     const plans = campaignPlans(active, event);
     if (!plans.length) return 0;
-    const rows = await repo.campaignEffects(tx, { memberId, source, at: event.at, ledger: lot.ledger, activatesAt: lot.activatesAt, expiresAt: lot.expiresAt, plans });
+    const input = { memberId, source, at: event.at, ledger: lot.ledger, activatesAt: lot.activatesAt, expiresAt: lot.expiresAt, plans };
+    return this.settleEffects(tx, account, await repo.campaignEffects(tx, input), input, field);
+  }
+
+  /**
+   * After campaign_effects: the account as the awards left it, and the BONUS transactions the
+   * statement did not write itself (`ledger` false: a debt may need repaying first, or the lot
+   * is under the watermark) credited here and linked to their awards. Returns the points given.
+   */
+  private async settleEffects(tx: EntityManager, account: repo.AccountRow, rows: repo.CampaignEffectRow[], e: repo.CampaignEffectsInput, field: string): Promise<number> {
     let given = 0;
     for (const row of rows) {
       if (row.status !== 'AWARDED' || row.points <= 0) continue;
       given += row.points;
-      if (lot.ledger) {
+      if (e.ledger) {
         account.balance += row.points;
         account.lifetimeEarned += row.points;
         continue;
       }
       const { transaction } = await this.credit(tx, account, {
-        memberId, type: 'BONUS', amount: row.points, occurredAt: event.at, activatesAt: lot.activatesAt, expiresAt: lot.expiresAt,
-        reason: `campaign ${row.code}`, reference: row.code, idempotencyKey: `campaign:${row.code}:${source}`, countsAsEarned: true, field,
+        memberId: e.memberId, type: 'BONUS', amount: row.points, occurredAt: e.at, activatesAt: e.activatesAt, expiresAt: e.expiresAt,
+        reason: `campaign ${row.code}`, reference: row.code, idempotencyKey: `campaign:${row.code}:${e.source}`, countsAsEarned: true, field,
       });
       await linkAwardTransaction(tx, row.awardId!, transaction.id);
     }
