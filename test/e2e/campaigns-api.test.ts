@@ -45,7 +45,7 @@ const campaignRow = async (code: string) => (await s.sql(`select * from campaign
 
 describe('campaign definitions', () => {
   it('creates a DRAFT keyed by code, with the id md5(\'campaign:\' || code)::uuid; the same input again writes nothing', async () => {
-    const created = (await s.admin(UPSERT, { i: base('spring', { minAmount: 19.99, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 10000, audience: { regions: ['north'] } }) })).upsertCampaign;
+    const created = (await s.admin(UPSERT, { i: base('spring', { minAmount: 19.99, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 10000, audience: { regions: ['north'], minBalance: 0 } }) })).upsertCampaign;
     expect(created).toEqual({
       id: (await s.sql(`select md5('campaign:spring')::uuid::text as id`))[0].id, code: 'spring', name: 'Campaign spring', trigger: 'PURCHASE', status: 'DRAFT',
       endedReason: null, startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2036-01-01T00:00:00.000Z', audience: { regions: ['north'], tierCodes: null },
@@ -53,11 +53,20 @@ describe('campaign definitions', () => {
       controlPercent: 10,
     });
     expect((await campaignRow('spring')).min_amount_cents).toBe('1999');
-    const again = (await s.admin(UPSERT, { i: base('spring', { minAmount: 19.99, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 10000, audience: { regions: ['north'] } }) })).upsertCampaign;
+    const again = (await s.admin(UPSERT, { i: base('spring', { minAmount: 19.99, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 10000, audience: { minBalance: 0, regions: ['north'] } }) })).upsertCampaign;
     expect(again).toEqual(created);
     expect((await auditOf('spring')).map((e) => e.action)).toEqual(['campaign.create']);
     expect((await s.admin(ONE, { c: 'spring' })).campaign).toEqual(created);
     expect((await s.admin(ONE, { c: 'never-saved' })).campaign).toBeNull();
+  });
+
+  it('ten first upserts of a new code at once: one campaign, one create entry, every caller answered', async () => {
+    const admin = await s.token('admin');
+    const results = await Promise.all(Array.from({ length: 10 }, () => s.gql(UPSERT, { i: base('stampede') }, admin)));
+    expect(results.filter((r) => r.errors)).toEqual([]);
+    expect(new Set(results.map((r) => r.data!.upsertCampaign.id)).size).toBe(1);
+    expect(await s.sql(`select count(*)::int as n from campaign where code = 'stampede'`)).toEqual([{ n: 1 }]);
+    expect((await auditOf('stampede')).map((e) => e.action)).toEqual(['campaign.create']);
   });
 
   it('lists campaigns with their net points given, read for the whole list in one query', async () => {

@@ -11,7 +11,7 @@ import {
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
-  campaignIdOf, campaignValues, changedFields, lifecycleStep, type CampaignAction, type CampaignDefinition, type CampaignValues,
+  campaignIdOf, campaignValues, changedFields, lifecycleStep, normalizedAudience, type CampaignAction, type CampaignDefinition, type CampaignValues,
 } from './campaigns.rules';
 
 export type { CampaignRow } from './campaigns.repository';
@@ -20,10 +20,13 @@ export type { CampaignDefinition } from './campaigns.rules';
 /** What the campaigns service asks of other modules: the activity kinds (points) and the rewards (rewards). */
 export interface CampaignDeps { points: PointsService; rewards: RewardsService }
 
-/** The definition's stored values out of a row (to compare a new definition with). */
+/**
+ * The definition's stored values out of a row, to compare a new definition with (the audience
+ * normalised again: jsonb keeps its keys in its own order, not the one they were written in).
+ */
 function valuesOf(row: CampaignRow): CampaignValues {
   return {
-    name: row.name, trigger: row.trigger, startsAt: row.startsAt, endsAt: row.endsAt, audience: row.audience, activityKind: row.activityKind,
+    name: row.name, trigger: row.trigger, startsAt: row.startsAt, endsAt: row.endsAt, audience: normalizedAudience(row.audience), activityKind: row.activityKind,
     minAmountCents: row.minAmountCents, bonusPoints: row.bonusPoints, multiplier: row.multiplier, rewardCode: row.rewardCode,
     perMemberLimit: row.perMemberLimit, budgetPoints: row.budgetPoints, controlPercent: row.controlPercent,
   };
