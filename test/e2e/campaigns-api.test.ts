@@ -60,6 +60,15 @@ describe('campaign definitions', () => {
     expect((await s.admin(ONE, { c: 'never-saved' })).campaign).toBeNull();
   });
 
+  it('gives the audience back as it was saved, dates included', async () => {
+    const audience = { tierCodes: ['GOLD', 'SILVER'], joinedFrom: '2025-01-01T00:00:00.000Z', minSpend: 12.5, stages: ['ACTIVE'], birthdayMonths: [3] };
+    const got = (await s.admin(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { audience { tierCodes joinedFrom minSpend stages birthdayMonths regions } } }`,
+      { i: base('dated', { audience }) })).upsertCampaign;
+    expect(got.audience).toEqual({ ...audience, regions: null });
+    const read = (await s.admin(`{ campaign(code: "dated") { audience { tierCodes joinedFrom minSpend stages birthdayMonths regions } } }`)).campaign;
+    expect(read.audience).toEqual({ ...audience, regions: null });
+  });
+
   it('ten first upserts of a new code at once: one campaign, one create entry, every caller answered', async () => {
     const admin = await s.token('admin');
     const results = await Promise.all(Array.from({ length: 10 }, () => s.gql(UPSERT, { i: base('stampede') }, admin)));
