@@ -121,6 +121,20 @@ describe('activation and arms', () => {
     expect(rows.every((r) => r.control === controlArm(c.id, r.memberId, 10))).toBe(true);
   });
 
+  it('set-based: an activation and a re-evaluation send as many statements for 240 members as for 60, one insert into campaign_member each', async () => {
+    await s.admin(UPSERT, { i: base('count-north', { audience: { regions: ['north'] } }) });
+    await s.admin(UPSERT, { i: base('count-south', { audience: { regions: ['south'] } }) });
+    const big = (await s.countStatements(() => s.admin(ACTIVATE, { c: 'count-north' }))).statements;
+    const small = (await s.countStatements(() => s.admin(ACTIVATE, { c: 'count-south' }))).statements;
+    expect((await arms('count-north')).length).toBe(240);
+    expect((await arms('count-south')).length).toBe(60);
+    expect(big.length).toBe(small.length);
+    expect(big.filter((q) => /insert into campaign_member/.test(q))).toHaveLength(1);
+    const job = (await s.countStatements(() => s.admin(REEVALUATE, { a: new Date().toISOString() }))).statements;
+    const active = (await s.sql(`select count(*)::int as n from campaign where status = 'ACTIVE'`))[0].n as number;
+    expect(job.filter((q) => /insert into campaign_member/.test(q))).toHaveLength(active);
+  });
+
   it('activations at once assign once and are audited once', async () => {
     await s.admin(UPSERT, { i: base('raced', { audience: { regions: ['south'] } }) });
     const admin = await s.token('admin');
