@@ -117,20 +117,20 @@ export class CampaignsService {
       if (current.endsAt !== null && new Date(current.endsAt).getTime() <= now.getTime()) {
         throw badInput('endsAt', `Campaign ${code}'s window closed at ${current.endsAt}: it cannot be activated`);
       }
-      const row = await setCampaignStatus(tx, current.id, 'ACTIVE');
+      const row = await setCampaignStatus(tx, current.id, 'ACTIVE', now);
       const assigned = await this.assign(tx, row);
       return { row, audit: { assigned } };
     });
   }
 
   /** ACTIVE → PAUSED: a paused campaign gives nothing; its arms stay. */
-  async pause(actor: Actor, code: string): Promise<CampaignRow> {
-    return this.step(actor, code, 'pause', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'PAUSED') }));
+  async pause(actor: Actor, code: string, now = new Date()): Promise<CampaignRow> {
+    return this.step(actor, code, 'pause', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'PAUSED', now) }));
   }
 
   /** DRAFT, ACTIVE or PAUSED → ENDED, endedReason ADMIN. */
   async end(actor: Actor, code: string, now = new Date()): Promise<CampaignRow> {
-    return this.step(actor, code, 'end', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'ENDED', { reason: 'ADMIN', at: now }) }));
+    return this.step(actor, code, 'end', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'ENDED', now, 'ADMIN', now) }));
   }
 
   /**
@@ -172,7 +172,7 @@ export class CampaignsService {
     const ended = await inTransaction(this.em, async (tx) => {
       const due = await lockCampaignsPastEnd(tx, asOf);
       for (const c of due) {
-        const row = await setCampaignStatus(tx, c.id, 'ENDED', { reason: 'ENDS_AT', at: new Date(c.endsAt!) });
+        const row = await setCampaignStatus(tx, c.id, 'ENDED', asOf, 'ENDS_AT', new Date(c.endsAt!));
         this.audit.record(tx, SYSTEM_ACTOR, {
           action: 'campaign.end', entity: 'Campaign', entityId: c.code, before: { status: c.status }, after: { status: row.status, endedReason: 'ENDS_AT' },
         });
