@@ -252,6 +252,17 @@ describe('validation', () => {
     expect(await auditOf(String(input.code))).toEqual([]);
   });
 
+  it('a refused edit of an existing campaign changes nothing', async () => {
+    await s.admin(UPSERT, { i: base('kept', { budgetPoints: 500 }) });
+    const before = await campaignRow('kept');
+    const admin = await s.token('admin');
+    for (const [change, field] of bad.filter(([, , f]) => f !== 'code').map(([, c, f]) => [c, f] as const)) {
+      expectError(await s.gql(UPSERT, { i: { ...base('kept', { budgetPoints: 500 }), ...change } }, admin), 'BAD_USER_INPUT', field);
+    }
+    expect(await campaignRow('kept')).toEqual(before);
+    expect((await auditOf('kept')).map((e) => e.action)).toEqual(['campaign.create']);
+  });
+
   it('takes every trigger with its own fields, and a free reward as the only effect', async () => {
     const made = await Promise.all([
       s.admin(UPSERT, { i: base('by-activity', { trigger: 'ACTIVITY', activityKind: 'review' }) }),
