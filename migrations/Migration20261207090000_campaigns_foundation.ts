@@ -30,7 +30,7 @@ export class Migration20261207090000_campaigns_foundation extends Migration {
       "reward_code" text null,
       "per_member_limit" int null check ("per_member_limit" > 0),
       "budget_points" int null check ("budget_points" > 0),
-      "control_percent" int not null default 10 check ("control_percent" between 0 and 50),
+      "control_percent" int not null default 10 check ("control_percent" >= 0 and "control_percent" <= 50),
       "activated_at" timestamptz null,
       "ended_at" timestamptz null,
       "created_at" timestamptz not null default now(),
@@ -46,7 +46,7 @@ export class Migration20261207090000_campaigns_foundation extends Migration {
     // The arms: a member is assigned when first found in the audience (at activation, by the
     // nightly re-evaluation, or by a triggering event) and keeps its arm.
     this.addSql(`create table "campaign_member" (
-      "campaign_id" uuid not null references "campaign" ("id") on delete cascade,
+      "campaign_id" uuid not null,
       "member_id" uuid not null,
       "control" boolean not null,
       "assigned_at" timestamptz not null default now(),
@@ -60,7 +60,7 @@ export class Migration20261207090000_campaigns_foundation extends Migration {
     // against the budget; reversed_points: what refunds took back (pointsGiven is net).
     this.addSql(`create table "campaign_award" (
       "id" bigserial primary key,
-      "campaign_id" uuid not null references "campaign" ("id") on delete cascade,
+      "campaign_id" uuid not null,
       "member_id" uuid not null,
       "source" text not null,
       "occurred_at" timestamptz not null,

@@ -24,9 +24,9 @@ export class Migration20261207093000_campaign_effects extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table "campaign_budget" (
-      "campaign_id" uuid not null references "campaign" ("id") on delete cascade,
+      "campaign_id" uuid not null,
       "slot" int not null,
-      "remaining" bigint not null check ("remaining" >= 0),
+      "remaining" bigint not null constraint "campaign_budget_remaining_check" check ("remaining" >= 0),
       constraint "campaign_budget_pkey" primary key ("campaign_id", "slot")
     );`);
 

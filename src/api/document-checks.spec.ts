@@ -15,11 +15,13 @@ describe('CheckBudget', () => {
   });
 
   it('past its share, the next check waits for the time the last one took, divided by the share', async () => {
-    const budget = new CheckBudget(0.01); // 10 ms banked
-    await budget.run(() => spin(30)); // 20 ms over: 2 s at 1%
+    // A share of 10% (100 ms banked): a check of at least 130 ms leaves at least 30 ms owed, a wait of at
+    // least 300 ms; on a loaded machine the check measures longer and the wait grows tenfold with it, within the time limit.
+    const budget = new CheckBudget(0.1);
+    await budget.run(() => spin(130));
     let ran = false;
     const next = budget.run(() => { ran = true; });
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 150));
     expect(ran).toBe(false);
     await next;
     expect(ran).toBe(true);

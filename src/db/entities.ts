@@ -7,7 +7,7 @@ import { Redemption, Reward } from '../modules/rewards/reward.entities';
 import { MemberTag, Tag } from '../modules/tags/tag.entities';
 import { ChurnModelFit, LifecycleTransition, MemberRetention, RetentionRun, SegmentDef } from '../modules/retention/retention.entities';
 import { JobRun, OutboxEvent, TierChangeRecord, TierNotice } from '../modules/tiers/tier-change.entities';
-import { Campaign, CampaignAward, CampaignMember } from '../modules/campaigns/campaign.entities';
+import { Campaign, CampaignAward, CampaignBudget, CampaignMember } from '../modules/campaigns/campaign.entities';
 import { ImportErrorRow, ImportJob } from '../modules/imports/import.entities';
 import { WebhookDelivery, WebhookEndpoint, WebhookEvent } from '../modules/webhooks/webhook.entities';
 import {
@@ -23,5 +23,5 @@ export const entities = [
   MemberRetention, LifecycleTransition, RetentionRun, ChurnModelFit, SegmentDef,
   WebhookEndpoint, WebhookEvent, WebhookDelivery,
   ImportJob, ImportErrorRow,
-  Campaign, CampaignMember, CampaignAward,
+  Campaign, CampaignMember, CampaignAward, CampaignBudget,
 ];

@@ -14,6 +14,13 @@ export const CAMPAIGN_STATUSES: CampaignStatus[] = ['DRAFT', 'ACTIVE', 'PAUSED',
  */
 @Entity({ tableName: 'campaign' })
 @Check({ name: 'campaign_window', expression: 'ends_at is null or ends_at > starts_at' })
+@Check({ name: 'campaign_has_effect', expression: 'bonus_points is not null or multiplier is not null or reward_code is not null' })
+@Check({ name: 'campaign_min_amount_cents_check', expression: 'min_amount_cents >= 0' })
+@Check({ name: 'campaign_bonus_points_check', expression: 'bonus_points > 0' })
+@Check({ name: 'campaign_multiplier_check', expression: 'multiplier > 1' })
+@Check({ name: 'campaign_per_member_limit_check', expression: 'per_member_limit > 0' })
+@Check({ name: 'campaign_budget_points_check', expression: 'budget_points > 0' })
+@Check({ name: 'campaign_control_percent_check', expression: 'control_percent >= 0 and control_percent <= 50' })
 export class Campaign {
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id!: string;
@@ -109,6 +116,9 @@ export class CampaignMember {
 @Entity({ tableName: 'campaign_award' })
 @Unique({ name: 'campaign_award_source_unique', properties: ['campaignId', 'source'] })
 @Index({ name: 'campaign_award_member_index', properties: ['memberId', 'campaignId'] })
+@Check({ name: 'campaign_award_points_check', expression: 'points >= 0' })
+@Check({ name: 'campaign_award_reward_points_check', expression: 'reward_points >= 0' })
+@Check({ name: 'campaign_award_check', expression: 'reversed_points >= 0 and reversed_points <= points' })
 export class CampaignAward {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -142,4 +152,22 @@ export class CampaignAward {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
+}
+
+/**
+ * A budgeted campaign's remaining points, split into slots (migration campaign_effects): a
+ * purchase takes from its member's slot, so purchases of different members do not queue on one
+ * row; budget_points − Σ remaining = what the awards hold (points − reversed + reward points).
+ */
+@Entity({ tableName: 'campaign_budget' })
+@Check({ name: 'campaign_budget_remaining_check', expression: 'remaining >= 0' })
+export class CampaignBudget {
+  @PrimaryKey({ type: 'uuid' })
+  campaignId!: string;
+
+  @PrimaryKey({ type: 'integer' })
+  slot!: number;
+
+  @Property({ type: 'bigint' })
+  remaining!: string;
 }

@@ -5,6 +5,7 @@ export type DowngradePolicy = 'DROP_ONE' | 'RECALCULATE';
 /** The programme's settings: one row per deployment (id is always 1). */
 @Entity({ tableName: 'program' })
 @Check({ name: 'program_single_row', expression: 'id = 1' })
+@Check({ name: 'program_point_value_check', expression: 'point_value >= 0' })
 export class Program {
   @PrimaryKey({ type: 'integer', autoincrement: false })
   id: number = 1;

@@ -95,8 +95,9 @@ export class Redemption {
   @Unique({ name: 'redemption_idempotency_key_unique' })
   idempotencyKey!: string;
 
-  @Property({ type: 'bigint' })
-  transactionId!: string;
+  /** The REDEEM debit; null for a coupon a campaign issued at no cost (migration campaign_effects). */
+  @Property({ type: 'bigint', nullable: true })
+  transactionId: string | null = null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

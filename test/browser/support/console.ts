@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { mintToken } from '../../../src/api/auth';
 import type { AppConfig } from '../../../src/config/env';
 import { startTestServer, type TestServer } from '../../support/harness';
@@ -93,10 +93,24 @@ export async function startConsole(overrides: Omit<Partial<AppConfig>, 'database
     },
     async signIn(page) {
       await page.goto(`${origin}/admin/`);
-      await page.getByTestId('dev-sign-in').click();
-      await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
-      // The page signed in to (the dashboard) loads its chunk and then its queries: a test that
-      // counts the next page's requests must not see them, so wait until the network is quiet.
+      // The page signed in to (the dashboard) loads its chunk and then its two queries: a test
+      // that counts the next page's requests must not see them, so wait for their answers.
+      const answered = new Set<string>();
+      const seen = (r: Request) => {
+        if (new URL(r.url()).pathname === '/graphql') answered.add((r.postDataJSON() as { operationName?: string } | null)?.operationName ?? '?');
+      };
+      page.on('requestfinished', seen);
+      try {
+        await page.getByTestId('dev-sign-in').click();
+        await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
+        const deadline = Date.now() + 30_000;
+        while (!(answered.has('DashboardSummary') && answered.has('DashboardSeries'))) {
+          if (Date.now() > deadline) throw new Error(`the dashboard did not load after sign-in (answered: ${[...answered].join(', ') || 'nothing'})`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        page.off('requestfinished', seen);
+      }
       await networkQuiet(page);
     },
     async goto(page, path) {
