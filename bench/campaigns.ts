@@ -38,12 +38,13 @@ export async function benchCampaigns(): Promise<void> {
   await seedMembers(db.url, MEMBERS);
   const ids = (await sql(db.url, 'select id from bench_member order by n')).map((r) => r.id as string);
   const port = freePortSync();
-  const app = await startApp(db.url, port);
+  let app: Awaited<ReturnType<typeof startApp>> | null = null;
   const results: Record<Variant, { rps: number[]; p99: number[]; errors: number }> = {
     none: { rps: [], p99: [], errors: 0 }, open: { rps: [], p99: [], errors: 0 }, budgeted: { rps: [], p99: [], errors: 0 },
   };
   let seq = 0;
   try {
+    app = await startApp(db.url, port);
     const token = await serviceToken();
     // Round 0 warms the app, the database's caches and every variant's statements; it is not counted.
     for (let round = 0; round <= ROUNDS; round++) {
