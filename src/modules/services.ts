@@ -28,6 +28,8 @@ import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 import type { UrlPolicy } from './webhooks/webhooks.rules';
 import { ImportsService } from './imports/imports.service';
 import { CampaignReportService } from './campaigns/campaign-report.service';
+import { CampaignsService } from './campaigns/campaigns.service';
+import { createCampaignLoaders } from './campaigns/campaigns.loaders';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -109,6 +111,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     imports: new ImportsService(em, points, tierEngine),
     campaignReport: new CampaignReportService(em),
     dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
+    campaigns: new CampaignsService(em, audit, { points, rewards }),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -122,6 +125,7 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     tierEngine: createTierEngineLoaders(services.tierEngine, clock),
     catalogue: createCatalogueLoaders(services, clock),
     retention: createRetentionLoaders(services.retention),
+    campaigns: createCampaignLoaders(services.campaigns),
   };
   // The member screen reads in one statement and fills the loaders above.
   return { ...loaders, memberScreen: createMemberScreenLoader(services.memberScreen, loaders, clock) };
