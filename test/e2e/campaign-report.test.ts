@@ -12,6 +12,8 @@ beforeAll(async () => {
   await createLadder(s);
 });
 afterAll(() => s?.stop());
+// The programme's default point value; the first test sets another one.
+beforeEach(() => s.sql('update program set point_value = 0.01'));
 
 const REPORT = `query($code: String!, $asOf: DateTime) { campaignReport(code: $code, asOf: $asOf) {
   campaign { code status pointsGiven } from to
@@ -24,11 +26,14 @@ const purchase = (memberId: string, orderId: string, amount: number, occurredAt:
 const refund = (orderId: string, refundId: string, amount: number, occurredAt: string) =>
   s.admin(`mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { pointsEarned } }`, { input: { orderId, refundId, amount, occurredAt } });
 
-/** A campaign row as upsertCampaign writes it (its id md5('campaign:' || code)), ACTIVE over [startsAt, endsAt). */
+/**
+ * A campaign row as upsertCampaign writes it (its id md5('campaign:' || code)) over [startsAt,
+ * endsAt), already ENDED: the effects give nothing for it, so the awards are the ones written here.
+ */
 async function campaign(code: string, startsAt: string, endsAt: string | null, extra: { controlPercent?: number } = {}) {
   const [row] = await s.sql<{ id: string }>(
-    `insert into campaign (id, code, name, trigger, status, starts_at, ends_at, bonus_points, control_percent, activated_at)
-     values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ACTIVE', $2, $3, 100, $4, $2) returning id`,
+    `insert into campaign (id, code, name, trigger, status, ended_reason, starts_at, ends_at, bonus_points, control_percent, activated_at)
+     values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ENDED', 'ADMIN', $2, $3, 100, $4, $2) returning id`,
     [code, startsAt, endsAt, extra.controlPercent ?? 10],
   );
   return row.id;
@@ -83,7 +88,7 @@ describe('campaignReport', () => {
     // Purchase rate uplift 0.5 − 0.3333 = 0.1667; incremental GMV 7.3333 × 4 = 29.3333;
     // ROI = (29.3333 − 6.20)/6.20 = 3.73118.
     const r = (await s.admin(REPORT, { code: 'JUNE' })).campaignReport;
-    expect(r.campaign).toEqual({ code: 'JUNE', status: 'ACTIVE', pointsGiven: 100 + 160 + 999 });
+    expect(r.campaign).toEqual({ code: 'JUNE', status: 'ENDED', pointsGiven: 100 + 160 + 999 });
     expect(r.from).toBe('2026-06-01T00:00:00.000Z');
     expect(r.to).toBe('2026-07-01T00:00:00.000Z');
     expect(r.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 36, arpu: 9, purchaseRate: 0.5 });
@@ -99,19 +104,20 @@ describe('campaignReport', () => {
     expect(r.cost).toBe(6.2);
     expect(r.roi).toBeCloseTo(3.731183, 5);
 
-    // A refund dated inside the window lowers GMV (and the uplift) by its amount.
+    // A refund dated inside the window lowers GMV (and the uplift) by its amount; the effects
+    // reverse t1's award pro rata (100 × 2/10 = 20), so the cost falls too: (80 + 160 + 50) × 0.02.
     await refund('J-t1a', 'J-t1a-r', 2, '2026-06-30T10:00:00Z');
     const after = (await s.admin(REPORT, { code: 'JUNE' })).campaignReport;
     expect(after.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 34, arpu: 8.5, purchaseRate: 0.5 });
     expect(after.upliftArpu).toBeCloseTo(8.5 - 5 / 3, 10);
+    expect(after.cost).toBeCloseTo(5.8, 10);
 
     // asOf inside the window ends it there: by 06-08 only t1's 10.00 and c1's 5.00.
     const early = (await s.admin(REPORT, { code: 'JUNE', asOf: '2026-06-08T00:00:00Z' })).campaignReport;
     expect(early.to).toBe('2026-06-08T00:00:00.000Z');
     expect(early.treatment).toEqual({ members: 4, buyers: 1, purchases: 1, gmv: 10, arpu: 2.5, purchaseRate: 0.25 });
     expect(early.control).toMatchObject({ members: 3, buyers: 1, purchases: 1, gmv: 5 });
-    expect(early.cost).toBe(2); // only t1's award (100 × 0.02) by then
-    await s.sql('update program set point_value = 0.01');
+    expect(early.cost).toBeCloseTo(1.6, 10); // only t1's award by then (80 after the reversal, × 0.02: reversals carry no date)
   });
 
   it('gives no uplift, interval or ROI when an arm has fewer than 2 members', async () => {
@@ -204,5 +210,45 @@ describe('simulateCampaign', () => {
     expectError(await s.gql(SIMULATE, { input: { ...SIM, multiplier: 0.5 }, ...period }, admin), 'BAD_USER_INPUT');
     expectError(await s.gql(SIMULATE, { input: { ...SIM, rewardCode: 'NO-SUCH-REWARD' }, ...period }, admin), 'BAD_USER_INPUT');
     expectError(await s.gql(SIMULATE, { input: SIM, ...period }, await s.token('service')), 'FORBIDDEN');
+  });
+});
+
+describe('a simulated campaign and the real one', () => {
+  it('give the same points over the same period', async () => {
+    // The real campaign, through the API: upserted, activated (its audience assigned to arms),
+    // then purchases in its window, in time order; then the same definition simulated over the
+    // same period. Budget 100 with the same purchases as the simulation test: 25 + 20 + 30 given,
+    // the fourth award (40) cannot be covered and ends the campaign (BUDGET_SPENT).
+    const input = {
+      code: 'REAL', name: 'Real', trigger: 'PURCHASE', startsAt: '2026-11-01T00:00:00Z', audience: { regions: ['REALNORTH'] },
+      minAmount: 20, bonusPoints: 10, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 100, controlPercent: 50,
+    };
+    const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s, { region: 'REALNORTH' })));
+    await s.admin('mutation($input: CampaignInput!) { upsertCampaign(input: $input) { code } }', { input });
+    await s.admin('mutation { activateCampaign(code: "REAL") { status } }');
+    const id = campaignIdOf('REAL');
+    const [ta, tb] = ids.filter((m) => !controlArm(id, m, 50));
+    const [c] = ids.filter((m) => controlArm(id, m, 50));
+    const bonus: number[] = [];
+    const buy = async (m: string, order: string, amount: number, at: string) => {
+      const r = await s.admin(`mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { bonusPoints } }`,
+        { input: { memberId: m, orderId: order, amount, occurredAt: at } });
+      bonus.push(r.recordPurchase.bonusPoints);
+    };
+    await buy(ta, 'R-ta1', 30, '2026-11-02T12:00:00Z');
+    await buy(tb, 'R-tb1', 20, '2026-11-03T12:00:00Z');
+    await buy(c, 'R-c', 50, '2026-11-04T12:00:00Z');
+    await buy(ta, 'R-ta-small', 15, '2026-11-05T12:00:00Z');
+    await buy(ta, 'R-ta2', 41, '2026-11-10T12:00:00Z');
+    await buy(tb, 'R-tb2', 60, '2026-11-15T12:00:00Z');
+    await buy(tb, 'R-tb3', 21, '2026-11-16T12:00:00Z');
+    await buy(ta, 'R-ta3', 100, '2026-11-20T12:00:00Z');
+    expect(bonus).toEqual([25, 20, 0, 0, 30, 0, 0, 0]);
+
+    const real = (await s.admin('query { campaign(code: "REAL") { status endedReason pointsGiven } }')).campaign;
+    expect(real).toEqual({ status: 'ENDED', endedReason: 'BUDGET_SPENT', pointsGiven: 75 });
+    const simulated = (await s.admin(SIMULATE, { input, from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' })).simulateCampaign;
+    expect(simulated.pointsWouldGive).toBe(real.pointsGiven);
+    expect(simulated.eligibleMembers).toBe(ids.filter((m) => !controlArm(id, m, 50)).length);
   });
 });
