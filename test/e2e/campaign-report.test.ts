@@ -252,3 +252,32 @@ describe('a simulated campaign and the real one', () => {
     expect(simulated.eligibleMembers).toBe(ids.filter((m) => !controlArm(id, m, 50)).length);
   });
 });
+
+describe('simulateCampaign by other triggers', () => {
+  it('counts registrations and activities of the kind, within the per-member limit', async () => {
+    // Six members of the audience registered in March, two in February; none held out (0%).
+    const march = await Promise.all(Array.from({ length: 6 }, (_, i) => registerMember(s, { region: 'TRIGSIM', joinedAt: `2026-03-${10 + i}T09:00:00Z` })));
+    await Promise.all(Array.from({ length: 2 }, () => registerMember(s, { region: 'TRIGSIM', joinedAt: '2026-02-01T09:00:00Z' })));
+    const common = { name: 'Sim', startsAt: '2026-03-01T00:00:00Z', audience: { regions: ['TRIGSIM'] }, controlPercent: 0 };
+    const period = { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z' };
+    // REGISTRATION, 5 points each: 6 events, 30 points, 0.30.
+    const reg = (await s.admin(SIMULATE, { input: { ...common, code: 'SIMREG', trigger: 'REGISTRATION', bonusPoints: 5 }, ...period })).simulateCampaign;
+    expect(reg).toEqual({ eligibleMembers: 8, qualifyingEvents: 6, pointsWouldGive: 30, costWouldBe: 0.3 });
+
+    // ACTIVITY REVIEW, 7 points, once per member: march[0] reviews twice, march[1] once, march[2]
+    // shares (another kind): 3 qualifying events, 2 given (march[0]'s second is over its limit).
+    await s.admin('mutation { upsertActivityRule(input: { kind: "REVIEW", name: "Review", points: 1 }) { kind } }');
+    await s.admin('mutation { upsertActivityRule(input: { kind: "SHARE", name: "Share", points: 1 }) { kind } }');
+    const act = (memberId: string, kind: string, key: string, occurredAt: string) =>
+      s.admin('mutation($input: RecordActivityInput!) { recordActivity(input: $input) { pointsEarned } }', { input: { memberId, kind, idempotencyKey: key, occurredAt } });
+    await act(march[0], 'REVIEW', 'sim-r1', '2026-03-20T10:00:00Z');
+    await act(march[0], 'REVIEW', 'sim-r2', '2026-03-21T10:00:00Z');
+    await act(march[1], 'REVIEW', 'sim-r3', '2026-03-22T10:00:00Z');
+    await act(march[2], 'SHARE', 'sim-s1', '2026-03-22T10:00:00Z');
+    await act(march[3], 'REVIEW', 'sim-r4', '2026-04-02T10:00:00Z'); // after the period
+    const activity = (await s.admin(SIMULATE, {
+      input: { ...common, code: 'SIMACT', trigger: 'ACTIVITY', activityKind: 'REVIEW', bonusPoints: 7, perMemberLimit: 1 }, ...period,
+    })).simulateCampaign;
+    expect(activity).toEqual({ eligibleMembers: 8, qualifyingEvents: 3, pointsWouldGive: 14, costWouldBe: 0.14 });
+  });
+});
