@@ -28,6 +28,7 @@ import { Migration20261205120000_member_erasure } from './Migration2026120512000
 import { Migration20261205120000_webhook_claims } from './Migration20261205120000_webhook_claims';
 import { Migration20261206100000_supervised_churn } from './Migration20261206100000_supervised_churn';
 import { Migration20261207090000_campaigns_foundation } from './Migration20261207090000_campaigns_foundation';
+import { Migration20261207093000_campaign_effects } from './Migration20261207093000_campaign_effects';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -56,4 +57,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205120000_webhook_claims', class: Migration20261205120000_webhook_claims },
   { name: 'Migration20261206100000_supervised_churn', class: Migration20261206100000_supervised_churn },
   { name: 'Migration20261207090000_campaigns_foundation', class: Migration20261207090000_campaigns_foundation },
+  { name: 'Migration20261207093000_campaign_effects', class: Migration20261207093000_campaign_effects },
 ];

@@ -61,6 +61,12 @@ export class PurchaseResultResolver {
   member(@Root() r: EarnResult, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.members.byId.load(r.memberId);
   }
+
+  /** Given with the write; a replayed purchase reads its awards back only when asked. */
+  @FieldResolver(() => Int)
+  async bonusPoints(@Root() r: EarnResult) {
+    return r.bonusPoints ?? (r.bonusOf ? await r.bonusOf() : 0);
+  }
 }
 
 @Resolver(() => ActivityResult)

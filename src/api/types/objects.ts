@@ -228,6 +228,7 @@ export class PurchaseResult {
   @Field(() => Int) qualifyingPointsEarned!: number;
   @Field(() => PointTransaction, { nullable: true }) transaction!: PointTransaction | null;
   @Field(() => TierChange, { nullable: true }) tierChange!: TierChange | null;
+  @Field(() => Int, { description: 'campaign (and, with engagement, referral) points this purchase gave its member, besides pointsEarned' }) bonusPoints!: number;
 }
 
 @ObjectType()

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../../common/errors';
 import {
-  campaignIdOf, campaignValues, changedFields, controlArm, lifecycleStep, multiplierExtra, multiplierText, normalizedAudience, type CampaignDefinition,
+  awardReversal, campaignIdOf, campaignValues, changedFields, controlArm, lifecycleStep, matchingCampaigns, multiplierExtra, multiplierText, normalizedAudience,
+  type CampaignDefinition, type EffectCampaign,
 } from './campaigns.rules';
 
 describe('controlArm', () => {
@@ -114,5 +115,45 @@ describe('normalizedAudience and changedFields', () => {
   it('names the fields whose values differ', () => {
     expect(changedFields({ a: 1, b: ['x'], c: null }, { a: 1, b: ['y'], c: 2 })).toEqual(['b', 'c']);
     expect(multiplierText(15000n)).toBe('1.5');
+  });
+});
+
+describe('matchingCampaigns', () => {
+  const base: EffectCampaign = {
+    id: 'x', code: 'X', trigger: 'PURCHASE', startsAt: new Date('2026-01-01T00:00:00Z'), endsAt: new Date('2026-02-01T00:00:00Z'),
+    activityKind: null, minAmountCents: null, bonusPoints: 10, multiplier: null, rewardCode: null,
+  };
+  const at = new Date('2026-01-15T00:00:00Z');
+  it('keeps the trigger, the window [startsAt, endsAt) and the conditions; orders by (startsAt, code); gives bonus + multiplier extra', () => {
+    const list: EffectCampaign[] = [
+      { ...base, code: 'B', multiplier: '1.5' },
+      { ...base, code: 'A', startsAt: new Date('2026-01-02T00:00:00Z') },
+      { ...base, code: 'C', startsAt: new Date('2025-12-01T00:00:00Z'), bonusPoints: null, multiplier: '2' },
+      { ...base, code: 'LATE', startsAt: at, endsAt: null },
+      { ...base, code: 'ENDED', endsAt: at },
+      { ...base, code: 'ACT', trigger: 'ACTIVITY' },
+      { ...base, code: 'MIN', minAmountCents: 10_001 },
+    ];
+    const got = matchingCampaigns(list, { trigger: 'PURCHASE', at, amountCents: 10_000, basePoints: 101 });
+    expect(got.map((g) => [g.campaign.code, g.points])).toEqual([['C', 101], ['B', 60], ['A', 10], ['LATE', 10]]);
+  });
+  it('an ACTIVITY campaign matches its kind (any kind when it names none)', () => {
+    const list: EffectCampaign[] = [{ ...base, trigger: 'ACTIVITY', code: 'K', activityKind: 'REVIEW' }, { ...base, trigger: 'ACTIVITY', code: 'ANY' }];
+    expect(matchingCampaigns(list, { trigger: 'ACTIVITY', at, activityKind: 'SHARE' }).map((g) => g.campaign.code)).toEqual(['ANY']);
+    expect(matchingCampaigns(list, { trigger: 'ACTIVITY', at, activityKind: 'REVIEW' }).map((g) => g.campaign.code)).toEqual(['ANY', 'K']);
+  });
+});
+
+describe('awardReversal', () => {
+  it('is cumulative and floored like the purchase\'s own, so refunds adding up to the whole take back exactly the award', () => {
+    expect(awardReversal(99, 20_000, 5_000, 0)).toBe(24);
+    expect(awardReversal(99, 20_000, 20_000, 24)).toBe(75);
+    let reversed = 0;
+    for (let refunded = 0; refunded < 10_000; ) {
+      refunded += 333;
+      reversed += awardReversal(7, 10_000, Math.min(refunded, 10_000), reversed);
+    }
+    expect(reversed).toBe(7);
+    expect(awardReversal(10, 100, 50, 9)).toBe(0); // never negative
   });
 });

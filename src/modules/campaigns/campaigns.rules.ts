@@ -197,3 +197,44 @@ export function campaignValues(d: CampaignDefinition): CampaignValues {
     controlPercent,
   };
 }
+
+export type EffectTrigger = 'PURCHASE' | 'ACTIVITY' | 'REGISTRATION' | 'TIER_UPGRADE';
+
+/** An ACTIVE campaign as the effects see it (held in memory with the configuration's version). */
+export interface EffectCampaign {
+  id: string; code: string; trigger: EffectTrigger; startsAt: Date; endsAt: Date | null;
+  activityKind: string | null; minAmountCents: number | null; bonusPoints: number | null; multiplier: string | null; rewardCode: string | null;
+}
+
+/** A triggering event: a purchase (its amount and base points: the programme rate's, before tier and benefit multipliers), an activity (its kind), a registration, an upgrade. */
+export interface EffectEvent { trigger: EffectTrigger; at: Date; amountCents?: number; basePoints?: number; activityKind?: string }
+
+/**
+ * The campaigns that may act on an event, in the order they apply (starts_at, then code), with
+ * the points each would give: the trigger, the window [startsAt, endsAt) by the event's
+ * instant, and the conditions (minAmount for a purchase, activityKind for an activity). The
+ * member's audience, arm, limit and the budget are the database's to check, at the write.
+ */
+export function matchingCampaigns<C extends EffectCampaign>(campaigns: readonly C[], e: EffectEvent): { campaign: C; points: number }[] {
+  const t = e.at.getTime();
+  return campaigns
+    .filter((c) => c.trigger === e.trigger && c.startsAt.getTime() <= t && (c.endsAt == null || t < c.endsAt.getTime()))
+    .filter((c) => e.trigger !== 'PURCHASE' || (e.amountCents ?? 0) >= (c.minAmountCents ?? 0))
+    .filter((c) => e.trigger !== 'ACTIVITY' || c.activityKind == null || c.activityKind === e.activityKind)
+    .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
+    .map((campaign) => ({
+      campaign,
+      points: (campaign.bonusPoints ?? 0) + (e.trigger === 'PURCHASE' && campaign.multiplier ? multiplierExtra(e.basePoints ?? 0, campaign.multiplier) : 0),
+    }));
+}
+
+/**
+ * The points a refund takes back from an award, as the purchase's own reversal (points.rules.ts
+ * refundReversal): cumulative, floor(points × refunded in all / amount) less what earlier
+ * refunds took, so refunds adding up to the whole take back exactly what was given.
+ */
+export function awardReversal(points: number, amountCents: number, refundedCentsAfter: number, reversedBefore: number): number {
+  if (amountCents <= 0) return 0;
+  const through = Number((BigInt(points) * BigInt(Math.min(refundedCentsAfter, amountCents))) / BigInt(amountCents));
+  return Math.max(0, through - reversedBefore);
+}

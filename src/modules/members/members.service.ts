@@ -46,9 +46,10 @@ function sameProfile(m: Member, input: RegisterMemberInput): boolean {
     && (input.joinedAt == null || input.joinedAt.getTime() === m.joinedAt.getTime());
 }
 
-/** What registration needs of the points ledger: an account opened in the same transaction. */
+/** What registration needs of the points ledger: an account opened in the same transaction, and the REGISTRATION campaigns' effects (issue 24). */
 export interface AccountOpener {
   openAccount(tx: EntityManager, memberId: string): Promise<void>;
+  registrationEffects(tx: EntityManager, memberId: string, at: Date): Promise<void>;
 }
 
 /** A page of a search; `count()` counts every match, only when asked (a name prefix may match many). */
@@ -97,6 +98,7 @@ export class MembersService {
         Object.assign(m, { joinedAt, tier: entry, tierSince: joinedAt, tierExpiresAt: null });
         await tx.persistAndFlush(m);
         await this.ledger.openAccount(tx, m.id);
+        await this.ledger.registrationEffects(tx, m.id, joinedAt);
         return m;
       });
     } catch (err) {

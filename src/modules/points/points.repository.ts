@@ -258,13 +258,17 @@ export async function setPurchaseLot(tx: EntityManager, orderId: string, lotId: 
 export interface RefundedPurchase {
   amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number;
   lotId: string | null; occurredAt: Date;
+  /** A campaign gave points for it (campaign_award, source 'purchase:<orderId>'): the refund takes them back too. */
+  hasAwards: boolean;
 }
 
 export async function purchaseToRefund(tx: EntityManager, orderId: string): Promise<RefundedPurchase> {
   const [row] = await tx.execute<RefundedPurchase[]>(
     `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
        qualifying_points as "qualifying", reversed_points as "reversedPoints", reversed_qualifying as "reversedQualifying",
-       lot_id::text as "lotId", occurred_at as "occurredAt" from purchase where order_id = ?`,
+       lot_id::text as "lotId", occurred_at as "occurredAt",
+       exists (select 1 from campaign_award ca where ca.member_id = purchase.member_id and ca.source = 'purchase:' || purchase.order_id and ca.points > 0) as "hasAwards"
+     from purchase where order_id = ?`,
     [orderId],
   );
   return row;
@@ -669,7 +673,8 @@ export type AtOnceStatus = 'done' | 'no-member' | 'replay' | 'config' | 'range' 
  * tiers' (member, tier_change), the programme's, config_version and the outbox's tables: the
  * hot path, in one round trip.
  */
-export async function purchaseAtOnce(em: EntityManager, p: PurchaseCases): Promise<PurchaseWritten & { status: AtOnceStatus }> {
+export async function purchaseAtOnce(em: EntityManager, p: PurchaseCases, effects: CampaignEffectsInput | null = null): Promise<PurchaseWritten & { status: AtOnceStatus; effects: CampaignEffectRow[] }> {
+  if (effects) return purchaseAtOnceWithCampaigns(em, p, effects);
   const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus })[]>(prepared(
     `select f_status as status, f_transaction as transaction, f_lot as "lotId", f_change as change, f_outbox as "outboxId"
      from purchase_at_once(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::uuid[], ?::int[], ?, ?, ?::uuid[], ?::int[], ?::uuid[], ?, ?, ?, ?)`),
@@ -678,7 +683,36 @@ export async function purchaseAtOnce(em: EntityManager, p: PurchaseCases): Promi
       pgArray(p.steps.map((s) => s.from)), pgArray(p.steps.map((s) => String(s.at))), pgArray(p.steps.map((s) => s.to)),
       p.upgradeExpiresAt, p.upgradeReason, p.windowMonths, p.outboxTopic],
   );
-  return { status: row.status, ...written(row) };
+  return { status: row.status, ...written(row), effects: [] };
+}
+
+function atOnceParams(p: PurchaseCases): unknown[] {
+  return [p.memberId, p.orderId, p.at, p.atGiven, p.amountCents, p.qualifying, p.pointsPerUnit, p.configVersion, p.windowFrom,
+    pgArray(p.earned.map((e) => e.tierId)), pgArray(p.earned.map((e) => String(e.points))), p.activatesAt, p.expiresAt,
+    pgArray(p.steps.map((s) => s.from)), pgArray(p.steps.map((s) => String(s.at))), pgArray(p.steps.map((s) => s.to)),
+    p.upgradeExpiresAt, p.upgradeReason, p.windowMonths, p.outboxTopic];
+}
+
+/**
+ * The purchase in one statement with its campaigns' effects (issue 24): purchase_at_once, then,
+ * when it wrote the purchase ('done': no debt, no watermark above its lot), campaign_effects
+ * with the ledger, on the same member, in the same statement and transaction. The audiences are
+ * evaluated on the member as the statement found it (before the purchase's own writes), as the
+ * transaction path does (its effects ride on purchase_write's statement). LC001 from
+ * campaign_effects: nothing was written, the caller takes the transaction path.
+ */
+async function purchaseAtOnceWithCampaigns(em: EntityManager, p: PurchaseCases, e: CampaignEffectsInput): Promise<PurchaseWritten & { status: AtOnceStatus; effects: CampaignEffectRow[] }> {
+  const fx = effectsArgs(e, "case when w.f_status = 'done' then ?::uuid[] else '{}'::uuid[] end", true);
+  const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus; effects: CampaignEffectRow[] })[]>(
+    `with w as materialized (
+       select * from purchase_at_once(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::uuid[], ?::int[], ?, ?, ?::uuid[], ?::int[], ?::uuid[], ?, ?, ?, ?)
+     ), e as materialized (select e.* from w, ${fx.call} e)
+     select w.f_status as status, w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId",
+       ${EFFECTS_JSON} as effects
+     from w`,
+    [...atOnceParams(p), ...fx.params],
+  );
+  return { status: row.status, ...written(row), effects: row.effects };
 }
 
 // ---- erasure (data-rights.service.ts eraseMember) --------------------------------------
@@ -721,4 +755,53 @@ export async function hasLiveLots(tx: EntityManager, memberId: string): Promise<
     [memberId],
   );
   return rows.length > 0;
+}
+
+/** One campaign's outcome for an event (campaign_effects, migration campaign_effects). */
+export interface CampaignEffectRow {
+  campaignId: string; code: string | null; status: string; points: number; rewardPoints: number; awardId: string | null; transactionId: string | null;
+}
+
+/** What campaign_effects takes for one event (plans from campaign-effects.service.ts campaignPlans). */
+export interface CampaignEffectsInput {
+  memberId: string; source: string; at: Date; ledger: boolean; activatesAt: Date; expiresAt: Date | null;
+  plans: { campaignId: string; points: number; audience: { sql: string; params: unknown[] } | null; couponCode: string | null }[];
+}
+
+/** campaign_effects(...) as SQL and its parameters; `campaigns`: the SQL the campaigns' array parameter sits in. */
+function effectsArgs(e: CampaignEffectsInput, campaigns = '?::uuid[]', ledger = e.ledger): { call: string; params: unknown[] } {
+  const inside: string[] = [];
+  const params: unknown[] = [e.memberId, e.source, e.at, pgArray(e.plans.map((p) => p.campaignId))];
+  for (const p of e.plans) {
+    if (!p.audience) { inside.push('true'); continue; }
+    inside.push(`exists (select 1 from (${p.audience.sql}) s where s.id = ?)`);
+    params.push(...p.audience.params, e.memberId);
+  }
+  params.push(pgArray(e.plans.map((p) => p.points)), pgTextArray(e.plans.map((p) => p.couponCode ?? '')), ledger, e.activatesAt, e.expiresAt);
+  return {
+    call: `campaign_effects(?::uuid, ?, ?::timestamptz, ${campaigns}, array[${inside.join(', ')}]::boolean[], ?::int[], ?::text[], ?, ?::timestamptz, ?::timestamptz)`,
+    params,
+  };
+}
+
+const EFFECTS_JSON = `(select coalesce(json_agg(json_build_object('campaignId', e.f_campaign::text, 'code', e.f_code, 'status', e.f_status, 'points', e.f_points,
+  'rewardPoints', e.f_reward_points, 'awardId', e.f_award::text, 'transactionId', e.f_transaction::text)), '[]'::json) from e)`;
+
+/**
+ * The campaigns' effects of one event (issue 24), in one statement in the event's transaction,
+ * its member's account held: each plan's audience evaluated for this one member, then
+ * campaign_effects (arms, limits, the award, the budget, and with `ledger` the BONUS
+ * transaction, lot and account, and the coupons). Spans the campaigns', the segments' (the
+ * audience over SEGMENT_FROM), the ledger's and the rewards' tables: it is the purchase's hot path.
+ */
+export async function campaignEffects(tx: EntityManager, e: CampaignEffectsInput): Promise<CampaignEffectRow[]> {
+  const fx = effectsArgs(e);
+  const [row] = await tx.execute<{ effects: CampaignEffectRow[] }[]>(`with e as materialized (select * from ${fx.call}) select ${EFFECTS_JSON} as effects`, fx.params);
+  return row.effects;
+}
+
+/** The lot a credit's transaction wrote (a campaign's BONUS lot, for its refund). */
+export async function lotOfTransaction(tx: EntityManager, transactionId: string): Promise<string | null> {
+  const [row] = await tx.execute<{ id: string }[]>('select id::text as id from point_lot where transaction_id = ? and points > 0 order by id limit 1', [transactionId]);
+  return row?.id ?? null;
 }

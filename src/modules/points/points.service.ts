@@ -19,6 +19,10 @@ import { UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
 import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import {
+  awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, type ActiveCampaigns, type EffectEvent,
+} from '../campaigns/campaign-effects.service';
+import { awardReversal } from '../campaigns/campaigns.rules';
+import {
   MAX_POINTS, RefundExceedsPurchaseError, basePoints, combineMultipliers, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   refundReversal, settleDebtPlan, type LotTake, type RefundDebitPlan,
 } from './points.rules';
@@ -65,7 +69,19 @@ export interface EarnResult {
   qualifyingPointsEarned: number;
   transaction: TransactionRow | null;
   tierChange: TierChangeRef | null;
+  /**
+   * Campaign points the write gave its member besides pointsEarned (a refund: minus what it
+   * took back of them); a replayed write reads them when asked (bonusOf).
+   */
+  bonusPoints?: number;
+  bonusOf?: () => Promise<number>;
 }
+
+/** campaign_effects' SQLSTATE when told to write the ledger for a member with a debt or a watermark above the lot (migration campaign_effects). */
+const NEEDS_CREDIT = 'LC001';
+
+/** Where a campaign's BONUS lot goes, and whether the effects' statement may write the ledger itself. */
+interface BonusLot { activatesAt: Date; expiresAt: Date | null; ledger: boolean }
 
 /**
  * How a write is made. `silent`: for a bulk writer (an import) that reports itself with one
@@ -182,7 +198,10 @@ export class PointsService {
         if (!facts) throw notFound('Member', memberId);
         if (facts.replay) return this.replayed(await replay(tx), input.orderId);
         const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
-        return (await this.purchaseDecided(tx, p, config, facts, account)) ?? this.purchaseStepwise(tx, p, config, account);
+        const decided = await this.purchaseDecided(tx, p, config, facts, account);
+        const earned = decided ?? await this.purchaseStepwise(tx, p, config, account);
+        // Decided and written in one statement: no debt to repay, so the effects' statement may credit the bonus itself.
+        return this.purchaseCampaigns(tx, p, config, account, earned, decided ? { expiredThrough: facts.expiredThrough } : null);
       });
     })), this.em);
   }
@@ -196,24 +215,39 @@ export class PointsService {
     if (!this.tiers) return null;
     const config = await programmeConfigOf(this.em).get(this.em);
     if (bonusesNeedTags(config.multiplierBenefits, p.occurredAt)) return null;
+    // A campaign that may act on it (or on the upgrade it may bring): the transaction path, where its effects join the purchase.
+    const campaigns = campaignsOf(config);
+    if (mayApply(campaigns, ['TIER_UPGRADE'], p.occurredAt)) return null;
+    const purchaseEvent = { trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit) } as const;
+    const plans = campaignPlans(campaigns, purchaseEvent);
     const earned = config.ladder.map((t) => ({
       tierId: t.id,
       points: earnedPoints(p.amountCents, config.pointsPerUnit, combineMultipliers(t.multiplier, ...multiplierBonuses(config.multiplierBenefits, t.code, [], p.occurredAt))),
     }));
     if (!earned.every((e) => fitsPoints(e.points))) return null;
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
+    // With PURCHASE campaigns: their effects in the same statement, the ledger written there (purchase_at_once writes only without a debt).
+    const effects = plans.length ? { memberId: p.memberId, source: `purchase:${p.input.orderId}`, at: p.occurredAt, ledger: true, activatesAt, expiresAt, plans } : null;
     const r = await retried(this.em, () => repo.purchaseAtOnce(this.em, {
       memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, atGiven: p.input.occurredAt != null, amountCents: p.amountCents,
       qualifying: basePoints(p.amountCents, config.pointsPerUnit), pointsPerUnit: config.pointsPerUnit, configVersion: config.version,
       windowFrom: addMonthsUtc(p.occurredAt, -config.windowMonths), earned, activatesAt, expiresAt, steps: upgradeSteps(config.ladder),
       upgradeExpiresAt: addMonthsUtc(p.occurredAt, config.validityMonths), upgradeReason: UPGRADE_REASON, windowMonths: config.windowMonths,
       outboxTopic: this.tiers!.outboxTopic(),
-    }));
+    }, effects)).catch((err: unknown) => {
+      if ((err as { code?: string }).code === NEEDS_CREDIT) return null; // a debt or the watermark: nothing written, the transaction path credits the bonus
+      throw err;
+    });
+    if (!r) return null;
     switch (r.status) {
       case 'done': {
         if (r.outboxId) notifyOutboxCommitted(this.em, r.outboxId);
         const points = r.transaction?.amount ?? 0;
-        return { memberId: p.memberId, pointsEarned: points, qualifyingPointsEarned: basePoints(p.amountCents, config.pointsPerUnit), transaction: r.transaction, tierChange: r.change };
+        const bonusPoints = r.effects.reduce((t, e) => t + (e.status === 'AWARDED' ? e.points : 0), 0);
+        return {
+          memberId: p.memberId, pointsEarned: points, qualifyingPointsEarned: basePoints(p.amountCents, config.pointsPerUnit), transaction: r.transaction, tierChange: r.change,
+          bonusPoints,
+        };
       }
       case 'no-member': throw notFound('Member', p.memberId);
       case 'replay': return this.replayed(await this.replayPurchase(p.input, p.memberId, p.amountCents), p.input.orderId);
@@ -272,7 +306,89 @@ export class PointsService {
       upgrade: plan && { ...plan, outboxTopic: this.tiers.outboxTopic() },
     });
     if (written.outboxId) notifyOutbox(tx, written.outboxId);
+    if (credit) {
+      account.balance = credit.balanceAfter;
+      account.lifetimeEarned += earned;
+    }
     return { memberId: p.memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction: written.transaction, tierChange: written.change };
+  }
+
+  // ---- campaign effects (issue 24) ------------------------------------------------------
+
+  /**
+   * A purchase's campaign effects, in its transaction after its own writes: PURCHASE campaigns
+   * (source 'purchase:<orderId>'; the bonus lot pending like the purchase's own), then
+   * TIER_UPGRADE campaigns when it upgraded the member (source 'tier:<change id>'; spendable at
+   * once). `decided`: the purchase was written in one statement on facts that found no debt
+   * (the effects' statement then credits the bonus too, unless its lot is under the expiry
+   * watermark). bonusPoints: the PURCHASE campaigns' points only.
+   */
+  private async purchaseCampaigns(
+    tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, account: repo.AccountRow, earned: EarnResult, decided: { expiredThrough: Date | null } | null,
+  ): Promise<EarnResult> {
+    const active = campaignsOf(config);
+    const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
+    const underWatermark = !!(decided?.expiredThrough && expiresAt && expiresAt <= decided.expiredThrough);
+    const bonusPoints = await this.applyCampaigns(tx, account, active, p.memberId, `purchase:${p.input.orderId}`, {
+      trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit),
+    }, { activatesAt, expiresAt, ledger: decided != null && !underWatermark }, 'amount');
+    if (earned.tierChange?.kind === 'UPGRADE') {
+      await this.applyCampaigns(tx, account, active, p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at: p.occurredAt },
+        this.spendableLot(p.occurredAt, config.pointsExpiryMonths), 'amount');
+    }
+    return { ...earned, bonusPoints };
+  }
+
+  /** A campaign lot spendable at once (activities, registrations, upgrades), expiring as an activity's points do. */
+  private spendableLot(at: Date, expiryMonths: number | null): BonusLot {
+    return { activatesAt: at, expiresAt: lotExpiry(at, expiryMonths, addMonthsUtc), ledger: false };
+  }
+
+  /** The active campaigns now (the configuration's version checked: one statement; a second when it moved). */
+  private async campaignsNow(tx: EntityManager): Promise<ActiveCampaigns> {
+    return campaignsOf(await programmeConfigOf(this.em).current(tx));
+  }
+
+  /**
+   * One event's campaign effects, its member's account held (`account` as it is now): the
+   * campaigns that may act on it (trigger, window, conditions: campaigns.rules.ts
+   * matchingCampaigns, in (startsAt, code) order), then one statement (campaign_effects) checks
+   * each at the write (status, window, audience for this member, arm, per-member limit, replay,
+   * budget) and records the awards. The BONUS transactions it did not write itself (`lot.ledger`
+   * false: a debt may need repaying first) are credited here and linked to their awards.
+   * Returns the points given.
+   */
+  private async applyCampaigns(
+    tx: EntityManager, account: repo.AccountRow, active: ActiveCampaigns, memberId: string, source: string, event: EffectEvent, lot: BonusLot, field: string,
+  ): Promise<number> {
+    const plans = campaignPlans(active, event);
+    if (!plans.length) return 0;
+    const rows = await repo.campaignEffects(tx, { memberId, source, at: event.at, ledger: lot.ledger, activatesAt: lot.activatesAt, expiresAt: lot.expiresAt, plans });
+    let given = 0;
+    for (const row of rows) {
+      if (row.status !== 'AWARDED' || row.points <= 0) continue;
+      given += row.points;
+      if (lot.ledger) {
+        account.balance += row.points;
+        account.lifetimeEarned += row.points;
+        continue;
+      }
+      const { transaction } = await this.credit(tx, account, {
+        memberId, type: 'BONUS', amount: row.points, occurredAt: event.at, activatesAt: lot.activatesAt, expiresAt: lot.expiresAt,
+        reason: `campaign ${row.code}`, reference: row.code, idempotencyKey: `campaign:${row.code}:${source}`, countsAsEarned: true, field,
+      });
+      await linkAwardTransaction(tx, row.awardId!, transaction.id);
+    }
+    return given;
+  }
+
+  /** REGISTRATION campaigns' effects for a member just registered (members.service.ts register, in its transaction; its account is new). */
+  async registrationEffects(tx: EntityManager, memberId: string, at: Date): Promise<void> {
+    const active = await this.campaignsNow(tx);
+    if (!mayApply(active, ['REGISTRATION'], at)) return;
+    const settings = await repo.programSettings(tx);
+    const account: repo.AccountRow = { balance: 0, lifetimeEarned: 0 };
+    await this.applyCampaigns(tx, account, active, memberId, 'registration', { trigger: 'REGISTRATION', at }, this.spendableLot(at, settings.pointsExpiryMonths), 'memberId');
   }
 
   /** When a purchase's lot becomes spendable (after the pending days) and when it expires. */
@@ -386,6 +502,7 @@ export class PointsService {
     return {
       memberId, pointsEarned: p.earned, qualifyingPointsEarned: p.qualifying,
       transaction: await repo.findTransaction(em, p.transactionId), tierChange,
+      bonusOf: () => awardedPoints(this.em, memberId, `purchase:${input.orderId}`),
     };
   }
 
@@ -424,12 +541,39 @@ export class PointsService {
     // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
     const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
     if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
+    const bonusBack = p.hasAwards ? await this.reverseAwards(tx, account, memberId, input, p, refundCents, occurredAt) : 0;
     await repo.addRefunded(tx, input.orderId, refundCents, reversal.points, reversal.qualifying);
     await repo.insertRefund(tx, {
       refundId: input.refundId, orderId: input.orderId, memberId, amountCents: refundCents, pointsReversed: reversal.points,
       qualifyingReversed: qualifying.own, transactionId: transaction?.id ?? null, occurredAt,
     });
-    return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -qualifying.own, transaction, tierChange: null };
+    return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -qualifying.own, transaction, tierChange: null, bonusPoints: -bonusBack };
+  }
+
+  /**
+   * A refund takes back the campaigns' points the purchase gave, each award pro rata as the
+   * purchase's own (campaigns.rules.ts awardReversal: cumulative, floored), from the award's
+   * own BONUS lot first (pending points cancelled), as a REFUND_REVERSAL of its own (key
+   * 'refund:<refundId>:campaign:<code>'); the award records it and the campaign's budget gets it
+   * back. Coupons the purchase's campaigns issued stay issued (docs/decisions.md). Returns the
+   * points taken back.
+   */
+  private async reverseAwards(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, p: repo.RefundedPurchase, refundCents: number, occurredAt: Date,
+  ): Promise<number> {
+    let back = 0;
+    for (const award of await purchaseAwards(tx, memberId, input.orderId)) {
+      const points = awardReversal(award.points, p.amountCents, p.refundedCents + refundCents, award.reversedPoints);
+      if (points <= 0) continue;
+      const lotId = award.transactionId ? await repo.lotOfTransaction(tx, award.transactionId) : null;
+      const debit = await this.planRefund(tx, memberId, { ...p, lotId }, points, occurredAt);
+      await this.bookReversal(tx, account, memberId, input, occurredAt, lotId, debit, {
+        key: `refund:${input.refundId}:campaign:${award.code}`, reason: `refund ${input.refundId}: campaign ${award.code}`,
+      });
+      await reverseAward(tx, award, memberId, points);
+      back += points;
+    }
+    return back;
   }
 
   /**
@@ -460,14 +604,14 @@ export class PointsService {
   /** The REFUND_REVERSAL transaction of a planned debit, its takes, a debt lot for what goes below zero; null when it takes nothing. */
   private async bookReversal(
     tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, occurredAt: Date, ownLotId: string | null,
-    { plan, fromExpired }: RefundDebit,
+    { plan, fromExpired }: RefundDebit, as: { key: string; reason: string } = { key: `refund:${input.refundId}`, reason: `refund ${input.refundId}` },
   ): Promise<TransactionRow | null> {
     const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative;
     if (!(taken > 0 || plan.unrecovered > 0 || fromExpired.length)) return null;
     const balanceAfter = account.balance - taken;
     const transaction = await repo.insertTransaction(tx, {
       memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: input.orderId,
-      reason: `refund ${input.refundId}`, idempotencyKey: `refund:${input.refundId}`, unrecovered: plan.unrecovered,
+      reason: as.reason, idempotencyKey: as.key, unrecovered: plan.unrecovered,
     });
     const takes = plan.cancelPending > 0 && ownLotId ? [{ lotId: ownLotId, amount: plan.cancelPending }, ...plan.takes] : plan.takes;
     // Takes from expired lots are recorded too; they moved nothing on the balance.
@@ -737,8 +881,21 @@ export class PointsService {
       await repo.insertActivity(tx, {
         idempotencyKey: input.idempotencyKey, memberId, kind: input.kind, day, points, qualifying, transactionId: transaction?.id ?? null, occurredAt,
       });
-      return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange };
+      const bonusPoints = await this.activityCampaigns(tx, account, memberId, input, occurredAt, settings, tierChange);
+      return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange, bonusPoints };
     })));
+  }
+
+  /** An activity's campaign effects: ACTIVITY campaigns (source 'activity:<key>'), then TIER_UPGRADE ones when it upgraded the member. */
+  private async activityCampaigns(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RecordActivityInput, at: Date, settings: repo.ProgramSettings, tierChange: TierChangeRef | null,
+  ): Promise<number> {
+    const active = await this.campaignsNow(tx);
+    if (!mayApply(active, ['ACTIVITY', 'TIER_UPGRADE'], at)) return 0;
+    const lot = this.spendableLot(at, settings.pointsExpiryMonths);
+    const given = await this.applyCampaigns(tx, account, active, memberId, `activity:${input.idempotencyKey}`, { trigger: 'ACTIVITY', at, activityKind: input.kind }, lot, 'kind');
+    if (tierChange?.kind === 'UPGRADE') await this.applyCampaigns(tx, account, active, memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at }, lot, 'kind');
+    return given;
   }
 
   /** The stored result of an earlier activity with this key, or CONFLICT if it differs. */

@@ -31,11 +31,18 @@ export interface ConfigRows {
   windowMonths: number; validityMonths: number; policy: DowngradePolicy; noticeDays: number;
   ladder: ConfigRung[];
   multiplierBenefits: ConfigBenefitVersion[];
+  /**
+   * The ACTIVE campaigns (issue 24) as `campaign` stores them, at the same version: the
+   * campaigns module reads them (campaign-effects.service.ts campaignsOf). JSON rows, in
+   * (starts_at, code) order.
+   */
+  activeCampaigns: Record<string, unknown>[];
 }
 
 /**
  * The configuration and its version, in one statement (one snapshot: the version is the one
- * these rows were at). Cross-module read: `tier` (tiers) and `benefit_version` (benefits),
+ * these rows were at). Cross-module read: `tier` (tiers), `benefit_version` (benefits) and
+ * `campaign` (campaigns: the active ones, which a purchase's effects depend on),
  * every version of each benefit that was ever a POINTS_MULTIPLIER (a later version may have
  * changed its kind: the version in force at an instant decides).
  */
@@ -51,7 +58,11 @@ export async function configRows(em: EntityManager): Promise<ConfigRows> {
          'kind', bv.snapshot->>'kind', 'active', (bv.snapshot->>'active')::boolean, 'value', (bv.snapshot->>'value')::float8,
          'validFrom', bv.snapshot->>'validFrom', 'validTo', bv.snapshot->>'validTo',
          'tierCodes', coalesce(bv.snapshot->'tierCodes', '[]'), 'requiredTags', coalesce(bv.snapshot->'requiredTags', '[]')) order by bv.code, bv.version)
-         from benefit_version bv where bv.code in (select code from benefit_version where snapshot->>'kind' = 'POINTS_MULTIPLIER')), '[]') as "multiplierBenefits"
+         from benefit_version bv where bv.code in (select code from benefit_version where snapshot->>'kind' = 'POINTS_MULTIPLIER')), '[]') as "multiplierBenefits",
+       coalesce((select json_agg(json_build_object('id', c.id, 'code', c.code, 'trigger', c.trigger, 'startsAt', c.starts_at, 'endsAt', c.ends_at,
+         'audience', c.audience, 'activityKind', c.activity_kind, 'minAmountCents', c.min_amount_cents::text, 'bonusPoints', c.bonus_points,
+         'multiplier', c.multiplier::text, 'rewardCode', c.reward_code) order by c.starts_at, c.code)
+         from campaign c where c.status = 'ACTIVE'), '[]') as "activeCampaigns"
      from program p where p.id = ?`,
     [SETTINGS_ID],
   );

@@ -1,6 +1,7 @@
 /**
  * Coupons and partial updates of catalogue rules: pure functions, no clock, no database.
  */
+import { randomBytes } from 'node:crypto';
 import { badInput } from '../../common/errors';
 
 const DAY_MS = 86_400_000;
@@ -98,4 +99,13 @@ export function applyPatch<T extends object>(current: T, patch: object, spec: Pa
     given.push(field);
   }
   return { next, given };
+}
+
+/** 16 characters of Crockford base32 (80 random bits): unguessable and easy to read out at a till. */
+export function newCouponCode(): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  const bytes = randomBytes(16);
+  let code = '';
+  for (let i = 0; i < 16; i++) code += alphabet[bytes[i] & 31];
+  return code.match(/.{4}/g)!.join('-');
 }

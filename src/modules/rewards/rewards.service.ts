@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { randomBytes } from 'node:crypto';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, couponNotUsable, ErrorCode, notFound } from '../../common/errors';
 import { formatCents, MoneyInputError, parseMoneyToCents } from '../../common/money';
@@ -12,7 +11,7 @@ import type { PointsService } from '../points/points.service';
 import * as rewardsRepo from './rewards.repository';
 import type { RedemptionRow, RewardRow, RewardValues } from './rewards.repository';
 import {
-  applyPatch, couponCancelRefusal, couponExpiresAt, couponUseRefusal, MAX_COUPON_VALID_DAYS, normalizeCouponCode, type CouponRefusal, type PatchSpec,
+  applyPatch, couponCancelRefusal, couponExpiresAt, couponUseRefusal, MAX_COUPON_VALID_DAYS, newCouponCode, normalizeCouponCode, type CouponRefusal, type PatchSpec,
 } from './rewards.rules';
 
 export type { RedemptionRow, RewardRow } from './rewards.repository';
@@ -77,14 +76,7 @@ function couponKeyOf(raw: string): string {
 
 const refused = (r: CouponRefusal) => couponNotUsable(r.status, r.message, r.field ? { field: r.field } : {});
 
-/** 16 characters of Crockford base32 (80 random bits): unguessable and easy to read out at a till. */
-export function newCouponCode(): string {
-  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  const bytes = randomBytes(16);
-  let code = '';
-  for (let i = 0; i < 16; i++) code += alphabet[bytes[i] & 31];
-  return code.match(/.{4}/g)!.join('-');
-}
+export { newCouponCode } from './rewards.rules';
 
 /** The catalogue and redemptions: eligibility, stock, limit and balance checked in one transaction. */
 export class RewardsService {

@@ -1,0 +1,87 @@
+// npm run bench -- campaigns: purchase throughput through the app (GraphQL recordPurchase,
+// random members) with no campaign active (the baseline), with one PURCHASE campaign active
+// without a budget, and with one whose budget is taken by every purchase (issue 24's goal:
+// ≥ 80% of none). The variants alternate in rounds on one app and one database, so the
+// machine's noise falls on all of them alike; each figure is the median of its rounds.
+import { freePortSync } from './ports';
+import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
+import { runLoad } from './load';
+import { writeSection } from './report';
+
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CLIENTS = 32;
+const PURCHASE = `mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { pointsEarned bonusPoints transaction { id balanceAfter } } }`;
+
+const VARIANTS = {
+  none: 'no campaign active',
+  open: 'one PURCHASE campaign (bonus 10, control 10%), no budget',
+  budgeted: 'one PURCHASE campaign (bonus 10, control 10%), budgetPoints 2,000,000,000',
+} as const;
+type Variant = keyof typeof VARIANTS;
+
+/** Makes `v` the state of the campaigns (a change moves config_version: the app reloads what it holds). */
+async function setVariant(url: string, v: Variant) {
+  await sql(url, `update campaign set status = 'PAUSED' where status = 'ACTIVE'`);
+  if (v === 'none') return;
+  await sql(url, `insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, budget_points, control_percent, activated_at)
+    values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ACTIVE', now() - interval '1 day', 10, $2, 10, now())
+    on conflict (code) do update set status = 'ACTIVE'`, [`BENCH_${v.toUpperCase()}`, v === 'budgeted' ? 2_000_000_000 : null]);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function benchCampaigns(): Promise<void> {
+  log(`campaigns bench: ${MEMBERS} members, ${ROUNDS} rounds of ${SECONDS}s per variant, ${CLIENTS} clients; ${machine()}`);
+  const db = await benchDatabase('bench_campaigns');
+  await seedMembers(db.url, MEMBERS);
+  const ids = (await sql(db.url, 'select id from bench_member order by n')).map((r) => r.id as string);
+  const port = freePortSync();
+  const app = await startApp(db.url, port);
+  const results: Record<Variant, { rps: number[]; p99: number[]; errors: number }> = {
+    none: { rps: [], p99: [], errors: 0 }, open: { rps: [], p99: [], errors: 0 }, budgeted: { rps: [], p99: [], errors: 0 },
+  };
+  let seq = 0;
+  try {
+    const token = await serviceToken();
+    // Round 0 warms the app, the database's caches and every variant's statements; it is not counted.
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (const v of Object.keys(VARIANTS) as Variant[]) {
+        await setVariant(db.url, v);
+        const r = await runLoad({
+          label: v, url: `http://127.0.0.1:${port}/graphql`, connections: CLIENTS, seconds: SECONDS, warmupSeconds: 2,
+          headers: { authorization: `Bearer ${token}` },
+          body: () => ({ query: PURCHASE, variables: { input: { memberId: ids[Math.floor(Math.random() * ids.length)], orderId: `b-${process.pid}-${++seq}`, amount: 10 } } }),
+        });
+        log(`round ${round} ${v}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
+        if (round === 0) continue;
+        results[v].rps.push(r.rps);
+        results[v].p99.push(r.p99);
+        results[v].errors += r.errors;
+      }
+    }
+    const errors = Object.values(results).reduce((t, r) => t + r.errors, 0);
+    if (errors) throw new Error(`${errors} requests failed: no figures written`);
+    const [given] = await sql(db.url, `select (select count(*)::int from campaign_award) as awards, (select count(*)::int from campaign_member where control) as control,
+      (select budget_points - (select sum(remaining) from campaign_budget b where b.campaign_id = c.id) from campaign c where code = 'BENCH_BUDGETED')::int as spent,
+      (select coalesce(sum(points - reversed_points + reward_points), 0)::int from campaign_award a join campaign c on c.id = a.campaign_id where c.code = 'BENCH_BUDGETED') as "awardSum"`);
+    const base = median(results.none.rps);
+    const rows = (Object.keys(VARIANTS) as Variant[]).map((v) => {
+      const rps = median(results[v].rps);
+      return `| ${VARIANTS[v]} | ${(rps / base).toFixed(2)} | ${median(results[v].p99).toFixed(1)} | ${results[v].errors} |`;
+    });
+    const section = `## Campaigns: purchases with a budgeted campaign active\n\n` +
+      `\`npm run bench -- campaigns\`: GraphQL recordPurchase for random members of ${MEMBERS.toLocaleString('en')} (amount 10), ${CLIENTS} clients, ` +
+      `${ROUNDS} rounds of ${SECONDS} s per variant after a warm-up round, the variants alternating on one app and one database; throughput as the median round's ` +
+      `ratio to the median round with no campaign (the issue's goal for the budgeted campaign: ≥ 0.80). ${machine()}.\n\n` +
+      `| variant | throughput vs none | p99 ms (median round) | errors |\n|---|---|---|---|\n${rows.join('\n')}\n\n` +
+      `After the run: ${given.awards} awards, ${given.control} members in control; the budgeted campaign's budget − Σ slots = ${given.spent}, ` +
+      `Σ (points − reversed + reward points) of its awards = ${given.awardSum} (the invariant: equal).\n`;
+    writeSection('Campaigns: purchases with a budgeted campaign active', section);
+    console.log(section);
+  } finally {
+    await stopChild(app);
+    await db.stop();
+  }
+}

@@ -1,0 +1,43 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EffectTrigger } from './campaigns.rules';
+
+/** An ACTIVE campaign's row as the programme's configuration holds it (program.repository.ts configRows). */
+export interface ActiveCampaignRow {
+  id: string; code: string; trigger: EffectTrigger; startsAt: string; endsAt: string | null; audience: Record<string, unknown> | null;
+  activityKind: string | null; minAmountCents: string | null; bonusPoints: number | null; multiplier: string | null; rewardCode: string | null;
+}
+
+/** An award of a purchase, for its refund: what it gave and what refunds took back so far. */
+export interface PurchaseAwardRow { id: string; campaignId: string; code: string; points: number; reversedPoints: number; transactionId: string | null }
+
+/** The awards a purchase gave (source 'purchase:<orderId>'), in the order they applied; locked for the refund. */
+export async function purchaseAwards(tx: EntityManager, memberId: string, orderId: string): Promise<PurchaseAwardRow[]> {
+  return tx.execute<PurchaseAwardRow[]>(
+    `select a.id::text as id, a.campaign_id::text as "campaignId", c.code, a.points, a.reversed_points as "reversedPoints", a.transaction_id::text as "transactionId"
+     from campaign_award a join campaign c on c.id = a.campaign_id
+     where a.member_id = ? and a.source = ? and a.points > 0 order by c.starts_at, c.code for update of a`,
+    [memberId, `purchase:${orderId}`],
+  );
+}
+
+/** Records what a refund took back from an award, and gives it back to the campaign's budget. */
+export async function reverseAward(tx: EntityManager, award: PurchaseAwardRow, memberId: string, points: number): Promise<void> {
+  await tx.execute(
+    `with a as (update campaign_award set reversed_points = reversed_points + ? where id = ? returning campaign_id)
+     select campaign_budget_return(a.campaign_id, ?, ?) from a`,
+    [points, award.id, memberId, points],
+  );
+}
+
+/** The BONUS transaction a caller wrote for an award (campaign_effects without the ledger). */
+export async function linkAwardTransaction(tx: EntityManager, awardId: string, transactionId: string): Promise<void> {
+  await tx.execute('update campaign_award set transaction_id = ? where id = ?', [transactionId, awardId]);
+}
+
+/** The campaign points an event gave its member (its awards by source). */
+export async function awardedPoints(em: EntityManager, memberId: string, source: string): Promise<number> {
+  const [row] = await em.execute<{ points: number }[]>(
+    'select coalesce(sum(points), 0)::int as points from campaign_award where member_id = ? and source = ?', [memberId, source],
+  );
+  return row.points;
+}

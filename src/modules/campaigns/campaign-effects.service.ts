@@ -1,0 +1,69 @@
+import { newCouponCode } from '../rewards/rewards.rules';
+import { memberSelection, type MemberSelection } from '../segments/segments.service';
+import * as repo from './campaign-effects.repository';
+import type { ActiveCampaignRow } from './campaign-effects.repository';
+import { matchingCampaigns, type EffectCampaign, type EffectEvent } from './campaigns.rules';
+
+export type { EffectEvent, EffectTrigger } from './campaigns.rules';
+export type { PurchaseAwardRow } from './campaign-effects.repository';
+
+/** An ACTIVE campaign held in memory: its audience compiled (null: every member; a filter that no longer compiles selects nobody). */
+export interface HeldCampaign extends EffectCampaign { audience: MemberSelection | null }
+
+/** What the event's statement (points.repository.ts campaignEffects) applies: a campaign, the points it would give, who is in its audience. */
+export interface CampaignPlan { campaignId: string; code: string; points: number; audience: MemberSelection | null; couponCode: string | null }
+
+/** The active campaigns at a configuration version. */
+export interface ActiveCampaigns { version: string; campaigns: HeldCampaign[] }
+
+const NOBODY: MemberSelection = { sql: 'select null::uuid as id where false', params: [] };
+
+function heldCampaign(row: ActiveCampaignRow): HeldCampaign {
+  let audience: MemberSelection | null = null;
+  if (row.audience) {
+    try {
+      audience = memberSelection(row.audience);
+    } catch {
+      audience = NOBODY;
+    }
+  }
+  return {
+    id: row.id, code: row.code, trigger: row.trigger, startsAt: new Date(row.startsAt), endsAt: row.endsAt ? new Date(row.endsAt) : null,
+    activityKind: row.activityKind, minAmountCents: row.minAmountCents == null ? null : Number(row.minAmountCents),
+    bonusPoints: row.bonusPoints, multiplier: row.multiplier, rewardCode: row.rewardCode, audience,
+  };
+}
+
+const held = new WeakMap<object, ActiveCampaigns>();
+
+/**
+ * The ACTIVE campaigns of a configuration the programme holds in memory (ProgrammeConfig: read
+ * in the same statement as the ladder and the benefits, at one config_version, which every
+ * change of `campaign` moves), their audiences compiled once per configuration. So a purchase
+ * that decides with the configuration at a version knows the campaigns at that version, at no
+ * statement of its own. The effects' statement checks each campaign's status and window again
+ * at the write: the list only says which campaigns may apply.
+ */
+export function campaignsOf(config: { version: string; activeCampaigns: readonly Record<string, unknown>[] }): ActiveCampaigns {
+  let c = held.get(config);
+  if (!c) held.set(config, (c = { version: config.version, campaigns: config.activeCampaigns.map((r) => heldCampaign(r as unknown as ActiveCampaignRow)) }));
+  return c;
+}
+
+/** The campaigns that may act on `event`, in the order they apply, with what each would give. */
+export function campaignPlans(active: ActiveCampaigns, event: EffectEvent): CampaignPlan[] {
+  return matchingCampaigns(active.campaigns, event).map(({ campaign, points }) => ({
+    campaignId: campaign.id, code: campaign.code, points, audience: campaign.audience, couponCode: campaign.rewardCode ? newCouponCode() : null,
+  }));
+}
+
+/** Whether a campaign of one of `triggers` may act on an event at `at` (the one-statement purchase path steps aside for it). */
+export function mayApply(active: ActiveCampaigns, triggers: readonly string[], at: Date): boolean {
+  const t = at.getTime();
+  return active.campaigns.some((c) => triggers.includes(c.trigger) && c.startsAt.getTime() <= t && (c.endsAt == null || t < c.endsAt.getTime()));
+}
+
+export const purchaseAwards = repo.purchaseAwards;
+export const reverseAward = repo.reverseAward;
+export const linkAwardTransaction = repo.linkAwardTransaction;
+export const awardedPoints = repo.awardedPoints;

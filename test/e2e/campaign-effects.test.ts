@@ -1,0 +1,308 @@
+// Issue 24: campaign effects, applied in the transaction of the write that triggers them, through
+// the API. Campaigns are written into `campaign` by SQL here (the admin API is another branch's);
+// every test ends the campaigns before it, so only its own apply.
+import { controlArm } from '../../src/modules/campaigns/campaigns.rules';
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+
+let s: TestServer;
+let n = 0;
+const key = (p: string) => `${p}-${++n}`;
+
+beforeAll(async () => {
+  s = await startTestServer();
+  await createLadder(s);
+  await s.admin('mutation { upsertTag(input: { code: "vip", name: "VIP" }) { code } }');
+});
+afterAll(() => s?.stop());
+
+const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) {
+  pointsEarned bonusPoints qualifyingPointsEarned member { pointsBalance } tierChange { kind } } }`;
+const REFUND = `mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned bonusPoints member { pointsBalance } } }`;
+const PROGRESS = `query($id: ID!) { member(id: $id) { pointsBalance tier { code } tierProgress { qualifyingPoints } } }`;
+
+interface CampaignFields {
+  trigger?: string; status?: string; startsAt?: string; endsAt?: string | null; audience?: unknown; activityKind?: string | null;
+  minAmountCents?: number | null; bonusPoints?: number | null; multiplier?: string | null; rewardCode?: string | null;
+  perMemberLimit?: number | null; budgetPoints?: number | null; controlPercent?: number;
+}
+
+/** Ends every campaign, then inserts this one (ACTIVE, open since 2020 unless told); returns its id. */
+async function campaign(code: string, f: CampaignFields): Promise<string> {
+  await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = now() where status <> 'ENDED'`);
+  const [row] = await s.sql<{ id: string }>(
+    `insert into campaign (id, code, name, trigger, status, starts_at, ends_at, audience, activity_kind, min_amount_cents, bonus_points, multiplier,
+       reward_code, per_member_limit, budget_points, control_percent, activated_at)
+     values (md5('campaign:' || $1)::uuid, $1, $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10::numeric, $11, $12, $13, $14, now()) returning id::text`,
+    [code, f.trigger ?? 'PURCHASE', f.status ?? 'ACTIVE', f.startsAt ?? '2020-01-01T00:00:00Z', f.endsAt ?? null,
+      f.audience === undefined ? null : JSON.stringify(f.audience), f.activityKind ?? null, f.minAmountCents ?? null, f.bonusPoints ?? null,
+      f.multiplier ?? null, f.rewardCode ?? null, f.perMemberLimit ?? null, f.budgetPoints ?? null, f.controlPercent ?? 0],
+  );
+  return row.id;
+}
+
+const member = () => registerMember(s, { externalId: key('m') });
+const purchase = (memberId: string, amount: number, orderId = key('o'), occurredAt?: string) =>
+  s.admin(PURCHASE, { i: { memberId, orderId, amount, ...(occurredAt ? { occurredAt } : {}) } }).then((d) => d.recordPurchase);
+
+async function awards(campaignId: string) {
+  return s.sql<{ memberId: string; source: string; points: number; rewardPoints: number; reversedPoints: number; transactionId: string | null; couponId: string | null }>(
+    `select member_id::text as "memberId", source, points, reward_points as "rewardPoints", reversed_points as "reversedPoints",
+       transaction_id::text as "transactionId", coupon_id::text as "couponId" from campaign_award where campaign_id = $1 order by id`, [campaignId]);
+}
+
+async function bonusTransactions(memberId: string) {
+  return s.sql<{ amount: number; reference: string; balanceAfter: number }>(
+    `select amount, reference, balance_after as "balanceAfter" from point_transaction where member_id = $1 and type = 'BONUS' order by id`, [memberId]);
+}
+
+/** balance = Σ transactions = Σ live lot remainders, for every member. */
+async function expectLedgerConsistent() {
+  const bad = await s.sql(`select a.member_id, a.balance,
+      (select coalesce(sum(t.amount), 0) from point_transaction t where t.member_id = a.member_id) as txns,
+      (select coalesce(sum(l.remaining), 0) from point_lot l where l.member_id = a.member_id) as lots
+    from point_account a
+    where a.balance <> (select coalesce(sum(t.amount), 0) from point_transaction t where t.member_id = a.member_id)
+       or a.balance <> (select coalesce(sum(l.remaining), 0) from point_lot l where l.member_id = a.member_id)`);
+  expect(bad).toEqual([]);
+}
+
+/** Budget spent by the awards, and what the slots hold: they add up to the budget. */
+async function budgetOf(campaignId: string) {
+  const [row] = await s.sql<{ spent: number; remaining: number; budget: number | null }>(
+    `select (select coalesce(sum(points - reversed_points + reward_points), 0)::int from campaign_award where campaign_id = $1) as spent,
+       (select coalesce(sum(remaining), 0)::int from campaign_budget where campaign_id = $1) as remaining,
+       (select budget_points from campaign where id = $1) as budget`, [campaignId]);
+  return row;
+}
+
+describe('campaign effects on a purchase', () => {
+  it('gives bonusPoints and the multiplier\'s extra as a BONUS transaction and lot, not as qualifying points', async () => {
+    const id = await campaign('BONUS_X2', { bonusPoints: 50, multiplier: '2' });
+    const m = await member();
+    const r = await purchase(m, 100);
+    // BRONZE earns 1 per unit: 100 own points; the campaign: 50 + floor(100 × (2 − 1)).
+    expect(r).toMatchObject({ pointsEarned: 100, bonusPoints: 150, qualifyingPointsEarned: 100, member: { pointsBalance: 250 } });
+    expect(await bonusTransactions(m)).toEqual([{ amount: 150, reference: 'BONUS_X2', balanceAfter: 250 }]);
+    expect(await awards(id)).toEqual([expect.objectContaining({ memberId: m, points: 150, rewardPoints: 0, reversedPoints: 0 })]);
+    expect((await awards(id))[0].transactionId).not.toBeNull();
+    const p = (await s.admin(PROGRESS, { id: m })).member;
+    expect(p).toMatchObject({ pointsBalance: 250, tierProgress: { qualifyingPoints: 100 } });
+    // The multiplier's base is the programme rate's points, before the tier's multiplier: at SILVER (×1.25) the extra stays floor(base).
+    const big = await purchase(m, 1000); // → SILVER
+    expect(big.tierChange).toEqual({ kind: 'UPGRADE' });
+    const at = await purchase(m, 101);
+    expect(at).toMatchObject({ pointsEarned: 126, bonusPoints: 50 + 101 });
+    await expectLedgerConsistent();
+  });
+
+  it('minAmount: a smaller purchase gets nothing', async () => {
+    const id = await campaign('MIN_50', { bonusPoints: 20, minAmountCents: 5000 });
+    const m = await member();
+    expect((await purchase(m, 49.99)).bonusPoints).toBe(0);
+    expect((await purchase(m, 50)).bonusPoints).toBe(20);
+    expect(await awards(id)).toHaveLength(1);
+  });
+
+  it('the window [startsAt, endsAt) by the purchase\'s instant, and only while ACTIVE', async () => {
+    const m = await member();
+    let id = await campaign('WINDOW', { bonusPoints: 10, startsAt: '2026-06-01T00:00:00Z', endsAt: '2026-07-01T00:00:00Z' });
+    expect((await purchase(m, 10, key('o'), '2026-05-31T23:59:59Z')).bonusPoints).toBe(0);
+    expect((await purchase(m, 10, key('o'), '2026-06-01T00:00:00Z')).bonusPoints).toBe(10);
+    expect((await purchase(m, 10, key('o'), '2026-07-01T00:00:00Z')).bonusPoints).toBe(0);
+    expect(await awards(id)).toHaveLength(1);
+    for (const status of ['PAUSED', 'DRAFT', 'ENDED']) {
+      id = await campaign(`STATUS_${status}`, { bonusPoints: 10, status });
+      expect((await purchase(m, 10)).bonusPoints).toBe(0);
+      expect(await awards(id)).toEqual([]);
+    }
+    // Paused after it was active: the next purchase gives nothing (the held list follows config_version).
+    id = await campaign('PAUSED_LATER', { bonusPoints: 10 });
+    expect((await purchase(m, 10)).bonusPoints).toBe(10);
+    await s.sql(`update campaign set status = 'PAUSED' where id = $1`, [id]);
+    expect((await purchase(m, 10)).bonusPoints).toBe(0);
+    expect(await awards(id)).toHaveLength(1);
+  });
+
+  it('audience: a member outside it gets nothing and is not assigned; one inside is assigned and rewarded', async () => {
+    const id = await campaign('VIP_ONLY', { bonusPoints: 25, audience: { tagsAny: ['vip'] } });
+    const outside = await member();
+    const inside = await member();
+    await s.admin('mutation($id: ID!) { tagMember(memberId: $id, tagCode: "vip") { id } }', { id: inside });
+    expect((await purchase(outside, 10)).bonusPoints).toBe(0);
+    expect((await purchase(inside, 10)).bonusPoints).toBe(25);
+    const arms = await s.sql<{ memberId: string; control: boolean }>(`select member_id::text as "memberId", control from campaign_member where campaign_id = $1`, [id]);
+    expect(arms).toEqual([{ memberId: inside, control: false }]);
+    expect(await bonusTransactions(outside)).toEqual([]);
+  });
+
+  it('control members are never rewarded (controlPercent 50 over 40 members)', async () => {
+    const id = await campaign('HALF_OUT', { bonusPoints: 7, controlPercent: 50 });
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push(await member());
+    const results = await Promise.all(ids.map((m) => purchase(m, 10)));
+    const arms = new Map((await s.sql<{ memberId: string; control: boolean }>(
+      `select member_id::text as "memberId", control from campaign_member where campaign_id = $1`, [id])).map((r) => [r.memberId, r.control]));
+    expect(arms.size).toBe(40);
+    const control = ids.filter((m) => arms.get(m));
+    expect(control.length).toBeGreaterThan(5);
+    expect(control.length).toBeLessThan(35);
+    const awarded = new Set((await awards(id)).map((a) => a.memberId));
+    ids.forEach((m, i) => {
+      expect(arms.get(m)).toBe(controlArm(id, m, 50)); // the stored arm is the deterministic one
+      expect(results[i].bonusPoints).toBe(arms.get(m) ? 0 : 7);
+      expect(awarded.has(m)).toBe(!arms.get(m));
+    });
+    for (const m of control) expect(await bonusTransactions(m)).toEqual([]);
+  });
+
+  it('perMemberLimit: awards stop at the limit', async () => {
+    const id = await campaign('TWICE', { bonusPoints: 5, perMemberLimit: 2 });
+    const m = await member();
+    const got = [];
+    for (let i = 0; i < 4; i++) got.push((await purchase(m, 10)).bonusPoints);
+    expect(got).toEqual([5, 5, 0, 0]);
+    expect(await awards(id)).toHaveLength(2);
+  });
+
+  it('a replayed purchase awards nothing twice and answers the same bonusPoints', async () => {
+    const id = await campaign('REPLAY', { bonusPoints: 9 });
+    const m = await member();
+    const orderId = key('o');
+    const first = await purchase(m, 10, orderId);
+    const again = await purchase(m, 10, orderId);
+    const concurrent = await Promise.all([1, 2, 3].map(() => purchase(m, 10, orderId)));
+    expect(first.bonusPoints).toBe(9);
+    expect(again).toEqual(first);
+    concurrent.forEach((r) => expect(r.bonusPoints).toBe(9));
+    expect(await awards(id)).toHaveLength(1);
+    expect(await bonusTransactions(m)).toHaveLength(1);
+  });
+
+  it('several campaigns on one event: all apply, in (startsAt, code) order', async () => {
+    await campaign('ORDER_C', { bonusPoints: 3, startsAt: '2021-01-01T00:00:00Z' });
+    // campaign() ends the others: these two are inserted together
+    await s.sql(`insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, control_percent) values
+      (md5('campaign:ORDER_B')::uuid, 'ORDER_B', 'B', 'PURCHASE', 'ACTIVE', '2020-01-01', 2, 0),
+      (md5('campaign:ORDER_A')::uuid, 'ORDER_A', 'A', 'PURCHASE', 'ACTIVE', '2021-01-01', 1, 0)`);
+    const m = await member();
+    expect((await purchase(m, 10)).bonusPoints).toBe(6);
+    expect((await bonusTransactions(m)).map((t) => t.reference)).toEqual(['ORDER_B', 'ORDER_A', 'ORDER_C']);
+    await expectLedgerConsistent();
+  });
+});
+
+describe('campaign budgets', () => {
+  it('is never overspent under 50 concurrent qualifying purchases; the award it cannot cover ends it (BUDGET_SPENT)', async () => {
+    const id = await campaign('BUDGET_1000', { bonusPoints: 30, budgetPoints: 1000 });
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) ids.push(await member());
+    const results = await Promise.all(ids.map((m) => purchase(m, 10)));
+    const given = await awards(id);
+    const total = given.reduce((t, a) => t + a.points, 0);
+    expect(total).toBeLessThanOrEqual(1000);
+    expect(given).toHaveLength(33); // all or nothing per award: 33 × 30 = 990, the 34th cannot be covered
+    results.forEach((r, i) => {
+      expect([0, 30]).toContain(r.bonusPoints);
+      expect(r.bonusPoints === 30).toBe(given.some((a) => a.memberId === ids[i]));
+      expect(r.member.pointsBalance).toBe(10 + r.bonusPoints);
+    });
+    const [c] = await s.sql(`select status, ended_reason as "endedReason", ended_at is not null as ended from campaign where id = $1`, [id]);
+    expect(c).toEqual({ status: 'ENDED', endedReason: 'BUDGET_SPENT', ended: true });
+    expect(await budgetOf(id)).toEqual({ spent: 990, remaining: 10, budget: 1000 });
+    // Ended: the next purchase gets nothing.
+    expect((await purchase(ids[0], 10)).bonusPoints).toBe(0);
+    await expectLedgerConsistent();
+  });
+
+  it('a budget edit keeps budget − slots = what the awards hold', async () => {
+    const id = await campaign('BUDGET_EDIT', { bonusPoints: 40, budgetPoints: 100 });
+    const m = await member();
+    expect((await purchase(m, 10)).bonusPoints).toBe(40);
+    await s.sql('update campaign set budget_points = 200 where id = $1', [id]);
+    expect(await budgetOf(id)).toEqual({ spent: 40, remaining: 160, budget: 200 });
+  });
+});
+
+describe('refunds after a bonus', () => {
+  it('reverse the bonus pro rata as the purchase\'s own points, and return it to the budget; pointsGiven is net', async () => {
+    const id = await campaign('REFUND_ME', { bonusPoints: 99, budgetPoints: 1000 });
+    const m = await member();
+    const orderId = key('o');
+    const r = await purchase(m, 200, orderId);
+    expect(r).toMatchObject({ pointsEarned: 200, bonusPoints: 99, member: { pointsBalance: 299 } });
+    // A quarter refunded: own floor(200 × 50/200) = 50; bonus floor(99 × 50/200) = 24.
+    const r1 = (await s.admin(REFUND, { i: { orderId, refundId: key('r'), amount: 50 } })).refundPurchase;
+    expect(r1).toEqual({ pointsEarned: -50, bonusPoints: -24, member: { pointsBalance: 299 - 74 } });
+    expect(await budgetOf(id)).toEqual({ spent: 75, remaining: 925, budget: 1000 });
+    // The rest: cumulative, so the whole comes back exactly.
+    const r2 = (await s.admin(REFUND, { i: { orderId, refundId: key('r'), amount: 150 } })).refundPurchase;
+    expect(r2).toEqual({ pointsEarned: -150, bonusPoints: -75, member: { pointsBalance: 0 } });
+    const [a] = await awards(id);
+    expect(a).toMatchObject({ points: 99, reversedPoints: 99 });
+    const [given] = await s.sql(`select sum(points - reversed_points)::int as net from campaign_award where campaign_id = $1`, [id]);
+    expect(given.net).toBe(0);
+    expect(await budgetOf(id)).toEqual({ spent: 0, remaining: 1000, budget: 1000 });
+    const reversals = await s.sql<{ amount: number }>(`select amount, reference from point_transaction where member_id = $1 and type = 'REFUND_REVERSAL' order by id`, [m]);
+    expect(reversals.reduce((t, x) => t + x.amount, 0)).toBe(-299);
+    await expectLedgerConsistent();
+  });
+});
+
+describe('other triggers', () => {
+  it('ACTIVITY of its kind', async () => {
+    await s.admin('mutation { upsertActivityRule(input: { kind: "REVIEW", name: "Review", points: 5, qualifyingPoints: 0, dailyCap: null }) { kind } }');
+    await s.admin('mutation { upsertActivityRule(input: { kind: "SHARE", name: "Share", points: 1, qualifyingPoints: 0, dailyCap: null }) { kind } }');
+    const id = await campaign('REVIEW_BONUS', { trigger: 'ACTIVITY', activityKind: 'REVIEW', bonusPoints: 15 });
+    const m = await member();
+    const act = (kind: string, idempotencyKey = key('a')) => s.admin(`mutation($i: RecordActivityInput!) { recordActivity(input: $i) { pointsEarned member { pointsBalance } } }`,
+      { i: { memberId: m, kind, idempotencyKey } }).then((d) => d.recordActivity);
+    expect(await act('SHARE')).toEqual({ pointsEarned: 1, member: { pointsBalance: 1 } });
+    const k = key('a');
+    expect(await act('REVIEW', k)).toEqual({ pointsEarned: 5, member: { pointsBalance: 21 } });
+    expect(await act('REVIEW', k)).toEqual({ pointsEarned: 5, member: { pointsBalance: 21 } }); // replay
+    expect(await awards(id)).toEqual([expect.objectContaining({ memberId: m, source: `activity:${k}`, points: 15 })]);
+    await expectLedgerConsistent();
+  });
+
+  it('REGISTRATION', async () => {
+    const id = await campaign('WELCOME', { trigger: 'REGISTRATION', bonusPoints: 100 });
+    const m = await member();
+    expect((await s.admin(PROGRESS, { id: m })).member).toMatchObject({ pointsBalance: 100, tierProgress: { qualifyingPoints: 0 } });
+    expect(await awards(id)).toEqual([expect.objectContaining({ memberId: m, source: 'registration', points: 100 })]);
+    expect(await bonusTransactions(m)).toEqual([{ amount: 100, reference: 'WELCOME', balanceAfter: 100 }]);
+  });
+
+  it('TIER_UPGRADE, by a purchase', async () => {
+    const id = await campaign('UPGRADED', { trigger: 'TIER_UPGRADE', bonusPoints: 500 });
+    const m = await member();
+    expect((await purchase(m, 100)).bonusPoints).toBe(0);
+    expect(await awards(id)).toEqual([]);
+    const r = await purchase(m, 1000);
+    expect(r.tierChange).toEqual({ kind: 'UPGRADE' });
+    expect(r.bonusPoints).toBe(0); // bonusPoints: the purchase's own campaigns; the upgrade's award is the upgrade's
+    expect(r.member.pointsBalance).toBe(100 + 1000 + 500);
+    const [a] = await awards(id);
+    expect(a).toMatchObject({ memberId: m, points: 500 });
+    expect(a.source).toMatch(/^tier:\d+$/);
+    await expectLedgerConsistent();
+  });
+
+  it('a reward issued as a coupon at no cost, its costPoints counted against the budget', async () => {
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'FREE_COFFEE', name: 'Coffee', costPoints: 120 } });
+    const id = await campaign('COFFEE_ON_US', { rewardCode: 'FREE_COFFEE', budgetPoints: 300 });
+    const m = await member();
+    const r = await purchase(m, 10);
+    expect(r).toMatchObject({ bonusPoints: 0, member: { pointsBalance: 10 } });
+    const coupons = await s.sql(`select points, status, transaction_id from redemption where member_id = $1`, [m]);
+    expect(coupons).toEqual([{ points: 0, status: 'ISSUED', transaction_id: null }]);
+    const list = await s.admin(`query($id: ID!) { member(id: $id) { redemptions { edges { node { status couponCode reward { code } } } } } }`, { id: m });
+    expect(list.member.redemptions.edges).toEqual([{ node: expect.objectContaining({ status: 'ISSUED', reward: { code: 'FREE_COFFEE' } }) }]);
+    expect(await awards(id)).toEqual([expect.objectContaining({ points: 0, rewardPoints: 120 })]);
+    await purchase(m, 10);
+    expect((await purchase(m, 10)).member.pointsBalance).toBe(30); // the third (360 > 300) is not covered: nothing, and the campaign ends
+    expect(await budgetOf(id)).toEqual({ spent: 240, remaining: 60, budget: 300 });
+    const [c] = await s.sql(`select status, ended_reason as "endedReason" from campaign where id = $1`, [id]);
+    expect(c).toEqual({ status: 'ENDED', endedReason: 'BUDGET_SPENT' });
+  });
+});
