@@ -50,6 +50,14 @@ const emptyArm = (): ArmAggregate => ({ members: 0, buyers: 0, purchases: 0, spe
  * to those sums: joining the arms to every purchase first measured about 1.5× slower at
  * 1M members (docs/benchmarks.md). Cross-module read (see the file's comment).
  */
+/**
+ * The report's memory for its hash aggregate, for the rest of the transaction `tx`: at 1M
+ * members the per-member sums of the window's purchases outgrow the default 4 MB and spill to disk.
+ */
+export async function useReportWorkMem(tx: EntityManager): Promise<void> {
+  await tx.execute(`set local work_mem = '256MB'`);
+}
+
 export async function reportSums(em: EntityManager, campaignId: string, from: Date, to: Date): Promise<ReportSums> {
   const rows = await em.execute<(ArmRow & AwardRow & { kind: string })[]>(
     `with refunded as (

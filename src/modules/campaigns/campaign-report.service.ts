@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
+import { inTransaction } from '../../db/transaction';
 import { memberSelection } from '../segments/segments.service';
-import { reportCampaign, reportSums, rewardCostPoints, simulationSums } from './campaign-report.repository';
+import { reportCampaign, reportSums, useReportWorkMem, rewardCostPoints, simulationSums } from './campaign-report.repository';
 import { pointsCost, reportFigures, type ReportFigures } from './campaign-report.rules';
 import { campaignIdOf, campaignValues, type CampaignDefinition } from './campaigns.rules';
 
@@ -38,7 +39,11 @@ export class CampaignReportService {
     const from = campaign.startsAt;
     const end = campaign.endsAt && campaign.endsAt < asOf ? campaign.endsAt : asOf;
     const to = end < from ? from : end;
-    const sums = await reportSums(this.em, campaign.id, from, to);
+    // One read-only transaction: the window's purchases summed per member hash in memory instead of spilling.
+    const sums = await inTransaction(this.em, async (tx) => {
+      await useReportWorkMem(tx);
+      return reportSums(tx, campaign.id, from, to);
+    });
     return { code: campaign.code, from, to, ...reportFigures(sums) };
   }
 
