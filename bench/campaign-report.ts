@@ -103,6 +103,7 @@ export async function benchCampaignReport(): Promise<void> {
     const port = freePortSync();
     app = await startApp(db.url, port);
     await pg.connect();
+    await pg.query(`set work_mem = '256MB'`); // the memory the report's own transaction takes (useReportWorkMem)
     const url = `http://127.0.0.1:${port}/graphql`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const auth = { authorization: `Bearer ${await serviceToken('admin')}` };
