@@ -30,6 +30,7 @@ export const PAGES: ConsolePage[] = [
   { path: '/benefits/:code', section: '/benefits', component: lazy(() => import('../pages/benefits/BenefitPage')) },
   { path: '/rewards', nav: 'nav.rewards', component: lazy(() => import('../pages/rewards/RewardsPage')) },
   { path: '/segments', nav: 'nav.segments', component: lazy(() => import('../pages/segments/SegmentsPage')) },
+  { path: '/churn-model', nav: 'nav.churn', component: lazy(() => import('../pages/churn/ChurnModelPage')) },
   { path: '/imports', nav: 'nav.imports', component: lazy(() => import('../pages/imports/ImportsPage')) },
   { path: '/audit', nav: 'nav.audit', component: lazy(() => import('../pages/audit/AuditPage')) },
   { path: '/webhooks', nav: 'nav.webhooks', component: lazy(() => import('../pages/webhooks/WebhooksPage')) },
