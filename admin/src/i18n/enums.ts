@@ -45,3 +45,8 @@ export const IMPORT_STATUS_LABEL: Record<ImportStatus, MessageKey> = {
   RUNNING: 'imports.status.RUNNING', SUCCEEDED: 'imports.status.SUCCEEDED', FAILED: 'imports.status.FAILED',
 };
 export const IMPORT_KIND_LABEL: Record<ImportKind, MessageKey> = { MEMBERS: 'imports.kind.members', PURCHASES: 'imports.kind.purchases' };
+/** ChurnModel.method is a String: the scores the server documents. */
+const CHURN_METHOD: Record<string, MessageKey> = { BG_NBD: 'churn.method.BG_NBD', LOGISTIC: 'churn.method.LOGISTIC' };
+export function churnMethodLabel(method: string): MessageKey | null {
+  return CHURN_METHOD[method] ?? null;
+}

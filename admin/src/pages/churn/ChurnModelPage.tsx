@@ -3,7 +3,8 @@ import { useQuery } from 'urql';
 import { Link } from '../../app/router';
 import type { ChurnModelPageQuery as PageData } from '../../gql/graphql';
 import { toOperationError } from '../../graphql/errors';
-import { useI18n, type MessageKey } from '../../i18n';
+import { useI18n } from '../../i18n';
+import { churnMethodLabel } from '../../i18n/enums';
 import { Chart, type ChartOption } from '../../ui/Chart';
 import { Empty, Page, Section } from '../../ui/Page';
 import { ChurnModelPageQuery } from './operations';
@@ -12,8 +13,6 @@ import './churn.css';
 /** Our score's colour and the naive baseline's (the bars and the table's swatches). */
 export const OURS = '#1d4ed8';
 export const NAIVE = '#8a94a3';
-
-const METHOD_LABEL: Record<string, MessageKey> = { BG_NBD: 'churn.method.BG_NBD', LOGISTIC: 'churn.method.LOGISTIC' };
 
 type Model = NonNullable<PageData['churnModel']>;
 
@@ -55,7 +54,10 @@ export default function ChurnModelPage() {
       ],
     };
   }, [model, t, formatNumber]);
-  const methodName = (m: string) => (METHOD_LABEL[m] ? t(METHOD_LABEL[m]) : m);
+  const methodName = (m: string) => {
+    const key = churnMethodLabel(m);
+    return key ? t(key) : m;
+  };
   const v = model ? verdict(model) : null;
   return (
     <Page
