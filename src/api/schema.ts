@@ -23,6 +23,7 @@ import { CouponResolver } from './resolvers/coupon.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
 import { ImportsResolver } from './resolvers/imports.resolver';
 import { DataRightsResolver } from './resolvers/data-rights.resolver';
+import { CampaignResolver } from './resolvers/campaign.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -33,6 +34,7 @@ export const resolvers = [
   WebhookResolver,
   ImportsResolver,
   DataRightsResolver,
+  CampaignResolver,
 ] as const;
 
 

@@ -31,6 +31,8 @@ export const DEFAULT_JOBS: ScheduledJob[] = [
   daily('tiers.notices', (s, asOf) => s.tierEngine.sendNotices(asOf)),
   daily('benefits.birthday', (s, asOf) => s.benefits.grantBirthdays(asOf)),
   daily('retention.refresh', (s, asOf) => s.retention.refresh(asOf)),
+  // After retention.refresh: an audience may select by stage or RFM segment.
+  daily('campaigns.reevaluate', (s, asOf) => s.campaigns.reevaluate(asOf)),
 ];
 
 /**

@@ -27,6 +27,8 @@ import { EventRegistry } from '../events/registry';
 import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 import type { UrlPolicy } from './webhooks/webhooks.rules';
 import { ImportsService } from './imports/imports.service';
+import { CampaignsService } from './campaigns/campaigns.service';
+import { createCampaignLoaders } from './campaigns/campaigns.loaders';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -107,6 +109,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
     imports: new ImportsService(em, points, tierEngine),
     dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
+    campaigns: new CampaignsService(em, audit, { points, rewards }),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -120,6 +123,7 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     tierEngine: createTierEngineLoaders(services.tierEngine, clock),
     catalogue: createCatalogueLoaders(services, clock),
     retention: createRetentionLoaders(services.retention),
+    campaigns: createCampaignLoaders(services.campaigns),
   };
   // The member screen reads in one statement and fills the loaders above.
   return { ...loaders, memberScreen: createMemberScreenLoader(services.memberScreen, loaders, clock) };

@@ -93,6 +93,8 @@ export type ProgramInput = {
   lifecycleAtRiskDays?: number | null | undefined;
   lifecycleDormantDays?: number | null | undefined;
   lifecycleNewDays?: number | null | undefined;
+  /** money value of one point: at least 0, at most 6 decimals */
+  pointValue?: number | null | undefined;
   pointsExpiryMonths?: number | null | undefined;
   pointsPendingDays?: number | null | undefined;
   pointsPerUnit?: number | null | undefined;

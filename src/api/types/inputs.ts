@@ -65,6 +65,7 @@ export class ProgramInput {
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) lifecycleActiveDays?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) lifecycleAtRiskDays?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) lifecycleDormantDays?: number | null;
+  @Field(() => Float, { nullable: true, description: 'money value of one point: at least 0, at most 6 decimals' }) pointValue?: number | null;
 }
 
 @InputType()

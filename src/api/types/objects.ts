@@ -24,6 +24,7 @@ export class Program {
   @Field(() => Int, { description: 'ACTIVE: last purchase within this many days' }) lifecycleActiveDays!: number;
   @Field(() => Int, { description: 'AT_RISK: last purchase within this many days' }) lifecycleAtRiskDays!: number;
   @Field(() => Int, { description: 'DORMANT: last purchase within this many days; CHURNED beyond' }) lifecycleDormantDays!: number;
+  @Field(() => Float, { description: 'money value of one point, for costs and ROI (default 0.01)' }) pointValue!: number;
 }
 
 @ObjectType()

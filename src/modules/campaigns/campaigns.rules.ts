@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { badInput } from '../../common/errors';
+import type { CampaignStatus, CampaignTrigger } from './campaign.entities';
+import { MoneyInputError, parseDecimalScaled, parseMoneyToCents } from '../../common/money';
 
 /**
  * Whether a member is in a campaign's control group: the first 32 bits of
@@ -23,4 +26,174 @@ export function multiplierExtra(basePoints: number, multiplier: string): number 
   const tenThousandths = BigInt(m[1]) * 10_000n + BigInt((m[2] ?? '').padEnd(4, '0'));
   if (tenThousandths <= 10_000n || basePoints <= 0) return 0;
   return Number((BigInt(basePoints) * (tenThousandths - 10_000n)) / 10_000n);
+}
+
+/**
+ * A campaign's id: md5('campaign:' || code)::uuid, the same bytes in TypeScript as in SQL. The
+ * id follows from the code alone, so a simulation of a code never saved assigns the arms the
+ * real campaign will (campaign_control hashes the id).
+ */
+export function campaignIdOf(code: string): string {
+  const h = createHash('md5').update(`campaign:${code}`, 'utf8').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export type CampaignAction = 'activate' | 'pause' | 'end';
+
+const TARGET: Record<CampaignAction, CampaignStatus> = { activate: 'ACTIVE', pause: 'PAUSED', end: 'ENDED' };
+const FROM: Record<CampaignAction, CampaignStatus[]> = { activate: ['DRAFT', 'PAUSED'], pause: ['ACTIVE'], end: ['DRAFT', 'ACTIVE', 'PAUSED'] };
+
+/**
+ * The lifecycle DRAFT → ACTIVE → PAUSED ↔ ACTIVE → ENDED (and DRAFT or PAUSED → ENDED): the
+ * status `action` leads to from `from`; `noop` when the campaign is already there (the action
+ * repeated: idempotent, nothing written); null when the transition is not allowed.
+ */
+export function lifecycleStep(from: CampaignStatus, action: CampaignAction): { to: CampaignStatus; noop: boolean } | null {
+  const to = TARGET[action];
+  if (from === to) return { to, noop: true };
+  return FROM[action].includes(from) ? { to, noop: false } : null;
+}
+
+/**
+ * A segment filter as a campaign stores it: conditions that select nothing away (null, an
+ * empty list) dropped, dates as ISO text; a filter without conditions is null (every member).
+ */
+export function normalizedAudience(filter: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+  if (!filter) return null;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(filter).sort()) {
+    const v = filter[key];
+    if (v == null || (Array.isArray(v) && v.length === 0)) continue;
+    out[key] = v instanceof Date ? v.toISOString() : Array.isArray(v) ? [...(v as unknown[])] : v;
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+/** The fields whose values differ between two flat records (values compared as JSON). */
+export function changedFields<T extends object>(before: T, after: T): (keyof T)[] {
+  return (Object.keys(after) as (keyof T)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
+/** A campaign as an admin writes it (upsertCampaign), money and multiplier as the API gives them. */
+export interface CampaignDefinition {
+  code: string;
+  name: string;
+  trigger: CampaignTrigger;
+  startsAt: Date;
+  endsAt?: Date | null;
+  audience?: Record<string, unknown> | null;
+  activityKind?: string | null;
+  minAmount?: number | null;
+  bonusPoints?: number | null;
+  multiplier?: number | null;
+  rewardCode?: string | null;
+  perMemberLimit?: number | null;
+  budgetPoints?: number | null;
+  controlPercent?: number | null;
+}
+
+/** A campaign's definition as stored: exact (cents, a decimal string), instants as ISO text, the audience normalised. */
+export interface CampaignValues {
+  name: string;
+  trigger: CampaignTrigger;
+  startsAt: string;
+  endsAt: string | null;
+  audience: Record<string, unknown> | null;
+  activityKind: string | null;
+  minAmountCents: number | null;
+  bonusPoints: number | null;
+  multiplier: string | null;
+  rewardCode: string | null;
+  perMemberLimit: number | null;
+  budgetPoints: number | null;
+  controlPercent: number;
+}
+
+/** The largest value of an int column (bonus points, limits, budgets). */
+const MAX_INT = 2_147_483_647;
+/** A multiplier above this is a typing mistake, not a promotion (a tier's multiplier stops at 100 too). */
+export const MAX_CAMPAIGN_MULTIPLIER = 100;
+export const CAMPAIGN_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** A decimal with at most 4 decimals as its shortest exact text: 1.5 → "1.5", 2 → "2". */
+export function multiplierText(units: bigint): string {
+  const int = units / 10_000n;
+  const frac = (units % 10_000n).toString().padStart(4, '0').replace(/0+$/, '');
+  return frac ? `${int}.${frac}` : `${int}`;
+}
+
+function positiveInt(value: number | null | undefined, field: string): number | null {
+  if (value == null) return null;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_INT) throw badInput(field, `${field} must be a whole number from 1 to ${MAX_INT}`);
+  return value;
+}
+
+function money(value: number, field: string): number {
+  try {
+    return parseMoneyToCents(value, field);
+  } catch (err) {
+    if (err instanceof MoneyInputError) throw badInput(field, err.message);
+    throw err;
+  }
+}
+
+function multiplierOf(value: number): string {
+  let units: bigint;
+  try {
+    units = parseDecimalScaled(value, 4, 'multiplier').units;
+  } catch (err) {
+    if (err instanceof MoneyInputError) throw badInput('multiplier', err.message);
+    throw err;
+  }
+  if (units <= 10_000n || units > BigInt(MAX_CAMPAIGN_MULTIPLIER) * 10_000n) {
+    throw badInput('multiplier', `multiplier must be greater than 1 and at most ${MAX_CAMPAIGN_MULTIPLIER}`);
+  }
+  return multiplierText(units);
+}
+
+function instant(value: Date | null | undefined, field: string): string | null {
+  if (value == null) return null;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw badInput(field, `${field} is not a date`);
+  return d.toISOString();
+}
+
+/**
+ * Checks a definition on its own (what needs no lookup: the audience's filter, the activity
+ * kind and the reward are the service's to check) and returns it as stored. Each refusal is
+ * BAD_USER_INPUT naming the field, with a message saying what is expected.
+ */
+export function campaignValues(d: CampaignDefinition): CampaignValues {
+  if (!CAMPAIGN_CODE.test(d.code)) throw badInput('code', 'code is 1 to 64 letters, digits, _ . -');
+  const name = d.name.trim();
+  if (!name || name.length > 200) throw badInput('name', 'name is required, at most 200 characters');
+  const startsAt = instant(d.startsAt, 'startsAt')!;
+  const endsAt = instant(d.endsAt, 'endsAt');
+  if (endsAt !== null && endsAt <= startsAt) throw badInput('endsAt', 'endsAt must be after startsAt');
+  const purchase = d.trigger === 'PURCHASE';
+  if (d.minAmount != null && !purchase) throw badInput('minAmount', 'minAmount applies to PURCHASE campaigns only');
+  if (d.multiplier != null && !purchase) throw badInput('multiplier', 'multiplier applies to PURCHASE campaigns only (it multiplies a purchase\'s base points)');
+  const activityKind = d.activityKind == null || d.activityKind === '' ? null : d.activityKind;
+  if (d.trigger === 'ACTIVITY' && activityKind === null) throw badInput('activityKind', 'an ACTIVITY campaign needs activityKind');
+  if (d.trigger !== 'ACTIVITY' && activityKind !== null) throw badInput('activityKind', 'activityKind applies to ACTIVITY campaigns only');
+  const rewardCode = d.rewardCode == null || d.rewardCode === '' ? null : d.rewardCode;
+  if (d.bonusPoints == null && d.multiplier == null && rewardCode === null) {
+    throw badInput('bonusPoints', 'a campaign needs at least one effect: bonusPoints, multiplier or rewardCode');
+  }
+  const controlPercent = d.controlPercent ?? 10;
+  if (!Number.isInteger(controlPercent) || controlPercent < 0 || controlPercent > 50) {
+    throw badInput('controlPercent', 'controlPercent must be a whole number from 0 to 50');
+  }
+  return {
+    name, trigger: d.trigger, startsAt, endsAt,
+    audience: normalizedAudience(d.audience),
+    activityKind,
+    minAmountCents: d.minAmount == null ? null : money(d.minAmount, 'minAmount'),
+    bonusPoints: positiveInt(d.bonusPoints, 'bonusPoints'),
+    multiplier: d.multiplier == null ? null : multiplierOf(d.multiplier),
+    rewardCode,
+    perMemberLimit: positiveInt(d.perMemberLimit, 'perMemberLimit'),
+    budgetPoints: positiveInt(d.budgetPoints, 'budgetPoints'),
+    controlPercent,
+  };
 }

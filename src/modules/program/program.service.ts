@@ -22,13 +22,17 @@ export interface ProgramChanges {
   lifecycleActiveDays?: number | null;
   lifecycleAtRiskDays?: number | null;
   lifecycleDormantDays?: number | null;
+  pointValue?: number | null;
 }
 
 const FIELDS: (keyof Program)[] = [
   'pointsPerUnit', 'pointsExpiryMonths', 'qualificationWindowMonths', 'tierValidityMonths',
   'downgradePolicy', 'allowNegativeBalance', 'pointsPendingDays', 'tierNoticeDays', 'churnHorizonDays',
-  'lifecycleNewDays', 'lifecycleActiveDays', 'lifecycleAtRiskDays', 'lifecycleDormantDays',
+  'lifecycleNewDays', 'lifecycleActiveDays', 'lifecycleAtRiskDays', 'lifecycleDormantDays', 'pointValue',
 ];
+
+/** program.point_value is numeric(12, 6): below a million, at most 6 decimals. */
+const MAX_POINT_VALUE = 999_999.999999;
 
 function hasAtMostDecimals(value: number, decimals: number): boolean {
   return Number(value.toFixed(decimals)) === value;
@@ -39,6 +43,11 @@ function checkChanges(c: ProgramChanges): void {
     const v = c.pointsPerUnit;
     if (!Number.isFinite(v) || v <= 0 || v > 10000) throw badInput('pointsPerUnit', 'pointsPerUnit must be > 0 and ≤ 10000');
     if (!hasAtMostDecimals(v, 4)) throw badInput('pointsPerUnit', 'pointsPerUnit takes at most 4 decimals');
+  }
+  if (c.pointValue != null) {
+    const v = c.pointValue;
+    if (!Number.isFinite(v) || v < 0 || v > MAX_POINT_VALUE) throw badInput('pointValue', `pointValue must be from 0 to ${MAX_POINT_VALUE}`);
+    if (!hasAtMostDecimals(v, 6)) throw badInput('pointValue', 'pointValue takes at most 6 decimals');
   }
   if (c.pointsExpiryMonths != null && c.clearPointsExpiry) {
     throw badInput('clearPointsExpiry', 'Give pointsExpiryMonths or clearPointsExpiry, not both');

@@ -1,0 +1,70 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { CampaignRow } from '../../modules/campaigns/campaigns.service';
+import type { GraphQLContext } from '../context';
+import { requireActor } from '../guards';
+import { JobResult } from '../types/objects';
+import { Campaign, CampaignInput, type CampaignStatus, type CampaignTrigger } from '../types/campaigns';
+
+/** A stored campaign as the API shows it: money in currency units, the multiplier as a number, instants as Dates. */
+export function campaignOf(row: CampaignRow): Campaign {
+  return {
+    id: row.id, code: row.code, name: row.name, trigger: row.trigger as CampaignTrigger, status: row.status as CampaignStatus,
+    endedReason: row.endedReason, startsAt: new Date(row.startsAt), endsAt: row.endsAt === null ? null : new Date(row.endsAt),
+    audience: row.audience, activityKind: row.activityKind,
+    minAmount: row.minAmountCents === null ? null : row.minAmountCents / 100, bonusPoints: row.bonusPoints,
+    multiplier: row.multiplier === null ? null : Number(row.multiplier), rewardCode: row.rewardCode,
+    perMemberLimit: row.perMemberLimit, budgetPoints: row.budgetPoints, controlPercent: row.controlPercent,
+  };
+}
+
+/** Campaigns' definitions and lifecycle: admins only. */
+@Resolver(() => Campaign)
+export class CampaignResolver {
+  @Authorized('admin')
+  @Query(() => [Campaign], { description: 'Every campaign, latest start first.' })
+  async campaigns(@Ctx() ctx: GraphQLContext): Promise<Campaign[]> {
+    return (await ctx.services.campaigns.list()).map(campaignOf);
+  }
+
+  @Authorized('admin')
+  @Query(() => Campaign, { nullable: true })
+  async campaign(@Arg('code') code: string, @Ctx() ctx: GraphQLContext): Promise<Campaign | null> {
+    const row = await ctx.services.campaigns.byCode(code);
+    return row && campaignOf(row);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Campaign, { description: 'DRAFT until activated; keyed by code.' })
+  async upsertCampaign(@Arg('input', () => CampaignInput) input: CampaignInput, @Ctx() ctx: GraphQLContext): Promise<Campaign> {
+    return campaignOf(await ctx.services.campaigns.upsert(requireActor(ctx), { ...input, audience: input.audience as Record<string, unknown> | null | undefined }));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Campaign, { description: 'Assigns the audience to treatment and control, starts giving.' })
+  async activateCampaign(@Arg('code') code: string, @Ctx() ctx: GraphQLContext): Promise<Campaign> {
+    return campaignOf(await ctx.services.campaigns.activate(requireActor(ctx), code));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Campaign)
+  async pauseCampaign(@Arg('code') code: string, @Ctx() ctx: GraphQLContext): Promise<Campaign> {
+    return campaignOf(await ctx.services.campaigns.pause(requireActor(ctx), code));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Campaign)
+  async endCampaign(@Arg('code') code: string, @Ctx() ctx: GraphQLContext): Promise<Campaign> {
+    return campaignOf(await ctx.services.campaigns.end(requireActor(ctx), code));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => JobResult, { description: 'The nightly re-evaluation at asOf: campaigns whose endsAt has passed end (ENDS_AT); each ACTIVE campaign\'s new audience members join their arm.' })
+  reevaluateCampaigns(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.campaigns.reevaluate(asOf);
+  }
+
+  @FieldResolver(() => Int, { description: 'net of reversals by refunds' })
+  pointsGiven(@Root() c: Campaign, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return ctx.loaders.campaigns.pointsGiven.load(c.id);
+  }
+}

@@ -1,0 +1,158 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { safeInteger } from '../../common/safe-integer';
+import { withDates } from '../../db/rows';
+import type { MemberSelection } from '../segments/segments.service';
+import type { CampaignStatus } from './campaign.entities';
+import type { CampaignValues } from './campaigns.rules';
+
+/**
+ * The SQL of campaign and campaign_member (the definition and its arms), and the read of
+ * campaign_award's totals, in one place. Every function takes the caller's EntityManager (the
+ * transaction's, for writes); none opens a transaction: the service does. Rows leave with real
+ * Dates and exact values (cents as a number, the multiplier as decimal text).
+ */
+
+export interface CampaignRow extends CampaignValues {
+  id: string;
+  code: string;
+  status: CampaignStatus;
+  endedReason: string | null;
+  activatedAt: Date | null;
+  endedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type RawCampaignRow = Omit<CampaignRow, 'startsAt' | 'endsAt' | 'minAmountCents'> & { startsAt: Date | string; endsAt: Date | string | null; minAmountCents: string | null };
+
+const COLUMNS = `c.id, c.code, c.name, c.trigger, c.status, c.ended_reason as "endedReason", c.starts_at as "startsAt", c.ends_at as "endsAt",
+  c.audience, c.activity_kind as "activityKind", c.min_amount_cents::text as "minAmountCents", c.bonus_points as "bonusPoints",
+  c.multiplier::text as multiplier, c.reward_code as "rewardCode", c.per_member_limit as "perMemberLimit", c.budget_points as "budgetPoints",
+  c.control_percent as "controlPercent", c.activated_at as "activatedAt", c.ended_at as "endedAt", c.created_at as "createdAt", c.updated_at as "updatedAt"`;
+
+/** numeric(8,4) as text ("1.5000") in its shortest form ("1.5"), as campaignValues writes it. */
+const shortDecimal = (text: string) => (text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text);
+
+function campaignRow(raw: RawCampaignRow): CampaignRow {
+  const r = withDates(raw, ['activatedAt', 'endedAt', 'createdAt', 'updatedAt']);
+  return {
+    ...r,
+    startsAt: new Date(r.startsAt).toISOString(),
+    endsAt: r.endsAt == null ? null : new Date(r.endsAt).toISOString(),
+    minAmountCents: r.minAmountCents == null ? null : safeInteger(r.minAmountCents),
+    multiplier: r.multiplier == null ? null : shortDecimal(r.multiplier),
+  };
+}
+
+/** Lock: the campaign with this code (`for update`), as it is; null when there is none. */
+export async function lockCampaign(tx: EntityManager, code: string): Promise<CampaignRow | null> {
+  const [row] = await tx.execute<RawCampaignRow[]>(`select ${COLUMNS} from campaign c where c.code = ? for update`, [code]);
+  return row ? campaignRow(row) : null;
+}
+
+export async function campaignByCode(em: EntityManager, code: string): Promise<CampaignRow | null> {
+  const [row] = await em.execute<RawCampaignRow[]>(`select ${COLUMNS} from campaign c where c.code = ?`, [code]);
+  return row ? campaignRow(row) : null;
+}
+
+/** Every campaign, newest window first, then by code. */
+export async function listCampaigns(em: EntityManager): Promise<CampaignRow[]> {
+  return (await em.execute<RawCampaignRow[]>(`select ${COLUMNS} from campaign c order by c.starts_at desc, c.code`)).map(campaignRow);
+}
+
+function valueParams(v: CampaignValues): unknown[] {
+  return [
+    v.name, v.trigger, v.startsAt, v.endsAt, v.audience === null ? null : JSON.stringify(v.audience), v.activityKind, v.minAmountCents,
+    v.bonusPoints, v.multiplier, v.rewardCode, v.perMemberLimit, v.budgetPoints, v.controlPercent,
+  ];
+}
+
+/** Inserts a DRAFT campaign with this id (campaignIdOf(code)); a concurrent first insert of the code fails on a unique key. */
+export async function insertCampaign(tx: EntityManager, id: string, code: string, v: CampaignValues): Promise<CampaignRow> {
+  const [row] = await tx.execute<RawCampaignRow[]>(
+    `insert into campaign as c (id, code, name, trigger, starts_at, ends_at, audience, activity_kind, min_amount_cents, bonus_points, multiplier,
+       reward_code, per_member_limit, budget_points, control_percent, status, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::numeric, ?, ?, ?, ?, 'DRAFT', now()) returning ${COLUMNS}`,
+    [id, code, ...valueParams(v)],
+  );
+  return campaignRow(row);
+}
+
+/** Writes the definition over the campaign's row (which the caller holds locked); the status stays. */
+export async function updateCampaign(tx: EntityManager, code: string, v: CampaignValues): Promise<CampaignRow> {
+  const [row] = await tx.execute<RawCampaignRow[]>(
+    `update campaign c set name = ?, trigger = ?, starts_at = ?, ends_at = ?, audience = ?::jsonb, activity_kind = ?, min_amount_cents = ?,
+       bonus_points = ?, multiplier = ?::numeric, reward_code = ?, per_member_limit = ?, budget_points = ?, control_percent = ?, updated_at = now()
+     where code = ? returning ${COLUMNS}`,
+    [...valueParams(v), code],
+  );
+  return campaignRow(row);
+}
+
+/**
+ * Moves the campaign (locked by the caller) to `status`: ACTIVE stamps activated_at the first
+ * time; ENDED records why and when.
+ */
+export async function setCampaignStatus(
+  tx: EntityManager, id: string, status: CampaignStatus, ended: { reason: string; at: Date } | null = null,
+): Promise<CampaignRow> {
+  const [row] = await tx.execute<RawCampaignRow[]>(
+    `update campaign c set status = ?, activated_at = case when ? = 'ACTIVE' then coalesce(activated_at, now()) else activated_at end,
+       ended_reason = coalesce(?, ended_reason), ended_at = coalesce(?::timestamptz, ended_at), updated_at = now()
+     where id = ? returning ${COLUMNS}`,
+    [status, status, ended?.reason ?? null, ended?.at ?? null, id],
+  );
+  return campaignRow(row);
+}
+
+/**
+ * Assigns every member `selection` selects and the campaign has not assigned yet to its arm,
+ * in one statement: control iff campaign_control(campaign, member, controlPercent); a member
+ * already assigned keeps its arm (on conflict do nothing), one no longer selected keeps it too.
+ * Returns how many it assigned. Cross-module read: the selection is the segments module's
+ * (member, tier, member_retention, point_account, member_tag), set-based.
+ */
+export async function assignArms(tx: EntityManager, campaignId: string, controlPercent: number, selection: MemberSelection): Promise<number> {
+  const [row] = await tx.execute<{ n: string }[]>(
+    `with assigned as (
+       insert into campaign_member (campaign_id, member_id, control, assigned_at)
+       select ?::uuid, s.id, campaign_control(?::uuid, s.id, ?), now() from (${selection.sql}) s
+       on conflict do nothing returning 1
+     ) select count(*) as n from assigned`,
+    [campaignId, campaignId, controlPercent, ...selection.params],
+  );
+  return safeInteger(row.n);
+}
+
+/** The campaigns (ACTIVE or PAUSED) whose window has closed at `asOf`, locked (`for update`), by code. */
+export async function lockCampaignsPastEnd(tx: EntityManager, asOf: Date): Promise<CampaignRow[]> {
+  const rows = await tx.execute<RawCampaignRow[]>(
+    `select ${COLUMNS} from campaign c where c.status in ('ACTIVE', 'PAUSED') and c.ends_at <= ? order by c.code for update`,
+    [asOf],
+  );
+  return rows.map(campaignRow);
+}
+
+/** The ACTIVE campaigns, by code. */
+export async function activeCampaigns(em: EntityManager): Promise<CampaignRow[]> {
+  return (await em.execute<RawCampaignRow[]>(`select ${COLUMNS} from campaign c where c.status = 'ACTIVE' order by c.code`)).map(campaignRow);
+}
+
+/** Points each of these campaigns has given, net of what refunds reversed: Σ (points − reversed_points) over its awards. */
+export async function netPointsGiven(em: EntityManager, campaignIds: readonly string[]): Promise<Map<string, number>> {
+  if (!campaignIds.length) return new Map();
+  const rows = await em.execute<{ id: string; n: string }[]>(
+    `select campaign_id as id, coalesce(sum(points - reversed_points), 0)::text as n from campaign_award where campaign_id in (?) group by campaign_id`,
+    [campaignIds as string[]],
+  );
+  return new Map(rows.map((r) => [r.id, safeInteger(r.n)]));
+}
+
+/** How many members each arm of the campaign holds (control, treatment). */
+export async function armSizes(em: EntityManager, campaignId: string): Promise<{ control: number; treatment: number }> {
+  const [row] = await em.execute<{ control: string; treatment: string }[]>(
+    `select count(*) filter (where control)::text as control, count(*) filter (where not control)::text as treatment from campaign_member where campaign_id = ?`,
+    [campaignId],
+  );
+  return { control: safeInteger(row.control), treatment: safeInteger(row.treatment) };
+}

@@ -1,0 +1,202 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, notFound } from '../../common/errors';
+import { inTransaction, isUniqueViolation } from '../../db/transaction';
+import { type Actor, SYSTEM_ACTOR } from '../actor';
+import type { AuditService } from '../audit/audit.service';
+import type { PointsService } from '../points/points.service';
+import type { RewardsService } from '../rewards/rewards.service';
+import { checkFilter, memberSelection } from '../segments/segments.service';
+import {
+  activeCampaigns, assignArms, campaignByCode, insertCampaign, listCampaigns, lockCampaign, lockCampaignsPastEnd, netPointsGiven,
+  setCampaignStatus, updateCampaign, type CampaignRow,
+} from './campaigns.repository';
+import {
+  campaignIdOf, campaignValues, changedFields, lifecycleStep, type CampaignAction, type CampaignDefinition, type CampaignValues,
+} from './campaigns.rules';
+
+export type { CampaignRow } from './campaigns.repository';
+export type { CampaignDefinition } from './campaigns.rules';
+
+/** What the campaigns service asks of other modules: the activity kinds (points) and the rewards (rewards). */
+export interface CampaignDeps { points: PointsService; rewards: RewardsService }
+
+/** The definition's stored values out of a row (to compare a new definition with). */
+function valuesOf(row: CampaignRow): CampaignValues {
+  return {
+    name: row.name, trigger: row.trigger, startsAt: row.startsAt, endsAt: row.endsAt, audience: row.audience, activityKind: row.activityKind,
+    minAmountCents: row.minAmountCents, bonusPoints: row.bonusPoints, multiplier: row.multiplier, rewardCode: row.rewardCode,
+    perMemberLimit: row.perMemberLimit, budgetPoints: row.budgetPoints, controlPercent: row.controlPercent,
+  };
+}
+
+function pick<T extends object>(values: T, keys: (keyof T)[]): Partial<T> {
+  return Object.fromEntries(keys.map((k) => [k, values[k]])) as Partial<T>;
+}
+
+/**
+ * Campaigns' definitions and lifecycle (DRAFT → ACTIVE → PAUSED ↔ ACTIVE → ENDED) and their
+ * arms: the audience assigned to treatment and control at activation and by the nightly
+ * re-evaluation, set-based. What campaigns give is the effects' business (awards); here only
+ * their net total is read.
+ */
+export class CampaignsService {
+  constructor(private readonly em: EntityManager, private readonly audit: AuditService, private readonly deps: CampaignDeps) {}
+
+  /**
+   * Keyed by code: a new code is a DRAFT (its id campaignIdOf(code)); an existing one gets the
+   * new definition, its status kept. The same definition again writes nothing. ENDED campaigns
+   * are not edited; once activated, controlPercent and trigger are fixed (the arms, and what
+   * they measure, are). Concurrent first upserts of a code race on its unique key: the loser
+   * runs again as an update.
+   */
+  async upsert(actor: Actor, input: CampaignDefinition): Promise<CampaignRow> {
+    const values = campaignValues(input);
+    await this.checkReferences(values);
+    try {
+      return await this.upsertOnce(actor, input.code, values);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      return this.upsertOnce(actor, input.code, values);
+    }
+  }
+
+  private upsertOnce(actor: Actor, code: string, values: CampaignValues): Promise<CampaignRow> {
+    return inTransaction(this.em, async (tx) => {
+      const current = await lockCampaign(tx, code);
+      if (!current) {
+        const row = await insertCampaign(tx, campaignIdOf(code), code, values);
+        this.audit.record(tx, actor, { action: 'campaign.create', entity: 'Campaign', entityId: code, after: values });
+        await tx.flush();
+        return row;
+      }
+      if (current.status === 'ENDED') throw badInput('code', `Campaign ${code} has ended (${current.endedReason ?? 'ENDED'}): an ENDED campaign cannot be edited`);
+      const before = valuesOf(current);
+      const changed = changedFields(before, values);
+      if (!changed.length) return current;
+      if (current.activatedAt && changed.includes('controlPercent')) {
+        throw badInput('controlPercent', `controlPercent cannot change once the campaign has been activated: its arms are fixed (it is ${current.controlPercent})`);
+      }
+      if (current.activatedAt && changed.includes('trigger')) {
+        throw badInput('trigger', `trigger cannot change once the campaign has been activated: its arms were measured for ${current.trigger}`);
+      }
+      const row = await updateCampaign(tx, code, values);
+      this.audit.record(tx, actor, {
+        action: 'campaign.update', entity: 'Campaign', entityId: code,
+        before: { status: current.status, changed, ...pick(before, changed) }, after: { status: current.status, changed, ...pick(values, changed) },
+      });
+      await tx.flush();
+      return row;
+    });
+  }
+
+  /** What needs a lookup: the audience compiles, the activity kind is a known one, the reward exists. */
+  private async checkReferences(v: CampaignValues): Promise<void> {
+    if (v.audience) checkFilter(v.audience);
+    if (v.activityKind !== null) {
+      const kinds = (await this.deps.points.activityRules()).map((r) => r.kind);
+      if (!kinds.includes(v.activityKind)) throw badInput('activityKind', `Unknown activity kind ${v.activityKind}: known kinds are ${kinds.join(', ') || 'none yet'}`);
+    }
+    if (v.rewardCode !== null) {
+      const rewards = await this.deps.rewards.list();
+      if (!rewards.some((r) => r.code === v.rewardCode)) throw badInput('rewardCode', `Unknown reward ${v.rewardCode}`);
+    }
+  }
+
+  /**
+   * DRAFT or PAUSED → ACTIVE. Every member the audience selects now (null: every member) is
+   * assigned to its arm in one statement, with campaign_control; those assigned before keep
+   * theirs. Activating an ACTIVE campaign changes nothing; two activations at once serialise
+   * on the campaign's row, and the second finds it ACTIVE. A campaign whose window has closed
+   * cannot be activated.
+   */
+  async activate(actor: Actor, code: string, now = new Date()): Promise<CampaignRow> {
+    return this.step(actor, code, 'activate', async (tx, current) => {
+      if (current.endsAt !== null && new Date(current.endsAt).getTime() <= now.getTime()) {
+        throw badInput('endsAt', `Campaign ${code}'s window closed at ${current.endsAt}: it cannot be activated`);
+      }
+      const row = await setCampaignStatus(tx, current.id, 'ACTIVE');
+      const assigned = await this.assign(tx, row);
+      return { row, audit: { assigned } };
+    });
+  }
+
+  /** ACTIVE → PAUSED: a paused campaign gives nothing; its arms stay. */
+  async pause(actor: Actor, code: string): Promise<CampaignRow> {
+    return this.step(actor, code, 'pause', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'PAUSED') }));
+  }
+
+  /** DRAFT, ACTIVE or PAUSED → ENDED, endedReason ADMIN. */
+  async end(actor: Actor, code: string, now = new Date()): Promise<CampaignRow> {
+    return this.step(actor, code, 'end', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'ENDED', { reason: 'ADMIN', at: now }) }));
+  }
+
+  /**
+   * One lifecycle action on the locked campaign: NOT_FOUND for an unknown code, BAD_USER_INPUT
+   * for a transition the lifecycle does not have, nothing written when the campaign is already
+   * where the action leads; else `work` and its audit entry, in one transaction.
+   */
+  private step(
+    actor: Actor, code: string, action: CampaignAction,
+    work: (tx: EntityManager, current: CampaignRow) => Promise<{ row: CampaignRow; audit?: Record<string, unknown> }>,
+  ): Promise<CampaignRow> {
+    return inTransaction(this.em, async (tx) => {
+      const current = await lockCampaign(tx, code);
+      if (!current) throw notFound('Campaign', code);
+      const next = lifecycleStep(current.status, action);
+      if (!next) throw badInput('code', `Campaign ${code} is ${current.status}: it cannot ${action === 'end' ? 'be ended' : action === 'pause' ? 'be paused' : 'be activated'}`);
+      if (next.noop) return current;
+      const { row, audit } = await work(tx, current);
+      this.audit.record(tx, actor, {
+        action: `campaign.${action}`, entity: 'Campaign', entityId: code,
+        before: { status: current.status }, after: { status: row.status, endedReason: row.endedReason, ...audit },
+      });
+      await tx.flush();
+      return row;
+    });
+  }
+
+  private assign(tx: EntityManager, c: CampaignRow): Promise<number> {
+    return assignArms(tx, c.id, c.controlPercent, memberSelection((c.audience ?? {})));
+  }
+
+  /**
+   * The nightly re-evaluation at `asOf`: campaigns (ACTIVE or PAUSED) whose endsAt is at or
+   * before asOf end (endedReason ENDS_AT, endedAt their endsAt); then each ACTIVE campaign's
+   * audience is assigned again, set-based: members who match now and were never assigned join
+   * their arm, those who left the audience keep theirs. One transaction per campaign.
+   */
+  async reevaluate(asOf: Date): Promise<{ processed: number; changed: number }> {
+    const ended = await inTransaction(this.em, async (tx) => {
+      const due = await lockCampaignsPastEnd(tx, asOf);
+      for (const c of due) {
+        const row = await setCampaignStatus(tx, c.id, 'ENDED', { reason: 'ENDS_AT', at: new Date(c.endsAt!) });
+        this.audit.record(tx, SYSTEM_ACTOR, {
+          action: 'campaign.end', entity: 'Campaign', entityId: c.code, before: { status: c.status }, after: { status: row.status, endedReason: 'ENDS_AT' },
+        });
+      }
+      await tx.flush();
+      return due.length;
+    });
+    const active = await activeCampaigns(this.em);
+    let assigned = 0;
+    for (const c of active) {
+      // Not locked: the assignment is one idempotent statement and the arms' percent is fixed
+      // since activation; a row lock would hold up whatever else waits on the campaign.
+      assigned += await inTransaction(this.em, (tx) => this.assign(tx, c));
+    }
+    return { processed: ended + active.length, changed: ended + assigned };
+  }
+
+  async list(): Promise<CampaignRow[]> {
+    return listCampaigns(this.em);
+  }
+
+  async byCode(code: string): Promise<CampaignRow | null> {
+    return campaignByCode(this.em, code);
+  }
+
+  /** Net points given (awards minus reversals) per campaign id; 0 for one that gave nothing. */
+  async pointsGiven(campaignIds: readonly string[]): Promise<Map<string, number>> {
+    return netPointsGiven(this.em, campaignIds);
+  }
+}
