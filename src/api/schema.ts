@@ -24,6 +24,7 @@ import { WebhookResolver } from './resolvers/webhook.resolver';
 import { ImportsResolver } from './resolvers/imports.resolver';
 import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import { CampaignResolver } from './resolvers/campaign.resolver';
+import { CampaignReportResolver } from './resolvers/campaign-report.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -35,6 +36,7 @@ export const resolvers = [
   ImportsResolver,
   DataRightsResolver,
   CampaignResolver,
+  CampaignReportResolver,
 ] as const;
 
 

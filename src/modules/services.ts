@@ -29,6 +29,7 @@ import type { UrlPolicy } from './webhooks/webhooks.rules';
 import { ImportsService } from './imports/imports.service';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { createCampaignLoaders } from './campaigns/campaigns.loaders';
+import { CampaignReportService } from './campaigns/campaign-report.service';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -108,6 +109,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     memberScreen: new MemberScreenService(em),
     webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
     imports: new ImportsService(em, points, tierEngine),
+    campaignReport: new CampaignReportService(em),
     dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
     campaigns: new CampaignsService(em, audit, { points, rewards }),
   };

@@ -1,0 +1,141 @@
+import { createLadder, registerMember } from '../support/fixtures';
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+
+// campaignReport and simulateCampaign through the API, on small data sets whose figures are
+// worked out by hand in the comments. Purchases and refunds go through the API; the campaign's
+// arms and awards are written with SQL (what activation and the effects would write), so the
+// report is checked on its own.
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+  await createLadder(s);
+});
+afterAll(() => s?.stop());
+
+const REPORT = `query($code: String!, $asOf: DateTime) { campaignReport(code: $code, asOf: $asOf) {
+  from to
+  treatment { members buyers purchases gmv arpu purchaseRate }
+  control { members buyers purchases gmv arpu purchaseRate }
+  upliftArpu upliftArpuLow upliftArpuHigh upliftPurchaseRate incrementalGmv cost roi } }`;
+
+const purchase = (memberId: string, orderId: string, amount: number, occurredAt: string) =>
+  s.admin(`mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { pointsEarned } }`, { input: { memberId, orderId, amount, occurredAt } });
+const refund = (orderId: string, refundId: string, amount: number, occurredAt: string) =>
+  s.admin(`mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { pointsEarned } }`, { input: { orderId, refundId, amount, occurredAt } });
+
+/** A campaign row as upsertCampaign writes it (its id md5('campaign:' || code)), ACTIVE over [startsAt, endsAt). */
+async function campaign(code: string, startsAt: string, endsAt: string | null, extra: { controlPercent?: number } = {}) {
+  const [row] = await s.sql<{ id: string }>(
+    `insert into campaign (id, code, name, trigger, status, starts_at, ends_at, bonus_points, control_percent, activated_at)
+     values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ACTIVE', $2, $3, 100, $4, $2) returning id`,
+    [code, startsAt, endsAt, extra.controlPercent ?? 10],
+  );
+  return row.id;
+}
+const assign = (campaignId: string, memberId: string, control: boolean, assignedAt: string) =>
+  s.sql('insert into campaign_member (campaign_id, member_id, control, assigned_at) values ($1, $2, $3, $4)', [campaignId, memberId, control, assignedAt]);
+const award = (campaignId: string, memberId: string, source: string, occurredAt: string, points: number, reversed = 0, rewardPoints = 0) =>
+  s.sql(`insert into campaign_award (campaign_id, member_id, source, occurred_at, points, reversed_points, reward_points)
+    values ($1, $2, $3, $4, $5, $6, $7)`, [campaignId, memberId, source, occurredAt, points, reversed, rewardPoints]);
+
+describe('campaignReport', () => {
+  it('equals the report worked out by hand, and a refund in the window lowers GMV', async () => {
+    const id = await campaign('JUNE', '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z');
+    const [t1, t2, t3, t4, t5, c1, c2, c3, outsider] = await Promise.all(Array.from({ length: 9 }, () => registerMember(s)));
+    const june1 = '2026-06-01T00:00:00Z';
+    for (const m of [t1, t2, t3, t4]) await assign(id, m, false, june1);
+    for (const m of [c1, c2, c3]) await assign(id, m, true, june1);
+    await assign(id, t5, false, '2026-08-01T00:00:00Z'); // assigned after the window: not in the report
+
+    // Treatment: t1 10.00 (and 3.00 refunded in full: a purchase, no spend); t2 buys only after
+    // the window; t3 25.00 − 5.00 refunded, and 6.00 whose refund is dated after the window's
+    // end (so it still counts): 26.00; t4 nothing. t5 (assigned late) and outsider (no arm) are
+    // not counted. Control: c1 5.00; c2 nothing; c3 only before the window.
+    await purchase(t1, 'J-t1a', 10, '2026-06-05T10:00:00Z');
+    await purchase(t1, 'J-t1b', 3, '2026-06-25T10:00:00Z');
+    await refund('J-t1b', 'J-t1b-r', 3, '2026-06-26T10:00:00Z');
+    await purchase(t1, 'J-t1-may', 50, '2026-05-31T23:59:59Z');
+    await purchase(t2, 'J-t2', 30, '2026-07-02T10:00:00Z');
+    await purchase(t3, 'J-t3a', 25, '2026-06-10T10:00:00Z');
+    await refund('J-t3a', 'J-t3a-r', 5, '2026-06-15T10:00:00Z');
+    await purchase(t3, 'J-t3b', 6, '2026-06-28T10:00:00Z');
+    await refund('J-t3b', 'J-t3b-r', 6, '2026-07-10T10:00:00Z');
+    await purchase(t5, 'J-t5', 100, '2026-06-10T10:00:00Z');
+    await purchase(c1, 'J-c1', 5, '2026-06-07T10:00:00Z');
+    await purchase(c3, 'J-c3', 40, '2026-05-20T10:00:00Z');
+    await purchase(outsider, 'J-out', 70, '2026-06-10T10:00:00Z');
+
+    // Awards: 100 + (200 − 40 reversed) points and a reward of 50 points in the window; one dated
+    // after it is not counted. Cost = (260 + 50) × 0.02 = 6.20.
+    await award(id, t1, 'purchase:J-t1a', '2026-06-05T10:00:00Z', 100);
+    await award(id, t3, 'purchase:J-t3a', '2026-06-10T10:00:00Z', 200, 40, 50);
+    await award(id, t2, 'purchase:J-t2', '2026-07-02T10:00:00Z', 999);
+    await s.sql('update program set point_value = 0.02');
+
+    // By hand. Treatment spends 10, 0, 26, 0: n₁ = 4, GMV 36, ARPU 9, 2 buyers of 4 (0.5), 4
+    // purchases; s₁² = (4·776 − 36²)/(4·3) = 150.6667, v₁ = s₁²/4 = 37.6667.
+    // Control spends 5, 0, 0: n₂ = 3, GMV 5, ARPU 1.6667, 1 buyer of 3, 1 purchase;
+    // s₂² = (3·25 − 25)/(3·2) = 8.3333, v₂ = s₂²/3 = 2.7778.
+    // Uplift 9 − 1.6667 = 7.3333; se = √(37.6667 + 2.7778) = 6.35959;
+    // df = 40.4444² / (37.6667²/3 + 2.7778²/2) = 3.43081; t(0.975, 3.43081) = 2.96789;
+    // interval 7.3333 ∓ 18.8746 = [−11.5413, 26.2079].
+    // Purchase rate uplift 0.5 − 0.3333 = 0.1667; incremental GMV 7.3333 × 4 = 29.3333;
+    // ROI = (29.3333 − 6.20)/6.20 = 3.73118.
+    const r = (await s.admin(REPORT, { code: 'JUNE' })).campaignReport;
+    expect(r.from).toBe('2026-06-01T00:00:00.000Z');
+    expect(r.to).toBe('2026-07-01T00:00:00.000Z');
+    expect(r.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 36, arpu: 9, purchaseRate: 0.5 });
+    expect(r.control.members).toBe(3);
+    expect(r.control).toMatchObject({ buyers: 1, purchases: 1, gmv: 5 });
+    expect(r.control.arpu).toBeCloseTo(5 / 3, 10);
+    expect(r.control.purchaseRate).toBeCloseTo(1 / 3, 10);
+    expect(r.upliftArpu).toBeCloseTo(7.333333, 5);
+    expect(r.upliftArpuLow).toBeCloseTo(-11.541274, 5);
+    expect(r.upliftArpuHigh).toBeCloseTo(26.207941, 5);
+    expect(r.upliftPurchaseRate).toBeCloseTo(1 / 6, 10);
+    expect(r.incrementalGmv).toBeCloseTo(29.333333, 5);
+    expect(r.cost).toBe(6.2);
+    expect(r.roi).toBeCloseTo(3.731183, 5);
+
+    // A refund dated inside the window lowers GMV (and the uplift) by its amount.
+    await refund('J-t1a', 'J-t1a-r', 2, '2026-06-30T10:00:00Z');
+    const after = (await s.admin(REPORT, { code: 'JUNE' })).campaignReport;
+    expect(after.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 34, arpu: 8.5, purchaseRate: 0.5 });
+    expect(after.upliftArpu).toBeCloseTo(8.5 - 5 / 3, 10);
+
+    // asOf inside the window ends it there: by 06-08 only t1's 10.00 and c1's 5.00.
+    const early = (await s.admin(REPORT, { code: 'JUNE', asOf: '2026-06-08T00:00:00Z' })).campaignReport;
+    expect(early.to).toBe('2026-06-08T00:00:00.000Z');
+    expect(early.treatment).toEqual({ members: 4, buyers: 1, purchases: 1, gmv: 10, arpu: 2.5, purchaseRate: 0.25 });
+    expect(early.control).toMatchObject({ members: 3, buyers: 1, purchases: 1, gmv: 5 });
+    expect(early.cost).toBe(2); // only t1's award (100 × 0.02) by then
+    await s.sql('update program set point_value = 0.01');
+  });
+
+  it('gives no uplift, interval or ROI when an arm has fewer than 2 members', async () => {
+    const id = await campaign('LONELY', '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z');
+    const [a, b, c] = await Promise.all([registerMember(s), registerMember(s), registerMember(s)]);
+    await assign(id, a, false, '2026-06-01T00:00:00Z');
+    await assign(id, b, false, '2026-06-01T00:00:00Z');
+    await assign(id, c, true, '2026-06-01T00:00:00Z');
+    await purchase(a, 'L-a', 12.34, '2026-06-03T00:00:00Z');
+    await award(id, a, 'purchase:L-a', '2026-06-03T00:00:00Z', 100);
+    const r = (await s.admin(REPORT, { code: 'LONELY' })).campaignReport;
+    expect(r.treatment).toEqual({ members: 2, buyers: 1, purchases: 1, gmv: 12.34, arpu: 6.17, purchaseRate: 0.5 });
+    expect(r.control).toEqual({ members: 1, buyers: 0, purchases: 0, gmv: 0, arpu: 0, purchaseRate: 0 });
+    expect([r.upliftArpu, r.upliftArpuLow, r.upliftArpuHigh, r.upliftPurchaseRate, r.incrementalGmv, r.roi]).toEqual([null, null, null, null, null, null]);
+    expect(r.cost).toBe(1);
+
+    // A campaign with no arms at all: empty arms, no ARPU.
+    await campaign('EMPTY', '2026-06-01T00:00:00Z', null);
+    const e = (await s.admin(REPORT, { code: 'EMPTY', asOf: '2026-06-02T00:00:00Z' })).campaignReport;
+    expect(e.treatment).toEqual({ members: 0, buyers: 0, purchases: 0, gmv: 0, arpu: null, purchaseRate: null });
+    expect(e.cost).toBe(0);
+    expect(e.roi).toBeNull();
+  });
+
+  it('is for admins only and names an unknown campaign', async () => {
+    expectError(await s.gql(REPORT, { code: 'NOPE' }, await s.token('admin')), 'NOT_FOUND');
+    expectError(await s.gql(REPORT, { code: 'JUNE' }, await s.token('service')), 'FORBIDDEN');
+  });
+});
