@@ -23,8 +23,8 @@ import { CouponResolver } from './resolvers/coupon.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
 import { ImportsResolver } from './resolvers/imports.resolver';
 import { DataRightsResolver } from './resolvers/data-rights.resolver';
-import { CampaignResolver } from './resolvers/campaign.resolver';
 import { CampaignReportResolver } from './resolvers/campaign-report.resolver';
+import { CampaignResolver } from './resolvers/campaign.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -35,8 +35,8 @@ export const resolvers = [
   WebhookResolver,
   ImportsResolver,
   DataRightsResolver,
-  CampaignResolver,
   CampaignReportResolver,
+  CampaignResolver,
 ] as const;
 
 

@@ -27,9 +27,9 @@ import { EventRegistry } from '../events/registry';
 import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 import type { UrlPolicy } from './webhooks/webhooks.rules';
 import { ImportsService } from './imports/imports.service';
+import { CampaignReportService } from './campaigns/campaign-report.service';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { createCampaignLoaders } from './campaigns/campaigns.loaders';
-import { CampaignReportService } from './campaigns/campaign-report.service';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and

@@ -1,3 +1,4 @@
+import { campaignIdOf, controlArm } from '../../src/modules/campaigns/campaigns.rules';
 import { createLadder, registerMember } from '../support/fixtures';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 
@@ -13,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 const REPORT = `query($code: String!, $asOf: DateTime) { campaignReport(code: $code, asOf: $asOf) {
-  from to
+  campaign { code status pointsGiven } from to
   treatment { members buyers purchases gmv arpu purchaseRate }
   control { members buyers purchases gmv arpu purchaseRate }
   upliftArpu upliftArpuLow upliftArpuHigh upliftPurchaseRate incrementalGmv cost roi } }`;
@@ -82,6 +83,7 @@ describe('campaignReport', () => {
     // Purchase rate uplift 0.5 − 0.3333 = 0.1667; incremental GMV 7.3333 × 4 = 29.3333;
     // ROI = (29.3333 − 6.20)/6.20 = 3.73118.
     const r = (await s.admin(REPORT, { code: 'JUNE' })).campaignReport;
+    expect(r.campaign).toEqual({ code: 'JUNE', status: 'ACTIVE', pointsGiven: 100 + 160 + 999 });
     expect(r.from).toBe('2026-06-01T00:00:00.000Z');
     expect(r.to).toBe('2026-07-01T00:00:00.000Z');
     expect(r.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 36, arpu: 9, purchaseRate: 0.5 });
@@ -137,5 +139,70 @@ describe('campaignReport', () => {
   it('is for admins only and names an unknown campaign', async () => {
     expectError(await s.gql(REPORT, { code: 'NOPE' }, await s.token('admin')), 'NOT_FOUND');
     expectError(await s.gql(REPORT, { code: 'JUNE' }, await s.token('service')), 'FORBIDDEN');
+  });
+});
+
+const SIMULATE = `query($input: CampaignInput!, $from: DateTime!, $to: DateTime!) { simulateCampaign(input: $input, from: $from, to: $to) {
+  eligibleMembers qualifyingEvents pointsWouldGive costWouldBe } }`;
+
+/** Row counts of every table a campaign or a purchase writes. */
+const footprint = () => s.sql<Record<string, string>>(`select (select count(*) from campaign) as campaigns, (select count(*) from campaign_member) as arms,
+  (select count(*) from campaign_award) as awards, (select count(*) from point_transaction) as transactions, (select count(*) from point_lot) as lots,
+  (select count(*) from purchase) as purchases, (select count(*) from audit_entry) as audit, (select max(version) from config_version) as config`);
+
+describe('simulateCampaign', () => {
+  const SIM = {
+    code: 'SIM', name: 'Simulated', trigger: 'PURCHASE', startsAt: '2026-06-01T00:00:00Z', audience: { regions: ['SIMNORTH'] },
+    minAmount: 20, bonusPoints: 10, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 100, controlPercent: 50,
+  };
+  const period = { from: '2026-06-01T00:00:00Z', to: '2026-07-01T00:00:00Z' };
+
+  it('gives the points worked out by hand, within the per-member limit and the budget, and writes nothing', async () => {
+    // Two treatment members and one control member of the audience (region SIMNORTH), by the
+    // arm campaign SIM will give them (campaign_control with campaignIdOf('SIM'), 50%), and one
+    // member outside it.
+    const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s)));
+    const id = campaignIdOf('SIM');
+    const [ta, tb] = ids.filter((m) => !controlArm(id, m, 50));
+    const [c] = ids.filter((m) => controlArm(id, m, 50));
+    const south = ids.find((m) => m !== ta && m !== tb && m !== c)!;
+    await s.sql(`update member set region = 'SIMNORTH' where id = any($1::uuid[])`, [[ta, tb, c]]);
+    await s.sql(`update member set region = 'SIMSOUTH' where id = $1`, [south]);
+
+    await purchase(ta, 'S-ta-may', 50, '2026-05-31T12:00:00Z'); // before the period
+    await purchase(ta, 'S-ta1', 30, '2026-06-02T12:00:00Z'); // 10 + floor(30 × 0.5) = 25 → spent 25
+    await purchase(tb, 'S-tb1', 20, '2026-06-03T12:00:00Z'); // 10 + 10 = 20 → 45
+    await purchase(c, 'S-c', 50, '2026-06-04T12:00:00Z'); // control: never
+    await purchase(south, 'S-south', 50, '2026-06-04T12:00:00Z'); // not in the audience
+    await purchase(ta, 'S-ta-small', 15, '2026-06-05T12:00:00Z'); // under minAmount
+    await purchase(ta, 'S-ta2', 41, '2026-06-10T12:00:00Z'); // 10 + 20 = 30 → 75
+    await purchase(tb, 'S-tb2', 60, '2026-06-15T12:00:00Z'); // 10 + 30 = 40: 115 > 100, the budget cannot cover it: the campaign ends
+    await purchase(tb, 'S-tb3', 21, '2026-06-16T12:00:00Z'); // 20 would fit in 100 − 75, but the campaign has ended
+    await purchase(ta, 'S-ta3', 100, '2026-06-20T12:00:00Z'); // ta's third: over perMemberLimit 2
+    // Eligible 2 (ta, tb); qualifying 6 (ta1, tb1, ta2, tb2, tb3, ta3); points 25 + 20 + 30 = 75; cost 75 × 0.01.
+
+    const before = await footprint();
+    const r = (await s.admin(SIMULATE, { input: SIM, ...period })).simulateCampaign;
+    expect(r).toEqual({ eligibleMembers: 2, qualifyingEvents: 6, pointsWouldGive: 75, costWouldBe: 0.75 });
+    expect(await footprint()).toEqual(before);
+
+    // Without the budget: each member's first two (ta1, ta2, tb1, tb2); ta3 and tb3 are over the limit.
+    const unbudgeted = (await s.admin(SIMULATE, { input: { ...SIM, budgetPoints: null }, ...period })).simulateCampaign;
+    expect(unbudgeted.pointsWouldGive).toBe(25 + 20 + 30 + 40);
+    // Without the limit as well: all six (tb3: 10 + 10; ta3: 10 + 50).
+    const unlimited = (await s.admin(SIMULATE, { input: { ...SIM, budgetPoints: null, perMemberLimit: null }, ...period })).simulateCampaign;
+    expect(unlimited.pointsWouldGive).toBe(25 + 20 + 30 + 40 + 20 + 60);
+    // With no control share, c is eligible too (its 50.00: 10 + 25 = 35).
+    const noControl = (await s.admin(SIMULATE, { input: { ...SIM, budgetPoints: null, perMemberLimit: null, controlPercent: 0 }, ...period })).simulateCampaign;
+    expect(noControl).toMatchObject({ eligibleMembers: 3, qualifyingEvents: 7, pointsWouldGive: 195 + 35 });
+    expect(await footprint()).toEqual(before);
+  });
+
+  it('refuses a bad period or definition with BAD_USER_INPUT and is for admins only', async () => {
+    const admin = await s.token('admin');
+    expectError(await s.gql(SIMULATE, { input: SIM, from: period.to, to: period.from }, admin), 'BAD_USER_INPUT');
+    expectError(await s.gql(SIMULATE, { input: { ...SIM, multiplier: 0.5 }, ...period }, admin), 'BAD_USER_INPUT');
+    expectError(await s.gql(SIMULATE, { input: { ...SIM, rewardCode: 'NO-SUCH-REWARD' }, ...period }, admin), 'BAD_USER_INPUT');
+    expectError(await s.gql(SIMULATE, { input: SIM, ...period }, await s.token('service')), 'FORBIDDEN');
   });
 });

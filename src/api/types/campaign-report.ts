@@ -1,5 +1,6 @@
 // The campaign report's and simulation's types (contract part `campaigns`).
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Campaign } from './campaigns';
 
 @ObjectType({ description: 'One arm of a campaign over its window: every member assigned to it, buyer or not.' })
 export class CampaignArm {
@@ -13,6 +14,7 @@ export class CampaignArm {
 
 @ObjectType({ description: 'What a campaign earned: treatment against control over [startsAt, min(endsAt, asOf)); the uplift\'s interval by Welch\'s t on per-member spend.' })
 export class CampaignReport {
+  @Field(() => Campaign) campaign!: Campaign;
   @Field() from!: Date;
   @Field() to!: Date;
   @Field(() => CampaignArm) treatment!: CampaignArm;

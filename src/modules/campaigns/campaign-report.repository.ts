@@ -97,6 +97,12 @@ export async function reportSums(em: EntityManager, campaignId: string, from: Da
   return sums;
 }
 
+/** An active or inactive reward's costPoints by code; null when there is none. Cross-module read (rewards' `reward`). */
+export async function rewardCostPoints(em: EntityManager, code: string): Promise<number | null> {
+  const [row] = await em.execute<{ cost_points: number }[]>('select cost_points from reward where code = ?', [code]);
+  return row ? row.cost_points : null;
+}
+
 /** A campaign's definition as the simulation applies it (stored units: cents, the multiplier as exact text). */
 export interface SimulatedCampaign {
   /** The arms' key: campaignIdOf(code), or the stored campaign's id. */

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
 import { memberSelection } from '../segments/segments.service';
-import type { CampaignTrigger } from './campaign.entities';
-import { reportCampaign, reportSums, simulationSums } from './campaign-report.repository';
+import { reportCampaign, reportSums, rewardCostPoints, simulationSums } from './campaign-report.repository';
 import { pointsCost, reportFigures, type ReportFigures } from './campaign-report.rules';
+import { campaignIdOf, campaignValues, type CampaignDefinition } from './campaigns.rules';
 
 /** A campaign's report: its window and the figures of both arms. */
 export interface CampaignReportResult extends ReportFigures {
@@ -13,33 +12,12 @@ export interface CampaignReportResult extends ReportFigures {
   to: Date;
 }
 
-/** A campaign's definition in stored units (cents, the multiplier as exact text), as the simulation applies it. */
-export interface SimulationDefinition {
-  code: string;
-  trigger: CampaignTrigger;
-  audience: Record<string, unknown> | null;
-  activityKind: string | null;
-  minAmountCents: number | null;
-  bonusPoints: number | null;
-  multiplier: string | null;
-  rewardCode: string | null;
-  perMemberLimit: number | null;
-  budgetPoints: number | null;
-  controlPercent: number;
-}
-
 export interface CampaignSimulationResult {
   eligibleMembers: number;
   qualifyingEvents: number;
   pointsWouldGive: number;
   /** Currency units: (points + issued rewards' costPoints) × program.pointValue. */
   costWouldBe: number;
-}
-
-/** md5('campaign:' || code)::uuid: the id a campaign of this code has (campaigns.rules campaignIdOf). */
-function idOfCode(code: string): string {
-  const h = createHash('md5').update(`campaign:${code}`, 'utf8').digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /**
@@ -70,16 +48,15 @@ export class CampaignReportService {
    * id it will get): the simulation leaves out the members the real campaign would hold out.
    * The period replaces the campaign's own window (the question is "had it run then").
    */
-  async simulate(definition: SimulationDefinition, from: Date, to: Date): Promise<CampaignSimulationResult> {
+  async simulate(definition: CampaignDefinition, from: Date, to: Date): Promise<CampaignSimulationResult> {
+    const values = campaignValues(definition);
     if (Number.isNaN(from.getTime())) throw badInput('from', 'from is not a date');
     if (Number.isNaN(to.getTime())) throw badInput('to', 'to is not a date');
     if (to <= from) throw badInput('to', 'to must be after from');
+    const audience = memberSelection(values.audience ?? {});
+    if (values.rewardCode !== null && (await rewardCostPoints(this.em, values.rewardCode)) === null) throw badInput('rewardCode', `Unknown reward ${values.rewardCode}`);
     const stored = await reportCampaign(this.em, definition.code);
-    const sums = await simulationSums(this.em, {
-      ...definition,
-      id: stored?.id ?? idOfCode(definition.code),
-      audience: memberSelection(definition.audience ?? {}),
-    }, from, to);
+    const sums = await simulationSums(this.em, { ...values, id: stored?.id ?? campaignIdOf(definition.code), audience }, from, to);
     return {
       eligibleMembers: sums.eligibleMembers,
       qualifyingEvents: sums.qualifyingEvents,
