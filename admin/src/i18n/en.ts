@@ -849,7 +849,7 @@ export const en = {
   'campaigns.simulate.from': 'From',
   'campaigns.simulate.to': 'To',
   'campaigns.simulate.submit': 'Simulate',
-  'campaigns.simulate.eligibleMembers': 'Eligible members',
+  'campaigns.simulate.eligibleMembers': 'Eligible members (treatment arm)',
   'campaigns.simulate.qualifyingEvents': 'Qualifying events',
   'campaigns.simulate.points': 'Points it would give',
   'campaigns.simulate.cost': 'Cost it would be',

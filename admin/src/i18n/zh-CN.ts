@@ -846,7 +846,7 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.simulate.from': '从',
   'campaigns.simulate.to': '到',
   'campaigns.simulate.submit': '模拟',
-  'campaigns.simulate.eligibleMembers': '符合条件的会员',
+  'campaigns.simulate.eligibleMembers': '符合条件的会员（实验组）',
   'campaigns.simulate.qualifyingEvents': '符合条件的事件',
   'campaigns.simulate.points': '将发放的积分',
   'campaigns.simulate.cost': '将产生的成本',
