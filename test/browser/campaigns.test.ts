@@ -185,7 +185,7 @@ describe('Campaigns', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
-  it('limits the audience with the segment filter and shows its live size', async () => {
+  it('limits the audience with the segment filter (its live size), and edits the running campaign', async () => {
     const page = await h.open();
     await h.signIn(page);
     await h.goto(page, '/campaigns/new');
@@ -210,6 +210,42 @@ describe('Campaigns', () => {
     const report = await reportOf('BRONZE-BOOST');
     expect(report.treatment.members + report.control.members).toBe(segmentPreview.size);
     await page.getByTestId('arm-members').waitFor();
+
+    // Edited while active: saved (and audited), the code fixed.
+    expect(await page.getByLabel('Code', { exact: true }).getAttribute('readonly')).not.toBeNull();
+    await page.getByText('This campaign is running: every change is recorded in the audit log.').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Bronze boost, extended');
+    await page.getByLabel('Bonus points').fill('30');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('campaign-saved').waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Bronze boost, extended' }).waitFor();
+    const edited = await adminQuery<{ campaign: { name: string; bonusPoints: number; status: string } }>(h, '{ campaign(code: "BRONZE-BOOST") { name bonusPoints status } }');
+    expect(edited.campaign).toEqual({ name: 'Bronze boost, extended', bonusPoints: 30, status: 'ACTIVE' });
+    // A whole number is checked before sending (GraphQL would refuse 2.5 without naming the field).
+    await page.getByLabel('Bonus points').fill('2.5');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('field-error-bonusPoints').getByText('Enter a whole number.').waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('says so when there is no control group: no uplift, no ROI, no chart', async () => {
+    await adminQuery(h, `mutation { upsertCampaign(input: { code: "NO-CONTROL", name: "Everyone rewarded", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 5, controlPercent: 0 }) { code } }`);
+    await adminQuery(h, 'mutation { activateCampaign(code: "NO-CONTROL") { status } }');
+    const report = await reportOf('NO-CONTROL');
+    expect(report.control.members).toBe(0);
+    expect(report.upliftArpu).toBeNull();
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/campaigns/NO-CONTROL');
+    await page.getByTestId('campaign-arms').waitFor();
+    expect(await page.getByTestId('control-meaning').textContent()).toMatch(/^No control group: every member of the audience is rewarded/);
+    expect(await page.getByTestId('uplift-arpu').textContent()).toBe('—');
+    expect(await page.getByTestId('uplift-interval').textContent()).toBe('No estimate: an arm has fewer than 2 members.');
+    expect(await page.getByTestId('campaign-roi').textContent()).toBe('—');
+    expect(await page.getByTestId('uplift-reading').textContent()).toMatch(/^An arm has fewer than 2 members, so there is no uplift estimate/);
+    expect(await page.getByTestId('chart-uplift').count()).toBe(0);
+    expect(await page.getByTestId('arm-members').locator('td').allTextContents()).toEqual([count(report.treatment.members), '0']);
+    expect(await h.axe(page)).toEqual([]);
     expect(h.pageErrors(page)).toEqual([]);
   });
 
