@@ -38,7 +38,7 @@ export function intervalOption(r: Report, labels: { uplift: string; interval: st
     grid: { left: 24, right: 24, top: 36, bottom: 48, containLabel: true },
     legend: { top: 0, data: [labels.uplift, labels.interval, labels.zero] },
     tooltip: { trigger: 'item', valueFormatter: (v) => (Array.isArray(v) && typeof v[0] === 'number' ? money(v[0]) : '') },
-    xAxis: { type: 'value', min, max, name: labels.axis, nameLocation: 'middle', nameGap: 30, axisLabel: { formatter: (v: number) => money(v) } },
+    xAxis: { type: 'value', min, max, name: labels.axis, nameLocation: 'middle', nameGap: 30, axisLabel: { showMinLabel: false, showMaxLabel: false, formatter: (v: number) => money(v) } },
     yAxis: { type: 'value', min: -1, max: 1, show: false },
     series: [
       { name: labels.zero, type: 'line', data: [[0, -1], [0, 1]], symbol: 'none', silent: true, lineStyle: { color: ZERO, type: 'dashed', width: 2 }, itemStyle: { color: ZERO } },
