@@ -1,4 +1,4 @@
-import { startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
 import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
 import { canvasPixels } from './support/canvas';
 
@@ -31,6 +31,9 @@ describe('Churn model', () => {
     expect(model!.recencyKs).not.toBeNull();
     const page = await h.open();
     await h.signIn(page);
+    // The dashboard signed in to has asked for its data (a busy machine may be slow to start it).
+    await page.getByTestId('total-members').waitFor();
+    await networkQuiet(page);
     const requests = await graphqlRequests(page, async () => {
       await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Churn model' }).click();
       await page.getByRole('heading', { level: 1, name: 'Churn model' }).waitFor();
