@@ -36,7 +36,7 @@ describe('scheduler', () => {
     await s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }`,
       { i: { memberId: id, orderId: 'sched-1', amount: 1000, occurredAt: '2022-01-10T00:00:00.000Z' } }, await s.token('service'));
     const ran = await new Scheduler(s.app.orm, pino({ level: 'silent' }), null).tick(new Date('2030-01-01T06:00:00.000Z'));
-    expect(ran).toEqual(['points.expire', 'tiers.review', 'tiers.notices', 'benefits.birthday', 'retention.refresh']);
+    expect(ran).toEqual(['points.expire', 'tiers.review', 'tiers.notices', 'benefits.birthday', 'retention.refresh', 'campaigns.reevaluate']);
     const [m] = await s.sql(`select t.code, a.balance,
         (select count(*)::int from point_transaction where member_id = $1 and type = 'EXPIRE') as expires,
         (select coalesce(sum(remaining), 0)::int from point_lot l where member_id = $1

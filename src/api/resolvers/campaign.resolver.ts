@@ -42,19 +42,19 @@ export class CampaignResolver {
   @Authorized('admin')
   @Mutation(() => Campaign, { description: 'Assigns the audience to treatment and control, starts giving.' })
   async activateCampaign(@Arg('code') code: string, @Ctx() ctx: GraphQLContext): Promise<Campaign> {
-    return campaignOf(await ctx.services.campaigns.activate(requireActor(ctx), code));
+    return campaignOf(await ctx.services.campaigns.activate(requireActor(ctx), code, ctx.clock.now()));
   }
 
   @Authorized('admin')
   @Mutation(() => Campaign)
   async pauseCampaign(@Arg('code') code: string, @Ctx() ctx: GraphQLContext): Promise<Campaign> {
-    return campaignOf(await ctx.services.campaigns.pause(requireActor(ctx), code));
+    return campaignOf(await ctx.services.campaigns.pause(requireActor(ctx), code, ctx.clock.now()));
   }
 
   @Authorized('admin')
   @Mutation(() => Campaign)
   async endCampaign(@Arg('code') code: string, @Ctx() ctx: GraphQLContext): Promise<Campaign> {
-    return campaignOf(await ctx.services.campaigns.end(requireActor(ctx), code));
+    return campaignOf(await ctx.services.campaigns.end(requireActor(ctx), code, ctx.clock.now()));
   }
 
   @Authorized('admin')

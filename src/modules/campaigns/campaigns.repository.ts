@@ -90,17 +90,17 @@ export async function updateCampaign(tx: EntityManager, code: string, v: Campaig
 }
 
 /**
- * Moves the campaign (locked by the caller) to `status`: ACTIVE stamps activated_at the first
- * time; ENDED records why and when.
+ * Moves the campaign (locked by the caller) to `status` at `at`: ACTIVE stamps activated_at the
+ * first time; ENDED records why and when.
  */
 export async function setCampaignStatus(
-  tx: EntityManager, id: string, status: CampaignStatus, ended: { reason: string; at: Date } | null = null,
+  tx: EntityManager, id: string, status: CampaignStatus, at: Date, endedReason: string | null = null, endedAt: Date | null = null,
 ): Promise<CampaignRow> {
   const [row] = await tx.execute<RawCampaignRow[]>(
-    `update campaign c set status = ?, activated_at = case when ? = 'ACTIVE' then coalesce(activated_at, now()) else activated_at end,
+    `update campaign c set status = ?, activated_at = case when ? = 'ACTIVE' then coalesce(activated_at, ?::timestamptz) else activated_at end,
        ended_reason = coalesce(?, ended_reason), ended_at = coalesce(?::timestamptz, ended_at), updated_at = now()
      where id = ? returning ${COLUMNS}`,
-    [status, status, ended?.reason ?? null, ended?.at ?? null, id],
+    [status, status, at, endedReason, endedAt, id],
   );
   return campaignRow(row);
 }

@@ -11,7 +11,7 @@ import {
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
-  campaignIdOf, campaignValues, changedFields, lifecycleStep, type CampaignAction, type CampaignDefinition, type CampaignValues,
+  campaignIdOf, campaignValues, changedFields, lifecycleStep, normalizedAudience, type CampaignAction, type CampaignDefinition, type CampaignValues,
 } from './campaigns.rules';
 
 export type { CampaignRow } from './campaigns.repository';
@@ -20,10 +20,13 @@ export type { CampaignDefinition } from './campaigns.rules';
 /** What the campaigns service asks of other modules: the activity kinds (points) and the rewards (rewards). */
 export interface CampaignDeps { points: PointsService; rewards: RewardsService }
 
-/** The definition's stored values out of a row (to compare a new definition with). */
+/**
+ * The definition's stored values out of a row, to compare a new definition with (the audience
+ * normalised again: jsonb keeps its keys in its own order, not the one they were written in).
+ */
 function valuesOf(row: CampaignRow): CampaignValues {
   return {
-    name: row.name, trigger: row.trigger, startsAt: row.startsAt, endsAt: row.endsAt, audience: row.audience, activityKind: row.activityKind,
+    name: row.name, trigger: row.trigger, startsAt: row.startsAt, endsAt: row.endsAt, audience: normalizedAudience(row.audience), activityKind: row.activityKind,
     minAmountCents: row.minAmountCents, bonusPoints: row.bonusPoints, multiplier: row.multiplier, rewardCode: row.rewardCode,
     perMemberLimit: row.perMemberLimit, budgetPoints: row.budgetPoints, controlPercent: row.controlPercent,
   };
@@ -114,20 +117,20 @@ export class CampaignsService {
       if (current.endsAt !== null && new Date(current.endsAt).getTime() <= now.getTime()) {
         throw badInput('endsAt', `Campaign ${code}'s window closed at ${current.endsAt}: it cannot be activated`);
       }
-      const row = await setCampaignStatus(tx, current.id, 'ACTIVE');
+      const row = await setCampaignStatus(tx, current.id, 'ACTIVE', now);
       const assigned = await this.assign(tx, row);
       return { row, audit: { assigned } };
     });
   }
 
   /** ACTIVE → PAUSED: a paused campaign gives nothing; its arms stay. */
-  async pause(actor: Actor, code: string): Promise<CampaignRow> {
-    return this.step(actor, code, 'pause', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'PAUSED') }));
+  async pause(actor: Actor, code: string, now = new Date()): Promise<CampaignRow> {
+    return this.step(actor, code, 'pause', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'PAUSED', now) }));
   }
 
   /** DRAFT, ACTIVE or PAUSED → ENDED, endedReason ADMIN. */
   async end(actor: Actor, code: string, now = new Date()): Promise<CampaignRow> {
-    return this.step(actor, code, 'end', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'ENDED', { reason: 'ADMIN', at: now }) }));
+    return this.step(actor, code, 'end', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'ENDED', now, 'ADMIN', now) }));
   }
 
   /**
@@ -169,7 +172,7 @@ export class CampaignsService {
     const ended = await inTransaction(this.em, async (tx) => {
       const due = await lockCampaignsPastEnd(tx, asOf);
       for (const c of due) {
-        const row = await setCampaignStatus(tx, c.id, 'ENDED', { reason: 'ENDS_AT', at: new Date(c.endsAt!) });
+        const row = await setCampaignStatus(tx, c.id, 'ENDED', asOf, 'ENDS_AT', new Date(c.endsAt!));
         this.audit.record(tx, SYSTEM_ACTOR, {
           action: 'campaign.end', entity: 'Campaign', entityId: c.code, before: { status: c.status }, after: { status: row.status, endedReason: 'ENDS_AT' },
         });
