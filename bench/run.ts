@@ -1,6 +1,7 @@
 // npm run bench -- <name>: runs one benchmark and writes its figures to docs/benchmarks.md.
 import 'reflect-metadata';
 import { benchAbuse } from './abuse';
+import { benchCampaignReport } from './campaign-report';
 import { benchCampaigns } from './campaigns';
 import { benchFeed } from './feed';
 import { benchImports } from './imports';
@@ -14,7 +15,7 @@ import { benchWebhooks } from './webhooks';
 
 const benches: Record<string, () => Promise<void>> = {
   points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen,
-  webhooks: benchWebhooks, imports: benchImports, campaigns: benchCampaigns,
+  webhooks: benchWebhooks, imports: benchImports, campaigns: benchCampaigns, 'campaign-report': benchCampaignReport,
 };
 const name = process.argv[2];
 const run = benches[name ?? ''];

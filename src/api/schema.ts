@@ -23,6 +23,7 @@ import { CouponResolver } from './resolvers/coupon.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
 import { ImportsResolver } from './resolvers/imports.resolver';
 import { DataRightsResolver } from './resolvers/data-rights.resolver';
+import { CampaignReportResolver } from './resolvers/campaign-report.resolver';
 import { CampaignResolver } from './resolvers/campaign.resolver';
 
 export const resolvers = [
@@ -34,6 +35,7 @@ export const resolvers = [
   WebhookResolver,
   ImportsResolver,
   DataRightsResolver,
+  CampaignReportResolver,
   CampaignResolver,
 ] as const;
 

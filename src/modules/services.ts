@@ -27,6 +27,7 @@ import { EventRegistry } from '../events/registry';
 import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 import type { UrlPolicy } from './webhooks/webhooks.rules';
 import { ImportsService } from './imports/imports.service';
+import { CampaignReportService } from './campaigns/campaign-report.service';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { createCampaignLoaders } from './campaigns/campaigns.loaders';
 
@@ -108,6 +109,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     memberScreen: new MemberScreenService(em),
     webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
     imports: new ImportsService(em, points, tierEngine),
+    campaignReport: new CampaignReportService(em),
     dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
     campaigns: new CampaignsService(em, audit, { points, rewards }),
   };

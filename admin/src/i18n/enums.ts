@@ -1,4 +1,4 @@
-import type { ImportKind, ImportStatus, LifecycleStage, PointTransactionType, RfmSegment, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
+import type { CampaignStatus, CampaignTrigger, ImportKind, ImportStatus, LifecycleStage, PointTransactionType, RfmSegment, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
 import type { MessageKey } from './en';
 
 /**
@@ -45,3 +45,22 @@ export const IMPORT_STATUS_LABEL: Record<ImportStatus, MessageKey> = {
   RUNNING: 'imports.status.RUNNING', SUCCEEDED: 'imports.status.SUCCEEDED', FAILED: 'imports.status.FAILED',
 };
 export const IMPORT_KIND_LABEL: Record<ImportKind, MessageKey> = { MEMBERS: 'imports.kind.members', PURCHASES: 'imports.kind.purchases' };
+// campaigns (issue 24)
+export const CAMPAIGN_TRIGGER_LABEL: Record<CampaignTrigger, MessageKey> = {
+  PURCHASE: 'campaigns.trigger.PURCHASE', ACTIVITY: 'campaigns.trigger.ACTIVITY', REGISTRATION: 'campaigns.trigger.REGISTRATION', TIER_UPGRADE: 'campaigns.trigger.TIER_UPGRADE',
+};
+export const CAMPAIGN_STATUS_LABEL: Record<CampaignStatus, MessageKey> = {
+  DRAFT: 'campaigns.status.DRAFT', ACTIVE: 'campaigns.status.ACTIVE', PAUSED: 'campaigns.status.PAUSED', ENDED: 'campaigns.status.ENDED',
+};
+/** Campaign.endedReason is a String: the values the contract names. */
+const ENDED_REASON: Record<string, MessageKey> = {
+  BUDGET_SPENT: 'campaigns.ended.BUDGET_SPENT', ENDS_AT: 'campaigns.ended.ENDS_AT', ADMIN: 'campaigns.ended.ADMIN',
+};
+export function endedReasonLabel(reason: string): MessageKey | null {
+  return ENDED_REASON[reason] ?? null;
+}
+/** ChurnModel.method is a String: the scores the server documents. */
+const CHURN_METHOD: Record<string, MessageKey> = { BG_NBD: 'churn.method.BG_NBD', LOGISTIC: 'churn.method.LOGISTIC' };
+export function churnMethodLabel(method: string): MessageKey | null {
+  return CHURN_METHOD[method] ?? null;
+}

@@ -4,7 +4,7 @@ import { Link, navigate, useSearchParams } from '../../app/router';
 import type { DashboardSeriesQuery, DashboardSummaryQuery, LifecycleStage, RfmSegment } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
-import { RFM_LABEL, STAGE_LABEL } from '../../i18n/enums';
+import { churnMethodLabel, RFM_LABEL, STAGE_LABEL } from '../../i18n/enums';
 import { Chart } from '../../ui/Chart';
 import { Field, Form } from '../../ui/Form';
 import { Empty, ErrorState, Loading, Page, Section } from '../../ui/Page';
@@ -240,12 +240,13 @@ function ChurnModel({ model }: { model: DashboardSummaryQuery['churnModel'] }) {
             </div>
           </div>
           <dl className="details">
-            <div><dt>{t('dashboard.churn.model')}</dt><dd>{t('dashboard.churn.modelName')}</dd></div>
+            <div><dt>{t('dashboard.churn.model')}</dt><dd data-testid="churn-model-method">{churnMethodLabel(model.method) ? t(churnMethodLabel(model.method)!) : model.method}</dd></div>
             <div><dt>{t('dashboard.churn.params')}</dt><dd><code>{`r = ${num(model.r)}, α = ${num(model.alpha)}, a = ${num(model.a)}, b = ${num(model.b)}`}</code></dd></div>
             <div><dt>{t('dashboard.churn.customers')}</dt><dd>{formatNumber(model.customers)}</dd></div>
             <div><dt>{t('dashboard.churn.logLikelihood')}</dt><dd>{num(model.logLikelihood, 1)}</dd></div>
             <div><dt>{t('dashboard.churn.asOf')}</dt><dd>{formatDateTime(model.asOf)}</dd></div>
           </dl>
+          <p><Link to="/churn-model">{t('dashboard.churn.compare')}</Link></p>
         </>
       ) : (
         <Empty>{t('dashboard.churn.none')}</Empty>

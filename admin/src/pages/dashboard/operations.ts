@@ -30,6 +30,7 @@ export const DashboardSummaryQuery = graphql(`
       }
     }
     churnModel {
+      method
       r
       alpha
       a

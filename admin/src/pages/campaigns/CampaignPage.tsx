@@ -1,0 +1,329 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useClient, useMutation, useQuery } from 'urql';
+import type { PageParams } from '../../app/pages';
+import { Link, navigate } from '../../app/router';
+import type { CampaignFieldsFragment, CampaignPageQuery as PageData, SegmentFilterInput, SimulateCampaignQuery as SimulationData } from '../../gql/graphql';
+import { toOperationError, type OperationError } from '../../graphql/errors';
+import { useI18n } from '../../i18n';
+import { CAMPAIGN_STATUS_LABEL, CAMPAIGN_TRIGGER_LABEL, endedReasonLabel } from '../../i18n/enums';
+import { useConfirm } from '../../ui/ConfirmDialog';
+import { Field, Form } from '../../ui/Form';
+import { Empty, Page, Section } from '../../ui/Page';
+import { conditionCount, fromFilter, toFilterInput } from '../segments/filter';
+import { FilterBuilder } from '../segments/FilterBuilder';
+import '../segments/segments.css';
+import { daysFrom, formatUtcDay, fromCampaign, newDraft, notIntegers, today, toInput, TRIGGERS, type CampaignDraft, type FloatField, type IntField } from './form';
+import {
+  ActivateCampaignMutation, AudienceSizeQuery, CampaignPageQuery, EndCampaignMutation, PauseCampaignMutation, SimulateCampaignQuery, UpsertCampaignMutation,
+} from './operations';
+import { CampaignReportSection } from './report';
+import './campaigns.css';
+
+const GENDER_LABEL: Record<string, 'segments.gender.F' | 'segments.gender.M' | 'segments.gender.X'> = { F: 'segments.gender.F', M: 'segments.gender.M', X: 'segments.gender.X' };
+const DEBOUNCE_MS = 400;
+const SIMULATE_DAYS = 90;
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+/**
+ * A campaign (`/campaigns/:code`) or a new one (`/campaigns/new`): its status and lifecycle
+ * (activate, pause, resume, end, which asks first), the form (trigger and its conditions, the
+ * window, the audience as a segment filter, effects, limits, and the control group, shown
+ * prominently with what it means), a simulation over a past period, and once activated the
+ * report of both arms (first, once there is one). Loads in one request (CampaignPage), plus the report once activated.
+ */
+export default function CampaignPage({ params }: PageParams) {
+  const { t } = useI18n();
+  const code = params.code ?? '';
+  const editing = code !== '';
+  const [result, refetch] = useQuery({ query: CampaignPageQuery, variables: { code, editing } });
+  const data = result.data;
+  const campaign = data?.campaign ?? null;
+  const title = editing ? (campaign ? campaign.name : code) : t('campaigns.new');
+  return (
+    <Page
+      title={title}
+      subtitle={editing ? <StatusLine campaign={campaign} /> : t('campaigns.newSubtitle')}
+      toolbar={campaign ? <LifecycleActions campaign={campaign} /> : <Link to="/campaigns">{t('campaigns.back')}</Link>}
+      loading={result.fetching && !data}
+      error={toOperationError(result.error)}
+      onRetry={() => refetch({ requestPolicy: 'network-only' })}
+    >
+      {data && editing && !campaign ? <Empty>{t('campaigns.notFound', { code })}</Empty> : null}
+      {campaign && campaign.status !== 'DRAFT' ? <CampaignReportSection code={campaign.code} /> : null}
+      {data && (!editing || campaign) ? <Editor key={campaign?.id ?? 'new'} data={data} campaign={campaign} /> : null}
+    </Page>
+  );
+}
+
+function StatusLine({ campaign }: { campaign: CampaignFieldsFragment | null }) {
+  const { t, language } = useI18n();
+  if (!campaign) return null;
+  const reason = campaign.endedReason ? endedReasonLabel(campaign.endedReason) : null;
+  return (
+    <span className="campaign-status-line">
+      <span className={`badge campaign-${campaign.status}`} data-testid="campaign-status">{t(CAMPAIGN_STATUS_LABEL[campaign.status])}</span>
+      {' '}
+      {campaign.code} · {t(CAMPAIGN_TRIGGER_LABEL[campaign.trigger])} ·{' '}
+      {campaign.endsAt ? t('campaigns.windowRange', { from: formatUtcDay(language, campaign.startsAt), to: formatUtcDay(language, campaign.endsAt) })
+        : t('campaigns.windowOpen', { from: formatUtcDay(language, campaign.startsAt) })}
+      {campaign.endedReason ? <> · <span data-testid="ended-reason">{reason ? t(reason) : campaign.endedReason}</span></> : null}
+    </span>
+  );
+}
+
+/** Activate (DRAFT), pause (ACTIVE), resume (PAUSED), end (ACTIVE or PAUSED; asks first). */
+function LifecycleActions({ campaign }: { campaign: CampaignFieldsFragment }) {
+  const { t } = useI18n();
+  const confirm = useConfirm();
+  const [activating, activate] = useMutation(ActivateCampaignMutation);
+  const [pausing, pause] = useMutation(PauseCampaignMutation);
+  const [ending, end] = useMutation(EndCampaignMutation);
+  const [error, setError] = useState<OperationError | null>(null);
+  const busy = activating.fetching || pausing.fetching || ending.fetching;
+  const run = async (action: (vars: { code: string }) => Promise<{ error?: Parameters<typeof toOperationError>[0] }>) => {
+    setError(null);
+    const r = await action({ code: campaign.code });
+    setError(toOperationError(r.error));
+  };
+  const endIt = async () => {
+    if (await confirm({ title: t('campaigns.endTitle'), message: t('campaigns.endMessage', { name: campaign.name }), confirmLabel: t('campaigns.end') })) await run(end);
+  };
+  const s = campaign.status;
+  return (
+    <>
+      {s === 'DRAFT' ? <button type="button" className="primary" disabled={busy} onClick={() => void run(activate)}>{t('campaigns.activate')}</button> : null}
+      {s === 'PAUSED' ? <button type="button" className="primary" disabled={busy} onClick={() => void run(activate)}>{t('campaigns.resume')}</button> : null}
+      {s === 'ACTIVE' ? <button type="button" disabled={busy} onClick={() => void run(pause)}>{t('campaigns.pause')}</button> : null}
+      {s === 'ACTIVE' || s === 'PAUSED' ? <button type="button" className="danger" disabled={busy} onClick={() => void endIt()}>{t('campaigns.end')}</button> : null}
+      <Link to="/campaigns">{t('campaigns.back')}</Link>
+      {error ? <p className="field-error lifecycle-error" role="alert" data-testid="lifecycle-error">{[...error.general, ...Object.values(error.fields)].join(' ')}</p> : null}
+    </>
+  );
+}
+
+function Editor({ data, campaign }: { data: PageData; campaign: CampaignFieldsFragment | null }) {
+  const [draft, setDraft] = useState<CampaignDraft>(() => (campaign ? fromCampaign(campaign) : newDraft()));
+  return (
+    <>
+      <CampaignForm data={data} campaign={campaign} draft={draft} setDraft={setDraft} />
+      <SimulateSection draft={draft} />
+    </>
+  );
+}
+
+function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; campaign: CampaignFieldsFragment | null; draft: CampaignDraft; setDraft: (d: CampaignDraft) => void }) {
+  const { t, formatNumber } = useI18n();
+  const [saving, save] = useMutation(UpsertCampaignMutation);
+  const [error, setError] = useState<OperationError | null>(null);
+  const [saved, setSaved] = useState(false);
+  const update = (patch: Partial<CampaignDraft>) => {
+    setSaved(false);
+    setDraft({ ...draft, ...patch });
+  };
+  const setNumber = (f: IntField | FloatField, value: string) => update({ numbers: { ...draft.numbers, [f]: value } });
+  const submit = async () => {
+    setSaved(false);
+    const bad = notIntegers(draft);
+    if (bad.length) return setError({ code: 'BAD_USER_INPUT', fields: Object.fromEntries(bad.map((f) => [f, t('campaigns.notInteger')])), general: [] });
+    const r = await save({ input: toInput(draft) });
+    setError(toOperationError(r.error));
+    if (r.data) {
+      setSaved(true);
+      if (!campaign) navigate(`/campaigns/${encodeURIComponent(r.data.upsertCampaign.code)}`);
+    }
+  };
+  const numberField = (f: IntField | FloatField, label: string, hint?: string, props: { min?: number; max?: number; step?: number | 'any' } = {}) => (
+    <Field name={f} label={label} hint={hint}>
+      {(p) => <input type="number" inputMode="decimal" {...p} {...props} value={draft.numbers[f]} onChange={(e) => setNumber(f, e.target.value)} />}
+    </Field>
+  );
+  const percent = Number(draft.numbers.controlPercent);
+  const controlSentence = draft.numbers.controlPercent.trim() === '' || !Number.isFinite(percent) ? t('campaigns.control.default')
+    : percent === 0 ? t('campaigns.control.none') : t('campaigns.control.meaning', { percent: formatNumber(percent) });
+  return (
+    <Section title={t('campaigns.form.title')} id="campaign-form">
+      {campaign?.status === 'ACTIVE' || campaign?.status === 'PAUSED' ? <p className="muted">{t('campaigns.form.audited')}</p> : null}
+      <Form onSubmit={submit} error={error} busy={saving.fetching} submitLabel={campaign ? t('campaigns.form.save') : t('campaigns.form.create')} label={t('campaigns.form.title')} className="campaign-form">
+        <div className="control-callout" data-testid="control-callout">
+          {numberField('controlPercent', t('campaigns.field.controlPercent'), undefined, { min: 0, max: 50, step: 1 })}
+          <p className="control-meaning" aria-live="polite" data-testid="control-meaning">{controlSentence}</p>
+        </div>
+        <fieldset className="form-group">
+          <legend>{t('campaigns.form.identity')}</legend>
+          <div className="form-row">
+            <Field name="code" label={t('campaigns.field.code')} hint={campaign ? t('campaigns.field.codeFixed') : t('campaigns.field.codeHint')} required>
+              {(p) => <input type="text" {...p} value={draft.code} readOnly={Boolean(campaign)} onChange={(e) => update({ code: e.target.value })} autoComplete="off" />}
+            </Field>
+            <Field name="name" label={t('campaigns.field.name')} required>
+              {(p) => <input type="text" {...p} value={draft.name} onChange={(e) => update({ name: e.target.value })} autoComplete="off" />}
+            </Field>
+          </div>
+        </fieldset>
+        <fieldset className="form-group">
+          <legend>{t('campaigns.form.when')}</legend>
+          <div className="form-row form-row-3">
+            <Field name="trigger" label={t('campaigns.field.trigger')} required>
+              {(p) => (
+                <select {...p} value={draft.trigger} onChange={(e) => update({ trigger: e.target.value as CampaignDraft['trigger'] })}>
+                  {TRIGGERS.map((x) => <option key={x} value={x}>{t(CAMPAIGN_TRIGGER_LABEL[x])}</option>)}
+                </select>
+              )}
+            </Field>
+            <Field name="startsAt" label={t('campaigns.field.startsAt')} hint={t('campaigns.field.startsAtHint')} required>
+              {(p) => <input type="date" {...p} value={draft.startsAt} onChange={(e) => update({ startsAt: e.target.value })} />}
+            </Field>
+            <Field name="endsAt" label={t('campaigns.field.endsAt')} hint={t('campaigns.field.endsAtHint')}>
+              {(p) => <input type="date" {...p} value={draft.endsAt} onChange={(e) => update({ endsAt: e.target.value })} />}
+            </Field>
+          </div>
+          {draft.trigger === 'PURCHASE' ? numberField('minAmount', t('campaigns.field.minAmount'), t('campaigns.field.minAmountHint'), { min: 0, step: 'any' }) : null}
+          {draft.trigger === 'ACTIVITY' ? (
+            <Field name="activityKind" label={t('campaigns.field.activityKind')} hint={t('campaigns.field.activityKindHint')}>
+              {(p) => <input type="text" {...p} value={draft.activityKind} onChange={(e) => update({ activityKind: e.target.value })} autoComplete="off" />}
+            </Field>
+          ) : null}
+        </fieldset>
+        <fieldset className="form-group">
+          <legend>{t('campaigns.form.effects')}</legend>
+          <div className="form-row form-row-3">
+            {numberField('bonusPoints', t('campaigns.field.bonusPoints'), t('campaigns.field.bonusPointsHint'), { min: 0, step: 1 })}
+            {draft.trigger === 'PURCHASE' ? numberField('multiplier', t('campaigns.field.multiplier'), t('campaigns.field.multiplierHint'), { min: 1, step: 'any' }) : null}
+            <Field name="rewardCode" label={t('campaigns.field.rewardCode')} hint={t('campaigns.field.rewardCodeHint')}>
+              {(p) => (
+                <select {...p} value={draft.rewardCode} onChange={(e) => update({ rewardCode: e.target.value })}>
+                  <option value="">{t('campaigns.field.noReward')}</option>
+                  {data.rewards.map((r) => <option key={r.code} value={r.code}>{t('campaigns.field.rewardOption', { name: r.name, points: formatNumber(r.costPoints) })}</option>)}
+                </select>
+              )}
+            </Field>
+          </div>
+        </fieldset>
+        <fieldset className="form-group">
+          <legend>{t('campaigns.form.limits')}</legend>
+          <div className="form-row">
+            {numberField('perMemberLimit', t('campaigns.field.perMemberLimit'), t('campaigns.field.perMemberLimitHint'), { min: 1, step: 1 })}
+            {numberField('budgetPoints', t('campaigns.field.budgetPoints'), t('campaigns.field.budgetPointsHint'), { min: 1, step: 1 })}
+          </div>
+        </fieldset>
+        <Audience data={data} draft={draft} update={update} errors={error?.fields ?? {}} />
+        {saved ? <p className="save-done" role="status" data-testid="campaign-saved">{t('campaigns.form.saved')}</p> : null}
+      </Form>
+    </Section>
+  );
+}
+
+/** The audience: a segment filter (the Segments page's builder), a saved segment as a start, and its live size. */
+function Audience({ data, draft, update, errors }: { data: PageData; draft: CampaignDraft; update: (patch: Partial<CampaignDraft>) => void; errors: Record<string, string> }) {
+  const { t, formatNumber } = useI18n();
+  const key = JSON.stringify(toFilterInput(draft.audience));
+  const [initialKey] = useState(key);
+  const settledKey = useDebounced(key, DEBOUNCE_MS);
+  const filter = useMemo(() => JSON.parse(settledKey) as SegmentFilterInput, [settledKey]);
+  // The size of everyone came with the page; a changed audience is one request per change (debounced).
+  const [size] = useQuery({ query: AudienceSizeQuery, variables: { filter }, pause: settledKey === initialKey || settledKey === '{}' });
+  const sizeError = toOperationError(size.error);
+  const values = useMemo(() => {
+    const of = (dimension: string) => [...new Set(data.everyone.profile.filter((r) => r.dimension === dimension && r.value !== 'UNKNOWN').map((r) => r.value))].sort();
+    return { genders: of('gender'), regions: of('region'), channels: of('channel') };
+  }, [data.everyone.profile]);
+  const conditions = conditionCount(JSON.parse(key) as SegmentFilterInput);
+  const updating = key !== settledKey || size.fetching;
+  const shown = key === '{}' ? t('campaigns.audience.everyone', { count: formatNumber(data.everyone.size) })
+    : sizeError ? t('segments.size.invalid')
+      : settledKey !== initialKey && size.data && !updating ? t('campaigns.audience.size', { count: formatNumber(size.data.segmentPreview.size) })
+        : updating ? t('segments.size.updating') : t('campaigns.audience.conditions', { count: conditions });
+  return (
+    <fieldset className="form-group">
+      <legend>{t('campaigns.form.audience')}</legend>
+      <p className="muted">{t('campaigns.audience.note')}</p>
+      <p className="audience-size" aria-live="polite" data-testid="audience-size">{shown}</p>
+      {data.segments.length ? (
+        <div className="field">
+          <label htmlFor="audience-from-segment">{t('campaigns.audience.fromSegment')}</label>
+          <select id="audience-from-segment" value="" onChange={(e) => {
+            const s = data.segments.find((x) => x.id === e.target.value);
+            if (s) update({ audience: fromFilter(s.filter) });
+          }}>
+            <option value="">{t('campaigns.audience.pickSegment')}</option>
+            {data.segments.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+          </select>
+        </div>
+      ) : null}
+      <details className="audience-details" open={conditions > 0 || undefined}>
+        <summary>{t('campaigns.audience.edit')}</summary>
+        <FilterBuilder
+          draft={draft.audience}
+          onChange={(audience) => update({ audience })}
+          tiers={data.tiers}
+          tags={data.tags}
+          values={values}
+          errors={{ ...(sizeError?.fields ?? {}), ...errors }}
+          genderLabel={(g) => (GENDER_LABEL[g] ? t(GENDER_LABEL[g]) : g)}
+        />
+      </details>
+    </fieldset>
+  );
+}
+
+/** What the campaign as the form stands would have given over a past period (nothing is written). */
+function SimulateSection({ draft }: { draft: CampaignDraft }) {
+  const { t, formatNumber } = useI18n();
+  const client = useClient();
+  const [from, setFrom] = useState(() => daysFrom(today(), -SIMULATE_DAYS));
+  const [to, setTo] = useState(today);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<OperationError | null>(null);
+  const [outcome, setOutcome] = useState<SimulationData['simulateCampaign'] | null>(null);
+  const simulate = async () => {
+    setOutcome(null);
+    const bad = notIntegers(draft);
+    if (bad.length) return setError({ code: 'BAD_USER_INPUT', fields: {}, general: bad.map((f) => `${f}: ${t('campaigns.notInteger')}`) });
+    setBusy(true);
+    try {
+      const r = await client.query(SimulateCampaignQuery, {
+        input: toInput(draft), from: `${from}T00:00:00.000Z`, to: `${to}T00:00:00.000Z`,
+      }, { requestPolicy: 'network-only' }).toPromise();
+      setError(toOperationError(r.error));
+      if (r.data) setOutcome(r.data.simulateCampaign);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const cards: [string, string, string][] = outcome ? [
+    [t('campaigns.simulate.eligibleMembers'), formatNumber(outcome.eligibleMembers), 'sim-eligible'],
+    [t('campaigns.simulate.qualifyingEvents'), formatNumber(outcome.qualifyingEvents), 'sim-events'],
+    [t('campaigns.simulate.points'), formatNumber(outcome.pointsWouldGive), 'sim-points'],
+    [t('campaigns.simulate.cost'), formatNumber(outcome.costWouldBe, { minimumFractionDigits: 2, maximumFractionDigits: 2 }), 'sim-cost'],
+  ] : [];
+  return (
+    <Section title={t('campaigns.simulate.title')} id="campaign-simulate">
+      <p className="muted">{t('campaigns.simulate.note')}</p>
+      <Form onSubmit={simulate} error={error} busy={busy} submitLabel={t('campaigns.simulate.submit')} label={t('campaigns.simulate.title')} className="simulate-form">
+        <Field name="from" label={t('campaigns.simulate.from')} required>
+          {(p) => <input type="date" {...p} value={from} onChange={(e) => setFrom(e.target.value)} />}
+        </Field>
+        <Field name="to" label={t('campaigns.simulate.to')} required>
+          {(p) => <input type="date" {...p} value={to} onChange={(e) => setTo(e.target.value)} />}
+        </Field>
+      </Form>
+      {outcome ? (
+        <div className="campaign-cards" data-testid="simulation" role="status">
+          {cards.map(([label, value, id]) => (
+            <div className="card" key={id}>
+              <div className="card-label">{label}</div>
+              <div className="card-value" data-testid={id}>{value}</div>
+            </div>
+          ))}
+        </div>
+      ) : null}
+    </Section>
+  );
+}

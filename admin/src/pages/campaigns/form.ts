@@ -1,0 +1,83 @@
+import type { CampaignFieldsFragment, CampaignInput, CampaignTrigger } from '../../gql/graphql';
+import { emptyDraft, fromFilter, toFilterInput, type Draft } from '../segments/filter';
+
+/**
+ * The campaign form's state (the inputs' text) and the CampaignInput it stands for. Dates are
+ * whole UTC days: the campaign starts at 00:00 UTC of `startsAt` and ends at 00:00 UTC of
+ * `endsAt` (the window is [startsAt, endsAt)). An empty box is no value (null); an empty
+ * audience is every member (null). Integer fields are checked here (GraphQL would refuse a
+ * fraction before the server's validation, without naming the field); the rest is the server's.
+ */
+export const INT_FIELDS = ['bonusPoints', 'perMemberLimit', 'budgetPoints', 'controlPercent'] as const;
+export const FLOAT_FIELDS = ['minAmount', 'multiplier'] as const;
+export type IntField = (typeof INT_FIELDS)[number];
+export type FloatField = (typeof FLOAT_FIELDS)[number];
+
+export interface CampaignDraft {
+  code: string;
+  name: string;
+  trigger: CampaignTrigger;
+  startsAt: string;
+  endsAt: string;
+  audience: Draft;
+  activityKind: string;
+  rewardCode: string;
+  numbers: Record<IntField | FloatField, string>;
+}
+
+export const TRIGGERS: CampaignTrigger[] = ['PURCHASE', 'ACTIVITY', 'REGISTRATION', 'TIER_UPGRADE'];
+
+export const today = (): string => new Date().toISOString().slice(0, 10);
+export const daysFrom = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+export function newDraft(): CampaignDraft {
+  return {
+    code: '', name: '', trigger: 'PURCHASE', startsAt: today(), endsAt: '', audience: emptyDraft(), activityKind: '', rewardCode: '',
+    numbers: { bonusPoints: '', perMemberLimit: '', budgetPoints: '', controlPercent: '10', minAmount: '', multiplier: '' },
+  };
+}
+
+const text = (x: number | null | undefined) => (x == null ? '' : String(x));
+
+export function fromCampaign(c: CampaignFieldsFragment): CampaignDraft {
+  return {
+    code: c.code, name: c.name, trigger: c.trigger, startsAt: c.startsAt.slice(0, 10), endsAt: c.endsAt ? c.endsAt.slice(0, 10) : '',
+    audience: c.audience ? fromFilter(c.audience) : emptyDraft(), activityKind: c.activityKind ?? '', rewardCode: c.rewardCode ?? '',
+    numbers: {
+      bonusPoints: text(c.bonusPoints), perMemberLimit: text(c.perMemberLimit), budgetPoints: text(c.budgetPoints),
+      controlPercent: String(c.controlPercent), minAmount: text(c.minAmount), multiplier: text(c.multiplier),
+    },
+  };
+}
+
+/** Integer fields whose text is not a whole number: field → true. */
+export function notIntegers(d: CampaignDraft): IntField[] {
+  return INT_FIELDS.filter((f) => d.numbers[f].trim() !== '' && !/^-?\d+$/.test(d.numbers[f].trim()));
+}
+
+/** The input to send. Fields the trigger does not use are left out (null). */
+export function toInput(d: CampaignDraft): CampaignInput {
+  const num = (f: IntField | FloatField) => (d.numbers[f].trim() === '' ? null : Number(d.numbers[f].trim()));
+  const audience = toFilterInput(d.audience);
+  return {
+    code: d.code.trim(),
+    name: d.name.trim(),
+    trigger: d.trigger,
+    startsAt: `${d.startsAt || today()}T00:00:00.000Z`,
+    endsAt: d.endsAt ? `${d.endsAt}T00:00:00.000Z` : null,
+    audience: Object.keys(audience).length ? audience : null,
+    activityKind: d.trigger === 'ACTIVITY' && d.activityKind.trim() ? d.activityKind.trim() : null,
+    minAmount: d.trigger === 'PURCHASE' ? num('minAmount') : null,
+    multiplier: d.trigger === 'PURCHASE' ? num('multiplier') : null,
+    bonusPoints: num('bonusPoints'),
+    rewardCode: d.rewardCode || null,
+    perMemberLimit: num('perMemberLimit'),
+    budgetPoints: num('budgetPoints'),
+    controlPercent: num('controlPercent') ?? 10,
+  };
+}
+
+/** A UTC day (the campaign's window) in the language's date format. */
+export function formatUtcDay(language: string, iso: string | null | undefined): string {
+  return iso ? new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso)) : '—';
+}

@@ -1,0 +1,196 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { safeInteger } from '../../common/safe-integer';
+import type { CampaignTrigger } from './campaign.entities';
+import type { ArmAggregate } from './campaign-report.rules';
+
+/**
+ * The campaign report's and the simulation's SQL (issue 24), set-based: one statement each,
+ * whatever the number of members. Every function takes the caller's EntityManager; none
+ * writes.
+ *
+ * Both span modules, as the purchase's hot-path statement does: they read the points module's
+ * `purchase`, `refund` and `activity`, the tiers module's `tier_change`, the members module's
+ * `member` (registrations), the rewards module's `reward` (an issued reward's cost) and the
+ * programme's `program.point_value`, beside this module's `campaign`, `campaign_member` and
+ * `campaign_award`. A report is a read over other modules' facts by the campaign's arms; going
+ * through each module's service would mean one member at a time.
+ */
+
+/** The campaign a report is about: its id and window. */
+export interface ReportCampaignRow { id: string; code: string; startsAt: Date; endsAt: Date | null }
+
+export async function reportCampaign(em: EntityManager, code: string): Promise<ReportCampaignRow | null> {
+  const [row] = await em.execute<{ id: string; code: string; starts_at: Date; ends_at: Date | null }[]>(
+    'select id, code, starts_at, ends_at from campaign where code = ?', [code],
+  );
+  return row ? { id: row.id, code: row.code, startsAt: new Date(row.starts_at), endsAt: row.ends_at && new Date(row.ends_at) } : null;
+}
+
+/** The report's sums: both arms, what the campaign gave, and the programme's point value (exact text). */
+export interface ReportSums {
+  treatment: ArmAggregate;
+  control: ArmAggregate;
+  pointsGiven: number;
+  rewardPoints: number;
+  pointValue: string;
+}
+
+interface ArmRow { control: boolean; members: string; buyers: string; purchases: string; spend: string; spend2: string }
+interface AwardRow { points: string; reward_points: string; point_value: string }
+
+const emptyArm = (): ArmAggregate => ({ members: 0, buyers: 0, purchases: 0, spendCents: 0n, spendSquaredCents: 0n });
+
+/**
+ * Both arms over [from, to): every member assigned by `to` (buyer or not), the purchases its
+ * members made in the window, each net of the refunds dated before `to`; per arm the count of
+ * members, buyers (a purchase in the window) and purchases, Σ net spend and Σ net spend² per
+ * member (exact: numeric), and the campaign's awards for events in the window (points net of
+ * reversals, issued rewards' points). One statement: the window's purchases summed per member
+ * first (one pass, the refunds summed per order once and joined by hash), then the arms joined
+ * to those sums: joining the arms to every purchase first measured about 1.5× slower at
+ * 1M members (docs/benchmarks.md). Cross-module read (see the file's comment).
+ */
+/**
+ * The report's memory for its hash aggregate, for the rest of the transaction `tx`: at 1M
+ * members the per-member sums of the window's purchases outgrow the default 4 MB and spill to disk.
+ */
+export async function useReportWorkMem(tx: EntityManager): Promise<void> {
+  await tx.execute(`set local work_mem = '256MB'`);
+}
+
+export async function reportSums(em: EntityManager, campaignId: string, from: Date, to: Date): Promise<ReportSums> {
+  const rows = await em.execute<(ArmRow & AwardRow & { kind: string })[]>(
+    `with refunded as (
+       select order_id, sum(amount_cents) as cents from refund where occurred_at < ? group by order_id
+     ),
+     spend as (
+       select p.member_id, count(*) as purchases, sum(p.amount_cents - coalesce(r.cents, 0))::numeric as cents
+       from purchase p left join refunded r on r.order_id = p.order_id
+       where p.occurred_at >= ? and p.occurred_at < ?
+       group by p.member_id
+     ),
+     arms as (
+       select a.control, count(*) as members, count(s.member_id) as buyers, coalesce(sum(s.purchases), 0) as purchases,
+         coalesce(sum(s.cents), 0) as spend, coalesce(sum(s.cents * s.cents), 0) as spend2
+       from campaign_member a left join spend s on s.member_id = a.member_id
+       where a.campaign_id = ? and a.assigned_at <= ?
+       group by a.control
+     ),
+     awards as (
+       select coalesce(sum(points - reversed_points), 0) as points, coalesce(sum(reward_points), 0) as reward_points
+       from campaign_award where campaign_id = ? and occurred_at >= ? and occurred_at < ?
+     )
+     select 'arm' as kind, control, members::text, buyers::text, purchases::text, spend::text, spend2::text,
+       null as points, null as reward_points, null as point_value
+     from arms
+     union all
+     select 'awards', null, null, null, null, null, null, w.points::text, w.reward_points::text, (select point_value::text from program where id = 1)
+     from awards w`,
+    [to, from, to, campaignId, to, campaignId, from, to],
+  );
+  const sums: ReportSums = { treatment: emptyArm(), control: emptyArm(), pointsGiven: 0, rewardPoints: 0, pointValue: '0' };
+  for (const r of rows) {
+    if (r.kind === 'awards') {
+      sums.pointsGiven = safeInteger(r.points);
+      sums.rewardPoints = safeInteger(r.reward_points);
+      sums.pointValue = r.point_value;
+      continue;
+    }
+    sums[r.control ? 'control' : 'treatment'] = {
+      members: safeInteger(r.members), buyers: safeInteger(r.buyers), purchases: safeInteger(r.purchases),
+      spendCents: BigInt(r.spend), spendSquaredCents: BigInt(r.spend2),
+    };
+  }
+  return sums;
+}
+
+/** An active or inactive reward's costPoints by code; null when there is none. Cross-module read (rewards' `reward`). */
+export async function rewardCostPoints(em: EntityManager, code: string): Promise<number | null> {
+  const [row] = await em.execute<{ cost_points: number }[]>('select cost_points from reward where code = ?', [code]);
+  return row ? row.cost_points : null;
+}
+
+/** A campaign's definition as the simulation applies it (stored units: cents, the multiplier as exact text). */
+export interface SimulatedCampaign {
+  /** The arms' key: campaignIdOf(code), or the stored campaign's id. */
+  id: string;
+  trigger: CampaignTrigger;
+  /** The audience as one query of member ids (segments' memberSelection) and its parameters. */
+  audience: { sql: string; params: unknown[] };
+  activityKind: string | null;
+  minAmountCents: number | null;
+  bonusPoints: number | null;
+  multiplier: string | null;
+  rewardCode: string | null;
+  perMemberLimit: number | null;
+  budgetPoints: number | null;
+  controlPercent: number;
+}
+
+export interface SimulationSums { eligibleMembers: number; qualifyingEvents: number; points: number; awards: number; rewardCostPoints: number; pointValue: string }
+
+/** Each trigger's events by the eligible members in [from, to): member, instant, source key (the award's), base points. */
+const EVENTS: Record<CampaignTrigger, string> = {
+  PURCHASE: `select p.member_id, p.occurred_at as at, 'purchase:' || p.order_id as source, p.qualifying_points as base
+    from purchase p join eligible e on e.member_id = p.member_id
+    where p.occurred_at >= ? and p.occurred_at < ? and p.amount_cents >= ?`,
+  ACTIVITY: `select a.member_id, a.occurred_at as at, 'activity:' || a.idempotency_key as source, 0 as base
+    from activity a join eligible e on e.member_id = a.member_id
+    where a.occurred_at >= ? and a.occurred_at < ? and a.kind = ?`,
+  REGISTRATION: `select m.id as member_id, m.joined_at as at, 'registration' as source, 0 as base
+    from member m join eligible e on e.member_id = m.id
+    where m.joined_at >= ? and m.joined_at < ? and ?::text is null`,
+  TIER_UPGRADE: `select c.member_id, c.occurred_at as at, 'tier:' || c.id as source, 0 as base
+    from tier_change c join eligible e on e.member_id = c.member_id
+    where c.occurred_at >= ? and c.occurred_at < ? and c.kind = 'UPGRADE' and c.superseded_at is null and ?::text is null`,
+};
+
+/**
+ * What a campaign would have given over [from, to), in one statement that writes nothing:
+ * the audience's members now, treatment arm only (campaign_control with the campaign's id);
+ * their events of the trigger in the window meeting the conditions; each priced at
+ * bonusPoints + floor(base × (multiplier − 1)) (numeric: exact) plus the reward's costPoints;
+ * the member's first perMemberLimit events (by instant, then source) kept; then, in event
+ * order, the running sum of what each award costs the budget: an award the rest cannot cover
+ * ends the campaign, so exactly the awards whose running sum stays within the budget are given
+ * (all or nothing). Cross-module read (see the file's comment).
+ */
+export async function simulationSums(em: EntityManager, c: SimulatedCampaign, from: Date, to: Date): Promise<SimulationSums> {
+  const condition = c.trigger === 'PURCHASE' ? (c.minAmountCents ?? 0) : c.trigger === 'ACTIVITY' ? c.activityKind : null;
+  const [row] = await em.execute<{ eligible: string; events: string; points: string; awards: string; reward_cost: string; point_value: string }[]>(
+    `with eligible as materialized (
+       select s.id as member_id from (${c.audience.sql}) s where not campaign_control(?::uuid, s.id, ?)
+     ),
+     events as materialized (${EVENTS[c.trigger]}),
+     reward as (select coalesce((select cost_points from reward where code = ?::text), 0)::bigint as cost),
+     priced as (
+       select e.at, e.source,
+         (coalesce(?::int, 0) + coalesce(floor(e.base * (?::numeric - 1)), 0))::bigint as points,
+         row_number() over (partition by e.member_id order by e.at, e.source) as nth
+       from events e
+     ),
+     limited as (select at, source, points from priced where ?::int is null or nth <= ?::int),
+     budgeted as (
+       select l.points, sum(l.points + r.cost) over (order by l.at, l.source rows unbounded preceding) as spent
+       from limited l cross join reward r
+     ),
+     given as (select * from budgeted where ?::bigint is null or spent <= ?::bigint)
+     select (select count(*) from eligible)::text as eligible, (select count(*) from events)::text as events,
+       coalesce(sum(g.points), 0)::text as points, count(g.*)::text as awards, (select cost from reward)::text as reward_cost,
+       (select point_value::text from program where id = 1) as point_value
+     from given g`,
+    [
+      ...c.audience.params, c.id, c.controlPercent,
+      from, to, condition,
+      c.rewardCode,
+      c.bonusPoints, c.multiplier,
+      c.perMemberLimit, c.perMemberLimit,
+      c.budgetPoints, c.budgetPoints,
+    ],
+  );
+  const awards = safeInteger(row.awards);
+  return {
+    eligibleMembers: safeInteger(row.eligible), qualifyingEvents: safeInteger(row.events), points: safeInteger(row.points),
+    awards, rewardCostPoints: awards * safeInteger(row.reward_cost), pointValue: row.point_value,
+  };
+}

@@ -1,0 +1,72 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, notFound } from '../../common/errors';
+import { inTransaction } from '../../db/transaction';
+import { memberSelection } from '../segments/segments.service';
+import { reportCampaign, reportSums, useReportWorkMem, rewardCostPoints, simulationSums } from './campaign-report.repository';
+import { pointsCost, reportFigures, type ReportFigures } from './campaign-report.rules';
+import { campaignIdOf, campaignValues, type CampaignDefinition } from './campaigns.rules';
+
+/** A campaign's report: its window and the figures of both arms. */
+export interface CampaignReportResult extends ReportFigures {
+  code: string;
+  from: Date;
+  to: Date;
+}
+
+export interface CampaignSimulationResult {
+  eligibleMembers: number;
+  qualifyingEvents: number;
+  pointsWouldGive: number;
+  /** Currency units: (points + issued rewards' costPoints) × program.pointValue. */
+  costWouldBe: number;
+}
+
+/**
+ * What a campaign earned (campaignReport: treatment against control over its window) and what
+ * one would have given over a past period (simulateCampaign). Reads only: no transaction.
+ */
+export class CampaignReportService {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * The report over [startsAt, min(endsAt, asOf)); a window not begun at asOf is empty (to =
+   * from). NOT_FOUND for an unknown code.
+   */
+  async report(code: string, asOf: Date = new Date()): Promise<CampaignReportResult> {
+    if (Number.isNaN(asOf.getTime())) throw badInput('asOf', 'asOf is not a date');
+    const campaign = await reportCampaign(this.em, code);
+    if (!campaign) throw notFound('Campaign', code);
+    const from = campaign.startsAt;
+    const end = campaign.endsAt && campaign.endsAt < asOf ? campaign.endsAt : asOf;
+    const to = end < from ? from : end;
+    // One read-only transaction: the window's purchases summed per member hash in memory instead of spilling.
+    const sums = await inTransaction(this.em, async (tx) => {
+      await useReportWorkMem(tx);
+      return reportSums(tx, campaign.id, from, to);
+    });
+    return { code: campaign.code, from, to, ...reportFigures(sums) };
+  }
+
+  /**
+   * What `definition` would have given over [from, to), writing nothing. The arms are those of
+   * the stored campaign with this code, or of campaignIdOf(code) for one never saved (the same
+   * id it will get): the simulation leaves out the members the real campaign would hold out.
+   * The period replaces the campaign's own window (the question is "had it run then").
+   */
+  async simulate(definition: CampaignDefinition, from: Date, to: Date): Promise<CampaignSimulationResult> {
+    const values = campaignValues(definition);
+    if (Number.isNaN(from.getTime())) throw badInput('from', 'from is not a date');
+    if (Number.isNaN(to.getTime())) throw badInput('to', 'to is not a date');
+    if (to <= from) throw badInput('to', 'to must be after from');
+    const audience = memberSelection(values.audience ?? {});
+    if (values.rewardCode !== null && (await rewardCostPoints(this.em, values.rewardCode)) === null) throw badInput('rewardCode', `Unknown reward ${values.rewardCode}`);
+    const stored = await reportCampaign(this.em, definition.code);
+    const sums = await simulationSums(this.em, { ...values, id: stored?.id ?? campaignIdOf(definition.code), audience }, from, to);
+    return {
+      eligibleMembers: sums.eligibleMembers,
+      qualifyingEvents: sums.qualifyingEvents,
+      pointsWouldGive: sums.points,
+      costWouldBe: pointsCost(sums.points + sums.rewardCostPoints, sums.pointValue),
+    };
+  }
+}

@@ -1,0 +1,274 @@
+import type { Page } from 'playwright-core';
+import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { canvasPixels } from './support/canvas';
+
+/**
+ * The Campaigns pages in a real browser against the demo data: the list and a campaign's page
+ * in their requests; create a campaign with the form (the control group's meaning shown as it
+ * is typed; the server's refusal next to its field), simulate it over a past period (the
+ * API's figures), activate, pause, resume and end it (end asks first), and its report: both
+ * arms as the API gives them (every member of the audience assigned, the demo's purchases in
+ * the window counted), the ARPU uplift's interval drawn against zero, cost and ROI; Chinese at
+ * tablet width; axe.
+ */
+let h: ConsoleHarness;
+beforeAll(async () => {
+  h = await startConsole();
+}, 300_000);
+afterAll(() => h?.stop());
+
+/** INTERVAL and ZERO of admin/src/pages/campaigns/report.tsx. */
+const BLUE: [number, number, number] = [0x1d, 0x4e, 0xd8];
+const GREY: [number, number, number] = [0x4d, 0x58, 0x68];
+
+const DAY = 86_400_000;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const START = dayOf(Date.now() - 120 * DAY);
+const TODAY = dayOf(Date.now());
+
+interface Arm { members: number; buyers: number; purchases: number; gmv: number; arpu: number | null; purchaseRate: number | null }
+interface Report {
+  treatment: Arm; control: Arm; upliftArpu: number | null; upliftArpuLow: number | null; upliftArpuHigh: number | null;
+  upliftPurchaseRate: number | null; incrementalGmv: number | null; cost: number; roi: number | null;
+}
+const ARM = 'members buyers purchases gmv arpu purchaseRate';
+const reportOf = (code: string) => adminQuery<{ campaignReport: Report }>(h, `query($c: String!) { campaignReport(code: $c) {
+  treatment { ${ARM} } control { ${ARM} } upliftArpu upliftArpuLow upliftArpuHigh upliftPurchaseRate incrementalGmv cost roi } }`, { c: code }).then((d) => d.campaignReport);
+const money = (x: number | null) => (x == null ? '—' : x.toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+const count = (x: number) => x.toLocaleString('en-GB');
+const percent = (x: number | null) => (x == null ? '—' : x.toLocaleString('en-GB', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }));
+
+async function statusIs(page: Page, label: string): Promise<void> {
+  await page.getByTestId('campaign-status').getByText(label, { exact: true }).waitFor();
+}
+
+describe('Campaigns', () => {
+  it('creates a campaign, simulates it, activates, pauses, resumes and ends it, and shows its report', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    // The dashboard signed in to has asked for its data (a busy machine may be slow to start it).
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await page.getByTestId('total-members').waitFor();
+    await networkQuiet(page);
+    const listRequests = await graphqlRequests(page, async () => {
+      await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Campaigns' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Campaigns' }).waitFor();
+      await page.getByText('No campaign yet.').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(listRequests).toEqual(['Campaigns']);
+
+    const formRequests = await graphqlRequests(page, async () => {
+      await page.getByRole('button', { name: 'New campaign' }).click();
+      await page.getByRole('heading', { level: 1, name: 'New campaign' }).waitFor();
+      await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(formRequests).toEqual(['CampaignPage']);
+
+    // The control group, prominent, says what it means as it is typed.
+    const meaning = page.getByTestId('control-meaning');
+    expect(await meaning.textContent()).toBe('10% of the audience is held out and never rewarded, so the report can measure the uplift.');
+    await page.getByLabel('Code', { exact: true }).fill('SPRING-BONUS');
+    await page.getByLabel('Name', { exact: true }).fill('Spring bonus');
+    await page.getByLabel('Trigger').selectOption({ label: 'Purchase' });
+    await page.getByLabel('Starts').fill(START);
+    await page.getByLabel('Bonus points').fill('50');
+    const control = page.getByLabel('Control group (%)');
+    await control.fill('60');
+    await meaning.getByText('60% of the audience is held out and never rewarded, so the report can measure the uplift.').waitFor();
+
+    // The server refuses 60%: its message under the field, nothing created.
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    const error = page.getByTestId('field-error-controlPercent');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('controlPercent must be a whole number from 0 to 50');
+    expect(await control.getAttribute('aria-invalid')).toBe('true');
+    expect(await h.axe(page)).toEqual([]);
+    expect((await adminQuery<{ campaigns: unknown[] }>(h, '{ campaigns { code } }')).campaigns).toEqual([]);
+
+    await control.fill('20');
+    await meaning.getByText('20% of the audience is held out and never rewarded, so the report can measure the uplift.').waitFor();
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Spring bonus' }).waitFor();
+    expect(page.url()).toMatch(/\/admin\/campaigns\/SPRING-BONUS$/);
+    await statusIs(page, 'Draft');
+    const stored = await adminQuery<{ campaign: { status: string; controlPercent: number; bonusPoints: number; startsAt: string; audience: unknown } }>(
+      h, '{ campaign(code: "SPRING-BONUS") { status controlPercent bonusPoints startsAt audience { tierCodes } } }');
+    expect(stored.campaign).toEqual({ status: 'DRAFT', controlPercent: 20, bonusPoints: 50, startsAt: `${START}T00:00:00.000Z`, audience: null });
+    // A draft has no report yet.
+    expect(await page.locator('#campaign-report').count()).toBe(0);
+
+    // Simulated over its window so far: the API's figures for the same input.
+    await page.getByLabel('From', { exact: true }).fill(START);
+    await page.getByLabel('To', { exact: true }).fill(TODAY);
+    const simRequests = await graphqlRequests(page, async () => {
+      await page.getByRole('button', { name: 'Simulate' }).click();
+      await page.getByTestId('simulation').waitFor();
+    });
+    expect(simRequests).toEqual(['SimulateCampaign']);
+    const { simulateCampaign: sim } = await adminQuery<{ simulateCampaign: { eligibleMembers: number; qualifyingEvents: number; pointsWouldGive: number; costWouldBe: number } }>(h,
+      `query($f: DateTime!, $t: DateTime!) { simulateCampaign(input: { code: "SPRING-BONUS", name: "Spring bonus", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 50, controlPercent: 20 }, from: $f, to: $t) {
+        eligibleMembers qualifyingEvents pointsWouldGive costWouldBe } }`, { f: `${START}T00:00:00.000Z`, t: `${TODAY}T00:00:00.000Z` });
+    expect(sim.qualifyingEvents).toBeGreaterThan(0);
+    expect(await page.getByTestId('sim-eligible').textContent()).toBe(count(sim.eligibleMembers));
+    expect(await page.getByTestId('sim-events').textContent()).toBe(count(sim.qualifyingEvents));
+    expect(await page.getByTestId('sim-points').textContent()).toBe(count(sim.pointsWouldGive));
+    expect(await page.getByTestId('sim-cost').textContent()).toBe(money(sim.costWouldBe));
+
+    // Activated: the audience (every member) is split into the arms, and the report appears.
+    await page.getByRole('toolbar').getByRole('button', { name: 'Activate' }).click();
+    await statusIs(page, 'Active');
+    const report = await reportOf('SPRING-BONUS');
+    expect(report.treatment.members + report.control.members).toBe(200);
+    expect(report.control.members).toBeGreaterThan(0);
+    const arms = page.getByTestId('campaign-arms');
+    await arms.waitFor();
+    const row = (id: string) => page.getByTestId(`arm-${id}`).locator('td').allTextContents();
+    expect(await row('members')).toEqual([count(report.treatment.members), count(report.control.members)]);
+    expect(await row('buyers')).toEqual([count(report.treatment.buyers), count(report.control.buyers)]);
+    expect(await row('purchases')).toEqual([count(report.treatment.purchases), count(report.control.purchases)]);
+    expect(await row('gmv')).toEqual([money(report.treatment.gmv), money(report.control.gmv)]);
+    expect(await row('arpu')).toEqual([money(report.treatment.arpu), money(report.control.arpu)]);
+    expect(await row('purchaseRate')).toEqual([percent(report.treatment.purchaseRate), percent(report.control.purchaseRate)]);
+    // The demo's purchases in the window count for both arms, buyers or not.
+    expect(report.treatment.purchases).toBeGreaterThan(0);
+    expect(report.upliftArpu).not.toBeNull();
+    expect(await page.getByTestId('uplift-arpu').textContent()).toBe(money(report.upliftArpu));
+    expect(await page.getByTestId('uplift-interval').textContent()).toBe(`95% interval: ${money(report.upliftArpuLow)} to ${money(report.upliftArpuHigh)}`);
+    expect(await page.getByTestId('incremental-gmv').textContent()).toBe(money(report.incrementalGmv));
+    expect(await page.getByTestId('campaign-cost').textContent()).toBe(money(report.cost));
+    expect(await page.getByTestId('campaign-roi').textContent()).toBe(report.roi == null ? '—' : report.roi.toLocaleString('en-GB', { style: 'percent', minimumFractionDigits: 0, maximumFractionDigits: 0 }));
+    // Honest words: the reading follows the interval.
+    const reading = report.upliftArpuLow! > 0 ? /whole interval is above 0/ : report.upliftArpuHigh! < 0 ? /whole interval is below 0/ : /^The interval includes 0/;
+    expect(await page.getByTestId('uplift-reading').textContent()).toMatch(reading);
+    // The interval drawn (blue bar) against the zero line (grey).
+    await page.getByTestId('chart-uplift').locator('canvas').first().waitFor();
+    await page.waitForTimeout(1500);
+    expect(await canvasPixels(page, 'chart-uplift', BLUE)).toBeGreaterThan(100);
+    expect(await canvasPixels(page, 'chart-uplift', GREY)).toBeGreaterThan(20);
+    expect(await page.getByRole('img', { name: /^Chart: ARPU uplift .*, 95% interval from .* to .*, against a line at zero$/ }).count()).toBe(1);
+    expect(await h.axe(page)).toEqual([]);
+    await page.locator('#campaign-report').scrollIntoViewIfNeeded();
+    await h.screenshot(page, 'campaign');
+    expect(await overflows(page)).toBe(false);
+
+    // Paused, resumed, paused again; ending asks first (Cancel keeps it), then ends it.
+    await page.getByRole('toolbar').getByRole('button', { name: 'Pause' }).click();
+    await statusIs(page, 'Paused');
+    await page.getByRole('toolbar').getByRole('button', { name: 'Resume' }).click();
+    await statusIs(page, 'Active');
+    await page.getByRole('toolbar').getByRole('button', { name: 'End campaign' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'End this campaign?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await statusIs(page, 'Active');
+    await page.getByRole('toolbar').getByRole('button', { name: 'End campaign' }).click();
+    await dialog.getByTestId('confirm').click();
+    await statusIs(page, 'Ended');
+    expect((await adminQuery<{ campaign: { status: string } }>(h, '{ campaign(code: "SPRING-BONUS") { status } }')).campaign.status).toBe('ENDED');
+    expect(await page.getByRole('toolbar').getByRole('button').count()).toBe(0);
+
+    // The list: the campaign with its trigger, status, window, points and control share.
+    await page.getByRole('toolbar').getByRole('link', { name: 'All campaigns' }).click();
+    const listed = page.getByTestId('campaigns').locator('tr[data-code="SPRING-BONUS"] td');
+    await listed.first().waitFor();
+    const cells = await listed.allTextContents();
+    expect(cells[0]).toBe('SPRING-BONUS');
+    expect(cells.slice(1, 4)).toEqual(['Spring bonus', 'Purchase', 'Ended']);
+    expect(cells[4]).toMatch(/^from .*, no end$/);
+    expect(cells[5]).toMatch(/^[\d,]+ \(no budget\)$/);
+    expect(cells[6]).toBe('20%');
+    expect(await h.axe(page)).toEqual([]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('limits the audience with the segment filter (its live size), and edits the running campaign', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/campaigns/new');
+    await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+    const { segmentPreview } = await adminQuery<{ segmentPreview: { size: number } }>(h, '{ segmentPreview(filter: { tierCodes: ["BRONZE"] }) { size } }');
+    await page.getByText('The audience\'s conditions').click();
+    const requests = await graphqlRequests(page, async () => {
+      await page.getByTestId('filter-builder').getByRole('group', { name: 'Tiers' }).getByLabel('Bronze').check();
+      await page.getByTestId('audience-size').getByText(`${count(segmentPreview.size)} members match now`).waitFor();
+    });
+    expect(requests).toEqual(['CampaignAudienceSize']);
+    await page.getByLabel('Code', { exact: true }).fill('BRONZE-BOOST');
+    await page.getByLabel('Name', { exact: true }).fill('Bronze boost');
+    await page.getByLabel('Bonus points').fill('20');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Bronze boost' }).waitFor();
+    const { campaign } = await adminQuery<{ campaign: { audience: { tierCodes: string[] } | null; controlPercent: number } }>(h, '{ campaign(code: "BRONZE-BOOST") { audience { tierCodes } controlPercent } }');
+    expect(campaign).toEqual({ audience: expect.objectContaining({ tierCodes: ['BRONZE'] }), controlPercent: 10 });
+    // Activated: only the audience is assigned to the arms.
+    await page.getByRole('toolbar').getByRole('button', { name: 'Activate' }).click();
+    await statusIs(page, 'Active');
+    const report = await reportOf('BRONZE-BOOST');
+    expect(report.treatment.members + report.control.members).toBe(segmentPreview.size);
+    await page.getByTestId('arm-members').waitFor();
+
+    // Edited while active: saved (and audited), the code fixed.
+    expect(await page.getByLabel('Code', { exact: true }).getAttribute('readonly')).not.toBeNull();
+    await page.getByText('This campaign is running: every change is recorded in the audit log.').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Bronze boost, extended');
+    await page.getByLabel('Bonus points').fill('30');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('campaign-saved').waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Bronze boost, extended' }).waitFor();
+    const edited = await adminQuery<{ campaign: { name: string; bonusPoints: number; status: string } }>(h, '{ campaign(code: "BRONZE-BOOST") { name bonusPoints status } }');
+    expect(edited.campaign).toEqual({ name: 'Bronze boost, extended', bonusPoints: 30, status: 'ACTIVE' });
+    // A whole number is checked before sending (GraphQL would refuse 2.5 without naming the field).
+    await page.getByLabel('Bonus points').fill('2.5');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('field-error-bonusPoints').getByText('Enter a whole number.').waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('says so when there is no control group: no uplift, no ROI, no chart', async () => {
+    await adminQuery(h, `mutation { upsertCampaign(input: { code: "NO-CONTROL", name: "Everyone rewarded", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 5, controlPercent: 0 }) { code } }`);
+    await adminQuery(h, 'mutation { activateCampaign(code: "NO-CONTROL") { status } }');
+    const report = await reportOf('NO-CONTROL');
+    expect(report.control.members).toBe(0);
+    expect(report.upliftArpu).toBeNull();
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/campaigns/NO-CONTROL');
+    await page.getByTestId('campaign-arms').waitFor();
+    expect(await page.getByTestId('control-meaning').textContent()).toMatch(/^No control group: every member of the audience is rewarded/);
+    expect(await page.getByTestId('uplift-arpu').textContent()).toBe('—');
+    expect(await page.getByTestId('uplift-interval').textContent()).toBe('No estimate: an arm has fewer than 2 members.');
+    expect(await page.getByTestId('campaign-roi').textContent()).toBe('—');
+    expect(await page.getByTestId('uplift-reading').textContent()).toMatch(/^An arm has fewer than 2 members, so there is no uplift estimate/);
+    expect(await page.getByTestId('chart-uplift').count()).toBe(0);
+    expect(await page.getByTestId('arm-members').locator('td').allTextContents()).toEqual([count(report.treatment.members), '0']);
+    expect(await h.axe(page)).toEqual([]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('in Chinese, at tablet width', async () => {
+    await adminQuery(h, `mutation { upsertCampaign(input: { code: "ZH-TEST", name: "春季活动", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 10 }) { code } }`);
+    await adminQuery(h, 'mutation { activateCampaign(code: "ZH-TEST") { status } }');
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/campaigns/ZH-TEST');
+    for (const heading of ['活动', '在过去的时段上模拟', '报告：实验组对比对照组']) {
+      await page.getByRole('heading', { level: 2, name: heading, exact: true }).waitFor();
+    }
+    await page.getByTestId('control-meaning').getByText('目标人群中的 10% 被留作对照组，永不获得奖励，报告因此能衡量增量。').waitFor();
+    await page.getByTestId('campaign-arms').waitFor();
+    await page.waitForTimeout(1500);
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+    await h.goto(page, '/campaigns');
+    await page.getByRole('heading', { level: 1, name: '营销活动' }).waitFor();
+    await page.getByTestId('campaigns').waitFor();
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+});

@@ -1,0 +1,283 @@
+import { campaignIdOf, controlArm } from '../../src/modules/campaigns/campaigns.rules';
+import { createLadder, registerMember } from '../support/fixtures';
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+
+// campaignReport and simulateCampaign through the API, on small data sets whose figures are
+// worked out by hand in the comments. Purchases and refunds go through the API; the campaign's
+// arms and awards are written with SQL (what activation and the effects would write), so the
+// report is checked on its own.
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+  await createLadder(s);
+});
+afterAll(() => s?.stop());
+// The programme's default point value; the first test sets another one.
+beforeEach(() => s.sql('update program set point_value = 0.01'));
+
+const REPORT = `query($code: String!, $asOf: DateTime) { campaignReport(code: $code, asOf: $asOf) {
+  campaign { code status pointsGiven } from to
+  treatment { members buyers purchases gmv arpu purchaseRate }
+  control { members buyers purchases gmv arpu purchaseRate }
+  upliftArpu upliftArpuLow upliftArpuHigh upliftPurchaseRate incrementalGmv cost roi } }`;
+
+const purchase = (memberId: string, orderId: string, amount: number, occurredAt: string) =>
+  s.admin(`mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { pointsEarned } }`, { input: { memberId, orderId, amount, occurredAt } });
+const refund = (orderId: string, refundId: string, amount: number, occurredAt: string) =>
+  s.admin(`mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { pointsEarned } }`, { input: { orderId, refundId, amount, occurredAt } });
+
+/**
+ * A campaign row as upsertCampaign writes it (its id md5('campaign:' || code)) over [startsAt,
+ * endsAt), already ENDED: the effects give nothing for it, so the awards are the ones written here.
+ */
+async function campaign(code: string, startsAt: string, endsAt: string | null, extra: { controlPercent?: number } = {}) {
+  const [row] = await s.sql<{ id: string }>(
+    `insert into campaign (id, code, name, trigger, status, ended_reason, starts_at, ends_at, bonus_points, control_percent, activated_at)
+     values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ENDED', 'ADMIN', $2, $3, 100, $4, $2) returning id`,
+    [code, startsAt, endsAt, extra.controlPercent ?? 10],
+  );
+  return row.id;
+}
+const assign = (campaignId: string, memberId: string, control: boolean, assignedAt: string) =>
+  s.sql('insert into campaign_member (campaign_id, member_id, control, assigned_at) values ($1, $2, $3, $4)', [campaignId, memberId, control, assignedAt]);
+const award = (campaignId: string, memberId: string, source: string, occurredAt: string, points: number, reversed = 0, rewardPoints = 0) =>
+  s.sql(`insert into campaign_award (campaign_id, member_id, source, occurred_at, points, reversed_points, reward_points)
+    values ($1, $2, $3, $4, $5, $6, $7)`, [campaignId, memberId, source, occurredAt, points, reversed, rewardPoints]);
+
+describe('campaignReport', () => {
+  it('equals the report worked out by hand, and a refund in the window lowers GMV', async () => {
+    const id = await campaign('JUNE', '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z');
+    const [t1, t2, t3, t4, t5, c1, c2, c3, outsider] = await Promise.all(Array.from({ length: 9 }, () => registerMember(s)));
+    const june1 = '2026-06-01T00:00:00Z';
+    for (const m of [t1, t2, t3, t4]) await assign(id, m, false, june1);
+    for (const m of [c1, c2, c3]) await assign(id, m, true, june1);
+    await assign(id, t5, false, '2026-08-01T00:00:00Z'); // assigned after the window: not in the report
+
+    // Treatment: t1 10.00 (and 3.00 refunded in full: a purchase, no spend); t2 buys only after
+    // the window; t3 25.00 − 5.00 refunded, and 6.00 whose refund is dated after the window's
+    // end (so it still counts): 26.00; t4 nothing. t5 (assigned late) and outsider (no arm) are
+    // not counted. Control: c1 5.00; c2 nothing; c3 only before the window.
+    await purchase(t1, 'J-t1a', 10, '2026-06-05T10:00:00Z');
+    await purchase(t1, 'J-t1b', 3, '2026-06-25T10:00:00Z');
+    await refund('J-t1b', 'J-t1b-r', 3, '2026-06-26T10:00:00Z');
+    await purchase(t1, 'J-t1-may', 50, '2026-05-31T23:59:59Z');
+    await purchase(t2, 'J-t2', 30, '2026-07-02T10:00:00Z');
+    await purchase(t3, 'J-t3a', 25, '2026-06-10T10:00:00Z');
+    await refund('J-t3a', 'J-t3a-r', 5, '2026-06-15T10:00:00Z');
+    await purchase(t3, 'J-t3b', 6, '2026-06-28T10:00:00Z');
+    await refund('J-t3b', 'J-t3b-r', 6, '2026-07-10T10:00:00Z');
+    await purchase(t5, 'J-t5', 100, '2026-06-10T10:00:00Z');
+    await purchase(c1, 'J-c1', 5, '2026-06-07T10:00:00Z');
+    await purchase(c3, 'J-c3', 40, '2026-05-20T10:00:00Z');
+    await purchase(outsider, 'J-out', 70, '2026-06-10T10:00:00Z');
+
+    // Awards: 100 + (200 − 40 reversed) points and a reward of 50 points in the window; one dated
+    // after it is not counted. Cost = (260 + 50) × 0.02 = 6.20.
+    await award(id, t1, 'purchase:J-t1a', '2026-06-05T10:00:00Z', 100);
+    await award(id, t3, 'purchase:J-t3a', '2026-06-10T10:00:00Z', 200, 40, 50);
+    await award(id, t2, 'purchase:J-t2', '2026-07-02T10:00:00Z', 999);
+    await s.sql('update program set point_value = 0.02');
+
+    // By hand. Treatment spends 10, 0, 26, 0: n₁ = 4, GMV 36, ARPU 9, 2 buyers of 4 (0.5), 4
+    // purchases; s₁² = (4·776 − 36²)/(4·3) = 150.6667, v₁ = s₁²/4 = 37.6667.
+    // Control spends 5, 0, 0: n₂ = 3, GMV 5, ARPU 1.6667, 1 buyer of 3, 1 purchase;
+    // s₂² = (3·25 − 25)/(3·2) = 8.3333, v₂ = s₂²/3 = 2.7778.
+    // Uplift 9 − 1.6667 = 7.3333; se = √(37.6667 + 2.7778) = 6.35959;
+    // df = 40.4444² / (37.6667²/3 + 2.7778²/2) = 3.43081; t(0.975, 3.43081) = 2.96789;
+    // interval 7.3333 ∓ 18.8746 = [−11.5413, 26.2079].
+    // Purchase rate uplift 0.5 − 0.3333 = 0.1667; incremental GMV 7.3333 × 4 = 29.3333;
+    // ROI = (29.3333 − 6.20)/6.20 = 3.73118.
+    const r = (await s.admin(REPORT, { code: 'JUNE' })).campaignReport;
+    expect(r.campaign).toEqual({ code: 'JUNE', status: 'ENDED', pointsGiven: 100 + 160 + 999 });
+    expect(r.from).toBe('2026-06-01T00:00:00.000Z');
+    expect(r.to).toBe('2026-07-01T00:00:00.000Z');
+    expect(r.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 36, arpu: 9, purchaseRate: 0.5 });
+    expect(r.control.members).toBe(3);
+    expect(r.control).toMatchObject({ buyers: 1, purchases: 1, gmv: 5 });
+    expect(r.control.arpu).toBeCloseTo(5 / 3, 10);
+    expect(r.control.purchaseRate).toBeCloseTo(1 / 3, 10);
+    expect(r.upliftArpu).toBeCloseTo(7.333333, 5);
+    expect(r.upliftArpuLow).toBeCloseTo(-11.541274, 5);
+    expect(r.upliftArpuHigh).toBeCloseTo(26.207941, 5);
+    expect(r.upliftPurchaseRate).toBeCloseTo(1 / 6, 10);
+    expect(r.incrementalGmv).toBeCloseTo(29.333333, 5);
+    expect(r.cost).toBe(6.2);
+    expect(r.roi).toBeCloseTo(3.731183, 5);
+
+    // A refund dated inside the window lowers GMV (and the uplift) by its amount; the effects
+    // reverse t1's award pro rata (100 × 2/10 = 20), so the cost falls too: (80 + 160 + 50) × 0.02.
+    await refund('J-t1a', 'J-t1a-r', 2, '2026-06-30T10:00:00Z');
+    const after = (await s.admin(REPORT, { code: 'JUNE' })).campaignReport;
+    expect(after.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 34, arpu: 8.5, purchaseRate: 0.5 });
+    expect(after.upliftArpu).toBeCloseTo(8.5 - 5 / 3, 10);
+    expect(after.cost).toBeCloseTo(5.8, 10);
+
+    // asOf inside the window ends it there: by 06-08 only t1's 10.00 and c1's 5.00.
+    const early = (await s.admin(REPORT, { code: 'JUNE', asOf: '2026-06-08T00:00:00Z' })).campaignReport;
+    expect(early.to).toBe('2026-06-08T00:00:00.000Z');
+    expect(early.treatment).toEqual({ members: 4, buyers: 1, purchases: 1, gmv: 10, arpu: 2.5, purchaseRate: 0.25 });
+    expect(early.control).toMatchObject({ members: 3, buyers: 1, purchases: 1, gmv: 5 });
+    expect(early.cost).toBeCloseTo(1.6, 10); // only t1's award by then (80 after the reversal, × 0.02: reversals carry no date)
+  });
+
+  it('gives no uplift, interval or ROI when an arm has fewer than 2 members', async () => {
+    const id = await campaign('LONELY', '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z');
+    const [a, b, c] = await Promise.all([registerMember(s), registerMember(s), registerMember(s)]);
+    await assign(id, a, false, '2026-06-01T00:00:00Z');
+    await assign(id, b, false, '2026-06-01T00:00:00Z');
+    await assign(id, c, true, '2026-06-01T00:00:00Z');
+    await purchase(a, 'L-a', 12.34, '2026-06-03T00:00:00Z');
+    await award(id, a, 'purchase:L-a', '2026-06-03T00:00:00Z', 100);
+    const r = (await s.admin(REPORT, { code: 'LONELY' })).campaignReport;
+    expect(r.treatment).toEqual({ members: 2, buyers: 1, purchases: 1, gmv: 12.34, arpu: 6.17, purchaseRate: 0.5 });
+    expect(r.control).toEqual({ members: 1, buyers: 0, purchases: 0, gmv: 0, arpu: 0, purchaseRate: 0 });
+    expect([r.upliftArpu, r.upliftArpuLow, r.upliftArpuHigh, r.upliftPurchaseRate, r.incrementalGmv, r.roi]).toEqual([null, null, null, null, null, null]);
+    expect(r.cost).toBe(1);
+
+    // A campaign with no arms at all: empty arms, no ARPU.
+    await campaign('EMPTY', '2026-06-01T00:00:00Z', null);
+    const e = (await s.admin(REPORT, { code: 'EMPTY', asOf: '2026-06-02T00:00:00Z' })).campaignReport;
+    expect(e.treatment).toEqual({ members: 0, buyers: 0, purchases: 0, gmv: 0, arpu: null, purchaseRate: null });
+    expect(e.cost).toBe(0);
+    expect(e.roi).toBeNull();
+  });
+
+  it('is for admins only and names an unknown campaign', async () => {
+    expectError(await s.gql(REPORT, { code: 'NOPE' }, await s.token('admin')), 'NOT_FOUND');
+    expectError(await s.gql(REPORT, { code: 'JUNE' }, await s.token('service')), 'FORBIDDEN');
+  });
+});
+
+const SIMULATE = `query($input: CampaignInput!, $from: DateTime!, $to: DateTime!) { simulateCampaign(input: $input, from: $from, to: $to) {
+  eligibleMembers qualifyingEvents pointsWouldGive costWouldBe } }`;
+
+/** Row counts of every table a campaign or a purchase writes. */
+const footprint = () => s.sql<Record<string, string>>(`select (select count(*) from campaign) as campaigns, (select count(*) from campaign_member) as arms,
+  (select count(*) from campaign_award) as awards, (select count(*) from point_transaction) as transactions, (select count(*) from point_lot) as lots,
+  (select count(*) from purchase) as purchases, (select count(*) from audit_entry) as audit, (select max(version) from config_version) as config`);
+
+describe('simulateCampaign', () => {
+  const SIM = {
+    code: 'SIM', name: 'Simulated', trigger: 'PURCHASE', startsAt: '2026-06-01T00:00:00Z', audience: { regions: ['SIMNORTH'] },
+    minAmount: 20, bonusPoints: 10, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 100, controlPercent: 50,
+  };
+  const period = { from: '2026-06-01T00:00:00Z', to: '2026-07-01T00:00:00Z' };
+
+  it('gives the points worked out by hand, within the per-member limit and the budget, and writes nothing', async () => {
+    // Two treatment members and one control member of the audience (region SIMNORTH), by the
+    // arm campaign SIM will give them (campaign_control with campaignIdOf('SIM'), 50%), and one
+    // member outside it.
+    const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s)));
+    const id = campaignIdOf('SIM');
+    const [ta, tb] = ids.filter((m) => !controlArm(id, m, 50));
+    const [c] = ids.filter((m) => controlArm(id, m, 50));
+    const south = ids.find((m) => m !== ta && m !== tb && m !== c)!;
+    await s.sql(`update member set region = 'SIMNORTH' where id = any($1::uuid[])`, [[ta, tb, c]]);
+    await s.sql(`update member set region = 'SIMSOUTH' where id = $1`, [south]);
+
+    await purchase(ta, 'S-ta-may', 50, '2026-05-31T12:00:00Z'); // before the period
+    await purchase(ta, 'S-ta1', 30, '2026-06-02T12:00:00Z'); // 10 + floor(30 × 0.5) = 25 → spent 25
+    await purchase(tb, 'S-tb1', 20, '2026-06-03T12:00:00Z'); // 10 + 10 = 20 → 45
+    await purchase(c, 'S-c', 50, '2026-06-04T12:00:00Z'); // control: never
+    await purchase(south, 'S-south', 50, '2026-06-04T12:00:00Z'); // not in the audience
+    await purchase(ta, 'S-ta-small', 15, '2026-06-05T12:00:00Z'); // under minAmount
+    await purchase(ta, 'S-ta2', 41, '2026-06-10T12:00:00Z'); // 10 + 20 = 30 → 75
+    await purchase(tb, 'S-tb2', 60, '2026-06-15T12:00:00Z'); // 10 + 30 = 40: 115 > 100, the budget cannot cover it: the campaign ends
+    await purchase(tb, 'S-tb3', 21, '2026-06-16T12:00:00Z'); // 20 would fit in 100 − 75, but the campaign has ended
+    await purchase(ta, 'S-ta3', 100, '2026-06-20T12:00:00Z'); // ta's third: over perMemberLimit 2
+    // Eligible 2 (ta, tb); qualifying 6 (ta1, tb1, ta2, tb2, tb3, ta3); points 25 + 20 + 30 = 75; cost 75 × 0.01.
+
+    const before = await footprint();
+    const r = (await s.admin(SIMULATE, { input: SIM, ...period })).simulateCampaign;
+    expect(r).toEqual({ eligibleMembers: 2, qualifyingEvents: 6, pointsWouldGive: 75, costWouldBe: 0.75 });
+    expect(await footprint()).toEqual(before);
+
+    // Without the budget: each member's first two (ta1, ta2, tb1, tb2); ta3 and tb3 are over the limit.
+    const unbudgeted = (await s.admin(SIMULATE, { input: { ...SIM, budgetPoints: null }, ...period })).simulateCampaign;
+    expect(unbudgeted.pointsWouldGive).toBe(25 + 20 + 30 + 40);
+    // Without the limit as well: all six (tb3: 10 + 10; ta3: 10 + 50).
+    const unlimited = (await s.admin(SIMULATE, { input: { ...SIM, budgetPoints: null, perMemberLimit: null }, ...period })).simulateCampaign;
+    expect(unlimited.pointsWouldGive).toBe(25 + 20 + 30 + 40 + 20 + 60);
+    // With no control share, c is eligible too (its 50.00: 10 + 25 = 35).
+    const noControl = (await s.admin(SIMULATE, { input: { ...SIM, budgetPoints: null, perMemberLimit: null, controlPercent: 0 }, ...period })).simulateCampaign;
+    expect(noControl).toMatchObject({ eligibleMembers: 3, qualifyingEvents: 7, pointsWouldGive: 195 + 35 });
+    expect(await footprint()).toEqual(before);
+  });
+
+  it('refuses a bad period or definition with BAD_USER_INPUT and is for admins only', async () => {
+    const admin = await s.token('admin');
+    expectError(await s.gql(SIMULATE, { input: SIM, from: period.to, to: period.from }, admin), 'BAD_USER_INPUT');
+    expectError(await s.gql(SIMULATE, { input: { ...SIM, multiplier: 0.5 }, ...period }, admin), 'BAD_USER_INPUT');
+    expectError(await s.gql(SIMULATE, { input: { ...SIM, rewardCode: 'NO-SUCH-REWARD' }, ...period }, admin), 'BAD_USER_INPUT');
+    expectError(await s.gql(SIMULATE, { input: SIM, ...period }, await s.token('service')), 'FORBIDDEN');
+  });
+});
+
+describe('a simulated campaign and the real one', () => {
+  it('give the same points over the same period', async () => {
+    // The real campaign, through the API: upserted, activated (its audience assigned to arms),
+    // then purchases in its window, in time order; then the same definition simulated over the
+    // same period. Budget 100 with the same purchases as the simulation test: 25 + 20 + 30 given,
+    // the fourth award (40) cannot be covered and ends the campaign (BUDGET_SPENT).
+    const input = {
+      code: 'REAL', name: 'Real', trigger: 'PURCHASE', startsAt: '2026-11-01T00:00:00Z', audience: { regions: ['REALNORTH'] },
+      minAmount: 20, bonusPoints: 10, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 100, controlPercent: 50,
+    };
+    const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s, { region: 'REALNORTH' })));
+    await s.admin('mutation($input: CampaignInput!) { upsertCampaign(input: $input) { code } }', { input });
+    await s.admin('mutation { activateCampaign(code: "REAL") { status } }');
+    const id = campaignIdOf('REAL');
+    const [ta, tb] = ids.filter((m) => !controlArm(id, m, 50));
+    const [c] = ids.filter((m) => controlArm(id, m, 50));
+    const bonus: number[] = [];
+    const buy = async (m: string, order: string, amount: number, at: string) => {
+      const r = await s.admin(`mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { bonusPoints } }`,
+        { input: { memberId: m, orderId: order, amount, occurredAt: at } });
+      bonus.push(r.recordPurchase.bonusPoints);
+    };
+    await buy(ta, 'R-ta1', 30, '2026-11-02T12:00:00Z');
+    await buy(tb, 'R-tb1', 20, '2026-11-03T12:00:00Z');
+    await buy(c, 'R-c', 50, '2026-11-04T12:00:00Z');
+    await buy(ta, 'R-ta-small', 15, '2026-11-05T12:00:00Z');
+    await buy(ta, 'R-ta2', 41, '2026-11-10T12:00:00Z');
+    await buy(tb, 'R-tb2', 60, '2026-11-15T12:00:00Z');
+    await buy(tb, 'R-tb3', 21, '2026-11-16T12:00:00Z');
+    await buy(ta, 'R-ta3', 100, '2026-11-20T12:00:00Z');
+    expect(bonus).toEqual([25, 20, 0, 0, 30, 0, 0, 0]);
+
+    const real = (await s.admin('query { campaign(code: "REAL") { status endedReason pointsGiven } }')).campaign;
+    expect(real).toEqual({ status: 'ENDED', endedReason: 'BUDGET_SPENT', pointsGiven: 75 });
+    const simulated = (await s.admin(SIMULATE, { input, from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' })).simulateCampaign;
+    expect(simulated.pointsWouldGive).toBe(real.pointsGiven);
+    expect(simulated.eligibleMembers).toBe(ids.filter((m) => !controlArm(id, m, 50)).length);
+  });
+});
+
+describe('simulateCampaign by other triggers', () => {
+  it('counts registrations and activities of the kind, within the per-member limit', async () => {
+    // Six members of the audience registered in March, two in February; none held out (0%).
+    const march = await Promise.all(Array.from({ length: 6 }, (_, i) => registerMember(s, { region: 'TRIGSIM', joinedAt: `2026-03-${10 + i}T09:00:00Z` })));
+    await Promise.all(Array.from({ length: 2 }, () => registerMember(s, { region: 'TRIGSIM', joinedAt: '2026-02-01T09:00:00Z' })));
+    const common = { name: 'Sim', startsAt: '2026-03-01T00:00:00Z', audience: { regions: ['TRIGSIM'] }, controlPercent: 0 };
+    const period = { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z' };
+    // REGISTRATION, 5 points each: 6 events, 30 points, 0.30.
+    const reg = (await s.admin(SIMULATE, { input: { ...common, code: 'SIMREG', trigger: 'REGISTRATION', bonusPoints: 5 }, ...period })).simulateCampaign;
+    expect(reg).toEqual({ eligibleMembers: 8, qualifyingEvents: 6, pointsWouldGive: 30, costWouldBe: 0.3 });
+
+    // ACTIVITY REVIEW, 7 points, once per member: march[0] reviews twice, march[1] once, march[2]
+    // shares (another kind): 3 qualifying events, 2 given (march[0]'s second is over its limit).
+    await s.admin('mutation { upsertActivityRule(input: { kind: "REVIEW", name: "Review", points: 1 }) { kind } }');
+    await s.admin('mutation { upsertActivityRule(input: { kind: "SHARE", name: "Share", points: 1 }) { kind } }');
+    const act = (memberId: string, kind: string, key: string, occurredAt: string) =>
+      s.admin('mutation($input: RecordActivityInput!) { recordActivity(input: $input) { pointsEarned } }', { input: { memberId, kind, idempotencyKey: key, occurredAt } });
+    await act(march[0], 'REVIEW', 'sim-r1', '2026-03-20T10:00:00Z');
+    await act(march[0], 'REVIEW', 'sim-r2', '2026-03-21T10:00:00Z');
+    await act(march[1], 'REVIEW', 'sim-r3', '2026-03-22T10:00:00Z');
+    await act(march[2], 'SHARE', 'sim-s1', '2026-03-22T10:00:00Z');
+    await act(march[3], 'REVIEW', 'sim-r4', '2026-04-02T10:00:00Z'); // after the period
+    const activity = (await s.admin(SIMULATE, {
+      input: { ...common, code: 'SIMACT', trigger: 'ACTIVITY', activityKind: 'REVIEW', bonusPoints: 7, perMemberLimit: 1 }, ...period,
+    })).simulateCampaign;
+    expect(activity).toEqual({ eligibleMembers: 8, qualifyingEvents: 3, pointsWouldGive: 14, costWouldBe: 0.14 });
+  });
+});
