@@ -329,3 +329,32 @@ describe('other triggers', () => {
     expect(c).toEqual({ status: 'ENDED', endedReason: 'BUDGET_SPENT' });
   });
 });
+
+describe('imports', () => {
+  // Issue 23: imported purchases never trigger a campaign, in earn mode neither (its set-based
+  // rounds nor the purchases it hands to recordPurchase one by one: those with a refundedAmount).
+  it('an earn-mode import gives no campaign points; a purchase through the API still does', async () => {
+    const id = await campaign(key('imp'), { bonusPoints: 40 });
+    const a = await member();
+    const ext = (await s.sql<{ externalId: string }>('select external_id as "externalId" from member where id = $1', [a]))[0].externalId;
+    const body = ['orderId,externalId,amount,occurredAt,refundedAmount', `${key('io')},${ext},50.00,2026-11-01T10:00:00Z,`,
+      `${key('io')},${ext},30.00,2026-11-02T10:00:00Z,10.00`].join('\n') + '\n';
+    const res = await fetch(`${s.url}/imports/purchases?mode=earn`, {
+      method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${await s.token('admin')}` },
+    });
+    expect(res.status).toBe(202);
+    const { id: jobId } = (await res.json()) as { id: string };
+    let job: { status: string; rowsDone: number; rowsRejected: number } | undefined;
+    for (let i = 0; i < 600 && (!job || job.status === 'RUNNING'); i++) {
+      if (job) await new Promise((r) => setTimeout(r, 100));
+      job = (await s.admin('query($id: ID!) { importJob(id: $id) { status rowsDone rowsRejected } }', { id: jobId })).importJob;
+    }
+    expect(job).toEqual({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 0 });
+    expect(await awards(id)).toEqual([]);
+    expect(await bonusTransactions(a)).toEqual([]);
+    expect((await s.sql('select count(*)::int as n from campaign_member where campaign_id = $1', [id]))[0].n).toBe(0);
+    expect((await purchase(a, 20)).bonusPoints).toBe(40);
+    expect(await awards(id)).toHaveLength(1);
+    await expectLedgerConsistent();
+  });
+});

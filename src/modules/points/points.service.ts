@@ -194,7 +194,9 @@ export class PointsService {
       if (once) return once;
       return inSqlTransaction(this.em, async (tx) => {
         if (options.silent) await suppressRowEvents(tx);
-        const { config, facts } = await this.purchaseFacts(tx, p);
+        const { config: read, facts } = await this.purchaseFacts(tx, p);
+        // An imported purchase never triggers a campaign (issue 23): the bulk writer's purchases see none.
+        const config = options.silent ? { ...read, activeCampaigns: [] } : read;
         if (!facts) throw notFound('Member', memberId);
         if (facts.replay) return this.replayed(await replay(tx), input.orderId);
         const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
