@@ -814,6 +814,6 @@ export async function campaignEffects(tx: EntityManager, e: CampaignEffectsInput
 
 /** The lot a credit's transaction wrote (a campaign's BONUS lot, for its refund). */
 export async function lotOfTransaction(tx: EntityManager, transactionId: string): Promise<string | null> {
-  const [row] = await tx.execute<{ id: string }[]>('select id::text as id from point_lot where transaction_id = ? and points > 0 order by id limit 1', [transactionId]);
+  const [row] = await tx.execute<{ id: string }[]>('select l.id::text as id from point_lot l where l.transaction_id = ? and l.points > 0 order by l.id limit 1', [transactionId]);
   return row?.id ?? null;
 }
