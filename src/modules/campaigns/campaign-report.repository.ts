@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeInteger } from '../../common/safe-integer';
 import type { CampaignTrigger } from './campaign.entities';
 import type { ArmAggregate } from './campaign-report.rules';
+import type { CampaignValues } from './campaigns.rules';
 
 /**
  * The campaign report's and the simulation's SQL (issue 24), set-based: one statement each,
@@ -110,22 +111,13 @@ export async function rewardCostPoints(em: EntityManager, code: string): Promise
   return row ? row.cost_points : null;
 }
 
-/** A campaign's definition as the simulation applies it (stored units: cents, the multiplier as exact text). */
-export interface SimulatedCampaign {
+/** A campaign's definition as the simulation applies it: the stored values (cents, the multiplier as exact text) with the arms' key and the audience as a query. */
+export type SimulatedCampaign = Omit<CampaignValues, 'name' | 'startsAt' | 'endsAt' | 'audience'> & {
   /** The arms' key: campaignIdOf(code), or the stored campaign's id. */
   id: string;
-  trigger: CampaignTrigger;
   /** The audience as one query of member ids (segments' memberSelection) and its parameters. */
   audience: { sql: string; params: unknown[] };
-  activityKind: string | null;
-  minAmountCents: number | null;
-  bonusPoints: number | null;
-  multiplier: string | null;
-  rewardCode: string | null;
-  perMemberLimit: number | null;
-  budgetPoints: number | null;
-  controlPercent: number;
-}
+};
 
 export interface SimulationSums { eligibleMembers: number; qualifyingEvents: number; points: number; awards: number; rewardCostPoints: number; pointValue: string }
 
