@@ -29,6 +29,7 @@ import { Migration20261205120000_webhook_claims } from './Migration2026120512000
 import { Migration20261206100000_supervised_churn } from './Migration20261206100000_supervised_churn';
 import { Migration20261207090000_campaigns_foundation } from './Migration20261207090000_campaigns_foundation';
 import { Migration20261207093000_campaign_effects } from './Migration20261207093000_campaign_effects';
+import { Migration20261208090000_engagement_foundation } from './Migration20261208090000_engagement_foundation';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -58,4 +59,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206100000_supervised_churn', class: Migration20261206100000_supervised_churn },
   { name: 'Migration20261207090000_campaigns_foundation', class: Migration20261207090000_campaigns_foundation },
   { name: 'Migration20261207093000_campaign_effects', class: Migration20261207093000_campaign_effects },
+  { name: 'Migration20261208090000_engagement_foundation', class: Migration20261208090000_engagement_foundation },
 ];

@@ -8,6 +8,8 @@ import { MemberTag, Tag } from '../modules/tags/tag.entities';
 import { ChurnModelFit, LifecycleTransition, MemberRetention, RetentionRun, SegmentDef } from '../modules/retention/retention.entities';
 import { JobRun, OutboxEvent, TierChangeRecord, TierNotice } from '../modules/tiers/tier-change.entities';
 import { Campaign, CampaignAward, CampaignBudget, CampaignMember } from '../modules/campaigns/campaign.entities';
+import { Referral } from '../modules/referrals/referral.entity';
+import { CheckIn } from '../modules/check-in/check-in.entity';
 import { ImportErrorRow, ImportJob } from '../modules/imports/import.entities';
 import { WebhookDelivery, WebhookEndpoint, WebhookEvent } from '../modules/webhooks/webhook.entities';
 import {
@@ -24,4 +26,5 @@ export const entities = [
   WebhookEndpoint, WebhookEvent, WebhookDelivery,
   ImportJob, ImportErrorRow,
   Campaign, CampaignMember, CampaignAward, CampaignBudget,
+  Referral, CheckIn,
 ];

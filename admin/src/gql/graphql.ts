@@ -66,7 +66,9 @@ export type CampaignStatus =
 
 export type CampaignTrigger =
   | 'ACTIVITY'
+  | 'CHECK_IN'
   | 'PURCHASE'
+  | 'REFERRAL'
   | 'REGISTRATION'
   | 'TIER_UPGRADE';
 
@@ -105,16 +107,20 @@ export type MemberPatch = {
 export type PointTransactionType =
   | 'ADJUST'
   | 'BONUS'
+  | 'CHECK_IN'
   | 'EARN'
   | 'ERASURE'
   | 'EXPIRE'
   | 'OPENING_BALANCE'
   | 'REDEEM'
   | 'REDEMPTION_CANCEL'
+  | 'REFERRAL'
   | 'REFUND_REVERSAL';
 
 export type ProgramInput = {
   allowNegativeBalance?: boolean | null | undefined;
+  /** points by streak day, at most 31 values from 0 to 100000; [] turns check-in off */
+  checkInPoints?: Array<number> | null | undefined;
   churnHorizonDays?: number | null | undefined;
   clearPointsExpiry?: boolean | null | undefined;
   downgradePolicy?: DowngradePolicy | null | undefined;
@@ -128,8 +134,14 @@ export type ProgramInput = {
   pointsPendingDays?: number | null | undefined;
   pointsPerUnit?: number | null | undefined;
   qualificationWindowMonths?: number | null | undefined;
+  refereePoints?: number | null | undefined;
+  referralHoldDays?: number | null | undefined;
+  referralMonthlyLimit?: number | null | undefined;
+  referrerPoints?: number | null | undefined;
   tierNoticeDays?: number | null | undefined;
   tierValidityMonths?: number | null | undefined;
+  /** an IANA time zone, e.g. Asia/Shanghai */
+  timeZone?: string | null | undefined;
 };
 
 export type RewardPatch = {

@@ -3,7 +3,7 @@ import { IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { SegmentFilterInput } from './inputs';
 
-export enum CampaignTrigger { PURCHASE = 'PURCHASE', ACTIVITY = 'ACTIVITY', REGISTRATION = 'REGISTRATION', TIER_UPGRADE = 'TIER_UPGRADE' }
+export enum CampaignTrigger { PURCHASE = 'PURCHASE', ACTIVITY = 'ACTIVITY', REGISTRATION = 'REGISTRATION', TIER_UPGRADE = 'TIER_UPGRADE', CHECK_IN = 'CHECK_IN', REFERRAL = 'REFERRAL' }
 export enum CampaignStatus { DRAFT = 'DRAFT', ACTIVE = 'ACTIVE', PAUSED = 'PAUSED', ENDED = 'ENDED' }
 registerEnumType(CampaignTrigger, { name: 'CampaignTrigger' });
 registerEnumType(CampaignStatus, { name: 'CampaignStatus' });

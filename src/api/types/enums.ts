@@ -8,6 +8,10 @@ export enum PointTransactionType {
   OPENING_BALANCE = 'OPENING_BALANCE', ERASURE = 'ERASURE',
   /** Campaign points; reference = the campaign's code. */
   BONUS = 'BONUS',
+  /** A referral's points (referrer or referee); reference = the referral's id. */
+  REFERRAL = 'REFERRAL',
+  /** A daily check-in's points; reference = the programme-local day. */
+  CHECK_IN = 'CHECK_IN',
 }
 export enum LifecycleStage {
   PROSPECT = 'PROSPECT', NEW = 'NEW', ACTIVE = 'ACTIVE', AT_RISK = 'AT_RISK',
@@ -33,3 +37,7 @@ registerEnumType(TagCategory, { name: 'TagCategory' });
 // --- Webhooks (contract part integrations)
 export enum WebhookDeliveryStatus { PENDING = 'PENDING', DELIVERED = 'DELIVERED', DEAD = 'DEAD' }
 registerEnumType(WebhookDeliveryStatus, { name: 'WebhookDeliveryStatus' });
+
+// --- Referrals and check-in (contract part engagement)
+export enum ReferralStatus { PENDING = 'PENDING', COMPLETED = 'COMPLETED', REJECTED = 'REJECTED', REVERSED = 'REVERSED' }
+registerEnumType(ReferralStatus, { name: 'ReferralStatus' });

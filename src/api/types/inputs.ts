@@ -66,6 +66,13 @@ export class ProgramInput {
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) lifecycleAtRiskDays?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(3650) lifecycleDormantDays?: number | null;
   @Field(() => Float, { nullable: true, description: 'money value of one point: at least 0, at most 6 decimals' }) pointValue?: number | null;
+  @Field(() => String, { nullable: true, description: 'an IANA time zone, e.g. Asia/Shanghai' }) @IsOptional() @MaxLength(64) timeZone?: string | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) @Max(1_000_000) referrerPoints?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) @Max(1_000_000) refereePoints?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) @Max(365) referralHoldDays?: number | null;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) @Max(10_000) referralMonthlyLimit?: number | null;
+  @Field(() => [Int], { nullable: true, description: 'points by streak day, at most 31 values from 0 to 100000; [] turns check-in off' })
+  @IsOptional() @ArrayMaxSize(31) @IsInt({ each: true }) @Min(0, { each: true }) @Max(100_000, { each: true }) checkInPoints?: number[] | null;
 }
 
 @InputType()
@@ -89,6 +96,7 @@ export class RegisterMemberInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(100) region?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(100) channel?: string | null;
   @Field(() => Date, { nullable: true }) joinedAt?: Date | null;
+  @Field(() => String, { nullable: true, description: "the referrer's invite code (case-insensitive); unknown: BAD_USER_INPUT" }) @IsOptional() @MaxLength(32) referralCode?: string | null;
 }
 
 /** updateMember: an absent field is unchanged, null clears it; each checked as registerMember checks it. */

@@ -25,6 +25,12 @@ export class Program {
   @Field(() => Int, { description: 'AT_RISK: last purchase within this many days' }) lifecycleAtRiskDays!: number;
   @Field(() => Int, { description: 'DORMANT: last purchase within this many days; CHURNED beyond' }) lifecycleDormantDays!: number;
   @Field(() => Float, { description: 'money value of one point, for costs and ROI (default 0.01)' }) pointValue!: number;
+  @Field({ description: 'IANA; programme-local days for caps, check-in, birthdays, monthly reports, RFM recency' }) timeZone!: string;
+  @Field(() => Int) referrerPoints!: number;
+  @Field(() => Int) refereePoints!: number;
+  @Field(() => Int, { description: 'referral points stay pending this long; a full refund of the completing purchase within it reverses them' }) referralHoldDays!: number;
+  @Field(() => Int, { description: 'completed referrals rewarded per referrer per local month; 0 = no limit' }) referralMonthlyLimit!: number;
+  @Field(() => [Int], { description: 'points by streak day; the last repeats; [] = check-in off' }) checkInPoints!: number[];
 }
 
 @ObjectType()

@@ -135,6 +135,12 @@ const EVENTS: Record<CampaignTrigger, string> = {
   TIER_UPGRADE: `select c.member_id, c.occurred_at as at, 'tier:' || c.id as source, 0 as base
     from tier_change c join eligible e on e.member_id = c.member_id
     where c.occurred_at >= ? and c.occurred_at < ? and c.kind = 'UPGRADE' and c.superseded_at is null and ?::text is null`,
+  CHECK_IN: `select c.member_id, c.checked_in_at as at, 'check_in:' || c.day as source, c.points as base
+    from check_in c join eligible e on e.member_id = c.member_id
+    where c.checked_in_at >= ? and c.checked_in_at < ? and ?::text is null`,
+  REFERRAL: `select r.referrer_id as member_id, r.completed_at as at, 'referral:' || r.id as source, r.referrer_points as base
+    from referral r join eligible e on e.member_id = r.referrer_id
+    where r.completed_at >= ? and r.completed_at < ? and r.status in ('COMPLETED', 'REVERSED') and ?::text is null`,
 };
 
 /**

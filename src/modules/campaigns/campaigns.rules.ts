@@ -198,7 +198,7 @@ export function campaignValues(d: CampaignDefinition): CampaignValues {
   };
 }
 
-export type EffectTrigger = 'PURCHASE' | 'ACTIVITY' | 'REGISTRATION' | 'TIER_UPGRADE';
+export type EffectTrigger = 'PURCHASE' | 'ACTIVITY' | 'REGISTRATION' | 'TIER_UPGRADE' | 'CHECK_IN' | 'REFERRAL';
 
 /** An ACTIVE campaign as the effects see it (held in memory with the configuration's version). */
 export interface EffectCampaign {

@@ -1,8 +1,8 @@
 import { DecimalType, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
-export type PointTransactionType = 'EARN' | 'REDEEM' | 'EXPIRE' | 'ADJUST' | 'REFUND_REVERSAL' | 'REDEMPTION_CANCEL' | 'OPENING_BALANCE' | 'ERASURE' | 'BONUS';
+export type PointTransactionType = 'EARN' | 'REDEEM' | 'EXPIRE' | 'ADJUST' | 'REFUND_REVERSAL' | 'REDEMPTION_CANCEL' | 'OPENING_BALANCE' | 'ERASURE' | 'BONUS' | 'REFERRAL' | 'CHECK_IN';
 export const POINT_TRANSACTION_TYPES: PointTransactionType[] = [
-  'EARN', 'REDEEM', 'EXPIRE', 'ADJUST', 'REFUND_REVERSAL', 'REDEMPTION_CANCEL', 'OPENING_BALANCE', 'ERASURE', 'BONUS',
+  'EARN', 'REDEEM', 'EXPIRE', 'ADJUST', 'REFUND_REVERSAL', 'REDEMPTION_CANCEL', 'OPENING_BALANCE', 'ERASURE', 'BONUS', 'REFERRAL', 'CHECK_IN',
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { Check, DecimalType, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import { ArrayType, Check, DecimalType, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
 
 export type DowngradePolicy = 'DROP_ONE' | 'RECALCULATE';
 
@@ -6,6 +6,10 @@ export type DowngradePolicy = 'DROP_ONE' | 'RECALCULATE';
 @Entity({ tableName: 'program' })
 @Check({ name: 'program_single_row', expression: 'id = 1' })
 @Check({ name: 'program_point_value_check', expression: 'point_value >= 0' })
+@Check({ name: 'program_referral_points_check', expression: 'referrer_points >= 0 and referee_points >= 0' })
+@Check({ name: 'program_referral_hold_days_check', expression: 'referral_hold_days >= 0' })
+@Check({ name: 'program_referral_monthly_limit_check', expression: 'referral_monthly_limit >= 0' })
+@Check({ name: 'program_check_in_points_check', expression: '0 <= all (check_in_points)' })
 export class Program {
   @PrimaryKey({ type: 'integer', autoincrement: false })
   id: number = 1;
@@ -58,6 +62,30 @@ export class Program {
   /** The money value of one point (exact decimal), for campaigns' cost and ROI. */
   @Property({ type: new DecimalType('number'), precision: 12, scale: 6, default: 0.01 })
   pointValue: number = 0.01;
+
+  /** IANA zone of the programme's calendar: its days, months and birthdays (docs/decisions.md). */
+  @Property({ type: 'text', default: 'UTC' })
+  timeZone: string = 'UTC';
+
+  /** Points a referrer gets when its referee's first purchase completes the referral. */
+  @Property({ type: 'integer', default: 0 })
+  referrerPoints: number = 0;
+
+  /** Points the referee gets on that purchase. */
+  @Property({ type: 'integer', default: 0 })
+  refereePoints: number = 0;
+
+  /** Referral points stay pending this many days; a full refund of the completing purchase within them reverses the referral. */
+  @Property({ type: 'integer', default: 7 })
+  referralHoldDays: number = 7;
+
+  /** Completed referrals rewarded per referrer per programme-local month; 0 = no limit. */
+  @Property({ type: 'integer', default: 0 })
+  referralMonthlyLimit: number = 0;
+
+  /** Check-in points by streak day (day 1 first); the last value repeats; empty = check-in off. */
+  @Property({ type: new ArrayType((i) => +i), columnType: 'int[]', default: '{}' })
+  checkInPoints: number[] = [];
 
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

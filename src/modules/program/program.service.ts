@@ -6,6 +6,7 @@ import { AuditService, snapshot } from '../audit/audit.service';
 import { type DowngradePolicy, Program } from './program.entity';
 import { lockProgram, programSettings } from './program.repository';
 import { validateThresholds } from '../retention/retention.rules';
+import { canonicalTimeZone, isTimeZone } from '../../common/local-time.rules';
 
 export interface ProgramChanges {
   pointsPerUnit?: number | null;
@@ -23,13 +24,23 @@ export interface ProgramChanges {
   lifecycleAtRiskDays?: number | null;
   lifecycleDormantDays?: number | null;
   pointValue?: number | null;
+  timeZone?: string | null;
+  referrerPoints?: number | null;
+  refereePoints?: number | null;
+  referralHoldDays?: number | null;
+  referralMonthlyLimit?: number | null;
+  checkInPoints?: number[] | null;
 }
 
 const FIELDS: (keyof Program)[] = [
   'pointsPerUnit', 'pointsExpiryMonths', 'qualificationWindowMonths', 'tierValidityMonths',
   'downgradePolicy', 'allowNegativeBalance', 'pointsPendingDays', 'tierNoticeDays', 'churnHorizonDays',
   'lifecycleNewDays', 'lifecycleActiveDays', 'lifecycleAtRiskDays', 'lifecycleDormantDays', 'pointValue',
+  'timeZone', 'referrerPoints', 'refereePoints', 'referralHoldDays', 'referralMonthlyLimit', 'checkInPoints',
 ];
+
+const MAX_CHECK_IN_DAYS = 31;
+const MAX_CHECK_IN_POINTS = 100_000;
 
 /** program.point_value is numeric(12, 6): below a million, at most 6 decimals. */
 const MAX_POINT_VALUE = 999_999.999999;
@@ -52,9 +63,17 @@ function checkChanges(c: ProgramChanges): void {
   if (c.pointsExpiryMonths != null && c.clearPointsExpiry) {
     throw badInput('clearPointsExpiry', 'Give pointsExpiryMonths or clearPointsExpiry, not both');
   }
+  if (c.timeZone != null && !isTimeZone(c.timeZone)) throw badInput('timeZone', 'timeZone must be an IANA time zone such as Asia/Shanghai or UTC');
+  if (c.checkInPoints != null) {
+    if (c.checkInPoints.length > MAX_CHECK_IN_DAYS) throw badInput('checkInPoints', `checkInPoints takes at most ${MAX_CHECK_IN_DAYS} values`);
+    if (c.checkInPoints.some((p) => !Number.isInteger(p) || p < 0 || p > MAX_CHECK_IN_POINTS)) {
+      throw badInput('checkInPoints', `checkInPoints are integers from 0 to ${MAX_CHECK_IN_POINTS}`);
+    }
+  }
   const ranges: [keyof ProgramChanges, number, number][] = [
     ['pointsExpiryMonths', 1, 240], ['qualificationWindowMonths', 1, 120], ['tierValidityMonths', 1, 120],
     ['pointsPendingDays', 0, 365], ['tierNoticeDays', 0, 365], ['churnHorizonDays', 1, 3650],
+    ['referrerPoints', 0, 1_000_000], ['refereePoints', 0, 1_000_000], ['referralHoldDays', 0, 365], ['referralMonthlyLimit', 0, 10_000],
   ];
   for (const [field, min, max] of ranges) {
     const v = c[field];
@@ -80,7 +99,7 @@ export class ProgramService {
       const before = snapshot(program, FIELDS);
       for (const [key, value] of Object.entries(changes)) {
         if (value == null || key === 'clearPointsExpiry') continue;
-        (program as unknown as Record<string, unknown>)[key] = value;
+        (program as unknown as Record<string, unknown>)[key] = key === 'timeZone' ? canonicalTimeZone(value as string) : value;
       }
       if (changes.clearPointsExpiry) program.pointsExpiryMonths = null;
       const badThreshold = validateThresholds({

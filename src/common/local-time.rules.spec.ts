@@ -1,0 +1,45 @@
+import { canonicalTimeZone, dayNumber, dayOfNumber, isTimeZone, localDate, localDayNumber, localMonthBounds, startOfLocalDay } from './local-time.rules';
+
+describe('programme-local days', () => {
+  it('knows IANA zones and spells them canonically', () => {
+    expect(isTimeZone('UTC')).toBe(true);
+    expect(isTimeZone('Asia/Shanghai')).toBe(true);
+    expect(isTimeZone('Mars/Olympus')).toBe(false);
+    expect(isTimeZone('')).toBe(false);
+    expect(canonicalTimeZone('asia/shanghai')).toBe('Asia/Shanghai');
+  });
+
+  it('puts 23:59 and 00:01 Shanghai time on different local days, one of them another UTC day', () => {
+    // 2026-03-01 00:01 in Shanghai is 2026-02-28 16:01 UTC.
+    expect(localDate(new Date('2026-02-28T16:01:00Z'), 'Asia/Shanghai')).toBe('2026-03-01');
+    expect(localDate(new Date('2026-02-28T15:59:00Z'), 'Asia/Shanghai')).toBe('2026-02-28');
+    expect(localDate(new Date('2026-02-28T16:01:00Z'), 'UTC')).toBe('2026-02-28');
+    expect(localDayNumber(new Date('2026-02-28T16:01:00Z'), 'Asia/Shanghai') - localDayNumber(new Date('2026-02-28T15:59:00Z'), 'Asia/Shanghai')).toBe(1);
+  });
+
+  it('finds local midnight, across DST (New York: 23-hour and 25-hour days)', () => {
+    expect(startOfLocalDay('2026-03-01', 'Asia/Shanghai').toISOString()).toBe('2026-02-28T16:00:00.000Z');
+    expect(startOfLocalDay('2026-03-08', 'America/New_York').toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    expect(startOfLocalDay('2026-03-09', 'America/New_York').toISOString()).toBe('2026-03-09T04:00:00.000Z');
+    expect(startOfLocalDay('2026-11-01', 'America/New_York').toISOString()).toBe('2026-11-01T04:00:00.000Z');
+    expect(startOfLocalDay('2026-11-02', 'America/New_York').toISOString()).toBe('2026-11-02T05:00:00.000Z');
+    // Where midnight itself is skipped (Santiago springs forward at 00:00), the day starts at 01:00.
+    const s = startOfLocalDay('2026-09-06', 'America/Santiago');
+    expect(localDate(s, 'America/Santiago')).toBe('2026-09-06');
+    expect(localDate(new Date(s.getTime() - 1), 'America/Santiago')).toBe('2026-09-05');
+  });
+
+  it('numbers days so that consecutive local days differ by one', () => {
+    expect(dayNumber('1970-01-02')).toBe(1);
+    expect(dayOfNumber(dayNumber('2028-02-29'))).toBe('2028-02-29');
+    const a = localDayNumber(new Date('2026-03-08T04:59:00Z'), 'America/New_York');
+    const b = localDayNumber(new Date('2026-03-08T05:00:00Z'), 'America/New_York');
+    expect(b - a).toBe(1);
+  });
+
+  it('bounds a local month', () => {
+    const { start, end } = localMonthBounds(new Date('2026-02-28T16:30:00Z'), 'Asia/Shanghai');
+    expect(start.toISOString()).toBe('2026-02-28T16:00:00.000Z');
+    expect(end.toISOString()).toBe('2026-03-31T16:00:00.000Z');
+  });
+});
