@@ -1,0 +1,268 @@
+import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+import { walk, type Connection } from '../support/connections';
+
+/**
+ * Issue 25, the read side of referrals: Member.referredBy and Member.referrals (masked parties,
+ * keyset pages, who may read), referralStats (each figure against numbers counted by hand),
+ * the invitation chain (recursive CTE) and the loaders' one statement per field for a list.
+ */
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+  await createLadder(s);
+});
+afterAll(() => s.stop());
+
+/** A referral row as referrals-core writes it (status, dates, points). */
+async function refer(referrerId: string, refereeId: string, row: {
+  status?: string; createdAt?: string; completedAt?: string | null; reversedAt?: string | null; reason?: string | null;
+  referrerPoints?: number; refereePoints?: number;
+} = {}): Promise<string> {
+  const [r] = await s.sql<{ id: string }>(
+    `insert into referral (referrer_id, referee_id, status, reason, created_at, completed_at, reversed_at, referrer_points, referee_points)
+     values ($1, $2, $3, $4, coalesce($5::timestamptz, now()), $6, $7, $8, $9) returning id`,
+    [referrerId, refereeId, row.status ?? 'PENDING', row.reason ?? null, row.createdAt ?? null, row.completedAt ?? null,
+      row.reversedAt ?? null, row.referrerPoints ?? 0, row.refereePoints ?? 0],
+  );
+  return r.id;
+}
+
+const REFERRALS = `query($id: ID!, $first: Int, $after: String) { member(id: $id) { referrals(first: $first, after: $after) {
+  totalCount edges { cursor node { id status reason createdAt completedAt referrer { id displayName } referee { id displayName } } }
+  pageInfo { hasNextPage endCursor } } } }`;
+const REFERRED_BY = `query($id: ID!) { member(id: $id) { referredBy { id displayName } } }`;
+
+describe('parties and who may read them', () => {
+  let zhang: string; let friend: string; let stranger: string; let erased: string;
+  beforeAll(async () => {
+    zhang = await registerMember(s, { displayName: 'Zhang Wei', email: 'zhang@example.com', phone: '+86 138 0000 0001' });
+    friend = await registerMember(s, { displayName: '张伟', email: 'friend@example.com' });
+    stranger = await registerMember(s, { displayName: 'Stranger' });
+    erased = await registerMember(s, { displayName: 'Gone Person' });
+    await refer(zhang, friend);
+    await refer(erased, stranger, { status: 'REJECTED', reason: 'referrer erased' });
+    await s.admin(`mutation($id: ID!) { eraseMember(memberId: $id, reason: "asked") { id } }`, { id: erased });
+  });
+
+  it('each side sees the other by id and masked name only', async () => {
+    const mine = await s.gql(REFERRALS, { id: zhang }, await s.token('member', zhang));
+    expect(mine.errors).toBeUndefined();
+    const edge = mine.data!.member.referrals.edges[0];
+    expect(edge.node.referee).toEqual({ id: friend, displayName: '张*' });
+    expect(edge.node.referrer).toEqual({ id: zhang, displayName: 'Z*** W' });
+    expect(JSON.stringify(mine.data)).not.toMatch(/example\.com|138/);
+    const theirs = await s.gql(REFERRED_BY, { id: friend }, await s.token('member', friend));
+    expect(theirs.data!.member.referredBy).toEqual({ id: zhang, displayName: 'Z*** W' });
+    // ReferralParty has no other field: asking for contact details is a validation error.
+    const prying = await s.gql(`query($id: ID!) { member(id: $id) { referredBy { id email } } }`, { id: friend }, await s.token('member', friend));
+    expect(prying.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('an erased party shows no name', async () => {
+    const res = await s.gql(REFERRED_BY, { id: stranger }, await s.token('service'));
+    expect(res.data!.member.referredBy).toEqual({ id: erased, displayName: null });
+  });
+
+  it('no referrer: null; no referrals: an empty connection', async () => {
+    const by = await s.gql(REFERRED_BY, { id: zhang }, await s.token('admin'));
+    expect(by.data!.member.referredBy).toBeNull();
+    const list = await s.gql(REFERRALS, { id: friend }, await s.token('admin'));
+    expect(list.data!.member.referrals).toEqual({ totalCount: 0, edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
+  });
+
+  it('a member reads its own, not another\'s; services and admins read any', async () => {
+    const other = await s.gql(REFERRALS, { id: zhang }, await s.token('member', friend));
+    expectError(other, 'FORBIDDEN');
+    for (const role of ['service', 'admin'] as const) {
+      const res = await s.gql(REFERRALS, { id: zhang }, await s.token(role));
+      expect(res.data!.member.referrals.totalCount).toBe(1);
+    }
+  });
+
+  it('a bad cursor or page size is BAD_USER_INPUT', async () => {
+    const token = await s.token('admin');
+    for (const after of ['garbage', Buffer.from('member:10').toString('base64url'), Buffer.from('referral:1:x').toString('base64url')]) {
+      expectError(await s.gql(REFERRALS, { id: zhang, after }, token), 'BAD_USER_INPUT', 'after');
+    }
+    expectError(await s.gql(REFERRALS, { id: zhang, first: 101 }, token), 'BAD_USER_INPUT', 'first');
+    expectError(await s.gql(REFERRALS, { id: zhang, first: -1 }, token), 'BAD_USER_INPUT', 'first');
+  });
+});
+
+describe('Member.referrals pages', () => {
+  let referrer: string;
+  let expected: string[];
+  beforeAll(async () => {
+    referrer = await registerMember(s, { displayName: 'Big Referrer' });
+    // 25 referrals; groups of three share a created_at to the microsecond (ties broken by id),
+    // and two differ by one microsecond only (a millisecond cursor would merge them).
+    for (let i = 0; i < 25; i++) {
+      const referee = await registerMember(s, { displayName: `Friend ${i}` });
+      const at = i === 24 ? '2026-01-01T00:00:07.000001Z' : `2026-01-01T00:00:0${Math.floor(i / 3)}.000000Z`;
+      await refer(referrer, referee, { createdAt: at });
+    }
+    expected = (await s.sql<{ id: string }>(
+      'select id::text from referral where referrer_id = $1 order by created_at desc, id desc', [referrer],
+    )).map((r) => r.id);
+  });
+
+  it.each([1, 3, 7, 10, 24, 25, 100])('%i a page: every referral once, newest first, positions crossing 10 and 20', async (first) => {
+    const token = await s.token('admin');
+    const page = async (after: string | null) => {
+      const res = await s.gql(REFERRALS, { id: referrer, first, after }, token);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.member.referrals.totalCount).toBe(25);
+      return res.data!.member.referrals as Connection;
+    };
+    expect(await walk(page)).toEqual(expected);
+  });
+
+  it('first: 0 gives no edge but the total', async () => {
+    const res = await s.gql(REFERRALS, { id: referrer, first: 0 }, await s.token('admin'));
+    expect(res.data!.member.referrals).toMatchObject({ totalCount: 25, edges: [], pageInfo: { hasNextPage: true } });
+  });
+
+  it('a list of members reads each referral field in one statement', async () => {
+    const query = `{ members(first: 40) { edges { node { id referredBy { displayName } referrals(first: 2) { totalCount edges { node { referee { displayName } } } } referralDepth } } } }`;
+    const { result, statements } = await s.countStatements(() => s.admin<{ members: { edges: unknown[] } }>(query));
+    expect(result.members.edges.length).toBeGreaterThan(25);
+    const onReferral = statements.filter((q) => /\breferral\b/.test(q));
+    expect(onReferral).toHaveLength(3);
+  });
+});
+
+describe('the invitation chain', () => {
+  const CHAIN = `query($id: ID!) { referralChain(memberId: $id) { id displayName } member(id: $id) { referralDepth } }`;
+  let chain: string[];
+  beforeAll(async () => {
+    chain = [];
+    for (let i = 0; i < 12; i++) chain.push(await registerMember(s, { displayName: `Level ${i} Person` }));
+    for (let i = 1; i < 12; i++) await refer(chain[i - 1], chain[i], { status: i % 4 === 0 ? 'REJECTED' : 'COMPLETED', completedAt: '2026-01-02T00:00:00Z' });
+  });
+
+  it('upward from a member, nearest first, with its depth', async () => {
+    const res = await s.gql(CHAIN, { id: chain[11] }, await s.token('admin'));
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.referralChain.map((p: { id: string }) => p.id)).toEqual(chain.slice(0, 11).reverse());
+    expect(res.data!.referralChain[0].displayName).toBe('L*** P');
+    expect(res.data!.member.referralDepth).toBe(11);
+    const top = await s.gql(CHAIN, { id: chain[0] }, await s.token('admin'));
+    expect(top.data).toEqual({ referralChain: [], member: { referralDepth: 0 } });
+  });
+
+  it('a cycle (repaired data) ends the chain instead of looping', async () => {
+    const a = await registerMember(s, { displayName: 'Cycle A' });
+    const b = await registerMember(s, { displayName: 'Cycle B' });
+    await refer(a, b);
+    await refer(b, a);
+    const res = await s.gql(CHAIN, { id: a }, await s.token('admin'));
+    expect(res.data!.referralChain.map((p: { id: string }) => p.id)).toEqual([b]);
+    expect(res.data!.member.referralDepth).toBe(1);
+  });
+
+  it('admins only', async () => {
+    expectError(await s.gql(`query($id: ID!) { referralChain(memberId: $id) { id } }`, { id: chain[3] }, await s.token('service')), 'FORBIDDEN');
+    const own = await s.gql(`query($id: ID!) { member(id: $id) { referralDepth } }`, { id: chain[3] }, await s.token('member', chain[3]));
+    expectError(own, 'FORBIDDEN');
+  });
+});
+
+describe('referralStats', () => {
+  const STATS = `query($from: DateTime!, $to: DateTime!) { referralStats(from: $from, to: $to) {
+    registered completed rejected reversed pointsGiven referrers referralsPerReferrer } }`;
+  const stats = async (from: string, to: string) => {
+    const res = await s.gql(STATS, { from, to }, await s.token('admin'));
+    expect(res.errors).toBeUndefined();
+    return res.data!.referralStats;
+  };
+
+  beforeAll(async () => {
+    const [r1, r2, r3] = [await registerMember(s), await registerMember(s), await registerMember(s)];
+    const e = async () => registerMember(s);
+    const done = { referrerPoints: 100, refereePoints: 50 };
+    // 1. March: registered and completed.
+    await refer(r1, await e(), { createdAt: '2025-03-05T10:00:00Z', status: 'COMPLETED', completedAt: '2025-03-10T10:00:00Z', ...done });
+    // 2. Registered in March, completed in April.
+    await refer(r1, await e(), { createdAt: '2025-03-20T10:00:00Z', status: 'COMPLETED', completedAt: '2025-04-02T10:00:00Z', ...done });
+    // 3. Completed in March, reversed in April.
+    await refer(r2, await e(), { createdAt: '2025-03-25T10:00:00Z', status: 'REVERSED', completedAt: '2025-03-28T10:00:00Z', reversedAt: '2025-04-03T10:00:00Z', reason: 'refunded', ...done });
+    // 4. Registered in March's last microsecond, still pending.
+    await refer(r2, await e(), { createdAt: '2025-03-31T23:59:59.999999Z' });
+    // 5. Rejected at registration on April's first instant.
+    await refer(r3, await e(), { createdAt: '2025-04-01T00:00:00Z', status: 'REJECTED', reason: 'shares the referrer\'s phone' });
+    // 6. Registered in March, rejected at its first purchase in April (over the monthly limit).
+    await refer(r3, await e(), { createdAt: '2025-03-15T10:00:00Z', status: 'REJECTED', completedAt: '2025-04-05T10:00:00Z', reason: 'monthly limit' });
+    // 7. Registered in February, completed on March's first instant, other points.
+    await refer(r3, await e(), { createdAt: '2025-02-10T10:00:00Z', status: 'COMPLETED', completedAt: '2025-03-01T00:00:00Z', referrerPoints: 80, refereePoints: 40 });
+    // 8. April: registered, completed and reversed.
+    await refer(r1, await e(), { createdAt: '2025-04-10T10:00:00Z', status: 'REVERSED', completedAt: '2025-04-12T10:00:00Z', reversedAt: '2025-04-15T10:00:00Z', reason: 'refunded', ...done });
+  });
+
+  it('March, counted by hand', async () => {
+    expect(await stats('2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z')).toEqual({
+      registered: 5, // 1, 2, 3, 4, 6
+      completed: 3, // 1, 3 (reversed since, in April), 7
+      rejected: 0, // 5 and 6 were rejected in April
+      reversed: 0,
+      pointsGiven: 150 + 150 + 120,
+      referrers: 3,
+      referralsPerReferrer: 1,
+    });
+  });
+
+  it('April, counted by hand: the reversals net the points out', async () => {
+    expect(await stats('2025-04-01T00:00:00Z', '2025-05-01T00:00:00Z')).toEqual({
+      registered: 2, // 5, 8
+      completed: 2, // 2, 8
+      rejected: 2, // 5 (at registration), 6 (at its purchase)
+      reversed: 2, // 3, 8
+      pointsGiven: 300 - 300,
+      referrers: 1, // r1 (2 and 8)
+      referralsPerReferrer: 2,
+    });
+  });
+
+  it('periods add up: March and April together', async () => {
+    expect(await stats('2025-03-01T00:00:00Z', '2025-05-01T00:00:00Z')).toEqual({
+      registered: 7, completed: 5, rejected: 2, reversed: 2, pointsGiven: 420, referrers: 3, referralsPerReferrer: 5 / 3,
+    });
+  });
+
+  it('an empty period: zeros and no ratio', async () => {
+    expect(await stats('2024-01-01T00:00:00Z', '2024-12-31T00:00:00Z')).toEqual({
+      registered: 0, completed: 0, rejected: 0, reversed: 0, pointsGiven: 0, referrers: 0, referralsPerReferrer: null,
+    });
+  });
+
+  it('to <= from is BAD_USER_INPUT; admins only', async () => {
+    const token = await s.token('admin');
+    expectError(await s.gql(STATS, { from: '2025-04-01T00:00:00Z', to: '2025-04-01T00:00:00Z' }, token), 'BAD_USER_INPUT', 'to');
+    expectError(await s.gql(STATS, { from: '2025-04-01T00:00:00Z', to: '2025-03-01T00:00:00Z' }, token), 'BAD_USER_INPUT', 'to');
+    expectError(await s.gql(STATS, { from: '2025-03-01T00:00:00Z', to: '2025-04-01T00:00:00Z' }, await s.token('service')), 'FORBIDDEN');
+  });
+
+  it('by month: each programme-local month equals referralStats over its bounds', async () => {
+    const BY_MONTH = `query($months: Int) { referralStatsByMonth(months: $months) {
+      from to registered completed rejected reversed pointsGiven referrers referralsPerReferrer } }`;
+    await s.admin(`mutation { updateProgram(input: { timeZone: "Asia/Shanghai" }) { timeZone } }`);
+    try {
+      const res = await s.gql(BY_MONTH, { months: 24 }, await s.token('admin'));
+      expect(res.errors).toBeUndefined();
+      const months = res.data!.referralStatsByMonth as ({ from: string; to: string } & Record<string, unknown>)[];
+      expect(months).toHaveLength(24);
+      for (let i = 0; i < months.length; i++) {
+        const { from, to, ...figures } = months[i];
+        expect(new Date(from).getUTCHours()).toBe(16); // Shanghai midnight
+        if (i > 0) expect(from).toBe(months[i - 1].to);
+        expect(figures).toEqual(await stats(from, to));
+      }
+      expect(new Date(months[23].to).getTime()).toBeGreaterThan(Date.now());
+      expect(months.some((m) => (m.completed as number) > 0)).toBe(true);
+      expectError(await s.gql(BY_MONTH, { months: 0 }, await s.token('admin')), 'BAD_USER_INPUT', 'months');
+    } finally {
+      await s.admin(`mutation { updateProgram(input: { timeZone: "UTC" }) { timeZone } }`);
+    }
+  });
+});
