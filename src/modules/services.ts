@@ -30,6 +30,8 @@ import { ImportsService } from './imports/imports.service';
 import { CampaignReportService } from './campaigns/campaign-report.service';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { createCampaignLoaders } from './campaigns/campaigns.loaders';
+import { ReferralsService } from './referrals/referrals.service';
+import { createReferralLoaders } from './referrals/referrals.loaders';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -92,7 +94,8 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
   const rewards = new RewardsService(em, audit, points);
   const tags = new TagsService(em, audit);
   const segments = new SegmentsService(em, audit);
-  const members = new MembersService(em, points, audit);
+  const referrals = new ReferralsService(em);
+  const members = new MembersService(em, points, audit, referrals);
   return {
     audit,
     points,
@@ -106,6 +109,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     program: new ProgramService(em, audit),
     tiers,
     members,
+    referrals,
     memberScreen: new MemberScreenService(em),
     webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
     imports: new ImportsService(em, points, tierEngine),
@@ -126,6 +130,7 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     catalogue: createCatalogueLoaders(services, clock),
     retention: createRetentionLoaders(services.retention),
     campaigns: createCampaignLoaders(services.campaigns),
+    referrals: createReferralLoaders(services.referrals),
   };
   // The member screen reads in one statement and fills the loaders above.
   return { ...loaders, memberScreen: createMemberScreenLoader(services.memberScreen, loaders, clock) };
