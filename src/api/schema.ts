@@ -25,7 +25,8 @@ import { ImportsResolver } from './resolvers/imports.resolver';
 import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import { CampaignReportResolver } from './resolvers/campaign-report.resolver';
 import { CampaignResolver } from './resolvers/campaign.resolver';
-import { MemberReferralResolver, ReferralResolver } from './resolvers/referral.resolver';
+import { MemberReferralResolver } from './resolvers/referral.resolver';
+import { MemberReferralReadResolver, ReferralReadResolver } from './resolvers/referrals-read.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -38,7 +39,8 @@ export const resolvers = [
   DataRightsResolver,
   CampaignReportResolver,
   CampaignResolver,
-  ReferralResolver, MemberReferralResolver,
+  MemberReferralResolver,
+  ReferralReadResolver, MemberReferralReadResolver,
 ] as const;
 
 

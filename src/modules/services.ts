@@ -30,7 +30,9 @@ import { ImportsService } from './imports/imports.service';
 import { CampaignReportService } from './campaigns/campaign-report.service';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { createCampaignLoaders } from './campaigns/campaigns.loaders';
+import { ReferralsService } from './referrals/referrals.service';
 import { ReferralsReadService } from './referrals/referrals-read.service';
+import { createReferralReadLoaders } from './referrals/referrals-read.loaders';
 import { createReferralLoaders } from './referrals/referrals.loaders';
 
 /**
@@ -94,7 +96,8 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
   const rewards = new RewardsService(em, audit, points);
   const tags = new TagsService(em, audit);
   const segments = new SegmentsService(em, audit);
-  const members = new MembersService(em, points, audit);
+  const referrals = new ReferralsService(em);
+  const members = new MembersService(em, points, audit, referrals);
   const program = new ProgramService(em, audit);
   return {
     audit,
@@ -109,6 +112,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     program,
     tiers,
     members,
+    referrals,
     memberScreen: new MemberScreenService(em),
     webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
     imports: new ImportsService(em, points, tierEngine),
@@ -130,7 +134,8 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     catalogue: createCatalogueLoaders(services, clock),
     retention: createRetentionLoaders(services.retention),
     campaigns: createCampaignLoaders(services.campaigns),
-    referrals: createReferralLoaders(services.referralsRead),
+    referrals: createReferralLoaders(services.referrals),
+    referralsRead: createReferralReadLoaders(services.referralsRead),
   };
   // The member screen reads in one statement and fills the loaders above.
   return { ...loaders, memberScreen: createMemberScreenLoader(services.memberScreen, loaders, clock) };

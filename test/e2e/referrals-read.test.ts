@@ -15,18 +15,31 @@ beforeAll(async () => {
 });
 afterAll(() => s.stop());
 
-/** A referral row as referrals-core writes it (status, dates, points). */
-async function refer(referrerId: string, refereeId: string, row: {
+interface RowChanges {
   status?: string; createdAt?: string; completedAt?: string | null; reversedAt?: string | null; reason?: string | null;
   referrerPoints?: number; refereePoints?: number;
-} = {}): Promise<string> {
-  const [r] = await s.sql<{ id: string }>(
-    `insert into referral (referrer_id, referee_id, status, reason, created_at, completed_at, reversed_at, referrer_points, referee_points)
-     values ($1, $2, $3, $4, coalesce($5::timestamptz, now()), $6, $7, $8, $9) returning id`,
-    [referrerId, refereeId, row.status ?? 'PENDING', row.reason ?? null, row.createdAt ?? null, row.completedAt ?? null,
-      row.reversedAt ?? null, row.referrerPoints ?? 0, row.refereePoints ?? 0],
+}
+
+const codeOf = async (memberId: string) =>
+  (await s.admin<{ member: { referralCode: string } }>(`query($id: ID!) { member(id: $id) { referralCode } }`, { id: memberId })).member.referralCode;
+
+/**
+ * A new member registered with `referrerId`'s code (registerMember writes the referral), then,
+ * for what registration alone cannot date (history, completion and reversal), its row's
+ * columns set as referrals-core's completion and reversal set them.
+ */
+async function referee(referrerId: string, input: Record<string, unknown> = {}, row: RowChanges = {}): Promise<string> {
+  const id = await registerMember(s, { ...input, referralCode: await codeOf(referrerId) });
+  const [r] = await s.sql<{ referrer_id: string }>(
+    `update referral set status = coalesce($2, status), reason = coalesce($3, reason), created_at = coalesce($4::timestamptz, created_at),
+       completed_at = coalesce($5::timestamptz, completed_at), reversed_at = coalesce($6::timestamptz, reversed_at),
+       referrer_points = coalesce($7, referrer_points), referee_points = coalesce($8, referee_points)
+     where referee_id = $1 returning referrer_id::text`,
+    [id, row.status ?? null, row.reason ?? null, row.createdAt ?? null, row.completedAt ?? null, row.reversedAt ?? null,
+      row.referrerPoints ?? null, row.refereePoints ?? null],
   );
-  return r.id;
+  expect(r.referrer_id).toBe(referrerId);
+  return id;
 }
 
 const REFERRALS = `query($id: ID!, $first: Int, $after: String) { member(id: $id) { referrals(first: $first, after: $after) {
@@ -38,11 +51,9 @@ describe('parties and who may read them', () => {
   let zhang: string; let friend: string; let stranger: string; let erased: string;
   beforeAll(async () => {
     zhang = await registerMember(s, { displayName: 'Zhang Wei', email: 'zhang@example.com', phone: '+86 138 0000 0001' });
-    friend = await registerMember(s, { displayName: '张伟', email: 'friend@example.com' });
-    stranger = await registerMember(s, { displayName: 'Stranger' });
+    friend = await referee(zhang, { displayName: '张伟', email: 'friend@example.com' });
     erased = await registerMember(s, { displayName: 'Gone Person' });
-    await refer(zhang, friend);
-    await refer(erased, stranger, { status: 'REJECTED', reason: 'referrer erased' });
+    stranger = await referee(erased, { displayName: 'Stranger' });
     await s.admin(`mutation($id: ID!) { eraseMember(memberId: $id, reason: "asked") { id } }`, { id: erased });
   });
 
@@ -99,9 +110,8 @@ describe('Member.referrals pages', () => {
     // 25 referrals; groups of three share a created_at to the microsecond (ties broken by id),
     // and two differ by one microsecond only (a millisecond cursor would merge them).
     for (let i = 0; i < 25; i++) {
-      const referee = await registerMember(s, { displayName: `Friend ${i}` });
       const at = i === 24 ? '2026-01-01T00:00:07.000001Z' : `2026-01-01T00:00:0${Math.floor(i / 3)}.000000Z`;
-      await refer(referrer, referee, { createdAt: at });
+      await referee(referrer, { displayName: `Friend ${i}` }, { createdAt: at });
     }
     expected = (await s.sql<{ id: string }>(
       'select id::text from referral where referrer_id = $1 order by created_at desc, id desc', [referrer],
@@ -137,9 +147,11 @@ describe('the invitation chain', () => {
   const CHAIN = `query($id: ID!) { referralChain(memberId: $id) { id displayName } member(id: $id) { referralDepth } }`;
   let chain: string[];
   beforeAll(async () => {
-    chain = [];
-    for (let i = 0; i < 12; i++) chain.push(await registerMember(s, { displayName: `Level ${i} Person` }));
-    for (let i = 1; i < 12; i++) await refer(chain[i - 1], chain[i], { status: i % 4 === 0 ? 'REJECTED' : 'COMPLETED', completedAt: '2026-01-02T00:00:00Z' });
+    chain = [await registerMember(s, { displayName: 'Level 0 Person' })];
+    // Every status counts as a link of the chain: the invitation happened.
+    for (let i = 1; i < 12; i++) {
+      chain.push(await referee(chain[i - 1], { displayName: `Level ${i} Person` }, i % 4 === 0 ? { status: 'REJECTED', reason: 'monthly limit' } : {}));
+    }
   });
 
   it('upward from a member, nearest first, with its depth', async () => {
@@ -153,10 +165,10 @@ describe('the invitation chain', () => {
   });
 
   it('a cycle (repaired data) ends the chain instead of looping', async () => {
+    // Registration cannot make one (a referee is new); a repair or an import written in SQL could.
     const a = await registerMember(s, { displayName: 'Cycle A' });
-    const b = await registerMember(s, { displayName: 'Cycle B' });
-    await refer(a, b);
-    await refer(b, a);
+    const b = await referee(a, { displayName: 'Cycle B' });
+    await s.sql(`insert into referral (referrer_id, referee_id, status) values ($1, $2, 'PENDING')`, [b, a]);
     const res = await s.gql(CHAIN, { id: a }, await s.token('admin'));
     expect(res.data!.referralChain.map((p: { id: string }) => p.id)).toEqual([b]);
     expect(res.data!.member.referralDepth).toBe(1);
@@ -180,24 +192,23 @@ describe('referralStats', () => {
 
   beforeAll(async () => {
     const [r1, r2, r3] = [await registerMember(s), await registerMember(s), await registerMember(s)];
-    const e = async () => registerMember(s);
     const done = { referrerPoints: 100, refereePoints: 50 };
     // 1. March: registered and completed.
-    await refer(r1, await e(), { createdAt: '2025-03-05T10:00:00Z', status: 'COMPLETED', completedAt: '2025-03-10T10:00:00Z', ...done });
+    await referee(r1, {}, { createdAt: '2025-03-05T10:00:00Z', status: 'COMPLETED', completedAt: '2025-03-10T10:00:00Z', ...done });
     // 2. Registered in March, completed in April.
-    await refer(r1, await e(), { createdAt: '2025-03-20T10:00:00Z', status: 'COMPLETED', completedAt: '2025-04-02T10:00:00Z', ...done });
+    await referee(r1, {}, { createdAt: '2025-03-20T10:00:00Z', status: 'COMPLETED', completedAt: '2025-04-02T10:00:00Z', ...done });
     // 3. Completed in March, reversed in April.
-    await refer(r2, await e(), { createdAt: '2025-03-25T10:00:00Z', status: 'REVERSED', completedAt: '2025-03-28T10:00:00Z', reversedAt: '2025-04-03T10:00:00Z', reason: 'refunded', ...done });
+    await referee(r2, {}, { createdAt: '2025-03-25T10:00:00Z', status: 'REVERSED', completedAt: '2025-03-28T10:00:00Z', reversedAt: '2025-04-03T10:00:00Z', reason: 'refunded', ...done });
     // 4. Registered in March's last microsecond, still pending.
-    await refer(r2, await e(), { createdAt: '2025-03-31T23:59:59.999999Z' });
+    await referee(r2, {}, { createdAt: '2025-03-31T23:59:59.999999Z' });
     // 5. Rejected at registration on April's first instant.
-    await refer(r3, await e(), { createdAt: '2025-04-01T00:00:00Z', status: 'REJECTED', reason: 'shares the referrer\'s phone' });
+    await referee(r3, {}, { createdAt: '2025-04-01T00:00:00Z', status: 'REJECTED', reason: 'shares the referrer\'s phone' });
     // 6. Registered in March, rejected at its first purchase in April (over the monthly limit).
-    await refer(r3, await e(), { createdAt: '2025-03-15T10:00:00Z', status: 'REJECTED', completedAt: '2025-04-05T10:00:00Z', reason: 'monthly limit' });
+    await referee(r3, {}, { createdAt: '2025-03-15T10:00:00Z', status: 'REJECTED', completedAt: '2025-04-05T10:00:00Z', reason: 'monthly limit' });
     // 7. Registered in February, completed on March's first instant, other points.
-    await refer(r3, await e(), { createdAt: '2025-02-10T10:00:00Z', status: 'COMPLETED', completedAt: '2025-03-01T00:00:00Z', referrerPoints: 80, refereePoints: 40 });
+    await referee(r3, {}, { createdAt: '2025-02-10T10:00:00Z', status: 'COMPLETED', completedAt: '2025-03-01T00:00:00Z', referrerPoints: 80, refereePoints: 40 });
     // 8. April: registered, completed and reversed.
-    await refer(r1, await e(), { createdAt: '2025-04-10T10:00:00Z', status: 'REVERSED', completedAt: '2025-04-12T10:00:00Z', reversedAt: '2025-04-15T10:00:00Z', reason: 'refunded', ...done });
+    await referee(r1, {}, { createdAt: '2025-04-10T10:00:00Z', status: 'REVERSED', completedAt: '2025-04-12T10:00:00Z', reversedAt: '2025-04-15T10:00:00Z', reason: 'refunded', ...done });
   });
 
   it('March, counted by hand', async () => {

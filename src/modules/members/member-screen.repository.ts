@@ -33,7 +33,7 @@ export interface ScreenTier { id: string; code: string; name: string; rank: numb
 
 /** The statement's row: the member's fields as the API shows them (timestamps as the driver's text), and the parts, under `screen_` names. */
 export interface ScreenRow {
-  id: string; externalId: string | null; displayName: string | null; email: string | null; phone: string | null; birthday: string | null;
+  id: string; seq: string; externalId: string | null; displayName: string | null; email: string | null; phone: string | null; birthday: string | null;
   gender: string | null; region: string | null; channel: string | null; joinedAt: string; tierSince: string; tierExpiresAt: string | null; tierId: string;
   erasedAt: string | null;
   screen_tier?: ScreenTier | null;
@@ -50,7 +50,7 @@ export interface ScreenRow {
 }
 
 /** The member's fields as the API shows them (members.entity MemberView), its tier by id. */
-const MEMBER_COLUMNS = `m.id, m.external_id as "externalId", m.display_name as "displayName", m.email, m.phone, m.birthday, m.gender, m.region,
+const MEMBER_COLUMNS = `m.id, m.seq::text as seq, m.external_id as "externalId", m.display_name as "displayName", m.email, m.phone, m.birthday, m.gender, m.region,
   m.channel, m.joined_at as "joinedAt", m.tier_since as "tierSince", m.tier_expires_at as "tierExpiresAt", m.tier_id as "tierId",
   m.erased_at as "erasedAt"`;
 const TIER_JSON = (t: string) => `case when ${t}.id is null then null else json_build_object('id', ${t}.id, 'code', ${t}.code, 'name', ${t}.name,

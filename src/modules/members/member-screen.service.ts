@@ -53,7 +53,7 @@ export class MemberScreenService {
 
 function memberOf(r: ScreenRow): MemberView {
   return {
-    id: r.id, externalId: r.externalId, displayName: r.displayName, email: r.email, phone: r.phone, birthday: r.birthday,
+    id: r.id, seq: r.seq, externalId: r.externalId, displayName: r.displayName, email: r.email, phone: r.phone, birthday: r.birthday,
     gender: r.gender, region: r.region, channel: r.channel, joinedAt: new Date(r.joinedAt), tierSince: new Date(r.tierSince),
     tierExpiresAt: r.tierExpiresAt == null ? null : new Date(r.tierExpiresAt), tier: { id: r.tierId },
     erasedAt: r.erasedAt == null ? null : new Date(r.erasedAt),

@@ -96,7 +96,7 @@ export class Member {
  * A member as the API shows it: what a Member entity has, and what the member screen reads
  * without the ORM (members/member-screen.service.ts), its tier by id.
  */
-export type MemberView = Pick<Member, 'id' | 'externalId' | 'displayName' | 'email' | 'phone' | 'birthday' | 'gender' | 'region' | 'channel'
+export type MemberView = Pick<Member, 'id' | 'seq' | 'externalId' | 'displayName' | 'email' | 'phone' | 'birthday' | 'gender' | 'region' | 'channel'
   | 'joinedAt' | 'tierSince' | 'tierExpiresAt' | 'erasedAt'> & { tier: { id: string } };
 
 /** The member's personal fields: what an erasure (eraseMember) sets to null. */

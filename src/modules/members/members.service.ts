@@ -21,6 +21,8 @@ export interface RegisterMemberInput {
   region?: string | null;
   channel?: string | null;
   joinedAt?: Date | null;
+  /** The referrer's invite code (issue 25); absent or blank: none. */
+  referralCode?: string | null;
 }
 
 const PROFILE_FIELDS = ['externalId', 'displayName', 'email', 'phone', 'birthday', 'gender', 'region', 'channel'] as const;
@@ -52,6 +54,17 @@ export interface AccountOpener {
   registrationEffects(tx: EntityManager, memberId: string, at: Date): Promise<void>;
 }
 
+/**
+ * What registration needs of the referrals module (issue 25): a code checked before anything is
+ * written (its referrer's seq; null: none given; BAD_USER_INPUT when it is no code), the
+ * referral written in the registration's transaction, and a replay's check.
+ */
+export interface ReferralLinker {
+  referrerSeq(code: string | null | undefined): string | null;
+  link(tx: EntityManager, refereeId: string, referrerSeq: string, at: Date): Promise<unknown>;
+  sameReferrer(refereeId: string, referrerSeq: string | null): Promise<boolean>;
+}
+
 /** A page of a search; `count()` counts every match, only when asked (a name prefix may match many). */
 export interface SearchPage extends Page<Member> {
   count(): Promise<number>;
@@ -62,7 +75,10 @@ const EXACT_CURSOR = 'memberexact';
 const NAME_CURSOR = 'membername';
 
 export class MembersService {
-  constructor(private readonly em: EntityManager, private readonly ledger: AccountOpener, private readonly audit: AuditService) {}
+  constructor(
+    private readonly em: EntityManager, private readonly ledger: AccountOpener, private readonly audit: AuditService,
+    private readonly referrals?: ReferralLinker,
+  ) {}
 
   async get(id: string): Promise<Member | null> {
     if (!isUuid(id)) return null;
@@ -82,13 +98,16 @@ export class MembersService {
   /**
    * Registers a member at the entry tier. `externalId` is the idempotency key: the same
    * externalId with the same profile returns the existing member; with another profile it
-   * is a CONFLICT. Without externalId every call registers a new member.
+   * is a CONFLICT. Without externalId every call registers a new member. With a referral code
+   * (issue 25) the member is linked to its referrer in the same transaction (an unknown code is
+   * BAD_USER_INPUT and writes nothing); a replay must name the same referrer (or none again).
    */
   async register(actor: Actor, input: RegisterMemberInput, now = new Date()): Promise<Member> {
     if (input.birthday != null && !isBirthday(input.birthday, now)) {
       throw badInput('birthday', 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today');
     }
     const joinedAt = resolveOccurredAt(actor, input.joinedAt, now, 'joinedAt');
+    const referrerSeq = this.referrals?.referrerSeq(input.referralCode) ?? null;
     try {
       return await inTransaction(this.em, async (tx) => {
         const entry = await entryTier(tx);
@@ -98,13 +117,15 @@ export class MembersService {
         Object.assign(m, { joinedAt, tier: entry, tierSince: joinedAt, tierExpiresAt: null });
         await tx.persistAndFlush(m);
         await this.ledger.openAccount(tx, m.id);
+        // Recorded now, whatever joinedAt says: a referral completes on a purchase recorded after it.
+        if (referrerSeq != null) await this.referrals!.link(tx, m.id, referrerSeq, now);
         await this.ledger.registrationEffects(tx, m.id, joinedAt);
         return m;
       });
     } catch (err) {
       if (!input.externalId || !isUniqueViolation(err, 'member_external_id_unique')) throw err;
       const existing = await this.em.fork().findOneOrFail(Member, { externalId: input.externalId });
-      if (!sameProfile(existing, input)) {
+      if (!sameProfile(existing, input) || (this.referrals && !(await this.referrals.sameReferrer(existing.id, referrerSeq)))) {
         throw conflict(`A member with externalId ${input.externalId} exists with another profile`, { field: 'externalId' });
       }
       return existing;
