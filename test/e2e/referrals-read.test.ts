@@ -256,21 +256,21 @@ describe('referralStats', () => {
 
   it('by month: each programme-local month equals referralStats over its bounds', async () => {
     const BY_MONTH = `query($months: Int) { referralStatsByMonth(months: $months) {
-      from to registered completed rejected reversed pointsGiven referrers referralsPerReferrer } }`;
+      from to stats { registered completed rejected reversed pointsGiven referrers referralsPerReferrer } } }`;
     await s.admin(`mutation { updateProgram(input: { timeZone: "Asia/Shanghai" }) { timeZone } }`);
     try {
       const res = await s.gql(BY_MONTH, { months: 24 }, await s.token('admin'));
       expect(res.errors).toBeUndefined();
-      const months = res.data!.referralStatsByMonth as ({ from: string; to: string } & Record<string, unknown>)[];
+      const months = res.data!.referralStatsByMonth as { from: string; to: string; stats: Record<string, unknown> }[];
       expect(months).toHaveLength(24);
       for (let i = 0; i < months.length; i++) {
-        const { from, to, ...figures } = months[i];
+        const { from, to, stats: figures } = months[i];
         expect(new Date(from).getUTCHours()).toBe(16); // Shanghai midnight
         if (i > 0) expect(from).toBe(months[i - 1].to);
         expect(figures).toEqual(await stats(from, to));
       }
       expect(new Date(months[23].to).getTime()).toBeGreaterThan(Date.now());
-      expect(months.some((m) => (m.completed as number) > 0)).toBe(true);
+      expect(months.some((m) => (m.stats.completed as number) > 0)).toBe(true);
       expectError(await s.gql(BY_MONTH, { months: 0 }, await s.token('admin')), 'BAD_USER_INPUT', 'months');
     } finally {
       await s.admin(`mutation { updateProgram(input: { timeZone: "UTC" }) { timeZone } }`);

@@ -37,6 +37,8 @@ export const PAGES: ConsolePage[] = [
   { path: '/imports', nav: 'nav.imports', component: lazy(() => import('../pages/imports/ImportsPage')) },
   { path: '/audit', nav: 'nav.audit', component: lazy(() => import('../pages/audit/AuditPage')) },
   { path: '/webhooks', nav: 'nav.webhooks', component: lazy(() => import('../pages/webhooks/WebhooksPage')) },
+  { path: '/programme', nav: 'nav.programme', component: lazy(() => import('../pages/programme/ProgrammePage')) },
+  { path: '/referrals', nav: 'nav.referrals', component: lazy(() => import('../pages/referrals/ReferralsPage')) },
 ];
 
 /** Where `/admin` itself leads. */

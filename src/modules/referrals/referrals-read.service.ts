@@ -32,7 +32,7 @@ export interface ReferralsPageView {
 }
 
 /** A month's figures for the statistics over time. */
-export interface ReferralMonthStats extends ReferralStatsFigures { from: Date; to: Date }
+export interface ReferralMonthStats { from: Date; to: Date; stats: ReferralStatsFigures }
 
 const partyOf = (p: PartyRow): ReferralPartyView => referralParty(p.id, p.name, p.erasedAt);
 
@@ -88,7 +88,7 @@ export class ReferralsReadService {
     const { timeZone } = await this.program.get();
     const periods: StatsPeriod[] = localMonths(now, timeZone, months);
     const rows = await referralStatsByPeriod(this.em, periods);
-    return rows.map((r, i) => ({ ...periods[i], ...figures(r) }));
+    return rows.map((r, i) => ({ ...periods[i], stats: figures(r) }));
   }
 
   /** The member's referrers upward, nearest first ([] without one). */

@@ -11,6 +11,7 @@ import { ErrorState, Empty, Page, Section } from '../../ui/Page';
 import { Pager, useCursorPager } from '../../ui/Pager';
 import { AdjustPointsDialog, CancelRedemptionDialog, EditProfileDialog, OverrideTierDialog } from './actions';
 import { EraseMemberDialog, ExportDataButton } from './data-rights';
+import { MemberReferrals } from './referrals';
 import { MemberLedgerQuery, MemberProfileQuery as ProfileQuery, MemberRedemptionsQuery, TagMemberMutation, UntagMemberMutation } from './operations';
 
 type ProfileMember = NonNullable<MemberProfileQuery['member']>;
@@ -74,6 +75,7 @@ export default function MemberProfilePage({ params }: PageParams) {
           <Ledger key={`ledger-${reloads}`} member={member} />
           <Redemptions key={`redemptions-${reloads}`} member={member} onChanged={reload} />
           <TierHistory member={member} />
+          <MemberReferrals key={`referrals-${reloads}`} member={member} />
           <AdjustPointsDialog member={member} open={dialog === 'adjust'} onClose={() => setDialog(null)} onDone={reload} />
           <OverrideTierDialog key={`tier-${member.tier.code}`} member={member} tiers={result.data!.tiers} open={dialog === 'tier'} onClose={() => setDialog(null)} onDone={reload} />
           <EditProfileDialog key={`edit-${reloads}`} member={member} open={dialog === 'edit'} onClose={() => setDialog(null)} onDone={reload} />

@@ -179,6 +179,7 @@ export const MemberProfileQuery = graphql(`
           endCursor
         }
       }
+      ...MemberReferrals
     }
     tiers {
       code

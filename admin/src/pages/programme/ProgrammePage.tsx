@@ -1,0 +1,128 @@
+import { useMemo, useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import type { EngagementSettingsFragment, ProgramInput } from '../../gql/graphql';
+import { toOperationError, type OperationError } from '../../graphql/errors';
+import { useI18n, type MessageKey } from '../../i18n';
+import { Field, Form } from '../../ui/Form';
+import { Page, Section } from '../../ui/Page';
+import { intOrNull, numberText } from '../tiers/form-values';
+import { ProgrammePageQuery, UpdateEngagementMutation } from './operations';
+import { knownZone, timeZones } from './time-zones';
+import './programme.css';
+
+type NumberSetting = 'referrerPoints' | 'refereePoints' | 'referralHoldDays' | 'referralMonthlyLimit';
+const NUMBER_SETTINGS: NumberSetting[] = ['referrerPoints', 'refereePoints', 'referralHoldDays', 'referralMonthlyLimit'];
+const LABEL: Record<NumberSetting, MessageKey> = {
+  referrerPoints: 'programme.referrerPoints', refereePoints: 'programme.refereePoints',
+  referralHoldDays: 'programme.referralHoldDays', referralMonthlyLimit: 'programme.referralMonthlyLimit',
+};
+const HINT: Record<NumberSetting, MessageKey> = {
+  referrerPoints: 'programme.hint.referrerPoints', refereePoints: 'programme.hint.refereePoints',
+  referralHoldDays: 'programme.hint.referralHoldDays', referralMonthlyLimit: 'programme.hint.referralMonthlyLimit',
+};
+
+/**
+ * The programme's engagement settings (issue 25): its time zone (the calendar of every "day"
+ * and "month"), the referral rewards, hold and monthly limit, and the check-in points by streak
+ * day. One request (ProgrammePage); a save (updateProgram, only the fields changed) is the second.
+ */
+export default function ProgrammePage() {
+  const { t } = useI18n();
+  const [result, refetch] = useQuery({ query: ProgrammePageQuery });
+  const [saved, setSaved] = useState(false);
+  const program = result.data?.program;
+  return (
+    <Page title={t('programme.title')} subtitle={t('programme.subtitle')} loading={result.fetching && !result.data}
+      error={toOperationError(result.error)} onRetry={() => refetch({ requestPolicy: 'network-only' })}>
+      {saved ? <p className="programme-notice" role="status" data-testid="saved">{t('programme.saved')}</p> : null}
+      {program ? (
+        <EngagementForm key={JSON.stringify(program)} program={program} onSaved={() => setSaved(true)} onChange={() => setSaved(false)} />
+      ) : null}
+    </Page>
+  );
+}
+
+function EngagementForm({ program, onSaved, onChange }: { program: EngagementSettingsFragment; onSaved: () => void; onChange: () => void }) {
+  const { t } = useI18n();
+  const zones = useMemo(timeZones, []);
+  const [zone, setZone] = useState(program.timeZone);
+  const [values, setValues] = useState(() => Object.fromEntries(NUMBER_SETTINGS.map((f) => [f, numberText(program[f])])) as Record<NumberSetting, string>);
+  const [days, setDays] = useState(() => program.checkInPoints.map(String));
+  const [error, setError] = useState<OperationError | null>(null);
+  const [{ fetching }, update] = useMutation(UpdateEngagementMutation);
+  const edit = (change: () => void) => {
+    change();
+    onChange();
+  };
+  const submit = async () => {
+    const input: ProgramInput = {};
+    const invalid: Record<string, string> = {};
+    const chosen = knownZone(zone, zones);
+    if (!chosen) invalid.timeZone = t('programme.unknownZone');
+    else if (chosen !== program.timeZone) input.timeZone = chosen;
+    for (const f of NUMBER_SETTINGS) {
+      if (values[f].trim() === numberText(program[f])) continue;
+      const n = intOrNull(values[f]);
+      if (n === null || Number.isNaN(n)) invalid[f] = t('form.notAWholeNumber');
+      else input[f] = n;
+    }
+    const points = days.map(intOrNull);
+    if (points.some((n) => n === null || Number.isNaN(n))) invalid.checkInPoints = t('programme.checkIn.invalid');
+    else if (points.join(',') !== program.checkInPoints.join(',')) input.checkInPoints = points as number[];
+    if (Object.keys(invalid).length) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
+    if (!Object.keys(input).length) return setError({ code: 'BAD_USER_INPUT', fields: {}, general: [t('programme.nothing')] });
+    const failed = toOperationError((await update({ input })).error);
+    setError(failed);
+    if (!failed) onSaved();
+  };
+  return (
+    <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('common.save')} label={t('programme.form')}>
+      <Section title={t('programme.calendar')} id="calendar">
+        <Field name="timeZone" label={t('programme.timeZone')} hint={t('programme.hint.timeZone')}>
+          {(p) => (
+            <>
+              <input {...p} list="time-zones" autoComplete="off" spellCheck={false} value={zone} onChange={(e) => edit(() => setZone(e.target.value))} />
+              <datalist id="time-zones">{zones.map((z) => <option key={z} value={z} />)}</datalist>
+            </>
+          )}
+        </Field>
+      </Section>
+      <Section title={t('programme.referrals')} id="referrals">
+        <div className="programme-grid">
+          {NUMBER_SETTINGS.map((f) => (
+            <Field key={f} name={f} label={t(LABEL[f])} hint={t(HINT[f])}>
+              {(p) => <input {...p} inputMode="numeric" value={values[f]} onChange={(e) => edit(() => setValues((v) => ({ ...v, [f]: e.target.value })))} />}
+            </Field>
+          ))}
+        </div>
+      </Section>
+      <Section title={t('programme.checkIn')} id="check-in">
+        <CheckInPoints days={days} onChange={(next) => edit(() => setDays(next))} />
+      </Section>
+    </Form>
+  );
+}
+
+/** The points of each streak day; the last repeats; none = check-in off. */
+function CheckInPoints({ days, onChange }: { days: string[]; onChange: (days: string[]) => void }) {
+  const { t } = useI18n();
+  return (
+    <Field name="checkInPoints" label={t('programme.checkIn.points')} hint={t(days.length ? 'programme.checkIn.hint' : 'programme.checkIn.off')}>
+      {(p) => (
+        <div id={p.id} role="group" aria-label={t('programme.checkIn.points')} aria-describedby={p['aria-describedby']} aria-invalid={p['aria-invalid']} tabIndex={-1}>
+          <ol className="check-in-days" data-testid="check-in-days">
+            {days.map((d, i) => (
+              <li key={i}>
+                <input aria-label={t('programme.checkIn.day', { day: i + 1 })} inputMode="numeric" value={d}
+                  onChange={(e) => onChange(days.map((x, j) => (j === i ? e.target.value : x)))} />
+                <button type="button" className="small" aria-label={t('programme.checkIn.remove', { day: i + 1 })}
+                  onClick={() => onChange(days.filter((_, j) => j !== i))}>×</button>
+              </li>
+            ))}
+          </ol>
+          <button type="button" className="small" onClick={() => onChange([...days, days.at(-1) ?? '10'])}>{t('programme.checkIn.add')}</button>
+        </div>
+      )}
+    </Field>
+  );
+}
