@@ -334,6 +334,19 @@ describe('REFERRAL campaigns', () => {
   });
 });
 
+describe('the other purchase paths', () => {
+  it('statement by statement (a purchase dated before the member\'s tier override): completed once, in its transaction', async () => {
+    const { referrer, referee } = await pair();
+    await s.admin('mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "SILVER", reason: "courtesy") { id } }', { id: referee });
+    await buy(referee, 100, key('o'), new Date(Date.now() - 3 * DAY).toISOString());
+    expect((await referral(referee)).status).toBe('COMPLETED');
+    expect(await referralPoints(referee)).toHaveLength(1);
+    expect(await balances(referrer)).toMatchObject({ account: 200, pendingPoints: 200 });
+    expect(await balances(referee)).toMatchObject({ pendingPoints: 100 });
+    await expectLedgerConsistent(s);
+  });
+});
+
 describe('a referrer with a debt: the transaction path credits both sides', () => {
   it('repays the debt first, the ledger consistent, the referral COMPLETED once', async () => {
     await program({ allowNegativeBalance: true });
@@ -351,6 +364,22 @@ describe('a referrer with a debt: the transaction path credits both sides', () =
     const r = await referral(referee);
     expect(r.referrerTxn).not.toBeNull();
     expect(r.refereeTxn).not.toBeNull();
+    await expectLedgerConsistent(s, true);
+  });
+
+  it('with a REFERRAL campaign: its bonus credited to the referrer there too', async () => {
+    await program({ allowNegativeBalance: true });
+    const [row] = await s.sql<{ id: string }>(
+      `insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, control_percent, activated_at)
+       values (md5('campaign:' || $1)::uuid, $1, $1, 'REFERRAL', 'ACTIVE', '2020-01-01T00:00:00Z', 50, 0, now()) returning id::text`, [key('DEBTBONUS')]);
+    const { referrer, referee } = await pair();
+    const own = await buy(referrer, 100);
+    await s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }', { i: { memberId: referrer, amount: -100, reason: 'spent', idempotencyKey: key('adj') } });
+    await refund(own.orderId, 100);
+    await buy(referee, 10);
+    const awards = await s.sql<{ points: number; txn: string | null }>('select points, transaction_id::text as txn from campaign_award where campaign_id = $1', [row.id]);
+    expect(awards).toEqual([{ points: 50, txn: expect.any(String) }]);
+    expect(await balances(referrer)).toMatchObject({ account: 150 });
     await expectLedgerConsistent(s, true);
   });
 });
