@@ -101,7 +101,7 @@ class Replay {
     const key = plan.profile.externalId;
     let id = this.ids.get(key);
     if (!id) {
-      id = (await this.services.members.register(SYSTEM_ACTOR, plan.profile)).id;
+      id = (await this.register(plan)).id;
       this.ids.set(key, id);
       for (const tag of plan.tags) await this.services.tags.tag(SYSTEM_ACTOR, id, tag);
     }
@@ -110,13 +110,25 @@ class Replay {
     this.next.set(key, i);
   }
 
+  /**
+   * A member registered, with its referrer's code when it has one (registered a month step
+   * before it), as of when it joined: so its referral is made then, not when the demo loads.
+   */
+  private async register(plan: DemoMember) {
+    if (!plan.referredBy) return this.services.members.register(SYSTEM_ACTOR, plan.profile);
+    const referrer = this.ids.get(plan.referredBy)!;
+    const referralCode = (await this.services.referrals.codesOf([referrer])).get(referrer)!;
+    return this.services.members.register(SYSTEM_ACTOR, { ...plan.profile, referralCode }, plan.profile.joinedAt);
+  }
+
   private async event(memberId: string, e: DemoEvent) {
     const occurredAt = new Date(e.at);
     const points = this.services.points;
     switch (e.type) {
       case 'purchase':
         this.purchases++;
-        return points.recordPurchase(SYSTEM_ACTOR, { memberId, orderId: e.orderId, amount: e.amount, occurredAt });
+        // Recorded as of its date (a referral completes by when its purchase is recorded: then, as the history has it).
+        return points.recordPurchase(SYSTEM_ACTOR, { memberId, orderId: e.orderId, amount: e.amount, occurredAt }, occurredAt);
       case 'refund':
         return points.refundPurchase(SYSTEM_ACTOR, { orderId: e.orderId, refundId: e.refundId, amount: e.amount, occurredAt });
       case 'activity':

@@ -17,6 +17,8 @@ export type DemoEvent =
 
 export interface DemoMember {
   profile: RegisterMemberInput & { externalId: string; joinedAt: Date };
+  /** The member whose referral code it registered with (its externalId; registered before it). */
+  referredBy?: string;
   tags: string[];
   /** In time order. */
   events: DemoEvent[];
@@ -38,7 +40,22 @@ export function planDemoMembers(count: number, now: number, rand: () => number):
     plans.push(plan);
   }
   for (const p of plans) p.events.sort((a, b) => a.at - b.at);
+  inviteFriends(plans);
   return plans;
+}
+
+/**
+ * Ava invites friends (no random draw: the rest of the plan stays as it was): every 20th member
+ * who joined at least 40 days after her (so she is registered a month step before them)
+ * registers with her code. Those who buy complete their referral with their first purchase;
+ * those who never buy stay PENDING; the first is her own second account (her email in another
+ * case): REJECTED at registration.
+ */
+function inviteFriends(plans: DemoMember[]): void {
+  const ava = plans[0];
+  const friends = plans.filter((p, i) => i >= 4 && i % 20 === 0 && p.profile.joinedAt.getTime() >= ava.profile.joinedAt.getTime() + 40 * DAY);
+  for (const p of friends) p.referredBy = ava.profile.externalId;
+  if (friends.length) friends[0].profile.email = 'Ava.Lin@example.com';
 }
 
 const at = (now: number, daysAgo: number, hour = 10) => now - daysAgo * DAY + (hour - 12) * 3_600_000;
@@ -168,7 +185,8 @@ function randomMember(i: number, now: number, rand: () => number, toteBagLeft: (
       if (rand() < 0.05) events.push({ at: Math.min(t + 3 * DAY, now - 60_000), type: 'refund', orderId, refundId: `${orderId}-r`, amount: Math.round(amount * 50) / 100 });
       if (rand() < 0.3) {
         const activity = pick(rand, ['CHECK_IN', 'REVIEW', 'SHARE', 'REFERRAL']);
-        events.push({ at: t + 60_000, type: 'activity', kind: activity, key: `${orderId}-${activity}` });
+        // REFERRAL is the referrals mechanic now (inviteFriends), not an activity: still drawn, so the sequence after it stays
+        if (activity !== 'REFERRAL') events.push({ at: t + 60_000, type: 'activity', kind: activity, key: `${orderId}-${activity}` });
       }
       if (rand() < 0.08) {
         const wanted = kind < 0.04 ? pick(rand, ['LOUNGE_PASS', 'VOUCHER_10']) : pick(rand, ['COFFEE', 'COFFEE', 'VOUCHER_10', 'TOTE_BAG']);

@@ -19,15 +19,18 @@ export const DEMO_ACTIVITIES = [
   { kind: 'CHECK_IN', name: 'Daily check-in', points: 5, qualifyingPoints: 0, dailyCap: 5, active: true },
   { kind: 'REVIEW', name: 'Product review', points: 20, qualifyingPoints: 10, dailyCap: 40, active: true },
   { kind: 'SHARE', name: 'Share to a friend', points: 10, qualifyingPoints: 0, dailyCap: 30, active: true },
-  { kind: 'REFERRAL', name: 'Referred a new member', points: 200, qualifyingPoints: 100, dailyCap: null, active: true },
   { kind: 'PROFILE_COMPLETED', name: 'Completed the profile', points: 50, qualifyingPoints: 0, dailyCap: null, active: true },
 ];
 
 /**
  * Points expire 12 months after they are earned (the domain's default is 24): with 18 months
- * of history, some points have expired and some expire within the next 30 days.
+ * of history, some points have expired and some expire within the next 30 days. Referrals
+ * (issue 25; they replace the REFERRAL activity rule): a friend's first purchase gives the
+ * referrer 200 points and the friend 100, pending for 7 days, at most 10 rewarded a month.
  */
-export const DEMO_PROGRAM: ProgramChanges = { pointsExpiryMonths: 12 };
+export const DEMO_PROGRAM: ProgramChanges = {
+  pointsExpiryMonths: 12, referrerPoints: 200, refereePoints: 100, referralHoldDays: 7, referralMonthlyLimit: 10,
+};
 
 export const DEMO_TAGS: { code: string; name: string; category: TagCategory; rule?: SegmentFilter }[] = [
   { code: 'vip', name: 'VIP (hand-picked)', category: 'DESCRIPTIVE' },

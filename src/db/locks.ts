@@ -48,7 +48,14 @@ import { pgArray } from './array-literal';
  *   - `member_retention` ACCESS EXCLUSIVE for the refresh's swap: retention.repository.ts
  *     `lockForSwap`, waiting at most a second at a time so that readers are not queued behind it;
  *   - session advisory locks: migrations (database.ts) and one retention refresh at a time
- *     (transaction.ts `withAdvisoryLock`).
+ *     (transaction.ts `withAdvisoryLock`);
+ *   - referrals (issue 25): a purchase completing its member's referral, or a refund reversing
+ *     it, holds the referee's account (steps 1 and 2), then locks the `referral` row and the
+ *     referrer's account and member rows (migration referral_completion `referral_complete`,
+ *     points.repository.ts `lockCompletedReferral`, then `lockAccount`). Two accounts, not in id
+ *     order: the referrer registered before its referee, so referral locks never close a cycle
+ *     among themselves; one with `lockAccounts` (the expiry run's id order) is possible and is
+ *     retried as a deadlock.
  */
 
 /** The account row as a write holding it sees it. */

@@ -59,7 +59,7 @@ describe('demo data', () => {
     expect(h.purchases).toBeGreaterThan(3 * DEMO_MEMBER_COUNT);
     expect(h.activities).toBeGreaterThan(0);
     expect(h.historyDays).toBeGreaterThanOrEqual(500);
-    expect(h.transactionTypes).toEqual(['ADJUST', 'EARN', 'EXPIRE', 'REDEEM', 'REFUND_REVERSAL']);
+    expect(h.transactionTypes).toEqual(['ADJUST', 'EARN', 'EXPIRE', 'REDEEM', 'REFERRAL', 'REFUND_REVERSAL']);
     expect(h.redemptions).toBeGreaterThan(10);
     expect(h.changeKinds).toEqual(['DOWNGRADE', 'RENEWAL', 'UPGRADE']);
     expect(h.notices).toBeGreaterThan(0);
@@ -119,6 +119,26 @@ describe('demo data', () => {
     expect(history).toContainEqual(expect.objectContaining({ type: 'ADJUST', reason: expect.stringMatching(/^birthday gift/) }));
     expect(history).toContainEqual(expect.objectContaining({ type: 'EXPIRE' }));
     expect(me.redemptions.edges.map((e: { node: { reward: { code: string } } }) => e.node.reward.code).sort()).toEqual(['COFFEE', 'LOUNGE_PASS']);
+  });
+
+  it('referrals: Ava\'s friends, rewarded on their first purchase (as of its date), one rejected at registration; no REFERRAL activity', async () => {
+    const rows = await s.sql<{ status: string; n: number; referrer: string }>(
+      `select r.status, count(*)::int as n, min(m.external_id) as referrer from referral r join member m on m.id = r.referrer_id group by r.status order by r.status`);
+    const by = new Map(rows.map((r) => [r.status, r]));
+    expect(rows.every((r) => r.referrer === TOUR_MEMBER)).toBe(true);
+    expect(by.get('COMPLETED')?.n).toBeGreaterThan(0);
+    expect(by.get('REJECTED')).toMatchObject({ n: 1 });
+    expect(by.has('REVERSED')).toBe(false);
+    // each completed by the referee's first purchase, at that purchase's date, both sides' points with it
+    const wrong = await s.sql(`select r.id from referral r join purchase p on p.order_id = r.order_id
+      where r.status = 'COMPLETED' and (r.completed_at <> p.occurred_at
+        or exists (select 1 from purchase q where q.member_id = r.referee_id and q.occurred_at < p.occurred_at)
+        or r.referrer_points <> 200 or r.referee_points <> 100
+        or (select count(*) from point_transaction t where t.type = 'REFERRAL' and t.reference = r.id::text) <> 2)`);
+    expect(wrong).toEqual([]);
+    const pendingWithPurchases = await s.sql(`select r.id from referral r where r.status = 'PENDING' and exists (select 1 from purchase p where p.member_id = r.referee_id)`);
+    expect(pendingWithPurchases).toEqual([]);
+    expect(await s.sql(`select 1 from activity where kind = 'REFERRAL' limit 1`)).toEqual([]);
   });
 
   it('the at-risk member: Silver, expiring within 30 days, points still needed, a notice', async () => {

@@ -57,6 +57,11 @@ const EXPECTED: Record<string, (out: string) => void> = {
     expect(out).toMatch(/"redemptionByCoupon":\{"status":"ISSUED"/);
     expect(out.match(/"useCoupon":\{"status":"USED"/g)).toHaveLength(2);
   },
+  referral: (out) => {
+    // the friend: its purchase's 59 points, and 100 pending; Ava: at least the 200 pending, her newest transaction the referral's
+    expect(out).toMatch(/"recordPurchase":\{"pointsEarned":59,"member":\{"pointsBalance":59,"pendingPoints":100\}\}/);
+    expect(out).toMatch(/"me":\{"pendingPoints":(\d{4,}|[2-9]\d\d),"pointsHistory":\{"edges":\[\{"node":\{"type":"REFERRAL","amount":200\}\}\]\}\}/);
+  },
   'admin-console': (out) => {
     expect(out).toMatch(/"programStats":\{"members":200,/);
     expect(out).toMatch(/"churnModel":\{"customers":\d+,"r":[\d.]+/);

@@ -133,6 +133,28 @@ describe('statement counts of representative operations', () => {
     expectStatements('recordPurchase after it ended', (await count(PURCHASE_ONLY, { i: { memberId: members[12], orderId: key('order'), amount: 1 } })).statements, 1);
   });
 
+  // Issue 25: a referral completion rides on its purchase's one statement (the issue allows one more; it takes none).
+  it('recordPurchase that completes the member\'s referral: still one statement, as a purchase without a pending referral', async () => {
+    await s.admin('mutation { updateProgram(input: { referrerPoints: 200, refereePoints: 100, referralHoldDays: 7 }) { referrerPoints } }');
+    const referrer = (await s.admin('query($id: ID!) { member(id: $id) { referralCode } }', { id: members[13] })).member.referralCode;
+    const referee = (await s.admin('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }',
+      { i: { externalId: 'count-referee', referralCode: referrer } })).registerMember.id;
+    await s.admin(PURCHASE_ONLY, { i: { memberId: members[13], orderId: key('order'), amount: 1 } }); // the configuration read again once
+    const without = await count(PURCHASE_ONLY, { i: { memberId: members[13], orderId: key('order'), amount: 100 } });
+    expect(without.data.recordPurchase).toMatchObject({ pointsEarned: 125, tierChange: null });
+    expectStatements('recordPurchase without a pending referral', without.statements, 1);
+    const { data, statements } = await count(PURCHASE_ONLY, { i: { memberId: referee, orderId: key('order'), amount: 100 } });
+    expect(data.recordPurchase).toMatchObject({ pointsEarned: 100 });
+    expectStatements('recordPurchase completing a referral', statements, 1);
+    expect(statements[0]).toMatch(/from purchase_at_once\(/);
+    expect(statements[0]).toMatch(/referral_complete\(/);
+    const rows = await s.sql(`select t.member_id::text as "memberId", t.amount from point_transaction t where t.type = 'REFERRAL' and t.member_id = any($1::uuid[]) order by t.amount`,
+      [[referee, members[13]]]);
+    expect(rows).toEqual([{ memberId: referee, amount: 100 }, { memberId: members[13], amount: 200 }]);
+    // its next purchase: as any other
+    expectStatements('the referee\'s next purchase', (await count(PURCHASE_ONLY, { i: { memberId: referee, orderId: key('order'), amount: 1 } })).statements, 1);
+  });
+
   it('recordPurchase read back with its member (two reads after it)', async () => {
     const { data, statements } = await count(PURCHASE, { i: { memberId: members[8], orderId: key('order'), amount: 100 } });
     expect(data.recordPurchase.member.pointsBalance).toBe(1200 + 125);

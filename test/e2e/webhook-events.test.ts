@@ -317,8 +317,9 @@ describe('jobs and backdated facts', () => {
     const rows = await s.sql<{ name: string; row: boolean }>(
       `select tgname as name, (tgtype & 1) = 1 as row from pg_trigger where not tgisinternal and tgfoid::regproc::text like 'webhook_capture%' order by tgname`,
     );
-    expect(rows.filter((r) => r.row).map((r) => r.name)).toEqual(['member_webhook_updated']);
-    expect(rows.length).toBe(11);
+    // referral_webhook (issue 25) is row-level too: a referral's status changes one row at a time (a purchase, a refund), never in a batch.
+    expect(rows.filter((r) => r.row).map((r) => r.name)).toEqual(['member_webhook_updated', 'referral_webhook']);
+    expect(rows.length).toBe(12);
   });
 
   it('expirePoints: one points.expired per member it expires', async () => {

@@ -12,11 +12,16 @@ export interface PurchaseAwardRow { id: string; campaignId: string; code: string
 
 /** The awards a purchase gave (source 'purchase:<orderId>'), in the order they applied; locked for the refund. */
 export async function purchaseAwards(tx: EntityManager, memberId: string, orderId: string): Promise<PurchaseAwardRow[]> {
+  return sourceAwards(tx, memberId, `purchase:${orderId}`);
+}
+
+/** The member's awards for one event (its source: 'referral:<id>', say) that gave points, locked. */
+export async function sourceAwards(tx: EntityManager, memberId: string, source: string): Promise<PurchaseAwardRow[]> {
   return tx.execute<PurchaseAwardRow[]>(
     `select a.id::text as id, a.campaign_id::text as "campaignId", c.code, a.points, a.reversed_points as "reversedPoints", a.transaction_id::text as "transactionId"
      from campaign_award a join campaign c on c.id = a.campaign_id
      where a.member_id = ? and a.source = ? and a.points > 0 order by c.starts_at, c.code for update of a`,
-    [memberId, `purchase:${orderId}`],
+    [memberId, source],
   );
 }
 

@@ -86,6 +86,9 @@ describe('campaignValues', () => {
     expect(field(def({ activityKind: 'review' }))).toBe('activityKind');
     expect(field(def({ trigger: 'REGISTRATION', minAmount: 5 }))).toBe('minAmount');
     expect(field(def({ trigger: 'TIER_UPGRADE', multiplier: 2 }))).toBe('multiplier');
+    expect(field(def({ trigger: 'REFERRAL', multiplier: 2 }))).toBeNull();
+    expect(field(def({ trigger: 'REFERRAL', activityKind: 'review' }))).toBe('activityKind');
+    expect(field(def({ trigger: 'REFERRAL', minAmount: 5 }))).toBe('minAmount');
     expect(field(def({ bonusPoints: null }))).toBe('bonusPoints');
     expect(field(def({ bonusPoints: null, rewardCode: 'gift' }))).toBeNull();
     expect(field(def({ multiplier: 1 }))).toBe('multiplier');
@@ -141,6 +144,14 @@ describe('matchingCampaigns', () => {
     const list: EffectCampaign[] = [{ ...base, trigger: 'ACTIVITY', code: 'K', activityKind: 'REVIEW' }, { ...base, trigger: 'ACTIVITY', code: 'ANY' }];
     expect(matchingCampaigns(list, { trigger: 'ACTIVITY', at, activityKind: 'SHARE' }).map((g) => g.campaign.code)).toEqual(['ANY']);
     expect(matchingCampaigns(list, { trigger: 'ACTIVITY', at, activityKind: 'REVIEW' }).map((g) => g.campaign.code)).toEqual(['ANY', 'K']);
+  });
+  it('a REFERRAL campaign gives its bonus plus the multiplier\'s extra on the referrer\'s referral points', () => {
+    const list: EffectCampaign[] = [
+      { ...base, trigger: 'REFERRAL', code: 'DOUBLE', bonusPoints: null, multiplier: '2' },
+      { ...base, trigger: 'REFERRAL', code: 'EXTRA', bonusPoints: 30 },
+      { ...base, code: 'BUY' },
+    ];
+    expect(matchingCampaigns(list, { trigger: 'REFERRAL', at, basePoints: 200 }).map((g) => [g.campaign.code, g.points])).toEqual([['DOUBLE', 200], ['EXTRA', 30]]);
   });
 });
 

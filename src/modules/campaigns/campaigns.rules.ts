@@ -172,7 +172,9 @@ export function campaignValues(d: CampaignDefinition): CampaignValues {
   if (endsAt !== null && endsAt <= startsAt) throw badInput('endsAt', 'endsAt must be after startsAt');
   const purchase = d.trigger === 'PURCHASE';
   if (d.minAmount != null && !purchase) throw badInput('minAmount', 'minAmount applies to PURCHASE campaigns only');
-  if (d.multiplier != null && !purchase) throw badInput('multiplier', 'multiplier applies to PURCHASE campaigns only (it multiplies a purchase\'s base points)');
+  if (d.multiplier != null && !purchase && d.trigger !== 'REFERRAL') {
+    throw badInput('multiplier', 'multiplier applies to PURCHASE and REFERRAL campaigns only (it multiplies a purchase\'s base points, or the referrer\'s referral points)');
+  }
   const activityKind = d.activityKind == null || d.activityKind === '' ? null : d.activityKind;
   if (d.trigger === 'ACTIVITY' && activityKind === null) throw badInput('activityKind', 'an ACTIVITY campaign needs activityKind');
   if (d.trigger !== 'ACTIVITY' && activityKind !== null) throw badInput('activityKind', 'activityKind applies to ACTIVITY campaigns only');
@@ -206,7 +208,12 @@ export interface EffectCampaign {
   activityKind: string | null; minAmountCents: number | null; bonusPoints: number | null; multiplier: string | null; rewardCode: string | null;
 }
 
-/** A triggering event: a purchase (its amount and base points: the programme rate's, before tier and benefit multipliers), an activity (its kind), a registration, an upgrade. */
+/**
+ * A triggering event: a purchase (its amount and base points: the programme rate's, before tier
+ * and benefit multipliers), an activity (its kind), a registration, an upgrade, a completed
+ * referral (its base points: the referrer's referral points, which a multiplier multiplies; the
+ * member is the referrer).
+ */
 export interface EffectEvent { trigger: EffectTrigger; at: Date; amountCents?: number; basePoints?: number; activityKind?: string }
 
 /**
@@ -224,7 +231,7 @@ export function matchingCampaigns<C extends EffectCampaign>(campaigns: readonly 
     .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
     .map((campaign) => ({
       campaign,
-      points: (campaign.bonusPoints ?? 0) + (e.trigger === 'PURCHASE' && campaign.multiplier ? multiplierExtra(e.basePoints ?? 0, campaign.multiplier) : 0),
+      points: (campaign.bonusPoints ?? 0) + ((e.trigger === 'PURCHASE' || e.trigger === 'REFERRAL') && campaign.multiplier ? multiplierExtra(e.basePoints ?? 0, campaign.multiplier) : 0),
     }));
 }
 

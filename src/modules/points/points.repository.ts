@@ -260,6 +260,8 @@ export interface RefundedPurchase {
   lotId: string | null; occurredAt: Date;
   /** A campaign gave points for it (campaign_award, source 'purchase:<orderId>'): the refund takes them back too. */
   hasAwards: boolean;
+  /** The referral it completed (issue 25; COMPLETED still): a full refund within the hold reverses it. Cross-module read: referral. */
+  referralId: string | null;
 }
 
 export async function purchaseToRefund(tx: EntityManager, orderId: string): Promise<RefundedPurchase> {
@@ -267,7 +269,8 @@ export async function purchaseToRefund(tx: EntityManager, orderId: string): Prom
     `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
        qualifying_points as "qualifying", reversed_points as "reversedPoints", reversed_qualifying as "reversedQualifying",
        lot_id::text as "lotId", occurred_at as "occurredAt",
-       exists (select 1 from campaign_award ca where ca.member_id = purchase.member_id and ca.source = 'purchase:' || purchase.order_id and ca.points > 0) as "hasAwards"
+       exists (select 1 from campaign_award ca where ca.member_id = purchase.member_id and ca.source = 'purchase:' || purchase.order_id and ca.points > 0) as "hasAwards",
+       (select r.id::text from referral r where r.order_id = purchase.order_id and r.referee_id = purchase.member_id and r.status = 'COMPLETED') as "referralId"
      from purchase where order_id = ?`,
     [orderId],
   );
@@ -637,30 +640,36 @@ const written = (row: WrittenRow): PurchaseWritten => ({
  * as TierEngine's recordChange writes them) and the purchase row. Spans the tiers' tables
  * (member, tier_change) and the outbox: it is the hot path, and one round trip.
  */
-export async function writePurchase(tx: EntityManager, w: PurchaseWrite, effects: CampaignEffectsInput | null = null): Promise<PurchaseWritten & { effects: CampaignEffectRow[] }> {
+export async function writePurchase(
+  tx: EntityManager, w: PurchaseWrite, effects: CampaignEffectsInput | null = null, referral: ReferralCompletion | null = null,
+): Promise<PurchaseWritten & { effects: CampaignEffectRow[]; referral: ReferralOutcome | null }> {
   const p = w.purchase;
   const c = w.upgrade?.change;
   const params = [p.memberId, p.orderId, p.amountCents, p.earned, p.qualifying, p.occurredAt, p.occurredAtGiven, p.earnedTierId, p.pointsPerUnit,
     w.credit?.balanceAfter ?? null, w.credit?.activatesAt ?? null, w.credit?.expiresAt ?? null,
     c?.toTierId ?? null, c?.fromTierId ?? null, c?.reason ?? null, c?.qualifyingPoints ?? null, c?.expiresAt ?? null,
     w.upgrade?.windowMonths ?? null, w.upgrade?.outboxTopic ?? null];
-  if (effects) {
-    // The PURCHASE campaigns' effects in the same statement (as purchaseAtOnceWithCampaigns): audiences as the statement found the member.
-    const fx = effectsArgs(effects);
-    const [row] = await tx.execute<(WrittenRow & { effects: CampaignEffectRow[] })[]>(
-      `with w as materialized (select * from purchase_write(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)),
-         e as materialized (select e.* from w, ${fx.call} e)
-       select w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId", ${EFFECTS_JSON} as effects from w`,
-      [...params, ...fx.params],
+  if (effects || referral) {
+    // The PURCHASE campaigns' effects in the same statement (as purchaseAtOnceWithCampaigns): audiences as the statement found the member;
+    // then a pending referral of the member completed (its ledger written when no debt stands in the way: else `credit`, the caller's).
+    const fx = effects ? effectsArgs(effects) : null;
+    const rx = referral ? referralArgs(referral, '(select count(*) from w) > 0', false) : null;
+    const [row] = await tx.execute<(WrittenRow & { effects: CampaignEffectRow[]; referral: ReferralOutcome | null })[]>(
+      `with w as materialized (select * from purchase_write(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+         ${fx ? `, e as materialized (select e.* from w, ${fx.call} e)` : ''}
+         ${rx ? `, r as materialized (select * from ${rx.call})` : ''}
+       select w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId",
+         ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral from w`,
+      [...params, ...(fx?.params ?? []), ...(rx?.params ?? [])],
     );
-    return { ...written(row), effects: row.effects };
+    return { ...written(row), effects: row.effects, referral: row.referral };
   }
   const [row] = await tx.execute<WrittenRow[]>(prepared(
     `select f_transaction as transaction, f_lot as "lotId", f_change as change, f_outbox as "outboxId"
      from purchase_write(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     params,
   );
-  return { ...written(row), effects: [] };
+  return { ...written(row), effects: [], referral: null };
 }
 
 /** A purchase decided in TypeScript for every case it may meet (purchase_at_once's arguments). */
@@ -685,17 +694,16 @@ export type AtOnceStatus = 'done' | 'no-member' | 'replay' | 'config' | 'range' 
  * tiers' (member, tier_change), the programme's, config_version and the outbox's tables: the
  * hot path, in one round trip.
  */
-export async function purchaseAtOnce(em: EntityManager, p: PurchaseCases, effects: CampaignEffectsInput | null = null): Promise<PurchaseWritten & { status: AtOnceStatus; effects: CampaignEffectRow[] }> {
-  if (effects) return purchaseAtOnceWithCampaigns(em, p, effects);
+export async function purchaseAtOnce(
+  em: EntityManager, p: PurchaseCases, effects: CampaignEffectsInput | null = null, referral: ReferralCompletion | null = null,
+): Promise<PurchaseWritten & { status: AtOnceStatus; effects: CampaignEffectRow[]; referral: ReferralOutcome | null; referralEffects: CampaignEffectRow[] }> {
+  if (effects || referral) return purchaseAtOnceWithEffects(em, p, effects, referral);
   const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus })[]>(prepared(
     `select f_status as status, f_transaction as transaction, f_lot as "lotId", f_change as change, f_outbox as "outboxId"
      from purchase_at_once(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::uuid[], ?::int[], ?, ?, ?::uuid[], ?::int[], ?::uuid[], ?, ?, ?, ?)`),
-    [p.memberId, p.orderId, p.at, p.atGiven, p.amountCents, p.qualifying, p.pointsPerUnit, p.configVersion, p.windowFrom,
-      pgArray(p.earned.map((e) => e.tierId)), pgArray(p.earned.map((e) => String(e.points))), p.activatesAt, p.expiresAt,
-      pgArray(p.steps.map((s) => s.from)), pgArray(p.steps.map((s) => String(s.at))), pgArray(p.steps.map((s) => s.to)),
-      p.upgradeExpiresAt, p.upgradeReason, p.windowMonths, p.outboxTopic],
+    atOnceParams(p),
   );
-  return { status: row.status, ...written(row), effects: [] };
+  return { status: row.status, ...written(row), effects: [], referral: null, referralEffects: [] };
 }
 
 function atOnceParams(p: PurchaseCases): unknown[] {
@@ -706,25 +714,82 @@ function atOnceParams(p: PurchaseCases): unknown[] {
 }
 
 /**
- * The purchase in one statement with its campaigns' effects (issue 24): purchase_at_once, then,
- * when it wrote the purchase ('done': no debt, no watermark above its lot), campaign_effects
- * with the ledger, on the same member, in the same statement and transaction. The audiences are
- * evaluated on the member as the statement found it (before the purchase's own writes), as the
- * transaction path does (its effects ride on purchase_write's statement). LC001 from
- * campaign_effects: nothing was written, the caller takes the transaction path.
+ * The purchase in one statement with what rides on it: its campaigns' effects (issue 24):
+ * purchase_at_once, then, when it wrote the purchase ('done': no debt, no watermark above its
+ * lot), campaign_effects with the ledger, on the same member, in the same statement and
+ * transaction. The audiences are evaluated on the member as the statement found it (before the
+ * purchase's own writes), as the transaction path does (its effects ride on purchase_write's
+ * statement). Then (issue 25) the member's pending referral completed (referral_complete: both
+ * sides' REFERRAL points, or REJECTED by a guard), and the REFERRAL campaigns' effects on its
+ * referrer, the audiences evaluated for the referrer the statement found. LC001 from
+ * campaign_effects or referral_complete (a debt or the watermark): nothing was written, the
+ * caller takes the transaction path.
  */
-async function purchaseAtOnceWithCampaigns(em: EntityManager, p: PurchaseCases, e: CampaignEffectsInput): Promise<PurchaseWritten & { status: AtOnceStatus; effects: CampaignEffectRow[] }> {
-  const fx = effectsArgs(e, "case when w.f_status = 'done' then ?::uuid[] else '{}'::uuid[] end", true);
-  const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus; effects: CampaignEffectRow[] })[]>(
+async function purchaseAtOnceWithEffects(
+  em: EntityManager, p: PurchaseCases, e: CampaignEffectsInput | null, c: ReferralCompletion | null,
+): Promise<PurchaseWritten & { status: AtOnceStatus; effects: CampaignEffectRow[]; referral: ReferralOutcome | null; referralEffects: CampaignEffectRow[] }> {
+  const fx = e ? effectsArgs(e, "case when w.f_status = 'done' then ?::uuid[] else '{}'::uuid[] end", true) : null;
+  const rx = c ? referralArgs(c, "(select f_status from w) = 'done'", true) : null;
+  const rfx = c?.effects ? effectsArgs(c.effects, "case when r.f_status = 'COMPLETED' then ?::uuid[] else '{}'::uuid[] end", true,
+    { member: 'r.f_referrer', source: "'referral:' || r.f_referral::text" }) : null;
+  const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus; effects: CampaignEffectRow[]; referral: ReferralOutcome | null; referralEffects: CampaignEffectRow[] })[]>(
     `with w as materialized (
        select * from purchase_at_once(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::uuid[], ?::int[], ?, ?, ?::uuid[], ?::int[], ?::uuid[], ?, ?, ?, ?)
-     ), e as materialized (select e.* from w, ${fx.call} e)
+     )${fx ? `, e as materialized (select e.* from w, ${fx.call} e)` : ''}${rx ? `, r as materialized (select * from ${rx.call})` : ''}${
+       rfx ? `, rc as materialized (select rc.* from r, ${rfx.call} rc)` : ''}
      select w.f_status as status, w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId",
-       ${EFFECTS_JSON} as effects
+       ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral,
+       ${rfx ? effectsJson('rc') : `'[]'::json`} as "referralEffects"
      from w`,
-    [...atOnceParams(p), ...fx.params],
+    [...atOnceParams(p), ...(fx?.params ?? []), ...(rx?.params ?? []), ...(rfx?.params ?? [])],
   );
-  return { status: row.status, ...written(row), effects: row.effects };
+  return { status: row.status, ...written(row), effects: row.effects, referral: row.referral, referralEffects: row.referralEffects };
+}
+
+// ---- referrals (issue 25) ---------------------------------------------------------------
+
+/** A purchase's completion of its member's pending referral, as referral_complete takes it (migration referral_completion). */
+export interface ReferralCompletion {
+  refereeId: string; orderId: string; at: Date; referrerPoints: number; refereePoints: number;
+  /** The referrer's completed referrals per programme-local month (0: no limit), and the month of `at`. */
+  monthlyLimit: number; monthFrom: Date; monthTo: Date;
+  /** Both sides' lots: pending until activatesAt (the hold), expiring at expiresAt. */
+  activatesAt: Date; expiresAt: Date | null;
+  /** The REFERRAL campaigns that may act on the referrer (their effects ride on the one-statement path), or null. */
+  effects: CampaignEffectsInput | null;
+}
+
+/** What referral_complete did: nothing (null), REJECTED by a guard, or COMPLETED (`credit`: its ledger is the caller's to write). */
+export interface ReferralOutcome {
+  referralId: string; referrerId: string; status: 'COMPLETED' | 'REJECTED'; reason: string | null; referrerPoints: number; refereePoints: number;
+  referrerTransactionId: string | null; refereeTransactionId: string | null; credit: boolean;
+}
+
+/** referral_complete(...) as SQL and its parameters; `go`: the SQL condition it runs on; `strict`: LC001 rather than leave the ledger to the caller. */
+function referralArgs(c: ReferralCompletion, go: string, strict: boolean): { call: string; params: unknown[] } {
+  return {
+    call: `referral_complete(${go}, ?::uuid, ?, ?::timestamptz, ?::int, ?::int, ?::int, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, true, ?)`,
+    params: [c.refereeId, c.orderId, c.at, c.referrerPoints, c.refereePoints, c.monthlyLimit, c.monthFrom, c.monthTo, c.activatesAt, c.expiresAt, strict],
+  };
+}
+
+const REFERRAL_JSON = `(select json_build_object('referralId', r.f_referral::text, 'referrerId', r.f_referrer::text, 'status', r.f_status,
+  'reason', r.f_reason, 'referrerPoints', r.f_referrer_points, 'refereePoints', r.f_referee_points,
+  'referrerTransactionId', r.f_referrer_transaction::text, 'refereeTransactionId', r.f_referee_transaction::text, 'credit', r.f_credit) from r)`;
+
+/**
+ * The member's pending referral completed in the caller's transaction, its account held (the
+ * purchase's stepwise path: a statement of its own). Null: no pending referral.
+ */
+export async function completeReferral(tx: EntityManager, c: ReferralCompletion): Promise<ReferralOutcome | null> {
+  const rx = referralArgs(c, 'true', false);
+  const [row] = await tx.execute<{ referral: ReferralOutcome | null }[]>(`with r as materialized (select * from ${rx.call}) select ${REFERRAL_JSON} as referral`, rx.params);
+  return row.referral;
+}
+
+/** A completed referral's transactions, once the caller credited them (referral_complete left its ledger: `credit`). */
+export async function linkReferralTransactions(tx: EntityManager, referralId: string, referrerTransactionId: string | null, refereeTransactionId: string | null): Promise<void> {
+  await tx.execute('update referral set referrer_transaction_id = ?, referee_transaction_id = ? where id = ?', [referrerTransactionId, refereeTransactionId, referralId]);
 }
 
 // ---- erasure (data-rights.service.ts eraseMember) --------------------------------------
@@ -780,24 +845,29 @@ export interface CampaignEffectsInput {
   plans: { campaignId: string; points: number; audience: { sql: string; params: unknown[] } | null; couponCode: string | null }[];
 }
 
-/** campaign_effects(...) as SQL and its parameters; `campaigns`: the SQL the campaigns' array parameter sits in. */
-function effectsArgs(e: CampaignEffectsInput, campaigns = '?::uuid[]', ledger = e.ledger): { call: string; params: unknown[] } {
+/** campaign_effects(...) as SQL and its parameters; `campaigns`: the SQL the campaigns' array parameter sits in; `who`: the member and the source as SQL (a referrer the statement finds), instead of e's. */
+function effectsArgs(e: CampaignEffectsInput, campaigns = '?::uuid[]', ledger = e.ledger, who?: { member: string; source: string }): { call: string; params: unknown[] } {
   const inside: string[] = [];
-  const params: unknown[] = [e.memberId, e.source, e.at, pgArray(e.plans.map((p) => p.campaignId))];
+  const params: unknown[] = who ? [e.at] : [e.memberId, e.source, e.at, pgArray(e.plans.map((p) => p.campaignId))];
+  if (who) params.push(pgArray(e.plans.map((p) => p.campaignId)));
   for (const p of e.plans) {
     if (!p.audience) { inside.push('true'); continue; }
-    inside.push(`exists (select 1 from (${p.audience.sql}) s where s.id = ?)`);
-    params.push(...p.audience.params, e.memberId);
+    inside.push(`exists (select 1 from (${p.audience.sql}) s where s.id = ${who ? who.member : '?'})`);
+    params.push(...p.audience.params);
+    if (!who) params.push(e.memberId);
   }
   params.push(pgArray(e.plans.map((p) => p.points)), pgTextArray(e.plans.map((p) => p.couponCode ?? '')), ledger, e.activatesAt, e.expiresAt);
+  const head = who ? `${who.member}, ${who.source}, ?::timestamptz` : '?::uuid, ?, ?::timestamptz';
   return {
-    call: `campaign_effects(?::uuid, ?, ?::timestamptz, ${campaigns}, array[${inside.join(', ')}]::boolean[], ?::int[], ?::text[], ?, ?::timestamptz, ?::timestamptz)`,
+    call: `campaign_effects(${head}, ${campaigns}, array[${inside.join(', ')}]::boolean[], ?::int[], ?::text[], ?, ?::timestamptz, ?::timestamptz)`,
     params,
   };
 }
 
-const EFFECTS_JSON = `(select coalesce(json_agg(json_build_object('campaignId', e.f_campaign::text, 'code', e.f_code, 'status', e.f_status, 'points', e.f_points,
-  'rewardPoints', e.f_reward_points, 'awardId', e.f_award::text, 'transactionId', e.f_transaction::text)), '[]'::json) from e)`;
+const effectsJson = (alias: string) => `(select coalesce(json_agg(json_build_object('campaignId', ${alias}.f_campaign::text, 'code', ${alias}.f_code,
+  'status', ${alias}.f_status, 'points', ${alias}.f_points, 'rewardPoints', ${alias}.f_reward_points, 'awardId', ${alias}.f_award::text,
+  'transactionId', ${alias}.f_transaction::text)), '[]'::json) from ${alias})`;
+const EFFECTS_JSON = effectsJson('e');
 
 /**
  * The campaigns' effects of one event (issue 24), in one statement in the event's transaction,
@@ -816,4 +886,30 @@ export async function campaignEffects(tx: EntityManager, e: CampaignEffectsInput
 export async function lotOfTransaction(tx: EntityManager, transactionId: string): Promise<string | null> {
   const [row] = await tx.execute<{ id: string }[]>('select l.id::text as id from point_lot l where l.transaction_id = ? and l.points > 0 order by l.id limit 1', [transactionId]);
   return row?.id ?? null;
+}
+
+/** A completed referral a refund may reverse, locked (FOR UPDATE; after its referee's account), with its sides' lots and when they activate. */
+export interface ReversibleReferral {
+  id: string; referrerId: string; referrerPoints: number; refereePoints: number;
+  referrerLotId: string | null; refereeLotId: string | null;
+  /** When its points stop being pending (its lots' activation; without lots, the completion plus the hold). */
+  activatesAt: Date;
+}
+
+export async function lockCompletedReferral(tx: EntityManager, referralId: string): Promise<ReversibleReferral | null> {
+  const [row] = await tx.execute<(Omit<ReversibleReferral, 'activatesAt'> & { activatesAt: string })[]>(
+    `select r.id::text as id, r.referrer_id::text as "referrerId", r.referrer_points as "referrerPoints", r.referee_points as "refereePoints",
+       (select l.id::text from point_lot l where l.transaction_id = r.referrer_transaction_id and l.points > 0 order by l.id limit 1) as "referrerLotId",
+       (select l.id::text from point_lot l where l.transaction_id = r.referee_transaction_id and l.points > 0 order by l.id limit 1) as "refereeLotId",
+       coalesce((select min(l.activates_at) from point_lot l where l.transaction_id in (r.referrer_transaction_id, r.referee_transaction_id)),
+         r.completed_at + make_interval(days => (select referral_hold_days from program where id = 1))) as "activatesAt"
+     from referral r where r.id = ? and r.status = 'COMPLETED' for update of r`,
+    [referralId],
+  );
+  return row ? { ...row, activatesAt: new Date(row.activatesAt) } : null;
+}
+
+/** A referral a full refund within its hold took back. */
+export async function markReferralReversed(tx: EntityManager, referralId: string, at: Date, reason: string): Promise<void> {
+  await tx.execute(`update referral set status = 'REVERSED', reversed_at = ?, reason = ? where id = ?`, [at, reason, referralId]);
 }

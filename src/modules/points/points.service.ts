@@ -3,6 +3,8 @@ import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
+import { localMonthBounds } from '../../common/local-time.rules';
+import { REVERSAL_REASON } from '../referrals/referrals.rules';
 import { lockAccount, lockAccounts, lockActivityRule, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
 import { memberWrites } from '../../db/member-queue';
@@ -19,7 +21,7 @@ import { UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
 import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import {
-  awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, type ActiveCampaigns, type EffectEvent,
+  awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, sourceAwards, type ActiveCampaigns, type EffectEvent,
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
@@ -57,8 +59,12 @@ export interface TierHooks {
   outboxTopic(): string | null;
 }
 
-/** A purchase being recorded: its input, checked. */
-interface PurchaseInHand { input: RecordPurchaseInput; memberId: string; amountCents: number; occurredAt: Date }
+/**
+ * A purchase being recorded: its input, checked. `recordedAt`: when it is recorded (a referral
+ * completes by that, whatever occurredAt says); `referral`: whether it may complete its member's
+ * pending referral (an imported purchase never does).
+ */
+interface PurchaseInHand { input: RecordPurchaseInput; memberId: string; amountCents: number; occurredAt: Date; recordedAt: Date; referral: boolean }
 
 /** A purchase to earn again at another tier (the one the history now holds at its instant) and its multiplier. */
 export interface RerateAt { orderId: string; tierId: string; multiplier: number }
@@ -188,7 +194,7 @@ export class PointsService {
       // the order they are written (one dated before another already written would rebuild the
       // member's tier history from its instant).
       const occurredAt = input.occurredAt == null && now == null ? new Date() : given;
-      const p: PurchaseInHand = { input, memberId, amountCents, occurredAt };
+      const p: PurchaseInHand = { input, memberId, amountCents, occurredAt, recordedAt: now ?? new Date(), referral: !options.silent };
       // A bulk writer's purchase (options.silent) goes through a transaction, where the per-row event capture can be turned off.
       const once = options.silent ? null : await this.purchaseInOneStatement(p);
       if (once) return once;
@@ -200,9 +206,12 @@ export class PointsService {
         if (!facts) throw notFound('Member', memberId);
         if (facts.replay) return this.replayed(await replay(tx), input.orderId);
         const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
-        const decided = await this.purchaseDecided(tx, p, config, facts, account);
+        const referral = this.referralCompletion(p, config, false);
+        const decided = await this.purchaseDecided(tx, p, config, facts, account, referral);
         const earned = decided ?? await this.purchaseStepwise(tx, p, config, account);
-        // Decided: its PURCHASE campaigns' effects rode on its write (purchase_write's statement).
+        // Decided: its PURCHASE campaigns' effects and its referral's completion rode on its write (purchase_write's statement).
+        const outcome = decided ? decided.referral ?? null : referral && await repo.completeReferral(tx, referral);
+        if (outcome && referral) await this.settleReferral(tx, account, outcome, referral, config, decided == null);
         return this.purchaseCampaigns(tx, p, config, account, earned, decided != null);
       });
     })), this.em);
@@ -228,13 +237,15 @@ export class PointsService {
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
     // With PURCHASE campaigns: their effects in the same statement, the ledger written there (purchase_at_once writes only without a debt).
     const effects = this.purchaseEffects(p, config, true);
+    // Its member's pending referral completed in the same statement, with the REFERRAL campaigns' effects on the referrer (issue 25).
+    const referral = this.referralCompletion(p, config, true);
     const r = await retried(this.em, () => repo.purchaseAtOnce(this.em, {
       memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, atGiven: p.input.occurredAt != null, amountCents: p.amountCents,
       qualifying: basePoints(p.amountCents, config.pointsPerUnit), pointsPerUnit: config.pointsPerUnit, configVersion: config.version,
       windowFrom: addMonthsUtc(p.occurredAt, -config.windowMonths), earned, activatesAt, expiresAt, steps: upgradeSteps(config.ladder),
       upgradeExpiresAt: addMonthsUtc(p.occurredAt, config.validityMonths), upgradeReason: UPGRADE_REASON, windowMonths: config.windowMonths,
       outboxTopic: this.tiers!.outboxTopic(),
-    }, effects)).catch((err: unknown) => {
+    }, effects, referral)).catch((err: unknown) => {
       if ((err as { code?: string }).code === NEEDS_CREDIT) return null; // a debt or the watermark: nothing written, the transaction path credits the bonus
       throw err;
     });
@@ -280,7 +291,8 @@ export class PointsService {
    */
   private async purchaseDecided(
     tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, facts: repo.PurchaseFacts, account: repo.AccountRow,
-  ): Promise<EarnResult | null> {
+    referral: repo.ReferralCompletion | null,
+  ): Promise<(EarnResult & { referral: repo.ReferralOutcome | null }) | null> {
     if (!this.tiers || facts.stale || facts.debt) return null;
     const rung = config.ladder.find((t) => t.id === facts.tierId);
     if (!rung) return null;
@@ -306,14 +318,84 @@ export class PointsService {
       },
       credit,
       upgrade: plan && { ...plan, outboxTopic: this.tiers.outboxTopic() },
-    }, effects);
+    }, effects, referral);
     if (written.outboxId) notifyOutbox(tx, written.outboxId);
     if (credit) {
       account.balance = credit.balanceAfter;
       account.lifetimeEarned += earned;
     }
+    const r = written.referral;
+    if (r?.status === 'COMPLETED' && !r.credit) {
+      // the statement credited the member's REFERRAL points (after its PURCHASE campaigns' ledger, if it wrote that)
+      account.balance += r.refereePoints;
+      account.lifetimeEarned += r.refereePoints;
+    }
     const bonusPoints = effects ? await this.settleEffects(tx, account, written.effects, effects, 'amount') : 0;
-    return { memberId: p.memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction: written.transaction, tierChange: written.change, bonusPoints };
+    return {
+      memberId: p.memberId, pointsEarned: earned, qualifyingPointsEarned: qualifying, transaction: written.transaction, tierChange: written.change, bonusPoints,
+      referral: written.referral,
+    };
+  }
+
+  // ---- referrals (issue 25) ---------------------------------------------------------------
+
+  /**
+   * What a purchase passes to referral_complete: the programme's referral points, the
+   * referrer's monthly limit and the programme-local month of the recording instant, both
+   * sides' lot dates (pending for the hold from the completion, expiring as earned points do),
+   * and (`campaigns`: the one-statement path) the REFERRAL campaigns that may act on the
+   * referrer. Null for a purchase that may not complete a referral (an import's).
+   */
+  private referralCompletion(p: PurchaseInHand, config: ProgrammeConfig, campaigns: boolean): repo.ReferralCompletion | null {
+    if (!p.referral) return null;
+    const at = p.recordedAt;
+    const month = localMonthBounds(at, config.timeZone);
+    const lot = this.referralLot(at, config);
+    const plans = campaigns ? campaignPlans(campaignsOf(config), { trigger: 'REFERRAL', at, basePoints: config.referrerPoints }) : [];
+    return {
+      refereeId: p.memberId, orderId: p.input.orderId, at, referrerPoints: config.referrerPoints, refereePoints: config.refereePoints,
+      monthlyLimit: config.referralMonthlyLimit, monthFrom: month.start, monthTo: month.end, ...lot,
+      effects: plans.length ? { memberId: p.memberId, source: '', at, ledger: true, ...lot, plans } : null,
+    };
+  }
+
+  /** A referral's lots (both sides', and its REFERRAL campaigns' bonus): pending for the hold from `at`, then expiring as earned points do. */
+  private referralLot(at: Date, config: { referralHoldDays: number; pointsExpiryMonths: number | null }): { activatesAt: Date; expiresAt: Date | null } {
+    const activatesAt = addDaysUtc(at, config.referralHoldDays);
+    return { activatesAt, expiresAt: lotExpiry(activatesAt, config.pointsExpiryMonths, addMonthsUtc) };
+  }
+
+  /**
+   * After referral_complete in a purchase's transaction (its member's account held as
+   * `account`; the referrer's locked by the function): both sides credited here when the
+   * function left them (`credit`: a debt to repay first, or the watermark), and the REFERRAL
+   * campaigns' effects on the referrer (the one-statement path applies them in its statement).
+   * `stepwise`: the statement did not update `account` (the decided path did).
+   */
+  private async settleReferral(
+    tx: EntityManager, account: repo.AccountRow, r: repo.ReferralOutcome, c: repo.ReferralCompletion, config: ProgrammeConfig, stepwise: boolean,
+  ): Promise<void> {
+    if (r.status !== 'COMPLETED') return;
+    const referrer = await lockAccount(tx, r.referrerId);
+    if (!referrer) throw new Error(`referrer ${r.referrerId} of a completed referral has no account`);
+    if (r.credit) {
+      const side = async (acc: repo.AccountRow, memberId: string, points: number, role: 'referrer' | 'referee') => points <= 0 ? null : (await this.credit(tx, acc, {
+        memberId, type: 'REFERRAL', amount: points, occurredAt: c.at, activatesAt: c.activatesAt, expiresAt: c.expiresAt, field: 'amount',
+        reason: role === 'referee' ? 'referral: welcome' : "referral: friend's first purchase", reference: r.referralId,
+        idempotencyKey: `referral:${r.referralId}:${role}`, countsAsEarned: true,
+      })).transaction.id;
+      const referrerTxn = await side(referrer, r.referrerId, r.referrerPoints, 'referrer');
+      const refereeTxn = await side(account, c.refereeId, r.refereePoints, 'referee');
+      await repo.linkReferralTransactions(tx, r.referralId, referrerTxn, refereeTxn);
+    } else if (stepwise) {
+      account.balance += r.refereePoints;
+      account.lifetimeEarned += r.refereePoints;
+    }
+    const active = campaignsOf(config);
+    if (mayApply(active, ['REFERRAL'], c.at)) {
+      await this.applyCampaigns(tx, referrer, active, r.referrerId, `referral:${r.referralId}`,
+        { trigger: 'REFERRAL', at: c.at, basePoints: r.referrerPoints }, { activatesAt: c.activatesAt, expiresAt: c.expiresAt, ledger: false }, 'amount');
+    }
   }
 
   // ---- campaign effects (issue 24) ------------------------------------------------------
@@ -563,6 +645,8 @@ export class PointsService {
     const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
     if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
     const bonusBack = p.hasAwards ? await this.reverseAwards(tx, account, memberId, input, p, refundCents, occurredAt) : 0;
+    // The purchase completed its member's referral: refunded in full within the hold, both sides' points go back (issue 25).
+    if (p.referralId && p.refundedCents + refundCents >= p.amountCents) await this.reverseReferral(tx, account, memberId, input, p, p.referralId, occurredAt);
     await repo.addRefunded(tx, input.orderId, refundCents, reversal.points, reversal.qualifying);
     await repo.insertRefund(tx, {
       refundId: input.refundId, orderId: input.orderId, memberId, amountCents: refundCents, pointsReversed: reversal.points,
@@ -595,6 +679,44 @@ export class PointsService {
       back += points;
     }
     return back;
+  }
+
+  /**
+   * A full refund of the purchase that completed a referral, within the hold (the refund dated
+   * before the referral's points activate): both sides' REFERRAL points taken back from their
+   * own pending lots (REFUND_REVERSAL transactions of their own, keys
+   * 'refund:<refundId>:referral:referrer|referee'), the REFERRAL campaigns' awards to the
+   * referrer too (as a refund reverses a purchase's awards), and the referral REVERSED. After the
+   * hold nothing changes: it stays COMPLETED. The referee's account is held (`account`); the
+   * referrer's is locked after it (db/locks.ts: referee, then referrer); an erased referrer
+   * forfeited its balance, so only the referee's side goes back.
+   */
+  private async reverseReferral(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, p: repo.RefundedPurchase, referralId: string, occurredAt: Date,
+  ): Promise<void> {
+    const r = await repo.lockCompletedReferral(tx, referralId);
+    if (!r || occurredAt >= r.activatesAt) return;
+    const referrer = await lockAccount(tx, r.referrerId);
+    const side = async (acc: repo.AccountRow, id: string, points: number, lotId: string | null, role: string) => {
+      if (points <= 0) return;
+      const debit = await this.planRefund(tx, id, { ...p, lotId }, points, occurredAt);
+      await this.bookReversal(tx, acc, id, input, occurredAt, lotId, debit, { key: `refund:${input.refundId}:referral:${role}`, reason: `refund ${input.refundId}: referral` });
+    };
+    await side(account, memberId, r.refereePoints, r.refereeLotId, 'referee');
+    if (referrer) {
+      await side(referrer, r.referrerId, r.referrerPoints, r.referrerLotId, 'referrer');
+      for (const award of await sourceAwards(tx, r.referrerId, `referral:${r.id}`)) {
+        const points = award.points - award.reversedPoints;
+        if (points <= 0) continue;
+        const lotId = award.transactionId ? await repo.lotOfTransaction(tx, award.transactionId) : null;
+        const debit = await this.planRefund(tx, r.referrerId, { ...p, lotId }, points, occurredAt);
+        await this.bookReversal(tx, referrer, r.referrerId, input, occurredAt, lotId, debit, {
+          key: `refund:${input.refundId}:referral:campaign:${award.code}`, reason: `refund ${input.refundId}: referral campaign ${award.code}`,
+        });
+        await reverseAward(tx, award, r.referrerId, points);
+      }
+    }
+    await repo.markReferralReversed(tx, r.id, occurredAt, REVERSAL_REASON);
   }
 
   /**

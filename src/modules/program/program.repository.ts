@@ -37,6 +37,8 @@ export interface ConfigRows {
    * (starts_at, code) order.
    */
   activeCampaigns: Record<string, unknown>[];
+  /** Referrals (issue 25): what a completing purchase gives each side, the hold, the referrer's monthly limit, and the programme's time zone (its months). */
+  referrerPoints: number; refereePoints: number; referralHoldDays: number; referralMonthlyLimit: number; timeZone: string;
 }
 
 /**
@@ -62,7 +64,9 @@ export async function configRows(em: EntityManager): Promise<ConfigRows> {
        coalesce((select json_agg(json_build_object('id', c.id, 'code', c.code, 'trigger', c.trigger, 'startsAt', c.starts_at, 'endsAt', c.ends_at,
          'audience', c.audience, 'activityKind', c.activity_kind, 'minAmountCents', c.min_amount_cents::text, 'bonusPoints', c.bonus_points,
          'multiplier', c.multiplier::text, 'rewardCode', c.reward_code) order by c.starts_at, c.code)
-         from campaign c where c.status = 'ACTIVE'), '[]') as "activeCampaigns"
+         from campaign c where c.status = 'ACTIVE'), '[]') as "activeCampaigns",
+       p.referrer_points as "referrerPoints", p.referee_points as "refereePoints", p.referral_hold_days as "referralHoldDays",
+       p.referral_monthly_limit as "referralMonthlyLimit", p.time_zone as "timeZone"
      from program p where p.id = ?`,
     [SETTINGS_ID],
   );

@@ -17,6 +17,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'redemption.used',
   'redemption.cancelled',
   'import.completed',
+  'referral.completed',
+  'referral.reversed',
   'webhook.ping',
 ] as const;
 

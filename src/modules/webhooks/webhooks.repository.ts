@@ -21,7 +21,8 @@ export async function suppressRowEvents(tx: EntityManager): Promise<void> {
 /**
  * Personal data scrubbed from the member's stored events (an erasure): `data.member.externalId`
  * set to null, and every string equal to one of `values` (its former externalIds, name, email,
- * phone, birthday) set to null wherever it is in `data` (jsonb_scrub). Deliveries still to be
+ * phone, birthday) set to null wherever it is in `data` (jsonb_scrub); so are the referral events
+ * that name it as the referee (its referrer's events). Deliveries still to be
  * sent then carry the scrubbed data. Returns how many events changed.
  */
 export async function scrubMemberEvents(tx: EntityManager, memberId: string, values: readonly string[]): Promise<number> {
@@ -29,12 +30,19 @@ export async function scrubMemberEvents(tx: EntityManager, memberId: string, val
     `with scrubbed as (
        select e.id, jsonb_scrub(case when jsonb_typeof(e.data -> 'member') = 'object' and jsonb_exists(e.data -> 'member', 'externalId')
          then jsonb_set(e.data, '{member,externalId}', 'null'::jsonb) else e.data end, ?::text[]) as data
-       from webhook_event e where e.member_id = ?
+       from (
+         select e.id, e.data from webhook_event e where e.member_id = ?
+         union all
+         -- a referral's events are its referrer's and carry the referee too (cross-module read: referral)
+         select e.id, e.data from webhook_event e
+         where e.member_id = (select r.referrer_id from referral r where r.referee_id = ?::uuid)
+           and e.type in ('referral.completed', 'referral.reversed') and e.data -> 'referee' ->> 'id' = ?::text
+       ) e
      ), changed as (
        update webhook_event e set data = s.data from scrubbed s where e.id = s.id and e.data is distinct from s.data returning 1
      )
      select count(*)::int as n from changed`,
-    [pgTextArray(values), memberId],
+    [pgTextArray(values), memberId, memberId, memberId],
   );
   return rows[0].n;
 }

@@ -1,0 +1,400 @@
+// Issue 25, referrals: completion on the referee's first purchase (both sides' REFERRAL points in
+// that purchase's transaction, pending for the hold), the guards at completion, racing first
+// purchases, the full refund within the hold, the webhooks and the REFERRAL campaign trigger.
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder } from '../support/fixtures';
+import { expectLedgerConsistent } from '../support/ledger';
+import { eventually } from '../support/wait';
+
+let s: TestServer;
+let n = 0;
+const key = (p: string) => `${p}-${++n}`;
+const DAY = 86_400_000;
+
+const SETTINGS = { referrerPoints: 200, refereePoints: 100, referralHoldDays: 7, referralMonthlyLimit: 0, pointsExpiryMonths: 12 };
+
+beforeAll(async () => {
+  s = await startTestServer();
+  await createLadder(s);
+  await program(SETTINGS);
+  await s.sql(`insert into webhook_endpoint (id, url, event_types, active, secret, created_at, updated_at)
+    values (gen_random_uuid(), 'https://receiver.example/hook', '{referral.completed,referral.reversed}', true, 'test-secret', now(), now())`);
+});
+afterAll(() => s?.stop());
+afterEach(async () => {
+  await program(SETTINGS);
+  await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = now() where status <> 'ENDED'`);
+});
+
+const program = (input: Record<string, unknown>) => s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { referrerPoints } }', { i: input });
+const REGISTER = `mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id referralCode } }`;
+const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { pointsBalance pendingPoints } } }`;
+const REFUND = `mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`;
+
+async function register(input: Record<string, unknown> = {}): Promise<{ id: string; referralCode: string }> {
+  return (await s.admin(REGISTER, { input: { externalId: key('m'), ...input } })).registerMember;
+}
+/** A referrer and a referee registered with its code. */
+async function pair(referrer: Record<string, unknown> = {}, referee: Record<string, unknown> = {}) {
+  const r = await register(referrer);
+  const e = await register({ ...referee, referralCode: r.referralCode });
+  return { referrer: r.id, referee: e.id, code: r.referralCode };
+}
+const buy = (memberId: string, amount = 100, orderId = key('o'), occurredAt?: string) =>
+  s.admin(PURCHASE, { i: { memberId, orderId, amount, ...(occurredAt ? { occurredAt } : {}) } }).then((d) => ({ orderId, ...d.recordPurchase }));
+const refund = (orderId: string, amount: number) => s.admin(REFUND, { i: { orderId, refundId: key('r'), amount } });
+
+interface ReferralRow {
+  id: string; status: string; reason: string | null; orderId: string | null; completedAt: Date | null; reversedAt: Date | null;
+  referrerPoints: number; refereePoints: number; referrerTxn: string | null; refereeTxn: string | null;
+}
+async function referral(refereeId: string): Promise<ReferralRow> {
+  const [row] = await s.sql<ReferralRow>(
+    `select id::text, status, reason, order_id as "orderId", completed_at as "completedAt", reversed_at as "reversedAt", referrer_points as "referrerPoints",
+       referee_points as "refereePoints", referrer_transaction_id::text as "referrerTxn", referee_transaction_id::text as "refereeTxn"
+     from referral where referee_id = $1`, [refereeId]);
+  return row;
+}
+/** The member's REFERRAL transactions and their lots. */
+async function referralPoints(memberId: string) {
+  return s.sql<{ id: string; amount: number; reference: string; occurredAt: Date; activatesAt: Date; expiresAt: Date | null; remaining: number }>(
+    `select t.id::text, t.amount, t.reference, t.occurred_at as "occurredAt", l.activates_at as "activatesAt", l.expires_at as "expiresAt", l.remaining
+     from point_transaction t left join point_lot l on l.transaction_id = t.id where t.member_id = $1 and t.type = 'REFERRAL' order by t.id`, [memberId]);
+}
+/** The member's spendable and pending points (the API's) and its account's balance (both). */
+async function balances(id: string): Promise<{ pointsBalance: number; pendingPoints: number; lifetimePoints: number; account: number }> {
+  const { member } = await s.admin('query($id: ID!) { member(id: $id) { pointsBalance pendingPoints lifetimePoints } }', { id });
+  const [{ balance }] = await s.sql<{ balance: number }>('select balance from point_account where member_id = $1', [id]);
+  return { ...member, account: balance };
+}
+
+describe('completion on the referee\'s first purchase', () => {
+  it('both sides get their REFERRAL points in the purchase\'s transaction, pending for the hold, expiring as earned points', async () => {
+    const { referrer, referee } = await pair();
+    const before = Date.now();
+    const p = await buy(referee, 100);
+    const after = Date.now();
+    expect(p.pointsEarned).toBe(100);
+    expect(p.member).toEqual({ pointsBalance: 100, pendingPoints: 100 }); // its purchase's 100 (no pending days), and 100 pending
+    const r = await referral(referee);
+    expect(r).toMatchObject({ status: 'COMPLETED', reason: null, orderId: p.orderId, referrerPoints: 200, refereePoints: 100 });
+    expect(r.completedAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(r.completedAt!.getTime()).toBeLessThanOrEqual(after + 1000);
+    const [mine] = await referralPoints(referee);
+    const [theirs] = await referralPoints(referrer);
+    expect(mine).toMatchObject({ id: r.refereeTxn, amount: 100, reference: r.id, remaining: 100 });
+    expect(theirs).toMatchObject({ id: r.referrerTxn, amount: 200, reference: r.id, remaining: 200 });
+    for (const t of [mine, theirs]) {
+      expect(t.occurredAt.getTime()).toBe(r.completedAt!.getTime());
+      expect(t.activatesAt.getTime()).toBe(r.completedAt!.getTime() + 7 * DAY);
+      const expected = new Date(t.activatesAt);
+      expected.setUTCMonth(expected.getUTCMonth() + 12);
+      expect(t.expiresAt!.getTime()).toBe(expected.getTime());
+    }
+    expect(await balances(referrer)).toEqual({ pointsBalance: 0, pendingPoints: 200, lifetimePoints: 200, account: 200 });
+    await expectLedgerConsistent(s);
+  });
+
+  it('only the first purchase: a second one completes nothing more', async () => {
+    const { referrer, referee } = await pair();
+    await buy(referee, 10);
+    await buy(referee, 10);
+    expect(await referralPoints(referee)).toHaveLength(1);
+    expect(await referralPoints(referrer)).toHaveLength(1);
+  });
+
+  it('by when the purchase is recorded: one dated before the registration completes it too', async () => {
+    const { referee } = await pair();
+    await buy(referee, 10, key('o'), new Date(Date.now() - 30 * DAY).toISOString());
+    expect((await referral(referee)).status).toBe('COMPLETED');
+  });
+
+  it('a member without a referral, or with a REJECTED one, gets nothing', async () => {
+    const alone = await register();
+    await buy(alone.id, 10);
+    expect(await referralPoints(alone.id)).toEqual([]);
+    const { referee } = await pair({ phone: '+86 137 0000 0007' }, { phone: '+8613700000007' });
+    expect((await referral(referee)).status).toBe('REJECTED');
+    await buy(referee, 10);
+    expect(await referral(referee)).toMatchObject({ status: 'REJECTED', orderId: null });
+    expect(await referralPoints(referee)).toEqual([]);
+  });
+
+  it('imported purchase history never completes one (history or earn mode)', async () => {
+    const { referee } = await pair();
+    const [{ e }] = await s.sql<{ e: string }>('select external_id as e from member where id = $1', [referee]);
+    const at = new Date(Date.now() - 2 * DAY).toISOString();
+    await importPurchases('history', `orderId,externalId,amount,occurredAt\n${key('imp')},${e},50,${at}\n`);
+    await importPurchases('earn', `orderId,externalId,amount,occurredAt\n${key('imp')},${e},50,${at}\n`);
+    expect((await referral(referee)).status).toBe('PENDING');
+    expect(await referralPoints(referee)).toEqual([]);
+    await buy(referee, 10);
+    expect((await referral(referee)).status).toBe('COMPLETED');
+  });
+});
+
+describe('guards at completion', () => {
+  it('the referee now shares the referrer\'s phone or email: REJECTED, nothing given', async () => {
+    const { referrer, referee } = await pair({ email: 'Guard.Email@example.com' });
+    await s.admin('mutation($id: ID!) { updateMember(memberId: $id, patch: { email: "guard.email@EXAMPLE.com" }) { id } }', { id: referee });
+    await buy(referee, 10);
+    expect(await referral(referee)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/phone or email/), referrerPoints: 0, refereePoints: 0 });
+    expect(await referralPoints(referee)).toEqual([]);
+    expect(await referralPoints(referrer)).toEqual([]);
+  });
+
+  it('the referrer was erased since: REJECTED', async () => {
+    const { referrer, referee } = await pair();
+    await s.admin('mutation($id: ID!) { eraseMember(memberId: $id, reason: "asked") { id } }', { id: referrer });
+    await buy(referee, 10);
+    expect(await referral(referee)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/erased/) });
+    expect(await referralPoints(referee)).toEqual([]);
+  });
+
+  it('the referrer\'s monthly limit (programme-local month): the referral beyond it is REJECTED', async () => {
+    await program({ referralMonthlyLimit: 2, timeZone: 'Asia/Shanghai' });
+    const r = await register();
+    const referees = [];
+    for (let i = 0; i < 3; i++) referees.push((await register({ referralCode: r.referralCode })).id);
+    // one completed in an earlier local month does not count
+    await buy(referees[0], 10);
+    await s.sql(`update referral set completed_at = completed_at - interval '40 days' where referee_id = $1`, [referees[0]]);
+    await buy(referees[1], 10);
+    await buy(referees[2], 10);
+    expect((await referral(referees[2])).status).toBe('COMPLETED');
+    const fourth = (await register({ referralCode: r.referralCode })).id;
+    await buy(fourth, 10);
+    expect(await referral(fourth)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/limit of 2/) });
+    expect(await referralPoints(r.id)).toHaveLength(3);
+  });
+
+  it('the limit holds under racing completions of one referrer\'s referees', async () => {
+    await program({ referralMonthlyLimit: 3 });
+    const r = await register();
+    const referees: string[] = [];
+    for (let i = 0; i < 10; i++) referees.push((await register({ referralCode: r.referralCode })).id);
+    await Promise.all(referees.map((id) => buy(id, 10)));
+    const rows = await s.sql<{ status: string; n: number }>(
+      'select status, count(*)::int as n from referral where referrer_id = $1 group by status order by status', [r.id]);
+    expect(rows).toEqual([{ status: 'COMPLETED', n: 3 }, { status: 'REJECTED', n: 7 }]);
+    expect(await referralPoints(r.id)).toHaveLength(3);
+    await expectLedgerConsistent(s);
+  });
+});
+
+describe('racing first purchases of one referee', () => {
+  it('reward once, across two server instances on one database', async () => {
+    // One instance runs one member's purchases one at a time (db/member-queue.ts); a second
+    // instance's race the first's in the database.
+    const other = await startTestServer({ databaseUrl: s.databaseUrl });
+    try {
+      const { referrer, referee } = await pair();
+      const orders = [...Array(16)].map(() => key('race'));
+      await Promise.all(orders.map((orderId, i) =>
+        (i % 2 ? other : s).admin(PURCHASE, { i: { memberId: referee, orderId, amount: 10 } })));
+      const r = await referral(referee);
+      expect(r.status).toBe('COMPLETED');
+      expect(orders).toContain(r.orderId);
+      expect(await referralPoints(referee)).toHaveLength(1);
+      expect(await referralPoints(referrer)).toHaveLength(1);
+      expect(await balances(referrer)).toMatchObject({ pendingPoints: 200, account: 200 });
+      await expectLedgerConsistent(s);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('reward once (one instance)', async () => {
+    const { referrer, referee } = await pair();
+    const orders = [...Array(12)].map(() => key('race'));
+    await Promise.all(orders.map((orderId) => buy(referee, 10, orderId)));
+    const r = await referral(referee);
+    expect(r.status).toBe('COMPLETED');
+    expect(orders).toContain(r.orderId);
+    expect(await referralPoints(referee)).toHaveLength(1);
+    expect(await referralPoints(referrer)).toHaveLength(1);
+    expect(await balances(referrer)).toMatchObject({ pendingPoints: 200, account: 200 });
+    await expectLedgerConsistent(s);
+  });
+});
+
+describe('refunds', () => {
+  it('a full refund within the hold reverses both sides and marks it REVERSED', async () => {
+    const { referrer, referee } = await pair();
+    const p = await buy(referee, 100);
+    await refund(p.orderId, 100);
+    const r = await referral(referee);
+    expect(r).toMatchObject({ status: 'REVERSED', reason: expect.stringMatching(/refunded/) });
+    expect(r.reversedAt).not.toBeNull();
+    expect(await balances(referee)).toMatchObject({ pointsBalance: 0, pendingPoints: 0, account: 0 });
+    expect(await balances(referrer)).toMatchObject({ pointsBalance: 0, pendingPoints: 0, account: 0 });
+    expect((await referralPoints(referrer))[0].remaining).toBe(0);
+    await expectLedgerConsistent(s);
+  });
+
+  it('partial refunds leave it COMPLETED; the one that makes the refund full within the hold reverses it', async () => {
+    const { referrer, referee } = await pair();
+    const p = await buy(referee, 100);
+    await refund(p.orderId, 40);
+    expect((await referral(referee)).status).toBe('COMPLETED');
+    expect(await balances(referrer)).toMatchObject({ pendingPoints: 200, account: 200 });
+    expect(await balances(referee)).toMatchObject({ pointsBalance: 60, pendingPoints: 100 });
+    await refund(p.orderId, 60);
+    expect((await referral(referee)).status).toBe('REVERSED');
+    expect(await balances(referrer)).toMatchObject({ pendingPoints: 0, account: 0 });
+    expect(await balances(referee)).toMatchObject({ pointsBalance: 0, pendingPoints: 0, account: 0 });
+    await expectLedgerConsistent(s);
+  });
+
+  it('a full refund after the hold leaves it COMPLETED, its points kept', async () => {
+    await program({ referralHoldDays: 0 });
+    const { referrer, referee } = await pair();
+    const p = await buy(referee, 100);
+    await refund(p.orderId, 100);
+    expect((await referral(referee)).status).toBe('COMPLETED');
+    expect(await balances(referrer)).toMatchObject({ pointsBalance: 200, pendingPoints: 0, account: 200 });
+    await expectLedgerConsistent(s);
+  });
+
+  it('refunding another purchase of the referee changes nothing', async () => {
+    const { referrer, referee } = await pair();
+    await buy(referee, 100);
+    const second = await buy(referee, 50);
+    await refund(second.orderId, 50);
+    expect((await referral(referee)).status).toBe('COMPLETED');
+    expect(await balances(referrer)).toMatchObject({ account: 200 });
+    expect(await balances(referee)).toMatchObject({ pointsBalance: 100, pendingPoints: 100 });
+  });
+});
+
+describe('webhooks', () => {
+  it('referral.completed and referral.reversed carry the parties as {id, externalId} and the points, no personal data', async () => {
+    const { referrer, referee } = await pair({ displayName: 'Wang Fang', phone: '+86 135 0000 0001' }, { displayName: 'Li Lei', email: 'li@example.com' });
+    const p = await buy(referee, 100);
+    await refund(p.orderId, 100);
+    const events = await s.sql<{ type: string; memberId: string; data: any }>(
+      `select type, member_id::text as "memberId", data from webhook_event where type like 'referral.%' and data->'referee'->>'id' = $1 order by seq`, [referee]);
+    expect(events.map((e) => e.type)).toEqual(['referral.completed', 'referral.reversed']);
+    const ext = async (id: string) => (await s.sql<{ e: string }>('select external_id as e from member where id = $1', [id]))[0].e;
+    for (const e of events) {
+      expect(e.memberId).toBe(referrer);
+      expect(e.data.referrer).toEqual({ id: referrer, externalId: await ext(referrer) });
+      expect(e.data.referee).toEqual({ id: referee, externalId: await ext(referee) });
+      expect(e.data).toMatchObject({ orderId: p.orderId, referrerPoints: 200, refereePoints: 100 });
+      const text = JSON.stringify(e.data);
+      for (const personal of ['Wang', 'Li Lei', 'li@example.com', '135']) expect(text).not.toContain(personal);
+    }
+    expect(events[1].data).toMatchObject({ status: 'REVERSED', reason: expect.stringMatching(/refunded/) });
+    const deliveries = await s.sql('select 1 from webhook_delivery d join webhook_event e on e.id = d.event_id where e.data->\'referee\'->>\'id\' = $1', [referee]);
+    expect(deliveries).toHaveLength(2);
+  });
+
+  it('erasing the referee scrubs its externalId from its referrer\'s referral events', async () => {
+    const { referee } = await pair();
+    const ext = (await s.sql<{ e: string }>('select external_id as e from member where id = $1', [referee]))[0].e;
+    await buy(referee, 10);
+    await s.admin('mutation($id: ID!) { eraseMember(memberId: $id, reason: "asked") { id } }', { id: referee });
+    const [e] = await s.sql<{ data: any }>(`select data from webhook_event where type = 'referral.completed' and data->'referee'->>'id' = $1`, [referee]);
+    expect(JSON.stringify(e.data)).not.toContain(ext);
+    expect(e.data.referee.externalId).toBeNull();
+  });
+});
+
+describe('REFERRAL campaigns', () => {
+  async function campaign(code: string, f: { multiplier?: string; bonusPoints?: number; audience?: unknown; controlPercent?: number }) {
+    const [row] = await s.sql<{ id: string }>(
+      `insert into campaign (id, code, name, trigger, status, starts_at, audience, bonus_points, multiplier, control_percent, activated_at)
+       values (md5('campaign:' || $1)::uuid, $1, $1, 'REFERRAL', 'ACTIVE', '2020-01-01T00:00:00Z', $2::jsonb, $3, $4::numeric, $5, now()) returning id::text`,
+      [code, f.audience === undefined ? null : JSON.stringify(f.audience), f.bonusPoints ?? null, f.multiplier ?? null, f.controlPercent ?? 0]);
+    return row.id;
+  }
+
+  it('"double points in a launch week": the referrer\'s referral points multiplied, per completed referral; a refund within the hold takes it back', async () => {
+    const id = await campaign(key('LAUNCH'), { multiplier: '2' });
+    const { referrer, referee } = await pair();
+    const p = await buy(referee, 100);
+    const awards = await s.sql<{ memberId: string; source: string; points: number }>(
+      'select member_id::text as "memberId", source, points from campaign_award where campaign_id = $1', [id]);
+    const r = await referral(referee);
+    expect(awards).toEqual([{ memberId: referrer, source: `referral:${r.id}`, points: 200 }]);
+    expect(await balances(referrer)).toMatchObject({ account: 400, pendingPoints: 400 });
+    expect(await balances(referee)).toMatchObject({ account: 200 }); // the referee is not the campaign's member
+    await refund(p.orderId, 100);
+    expect(await balances(referrer)).toMatchObject({ account: 0, pendingPoints: 0 });
+    const [award] = await s.sql<{ reversed: number }>('select reversed_points as reversed from campaign_award where campaign_id = $1', [id]);
+    expect(award.reversed).toBe(200);
+    await expectLedgerConsistent(s);
+  });
+
+  it('its audience is the referrer\'s, and a rejected referral triggers nothing', async () => {
+    const id = await campaign(key('GOLDONLY'), { bonusPoints: 50, audience: { tierCodes: ['GOLD'] } });
+    const { referee } = await pair();
+    await buy(referee, 10);
+    expect(await s.sql('select 1 from campaign_award where campaign_id = $1 and points > 0', [id])).toEqual([]);
+  });
+});
+
+describe('the other purchase paths', () => {
+  it('statement by statement (a purchase dated before the member\'s tier override): completed once, in its transaction', async () => {
+    const { referrer, referee } = await pair();
+    await s.admin('mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "SILVER", reason: "courtesy") { id } }', { id: referee });
+    await buy(referee, 100, key('o'), new Date(Date.now() - 3 * DAY).toISOString());
+    expect((await referral(referee)).status).toBe('COMPLETED');
+    expect(await referralPoints(referee)).toHaveLength(1);
+    expect(await balances(referrer)).toMatchObject({ account: 200, pendingPoints: 200 });
+    expect(await balances(referee)).toMatchObject({ pendingPoints: 100 });
+    await expectLedgerConsistent(s);
+  });
+});
+
+describe('a referrer with a debt: the transaction path credits both sides', () => {
+  it('repays the debt first, the ledger consistent, the referral COMPLETED once', async () => {
+    await program({ allowNegativeBalance: true });
+    const { referrer, referee } = await pair();
+    // the referrer spends points it then loses to a refund: a debt
+    const own = await buy(referrer, 100);
+    await s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }', { i: { memberId: referrer, amount: -100, reason: 'spent', idempotencyKey: key('adj') } });
+    await refund(own.orderId, 100);
+    expect(await balances(referrer)).toMatchObject({ pointsBalance: -100, account: -100 });
+    await buy(referee, 10);
+    expect((await referral(referee)).status).toBe('COMPLETED');
+    expect(await referralPoints(referrer)).toHaveLength(1);
+    // the debt is repaid when the pending points activate; the account holds both
+    expect(await balances(referrer)).toMatchObject({ account: 100 });
+    const r = await referral(referee);
+    expect(r.referrerTxn).not.toBeNull();
+    expect(r.refereeTxn).not.toBeNull();
+    await expectLedgerConsistent(s, true);
+  });
+
+  it('with a REFERRAL campaign: its bonus credited to the referrer there too', async () => {
+    await program({ allowNegativeBalance: true });
+    const [row] = await s.sql<{ id: string }>(
+      `insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, control_percent, activated_at)
+       values (md5('campaign:' || $1)::uuid, $1, $1, 'REFERRAL', 'ACTIVE', '2020-01-01T00:00:00Z', 50, 0, now()) returning id::text`, [key('DEBTBONUS')]);
+    const { referrer, referee } = await pair();
+    const own = await buy(referrer, 100);
+    await s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }', { i: { memberId: referrer, amount: -100, reason: 'spent', idempotencyKey: key('adj') } });
+    await refund(own.orderId, 100);
+    await buy(referee, 10);
+    const awards = await s.sql<{ points: number; txn: string | null }>('select points, transaction_id::text as txn from campaign_award where campaign_id = $1', [row.id]);
+    expect(awards).toEqual([{ points: 50, txn: expect.any(String) }]);
+    expect(await balances(referrer)).toMatchObject({ account: 150 });
+    await expectLedgerConsistent(s, true);
+  });
+});
+
+/** A purchases import (its HTTP route), waited for to end. */
+async function importPurchases(mode: 'history' | 'earn', csv: string): Promise<void> {
+  const res = await fetch(`${s.url}/imports/purchases?mode=${mode}`, {
+    method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${await s.token('admin')}` }, body: csv,
+  });
+  const { id } = (await res.json()) as { id: string };
+  expect(res.status).toBe(202);
+  let job: { status: string; rowsDone: number } = { status: 'RUNNING', rowsDone: 0 };
+  await eventually(async () => {
+    job = (await s.admin('query($id: ID!) { importJob(id: $id) { status rowsDone } }', { id })).importJob;
+    return job.status !== 'RUNNING';
+  }, 'the import to end', 60_000);
+  expect(job).toEqual({ status: 'SUCCEEDED', rowsDone: 1 });
+}
