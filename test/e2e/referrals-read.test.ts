@@ -203,8 +203,9 @@ describe('referralStats', () => {
     await referee(r2, {}, { createdAt: '2025-03-31T23:59:59.999999Z' });
     // 5. Rejected at registration on April's first instant.
     await referee(r3, {}, { createdAt: '2025-04-01T00:00:00Z', status: 'REJECTED', reason: 'shares the referrer\'s phone' });
-    // 6. Registered in March, rejected at its first purchase in April (over the monthly limit).
-    await referee(r3, {}, { createdAt: '2025-03-15T10:00:00Z', status: 'REJECTED', completedAt: '2025-04-05T10:00:00Z', reason: 'monthly limit' });
+    // 6. Registered in March, rejected at its first purchase in April (over the monthly limit):
+    // as referrals-core writes it, with no instant of its own (completed_at stays null).
+    await referee(r3, {}, { createdAt: '2025-03-15T10:00:00Z', status: 'REJECTED', reason: 'monthly limit' });
     // 7. Registered in February, completed on March's first instant, other points.
     await referee(r3, {}, { createdAt: '2025-02-10T10:00:00Z', status: 'COMPLETED', completedAt: '2025-03-01T00:00:00Z', referrerPoints: 80, refereePoints: 40 });
     // 8. April: registered, completed and reversed.
@@ -215,7 +216,7 @@ describe('referralStats', () => {
     expect(await stats('2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z')).toEqual({
       registered: 5, // 1, 2, 3, 4, 6
       completed: 3, // 1, 3 (reversed since, in April), 7
-      rejected: 0, // 5 and 6 were rejected in April
+      rejected: 1, // 6, dated at its registration (its rejection has no instant); 5 was rejected in April
       reversed: 0,
       pointsGiven: 150 + 150 + 120,
       referrers: 3,
@@ -227,7 +228,7 @@ describe('referralStats', () => {
     expect(await stats('2025-04-01T00:00:00Z', '2025-05-01T00:00:00Z')).toEqual({
       registered: 2, // 5, 8
       completed: 2, // 2, 8
-      rejected: 2, // 5 (at registration), 6 (at its purchase)
+      rejected: 1, // 5 (at registration)
       reversed: 2, // 3, 8
       pointsGiven: 300 - 300,
       referrers: 1, // r1 (2 and 8)
@@ -275,5 +276,57 @@ describe('referralStats', () => {
     } finally {
       await s.admin(`mutation { updateProgram(input: { timeZone: "UTC" }) { timeZone } }`);
     }
+  });
+});
+
+describe('referralStats end to end: registration, first purchases, a refund', () => {
+  const STATS = `query($from: DateTime!, $to: DateTime!) { referralStats(from: $from, to: $to) {
+    registered completed rejected reversed pointsGiven referrers referralsPerReferrer } }`;
+  const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }`;
+  const REFUND = `mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`;
+  let from: string;
+  let a: string; let b: string; let c: string; let d: string; let e: string;
+
+  beforeAll(async () => {
+    await s.admin(`mutation { updateProgram(input: { referrerPoints: 200, refereePoints: 100, referralHoldDays: 7, referralMonthlyLimit: 2 }) { timeZone } }`);
+    from = new Date().toISOString(); // the earlier describes' referrals were all registered before
+    a = await registerMember(s, { displayName: 'Ada Anchor', phone: '+44 7700 900123' });
+    const code = await codeOf(a);
+    [b, c, d] = [await registerMember(s, { referralCode: code }), await registerMember(s, { referralCode: code }), await registerMember(s, { referralCode: code })];
+    e = await registerMember(s, { referralCode: code, phone: '+447700900123' }); // shares the referrer's phone: REJECTED at once
+    const buy = (memberId: string, orderId: string) => s.admin(PURCHASE, { i: { memberId, orderId, amount: 100 } });
+    await buy(b, 'stats-b'); // COMPLETED
+    await buy(d, 'stats-d'); // COMPLETED: the second this month
+    await buy(c, 'stats-c'); // REJECTED: over the monthly limit of 2
+    await s.admin(REFUND, { i: { orderId: 'stats-d', refundId: 'stats-d-r', amount: 100 } }); // REVERSED
+  });
+  afterAll(() => s.admin(`mutation { updateProgram(input: { referrerPoints: 0, refereePoints: 0, referralMonthlyLimit: 0 }) { timeZone } }`));
+
+  it('the referrals as written, seen from both sides', async () => {
+    const statuses = await s.sql<{ referee_id: string; status: string }>('select referee_id::text, status from referral where referrer_id = $1', [a]);
+    expect(Object.fromEntries(statuses.map((r) => [r.referee_id, r.status]))).toEqual({ [b]: 'COMPLETED', [c]: 'REJECTED', [d]: 'REVERSED', [e]: 'REJECTED' });
+    const list = await s.gql(REFERRALS, { id: a }, await s.token('member', a));
+    expect(list.data!.member.referrals.totalCount).toBe(4);
+    const byReferee = Object.fromEntries(list.data!.member.referrals.edges.map((x: { node: { referee: { id: string }; status: string; completedAt: string | null } }) => [x.node.referee.id, x.node]));
+    expect(byReferee[b].status).toBe('COMPLETED');
+    expect(byReferee[b].completedAt).not.toBeNull();
+    expect(byReferee[d].status).toBe('REVERSED');
+    expect(byReferee[c].reason).toEqual(expect.any(String));
+    const by = await s.gql(REFERRED_BY, { id: d }, await s.token('member', d));
+    expect(by.data!.member.referredBy).toEqual({ id: a, displayName: 'A*** A' });
+  });
+
+  it('counted by hand', async () => {
+    const res = await s.gql(STATS, { from, to: new Date(Date.now() + 60_000).toISOString() }, await s.token('admin'));
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.referralStats).toEqual({
+      registered: 4, // b, c, d, e
+      completed: 2, // b, d (reversed since)
+      rejected: 2, // e at registration, c at its purchase
+      reversed: 1, // d
+      pointsGiven: 300 + 300 - 300,
+      referrers: 1,
+      referralsPerReferrer: 2,
+    });
   });
 });

@@ -8,8 +8,10 @@ import { localMonthBounds } from '../../common/local-time.rules';
  *   became of them (pending, completed, rejected, reversed);
  * - completed: referrals whose completion (the referee's first purchase) is dated in the period,
  *   including those reversed since (their reversal is counted, in its own period, by `reversed`);
- * - rejected: REJECTED referrals, dated when the guard rejected them: at the first purchase
- *   when one was decided then (completed_at), else at registration (created_at);
+ * - rejected: REJECTED referrals, dated by completed_at when the row has one, else by its
+ *   registration (created_at). A guard that rejects at the first purchase records the order but
+ *   no instant (referrals-core leaves completed_at null), so such a rejection counts in its
+ *   registration's period; were completed_at set then, it would count in the purchase's;
  * - reversed: referrals whose reversal (a full refund within the hold) is dated in the period;
  * - pointsGiven: both sides' points of the completions in the period, less both sides' points of
  *   the reversals in the period: the net referral points the programme gave (negative in a
