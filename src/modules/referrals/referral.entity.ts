@@ -17,6 +17,19 @@ export const REFERRAL_STATUSES: ReferralStatus[] = ['PENDING', 'COMPLETED', 'REJ
 @Index({ name: 'referral_created_index', properties: ['createdAt'] })
 @Index({ name: 'referral_completed_index', properties: ['completedAt'] })
 @Index({ name: 'referral_order_index', properties: ['orderId'] })
+// referralStats' completions, rejections and reversals by an index range per period (migration referral_stats_indexes).
+@Index({
+  name: 'referral_completion_index',
+  expression: `create index "referral_completion_index" on "referral" ("completed_at") include ("referrer_id", "referrer_points", "referee_points") where "status" in ('COMPLETED', 'REVERSED')`,
+})
+@Index({
+  name: 'referral_rejected_index',
+  expression: `create index "referral_rejected_index" on "referral" ((coalesce("completed_at", "created_at"))) where "status" = 'REJECTED'`,
+})
+@Index({
+  name: 'referral_reversed_index',
+  expression: `create index "referral_reversed_index" on "referral" ("reversed_at") include ("referrer_points", "referee_points") where "status" = 'REVERSED'`,
+})
 export class Referral {
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id!: string;
