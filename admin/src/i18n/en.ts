@@ -886,6 +886,11 @@ export const en = {
   'campaigns.report.zero': 'No effect (0)',
   'campaigns.report.upliftAxis': 'Treatment ARPU − control ARPU',
   'campaigns.report.chart': 'Chart: ARPU uplift {uplift}, 95% interval from {low} to {high}, against a line at zero',
+  // engagement (issue 25): the ledger types and campaign triggers the foundation added
+  'transaction.REFERRAL': 'Referral',
+  'transaction.CHECK_IN': 'Check-in',
+  'campaigns.trigger.REFERRAL': 'Completed referral',
+  'campaigns.trigger.CHECK_IN': 'Daily check-in',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -883,4 +883,9 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.report.zero': '无影响（0）',
   'campaigns.report.upliftAxis': '实验组 ARPU − 对照组 ARPU',
   'campaigns.report.chart': '图表：ARPU 增量 {uplift}，95% 区间 {low} 至 {high}，与零线对比',
+  // engagement (issue 25): the ledger types and campaign triggers the foundation added
+  'transaction.REFERRAL': '邀请奖励',
+  'transaction.CHECK_IN': '签到',
+  'campaigns.trigger.REFERRAL': '邀请成功',
+  'campaigns.trigger.CHECK_IN': '每日签到',
 };
