@@ -6,6 +6,7 @@ import { benchCampaigns } from './campaigns';
 import { benchFeed } from './feed';
 import { benchImports } from './imports';
 import { benchPoints } from './points';
+import { benchReferrals } from './referrals';
 import { benchRetention } from './retention';
 import { benchRewards } from './rewards';
 import { benchScreen } from './screen';
@@ -16,6 +17,7 @@ import { benchWebhooks } from './webhooks';
 const benches: Record<string, () => Promise<void>> = {
   points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen,
   webhooks: benchWebhooks, imports: benchImports, campaigns: benchCampaigns, 'campaign-report': benchCampaignReport,
+  referrals: benchReferrals,
 };
 const name = process.argv[2];
 const run = benches[name ?? ''];
