@@ -3,6 +3,7 @@ import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
+import { localDate } from '../../common/local-time.rules';
 import { lockAccount, lockAccounts, lockActivityRule, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
 import { memberWrites } from '../../db/member-queue';
@@ -894,8 +895,8 @@ export class PointsService {
     return idempotentWrite(this.em, replay, () => withinPointsRange('kind', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
       if (settled) return settled;
-      const { day, points, qualifying } = await this.activityGrant(tx, memberId, input.kind, occurredAt);
       const settings = await repo.programSettings(tx);
+      const { day, points, qualifying } = await this.activityGrant(tx, memberId, input.kind, occurredAt, settings.timeZone);
       const transaction = points > 0 ? await this.earnActivity(tx, account, memberId, input, points, occurredAt, settings) : null;
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
       const tierChange = qualifying > 0 ? await this.tierAfterQualifying(tx, account, memberId, occurredAt) : null;
@@ -929,11 +930,14 @@ export class PointsService {
     return { memberId, pointsEarned: a.points, qualifyingPointsEarned: a.qualifying, transaction: await repo.findTransaction(em, a.transactionId), tierChange: null };
   }
 
-  /** What the kind's active rule grants at `occurredAt` under its daily cap (UTC day); NOT_FOUND without an active rule. */
-  private async activityGrant(tx: EntityManager, memberId: string, kind: string, occurredAt: Date): Promise<{ day: string; points: number; qualifying: number }> {
+  /**
+   * What the kind's active rule grants at `occurredAt` under its daily cap (the programme-local
+   * day of `occurredAt` in `timeZone`); NOT_FOUND without an active rule.
+   */
+  private async activityGrant(tx: EntityManager, memberId: string, kind: string, occurredAt: Date, timeZone: string): Promise<{ day: string; points: number; qualifying: number }> {
     const rule = await repo.activeRule(tx, kind);
     if (!rule) throw notFound('ActivityRule', kind);
-    const day = occurredAt.toISOString().slice(0, 10);
+    const day = localDate(occurredAt, timeZone);
     const already = await repo.activityPointsOn(tx, memberId, kind, day);
     const points = dailyCapRemaining(rule.dailyCap, already, rule.points);
     return { day, points, qualifying: points > 0 ? rule.qualifying : 0 };

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared } from '../../db/entity-manager';
 import { type DowngradePolicy, Program } from './program.entity';
+import { PURCHASE_DAY_INDEX, purchaseDayIndexSql } from '../points/points.entities';
 
 /** The programme's settings row (id 1, from the first migration on). */
 const SETTINGS_ID = 1;
@@ -13,6 +14,27 @@ export function programSettings(em: EntityManager): Promise<Program> {
 /** Lock: the settings row (`for update`), for an update of the settings in the caller's transaction. */
 export function lockProgram(tx: EntityManager): Promise<Program> {
   return tx.findOneOrFail(Program, SETTINGS_ID, { lockMode: LockMode.PESSIMISTIC_WRITE });
+}
+
+/**
+ * Whether PostgreSQL knows the time zone by this name (its tz database may differ from the
+ * runtime's: a zone Node's Intl knows and PostgreSQL does not would fail every local-day query).
+ */
+export async function postgresKnowsZone(tx: EntityManager, zone: string): Promise<boolean> {
+  const [row] = await tx.execute<{ known: boolean }[]>('select exists (select 1 from pg_timezone_names where name = ?) as known', [zone]);
+  return row.known;
+}
+
+/**
+ * Rebuilds purchase_member_day_index for the programme's new time zone, in the caller's
+ * transaction (the update's: the new zone and its index commit together, or neither does).
+ * Cross-module DDL on purchase (the points module's table; the index is declared in
+ * points.entities.ts). It holds purchase writes for as long as the build takes: a time zone
+ * is set once, when a programme starts, not changed in business hours.
+ */
+export async function rebuildPurchaseDayIndex(tx: EntityManager, zone: string): Promise<void> {
+  await tx.execute(`drop index if exists "${PURCHASE_DAY_INDEX}"`);
+  await tx.execute(purchaseDayIndexSql(zone));
 }
 
 /** A tier of the ladder as the purchase path decides with it. */
@@ -29,6 +51,8 @@ export interface ConfigRows {
   version: string;
   pointsPerUnit: number; pointsExpiryMonths: number | null; pointsPendingDays: number; allowNegativeBalance: boolean;
   windowMonths: number; validityMonths: number; policy: DowngradePolicy; noticeDays: number;
+  /** The programme's IANA time zone: what a day, a month and a birthday mean (docs/decisions.md, "Programme-local days"). */
+  timeZone: string;
   ladder: ConfigRung[];
   multiplierBenefits: ConfigBenefitVersion[];
   /**
@@ -51,7 +75,7 @@ export async function configRows(em: EntityManager): Promise<ConfigRows> {
     `select (select version::text from config_version where id = 1) as version,
        p.points_per_unit::float8 as "pointsPerUnit", p.points_expiry_months as "pointsExpiryMonths", p.points_pending_days as "pointsPendingDays",
        p.allow_negative_balance as "allowNegativeBalance", p.qualification_window_months as "windowMonths", p.tier_validity_months as "validityMonths",
-       p.downgrade_policy as policy, p.tier_notice_days as "noticeDays",
+       p.downgrade_policy as policy, p.tier_notice_days as "noticeDays", p.time_zone as "timeZone",
        coalesce((select json_agg(json_build_object('id', t.id, 'code', t.code, 'rank', t.rank, 'qualifyingPoints', t.qualifying_points,
          'retainPoints', t.retain_points, 'multiplier', t.points_multiplier::float8) order by t.rank) from tier t), '[]') as ladder,
        coalesce((select json_agg(json_build_object('code', bv.code, 'version', bv.version, 'changedAt', bv.changed_at,

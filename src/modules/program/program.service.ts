@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
 import { type DowngradePolicy, Program } from './program.entity';
-import { lockProgram, programSettings } from './program.repository';
+import { lockProgram, postgresKnowsZone, programSettings, rebuildPurchaseDayIndex } from './program.repository';
 import { validateThresholds } from '../retention/retention.rules';
 import { canonicalTimeZone, isTimeZone } from '../../common/local-time.rules';
 
@@ -97,6 +97,7 @@ export class ProgramService {
     return inTransaction(this.em, async (tx) => {
       const program = await lockProgram(tx);
       const before = snapshot(program, FIELDS);
+      const zoneBefore = program.timeZone;
       for (const [key, value] of Object.entries(changes)) {
         if (value == null || key === 'clearPointsExpiry') continue;
         (program as unknown as Record<string, unknown>)[key] = key === 'timeZone' ? canonicalTimeZone(value as string) : value;
@@ -109,6 +110,10 @@ export class ProgramService {
       if (badThreshold) {
         const field = `lifecycle${badThreshold[0].toUpperCase()}${badThreshold.slice(1)}`;
         throw badInput(field, 'lifecycle thresholds must rise: new < active < at risk < dormant');
+      }
+      if (program.timeZone !== zoneBefore) {
+        if (!(await postgresKnowsZone(tx, program.timeZone))) throw badInput('timeZone', `The database does not know the time zone ${program.timeZone}`);
+        await rebuildPurchaseDayIndex(tx, program.timeZone);
       }
       this.audit.record(tx, actor, { action: 'program.update', entity: 'Program', entityId: '1', before, after: snapshot(program, FIELDS) });
       await tx.flush();
