@@ -13,6 +13,3 @@ export const localTimestamp = (ts: string, zone: string): string => `(${ts}) at 
 
 /** The local day number of `ts`: local days since 1970-01-01 (localDayNumber's). */
 export const localDayNumberSql = (ts: string, zone: string): string => `((${localTimestamp(ts, zone)})::date - date '1970-01-01')`;
-
-/** The local month of `ts`, as the timestamp of its first local midnight (date_trunc of the local time). */
-export const localMonthSql = (ts: string, zone: string): string => `date_trunc('month', ${localTimestamp(ts, zone)})`;

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../../db/array-literal';
 import { safeInteger } from '../../common/safe-integer';
 import { withDates } from '../../db/rows';
-import { localDayNumberSql, localMonthSql, localTimestamp } from '../../db/local-days';
+import { localDayNumberSql } from '../../db/local-days';
 import { TUPLE_BASE } from './churn.fit';
 import type { BgNbdParams, ChurnBacktest, ChurnMethod } from './churn.rules';
 
@@ -658,14 +658,20 @@ export async function pointsOutlook(em: EntityManager, now: Date, withinDays: nu
 export interface PointsFlowRow { period: string; earned: number; redeemed: number; expired: number; reversed: number }
 
 /**
+ * The programme's time zone, read by a report in its own statement (an init plan, evaluated
+ * once): a report by month costs no statement more for it. Reads program (the program module's table).
+ */
+const PROGRAM_ZONE = '(select time_zone from program where id = 1)';
+
+/**
  * Points earned, redeemed, expired and reversed per month of [from, to), months in the programme's
  * time zone. Reads point_transaction (the points module's table), one aggregate; sum() over int
  * is bigint: a month's flow may pass 2^31.
  */
-export async function pointsFlow(em: EntityManager, from: Date, to: Date, timeZone: string): Promise<PointsFlowRow[]> {
+export async function pointsFlow(em: EntityManager, from: Date, to: Date): Promise<PointsFlowRow[]> {
   const rows = await rowsOf<{ period: string; earned: string; redeemed: string; expired: string; reversed: string }>(
     em,
-    `select to_char(${localMonthSql('occurred_at', timeZone)}, 'YYYY-MM') as period,
+    `select to_char(date_trunc('month', occurred_at at time zone ${PROGRAM_ZONE}), 'YYYY-MM') as period,
          coalesce(sum(amount) filter (where amount > 0 and type in ('EARN', 'ADJUST')), 0) as earned,
          coalesce(-sum(amount) filter (where type = 'REDEEM'), 0) + coalesce(-sum(amount) filter (where type = 'REDEMPTION_CANCEL'), 0) as redeemed,
          coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0) as expired,
@@ -685,13 +691,15 @@ export interface GrowthRow { period: string; active: number; new: number; retain
  * (RetentionService.growth says what each count is). Reads purchase and refund (the points
  * module's tables), set-based.
  */
-export async function growth(em: EntityManager, from: Date, to: Date, timeZone: string): Promise<GrowthRow[]> {
+export async function growth(em: EntityManager, from: Date, to: Date): Promise<GrowthRow[]> {
   const rows = await rowsOf<{ period: string; active: string; new: string; retained: string; wonBack: string; churned: string }>(
     em,
-    `with act as (select distinct member_id, ${localMonthSql('occurred_at', timeZone)} as mo from purchase pu
+    `with zone as (select ${PROGRAM_ZONE} as tz),
+       act as (select distinct member_id, date_trunc('month', occurred_at at time zone (select tz from zone)) as mo from purchase pu
          where pu.occurred_at < ?::timestamptz and ${boughtBy('<')}),
        firsts as (select member_id, min(mo) as first_mo from act group by member_id),
-       months as (select generate_series(date_trunc('month', ${localTimestamp('?::timestamptz', timeZone)}), date_trunc('month', ${localTimestamp('?::timestamptz', timeZone)}), interval '1 month') as mo)
+       months as (select generate_series(date_trunc('month', ?::timestamptz at time zone (select tz from zone)),
+         date_trunc('month', ?::timestamptz at time zone (select tz from zone)), interval '1 month') as mo)
        select to_char(ms.mo, 'YYYY-MM') as period,
          (select count(*) from act a where a.mo = ms.mo) as active,
          (select count(*) from firsts f where f.first_mo = ms.mo) as new,

@@ -3,8 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { badInput } from '../../common/errors';
 import { inSqlTransaction, withAdvisoryLock } from '../../db/transaction';
 import { addDaysUtc } from '../../common/time.rules';
-import { dayOfNumber, localDate, localDayNumber, startOfLocalDay } from '../../common/local-time.rules';
-import { programmeConfigOf } from '../program/programme-config.service';
+import { dayOfNumber, localDayNumber, startOfLocalDay } from '../../common/local-time.rules';
 import {
   backtestOffThread, fitBgNbdOffThread, startChurnWorker, WORKER_MIN_ROWS, type Backtest, type ChurnWorker, type ScoredFit, type TrainingInput, type TupleText,
 } from './churn.fit';
@@ -292,13 +291,8 @@ export class RetentionService {
    * the redemption rate, and the points refunds took back (REFUND_REVERSAL, in the month of the
    * refund), which earned keeps.
    */
-  async pointsFlow(from: Date, to: Date): Promise<PointsFlowRow[]> {
-    return repo.pointsFlow(this.em, from, to, await this.timeZone());
-  }
-
-  /** The programme's time zone: what a report's month is. */
-  private async timeZone(): Promise<string> {
-    return (await programmeConfigOf(this.em).current(this.em)).timeZone;
+  pointsFlow(from: Date, to: Date): Promise<PointsFlowRow[]> {
+    return repo.pointsFlow(this.em, from, to);
   }
 
   /**
@@ -311,12 +305,10 @@ export class RetentionService {
    */
   async growth(from: Date, to: Date): Promise<GrowthRow[]> {
     // Each month is five correlated counts: 1970 to 9999 (96,000 months) took seconds on an empty table.
-    const timeZone = await this.timeZone();
-    const [fromYear, fromMonth] = localDate(from, timeZone).split('-').map(Number);
-    const [toYear, toMonth] = localDate(to, timeZone).split('-').map(Number);
-    const months = (toYear - fromYear) * 12 + toMonth - fromMonth;
+    // Counted in UTC months: a local month is at most one off, and the bound is a guard, not a rule.
+    const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
     if (months > MAX_GROWTH_MONTHS) throw badInput('to', `growth covers at most ${MAX_GROWTH_MONTHS} months from \`from\``);
-    return repo.growth(this.em, from, to, timeZone);
+    return repo.growth(this.em, from, to);
   }
 }
 
