@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { Client } from 'pg';
 import { createTestDatabase, expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { localDayNumberSql } from '../../src/db/local-days';
+import { localDate, localDayNumber } from '../../src/common/local-time.rules';
 
 /**
  * Issue 25, programme time zone: every rule that speaks of a day, a month or a birthday counts
@@ -50,6 +52,21 @@ async function write(query: string, input: Record<string, unknown>) {
 }
 const buy = (memberId: string, orderId: string, amount: number, occurredAt: string) =>
   write('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { memberId, orderId, amount, occurredAt });
+
+it('PostgreSQL\'s local day and TypeScript\'s agree, at random instants and at the edges of DST days, in zones with DST, half- and quarter-hour offsets', async () => {
+  const zones = ['UTC', 'Asia/Shanghai', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham'];
+  const edges = ['2026-03-08T04:59:59.999Z', '2026-03-08T05:00:00.000Z', '2026-03-08T07:00:00.000Z', '2026-11-01T03:59:59.999Z', '2026-11-01T04:00:00.000Z',
+    '2026-11-01T05:00:00.000Z', '2026-11-01T06:00:00.000Z', '2026-09-06T03:59:59.999Z', '2026-09-06T04:00:00.000Z', '2026-02-28T15:59:00.000Z', '2026-02-28T16:01:00.000Z'].map(Date.parse);
+  const instants = [...edges, ...fc.sample(fc.integer({ min: Date.parse('1971-01-01T00:00:00Z'), max: Date.parse('2037-12-31T00:00:00Z') }), { numRuns: 300, seed: 25 })];
+  for (const zone of zones) {
+    const rows = await s.sql<{ day: number; date: string }>(
+      `select ${localDayNumberSql('t', zone)} as day, to_char((t at time zone '${zone}')::date, 'YYYY-MM-DD') as date
+       from unnest($1::timestamptz[]) with ordinality as u(t, i) order by i`,
+      [instants.map((ms) => new Date(ms).toISOString())],
+    );
+    expect(rows).toEqual(instants.map((ms) => ({ day: localDayNumber(new Date(ms), zone), date: localDate(new Date(ms), zone) })));
+  }
+});
 
 describe('Program.timeZone', () => {
   afterAll(() => setZone('UTC'));
