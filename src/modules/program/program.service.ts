@@ -92,6 +92,12 @@ export class ProgramService {
     return programSettings(this.em);
   }
 
+  /**
+   * Applies the changes, in one transaction with the settings row locked. A new time zone must
+   * be one PostgreSQL knows as well (BAD_USER_INPUT otherwise, nothing changed), and rebuilds
+   * purchase_member_day_index for it in this transaction (docs/decisions.md, "Programme-local
+   * days"); rows already written keep the local day they were counted on.
+   */
   async update(actor: Actor, changes: ProgramChanges): Promise<Program> {
     checkChanges(changes);
     return inTransaction(this.em, async (tx) => {
