@@ -95,7 +95,6 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
   const tags = new TagsService(em, audit);
   const segments = new SegmentsService(em, audit);
   const members = new MembersService(em, points, audit);
-  const program = new ProgramService(em, audit);
   return {
     audit,
     points,
@@ -106,7 +105,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     tags,
     retention: new RetentionService(em),
     segments,
-    program,
+    program: new ProgramService(em, audit),
     tiers,
     members,
     memberScreen: new MemberScreenService(em),
@@ -115,7 +114,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     campaignReport: new CampaignReportService(em),
     dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
     campaigns: new CampaignsService(em, audit, { points, rewards }),
-    checkIn: new CheckInService(em, points, program),
+    checkIn: new CheckInService(em, points),
   };
 }
 export type Services = ReturnType<typeof createServices>;

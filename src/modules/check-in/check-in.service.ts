@@ -5,7 +5,7 @@ import { lockAccount } from '../../db/locks';
 import { idempotentWrite, inSqlTransaction } from '../../db/transaction';
 import { isUuid } from '../members/members.service';
 import type { PointsService } from '../points/points.service';
-import type { ProgramService } from '../program/program.service';
+import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import * as repo from './check-in.repository';
 import { checkInPointsFor, streakOn, streakState } from './check-in.rules';
 
@@ -29,8 +29,12 @@ export class CheckInService {
   constructor(
     private readonly em: EntityManager,
     private readonly points: PointsService,
-    private readonly program: ProgramService,
   ) {}
+
+  /** The configuration held in memory (the programme's zone, check-in points, expiry, campaigns), its version checked: one statement. */
+  private settings(): Promise<ProgrammeConfig> {
+    return programmeConfigOf(this.em).current(this.em);
+  }
 
   /**
    * Checks the member in on the programme-local day of `at` (the server's clock: the API takes
@@ -45,9 +49,9 @@ export class CheckInService {
    */
   async checkIn(memberId: string, at: Date = new Date()): Promise<CheckInOutcome> {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
-    const program = await this.program.get();
+    const program = await this.settings();
     const day = localDate(at, program.timeZone);
-    const table = [...program.checkInPoints];
+    const table = program.checkInPoints;
     const repeat = (row: repo.CheckInRow): CheckInOutcome => ({
       memberId, day, streak: row.streak, pointsEarned: row.points, alreadyCheckedIn: true, bonusPoints: 0,
     });
@@ -63,7 +67,7 @@ export class CheckInService {
       if (!table.length) throw new AppError(ErrorCode.NOT_ELIGIBLE, 'Daily check-in is off (the programme\'s checkInPoints is empty)');
       const streak = streakOn(day, latest);
       const points = checkInPointsFor(streak, table);
-      const earned = await this.points.earnCheckIn(tx, account, { memberId, day, points, at });
+      const earned = await this.points.earnCheckIn(tx, account, { memberId, day, points, at }, program);
       await repo.insertCheckIn(tx, { memberId, day, streak, points, transactionId: earned.transaction?.id ?? null, checkedInAt: at });
       return { memberId, day, streak, pointsEarned: points, alreadyCheckedIn: false, bonusPoints: earned.bonusPoints };
     }), this.em);
@@ -71,8 +75,7 @@ export class CheckInService {
 
   /** Each member's streak (0 after a missed local day) and whether today's check-in is done, `now` in the programme's zone: one statement. */
   async states(memberIds: readonly string[], now: Date): Promise<Map<string, { streak: number; checkedInToday: boolean }>> {
-    const program = await this.program.get();
-    const today = localDate(now, program.timeZone);
+    const today = localDate(now, (await this.settings()).timeZone);
     const rows = await repo.recentCheckIns(this.em, memberIds, today);
     const byMember = new Map(rows.map((r) => [r.memberId, r]));
     return new Map(memberIds.map((id) => [id, streakState(today, byMember.get(id) ?? null)]));

@@ -970,13 +970,13 @@ export class PointsService {
    * and no qualifying points (tiers measure spend: docs/decisions.md, "Daily check-in"). No
    * transaction when `points` is 0. Then the CHECK_IN campaigns' effects, as an activity's
    * (source 'check_in:<day>', what the campaign report reads back). Returns the transaction and
-   * the campaign points given.
+   * the campaign points given. `config`: the configuration the check-in decided with (its
+   * version checked as the check-in began: the lot's expiry and the campaigns come from it).
    */
   async earnCheckIn(
-    tx: EntityManager, account: LockedAccount, c: { memberId: string; day: string; points: number; at: Date },
+    tx: EntityManager, account: LockedAccount, c: { memberId: string; day: string; points: number; at: Date }, config: ProgrammeConfig,
   ): Promise<{ transaction: TransactionRow | null; bonusPoints: number }> {
     return withinPointsRange('memberId', async () => {
-      const config = await programmeConfigOf(this.em).current(tx);
       const transaction = c.points > 0 ? (await this.credit(tx, account, {
         memberId: c.memberId, type: 'CHECK_IN', amount: c.points, occurredAt: c.at, activatesAt: c.at,
         expiresAt: lotExpiry(c.at, config.pointsExpiryMonths, addMonthsUtc),
