@@ -19,7 +19,7 @@ const DAY = 86_400_000;
 
 async function writeFile(path: string, header: string, n: number, row: (i: number) => string): Promise<void> {
   const out = createWriteStream(path);
-  out.write(header + '\n');
+  if (header) out.write(header + '\n');
   for (let i = 0; i < n; i += 10_000) {
     let chunk = '';
     for (let j = i; j < Math.min(n, i + 10_000); j++) chunk += row(j) + '\n';
@@ -46,6 +46,45 @@ async function bareCopy(url: string, members: string, purchases: string): Promis
     await pipeline(createReadStream(members), c.query(copyFrom(`copy bare_member from stdin with (format csv, header true)`)));
     await pipeline(createReadStream(purchases), c.query(copyFrom(`copy bare_purchase from stdin with (format csv, header true)`)));
     return (Date.now() - t) / 1000;
+  } finally {
+    await c.end();
+  }
+}
+
+/** A member's id in the floor's typed rows (any fixed uuid per external id will do). */
+const floorMemberId = (m: number) => `00000000-0000-4000-8000-${m.toString(16).padStart(12, '0')}`;
+
+/** The purchases file's rows as the ledger stores them: purchase's columns, typed, and each one's qualifying entry. */
+const typedPurchaseRow = (members: number, now: number) => {
+  const row = purchaseRow('o-', members, now);
+  return (i: number) => {
+    const [orderId, , amount, at, refunded] = row(i).split(',');
+    const cents = Math.round(Number(amount) * 100);
+    const refundedCents = refunded ? Math.round(Number(refunded) * 100) : 0;
+    const q = Math.floor(cents / 100);
+    return `${orderId},${floorMemberId((i * 7919) % members)},${cents},${refundedCents},0,${q},${Math.floor((q * refundedCents) / cents)},${at},true,1,import`;
+  };
+};
+
+/**
+ * The floor: what writing the same purchases costs any import that keeps the ledger's shape, at
+ * the least: the rows already typed (no parsing, no checks, no member lookup), COPYed into
+ * tables made `like purchase` and `like qualifying_entry` with all their indexes, one
+ * connection. Nothing an implementation can do in SQL writes these rows for less.
+ */
+async function floorCopy(url: string, purchases: string, entries: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`create table floor_purchase (like purchase including all)`);
+    await c.query(`create table floor_qualifying_entry (like qualifying_entry including all)`);
+    const t = Date.now();
+    await pipeline(createReadStream(purchases), c.query(copyFrom(`copy floor_purchase (order_id, member_id, amount_cents, refunded_cents, earned_points,
+      qualifying_points, reversed_qualifying, occurred_at, occurred_at_given, points_per_unit, source) from stdin with (format csv)`)));
+    await pipeline(createReadStream(entries), c.query(copyFrom(`copy floor_qualifying_entry (member_id, occurred_at, points, source) from stdin with (format csv)`)));
+    const seconds = (Date.now() - t) / 1000;
+    await c.query(`drop table floor_purchase; drop table floor_qualifying_entry`);
+    return seconds;
   } finally {
     await c.end();
   }
@@ -94,12 +133,22 @@ export async function benchImports(): Promise<void> {
   // Earn: purchases of the last day (after the history), a refund on 1 in 50.
   await writeFile(earnFile, 'orderId,externalId,amount,occurredAt,refundedAmount', EARN,
     (i) => `e-${i},m-${(i * 7919) % MEMBERS},${(5 + (i % 300)).toFixed(2)},${new Date(now + 60_000 + (i % 80_000) * 1000).toISOString()},${i % 50 === 0 ? '1.00' : ''}`);
+  const typedFile = join(dir, 'purchases-typed.csv');
+  const entriesFile = join(dir, 'entries-typed.csv');
+  const typed = typedPurchaseRow(MEMBERS, now);
+  await writeFile(typedFile, '', PURCHASES, typed);
+  await writeFile(entriesFile, '', PURCHASES, (i) => {
+    const f = typed(i).split(',');
+    return `${f[1]},${f[7]},${Number(f[5]) - Number(f[6])},purchase:${f[0]}`;
+  });
   const db = await benchDatabase('imports');
   await sql(db.url, `insert into tier (id, code, name, rank, qualifying_points, retain_points, points_multiplier, created_at, updated_at) values
     (gen_random_uuid(), 'BRONZE', 'Bronze', 0, 0, 0, 1, now(), now()), (gen_random_uuid(), 'SILVER', 'Silver', 1, 1000, 800, 1.25, now(), now()),
     (gen_random_uuid(), 'GOLD', 'Gold', 2, 5000, 4000, 1.5, now(), now()), (gen_random_uuid(), 'PLATINUM', 'Platinum', 3, 15000, 12000, 2, now(), now())`);
   const bare = await bareCopy(db.url, membersFile, purchasesFile);
   log(`bare COPY of both files: ${bare.toFixed(1)} s`);
+  const floor = await floorCopy(db.url, typedFile, entriesFile);
+  log(`floor (typed purchases and qualifying entries COPYed into the ledger's table shapes with their indexes): ${floor.toFixed(1)} s`);
   const app = await startApp(db.url, PORT);
   const admin = await serviceToken('admin');
   const rssBefore = rssMb(app.pid!);
@@ -142,6 +191,7 @@ export async function benchImports(): Promise<void> {
       `| members import (upload, checks, writes) | ${members.seconds.toFixed(1)} s: ${members.job.rowsDone} done, ${members.job.rowsRejected} rejected |`,
       `| purchases import, history mode (upload, checks, writes, tier decision) | ${history.seconds.toFixed(1)} s: ${history.job.rowsDone} done, ${history.job.rowsRejected} rejected |`,
       `| **imports / bare COPY** | **${(appTotal / bare).toFixed(2)}×** (goal ≤ 3×) |`,
+      `| floor: the purchases already typed, \`COPY\` into tables \`like purchase\` and \`like qualifying_entry\` with all their indexes (one connection) | ${floor.toFixed(1)} s: **${(floor / bare).toFixed(2)}× the bare COPY**; the history import is ${(history.seconds / floor).toFixed(2)}× it |`,
       `| earn mode | ${earnRate.toFixed(0)} purchases/s (${earn.job.rowsDone} in ${earn.seconds.toFixed(1)} s) |`,
       `| recordPurchase over HTTP, 32 connections | ${httpRate.toFixed(0)} purchases/s (${n}, ${errors} errors) |`,
       `| **earn / HTTP** | **${(earnRate / httpRate).toFixed(2)}×** (goal ≥ 10×) |`,
