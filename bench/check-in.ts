@@ -10,6 +10,7 @@
 // measured bursts find the tokens verified (the server remembers a verified token for a
 // minute). Rounds alternate baseline and check-in; figures are medians of rounds, as ratios.
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import { mintToken } from '../src/api/auth';
 import { dayNumber, dayOfNumber, localDate } from '../src/common/local-time.rules';
 import { freePortSync } from './ports';
@@ -75,6 +76,7 @@ export async function benchCheckIn(): Promise<void> {
   const tokens = await Promise.all(ids.map((id) => mintToken(JWT_SECRET, { role: 'member', sub: id })));
   const port = freePortSync();
   const url = `http://127.0.0.1:${port}/graphql`;
+  const loadAtStart = loadavg()[0];
   const startedLocal = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
   log(`programme zone ${zone}: local time ${startedLocal} on ${today}`);
   let app: Awaited<ReturnType<typeof startApp>> | null = null;
@@ -124,7 +126,8 @@ export async function benchCheckIn(): Promise<void> {
       `(all checked in yesterday: streaks of 1 to 10 go on). The server's clock is not moved: the programme's zone is set so that the run starts just after ` +
       `a local midnight (${zone}, local ${startedLocal} at the start). Baseline in the same rounds: the same ${BURST.toLocaleString('en')} tokens at once ` +
       `with \`{ me { id } }\` (the token checked, one read). Throughput = ${BURST.toLocaleString('en')} ÷ the burst's wall time; one server process, defaults ` +
-      `(6 requests in progress, the rest queued). ${machine()}.\n\n` +
+      `(6 requests in progress, the rest queued: a request's latency is mostly its wait in the queue, so p99 is close to the burst's length). ` +
+      `${machine()}; load average ${loadAtStart.toFixed(1)} at the start (other work on the machine).\n\n` +
       `| burst of ${BURST.toLocaleString('en')} | throughput (median round) | p99 ms (median round) |\n|---|---|---|\n` +
       `| baseline \`{ me { id } }\` | 1.00 (${median(results.baseline.rps).toFixed(0)} req/s) | ${median(results.baseline.p99).toFixed(0)} |\n` +
       `| checkIn | ${(median(results.checkIn.rps) / median(results.baseline.rps)).toFixed(2)} of the baseline (each round's ratio: median ${median(paired).toFixed(2)}, ` +
