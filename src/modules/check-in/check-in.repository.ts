@@ -21,7 +21,7 @@ const COLUMNS = `member_id as "memberId", day::text as day, streak, points, tran
 /** The member's latest check-in on or before `day` (that day's own when it is done), or null. */
 export async function latestOnOrBefore(em: EntityManager, memberId: string, day: string): Promise<CheckInRow | null> {
   const [row] = await em.execute<CheckInRow[]>(prepared(
-    `select ${COLUMNS} from check_in where member_id = ?::uuid and day <= ?::date order by day desc limit 1`,
+    `select ${COLUMNS} from check_in c where c.member_id = ?::uuid and c.day <= ?::date order by c.day desc limit 1`,
   ), [memberId, day]);
   return row ? { ...row, checkedInAt: new Date(row.checkedInAt) } : null;
 }
@@ -40,8 +40,8 @@ export async function insertCheckIn(tx: EntityManager, c: CheckInRow): Promise<v
 export async function recentCheckIns(em: EntityManager, memberIds: readonly string[], today: string): Promise<{ memberId: string; day: string; streak: number }[]> {
   if (!memberIds.length) return [];
   return em.execute<{ memberId: string; day: string; streak: number }[]>(prepared(
-    `select distinct on (member_id) member_id as "memberId", day::text as day, streak from check_in
-     where member_id = any(?::uuid[]) and day between ?::date - 1 and ?::date
-     order by member_id, day desc`,
+    `select distinct on (c.member_id) c.member_id as "memberId", c.day::text as day, c.streak from check_in c
+     where c.member_id = any(?::uuid[]) and c.day between ?::date - 1 and ?::date
+     order by c.member_id, c.day desc`,
   ), [pgArray(memberIds), today, today]);
 }
