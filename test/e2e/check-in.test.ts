@@ -149,6 +149,21 @@ describe('checkIn', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a check-in is 10 statements, a repeat 5 (nothing written)', async () => {
+    const id = await member();
+    clock.set('2026-11-28T10:00:00Z');
+    const once = () => s.countStatements(() => s.gql(`mutation($id: ID!) { checkIn(memberId: $id) { streak alreadyCheckedIn } }`, { id }, service));
+    const first = await once();
+    expect(first.result.data).toEqual({ checkIn: { streak: 1, alreadyCheckedIn: false } });
+    // The configuration's version; BEGIN; the account lock; the latest check-in; the ledger's
+    // transaction, debt check, lot and account; the check-in row; COMMIT.
+    expect(first.statements).toHaveLength(10);
+    const again = await once();
+    expect(again.result.data).toEqual({ checkIn: { streak: 1, alreadyCheckedIn: true } });
+    expect(again.statements).toHaveLength(5);
+    expect(again.statements.filter((t) => /^\s*(insert|update|delete)/i.test(t))).toEqual([]);
+  });
+
   it('a page of members reads its streaks in one statement', async () => {
     const ids = [await member(), await member(), await member()];
     await checkInAt(ids[0], '2026-11-27T10:00:00Z');
