@@ -149,6 +149,17 @@ describe('checkIn', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('the member\'s data export lists its check-ins', async () => {
+    const id = await member();
+    await checkInAt(id, '2026-11-10T10:00:00Z');
+    await checkInAt(id, '2026-11-11T10:00:00Z');
+    const doc = JSON.parse((await s.gql('query($id: ID!) { memberDataExport(memberId: $id) }', { id }, await memberToken(id))).data!.memberDataExport);
+    expect(doc.checkIns).toEqual([
+      { day: '2026-11-10', streak: 1, points: 5, checkedInAt: expect.stringMatching(/^2026-11-10T10:00:00/) },
+      { day: '2026-11-11', streak: 2, points: 5, checkedInAt: expect.stringMatching(/^2026-11-11T10:00:00/) },
+    ]);
+  });
+
   it('a check-in is 10 statements, a repeat 5 (nothing written)', async () => {
     const id = await member();
     clock.set('2026-11-28T10:00:00Z');
