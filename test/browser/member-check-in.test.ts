@@ -5,7 +5,7 @@ import { overflows, overflowsAfterResize } from './support/page-checks';
  * The member page's daily check-in section (issue 25) in a real browser against the demo data:
  * the streak and whether today's check-in is done, before and after the member checks in
  * through the API, in English and Chinese, axe-core, and no sideways overflow at 1280 px and at
- * tablet width.
+ * tablet width; and a CHECK_IN campaign made with the campaign form.
  */
 let h: ConsoleHarness;
 beforeAll(async () => {
@@ -39,6 +39,25 @@ describe('Member page: daily check-in', () => {
     await page.getByTestId('ledger').getByRole('cell', { name: 'Daily check-in', exact: true }).first().waitFor();
     expect(await h.axe(page)).toEqual([]);
     expect(await overflows(page)).toBe(false);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('a CHECK_IN campaign is made in the console: bonus points, no multiplier offered', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/campaigns/new');
+    await page.getByLabel('Code', { exact: true }).fill('CHECK-IN-WEEK');
+    await page.getByLabel('Name', { exact: true }).fill('Check-in week');
+    await page.getByLabel('Trigger').selectOption({ label: 'Daily check-in' });
+    expect(await page.getByLabel('Points multiplier').count()).toBe(0);
+    await page.getByLabel('Starts').fill('2026-11-01');
+    await page.getByLabel('Bonus points').fill('5');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Check-in week' }).waitFor();
+    const [row] = await h.server.sql<{ trigger: string; bonusPoints: number; multiplier: string | null }>(
+      `select trigger, bonus_points as "bonusPoints", multiplier::text from campaign where code = 'CHECK-IN-WEEK'`);
+    expect(row).toEqual({ trigger: 'CHECK_IN', bonusPoints: 5, multiplier: null });
+    expect(await h.axe(page)).toEqual([]);
     expect(h.pageErrors(page)).toEqual([]);
   });
 
