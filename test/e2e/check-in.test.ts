@@ -149,6 +149,34 @@ describe('checkIn', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a check-in\'s points are a points.earned webhook event, as an activity\'s; a 0-point day and a repeat have none', async () => {
+    const [{ id: endpoint }] = await s.sql<{ id: string }>(
+      `insert into webhook_endpoint (id, url, event_types, active, secret, created_at, updated_at)
+       values (gen_random_uuid(), 'https://receiver.example/hook', '{points.earned}', true, 'test-secret', now(), now()) returning id::text`);
+    try {
+      const id = await member();
+      await checkInAt(id, '2026-11-12T10:00:00Z');
+      await checkInAt(id, '2026-11-12T11:00:00Z');
+      await program({ checkInPoints: [0] });
+      await checkInAt(id, '2026-11-14T10:00:00Z');
+      const events = await s.sql<{ type: string; occurredAt: Date; data: Record<string, unknown>; deliveries: number }>(
+        `select e.type, e.occurred_at as "occurredAt", e.data, (select count(*)::int from webhook_delivery d where d.event_id = e.id) as deliveries
+         from webhook_event e where e.member_id = $1 order by e.seq`, [id]);
+      const [txn] = await s.sql<{ id: string; expiresAt: Date }>(`select id::text, expires_at as "expiresAt" from point_transaction where member_id = $1 and type = 'CHECK_IN'`, [id]);
+      const [{ externalId }] = await s.sql<{ externalId: string }>('select external_id as "externalId" from member where id = $1', [id]);
+      expect(events).toEqual([{
+        type: 'points.earned', occurredAt: new Date('2026-11-12T10:00:00Z'), deliveries: 1,
+        data: {
+          member: { id, externalId }, points: 5, qualifyingPoints: 0, balanceAfter: 5, reference: '2026-11-12', pending: false,
+          activatesAt: '2026-11-12T10:00:00.000Z', expiresAt: txn.expiresAt.toISOString(), transactionId: txn.id,
+        },
+      }]);
+    } finally {
+      await s.sql('update webhook_endpoint set active = false where id = $1', [endpoint]);
+      await program({ checkInPoints: [5, 5, 10, 10, 15, 15, 30] });
+    }
+  });
+
   it('the member\'s data export lists its check-ins', async () => {
     const id = await member();
     await checkInAt(id, '2026-11-10T10:00:00Z');
