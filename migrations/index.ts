@@ -30,6 +30,7 @@ import { Migration20261206100000_supervised_churn } from './Migration20261206100
 import { Migration20261207090000_campaigns_foundation } from './Migration20261207090000_campaigns_foundation';
 import { Migration20261207093000_campaign_effects } from './Migration20261207093000_campaign_effects';
 import { Migration20261208090000_engagement_foundation } from './Migration20261208090000_engagement_foundation';
+import { Migration20261208120000_check_in_webhook } from './Migration20261208120000_check_in_webhook';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122133644_foundation', class: Migration20261122133644_foundation },
@@ -60,4 +61,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261207090000_campaigns_foundation', class: Migration20261207090000_campaigns_foundation },
   { name: 'Migration20261207093000_campaign_effects', class: Migration20261207093000_campaign_effects },
   { name: 'Migration20261208090000_engagement_foundation', class: Migration20261208090000_engagement_foundation },
+  { name: 'Migration20261208120000_check_in_webhook', class: Migration20261208120000_check_in_webhook },
 ];

@@ -25,6 +25,7 @@ import { ImportsResolver } from './resolvers/imports.resolver';
 import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import { CampaignReportResolver } from './resolvers/campaign-report.resolver';
 import { CampaignResolver } from './resolvers/campaign.resolver';
+import { CheckInResolver, MemberCheckInResolver } from './resolvers/check-in.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -37,6 +38,7 @@ export const resolvers = [
   DataRightsResolver,
   CampaignReportResolver,
   CampaignResolver,
+  CheckInResolver, MemberCheckInResolver,
 ] as const;
 
 

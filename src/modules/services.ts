@@ -30,6 +30,8 @@ import { ImportsService } from './imports/imports.service';
 import { CampaignReportService } from './campaigns/campaign-report.service';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { createCampaignLoaders } from './campaigns/campaigns.loaders';
+import { CheckInService } from './check-in/check-in.service';
+import { createCheckInLoaders } from './check-in/check-in.loaders';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -112,6 +114,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     campaignReport: new CampaignReportService(em),
     dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
     campaigns: new CampaignsService(em, audit, { points, rewards }),
+    checkIn: new CheckInService(em, points),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -126,6 +129,7 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     catalogue: createCatalogueLoaders(services, clock),
     retention: createRetentionLoaders(services.retention),
     campaigns: createCampaignLoaders(services.campaigns),
+    checkIn: createCheckInLoaders(services.checkIn, clock),
   };
   // The member screen reads in one statement and fills the loaders above.
   return { ...loaders, memberScreen: createMemberScreenLoader(services.memberScreen, loaders, clock) };

@@ -57,6 +57,11 @@ const EXPECTED: Record<string, (out: string) => void> = {
     expect(out).toMatch(/"redemptionByCoupon":\{"status":"ISSUED"/);
     expect(out.match(/"useCoupon":\{"status":"USED"/g)).toHaveLength(2);
   },
+  'check-in': (out) => {
+    // The demo member last checked in days ago: today's starts a streak of 1 (5 points); the repeat changes nothing.
+    expect(out).toMatch(/"checkIn":\{"streak":1,"pointsEarned":5,"alreadyCheckedIn":false,"member":\{"checkInStreak":1,"checkedInToday":true\}\}/);
+    expect(out).toMatch(/"checkIn":\{"streak":1,"pointsEarned":5,"alreadyCheckedIn":true\}/);
+  },
   'admin-console': (out) => {
     expect(out).toMatch(/"programStats":\{"members":200,/);
     expect(out).toMatch(/"churnModel":\{"customers":\d+,"r":[\d.]+/);

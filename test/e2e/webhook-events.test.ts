@@ -318,7 +318,7 @@ describe('jobs and backdated facts', () => {
       `select tgname as name, (tgtype & 1) = 1 as row from pg_trigger where not tgisinternal and tgfoid::regproc::text like 'webhook_capture%' order by tgname`,
     );
     expect(rows.filter((r) => r.row).map((r) => r.name)).toEqual(['member_webhook_updated']);
-    expect(rows.length).toBe(11);
+    expect(rows.length).toBe(12);
   });
 
   it('expirePoints: one points.expired per member it expires', async () => {

@@ -964,6 +964,38 @@ export class PointsService {
     return upgrade.change;
   }
 
+  // ---- check-in ---------------------------------------------------------------------
+
+  /**
+   * A check-in's points, for the check-in module (check-in.service.ts), in its transaction with
+   * the member's account held (db/locks.ts lockAccount): a CHECK_IN transaction (reference = the
+   * programme-local day, keyed once per member and day) and a lot spendable at once, expiring
+   * pointsExpiryMonths later, as an activity's; no pending days (there is nothing to return)
+   * and no qualifying points (tiers measure spend: docs/decisions.md, "Daily check-in"). No
+   * transaction when `points` is 0. Then the CHECK_IN campaigns' effects, as an activity's
+   * (source 'check_in:<day>', what the campaign report reads back). Returns the transaction and
+   * the campaign points given. `config`: the configuration the check-in decided with (its
+   * version checked as the check-in began: the lot's expiry and the campaigns come from it).
+   */
+  async earnCheckIn(
+    tx: EntityManager, account: LockedAccount, c: { memberId: string; day: string; points: number; at: Date }, config: ProgrammeConfig,
+  ): Promise<{ transaction: TransactionRow | null; bonusPoints: number }> {
+    return withinPointsRange('memberId', async () => {
+      const transaction = c.points > 0 ? (await this.credit(tx, account, {
+        memberId: c.memberId, type: 'CHECK_IN', amount: c.points, occurredAt: c.at, activatesAt: c.at,
+        expiresAt: lotExpiry(c.at, config.pointsExpiryMonths, addMonthsUtc),
+        reason: 'daily check-in', reference: c.day, idempotencyKey: `check-in:${c.memberId}:${c.day}`, countsAsEarned: true, field: 'memberId',
+      })).transaction : null;
+      const active = campaignsOf(config);
+      const bonusPoints = mayApply(active, ['CHECK_IN'], c.at)
+        ? await this.applyCampaigns(
+          tx, account, active, c.memberId, `check_in:${c.day}`, { trigger: 'CHECK_IN', at: c.at }, this.spendableLot(c.at, config.pointsExpiryMonths), 'memberId',
+        )
+        : 0;
+      return { transaction, bonusPoints };
+    });
+  }
+
   // ---- expiry -----------------------------------------------------------------------
 
   /**

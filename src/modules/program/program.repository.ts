@@ -53,6 +53,8 @@ export interface ConfigRows {
   windowMonths: number; validityMonths: number; policy: DowngradePolicy; noticeDays: number;
   /** The programme's IANA time zone: what a day, a month and a birthday mean (docs/decisions.md, "Programme-local days"). */
   timeZone: string;
+  /** Check-in points by streak day (daily check-in decides with them). */
+  checkInPoints: number[];
   ladder: ConfigRung[];
   multiplierBenefits: ConfigBenefitVersion[];
   /**
@@ -75,7 +77,7 @@ export async function configRows(em: EntityManager): Promise<ConfigRows> {
     `select (select version::text from config_version where id = 1) as version,
        p.points_per_unit::float8 as "pointsPerUnit", p.points_expiry_months as "pointsExpiryMonths", p.points_pending_days as "pointsPendingDays",
        p.allow_negative_balance as "allowNegativeBalance", p.qualification_window_months as "windowMonths", p.tier_validity_months as "validityMonths",
-       p.downgrade_policy as policy, p.tier_notice_days as "noticeDays", p.time_zone as "timeZone",
+       p.downgrade_policy as policy, p.tier_notice_days as "noticeDays", p.time_zone as "timeZone", p.check_in_points as "checkInPoints",
        coalesce((select json_agg(json_build_object('id', t.id, 'code', t.code, 'rank', t.rank, 'qualifyingPoints', t.qualifying_points,
          'retainPoints', t.retain_points, 'multiplier', t.points_multiplier::float8) order by t.rank) from tier t), '[]') as ladder,
        coalesce((select json_agg(json_build_object('code', bv.code, 'version', bv.version, 'changedAt', bv.changed_at,
