@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { benchAbuse } from './abuse';
 import { benchCampaignReport } from './campaign-report';
 import { benchCampaigns } from './campaigns';
+import { benchCheckIn } from './check-in';
 import { benchFeed } from './feed';
 import { benchImports } from './imports';
 import { benchPoints } from './points';
@@ -16,7 +17,7 @@ import { benchWebhooks } from './webhooks';
 
 const benches: Record<string, () => Promise<void>> = {
   points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen,
-  webhooks: benchWebhooks, imports: benchImports, campaigns: benchCampaigns, 'campaign-report': benchCampaignReport,
+  webhooks: benchWebhooks, imports: benchImports, campaigns: benchCampaigns, 'campaign-report': benchCampaignReport, 'check-in': benchCheckIn,
   referrals: benchReferrals,
 };
 const name = process.argv[2];

@@ -26,6 +26,7 @@ import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import { CampaignReportResolver } from './resolvers/campaign-report.resolver';
 import { CampaignResolver } from './resolvers/campaign.resolver';
 import { MemberReferralResolver } from './resolvers/referral.resolver';
+import { CheckInResolver, MemberCheckInResolver } from './resolvers/check-in.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -39,6 +40,7 @@ export const resolvers = [
   CampaignReportResolver,
   CampaignResolver,
   MemberReferralResolver,
+  CheckInResolver, MemberCheckInResolver,
 ] as const;
 
 

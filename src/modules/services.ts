@@ -32,6 +32,8 @@ import { CampaignsService } from './campaigns/campaigns.service';
 import { createCampaignLoaders } from './campaigns/campaigns.loaders';
 import { ReferralsService } from './referrals/referrals.service';
 import { createReferralLoaders } from './referrals/referrals.loaders';
+import { CheckInService } from './check-in/check-in.service';
+import { createCheckInLoaders } from './check-in/check-in.loaders';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -116,6 +118,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     campaignReport: new CampaignReportService(em),
     dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
     campaigns: new CampaignsService(em, audit, { points, rewards }),
+    checkIn: new CheckInService(em, points),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -131,6 +134,7 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     retention: createRetentionLoaders(services.retention),
     campaigns: createCampaignLoaders(services.campaigns),
     referrals: createReferralLoaders(services.referrals),
+    checkIn: createCheckInLoaders(services.checkIn, clock),
   };
   // The member screen reads in one statement and fills the loaders above.
   return { ...loaders, memberScreen: createMemberScreenLoader(services.memberScreen, loaders, clock) };

@@ -886,11 +886,17 @@ export const en = {
   'campaigns.report.zero': 'No effect (0)',
   'campaigns.report.upliftAxis': 'Treatment ARPU − control ARPU',
   'campaigns.report.chart': 'Chart: ARPU uplift {uplift}, 95% interval from {low} to {high}, against a line at zero',
-  // engagement (issue 25): the ledger types and campaign triggers the foundation added
+
+  // Daily check-in (issue 25): the member page's section, the ledger's type, the campaign trigger.
+  'members.checkIn.title': 'Daily check-in',
+  'members.checkIn.streak': 'Streak (consecutive days)',
+  'members.checkIn.today': 'Today',
+  'members.checkIn.done': 'Checked in',
+  'members.checkIn.notYet': 'Not yet',
+  'transaction.CHECK_IN': 'Daily check-in',
   'transaction.REFERRAL': 'Referral',
-  'transaction.CHECK_IN': 'Check-in',
-  'campaigns.trigger.REFERRAL': 'Completed referral',
   'campaigns.trigger.CHECK_IN': 'Daily check-in',
+  'campaigns.trigger.REFERRAL': 'Referral completed',
 } as const;
 
 export type MessageKey = keyof typeof en;

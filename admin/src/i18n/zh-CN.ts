@@ -883,9 +883,15 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.report.zero': '无影响（0）',
   'campaigns.report.upliftAxis': '实验组 ARPU − 对照组 ARPU',
   'campaigns.report.chart': '图表：ARPU 增量 {uplift}，95% 区间 {low} 至 {high}，与零线对比',
-  // engagement (issue 25): the ledger types and campaign triggers the foundation added
+
+  // 每日签到（issue 25）：会员页的签到区块、流水类型、活动触发条件。
+  'members.checkIn.title': '每日签到',
+  'members.checkIn.streak': '连续签到天数',
+  'members.checkIn.today': '今天',
+  'members.checkIn.done': '已签到',
+  'members.checkIn.notYet': '尚未签到',
+  'transaction.CHECK_IN': '每日签到',
   'transaction.REFERRAL': '邀请奖励',
-  'transaction.CHECK_IN': '签到',
-  'campaigns.trigger.REFERRAL': '邀请成功',
   'campaigns.trigger.CHECK_IN': '每日签到',
+  'campaigns.trigger.REFERRAL': '邀请完成',
 };

@@ -179,12 +179,15 @@ export interface ProgramSettings {
   pointsExpiryMonths: number | null;
   pointsPendingDays: number;
   allowNegativeBalance: boolean;
+  /** The programme's IANA time zone (what a day is: the activity cap's). */
+  timeZone: string;
 }
 
 export async function programSettings(em: EntityManager): Promise<ProgramSettings> {
   const rows = await em.execute(
     `select points_per_unit::float8 as "pointsPerUnit", points_expiry_months as "pointsExpiryMonths",
-       points_pending_days as "pointsPendingDays", allow_negative_balance as "allowNegativeBalance" from program where id = 1`,
+       points_pending_days as "pointsPendingDays", allow_negative_balance as "allowNegativeBalance", time_zone as "timeZone"
+       from program where id = 1`,
   );
   return rows[0] as ProgramSettings;
 }
@@ -393,7 +396,7 @@ export async function activeRule(tx: EntityManager, kind: string): Promise<{ poi
   return row ?? null;
 }
 
-/** Points the member already earned from activities of this kind on this (UTC) day. */
+/** Points the member already earned from activities of this kind on this (programme-local) day. */
 export async function activityPointsOn(tx: EntityManager, memberId: string, kind: string, day: string): Promise<number> {
   const [{ already }] = await tx.execute<{ already: number }[]>(
     'select coalesce(sum(points), 0)::int as already from activity where member_id = ? and kind = ? and day = ?',

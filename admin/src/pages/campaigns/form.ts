@@ -25,7 +25,7 @@ export interface CampaignDraft {
   numbers: Record<IntField | FloatField, string>;
 }
 
-export const TRIGGERS: CampaignTrigger[] = ['PURCHASE', 'ACTIVITY', 'REGISTRATION', 'TIER_UPGRADE', 'REFERRAL'];
+export const TRIGGERS: CampaignTrigger[] = ['PURCHASE', 'ACTIVITY', 'REGISTRATION', 'TIER_UPGRADE', 'CHECK_IN', 'REFERRAL'];
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 export const daysFrom = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
