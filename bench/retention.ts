@@ -1,7 +1,8 @@
 // npm run bench -- retention: refreshRetention over 1M members and ~10M purchases vs a bare
 // GROUP BY member_id over the same purchases; the refresh again in-process, by phase; the pure
 // BG/NBD fit alone; segment size for two 3-condition filters; CSV export of every member
-// (rows/s and the server's peak RSS).
+// (rows/s and the server's peak RSS); the in-process rerun again in a programme time zone
+// (Asia/Shanghai), after the change of zone that rebuilds purchase_member_day_index.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +13,9 @@ import { writeSection } from './report';
 import { openOrm } from '../src/db/database';
 import { fitBgNbd, type CustomerSummary, type WeightedSummary } from '../src/modules/retention/churn.rules';
 import { RetentionService } from '../src/modules/retention/retention.service';
+import { ProgramService } from '../src/modules/program/program.service';
+import { AuditService } from '../src/modules/audit/audit.service';
+import { SYSTEM_ACTOR } from '../src/modules/actor';
 import type { SegmentFilter } from '../src/modules/segments/segment-filter';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
@@ -188,15 +192,29 @@ export async function benchRetention(): Promise<void> {
 
     // Where the refresh's time goes: the same nightly run again, in this process with the app
     // stopped, by phase (the service reports them).
+    // Then (issue 25) the programme's time zone set to Asia/Shanghai (the update rebuilds the
+    // purchases' day index for it), the same rerun in that zone, and the zone set back to UTC.
     const orm = await openOrm(db.url);
     let phased: { ms: number; value: { phases: Record<string, number> } };
+    let zoned: { ms: number; value: { phases: Record<string, number> } };
+    let toZone: { ms: number };
+    let backToUtc: { ms: number };
     try {
       phased = await timed(() => new RetentionService(orm.em.fork()).refresh(asOf));
+      const setZone = (timeZone: string) => {
+        const em = orm.em.fork();
+        return new ProgramService(em, new AuditService(em)).update(SYSTEM_ACTOR, { timeZone });
+      };
+      toZone = await timed(() => setZone('Asia/Shanghai'));
+      zoned = await timed(() => new RetentionService(orm.em.fork()).refresh(asOf));
+      backToUtc = await timed(() => setZone('UTC'));
     } finally {
       await orm.close(true);
     }
     const phaseText = Object.entries(phased.value.phases).map(([k, v]) => `${k} ${fmt(v / 1000, 2)} s`).join(', ');
+    const zonedText = Object.entries(zoned.value.phases).map(([k, v]) => `${k} ${fmt(v / 1000, 2)} s`).join(', ');
     log(`refresh in-process: ${fmt(phased.ms / 1000, 2)} s (${phaseText})`);
+    log(`time zone → Asia/Shanghai (index rebuilt): ${fmt(toZone.ms / 1000, 2)} s; refresh in-process in Shanghai: ${fmt(zoned.ms / 1000, 2)} s (${zonedText}); back to UTC: ${fmt(backToUtc.ms / 1000, 2)} s`);
 
     // The pure fit, on the same (x, t_x, T) of every buyer read back from SQL.
     const read = await timed(async () => (await sql(db.url, 'select x, tx, t_days as "T" from member_retention where x is not null')) as CustomerSummary[]);
@@ -268,6 +286,8 @@ export async function benchRetention(): Promise<void> {
       `| \`refreshRetention\` over HTTP, first run (every member classified, as of yesterday) | ${fmt(first.ms / 1000, 2)} s |`,
       `| \`refreshRetention\` over HTTP, nightly rerun (as of now) | ${fmt(refresh.ms / 1000, 2)} s |`,
       `| the nightly rerun again, in-process, by phase (facts: the pass over the purchases into the scratch table, two halves at once, and the (x, t_x, T) read back; fit: BG/NBD in a worker and the scores per tuple, alongside the RFM statistics; write: every member's row into a new table, two halves at once, and its indexes; swap: the transitions and the swap; tags: RULE tags; backtest: the backtest fit, alongside the write, and the model row) | ${fmt(phased.ms / 1000, 2)} s: ${phaseText} |`,
+      `| the in-process rerun with the programme in Asia/Shanghai (days and months local), by phase | ${fmt(zoned.ms / 1000, 2)} s: ${zonedText} |`,
+      `| \`updateProgram(timeZone)\` in-process: to Asia/Shanghai, back to UTC (each rebuilds purchase_member_day_index in its transaction) | ${fmt(toZone.ms / 1000, 2)} s, ${fmt(backToUtc.ms / 1000, 2)} s |`,
       `| \`GET /healthz\` every 100 ms during the rerun: p50, p99, max | ${fmt(pct(healthMs, 50))} ms, ${fmt(pct(healthMs, 99))} ms, ${fmt(healthMs[healthMs.length - 1])} ms |`,
       `| BG/NBD: (x, t_x, T) of ${int(read.value.length)} buyers read from SQL, grouped | ${fmt(read.ms / 1000, 2)} s, ${fmt(grouping.ms / 1000, 2)} s: ${int(grouped.length)} distinct tuples |`,
       `| BG/NBD: \`fitBgNbd\` alone | ${fmt(fit.ms / 1000, 2)} s |`,
@@ -278,6 +298,7 @@ export async function benchRetention(): Promise<void> {
     const summaryMd = [
       `- Nightly refresh / GROUP BY = **${fmt(ratio, 2)}×** (target ≤ 3×); first run / GROUP BY = ${fmt(first.ms / scan.ms, 2)}×. ${int(refresh.value.refreshRetention.processed)} members processed, ${int(refresh.value.refreshRetention.changed)} stage transitions (first run ${int(first.value.refreshRetention.changed)}); stages: ${stages.map((s) => `${s.stage} ${int(s.n)}`).join(', ')}. RULE tag \`BEST\` (${JSON.stringify(rule)}): ${int(best)} members, ${int(bestExpected)} expected. The server's peak RSS over both runs: ${mib(refreshHwm)} MiB.`,
       `- BG/NBD fit on ${int(read.value.length)} buyers: read + group + fit **${fmt(fitTotal / 1000, 1)} s** (target < 60 s), converged: ${fit.value.converged}; the fit phase of the in-process refresh ${fmt((phased.value.phases.fit ?? 0) / 1000, 1)} s; the server fits in a worker thread, and \`/healthz\` took up to ${fmt(healthMs[healthMs.length - 1] / 1000, 2)} s during the rerun. Parameters r = ${fmt(model?.r, 3)}, α = ${fmt(model?.alpha, 2)}, a = ${fmt(model?.a, 3)}, b = ${fmt(model?.b, 3)}; ${int(scores.scored)} of ${int(scores.buyers)} buyers scored, mean churn risk ${fmt(scores.mean_risk, 3)}; backtest K-S ${fmt(model?.ks, 3)}, Gini ${fmt(model?.gini, 3)} (synthetic data: these say nothing about the model; docs/retention.md has CDNOW).`,
+      `- Programme time zone: the rerun in Asia/Shanghai / the rerun in UTC = **${fmt(zoned.ms / phased.ms, 2)}×** (facts phase ${fmt((zoned.value.phases.facts ?? 0) / Math.max(1, phased.value.phases.facts ?? 0), 2)}×: the day index rebuilt for the zone keeps the pass index-only); the change of zone took ${fmt(toZone.ms / 1000, 1)} s (${fmt(toZone.ms / scan.ms, 2)}× the bare GROUP BY), holding purchase writes meanwhile.`,
       `- Segment size: ${sizeRuns.map((s) => `${s.label} p50 **${fmt(s.p50)} ms**, p99 **${fmt(s.p99)} ms** (max ${fmt(s.max)} ms; ${int(s.size)} members, a direct SQL count gives ${int(s.expected)})`).join('; ')}.`,
       `- Export: **${int(rowsPerS)} rows/s** (${int(dataRows)} rows for ${int(everyone.size)} members, HTTP ${exportRun.value.status}); the server's RSS ${mib(rssBefore)} MiB before, **${mib(exportPeak)} MiB** at its peak (+${mib(exportPeak - rssBefore)} MiB; the peak is VmHWM when that grew during the export, else the highest 100 ms sample).`,
       `- Data: ${int(facts.members)} members, ${int(facts.purchases)} purchases over two years by ${int(facts.buyers)} buyers (per member: none ${int(spread.none)}, one ${int(spread.once)}, ≥ ${3 * PER_MEMBER} ${int(spread.many)}, at most ${spread.max}), average ${fmt(facts.avg_cents / 100, 2)}, ${int(facts.refunded)} refunded; ${int(facts.tags)} manual tags; seeded in ${fmt(seeding.ms / 1000, 0)} s.`,

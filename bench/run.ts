@@ -3,9 +3,11 @@ import 'reflect-metadata';
 import { benchAbuse } from './abuse';
 import { benchCampaignReport } from './campaign-report';
 import { benchCampaigns } from './campaigns';
+import { benchCheckIn } from './check-in';
 import { benchFeed } from './feed';
 import { benchImports } from './imports';
 import { benchPoints } from './points';
+import { benchReferrals } from './referrals';
 import { benchReferralStats } from './referral-stats';
 import { benchRetention } from './retention';
 import { benchRewards } from './rewards';
@@ -16,7 +18,8 @@ import { benchWebhooks } from './webhooks';
 
 const benches: Record<string, () => Promise<void>> = {
   points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen,
-  webhooks: benchWebhooks, imports: benchImports, campaigns: benchCampaigns, 'campaign-report': benchCampaignReport,
+  webhooks: benchWebhooks, imports: benchImports, campaigns: benchCampaigns, 'campaign-report': benchCampaignReport, 'check-in': benchCheckIn,
+  referrals: benchReferrals,
   'referral-stats': benchReferralStats,
 };
 const name = process.argv[2];

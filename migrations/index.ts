@@ -31,6 +31,7 @@ import { Migration20261207090000_campaigns_foundation } from './Migration2026120
 import { Migration20261207093000_campaign_effects } from './Migration20261207093000_campaign_effects';
 import { Migration20261208090000_engagement_foundation } from './Migration20261208090000_engagement_foundation';
 import { Migration20261208110000_referral_completion } from './Migration20261208110000_referral_completion';
+import { Migration20261208120000_check_in_webhook } from './Migration20261208120000_check_in_webhook';
 import { Migration20261208130000_referral_stats_indexes } from './Migration20261208130000_referral_stats_indexes';
 
 export const migrationsList: MigrationObject[] = [
@@ -63,5 +64,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261207093000_campaign_effects', class: Migration20261207093000_campaign_effects },
   { name: 'Migration20261208090000_engagement_foundation', class: Migration20261208090000_engagement_foundation },
   { name: 'Migration20261208110000_referral_completion', class: Migration20261208110000_referral_completion },
+  { name: 'Migration20261208120000_check_in_webhook', class: Migration20261208120000_check_in_webhook },
   { name: 'Migration20261208130000_referral_stats_indexes', class: Migration20261208130000_referral_stats_indexes },
 ];

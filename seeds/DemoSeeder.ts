@@ -133,6 +133,9 @@ class Replay {
         return points.refundPurchase(SYSTEM_ACTOR, { orderId: e.orderId, refundId: e.refundId, amount: e.amount, occurredAt });
       case 'activity':
         return points.recordActivity(SYSTEM_ACTOR, { memberId, kind: e.kind, idempotencyKey: e.key, occurredAt });
+      case 'check-in':
+        // At its instant (the service's seeding path: the API checks in at the server's clock only).
+        return this.services.checkIn.checkIn(memberId, occurredAt);
       case 'redeem':
         // Not enough points, not the tier, or the limit reached: the member simply did not redeem.
         return this.services.rewards.redeem(SYSTEM_ACTOR, { memberId, rewardCode: e.rewardCode, idempotencyKey: e.key, occurredAt })

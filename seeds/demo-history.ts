@@ -13,6 +13,7 @@ export type DemoEvent =
   | { at: number; type: 'purchase'; orderId: string; amount: number }
   | { at: number; type: 'refund'; orderId: string; refundId: string; amount: number }
   | { at: number; type: 'activity'; kind: string; key: string }
+  | { at: number; type: 'check-in' }
   | { at: number; type: 'redeem'; rewardCode: string; key: string };
 
 export interface DemoMember {
@@ -71,7 +72,7 @@ function tourMember(now: number): DemoMember {
   for (let d = 510; d > 1; d -= 14, k++) {
     const orderId = `demo-0001-${k + 1}`;
     events.push({ at: at(now, d), type: 'purchase', orderId, amount: amounts[k % amounts.length] });
-    if (k % 2 === 0) events.push({ at: at(now, d, 11), type: 'activity', kind: 'CHECK_IN', key: `${orderId}-CHECK_IN` });
+    if (k % 2 === 0) events.push({ at: at(now, d, 11), type: 'check-in' });
     if (k % 5 === 0) events.push({ at: at(now, d, 12), type: 'activity', kind: 'REVIEW', key: `${orderId}-REVIEW` });
   }
   events.push({ at: at(now, 200, 15), type: 'redeem', rewardCode: 'COFFEE', key: 'demo-0001-coffee' });
@@ -185,8 +186,11 @@ function randomMember(i: number, now: number, rand: () => number, toteBagLeft: (
       if (rand() < 0.05) events.push({ at: Math.min(t + 3 * DAY, now - 60_000), type: 'refund', orderId, refundId: `${orderId}-r`, amount: Math.round(amount * 50) / 100 });
       if (rand() < 0.3) {
         const activity = pick(rand, ['CHECK_IN', 'REVIEW', 'SHARE', 'REFERRAL']);
-        // REFERRAL is the referrals mechanic now (inviteFriends), not an activity: still drawn, so the sequence after it stays
-        if (activity !== 'REFERRAL') events.push({ at: t + 60_000, type: 'activity', kind: activity, key: `${orderId}-${activity}` });
+        // A daily check-in is the check-in mechanic's (its own table and CHECK_IN points), not an activity; REFERRAL is the
+        // referrals mechanic's (inviteFriends): still drawn, posting nothing, so the sequence after it stays.
+        if (activity !== 'REFERRAL') {
+          events.push(activity === 'CHECK_IN' ? { at: t + 60_000, type: 'check-in' } : { at: t + 60_000, type: 'activity', kind: activity, key: `${orderId}-${activity}` });
+        }
       }
       if (rand() < 0.08) {
         const wanted = kind < 0.04 ? pick(rand, ['LOUNGE_PASS', 'VOUCHER_10']) : pick(rand, ['COFFEE', 'COFFEE', 'VOUCHER_10', 'TOTE_BAG']);

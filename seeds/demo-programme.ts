@@ -16,7 +16,6 @@ export const DEMO_TIERS = [
 ];
 
 export const DEMO_ACTIVITIES = [
-  { kind: 'CHECK_IN', name: 'Daily check-in', points: 5, qualifyingPoints: 0, dailyCap: 5, active: true },
   { kind: 'REVIEW', name: 'Product review', points: 20, qualifyingPoints: 10, dailyCap: 40, active: true },
   { kind: 'SHARE', name: 'Share to a friend', points: 10, qualifyingPoints: 0, dailyCap: 30, active: true },
   { kind: 'PROFILE_COMPLETED', name: 'Completed the profile', points: 50, qualifyingPoints: 0, dailyCap: null, active: true },
@@ -24,12 +23,14 @@ export const DEMO_ACTIVITIES = [
 
 /**
  * Points expire 12 months after they are earned (the domain's default is 24): with 18 months
- * of history, some points have expired and some expire within the next 30 days. Referrals
- * (issue 25; they replace the REFERRAL activity rule): a friend's first purchase gives the
+ * of history, some points have expired and some expire within the next 30 days. Daily
+ * check-in gives 5 points a day, more as the streak grows, 30 a day from the seventh day on.
+ * Referrals (they replace the REFERRAL activity rule): a friend's first purchase gives the
  * referrer 200 points and the friend 100, pending for 7 days, at most 10 rewarded a month.
  */
 export const DEMO_PROGRAM: ProgramChanges = {
-  pointsExpiryMonths: 12, referrerPoints: 200, refereePoints: 100, referralHoldDays: 7, referralMonthlyLimit: 10,
+  pointsExpiryMonths: 12, checkInPoints: [5, 5, 10, 10, 15, 15, 30],
+  referrerPoints: 200, refereePoints: 100, referralHoldDays: 7, referralMonthlyLimit: 10,
 };
 
 export const DEMO_TAGS: { code: string; name: string; category: TagCategory; rule?: SegmentFilter }[] = [

@@ -26,6 +26,7 @@ import { DataRightsResolver } from './resolvers/data-rights.resolver';
 import { CampaignReportResolver } from './resolvers/campaign-report.resolver';
 import { CampaignResolver } from './resolvers/campaign.resolver';
 import { MemberReferralResolver } from './resolvers/referral.resolver';
+import { CheckInResolver, MemberCheckInResolver } from './resolvers/check-in.resolver';
 import { MemberReferralReadResolver, ReferralReadResolver } from './resolvers/referrals-read.resolver';
 
 export const resolvers = [
@@ -40,6 +41,7 @@ export const resolvers = [
   CampaignReportResolver,
   CampaignResolver,
   MemberReferralResolver,
+  CheckInResolver, MemberCheckInResolver,
   ReferralReadResolver, MemberReferralReadResolver,
 ] as const;
 

@@ -3,23 +3,28 @@ import type { Logger } from 'pino';
 import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
 import { claimSlot, finishRun } from './job-runs.repository';
+import { localDate, startOfLocalDay } from '../common/local-time.rules';
+import { programmeConfigOf } from '../modules/program/programme-config.service';
 
 export interface JobResult { processed: number; changed: number }
 
 export interface ScheduledJob {
   name: string;
-  /** The schedule slot `now` falls in and the instant the job is evaluated at. */
-  slotAt(now: Date): { slot: string; asOf: Date };
+  /** The schedule slot `now` falls in and the instant the job is evaluated at, in the programme's time zone. */
+  slotAt(now: Date, timeZone: string): { slot: string; asOf: Date };
   run(services: Services, asOf: Date): Promise<JobResult>;
 }
 
-/** Once a day, evaluated at 00:00 UTC of that day (the rule's instant, whenever the run starts). */
+/**
+ * Once a programme-local day, evaluated at local midnight of that day (the rule's instant,
+ * whenever the run starts): the slot is the local date. With UTC (the default), 00:00 UTC.
+ */
 export function daily(name: string, run: ScheduledJob['run']): ScheduledJob {
   return {
     name,
-    slotAt(now) {
-      const day = now.toISOString().slice(0, 10);
-      return { slot: day, asOf: new Date(`${day}T00:00:00.000Z`) };
+    slotAt(now, timeZone) {
+      const day = localDate(now, timeZone);
+      return { slot: day, asOf: startOfLocalDay(day, timeZone) };
     },
     run,
   };
@@ -67,11 +72,16 @@ export class Scheduler {
     await this.running;
   }
 
-  /** Claims and runs every job whose current slot nobody has claimed yet. Returns the jobs it ran. */
+  /**
+   * Claims and runs every job whose current slot (a programme-local day) nobody has claimed yet.
+   * Returns the jobs it ran.
+   */
   async tick(now: Date): Promise<string[]> {
     const ran: string[] = [];
+    const read = this.orm.em.fork();
+    const { timeZone } = await programmeConfigOf(read).current(read);
     for (const job of this.jobs) {
-      const { slot, asOf } = job.slotAt(now);
+      const { slot, asOf } = job.slotAt(now, timeZone);
       const em = this.orm.em.fork();
       const id = await claimSlot(em, job.name, slot);
       if (id === null) continue;

@@ -34,6 +34,8 @@ import { ReferralsService } from './referrals/referrals.service';
 import { ReferralsReadService } from './referrals/referrals-read.service';
 import { createReferralReadLoaders } from './referrals/referrals-read.loaders';
 import { createReferralLoaders } from './referrals/referrals.loaders';
+import { CheckInService } from './check-in/check-in.service';
+import { createCheckInLoaders } from './check-in/check-in.loaders';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -119,6 +121,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     campaignReport: new CampaignReportService(em),
     dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
     campaigns: new CampaignsService(em, audit, { points, rewards }),
+    checkIn: new CheckInService(em, points),
     referralsRead: new ReferralsReadService(em, program),
   };
 }
@@ -135,6 +138,7 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     retention: createRetentionLoaders(services.retention),
     campaigns: createCampaignLoaders(services.campaigns),
     referrals: createReferralLoaders(services.referrals),
+    checkIn: createCheckInLoaders(services.checkIn, clock),
     referralsRead: createReferralReadLoaders(services.referralsRead),
   };
   // The member screen reads in one statement and fills the loaders above.

@@ -106,7 +106,7 @@ describe('member data rights', () => {
       const doc = JSON.parse((await gqlData(s.gql(EXPORT, { id: ava.id }, own))).memberDataExport);
       expect(Object.keys(doc)).toEqual([
         'format', 'generatedAt', 'member', 'points', 'pointTransactions', 'pointLots', 'purchases', 'refunds', 'qualifyingPoints', 'activities',
-        'tierHistory', 'tierNotices', 'redemptions', 'birthdayGifts', 'tags', 'segments', 'retention', 'lifecycleTransitions', 'auditLog',
+        'checkIns', 'tierHistory', 'tierNotices', 'redemptions', 'birthdayGifts', 'tags', 'segments', 'retention', 'lifecycleTransitions', 'auditLog',
       ]);
       expect(doc.format).toBe('loyalty.member-export/1');
       expect(doc.member).toMatchObject({ ...PROFILE, id: ava.id, erasedAt: null, tier: 'GOLD' });

@@ -49,6 +49,8 @@ describe('demo data', () => {
       (select count(*) from member)::int as members,
       (select count(*) from purchase)::int as purchases,
       (select count(*) from activity)::int as activities,
+      (select count(*) from check_in)::int as "checkIns",
+      (select count(*) from activity where kind = 'CHECK_IN')::int as "checkInActivities",
       (select extract(day from now() - min(occurred_at))::int from point_transaction) as "historyDays",
       (select array_agg(distinct type order by type) from point_transaction) as "transactionTypes",
       (select count(*) from redemption)::int as redemptions,
@@ -58,8 +60,11 @@ describe('demo data', () => {
     expect(h.members).toBe(DEMO_MEMBER_COUNT);
     expect(h.purchases).toBeGreaterThan(3 * DEMO_MEMBER_COUNT);
     expect(h.activities).toBeGreaterThan(0);
+    // Daily check-ins are the check-in mechanic's, no longer a CHECK_IN activity.
+    expect(h.checkIns).toBeGreaterThan(DEMO_MEMBER_COUNT / 10);
+    expect(h.checkInActivities).toBe(0);
     expect(h.historyDays).toBeGreaterThanOrEqual(500);
-    expect(h.transactionTypes).toEqual(['ADJUST', 'EARN', 'EXPIRE', 'REDEEM', 'REFERRAL', 'REFUND_REVERSAL']);
+    expect(h.transactionTypes).toEqual(['ADJUST', 'CHECK_IN', 'EARN', 'EXPIRE', 'REDEEM', 'REFERRAL', 'REFUND_REVERSAL']);
     expect(h.redemptions).toBeGreaterThan(10);
     expect(h.changeKinds).toEqual(['DOWNGRADE', 'RENEWAL', 'UPGRADE']);
     expect(h.notices).toBeGreaterThan(0);

@@ -62,6 +62,11 @@ const EXPECTED: Record<string, (out: string) => void> = {
     expect(out).toMatch(/"recordPurchase":\{"pointsEarned":59,"member":\{"pointsBalance":59,"pendingPoints":100\}\}/);
     expect(out).toMatch(/"me":\{"pendingPoints":(\d{4,}|[2-9]\d\d),"pointsHistory":\{"edges":\[\{"node":\{"type":"REFERRAL","amount":200\}\}\]\}\}/);
   },
+  'check-in': (out) => {
+    // The demo member last checked in days ago: today's starts a streak of 1 (5 points); the repeat changes nothing.
+    expect(out).toMatch(/"checkIn":\{"streak":1,"pointsEarned":5,"alreadyCheckedIn":false,"member":\{"checkInStreak":1,"checkedInToday":true\}\}/);
+    expect(out).toMatch(/"checkIn":\{"streak":1,"pointsEarned":5,"alreadyCheckedIn":true\}/);
+  },
   'admin-console': (out) => {
     expect(out).toMatch(/"programStats":\{"members":200,/);
     expect(out).toMatch(/"churnModel":\{"customers":\d+,"r":[\d.]+/);

@@ -1,11 +1,14 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { dayNumber, dayOfNumber, startOfLocalDay } from '../../src/common/local-time.rules';
 
-// Issue 18, items 10, 11 and 15: retention as of a date, whatever came after it.
-const DAY = 86_400_000;
-const AS_OF = Date.parse('2026-06-01T00:00:00.000Z');
-/** Noon UTC, `days` days from AS_OF (negative: before). */
-const at = (days: number) => new Date(AS_OF + days * DAY + 12 * 3600_000).toISOString();
+// Issue 18, items 10, 11 and 15: retention as of a date, whatever came after it. Issue 25: the
+// first block in each programme time zone (UTC; Shanghai, UTC+8; New York, with DST), every
+// instant on the programme's own calendar: the same days, months and answers in each.
+const AS_OF_DATE = '2026-06-01';
+/** An instant on the programme's calendar: local wall-clock 'YYYY-MM-DDTHH:MM' in `zone`. */
+const local = (zone: string, wall: string) =>
+  new Date(startOfLocalDay(wall.slice(0, 10), zone).getTime() + Number(wall.slice(11, 13)) * 3600_000 + Number(wall.slice(14, 16)) * 60_000).toISOString();
 const JOINED = '2024-01-01T00:00:00.000Z';
 
 const RFM = `query($id: ID!) { member(id: $id) { lifecycleStage rfm { recencyDays frequency monetary } } }`;
@@ -28,13 +31,20 @@ function client(s: TestServer) {
   };
 }
 
-describe('retention as of a date, refunds and refunded purchases', () => {
+describe.each(['UTC', 'Asia/Shanghai', 'America/New_York'])('retention as of a date, refunds and refunded purchases (%s)', (zone) => {
   let s: TestServer;
   let c: ReturnType<typeof client>;
+  /** asOf: local midnight of AS_OF_DATE. */
+  const AS_OF = local(zone, `${AS_OF_DATE}T00:00`);
+  /** Local noon, `days` days from AS_OF's day (negative: before). */
+  const at = (days: number) => local(zone, `${dayOfNumber(dayNumber(AS_OF_DATE) + days)}T12:00`);
+  /** Local midnight, `days` days from AS_OF's day. */
+  const asOfPlus = (days: number) => local(zone, `${dayOfNumber(dayNumber(AS_OF_DATE) + days)}T00:00`);
   beforeAll(async () => {
     s = await startTestServer();
     c = client(s);
     await createLadder(s);
+    await s.admin('mutation($z: String!) { updateProgram(input: { timeZone: $z }) { timeZone } }', { z: zone });
   });
   afterAll(() => s.stop());
 
@@ -55,7 +65,7 @@ describe('retention as of a date, refunds and refunded purchases', () => {
     await c.refresh(AS_OF);
     expect(await c.member(later)).toEqual({ lifecycleStage: 'NEW', rfm: { recencyDays: 10, frequency: 1, monetary: 300 } });
     // And as of a date after the refunds, it is none.
-    await c.refresh(AS_OF + 7 * DAY);
+    await c.refresh(asOfPlus(7));
     expect(await c.member(later)).toEqual({ lifecycleStage: 'PROSPECT', rfm: null });
   });
 
@@ -86,15 +96,15 @@ describe('retention as of a date, refunds and refunded purchases', () => {
     const g1 = await registerMember(s, { joinedAt: JOINED });
     const g2 = await registerMember(s, { joinedAt: JOINED });
     const g3 = await registerMember(s, { joinedAt: JOINED });
-    await c.buy(g1, 'g1-jan', 50, '2024-01-10T12:00:00.000Z');
-    await c.buy(g1, 'g1-feb', 50, '2024-02-10T12:00:00.000Z');
-    await c.refund('g1-feb', 'g1-feb-r', 50, '2024-02-12T12:00:00.000Z');
-    await c.buy(g2, 'g2-feb', 50, '2024-02-11T12:00:00.000Z');
-    await c.refund('g2-feb', 'g2-feb-r', 20, '2024-02-13T12:00:00.000Z');
-    await c.buy(g3, 'g3-mar', 50, '2024-03-10T12:00:00.000Z');
-    await c.refund('g3-mar', 'g3-mar-r', 50, '2024-05-10T12:00:00.000Z');
-    const growth = async (to: string) => (await s.admin(`query($to: DateTime!) { growth(from: "2024-01-01T00:00:00.000Z", to: $to) { period active new retained wonBack churned } }`, { to })).growth;
-    expect(await growth('2024-06-01T00:00:00.000Z')).toEqual([
+    await c.buy(g1, 'g1-jan', 50, local(zone, '2024-01-10T12:00'));
+    await c.buy(g1, 'g1-feb', 50, local(zone, '2024-02-10T12:00'));
+    await c.refund('g1-feb', 'g1-feb-r', 50, local(zone, '2024-02-12T12:00'));
+    await c.buy(g2, 'g2-feb', 50, local(zone, '2024-02-11T12:00'));
+    await c.refund('g2-feb', 'g2-feb-r', 20, local(zone, '2024-02-13T12:00'));
+    await c.buy(g3, 'g3-mar', 50, local(zone, '2024-03-10T12:00'));
+    await c.refund('g3-mar', 'g3-mar-r', 50, local(zone, '2024-05-10T12:00'));
+    const growth = async (to: string) => (await s.admin(`query($from: DateTime!, $to: DateTime!) { growth(from: $from, to: $to) { period active new retained wonBack churned } }`, { from: local(zone, '2024-01-01T00:00'), to })).growth;
+    expect(await growth(local(zone, '2024-06-01T00:00'))).toEqual([
       { period: '2024-01', active: 1, new: 1, retained: 0, wonBack: 0, churned: 0 },
       { period: '2024-02', active: 1, new: 1, retained: 0, wonBack: 0, churned: 1 },
       { period: '2024-03', active: 0, new: 0, retained: 0, wonBack: 0, churned: 1 },
@@ -103,16 +113,17 @@ describe('retention as of a date, refunds and refunded purchases', () => {
       { period: '2024-06', active: 0, new: 0, retained: 0, wonBack: 0, churned: 0 },
     ]);
     // Before g3's refund, March had its purchase.
-    expect((await growth('2024-04-01T00:00:00.000Z'))[2]).toEqual({ period: '2024-03', active: 1, new: 1, retained: 0, wonBack: 0, churned: 1 });
+    expect((await growth(local(zone, '2024-04-01T00:00')))[2]).toEqual({ period: '2024-03', active: 1, new: 1, retained: 0, wonBack: 0, churned: 1 });
   });
 
   it('item 15: points flow shows refund reversals in a column of their own', async () => {
     const m = await registerMember(s, { joinedAt: JOINED });
-    await c.buy(m, 'flow-1', 100, '2023-07-10T12:00:00.000Z');
-    await c.buy(m, 'flow-2', 30, '2023-07-11T12:00:00.000Z');
-    await c.refund('flow-1', 'flow-1-r', 40, '2023-07-20T12:00:00.000Z');
-    await c.refund('flow-2', 'flow-2-r', 30, '2023-08-02T12:00:00.000Z');
-    const { pointsFlow } = await s.admin(`{ pointsFlow(from: "2023-07-01T00:00:00.000Z", to: "2023-09-01T00:00:00.000Z") { period earned redeemed expired reversed } }`);
+    await c.buy(m, 'flow-1', 100, local(zone, '2023-07-10T12:00'));
+    await c.buy(m, 'flow-2', 30, local(zone, '2023-07-11T12:00'));
+    await c.refund('flow-1', 'flow-1-r', 40, local(zone, '2023-07-20T12:00'));
+    await c.refund('flow-2', 'flow-2-r', 30, local(zone, '2023-08-02T12:00'));
+    const { pointsFlow } = await s.admin(`query($f: DateTime!, $t: DateTime!) { pointsFlow(from: $f, to: $t) { period earned redeemed expired reversed } }`,
+      { f: local(zone, '2023-07-01T00:00'), t: local(zone, '2023-09-01T00:00') });
     expect(pointsFlow).toEqual([
       { period: '2023-07', earned: 130, redeemed: 0, expired: 0, reversed: 40 },
       { period: '2023-08', earned: 0, redeemed: 0, expired: 0, reversed: 30 },

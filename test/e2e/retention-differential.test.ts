@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, LADDER } from '../support/fixtures';
-import { addDaysUtc, utcDayNumber } from '../../src/common/time.rules';
+import { addDaysUtc } from '../../src/common/time.rules';
+import { dayNumber, dayOfNumber, localDayNumber, startOfLocalDay } from '../../src/common/local-time.rules';
 import { inSqlTransaction } from '../../src/db/transaction';
 import { columnsOf, fromFitRequest, type TupleText } from '../../src/modules/retention/churn.fit';
 import { summarizePurchaseDays } from '../../src/modules/retention/churn.rules';
@@ -20,13 +21,18 @@ import {
  * refresh fits on (FACTS_AND_TUPLES_SQL, through the repository, in halves as the refresh reads
  * them and whole), decoded as the fit's worker decodes them, against summarizePurchaseDays: as of
  * asOf, and as of the backtest day with whether the buyer bought after it. No other test covers
- * the backtest's tuples. RETENTION_DIFFERENTIAL_RUNS=100 for a longer run.
+ * the backtest's tuples. Each run in a programme time zone: UTC, Shanghai (UTC+8, a purchase late
+ * in its day is on the next UTC day) or New York (DST: asOf's 30 days hold the November change,
+ * the histories every change for years); purchases are dated at local minutes of local days.
+ * RETENTION_DIFFERENTIAL_RUNS=100 for a longer run.
  */
 const RUNS = Number(process.env.RETENTION_DIFFERENTIAL_RUNS ?? 5);
 const DAY = 86_400_000;
 const MINUTES = 24 * 60;
-/** asOf lies in the 30 days from here, at any instant of the day; every history is dated around it, and well before the real clock. */
-const AS_OF_FROM = Date.parse('2025-06-01T00:00:00.000Z');
+/** asOf lies in the 30 local days from this one, at any instant of the day; every history is dated around it, and well before the real clock. */
+const AS_OF_FROM_DAY = dayNumber('2025-10-20');
+const AS_OF_FROM = Date.parse('2025-10-20T00:00:00.000Z');
+const ZONES = ['UTC', 'Asia/Shanghai', 'America/New_York'] as const;
 /** Every member joins here, before any purchase a scenario can date (up to six steps of at most ~400 days before asOf). */
 const JOINED = new Date(AS_OF_FROM - 3000 * DAY).toISOString();
 
@@ -44,7 +50,7 @@ interface Purchase {
   /** A refund in full or in part (split in two or not): `delay` days after the purchase, or on a day around asOf. */
   refund: { full: boolean; split: boolean; minute: number; when: { delay: number } | { aroundAsOf: number } } | null;
 }
-interface Scenario { members: Purchase[][]; thresholds: LifecycleThresholds; horizon: number; asOfDay: number; asOfMs: number }
+interface Scenario { members: Purchase[][]; thresholds: LifecycleThresholds; horizon: number; asOfDay: number; asOfMs: number; zone: string }
 
 const jitter = fc.integer({ min: -1, max: 1 });
 /** The latest purchase: mostly on a boundary of asOf's (a threshold, the horizon, the 365 days), else anywhere, after asOf too. */
@@ -82,6 +88,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   horizon: fc.integer({ min: 1, max: 200 }),
   asOfDay: fc.integer({ min: 0, max: 29 }),
   asOfMs: fc.integer({ min: 0, max: DAY - 1 }),
+  zone: fc.constantFrom(...ZONES),
 });
 
 /** A step's length in days. */
@@ -91,15 +98,19 @@ function days(step: Step, sc: Scenario): number {
   return base + step.jitter;
 }
 
-/** asOf's UTC day number. */
-const asOfDayOf = (sc: Scenario) => utcDayNumber(new Date(AS_OF_FROM)) + sc.asOfDay;
+/** asOf's local day number. */
+const asOfDayOf = (sc: Scenario) => AS_OF_FROM_DAY + sc.asOfDay;
+/** The first instant of a local day, in ms. */
+const midnight = (day: number, sc: Scenario) => startOfLocalDay(dayOfNumber(day), sc.zone).getTime();
+/** asOf: on its local day, `asOfMs` after local midnight. */
+const asOfOf = (sc: Scenario) => new Date(midnight(asOfDayOf(sc), sc) + sc.asOfMs);
 
 /** The instants of a member's purchases, latest first: the first step back from asOf's day, each next one from the one before. */
 function purchaseInstants(purchases: Purchase[], sc: Scenario): number[] {
   let day = asOfDayOf(sc);
   return purchases.map((p, k) => {
     day -= k === 0 ? days(p.step, sc) : Math.max(0, days(p.step, sc)); // never forward
-    return day * DAY + p.minute * 60_000 + k; // distinct instants per member
+    return midnight(day, sc) + p.minute * 60_000 + k; // distinct instants per member
   });
 }
 
@@ -121,7 +132,7 @@ async function reset() {
 async function write(sc: Scenario) {
   const t = sc.thresholds;
   await s.admin(`mutation($i: ProgramInput!) { updateProgram(input: $i) { churnHorizonDays } }`, {
-    i: { churnHorizonDays: sc.horizon, lifecycleNewDays: t.newDays, lifecycleActiveDays: t.activeDays, lifecycleAtRiskDays: t.atRiskDays, lifecycleDormantDays: t.dormantDays },
+    i: { timeZone: sc.zone, churnHorizonDays: sc.horizon, lifecycleNewDays: t.newDays, lifecycleActiveDays: t.activeDays, lifecycleAtRiskDays: t.atRiskDays, lifecycleDormantDays: t.dormantDays },
   });
   const ids: string[] = [];
   for (const i of sc.members.keys()) {
@@ -141,7 +152,7 @@ async function write(sc: Scenario) {
       if (total < 1) return [buy];
       const parts = p.refund.split && total >= 2 ? [Math.floor(total / 2), total - Math.floor(total / 2)] : [total];
       const when = p.refund.when;
-      const refundAt = Math.max(at + 1, ('delay' in when ? at + when.delay * DAY : (asOfDay + when.aroundAsOf) * DAY) + p.refund.minute * 60_000);
+      const refundAt = Math.max(at + 1, ('delay' in when ? at + when.delay * DAY : midnight(asOfDay + when.aroundAsOf, sc)) + p.refund.minute * 60_000);
       return [buy, ...parts.map((units, j) => ({
         at: refundAt + j, query: `mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`,
         input: { orderId, refundId: `${orderId}-r${j}`, amount: units, occurredAt: new Date(refundAt + j).toISOString() },
@@ -173,9 +184,9 @@ async function histories() {
 }
 
 /** Every member's row by the rules. */
-function rowsByRules(members: Awaited<ReturnType<typeof histories>>, asOf: Date, thresholds: LifecycleThresholds) {
-  const asOfDay = utcDayNumber(asOf);
-  const facts = members.map((h) => ({ id: h.row.id, facts: purchaseFactsAsOf(h.purchases, asOf) }));
+function rowsByRules(members: Awaited<ReturnType<typeof histories>>, asOf: Date, thresholds: LifecycleThresholds, zone: string) {
+  const asOfDay = localDayNumber(asOf, zone);
+  const facts = members.map((h) => ({ id: h.row.id, facts: purchaseFactsAsOf(h.purchases, asOf, zone) }));
   const buyers = facts.flatMap((f) => (f.facts ? [{ ...f.facts, id: f.id }] : []));
   const scores = new Map(scoreRfm(buyers).map((b) => [b.id, b]));
   return facts.map(({ id, facts: f }) => ({
@@ -203,8 +214,8 @@ function tally(rows: { x: number; tx: number; T: number; count: number; bought?:
  * it, up to asOf) and the backtest's training cut (bought after it, up to the backtest day).
  */
 function tuplesByRules(members: Awaited<ReturnType<typeof histories>>, asOf: Date, dates: FactDates) {
-  const days = members.map((h) => purchaseDaysAsOf(h.purchases, asOf)).filter((d) => d.length > 0);
-  const current = days.map((d) => ({ ...summarizePurchaseDays(d, utcDayNumber(asOf))!, count: 1 }));
+  const days = members.map((h) => purchaseDaysAsOf(h.purchases, asOf, dates.timeZone)).filter((d) => d.length > 0);
+  const current = days.map((d) => ({ ...summarizePurchaseDays(d, dates.asOfDay)!, count: 1 }));
   const labelled = (cut: number, end: number) => days.flatMap((d) => {
     const summary = summarizePurchaseDays(d, cut);
     return summary ? [{ ...summary, count: 1, bought: d.some((day) => day > cut && day <= end) }] : [];
@@ -241,17 +252,17 @@ it('the refresh\'s rows and churn tuples agree with the pure rules on random his
   await fc.assert(fc.asyncProperty(scenarioArb, async (sc) => {
     await reset();
     await write(sc);
-    const asOf = new Date(AS_OF_FROM + sc.asOfDay * DAY + sc.asOfMs);
+    const asOf = asOfOf(sc);
     const res = await s.admin(`mutation($a: DateTime!) { refreshRetention(asOf: $a) { processed } }`, { a: asOf.toISOString() });
     expect(res.refreshRetention.processed).toBe(sc.members.length);
     const members = await histories();
-    expect(members.map((h) => h.row)).toEqual(rowsByRules(members, asOf, sc.thresholds));
+    expect(members.map((h) => h.row)).toEqual(rowsByRules(members, asOf, sc.thresholds, sc.zone));
     // The tuples, as the refresh reads them: in halves when there is a split (more than one member), and whole.
-    const asOfDay = utcDayNumber(asOf);
+    const asOfDay = localDayNumber(asOf, sc.zone);
     // The classifier's cuts: half a horizon and a day before asOf (the backtest day itself for a horizon of 2: then its set is not read), a horizon before the backtest day.
     const dates: FactDates = {
       asOf, asOfDay, backtestDay: asOfDay - sc.horizon, yearAgo: addDaysUtc(asOf, -365),
-      trainingDay: asOfDay - Math.ceil(sc.horizon / 2) - 1, backtestTrainingDay: asOfDay - 2 * sc.horizon,
+      trainingDay: asOfDay - Math.ceil(sc.horizon / 2) - 1, backtestTrainingDay: asOfDay - 2 * sc.horizon, timeZone: sc.zone,
     };
     const expected = tuplesByRules(members, asOf, dates);
     const { split } = await memberHalves(s.app.orm.em.fork());

@@ -8,7 +8,8 @@ import { createLadder, LADDER } from '../support/fixtures';
  * dated after asOf, and whichever refreshes (earlier or later dates, asOf itself) ran before
  * it. Two servers: R (reference) gets only the facts dated by asOf and refreshes the earlier
  * dates in order, then asOf; T gets everything in random order, with refreshes of random
- * dates in between, then asOf. RETENTION_PROPERTY_RUNS=200 for a longer run.
+ * dates in between, then asOf. Both in one programme time zone per run (UTC, Shanghai or New
+ * York, DST included), set before anything is written. RETENTION_PROPERTY_RUNS=200 for a longer run.
  */
 const RUNS = Number(process.env.RETENTION_PROPERTY_RUNS ?? 3);
 const DAY = 86_400_000;
@@ -18,7 +19,7 @@ const AS_OF_DAY = 200;
 const AS_OF = BASE + AS_OF_DAY * DAY;
 
 interface Purchase { day: number; units: number; refund: { full: boolean; delay: number; split: boolean } | null }
-interface Scenario { members: { joinDay: number; purchases: Purchase[] }[]; others: number[] }
+interface Scenario { members: { joinDay: number; purchases: Purchase[] }[]; others: number[]; zone: string }
 type Op =
   | { kind: 'buy'; member: number; orderId: string; units: number; at: number }
   | { kind: 'refund'; orderId: string; refundId: string; units: number; at: number }
@@ -36,6 +37,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
     purchases: fc.array(purchaseArb, { maxLength: 4 }),
   }), { minLength: 2, maxLength: 5 }),
   others: fc.uniqueArray(fc.integer({ min: 40, max: 340 }).filter((d) => d !== AS_OF_DAY), { minLength: 1, maxLength: 3 }),
+  zone: fc.constantFrom('UTC', 'Asia/Shanghai', 'America/New_York'),
 });
 
 /** Every purchase and refund of a scenario, each with its instant (distinct purchase instants per member). */
@@ -95,11 +97,12 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => { await Promise.all([r?.stop(), t?.stop()]); });
 
-/** Empties every table the scenario writes (the ladder and the programme stay). */
-async function reset(s: TestServer) {
+/** Empties every table the scenario writes (the ladder and the programme stay), and sets the programme's time zone. */
+async function reset(s: TestServer, zone: string) {
   const tables = (await s.sql(`select tablename from pg_tables where schemaname = 'public'
     and tablename not in ('mikro_orm_migrations', 'program', 'tier', 'config_version', 'retention_facts')`)).map((x) => `"${x.tablename}"`);
   await s.sql(`truncate ${tables.join(', ')} restart identity`);
+  await s.admin('mutation($z: String!) { updateProgram(input: { timeZone: $z }) { timeZone } }', { z: zone });
 }
 
 async function run(s: TestServer, ops: Op[], ids: string[]) {
@@ -142,7 +145,7 @@ it('a refresh for asOf does not depend on what was written after it, nor on the 
   await fc.assert(fc.asyncProperty(plan, async ({ sc, phase1, phase2 }) => {
     // R: the facts dated by asOf in date order, the earlier dates refreshed in order, then asOf.
     const reference = async () => {
-      await reset(r);
+      await reset(r, sc.zone);
       const ids = await register(r, sc, (day) => day < AS_OF_DAY);
       const dated = facts(sc).filter((op) => op.kind !== 'refresh' && op.at <= AS_OF)
         .sort((a, b) => (a as { at: number }).at - (b as { at: number }).at);
@@ -152,7 +155,7 @@ it('a refresh for asOf does not depend on what was written after it, nor on the 
     };
     // T: everyone, everything, in the plan's order, then asOf.
     const tested = async () => {
-      await reset(t);
+      await reset(t, sc.zone);
       const ids = await register(t, sc, () => true);
       const written = new Set<string>();
       await run(t, [...refundsAfterPurchases(phase1, written), ...refundsAfterPurchases(phase2, written), { kind: 'refresh', day: AS_OF_DAY }], ids);

@@ -44,4 +44,28 @@ describe('scheduler', () => {
       from member m join tier t on t.id = m.tier_id join point_account a on a.member_id = m.id where m.id = $1`, [id]);
     expect(m).toEqual({ code: 'BRONZE', balance: 0, expires: 1, live: 0 });
   });
+
+  it('a day is the programme\'s: the slot is the local date, evaluated at local midnight (Shanghai; New York across DST)', async () => {
+    const runs: string[] = [];
+    const jobs = [daily('tz', async (_services, asOf) => { runs.push(asOf.toISOString()); return { processed: 0, changed: 0 }; })];
+    const scheduler = new Scheduler(s.app.orm, pino({ level: 'silent' }), null, jobs);
+    const zone = (z: string) => s.admin('mutation($z: String!) { updateProgram(input: { timeZone: $z }) { timeZone } }', { z });
+    try {
+      await zone('Asia/Shanghai');
+      await scheduler.tick(new Date('2026-05-05T15:59:00.000Z')); // 23:59 on 5 May in Shanghai
+      await scheduler.tick(new Date('2026-05-05T16:01:00.000Z')); // 00:01 on 6 May in Shanghai, still 5 May in UTC
+      await zone('America/New_York');
+      await scheduler.tick(new Date('2026-03-08T04:59:00.000Z')); // 23:59 on 7 Mar (EST)
+      await scheduler.tick(new Date('2026-03-08T05:01:00.000Z')); // 00:01 on 8 Mar (EST), a 23-hour day
+      await scheduler.tick(new Date('2026-03-09T03:59:00.000Z')); // 23:59 on 8 Mar (EDT): the same slot
+      await scheduler.tick(new Date('2026-03-09T04:01:00.000Z')); // 00:01 on 9 Mar (EDT)
+    } finally {
+      await zone('UTC');
+    }
+    expect(runs).toEqual([
+      '2026-05-04T16:00:00.000Z', '2026-05-05T16:00:00.000Z', '2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z',
+    ]);
+    const slots = await s.sql(`select slot from job_run where job = 'tz' order by slot`);
+    expect(slots.map((r) => r.slot)).toEqual(['2026-03-07', '2026-03-08', '2026-03-09', '2026-05-05', '2026-05-06']);
+  });
 });

@@ -319,7 +319,7 @@ describe('jobs and backdated facts', () => {
     );
     // referral_webhook (issue 25) is row-level too: a referral's status changes one row at a time (a purchase, a refund), never in a batch.
     expect(rows.filter((r) => r.row).map((r) => r.name)).toEqual(['member_webhook_updated', 'referral_webhook']);
-    expect(rows.length).toBe(12);
+    expect(rows.length).toBe(13);
   });
 
   it('expirePoints: one points.expired per member it expires', async () => {

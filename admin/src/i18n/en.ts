@@ -887,6 +887,16 @@ export const en = {
   'campaigns.report.upliftAxis': 'Treatment ARPU − control ARPU',
   'campaigns.report.chart': 'Chart: ARPU uplift {uplift}, 95% interval from {low} to {high}, against a line at zero',
 
+  // Daily check-in (issue 25): the member page's section, the ledger's type, the campaign trigger.
+  'members.checkIn.title': 'Daily check-in',
+  'members.checkIn.streak': 'Streak (consecutive days)',
+  'members.checkIn.today': 'Today',
+  'members.checkIn.done': 'Checked in',
+  'members.checkIn.notYet': 'Not yet',
+  'transaction.CHECK_IN': 'Daily check-in',
+  'transaction.REFERRAL': 'Referral',
+  'campaigns.trigger.CHECK_IN': 'Daily check-in',
+  'campaigns.trigger.REFERRAL': 'Referral completed',
   // Issue 25, referrals-read: the programme settings, referral statistics and the member's referrals.
   'nav.programme': 'Programme',
   'nav.referrals': 'Referrals',
@@ -946,10 +956,6 @@ export const en = {
   'referralStatus.COMPLETED': 'Completed',
   'referralStatus.REJECTED': 'Rejected',
   'referralStatus.REVERSED': 'Reversed',
-  'transaction.CHECK_IN': 'Check-in',
-  'transaction.REFERRAL': 'Referral',
-  'campaigns.trigger.CHECK_IN': 'Daily check-in',
-  'campaigns.trigger.REFERRAL': 'Completed referral',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -19,7 +19,8 @@ export const RFM_LABEL: Record<RfmSegment, MessageKey> = {
 export const TRANSACTION_LABEL: Record<PointTransactionType, MessageKey> = {
   EARN: 'transaction.EARN', REDEEM: 'transaction.REDEEM', EXPIRE: 'transaction.EXPIRE', ADJUST: 'transaction.ADJUST',
   REFUND_REVERSAL: 'transaction.REFUND_REVERSAL', REDEMPTION_CANCEL: 'transaction.REDEMPTION_CANCEL',
-  OPENING_BALANCE: 'transaction.OPENING_BALANCE', ERASURE: 'transaction.ERASURE', CHECK_IN: 'transaction.CHECK_IN', REFERRAL: 'transaction.REFERRAL', BONUS: 'transaction.BONUS',
+  OPENING_BALANCE: 'transaction.OPENING_BALANCE', ERASURE: 'transaction.ERASURE', BONUS: 'transaction.BONUS',
+  CHECK_IN: 'transaction.CHECK_IN', REFERRAL: 'transaction.REFERRAL',
 };
 
 export const TIER_CHANGE_LABEL: Record<TierChangeKind, MessageKey> = {
@@ -47,7 +48,8 @@ export const IMPORT_STATUS_LABEL: Record<ImportStatus, MessageKey> = {
 export const IMPORT_KIND_LABEL: Record<ImportKind, MessageKey> = { MEMBERS: 'imports.kind.members', PURCHASES: 'imports.kind.purchases' };
 // campaigns (issue 24)
 export const CAMPAIGN_TRIGGER_LABEL: Record<CampaignTrigger, MessageKey> = {
-  PURCHASE: 'campaigns.trigger.PURCHASE', ACTIVITY: 'campaigns.trigger.ACTIVITY', REGISTRATION: 'campaigns.trigger.REGISTRATION', TIER_UPGRADE: 'campaigns.trigger.TIER_UPGRADE', CHECK_IN: 'campaigns.trigger.CHECK_IN', REFERRAL: 'campaigns.trigger.REFERRAL',
+  PURCHASE: 'campaigns.trigger.PURCHASE', ACTIVITY: 'campaigns.trigger.ACTIVITY', REGISTRATION: 'campaigns.trigger.REGISTRATION', TIER_UPGRADE: 'campaigns.trigger.TIER_UPGRADE',
+  CHECK_IN: 'campaigns.trigger.CHECK_IN', REFERRAL: 'campaigns.trigger.REFERRAL',
 };
 export const CAMPAIGN_STATUS_LABEL: Record<CampaignStatus, MessageKey> = {
   DRAFT: 'campaigns.status.DRAFT', ACTIVE: 'campaigns.status.ACTIVE', PAUSED: 'campaigns.status.PAUSED', ENDED: 'campaigns.status.ENDED',

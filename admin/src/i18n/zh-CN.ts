@@ -884,6 +884,16 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.report.upliftAxis': '实验组 ARPU − 对照组 ARPU',
   'campaigns.report.chart': '图表：ARPU 增量 {uplift}，95% 区间 {low} 至 {high}，与零线对比',
 
+  // 每日签到（issue 25）：会员页的签到区块、流水类型、活动触发条件。
+  'members.checkIn.title': '每日签到',
+  'members.checkIn.streak': '连续签到天数',
+  'members.checkIn.today': '今天',
+  'members.checkIn.done': '已签到',
+  'members.checkIn.notYet': '尚未签到',
+  'transaction.CHECK_IN': '每日签到',
+  'transaction.REFERRAL': '邀请奖励',
+  'campaigns.trigger.CHECK_IN': '每日签到',
+  'campaigns.trigger.REFERRAL': '邀请完成',
   // Issue 25, referrals-read: the programme settings, referral statistics and the member's referrals.
   'nav.programme': '活动规则',
   'nav.referrals': '推荐统计',
@@ -943,8 +953,4 @@ export const zhCN: Record<MessageKey, string> = {
   'referralStatus.COMPLETED': '已成功',
   'referralStatus.REJECTED': '已拒绝',
   'referralStatus.REVERSED': '已撤销',
-  'transaction.CHECK_IN': '签到',
-  'transaction.REFERRAL': '推荐奖励',
-  'campaigns.trigger.CHECK_IN': '每日签到',
-  'campaigns.trigger.REFERRAL': '推荐成功',
 };

@@ -127,18 +127,19 @@ export async function memberTagCodes(tx: EntityManager, memberId: string): Promi
 }
 
 /**
- * Members whose birthday month is asOf's month, to whom a BIRTHDAY_GIFT benefit in force at
- * asOf applies and who have no grant for asOf's year yet, with the gift's points (the largest
- * such benefit's). Cross-module read: member (birthday, tier_id), tier, member_tag and tag.
+ * Members whose birthday month is `month`, to whom a BIRTHDAY_GIFT benefit in force at asOf
+ * applies and who have no grant for `year` yet, with the gift's points (the largest such
+ * benefit's); month and year are asOf's, programme-local (the caller's). Cross-module read:
+ * member (birthday, tier_id), tier, member_tag and tag.
  */
-export function birthdayGiftsDue(em: EntityManager, asOf: Date): Promise<{ memberId: string; points: number }[]> {
+export function birthdayGiftsDue(em: EntityManager, asOf: Date, month: number, year: number): Promise<{ memberId: string; points: number }[]> {
   return em.execute<{ memberId: string; points: number }[]>(
     `select m.id as "memberId", max(b.value)::int as points from member m join tier t on t.id = m.tier_id
      join benefit b on b.kind = 'BIRTHDAY_GIFT' and b.value > 0 and ${IN_FORCE} and ${APPLIES_TO_MEMBER}
      where m.birthday is not null and extract(month from m.birthday) = ?
        and not exists (select 1 from birthday_grant g where g.member_id = m.id and g.year = ?)
      group by m.id`,
-    [asOf, asOf, asOf.getUTCMonth() + 1, asOf.getUTCFullYear()],
+    [asOf, asOf, month, year],
   );
 }
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
+import { localDate } from '../../common/local-time.rules';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -164,12 +165,15 @@ export class BenefitsService {
   /**
    * Birthday gifts: members whose birthday month is asOf's month and to whom a BIRTHDAY_GIFT
    * benefit applies get its points once a year (birthday_grant is unique per member and
-   * year, and the points write is keyed by member and year too).
+   * year, and the points write is keyed by member and year too). The month and the year are
+   * asOf's in the programme's time zone: a member born on 1 March gets it in the programme's
+   * March, whatever month it still is in UTC.
    */
   async grantBirthdays(asOf: Date): Promise<{ processed: number; changed: number }> {
     if (!this.points) throw new Error('grantBirthdays needs the points service');
-    const year = asOf.getUTCFullYear();
-    const due = await birthdayGiftsDue(this.em, asOf);
+    const { timeZone } = await programmeConfigOf(this.em).current(this.em);
+    const [year, month] = localDate(asOf, timeZone).split('-').map(Number);
+    const due = await birthdayGiftsDue(this.em, asOf, month, year);
     let changed = 0;
     for (const d of due) {
       await this.points.adjustPoints(SYSTEM_ACTOR, {

@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  *
  * Cross-module read, by design: everything held about one member is in the tables of members
  * (member), tiers (tier, tier_change, tier_notice), points (point_account, point_transaction,
- * point_lot, purchase, refund, qualifying_entry, activity), benefits (birthday_grant), rewards
+ * point_lot, purchase, refund, qualifying_entry, activity), check-in (check_in), benefits (birthday_grant), rewards
  * (redemption, reward), tags (member_tag, tag), retention (member_retention,
  * lifecycle_transition) and audit (audit_entry). Every part reads by the member's id on an
  * index of its table, but point_lot and lifecycle_transition, which have no index on the member
@@ -52,6 +52,10 @@ export const EXPORT_LISTS = {
     columns: `v.idempotency_key as "idempotencyKey", v.kind as "kind", v.day as "day", v.points as "points", v.qualifying_points as "qualifyingPoints",
       v.occurred_at as "occurredAt"`,
     from: 'activity v where v.member_id = $1', order: 'v.occurred_at, v.idempotency_key',
+  },
+  checkIns: {
+    columns: 'ci.day::text as "day", ci.streak as "streak", ci.points as "points", ci.checked_in_at as "checkedInAt"',
+    from: 'check_in ci where ci.member_id = $1', order: 'ci.day',
   },
   tierHistory: {
     columns: `c.id::text as "id", c.kind as "kind", ft.code as "fromTier", tt.code as "toTier", c.reason as "reason",

@@ -24,7 +24,7 @@ const EXPORT_BATCH = 1000;
 
 /** The document's keys after `points`, in order: its lists, and the two single values placed among them. */
 const EXPORT_LAYOUT: (ExportListKey | 'segments' | 'retention')[] = [
-  'pointTransactions', 'pointLots', 'purchases', 'refunds', 'qualifyingPoints', 'activities', 'tierHistory', 'tierNotices', 'redemptions',
+  'pointTransactions', 'pointLots', 'purchases', 'refunds', 'qualifyingPoints', 'activities', 'checkIns', 'tierHistory', 'tierNotices', 'redemptions',
   'birthdayGifts', 'tags', 'segments', 'retention', 'lifecycleTransitions', 'auditLog',
 ];
 

@@ -1,4 +1,5 @@
 import { DecimalType, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { zoneLiteral } from '../../db/local-days';
 
 export type PointTransactionType = 'EARN' | 'REDEEM' | 'EXPIRE' | 'ADJUST' | 'REFUND_REVERSAL' | 'REDEMPTION_CANCEL' | 'OPENING_BALANCE' | 'ERASURE' | 'BONUS' | 'REFERRAL' | 'CHECK_IN';
 export const POINT_TRANSACTION_TYPES: PointTransactionType[] = [
@@ -183,13 +184,25 @@ export class QualifyingEntry {
   countsFrom: Date | null = null;
 }
 
+/** The name of the purchases' (member, local day) index. */
+export const PURCHASE_DAY_INDEX = 'purchase_member_day_index';
+
+/** The DDL of purchase_member_day_index for a time zone (a zone the programme update accepted). */
+export function purchaseDayIndexSql(zone: string): string {
+  return `create index "${PURCHASE_DAY_INDEX}" on "purchase" ("member_id", (((occurred_at at time zone ${zoneLiteral(zone)})::date - date '1970-01-01'))) include ("occurred_at", "amount_cents", "refunded_cents", "order_id")`;
+}
+
 /** A purchase as posted by a store back end; orderId is its idempotency key. */
 @Entity({ tableName: 'purchase' })
-/** Purchases by member and UTC day, covering what the retention refresh reads (see the purchase_days and retention_as_of migrations). */
-@Index({
-  name: 'purchase_member_day_index',
-  expression: `create index "purchase_member_day_index" on "purchase" ("member_id", (((occurred_at at time zone 'UTC')::date - date '1970-01-01'))) include ("occurred_at", "amount_cents", "refunded_cents", "order_id")`,
-})
+/**
+ * Purchases by member and programme-local day, covering what the retention refresh reads (see
+ * the purchase_days and retention_as_of migrations). The day is in the programme's time zone,
+ * as a literal: the index below is UTC's (the default); a change of program.time_zone rebuilds
+ * it for the new zone in the programme update's transaction (ProgramService.update), so that the
+ * refresh's day expression (retention.repository, localDayNumberSql) always matches it. The
+ * schema diff compares expression indexes by name only: a rebuilt index is no drift.
+ */
+@Index({ name: PURCHASE_DAY_INDEX, expression: purchaseDayIndexSql('UTC') })
 export class Purchase {
   @PrimaryKey({ type: 'text' })
   orderId!: string;
@@ -310,7 +323,10 @@ export class Activity {
   @Property({ type: 'text' })
   kind!: string;
 
-  /** UTC calendar day of occurredAt, for the daily cap. */
+  /**
+   * Programme-local calendar day of occurredAt (in the zone in force when it was recorded), for
+   * the daily cap. A later change of time zone leaves it as it was counted.
+   */
   @Property({ type: 'date' })
   day!: string;
 

@@ -179,12 +179,15 @@ export interface ProgramSettings {
   pointsExpiryMonths: number | null;
   pointsPendingDays: number;
   allowNegativeBalance: boolean;
+  /** The programme's IANA time zone (what a day is: the activity cap's). */
+  timeZone: string;
 }
 
 export async function programSettings(em: EntityManager): Promise<ProgramSettings> {
   const rows = await em.execute(
     `select points_per_unit::float8 as "pointsPerUnit", points_expiry_months as "pointsExpiryMonths",
-       points_pending_days as "pointsPendingDays", allow_negative_balance as "allowNegativeBalance" from program where id = 1`,
+       points_pending_days as "pointsPendingDays", allow_negative_balance as "allowNegativeBalance", time_zone as "timeZone"
+       from program where id = 1`,
   );
   return rows[0] as ProgramSettings;
 }
@@ -393,7 +396,7 @@ export async function activeRule(tx: EntityManager, kind: string): Promise<{ poi
   return row ?? null;
 }
 
-/** Points the member already earned from activities of this kind on this (UTC) day. */
+/** Points the member already earned from activities of this kind on this (programme-local) day. */
 export async function activityPointsOn(tx: EntityManager, memberId: string, kind: string, day: string): Promise<number> {
   const [{ already }] = await tx.execute<{ already: number }[]>(
     'select coalesce(sum(points), 0)::int as already from activity where member_id = ? and kind = ? and day = ?',
@@ -654,14 +657,14 @@ export async function writePurchase(
     // then a pending referral of the member completed (its ledger written when no debt stands in the way: else `credit`, the caller's).
     const fx = effects ? effectsArgs(effects) : null;
     const rx = referral ? referralArgs(referral, '(select count(*) from w) > 0', false) : null;
-    const [row] = await tx.execute<(WrittenRow & { effects: CampaignEffectRow[]; referral: ReferralOutcome | null })[]>(
-      `with w as materialized (select * from purchase_write(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+    const sql = `with w as materialized (select * from purchase_write(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
          ${fx ? `, e as materialized (select e.* from w, ${fx.call} e)` : ''}
          ${rx ? `, r as materialized (select * from ${rx.call})` : ''}
        select w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId",
-         ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral from w`,
-      [...params, ...(fx?.params ?? []), ...(rx?.params ?? [])],
-    );
+         ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral from w`;
+    // Without campaigns the text is always the same: a prepared statement.
+    const [row] = await tx.execute<(WrittenRow & { effects: CampaignEffectRow[]; referral: ReferralOutcome | null })[]>(
+      fx ? sql : prepared(sql), [...params, ...(fx?.params ?? []), ...(rx?.params ?? [])]);
     return { ...written(row), effects: row.effects, referral: row.referral };
   }
   const [row] = await tx.execute<WrittenRow[]>(prepared(
@@ -732,17 +735,17 @@ async function purchaseAtOnceWithEffects(
   const rx = c ? referralArgs(c, "(select f_status from w) = 'done'", true) : null;
   const rfx = c?.effects ? effectsArgs(c.effects, "case when r.f_status = 'COMPLETED' then ?::uuid[] else '{}'::uuid[] end", true,
     { member: 'r.f_referrer', source: "'referral:' || r.f_referral::text" }) : null;
-  const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus; effects: CampaignEffectRow[]; referral: ReferralOutcome | null; referralEffects: CampaignEffectRow[] })[]>(
-    `with w as materialized (
+  const sql = `with w as materialized (
        select * from purchase_at_once(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::uuid[], ?::int[], ?, ?, ?::uuid[], ?::int[], ?::uuid[], ?, ?, ?, ?)
      )${fx ? `, e as materialized (select e.* from w, ${fx.call} e)` : ''}${rx ? `, r as materialized (select * from ${rx.call})` : ''}${
        rfx ? `, rc as materialized (select rc.* from r, ${rfx.call} rc)` : ''}
      select w.f_status as status, w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId",
        ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral,
        ${rfx ? effectsJson('rc') : `'[]'::json`} as "referralEffects"
-     from w`,
-    [...atOnceParams(p), ...(fx?.params ?? []), ...(rx?.params ?? []), ...(rfx?.params ?? [])],
-  );
+     from w`;
+  // Without campaigns (the usual purchase: its referral check only) the text is always the same: a prepared statement.
+  const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus; effects: CampaignEffectRow[]; referral: ReferralOutcome | null; referralEffects: CampaignEffectRow[] })[]>(
+    fx || rfx ? sql : prepared(sql), [...atOnceParams(p), ...(fx?.params ?? []), ...(rx?.params ?? []), ...(rfx?.params ?? [])]);
   return { status: row.status, ...written(row), effects: row.effects, referral: row.referral, referralEffects: row.referralEffects };
 }
 

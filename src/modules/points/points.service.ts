@@ -3,7 +3,7 @@ import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
-import { localMonthBounds } from '../../common/local-time.rules';
+import { localDate, localMonthBounds } from '../../common/local-time.rules';
 import { REVERSAL_REASON } from '../referrals/referrals.rules';
 import { lockAccount, lockAccounts, lockActivityRule, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
@@ -1016,8 +1016,8 @@ export class PointsService {
     return idempotentWrite(this.em, replay, () => withinPointsRange('kind', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
       if (settled) return settled;
-      const { day, points, qualifying } = await this.activityGrant(tx, memberId, input.kind, occurredAt);
       const settings = await repo.programSettings(tx);
+      const { day, points, qualifying } = await this.activityGrant(tx, memberId, input.kind, occurredAt, settings.timeZone);
       const transaction = points > 0 ? await this.earnActivity(tx, account, memberId, input, points, occurredAt, settings) : null;
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
       const tierChange = qualifying > 0 ? await this.tierAfterQualifying(tx, account, memberId, occurredAt) : null;
@@ -1051,11 +1051,14 @@ export class PointsService {
     return { memberId, pointsEarned: a.points, qualifyingPointsEarned: a.qualifying, transaction: await repo.findTransaction(em, a.transactionId), tierChange: null };
   }
 
-  /** What the kind's active rule grants at `occurredAt` under its daily cap (UTC day); NOT_FOUND without an active rule. */
-  private async activityGrant(tx: EntityManager, memberId: string, kind: string, occurredAt: Date): Promise<{ day: string; points: number; qualifying: number }> {
+  /**
+   * What the kind's active rule grants at `occurredAt` under its daily cap (the programme-local
+   * day of `occurredAt` in `timeZone`); NOT_FOUND without an active rule.
+   */
+  private async activityGrant(tx: EntityManager, memberId: string, kind: string, occurredAt: Date, timeZone: string): Promise<{ day: string; points: number; qualifying: number }> {
     const rule = await repo.activeRule(tx, kind);
     if (!rule) throw notFound('ActivityRule', kind);
-    const day = occurredAt.toISOString().slice(0, 10);
+    const day = localDate(occurredAt, timeZone);
     const already = await repo.activityPointsOn(tx, memberId, kind, day);
     const points = dailyCapRemaining(rule.dailyCap, already, rule.points);
     return { day, points, qualifying: points > 0 ? rule.qualifying : 0 };
@@ -1080,6 +1083,38 @@ export class PointsService {
     const upgrade = tier.settled ? { change: tier.upgrade, rerate: [] } : await this.tiers.upgrade(tx, memberId, occurredAt);
     await this.rerate(tx, account, memberId, [...tier.rerate, ...upgrade.rerate]);
     return upgrade.change;
+  }
+
+  // ---- check-in ---------------------------------------------------------------------
+
+  /**
+   * A check-in's points, for the check-in module (check-in.service.ts), in its transaction with
+   * the member's account held (db/locks.ts lockAccount): a CHECK_IN transaction (reference = the
+   * programme-local day, keyed once per member and day) and a lot spendable at once, expiring
+   * pointsExpiryMonths later, as an activity's; no pending days (there is nothing to return)
+   * and no qualifying points (tiers measure spend: docs/decisions.md, "Daily check-in"). No
+   * transaction when `points` is 0. Then the CHECK_IN campaigns' effects, as an activity's
+   * (source 'check_in:<day>', what the campaign report reads back). Returns the transaction and
+   * the campaign points given. `config`: the configuration the check-in decided with (its
+   * version checked as the check-in began: the lot's expiry and the campaigns come from it).
+   */
+  async earnCheckIn(
+    tx: EntityManager, account: LockedAccount, c: { memberId: string; day: string; points: number; at: Date }, config: ProgrammeConfig,
+  ): Promise<{ transaction: TransactionRow | null; bonusPoints: number }> {
+    return withinPointsRange('memberId', async () => {
+      const transaction = c.points > 0 ? (await this.credit(tx, account, {
+        memberId: c.memberId, type: 'CHECK_IN', amount: c.points, occurredAt: c.at, activatesAt: c.at,
+        expiresAt: lotExpiry(c.at, config.pointsExpiryMonths, addMonthsUtc),
+        reason: 'daily check-in', reference: c.day, idempotencyKey: `check-in:${c.memberId}:${c.day}`, countsAsEarned: true, field: 'memberId',
+      })).transaction : null;
+      const active = campaignsOf(config);
+      const bonusPoints = mayApply(active, ['CHECK_IN'], c.at)
+        ? await this.applyCampaigns(
+          tx, account, active, c.memberId, `check_in:${c.day}`, { trigger: 'CHECK_IN', at: c.at }, this.spendableLot(c.at, config.pointsExpiryMonths), 'memberId',
+        )
+        : 0;
+      return { transaction, bonusPoints };
+    });
   }
 
   // ---- expiry -----------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared } from '../../db/entity-manager';
 import { type DowngradePolicy, Program } from './program.entity';
+import { PURCHASE_DAY_INDEX, purchaseDayIndexSql } from '../points/points.entities';
 
 /** The programme's settings row (id 1, from the first migration on). */
 const SETTINGS_ID = 1;
@@ -13,6 +14,27 @@ export function programSettings(em: EntityManager): Promise<Program> {
 /** Lock: the settings row (`for update`), for an update of the settings in the caller's transaction. */
 export function lockProgram(tx: EntityManager): Promise<Program> {
   return tx.findOneOrFail(Program, SETTINGS_ID, { lockMode: LockMode.PESSIMISTIC_WRITE });
+}
+
+/**
+ * Whether PostgreSQL knows the time zone by this name (its tz database may differ from the
+ * runtime's: a zone Node's Intl knows and PostgreSQL does not would fail every local-day query).
+ */
+export async function postgresKnowsZone(tx: EntityManager, zone: string): Promise<boolean> {
+  const [row] = await tx.execute<{ known: boolean }[]>('select exists (select 1 from pg_timezone_names where name = ?) as known', [zone]);
+  return row.known;
+}
+
+/**
+ * Rebuilds purchase_member_day_index for the programme's new time zone, in the caller's
+ * transaction (the update's: the new zone and its index commit together, or neither does).
+ * Cross-module DDL on purchase (the points module's table; the index is declared in
+ * points.entities.ts). It holds purchase writes for as long as the build takes: a time zone
+ * is set once, when a programme starts, not changed in business hours.
+ */
+export async function rebuildPurchaseDayIndex(tx: EntityManager, zone: string): Promise<void> {
+  await tx.execute(`drop index if exists "${PURCHASE_DAY_INDEX}"`);
+  await tx.execute(purchaseDayIndexSql(zone));
 }
 
 /** A tier of the ladder as the purchase path decides with it. */
@@ -29,6 +51,10 @@ export interface ConfigRows {
   version: string;
   pointsPerUnit: number; pointsExpiryMonths: number | null; pointsPendingDays: number; allowNegativeBalance: boolean;
   windowMonths: number; validityMonths: number; policy: DowngradePolicy; noticeDays: number;
+  /** The programme's IANA time zone: what a day, a month and a birthday mean (docs/decisions.md, "Programme-local days"). */
+  timeZone: string;
+  /** Check-in points by streak day (daily check-in decides with them). */
+  checkInPoints: number[];
   ladder: ConfigRung[];
   multiplierBenefits: ConfigBenefitVersion[];
   /**
@@ -37,8 +63,8 @@ export interface ConfigRows {
    * (starts_at, code) order.
    */
   activeCampaigns: Record<string, unknown>[];
-  /** Referrals (issue 25): what a completing purchase gives each side, the hold, the referrer's monthly limit, and the programme's time zone (its months). */
-  referrerPoints: number; refereePoints: number; referralHoldDays: number; referralMonthlyLimit: number; timeZone: string;
+  /** Referrals (issue 25): what a completing purchase gives each side, the hold, the referrer's monthly limit. */
+  referrerPoints: number; refereePoints: number; referralHoldDays: number; referralMonthlyLimit: number;
 }
 
 /**
@@ -53,7 +79,7 @@ export async function configRows(em: EntityManager): Promise<ConfigRows> {
     `select (select version::text from config_version where id = 1) as version,
        p.points_per_unit::float8 as "pointsPerUnit", p.points_expiry_months as "pointsExpiryMonths", p.points_pending_days as "pointsPendingDays",
        p.allow_negative_balance as "allowNegativeBalance", p.qualification_window_months as "windowMonths", p.tier_validity_months as "validityMonths",
-       p.downgrade_policy as policy, p.tier_notice_days as "noticeDays",
+       p.downgrade_policy as policy, p.tier_notice_days as "noticeDays", p.time_zone as "timeZone", p.check_in_points as "checkInPoints",
        coalesce((select json_agg(json_build_object('id', t.id, 'code', t.code, 'rank', t.rank, 'qualifyingPoints', t.qualifying_points,
          'retainPoints', t.retain_points, 'multiplier', t.points_multiplier::float8) order by t.rank) from tier t), '[]') as ladder,
        coalesce((select json_agg(json_build_object('code', bv.code, 'version', bv.version, 'changedAt', bv.changed_at,
@@ -66,7 +92,7 @@ export async function configRows(em: EntityManager): Promise<ConfigRows> {
          'multiplier', c.multiplier::text, 'rewardCode', c.reward_code) order by c.starts_at, c.code)
          from campaign c where c.status = 'ACTIVE'), '[]') as "activeCampaigns",
        p.referrer_points as "referrerPoints", p.referee_points as "refereePoints", p.referral_hold_days as "referralHoldDays",
-       p.referral_monthly_limit as "referralMonthlyLimit", p.time_zone as "timeZone"
+       p.referral_monthly_limit as "referralMonthlyLimit"
      from program p where p.id = ?`,
     [SETTINGS_ID],
   );

@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
 import { type DowngradePolicy, Program } from './program.entity';
-import { lockProgram, programSettings } from './program.repository';
+import { lockProgram, postgresKnowsZone, programSettings, rebuildPurchaseDayIndex } from './program.repository';
 import { validateThresholds } from '../retention/retention.rules';
 import { canonicalTimeZone, isTimeZone } from '../../common/local-time.rules';
 
@@ -92,11 +92,18 @@ export class ProgramService {
     return programSettings(this.em);
   }
 
+  /**
+   * Applies the changes, in one transaction with the settings row locked. A new time zone must
+   * be one PostgreSQL knows as well (BAD_USER_INPUT otherwise, nothing changed), and rebuilds
+   * purchase_member_day_index for it in this transaction (docs/decisions.md, "Programme-local
+   * days"); rows already written keep the local day they were counted on.
+   */
   async update(actor: Actor, changes: ProgramChanges): Promise<Program> {
     checkChanges(changes);
     return inTransaction(this.em, async (tx) => {
       const program = await lockProgram(tx);
       const before = snapshot(program, FIELDS);
+      const zoneBefore = program.timeZone;
       for (const [key, value] of Object.entries(changes)) {
         if (value == null || key === 'clearPointsExpiry') continue;
         (program as unknown as Record<string, unknown>)[key] = key === 'timeZone' ? canonicalTimeZone(value as string) : value;
@@ -109,6 +116,10 @@ export class ProgramService {
       if (badThreshold) {
         const field = `lifecycle${badThreshold[0].toUpperCase()}${badThreshold.slice(1)}`;
         throw badInput(field, 'lifecycle thresholds must rise: new < active < at risk < dormant');
+      }
+      if (program.timeZone !== zoneBefore) {
+        if (!(await postgresKnowsZone(tx, program.timeZone))) throw badInput('timeZone', `The database does not know the time zone ${program.timeZone}`);
+        await rebuildPurchaseDayIndex(tx, program.timeZone);
       }
       this.audit.record(tx, actor, { action: 'program.update', entity: 'Program', entityId: '1', before, after: snapshot(program, FIELDS) });
       await tx.flush();

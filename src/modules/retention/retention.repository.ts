@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../../db/array-literal';
 import { safeInteger } from '../../common/safe-integer';
 import { withDates } from '../../db/rows';
+import { localDayNumberSql } from '../../db/local-days';
 import { TUPLE_BASE } from './churn.fit';
 import type { BgNbdParams, ChurnBacktest, ChurnMethod } from './churn.rules';
 
@@ -22,8 +23,13 @@ import type { BgNbdParams, ChurnBacktest, ChurnMethod } from './churn.rules';
  */
 const REFRESH_WORK_MEM = '256MB';
 
-/** A purchase's UTC day number: the expression of purchase_member_day_index, so that the refresh reads that index. */
-const DAY = `((pu.occurred_at at time zone 'UTC')::date - date '1970-01-01')`;
+/**
+ * A purchase's programme-local day number, wherever a statement says `${DAY}`: the expression
+ * of purchase_member_day_index (rebuilt for the zone whenever the zone changes), so that the
+ * refresh reads that index.
+ */
+const DAY_PLACEHOLDER = /\$\{DAY\}/g;
+const withDay = (sql: string, timeZone: string) => sql.replace(DAY_PLACEHOLDER, localDayNumberSql('pu.occurred_at', timeZone));
 
 /**
  * What had been refunded of the purchase `pu` by the instant bound to `?` (its refunds dated
@@ -65,7 +71,7 @@ from (
   select pu.member_id, min(pu.occurred_at) as first_at, max(pu.occurred_at) as last_at,
     count(*) filter (where pu.occurred_at > ?::timestamptz)::int as frequency,
     coalesce(sum(pu.amount_cents - ${refundedBy('<=')}) filter (where pu.occurred_at > ?::timestamptz), 0)::bigint as monetary,
-    array_agg(distinct ${DAY} order by ${DAY}) as days
+    array_agg(distinct \${DAY} order by \${DAY}) as days
   from purchase pu where pu.occurred_at <= ?::timestamptz and ${boughtBy('<=')} \${RANGE pu.member_id} group by pu.member_id
 ) per_member`;
 
@@ -301,10 +307,10 @@ async function inOrder(em: EntityManager, statements: readonly string[]): Promis
 
 // ——— The refresh, in the order it runs ———
 
-/** The churn horizon in days. Reads program (the program module's table): one row. */
-export async function churnHorizonDays(em: EntityManager): Promise<number> {
-  const [{ horizon }] = await rowsOf<{ horizon: number }>(em, 'select churn_horizon_days as horizon from program where id = 1');
-  return horizon;
+/** The churn horizon in days and the programme's time zone (what a day is). Reads program (the program module's table): one row. */
+export async function refreshSettings(em: EntityManager): Promise<{ horizon: number; timeZone: string }> {
+  const [row] = await rowsOf<{ horizon: number; timeZone: string }>(em, 'select churn_horizon_days as horizon, time_zone as "timeZone" from program where id = 1');
+  return row;
 }
 
 /**
@@ -313,11 +319,10 @@ export async function churnHorizonDays(em: EntityManager): Promise<number> {
  * on a first run from the purchases. Only the training window's length depends on it; what the
  * classifier learns from is always dated before the day it is applied at. Null: no purchase.
  */
-export async function firstPurchaseDay(em: EntityManager): Promise<number | null> {
+export async function firstPurchaseDay(em: EntityManager, timeZone: string): Promise<number | null> {
   const [row] = await rowsOf<{ day: number | null }>(
     em,
-    `select ((coalesce((select min(first_purchase_at) from member_retention), (select min(occurred_at) from purchase)) at time zone 'UTC')::date
-       - date '1970-01-01') as day`,
+    `select ${localDayNumberSql('coalesce((select min(first_purchase_at) from member_retention), (select min(occurred_at) from purchase))', timeZone)} as day`,
   );
   return row.day;
 }
@@ -373,8 +378,11 @@ export interface HalfTuples {
  * The dates the facts are taken at: asOf, its day, the backtest day, and 365 days before asOf;
  * the supervised classifier's training cuts, for the model applied at asOf and for the one the
  * backtest applies at the backtest day (null: no classifier; supervised.rules trainingWindow).
+ * Days are programme-local day numbers in `timeZone` (the programme's), as the purchases' are.
  */
-export interface FactDates { asOf: Date; asOfDay: number; backtestDay: number; yearAgo: Date; trainingDay: number | null; backtestTrainingDay: number | null }
+export interface FactDates {
+  asOf: Date; asOfDay: number; backtestDay: number; yearAgo: Date; trainingDay: number | null; backtestTrainingDay: number | null; timeZone: string;
+}
 
 /**
  * FACTS_AND_TUPLES_SQL for one half of the members: their facts into retention_facts, and their
@@ -386,7 +394,7 @@ export async function insertFactsAndReadTuples(tx: EntityManager, half: Half, sp
   const backtestTrainingDay = d.backtestTrainingDay ?? d.backtestDay;
   const [tuples] = await rowsOf<HalfTuples>(
     tx,
-    inHalf(FACTS_AND_TUPLES_SQL, half),
+    withDay(inHalf(FACTS_AND_TUPLES_SQL, half), d.timeZone),
     [
       d.backtestDay, d.backtestDay, trainingDay, trainingDay, backtestTrainingDay, backtestTrainingDay,
       d.yearAgo, d.asOf, d.yearAgo, d.asOf, d.asOf, ...boundOf(FACTS_SQL, half, split),
@@ -650,13 +658,20 @@ export async function pointsOutlook(em: EntityManager, now: Date, withinDays: nu
 export interface PointsFlowRow { period: string; earned: number; redeemed: number; expired: number; reversed: number }
 
 /**
- * Points earned, redeemed, expired and reversed per month of [from, to). Reads point_transaction
- * (the points module's table), one aggregate; sum() over int is bigint: a month's flow may pass 2^31.
+ * The programme's time zone, read by a report in its own statement (an init plan, evaluated
+ * once): a report by month costs no statement more for it. Reads program (the program module's table).
+ */
+const PROGRAM_ZONE = '(select time_zone from program where id = 1)';
+
+/**
+ * Points earned, redeemed, expired and reversed per month of [from, to), months in the programme's
+ * time zone. Reads point_transaction (the points module's table), one aggregate; sum() over int
+ * is bigint: a month's flow may pass 2^31.
  */
 export async function pointsFlow(em: EntityManager, from: Date, to: Date): Promise<PointsFlowRow[]> {
   const rows = await rowsOf<{ period: string; earned: string; redeemed: string; expired: string; reversed: string }>(
     em,
-    `select to_char(date_trunc('month', occurred_at at time zone 'UTC'), 'YYYY-MM') as period,
+    `select to_char(date_trunc('month', occurred_at at time zone ${PROGRAM_ZONE}), 'YYYY-MM') as period,
          coalesce(sum(amount) filter (where amount > 0 and type in ('EARN', 'ADJUST')), 0) as earned,
          coalesce(-sum(amount) filter (where type = 'REDEEM'), 0) + coalesce(-sum(amount) filter (where type = 'REDEMPTION_CANCEL'), 0) as redeemed,
          coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0) as expired,
@@ -672,16 +687,19 @@ export async function pointsFlow(em: EntityManager, from: Date, to: Date): Promi
 export interface GrowthRow { period: string; active: number; new: number; retained: number; wonBack: number; churned: number }
 
 /**
- * Growth per month from `from`'s month to `to`'s (RetentionService.growth says what each count
- * is). Reads purchase and refund (the points module's tables), set-based.
+ * Growth per month from `from`'s month to `to`'s, months in the programme's time zone
+ * (RetentionService.growth says what each count is). Reads purchase and refund (the points
+ * module's tables), set-based.
  */
 export async function growth(em: EntityManager, from: Date, to: Date): Promise<GrowthRow[]> {
   const rows = await rowsOf<{ period: string; active: string; new: string; retained: string; wonBack: string; churned: string }>(
     em,
-    `with act as (select distinct member_id, date_trunc('month', occurred_at at time zone 'UTC') as mo from purchase pu
+    `with zone as (select ${PROGRAM_ZONE} as tz),
+       act as (select distinct member_id, date_trunc('month', occurred_at at time zone (select tz from zone)) as mo from purchase pu
          where pu.occurred_at < ?::timestamptz and ${boughtBy('<')}),
        firsts as (select member_id, min(mo) as first_mo from act group by member_id),
-       months as (select generate_series(date_trunc('month', ?::timestamptz at time zone 'UTC'), date_trunc('month', ?::timestamptz at time zone 'UTC'), interval '1 month') as mo)
+       months as (select generate_series(date_trunc('month', ?::timestamptz at time zone (select tz from zone)),
+         date_trunc('month', ?::timestamptz at time zone (select tz from zone)), interval '1 month') as mo)
        select to_char(ms.mo, 'YYYY-MM') as period,
          (select count(*) from act a where a.mo = ms.mo) as active,
          (select count(*) from firsts f where f.first_mo = ms.mo) as new,

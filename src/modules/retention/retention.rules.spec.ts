@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { classifyStage, purchaseFactsAsOf, quintileScores, rfmSegment, scoreRfm, validateThresholds } from './retention.rules';
+import { classifyStage, purchaseDaysAsOf, purchaseFactsAsOf, quintileScores, rfmSegment, scoreRfm, validateThresholds } from './retention.rules';
+import { dayNumber } from '../../common/local-time.rules';
 
 describe('quintileScores', () => {
   it('gives ties one score and spreads distinct values two per score', () => {
@@ -77,5 +78,20 @@ describe('purchaseFactsAsOf', () => {
   it('frequency and monetary cover the 365 days before asOf; days and x all history up to asOf', () => {
     const facts = purchaseFactsAsOf([buy(-400, 1000), buy(-40, 2000, [-30, 500]), buy(-40, 100), buy(3, 9999)], asOf)!;
     expect(facts).toMatchObject({ frequency: 2, monetaryCents: 1600, x: 1, tx: 360, T: 400, recencyDays: 40, previousPurchaseDay: facts.firstPurchaseDay });
+  });
+
+  it('counts programme-local days: Shanghai\'s 23:59 and 00:01 are two days of one UTC date; New York\'s 23-hour day is one day of two UTC dates', () => {
+    const at = (iso: string, amountCents = 100) => ({ occurredAt: new Date(iso), amountCents, refunds: [] });
+    // 23:59 on 1 March, refreshed at 00:01 on 2 March, Shanghai time (both 1 March in UTC).
+    const shanghai = [at('2026-03-01T15:59:00.000Z')];
+    const shanghaiAsOf = new Date('2026-03-01T16:01:00.000Z');
+    expect(purchaseFactsAsOf(shanghai, shanghaiAsOf, 'Asia/Shanghai')).toMatchObject({ recencyDays: 1, T: 1, lastPurchaseDay: dayNumber('2026-03-01') });
+    expect(purchaseFactsAsOf(shanghai, shanghaiAsOf)).toMatchObject({ recencyDays: 0, T: 0 });
+    // 00:01 and 23:59 on 8 March 2026 in New York (spring-forward): one purchase day, and asOf's.
+    const ny = [at('2026-03-08T05:01:00.000Z'), at('2026-03-09T03:59:00.000Z')];
+    const nyAsOf = new Date('2026-03-09T03:59:30.000Z');
+    expect(purchaseDaysAsOf(ny, nyAsOf, 'America/New_York')).toEqual([dayNumber('2026-03-08')]);
+    expect(purchaseFactsAsOf(ny, nyAsOf, 'America/New_York')).toMatchObject({ recencyDays: 0, x: 0, frequency: 2 });
+    expect(purchaseDaysAsOf(ny, nyAsOf)).toEqual([dayNumber('2026-03-08'), dayNumber('2026-03-09')]);
   });
 });

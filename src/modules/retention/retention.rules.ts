@@ -2,7 +2,8 @@
  * RFM scoring, lifecycle classification and a member's purchase facts as pure functions: the
  * reference the set-based SQL of the refresh (retention.service) is tested against.
  */
-import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
+import { addDaysUtc } from '../../common/time.rules';
+import { localDayNumber } from '../../common/local-time.rules';
 
 export type RfmSegment =
   | 'IMPORTANT_VALUE' | 'IMPORTANT_DEVELOP' | 'IMPORTANT_RETAIN' | 'IMPORTANT_WINBACK'
@@ -94,7 +95,7 @@ export interface PurchaseRecord {
   refunds: readonly { occurredAt: Date; amountCents: number }[];
 }
 
-/** What the refresh knows of a buyer as of asOf (days are UTC day numbers). */
+/** What the refresh knows of a buyer as of asOf (days are programme-local day numbers: localDayNumber's). */
 export interface PurchaseFacts {
   firstPurchaseDay: number;
   lastPurchaseDay: number;
@@ -121,24 +122,31 @@ function boughtAsOf(purchases: readonly PurchaseRecord[], asOf: Date): { at: num
   });
 }
 
-const distinctDays = (bought: readonly { at: number }[]) => [...new Set(bought.map((b) => utcDayNumber(new Date(b.at))))].sort((a, b) => a - b);
+const distinctDays = (bought: readonly { at: number }[], timeZone: string) =>
+  [...new Set(bought.map((b) => localDayNumber(new Date(b.at), timeZone)))].sort((a, b) => a - b);
 
-/** The UTC days a member bought on as of asOf (purchaseFactsAsOf's), distinct and in order: the BG/NBD model's purchase days. */
-export function purchaseDaysAsOf(purchases: readonly PurchaseRecord[], asOf: Date): number[] {
-  return distinctDays(boughtAsOf(purchases, asOf));
+/**
+ * The programme-local days (in `timeZone`) a member bought on as of asOf (purchaseFactsAsOf's),
+ * distinct and in order: the BG/NBD model's purchase days.
+ */
+export function purchaseDaysAsOf(purchases: readonly PurchaseRecord[], asOf: Date, timeZone = 'UTC'): number[] {
+  return distinctDays(boughtAsOf(purchases, asOf), timeZone);
 }
 
 /**
  * A member's purchase facts as of asOf, from purchases and refunds dated by then only: a
  * purchase refunded in full by asOf is none (not in days, frequency, recency or x); a
- * partial refund lowers monetary. Null when nothing was bought by asOf.
+ * partial refund lowers monetary. Null when nothing was bought by asOf. Days (recency, the
+ * first, last and previous purchase day, x, t_x, T) are programme-local days in `timeZone`;
+ * frequency and monetary count the 365 × 24 hours before asOf (an interval of instants, like
+ * the tier window: no calendar in it).
  */
-export function purchaseFactsAsOf(purchases: readonly PurchaseRecord[], asOf: Date): PurchaseFacts | null {
+export function purchaseFactsAsOf(purchases: readonly PurchaseRecord[], asOf: Date, timeZone = 'UTC'): PurchaseFacts | null {
   const yearAgo = addDaysUtc(asOf, -365).getTime();
   const bought = boughtAsOf(purchases, asOf);
   if (!bought.length) return null;
-  const days = distinctDays(bought);
-  const asOfDay = utcDayNumber(asOf);
+  const days = distinctDays(bought, timeZone);
+  const asOfDay = localDayNumber(asOf, timeZone);
   const inYear = bought.filter((b) => b.at > yearAgo);
   const first = days[0];
   const last = days[days.length - 1];

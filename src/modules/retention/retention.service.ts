@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { performance } from 'node:perf_hooks';
 import { badInput } from '../../common/errors';
 import { inSqlTransaction, withAdvisoryLock } from '../../db/transaction';
-import { addDaysUtc, utcDayNumber } from '../../common/time.rules';
+import { addDaysUtc } from '../../common/time.rules';
+import { dayOfNumber, localDayNumber, startOfLocalDay } from '../../common/local-time.rules';
 import {
   backtestOffThread, fitBgNbdOffThread, startChurnWorker, WORKER_MIN_ROWS, type Backtest, type ChurnWorker, type ScoredFit, type TrainingInput, type TupleText,
 } from './churn.fit';
@@ -13,8 +14,6 @@ import { RFM_SEGMENTS, type RfmSegment } from './retention.rules';
 import type { BuildInput, ChurnModelRow, FactDates, GrowthRow, Half, PointsFlowRow, Previous, RetentionRow, TransitionCount } from './retention.repository';
 
 export type { ChurnModelRow, RetentionRow } from './retention.repository';
-
-const DAY_MS = 86_400_000;
 
 /** A century of months: more than any programme's history. */
 const MAX_GROWTH_MONTHS = 1200;
@@ -110,21 +109,24 @@ export class RetentionService {
   /**
    * Before the lock: the dates, the churn horizon, the classifier's training cuts (trainingWindow:
    * the horizon, or half the history before the day it is applied at) and the fits' warm starts.
+   * Days are programme-local: asOf's day and every purchase's are in the programme's time zone.
    */
   private async planRefresh(asOf: Date): Promise<RefreshPlan> {
-    const asOfDay = utcDayNumber(asOf);
-    const [horizon, firstDay] = await Promise.all([repo.churnHorizonDays(this.em), repo.firstPurchaseDay(this.em)]);
+    const { horizon, timeZone } = await repo.refreshSettings(this.em);
+    const asOfDay = localDayNumber(asOf, timeZone);
+    const firstDay = await repo.firstPurchaseDay(this.em, timeZone);
     const backtestDay = asOfDay - horizon;
     const window = trainingWindow(asOfDay, firstDay, horizon);
     const backtestWindow = trainingWindow(backtestDay, firstDay, horizon);
     const trainingDay = window == null ? null : asOfDay - window;
     const backtestTrainingDay = backtestWindow == null ? null : backtestDay - backtestWindow;
     const [start, backtestStart, trainingStart, backtestTrainingStart] = await Promise.all([
-      this.storedFit(asOfDay), this.storedFit(backtestDay),
-      trainingDay == null ? undefined : this.storedFit(trainingDay), backtestTrainingDay == null ? undefined : this.storedFit(backtestTrainingDay),
+      this.storedFit(asOfDay, timeZone), this.storedFit(backtestDay, timeZone),
+      trainingDay == null ? undefined : this.storedFit(trainingDay, timeZone),
+      backtestTrainingDay == null ? undefined : this.storedFit(backtestTrainingDay, timeZone),
     ]);
     return {
-      asOf, asOfDay, backtestDay, yearAgo: addDaysUtc(asOf, -365), horizon, start, backtestStart, trainingDay, backtestTrainingDay,
+      asOf, asOfDay, backtestDay, yearAgo: addDaysUtc(asOf, -365), timeZone, horizon, start, backtestStart, trainingDay, backtestTrainingDay,
       trainingWindow: window, backtestTrainingWindow: backtestWindow, trainingStart, backtestTrainingStart,
     };
   }
@@ -234,8 +236,8 @@ export class RetentionService {
    * customers, in a handful of likelihood evaluations instead of a few dozen. The result is the
    * same optimum either way.
    */
-  private storedFit(day: number): Promise<BgNbdParams | undefined> {
-    return repo.latestFitBefore(this.em, new Date((day + 1) * DAY_MS));
+  private storedFit(day: number, timeZone: string): Promise<BgNbdParams | undefined> {
+    return repo.latestFitBefore(this.em, startOfLocalDay(dayOfNumber(day + 1), timeZone));
   }
 
   latestModel(): Promise<ChurnModelRow | null> {
@@ -285,8 +287,9 @@ export class RetentionService {
   }
 
   /**
-   * Points earned, redeemed and expired per month, with the redemption rate, and the points
-   * refunds took back (REFUND_REVERSAL, in the month of the refund), which earned keeps.
+   * Points earned, redeemed and expired per month (the programme's months: its time zone), with
+   * the redemption rate, and the points refunds took back (REFUND_REVERSAL, in the month of the
+   * refund), which earned keeps.
    */
   pointsFlow(from: Date, to: Date): Promise<PointsFlowRow[]> {
     return repo.pointsFlow(this.em, from, to);
@@ -297,10 +300,12 @@ export class RetentionService {
    * in a month it bought in; new = first purchase that month; retained = active this month
    * and last; won back = active again after a month without; churned = active last month,
    * not this one. active(M) = active(M−1) + new + wonBack − churned. As of `to`: the purchases
-   * dated before it that its refunds dated before it had not refunded in full.
+   * dated before it that its refunds dated before it had not refunded in full. Months are the
+   * programme's (its time zone).
    */
   async growth(from: Date, to: Date): Promise<GrowthRow[]> {
     // Each month is five correlated counts: 1970 to 9999 (96,000 months) took seconds on an empty table.
+    // Counted in UTC months: a local month is at most one off, and the bound is a guard, not a rule.
     const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
     if (months > MAX_GROWTH_MONTHS) throw badInput('to', `growth covers at most ${MAX_GROWTH_MONTHS} months from \`from\``);
     return repo.growth(this.em, from, to);

@@ -195,7 +195,7 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
           <legend>{t('campaigns.form.effects')}</legend>
           <div className="form-row form-row-3">
             {numberField('bonusPoints', t('campaigns.field.bonusPoints'), t('campaigns.field.bonusPointsHint'), { min: 0, step: 1 })}
-            {draft.trigger === 'PURCHASE' ? numberField('multiplier', t('campaigns.field.multiplier'), t('campaigns.field.multiplierHint'), { min: 1, step: 'any' }) : null}
+            {draft.trigger === 'PURCHASE' || draft.trigger === 'REFERRAL' ? numberField('multiplier', t('campaigns.field.multiplier'), t('campaigns.field.multiplierHint'), { min: 1, step: 'any' }) : null}
             <Field name="rewardCode" label={t('campaigns.field.rewardCode')} hint={t('campaigns.field.rewardCodeHint')}>
               {(p) => (
                 <select {...p} value={draft.rewardCode} onChange={(e) => update({ rewardCode: e.target.value })}>

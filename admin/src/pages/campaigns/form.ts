@@ -25,7 +25,7 @@ export interface CampaignDraft {
   numbers: Record<IntField | FloatField, string>;
 }
 
-export const TRIGGERS: CampaignTrigger[] = ['PURCHASE', 'ACTIVITY', 'REGISTRATION', 'TIER_UPGRADE'];
+export const TRIGGERS: CampaignTrigger[] = ['PURCHASE', 'ACTIVITY', 'REGISTRATION', 'TIER_UPGRADE', 'CHECK_IN', 'REFERRAL'];
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 export const daysFrom = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
@@ -68,7 +68,8 @@ export function toInput(d: CampaignDraft): CampaignInput {
     audience: Object.keys(audience).length ? audience : null,
     activityKind: d.trigger === 'ACTIVITY' && d.activityKind.trim() ? d.activityKind.trim() : null,
     minAmount: d.trigger === 'PURCHASE' ? num('minAmount') : null,
-    multiplier: d.trigger === 'PURCHASE' ? num('multiplier') : null,
+    // a REFERRAL campaign's multiplier multiplies the referrer's referral points
+    multiplier: d.trigger === 'PURCHASE' || d.trigger === 'REFERRAL' ? num('multiplier') : null,
     bonusPoints: num('bonusPoints'),
     rewardCode: d.rewardCode || null,
     perMemberLimit: num('perMemberLimit'),

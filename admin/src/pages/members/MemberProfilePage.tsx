@@ -10,6 +10,7 @@ import { useConfirm } from '../../ui/ConfirmDialog';
 import { ErrorState, Empty, Page, Section } from '../../ui/Page';
 import { Pager, useCursorPager } from '../../ui/Pager';
 import { AdjustPointsDialog, CancelRedemptionDialog, EditProfileDialog, OverrideTierDialog } from './actions';
+import { CheckInSection } from './check-in';
 import { EraseMemberDialog, ExportDataButton } from './data-rights';
 import { MemberReferrals } from './referrals';
 import { MemberLedgerQuery, MemberProfileQuery as ProfileQuery, MemberRedemptionsQuery, TagMemberMutation, UntagMemberMutation } from './operations';
@@ -71,6 +72,7 @@ export default function MemberProfilePage({ params }: PageParams) {
           </div>
           <Tags member={member} allTags={erased ? [] : result.data!.tags} onChanged={reload} />
           <Benefits member={member} />
+          {erased ? null : <CheckInSection member={member} />}
           {/* Keyed by reloads: after an action, the ledger and redemptions start again from their first page. */}
           <Ledger key={`ledger-${reloads}`} member={member} />
           <Redemptions key={`redemptions-${reloads}`} member={member} onChanged={reload} />

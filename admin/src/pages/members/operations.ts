@@ -91,6 +91,7 @@ export const MemberProfileQuery = graphql(`
     member(id: $id) {
       id
       erasedAt
+      ...MemberCheckIn
       externalId
       displayName
       email
