@@ -49,14 +49,15 @@ export function planDemoMembers(count: number, now: number, rand: () => number):
  * Ava invites friends (no random draw: the rest of the plan stays as it was): every 20th member
  * who joined at least 40 days after her (so she is registered a month step before them)
  * registers with her code. Those who buy complete their referral with their first purchase;
- * those who never buy stay PENDING; the first is her own second account (her email in another
- * case): REJECTED at registration.
+ * those who never buy stay PENDING; the first is her own second account (her phone, written
+ * another way): REJECTED at registration. (Her phone, not her email: a search by her email
+ * finds her alone.)
  */
 function inviteFriends(plans: DemoMember[]): void {
   const ava = plans[0];
   const friends = plans.filter((p, i) => i >= 4 && i % 20 === 0 && p.profile.joinedAt.getTime() >= ava.profile.joinedAt.getTime() + 40 * DAY);
   for (const p of friends) p.referredBy = ava.profile.externalId;
-  if (friends.length) friends[0].profile.email = 'Ava.Lin@example.com';
+  if (friends.length) friends[0].profile.phone = '+8613800138000';
 }
 
 const at = (now: number, daysAgo: number, hour = 10) => now - daysAgo * DAY + (hour - 12) * 3_600_000;
@@ -80,7 +81,7 @@ function tourMember(now: number): DemoMember {
   const month = String(new Date(now).getUTCMonth() + 1).padStart(2, '0');
   return {
     profile: {
-      externalId: TOUR_MEMBER, displayName: 'Ava Lin', email: 'ava.lin@example.com', birthday: `1990-${month}-01`,
+      externalId: TOUR_MEMBER, displayName: 'Ava Lin', email: 'ava.lin@example.com', phone: '+86 138 0013 8000', birthday: `1990-${month}-01`,
       gender: 'F', region: 'North', channel: 'app', joinedAt: new Date(at(now, 520, 9)),
     },
     tags: ['vip', 'coffee_lover'],
