@@ -167,8 +167,10 @@ describe('simulateCampaign', () => {
     // Two treatment members and one control member of the audience (region SIMNORTH), by the
     // arm campaign SIM will give them (campaign_control with campaignIdOf('SIM'), 50%), and one
     // member outside it.
-    const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s)));
     const id = campaignIdOf('SIM');
+    const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s)));
+    // Arms hash random member ids: register until two land in treatment and one in control.
+    while (ids.filter((m) => !controlArm(id, m, 50)).length < 2 || !ids.some((m) => controlArm(id, m, 50))) ids.push(await registerMember(s));
     const [ta, tb] = ids.filter((m) => !controlArm(id, m, 50));
     const [c] = ids.filter((m) => controlArm(id, m, 50));
     const south = ids.find((m) => m !== ta && m !== tb && m !== c)!;
@@ -223,10 +225,15 @@ describe('a simulated campaign and the real one', () => {
       code: 'REAL', name: 'Real', trigger: 'PURCHASE', startsAt: '2026-11-01T00:00:00Z', audience: { regions: ['REALNORTH'] },
       minAmount: 20, bonusPoints: 10, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 100, controlPercent: 50,
     };
+    // The arms are a hash of campaign and member, and member ids are random: register until the
+    // audience holds two treatment members and one control member (12 at first, rarely more).
+    const id = campaignIdOf('REAL');
     const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s, { region: 'REALNORTH' })));
+    while (ids.filter((m) => !controlArm(id, m, 50)).length < 2 || !ids.some((m) => controlArm(id, m, 50))) {
+      ids.push(await registerMember(s, { region: 'REALNORTH' }));
+    }
     await s.admin('mutation($input: CampaignInput!) { upsertCampaign(input: $input) { code } }', { input });
     await s.admin('mutation { activateCampaign(code: "REAL") { status } }');
-    const id = campaignIdOf('REAL');
     const [ta, tb] = ids.filter((m) => !controlArm(id, m, 50));
     const [c] = ids.filter((m) => controlArm(id, m, 50));
     const bonus: number[] = [];
