@@ -44,6 +44,17 @@ const award = (campaignId: string, memberId: string, source: string, occurredAt:
   s.sql(`insert into campaign_award (campaign_id, member_id, source, occurred_at, points, reversed_points, reward_points)
     values ($1, $2, $3, $4, $5, $6, $7)`, [campaignId, memberId, source, occurredAt, points, reversed, rewardPoints]);
 
+/**
+ * Twelve members registered by `register`, and more until at least two fall in the treatment arm
+ * of `campaignId` at 50% and one in its control arm: arms hash campaign and member, and member
+ * ids are random (12 alone missed that about once in 300 runs).
+ */
+async function membersInBothArms(campaignId: string, register: () => Promise<string>): Promise<string[]> {
+  const ids = await Promise.all(Array.from({ length: 12 }, register));
+  while (ids.filter((m) => !controlArm(campaignId, m, 50)).length < 2 || !ids.some((m) => controlArm(campaignId, m, 50))) ids.push(await register());
+  return ids;
+}
+
 describe('campaignReport', () => {
   it('equals the report worked out by hand, and a refund in the window lowers GMV', async () => {
     const id = await campaign('JUNE', '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z');
@@ -168,9 +179,7 @@ describe('simulateCampaign', () => {
     // arm campaign SIM will give them (campaign_control with campaignIdOf('SIM'), 50%), and one
     // member outside it.
     const id = campaignIdOf('SIM');
-    const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s)));
-    // Arms hash random member ids: register until two land in treatment and one in control.
-    while (ids.filter((m) => !controlArm(id, m, 50)).length < 2 || !ids.some((m) => controlArm(id, m, 50))) ids.push(await registerMember(s));
+    const ids = await membersInBothArms(id, () => registerMember(s));
     const [ta, tb] = ids.filter((m) => !controlArm(id, m, 50));
     const [c] = ids.filter((m) => controlArm(id, m, 50));
     const south = ids.find((m) => m !== ta && m !== tb && m !== c)!;
@@ -225,13 +234,8 @@ describe('a simulated campaign and the real one', () => {
       code: 'REAL', name: 'Real', trigger: 'PURCHASE', startsAt: '2026-11-01T00:00:00Z', audience: { regions: ['REALNORTH'] },
       minAmount: 20, bonusPoints: 10, multiplier: 1.5, perMemberLimit: 2, budgetPoints: 100, controlPercent: 50,
     };
-    // The arms are a hash of campaign and member, and member ids are random: register until the
-    // audience holds two treatment members and one control member (12 at first, rarely more).
     const id = campaignIdOf('REAL');
-    const ids = await Promise.all(Array.from({ length: 12 }, () => registerMember(s, { region: 'REALNORTH' })));
-    while (ids.filter((m) => !controlArm(id, m, 50)).length < 2 || !ids.some((m) => controlArm(id, m, 50))) {
-      ids.push(await registerMember(s, { region: 'REALNORTH' }));
-    }
+    const ids = await membersInBothArms(id, () => registerMember(s, { region: 'REALNORTH' }));
     await s.admin('mutation($input: CampaignInput!) { upsertCampaign(input: $input) { code } }', { input });
     await s.admin('mutation { activateCampaign(code: "REAL") { status } }');
     const [ta, tb] = ids.filter((m) => !controlArm(id, m, 50));

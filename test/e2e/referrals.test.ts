@@ -183,6 +183,17 @@ describe('guards at completion', () => {
 });
 
 describe('racing first purchases of one referee', () => {
+  /** One of `orders` completed the referral, and each side holds one REFERRAL transaction. */
+  const expectRewardedOnce = async (referrer: string, referee: string, orders: string[]) => {
+    const r = await referral(referee);
+    expect(r.status).toBe('COMPLETED');
+    expect(orders).toContain(r.orderId);
+    expect(await referralPoints(referee)).toHaveLength(1);
+    expect(await referralPoints(referrer)).toHaveLength(1);
+    expect(await balances(referrer)).toMatchObject({ pendingPoints: 200, account: 200 });
+    await expectLedgerConsistent(s);
+  };
+
   it('reward once, across two server instances on one database', async () => {
     // One instance runs one member's purchases one at a time (db/member-queue.ts); a second
     // instance's race the first's in the database.
@@ -192,13 +203,7 @@ describe('racing first purchases of one referee', () => {
       const orders = [...Array(16)].map(() => key('race'));
       await Promise.all(orders.map((orderId, i) =>
         (i % 2 ? other : s).admin(PURCHASE, { i: { memberId: referee, orderId, amount: 10 } })));
-      const r = await referral(referee);
-      expect(r.status).toBe('COMPLETED');
-      expect(orders).toContain(r.orderId);
-      expect(await referralPoints(referee)).toHaveLength(1);
-      expect(await referralPoints(referrer)).toHaveLength(1);
-      expect(await balances(referrer)).toMatchObject({ pendingPoints: 200, account: 200 });
-      await expectLedgerConsistent(s);
+      await expectRewardedOnce(referrer, referee, orders);
     } finally {
       await other.stop();
     }
@@ -208,13 +213,7 @@ describe('racing first purchases of one referee', () => {
     const { referrer, referee } = await pair();
     const orders = [...Array(12)].map(() => key('race'));
     await Promise.all(orders.map((orderId) => buy(referee, 10, orderId)));
-    const r = await referral(referee);
-    expect(r.status).toBe('COMPLETED');
-    expect(orders).toContain(r.orderId);
-    expect(await referralPoints(referee)).toHaveLength(1);
-    expect(await referralPoints(referrer)).toHaveLength(1);
-    expect(await balances(referrer)).toMatchObject({ pendingPoints: 200, account: 200 });
-    await expectLedgerConsistent(s);
+    await expectRewardedOnce(referrer, referee, orders);
   });
 });
 
