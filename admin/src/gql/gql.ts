@@ -55,9 +55,10 @@ type Documents = {
     "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": typeof types.CancelRedemptionDocument,
     "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": typeof types.UpdateMemberDocument,
     "\n  mutation EraseMember($memberId: ID!, $reason: String!) {\n    eraseMember(memberId: $memberId, reason: $reason) {\n      id\n      erasedAt\n      externalId\n      displayName\n    }\n  }\n": typeof types.EraseMemberDocument,
-    "\n  fragment MemberReferrals on Member {\n    referralCode\n    referredBy {\n      id\n      displayName\n    }\n    referrals(first: 10) {\n      totalCount\n      edges {\n        node {\n          ...ReferralRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MemberReferralsFragmentDoc,
+    "\n  fragment MemberReferrals on Member {\n    referralCode\n    referredBy {\n      id\n      displayName\n    }\n    referrals(first: 10) {\n      ...ReferralPage\n    }\n  }\n": typeof types.MemberReferralsFragmentDoc,
+    "\n  fragment ReferralPage on ReferralConnection {\n      totalCount\n      edges {\n        node {\n          ...ReferralRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n  }\n": typeof types.ReferralPageFragmentDoc,
     "\n  fragment ReferralRow on Referral {\n    id\n    status\n    reason\n    createdAt\n    completedAt\n    referee {\n      id\n      displayName\n    }\n  }\n": typeof types.ReferralRowFragmentDoc,
-    "\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...ReferralRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.MemberReferralsPageDocument,
+    "\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        ...ReferralPage\n      }\n    }\n  }\n": typeof types.MemberReferralsPageDocument,
     "\n  fragment EngagementSettings on Program {\n    timeZone\n    referrerPoints\n    refereePoints\n    referralHoldDays\n    referralMonthlyLimit\n    checkInPoints\n  }\n": typeof types.EngagementSettingsFragmentDoc,
     "\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n  }\n": typeof types.ProgrammePageDocument,
     "\n  mutation UpdateEngagement($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...EngagementSettings\n    }\n  }\n": typeof types.UpdateEngagementDocument,
@@ -134,9 +135,10 @@ const documents: Documents = {
     "\n  mutation CancelRedemption($id: ID!, $reason: String!) {\n    cancelRedemption(id: $id, reason: $reason) {\n      id\n      status\n    }\n  }\n": types.CancelRedemptionDocument,
     "\n  mutation UpdateMember($memberId: ID!, $patch: MemberPatch!) {\n    updateMember(memberId: $memberId, patch: $patch) {\n      id\n      displayName\n      email\n      phone\n      birthday\n      gender\n      region\n    }\n  }\n": types.UpdateMemberDocument,
     "\n  mutation EraseMember($memberId: ID!, $reason: String!) {\n    eraseMember(memberId: $memberId, reason: $reason) {\n      id\n      erasedAt\n      externalId\n      displayName\n    }\n  }\n": types.EraseMemberDocument,
-    "\n  fragment MemberReferrals on Member {\n    referralCode\n    referredBy {\n      id\n      displayName\n    }\n    referrals(first: 10) {\n      totalCount\n      edges {\n        node {\n          ...ReferralRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MemberReferralsFragmentDoc,
+    "\n  fragment MemberReferrals on Member {\n    referralCode\n    referredBy {\n      id\n      displayName\n    }\n    referrals(first: 10) {\n      ...ReferralPage\n    }\n  }\n": types.MemberReferralsFragmentDoc,
+    "\n  fragment ReferralPage on ReferralConnection {\n      totalCount\n      edges {\n        node {\n          ...ReferralRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n  }\n": types.ReferralPageFragmentDoc,
     "\n  fragment ReferralRow on Referral {\n    id\n    status\n    reason\n    createdAt\n    completedAt\n    referee {\n      id\n      displayName\n    }\n  }\n": types.ReferralRowFragmentDoc,
-    "\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...ReferralRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.MemberReferralsPageDocument,
+    "\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        ...ReferralPage\n      }\n    }\n  }\n": types.MemberReferralsPageDocument,
     "\n  fragment EngagementSettings on Program {\n    timeZone\n    referrerPoints\n    refereePoints\n    referralHoldDays\n    referralMonthlyLimit\n    checkInPoints\n  }\n": types.EngagementSettingsFragmentDoc,
     "\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n  }\n": types.ProgrammePageDocument,
     "\n  mutation UpdateEngagement($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...EngagementSettings\n    }\n  }\n": types.UpdateEngagementDocument,
@@ -353,7 +355,11 @@ export function graphql(source: "\n  mutation EraseMember($memberId: ID!, $reaso
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment MemberReferrals on Member {\n    referralCode\n    referredBy {\n      id\n      displayName\n    }\n    referrals(first: 10) {\n      totalCount\n      edges {\n        node {\n          ...ReferralRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment MemberReferrals on Member {\n    referralCode\n    referredBy {\n      id\n      displayName\n    }\n    referrals(first: 10) {\n      totalCount\n      edges {\n        node {\n          ...ReferralRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment MemberReferrals on Member {\n    referralCode\n    referredBy {\n      id\n      displayName\n    }\n    referrals(first: 10) {\n      ...ReferralPage\n    }\n  }\n"): (typeof documents)["\n  fragment MemberReferrals on Member {\n    referralCode\n    referredBy {\n      id\n      displayName\n    }\n    referrals(first: 10) {\n      ...ReferralPage\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ReferralPage on ReferralConnection {\n      totalCount\n      edges {\n        node {\n          ...ReferralRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n  }\n"): (typeof documents)["\n  fragment ReferralPage on ReferralConnection {\n      totalCount\n      edges {\n        node {\n          ...ReferralRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -361,7 +367,7 @@ export function graphql(source: "\n  fragment ReferralRow on Referral {\n    id\
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...ReferralRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...ReferralRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        ...ReferralPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        ...ReferralPage\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

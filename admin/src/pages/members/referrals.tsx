@@ -17,6 +17,14 @@ export const MemberReferralsFragmentDoc = graphql(`
       displayName
     }
     referrals(first: 10) {
+      ...ReferralPage
+    }
+  }
+`);
+
+/** A page of the member's referrals: the first (in MemberReferrals) and the later ones ask the same. */
+export const ReferralPageFragmentDoc = graphql(`
+  fragment ReferralPage on ReferralConnection {
       totalCount
       edges {
         node {
@@ -27,7 +35,6 @@ export const MemberReferralsFragmentDoc = graphql(`
         hasNextPage
         endCursor
       }
-    }
   }
 `);
 
@@ -51,16 +58,7 @@ export const MemberReferralsPageQuery = graphql(`
     member(id: $id) {
       id
       referrals(first: $first, after: $after) {
-        totalCount
-        edges {
-          node {
-            ...ReferralRow
-          }
-        }
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
+        ...ReferralPage
       }
     }
   }
