@@ -68,8 +68,6 @@ export class WebhookEvent {
 
 /** One event to one endpoint: its attempts and outcome. */
 @Entity({ tableName: 'webhook_delivery' })
-// The worker's claim: due pending deliveries, oldest due first.
-@Index({ name: 'webhook_delivery_due_index', expression: `create index "webhook_delivery_due_index" on "webhook_delivery" ("next_attempt_at") where "status" = 'PENDING'` })
 // The claim per endpoint: its due pending deliveries, oldest due first (Migration20261205120000_webhook_claims).
 @Index({ name: 'webhook_delivery_endpoint_due_index', expression: `create index "webhook_delivery_endpoint_due_index" on "webhook_delivery" ("endpoint_id", "next_attempt_at") where "status" = 'PENDING'` })
 // The log of one endpoint, newest first.
