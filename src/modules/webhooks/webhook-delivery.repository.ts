@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgArray, pgTextArray } from '../../db/entity-manager';
+import { pgArray, pgTextArray, prepared } from '../../db/entity-manager';
 import { withDates } from '../../db/rows';
 
 /** The delivery workers' SQL: claiming due attempts and recording what they came to. */
@@ -22,57 +22,91 @@ export interface ClaimedAttempt {
 }
 
 export interface ClaimRequest {
-  /** Attempts in flight to one endpoint at most. */
+  /** Attempts in flight to one endpoint at most (WEBHOOK_CONCURRENCY): one window. */
   perEndpoint: number;
-  /** Attempts this instance has in flight now, per endpoint. */
+  /** Attempts claimed per endpoint at most, in windows: those past the first wait in this instance's line for a place. */
+  windows: number;
+  /** Attempts this instance has claimed and not finished, per endpoint (in flight or waiting). */
   inFlight: Map<string, number>;
   /** At most this many in all. */
   limit: number;
-  /** How long a claimed attempt is this instance's: after it the attempt is due again (its sender died). */
+  /** An attempt's time limit (WEBHOOK_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** How long an attempt sent at once is this instance's: after it the attempt is due again (its sender died). */
   leaseMs: number;
 }
 
+/** One claimed attempt and how long it is this instance's (from the claim's start). */
+export type ClaimedInLine = ClaimedAttempt & { leaseMs: number };
+
 /**
- * Claims due PENDING deliveries of active endpoints, oldest due first, at most `perEndpoint`
- * less what is in flight per endpoint: one short range of the (endpoint, due) index each, so a
- * backlog at one endpoint costs the others nothing. Rows another instance is claiming are
- * skipped (FOR UPDATE SKIP LOCKED), and a claimed row's attempt number goes up and its next
- * attempt moves a lease ahead, in the same statement: no other claim takes it meanwhile, and if
- * this instance dies mid-attempt the row is due again when the lease ends. The attempt number
- * also fences the result: only the claim that made attempt N records attempt N's outcome.
+ * Claims due PENDING deliveries of active endpoints, oldest due first, at most `perEndpoint` ×
+ * `windows` less what this instance has claimed per endpoint: one short range of the
+ * (endpoint, due) index each, so a backlog at one endpoint costs the others nothing. Rows
+ * another instance is claiming are skipped (FOR UPDATE SKIP LOCKED), and a claimed row's
+ * attempt number goes up and its next attempt moves a lease ahead, in the same statement: no
+ * other claim takes it meanwhile, and if this instance dies mid-attempt the row is due again
+ * when the lease ends. The lease covers the wait in line: an attempt at place p of its
+ * endpoint's line (0 for the first, counting the attempts already claimed) starts once the
+ * attempts a window ahead of it have ended, each within its time limit, so it is leased for
+ * `floor(p / perEndpoint)` time limits more than one sent at once (`leaseMs`). The attempt
+ * number also fences the result: only the claim that made attempt N records attempt N's
+ * outcome. Rows come in line order per endpoint. A prepared statement (the worker's own
+ * connection keeps its plan).
  */
-export async function claimDue(em: EntityManager, req: ClaimRequest): Promise<ClaimedAttempt[]> {
+export async function claimDue(em: EntityManager, req: ClaimRequest): Promise<ClaimedInLine[]> {
   if (req.limit <= 0) return [];
   const ids = [...req.inFlight.keys()];
-  const rows = await em.execute<ClaimedAttempt[]>(
+  const rows = await em.execute<ClaimedInLine[]>(prepared(
     `with busy as (select * from unnest(?::uuid[], ?::int[]) as b(endpoint_id, n)),
      due as (
-       select d.id from webhook_endpoint e
+       select d.id, e.id as endpoint_id, coalesce(busy.n, 0) as n from webhook_endpoint e
        left join busy on busy.endpoint_id = e.id
        cross join lateral (
          select d.id from webhook_delivery d
          where d.endpoint_id = e.id and d.status = 'PENDING' and d.next_attempt_at <= now()
          -- The index's own order (endpoint, due): a range read of a few rows, however long the backlog behind them.
          order by d.next_attempt_at
-         limit greatest(0, ?::int - coalesce(busy.n, 0))
+         limit greatest(0, ?::int * ?::int - coalesce(busy.n, 0))
          for update of d skip locked
        ) d
        where e.active
        limit ?
      ),
+     placed as (
+       select due.id, due.n + row_number() over (partition by due.endpoint_id order by due.id) - 1 as place from due
+     ),
      claimed as (
-       update webhook_delivery d set attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => ?::float8 / 1000)
-       from due where d.id = due.id
-       returning d.id, d.attempts, d.endpoint_id, d.event_id, d.created_at
+       update webhook_delivery d set attempts = d.attempts + 1,
+         next_attempt_at = now() + make_interval(secs => ((p.place / ?::int) * ?::float8 + ?::float8) / 1000)
+       from placed p where d.id = p.id
+       returning d.id, d.attempts, d.endpoint_id, d.event_id, d.created_at, p.place, ((p.place / ?::int) * ?::float8 + ?::float8) as lease_ms
      )
      select c.id::text as id, c.attempts, c.endpoint_id as "endpointId", e.url, e.secret, e.previous_secret as "previousSecret",
        e.previous_secret_expires_at as "previousSecretExpiresAt", ev.id as "eventId", ev.type as "eventType", ev.occurred_at as "occurredAt",
-       ev.data, greatest(ev.created_at, c.created_at) as since
+       ev.data, greatest(ev.created_at, c.created_at) as since, c.lease_ms as "leaseMs"
      from claimed c join webhook_endpoint e on e.id = c.endpoint_id join webhook_event ev on ev.id = c.event_id
-     order by c.id`,
-    [pgArray(ids), pgArray(ids.map((id) => req.inFlight.get(id)!)), req.perEndpoint, req.limit, req.leaseMs],
+     order by c.endpoint_id, c.place`),
+    [
+      pgArray(ids), pgArray(ids.map((id) => req.inFlight.get(id)!)), req.perEndpoint, req.windows, req.limit,
+      req.perEndpoint, req.timeoutMs, req.leaseMs, req.perEndpoint, req.timeoutMs, req.leaseMs,
+    ],
   );
-  return rows.map((r) => withDates(r, ['previousSecretExpiresAt', 'occurredAt', 'since']));
+  return rows.map((r) => ({ ...withDates(r, ['previousSecretExpiresAt', 'occurredAt', 'since']), leaseMs: Number(r.leaseMs) }));
+}
+
+/**
+ * Gives back claimed attempts this instance will not make (it stops, or their endpoint
+ * answered 410 while they waited in line): due now again, their attempt number as before, each
+ * under its fence (still PENDING at the number its claim gave it).
+ */
+export async function releaseClaims(em: EntityManager, claims: readonly { id: string; attempts: number }[]): Promise<void> {
+  if (!claims.length) return;
+  await em.execute(
+    `update webhook_delivery d set attempts = d.attempts - 1, next_attempt_at = now()
+     from unnest(?::bigint[], ?::int[]) as c(id, attempt) where d.id = c.id and d.attempts = c.attempt and d.status = 'PENDING'`,
+    [pgArray(claims.map((c) => c.id)), pgArray(claims.map((c) => c.attempts))],
+  );
 }
 
 /** What one attempt came to, to be recorded: DELIVERED, a retry after `delayMs`, DEAD, or GONE (410). */
@@ -96,7 +130,7 @@ export interface AttemptRecord {
 export async function recordAttempts(em: EntityManager, records: readonly AttemptRecord[]): Promise<{ id: string; kind: AttemptRecord['kind'] }[]> {
   if (!records.length) return [];
   const nullable = (v: number | null) => (v == null ? 'NULL' : v);
-  return em.execute(
+  return em.execute(prepared(
     `with o as (
        select * from unnest(?::bigint[], ?::int[], ?::text[], ?::int[], ?::text[], ?::float8[]) as o(id, attempt, kind, status, error, delay_ms)
      ),
@@ -114,7 +148,7 @@ export async function recordAttempts(em: EntityManager, records: readonly Attemp
        update webhook_endpoint e set active = false, updated_at = now()
        where e.active and e.id in (select endpoint_id from d where kind = 'GONE') returning e.id
      )
-     select d.id::text as id, d.kind from d left join (select count(*) from gone) g on true`,
+     select d.id::text as id, d.kind from d left join (select count(*) from gone) g on true`),
     [
       pgArray(records.map((r) => r.id)), pgArray(records.map((r) => r.attempts)), pgArray(records.map((r) => r.kind)),
       pgArray(records.map((r) => nullable(r.status))), pgTextArray(records.map((r) => r.error ?? '')), pgArray(records.map((r) => nullable(r.delayMs))),

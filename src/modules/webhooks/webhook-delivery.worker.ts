@@ -5,7 +5,7 @@ import type { WebhookSettings } from '../../config/env';
 import type { AppEntityManager, PgConnection } from '../../db/entity-manager';
 import { WEBHOOK_APPLICATION } from '../../db/foreground';
 import type { Metrics } from '../../ops/metrics';
-import { claimDue, recordAttempts, type AttemptRecord, type ClaimedAttempt } from './webhook-delivery.repository';
+import { claimDue, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
 import { WEBHOOK_CHANNEL } from './webhooks.repository';
 import { attemptOutcome, deliveryBody, secretsInForce, signatureHeader } from './webhooks.rules';
@@ -16,9 +16,19 @@ import { attemptOutcome, deliveryBody, secretsInForce, signatureHeader } from '.
  * lost, a retry another instance scheduled.
  */
 const POLL_MS = 500;
-/** Attempts this instance has in flight at most, all endpoints together; and claimed at once at most. */
+/** Attempts this instance has claimed at most (in flight or waiting in line), all endpoints together; and claimed at once at most. */
 const MAX_IN_FLIGHT = 256;
 const CLAIM_BATCH = 100;
+/**
+ * Attempts claimed per endpoint at most, in windows of WEBHOOK_CONCURRENCY: one in flight, the
+ * others waiting in this instance's line (leased for the wait: webhook-delivery.repository.ts).
+ * An attempt's end claims again only when its endpoint's line is down to half a window: a
+ * claim (and its outcomes' record) is one statement for many attempts, not one for the one or
+ * two places each end frees.
+ */
+const WINDOWS = 3;
+/** Outcomes are recorded together: the first to finish waits this long for the others. */
+const FLUSH_DELAY_MS = 10;
 /** A claimed attempt is this instance's for its time limit and this much more; then it is due again. */
 const LEASE_MARGIN_MS = 5000;
 
@@ -42,8 +52,16 @@ export class WebhookDeliveryWorker {
   private pumping = false;
   private soonTimer: NodeJS.Timeout | null = null;
   private again = false;
+  /** Attempts claimed and not finished, per endpoint: in flight or waiting in line. */
   private readonly inFlight = new Map<string, number>();
+  /** Attempts in flight (sent, not answered), per endpoint: at most WEBHOOK_CONCURRENCY. */
+  private readonly sendingTo = new Map<string, number>();
+  /** Claimed attempts waiting for a place, per endpoint, in line order; with when their lease ends (this clock). */
+  private readonly line = new Map<string, { a: ClaimedInLine; leaseEnds: number }[]>();
   private readonly sending = new Set<Promise<void>>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  /** Claimed attempts of endpoints that answered 410, to give back once that outcome is recorded. */
+  private afterGone: ClaimedInLine[] = [];
   /** Outcomes of attempts that have finished, not recorded yet. */
   private readonly outcomes: { record: AttemptRecord; since: Date; endpointId: string }[] = [];
   private flushing: Promise<void> | null = null;
@@ -122,11 +140,14 @@ export class WebhookDeliveryWorker {
         this.again = false;
         const em = this.em;
         if (!em || this.stopped) return;
-        const limit = Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - this.sending.size);
+        const claimedNow = [...this.inFlight.values()].reduce((a, n) => a + n, 0);
+        const limit = Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - claimedNow);
+        const t0 = Date.now();
         const claimed = await claimDue(em, {
-          perEndpoint: this.settings.concurrency, inFlight: this.inFlight, limit, leaseMs: this.settings.timeoutMs + LEASE_MARGIN_MS,
+          perEndpoint: this.settings.concurrency, windows: WINDOWS, inFlight: this.inFlight, limit,
+          timeoutMs: this.settings.timeoutMs, leaseMs: this.settings.timeoutMs + LEASE_MARGIN_MS,
         });
-        for (const a of claimed) this.start1(a);
+        for (const a of claimed) this.enqueue(a, t0 + a.leaseMs);
         if (claimed.length === limit && limit > 0) this.again = true;
       } while (this.again);
     } catch (err) {
@@ -134,22 +155,63 @@ export class WebhookDeliveryWorker {
     }
   }
 
-  private start1(a: ClaimedAttempt): void {
+  /** Puts a claimed attempt in its endpoint's line, and sends from the line while a place is free. */
+  private enqueue(a: ClaimedInLine, leaseEnds: number): void {
     this.inFlight.set(a.endpointId, (this.inFlight.get(a.endpointId) ?? 0) + 1);
+    let line = this.line.get(a.endpointId);
+    if (!line) this.line.set(a.endpointId, (line = []));
+    line.push({ a, leaseEnds });
+    this.sendFromLine(a.endpointId);
+  }
+
+  private sendFromLine(endpointId: string): void {
+    const line = this.line.get(endpointId);
+    while (line?.length && (this.sendingTo.get(endpointId) ?? 0) < this.settings.concurrency && !this.stopped) {
+      const { a, leaseEnds } = line.shift()!;
+      if (Date.now() + this.settings.timeoutMs > leaseEnds) {
+        // Its lease would end before the attempt could: not sent; due again when the lease ends (or now, given back).
+        this.log.warn({ delivery: a.id }, 'webhook attempt waited past its lease: given back');
+        this.finished(a.endpointId, false);
+        void this.giveBack([a]);
+        continue;
+      }
+      this.start1(a);
+    }
+    if (line && !line.length) this.line.delete(endpointId);
+  }
+
+  private start1(a: ClaimedInLine): void {
+    this.sendingTo.set(a.endpointId, (this.sendingTo.get(a.endpointId) ?? 0) + 1);
     const p: Promise<void> = this.attempt(a)
       .catch((err) => this.log.error({ err, delivery: a.id }, 'webhook attempt failed'))
       .finally(() => {
         this.sending.delete(p);
-        const n = (this.inFlight.get(a.endpointId) ?? 1) - 1;
-        if (n > 0) this.inFlight.set(a.endpointId, n);
-        else this.inFlight.delete(a.endpointId);
-        this.wakeSoon(); // a place is free: the endpoint's next due delivery may go
+        const n = (this.sendingTo.get(a.endpointId) ?? 1) - 1;
+        if (n > 0) this.sendingTo.set(a.endpointId, n);
+        else this.sendingTo.delete(a.endpointId);
+        this.finished(a.endpointId, true);
+        this.sendFromLine(a.endpointId); // a place is free: the next in line goes
       });
     this.sending.add(p);
   }
 
+  /** One claimed attempt of `endpointId` is over (made or given back); claims again when its line runs short. */
+  private finished(endpointId: string, wake: boolean): void {
+    const n = (this.inFlight.get(endpointId) ?? 1) - 1;
+    if (n > 0) this.inFlight.set(endpointId, n);
+    else this.inFlight.delete(endpointId);
+    if (wake && n - this.settings.concurrency <= this.settings.concurrency / 2) this.wakeSoon();
+  }
+
+  /** Gives claimed attempts back (due now again), logging a failure: their lease ends anyway. */
+  private async giveBack(claims: ClaimedInLine[]): Promise<void> {
+    const em = this.em;
+    if (!em || !claims.length) return;
+    await releaseClaims(em, claims).catch((err) => this.log.warn({ err, claims: claims.length }, 'webhook claims not given back; due again when their lease ends'));
+  }
+
   /** Sends one claimed attempt; its outcome is recorded with the others that finish meanwhile (flush). */
-  private async attempt(a: ClaimedAttempt): Promise<void> {
+  private async attempt(a: ClaimedInLine): Promise<void> {
     this.attemptsMade++;
     const body = deliveryBody({ id: a.eventId, type: a.eventType, occurredAt: a.occurredAt, data: a.data });
     const now = new Date();
@@ -171,7 +233,29 @@ export class WebhookDeliveryWorker {
       since: a.since, endpointId: a.endpointId,
     });
     if (outcome.kind === 'RETRY') this.wakeAt(Date.now() + outcome.delayMs);
-    this.flushSoon();
+    if (outcome.kind === 'GONE') {
+      // The endpoint is deactivated with this outcome: what waits in its line is not sent, and
+      // is given back once the outcome is recorded (not before: a claim meanwhile would take it again).
+      const waiting = (this.line.get(a.endpointId) ?? []).map((w) => w.a);
+      this.line.delete(a.endpointId);
+      for (const w of waiting) this.finished(w.endpointId, false);
+      this.afterGone.push(...waiting);
+      this.flushSoon();
+    } else {
+      this.flushLater();
+    }
+  }
+
+  /** Records the outcomes waiting after FLUSH_DELAY_MS: the attempts finishing meanwhile go in the same statement. */
+  private flushLater(): void {
+    if (this.flushTimer || this.stopped) {
+      if (this.stopped) this.flushSoon();
+      return;
+    }
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flushSoon();
+    }, FLUSH_DELAY_MS);
   }
 
   /** Records the outcomes waiting, in one statement; what finishes meanwhile goes in the next. */
@@ -200,6 +284,12 @@ export class WebhookDeliveryWorker {
     }
     try {
       const recorded = new Map((await recordAttempts(em, batch.map((o) => o.record))).map((r) => [r.id, r.kind]));
+      const gone = new Set(batch.filter((o) => o.record.kind === 'GONE').map((o) => o.endpointId));
+      if (gone.size) {
+        const back = this.afterGone.filter((w) => gone.has(w.endpointId));
+        this.afterGone = this.afterGone.filter((w) => !gone.has(w.endpointId));
+        await this.giveBack(back);
+      }
       for (const o of batch) {
         if (!recorded.has(o.record.id)) continue; // another attempt took it over (its lease had ended)
         this.metrics?.webhookDeliveries.inc({ outcome: o.record.kind.toLowerCase() });
@@ -230,7 +320,18 @@ export class WebhookDeliveryWorker {
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer.timer);
     if (this.soonTimer) clearTimeout(this.soonTimer);
+    // What waits in line is not sent: given back, due at once for another instance (or the next start).
+    const waiting = [...this.line.values()].flat().map((w) => w.a);
+    this.line.clear();
+    await this.giveBack(waiting);
     await Promise.allSettled([...this.sending]);
+    // A claim under way as the worker stopped: what it took is given back too.
+    await this.giveBack([...this.line.values()].flat().map((w) => w.a));
+    this.line.clear();
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
     while (this.flushing || this.outcomes.length) {
       if (!this.flushing) this.flushSoon();
       await this.flushing;
