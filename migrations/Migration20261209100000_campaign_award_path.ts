@@ -96,6 +96,29 @@ function budget(n: number): string[] {
 }
 
 /** campaign_effects as this migration writes it (the same arguments, checks in the same order, the same rows and writes). */
+/**
+ * The BONUS transaction, its lot, the account and the award row as one statement's CTEs (its
+ * head, `with` before it); `from`: a CTE whose row the writes need (the budget's take), none
+ * written without it. Points `points`; the account and the guard as campaign_effects read them (c).
+ */
+function write(from: string | null, points: string): string {
+  return `t as (
+              insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
+                select p_member, 'BONUS', ${points}, c.balance + ${points}, p_at, p_expires, 'campaign ' || c.code, c.code,
+                  'campaign:' || c.code || ':' || p_source, 0, now()${from ? ` from ${from}` : ''}
+                returning id
+            ), l as (
+              insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
+                select p_member, t.id, ${points}, ${points}, p_at, p_activates, p_expires, null, coalesce(p_expires <= now(), false) from t
+            ), b as (
+              update point_account set balance = c.balance + ${points}, lifetime_earned = lifetime_earned + ${points}, updated_at = now()
+                where member_id = p_member and exists (select 1 from t)
+            )
+            insert into campaign_award (campaign_id, member_id, source, occurred_at, points, reward_points, transaction_id, coupon_id)
+              select c.id, p_member, p_source, p_at, ${points}, v_cost, t.id, f_coupon from t
+              returning id, transaction_id into f_award, f_transaction;`;
+}
+
 const FAST = `create or replace function campaign_effects(
         p_member uuid, p_source text, p_at timestamptz, p_campaigns uuid[], p_inside boolean[], p_points int[], p_coupons text[],
         p_ledger boolean, p_activates timestamptz, p_expires timestamptz)
@@ -146,6 +169,19 @@ const FAST = `create or replace function campaign_effects(
             v_cost := coalesce(v_cost, 0);
           end if;
           if coalesce(p_points[i], 0) <= 0 and v_reward is null then f_status := 'NOTHING'; return next; continue; end if;
+          if c.budget_points is not null and v_reward is null and p_ledger and coalesce(p_points[i], 0) > 0 and not coalesce(c.debt, true) then
+            -- The usual award of a budgeted campaign (points, no coupon, the ledger here): the take from
+            -- the member's slot (as campaign_budget_take's first step) and the writes in one statement,
+            -- which writes nothing when the slot cannot cover it: then campaign_budget_take below.
+            with k as (
+              update campaign_budget set remaining = remaining - p_points[i]
+                where campaign_id = c.id and slot = hashtext(p_member::text) & ${SLOTS - 1} and remaining >= p_points[i]
+                returning 1
+            ), ${write('k', 'p_points[i]')}
+            if found then
+              f_points := p_points[i]; f_status := 'AWARDED'; return next; continue;
+            end if;
+          end if;
           if c.budget_points is not null and not campaign_budget_take(c.id, p_member, coalesce(p_points[i], 0) + v_cost) then
             update campaign set status = 'ENDED', ended_reason = 'BUDGET_SPENT', ended_at = now(), updated_at = now()
               where id = c.id and status = 'ACTIVE';
@@ -165,21 +201,7 @@ const FAST = `create or replace function campaign_effects(
               raise exception 'campaign bonus needs the credit path (debt or expiry watermark)' using errcode = 'LC001';
             end if;
             -- The BONUS transaction, its lot, the account and the award: one statement.
-            with t as (
-              insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
-                values (p_member, 'BONUS', f_points, c.balance + f_points, p_at, p_expires, 'campaign ' || c.code, c.code,
-                  'campaign:' || c.code || ':' || p_source, 0, now())
-                returning id
-            ), l as (
-              insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
-                select p_member, t.id, f_points, f_points, p_at, p_activates, p_expires, null, coalesce(p_expires <= now(), false) from t
-            ), b as (
-              update point_account set balance = c.balance + f_points, lifetime_earned = lifetime_earned + f_points, updated_at = now()
-                where member_id = p_member
-            )
-            insert into campaign_award (campaign_id, member_id, source, occurred_at, points, reward_points, transaction_id, coupon_id)
-              select c.id, p_member, p_source, p_at, f_points, v_cost, t.id, f_coupon from t
-              returning id, transaction_id into f_award, f_transaction;
+            with ${write(null, 'f_points')}
           else
             insert into campaign_award (campaign_id, member_id, source, occurred_at, points, reward_points, transaction_id, coupon_id)
               values (c.id, p_member, p_source, p_at, f_points, v_cost, f_transaction, f_coupon)
