@@ -72,10 +72,17 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
   const benefitsRef: { current?: BenefitsService } = {};
   const multiplierAt = async (tx: EntityManager, memberId: string, tierId: string, tierMultiplier: number, at: Date) =>
     combineMultipliers(tierMultiplier, await benefitsRef.current!.bonusMultiplierAt(tx, memberId, tierId, at));
-  /** Purchases a backdated fact moved to another tier: the multiplier each earns at now. */
-  const rerates = (tx: EntityManager, memberId: string, list: Rerate[]) => Promise.all(list.map(async (r) => ({
-    orderId: r.orderId, tierId: r.tierId, multiplier: await multiplierAt(tx, memberId, r.tierId, r.tierMultiplier, r.occurredAt),
-  })));
+  /**
+   * Purchases a backdated fact moved to another tier: the multiplier each earns at now. One
+   * after another: they share the transaction's connection, which runs one query at a time.
+   */
+  const rerates = async (tx: EntityManager, memberId: string, list: Rerate[]) => {
+    const out = [];
+    for (const r of list) {
+      out.push({ orderId: r.orderId, tierId: r.tierId, multiplier: await multiplierAt(tx, memberId, r.tierId, r.tierMultiplier, r.occurredAt) });
+    }
+    return out;
+  };
   const points = new PointsService(em, audit, {
     prepare: async (tx, memberId, at) => {
       const tier = await tierEngine.prepare(tx, memberId, at);

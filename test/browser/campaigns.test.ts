@@ -249,6 +249,46 @@ describe('Campaigns', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('counts the window in whole days of the programme\'s time zone', async () => {
+    const zone = 'Asia/Shanghai';
+    await adminQuery(h, `mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }`, { i: { timeZone: zone } });
+    try {
+      const page = await h.open();
+      await h.signIn(page);
+      await h.goto(page, '/campaigns/new');
+      await page.getByRole('heading', { level: 1, name: 'New campaign' }).waitFor();
+      // The form's hint names the zone its days are counted in.
+      await page.getByText("At 00:00 of this day in the programme's time zone (Asia/Shanghai).", { exact: true }).waitFor();
+      await page.getByLabel('Code', { exact: true }).fill('LOCAL-DAYS');
+      await page.getByLabel('Name', { exact: true }).fill('Local days');
+      await page.getByLabel('Starts', { exact: true }).fill('2026-03-10');
+      await page.getByLabel('Ends', { exact: true }).fill('2026-03-20');
+      await page.getByLabel('Bonus points').fill('5');
+      await page.getByRole('button', { name: 'Create campaign' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Local days' }).waitFor();
+      // Shanghai's midnights (UTC+8): 16:00 UTC the day before.
+      const stored = await adminQuery<{ campaign: { startsAt: string; endsAt: string } }>(h, '{ campaign(code: "LOCAL-DAYS") { startsAt endsAt } }');
+      expect(stored.campaign).toEqual({ startsAt: '2026-03-09T16:00:00.000Z', endsAt: '2026-03-19T16:00:00.000Z' });
+      // Shown as the days typed, in the form and the status line, not as the UTC days before them.
+      expect(await page.getByLabel('Starts', { exact: true }).inputValue()).toBe('2026-03-10');
+      expect(await page.getByLabel('Ends', { exact: true }).inputValue()).toBe('2026-03-20');
+      const day = (iso: string) => new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: zone }).format(new Date(iso));
+      await page.getByText(`${day(stored.campaign.startsAt)} – ${day(stored.campaign.endsAt)}`).waitFor();
+      expect(day(stored.campaign.startsAt)).toMatch(/10/);
+      // The simulation's period is the same local days: [local midnight of From, local midnight of To).
+      await page.getByLabel('From', { exact: true }).fill('2026-03-10');
+      await page.getByLabel('To', { exact: true }).fill('2026-03-20');
+      const sent: unknown[] = [];
+      page.on('request', (r) => { if (r.url().endsWith('/graphql') && r.postDataJSON()?.operationName === 'SimulateCampaign') sent.push(r.postDataJSON().variables); });
+      await page.getByRole('button', { name: 'Simulate' }).click();
+      await page.getByTestId('simulation').waitFor();
+      expect(sent).toEqual([expect.objectContaining({ from: '2026-03-09T16:00:00.000Z', to: '2026-03-19T16:00:00.000Z' })]);
+      expect(h.pageErrors(page)).toEqual([]);
+    } finally {
+      await adminQuery(h, `mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }`, { i: { timeZone: 'UTC' } });
+    }
+  });
+
   it('in Chinese, at tablet width', async () => {
     await adminQuery(h, `mutation { upsertCampaign(input: { code: "ZH-TEST", name: "春季活动", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 10 }) { code } }`);
     await adminQuery(h, 'mutation { activateCampaign(code: "ZH-TEST") { status } }');

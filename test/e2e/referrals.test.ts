@@ -255,6 +255,30 @@ describe('refunds', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('racing partial refunds that add up to the whole, on two server instances: reversed once', async () => {
+    // Ten refunds of 10 race, half of them through a second instance, and each one is also sent
+    // twice (a replay of its refundId). Whichever lands last makes the refund full: the referral
+    // is reversed exactly once, both sides' points taken back once, one referral.reversed event.
+    const other = await startTestServer({ databaseUrl: s.databaseUrl });
+    try {
+      const { referrer, referee } = await pair();
+      const p = await buy(referee, 100);
+      const ids = [...Array(10)].map(() => key('r'));
+      const send = (refundId: string, i: number) => (i % 2 ? other : s).admin(REFUND, { i: { orderId: p.orderId, refundId, amount: 10 } });
+      await Promise.all([...ids.map(send), ...ids.map((id, i) => send(id, i + 1))]);
+      const [{ refunded }] = await s.sql<{ refunded: string }>('select refunded_cents::text as refunded from purchase where order_id = $1', [p.orderId]);
+      expect(refunded).toBe('10000');
+      expect((await referral(referee)).status).toBe('REVERSED');
+      expect(await balances(referrer)).toMatchObject({ pointsBalance: 0, pendingPoints: 0, account: 0 });
+      expect(await balances(referee)).toMatchObject({ pointsBalance: 0, pendingPoints: 0, account: 0 });
+      const reversed = await s.sql(`select 1 from webhook_event where type = 'referral.reversed' and data->'referee'->>'id' = $1`, [referee]);
+      expect(reversed).toHaveLength(1);
+      await expectLedgerConsistent(s);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('refunding another purchase of the referee changes nothing', async () => {
     const { referrer, referee } = await pair();
     await buy(referee, 100);

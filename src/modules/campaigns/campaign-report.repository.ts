@@ -42,16 +42,6 @@ interface AwardRow { points: string; reward_points: string; point_value: string 
 const emptyArm = (): ArmAggregate => ({ members: 0, buyers: 0, purchases: 0, spendCents: 0n, spendSquaredCents: 0n });
 
 /**
- * Both arms over [from, to): every member assigned by `to` (buyer or not), the purchases its
- * members made in the window, each net of the refunds dated before `to`; per arm the count of
- * members, buyers (a purchase in the window) and purchases, Σ net spend and Σ net spend² per
- * member (exact: numeric), and the campaign's awards for events in the window (points net of
- * reversals, issued rewards' points). One statement: the window's purchases summed per member
- * first (one pass, the refunds summed per order once and joined by hash), then the arms joined
- * to those sums: joining the arms to every purchase first measured about 1.5× slower at
- * 1M members (docs/benchmarks.md). Cross-module read (see the file's comment).
- */
-/**
  * The report's memory for its hash aggregate, for the rest of the transaction `tx`: at 1M
  * members the per-member sums of the window's purchases outgrow the default 4 MB and spill to disk.
  */
@@ -59,20 +49,31 @@ export async function useReportWorkMem(tx: EntityManager): Promise<void> {
   await tx.execute(`set local work_mem = '256MB'`);
 }
 
+/**
+ * Both arms over [from, to): every member assigned by `to` (buyer or not), the purchases its
+ * members made in the window, each net of the refunds dated before `to`; per arm the count of
+ * members, buyers (a purchase in the window) and purchases, Σ net spend and Σ net spend² per
+ * member (exact: bigint sums, the squares in numeric), and the campaign's awards for events in
+ * the window (points net of reversals, issued rewards' points). One statement: the window's
+ * purchases summed per member first (one pass; only a purchase with refunds, refunded_cents > 0,
+ * looks them up, by order on refund_order_index, as retention's refundedBy does), then the arms
+ * joined to those sums by hash. Joining every purchase to its order's refunds by hash instead
+ * measured 2–5× slower at 1M members and 10M purchases, and joining the arms to every purchase
+ * before grouping about 1.5× slower (docs/benchmarks.md). Cross-module read (see the file's comment).
+ */
 export async function reportSums(em: EntityManager, campaignId: string, from: Date, to: Date): Promise<ReportSums> {
   const rows = await em.execute<(ArmRow & AwardRow & { kind: string })[]>(
-    `with refunded as (
-       select order_id, sum(amount_cents) as cents from refund where occurred_at < ? group by order_id
-     ),
-     spend as (
-       select p.member_id, count(*) as purchases, sum(p.amount_cents - coalesce(r.cents, 0))::numeric as cents
-       from purchase p left join refunded r on r.order_id = p.order_id
+    `with spend as (
+       select p.member_id, count(*) as purchases,
+         sum(p.amount_cents - case when p.refunded_cents = 0 then 0
+           else (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = p.order_id and r.occurred_at < ?)::bigint end) as cents
+       from purchase p
        where p.occurred_at >= ? and p.occurred_at < ?
        group by p.member_id
      ),
      arms as (
        select a.control, count(*) as members, count(s.member_id) as buyers, coalesce(sum(s.purchases), 0) as purchases,
-         coalesce(sum(s.cents), 0) as spend, coalesce(sum(s.cents * s.cents), 0) as spend2
+         coalesce(sum(s.cents), 0) as spend, coalesce(sum(s.cents::numeric * s.cents), 0) as spend2
        from campaign_member a left join spend s on s.member_id = a.member_id
        where a.campaign_id = ? and a.assigned_at <= ?
        group by a.control

@@ -17,12 +17,12 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Whether admin/dist is older than a file it is built from (src/, index.html, the Vite config, the package). */
+/** Whether admin/dist is older than a file it is built from (src/, index.html, the Vite config, the package, and the server's src/common it shares). */
 export function consoleBuildIsStale(): boolean {
   const index = join(DEFAULT_CONSOLE_DIR, 'index.html');
   if (!existsSync(index)) return true;
   const built = statSync(index).mtimeMs;
-  const sources = [newestSource(join(ADMIN, 'src')), ...['index.html', 'vite.config.mjs', 'package.json'].map((f) => statSync(join(ADMIN, f)).mtimeMs)];
+  const sources = [newestSource(join(ADMIN, 'src')), newestSource(join(ROOT, 'src', 'common')), ...['index.html', 'vite.config.mjs', 'package.json'].map((f) => statSync(join(ADMIN, f)).mtimeMs)];
   return Math.max(...sources) > built;
 }
 

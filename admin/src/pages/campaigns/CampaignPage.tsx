@@ -12,7 +12,7 @@ import { Empty, Page, Section } from '../../ui/Page';
 import { conditionCount, fromFilter, toFilterInput } from '../segments/filter';
 import { FilterBuilder } from '../segments/FilterBuilder';
 import '../segments/segments.css';
-import { daysFrom, formatUtcDay, fromCampaign, newDraft, notIntegers, today, toInput, TRIGGERS, type CampaignDraft, type FloatField, type IntField } from './form';
+import { dayStart, daysFrom, formatDay, fromCampaign, newDraft, notIntegers, today, toInput, TRIGGERS, type CampaignDraft, type FloatField, type IntField } from './form';
 import {
   ActivateCampaignMutation, AudienceSizeQuery, CampaignPageQuery, EndCampaignMutation, PauseCampaignMutation, SimulateCampaignQuery, UpsertCampaignMutation,
 } from './operations';
@@ -50,7 +50,7 @@ export default function CampaignPage({ params }: PageParams) {
   return (
     <Page
       title={title}
-      subtitle={editing ? <StatusLine campaign={campaign} /> : t('campaigns.newSubtitle')}
+      subtitle={editing ? <StatusLine campaign={campaign} zone={data?.program.timeZone ?? 'UTC'} /> : t('campaigns.newSubtitle')}
       toolbar={campaign ? <LifecycleActions campaign={campaign} /> : <Link to="/campaigns">{t('campaigns.back')}</Link>}
       loading={result.fetching && !data}
       error={toOperationError(result.error)}
@@ -63,7 +63,7 @@ export default function CampaignPage({ params }: PageParams) {
   );
 }
 
-function StatusLine({ campaign }: { campaign: CampaignFieldsFragment | null }) {
+function StatusLine({ campaign, zone }: { campaign: CampaignFieldsFragment | null; zone: string }) {
   const { t, language } = useI18n();
   if (!campaign) return null;
   const reason = campaign.endedReason ? endedReasonLabel(campaign.endedReason) : null;
@@ -72,8 +72,8 @@ function StatusLine({ campaign }: { campaign: CampaignFieldsFragment | null }) {
       <span className={`badge campaign-${campaign.status}`} data-testid="campaign-status">{t(CAMPAIGN_STATUS_LABEL[campaign.status])}</span>
       {' '}
       {campaign.code} · {t(CAMPAIGN_TRIGGER_LABEL[campaign.trigger])} ·{' '}
-      {campaign.endsAt ? t('campaigns.windowRange', { from: formatUtcDay(language, campaign.startsAt), to: formatUtcDay(language, campaign.endsAt) })
-        : t('campaigns.windowOpen', { from: formatUtcDay(language, campaign.startsAt) })}
+      {campaign.endsAt ? t('campaigns.windowRange', { from: formatDay(language, campaign.startsAt, zone), to: formatDay(language, campaign.endsAt, zone) })
+        : t('campaigns.windowOpen', { from: formatDay(language, campaign.startsAt, zone) })}
       {campaign.endedReason ? <> · <span data-testid="ended-reason">{reason ? t(reason) : campaign.endedReason}</span></> : null}
     </span>
   );
@@ -110,11 +110,12 @@ function LifecycleActions({ campaign }: { campaign: CampaignFieldsFragment }) {
 }
 
 function Editor({ data, campaign }: { data: PageData; campaign: CampaignFieldsFragment | null }) {
-  const [draft, setDraft] = useState<CampaignDraft>(() => (campaign ? fromCampaign(campaign) : newDraft()));
+  const zone = data.program.timeZone;
+  const [draft, setDraft] = useState<CampaignDraft>(() => (campaign ? fromCampaign(campaign, zone) : newDraft(zone)));
   return (
     <>
       <CampaignForm data={data} campaign={campaign} draft={draft} setDraft={setDraft} />
-      <SimulateSection draft={draft} />
+      <SimulateSection draft={draft} zone={zone} />
     </>
   );
 }
@@ -133,7 +134,7 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
     setSaved(false);
     const bad = notIntegers(draft);
     if (bad.length) return setError({ code: 'BAD_USER_INPUT', fields: Object.fromEntries(bad.map((f) => [f, t('campaigns.notInteger')])), general: [] });
-    const r = await save({ input: toInput(draft) });
+    const r = await save({ input: toInput(draft, data.program.timeZone) });
     setError(toOperationError(r.error));
     if (r.data) {
       setSaved(true);
@@ -177,10 +178,10 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
                 </select>
               )}
             </Field>
-            <Field name="startsAt" label={t('campaigns.field.startsAt')} hint={t('campaigns.field.startsAtHint')} required>
+            <Field name="startsAt" label={t('campaigns.field.startsAt')} hint={t('campaigns.field.startsAtHint', { zone: data.program.timeZone })} required>
               {(p) => <input type="date" {...p} value={draft.startsAt} onChange={(e) => update({ startsAt: e.target.value })} />}
             </Field>
-            <Field name="endsAt" label={t('campaigns.field.endsAt')} hint={t('campaigns.field.endsAtHint')}>
+            <Field name="endsAt" label={t('campaigns.field.endsAt')} hint={t('campaigns.field.endsAtHint', { zone: data.program.timeZone })}>
               {(p) => <input type="date" {...p} value={draft.endsAt} onChange={(e) => update({ endsAt: e.target.value })} />}
             </Field>
           </div>
@@ -274,11 +275,11 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
 }
 
 /** What the campaign as the form stands would have given over a past period (nothing is written). */
-function SimulateSection({ draft }: { draft: CampaignDraft }) {
+function SimulateSection({ draft, zone }: { draft: CampaignDraft; zone: string }) {
   const { t, formatNumber } = useI18n();
   const client = useClient();
-  const [from, setFrom] = useState(() => daysFrom(today(), -SIMULATE_DAYS));
-  const [to, setTo] = useState(today);
+  const [from, setFrom] = useState(() => daysFrom(today(zone), -SIMULATE_DAYS));
+  const [to, setTo] = useState(() => today(zone));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<OperationError | null>(null);
   const [outcome, setOutcome] = useState<SimulationData['simulateCampaign'] | null>(null);
@@ -289,7 +290,7 @@ function SimulateSection({ draft }: { draft: CampaignDraft }) {
     setBusy(true);
     try {
       const r = await client.query(SimulateCampaignQuery, {
-        input: toInput(draft), from: `${from}T00:00:00.000Z`, to: `${to}T00:00:00.000Z`,
+        input: toInput(draft, zone), from: dayStart(from, zone), to: dayStart(to, zone),
       }, { requestPolicy: 'network-only' }).toPromise();
       setError(toOperationError(r.error));
       if (r.data) setOutcome(r.data.simulateCampaign);

@@ -4,7 +4,7 @@ import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { CAMPAIGN_STATUS_LABEL, CAMPAIGN_TRIGGER_LABEL } from '../../i18n/enums';
 import { Empty, Page } from '../../ui/Page';
-import { formatUtcDay } from './form';
+import { formatDay } from './form';
 import { CampaignsQuery } from './operations';
 import './campaigns.css';
 
@@ -15,8 +15,9 @@ import './campaigns.css';
  */
 export default function CampaignsPage() {
   const { t, formatNumber, language } = useI18n();
-  const formatDate = (iso: string | null | undefined) => formatUtcDay(language, iso);
   const [result, refetch] = useQuery({ query: CampaignsQuery });
+  const zone = result.data?.program.timeZone ?? 'UTC';
+  const formatDate = (iso: string | null | undefined) => formatDay(language, iso, zone);
   const campaigns = [...(result.data?.campaigns ?? [])].sort((a, b) => b.startsAt.localeCompare(a.startsAt) || a.code.localeCompare(b.code));
   return (
     <Page

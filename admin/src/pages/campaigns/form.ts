@@ -1,10 +1,13 @@
 import type { CampaignFieldsFragment, CampaignInput, CampaignTrigger } from '../../gql/graphql';
+import { dayNumber, dayOfNumber, localDate, startOfLocalDay } from '../../../../src/common/local-time.rules';
 import { emptyDraft, fromFilter, toFilterInput, type Draft } from '../segments/filter';
 
 /**
  * The campaign form's state (the inputs' text) and the CampaignInput it stands for. Dates are
- * whole UTC days: the campaign starts at 00:00 UTC of `startsAt` and ends at 00:00 UTC of
- * `endsAt` (the window is [startsAt, endsAt)). An empty box is no value (null); an empty
+ * whole days of the programme's time zone (`program.timeZone`, as the server's daily rules
+ * count them; the same calendar code, src/common/local-time.rules.ts): the campaign starts at
+ * local midnight of `startsAt` and ends at local midnight of `endsAt` (the window is
+ * [startsAt, endsAt)). An empty box is no value (null); an empty
  * audience is every member (null). Integer fields are checked here (GraphQL would refuse a
  * fraction before the server's validation, without naming the field); the rest is the server's.
  */
@@ -27,21 +30,26 @@ export interface CampaignDraft {
 
 export const TRIGGERS: CampaignTrigger[] = ['PURCHASE', 'ACTIVITY', 'REGISTRATION', 'TIER_UPGRADE', 'CHECK_IN', 'REFERRAL'];
 
-export const today = (): string => new Date().toISOString().slice(0, 10);
-export const daysFrom = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+/** Today in the programme's zone, 'YYYY-MM-DD'. */
+export const today = (zone: string): string => localDate(new Date(), zone);
+/** The calendar day `days` after `day` (before, when negative). */
+export const daysFrom = (day: string, days: number): string => dayOfNumber(dayNumber(day) + days);
+/** The instant a local day starts (its local midnight), as the API takes it. */
+export const dayStart = (day: string, zone: string): string => startOfLocalDay(day, zone).toISOString();
 
-export function newDraft(): CampaignDraft {
+export function newDraft(zone: string): CampaignDraft {
   return {
-    code: '', name: '', trigger: 'PURCHASE', startsAt: today(), endsAt: '', audience: emptyDraft(), activityKind: '', rewardCode: '',
+    code: '', name: '', trigger: 'PURCHASE', startsAt: today(zone), endsAt: '', audience: emptyDraft(), activityKind: '', rewardCode: '',
     numbers: { bonusPoints: '', perMemberLimit: '', budgetPoints: '', controlPercent: '10', minAmount: '', multiplier: '' },
   };
 }
 
 const text = (x: number | null | undefined) => (x == null ? '' : String(x));
 
-export function fromCampaign(c: CampaignFieldsFragment): CampaignDraft {
+export function fromCampaign(c: CampaignFieldsFragment, zone: string): CampaignDraft {
   return {
-    code: c.code, name: c.name, trigger: c.trigger, startsAt: c.startsAt.slice(0, 10), endsAt: c.endsAt ? c.endsAt.slice(0, 10) : '',
+    code: c.code, name: c.name, trigger: c.trigger,
+    startsAt: localDate(new Date(c.startsAt), zone), endsAt: c.endsAt ? localDate(new Date(c.endsAt), zone) : '',
     audience: c.audience ? fromFilter(c.audience) : emptyDraft(), activityKind: c.activityKind ?? '', rewardCode: c.rewardCode ?? '',
     numbers: {
       bonusPoints: text(c.bonusPoints), perMemberLimit: text(c.perMemberLimit), budgetPoints: text(c.budgetPoints),
@@ -56,15 +64,15 @@ export function notIntegers(d: CampaignDraft): IntField[] {
 }
 
 /** The input to send. Fields the trigger does not use are left out (null). */
-export function toInput(d: CampaignDraft): CampaignInput {
+export function toInput(d: CampaignDraft, zone: string): CampaignInput {
   const num = (f: IntField | FloatField) => (d.numbers[f].trim() === '' ? null : Number(d.numbers[f].trim()));
   const audience = toFilterInput(d.audience);
   return {
     code: d.code.trim(),
     name: d.name.trim(),
     trigger: d.trigger,
-    startsAt: `${d.startsAt || today()}T00:00:00.000Z`,
-    endsAt: d.endsAt ? `${d.endsAt}T00:00:00.000Z` : null,
+    startsAt: dayStart(d.startsAt || today(zone), zone),
+    endsAt: d.endsAt ? dayStart(d.endsAt, zone) : null,
     audience: Object.keys(audience).length ? audience : null,
     activityKind: d.trigger === 'ACTIVITY' && d.activityKind.trim() ? d.activityKind.trim() : null,
     minAmount: d.trigger === 'PURCHASE' ? num('minAmount') : null,
@@ -78,7 +86,7 @@ export function toInput(d: CampaignDraft): CampaignInput {
   };
 }
 
-/** A UTC day (the campaign's window) in the language's date format. */
-export function formatUtcDay(language: string, iso: string | null | undefined): string {
-  return iso ? new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso)) : '—';
+/** An instant's day in the programme's zone (the campaign's window) in the language's date format. */
+export function formatDay(language: string, iso: string | null | undefined, zone: string): string {
+  return iso ? new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: zone }).format(new Date(iso)) : '—';
 }

@@ -37,6 +37,9 @@ export const CampaignsQuery = graphql(`
     campaigns {
       ...CampaignFields
     }
+    program {
+      timeZone
+    }
   }
 `);
 
@@ -70,6 +73,7 @@ export const CampaignPageQuery = graphql(`
     }
     program {
       pointValue
+      timeZone
     }
     everyone: segmentPreview(filter: {}) {
       size
@@ -94,6 +98,9 @@ export const CampaignArmFields = graphql(`
 
 export const CampaignReportQuery = graphql(`
   query CampaignReport($code: String!) {
+    program {
+      timeZone
+    }
     campaignReport(code: $code) {
       from
       to

@@ -5,7 +5,7 @@ import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { Chart, type ChartOption } from '../../ui/Chart';
 import { ErrorState, Loading, Section } from '../../ui/Page';
-import { formatUtcDay } from './form';
+import { formatDay } from './form';
 import { CampaignReportQuery } from './operations';
 
 /** The interval's colour, the estimate's and the zero line's. */
@@ -58,6 +58,7 @@ export function CampaignReportSection({ code }: { code: string }) {
   const { t, formatNumber, language } = useI18n();
   const [result, refetch] = useQuery({ query: CampaignReportQuery, variables: { code } });
   const report = result.data?.campaignReport;
+  const zone = result.data?.program.timeZone ?? 'UTC';
   const money = (x: number | null | undefined) => (x == null ? '—' : formatNumber(x, { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
   const percent = (x: number | null | undefined, digits = 1) => (x == null ? '—' : formatNumber(x, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }));
   const points = (x: number | null | undefined) => (x == null ? '—' : formatNumber(x * 100, { maximumFractionDigits: 2 }));
@@ -84,7 +85,7 @@ export function CampaignReportSection({ code }: { code: string }) {
       {result.fetching && !report ? <Loading /> : null}
       {report ? (
         <>
-          <p className="muted">{t('campaigns.report.period', { from: formatUtcDay(language, report.from), to: formatUtcDay(language, report.to) })} {t('campaigns.report.method')}</p>
+          <p className="muted">{t('campaigns.report.period', { from: formatDay(language, report.from, zone), to: formatDay(language, report.to, zone) })} {t('campaigns.report.method')}</p>
           <div className="campaign-report">
             <div className="table-wrap" role="region" tabIndex={0} aria-label={t('campaigns.report.arms')}>
               <table className="table" data-testid="campaign-arms">
