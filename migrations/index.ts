@@ -33,6 +33,7 @@ import { Migration20261208090000_engagement_foundation } from './Migration202612
 import { Migration20261208110000_referral_completion } from './Migration20261208110000_referral_completion';
 import { Migration20261208120000_check_in_webhook } from './Migration20261208120000_check_in_webhook';
 import { Migration20261208130000_referral_stats_indexes } from './Migration20261208130000_referral_stats_indexes';
+import { Migration20261209100000_campaign_award_path } from './Migration20261209100000_campaign_award_path';
 import { Migration20261209200000_webhook_delivery_due_index } from './Migration20261209200000_webhook_delivery_due_index';
 
 export const migrationsList: MigrationObject[] = [
@@ -67,5 +68,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261208110000_referral_completion', class: Migration20261208110000_referral_completion },
   { name: 'Migration20261208120000_check_in_webhook', class: Migration20261208120000_check_in_webhook },
   { name: 'Migration20261208130000_referral_stats_indexes', class: Migration20261208130000_referral_stats_indexes },
+  { name: 'Migration20261209100000_campaign_award_path', class: Migration20261209100000_campaign_award_path },
   { name: 'Migration20261209200000_webhook_delivery_due_index', class: Migration20261209200000_webhook_delivery_due_index },
 ];

@@ -238,6 +238,47 @@ describe('campaign budgets', () => {
     await expectLedgerConsistent();
   });
 
+  it('a burst of purchases, members new to the campaign and members with an arm: every award its BONUS transaction, lot and account write, the ledger consistent', async () => {
+    // campaign_effects writes an award's transaction, lot, account and award row in one statement (migration campaign_award_path);
+    // a member's arm is read first and assigned by the first event that finds none.
+    const id = await campaign('BURST', { bonusPoints: 7, budgetPoints: 1_000_000, controlPercent: 20 });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push(await member());
+    const first = await Promise.all(ids.flatMap((m) => [purchase(m, 10), purchase(m, 20)]));
+    const second = await Promise.all(ids.flatMap((m) => [purchase(m, 30), purchase(m, 40), purchase(m, 50)]));
+    const arms = await s.sql<{ memberId: string; control: boolean; n: number }>(
+      `select member_id::text as "memberId", bool_and(control) as control, count(*)::int as n from campaign_member where campaign_id = $1 group by member_id`, [id]);
+    expect(arms).toHaveLength(20);
+    arms.forEach((a) => {
+      expect(a.n).toBe(1);
+      expect(a.control).toBe(controlArm(id, a.memberId, 20));
+    });
+    const control = new Set(arms.filter((a) => a.control).map((a) => a.memberId));
+    const results = [...first.map((r, i) => ({ r, m: ids[Math.floor(i / 2)] })), ...second.map((r, i) => ({ r, m: ids[Math.floor(i / 3)] }))];
+    results.forEach(({ r, m }) => expect(r.bonusPoints).toBe(control.has(m) ? 0 : 7));
+    const given = await awards(id);
+    expect(given).toHaveLength(5 * (20 - control.size));
+    const rows = await s.sql<{ ok: boolean }>(
+      `select t.type = 'BONUS' and t.reference = 'BURST' and t.amount = 7 and t.member_id = a.member_id
+          and t.idempotency_key = 'campaign:BURST:' || a.source
+          and exists (select 1 from point_lot l where l.transaction_id = t.id and l.points = 7 and l.member_id = a.member_id) as ok
+       from campaign_award a left join point_transaction t on t.id = a.transaction_id where a.campaign_id = $1`, [id]);
+    expect(rows.every((r) => r.ok)).toBe(true);
+    for (const m of ids) {
+      const [acc] = await s.sql<{ balance: number; lifetime: number }>(
+        'select balance, lifetime_earned as lifetime from point_account where member_id = $1', [m]);
+      const bonus = control.has(m) ? 0 : 35;
+      expect(acc).toEqual({ balance: 150 + bonus, lifetime: 150 + bonus });
+      // every transaction's balanceAfter is the balance after the ones before it
+      const txns = await s.sql<{ amount: number; balanceAfter: number }>(
+        'select amount, balance_after as "balanceAfter" from point_transaction where member_id = $1 order by id', [m]);
+      let balance = 0;
+      for (const t of txns) expect(t.balanceAfter).toBe((balance += t.amount));
+    }
+    expect(await budgetOf(id)).toEqual({ spent: 35 * (20 - control.size), remaining: 1_000_000 - 35 * (20 - control.size), budget: 1_000_000 });
+    await expectLedgerConsistent();
+  });
+
   it('a budget edit keeps budget − slots = what the awards hold', async () => {
     const id = await campaign('BUDGET_EDIT', { bonusPoints: 40, budgetPoints: 100 });
     const m = await member();

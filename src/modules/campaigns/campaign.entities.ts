@@ -90,9 +90,11 @@ export class Campaign {
   updatedAt: Date = new Date();
 }
 
-/** A member's arm in a campaign, assigned when first found in its audience, never changed. */
+/**
+ * A member's arm in a campaign, assigned when first found in its audience, never changed. Read
+ * by campaign first (its primary key); no index by member alone (migration campaign_award_path).
+ */
 @Entity({ tableName: 'campaign_member' })
-@Index({ name: 'campaign_member_member_id_index', properties: ['memberId'] })
 export class CampaignMember {
   @PrimaryKey({ type: 'uuid' })
   campaignId!: string;
@@ -155,7 +157,7 @@ export class CampaignAward {
 }
 
 /**
- * A budgeted campaign's remaining points, split into slots (migration campaign_effects): a
+ * A budgeted campaign's remaining points, split into 32 slots (migrations campaign_effects, campaign_award_path): a
  * purchase takes from its member's slot, so purchases of different members do not queue on one
  * row; budget_points − Σ remaining = what the awards hold (points − reversed + reward points).
  */

@@ -662,9 +662,9 @@ export async function writePurchase(
          ${rx ? `, r as materialized (select * from ${rx.call})` : ''}
        select w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId",
          ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral from w`;
-    // Without campaigns the text is always the same: a prepared statement.
+    // Without campaigns, or with campaigns without an audience, the text is always the same (one per combination): a prepared statement.
     const [row] = await tx.execute<(WrittenRow & { effects: CampaignEffectRow[]; referral: ReferralOutcome | null })[]>(
-      fx ? sql : prepared(sql), [...params, ...(fx?.params ?? []), ...(rx?.params ?? [])]);
+      fx && !fx.fixed ? sql : prepared(sql), [...params, ...(fx?.params ?? []), ...(rx?.params ?? [])]);
     return { ...written(row), effects: row.effects, referral: row.referral };
   }
   const [row] = await tx.execute<WrittenRow[]>(prepared(
@@ -743,9 +743,10 @@ async function purchaseAtOnceWithEffects(
        ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral,
        ${rfx ? effectsJson('rc') : `'[]'::json`} as "referralEffects"
      from w`;
-  // Without campaigns (the usual purchase: its referral check only) the text is always the same: a prepared statement.
+  // Without campaigns (the usual purchase: its referral check only), or with campaigns without an audience, the text is always the
+  // same (one per combination of the parts): a prepared statement. An audience's SQL in the text: sent as it is.
   const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus; effects: CampaignEffectRow[]; referral: ReferralOutcome | null; referralEffects: CampaignEffectRow[] })[]>(
-    fx || rfx ? sql : prepared(sql), [...atOnceParams(p), ...(fx?.params ?? []), ...(rx?.params ?? []), ...(rfx?.params ?? [])]);
+    (fx && !fx.fixed) || (rfx && !rfx.fixed) ? sql : prepared(sql), [...atOnceParams(p), ...(fx?.params ?? []), ...(rx?.params ?? []), ...(rfx?.params ?? [])]);
   return { status: row.status, ...written(row), effects: row.effects, referral: row.referral, referralEffects: row.referralEffects };
 }
 
@@ -849,21 +850,26 @@ export interface CampaignEffectsInput {
 }
 
 /** campaign_effects(...) as SQL and its parameters; `campaigns`: the SQL the campaigns' array parameter sits in; `who`: the member and the source as SQL (a referrer the statement finds), instead of e's. */
-function effectsArgs(e: CampaignEffectsInput, campaigns = '?::uuid[]', ledger = e.ledger, who?: { member: string; source: string }): { call: string; params: unknown[] } {
-  const inside: string[] = [];
+function effectsArgs(e: CampaignEffectsInput, campaigns = '?::uuid[]', ledger = e.ledger, who?: { member: string; source: string }): { call: string; params: unknown[]; fixed: boolean } {
   const params: unknown[] = who ? [e.at] : [e.memberId, e.source, e.at, pgArray(e.plans.map((p) => p.campaignId))];
   if (who) params.push(pgArray(e.plans.map((p) => p.campaignId)));
-  for (const p of e.plans) {
-    if (!p.audience) { inside.push('true'); continue; }
-    inside.push(`exists (select 1 from (${p.audience.sql}) s where s.id = ${who ? who.member : '?'})`);
-    params.push(...p.audience.params);
-    if (!who) params.push(e.memberId);
+  // Without an audience (everyone is inside) the array is a parameter: the statement's text is the same whatever the campaigns (`fixed`: it may be prepared).
+  const fixed = e.plans.every((p) => !p.audience);
+  const inside: string[] = [];
+  if (fixed) params.push(pgArray(e.plans.map(() => 'true')));
+  else {
+    for (const p of e.plans) {
+      if (!p.audience) { inside.push('true'); continue; }
+      inside.push(`exists (select 1 from (${p.audience.sql}) s where s.id = ${who ? who.member : '?'})`);
+      params.push(...p.audience.params);
+      if (!who) params.push(e.memberId);
+    }
   }
   params.push(pgArray(e.plans.map((p) => p.points)), pgTextArray(e.plans.map((p) => p.couponCode ?? '')), ledger, e.activatesAt, e.expiresAt);
   const head = who ? `${who.member}, ${who.source}, ?::timestamptz` : '?::uuid, ?, ?::timestamptz';
   return {
-    call: `campaign_effects(${head}, ${campaigns}, array[${inside.join(', ')}]::boolean[], ?::int[], ?::text[], ?, ?::timestamptz, ?::timestamptz)`,
-    params,
+    call: `campaign_effects(${head}, ${campaigns}, ${fixed ? '?::boolean[]' : `array[${inside.join(', ')}]::boolean[]`}, ?::int[], ?::text[], ?, ?::timestamptz, ?::timestamptz)`,
+    params, fixed,
   };
 }
 
@@ -881,7 +887,8 @@ const EFFECTS_JSON = effectsJson('e');
  */
 export async function campaignEffects(tx: EntityManager, e: CampaignEffectsInput): Promise<CampaignEffectRow[]> {
   const fx = effectsArgs(e);
-  const [row] = await tx.execute<{ effects: CampaignEffectRow[] }[]>(`with e as materialized (select * from ${fx.call}) select ${EFFECTS_JSON} as effects`, fx.params);
+  const sql = `with e as materialized (select * from ${fx.call}) select ${EFFECTS_JSON} as effects`;
+  const [row] = await tx.execute<{ effects: CampaignEffectRow[] }[]>(fx.fixed ? prepared(sql) : sql, fx.params);
   return row.effects;
 }
 
