@@ -10,6 +10,23 @@ export interface PgConnection {
   /** The server process's pid, from the connection's start-up (node-postgres' Client sets it). */
   processID?: number;
 }
+/**
+ * A connection of the caller's own whose statements run one after another: callers that
+ * issue statements from concurrent tasks (the outbox dispatcher's NOTIFY reads and its poll,
+ * the webhook worker's claims and outcomes) share it, and node-postgres deprecates sending a
+ * query while one runs. A failure goes to its caller; the next statement still runs.
+ */
+export function serializedConnection(client: { query(text: string | NamedQuery, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }): PgConnection {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    query(text, values) {
+      const run = last.then(() => (typeof text === 'string' ? client.query(text, values) : client.query(text)));
+      last = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
+
 export interface KnexClient { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<void> }
 
 /**

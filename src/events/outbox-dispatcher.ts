@@ -5,7 +5,7 @@ import type { Metrics } from '../ops/metrics';
 import { OUTBOX_CHANNEL, type OutboxRow } from './outbox';
 import type { AppPubSub } from './pubsub';
 import type { EventRegistry, OutboxEventType, Topic } from './registry';
-import { pgArray, type AppEntityManager } from '../db/entity-manager';
+import { pgArray, serializedConnection, type AppEntityManager, type PgConnection } from '../db/entity-manager';
 import { BACKGROUND_APPLICATION } from '../db/foreground';
 
 /** Its `id` output is text: reads order by `o.id` (the bigint column), never by a bare `id` (text: 10 before 9). */
@@ -29,6 +29,8 @@ const COALESCE_MS = 15;
  */
 export class OutboxDispatcher {
   private client: Client | null = null;
+  /** The client's statements one after another: a NOTIFY's read and the poll's may overlap. */
+  private connection: PgConnection | null = null;
   private lastId = '0';
   private readonly delivered = new Set<string>();
   private stopped = false;
@@ -71,6 +73,7 @@ export class OutboxDispatcher {
       await client.connect();
       await client.query(`listen ${OUTBOX_CHANNEL}`);
       client.on('notification', (n) => this.onNotify(n.payload ?? ''));
+      this.connection = serializedConnection(client);
       this.client = client;
       await this.catchUp();
     } catch (err) {
@@ -124,7 +127,7 @@ export class OutboxDispatcher {
    */
   private async deliver(where: string, params: unknown[], whole = false) {
     let ids: string[] = [];
-    const client = this.client;
+    const client = this.client && this.connection;
     if (!client) return; // reconnecting: the catch-up on reconnect reads it
     try {
       const em = (this.orm.em as unknown as AppEntityManager).forkOnConnection(client) as unknown as EntityManager;

@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { WebhookSettings } from '../../config/env';
-import type { AppEntityManager, PgConnection } from '../../db/entity-manager';
+import { serializedConnection, type AppEntityManager } from '../../db/entity-manager';
 import { WEBHOOK_APPLICATION } from '../../db/foreground';
 import type { Metrics } from '../../ops/metrics';
 import { claimDue, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
@@ -93,7 +93,7 @@ export class WebhookDeliveryWorker {
       await client.query(`listen ${WEBHOOK_CHANNEL}`);
       client.on('notification', () => this.wake());
       this.client = client;
-      this.em = (this.orm.em as unknown as AppEntityManager).forkOnConnection(serialized(client));
+      this.em = (this.orm.em as unknown as AppEntityManager).forkOnConnection(serializedConnection(client));
       this.wake();
     } catch (err) {
       this.log.warn({ err }, 'webhook worker could not connect; retrying');
@@ -341,19 +341,4 @@ export class WebhookDeliveryWorker {
     this.em = null;
     await client?.end().catch(() => {});
   }
-}
-
-/**
- * The connection's statements one after another: claims and outcomes are issued from
- * concurrent attempts, and node-postgres no longer wants a query sent while one runs.
- */
-function serialized(client: Client): PgConnection {
-  let last: Promise<unknown> = Promise.resolve();
-  return {
-    query(text, values) {
-      const run = last.then(() => (typeof text === 'string' ? client.query(text, values) : client.query(text)));
-      last = run.catch(() => { /* the caller gets the failure; the next statement still runs */ });
-      return run;
-    },
-  };
 }
