@@ -6,11 +6,11 @@
 // the CPU seconds the database server's processes spent on it (read from /proc: this machine
 // is shared, and CPU time does not count the waits for other work). The issue's target: the
 // report answers in under 5 s at full size.
-import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { parentOf, treeCpuSeconds } from './cpu';
 import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { post } from './load';
 import { freePortSync } from './ports';
@@ -95,35 +95,6 @@ async function seededBefore(url: string): Promise<{ id: string; from: Date; to: 
   return { id: c.id, from: new Date(c.starts_at), to: new Date(c.ends_at), seconds: { total: NaN, purchases: NaN } };
 }
 
-/**
- * CPU seconds spent so far by the PostgreSQL server whose postmaster is `postmaster`: its live
- * processes (utime + stime) and the children it has reaped (cutime + cstime: parallel workers
- * that came and went). NaN when /proc cannot tell (a server on another machine).
- */
-function serverCpuSeconds(postmaster: number): number {
-  const fields = (pid: string) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  };
-  try {
-    const tick = 100; // USER_HZ on Linux
-    const own = fields(String(postmaster));
-    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid) || pid === String(postmaster)) continue;
-      try {
-        const f = fields(pid);
-        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return ticks / tick;
-  } catch {
-    return NaN;
-  }
-}
-
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -144,15 +115,9 @@ export async function benchCampaignReport(): Promise<void> {
     app = await startApp(db.url, port);
     await pg.connect();
     await pg.query(`set work_mem = '256MB'`); // the memory the report's own transaction takes (useReportWorkMem)
-    const backend = Number((await pg.query('select pg_backend_pid() as pid')).rows[0].pid);
-    let postmaster = NaN;
-    try {
-      const stat = readFileSync(`/proc/${backend}/stat`, 'utf8');
-      postmaster = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      // not on this machine
-    }
-    const cpu = () => serverCpuSeconds(postmaster);
+    // The server's CPU seconds (bench/cpu.ts): its postmaster's tree, parallel workers that came and went included.
+    const postmaster = parentOf(Number((await pg.query('select pg_backend_pid() as pid')).rows[0].pid));
+    const cpu = () => treeCpuSeconds(postmaster) ?? NaN;
     const url = `http://127.0.0.1:${port}/graphql`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const auth = { authorization: `Bearer ${await serviceToken('admin')}` };
