@@ -49,7 +49,7 @@ const SLOTS = 32;
  * campaign_budget_reset, campaign_budget_take and campaign_budget_return as migration
  * campaign_effects wrote them, over `n` slots, and every budget spread again over them.
  */
-function budget(n: number): string[] {
+export function budget(n: number): string[] {
   return [
     `create or replace function campaign_budget_reset(p_campaign uuid) returns void language plpgsql volatile as $$
       declare
@@ -95,7 +95,6 @@ function budget(n: number): string[] {
   ];
 }
 
-/** campaign_effects as this migration writes it (the same arguments, checks in the same order, the same rows and writes). */
 /**
  * The BONUS transaction, its lot, the account and the award row as one statement's CTEs (its
  * head, `with` before it); `from`: a CTE whose row the writes need (the budget's take), none
@@ -119,7 +118,8 @@ function write(from: string | null, points: string): string {
               returning id, transaction_id into f_award, f_transaction;`;
 }
 
-const FAST = `create or replace function campaign_effects(
+/** campaign_effects as this migration writes it (exported: migration budget_free_slot changes its take alone). */
+export const FAST = `create or replace function campaign_effects(
         p_member uuid, p_source text, p_at timestamptz, p_campaigns uuid[], p_inside boolean[], p_points int[], p_coupons text[],
         p_ledger boolean, p_activates timestamptz, p_expires timestamptz)
       returns table (f_campaign uuid, f_code text, f_status text, f_points int, f_reward_points int, f_award bigint, f_transaction bigint, f_coupon uuid)

@@ -1,6 +1,7 @@
 // Issue 24: campaign effects, applied in the transaction of the write that triggers them, through
 // the API. Campaigns are written into `campaign` by SQL here (the admin API is another branch's);
 // every test ends the campaigns before it, so only its own apply.
+import { Client } from 'pg';
 import { controlArm } from '../../src/modules/campaigns/campaigns.rules';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
@@ -276,6 +277,35 @@ describe('campaign budgets', () => {
       for (const t of txns) expect(t.balanceAfter).toBe((balance += t.amount));
     }
     expect(await budgetOf(id)).toEqual({ spent: 35 * (20 - control.size), remaining: 1_000_000 - 35 * (20 - control.size), budget: 1_000_000 });
+    await expectLedgerConsistent();
+  });
+
+  it('a slot another transaction holds does not hold up an award: it takes a free slot; with every slot held it waits, then takes', async () => {
+    // Migration budget_free_slot: a take locks the first free slot with room (skip locked), counting on from the member's.
+    const id = await campaign('HELD_SLOTS', { bonusPoints: 5, budgetPoints: 32 * 100 });
+    const m = await member();
+    const holder = new Client({ connectionString: s.databaseUrl });
+    await holder.connect();
+    try {
+      // Every slot but the last held by an open transaction: the award takes slot 31 at once.
+      await holder.query('begin');
+      await holder.query('select slot from campaign_budget where campaign_id = $1 and slot < 31 for update', [id]);
+      expect((await purchase(m, 10)).bonusPoints).toBe(5);
+      const slots = await s.sql<{ slot: number; remaining: number }>(
+        'select slot, remaining::int from campaign_budget where campaign_id = $1 and remaining <> 100 order by slot', [id]);
+      expect(slots).toEqual([{ slot: 31, remaining: 95 }]);
+      // Every slot held: the next award waits for them (no budget is taken past a held row), and goes through once they are free.
+      await holder.query('select slot from campaign_budget where campaign_id = $1 and slot = 31 for update', [id]);
+      let done = false;
+      const waiting = purchase(m, 10).then((r) => { done = true; return r; });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(done).toBe(false);
+      await holder.query('commit');
+      expect((await waiting).bonusPoints).toBe(5);
+    } finally {
+      await holder.end();
+    }
+    expect(await budgetOf(id)).toEqual({ spent: 10, remaining: 3200 - 10, budget: 3200 });
     await expectLedgerConsistent();
   });
 
