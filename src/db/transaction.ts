@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppEntityManager, PgConnection } from './entity-manager';
+import type { AppEntityManager, KnexClient, PgConnection } from './entity-manager';
 
 /** SQLSTATEs that mean "try the whole transaction again": serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -56,6 +56,64 @@ export function inSqlTransaction<T>(em: EntityManager, work: (tx: EntityManager)
       await pool.releaseConnection(connection);
     }
   });
+}
+
+/** How long inSharedSnapshot waits for a second connection before doing its parts on the first alone. */
+const SPARE_CONNECTION_WAIT_MS = 100;
+
+/**
+ * Runs `work(tx, part)` for every part 0 … parts − 1, each in a read-only REPEATABLE READ
+ * transaction, all of them sharing one snapshot (pg_export_snapshot and SET TRANSACTION
+ * SNAPSHOT), up to `parts` at once on pooled connections of their own: a read split by key
+ * range runs on as many of the database's cores, and its parts add up to what one statement
+ * would have read at one instant. Raw SQL only, as inSqlTransaction. A connection the pool
+ * cannot hand over at once is not waited for (two such reads must never hold one connection
+ * each while waiting for a second): the parts it would have run go to the connections there
+ * are, the first one at least, one after another. Results in part order.
+ */
+export async function inSharedSnapshot<T>(em: EntityManager, parts: number, work: (tx: EntityManager, part: number) => Promise<T>): Promise<T[]> {
+  const app = em as unknown as AppEntityManager;
+  const pool = app.pool();
+  const connections: PgConnection[] = [];
+  const begun: PgConnection[] = [];
+  try {
+    const first = await pool.acquireConnection();
+    connections.push(first);
+    await first.query('begin isolation level repeatable read read only', []);
+    begun.push(first);
+    const [{ snapshot }] = (await first.query('select pg_export_snapshot() as snapshot', [])).rows as { snapshot: string }[];
+    for (let i = 1; i < parts; i++) {
+      const spare = await acquireWithin(pool, SPARE_CONNECTION_WAIT_MS);
+      if (!spare) break;
+      connections.push(spare);
+      await spare.query('begin isolation level repeatable read read only', []);
+      begun.push(spare);
+      await spare.query(`set transaction snapshot '${snapshot.replace(/'/g, "''")}'`, []);
+    }
+    const results = new Array<T>(parts);
+    let next = 0;
+    await Promise.all(connections.map(async (connection) => {
+      const tx = app.forkOnConnection(connection);
+      for (let part = next++; part < parts; part = next++) results[part] = await work(tx, part);
+    }));
+    for (const connection of begun.splice(0)) await connection.query('commit', []);
+    return results;
+  } finally {
+    for (const connection of begun) await connection.query('rollback', []).catch(() => { /* gone with its connection */ });
+    for (const connection of connections) await pool.releaseConnection(connection);
+  }
+}
+
+/** A pooled connection if the pool hands one over within `ms`; else null (one that comes later goes straight back). */
+async function acquireWithin(pool: KnexClient, ms: number): Promise<PgConnection | null> {
+  const pending = pool.acquireConnection();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), ms); });
+  const got = await Promise.race([pending.catch(() => null), late]);
+  clearTimeout(timer);
+  if (got) return got;
+  pending.then((c) => pool.releaseConnection(c)).catch(() => undefined);
+  return null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { afterCommit, inSqlTransaction } from '../../src/db/transaction';
+import { afterCommit, inSharedSnapshot, inSqlTransaction } from '../../src/db/transaction';
 import { Tier } from '../../src/modules/tiers/tier.entity';
 import { startTestServer, type TestServer } from '../support/harness';
 
@@ -61,5 +61,53 @@ describe('SQL-only transactions', () => {
     await Promise.all([cross(1, 2), cross(2, 1)]);
     expect(attempts).toBe(3); // one of them was retried, once
     expect(await s.sql('select id, n from tx_test order by id')).toEqual([{ id: 1, n: 2 }, { id: 2, n: 2 }]);
+  });
+});
+
+// inSharedSnapshot: a read split into parts, each on its own connection, all in one snapshot (the campaign report's).
+describe('reads in a shared snapshot', () => {
+  const em = () => s.app.orm.em.fork();
+
+  it('runs the parts on connections of their own at once, and every part sees one snapshot: not a write committed between them', async () => {
+    await s.sql(`create table if not exists snap_test (id int primary key)`);
+    await s.sql(`truncate snap_test`);
+    await s.sql(`insert into snap_test values (1)`);
+    let started = 0;
+    let bothStarted!: () => void;
+    const together = new Promise<void>((r) => (bothStarted = r));
+    let firstRead!: () => void;
+    const afterFirstRead = new Promise<void>((r) => (firstRead = r));
+    const results = await inSharedSnapshot(em(), 2, async (tx, part) => {
+      if (++started === 2) bothStarted();
+      await together; // both parts at once: two connections
+      if (part === 0) {
+        const [{ pid }] = await tx.execute<{ pid: number }[]>('select pg_backend_pid() as pid');
+        const rows = await tx.execute<{ id: number }[]>('select id from snap_test order by id');
+        // A write commits after the snapshot was taken and before part 1 reads.
+        await s.sql(`insert into snap_test values (2)`);
+        firstRead();
+        return { pid, ids: rows.map((r) => r.id) };
+      }
+      await afterFirstRead;
+      // Part 1's first statement comes after the write's commit: its own snapshot would see it.
+      const [{ pid }] = await tx.execute<{ pid: number }[]>('select pg_backend_pid() as pid');
+      const rows = await tx.execute<{ id: number }[]>('select id from snap_test order by id');
+      return { pid, ids: rows.map((r) => r.id) };
+    });
+    expect(results[0].pid).not.toBe(results[1].pid);
+    expect(results.map((r) => r.ids)).toEqual([[1], [1]]);
+    expect((await s.sql<{ id: number }>('select id from snap_test order by id')).map((r) => r.id)).toEqual([1, 2]);
+  });
+
+  it('with more parts than connections, runs the rest on the connections it has; results in part order; read only', async () => {
+    const results = await inSharedSnapshot(em(), 5, async (tx, part) => {
+      const [{ ro }] = await tx.execute<{ ro: string }[]>(`select current_setting('transaction_read_only') as ro`);
+      return `${part}:${ro}`;
+    });
+    expect(results).toEqual(['0:on', '1:on', '2:on', '3:on', '4:on']);
+    await expect(inSharedSnapshot(em(), 1, (tx) => tx.execute(`insert into snap_test values (3)`))).rejects.toThrow(/read-only/);
+    // Every connection went back to the pool outside a transaction.
+    const after = await Promise.all(Array.from({ length: 30 }, () => em().execute('select txid_current_if_assigned() as x, current_setting(\'transaction_read_only\') as ro')));
+    expect(after.every((r) => (r as { x: unknown; ro: string }[])[0].x === null && (r as { ro: string }[])[0].ro === 'off')).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeInteger } from '../../common/safe-integer';
 import type { CampaignTrigger } from './campaign.entities';
+import type { UuidRange } from '../../common/uuid-range.rules';
 import type { ArmAggregate } from './campaign-report.rules';
 import type { CampaignValues } from './campaigns.rules';
 
@@ -27,19 +28,13 @@ export async function reportCampaign(em: EntityManager, code: string): Promise<R
   return row ? { id: row.id, code: row.code, startsAt: new Date(row.starts_at), endsAt: row.ends_at && new Date(row.ends_at) } : null;
 }
 
-/** The report's sums: both arms, what the campaign gave, and the programme's point value (exact text). */
-export interface ReportSums {
-  treatment: ArmAggregate;
-  control: ArmAggregate;
-  pointsGiven: number;
-  rewardPoints: number;
-  pointValue: string;
-}
+/** Both arms' aggregates over one range of members (reportArms). */
+export interface ArmSums { treatment: ArmAggregate; control: ArmAggregate }
 
-interface ArmRow { control: boolean; members: string; buyers: string; purchases: string; spend: string; spend2: string }
-interface AwardRow { points: string; reward_points: string; point_value: string }
+/** What the campaign gave in the window, and the programme's point value (exact text). */
+export interface AwardSums { pointsGiven: number; rewardPoints: number; pointValue: string }
 
-const emptyArm = (): ArmAggregate => ({ members: 0, buyers: 0, purchases: 0, spendCents: 0n, spendSquaredCents: 0n });
+type ArmRow = Record<`${'t' | 'c'}_${'members' | 'buyers' | 'purchases' | 'spend' | 'spend2'}`, string>;
 
 /**
  * The report's memory for its hash aggregate, for the rest of the transaction `tx`: at 1M
@@ -49,61 +44,58 @@ export async function useReportWorkMem(tx: EntityManager): Promise<void> {
   await tx.execute(`set local work_mem = '256MB'`);
 }
 
+/** One arm's columns: its members, buyers, purchases, Σ spend and Σ spend² (exact: bigint sums, the squares in numeric). */
+const armColumns = (prefix: 't' | 'c', arm: string) => `count(*) filter (where ${arm}) as ${prefix}_members,
+         count(s.member_id) filter (where ${arm}) as ${prefix}_buyers,
+         coalesce(sum(s.purchases) filter (where ${arm}), 0) as ${prefix}_purchases,
+         coalesce(sum(s.cents) filter (where ${arm}), 0) as ${prefix}_spend,
+         coalesce(sum(s.cents::numeric * s.cents) filter (where ${arm}), 0) as ${prefix}_spend2`;
+
 /**
- * Both arms over [from, to): every member assigned by `to` (buyer or not), the purchases its
- * members made in the window, each net of the refunds dated before `to`; per arm the count of
- * members, buyers (a purchase in the window) and purchases, Σ net spend and Σ net spend² per
- * member (exact: bigint sums, the squares in numeric), and the campaign's awards for events in
- * the window (points net of reversals, issued rewards' points). One statement: the window's
- * purchases summed per member first (one pass; only a purchase with refunds, refunded_cents > 0,
- * looks them up, by order on refund_order_index, as retention's refundedBy does), then the arms
- * joined to those sums by hash. Joining every purchase to its order's refunds by hash instead
- * measured 2–5× slower at 1M members and 10M purchases, and joining the arms to every purchase
- * before grouping about 1.5× slower (docs/benchmarks.md). Cross-module read (see the file's comment).
+ * Both arms over [from, to), for the members from `range.low` to `range.high` (the report splits
+ * the members by range and sums the parts, inSharedSnapshot): every member assigned by `to`
+ * (buyer or not), the purchases its members made in the window, each net of the refunds dated
+ * before `to`; per arm the count of members, buyers (a purchase in the window) and purchases,
+ * Σ net spend and Σ net spend² per member. One statement: the window's purchases summed per
+ * member first (one pass; only a purchase with refunds, refunded_cents > 0, looks them up, by
+ * order on refund_order_index, as retention's refundedBy does), then the arms joined to those
+ * sums by hash, both arms in one aggregate (filters, no sort by arm). Joining every purchase to
+ * its order's refunds by hash instead measured 2–5× slower at 1M members and 10M purchases,
+ * and joining the arms to every purchase before grouping about 1.5× slower
+ * (docs/benchmarks.md). Cross-module read (see the file's comment).
  */
-export async function reportSums(em: EntityManager, campaignId: string, from: Date, to: Date): Promise<ReportSums> {
-  const rows = await em.execute<(ArmRow & AwardRow & { kind: string })[]>(
+export async function reportArms(em: EntityManager, campaignId: string, from: Date, to: Date, range: UuidRange): Promise<ArmSums> {
+  const [row] = await em.execute<ArmRow[]>(
     `with spend as (
        select p.member_id, count(*) as purchases,
          sum(p.amount_cents - case when p.refunded_cents = 0 then 0
            else (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = p.order_id and r.occurred_at < ?)::bigint end) as cents
        from purchase p
-       where p.occurred_at >= ? and p.occurred_at < ?
+       where p.occurred_at >= ? and p.occurred_at < ? and p.member_id between ? and ?
        group by p.member_id
-     ),
-     arms as (
-       select a.control, count(*) as members, count(s.member_id) as buyers, coalesce(sum(s.purchases), 0) as purchases,
-         coalesce(sum(s.cents), 0) as spend, coalesce(sum(s.cents::numeric * s.cents), 0) as spend2
-       from campaign_member a left join spend s on s.member_id = a.member_id
-       where a.campaign_id = ? and a.assigned_at <= ?
-       group by a.control
-     ),
-     awards as (
-       select coalesce(sum(points - reversed_points), 0) as points, coalesce(sum(reward_points), 0) as reward_points
-       from campaign_award where campaign_id = ? and occurred_at >= ? and occurred_at < ?
      )
-     select 'arm' as kind, control, members::text, buyers::text, purchases::text, spend::text, spend2::text,
-       null as points, null as reward_points, null as point_value
-     from arms
-     union all
-     select 'awards', null, null, null, null, null, null, w.points::text, w.reward_points::text, (select point_value::text from program where id = 1)
-     from awards w`,
-    [to, from, to, campaignId, to, campaignId, from, to],
+     select ${armColumns('t', 'not a.control')},
+       ${armColumns('c', 'a.control')}
+     from campaign_member a left join spend s on s.member_id = a.member_id
+     where a.campaign_id = ? and a.assigned_at <= ? and a.member_id between ? and ?`,
+    [to, from, to, range.low, range.high, campaignId, to, range.low, range.high],
   );
-  const sums: ReportSums = { treatment: emptyArm(), control: emptyArm(), pointsGiven: 0, rewardPoints: 0, pointValue: '0' };
-  for (const r of rows) {
-    if (r.kind === 'awards') {
-      sums.pointsGiven = safeInteger(r.points);
-      sums.rewardPoints = safeInteger(r.reward_points);
-      sums.pointValue = r.point_value;
-      continue;
-    }
-    sums[r.control ? 'control' : 'treatment'] = {
-      members: safeInteger(r.members), buyers: safeInteger(r.buyers), purchases: safeInteger(r.purchases),
-      spendCents: BigInt(r.spend), spendSquaredCents: BigInt(r.spend2),
-    };
-  }
-  return sums;
+  const arm = (prefix: 't' | 'c'): ArmAggregate => ({
+    members: safeInteger(row[`${prefix}_members`]), buyers: safeInteger(row[`${prefix}_buyers`]), purchases: safeInteger(row[`${prefix}_purchases`]),
+    spendCents: BigInt(row[`${prefix}_spend`]), spendSquaredCents: BigInt(row[`${prefix}_spend2`]),
+  });
+  return { treatment: arm('t'), control: arm('c') };
+}
+
+/** The campaign's awards for events in [from, to): points net of reversals, issued rewards' points; and program.point_value. */
+export async function reportAwards(em: EntityManager, campaignId: string, from: Date, to: Date): Promise<AwardSums> {
+  const [row] = await em.execute<{ points: string; reward_points: string; point_value: string }[]>(
+    `select coalesce(sum(points - reversed_points), 0)::text as points, coalesce(sum(reward_points), 0)::text as reward_points,
+       (select point_value::text from program where id = 1) as point_value
+     from campaign_award where campaign_id = ? and occurred_at >= ? and occurred_at < ?`,
+    [campaignId, from, to],
+  );
+  return { pointsGiven: safeInteger(row.points), rewardPoints: safeInteger(row.reward_points), pointValue: row.point_value };
 }
 
 /** An active or inactive reward's costPoints by code; null when there is none. Cross-module read (rewards' `reward`). */

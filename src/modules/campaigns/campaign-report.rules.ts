@@ -18,6 +18,17 @@ export interface ArmAggregate {
   spendSquaredCents: bigint;
 }
 
+/** Two disjoint sets of members' aggregates as one: every field is a sum over members. */
+export function addArms(a: ArmAggregate, b: ArmAggregate): ArmAggregate {
+  return {
+    members: a.members + b.members,
+    buyers: a.buyers + b.buyers,
+    purchases: a.purchases + b.purchases,
+    spendCents: a.spendCents + b.spendCents,
+    spendSquaredCents: a.spendSquaredCents + b.spendSquaredCents,
+  };
+}
+
 export interface ArmFigures {
   members: number;
   buyers: number;

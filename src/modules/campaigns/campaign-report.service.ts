@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
-import { inTransaction } from '../../db/transaction';
+import { uuidRange } from '../../common/uuid-range.rules';
+import { inSharedSnapshot } from '../../db/transaction';
 import { memberSelection } from '../segments/segments.service';
-import { reportCampaign, reportSums, useReportWorkMem, rewardCostPoints, simulationSums } from './campaign-report.repository';
-import { pointsCost, reportFigures, type ReportFigures } from './campaign-report.rules';
+import { reportArms, reportAwards, reportCampaign, rewardCostPoints, simulationSums, useReportWorkMem } from './campaign-report.repository';
+import { addArms, pointsCost, reportFigures, type ReportFigures } from './campaign-report.rules';
 import { campaignIdOf, campaignValues, type CampaignDefinition } from './campaigns.rules';
 
 /** A campaign's report: its window and the figures of both arms. */
@@ -20,6 +21,14 @@ export interface CampaignSimulationResult {
   /** Currency units: (points + issued rewards' costPoints) × program.pointValue. */
   costWouldBe: number;
 }
+
+/**
+ * The report's ranges of members, each summed on a connection of its own at once: the
+ * window's purchases grouped per member is most of a report's work (a hash aggregate, one
+ * core's), and two halves take two of the database's cores. At 1M members and 10M purchases
+ * (docs/benchmarks.md, "Campaign report"): N s alone, M s in two halves.
+ */
+const REPORT_PARTS = 2;
 
 /**
  * What a campaign earned (campaignReport: treatment against control over its window) and what
@@ -39,11 +48,20 @@ export class CampaignReportService {
     const from = campaign.startsAt;
     const end = campaign.endsAt && campaign.endsAt < asOf ? campaign.endsAt : asOf;
     const to = end < from ? from : end;
-    // One read-only transaction: the window's purchases summed per member hash in memory instead of spilling.
-    const sums = await inTransaction(this.em, async (tx) => {
+    // The members in REPORT_PARTS ranges, each summed on a connection of its own, all in one
+    // snapshot; the awards with the first part. Every field of an arm is a sum over its members.
+    const parts = await inSharedSnapshot(this.em, REPORT_PARTS, async (tx, part) => {
       await useReportWorkMem(tx);
-      return reportSums(tx, campaign.id, from, to);
+      const arms = await reportArms(tx, campaign.id, from, to, uuidRange(part, REPORT_PARTS));
+      return { arms, awards: part === 0 ? await reportAwards(tx, campaign.id, from, to) : null };
     });
+    const awards = parts[0].awards;
+    if (!awards) throw new Error('the first part sums the awards');
+    const sums = {
+      treatment: parts.map((p) => p.arms.treatment).reduce(addArms),
+      control: parts.map((p) => p.arms.control).reduce(addArms),
+      ...awards,
+    };
     return { code: campaign.code, from, to, ...reportFigures(sums) };
   }
 
