@@ -13,6 +13,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { parentOf, treeCpuSeconds } from './cpu';
 import { freePortSync } from './ports';
 import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { post } from './load';
@@ -31,7 +33,7 @@ const CREATE = `mutation($i: WebhookEndpointInput!) { createWebhookEndpoint(inpu
 const fmt = (n: number | null | undefined, d = 1) => (n == null || !Number.isFinite(n) ? '–' : n.toFixed(d));
 
 interface Report { healthyIds: string[]; healthyPosts: number; failingPosts: number }
-interface Receivers { healthy: string; failing: string; report(): Promise<Report>; close(): Promise<void> }
+interface Receivers { healthy: string; failing: string; pid: number | undefined; report(): Promise<Report>; close(): Promise<void> }
 
 /** The two receivers' process (bench/webhook-receivers.ts). */
 async function startReceivers(): Promise<Receivers> {
@@ -44,6 +46,7 @@ async function startReceivers(): Promise<Receivers> {
   });
   return {
     ...urls,
+    pid: child.pid,
     report: () => new Promise<Report>((ok) => {
       const on = (m: { report?: Report }) => {
         if (!m.report) return;
@@ -101,7 +104,12 @@ interface Run {
   pair: number; variant: 'none' | 'two'; rps: number; errors: number; events: number;
   /** Distinct events of the measured run the healthy endpoint received, and its POSTs (warm-up's retries aside: it has none). */
   healthy: number; healthyPosts: number; failingPosts: number; p50: number | null; p95: number | null; drainS: number | null; load: string;
+  /** CPU milliseconds per purchase of the measured run, by process tree: the app, PostgreSQL, the receivers, this load generator. */
+  cpu: Record<CpuSide, number>;
 }
+
+const CPU_SIDES = ['app', 'postgres', 'receivers', 'load'] as const;
+type CpuSide = (typeof CPU_SIDES)[number];
 
 const loadAverage = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
@@ -114,7 +122,7 @@ export async function benchWebhooks(): Promise<void> {
   }
   log(`webhooks bench: ${PURCHASES} upgrading purchases per run, ${PAIRS} pairs (${order.map((o) => o.variant).join(', ')}), ${CLIENTS} clients; ${machine()}; load ${loadAverage()}`);
   const db = await benchDatabase('bench_webhooks');
-  let app = null;
+  let app: ChildProcess | null = null;
   const receivers = await startReceivers();
   const runs: Run[] = [];
   try {
@@ -123,6 +131,11 @@ export async function benchWebhooks(): Promise<void> {
     // then ran slowest of its variant in every bench before this).
     await sql(db.url, 'vacuum analyze');
     const bronze = (await sql(db.url, 'select id from bench_member order by n')).map((r) => r.id as string);
+    // The postmaster, for PostgreSQL's CPU (its tree: every backend, and the ones that ended).
+    const probe = new Client({ connectionString: db.url });
+    await probe.connect();
+    const postmaster = parentOf(Number((await probe.query('select pg_backend_pid() as pid')).rows[0].pid));
+    await probe.end();
     const service = await serviceToken();
     const admin = await serviceToken('admin');
     for (const [k, { pair, variant }] of order.entries()) {
@@ -149,7 +162,14 @@ export async function benchWebhooks(): Promise<void> {
       await receivers.report();
       const load = loadAverage();
       const [{ seq: seqBefore }] = await sql(db.url, 'select coalesce(max(seq), 0)::text as seq from webhook_event');
+      const cpuNow = (): Record<CpuSide, number> => ({
+        app: treeCpuSeconds(app?.pid) ?? NaN, postgres: treeCpuSeconds(postmaster) ?? NaN, receivers: treeCpuSeconds(receivers.pid) ?? NaN,
+        load: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      });
+      const cpuBefore = cpuNow();
       const result = await purchases(gql, service, bronze.slice(base, base + PURCHASES), `wh${k}`);
+      const cpuAfter = cpuNow();
+      const cpu = Object.fromEntries(CPU_SIDES.map((side) => [side, ((cpuAfter[side] - cpuBefore[side]) * 1000) / PURCHASES])) as Record<CpuSide, number>;
       const [{ events }] = await sql(db.url, 'select count(*)::int as events from webhook_event where seq > $1::bigint', [seqBefore]);
       let drainS: number | null = null;
       let p50: number | null = null;
@@ -169,7 +189,7 @@ export async function benchWebhooks(): Promise<void> {
       const measured = (await sql(db.url, 'select id from webhook_event where seq > $1::bigint', [seqBefore])).map((r) => r.id as string);
       const ids = new Set(got.healthyIds);
       const reached = measured.filter((id) => ids.has(id)).length;
-      const run: Run = { pair, variant, rps: result.rps, errors: result.errors, events, healthy: reached, healthyPosts: got.healthyPosts, failingPosts: got.failingPosts, p50, p95, drainS, load };
+      const run: Run = { pair, variant, rps: result.rps, errors: result.errors, events, healthy: reached, healthyPosts: got.healthyPosts, failingPosts: got.failingPosts, p50, p95, drainS, load, cpu };
       runs.push(run);
       log(`pair ${pair}, ${variant === 'two' ? 'two endpoints' : 'no endpoint'}: ${fmt(result.rps)} purchases/s, ${result.errors} errors${result.firstError ? ` (${result.firstError})` : ''}; ${events} events; load ${load}`
         + (variant === 'two' ? `; healthy endpoint received ${reached} of them (${got.healthyPosts} POSTs; drained ${fmt(drainS)} s after the load), p50 ${fmt(p50)} ms, p95 ${fmt(p95)} ms from commit; failing endpoint got ${got.failingPosts} POSTs` : ''));
@@ -182,6 +202,7 @@ export async function benchWebhooks(): Promise<void> {
       return of('two').rps / of('none').rps;
     });
     const on = runs.filter((r) => r.variant === 'two');
+    const off = runs.filter((r) => r.variant === 'none');
     const allDelivered = on.every((r) => r.events > 0 && r.healthy === r.events);
     const section = [
       '## Webhooks',
@@ -195,6 +216,14 @@ export async function benchWebhooks(): Promise<void> {
       `- Purchase throughput with the two endpoints / without, per pair: ${pairs.map((x) => `${fmt(x * 100, 0)}%`).join(', ')}; **median ${fmt(median(pairs) * 100, 0)}%**, spread ${fmt(Math.min(...pairs) * 100, 0)}–${fmt(Math.max(...pairs) * 100, 0)}% (goal ≥ 85%).`,
       `- Every event written reached the healthy endpoint: ${allDelivered ? 'yes' : 'no'} (${on.map((r) => `${r.healthy} of ${r.events}`).join(', ')}).`,
       `- Delivery latency from commit (webhook_event.created_at to delivered_at, healthy endpoint, the measured run's events): p95 ${on.map((r) => `${fmt(r.p95, 0)} ms`).join(', ')}.`,
+      '',
+      'CPU per purchase of the measured run (ms: CPU seconds of each process tree over the run, from /proc, divided by its purchases):',
+      '',
+      '| pair | run | app (GraphQL, webhook worker and sender) | PostgreSQL | receivers | load generator | all |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...runs.map((r) => `| ${r.pair} | ${r.variant === 'two' ? 'two endpoints' : 'no endpoint'} | ${CPU_SIDES.map((side) => fmt(r.cpu[side])).join(' | ')} | ${fmt(CPU_SIDES.reduce((t, side) => t + r.cpu[side], 0))} |`),
+      '',
+      `- What the two endpoints added per purchase (medians of each variant's runs): ${CPU_SIDES.map((side) => `${side} ${fmt(median(on.map((r) => r.cpu[side])) - median(off.map((r) => r.cpu[side])))} ms`).join(', ')}.`,
       '',
     ].join('\n');
     writeSection('Webhooks', section);
