@@ -4,5 +4,6 @@ import { ormConfig } from './mikro-orm';
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('The MikroORM CLI needs DATABASE_URL');
 const config = ormConfig({ url });
-// The CLI writes new migration files; it must not take the list from migrations/index.ts.
-export default { ...config, migrations: { ...config.migrations, migrationsList: undefined } };
+// The CLI writes new migration files; it must not take the list from migrations/index.ts, and
+// it keeps the schema snapshot (migrations/.snapshot.json) that migration:create diffs against.
+export default { ...config, migrations: { ...config.migrations, migrationsList: undefined, snapshot: true } };

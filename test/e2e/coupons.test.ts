@@ -323,8 +323,7 @@ describe('the migration', () => {
     const config = ormConfig({ url: await createTestDatabase('mig') });
     // The migration before the coupons' one, whatever comes after.
     const before = migrationsList[migrationsList.findIndex((m) => m.name.endsWith('_coupons')) - 1].name;
-    // No snapshot: it would be written at the intermediate state.
-    const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, snapshot: false } });
+    const orm = await MikroORM.init(config);
     try {
       const migrator = orm.getMigrator();
       await migrator.up({ to: before });
