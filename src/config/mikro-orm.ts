@@ -36,9 +36,10 @@ export function ormConfig(opts: OrmOptions) {
       silent: true,
       transactional: true,
       allOrNothing: true,
-      // The schema snapshot (migrations/.snapshot.json) is the CLI's, for migration:create to
-      // diff against (mikro-orm.cli.ts turns it on). At run time the migrator would rewrite it
-      // after every up() from the database it ran on, a benchmark's extra tables included.
+      // The schema snapshot (migrations/.snapshot.json) is written by `npm run db:snapshot` from
+      // a clean database (src/db/schema-snapshot.ts) and read by migration:create (mikro-orm.cli.ts
+      // turns it on). At run time the migrator would rewrite it after every up() from the
+      // database it ran on, a benchmark's extra tables included.
       snapshot: false,
       snapshotName: '.snapshot',
       emit: 'ts',
