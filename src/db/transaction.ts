@@ -92,10 +92,22 @@ export async function inSharedSnapshot<T>(em: EntityManager, parts: number, work
     }
     const results = new Array<T>(parts);
     let next = 0;
-    await Promise.all(connections.map(async (connection) => {
+    // Every connection's parts settle before any transaction ends or connection goes back:
+    // a part still running must never send a statement on a connection released under it.
+    let failed = false;
+    const settled = await Promise.allSettled(connections.map(async (connection) => {
       const tx = app.forkOnConnection(connection);
-      for (let part = next++; part < parts; part = next++) results[part] = await work(tx, part);
+      for (let part = next++; part < parts && !failed; part = next++) {
+        try {
+          results[part] = await work(tx, part);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
     }));
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
     for (const connection of begun.splice(0)) await connection.query('commit', []);
     return results;
   } finally {

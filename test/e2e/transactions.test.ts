@@ -99,6 +99,27 @@ describe('reads in a shared snapshot', () => {
     expect((await s.sql<{ id: number }>('select id from snap_test order by id')).map((r) => r.id)).toEqual([1, 2]);
   });
 
+  it('a part that fails ends the read only once every part has settled: no statement runs on a connection given back', async () => {
+    let started = 0;
+    let bothStarted!: () => void;
+    const together = new Promise<void>((r) => (bothStarted = r));
+    let late: { samePid: boolean; inTransaction: boolean } | null = null;
+    await expect(inSharedSnapshot(em(), 2, async (tx, part) => {
+      const [{ pid }] = await tx.execute<{ pid: number }[]>('select pg_backend_pid() as pid');
+      if (++started === 2) bothStarted();
+      await together;
+      if (part === 0) throw new Error('part 0 failed');
+      // Part 1 goes on after part 0 has failed: still on its own connection, still in its transaction.
+      await new Promise((r) => setTimeout(r, 100));
+      const [row] = await tx.execute<{ pid: number; ro: string }[]>(`select pg_backend_pid() as pid, current_setting('transaction_read_only') as ro`);
+      late = { samePid: row.pid === pid, inTransaction: row.ro === 'on' };
+      return part;
+    })).rejects.toThrow('part 0 failed');
+    expect(late).toEqual({ samePid: true, inTransaction: true });
+    const after = await Promise.all(Array.from({ length: 30 }, () => em().execute('select txid_current_if_assigned() as x, current_setting(\'transaction_read_only\') as ro')));
+    expect(after.every((r) => (r as { ro: string }[])[0].ro === 'off')).toBe(true);
+  });
+
   it('with more parts than connections, runs the rest on the connections it has; results in part order; read only', async () => {
     const results = await inSharedSnapshot(em(), 5, async (tx, part) => {
       const [{ ro }] = await tx.execute<{ ro: string }[]>(`select current_setting('transaction_read_only') as ro`);
