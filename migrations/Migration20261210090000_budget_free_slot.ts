@@ -32,27 +32,14 @@ function replaceOnce(text: string, from: string, to: string): string {
   return text.slice(0, at) + to + text.slice(at + from.length);
 }
 
-const TAKE = `create or replace function campaign_budget_take(p_campaign uuid, p_member uuid, p_amount int) returns boolean
-      language plpgsql volatile as $$
-      declare
-        v_total bigint;
-        v_left bigint;
-      begin
-        if p_amount <= 0 then return true; end if;
-        -- a free slot with room first, then the member's slot (waiting for it), then every slot
+/** campaign_budget_take as migration campaign_award_path wrote it, with a free slot tried before the member's. */
+const PINNED_FIRST = `        update campaign_budget set remaining = remaining - p_amount
+          where campaign_id = p_campaign and slot = v_slot and remaining >= p_amount;`;
+const TAKE = replaceOnce(budget(32)[1], PINNED_FIRST, `        -- a free slot with room first, then the member's slot (waiting for it), then every slot
         update campaign_budget set remaining = remaining - p_amount
           where campaign_id = p_campaign and slot = ${freeSlot('p_campaign', 'p_amount')} and remaining >= p_amount;
         if found then return true; end if;
-        update campaign_budget set remaining = remaining - p_amount
-          where campaign_id = p_campaign and slot = ${HOME} and remaining >= p_amount;
-        if found then return true; end if;
-        perform 1 from campaign_budget b where b.campaign_id = p_campaign order by b.slot for update;
-        select coalesce(sum(b.remaining), 0) into v_total from campaign_budget b where b.campaign_id = p_campaign;
-        if v_total < p_amount then return false; end if;
-        v_left := v_total - p_amount;
-        update campaign_budget set remaining = v_left / 32 + case when slot < v_left % 32 then 1 else 0 end where campaign_id = p_campaign;
-        return true;
-      end $$;`;
+${PINNED_FIRST}`);
 
 export class Migration20261210090000_budget_free_slot extends Migration {
   override async up(): Promise<void> {
