@@ -42,4 +42,31 @@ describe('programme-local days', () => {
     expect(start.toISOString()).toBe('2026-02-28T16:00:00.000Z');
     expect(end.toISOString()).toBe('2026-03-31T16:00:00.000Z');
   });
+
+  it.each(['America/New_York', 'Asia/Shanghai', 'Australia/Lord_Howe', 'UTC'])(
+    'bounds the local month of every instant, asked in order and out of order (the last month is remembered): %s', (zone) => {
+      // Instants every 26 h 57 min over three years (across DST and month ends), then the same shuffled.
+      const instants: number[] = [];
+      for (let t = Date.parse('2025-01-01T00:00:00Z'); t < Date.parse('2028-01-01T00:00:00Z'); t += 97_000_000) instants.push(t);
+      const shuffled = [...instants];
+      for (let i = shuffled.length - 1, seed = 7; i > 0; i--) {
+        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+        const j = seed % (i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+      }
+      for (const t of [...instants, ...shuffled]) {
+        const { start, end } = localMonthBounds(new Date(t), zone);
+        const month = localDate(new Date(t), zone).slice(0, 7);
+        expect(start.getTime()).toBeLessThanOrEqual(t);
+        expect(end.getTime()).toBeGreaterThan(t);
+        expect(localDate(start, zone)).toBe(`${month}-01`);
+        expect(localDate(new Date(start.getTime() - 1), zone).slice(0, 7)).not.toBe(month);
+        expect(localDate(new Date(end.getTime() - 1), zone).slice(0, 7)).toBe(month);
+        expect(localDate(end, zone).slice(8)).toBe('01');
+      }
+      // Each answer's dates are the caller's own: changing one does not change the next.
+      const a = localMonthBounds(new Date('2026-05-10T00:00:00Z'), zone);
+      a.start.setTime(0);
+      expect(localMonthBounds(new Date('2026-05-11T00:00:00Z'), zone).start.getTime()).not.toBe(0);
+    });
 });
