@@ -3,6 +3,8 @@
 // without a budget, and with one whose budget is taken by every purchase (issue 24's goal:
 // ≥ 80% of none). The variants alternate in rounds on one app and one database, so the
 // machine's noise falls on all of them alike; each figure is the median of its rounds.
+import { Client } from 'pg';
+import { parentOf, treeCpuSeconds } from './cpu';
 import { freePortSync } from './ports';
 import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { runLoad } from './load';
@@ -39,9 +41,15 @@ export async function benchCampaigns(): Promise<void> {
   const ids = (await sql(db.url, 'select id from bench_member order by n')).map((r) => r.id as string);
   const port = freePortSync();
   let app: Awaited<ReturnType<typeof startApp>> | null = null;
-  const results: Record<Variant, { rps: number[]; p99: number[]; errors: number }> = {
-    none: { rps: [], p99: [], errors: 0 }, open: { rps: [], p99: [], errors: 0 }, budgeted: { rps: [], p99: [], errors: 0 },
+  const results: Record<Variant, { rps: number[]; p99: number[]; errors: number; cpu: number[] }> = {
+    none: { rps: [], p99: [], errors: 0, cpu: [] }, open: { rps: [], p99: [], errors: 0, cpu: [] }, budgeted: { rps: [], p99: [], errors: 0, cpu: [] },
   };
+  // The server side's CPU (the app's process tree and PostgreSQL's) over each measured window, per
+  // purchase: less noisy than throughput on a shared machine, and what the award costs in itself.
+  const probe = new Client({ connectionString: db.url });
+  await probe.connect();
+  const postmaster = parentOf(Number((await probe.query('select pg_backend_pid() as pid')).rows[0].pid));
+  await probe.end();
   let seq = 0;
   try {
     app = await startApp(db.url, port);
@@ -59,7 +67,11 @@ export async function benchCampaigns(): Promise<void> {
       const names = Object.keys(VARIANTS) as Variant[];
       for (const v of names.map((_, i) => names[(i + round) % names.length])) {
         await setVariant(db.url, v);
+        let cpuStart = NaN;
+        let cpuSeconds = NaN;
+        const serverCpu = () => (treeCpuSeconds(app?.pid) ?? NaN) + (treeCpuSeconds(postmaster) ?? NaN);
         const r = await runLoad({
+          onMeasure: { start: () => { cpuStart = serverCpu(); }, end: () => { cpuSeconds = serverCpu() - cpuStart; } },
           label: v, url: `http://127.0.0.1:${port}/graphql`, connections: CLIENTS, seconds: SECONDS, warmupSeconds: 2,
           headers: { authorization: `Bearer ${token}` },
           body: () => ({ query: PURCHASE, variables: { input: { memberId: ids[Math.floor(Math.random() * ids.length)], orderId: `b-${process.pid}-${++seq}`, amount: 10 } } }),
@@ -69,6 +81,7 @@ export async function benchCampaigns(): Promise<void> {
         results[v].rps.push(r.rps);
         results[v].p99.push(r.p99);
         results[v].errors += r.errors;
+        results[v].cpu.push((cpuSeconds * 1000) / r.requests);
       }
     }
     const errors = Object.values(results).reduce((t, r) => t + r.errors, 0);
@@ -82,13 +95,14 @@ export async function benchCampaigns(): Promise<void> {
     const rows = (Object.keys(VARIANTS) as Variant[]).map((v) => {
       const rps = median(results[v].rps);
       const p = paired(v);
-      return `| ${VARIANTS[v]} | ${(rps / base).toFixed(2)} | ${median(p).toFixed(2)} (${Math.min(...p).toFixed(2)}–${Math.max(...p).toFixed(2)}) | ${median(results[v].p99).toFixed(1)} | ${results[v].errors} |`;
+      const cpu = median(results[v].cpu);
+      return `| ${VARIANTS[v]} | ${(rps / base).toFixed(2)} | ${median(p).toFixed(2)} (${Math.min(...p).toFixed(2)}–${Math.max(...p).toFixed(2)}) | ${cpu.toFixed(2)} | ${(median(results.none.cpu) / cpu).toFixed(2)} | ${median(results[v].p99).toFixed(1)} | ${results[v].errors} |`;
     });
     const section = `## Campaigns: purchases with a budgeted campaign active\n\n` +
       `\`npm run bench -- campaigns\`: GraphQL recordPurchase for random members of ${MEMBERS.toLocaleString('en')} (amount 10), ${CLIENTS} clients, ` +
       `${ROUNDS} rounds of ${SECONDS} s per variant after a warm-up round (the tables analysed after it), the variants alternating on one app and one database, their order turning each round; throughput as the median round's ` +
       `ratio to the median round with no campaign (the issue's goal for the budgeted campaign: ≥ 0.80). ${machine()}.\n\n` +
-      `| variant | throughput vs none (medians) | median of each round's ratio (min–max) | p99 ms (median round) | errors |\n|---|---|---|---|---|\n${rows.join('\n')}\n\n` +
+      `| variant | throughput vs none (medians) | median of each round's ratio (min–max) | server CPU ms per purchase (app + PostgreSQL, median round) | none's CPU / this CPU | p99 ms (median round) | errors |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\n` +
       `After the run: ${given.awards} awards, ${given.control} members in control; the budgeted campaign's budget − Σ slots = ${given.spent}, ` +
       `Σ (points − reversed + reward points) of its awards = ${given.awardSum} (the invariant: equal).\n`;
     writeSection('Campaigns: purchases with a budgeted campaign active', section);
