@@ -96,7 +96,25 @@ export class Migration20261207093000_campaign_effects extends Migration {
     // not under the expiry watermark); otherwise the caller credits the points and links the
     // transaction (campaign_award.transaction_id). One row per campaign: its status
     // (AWARDED, INACTIVE, OUTSIDE, CONTROL, REPLAY, LIMIT, NOTHING, BUDGET_SPENT).
-    this.addSql(`create or replace function campaign_effects(
+    this.addSql(EFFECTS);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql('drop function if exists campaign_effects(uuid, text, timestamptz, uuid[], boolean[], int[], text[], boolean, timestamptz, timestamptz);');
+    this.addSql(`delete from redemption where transaction_id is null;`);
+    this.addSql(`alter table "redemption" alter column "transaction_id" set not null;`);
+    this.addSql('drop function if exists campaign_budget_return(uuid, uuid, int);');
+    this.addSql('drop function if exists campaign_budget_take(uuid, uuid, int);');
+    this.addSql('drop trigger if exists "campaign_budget_slots" on "campaign";');
+    this.addSql('drop function if exists campaign_budget_slots();');
+    this.addSql('drop function if exists campaign_budget_reset(uuid);');
+    this.addSql('drop table if exists "campaign_budget";');
+  }
+
+}
+
+/** campaign_effects as this migration writes it (exported: migration campaign_award_path's down() restores it). */
+export const EFFECTS = `create or replace function campaign_effects(
         p_member uuid, p_source text, p_at timestamptz, p_campaigns uuid[], p_inside boolean[], p_points int[], p_coupons text[],
         p_ledger boolean, p_activates timestamptz, p_expires timestamptz)
       returns table (f_campaign uuid, f_code text, f_status text, f_points int, f_reward_points int, f_award bigint, f_transaction bigint, f_coupon uuid)
@@ -170,19 +188,4 @@ export class Migration20261207093000_campaign_effects extends Migration {
           f_status := 'AWARDED';
           return next;
         end loop;
-      end $$;`);
-  }
-
-  override async down(): Promise<void> {
-    this.addSql('drop function if exists campaign_effects(uuid, text, timestamptz, uuid[], boolean[], int[], text[], boolean, timestamptz, timestamptz);');
-    this.addSql(`delete from redemption where transaction_id is null;`);
-    this.addSql(`alter table "redemption" alter column "transaction_id" set not null;`);
-    this.addSql('drop function if exists campaign_budget_return(uuid, uuid, int);');
-    this.addSql('drop function if exists campaign_budget_take(uuid, uuid, int);');
-    this.addSql('drop trigger if exists "campaign_budget_slots" on "campaign";');
-    this.addSql('drop function if exists campaign_budget_slots();');
-    this.addSql('drop function if exists campaign_budget_reset(uuid);');
-    this.addSql('drop table if exists "campaign_budget";');
-  }
-
-}
+      end $$;`;

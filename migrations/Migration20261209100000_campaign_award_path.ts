@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { EFFECTS } from './Migration20261207093000_campaign_effects';
 
 /**
  * A purchase's campaign award at less cost (issue 24: purchase throughput with a budgeted
@@ -37,7 +38,7 @@ export class Migration20261209100000_campaign_award_path extends Migration {
 
   override async down(): Promise<void> {
     this.addSql('create index if not exists "campaign_member_member_id_index" on "campaign_member" ("member_id");');
-    this.addSql(ORIGINAL);
+    this.addSql(EFFECTS);
     for (const sql of budget(8)) this.addSql(sql);
   }
 }
@@ -212,79 +213,3 @@ export const FAST = `create or replace function campaign_effects(
         end loop;
       end $$;`;
 
-/** campaign_effects as migration campaign_effects wrote it (down). */
-const ORIGINAL = `create or replace function campaign_effects(
-        p_member uuid, p_source text, p_at timestamptz, p_campaigns uuid[], p_inside boolean[], p_points int[], p_coupons text[],
-        p_ledger boolean, p_activates timestamptz, p_expires timestamptz)
-      returns table (f_campaign uuid, f_code text, f_status text, f_points int, f_reward_points int, f_award bigint, f_transaction bigint, f_coupon uuid)
-      language plpgsql volatile as $$
-      declare
-        c record;
-        v_control boolean;
-        v_reward uuid;
-        v_days int;
-        v_cost int;
-        v_balance int;
-      begin
-        for i in 1 .. coalesce(array_length(p_campaigns, 1), 0) loop
-          f_campaign := p_campaigns[i]; f_code := null; f_points := 0; f_reward_points := 0; f_award := null; f_transaction := null; f_coupon := null;
-          select * into c from campaign where id = p_campaigns[i];
-          if not found then f_status := 'INACTIVE'; return next; continue; end if;
-          f_code := c.code;
-          if c.status <> 'ACTIVE' or p_at < c.starts_at or (c.ends_at is not null and p_at >= c.ends_at) then
-            f_status := 'INACTIVE'; return next; continue;
-          end if;
-          if not p_inside[i] then f_status := 'OUTSIDE'; return next; continue; end if;
-          insert into campaign_member (campaign_id, member_id, control) values (c.id, p_member, campaign_control(c.id, p_member, c.control_percent))
-            on conflict do nothing;
-          select cm.control into v_control from campaign_member cm where cm.campaign_id = c.id and cm.member_id = p_member;
-          if v_control then f_status := 'CONTROL'; return next; continue; end if;
-          if exists (select 1 from campaign_award a where a.campaign_id = c.id and a.source = p_source) then
-            f_status := 'REPLAY'; return next; continue;
-          end if;
-          if c.per_member_limit is not null
-             and (select count(*) from campaign_award a where a.member_id = p_member and a.campaign_id = c.id) >= c.per_member_limit then
-            f_status := 'LIMIT'; return next; continue;
-          end if;
-          v_reward := null; v_days := null; v_cost := 0;
-          if c.reward_code is not null then
-            select r.id, r.cost_points, r.coupon_valid_days into v_reward, v_cost, v_days from reward r where r.code = c.reward_code and r.active;
-            v_cost := coalesce(v_cost, 0);
-          end if;
-          if coalesce(p_points[i], 0) <= 0 and v_reward is null then f_status := 'NOTHING'; return next; continue; end if;
-          if c.budget_points is not null and not campaign_budget_take(c.id, p_member, coalesce(p_points[i], 0) + v_cost) then
-            update campaign set status = 'ENDED', ended_reason = 'BUDGET_SPENT', ended_at = now(), updated_at = now()
-              where id = c.id and status = 'ACTIVE';
-            f_status := 'BUDGET_SPENT'; return next; continue;
-          end if;
-          f_points := greatest(coalesce(p_points[i], 0), 0);
-          f_reward_points := v_cost;
-          if v_reward is not null then
-            insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at, expires_at)
-              values (gen_random_uuid(), p_member, v_reward, 0, p_coupons[i], 'ISSUED', 'campaign:' || c.code || ':' || p_source, null, p_at,
-                case when v_days is null then null else p_at + make_interval(secs => v_days * 86400) end)
-              returning id into f_coupon;
-          end if;
-          if f_points > 0 and p_ledger then
-            -- The caller said no debt and no watermark above the lot: it decided on facts; never write past them (LC001: the caller takes another path).
-            if exists (select 1 from point_account a where a.member_id = p_member and (a.balance < 0 or (p_expires is not null and p_expires <= a.expired_through)))
-               or exists (select 1 from point_lot l where l.member_id = p_member and l.remaining < 0) then
-              raise exception 'campaign bonus needs the credit path (debt or expiry watermark)' using errcode = 'LC001';
-            end if;
-            select a.balance into v_balance from point_account a where a.member_id = p_member;
-            insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
-              values (p_member, 'BONUS', f_points, v_balance + f_points, p_at, p_expires, 'campaign ' || c.code, c.code,
-                'campaign:' || c.code || ':' || p_source, 0, now())
-              returning id into f_transaction;
-            insert into point_lot (member_id, transaction_id, points, remaining, earned_at, activates_at, expires_at, order_id, late)
-              values (p_member, f_transaction, f_points, f_points, p_at, p_activates, p_expires, null, coalesce(p_expires <= now(), false));
-            update point_account set balance = v_balance + f_points, lifetime_earned = lifetime_earned + f_points, updated_at = now()
-              where member_id = p_member;
-          end if;
-          insert into campaign_award (campaign_id, member_id, source, occurred_at, points, reward_points, transaction_id, coupon_id)
-            values (c.id, p_member, p_source, p_at, f_points, v_cost, f_transaction, f_coupon)
-            returning id into f_award;
-          f_status := 'AWARDED';
-          return next;
-        end loop;
-      end $$;`;
