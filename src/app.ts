@@ -15,9 +15,7 @@ import { createAppPubSub, type AppPubSub } from './events/pubsub';
 import { OutboxDispatcher } from './events/outbox-dispatcher';
 import { createEventRegistry, createRequestServices, serviceSettings, type ServiceSettings } from './modules/services';
 import { DEFAULT_JOBS, Scheduler } from './jobs/scheduler';
-import { WebhookDeliveryWorker, type DeliveryObserver } from './modules/webhooks/webhook-delivery.worker';
-import { WebhookWorkerProcess, type DeliveryWorkerHandle } from './webhook-process';
-import type { Metrics } from './ops/metrics';
+import { WebhookDeliveryWorker } from './modules/webhooks/webhook-delivery.worker';
 
 export interface RunningApp {
   url: string;
@@ -34,8 +32,8 @@ export interface RunningApp {
   pubSub: AppPubSub;
   /** What its services take from the configuration (every request's and job's createServices). */
   settings: ServiceSettings;
-  /** This instance's webhook delivery worker (a child process unless WEBHOOK_WORKER=inline). */
-  webhooks: DeliveryWorkerHandle;
+  /** This instance's webhook delivery worker. */
+  webhooks: WebhookDeliveryWorker;
   stop(): Promise<void>;
 }
 
@@ -95,18 +93,8 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const scheduler = config.scheduler ? new Scheduler(orm, log, metrics, DEFAULT_JOBS, { settings }) : null;
     scheduler?.start();
     // Every instance delivers webhooks; their claims never overlap (webhook-delivery.repository.ts).
-    // By default from a child process at a lower CPU priority (src/webhook-process.ts).
-    const observer = deliveryMetrics(metrics);
-    let webhooks: DeliveryWorkerHandle;
-    if (config.webhooks.worker === 'process') {
-      const worker = new WebhookWorkerProcess(db.url, config.webhooks, log, observer);
-      worker.start();
-      webhooks = worker;
-    } else {
-      const worker = new WebhookDeliveryWorker(orm, db.url, config.webhooks, log, observer);
-      await worker.start();
-      webhooks = worker;
-    }
+    const webhooks = new WebhookDeliveryWorker(orm, db.url, config.webhooks, log, metrics);
+    await webhooks.start();
     const url = `http://127.0.0.1:${port}`;
     log.info({ url: `${url}/graphql` }, 'loyalty server ready');
     let stopped = false;
@@ -128,17 +116,6 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     await db.stop().catch(() => {});
     throw err;
   }
-}
-
-/** The delivery worker's reports as the server's metrics. */
-function deliveryMetrics(metrics: Metrics): DeliveryObserver {
-  return {
-    attempted: () => {},
-    recorded: (kind, latencySeconds) => {
-      metrics.webhookDeliveries.inc({ outcome: kind.toLowerCase() });
-      if (latencySeconds != null) metrics.webhookLatency.observe(latencySeconds);
-    },
-  };
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {

@@ -56,15 +56,6 @@ export interface WebhookSettings {
   allowInsecure: boolean;
   /** WEBHOOK_CONCURRENCY: attempts in flight at once to one endpoint, per instance. */
   concurrency: number;
-  /**
-   * WEBHOOK_WORKER: where this instance's delivery worker runs. `process` (the default): a child
-   * process at the lower CPU priority `nice` (src/webhook-process.ts), so that on a busy machine
-   * the API's requests get the CPU first and deliveries catch up when they leave some; `inline`:
-   * in the server's own process, at its priority.
-   */
-  worker: 'process' | 'inline';
-  /** WEBHOOK_WORKER_NICE: the worker process's nice value, 0 (the server's own priority) to 19 (the lowest). */
-  nice: number;
 }
 
 /** The project's folder: the nearest one above this file with a package.json (src/config or dist/src/config alike). */
@@ -85,19 +76,6 @@ function intOr(value: string | undefined, fallback: number, name: string): numbe
   if (value == null || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
-
-function webhookWorker(value: string | undefined): WebhookSettings['worker'] {
-  if (value == null || value === '') return 'process';
-  if (value !== 'process' && value !== 'inline') throw new Error(`WEBHOOK_WORKER must be "process" or "inline", got "${value}"`);
-  return value;
-}
-
-function niceOr(value: string | undefined, fallback: number): number {
-  if (value == null || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error('WEBHOOK_WORKER_NICE must be an integer from 0 to 19');
   return n;
 }
 
@@ -126,8 +104,6 @@ function webhookSettings(env: NodeJS.ProcessEnv, production: boolean): WebhookSe
     maxAttempts: intOr(env.WEBHOOK_MAX_ATTEMPTS, 15, 'WEBHOOK_MAX_ATTEMPTS'),
     allowInsecure: insecure === '1' || (!production && insecure !== '0'),
     concurrency: intOr(env.WEBHOOK_CONCURRENCY, 8, 'WEBHOOK_CONCURRENCY'),
-    worker: webhookWorker(env.WEBHOOK_WORKER),
-    nice: niceOr(env.WEBHOOK_WORKER_NICE, 10),
   };
 }
 

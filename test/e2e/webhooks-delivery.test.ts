@@ -1,17 +1,14 @@
-import { getPriority } from 'node:os';
 import { inTransaction } from '../../src/db/transaction';
 import { loadConfig } from '../../src/config/env';
 import { emitWebhookEvent } from '../../src/modules/webhooks/webhooks.service';
 import { parseSignatureHeader } from '../../src/modules/webhooks/webhooks.rules';
-import type { WebhookWorkerProcess } from '../../src/webhook-process';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { startReceiver, verifySignature, type Receiver } from '../support/webhook-receiver';
 import { eventually } from '../support/wait';
 
 // Delivery end to end: a real HTTP receiver (test/support/webhook-receiver.ts) checks what the
 // server's worker sends. Small WEBHOOK_TIMEOUT_MS / WEBHOOK_BACKOFF_MS / WEBHOOK_MAX_ATTEMPTS.
-// The worker as a production start runs it: a process of its own, at a lower priority.
-const WEBHOOKS = { timeoutMs: 400, backoffMs: 40, maxAttempts: 3, allowInsecure: true, concurrency: 4, worker: 'process' } as const;
+const WEBHOOKS = { timeoutMs: 400, backoffMs: 40, maxAttempts: 3, allowInsecure: true, concurrency: 4 };
 let s: TestServer;
 const receivers: Receiver[] = [];
 beforeAll(async () => { s = await startTestServer({ webhooks: WEBHOOKS }); });
@@ -233,7 +230,6 @@ describe('two instances on one database', () => {
     try {
       const r = await receiver(() => ({ status: 204 }));
       const { id } = await onlyEndpoint(other, r.url);
-      await other.app.webhooks.ready(); // its worker process has started: both instances claim
       const before = other.app.webhooks.attemptsMade;
       const events = [...(await emit(other, 150)), ...(await emit(other, 150))];
       await eventually(async () => (await other.sql(`select count(*)::int as n from webhook_delivery where endpoint_id = $1 and status = 'DELIVERED'`, [id]))[0].n === 300, 'all 300 delivered', 60_000);
@@ -244,47 +240,6 @@ describe('two instances on one database', () => {
       expect(other.app.webhooks.attemptsMade - before).toBeLessThan(300);
     } finally {
       await other.stop();
-    }
-  });
-});
-
-describe('the worker process (WEBHOOK_WORKER=process, the default)', () => {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
-  it('runs at nice WEBHOOK_WORKER_NICE, is started again when it dies, and ends with its server', async () => {
-    const p = await startTestServer({ webhooks: { ...WEBHOOKS, nice: 7 } });
-    let stopped = false;
-    try {
-      const worker = p.app.webhooks as WebhookWorkerProcess;
-      await worker.ready();
-      const first = worker.pid!;
-      expect(first).not.toBe(process.pid);
-      expect(getPriority(first)).toBe(7);
-      expect(getPriority(process.pid)).toBe(0); // the server's own priority is untouched
-
-      // Killed: the server starts another, which delivers.
-      process.kill(first, 'SIGKILL');
-      await eventually(() => worker.pid != null && worker.pid !== first, 'a new worker process', 30_000);
-      const r = await receiver();
-      const { id } = await onlyEndpoint(p, r.url);
-      const events = await emit(p, 3);
-      await eventually(async () => (await deliveries(p, id)).every((d) => d.status === 'DELIVERED') && r.received.length === 3, 'three deliveries', 30_000);
-      expect(r.received.map((x) => x.eventId).sort()).toEqual([...events].sort());
-      expect(getPriority(worker.pid!)).toBe(7);
-
-      const second = worker.pid!;
-      await p.stop();
-      stopped = true;
-      expect(alive(second)).toBe(false);
-    } finally {
-      if (!stopped) await p.stop();
     }
   });
 });

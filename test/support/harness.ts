@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { mintToken } from '../../src/api/auth';
 import { startApp, type RunningApp } from '../../src/app';
 import type { Clock } from '../../src/common/clock';
-import { loadConfig, type AppConfig, type WebhookSettings } from '../../src/config/env';
+import { loadConfig, type AppConfig } from '../../src/config/env';
 import type { Role } from '../../src/modules/actor';
 import { statementCounter, type StatementCounter } from './statements';
 
@@ -50,24 +50,14 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A test server's settings: the configuration's, any of them, and of the webhook settings any one. */
-export type TestServerOptions = Omit<Partial<AppConfig>, 'webhooks'> & { webhooks?: Partial<WebhookSettings>; databaseUrl?: string; log?: Logger; clock?: Clock };
-
-/**
- * A real server on a real database, listening on a free port; `log`: the server's logger (silent by default); `clock`: the server's "now" (test/support/clock.ts).
- * Its webhook worker runs inline unless `webhooks.worker` says otherwise: the suites start
- * hundreds of servers, and a worker process each would add its start-up to every one; the
- * delivery suites (webhooks-delivery, webhooks-crash) run the default, a process.
- */
-export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { log, clock, webhooks, ...configOverrides } = options;
+/** A real server on a real database, listening on a free port; `log`: the server's logger (silent by default); `clock`: the server's "now" (test/support/clock.ts). */
+export async function startTestServer(options: Partial<AppConfig> & { databaseUrl?: string; log?: Logger; clock?: Clock } = {}): Promise<TestServer> {
+  const { log, clock, ...configOverrides } = options;
   const databaseUrl = configOverrides.databaseUrl ?? (await createTestDatabase());
-  const base = loadConfig({ NODE_ENV: 'test' });
   const config: AppConfig = {
-    ...base,
+    ...loadConfig({ NODE_ENV: 'test' }),
     // A data folder of its own: a development start (jwtSecret: null) keeps its secret there, not in the project's.
     port: 0, seed: 'none', scheduler: false, jwtSecret: JWT_SECRET, dataDir: mkdtempSync(join(tmpdir(), 'loyalty-data-')), ...configOverrides, databaseUrl,
-    webhooks: { ...base.webhooks, worker: 'inline', ...webhooks },
   };
   const app = await startApp(config, log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { clock });
   const pg = new Client({ connectionString: databaseUrl });

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { WebhookSettings } from '../../config/env';
 import { serializedConnection, type AppEntityManager } from '../../db/entity-manager';
 import { WEBHOOK_APPLICATION } from '../../db/foreground';
+import type { Metrics } from '../../ops/metrics';
 import { claimDue, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
 import { WEBHOOK_CHANNEL } from './webhooks.repository';
@@ -30,16 +31,6 @@ const WINDOWS = 3;
 const FLUSH_DELAY_MS = 10;
 /** A claimed attempt is this instance's for its time limit and this much more; then it is due again. */
 const LEASE_MARGIN_MS = 5000;
-
-/**
- * What the worker reports as it goes (the server's metrics, in its own process or relayed from
- * the worker's: src/webhook-process.ts): an attempt started; an attempt's outcome recorded
- * (`latencySeconds`: from the event's commit, for a delivery).
- */
-export interface DeliveryObserver {
-  attempted(): void;
-  recorded(kind: AttemptRecord['kind'], latencySeconds: number | null): void;
-}
 
 /**
  * Delivers webhooks from every instance at once. Woken by NOTIFY loyalty_webhooks (sent when
@@ -83,13 +74,8 @@ export class WebhookDeliveryWorker {
     private readonly url: string,
     private readonly settings: WebhookSettings,
     private readonly log: Logger,
-    private readonly observer?: DeliveryObserver,
+    private readonly metrics?: Metrics,
   ) {}
-
-  /** Started: it connects (and reconnects) on its own. */
-  ready(): Promise<void> {
-    return Promise.resolve();
-  }
 
   async start(): Promise<void> {
     this.pollTimer = setInterval(() => this.wake(), POLL_MS);
@@ -227,7 +213,6 @@ export class WebhookDeliveryWorker {
   /** Sends one claimed attempt; its outcome is recorded with the others that finish meanwhile (flush). */
   private async attempt(a: ClaimedInLine): Promise<void> {
     this.attemptsMade++;
-    this.observer?.attempted();
     const body = deliveryBody({ id: a.eventId, type: a.eventType, occurredAt: a.occurredAt, data: a.data });
     const now = new Date();
     const t = Math.floor(now.getTime() / 1000);
@@ -307,7 +292,8 @@ export class WebhookDeliveryWorker {
       }
       for (const o of batch) {
         if (!recorded.has(o.record.id)) continue; // another attempt took it over (its lease had ended)
-        this.observer?.recorded(o.record.kind, o.record.kind === 'DELIVERED' ? Math.max(0, Date.now() - o.since.getTime()) / 1000 : null);
+        this.metrics?.webhookDeliveries.inc({ outcome: o.record.kind.toLowerCase() });
+        if (o.record.kind === 'DELIVERED') this.metrics?.webhookLatency.observe(Math.max(0, Date.now() - o.since.getTime()) / 1000);
         if (o.record.kind === 'GONE') this.log.warn({ endpoint: o.endpointId }, 'webhook endpoint answered 410 Gone: deactivated');
       }
     } catch (err) {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { mintToken } from '../../../src/api/auth';
-import { startTestServer, type TestServer, type TestServerOptions } from '../../support/harness';
+import type { AppConfig } from '../../../src/config/env';
+import { startTestServer, type TestServer } from '../../support/harness';
 import { ROOT } from '../../support/server-process';
 import { ensureConsoleBuilt } from './console-build';
 import { demoDatabase } from './demo-database';
@@ -56,7 +57,7 @@ export interface ConsoleHarness {
 
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'console-screenshots-'));
 
-export async function startConsole(overrides: Omit<TestServerOptions, 'databaseUrl'> = {}): Promise<ConsoleHarness> {
+export async function startConsole(overrides: Omit<Partial<AppConfig>, 'databaseUrl'> = {}): Promise<ConsoleHarness> {
   const [databaseUrl] = await Promise.all([demoDatabase(), ensureConsoleBuilt()]);
   // A development start (no JWT_SECRET): the server makes its own secret and offers the admin token.
   const server = await startTestServer({ databaseUrl, seed: 'none', jwtSecret: null, ...overrides });
