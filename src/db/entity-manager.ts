@@ -111,6 +111,30 @@ export function prepared(sql: string): string {
   return sql;
 }
 
+/** The name `sql` is sent under, if it is a prepared statement. */
+export function preparedName(sql: string): string | undefined {
+  return PREPARED.get(sql);
+}
+
+/** Texts built from the configuration that preparedWhileRoom has prepared, and how many it prepares at most. */
+let fromConfiguration = 0;
+const FROM_CONFIGURATION_MAX = 100;
+
+/**
+ * prepared() for a text built from the programme's configuration rather than written in the
+ * code: a campaign's audience, compiled from its segment filter, inside the purchase's
+ * statement. Such a text is the same for every event while the configuration stands (the
+ * filter's values are parameters; only its shape is in the text), so it is worth preparing; but
+ * each edit of an audience makes another, so at most FROM_CONFIGURATION_MAX of them are
+ * prepared in a process's life, and past that they are sent as they are (parsed and planned
+ * each time, as before), never refused.
+ */
+export function preparedWhileRoom(sql: string): string {
+  if (PREPARED.has(sql) || fromConfiguration >= FROM_CONFIGURATION_MAX) return sql;
+  fromConfiguration++;
+  return prepared(sql);
+}
+
 /** `select ? … in (?)` with [a, [b, c]] → `select $1 … in ($2, $3)` with [a, b, c]. */
 export function toPositional(sql: string, params: readonly unknown[]): { text: string; values: unknown[] } {
   let entry = cache.get(sql);

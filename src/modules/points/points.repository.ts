@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Lot, LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
 import { keyset } from '../../common/pagination';
-import { pgArray, pgTextArray, prepared } from '../../db/entity-manager';
+import { pgArray, pgTextArray, prepared, preparedWhileRoom } from '../../db/entity-manager';
 import type { LockedAccount } from '../../db/locks';
 import { withDates } from '../../db/rows';
 import type { TierChangeRow } from '../tiers/tier-engine.service';
@@ -662,9 +662,10 @@ export async function writePurchase(
          ${rx ? `, r as materialized (select * from ${rx.call})` : ''}
        select w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId",
          ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral from w`;
-    // Without campaigns, or with campaigns without an audience, the text is always the same (one per combination): a prepared statement.
+    // Without campaigns, or with campaigns without an audience, the text is always the same (one per combination): a prepared statement;
+    // with an audience, the same while the configuration stands: prepared while there is room (preparedWhileRoom).
     const [row] = await tx.execute<(WrittenRow & { effects: CampaignEffectRow[]; referral: ReferralOutcome | null })[]>(
-      fx && !fx.fixed ? sql : prepared(sql), [...params, ...(fx?.params ?? []), ...(rx?.params ?? [])]);
+      fx && !fx.fixed ? preparedWhileRoom(sql) : prepared(sql), [...params, ...(fx?.params ?? []), ...(rx?.params ?? [])]);
     return { ...written(row), effects: row.effects, referral: row.referral };
   }
   const [row] = await tx.execute<WrittenRow[]>(prepared(
@@ -744,9 +745,10 @@ async function purchaseAtOnceWithEffects(
        ${rfx ? effectsJson('rc') : `'[]'::json`} as "referralEffects"
      from w`;
   // Without campaigns (the usual purchase: its referral check only), or with campaigns without an audience, the text is always the
-  // same (one per combination of the parts): a prepared statement. An audience's SQL in the text: sent as it is.
+  // same (one per combination of the parts): a prepared statement. With an audience's SQL in the text, the same while the
+  // configuration stands: prepared while there is room (preparedWhileRoom).
   const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus; effects: CampaignEffectRow[]; referral: ReferralOutcome | null; referralEffects: CampaignEffectRow[] })[]>(
-    (fx && !fx.fixed) || (rfx && !rfx.fixed) ? sql : prepared(sql), [...atOnceParams(p), ...(fx?.params ?? []), ...(rx?.params ?? []), ...(rfx?.params ?? [])]);
+    (fx && !fx.fixed) || (rfx && !rfx.fixed) ? preparedWhileRoom(sql) : prepared(sql), [...atOnceParams(p), ...(fx?.params ?? []), ...(rx?.params ?? []), ...(rfx?.params ?? [])]);
   return { status: row.status, ...written(row), effects: row.effects, referral: row.referral, referralEffects: row.referralEffects };
 }
 
@@ -888,7 +890,7 @@ const EFFECTS_JSON = effectsJson('e');
 export async function campaignEffects(tx: EntityManager, e: CampaignEffectsInput): Promise<CampaignEffectRow[]> {
   const fx = effectsArgs(e);
   const sql = `with e as materialized (select * from ${fx.call}) select ${EFFECTS_JSON} as effects`;
-  const [row] = await tx.execute<{ effects: CampaignEffectRow[] }[]>(fx.fixed ? prepared(sql) : sql, fx.params);
+  const [row] = await tx.execute<{ effects: CampaignEffectRow[] }[]>(fx.fixed ? prepared(sql) : preparedWhileRoom(sql), fx.params);
   return row.effects;
 }
 
