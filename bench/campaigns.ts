@@ -20,6 +20,7 @@ const VARIANTS = {
   none: 'no campaign active',
   open: 'one PURCHASE campaign (bonus 10, control 10%), no budget',
   budgeted: 'one PURCHASE campaign (bonus 10, control 10%), budgetPoints 2,000,000,000',
+  audience: 'the budgeted campaign with an audience (segment filter minBalance ≥ 0: every member, evaluated per purchase)',
 } as const;
 type Variant = keyof typeof VARIANTS;
 
@@ -27,9 +28,10 @@ type Variant = keyof typeof VARIANTS;
 async function setVariant(url: string, v: Variant) {
   await sql(url, `update campaign set status = 'PAUSED' where status = 'ACTIVE'`);
   if (v === 'none') return;
-  await sql(url, `insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, budget_points, control_percent, activated_at)
-    values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ACTIVE', now() - interval '1 day', 10, $2, 10, now())
-    on conflict (code) do update set status = 'ACTIVE'`, [`BENCH_${v.toUpperCase()}`, v === 'budgeted' ? 2_000_000_000 : null]);
+  await sql(url, `insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, budget_points, control_percent, activated_at, audience)
+    values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ACTIVE', now() - interval '1 day', 10, $2, 10, now(), $3::jsonb)
+    on conflict (code) do update set status = 'ACTIVE'`,
+  [`BENCH_${v.toUpperCase()}`, v === 'open' ? null : 2_000_000_000, v === 'audience' ? JSON.stringify({ minBalance: 0 }) : null]);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -43,7 +45,7 @@ export async function benchCampaigns(): Promise<void> {
   let app: Awaited<ReturnType<typeof startApp>> | null = null;
   const results: Record<Variant, { rps: number[]; p99: number[]; errors: number; cpu: number[]; appCpu: number[] }> = {
     none: { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] }, open: { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] },
-    budgeted: { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] },
+    budgeted: { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] }, audience: { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] },
   };
   // The server side's CPU (the app's process tree and PostgreSQL's) over each measured window, per
   // purchase: less noisy than throughput on a shared machine, and what the award costs in itself.
@@ -96,9 +98,11 @@ export async function benchCampaigns(): Promise<void> {
     }
     const errors = Object.values(results).reduce((t, r) => t + r.errors, 0);
     if (errors) throw new Error(`${errors} requests failed: no figures written`);
-    const [given] = await sql(db.url, `select (select count(*)::int from campaign_award) as awards, (select count(*)::int from campaign_member where control) as control,
-      (select budget_points - (select sum(remaining) from campaign_budget b where b.campaign_id = c.id) from campaign c where code = 'BENCH_BUDGETED')::int as spent,
-      (select coalesce(sum(points - reversed_points + reward_points), 0)::int from campaign_award a join campaign c on c.id = a.campaign_id where c.code = 'BENCH_BUDGETED') as "awardSum"`);
+    const [given] = await sql(db.url, `select (select count(*)::int from campaign_award) as awards, (select count(*)::int from campaign_member where control) as control`);
+    // The budget's invariant, per budgeted campaign: what its slots lost = what its awards kept.
+    const budgets = await sql(db.url, `select c.code, (c.budget_points - (select sum(remaining) from campaign_budget b where b.campaign_id = c.id))::int as spent,
+      (select coalesce(sum(points - reversed_points + reward_points), 0)::int from campaign_award a where a.campaign_id = c.id) as "awardSum"
+      from campaign c where c.budget_points is not null order by c.code`);
     const base = median(results.none.rps);
     // Paired: each round's ratio to the same round's baseline (the machine's load drifts between rounds, less within one).
     const paired = (v: Variant) => results[v].rps.map((r, i) => r / results.none.rps[i]);
@@ -114,8 +118,8 @@ export async function benchCampaigns(): Promise<void> {
       `${ROUNDS} rounds of ${SECONDS} s per variant after a warm-up round (the tables analysed after it), the variants alternating on one app and one database, their order turning each round; throughput as the median round's ` +
       `ratio to the median round with no campaign (the issue's goal for the budgeted campaign: ≥ 0.80). ${machine()}.\n\n` +
       `| variant | throughput vs none (medians) | median of each round's ratio (min–max) | server CPU ms per purchase (app + PostgreSQL, median round; the app's median alone) | none's CPU / this CPU | p99 ms (median round) | errors |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\n` +
-      `After the run: ${given.awards} awards, ${given.control} members in control; the budgeted campaign's budget − Σ slots = ${given.spent}, ` +
-      `Σ (points − reversed + reward points) of its awards = ${given.awardSum} (the invariant: equal).\n`;
+      `After the run: ${given.awards} awards, ${given.control} members in control; ` +
+      `${budgets.map((b) => `${b.code}: budget − Σ slots = ${b.spent}, Σ (points − reversed + reward points) of its awards = ${b.awardSum}`).join('; ')} (the invariant: equal).\n`;
     writeSection('Campaigns: purchases with a budgeted campaign active', section);
     console.log(section);
   } finally {
