@@ -70,3 +70,15 @@ describe('programme-local days', () => {
       expect(localMonthBounds(new Date('2026-05-11T00:00:00Z'), zone).start.getTime()).not.toBe(0);
     });
 });
+
+describe('days at the end of the calendar', () => {
+  it('a day number after 9999-12-31 is written in full and read back', () => {
+    // 9999-12-31T23:59:59Z, the last instant an input may name, is 10000-01-01 in Shanghai; a refresh asks for the day after its day.
+    for (const n of [0, 1, 2_932_895, 2_932_896, 2_932_897, 2_932_898]) expect(dayNumber(dayOfNumber(n))).toBe(n);
+    expect(dayOfNumber(2_932_896)).toBe('9999-12-31');
+    expect(dayOfNumber(2_932_897)).toBe('10000-01-01');
+    expect(localDate(new Date('9999-12-31T23:59:59Z'), 'Asia/Shanghai')).toBe('10000-01-01');
+    expect(startOfLocalDay('10000-01-01', 'Asia/Shanghai').toISOString()).toBe('9999-12-31T16:00:00.000Z');
+    expect(startOfLocalDay(dayOfNumber(2_932_898), 'UTC').getTime()).toBe(2_932_898 * 86_400_000);
+  });
+});

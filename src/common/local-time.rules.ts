@@ -56,9 +56,15 @@ export function dayNumber(day: string): number {
   return Math.floor(Date.UTC(y, m - 1, d) / DAY_MS);
 }
 
-/** The 'YYYY-MM-DD' of a local day number. */
+/**
+ * The 'YYYY-MM-DD' of a local day number. A zone east of UTC has local days after 9999-12-31
+ * (the last instant any input may name is already 10000-01-01 in Shanghai), and a day after an
+ * input's day may be asked for: its year is written in full ('10000-01-01', which dayNumber
+ * reads back), not as toISOString's '+010000-01-01'.
+ */
 export function dayOfNumber(n: number): string {
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+  const d = new Date(n * DAY_MS);
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
 /** The programme-local day number of an instant. */

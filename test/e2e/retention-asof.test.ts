@@ -208,3 +208,31 @@ describe('item 11: lifecycle transitions when refreshes run out of date order', 
     ]);
   });
 });
+
+describe.each(['UTC', 'Asia/Shanghai', 'Pacific/Kiritimati'])('retention as of the last instant an input may name (%s)', (zone) => {
+  // 9999-12-31T23:59:59Z is 10000-01-01 east of UTC, and a refresh looks up the fit stored before
+  // the day after its own: found by the fuzz suite as an INTERNAL_SERVER_ERROR.
+  it('refreshes, and answers the members', async () => {
+    const s = await startTestServer();
+    try {
+      await createLadder(s);
+      await s.admin('mutation($z: String!) { updateProgram(input: { timeZone: $z }) { timeZone } }', { z: zone });
+      const c = client(s);
+      const id = await registerMember(s, { externalId: 'end-of-time', joinedAt: JOINED });
+      await c.buy(id, 'end-1', 100, '2025-01-01T12:00:00.000Z');
+      await c.buy(id, 'end-2', 50, '2025-06-01T12:00:00.000Z');
+      for (const asOf of ['9999-12-31T23:59:59Z', '9999-12-31T23:59:59.999Z']) {
+        const res = await s.gql(REFRESH, { a: asOf }, await s.token('admin'));
+        expect(res.errors).toBeUndefined();
+        expect(res.data?.refreshRetention.processed).toBe(1);
+      }
+      // As of then: the last purchase is that many local days back, and the member long churned.
+      const localDay = (instant: string) => dayNumber(new Date(instant).toLocaleDateString('en-CA', { timeZone: zone }));
+      const member = await c.member(id);
+      expect(member.rfm).toMatchObject({ recencyDays: localDay('9999-12-31T23:59:59.999Z') - localDay('2025-06-01T12:00:00.000Z'), frequency: 0 });
+      expect(member.lifecycleStage).toBe('CHURNED');
+    } finally {
+      await s.stop();
+    }
+  });
+});
