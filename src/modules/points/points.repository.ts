@@ -662,10 +662,8 @@ export async function writePurchase(
          ${rx ? `, r as materialized (select * from ${rx.call})` : ''}
        select w.f_transaction as transaction, w.f_lot as "lotId", w.f_change as change, w.f_outbox as "outboxId",
          ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral from w`;
-    // Without campaigns, or with campaigns without an audience, the text is always the same (one per combination): a prepared statement;
-    // with an audience, the same while the configuration stands: prepared while there is room (preparedWhileRoom).
     const [row] = await tx.execute<(WrittenRow & { effects: CampaignEffectRow[]; referral: ReferralOutcome | null })[]>(
-      fx && !fx.fixed ? preparedWhileRoom(sql) : prepared(sql), [...params, ...(fx?.params ?? []), ...(rx?.params ?? [])]);
+      withEffects(sql, !fx || fx.fixed), [...params, ...(fx?.params ?? []), ...(rx?.params ?? [])]);
     return { ...written(row), effects: row.effects, referral: row.referral };
   }
   const [row] = await tx.execute<WrittenRow[]>(prepared(
@@ -744,11 +742,8 @@ async function purchaseAtOnceWithEffects(
        ${fx ? EFFECTS_JSON : `'[]'::json`} as effects, ${rx ? REFERRAL_JSON : 'null::json'} as referral,
        ${rfx ? effectsJson('rc') : `'[]'::json`} as "referralEffects"
      from w`;
-  // Without campaigns (the usual purchase: its referral check only), or with campaigns without an audience, the text is always the
-  // same (one per combination of the parts): a prepared statement. With an audience's SQL in the text, the same while the
-  // configuration stands: prepared while there is room (preparedWhileRoom).
   const [row] = await em.execute<(WrittenRow & { status: AtOnceStatus; effects: CampaignEffectRow[]; referral: ReferralOutcome | null; referralEffects: CampaignEffectRow[] })[]>(
-    (fx && !fx.fixed) || (rfx && !rfx.fixed) ? preparedWhileRoom(sql) : prepared(sql), [...atOnceParams(p), ...(fx?.params ?? []), ...(rx?.params ?? []), ...(rfx?.params ?? [])]);
+    withEffects(sql, (!fx || fx.fixed) && (!rfx || rfx.fixed)), [...atOnceParams(p), ...(fx?.params ?? []), ...(rx?.params ?? []), ...(rfx?.params ?? [])]);
   return { status: row.status, ...written(row), effects: row.effects, referral: row.referral, referralEffects: row.referralEffects };
 }
 
@@ -851,6 +846,16 @@ export interface CampaignEffectsInput {
   plans: { campaignId: string; points: number; audience: { sql: string; params: unknown[] } | null; couponCode: string | null }[];
 }
 
+/**
+ * A statement that may carry campaigns' effects, to be sent prepared. `fixed` (no campaign, or
+ * none with an audience: effectsArgs): its text is one of a few, always the same; otherwise an
+ * audience's SQL is in it, the same while the configuration stands: prepared while there is
+ * room (preparedWhileRoom).
+ */
+function withEffects(sql: string, fixed: boolean): string {
+  return fixed ? prepared(sql) : preparedWhileRoom(sql);
+}
+
 /** campaign_effects(...) as SQL and its parameters; `campaigns`: the SQL the campaigns' array parameter sits in; `who`: the member and the source as SQL (a referrer the statement finds), instead of e's. */
 function effectsArgs(e: CampaignEffectsInput, campaigns = '?::uuid[]', ledger = e.ledger, who?: { member: string; source: string }): { call: string; params: unknown[]; fixed: boolean } {
   const params: unknown[] = who ? [e.at] : [e.memberId, e.source, e.at, pgArray(e.plans.map((p) => p.campaignId))];
@@ -890,7 +895,7 @@ const EFFECTS_JSON = effectsJson('e');
 export async function campaignEffects(tx: EntityManager, e: CampaignEffectsInput): Promise<CampaignEffectRow[]> {
   const fx = effectsArgs(e);
   const sql = `with e as materialized (select * from ${fx.call}) select ${EFFECTS_JSON} as effects`;
-  const [row] = await tx.execute<{ effects: CampaignEffectRow[] }[]>(fx.fixed ? prepared(sql) : preparedWhileRoom(sql), fx.params);
+  const [row] = await tx.execute<{ effects: CampaignEffectRow[] }[]>(withEffects(sql, fx.fixed), fx.params);
   return row.effects;
 }
 
