@@ -43,10 +43,8 @@ export async function benchCampaigns(): Promise<void> {
   const ids = (await sql(db.url, 'select id from bench_member order by n')).map((r) => r.id as string);
   const port = freePortSync();
   let app: Awaited<ReturnType<typeof startApp>> | null = null;
-  const results: Record<Variant, { rps: number[]; p99: number[]; errors: number; cpu: number[]; appCpu: number[] }> = {
-    none: { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] }, open: { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] },
-    budgeted: { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] }, audience: { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] },
-  };
+  type Rounds = { rps: number[]; p99: number[]; errors: number; cpu: number[]; appCpu: number[] };
+  const results = Object.fromEntries((Object.keys(VARIANTS) as Variant[]).map((v): [Variant, Rounds] => [v, { rps: [], p99: [], errors: 0, cpu: [], appCpu: [] }])) as Record<Variant, Rounds>;
   // The server side's CPU (the app's process tree and PostgreSQL's) over each measured window, per
   // purchase: less noisy than throughput on a shared machine, and what the award costs in itself.
   const probe = new Client({ connectionString: db.url });
