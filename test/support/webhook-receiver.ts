@@ -24,6 +24,9 @@ export interface Receiver {
   url: string;
   received: Received[];
   answer: (r: Received) => Answer;
+  /** Requests received and not yet over (answered, or their connection closed by the sender), now and at most so far. */
+  open: number;
+  mostOpen: number;
   /** Events received per id (receivers de-duplicate on it). */
   byEvent(): Map<string, Received[]>;
   close(): Promise<void>;
@@ -32,7 +35,7 @@ export interface Receiver {
 export async function startReceiver(answer: (r: Received) => Answer = () => ({ status: 204 })): Promise<Receiver> {
   const hanging: http.ServerResponse[] = [];
   const receiver: Receiver = {
-    url: '', received: [], answer,
+    url: '', received: [], answer, open: 0, mostOpen: 0,
     byEvent() {
       const m = new Map<string, Received[]>();
       for (const r of receiver.received) m.set(r.eventId, [...(m.get(r.eventId) ?? []), r]);
@@ -54,6 +57,10 @@ export async function startReceiver(answer: (r: Received) => Answer = () => ({ s
         signature: String(req.headers['loyalty-signature'] ?? ''), at: Date.now(),
       };
       receiver.received.push(r);
+      receiver.mostOpen = Math.max(receiver.mostOpen, ++receiver.open);
+      // Over when the answer is sent or the sender gives up (its abort closes the connection): the
+      // sender's own count of what it has open, seen from this side.
+      res.once('close', () => receiver.open--);
       const a = receiver.answer(r);
       if (a === 'hang') {
         hanging.push(res);
