@@ -17,6 +17,8 @@ export function useCursorPager() {
   return { after, page: stack.length, next, previous, reset, hasPrevious: stack.length > 1 };
 }
 
+export type CursorPager = ReturnType<typeof useCursorPager>;
+
 export interface PagerProps {
   /** The list's name, for the pager's label ("Ledger pages"). */
   label: string;
@@ -39,5 +41,31 @@ export function Pager({ label, page, hasPrevious, hasNext, onPrevious, onNext, s
       <span className="pager-page" aria-live="polite">{t('pager.page', { page })}{summary ? ` · ${summary}` : ''}</span>
       <button type="button" onClick={onNext} disabled={!hasNext || busy}>{t('pager.next')}</button>
     </nav>
+  );
+}
+
+export interface ConnectionPagerProps {
+  label: string;
+  pager: CursorPager;
+  /** The list's connection as last answered; nothing is drawn before the first answer. */
+  connection: { pageInfo: { hasNextPage: boolean; endCursor?: string | null } } | null | undefined;
+  summary?: string | null;
+  busy?: boolean;
+}
+
+/** The Pager of a Relay connection paged by useCursorPager. */
+export function ConnectionPager({ label, pager, connection, summary, busy }: ConnectionPagerProps) {
+  if (!connection) return null;
+  return (
+    <Pager
+      label={label}
+      page={pager.page}
+      hasPrevious={pager.hasPrevious}
+      hasNext={connection.pageInfo.hasNextPage}
+      onPrevious={pager.previous}
+      onNext={() => pager.next(connection.pageInfo.endCursor)}
+      summary={summary ?? undefined}
+      busy={busy}
+    />
   );
 }

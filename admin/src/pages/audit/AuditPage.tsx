@@ -6,7 +6,7 @@ import { toOperationError } from '../../graphql/errors';
 import { useI18n, type MessageKey } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
 import { Empty, Page } from '../../ui/Page';
-import { Pager, useCursorPager } from '../../ui/Pager';
+import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { AuditChanges } from './changes';
 import './audit.css';
 import { AuditLogQuery } from './operations';
@@ -151,17 +151,7 @@ export default function AuditPage() {
           </table>
         </div>
       ) : null}
-      {connection ? (
-        <Pager
-          label={t('audit.title')}
-          page={pager.page}
-          hasPrevious={pager.hasPrevious}
-          hasNext={connection.pageInfo.hasNextPage}
-          onPrevious={pager.previous}
-          onNext={() => pager.next(connection.pageInfo.endCursor)}
-          busy={result.fetching}
-        />
-      ) : null}
+      <ConnectionPager label={t('audit.title')} pager={pager} connection={connection} busy={result.fetching} />
     </Page>
   );
 }

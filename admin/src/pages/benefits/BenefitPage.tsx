@@ -8,7 +8,7 @@ import { useI18n, type MessageKey } from '../../i18n';
 import { useConfirm } from '../../ui/ConfirmDialog';
 import { Field, Form } from '../../ui/Form';
 import { Empty, ErrorState, Page, Section } from '../../ui/Page';
-import { Pager, useCursorPager } from '../../ui/Pager';
+import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { AuditChanges, changedFields, formatValue, parseJsonObject } from '../audit/changes';
 import '../audit/audit.css';
 import { fromLocalInput, numberOrNull, numberText, sameSet, toLocalInput } from '../tiers/form-values';
@@ -348,17 +348,7 @@ function WhoChanged({ code, first }: { code: string; first: Detail['auditEntries
           </table>
         </div>
       ) : null}
-      {connection ? (
-        <Pager
-          label={t('benefits.audit.title')}
-          page={pager.page}
-          hasPrevious={pager.hasPrevious}
-          hasNext={connection.pageInfo.hasNextPage}
-          onPrevious={pager.previous}
-          onNext={() => pager.next(connection.pageInfo.endCursor)}
-          busy={later.fetching}
-        />
-      ) : null}
+      <ConnectionPager label={t('benefits.audit.title')} pager={pager} connection={connection} busy={later.fetching} />
     </Section>
   );
 }

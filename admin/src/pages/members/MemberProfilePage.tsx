@@ -8,7 +8,7 @@ import { useI18n } from '../../i18n';
 import { RFM_LABEL, STAGE_LABEL, TAG_KIND_LABEL, TIER_CHANGE_LABEL, TRANSACTION_LABEL, redemptionStatusLabel } from '../../i18n/enums';
 import { useConfirm } from '../../ui/ConfirmDialog';
 import { ErrorState, Empty, Page, Section } from '../../ui/Page';
-import { Pager, useCursorPager } from '../../ui/Pager';
+import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { AdjustPointsDialog, CancelRedemptionDialog, EditProfileDialog, OverrideTierDialog } from './actions';
 import { CheckInSection } from './check-in';
 import { EraseMemberDialog, ExportDataButton } from './data-rights';
@@ -284,17 +284,7 @@ function Ledger({ member }: { member: ProfileMember }) {
           </table>
         </div>
       ) : null}
-      {connection ? (
-        <Pager
-          label={t('members.ledger.title')}
-          page={pager.page}
-          hasPrevious={pager.hasPrevious}
-          hasNext={connection.pageInfo.hasNextPage}
-          onPrevious={pager.previous}
-          onNext={() => pager.next(connection.pageInfo.endCursor)}
-          busy={later.fetching}
-        />
-      ) : null}
+      <ConnectionPager label={t('members.ledger.title')} pager={pager} connection={connection} busy={later.fetching} />
     </Section>
   );
 }
@@ -351,17 +341,7 @@ function Redemptions({ member, onChanged }: { member: ProfileMember; onChanged: 
           </table>
         </div>
       ) : null}
-      {connection ? (
-        <Pager
-          label={t('members.redemptions.title')}
-          page={pager.page}
-          hasPrevious={pager.hasPrevious}
-          hasNext={connection.pageInfo.hasNextPage}
-          onPrevious={pager.previous}
-          onNext={() => pager.next(connection.pageInfo.endCursor)}
-          busy={later.fetching}
-        />
-      ) : null}
+      <ConnectionPager label={t('members.redemptions.title')} pager={pager} connection={connection} busy={later.fetching} />
       <CancelRedemptionDialog redemption={cancelling} onClose={() => setCancelling(null)} onDone={onChanged} />
     </Section>
   );

@@ -6,7 +6,7 @@ import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { STAGE_LABEL } from '../../i18n/enums';
 import { Empty, Page } from '../../ui/Page';
-import { Pager, useCursorPager } from '../../ui/Pager';
+import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { MemberListQuery, MemberSearchQuery } from './operations';
 
 const PAGE_SIZE = 20;
@@ -97,18 +97,7 @@ export default function MembersPage() {
           </table>
         </div>
       ) : null}
-      {connection ? (
-        <Pager
-          label={t('members.title')}
-          page={pager.page}
-          hasPrevious={pager.hasPrevious}
-          hasNext={connection.pageInfo.hasNextPage}
-          onPrevious={pager.previous}
-          onNext={() => pager.next(connection.pageInfo.endCursor)}
-          summary={t('members.total', { count: formatNumber(connection.totalCount) })}
-          busy={result.fetching}
-        />
-      ) : null}
+      <ConnectionPager label={t('members.title')} pager={pager} connection={connection} summary={connection && t('members.total', { count: formatNumber(connection.totalCount) })} busy={result.fetching} />
     </Page>
   );
 }

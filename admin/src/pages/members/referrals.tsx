@@ -6,7 +6,7 @@ import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { REFERRAL_STATUS_LABEL } from '../../i18n/enums';
 import { Empty, ErrorState, Section } from '../../ui/Page';
-import { Pager, useCursorPager } from '../../ui/Pager';
+import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 
 /** What the member profile (MemberProfile) asks about the member's referrals: one spread, no request of its own. */
 export const MemberReferralsFragmentDoc = graphql(`
@@ -116,11 +116,7 @@ export function MemberReferrals({ member }: { member: MemberReferralsFragment & 
           </table>
         </div>
       ) : null}
-      {connection ? (
-        <Pager label={t('members.referrals.title')} page={pager.page} hasPrevious={pager.hasPrevious} hasNext={connection.pageInfo.hasNextPage}
-          onPrevious={pager.previous} onNext={() => pager.next(connection.pageInfo.endCursor)} busy={later.fetching}
-          summary={t('members.referrals.total', { count: formatNumber(connection.totalCount) })} />
-      ) : null}
+      <ConnectionPager label={t('members.referrals.title')} pager={pager} connection={connection} summary={connection && t('members.referrals.total', { count: formatNumber(connection.totalCount) })} busy={later.fetching} />
     </Section>
   );
 }

@@ -9,7 +9,7 @@ import { RFM_LABEL, STAGE_LABEL } from '../../i18n/enums';
 import { Chart } from '../../ui/Chart';
 import { Field, Form } from '../../ui/Form';
 import { Empty, ErrorState, Page, Section } from '../../ui/Page';
-import { Pager, useCursorPager } from '../../ui/Pager';
+import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { downloadWithToken } from './download';
 import { conditionCount, emptyDraft, fromFilter, toFilterInput, type Draft } from './filter';
 import { FilterBuilder } from './FilterBuilder';
@@ -283,18 +283,7 @@ function Members({ filter, first }: { filter: SegmentFilterInput; first: { total
           </table>
         </div>
       ) : null}
-      {connection ? (
-        <Pager
-          label={t('segments.members.title')}
-          page={pager.page}
-          hasPrevious={pager.hasPrevious}
-          hasNext={connection.pageInfo.hasNextPage}
-          onPrevious={pager.previous}
-          onNext={() => pager.next(connection.pageInfo.endCursor)}
-          summary={t('segments.members.total', { count: formatNumber(connection.totalCount) })}
-          busy={later.fetching}
-        />
-      ) : null}
+      <ConnectionPager label={t('segments.members.title')} pager={pager} connection={connection} summary={connection && t('segments.members.total', { count: formatNumber(connection.totalCount) })} busy={later.fetching} />
     </>
   );
 }

@@ -8,7 +8,7 @@ import { useConfirm } from '../../ui/ConfirmDialog';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
-import { Pager, useCursorPager } from '../../ui/Pager';
+import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import './webhooks.css';
 import {
   CreateWebhookEndpointMutation, DeleteWebhookEndpointMutation, PingWebhookEndpointMutation, RedeliverWebhookMutation, RotateWebhookSecretMutation,
@@ -367,10 +367,7 @@ function Deliveries({ endpoints, endpointId, onEndpoint, onNotice }: {
           </table>
         </div>
       ) : null}
-      {connection ? (
-        <Pager label={t('webhooks.deliveries')} page={pager.page} hasPrevious={pager.hasPrevious} hasNext={connection.pageInfo.hasNextPage}
-          onPrevious={pager.previous} onNext={() => pager.next(connection.pageInfo.endCursor)} busy={result.fetching} />
-      ) : null}
+      <ConnectionPager label={t('webhooks.deliveries')} pager={pager} connection={connection} busy={result.fetching} />
     </Section>
   );
 }
