@@ -99,7 +99,7 @@ export async function benchCampaigns(): Promise<void> {
     const [given] = await sql(db.url, `select (select count(*)::int from campaign_award) as awards, (select count(*)::int from campaign_member where control) as control`);
     // The budget's invariant, per budgeted campaign: what its slots lost = what its awards kept.
     const budgets = await sql(db.url, `select c.code, (c.budget_points - (select sum(remaining) from campaign_budget b where b.campaign_id = c.id))::int as spent,
-      (select coalesce(sum(points - reversed_points + reward_points), 0)::int from campaign_award a where a.campaign_id = c.id) as "awardSum"
+      (select coalesce(sum(points - reversed_points + unrecovered_points + reward_points), 0)::int from campaign_award a where a.campaign_id = c.id) as "awardSum"
       from campaign c where c.budget_points is not null order by c.code`);
     const base = median(results.none.rps);
     // Paired: each round's ratio to the same round's baseline (the machine's load drifts between rounds, less within one).
@@ -117,7 +117,7 @@ export async function benchCampaigns(): Promise<void> {
       `ratio to the median round with no campaign (the issue's goal for the budgeted campaign: ≥ 0.80). ${machine()}.\n\n` +
       `| variant | throughput vs none (medians) | median of each round's ratio (min–max) | server CPU ms per purchase (app + PostgreSQL, median round; the app's median alone) | none's CPU / this CPU | p99 ms (median round) | errors |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\n` +
       `After the run: ${given.awards} awards, ${given.control} members in control; ` +
-      `${budgets.map((b) => `${b.code}: budget − Σ slots = ${b.spent}, Σ (points − reversed + reward points) of its awards = ${b.awardSum}`).join('; ')} (the invariant: equal).\n`;
+      `${budgets.map((b) => `${b.code}: budget − Σ slots = ${b.spent}, Σ (points − reversed + unrecovered + reward points) of its awards = ${b.awardSum}`).join('; ')} (the invariant: equal).\n`;
     writeSection('Campaigns: purchases with a budgeted campaign active', section);
     console.log(section);
   } finally {

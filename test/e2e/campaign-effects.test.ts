@@ -71,7 +71,7 @@ async function expectLedgerConsistent() {
 /** Budget spent by the awards, and what the slots hold: they add up to the budget. */
 async function budgetOf(campaignId: string) {
   const [row] = await s.sql<{ spent: number; remaining: number; budget: number | null }>(
-    `select (select coalesce(sum(points - reversed_points + reward_points), 0)::int from campaign_award where campaign_id = $1) as spent,
+    `select (select coalesce(sum(points - reversed_points + unrecovered_points + reward_points), 0)::int from campaign_award where campaign_id = $1) as spent,
        (select coalesce(sum(remaining), 0)::int from campaign_budget where campaign_id = $1) as remaining,
        (select budget_points from campaign where id = $1) as budget`, [campaignId]);
   return row;
@@ -341,6 +341,42 @@ describe('refunds after a bonus', () => {
     expect(reversals.reduce((t, x) => t + x.amount, 0)).toBe(-299);
     await expectLedgerConsistent();
   });
+
+  it('after the member spent the bonus: what cannot be taken back stays given, and only what came back returns to the budget', async () => {
+    const id = await campaign('SPENT_BONUS', { bonusPoints: 100, budgetPoints: 100 });
+    const m = await member();
+    const orderId = key('o');
+    // Dated 60 days back: its points are spendable, and spent but 10.
+    expect((await purchase(m, 10, orderId, new Date(Date.now() - 60 * 86_400_000).toISOString())).bonusPoints).toBe(100);
+    await s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }',
+      { i: { memberId: m, amount: -100, reason: 'spent at the till', idempotencyKey: key('k') } });
+    const refundId = key('r');
+    const refund = (await s.admin(REFUND, { i: { orderId, refundId, amount: 10 } })).refundPurchase;
+    // The own 10 come back; the bonus's 100 were spent: reversed, unrecovered, still given.
+    expect(refund).toEqual({ pointsEarned: -10, bonusPoints: -100, member: { pointsBalance: 0 } });
+    expect(await s.sql(`select reversed_points as reversed, unrecovered_points as unrecovered from campaign_award where campaign_id = $1`, [id]))
+      .toEqual([{ reversed: 100, unrecovered: 100 }]);
+    expect(await budgetOf(id)).toEqual({ spent: 100, remaining: 0, budget: 100 });
+    expect((await s.admin('query { campaign(code: "SPENT_BONUS") { pointsGiven status } }')).campaign).toEqual({ pointsGiven: 100, status: 'ACTIVE' });
+    // The budget is spent: the next award cannot be covered and ends the campaign.
+    expect((await purchase(await member(), 10)).bonusPoints).toBe(0);
+    expect((await s.admin('query { campaign(code: "SPENT_BONUS") { pointsGiven status endedReason } }')).campaign)
+      .toEqual({ pointsGiven: 100, status: 'ENDED', endedReason: 'BUDGET_SPENT' });
+    // A retried refund answers as the first did.
+    expect((await s.admin(REFUND, { i: { orderId, refundId, amount: 10 } })).refundPurchase).toEqual(refund);
+    await expectLedgerConsistent();
+  });
+
+  it('a retried refund answers the bonus it took back, as the first answer did', async () => {
+    await campaign('REFUND_REPLAY', { bonusPoints: 40 });
+    const m = await member();
+    const orderId = key('o');
+    await purchase(m, 100, orderId);
+    const refundId = key('r');
+    const first = (await s.admin(REFUND, { i: { orderId, refundId, amount: 50 } })).refundPurchase;
+    expect(first).toEqual({ pointsEarned: -50, bonusPoints: -20, member: { pointsBalance: 70 } });
+    expect((await s.admin(REFUND, { i: { orderId, refundId, amount: 50 } })).refundPurchase).toEqual(first);
+  });
 });
 
 describe('other triggers', () => {
@@ -359,12 +395,15 @@ describe('other triggers', () => {
     await expectLedgerConsistent();
   });
 
-  it('REGISTRATION', async () => {
+  it('REGISTRATION: every member who registers, once each', async () => {
     const id = await campaign('WELCOME', { trigger: 'REGISTRATION', bonusPoints: 100 });
     const m = await member();
     expect((await s.admin(PROGRESS, { id: m })).member).toMatchObject({ pointsBalance: 100, tierProgress: { qualifyingPoints: 0 } });
-    expect(await awards(id)).toEqual([expect.objectContaining({ memberId: m, source: 'registration', points: 100 })]);
+    expect(await awards(id)).toEqual([expect.objectContaining({ memberId: m, source: `registration:${m}`, points: 100 })]);
     expect(await bonusTransactions(m)).toEqual([{ amount: 100, reference: 'WELCOME', balanceAfter: 100 }]);
+    const others = await Promise.all([1, 2, 3].map(() => member()));
+    for (const o of others) expect(await bonusTransactions(o)).toEqual([{ amount: 100, reference: 'WELCOME', balanceAfter: 100 }]);
+    expect((await awards(id)).map((a) => a.memberId).sort()).toEqual([m, ...others].sort());
   });
 
   it('TIER_UPGRADE, by a purchase', async () => {
@@ -372,10 +411,12 @@ describe('other triggers', () => {
     const m = await member();
     expect((await purchase(m, 100)).bonusPoints).toBe(0);
     expect(await awards(id)).toEqual([]);
-    const r = await purchase(m, 1000);
+    const orderId = key('o');
+    const r = await purchase(m, 1000, orderId);
     expect(r.tierChange).toEqual({ kind: 'UPGRADE' });
-    expect(r.bonusPoints).toBe(0); // bonusPoints: the purchase's own campaigns; the upgrade's award is the upgrade's
+    expect(r.bonusPoints).toBe(500); // the upgrade this purchase brought gave it
     expect(r.member.pointsBalance).toBe(100 + 1000 + 500);
+    expect((await purchase(m, 1000, orderId)).bonusPoints).toBe(500); // and a retry answers the same
     const [a] = await awards(id);
     expect(a).toMatchObject({ memberId: m, points: 500 });
     expect(a.source).toMatch(/^tier:\d+$/);

@@ -268,7 +268,7 @@ describe('programme-local days', () => {
 describe('the CHECK_IN campaign trigger', () => {
   beforeAll(() => program({ timeZone: 'UTC', checkInPoints: [5, 5, 10, 10, 15, 15, 30] }));
 
-  it('gives its bonus on a check-in (source check_in:<day>), not on a repeat, and the simulation counts the check-ins', async () => {
+  it('gives its bonus on each member\'s check-in (source check_in:<member>:<day>), not on a repeat, and the simulation counts the check-ins', async () => {
     await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = now() where status <> 'ENDED'`);
     const [{ id: campaignId }] = await s.sql<{ id: string }>(
       `insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, control_percent, activated_at)
@@ -278,10 +278,16 @@ describe('the CHECK_IN campaign trigger', () => {
     const first = (await s.gql(`mutation($id: ID!) { checkIn(memberId: $id) { pointsEarned member { pointsBalance } } }`, { id }, service)).data!.checkIn;
     expect(first).toEqual({ pointsEarned: 5, member: { pointsBalance: 12 } });
     await checkInAt(id, '2026-07-02T10:00:00Z');
+    // Another member the same day gets the bonus too.
+    const other = await member();
+    await checkInAt(other, '2026-07-02T11:00:00Z');
     await checkInAt(id, '2026-07-03T10:00:00Z');
-    expect(await s.sql(`select source, points from campaign_award where campaign_id = $1 order by id`, [campaignId])).toEqual([
-      { source: 'check_in:2026-07-02', points: 7 }, { source: 'check_in:2026-07-03', points: 7 },
+    expect(await s.sql(`select member_id::text as member, source, points from campaign_award where campaign_id = $1 order by id`, [campaignId])).toEqual([
+      { member: id, source: `check_in:${id}:2026-07-02`, points: 7 }, { member: other, source: `check_in:${other}:2026-07-02`, points: 7 },
+      { member: id, source: `check_in:${id}:2026-07-03`, points: 7 },
     ]);
+    expect(await s.sql(`select amount, reference from point_transaction where member_id = $1 and type = 'BONUS' order by id`, [other]))
+      .toEqual([{ amount: 7, reference: 'CHECK_IN_BONUS' }]);
     expect(await s.sql(`select amount, reference from point_transaction where member_id = $1 and type = 'BONUS' order by id`, [id]))
       .toEqual([{ amount: 7, reference: 'CHECK_IN_BONUS' }, { amount: 7, reference: 'CHECK_IN_BONUS' }]);
     await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = now() where id = $1`, [campaignId]);

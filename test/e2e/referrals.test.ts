@@ -28,8 +28,8 @@ afterEach(async () => {
 
 const program = (input: Record<string, unknown>) => s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { referrerPoints } }', { i: input });
 const REGISTER = `mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id referralCode } }`;
-const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { pointsBalance pendingPoints } } }`;
-const REFUND = `mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`;
+const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned bonusPoints member { pointsBalance pendingPoints } } }`;
+const REFUND = `mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned bonusPoints } }`;
 
 async function register(input: Record<string, unknown> = {}): Promise<{ id: string; referralCode: string }> {
   return (await s.admin(REGISTER, { input: { externalId: key('m'), ...input } })).registerMember;
@@ -75,6 +75,8 @@ describe('completion on the referee\'s first purchase', () => {
     const p = await buy(referee, 100);
     const after = Date.now();
     expect(p.pointsEarned).toBe(100);
+    expect(p.bonusPoints).toBe(100); // the referee's REFERRAL points: this purchase gave them
+    expect((await buy(referee, 100, p.orderId)).bonusPoints).toBe(100); // a retry answers the same
     expect(p.member).toEqual({ pointsBalance: 100, pendingPoints: 100 }); // its purchase's 100 (no pending days), and 100 pending
     const r = await referral(referee);
     expect(r).toMatchObject({ status: 'COMPLETED', reason: null, orderId: p.orderId, referrerPoints: 200, refereePoints: 100 });
@@ -221,7 +223,10 @@ describe('refunds', () => {
   it('a full refund within the hold reverses both sides and marks it REVERSED', async () => {
     const { referrer, referee } = await pair();
     const p = await buy(referee, 100);
-    await refund(p.orderId, 100);
+    const refundId = key('r');
+    const back = (await s.admin(REFUND, { i: { orderId: p.orderId, refundId, amount: 100 } })).refundPurchase;
+    expect(back).toEqual({ pointsEarned: -100, bonusPoints: -100 });
+    expect((await s.admin(REFUND, { i: { orderId: p.orderId, refundId, amount: 100 } })).refundPurchase).toEqual(back);
     const r = await referral(referee);
     expect(r).toMatchObject({ status: 'REVERSED', reason: expect.stringMatching(/refunded/) });
     expect(r.reversedAt).not.toBeNull();
@@ -361,7 +366,7 @@ describe('the other purchase paths', () => {
   it('statement by statement (a purchase dated before the member\'s tier override): completed once, in its transaction', async () => {
     const { referrer, referee } = await pair();
     await s.admin('mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "SILVER", reason: "courtesy") { id } }', { id: referee });
-    await buy(referee, 100, key('o'), new Date(Date.now() - 3 * DAY).toISOString());
+    expect((await buy(referee, 100, key('o'), new Date(Date.now() - 3 * DAY).toISOString())).bonusPoints).toBe(100);
     expect((await referral(referee)).status).toBe('COMPLETED');
     expect(await referralPoints(referee)).toHaveLength(1);
     expect(await balances(referrer)).toMatchObject({ account: 200, pendingPoints: 200 });

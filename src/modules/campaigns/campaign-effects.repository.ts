@@ -25,12 +25,15 @@ export async function sourceAwards(tx: EntityManager, memberId: string, source: 
   );
 }
 
-/** Records what a refund took back from an award, and gives it back to the campaign's budget. */
-export async function reverseAward(tx: EntityManager, award: PurchaseAwardRow, memberId: string, points: number): Promise<void> {
+/**
+ * Records what a refund reversed of an award (`points`) and what of that it could not take back
+ * (`unrecovered`: the member had spent it), and gives the campaign's budget what came back.
+ */
+export async function reverseAward(tx: EntityManager, award: PurchaseAwardRow, memberId: string, points: number, unrecovered: number): Promise<void> {
   await tx.execute(
-    `with a as (update campaign_award set reversed_points = reversed_points + ? where id = ? returning campaign_id)
+    `with a as (update campaign_award set reversed_points = reversed_points + ?, unrecovered_points = unrecovered_points + ? where id = ? returning campaign_id)
      select campaign_budget_return(a.campaign_id, ?, ?) from a`,
-    [points, award.id, memberId, points],
+    [points, unrecovered, award.id, memberId, points - unrecovered],
   );
 }
 
@@ -39,10 +42,10 @@ export async function linkAwardTransaction(tx: EntityManager, awardId: string, t
   await tx.execute('update campaign_award set transaction_id = ? where id = ?', [transactionId, awardId]);
 }
 
-/** The campaign points an event gave its member (its awards by source). */
-export async function awardedPoints(em: EntityManager, memberId: string, source: string): Promise<number> {
+/** The campaign points events gave their member (its awards by source), before any refund. */
+export async function awardedPoints(em: EntityManager, memberId: string, sources: string[]): Promise<number> {
   const [row] = await em.execute<{ points: number }[]>(
-    'select coalesce(sum(points), 0)::int as points from campaign_award where member_id = ? and source = ?', [memberId, source],
+    'select coalesce(sum(points), 0)::int as points from campaign_award where member_id = ? and source in (?)', [memberId, sources],
   );
   return row.points;
 }

@@ -90,7 +90,7 @@ export async function reportArms(em: EntityManager, campaignId: string, from: Da
 /** The campaign's awards for events in [from, to): points net of reversals, issued rewards' points; and program.point_value. */
 export async function reportAwards(em: EntityManager, campaignId: string, from: Date, to: Date): Promise<AwardSums> {
   const [row] = await em.execute<{ points: string; reward_points: string; point_value: string }[]>(
-    `select coalesce(sum(points - reversed_points), 0)::text as points, coalesce(sum(reward_points), 0)::text as reward_points,
+    `select coalesce(sum(points - reversed_points + unrecovered_points), 0)::text as points, coalesce(sum(reward_points), 0)::text as reward_points,
        (select point_value::text from program where id = 1) as point_value
      from campaign_award where campaign_id = ? and occurred_at >= ? and occurred_at < ?`,
     [campaignId, from, to],
@@ -122,13 +122,13 @@ const EVENTS: Record<CampaignTrigger, string> = {
   ACTIVITY: `select a.member_id, a.occurred_at as at, 'activity:' || a.idempotency_key as source, 0 as base
     from activity a join eligible e on e.member_id = a.member_id
     where a.occurred_at >= ? and a.occurred_at < ? and a.kind = ?`,
-  REGISTRATION: `select m.id as member_id, m.joined_at as at, 'registration' as source, 0 as base
+  REGISTRATION: `select m.id as member_id, m.joined_at as at, 'registration:' || m.id as source, 0 as base
     from member m join eligible e on e.member_id = m.id
     where m.joined_at >= ? and m.joined_at < ? and ?::text is null`,
   TIER_UPGRADE: `select c.member_id, c.occurred_at as at, 'tier:' || c.id as source, 0 as base
     from tier_change c join eligible e on e.member_id = c.member_id
     where c.occurred_at >= ? and c.occurred_at < ? and c.kind = 'UPGRADE' and c.superseded_at is null and ?::text is null`,
-  CHECK_IN: `select c.member_id, c.checked_in_at as at, 'check_in:' || c.day as source, c.points as base
+  CHECK_IN: `select c.member_id, c.checked_in_at as at, 'check_in:' || c.member_id || ':' || c.day as source, c.points as base
     from check_in c join eligible e on e.member_id = c.member_id
     where c.checked_in_at >= ? and c.checked_in_at < ? and ?::text is null`,
   REFERRAL: `select r.referrer_id as member_id, r.completed_at as at, 'referral:' || r.id as source, r.referrer_points as base

@@ -44,7 +44,7 @@ export interface ArmFigures {
 export interface ReportInput {
   treatment: ArmAggregate;
   control: ArmAggregate;
-  /** Σ campaign_award.points − Σ reversed_points. */
+  /** Σ campaign_award.points − Σ reversed_points + Σ unrecovered_points: given, net of what refunds took back. */
   pointsGiven: number;
   /** Σ campaign_award.reward_points: issued rewards at their costPoints. */
   rewardPoints: number;

@@ -110,10 +110,14 @@ export class CampaignMember {
 }
 
 /**
- * One rewarded event: (campaign, source) keeps it idempotent as the write it rides on
- * ('purchase:<orderId>', 'activity:<key>', 'registration', 'tier:<change id>'). `points` the
+ * One rewarded event: (campaign, source) keeps it idempotent as the write it rides on. A source
+ * names one event of one member, never an event many members share ('purchase:<orderId>',
+ * 'activity:<key>', 'registration:<member>', 'tier:<change id>', 'check_in:<member>:<day>',
+ * 'referral:<id>'). `points` the
  * BONUS points given, `rewardPoints` an issued reward's costPoints (counted against the budget),
- * `reversedPoints` what refunds took back.
+ * `reversedPoints` what refunds reversed of it (pro rata), `unrecoveredPoints` the part of that
+ * they could not take back (the member had spent it): given, net, is points − reversed +
+ * unrecovered.
  */
 @Entity({ tableName: 'campaign_award' })
 @Unique({ name: 'campaign_award_source_unique', properties: ['campaignId', 'source'] })
@@ -121,6 +125,7 @@ export class CampaignMember {
 @Check({ name: 'campaign_award_points_check', expression: 'points >= 0' })
 @Check({ name: 'campaign_award_reward_points_check', expression: 'reward_points >= 0' })
 @Check({ name: 'campaign_award_check', expression: 'reversed_points >= 0 and reversed_points <= points' })
+@Check({ name: 'campaign_award_unrecovered_check', expression: 'unrecovered_points >= 0 and unrecovered_points <= reversed_points' })
 export class CampaignAward {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -145,6 +150,9 @@ export class CampaignAward {
 
   @Property({ type: 'integer', default: 0 })
   reversedPoints: number = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  unrecoveredPoints: number = 0;
 
   @Property({ type: 'bigint', nullable: true })
   transactionId: string | null = null;

@@ -138,11 +138,11 @@ export async function activeCampaigns(em: EntityManager): Promise<CampaignRow[]>
   return (await em.execute<RawCampaignRow[]>(`select ${COLUMNS} from campaign c where c.status = 'ACTIVE' order by c.code`)).map(campaignRow);
 }
 
-/** Points each of these campaigns has given, net of what refunds reversed: Σ (points − reversed_points) over its awards. */
+/** Points each of these campaigns has given, net of what refunds took back: Σ (points − reversed_points + unrecovered_points) over its awards. */
 export async function netPointsGiven(em: EntityManager, campaignIds: readonly string[]): Promise<Map<string, number>> {
   if (!campaignIds.length) return new Map();
   const rows = await em.execute<{ id: string; n: string }[]>(
-    `select campaign_id as id, coalesce(sum(points - reversed_points), 0)::text as n from campaign_award where campaign_id in (?) group by campaign_id`,
+    `select campaign_id as id, coalesce(sum(points - reversed_points + unrecovered_points), 0)::text as n from campaign_award where campaign_id in (?) group by campaign_id`,
     [campaignIds as string[]],
   );
   return new Map(rows.map((r) => [r.id, safeInteger(r.n)]));

@@ -281,6 +281,10 @@ export class Refund {
   @Property({ type: 'integer' })
   qualifyingReversed!: number;
 
+  /** The campaign and referral points of its member's that it took back (its answer's bonusPoints, negated). */
+  @Property({ type: 'integer', default: 0 })
+  bonusReversed: number = 0;
+
   @Property({ type: 'bigint', nullable: true })
   transactionId: string | null = null;
 

@@ -327,27 +327,27 @@ export async function returnableTakes(tx: EntityManager, transactionId: string, 
 // ---- refunds --------------------------------------------------------------------------
 
 export interface NewRefund {
-  refundId: string; orderId: string; memberId: string; amountCents: number; pointsReversed: number; qualifyingReversed: number;
+  refundId: string; orderId: string; memberId: string; amountCents: number; pointsReversed: number; qualifyingReversed: number; bonusReversed: number;
   transactionId: string | null; occurredAt: Date;
 }
 
 export async function insertRefund(tx: EntityManager, r: NewRefund): Promise<void> {
   await tx.execute(
-    `insert into refund (refund_id, order_id, member_id, amount_cents, points_reversed, qualifying_reversed, transaction_id, occurred_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [r.refundId, r.orderId, r.memberId, r.amountCents, r.pointsReversed, r.qualifyingReversed, r.transactionId, r.occurredAt],
+    `insert into refund (refund_id, order_id, member_id, amount_cents, points_reversed, qualifying_reversed, bonus_reversed, transaction_id, occurred_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [r.refundId, r.orderId, r.memberId, r.amountCents, r.pointsReversed, r.qualifyingReversed, r.bonusReversed, r.transactionId, r.occurredAt],
   );
 }
 
 /** A refund as a retry compares it with its input (amount as text: exact). */
 export interface StoredRefund {
-  orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; transactionId: string | null; occurredAt: Date;
+  orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; bonusReversed: number; transactionId: string | null; occurredAt: Date;
 }
 
 export async function storedRefund(em: EntityManager, refundId: string): Promise<StoredRefund | null> {
   const [row] = await em.execute<StoredRefund[]>(
     `select order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", points_reversed as "points",
-       qualifying_reversed as "qualifying", transaction_id::text as "transactionId", occurred_at as "occurredAt" from refund where refund_id = ?`,
+       qualifying_reversed as "qualifying", bonus_reversed as "bonusReversed", transaction_id::text as "transactionId", occurred_at as "occurredAt" from refund where refund_id = ?`,
     [refundId],
   );
   return row ? withDates(row, ['occurredAt']) : null;
@@ -924,6 +924,16 @@ export async function lockCompletedReferral(tx: EntityManager, referralId: strin
     [referralId],
   );
   return row ? { ...row, activatesAt: new Date(row.activatesAt) } : null;
+}
+
+/** The REFERRAL points the order's completion of its member's referral gave that member (the referee), before any refund. */
+export async function refereePointsOfOrder(em: EntityManager, memberId: string, orderId: string): Promise<number> {
+  const [row] = await em.execute<{ points: number }[]>(
+    `select coalesce(sum(referee_points), 0)::int as points from referral
+     where referee_id = ? and order_id = ? and status in ('COMPLETED', 'REVERSED')`,
+    [memberId, orderId],
+  );
+  return row.points;
 }
 
 /** A referral a full refund within its hold took back. */

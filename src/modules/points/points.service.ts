@@ -77,10 +77,17 @@ export interface EarnResult {
   tierChange: TierChangeRef | null;
   /**
    * Campaign points the write gave its member besides pointsEarned (a refund: minus what it
-   * took back of them); a replayed write reads them when asked (bonusOf).
+   * took back of them): a purchase's PURCHASE campaigns, the TIER_UPGRADE campaigns of the
+   * upgrade it brought and the REFERRAL points its completed referral gave it (the referee); a
+   * replayed purchase reads them when asked (bonusOf).
    */
   bonusPoints?: number;
   bonusOf?: () => Promise<number>;
+}
+
+/** The REFERRAL points a purchase's completion of its member's referral gave that member (the referee). */
+function refereePoints(r: repo.ReferralOutcome | null | undefined): number {
+  return r?.status === 'COMPLETED' ? Math.max(r.refereePoints, 0) : 0;
 }
 
 /** campaign_effects' SQLSTATE when told to write the ledger for a member with a debt or a watermark above the lot (migration campaign_effects). */
@@ -212,7 +219,8 @@ export class PointsService {
         // Decided: its PURCHASE campaigns' effects and its referral's completion rode on its write (purchase_write's statement).
         const outcome = decided ? decided.referral ?? null : referral && await repo.completeReferral(tx, referral);
         if (outcome && referral) await this.settleReferral(tx, account, outcome, referral, config, decided == null);
-        return this.purchaseCampaigns(tx, p, config, account, earned, decided != null);
+        const result = await this.purchaseCampaigns(tx, p, config, account, earned, decided != null);
+        return { ...result, bonusPoints: (result.bonusPoints ?? 0) + refereePoints(outcome) };
       });
     })), this.em);
   }
@@ -254,7 +262,7 @@ export class PointsService {
       case 'done': {
         if (r.outboxId) notifyOutboxCommitted(this.em, r.outboxId);
         const points = r.transaction?.amount ?? 0;
-        const bonusPoints = r.effects.reduce((t, e) => t + (e.status === 'AWARDED' ? e.points : 0), 0);
+        const bonusPoints = r.effects.reduce((t, e) => t + (e.status === 'AWARDED' ? e.points : 0), 0) + refereePoints(r.referral);
         return {
           memberId: p.memberId, pointsEarned: points, qualifyingPointsEarned: basePoints(p.amountCents, config.pointsPerUnit), transaction: r.transaction, tierChange: r.change,
           bonusPoints,
@@ -405,7 +413,7 @@ export class PointsService {
    * (source 'purchase:<orderId>'; the bonus lot pending like the purchase's own), then
    * TIER_UPGRADE campaigns when it upgraded the member (source 'tier:<change id>'; spendable at
    * once). `decided`: the purchase was decided and written in one statement, which applied its
-   * PURCHASE campaigns already (purchaseDecided). bonusPoints: the PURCHASE campaigns' points only.
+   * PURCHASE campaigns already (purchaseDecided). bonusPoints: the campaigns' points (both kinds).
    */
   private async purchaseCampaigns(
     tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, account: repo.AccountRow, earned: EarnResult, decided: boolean,
@@ -417,7 +425,7 @@ export class PointsService {
       if (effects) bonusPoints = await this.settleEffects(tx, account, await repo.campaignEffects(tx, effects), effects, 'amount');
     }
     if (earned.tierChange?.kind === 'UPGRADE') {
-      await this.applyCampaigns(tx, account, active, p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at: p.occurredAt },
+      bonusPoints += await this.applyCampaigns(tx, account, active, p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at: p.occurredAt },
         this.spendableLot(p.occurredAt, config.pointsExpiryMonths), 'amount');
     }
     return { ...earned, bonusPoints };
@@ -491,7 +499,7 @@ export class PointsService {
     if (!mayApply(active, ['REGISTRATION'], at)) return;
     const settings = await repo.programSettings(tx);
     const account: repo.AccountRow = { balance: 0, lifetimeEarned: 0 };
-    await this.applyCampaigns(tx, account, active, memberId, 'registration', { trigger: 'REGISTRATION', at }, this.spendableLot(at, settings.pointsExpiryMonths), 'memberId');
+    await this.applyCampaigns(tx, account, active, memberId, `registration:${memberId}`, { trigger: 'REGISTRATION', at }, this.spendableLot(at, settings.pointsExpiryMonths), 'memberId');
   }
 
   /** When a purchase's lot becomes spendable (after the pending days) and when it expires. */
@@ -605,7 +613,8 @@ export class PointsService {
     return {
       memberId, pointsEarned: p.earned, qualifyingPointsEarned: p.qualifying,
       transaction: await repo.findTransaction(em, p.transactionId), tierChange,
-      bonusOf: () => awardedPoints(this.em, memberId, `purchase:${input.orderId}`),
+      bonusOf: async () => await awardedPoints(this.em, memberId, [`purchase:${input.orderId}`, ...(p.tierChangeId ? [`tier:${p.tierChangeId}`] : [])])
+        + await repo.refereePointsOfOrder(this.em, memberId, input.orderId),
     };
   }
 
@@ -644,13 +653,13 @@ export class PointsService {
     // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
     const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
     if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
-    const bonusBack = p.hasAwards ? await this.reverseAwards(tx, account, memberId, input, p, refundCents, occurredAt) : 0;
+    let bonusBack = p.hasAwards ? await this.reverseAwards(tx, account, memberId, input, p, refundCents, occurredAt) : 0;
     // The purchase completed its member's referral: refunded in full within the hold, both sides' points go back (issue 25).
-    if (p.referralId && p.refundedCents + refundCents >= p.amountCents) await this.reverseReferral(tx, account, memberId, input, p, p.referralId, occurredAt);
+    if (p.referralId && p.refundedCents + refundCents >= p.amountCents) bonusBack += await this.reverseReferral(tx, account, memberId, input, p, p.referralId, occurredAt);
     await repo.addRefunded(tx, input.orderId, refundCents, reversal.points, reversal.qualifying);
     await repo.insertRefund(tx, {
       refundId: input.refundId, orderId: input.orderId, memberId, amountCents: refundCents, pointsReversed: reversal.points,
-      qualifyingReversed: qualifying.own, transactionId: transaction?.id ?? null, occurredAt,
+      qualifyingReversed: qualifying.own, bonusReversed: bonusBack, transactionId: transaction?.id ?? null, occurredAt,
     });
     return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -qualifying.own, transaction, tierChange: null, bonusPoints: -bonusBack };
   }
@@ -675,7 +684,7 @@ export class PointsService {
       await this.bookReversal(tx, account, memberId, input, occurredAt, lotId, debit, {
         key: `refund:${input.refundId}:campaign:${award.code}`, reason: `refund ${input.refundId}: campaign ${award.code}`,
       });
-      await reverseAward(tx, award, memberId, points);
+      await reverseAward(tx, award, memberId, points, debit.plan.unrecovered);
       back += points;
     }
     return back;
@@ -689,13 +698,14 @@ export class PointsService {
    * referrer too (as a refund reverses a purchase's awards), and the referral REVERSED. After the
    * hold nothing changes: it stays COMPLETED. The referee's account is held (`account`); the
    * referrer's is locked after it (db/locks.ts: referee, then referrer); an erased referrer
-   * forfeited its balance, so only the referee's side goes back.
+   * forfeited its balance, so only the referee's side goes back. Returns the referee's points it
+   * reversed (part of the refund's bonusPoints).
    */
   private async reverseReferral(
     tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, p: repo.RefundedPurchase, referralId: string, occurredAt: Date,
-  ): Promise<void> {
+  ): Promise<number> {
     const r = await repo.lockCompletedReferral(tx, referralId);
-    if (!r || occurredAt >= r.activatesAt) return;
+    if (!r || occurredAt >= r.activatesAt) return 0;
     const referrer = await lockAccount(tx, r.referrerId);
     const side = async (acc: repo.AccountRow, id: string, points: number, lotId: string | null, role: string) => {
       if (points <= 0) return;
@@ -713,10 +723,11 @@ export class PointsService {
         await this.bookReversal(tx, referrer, r.referrerId, input, occurredAt, lotId, debit, {
           key: `refund:${input.refundId}:referral:campaign:${award.code}`, reason: `refund ${input.refundId}: referral campaign ${award.code}`,
         });
-        await reverseAward(tx, award, r.referrerId, points);
+        await reverseAward(tx, award, r.referrerId, points, debit.plan.unrecovered);
       }
     }
     await repo.markReferralReversed(tx, r.id, occurredAt, REVERSAL_REASON);
+    return Math.max(r.refereePoints, 0);
   }
 
   /**
@@ -813,7 +824,7 @@ export class PointsService {
     }
     return {
       memberId: r.memberId, pointsEarned: -r.points, qualifyingPointsEarned: -r.qualifying,
-      transaction: await repo.findTransaction(em, r.transactionId), tierChange: null,
+      transaction: await repo.findTransaction(em, r.transactionId), tierChange: null, bonusPoints: -r.bonusReversed,
     };
   }
 
@@ -1036,8 +1047,8 @@ export class PointsService {
     const active = await this.campaignsNow(tx);
     if (!mayApply(active, ['ACTIVITY', 'TIER_UPGRADE'], at)) return 0;
     const lot = this.spendableLot(at, settings.pointsExpiryMonths);
-    const given = await this.applyCampaigns(tx, account, active, memberId, `activity:${input.idempotencyKey}`, { trigger: 'ACTIVITY', at, activityKind: input.kind }, lot, 'kind');
-    if (tierChange?.kind === 'UPGRADE') await this.applyCampaigns(tx, account, active, memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at }, lot, 'kind');
+    let given = await this.applyCampaigns(tx, account, active, memberId, `activity:${input.idempotencyKey}`, { trigger: 'ACTIVITY', at, activityKind: input.kind }, lot, 'kind');
+    if (tierChange?.kind === 'UPGRADE') given += await this.applyCampaigns(tx, account, active, memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at }, lot, 'kind');
     return given;
   }
 
@@ -1094,7 +1105,7 @@ export class PointsService {
    * pointsExpiryMonths later, as an activity's; no pending days (there is nothing to return)
    * and no qualifying points (tiers measure spend: docs/decisions.md, "Daily check-in"). No
    * transaction when `points` is 0. Then the CHECK_IN campaigns' effects, as an activity's
-   * (source 'check_in:<day>', what the campaign report reads back). Returns the transaction and
+   * (source 'check_in:<member>:<day>', what the campaign report reads back). Returns the transaction and
    * the campaign points given. `config`: the configuration the check-in decided with (its
    * version checked as the check-in began: the lot's expiry and the campaigns come from it).
    */
@@ -1110,7 +1121,7 @@ export class PointsService {
       const active = campaignsOf(config);
       const bonusPoints = mayApply(active, ['CHECK_IN'], c.at)
         ? await this.applyCampaigns(
-          tx, account, active, c.memberId, `check_in:${c.day}`, { trigger: 'CHECK_IN', at: c.at }, this.spendableLot(c.at, config.pointsExpiryMonths), 'memberId',
+          tx, account, active, c.memberId, `check_in:${c.memberId}:${c.day}`, { trigger: 'CHECK_IN', at: c.at }, this.spendableLot(c.at, config.pointsExpiryMonths), 'memberId',
         )
         : 0;
       return { transaction, bonusPoints };
