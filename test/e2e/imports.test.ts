@@ -239,6 +239,42 @@ describe('purchases import', () => {
     expect(await windowCounterDrift(s)).toEqual([]);
   });
 
+  it('refundedAmount is the order\'s refunded total: an order refunded already (through the API, or by a history import) is not refunded again', async () => {
+    const m = await registerMember(s, { externalId: 'p-rf' });
+    const service = await s.token('service');
+    const gql = async (q: string, v: Record<string, unknown>) => { const r = await s.gql(q, v, service); expect(r.errors).toBeUndefined(); return r.data!; };
+    await gql(PURCHASE, { input: { memberId: m, orderId: 'rf-1', amount: 100, occurredAt: '2026-11-02T10:00:00Z' } });
+    await gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`, { i: { orderId: 'rf-1', refundId: 'rf-1-r', amount: 40 } });
+    const state = async () => (await s.sql(`select a.balance, (select refunded_cents::int from purchase where order_id = 'rf-1') as refunded,
+        (select count(*)::int from refund where order_id = 'rf-1') as refunds from point_account a where a.member_id = $1`, [m]))[0];
+    expect(await state()).toEqual({ balance: 60, refunded: 4000, refunds: 1 });
+    const header = 'orderId,externalId,amount,occurredAt,refundedAmount';
+    const same = await importFile('/imports/purchases?mode=earn', csv([header, 'rf-1,p-rf,100,2026-11-02T10:00:00Z,40']));
+    expect(same).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, errors: [] });
+    expect(await state()).toEqual({ balance: 60, refunded: 4000, refunds: 1 });
+    // More refunded since: the difference; less than the order has had: the line is rejected, nothing changes.
+    expect(await importFile('/imports/purchases?mode=earn', csv([header, 'rf-1,p-rf,100,2026-11-02T10:00:00Z,70']))).toMatchObject({ rowsDone: 1, errors: [] });
+    expect(await state()).toEqual({ balance: 30, refunded: 7000, refunds: 2 });
+    const less = await importFile('/imports/purchases?mode=earn', csv([header, 'rf-1,p-rf,100,2026-11-02T10:00:00Z,50']));
+    expect(less.errors).toEqual([expect.objectContaining({ line: 2, message: expect.stringMatching(/refunded already/) })]);
+    expect(await state()).toEqual({ balance: 30, refunded: 7000, refunds: 2 });
+
+    // A history import's order: the same file in earn mode changes nothing; a (backdated) refund over the API never makes it earn.
+    const h = await registerMember(s, { externalId: 'p-hx' });
+    const bought = new Date(Date.now() - 5 * 86_400_000).toISOString();
+    const hx = csv([header, `hx-1,p-hx,1500,${bought},40`]);
+    expect(await importFile('/imports/purchases?mode=history', hx)).toMatchObject({ rowsDone: 1, errors: [] });
+    const ledger = () => s.sql(`select type, amount from point_transaction where member_id = $1 order by id`, [h]);
+    const tiers = () => s.sql(`select kind, reason, superseded_at from tier_change where member_id = $1 order by id`, [h]);
+    const before = { ledger: await ledger(), tiers: await tiers() };
+    expect(before.tiers).toEqual([expect.objectContaining({ kind: 'UPGRADE', superseded_at: null })]);
+    expect(await importFile('/imports/purchases?mode=earn', hx)).toMatchObject({ rowsDone: 1, errors: [] });
+    expect({ ledger: await ledger(), tiers: await tiers() }).toEqual(before);
+    await gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`, { i: { orderId: 'hx-1', refundId: 'hx-1-r', amount: 10, occurredAt: bought } }); // dated at the purchase: the member's tier history is rebuilt from it
+    expect(await ledger()).toEqual([]);
+    await expectLedgerConsistent(s);
+  });
+
   it('earn, set-based: every member\'s ledger, tier history and purchases equal those recordPurchase makes from the same purchases in date order', async () => {
     const service = await s.token('service');
     const members = 12;

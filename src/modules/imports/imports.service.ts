@@ -235,10 +235,8 @@ export class ImportsService {
   private async earnOne(actor: Actor, q: QueuedPurchase): Promise<void> {
     const silent = { silent: true };
     await this.points.recordPurchase(actor, { memberId: q.memberId, orderId: q.orderId, amount: Number(q.amountCents) / 100, occurredAt: q.occurredAt }, undefined, silent);
-    if (q.refundedCents != null && Number(q.refundedCents) > 0) {
-      await this.points.refundPurchase(actor, {
-        orderId: q.orderId, refundId: `import:${q.orderId}`, amount: Number(q.refundedCents) / 100, occurredAt: q.occurredAt,
-      }, undefined, silent);
+    if (q.refundedCents != null) {
+      await this.points.refundImported(actor, { orderId: q.orderId, refundedCents: Number(q.refundedCents), occurredAt: q.occurredAt }, silent);
     }
   }
 

@@ -224,6 +224,12 @@ export async function storedPurchase(em: EntityManager, orderId: string): Promis
   return row ? withDates(row, ['occurredAt']) : null;
 }
 
+/** What an order has had refunded so far, in cents (refunds, and a history import's refundedAmount); null when there is no such order. */
+export async function refundedCentsOf(em: EntityManager, orderId: string): Promise<number | null> {
+  const [row] = await em.execute<{ cents: string }[]>('select refunded_cents::text as cents from purchase where order_id = ?', [orderId]);
+  return row ? Number(row.cents) : null;
+}
+
 /** The member a purchase belongs to; null when there is no such order. */
 export async function purchaseOwner(em: EntityManager, orderId: string): Promise<string | null> {
   const [row] = await em.execute<{ memberId: string }[]>('select member_id as "memberId" from purchase where order_id = ?', [orderId]);

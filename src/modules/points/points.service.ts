@@ -636,6 +636,25 @@ export class PointsService {
   }
 
   /**
+   * An import's refundedAmount: the order's refunded total as of the file. What the order has
+   * not had refunded yet is refunded (refund id 'import:<orderId>:<total in cents>', so that the
+   * same file imported again, or a larger total later, is keyed apart); nothing when it has had
+   * that much already (the file imported again, a refund the API recorded, a history import's
+   * refundedAmount); BAD_USER_INPUT when it has had more.
+   */
+  async refundImported(actor: Actor, input: { orderId: string; refundedCents: number; occurredAt: Date }, options: WriteOptions = {}): Promise<void> {
+    const refunded = await repo.refundedCentsOf(this.em, input.orderId);
+    if (refunded == null) throw notFound('Order', input.orderId);
+    if (refunded > input.refundedCents) {
+      throw badInput('refundedAmount', `Order ${input.orderId} has had ${refunded / 100} refunded already, more than refundedAmount`);
+    }
+    if (refunded === input.refundedCents) return;
+    await this.refundPurchase(actor, {
+      orderId: input.orderId, refundId: `import:${input.orderId}:${input.refundedCents}`, amount: (input.refundedCents - refunded) / 100, occurredAt: input.occurredAt,
+    }, undefined, options);
+  }
+
+  /**
    * The refund, its member's account held: the reversal it makes, taken from the lots (as they
    * were at its instant), its qualifying points attributed, the tier history after it, and the
    * purchase and refund rows.

@@ -190,10 +190,15 @@ export async function qualifyingBetween(em: EntityManager, memberId: string, fro
 /** A purchase and the tier it earned at. */
 export interface PurchaseTier { orderId: string; occurredAt: Date; tierId: string | null }
 
-/** The member's purchases dated at or after `from`, with the tier each earned at (the points module's table). */
+/**
+ * The member's purchases dated at or after `from` that earn, with the tier each earned at (the
+ * points module's table). A history import's purchases (source 'import', no earning tier) never
+ * earn, whatever tier their instant turns out to have: they are left out.
+ */
 export async function purchasesFrom(tx: EntityManager, memberId: string, from: Date): Promise<PurchaseTier[]> {
   const rows = await tx.execute<PurchaseTier[]>(
-    'select order_id as "orderId", occurred_at as "occurredAt", earned_tier_id as "tierId" from purchase where member_id = ? and occurred_at >= ?',
+    `select order_id as "orderId", occurred_at as "occurredAt", earned_tier_id as "tierId" from purchase
+     where member_id = ? and occurred_at >= ? and not (source = 'import' and earned_tier_id is null)`,
     [memberId, from],
   );
   return rows.map((p) => withDates(p, ['occurredAt']));
