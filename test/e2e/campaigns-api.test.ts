@@ -295,6 +295,31 @@ describe('validation', () => {
     expect(entries[3].before).toEqual({ status: 'ACTIVE', changed: ['name', 'bonusPoints'], name: 'Campaign edited', bonusPoints: 50 });
     expect(entries[3].after).toEqual({ status: 'ACTIVE', changed: ['name', 'bonusPoints'], name: 'Edited', bonusPoints: 75 });
   });
+
+  it('a running campaign\'s start cannot move once passed, its end must lie ahead, and its budget cannot fall below what it paid: each refused, nothing changed', async () => {
+    await s.admin(UPSERT, { i: base('running', { audience: { regions: ['nowhere'] }, budgetPoints: 1000 }) });
+    await s.admin(ACTIVATE, { c: 'running' });
+    const [{ id }] = await s.sql<{ id: string }>(`select id::text from campaign where code = 'running'`);
+    const [m] = await members(1, 'budget-edit');
+    await s.sql(`insert into campaign_award (campaign_id, member_id, source, occurred_at, points, reward_points) values ($1, $2, 'purchase:running-1', now(), 300, 0)`, [id, m]);
+    const admin = await s.token('admin');
+    const before = (await s.admin(ONE, { c: 'running' })).campaign;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ startsAt: '2026-02-01T00:00:00.000Z' }, 'startsAt'],
+      [{ endsAt: new Date(Date.now() - 60_000).toISOString() }, 'endsAt'],
+      [{ budgetPoints: 299 }, 'budgetPoints'],
+    ];
+    for (const [change, field] of cases) {
+      expectError(await s.gql(UPSERT, { i: base('running', { audience: { regions: ['nowhere'] }, budgetPoints: 1000, ...change }) }, admin), 'BAD_USER_INPUT', field);
+    }
+    expect((await s.admin(ONE, { c: 'running' })).campaign).toEqual(before);
+    // What stays allowed: a later end, a budget down to what it paid, no end at all.
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await s.admin(UPSERT, { i: base('running', { audience: { regions: ['nowhere'] }, budgetPoints: 300, endsAt: later }) })).upsertCampaign)
+      .toMatchObject({ status: 'ACTIVE', budgetPoints: 300, endsAt: later });
+    expect((await s.admin(UPSERT, { i: base('running', { audience: { regions: ['nowhere'] }, budgetPoints: 300, endsAt: null }) })).upsertCampaign)
+      .toMatchObject({ status: 'ACTIVE', endsAt: null });
+  });
 });
 
 describe('the nightly re-evaluation', () => {

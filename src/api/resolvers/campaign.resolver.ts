@@ -36,7 +36,7 @@ export class CampaignResolver {
   @Authorized('admin')
   @Mutation(() => Campaign, { description: 'DRAFT until activated; keyed by code.' })
   async upsertCampaign(@Arg('input', () => CampaignInput) input: CampaignInput, @Ctx() ctx: GraphQLContext): Promise<Campaign> {
-    return campaignOf(await ctx.services.campaigns.upsert(requireActor(ctx), { ...input, audience: input.audience as Record<string, unknown> | null | undefined }));
+    return campaignOf(await ctx.services.campaigns.upsert(requireActor(ctx), { ...input, audience: input.audience as Record<string, unknown> | null | undefined }, ctx.clock.now()));
   }
 
   @Authorized('admin')

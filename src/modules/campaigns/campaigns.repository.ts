@@ -149,6 +149,14 @@ export async function netPointsGiven(em: EntityManager, campaignIds: readonly st
 }
 
 /** How many members each arm of the campaign holds (control, treatment). */
+/** What a campaign's budget has paid so far: its awards' points net of what refunds took back, and its issued rewards' costPoints. */
+export async function budgetSpent(em: EntityManager, campaignId: string): Promise<number> {
+  const [row] = await em.execute<{ n: string }[]>(
+    'select coalesce(sum(points - reversed_points + unrecovered_points + reward_points), 0)::text as n from campaign_award where campaign_id = ?', [campaignId],
+  );
+  return Number(row.n);
+}
+
 export async function armSizes(em: EntityManager, campaignId: string): Promise<{ control: number; treatment: number }> {
   const [row] = await em.execute<{ control: string; treatment: string }[]>(
     `select count(*) filter (where control)::text as control, count(*) filter (where not control)::text as treatment from campaign_member where campaign_id = ?`,

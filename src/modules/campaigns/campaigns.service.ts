@@ -7,7 +7,7 @@ import type { PointsService } from '../points/points.service';
 import type { RewardsService } from '../rewards/rewards.service';
 import { checkFilter, memberSelection } from '../segments/segments.service';
 import {
-  activeCampaigns, assignArms, campaignByCode, insertCampaign, listCampaigns, lockCampaign, lockCampaignsPastEnd, netPointsGiven,
+  activeCampaigns, assignArms, budgetSpent, campaignByCode, insertCampaign, listCampaigns, lockCampaign, lockCampaignsPastEnd, netPointsGiven,
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
@@ -52,18 +52,18 @@ export class CampaignsService {
    * they measure, are). Concurrent first upserts of a code race on its unique key: the loser
    * runs again as an update.
    */
-  async upsert(actor: Actor, input: CampaignDefinition): Promise<CampaignRow> {
+  async upsert(actor: Actor, input: CampaignDefinition, now = new Date()): Promise<CampaignRow> {
     const values = campaignValues(input);
     await this.checkReferences(values);
     try {
-      return await this.upsertOnce(actor, input.code, values);
+      return await this.upsertOnce(actor, input.code, values, now);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      return this.upsertOnce(actor, input.code, values);
+      return this.upsertOnce(actor, input.code, values, now);
     }
   }
 
-  private upsertOnce(actor: Actor, code: string, values: CampaignValues): Promise<CampaignRow> {
+  private upsertOnce(actor: Actor, code: string, values: CampaignValues, now: Date): Promise<CampaignRow> {
     return inTransaction(this.em, async (tx) => {
       const current = await lockCampaign(tx, code);
       if (!current) {
@@ -82,6 +82,7 @@ export class CampaignsService {
       if (current.activatedAt && changed.includes('trigger')) {
         throw badInput('trigger', `trigger cannot change once the campaign has been activated: its arms were measured for ${current.trigger}`);
       }
+      if (current.activatedAt) await this.checkRunningEdit(tx, current, values, changed, now);
       const row = await updateCampaign(tx, code, values);
       this.audit.record(tx, actor, {
         action: 'campaign.update', entity: 'Campaign', entityId: code,
@@ -90,6 +91,26 @@ export class CampaignsService {
       await tx.flush();
       return row;
     });
+  }
+
+  /**
+   * An edit of a campaign that has been activated (ACTIVE or PAUSED) keeps what it has given
+   * meaningful: its start cannot move once it has passed (the awards and the report's period
+   * begin there); a new end must lie ahead (endCampaign ends it now; an end already passed would
+   * leave it ACTIVE with a closed window, its awards outside its report); a budget cannot fall
+   * below what the campaign has paid from it.
+   */
+  private async checkRunningEdit(tx: EntityManager, current: CampaignRow, values: CampaignValues, changed: string[], now: Date): Promise<void> {
+    if (changed.includes('startsAt') && new Date(current.startsAt).getTime() <= now.getTime()) {
+      throw badInput('startsAt', `Campaign ${current.code} started at ${current.startsAt}: its start cannot move`);
+    }
+    if (changed.includes('endsAt') && values.endsAt !== null && new Date(values.endsAt).getTime() <= now.getTime()) {
+      throw badInput('endsAt', 'endsAt must lie ahead for a running campaign: endCampaign ends it now');
+    }
+    if (changed.includes('budgetPoints') && values.budgetPoints !== null) {
+      const spent = await budgetSpent(tx, current.id);
+      if (values.budgetPoints < spent) throw badInput('budgetPoints', `Campaign ${current.code} has paid ${spent} points from its budget already: budgetPoints cannot be less`);
+    }
   }
 
   /** What needs a lookup: the audience compiles, the activity kind is a known one, the reward exists. */
