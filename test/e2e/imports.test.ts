@@ -67,8 +67,8 @@ describe('members import', () => {
       'imp-5,Ed,,,,SILVER,,50,,',
       'imp-1,Again,,,,,,,,',
       'imp-6,Fay,,,,,,abc,,',
-      'imp-7,Gus,"multi',
-      'line",,,,,,,',
+      'imp-7,"Gus',
+      'Junior",,,,,,,,',
       'imp-8,Hal,,,,,2020-01-01T00:00:00Z,,,',
       'imp-9,Ivy,,,,BRONZE,,,,',
     ]);
@@ -94,7 +94,7 @@ describe('members import', () => {
     const [bo] = await s.sql(`select display_name from member where external_id = 'imp-2'`);
     expect(bo.display_name).toBe('Bo, Jr.');
     const [gus] = await s.sql(`select display_name from member where external_id = 'imp-7'`);
-    expect(gus.display_name).toBe('Gus');
+    expect(gus.display_name).toBe('Gus\nJunior');
     const ledger = await s.sql(`select t.type, t.amount, t.balance_after, t.expires_at, a.balance, l.remaining
       from member m join point_account a on a.member_id = m.id join point_transaction t on t.member_id = m.id join point_lot l on l.transaction_id = t.id
       where m.external_id = 'imp-1'`);
@@ -117,6 +117,37 @@ describe('members import', () => {
     expect(again.status).toBe('SUCCEEDED');
     expect(await s.sql(`select m.*, a.balance from member m join point_account a on a.member_id = m.id order by m.id`)).toEqual(before);
     expect(await s.sql(`select count(*)::int as n from point_transaction where type = 'OPENING_BALANCE'`)).toEqual([{ n: 2 }]);
+  });
+
+  it('checks the profile as registerMember does: each bad value rejected with its line, the good lines in', async () => {
+    const file = csv([
+      'externalId,displayName,email,phone,gender,joinedAt',
+      `chk-1,${'a'.repeat(201)},,,,`,
+      'chk-2,Bee,x@,,,',
+      'chk-3,Cee,not-an-email,,,',
+      'chk-4,Dee,,abc,,',
+      `chk-5,Eve,,,${'g'.repeat(33)},`,
+      'chk-6,Fay,,,,1960-01-01T00:00:00Z',
+      'chk-7,Gil,gil@example.com,+86 (10) 1234-5678,f,2020-01-01T00:00:00Z',
+    ]);
+    const job = await importFile('/imports/members', file);
+    expect(job.errors).toEqual([
+      { line: 2, message: 'displayName must be at most 200 characters' },
+      { line: 3, message: 'email must be an email' },
+      { line: 4, message: 'email must be an email' },
+      { line: 5, message: 'phone must be digits, spaces, + ( ) -' },
+      { line: 6, message: 'gender must be at most 32 characters' },
+      { line: 7, message: 'joinedAt must not be before 1970-01-01' },
+    ]);
+    expect(job.rowsDone).toBe(1);
+    expect(await s.sql(`select external_id from member where external_id like 'chk-%'`)).toEqual([{ external_id: 'chk-7' }]);
+    const old = await importFile('/imports/purchases?mode=history', csv(['orderId,externalId,amount,occurredAt', 'chk-o1,chk-7,10,1960-01-01T00:00:00Z']));
+    expect(old.errors).toEqual([{ line: 2, message: 'occurredAt must not be before 1970-01-01' }]);
+    // The same values through registerMember are refused too.
+    for (const input of [{ displayName: 'a'.repeat(201) }, { email: 'x@' }, { email: 'not-an-email' }, { phone: 'abc' }, { gender: 'g'.repeat(33) }]) {
+      const r = await s.gql('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }', { i: { externalId: 'chk-api', ...input } }, await s.token('admin'));
+      expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
   });
 
   it('a known externalId gets the profile fields the file gives, never points or tier', async () => {
@@ -376,13 +407,16 @@ describe('a job whose server died', () => {
 describe('a large body', () => {
   it('streams 120,000 lines (~42 MB) into the database: the server\'s memory does not grow with the file', async () => {
     const ROWS = Number(process.env.IMPORT_TEST_ROWS ?? 120_000);
-    const pad = 'x'.repeat(320);
+    // Every value within registerMember's limits (displayName 200, region and channel 100).
+    const name = 'x'.repeat(190);
+    const region = 'y'.repeat(60);
+    const channel = 'z'.repeat(90);
     // Generated as it is sent: the test never holds the file either.
     const body = Readable.from((function* () {
-      yield 'externalId,displayName,region\n';
+      yield 'externalId,displayName,region,channel\n';
       for (let i = 0; i < ROWS; i += 1000) {
         let chunk = '';
-        for (let j = i; j < i + 1000; j++) chunk += `big-${j},${pad}${j},r${j % 7}\n`;
+        for (let j = i; j < i + 1000; j++) chunk += `big-${j},${name}${j},r${j % 7}${region},${channel}\n`;
         yield chunk;
       }
     })());

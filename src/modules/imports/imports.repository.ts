@@ -179,10 +179,19 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
          when s.error is not null then s.error
          when s.external_id is null then 'externalId is required'
          when s.line <> min(s.line) over (partition by s.external_id collate "C") then 'externalId ' || s.external_id || ' is also on line ' || min(s.line) over (partition by s.external_id collate "C") || ' (that line is the one taken)'
+         -- The profile's checks as registerMember's input makes them (api/types/inputs.ts RegisterMemberInput)
+         when length(s.external_id) > 200 then 'externalId must be at most 200 characters'
+         when length(s.display_name) > 200 then 'displayName must be at most 200 characters'
+         when s.email is not null and (length(s.email) > 320 or s.email !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:].]+$') then 'email must be an email'
+         when s.phone is not null and s.phone !~ '^[+]{0,1}[0-9 ()-]{3,32}$' then 'phone must be digits, spaces, + ( ) -'
+         when length(s.gender) > 32 then 'gender must be at most 32 characters'
+         when length(s.region) > 100 then 'region must be at most 100 characters'
+         when length(s.channel) > 100 then 'channel must be at most 100 characters'
          when s.birthday is not null and not (case when ${day('s.birthday')} then s.birthday::date between '1900-01-01' and (?::timestamptz + interval '1 day')::date else false end)
            then 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today'
          when s.joined_at is not null and not ${instant('s.joined_at')} then 'joinedAt must be an ISO-8601 date-time'
          when s.joined_at is not null and s.joined_at::timestamptz > ?::timestamptz + interval '5 minutes' then 'joinedAt must not be in the future'
+         when s.joined_at is not null and s.joined_at::timestamptz < '1970-01-01T00:00:00Z' then 'joinedAt must not be before 1970-01-01'
          when s.tier_code is not null and not exists (select 1 from tier t where t.code = s.tier_code) then 'tierCode ' || s.tier_code || ' is not a tier of the programme'
          when s.tier_expires_at is not null and s.tier_code is null then 'tierExpiresAt needs a tierCode'
          when s.tier_expires_at is not null and not ${instant('s.tier_expires_at')} then 'tierExpiresAt must be an ISO-8601 date-time'
@@ -216,6 +225,7 @@ export async function checkPurchases(tx: EntityManager, id: string, at: Date): P
          when s.occurred_at is null then 'occurredAt is required'
          when not ${instant('s.occurred_at')} then 'occurredAt must be an ISO-8601 date-time'
          when s.occurred_at::timestamptz > ?::timestamptz + interval '5 minutes' then 'occurredAt must not be in the future'
+         when s.occurred_at::timestamptz < '1970-01-01T00:00:00Z' then 'occurredAt must not be before 1970-01-01'
          when s.refunded_amount is not null and not ${money('s.refunded_amount')} then 'refundedAmount must be a decimal number with at most 2 decimals'
          when s.refunded_amount is not null and s.refunded_amount::numeric > s.amount::numeric then 'refundedAmount must not exceed amount'
          when p.order_id is not null and (p.member_id <> m.id or p.amount_cents <> ${cents('s.amount')} or p.occurred_at <> s.occurred_at::timestamptz)
