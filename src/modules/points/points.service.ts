@@ -863,6 +863,7 @@ export class PointsService {
     return idempotentWrite(this.em, replay, () => withinPointsRange('amount', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
       if (settled) return settled;
+      const balanceBefore = account.balance; // credit and debit move `account` on
       let txn: TransactionRow;
       if (input.amount > 0) {
         const settings = await repo.programSettings(tx);
@@ -878,7 +879,7 @@ export class PointsService {
       }
       this.audit.record(tx, actor, {
         action: 'points.adjust', entity: 'Member', entityId: memberId,
-        before: { balance: account.balance }, after: { balance: txn.balanceAfter, amount: input.amount, reason: input.reason },
+        before: { balance: balanceBefore }, after: { balance: txn.balanceAfter, amount: input.amount, reason: input.reason },
       });
       await tx.flush();
       return txn;
