@@ -301,6 +301,9 @@ describe('purchases import', () => {
     expect(before.tiers).toEqual([expect.objectContaining({ kind: 'UPGRADE', superseded_at: null })]);
     expect(await importFile('/imports/purchases?mode=earn', hx)).toMatchObject({ rowsDone: 1, errors: [] });
     expect({ ledger: await ledger(), tiers: await tiers() }).toEqual(before);
+    // History mode leaves a recorded order as it is: another refunded total is a rejected line, not a line done.
+    const changed = await importFile('/imports/purchases?mode=history', csv([header, `hx-1,p-hx,1500,${bought},50`]));
+    expect(changed).toMatchObject({ rowsDone: 0, errors: [{ line: 2, message: expect.stringMatching(/already recorded with refundedAmount 40/) }] });
     await gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`, { i: { orderId: 'hx-1', refundId: 'hx-1-r', amount: 10, occurredAt: bought } }); // dated at the purchase: the member's tier history is rebuilt from it
     expect(await ledger()).toEqual([]);
     await expectLedgerConsistent(s);

@@ -208,8 +208,12 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
   );
 }
 
-/** Purchases: one reason per bad line. A recorded order is taken again only with the same member, amount and instant (then it is skipped). */
-export async function checkPurchases(tx: EntityManager, id: string, at: Date): Promise<void> {
+/**
+ * Purchases: one reason per bad line. A recorded order is taken again only with the same
+ * member, amount and instant (then it is skipped; earn mode refunds what its refundedAmount
+ * adds), and in history mode, which leaves a recorded order as it is, with the same refunded total.
+ */
+export async function checkPurchases(tx: EntityManager, id: string, at: Date, history: boolean): Promise<void> {
   const s = stageTable(id);
   await tx.execute(
     `with checked as (
@@ -230,11 +234,13 @@ export async function checkPurchases(tx: EntityManager, id: string, at: Date): P
          when s.refunded_amount is not null and s.refunded_amount::numeric > s.amount::numeric then 'refundedAmount must not exceed amount'
          when p.order_id is not null and (p.member_id <> m.id or p.amount_cents <> ${cents('s.amount')} or p.occurred_at <> s.occurred_at::timestamptz)
            then 'orderId ' || s.order_id || ' is already recorded with another member, amount or occurredAt'
+         when p.order_id is not null and ?::boolean and p.refunded_cents <> coalesce(${cents('s.refunded_amount')}, 0)
+           then 'orderId ' || s.order_id || ' is already recorded with refundedAmount ' || trim_scale(p.refunded_cents::numeric / 100) || ': history mode leaves a recorded order as it is (earn mode refunds the difference)'
        end as message
        from ${s} s left join member m on m.external_id = s.external_id left join purchase p on p.order_id = s.order_id
      ), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
      update import_job set rows_rejected = rows_rejected + (select count(*) from e) where id = ?`,
-    [at, id, id],
+    [at, history, id, id],
   );
 }
 

@@ -110,7 +110,7 @@ export class ImportsService {
   private async run(actor: Actor, own: EntityManager, connection: PgConnection, job: ImportJobRow): Promise<ImportJobRow> {
     try {
       const at = job.startedAt;
-      await this.inOwnTransaction(own, connection, (tx) => (job.kind === 'MEMBERS' ? repo.checkMembers(tx, job.id, at) : repo.checkPurchases(tx, job.id, at)));
+      await this.inOwnTransaction(own, connection, (tx) => (job.kind === 'MEMBERS' ? repo.checkMembers(tx, job.id, at) : repo.checkPurchases(tx, job.id, at, job.mode === 'history')));
       await this.phase(own, job.id, 'APPLYING');
       if (job.kind === 'MEMBERS') await this.applyMembers(own, connection, job.id, at);
       else if (job.mode === 'history') await this.applyHistory(own, connection, job.id);
