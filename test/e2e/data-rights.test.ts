@@ -106,7 +106,8 @@ describe('member data rights', () => {
       const doc = JSON.parse((await gqlData(s.gql(EXPORT, { id: ava.id }, own))).memberDataExport);
       expect(Object.keys(doc)).toEqual([
         'format', 'generatedAt', 'member', 'points', 'pointTransactions', 'pointLots', 'purchases', 'refunds', 'qualifyingPoints', 'activities',
-        'checkIns', 'tierHistory', 'tierNotices', 'redemptions', 'birthdayGifts', 'tags', 'segments', 'retention', 'lifecycleTransitions', 'auditLog',
+        'checkIns', 'referrals', 'tierHistory', 'tierNotices', 'redemptions', 'birthdayGifts', 'campaignArms', 'campaignAwards', 'tags', 'segments', 'retention',
+        'lifecycleTransitions', 'auditLog',
       ]);
       expect(doc.format).toBe('loyalty.member-export/1');
       expect(doc.member).toMatchObject({ ...PROFILE, id: ava.id, erasedAt: null, tier: 'GOLD' });
@@ -127,6 +128,24 @@ describe('member data rights', () => {
       expect(doc.retention).toMatchObject({ lifecycleStage: expect.any(String), rfm: expect.objectContaining({ frequency: 2 }) });
       expect(doc.auditLog.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['member.update', 'member.tag']));
       expect(JSON.stringify(doc.auditLog)).not.toMatch(/admin-tester/); // staff names are not the member's data
+    });
+
+    it('its referrals (its own side only), campaign arms and campaign awards', async () => {
+      const { member: { referralCode } } = await gqlData(s.gql('query($id: ID!) { member(id: $id) { referralCode } }', { id: ava.id }, admin));
+      const friend = (await gqlData(s.gql('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }',
+        { i: { externalId: 'ava-friend-1', displayName: 'Zed Friend', referralCode } }, admin))).registerMember.id;
+      const [{ id: campaignId }] = await s.sql<{ id: string }>(`insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, control_percent)
+        values (gen_random_uuid(), 'EXPORT_C', 'Export', 'PURCHASE', 'ENDED', '2020-01-01', 5, 0) returning id::text`);
+      await s.sql(`insert into campaign_member (campaign_id, member_id, control) values ($1, $2, false)`, [campaignId, ava.id]);
+      await s.sql(`insert into campaign_award (campaign_id, member_id, source, occurred_at, points) values ($1, $2, 'purchase:ava-o1', now(), 5)`, [campaignId, ava.id]);
+      const doc = JSON.parse((await gqlData(s.gql(EXPORT, { id: ava.id }, admin))).memberDataExport);
+      expect(doc.referrals).toEqual([expect.objectContaining({ role: 'REFERRER', status: 'PENDING', points: 0, completedAt: null })]);
+      expect(JSON.stringify(doc.referrals)).not.toMatch(new RegExp(`${friend}|Zed`));
+      expect(doc.campaignArms).toEqual([expect.objectContaining({ campaign: 'EXPORT_C', control: false })]);
+      expect(doc.campaignAwards).toEqual([expect.objectContaining({ campaign: 'EXPORT_C', source: 'purchase:ava-o1', points: 5, pointsReversed: 0 })]);
+      const theirs = JSON.parse((await gqlData(s.gql(EXPORT, { id: friend }, admin))).memberDataExport);
+      expect(theirs.referrals).toEqual([expect.objectContaining({ role: 'REFEREE', status: 'PENDING' })]);
+      expect(JSON.stringify(theirs.referrals)).not.toContain(ava.id);
     });
 
     it('an admin gets the same document; another member and a service are FORBIDDEN; an unknown id is NOT_FOUND', async () => {

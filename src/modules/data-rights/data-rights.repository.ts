@@ -9,11 +9,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  *
  * Cross-module read, by design: everything held about one member is in the tables of members
  * (member), tiers (tier, tier_change, tier_notice), points (point_account, point_transaction,
- * point_lot, purchase, refund, qualifying_entry, activity), check-in (check_in), benefits (birthday_grant), rewards
- * (redemption, reward), tags (member_tag, tag), retention (member_retention,
+ * point_lot, purchase, refund, qualifying_entry, activity), check-in (check_in), referrals
+ * (referral), benefits (birthday_grant), rewards (redemption, reward), campaigns (campaign,
+ * campaign_member, campaign_award), tags (member_tag, tag), retention (member_retention,
  * lifecycle_transition) and audit (audit_entry). Every part reads by the member's id on an
- * index of its table, but point_lot and lifecycle_transition, which have no index on the member
- * for all rows (one would cost every purchase a write; an export is rare): those two are scans.
+ * index of its table, but point_lot, lifecycle_transition and campaign_member, which have no
+ * index on the member for all rows (one would cost every purchase or arm a write; an export is
+ * rare): those three are scans.
  */
 
 /** Money in cents as the document shows it: the amount in the currency unit, and the cents. */
@@ -57,6 +59,13 @@ export const EXPORT_LISTS = {
     columns: 'ci.day::text as "day", ci.streak as "streak", ci.points as "points", ci.checked_in_at as "checkedInAt"',
     from: 'check_in ci where ci.member_id = $1', order: 'ci.day',
   },
+  // The other party of a referral is another member's data: only this member's side (its role, its points).
+  referrals: {
+    columns: `rf.id::text as "id", case when rf.referrer_id = $1 then 'REFERRER' else 'REFEREE' end as "role", rf.status as "status",
+      rf.reason as "reason", case when rf.referrer_id = $1 then rf.referrer_points else rf.referee_points end as "points",
+      rf.created_at as "createdAt", rf.completed_at as "completedAt", rf.reversed_at as "reversedAt"`,
+    from: 'referral rf where rf.referrer_id = $1 or rf.referee_id = $1', order: 'rf.created_at, rf.id',
+  },
   tierHistory: {
     columns: `c.id::text as "id", c.kind as "kind", ft.code as "fromTier", tt.code as "toTier", c.reason as "reason",
       c.qualifying_points as "qualifyingPoints", c.occurred_at as "occurredAt", c.expires_at as "expiresAt", c.superseded_at as "supersededAt"`,
@@ -75,6 +84,15 @@ export const EXPORT_LISTS = {
   birthdayGifts: {
     columns: 'g.year as "year", g.points as "points", g.granted_at as "grantedAt"',
     from: 'birthday_grant g where g.member_id = $1', order: 'g.year',
+  },
+  campaignArms: {
+    columns: 'ca.code as "campaign", cm.control as "control", cm.assigned_at as "assignedAt"',
+    from: 'campaign_member cm join campaign ca on ca.id = cm.campaign_id where cm.member_id = $1', order: 'cm.assigned_at, ca.code',
+  },
+  campaignAwards: {
+    columns: `cw.code as "campaign", aw.source as "source", aw.occurred_at as "occurredAt", aw.points as "points",
+      aw.reversed_points as "pointsReversed", aw.reward_points as "rewardPoints"`,
+    from: 'campaign_award aw join campaign cw on cw.id = aw.campaign_id where aw.member_id = $1', order: 'aw.id',
   },
   tags: {
     columns: 'tg.code as "code", tg.name as "name", tg.kind as "kind", mt.tagged_at as "taggedAt"',

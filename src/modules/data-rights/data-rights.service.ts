@@ -24,8 +24,8 @@ const EXPORT_BATCH = 1000;
 
 /** The document's keys after `points`, in order: its lists, and the two single values placed among them. */
 const EXPORT_LAYOUT: (ExportListKey | 'segments' | 'retention')[] = [
-  'pointTransactions', 'pointLots', 'purchases', 'refunds', 'qualifyingPoints', 'activities', 'checkIns', 'tierHistory', 'tierNotices', 'redemptions',
-  'birthdayGifts', 'tags', 'segments', 'retention', 'lifecycleTransitions', 'auditLog',
+  'pointTransactions', 'pointLots', 'purchases', 'refunds', 'qualifyingPoints', 'activities', 'checkIns', 'referrals', 'tierHistory', 'tierNotices',
+  'redemptions', 'birthdayGifts', 'campaignArms', 'campaignAwards', 'tags', 'segments', 'retention', 'lifecycleTransitions', 'auditLog',
 ];
 
 /** The modules an erasure asks for their part, each in the erasure's transaction. */
