@@ -4,6 +4,7 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { listStatements } from '../support/statements';
+import { eventually } from '../support/wait';
 
 let s: TestServer;
 /** Members registered in the set-up: each tagged vip, with a purchase that took it to SILVER. */
@@ -211,6 +212,9 @@ describe('statement counts of representative operations', () => {
   });
 
   it('a tierChangeFeed page of 20 with both tiers', async () => {
+    // The feed serves a change once every older transaction in the cluster has ended (another
+    // test file's, in its own database, included): waited for before the counted request.
+    await eventually(async () => (await s.admin('{ tierChangeFeed(first: 20) { edges { cursor } } }')).tierChangeFeed.edges.length === 20, 'the feed\'s first 20 changes');
     const { data, statements } = await count('{ tierChangeFeed(first: 20) { edges { cursor node { id kind fromTier { code } toTier { code } } } pageInfo { hasNextPage endCursor } } }');
     expect(data.tierChangeFeed.edges).toHaveLength(20);
     expectStatements('tierChangeFeed page', statements, 2);
