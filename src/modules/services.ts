@@ -127,7 +127,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     imports: new ImportsService(em, points, tierEngine),
     campaignReport: new CampaignReportService(em),
     dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
-    campaigns: new CampaignsService(em, audit, { points, rewards }),
+    campaigns: new CampaignsService(em, audit, { points, rewards, tiers, tags }),
     checkIn: new CheckInService(em, points),
     referralsRead: new ReferralsReadService(em, program),
   };

@@ -241,6 +241,10 @@ describe('validation', () => {
     ['zero bonusPoints', { bonusPoints: 0 }, 'bonusPoints'],
     ['an unknown reward', { rewardCode: 'no-such-reward' }, 'rewardCode'],
     ['an audience that cannot compile', { audience: { minR: 9 } }, 'minR'],
+    ['an audience naming a tier the programme does not have', { audience: { tierCodes: ['GOLD', 'NOPE'] } }, 'tierCodes'],
+    ['an audience naming a tag that does not exist', { audience: { tagsAll: ['no_such_tag'] } }, 'tagsAll'],
+    ['an audience excluding a tag that does not exist', { audience: { tagsNone: ['no_such_tag'] } }, 'tagsNone'],
+    ['an audience whose minBalance exceeds its maxBalance', { audience: { minBalance: 100, maxBalance: 10 } }, 'minBalance'],
     ['a code with spaces', { code: 'with spaces' }, 'code'],
     ['an empty name', { name: '' }, 'name'],
   ];

@@ -5,7 +5,9 @@ import { type Actor, SYSTEM_ACTOR } from '../actor';
 import type { AuditService } from '../audit/audit.service';
 import type { PointsService } from '../points/points.service';
 import type { RewardsService } from '../rewards/rewards.service';
-import { checkFilter, memberSelection } from '../segments/segments.service';
+import type { TagsService } from '../tags/tags.service';
+import type { TiersService } from '../tiers/tiers.service';
+import { checkFilter, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import {
   activeCampaigns, assignArms, budgetSpent, campaignByCode, insertCampaign, listCampaigns, lockCampaign, lockCampaignsPastEnd, netPointsGiven,
   setCampaignStatus, updateCampaign, type CampaignRow,
@@ -17,8 +19,8 @@ import {
 export type { CampaignRow } from './campaigns.repository';
 export type { CampaignDefinition } from './campaigns.rules';
 
-/** What the campaigns service asks of other modules: the activity kinds (points) and the rewards (rewards). */
-export interface CampaignDeps { points: PointsService; rewards: RewardsService }
+/** What the campaigns service asks of other modules: the activity kinds (points), the rewards, the tiers and the tags (an audience's codes). */
+export interface CampaignDeps { points: PointsService; rewards: RewardsService; tiers: TiersService; tags: TagsService }
 
 /**
  * The definition's stored values out of a row, to compare a new definition with (the audience
@@ -94,6 +96,33 @@ export class CampaignsService {
   }
 
   /**
+   * An audience that would select nobody by a slip of the admin's is refused, naming the field:
+   * a tier or a tag the programme does not have (a typo, a code's case), a range whose minimum
+   * exceeds its maximum. A campaign with such an audience would run, give nothing and report on
+   * two empty arms.
+   */
+  private async checkAudience(a: SegmentFilter): Promise<void> {
+    if (a.tierCodes?.length) {
+      const known = new Set((await this.deps.tiers.ladder()).map((t) => t.code));
+      const unknown = a.tierCodes.filter((c) => !known.has(c));
+      if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown.join(', ')}: the programme's tiers are ${[...known].join(', ')}`);
+    }
+    const tagLists = (['tagsAll', 'tagsAny', 'tagsNone'] as const).filter((k) => a[k]?.length);
+    if (tagLists.length) {
+      const known = new Set((await this.deps.tags.list()).map((t) => t.code));
+      for (const k of tagLists) {
+        const unknown = a[k]!.filter((c) => !known.has(c));
+        if (unknown.length) throw badInput(k, `Unknown tag ${unknown.join(', ')}`);
+      }
+    }
+    for (const [min, max] of [['minBalance', 'maxBalance'], ['minSpend', 'maxSpend']] as const) {
+      const low = a[min];
+      const high = a[max];
+      if (low != null && high != null && low > high) throw badInput(min, `${min} must not exceed ${max}: the audience would be empty`);
+    }
+  }
+
+  /**
    * An edit of a campaign that has been activated (ACTIVE or PAUSED) keeps what it has given
    * meaningful: its start cannot move once it has passed (the awards and the report's period
    * begin there); a new end must lie ahead (endCampaign ends it now; an end already passed would
@@ -113,9 +142,12 @@ export class CampaignsService {
     }
   }
 
-  /** What needs a lookup: the audience compiles, the activity kind is a known one, the reward exists. */
+  /** What needs a lookup: the audience compiles and names known tiers and tags, the activity kind is a known one, the reward exists. */
   private async checkReferences(v: CampaignValues): Promise<void> {
-    if (v.audience) checkFilter(v.audience);
+    if (v.audience) {
+      checkFilter(v.audience);
+      await this.checkAudience(v.audience);
+    }
     if (v.activityKind !== null) {
       const kinds = (await this.deps.points.activityRules()).map((r) => r.kind);
       if (!kinds.includes(v.activityKind)) throw badInput('activityKind', `Unknown activity kind ${v.activityKind}: known kinds are ${kinds.join(', ') || 'none yet'}`);
