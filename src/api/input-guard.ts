@@ -7,10 +7,14 @@ import { MAX_AMOUNT } from '../common/money';
 import { bigintArg } from '../common/pagination';
 import { isUuid } from '../modules/members/members.service';
 
+/** Half of a UTF-16 surrogate pair on its own: JSON can carry it (\ud800), UTF-8 cannot. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * Checks one coerced input value by its GraphQL type, as a class: every ID the API takes is a
  * UUID (the id columns are uuid: any other text is an SQL error); no string holds a NUL
- * (PostgreSQL refuses \u0000 in text); every DateTime lies between 1970 and 9999; every Float
+ * (PostgreSQL refuses \u0000 in text) or a lone surrogate (text would store it as U+FFFD, and
+ * jsonb, the audit log's and the filters' column, refuses it); every DateTime lies between 1970 and 9999; every Float
  * is at most MAX_AMOUNT in size (no number the API takes is larger; narrower bounds are the
  * fields' own validators). A violation is BAD_USER_INPUT naming the field.
  */
@@ -31,6 +35,7 @@ function checkValue(type: GraphQLInputType, value: unknown, field: string, rowId
   const scalar = type instanceof GraphQLScalarType ? type.name : null;
   if (typeof value === 'string') {
     if (value.includes('\u0000')) throw badInput(field, `${field} must not contain a NUL character`);
+    if (LONE_SURROGATE.test(value)) throw badInput(field, `${field} must be well-formed Unicode (it holds half of a UTF-16 surrogate pair)`);
     if (scalar === 'ID' && rowId) bigintArg(field, value);
     else if (scalar === 'ID' && !isUuid(value)) throw badInput(field, `${field} must be a UUID`);
   } else if (value instanceof Date) {

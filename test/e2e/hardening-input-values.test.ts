@@ -112,6 +112,23 @@ describe('a NUL character in a string', () => {
   });
 });
 
+describe('half of a UTF-16 surrogate pair in a string', () => {
+  it('is BAD_USER_INPUT naming the field (it was a server error where the value reached jsonb), and a whole pair is taken', async () => {
+    const [high, low] = ['a\ud800', 'r\udc00'];
+    await refuseAll([
+      ['registerMember', 'mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }', { i: { displayName: high } }, admin, 'displayName'],
+      ['segment name', 'mutation($n: String!) { saveSegment(input: { name: $n, filter: {} }) { id } }', { n: high }, admin, 'name'],
+      ['segment filter list', 'mutation($r: String!) { saveSegment(input: { name: "v-sur", filter: { regions: ["ok", $r] } }) { id } }', { r: low }, admin, 'filter.regions'],
+      ['adjust reason', 'mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }', { i: { memberId, amount: 5, reason: low, idempotencyKey: 'v-sur' } }, admin, 'reason'],
+    ]);
+    // Written into the document itself, the parser refuses it (a client's error: 400, not 5xx).
+    const literal = await s.gql('mutation { registerMember(input: { region: "x\\ud800y" }) { id } }', {}, admin);
+    expect(literal.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    const emoji = await s.gql('mutation($n: String!) { saveSegment(input: { name: $n, filter: {} }) { name } }', { n: 'fans \ud83d\ude00' }, admin);
+    expect(emoji.data).toEqual({ saveSegment: { name: 'fans \u{1F600}' } });
+  });
+});
+
 describe('a cursor whose number does not fit', () => {
   it('is BAD_USER_INPUT (after) on every paged field', async () => {
     const huge = '9'.repeat(30);
