@@ -129,6 +129,20 @@ describe.each(['UTC', 'Asia/Shanghai', 'America/New_York'])('retention as of a d
       { period: '2023-08', earned: 0, redeemed: 0, expired: 0, reversed: 30 },
     ]);
   });
+
+  it('points flow counts as earned every credit the programme gave: campaigns\', referrals\' and check-ins\' too, not an import\'s opening balance', async () => {
+    const m = await registerMember(s, { joinedAt: JOINED });
+    await c.buy(m, 'flow-3', 100, local(zone, '2023-10-10T12:00'));
+    let balance = 100;
+    for (const [type, amount] of [['BONUS', 5], ['REFERRAL', 7], ['CHECK_IN', 11], ['OPENING_BALANCE', 1000]] as const) {
+      balance += amount;
+      await s.sql(`insert into point_transaction (member_id, type, amount, balance_after, occurred_at, unrecovered, created_at) values ($1, $2, $3, $4, $5, 0, now())`,
+        [m, type, amount, balance, local(zone, '2023-10-12T12:00')]);
+    }
+    const { pointsFlow } = await s.admin(`query($f: DateTime!, $t: DateTime!) { pointsFlow(from: $f, to: $t) { period earned } }`,
+      { f: local(zone, '2023-10-01T00:00'), t: local(zone, '2023-11-01T00:00') });
+    expect(pointsFlow).toEqual([{ period: '2023-10', earned: 100 + 5 + 7 + 11 }]);
+  });
 });
 
 describe('item 11: lifecycle transitions when refreshes run out of date order', () => {

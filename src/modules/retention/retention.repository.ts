@@ -665,14 +665,16 @@ const PROGRAM_ZONE = '(select time_zone from program where id = 1)';
 
 /**
  * Points earned, redeemed, expired and reversed per month of [from, to), months in the programme's
- * time zone. Reads point_transaction (the points module's table), one aggregate; sum() over int
- * is bigint: a month's flow may pass 2^31.
+ * time zone. Earned: every credit the programme gave in the month, purchases' (EARN), campaigns'
+ * (BONUS), referrals', check-ins' and positive adjustments (birthday gifts among them); not an
+ * import's OPENING_BALANCE (points another programme gave). Reads point_transaction (the points
+ * module's table), one aggregate; sum() over int is bigint: a month's flow may pass 2^31.
  */
 export async function pointsFlow(em: EntityManager, from: Date, to: Date): Promise<PointsFlowRow[]> {
   const rows = await rowsOf<{ period: string; earned: string; redeemed: string; expired: string; reversed: string }>(
     em,
     `select to_char(date_trunc('month', occurred_at at time zone ${PROGRAM_ZONE}), 'YYYY-MM') as period,
-         coalesce(sum(amount) filter (where amount > 0 and type in ('EARN', 'ADJUST')), 0) as earned,
+         coalesce(sum(amount) filter (where amount > 0 and type in ('EARN', 'ADJUST', 'BONUS', 'REFERRAL', 'CHECK_IN')), 0) as earned,
          coalesce(-sum(amount) filter (where type = 'REDEEM'), 0) + coalesce(-sum(amount) filter (where type = 'REDEMPTION_CANCEL'), 0) as redeemed,
          coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0) as expired,
          coalesce(-sum(amount) filter (where type = 'REFUND_REVERSAL'), 0) as reversed
