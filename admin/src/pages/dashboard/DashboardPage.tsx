@@ -26,15 +26,17 @@ const WIN_BACK = 20;
 export default function DashboardPage() {
   const { t } = useI18n();
   const params = useSearchParams();
+  const [summary, refetchSummary] = useQuery({ query: SummaryQuery, variables: { expiringWithinDays: EXPIRING_WITHIN_DAYS, winBack: WIN_BACK } });
+  // The series' months are the programme's (its time zone): their bounds wait for it.
+  const timeZone = summary.data?.program.timeZone ?? null;
   const range = useMemo<MonthRange>(() => {
-    const fallback = defaultRange();
+    const fallback = defaultRange(timeZone ?? 'UTC');
     const from = params.get('from');
     const to = params.get('to');
     return { from: isMonth(from) ? from : fallback.from, to: isMonth(to) ? to : fallback.to };
-  }, [params]);
+  }, [params, timeZone]);
   const rangeValid = range.from <= range.to;
-  const [summary, refetchSummary] = useQuery({ query: SummaryQuery, variables: { expiringWithinDays: EXPIRING_WITHIN_DAYS, winBack: WIN_BACK } });
-  const [series, refetchSeries] = useQuery({ query: SeriesQuery, variables: rangeVariables(range), pause: !rangeValid });
+  const [series, refetchSeries] = useQuery({ query: SeriesQuery, variables: rangeVariables(range, timeZone ?? 'UTC'), pause: !rangeValid || !timeZone });
   const summaryError = toOperationError(summary.error);
   const seriesError = useMemo(() => toOperationError(series.error), [series.error]);
   const data = summary.data;
@@ -62,7 +64,7 @@ export default function DashboardPage() {
       <Section
         title={t('dashboard.series.title')}
         id="dashboard-series"
-        actions={<RangeForm range={range} serverError={seriesError} />}
+        actions={<RangeForm key={`${range.from}/${range.to}`} range={range} serverError={seriesError} />}
       >
         {seriesError && (seriesError.general.length || !Object.keys(seriesError.fields).length) ? <ErrorState error={{ ...seriesError, fields: {} }} onRetry={() => refetchSeries({ requestPolicy: 'network-only' })} /> : null}
         {series.fetching && !series.data ? <Loading /> : null}

@@ -6,6 +6,9 @@ import { graphql } from '../../gql';
  */
 export const DashboardSummaryQuery = graphql(`
   query DashboardSummary($expiringWithinDays: Int!, $winBack: Int!) {
+    program {
+      timeZone
+    }
     programStats {
       members
       pointsLiability

@@ -1,8 +1,10 @@
+import { localDate, startOfLocalDay } from '../../../../src/common/local-time.rules';
+
 /**
- * The dashboard's date range: whole months, `YYYY-MM` (an <input type="month">'s value), in
- * UTC as the server's monthly series are. The request's `from` is the first instant of the
- * first month; its `to` the last instant of the last month (the series' `to` is exclusive for
- * flows and transitions, and growth's months run up to the month `to` falls in).
+ * The dashboard's date range: whole months, `YYYY-MM` (an <input type="month">'s value), in the
+ * programme's time zone as the server's monthly series are. The request's `from` is the first
+ * instant of the first month; its `to` the last instant of the last month (the series' `to` is
+ * exclusive for flows and transitions, and growth's months run up to the month `to` falls in).
  */
 export interface MonthRange {
   from: string;
@@ -26,19 +28,17 @@ export function addMonths(month: string, n: number): string {
   return monthOf(new Date(Date.UTC(y, m - 1 + n, 1)));
 }
 
-/** The last 12 months, this one included. */
-export function defaultRange(now = new Date()): MonthRange {
-  const to = monthOf(now);
+/** The last 12 months in `timeZone`, this one included. */
+export function defaultRange(timeZone: string, now = new Date()): MonthRange {
+  const to = localDate(now, timeZone).slice(0, 7);
   return { from: addMonths(to, -11), to };
 }
 
-/** The range as the series' variables. */
-export function rangeVariables(range: MonthRange): { from: string; to: string } {
-  const [fy, fm] = range.from.split('-').map(Number);
-  const [ty, tm] = range.to.split('-').map(Number);
+/** The range as the series' variables: its months' bounds in `timeZone` (the programme's). */
+export function rangeVariables(range: MonthRange, timeZone: string): { from: string; to: string } {
   return {
-    from: new Date(Date.UTC(fy, fm - 1, 1)).toISOString(),
-    to: new Date(Date.UTC(ty, tm, 1) - 1).toISOString(),
+    from: startOfLocalDay(`${range.from}-01`, timeZone).toISOString(),
+    to: new Date(startOfLocalDay(`${addMonths(range.to, 1)}-01`, timeZone).getTime() - 1).toISOString(),
   };
 }
 
