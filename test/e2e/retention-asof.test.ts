@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from '../support/harness';
+import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { dayNumber, dayOfNumber, startOfLocalDay } from '../../src/common/local-time.rules';
 
@@ -128,6 +128,17 @@ describe.each(['UTC', 'Asia/Shanghai', 'America/New_York'])('retention as of a d
       { period: '2023-07', earned: 130, redeemed: 0, expired: 0, reversed: 40 },
       { period: '2023-08', earned: 0, redeemed: 0, expired: 0, reversed: 30 },
     ]);
+  });
+
+  it('a range whose `to` comes before its `from` is BAD_USER_INPUT on `to`, for each monthly report', async () => {
+    const admin = await s.token('admin');
+    const vars = { f: '2026-05-01T00:00:00Z', t: '2026-03-01T00:00:00Z' };
+    for (const field of ['pointsFlow(from: $f, to: $t) { period }', 'growth(from: $f, to: $t) { period }', 'lifecycleTransitions(from: $f, to: $t) { count }']) {
+      expectError(await s.gql(`query($f: DateTime!, $t: DateTime!) { ${field} }`, vars, admin), 'BAD_USER_INPUT', 'to');
+    }
+    // An empty range (from = to) is not a slip: nothing in it.
+    const same = await s.gql('query($f: DateTime!) { pointsFlow(from: $f, to: $f) { period } }', { f: vars.f }, admin);
+    expect(same.data).toEqual({ pointsFlow: [] });
   });
 
   it('points flow counts as earned every credit the programme gave: campaigns\', referrals\' and check-ins\' too, not an import\'s opening balance', async () => {

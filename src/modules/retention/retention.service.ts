@@ -261,6 +261,7 @@ export class RetentionService {
   }
 
   transitions(from: Date, to: Date): Promise<TransitionCount[]> {
+    checkRange(from, to);
     return repo.transitionCounts(this.em, from, to);
   }
 
@@ -292,6 +293,7 @@ export class RetentionService {
    * refund), which earned keeps.
    */
   pointsFlow(from: Date, to: Date): Promise<PointsFlowRow[]> {
+    checkRange(from, to);
     return repo.pointsFlow(this.em, from, to);
   }
 
@@ -304,12 +306,18 @@ export class RetentionService {
    * programme's (its time zone).
    */
   async growth(from: Date, to: Date): Promise<GrowthRow[]> {
+    checkRange(from, to);
     // Each month is five correlated counts: 1970 to 9999 (96,000 months) took seconds on an empty table.
     // Counted in UTC months: a local month is at most one off, and the bound is a guard, not a rule.
     const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
     if (months > MAX_GROWTH_MONTHS) throw badInput('to', `growth covers at most ${MAX_GROWTH_MONTHS} months from \`from\``);
     return repo.growth(this.em, from, to);
   }
+}
+
+/** A report's range: `to` before `from` is a client's slip (an empty answer would hide it), BAD_USER_INPUT on `to`. */
+function checkRange(from: Date, to: Date): void {
+  if (to.getTime() < from.getTime()) throw badInput('to', '`to` must not be before `from`');
 }
 
 /**
