@@ -77,6 +77,11 @@ describe('refreshRetention', () => {
     expect((await stage(named.reactivated)).lifecycleStage).toBe('REACTIVATED');
     const active = await stage(named.active);
     expect(active.rfm).toMatchObject({ recencyDays: 60, frequency: 1, monetary: 300 });
+    // A horizon in the past, or past ten years, is no horizon: BAD_USER_INPUT on days.
+    for (const days of [-30, 3651]) {
+      const bad = await s.gql('query($id: ID!, $d: Int!) { member(id: $id) { expectedPurchases(days: $d) } }', { id: named.active, d: days }, await s.token('admin'));
+      expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'days' });
+    }
     for (const k of ['r', 'f', 'm'] as const) expect(active.rfm[k]).toBeGreaterThanOrEqual(1);
     expect(active.aliveProbability).toBeGreaterThan(0);
     expect(active.churnRisk).toBeGreaterThan(0);

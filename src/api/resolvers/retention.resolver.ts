@@ -215,6 +215,6 @@ export class MemberRetentionResolver {
   @FieldResolver(() => Float, { nullable: true })
   async expectedPurchases(@Root() m: { id: string }, @Arg('days', () => Int, { defaultValue: 90 }) days: number, @Ctx() ctx: GraphQLContext) {
     const [model, row] = await Promise.all([ctx.loaders.retention.model(), ctx.loaders.retention.byMember.load(m.id)]);
-    return ctx.services.retention.expected(model, row ?? undefined, Math.max(0, Math.min(days, 3650)));
+    return ctx.services.retention.expected(model, row ?? undefined, days);
   }
 }

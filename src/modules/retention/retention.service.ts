@@ -251,6 +251,7 @@ export class RetentionService {
 
   /** E[purchases in the next `days`] for a member, from the latest model; null before the model has data. */
   expected(model: BgNbdParams | null, row: RetentionRow | undefined, days: number): number | null {
+    if (!Number.isInteger(days) || days < 0 || days > 3650) throw badInput('days', 'days must be a whole number from 0 to 3650');
     if (!model || !row || row.x == null || row.tx == null || row.tDays == null) return null;
     return expectedPurchases(model, { x: row.x, tx: row.tx, T: row.tDays }, days);
   }
