@@ -16,33 +16,41 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * (PostgreSQL refuses \u0000 in text) or a lone surrogate (text would store it as U+FFFD, and
  * jsonb, the audit log's and the filters' column, refuses it); every DateTime lies between 1970 and 9999; every Float
  * is at most MAX_AMOUNT in size (no number the API takes is larger; narrower bounds are the
- * fields' own validators). A violation is BAD_USER_INPUT naming the field.
+ * fields' own validators). A violation is BAD_USER_INPUT naming the field. Returns the value as
+ * the resolvers get it (in place for lists and input objects): a UUID in lower case, as the API
+ * writes ids and compares them (a member's own id in capitals is still its own).
  */
-function checkValue(type: GraphQLInputType, value: unknown, field: string, rowId = false): void {
-  if (value == null) return;
+function checkValue(type: GraphQLInputType, value: unknown, field: string, rowId = false): unknown {
+  if (value == null) return value;
   if (type instanceof GraphQLNonNull) return checkValue(type.ofType, value, field, rowId);
   if (type instanceof GraphQLList) {
-    for (const item of value as unknown[]) checkValue(type.ofType, item, field, rowId);
-    return;
+    const items = value as unknown[];
+    for (let i = 0; i < items.length; i++) items[i] = checkValue(type.ofType, items[i], field, rowId);
+    return items;
   }
   if (type instanceof GraphQLInputObjectType) {
     const fields = type.getFields();
-    for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
-      if (fields[name]) checkValue(fields[name].type, v, field ? `${field}.${name}` : name);
+    const object = value as Record<string, unknown>;
+    for (const [name, v] of Object.entries(object)) {
+      if (fields[name]) object[name] = checkValue(fields[name].type, v, field ? `${field}.${name}` : name);
     }
-    return;
+    return object;
   }
   const scalar = type instanceof GraphQLScalarType ? type.name : null;
   if (typeof value === 'string') {
     if (value.includes('\u0000')) throw badInput(field, `${field} must not contain a NUL character`);
     if (LONE_SURROGATE.test(value)) throw badInput(field, `${field} must be well-formed Unicode (it holds half of a UTF-16 surrogate pair)`);
     if (scalar === 'ID' && rowId) bigintArg(field, value);
-    else if (scalar === 'ID' && !isUuid(value)) throw badInput(field, `${field} must be a UUID`);
+    else if (scalar === 'ID') {
+      if (!isUuid(value)) throw badInput(field, `${field} must be a UUID`);
+      return value.toLowerCase(); // a UUID in capitals is the same id: compared as the API writes it
+    }
   } else if (value instanceof Date) {
     assertInstant(value, field);
   } else if (scalar === 'Float' && Math.abs(value as number) > MAX_AMOUNT) {
     throw badInput(field, `${field} must be between -${MAX_AMOUNT} and ${MAX_AMOUNT}`);
   }
+  return value;
 }
 
 /**
@@ -54,8 +62,9 @@ const ROW_ID_ARGS = new Set(['Query.tierChanges.after', 'Mutation.redeliverWebho
 /** An argument of input-object type names its fields as the class validators do: `filter.minSpend`, not `input.filter.minSpend`. */
 function checkArgs(coordinate: string, defs: readonly GraphQLArgument[], args: Record<string, unknown>): void {
   for (const arg of defs) {
+    if (!(arg.name in args)) continue;
     const named = arg.type instanceof GraphQLNonNull ? arg.type.ofType : arg.type;
-    checkValue(arg.type, args[arg.name], named instanceof GraphQLInputObjectType ? '' : arg.name, ROW_ID_ARGS.has(`${coordinate}.${arg.name}`));
+    args[arg.name] = checkValue(arg.type, args[arg.name], named instanceof GraphQLInputObjectType ? '' : arg.name, ROW_ID_ARGS.has(`${coordinate}.${arg.name}`));
   }
 }
 

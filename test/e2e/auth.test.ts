@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { expectError, startTestServer, type TestServer, JWT_SECRET } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { TestClock } from '../support/clock';
+import { eventually } from '../support/wait';
 
 let s: TestServer;
 /** The server's "now": the expiry test moves it past a token's exp instead of sleeping until then. */
@@ -104,6 +105,27 @@ describe('each role on each operation group', () => {
     expect(me.data).toEqual({ me: { id: memberId, externalId: 'auth-1' } });
     const other = await s.gql('query($id: ID!) { member(id: $id) { id } }', { id: otherId }, token);
     expectError(other, 'FORBIDDEN');
+  });
+
+  it('a member id in capitals is the same id, in an argument and in a token\'s sub (iOS writes UUIDs so)', async () => {
+    const upper = memberId.toUpperCase();
+    const token = await s.token('member', memberId);
+    expect((await s.gql('query($id: ID!) { member(id: $id) { id } }', { id: upper }, token)).data).toEqual({ member: { id: memberId } });
+    const upperToken = await s.token('member', upper);
+    expect((await s.gql('{ me { id } }', {}, upperToken)).data).toEqual({ me: { id: memberId } });
+    expect((await s.gql('query($id: ID!) { member(id: $id) { id } }', { id: memberId }, upperToken)).data).toEqual({ member: { id: memberId } });
+    expectError(await s.gql('query($id: ID!) { member(id: $id) { id } }', { id: otherId.toUpperCase() }, upperToken), 'FORBIDDEN');
+    // Its own tier changes reach a subscription that names it in capitals, with a token whose sub is in capitals.
+    const client = s.ws(upperToken);
+    const got = new Promise<any>((resolve) => {
+      client.subscribe({ query: 'subscription($id: ID) { tierChanged(memberId: $id) { memberId toTier { code } } }', variables: { id: upper } }, {
+        next: (v) => resolve(v), error: (e) => resolve({ error: e }), complete: () => {},
+      });
+    });
+    await eventually(() => s.app.pubSub.subscriberCount('TIER_CHANGED') >= 1, 'the subscription');
+    await s.admin('mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "capitals") { id } }', { id: upper });
+    expect(await got).toEqual({ data: { tierChanged: { memberId, toTier: { code: 'GOLD' } } } });
+    await client.dispose();
   });
 
   it('service and admin see any member', async () => {
