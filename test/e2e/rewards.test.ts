@@ -112,6 +112,10 @@ describe('redemption under concurrency', () => {
     await credit(b, 30, 'pair-b');
     const r = await redeem(a, 'PAIR', 'pair-1');
     const rid = r.data!.redeemReward.id;
+    // A reason is required, as adjustPoints' is, and as long at most (it shows in the member's history).
+    for (const reason of ['', '   ', 'x'.repeat(501)]) {
+      expectError(await s.gql('mutation($id: ID!, $r: String!) { cancelRedemption(id: $id, reason: $r) { status } }', { id: rid, r: reason }, admin), 'BAD_USER_INPUT', 'reason');
+    }
     const [cancel, race] = await Promise.all([
       s.gql(`mutation($id: ID!) { cancelRedemption(id: $id, reason: "customer changed mind") { status reward { stock } } }`, { id: rid }, admin),
       redeem(b, 'PAIR', 'pair-2'),

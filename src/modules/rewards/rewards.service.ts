@@ -216,6 +216,8 @@ export class RewardsService {
    */
   async cancel(actor: Actor, id: string, reason: string, now = new Date()): Promise<RedemptionRow> {
     if (!isUuid(id)) throw notFound('Redemption', id);
+    // As adjustPoints' reason: it is shown in the member's points history.
+    if (!reason.trim() || reason.length > 500) throw badInput('reason', 'reason must be 1 to 500 characters');
     const memberId = await rewardsRepo.redemptionOwner(this.em, id);
     if (memberId == null) throw notFound('Redemption', id);
     return inTransaction(this.em, async (tx) => {

@@ -454,7 +454,7 @@ export class TierEngine {
   /** Admin override: sets the tier now, until `expiresAt` (default: one validity period), then reviewed as usual. */
   async setMemberTier(actor: Actor, memberId: string, tierCode: string, reason: string, expiresAt?: Date | null, now = new Date()): Promise<TierChangeRow | null> {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
-    if (!reason.trim()) throw badInput('reason', 'reason is required');
+    if (!reason.trim() || reason.length > 500) throw badInput('reason', 'reason must be 1 to 500 characters');
     return inTransaction(this.em, async (tx) => {
       if (!(await lockAccount(tx, memberId))) throw notFound('Member', memberId);
       // The history up to date first: a tier that expired before now is reviewed before it is overridden.
