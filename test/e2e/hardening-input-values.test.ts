@@ -154,6 +154,25 @@ describe('dates given as text', () => {
   });
 });
 
+describe('a variable GraphQL cannot coerce', () => {
+  it('is BAD_USER_INPUT naming the input it was for, as the resolvers\' own checks name it (HTTP 400: refused before it runs)', async () => {
+    const before = await counts();
+    const cases: [string, string, Record<string, unknown>, string, string][] = [
+      ['a date that is no date, in an input object', 'mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }',
+        { i: { memberId, orderId: 'v-coerce', amount: 10, occurredAt: 'yesterday' } }, admin, 'occurredAt'],
+      ['a required field missing', 'mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: { memberId, orderId: 'v-coerce' } }, admin, 'amount'],
+      ['a scalar variable', 'query($f: DateTime!, $t: DateTime!) { pointsFlow(from: $f, to: $t) { period } }', { f: '2026-13-01', t: '2026-12-01T00:00:00Z' }, admin, 'f'],
+      ['a list item of the wrong type', 'mutation($i: SegmentInput!) { saveSegment(input: $i) { id } }', { i: { name: 'v-coerce', filter: { regions: ['ok', 5] } } }, admin, 'filter.regions'],
+    ];
+    for (const [label, query, variables, token, field] of cases) {
+      const res = await s.gql(query, variables, token);
+      expect({ label, status: res.status, code: res.errors?.[0]?.extensions?.code, field: res.errors?.[0]?.extensions?.field })
+        .toEqual({ label, status: 400, code: 'BAD_USER_INPUT', field });
+    }
+    expect(await counts()).toEqual(before);
+  });
+});
+
 describe('numbers out of any sensible range', () => {
   it('minSpend: 1e300 and its siblings are BAD_USER_INPUT naming the field', async () => {
     await refuseAll([

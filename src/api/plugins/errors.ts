@@ -24,6 +24,22 @@ function firstViolation(err: ArgumentValidationError): { field: string; message:
 }
 
 /**
+ * The input a variable that did not coerce names, as the resolvers' own checks name fields:
+ * within an input object its path without the variable (`i.occurredAt` → `occurredAt`, list
+ * positions dropped), a required field it lacks by its name; else the variable's name.
+ * GraphQL's words: `Variable "$i" got invalid value … at "i.occurredAt"; …` and `…; Field
+ * "amount" of required type "Float!" was not provided.`
+ */
+export function variableField(message: string): string | undefined {
+  const variable = /^Variable "\$(\w+)"/.exec(message)?.[1];
+  if (!variable) return undefined;
+  const at = / at "([^"]+)";/.exec(message)?.[1]?.replace(/\[\d+\]/g, '').split('.').slice(1) ?? [];
+  const missing = /; Field "(\w+)" of required type .* was not provided\.?$/.exec(message)?.[1];
+  const path = missing ? [...at, missing] : at;
+  return path.length ? path.join('.') : variable;
+}
+
+/**
  * The one place that decides what a client sees of an error: our own codes pass, GraphQL's
  * request errors pass, everything else is logged and masked, with no stack and no SQL.
  */
@@ -43,7 +59,8 @@ export function createErrorFormatter(log: Logger) {
     const inner = original instanceof GraphQLError ? original.originalError : undefined;
     const isRequestError = original instanceof GraphQLError && (!inner || inner instanceof GraphQLError);
     if (typeof code === 'string' && REQUEST_CODES.has(code) && isRequestError) {
-      return { ...base, extensions: { code } };
+      const field = code === 'BAD_USER_INPUT' ? variableField(formatted.message) : undefined;
+      return { ...base, extensions: field ? { code, field } : { code } };
     }
     // Raised before execution (no path) by GraphQL itself: a variable that does not coerce.
     if (isRequestError && !formatted.path) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
