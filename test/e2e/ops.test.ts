@@ -21,6 +21,12 @@ describe('operations endpoints', () => {
     expect(metrics).toMatch(/graphql_operations_total\{operation="anonymous",type="query",outcome="ok"\} \d+/);
     expect(metrics).toMatch(/http_request_duration_seconds_bucket/);
     expect(metrics).toMatch(/db_pool_used \d+/);
+    // Requests are counted by route: GraphQL's as /graphql (a mounted app sets no route), a route by its pattern, the rest as other.
+    await fetch(`${s.url}/nowhere/42`);
+    const after = await (await fetch(`${s.url}/metrics`)).text();
+    expect(after).toMatch(/http_requests_total\{method="POST",route="\/graphql",status="200"\} \d+/);
+    expect(after).toMatch(/http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(after).toMatch(/http_requests_total\{method="GET",route="other",status="404"\} \d+/);
   });
 
   it('the server process finishes in-flight work and exits 0 on SIGTERM', async () => {

@@ -56,7 +56,16 @@ export function useRequestMetrics(app: Express, metrics: Metrics): void {
   });
 }
 
-/** The route a request matched (never its raw path: ids would make a label per member); the IDE's assets as one. */
+/** Mounted apps (app.use) set no route: GraphQL and the console by their mount, each as one label. */
+const MOUNTS = ['/graphql', '/admin', '/ide'];
+
+/**
+ * The route a request matched (never its raw path: ids would make a label per member); a
+ * mounted app's requests by its mount (GraphQL's, the console's, the IDE's assets); else other.
+ */
 function routeLabel(req: Request): string {
-  return (req.route as { path: string } | undefined)?.path ?? (req.path.startsWith('/ide/') ? '/ide' : 'other');
+  const route = (req.route as { path: string } | undefined)?.path;
+  if (route) return route;
+  const path = req.originalUrl.split('?')[0];
+  return MOUNTS.find((m) => path === m || path.startsWith(`${m}/`)) ?? 'other';
 }
