@@ -270,6 +270,10 @@ describe('segments and tags', () => {
     expect((await save('any', { tagsAny: ['vip', 'store'] })).size).toBe(2);
     expect((await save('none', { tagsNone: ['store'] })).size).toBe(65);
     expect((await save('combo', { tagsAny: ['store'], stages: ['AT_RISK'], regions: ['South'] })).members.edges).toEqual([{ node: { id: named.atRisk } }]);
+    // The name is the key, its spaces around trimmed: saving "combo " again is the same segment.
+    const again = await save('  combo ', { tagsAny: ['vip'] });
+    expect(again.name).toBe('combo');
+    expect(await s.sql(`select count(*)::int as n from segment where name like '%combo%'`)).toEqual([{ n: 1 }]);
   });
 
   it('exports a segment as CSV over HTTP, admin only', async () => {

@@ -39,8 +39,10 @@ const CSV_KINDS: CsvKind[] = CSV_COLUMNS.map((c) => (c === 'balance' ? 'number' 
 export class SegmentsService {
   constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
 
-  async save(actor: Actor, name: string, filter: SegmentFilter): Promise<SegmentRow> {
-    if (!name.trim()) throw badInput('name', 'name is required');
+  async save(actor: Actor, given: string, filter: SegmentFilter): Promise<SegmentRow> {
+    // The name is the segment's key: "Champions " is "Champions", not a second segment beside it.
+    const name = given.trim();
+    if (!name) throw badInput('name', 'name is required');
     compileFilter(filter); // refuses a filter that cannot compile
     return inTransaction(this.em, async (tx) => {
       const before = await lockSegment(tx, name);
