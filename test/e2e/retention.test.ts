@@ -286,6 +286,11 @@ describe('segments and tags', () => {
     const lines = (await res.text()).trim().split('\n');
     expect(lines[0]).toBe('id,external_id,display_name,email,phone,tier,stage,rfm_segment,balance,joined_at');
     expect(lines.length - 1).toBe(seg.size);
+    // Instants as the API writes them.
+    const joined = lines.slice(1).map((l) => l.split(',').at(-1));
+    const { member } = await s.admin('query($id: ID!) { member(id: $id) { joinedAt } }', { id: lines[1].split(',')[0] });
+    expect(joined[0]).toBe(member.joinedAt);
+    for (const j of joined) expect(j).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 
   it('profiles a segment against all members (TGI)', async () => {
