@@ -30,6 +30,10 @@ export class AppError extends Error {
 
 export const badInput = (field: string, message: string) =>
   new AppError(ErrorCode.BAD_USER_INPUT, message, { field });
+/** A staff member's reason for a change (shown in the member's history and the audit log): 1 to 500 characters, not only spaces. */
+export function assertReason(reason: string, field = 'reason'): void {
+  if (!reason.trim() || reason.length > 500) throw badInput(field, `${field} must be 1 to 500 characters`);
+}
 export const notFound = (entity: string, id: string) =>
   new AppError(ErrorCode.NOT_FOUND, `${entity} ${id} not found`, { entity, id });
 export const conflict = (message: string, details: Record<string, unknown> = {}) =>

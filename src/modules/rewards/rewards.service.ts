@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
-import { AppError, badInput, conflict, couponNotUsable, ErrorCode, notFound } from '../../common/errors';
+import { AppError, assertReason, badInput, conflict, couponNotUsable, ErrorCode, notFound } from '../../common/errors';
 import { formatCents, MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { lockAccount, lockRewardById, type LockedAccount } from '../../db/locks';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
@@ -216,8 +216,7 @@ export class RewardsService {
    */
   async cancel(actor: Actor, id: string, reason: string, now = new Date()): Promise<RedemptionRow> {
     if (!isUuid(id)) throw notFound('Redemption', id);
-    // As adjustPoints' reason: it is shown in the member's points history.
-    if (!reason.trim() || reason.length > 500) throw badInput('reason', 'reason must be 1 to 500 characters');
+    assertReason(reason); // as adjustPoints': it is shown in the member's points history
     const memberId = await rewardsRepo.redemptionOwner(this.em, id);
     if (memberId == null) throw notFound('Redemption', id);
     return inTransaction(this.em, async (tx) => {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound } from '../../common/errors';
+import { assertReason, badInput, notFound } from '../../common/errors';
 import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
 import { PacedLanes, type Paces } from '../../db/foreground';
 import { lockAccount } from '../../db/locks';
@@ -454,7 +454,7 @@ export class TierEngine {
   /** Admin override: sets the tier now, until `expiresAt` (default: one validity period), then reviewed as usual. */
   async setMemberTier(actor: Actor, memberId: string, tierCode: string, reason: string, expiresAt?: Date | null, now = new Date()): Promise<TierChangeRow | null> {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
-    if (!reason.trim() || reason.length > 500) throw badInput('reason', 'reason must be 1 to 500 characters');
+    assertReason(reason);
     return inTransaction(this.em, async (tx) => {
       if (!(await lockAccount(tx, memberId))) throw notFound('Member', memberId);
       // The history up to date first: a tier that expired before now is reviewed before it is overridden.
