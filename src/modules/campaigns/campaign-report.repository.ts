@@ -4,6 +4,7 @@ import type { CampaignTrigger } from './campaign.entities';
 import type { UuidRange } from '../../common/uuid-range.rules';
 import type { ArmAggregate } from './campaign-report.rules';
 import type { CampaignValues } from './campaigns.rules';
+import { NET_POINTS } from './campaigns.repository';
 
 /**
  * The campaign report's and the simulation's SQL (issue 24), set-based: one statement each,
@@ -90,7 +91,7 @@ export async function reportArms(em: EntityManager, campaignId: string, from: Da
 /** The campaign's awards for events in [from, to): points net of reversals, issued rewards' points; and program.point_value. */
 export async function reportAwards(em: EntityManager, campaignId: string, from: Date, to: Date): Promise<AwardSums> {
   const [row] = await em.execute<{ points: string; reward_points: string; point_value: string }[]>(
-    `select coalesce(sum(points - reversed_points + unrecovered_points), 0)::text as points, coalesce(sum(reward_points), 0)::text as reward_points,
+    `select coalesce(sum(${NET_POINTS}), 0)::text as points, coalesce(sum(reward_points), 0)::text as reward_points,
        (select point_value::text from program where id = 1) as point_value
      from campaign_award where campaign_id = ? and occurred_at >= ? and occurred_at < ?`,
     [campaignId, from, to],

@@ -138,11 +138,19 @@ export async function activeCampaigns(em: EntityManager): Promise<CampaignRow[]>
   return (await em.execute<RawCampaignRow[]>(`select ${COLUMNS} from campaign c where c.status = 'ACTIVE' order by c.code`)).map(campaignRow);
 }
 
-/** Points each of these campaigns has given, net of what refunds took back: Σ (points − reversed_points + unrecovered_points) over its awards. */
+/**
+ * An award's points given, net of what refunds took back (they reversed `reversed_points`, of
+ * which the member had spent `unrecovered_points`): SQL over campaign_award's columns. The one
+ * formula pointsGiven, the budget and the report count by (migration award_sources_and_recovery
+ * writes it into campaign_budget_reset).
+ */
+export const NET_POINTS = 'points - reversed_points + unrecovered_points';
+
+/** Points each of these campaigns has given, net of what refunds took back: Σ NET_POINTS over its awards. */
 export async function netPointsGiven(em: EntityManager, campaignIds: readonly string[]): Promise<Map<string, number>> {
   if (!campaignIds.length) return new Map();
   const rows = await em.execute<{ id: string; n: string }[]>(
-    `select campaign_id as id, coalesce(sum(points - reversed_points + unrecovered_points), 0)::text as n from campaign_award where campaign_id in (?) group by campaign_id`,
+    `select campaign_id as id, coalesce(sum(${NET_POINTS}), 0)::text as n from campaign_award where campaign_id in (?) group by campaign_id`,
     [campaignIds as string[]],
   );
   return new Map(rows.map((r) => [r.id, safeInteger(r.n)]));
@@ -152,7 +160,7 @@ export async function netPointsGiven(em: EntityManager, campaignIds: readonly st
 /** What a campaign's budget has paid so far: its awards' points net of what refunds took back, and its issued rewards' costPoints. */
 export async function budgetSpent(em: EntityManager, campaignId: string): Promise<number> {
   const [row] = await em.execute<{ n: string }[]>(
-    'select coalesce(sum(points - reversed_points + unrecovered_points + reward_points), 0)::text as n from campaign_award where campaign_id = ?', [campaignId],
+    `select coalesce(sum(${NET_POINTS} + reward_points), 0)::text as n from campaign_award where campaign_id = ?`, [campaignId],
   );
   return Number(row.n);
 }
