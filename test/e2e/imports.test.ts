@@ -6,6 +6,7 @@ import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { PURCHASE, expectLedgerConsistent, windowCounterDrift } from '../support/ledger';
 import { eventually } from '../support/wait';
+import { whileInTransaction } from '../support/sessions';
 
 let s: TestServer;
 let admin: string;
@@ -307,6 +308,39 @@ describe('purchases import', () => {
     await gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`, { i: { orderId: 'hx-1', refundId: 'hx-1-r', amount: 10, occurredAt: bought } }); // dated at the purchase: the member's tier history is rebuilt from it
     expect(await ledger()).toEqual([]);
     await expectLedgerConsistent(s);
+  });
+
+  it('refundedAmount against an API refund queued on the account ahead of the import\'s line: the import refunds only the rest of the total', async () => {
+    const m = await registerMember(s, { externalId: 'p-race' });
+    const service = await s.token('service');
+    const r = await s.gql(PURCHASE, { input: { memberId: m, orderId: 'race-1', amount: 100, occurredAt: '2026-11-02T10:00:00Z' } }, service);
+    expect(r.errors).toBeUndefined();
+    const REFUND = `mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`;
+    // The account held elsewhere: the API refund waits for it first, then the import's line behind it.
+    // (The import reads the order's refunded total with the account held; the race this ordering
+    // once stood for, a refund committing between that read and the lock, is too narrow to provoke here.)
+    const [api, job] = await whileInTransaction(s, `select 1 from point_account where member_id = '${m}' for update`, async () => {
+      const api = s.gql(REFUND, { i: { orderId: 'race-1', refundId: 'race-1-api', amount: 30 } }, service);
+      await untilWaiting(1);
+      const job = importFile('/imports/purchases?mode=earn', csv(['orderId,externalId,amount,occurredAt,refundedAmount', 'race-1,p-race,100,2026-11-02T10:00:00Z,50']));
+      await untilWaiting(2);
+      return [api, job] as const;
+    });
+    expect((await api).errors).toBeUndefined();
+    expect(await job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, errors: [] });
+    // The file says the order has had 50 refunded: after the API's 30, the import refunds the other 20.
+    expect(await s.sql(`select refund_id, amount_cents::int from refund where order_id = 'race-1' order by transaction_id`))
+      .toEqual([{ refund_id: 'race-1-api', amount_cents: 3000 }, { refund_id: 'import:race-1:5000', amount_cents: 2000 }]);
+    expect(await s.sql(`select refunded_cents::int from purchase where order_id = 'race-1'`)).toEqual([{ refunded_cents: 5000 }]);
+    await expectLedgerConsistent(s);
+
+    async function untilWaiting(n: number) {
+      await eventually(async () => {
+        const [{ waiting }] = await s.sql(`select count(*)::int as waiting from pg_stat_activity
+          where wait_event_type = 'Lock' and query like '%point_account%' and datname = current_database()`);
+        return waiting >= n;
+      }, `${n} writes to wait for the account`, 60_000);
+    }
   });
 
   it('earn, set-based: every member\'s ledger, tier history and purchases equal those recordPurchase makes from the same purchases in date order', async () => {

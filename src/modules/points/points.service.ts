@@ -643,15 +643,20 @@ export class PointsService {
    * refundedAmount); BAD_USER_INPUT when it has had more.
    */
   async refundImported(actor: Actor, input: { orderId: string; refundedCents: number; occurredAt: Date }, options: WriteOptions = {}): Promise<void> {
-    const refunded = await repo.refundedCentsOf(this.em, input.orderId);
-    if (refunded == null) throw notFound('Order', input.orderId);
-    if (refunded > input.refundedCents) {
-      throw badInput('refundedAmount', `Order ${input.orderId} has had ${refunded / 100} refunded already, more than refundedAmount`);
-    }
-    if (refunded === input.refundedCents) return;
-    await this.refundPurchase(actor, {
-      orderId: input.orderId, refundId: `import:${input.orderId}:${input.refundedCents}`, amount: (input.refundedCents - refunded) / 100, occurredAt: input.occurredAt,
-    }, undefined, options);
+    const memberId = await repo.purchaseOwner(this.em, input.orderId);
+    if (memberId == null) throw notFound('Order', input.orderId);
+    // The refunded total is read with the account held, as every refund of the order writes it:
+    // a refund that commits while this waits is counted, not made a second time.
+    await this.withAccount(memberId, async (tx, account) => {
+      if (options.silent) await suppressRowEvents(tx);
+      const refunded = (await repo.refundedCentsOf(tx, input.orderId))!;
+      if (refunded > input.refundedCents) {
+        throw badInput('refundedAmount', `Order ${input.orderId} has had ${refunded / 100} refunded already, more than refundedAmount`);
+      }
+      if (refunded === input.refundedCents) return;
+      const refund = { orderId: input.orderId, refundId: `import:${input.orderId}:${input.refundedCents}`, amount: (input.refundedCents - refunded) / 100 };
+      await this.refundLocked(tx, account, memberId, refund, input.refundedCents - refunded, resolveOccurredAt(actor, input.occurredAt, new Date()));
+    });
   }
 
   /**
