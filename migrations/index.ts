@@ -35,6 +35,7 @@ import { Migration20261208120000_check_in_webhook } from './Migration20261208120
 import { Migration20261208130000_referral_stats_indexes } from './Migration20261208130000_referral_stats_indexes';
 import { Migration20261209100000_campaign_award_path } from './Migration20261209100000_campaign_award_path';
 import { Migration20261210090000_budget_free_slot } from './Migration20261210090000_budget_free_slot';
+import { Migration20261212090000_member_redeem_keys } from './Migration20261212090000_member_redeem_keys';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
 import { Migration20261209200000_webhook_delivery_due_index } from './Migration20261209200000_webhook_delivery_due_index';
 
@@ -74,4 +75,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261209200000_webhook_delivery_due_index', class: Migration20261209200000_webhook_delivery_due_index },
   { name: 'Migration20261210090000_budget_free_slot', class: Migration20261210090000_budget_free_slot },
   { name: 'Migration20261211090000_award_sources_and_recovery', class: Migration20261211090000_award_sources_and_recovery },
+  { name: 'Migration20261212090000_member_redeem_keys', class: Migration20261212090000_member_redeem_keys },
 ];

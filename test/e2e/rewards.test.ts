@@ -41,6 +41,23 @@ describe('redeemReward', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a key is the member\'s own: another member redeeming with the same key gets its own coupon, never a CONFLICT', async () => {
+    await upsertReward({ code: 'TAP', name: 'Tap', costPoints: 100 });
+    const members = [await registerMember(s), await registerMember(s), await registerMember(s)];
+    for (const [i, m] of members.entries()) await credit(m, 300, `own-key-credit-${i}`);
+    const tokens = await Promise.all(members.map((m) => s.token('member', m)));
+    // Each member's app makes the same key (a tap counter, say), at once and again on retry.
+    const answers = await Promise.all([...members, ...members].map((m, i) => redeem(m, 'TAP', 'tap-1', tokens[i % members.length])));
+    for (const a of answers) expect(a.errors).toBeUndefined();
+    const coupons = answers.map((a) => a.data!.redeemReward.couponCode);
+    expect(new Set(coupons).size).toBe(members.length);
+    expect(coupons.slice(members.length)).toEqual(coupons.slice(0, members.length));
+    for (const m of members) expect(await balance(m)).toBe(200);
+    // Within one member the key still stands for its first payload.
+    expectError(await redeem(members[1], 'NOPE', 'tap-1', tokens[1]), 'CONFLICT', 'idempotencyKey');
+    await expectLedgerConsistent(s);
+  });
+
   it('refuses what the member may not have, changing nothing', async () => {
     await upsertReward({ code: 'LOUNGE', name: 'Lounge pass', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
     await upsertReward({ code: 'MUG', name: 'Mug', costPoints: 10, perMemberLimit: 1 });

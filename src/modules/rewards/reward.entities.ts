@@ -62,6 +62,7 @@ export const COUPON_KEY_SQL = `translate(upper(regexp_replace(coupon_code, '[^0-
 @Entity({ tableName: 'redemption' })
 @Index({ name: 'redemption_member_reward_index', properties: ['memberId', 'rewardId'] })
 @Index({ name: 'redemption_member_seq_index', properties: ['memberId', 'seq'] })
+@Unique({ name: 'redemption_member_id_idempotency_key_unique', properties: ['memberId', 'idempotencyKey'] })
 export class Redemption {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -91,8 +92,8 @@ export class Redemption {
   @Property({ type: 'text' })
   status: string = 'ISSUED';
 
+  /** The key the member's redeemReward came with: the member's own (unique per member). */
   @Property({ type: 'text' })
-  @Unique({ name: 'redemption_idempotency_key_unique' })
   idempotencyKey!: string;
 
   /** The REDEEM debit; null for a coupon a campaign issued at no cost (migration campaign_effects). */

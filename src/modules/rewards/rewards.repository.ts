@@ -175,11 +175,11 @@ export async function memberTierCode(tx: EntityManager, memberId: string): Promi
   return m.code;
 }
 
-/** A redemption by its idempotency key, with its reward's code (a retry compares both). */
-export async function redemptionByKey(em: EntityManager, key: string): Promise<(RedemptionRow & { rewardCode: string }) | null> {
+/** A member's redemption by its idempotency key (the member's own), with its reward's code (a retry compares it). */
+export async function redemptionByKey(em: EntityManager, memberId: string, key: string): Promise<(RedemptionRow & { rewardCode: string }) | null> {
   const [row] = await em.execute<(RedemptionRow & { rewardCode: string })[]>(
-    `select ${REDEMPTION_COLUMNS}, (select code from reward where id = reward_id) as "rewardCode" from redemption where idempotency_key = ?`,
-    [key],
+    `select ${REDEMPTION_COLUMNS}, (select code from reward where id = reward_id) as "rewardCode" from redemption where member_id = ? and idempotency_key = ?`,
+    [memberId, key],
   );
   return row ? redemptionRow(row) : null;
 }

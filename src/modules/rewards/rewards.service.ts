@@ -137,15 +137,16 @@ export class RewardsService {
    * Redeems a reward for a member. Locks the member's account, checks eligibility, validity,
    * per-member limit and balance, debits lots soonest-expiring first, issues a coupon and
    * takes one unit of stock last (account before reward, as cancellation does). The same
-   * idempotency key returns the same redemption, even for retries in flight.
+   * idempotency key (the member's own: keys are unique per member) returns the same
+   * redemption, even for retries in flight.
    */
   async redeem(actor: Actor, input: RedeemInput, now = new Date()): Promise<RedemptionRow> {
     if (!isUuid(input.memberId)) throw notFound('Member', input.memberId);
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const replay = async (em: EntityManager) => {
-      const r = await rewardsRepo.redemptionByKey(em, input.idempotencyKey);
+      const r = await rewardsRepo.redemptionByKey(em, input.memberId, input.idempotencyKey);
       if (!r) return null;
-      if (r.memberId !== input.memberId || r.rewardCode !== input.rewardCode) {
+      if (r.rewardCode !== input.rewardCode) {
         throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
       }
       return r;
@@ -176,7 +177,7 @@ export class RewardsService {
       const couponCode = newCouponCode();
       const txn = await this.points.debit(tx, account, {
         memberId: input.memberId, type: 'REDEEM', amount: reward.costPoints, occurredAt,
-        reason: `reward ${reward.code}`, reference: couponCode, idempotencyKey: `redeem:${input.idempotencyKey}`,
+        reason: `reward ${reward.code}`, reference: couponCode, idempotencyKey: `redeem:${input.memberId}:${input.idempotencyKey}`,
       });
       // The coupon's end is fixed now, from the reward as it is now: a later change to the reward does not move it.
       const row = await rewardsRepo.insertRedemption(tx, {
