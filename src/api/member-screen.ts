@@ -4,7 +4,7 @@ import {
 } from 'graphql';
 import type { ScreenParts } from '../modules/members/member-screen.service';
 
-/** expiringPoints' window: what the argument asks, within 0 to 10 years (the field resolver and the screen key their loads by it). */
+/** expiringPoints' window as the screen prefetches it: within 0 to 10 years (the field resolver refuses other values, and keys its load the same way). */
 export function expiringWindow(withinDays: number): number {
   return Math.max(0, Math.min(withinDays, 3650));
 }

@@ -34,6 +34,10 @@ export const badInput = (field: string, message: string) =>
 export function assertReason(reason: string, field = 'reason'): void {
   if (!reason.trim() || reason.length > 500) throw badInput(field, `${field} must be 1 to 500 characters`);
 }
+/** An expiringPoints window: a whole number of days from 0 to 3650 (ten years). */
+export function assertWithinDays(withinDays: number): void {
+  if (!Number.isInteger(withinDays) || withinDays < 0 || withinDays > 3650) throw badInput('withinDays', 'withinDays must be a whole number from 0 to 3650');
+}
 export const notFound = (entity: string, id: string) =>
   new AppError(ErrorCode.NOT_FOUND, `${entity} ${id} not found`, { entity, id });
 export const conflict = (message: string, details: Record<string, unknown> = {}) =>

@@ -80,9 +80,13 @@ describe('programStats for the dashboard', () => {
     }
   });
 
-  it('refuses an expiry window outside 0 to 3650 days, naming withinDays', async () => {
+  it('refuses an expiry window outside 0 to 3650 days, naming withinDays (the programme\'s and a member\'s)', async () => {
     expect(await refusal('{ programStats { expiringPoints(withinDays: -1) } }')).toMatchObject({ code: 'BAD_USER_INPUT', field: 'withinDays' });
     expect(await refusal('{ programStats { expiringPoints(withinDays: 3651) } }')).toMatchObject({ code: 'BAD_USER_INPUT', field: 'withinDays' });
+    // A member's own figure takes the same window.
+    for (const days of [-1, 3651]) {
+      expect(await refusal('query($id: ID!, $d: Int!) { member(id: $id) { expiringPoints(withinDays: $d) } }', { id: members[0], d: days })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'withinDays' });
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { assertWithinDays } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
 import type { EarnResult } from '../../modules/points/points.service';
 import type { GraphQLContext } from '../context';
@@ -101,6 +102,7 @@ export class MemberPointsResolver {
     @Arg('withinDays', () => Int, { defaultValue: 30 }) withinDays: number,
     @Ctx() ctx: GraphQLContext,
   ) {
+    assertWithinDays(withinDays);
     return ctx.loaders.points.expiring.load({ memberId: m.id, withinDays: expiringWindow(withinDays) });
   }
 

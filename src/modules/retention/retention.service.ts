@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { performance } from 'node:perf_hooks';
-import { badInput } from '../../common/errors';
+import { assertWithinDays, badInput } from '../../common/errors';
 import { inSqlTransaction, withAdvisoryLock } from '../../db/transaction';
 import { addDaysUtc } from '../../common/time.rules';
 import { dayOfNumber, localDayNumber, startOfLocalDay } from '../../common/local-time.rules';
@@ -284,7 +284,7 @@ export class RetentionService {
 
   /** Every member's pending points, and spendable points expiring within `withinDays` (0–3650) of `now`. */
   pointsOutlook(now: Date, withinDays: number): Promise<{ pending: number; expiring: number }> {
-    if (!Number.isInteger(withinDays) || withinDays < 0 || withinDays > 3650) throw badInput('withinDays', 'withinDays must be a whole number from 0 to 3650');
+    assertWithinDays(withinDays);
     return repo.pointsOutlook(this.em, now, withinDays);
   }
 
