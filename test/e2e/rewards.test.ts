@@ -58,6 +58,27 @@ describe('redeemReward', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a tier that expired before its review ran is reviewed first: its reward is NOT_ELIGIBLE, as after the review', async () => {
+    await upsertReward({ code: 'GOLD_ROOM', name: 'Gold room', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
+    const id = await registerMember(s, { joinedAt: new Date(clock.now().getTime() - 400 * 86_400_000).toISOString() });
+    // Gold from a purchase 12 months less a minute ago: it expires a minute from now, and no review will have run.
+    const bought = new Date(addMonthsUtc(clock.now(), -12).getTime() + 60_000).toISOString();
+    const buy = await s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { tierChange { toTier { code } } } }`,
+      { i: { memberId: id, orderId: `gold-room-${id}`, amount: 5000, occurredAt: bought } });
+    expect(buy.recordPurchase.tierChange.toTier.code).toBe('GOLD');
+    await credit(id, 100, `gold-room-credit-${id}`);
+    const token = await s.token('member', id);
+    clock.advance(2 * 60_000);
+    try {
+      expectError(await redeem(id, 'GOLD_ROOM', 'gr-1', token), 'NOT_ELIGIBLE');
+      // Refused, it changes nothing (the review it made is the job's to record).
+      expect(await balance(id)).toBe(5100);
+    } finally {
+      clock.reset();
+    }
+    await expectLedgerConsistent(s);
+  });
+
   it('refuses what the member may not have, changing nothing', async () => {
     await upsertReward({ code: 'LOUNGE', name: 'Lounge pass', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
     await upsertReward({ code: 'MUG', name: 'Mug', costPoints: 10, perMemberLimit: 1 });

@@ -72,7 +72,7 @@ export class RewardResolver {
   redeemReward(@Arg('input', () => RedeemRewardInput) input: RedeemRewardInput, @Ctx() ctx: GraphQLContext) {
     const actor = requireActor(ctx);
     if (actor.role === 'member' && actor.sub !== input.memberId) throw forbidden('A member may only redeem for itself');
-    return ctx.services.rewards.redeem(actor, input);
+    return ctx.services.rewards.redeem(actor, input, ctx.clock.now());
   }
 
   @Authorized('admin')

@@ -1113,6 +1113,19 @@ export class PointsService {
   }
 
   /** After qualifying points other than a purchase's: the tier history up to date, the upgrade check, and the re-ratings they bring. */
+  /**
+   * The member's tier history brought up to `at`, the account held: a review due by then (the
+   * tier expired, the review job not yet run) is made first, exactly as a purchase at `at`
+   * would make it (TierEngine.prepare), and what it re-rates is re-rated. For a write that
+   * decides on the tier held at `at` without adding qualifying points (a tier-restricted
+   * redemption).
+   */
+  async catchUpTier(tx: EntityManager, account: repo.AccountRow, memberId: string, at: Date): Promise<void> {
+    if (!this.tiers) return;
+    const tier = await this.tiers.prepare(tx, memberId, at);
+    await this.rerate(tx, account, memberId, tier.rerate);
+  }
+
   private async tierAfterQualifying(tx: EntityManager, account: repo.AccountRow, memberId: string, occurredAt: Date): Promise<TierChangeRef | null> {
     if (!this.tiers) return null;
     const tier = await this.tiers.prepare(tx, memberId, occurredAt);

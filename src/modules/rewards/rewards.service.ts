@@ -171,7 +171,7 @@ export class RewardsService {
       // last, so the row lock it takes is held only from there to the commit.
       const reward = await rewardsRepo.rewardByCode(tx, input.rewardCode);
       if (!reward) throw notFound('Reward', input.rewardCode);
-      await this.checkEligible(tx, reward, input.memberId, occurredAt);
+      await this.checkEligible(tx, account, reward, input.memberId, occurredAt);
       const outOfStock = () => new AppError(ErrorCode.OUT_OF_STOCK, `${reward.code} is out of stock`);
       if (reward.stock != null && reward.stock <= 0) throw outOfStock(); // sold out: answer at once
       const couponCode = newCouponCode();
@@ -190,11 +190,13 @@ export class RewardsService {
     });
   }
 
-  private async checkEligible(tx: EntityManager, reward: RewardRow, memberId: string, at: Date): Promise<void> {
+  private async checkEligible(tx: EntityManager, account: LockedAccount, reward: RewardRow, memberId: string, at: Date): Promise<void> {
     const notEligible = (why: string) => new AppError(ErrorCode.NOT_ELIGIBLE, why, { reward: reward.code });
     if (!reward.active) throw notEligible(`${reward.code} is not active`);
     if ((reward.validFrom && reward.validFrom > at) || (reward.validTo && reward.validTo <= at)) throw notEligible(`${reward.code} is not available at this time`);
     if (reward.tierCodes.length) {
+      // The tier held now: one expired and not yet reviewed is reviewed first (as a purchase would).
+      await this.points.catchUpTier(tx, account, memberId, at);
       const tierCode = await rewardsRepo.memberTierCode(tx, memberId);
       if (!reward.tierCodes.includes(tierCode)) throw notEligible(`${reward.code} is for ${reward.tierCodes.join(', ')} members`);
     }
