@@ -18,9 +18,18 @@ describe('operations endpoints', () => {
     expect(ready.status).toBe(200);
     await s.gql('{ program { tierNoticeDays } }', {}, await s.token('admin'));
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
-    expect(metrics).toMatch(/graphql_operations_total\{operation="anonymous",type="query",outcome="ok"\} \d+/);
+    expect(metrics).toMatch(/graphql_operations_total\{operation="program",type="query",outcome="ok"\} \d+/);
     expect(metrics).toMatch(/http_request_duration_seconds_bucket/);
     expect(metrics).toMatch(/db_pool_used \d+/);
+    // Operations are labelled by the root field they ask, never by a name the caller chose (names and aliases are unbounded).
+    const before = metrics.split('\n').length;
+    for (let i = 0; i < 50; i++) await s.gql(`query Junk${i}_${'x'.repeat(50)} { a${i}: program { tierNoticeDays } }`, {});
+    await s.gql(`query Several { program { tierNoticeDays } tiers { code } }`, {}, await s.token('admin'));
+    const named = await (await fetch(`${s.url}/metrics`)).text();
+    expect(named).not.toMatch(/Junk|Several|a1:/);
+    expect(named).toMatch(/graphql_operations_total\{operation="program",type="query",outcome="error"\} \d+/);
+    expect(named).toMatch(/graphql_operations_total\{operation="multiple",type="query",outcome="ok"\} \d+/);
+    expect(named.split('\n').length - before).toBeLessThan(100);
     // Requests are counted by route: GraphQL's as /graphql (a mounted app sets no route), a route by its pattern, the rest as other.
     await fetch(`${s.url}/nowhere/42`);
     const after = await (await fetch(`${s.url}/metrics`)).text();
