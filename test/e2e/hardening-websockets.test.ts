@@ -112,3 +112,47 @@ it('a socket is closed with 4401 when its token expires', async () => {
   expect(at).toBeLessThan(exp * 1000 + 1500);
   expect(sub.events).toEqual([]);
 });
+
+it('@skip or @include on a subscription\'s root field is refused as invalid, that operation only: the socket and its other subscriptions live on', async () => {
+  // graphql-js 16's validation threw on a variable there, and graphql-ws closed the socket with 4500.
+  const m = await registerMember(s, { externalId: 'ws-directives' });
+  const client = s.ws(await s.token('member', m));
+  const closed: Closed[] = [];
+  void closedOf(client).then((c) => closed.push(c));
+  const plain = listen(client, m);
+  const got: Record<string, any[]> = {};
+  const sub = (name: string, query: string, variables: Record<string, unknown>) => {
+    got[name] = [];
+    client.subscribe({ query, variables }, {
+      next: (v) => got[name].push(...(v.errors ?? [v.data])),
+      error: (e) => got[name].push(...(Array.isArray(e) ? e : [e])),
+      complete: () => {},
+    });
+  };
+  // One at a time: the socket's cap here is two operations, and a refused one frees its place.
+  sub('include', `subscription($s: Boolean!, $id: ID) { tierChanged(memberId: $id) @include(if: $s) { kind } }`, { s: true, id: m });
+  await until(() => got.include.length > 0, 'the first refusal');
+  sub('skipDefault', `subscription($s: Boolean! = false, $id: ID) { tierChanged(memberId: $id) @skip(if: $s) { kind } }`, { id: m });
+  await until(() => got.skipDefault.length > 0, 'the second refusal');
+  sub('inFragment', `subscription($id: ID) { ...F } fragment F on Subscription { tierChanged(memberId: $id) @include(if: true) { kind } }`, { id: m });
+  await until(() => got.inFragment.length > 0, 'the third refusal');
+  for (const list of Object.values(got)) {
+    expect(list).toEqual([expect.objectContaining({ message: "A subscription's root field must not use @skip or @include", extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }) })]);
+  }
+  expect((await purchase(m, 'ws-directives-1', 1000)).errors).toBeUndefined();
+  await until(() => plain.events.length === 1, 'the upgrade on the plain subscription');
+  expect([plain.errors, closed]).toEqual([[], []]);
+  await client.dispose();
+});
+
+it('a subscription posted over HTTP is BAD_REQUEST (400), whoever sends it', async () => {
+  for (const token of [null, await s.token('admin')]) {
+    const res = await fetch(`${s.url}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query: 'subscription { tierChanged { id } }' }),
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' }, message: expect.stringMatching(/WebSocket/) })]);
+  }
+});

@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType, getOperationAST, getVariableValues, GraphQLError, isInterfaceType, isObjectType, Kind, OperationTypeNode, parse, SchemaMetaFieldDef,
-  specifiedRules, TypeMetaFieldDef, validate, valueFromAST,
-  type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
+  SingleFieldSubscriptionsRule, specifiedRules, TypeMetaFieldDef, validate, valueFromAST,
+  type ASTVisitor, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
   type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValidationRule,
 } from 'graphql';
 import { MAX_PAGE_SIZE } from '../../common/pagination';
@@ -285,6 +285,62 @@ export interface CheckOptions {
 }
 
 /**
+ * graphql-js 16's one-root-field rule for subscriptions collects the root fields with no
+ * variables, so `@include(if: $v)` or `@skip(if: $v)` there throws from validate() instead of
+ * reporting an error. The spec (and graphql-js 17) refuses @skip and @include on a
+ * subscription's root selections: they are refused here as a validation error, and the
+ * graphql-js rule runs on every other subscription.
+ */
+export function SubscriptionRootRule(context: Parameters<ValidationRule>[0]): ASTVisitor {
+  const single = SingleFieldSubscriptionsRule(context) as { OperationDefinition?: (node: OperationDefinitionNode) => void };
+  return {
+    OperationDefinition(node: OperationDefinitionNode) {
+      if (node.operation !== OperationTypeNode.SUBSCRIPTION) return;
+      if (rootSkipsOrIncludes(node.selectionSet, context, new Set())) {
+        context.reportError(new GraphQLError('A subscription\'s root field must not use @skip or @include', { nodes: node }));
+        return;
+      }
+      single.OperationDefinition?.(node);
+    },
+  };
+}
+
+/** Whether a root selection set (through its fragments, each read once) carries @skip or @include. */
+function rootSkipsOrIncludes(set: SelectionSetNode, context: Parameters<ValidationRule>[0], seen: Set<string>): boolean {
+  for (const node of set.selections) {
+    if (node.directives?.some((d) => d.name.value === 'skip' || d.name.value === 'include')) return true;
+    if (node.kind === Kind.INLINE_FRAGMENT && rootSkipsOrIncludes(node.selectionSet, context, seen)) return true;
+    if (node.kind === Kind.FRAGMENT_SPREAD && !seen.has(node.name.value)) {
+      seen.add(node.name.value);
+      const fragment = context.getFragment(node.name.value);
+      if (fragment && rootSkipsOrIncludes(fragment.selectionSet, context, seen)) return true;
+    }
+  }
+  return false;
+}
+
+const RULES: readonly ValidationRule[] = specifiedRules.map((rule) => (rule === SingleFieldSubscriptionsRule ? SubscriptionRootRule : rule));
+
+/**
+ * Subscriptions are served over WebSocket (graphql-ws) at /graphql; one posted over HTTP is
+ * BAD_REQUEST (400), whoever sends it, before anything resolves.
+ */
+export function subscriptionsOverWebSocketPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return;
+          throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, graphql-transport-ws) at /graphql, not over HTTP', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
+}
+
+/**
  * Everything a document is checked for before it may run, in order of cost: tokens while
  * parsing, its shape, graphql-js's validation. Never throws: a refused document comes back
  * as its errors, formatted as Apollo answers them.
@@ -300,7 +356,7 @@ export function checkDocument(
   }
   const shape = checkShape(document, limits);
   if (shape) return { errors: [shape] };
-  const errors = validate(schema, document, [...specifiedRules, ...(options.rules ?? [])], { maxErrors: MAX_VALIDATION_ERRORS })
+  const errors = validate(schema, document, [...RULES, ...(options.rules ?? [])], { maxErrors: MAX_VALIDATION_ERRORS })
     .map(validationFailed);
   if (errors.length) return { errors: options.hideSuggestions ? errors.map(hideSuggestions) : errors };
   return { document };

@@ -12,7 +12,7 @@ import type { ContextFactory, GraphQLContext } from '../context';
 import type { DocumentChecks } from '../document-checks';
 import { actorOf, authenticate } from '../http-auth';
 import type { createErrorFormatter } from '../plugins/errors';
-import { costLimitPlugin, MAX_VALIDATION_ERRORS, type QueryLimits } from '../plugins/limits';
+import { costLimitPlugin, MAX_VALIDATION_ERRORS, subscriptionsOverWebSocketPlugin, type QueryLimits } from '../plugins/limits';
 import { metricsPlugin } from '../plugins/metrics';
 import { requestIdOf } from './request-telemetry';
 import type { Subscriptions } from './subscriptions';
@@ -49,6 +49,7 @@ export async function startApollo(server: Server, { schema, production, limits, 
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginLandingPageDisabled(),
+      subscriptionsOverWebSocketPlugin(),
       costLimitPlugin(limits),
       metricsPlugin(metrics),
       { async serverWillStart() { return { async drainServer() { await subscriptions.dispose(); } }; } },
