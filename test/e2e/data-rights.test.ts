@@ -168,6 +168,10 @@ describe('member data rights', () => {
       const streamed = (await res.json()) as Record<string, unknown>;
       const viaGraphql = JSON.parse((await gqlData(s.gql(EXPORT, { id: ava.id }, admin))).memberDataExport) as Record<string, unknown>;
       expect({ ...streamed, generatedAt: null }).toEqual({ ...viaGraphql, generatedAt: null });
+      // Its id in capitals (as iOS writes UUIDs) is the same member, to the member itself too.
+      const upper = await get(ava.id.toUpperCase(), own);
+      expect(upper.status).toBe(200);
+      expect({ ...((await upper.json()) as Record<string, unknown>), generatedAt: null }).toEqual({ ...viaGraphql, generatedAt: null });
       const refused = async (r: Response) => ({ status: r.status, code: ((await r.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code });
       expect(await refused(await get(ava.id, await s.token('member', ben)))).toEqual({ status: 403, code: 'FORBIDDEN' });
       expect(await refused(await get(ava.id, service))).toEqual({ status: 403, code: 'FORBIDDEN' });

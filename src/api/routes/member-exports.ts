@@ -1,6 +1,7 @@
 import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../../common/errors';
+import { isUuid } from '../../modules/members/members.service';
 import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
@@ -24,7 +25,8 @@ export function mountMemberExports(app: Express, { verifier, contextFor, log }: 
   app.get('/exports/members/:file', authenticate(verifier), async (req: Request<{ file: string }>, res: Response) => {
     const actor = actorOf(res);
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
-    const id = req.params.file.replace(/\.json$/, '');
+    const named = req.params.file.replace(/\.json$/, '');
+    const id = isUuid(named) ? named.toLowerCase() : named; // a UUID in capitals is the same id, as in GraphQL (input-guard.ts)
     const { services, clock } = contextFor(actor, requestIdOf(req));
     let started = false;
     const write = (piece: string) => {
