@@ -81,7 +81,9 @@ describe('a token is refused with its reason', () => {
   });
 
   it('a WebSocket with a refused token is closed with 4401 and the reason', async () => {
-    for (const [token, reason] of [[await sign({}, { exp: null }), /missing claim "exp"/], [await sign({}, { exp: now() - 60 }), /^Token expired$/]] as const) {
+    for (const [token, reason] of [[await sign({}, { exp: null }), /missing claim "exp"/], [await sign({}, { exp: now() - 60 }), /^Token expired$/],
+      // As HTTP refuses it (UNAUTHENTICATED): a member token's subject must be a member id.
+      [await sign({ role: 'member', sub: 'not-a-uuid' }), /^A member token's subject must be a member id$/]] as const) {
       const client = s.ws(token);
       const closed = await new Promise<{ code: number; reason: string }>((resolve) => client.on('closed', (e) => resolve(e as { code: number; reason: string })));
       expect(closed.code).toBe(4401);

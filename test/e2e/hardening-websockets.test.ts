@@ -152,7 +152,7 @@ it('a subscription posted over HTTP is BAD_REQUEST (400), whoever sends it', asy
       body: JSON.stringify({ query: 'subscription { tierChanged { id } }' }),
     });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as { errors: unknown[] };
     expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' }, message: expect.stringMatching(/WebSocket/) })]);
   }
 });
