@@ -216,6 +216,9 @@ describe('tierChangeFeed', () => {
     expectError(await s.gql(FEED, { m: theirs }, memberToken), 'FORBIDDEN');
     expectError(await s.gql(FEED, {}, memberToken), 'FORBIDDEN');
     expectError(await s.gql(FEED, {}, await s.token('service')), 'FORBIDDEN');
+    // The older replay, tierChanges, keeps every member's changes to admins too; a service reads one member's.
+    expectError(await s.gql('{ tierChanges(first: 3) { id } }', {}, await s.token('service')), 'FORBIDDEN');
+    expect((await s.gql('query($m: ID) { tierChanges(memberId: $m, first: 3) { id } }', { m: mine }, await s.token('service'))).errors).toBeUndefined();
     expectError(await s.gql(FEED, { m: mine }, null), 'UNAUTHENTICATED');
     expectError(await s.gql(FEED, { m: 'not-a-member' }, admin), 'BAD_USER_INPUT', 'memberId');
     expectError(await s.gql(FEED, { m: '00000000-0000-4000-8000-000000000000' }, admin), 'NOT_FOUND');

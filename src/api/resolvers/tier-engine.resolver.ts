@@ -59,6 +59,8 @@ export class TierEngineResolver {
   ) {
     const actor = requireActor(ctx);
     if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only see its own tier changes');
+    // As the feed and the subscription: every member's changes are an admin's.
+    if (actor.role === 'service' && memberId == null) throw forbidden('Only admins may read every member\'s tier changes');
     return ctx.services.tierEngine.changes({ memberId, since, after: after == null ? null : bigintArg('after', after), first: pageSize(first, 100) });
   }
 
