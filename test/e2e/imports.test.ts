@@ -203,6 +203,34 @@ describe('purchases import', () => {
     await importFile('/imports/members', csv(['externalId', 'p-1', 'p-2', 'p-3', 'p-4']));
   });
 
+  it('an instant PostgreSQL cannot read (an offset out of range, a day the month lacks) is a rejected line, never a failed job', async () => {
+    await importFile('/imports/members', csv(['externalId', 'tz-p']));
+    const header = 'orderId,externalId,amount,occurredAt,refundedAmount';
+    const lines = [
+      'tz-ok,tz-p,10,2026-11-30T22:31:12.623Z,',
+      'tz-1,tz-p,10,2026-11-20T10:00:00+25:00,',
+      'tz-2,tz-p,10,2026-11-01T10:00:00-16:00,',
+      'tz-3,tz-p,10,2026-11-02T10:00:00+05:75,',
+      'tz-4,tz-p,10,2025-02-29T10:00:00Z,',
+      'tz-5,tz-p,10,2026-04-31,',
+      'tz-leap,tz-p,10,2024-02-29T10:00:00+14:00,',
+      'tz-east,tz-p,10,2026-10-31T23:59:59-12:00,',
+    ];
+    const job = await importFile('/imports/purchases?mode=history', csv([header, ...lines]));
+    expect({ ...job, failure: job.failure ?? null }).toMatchObject({ status: 'SUCCEEDED', rowsDone: 3, failure: null });
+    expect(job.errors).toEqual([2, 3, 4, 5, 6].map((n) => n + 1).map((line) => ({ line, message: 'occurredAt must be an ISO-8601 date-time' })));
+    expect(await s.sql(`select order_id, occurred_at from purchase where order_id like 'tz-%' order by order_id`)).toEqual([
+      { order_id: 'tz-east', occurred_at: new Date('2026-11-01T11:59:59Z') },
+      { order_id: 'tz-leap', occurred_at: new Date('2024-02-28T20:00:00Z') },
+      { order_id: 'tz-ok', occurred_at: new Date('2026-11-30T22:31:12.623Z') },
+    ]);
+    // The members file's instants, and its birthdays, the same way.
+    const members = await importFile('/imports/members', csv(['externalId,birthday,tierExpiresAt',
+      'tz-m1,1990-02-28,2030-01-01T00:00:00+25:00', 'tz-m2,1990-02-29,', 'tz-m3,1992-02-29,', 'tz-m4,0000-01-01,']));
+    expect(members).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1 });
+    expect(members.errors.map((e: { line: number }) => e.line)).toEqual([2, 3, 5]);
+  });
+
   it('history: records purchases without points, decides each member\'s tier once from its window, and skips what is in already', async () => {
     const now = Date.now();
     const day = (d: number) => new Date(now - d * 86_400_000).toISOString();

@@ -159,11 +159,15 @@ export const tidRange = (first: number, pages: number) => ({ from: `(${first},0)
 
 /** An ISO-8601 date or date-time (a time without an offset is UTC), as PostgreSQL can read it. */
 // ({0,1}, not ?: a ? in the text is a parameter to execute().)
-// The pattern checks every field's range; only a day past the 28th can still be no date (Feb 30),
-// which pg_input_is_valid (it parses the type's name at every call: costly on every row) settles.
-const instant = (col: string) => `(case when ${col} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])([T ]([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,3}){0,1}){0,1}(Z|[+-]\\d{2}(:{0,1}\\d{2}){0,1}){0,1}){0,1}$'
-  then substr(${col}, 9, 2) <= '28' or pg_input_is_valid(${col}, 'timestamptz') else false end)`;
-const day = (col: string) => `(${col} ~ '^\\d{4}-\\d{2}-\\d{2}$' and pg_input_is_valid(${col}, 'date'))`;
+// The pattern checks every field's range (an offset up to ±14:59, as time zones go); only a day
+// past the 28th can still be no date (30 February), which the month's length settles
+// (validDay): plain arithmetic, on every PostgreSQL the server runs on (pg_input_is_valid is 16+).
+const instant = (col: string) => `(case when ${col} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])([T ]([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,3}){0,1}){0,1}(Z|[+-](0\\d|1[0-4])(:{0,1}[0-5]\\d){0,1}){0,1}){0,1}$'
+  then ${validDay(col)} else false end)`;
+const day = (col: string) => `(case when ${col} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' then ${validDay(col)} else false end)`;
+/** For a text the patterns above passed: a year from 1, and a day the month has. */
+const validDay = (col: string) => `(substr(${col}, 1, 4) <> '0000' and (substr(${col}, 9, 2) <= '28'
+  or substr(${col}, 9, 2)::int <= extract(day from make_date(substr(${col}, 1, 4)::int, substr(${col}, 6, 2)::int, 1) + interval '1 month' - interval '1 day')))`;
 // CASE, not AND: PostgreSQL does not promise to test AND's operands in order, and the cast must come after the pattern.
 const count = (col: string) => `(case when ${col} ~ '^\\d{1,10}$' then ${col}::bigint <= 2147483647 else false end)`;
 const money = (col: string) => `(case when ${col} ~ '^\\d{1,13}(\\.\\d{1,2}){0,1}$' then ${col}::numeric <= 1000000000000 else false end)`;
