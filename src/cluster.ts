@@ -126,6 +126,7 @@ export async function runPrimary(config: AppConfig, log: Logger): Promise<void> 
   });
   process.on('SIGTERM', () => void stopAll('SIGTERM', true));
   process.on('SIGINT', () => void stopAll('SIGINT', true));
+  db.ownSignals(); // stopAll stops PostgreSQL, after the workers have drained
 
   for (let i = 0; i < config.workers; i++) fork();
   await startedOrFailed;

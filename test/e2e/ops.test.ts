@@ -1,6 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { ormConfig } from '../../src/config/mikro-orm';
 import { createTestDatabase, startTestServer, type TestServer } from '../support/harness';
@@ -38,19 +40,28 @@ describe('operations endpoints', () => {
     expect(after).toMatch(/http_requests_total\{method="GET",route="other",status="404"\} \d+/);
   });
 
-  it('the server process finishes in-flight work and exits 0 on SIGTERM', async () => {
-    const databaseUrl = await createTestDatabase('sigterm');
+  // With the embedded PostgreSQL too: its package stopped the database on the signal, under the requests being finished.
+  it.each(['DATABASE_URL', 'the embedded PostgreSQL'])('the server process finishes in-flight work and exits 0 on SIGTERM (%s)', async (mode) => {
+    const embedded = mode !== 'DATABASE_URL';
+    const dataDir = embedded ? mkdtempSync(join(tmpdir(), 'sigterm-')) : null;
+    if (dataDir) chmodSync(dataDir, 0o755); // as root, the embedded server runs as postgres, which must reach it
+    let databaseUrl = embedded ? '' : await createTestDatabase('sigterm');
     const secret = 'sigterm-secret-0123456789abcdef0123';
+    const { DATABASE_URL: _unset, ...env } = process.env;
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
       cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', JWT_SECRET: secret, SEED: 'none', SCHEDULER: 'off', NODE_ENV: 'production', LOG_LEVEL: 'info' },
+      env: { ...env, ...(embedded ? { DATA_DIR: dataDir! } : { DATABASE_URL: databaseUrl }), PORT: '0', JWT_SECRET: secret, SEED: 'none', SCHEDULER: 'off', NODE_ENV: 'production', LOG_LEVEL: 'info' },
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const holder = new Client({ connectionString: databaseUrl });
+    let holder: Client | null = null;
     try {
-      await eventually(() => /loyalty server ready/.test(out) || child.exitCode !== null, 'the server to start', 60_000);
+      await eventually(() => /loyalty server ready/.test(out) || child.exitCode !== null, 'the server to start', 90_000);
+      // The embedded server's port: line 4 of its postmaster.pid.
+      if (dataDir) databaseUrl = `postgres://postgres:postgres@127.0.0.1:${readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[3]}/loyalty`;
+      holder = new Client({ connectionString: databaseUrl });
+      holder.on('error', () => {}); // the embedded server ends this connection when it stops, last
       const url = JSON.parse(out.split('\n').find((l) => l.includes('loyalty server ready'))!).url.replace(/\/graphql$/, '');
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       // In flight at SIGTERM: an update of the programme, waiting for the row this test holds.
@@ -62,7 +73,7 @@ describe('operations endpoints', () => {
         method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query: 'mutation { updateProgram(input: { tierNoticeDays: 30 }) { tierNoticeDays } }' }),
       });
-      await eventually(async () => (await holder.query(`select count(*)::int as n from pg_stat_activity
+      await eventually(async () => (await holder!.query(`select count(*)::int as n from pg_stat_activity
         where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n > 0, 'the update to wait for the row');
       child.kill('SIGTERM');
       await eventually(() => /shutting down/.test(out), 'the server to begin its shutdown');
@@ -74,11 +85,13 @@ describe('operations endpoints', () => {
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 30 s after SIGTERM'), 30_000).unref())]);
       expect(code).toBe(0);
       expect(out).toMatch(/"msg":"stopped"/);
+      if (dataDir) expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false); // and PostgreSQL stopped with it
     } finally {
-      await holder.end().catch(() => {});
+      await holder?.end().catch(() => {});
       if (child.exitCode === null) child.kill('SIGKILL');
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 180_000);
 
   it('carries a request id', async () => {
     const res = await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
