@@ -86,6 +86,10 @@ describe('Imports', () => {
     await progress.getByText('Succeeded').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('import-errors').locator('tbody tr td').allTextContents()).toEqual(['2', 'No member has externalId nobody']);
     expect(await h.server.sql(`select source from purchase where order_id = 'ui-order-1'`)).toEqual([{ source: 'import' }]);
+    // The refused upload left a failed job: its page says why.
+    const failedRow = page.locator('table tbody tr').filter({ hasText: 'Failed' }).first();
+    await failedRow.getByRole('button').click();
+    await page.getByTestId('import-failure').getByText('Why it failed: The file is empty', { exact: false }).waitFor();
     // The refused upload's 400, as the browser logs it; nothing else.
     expect(h.pageErrors(page)).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   });

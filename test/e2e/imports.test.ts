@@ -194,7 +194,12 @@ describe('the HTTP route', () => {
     const header = await post('/imports/members', 'name,email\nx,y\n', 'text/csv');
     expect(header.status).toBe(400);
     expect(header.json.errors[0].message).toMatch(/externalId/);
+    // The job it left says why it failed (importJob.failure), as the answer did; a job that did not fail says nothing.
+    const [failed] = (await s.admin(`{ importJobs(first: 1) { status failure } }`)).importJobs;
+    expect(failed).toEqual({ status: 'FAILED', failure: header.json.errors[0].message });
     expect((await post('/imports/members', '', 'text/csv')).status).toBe(400);
+    const fine = await importFile('/imports/members', 'externalId\nroute-ok\n');
+    expect((await s.admin(`query($id: ID!) { importJob(id: $id) { status failure } }`, { id: fine.id })).importJob).toEqual({ status: 'SUCCEEDED', failure: null });
   });
 });
 

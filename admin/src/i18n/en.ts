@@ -713,6 +713,7 @@ export const en = {
   'imports.errors.title': 'Rejected lines',
   'imports.errors.line': 'Line',
   'imports.errors.message': 'Reason',
+  'imports.job.failure': 'Why it failed: {failure}',
   'imports.errors.none': 'No line was rejected.',
   // Member data rights (issue 23): export and erasure on the member page.
   'members.dataRights.export': 'Export data',

@@ -710,6 +710,7 @@ export const zhCN: Record<MessageKey, string> = {
   'imports.errors.title': '被拒绝的行',
   'imports.errors.line': '行号',
   'imports.errors.message': '原因',
+  'imports.job.failure': '失败原因：{failure}',
   'imports.errors.none': '没有被拒绝的行。',
   // Member data rights (issue 23): export and erasure on the member page.
   'members.dataRights.export': '导出数据',

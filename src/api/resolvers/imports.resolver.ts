@@ -6,7 +6,7 @@ import { ImportError, ImportJob, ImportKind, ImportStatus } from '../types/impor
 
 const jobOf = (r: ImportJobRow): ImportJob => ({
   id: r.id, kind: r.kind as ImportKind, status: r.status as ImportStatus, rowsDone: r.rowsDone, rowsRejected: r.rowsRejected,
-  startedAt: r.startedAt, finishedAt: r.finishedAt,
+  startedAt: r.startedAt, finishedAt: r.finishedAt, failure: r.status === 'FAILED' ? r.failure : null,
 });
 
 /** Bulk imports (POST /imports/…) as admins follow them: progress and the rejected lines. */

@@ -43,7 +43,10 @@ export function mountImports(app: Express, { verifier, contextFor, log }: Import
     try {
       const started = await services.imports.start(actor, { kind, mode: kind === 'MEMBERS' ? null : (mode as 'history' | 'earn'), format, body: req });
       // The checks and writes go on after the answer; their outcome is the job's (FAILED with its reason).
-      void started.finished.catch((err: unknown) => log.error({ err, importId: started.job.id }, 'import failed'));
+      void started.finished.then(
+        (job) => { if (job.status === 'FAILED') log.warn({ importId: job.id, failure: job.failure }, 'import failed'); },
+        (err: unknown) => log.error({ err, importId: started.job.id }, 'import failed'),
+      );
       res.status(202).json({ id: started.job.id, status: started.job.status, rowsStaged: started.job.rowsTotal });
     } catch (err) {
       if (err instanceof AppError) return sendError(res, 400, err.code, err.message, typeof err.details.field === 'string' ? err.details.field : undefined);

@@ -21,4 +21,6 @@ export class ImportJob {
   @Field(() => Int) rowsRejected!: number;
   @Field() startedAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'Why a FAILED job failed (what to do about it); null otherwise. Rejected lines are in errors.' })
+  failure!: string | null;
 }

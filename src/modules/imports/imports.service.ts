@@ -123,8 +123,10 @@ export class ImportsService {
         return done;
       });
     } catch (err) {
-      const message = err instanceof AppError ? err.message : `The import failed: ${(err as Error).message ?? String(err)}`.slice(0, 1000);
-      return repo.finishJob(own, job.id, 'FAILED', message);
+      // A refusal says why; anything else is the server's to log (the caller logs the rejection), not SQL for a client.
+      if (err instanceof AppError) return repo.finishJob(own, job.id, 'FAILED', err.message);
+      await repo.finishJob(own, job.id, 'FAILED', `The import stopped on an error of the server's (its log has it, with import ${job.id}); nothing after the last committed batch was written. Import the file again once it is fixed: lines already in are skipped.`);
+      throw err;
     }
   }
 

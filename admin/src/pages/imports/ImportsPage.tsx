@@ -166,6 +166,7 @@ function JobDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
         <div><dt>{t('imports.col.finished')}</dt><dd>{formatDateTime(job.finishedAt)}</dd></div>
       </dl>
       {running ? <p className="field-hint">{t('imports.job.running')}</p> : null}
+      {job.failure ? <p className="field-error" role="alert" data-testid="import-failure">{t('imports.job.failure', { failure: job.failure })}</p> : null}
       {errors.length ? (
         <>
           <div className="table-wrap">

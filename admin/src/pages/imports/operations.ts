@@ -10,6 +10,7 @@ export const ImportJobFields = graphql(`
     rowsRejected
     startedAt
     finishedAt
+    failure
   }
 `);
 
