@@ -71,13 +71,10 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const dispatcher = config.tierEvents ? new OutboxDispatcher(orm, db.url, pubSub, createEventRegistry(), log, metrics) : null;
     await dispatcher?.start();
     if (!config.tierEvents) log.warn('TIER_EVENTS=off: tier changes are recorded but not pushed to subscribers');
-    let migrated = true;
     const ormRef = orm;
-    // Ready = the database answers (within 2 s) and no migration is pending.
-    const ready = () => withTimeout((async () => {
-      if (!migrated) migrated = await isReady(ormRef);
-      return migrated && (await ormRef.isConnected());
-    })(), 2000, false);
+    // Ready = the database answers (within 2 s) and no migration is pending, asked at every probe
+    // (one read of the migrations table): a database restored from before a migration is not ready.
+    const ready = () => withTimeout(isReady(ormRef), 2000, false);
     const ide = { memberToken: dev?.member?.token ?? null, memberId: dev?.member?.id ?? null };
     const clock = options.clock ?? systemClock;
     // One EntityManager fork per request or subscription operation: no shared identity map.

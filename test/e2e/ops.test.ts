@@ -18,6 +18,14 @@ describe('operations endpoints', () => {
     expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${s.url}/readyz`);
     expect(ready.status).toBe(200);
+    // A database restored from before its newest migration is not ready, at the next probe.
+    const [newest] = await s.sql(`delete from mikro_orm_migrations where id = (select max(id) from mikro_orm_migrations) returning *`);
+    try {
+      expect((await fetch(`${s.url}/readyz`)).status).toBe(503);
+    } finally {
+      await s.sql(`insert into mikro_orm_migrations (id, name, executed_at) values ($1, $2, $3)`, [newest.id, newest.name, newest.executed_at]);
+    }
+    expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
     await s.gql('{ program { tierNoticeDays } }', {}, await s.token('admin'));
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/graphql_operations_total\{operation="program",type="query",outcome="ok"\} \d+/);
