@@ -172,6 +172,11 @@ describe('updateBenefit', () => {
     expectError(await updateBenefit('BONUS', { tierCodes: ['NOPE'] }), 'BAD_USER_INPUT', 'tierCodes');
     expectError(await updateBenefit('BONUS', { validFrom: '2026-02-01T00:00:00Z', validTo: '2026-01-01T00:00:00Z' }), 'BAD_USER_INPUT', 'validTo');
     expect((await updateBenefit('BONUS', { kind: 'CUSTOM', value: null })).data!.updateBenefit).toMatchObject({ version: 2, kind: 'CUSTOM', value: null });
+    // A discount is a percentage in (0, 100]: -5 % or 250 % off is refused, and nothing is versioned.
+    await s.admin(`mutation { upsertBenefit(input: { code: "OFF", name: "Off", kind: "DISCOUNT", value: 10, tierCodes: [] }) { code } }`);
+    for (const value of [-5, 0, 250]) expectError(await updateBenefit('OFF', { value }), 'BAD_USER_INPUT', 'value');
+    expect((await updateBenefit('OFF', { value: 100 })).data!.updateBenefit).toMatchObject({ version: 2, value: 100 });
+    expect((await versions('OFF')).map((v) => v.version)).toEqual([1, 2]);
   });
 
   it('admins only; an unknown code is NOT_FOUND', async () => {
