@@ -251,7 +251,7 @@ describe('reports by month count local months', () => {
     const range = { f: '2020-10-01T04:00:00.000Z', t: '2020-12-01T05:00:00.000Z' };
     expect(((await s.admin(FLOW, range)).pointsFlow as { period: string }[]).map((r) => r.period)).toEqual(['2020-10', '2020-11']);
     expect((await s.admin(GROWTH, range)).growth).toEqual([
-      { period: '2020-10', active: 1, new: 1 }, { period: '2020-11', active: 1, new: 1 }, { period: '2020-12', active: 0, new: 0 },
+      { period: '2020-10', active: 1, new: 1 }, { period: '2020-11', active: 1, new: 1 }, // the month `to` starts is not in the range, as for pointsFlow
     ]);
   });
 });

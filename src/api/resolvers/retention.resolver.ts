@@ -50,7 +50,7 @@ export class RetentionResolver {
   @Authorized('admin')
   @Query(() => [GrowthPeriod], { description: 'Members per month decomposed as new + retained + won back − churned.' })
   growth(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.retention.growth(from, to);
+    return ctx.services.retention.growth(from, to, ctx.clock.now());
   }
 
   @Authorized('admin')

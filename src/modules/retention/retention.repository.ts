@@ -689,7 +689,7 @@ export async function pointsFlow(em: EntityManager, from: Date, to: Date): Promi
 export interface GrowthRow { period: string; active: number; new: number; retained: number; wonBack: number; churned: number }
 
 /**
- * Growth per month from `from`'s month to `to`'s, months in the programme's time zone
+ * Growth per month from `from`'s month to the month of the last instant before `to`, months in the programme's time zone
  * (RetentionService.growth says what each count is). Reads purchase and refund (the points
  * module's tables), set-based.
  */
@@ -701,7 +701,7 @@ export async function growth(em: EntityManager, from: Date, to: Date): Promise<G
          where pu.occurred_at < ?::timestamptz and ${boughtBy('<')}),
        firsts as (select member_id, min(mo) as first_mo from act group by member_id),
        months as (select generate_series(date_trunc('month', ?::timestamptz at time zone (select tz from zone)),
-         date_trunc('month', ?::timestamptz at time zone (select tz from zone)), interval '1 month') as mo)
+         date_trunc('month', (?::timestamptz - interval '1 microsecond') at time zone (select tz from zone)), interval '1 month') as mo)
        select to_char(ms.mo, 'YYYY-MM') as period,
          (select count(*) from act a where a.mo = ms.mo) as active,
          (select count(*) from firsts f where f.first_mo = ms.mo) as new,

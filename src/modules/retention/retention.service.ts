@@ -304,15 +304,19 @@ export class RetentionService {
    * and last; won back = active again after a month without; churned = active last month,
    * not this one. active(M) = active(M−1) + new + wonBack − churned. As of `to`: the purchases
    * dated before it that its refunds dated before it had not refunded in full. Months are the
-   * programme's (its time zone).
+   * programme's (its time zone), those with an instant in [from, min(to, now)): a month that
+   * starts at `to` or is still to come has no facts yet, and is not reported (its "churned"
+   * would be everyone active the month before).
    */
-  async growth(from: Date, to: Date): Promise<GrowthRow[]> {
+  async growth(from: Date, to: Date, now = new Date()): Promise<GrowthRow[]> {
     checkRange(from, to);
     // Each month is five correlated counts: 1970 to 9999 (96,000 months) took seconds on an empty table.
     // Counted in UTC months: a local month is at most one off, and the bound is a guard, not a rule.
     const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
     if (months > MAX_GROWTH_MONTHS) throw badInput('to', `growth covers at most ${MAX_GROWTH_MONTHS} months from \`from\``);
-    return repo.growth(this.em, from, to);
+    const end = to.getTime() < now.getTime() ? to : now;
+    if (end.getTime() <= from.getTime()) return [];
+    return repo.growth(this.em, from, end);
   }
 }
 
