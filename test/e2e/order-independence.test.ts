@@ -130,6 +130,19 @@ describe('3. the tier at an instant comes from the tier history, and the member 
   });
 });
 
+describe('3a. the result of a backdated purchase reports the upgrade it brought', () => {
+  it('one that tips a later purchase\'s window over a threshold: tierChange is that upgrade, dated at the later purchase, and a retry answers it again', async () => {
+    const id = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
+    expect(ok(await buy(id, 'tip-mar', 600, '2025-03-10T00:00:00.000Z')).recordPurchase.tierChange).toBeNull();
+    const back = ok(await buy(id, 'tip-feb', 600, '2025-02-10T00:00:00.000Z')).recordPurchase;
+    const upgrade = { kind: 'UPGRADE', fromTier: { code: 'BRONZE' }, toTier: { code: 'SILVER' }, qualifyingPoints: 1200, occurredAt: '2025-03-10T00:00:00.000Z' };
+    expect(back.tierChange).toEqual(upgrade);
+    expect(ok(await buy(id, 'tip-feb', 600, '2025-02-10T00:00:00.000Z')).recordPurchase.tierChange).toEqual(upgrade);
+    // One that brings nothing new reports nothing.
+    expect(ok(await buy(id, 'tip-jan', 10, '2025-01-10T00:00:00.000Z')).recordPurchase.tierChange).toBeNull();
+  });
+});
+
 describe('3b. purchases after a backdated change earn again at the tier held at their instant', () => {
   /** The same purchases on two members, one in date order, the other the day-1 purchase last. */
   const both = async (prefix: string, facts: [string, number, string][], late: number) => {

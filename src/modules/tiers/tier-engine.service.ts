@@ -162,7 +162,11 @@ export class TierEngine {
     const { changes, state } = tierTimeline({ ladder, rules: s, start: h.start, from, facts: h.facts, overrides: h.overrides, horizon: h.horizon });
     const { kept, recorded } = await this.recordTimeline(tx, s, ladder, memberId, h.old, changes, state);
     const held = ladder[rankHeldAt(h.start, changes, from)];
-    const at = changes.findIndex((c, i) => i >= kept && c.byPoints && c.occurredAt.getTime() === from.getTime());
+    // The upgrade this write brought: its own at `from`, or, when it tips a later purchase's
+    // window over a threshold, the last upgrade by points it records after `from` (the tier it
+    // leaves the member in); what the purchase's result reports and a retry answers again.
+    let at = -1;
+    for (let i = kept; i < changes.length; i++) if (changes[i].byPoints && changes[i].occurredAt.getTime() >= from.getTime()) at = i;
     return {
       heldAt: { tierId: held.id, multiplier: held.multiplier },
       upgrade: at >= 0 ? recorded[at - kept] : null,
