@@ -96,10 +96,14 @@ describe('start-up failures', () => {
       // The first is untouched.
       const url = JSON.parse(first.out().split('\n').find((l) => l.includes('loyalty server ready'))!).url.replace(/\/graphql$/, '');
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      // Another on the first's port: one line too (the WebSocket server printed the error with its stack as well).
+      const taken = startServer(tempFolder(), { env: { PORT: new URL(url).port } });
+      expect(await exitCode(taken)).toBe(1);
+      expectOneLine(taken, /address already in use/);
     } finally {
       await stop(first);
     }
-  }, 240_000);
+  }, 300_000);
 
   it('any start-up failure is one line; its stack is at debug level only', async () => {
     const bad = startServer(tempFolder(), { env: { SEED: 'bogus' } });

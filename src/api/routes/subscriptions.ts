@@ -34,7 +34,16 @@ export interface Subscriptions { dispose(): void | Promise<void> }
  */
 export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subscriptions {
   const { schema, checks, formatError, contextFor } = deps;
-  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
+  // noServer: the HTTP server's own errors (a port in use) stay its own; attached with `server`,
+  // ws re-emitted them on the WebSocket server, where graphql-ws printed them with a stack.
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  });
   // Subscription events are executed and serialized once per event and equivalent subscription.
   const formatResult = (result: ExecutionResult): ExecutionResult =>
     result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) as unknown as GraphQLError[] } : result;
