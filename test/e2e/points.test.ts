@@ -185,6 +185,25 @@ describe('activities', () => {
     expect((await run('c5', '2026-03-02T09:00:00.000Z')).data!.recordActivity.pointsEarned).toBe(5);
     expectError(await s.gql(`mutation { recordActivity(input: { memberId: "${id}", kind: "NOPE", idempotencyKey: "n1" }) { pointsEarned } }`, {}, service), 'NOT_FOUND');
   });
+
+  it('a member records its own activity, now: its keys are its own; another member\'s is FORBIDDEN; a time it gives is BAD_USER_INPUT', async () => {
+    await s.admin(`mutation { upsertActivityRule(input: { kind: "SHARE", name: "Share", points: 3, qualifyingPoints: 0, dailyCap: 30 }) { kind } }`);
+    const [a, b] = [await registerMember(s), await registerMember(s)];
+    const [ta, tb] = [await s.token('member', a), await s.token('member', b)];
+    const share = (memberId: string, token: string, extra: Record<string, unknown> = {}) => s.gql(`mutation($input: RecordActivityInput!) { recordActivity(input: $input) {
+      pointsEarned transaction { occurredAt } member { pointsBalance } } }`, { input: { memberId, kind: 'SHARE', idempotencyKey: 'share-1', ...extra } }, token);
+    const before = Date.now();
+    const first = (await share(a, ta)).data!.recordActivity;
+    expect(first).toMatchObject({ pointsEarned: 3, member: { pointsBalance: 3 } });
+    expect(new Date(first.transaction.occurredAt).getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect((await share(a, ta)).data!.recordActivity).toEqual(first); // a retry
+    // The same key from another member is that member's own first activity (and a service's is the programme's).
+    expect((await share(b, tb)).data!.recordActivity).toMatchObject({ pointsEarned: 3, member: { pointsBalance: 3 } });
+    expect((await share(a, service)).data!.recordActivity).toMatchObject({ pointsEarned: 3, member: { pointsBalance: 6 } });
+    expectError(await share(b, ta), 'FORBIDDEN');
+    expectError(await share(a, ta, { idempotencyKey: 'share-2', occurredAt: '2026-03-01T09:00:00.000Z' }), 'BAD_USER_INPUT', 'occurredAt');
+    expect(await s.sql('select count(*)::int as n from activity where member_id = any($1::uuid[])', [[a, b]])).toEqual([{ n: 3 }]);
+  });
 });
 
 describe('expirePoints', () => {

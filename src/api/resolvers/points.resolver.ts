@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertWithinDays } from '../../common/errors';
+import { assertWithinDays, forbidden } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
 import type { EarnResult } from '../../modules/points/points.service';
 import type { GraphQLContext } from '../context';
@@ -30,10 +30,15 @@ export class PointsResolver {
     return ctx.services.points.adjustPoints(requireActor(ctx), input);
   }
 
-  @Authorized('service', 'admin')
-  @Mutation(() => ActivityResult, { description: 'Posts an engagement activity; earns what its activity rule gives, within the daily cap.' })
+  @Authorized()
+  @Mutation(() => ActivityResult, {
+    description: 'Posts an engagement activity; earns what its activity rule gives, within the daily cap. A back end (service, admin) for any member; '
+      + 'a member for itself, now (its idempotency keys are its own).',
+  })
   recordActivity(@Arg('input', () => RecordActivityInput) input: RecordActivityInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.points.recordActivity(requireActor(ctx), input);
+    const actor = requireActor(ctx);
+    if (actor.role === 'member' && actor.sub !== input.memberId) throw forbidden('A member may only record its own activities');
+    return ctx.services.points.recordActivity(actor, input, ctx.clock.now());
   }
 
   @Authorized('admin')

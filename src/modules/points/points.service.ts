@@ -1045,9 +1045,12 @@ export class PointsService {
     return repo.activityRules(this.em);
   }
 
-  async recordActivity(actor: Actor, input: RecordActivityInput, now = new Date()): Promise<EarnResult> {
-    const memberId = memberIdOrFail(input.memberId);
-    const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
+  async recordActivity(actor: Actor, given: RecordActivityInput, now = new Date()): Promise<EarnResult> {
+    const memberId = memberIdOrFail(given.memberId);
+    const occurredAt = resolveOccurredAt(actor, given.occurredAt, now);
+    // A member's app makes its own keys: they are the member's namespace ('member:<id>:<key>'),
+    // so that one member's key never answers another's activity; back ends share the programme's.
+    const input = actor.role === 'member' ? { ...given, idempotencyKey: `member:${memberId}:${given.idempotencyKey}` } : given;
     const replay = (em: EntityManager) => this.replayActivity(input, memberId, em);
     return idempotentWrite(this.em, replay, () => withinPointsRange('kind', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
