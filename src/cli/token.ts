@@ -33,8 +33,13 @@ if (!sub) {
   console.error('--sub is required for a member token (the member id)');
   process.exit(2);
 }
+// A period from now, as jose reads it (30d, 12h, 90m, 2w, 1y), more than nothing.
+if (!/^[1-9]\d*\s?(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks|y|yr|yrs|year|years)$/i.test(values.expires)) {
+  console.error(`--expires must be a period from now, such as 30d, 12h or 90m (got "${values.expires}")`);
+  process.exit(2);
+}
 const claims = { issuer: process.env.JWT_ISSUER || null, audience: process.env.JWT_AUDIENCE || null };
-mintToken(secret, { role, sub }, values.expires, claims).then((t) => console.log(t)).catch((err) => {
-  console.error(err);
+mintToken(secret, { role, sub }, values.expires, claims).then((t) => console.log(t)).catch((err: unknown) => {
+  console.error(`could not mint the token: ${(err as Error).message ?? String(err)}`);
   process.exit(1);
 });

@@ -112,6 +112,13 @@ describe('JWT_ISSUER and JWT_AUDIENCE', () => {
     expect(claims.exp! - now()).toBeGreaterThan(29 * 86400);
     const res = await post(scoped, '{ tiers { code } }', `Bearer ${token}`);
     expect({ status: res.status, errors: res.errors }).toEqual({ status: 200, errors: undefined });
+    // A period it cannot read is one line, exit 2, no stack.
+    for (const expires of ['banana', '0']) {
+      const failed = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/token.ts', '--role', 'admin', '--expires', expires], {
+        env: { ...process.env, JWT_SECRET },
+      }).then(() => null, (err: { code: number; stderr: string }) => err);
+      expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 2, stderr: `--expires must be a period from now, such as 30d, 12h or 90m (got "${expires}")\n` });
+    }
   });
 
   it('the development admin token carries exp, iss and aud', async () => {
