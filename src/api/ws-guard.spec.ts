@@ -27,7 +27,7 @@ async function setUp(expiresIn: string | number = '1h', limits = { maxSocketsPer
     onError: () => { inner.errors++; return []; },
   });
   const ws = socket();
-  const token = await mintToken(SECRET, { role: 'member', sub: 'm-1' }, expiresIn);
+  const token = await mintToken(SECRET, { role: 'member', sub: '00000000-0000-4000-8000-000000000001' }, expiresIn);
   const ctx: any = { subscriptions: {}, extra: { socket: ws, request: {} }, connectionParams: { authorization: `Bearer ${token}` } };
   // As graphql-ws does: the id is registered before onSubscribe runs.
   const subscribe = (id: string) => {
@@ -78,7 +78,7 @@ describe('WsGuard', () => {
 
   it('releases a subject\'s place when its socket closes', async () => {
     const t = await setUp();
-    const actor = { role: 'member' as const, sub: 'm-1' };
+    const actor = { role: 'member' as const, sub: '00000000-0000-4000-8000-000000000001' };
     await t.options.onConnect!(t.ctx);
     expect(t.guard.openSockets(actor)).toBe(1);
     t.ws.closed();

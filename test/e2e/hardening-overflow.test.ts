@@ -107,7 +107,7 @@ describe('a write that would leave the points range is BAD_USER_INPUT and writes
   });
 
   it('a benefit value beyond its column, and a birthday gift beyond the points range', async () => {
-    const upsert = (value: number, kind = 'DISCOUNT') => s.gql('mutation($v: Float!, $k: String!) { upsertBenefit(input: { code: "T-VAL", name: "v", kind: $k, value: $v, tierCodes: [] }) { value } }', { v: value, k: kind }, admin);
+    const upsert = (value: number, kind = 'CUSTOM') => s.gql('mutation($v: Float!, $k: String!) { upsertBenefit(input: { code: "T-VAL", name: "v", kind: $k, value: $v, tierCodes: [] }) { value } }', { v: value, k: kind }, admin);
     expectError(await upsert(1e10), 'BAD_USER_INPUT', 'value');
     expectError(await upsert(INT_MAX + 1, 'BIRTHDAY_GIFT'), 'BAD_USER_INPUT', 'value');
     expect(await s.sql(`select count(*)::int as n from benefit where code = 'T-VAL'`)).toEqual([{ n: 0 }]);
