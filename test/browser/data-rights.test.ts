@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { overflows, overflowsAfterResize } from './support/page-checks';
+import { graphqlRequests, overflows, overflowsAfterResize } from './support/page-checks';
 
 /**
  * A member's data rights on its page, in a real browser against the demo data: "Export data"
@@ -70,6 +70,28 @@ describe('Member data rights in the console', () => {
     // Gone from the list's search.
     await h.goto(page, '/members?q=demo-0004');
     await page.getByText('No member matches “demo-0004”.').waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('accepts exactly ERASE: a space before or after it erases nothing', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openMember(page, 'demo-0002', 'Ben Okafor');
+    await page.getByRole('button', { name: 'Erase member' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Erase this member\'s personal data' });
+    await dialog.getByLabel('Reason (for example the request\'s reference)').fill('Erasure request #43');
+    const sent = await graphqlRequests(page, async () => {
+      for (const typed of [' ERASE', 'ERASE ']) {
+        await dialog.getByLabel('Type ERASE to confirm').fill(typed);
+        await dialog.getByRole('button', { name: 'Erase for good' }).click();
+        await dialog.getByTestId('field-error-confirm').getByText('Type ERASE, in capitals, to confirm.').waitFor();
+        await page.waitForTimeout(300);
+      }
+    });
+    expect(sent).toEqual([]);
+    expect((await h.server.sql(`select erased_at from member where external_id = 'demo-0002'`))[0].erased_at).toBeNull();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
     expect(h.pageErrors(page)).toEqual([]);
   });
 

@@ -66,7 +66,8 @@ export function EraseMemberDialog({ memberId, open, onClose, onDone }: { memberI
     onClose();
   };
   const submit = async () => {
-    if (typed.trim() !== ERASE_WORD) {
+    // Exactly the word, as the hint says: " ERASE" or "ERASE " is not it.
+    if (typed !== ERASE_WORD) {
       return setError({ code: 'BAD_USER_INPUT', fields: { confirm: t('members.dataRights.confirmMismatch', { word: ERASE_WORD }) }, general: [] });
     }
     const failed = toOperationError((await erase({ memberId, reason: reason.trim() })).error);
