@@ -228,6 +228,33 @@ describe('Campaigns', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('refuses to create a campaign with the code of an existing one, and sends nothing', async () => {
+    await adminQuery(h, `mutation { upsertCampaign(input: { code: "RUNNING-BUDGET", name: "Running with a budget", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 40, budgetPoints: 5000 }) { code } }`);
+    await adminQuery(h, 'mutation { activateCampaign(code: "RUNNING-BUDGET") { status } }');
+    const before = await adminQuery<{ campaign: unknown }>(h, '{ campaign(code: "RUNNING-BUDGET") { name bonusPoints budgetPoints status startsAt controlPercent } }');
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/campaigns/new');
+    await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+    await page.getByLabel('Code', { exact: true }).fill(' RUNNING-BUDGET ');
+    await page.getByLabel('Name', { exact: true }).fill('A new one');
+    await page.getByLabel('Bonus points').fill('1');
+    const sent = await graphqlRequests(page, async () => {
+      await page.getByRole('button', { name: 'Create campaign' }).click();
+      await page.getByTestId('field-error-code').getByText('A campaign with the code RUNNING-BUDGET already exists: choose another code, or open that campaign to edit it.').waitFor();
+      await networkQuiet(page);
+    });
+    expect(sent).not.toContain('UpsertCampaign');
+    expect(await page.getByLabel('Code', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('heading', { level: 1, name: 'New campaign' }).waitFor();
+    expect(await adminQuery(h, '{ campaign(code: "RUNNING-BUDGET") { name bonusPoints budgetPoints status startsAt controlPercent } }')).toEqual(before);
+    // Another code is created as before.
+    await page.getByLabel('Code', { exact: true }).fill('A-NEW-ONE');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.getByRole('heading', { level: 1, name: 'A new one' }).waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('says so when there is no control group: no uplift, no ROI, no chart', async () => {
     await adminQuery(h, `mutation { upsertCampaign(input: { code: "NO-CONTROL", name: "Everyone rewarded", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 5, controlPercent: 0 }) { code } }`);
     await adminQuery(h, 'mutation { activateCampaign(code: "NO-CONTROL") { status } }');

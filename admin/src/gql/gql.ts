@@ -29,6 +29,7 @@ type Documents = {
     "\n  query CampaignReport($code: String!) {\n    program {\n      timeZone\n    }\n    campaignReport(code: $code) {\n      from\n      to\n      treatment {\n        ...CampaignArmFields\n      }\n      control {\n        ...CampaignArmFields\n      }\n      upliftArpu\n      upliftArpuLow\n      upliftArpuHigh\n      upliftPurchaseRate\n      incrementalGmv\n      cost\n      roi\n    }\n  }\n": typeof types.CampaignReportDocument,
     "\n  query CampaignAudienceSize($filter: SegmentFilterInput!) {\n    segmentPreview(filter: $filter) {\n      size\n    }\n  }\n": typeof types.CampaignAudienceSizeDocument,
     "\n  query SimulateCampaign($input: CampaignInput!, $from: DateTime!, $to: DateTime!) {\n    simulateCampaign(input: $input, from: $from, to: $to) {\n      eligibleMembers\n      qualifyingEvents\n      pointsWouldGive\n      costWouldBe\n    }\n  }\n": typeof types.SimulateCampaignDocument,
+    "\n  query CampaignCodeTaken($code: String!) {\n    campaign(code: $code) {\n      id\n    }\n  }\n": typeof types.CampaignCodeTakenDocument,
     "\n  mutation UpsertCampaign($input: CampaignInput!) {\n    upsertCampaign(input: $input) {\n      ...CampaignFields\n    }\n  }\n": typeof types.UpsertCampaignDocument,
     "\n  mutation ActivateCampaign($code: String!) {\n    activateCampaign(code: $code) {\n      ...CampaignFields\n    }\n  }\n": typeof types.ActivateCampaignDocument,
     "\n  mutation PauseCampaign($code: String!) {\n    pauseCampaign(code: $code) {\n      ...CampaignFields\n    }\n  }\n": typeof types.PauseCampaignDocument,
@@ -109,6 +110,7 @@ const documents: Documents = {
     "\n  query CampaignReport($code: String!) {\n    program {\n      timeZone\n    }\n    campaignReport(code: $code) {\n      from\n      to\n      treatment {\n        ...CampaignArmFields\n      }\n      control {\n        ...CampaignArmFields\n      }\n      upliftArpu\n      upliftArpuLow\n      upliftArpuHigh\n      upliftPurchaseRate\n      incrementalGmv\n      cost\n      roi\n    }\n  }\n": types.CampaignReportDocument,
     "\n  query CampaignAudienceSize($filter: SegmentFilterInput!) {\n    segmentPreview(filter: $filter) {\n      size\n    }\n  }\n": types.CampaignAudienceSizeDocument,
     "\n  query SimulateCampaign($input: CampaignInput!, $from: DateTime!, $to: DateTime!) {\n    simulateCampaign(input: $input, from: $from, to: $to) {\n      eligibleMembers\n      qualifyingEvents\n      pointsWouldGive\n      costWouldBe\n    }\n  }\n": types.SimulateCampaignDocument,
+    "\n  query CampaignCodeTaken($code: String!) {\n    campaign(code: $code) {\n      id\n    }\n  }\n": types.CampaignCodeTakenDocument,
     "\n  mutation UpsertCampaign($input: CampaignInput!) {\n    upsertCampaign(input: $input) {\n      ...CampaignFields\n    }\n  }\n": types.UpsertCampaignDocument,
     "\n  mutation ActivateCampaign($code: String!) {\n    activateCampaign(code: $code) {\n      ...CampaignFields\n    }\n  }\n": types.ActivateCampaignDocument,
     "\n  mutation PauseCampaign($code: String!) {\n    pauseCampaign(code: $code) {\n      ...CampaignFields\n    }\n  }\n": types.PauseCampaignDocument,
@@ -248,6 +250,10 @@ export function graphql(source: "\n  query CampaignAudienceSize($filter: Segment
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SimulateCampaign($input: CampaignInput!, $from: DateTime!, $to: DateTime!) {\n    simulateCampaign(input: $input, from: $from, to: $to) {\n      eligibleMembers\n      qualifyingEvents\n      pointsWouldGive\n      costWouldBe\n    }\n  }\n"): (typeof documents)["\n  query SimulateCampaign($input: CampaignInput!, $from: DateTime!, $to: DateTime!) {\n    simulateCampaign(input: $input, from: $from, to: $to) {\n      eligibleMembers\n      qualifyingEvents\n      pointsWouldGive\n      costWouldBe\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CampaignCodeTaken($code: String!) {\n    campaign(code: $code) {\n      id\n    }\n  }\n"): (typeof documents)["\n  query CampaignCodeTaken($code: String!) {\n    campaign(code: $code) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -811,6 +811,7 @@ export const en = {
   'campaigns.field.code': 'Code',
   'campaigns.field.codeHint': 'Short and unique, e.g. SPRING-DOUBLE; it becomes the bonus points\' reference and cannot be changed later.',
   'campaigns.field.codeFixed': 'The code identifies the campaign and cannot be changed.',
+  'campaigns.field.codeTaken': 'A campaign with the code {code} already exists: choose another code, or open that campaign to edit it.',
   'campaigns.field.name': 'Name',
   'campaigns.field.trigger': 'Trigger',
   'campaigns.field.status': 'Status',

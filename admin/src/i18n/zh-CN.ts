@@ -808,6 +808,7 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.field.code': '代码',
   'campaigns.field.codeHint': '简短且唯一，例如 SPRING-DOUBLE；它将作为奖励积分的引用，之后不能修改。',
   'campaigns.field.codeFixed': '代码用于标识活动，不能修改。',
+  'campaigns.field.codeTaken': '代码为 {code} 的活动已存在：请换一个代码，或打开该活动进行编辑。',
   'campaigns.field.name': '名称',
   'campaigns.field.trigger': '触发条件',
   'campaigns.field.status': '状态',

@@ -14,7 +14,7 @@ import { FilterBuilder } from '../segments/FilterBuilder';
 import '../segments/segments.css';
 import { dayStart, daysFrom, formatDay, fromCampaign, newDraft, notIntegers, today, toInput, TRIGGERS, type CampaignDraft, type FloatField, type IntField } from './form';
 import {
-  ActivateCampaignMutation, AudienceSizeQuery, CampaignPageQuery, EndCampaignMutation, PauseCampaignMutation, SimulateCampaignQuery, UpsertCampaignMutation,
+  ActivateCampaignMutation, AudienceSizeQuery, CampaignCodeTakenQuery, CampaignPageQuery, EndCampaignMutation, PauseCampaignMutation, SimulateCampaignQuery, UpsertCampaignMutation,
 } from './operations';
 import { CampaignReportSection } from './report';
 import './campaigns.css';
@@ -122,7 +122,9 @@ function Editor({ data, campaign }: { data: PageData; campaign: CampaignFieldsFr
 
 function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; campaign: CampaignFieldsFragment | null; draft: CampaignDraft; setDraft: (d: CampaignDraft) => void }) {
   const { t, formatNumber } = useI18n();
+  const client = useClient();
   const [saving, save] = useMutation(UpsertCampaignMutation);
+  const [checking, setChecking] = useState(false);
   const [error, setError] = useState<OperationError | null>(null);
   const [saved, setSaved] = useState(false);
   const update = (patch: Partial<CampaignDraft>) => {
@@ -134,7 +136,15 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
     setSaved(false);
     const bad = notIntegers(draft);
     if (bad.length) return setError({ code: 'BAD_USER_INPUT', fields: Object.fromEntries(bad.map((f) => [f, t('campaigns.notInteger')])), general: [] });
-    const r = await save({ input: toInput(draft, data.program.timeZone) });
+    const input = toInput(draft, data.program.timeZone);
+    // upsertCampaign is keyed by the code: a new campaign with a taken code would overwrite that campaign.
+    if (!campaign && input.code) {
+      setChecking(true);
+      const taken = await client.query(CampaignCodeTakenQuery, { code: input.code }, { requestPolicy: 'network-only' }).toPromise().finally(() => setChecking(false));
+      if (taken.error || !taken.data) return setError(toOperationError(taken.error));
+      if (taken.data.campaign) return setError({ code: 'BAD_USER_INPUT', fields: { code: t('campaigns.field.codeTaken', { code: input.code }) }, general: [] });
+    }
+    const r = await save({ input });
     setError(toOperationError(r.error));
     if (r.data) {
       setSaved(true);
@@ -152,7 +162,7 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
   return (
     <Section title={t('campaigns.form.title')} id="campaign-form">
       {campaign?.status === 'ACTIVE' || campaign?.status === 'PAUSED' ? <p className="muted">{t('campaigns.form.audited')}</p> : null}
-      <Form onSubmit={submit} error={error} busy={saving.fetching} submitLabel={campaign ? t('campaigns.form.save') : t('campaigns.form.create')} label={t('campaigns.form.title')} className="campaign-form">
+      <Form onSubmit={submit} error={error} busy={checking || saving.fetching} submitLabel={campaign ? t('campaigns.form.save') : t('campaigns.form.create')} label={t('campaigns.form.title')} className="campaign-form">
         <div className="control-callout" data-testid="control-callout">
           {numberField('controlPercent', t('campaigns.field.controlPercent'), undefined, { min: 0, max: 50, step: 1 })}
           <p className="control-meaning" aria-live="polite" data-testid="control-meaning">{controlSentence}</p>

@@ -140,6 +140,15 @@ export const SimulateCampaignQuery = graphql(`
   }
 `);
 
+/** Whether a code is taken: the create form asks before saving (upsertCampaign would overwrite that campaign). */
+export const CampaignCodeTakenQuery = graphql(`
+  query CampaignCodeTaken($code: String!) {
+    campaign(code: $code) {
+      id
+    }
+  }
+`);
+
 export const UpsertCampaignMutation = graphql(`
   mutation UpsertCampaign($input: CampaignInput!) {
     upsertCampaign(input: $input) {
