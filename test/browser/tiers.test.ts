@@ -65,6 +65,30 @@ describe('Tiers', () => {
     expect(tiers.find((x) => x.code === 'SILVER')).toEqual({ code: 'SILVER', retainPoints: 900, pointsMultiplier: 1.3 });
   });
 
+  it('adding a tier with the code of an existing one is refused on the code field, and nothing is sent', async () => {
+    const before = await adminQuery<{ tiers: unknown[] }>(h, '{ tiers { code name rank qualifyingPoints retainPoints pointsMultiplier } }');
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/tiers');
+    await page.getByTestId('ladder').waitFor();
+    await page.getByRole('button', { name: 'Add a tier' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a tier' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Code').fill('GOLD ');
+    await dialog.getByLabel('Name').fill('Gold, again');
+    await dialog.getByLabel('Qualifying points').fill('9000');
+    await dialog.getByLabel('Points to keep it').fill('8000');
+    const sent = await graphqlRequests(page, async () => {
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.getByTestId('field-error-code').getByText('A tier with the code GOLD already exists: choose another code, or edit that tier.').waitFor();
+      await page.waitForTimeout(500);
+    });
+    expect(sent).toEqual([]);
+    expect(await dialog.getByLabel('Code').getAttribute('aria-invalid')).toBe('true');
+    expect(await adminQuery(h, '{ tiers { code name rank qualifyingPoints retainPoints pointsMultiplier } }')).toEqual(before);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('a setting the server refuses: its message next to the field; only the changed settings are sent', async () => {
     const page = await h.open();
     await h.signIn(page);

@@ -73,6 +73,7 @@ export default function TiersPage() {
           <TierDialog
             key={editing === null ? 'closed' : editing === 'new' ? 'new' : editing.code}
             tier={editing}
+            codes={ladder.map((x) => x.code)}
             nextRank={ladder.length}
             onClose={() => setEditing(null)}
             onSaved={(name) => {
@@ -111,7 +112,8 @@ function TierRow({ tier, onEdit }: { tier: Tier; onEdit: () => void }) {
 const TIER_FIELDS = ['code', 'name', 'rank', 'qualifyingPoints', 'retainPoints', 'pointsMultiplier'] as const;
 type TierField = (typeof TIER_FIELDS)[number];
 
-function TierDialog({ tier, nextRank, onClose, onSaved }: { tier: Tier | 'new' | null; nextRank: number; onClose: () => void; onSaved: (name: string) => void }) {
+/** Adds a tier or edits one. upsertTier is keyed by the code: adding a tier with a code the ladder has would replace that tier, so it is refused here. */
+function TierDialog({ tier, codes, nextRank, onClose, onSaved }: { tier: Tier | 'new' | null; codes: string[]; nextRank: number; onClose: () => void; onSaved: (name: string) => void }) {
   const { t } = useI18n();
   const existing = tier !== null && tier !== 'new' ? tier : null;
   const [values, setValues] = useState<Record<TierField, string>>(() => ({
@@ -124,6 +126,8 @@ function TierDialog({ tier, nextRank, onClose, onSaved }: { tier: Tier | 'new' |
   const set = (f: TierField) => (e: React.ChangeEvent<HTMLInputElement>) => setValues((v) => ({ ...v, [f]: e.target.value }));
   const submit = async () => {
     const invalid: Record<string, string> = {};
+    const code = values.code.trim();
+    if (!existing && codes.includes(code)) invalid.code = t('tiers.codeTaken', { code });
     const whole = (f: 'rank' | 'qualifyingPoints' | 'retainPoints') => {
       const n = intOrNull(values[f]);
       if (n === null || Number.isNaN(n)) invalid[f] = t('form.notAWholeNumber');
@@ -136,7 +140,7 @@ function TierDialog({ tier, nextRank, onClose, onSaved }: { tier: Tier | 'new' |
     if (pointsMultiplier === null || Number.isNaN(pointsMultiplier)) invalid.pointsMultiplier = t('form.notANumber');
     if (Object.keys(invalid).length) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
     const result = await upsert({
-      input: { code: values.code.trim(), name: values.name.trim(), rank, qualifyingPoints, retainPoints, pointsMultiplier: pointsMultiplier! },
+      input: { code, name: values.name.trim(), rank, qualifyingPoints, retainPoints, pointsMultiplier: pointsMultiplier! },
     });
     const failed = toOperationError(result.error);
     setError(failed);
