@@ -142,6 +142,42 @@ describe('Members', () => {
     await page.locator('#profile').getByText('1990-04-12').waitFor();
   });
 
+  it('edit profile opens with the member\'s current values after a save, and sends only what changed', async () => {
+    const profileOf = async () => (await h.server.gql('{ memberByExternalId(externalId: "demo-0002") { region phone email displayName } }', {}, h.devAdminToken))
+      .data!.memberByExternalId as { region: string | null; phone: string | null; email: string | null; displayName: string | null };
+    const before = await profileOf();
+    const region = before.region === 'North' ? 'South' : 'North';
+    const phone = '+44 20 7946 0958';
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/members?q=demo-0002');
+    await page.getByRole('link', { name: 'Ben Okafor' }).click();
+    await page.getByTestId('ledger').waitFor();
+    const dialog = page.getByRole('dialog', { name: 'Edit the profile' });
+    await page.getByRole('button', { name: 'Edit profile' }).click();
+    await dialog.getByLabel('Region').fill(region);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('#profile').getByText(region, { exact: true }).waitFor();
+    // Opened again: the values as saved, not as they were before.
+    await page.getByRole('button', { name: 'Edit profile' }).click();
+    expect(await dialog.getByLabel('Region').inputValue()).toBe(region);
+    expect(await dialog.getByLabel('Phone').inputValue()).toBe(before.phone ?? '');
+    await dialog.getByLabel('Phone').fill(phone);
+    const sent: unknown[] = [];
+    const listen = (r: import('playwright-core').Request) => {
+      if (new URL(r.url()).pathname === '/graphql' && r.postDataJSON()?.operationName === 'UpdateMember') sent.push(r.postDataJSON().variables.patch);
+    };
+    page.on('request', listen);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    page.off('request', listen);
+    expect(sent).toEqual([{ phone }]);
+    expect(await profileOf()).toEqual({ ...before, region, phone });
+    await page.locator('#profile').getByText(phone, { exact: true }).waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('tags and untags; untagging asks first', async () => {
     const page = await h.open();
     await h.signIn(page);

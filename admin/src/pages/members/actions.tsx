@@ -113,22 +113,29 @@ export function OverrideTierDialog({ member, tiers, open, onClose, onDone }: Dia
 const PROFILE_FIELDS = ['displayName', 'email', 'phone', 'birthday', 'gender', 'region'] as const;
 type ProfileField = (typeof PROFILE_FIELDS)[number];
 
+/**
+ * The profile's form. It keeps only what the operator typed: every other field shows the member
+ * as the page has it now, so a form opened again after a save (while the page reloads the
+ * member, or after) shows the saved values, and a later save cannot send stale ones back.
+ */
 export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps & { member: ProfileMember }) {
   const t = useT();
-  const initial = () => Object.fromEntries(PROFILE_FIELDS.map((f) => [f, member[f] ?? ''])) as Record<ProfileField, string>;
-  const [values, setValues] = useState(initial);
+  const [edits, setEdits] = useState<Partial<Record<ProfileField, string>>>({});
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, update] = useMutation(UpdateMemberMutation);
+  const valueOf = (f: ProfileField) => edits[f] ?? member[f] ?? '';
   const close = () => {
-    setValues(initial());
+    setEdits({});
     setError(null);
     onClose();
   };
   const submit = async () => {
-    // Only what changed; an emptied field is cleared (null).
+    // Only the fields the operator changed; an emptied field is cleared (null).
     const patch: Partial<Record<ProfileField, string | null>> = {};
     for (const f of PROFILE_FIELDS) {
-      const next = values[f].trim();
+      const typed = edits[f];
+      if (typed === undefined) continue;
+      const next = typed.trim();
       if (next !== (member[f] ?? '')) patch[f] = next === '' ? null : next;
     }
     if (!Object.keys(patch).length) return close();
@@ -136,7 +143,7 @@ export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps
     const failed = toOperationError(result.error);
     setError(failed);
     if (!failed) {
-      onClose();
+      close();
       onDone();
     }
   };
@@ -153,8 +160,8 @@ export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps
               <input
                 {...p}
                 type={f === 'email' ? 'email' : 'text'}
-                value={values[f]}
-                onChange={(e) => setValues((v) => ({ ...v, [f]: e.target.value }))}
+                value={valueOf(f)}
+                onChange={(e) => setEdits((v) => ({ ...v, [f]: e.target.value }))}
                 data-testid={`edit-${f}`}
               />
             )}
