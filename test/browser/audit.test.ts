@@ -123,6 +123,29 @@ describe('Audit log', () => {
     expect(await h.axe(page)).toEqual([]);
   });
 
+  it('filters by the campaigns\' and the webhook endpoints\' entries', async () => {
+    await adminQuery(h, 'mutation { upsertCampaign(input: { code: "AUDITED", name: "Audited", trigger: PURCHASE, startsAt: "2026-01-01T00:00:00.000Z", bonusPoints: 5 }) { code } }');
+    const { createWebhookEndpoint: created } = await adminQuery<{ createWebhookEndpoint: { endpoint: { id: string } } }>(h,
+      'mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/hooks", eventTypes: ["*"] }) { endpoint { id } } }');
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/audit');
+    const form = page.getByRole('form', { name: 'Filter the audit log' });
+    const rows = page.getByTestId('audit').locator('tbody tr');
+    await form.getByLabel('Entity', { exact: true }).selectOption({ label: 'Campaign' });
+    await form.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/\/admin\/audit\?entity=Campaign$/);
+    await page.getByTestId('audit').getByText('campaign.create').waitFor();
+    expect(await rows.first().locator('td').allTextContents()).toEqual([expect.any(String), 'admin:dev-admin', 'campaign.create', 'Campaign', 'AUDITED', expect.any(String)]);
+    expect(await rows.first().getByRole('link', { name: 'AUDITED' }).getAttribute('href')).toBe('/admin/campaigns/AUDITED');
+    await form.getByLabel('Entity', { exact: true }).selectOption({ label: 'Webhook endpoint' });
+    await form.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/\/admin\/audit\?entity=WebhookEndpoint$/);
+    await page.getByTestId('audit').getByText('webhook.create').waitFor();
+    expect(await rows.first().locator('td').allTextContents()).toEqual([expect.any(String), 'admin:dev-admin', 'webhook.create', 'Webhook endpoint', created.endpoint.id, expect.any(String)]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

@@ -595,6 +595,8 @@ export const en = {
   'audit.entity.Segment': 'Segment',
   'audit.entity.ActivityRule': 'Activity rule',
   'audit.entity.Redemption': 'Redemption',
+  'audit.entity.Campaign': 'Campaign',
+  'audit.entity.WebhookEndpoint': 'Webhook endpoint',
 
   'audit.clear': 'Clear the filters',
 

@@ -592,6 +592,8 @@ export const zhCN: Record<MessageKey, string> = {
   'audit.entity.Segment': '人群',
   'audit.entity.ActivityRule': '活动规则',
   'audit.entity.Redemption': '兑换',
+  'audit.entity.Campaign': '营销活动',
+  'audit.entity.WebhookEndpoint': 'Webhook 端点',
 
   'audit.clear': '清除筛选条件',
 

@@ -20,7 +20,7 @@ type Filters = Record<Filter, string>;
 const ENTITY_LABEL: Record<string, MessageKey> = {
   Member: 'audit.entity.Member', Benefit: 'audit.entity.Benefit', Reward: 'audit.entity.Reward', Tier: 'audit.entity.Tier',
   Program: 'audit.entity.Program', Tag: 'audit.entity.Tag', Segment: 'audit.entity.Segment', ActivityRule: 'audit.entity.ActivityRule',
-  Redemption: 'audit.entity.Redemption',
+  Redemption: 'audit.entity.Redemption', Campaign: 'audit.entity.Campaign', WebhookEndpoint: 'audit.entity.WebhookEndpoint',
 };
 
 const FILTER_LABEL: Record<Filter, MessageKey> = {
@@ -49,10 +49,11 @@ function toInput(f: Filters): AuditFilterInput {
   return input;
 }
 
-/** Where an entry's entity has a console page: a member's profile, a benefit's page. */
+/** Where an entry's entity has a console page: a member's profile, a benefit's or a campaign's page. */
 function entityPath(entity: string, id: string): string | null {
   if (entity === 'Member') return `/members/${encodeURIComponent(id)}`;
   if (entity === 'Benefit') return `/benefits/${encodeURIComponent(id)}`;
+  if (entity === 'Campaign') return `/campaigns/${encodeURIComponent(id)}`;
   return null;
 }
 
