@@ -64,7 +64,7 @@ describe('sign-in', () => {
     await page.getByTestId('language-switch').selectOption('zh-CN');
     const nav = page.getByRole('navigation', { name: '控制台页面' });
     await nav.waitFor();
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['概览', '会员', '等级', '权益', '奖励', '人群', '营销活动', '流失模型', '导入', '审计日志', 'Webhook 推送', '活动规则', '推荐统计']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['概览', '会员', '等级', '权益', '奖励', '人群', '营销活动', '流失模型', '导入', '审计日志', 'Webhook 推送', '会员计划设置', '推荐统计']);
     expect(await page.getByRole('button', { name: '退出登录' }).count()).toBe(1);
     expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
     await page.reload();

@@ -900,9 +900,9 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.trigger.CHECK_IN': '每日签到',
   'campaigns.trigger.REFERRAL': '邀请完成',
   // Issue 25, referrals-read: the programme settings, referral statistics and the member's referrals.
-  'nav.programme': '活动规则',
+  'nav.programme': '会员计划设置',
   'nav.referrals': '推荐统计',
-  'programme.title': '活动规则：日历、推荐、签到',
+  'programme.title': '会员计划设置：日历、推荐、签到',
   'programme.form': '增长玩法设置',
   'programme.subtitle': '计划的日历、邀请好友奖励和每日签到。',
   'programme.saved': '增长玩法设置已保存。',
