@@ -1,4 +1,4 @@
-import { startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
 import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
 
 /**
@@ -144,6 +144,34 @@ describe('Audit log', () => {
     await page.getByTestId('audit').getByText('webhook.create').waitFor();
     expect(await rows.first().locator('td').allTextContents()).toEqual([expect.any(String), 'admin:dev-admin', 'webhook.create', 'Webhook endpoint', created.endpoint.id, expect.any(String)]);
     expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('counts the days in the programme\'s time zone', async () => {
+    const zone = 'Asia/Shanghai';
+    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: zone } });
+    try {
+      const page = await h.open();
+      await h.signIn(page);
+      await h.goto(page, '/audit');
+      const form = page.getByRole('form', { name: 'Filter the audit log' });
+      await form.getByText("Whole days in the programme's time zone (Asia/Shanghai).").first().waitFor();
+      await form.getByLabel('From (day)').fill('2026-05-01');
+      await form.getByLabel('Until (day, included)').fill('2026-05-10');
+      const sent: unknown[] = [];
+      const listen = (r: import('playwright-core').Request) => {
+        if (new URL(r.url()).pathname === '/graphql' && r.postDataJSON()?.operationName === 'AuditLog') sent.push(r.postDataJSON().variables.filter);
+      };
+      page.on('request', listen);
+      await form.getByRole('button', { name: 'Filter' }).click();
+      await page.waitForURL(/from=2026-05-01&to=2026-05-10/);
+      await networkQuiet(page);
+      page.off('request', listen);
+      // Shanghai's midnights (UTC+8): 16:00 UTC the day before; "until" includes its day.
+      expect(sent).toEqual([{ from: '2026-04-30T16:00:00.000Z', to: '2026-05-10T16:00:00.000Z' }]);
+      expect(h.pageErrors(page)).toEqual([]);
+    } finally {
+      await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: 'UTC' } });
+    }
   });
 
   it('in Chinese, at tablet width', async () => {

@@ -316,6 +316,42 @@ describe('Campaigns', () => {
     }
   });
 
+  it('counts the audience\'s date conditions in whole days of the programme\'s time zone', async () => {
+    const zone = 'Asia/Shanghai';
+    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: zone } });
+    try {
+      const page = await h.open();
+      await h.signIn(page);
+      await h.goto(page, '/campaigns/new');
+      await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+      await page.getByText('The audience\'s conditions').click();
+      const builder = page.getByTestId('filter-builder');
+      await builder.getByText("Dates are whole days in the programme's time zone (Asia/Shanghai).", { exact: true }).waitFor();
+      const sent: { operationName: string; variables: Record<string, unknown> }[] = [];
+      page.on('request', (r) => { if (new URL(r.url()).pathname === '/graphql') sent.push(r.postDataJSON()); });
+      await builder.getByLabel('Joined on or after').fill('2026-03-10');
+      await builder.getByLabel('Joined before').fill('2026-03-20');
+      // Shanghai's midnights (UTC+8): 16:00 UTC the day before.
+      const filter = { joinedFrom: '2026-03-09T16:00:00.000Z', joinedTo: '2026-03-19T16:00:00.000Z' };
+      const { segmentPreview } = await adminQuery<{ segmentPreview: { size: number } }>(h, 'query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }', { f: filter });
+      await page.getByTestId('audience-size').getByText(`${count(segmentPreview.size)} members match now`).waitFor();
+      expect(sent.filter((r) => r.operationName === 'CampaignAudienceSize').map((r) => r.variables.filter).pop()).toEqual(filter);
+      await page.getByLabel('Code', { exact: true }).fill('MARCH-JOINERS');
+      await page.getByLabel('Name', { exact: true }).fill('March joiners');
+      await page.getByLabel('Bonus points').fill('5');
+      await page.getByRole('button', { name: 'Create campaign' }).click();
+      await page.getByRole('heading', { level: 1, name: 'March joiners' }).waitFor();
+      const { campaign } = await adminQuery<{ campaign: { audience: { joinedFrom: string; joinedTo: string } } }>(h, '{ campaign(code: "MARCH-JOINERS") { audience { joinedFrom joinedTo } } }');
+      expect(campaign.audience).toEqual(filter);
+      // Shown as the days chosen.
+      expect(await builder.getByLabel('Joined on or after').inputValue()).toBe('2026-03-10');
+      expect(await builder.getByLabel('Joined before').inputValue()).toBe('2026-03-20');
+      expect(h.pageErrors(page)).toEqual([]);
+    } finally {
+      await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: 'UTC' } });
+    }
+  });
+
   it('in Chinese, at tablet width', async () => {
     await adminQuery(h, `mutation { upsertCampaign(input: { code: "ZH-TEST", name: "春季活动", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 10 }) { code } }`);
     await adminQuery(h, 'mutation { activateCampaign(code: "ZH-TEST") { status } }');

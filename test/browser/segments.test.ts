@@ -183,6 +183,44 @@ describe('Segments', () => {
     await sizeShown(page, 200);
   });
 
+  it('counts the date conditions in whole days of the programme\'s time zone', async () => {
+    const zone = 'Asia/Shanghai';
+    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: zone } });
+    try {
+      const page = await h.open();
+      await h.signIn(page);
+      await openSegments(page);
+      const builder = page.getByTestId('filter-builder');
+      await builder.getByText("Dates are whole days in the programme's time zone (Asia/Shanghai).", { exact: true }).waitFor();
+      const sent: unknown[] = [];
+      page.on('request', (r) => {
+        if (new URL(r.url()).pathname === '/graphql' && r.postDataJSON()?.operationName === 'SegmentPreview') sent.push(r.postDataJSON().variables.filter);
+      });
+      await builder.getByLabel('Joined on or after').fill('2026-03-10');
+      await builder.getByLabel('Joined before').fill('2026-03-20');
+      // Shanghai's midnights (UTC+8): 16:00 UTC the day before.
+      const filter = { joinedFrom: '2026-03-09T16:00:00.000Z', joinedTo: '2026-03-19T16:00:00.000Z' };
+      await sizeShown(page, await sizeOf(filter));
+      expect(sent[sent.length - 1]).toEqual(filter);
+      expect(sent.filter((f) => JSON.stringify(f).includes('T00:00:00.000Z'))).toEqual([]);
+      // Saved, and opened again: the same days.
+      await page.getByLabel('Segment name').fill('Joined in March, Shanghai days');
+      await page.getByRole('button', { name: 'Save the segment' }).click();
+      await page.getByTestId('segment-saved').waitFor();
+      const { segments } = await adminQuery<{ segments: { name: string; filter: { joinedFrom: string; joinedTo: string } }[] }>(h, '{ segments { name filter { joinedFrom joinedTo } } }');
+      expect(segments.find((x) => x.name === 'Joined in March, Shanghai days')?.filter).toEqual(filter);
+      await page.getByRole('button', { name: 'Clear the filter' }).click();
+      await sizeShown(page, 200);
+      await page.getByTestId('saved-segments').locator('tr', { has: page.getByRole('rowheader', { name: 'Joined in March, Shanghai days' }) })
+        .getByRole('button', { name: 'Open in the builder' }).click();
+      expect(await builder.getByLabel('Joined on or after').inputValue()).toBe('2026-03-10');
+      expect(await builder.getByLabel('Joined before').inputValue()).toBe('2026-03-20');
+      expect(h.pageErrors(page)).toEqual([]);
+    } finally {
+      await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: 'UTC' } });
+    }
+  });
+
   it('in Chinese, and at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

@@ -9,7 +9,8 @@ import { Empty, Page } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { AuditChanges } from './changes';
 import './audit.css';
-import { AuditLogQuery } from './operations';
+import { AuditLogQuery, AuditTimeZoneQuery } from './operations';
+import { dayNumber, dayOfNumber, startOfLocalDay } from '../../../../src/common/local-time.rules';
 
 const PAGE_SIZE = 20;
 const FILTERS = ['entity', 'entityId', 'action', 'actor', 'from', 'to'] as const;
@@ -30,22 +31,23 @@ const FILTER_LABEL: Record<Filter, MessageKey> = {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** A day (YYYY-MM-DD) as the instant it starts in the operator's time zone; `to` is the end of its day (exclusive: the next day's start). */
-function dayStart(day: string, plusDays = 0): string {
+/**
+ * A day (YYYY-MM-DD) as the instant it starts in the programme's time zone (its local midnight,
+ * as the Dashboard's and the Segments page's days); `to` is the end of its day (exclusive: the next day's start).
+ */
+function dayStart(day: string, zone: string, plusDays = 0): string {
   if (!DAY.test(day)) return day; // the server names what is wrong with it
-  const d = new Date(`${day}T00:00:00`);
-  d.setDate(d.getDate() + plusDays);
-  return d.toISOString();
+  return startOfLocalDay(dayOfNumber(dayNumber(day) + plusDays), zone).toISOString();
 }
 
-function toInput(f: Filters): AuditFilterInput {
+function toInput(f: Filters, zone: string): AuditFilterInput {
   const input: AuditFilterInput = {};
   if (f.entity) input.entity = f.entity;
   if (f.entityId.trim()) input.entityId = f.entityId.trim();
   if (f.action.trim()) input.action = f.action.trim();
   if (f.actor.trim()) input.actor = f.actor.trim();
-  if (f.from) input.from = dayStart(f.from);
-  if (f.to) input.to = dayStart(f.to, 1);
+  if (f.from) input.from = dayStart(f.from, zone);
+  if (f.to) input.to = dayStart(f.to, zone, 1);
   return input;
 }
 
@@ -74,8 +76,21 @@ export default function AuditPage() {
     setDraft(Object.fromEntries(FILTERS.map((f) => [f, new URLSearchParams(window.location.search).get(f) ?? ''])) as Filters);
     reset();
   }, [appliedKey, reset]);
-  const [result, refetch] = useQuery({ query: AuditLogQuery, variables: { filter: toInput(applied), first: PAGE_SIZE, after: pager.after } });
-  const error = toOperationError(result.error);
+  // The days are the programme's: its zone comes with the log (one request); a page opened with
+  // days in its filter asks for the zone first.
+  const [zone, setZone] = useState<string | null>(null);
+  const hasDays = Boolean(applied.from || applied.to);
+  const [zoneResult, refetchZone] = useQuery({ query: AuditTimeZoneQuery, pause: zone !== null || !hasDays });
+  const knownZone = zone ?? zoneResult.data?.program.timeZone ?? null;
+  const [result, refetch] = useQuery({
+    query: AuditLogQuery, variables: { filter: toInput(applied, knownZone ?? 'UTC'), first: PAGE_SIZE, after: pager.after }, pause: hasDays && !knownZone,
+  });
+  const loadedZone = result.data?.program.timeZone ?? zoneResult.data?.program.timeZone;
+  useEffect(() => {
+    if (loadedZone) setZone(loadedZone);
+  }, [loadedZone]);
+  const error = toOperationError(result.error ?? zoneResult.error);
+  const retry = () => (hasDays && !knownZone ? refetchZone : refetch)({ requestPolicy: 'network-only' });
   // A refused filter (BAD_USER_INPUT naming from, to, after…) goes to the filter form; the rest is the page's.
   const formError = error?.code === 'BAD_USER_INPUT' ? error : null;
   const connection = result.fetching ? undefined : result.data?.auditEntries;
@@ -92,7 +107,7 @@ export default function AuditPage() {
   const set = (f: Filter) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setDraft((d) => ({ ...d, [f]: e.target.value }));
 
   return (
-    <Page title={t('audit.title')} subtitle={t('audit.subtitle')} error={formError ? null : error} onRetry={() => refetch({ requestPolicy: 'network-only' })}>
+    <Page title={t('audit.title')} subtitle={t('audit.subtitle')} error={formError ? null : error} onRetry={retry}>
       <section className="section" aria-labelledby="audit-filters-heading">
         <h2 id="audit-filters-heading" className="visually-hidden">{t('audit.filters')}</h2>
         <Form onSubmit={apply} error={formError} submitLabel={t('audit.apply')} label={t('audit.filters')} className="audit-filters">
@@ -110,14 +125,14 @@ export default function AuditPage() {
             </Field>
           ))}
           {(['from', 'to'] as const).map((f) => (
-            <Field key={f} name={f} label={t(FILTER_LABEL[f])}>
+            <Field key={f} name={f} label={t(FILTER_LABEL[f])} hint={knownZone ? t('audit.hint.days', { zone: knownZone }) : undefined}>
               {(p) => <input {...p} type="date" value={draft[f]} onChange={set(f)} />}
             </Field>
           ))}
         </Form>
         {filtered ? <p className="audit-clear"><Link to="/audit">{t('audit.clear')}</Link></p> : null}
       </section>
-      {result.fetching && !connection ? <p className="muted" role="status">{t('page.loading')}</p> : null}
+      {(result.fetching || zoneResult.fetching) && !connection ? <p className="muted" role="status">{t('page.loading')}</p> : null}
       {connection && !rows.length ? <Empty>{filtered ? t('audit.noMatch') : t('audit.none')}</Empty> : null}
       {rows.length ? (
         // Focusable: at tablet width the table scrolls sideways inside its frame, and the keyboard scrolls it too.

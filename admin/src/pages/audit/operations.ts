@@ -16,6 +16,9 @@ export const AuditRowFields = graphql(`
 
 export const AuditLogQuery = graphql(`
   query AuditLog($filter: AuditFilterInput, $first: Int!, $after: String) {
+    program {
+      timeZone
+    }
     auditEntries(filter: $filter, first: $first, after: $after) {
       edges {
         node {
@@ -26,6 +29,15 @@ export const AuditLogQuery = graphql(`
         hasNextPage
         endCursor
       }
+    }
+  }
+`);
+
+/** The programme's time zone alone: asked first only when the page opens with days in its filter (they are the zone's days). */
+export const AuditTimeZoneQuery = graphql(`
+  query AuditTimeZone {
+    program {
+      timeZone
     }
   }
 `);

@@ -234,7 +234,8 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
 /** The audience: a segment filter (the Segments page's builder), a saved segment as a start, and its live size. */
 function Audience({ data, draft, update, errors }: { data: PageData; draft: CampaignDraft; update: (patch: Partial<CampaignDraft>) => void; errors: Record<string, string> }) {
   const { t, formatNumber } = useI18n();
-  const key = JSON.stringify(toFilterInput(draft.audience));
+  const zone = data.program.timeZone;
+  const key = JSON.stringify(toFilterInput(draft.audience, zone));
   const [initialKey] = useState(key);
   const settledKey = useDebounced(key, DEBOUNCE_MS);
   const filter = useMemo(() => JSON.parse(settledKey) as SegmentFilterInput, [settledKey]);
@@ -261,7 +262,7 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
           <label htmlFor="audience-from-segment">{t('campaigns.audience.fromSegment')}</label>
           <select id="audience-from-segment" value="" onChange={(e) => {
             const s = data.segments.find((x) => x.id === e.target.value);
-            if (s) update({ audience: fromFilter(s.filter) });
+            if (s) update({ audience: fromFilter(s.filter, zone) });
           }}>
             <option value="">{t('campaigns.audience.pickSegment')}</option>
             {data.segments.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
@@ -278,6 +279,7 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
           values={values}
           errors={{ ...(sizeError?.fields ?? {}), ...errors }}
           genderLabel={(g) => (GENDER_LABEL[g] ? t(GENDER_LABEL[g]) : g)}
+          zone={zone}
         />
       </details>
     </fieldset>

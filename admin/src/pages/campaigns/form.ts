@@ -7,7 +7,7 @@ import { emptyDraft, fromFilter, toFilterInput, type Draft } from '../segments/f
  * whole days of the programme's time zone (`program.timeZone`, as the server's daily rules
  * count them; the same calendar code, src/common/local-time.rules.ts): the campaign starts at
  * local midnight of `startsAt` and ends at local midnight of `endsAt` (the window is
- * [startsAt, endsAt)). An empty box is no value (null); an empty
+ * [startsAt, endsAt)), and so are the audience's date conditions. An empty box is no value (null); an empty
  * audience is every member (null). Integer fields are checked here (GraphQL would refuse a
  * fraction before the server's validation, without naming the field); the rest is the server's.
  */
@@ -50,7 +50,7 @@ export function fromCampaign(c: CampaignFieldsFragment, zone: string): CampaignD
   return {
     code: c.code, name: c.name, trigger: c.trigger,
     startsAt: localDate(new Date(c.startsAt), zone), endsAt: c.endsAt ? localDate(new Date(c.endsAt), zone) : '',
-    audience: c.audience ? fromFilter(c.audience) : emptyDraft(), activityKind: c.activityKind ?? '', rewardCode: c.rewardCode ?? '',
+    audience: c.audience ? fromFilter(c.audience, zone) : emptyDraft(), activityKind: c.activityKind ?? '', rewardCode: c.rewardCode ?? '',
     numbers: {
       bonusPoints: text(c.bonusPoints), perMemberLimit: text(c.perMemberLimit), budgetPoints: text(c.budgetPoints),
       controlPercent: String(c.controlPercent), minAmount: text(c.minAmount), multiplier: text(c.multiplier),
@@ -66,7 +66,7 @@ export function notIntegers(d: CampaignDraft): IntField[] {
 /** The input to send. Fields the trigger does not use are left out (null). */
 export function toInput(d: CampaignDraft, zone: string): CampaignInput {
   const num = (f: IntField | FloatField) => (d.numbers[f].trim() === '' ? null : Number(d.numbers[f].trim()));
-  const audience = toFilterInput(d.audience);
+  const audience = toFilterInput(d.audience, zone);
   return {
     code: d.code.trim(),
     name: d.name.trim(),

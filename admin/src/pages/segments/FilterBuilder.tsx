@@ -20,12 +20,14 @@ export interface FilterBuilderProps {
   /** Field name → the server's message. */
   errors: Record<string, string>;
   genderLabel: (value: string) => string;
+  /** The programme's time zone (program.timeZone): the dates are its days. */
+  zone: string;
 }
 
 const STAGES = Object.keys(STAGE_LABEL) as LifecycleStage[];
 const RFM_SEGMENTS = Object.keys(RFM_LABEL) as RfmSegment[];
 
-export function FilterBuilder({ draft, onChange, tiers, tags, values, errors, genderLabel }: FilterBuilderProps) {
+export function FilterBuilder({ draft, onChange, tiers, tags, values, errors, genderLabel, zone }: FilterBuilderProps) {
   const { t, language } = useI18n();
   const update = (patch: Partial<Draft>) => onChange({ ...draft, ...patch });
   const number = (field: NumberField, value: string) => update({ numbers: { ...draft.numbers, [field]: value } });
@@ -124,7 +126,7 @@ export function FilterBuilder({ draft, onChange, tiers, tags, values, errors, ge
           {dateInput('tierExpiresFrom', 'segments.field.tierExpiresFrom')}
           {dateInput('tierExpiresTo', 'segments.field.tierExpiresTo')}
         </div>
-        <p className="field-hint">{t('segments.dates.hint')}</p>
+        <p className="field-hint">{t('segments.dates.hint', { zone })}</p>
       </fieldset>
 
       <fieldset className="filter-group">

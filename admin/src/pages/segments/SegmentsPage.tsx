@@ -46,7 +46,9 @@ export default function SegmentsPage() {
   const [meta, refetchMeta] = useQuery({ query: SegmentsPageQuery });
   const [draft, setDraft] = useState<Draft>(emptyDraft);
   const [name, setName] = useState('');
-  const key = JSON.stringify(toFilterInput(draft));
+  // Dates are the programme's days; the builder (and so a date) appears once the page's data, the zone with it, is here.
+  const zone = meta.data?.program.timeZone ?? 'UTC';
+  const key = JSON.stringify(toFilterInput(draft, zone));
   const settledKey = useDebounced(key, DEBOUNCE_MS);
   const filter = useMemo(() => JSON.parse(settledKey) as SegmentFilterInput, [settledKey]);
   const [preview, refetchPreview] = useQuery({ query: SegmentPreviewQuery, variables: { filter, first: PAGE_SIZE } });
@@ -68,7 +70,7 @@ export default function SegmentsPage() {
 
   const genderLabel = (g: string) => (GENDER_LABEL[g] ? t(GENDER_LABEL[g]) : g);
   const open = (segment: SavedSegmentFragment) => {
-    setDraft(fromFilter(segment.filter));
+    setDraft(fromFilter(segment.filter, zone));
     setName(segment.name);
     document.getElementById('segment-filter-heading')?.scrollIntoView({ block: 'start' });
   };
@@ -98,6 +100,7 @@ export default function SegmentsPage() {
                 values={values}
                 errors={previewError?.fields ?? {}}
                 genderLabel={genderLabel}
+                zone={zone}
               />
             </Section>
             <div className="segments-results">

@@ -1,9 +1,12 @@
 import type { LifecycleStage, RfmSegment, SegmentFilterFieldsFragment, SegmentFilterInput } from '../../gql/graphql';
+import { localDate, startOfLocalDay } from '../../../../src/common/local-time.rules';
 
 /**
  * The filter builder's state and the SegmentFilterInput it stands for. Numbers and dates are
  * kept as the inputs' text (an empty box is no condition); a tag is required (all), one of
- * several (any) or excluded (none). Dates are whole UTC days: `…From` is on or after that day,
+ * several (any) or excluded (none). Dates are whole days of the programme's time zone
+ * (`program.timeZone`, as the Dashboard's and the campaigns' days are; the server's calendar
+ * code, src/common/local-time.rules.ts): `…From` is on or after that day's local midnight,
  * `…To` before it (the server's ranges are [from, to)).
  */
 export type TagRule = 'all' | 'any' | 'none';
@@ -35,8 +38,8 @@ export function emptyDraft(): Draft {
   };
 }
 
-/** The filter to send: only the conditions the draft sets, lists sorted (the same filter is the same request). */
-export function toFilterInput(d: Draft): SegmentFilterInput {
+/** The filter to send: only the conditions the draft sets, lists sorted (the same filter is the same request); days start at `zone`'s midnight. */
+export function toFilterInput(d: Draft, zone: string): SegmentFilterInput {
   const f: SegmentFilterInput = {};
   const list = <T extends string | number>(v: T[]) => (v.length ? [...v].sort() : undefined);
   const set = <K extends keyof SegmentFilterInput>(k: K, v: SegmentFilterInput[K] | undefined) => {
@@ -54,7 +57,7 @@ export function toFilterInput(d: Draft): SegmentFilterInput {
     if (text !== '') set(k, Number(text));
   }
   for (const k of DATE_FIELDS) {
-    if (d.dates[k]) set(k, `${d.dates[k]}T00:00:00.000Z`);
+    if (d.dates[k]) set(k, startOfLocalDay(d.dates[k], zone).toISOString());
   }
   set('genders', list(d.genders));
   set('regions', list(d.regions));
@@ -63,8 +66,8 @@ export function toFilterInput(d: Draft): SegmentFilterInput {
   return f;
 }
 
-/** A saved segment's filter, back in the builder. */
-export function fromFilter(f: SegmentFilterFieldsFragment): Draft {
+/** A saved segment's filter, back in the builder (its instants as `zone`'s days). */
+export function fromFilter(f: SegmentFilterFieldsFragment, zone: string): Draft {
   const d = emptyDraft();
   d.tierCodes = f.tierCodes ?? [];
   d.stages = f.stages ?? [];
@@ -73,7 +76,7 @@ export function fromFilter(f: SegmentFilterFieldsFragment): Draft {
   for (const code of f.tagsNone ?? []) d.tags[code] = 'none';
   for (const code of f.tagsAll ?? []) d.tags[code] = 'all';
   for (const k of NUMBER_FIELDS) d.numbers[k] = f[k] == null ? '' : String(f[k]);
-  for (const k of DATE_FIELDS) d.dates[k] = f[k] ? f[k].slice(0, 10) : '';
+  for (const k of DATE_FIELDS) d.dates[k] = f[k] ? localDate(new Date(f[k]), zone) : '';
   d.genders = f.genders ?? [];
   d.regions = f.regions ?? [];
   d.channels = f.channels ?? [];

@@ -75,6 +75,9 @@ export const SegmentsPageQuery = graphql(`
     segments {
       ...SavedSegment
     }
+    program {
+      timeZone
+    }
   }
 `);
 
