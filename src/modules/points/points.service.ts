@@ -1115,7 +1115,6 @@ export class PointsService {
     return transaction;
   }
 
-  /** After qualifying points other than a purchase's: the tier history up to date, the upgrade check, and the re-ratings they bring. */
   /**
    * The member's tier history brought up to `at`, the account held: a review due by then (the
    * tier expired, the review job not yet run) is made first, exactly as a purchase at `at`
@@ -1129,6 +1128,7 @@ export class PointsService {
     await this.rerate(tx, account, memberId, tier.rerate);
   }
 
+  /** After qualifying points other than a purchase's: the tier history up to date, the upgrade check, and the re-ratings they bring. */
   private async tierAfterQualifying(tx: EntityManager, account: repo.AccountRow, memberId: string, occurredAt: Date): Promise<TierChangeRef | null> {
     if (!this.tiers) return null;
     const tier = await this.tiers.prepare(tx, memberId, occurredAt);
