@@ -2,7 +2,7 @@ import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type J
 import { systemClock, type Clock } from '../common/clock';
 import { unauthenticated } from '../common/errors';
 import type { Actor, Role } from '../modules/actor';
-import { isUuid } from '../modules/members/members.service';
+import { canonicalId } from '../modules/members/members.service';
 
 const ROLES: Role[] = ['member', 'service', 'admin'];
 
@@ -68,8 +68,8 @@ export function createTokenVerifier(opts: TokenOptions & { clock?: Clock }): Tok
       const role = payload.role as Role;
       if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('Token refused: missing claim "sub"');
       if (!ROLES.includes(role)) throw unauthenticated(`Token refused: claim "role" must be one of ${ROLES.join(', ')}`);
-      // A member's sub is its id: a UUID in any case (iOS writes them in capitals) is the id the API writes in lower case.
-      const sub = role === 'member' && isUuid(payload.sub) ? payload.sub.toLowerCase() : payload.sub;
+      // A member's sub is its id, as the API writes it.
+      const sub = role === 'member' ? canonicalId(payload.sub) : payload.sub;
       const result: VerifiedToken = { actor: { role, sub }, expiresAt: payload.exp! * 1000 };
       if (verified.size >= VERIFIED_MAX) verified.clear();
       verified.set(token, { token: result, until: Math.min(now + VERIFIED_TTL_MS, result.expiresAt) });

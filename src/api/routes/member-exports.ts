@@ -1,7 +1,7 @@
 import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../../common/errors';
-import { isUuid } from '../../modules/members/members.service';
+import { canonicalId } from '../../modules/members/members.service';
 import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
@@ -25,8 +25,7 @@ export function mountMemberExports(app: Express, { verifier, contextFor, log }: 
   app.get('/exports/members/:file', authenticate(verifier), async (req: Request<{ file: string }>, res: Response) => {
     const actor = actorOf(res);
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
-    const named = req.params.file.replace(/\.json$/, '');
-    const id = isUuid(named) ? named.toLowerCase() : named; // a UUID in capitals is the same id, as in GraphQL (input-guard.ts)
+    const id = canonicalId(req.params.file.replace(/\.json$/, '')); // a UUID in capitals is the same id, as in GraphQL (input-guard.ts)
     const { services, clock } = contextFor(actor, requestIdOf(req));
     let started = false;
     const write = (piece: string) => {

@@ -222,3 +222,8 @@ export class MembersService {
 export function isUuid(id: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }
+
+/** An id as the API writes it: a UUID in any case (iOS writes them in capitals) in lower case; anything else as it is. */
+export function canonicalId(id: string): string {
+  return isUuid(id) ? id.toLowerCase() : id;
+}
