@@ -4,11 +4,19 @@ import type { Actor, Role } from '../modules/actor';
 import { isUuid } from '../modules/members/members.service';
 import type { GraphQLContext } from './context';
 
+/**
+ * Why a verified token still cannot act, or null: a member token's subject is its member id,
+ * which goes to SQL as a uuid. HTTP answers it UNAUTHENTICATED, a WebSocket closes with 4401.
+ */
+export function actorRefusal(actor: Actor): string | null {
+  return actor.role === 'member' && !isUuid(actor.sub) ? 'A member token\'s subject must be a member id' : null;
+}
+
 /** `@Authorized()` = any valid token; `@Authorized('admin', 'service')` = one of those roles. */
 export const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => {
   if (!context.actor) throw unauthenticated();
-  // A member token's subject is its member id, which goes to SQL as a uuid.
-  if (context.actor.role === 'member' && !isUuid(context.actor.sub)) throw unauthenticated('A member token\'s subject must be a member id');
+  const refusal = actorRefusal(context.actor);
+  if (refusal) throw unauthenticated(refusal);
   if (roles.length > 0 && !roles.includes(context.actor.role)) throw forbidden(`Requires role ${roles.join(' or ')}`);
   return true;
 };

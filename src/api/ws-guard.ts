@@ -4,8 +4,8 @@ import type { Extra } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../common/errors';
 import type { Actor } from '../modules/actor';
-import { isUuid } from '../modules/members/members.service';
 import type { TokenVerifier } from './auth';
+import { actorRefusal } from './guards';
 
 /** Close codes (graphql-ws's own: both are fatal to its client, which does not retry them). */
 export const WS_CLOSE = {
@@ -93,9 +93,9 @@ export class WsGuard {
     }
     // No token: graphql-ws closes with 4403; a socket gone while verifying counts for nothing.
     if (!verified || socket.readyState !== socket.OPEN) return false;
-    // As over HTTP (guards.ts): a member token's subject is its member id.
-    if (verified.actor.role === 'member' && !isUuid(verified.actor.sub)) {
-      socket.close(WS_CLOSE.UNAUTHORIZED, 'A member token\'s subject must be a member id');
+    const refusal = actorRefusal(verified.actor); // as over HTTP
+    if (refusal) {
+      socket.close(WS_CLOSE.UNAUTHORIZED, refusal);
       return false;
     }
     const subject = subjectOf(verified.actor);
