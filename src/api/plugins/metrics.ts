@@ -24,6 +24,9 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin {
   };
 }
 
+/** Root fields every schema answers without declaring them. */
+const META_FIELDS = new Set(['__typename', '__schema', '__type']);
+
 export function rootFieldLabel(schema: GraphQLSchema, operation: OperationDefinitionNode | undefined): string {
   const root = operation ? schema.getRootType(operation.operation) : undefined;
   if (!operation || !root) return 'none';
@@ -32,7 +35,7 @@ export function rootFieldLabel(schema: GraphQLSchema, operation: OperationDefini
   for (const node of operation.selectionSet.selections) {
     if (node.kind !== Kind.FIELD) return 'multiple';
     const name = node.name.value;
-    if (name !== '__typename' && !fields[name] && name !== '__schema' && name !== '__type') return 'none';
+    if (!fields[name] && !META_FIELDS.has(name)) return 'none';
     names.add(name);
   }
   return names.size === 1 ? [...names][0] : names.size === 0 ? 'none' : 'multiple';
