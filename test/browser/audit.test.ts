@@ -1,5 +1,5 @@
 import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, inProgrammeZone, overflows } from './support/page-checks';
 
 /**
  * The Audit log page in a real browser against the demo data: newest first and paged as the API
@@ -148,8 +148,7 @@ describe('Audit log', () => {
 
   it('counts the days in the programme\'s time zone', async () => {
     const zone = 'Asia/Shanghai';
-    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: zone } });
-    try {
+    await inProgrammeZone(h, zone, async () => {
       const page = await h.open();
       await h.signIn(page);
       await h.goto(page, '/audit');
@@ -169,9 +168,7 @@ describe('Audit log', () => {
       // Shanghai's midnights (UTC+8): 16:00 UTC the day before; "until" includes its day.
       expect(sent).toEqual([{ from: '2026-04-30T16:00:00.000Z', to: '2026-05-10T16:00:00.000Z' }]);
       expect(h.pageErrors(page)).toEqual([]);
-    } finally {
-      await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: 'UTC' } });
-    }
+    });
   });
 
   it('in Chinese, at tablet width', async () => {

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, inProgrammeZone, overflows } from './support/page-checks';
 import { canvasPixels } from './support/canvas';
 
 /**
@@ -318,8 +318,7 @@ describe('Campaigns', () => {
 
   it('counts the audience\'s date conditions in whole days of the programme\'s time zone', async () => {
     const zone = 'Asia/Shanghai';
-    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: zone } });
-    try {
+    await inProgrammeZone(h, zone, async () => {
       const page = await h.open();
       await h.signIn(page);
       await h.goto(page, '/campaigns/new');
@@ -347,9 +346,7 @@ describe('Campaigns', () => {
       expect(await builder.getByLabel('Joined on or after').inputValue()).toBe('2026-03-10');
       expect(await builder.getByLabel('Joined before').inputValue()).toBe('2026-03-20');
       expect(h.pageErrors(page)).toEqual([]);
-    } finally {
-      await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: 'UTC' } });
-    }
+    });
   });
 
   it('in Chinese, at tablet width', async () => {

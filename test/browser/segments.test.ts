@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows, overflowsAfterResize } from './support/page-checks';
+import { adminQuery, graphqlRequests, inProgrammeZone, overflows, overflowsAfterResize } from './support/page-checks';
 import { canvasPixels } from './support/canvas';
 
 /**
@@ -185,8 +185,7 @@ describe('Segments', () => {
 
   it('counts the date conditions in whole days of the programme\'s time zone', async () => {
     const zone = 'Asia/Shanghai';
-    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: zone } });
-    try {
+    await inProgrammeZone(h, zone, async () => {
       const page = await h.open();
       await h.signIn(page);
       await openSegments(page);
@@ -216,9 +215,7 @@ describe('Segments', () => {
       expect(await builder.getByLabel('Joined on or after').inputValue()).toBe('2026-03-10');
       expect(await builder.getByLabel('Joined before').inputValue()).toBe('2026-03-20');
       expect(h.pageErrors(page)).toEqual([]);
-    } finally {
-      await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { timeZone: 'UTC' } });
-    }
+    });
   });
 
   it('in Chinese, and at tablet width', async () => {

@@ -45,3 +45,15 @@ export async function adminQuery<T>(h: ConsoleHarness, query: string, variables:
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
   return body.data!;
 }
+
+const SET_ZONE = 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }';
+
+/** Runs `work` with the programme in `timeZone`, and puts it back in UTC (the demo's) afterwards, whatever happens. */
+export async function inProgrammeZone<T>(h: ConsoleHarness, timeZone: string, work: () => Promise<T>): Promise<T> {
+  await adminQuery(h, SET_ZONE, { i: { timeZone } });
+  try {
+    return await work();
+  } finally {
+    await adminQuery(h, SET_ZONE, { i: { timeZone: 'UTC' } });
+  }
+}
