@@ -26,9 +26,10 @@ const freeSlot = (campaign: string, amount: string) => `(select s.slot from camp
 const PINNED_TAKE = `where campaign_id = c.id and slot = ${HOME} and remaining >= p_points[i]`;
 const FREE_TAKE = `where campaign_id = c.id and slot = ${freeSlot('c.id', 'p_points[i]')} and remaining >= p_points[i]`;
 
-function replaceOnce(text: string, from: string, to: string): string {
+/** `text` with its one `from` replaced by `to` (exported: a later migration edits this one's function the same way). */
+export function replaceOnce(text: string, from: string, to: string): string {
   const at = text.indexOf(from);
-  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`budget_free_slot: expected one "${from}"`);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`expected one "${from}"`);
   return text.slice(0, at) + to + text.slice(at + from.length);
 }
 
@@ -41,9 +42,12 @@ const TAKE = replaceOnce(budget(32)[1], PINNED_FIRST, `        -- a free slot wi
         if found then return true; end if;
 ${PINNED_FIRST}`);
 
+/** campaign_effects as this migration writes it (exported: migration campaign_reward_stock changes its reward alone). */
+export const EFFECTS_FREE_SLOT = replaceOnce(FAST, PINNED_TAKE, FREE_TAKE);
+
 export class Migration20261210090000_budget_free_slot extends Migration {
   override async up(): Promise<void> {
-    this.addSql(replaceOnce(FAST, PINNED_TAKE, FREE_TAKE));
+    this.addSql(EFFECTS_FREE_SLOT);
     this.addSql(TAKE);
   }
 

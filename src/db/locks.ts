@@ -17,7 +17,10 @@ import { pgArray } from './array-literal';
  * can never each hold a row the other waits for, so none of them deadlocks (the retry in
  * db/transaction.ts is for the rare remaining case, not for these paths). A redemption takes
  * its unit of stock last, by a conditional UPDATE of the reward row (rewards.repository.ts
- * `takeStock`), which is step 4 in the same order; so does a cancellation's restocking.
+ * `takeStock`), which is step 4 in the same order; so does a cancellation's restocking, and so
+does a campaign's free reward (campaign_effects, migration campaign_reward_stock, in the
+event's transaction, the member's account held), which then takes the campaign's budget slots
+(`campaign_budget`, after step 4: no other path holds a slot and then waits for a reward).
  *
  * The tier review updates member rows (step 2) and never takes an account row: a review
  * waiting for a member a write holds waits for a transaction that needs nothing the review

@@ -440,6 +440,55 @@ describe('other triggers', () => {
     const [c] = await s.sql(`select status, ended_reason as "endedReason" from campaign where id = $1`, [id]);
     expect(c).toEqual({ status: 'ENDED', endedReason: 'BUDGET_SPENT' });
   });
+
+  it('a reward with a stock: each coupon takes a unit, none once it is gone (the points still given), a cancelled one gives its unit back', async () => {
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'MUG_GIFT', name: 'Mug', costPoints: 50, stock: 3 } });
+    const id = await campaign('MUG_WHILE_STOCKS_LAST', { rewardCode: 'MUG_GIFT', bonusPoints: 5 });
+    const stock = async () => (await s.sql<{ stock: number }>(`select stock from reward where code = 'MUG_GIFT'`))[0].stock;
+    const coupons = (m: string) => s.sql<{ id: string }>(`select r.id::text as id from redemption r join reward w on w.id = r.reward_id where w.code = 'MUG_GIFT' and r.member_id = $1`, [m]);
+    const members = await Promise.all(Array.from({ length: 8 }, () => member()));
+    const results = await Promise.all(members.map((m) => purchase(m, 10)));
+    for (const r of results) expect(r).toMatchObject({ bonusPoints: 5, member: { pointsBalance: 15 } }); // the points part whatever the stock
+    const given = (await Promise.all(members.map(coupons))).flat();
+    expect(given).toHaveLength(3);
+    expect(await stock()).toBe(0);
+    const rows = await awards(id);
+    expect(rows).toHaveLength(8);
+    expect(rows.filter((a) => a.couponId)).toHaveLength(3);
+    expect(rows.reduce((t, a) => t + a.rewardPoints, 0)).toBe(150); // only coupons given are counted as cost
+    // A cancelled coupon's unit comes back, once, and the next purchase gets it.
+    const cancel = 'mutation($id: ID!) { cancelRedemption(id: $id, reason: "returned") { status } }';
+    await s.admin(cancel, { id: given[0].id });
+    await s.admin(cancel, { id: given[0].id });
+    expect(await stock()).toBe(1);
+    const late = await member();
+    await purchase(late, 10);
+    expect(await coupons(late)).toHaveLength(1);
+    expect(await stock()).toBe(0);
+    await expectLedgerConsistent();
+  });
+
+  it('a coupon-only campaign on a sold-out reward gives nothing and goes on; its budget is not charged', async () => {
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'CAP_GIFT', name: 'Cap', costPoints: 40, stock: 1 } });
+    const id = await campaign('CAP_WHILE_STOCKS_LAST', { rewardCode: 'CAP_GIFT', budgetPoints: 1000 });
+    const [a, b] = [await member(), await member()];
+    await purchase(a, 10);
+    await purchase(b, 10);
+    expect(await awards(id)).toEqual([expect.objectContaining({ memberId: a, rewardPoints: 40 })]);
+    expect(await budgetOf(id)).toEqual({ spent: 40, remaining: 960, budget: 1000 });
+    const [c] = await s.sql(`select status from campaign where id = $1`, [id]);
+    expect(c).toEqual({ status: 'ACTIVE' });
+  });
+
+  it('a budget that refuses the coupon gives its unit back', async () => {
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'PEN_GIFT', name: 'Pen', costPoints: 60, stock: 5 } });
+    await campaign('PEN_BUDGET', { rewardCode: 'PEN_GIFT', budgetPoints: 100 });
+    const [a, b] = [await member(), await member()];
+    await purchase(a, 10);
+    await purchase(b, 10); // 120 > 100: BUDGET_SPENT
+    const [r] = await s.sql<{ stock: number }>(`select stock from reward where code = 'PEN_GIFT'`);
+    expect(r.stock).toBe(4);
+  });
 });
 
 describe('imports', () => {
