@@ -69,6 +69,19 @@ describe.each(['UTC', 'Asia/Shanghai', 'America/New_York'])('retention as of a d
     expect(await c.member(later)).toEqual({ lifecycleStage: 'PROSPECT', rfm: null });
   });
 
+  it('a member who joined after asOf but had bought by then is a buyer as of asOf, as the scores and the churn fit count it', async () => {
+    const m = await registerMember(s, { joinedAt: asOfPlus(10) });
+    await c.buy(m, 'joined-later', 250, at(-20));
+    await c.refresh(AS_OF);
+    expect(await c.member(m)).toEqual({ lifecycleStage: 'NEW', rfm: { recencyDays: 20, frequency: 1, monetary: 250 } });
+    expect(await c.churnInputs(m)).toEqual({ x: 0, tx: 0, T: 20 });
+    // One who joined after asOf and had not bought by then is not in that asOf's rows.
+    const none = await registerMember(s, { joinedAt: asOfPlus(10) });
+    await c.buy(none, 'joined-later-after', 250, at(12));
+    await c.refresh(AS_OF);
+    expect(await c.churnInputs(none)).toBeUndefined();
+  });
+
   it('item 15: a fully refunded order is no purchase for RFM, stage and the churn inputs; a partial refund lowers monetary', async () => {
     const dropped = await registerMember(s, { joinedAt: JOINED });
     await c.buy(dropped, 'i15-old', 100, at(-200));

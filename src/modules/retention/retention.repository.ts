@@ -156,7 +156,8 @@ from retention_facts group by ${column}`;
  * along as old_stage, for the transitions; `${PREVIOUS}` is where it comes from (PREVIOUS).
  * Parameters: the four monetary bounds, the mean monetary, asOf, asOf's day, the means of last
  * day and frequency, the last-day and frequency histograms (values, scores), the score arrays
- * (tuple key, P(alive), churn risk), asOf again (who had joined by then); the half's bound
+ * (tuple key, P(alive), churn risk), asOf again (who had joined by then, or bought by then: a
+ * buyer as of asOf has facts, which the scores and the fit count); the half's bound
  * goes first, twice (facts, previous stages, after PREVIOUS's own), and last once.
  */
 const BUILD_SQL = `
@@ -192,7 +193,7 @@ cross join lateral (select case
     when s.as_of_day - f.last_day <= s.dormant_days then 'DORMANT'
     else 'CHURNED'
   end as stage) st
-where m.joined_at <= ?::timestamptz \${RANGE m.id}`;
+where (m.joined_at <= ?::timestamptz or f.member_id is not null) \${RANGE m.id}`;
 
 /**
  * The lifecycle timeline: a member's stage at each asOf a refresh has run for (retention_run),
