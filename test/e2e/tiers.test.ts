@@ -216,6 +216,10 @@ describe('progress, override, replay', () => {
     expect(res.setMemberTier).toEqual({ tier: { code: 'GOLD' }, tierExpiresAt: '2030-01-01T00:00:00.000Z' });
     const log = await s.admin('{ auditLog(entity: "Member", first: 1) { action entityId } }');
     expect(log.auditLog[0]).toEqual({ action: 'member.setTier', entityId: id });
+    // A second override: the entry's before holds the first's expiry as an ISO-8601 instant, as its after did.
+    await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "still VIP", expiresAt: "2030-01-01T00:00:00.000Z") { id } }`, { id });
+    const [again] = (await s.admin('{ auditLog(entity: "Member", first: 1) { before } }')).auditLog;
+    expect(JSON.parse(again.before).tierExpiresAt).toBe('2030-01-01T00:00:00.000Z');
     await review('2030-01-02T00:00:00.000Z');
     expect((await member(id)).tier.code).toBe('SILVER');
     const bad = await s.gql(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "NOPE", reason: "x") { id } }`, { id }, await s.token('admin'));

@@ -477,7 +477,7 @@ export class TierEngine {
       });
       this.audit.record(tx, actor, {
         action: 'member.setTier', entity: 'Member', entityId: memberId,
-        before: { tierId: m.tierId, tierExpiresAt: m.expiresAt }, after: { tierId: tier.id, tierExpiresAt: until?.toISOString() ?? null, reason },
+        before: { tierId: m.tierId, tierExpiresAt: m.expiresAt == null ? null : new Date(m.expiresAt).toISOString() }, after: { tierId: tier.id, tierExpiresAt: until?.toISOString() ?? null, reason },
       });
       await tx.flush();
       return change;
