@@ -79,6 +79,10 @@ async function memberWithHistory(profile: Record<string, string>, key: string) {
   const used = (await gqlData(s.gql(REDEEM, { i: { memberId: id, rewardCode: 'COFFEE', idempotencyKey: `${key}-c1` } }, admin))).redeemReward;
   await gqlData(s.gql('mutation($i: UseCouponInput!) { useCoupon(input: $i) { status } }', { i: { couponCode: used.couponCode, idempotencyKey: `${key}-use` } }, service));
   const issued = (await gqlData(s.gql(REDEEM, { i: { memberId: id, rewardCode: 'COFFEE', idempotencyKey: `${key}-c2` } }, admin))).redeemReward;
+  // A coupon an admin cancelled with a reason naming the member: an audit entry on the redemption, not on the member.
+  const returned = (await gqlData(s.gql(REDEEM, { i: { memberId: id, rewardCode: 'COFFEE', idempotencyKey: `${key}-c3` } }, admin))).redeemReward;
+  await gqlData(s.gql('mutation($id: ID!, $r: String!) { cancelRedemption(id: $id, reason: $r) { id } }',
+    { id: returned.id, r: `refund asked by ${profile.displayName} (${profile.email})` }, admin));
   await gqlData(s.gql(TAG, { id, code: 'vip' }, admin));
   await gqlData(s.gql(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "asked by ${profile.email}") { id } }`, { id }, admin));
   return { id, used: used.id as string, issued: issued.id as string };
@@ -123,11 +127,11 @@ describe('member data rights', () => {
       expect(doc.refunds).toEqual([expect.objectContaining({ refundId: 'ava-r1', orderId: 'ava-o2', amount: 20.5, amountCents: 2050 })]);
       expect(doc.activities).toEqual([expect.objectContaining({ kind: 'REVIEW', points: 20 })]);
       expect(doc.tierHistory.map((c: { toTier: string }) => c.toTier)).toContain('GOLD');
-      expect(doc.redemptions.map((r: { status: string }) => r.status).sort()).toEqual(['ISSUED', 'USED']);
+      expect(doc.redemptions.map((r: { status: string }) => r.status).sort()).toEqual(['CANCELLED', 'ISSUED', 'USED']);
       expect(doc.tags).toEqual([expect.objectContaining({ code: 'vip', kind: 'MANUAL' })]);
       expect(doc.segments).toEqual([{ id: expect.any(String), name: 'North' }]);
       expect(doc.retention).toMatchObject({ lifecycleStage: expect.any(String), rfm: expect.objectContaining({ frequency: 2 }) });
-      expect(doc.auditLog.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['member.update', 'member.tag']));
+      expect(doc.auditLog.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['member.update', 'member.tag', 'redemption.cancel']));
       expect(JSON.stringify(doc.auditLog)).not.toMatch(/admin-tester/); // staff names are not the member's data
     });
 
@@ -224,12 +228,13 @@ describe('member data rights', () => {
       const statuses = await s.sql('select id, status, cancel_reason from redemption where member_id = $1 order by seq', [ava.id]);
       expect(statuses).toEqual([
         { id: ava.used, status: 'USED', cancel_reason: null }, { id: ava.issued, status: 'CANCELLED', cancel_reason: 'member erased' },
+        { id: expect.any(String), status: 'CANCELLED', cancel_reason: 'refund asked by [erased] ([erased])' },
       ]);
       const [{ stock }] = await s.sql(`select stock from reward where code = 'COFFEE'`);
       expect(stock).toBe(before.stock + 1);
       const txns = await s.sql<{ type: string; amount: number; balance_after: number }>(
         `select type, amount, balance_after from point_transaction where member_id = $1 and type in ('REDEMPTION_CANCEL', 'ERASURE') order by id`, [ava.id]);
-      expect(txns).toEqual([
+      expect(txns.slice(-2)).toEqual([
         { type: 'REDEMPTION_CANCEL', amount: 50, balance_after: before.balance + 50 },
         { type: 'ERASURE', amount: -(before.balance + 50), balance_after: 0 },
       ]);
@@ -272,7 +277,9 @@ describe('member data rights', () => {
       expect(events.at(-1)).toEqual(
         { type: 'member.erased', data: { member: { id: ava.id, externalId: PROFILE.externalId }, reason: 'GDPR request #123', erasedAt: erased.erasedAt } },
       );
-      expect(events.filter((e) => ['member.erased', 'redemption.cancelled'].includes(e.type))).toHaveLength(1);
+      expect(events.filter((e) => e.type === 'member.erased')).toHaveLength(1);
+      // The one cancellation reported is the admin's before the erasure (scrubbed); the erasure's own report nothing.
+      expect(events.filter((e) => e.type === 'redemption.cancelled').map((e) => e.data.reason)).toEqual(['refund asked by [erased] ([erased])']);
       const [{ n }] = await s.sql(`select count(*)::int as n from webhook_delivery d join webhook_event e on e.id = d.event_id
         where e.type = 'member.erased' and d.status = 'PENDING'`);
       expect(n).toBe(1);
@@ -314,7 +321,20 @@ describe('member data rights', () => {
         ['tier', s.gql('mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "SILVER", reason: "x") { id } }', { id: ava.id }, admin)],
         ['update', s.gql('mutation($id: ID!) { updateMember(memberId: $id, patch: { displayName: "Back" }) { id } }', { id: ava.id }, admin)],
       ];
+      // Retries of writes made before the erasure (same keys, same payloads) do not answer with the member either.
+      const own = await s.token('member', ava.id);
+      writes.push(
+        ['activity replay', s.gql(ACTIVITY, { i: { memberId: ava.id, kind: 'REVIEW', idempotencyKey: 'ava-review' } }, service)],
+        ['redeem replay', s.gql(REDEEM, { i: { memberId: ava.id, rewardCode: 'COFFEE', idempotencyKey: 'ava-c1' } }, admin)],
+        ['own redeem replay', s.gql(REDEEM, { i: { memberId: ava.id, rewardCode: 'COFFEE', idempotencyKey: 'ava-c2' } }, own)],
+        ['refund replay', s.gql(REFUND, { input: { orderId: 'ava-o2', refundId: 'ava-r1', amount: 20.5 } }, service)],
+      );
       for (const [name, res] of writes) expect({ name, code: (await res).errors?.[0]?.extensions?.code }).toEqual({ name, code: 'NOT_FOUND' });
+      // Its coupons (cancelled by the erasure) are no coupon to a till; an admin still reads them.
+      const [{ coupon_code: code }] = await s.sql('select coupon_code from redemption where id = $1', [ava.issued]);
+      const lookup = 'query($c: String!) { redemptionByCoupon(couponCode: $c) { id status } }';
+      expect((await gqlData(s.gql(lookup, { c: code }, service))).redemptionByCoupon).toBeNull();
+      expect((await gqlData(s.gql(lookup, { c: code }, admin))).redemptionByCoupon).toEqual({ id: ava.issued, status: 'CANCELLED' });
       expect(await s.sql('select count(*)::int as n from point_transaction where member_id = $1', [ava.id])).toEqual([{ n: txnsBefore }]);
       expect(await s.sql('select count(*)::int as n from member_tag where member_id = $1', [ava.id])).toEqual([{ n: 0 }]);
       expect(await s.sql('select display_name from member where id = $1', [ava.id])).toEqual([{ display_name: null }]);

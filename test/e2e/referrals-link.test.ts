@@ -1,5 +1,5 @@
 // Issue 25, referrals: every member's invite code, and the link a registration with a code makes.
-import { startTestServer, type TestServer } from '../support/harness';
+import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder } from '../support/fixtures';
 import { referralCodeOf } from '../../src/modules/referrals/referrals.rules';
 
@@ -84,11 +84,14 @@ describe('registerMember with a referral code', () => {
     expect(await referralOf(neither.id)).toMatchObject({ status: 'PENDING', reason: null });
   });
 
-  it('REJECTED at once when the referrer was erased', async () => {
+  it('an erased member\'s code is no code: BAD_USER_INPUT, and nothing is written', async () => {
     const referrer = await register({});
     await s.admin('mutation($id: ID!) { eraseMember(memberId: $id, reason: "asked") { id } }', { id: referrer.id });
-    const referee = await register({ referralCode: referrer.referralCode });
-    expect(await referralOf(referee.id)).toMatchObject({ referrerId: referrer.id, status: 'REJECTED', reason: expect.stringMatching(/erased/) });
+    const externalId = `after-erasure-${Date.now()}`;
+    const res = await s.gql(REGISTER, { input: { externalId, referralCode: referrer.referralCode } }, await s.token('service'));
+    expectError(res, 'BAD_USER_INPUT', 'referralCode');
+    expect(await s.sql('select 1 from member where external_id = $1', [externalId])).toEqual([]);
+    expect(await s.sql('select 1 from referral where referrer_id = $1', [referrer.id])).toEqual([]);
   });
 
   it('a replay (same externalId) returns the member; naming another referrer is a CONFLICT', async () => {

@@ -10,7 +10,7 @@ export class CouponResolver {
   @Authorized('service', 'admin')
   @Query(() => Redemption, { nullable: true, description: 'A till checks a coupon before use: its redemption, or null. Case and separators do not matter.' })
   redemptionByCoupon(@Arg('couponCode') couponCode: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.rewards.byCoupon(couponCode);
+    return ctx.services.rewards.byCoupon(requireActor(ctx), couponCode);
   }
 
   @Authorized('service', 'admin')

@@ -66,14 +66,20 @@ export async function formerProfileValues(tx: EntityManager, memberId: string, k
   return rows.map((r) => r.value);
 }
 
+/** Entries on records of the member's own (its redemptions): entity and ids. */
+export interface RelatedEntries { entity: string; ids: readonly string[] }
+
 /**
- * Scrubs personal data from the entries on the member and from any entry that names it: in
+ * Scrubs personal data from the entries on the member, on its own records (`related`: its
+ * redemptions, whose cancellation reasons an admin wrote) and from any entry that names it: in
  * entries on it (entity id), its profile fields (`keys`) are set to null at the top of before
- * and after; in those and in every entry whose before or after mentions its id, each string
- * equal to one of `values` is set to null (jsonb_scrub). One pass over the log (an erasure is
+ * and after; in all of them, each string equal to one of `values` is set to null and each
+ * occurrence inside a string replaced (jsonb_scrub). One pass over the log (an erasure is
  * rare; no index serves "mentions"). Returns how many entries changed.
  */
-export async function scrubEntries(tx: EntityManager, memberId: string, keys: readonly string[], values: readonly string[]): Promise<number> {
+export async function scrubEntries(
+  tx: EntityManager, memberId: string, keys: readonly string[], values: readonly string[], related: RelatedEntries,
+): Promise<number> {
   const k = pgTextArray(keys);
   const v = pgTextArray(values);
   const rows = await tx.execute<{ n: number }[]>(
@@ -82,14 +88,14 @@ export async function scrubEntries(tx: EntityManager, memberId: string, keys: re
          jsonb_scrub(case when a.entity_id = ? then jsonb_null_keys(a.before, ?::text[]) else a.before end, ?::text[]) as before,
          jsonb_scrub(case when a.entity_id = ? then jsonb_null_keys(a.after, ?::text[]) else a.after end, ?::text[]) as after
        from audit_entry a
-       where a.entity_id = ? or strpos(a.before::text, ?) > 0 or strpos(a.after::text, ?) > 0
+       where a.entity_id = ? or (a.entity = ? and a.entity_id = any(?::text[])) or strpos(a.before::text, ?) > 0 or strpos(a.after::text, ?) > 0
      ), changed as (
        update audit_entry a set before = s.before, after = s.after from scrubbed s
        where a.id = s.id and (a.before is distinct from s.before or a.after is distinct from s.after)
        returning 1
      )
      select count(*)::int as n from changed`,
-    [memberId, k, v, memberId, k, v, memberId, memberId, memberId],
+    [memberId, k, v, memberId, k, v, memberId, related.entity, pgTextArray(related.ids), memberId, memberId],
   );
   return rows[0].n;
 }

@@ -3,7 +3,7 @@ import { type Actor, actorLabel } from '../actor';
 import { badInput } from '../../common/errors';
 import { decodeCursor, encodeCursor, type Page } from '../../common/pagination';
 import { AuditEntry } from './audit-entry.entity';
-import { auditPage, formerProfileValues, scrubEntries, type AuditFilter, type AuditRow } from './audit.repository';
+import { auditPage, formerProfileValues, scrubEntries, type AuditFilter, type AuditRow, type RelatedEntries } from './audit.repository';
 
 export type { AuditFilter, AuditRow } from './audit.repository';
 
@@ -47,12 +47,14 @@ export class AuditService {
 
   /**
    * An erasure's part: personal data scrubbed from the log, in the erasure's transaction. In
-   * entries on the member its profile fields (`keys`) become null; there and in every entry
-   * that names the member's id, any string equal to one of `values` becomes null. The entries
-   * stay (who did what, when); only the personal values go. Returns how many changed.
+   * entries on the member its profile fields (`keys`) become null; there, in entries on its own
+   * records (`related`: its redemptions) and in every entry that names the member's id, the
+   * values (`values`) are scrubbed (a string equal to one becomes null, one inside a string
+   * '[erased]'). The entries stay (who did what, when); only the personal values go. Returns
+   * how many changed.
    */
-  scrubMember(tx: EntityManager, memberId: string, keys: readonly string[], values: readonly string[]): Promise<number> {
-    return scrubEntries(tx, memberId, keys, values);
+  scrubMember(tx: EntityManager, memberId: string, keys: readonly string[], values: readonly string[], related: RelatedEntries): Promise<number> {
+    return scrubEntries(tx, memberId, keys, values, related);
   }
 
   /** The audit log page: entries the filter selects, newest first, keyset-paged on the entry id. */

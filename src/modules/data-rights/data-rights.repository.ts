@@ -105,7 +105,9 @@ export const EXPORT_LISTS = {
   // Who made a change (staff names) is the programme's, not the member's: left out.
   auditLog: {
     columns: 'e.action as "action", e.at as "at", e.before as "before", e.after as "after"',
-    from: `audit_entry e where e.entity = 'Member' and e.entity_id = $1::text`, order: 'e.id',
+    // Entries on the member and on its redemptions (an admin's cancellation, with its reason).
+    from: `audit_entry e where (e.entity = 'Member' and e.entity_id = $1::text)
+      or (e.entity = 'Redemption' and e.entity_id in (select r.id::text from redemption r where r.member_id = $1))`, order: 'e.id',
   },
 } satisfies Record<string, ExportList>;
 

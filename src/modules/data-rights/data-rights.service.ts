@@ -141,7 +141,8 @@ export class DataRightsService {
   /** The personal values scrubbed from what the erasure keeps: the audit log, stored webhook events, outbox rows, tier change reasons. */
   private async scrubKeptRecords(tx: EntityManager, memberId: string, personal: string[]): Promise<void> {
     await this.parts.tiers.scrubReasonsForErasure(tx, memberId, personal);
-    await this.parts.audit.scrubMember(tx, memberId, PERSONAL_FIELDS, personal);
+    const redemptions = await this.parts.rewards.redemptionIdsOf(tx, memberId);
+    await this.parts.audit.scrubMember(tx, memberId, PERSONAL_FIELDS, personal, { entity: 'Redemption', ids: redemptions });
     await scrubMemberEvents(tx, memberId, personal);
     await scrubOutboxPayloads(tx, memberId, personal);
   }

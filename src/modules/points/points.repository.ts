@@ -353,7 +353,8 @@ export interface StoredRefund {
 export async function storedRefund(em: EntityManager, refundId: string): Promise<StoredRefund | null> {
   const [row] = await em.execute<StoredRefund[]>(
     `select order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", points_reversed as "points",
-       qualifying_reversed as "qualifying", bonus_reversed as "bonusReversed", transaction_id::text as "transactionId", occurred_at as "occurredAt" from refund where refund_id = ?`,
+       qualifying_reversed as "qualifying", bonus_reversed as "bonusReversed", transaction_id::text as "transactionId", occurred_at as "occurredAt" from refund
+     where refund_id = ? and exists (select 1 from member m where m.id = refund.member_id and m.erased_at is null)`,
     [refundId],
   );
   return row ? withDates(row, ['occurredAt']) : null;
@@ -416,7 +417,7 @@ export interface StoredActivity { memberId: string; kind: string; points: number
 export async function storedActivity(em: EntityManager, idempotencyKey: string): Promise<StoredActivity | null> {
   const [row] = await em.execute<StoredActivity[]>(
     `select member_id as "memberId", kind, points, qualifying_points as "qualifying", transaction_id::text as "transactionId"
-     from activity where idempotency_key = ?`,
+     from activity where idempotency_key = ? and exists (select 1 from member m where m.id = activity.member_id and m.erased_at is null)`,
     [idempotencyKey],
   );
   return row ?? null;

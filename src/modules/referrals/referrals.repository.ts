@@ -18,17 +18,18 @@ export interface LinkedReferral { id: string; referrerId: string; status: Referr
 /**
  * The referral of a member just registered (its row written in `tx`) by the member whose seq
  * is `referrerSeq`: PENDING, or REJECTED at once when the referee shares the referrer's phone
- * or email or the referrer was erased. Null when no member has that seq (nothing written).
+ * or email. Null when no member has that seq, or that member was erased (its code went with
+ * it: a new member is not tied to an erased one); nothing is written then.
  */
 export async function insertReferral(tx: EntityManager, refereeId: string, referrerSeq: string, at: Date): Promise<LinkedReferral | null> {
   const [row] = await tx.execute<LinkedReferral[]>(
     `insert into referral (referrer_id, referee_id, status, reason, created_at)
      select r.id, e.id, case when c.reason is null then 'PENDING' else 'REJECTED' end, c.reason, ?
      from member r join member e on e.id = ?
-       cross join lateral (select case when r.erased_at is not null then ? when ${SHARES_CONTACT('r', 'e')} then ? end as reason) c
-     where r.seq = ?::bigint and r.id <> e.id
+       cross join lateral (select case when ${SHARES_CONTACT('r', 'e')} then ? end as reason) c
+     where r.seq = ?::bigint and r.id <> e.id and r.erased_at is null
      returning id, referrer_id as "referrerId", status, reason`,
-    [at, refereeId, REJECTION.referrerErased, REJECTION.sameContact, referrerSeq],
+    [at, refereeId, REJECTION.sameContact, referrerSeq],
   );
   return row ?? null;
 }

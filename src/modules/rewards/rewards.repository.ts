@@ -77,8 +77,9 @@ export async function unknownTiers(tx: EntityManager, codes: string[]): Promise<
 }
 
 /** A redemption by its coupon's normalised code (redemption_coupon_key_unique). */
-export function redemptionByCouponKey(em: EntityManager, couponKey: string): Promise<RedemptionRow | null> {
-  return one(em.execute(`select ${REDEMPTION_COLUMNS} from redemption where coupon_key = ?`, [couponKey]), redemptionRow);
+export function redemptionByCouponKey(em: EntityManager, couponKey: string, erased = true): Promise<RedemptionRow | null> {
+  const live = erased ? '' : ' and exists (select 1 from member m where m.id = redemption.member_id and m.erased_at is null)';
+  return one(em.execute(`select ${REDEMPTION_COLUMNS} from redemption where coupon_key = ?${live}`, [couponKey]), redemptionRow);
 }
 
 /**
@@ -178,7 +179,8 @@ export async function memberTierCode(tx: EntityManager, memberId: string): Promi
 /** A member's redemption by its idempotency key (the member's own), with its reward's code (a retry compares it). */
 export async function redemptionByKey(em: EntityManager, memberId: string, key: string): Promise<(RedemptionRow & { rewardCode: string }) | null> {
   const [row] = await em.execute<(RedemptionRow & { rewardCode: string })[]>(
-    `select ${REDEMPTION_COLUMNS}, (select code from reward where id = reward_id) as "rewardCode" from redemption where member_id = ? and idempotency_key = ?`,
+    `select ${REDEMPTION_COLUMNS}, (select code from reward where id = reward_id) as "rewardCode" from redemption
+     where member_id = ? and idempotency_key = ? and exists (select 1 from member m where m.id = redemption.member_id and m.erased_at is null)`,
     [memberId, key],
   );
   return row ? redemptionRow(row) : null;
@@ -234,6 +236,12 @@ export async function issuedRedemptionIds(tx: EntityManager, memberId: string, n
   const rows = await tx.execute<{ id: string }[]>(
     `select id from redemption where member_id = ? and status = 'ISSUED' and (expires_at is null or expires_at > ?) order by id`, [memberId, now],
   );
+  return rows.map((r) => r.id);
+}
+
+/** Every redemption id of the member (its coupons, whatever their status), in id order. */
+export async function redemptionIdsOf(tx: EntityManager, memberId: string): Promise<string[]> {
+  const rows = await tx.execute<{ id: string }[]>('select id::text as id from redemption where member_id = ? order by id', [memberId]);
   return rows.map((r) => r.id);
 }
 

@@ -277,6 +277,11 @@ export class RewardsService {
     return issued.length;
   }
 
+  /** The ids of the member's redemptions (an erasure's part: the audit log's entries on them are the member's too). */
+  redemptionIdsOf(tx: EntityManager, memberId: string): Promise<string[]> {
+    return rewardsRepo.redemptionIdsOf(tx, memberId);
+  }
+
   private auditCancel(tx: EntityManager, actor: Actor, id: string, r: RedemptionRow, reason: string, returned: number): void {
     this.audit.record(tx, actor, {
       action: 'redemption.cancel', entity: 'Redemption', entityId: id,
@@ -318,9 +323,13 @@ export class RewardsService {
     }));
   }
 
-  /** A till checks a coupon before use: the redemption its code (as typed) names, or null. */
-  async byCoupon(couponCode: string): Promise<RedemptionRow | null> {
-    return rewardsRepo.redemptionByCouponKey(this.em, couponKeyOf(couponCode));
+  /**
+   * A till checks a coupon before use: the redemption its code (as typed) names, or null. An
+   * erased member's coupon (cancelled by the erasure) is null to a service, as the member is:
+   * only an admin still reads it.
+   */
+  async byCoupon(actor: Actor, couponCode: string): Promise<RedemptionRow | null> {
+    return rewardsRepo.redemptionByCouponKey(this.em, couponKeyOf(couponCode), actor.role === 'admin');
   }
 
   async ofMember(memberId: string, first: number, afterSeq: string | null): Promise<{ rows: RedemptionRow[]; hasNextPage: boolean }> {
