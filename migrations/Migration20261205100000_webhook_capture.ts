@@ -39,7 +39,7 @@ const memberOf = (row: string) => lookup('m', `select m.external_id from member 
 const tierCode = (id: string) => `(select code from tier where id = ${id})`;
 
 /** The point_transaction row `cond` names, as `t`. */
-const transactionWhere = (cond: string) => lookup('t', `select t.id, t.amount, t.balance_after, t.reference, t.expires_at, t.type from point_transaction t where ${cond}`);
+export const transactionWhere = (cond: string) => lookup('t', `select t.id, t.amount, t.balance_after, t.reference, t.expires_at, t.type from point_transaction t where ${cond}`);
 
 /** An instant as the API writes it (JavaScript's toISOString: UTC, milliseconds). */
 const time = (expr: string) => `webhook_time(${expr})`;
@@ -60,7 +60,7 @@ const money = (cents: string) => `trim_scale(${cents}::numeric / 100)`;
  * left 14% of the throughput without endpoints; 60% without the NOTIFY (docs/decisions.md,
  * "Webhook events"). The delivery workers find these deliveries by polling the due index.
  */
-function emitRows(events: string): string {
+export function emitRows(events: string): string {
   return `
       with ev as (
         insert into webhook_event (type, member_id, occurred_at, data)
@@ -75,7 +75,7 @@ function emitRows(events: string): string {
 }
 
 /** A capture function for `types` (with a `guard`: only when it holds); `body` is emitRows'. */
-function captureFunction(name: string, types: string[], body: string, guard?: string): string {
+export function captureFunction(name: string, types: string[], body: string, guard?: string): string {
   return `create or replace function ${name}() returns trigger language plpgsql as $$
     declare
       v_types text[] := webhook_capture_types(array[${types.map((t) => `'${t}'`).join(', ')}]);
@@ -87,7 +87,7 @@ function captureFunction(name: string, types: string[], body: string, guard?: st
     end $$;`;
 }
 
-interface Capture {
+export interface Capture {
   fn: string;
   trigger: string;
   table: string;
@@ -133,7 +133,8 @@ const PURCHASE_EVENTS = `
     ) as x(k, type, data)
   where x.type is not null`;
 
-const CAPTURES: Capture[] = [
+/** The captures as this migration writes them (exported: a later migration rewrites one's events). */
+export const CAPTURES: Capture[] = [
   {
     fn: 'webhook_capture_member_registered', trigger: 'member_webhook_registered', table: 'member',
     on: 'after insert on member referencing new table as new_members', types: ['member.registered'],

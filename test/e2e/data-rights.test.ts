@@ -124,7 +124,7 @@ describe('member data rights', () => {
       expect(doc.pointLots.length).toBeGreaterThanOrEqual(3);
       expect(doc.purchases.map((p: { orderId: string }) => p.orderId)).toEqual(['ava-o1', 'ava-o2']);
       expect(doc.purchases[1]).toMatchObject({ amount: 120.5, amountCents: 12050, refunded: 20.5, refundedCents: 2050 });
-      expect(doc.refunds).toEqual([expect.objectContaining({ refundId: 'ava-r1', orderId: 'ava-o2', amount: 20.5, amountCents: 2050 })]);
+      expect(doc.refunds).toEqual([expect.objectContaining({ refundId: 'ava-r1', orderId: 'ava-o2', amount: 20.5, amountCents: 2050, pointsUnrecovered: 0 })]);
       expect(doc.activities).toEqual([expect.objectContaining({ kind: 'REVIEW', points: 20 })]);
       expect(doc.tierHistory.map((c: { toTier: string }) => c.toTier)).toContain('GOLD');
       expect(doc.redemptions.map((r: { status: string }) => r.status).sort()).toEqual(['CANCELLED', 'ISSUED', 'USED']);

@@ -119,6 +119,14 @@ describe('refundPurchase', () => {
     expect(r.data!.refundPurchase.transaction).toMatchObject({ type: 'REFUND_REVERSAL', amount: -20, balanceAfter: 0 });
     const [t] = await s.sql(`select unrecovered from point_transaction where idempotency_key = 'refund:r-spent'`);
     expect(t.unrecovered).toBe(80);
+    // Clients see it: on the refund's transaction and in the member's history (0 on every other entry).
+    const shown = await s.gql(`mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { pointsEarned transaction { amount unrecoveredPoints } } }`,
+      { input: { orderId: 'o-spent', refundId: 'r-spent', amount: 100 } }, service);
+    expect(shown.data!.refundPurchase).toEqual({ pointsEarned: -100, transaction: { amount: -20, unrecoveredPoints: 80 } });
+    const history = await s.gql(`query($id: ID!) { member(id: $id) { pointsHistory(first: 10) { edges { node { type amount unrecoveredPoints } } } } }`, { id }, admin);
+    expect(history.data!.member.pointsHistory.edges.map((e: { node: unknown }) => e.node)).toEqual([
+      { type: 'REFUND_REVERSAL', amount: -20, unrecoveredPoints: 80 }, { type: 'ADJUST', amount: -80, unrecoveredPoints: 0 }, { type: 'EARN', amount: 100, unrecoveredPoints: 0 },
+    ]);
   });
 
   it('may push the balance below zero when allowNegativeBalance, repaid by later earnings', async () => {

@@ -160,9 +160,20 @@ describe('each write records its events', () => {
       type: 'purchase.refunded', memberId: id, occurredAt: at, endpoints: [all],
       data: {
         member: await ref(id), refundId: 'wh-refund-1', orderId: 'wh-order-r', amount: 50.25, amountCents: 5025, occurredAt: at,
-        pointsReversed: 50, qualifyingPointsReversed: 50, balanceAfter: 150, transactionId: t.id,
+        pointsReversed: 50, qualifyingPointsReversed: 50, pointsUnrecovered: 0, balanceAfter: 150, transactionId: t.id,
       },
     }]);
+  });
+
+  it('refundPurchase after the points were spent: pointsUnrecovered says what the reversal could not take back', async () => {
+    const id = await newMember();
+    ok(await buy(id, 'wh-order-spent', 200, '2026-02-03T10:00:00.000Z'));
+    await adjust(id, -150, 'wh-spent-1');
+    const events = await captured(async () => ok(await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`,
+      { i: { orderId: 'wh-order-spent', refundId: 'wh-refund-spent', amount: 200, occurredAt: '2026-02-04T10:00:00.000Z' } }, service)));
+    const refunded = events.find((e: { type: string }) => e.type === 'purchase.refunded');
+    // 200 reversed, 50 taken (the balance), 150 spent already: balanceAfter = 50 − (200 − 150).
+    expect(refunded.data).toMatchObject({ pointsReversed: 200, pointsUnrecovered: 150, balanceAfter: 0 });
   });
 
   it('adjustPoints: points.adjusted, also to the endpoint that wants only that type', async () => {

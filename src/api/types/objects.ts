@@ -92,6 +92,11 @@ export class PointTransaction {
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
   @Field(() => String, { nullable: true }) reason!: string | null;
   @Field(() => String, { nullable: true }) reference!: string | null;
+  @Field(() => Int, {
+    name: 'unrecoveredPoints',
+    description: "A refund's reversal: the points it could not take back because the member had spent them (amount is what it took); 0 otherwise",
+  })
+  unrecovered!: number;
 }
 
 @ObjectType()

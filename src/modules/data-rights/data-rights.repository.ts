@@ -43,7 +43,8 @@ export const EXPORT_LISTS = {
   },
   refunds: {
     columns: `r.refund_id as "refundId", r.order_id as "orderId", ${money('r.amount_cents', 'amount')}, r.points_reversed as "pointsReversed",
-      r.qualifying_reversed as "qualifyingPointsReversed", r.occurred_at as "occurredAt"`,
+      r.qualifying_reversed as "qualifyingPointsReversed",
+      coalesce((select t.unrecovered from point_transaction t where t.id = r.transaction_id), 0) as "pointsUnrecovered", r.occurred_at as "occurredAt"`,
     from: 'refund r where r.order_id in (select p.order_id from purchase p where p.member_id = $1) and r.member_id = $1', order: 'r.occurred_at, r.refund_id',
   },
   qualifyingPoints: {

@@ -28,7 +28,8 @@ export interface TransactionRow {
   unrecovered: number;
 }
 
-const txnDates = <T extends TransactionRow>(r: T): T => withDates(r, ['occurredAt', 'expiresAt']);
+/** A transaction row as read (dates parsed); `unrecovered` 0 where a statement's JSON left it out (an EARN has none). */
+const txnDates = <T extends TransactionRow>(r: T): T => ({ ...withDates(r, ['occurredAt', 'expiresAt']), unrecovered: r.unrecovered ?? 0 });
 
 const TXN_COLUMNS = `id::text, member_id as "memberId", type, amount, balance_after as "balanceAfter", occurred_at as "occurredAt",
   expires_at as "expiresAt", reason, reference, unrecovered`;
