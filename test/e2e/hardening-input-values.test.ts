@@ -173,6 +173,18 @@ describe('a variable GraphQL cannot coerce', () => {
   });
 });
 
+describe('a null variable where the argument or an input field written in the document is `T! = default`', () => {
+  it('is BAD_USER_INPUT naming it (GraphQL refuses it at execution), and writes nothing', async () => {
+    await refuseAll([
+      ['an argument', 'query($w: Int, $id: ID!) { member(id: $id) { expiringPoints(withinDays: $w) } }', { w: null, id: memberId }, admin, 'withinDays'],
+      ['an argument on me', 'query($w: Int) { me { expiringPoints(withinDays: $w) } }', { w: null }, await s.token('member', memberId), 'withinDays'],
+      ['an input field', 'mutation($a: Boolean) { upsertReward(input: { code: "V-NULL", name: "x", costPoints: 5, active: $a }) { active } }', { a: null }, admin, 'active'],
+      ['a benefit\'s', 'mutation($a: Boolean) { upsertBenefit(input: { code: "V-NULL", name: "x", kind: "CUSTOM", tierCodes: [], active: $a }) { active } }', { a: null }, admin, 'active'],
+      ['a tier\'s', 'mutation($m: Float) { upsertTier(input: { code: "V-NULL", name: "x", rank: 6, qualifyingPoints: 1, retainPoints: 1, pointsMultiplier: $m }) { id } }', { m: null }, admin, 'pointsMultiplier'],
+    ]);
+  });
+});
+
 describe('numbers out of any sensible range', () => {
   it('minSpend: 1e300 and its siblings are BAD_USER_INPUT naming the field', async () => {
     await refuseAll([

@@ -171,7 +171,7 @@ describe('each write records its events', () => {
     await adjust(id, -150, 'wh-spent-1');
     const events = await captured(async () => ok(await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`,
       { i: { orderId: 'wh-order-spent', refundId: 'wh-refund-spent', amount: 200, occurredAt: '2026-02-04T10:00:00.000Z' } }, service)));
-    const refunded = events.find((e: { type: string }) => e.type === 'purchase.refunded');
+    const refunded = events.find((e: { type: string }) => e.type === 'purchase.refunded')!;
     // 200 reversed, 50 taken (the balance), 150 spent already: balanceAfter = 50 − (200 − 150).
     expect(refunded.data).toMatchObject({ pointsReversed: 200, pointsUnrecovered: 150, balanceAfter: 0 });
   });

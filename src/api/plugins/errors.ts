@@ -40,6 +40,20 @@ export function variableField(message: string): string | undefined {
 }
 
 /**
+ * The argument a value GraphQL could not take at execution names (getArgumentValues: a null
+ * variable where the argument, or an input field written in the document, is `T! = default`):
+ * `Argument "withinDays" of non-null type "Int!" must not be null.`, or `Argument "input" has
+ * invalid value {code: "X", active: $a}.`, where the one field given a variable is the culprit
+ * (with several, the argument). Undefined for any other message.
+ */
+export function argumentField(message: string): string | undefined {
+  const argument = /^Argument "(\w+)" (?:of (?:non-null|required) type|has invalid value)/.exec(message)?.[1];
+  if (!argument) return undefined;
+  const fromVariables = [...message.matchAll(/(\w+): \$\w+/g)].map((m) => m[1]);
+  return fromVariables.length === 1 ? fromVariables[0] : argument;
+}
+
+/**
  * The one place that decides what a client sees of an error: our own codes pass, GraphQL's
  * request errors pass, everything else is logged and masked, with no stack and no SQL.
  */
@@ -64,6 +78,9 @@ export function createErrorFormatter(log: Logger) {
     }
     // Raised before execution (no path) by GraphQL itself: a variable that does not coerce.
     if (isRequestError && !formatted.path) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+    // Raised during execution by GraphQL itself: an argument's value it could not take (a null variable for `T! = default`).
+    const argument = isRequestError ? argumentField(formatted.message) : undefined;
+    if (argument) return { ...base, extensions: { code: 'BAD_USER_INPUT', field: argument } };
     log.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL request');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
