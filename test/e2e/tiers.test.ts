@@ -30,7 +30,12 @@ const buy = (memberId: string, orderId: string, amount: number, occurredAt: stri
   s.gql(`mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) {
     pointsEarned qualifyingPointsEarned tierChange { kind fromTier { code } toTier { code } qualifyingPoints occurredAt } } }`,
   { input: { memberId, orderId, amount, occurredAt } }, service);
-const review = (asOf: string) => s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed changed } }', { a: asOf });
+/** A review run; every member it reviews is renewed or downgraded (a tier change each), so `changed` (members) is `processed`. */
+const review = async (asOf: string) => {
+  const r = await s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed changed } }', { a: asOf });
+  expect(r.runTierReview.changed).toBe(r.runTierReview.processed);
+  return r;
+};
 const setPolicy = (p: string) => s.admin(`mutation { updateProgram(input: { downgradePolicy: ${p} }) { downgradePolicy } }`);
 
 describe('upgrade at once', () => {

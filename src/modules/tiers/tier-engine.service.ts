@@ -75,10 +75,9 @@ export const DEFAULT_REVIEW_PACE: Readonly<Paces> = Object.freeze({
 
 export const DEFAULT_TIER_ENGINE_OPTIONS: Readonly<TierEngineOptions> = Object.freeze({ outbox: true, reviewPace: DEFAULT_REVIEW_PACE });
 
-/** What a review batch did: members reviewed, downgraded, still due after it (several periods late), and left to a write. */
+/** What a review batch did: members reviewed, still due after it (several periods late), and left to a write. */
 interface BatchOutcome {
   reviewed: number;
-  downgraded: number;
   stillDue: number;
   /** Members the batch read as due and left as they were: a write changed them meanwhile. */
   leftDue: number;
@@ -87,7 +86,7 @@ interface BatchOutcome {
 }
 
 /** What a pass over the member table did; `again`: some members are still (or were left) due. */
-interface PassOutcome { reviewed: number; stillDue: number; downgraded: number; again: boolean }
+interface PassOutcome { reviewed: number; stillDue: number; again: boolean }
 
 /** Rows per page of the member table before the planner has counted them (a guess: it only sizes the ranges). */
 const ROWS_PER_PAGE_GUESS = 30;
@@ -360,21 +359,21 @@ export class TierEngine {
     const lanes = new PacedLanes(this.em, this.options.reviewPace);
     await reviews.markReviewedThrough(this.em, asOf);
     // processed counts members: one reviewed again in a later pass (several periods late) was
-    // still due after its earlier review, and is counted once.
+    // still due after its earlier review, and is counted once. Every member reviewed changed
+    // (renewed: a new expiry; or downgraded), each with a tier change: changed is the same count
+    // of members, not of changes (one several periods late has one per period).
     let reviewed = 0;
     let repeats = 0;
-    let changed = 0;
     for (let idlePasses = 0; ;) {
       const pass = await this.reviewPass(lanes, asOf, batchSize);
       reviewed += pass.reviewed;
       repeats += pass.stillDue;
-      changed += pass.downgraded;
       if (!pass.again) break;
       idlePasses = pass.reviewed === 0 ? idlePasses + 1 : 0;
       if (idlePasses >= MAX_IDLE_PASSES) break;
     }
     await this.compactMemberCounts();
-    return { processed: reviewed - repeats, changed, batches: lanes.batches };
+    return { processed: reviewed - repeats, changed: reviewed - repeats, batches: lanes.batches };
   }
 
   /**
@@ -384,7 +383,7 @@ export class TierEngine {
    */
   private async reviewPass(lanes: PacedLanes, asOf: Date, batchSize: number | undefined): Promise<PassOutcome> {
     const heap = await this.memberHeap();
-    const pass: PassOutcome = { reviewed: 0, stillDue: 0, downgraded: 0, again: false };
+    const pass: PassOutcome = { reviewed: 0, stillDue: 0, again: false };
     let nextPage = 0;
     const nextRange = async () => {
       if (nextPage >= heap.pages) return null;
@@ -398,7 +397,6 @@ export class TierEngine {
         const r = await lanes.inTurn((p) => this.reviewBatch(lanes, { ...range, from, limit: batchSize ?? p.batch }, asOf));
         pass.reviewed += r.reviewed;
         pass.stillDue += r.stillDue;
-        pass.downgraded += r.downgraded;
         if (r.stillDue > 0 || r.leftDue > 0) pass.again = true;
         if (r.after == null) return;
         from = r.after;
@@ -433,7 +431,7 @@ export class TierEngine {
     if (r.outboxId) notifyOutboxFromConnection(tx, r.outboxId);
     const after = r.selected < b.limit ? null : nextTid(r.last!);
     const leftDue = r.selected - r.reviewed;
-    return { reviewed: r.reviewed, downgraded: r.downgraded, stillDue: r.stillDue, leftDue, after };
+    return { reviewed: r.reviewed, stillDue: r.stillDue, leftDue, after };
   }
 
   /** Folds the per-statement rows behind Tier.memberCount into one row per tier. */
