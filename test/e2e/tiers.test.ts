@@ -58,6 +58,21 @@ describe('upgrade at once', () => {
     expect(m.tierHistory).toHaveLength(1);
   });
 
+  it('a retry after a backdated purchase re-rated it and replaced its upgrade returns the first points, and the change as it stands now', async () => {
+    const id = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+    const BUY = `mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) {
+      pointsEarned transaction { amount } tierChange { id kind occurredAt supersededAt } } }`;
+    const post = (orderId: string, amount: number, occurredAt: string) => s.gql(BUY, { input: { memberId: id, orderId, amount, occurredAt } }, service);
+    await post('rr-a', 900, '2025-05-01T00:00:00.000Z');
+    const first = (await post('rr-b', 200, '2025-05-06T00:00:00.000Z')).data!.recordPurchase; // 1100: Silver from May 6
+    expect(first).toMatchObject({ pointsEarned: 200, transaction: { amount: 200 }, tierChange: { kind: 'UPGRADE', supersededAt: null } });
+    await post('rr-c', 200, '2025-04-21T00:00:00.000Z'); // backdated: 1100 already on May 1, so B is a Silver purchase (re-rated) and its upgrade is replaced
+    const retry = (await post('rr-b', 200, '2025-05-06T00:00:00.000Z')).data!.recordPurchase;
+    expect(retry.pointsEarned).toBe(200);
+    expect(retry.transaction).toEqual({ amount: 200 });
+    expect(retry.tierChange).toMatchObject({ id: first.tierChange.id, kind: 'UPGRADE', supersededAt: expect.any(String) });
+  });
+
   it('counts only the rolling window (t − window, t]', async () => {
     const id = await registerMember(s, { joinedAt: '2024-01-01T00:00:00.000Z' });
     await buy(id, 'w-1', 600, '2024-03-01T00:00:00.000Z');

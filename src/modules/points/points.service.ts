@@ -608,11 +608,13 @@ export class PointsService {
     if (p.memberId !== memberId || Number(p.amountCents) !== amountCents || !sameWhen) {
       throw conflict(`Order ${input.orderId} was already recorded with another payload`, { field: 'orderId' });
     }
-    // Linked by id: another order's change at the same instant is not it.
+    // Linked by id: another order's change at the same instant is not it (as it stands now: superseded once a backdated fact replaced it).
     const tierChange = p.tierChangeId && this.tiers ? await this.tiers.changeById(em, p.tierChangeId) : null;
+    const transaction = await repo.findTransaction(em, p.transactionId);
     return {
-      memberId, pointsEarned: p.earned, qualifyingPointsEarned: p.qualifying,
-      transaction: await repo.findTransaction(em, p.transactionId), tierChange,
+      // The first answer's points: its EARN transaction's (a re-rate since moved earned_points by an ADJUST of its own).
+      memberId, pointsEarned: transaction?.type === 'EARN' ? transaction.amount : p.earned, qualifyingPointsEarned: p.qualifying,
+      transaction, tierChange,
       bonusOf: async () => await awardedPoints(this.em, memberId, [`purchase:${input.orderId}`, ...(p.tierChangeId ? [`tier:${p.tierChangeId}`] : [])])
         + await repo.refereePointsOfOrder(this.em, memberId, input.orderId),
     };

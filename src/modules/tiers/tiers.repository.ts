@@ -60,6 +60,12 @@ export const CHANGE_COLUMNS = `id::text, member_id as "memberId", kind, from_tie
 export const changeRow = <T extends TierChangeRow>(r: T): T => withDates(r, ['occurredAt', 'supersededAt']);
 const storedChange = (r: StoredChange): StoredChange => withDates(changeRow(r), ['expiresAt']);
 
+/** A tier change by id as it stands now (`supersededAt` set once a backdated fact replaced it); null when there is none. */
+export async function changeById(em: EntityManager, id: string): Promise<TierChangeRow | null> {
+  const [row] = await em.execute<TierChangeRow[]>(`select ${CHANGE_COLUMNS} from tier_change where id = ?`, [id]);
+  return row ? changeRow(row) : null;
+}
+
 // ---- the programme and the ladder ---------------------------------------------------------
 
 /** Reads the program row (the program module's table): the settings every tier decision takes. */

@@ -3,10 +3,9 @@ import { badInput } from '../../common/errors';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
-import { withDates } from '../../db/rows';
 import type { TierChangeRow } from './tier-engine.service';
 import { Tier } from './tier.entity';
-import { lockLadder, scrubChangeReasons } from './tiers.repository';
+import { changeById, lockLadder, scrubChangeReasons } from './tiers.repository';
 import { validateLadder, type TierRung } from './tiers.rules';
 
 export interface TierInput {
@@ -34,13 +33,7 @@ export class TiersService {
 
   /** A tier change by id, on `em` (a write's transaction, or not); null when there is none. The points ledger's replays read it here. */
   async changeById(em: EntityManager, id: string): Promise<TierChangeRow | null> {
-    const [row] = await em.execute<TierChangeRow[]>(
-      `select id::text, member_id as "memberId", kind, from_tier_id as "fromTierId", to_tier_id as "toTierId", reason,
-         qualifying_points as "qualifyingPoints", occurred_at as "occurredAt"
-       from tier_change where id = ?`,
-      [id],
-    );
-    return row ? withDates(row, ['occurredAt']) : null;
+    return changeById(em, id);
   }
 
   /** An erasure's part (data-rights.service.ts), in its transaction: personal values quoted in the member's tier change reasons (an override's) replaced. */
