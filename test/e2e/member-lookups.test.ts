@@ -77,6 +77,9 @@ describe('pages with seqs crossing 9→10 and 99→100', () => {
       cursor('membername:x:sam'), cursor('membername:9223372036854775808:sam'), cursor('membername:5:sam\u0000'), cursor(`membername:5:${'s'.repeat(1001)}`)];
     for (const after of bad) expectError(await s.gql(SEARCH, { q: 'sam', first: 5, after }, token), 'BAD_USER_INPUT', 'after');
     expect((await s.gql(SEARCH, { q: 'sam', first: 5, after: cursor('membername:9223372036854775807:zzz') }, token)).data!.searchMembers.edges).toEqual([]);
+    // A cursor of the other kind of match: an exact one on a name search, a name one on an exact search.
+    expectError(await s.gql(SEARCH, { q: 'sam', first: 5, after: cursor('memberexact:5') }, token), 'BAD_USER_INPUT', 'after');
+    expectError(await s.gql(SEARCH, { q: '0044 7700 900000', first: 5, after: cursor('membername:1:a') }, token), 'BAD_USER_INPUT', 'after');
   });
 });
 

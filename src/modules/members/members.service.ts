@@ -147,13 +147,18 @@ export class MembersService {
   async search(query: string, first: number, after: string | null): Promise<SearchPage> {
     const terms = searchTerms(query);
     const byName = cursorKind(after) === NAME_CURSOR;
+    // A cursor pages the list of the kind its query answers with: exact matches, or else names.
+    // One of the other kind (from another query) is refused, as another list's cursor is anywhere.
+    const foreign = () => badInput('after', 'after is a cursor of another search: page a search with the cursors it gave');
     if (!byName) {
       const seq = decodeCursor(EXACT_CURSOR, after);
       const rows = await exactPage(this.em, terms, seq, first + 1);
-      if (rows.length > 0 || seq != null) {
+      if (rows.length > 0) return { ...this.toPage(rows, first, (r) => encodeCursor(EXACT_CURSOR, r.seq)), count: () => exactCount(this.em, terms) };
+      if (seq != null) {
+        if ((await exactCount(this.em, terms)) === 0) throw foreign();
         return { ...this.toPage(rows, first, (r) => encodeCursor(EXACT_CURSOR, r.seq)), count: () => exactCount(this.em, terms) };
       }
-    }
+    } else if ((await exactPage(this.em, terms, null, 1)).length > 0) throw foreign();
     const rows = await namePage(this.em, terms, decodeKeyCursor(NAME_CURSOR, after), first + 1);
     return {
       ...this.toPage(rows, first, (r) => encodeKeyCursor(NAME_CURSOR, { key: r.search_key, n: r.seq })),
