@@ -75,6 +75,9 @@ describe('pages of one member: points history, redemptions, audit log, members, 
     expect(auditLog.map((e: { id: string }) => e.id)).toEqual(expected);
     const members = await column(s, `select id from audit_entry where entity = 'Member' order by id desc limit 100`);
     expect((await s.admin('{ auditLog(entity: "Member", first: 100) { id } }')).auditLog.map((e: { id: string }) => e.id)).toEqual(members);
+    // An entity given is an exact match: "" selects nothing, as auditEntries' filter does (only null is every entry).
+    expect((await s.admin('{ auditLog(entity: "", first: 5) { id } }')).auditLog).toEqual([]);
+    expect((await s.admin('{ auditEntries(filter: { entity: "" }, first: 5) { edges { node { id } } } }')).auditEntries.edges).toEqual([]);
   });
 
   it('members: 120 more members over pages of 7, each once, in registration order', async () => {
@@ -258,17 +261,19 @@ describe('outbox dispatcher: a review batch\'s changes go out in id order', () =
     const { s } = ctx;
     const f = await listening();
     const service = await s.token('service');
-    const upgrade = (memberId: string, orderId: string) => s.gql(PURCHASE, { i: { memberId, orderId, amount: 1000 } }, service);
-    const review = (days: number) => s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { changed } }',
-      { a: new Date(Date.now() + days * 86_400_000).toISOString() });
+    // Days from now (negative: before): the upgrades are dated in the past and reviewed as of days that have come.
+    const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+    const upgrade = (memberId: string, orderId: string, at: string) => s.gql(PURCHASE, { i: { memberId, orderId, amount: 1000, occurredAt: at } }, service);
+    const review = (asOf: string) => s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { changed } }', { a: asOf });
+    const joined = day(-900);
     // 5 upgrades (changes 1…5), then their review: downgrades 6…10 in one batch
-    for (let i = 0; i < 5; i++) await upgrade(await registerMember(s), `a-${i}`);
-    await review(400);
+    for (let i = 0; i < 5; i++) await upgrade(await registerMember(s, { joinedAt: joined }), `a-${i}`, day(-800));
+    await review(day(-400));
     // 50 upgrades (11…60), then a review at a later instant: downgrades 61…110 in one batch
     const later = [];
-    for (let i = 0; i < 50; i++) later.push(await registerMember(s));
-    for (const [i, m] of later.entries()) await upgrade(m, `b-${i}`);
-    await review(800);
+    for (let i = 0; i < 50; i++) later.push(await registerMember(s, { joinedAt: joined }));
+    for (const [i, m] of later.entries()) await upgrade(m, `b-${i}`, day(-399));
+    await review(day(0));
     const expected = await column(s, 'select id from tier_change order by id');
     expect(expected).toHaveLength(110);
     expectCrossing(expected, ['9', '10'], ['99', '100']);

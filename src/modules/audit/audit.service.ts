@@ -33,7 +33,8 @@ export class AuditService {
   }
 
   async list(entity: string | null, first: number): Promise<AuditEntry[]> {
-    return this.em.find(AuditEntry, entity ? { entity } : {}, { orderBy: { id: 'desc' }, limit: first });
+    // An entity given is an exact match, "" too (nothing has it), as auditEntries' filter is; only null selects every entry.
+    return this.em.find(AuditEntry, entity != null ? { entity } : {}, { orderBy: { id: 'desc' }, limit: first });
   }
 
   /**
