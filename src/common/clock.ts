@@ -38,6 +38,22 @@ export function resolveOccurredAt(caller: Pick<Actor, 'role'>, value: Date | nul
 }
 
 /**
+ * The instant a job is run as of (an admin's runTierReview, expirePoints, sendTierNotices,
+ * refreshRetention, grantBirthdayGifts, reevaluateCampaigns): any past instant from 1970 on (a
+ * job run late decides as on time), but not beyond the clock skew: a run as of a day to come
+ * would expire points before they are due, downgrade members ahead of their expiry and leave a
+ * watermark that expires new earnings as they arrive (domain.md, "Who may say when": no
+ * instant beyond the allowed clock skew is accepted from anyone).
+ */
+export function resolveJobAsOf(value: Date, now = new Date(), field = 'asOf'): Date {
+  assertInstant(value, field);
+  if (value.getTime() - now.getTime() > MAX_FUTURE_SKEW_MS) {
+    throw badInput(field, `${field} is more than 5 minutes in the future: a job runs as of a time that has come`);
+  }
+  return value;
+}
+
+/**
  * The server's "now" for what a request reads as in force now (benefits, rewards, balances,
  * tier progress) and for token expiry. Production uses the system clock; tests pass their own
  * to startApp (options.clock) to move time instead of sleeping through it.

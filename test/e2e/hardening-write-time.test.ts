@@ -159,6 +159,26 @@ describe('no instant before 1970 or past the skew, from anyone', () => {
     expect(await s.sql(`select tier_id = (select id from tier where code = 'GOLD') as gold from member where id = $1`, [id])).toEqual([{ gold: false }]);
   });
 
+  it('a job as of a time more than 5 minutes ahead is BAD_USER_INPUT (asOf) and changes nothing; within the skew it runs', async () => {
+    const id = await registerMember(s);
+    await s.admin('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: { memberId: id, orderId: `ahead-${id}`, amount: 1000 } });
+    const state = async () => s.sql(`select (select balance from point_account where member_id = $1) as balance, (select count(*)::int from tier_change) as changes,
+      (select count(*)::int from point_transaction where type = 'EXPIRE') as expiries, (select count(*)::int from retention_run) as runs,
+      (select count(*)::int from birthday_grant) as gifts, (select count(*)::int from tier_notice) as notices,
+      (select count(*)::int from campaign where status = 'ENDED') as ended`, [id]);
+    const before = await state();
+    const ahead = new Date(Date.now() + 10 * 60_000).toISOString();
+    for (const job of ['expirePoints', 'runTierReview', 'sendTierNotices', 'refreshRetention', 'grantBirthdayGifts', 'reevaluateCampaigns']) {
+      const res = await s.gql(`mutation($d: DateTime!) { ${job}(asOf: $d) { processed } }`, { d: ahead }, admin);
+      expect({ job, code: res.errors?.[0]?.extensions?.code, field: res.errors?.[0]?.extensions?.field }).toEqual({ job, code: 'BAD_USER_INPUT', field: 'asOf' });
+      const year = await s.gql(`mutation($d: DateTime!) { ${job}(asOf: $d) { processed } }`, { d: '2100-01-01T00:00:00.000Z' }, admin);
+      expect({ job, code: year.errors?.[0]?.extensions?.code }).toEqual({ job, code: 'BAD_USER_INPUT' });
+    }
+    expect(await state()).toEqual(before);
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    expect((await s.gql('mutation($d: DateTime!) { expirePoints(asOf: $d) { processed } }', { d: soon }, admin)).errors).toBeUndefined();
+  });
+
   it('the latest instant the API takes is 9999-12-31; a report over all of it is refused, not run for seconds', async () => {
     const last = '9999-12-31T23:59:59.999Z';
     const ok = await s.gql('mutation($d: DateTime!) { upsertReward(input: { code: "T-LONG", name: "l", costPoints: 1, validTo: $d }) { validTo } }', { d: last }, admin);

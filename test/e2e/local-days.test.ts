@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { Client } from 'pg';
 import { createTestDatabase, expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { TestClock, whenItComes } from '../support/clock';
 import { localDayNumberSql } from '../../src/db/local-days';
 import { localDate, localDayNumber } from '../../src/common/local-time.rules';
 
@@ -14,8 +15,10 @@ import { localDate, localDayNumber } from '../../src/common/local-time.rules';
  */
 let s: TestServer;
 let service: string;
+/** The server's clock: a birthday run as of a day still to come runs once it has come (whenItComes). */
+const clock = new TestClock();
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ clock });
   await createLadder(s);
   service = await s.token('service');
 }, 60_000);
@@ -184,7 +187,8 @@ describe('the activity daily cap counts local days', () => {
 });
 
 describe('birthday gifts come in the local birthday month', () => {
-  const grant = async (asOf: string) => (await s.admin('mutation($a: DateTime!) { grantBirthdayGifts(asOf: $a) { processed changed } }', { a: asOf })).grantBirthdayGifts;
+  const grant = async (asOf: string) => (await whenItComes(clock, asOf,
+    () => s.admin('mutation($a: DateTime!) { grantBirthdayGifts(asOf: $a) { processed changed } }', { a: asOf }))).grantBirthdayGifts;
   const grants = (id: string) => s.sql('select year, points from birthday_grant where member_id = $1', [id]);
   beforeAll(async () => {
     await s.admin('mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }', { i: { code: 'TZ_BDAY', name: 'Birthday gift', kind: 'BIRTHDAY_GIFT', value: 88, tierCodes: [] } });

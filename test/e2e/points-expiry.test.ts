@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { startTestServer, type TestServer } from '../support/harness';
+import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { POINTS, PURCHASE, REFUND, expectLedgerConsistent } from '../support/ledger';
 import { untilWaitingForLock } from '../support/sessions';
@@ -114,13 +114,23 @@ describe('expiry by watermark', () => {
     expect(n).toBe(25);
   });
 
-  it('a run as of a future date expires what falls due by then; an earn below that watermark expires as it arrives', async () => {
+  it('a run as of a day to come is BAD_USER_INPUT and expires nothing: the points stay until their expiry, and new ones are kept', async () => {
     const id = await registerMember(s);
     await purchase({ memberId: id, orderId: 'future-1', amount: 30 });
-    const asOf = new Date(Date.now() + 800 * DAY);
-    expect((await expire(asOf.toISOString())).changed).toBeGreaterThanOrEqual(1);
-    expect(await points(id)).toMatchObject({ pointsBalance: 0, expiringPoints: 0 });
-    const earned = await purchase({ memberId: id, orderId: 'future-2', amount: 40 }); // expires in 24 months, before asOf
+    const ahead = await s.gql(`mutation($a: DateTime!) { expirePoints(asOf: $a) { changed } }`, { a: iso(Date.now() + 800 * DAY) }, await s.token('admin'));
+    expectError(ahead, 'BAD_USER_INPUT', 'asOf');
+    // Within the clock skew is the clock's: nothing is due yet.
+    expect(await expire(iso(Date.now() + 60_000))).toMatchObject({ changed: 0 });
+    await purchase({ memberId: id, orderId: 'future-2', amount: 40 });
+    expect((await ledger(id)).map((t) => [t.type, t.amount, t.balance_after])).toEqual([['EARN', 30, 30], ['EARN', 40, 70]]);
+    expect(await points(id)).toMatchObject({ pointsBalance: 70, lifetimePoints: 70 });
+  });
+
+  it('an earn dated below its member\'s watermark (backdated past a run that expired the member) expires as it arrives', async () => {
+    const id = await registerMember(s, { joinedAt: iso(Date.now() - 1000 * DAY) });
+    await purchase({ memberId: id, orderId: 'below-1', amount: 30, occurredAt: iso(Date.now() - 900 * DAY) }); // expired ~170 days ago
+    expect((await expire(iso(Date.now()))).changed).toBeGreaterThanOrEqual(1);
+    const earned = await purchase({ memberId: id, orderId: 'below-2', amount: 40, occurredAt: iso(Date.now() - 800 * DAY) }); // expired ~70 days ago
     expect(earned).toMatchObject({ pointsEarned: 40, transaction: { type: 'EARN', amount: 40, balanceAfter: 40 } });
     expect((await ledger(id)).map((t) => [t.type, t.amount, t.balance_after])).toEqual([
       ['EARN', 30, 30], ['EXPIRE', -30, 0], ['EARN', 40, 40], ['EXPIRE', -40, 0],

@@ -2,6 +2,7 @@ import type { Client as WsClient } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { eventually } from '../support/wait';
+import { TestClock, whenItComes } from '../support/clock';
 import { BACKGROUND_APPLICATION } from '../../src/db/foreground';
 
 const SUB = `subscription($id: ID) { tierChanged(memberId: $id) { memberId kind fromTier { code } toTier { code } } }`;
@@ -47,8 +48,11 @@ const isMarker = (e: { toTier: { code: string } }) => e.toTier.code === 'PLATINU
 describe('tierChanged over graphql-ws, across two instances on one database', () => {
   let a: TestServer;
   let b: TestServer;
+  /** Instance a's clock: a review as of a year ahead runs once that day has come (whenItComes). */
+  const clock = new TestClock();
+  const reviewAhead = (asOf: string) => whenItComes(clock, asOf, () => a.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }', { a: asOf }));
   beforeAll(async () => {
-    a = await startTestServer();
+    a = await startTestServer({ clock });
     b = await startTestServer({ databaseUrl: a.databaseUrl });
     await createLadder(a);
   });
@@ -112,7 +116,7 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     await subscribed(b, 2);
     expect(b.app.pubSub.audience('TIER_CHANGED')).toEqual({ everyone: false, members: expect.arrayContaining([m1, m2]) });
     const asOf = new Date(Date.now() + 400 * 86_400_000).toISOString(); // past their Silver's expiry
-    await a.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }', { a: asOf });
+    await reviewAhead(asOf);
     await app1.until(() => app1.events.length >= 1);
     await app2.until(() => app2.events.length >= 1);
     await mark(m1);
@@ -133,7 +137,7 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     await subscribed(b, 1);
     await upgrade(a, m, 'rt-full');
     await app.until(() => app.events.length >= 1);
-    await a.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }', { a: new Date(Date.now() + 400 * 86_400_000).toISOString() });
+    await reviewAhead(new Date(Date.now() + 400 * 86_400_000).toISOString());
     await app.until(() => app.events.length >= 2);
     const replay = await b.gql(`query($id: ID!) { tierChanges(memberId: $id) { ${FIELDS} } }`, { id: m }, await b.token('member', m));
     expect(replay.data!.tierChanges.map((c: { kind: string }) => c.kind)).toEqual(['UPGRADE', 'DOWNGRADE']);

@@ -7,11 +7,14 @@ import { lockAccount } from '../../src/db/locks';
 import { addQualifying } from '../../src/modules/points/points.repository';
 import { BACKGROUND_APPLICATION } from '../../src/db/foreground';
 import { untilWaitingForLock, whileInTransaction } from '../support/sessions';
+import { TestClock, whenItComes } from '../support/clock';
 
 let s: TestServer;
 let service: string;
+/** The server's clock: a job as of a day still to come runs once that day has come, then the clock goes back (whenItComes). */
+const clock = new TestClock();
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ clock });
   service = await s.token('service');
   await createLadder(s); // BRONZE 0, SILVER 1000/800 ×1.25, GOLD 5000/4000 ×1.5, PLATINUM 15000/12000 ×2
 });
@@ -32,7 +35,7 @@ const buy = (memberId: string, orderId: string, amount: number, occurredAt: stri
   { input: { memberId, orderId, amount, occurredAt } }, service);
 /** A review run; every member it reviews is renewed or downgraded (a tier change each), so `changed` (members) is `processed`. */
 const review = async (asOf: string) => {
-  const r = await s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed changed } }', { a: asOf });
+  const r = await whenItComes(clock, asOf, () => s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed changed } }', { a: asOf }));
   expect(r.runTierReview.changed).toBe(r.runTierReview.processed);
   return r;
 };
@@ -259,9 +262,10 @@ describe('progress, override, replay', () => {
   it('at-risk notices: one per member and period, only while points are missing', async () => {
     const id = await registerMember(s);
     await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "SILVER", reason: "test", expiresAt: "2031-01-20T00:00:00.000Z") { id } }`, { id });
-    const first = await s.admin(`mutation { sendTierNotices(asOf: "2031-01-01T00:00:00.000Z") { changed } }`);
+    const send = (asOf: string) => whenItComes(clock, asOf, () => s.admin(`mutation { sendTierNotices(asOf: "${asOf}") { changed } }`));
+    const first = await send("2031-01-01T00:00:00.000Z");
     expect(first.sendTierNotices.changed).toBeGreaterThanOrEqual(1);
-    await s.admin(`mutation { sendTierNotices(asOf: "2031-01-02T00:00:00.000Z") { changed } }`);
+    await send("2031-01-02T00:00:00.000Z");
     const notices = await s.admin(`query($id: ID!) { tierNotices(memberId: $id) { pointsToRetain tierExpiresAt tier { code } } }`, { id });
     expect(notices.tierNotices).toEqual([{ pointsToRetain: 800, tierExpiresAt: '2031-01-20T00:00:00.000Z', tier: { code: 'SILVER' } }]);
   });

@@ -20,3 +20,19 @@ export class TestClock implements Clock {
     this.offsetMs = 0;
   }
 }
+
+/**
+ * Runs `f` (a job run as of `at`) with `clock` moved to `at` when `at` is ahead of it, then puts
+ * the clock back: the server refuses a job as of a time that has not come (src/common/clock.ts
+ * resolveJobAsOf), so a test that runs one ahead first lets that time come.
+ */
+export async function whenItComes<T>(clock: TestClock, at: string | Date, f: () => Promise<T>): Promise<T> {
+  const ahead = new Date(at).getTime() - clock.now().getTime();
+  if (ahead <= 0) return f();
+  clock.advance(ahead);
+  try {
+    return await f();
+  } finally {
+    clock.advance(-ahead);
+  }
+}

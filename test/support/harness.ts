@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { mintToken } from '../../src/api/auth';
+
+/** The test tokens' exp: 10000-01-02T00:00:00Z, in seconds (a day past MAX_INSTANT, src/common/clock.ts). */
+const TOKENS_EXPIRE_AT = 253_402_387_200;
 import { startApp, type RunningApp } from '../../src/app';
 import type { Clock } from '../../src/common/clock';
 import { loadConfig, type AppConfig } from '../../src/config/env';
@@ -66,7 +69,8 @@ export async function startTestServer(options: Partial<AppConfig> & { databaseUr
   const server: TestServer = {
     app, url: app.url, databaseUrl,
     countStatements: statementCounter(app.http.server, () => app.orm.em.getConnection().getKnex().client.pool),
-    token: (role, sub) => mintToken(JWT_SECRET, { role, sub: sub ?? `${role}-tester` }),
+    // Valid to the last instant an input may name: a test that moves the server's clock ahead (whenItComes) keeps its tokens.
+    token: (role, sub) => mintToken(JWT_SECRET, { role, sub: sub ?? `${role}-tester` }, TOKENS_EXPIRE_AT),
     async gql(query, variables, token) {
       const res = await fetch(`${app.url}/graphql`, {
         method: 'POST',

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { resolveJobAsOf } from '../../common/clock';
 import type { CampaignRow } from '../../modules/campaigns/campaigns.service';
 import type { GraphQLContext } from '../context';
 import { requireActor } from '../guards';
@@ -60,7 +61,7 @@ export class CampaignResolver {
   @Authorized('admin')
   @Mutation(() => JobResult, { description: 'The nightly re-evaluation at asOf: campaigns whose endsAt has passed end (ENDS_AT); each ACTIVE campaign\'s new audience members join their arm.' })
   reevaluateCampaigns(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.campaigns.reevaluate(asOf);
+    return ctx.services.campaigns.reevaluate(resolveJobAsOf(asOf, ctx.clock.now()));
   }
 
   @FieldResolver(() => Int, { description: 'net of reversals by refunds' })

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { resolveJobAsOf } from '../../common/clock';
 import { forbidden } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
 import type { BenefitRow } from '../../modules/benefits/benefits.service';
@@ -35,7 +36,7 @@ export class BenefitResolver {
   @Authorized('admin')
   @Mutation(() => JobResult, { description: 'Birthday gifts for members whose birthday month is asOf\'s month (once per year).' })
   grantBirthdayGifts(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.benefits.grantBirthdays(asOf);
+    return ctx.services.benefits.grantBirthdays(resolveJobAsOf(asOf, ctx.clock.now()));
   }
 
   @Authorized('admin')

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { resolveJobAsOf } from '../../common/clock';
 import { assertWithinDays, forbidden } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
 import type { EarnResult } from '../../modules/points/points.service';
@@ -56,7 +57,7 @@ export class PointsResolver {
   @Authorized('admin')
   @Mutation(() => JobResult)
   expirePoints(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.points.expirePoints(asOf);
+    return ctx.services.points.expirePoints(resolveJobAsOf(asOf, ctx.clock.now()));
   }
 }
 

@@ -1,5 +1,6 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { resolveJobAsOf } from '../../common/clock';
 import { pageSize } from '../../common/pagination';
 import type { SegmentFilter, SegmentRow } from '../../modules/segments/segments.service';
 import type { GraphQLContext } from '../context';
@@ -21,7 +22,7 @@ export class RetentionResolver {
   @Authorized('admin')
   @Mutation(() => JobResult)
   refreshRetention(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.retention.refresh(asOf);
+    return ctx.services.retention.refresh(resolveJobAsOf(asOf, ctx.clock.now()));
   }
 
   @Authorized('admin')

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { resolveJobAsOf } from '../../common/clock';
 import { forbidden } from '../../common/errors';
 import { bigintArg, pageSize } from '../../common/pagination';
 import type { TierChangeRow, TierNoticeRow } from '../../modules/tiers/tier-engine.service';
@@ -25,13 +26,13 @@ export class TierEngineResolver {
   @Authorized('admin')
   @Mutation(() => JobResult)
   runTierReview(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.tierEngine.review(asOf);
+    return ctx.services.tierEngine.review(resolveJobAsOf(asOf, ctx.clock.now()));
   }
 
   @Authorized('admin')
   @Mutation(() => JobResult, { description: 'At-risk notices for tiers expiring within tierNoticeDays after asOf.' })
   sendTierNotices(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.tierEngine.sendNotices(asOf);
+    return ctx.services.tierEngine.sendNotices(resolveJobAsOf(asOf, ctx.clock.now()));
   }
 
   @Authorized('admin')
