@@ -47,6 +47,13 @@ describe('in a development start (no JWT_SECRET)', () => {
     }
   });
 
+  it('index.html tells a browser on this machine that the development sign-in exists, and no other', async () => {
+    expect(await (await fetch(`${s.url}/admin/members`)).text()).toContain('<meta name="loyalty-dev-sign-in" content="/admin/dev-token" /><script');
+    const rebound = await get(`${s.url}/admin/members`, { host: 'console.example:4000' });
+    expect(rebound.status).toBe(200);
+    expect(rebound.body).not.toContain('loyalty-dev-sign-in');
+  });
+
   it('hashed assets are cached for a year; a missing asset or file is a 404, not the page', async () => {
     const asset = await fetch(`${s.url}/admin/assets/index-AbC123.js`);
     expect(asset.status).toBe(200);
@@ -99,7 +106,9 @@ describe('with JWT_SECRET set', () => {
   afterAll(() => s.stop());
 
   it('the console is served, and there is no development token', async () => {
-    expect((await fetch(`${s.url}/admin/members`)).status).toBe(200);
+    const page = await fetch(`${s.url}/admin/members`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('loyalty-dev-sign-in');
     const res = await fetch(`${s.url}/admin/dev-token`);
     expect(res.status).toBe(404);
     expect(s.app.devAdminToken).toBeNull();
@@ -114,7 +123,9 @@ describe('in production', () => {
   afterAll(() => s.stop());
 
   it('the console is served, and there is no development token', async () => {
-    expect((await fetch(`${s.url}/admin`)).status).toBe(200);
+    const page = await fetch(`${s.url}/admin`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('loyalty-dev-sign-in');
     expect((await fetch(`${s.url}/admin/dev-token`)).status).toBe(404);
   });
 });

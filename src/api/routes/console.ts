@@ -1,7 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLocalRequest } from '../local-request';
+import { isLocalRequest, isLoopbackAddress, isLoopbackHost } from '../local-request';
 
 export interface ConsoleRouteOptions {
   /** The console's build (admin/dist, or CONSOLE_DIR). It may appear after start-up (built on first start). */
@@ -21,6 +21,8 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  *   - index.html: `no-cache` (revalidated every time, so a new build is picked up at once).
  *   - /admin/dev-token: in a development start only, the development admin token, to a browser
  *     on this machine (src/api/local-request.ts); 404 in any other start, 403 from elsewhere.
+ *     index.html says when to ask (DEV_SIGN_IN_META): a console that asked on every load logged
+ *     a 404 in any other start.
  */
 export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
   const router = express.Router();
@@ -46,19 +48,24 @@ export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
   router.get('/{*path}', (req, res, next) => {
     // A file name that is not in the build (favicon.ico, a stale chunk) is a 404, not the page.
     if (/\.[A-Za-z0-9]+$/.test(req.path)) return next();
-    sendIndex(res, index);
+    const devSignIn = Boolean(options.devAdminToken) && isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req.headers.host);
+    sendIndex(res, index, devSignIn);
   });
   app.use('/admin', router);
 }
 
-function sendIndex(res: Response, index: string) {
+/** In index.html when /admin/dev-token would answer this browser: the sign-in page asks for the token only then. */
+export const DEV_SIGN_IN_META = '<meta name="loyalty-dev-sign-in" content="/admin/dev-token" />';
+
+function sendIndex(res: Response, index: string, devSignIn: boolean) {
   if (!existsSync(index)) {
     // A clone where `npm install` did not build it: `npm start` builds it now (src/console-build.ts).
     res.status(503).setHeader('retry-after', '10');
     return void res.type('text').send('The console is not built yet. `npm start` builds it on first start (a few seconds); or run `npm run build:admin`. Reload in a moment.');
   }
   res.setHeader('cache-control', 'no-cache');
-  res.sendFile(index);
+  if (!devSignIn) return void res.sendFile(index);
+  res.type('html').send(readFileSync(index, 'utf8').replace(/<\/head>|<script/i, (at) => `${DEV_SIGN_IN_META}${at}`));
 }
 
 function header(req: Request, name: string): string | undefined {
