@@ -19,6 +19,15 @@ const SignInCheck = graphql(`
 const CONSOLE_ROLES = ['admin', 'service'];
 
 /**
+ * Whether the server offers its development sign-in (GET /admin/dev-token): a development start
+ * says so in index.html, to a browser on its machine (src/api/routes/console.ts); Vite's dev
+ * server proxies to one. Any other start has no such route: asking would log a 404 on every load.
+ */
+function devSignInOffered(): boolean {
+  return import.meta.env.DEV || document.querySelector('meta[name="loyalty-dev-sign-in"]') !== null;
+}
+
+/**
  * Sign-in: paste a token (an admin's, from `npm run token -- --role admin --sub NAME` or the
  * identity provider); the server checks it before the console keeps it. In a development start
  * (no JWT_SECRET, no JWKS), the server also offers its development admin token to a browser on
@@ -38,6 +47,7 @@ export function SignInPage() {
   }, [t]);
 
   useEffect(() => {
+    if (!devSignInOffered()) return;
     let live = true;
     fetch('/admin/dev-token', { headers: { accept: 'application/json' }, cache: 'no-store' })
       .then(async (res) => (res.ok ? ((await res.json()) as { token?: unknown }) : null))
