@@ -1,4 +1,7 @@
+import type { Page } from 'playwright-core';
+import { mintToken } from '../../src/api/auth';
 import { startConsole, type ConsoleHarness } from './support/console';
+import { graphqlRequests } from './support/page-checks';
 
 /** Sign-in in a real browser: the development one-click, a pasted token, a refused one, sign-out, the language switch. */
 let h: ConsoleHarness;
@@ -56,6 +59,76 @@ describe('sign-in', () => {
     await page.getByLabel('Token').fill(await h.token('member', 'someone'));
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByText('This is a member token').waitFor();
+  });
+});
+
+describe('the console is for admins', () => {
+  const KEY = 'loyalty-console.token';
+  const kept = (page: Page) => page.evaluate<string | null>(`sessionStorage.getItem("${KEY}") ?? localStorage.getItem("${KEY}")`);
+  /** An admin token of this server's that ran out an hour ago. */
+  const expiredAdmin = () => mintToken(h.server.app.jwtSecret!, { role: 'admin', sub: 'ops-lead' }, Math.floor(Date.now() / 1000) - 3600);
+  const signIn = async (page: Page, token: string, button = 'Sign in') => {
+    await page.getByLabel(button === 'Sign in' ? 'Token' : '令牌').fill(token);
+    await page.getByRole('button', { name: button, exact: true }).click();
+  };
+
+  it('a service token is refused at sign-in, in English and in Chinese, and nothing is kept', async () => {
+    const page = await h.open();
+    await page.goto(`${h.origin}/admin/`);
+    const service = await h.token('service', 'till-7');
+    const requests = await graphqlRequests(page, async () => {
+      await signIn(page, service);
+      await page.getByTestId('field-error-token').getByText('This is a service token: the console is for admins only. Sign in with an admin token.').waitFor();
+    });
+    expect(requests).toEqual([]);
+    expect(await page.getByLabel('Token').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('navigation', { name: 'Console pages' }).count()).toBe(0);
+    expect(await kept(page)).toBeNull();
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await signIn(page, service, '登录');
+    await page.getByTestId('field-error-token').getByText('这是 service 角色的令牌：控制台仅供管理员使用，请使用管理员令牌登录。').waitFor();
+    expect(await kept(page)).toBeNull();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('an expired or malformed token is refused at sign-in with a message of the console\'s own', async () => {
+    const page = await h.open();
+    await page.goto(`${h.origin}/admin/`);
+    await signIn(page, await expiredAdmin());
+    await page.getByTestId('field-error-token').getByText(/^This token expired on .+: get a new one\.$/).waitFor();
+    await signIn(page, 'not-a-token');
+    await page.getByTestId('field-error-token').getByText(/^The server refused this token: Token refused/).waitFor();
+    expect(await kept(page)).toBeNull();
+    // An admin token still signs in, from the same form.
+    await signIn(page, await h.token('admin', 'ops-lead'));
+    await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
+  });
+
+  it('a kept session that expired, or that the server refuses, returns to sign-in saying so; signing in again returns to the page', async () => {
+    const page = await h.open();
+    await page.goto(`${h.origin}/admin/`);
+    // Expired by its claims: back to sign-in before any page asks the server.
+    await page.evaluate(`sessionStorage.setItem("${KEY}", ${JSON.stringify(await expiredAdmin())})`);
+    await page.goto(`${h.origin}/admin/members`);
+    const notice = page.getByTestId('signed-out');
+    await notice.getByText('You were signed out: your token expired or the server no longer accepts it. Sign in again.').waitFor();
+    expect(await kept(page)).toBeNull();
+    // Unexpired, but the server refuses it (a signature that is not its own): the page's first request signs out.
+    const forged = (await h.token('admin', 'ops-lead')).replace(/\.[^.]+$/, '.AAAA');
+    await page.evaluate(`sessionStorage.setItem("${KEY}", ${JSON.stringify(forged)})`);
+    await page.goto(`${h.origin}/admin/members`);
+    await notice.getByText('You were signed out: your token expired or the server no longer accepts it. Sign in again.').waitFor();
+    expect(await kept(page)).toBeNull();
+    expect(await page.getByRole('alert').filter({ hasText: 'The server could not answer this request.' }).count()).toBe(0);
+    // A service token kept by an older console: signed out at once, saying why.
+    await page.evaluate(`sessionStorage.setItem("${KEY}", ${JSON.stringify(await h.token('service', 'till-7'))})`);
+    await page.goto(`${h.origin}/admin/members`);
+    await notice.getByText('You were signed out: the token this browser kept is not an admin\'s. Sign in with an admin token.').waitFor();
+    expect(await kept(page)).toBeNull();
+    expect(await h.axe(page)).toEqual([]);
+    await signIn(page, await h.token('admin', 'ops-lead'));
+    await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+    expect(await notice.count()).toBe(0);
   });
 
   it('switching to Chinese translates the labels, and the choice is kept', async () => {

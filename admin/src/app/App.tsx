@@ -1,6 +1,6 @@
 import { Suspense, useEffect, useMemo, useRef } from 'react';
 import { Provider } from 'urql';
-import { signOut, useSession } from '../auth/session';
+import { hasExpired, isAdminToken, signOut, useSession } from '../auth/session';
 import { SignInPage } from '../auth/SignInPage';
 import { createConsoleClient } from '../graphql/client';
 import { I18nProvider, LanguageSwitch, useT } from '../i18n';
@@ -34,10 +34,16 @@ function findPage(path: string): { page: ConsolePage; params: Record<string, str
 function Root() {
   const session = useSession();
   const path = usePath();
+  // A kept session that can no longer work goes back to sign-in, saying why, before any page asks
+  // the server and shows its refusal as a failure: an expired token, or one that is not an admin's.
+  const usable = session && isAdminToken(session) && !hasExpired(session);
   useEffect(() => {
-    if (session && (path === '/' || path === '/sign-in')) navigate(HOME, { replace: true });
-  }, [session, path]);
-  if (!session) return <SignInPage />;
+    if (session && !usable) signOut(isAdminToken(session) ? 'expired' : 'notAdmin');
+  }, [session, usable]);
+  useEffect(() => {
+    if (usable && (path === '/' || path === '/sign-in')) navigate(HOME, { replace: true });
+  }, [usable, path]);
+  if (!usable) return <SignInPage />;
   return <Shell path={path} />;
 }
 

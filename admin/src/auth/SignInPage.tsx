@@ -1,22 +1,22 @@
 import { useEffect, useState } from 'react';
 import { useClient } from 'urql';
 import { graphql } from '../gql';
-import { fromGraphQLErrors, toOperationError, type OperationError } from '../graphql/errors';
-import { LanguageSwitch, useT } from '../i18n';
+import { toOperationError, type OperationError } from '../graphql/errors';
+import { LanguageSwitch, useI18n, type MessageKey } from '../i18n';
 import { Field, Form } from '../ui/Form';
-import { describeToken, signIn } from './session';
+import { describeToken, hasExpired, isAdminToken, signIn, signOutReason, useSession, type SignOutReason } from './session';
 
-/** Any role may read the tiers: the check that the server accepts the token at all. */
+/**
+ * An admin-only query (the audit log, one entry): the check that the server takes the token as an
+ * admin's. A service or member token answers FORBIDDEN, an expired or forged one UNAUTHENTICATED.
+ */
 const SignInCheck = graphql(`
   query SignInCheck {
-    tiers {
+    auditLog(first: 1) {
       id
     }
   }
 `);
-
-/** Roles the console is for: admins (every page) and services (look-ups; admin pages say FORBIDDEN). */
-const CONSOLE_ROLES = ['admin', 'service'];
 
 /**
  * Whether the server offers its development sign-in (GET /admin/dev-token): a development start
@@ -27,14 +27,20 @@ function devSignInOffered(): boolean {
   return import.meta.env.DEV || document.querySelector('meta[name="loyalty-dev-sign-in"]') !== null;
 }
 
+const SIGNED_OUT: Record<SignOutReason, MessageKey> = { expired: 'signIn.sessionEnded', notAdmin: 'signIn.sessionNotAdmin' };
+
 /**
  * Sign-in: paste a token (an admin's, from `npm run token -- --role admin --sub NAME` or the
- * identity provider); the server checks it before the console keeps it. In a development start
+ * identity provider); the console is for admins only. A token whose claims say it is not an
+ * admin's, or has expired, is refused at once; the rest is checked by the server with an
+ * admin-only query before the console keeps it. In a development start
  * (no JWT_SECRET, no JWKS), the server also offers its development admin token to a browser on
  * the same machine (GET /admin/dev-token): one click.
  */
 export function SignInPage() {
-  const t = useT();
+  const { t, formatDateTime } = useI18n();
+  useSession(); // a sign-out by the console itself (signOutReason) happens while this page shows
+  const signedOut = signOutReason();
   const client = useClient();
   const [token, setToken] = useState('');
   const [remember, setRemember] = useState(false);
@@ -60,22 +66,22 @@ export function SignInPage() {
     };
   }, []);
 
+  const refuse = (message: string, code = 'FORBIDDEN') => setError({ code, fields: { token: message }, general: [] });
   const submit = async () => {
     const pasted = token.trim().replace(/^Bearer\s+/i, '');
-    if (!pasted) return setError({ code: 'BAD_USER_INPUT', fields: { token: t('signIn.tokenRequired') }, general: [] });
-    const role = describeToken(pasted).role;
-    if (role && !CONSOLE_ROLES.includes(role)) {
-      return setError({ code: 'FORBIDDEN', fields: { token: t('signIn.wrongRole', { role }) }, general: [] });
-    }
+    if (!pasted) return refuse(t('signIn.tokenRequired'), 'BAD_USER_INPUT');
+    const claims = describeToken(pasted);
+    if (claims.role && !isAdminToken(claims)) return refuse(t('signIn.notAdmin', { role: claims.role }));
+    if (hasExpired(claims)) return refuse(t('signIn.expired', { when: formatDateTime(claims.expiresAt!.toISOString()) }), 'UNAUTHENTICATED');
     setBusy(true);
     const result = await client.query(SignInCheck, {}, { requestPolicy: 'network-only', fetchOptions: { headers: { authorization: `Bearer ${pasted}` } } }).toPromise();
     setBusy(false);
     const failed = toOperationError(result.error);
     if (failed) {
-      // The server's words about the token go under the token field.
-      const messages = [...failed.general, ...Object.values(failed.fields)];
-      setError(failed.code === 'NETWORK' ? failed : fromGraphQLErrors(messages.map((message) => ({ message, extensions: { field: 'token' } }))));
-      return;
+      if (failed.code === 'NETWORK') return setError(failed);
+      // The server's words about the token go under the token field, after the console's own.
+      const detail = [...failed.general, ...Object.values(failed.fields)].join(' ');
+      return refuse(failed.code === 'FORBIDDEN' ? t('signIn.notAdminServer') : t('signIn.refused', { detail }), failed.code);
     }
     setError(null);
     signIn(pasted, remember);
@@ -86,6 +92,7 @@ export function SignInPage() {
       <div className="sign-in-card">
         <div className="sign-in-language"><LanguageSwitch /></div>
         <h1>{t('signIn.title')}</h1>
+        {signedOut ? <p className="form-alert" role="alert" data-testid="signed-out">{t(SIGNED_OUT[signedOut])}</p> : null}
         <p>{t('signIn.intro')}</p>
         <Form onSubmit={submit} error={error} busy={busy} submitLabel={t('signIn.submit')} label={t('signIn.title')}>
           <Field name="token" label={t('signIn.token')} hint={t('signIn.tokenHint')} required>

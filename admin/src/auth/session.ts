@@ -35,6 +35,28 @@ function readToken(): string | null {
 
 let cached: { token: string | null; session: Session | null } = { token: null, session: null };
 
+/**
+ * Why the console signed the operator out by itself, for the sign-in page to say: the token ran
+ * out or the server refused it (`expired`), or the kept token is not an admin's (`notAdmin`, kept
+ * by an older console that let service tokens in). Null after a sign-out the operator asked for.
+ */
+export type SignOutReason = 'expired' | 'notAdmin';
+let reason: SignOutReason | null = null;
+
+export function signOutReason(): SignOutReason | null {
+  return reason;
+}
+
+/** The console is for admins: a token whose role claim says otherwise is not kept (the server checks the rest). */
+export function isAdminToken(session: Session): boolean {
+  return session.role === 'admin';
+}
+
+/** Whether the token's `exp` has passed (by this browser's clock; the server's is what decides). */
+export function hasExpired(session: Session, now = Date.now()): boolean {
+  return session.expiresAt !== null && session.expiresAt.getTime() <= now;
+}
+
 export function currentSession(): Session | null {
   const token = readToken();
   if (token !== cached.token) cached = { token, session: token ? describeToken(token) : null };
@@ -43,6 +65,7 @@ export function currentSession(): Session | null {
 
 export function signIn(token: string, remember: boolean): void {
   signOutQuietly();
+  reason = null;
   (remember ? window.localStorage : window.sessionStorage).setItem(KEY, token.trim());
   listeners.forEach((l) => l());
 }
@@ -51,7 +74,9 @@ function signOutQuietly() {
   for (const s of storages()) s.removeItem(KEY);
 }
 
-export function signOut(): void {
+/** Signs out: by the operator (no reason), or by the console itself, saying why on the sign-in page. */
+export function signOut(why: SignOutReason | null = null): void {
+  reason = why;
   signOutQuietly();
   listeners.forEach((l) => l());
 }

@@ -14,7 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n": typeof types.SignInCheckDocument,
+    "\n  query SignInCheck {\n    auditLog(first: 1) {\n      id\n    }\n  }\n": typeof types.SignInCheckDocument,
     "\n  fragment AuditRow on AuditEntry {\n    id\n    actor\n    action\n    entity\n    entityId\n    before\n    after\n    at\n  }\n": typeof types.AuditRowFragmentDoc,
     "\n  query AuditLog($filter: AuditFilterInput, $first: Int!, $after: String) {\n    program {\n      timeZone\n    }\n    auditEntries(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.AuditLogDocument,
     "\n  query AuditTimeZone {\n    program {\n      timeZone\n    }\n  }\n": typeof types.AuditTimeZoneDocument,
@@ -96,7 +96,7 @@ type Documents = {
     "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      ...WebhookDeliveryFields\n    }\n  }\n": typeof types.RedeliverWebhookDocument,
 };
 const documents: Documents = {
-    "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n": types.SignInCheckDocument,
+    "\n  query SignInCheck {\n    auditLog(first: 1) {\n      id\n    }\n  }\n": types.SignInCheckDocument,
     "\n  fragment AuditRow on AuditEntry {\n    id\n    actor\n    action\n    entity\n    entityId\n    before\n    after\n    at\n  }\n": types.AuditRowFragmentDoc,
     "\n  query AuditLog($filter: AuditFilterInput, $first: Int!, $after: String) {\n    program {\n      timeZone\n    }\n    auditEntries(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.AuditLogDocument,
     "\n  query AuditTimeZone {\n    program {\n      timeZone\n    }\n  }\n": types.AuditTimeZoneDocument,
@@ -195,7 +195,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n"): (typeof documents)["\n  query SignInCheck {\n    tiers {\n      id\n    }\n  }\n"];
+export function graphql(source: "\n  query SignInCheck {\n    auditLog(first: 1) {\n      id\n    }\n  }\n"): (typeof documents)["\n  query SignInCheck {\n    auditLog(first: 1) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -6,7 +6,8 @@ import { isUnauthenticated } from './errors';
  * The console's one GraphQL client: POST /graphql on the server that served the console, the
  * signed-in token as a Bearer header. urql's document cache: a mutation's answer refreshes the
  * queries that show the same types (adjustPoints → the member's ledger). A token the server
- * refuses (UNAUTHENTICATED) signs the operator out, back to the sign-in page.
+ * refuses (UNAUTHENTICATED: it expired, or the secret changed) signs the operator out, back to
+ * the sign-in page, which says why.
  */
 export function createConsoleClient(url = `${window.location.origin}/graphql`): Client {
   return new Client({
@@ -22,7 +23,7 @@ export function createConsoleClient(url = `${window.location.origin}/graphql`): 
       cacheExchange,
       mapExchange({
         onError(error) {
-          if (isUnauthenticated(error) && currentSession()) signOut();
+          if (isUnauthenticated(error) && currentSession()) signOut('expired');
         },
       }),
       fetchExchange,

@@ -22,7 +22,7 @@ type Tiers = RewardsPageQuery['tiers'];
 /**
  * Rewards: the catalogue with stock, limits, who may redeem and how long a coupon stays valid,
  * each reward edited in a dialog (updateReward: only the fields changed); and the coupon
- * look-up for service staff (redemptionByCoupon: the coupon's reward, member and status; an
+ * look-up (redemptionByCoupon: the coupon's reward, member and status; an
  * issued one can be cancelled, after a confirmation with the reason). The catalogue is one
  * request (RewardsPage), a look-up the second.
  */
