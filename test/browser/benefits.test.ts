@@ -1,5 +1,5 @@
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, inProgrammeZone, overflows } from './support/page-checks';
 
 /**
  * The Benefits pages in a real browser against the demo data: the list; a rule's page in one
@@ -145,5 +145,67 @@ describe('Benefits', () => {
     await h.goto(page, '/benefits');
     await page.getByRole('heading', { level: 1, name: '权益' }).waitFor();
     expect(await overflows(page)).toBe(false);
+  });
+
+  it('creates a rule: "New benefit" refuses a code the list has, shows the server\'s refusal on its field, and opens the new rule at version 1', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/benefits');
+    await page.getByRole('button', { name: 'New benefit' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New benefit' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Benefits', exact: true }).getAttribute('aria-current')).toBe('page');
+    const form = page.getByRole('form', { name: 'The new rule' });
+    // A code the list has: refused on the code field, and nothing is sent (upsertBenefit would overwrite that rule).
+    await form.getByLabel('Code').fill('GOLD_DISCOUNT');
+    await form.getByLabel('Name').fill('12% off for the spring');
+    const sent = await graphqlRequests(page, async () => {
+      await form.getByRole('button', { name: 'Create the benefit' }).click();
+      await form.getByTestId('field-error-code')
+        .getByText('A benefit with the code GOLD_DISCOUNT already exists: choose another code, or open that benefit to edit it.').waitFor();
+    });
+    expect(sent).toEqual([]);
+    expect(await form.getByLabel('Code').getAttribute('aria-invalid')).toBe('true');
+    // A discount of 150 %: the server refuses it, on the value field.
+    await form.getByLabel('Code').fill('SPRING_DISCOUNT');
+    await form.getByLabel('Kind').selectOption('DISCOUNT');
+    await form.getByLabel('Value').fill('150');
+    await form.getByRole('button', { name: 'Create the benefit' }).click();
+    await form.getByTestId('field-error-value').getByText('a DISCOUNT value is a percentage in (0, 100]').waitFor();
+    expect(await form.getByLabel('Value').getAttribute('aria-invalid')).toBe('true');
+    // A kind with no amount has no value field.
+    await form.getByLabel('Kind').selectOption('FREE_SHIPPING');
+    expect(await form.getByLabel('Value').count()).toBe(0);
+    await form.getByLabel('Kind').selectOption('DISCOUNT');
+    // Corrected, for Gold and Platinum, from 09:00 on the programme's clock (Shanghai): saved, the new rule's page.
+    await inProgrammeZone(h, 'Asia/Shanghai', async () => {
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'New benefit' }).waitFor();
+      await form.getByLabel('Code').fill('SPRING_DISCOUNT');
+      await form.getByLabel('Name').fill('12% off for the spring');
+      await form.getByLabel('Value').fill('12');
+      await form.getByLabel('Tiers').selectOption(['GOLD', 'PLATINUM']);
+      expect(await form.getByText('In the programme\'s time zone (Asia/Shanghai). Empty: from now on.').count()).toBe(1);
+      await form.getByLabel('Valid from').fill('2031-06-01T09:00');
+      await form.getByRole('button', { name: 'Create the benefit' }).click();
+      await page.getByRole('heading', { level: 1, name: '12% off for the spring' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/admin/benefits/SPRING_DISCOUNT');
+      expect(await page.getByTestId('current-version').textContent()).toBe('1');
+      // The edit form reads the schedule on the same clock.
+      expect(await page.getByRole('form', { name: 'Edit the rule' }).getByLabel('Valid from').inputValue()).toBe('2031-06-01T09:00');
+    });
+    // In the list, with version 1.
+    await h.goto(page, '/benefits');
+    const row = page.getByTestId('benefits').locator('tbody tr').filter({ hasText: 'SPRING_DISCOUNT' });
+    const cells = await row.locator('td').allTextContents();
+    expect([...cells.slice(0, 5), cells[6], cells[8]]).toEqual(['12% off for the spring', 'SPRING_DISCOUNT', 'DISCOUNT', '12', 'Gold, Platinum', 'Scheduled', '1']);
+    const data = await adminQuery<{ benefits: { code: string; version: number; value: number; active: boolean; validFrom: string; tierCodes: string[] }[] }>(
+      h, '{ benefits { code version value active validFrom tierCodes } }');
+    expect(data.benefits.find((b) => b.code === 'SPRING_DISCOUNT')).toEqual({
+      code: 'SPRING_DISCOUNT', version: 1, value: 12, active: true, validFrom: '2031-06-01T01:00:00.000Z', tierCodes: ['GOLD', 'PLATINUM'],
+    });
+    // GOLD_DISCOUNT was not touched.
+    expect(data.benefits.find((b) => b.code === 'GOLD_DISCOUNT')!.version).toBe(1);
+    expect(await h.axe(page)).toEqual([]);
+    expect(h.pageErrors(page)).toEqual([]);
   });
 });

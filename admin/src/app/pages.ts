@@ -27,6 +27,7 @@ export const PAGES: ConsolePage[] = [
   { path: '/members/:id', section: '/members', component: lazy(() => import('../pages/members/MemberProfilePage')) },
   { path: '/tiers', nav: 'nav.tiers', component: lazy(() => import('../pages/tiers/TiersPage')) },
   { path: '/benefits', nav: 'nav.benefits', component: lazy(() => import('../pages/benefits/BenefitsPage')) },
+  { path: '/benefits/new', section: '/benefits', component: lazy(() => import('../pages/benefits/NewBenefitPage')) },
   { path: '/benefits/:code', section: '/benefits', component: lazy(() => import('../pages/benefits/BenefitPage')) },
   { path: '/rewards', nav: 'nav.rewards', component: lazy(() => import('../pages/rewards/RewardsPage')) },
   { path: '/segments', nav: 'nav.segments', component: lazy(() => import('../pages/segments/SegmentsPage')) },

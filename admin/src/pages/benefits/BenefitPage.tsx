@@ -6,12 +6,13 @@ import type { AuditRowFragment, BenefitDetailQuery, BenefitPatch } from '../../g
 import { toOperationError, type OperationError } from '../../graphql/errors';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useConfirm } from '../../ui/ConfirmDialog';
-import { Field, Form } from '../../ui/Form';
+import { Form } from '../../ui/Form';
 import { Empty, ErrorState, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { AuditChanges, changedFields, formatValue, parseJsonObject } from '../audit/changes';
 import '../audit/audit.css';
-import { fromLocalInput, numberOrNull, numberText, sameSet, toLocalInput } from '../tiers/form-values';
+import { sameSet } from '../tiers/form-values';
+import { BenefitFormFields, kindTakesValue, ruleOf, valuesOf, type BenefitValues } from './form';
 import './benefits.css';
 import { BenefitAuditQuery, BenefitDetailQuery as DetailQuery, UpdateBenefitMutation } from './operations';
 import { SCHEDULE_CLASS, SCHEDULE_LABEL, scheduleStatus } from './status';
@@ -63,6 +64,7 @@ export default function BenefitPage({ params }: PageParams) {
             benefit={benefit}
             tiers={data.tiers}
             tags={data.tags}
+            zone={data.program.timeZone}
             onSaved={(version) => {
               setSaved(version);
               reload();
@@ -101,63 +103,33 @@ function RuleSummary({ benefit, tiers }: { benefit: Benefit; tiers: Detail['tier
   );
 }
 
-interface Values {
-  name: string;
-  description: string;
-  kind: string;
-  value: string;
-  tierCodes: string[];
-  requiredTags: string[];
-  active: boolean;
-  validFrom: string;
-  validTo: string;
-}
-
-function valuesOf(b: Benefit): Values {
-  return {
-    name: b.name, description: b.description ?? '', kind: b.kind, value: numberText(b.value), tierCodes: [...b.tierCodes],
-    requiredTags: [...b.requiredTags], active: b.active, validFrom: toLocalInput(b.validFrom), validTo: toLocalInput(b.validTo),
-  };
-}
-
 /** The fields changed, as a patch (an emptied field is cleared: null), or the fields the console itself refuses. */
-function patchOf(b: Benefit, v: Values, t: (key: MessageKey) => string): { patch: BenefitPatch } | { invalid: Record<string, string> } {
-  const was = valuesOf(b);
+function patchOf(b: Benefit, v: BenefitValues, zone: string, t: (key: MessageKey) => string): { patch: BenefitPatch } | { invalid: Record<string, string> } {
+  const built = ruleOf(v, zone, t);
+  if ('invalid' in built) return built;
+  const next = built.rule;
+  const was = valuesOf(b, zone);
   const patch: BenefitPatch = {};
-  const invalid: Record<string, string> = {};
-  if (v.name.trim() !== was.name) patch.name = v.name.trim();
-  if (v.description.trim() !== was.description) patch.description = v.description.trim() || null;
-  if (v.kind.trim() !== was.kind) patch.kind = v.kind.trim();
-  if (v.value.trim() !== was.value) {
-    const value = numberOrNull(v.value);
-    if (Number.isNaN(value)) invalid.value = t('form.notANumber');
-    else patch.value = value;
-  }
-  if (!sameSet(v.tierCodes, was.tierCodes)) patch.tierCodes = v.tierCodes;
-  if (!sameSet(v.requiredTags, was.requiredTags)) patch.requiredTags = v.requiredTags;
-  if (v.active !== was.active) patch.active = v.active;
-  for (const f of ['validFrom', 'validTo'] as const) {
-    if (v[f] === was[f]) continue;
-    const instant = fromLocalInput(v[f]);
-    if (instant === false) invalid[f] = t('form.notADate');
-    else patch[f] = instant;
-  }
-  return Object.keys(invalid).length ? { invalid } : { patch };
+  if (next.name !== was.name) patch.name = next.name;
+  if ((next.description ?? '') !== was.description) patch.description = next.description;
+  if (next.kind !== was.kind) patch.kind = next.kind;
+  if ((kindTakesValue(next.kind) ? v.value.trim() : '') !== was.value) patch.value = next.value;
+  if (!sameSet(next.tierCodes, was.tierCodes)) patch.tierCodes = next.tierCodes;
+  if (!sameSet(next.requiredTags ?? [], was.requiredTags)) patch.requiredTags = next.requiredTags;
+  if (next.active !== was.active) patch.active = next.active;
+  for (const f of ['validFrom', 'validTo'] as const) if (v[f] !== was[f]) patch[f] = next[f];
+  return { patch };
 }
 
-function selected(e: React.ChangeEvent<HTMLSelectElement>): string[] {
-  return [...e.target.selectedOptions].map((o) => o.value);
-}
-
-function EditBenefit({ benefit, tiers, tags, onSaved }: { benefit: Benefit; tiers: Detail['tiers']; tags: Detail['tags']; onSaved: (version: number) => void }) {
+function EditBenefit({ benefit, tiers, tags, zone, onSaved }: { benefit: Benefit; tiers: Detail['tiers']; tags: Detail['tags']; zone: string; onSaved: (version: number) => void }) {
   const { t } = useI18n();
   const confirm = useConfirm();
-  const [values, setValues] = useState(() => valuesOf(benefit));
+  const [values, setValues] = useState(() => valuesOf(benefit, zone));
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, update] = useMutation(UpdateBenefitMutation);
-  const set = <K extends keyof Values>(key: K, value: Values[K]) => setValues((v) => ({ ...v, [key]: value }));
+  const set = <K extends keyof BenefitValues>(key: K, value: BenefitValues[K]) => setValues((v) => ({ ...v, [key]: value }));
   const submit = async () => {
-    const built = patchOf(benefit, values, t);
+    const built = patchOf(benefit, values, zone, t);
     if ('invalid' in built) return setError({ code: 'BAD_USER_INPUT', fields: built.invalid, general: [] });
     if (!Object.keys(built.patch).length) return setError({ code: 'BAD_USER_INPUT', fields: {}, general: [t('benefits.edit.nothing')] });
     if (built.patch.active === false && !(await confirm({
@@ -168,55 +140,10 @@ function EditBenefit({ benefit, tiers, tags, onSaved }: { benefit: Benefit; tier
     setError(failed);
     if (!failed && result.data) onSaved(result.data.updateBenefit.version);
   };
-  const sortedTiers = [...tiers].sort((a, b) => a.rank - b.rank);
   return (
     <Section title={t('benefits.edit.title')} id="edit">
       <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('benefits.edit.submit')} label={t('benefits.edit.title')} className="benefit-form">
-        <Field name="name" label={t('benefits.field.name')} required>
-          {(p) => <input {...p} value={values.name} onChange={(e) => set('name', e.target.value)} />}
-        </Field>
-        <Field name="description" label={t('benefits.field.description')}>
-          {(p) => <input {...p} value={values.description} onChange={(e) => set('description', e.target.value)} />}
-        </Field>
-        <div className="field-row">
-          <Field name="kind" label={t('benefits.field.kind')} hint={t('benefits.edit.kindHint')} required>
-            {(p) => <input {...p} value={values.kind} onChange={(e) => set('kind', e.target.value)} />}
-          </Field>
-          <Field name="value" label={t('benefits.field.value')}>
-            {(p) => <input {...p} inputMode="decimal" value={values.value} onChange={(e) => set('value', e.target.value)} />}
-          </Field>
-        </div>
-        <div className="field-row">
-          <Field name="tierCodes" label={t('benefits.field.tierCodes')} hint={t('benefits.edit.tiersHint')}>
-            {(p) => (
-              <select {...p} multiple size={Math.min(5, Math.max(2, tiers.length))} value={values.tierCodes} onChange={(e) => set('tierCodes', selected(e))}>
-                {sortedTiers.map((x) => <option key={x.code} value={x.code}>{x.name}</option>)}
-              </select>
-            )}
-          </Field>
-          <Field name="requiredTags" label={t('benefits.field.requiredTags')} hint={t('benefits.edit.tagsHint')}>
-            {(p) => (
-              <select {...p} multiple size={Math.min(5, Math.max(2, tags.length))} value={values.requiredTags} onChange={(e) => set('requiredTags', selected(e))}>
-                {tags.map((x) => <option key={x.code} value={x.code}>{x.name}</option>)}
-              </select>
-            )}
-          </Field>
-        </div>
-        <fieldset className="schedule">
-          <legend>{t('benefits.edit.schedule')}</legend>
-          <div className="field-row">
-            <Field name="validFrom" label={t('benefits.field.validFrom')} hint={t('benefits.edit.fromHint')}>
-              {(p) => <input {...p} type="datetime-local" value={values.validFrom} onChange={(e) => set('validFrom', e.target.value)} />}
-            </Field>
-            <Field name="validTo" label={t('benefits.field.validTo')} hint={t('benefits.edit.toHint')}>
-              {(p) => <input {...p} type="datetime-local" value={values.validTo} onChange={(e) => set('validTo', e.target.value)} />}
-            </Field>
-          </div>
-        </fieldset>
-        <label className="checkbox">
-          <input type="checkbox" checked={values.active} onChange={(e) => set('active', e.target.checked)} name="active" />
-          {t('benefits.field.active')}
-        </label>
+        <BenefitFormFields values={values} set={set} tiers={tiers} tags={tags} zone={zone} />
       </Form>
     </Section>
   );

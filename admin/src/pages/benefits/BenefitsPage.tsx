@@ -1,5 +1,5 @@
 import { useQuery } from 'urql';
-import { Link } from '../../app/router';
+import { Link, navigate } from '../../app/router';
 import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { Empty, Page } from '../../ui/Page';
@@ -8,8 +8,8 @@ import { SCHEDULE_CLASS, SCHEDULE_LABEL, scheduleStatus } from './status';
 
 /**
  * Benefits: every rule (admin sees inactive and scheduled ones too), with the tiers and tags it
- * needs, its validity window and its version; a rule's own page edits it and shows its history.
- * One request (BenefitList).
+ * needs, its validity window and its version; a rule's own page edits it and shows its history;
+ * "New benefit" opens /benefits/new. One request (BenefitList).
  */
 export default function BenefitsPage() {
   const { t, formatDateTime } = useI18n();
@@ -20,6 +20,7 @@ export default function BenefitsPage() {
     <Page
       title={t('benefits.title')}
       subtitle={t('benefits.subtitle')}
+      toolbar={<button type="button" className="primary" onClick={() => navigate('/benefits/new')}>{t('benefits.new')}</button>}
       loading={result.fetching && !result.data}
       error={toOperationError(result.error)}
       onRetry={() => refetch({ requestPolicy: 'network-only' })}

@@ -34,7 +34,8 @@ export const BenefitListQuery = graphql(`
 
 /**
  * One rule's page: the rules with their versions (there is no benefit(code) field; the list is
- * short), the first page of its audit entries, and the tiers and tags its form offers. One request.
+ * short), the first page of its audit entries, the tiers and tags its form offers and the
+ * programme's time zone (its schedule's). One request.
  */
 export const BenefitDetailQuery = graphql(`
   query BenefitDetail($code: String!, $auditFirst: Int!) {
@@ -66,6 +67,38 @@ export const BenefitDetailQuery = graphql(`
     tags {
       code
       name
+    }
+    program {
+      timeZone
+    }
+  }
+`);
+
+/** "New benefit": the codes taken (upsertBenefit is keyed by the code), the tiers and tags the form offers, the programme's time zone. One request. */
+export const BenefitNewQuery = graphql(`
+  query BenefitNew {
+    benefits {
+      code
+    }
+    tiers {
+      code
+      name
+      rank
+    }
+    tags {
+      code
+      name
+    }
+    program {
+      timeZone
+    }
+  }
+`);
+
+export const CreateBenefitMutation = graphql(`
+  mutation CreateBenefit($input: BenefitInput!) {
+    upsertBenefit(input: $input) {
+      ...BenefitFields
     }
   }
 `);

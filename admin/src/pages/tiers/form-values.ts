@@ -49,3 +49,50 @@ export function sameInstant(a: string | null | undefined, b: string | null | und
 export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
 }
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** An instant's wall-clock parts in `zone` (year, month, day, hour, minute, second). */
+function wallClock(ms: number, zone: string): number[] {
+  let f = zoneFormats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    });
+    zoneFormats.set(zone, f);
+  }
+  const p: Record<string, number> = {};
+  for (const { type, value } of f.formatToParts(new Date(ms))) if (type !== 'literal') p[type] = Number(value);
+  return [p.year, p.month, p.day, p.hour, p.minute, p.second];
+}
+
+/** The zone's offset from UTC at an instant, in milliseconds (Shanghai: +8 h). */
+function offsetAt(ms: number, zone: string): number {
+  const [y, mo, d, h, mi, s] = wallClock(ms, zone);
+  return Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(ms / 1000) * 1000;
+}
+
+/** An instant as a datetime-local input's value, on the wall clock of `zone` (the programme's; '' for none). */
+export function toZonedInput(iso: string | null | undefined, zone: string): string {
+  if (!iso) return '';
+  const [y, mo, d, h, mi] = wallClock(new Date(iso).getTime(), zone);
+  return `${String(y).padStart(4, '0')}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}`;
+}
+
+/**
+ * A datetime-local input's value, a wall-clock time of `zone`, as an instant (ISO); '' → null;
+ * not a date → false. A time that a DST change skips is read with the offset before the change.
+ */
+export function fromZonedInput(text: string, zone: string): string | null | false {
+  const s = text.trim();
+  if (!s) return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, sec] = m.slice(1).map((x) => Number(x ?? 0));
+  const naive = Date.UTC(y, mo - 1, d, h, mi, sec);
+  if (Number.isNaN(naive) || new Date(naive).getUTCDate() !== d) return false;
+  // The offset at the guess, then at the corrected guess: settles across a transition.
+  let t = naive - offsetAt(naive, zone);
+  t = naive - offsetAt(t, zone);
+  return new Date(t).toISOString();
+}

@@ -1,0 +1,75 @@
+import { useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { Link, navigate } from '../../app/router';
+import type { BenefitNewQuery as NewData } from '../../gql/graphql';
+import { toOperationError, type OperationError } from '../../graphql/errors';
+import { useI18n } from '../../i18n';
+import { Field, Form } from '../../ui/Form';
+import { Page, Section } from '../../ui/Page';
+import { BenefitFormFields, emptyValues, ruleOf, type BenefitValues } from './form';
+import './benefits.css';
+import { BenefitNewQuery, CreateBenefitMutation } from './operations';
+
+/**
+ * "New benefit": a rule's fields (the edit form's, form.tsx) and its code. upsertBenefit is keyed
+ * by the code: a code the list has would overwrite that rule (as a new version of it), so it is
+ * refused here, on the code field, and nothing is sent. Saved, it opens the new rule's page
+ * (version 1). One request (BenefitNew); saving is one more (CreateBenefit).
+ */
+export default function NewBenefitPage() {
+  const { t } = useI18n();
+  const [result, refetch] = useQuery({ query: BenefitNewQuery, requestPolicy: 'network-only' });
+  const data = result.data;
+  return (
+    <Page
+      title={t('benefits.new.title')}
+      subtitle={<Link to="/benefits">{t('benefits.backToList')}</Link>}
+      loading={result.fetching && !data}
+      error={toOperationError(result.error)}
+      onRetry={() => refetch({ requestPolicy: 'network-only' })}
+    >
+      {data ? <NewBenefitForm data={data} /> : null}
+    </Page>
+  );
+}
+
+function NewBenefitForm({ data }: { data: NewData }) {
+  const { t } = useI18n();
+  const zone = data.program.timeZone;
+  const [code, setCode] = useState('');
+  const [values, setValues] = useState<BenefitValues>(emptyValues);
+  const [error, setError] = useState<OperationError | null>(null);
+  const [{ fetching }, create] = useMutation(CreateBenefitMutation);
+  const set = <K extends keyof BenefitValues>(key: K, value: BenefitValues[K]) => setValues((v) => ({ ...v, [key]: value }));
+  const submit = async () => {
+    const taken = code.trim();
+    const invalid: Record<string, string> = {};
+    if (!taken) invalid.code = t('benefits.new.codeRequired');
+    else if (data.benefits.some((b) => b.code === taken)) invalid.code = t('benefits.new.codeTaken', { code: taken });
+    const built = ruleOf(values, zone, t);
+    if ('invalid' in built) Object.assign(invalid, built.invalid);
+    if (Object.keys(invalid).length || 'invalid' in built) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
+    const result = await create({ input: { code: taken, ...built.rule } });
+    const failed = toOperationError(result.error);
+    setError(failed);
+    if (!failed && result.data) navigate(`/benefits/${encodeURIComponent(result.data.upsertBenefit.code)}`);
+  };
+  return (
+    <Section title={t('benefits.new.formTitle')} id="new">
+      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('benefits.new.submit')} label={t('benefits.new.formTitle')} className="benefit-form">
+        <BenefitFormFields
+          values={values}
+          set={set}
+          tiers={data.tiers}
+          tags={data.tags}
+          zone={zone}
+          before={(
+            <Field name="code" label={t('benefits.field.code')} hint={t('benefits.new.codeHint')} required>
+              {(p) => <input {...p} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} />}
+            </Field>
+          )}
+        />
+      </Form>
+    </Section>
+  );
+}
