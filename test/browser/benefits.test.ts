@@ -77,7 +77,7 @@ describe('Benefits', () => {
     await form.getByRole('button', { name: 'Save as a new version' }).click();
     const error = form.getByTestId('field-error-validTo');
     await error.waitFor();
-    expect(await error.textContent()).toBe('validTo must be after validFrom');
+    expect(await error.textContent()).toBe('The server did not accept this input. (validTo must be after validFrom)');
     expect(await form.getByLabel('Valid until').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('current-version').textContent()).toBe('2');
     // Corrected: version 3, scheduled.
@@ -140,6 +140,12 @@ describe('Benefits', () => {
     for (const label of ['当前规则', '编辑规则', '版本历史', '变更记录']) {
       await page.getByRole('heading', { level: 2, name: label, exact: true }).waitFor();
     }
+    // The server's refusal: the console's sentence in Chinese, the server's own words after it.
+    const form = page.getByRole('form', { name: '编辑规则' });
+    await form.getByLabel('生效起始').fill('2031-06-01T09:00');
+    await form.getByLabel('生效截止').fill('2031-05-01T09:00');
+    await form.getByRole('button', { name: '保存为新版本' }).click();
+    await form.getByTestId('field-error-validTo').getByText('服务器不接受此输入。（validTo must be after validFrom）', { exact: true }).waitFor();
     expect(await overflows(page)).toBe(false);
     expect(await h.axe(page)).toEqual([]);
     await h.goto(page, '/benefits');

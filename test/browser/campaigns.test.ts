@@ -83,7 +83,7 @@ describe('Campaigns', () => {
     await page.getByRole('button', { name: 'Create campaign' }).click();
     const error = page.getByTestId('field-error-controlPercent');
     await error.waitFor();
-    expect(await error.textContent()).toBe('controlPercent must be a whole number from 0 to 50');
+    expect(await error.textContent()).toBe('The server did not accept this input. (controlPercent must be a whole number from 0 to 50)');
     expect(await control.getAttribute('aria-invalid')).toBe('true');
     expect(await h.axe(page)).toEqual([]);
     expect((await adminQuery<{ campaigns: unknown[] }>(h, '{ campaigns { code } }')).campaigns).toEqual([]);

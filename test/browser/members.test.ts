@@ -130,8 +130,8 @@ describe('Members', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     const error = dialog.getByTestId('field-error-birthday');
     await error.waitFor();
-    // The words are the server's (BAD_USER_INPUT, extensions.field = "birthday"), not the console's.
-    expect(await error.textContent()).toBe('birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today');
+    // The console's sentence for BAD_USER_INPUT, then the server's words (extensions.field = "birthday").
+    expect(await error.textContent()).toBe('The server did not accept this input. (birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today)');
     expect(await dialog.getByLabel('Birthday').getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('birthday');
     expect(await h.axe(page)).toEqual([]);

@@ -91,13 +91,22 @@ describe('the console is for admins', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('in Chinese, a token the server refuses: the console\'s sentence, then the server\'s words', async () => {
+    const page = await h.open();
+    await page.goto(`${h.origin}/admin/`);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await signIn(page, 'not-a-token', '登录');
+    await page.getByTestId('field-error-token').getByText('服务器不接受此令牌。（Token refused: malformed）', { exact: true }).waitFor();
+    expect(await kept(page)).toBeNull();
+  });
+
   it('an expired or malformed token is refused at sign-in with a message of the console\'s own', async () => {
     const page = await h.open();
     await page.goto(`${h.origin}/admin/`);
     await signIn(page, await expiredAdmin());
     await page.getByTestId('field-error-token').getByText(/^This token expired on .+: get a new one\.$/).waitFor();
     await signIn(page, 'not-a-token');
-    await page.getByTestId('field-error-token').getByText(/^The server refused this token: Token refused/).waitFor();
+    await page.getByTestId('field-error-token').getByText('The server did not accept the token. (Token refused: malformed)', { exact: true }).waitFor();
     expect(await kept(page)).toBeNull();
     // An admin token still signs in, from the same form.
     await signIn(page, await h.token('admin', 'ops-lead'));

@@ -46,8 +46,8 @@ describe('Tiers', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     const error = dialog.getByTestId('field-error-retainPoints');
     await error.waitFor();
-    // The server's words (BAD_USER_INPUT, extensions.field = retainPoints).
-    expect(await error.textContent()).toBe('retainPoints must not exceed qualifyingPoints');
+    // The console's sentence, then the server's words (BAD_USER_INPUT, extensions.field = retainPoints).
+    expect(await error.textContent()).toBe('The server did not accept this input. (retainPoints must not exceed qualifyingPoints)');
     expect(await dialog.getByLabel('Points to keep it').getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('retainPoints');
     expect(await h.axe(page)).toEqual([]);
@@ -100,7 +100,7 @@ describe('Tiers', () => {
     await settings.getByRole('button', { name: 'Save the settings' }).click();
     const error = settings.getByTestId('field-error-lifecycleDormantDays');
     await error.waitFor();
-    expect(await error.textContent()).toBe('lifecycle thresholds must rise: new < active < at risk < dormant');
+    expect(await error.textContent()).toBe('The server did not accept this input. (lifecycle thresholds must rise: new < active < at risk < dormant)');
     expect(await dormant.getAttribute('aria-invalid')).toBe('true');
 
     await dormant.fill(String(atRisk + 200));

@@ -79,9 +79,8 @@ export function SignInPage() {
     const failed = toOperationError(result.error);
     if (failed) {
       if (failed.code === 'NETWORK') return setError(failed);
-      // The server's words about the token go under the token field, after the console's own.
-      const detail = [...failed.general, ...Object.values(failed.fields)].join(' ');
-      return refuse(failed.code === 'FORBIDDEN' ? t('signIn.notAdminServer') : t('signIn.refused', { detail }), failed.code);
+      // What the server said about the token (the console's sentence, the server's words after it) goes under the token field.
+      return refuse(failed.code === 'FORBIDDEN' ? t('signIn.notAdminServer') : [...failed.general, ...Object.values(failed.fields)].join(' '), failed.code);
     }
     setError(null);
     signIn(pasted, remember);

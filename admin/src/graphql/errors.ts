@@ -1,15 +1,18 @@
 import type { CombinedError } from '@urql/core';
+import { translateNow, type MessageKey } from '../i18n';
 
 /**
  * What a failed operation means for a form: the server's message for each field it names
  * (extensions.field, domain.md "Errors": BAD_USER_INPUT names the offending field), and the
  * rest as one message for the whole form. Field names are the input's own (`amount`,
- * `birthday`); a dotted path (`input.amount`) is reduced to its last part.
+ * `birthday`); a dotted path (`input.amount`) is reduced to its last part. Each message is the
+ * console's sentence for the error's code, in the operator's language, with the server's own
+ * words (English) after it as detail: "服务器不接受此输入值。（validTo must be after validFrom）".
  */
 export interface OperationError {
   /** The first error's code (extensions.code), or NETWORK when the request did not get through. */
   code: string;
-  /** Field name → the server's message about it. */
+  /** Field name → the message about it. */
   fields: Record<string, string>;
   /** Messages that name no field: shown at the top of the form or page. */
   general: string[];
@@ -17,25 +20,41 @@ export interface OperationError {
 
 interface ErrorLike { message: string; extensions?: Record<string, unknown> }
 
+/** The codes the server answers with (domain.md "Errors", src/common/errors.ts, and the API's own), each with its sentence. */
+const CODE_SENTENCE: Record<string, MessageKey> = {
+  UNAUTHENTICATED: 'error.UNAUTHENTICATED', FORBIDDEN: 'error.FORBIDDEN', NOT_FOUND: 'error.NOT_FOUND',
+  BAD_USER_INPUT: 'error.BAD_USER_INPUT', CONFLICT: 'error.CONFLICT', INSUFFICIENT_POINTS: 'error.INSUFFICIENT_POINTS',
+  OUT_OF_STOCK: 'error.OUT_OF_STOCK', LIMIT_REACHED: 'error.LIMIT_REACHED', NOT_ELIGIBLE: 'error.NOT_ELIGIBLE',
+  COUPON_NOT_USABLE: 'error.COUPON_NOT_USABLE', QUERY_TOO_COMPLEX: 'error.QUERY_TOO_COMPLEX',
+  SERVICE_UNAVAILABLE: 'error.SERVICE_UNAVAILABLE', INTERNAL_SERVER_ERROR: 'error.INTERNAL_SERVER_ERROR', NETWORK: 'error.NETWORK',
+};
+
+/** The console's sentence for `code` (any other code: the server refused), then the server's words. */
+export function refusalText(code: string | undefined, detail: string): string {
+  const sentence = translateNow((code && CODE_SENTENCE[code]) || 'error.OTHER');
+  return detail ? translateNow('error.withDetail', { sentence, detail }) : sentence;
+}
+
 export function toOperationError(error: CombinedError | null | undefined): OperationError | null {
   if (!error) return null;
   if (error.networkError && !error.graphQLErrors.length) {
-    return { code: 'NETWORK', fields: {}, general: [error.networkError.message] };
+    return { code: 'NETWORK', fields: {}, general: [refusalText('NETWORK', error.networkError.message)] };
   }
   return fromGraphQLErrors(error.graphQLErrors);
 }
 
 export function fromGraphQLErrors(errors: readonly ErrorLike[]): OperationError | null {
   if (!errors.length) return null;
-  const code = errors[0].extensions?.code;
-  const result: OperationError = { code: typeof code === 'string' ? code : 'ERROR', fields: {}, general: [] };
+  const codeOf = (e: ErrorLike) => (typeof e.extensions?.code === 'string' ? e.extensions.code : undefined);
+  const result: OperationError = { code: codeOf(errors[0]) ?? 'ERROR', fields: {}, general: [] };
   for (const e of errors) {
+    const text = refusalText(codeOf(e), e.message);
     const field = e.extensions?.field;
     if (typeof field === 'string' && field) {
       const name = field.split('.').pop()!;
-      result.fields[name] = result.fields[name] ? `${result.fields[name]} ${e.message}` : e.message;
+      result.fields[name] = result.fields[name] ? `${result.fields[name]} ${text}` : text;
     } else {
-      result.general.push(e.message);
+      result.general.push(text);
     }
   }
   return result;

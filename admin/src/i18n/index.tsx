@@ -52,6 +52,14 @@ export function translate(table: Record<MessageKey, string>, key: MessageKey, va
   return vars ? message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole)) : message;
 }
 
+/** The table the provider shows now, for text made outside a component (graphql/errors.ts: a server's refusal). */
+let shown: Record<MessageKey, string> = en;
+
+/** `t` outside React: in the language the console shows now. */
+export function translateNow(key: MessageKey, vars?: Vars): string {
+  return translate(shown, key, vars);
+}
+
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [language, setLanguageState] = useState<Language>(initialLanguage);
   const setLanguage = useCallback((next: Language) => {
@@ -63,6 +71,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   }, [language]);
   const value = useMemo<I18n>(() => {
     const table = LANGUAGES.find((l) => l.code === language)!.table;
+    shown = table;
     const number = new Intl.NumberFormat(language);
     const date = new Intl.DateTimeFormat(language, { dateStyle: 'medium' });
     const dateTime = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' });

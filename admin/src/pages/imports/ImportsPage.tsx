@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { currentSession } from '../../auth/session';
-import { toOperationError, type OperationError } from '../../graphql/errors';
+import { fromGraphQLErrors, refusalText, toOperationError, type OperationError } from '../../graphql/errors';
 import type { ImportStatus } from '../../gql/graphql';
 import { useI18n } from '../../i18n';
 import { IMPORT_KIND_LABEL, IMPORT_STATUS_LABEL } from '../../i18n/enums';
@@ -96,12 +96,10 @@ function UploadForm({ onStarted }: { onStarted: (id: string) => void }) {
       const res = await fetch(path, { method: 'POST', body: file, headers: { 'content-type': contentTypeOf(file), authorization: `Bearer ${session.token}` } });
       const body = (await res.json().catch(() => null)) as { id?: string; errors?: { message: string; extensions?: { code?: string; field?: string } }[] } | null;
       if (res.status === 202 && body?.id) return onStarted(body.id);
-      const e = body?.errors?.[0];
-      const message = e?.message ?? t('imports.upload.failed', { status: res.status });
-      setError(e?.extensions?.field ? { code: e.extensions.code ?? 'BAD_USER_INPUT', general: [], fields: { [e.extensions.field]: message } }
-        : { code: e?.extensions?.code ?? 'BAD_USER_INPUT', general: [message], fields: {} });
+      // The route answers errors as GraphQL does: the same sentences (graphql/errors.ts).
+      setError(fromGraphQLErrors(body?.errors ?? []) ?? { code: 'ERROR', general: [t('imports.upload.failed', { status: res.status })], fields: {} });
     } catch (err) {
-      setError({ code: 'NETWORK', general: [(err as Error).message], fields: {} });
+      setError({ code: 'NETWORK', general: [refusalText('NETWORK', (err as Error).message)], fields: {} });
     } finally {
       setBusy(false);
     }

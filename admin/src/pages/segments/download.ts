@@ -1,3 +1,5 @@
+import { refusalText } from '../../graphql/errors';
+
 /**
  * The CSV download: GET the segment's exportPath with the signed-in token. A plain link
  * cannot carry the Authorization header, so the file is fetched and saved from a blob.
@@ -9,8 +11,8 @@ export async function downloadWithToken(path: string, token: string, filename: s
     const text = await res.text();
     let message = text || res.statusText;
     try {
-      const body = JSON.parse(text) as { errors?: { message: string }[] };
-      if (body.errors?.length) message = body.errors.map((e) => e.message).join(' ');
+      const body = JSON.parse(text) as { errors?: { message: string; extensions?: { code?: unknown } }[] };
+      if (body.errors?.length) message = body.errors.map((e) => refusalText(typeof e.extensions?.code === 'string' ? e.extensions.code : undefined, e.message)).join(' ');
     } catch {
       // Not JSON: the text itself.
     }
