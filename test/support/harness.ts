@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { mintToken } from '../../src/api/auth';
-
-/** The test tokens' exp: 10000-01-02T00:00:00Z, in seconds (a day past MAX_INSTANT, src/common/clock.ts). */
-const TOKENS_EXPIRE_AT = 253_402_387_200;
 import { startApp, type RunningApp } from '../../src/app';
 import type { Clock } from '../../src/common/clock';
 import { loadConfig, type AppConfig } from '../../src/config/env';
 import type { Role } from '../../src/modules/actor';
 import { statementCounter, type StatementCounter } from './statements';
+
+/** The test tokens' exp: 10000-01-02T00:00:00Z, in seconds (a day past MAX_INSTANT, src/common/clock.ts). */
+const TOKENS_EXPIRE_AT = 253_402_387_200;
 
 export const JWT_SECRET = 'test-secret-not-for-production-0123456789';
 
