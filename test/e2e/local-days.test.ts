@@ -197,7 +197,7 @@ describe('birthday gifts come in the local birthday month', () => {
 
   it('Shanghai: born on 1 March, the gift comes at 00:01 on 1 March local (still February in UTC), not at 23:59 on 28 February', async () => {
     await setZone('Asia/Shanghai');
-    const id = await registerMember(s, { birthday: '1990-03-01' });
+    const id = await registerMember(s, { birthday: '1990-03-01', joinedAt: '2020-01-01T00:00:00.000Z' });
     await grant('2026-02-28T15:59:00.000Z'); // 23:59 on 28 February
     expect(await grants(id)).toEqual([]);
     await grant('2026-02-28T16:01:00.000Z'); // 00:01 on 1 March
@@ -206,14 +206,14 @@ describe('birthday gifts come in the local birthday month', () => {
 
   it('Shanghai: born on 1 January, 00:01 on 1 January 2027 local is 2027\'s gift (UTC: 31 December 2026)', async () => {
     await setZone('Asia/Shanghai');
-    const id = await registerMember(s, { birthday: '1990-01-01' });
+    const id = await registerMember(s, { birthday: '1990-01-01', joinedAt: '2020-01-01T00:00:00.000Z' });
     await grant('2026-12-31T16:01:00.000Z');
     expect(await grants(id)).toEqual([{ year: 2027, points: 88 }]);
   });
 
   it('New York across fall-back: born on 1 November, 23:59 on 31 October is October, 00:01 on 1 November is November', async () => {
     await setZone('America/New_York');
-    const id = await registerMember(s, { birthday: '1991-11-01' });
+    const id = await registerMember(s, { birthday: '1991-11-01', joinedAt: '2020-01-01T00:00:00.000Z' });
     await grant('2026-11-01T03:59:00.000Z'); // 23:59 on 31 October (EDT); UTC: 1 November
     expect(await grants(id)).toEqual([]);
     await grant('2026-11-01T04:01:00.000Z'); // 00:01 on 1 November (EDT)

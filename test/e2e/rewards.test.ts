@@ -265,13 +265,17 @@ describe('benefits', () => {
 
   it('a birthday gift is granted once per member and year, even when the job runs twice', async () => {
     await s.admin(UPSERT, { i: { code: 'BDAY', name: 'Birthday gift', kind: 'BIRTHDAY_GIFT', value: 88, tierCodes: [] } });
-    const id = await registerMember(s, { birthday: '1990-07-14' });
-    await registerMember(s, { birthday: '1990-08-14' });
+    const id = await registerMember(s, { birthday: '1990-07-14', joinedAt: '2025-01-01T00:00:00.000Z' });
+    await registerMember(s, { birthday: '1990-08-14', joinedAt: '2025-01-01T00:00:00.000Z' });
+    // Born in July too, but joined after the run's day: a run as of 1 July decides as on 1 July, when it was no member.
+    const later = await registerMember(s, { birthday: '1990-07-20', joinedAt: '2026-07-02T00:00:00.000Z' });
     const run = () => s.admin(`mutation { grantBirthdayGifts(asOf: "2026-07-01T00:00:00.000Z") { processed changed } }`);
     const [one, two] = await Promise.all([run(), run()]);
     expect(one.grantBirthdayGifts.changed + two.grantBirthdayGifts.changed).toBe(1);
     await run();
     expect(await balance(id)).toBe(88);
     expect(await s.sql('select year, points from birthday_grant where member_id = $1', [id])).toEqual([{ year: 2026, points: 88 }]);
+    expect(await s.sql('select year from birthday_grant where member_id = $1', [later])).toEqual([]);
+    expect(await balance(later)).toBe(0);
   });
 });

@@ -136,10 +136,10 @@ export function birthdayGiftsDue(em: EntityManager, asOf: Date, month: number, y
   return em.execute<{ memberId: string; points: number }[]>(
     `select m.id as "memberId", max(b.value)::int as points from member m join tier t on t.id = m.tier_id
      join benefit b on b.kind = 'BIRTHDAY_GIFT' and b.value > 0 and ${IN_FORCE} and ${APPLIES_TO_MEMBER}
-     where m.birthday is not null and extract(month from m.birthday) = ?
+     where m.birthday is not null and extract(month from m.birthday) = ? and m.joined_at <= ?::timestamptz
        and not exists (select 1 from birthday_grant g where g.member_id = m.id and g.year = ?)
      group by m.id`,
-    [asOf, asOf, month, year],
+    [asOf, asOf, month, asOf, year],
   );
 }
 
