@@ -242,9 +242,15 @@ export async function issuedRedemptionIds(tx: EntityManager, memberId: string, n
   return rows.map((r) => r.id);
 }
 
+/** Whether the member was erased (cross-module read of `member`: its coupons are then no coupon to a till). */
+export async function memberErased(em: EntityManager, memberId: string): Promise<boolean> {
+  const [row] = await em.execute<{ erased: boolean }[]>('select erased_at is not null as erased from member where id = ?', [memberId]);
+  return row?.erased ?? false;
+}
+
 /** Every redemption id of the member (its coupons, whatever their status), in id order. */
 export async function redemptionIdsOf(tx: EntityManager, memberId: string): Promise<string[]> {
-  const rows = await tx.execute<{ id: string }[]>('select id::text as id from redemption where member_id = ? order by id', [memberId]);
+  const rows = await tx.execute<{ id: string }[]>('select r.id::text as id from redemption r where r.member_id = ? order by r.id', [memberId]);
   return rows.map((r) => r.id);
 }
 
