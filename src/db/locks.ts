@@ -106,7 +106,9 @@ export async function lockRedemption<T>(tx: EntityManager, id: string, columns: 
  * of one coupon are decided one after the other, each on what the other left.
  */
 export async function lockRedemptionByCouponKey<T>(tx: EntityManager, couponKey: string, columns: string): Promise<T | null> {
-  const [row] = await tx.execute<T[]>(`select ${columns} from redemption where coupon_key = ? for update`, [couponKey]);
+  // An erased member's coupon is no coupon to a till: not found (the member row is read, not locked).
+  const [row] = await tx.execute<T[]>(`select ${columns} from redemption
+    where coupon_key = ? and exists (select 1 from member m where m.id = redemption.member_id and m.erased_at is null) for update of redemption`, [couponKey]);
   return row ?? null;
 }
 

@@ -323,13 +323,22 @@ describe('member data rights', () => {
       ];
       // Retries of writes made before the erasure (same keys, same payloads) do not answer with the member either.
       const own = await s.token('member', ava.id);
+      const USE = 'mutation($i: UseCouponInput!) { useCoupon(input: $i) { id status member { id } } }';
+      const [{ coupon_code: usedCode }] = await s.sql('select coupon_code from redemption where id = $1', [ava.used]);
       writes.push(
         ['activity replay', s.gql(ACTIVITY, { i: { memberId: ava.id, kind: 'REVIEW', idempotencyKey: 'ava-review' } }, service)],
         ['redeem replay', s.gql(REDEEM, { i: { memberId: ava.id, rewardCode: 'COFFEE', idempotencyKey: 'ava-c1' } }, admin)],
         ['own redeem replay', s.gql(REDEEM, { i: { memberId: ava.id, rewardCode: 'COFFEE', idempotencyKey: 'ava-c2' } }, own)],
         ['refund replay', s.gql(REFUND, { input: { orderId: 'ava-o2', refundId: 'ava-r1', amount: 20.5 } }, service)],
+        // Its reason named the member, scrubbed since: NOT_FOUND, not a CONFLICT on a payload that is the same.
+        ['adjust replay', s.gql(ADJUST, { input: { memberId: ava.id, amount: 30, reason: `goodwill for ${PROFILE.displayName}, call ${PROFILE.phone}`, idempotencyKey: 'ava-adj' } }, admin)],
+        ['coupon use replay', s.gql(USE, { i: { couponCode: usedCode, idempotencyKey: 'ava-use' } }, service)],
+        ['coupon use, another key', s.gql(USE, { i: { couponCode: usedCode, idempotencyKey: 'ava-use-2' } }, service)],
       );
       for (const [name, res] of writes) expect({ name, code: (await res).errors?.[0]?.extensions?.code }).toEqual({ name, code: 'NOT_FOUND' });
+      // A key of its (programme-wide: a back end's) used for another member is still a CONFLICT, not a server error.
+      expectError(await s.gql(ACTIVITY, { i: { memberId: ben, kind: 'REVIEW', idempotencyKey: 'ava-review' } }, service), 'CONFLICT', 'idempotencyKey');
+      expectError(await s.gql(REFUND, { input: { orderId: 'ben-o1', refundId: 'ava-r1', amount: 1 } }, service), 'CONFLICT', 'refundId');
       // Its coupons (cancelled by the erasure) are no coupon to a till; an admin still reads them.
       const [{ coupon_code: code }] = await s.sql('select coupon_code from redemption where id = $1', [ava.issued]);
       const lookup = 'query($c: String!) { redemptionByCoupon(couponCode: $c) { id status } }';

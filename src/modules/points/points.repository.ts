@@ -84,9 +84,12 @@ export async function findTransaction(em: EntityManager, id: string | null): Pro
   return rows[0] ? txnDates(rows[0] as TransactionRow) : null;
 }
 
-export async function findTransactionByKey(em: EntityManager, key: string): Promise<(TransactionRow & { idempotencyKey: string }) | null> {
-  const rows = await em.execute(`select ${TXN_COLUMNS}, idempotency_key as "idempotencyKey" from point_transaction where idempotency_key = ?`, [key]);
-  return rows[0] ? txnDates(rows[0] as TransactionRow & { idempotencyKey: string }) : null;
+/** The transaction written under `key`; `memberErased`: its member was erased since. */
+export async function findTransactionByKey(em: EntityManager, key: string): Promise<(TransactionRow & { idempotencyKey: string; memberErased: boolean }) | null> {
+  const rows = await em.execute(`select ${TXN_COLUMNS}, idempotency_key as "idempotencyKey",
+       exists (select 1 from member m where m.id = point_transaction.member_id and m.erased_at is not null) as "memberErased"
+     from point_transaction where idempotency_key = ?`, [key]);
+  return rows[0] ? txnDates(rows[0] as TransactionRow & { idempotencyKey: string; memberErased: boolean }) : null;
 }
 
 export interface NewLot {
@@ -347,15 +350,18 @@ export async function insertRefund(tx: EntityManager, r: NewRefund): Promise<voi
 }
 
 /** A refund as a retry compares it with its input (amount as text: exact). */
+/** `memberErased`: its member was erased since (a retry of it is NOT_FOUND, as every write for that member). */
 export interface StoredRefund {
   orderId: string; memberId: string; amountCents: string; points: number; qualifying: number; bonusReversed: number; transactionId: string | null; occurredAt: Date;
+  memberErased: boolean;
 }
 
 export async function storedRefund(em: EntityManager, refundId: string): Promise<StoredRefund | null> {
   const [row] = await em.execute<StoredRefund[]>(
     `select order_id as "orderId", member_id as "memberId", amount_cents::text as "amountCents", points_reversed as "points",
-       qualifying_reversed as "qualifying", bonus_reversed as "bonusReversed", transaction_id::text as "transactionId", occurred_at as "occurredAt" from refund
-     where refund_id = ? and exists (select 1 from member m where m.id = refund.member_id and m.erased_at is null)`,
+       qualifying_reversed as "qualifying", bonus_reversed as "bonusReversed", transaction_id::text as "transactionId", occurred_at as "occurredAt",
+       exists (select 1 from member m where m.id = refund.member_id and m.erased_at is not null) as "memberErased"
+     from refund where refund_id = ?`,
     [refundId],
   );
   return row ? withDates(row, ['occurredAt']) : null;
@@ -413,12 +419,14 @@ export async function activityPointsOn(tx: EntityManager, memberId: string, kind
   return already;
 }
 
-export interface StoredActivity { memberId: string; kind: string; points: number; qualifying: number; transactionId: string | null }
+/** `memberErased`: as StoredRefund's. */
+export interface StoredActivity { memberId: string; kind: string; points: number; qualifying: number; transactionId: string | null; memberErased: boolean }
 
 export async function storedActivity(em: EntityManager, idempotencyKey: string): Promise<StoredActivity | null> {
   const [row] = await em.execute<StoredActivity[]>(
-    `select member_id as "memberId", kind, points, qualifying_points as "qualifying", transaction_id::text as "transactionId"
-     from activity where idempotency_key = ? and exists (select 1 from member m where m.id = activity.member_id and m.erased_at is null)`,
+    `select member_id as "memberId", kind, points, qualifying_points as "qualifying", transaction_id::text as "transactionId",
+       exists (select 1 from member m where m.id = activity.member_id and m.erased_at is not null) as "memberErased"
+     from activity where idempotency_key = ?`,
     [idempotencyKey],
   );
   return row ?? null;

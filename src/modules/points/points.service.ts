@@ -848,6 +848,8 @@ export class PointsService {
     if (r.orderId !== input.orderId || Number(r.amountCents) !== refundCents || !sameWhen) {
       throw conflict(`Refund ${input.refundId} was already recorded with another payload`, { field: 'refundId' });
     }
+    // Its member was erased since: a retry is a write for that member, NOT_FOUND (its stored answer would show the member).
+    if (r.memberErased) throw notFound('Member', r.memberId);
     return {
       memberId: r.memberId, pointsEarned: -r.points, qualifyingPointsEarned: -r.qualifying,
       transaction: await repo.findTransaction(em, r.transactionId), tierChange: null, bonusPoints: -r.bonusReversed,
@@ -864,6 +866,8 @@ export class PointsService {
     const same = (t: TransactionRow) => t.memberId === memberId && t.amount === input.amount && t.reason === input.reason;
     const replay = async (em: EntityManager) => {
       const t = await repo.findTransactionByKey(em, key);
+      // Erased since: NOT_FOUND as every write for it (before the payload check: the erasure scrubbed the reason it compares).
+      if (t && t.memberErased && t.memberId === memberId) throw notFound('Member', memberId);
       if (t && !same(t)) throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
       return t;
     };
@@ -1089,6 +1093,7 @@ export class PointsService {
     if (a.memberId !== memberId || a.kind !== input.kind) {
       throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
     }
+    if (a.memberErased) throw notFound('Member', memberId); // erased since: as every write for it
     return { memberId, pointsEarned: a.points, qualifyingPointsEarned: a.qualifying, transaction: await repo.findTransaction(em, a.transactionId), tierChange: null };
   }
 

@@ -309,11 +309,13 @@ export class RewardsService {
       if (r.couponKey !== couponKey || r.usedAtStore !== store || !sameInstant) {
         throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
       }
+      // An erased member's coupon is no coupon to a till (as redemptionByCoupon answers), a retry of its use included.
+      if (await rewardsRepo.memberErased(em, r.memberId)) throw notFound('Coupon', input.couponCode);
       return r;
     };
     return idempotentWrite(this.em, replay, () => inSqlTransaction(this.em, async (tx) => {
       const r = await rewardsRepo.lockRedemptionByCouponKey(tx, couponKey);
-      if (!r) throw notFound('Coupon', input.couponCode);
+      if (!r) throw notFound('Coupon', input.couponCode); // none, or its member's (erased: lockRedemptionByCouponKey)
       // The same key may have committed while this one waited for the row.
       const settled = await replay(tx);
       if (settled) return settled;
