@@ -13,23 +13,31 @@ import { EFFECTS_FREE_SLOT, replaceOnce } from './Migration20261210090000_budget
  * the campaign's points, if it has any, are still given, and an award of a coupon alone is
  * OUT_OF_STOCK (no award row; the campaign goes on). When the budget then refuses the award
  * (BUDGET_SPENT), the unit goes back. A reward with no stock (unlimited) locks nothing, as before.
+ * Likewise the reward's per-member limit: a member who holds as many of it (not cancelled) as
+ * the limit allows gets no coupon from a campaign either (REWARD_LIMIT), as its own redemption
+ * would be refused LIMIT_REACHED.
  *
  * Lock order (db/locks.ts): the member's account, then the reward, then the budget's slots.
  * Coupons issued before this migration took no stock; cancelling one still gives a unit back.
  */
 const SELECT_REWARD = `select r.id, r.cost_points, r.coupon_valid_days into v_reward, v_cost, v_days from reward r where r.code = c.reward_code and r.active;
             v_cost := coalesce(v_cost, 0);`;
-const TAKE_STOCK = `select r.id, r.cost_points, r.coupon_valid_days, r.stock is not null into v_reward, v_cost, v_days, v_stocked from reward r where r.code = c.reward_code and r.active;
+const TAKE_STOCK = `select r.id, r.cost_points, r.coupon_valid_days, r.stock is not null,
+                r.per_member_limit is not null and (select count(*) from redemption d
+                  where d.member_id = p_member and d.reward_id = r.id and d.status <> 'CANCELLED') >= r.per_member_limit
+              into v_reward, v_cost, v_days, v_stocked, v_capped from reward r where r.code = c.reward_code and r.active;
             v_cost := coalesce(v_cost, 0);
+            -- The member holds as many of this reward as its per-member limit allows: no coupon (as a redemption would be refused).
+            if v_reward is not null and v_capped then v_reward := null; v_cost := 0; v_out := 'REWARD_LIMIT'; end if;
             -- A reward with a stock gives a coupon only while a unit is left (taken here, given back below if the budget refuses).
             if v_reward is not null and v_stocked then
               update reward set stock = stock - 1 where id = v_reward and stock > 0;
-              if not found then v_reward := null; v_cost := 0; v_out := true; end if;
+              if not found then v_reward := null; v_cost := 0; v_out := 'OUT_OF_STOCK'; end if;
             end if;`;
 
 const NOTHING = `if coalesce(p_points[i], 0) <= 0 and v_reward is null then f_status := 'NOTHING'; return next; continue; end if;`;
 const NOTHING_OR_OUT = `if coalesce(p_points[i], 0) <= 0 and v_reward is null then
-            f_status := case when v_out then 'OUT_OF_STOCK' else 'NOTHING' end; return next; continue;
+            f_status := coalesce(v_out, 'NOTHING'); return next; continue;
           end if;`;
 
 const SPENT = `f_status := 'BUDGET_SPENT'; return next; continue;`;
@@ -37,13 +45,14 @@ const SPENT_RESTOCK = `if v_reward is not null and v_stocked then update reward 
             f_status := 'BUDGET_SPENT'; return next; continue;`;
 
 const RESET = `v_reward := null; v_days := null; v_cost := 0;`;
-const RESET_STOCK = `v_reward := null; v_days := null; v_cost := 0; v_stocked := false; v_out := false;`;
+const RESET_STOCK = `v_reward := null; v_days := null; v_cost := 0; v_stocked := false; v_capped := false; v_out := null;`;
 
 const DECLARE = `v_cost int;
       begin`;
 const DECLARE_STOCK = `v_cost int;
         v_stocked boolean;
-        v_out boolean;
+        v_capped boolean;
+        v_out text;
       begin`;
 
 export const EFFECTS_REWARD_STOCK = [

@@ -480,6 +480,18 @@ describe('other triggers', () => {
     expect(c).toEqual({ status: 'ACTIVE' });
   });
 
+  it('a reward\'s per-member limit holds for a campaign\'s coupons too: none once the member holds its limit', async () => {
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'HAT_GIFT', name: 'Hat', costPoints: 30, stock: 10, perMemberLimit: 1 } });
+    const id = await campaign('HAT_ONCE_EACH', { rewardCode: 'HAT_GIFT', bonusPoints: 2, budgetPoints: 1000 });
+    const m = await member();
+    for (let i = 0; i < 3; i++) expect(await purchase(m, 10)).toMatchObject({ bonusPoints: 2 }); // the points part each time
+    const coupons = await s.sql(`select r.status from redemption r join reward w on w.id = r.reward_id where w.code = 'HAT_GIFT' and r.member_id = $1`, [m]);
+    expect(coupons).toEqual([{ status: 'ISSUED' }]);
+    const rows = await awards(id);
+    expect(rows.map((a) => a.rewardPoints)).toEqual([30, 0, 0]); // only the coupon given is charged to the budget
+    expect((await s.sql<{ stock: number }>(`select stock from reward where code = 'HAT_GIFT'`))[0].stock).toBe(9);
+  });
+
   it('a budget that refuses the coupon gives its unit back', async () => {
     await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'PEN_GIFT', name: 'Pen', costPoints: 60, stock: 5 } });
     await campaign('PEN_BUDGET', { rewardCode: 'PEN_GIFT', budgetPoints: 100 });
