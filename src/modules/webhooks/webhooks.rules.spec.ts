@@ -73,6 +73,10 @@ describe('addresses', () => {
     ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['::ffff:10.0.0.1', 'private'], ['::ffff:8.8.8.8', 'public'],
     ['64:ff9b::a9fe:a9fe', 'link-local'], ['2002:c0a8:0101::1', 'private'], ['ff02::1', 'reserved'],
     ['2606:4700:4700::1111', 'public'], ['2001:db8::1', 'reserved'],
+    // Not globally reachable (IANA's special-purpose registry), or outside global unicast 2000::/3 altogether:
+    ['64:ff9b:1::7f00:1', 'reserved'], ['64:ff9b:1:ffff::c0a8:101', 'reserved'], ['100::1', 'reserved'], ['100::', 'reserved'],
+    ['3fff::1', 'reserved'], ['2001:2::1', 'reserved'], ['2001:0:4136:e378:8000:63bf:f5ff:fffe', 'reserved'], ['2001:10::1', 'reserved'],
+    ['2001:20::1', 'reserved'], ['4000::1', 'reserved'], ['2001:4860:4860::8888', 'public'], ['2a00:1450:4001::1', 'public'],
   ])('%s is %s', (ip, kind) => {
     expect(classifyAddress(ip)).toBe(kind);
   });

@@ -147,6 +147,13 @@ function classifyIpv6(g: number[]): AddressClass {
   if ((g[0] & 0xff00) === 0xff00) return 'reserved'; // multicast
   if (g[0] === 0x2001 && g[1] === 0x0db8) return 'reserved'; // documentation
   if (g[0] === 0x2002) return classifyIpv4([g[1] >> 8, g[1] & 255, g[2] >> 8, g[2] & 255]); // 6to4 carries an IPv4 address
+  // Only global unicast (2000::/3) is public; outside it (local-use NAT64 64:ff9b:1::/48, which
+  // reaches a local IPv4 host; discard-only 100::/64; unassigned space) nothing is.
+  if ((g[0] & 0xe000) !== 0x2000) return 'reserved';
+  if ((g[0] & 0xfff0) === 0x3ff0) return 'reserved'; // documentation 3fff::/20
+  // IETF protocol assignments that are not globally reachable: Teredo 2001::/32, benchmarking
+  // 2001:2::/48, ORCHID 2001:10::/28 and ORCHIDv2 2001:20::/28.
+  if (g[0] === 0x2001 && (g[1] === 0 || (g[1] === 2 && g[2] === 0) || (g[1] & 0xfff0) === 0x10 || (g[1] & 0xfff0) === 0x20)) return 'reserved';
   return 'public';
 }
 
