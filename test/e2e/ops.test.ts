@@ -101,6 +101,49 @@ describe('operations endpoints', () => {
     }
   }, 180_000);
 
+  it('a restart after the server was killed (SIGKILL) stops the embedded PostgreSQL it left running, and starts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sigkill-'));
+    chmodSync(dataDir, 0o755); // as root, the embedded server runs as postgres, which must reach it
+    const { DATABASE_URL: _unset, ...env } = process.env;
+    const start = () => {
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+        cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...env, DATA_DIR: dataDir, PORT: '0', JWT_SECRET: 'sigkill-secret-0123456789abcdef0123', SEED: 'none', SCHEDULER: 'off', NODE_ENV: 'production', LOG_LEVEL: 'info' },
+      });
+      const run = { child, out: '', exited: new Promise<number | null>((r) => child.on('exit', (code) => r(code))) };
+      child.stdout.on('data', (d) => (run.out += d));
+      child.stderr.on('data', (d) => (run.out += d));
+      return run;
+    };
+    const postmaster = () => Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const runs: ReturnType<typeof start>[] = [];
+    try {
+      const first = start();
+      runs.push(first);
+      await eventually(() => /loyalty server ready/.test(first.out) || first.child.exitCode !== null, 'the first start', 90_000);
+      const orphan = postmaster();
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(alive(orphan)).toBe(true); // left running, with nobody to stop it
+      const second = start();
+      runs.push(second);
+      await eventually(() => /loyalty server ready/.test(second.out) || second.child.exitCode !== null, 'the restart', 90_000);
+      expect({ exit: second.child.exitCode, ready: /loyalty server ready/.test(second.out) }).toEqual({ exit: null, ready: true });
+      expect(second.out).toMatch(/stopping PostgreSQL pid \d+ in .*: the process that started it \(pid \d+\) is gone/);
+      expect(alive(orphan)).toBe(false);
+      const url = JSON.parse(second.out.split('\n').find((l) => l.includes('loyalty server ready'))!).url.replace(/\/graphql$/, '');
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    } finally {
+      for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+      try { const pid = postmaster(); if (alive(pid)) process.kill(pid, 'SIGINT'); } catch { /* stopped */ }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it('carries a request id', async () => {
     const res = await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
     expect(res.headers.get('x-request-id')).toBe('abc-123');
