@@ -5,8 +5,11 @@ import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder } from '../support/fixtures';
 import { expectLedgerConsistent } from '../support/ledger';
 import { eventually } from '../support/wait';
+import { TestClock } from '../support/clock';
 
 let s: TestServer;
+/** The server's clock: a test moves past the hold instead of waiting for it. */
+const clock = new TestClock();
 let n = 0;
 const key = (p: string) => `${p}-${++n}`;
 const DAY = 86_400_000;
@@ -14,7 +17,7 @@ const DAY = 86_400_000;
 const SETTINGS = { referrerPoints: 200, refereePoints: 100, referralHoldDays: 7, referralMonthlyLimit: 0, pointsExpiryMonths: 12 };
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ clock });
   await createLadder(s);
   await program(SETTINGS);
   await s.sql(`insert into webhook_endpoint (id, url, event_types, active, secret, created_at, updated_at)
@@ -22,6 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => s?.stop());
 afterEach(async () => {
+  clock.reset();
   await program(SETTINGS);
   await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = now() where status <> 'ENDED'`);
 });
@@ -426,3 +430,31 @@ async function importPurchases(mode: 'history' | 'earn', csv: string): Promise<v
   }, 'the import to end', 60_000);
   expect(job).toEqual({ status: 'SUCCEEDED', rowsDone: 1 });
 }
+
+describe('a reversal after the referrer spent its points', () => {
+  it('takes back what is left; referralStats keeps what was given and kept (unrecovered) in pointsGiven', async () => {
+    await program({ allowNegativeBalance: false }); // else the reversal takes it all and leaves a debt (a test above allows it)
+    const t0 = Date.now();
+    const at = (days: number) => new Date(t0 + days * DAY).toISOString();
+    const { referrer, referee } = await pair({ joinedAt: at(-30) }, { joinedAt: at(-30) });
+    const { orderId } = await buy(referee, 100); // completes now: both sides pending for the 7-day hold
+    clock.advance(8 * DAY); // the hold is over: the referrer's 200 are spendable, and it spends 150
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'REF_SPEND', name: 'Spend', costPoints: 150 } });
+    const spent = await s.gql('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { status } }',
+      { i: { memberId: referrer, rewardCode: 'REF_SPEND', idempotencyKey: key('spend') } }, await s.token('member', referrer));
+    expect(spent.data).toEqual({ redeemReward: { status: 'ISSUED' } });
+    // A refund in full dated inside the hold (a minute after the completion; a back end may date a write no later than
+    // the clock's few minutes ahead), recorded after the spend: the referral is reversed, but 150 of the referrer's 200 are spent.
+    await s.admin(REFUND, { i: { orderId, refundId: key('r'), amount: 100, occurredAt: new Date(t0 + 60_000).toISOString() } });
+    expect(await referral(referee)).toMatchObject({ status: 'REVERSED' });
+    const [{ unrecovered }] = await s.sql('select unrecovered_points as unrecovered from referral where referee_id = $1', [referee]);
+    expect(unrecovered).toBe(150);
+    const STATS = `query($from: DateTime!, $to: DateTime!) { referralStats(from: $from, to: $to) { completed reversed pointsGiven } }`;
+    // One millisecond around its completion, and around its reversal (the file's other referrals complete about then too).
+    const [{ done, back }] = await s.sql<{ done: Date; back: Date }>('select completed_at as done, reversed_at as back from referral where referee_id = $1', [referee]);
+    const around = async (t: Date) => (await s.admin(STATS, { from: new Date(t.getTime()).toISOString(), to: new Date(t.getTime() + 1).toISOString() })).referralStats;
+    expect(await around(done)).toEqual({ completed: 1, reversed: 0, pointsGiven: 300 });
+    // The referee's 100 and the referrer's 50 came back; 150 stayed given.
+    expect(await around(back)).toEqual({ completed: 0, reversed: 1, pointsGiven: -(300 - 150) });
+  });
+});

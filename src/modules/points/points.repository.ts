@@ -953,6 +953,6 @@ export async function refereePointsOfOrder(em: EntityManager, memberId: string, 
 }
 
 /** A referral a full refund within its hold took back. */
-export async function markReferralReversed(tx: EntityManager, referralId: string, at: Date, reason: string): Promise<void> {
-  await tx.execute(`update referral set status = 'REVERSED', reversed_at = ?, reason = ? where id = ?`, [at, reason, referralId]);
+export async function markReferralReversed(tx: EntityManager, referralId: string, at: Date, reason: string, unrecovered: number): Promise<void> {
+  await tx.execute(`update referral set status = 'REVERSED', reversed_at = ?, reason = ?, unrecovered_points = ? where id = ?`, [at, reason, unrecovered, referralId]);
 }

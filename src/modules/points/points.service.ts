@@ -733,9 +733,11 @@ export class PointsService {
     const r = await repo.lockCompletedReferral(tx, referralId);
     if (!r || occurredAt >= r.activatesAt) return 0;
     const referrer = await lockAccount(tx, r.referrerId);
+    let unrecovered = 0; // what a side had spent already: given and kept (referralStats' pointsGiven keeps it)
     const side = async (acc: repo.AccountRow, id: string, points: number, lotId: string | null, role: string) => {
       if (points <= 0) return;
       const debit = await this.planRefund(tx, id, { ...p, lotId }, points, occurredAt);
+      unrecovered += debit.plan.unrecovered;
       await this.bookReversal(tx, acc, id, input, occurredAt, lotId, debit, { key: `refund:${input.refundId}:referral:${role}`, reason: `refund ${input.refundId}: referral` });
     };
     await side(account, memberId, r.refereePoints, r.refereeLotId, 'referee');
@@ -752,7 +754,7 @@ export class PointsService {
         await reverseAward(tx, award, r.referrerId, points, debit.plan.unrecovered);
       }
     }
-    await repo.markReferralReversed(tx, r.id, occurredAt, REVERSAL_REASON);
+    await repo.markReferralReversed(tx, r.id, occurredAt, REVERSAL_REASON, unrecovered);
     return Math.max(r.refereePoints, 0);
   }
 

@@ -13,8 +13,9 @@ import { localMonthBounds } from '../../common/local-time.rules';
  *   no instant (referrals-core leaves completed_at null), so such a rejection counts in its
  *   registration's period; were completed_at set then, it would count in the purchase's;
  * - reversed: referrals whose reversal (a full refund within the hold) is dated in the period;
- * - pointsGiven: both sides' points of the completions in the period, less both sides' points of
- *   the reversals in the period: the net referral points the programme gave (negative in a
+ * - pointsGiven: both sides' points of the completions in the period, less what the period's
+ *   reversals took back (both sides' points less the part a side had spent already,
+ *   referral.unrecovered_points): the net referral points the programme gave (negative in a
  *   period with more taken back than given);
  * - referrers: distinct referrers of the period's completions;
  * - referralsPerReferrer: completed / referrers, null when there is no referrer.

@@ -66,6 +66,10 @@ export class Referral {
   @Property({ type: 'integer', default: 0 })
   refereePoints: number = 0;
 
+  /** Of both sides' points, what a reversal could not take back (spent already): given and kept. */
+  @Property({ type: 'integer', default: 0 })
+  unrecoveredPoints: number = 0;
+
   @Property({ type: 'bigint', nullable: true })
   referrerTransactionId: string | null = null;
 

@@ -118,7 +118,7 @@ cross join lateral (
   from referral r where r.completed_at >= p.f and r.completed_at < p.t and r.status in ('COMPLETED', 'REVERSED')
 ) done
 cross join lateral (
-  select count(*)::int as reversed, coalesce(sum(r.referrer_points + r.referee_points), 0)::bigint::text as taken
+  select count(*)::int as reversed, coalesce(sum(r.referrer_points + r.referee_points - r.unrecovered_points), 0)::bigint::text as taken
   from referral r where r.status = 'REVERSED' and r.reversed_at >= p.f and r.reversed_at < p.t
 ) back
 order by p.i`;
