@@ -20,7 +20,8 @@ import { pgArray } from './array-literal';
  * `takeStock`), which is step 4 in the same order; so does a cancellation's restocking, and so
 does a campaign's free reward (campaign_effects, migration campaign_reward_stock, in the
 event's transaction, the member's account held), which then takes the campaign's budget slots
-(`campaign_budget`, after step 4: no other path holds a slot and then waits for a reward).
+(`campaign_budget`, after step 4: no other path holds a slot and then waits for a reward); a
+cancelled campaign coupon gives its cost back to a slot the same way, after step 4.
  *
  * The tier review updates member rows (step 2) and never takes an account row: a review
  * waiting for a member a write holds waits for a transaction that needs nothing the review

@@ -492,6 +492,23 @@ describe('other triggers', () => {
     expect((await s.sql<{ stock: number }>(`select stock from reward where code = 'HAT_GIFT'`))[0].stock).toBe(9);
   });
 
+  it('a cancelled campaign coupon gives its costPoints back to the budget and leaves the cost, as its unit goes back to the stock', async () => {
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'BAG_GIFT', name: 'Bag', costPoints: 50, stock: 10 } });
+    const id = await campaign('BAG_BUDGET', { rewardCode: 'BAG_GIFT', budgetPoints: 100 });
+    const [m0, m1, m2] = [await member(), await member(), await member()];
+    await purchase(m0, 10);
+    await purchase(m1, 10);
+    expect(await budgetOf(id)).toEqual({ spent: 100, remaining: 0, budget: 100 });
+    const [coupon] = await s.sql<{ id: string }>(`select r.id::text as id from redemption r join reward w on w.id = r.reward_id where w.code = 'BAG_GIFT' and r.member_id = $1`, [m0]);
+    await s.admin('mutation($id: ID!) { cancelRedemption(id: $id, reason: "returned") { status } }', { id: coupon.id });
+    expect(await budgetOf(id)).toEqual({ spent: 50, remaining: 50, budget: 100 });
+    await purchase(m2, 10); // the budget it gave back pays the next member's coupon
+    expect((await awards(id)).map((a) => [a.memberId, a.rewardPoints])).toEqual([[m0, 0], [m1, 50], [m2, 50]]);
+    const { campaignReport } = await s.admin('query { campaignReport(code: "BAG_BUDGET") { cost } }');
+    expect(campaignReport.cost).toBe(1); // two coupons given and kept, 50 points each, at 0.01
+    expect((await s.sql<{ stock: number }>(`select stock from reward where code = 'BAG_GIFT'`))[0].stock).toBe(8);
+  });
+
   it('a budget that refuses the coupon gives its unit back', async () => {
     await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'PEN_GIFT', name: 'Pen', costPoints: 60, stock: 5 } });
     await campaign('PEN_BUDGET', { rewardCode: 'PEN_GIFT', budgetPoints: 100 });

@@ -37,6 +37,23 @@ export async function reverseAward(tx: EntityManager, award: PurchaseAwardRow, m
   );
 }
 
+/**
+ * A campaign's coupon cancelled (an admin's cancelRedemption, an erasure): its costPoints leave
+ * the award (the report's cost) and go back to the campaign's budget, as its stock unit goes
+ * back to the reward. In the cancellation's transaction, after the reward's lock (db/locks.ts:
+ * the budget's slot comes after step 4). Nothing for a redemption that is no campaign's coupon.
+ */
+export async function returnCouponCost(tx: EntityManager, memberId: string, couponId: string): Promise<void> {
+  await tx.execute(
+    // By the member first: campaign_award_member_index (no index on coupon_id; a member has few awards).
+    `with old as (select id, campaign_id, member_id, reward_points from campaign_award
+       where member_id = ? and coupon_id = ? and reward_points > 0 for update),
+     a as (update campaign_award w set reward_points = 0 from old where w.id = old.id returning old.campaign_id, old.member_id, old.reward_points)
+     select campaign_budget_return(a.campaign_id, a.member_id, a.reward_points) from a`,
+    [memberId, couponId],
+  );
+}
+
 /** The BONUS transaction a caller wrote for an award (campaign_effects without the ledger). */
 export async function linkAwardTransaction(tx: EntityManager, awardId: string, transactionId: string): Promise<void> {
   await tx.execute('update campaign_award set transaction_id = ? where id = ?', [transactionId, awardId]);

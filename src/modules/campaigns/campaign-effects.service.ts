@@ -66,5 +66,6 @@ export function mayApply(active: ActiveCampaigns, triggers: readonly string[], a
 export const purchaseAwards = repo.purchaseAwards;
 export const sourceAwards = repo.sourceAwards;
 export const reverseAward = repo.reverseAward;
+export const returnCouponCost = repo.returnCouponCost;
 export const linkAwardTransaction = repo.linkAwardTransaction;
 export const awardedPoints = repo.awardedPoints;

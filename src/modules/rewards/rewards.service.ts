@@ -8,6 +8,7 @@ import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import type { PointsService } from '../points/points.service';
+import { returnCouponCost } from '../campaigns/campaign-effects.service';
 import * as rewardsRepo from './rewards.repository';
 import type { RedemptionRow, RewardRow, RewardValues } from './rewards.repository';
 import {
@@ -233,6 +234,7 @@ export class RewardsService {
         reason: `cancelled: ${reason}`, reference: redemption.couponCode, idempotencyKey: `redeem-cancel:${redemption.id}`, field: 'id',
       });
       await rewardsRepo.restock(tx, redemption.rewardId);
+      if (redemption.transactionId == null) await returnCouponCost(tx, redemption.memberId, redemption.id); // a campaign's coupon: its cost back to the budget
       const after = await rewardsRepo.markCancelled(tx, id, now, reason);
       this.auditCancel(tx, actor, id, redemption, reason, returned);
       await tx.flush();
@@ -271,6 +273,7 @@ export class RewardsService {
         reason: ERASURE_CANCEL_REASON, reference: r.couponCode, idempotencyKey: `redeem-cancel:${r.id}`, field: 'memberId',
       });
       await rewardsRepo.restock(tx, r.rewardId);
+      if (r.transactionId == null) await returnCouponCost(tx, memberId, r.id);
       await rewardsRepo.markCancelled(tx, r.id, now, ERASURE_CANCEL_REASON);
       this.auditCancel(tx, actor, r.id, r, ERASURE_CANCEL_REASON, returned);
     }
