@@ -43,10 +43,15 @@ describe('Segments', () => {
     const builder = page.getByTestId('filter-builder');
     const stages = builder.getByRole('group', { name: 'Lifecycle stages' });
     // Two quick changes (keyboard: Space on a focused checkbox) are one request (debounced).
+    // "Quick" is the page's time, not the machine's: its clock stands still between the two
+    // changes (a loaded machine can take longer than the debounce between two actions).
+    await page.clock.install();
     const requests = await graphqlRequests(page, async () => {
+      await page.clock.pauseAt(Date.now() + 1000);
       await stages.getByLabel('At risk').focus();
       await page.keyboard.press('Space');
       await stages.getByLabel('Dormant').check();
+      await page.clock.resume();
       await sizeShown(page, await sizeOf({ stages: ['AT_RISK', 'DORMANT'] }));
     });
     expect(requests).toEqual(['SegmentPreview']);

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
 import type { PageParams } from '../../app/pages';
 import { Link, navigate } from '../../app/router';
@@ -9,6 +9,7 @@ import { CAMPAIGN_STATUS_LABEL, CAMPAIGN_TRIGGER_LABEL, endedReasonLabel } from 
 import { useConfirm } from '../../ui/ConfirmDialog';
 import { Field, Form } from '../../ui/Form';
 import { Empty, Page, Section } from '../../ui/Page';
+import { useDebounced } from '../../ui/useDebounced';
 import { conditionCount, fromFilter, toFilterInput } from '../segments/filter';
 import { FilterBuilder } from '../segments/FilterBuilder';
 import '../segments/segments.css';
@@ -22,15 +23,6 @@ import './campaigns.css';
 const GENDER_LABEL: Record<string, 'segments.gender.F' | 'segments.gender.M' | 'segments.gender.X'> = { F: 'segments.gender.F', M: 'segments.gender.M', X: 'segments.gender.X' };
 const DEBOUNCE_MS = 400;
 const SIMULATE_DAYS = 90;
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = window.setTimeout(() => setSettled(value), ms);
-    return () => window.clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
-}
 
 /**
  * A campaign (`/campaigns/:code`) or a new one (`/campaigns/new`): its status and lifecycle

@@ -10,6 +10,7 @@ import { Chart } from '../../ui/Chart';
 import { Field, Form } from '../../ui/Form';
 import { Empty, ErrorState, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
+import { useDebounced } from '../../ui/useDebounced';
 import { downloadWithToken } from './download';
 import { conditionCount, emptyDraft, fromFilter, toFilterInput, type Draft } from './filter';
 import { FilterBuilder } from './FilterBuilder';
@@ -25,16 +26,6 @@ const DIMENSION_LABEL: Record<Dimension, MessageKey> = {
   region: 'segments.dimension.region', channel: 'segments.dimension.channel', gender: 'segments.dimension.gender',
 };
 const GENDER_LABEL: Record<string, MessageKey> = { F: 'segments.gender.F', M: 'segments.gender.M', X: 'segments.gender.X' };
-
-/** `value` after `ms` without a change. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = window.setTimeout(() => setSettled(value), ms);
-    return () => window.clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
-}
 
 /**
  * Segments: a filter builder with the live size (segmentPreview, one request per change of the
