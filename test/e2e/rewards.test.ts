@@ -3,6 +3,8 @@ import { createLadder, registerMember } from '../support/fixtures';
 import { ADJUST, POINTS, expectLedgerConsistent } from '../support/ledger';
 import { TestClock } from '../support/clock';
 import { addDaysUtc, addMonthsUtc } from '../../src/common/time.rules';
+import { Client } from 'pg';
+import * as rewardsRepo from '../../src/modules/rewards/rewards.repository';
 
 let s: TestServer;
 let admin: string;
@@ -144,6 +146,52 @@ describe('redemption under concurrency', () => {
     expect(new Set(results.map((r) => JSON.stringify(r.data))).size).toBe(1);
     expect(await s.sql(`select count(*)::int as n from redemption where idempotency_key = 'same-five'`)).toEqual([{ n: 1 }]);
     expect(await balance(id)).toBe(90);
+  });
+
+  it('a retry of the redemption that took the last unit gets that redemption, not OUT_OF_STOCK, even when it overtakes the commit', async () => {
+    await upsertReward({ code: 'LAST_ONE', name: 'Last one', costPoints: 10, stock: 1 });
+    const id = await registerMember(s);
+    await credit(id, 100, 'last-one-credit');
+    const token = await s.token('member', id);
+    // The first tap waits on the member's account (held here), after its sold-out check; the
+    // second tap finds no redemption under the key, and the first commits before its own
+    // sold-out check reads the stock (that check is held until then).
+    const holder = new Client({ connectionString: s.databaseUrl });
+    await holder.connect();
+    const original = rewardsRepo.rewardStock;
+    const stockReads = jest.spyOn(rewardsRepo, 'rewardStock');
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from point_account where member_id = $1 for update', [id]);
+      let calls = 0;
+      let firstCommitted: () => void = () => {};
+      const committed = new Promise<void>((resolve) => { firstCommitted = resolve; });
+      stockReads.mockImplementation(async (em, code) => {
+        calls += 1;
+        if (calls === 2) {
+          // The second tap, between its replay and its stock check: let the first one finish.
+          await holder.query('commit');
+          await committed;
+        }
+        return original(em, code);
+      });
+      const first = redeem(id, 'LAST_ONE', 'double-tap', token).then((r) => { firstCommitted(); return r; });
+      while (calls < 1) await new Promise((r) => setTimeout(r, 5));
+      const second = await redeem(id, 'LAST_ONE', 'double-tap', token);
+      const firstAnswer = await first;
+      expect(firstAnswer.errors).toBeUndefined();
+      expect(second.errors).toBeUndefined();
+      expect(second.data).toEqual(firstAnswer.data);
+    } finally {
+      stockReads.mockRestore();
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+    }
+    expect(await s.sql(`select count(*)::int as n from redemption where member_id = $1`, [id])).toEqual([{ n: 1 }]);
+    expect(await balance(id)).toBe(90);
+    // A different key now is sold out.
+    expectError(await redeem(id, 'LAST_ONE', 'another-tap', token), 'OUT_OF_STOCK');
+    await expectLedgerConsistent(s);
   });
 
   it('cancellation gives points back to their lots and restores stock; racing a redemption stays consistent', async () => {

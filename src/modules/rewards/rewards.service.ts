@@ -156,7 +156,13 @@ export class RewardsService {
       // Sold out: answer at once, before taking any lock (a replay above still returns the
       // stored redemption). The check inside the transaction is the one that counts.
       const known = await rewardsRepo.rewardStock(this.em, input.rewardCode);
-      if (known && known.stock != null && known.stock <= 0) throw new AppError(ErrorCode.OUT_OF_STOCK, `${input.rewardCode} is out of stock`);
+      if (known && known.stock != null && known.stock <= 0) {
+        // The unit may have gone to this very key, committed since the replay above (a double
+        // tap: the first tap took the last unit while the second was on its way): its answer.
+        const settled = await replay(this.em);
+        if (settled) return settled;
+        throw new AppError(ErrorCode.OUT_OF_STOCK, `${input.rewardCode} is out of stock`);
+      }
       return this.redeemLocked(input, occurredAt, replay);
     });
   }
