@@ -60,6 +60,29 @@ describe('redeemReward', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a back end\'s retry under the same key with another occurredAt is a CONFLICT; without one, or with the stored one, the same redemption', async () => {
+    await upsertReward({ code: 'DATED', name: 'Dated', costPoints: 10 });
+    const id = await registerMember(s, { joinedAt: new Date(clock.now().getTime() - 86_400_000).toISOString() });
+    await s.admin(ADJUST, { input: { memberId: id, amount: 100, reason: 'dated credit', idempotencyKey: `dated-credit-${id}`,
+      occurredAt: new Date(clock.now().getTime() - 10 * 3_600_000).toISOString() } });
+    const service = await s.token('service', 'till-9');
+    const at = new Date(clock.now().getTime() - 3_600_000).toISOString();
+    const dated = (occurredAt?: string) => s.gql(REDEEM.replace('status', 'status createdAt'), { i: { memberId: id, rewardCode: 'DATED', idempotencyKey: 'till-sync-1', ...(occurredAt ? { occurredAt } : {}) } }, service);
+    const first = await dated(at);
+    expect(first.errors).toBeUndefined();
+    expect(first.data!.redeemReward.createdAt).toBe(at);
+    expectError(await dated(new Date(clock.now().getTime() - 7_200_000).toISOString()), 'CONFLICT', 'idempotencyKey');
+    expect(await dated(at)).toEqual(first);
+    expect(await dated()).toEqual(first);
+    // A first call without occurredAt took the server's clock: a retry may name that instant, no other.
+    const now = await s.gql(REDEEM.replace('status', 'status createdAt'), { i: { memberId: id, rewardCode: 'DATED', idempotencyKey: 'till-sync-2' } }, service);
+    const again = (occurredAt: string) => s.gql(REDEEM.replace('status', 'status createdAt'), { i: { memberId: id, rewardCode: 'DATED', idempotencyKey: 'till-sync-2', occurredAt } }, service);
+    expect(await again(now.data!.redeemReward.createdAt)).toEqual(now);
+    expectError(await again(at), 'CONFLICT', 'idempotencyKey');
+    expect(await balance(id)).toBe(80);
+    await expectLedgerConsistent(s);
+  });
+
   it('a tier that expired before its review ran is reviewed first: its reward is NOT_ELIGIBLE, as after the review', async () => {
     await upsertReward({ code: 'GOLD_ROOM', name: 'Gold room', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
     const id = await registerMember(s, { joinedAt: new Date(clock.now().getTime() - 400 * 86_400_000).toISOString() });

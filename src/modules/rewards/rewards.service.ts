@@ -147,7 +147,10 @@ export class RewardsService {
     const replay = async (em: EntityManager) => {
       const r = await rewardsRepo.redemptionByKey(em, input.memberId, input.idempotencyKey);
       if (!r) return null;
-      if (r.rewardCode !== input.rewardCode) {
+      // As a purchase's: a retry without occurredAt is the same redemption; with it (services
+      // and admins), only at the stored instant (whether the first call gave it or took the clock).
+      const sameWhen = input.occurredAt == null || r.createdAt.getTime() === input.occurredAt.getTime();
+      if (r.rewardCode !== input.rewardCode || !sameWhen) {
         throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
       }
       return r;
