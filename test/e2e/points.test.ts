@@ -194,6 +194,28 @@ describe('activities', () => {
     expectError(await s.gql(`mutation { recordActivity(input: { memberId: "${id}", kind: "NOPE", idempotencyKey: "n1" }) { pointsEarned } }`, {}, service), 'NOT_FOUND');
   });
 
+  it('the same key with another occurredAt is a CONFLICT naming the key as sent; without one, or with the stored one, the same activity', async () => {
+    await s.admin(`mutation { upsertActivityRule(input: { kind: "REVIEW_WHEN", name: "Review", points: 7, qualifyingPoints: 0 }) { kind } }`);
+    const id = await registerMember(s, { joinedAt: iso(Date.now() - 2 * DAY) });
+    const run = (occurredAt?: string, kind = 'REVIEW_WHEN') => s.gql(`mutation($input: RecordActivityInput!) { recordActivity(input: $input) {
+      pointsEarned transaction { id occurredAt } } }`, { input: { memberId: id, kind, idempotencyKey: `when-${id}`, occurredAt } }, service);
+    const at = iso(Date.now() - DAY);
+    const first = await run(at);
+    expect(first.data!.recordActivity).toMatchObject({ pointsEarned: 7, transaction: { occurredAt: at } });
+    expectError(await run(iso(Date.now() - 2 * 3_600_000)), 'CONFLICT', 'idempotencyKey');
+    expect(await run(at)).toEqual(first);
+    expect(await run()).toEqual(first);
+    expect((await points(id)).pointsBalance).toBe(7);
+    // A member's key is kept in its own namespace; a refusal names the key the member sent.
+    const token = await s.token('member', id);
+    const mine = (kind: string) => s.gql(`mutation($input: RecordActivityInput!) { recordActivity(input: $input) { pointsEarned } }`,
+      { input: { memberId: id, kind, idempotencyKey: 'tap-1' } }, token);
+    expect((await mine('REVIEW_WHEN')).errors).toBeUndefined();
+    const refused = await mine('ANOTHER_KIND');
+    expectError(refused, 'CONFLICT', 'idempotencyKey');
+    expect(refused.errors![0].message).toBe('Idempotency key tap-1 was used with another payload');
+  });
+
   it('a member records its own activity, now: its keys are its own; another member\'s is FORBIDDEN; a time it gives is BAD_USER_INPUT', async () => {
     await s.admin(`mutation { upsertActivityRule(input: { kind: "SHARE", name: "Share", points: 3, qualifyingPoints: 0, dailyCap: 30 }) { kind } }`);
     const [a, b] = [await registerMember(s), await registerMember(s)];

@@ -420,16 +420,19 @@ export async function activityPointsOn(tx: EntityManager, memberId: string, kind
 }
 
 /** `memberErased`: as StoredRefund's. */
-export interface StoredActivity { memberId: string; kind: string; points: number; qualifying: number; transactionId: string | null; memberErased: boolean }
+export interface StoredActivity {
+  memberId: string; kind: string; points: number; qualifying: number; transactionId: string | null; memberErased: boolean; occurredAt: Date;
+}
 
 export async function storedActivity(em: EntityManager, idempotencyKey: string): Promise<StoredActivity | null> {
   const [row] = await em.execute<StoredActivity[]>(
     `select member_id as "memberId", kind, points, qualifying_points as "qualifying", transaction_id::text as "transactionId",
+       occurred_at as "occurredAt",
        exists (select 1 from member m where m.id = activity.member_id and m.erased_at is not null) as "memberErased"
      from activity where idempotency_key = ?`,
     [idempotencyKey],
   );
-  return row ?? null;
+  return row ? withDates(row, ['occurredAt']) : null;
 }
 
 export interface NewActivity {

@@ -1059,7 +1059,7 @@ export class PointsService {
     // A member's app makes its own keys: they are the member's namespace ('member:<id>:<key>'),
     // so that one member's key never answers another's activity; back ends share the programme's.
     const input = actor.role === 'member' ? { ...given, idempotencyKey: `member:${memberId}:${given.idempotencyKey}` } : given;
-    const replay = (em: EntityManager) => this.replayActivity(input, memberId, em);
+    const replay = (em: EntityManager) => this.replayActivity(input, memberId, em, given.idempotencyKey);
     return idempotentWrite(this.em, replay, () => withinPointsRange('kind', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
       if (settled) return settled;
@@ -1088,12 +1088,17 @@ export class PointsService {
     return given;
   }
 
-  /** The stored result of an earlier activity with this key, or CONFLICT if it differs. */
-  private async replayActivity(input: RecordActivityInput, memberId: string, em: EntityManager): Promise<EarnResult | null> {
+  /**
+   * The stored result of an earlier activity with this key, or CONFLICT if it differs (member,
+   * kind, and occurredAt when the retry gives one: as a purchase's, it must be the stored
+   * instant). `givenKey` is the key as the caller sent it, for the message.
+   */
+  private async replayActivity(input: RecordActivityInput, memberId: string, em: EntityManager, givenKey: string): Promise<EarnResult | null> {
     const a = await repo.storedActivity(em, input.idempotencyKey);
     if (!a) return null;
-    if (a.memberId !== memberId || a.kind !== input.kind) {
-      throw conflict(`Idempotency key ${input.idempotencyKey} was used with another payload`, { field: 'idempotencyKey' });
+    const sameWhen = input.occurredAt == null || a.occurredAt.getTime() === new Date(input.occurredAt).getTime();
+    if (a.memberId !== memberId || a.kind !== input.kind || !sameWhen) {
+      throw conflict(`Idempotency key ${givenKey} was used with another payload`, { field: 'idempotencyKey' });
     }
     if (a.memberErased) throw notFound('Member', memberId); // erased since: as every write for it
     return { memberId, pointsEarned: a.points, qualifyingPointsEarned: a.qualifying, transaction: await repo.findTransaction(em, a.transactionId), tierChange: null };
