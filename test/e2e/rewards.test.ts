@@ -83,6 +83,25 @@ describe('redeemReward', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a member reads affordable wherever it reads a reward: its catalogue, its redemption\'s answer, its redemptions; others read null', async () => {
+    await upsertReward({ code: 'HALF', name: 'Half', costPoints: 60 });
+    const id = await registerMember(s);
+    await credit(id, 100, `half-credit-${id}`);
+    const token = await s.token('member', id);
+    const answer = await s.gql(`mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { reward { code affordable } } }`,
+      { i: { memberId: id, rewardCode: 'HALF', idempotencyKey: 'half-1' } }, token);
+    // 40 left: a second one is not affordable, and the answer says so as the catalogue does.
+    expect(answer.data!.redeemReward.reward).toEqual({ code: 'HALF', affordable: false });
+    const read = await s.gql('{ me { redemptions { edges { node { reward { code affordable } } } } } rewards { code affordable } }', {}, token);
+    expect(read.data!.me.redemptions.edges.map((e: any) => e.node.reward)).toEqual([{ code: 'HALF', affordable: false }]);
+    expect(read.data!.rewards.find((r: any) => r.code === 'HALF')).toEqual({ code: 'HALF', affordable: false });
+    await credit(id, 20, `half-credit-2-${id}`);
+    const richer = await s.gql('{ me { redemptions { edges { node { reward { affordable } } } } } }', {}, token);
+    expect(richer.data!.me.redemptions.edges[0].node.reward.affordable).toBe(true);
+    const staff = await s.admin(`query($id: ID!) { member(id: $id) { redemptions { edges { node { reward { affordable } } } } } }`, { id });
+    expect(staff.member.redemptions.edges[0].node.reward.affordable).toBeNull();
+  });
+
   it('a tier that expired before its review ran is reviewed first: its reward is NOT_ELIGIBLE, as after the review', async () => {
     await upsertReward({ code: 'GOLD_ROOM', name: 'Gold room', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
     const id = await registerMember(s, { joinedAt: new Date(clock.now().getTime() - 400 * 86_400_000).toISOString() });

@@ -4,7 +4,7 @@ import { forbidden } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
 import type { BenefitRow } from '../../modules/benefits/benefits.service';
 import { couponStatus } from '../../modules/rewards/rewards.rules';
-import type { RedemptionRow } from '../../modules/rewards/rewards.service';
+import type { RedemptionRow, RewardRow } from '../../modules/rewards/rewards.service';
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
 import { BenefitInput, BenefitPatch, RedeemRewardInput, RewardInput, RewardPatch } from '../types/inputs';
@@ -74,6 +74,19 @@ export class RewardResolver {
     const actor = requireActor(ctx);
     if (actor.role === 'member' && actor.sub !== input.memberId) throw forbidden('A member may only redeem for itself');
     return ctx.services.rewards.redeem(actor, input, ctx.clock.now());
+  }
+
+  /**
+   * Wherever a member caller reads a reward (its catalogue, a redemption's reward, the answer to
+   * its redeemReward): whether its spendable balance covers the cost, as of the read (after the
+   * request's own write). Null for services and admins. The catalogue gives it precomputed.
+   */
+  @FieldResolver(() => Boolean, { nullable: true, description: 'For a member caller: whether its spendable balance covers the cost' })
+  async affordable(@Root() r: RewardRow & { affordable?: boolean | null }, @Ctx() ctx: GraphQLContext) {
+    if (r.affordable != null) return r.affordable;
+    const actor = requireActor(ctx);
+    if (actor.role !== 'member') return null;
+    return r.costPoints <= (await ctx.loaders.points.balances.load(actor.sub)).balance;
   }
 
   @Authorized('admin')
