@@ -154,6 +154,12 @@ describe('adjustPoints', () => {
     const again = await s.gql(ADJUST, { input: { memberId: id, amount: 30, reason: 'goodwill', idempotencyKey: 'adj-1' } }, admin);
     expect(again.data).toEqual(plus.data);
     expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 31, reason: 'goodwill', idempotencyKey: 'adj-1' } }, admin), 'CONFLICT');
+    // Its instant is part of the payload when the retry gives one: the stored one (the clock's,
+    // here) is the same adjustment, another is a CONFLICT on the key.
+    const stored = (await s.sql<{ at: Date }>(`select occurred_at as at from point_transaction where id = $1`, [plus.data!.adjustPoints.id]))[0].at;
+    const dated = (at: Date) => s.gql(ADJUST, { input: { memberId: id, amount: 30, reason: 'goodwill', idempotencyKey: 'adj-1', occurredAt: at.toISOString() } }, admin);
+    expect((await dated(stored)).data).toEqual(plus.data);
+    expectError(await dated(new Date(stored.getTime() - 3_600_000)), 'CONFLICT', 'idempotencyKey');
     const minus = await s.gql(ADJUST, { input: { memberId: id, amount: -12, reason: 'correction', idempotencyKey: 'adj-2' } }, admin);
     expect(minus.data!.adjustPoints).toMatchObject({ amount: -12, balanceAfter: 18 });
     expectError(await s.gql(ADJUST, { input: { memberId: id, amount: -19, reason: 'x', idempotencyKey: 'adj-3' } }, admin), 'INSUFFICIENT_POINTS');

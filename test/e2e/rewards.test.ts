@@ -367,5 +367,12 @@ describe('benefits', () => {
     expect(await s.sql('select year, points from birthday_grant where member_id = $1', [id])).toEqual([{ year: 2026, points: 88 }]);
     expect(await s.sql('select year from birthday_grant where member_id = $1', [later])).toEqual([]);
     expect(await balance(later)).toBe(0);
+    // A crash between the gift's points and its grant row: a later run finds the gift under its
+    // key (dated the first run's instant) and records the grant, without a second gift.
+    await s.sql('delete from birthday_grant where member_id = $1', [id]);
+    const nextDay = await s.admin(`mutation { grantBirthdayGifts(asOf: "2026-07-01T23:00:00.000Z") { processed changed } }`);
+    expect(nextDay.grantBirthdayGifts).toEqual({ processed: 1, changed: 1 });
+    expect(await balance(id)).toBe(88);
+    expect(await s.sql('select year, points from birthday_grant where member_id = $1', [id])).toEqual([{ year: 2026, points: 88 }]);
   });
 });

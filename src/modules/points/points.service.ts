@@ -9,7 +9,7 @@ import { lockAccount, lockAccounts, lockActivityRule, type LockedAccount } from 
 import { PacedLanes, type Pace } from '../../db/foreground';
 import { memberWrites } from '../../db/member-queue';
 import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange, retried } from '../../db/transaction';
-import type { Actor } from '../actor';
+import { SYSTEM_ACTOR, type Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import * as repo from './points.repository';
@@ -865,7 +865,13 @@ export class PointsService {
     if (!Number.isInteger(input.amount) || input.amount === 0) throw badInput('amount', 'amount must be a non-zero integer');
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const key = `adjust:${input.idempotencyKey}`;
-    const same = (t: TransactionRow) => t.memberId === memberId && t.amount === input.amount && t.reason === input.reason;
+    // The payload: member, amount, reason, and occurredAt when the retry gives one (the stored
+    // instant, as a purchase's). The scheduled jobs' own writes (SYSTEM_ACTOR, keys made of the
+    // member and the period) replay at a later run's instant: the birthday job adjusts before it
+    // records the year's grant, and the next day's run after a crash between the two must find
+    // its first gift under the key.
+    const sameWhen = (t: TransactionRow) => input.occurredAt == null || actor === SYSTEM_ACTOR || t.occurredAt.getTime() === new Date(input.occurredAt).getTime();
+    const same = (t: TransactionRow) => t.memberId === memberId && t.amount === input.amount && t.reason === input.reason && sameWhen(t);
     const replay = async (em: EntityManager) => {
       const t = await repo.findTransactionByKey(em, key);
       // Erased since: NOT_FOUND as every write for it (before the payload check: the erasure scrubbed the reason it compares).
