@@ -457,4 +457,23 @@ describe('a reversal after the referrer spent its points', () => {
     // The referee's 100 and the referrer's 50 came back; 150 stayed given.
     expect(await around(back)).toEqual({ completed: 0, reversed: 1, pointsGiven: -(300 - 150) });
   });
+
+  it('the referrer erased before the reversal: its side was forfeited, not taken back, and stays in pointsGiven', async () => {
+    const { referrer, referee } = await pair();
+    const { orderId } = await buy(referee, 100); // completes: 200 + 100 pending for the hold
+    await s.admin('mutation($id: ID!) { eraseMember(memberId: $id, reason: "asked") { id } }', { id: referrer });
+    await refund(orderId, 100); // in full, within the hold: REVERSED; only the referee's 100 come back
+    expect(await referral(referee)).toMatchObject({ status: 'REVERSED' });
+    const taken = await s.sql<{ amount: number }>(
+      `select t.amount from point_transaction t where t.type = 'REFUND_REVERSAL' and t.member_id = any($1::uuid[]) and t.reason like '%referral'`,
+      [[referrer, referee]]);
+    expect(taken).toEqual([{ amount: -100 }]);
+    const [{ unrecovered }] = await s.sql('select unrecovered_points as unrecovered from referral where referee_id = $1', [referee]);
+    expect(unrecovered).toBe(200);
+    const [{ back }] = await s.sql<{ back: Date }>('select reversed_at as back from referral where referee_id = $1', [referee]);
+    const stats = (await s.admin('query($from: DateTime!, $to: DateTime!) { referralStats(from: $from, to: $to) { reversed pointsGiven } }',
+      { from: back.toISOString(), to: new Date(back.getTime() + 1).toISOString() })).referralStats;
+    expect(stats).toEqual({ reversed: 1, pointsGiven: -100 }); // what the reversal took back: the referee's 100
+    await expectLedgerConsistent(s);
+  });
 });

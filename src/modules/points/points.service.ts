@@ -724,7 +724,8 @@ export class PointsService {
    * referrer too (as a refund reverses a purchase's awards), and the referral REVERSED. After the
    * hold nothing changes: it stays COMPLETED. The referee's account is held (`account`); the
    * referrer's is locked after it (db/locks.ts: referee, then referrer); an erased referrer
-   * forfeited its balance, so only the referee's side goes back. Returns the referee's points it
+   * forfeited its balance, so only the referee's side goes back, and the referrer's side is
+   * unrecovered (referralStats' pointsGiven keeps it: the reversal took none of it back). Returns the referee's points it
    * reversed (part of the refund's bonusPoints).
    */
   private async reverseReferral(
@@ -753,6 +754,9 @@ export class PointsService {
         });
         await reverseAward(tx, award, r.referrerId, points, debit.plan.unrecovered);
       }
+    } else {
+      // The referrer was erased: its erasure forfeited its side, which this reversal takes nothing of; given, not taken back.
+      unrecovered += Math.max(r.referrerPoints, 0);
     }
     await repo.markReferralReversed(tx, r.id, occurredAt, REVERSAL_REASON, unrecovered);
     return Math.max(r.refereePoints, 0);
