@@ -177,6 +177,27 @@ describe.each(['UTC', 'Asia/Shanghai', 'America/New_York'])('retention as of a d
       { f: local(zone, '2023-10-01T00:00'), t: local(zone, '2023-11-01T00:00') });
     expect(pointsFlow).toEqual([{ period: '2023-10', earned: 100 + 5 + 7 + 11 }]);
   });
+
+  it('points flow counts a purchase\'s rate correction as earned whichever way it goes, as lifetimePoints does', async () => {
+    // Down: a backdated partial refund undoes the upgrade a later purchase earned at (it earns again at BRONZE: ADJUST -100).
+    const down = await registerMember(s, { joinedAt: JOINED });
+    await c.buy(down, 'rate-d0', 800, local(zone, '2023-12-05T12:00'));
+    await c.buy(down, 'rate-d1', 300, local(zone, '2023-12-08T12:00')); // Q 1100: SILVER (1.25x)
+    await c.buy(down, 'rate-d2', 400, local(zone, '2023-12-12T12:00')); // earns 500 at SILVER
+    await c.refund('rate-d0', 'rate-d0-r', 300, local(zone, '2023-12-07T12:00')); // Q at the 8th is 800: rate-d2's purchase upgrades, earning at BRONZE
+    // Up: a backdated purchase upgrades before a later one (it earns again at SILVER: ADJUST +100).
+    const up = await registerMember(s, { joinedAt: JOINED });
+    await c.buy(up, 'rate-u1', 400, local(zone, '2023-12-20T12:00'));
+    await c.buy(up, 'rate-u0', 1000, local(zone, '2023-12-15T12:00'));
+    const corrections = await s.sql<{ amount: number }>(
+      `select amount from point_transaction where type = 'ADJUST' and member_id = any($1::uuid[]) order by amount`, [[down, up]]);
+    expect(corrections).toEqual([{ amount: -100 }, { amount: 100 }]);
+    const lifetime = async (id: string) => (await s.admin('query($id: ID!) { member(id: $id) { lifetimePoints } }', { id })).member.lifetimePoints;
+    expect([await lifetime(down), await lifetime(up)]).toEqual([1500, 1500]);
+    const { pointsFlow } = await s.admin(`query($f: DateTime!, $t: DateTime!) { pointsFlow(from: $f, to: $t) { period earned reversed } }`,
+      { f: local(zone, '2023-12-01T00:00'), t: local(zone, '2024-01-01T00:00') });
+    expect(pointsFlow).toEqual([{ period: '2023-12', earned: 1500 + 1500, reversed: 300 }]);
+  });
 });
 
 describe('item 11: lifecycle transitions when refreshes run out of date order', () => {

@@ -667,15 +667,18 @@ const PROGRAM_ZONE = '(select time_zone from program where id = 1)';
 /**
  * Points earned, redeemed, expired and reversed per month of [from, to), months in the programme's
  * time zone. Earned: every credit the programme gave in the month, purchases' (EARN), campaigns'
- * (BONUS), referrals', check-ins' and positive adjustments (birthday gifts among them); not an
- * import's OPENING_BALANCE (points another programme gave). Reads point_transaction (the points
+ * (BONUS), referrals', check-ins' and positive adjustments (birthday gifts among them), and a
+ * purchase's rate corrections either way (ADJUST with the order as reference: the points it earns
+ * again at the tier held at its instant, PointsService.rerate); not an import's OPENING_BALANCE
+ * (points another programme gave), nor an admin's debit (a negative ADJUST without a reference). Reads point_transaction (the points
  * module's table), one aggregate; sum() over int is bigint: a month's flow may pass 2^31.
  */
 export async function pointsFlow(em: EntityManager, from: Date, to: Date): Promise<PointsFlowRow[]> {
   const rows = await rowsOf<{ period: string; earned: string; redeemed: string; expired: string; reversed: string }>(
     em,
     `select to_char(date_trunc('month', occurred_at at time zone ${PROGRAM_ZONE}), 'YYYY-MM') as period,
-         coalesce(sum(amount) filter (where amount > 0 and type in ('EARN', 'ADJUST', 'BONUS', 'REFERRAL', 'CHECK_IN')), 0) as earned,
+         coalesce(sum(amount) filter (where (amount > 0 and type in ('EARN', 'ADJUST', 'BONUS', 'REFERRAL', 'CHECK_IN'))
+           or (type = 'ADJUST' and amount < 0 and reference is not null)), 0) as earned,
          coalesce(-sum(amount) filter (where type = 'REDEEM'), 0) + coalesce(-sum(amount) filter (where type = 'REDEMPTION_CANCEL'), 0) as redeemed,
          coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0) as expired,
          coalesce(-sum(amount) filter (where type = 'REFUND_REVERSAL'), 0) as reversed
