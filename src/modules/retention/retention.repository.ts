@@ -595,34 +595,30 @@ export async function transitionCounts(em: EntityManager, from: Date, to: Date):
 }
 
 /**
- * Members and points liability. Reads member (the members module's table) and point_account
- * (the points module's), each in one aggregate. Totals stay bigint (sum over int and count(*)
- * are bigint in PostgreSQL), read exactly.
+ * The programme's picture: members, points liability (sum of balances), members per tier (every
+ * tier, in rank order) and per lifecycle stage (PROSPECT without a row), in one statement, so one
+ * snapshot: `members` = Σ per tier = Σ per stage in every answer, while members register or change
+ * tier (as three statements of their own they did not add up under writes). Reads member (the
+ * members module's table), point_account (the points module's) and tier (the tiers module's)
+ * beside member_retention. Counts and the liability are bigint, read exactly (as text in the JSON).
  */
-export async function programTotals(em: EntityManager): Promise<{ members: number; liability: number }> {
-  const [totals] = await rowsOf<{ members: string; liability: string }>(
+export async function programPicture(em: EntityManager): Promise<{
+  members: number; liability: number; byTier: { tierId: string; count: number }[]; byStage: { stage: string; count: number }[];
+}> {
+  const [row] = await rowsOf<{ members: string; liability: string; byTier: { tierId: string; count: string }[]; byStage: { stage: string; count: string }[] }>(
     em,
-    `select (select count(*) from member) as members, (select coalesce(sum(balance), 0) from point_account)::bigint as liability`,
+    `select (select count(*) from member)::text as members,
+       (select coalesce(sum(balance), 0) from point_account)::bigint::text as liability,
+       (select coalesce(json_agg(json_build_object('tierId', x.id, 'count', x.n::text) order by x.rank), '[]')
+          from (select t.id, t.rank, count(m.id) as n from tier t left join member m on m.tier_id = t.id group by t.id, t.rank) x) as "byTier",
+       (select coalesce(json_agg(json_build_object('stage', x.stage, 'count', x.n::text) order by x.stage), '[]')
+          from (select coalesce(r.stage, 'PROSPECT') as stage, count(*) as n from member m left join member_retention r on r.member_id = m.id group by 1) x) as "byStage"`,
   );
-  return { members: safeInteger(totals.members), liability: safeInteger(totals.liability) };
-}
-
-/** Members per tier, in rank order. Reads tier (the tiers module's table) and member (the members module's), one aggregate. */
-export async function membersByTier(em: EntityManager): Promise<{ tierId: string; count: number }[]> {
-  const rows = await rowsOf<{ tierId: string; count: string }>(
-    em,
-    `select t.id as "tierId", count(m.id) as count from tier t left join member m on m.tier_id = t.id group by t.id, t.rank order by t.rank`,
-  );
-  return rows.map((t) => ({ ...t, count: safeInteger(t.count) }));
-}
-
-/** Members per lifecycle stage (PROSPECT without a row). Reads member (the members module's table), one aggregate. */
-export async function membersByStage(em: EntityManager): Promise<{ stage: string; count: number }[]> {
-  const rows = await rowsOf<{ stage: string; count: string }>(
-    em,
-    `select coalesce(r.stage, 'PROSPECT') as stage, count(*) as count from member m left join member_retention r on r.member_id = m.id group by 1 order by 1`,
-  );
-  return rows.map((t) => ({ ...t, count: safeInteger(t.count) }));
+  return {
+    members: safeInteger(row.members), liability: safeInteger(row.liability),
+    byTier: row.byTier.map((t) => ({ tierId: t.tierId, count: safeInteger(t.count) })),
+    byStage: row.byStage.map((t) => ({ stage: t.stage, count: safeInteger(t.count) })),
+  };
 }
 
 /** Members and their 365-day net spend per RFM cell (members without a score are in none). Reads member_retention, one aggregate. */

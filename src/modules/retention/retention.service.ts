@@ -266,11 +266,10 @@ export class RetentionService {
     return repo.transitionCounts(this.em, from, to);
   }
 
+  /** Members, per tier and per stage, and the liability, as of one snapshot (repo.programPicture: one statement). */
   async programStats(): Promise<{ members: number; byTier: { tierId: string; count: number }[]; byStage: { stage: string; count: number }[]; pointsLiability: number }> {
-    const totals = await repo.programTotals(this.em);
-    const byTier = await repo.membersByTier(this.em);
-    const byStage = await repo.membersByStage(this.em);
-    return { members: totals.members, pointsLiability: totals.liability, byTier, byStage };
+    const { members, liability, byTier, byStage } = await repo.programPicture(this.em);
+    return { members, pointsLiability: liability, byTier, byStage };
   }
 
   /** Members per RFM cell, every one of the eight listed (zero when empty), with their 365-day net spend in money. */
