@@ -106,6 +106,22 @@ describe('a write that would leave the points range is BAD_USER_INPUT and writes
     expect(await footprint(id)).toEqual(before);
   });
 
+  it('cancelling a redemption of a reward whose stock was set to 2,147,483,647 meanwhile: cancelled, the stock stays at the top', async () => {
+    const id = await registerMember(s);
+    expect((await adjust(id, 100, `stock-${id}`)).errors).toBeUndefined();
+    const upsert = (stock: number) => s.gql('mutation($s: Int) { upsertReward(input: { code: "T-STOCK", name: "s", costPoints: 100, stock: $s }) { stock } }', { s: stock }, admin);
+    expect((await upsert(10)).errors).toBeUndefined();
+    const redeemed = await s.gql('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id } }',
+      { i: { memberId: id, rewardCode: 'T-STOCK', idempotencyKey: `stock-${id}` } }, admin);
+    expect(redeemed.errors).toBeUndefined();
+    expect((await upsert(INT_MAX)).data).toEqual({ upsertReward: { stock: INT_MAX } });
+    const cancelled = await s.gql('mutation($id: ID!) { cancelRedemption(id: $id, reason: "returned") { status } }', { id: redeemed.data!.redeemReward.id }, admin);
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data).toEqual({ cancelRedemption: { status: 'CANCELLED' } });
+    expect(await s.sql(`select stock from reward where code = 'T-STOCK'`)).toEqual([{ stock: INT_MAX }]);
+    expect(await s.sql('select balance from point_account where member_id = $1', [id])).toEqual([{ balance: 100 }]);
+  });
+
   it('a benefit value beyond its column, and a birthday gift beyond the points range', async () => {
     const upsert = (value: number, kind = 'CUSTOM') => s.gql('mutation($v: Float!, $k: String!) { upsertBenefit(input: { code: "T-VAL", name: "v", kind: $k, value: $v, tierCodes: [] }) { value } }', { v: value, k: kind }, admin);
     expectError(await upsert(1e10), 'BAD_USER_INPUT', 'value');

@@ -170,7 +170,9 @@ export async function takeStock(tx: EntityManager, rewardId: string): Promise<bo
 
 /** Gives a unit of stock back (a cancellation; the reward row is locked). */
 export async function restock(tx: EntityManager, rewardId: string): Promise<void> {
-  await tx.execute('update reward set stock = stock + 1 where id = ? and stock is not null', [rewardId]);
+  // Saturates at the int column's top: a stock set to 2147483647 is unlimited in practice, and
+  // one unit more overflowed the column, which refused every cancellation (INTERNAL_SERVER_ERROR).
+  await tx.execute('update reward set stock = least(stock, 2147483646) + 1 where id = ? and stock is not null', [rewardId]);
 }
 
 /** The code of the member's current tier (read from member and tier: the eligibility check's only look at them). */
