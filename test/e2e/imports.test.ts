@@ -343,6 +343,29 @@ describe('purchases import', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a history import\'s refundedAmount, then API refunds of the rest: the order\'s refunds reverse floor(Q × refunded / amount) together, all of Q in full', async () => {
+    await registerMember(s, { externalId: 'p-hq' });
+    const header = 'orderId,externalId,amount,occurredAt,refundedAmount';
+    const bought = new Date(Date.now() - 5 * 86_400_000).toISOString();
+    // Q = 10; the import's 3.33 refunded reverses floor(10 × 333 / 1000) = 3: a qualifying entry of 7.
+    expect(await importFile('/imports/purchases?mode=history', csv([header, `hq-1,p-hq,10,${bought},3.33`]))).toMatchObject({ rowsDone: 1, errors: [] });
+    const service = await s.token('service');
+    const refund = async (refundId: string, amount: number) => {
+      const r = await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { qualifyingPointsEarned member { tierProgress { qualifyingPoints } } } }`,
+        { i: { orderId: 'hq-1', refundId, amount } }, service);
+      expect(r.errors).toBeUndefined();
+      return r.data!.refundPurchase;
+    };
+    // 3.33 + 1.67 = 5.00 refunded: floor(10 × 500 / 1000) = 5 reversed in all, 2 of them by this refund.
+    expect(await refund('hq-1-a', 1.67)).toEqual({ qualifyingPointsEarned: -2, member: { tierProgress: { qualifyingPoints: 5 } } });
+    // The rest: the order refunded in full, none of its Q left.
+    expect(await refund('hq-1-b', 5)).toEqual({ qualifyingPointsEarned: -5, member: { tierProgress: { qualifyingPoints: 0 } } });
+    const [p] = await s.sql(`select qualifying_points - reversed_qualifying as net,
+        (select sum(points)::int from qualifying_entry q where q.member_id = purchase.member_id) as entries from purchase where order_id = 'hq-1'`);
+    expect(p).toEqual({ net: 0, entries: 0 });
+    await expectLedgerConsistent(s);
+  });
+
   it('refundedAmount against an API refund queued on the account ahead of the import\'s line: the import refunds only the rest of the total', async () => {
     const m = await registerMember(s, { externalId: 'p-race' });
     const service = await s.token('service');

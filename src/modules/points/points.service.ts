@@ -819,18 +819,21 @@ export class PointsService {
    * what those before it reverse. Its entry is dated at the purchase and counts from the refund
    * on, so a refund arriving before an earlier-dated one would otherwise carry the other's
    * rounding. The new refund's entry is written; a later-dated refund whose share moves gets a
-   * correction entry under its own source. Returns the new refund's share and whether any entry
-   * was written (the tier history is then rebuilt from the refund's instant, the earliest that changed).
+   * correction entry under its own source. What the order had refunded with no refund row (a
+   * history import's refundedAmount: its purchase's qualifying entry is net of floor(Q × that /
+   * amount)) comes first, so that the order's refunds together reverse floor(Q × refunded total /
+   * amount), all of Q once it is refunded in full. Returns the new refund's share and whether any
+   * entry was written (the tier history is then rebuilt from the refund's instant, the earliest that changed).
    */
   private async attributeQualifying(
     tx: EntityManager, memberId: string, input: RefundPurchaseInput, refundCents: number, occurredAt: Date, purchasedAt: Date,
-    p: { amountCents: number; qualifying: number },
+    p: { amountCents: number; qualifying: number; refundedCents: number },
   ): Promise<{ own: number; changed: boolean }> {
     const others = await repo.refundsOfOrder(tx, input.orderId);
     const all = [...others, { id: input.refundId, at: occurredAt, cents: refundCents, recorded: 0 }]
       .sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    let refunded = 0;
-    let before = 0;
+    let refunded = p.refundedCents - others.reduce((t, r) => t + r.cents, 0);
+    let before = Number((BigInt(p.qualifying) * BigInt(refunded)) / BigInt(p.amountCents));
     let own = 0;
     let changed = false;
     for (const r of all) {
