@@ -122,6 +122,25 @@ describe('a write that would leave the points range is BAD_USER_INPUT and writes
     expect(await s.sql('select balance from point_account where member_id = $1', [id])).toEqual([{ balance: 100 }]);
   });
 
+  it('the first large purchase after pointsPerUnit was lowered earns on the new rate: the rate held before it is not the one refusing it', async () => {
+    const id = await registerMember(s);
+    // A purchase, so that this server holds the programme's configuration as it is now (pointsPerUnit 1).
+    expect((await s.gql(PURCHASE, { input: { memberId: id, orderId: `rate-a-${id}`, amount: 10 } }, admin)).errors).toBeUndefined();
+    expect((await s.gql('mutation { updateProgram(input: { pointsPerUnit: 0.0001 }) { pointsPerUnit } }', {}, admin)).errors).toBeUndefined();
+    try {
+      // 2e10 × 1 is past int; 2e10 × 0.0001 = 2,000,000 points.
+      const r = await s.gql(PURCHASE, { input: { memberId: id, orderId: `rate-b-${id}`, amount: 2e10 } }, admin);
+      expect(r.errors).toBeUndefined();
+      expect(r.data!.recordPurchase).toMatchObject({ pointsEarned: 2_000_000, qualifyingPointsEarned: 2_000_000 });
+    } finally {
+      expect((await s.gql('mutation { updateProgram(input: { pointsPerUnit: 1 }) { pointsPerUnit } }', {}, admin)).errors).toBeUndefined();
+    }
+    // Raised back: past int on the current rate (1e10 × 1), still BAD_USER_INPUT (amount), nothing written.
+    const before = await footprint(id);
+    expectError(await s.gql(PURCHASE, { input: { memberId: id, orderId: `rate-c-${id}`, amount: 1e10 } }, admin), 'BAD_USER_INPUT', 'amount');
+    expect(await footprint(id)).toEqual(before);
+  });
+
   it('a benefit value beyond its column, and a birthday gift beyond the points range', async () => {
     const upsert = (value: number, kind = 'CUSTOM') => s.gql('mutation($v: Float!, $k: String!) { upsertBenefit(input: { code: "T-VAL", name: "v", kind: $k, value: $v, tierCodes: [] }) { value } }', { v: value, k: kind }, admin);
     expectError(await upsert(1e10), 'BAD_USER_INPUT', 'value');

@@ -241,7 +241,8 @@ export class PointsService {
       tierId: t.id,
       points: earnedPoints(p.amountCents, config.pointsPerUnit, combineMultipliers(t.multiplier, ...multiplierBonuses(config.multiplierBenefits, t.code, [], p.occurredAt))),
     }));
-    if (!earned.every((e) => fitsPoints(e.points))) return null;
+    // Past int on a configuration that may be out of date: the transaction path reads the current one (purchaseFacts).
+    if (!earned.every((e) => fitsPoints(e.points)) || !fitsPoints(basePoints(p.amountCents, config.pointsPerUnit))) return null;
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
     // With PURCHASE campaigns: their effects in the same statement, the ledger written there (purchase_at_once writes only without a debt).
     const effects = this.purchaseEffects(p, config, true);
@@ -280,12 +281,21 @@ export class PointsService {
     return r;
   }
 
-  /** purchase_facts with the configuration in memory; again with the configuration reloaded (in this transaction) when its version moved. */
+  /**
+   * purchase_facts with the configuration in memory; again with the configuration reloaded (in
+   * this transaction) when its version moved. Qualifying points past int under the held
+   * configuration are not sent: it may be out of date (a pointsPerUnit lowered since, which the
+   * statement would only tell after its int parameter had failed it), so the current one is read
+   * first; past int under that, the statement refuses the purchase (BAD_USER_INPUT, amount).
+   */
   private async purchaseFacts(tx: EntityManager, p: PurchaseInHand): Promise<{ config: ProgrammeConfig; facts: repo.PurchaseFacts | null }> {
     const cache = programmeConfigOf(this.em);
-    for (let config = await cache.get(this.em); ; config = await cache.reload(tx)) {
+    let reloaded = false;
+    for (let config = await cache.get(this.em); ; config = await cache.reload(tx), reloaded = true) {
+      const qualifying = basePoints(p.amountCents, config.pointsPerUnit);
+      if (!reloaded && !fitsPoints(qualifying)) continue;
       const facts = await repo.purchaseFacts(tx, {
-        memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, qualifying: basePoints(p.amountCents, config.pointsPerUnit),
+        memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, qualifying,
         configVersion: config.version, windowFrom: addMonthsUtc(p.occurredAt, -config.windowMonths), tags: bonusesNeedTags(config.multiplierBenefits, p.occurredAt),
       });
       if (!facts || facts.replay || facts.configVersion === config.version) return { config, facts };
