@@ -141,6 +141,28 @@ describe('a write that would leave the points range is BAD_USER_INPUT and writes
     expect(await footprint(id)).toEqual(before);
   });
 
+  it('a retry of a large purchase after pointsPerUnit was raised gets its stored answer, not BAD_USER_INPUT', async () => {
+    const id = await registerMember(s);
+    const input = { memberId: id, orderId: `raise-${id}`, amount: 2e10 };
+    expect((await s.gql('mutation { updateProgram(input: { pointsPerUnit: 0.0001 }) { pointsPerUnit } }', {}, admin)).errors).toBeUndefined();
+    let first;
+    try {
+      first = await s.gql(PURCHASE, { input }, admin);
+      expect(first.errors).toBeUndefined();
+    } finally {
+      expect((await s.gql('mutation { updateProgram(input: { pointsPerUnit: 1 }) { pointsPerUnit } }', {}, admin)).errors).toBeUndefined();
+    }
+    // A purchase at the raised rate, so that this server holds it.
+    expect((await s.gql(PURCHASE, { input: { memberId: await registerMember(s), orderId: `raise-other-${id}`, amount: 10 } }, admin)).errors).toBeUndefined();
+    const before = await footprint(id);
+    for (const i of [1, 2]) {
+      const again = await s.gql(PURCHASE, { input }, admin);
+      expect([i, again.errors]).toEqual([i, undefined]);
+      expect(again.data).toEqual(first.data);
+    }
+    expect(await footprint(id)).toEqual(before);
+  });
+
   it('a benefit value beyond its column, and a birthday gift beyond the points range', async () => {
     const upsert = (value: number, kind = 'CUSTOM') => s.gql('mutation($v: Float!, $k: String!) { upsertBenefit(input: { code: "T-VAL", name: "v", kind: $k, value: $v, tierCodes: [] }) { value } }', { v: value, k: kind }, admin);
     expectError(await upsert(1e10), 'BAD_USER_INPUT', 'value');

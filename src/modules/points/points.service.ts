@@ -286,19 +286,24 @@ export class PointsService {
    * this transaction) when its version moved. Qualifying points past int under the held
    * configuration are not sent: it may be out of date (a pointsPerUnit lowered since, which the
    * statement would only tell after its int parameter had failed it), so the current one is read
-   * first; past int under that, the statement refuses the purchase (BAD_USER_INPUT, amount).
+   * first. Past int under that one too, the statement is asked with none (it writes nothing then)
+   * whether the order is recorded: a retry gets its stored answer, a new order BAD_USER_INPUT (amount).
    */
   private async purchaseFacts(tx: EntityManager, p: PurchaseInHand): Promise<{ config: ProgrammeConfig; facts: repo.PurchaseFacts | null }> {
     const cache = programmeConfigOf(this.em);
     let reloaded = false;
     for (let config = await cache.get(this.em); ; config = await cache.reload(tx), reloaded = true) {
       const qualifying = basePoints(p.amountCents, config.pointsPerUnit);
-      if (!reloaded && !fitsPoints(qualifying)) continue;
+      const fits = fitsPoints(qualifying);
+      if (!reloaded && !fits) continue;
       const facts = await repo.purchaseFacts(tx, {
-        memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, qualifying,
+        memberId: p.memberId, orderId: p.input.orderId, at: p.occurredAt, qualifying: fits ? qualifying : 0,
         configVersion: config.version, windowFrom: addMonthsUtc(p.occurredAt, -config.windowMonths), tags: bonusesNeedTags(config.multiplierBenefits, p.occurredAt),
       });
-      if (!facts || facts.replay || facts.configVersion === config.version) return { config, facts };
+      if (!facts || facts.replay) return { config, facts };
+      if (facts.configVersion !== config.version) continue;
+      if (!fits) throw pointsOutOfRange('amount');
+      return { config, facts };
     }
   }
 
