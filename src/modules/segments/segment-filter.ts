@@ -44,6 +44,18 @@ export interface CompiledFilter { where: string; params: unknown[] }
 const HAS_TAG = (codes: string) => `exists (select 1 from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id and tg.code = any(${codes}))`;
 
 /**
+ * A spend bound in whole cents that selects exactly the spends the bound in money does (spend
+ * is kept in cents): "at least 0.004" is at least 0.01 (rounded, it was at least 0, which every
+ * member who never bought meets), "at most 9.999" is at most 9.99 (rounded, 10.00 was in).
+ * The product is cut to 6 decimals first, so that binary float noise (1.1 × 100 =
+ * 110.00000000000001) does not push a whole number of cents to the next one.
+ */
+export function spendCents(money: number, bound: 'min' | 'max'): number {
+  const cents = Number((money * 100).toFixed(6));
+  return bound === 'min' ? Math.ceil(cents) : Math.floor(cents);
+}
+
+/**
  * Compiles a filter into one SQL condition over SEGMENT_FROM, with bound parameters: no
  * member is loaded to be filtered in memory. Balance filters use the ledger balance.
  */
@@ -69,8 +81,8 @@ export function compileFilter(f: SegmentFilter): CompiledFilter {
   if (list(f.rfmSegments)) add('r.rfm_segment = any(?::text[])', list(f.rfmSegments));
   if (f.minBalance != null) add('coalesce(a.balance, 0) >= ?', f.minBalance);
   if (f.maxBalance != null) add('coalesce(a.balance, 0) <= ?', f.maxBalance);
-  if (f.minSpend != null) add('coalesce(r.monetary_cents, 0) >= ?', Math.round(f.minSpend * 100));
-  if (f.maxSpend != null) add('coalesce(r.monetary_cents, 0) <= ?', Math.round(f.maxSpend * 100));
+  if (f.minSpend != null) add('coalesce(r.monetary_cents, 0) >= ?', spendCents(f.minSpend, 'min'));
+  if (f.maxSpend != null) add('coalesce(r.monetary_cents, 0) <= ?', spendCents(f.maxSpend, 'max'));
   for (const key of ['minR', 'minF', 'minM'] as const) {
     const score = f[key];
     if (score == null) continue;
