@@ -32,3 +32,39 @@ describe('segment spend bounds', () => {
     expect(await size({ regions, maxSpend: 0 })).toBe(1);
   });
 });
+
+describe('a filter naming a tier the ladder does not have', () => {
+  it('is refused as a segment, a rule tag and a preview, naming tierCodes, and saves nothing', async () => {
+    const token = await s.token('admin');
+    const filter = { tierCodes: ['GOLD', 'gold'] };
+    const attempts = [
+      s.gql(`mutation($i: SegmentInput!) { saveSegment(input: $i) { id } }`, { i: { name: 'typo', filter } }, token),
+      s.gql(`mutation($i: TagInput!) { upsertTag(input: $i) { code } }`, { i: { code: 'typo_tag', name: 'Typo', rule: filter } }, token),
+      s.gql(`query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }`, { f: filter }, token),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.errors?.[0]).toMatchObject({ message: 'Unknown tier gold', extensions: { code: 'BAD_USER_INPUT', field: 'tierCodes' } });
+    }
+    expect(await s.sql(`select 1 from segment where name = 'typo' union all select 1 from tag where code = 'typo_tag'`)).toEqual([]);
+    // Known tiers are as before.
+    expect((await s.gql(`mutation($i: SegmentInput!) { saveSegment(input: $i) { name } }`, { i: { name: 'gold', filter: { tierCodes: ['GOLD'] } } }, token)).errors).toBeUndefined();
+  });
+});
+
+describe('a code no tag can have', () => {
+  it('is refused in a benefit\'s requiredTags and in a filter\'s tag lists, naming the field, and saves nothing', async () => {
+    const token = await s.token('admin');
+    const benefit = await s.gql(`mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }`,
+      { i: { code: 'VIP_PARKING', name: 'Parking', kind: 'FREE_PARKING', tierCodes: [], requiredTags: ['vip', 'V I P'] } }, token);
+    expect(benefit.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'requiredTags' });
+    for (const field of ['tagsAll', 'tagsAny', 'tagsNone']) {
+      const res = await s.gql(`mutation($i: SegmentInput!) { saveSegment(input: $i) { id } }`, { i: { name: `bad ${field}`, filter: { [field]: ['ok', 'not ok!'] } } }, token);
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    expect(await s.sql(`select 1 from benefit where code = 'VIP_PARKING' union all select 1 from segment where name like 'bad %'`)).toEqual([]);
+    // A tag that does not exist yet is fine: it is created on its first use.
+    expect((await s.gql(`mutation($i: BenefitInput!) { upsertBenefit(input: $i) { requiredTags } }`,
+      { i: { code: 'VIP_PARKING', name: 'Parking', kind: 'FREE_PARKING', tierCodes: [], requiredTags: ['not_yet:a-tag.1'] } }, token)).data)
+      .toEqual({ upsertBenefit: { requiredTags: ['not_yet:a-tag.1'] } });
+  });
+});

@@ -338,10 +338,13 @@ describe('benefits', () => {
     // A code is one element, whatever it holds: not split at a comma, not a broken literal.
     expectError(await s.gql(UPSERT, { i: { ...base, tierCodes: ['GOLD,PLATINUM'] } }, admin), 'BAD_USER_INPUT', 'tierCodes');
     expectError(await s.gql(UPSERT, { i: { ...base, tierCodes: ['GO"LD\\'] } }, admin), 'BAD_USER_INPUT', 'tierCodes');
-    const tagged = await s.admin(UPSERT, { i: { ...base, requiredTags: ['a,b', 'NULL', 'q"uote'] } });
+    // A required tag no tag can have ("a,b", 'q"uote') is refused; one an array literal reads specially (NULL) is stored as it is.
+    expectError(await s.gql(UPSERT, { i: { ...base, requiredTags: ['a,b'] } }, admin), 'BAD_USER_INPUT', 'requiredTags');
+    expectError(await s.gql(UPSERT, { i: { ...base, requiredTags: ['q"uote'] } }, admin), 'BAD_USER_INPUT', 'requiredTags');
+    const tagged = await s.admin(UPSERT, { i: { ...base, requiredTags: ['a.b', 'NULL', 'q:uote-1'] } });
     expect(tagged.upsertBenefit.version).toBe(3);
     const [{ tags }] = await s.sql(`select required_tags as tags from benefit where code = 'PARK'`);
-    expect(tags).toEqual(['NULL', 'a,b', 'q"uote']); // stored sorted
+    expect(tags).toEqual(['NULL', 'a.b', 'q:uote-1']); // stored sorted
   });
 
   it('POINTS_MULTIPLIER benefits add to the tier multiplier when points are earned', async () => {

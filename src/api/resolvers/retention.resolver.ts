@@ -140,8 +140,8 @@ export class SegmentResolver {
 export class SegmentPreviewResolver {
   @Authorized('admin')
   @Query(() => SegmentPreview, { description: 'What a filter selects, unsaved: its size, profile and members (the filter builder). A filter that cannot compile is BAD_USER_INPUT.' })
-  segmentPreview(@Arg('filter', () => SegmentFilterInput) filter: SegmentFilterInput, @Ctx() ctx: GraphQLContext) {
-    ctx.services.segments.check(filter);
+  async segmentPreview(@Arg('filter', () => SegmentFilterInput) filter: SegmentFilterInput, @Ctx() ctx: GraphQLContext) {
+    await ctx.services.segments.check(filter);
     return { filter };
   }
 

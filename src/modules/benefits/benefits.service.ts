@@ -8,6 +8,7 @@ import { combineMultipliers, MAX_POINTS } from '../points/points.rules';
 import { programmeConfigOf } from '../program/programme-config.service';
 import type { PointsService } from '../points/points.service';
 import { applyPatch, type PatchSpec } from '../rewards/rewards.rules';
+import { TAG_CODE, TAG_CODE_RULE } from '../tags/tags.rules';
 import { bonusesNeedTags, multiplierBonuses } from './benefits.rules';
 import {
   benefitsOfMembers, benefitsOfTiers, benefitVersions, birthdayGiftsDue, insertBenefit, insertBenefitVersion,
@@ -56,6 +57,9 @@ function checkInput(input: BenefitInput): void {
     throw badInput('value', `a BIRTHDAY_GIFT value is a whole number of points, at most ${MAX_POINTS}`);
   }
   if (input.validFrom && input.validTo && input.validTo <= input.validFrom) throw badInput('validTo', 'validTo must be after validFrom');
+  // A code no tag can have would keep the benefit from every member for ever.
+  const badTag = (input.requiredTags ?? []).find((c) => !TAG_CODE.test(c));
+  if (badTag !== undefined) throw badInput('requiredTags', `${JSON.stringify(badTag)} cannot be a tag: ${TAG_CODE_RULE}`);
 }
 
 function normalized(input: BenefitInput): BenefitValues & { code: string } {

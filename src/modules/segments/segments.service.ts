@@ -7,10 +7,11 @@ import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { Member } from '../members/member.entity';
 import { isUuid } from '../members/members.service';
+import { TAG_CODE, TAG_CODE_RULE, TAG_FILTER_FIELDS } from '../tags/tags.rules';
 import { csvLine, type CsvKind } from './csv.rules';
 import { compileFilter, type SegmentFilter } from './segment-filter';
 import {
-  countSelected, exportBatch, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
+  countSelected, exportBatch, unknownTierCodes, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
   type MemberSelection, type SegmentRow,
 } from './segments.repository';
 
@@ -20,6 +21,23 @@ export type { MemberSelection, SegmentRow } from './segments.repository';
 /** Refuses (badInput) a filter that cannot compile: what a saved segment or a rule tag is checked with. */
 export function checkFilter(filter: SegmentFilter): void {
   compileFilter(filter);
+}
+
+/**
+ * Refuses (badInput) a filter that cannot compile or that names a tier the ladder does not have
+ * (a typo, a code's case: tiers are never deleted, so such a filter would select nobody for
+ * ever), as a campaign's audience is refused: what a saved segment, a rule tag and a preview
+ * are checked with. Tag codes need only be codes a tag can have: a tag is created on its first
+ * use, and a rule may read one that does not exist yet.
+ */
+export async function checkFilterReferences(em: EntityManager, filter: SegmentFilter): Promise<void> {
+  compileFilter(filter);
+  for (const field of TAG_FILTER_FIELDS) {
+    const bad = (filter[field] ?? []).find((c) => !TAG_CODE.test(c));
+    if (bad !== undefined) throw badInput(field, `${JSON.stringify(bad)} cannot be a tag: ${TAG_CODE_RULE}`);
+  }
+  const unknown = await unknownTierCodes(em, [...new Set(filter.tierCodes ?? [])]);
+  if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown.join(', ')}`);
 }
 
 /**
@@ -43,7 +61,7 @@ export class SegmentsService {
     // The name is the segment's key: "Champions " is "Champions", not a second segment beside it.
     const name = given.trim();
     if (!name) throw badInput('name', 'name is required');
-    compileFilter(filter); // refuses a filter that cannot compile
+    await checkFilterReferences(this.em, filter); // refuses a filter that cannot compile or names an unknown tier
     return inTransaction(this.em, async (tx) => {
       const before = await lockSegment(tx, name);
       const row = await saveSegment(tx, name, filter);
@@ -53,9 +71,9 @@ export class SegmentsService {
     });
   }
 
-  /** Refuses (badInput, naming the filter's field) a filter that cannot compile; nothing otherwise. */
-  check(filter: SegmentFilter): void {
-    compileFilter(filter);
+  /** Refuses (badInput, naming the filter's field) a filter that cannot compile or names an unknown tier; nothing otherwise. */
+  check(filter: SegmentFilter): Promise<void> {
+    return checkFilterReferences(this.em, filter);
   }
 
   async list(): Promise<SegmentRow[]> {

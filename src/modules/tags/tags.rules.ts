@@ -3,6 +3,10 @@
  * the order to refresh them in, and the cycles to refuse. Pure functions.
  */
 
+/** What a tag code may be: 1 to 64 of letters, digits, `_ . : -` (tagMember and upsertTag refuse any other). */
+export const TAG_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const TAG_CODE_RULE = 'tag codes use letters, digits, _ . : - only';
+
 export const TAG_FILTER_FIELDS = ['tagsAll', 'tagsAny', 'tagsNone'] as const;
 export type TagFilterField = (typeof TAG_FILTER_FIELDS)[number];
 export type TagRule = Partial<Record<TagFilterField, readonly string[] | null>>;

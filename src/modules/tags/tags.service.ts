@@ -4,16 +4,15 @@ import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
-import { checkFilter, memberSelection, type SegmentFilter } from '../segments/segments.service';
+import { checkFilterReferences, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import type { TagCategory } from './tag.entities';
-import { cycleThrough, readersOf, refreshOrder } from './tags.rules';
+import { cycleThrough, readersOf, refreshOrder, TAG_CODE, TAG_CODE_RULE } from './tags.rules';
 import {
   addMemberTag, allowNestedLoops, ensureManualTag, forbidNestedLoops, listTags, lockTag, lockTagDefinitions, memberCountsByTag,
   memberExists, removeAllMemberTags, removeMemberTag, ruleTags, saveTag, syncRuleTagMembers, tagByCode, tagsOfMembers, type TagRow,
 } from './tags.repository';
 
 export type { TagRow } from './tags.repository';
-const TAG_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Manual tags, set by admins or services, created on first use. */
 export class TagsService {
@@ -29,8 +28,8 @@ export class TagsService {
    * cycle has no refresh order). Applied at once, with the rule tags that read it after it.
    */
   async upsert(actor: Actor, input: { code: string; name: string; category: TagCategory; rule?: SegmentFilter | null }): Promise<TagRow> {
-    if (!TAG_CODE.test(input.code)) throw badInput('code', 'tag codes use letters, digits, _ . : - only');
-    if (input.rule) checkFilter(input.rule);
+    if (!TAG_CODE.test(input.code)) throw badInput('code', TAG_CODE_RULE);
+    if (input.rule) await checkFilterReferences(this.em, input.rule);
     return inTransaction(this.em, async (tx) => {
       // One definition at a time: two saves at once could each close half of a cycle.
       await lockTagDefinitions(tx);
@@ -51,7 +50,7 @@ export class TagsService {
   }
 
   async tag(actor: Actor, memberId: string, tagCode: string): Promise<void> {
-    if (!TAG_CODE.test(tagCode)) throw badInput('tagCode', 'tag codes use letters, digits, _ . : - only');
+    if (!TAG_CODE.test(tagCode)) throw badInput('tagCode', TAG_CODE_RULE);
     await this.change(actor, memberId, tagCode, true);
   }
 
