@@ -68,3 +68,40 @@ describe('a code no tag can have', () => {
       .toEqual({ upsertBenefit: { requiredTags: ['not_yet:a-tag.1'] } });
   });
 });
+
+describe('the same configuration sent again (a console retrying)', () => {
+  const entries = async (entity: string, entityId: string) =>
+    (await s.admin<{ auditLog: { action: string; entityId: string }[] }>(`query($e: String) { auditLog(entity: $e, first: 100) { action entityId } }`, { e: entity }))
+      .auditLog.filter((e) => e.entityId === entityId).map((e) => e.action);
+
+  it('writes nothing: no audit entry for a tier, a setting, a reward, a segment or a tag that did not change', async () => {
+    const tier = { code: 'DIAMOND', name: 'Diamond', rank: 4, qualifyingPoints: 50000, retainPoints: 40000, pointsMultiplier: 3 };
+    const upsertTier = `mutation($i: TierInput!) { upsertTier(input: $i) { code name } }`;
+    for (let i = 0; i < 2; i++) await s.admin(upsertTier, { i: tier });
+    await s.admin(upsertTier, { i: { ...tier, name: 'Diamond Club' } });
+    expect(await entries('Tier', 'DIAMOND')).toEqual(['tier.update', 'tier.create']);
+
+    const before = (await entries('Program', '1')).length;
+    for (let i = 0; i < 2; i++) await s.admin(`mutation { updateProgram(input: { tierNoticeDays: 45 }) { tierNoticeDays } }`);
+    expect((await entries('Program', '1')).length).toBe(before + 1);
+
+    const reward = { code: 'MUG', name: 'Mug', costPoints: 500, stock: 10, tierCodes: ['SILVER', 'GOLD'], validTo: '2030-01-01T00:00:00Z' };
+    const upsertReward = `mutation($i: RewardInput!) { upsertReward(input: $i) { code stock } }`;
+    await s.admin(upsertReward, { i: reward });
+    await s.admin(upsertReward, { i: { ...reward, tierCodes: ['GOLD', 'SILVER'], validTo: '2030-01-01T00:00:00.000Z' } });
+    expect(await entries('Reward', 'MUG')).toEqual(['reward.create']);
+
+    const save = `mutation($i: SegmentInput!) { saveSegment(input: $i) { id name filter { tierCodes minBalance joinedFrom } } }`;
+    const first = (await s.admin(save, { i: { name: 'Gold savers', filter: { tierCodes: ['GOLD'], minBalance: 100, joinedFrom: '2026-01-01T00:00:00Z' } } })).saveSegment;
+    const again = (await s.admin(save, { i: { name: 'Gold savers', filter: { joinedFrom: '2026-01-01T00:00:00.000Z', minBalance: 100, tierCodes: ['GOLD'], maxBalance: null } } })).saveSegment;
+    expect(again).toEqual(first);
+    expect(await entries('Segment', first.id)).toEqual(['segment.create']);
+
+    const tag = { code: 'big_savers', name: 'Big savers', category: 'BEHAVIOR', rule: { minBalance: 1000, tierCodes: ['GOLD'] } };
+    const upsertTag = `mutation($i: TagInput!) { upsertTag(input: $i) { code kind } }`;
+    await s.admin(upsertTag, { i: tag });
+    await s.admin(upsertTag, { i: { ...tag, rule: { tierCodes: ['GOLD'], minBalance: 1000 } } });
+    await s.admin(upsertTag, { i: { ...tag, name: 'Big savers!' } });
+    expect(await entries('Tag', 'big_savers')).toEqual(['tag.update', 'tag.create']);
+  });
+});

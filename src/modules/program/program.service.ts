@@ -121,7 +121,10 @@ export class ProgramService {
         if (!(await postgresKnowsZone(tx, program.timeZone))) throw badInput('timeZone', `The database does not know the time zone ${program.timeZone}`);
         await rebuildPurchaseDayIndex(tx, program.timeZone);
       }
-      this.audit.record(tx, actor, { action: 'program.update', entity: 'Program', entityId: '1', before, after: snapshot(program, FIELDS) });
+      const after = snapshot(program, FIELDS);
+      // Settings set to what they are (a retry) write nothing: no update, no audit entry.
+      if (JSON.stringify(before) === JSON.stringify(after)) return program;
+      this.audit.record(tx, actor, { action: 'program.update', entity: 'Program', entityId: '1', before, after });
       await tx.flush();
       return program;
     });

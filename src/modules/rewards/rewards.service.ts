@@ -89,6 +89,11 @@ export class RewardsService {
       const unknown = await rewardsRepo.unknownTiers(tx, v.tierCodes);
       if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0]}`);
       const before = await rewardsRepo.lockReward(tx, input.code);
+      // The same reward again (a retry) writes nothing: no update, no audit entry.
+      if (before) {
+        const { id: _id, code: _code, ...fields } = before;
+        if (sameValues(rewardValues(fields), v)) return before;
+      }
       const row = await rewardsRepo.upsertReward(tx, input.code, v);
       this.audit.record(tx, actor, { action: before ? 'reward.update' : 'reward.create', entity: 'Reward', entityId: input.code, before: before ?? null, after: row });
       await tx.flush();

@@ -37,6 +37,21 @@ export interface SegmentFilter {
 export const SEGMENT_FROM = `member m join tier t on t.id = m.tier_id and m.erased_at is null
   left join member_retention r on r.member_id = m.id left join point_account a on a.member_id = m.id`;
 
+/**
+ * A filter in one comparable form (keys sorted, absent and null alike, instants as ISO text), as
+ * it reads back from its jsonb column: two filters that select the same way by the same fields
+ * compare equal, whatever order or type their fields came in.
+ */
+export function canonicalFilter(f: SegmentFilter | null | undefined): string {
+  const plain = JSON.parse(JSON.stringify(f ?? {})) as Record<string, unknown>;
+  const kept = Object.keys(plain).filter((k) => plain[k] != null).sort().map((k) => {
+    const v = plain[k];
+    const iso = typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? new Date(v).toISOString() : v;
+    return [k, iso] as const;
+  });
+  return JSON.stringify(kept);
+}
+
 /** A filter as one SQL condition over SEGMENT_FROM and its bound parameters. */
 export interface CompiledFilter { where: string; params: unknown[] }
 

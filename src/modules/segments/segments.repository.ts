@@ -57,6 +57,11 @@ export function listSegments(em: EntityManager): Promise<SegmentRow[]> {
   return em.execute<SegmentRow[]>('select id, name, filter from segment order by name');
 }
 
+export async function segmentByName(em: EntityManager, name: string): Promise<SegmentRow | null> {
+  const [row] = await em.execute<SegmentRow[]>('select id, name, filter from segment where name = ?', [name]);
+  return row ?? null;
+}
+
 export async function segmentById(em: EntityManager, id: string): Promise<SegmentRow | null> {
   const [row] = await em.execute<SegmentRow[]>('select id, name, filter from segment where id = ?', [id]);
   return row ?? null;

@@ -9,13 +9,14 @@ import { Member } from '../members/member.entity';
 import { isUuid } from '../members/members.service';
 import { TAG_CODE, TAG_CODE_RULE, TAG_FILTER_FIELDS } from '../tags/tags.rules';
 import { csvLine, type CsvKind } from './csv.rules';
-import { compileFilter, type SegmentFilter } from './segment-filter';
+import { canonicalFilter, compileFilter, type SegmentFilter } from './segment-filter';
 import {
-  countSelected, exportBatch, unknownTierCodes, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
+  countSelected, exportBatch, segmentByName, unknownTierCodes, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
   type MemberSelection, type SegmentRow,
 } from './segments.repository';
 
 export type { SegmentFilter } from './segment-filter';
+export { canonicalFilter } from './segment-filter';
 export type { MemberSelection, SegmentRow } from './segments.repository';
 
 /** Refuses (badInput) a filter that cannot compile: what a saved segment or a rule tag is checked with. */
@@ -64,6 +65,8 @@ export class SegmentsService {
     await checkFilterReferences(this.em, filter); // refuses a filter that cannot compile or names an unknown tier
     return inTransaction(this.em, async (tx) => {
       const before = await lockSegment(tx, name);
+      // The same filter again (a retry) writes nothing: no update, no audit entry.
+      if (before && canonicalFilter(before.filter) === canonicalFilter(filter)) return (await segmentByName(tx, name))!;
       const row = await saveSegment(tx, name, filter);
       this.audit.record(tx, actor, { action: before ? 'segment.update' : 'segment.create', entity: 'Segment', entityId: row.id, before, after: { name, filter } });
       await tx.flush();

@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
-import { checkFilterReferences, memberSelection, type SegmentFilter } from '../segments/segments.service';
+import { canonicalFilter, checkFilterReferences, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import type { TagCategory } from './tag.entities';
 import { cycleThrough, readersOf, refreshOrder, TAG_CODE, TAG_CODE_RULE } from './tags.rules';
 import {
@@ -38,6 +38,10 @@ export class TagsService {
       if (cycle) throw badInput(cycle.field, `tag ${input.code} would read itself: ${cycle.path.join(' → ')}`);
       const row = await saveTag(tx, { code: input.code, name: input.name, kind: input.rule ? 'RULE' : 'MANUAL', category: input.category, rule: input.rule ?? null });
       if (input.rule) await refreshRuleTags(tx, input.code); // members follow the rule from now on
+      // The same definition again (a retry) is no change: its rule is applied, no audit entry is written.
+      const same = before && before.name === input.name && before.category === input.category && before.kind === row.kind
+        && canonicalFilter(before.rule) === canonicalFilter(input.rule);
+      if (same) return row;
       this.audit.record(tx, actor, { action: before ? 'tag.update' : 'tag.create', entity: 'Tag', entityId: input.code, before, after: { ...input } });
       await tx.flush();
       return row;

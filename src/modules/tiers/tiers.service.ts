@@ -59,6 +59,8 @@ export class TiersService {
       Object.assign(tier, input);
       const problem = validateLadder(tiers.map(toRung));
       if (problem) throw badInput(problem.field, problem.message);
+      // The same tier again (a retry) writes nothing: no update, no audit entry.
+      if (before && JSON.stringify(before) === JSON.stringify(snapshot(tier, FIELDS))) return tier;
       this.audit.record(tx, actor, {
         action: before ? 'tier.update' : 'tier.create', entity: 'Tier', entityId: input.code,
         before, after: snapshot(tier, FIELDS),
