@@ -105,3 +105,25 @@ describe('the same configuration sent again (a console retrying)', () => {
     expect(await entries('Tag', 'big_savers')).toEqual(['tag.update', 'tag.create']);
   });
 });
+
+describe('a blank name', () => {
+  it('is refused for a tier, a benefit, a reward, a tag and an activity rule, and by the patches, naming name', async () => {
+    const token = await s.token('admin');
+    const blank = ' \t ';
+    const cases: [string, Record<string, unknown>][] = [
+      ['mutation($i: TierInput!) { upsertTier(input: $i) { code } }', { i: { code: 'DIAMOND_B', name: blank, rank: 5, qualifyingPoints: 90000, retainPoints: 90000 } }],
+      ['mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }', { i: { code: 'BLANK_B', name: blank, kind: 'CUSTOM', tierCodes: [] } }],
+      ['mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'BLANK_R', name: blank, costPoints: 10 } }],
+      ['mutation($i: TagInput!) { upsertTag(input: $i) { code } }', { i: { code: 'blank_t', name: blank } }],
+      ['mutation($i: ActivityRuleInput!) { upsertActivityRule(input: $i) { kind } }', { i: { kind: 'BLANK', name: blank, points: 5 } }],
+      ['mutation($p: BenefitPatch!) { updateBenefit(code: "X", patch: $p) { code } }', { p: { name: blank } }],
+      ['mutation($p: RewardPatch!) { updateReward(code: "X", patch: $p) { code } }', { p: { name: blank } }],
+    ];
+    for (const [query, variables] of cases) {
+      const res = await s.gql(query, variables, token);
+      expect({ query, error: res.errors?.[0]?.extensions }).toEqual({ query, error: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'name' }) });
+    }
+    expect(await s.sql(`select 1 from tier where code = 'DIAMOND_B' union all select 1 from benefit where code = 'BLANK_B'
+      union all select 1 from reward where code = 'BLANK_R' union all select 1 from tag where code = 'blank_t'`)).toEqual([]);
+  });
+});

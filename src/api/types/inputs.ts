@@ -9,6 +9,9 @@ import { DowngradePolicy, LifecycleStage, RfmSegment, TagCategory } from './enum
 
 const CODE = /^[A-Za-z0-9_.-]+$/;
 const CODE_MESSAGE = 'codes use letters, digits, _ . - only';
+/** A name the console lists: at least one character that is not white space. */
+const NOT_BLANK = /\S/;
+const NOT_BLANK_MESSAGE = 'name must not be blank';
 /** A member's phone and birthday, as registerMember and updateMember take them. */
 const PHONE = /^\+?[0-9 ()-]{3,32}$/;
 const PHONE_MESSAGE = 'phone must be digits, spaces, + ( ) -';
@@ -78,7 +81,7 @@ export class ProgramInput {
 @InputType()
 export class TierInput {
   @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) code!: string;
-  @Field() @Length(1, 200) name!: string;
+  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
   @Field(() => Int) @Min(0) @Max(50) rank!: number;
   @Field(() => Int) @Min(0) qualifyingPoints!: number;
   @Field(() => Int) @Min(0) retainPoints!: number;
@@ -147,7 +150,7 @@ export class RedeemRewardInput {
 @InputType()
 export class BenefitInput {
   @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) code!: string;
-  @Field() @Length(1, 200) name!: string;
+  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
   @Field() @Length(1, 64) kind!: string;
   @Field(() => Float, { nullable: true }) value?: number | null;
@@ -161,7 +164,7 @@ export class BenefitInput {
 @InputType()
 export class RewardInput {
   @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) code!: string;
-  @Field() @Length(1, 200) name!: string;
+  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
   @Field(() => Int) @Min(1) costPoints!: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) stock?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) perMemberLimit?: number | null;
@@ -182,7 +185,7 @@ export class RewardInput {
 
 @InputType({ description: 'Any change is a new version; a patch that changes nothing makes none.' })
 export class BenefitPatch {
-  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) name?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 64) kind?: string | null;
   @Field(() => Float, { nullable: true }) value?: number | null;
@@ -195,7 +198,7 @@ export class BenefitPatch {
 
 @InputType()
 export class RewardPatch {
-  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) name?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
   @Field(() => Float, { nullable: true }) faceValue?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) costPoints?: number | null;
@@ -228,7 +231,7 @@ export class RecordActivityInput {
 @InputType()
 export class ActivityRuleInput {
   @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) kind!: string;
-  @Field() @Length(1, 200) name!: string;
+  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
   @Field(() => Int) @Min(0) points!: number;
   @Field(() => Int, { defaultValue: 0 }) @Min(0) qualifyingPoints!: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) dailyCap?: number | null;
@@ -238,7 +241,7 @@ export class ActivityRuleInput {
 @InputType()
 export class TagInput {
   @Field() @Length(1, 64) @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'tag codes use letters, digits, _ . : - only' }) code!: string;
-  @Field() @Length(1, 200) name!: string;
+  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
   @Field(() => TagCategory, { defaultValue: TagCategory.DESCRIPTIVE }) category!: TagCategory;
   @Field(() => SegmentFilterInput, { nullable: true, description: 'Makes it a RULE tag: the server keeps its members to those matching' })
   rule?: SegmentFilterInput | null;
