@@ -127,3 +127,22 @@ describe('a blank name', () => {
       union all select 1 from reward where code = 'BLANK_R' union all select 1 from tag where code = 'blank_t'`)).toEqual([]);
   });
 });
+
+describe('GET /exports/segments/<id>.csv when the database fails', () => {
+  it('is a 500, not a header-only file that looks like an empty segment; a good export is not cached', async () => {
+    const admin = await s.token('admin');
+    const { saveSegment } = await s.admin(`mutation { saveSegment(input: { name: "export failure", filter: {} }) { id } }`);
+    const url = `${s.url}/exports/segments/${saveSegment.id}.csv`;
+    const ok = await fetch(url, { headers: { authorization: `Bearer ${admin}` } });
+    expect([ok.status, ok.headers.get('cache-control'), (await ok.text()).split('\n')[0]]).toEqual([200, 'no-store', expect.stringMatching(/^id,external_id,/)]);
+    await s.sql('alter table member_retention rename to member_retention_gone');
+    try {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${admin}` } });
+      expect(res.status).toBe(500);
+      const body = await res.json();
+      expect(body).toEqual({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    } finally {
+      await s.sql('alter table member_retention_gone rename to member_retention');
+    }
+  });
+});

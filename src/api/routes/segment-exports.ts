@@ -21,14 +21,23 @@ export function mountSegmentExports(app: Express, { verifier, contextFor, log }:
     const { services } = contextFor(actor, requestIdOf(req));
     const segment = await services.segments.get(id).catch(() => null);
     if (!segment) return void res.status(404).json({ errors: [{ message: `Segment ${id} not found`, extensions: { code: 'NOT_FOUND' } }] });
-    res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="segment-${id}.csv"`);
+    let started = false;
     // Keyset batches written with back-pressure: memory stays flat for a million rows.
-    const write = (chunk: string) => new Promise<void>((resolve) => (res.write(chunk) ? resolve() : res.once('drain', resolve)));
+    const write = (chunk: string) => {
+      if (!started) {
+        started = true;
+        res.setHeader('content-type', 'text/csv; charset=utf-8');
+        res.setHeader('content-disposition', `attachment; filename="segment-${id}.csv"`);
+        res.setHeader('cache-control', 'no-store'); // names, emails and phones
+      }
+      return new Promise<void>((resolve) => (res.write(chunk) ? resolve() : res.once('drain', resolve)));
+    };
     try {
       await services.segments.exportCsv(segment.filter, write);
     } catch (err) {
       log.error({ err }, 'segment export failed');
+      if (!started) return void res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      return void res.destroy(); // a truncated file must not look complete: a mailing tool would send to part of the segment
     }
     res.end();
   });

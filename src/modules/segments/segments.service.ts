@@ -121,13 +121,19 @@ export class SegmentsService {
    */
   async exportCsv(filter: SegmentFilter, write: (chunk: string) => Promise<void>, batch = 5000): Promise<number> {
     const compiled = compileFilter(filter);
-    await write(CSV_COLUMNS.join(',') + '\n');
+    // The header goes out with the first batch: an export that fails before it has read a row
+    // writes nothing, so the caller can still answer with an error instead of an empty file.
+    let head = CSV_COLUMNS.join(',') + '\n';
     let after: string | null = null;
     let total = 0;
     for (;;) {
       const rows = await exportBatch(this.em, compiled, after, batch);
-      if (!rows.length) return total;
-      await write(rows.map((r) => csvLine(CSV_COLUMNS.map((c) => r[c]), CSV_KINDS)).join('\n') + '\n');
+      if (!rows.length) {
+        if (head) await write(head);
+        return total;
+      }
+      await write(head + rows.map((r) => csvLine(CSV_COLUMNS.map((c) => r[c]), CSV_KINDS)).join('\n') + '\n');
+      head = '';
       total += rows.length;
       after = rows[rows.length - 1].seq;
     }
