@@ -46,7 +46,10 @@ cancelled campaign coupon gives its cost back to a slot the same way, after step
  *     window recount (tier-review.repository.ts) locks `qualifying_entry` in SHARE mode, holding
  *     qualifying writes off while it counts;
  *   - `benefit` row: benefits.repository.ts `lockBenefit`; `segment` row: segments.repository.ts
- *     `lockSegment`; `activity_rule` row: `lockActivityRule` below;
+ *     `lockSegment` (after a transaction advisory lock on the name); `activity_rule` row:
+ *     `lockActivityRule` below;
+ *   - a reward's upsert or patch (rewards.repository.ts `lockReward`) takes a transaction advisory
+ *     lock on the code before step 4 (it holds no account: nothing waits on it in the order);
  *   - tag definitions: tags.repository.ts `lockTagDefinitions` (a transaction advisory lock), then
  *     the `tag` row (`lockTag`), always in that order;
  *   - `member_retention` ACCESS EXCLUSIVE for the refresh's swap: retention.repository.ts

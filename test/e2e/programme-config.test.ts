@@ -146,3 +146,18 @@ describe('GET /exports/segments/<id>.csv when the database fails', () => {
     }
   });
 });
+
+describe('first saves of one segment name or reward code at once', () => {
+  it('make one row and one create entry; the others, the same payload, write nothing', async () => {
+    const token = await s.token('admin');
+    const saves = await Promise.all(Array.from({ length: 12 }, () =>
+      s.gql(`mutation($i: SegmentInput!) { saveSegment(input: $i) { id } }`, { i: { name: 'raced', filter: { regions: ['north'] } } }, token)));
+    const rewards = await Promise.all(Array.from({ length: 12 }, () =>
+      s.gql(`mutation($i: RewardInput!) { upsertReward(input: $i) { id } }`, { i: { code: 'RACED', name: 'Raced', costPoints: 5 } }, token)));
+    for (const res of [...saves, ...rewards]) expect(res.errors).toBeUndefined();
+    expect(new Set(saves.map((r) => r.data!.saveSegment.id)).size).toBe(1);
+    const entries: { action: string }[] = await s.sql(`select action from audit_entry where (entity = 'Segment' and entity_id = $1) or (entity = 'Reward' and entity_id = 'RACED') order by action`,
+      [saves[0].data!.saveSegment.id]);
+    expect(entries.map((e) => e.action)).toEqual(['reward.create', 'segment.create']);
+  });
+});

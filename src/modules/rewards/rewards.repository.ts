@@ -50,6 +50,8 @@ const one = async <T>(rows: Promise<unknown[]>, map: (r: T) => T): Promise<T | n
 
 /** The reward, locked for the rest of the transaction (a patch, an upsert). */
 export async function lockReward(tx: EntityManager, code: string): Promise<RewardRow | null> {
+  // The code first (a transaction advisory lock): two first upserts of a code have no row to lock yet, and both recorded a `reward.create`.
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('reward.code'), hashtext(?))`, [code]);
   const row = await locks.lockReward<RewardRow>(tx, code, REWARD_COLUMNS);
   return row ? rewardRow(row) : null;
 }

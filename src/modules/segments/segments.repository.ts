@@ -37,8 +37,14 @@ export async function unknownTierCodes(em: EntityManager, codes: string[]): Prom
   return rows.map((r) => r.code);
 }
 
-/** Lock: the segment row with this name (`for update`); its stored filter, or null when there is none yet. */
+/**
+ * Lock: the segment name, for the rest of the transaction (a transaction advisory lock on it,
+ * so that two first saves of one name come one after the other: a row lock has no row to hold
+ * yet, and both recorded a `segment.create`), then its row (`for update`); its stored filter, or
+ * null when there is none yet.
+ */
 export async function lockSegment(tx: EntityManager, name: string): Promise<{ filter: SegmentFilter } | null> {
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('segment.save'), hashtext(?))`, [name]);
   const [row] = await tx.execute<{ filter: SegmentFilter }[]>('select filter from segment where name = ? for update', [name]);
   return row ?? null;
 }
