@@ -256,7 +256,11 @@ describe('progress, override, replay', () => {
     const token = await s.token('member', id);
     const res = await s.gql(`query($id: ID!, $since: DateTime) { tierChanges(memberId: $id, since: $since) { memberId kind toTier { code } } }`, { id, since }, token);
     expect(res.data!.tierChanges).toEqual([{ memberId: id, kind: 'UPGRADE', toTier: { code: 'GOLD' } }]);
-    expectError(await s.gql('{ tierChanges { id } }', {}, token), 'FORBIDDEN');
+    // As the subscription it replays: no memberId is the member itself; another member's is FORBIDDEN.
+    const own = await s.gql(`query($since: DateTime) { tierChanges(since: $since) { memberId kind } }`, { since }, token);
+    expect(own.data!.tierChanges).toEqual([{ memberId: id, kind: 'UPGRADE' }]);
+    const other = await registerMember(s);
+    expectError(await s.gql('query($id: ID) { tierChanges(memberId: $id) { id } }', { id: other }, token), 'FORBIDDEN');
   });
 
   it('at-risk notices: one per member and period, only while points are missing', async () => {

@@ -50,6 +50,7 @@ export class TierEngineResolver {
 
   @Authorized()
   @Query(() => [TierChange], { description: 'Replay after reconnect: changes recorded after `since`, oldest first (by id). For the next page, pass the last change\'s id as `after`. '
+    + 'Scoped as tierChanged: a member reads its own (no memberId = itself), a service one given member, an admin any member or every member. '
     + 'It can miss a change whose transaction commits after a later one\'s: tierChangeFeed is in commit order.' })
   tierChanges(
     @Arg('memberId', () => ID, { nullable: true }) memberId: string | null,
@@ -59,8 +60,13 @@ export class TierEngineResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     const actor = requireActor(ctx);
-    if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only see its own tier changes');
-    // As the feed and the subscription: every member's changes are an admin's.
+    // The subscription's replay, scoped as it is: a member's own changes (its id or none: the
+    // app that subscribed without one replays without one), one member's for a service, any or
+    // every member's for an admin.
+    if (actor.role === 'member') {
+      if (memberId != null && memberId !== actor.sub) throw forbidden('A member may only see its own tier changes');
+      memberId = actor.sub;
+    }
     if (actor.role === 'service' && memberId == null) throw forbidden('Only admins may read every member\'s tier changes');
     return ctx.services.tierEngine.changes({ memberId, since, after: after == null ? null : bigintArg('after', after), first: pageSize(first, 100) });
   }
