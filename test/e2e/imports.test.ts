@@ -175,6 +175,17 @@ describe('members import', () => {
   });
 });
 
+describe('what editors write', () => {
+  it('a CSV record longer than the limit (a quote never closed, a huge field) is a rejected line, and the lines after it go in', async () => {
+    const huge = 'y'.repeat(700_000);
+    const job = await importFile('/imports/members', `externalId,displayName\nlong-1,"${huge}\n${huge}"\nlong-2,fine\nlong-3,"${huge}${huge}`);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 2 });
+    expect(job.errors).toEqual([
+      { line: 2, message: 'The line is longer than 1000000 characters' }, { line: 5, message: 'The line is longer than 1000000 characters' },
+    ]);
+  });
+});
+
 describe('the HTTP route', () => {
   it('refuses a missing or wrong token, a member token, a bad mode or content type, and an unusable header: never a 5xx', async () => {
     expect((await post('/imports/members', 'externalId\nx\n', 'text/csv', null)).status).toBe(401);

@@ -2,11 +2,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ImportFormat, ImportKind } from './import.entities';
 import {
-  CsvRecordReader, IMPORT_COLUMNS, ImportFileError, copyRow, csvHeader, csvRecord, isBlankRecord, ndjsonRecord, type StagedRecord,
+  CsvRecordReader, IMPORT_COLUMNS, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, isBlankRecord, ndjsonRecord, type StagedRecord,
 } from './imports.rules';
-
-/** An NDJSON line longer than this is an error of its own, not a string that grows without end. */
-const MAX_LINE_CHARS = 1_000_000;
 
 /**
  * The upload as COPY text rows, chunk by chunk: bytes in (UTF-8), rows of the staging table
@@ -32,7 +29,8 @@ export class StagingRows extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      this.pushRows(this.format === 'csv' ? this.csvRows(this.csv.push(this.decoder.write(chunk))) : this.ndjsonRows(this.decoder.write(chunk), false));
+      const text = this.decoder.write(chunk);
+      this.pushRows(this.format === 'csv' ? this.csvRows(this.csv.push(text)) : this.ndjsonRows(text, false));
       done();
     } catch (err) {
       done(err as Error);
@@ -92,7 +90,7 @@ export class StagingRows extends Transform {
 
   private appendPending(part: string): void {
     if (this.pendingTooLong) return;
-    if (this.pending.length + part.length > MAX_LINE_CHARS) {
+    if (this.pending.length + part.length > MAX_RECORD_CHARS) {
       this.pendingTooLong = true;
       this.pending = '';
     } else {
@@ -107,7 +105,7 @@ export class StagingRows extends Transform {
     const tooLong = this.pendingTooLong;
     this.pending = '';
     this.pendingTooLong = false;
-    if (tooLong) out.push({ line, values: IMPORT_COLUMNS[this.kind].map(() => null), error: `The line is longer than ${MAX_LINE_CHARS} characters` });
+    if (tooLong) out.push({ line, values: IMPORT_COLUMNS[this.kind].map(() => null), error: TOO_LONG });
     else if (text.trim() !== '') out.push(ndjsonRecord(this.kind, line, text));
   }
 }

@@ -1,4 +1,4 @@
-import { CsvRecordReader, ImportFileError, copyRow, csvHeader, csvRecord, ndjsonRecord } from './imports.rules';
+import { CsvRecordReader, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, isBlankRecord, ndjsonRecord } from './imports.rules';
 
 /** Every record of `text` read in chunks of `size` characters. */
 function read(text: string, size: number) {
@@ -34,6 +34,24 @@ describe('CsvRecordReader', () => {
         { line: 4, fields: [''], malformed: null },
         { line: 5, fields: ['m-3', ''], malformed: null },
       ]);
+    }
+  });
+
+  it('keeps nothing of a record past MAX_RECORD_CHARS and rejects it, then reads on where it ends', () => {
+    const long = 'x'.repeat(MAX_RECORD_CHARS);
+    const text = `a,b\n1,"${long}\n${long}"\n2,${long}${long}\n3,ok\n4,"${long}${long}`;
+    for (const size of [7, 65_536, text.length]) {
+      const records = new CsvRecordReader();
+      const out = [];
+      for (let i = 0; i < text.length; i += size) out.push(...records.push(text.slice(i, i + size)));
+      out.push(...records.end());
+      expect(out.map((r) => ({ line: r.line, malformed: r.malformed }))).toEqual([
+        { line: 1, malformed: null }, { line: 2, malformed: TOO_LONG }, { line: 4, malformed: TOO_LONG }, { line: 5, malformed: null }, { line: 6, malformed: TOO_LONG },
+      ]);
+      expect(out[3].fields).toEqual(['3', 'ok']);
+      expect(Math.max(...out.map((r) => r.fields.join(',').length))).toBeLessThan(10);
+      expect(out.some((r) => isBlankRecord(r))).toBe(false);
+      expect(csvRecord([0, 1], 2, out[1]).error).toBe(TOO_LONG);
     }
   });
 

@@ -24,6 +24,16 @@ export const REQUIRED_COLUMNS: Record<ImportKind, readonly string[]> = {
 /** A value may be this long at most (a longer one is a line's error, not a memory risk). */
 export const MAX_VALUE_LENGTH = 1000;
 
+/**
+ * A record (a CSV record, quoted newlines included, or an NDJSON line) may be this long at
+ * most: past it the reader keeps nothing more of it and rejects it, so that one endless
+ * record (a quote never closed, a file without newlines) cannot fill the server's memory.
+ */
+export const MAX_RECORD_CHARS = 1_000_000;
+
+/** Why a record past MAX_RECORD_CHARS is rejected. */
+export const TOO_LONG = `The line is longer than ${MAX_RECORD_CHARS} characters`;
+
 /** One record of the file: the line it starts on, its values by staging column (null: absent or empty), or why it cannot be read. */
 export interface StagedRecord { line: number; values: (string | null)[]; error: string | null }
 
@@ -45,6 +55,11 @@ export class CsvRecordReader {
   private recordLine = 1;
   private malformed: string | null = null;
   private started = false;
+  /** Characters of the current record read so far, and whether it went past MAX_RECORD_CHARS (then nothing more of it is kept). */
+  private size = 0;
+  private tooLong = false;
+  /** Characters of the current field read so far (kept or not). */
+  private fieldChars = 0;
 
   /** The records completed by this chunk. */
   push(chunk: string): { line: number; fields: string[]; malformed: string | null }[] {
@@ -72,40 +87,61 @@ export class CsvRecordReader {
       if (this.quoted) {
         if (this.quoteSeen) {
           this.quoteSeen = false;
-          if (c === '"') { this.field += '"'; continue; }
+          if (c === '"') { this.add('"'); continue; }
           this.quoted = false; // that quote closed the field; c is read below as outside quotes
         } else if (c === '"') {
           this.quoteSeen = true;
           continue;
         } else {
           if (c === '\n') this.line++;
-          this.field += c;
+          this.add(c);
           continue;
         }
       }
       this.started = true;
       if (c === ',') {
-        this.fields.push(this.field);
+        if (this.grow(1)) this.fields.push(this.field);
         this.field = '';
+        this.fieldChars = 0;
       } else if (c === '\n' || c === '\r') {
         out.push(this.finish());
         this.line++;
         this.recordLine = this.line;
         if (c === '\r') this.afterCr = true;
       } else if (c === '"') {
-        if (this.field === '') this.quoted = true;
+        if (this.fieldChars === 0) this.quoted = true;
         else this.malformed ??= 'a quote inside an unquoted field';
       } else {
-        this.field += c;
+        this.add(c);
       }
     }
     return out;
+  }
+
+  /** One more character of the current field (kept while the record is within MAX_RECORD_CHARS). */
+  private add(c: string): void {
+    this.fieldChars++;
+    if (this.grow(1)) this.field += c;
+  }
+
+  /** Counts `n` more characters of the record; false (and the record dropped) once it is past MAX_RECORD_CHARS. */
+  private grow(n: number): boolean {
+    if (this.tooLong) return false;
+    this.size += n;
+    if (this.size <= MAX_RECORD_CHARS) return true;
+    this.tooLong = true;
+    this.field = '';
+    this.fields = [];
+    return false;
   }
 
   /** Unquoted text without a newline: commas end fields. */
   private appendPlain(text: string): void {
     if (!text) return;
     this.started = true;
+    const comma = text.lastIndexOf(',');
+    this.fieldChars = comma < 0 ? this.fieldChars + text.length : text.length - comma - 1;
+    if (!this.grow(text.length)) return;
     const parts = text.split(',');
     this.field += parts[0];
     for (let i = 1; i < parts.length; i++) {
@@ -126,11 +162,14 @@ export class CsvRecordReader {
 
   private finish(): { line: number; fields: string[]; malformed: string | null } {
     this.fields.push(this.field);
-    const r = { line: this.recordLine, fields: this.fields, malformed: this.malformed };
+    const r = { line: this.recordLine, fields: this.fields, malformed: this.tooLong ? TOO_LONG : this.malformed };
     this.fields = [];
     this.field = '';
     this.malformed = null;
     this.started = false;
+    this.size = 0;
+    this.tooLong = false;
+    this.fieldChars = 0;
     return r;
   }
 }
@@ -159,13 +198,14 @@ export function csvHeader(kind: ImportKind, names: string[]): { positions: numbe
 /** A CSV record as staged: its values by staging column (empty → null), or why not. */
 export function csvRecord(positions: number[], width: number, r: { line: number; fields: string[]; malformed: string | null }): StagedRecord {
   const empty = positions.map(() => null);
+  if (r.malformed === TOO_LONG) return { line: r.line, values: empty, error: TOO_LONG };
   if (r.malformed) return { line: r.line, values: empty, error: `Line ${r.line} is not valid CSV: ${r.malformed}` };
   if (r.fields.length !== width) return { line: r.line, values: empty, error: `Expected ${width} fields as in the header row, found ${r.fields.length}` };
   return checked({ line: r.line, values: positions.map((p) => (p < 0 ? null : blankToNull(r.fields[p]))), error: null });
 }
 
 /** Whether a CSV record is an empty line (skipped, not an error). */
-export const isBlankRecord = (r: { fields: string[] }): boolean => r.fields.length === 1 && r.fields[0].trim() === '';
+export const isBlankRecord = (r: { fields: string[]; malformed: string | null }): boolean => !r.malformed && r.fields.length === 1 && r.fields[0].trim() === '';
 
 // ---------------------------------------------------------------------------------------
 // NDJSON
