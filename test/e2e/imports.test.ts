@@ -176,6 +176,17 @@ describe('members import', () => {
 });
 
 describe('what editors write', () => {
+  it('a byte order mark before a quoted CSV header row, or before the first NDJSON object, is dropped', async () => {
+    const quoted = await importFile('/imports/members', '\uFEFF"externalId","displayName"\r\n"bom-1","Mei, Chen"\r\n"bom-2","Two\r\nlines"\r\n');
+    expect(quoted).toMatchObject({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 0, errors: [] });
+    const nd = await importFile('/imports/members', '\uFEFF{"externalId":"bom-3"}\n{"externalId":"bom-4"}\n', 'application/x-ndjson');
+    expect(nd).toMatchObject({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 0, errors: [] });
+    expect(await s.sql(`select external_id, display_name from member where external_id like 'bom-%' order by 1`)).toEqual([
+      { external_id: 'bom-1', display_name: 'Mei, Chen' }, { external_id: 'bom-2', display_name: 'Two\r\nlines' },
+      { external_id: 'bom-3', display_name: null }, { external_id: 'bom-4', display_name: null },
+    ]);
+  });
+
   it('a CSV record longer than the limit (a quote never closed, a huge field) is a rejected line, and the lines after it go in', async () => {
     const huge = 'y'.repeat(700_000);
     const job = await importFile('/imports/members', `externalId,displayName\nlong-1,"${huge}\n${huge}"\nlong-2,fine\nlong-3,"${huge}${huge}`);

@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ImportFormat, ImportKind } from './import.entities';
 import {
-  CsvRecordReader, IMPORT_COLUMNS, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, isBlankRecord, ndjsonRecord, type StagedRecord,
+  BOM, CsvRecordReader, IMPORT_COLUMNS, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, isBlankRecord, ndjsonRecord, type StagedRecord,
 } from './imports.rules';
 
 /**
@@ -19,6 +19,8 @@ export class StagingRows extends Transform {
   private pending = '';
   private pendingTooLong = false;
   private line = 1;
+  /** Whether the file's first character has been seen (a byte order mark there is dropped, in CSV and NDJSON alike). */
+  private begun = false;
   /** Header columns the kind does not know (noted on line 1). */
   unknownColumns: string[] = [];
   rows = 0;
@@ -29,7 +31,7 @@ export class StagingRows extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      const text = this.decoder.write(chunk);
+      const text = this.text(this.decoder.write(chunk));
       this.pushRows(this.format === 'csv' ? this.csvRows(this.csv.push(text)) : this.ndjsonRows(text, false));
       done();
     } catch (err) {
@@ -39,7 +41,7 @@ export class StagingRows extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      const tail = this.decoder.end();
+      const tail = this.text(this.decoder.end());
       if (this.format === 'csv') {
         this.pushRows(this.csvRows([...this.csv.push(tail), ...this.csv.end()]));
         if (!this.header) throw new ImportFileError('The file is empty: a CSV starts with its header row');
@@ -50,6 +52,17 @@ export class StagingRows extends Transform {
     } catch (err) {
       done(err as Error);
     }
+  }
+
+  /**
+   * Decoded text as the readers take it: without the byte order mark an editor may have put
+   * first (Excel's "CSV UTF-8"), which would otherwise be part of the first header name, or
+   * of the first NDJSON line, and make a quoted header row or the first object unreadable.
+   */
+  private text(decoded: string): string {
+    if (this.begun || decoded === '') return decoded;
+    this.begun = true;
+    return decoded.startsWith(BOM) ? decoded.slice(1) : decoded;
   }
 
   private pushRows(rows: StagedRecord[]): void {

@@ -34,6 +34,9 @@ export const MAX_RECORD_CHARS = 1_000_000;
 /** Why a record past MAX_RECORD_CHARS is rejected. */
 export const TOO_LONG = `The line is longer than ${MAX_RECORD_CHARS} characters`;
 
+/** The byte order mark some editors (Excel's "CSV UTF-8") put before a file's first character. */
+export const BOM = '\uFEFF';
+
 /** One record of the file: the line it starts on, its values by staging column (null: absent or empty), or why it cannot be read. */
 export interface StagedRecord { line: number; values: (string | null)[]; error: string | null }
 
@@ -181,7 +184,7 @@ export class CsvRecordReader {
  */
 export function csvHeader(kind: ImportKind, names: string[]): { positions: number[]; unknown: string[] } {
   const columns = IMPORT_COLUMNS[kind];
-  const trimmed = names.map((n, i) => (i === 0 ? n.replace(/^\uFEFF/, '') : n).trim());
+  const trimmed = names.map((n, i) => (i === 0 && n.startsWith(BOM) ? n.slice(1) : n).trim());
   const seen = new Set<string>();
   for (const n of trimmed) {
     if (n && seen.has(n)) throw new ImportFileError(`The header row names the column ${n} twice`);
