@@ -187,6 +187,15 @@ describe('what editors write', () => {
     ]);
   });
 
+  it('an NDJSON number too large for JSON.parse to keep exactly is a rejected line, not another member\'s externalId', async () => {
+    const job = await importFile('/imports/members', '{"externalId":9007199254740993}\n{"externalId":"9007199254740992"}\n{"externalId":9007199254740991}\n', 'application/x-ndjson');
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 1 });
+    expect(job.errors).toEqual([{ line: 1, message: 'externalId is a number too large to read exactly: write it as a string' }]);
+    expect(await s.sql(`select external_id from member where external_id like '900719925474099%' order by 1`)).toEqual([
+      { external_id: '9007199254740991' }, { external_id: '9007199254740992' },
+    ]);
+  });
+
   it('a CSV record longer than the limit (a quote never closed, a huge field) is a rejected line, and the lines after it go in', async () => {
     const huge = 'y'.repeat(700_000);
     const job = await importFile('/imports/members', `externalId,displayName\nlong-1,"${huge}\n${huge}"\nlong-2,fine\nlong-3,"${huge}${huge}`);

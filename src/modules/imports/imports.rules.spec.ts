@@ -80,6 +80,9 @@ describe('headers and records', () => {
     expect(ndjsonRecord('PURCHASES', 2, '{"orderId":true}').error).toBe('orderId must be a string or a number');
     expect(ndjsonRecord('PURCHASES', 3, '[]').error).toBe('Each line must be a JSON object');
     expect(ndjsonRecord('PURCHASES', 4, '{').error).toBe('Not valid JSON');
+    expect(ndjsonRecord('PURCHASES', 5, '{"orderId":9007199254740993}').error).toBe('orderId is a number too large to read exactly: write it as a string');
+    expect(ndjsonRecord('PURCHASES', 6, '{"orderId":9007199254740991,"amount":-1e300}').error).toBe('amount is a number too large to read exactly: write it as a string');
+    expect(ndjsonRecord('PURCHASES', 7, '{"orderId":9007199254740991}').values[0]).toBe('9007199254740991');
   });
 
   it('writes COPY text rows with escapes and \\N for null', () => {

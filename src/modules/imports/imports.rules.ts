@@ -213,7 +213,11 @@ export const isBlankRecord = (r: { fields: string[]; malformed: string | null })
 // ---------------------------------------------------------------------------------------
 // NDJSON
 
-/** One NDJSON line as staged: an object whose keys are the columns (others ignored); a value a string or a number (null, "" = not given). */
+/**
+ * One NDJSON line as staged: an object whose keys are the columns (others ignored); a value a
+ * string or a number (null, "" = not given). A number past 2^53 − 1 is an error: JSON.parse has
+ * already rounded it (9007199254740993 reads as …992), so its digits are not the file's.
+ */
 export function ndjsonRecord(kind: ImportKind, line: number, text: string): StagedRecord {
   const columns = IMPORT_COLUMNS[kind];
   const empty = columns.map(() => null);
@@ -230,6 +234,7 @@ export function ndjsonRecord(kind: ImportKind, line: number, text: string): Stag
     const v = o[c];
     if (v == null) values.push(null);
     else if (typeof v === 'string') values.push(blankToNull(v));
+    else if (typeof v === 'number' && Math.abs(v) > Number.MAX_SAFE_INTEGER) return { line, values: empty, error: `${c} is a number too large to read exactly: write it as a string` };
     else if (typeof v === 'number' && Number.isFinite(v)) values.push(String(v));
     else return { line, values: empty, error: `${c} must be a string or a number` };
   }
