@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { request } from 'node:http';
 import v8 from 'node:v8';
+import { gzipSync } from 'node:zlib';
 import vm from 'node:vm';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
@@ -504,6 +505,25 @@ describe('purchases import', () => {
     expect([h1.status, h2.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(await s.sql(`select count(*)::int as n from purchase where order_id like 'ch-%' and source = 'import'`)).toEqual([{ n: 90 }]);
     expect(await windowCounterDrift(s)).toEqual([]);
+  });
+});
+
+describe('the HTTP route, what it cannot read', () => {
+  it('a compressed body or a charset other than UTF-8 is 415 before anything is staged, not a header "lacking" its columns', async () => {
+    const before = (await s.sql('select count(*)::int as n from import_job'))[0].n;
+    const gz = await fetch(`${s.url}/imports/members`, {
+      method: 'POST', body: gzipSync('externalId\ngz-1\n'), headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip', authorization: `Bearer ${admin}` },
+    });
+    expect(gz.status).toBe(415);
+    expect(((await gz.json()) as any).errors[0]).toMatchObject({ message: 'The body must not be compressed (Content-Encoding: gzip is not read)', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    const latin = await post('/imports/members', Buffer.from('externalId,displayName\nlatin-1,Jos\xe9\n', 'latin1') as any, 'text/csv; charset=ISO-8859-1');
+    expect(latin.status).toBe(415);
+    expect(latin.json.errors[0].message).toBe('The body must be UTF-8 (charset=iso-8859-1 is not read)');
+    expect((await s.sql('select count(*)::int as n from import_job'))[0].n).toBe(before);
+    const utf8 = await importFile('/imports/members', 'externalId,displayName\nutf8-1,José\n', 'text/csv; charset="UTF-8"');
+    expect(utf8).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1 });
+    const identity = await post('/imports/members', 'externalId\nidentity-1\n', 'text/csv');
+    expect(identity.status).toBe(202);
   });
 });
 

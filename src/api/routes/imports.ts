@@ -36,9 +36,19 @@ export function mountImports(app: Express, { verifier, contextFor, log }: Import
       return sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'mode must be history or earn (?mode=history|earn)', 'mode');
     }
     if (kind === 'MEMBERS' && mode != null) return sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'A members import takes no mode', 'mode');
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const format = FORMATS[type];
+    const [typePart, ...params] = (req.headers['content-type'] ?? '').split(';');
+    const format = FORMATS[typePart.trim().toLowerCase()];
     if (!format) return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'The body must be text/csv (with a header row) or application/x-ndjson');
+    // The body is read as UTF-8 bytes as they come: a compressed body, or text declared in another
+    // charset, would be read as garbage (a header "lacking" its columns, lines of U+FFFD).
+    const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/^"(.*)"$/, '$1');
+    if (charset != null && charset !== 'utf-8' && charset !== 'utf8') {
+      return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `The body must be UTF-8 (charset=${charset} is not read)`);
+    }
+    const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (encoding !== '' && encoding !== 'identity') {
+      return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `The body must not be compressed (Content-Encoding: ${encoding} is not read)`);
+    }
     const { services } = contextFor(actor, requestIdOf(req));
     try {
       const started = await services.imports.start(actor, { kind, mode: kind === 'MEMBERS' ? null : (mode as 'history' | 'earn'), format, body: req });
