@@ -106,6 +106,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
   const tags = new TagsService(em, audit);
   const segments = new SegmentsService(em, audit);
   const referrals = new ReferralsService(em);
+  const imports = new ImportsService(em, points, tierEngine);
   const members = new MembersService(em, points, audit, referrals);
   const program = new ProgramService(em, audit);
   return {
@@ -124,9 +125,9 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     referrals,
     memberScreen: new MemberScreenService(em),
     webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
-    imports: new ImportsService(em, points, tierEngine),
+    imports,
     campaignReport: new CampaignReportService(em),
-    dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit }),
+    dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit, imports }),
     campaigns: new CampaignsService(em, audit, { points, rewards, tiers, tags }),
     checkIn: new CheckInService(em, points),
     referralsRead: new ReferralsReadService(em, program),

@@ -431,4 +431,38 @@ describe('member data rights', () => {
       expect(await rowsMentioning('race@example.com')).toEqual([]);
     });
   });
+
+  describe('erasure and import jobs', () => {
+    /** Posts a CSV import and waits for its job; returns its rejected lines. */
+    async function importCsv(path: string, body: string): Promise<{ line: number; message: string }[]> {
+      const res = await fetch(`${s.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` } });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      let job: any;
+      await eventually(async () => {
+        job = (await gqlData(s.gql('query($id: ID!) { importJob(id: $id) { status errors { line message } } }', { id }, admin))).importJob;
+        return job.status !== 'RUNNING';
+      }, 'the import to end');
+      return job.errors;
+    }
+
+    it('the rejected lines of import jobs no longer quote an erased member\'s former externalId; other members\' stay', async () => {
+      const members = await importCsv('/imports/members', 'externalId\ncrm-imp-1\ncrm-imp-1\ncrm-imp-10\ncrm-imp-10\n');
+      expect(members).toEqual([
+        { line: 3, message: 'externalId crm-imp-1 is also on line 2 (that line is the one taken)' },
+        { line: 5, message: 'externalId crm-imp-10 is also on line 4 (that line is the one taken)' },
+      ]);
+      const purchases = await importCsv('/imports/purchases?mode=history', 'orderId,externalId,amount,occurredAt\nimp-o1,crm-imp-2,10,2026-01-05T10:00:00Z\n');
+      expect(purchases).toEqual([{ line: 2, message: 'No member has externalId crm-imp-2' }]);
+      const later = await registerMember(s, { externalId: 'crm-imp-2' });
+      const [first] = await s.sql<{ id: string }>(`select id from member where external_id = 'crm-imp-1'`);
+      for (const id of [first.id, later]) await gqlData(s.gql(ERASE, { id, reason: 'GDPR' }, admin));
+      const messages = (await s.sql<{ message: string }>(`select message from import_error where message like '%crm-imp-%' or message like '%[erased]%' order by message`)).map((r) => r.message);
+      expect(messages).toEqual([
+        'No member has externalId [erased]',
+        'externalId [erased] is also on line 2 (that line is the one taken)',
+        'externalId crm-imp-10 is also on line 4 (that line is the one taken)',
+      ]);
+    });
+  });
 });

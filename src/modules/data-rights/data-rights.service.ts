@@ -6,6 +6,7 @@ import { inSqlTransaction, inTransaction } from '../../db/transaction';
 import { scrubOutboxPayloads } from '../../events/outbox';
 import type { Actor } from '../actor';
 import type { AuditService } from '../audit/audit.service';
+import type { ImportsService } from '../imports/imports.service';
 import { PERSONAL_FIELDS, type Member } from '../members/member.entity';
 import { isUuid, type MembersService } from '../members/members.service';
 import type { PointsService } from '../points/points.service';
@@ -37,6 +38,7 @@ export interface DataRightsParts {
   tiers: TiersService;
   segments: SegmentsService;
   audit: AuditService;
+  imports: ImportsService;
 }
 
 /**
@@ -102,7 +104,7 @@ export class DataRightsService {
    * account, then member row, as every write locks them): its personal fields null, `erasedAt`
    * set, its tier frozen, its coupons still issued cancelled, the balance left forfeited by an
    * ERASURE transaction, its tags removed; personal values scrubbed from the audit log, its
-   * stored webhook payloads, its outbox rows and the free-text reasons of its ledger, tier
+   * stored webhook payloads, its outbox rows, import jobs' rejected lines (its externalId) and the free-text reasons of its ledger, tier
    * history and redemptions. The ledger, purchases and tier history stay (the member's id is
    * anonymous). Per-row webhook events are off for the transaction; one `member.erased` event carries the
    * former externalId, for downstream systems to erase too. Audited. A second erasure of an
@@ -125,6 +127,7 @@ export class DataRightsService {
       const forfeited = account ? await this.parts.points.closeForErasure(tx, memberId, account, now, personal) : 0;
       const tags = await this.parts.tags.removeAllForErasure(tx, memberId);
       await this.scrubKeptRecords(tx, memberId, personal);
+      await this.parts.imports.scrubForErasure(tx, formerExternalId);
       this.parts.members.erasePersonalFields(m, now);
       this.parts.audit.record(tx, actor, {
         action: 'member.erase', entity: 'Member', entityId: memberId, before: { erasedAt: null },

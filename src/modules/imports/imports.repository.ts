@@ -114,6 +114,27 @@ export async function insertErrors(em: EntityManager, id: string, errors: { line
   );
 }
 
+/** What a rejected line's reason says in place of an erased member's former externalId. */
+export const ERASED = '[erased]';
+
+/**
+ * For an erasure: the rejected lines' reasons that quote `externalId` (a key twice in a members
+ * file, a purchase naming no member) say ERASED in its place. Those two reasons are the only
+ * ones that quote a member's value (checkMembers, checkPurchases). Returns how many changed.
+ */
+export async function scrubErrorsForErasure(tx: EntityManager, externalId: string): Promise<number> {
+  const rows = await tx.execute<{ n: number }[]>(
+    `with changed as (
+       update import_error e set message = case when e.message = 'No member has externalId ' || ?::text then 'No member has externalId ' || ?::text
+         else 'externalId ' || ?::text || substr(e.message, length('externalId ' || ?::text) + 1) end
+       where e.message = 'No member has externalId ' || ?::text or starts_with(e.message, 'externalId ' || ?::text || ' is also on line ')
+       returning 1)
+     select count(*)::int as n from changed`,
+    [externalId, ERASED, ERASED, externalId, externalId, externalId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /**
  * Jobs marked RUNNING whose process is gone (nobody holds their advisory lock): FAILED, their
  * staging tables dropped. A transaction-level try-lock, so the check itself holds nothing.

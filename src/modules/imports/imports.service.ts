@@ -94,6 +94,14 @@ export class ImportsService {
     return repo.latestJobs(this.em, first);
   }
 
+  /**
+   * For an erasure, in its transaction: the member's former externalId no longer shows in any
+   * job's rejected lines (a duplicate of it in a members file, a purchase that named it).
+   */
+  scrubForErasure(tx: EntityManager, externalId: string | null): Promise<number> {
+    return externalId ? repo.scrubErrorsForErasure(tx, externalId) : Promise.resolve(0);
+  }
+
   /** Rejected lines of jobs, in line order, after `afterLine`, at most `first` of each. */
   async errors(jobIds: readonly string[], first: number, afterLine: number | null): Promise<Map<string, { line: number; message: string }[]>> {
     const out = new Map<string, { line: number; message: string }[]>(jobIds.map((j) => [j, []]));
