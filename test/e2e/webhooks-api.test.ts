@@ -141,7 +141,7 @@ describe('deliveries', () => {
     const ev = (await s.sql(`insert into webhook_event (type, occurred_at, data) values ('redemption.used', now(), '{}') returning id`))[0].id;
     const [{ id: dead }] = await s.sql(`insert into webhook_delivery (endpoint_id, event_id, status, attempts, next_attempt_at) values ($1, $2, 'DEAD', 15, null) returning id::text`, [endpoint.id, ev]);
     const REDELIVER = `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { ${DELIVERY} } }`;
-    expectError(await s.gql(REDELIVER, { id: dead }, await s.token('admin')), 'BAD_USER_INPUT'); // inactive endpoint
+    expectError(await s.gql(REDELIVER, { id: dead }, await s.token('admin')), 'BAD_USER_INPUT', 'deliveryId'); // inactive endpoint: the argument redeliverWebhook has
     await s.sql('update webhook_endpoint set active = true, url = $2 where id = $1', [endpoint.id, 'http://127.0.0.1:9/x']);
     const admin = await s.token('admin');
     const answers = await Promise.all(Array.from({ length: 20 }, () => s.gql(REDELIVER, { id: dead }, admin)));

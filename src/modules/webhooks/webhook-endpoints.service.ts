@@ -121,7 +121,7 @@ export class WebhookEndpointsService {
       if (!original) throw notFound('WebhookDelivery', deliveryId);
       const endpoint = await lockEndpoint(tx, original.endpointId);
       if (!endpoint) throw notFound('WebhookDelivery', deliveryId);
-      this.mustBeActive(endpoint);
+      this.mustBeActive(endpoint, 'deliveryId');
       const waiting = original.status === 'PENDING' ? original : await pendingDelivery(tx, original.endpointId, original.eventId);
       if (waiting) return waiting;
       const delivery = await insertDelivery(tx, original.endpointId, original.eventId);
@@ -152,8 +152,9 @@ export class WebhookEndpointsService {
     return { url, eventTypes: types.types, active: input.active ?? true };
   }
 
-  private mustBeActive(endpoint: EndpointRow): void {
-    if (!endpoint.active) throw new AppError(ErrorCode.BAD_USER_INPUT, 'the endpoint is inactive: activate it first (nothing is sent to an inactive endpoint)', { field: 'id' });
+  /** `field`: the argument the refusal names (the endpoint's `id` for a ping, the `deliveryId` for a redelivery). */
+  private mustBeActive(endpoint: EndpointRow, field: 'id' | 'deliveryId' = 'id'): void {
+    if (!endpoint.active) throw new AppError(ErrorCode.BAD_USER_INPUT, 'the endpoint is inactive: activate it first (nothing is sent to an inactive endpoint)', { field });
   }
 
   /** Runs `work` on the locked endpoint `id` in one transaction (audit included); NOT_FOUND when there is none. */
