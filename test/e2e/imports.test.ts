@@ -188,6 +188,12 @@ describe('what editors write', () => {
     ]);
   });
 
+  it('a header row with unnamed columns (a spreadsheet\'s trailing commas) notes them by place on line 1', async () => {
+    const job = await importFile('/imports/members', 'externalId,displayName,,\nunnamed-1,A,,\n');
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 0 });
+    expect(job.errors).toEqual([{ line: 1, message: 'Unknown columns (unnamed column 3), (unnamed column 4): ignored (the other columns were read)' }]);
+  });
+
   it('an NDJSON number too large for JSON.parse to keep exactly is a rejected line, not another member\'s externalId', async () => {
     const job = await importFile('/imports/members', '{"externalId":9007199254740993}\n{"externalId":"9007199254740992"}\n{"externalId":9007199254740991}\n', 'application/x-ndjson');
     expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 1 });

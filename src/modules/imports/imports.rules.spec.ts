@@ -63,6 +63,7 @@ describe('CsvRecordReader', () => {
 describe('headers and records', () => {
   it('maps columns by name, reports unknown ones, refuses a missing key or a column twice', () => {
     expect(csvHeader('PURCHASES', ['\uFEFForderId', 'amount', 'externalId', 'occurredAt', 'note'])).toEqual({ positions: [0, 2, 1, 3, -1], unknown: ['note'] });
+    expect(csvHeader('MEMBERS', ['externalId', '', ' ']).unknown).toEqual(['(unnamed column 2)', '(unnamed column 3)']);
     expect(() => csvHeader('MEMBERS', ['displayName'])).toThrow(ImportFileError);
     expect(() => csvHeader('MEMBERS', ['externalId', 'externalId'])).toThrow(/twice/);
   });

@@ -194,7 +194,8 @@ export function csvHeader(kind: ImportKind, names: string[]): { positions: numbe
   if (missing.length) throw new ImportFileError(`The header row (line 1) lacks the required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   return {
     positions: columns.map((c) => trimmed.indexOf(c)),
-    unknown: trimmed.filter((n) => !columns.includes(n)),
+    // A column without a name (a spreadsheet's trailing comma) is named by its place, so that the note on line 1 reads.
+    unknown: trimmed.flatMap((n, i) => (columns.includes(n) ? [] : [n || `(unnamed column ${i + 1})`])),
   };
 }
 
