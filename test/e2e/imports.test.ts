@@ -194,6 +194,14 @@ describe('what editors write', () => {
     expect(job.errors).toEqual([{ line: 1, message: 'Unknown columns (unnamed column 3), (unnamed column 4): ignored (the other columns were read)' }]);
   });
 
+  it('a line with bytes that are no UTF-8 (a Windows-1252 export) is rejected, not imported with U+FFFD in its values', async () => {
+    const body = Buffer.concat([Buffer.from('externalId,displayName\nlatin-ok,Jos\u00e9\n'), Buffer.from('latin-bad,Jos\xe9 M\xfcller\n', 'latin1')]);
+    const job = await importFile('/imports/members', body as unknown as string);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 1 });
+    expect(job.errors).toEqual([{ line: 3, message: 'The line is not valid UTF-8 (a byte that is no UTF-8 character, as a Latin-1 or Windows-1252 file has): save the file as UTF-8' }]);
+    expect(await s.sql(`select external_id, display_name from member where external_id like 'latin-%' order by 1`)).toEqual([{ external_id: 'latin-ok', display_name: 'José' }]);
+  });
+
   it('an NDJSON number too large for JSON.parse to keep exactly is a rejected line, not another member\'s externalId', async () => {
     const job = await importFile('/imports/members', '{"externalId":9007199254740993}\n{"externalId":"9007199254740992"}\n{"externalId":9007199254740991}\n', 'application/x-ndjson');
     expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 1 });

@@ -86,6 +86,13 @@ describe('headers and records', () => {
     expect(ndjsonRecord('PURCHASES', 7, '{"orderId":9007199254740991}').values[0]).toBe('9007199254740991');
   });
 
+  it('rejects a line whose values hold a byte the UTF-8 decoder could not read (U+FFFD)', () => {
+    const { positions } = csvHeader('MEMBERS', ['externalId', 'displayName', 'note']);
+    expect(csvRecord(positions, 3, { line: 2, fields: ['m-1', 'Jos\uFFFD', ''], malformed: null }).error).toMatch(/^The line is not valid UTF-8/);
+    expect(csvRecord(positions, 3, { line: 3, fields: ['m-1', 'José', 'ignored \uFFFD column'], malformed: null }).error).toBeNull();
+    expect(ndjsonRecord('MEMBERS', 1, '{"externalId":"m-\uFFFD"}').error).toMatch(/^The line is not valid UTF-8/);
+  });
+
   it('writes COPY text rows with escapes and \\N for null', () => {
     expect(copyRow({ line: 7, values: ['a\tb', null, 'c\\d\ne'], error: null })).toBe('7\ta\\tb\t\\N\tc\\\\d\\ne\t\\N\n');
   });

@@ -250,10 +250,15 @@ function blankToNull(v: string): string | null {
   return t === '' ? null : t;
 }
 
+/** Why a line with bytes that are no UTF-8 (the decoder made them U+FFFD) is rejected. */
+export const NOT_UTF8 = 'The line is not valid UTF-8 (a byte that is no UTF-8 character, as a Latin-1 or Windows-1252 file has): save the file as UTF-8';
+
 function checked(r: StagedRecord): StagedRecord {
-  const long = r.values.findIndex((v) => v != null && v.length > MAX_VALUE_LENGTH);
-  if (long < 0) return r;
-  return { line: r.line, values: r.values.map(() => null), error: `A value is longer than ${MAX_VALUE_LENGTH} characters` };
+  const empty = r.values.map(() => null);
+  if (r.values.some((v) => v != null && v.length > MAX_VALUE_LENGTH)) return { line: r.line, values: empty, error: `A value is longer than ${MAX_VALUE_LENGTH} characters` };
+  // A value the decoder could not read would go in changed (a name with U+FFFD, or a key no other system has).
+  if (r.values.some((v) => v != null && v.includes('\uFFFD'))) return { line: r.line, values: empty, error: NOT_UTF8 };
+  return r;
 }
 
 /** A value in COPY's text format: \N for null; backslash, tab, newline and carriage return escaped. */
