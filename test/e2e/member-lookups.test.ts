@@ -1,6 +1,7 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { walk, type Connection } from '../support/connections';
+import { eventually } from '../support/wait';
 import { inSqlTransaction } from '../../src/db/transaction';
 import { exactPage, nameCount, namePage } from '../../src/modules/members/members.repository';
 import { searchTerms } from '../../src/modules/members/members.rules';
@@ -187,6 +188,28 @@ describe('memberByExternalId', () => {
     }
     expectError(await s.gql(Q, { e: 'brand-42' }, await s.token('member', id)), 'FORBIDDEN');
     expectError(await s.gql(Q, { e: 'brand-42' }), 'UNAUTHENTICATED');
+  });
+
+  it('a key has no white space at its edges, as an import reads it: registration refuses one, a look-up trims it', async () => {
+    const REG = 'mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }';
+    const admin = await s.token('admin');
+    for (const e of [' edge-1', 'edge-1 ', '\tedge-1', 'edge-1\n', ' ']) {
+      expectError(await s.gql(REG, { i: { externalId: e } }, admin), 'BAD_USER_INPUT', 'externalId');
+    }
+    expect(await s.sql(`select 1 from member where external_id like '%edge-1%'`)).toEqual([]);
+    const id = await registerMember(s, { externalId: 'edge 1', displayName: 'Inner space kept' });
+    const Q = 'query($e: String!) { memberByExternalId(externalId: $e) { id } }';
+    expect((await s.gql(Q, { e: '  edge 1 ' }, admin)).data).toEqual({ memberByExternalId: { id } });
+    expect((await s.gql(Q, { e: 'edge  1' }, admin)).data).toEqual({ memberByExternalId: null });
+    // A members import naming it with spaces around is the same member (imports trim fields).
+    const res = await fetch(`${s.url}/imports/members`, {
+      method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' }, body: 'externalId,region\n" edge 1 ",North\n',
+    });
+    expect(res.status).toBe(202);
+    const { id: job } = (await res.json()) as { id: string };
+    await eventually(async () => (await s.admin(`{ importJob(id: "${job}") { status } }`)).importJob.status === 'SUCCEEDED', 'the import');
+    expect(await s.sql('select region from member where external_id = $1', ['edge 1'])).toEqual([{ region: 'North' }]);
+    expect(await s.sql(`select count(*)::int as n from member where external_id like '%edge 1%'`)).toEqual([{ n: 1 }]);
   });
 });
 

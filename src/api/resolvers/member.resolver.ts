@@ -51,7 +51,9 @@ export class MemberResolver {
   @Authorized('service', 'admin')
   @Query(() => Member, { nullable: true })
   memberByExternalId(@Arg('externalId', () => String) externalId: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
-    return ctx.loaders.memberScreen.load({ externalId }, screenParts(info));
+    // Keys have no white space at their edges (registerMember refuses it, imports trim): a key
+    // pasted with a space around it is that key, as searchMembers trims its query.
+    return ctx.loaders.memberScreen.load({ externalId: externalId.trim() }, screenParts(info));
   }
 
   /** totalCount is counted only when the query asks for it (a getter the field resolves): a short name prefix may match many. */

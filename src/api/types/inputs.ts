@@ -12,6 +12,12 @@ const CODE_MESSAGE = 'codes use letters, digits, _ . - only';
 /** A name the console lists: at least one character that is not white space. */
 const NOT_BLANK = /\S/;
 const NOT_BLANK_MESSAGE = 'name must not be blank';
+/**
+ * A key that begins and ends with a character that is not white space: an import reads its
+ * fields trimmed, so a key with spaces at its edges would be another member's there.
+ */
+const NO_EDGE_SPACE = /^(?!\s)[\s\S]*(?<!\s)$/;
+const NO_EDGE_SPACE_MESSAGE = 'externalId must not begin or end with white space';
 /** A member's phone and birthday, as registerMember and updateMember take them. */
 const PHONE = /^\+?[0-9 ()-]{3,32}$/;
 const PHONE_MESSAGE = 'phone must be digits, spaces, + ( ) -';
@@ -90,7 +96,7 @@ export class TierInput {
 
 @InputType()
 export class RegisterMemberInput {
-  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) externalId?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) @Matches(NO_EDGE_SPACE, { message: NO_EDGE_SPACE_MESSAGE }) externalId?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(200) displayName?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @IsEmail() @MaxLength(320) email?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Matches(PHONE, { message: PHONE_MESSAGE }) phone?: string | null;
