@@ -60,4 +60,35 @@ describe('rule tags on rule tags', () => {
     // Not a cycle: a manual tag, or a rule tag that depends on nothing of ours.
     expect((await saveRule('on_manual', { tagsAny: ['vip_manual', 'chain_a'] })).errors).toBeUndefined();
   });
+
+  it('a manual tag set or removed moves the member in the rule tags that read it, through a chain, at once', async () => {
+    // vip_north: the manual tag vip and region North; vip_north_plus reads vip_north; not_vip: tagsNone vip.
+    for (const [code, rule] of [['vip_north', { tagsAll: ['vip'], regions: ['North'] }], ['vip_north_plus', { tagsAny: ['vip_north'] }], ['not_vip', { tagsNone: ['vip'] }]] as const) {
+      expect((await saveRule(code, rule)).errors).toBeUndefined();
+    }
+    const ann = await registerMember(s, { region: 'North' });
+    const bob = await registerMember(s, { region: 'North' });
+    const south = await registerMember(s, { region: 'South' });
+    await s.admin(REFRESH, { a: new Date().toISOString() });
+    const TAG = `mutation($id: ID!, $t: String!) { tagMember(memberId: $id, tagCode: $t) { tags { code } } }`;
+    const UNTAG = `mutation($id: ID!, $t: String!) { untagMember(memberId: $id, tagCode: $t) { tags { code } } }`;
+    const tagged = await s.admin(TAG, { id: ann, t: 'vip' });
+    // The answer already shows them, and so do the tables; nobody else moved.
+    const ours = (codes: string[]) => codes.filter((c) => c.includes('vip')).sort();
+    expect(ours(tagged.tagMember.tags.map((t: { code: string }) => t.code))).toEqual(['vip', 'vip_north', 'vip_north_plus']);
+    await s.admin(TAG, { id: south, t: 'vip' });
+    expect(await membersOf('vip_north')).toEqual([ann]);
+    expect(await membersOf('vip_north_plus')).toEqual([ann]);
+    expect(await membersOf('not_vip')).toEqual(expect.arrayContaining([bob]));
+    expect(await membersOf('not_vip')).not.toContain(ann);
+    expect(await membersOf('not_vip')).not.toContain(south);
+    await s.admin(UNTAG, { id: ann, t: 'vip' });
+    expect(await membersOf('vip_north')).toEqual([]);
+    expect(await membersOf('vip_north_plus')).toEqual([]);
+    expect(await membersOf('not_vip')).toContain(ann);
+    // As the refresh would have it.
+    await s.admin(REFRESH, { a: new Date().toISOString() });
+    expect({ a: await membersOf('vip_north'), b: await membersOf('vip_north_plus') }).toEqual({ a: [], b: [] });
+    expect(await membersOf('not_vip')).toEqual(expect.arrayContaining([ann, bob]));
+  });
 });

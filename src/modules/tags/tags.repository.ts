@@ -129,15 +129,18 @@ export async function allowNestedLoops(tx: EntityManager): Promise<void> {
  * segments module's query (its cross-module read of member, tier, member_retention,
  * point_account, member_tag / tag), set-based; this module writes only member_tag.
  */
-export async function syncRuleTagMembers(tx: EntityManager, tagId: string, selection: MemberSelection): Promise<void> {
+export async function syncRuleTagMembers(tx: EntityManager, tagId: string, selection: MemberSelection, onlyMember?: string): Promise<void> {
+  // `onlyMember`: the same for one member (a manual tag it got or lost, which a rule reads).
+  const one = onlyMember == null ? [] : [onlyMember];
   await tx.execute(
-    `with selected as materialized (${selection.sql}),
-     tagged as (select member_id from member_tag where tag_id = ?),
+    `with selected as materialized (${onlyMember == null ? selection.sql : `select id from (${selection.sql}) s where id = ?`}),
+     tagged as (select member_id from member_tag where tag_id = ?${onlyMember == null ? '' : ' and member_id = ?'}),
      dropped as (
        delete from member_tag mt where mt.tag_id = ? and mt.member_id in (select member_id from tagged except select id from selected)
      )
      insert into member_tag (member_id, tag_id, tagged_at)
-     select id, ?, now() from (select id from selected except select member_id from tagged) joined`,
-    [...selection.params, tagId, tagId, tagId],
+     select id, ?, now() from (select id from selected except select member_id from tagged) joined
+     on conflict do nothing`,
+    [...selection.params, ...one, tagId, ...one, tagId, tagId],
   );
 }

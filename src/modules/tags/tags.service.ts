@@ -72,6 +72,8 @@ export class TagsService {
       if (tag.kind === 'RULE') throw badInput('tagCode', `${tagCode} is a rule tag: the server keeps it from its filter`);
       const changed = on ? await addMemberTag(tx, memberId, tag.id) : await removeMemberTag(tx, memberId, tag.id);
       if (changed) {
+        // The rule tags that read it (through any chain) follow for this member now, not at the next refresh.
+        await refreshRuleTagsOf(tx, memberId, tagCode);
         this.audit.record(tx, actor, { action: on ? 'member.tag' : 'member.untag', entity: 'Member', entityId: memberId, after: { tag: tagCode } });
         await tx.flush();
       }
@@ -110,4 +112,20 @@ export async function refreshRuleTags(tx: EntityManager, changed?: string): Prom
     await syncRuleTagMembers(tx, tag.id, memberSelection(tag.rule));
   }
   await allowNestedLoops(tx);
+}
+
+/**
+ * One member's rule tags that read `changed` (a manual tag it got or lost), directly or through
+ * other rule tags, in refresh order: as refreshRuleTags does for every member, for this one.
+ */
+async function refreshRuleTagsOf(tx: EntityManager, memberId: string, changed: string): Promise<void> {
+  const tags = await ruleTags(tx);
+  const readers = readersOf(tags, changed);
+  if (readers.size === 1) return; // no rule reads it
+  const byCode = new Map(tags.map((t) => [t.code, t]));
+  for (const code of refreshOrder(tags)) {
+    if (code === changed || !readers.has(code)) continue;
+    const tag = byCode.get(code)!;
+    await syncRuleTagMembers(tx, tag.id, memberSelection(tag.rule), memberId);
+  }
 }
