@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { eventually } from '../support/wait';
 import { WEBHOOK_EVENT_TYPES } from '../../src/modules/webhooks/webhooks.service';
 
 let s: TestServer;
@@ -377,6 +378,39 @@ describe('jobs and backdated facts', () => {
     ]);
     expect(changes[0].occurredAt).toBe(changes[0].data.supersededAt);
     expect(types(events)).toEqual(['tier.changed', 'tier.changed', 'points.adjusted', 'purchase.recorded', 'points.earned']);
+  });
+});
+
+describe('imports: one event for the whole file', () => {
+  const upload = async (body: string) => {
+    const res = await fetch(`${s.url}/imports/members`, { method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${await s.token('admin')}` } });
+    return { status: res.status, json: (await res.json()) as any };
+  };
+  const ended = async (id: string) => eventually(async () => (await s.admin(`{ importJob(id: "${id}") { status } }`)).importJob.status !== 'RUNNING', 'the import to end');
+
+  it('a job that succeeds: one import.completed, no event per row', async () => {
+    let id = '';
+    const events = await captured(async () => {
+      const r = await upload('externalId,displayName,pointsBalance\nwh-imp-1,One,100\nwh-imp-2,Two,\n,NoKey,\n');
+      expect(r.status).toBe(202);
+      id = r.json.id;
+      await ended(id);
+    });
+    expect(events).toEqual([{ type: 'import.completed', memberId: null, occurredAt: expect.any(String), endpoints: [all],
+      data: { importId: id, kind: 'MEMBERS', mode: null, rowsDone: 2, rowsRejected: 1 } }]);
+  });
+
+  it('a job that ends FAILED: one import.failed with its failure, in place of import.completed (a refused file, a server that died)', async () => {
+    const refused = await captured(async () => expect((await upload('displayName\nNobody\n')).status).toBe(400));
+    const [job] = await s.sql<{ id: string; failure: string }>(`select id::text, failure from import_job where status = 'FAILED' order by started_at desc limit 1`);
+    expect(job.failure).toMatch(/lacks the required column externalId/);
+    expect(refused).toEqual([{ type: 'import.failed', memberId: null, occurredAt: expect.any(String), endpoints: [all],
+      data: { importId: job.id, kind: 'MEMBERS', mode: null, rowsDone: 0, rowsRejected: 0, failure: job.failure } }]);
+    // What a crash leaves: a RUNNING job whose lock nobody holds. Failed, and announced once, when next read.
+    const [dead] = await s.sql<{ id: string }>(`insert into import_job (id, kind, format, actor) values (gen_random_uuid(), 'MEMBERS', 'csv', 'admin:crashed') returning id::text`);
+    const orphan = await captured(() => s.admin('{ importJobs(first: 50) { id } }'));
+    expect(orphan).toEqual([expect.objectContaining({ type: 'import.failed', data: expect.objectContaining({ importId: dead.id, failure: expect.stringMatching(/^The server stopped while the import ran/) }) })]);
+    expect(await captured(() => s.admin('{ importJobs(first: 50) { id } }'))).toEqual([]);
   });
 });
 

@@ -139,15 +139,18 @@ export async function scrubErrorsForErasure(tx: EntityManager, externalId: strin
  * Jobs marked RUNNING whose process is gone (nobody holds their advisory lock): FAILED, their
  * staging tables dropped. A transaction-level try-lock, so the check itself holds nothing.
  */
-export async function failOrphans(tx: EntityManager): Promise<void> {
+export async function failOrphans(tx: EntityManager): Promise<ImportJobRow[]> {
   const rows = await tx.execute<{ id: string }[]>(
     `select id from import_job where status = 'RUNNING' and pg_try_advisory_xact_lock(?, hashtext(id::text))`, [JOB_LOCK_CLASS],
   );
+  const failed: ImportJobRow[] = [];
   for (const { id } of rows) {
     await dropJobTables(tx, id);
-    await tx.execute(`update import_job set status = 'FAILED', phase = 'DONE', failure = 'The server stopped while the import ran; nothing after its last committed batch was written. Import the file again: lines already in are skipped.',
-      finished_at = clock_timestamp() where id = ?`, [id]);
+    const [r] = await tx.execute<ImportJobRow[]>(`update import_job set status = 'FAILED', phase = 'DONE', failure = 'The server stopped while the import ran; nothing after its last committed batch was written. Import the file again: lines already in are skipped.',
+      finished_at = clock_timestamp() where id = ? returning ${JOB_COLUMNS}`, [id]);
+    failed.push(jobRow(r));
   }
+  return failed;
 }
 
 export async function jobById(em: EntityManager, id: string): Promise<ImportJobRow | null> {

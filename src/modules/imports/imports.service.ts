@@ -33,6 +33,11 @@ const EARN_PAGE = 2_000;
 const EARN_LANES = 8;
 const DEADLOCK = '40P01';
 
+/** The data of an import's last event (import.completed, import.failed): counts, no personal field. */
+function importEventData(job: ImportJobRow): Record<string, unknown> {
+  return { importId: job.id, kind: job.kind, mode: job.mode, rowsDone: job.rowsDone, rowsRejected: job.rowsRejected };
+}
+
 /**
  * Bulk imports of members and purchases (docs/decisions.md, "Bulk import").
  *
@@ -43,7 +48,8 @@ const DEADLOCK = '40P01';
  * they got. The checks are set-based statements that turn each bad line into an import_error
  * row with its line number; the writes go through the staging table in ranges of pages, one
  * transaction each, with the per-row webhook events off (suppressRowEvents), and one
- * `import.completed` event at the end. A job whose process died is FAILED when next read.
+ * `import.completed` event at the end (`import.failed` for a job that ends FAILED). A job whose
+ * process died is FAILED when next read.
  */
 export class ImportsService {
   constructor(
@@ -74,7 +80,8 @@ export class ImportsService {
     } catch (err) {
       if (job) {
         const message = err instanceof ImportFileError ? err.message : 'The upload did not complete';
-        await repo.finishJob(own, job.id, 'FAILED', message).catch(() => {});
+        // Not on a connection the upload left unusable: then the job is an orphan, failed (and announced) when next read.
+        await this.fail(own, connection, job.id, message).catch(() => {});
         await this.release(own, connection, job.id);
       } else {
         await pool.releaseConnection(connection);
@@ -109,8 +116,11 @@ export class ImportsService {
     return out;
   }
 
+  /** Jobs whose process died: FAILED, each with its `import.failed` event, in one transaction. */
   private failOrphans(): Promise<void> {
-    return inTransaction(this.em, (tx) => repo.failOrphans(tx));
+    return inTransaction(this.em, async (tx) => {
+      for (const job of await repo.failOrphans(tx)) await emitWebhookEvent(tx, 'import.failed', null, { ...importEventData(job), failure: job.failure });
+    });
   }
 
   // ---- the work after the upload ----------------------------------------------------------
@@ -125,17 +135,27 @@ export class ImportsService {
       else await this.applyEarn(actor, own, connection, job.id);
       return await this.inOwnTransaction(own, connection, async (tx) => {
         const done = await repo.finishJob(tx, job.id, 'SUCCEEDED', null);
-        await emitWebhookEvent(tx, 'import.completed', null, {
-          importId: done.id, kind: done.kind, mode: done.mode, rowsDone: done.rowsDone, rowsRejected: done.rowsRejected,
-        });
+        await emitWebhookEvent(tx, 'import.completed', null, importEventData(done));
         return done;
       });
     } catch (err) {
       // A refusal says why; anything else is the server's to log (the caller logs the rejection), not SQL for a client.
-      if (err instanceof AppError) return repo.finishJob(own, job.id, 'FAILED', err.message);
-      await repo.finishJob(own, job.id, 'FAILED', `The import stopped on an error of the server's (its log has it, with import ${job.id}); nothing after the last committed batch was written. Import the file again once it is fixed: lines already in are skipped.`);
+      if (err instanceof AppError) return this.fail(own, connection, job.id, err.message);
+      await this.fail(own, connection, job.id, `The import stopped on an error of the server's (its log has it, with import ${job.id}); nothing after the last committed batch was written. Import the file again once it is fixed: lines already in are skipped.`);
       throw err;
     }
+  }
+
+  /**
+   * The job FAILED with its reason, and one `import.failed` event, in one transaction: a
+   * receiver waiting for the file's end hears of it either way (import.completed or this).
+   */
+  private fail(own: EntityManager, connection: PgConnection, id: string, failure: string): Promise<ImportJobRow> {
+    return this.inOwnTransaction(own, connection, async (tx) => {
+      const done = await repo.finishJob(tx, id, 'FAILED', failure);
+      await emitWebhookEvent(tx, 'import.failed', null, { ...importEventData(done), failure });
+      return done;
+    });
   }
 
   private async applyMembers(own: EntityManager, connection: PgConnection, id: string, at: Date): Promise<void> {

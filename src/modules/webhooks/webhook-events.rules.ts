@@ -17,6 +17,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'redemption.used',
   'redemption.cancelled',
   'import.completed',
+  'import.failed',
   'referral.completed',
   'referral.reversed',
   'webhook.ping',
