@@ -20,7 +20,7 @@ export async function sourceAwards(tx: EntityManager, memberId: string, source: 
   return tx.execute<PurchaseAwardRow[]>(
     `select a.id::text as id, a.campaign_id::text as "campaignId", c.code, a.points, a.reversed_points as "reversedPoints", a.transaction_id::text as "transactionId"
      from campaign_award a join campaign c on c.id = a.campaign_id
-     where a.member_id = ? and a.source = ? and a.points > 0 order by c.starts_at, c.code for update of a`,
+     where a.member_id = ? and a.source = ? and a.points > 0 order by c.starts_at, c.code collate "C" for update of a`,
     [memberId, source],
   );
 }

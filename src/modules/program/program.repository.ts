@@ -89,7 +89,7 @@ export async function configRows(em: EntityManager): Promise<ConfigRows> {
          from benefit_version bv where bv.code in (select code from benefit_version where snapshot->>'kind' = 'POINTS_MULTIPLIER')), '[]') as "multiplierBenefits",
        coalesce((select json_agg(json_build_object('id', c.id, 'code', c.code, 'trigger', c.trigger, 'startsAt', c.starts_at, 'endsAt', c.ends_at,
          'audience', c.audience, 'activityKind', c.activity_kind, 'minAmountCents', c.min_amount_cents::text, 'bonusPoints', c.bonus_points,
-         'multiplier', c.multiplier::text, 'rewardCode', c.reward_code) order by c.starts_at, c.code)
+         'multiplier', c.multiplier::text, 'rewardCode', c.reward_code) order by c.starts_at, c.code collate "C")
          from campaign c where c.status = 'ACTIVE'), '[]') as "activeCampaigns",
        p.referrer_points as "referrerPoints", p.referee_points as "refereePoints", p.referral_hold_days as "referralHoldDays",
        p.referral_monthly_limit as "referralMonthlyLimit"
