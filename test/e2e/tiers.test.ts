@@ -243,6 +243,11 @@ describe('progress, override, replay', () => {
     await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "still VIP", expiresAt: "2030-01-01T00:00:00.000Z") { id } }`, { id });
     const [again] = (await s.admin('{ auditLog(entity: "Member", first: 1) { before } }')).auditLog;
     expect(JSON.parse(again.before).tierExpiresAt).toBe('2030-01-01T00:00:00.000Z');
+    // A past expiresAt is refused for every tier, the entry tier too (which keeps none), and changes nothing.
+    for (const code of ['SILVER', 'BRONZE']) {
+      expectError(await s.gql(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "${code}", reason: "x", expiresAt: "2020-01-01T00:00:00.000Z") { id } }`, { id }, await s.token('admin')), 'BAD_USER_INPUT', 'expiresAt');
+    }
+    expect((await member(id)).tier.code).toBe('GOLD');
     await review('2030-01-02T00:00:00.000Z');
     expect((await member(id)).tier.code).toBe('SILVER');
     const bad = await s.gql(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "NOPE", reason: "x") { id } }`, { id }, await s.token('admin'));

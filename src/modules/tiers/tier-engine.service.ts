@@ -465,8 +465,9 @@ export class TierEngine {
       if (!tier) throw notFound('Tier', tierCode);
       const m = await repo.memberTier(tx, memberId);
       const s = await repo.tierSettings(tx);
+      // A past expiresAt is refused for every tier, the entry tier too (which keeps none: it does not expire).
+      if (expiresAt && expiresAt <= now) throw badInput('expiresAt', 'expiresAt must be in the future');
       const until = tier.rank === 0 ? null : (expiresAt ?? addMonthsUtc(now, s.validityMonths));
-      if (until && until <= now) throw badInput('expiresAt', 'expiresAt must be in the future');
       const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(now, -s.windowMonths), now);
       await repo.setMemberTier(tx, s.windowMonths, memberId, tier.id, now, until);
       const kind: TierChangeKind = tier.rank > m.rank ? 'UPGRADE' : tier.rank < m.rank ? 'DOWNGRADE' : 'RENEWAL';
