@@ -51,7 +51,8 @@ cancelled campaign coupon gives its cost back to a slot the same way, after step
  *   - a reward's upsert or patch (rewards.repository.ts `lockReward`) takes a transaction advisory
  *     lock on the code before step 4 (it holds no account: nothing waits on it in the order);
  *   - tag definitions: tags.repository.ts `lockTagDefinitions` (a transaction advisory lock), then
- *     the `tag` row (`lockTag`), always in that order;
+ *     the `tag` row (`lockTag`), always in that order; a member's tagging holds the tag row `for
+ *     share` (`tagByCode`) and takes neither lock after it;
  *   - `member_retention` ACCESS EXCLUSIVE for the refresh's swap: retention.repository.ts
  *     `lockForSwap`, waiting at most a second at a time so that readers are not queued behind it;
  *   - session advisory locks: migrations (database.ts) and one retention refresh at a time

@@ -1,4 +1,5 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
+import * as tagsRepo from '../../src/modules/tags/tags.repository';
 import { createLadder, registerMember } from '../support/fixtures';
 
 // Manual tags (domain.md, "Tags"): set and removed by admins and services, once each however
@@ -53,5 +54,37 @@ describe('manual tags', () => {
     expectError(await s.gql(TAG, { t: 'vip', m: '00000000-0000-4000-8000-000000000000' }, service), 'NOT_FOUND');
     expect(await s.sql('select count(*)::int as n from member_tag where member_id = $1', [m])).toEqual([{ n: 0 }]);
     expect(await audit(m)).toEqual([]);
+  });
+
+  it('a tag turned into a RULE tag while a member is being tagged with it: no manual row of a rule tag is left', async () => {
+    const m = await registerMember(s, { region: 'South' });
+    expect((await s.gql(TAG, { t: 'turning', m: await registerMember(s) }, service)).errors).toBeUndefined(); // a manual tag now
+    // The tagging is held after it read the tag's kind, before its row goes in; the conversion
+    // (upsertTag with a rule: North only, which this member does not match) comes then.
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let reached!: () => void;
+    const atInsert = new Promise<void>((r) => { reached = r; });
+    const original = tagsRepo.addMemberTag;
+    const spy = jest.spyOn(tagsRepo, 'addMemberTag').mockImplementationOnce(async (...args) => {
+      reached();
+      await held;
+      return original(...args);
+    });
+    try {
+      const tagging = s.gql(TAG, { t: 'turning', m }, service);
+      await atInsert;
+      const conversion = s.gql(`mutation { upsertTag(input: { code: "turning", name: "Turning", rule: { regions: ["North"] } }) { kind } }`, {}, await s.token('admin'));
+      // The conversion waits for the tagging (it holds the tag row for share), or runs first without the lock.
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      await tagging;
+      expect((await conversion).errors).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+      release();
+    }
+    expect(await s.sql(`select kind from tag where code = 'turning'`)).toEqual([{ kind: 'RULE' }]);
+    expect(await s.sql(`select count(*)::int as n from member_tag mt join tag t on t.id = mt.tag_id where t.code = 'turning' and mt.member_id = $1`, [m])).toEqual([{ n: 0 }]);
   });
 });

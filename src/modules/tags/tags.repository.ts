@@ -53,8 +53,14 @@ export async function ensureManualTag(tx: EntityManager, code: string): Promise<
   await tx.execute(`insert into tag (id, code, name, kind, category) values (gen_random_uuid(), ?, ?, 'MANUAL', 'DESCRIPTIVE') on conflict (code) do nothing`, [code, code]);
 }
 
+/**
+ * Lock (`for share`): the tag with this code, for a member's tagging. Its kind holds until the
+ * tagging commits: a save that turns it into a RULE tag (`lockTag`, for update) waits, or is
+ * waited for and then read, so a member never keeps a manual row of a tag that became a rule
+ * (the rule's refresh would have run before the row arrived).
+ */
 export async function tagByCode(tx: EntityManager, code: string): Promise<{ id: string; kind: TagKind } | null> {
-  const [row] = await tx.execute<{ id: string; kind: TagKind }[]>('select id, kind from tag where code = ?', [code]);
+  const [row] = await tx.execute<{ id: string; kind: TagKind }[]>('select id, kind from tag where code = ? for share', [code]);
   return row ?? null;
 }
 
