@@ -240,6 +240,17 @@ describe('4. a refund leaves the window its purchase was in', () => {
     // The same instant as the purchase is fine.
     ok(await refund('rf-early', 'rf-early-2', 100, '2024-03-01T00:00:00.000Z'));
   });
+
+  it('a refund sent without occurredAt, of a purchase dated a little ahead of the server\'s clock (the skew allowed), is dated at the purchase', async () => {
+    const id = await registerMember(s);
+    const ahead = new Date(Date.now() + 120_000).toISOString();
+    ok(await buy(id, 'rf-ahead', 100, ahead));
+    ok(await refund('rf-ahead', 'rf-ahead-1', 40));
+    expect(await s.sql(`select occurred_at as at from refund where refund_id = 'rf-ahead-1'`)).toEqual([{ at: new Date(ahead) }]);
+    // Its retry without occurredAt is the same refund; a dated one still must not precede the purchase.
+    ok(await refund('rf-ahead', 'rf-ahead-1', 40));
+    expectError(await refund('rf-ahead', 'rf-ahead-2', 10, new Date(Date.parse(ahead) - 60_000).toISOString()), 'BAD_USER_INPUT', 'occurredAt');
+  });
 });
 
 describe('5. pending points repay a debt when they activate, not before', () => {

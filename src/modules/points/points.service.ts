@@ -648,7 +648,7 @@ export class PointsService {
       if (options.silent) await suppressRowEvents(tx);
       const settled = await this.replayRefund(input, refundCents, tx);
       if (settled) return settled;
-      return this.refundLocked(tx, account, memberId, input, refundCents, occurredAt);
+      return this.refundLocked(tx, account, memberId, input, refundCents, occurredAt, input.occurredAt == null);
     });
   }
 
@@ -682,10 +682,14 @@ export class PointsService {
    * purchase and refund rows.
    */
   private async refundLocked(
-    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, refundCents: number, occurredAt: Date,
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, refundCents: number, given: Date, undated = false,
   ): Promise<EarnResult> {
     const p = await repo.purchaseToRefund(tx, input.orderId);
     const purchasedAt = new Date(p.occurredAt);
+    // A refund sent without occurredAt happens now, but never before its purchase: one dated
+    // ahead of the server's clock (within the skew a back end's clock is allowed) is refunded at
+    // its own instant, not refused over a field the client did not send.
+    const occurredAt = undated && given < purchasedAt ? purchasedAt : given;
     if (occurredAt < purchasedAt) throw badInput('occurredAt', `A refund cannot be dated before its purchase (${purchasedAt.toISOString()})`);
     const reversal = reversalOf(p, refundCents, input.orderId);
     const debit = await this.planRefund(tx, memberId, p, reversal.points, occurredAt);
