@@ -26,7 +26,8 @@ describe('Benefits', () => {
     const rows = page.getByTestId('benefits').locator('tbody tr');
     expect(await rows.count()).toBe(8);
     const gold = rows.filter({ hasText: 'GOLD_DISCOUNT' });
-    expect(await gold.locator('td').allTextContents()).toEqual(['10% off every order', 'GOLD_DISCOUNT', 'DISCOUNT', '10', 'Gold', '—', 'In force', 'Always', '1']);
+    // The kind by its label, as the form names it (the code is the rule's own column).
+    expect(await gold.locator('td').allTextContents()).toEqual(['10% off every order', 'GOLD_DISCOUNT', 'Discount (percent off)', '10', 'Gold', '—', 'In force', 'Always', '1']);
     expect(await h.axe(page)).toEqual([]);
     expect(h.pageErrors(page)).toEqual([]);
   });
@@ -150,6 +151,9 @@ describe('Benefits', () => {
     expect(await h.axe(page)).toEqual([]);
     await h.goto(page, '/benefits');
     await page.getByRole('heading', { level: 1, name: '权益' }).waitFor();
+    // Every kind in Chinese, not its English code.
+    const shipping = page.getByTestId('benefits').locator('tbody tr').filter({ hasText: 'FREE_SHIPPING' });
+    expect(await shipping.locator('td').nth(2).textContent()).toBe('免运费');
     expect(await overflows(page)).toBe(false);
   });
 
@@ -203,7 +207,7 @@ describe('Benefits', () => {
     await h.goto(page, '/benefits');
     const row = page.getByTestId('benefits').locator('tbody tr').filter({ hasText: 'SPRING_DISCOUNT' });
     const cells = await row.locator('td').allTextContents();
-    expect([...cells.slice(0, 5), cells[6], cells[8]]).toEqual(['12% off for the spring', 'SPRING_DISCOUNT', 'DISCOUNT', '12', 'Gold, Platinum', 'Scheduled', '1']);
+    expect([...cells.slice(0, 5), cells[6], cells[8]]).toEqual(['12% off for the spring', 'SPRING_DISCOUNT', 'Discount (percent off)', '12', 'Gold, Platinum', 'Scheduled', '1']);
     const data = await adminQuery<{ benefits: { code: string; version: number; value: number; active: boolean; validFrom: string; tierCodes: string[] }[] }>(
       h, '{ benefits { code version value active validFrom tierCodes } }');
     expect(data.benefits.find((b) => b.code === 'SPRING_DISCOUNT')).toEqual({

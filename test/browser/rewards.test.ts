@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, inProgrammeZone, overflows } from './support/page-checks';
 
 /**
  * The Rewards page in a real browser against the demo data: the catalogue with stock and coupon
@@ -86,6 +86,33 @@ describe('Rewards', () => {
     await page.getByTestId('saved').getByText('The reward Canvas tote bag is saved.').waitFor();
     // the catalogue is read again after the save: wait for the row to show it
     await page.getByTestId('rewards').locator('tr[data-code="TOTE_BAG"] td').nth(5).getByText('Off', { exact: true }).waitFor();
+  });
+
+  it('a reward\'s availability is typed and shown in the programme\'s time zone, whatever the browser\'s', async () => {
+    // The browser runs on this machine's clock (UTC here), the programme in Shanghai (UTC+8).
+    await inProgrammeZone(h, 'Asia/Shanghai', async () => {
+      const page = await h.open();
+      await h.signIn(page);
+      await h.goto(page, '/rewards');
+      await page.getByRole('button', { name: 'Edit the reward A free coffee' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Edit the reward A free coffee' });
+      await dialog.getByText('In the programme\'s time zone (Asia/Shanghai). Empty: from now on.').waitFor();
+      await dialog.getByLabel('Available from').fill('2031-01-01T00:00');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByTestId('saved').getByText('The reward A free coffee is saved.').waitFor();
+      // Midnight in Shanghai is 16:00 UTC the day before.
+      const { rewards } = await adminQuery<{ rewards: { code: string; validFrom: string | null }[] }>(h, '{ rewards { code validFrom } }');
+      expect(rewards.find((r) => r.code === 'COFFEE')?.validFrom).toBe('2030-12-31T16:00:00.000Z');
+      // Shown back as typed: in the catalogue, and in the form opened again.
+      await page.getByTestId('rewards').locator('tr[data-code="COFFEE"] .reward-window').getByText('Jan 1, 2031, 12:00 AM to —').waitFor();
+      await page.getByRole('button', { name: 'Edit the reward A free coffee' }).click();
+      expect(await dialog.getByLabel('Available from').inputValue()).toBe('2031-01-01T00:00');
+      await dialog.getByLabel('Available from').fill('');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect(h.pageErrors(page)).toEqual([]);
+    });
   });
 
   it('looks a coupon up (any case): its reward, member and status; cancelling asks for a reason and confirmation', async () => {

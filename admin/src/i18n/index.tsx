@@ -25,10 +25,14 @@ interface I18n {
   language: Language;
   setLanguage: (language: Language) => void;
   t: Translate;
-  /** Numbers, dates and date-times in the language's own format. */
+  /**
+   * Numbers, dates and date-times in the language's own format. A date or time is on the
+   * browser's clock unless `timeZone` is given: a value the operator types in the programme's
+   * zone (a reward's or a benefit's validity) is shown back in that zone.
+   */
   formatNumber: (n: number, options?: Intl.NumberFormatOptions) => string;
-  formatDate: (iso: string | null | undefined) => string;
-  formatDateTime: (iso: string | null | undefined) => string;
+  formatDate: (iso: string | null | undefined, timeZone?: string) => string;
+  formatDateTime: (iso: string | null | undefined, timeZone?: string) => string;
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -80,8 +84,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       setLanguage,
       t: (key, vars) => translate(table, key, vars),
       formatNumber: (n, options) => (options ? new Intl.NumberFormat(language, options).format(n) : number.format(n)),
-      formatDate: (iso) => (iso ? date.format(new Date(iso)) : '—'),
-      formatDateTime: (iso) => (iso ? dateTime.format(new Date(iso)) : '—'),
+      formatDate: (iso, timeZone) => (!iso ? '—' : timeZone ? new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone }).format(new Date(iso)) : date.format(new Date(iso))),
+      formatDateTime: (iso, timeZone) => (!iso ? '—' : timeZone ? new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso)) : dateTime.format(new Date(iso))),
     };
   }, [language, setLanguage]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;

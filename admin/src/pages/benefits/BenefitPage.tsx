@@ -12,7 +12,7 @@ import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { AuditChanges, changedFields, formatValue, parseJsonObject } from '../audit/changes';
 import '../audit/audit.css';
 import { sameSet } from '../tiers/form-values';
-import { BenefitFormFields, kindTakesValue, ruleOf, valuesOf, type BenefitValues } from './form';
+import { BenefitFormFields, kindLabel, kindTakesValue, ruleOf, valuesOf, type BenefitValues } from './form';
 import './benefits.css';
 import { BenefitAuditQuery, BenefitDetailQuery as DetailQuery, UpdateBenefitMutation } from './operations';
 import { SCHEDULE_CLASS, SCHEDULE_LABEL, scheduleStatus } from './status';
@@ -58,7 +58,7 @@ export default function BenefitPage({ params }: PageParams) {
       {data && benefit ? (
         <>
           {saved !== null ? <p className="notice" role="status" data-testid="saved">{t('benefits.edit.saved', { version: saved })}</p> : null}
-          <RuleSummary benefit={benefit} tiers={data.tiers} />
+          <RuleSummary benefit={benefit} tiers={data.tiers} zone={data.program.timeZone} />
           <EditBenefit
             key={`edit-${benefit.version}`}
             benefit={benefit}
@@ -78,20 +78,20 @@ export default function BenefitPage({ params }: PageParams) {
   );
 }
 
-function RuleSummary({ benefit, tiers }: { benefit: Benefit; tiers: Detail['tiers'] }) {
+function RuleSummary({ benefit, tiers, zone }: { benefit: Benefit; tiers: Detail['tiers']; zone: string }) {
   const { t, formatDateTime } = useI18n();
   const status = scheduleStatus(benefit);
   const tierName = new Map(tiers.map((x) => [x.code, x.name]));
   const rows: [string, React.ReactNode][] = [
     [t('benefits.field.code'), <code key="code">{benefit.code}</code>],
-    [t('benefits.field.kind'), benefit.kind],
+    [t('benefits.field.kind'), kindLabel(benefit.kind, t)],
     [t('benefits.field.value'), benefit.value ?? '—'],
     [t('benefits.field.description'), benefit.description ?? '—'],
     [t('benefits.field.tierCodes'), benefit.tierCodes.length ? benefit.tierCodes.map((c) => tierName.get(c) ?? c).join(', ') : t('benefits.allTiers')],
     [t('benefits.field.requiredTags'), benefit.requiredTags.length ? benefit.requiredTags.join(', ') : '—'],
     [t('benefits.col.status'), <span key="status" className={`badge ${SCHEDULE_CLASS[status]}`}>{t(SCHEDULE_LABEL[status])}</span>],
-    [t('benefits.field.validFrom'), formatDateTime(benefit.validFrom)],
-    [t('benefits.field.validTo'), formatDateTime(benefit.validTo)],
+    [t('benefits.field.validFrom'), formatDateTime(benefit.validFrom, zone)],
+    [t('benefits.field.validTo'), formatDateTime(benefit.validTo, zone)],
     [t('benefits.col.version'), <span key="version" data-testid="current-version">{benefit.version}</span>],
   ];
   return (

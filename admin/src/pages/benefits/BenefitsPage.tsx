@@ -4,6 +4,7 @@ import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { Empty, Page } from '../../ui/Page';
 import { BenefitListQuery } from './operations';
+import { kindLabel } from './form';
 import { SCHEDULE_CLASS, SCHEDULE_LABEL, scheduleStatus } from './status';
 
 /**
@@ -16,6 +17,7 @@ export default function BenefitsPage() {
   const [result, refetch] = useQuery({ query: BenefitListQuery });
   const tierName = new Map(result.data?.tiers.map((x) => [x.code, x.name]));
   const benefits = result.data?.benefits ?? [];
+  const zone = result.data?.program.timeZone;
   return (
     <Page
       title={t('benefits.title')}
@@ -50,12 +52,12 @@ export default function BenefitsPage() {
                   <tr key={b.code}>
                     <td><Link to={`/benefits/${encodeURIComponent(b.code)}`}>{b.name}</Link></td>
                     <td><code>{b.code}</code></td>
-                    <td>{b.kind}</td>
+                    <td>{kindLabel(b.kind, t)}</td>
                     <td className="num">{b.value ?? '—'}</td>
                     <td>{b.tierCodes.length ? b.tierCodes.map((c) => tierName.get(c) ?? c).join(', ') : t('benefits.allTiers')}</td>
                     <td>{b.requiredTags.length ? b.requiredTags.join(', ') : '—'}</td>
                     <td><span className={`badge ${SCHEDULE_CLASS[status]}`}>{t(SCHEDULE_LABEL[status])}</span></td>
-                    <td>{b.validFrom || b.validTo ? t('benefits.window', { from: formatDateTime(b.validFrom), to: formatDateTime(b.validTo) }) : t('benefits.always')}</td>
+                    <td>{b.validFrom || b.validTo ? t('benefits.window', { from: formatDateTime(b.validFrom, zone), to: formatDateTime(b.validTo, zone) }) : t('benefits.always')}</td>
                     <td className="num">{b.version}</td>
                   </tr>
                 );

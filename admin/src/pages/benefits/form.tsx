@@ -49,6 +49,11 @@ const VALUE_HINT: Partial<Record<KnownKind, MessageKey>> = {
 
 const isKnown = (kind: string): kind is KnownKind => (BENEFIT_KINDS as readonly string[]).includes(kind);
 
+/** A kind as the operator reads it: the label of a known kind in the console's language, another kind's own code. */
+export function kindLabel(kind: string, t: (key: MessageKey) => string): string {
+  return isKnown(kind) ? t(KIND_LABEL[kind]) : kind;
+}
+
 /** Whether a kind takes a value: the known kinds with no amount do not; an unknown kind may. */
 export function kindTakesValue(kind: string): boolean {
   return !isKnown(kind) || kind in VALUE_HINT;

@@ -18,7 +18,7 @@ export const BenefitFields = graphql(`
   }
 `);
 
-/** The list: every rule, and the tiers' names. One request. */
+/** The list: every rule, the tiers' names, and the programme's time zone (the rules' schedules are shown in it). One request. */
 export const BenefitListQuery = graphql(`
   query BenefitList {
     benefits {
@@ -28,6 +28,9 @@ export const BenefitListQuery = graphql(`
       code
       name
       rank
+    }
+    program {
+      timeZone
     }
   }
 `);

@@ -11,7 +11,7 @@ import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
 import { SCHEDULE_CLASS, SCHEDULE_LABEL, scheduleStatus } from '../benefits/status';
 import { CancelRedemptionDialog } from '../members/actions';
-import { fromLocalInput, intOrNull, numberOrNull, numberText, sameSet, toLocalInput } from '../tiers/form-values';
+import { fromZonedInput, intOrNull, numberOrNull, numberText, sameSet, toZonedInput } from '../tiers/form-values';
 import '../tiers/tiers.css';
 import './rewards.css';
 import { CouponLookupQuery, RewardsPageQuery as PageQuery, UpdateRewardMutation } from './operations';
@@ -44,11 +44,12 @@ export default function RewardsPage() {
       {notice ? <p className="notice" role="status" data-testid="saved">{notice}</p> : null}
       {data ? (
         <Section title={t('rewards.catalogue')} id="catalogue">
-          {!data.rewards.length ? <Empty>{t('rewards.none')}</Empty> : <Catalogue rewards={data.rewards} tiers={data.tiers} onEdit={setEditing} />}
+          {!data.rewards.length ? <Empty>{t('rewards.none')}</Empty> : <Catalogue rewards={data.rewards} tiers={data.tiers} zone={data.program.timeZone} onEdit={setEditing} />}
           <RewardDialog
             key={editing?.code ?? 'closed'}
             reward={editing}
             tiers={data.tiers}
+            zone={data.program.timeZone}
             onClose={() => setEditing(null)}
             onSaved={(name) => {
               setEditing(null);
@@ -62,7 +63,8 @@ export default function RewardsPage() {
   );
 }
 
-function Catalogue({ rewards, tiers, onEdit }: { rewards: Reward[]; tiers: Tiers; onEdit: (r: Reward) => void }) {
+/** The validity window is shown in the programme's time zone, as the edit dialog takes it. */
+function Catalogue({ rewards, tiers, zone, onEdit }: { rewards: Reward[]; tiers: Tiers; zone: string; onEdit: (r: Reward) => void }) {
   const { t, formatNumber, formatDateTime } = useI18n();
   const tierName = new Map(tiers.map((x) => [x.code, x.name]));
   return (
@@ -97,7 +99,7 @@ function Catalogue({ rewards, tiers, onEdit }: { rewards: Reward[]; tiers: Tiers
                 <td>{r.tierCodes.length ? r.tierCodes.map((c) => tierName.get(c) ?? c).join(', ') : t('benefits.allTiers')}</td>
                 <td>
                   <span className={`badge ${SCHEDULE_CLASS[status]}`}>{t(SCHEDULE_LABEL[status])}</span>
-                  {r.validFrom || r.validTo ? <div className="muted reward-window">{t('benefits.window', { from: formatDateTime(r.validFrom), to: formatDateTime(r.validTo) })}</div> : null}
+                  {r.validFrom || r.validTo ? <div className="muted reward-window">{t('benefits.window', { from: formatDateTime(r.validFrom, zone), to: formatDateTime(r.validTo, zone) })}</div> : null}
                 </td>
                 <td>{r.couponValidDays == null ? t('rewards.noEnd') : t('rewards.validDays', { days: r.couponValidDays })}</td>
                 <td className="num">{r.faceValue == null ? '—' : formatNumber(r.faceValue, { minimumFractionDigits: 2 })}</td>
@@ -131,11 +133,12 @@ interface Values {
   validTo: string;
 }
 
-function valuesOf(r: Reward): Values {
+/** The form's values; the validity window on the wall clock of the programme's time zone (`zone`), whatever the browser's. */
+function valuesOf(r: Reward, zone: string): Values {
   return {
     name: r.name, description: r.description ?? '', costPoints: numberText(r.costPoints), stock: numberText(r.stock),
     perMemberLimit: numberText(r.perMemberLimit), couponValidDays: numberText(r.couponValidDays), faceValue: numberText(r.faceValue),
-    tierCodes: [...r.tierCodes], active: r.active, validFrom: toLocalInput(r.validFrom), validTo: toLocalInput(r.validTo),
+    tierCodes: [...r.tierCodes], active: r.active, validFrom: toZonedInput(r.validFrom, zone), validTo: toZonedInput(r.validTo, zone),
   };
 }
 
@@ -147,16 +150,16 @@ const FIELD_HINT: Partial<Record<NumberField, MessageKey>> = {
   stock: 'rewards.hint.stock', perMemberLimit: 'rewards.hint.perMemberLimit', couponValidDays: 'rewards.hint.couponValidDays', faceValue: 'rewards.hint.faceValue',
 };
 
-function RewardDialog({ reward, tiers, onClose, onSaved }: { reward: Reward | null; tiers: Tiers; onClose: () => void; onSaved: (name: string) => void }) {
+function RewardDialog({ reward, tiers, zone, onClose, onSaved }: { reward: Reward | null; tiers: Tiers; zone: string; onClose: () => void; onSaved: (name: string) => void }) {
   const { t } = useI18n();
   const confirm = useConfirm();
-  const [values, setValues] = useState<Values | null>(() => (reward ? valuesOf(reward) : null));
+  const [values, setValues] = useState<Values | null>(() => (reward ? valuesOf(reward, zone) : null));
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, update] = useMutation(UpdateRewardMutation);
   if (!reward || !values) return null;
   const set = <K extends keyof Values>(key: K, value: Values[K]) => setValues((v) => (v ? { ...v, [key]: value } : v));
   const submit = async () => {
-    const was = valuesOf(reward);
+    const was = valuesOf(reward, zone);
     const patch: RewardPatch = {};
     const invalid: Record<string, string> = {};
     if (values.name.trim() !== was.name) patch.name = values.name.trim();
@@ -172,7 +175,7 @@ function RewardDialog({ reward, tiers, onClose, onSaved }: { reward: Reward | nu
     if (values.active !== was.active) patch.active = values.active;
     for (const f of ['validFrom', 'validTo'] as const) {
       if (values[f] === was[f]) continue;
-      const instant = fromLocalInput(values[f]);
+      const instant = fromZonedInput(values[f], zone);
       if (instant === false) invalid[f] = t('form.notADate');
       else patch[f] = instant;
     }
@@ -209,10 +212,10 @@ function RewardDialog({ reward, tiers, onClose, onSaved }: { reward: Reward | nu
               </select>
             )}
           </Field>
-          <Field name="validFrom" label={t('rewards.field.validFrom')} hint={t('benefits.edit.fromHint')}>
+          <Field name="validFrom" label={t('rewards.field.validFrom')} hint={t('benefits.edit.fromHint', { zone })}>
             {(p) => <input {...p} type="datetime-local" value={values.validFrom} onChange={(e) => set('validFrom', e.target.value)} />}
           </Field>
-          <Field name="validTo" label={t('rewards.field.validTo')} hint={t('benefits.edit.toHint')}>
+          <Field name="validTo" label={t('rewards.field.validTo')} hint={t('benefits.edit.toHint', { zone })}>
             {(p) => <input {...p} type="datetime-local" value={values.validTo} onChange={(e) => set('validTo', e.target.value)} />}
           </Field>
         </div>

@@ -32,6 +32,9 @@ export const RewardsPageQuery = graphql(`
       name
       rank
     }
+    program {
+      timeZone
+    }
   }
 `);
 

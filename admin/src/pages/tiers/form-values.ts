@@ -25,20 +25,6 @@ export function numberText(n: number | null | undefined): string {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** An instant as a datetime-local input's value, in the operator's time zone ('' for none). */
-export function toLocalInput(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-/** A datetime-local input's value as an instant (ISO); '' → null; not a date → false. */
-export function fromLocalInput(text: string): string | null | false {
-  if (!text.trim()) return null;
-  const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? false : d.toISOString();
-}
-
 /** Whether two instants are the same (null and '' alike). */
 export function sameInstant(a: string | null | undefined, b: string | null | undefined): boolean {
   if (!a || !b) return !a && !b;
