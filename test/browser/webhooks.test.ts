@@ -3,7 +3,7 @@ import { parseSignatureHeader } from '../../src/modules/webhooks/webhooks.rules'
 import { startReceiver, verifySignature, type Receiver } from '../support/webhook-receiver';
 import { eventually } from '../support/wait';
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
 
 /**
  * The Webhooks page in a real browser, with a real receiver: an endpoint created (its secret
@@ -72,6 +72,26 @@ describe('Webhooks', () => {
     expect(await h.axe(page)).toEqual([]);
     expect(await overflows(page)).toBe(false);
     await h.screenshot(page, 'webhooks');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('a double click on Ping sends one ping', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/webhooks');
+    const url = `${receiver.url}/double`;
+    await createEndpoint(page, url);
+    const { webhookEndpoints } = await adminQuery<{ webhookEndpoints: { id: string; url: string }[] }>(h, '{ webhookEndpoints { id url } }');
+    const id = webhookEndpoints.find((e) => e.url === url)!.id;
+    const sent = await graphqlRequests(page, async () => {
+      await page.getByRole('button', { name: `Ping ${url} (a webhook.ping event)` }).dblclick();
+      await page.getByTestId('webhooks-notice').getByText(`A webhook.ping event is on its way to ${url}`).waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(sent.filter((op) => op === 'PingWebhookEndpoint')).toHaveLength(1);
+    const { webhookDeliveries } = await adminQuery<{ webhookDeliveries: { edges: unknown[] } }>(
+      h, 'query($id: ID) { webhookDeliveries(endpointId: $id, first: 10) { edges { node { id } } } }', { id });
+    expect(webhookDeliveries.edges).toHaveLength(1);
     expect(h.pageErrors(page)).toEqual([]);
   });
 

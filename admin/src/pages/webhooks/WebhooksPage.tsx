@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { WebhookDeliveryFieldsFragment, WebhookDeliveryStatus, WebhookEndpointFieldsFragment } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
@@ -113,6 +113,20 @@ function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog }: {
   const [, remove] = useMutation(DeleteWebhookEndpointMutation);
   const [, ping] = useMutation(PingWebhookEndpointMutation);
   const [error, setError] = useState<OperationError | null>(null);
+  // One action at a time per endpoint: a double click on Ping sent two pings (two deliveries).
+  const running = useRef(new Set<string>());
+  const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
+  const once = (id: string, work: () => Promise<void>) => act(async () => {
+    if (running.current.has(id)) return;
+    running.current.add(id);
+    setBusy(new Set(running.current));
+    try {
+      await work();
+    } finally {
+      running.current.delete(id);
+      setBusy(new Set(running.current));
+    }
+  });
   const done = (failed: OperationError | null, message: string) => {
     setError(failed);
     if (!failed) onNotice(message);
@@ -144,21 +158,22 @@ function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog }: {
                 <td className="webhook-actions">
                   <button type="button" className="small" onClick={() => onEdit(e)} aria-label={t('webhooks.editNamed', { url: e.url })}>{t('webhooks.edit')}</button>
                   <button type="button" className="small" aria-label={t(e.active ? 'webhooks.deactivateNamed' : 'webhooks.activateNamed', { url: e.url })}
-                    onClick={act(async () => {
+                    disabled={busy.has(e.id)}
+                    onClick={once(e.id, async () => {
                       const r = await setActive({ id: e.id, active: !e.active });
                       done(toOperationError(r.error), t(e.active ? 'webhooks.deactivated' : 'webhooks.activated', { url: e.url }));
                     })}>
                     {t(e.active ? 'webhooks.deactivate' : 'webhooks.activate')}
                   </button>
-                  <button type="button" className="small" disabled={!e.active} aria-label={t('webhooks.pingNamed', { url: e.url })}
-                    onClick={act(async () => {
+                  <button type="button" className="small" disabled={!e.active || busy.has(e.id)} aria-label={t('webhooks.pingNamed', { url: e.url })}
+                    onClick={once(e.id, async () => {
                       const r = await ping({ id: e.id });
                       done(toOperationError(r.error), t('webhooks.pinged', { url: e.url }));
                     })}>
                     {t('webhooks.ping')}
                   </button>
-                  <button type="button" className="small" aria-label={t('webhooks.rotateNamed', { url: e.url })}
-                    onClick={act(async () => {
+                  <button type="button" className="small" disabled={busy.has(e.id)} aria-label={t('webhooks.rotateNamed', { url: e.url })}
+                    onClick={once(e.id, async () => {
                       if (!(await confirm({ title: t('webhooks.rotateTitle'), message: t('webhooks.rotateMessage', { url: e.url }), confirmLabel: t('webhooks.rotate') }))) return;
                       const r = await rotate({ id: e.id });
                       const failed = toOperationError(r.error);
@@ -168,8 +183,8 @@ function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog }: {
                     {t('webhooks.rotate')}
                   </button>
                   <button type="button" className="small" onClick={() => onShowLog(e.id)} aria-label={t('webhooks.logNamed', { url: e.url })}>{t('webhooks.log')}</button>
-                  <button type="button" className="small danger" aria-label={t('webhooks.deleteNamed', { url: e.url })}
-                    onClick={act(async () => {
+                  <button type="button" className="small danger" disabled={busy.has(e.id)} aria-label={t('webhooks.deleteNamed', { url: e.url })}
+                    onClick={once(e.id, async () => {
                       if (!(await confirm({ title: t('webhooks.deleteTitle'), message: t('webhooks.deleteMessage', { url: e.url }), confirmLabel: t('webhooks.delete') }))) return;
                       const r = await remove({ id: e.id });
                       done(toOperationError(r.error), t('webhooks.deleted', { url: e.url }));
