@@ -37,5 +37,5 @@ describe('Phone width', () => {
     }
     expect(wide).toEqual([]);
     expect(h.pageErrors(page)).toEqual([]);
-  });
+  }, 240_000); // thirty page loads: a loaded machine takes well over the default minute
 });
