@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { graphqlRequests, overflows, overflowsAfterResize } from './support/page-checks';
+import { adminQuery, graphqlRequests, inProgrammeZone, overflows, overflowsAfterResize } from './support/page-checks';
 
 /**
  * The Members pages in a real browser against the demo data: search, a member's profile (in at
@@ -217,6 +217,30 @@ describe('Members', () => {
     expect(await summary.textContent()).toMatch(/until Jun 30, 2030/);
     const change = page.locator('#tier-history tbody tr').first();
     expect(await change.locator('td').allTextContents()).toEqual([expect.any(String), 'Upgrade', 'Gold → Platinum', expect.any(String), expect.stringMatching(/Service recovery/)]);
+  });
+
+  it('a tier override holds to the end of the chosen day in the programme\'s time zone, whatever the browser\'s', async () => {
+    // The browser runs on this machine's clock (UTC here), the programme in Shanghai (UTC+8).
+    await inProgrammeZone(h, 'Asia/Shanghai', async () => {
+      const page = await h.open();
+      await h.signIn(page);
+      await openAva(page);
+      await page.getByRole('button', { name: 'Override tier' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Override the tier' });
+      await dialog.getByText('To the end of that day in the programme\'s time zone (Asia/Shanghai).', { exact: false }).waitFor();
+      await dialog.getByLabel('Tier', { exact: true }).selectOption({ label: 'Gold' });
+      await dialog.getByLabel('Reason').fill('Goodwill, until the end of June');
+      await dialog.getByLabel('Holds until').fill('2030-06-30');
+      await dialog.getByRole('button', { name: 'Set the tier' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      const summary = page.getByTestId('member-summary');
+      await summary.getByText('Gold', { exact: true }).waitFor();
+      expect(await summary.textContent()).toMatch(/until Jun 30, 2030/);
+      // 23:59:59 in Shanghai is 15:59:59 UTC (the browser's clock would have made it 23:59:59 UTC: 8 hours into July in Shanghai).
+      const { memberByExternalId } = await adminQuery<{ memberByExternalId: { tierExpiresAt: string } }>(h, '{ memberByExternalId(externalId: "demo-0001") { tierExpiresAt } }');
+      expect(memberByExternalId.tierExpiresAt).toBe('2030-06-30T15:59:59.000Z');
+      expect(h.pageErrors(page)).toEqual([]);
+    });
   });
 
   it('cancels a redemption after its confirmation, and the coupon says so', async () => {

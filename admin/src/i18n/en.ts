@@ -189,7 +189,7 @@ export const en = {
   'members.tier.tier': 'Tier',
   'members.tier.reason': 'Reason',
   'members.tier.expiresAt': 'Holds until',
-  'members.tier.expiresAtHint': 'Empty: one tier validity period from today.',
+  'members.tier.expiresAtHint': 'To the end of that day in the programme\'s time zone ({zone}). Empty: one tier validity period from today.',
   'members.tier.submit': 'Set the tier',
 
   'members.edit.open': 'Edit profile',

@@ -186,7 +186,7 @@ export const zhCN: Record<MessageKey, string> = {
   'members.tier.tier': '等级',
   'members.tier.reason': '原因',
   'members.tier.expiresAt': '有效期至',
-  'members.tier.expiresAtHint': '留空：自今天起一个等级有效期。',
+  'members.tier.expiresAtHint': '至计划时区（{zone}）当日结束。留空：自今天起一个等级有效期。',
   'members.tier.submit': '设置等级',
 
   'members.edit.open': '编辑资料',

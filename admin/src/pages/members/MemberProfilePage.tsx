@@ -65,7 +65,7 @@ export default function MemberProfilePage({ params }: PageParams) {
           {member.erasedAt ? (
             <p className="erased-notice" role="status" data-testid="erased-notice">{t('members.dataRights.erasedNotice', { date: formatDate(member.erasedAt) })}</p>
           ) : null}
-          <Summary member={member} />
+          <Summary member={member} zone={result.data!.program.timeZone} />
           <div className="columns">
             <ProfileDetails member={member} />
             <Retention member={member} />
@@ -79,7 +79,7 @@ export default function MemberProfilePage({ params }: PageParams) {
           <TierHistory member={member} />
           <MemberReferrals key={`referrals-${reloads}`} member={member} />
           <AdjustPointsDialog member={member} open={dialog === 'adjust'} onClose={() => setDialog(null)} onDone={reload} />
-          <OverrideTierDialog key={`tier-${member.tier.code}`} member={member} tiers={result.data!.tiers} open={dialog === 'tier'} onClose={() => setDialog(null)} onDone={reload} />
+          <OverrideTierDialog key={`tier-${member.tier.code}`} member={member} tiers={result.data!.tiers} zone={result.data!.program.timeZone} open={dialog === 'tier'} onClose={() => setDialog(null)} onDone={reload} />
           <EditProfileDialog key={`edit-${reloads}`} member={member} open={dialog === 'edit'} onClose={() => setDialog(null)} onDone={reload} />
           <EraseMemberDialog memberId={member.id} open={dialog === 'erase'} onClose={() => setDialog(null)} onDone={reload} />
         </>
@@ -88,7 +88,8 @@ export default function MemberProfilePage({ params }: PageParams) {
   );
 }
 
-function Summary({ member }: { member: ProfileMember }) {
+/** The tier's dates are days of the programme's time zone, as the override dialog takes them. */
+function Summary({ member, zone }: { member: ProfileMember; zone: string }) {
   const { t, formatNumber, formatDate } = useI18n();
   const progress = member.tierProgress;
   const next = progress.nextTier;
@@ -99,8 +100,8 @@ function Summary({ member }: { member: ProfileMember }) {
         <h2 className="card-label">{t('members.summary.tier')}</h2>
         <p className="card-value">{member.tier.name}</p>
         <p className="card-note">
-          {t('members.summary.tierSince', { date: formatDate(member.tierSince) })}
-          {member.tierExpiresAt ? ` · ${t('members.summary.tierUntil', { date: formatDate(member.tierExpiresAt) })}` : ''}
+          {t('members.summary.tierSince', { date: formatDate(member.tierSince, zone) })}
+          {member.tierExpiresAt ? ` · ${t('members.summary.tierUntil', { date: formatDate(member.tierExpiresAt, zone) })}` : ''}
         </p>
         <div className="progress" role="progressbar" aria-label={t('members.summary.progress')} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(share * 100)}>
           <span style={{ width: `${share * 100}%` }} />

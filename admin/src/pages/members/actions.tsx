@@ -5,6 +5,7 @@ import { toOperationError, type OperationError } from '../../graphql/errors';
 import { useT } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
+import { fromZonedInput } from '../tiers/form-values';
 import { AdjustPointsMutation, CancelRedemptionMutation, SetMemberTierMutation, UpdateMemberMutation } from './operations';
 
 type ProfileMember = NonNullable<MemberProfileQuery['member']>;
@@ -65,7 +66,7 @@ export function AdjustPointsDialog({ member, open, onClose, onDone }: DialogProp
   );
 }
 
-export function OverrideTierDialog({ member, tiers, open, onClose, onDone }: DialogProps & { member: ProfileMember; tiers: MemberProfileQuery['tiers'] }) {
+export function OverrideTierDialog({ member, tiers, zone, open, onClose, onDone }: DialogProps & { member: ProfileMember; tiers: MemberProfileQuery['tiers']; zone: string }) {
   const t = useT();
   const [tierCode, setTierCode] = useState(member.tier.code);
   const [reason, setReason] = useState('');
@@ -77,8 +78,9 @@ export function OverrideTierDialog({ member, tiers, open, onClose, onDone }: Dia
     onClose();
   };
   const submit = async () => {
-    // The end of the chosen day, in the operator's time zone; none: the server's default (one validity period).
-    const expiresAt = until ? new Date(`${until}T23:59:59`).toISOString() : null;
+    // The end of the chosen day in the programme's time zone (the day a member and the server
+    // mean), whatever the browser's; none: the server's default (one validity period).
+    const expiresAt = until ? fromZonedInput(`${until}T23:59:59`, zone) || null : null;
     const result = await setTier({ memberId: member.id, tierCode, reason: reason.trim(), expiresAt });
     const failed = toOperationError(result.error);
     setError(failed);
@@ -102,7 +104,7 @@ export function OverrideTierDialog({ member, tiers, open, onClose, onDone }: Dia
         <Field name="reason" label={t('members.tier.reason')} required>
           {(p) => <input {...p} value={reason} onChange={(e) => setReason(e.target.value)} />}
         </Field>
-        <Field name="expiresAt" label={t('members.tier.expiresAt')} hint={t('members.tier.expiresAtHint')}>
+        <Field name="expiresAt" label={t('members.tier.expiresAt')} hint={t('members.tier.expiresAtHint', { zone })}>
           {(p) => <input {...p} type="date" value={until} onChange={(e) => setUntil(e.target.value)} />}
         </Field>
       </Form>

@@ -192,6 +192,9 @@ export const MemberProfileQuery = graphql(`
       name
       kind
     }
+    program {
+      timeZone
+    }
   }
 `);
 
