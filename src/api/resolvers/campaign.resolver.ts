@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { SafeIntResolver } from 'graphql-scalars';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { resolveJobAsOf } from '../../common/clock';
 import type { CampaignRow } from '../../modules/campaigns/campaigns.service';
 import type { GraphQLContext } from '../context';
@@ -64,7 +65,9 @@ export class CampaignResolver {
     return ctx.services.campaigns.reevaluate(resolveJobAsOf(asOf, ctx.clock.now()));
   }
 
-  @FieldResolver(() => Int, { description: 'net of reversals by refunds' })
+  // A total over every award of the campaign: SafeInt, as every total (a registration bonus of
+  // 1,000 points to 2.2M members passes 2^31).
+  @FieldResolver(() => SafeIntResolver, { description: 'net of reversals by refunds' })
   pointsGiven(@Root() c: Campaign, @Ctx() ctx: GraphQLContext): Promise<number> {
     return ctx.loaders.campaigns.pointsGiven.load(c.id);
   }

@@ -1,12 +1,13 @@
 // The campaign report's and simulation's types (contract part `campaigns`).
-import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { SafeIntResolver } from 'graphql-scalars';
+import { Field, Float, ObjectType } from 'type-graphql';
 import { Campaign } from './campaigns';
 
 @ObjectType({ description: 'One arm of a campaign over its window: every member assigned to it, buyer or not.' })
 export class CampaignArm {
-  @Field(() => Int, { description: 'Members assigned to the arm' }) members!: number;
-  @Field(() => Int) buyers!: number;
-  @Field(() => Int) purchases!: number;
+  @Field(() => SafeIntResolver, { description: 'Members assigned to the arm' }) members!: number;
+  @Field(() => SafeIntResolver) buyers!: number;
+  @Field(() => SafeIntResolver) purchases!: number;
   @Field(() => Float, { description: 'Net of refunds' }) gmv!: number;
   @Field(() => Float, { nullable: true, description: 'gmv / members; null with no members' }) arpu!: number | null;
   @Field(() => Float, { nullable: true, description: 'buyers / members; null with no members' }) purchaseRate!: number | null;
@@ -30,8 +31,8 @@ export class CampaignReport {
 
 @ObjectType({ description: 'What a campaign would have given over a past period; nothing is written.' })
 export class CampaignSimulation {
-  @Field(() => Int, { description: 'Audience members now, treatment arm only' }) eligibleMembers!: number;
-  @Field(() => Int, { description: 'Their events of the trigger in the period that meet the conditions (before limits and budget)' }) qualifyingEvents!: number;
-  @Field(() => Int, { description: 'Within perMemberLimit and the budget, all or nothing per award in event order' }) pointsWouldGive!: number;
+  @Field(() => SafeIntResolver, { description: 'Audience members now, treatment arm only' }) eligibleMembers!: number;
+  @Field(() => SafeIntResolver, { description: 'Their events of the trigger in the period that meet the conditions (before limits and budget)' }) qualifyingEvents!: number;
+  @Field(() => SafeIntResolver, { description: 'Within perMemberLimit and the budget, all or nothing per award in event order' }) pointsWouldGive!: number;
   @Field(() => Float, { description: '(points + issued rewards\' costPoints) × program.pointValue' }) costWouldBe!: number;
 }

@@ -1,0 +1,44 @@
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder } from '../support/fixtures';
+
+// Defects found by the contract sweep (audit/sweep.mjs: every root field, every field of its
+// result, every role), each reproduced here as a client meets it.
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+  await createLadder(s);
+});
+afterAll(() => s?.stop());
+
+const REGISTER = `mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id pointsBalance } }`;
+
+describe('campaign totals past 2^31', () => {
+  it('pointsGiven, the report and the simulation answer a campaign that gave more than 2,147,483,647 points in all', async () => {
+    // A registration bonus without a budget: each member's points fit in its Int, their sum does not.
+    const startsAt = new Date(Date.now() - 60_000).toISOString();
+    await s.admin(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`, {
+      i: { code: 'welcome-big', name: 'Welcome', trigger: 'REGISTRATION', startsAt, bonusPoints: 1_100_000_000, controlPercent: 0 },
+    });
+    await s.admin(`mutation { activateCampaign(code: "welcome-big") { status } }`);
+    for (const externalId of ['big-1', 'big-2']) {
+      expect((await s.admin(REGISTER, { i: { externalId } })).registerMember.pointsBalance).toBe(1_100_000_000);
+    }
+    const token = await s.token('admin');
+    const one = await s.gql(`{ campaign(code: "welcome-big") { pointsGiven } campaigns { code pointsGiven } }`, {}, token);
+    expect(one.errors).toBeUndefined();
+    expect(one.data?.campaign.pointsGiven).toBe(2_200_000_000);
+    expect(one.data?.campaigns).toEqual([{ code: 'welcome-big', pointsGiven: 2_200_000_000 }]);
+    const report = await s.gql(`{ campaignReport(code: "welcome-big") { cost campaign { pointsGiven } } }`, {}, token);
+    expect(report.errors).toBeUndefined();
+    expect(report.data?.campaignReport).toEqual({ cost: 22_000_000, campaign: { pointsGiven: 2_200_000_000 } });
+
+    const sim = await s.gql(`query($i: CampaignInput!, $from: DateTime!, $to: DateTime!) {
+      simulateCampaign(input: $i, from: $from, to: $to) { eligibleMembers qualifyingEvents pointsWouldGive costWouldBe } }`, {
+      i: { code: 'welcome-sim', name: 'Sim', trigger: 'REGISTRATION', startsAt, bonusPoints: 2_147_483_647, controlPercent: 0 },
+      from: startsAt, to: new Date(Date.now() + 1000).toISOString(),
+    }, token);
+    expect(sim.errors).toBeUndefined();
+    expect(sim.data?.simulateCampaign).toEqual({ eligibleMembers: 2, qualifyingEvents: 2, pointsWouldGive: 4_294_967_294, costWouldBe: 42_949_672.94 });
+  });
+});
+
