@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from '../support/harness';
+import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder } from '../support/fixtures';
 
 // Defects found by the contract sweep (audit/sweep.mjs: every root field, every field of its
@@ -42,3 +42,21 @@ describe('campaign totals past 2^31', () => {
   });
 });
 
+
+describe('an orderId as a purchases file reads it', () => {
+  const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { pointsBalance } } }`;
+
+  it('recordPurchase refuses an orderId with white space at its edges (an earn-mode file naming the order trimmed recorded it a second time)', async () => {
+    const memberId = (await s.admin(REGISTER, { i: { externalId: 'orders-1' } })).registerMember.id;
+    const token = await s.token('service');
+    for (const orderId of ['ord-edge-1 ', ' ord-edge-1', '\tord-edge-1', 'ord-edge-1\n']) {
+      expectError(await s.gql(PURCHASE, { i: { memberId, orderId, amount: 100 } }, token), 'BAD_USER_INPUT', 'orderId');
+    }
+    const stored = await s.sql(`select order_id from purchase where member_id = $1`, [memberId]);
+    expect(stored).toEqual([]);
+    // Spaces inside the key are the brand's own and stay.
+    const ok = await s.gql(PURCHASE, { i: { memberId, orderId: 'store 12 / till 3 / 881', amount: 100 } }, token);
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data?.recordPurchase).toEqual({ pointsEarned: 100, member: { pointsBalance: 100 } });
+  });
+});

@@ -18,6 +18,7 @@ const NOT_BLANK_MESSAGE = 'name must not be blank';
  */
 const NO_EDGE_SPACE = /^(?!\s)[\s\S]*(?<!\s)$/;
 const NO_EDGE_SPACE_MESSAGE = 'externalId must not begin or end with white space';
+const ORDER_ID_EDGE_SPACE_MESSAGE = 'orderId must not begin or end with white space';
 /** A member's phone and birthday, as registerMember and updateMember take them. */
 const PHONE = /^\+?[0-9 ()-]{3,32}$/;
 const PHONE_MESSAGE = 'phone must be digits, spaces, + ( ) -';
@@ -123,7 +124,8 @@ export class MemberPatch {
 @InputType()
 export class RecordPurchaseInput {
   @Field(() => ID) memberId!: string;
-  @Field() @Length(1, 200) orderId!: string;
+  // The key a purchases file names the order by, read trimmed: ' X ' here was another order there.
+  @Field() @Length(1, 200) @Matches(NO_EDGE_SPACE, { message: ORDER_ID_EDGE_SPACE_MESSAGE }) orderId!: string;
   @Field(() => Float) amount!: number;
   @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
 }
