@@ -1,5 +1,6 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder } from '../support/fixtures';
+import { eventually } from '../support/wait';
 
 // Defects found by the contract sweep (audit/sweep.mjs: every root field, every field of its
 // result, every role), each reproduced here as a client meets it.
@@ -58,5 +59,32 @@ describe('an orderId as a purchases file reads it', () => {
     const ok = await s.gql(PURCHASE, { i: { memberId, orderId: 'store 12 / till 3 / 881', amount: 100 } }, token);
     expect(ok.errors).toBeUndefined();
     expect(ok.data?.recordPurchase).toEqual({ pointsEarned: 100, member: { pointsBalance: 100 } });
+  });
+});
+
+describe('an imported order can be refunded through the API', () => {
+  it('a purchases file refuses an orderId longer than the 200 characters refundPurchase takes (it was imported, then no refund could name it)', async () => {
+    await s.admin(REGISTER, { i: { externalId: 'orders-2' } });
+    const at = new Date(Date.now() - 3_600_000).toISOString();
+    const long = `long-${'x'.repeat(200)}`;
+    const fits = `fits-${'y'.repeat(195)}`;
+    const res = await fetch(`${s.url}/imports/purchases?mode=earn`, {
+      method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${await s.token('admin')}` },
+      body: `orderId,externalId,amount,occurredAt\n${long},orders-2,100.00,${at}\n${fits},orders-2,50.00,${at}\n`,
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    let job: any;
+    await eventually(async () => {
+      job = (await s.admin(`query($id: ID!) { importJob(id: $id) { status rowsDone rowsRejected errors { line message } } }`, { id })).importJob;
+      return job.status !== 'RUNNING';
+    }, 'the import to end');
+    expect(job).toEqual({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 1, errors: [{ line: 2, message: 'orderId must be at most 200 characters' }] });
+    expect(await s.sql(`select order_id from purchase where order_id like 'long-%'`)).toEqual([]);
+    // The one that fits is refunded by its id, as the store's back end names it.
+    const refund = await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`,
+      { i: { orderId: fits, refundId: 'fits-r', amount: 50 } }, await s.token('service'));
+    expect(refund.errors).toBeUndefined();
+    expect(refund.data?.refundPurchase.pointsEarned).toBe(-50);
   });
 });

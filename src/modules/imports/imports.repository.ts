@@ -248,6 +248,7 @@ export async function checkPurchases(tx: EntityManager, id: string, at: Date, hi
        select s.line, case
          when s.error is not null then s.error
          when s.order_id is null then 'orderId is required'
+         when length(s.order_id) > 200 then 'orderId must be at most 200 characters'
          when s.line <> min(s.line) over (partition by s.order_id collate "C") then 'orderId ' || s.order_id || ' is also on line ' || min(s.line) over (partition by s.order_id collate "C") || ' (that line is the one taken)'
          when s.external_id is null then 'externalId is required'
          when m.id is null then 'No member has externalId ' || s.external_id
