@@ -88,3 +88,23 @@ describe('an imported order can be refunded through the API', () => {
     expect(refund.data?.refundPurchase.pointsEarned).toBe(-50);
   });
 });
+
+describe('referral totals past 2^31', () => {
+  it('referralStats answers a pointsGiven beyond 2,147,483,647 (the sum over a period\'s completions)', async () => {
+    const referrer = (await s.admin(REGISTER, { i: { externalId: 'ref-big' } })).registerMember.id;
+    const code = (await s.admin(`query($id: ID!) { member(id: $id) { referralCode } }`, { id: referrer })).member.referralCode;
+    const referees: string[] = [];
+    for (const externalId of ['ref-big-1', 'ref-big-2']) {
+      referees.push((await s.admin(REGISTER, { i: { externalId, referralCode: code } })).registerMember.id);
+    }
+    // Two completions standing for a large programme's period (each row's points within its int column).
+    await s.sql(`update referral set status = 'COMPLETED', completed_at = now(), referrer_points = 1000000000, referee_points = 200000000
+      where referee_id = any($1::uuid[])`, [referees]);
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const res = await s.gql(`query($from: DateTime!, $to: DateTime!) { referralStats(from: $from, to: $to) { registered completed pointsGiven referrers } }`,
+      { from, to }, await s.token('admin'));
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.referralStats).toEqual({ registered: 2, completed: 2, pointsGiven: 2_400_000_000, referrers: 1 });
+  });
+});

@@ -1,6 +1,7 @@
 // Output types of the contract part `engagement` (shared/contract/parts/engagement.graphql):
 // referrals and daily check-in. Member's referralCode, referredBy, referrals, checkInStreak
 // and checkedInToday are field resolvers (referral.resolver.ts, check-in.resolver.ts).
+import { SafeIntResolver } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { ReferralStatus } from './enums';
 import { Member, PageInfo } from './objects';
@@ -37,12 +38,14 @@ export class ReferralConnection {
 
 @ObjectType()
 export class ReferralStats {
-  @Field(() => Int, { description: 'referees registered with a code in the period' }) registered!: number;
-  @Field(() => Int) completed!: number;
-  @Field(() => Int) rejected!: number;
-  @Field(() => Int) reversed!: number;
-  @Field(() => Int) pointsGiven!: number;
-  @Field(() => Int, { description: 'members with at least one completed referral in the period' }) referrers!: number;
+  // Totals over the programme's referrals: SafeInt, as every total (pointsGiven passes 2^31 at
+  // 2.2M completions of 500 + 500 points).
+  @Field(() => SafeIntResolver, { description: 'referees registered with a code in the period' }) registered!: number;
+  @Field(() => SafeIntResolver) completed!: number;
+  @Field(() => SafeIntResolver) rejected!: number;
+  @Field(() => SafeIntResolver) reversed!: number;
+  @Field(() => SafeIntResolver) pointsGiven!: number;
+  @Field(() => SafeIntResolver, { description: 'members with at least one completed referral in the period' }) referrers!: number;
   @Field(() => Float, { nullable: true, description: 'completed / referrers; null when referrers is 0' }) referralsPerReferrer!: number | null;
 }
 
