@@ -33,7 +33,7 @@ export class ReferralEdge {
 export class ReferralConnection {
   @Field(() => [ReferralEdge]) edges!: ReferralEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
-  @Field(() => Int) totalCount!: number;
+  @Field(() => SafeIntResolver) totalCount!: number;
 }
 
 @ObjectType()
