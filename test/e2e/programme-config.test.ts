@@ -51,6 +51,35 @@ describe('a filter naming a tier the ladder does not have', () => {
   });
 });
 
+describe('a filter whose range no member can be in', () => {
+  it('is refused as a segment, a rule tag, a preview and a campaign audience, naming the field, and saves nothing', async () => {
+    const token = await s.token('admin');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ minBalance: 100, maxBalance: 10 }, 'minBalance'],
+      [{ minSpend: 50, maxSpend: 49.99 }, 'minSpend'],
+      [{ joinedFrom: '2026-03-01T00:00:00Z', joinedTo: '2026-02-01T00:00:00Z' }, 'joinedTo'],
+      // The end is exclusive: one instant for both is an empty range too.
+      [{ lastPurchaseFrom: '2026-03-01T00:00:00Z', lastPurchaseTo: '2026-03-01T00:00:00Z' }, 'lastPurchaseTo'],
+      [{ tierExpiresFrom: '2027-01-02T00:00:00Z', tierExpiresTo: '2027-01-01T00:00:00Z' }, 'tierExpiresTo'],
+    ];
+    for (const [filter, field] of cases) {
+      const attempts = [
+        s.gql(`mutation($i: SegmentInput!) { saveSegment(input: $i) { id } }`, { i: { name: 'empty-range', filter } }, token),
+        s.gql(`mutation($i: TagInput!) { upsertTag(input: $i) { code } }`, { i: { code: 'empty_range', name: 'Empty', rule: filter } }, token),
+        s.gql(`query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }`, { f: filter }, token),
+        s.gql(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`,
+          { i: { code: 'empty_range', name: 'Empty', trigger: 'PURCHASE', startsAt: '2030-01-01T00:00:00Z', bonusPoints: 10, audience: filter } }, token),
+      ];
+      for (const res of await Promise.all(attempts)) {
+        expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field } });
+      }
+    }
+    expect(await s.sql(`select 1 from segment where name = 'empty-range' union all select 1 from tag where code = 'empty_range' union all select 1 from campaign where code = 'empty_range'`)).toEqual([]);
+    // Equal bounds of an amount are one value, not an empty range.
+    expect((await s.gql(`query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }`, { f: { minBalance: 0, maxBalance: 0 } }, token)).errors).toBeUndefined();
+  });
+});
+
 describe('a code no tag can have', () => {
   it('is refused in a benefit\'s requiredTags and in a filter\'s tag lists, naming the field, and saves nothing', async () => {
     const token = await s.token('admin');

@@ -97,8 +97,8 @@ export class CampaignsService {
 
   /**
    * An audience that would select nobody by a slip of the admin's is refused, naming the field:
-   * a tier or a tag the programme does not have (a typo, a code's case), a range whose minimum
-   * exceeds its maximum. A campaign with such an audience would run, give nothing and report on
+   * a tier or a tag the programme does not have (a typo, a code's case); an empty range is
+   * checkFilter's. A campaign with such an audience would run, give nothing and report on
    * two empty arms.
    */
   private async checkAudience(a: SegmentFilter): Promise<void> {
@@ -114,11 +114,6 @@ export class CampaignsService {
         const unknown = a[k]!.filter((c) => !known.has(c));
         if (unknown.length) throw badInput(k, `Unknown tag ${unknown.join(', ')}`);
       }
-    }
-    for (const [min, max] of [['minBalance', 'maxBalance'], ['minSpend', 'maxSpend']] as const) {
-      const low = a[min];
-      const high = a[max];
-      if (low != null && high != null && low > high) throw badInput(min, `${min} must not exceed ${max}: the audience would be empty`);
     }
   }
 

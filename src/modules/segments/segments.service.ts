@@ -19,20 +19,36 @@ export type { SegmentFilter } from './segment-filter';
 export { canonicalFilter } from './segment-filter';
 export type { MemberSelection, SegmentRow } from './segments.repository';
 
-/** Refuses (badInput) a filter that cannot compile: what a saved segment or a rule tag is checked with. */
+/**
+ * Refuses (badInput) a filter that cannot compile, or whose range cannot hold a member (a minimum
+ * above its maximum, a date range whose exclusive end is not after its start: a slip that would
+ * select nobody for ever): what a saved segment, a rule tag, a preview and a campaign's audience
+ * are checked with. Only what is written is checked: a filter saved before keeps compiling.
+ */
 export function checkFilter(filter: SegmentFilter): void {
   compileFilter(filter);
+  for (const [min, max] of [['minBalance', 'maxBalance'], ['minSpend', 'maxSpend']] as const) {
+    const low = filter[min];
+    const high = filter[max];
+    if (low != null && high != null && low > high) throw badInput(min, `${min} must not exceed ${max}: no member could match`);
+  }
+  for (const [from, to] of [['joinedFrom', 'joinedTo'], ['lastPurchaseFrom', 'lastPurchaseTo'], ['tierExpiresFrom', 'tierExpiresTo']] as const) {
+    const start = filter[from];
+    const end = filter[to];
+    if (start == null || end == null) continue;
+    if (new Date(start).getTime() >= new Date(end).getTime()) throw badInput(to, `${to} must be after ${from} (${to} is not included): no member could match`);
+  }
 }
 
 /**
- * Refuses (badInput) a filter that cannot compile or that names a tier the ladder does not have
+ * Refuses (badInput) a filter that checkFilter refuses or that names a tier the ladder does not have
  * (a typo, a code's case: tiers are never deleted, so such a filter would select nobody for
  * ever), as a campaign's audience is refused: what a saved segment, a rule tag and a preview
  * are checked with. Tag codes need only be codes a tag can have: a tag is created on its first
  * use, and a rule may read one that does not exist yet.
  */
 export async function checkFilterReferences(em: EntityManager, filter: SegmentFilter): Promise<void> {
-  compileFilter(filter);
+  checkFilter(filter);
   for (const field of TAG_FILTER_FIELDS) {
     const bad = (filter[field] ?? []).find((c) => !TAG_CODE.test(c));
     if (bad !== undefined) throw badInput(field, `${JSON.stringify(bad)} cannot be a tag: ${TAG_CODE_RULE}`);
