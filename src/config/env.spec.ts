@@ -31,3 +31,34 @@ describe('WEBHOOK_*', () => {
     expect(() => loadConfig({ WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow('WEBHOOK_MAX_ATTEMPTS must be a positive integer');
   });
 });
+
+describe('PORT, SCHEDULER, TIER_EVENTS and LOG_LEVEL: an odd value is refused at once, in words', () => {
+  it('PORT: 4000 unless set; 0 is any free port; a TCP port otherwise (70000 failed only at listen, after the database and the seed)', () => {
+    expect(loadConfig({}).port).toBe(4000);
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ PORT: '4200' }).port).toBe(4200);
+    for (const bad of ['abc', '70000', '65536', '-1', '4.5', '0x10']) {
+      expect(() => loadConfig({ PORT: bad })).toThrow(`PORT must be a TCP port number from 1 to 65535 (or 0: any free port), got "${bad}"`);
+    }
+  });
+
+  it('SCHEDULER and TIER_EVENTS: on or off in any case; anything else is refused (SCHEDULER=OFF ran the jobs)', () => {
+    expect(loadConfig({}).scheduler).toBe(true);
+    expect(loadConfig({ SCHEDULER: '' }).scheduler).toBe(true);
+    expect(loadConfig({ SCHEDULER: 'off' }).scheduler).toBe(false);
+    expect(loadConfig({ SCHEDULER: 'OFF' }).scheduler).toBe(false);
+    expect(loadConfig({ SCHEDULER: 'On' }).scheduler).toBe(true);
+    expect(loadConfig({ TIER_EVENTS: 'Off' }).tierEvents).toBe(false);
+    for (const bad of ['0', 'false', 'no', 'disabled']) {
+      expect(() => loadConfig({ SCHEDULER: bad })).toThrow(`SCHEDULER must be "on" or "off", got "${bad}"`);
+      expect(() => loadConfig({ TIER_EVENTS: bad })).toThrow(`TIER_EVENTS must be "on" or "off", got "${bad}"`);
+    }
+  });
+
+  it('LOG_LEVEL: one of pino\'s levels, or the message names them (pino said "default level:nonsense must be included in custom levels")', () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(loadConfig({ LOG_LEVEL: 'silent' }).logLevel).toBe('silent');
+    expect(() => loadConfig({ LOG_LEVEL: 'nonsense' })).toThrow('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "nonsense"');
+  });
+});

@@ -86,6 +86,32 @@ function shareOr(value: string | undefined, fallback: number, name: string): num
   return n;
 }
 
+/** PORT: unset or empty 4000; 0 asks the system for a free port; else a TCP port (1 to 65535). */
+function portOr(value: string | undefined): number {
+  if (value == null || value === '') return 4000;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n > 65_535) throw new Error(`PORT must be a TCP port number from 1 to 65535 (or 0: any free port), got "${value}"`);
+  return n;
+}
+
+/** An on/off switch (SCHEDULER, TIER_EVENTS): unset or empty is the default; `on` or `off` in any case; anything else is refused, not read as `on`. */
+function switchOr(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value == null || value.trim() === '') return fallback;
+  const v = value.trim().toLowerCase();
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  throw new Error(`${name} must be "on" or "off", got "${value}"`);
+}
+
+/** pino's levels, and `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function logLevelOr(value: string | undefined): string {
+  if (value == null || value === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  return value;
+}
+
 /** WORKERS: unset or empty 1, `auto` one per CPU the process may use, else a positive integer. */
 function workersOr(value: string | undefined): number {
   if (value == null || value === '') return 1;
@@ -119,7 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error('JWT_SECRET (or JWT_JWKS_URL) is required when NODE_ENV=production');
   }
   return {
-    port: env.PORT === '0' ? 0 : intOr(env.PORT, 4000, 'PORT'),
+    port: portOr(env.PORT),
     databaseUrl: env.DATABASE_URL || null,
     workers: workersOr(env.WORKERS),
     dbPoolMax: intOr(env.DB_POOL_MAX, 20, 'DB_POOL_MAX'),
@@ -132,9 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     wsMaxSubscriptionsPerSocket: intOr(env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET, 32, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET'),
     production,
     seed: seed === 'demo' || seed === 'none' ? seed : null,
-    scheduler: (env.SCHEDULER ?? 'on') !== 'off',
-    tierEvents: (env.TIER_EVENTS ?? 'on') !== 'off',
-    logLevel: env.LOG_LEVEL || 'info',
+    scheduler: switchOr(env.SCHEDULER, true, 'SCHEDULER'),
+    tierEvents: switchOr(env.TIER_EVENTS, true, 'TIER_EVENTS'),
+    logLevel: logLevelOr(env.LOG_LEVEL),
     dataDir: env.DATA_DIR || '.data',
     maxQueryCost: intOr(env.MAX_QUERY_COST, 5000, 'MAX_QUERY_COST'),
     maxQueryDepth: intOr(env.MAX_QUERY_DEPTH, 10, 'MAX_QUERY_DEPTH'),
