@@ -6,6 +6,7 @@ import { READY_MESSAGE, runPrimary } from './cluster';
 import { buildConsoleIfMissing } from './console-build';
 import { loadConfig } from './config/env';
 import { LOG_REDACT } from './ops/logging';
+import { assertPortAvailable } from './ops/port-check';
 
 async function main(bootLog: Logger) {
   const config = loadConfig();
@@ -14,6 +15,8 @@ async function main(bootLog: Logger) {
   // error, say) is a start-up failure too, reported the same way.
   const early = (err: unknown) => failedToStart(err, bootLog);
   process.on('uncaughtException', early);
+  // The port first: a taken one is said before PostgreSQL, the migrations and the seed (workers share the primary's).
+  if (cluster.isPrimary) await assertPortAvailable(config.port);
   // Fire-and-forget: the API does not wait for the console (/admin answers 503 until it is
   // built), and the build never fails the start (it logs what went wrong). In cluster mode the
   // primary builds it, once, for every worker.
