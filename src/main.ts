@@ -5,6 +5,7 @@ import { startApp } from './app';
 import { READY_MESSAGE, runPrimary } from './cluster';
 import { buildConsoleIfMissing } from './console-build';
 import { loadConfig } from './config/env';
+import { failureLog, oneLine } from './ops/fatal';
 import { LOG_REDACT } from './ops/logging';
 import { assertPortAvailable } from './ops/port-check';
 
@@ -61,15 +62,6 @@ function failedToStart(err: unknown, log: Logger): never {
   process.exit(1);
 }
 
-function oneLine(err: unknown): string {
-  const e = err as { message?: string; code?: string | number; errors?: unknown[] } | null;
-  // AggregateError (a connection refused on every address of a host) has no message of its own.
-  const message = e?.message || (e?.errors?.length ? oneLine(e.errors[0]) : '') || (e?.code ? String(e.code) : '') || String(err);
-  return String(message).replace(/\s*\n\s*/g, ' ').trim();
-}
-
-// The log level the environment asks for, if it is one pino knows (LOG_LEVEL itself may be the mistake).
-const level = process.env.LOG_LEVEL && process.env.LOG_LEVEL in pino.levels.values ? process.env.LOG_LEVEL : 'info';
 // Synchronous: the stack must be written before the one line, and before process.exit.
-const bootLog = pino({ level }, pino.destination({ dest: 2, sync: true }));
+const bootLog = failureLog();
 main(bootLog).catch((err) => failedToStart(err, bootLog));

@@ -1,6 +1,7 @@
 // `npm run seed`: loads the demo programme into DATABASE_URL (or the embedded database).
 import pino from 'pino';
 import { loadConfig } from '../config/env';
+import { exitWithFailure } from '../ops/fatal';
 import { applyMigrations, openOrm, resolveDatabaseUrl } from '../db/database';
 import { seedIfRequested } from '../db/seeding';
 
@@ -16,7 +17,4 @@ void (async () => {
     await orm.close(true);
     await db.stop();
   }
-})().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+})().catch((err) => exitWithFailure('npm run seed', err));

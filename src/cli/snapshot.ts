@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../config/env';
+import { exitWithFailure } from '../ops/fatal';
 import { applyMigrations, openOrm, resolveDatabaseUrl } from '../db/database';
 import { schemaSnapshot, SNAPSHOT_FILE, writeSnapshot } from '../db/schema-snapshot';
 
@@ -32,7 +33,4 @@ void (async () => {
     await admin.end();
     await db.stop();
   }
-})().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+})().catch((err) => exitWithFailure('npm run db:snapshot', err));

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, spawnMain, type ServerProcess } from '../support/server-process';
@@ -133,3 +135,43 @@ describe('start-up failures', () => {
     }
   }, 240_000);
 });
+
+describe("the operators' commands (npm run migrate, seed, db:snapshot)", () => {
+  /** `npm run <script>` as package.json runs it: ts-node on src/cli/<file>. */
+  function runCli(file: string, env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', `src/cli/${file}`], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+  }
+
+  it('a database that cannot be reached is one line that names the command and why, and exit 1 (they printed the raw error with its stack)', async () => {
+    const closed = await freePort(); // nothing listens there
+    const url = `postgres://loyalty:secret@127.0.0.1:${closed}/loyalty`;
+    for (const [file, what] of [['migrate.ts', 'npm run migrate'], ['seed.ts', 'npm run seed'], ['snapshot.ts', 'npm run db:snapshot']]) {
+      const run = await runCli(file, { DATABASE_URL: url });
+      expect(run.code).toBe(1);
+      expect(run.err).toBe(`${what} failed: connect ECONNREFUSED 127.0.0.1:${closed}\n`);
+      expect(run.out + run.err).not.toMatch(/\n\s+at /);
+    }
+    // The stack is still there for whoever asks.
+    const debug = await runCli('migrate.ts', { DATABASE_URL: url, LOG_LEVEL: 'debug' });
+    expect(debug.err).toMatch(/"stack":"Error: connect ECONNREFUSED/);
+    expect(debug.err).toMatch(/npm run migrate failed: connect ECONNREFUSED 127\.0\.0\.1:\d+\n$/);
+  }, 120_000);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
