@@ -5,6 +5,14 @@
 // ECharts comes in only with the pages that draw (src/ui/Chart.tsx).
 import { defineConfig } from 'vite';
 
+/**
+ * `npm run dev -w admin` proxies the server's own paths that the console requests (its GraphQL,
+ * the development sign-in, the CSV and JSON exports and the file imports) to a running server:
+ * http://localhost:4000 (`npm start`), or LOYALTY_SERVER for one on another port.
+ */
+const server = process.env.LOYALTY_SERVER || 'http://localhost:4000';
+export const SERVER_PATHS = ['/graphql', '/admin/dev-token', '/exports', '/imports'];
+
 export default defineConfig({
   base: '/admin/',
   esbuild: { jsx: 'automatic' },
@@ -17,7 +25,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 700,
   },
   server: {
-    // `npm run dev -w admin`: the console with hot reload against a server on :4000.
-    proxy: { '/graphql': 'http://localhost:4000', '/admin/dev-token': 'http://localhost:4000', '/exports': 'http://localhost:4000' },
+    // `npm run dev -w admin`: the console with hot reload against a server on :4000 (or LOYALTY_SERVER).
+    proxy: Object.fromEntries(SERVER_PATHS.map((path) => [path, server])),
   },
 });
