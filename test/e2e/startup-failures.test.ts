@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, spawnMain, type ServerProcess } from '../support/server-process';
@@ -136,6 +136,34 @@ describe('start-up failures', () => {
   }, 240_000);
 });
 
+describe('a DATABASE_URL whose server does not answer as PostgreSQL', () => {
+  const servers: Server[] = [];
+  afterAll(() => { for (const s of servers) s.close(); });
+  /** A TCP server on a free port that does `onSocket` to each connection. */
+  async function tcp(onSocket: (s: Socket) => void): Promise<number> {
+    const srv = createServer(onSocket);
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    return (srv.address() as { port: number }).port;
+  }
+
+  it('one line that names the database (not the password) and why, within the time limit: never answers, hangs up, not a URL', async () => {
+    const silent = await tcp(() => {}); // accepts, never answers: the ORM's pool said "Knex: Timeout acquiring a connection. The pool is probably full" after 30 s
+    const rude = await tcp((s) => s.destroy()); // hangs up at once: "Connection terminated unexpectedly", not saying it was the database
+    for (const [port, why] of [[silent, 'timeout expired'], [rude, '(read ECONNRESET|Connection terminated unexpectedly)']] as const) {
+      const started = Date.now();
+      const s = startServer(tempFolder(), { env: { DATABASE_URL: `postgres://loyalty:hunter2@127.0.0.1:${port}/loyalty` } });
+      expect(await exitCode(s)).toBe(1);
+      expectOneLine(s, new RegExp(`^loyalty server could not start: cannot connect to the PostgreSQL of DATABASE_URL \\(127\\.0\\.0\\.1:${port}/loyalty\\): ${why}$`));
+      expect(s.err()).not.toContain('hunter2');
+      expect(Date.now() - started).toBeLessThan(25_000); // the 10 s limit, and the process's start
+    }
+    const bad = startServer(tempFolder(), { env: { DATABASE_URL: 'loyalty-db' } });
+    expect(await exitCode(bad)).toBe(1);
+    expectOneLine(bad, /DATABASE_URL is not a URL: write it as postgres:\/\/user:password@host:5432\/database$/);
+  }, 120_000);
+});
+
 describe("the operators' commands (npm run migrate, seed, db:snapshot)", () => {
   /** `npm run <script>` as package.json runs it: ts-node on src/cli/<file>. */
   function runCli(file: string, env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
@@ -155,13 +183,13 @@ describe("the operators' commands (npm run migrate, seed, db:snapshot)", () => {
     for (const [file, what] of [['migrate.ts', 'npm run migrate'], ['seed.ts', 'npm run seed'], ['snapshot.ts', 'npm run db:snapshot']]) {
       const run = await runCli(file, { DATABASE_URL: url });
       expect(run.code).toBe(1);
-      expect(run.err).toBe(`${what} failed: connect ECONNREFUSED 127.0.0.1:${closed}\n`);
+      expect(run.err).toBe(`${what} failed: cannot connect to the PostgreSQL of DATABASE_URL (127.0.0.1:${closed}/loyalty): connect ECONNREFUSED 127.0.0.1:${closed}\n`);
       expect(run.out + run.err).not.toMatch(/\n\s+at /);
     }
     // The stack is still there for whoever asks.
     const debug = await runCli('migrate.ts', { DATABASE_URL: url, LOG_LEVEL: 'debug' });
-    expect(debug.err).toMatch(/"stack":"Error: connect ECONNREFUSED/);
-    expect(debug.err).toMatch(/npm run migrate failed: connect ECONNREFUSED 127\.0\.0\.1:\d+\n$/);
+    expect(debug.err).toMatch(/"stack":"Error: cannot connect to the PostgreSQL of DATABASE_URL .*caused by: Error: connect ECONNREFUSED/);
+    expect(debug.err).toMatch(/npm run migrate failed: cannot connect to the PostgreSQL of DATABASE_URL \(127\.0\.0\.1:\d+\/loyalty\): connect ECONNREFUSED 127\.0\.0\.1:\d+\n$/);
   }, 120_000);
 });
 
