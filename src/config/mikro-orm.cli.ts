@@ -6,4 +6,6 @@ if (!url) throw new Error('The MikroORM CLI needs DATABASE_URL');
 const config = ormConfig({ url });
 // The CLI writes new migration files; it must not take the list from migrations/index.ts, and
 // it keeps the schema snapshot (migrations/.snapshot.json) that migration:create diffs against.
-export default { ...config, migrations: { ...config.migrations, migrationsList: undefined, snapshot: true } };
+// Its migrations are the Migration*.ts files (not index.ts, the list the server reads, which
+// `migration:pending` listed as a migration named "index").
+export default { ...config, migrations: { ...config.migrations, migrationsList: undefined, snapshot: true, glob: 'Migration*.{js,ts}' } };

@@ -14,7 +14,10 @@ export const SNAPSHOT_FILE = join(__dirname, '../../migrations/.snapshot.json');
 
 /** The snapshot of the database `orm` is connected to, as the text the migrator would write. */
 export async function schemaSnapshot(orm: MikroORM): Promise<string> {
-  const schema = await DatabaseSchema.create(orm.em.getConnection(), orm.em.getPlatform(), orm.config);
+  // Without the tables the schema generator skips (scratch and staging tables no entity maps):
+  // in the snapshot, migration:create read them as tables to drop, in every migration it wrote.
+  const skipTables = orm.config.get('schemaGenerator').skipTables;
+  const schema = await DatabaseSchema.create(orm.em.getConnection(), orm.em.getPlatform(), orm.config, undefined, undefined, undefined, skipTables);
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
