@@ -54,6 +54,10 @@ export interface StartOptions {
 export async function startApp(config: AppConfig, log: Logger = pino({ level: config.logLevel, redact: LOG_REDACT }), options: StartOptions = {}): Promise<RunningApp> {
   const db = await resolveDatabaseUrl(config.databaseUrl, config.dataDir, log);
   let orm: MikroORM | null = null;
+  // What holds a connection of its own, stopped before the database when the start fails after them
+  // (else PostgreSQL's stop cut their connections, logged as warnings with stacks under the one line).
+  let dispatcher: OutboxDispatcher | null = null;
+  let webhooks: WebhookDeliveryWorker | null = null;
   try {
     orm = await openOrm(db.url, config.dbPoolMax);
     const applied = await applyMigrations(orm);
@@ -68,7 +72,8 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const pubSub = createAppPubSub();
     const schema = await buildAppSchema(pubSub);
     const settings = serviceSettings(config);
-    const dispatcher = config.tierEvents ? new OutboxDispatcher(orm, db.url, pubSub, createEventRegistry(), log, metrics) : null;
+    dispatcher = config.tierEvents ? new OutboxDispatcher(orm, db.url, pubSub, createEventRegistry(), log, metrics) : null;
+    const startedDispatcher = dispatcher;
     await dispatcher?.start();
     if (!config.tierEvents) log.warn('TIER_EVENTS=off: tier changes are recorded but not pushed to subscribers');
     const ormRef = orm;
@@ -92,26 +97,29 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const scheduler = config.scheduler ? new Scheduler(orm, log, metrics, DEFAULT_JOBS, { settings }) : null;
     scheduler?.start();
     // Every instance delivers webhooks; their claims never overlap (webhook-delivery.repository.ts).
-    const webhooks = new WebhookDeliveryWorker(orm, db.url, config.webhooks, log, metrics);
-    await webhooks.start();
+    const worker = new WebhookDeliveryWorker(orm, db.url, config.webhooks, log, metrics);
+    webhooks = worker;
+    await worker.start();
     const url = `http://127.0.0.1:${port}`;
     log.info({ url: `${url}/graphql` }, 'loyalty server ready');
     let stopped = false;
     return {
-      url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub, settings, webhooks,
+      url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub, settings, webhooks: worker,
       ownSignals: db.ownSignals,
       async stop() {
         if (stopped) return;
         stopped = true;
         await scheduler?.stop();
         await http.close();
-        await webhooks.stop();
-        await dispatcher?.stop();
+        await worker.stop();
+        await startedDispatcher?.stop();
         await ormRef.close(true);
         await db.stop();
       },
     };
   } catch (err) {
+    await webhooks?.stop().catch(() => {});
+    await dispatcher?.stop().catch(() => {});
     await orm?.close(true).catch(() => {});
     await db.stop().catch(() => {});
     throw err;

@@ -136,6 +136,26 @@ describe('start-up failures', () => {
   }, 240_000);
 });
 
+describe('a port taken after the check, while the database starts', () => {
+  it('fails at listen with one line, and what had started stops quietly (no connection errors logged as PostgreSQL stops)', async () => {
+    const port = await freePort();
+    const s = startServer(tempFolder(), { env: { PORT: String(port) } });
+    const squatter = createServer();
+    try {
+      // Past the port check: PostgreSQL is starting. Take the port now.
+      await eventually(() => /starting embedded PostgreSQL/.test(s.out()) || s.child.exitCode !== null, 'the database to start', 120_000);
+      await new Promise<void>((r) => squatter.listen(port, () => r()));
+      expect(await exitCode(s)).toBe(1);
+      expectOneLine(s, /listen EADDRINUSE: address already in use/);
+      // The outbox listener's and the webhook worker's connections were cut by PostgreSQL's stop: two warnings with stacks.
+      expect(s.out()).not.toMatch(/"level":[45]0/);
+    } finally {
+      squatter.close();
+      if (s.child.exitCode === null) s.child.kill('SIGKILL');
+    }
+  }, 180_000);
+});
+
 describe('a DATABASE_URL whose server does not answer as PostgreSQL', () => {
   const servers: Server[] = [];
   afterAll(() => { for (const s of servers) s.close(); });
