@@ -10,12 +10,12 @@ import { abuseDocuments } from '../test/support/abuse-documents';
 import { MEMBER_HOME } from '../test/support/operations';
 import { freePortSync } from './ports';
 import { ATTACKERS, type AttackReport, type ProbeReport } from './abuse-clients';
-import { benchDatabase, JWT_SECRET, ROOT, log, machine, memberIds, seedMembers, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, JWT_SECRET, log, machine, memberIds, ROOT, seedMembers, sql, startApp, stopChild } from './lib';
 import { runLoad, type LoadResult } from './load';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const SECONDS = benchInt('BENCH_SECONDS', 15);
 const CLIENTS = 32;
 /** Members whose tokens the load uses (each with a page of history). */
 const SAMPLE = Math.min(MEMBERS, 10_000);

@@ -12,15 +12,15 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { parentOf, treeCpuSeconds } from './cpu';
-import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { post } from './load';
 import { uuidRange } from '../src/common/uuid-range.rules';
 import { freePortSync } from './ports';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 10_000_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const PURCHASES = benchInt('BENCH_PURCHASES', 10_000_000);
+const RUNS = benchInt('BENCH_RUNS', 5);
 const CODE = 'BENCH';
 
 const REPORT = `query($code: String!) { campaignReport(code: $code) {

@@ -6,13 +6,13 @@
 import { Client } from 'pg';
 import { parentOf, treeCpuSeconds } from './cpu';
 import { freePortSync } from './ports';
-import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { runLoad } from './load';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const MEMBERS = benchInt('BENCH_MEMBERS', 100_000);
+const SECONDS = benchInt('BENCH_SECONDS', 6);
+const ROUNDS = benchInt('BENCH_ROUNDS', 10);
 const CLIENTS = 32;
 const PURCHASE = `mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { pointsEarned bonusPoints transaction { id balanceAfter } } }`;
 

@@ -14,12 +14,12 @@ import { loadavg } from 'node:os';
 import { mintToken } from '../src/api/auth';
 import { dayNumber, dayOfNumber, localDate } from '../src/common/local-time.rules';
 import { freePortSync } from './ports';
-import { JWT_SECRET, benchDatabase, log, machine, seedMembers, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, JWT_SECRET, log, machine, seedMembers, sql, startApp, stopChild } from './lib';
 import { post } from './load';
 import { writeSection } from './report';
 
-const BURST = Number(process.env.BENCH_BURST ?? 1000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const BURST = benchInt('BENCH_BURST', 1000);
+const ROUNDS = benchInt('BENCH_ROUNDS', 5);
 const CHECK_IN_POINTS = [5, 5, 10, 10, 15, 15, 30];
 const CHECK_IN = `mutation($id: ID!) { checkIn(memberId: $id) { streak pointsEarned alreadyCheckedIn } }`;
 const ME = `{ me { id } }`;

@@ -5,13 +5,13 @@
 // while a tier review runs (its batches are the app's long writing transactions under load).
 import { performance } from 'node:perf_hooks';
 import { freePortSync } from './ports';
-import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { post } from './load';
 import { writeSection } from './report';
 import { seedReview } from './tiers';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const ALONE = Number(process.env.BENCH_FEED_SAMPLES ?? 200);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const ALONE = benchInt('BENCH_FEED_SAMPLES', 200);
 /** Purchases in flight at once while the review runs. */
 const SAMPLERS = 4;
 const PURCHASE = 'mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { tierChange { id } } }';

@@ -8,12 +8,12 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { benchDatabase, log, machine, serviceToken, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, serviceToken, sql, startApp, stopChild } from './lib';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 10_000_000);
-const EARN = Number(process.env.BENCH_EARN ?? 20_000);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const PURCHASES = benchInt('BENCH_PURCHASES', 10_000_000);
+const EARN = benchInt('BENCH_EARN', 20_000);
 const PORT = 4610;
 const DAY = 86_400_000;
 

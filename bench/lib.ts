@@ -8,6 +8,23 @@ import { applyMigrations, openOrm } from '../src/db/database';
 
 export const ROOT = resolve(__dirname, '..');
 export const JWT_SECRET = 'bench-secret-0123456789abcdef0123456789';
+/**
+ * A BENCH_* size or count from the environment: unset or empty is the default; anything but a
+ * whole number (0 or more; `_` allowed as a separator: 20_000) is refused with one line and exit 2,
+ * before anything starts (BENCH_MEMBERS=abc failed deep in seeding, with PostgreSQL's
+ * "invalid input syntax for type integer" and its stack).
+ */
+export function benchInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw == null || raw.trim() === '') return fallback;
+  const n = /^\s*\d[\d_]*\s*$/.test(raw) ? Number(raw.replace(/_/g, '')) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    process.stderr.write(`npm run bench: ${name} must be a whole number (0 or more), got "${raw}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
 export const log = (...args: unknown[]) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
 
 /** A fresh database: on DATABASE_URL's server, or on an embedded PostgreSQL started here. */

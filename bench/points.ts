@@ -12,16 +12,14 @@ import { Client } from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePortSync } from './ports';
-import {
-  benchDatabase, log, machine, memberIds, pgbench, seedMembers, serviceToken, sql, startApp, startBare, stopChild,
-} from './lib';
+import { benchDatabase, benchInt, log, machine, memberIds, pgbench, seedMembers, serviceToken, sql, startApp, startBare, stopChild } from './lib';
 import { childrenOf, ownCpuSeconds, parentOf, treeCpuSeconds } from './cpu';
 import { post, runLoad, type LoadResult } from './load';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const LOTS = Number(process.env.BENCH_LOTS_PER_MEMBER ?? 10);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const LOTS = benchInt('BENCH_LOTS_PER_MEMBER', 10);
+const SECONDS = benchInt('BENCH_SECONDS', 15);
 const CLIENTS = 32;
 const PURCHASE = `mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { pointsEarned transaction { id balanceAfter } } }`;
 

@@ -8,14 +8,14 @@ import http from 'node:http';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { post } from './load';
 import { freePortSync } from './ports';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const REFERRED_PERCENT = Number(process.env.BENCH_REFERRED_PERCENT ?? 50);
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const REFERRED_PERCENT = benchInt('BENCH_REFERRED_PERCENT', 50);
+const RUNS = benchInt('BENCH_RUNS', 7);
 
 const BY_MONTH = `{ referralStatsByMonth(months: 12) { from to stats { registered completed rejected reversed pointsGiven referrers referralsPerReferrer } } }`;
 

@@ -5,13 +5,13 @@
 // statement). The variants alternate in rounds on one app and one database; each figure is the
 // median of its rounds, and each round's ratio to the same round's baseline.
 import { freePortSync } from './ports';
-import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { runLoad } from './load';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 200_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const MEMBERS = benchInt('BENCH_MEMBERS', 200_000);
+const SECONDS = benchInt('BENCH_SECONDS', 6);
+const ROUNDS = benchInt('BENCH_ROUNDS', 8);
 const CLIENTS = 32;
 const PURCHASE = `mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { pointsEarned transaction { id balanceAfter } } }`;
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { freePortSync } from './ports';
-import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { post } from './load';
 import { writeSection } from './report';
 import { openOrm } from '../src/db/database';
@@ -18,9 +18,9 @@ import { AuditService } from '../src/modules/audit/audit.service';
 import { SYSTEM_ACTOR } from '../src/modules/actor';
 import type { SegmentFilter } from '../src/modules/segments/segment-filter';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const PER_MEMBER = Number(process.env.BENCH_PURCHASES_PER_MEMBER ?? 10);
-const SIZE_RUNS = Number(process.env.BENCH_SIZE_RUNS ?? 50);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const PER_MEMBER = benchInt('BENCH_PURCHASES_PER_MEMBER', 10);
+const SIZE_RUNS = benchInt('BENCH_SIZE_RUNS', 50);
 const DAY_MS = 86_400_000;
 
 const fmt = (n: number | null | undefined, d = 1) => (n == null || !Number.isFinite(n) ? '–' : n.toFixed(d));

@@ -7,15 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePortSync } from './ports';
-import {
-  benchDatabase, log, machine, memberIds, pgbench, seedMembers, serviceToken, sql, startApp, startBare, stopChild,
-} from './lib';
+import { benchDatabase, benchInt, log, machine, memberIds, pgbench, seedMembers, serviceToken, sql, startApp, startBare, stopChild } from './lib';
 import { post, runLoad, type LoadResult } from './load';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const SALE_MEMBERS = Number(process.env.BENCH_SALE_MEMBERS ?? 2000);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const SECONDS = benchInt('BENCH_SECONDS', 15);
+const SALE_MEMBERS = benchInt('BENCH_SALE_MEMBERS', 2000);
 const SALE_STOCK = 100;
 const COST = 100;
 const CLIENTS = 32;

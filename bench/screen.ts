@@ -9,13 +9,13 @@ import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { mintToken } from '../src/api/auth';
 import { freePortSync } from './ports';
-import { benchDatabase, JWT_SECRET, log, machine, memberIds, seedMembers, serviceToken, sql, startApp, startBare, stopChild } from './lib';
+import { benchDatabase, benchInt, JWT_SECRET, log, machine, memberIds, seedMembers, serviceToken, sql, startApp, startBare, stopChild } from './lib';
 import { post, runLoad, type LoadResult } from './load';
 import { summarizeProfile, type ProfileSummary } from './profile-summary';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const MEMBERS = benchInt('BENCH_MEMBERS', 2000);
+const SECONDS = benchInt('BENCH_SECONDS', 15);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
 const CLIENTS = 32;
 /** Members whose answers are compared, app against bare, before timing. */

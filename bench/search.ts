@@ -9,12 +9,12 @@ import { Client } from 'pg';
 import { decodeKeyCursor, type KeyPosition } from '../src/common/pagination';
 import { escapeLike } from '../src/modules/members/members.rules';
 import { freePortSync } from './ports';
-import { benchDatabase, log, machine, serviceToken, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, serviceToken, sql, startApp, stopChild } from './lib';
 import { post } from './load';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const SAMPLES = Number(process.env.BENCH_SEARCH_SAMPLES ?? 300);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const SAMPLES = benchInt('BENCH_SEARCH_SAMPLES', 300);
 /** What a till's look-up screen asks for: a page of 20 members with their contact details and tier. */
 const SEARCH = `query($q: String!, $after: String) { searchMembers(query: $q, after: $after) {
   edges { cursor node { id externalId displayName email phone tier { name } } } pageInfo { hasNextPage endCursor } } }`;

@@ -8,20 +8,20 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import WebSocket from 'ws';
 import { freePortSync } from './ports';
-import { benchDatabase, log, machine, memberIds, seedMembers, serviceToken, sql, startApp, startBare, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, memberIds, seedMembers, serviceToken, sql, startApp, startBare, stopChild } from './lib';
 import { openOrm } from '../src/db/database';
 import { createServices } from '../src/modules/services';
 import { CHANGE_COLUMNS } from '../src/modules/tiers/tiers.repository';
 import { post, runLoad, type LoadResult } from './load';
 import { writeSection } from './report';
 
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
-const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 20);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const MEMBERS = benchInt('BENCH_MEMBERS', 1_000_000);
+const SUBSCRIBERS = benchInt('BENCH_SUBSCRIBERS', 10_000);
+const EVENTS = benchInt('BENCH_EVENTS', 20);
+const SECONDS = benchInt('BENCH_SECONDS', 15);
 const CLIENTS = 16;
 /** Review-alone runs, each right after its own GROUP BY: the ratio is their median (the box is shared and noisy). */
-const PAIRS = Number(process.env.BENCH_REVIEW_PAIRS ?? 3);
+const PAIRS = benchInt('BENCH_REVIEW_PAIRS', 3);
 const PURCHASE = `mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { pointsEarned tierChange { kind } } }`;
 const FEED = 'subscription { tierChanged { id memberId kind fromTier { code } toTier { code } reason qualifyingPoints occurredAt } }';
 

@@ -16,15 +16,15 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { parentOf, treeCpuSeconds } from './cpu';
 import { freePortSync } from './ports';
-import { benchDatabase, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
+import { benchDatabase, benchInt, log, machine, seedMembers, serviceToken, sql, startApp, stopChild } from './lib';
 import { post } from './load';
 import { writeSection } from './report';
 
-const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 10_000);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
+const PURCHASES = benchInt('BENCH_PURCHASES', 10_000);
+const CLIENTS = benchInt('BENCH_CLIENTS', 16);
+const PAIRS = benchInt('BENCH_PAIRS', 3);
 /** Purchases before each measured run (members of their own), not counted: the server's JIT and pools warm up. */
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
+const WARMUP = benchInt('BENCH_WARMUP', 1000);
 /** Extra node arguments for the server (profiling: BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'). */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PURCHASE = `mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { pointsEarned tierChange { kind } } }`;
