@@ -7,12 +7,20 @@ import { mintToken } from '../api/auth';
 import { devSecretPath, readDevSecret } from '../config/dev-secret';
 import type { Role } from '../modules/actor';
 
-const { values } = parseArgs({
-  options: { role: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '30d' } },
-});
+const USAGE = 'usage: npm run token -- --role admin|service|member --sub ID [--expires 30d]';
+let values: { role?: string; sub?: string; expires: string };
+try {
+  ({ values } = parseArgs({
+    options: { role: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '30d' } },
+  }) as { values: { role?: string; sub?: string; expires: string } });
+} catch (err) {
+  // An option it does not know, or one without its value: one line and the usage, not a stack.
+  console.error(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
 const role = values.role as Role | undefined;
 if (!role || !['admin', 'service', 'member'].includes(role)) {
-  console.error('usage: npm run token -- --role admin|service|member --sub ID [--expires 30d]');
+  console.error(USAGE);
   process.exit(2);
 }
 const dataDir = process.env.DATA_DIR || '.data';

@@ -119,6 +119,13 @@ describe('JWT_ISSUER and JWT_AUDIENCE', () => {
       }).then(() => null, (err: { code: number; stderr: string }) => err);
       expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 2, stderr: `--expires must be a period from now, such as 30d, 12h or 90m (got "${expires}")\n` });
     }
+    // An option it does not know (a typo), or one without its value: the reason and the usage, exit 2, no stack.
+    for (const [args, reason] of [[['--role', 'admin', '--exp', '9h'], "Unknown option '--exp'"], [['--role', 'admin', '--sub'], "Option '--sub <value>' argument missing"]] as const) {
+      const failed = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/token.ts', ...args], {
+        env: { ...process.env, JWT_SECRET },
+      }).then(() => null, (err: { code: number; stderr: string }) => err);
+      expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 2, stderr: `${reason}\nusage: npm run token -- --role admin|service|member --sub ID [--expires 30d]\n` });
+    }
   });
 
   it('the development admin token carries exp, iss and aud', async () => {
