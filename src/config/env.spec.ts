@@ -61,4 +61,12 @@ describe('PORT, SCHEDULER, TIER_EVENTS and LOG_LEVEL: an odd value is refused at
     expect(loadConfig({ LOG_LEVEL: 'silent' }).logLevel).toBe('silent');
     expect(() => loadConfig({ LOG_LEVEL: 'nonsense' })).toThrow('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "nonsense"');
   });
+
+  it('BODY_LIMIT: a size body-parser reads (100kb unless set); another value failed the start only when the routes were set up, after the database and the seed', () => {
+    expect(loadConfig({}).bodyLimit).toBe('100kb');
+    for (const ok of ['1mb', '250KB', '1.5mb', '2048']) expect(loadConfig({ BODY_LIMIT: ok }).bodyLimit).toBe(ok);
+    for (const bad of ['lots', '10 megabytes', '-1kb']) {
+      expect(() => loadConfig({ BODY_LIMIT: bad })).toThrow(`BODY_LIMIT must be a size such as 100kb or 1mb, got "${bad}"`);
+    }
+  });
 });

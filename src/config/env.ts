@@ -103,6 +103,13 @@ function switchOr(value: string | undefined, fallback: boolean, name: string): b
   throw new Error(`${name} must be "on" or "off", got "${value}"`);
 }
 
+/** BODY_LIMIT: a size as body-parser reads it (a number of bytes, or with b, kb, mb, gb; 100kb, 1.5mb). */
+function sizeOr(value: string | undefined, fallback: string, name: string): string {
+  if (value == null || value.trim() === '') return fallback;
+  if (!/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i.test(value)) throw new Error(`${name} must be a size such as 100kb or 1mb, got "${value}"`);
+  return value.trim();
+}
+
 /** pino's levels, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -171,7 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     documentCheckShare: shareOr(env.DOCUMENT_CHECK_SHARE, 0.05, 'DOCUMENT_CHECK_SHARE'),
     maxConcurrentRequests: intOr(env.MAX_CONCURRENT_REQUESTS, 6, 'MAX_CONCURRENT_REQUESTS'),
     maxWaitingRequests: intOr(env.MAX_WAITING_REQUESTS, 1000, 'MAX_WAITING_REQUESTS'),
-    bodyLimit: env.BODY_LIMIT || '100kb',
+    bodyLimit: sizeOr(env.BODY_LIMIT, '100kb', 'BODY_LIMIT'),
     consoleDir: env.CONSOLE_DIR ? resolve(env.CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     webhooks: webhookSettings(env, production),
   };
