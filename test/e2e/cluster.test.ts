@@ -115,12 +115,33 @@ describe('WORKERS=2: two server processes on one port', () => {
     }
   }, 180_000);
 
-  it('a worker that cannot start stops the others and the primary exits 1', async () => {
+  it('a taken port: the primary says so before it migrates or forks anything, and exits 1', async () => {
     const taken: Server = createServer();
     await new Promise<void>((r) => taken.listen(0, r));
     const port = (taken.address() as { port: number }).port;
-    const s = start({ DATABASE_URL: await createTestDatabase('cluster_fail'), PORT: String(port) });
+    const s = start({ DATABASE_URL: await createTestDatabase('cluster_taken'), PORT: String(port) });
     try {
+      const code = await Promise.race([s.exited, new Promise<string>((r) => setTimeout(() => r('still running after 90 s'), 90_000).unref())]);
+      expect(code).toBe(1);
+      expect(s.err()).toBe(`loyalty server could not start: PORT ${port} cannot be used: address already in use by another process: stop it, or set PORT to another port\n`);
+      expect(lines(s).map((l) => l.msg)).not.toContain('migrations applied');
+    } finally {
+      if (s.child.exitCode === null) s.child.kill('SIGKILL');
+      taken.close();
+    }
+  }, 120_000);
+
+  it('a worker that cannot start stops the others and the primary exits 1', async () => {
+    // A port free when the primary checks it, taken before the workers listen (once the primary has migrated).
+    const probe: Server = createServer();
+    await new Promise<void>((r) => probe.listen(0, r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const s = start({ DATABASE_URL: await createTestDatabase('cluster_fail'), PORT: String(port) });
+    const taken: Server = createServer();
+    try {
+      await eventually(() => lines(s).some((l) => l.msg === 'migrations applied') || s.child.exitCode !== null, 'the primary to migrate', 90_000);
+      await new Promise<void>((r) => taken.listen(port, r));
       const code = await Promise.race([s.exited, new Promise<string>((r) => setTimeout(() => r('still running after 90 s'), 90_000).unref())]);
       expect(code).toBe(1);
       // The worker's own line says why; the primary's says that it stopped the rest.
@@ -130,5 +151,5 @@ describe('WORKERS=2: two server processes on one port', () => {
       if (s.child.exitCode === null) s.child.kill('SIGKILL');
       taken.close();
     }
-  }, 120_000);
+  }, 180_000);
 });
