@@ -1,17 +1,65 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppEntityManager, PgConnection } from '../db/entity-manager';
 
 /**
  * The scheduler's SQL over job_run, one row per (job, slot) that an instance claimed. Its
- * unique constraint on (job, slot) is what lets exactly one instance run a slot.
+ * unique constraint on (job, slot) is what lets exactly one instance run a slot; the session
+ * advisory lock its runner holds while the job runs tells a run in progress from a run whose
+ * process died (docs/decisions.md, "Scheduling").
  */
 
-/** Claims the job's slot; its run id, or null when another instance claimed it first. */
-export async function claimSlot(em: EntityManager, job: string, slot: string): Promise<string | null> {
-  const [claimed] = await em.execute<{ id: string }[]>(
-    'insert into job_run (job, slot, started_at) values (?, ?, now()) on conflict do nothing returning id::text',
-    [job, slot],
-  );
-  return claimed?.id ?? null;
+/** The advisory lock class a slot's runner holds (with the hash of job and slot) on a connection of its own, for the whole run. */
+export const RUN_LOCK_CLASS = 23024;
+
+/** A slot this instance runs: its run id; `resumed` when the slot's first runner died before it finished; `release` when done. */
+export interface SlotClaim { id: string; resumed: boolean; release(): Promise<void> }
+
+/**
+ * Claims the job's slot, or null when another runner has it (running now, or finished). The
+ * lock comes first, on a pooled connection kept until `release`: a slot claimed but unfinished
+ * whose lock is free lost its runner (its process died: PostgreSQL ended its session and so
+ * its lock), and is claimed again here, so the job still runs once that day. A runner that is
+ * alive holds the lock, so no other instance runs the slot beside it.
+ */
+export async function claimSlot(em: EntityManager, job: string, slot: string): Promise<SlotClaim | null> {
+  const pool = (em as unknown as AppEntityManager).pool();
+  const connection = await pool.acquireConnection();
+  const key = `${job} ${slot}`;
+  let locked = false;
+  const release = async () => {
+    try {
+      if (locked) await connection.query('select pg_advisory_unlock($1, hashtext($2))', [RUN_LOCK_CLASS, key]);
+    } finally {
+      await pool.releaseConnection(connection);
+    }
+  };
+  try {
+    locked = await tryLock(connection, key);
+    if (!locked) {
+      await release();
+      return null;
+    }
+    const { rows } = await connection.query(
+      `insert into job_run (job, slot, started_at) values ($1, $2, now())
+       on conflict (job, slot) do update set started_at = now() where job_run.finished_at is null
+       returning id::text as id, xmax <> 0 as resumed`,
+      [job, slot],
+    );
+    const claimed = rows[0] as { id: string; resumed: boolean } | undefined;
+    if (!claimed) {
+      await release();
+      return null;
+    }
+    return { id: claimed.id, resumed: claimed.resumed, release };
+  } catch (err) {
+    await release().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function tryLock(connection: PgConnection, key: string): Promise<boolean> {
+  const { rows } = await connection.query('select pg_try_advisory_lock($1, hashtext($2)) as locked', [RUN_LOCK_CLASS, key]);
+  return (rows[0] as { locked: boolean }).locked;
 }
 
 /** Records the end of a run: its result, or `{ error }` when it failed. */

@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
-import { claimSlot, finishRun } from './job-runs.repository';
+import { claimSlot, finishRun, type SlotClaim } from './job-runs.repository';
 import { localDate, startOfLocalDay } from '../common/local-time.rules';
 import { programmeConfigOf } from '../modules/program/programme-config.service';
 
@@ -43,8 +43,11 @@ export const DEFAULT_JOBS: ScheduledJob[] = [
 /**
  * Runs scheduled jobs once per slot across all instances: an instance claims a slot by
  * inserting (job, slot) into job_run, and the unique constraint lets exactly one insert
- * win. The jobs themselves are catch-up by nature (everything due at or before asOf), so a
- * slot missed while no instance ran is covered by the next one.
+ * win. The runner holds an advisory lock while the job runs (job-runs.repository.ts), so a
+ * slot whose runner died before it finished is claimed again by the next tick of any
+ * instance instead of being skipped for the day. The jobs themselves are catch-up by nature
+ * (everything due at or before asOf), so a slot missed while no instance ran is covered by
+ * the next one, and a run taken over from a dead runner gives what one run would.
  */
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -83,15 +86,21 @@ export class Scheduler {
     for (const job of this.jobs) {
       const { slot, asOf } = job.slotAt(now, timeZone);
       const em = this.orm.em.fork();
-      const id = await claimSlot(em, job.name, slot);
-      if (id === null) continue;
-      if (await this.runClaimed(em, job, id, slot, asOf)) ran.push(job.name);
+      const claim = await claimSlot(em, job.name, slot);
+      if (claim === null) continue;
+      try {
+        if (await this.runClaimed(em, job, claim, slot, asOf)) ran.push(job.name);
+      } finally {
+        await claim.release().catch((err: unknown) => this.log.warn({ err, job: job.name, slot }, 'scheduled job: could not release its slot lock'));
+      }
     }
     return ran;
   }
 
-  /** Runs a job in the slot this instance claimed (run `id`), records its outcome; false when it failed. */
-  private async runClaimed(em: EntityManager, job: ScheduledJob, id: string, slot: string, asOf: Date): Promise<boolean> {
+  /** Runs a job in the slot this instance claimed, records its outcome; false when it failed. */
+  private async runClaimed(em: EntityManager, job: ScheduledJob, claim: SlotClaim, slot: string, asOf: Date): Promise<boolean> {
+    const { id } = claim;
+    if (claim.resumed) this.log.warn({ job: job.name, slot, asOf }, 'scheduled job: its slot\'s runner died before it finished; running it here');
     const end = this.metrics?.jobDuration.startTimer({ job: job.name });
     try {
       const result = await job.run(createServices(em, this.options.settings ?? DEFAULT_SERVICE_SETTINGS), asOf);
