@@ -1,5 +1,4 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
@@ -14,6 +13,7 @@ import { actorOf, authenticate } from '../http-auth';
 import type { createErrorFormatter } from '../plugins/errors';
 import { costLimitPlugin, MAX_VALIDATION_ERRORS, subscriptionsOverWebSocketPlugin, type QueryLimits } from '../plugins/limits';
 import { metricsPlugin } from '../plugins/metrics';
+import { httpDrain } from '../closing';
 import { requestIdOf } from './request-telemetry';
 import type { Subscriptions } from './subscriptions';
 
@@ -31,6 +31,7 @@ export interface ApolloDeps {
 
 /** Apollo Server on the HTTP server, started: what serves POST /graphql (mountGraphql), and stops (drains) the whole server. */
 export async function startApollo(server: Server, { schema, production, limits, formatError, metrics, subscriptions }: ApolloDeps): Promise<ApolloServer<GraphQLContext>> {
+  const drain = httpDrain(server);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: !production,
@@ -44,7 +45,8 @@ export async function startApollo(server: Server, { schema, production, limits, 
     hideSchemaDetailsFromClientErrors: production,
     validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // Stops accepting, lets the requests in flight and those already sent finish, closes their connections (api/closing.ts).
+      { async serverWillStart() { return { async drainServer() { await drain.stop(); } }; } },
       // No HTTP caching or Apollo tracing here: without these, Apollo hooks every field resolver.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
