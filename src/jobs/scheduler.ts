@@ -52,6 +52,7 @@ export const DEFAULT_JOBS: ScheduledJob[] = [
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   constructor(
     private readonly orm: MikroORM,
@@ -70,7 +71,9 @@ export class Scheduler {
     this.timer.unref();
   }
 
+  /** Waits for the job running now, if any; claims no other (another instance runs them at its next tick). */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
@@ -84,6 +87,7 @@ export class Scheduler {
     const read = this.orm.em.fork();
     const { timeZone } = await programmeConfigOf(read).current(read);
     for (const job of this.jobs) {
+      if (this.stopping) break;
       const { slot, asOf } = job.slotAt(now, timeZone);
       const em = this.orm.em.fork();
       const claim = await claimSlot(em, job.name, slot);

@@ -68,4 +68,26 @@ describe('scheduler', () => {
     const slots = await s.sql(`select slot from job_run where job = 'tz' order by slot`);
     expect(slots.map((r) => r.slot)).toEqual(['2026-03-07', '2026-03-08', '2026-03-09', '2026-05-05', '2026-05-06']);
   });
+
+  it('a stopping instance finishes the job it is running and claims no other: another instance runs the rest of the day', async () => {
+    const runs: string[] = [];
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => { release = r; });
+    const jobs: ScheduledJob[] = [
+      daily('stopping-a', async () => { runs.push('a'); await held; return { processed: 0, changed: 0 }; }),
+      daily('stopping-b', async () => { runs.push('b'); return { processed: 0, changed: 0 }; }),
+    ];
+    const log = pino({ level: 'silent' });
+    const stopping = new Scheduler(s.app.orm, log, null, jobs, { intervalMs: 3_600_000 });
+    stopping.start();
+    for (let i = 0; i < 500 && !runs.length; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(runs).toEqual(['a']);
+    const stopped = stopping.stop(); // SIGTERM while 'stopping-a' runs
+    release();
+    await stopped;
+    expect(runs).toEqual(['a']);
+    expect((await s.sql(`select job from job_run where job like 'stopping-%' order by job`)).map((r) => r.job)).toEqual(['stopping-a']);
+    expect(await new Scheduler(s.app.orm, log, null, jobs).tick(new Date())).toEqual(['stopping-b']);
+    expect(runs).toEqual(['a', 'b']);
+  });
 });
