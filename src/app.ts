@@ -15,6 +15,7 @@ import { createAppPubSub, type AppPubSub } from './events/pubsub';
 import { OutboxDispatcher } from './events/outbox-dispatcher';
 import { createEventRegistry, createRequestServices, serviceSettings, type ServiceSettings } from './modules/services';
 import { DEFAULT_JOBS, Scheduler } from './jobs/scheduler';
+import { stopImports } from './modules/imports/imports.service';
 import { WebhookDeliveryWorker } from './modules/webhooks/webhook-delivery.worker';
 
 export interface RunningApp {
@@ -111,6 +112,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
         stopped = true;
         await scheduler?.stop();
         await http.close();
+        await stopImports(ormRef.em); // the imports running here stop after their batch in hand, FAILED (import again)
         await worker.stop();
         await startedDispatcher?.stop();
         await ormRef.close(true);

@@ -1,6 +1,9 @@
 import { stat } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { STOPPED_FAILURE } from '../../src/modules/imports/imports.service';
+import { createLadder } from '../support/fixtures';
 import { startTestServer, type TestServer } from '../support/harness';
+import { eventually } from '../support/wait';
 
 // An instance stopped under load (SIGTERM: main.ts calls app.stop()) behind a load balancer: no
 // request a client has sent may be dropped, and no client may be left to send its next request
@@ -8,11 +11,15 @@ import { startTestServer, type TestServer } from '../support/harness';
 
 let s: TestServer;
 let token: string;
-beforeAll(async () => {
+const servers: TestServer[] = [];
+beforeEach(async () => {
   s = await startTestServer();
+  servers.push(s);
   token = await s.token('admin');
 });
-afterAll(() => s.stop());
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
+});
 
 const BODY = JSON.stringify({ query: '{ program { pointsPerUnit } }' });
 
@@ -73,4 +80,33 @@ describe('stopping under load', () => {
     expect([a.ended(), b.ended()]).toEqual([true, true]);
     await stopped;
   }, 60_000);
+
+  it('an import running when the server stops ends after its batch in hand, FAILED as stopped, and the stop does not wait for it', async () => {
+    await createLadder(s);
+    // A POINTS_MULTIPLIER benefit sends every purchase of an earn import through the points
+    // service, one by one on the pool's connections: the import is still earning when the stop comes.
+    await s.admin(`mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }`,
+      { i: { code: 'STOP_X', name: 'x', kind: 'POINTS_MULTIPLIER', value: 1, tierCodes: ['BRONZE'] } });
+    const upload = async (path: string, rows: string[]) => {
+      const res = await fetch(`${s.url}${path}`, { method: 'POST', body: rows.join('\n') + '\n', headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const members = await upload('/imports/members', ['externalId', ...Array.from({ length: 100 }, (_, i) => `stop-m${i}`)]);
+    await eventually(async () => (await s.sql(`select status from import_job where id = $1`, [members]))[0].status === 'SUCCEEDED', 'the members import');
+    const day = (i: number) => new Date(Date.UTC(2026, 0, 1) + (i % 300) * 86_400_000).toISOString();
+    const id = await upload('/imports/purchases?mode=earn', ['externalId,orderId,amount,occurredAt',
+      ...Array.from({ length: 6000 }, (_, i) => `stop-m${i % 100},stop-o${i},${10 + (i % 50)},${day(Math.floor(i / 100))}`)]);
+    await eventually(async () => (await s.sql(`select count(*)::int as n from purchase where order_id like 'stop-o%'`))[0].n > 0, 'the import to earn');
+
+    // SIGTERM (main.ts calls app.stop()): the stop used to close the pool under the import, which
+    // then waited a minute for a connection and failed as "an error of the server's".
+    const t0 = Date.now();
+    await s.app.stop();
+    const took = Date.now() - t0;
+    const [job] = await s.sql(`select status, failure from import_job where id = $1`, [id]);
+    const written = (await s.sql(`select count(*)::int as n from purchase where order_id like 'stop-o%'`))[0].n as number;
+    expect({ status: job.status, failure: job.failure, fast: took < 15_000 }).toEqual({ status: 'FAILED', failure: STOPPED_FAILURE, fast: true });
+    expect(written).toBeLessThan(6000);
+  }, 180_000);
 });

@@ -33,6 +33,36 @@ const EARN_PAGE = 2_000;
 const EARN_LANES = 8;
 const DEADLOCK = '40P01';
 
+/** What a job stopped between batches because its server was stopping says (as a job whose process died does). */
+export const STOPPED_FAILURE = 'The server stopped while the import ran; nothing after its last committed batch was written. Import the file again: lines already in are skipped.';
+
+/** Thrown between batches once this process is stopping. */
+class ImportStopped extends Error {}
+
+/** The imports this process runs (per connection pool, so per instance), and whether it is stopping. */
+interface RunningImports { stopping: boolean; jobs: Set<Promise<unknown>> }
+const runningImports = new WeakMap<object, RunningImports>();
+
+function runningOf(em: EntityManager): RunningImports {
+  const pool = (em as unknown as AppEntityManager).pool();
+  let r = runningImports.get(pool);
+  if (!r) runningImports.set(pool, (r = { stopping: false, jobs: new Set() }));
+  return r;
+}
+
+/**
+ * For the server's stop, before its pool closes: the imports running here stop after the batch
+ * in hand (committed), FAILED with STOPPED_FAILURE and their import.failed event, their
+ * connections given back. A stop used to close the pool under them: an import waited a minute
+ * for a connection the closing pool never gave, holding the stop that long, and then failed as
+ * "an error of the server's".
+ */
+export async function stopImports(em: EntityManager): Promise<void> {
+  const r = runningOf(em);
+  r.stopping = true;
+  await Promise.allSettled([...r.jobs]);
+}
+
 /** The data of an import's last event (import.completed, import.failed): counts, no personal field. */
 function importEventData(job: ImportJobRow): Record<string, unknown> {
   return { importId: job.id, kind: job.kind, mode: job.mode, rowsDone: job.rowsDone, rowsRejected: job.rowsRejected };
@@ -76,6 +106,10 @@ export class ImportsService {
       await this.inOwnTransaction(own, connection, (tx) => repo.noteUnknownColumns(tx, id, rows.unknownColumns));
       const staged = (await repo.jobById(own, id))!;
       const finished = this.run(actor, own, connection, staged).finally(() => this.release(own, connection, id));
+      const running = runningOf(this.em).jobs;
+      running.add(finished);
+      const forget = () => { running.delete(finished); };
+      finished.then(forget, forget);
       return { job: staged, finished };
     } catch (err) {
       if (job) {
@@ -141,6 +175,7 @@ export class ImportsService {
     } catch (err) {
       // A refusal says why; anything else is the server's to log (the caller logs the rejection), not SQL for a client.
       if (err instanceof AppError) return this.fail(own, connection, job.id, err.message);
+      if (err instanceof ImportStopped) return this.fail(own, connection, job.id, STOPPED_FAILURE);
       await this.fail(own, connection, job.id, `The import stopped on an error of the server's (its log has it, with import ${job.id}); nothing after the last committed batch was written. Import the file again once it is fixed: lines already in are skipped.`);
       throw err;
     }
@@ -180,6 +215,7 @@ export class ImportsService {
     // Each member's tier once, from its window ending now (the import's purchases all in).
     const asOf = new Date();
     for (let after: string | null = null; ;) {
+      this.unlessStopping();
       const ids = await repo.affectedAfter(own, id, after, DECIDE_BATCH);
       if (!ids.length) break;
       await this.inOwnTransaction(own, connection, async (tx) => {
@@ -205,6 +241,7 @@ export class ImportsService {
     const { rounds } = await this.inOwnTransaction(own, connection, async (tx) => repo.createQueue(tx, id, (await config()).multiplierBenefits.length > 0));
     await this.inOwnTransaction(own, connection, (tx) => repo.uncountQueued(tx, id));
     for (let round = 1; round <= rounds; round++) {
+      this.unlessStopping();
       const more = await this.inOwnTransaction(own, connection, async (tx) => {
         await repo.lockRound(tx, id, round);
         const c = await config();
@@ -221,6 +258,7 @@ export class ImportsService {
       if (!more) break;
     }
     for (let after: string | null = null; ;) {
+      this.unlessStopping();
       const ids = await repo.affectedAfter(own, id, after, DECIDE_BATCH);
       if (!ids.length) break;
       await this.inOwnTransaction(own, connection, async (tx) => {
@@ -235,6 +273,7 @@ export class ImportsService {
   /** The queue's fallback purchases through the points service, members side by side, each member's in order. */
   private async earnOneByOne(actor: Actor, own: EntityManager, id: string): Promise<void> {
     for (let after = 0; ;) {
+      this.unlessStopping();
       const page = await repo.fallbackPage(own, id, after, EARN_PAGE);
       if (!page.length) break;
       after = page[page.length - 1].n;
@@ -243,19 +282,27 @@ export class ImportsService {
       const done: string[] = [];
       const failed: { line: number; message: string }[] = [];
       const queue = [...byMember.values()];
+      // Every lane ends before the page does (a stop or an error stops the others at their next member).
+      const ended: { err: Error | null } = { err: null };
       await Promise.all(Array.from({ length: EARN_LANES }, async () => {
-        for (let list = queue.shift(); list; list = queue.shift()) {
-          for (const q of list) {
-            try {
-              await this.earnOne(actor, q);
-              done.push(q.orderId);
-            } catch (err) {
-              if (!(err instanceof AppError)) throw err;
-              failed.push({ line: q.line, message: err.message });
+        for (let list = queue.shift(); list && !ended.err; list = queue.shift()) {
+          try {
+            this.unlessStopping();
+            for (const q of list) {
+              try {
+                await this.earnOne(actor, q);
+                done.push(q.orderId);
+              } catch (err) {
+                if (!(err instanceof AppError)) throw err;
+                failed.push({ line: q.line, message: err.message });
+              }
             }
+          } catch (err) {
+            ended.err ??= err instanceof Error ? err : new Error(String(err));
           }
         }
       }));
+      if (ended.err) throw ended.err;
       await repo.markImported(own, done);
       await repo.insertErrors(own, id, failed);
       await repo.addDone(own, id, done.length);
@@ -273,7 +320,15 @@ export class ImportsService {
   /** Runs `work` over the staging table in ranges of pages, in the file's order. */
   private async byRanges(own: EntityManager, id: string, work: (range: { from: string; to: string }) => Promise<unknown>): Promise<void> {
     const pages = await repo.stagePages(own, repo.stageTable(id));
-    for (let first = 0; first < pages; first += PAGES_PER_BATCH) await work(repo.tidRange(first, PAGES_PER_BATCH));
+    for (let first = 0; first < pages; first += PAGES_PER_BATCH) {
+      this.unlessStopping();
+      await work(repo.tidRange(first, PAGES_PER_BATCH));
+    }
+  }
+
+  /** Between batches: once this process is stopping, the job stops here (run() marks it FAILED). */
+  private unlessStopping(): void {
+    if (runningOf(this.em).stopping) throw new ImportStopped('the server is stopping');
   }
 
   private phase(own: EntityManager, id: string, phase: ImportPhase): Promise<void> {
