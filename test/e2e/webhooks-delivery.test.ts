@@ -235,3 +235,29 @@ describe('two instances on one database', () => {
     }
   });
 });
+
+describe('an endpoint deactivated while attempts wait in line for it', () => {
+  it('gets nothing more once the worker has looked (they are given back, PENDING, and go when it is active again)', async () => {
+    // A server of its own: a slow receiver (1 s an answer, within a 3 s limit), two at a time, so a claim's other attempts wait in line.
+    const w = await startTestServer({ webhooks: { ...WEBHOOKS, timeoutMs: 3000, concurrency: 2 } });
+    try {
+      const r = await receiver(() => ({ status: 204, delayMs: 1000 }));
+      const { id } = await onlyEndpoint(w, `${r.url}/slow`);
+      await emit(w, 12);
+      await eventually(() => r.received.length > 0, 'the first attempts');
+      // Deactivated through the API (on any instance): the attempts already sent finish; none starts after.
+      await w.admin(`mutation($id: ID!) { setWebhookEndpointActive(id: $id, active: false) { active } }`, { id });
+      const off = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      expect(r.received.filter((x) => x.at > off + 200).length).toBe(0);
+      const pending = (await deliveries(w, id)).filter((d) => d.status === 'PENDING').length;
+      expect(pending).toBeGreaterThan(0);
+      // Active again: what waited goes.
+      await w.admin(`mutation($id: ID!) { setWebhookEndpointActive(id: $id, active: true) { active } }`, { id });
+      await eventually(async () => (await deliveries(w, id)).every((d) => d.status === 'DELIVERED'), 'every delivery', 60_000);
+      expect([...r.byEvent().keys()].length).toBe(12);
+    } finally {
+      await w.stop();
+    }
+  }, 120_000);
+});

@@ -95,6 +95,16 @@ export async function claimDue(em: EntityManager, req: ClaimRequest): Promise<Cl
   return rows.map((r) => ({ ...withDates(r, ['previousSecretExpiresAt', 'occurredAt', 'since']), leaseMs: Number(r.leaseMs) }));
 }
 
+/** Of these endpoints, those still active at the same URL (what attempts waiting in line were claimed for). */
+export async function endpointsStillAt(em: EntityManager, endpoints: readonly { id: string; url: string }[]): Promise<Set<string>> {
+  if (!endpoints.length) return new Set();
+  const rows = await em.execute<{ id: string }[]>(
+    `select e.id::text as id from webhook_endpoint e join unnest(?::uuid[], ?::text[]) as w(id, url) on w.id = e.id and w.url = e.url where e.active`,
+    [pgArray(endpoints.map((e) => e.id)), pgArray(endpoints.map((e) => e.url))],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /**
  * Gives back claimed attempts this instance will not make (it stops, or their endpoint
  * answered 410 while they waited in line): due now again, their attempt number as before, each

@@ -5,7 +5,7 @@ import type { WebhookSettings } from '../../config/env';
 import { serializedConnection, type AppEntityManager } from '../../db/entity-manager';
 import { WEBHOOK_APPLICATION } from '../../db/foreground';
 import type { Metrics } from '../../ops/metrics';
-import { claimDue, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
+import { claimDue, endpointsStillAt, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
 import { WEBHOOK_CHANNEL } from './webhooks.repository';
 import { attemptOutcome, deliveryBody, secretsInForce, signatureHeader } from './webhooks.rules';
@@ -59,6 +59,8 @@ export class WebhookDeliveryWorker {
   /** Claimed attempts waiting for a place, per endpoint, in line order; with when their lease ends (this clock). */
   private readonly line = new Map<string, { a: ClaimedInLine; leaseEnds: number }[]>();
   private readonly sending = new Set<Promise<void>>();
+  /** When the endpoints of the attempts waiting in line were last checked (checkLines). */
+  private linesCheckedAt = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   /** Claimed attempts of endpoints that answered 410, to give back once that outcome is recorded. */
   private afterGone: ClaimedInLine[] = [];
@@ -140,6 +142,7 @@ export class WebhookDeliveryWorker {
         this.again = false;
         const em = this.em;
         if (!em || this.stopped) return;
+        await this.checkLines(em);
         const claimedNow = [...this.inFlight.values()].reduce((a, n) => a + n, 0);
         const limit = Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - claimedNow);
         const t0 = Date.now();
@@ -152,6 +155,34 @@ export class WebhookDeliveryWorker {
       } while (this.again);
     } catch (err) {
       this.log.error({ err }, 'webhook claim failed');
+    }
+  }
+
+  /**
+   * At most once a poll period: the attempts waiting in line whose endpoint was deactivated, or
+   * moved to another URL, since they were claimed (by any instance's API) are given back unsent,
+   * as after a 410: an inactive endpoint's deliveries wait until it is activated again, and a new
+   * URL is claimed anew. Without it a line of three windows went on to the old endpoint after the
+   * change, on every instance (47 requests over 15 s, three instances, a slow receiver).
+   */
+  private async checkLines(em: EntityManager): Promise<void> {
+    if (!this.line.size || Date.now() - this.linesCheckedAt < POLL_MS) return;
+    this.linesCheckedAt = Date.now();
+    const waiting = [...this.line.entries()].map(([id, l]) => ({ id, url: l[0]?.a.url ?? '' }));
+    const still = await endpointsStillAt(em, waiting);
+    const back: ClaimedInLine[] = [];
+    for (const { id } of waiting) {
+      if (still.has(id)) continue;
+      const line = this.line.get(id) ?? [];
+      this.line.delete(id);
+      for (const w of line) {
+        this.finished(w.a.endpointId, false);
+        back.push(w.a);
+      }
+    }
+    if (back.length) {
+      this.log.info({ attempts: back.length }, 'webhook attempts waiting for an endpoint deactivated or moved since their claim: given back');
+      await this.giveBack(back);
     }
   }
 
