@@ -147,8 +147,10 @@ export async function failOrphans(tx: EntityManager): Promise<ImportJobRow[]> {
   for (const { id } of rows) {
     await dropJobTables(tx, id);
     const [r] = await tx.execute<ImportJobRow[]>(`update import_job set status = 'FAILED', phase = 'DONE', failure = 'The server stopped while the import ran; nothing after its last committed batch was written. Import the file again: lines already in are skipped.',
-      finished_at = clock_timestamp() where id = ? returning ${JOB_COLUMNS}`, [id]);
-    failed.push(jobRow(r));
+      finished_at = clock_timestamp() where id = ? and status = 'RUNNING' returning ${JOB_COLUMNS}`, [id]);
+    // Another instance's sweep whose snapshot also saw it RUNNING may have failed it (and announced
+    // it) between that snapshot and this lock: the update re-reads the row and leaves it alone.
+    if (r) failed.push(jobRow(r));
   }
   return failed;
 }
