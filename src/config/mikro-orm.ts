@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { SeedManager } from '@mikro-orm/seeder';
 import { entities } from '../db/entities';
 import { AppEntityManager } from '../db/entity-manager';
+import { pinnedUrl } from '../db/session-settings';
 import { migrationsList } from '../../migrations';
 
 export interface OrmOptions {
@@ -13,8 +14,14 @@ export interface OrmOptions {
 
 /** One place that says how the ORM talks to PostgreSQL, for the server, the CLI and tests. */
 export function ormConfig(opts: OrmOptions) {
+  // The session settings the SQL relies on (src/db/session-settings.ts), whatever the server's
+  // defaults. MikroORM reads host, port, user, password and database from the URL and drops its
+  // parameters, so the startup options go to node-postgres through driverOptions too; raw
+  // clients that take clientUrl read them from the URL.
+  const url = pinnedUrl(opts.url);
   return defineConfig({
-    clientUrl: opts.url,
+    clientUrl: url,
+    driverOptions: { connection: { options: new URL(url).searchParams.get('options') } },
     entities,
     // Raw SQL (every hot path) goes straight to pg; see AppEntityManager.
     entityManager: AppEntityManager as never, // a subclass of the driver's EntityManager; the generic types disagree only on the password callback

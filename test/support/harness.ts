@@ -11,6 +11,7 @@ import { mintToken } from '../../src/api/auth';
 import { startApp, type RunningApp } from '../../src/app';
 import type { Clock } from '../../src/common/clock';
 import { loadConfig, type AppConfig } from '../../src/config/env';
+import { pinnedUrl } from '../../src/db/session-settings';
 import type { Role } from '../../src/modules/actor';
 import { statementCounter, type StatementCounter } from './statements';
 
@@ -63,7 +64,8 @@ export async function startTestServer(options: Partial<AppConfig> & { databaseUr
     port: 0, seed: 'none', scheduler: false, jwtSecret: JWT_SECRET, dataDir: mkdtempSync(join(tmpdir(), 'loyalty-data-')), ...configOverrides, databaseUrl,
   };
   const app = await startApp(config, log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { clock });
-  const pg = new Client({ connectionString: databaseUrl });
+  // The tests' own SQL reads timestamps as the server does: on the session settings it pins.
+  const pg = new Client({ connectionString: pinnedUrl(databaseUrl) });
   await pg.connect();
   const sockets: WsClient[] = [];
   const server: TestServer = {

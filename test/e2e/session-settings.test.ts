@@ -1,0 +1,75 @@
+import { Client } from 'pg';
+import { createTestDatabase, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+
+/**
+ * An operator's own PostgreSQL (DATABASE_URL) has defaults of its own: its local time zone, a
+ * DateStyle of its country, another IntervalStyle, fewer float digits, a stricter isolation level.
+ * The server pins the session settings its SQL and its parsing rely on when it connects
+ * (src/db/session-settings.ts), so it behaves as on the embedded server's defaults. The database
+ * here is given such defaults (ALTER DATABASE … SET) before the server first connects.
+ */
+const OPERATOR_DEFAULTS: Record<string, string> = {
+  TimeZone: 'America/New_York',
+  DateStyle: 'SQL, DMY',
+  IntervalStyle: 'iso_8601',
+  extra_float_digits: '0',
+  default_transaction_isolation: 'serializable',
+};
+
+let s: TestServer;
+let service: string;
+let databaseUrl: string;
+beforeAll(async () => {
+  databaseUrl = await createTestDatabase();
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  try {
+    const name = new URL(databaseUrl).pathname.slice(1);
+    for (const [setting, value] of Object.entries(OPERATOR_DEFAULTS)) await pg.query(`alter database "${name}" set ${setting} = '${value}'`);
+  } finally {
+    await pg.end();
+  }
+  s = await startTestServer({ databaseUrl });
+  await createLadder(s);
+  service = await s.token('service');
+}, 60_000);
+afterAll(() => s?.stop());
+
+async function write(query: string, variables: Record<string, unknown>) {
+  const res = await s.gql(query, variables, service);
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  return res.data!;
+}
+
+it('a session opened without the pins has the operator\'s defaults (the premise of this file)', async () => {
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  try {
+    const [row] = (await pg.query(`select current_setting('DateStyle') as ds, current_setting('TimeZone') as tz`)).rows;
+    expect(row).toEqual({ ds: 'SQL, DMY', tz: 'America/New_York' });
+  } finally {
+    await pg.end();
+  }
+});
+
+it('instants written and read back are the same instants: joinedAt, a backdated purchase, the tier it brings and the ledger', async () => {
+  const id = await registerMember(s, { externalId: 'ny-1', joinedAt: '2026-03-04T10:00:00.000Z' });
+  const at = '2026-03-05T02:30:00.000Z'; // the 4th in New York, the 5th in UTC
+  await write('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: { memberId: id, orderId: 'ny-o1', amount: 1200, occurredAt: at } });
+  const res = await s.gql(`query($id: ID!) { member(id: $id) { joinedAt tier { code } tierSince tierExpiresAt
+      pointsHistory(first: 5) { edges { node { type occurredAt expiresAt } } } } }`, { id }, await s.token('admin'));
+  expect(res.errors).toBeUndefined();
+  const m = res.data!.member;
+  expect(m.joinedAt).toBe('2026-03-04T10:00:00.000Z');
+  expect(m.tier.code).toBe('SILVER');
+  expect(m.tierSince).toBe(at);
+  expect(m.tierExpiresAt).toBe('2027-03-05T02:30:00.000Z');
+  expect(m.pointsHistory.edges.map((e: { node: object }) => e.node)).toEqual([{ type: "EARN", occurredAt: at, expiresAt: "2028-03-05T02:30:00.000Z" }]);
+});
+
+it('a setting changed through the ORM (an entity read, changed and written back) is saved', async () => {
+  const res = await s.gql('mutation { updateProgram(input: { pointsPerUnit: 2 }) { pointsPerUnit } }', {}, await s.token('admin'));
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.updateProgram.pointsPerUnit).toBe(2);
+});
