@@ -96,12 +96,27 @@ export async function applyMigrations(orm: MikroORM): Promise<string[]> {
   const lock = new Client({ connectionString: orm.config.get('clientUrl'), application_name: 'loyalty-migrator' });
   await lock.connect();
   try {
+    await requireUtf8(lock);
     await lock.query('select pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
     const done = await orm.getMigrator().up();
     await lock.query('select pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]);
     return done.map((m) => m.name);
   } finally {
     await lock.end(); // a failed run's lock goes with its session
+  }
+}
+
+/**
+ * The database must be UTF8: members' names, addresses and a campaign's texts come in any script
+ * (a mini-program's user is likely Chinese), and on a LATIN1 or SQL_ASCII database such a name was
+ * a 500 on registration, search and import (or, SQL_ASCII, stored unchecked and folded byte by
+ * byte). Refused before any migration runs, with the fix; the embedded PostgreSQL is UTF8.
+ */
+async function requireUtf8(client: Client): Promise<void> {
+  const { rows: [row] } = await client.query<{ encoding: string; db: string }>('select getdatabaseencoding() as encoding, current_database() as db');
+  if (row.encoding !== 'UTF8') {
+    throw new Error(`database "${row.db}" has encoding ${row.encoding}; the server needs a UTF8 database `
+      + `(create one with: createdb --encoding=UTF8 --template=template0 <name>)`);
   }
 }
 

@@ -73,3 +73,25 @@ it('a setting changed through the ORM (an entity read, changed and written back)
   expect(res.errors).toBeUndefined();
   expect(res.data!.updateProgram.pointsPerUnit).toBe(2);
 });
+
+it('a database that is not UTF8 is refused at start-up, before any migration, with the fix (a Chinese name was a 500 on it)', async () => {
+  const admin = new Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
+  await admin.connect();
+  const name = `latin1_${Date.now()}`;
+  try {
+    await admin.query(`create database "${name}" encoding 'LATIN1' lc_collate 'C' lc_ctype 'C' template template0`);
+    const url = new URL(process.env.TEST_PG_ADMIN_URL!);
+    url.pathname = `/${name}`;
+    await expect(startTestServer({ databaseUrl: url.toString() })).rejects.toThrow(`database "${name}" has encoding LATIN1; the server needs a UTF8 database`);
+    const pg = new Client({ connectionString: url.toString() });
+    await pg.connect();
+    try {
+      expect((await pg.query(`select to_regclass('mikro_orm_migrations') as t`)).rows).toEqual([{ t: null }]);
+    } finally {
+      await pg.end();
+    }
+  } finally {
+    await admin.query(`drop database if exists "${name}"`);
+    await admin.end();
+  }
+});
