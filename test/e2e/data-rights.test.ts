@@ -457,7 +457,7 @@ describe('member data rights', () => {
       const later = await registerMember(s, { externalId: 'crm-imp-2' });
       const [first] = await s.sql<{ id: string }>(`select id from member where external_id = 'crm-imp-1'`);
       for (const id of [first.id, later]) await gqlData(s.gql(ERASE, { id, reason: 'GDPR' }, admin));
-      const messages = (await s.sql<{ message: string }>(`select message from import_error where message like '%crm-imp-%' or message like '%[erased]%' order by message`)).map((r) => r.message);
+      const messages = (await s.sql<{ message: string }>(`select message from import_error where message like '%crm-imp-%' or message like '%[erased]%' order by message collate "C"`)).map((r) => r.message);
       expect(messages).toEqual([
         'No member has externalId [erased]',
         'externalId [erased] is also on line 2 (that line is the one taken)',

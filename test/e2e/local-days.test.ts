@@ -82,7 +82,9 @@ describe('Program.timeZone', () => {
     expect(await indexZones()).toEqual(['Asia/Shanghai']);
     // The refresh's day expression in the new zone reads the index; in the old one it could not.
     expect(await dayOrderFromIndex('Asia/Shanghai')).toBe(true);
-    expect(await dayOrderFromIndex('UTC')).toBe(false);
+    // (Before PostgreSQL 16 an aggregate with DISTINCT or ORDER BY sorts its input itself, with
+    // no Sort node in the plan whatever the index: an operator's PostgreSQL 15 shows none.)
+    if (Number((await s.sql(`select current_setting('server_version_num') as v`))[0].v) >= 160000) expect(await dayOrderFromIndex('UTC')).toBe(false);
     // The rebuilt index is the same index to the schema diff (ops.test's check, on this database).
     expect((await s.app.orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
     // Changing something else leaves the index alone.
