@@ -15,13 +15,16 @@ export interface OrmOptions {
 /** One place that says how the ORM talks to PostgreSQL, for the server, the CLI and tests. */
 export function ormConfig(opts: OrmOptions) {
   // The session settings the SQL relies on (src/db/session-settings.ts), whatever the server's
-  // defaults. MikroORM reads host, port, user, password and database from the URL and drops its
-  // parameters, so the startup options go to node-postgres through driverOptions too; raw
-  // clients that take clientUrl read them from the URL.
+  // defaults, ride on the URL's `options` parameter.
   const url = pinnedUrl(opts.url);
   return defineConfig({
     clientUrl: url,
-    driverOptions: { connection: { options: new URL(url).searchParams.get('options') } },
+    // MikroORM reads host, port, user, password and database from the URL and drops its
+    // parameters: `sslmode` (a managed PostgreSQL that requires TLS refused the pool's
+    // connections, and the server did not start), `options`, `application_name`, a socket's
+    // `host`. node-postgres reads the whole URL itself when it is given as connectionString (its
+    // values win over the ones MikroORM passes), as the server's other clients already do.
+    driverOptions: { connection: { connectionString: url } },
     entities,
     // Raw SQL (every hot path) goes straight to pg; see AppEntityManager.
     entityManager: AppEntityManager as never, // a subclass of the driver's EntityManager; the generic types disagree only on the password callback

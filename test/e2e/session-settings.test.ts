@@ -95,3 +95,19 @@ it('a database that is not UTF8 is refused at start-up, before any migration, wi
     await admin.end();
   }
 });
+
+it('the pool connects with every parameter of DATABASE_URL (sslmode, application_name …), not only host, port, user, password and database', async () => {
+  // MikroORM drops a URL's parameters: with ?sslmode=require, a PostgreSQL that refuses
+  // connections without TLS (a managed one) refused the pool's, and the server did not start.
+  // No TLS here: application_name stands for the parameters, read on a pool connection.
+  const url = new URL(databaseUrl);
+  url.searchParams.set('application_name', 'operator-app');
+  const other = await startTestServer({ databaseUrl: url.toString() });
+  try {
+    const [row] = await other.app.orm.em.getConnection().execute<{ name: string; tz: string }[]>(
+      `select current_setting('application_name') as name, current_setting('TimeZone') as tz`);
+    expect(row).toEqual({ name: 'operator-app', tz: 'UTC' });
+  } finally {
+    await other.stop();
+  }
+});
