@@ -69,7 +69,8 @@ export async function startTestServer(options: Partial<AppConfig> & { databaseUr
   await pg.connect();
   const sockets: WsClient[] = [];
   const server: TestServer = {
-    app, url: app.url, databaseUrl,
+    // The tests' own connections (s.sql, a second session, a second server) on the settings the server pins.
+    app, url: app.url, databaseUrl: pinnedUrl(databaseUrl),
     countStatements: statementCounter(app.http.server, () => app.orm.em.getConnection().getKnex().client.pool),
     // Valid to the last instant an input may name: a test that moves the server's clock ahead (whenItComes) keeps its tokens.
     token: (role, sub) => mintToken(JWT_SECRET, { role, sub: sub ?? `${role}-tester` }, TOKENS_EXPIRE_AT),
