@@ -98,6 +98,7 @@ export async function applyMigrations(orm: MikroORM): Promise<string[]> {
   try {
     await requireUtf8(lock);
     await lock.query('select pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
+    await placeMigrationsTable(orm, lock);
     const done = await orm.getMigrator().up();
     await lock.query('select pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]);
     return done.map((m) => m.name);
@@ -118,6 +119,25 @@ async function requireUtf8(client: Client): Promise<void> {
     throw new Error(`database "${row.db}" has encoding ${row.encoding}; the server needs a UTF8 database `
       + `(create one with: createdb --encoding=UTF8 --template=template0 <name>)`);
   }
+}
+
+/**
+ * Where the migrations table is: MikroORM puts it in "public" whatever the search_path, while the
+ * migrations' tables go to the first schema of the search_path. A role that owns a schema of its
+ * own (PostgreSQL's advice since 15, where only the database's owner may create in public; the
+ * default search_path "$user", public puts a schema named as the role first) could not start:
+ * `permission denied for schema public`. The table is the one the search_path finds (public on
+ * a database migrated before this, whatever the path), else it goes where the tables go
+ * (current_schema()). Asked under the migration lock, before the migrator looks.
+ */
+async function placeMigrationsTable(orm: MikroORM, client: Client): Promise<void> {
+  const options = orm.config.get('migrations');
+  const table = (options.tableName ?? 'mikro_orm_migrations').split('.').pop()!;
+  const { rows: [row] } = await client.query<{ schema: string | null }>(
+    `select coalesce((select n.nspname from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = to_regclass(quote_ident($1))),
+       current_schema()) as schema`, [table]);
+  // The migrator reads its options object at each use; isReady's later look finds the same table.
+  if (row.schema && !row.schema.includes('.')) options.tableName = `${row.schema}.${table}`;
 }
 
 /** Ready means: the database answers and no migration is pending. */
