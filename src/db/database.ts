@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { ormConfig } from '../config/mikro-orm';
 import { oneLine } from '../ops/fatal';
-import { pinnedUrl } from './session-settings';
+import { namedUrl, pinnedUrl } from './session-settings';
 
 export interface Database {
   orm: MikroORM;
@@ -93,7 +93,7 @@ const MIGRATION_LOCK = 'loyalty.migrations';
  * loses its session, and the lock with it.
  */
 export async function applyMigrations(orm: MikroORM): Promise<string[]> {
-  const lock = new Client({ connectionString: orm.config.get('clientUrl'), application_name: 'loyalty-migrator' });
+  const lock = new Client({ connectionString: namedUrl(orm.config.get('clientUrl'), 'loyalty-migrator') });
   await lock.connect();
   try {
     await requireUtf8(lock);

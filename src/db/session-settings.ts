@@ -39,3 +39,15 @@ export function pinnedUrl(url: string): string {
   u.searchParams.set('options', pinnedOptions(u.searchParams.get('options')));
   return u.toString();
 }
+
+/**
+ * `url` naming its connection `name`: node-postgres lets a URL's parameters win over the
+ * client's own settings, so an `application_name` in DATABASE_URL (the operator's, for its
+ * pool) would otherwise rename the background connections the foreground probe leaves out
+ * (src/db/foreground.ts), and a nightly review paced itself as if the database were busy.
+ */
+export function namedUrl(url: string, name: string): string {
+  const u = new URL(url);
+  u.searchParams.set('application_name', name);
+  return u.toString();
+}

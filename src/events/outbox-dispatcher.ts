@@ -7,6 +7,7 @@ import type { AppPubSub } from './pubsub';
 import type { EventRegistry, OutboxEventType, Topic } from './registry';
 import { pgArray, serializedConnection, type AppEntityManager, type PgConnection } from '../db/entity-manager';
 import { BACKGROUND_APPLICATION } from '../db/foreground';
+import { namedUrl } from '../db/session-settings';
 
 /** Its `id` output is text: reads order by `o.id` (the bigint column), never by a bare `id` (text: 10 before 9). */
 const ROW_COLUMNS = 'select o.id::text, o.topic, o.payload, o.created_at as "createdAt" from outbox o';
@@ -66,7 +67,7 @@ export class OutboxDispatcher {
     if (this.stopped) return;
     // Its reads run on this connection too, named as background work: a review's pace does not
     // take the dispatcher reading back its batches for foreground work (ForegroundProbe).
-    const client = new Client({ connectionString: this.url, application_name: BACKGROUND_APPLICATION });
+    const client = new Client({ connectionString: namedUrl(this.url, BACKGROUND_APPLICATION) });
     client.on('error', (err) => this.log.warn({ err }, 'outbox listener connection error'));
     client.on('end', () => this.scheduleReconnect());
     try {

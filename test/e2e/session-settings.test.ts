@@ -107,6 +107,12 @@ it('the pool connects with every parameter of DATABASE_URL (sslmode, application
     const [row] = await other.app.orm.em.getConnection().execute<{ name: string; tz: string }[]>(
       `select current_setting('application_name') as name, current_setting('TimeZone') as tz`);
     expect(row).toEqual({ name: 'operator-app', tz: 'UTC' });
+    // The background connections keep their own names, which the jobs' foreground probe leaves
+    // out: one listener and one webhook worker each for this server and the file's.
+    expect(await s.sql(`select application_name as name, count(*)::int as n from pg_stat_activity
+      where datname = current_database() and application_name <> '' group by 1 order by 1`)).toEqual([
+      { name: 'loyalty-background', n: 2 }, { name: 'loyalty-webhooks', n: 2 }, { name: 'operator-app', n: expect.any(Number) },
+    ]);
   } finally {
     await other.stop();
   }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { WebhookSettings } from '../../config/env';
 import { serializedConnection, type AppEntityManager } from '../../db/entity-manager';
 import { WEBHOOK_APPLICATION } from '../../db/foreground';
+import { namedUrl } from '../../db/session-settings';
 import type { Metrics } from '../../ops/metrics';
 import { claimDue, endpointsStillAt, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
@@ -87,7 +88,7 @@ export class WebhookDeliveryWorker {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.url, application_name: WEBHOOK_APPLICATION });
+    const client = new Client({ connectionString: namedUrl(this.url, WEBHOOK_APPLICATION) });
     client.on('error', (err) => this.log.warn({ err }, 'webhook worker connection error'));
     client.on('end', () => this.scheduleReconnect(client));
     try {
