@@ -6,7 +6,7 @@ describe('pinned session settings', () => {
     const config = Object.fromEntries(new URL(url).searchParams); // as node-postgres reads them
     expect(config.sslmode).toBe('require');
     expect(config.options).toBe(pinnedOptions('-c search_path=loyalty'));
-    expect(config.options).toBe('-c search_path=loyalty -c TimeZone=UTC -c DateStyle=ISO,\\ MDY -c IntervalStyle=postgres -c extra_float_digits=1 -c default_transaction_isolation=read\\ committed');
+    expect(config.options).toBe('-c search_path=loyalty -c TimeZone=UTC -c DateStyle=ISO,\\ MDY -c IntervalStyle=postgres -c extra_float_digits=1 -c default_transaction_isolation=read\\ committed -c standard_conforming_strings=on');
     expect(pinnedOptions(null)).toBe(pinnedOptions(pinnedOptions('')));
   });
 });

@@ -11,6 +11,9 @@
  * - `extra_float_digits`: 1 (PostgreSQL's default since 12), so a float8 reads back exactly.
  * - `default_transaction_isolation`: read committed. The writes' SQL counts on a new snapshot
  *   per statement (the purchase's PL/pgSQL reads what the lock it waited for let commit).
+ * - `standard_conforming_strings`: on (PostgreSQL's default since 9.1). Off, a backslash in a
+ *   literal escapes: the imports' patterns (`'^\d{4}-…'`) became `'^d{4}-…'` and refused every
+ *   valid line.
  * Each is `-c name=value` in the connection's startup `options`, after any the URL already has,
  * so ours win; no round trip is added. Limits (`statement_timeout`, `lock_timeout`, `work_mem`)
  * and `search_path` stay the operator's.
@@ -21,6 +24,7 @@ export const SESSION_SETTINGS: readonly (readonly [string, string])[] = [
   ['IntervalStyle', 'postgres'],
   ['extra_float_digits', '1'],
   ['default_transaction_isolation', 'read committed'],
+  ['standard_conforming_strings', 'on'],
 ];
 
 /** The startup `options` text that sets them: `-c name=value` each, white space escaped as PostgreSQL splits it. */

@@ -15,6 +15,7 @@ const OPERATOR_DEFAULTS: Record<string, string> = {
   IntervalStyle: 'iso_8601',
   extra_float_digits: '0',
   default_transaction_isolation: 'serializable',
+  standard_conforming_strings: 'off',
 };
 
 let s: TestServer;
@@ -116,4 +117,21 @@ it('the pool connects with every parameter of DATABASE_URL (sslmode, application
   } finally {
     await other.stop();
   }
+});
+
+it('a members file is read as on any server: its dates and times pass the checks and mean UTC without an offset', async () => {
+  const res = await fetch(`${s.url}/imports/members`, {
+    method: 'POST', body: 'externalId,displayName,birthday,joinedAt\nimp-ny-1,Ana,1990-02-28,2026-03-05T02:30:00\n',
+    headers: { 'content-type': 'text/csv', authorization: `Bearer ${await s.token('admin')}` },
+  });
+  expect(res.status).toBe(202);
+  const { id } = (await res.json()) as { id: string };
+  let job: { status: string; rowsRejected: number; errors: { message: string }[] } | undefined;
+  for (let i = 0; i < 100 && (!job || job.status === 'RUNNING'); i++) {
+    if (job) await new Promise((r) => setTimeout(r, 100));
+    job = (await s.admin(`query($id: ID!) { importJob(id: $id) { status rowsRejected errors(first: 5) { message } } }`, { id })).importJob;
+  }
+  expect(job).toEqual({ status: 'SUCCEEDED', rowsRejected: 0, errors: [] });
+  const m = await s.admin(`{ memberByExternalId(externalId: "imp-ny-1") { birthday joinedAt } }`);
+  expect(m.memberByExternalId).toEqual({ birthday: '1990-02-28', joinedAt: '2026-03-05T02:30:00.000Z' });
 });
