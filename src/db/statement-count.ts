@@ -53,3 +53,8 @@ export async function countStatements<T>(work: () => Promise<T>): Promise<{ resu
   const result = await countStatementsInto(statements, work);
   return { result, statements };
 }
+
+/** Runs `work` outside any count (a connection's own set-up, which no operation pays for twice). */
+export function uncounted<T>(work: () => T): T {
+  return scope.exit(work);
+}

@@ -7,7 +7,7 @@ import type { AppPubSub } from './pubsub';
 import type { EventRegistry, OutboxEventType, Topic } from './registry';
 import { pgArray, serializedConnection, type AppEntityManager, type PgConnection } from '../db/entity-manager';
 import { BACKGROUND_APPLICATION } from '../db/foreground';
-import { namedUrl } from '../db/session-settings';
+import { namedUrl, pinSession } from '../db/session-settings';
 
 /** Its `id` output is text: reads order by `o.id` (the bigint column), never by a bare `id` (text: 10 before 9). */
 const ROW_COLUMNS = 'select o.id::text, o.topic, o.payload, o.created_at as "createdAt" from outbox o';
@@ -72,6 +72,7 @@ export class OutboxDispatcher {
     client.on('end', () => this.scheduleReconnect());
     try {
       await client.connect();
+      await pinSession(client);
       await client.query(`listen ${OUTBOX_CHANNEL}`);
       client.on('notification', (n) => this.onNotify(n.payload ?? ''));
       this.connection = serializedConnection(client);

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { createTestDatabase, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { startStrictPooler } from '../support/strict-pooler';
 
 /**
  * An operator's own PostgreSQL (DATABASE_URL) has defaults of its own: its local time zone, a
@@ -134,4 +135,26 @@ it('a members file is read as on any server: its dates and times pass the checks
   expect(job).toEqual({ status: 'SUCCEEDED', rowsRejected: 0, errors: [] });
   const m = await s.admin(`{ memberByExternalId(externalId: "imp-ny-1") { birthday joinedAt } }`);
   expect(m.memberByExternalId).toEqual({ birthday: '1990-02-28', joinedAt: '2026-03-05T02:30:00.000Z' });
+});
+
+it('a pooler that refuses startup options (PgBouncer before 1.20, in session mode) stands between the server and PostgreSQL: it starts and its sessions have the settings', async () => {
+  const upstream = new URL(databaseUrl);
+  const pooler = await startStrictPooler({ host: upstream.hostname, port: Number(upstream.port || 5432) });
+  const url = new URL(databaseUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(pooler.port);
+  try {
+    const other = await startTestServer({ databaseUrl: url.toString() });
+    try {
+      const [row] = await other.app.orm.em.getConnection().execute<{ ds: string; tz: string; iso: string }[]>(
+        `select current_setting('DateStyle') as ds, current_setting('TimeZone') as tz, current_setting('transaction_isolation') as iso`);
+      expect(row).toEqual({ ds: 'ISO, MDY', tz: 'UTC', iso: 'read committed' });
+      expect((await other.admin('{ tiers { code } }')).tiers.map((t: { code: string }) => t.code)).toEqual(['BRONZE', 'SILVER', 'GOLD', 'PLATINUM']);
+    } finally {
+      await other.stop();
+    }
+    expect(pooler.refused).toEqual([]);
+  } finally {
+    await pooler.close();
+  }
 });

@@ -11,7 +11,7 @@ import { mintToken } from '../../src/api/auth';
 import { startApp, type RunningApp } from '../../src/app';
 import type { Clock } from '../../src/common/clock';
 import { loadConfig, type AppConfig } from '../../src/config/env';
-import { pinnedUrl } from '../../src/db/session-settings';
+import { pinSession, pinnedUrl } from '../../src/db/session-settings';
 import type { Role } from '../../src/modules/actor';
 import { statementCounter, type StatementCounter } from './statements';
 
@@ -65,8 +65,9 @@ export async function startTestServer(options: Partial<AppConfig> & { databaseUr
   };
   const app = await startApp(config, log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { clock });
   // The tests' own SQL reads timestamps as the server does: on the session settings it pins.
-  const pg = new Client({ connectionString: pinnedUrl(databaseUrl) });
+  const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
+  await pinSession(pg);
   const sockets: WsClient[] = [];
   const server: TestServer = {
     // The tests' own connections (s.sql, a second session, a second server) on the settings the server pins.

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { WebhookSettings } from '../../config/env';
 import { serializedConnection, type AppEntityManager } from '../../db/entity-manager';
 import { WEBHOOK_APPLICATION } from '../../db/foreground';
-import { namedUrl } from '../../db/session-settings';
+import { namedUrl, pinSession } from '../../db/session-settings';
 import type { Metrics } from '../../ops/metrics';
 import { claimDue, endpointsStillAt, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
@@ -93,6 +93,7 @@ export class WebhookDeliveryWorker {
     client.on('end', () => this.scheduleReconnect(client));
     try {
       await client.connect();
+      await pinSession(client);
       await client.query(`listen ${WEBHOOK_CHANNEL}`);
       client.on('notification', () => this.wake());
       this.client = client;
