@@ -27,7 +27,8 @@ it('the MikroORM CLI (npx mikro-orm, README) finds nothing to do on a migrated d
     await migrated.close(true);
   }
   // The CLI's own configuration (src/config/mikro-orm.cli.ts), on this test's database.
-  const orm = await MikroORM.init({ ...cliConfig, clientUrl: url });
+  // (The pool reads the whole URL from driverOptions' connectionString, which wins over clientUrl: src/config/mikro-orm.ts.)
+  const orm = await MikroORM.init({ ...cliConfig, clientUrl: url, driverOptions: { connection: { connectionString: url } } });
   try {
     const migrator = orm.getMigrator();
     // The snapshot held the tables no entity maps (import staging, the retention scratch table): every migration it wrote dropped them.
