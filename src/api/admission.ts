@@ -1,7 +1,9 @@
 import type { RequestHandler } from 'express';
 
 /**
- * GraphQL requests in progress at once, the rest waiting in arrival order. One event loop
+ * GraphQL requests in progress at once, the rest waiting in arrival order. A request in
+ * progress holds its place until it has answered, even if its client went away meanwhile
+ * (freeing it at the close let a client that posts and hangs up keep any number running). One event loop
  * serves everything; past a few requests in progress, more only lengthen each turn of the
  * loop (every request whose database answer has come back runs before the loop looks again),
  * so /healthz, the WebSockets' pings and every request's own latency wait behind them, and
@@ -35,7 +37,9 @@ export class Admission {
         this.running++;
         next();
       };
-      // Whether it was answered, failed or its client went away: its place goes to the next.
+      // Whether it was answered or failed: its place goes to the next. A client that goes away
+      // frees a place only while it waits: GraphQL cannot stop an execution under way, so one in
+      // progress keeps its place until its handler has answered (into the closed socket).
       const release = () => {
         if (released) return;
         released = true;
@@ -48,7 +52,16 @@ export class Admission {
         this.queue.shift()?.();
       };
       res.once('finish', release);
-      res.once('close', release);
+      res.once('close', () => {
+        if (!started || res.writableEnded) release();
+      });
+      // 'finish' never comes for an answer written after the client left: its end does.
+      const end = res.end.bind(res);
+      res.end = ((...args: Parameters<typeof end>) => {
+        const ended = end(...args);
+        release();
+        return ended;
+      }) as typeof end;
       if (this.running < this.max) start();
       else this.queue.push(start);
     };
