@@ -94,4 +94,24 @@ describe('Admission', () => {
       await s.close();
     }
   });
+
+  it('run: holds a place until its work settles; a waiting one whose client is gone never runs; none past the line', async () => {
+    const admission = new Admission(1, 1);
+    let finish!: () => void;
+    const ran: string[] = [];
+    const first = admission.run(() => new Promise<string>((r) => { ran.push('first'); finish = () => r('first'); }));
+    const gone = new AbortController();
+    const second = admission.run(async () => void ran.push('second'), gone.signal);
+    expect(admission.run(async () => ran.push('third'))).toBeNull();
+    expect([admission.inProgress, admission.waiting]).toEqual([1, 1]);
+    gone.abort();
+    expect(await second).toBeUndefined();
+    expect([admission.inProgress, admission.waiting]).toEqual([1, 0]);
+    finish();
+    expect(await first).toBe('first');
+    expect(ran).toEqual(['first']);
+    expect([admission.inProgress, admission.waiting]).toEqual([0, 0]);
+    await expect(admission.run(() => Promise.reject(new Error('failed')))).rejects.toThrow('failed');
+    expect(admission.inProgress).toBe(0);
+  });
 });

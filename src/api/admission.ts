@@ -1,14 +1,16 @@
 import type { RequestHandler } from 'express';
 
 /**
- * GraphQL requests in progress at once, the rest waiting in arrival order. A request in
- * progress holds its place until it has answered, even if its client went away meanwhile
- * (freeing it at the close let a client that posts and hangs up keep any number running). One event loop
- * serves everything; past a few requests in progress, more only lengthen each turn of the
- * loop (every request whose database answer has come back runs before the loop looks again),
- * so /healthz, the WebSockets' pings and every request's own latency wait behind them, and
- * throughput does not grow. A request that would be the `maxWaiting`-th to wait is answered
- * 503 at once with Retry-After.
+ * GraphQL operations in progress at once, the rest waiting in arrival order: HTTP requests
+ * (`middleware`) and WebSocket queries and mutations (`run`). One event loop serves everything;
+ * past a few operations in progress, more only lengthen each turn of the loop (every operation
+ * whose database answer has come back runs before the loop looks again), so /healthz, the
+ * WebSockets' pings and every operation's own latency wait behind them, and throughput does
+ * not grow. One that would be the `maxWaiting`-th to wait is refused at once (HTTP: 503 with
+ * Retry-After). An operation in progress holds its place until it has run, even if its client
+ * went away meanwhile: graphql-js cannot stop an execution under way, and freeing the place at
+ * the close let a client that sends and hangs up keep any number running. One that waits
+ * leaves the line when its client goes away, and never runs.
  */
 export class Admission {
   private running = 0;
@@ -24,36 +26,80 @@ export class Admission {
     return this.queue.length;
   }
 
+  private get full(): boolean {
+    return this.running >= this.max && this.queue.length >= this.maxWaiting;
+  }
+
+  /** Starts `start` now if a place is free, else when one frees. */
+  private admit(start: () => void): void {
+    if (this.running < this.max) {
+      this.running++;
+      start();
+    } else {
+      this.queue.push(start);
+    }
+  }
+
+  /** A place given back: the next in line takes it. */
+  private leave(): void {
+    this.running--;
+    const next = this.queue.shift();
+    if (next) {
+      this.running++;
+      next();
+    }
+  }
+
+  private leaveLine(start: () => void): void {
+    const at = this.queue.indexOf(start);
+    if (at >= 0) this.queue.splice(at, 1);
+  }
+
+  /**
+   * Runs `work` once a place is free and holds the place until it has settled. `gone` aborted
+   * while it waits: it leaves the line and `work` never runs (undefined). Null when the line
+   * is full.
+   */
+  run<T>(work: () => Promise<T>, gone?: AbortSignal): Promise<T | undefined> | null {
+    if (this.full) return null;
+    if (gone?.aborted) return Promise.resolve(undefined);
+    return new Promise<T | undefined>((resolve, reject) => {
+      const start = () => {
+        gone?.removeEventListener('abort', leaveLine);
+        // A work that throws before its promise rejects as one that rejects.
+        Promise.resolve().then(work).finally(() => this.leave()).then(resolve, reject);
+      };
+      const leaveLine = () => {
+        this.leaveLine(start);
+        resolve(undefined);
+      };
+      gone?.addEventListener('abort', leaveLine, { once: true });
+      this.admit(start);
+    });
+  }
+
   middleware(): RequestHandler {
     return (req, res, next) => {
-      if (this.running >= this.max && this.queue.length >= this.maxWaiting) {
+      if (this.full) {
         res.setHeader('retry-after', '1');
         return void res.status(503).json({ errors: [{ message: 'The server is busy; retry later', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
       }
-      let released = false;
-      let started = false;
+      let state: 'waiting' | 'running' | 'done' = 'waiting';
       const start = () => {
-        started = true;
-        this.running++;
+        state = 'running';
         next();
       };
-      // Whether it was answered or failed: its place goes to the next. A client that goes away
-      // frees a place only while it waits: GraphQL cannot stop an execution under way, so one in
-      // progress keeps its place until its handler has answered (into the closed socket).
+      // Answered or failed: its place goes to the next. Its client gone: only while it waits.
       const release = () => {
-        if (released) return;
-        released = true;
-        if (!started) {
-          const at = this.queue.indexOf(start);
-          if (at >= 0) this.queue.splice(at, 1);
-          return;
-        }
-        this.running--;
-        this.queue.shift()?.();
+        if (state === 'done') return;
+        const was = state;
+        state = 'done';
+        if (was === 'waiting') this.leaveLine(start);
+        else this.leave();
       };
       res.once('finish', release);
       res.once('close', () => {
-        if (!started || res.writableEnded) release();
+        if (state === 'waiting' || res.writableEnded) release();
       });
       // 'finish' never comes for an answer written after the client left: its end does.
       const end = res.end.bind(res);
@@ -62,8 +108,7 @@ export class Admission {
         release();
         return ended;
       }) as typeof end;
-      if (this.running < this.max) start();
-      else this.queue.push(start);
+      this.admit(start);
     };
   }
 }

@@ -21,13 +21,13 @@ export function createMetrics() {
     poolUsed: new Gauge({ name: 'db_pool_used', help: 'Database connections in use', registers: [registry] }),
     poolFree: new Gauge({ name: 'db_pool_free', help: 'Idle database connections', registers: [registry] }),
     poolPending: new Gauge({ name: 'db_pool_pending', help: 'Requests waiting for a connection', registers: [registry] }),
-    requestsInProgress: new Gauge({ name: 'graphql_http_requests_in_progress', help: 'GraphQL HTTP requests running (at most MAX_CONCURRENT_REQUESTS)', registers: [registry] }),
+    requestsInProgress: new Gauge({ name: 'graphql_http_requests_in_progress', help: 'GraphQL requests running: HTTP, and WebSocket queries and mutations (at most MAX_CONCURRENT_REQUESTS)', registers: [registry] }),
     webhookDeliveries: new Counter({ name: 'webhook_delivery_attempts_total', help: 'Webhook delivery attempts by outcome (delivered, retry, dead, gone)', labelNames: ['outcome'], registers: [registry] }),
     webhookLatency: new Histogram({
       name: 'webhook_delivery_latency_seconds', help: 'From an event\'s commit (or a redelivery\'s request) to its 2xx', registers: [registry],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400],
     }),
-    requestsWaiting: new Gauge({ name: 'graphql_http_requests_waiting', help: 'GraphQL HTTP requests waiting for a place to run', registers: [registry] }),
+    requestsWaiting: new Gauge({ name: 'graphql_http_requests_waiting', help: 'GraphQL requests waiting for a place to run: HTTP, and WebSocket queries and mutations', registers: [registry] }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,10 +1,11 @@
-import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Metrics } from '../../ops/metrics';
+import type { Admission } from '../admission';
 import type { TokenVerifier } from '../auth';
 import { BroadcastCache } from '../broadcast';
 import type { ContextFactory } from '../context';
@@ -15,6 +16,8 @@ import { WsGuard, type GuardedExtra, type WsLimits } from '../ws-guard';
 export interface SubscriptionDeps {
   schema: GraphQLSchema;
   checks: DocumentChecks;
+  /** The places HTTP requests take (src/api/admission.ts): queries and mutations here take them too. */
+  admission: Admission;
   verifier: TokenVerifier;
   wsLimits: WsLimits;
   formatError: ReturnType<typeof createErrorFormatter>;
@@ -50,12 +53,15 @@ export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subs
   const broadcast = new BroadcastCache(formatResult, deps.metrics);
   // Token, expiry and caps per subject and socket (src/api/ws-guard.ts); anonymous sockets are refused.
   const wsGuard = new WsGuard(deps.verifier, deps.wsLimits, deps.log);
+  const admitted = admittedExecute(deps.admission);
   return useServer<Record<string, unknown>, GuardedExtra>(wsGuard.wrap({
     schema,
     subscribe: broadcast.subscribe,
+    execute: admitted.execute,
     context: (ctx, id) => {
       const context = contextFor(wsGuard.actor(ctx), randomUUID());
       broadcast.attach(context, ctx.extra.socket, id);
+      admitted.attach(context, ctx.extra.socket);
       return context;
     },
     // The same limits, validation and cost as HTTP; a refused operation is answered with its
@@ -71,4 +77,43 @@ export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subs
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
   }), wsServer);
+}
+
+const busy = () => new GraphQLError('The server is busy; retry later', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+
+/**
+ * Queries and mutations over WebSocket take a place among the operations in progress, as HTTP
+ * requests do, and keep it until they have run even if the socket closes meanwhile (the
+ * per-socket and per-subject caps are freed at the close, while graphql-js runs on: a member
+ * that sent 32 operations and closed, over and over, kept thousands running). One still
+ * waiting when its socket closes never runs. Subscriptions do not wait: their events are
+ * executed by the broadcast, once per event and equivalent subscription.
+ */
+function admittedExecute(admission: Admission) {
+  const sockets = new WeakMap<object, WebSocket>();
+  // One signal per socket, aborted at its close (a listener per operation would pile up on it).
+  const closed = new WeakMap<WebSocket, AbortSignal>();
+  const closedSignal = (socket: WebSocket): AbortSignal => {
+    let signal = closed.get(socket);
+    if (!signal) {
+      const controller = new AbortController();
+      if (socket.readyState === socket.OPEN) socket.once('close', () => controller.abort());
+      else controller.abort();
+      signal = controller.signal;
+      closed.set(socket, signal);
+    }
+    return signal;
+  };
+  return {
+    attach(context: object, socket: WebSocket): void {
+      sockets.set(context, socket);
+    },
+    execute: async (args: ExecutionArgs): Promise<ExecutionResult> => {
+      const socket = sockets.get(args.contextValue as object);
+      const ran = admission.run(async () => execute(args), socket && closedSignal(socket));
+      if (!ran) return { errors: [busy()] };
+      // undefined: the socket closed while the operation waited; nobody is there to answer.
+      return (await ran) ?? { data: null };
+    },
+  };
 }
