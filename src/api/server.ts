@@ -83,9 +83,9 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   useRequestMetrics(app, metrics);
   mountHealth(app, deps.ready);
   mountMetrics(app, { token: config.metricsToken, metrics, admission, pubSub, poolStats: deps.poolStats });
-  mountSegmentExports(app, { verifier, contextFor, log });
+  mountSegmentExports(app, { verifier, contextFor, log, stallMs: config.exportStallMs });
   mountImports(app, { verifier, contextFor, log });
-  mountMemberExports(app, { verifier, contextFor, log });
+  mountMemberExports(app, { verifier, contextFor, log, stallMs: config.exportStallMs });
   // Development only: the IDE, and `/` leads to it. In production neither exists (404).
   if (!config.production) mountDevIde(app, deps.ide);
   // The operator's console (static files; /admin/dev-token only in a development start).

@@ -38,6 +38,8 @@ export interface AppConfig {
   maxConcurrentRequests: number;
   maxWaitingRequests: number;
   bodyLimit: string;
+  /** A streamed export whose reader takes nothing for this long is cut off (ms). */
+  exportStallMs: number;
   /** CONSOLE_DIR: the operator's console as built (served at /admin); default admin/dist in the project. */
   consoleDir: string;
   /** Webhook delivery (README, "Webhooks"). */
@@ -179,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxConcurrentRequests: intOr(env.MAX_CONCURRENT_REQUESTS, 6, 'MAX_CONCURRENT_REQUESTS'),
     maxWaitingRequests: intOr(env.MAX_WAITING_REQUESTS, 1000, 'MAX_WAITING_REQUESTS'),
     bodyLimit: sizeOr(env.BODY_LIMIT, '100kb', 'BODY_LIMIT'),
+    exportStallMs: intOr(env.EXPORT_STALL_MS, 60_000, 'EXPORT_STALL_MS'),
     consoleDir: env.CONSOLE_DIR ? resolve(env.CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     webhooks: webhookSettings(env, production),
   };

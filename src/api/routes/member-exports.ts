@@ -6,11 +6,14 @@ import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
 import { requestIdOf } from './request-telemetry';
+import { ReaderGone, streamedAnswer } from './streamed-answer';
 
 export interface MemberExportDeps {
   verifier: TokenVerifier;
   contextFor: ContextFactory;
   log: Logger;
+  /** A reader that takes nothing for this long is let go (EXPORT_STALL_MS). */
+  stallMs: number;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.FORBIDDEN]: 403, [ErrorCode.NOT_FOUND]: 404 };
@@ -21,25 +24,24 @@ const STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.FORBIDDEN]: 403,
  * history; the member itself (its token) or an admin. A refusal is a JSON error with its code
  * before anything is sent.
  */
-export function mountMemberExports(app: Express, { verifier, contextFor, log }: MemberExportDeps): void {
+export function mountMemberExports(app: Express, { verifier, contextFor, log, stallMs }: MemberExportDeps): void {
   app.get('/exports/members/:file', authenticate(verifier), async (req: Request<{ file: string }>, res: Response) => {
     const actor = actorOf(res);
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
     const id = canonicalId(req.params.file.replace(/\.json$/, '')); // a UUID in capitals is the same id, as in GraphQL (input-guard.ts)
     const { services, clock } = contextFor(actor, requestIdOf(req));
     let started = false;
-    const write = (piece: string) => {
-      if (!started) {
-        started = true;
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.setHeader('content-disposition', `attachment; filename="member-${id}.json"`);
-        res.setHeader('cache-control', 'no-store');
-      }
-      return new Promise<void>((resolve) => (res.write(piece) ? resolve() : res.once('drain', resolve)));
-    };
+    const write = streamedAnswer(res, stallMs, () => {
+      started = true;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.setHeader('content-disposition', `attachment; filename="member-${id}.json"`);
+      res.setHeader('cache-control', 'no-store');
+    });
     try {
       await services.dataRights.streamExport(actor, id, write, clock.now());
     } catch (err) {
+      // Its reader gone, the export stopped and gave its transaction back: nothing to answer.
+      if (err instanceof ReaderGone) return void log.info({ reason: err.message }, 'member export stopped: its reader has gone');
       if (!started && err instanceof AppError && STATUS[err.code]) {
         return void res.status(STATUS[err.code]!).json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
       }

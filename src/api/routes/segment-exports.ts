@@ -4,15 +4,18 @@ import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
 import { requestIdOf } from './request-telemetry';
+import { ReaderGone, streamedAnswer } from './streamed-answer';
 
 export interface SegmentExportDeps {
   verifier: TokenVerifier;
   contextFor: ContextFactory;
   log: Logger;
+  /** A reader that takes nothing for this long is let go (EXPORT_STALL_MS). */
+  stallMs: number;
 }
 
 /** GET /exports/segments/<id>.csv: a saved segment's members as CSV, streamed; admins only. */
-export function mountSegmentExports(app: Express, { verifier, contextFor, log }: SegmentExportDeps): void {
+export function mountSegmentExports(app: Express, { verifier, contextFor, log, stallMs }: SegmentExportDeps): void {
   app.get('/exports/segments/:file', authenticate(verifier), async (req: Request<{ file: string }>, res) => {
     const actor = actorOf(res);
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
@@ -23,18 +26,16 @@ export function mountSegmentExports(app: Express, { verifier, contextFor, log }:
     if (!segment) return void res.status(404).json({ errors: [{ message: `Segment ${id} not found`, extensions: { code: 'NOT_FOUND' } }] });
     let started = false;
     // Keyset batches written with back-pressure: memory stays flat for a million rows.
-    const write = (chunk: string) => {
-      if (!started) {
-        started = true;
-        res.setHeader('content-type', 'text/csv; charset=utf-8');
-        res.setHeader('content-disposition', `attachment; filename="segment-${id}.csv"`);
-        res.setHeader('cache-control', 'no-store'); // names, emails and phones
-      }
-      return new Promise<void>((resolve) => (res.write(chunk) ? resolve() : res.once('drain', resolve)));
-    };
+    const write = streamedAnswer(res, stallMs, () => {
+      started = true;
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader('content-disposition', `attachment; filename="segment-${id}.csv"`);
+      res.setHeader('cache-control', 'no-store'); // names, emails and phones
+    });
     try {
       await services.segments.exportCsv(segment.filter, write);
     } catch (err) {
+      if (err instanceof ReaderGone) return void log.info({ reason: err.message }, 'segment export stopped: its reader has gone');
       log.error({ err }, 'segment export failed');
       if (!started) return void res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       return void res.destroy(); // a truncated file must not look complete: a mailing tool would send to part of the segment
