@@ -40,6 +40,8 @@ export interface AppConfig {
   bodyLimit: string;
   /** A streamed export whose reader takes nothing for this long is cut off (ms). */
   exportStallMs: number;
+  /** Bulk imports one process runs at once; the next upload is refused (503) before its body is read. */
+  importConcurrency: number;
   /** CONSOLE_DIR: the operator's console as built (served at /admin); default admin/dist in the project. */
   consoleDir: string;
   /** Webhook delivery (README, "Webhooks"). */
@@ -182,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxWaitingRequests: intOr(env.MAX_WAITING_REQUESTS, 1000, 'MAX_WAITING_REQUESTS'),
     bodyLimit: sizeOr(env.BODY_LIMIT, '100kb', 'BODY_LIMIT'),
     exportStallMs: intOr(env.EXPORT_STALL_MS, 60_000, 'EXPORT_STALL_MS'),
+    importConcurrency: intOr(env.IMPORT_CONCURRENCY, 2, 'IMPORT_CONCURRENCY'),
     consoleDir: env.CONSOLE_DIR ? resolve(env.CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     webhooks: webhookSettings(env, production),
   };

@@ -10,6 +10,8 @@ export interface ImportRouteDeps {
   verifier: TokenVerifier;
   contextFor: ContextFactory;
   log: Logger;
+  /** Imports this process runs at once (IMPORT_CONCURRENCY); the next is 503 before its body is read. */
+  maxRunning: number;
 }
 
 const FORMATS: Record<string, 'csv' | 'ndjson'> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' };
@@ -24,7 +26,10 @@ function sendError(res: Response, status: number, code: string, message: string,
  * database, never held here; once it is staged the answer is 202 {"id"}, and the checks and
  * writes go on (importJob(id) shows them). Errors are JSON in the GraphQL error shape.
  */
-export function mountImports(app: Express, { verifier, contextFor, log }: ImportRouteDeps): void {
+export function mountImports(app: Express, { verifier, contextFor, log, maxRunning }: ImportRouteDeps): void {
+  // Each import keeps a pool connection from its first byte to its last write: without a cap,
+  // as many uploads at once as the pool has connections left every request waiting for them.
+  let running = 0;
   app.post('/imports/:kind', authenticate(verifier), async (req: Request<{ kind: string }>, res) => {
     const actor = actorOf(res);
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
@@ -49,6 +54,17 @@ export function mountImports(app: Express, { verifier, contextFor, log }: Import
     if (encoding !== '' && encoding !== 'identity') {
       return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `The body must not be compressed (Content-Encoding: ${encoding} is not read)`);
     }
+    if (running >= maxRunning) {
+      res.setHeader('retry-after', '5');
+      return sendError(res, 503, 'SERVICE_UNAVAILABLE',
+        `${running} imports are running already (at most ${maxRunning} at once); retry when one has finished`);
+    }
+    running++;
+    let done = false;
+    const finish = () => {
+      if (!done) running--;
+      done = true;
+    };
     const { services } = contextFor(actor, requestIdOf(req));
     try {
       const started = await services.imports.start(actor, { kind, mode: kind === 'MEMBERS' ? null : (mode as 'history' | 'earn'), format, body: req });
@@ -56,9 +72,10 @@ export function mountImports(app: Express, { verifier, contextFor, log }: Import
       void started.finished.then(
         (job) => { if (job.status === 'FAILED') log.warn({ importId: job.id, failure: job.failure }, 'import failed'); },
         (err: unknown) => log.error({ err, importId: started.job.id }, 'import failed'),
-      );
+      ).finally(finish);
       res.status(202).json({ id: started.job.id, status: started.job.status, rowsStaged: started.job.rowsTotal });
     } catch (err) {
+      finish();
       if (err instanceof AppError) return sendError(res, 400, err.code, err.message, typeof err.details.field === 'string' ? err.details.field : undefined);
       log.warn({ err }, 'import upload failed');
       if (!res.headersSent) sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'The upload did not complete');
