@@ -2,13 +2,13 @@ import http from 'node:http';
 import { createLadder, registerMember } from '../support/fixtures';
 import { startTestServer, type TestServer } from '../support/harness';
 
-// A pool of 3 connections, and readers let go after 1.5 s of taking nothing.
+// A pool of 6 connections, and readers let go after 1.5 s of taking nothing.
 const STALL_MS = 1500;
 let s: TestServer;
 let member: string;
 let memberId: string;
 beforeAll(async () => {
-  s = await startTestServer({ dbPoolMax: 3, exportStallMs: STALL_MS });
+  s = await startTestServer({ dbPoolMax: 6, exportStallMs: STALL_MS });
   await createLadder(s);
   memberId = await registerMember(s, { externalId: 'long-history', displayName: 'Ada' });
   member = await s.token('member', memberId);
@@ -36,10 +36,10 @@ async function until(cond: () => Promise<boolean>, ms = 10_000) {
 
 const poolUsed = async () => Number(/^db_pool_used (\d+)/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]);
 
-/** Starts the member's download and stops reading after its first chunk; resolves with the response once it has begun. */
-function stalledDownload() {
+/** Starts a download (the member's own, or with `token`) and stops reading after its first chunk; resolves with the response once it has begun. */
+function stalledDownload(token = member) {
   return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage }>((resolve, reject) => {
-    const req = http.get(`${s.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${member}` } }, (res) => {
+    const req = http.get(`${s.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
       res.once('data', () => {
         res.pause();
         resolve({ req, res });
@@ -58,7 +58,7 @@ describe('a streamed export whose reader goes away', () => {
   }, 60_000);
 
   it('a download cut off mid-way gives its database connection back: more of them than the pool holds, and the server still answers', async () => {
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 7; i++) {
       const { req } = await stalledDownload();
       req.destroy();
       await until(async () => (await poolUsed()) === 0);
@@ -82,5 +82,56 @@ describe('a streamed export whose reader goes away', () => {
     res.resume();
     await closed;
     expect(res.complete).toBe(false);
+  }, 60_000);
+});
+
+describe('exports downloading at once (each holds a database connection as long as its reader takes)', () => {
+  /** A download that keeps reading a little (16 kB every 200 ms: never stalled, never done). */
+  async function tricklingDownload(token: string) {
+    const { req, res } = await stalledDownload(token);
+    res.on('error', () => undefined);
+    const timer = setInterval(() => res.read(16_384), 200);
+    return () => {
+      clearInterval(timer);
+      req.destroy();
+    };
+  }
+  const refusal = async (token: string) => {
+    const res = await fetch(`${s.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
+  };
+
+  it('a member downloads its own export once at a time: the next is 429 LIMIT_REACHED while the first is under way', async () => {
+    const stop = await tricklingDownload(member);
+    try {
+      expect(await refusal(member)).toEqual({
+        status: 429, retryAfter: '5',
+        body: { errors: [{ message: 'An export of yours is still downloading; retry when it has finished', extensions: { code: 'LIMIT_REACHED' } }] },
+      });
+    } finally {
+      stop();
+    }
+    await until(async () => (await poolUsed()) === 0);
+    const again = await fetch(`${s.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${member}` } });
+    expect(again.status).toBe(200);
+    await again.arrayBuffer();
+  }, 60_000);
+
+  it('at most 4 at once whoever downloads: the fifth is 503 with Retry-After, and the API keeps its connections', async () => {
+    const admins = await Promise.all([1, 2, 3, 4, 5].map((i) => s.token('admin', `exporter-${i}`)));
+    const stops = [];
+    try {
+      for (const token of admins.slice(0, 4)) stops.push(await tricklingDownload(token));
+      expect(await refusal(admins[4])).toEqual({
+        status: 503, retryAfter: '5',
+        body: { errors: [{ message: '4 exports are downloading already; retry later', extensions: { code: 'SERVICE_UNAVAILABLE' } }] },
+      });
+      expect(await poolUsed()).toBe(4);
+      const answer = await Promise.race([s.gql('{ me { id } }', {}, member), new Promise((r) => setTimeout(() => r('no answer'), 5000))]);
+      expect(answer).toMatchObject({ status: 200, data: { me: { id: memberId } } });
+    } finally {
+      stops.forEach((stop) => stop());
+    }
+    await until(async () => (await poolUsed()) === 0);
   }, 60_000);
 });

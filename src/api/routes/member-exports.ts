@@ -19,16 +19,45 @@ export interface MemberExportDeps {
 const STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.FORBIDDEN]: 403, [ErrorCode.NOT_FOUND]: 404 };
 
 /**
+ * Exports streaming at once in this process, and per token subject (role + sub). Each reads
+ * from one transaction, a pool connection, for as long as its reader takes: a reader that
+ * takes 16 kB every few seconds (within EXPORT_STALL_MS) keeps it for the whole download, and
+ * twenty of them took the pool. A member downloads its own document once at a time.
+ */
+export const MAX_EXPORTS = 4;
+export const MAX_EXPORTS_PER_SUBJECT = 1;
+
+/**
  * GET /exports/members/<id>.json: a member's data export (the document memberDataExport
  * answers, README "Member data rights"), streamed with back-pressure for any length of
  * history; the member itself (its token) or an admin. A refusal is a JSON error with its code
  * before anything is sent.
  */
 export function mountMemberExports(app: Express, { verifier, contextFor, log, stallMs }: MemberExportDeps): void {
+  let streaming = 0;
+  const bySubject = new Map<string, number>();
   app.get('/exports/members/:file', authenticate(verifier), async (req: Request<{ file: string }>, res: Response) => {
     const actor = actorOf(res);
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
     const id = canonicalId(req.params.file.replace(/\.json$/, '')); // a UUID in capitals is the same id, as in GraphQL (input-guard.ts)
+    const subject = `${actor.role}:${actor.sub}`;
+    const mine = bySubject.get(subject) ?? 0;
+    if (mine >= MAX_EXPORTS_PER_SUBJECT || streaming >= MAX_EXPORTS) {
+      const own = mine >= MAX_EXPORTS_PER_SUBJECT;
+      res.setHeader('retry-after', '5');
+      return void res.status(own ? 429 : 503).json({ errors: [{
+        message: own ? 'An export of yours is still downloading; retry when it has finished' : `${streaming} exports are downloading already; retry later`,
+        extensions: { code: own ? ErrorCode.LIMIT_REACHED : 'SERVICE_UNAVAILABLE' },
+      }] });
+    }
+    streaming++;
+    bySubject.set(subject, mine + 1);
+    res.once('close', () => {
+      streaming--;
+      const left = (bySubject.get(subject) ?? 1) - 1;
+      if (left > 0) bySubject.set(subject, left);
+      else bySubject.delete(subject);
+    });
     const { services, clock } = contextFor(actor, requestIdOf(req));
     let started = false;
     const write = streamedAnswer(res, stallMs, () => {
