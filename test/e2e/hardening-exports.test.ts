@@ -135,3 +135,22 @@ describe('exports downloading at once (each holds a database connection as long 
     await until(async () => (await poolUsed()) === 0);
   }, 60_000);
 });
+
+describe('memberDataExport over GraphQL', () => {
+  it('is asked for once per operation: aliases of it are QUERY_TOO_COMPLEX before anything runs (each is the whole document in memory)', async () => {
+    const res = await fetch(`${s.url}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${member}` },
+      body: JSON.stringify({ query: 'query($id: ID!) { a: memberDataExport(memberId: $id) b: memberDataExport(memberId: $id) }', variables: { id: memberId } }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ errors: [{
+      message: 'memberDataExport appears more than once: one export per request (GET /exports/members/<id>.json streams a large one)',
+      extensions: { code: 'QUERY_TOO_COMPLEX' },
+    }] });
+    // Through fragments too.
+    const spread = await s.gql('query($id: ID!) { ...A ...B } fragment A on Query { a: memberDataExport(memberId: $id) } fragment B on Query { b: memberDataExport(memberId: $id) }', { id: memberId }, member);
+    expect(spread.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    const once = await s.gql<{ memberDataExport: string }>('query($id: ID!) { memberDataExport(memberId: $id) }', { id: memberId }, member);
+    expect((JSON.parse(once.data!.memberDataExport) as { purchases: unknown[] }).purchases).toHaveLength(30_000);
+  }, 60_000);
+});

@@ -72,8 +72,15 @@ export function parseLimited(source: string, limits: Pick<QueryLimits, 'maxToken
   }
 }
 
-interface Shape { depth: number; fields: number; aliases: number; directives: number; schemas: number }
-const EMPTY: Shape = { depth: 0, fields: 0, aliases: 0, directives: 0, schemas: 0 };
+interface Shape { depth: number; fields: number; aliases: number; directives: number; schemas: number; exports: number }
+const EMPTY: Shape = { depth: 0, fields: 0, aliases: 0, directives: 0, schemas: 0, exports: 0 };
+/**
+ * A member's whole data export as one string: ~20 MB for a long history, and ~110 MB of the
+ * server's memory per copy while it is built and sent. Once per operation (aliases could ask
+ * for it 30 times: 10 copies of a 20 MB document raised the server to 1.1 GB); the streamed
+ * GET /exports/members/<id>.json is the way to a large one.
+ */
+export const ONCE_PER_OPERATION = 'memberDataExport';
 const INTROSPECTION = new Set(['__schema', '__type']);
 
 /** What one selection set holds so far, through its inline fragments. */
@@ -129,6 +136,7 @@ class ShapeWalk {
         into.fields++;
         if (sel.alias) into.aliases++;
         if (sel.name.value === '__schema') into.schemas++;
+        if (sel.name.value === ONCE_PER_OPERATION) into.exports++;
         const child = sel.selectionSet ? this.walk(sel.selectionSet) : EMPTY;
         // Introspection nests as deep as the IDE's query (15); graphql-js's
         // MaxIntrospectionDepthRule bounds what it can fan out to.
@@ -144,6 +152,7 @@ function add(into: Shape, s: Shape, depth = s.depth): void {
   into.aliases += s.aliases;
   into.directives += s.directives;
   into.schemas += s.schemas;
+  into.exports += s.exports;
 }
 
 /**
@@ -178,6 +187,7 @@ function overLimits(shape: Shape, limits: Omit<QueryLimits, 'maxTokens' | 'maxLe
   if (shape.aliases > limits.maxAliases) return tooComplex(`${fmt(shape.aliases)} aliases exceed the maximum of ${limits.maxAliases}`);
   if (shape.directives > limits.maxDirectives) return tooComplex(`${fmt(shape.directives)} directives exceed the maximum of ${limits.maxDirectives}`);
   if (shape.schemas > 1) return tooComplex('__schema appears more than once');
+  if (shape.exports > 1) return tooComplex(`${ONCE_PER_OPERATION} appears more than once: one export per request (GET /exports/members/<id>.json streams a large one)`);
   return undefined;
 }
 
