@@ -190,4 +190,31 @@ describe('queries and mutations over WebSocket take the same places', () => {
       await hold.end();
     }
   });
+
+  it('many operations of one socket waiting at once: each is answered, with no listener-leak warning', async () => {
+    // Node prints its warnings on the real stderr (Jest's sandboxed `process` never hears them).
+    const warnings: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      if (/Warning/.test(String(chunk))) warnings.push(String(chunk));
+      return write(chunk, ...rest);
+    });
+    const hold = await holdMember();
+    try {
+      const first = post('mutation($id: ID!) { updateMember(memberId: $id, patch: { region: "North" }) { id } }', { id: memberId });
+      await until(async () => (await gauges()).inProgress === 1);
+      const ws = await socketOf(admin);
+      for (let i = 0; i < 20; i++) ws.send(`q${i}`, '{ tiers { code } }');
+      await until(async () => (await gauges()).waiting === 20);
+      await hold.commit();
+      expect((await first).status).toBe(200);
+      await until(async () => ws.frames.filter((f) => f.type === 'complete').length === 20);
+      await ws.closed();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.stderr.write = write;
+      await hold.end();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { execute, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -53,7 +54,7 @@ export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subs
   const broadcast = new BroadcastCache(formatResult, deps.metrics);
   // Token, expiry and caps per subject and socket (src/api/ws-guard.ts); anonymous sockets are refused.
   const wsGuard = new WsGuard(deps.verifier, deps.wsLimits, deps.log);
-  const admitted = admittedExecute(deps.admission);
+  const admitted = admittedExecute(deps.admission, deps.wsLimits.maxSubscriptionsPerSocket);
   return useServer<Record<string, unknown>, GuardedExtra>(wsGuard.wrap({
     schema,
     subscribe: broadcast.subscribe,
@@ -89,7 +90,7 @@ const busy = () => new GraphQLError('The server is busy; retry later', { extensi
  * waiting when its socket closes never runs. Subscriptions do not wait: their events are
  * executed by the broadcast, once per event and equivalent subscription.
  */
-function admittedExecute(admission: Admission) {
+function admittedExecute(admission: Admission, perSocket: number) {
   const sockets = new WeakMap<object, WebSocket>();
   // One signal per socket, aborted at its close (a listener per operation would pile up on it).
   const closed = new WeakMap<WebSocket, AbortSignal>();
@@ -97,6 +98,8 @@ function admittedExecute(admission: Admission) {
     let signal = closed.get(socket);
     if (!signal) {
       const controller = new AbortController();
+      // Each operation waiting on the socket listens to it: as many as the socket may run.
+      setMaxListeners(perSocket + 1, controller.signal);
       if (socket.readyState === socket.OPEN) socket.once('close', () => controller.abort());
       else controller.abort();
       signal = controller.signal;
