@@ -18,6 +18,9 @@ import { DEFAULT_JOBS, Scheduler } from './jobs/scheduler';
 import { stopImports } from './modules/imports/imports.service';
 import { WebhookDeliveryWorker } from './modules/webhooks/webhook-delivery.worker';
 
+/** The shortest JWT_SECRET started without a warning: 256 bits, as RFC 7518 asks of an HS256 key. */
+export const MIN_SECRET_BYTES = 32;
+
 export interface RunningApp {
   url: string;
   port: number;
@@ -68,6 +71,11 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     const claims = { issuer: config.jwtIssuer, audience: config.jwtAudience };
     const dev = config.jwtSecret || config.jwtJwksUrl || config.production ? null : await developmentAccess(orm, config.dataDir, claims);
     const jwtSecret = config.jwtSecret ?? dev?.secret ?? null;
+    // RFC 7518 §3.2: an HS256 key of fewer than 256 bits can be guessed offline from any token.
+    // Said, not refused: the operator may be rotating to a longer one.
+    if (config.jwtSecret && Buffer.byteLength(config.jwtSecret) < MIN_SECRET_BYTES) {
+      log.warn({ bytes: Buffer.byteLength(config.jwtSecret) }, `JWT_SECRET is shorter than ${MIN_SECRET_BYTES} bytes: anyone holding one token can guess it offline and sign admin tokens (use e.g. openssl rand -hex 32)`);
+    }
     const verifier = createTokenVerifier({ secret: jwtSecret, jwksUrl: config.jwtJwksUrl, ...claims, clock: options.clock });
     const metrics = createMetrics();
     const pubSub = createAppPubSub();

@@ -45,3 +45,16 @@ it('logs requests with the authorization header and cookies redacted, on HTTP an
     expect(logged).not.toContain(secret);
   }
 });
+
+it('warns at start-up of a JWT_SECRET shorter than 256 bits (an HS256 key anyone with one token can guess offline), and only then', async () => {
+  expect(lines.some((l) => l.includes('JWT_SECRET is shorter'))).toBe(false); // this file's server: a 41-byte secret
+  const short: string[] = [];
+  const weak = await startTestServer({ jwtSecret: 'q7Zx-w3', log: pino({ level: 'info' }, { write: (line: string) => void short.push(line) }) });
+  try {
+    const warning = short.map((l) => JSON.parse(l) as { level: number; msg: string; bytes?: number }).find((l) => l.msg.includes('JWT_SECRET is shorter'));
+    expect(warning).toMatchObject({ level: 40, bytes: 7 });
+    expect(short.join('')).not.toContain('q7Zx-w3'); // the secret itself is never logged
+  } finally {
+    await weak.stop();
+  }
+});
