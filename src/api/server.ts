@@ -84,7 +84,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   mountHealth(app, deps.ready);
   mountMetrics(app, { token: config.metricsToken, metrics, admission, pubSub, poolStats: deps.poolStats });
   mountSegmentExports(app, { verifier, contextFor, log, stallMs: config.exportStallMs });
-  mountImports(app, { verifier, contextFor, log, maxRunning: config.importConcurrency });
+  mountImports(app, { verifier, contextFor, log, maxRunning: config.importConcurrency, maxWaitMs: config.importWaitMs });
   mountMemberExports(app, { verifier, contextFor, log, stallMs: config.exportStallMs });
   // Development only: the IDE, and `/` leads to it. In production neither exists (404).
   if (!config.production) mountDevIde(app, deps.ide);

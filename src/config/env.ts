@@ -40,8 +40,10 @@ export interface AppConfig {
   bodyLimit: string;
   /** A streamed export whose reader takes nothing for this long is cut off (ms). */
   exportStallMs: number;
-  /** Bulk imports one process runs at once; the next upload is refused (503) before its body is read. */
+  /** Bulk imports one process runs at once; the next upload waits its turn, its body unread. */
   importConcurrency: number;
+  /** How long an upload waits for a turn before it is refused (503 with Retry-After), ms. */
+  importWaitMs: number;
   /** CONSOLE_DIR: the operator's console as built (served at /admin); default admin/dist in the project. */
   consoleDir: string;
   /** Webhook delivery (README, "Webhooks"). */
@@ -185,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimit: sizeOr(env.BODY_LIMIT, '100kb', 'BODY_LIMIT'),
     exportStallMs: intOr(env.EXPORT_STALL_MS, 60_000, 'EXPORT_STALL_MS'),
     importConcurrency: intOr(env.IMPORT_CONCURRENCY, 2, 'IMPORT_CONCURRENCY'),
+    importWaitMs: intOr(env.IMPORT_WAIT_MS, 30_000, 'IMPORT_WAIT_MS'),
     consoleDir: env.CONSOLE_DIR ? resolve(env.CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     webhooks: webhookSettings(env, production),
   };
