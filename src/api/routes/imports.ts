@@ -5,6 +5,7 @@ import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
 import { requestIdOf } from './request-telemetry';
+import { turns as turnsOf } from './turns';
 
 export interface ImportRouteDeps {
   verifier: TokenVerifier;
@@ -14,53 +15,6 @@ export interface ImportRouteDeps {
   maxRunning: number;
   /** How long an upload waits for a turn (IMPORT_WAIT_MS) before it is answered 503 with Retry-After. */
   maxWaitMs: number;
-}
-
-/** Uploads waiting for a turn at once; the next is 503 at once. */
-const MAX_WAITING_UPLOADS = 100;
-
-/**
- * The turns of the imports one process runs: at most `max` at once, the others waiting in
- * arrival order (their bodies unread: TCP holds them back at the client) for at most `waitMs`.
- * A turn freed goes straight to the first in line; one whose client hangs up leaves the line.
- */
-function importTurns(max: number, waitMs: number) {
-  let running = 0;
-  const line: (() => void)[] = [];
-  return {
-    get running() { return running; },
-    /** 'go' with a turn taken, 'busy' when none came in time (or the line is full), 'gone' when the client left first. */
-    take(res: Response): Promise<'go' | 'busy' | 'gone'> {
-      if (running < max) {
-        running++;
-        return Promise.resolve('go');
-      }
-      if (line.length >= MAX_WAITING_UPLOADS || waitMs <= 0) return Promise.resolve('busy');
-      return new Promise((resolve) => {
-        const leave = (why: 'busy' | 'gone') => {
-          const i = line.indexOf(grant);
-          if (i >= 0) line.splice(i, 1);
-          clearTimeout(timer);
-          res.off('close', onClose);
-          resolve(why);
-        };
-        const grant = () => {
-          clearTimeout(timer);
-          res.off('close', onClose);
-          resolve('go'); // the turn passes on without being counted down and up again
-        };
-        const onClose = () => leave('gone');
-        const timer = setTimeout(() => leave('busy'), waitMs);
-        line.push(grant);
-        res.once('close', onClose);
-      });
-    },
-    release(): void {
-      const next = line.shift();
-      if (next) next();
-      else running--;
-    },
-  };
 }
 
 const FORMATS: Record<string, 'csv' | 'ndjson'> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' };
@@ -78,7 +32,7 @@ function sendError(res: Response, status: number, code: string, message: string,
 export function mountImports(app: Express, { verifier, contextFor, log, maxRunning, maxWaitMs }: ImportRouteDeps): void {
   // Each import keeps a pool connection from its first byte to its last write: without a cap,
   // as many uploads at once as the pool has connections left every request waiting for them.
-  const turns = importTurns(maxRunning, maxWaitMs);
+  const turns = turnsOf(maxRunning, maxWaitMs);
   app.post('/imports/:kind', authenticate(verifier), async (req: Request<{ kind: string }>, res) => {
     const actor = actorOf(res);
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);

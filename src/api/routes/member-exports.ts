@@ -7,6 +7,7 @@ import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
 import { requestIdOf } from './request-telemetry';
 import { ReaderGone, streamedAnswer } from './streamed-answer';
+import { turns } from './turns';
 
 export interface MemberExportDeps {
   verifier: TokenVerifier;
@@ -19,13 +20,15 @@ export interface MemberExportDeps {
 const STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.FORBIDDEN]: 403, [ErrorCode.NOT_FOUND]: 404 };
 
 /**
- * Exports streaming at once in this process, and per token subject (role + sub). Each reads
- * from one transaction, a pool connection, for as long as its reader takes: a reader that
- * takes 16 kB every few seconds (within EXPORT_STALL_MS) keeps it for the whole download, and
- * twenty of them took the pool. A member downloads its own document once at a time.
+ * Exports streaming at once in this process. Each reads from one transaction, a pool
+ * connection, for as long as its reader takes: a reader that takes 16 kB every few seconds
+ * (within EXPORT_STALL_MS) keeps it for the whole download, and twenty of them took the pool.
+ * The next waits its turn for up to EXPORT_WAIT_MS, then is 503. A member downloads its own
+ * document once at a time (429); an admin or a service may have several in line.
  */
 export const MAX_EXPORTS = 4;
-export const MAX_EXPORTS_PER_SUBJECT = 1;
+export const MAX_MEMBER_EXPORTS = 1;
+export const EXPORT_WAIT_MS = 30_000;
 
 /**
  * GET /exports/members/<id>.json: a member's data export (the document memberDataExport
@@ -34,29 +37,38 @@ export const MAX_EXPORTS_PER_SUBJECT = 1;
  * before anything is sent.
  */
 export function mountMemberExports(app: Express, { verifier, contextFor, log, stallMs }: MemberExportDeps): void {
-  let streaming = 0;
-  const bySubject = new Map<string, number>();
+  const downloads = turns(MAX_EXPORTS, EXPORT_WAIT_MS);
+  const byMember = new Map<string, number>();
   app.get('/exports/members/:file', authenticate(verifier), async (req: Request<{ file: string }>, res: Response) => {
     const actor = actorOf(res);
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
     const id = canonicalId(req.params.file.replace(/\.json$/, '')); // a UUID in capitals is the same id, as in GraphQL (input-guard.ts)
-    const subject = `${actor.role}:${actor.sub}`;
-    const mine = bySubject.get(subject) ?? 0;
-    if (mine >= MAX_EXPORTS_PER_SUBJECT || streaming >= MAX_EXPORTS) {
-      const own = mine >= MAX_EXPORTS_PER_SUBJECT;
+    const member = actor.role === 'member' ? actor.sub : null;
+    if (member !== null && (byMember.get(member) ?? 0) >= MAX_MEMBER_EXPORTS) {
       res.setHeader('retry-after', '5');
-      return void res.status(own ? 429 : 503).json({ errors: [{
-        message: own ? 'An export of yours is still downloading; retry when it has finished' : `${streaming} exports are downloading already; retry later`,
-        extensions: { code: own ? ErrorCode.LIMIT_REACHED : 'SERVICE_UNAVAILABLE' },
+      return void res.status(429).json({ errors: [{
+        message: 'An export of yours is still downloading; retry when it has finished', extensions: { code: ErrorCode.LIMIT_REACHED },
       }] });
     }
-    streaming++;
-    bySubject.set(subject, mine + 1);
+    if (member !== null) byMember.set(member, (byMember.get(member) ?? 0) + 1);
+    const unmark = () => {
+      if (member === null) return;
+      const left = (byMember.get(member) ?? 1) - 1;
+      if (left > 0) byMember.set(member, left);
+      else byMember.delete(member);
+    };
+    const turn = await downloads.take(res);
+    if (turn !== 'go') {
+      unmark();
+      if (turn === 'gone') return;
+      res.setHeader('retry-after', '5');
+      return void res.status(503).json({ errors: [{
+        message: `${downloads.running} exports are downloading already; retry later`, extensions: { code: 'SERVICE_UNAVAILABLE' },
+      }] });
+    }
     res.once('close', () => {
-      streaming--;
-      const left = (bySubject.get(subject) ?? 1) - 1;
-      if (left > 0) bySubject.set(subject, left);
-      else bySubject.delete(subject);
+      downloads.release();
+      unmark();
     });
     const { services, clock } = contextFor(actor, requestIdOf(req));
     let started = false;
