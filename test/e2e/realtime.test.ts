@@ -221,6 +221,20 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     }
   });
 
+  it('a service or an admin naming a member that does not exist is NOT_FOUND, not a silent subscription', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const token of [await a.token('service'), await a.token('admin')]) {
+      const sub = listen(a.ws(token), { id: unknown });
+      await sub.until(() => sub.errors.length > 0);
+      expect(sub.errors[0]).toMatchObject({ message: `Member ${unknown} not found`, extensions: { code: 'NOT_FOUND' } });
+    }
+    // A member that exists is heard as before.
+    const m = await registerMember(a);
+    const known = listen(a.ws(await a.token('service')), { id: m });
+    await subscribed(a, 1);
+    known.stop();
+  });
+
   it('a member that names no member hears its own changes, and only those (issue 19)', async () => {
     const [me, someone] = [await registerMember(a), await registerMember(a)];
     const mine = listen(b.ws(await b.token('member', me)), {});

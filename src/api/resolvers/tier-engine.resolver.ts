@@ -21,6 +21,17 @@ function subscriptionScope(ctx: GraphQLContext, memberId: string | null | undefi
   return memberId || null;
 }
 
+/**
+ * The scope, and for a service or an admin naming a member, that member exists (NOT_FOUND, as
+ * tierChangeFeed and tierChanges answer): ids are the server's, so a subscription to an unknown
+ * one (a typo, another environment's id) would hear nothing, for ever, without a word.
+ */
+async function knownScope(ctx: GraphQLContext, memberId: string | null | undefined): Promise<string | null> {
+  const scope = subscriptionScope(ctx, memberId);
+  if (scope !== null && requireActor(ctx).role !== 'member') await ctx.services.members.getOrFail(scope);
+  return scope;
+}
+
 @Resolver()
 export class TierEngineResolver {
   @Authorized('admin')
@@ -80,8 +91,8 @@ export class TierEngineResolver {
 
   /** A member hears itself (with its own id or none); a service one given member; an admin any member, or every member without an id. */
   @Subscription(() => TierChange, {
-    subscribe: ({ args, context }) => {
-      const scope = subscriptionScope(context as GraphQLContext, (args as { memberId: string | null }).memberId);
+    subscribe: async ({ args, context }) => {
+      const scope = await knownScope(context as GraphQLContext, (args as { memberId: string | null }).memberId);
       return (context as GraphQLContext).pubSub.subscribe('TIER_CHANGED', scope);
     },
   })
@@ -92,8 +103,8 @@ export class TierEngineResolver {
   @Subscription(() => TierNotice, {
     name: 'tierNotices',
     description: 'At-risk notices for one member (the member itself, service or admin).',
-    subscribe: ({ args, context }) => {
-      const scope = subscriptionScope(context as GraphQLContext, (args as { memberId: string }).memberId);
+    subscribe: async ({ args, context }) => {
+      const scope = await knownScope(context as GraphQLContext, (args as { memberId: string }).memberId);
       return (context as GraphQLContext).pubSub.subscribe('TIER_NOTICE', scope);
     },
   })
