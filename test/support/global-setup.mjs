@@ -9,6 +9,8 @@ import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.mjs';
 export default async function globalSetup() {
   if (process.env.DATABASE_URL) {
     process.env.TEST_PG_ADMIN_URL = process.env.DATABASE_URL;
+    // The run's list of the databases it creates there, which the global teardown drops.
+    process.env.TEST_PG_CREATED = join(mkdtempSync(join(tmpdir(), 'loyalty-test-dbs-')), 'created');
     return;
   }
   const dir = join(mkdtempSync(join(tmpdir(), 'loyalty-test-')), 'pg');

@@ -14,6 +14,7 @@ import { loadConfig, type AppConfig } from '../../src/config/env';
 import { pinSession, pinnedUrl } from '../../src/db/session-settings';
 import type { Role } from '../../src/modules/actor';
 import { statementCounter, type StatementCounter } from './statements';
+import { recordTestDatabase } from './test-databases.cjs';
 
 /** The test tokens' exp: 10000-01-02T00:00:00Z, in seconds (a day past MAX_INSTANT, src/common/clock.ts). */
 const TOKENS_EXPIRE_AT = 253_402_387_200;
@@ -26,7 +27,7 @@ export interface GqlResponse<T = Record<string, any>> {
   errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [k: string]: unknown } }[];
 }
 
-/** Creates an empty database of its own for one test file on the run's PostgreSQL. */
+/** Creates an empty database of its own for one test file on the run's PostgreSQL (dropped at the run's end on DATABASE_URL's server: test-databases.cjs). */
 export async function createTestDatabase(prefix = 't'): Promise<string> {
   const admin = process.env.TEST_PG_ADMIN_URL;
   if (!admin) throw new Error('TEST_PG_ADMIN_URL is not set: run through Jest (global setup)');
@@ -35,6 +36,7 @@ export async function createTestDatabase(prefix = 't'): Promise<string> {
   await client.connect();
   await client.query(`create database "${name}"`);
   await client.end();
+  recordTestDatabase(name);
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return url.toString();
