@@ -202,6 +202,20 @@ describe('parameter recovery on simulated customers', () => {
     expect(Math.abs(fromBox.a / cold.a - 1)).toBeLessThan(1e-3);
   });
 
+  it('leaves a warm start that stopped short of the box (ln a = -11.84, not within 0.01 of -12) for the optimum', () => {
+    // The embedded server's demo seeding: the fit of 2026-09-01 ended at a = 7.18e-6, b = 27,592
+    // (ln a = -11.84), which the check for a fit on the box missed; every later fit started there
+    // and stayed, 2026-12-01's at a log-likelihood of -3669.77 against the optimum's -3586.32, and
+    // the backtest's K-S and Gini reported on that wrong fit.
+    const demo = (JSON.parse(readFileSync(resolve(__dirname, '../../../test/fixtures/demo-summaries-2026-12-01.json'), 'utf8')) as { rows: number[][] }).rows
+      .map(([x, tx, T, count]) => ({ x, tx, T, count }));
+    const cold = fitBgNbd(demo);
+    expect(Math.log(cold.a)).toBeGreaterThan(-6);
+    const stalled = fitBgNbd(demo, { start: { r: 0.6229692543848379, alpha: 30.8230958474629, a: 7.1829203980125225e-6, b: 27592.28314695401 } });
+    expect(relativeGap(stalled, cold)).toBeLessThan(1e-6);
+    expect(Math.abs(stalled.a / cold.a - 1)).toBeLessThan(1e-3);
+  });
+
   it('ends on the box, as fast, where drop-out is not identifiable', () => {
     // x and t_x at random whatever T: no sign of drop-out, so a and b run off together towards the NBD limit.
     let seed = 7;
