@@ -40,6 +40,7 @@ import { Migration20261213090000_campaign_reward_stock } from './Migration202612
 import { Migration20261213100000_refund_unrecovered_event } from './Migration20261213100000_refund_unrecovered_event';
 import { Migration20261213110000_referral_unrecovered } from './Migration20261213110000_referral_unrecovered';
 import { Migration20261214090000_referral_erased_referrer_unrecovered } from './Migration20261214090000_referral_erased_referrer_unrecovered';
+import { Migration20261215090000_member_search_fold_forms } from './Migration20261215090000_member_search_fold_forms';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
 import { Migration20261209200000_webhook_delivery_due_index } from './Migration20261209200000_webhook_delivery_due_index';
 
@@ -84,4 +85,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261213100000_refund_unrecovered_event', class: Migration20261213100000_refund_unrecovered_event },
   { name: 'Migration20261213110000_referral_unrecovered', class: Migration20261213110000_referral_unrecovered },
   { name: 'Migration20261214090000_referral_erased_referrer_unrecovered', class: Migration20261214090000_referral_erased_referrer_unrecovered },
+  { name: 'Migration20261215090000_member_search_fold_forms', class: Migration20261215090000_member_search_fold_forms },
 ];

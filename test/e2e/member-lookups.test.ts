@@ -127,6 +127,16 @@ describe('searchMembers', () => {
     expect((await s.sql(`select member_search_fold('ÉLODIE Ünal ØRSTED') as f`))[0].f).toBe('élodie ünal ørsted');
   });
 
+  it('letters whose lower case depends on their place or the collation: final sigma, dotted capital I', async () => {
+    // ICU (PostgreSQL before 17) lowers a Σ that ends the text to ς, and İ to i + U+0307; pg_c_utf8
+    // lowers every Σ to σ and İ to i, and leaves a typed ς as it is. One form for each, whichever.
+    const sisyphus = await registerMember(s, { displayName: 'ΣΊΣΥΦΟΣ Παπαδόπουλος' });
+    const ilkay = await registerMember(s, { displayName: 'İlkay Gündoğan', email: 'İLKAY@example.com' });
+    for (const q of ['ΣΊΣ', 'σίσ', 'σίσυφος', 'ΣΊΣΥΦΟΣ', 'Σίσυφος π']) expect([q, await found(q)]).toEqual([q, [sisyphus]]);
+    for (const q of ['ilk', 'ILK', 'İlk', 'ilkay g']) expect([q, await found(q)]).toEqual([q, [ilkay]]);
+    expect(await found('ilkay@example.com')).toEqual([ilkay]);
+  });
+
   it('exact matches win: a text that is an externalId does not list the names it starts', async () => {
     await registerMember(s, { externalId: 'Ada', displayName: 'Someone' });
     const [owner] = await ids(`select id from member where external_id = 'Ada'`);
