@@ -12,7 +12,7 @@ import { seedIfRequested } from './db/seeding';
 export const READY_MESSAGE = { loyalty: 'ready' } as const;
 const isReady = (m: unknown) => (m as { loyalty?: unknown } | null)?.loyalty === READY_MESSAGE.loyalty;
 
-/** Connections a server process may hold besides its pool: the outbox LISTEN, the webhook worker's, and the migrator's lock at start. */
+/** Connections a server process may hold besides its pool: the outbox LISTEN, the webhook worker's, and the migrator's lock at start or, later, a scheduled job's run lock. */
 const CONNECTIONS_BESIDES_POOL = 3;
 /** A worker that dies is replaced, unless this many died within RESTART_WINDOW_MS: then the primary stops. */
 const MAX_RESTARTS = 5;

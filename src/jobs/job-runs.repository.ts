@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppEntityManager, PgConnection } from '../db/entity-manager';
+import { Client } from 'pg';
+import { namedUrl, pinSession } from '../db/session-settings';
 
 /**
  * The scheduler's SQL over job_run, one row per (job, slot) that an instance claimed. Its
@@ -14,27 +15,37 @@ export const RUN_LOCK_CLASS = 23024;
 /** A slot this instance runs: its run id; `resumed` when the slot's first runner died before it finished; `release` when done. */
 export interface SlotClaim { id: string; resumed: boolean; release(): Promise<void> }
 
+/** The application_name of a runner's lock connection (idle while its job runs, so no probe counts it). */
+export const SCHEDULER_APPLICATION = 'loyalty-scheduler';
+
 /**
  * Claims the job's slot, or null when another runner has it (running now, or finished). The
- * lock comes first, on a pooled connection kept until `release`: a slot claimed but unfinished
- * whose lock is free lost its runner (its process died: PostgreSQL ended its session and so
- * its lock), and is claimed again here, so the job still runs once that day. A runner that is
- * alive holds the lock, so no other instance runs the slot beside it.
+ * lock comes first, on a connection of its own kept until `release`: a slot claimed but
+ * unfinished whose lock is free lost its runner (its process died: PostgreSQL ended its
+ * session and so its lock), and is claimed again here, so the job still runs once that day. A
+ * runner that is alive holds the lock, so no other instance runs the slot beside it.
+ *
+ * Not a pool connection, as the migrator's lock is not (src/db/database.ts): held for the whole
+ * run, it left the job itself one connection fewer, so with DB_POOL_MAX=1 every scheduled job
+ * waited for a connection it never got (Knex's timeout a minute later, every tick) and every
+ * request with it, and with a small pool a long refresh left the requests next to nothing.
  */
 export async function claimSlot(em: EntityManager, job: string, slot: string): Promise<SlotClaim | null> {
-  const pool = (em as unknown as AppEntityManager).pool();
-  const connection = await pool.acquireConnection();
+  // A slot run to its end (each tick after the first of the day, on every instance) needs no connection of its own.
+  const [done] = await em.execute<{ done: boolean }[]>('select true as done from job_run where job = ? and slot = ? and finished_at is not null', [job, slot]);
+  if (done) return null;
+  const connection = new Client({ connectionString: namedUrl(em.config.get('clientUrl'), SCHEDULER_APPLICATION) });
+  // A connection cut while the job runs (PostgreSQL restarted) ends the lock with it; the
+  // error is not the process's to die of.
+  connection.on('error', () => undefined);
   const key = `${job} ${slot}`;
-  let locked = false;
   const release = async () => {
-    try {
-      if (locked) await connection.query('select pg_advisory_unlock($1, hashtext($2))', [RUN_LOCK_CLASS, key]);
-    } finally {
-      await pool.releaseConnection(connection);
-    }
+    await connection.end(); // the lock goes with its session
   };
   try {
-    locked = await tryLock(connection, key);
+    await connection.connect();
+    await pinSession(connection);
+    const locked = await tryLock(connection, key);
     if (!locked) {
       await release();
       return null;
@@ -57,7 +68,7 @@ export async function claimSlot(em: EntityManager, job: string, slot: string): P
   }
 }
 
-async function tryLock(connection: PgConnection, key: string): Promise<boolean> {
+async function tryLock(connection: Client, key: string): Promise<boolean> {
   const { rows } = await connection.query('select pg_try_advisory_lock($1, hashtext($2)) as locked', [RUN_LOCK_CLASS, key]);
   return (rows[0] as { locked: boolean }).locked;
 }

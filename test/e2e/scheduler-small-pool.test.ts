@@ -1,0 +1,31 @@
+import pino from 'pino';
+import { Scheduler, daily } from '../../src/jobs/scheduler';
+import { startTestServer, type TestServer } from '../support/harness';
+
+// DB_POOL_MAX=1: the smallest pool an operator may set. The run lock of a scheduled job
+// (job-runs.repository.ts) is held for the whole run; taken from the pool, it left the job
+// itself no connection, and the job and every request waited for one until Knex gave up.
+let s: TestServer;
+beforeAll(async () => { s = await startTestServer({ dbPoolMax: 1 }); });
+afterAll(() => s.stop());
+
+describe('scheduler on a pool of one connection', () => {
+  it('runs a job that queries the database, and requests are answered while it runs', async () => {
+    let answered: unknown = null;
+    const job = daily('small-pool', async () => {
+      const [row] = await s.app.orm.em.fork().execute<{ n: number }[]>('select 1 as n');
+      // A request while the job runs (its lock held) is answered too.
+      answered = (await s.admin('{ tiers { code } }')).tiers;
+      return { processed: row.n, changed: 0 };
+    });
+    const scheduler = new Scheduler(s.app.orm, pino({ level: 'silent' }), null, [job]);
+    const ran = await scheduler.tick(new Date('2026-05-05T12:00:00.000Z'));
+    expect(ran).toEqual(['small-pool']);
+    expect(answered).toEqual([]);
+    expect(await s.sql(`select slot, result from job_run where job = 'small-pool'`)).toEqual([
+      { slot: '2026-05-05', result: { processed: 1, changed: 0 } },
+    ]);
+    // The slot is done: the next tick of the day claims nothing.
+    expect(await scheduler.tick(new Date('2026-05-05T13:00:00.000Z'))).toEqual([]);
+  }, 20_000);
+});
