@@ -28,4 +28,21 @@ describe('scheduler on a pool of one connection', () => {
     // The slot is done: the next tick of the day claims nothing.
     expect(await scheduler.tick(new Date('2026-05-05T13:00:00.000Z'))).toEqual([]);
   }, 20_000);
+
+  it('a job that fails is recorded, and the next job of the tick still runs', async () => {
+    const failing = daily('small-pool-fails', async () => {
+      await s.app.orm.em.fork().execute('select 1');
+      throw new Error('boom');
+    });
+    const next = daily('small-pool-next', async () => {
+      await s.app.orm.em.fork().execute('select 1');
+      return { processed: 0, changed: 0 };
+    });
+    const ran = await new Scheduler(s.app.orm, pino({ level: 'silent' }), null, [failing, next]).tick(new Date('2026-05-05T12:00:00.000Z'));
+    expect(ran).toEqual(['small-pool-next']);
+    expect(await s.sql(`select job, result from job_run where job like 'small-pool-%' order by job`)).toEqual([
+      { job: 'small-pool-fails', result: { error: 'Error: boom' } },
+      { job: 'small-pool-next', result: { processed: 0, changed: 0 } },
+    ]);
+  }, 20_000);
 });
