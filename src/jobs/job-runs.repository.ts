@@ -26,9 +26,8 @@ export const SCHEDULER_APPLICATION = 'loyalty-scheduler';
  * runner that is alive holds the lock, so no other instance runs the slot beside it.
  *
  * Not a pool connection, as the migrator's lock is not (src/db/database.ts): held for the whole
- * run, it left the job itself one connection fewer, so with DB_POOL_MAX=1 every scheduled job
- * waited for a connection it never got (Knex's timeout a minute later, every tick) and every
- * request with it, and with a small pool a long refresh left the requests next to nothing.
+ * run, it left the job one connection fewer, so with DB_POOL_MAX=2 the points expiry (two
+ * connections at once) waited for one it never got, and every request with it.
  */
 export async function claimSlot(em: EntityManager, job: string, slot: string): Promise<SlotClaim | null> {
   // A slot run to its end (each tick after the first of the day, on every instance) needs no connection of its own.

@@ -2,18 +2,20 @@ import pino from 'pino';
 import { Scheduler, daily } from '../../src/jobs/scheduler';
 import { startTestServer, type TestServer } from '../support/harness';
 
-// DB_POOL_MAX=1: the smallest pool an operator may set. The run lock of a scheduled job
-// (job-runs.repository.ts) is held for the whole run; taken from the pool, it left the job
-// itself no connection, and the job and every request waited for one until Knex gave up.
+// DB_POOL_MAX=2: the smallest pool an operator may set. The run lock of a scheduled job
+// (job-runs.repository.ts) is held for the whole run; taken from the pool, it left the job one
+// connection: a job that used two at once (the points expiry) and a request made while a job
+// ran waited for a connection until Knex gave up.
 let s: TestServer;
-beforeAll(async () => { s = await startTestServer({ dbPoolMax: 1 }); });
+beforeAll(async () => { s = await startTestServer({ dbPoolMax: 2 }); });
 afterAll(() => s.stop());
 
-describe('scheduler on a pool of one connection', () => {
-  it('runs a job that queries the database, and requests are answered while it runs', async () => {
+describe('scheduler on a pool of two connections', () => {
+  it('runs a job that holds a transaction and queries beside it, and requests are answered while it runs', async () => {
     let answered: unknown = null;
     const job = daily('small-pool', async () => {
-      const [row] = await s.app.orm.em.fork().execute<{ n: number }[]>('select 1 as n');
+      // As the points expiry does: a transaction open on one connection, a query on another.
+      const [row] = await s.app.orm.em.fork().transactional(async () => s.app.orm.em.fork().execute<{ n: number }[]>('select 1 as n'));
       // A request while the job runs (its lock held) is answered too.
       answered = (await s.admin('{ tiers { code } }')).tiers;
       return { processed: row.n, changed: 0 };
