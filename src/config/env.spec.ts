@@ -16,6 +16,8 @@ describe('WORKERS and DB_POOL_MAX', () => {
     expect(loadConfig({}).dbPoolMax).toBe(20);
     expect(loadConfig({ DB_POOL_MAX: '8' }).dbPoolMax).toBe(8);
     expect(() => loadConfig({ DB_POOL_MAX: '0' })).toThrow('DB_POOL_MAX must be a positive integer');
+    expect(() => loadConfig({ DB_POOL_MAX: '1' })).toThrow('DB_POOL_MAX must be at least 2');
+    expect(loadConfig({ DB_POOL_MAX: '2' }).dbPoolMax).toBe(2);
   });
 });
 

@@ -85,6 +85,18 @@ function intOr(value: string | undefined, fallback: number, name: string): numbe
   return n;
 }
 
+/**
+ * DB_POOL_MAX: at least 2. The nightly points expiry reads its due members from a cursor in one
+ * transaction while it writes on another connection (points.service.ts); with one connection it
+ * waited for a second that never came, a minute each day (Knex's timeout, "scheduled job
+ * failed"), every request waiting with it, and points never expired.
+ */
+function poolMaxOr(value: string | undefined): number {
+  const n = intOr(value, 20, 'DB_POOL_MAX');
+  if (n < 2) throw new Error('DB_POOL_MAX must be at least 2 (the nightly points expiry reads on one connection while it writes on another)');
+  return n;
+}
+
 function shareOr(value: string | undefined, fallback: number, name: string): number {
   if (value == null || value === '') return fallback;
   const n = Number(value);
@@ -161,7 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: portOr(env.PORT),
     databaseUrl: env.DATABASE_URL || null,
     workers: workersOr(env.WORKERS),
-    dbPoolMax: intOr(env.DB_POOL_MAX, 20, 'DB_POOL_MAX'),
+    dbPoolMax: poolMaxOr(env.DB_POOL_MAX),
     jwtSecret,
     jwtJwksUrl,
     jwtIssuer: env.JWT_ISSUER || null,
