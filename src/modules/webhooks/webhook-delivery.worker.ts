@@ -51,6 +51,8 @@ export class WebhookDeliveryWorker {
   private pollTimer: NodeJS.Timeout | null = null;
   private retryTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private pumping = false;
+  /** The claiming loop under way, if any (stop() waits for it before it ends the connection). */
+  private pumped: Promise<void> = Promise.resolve();
   private soonTimer: NodeJS.Timeout | null = null;
   private again = false;
   /** Attempts claimed and not finished, per endpoint: in flight or waiting in line. */
@@ -135,7 +137,7 @@ export class WebhookDeliveryWorker {
       return;
     }
     this.pumping = true;
-    void this.pump().finally(() => { this.pumping = false; }); // pump() logs its own failures
+    this.pumped = this.pump().finally(() => { this.pumping = false; }); // pump() logs its own failures
   }
 
   private async pump(): Promise<void> {
@@ -358,7 +360,10 @@ export class WebhookDeliveryWorker {
     this.line.clear();
     await this.giveBack(waiting);
     await Promise.allSettled([...this.sending]);
-    // A claim under way as the worker stopped: what it took is given back too.
+    // A claim (or the lines' check) under way as the worker stopped ends before the connection
+    // does (ended under it, it failed as "webhook claim failed: Connection terminated", an error
+    // logged on every such stop); what it took is given back too.
+    await this.pumped;
     await this.giveBack([...this.line.values()].flat().map((w) => w.a));
     this.line.clear();
     if (this.flushTimer) {
