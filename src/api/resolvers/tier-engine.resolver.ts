@@ -23,7 +23,7 @@ function subscriptionScope(ctx: GraphQLContext, memberId: string | null | undefi
 
 /**
  * The scope, and for a service or an admin naming a member, that member exists (NOT_FOUND, as
- * tierChangeFeed and tierChanges answer): ids are the server's, so a subscription to an unknown
+ * tierChangeFeed answers): ids are the server's, so a subscription to an unknown
  * one (a typo, another environment's id) would hear nothing, for ever, without a word.
  */
 async function knownScope(ctx: GraphQLContext, memberId: string | null | undefined): Promise<string | null> {
