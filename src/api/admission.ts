@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 
 /**
  * GraphQL operations in progress at once, the rest waiting in arrival order: HTTP requests
@@ -110,5 +110,32 @@ export class Admission {
       }) as typeof end;
       this.admit(start);
     };
+  }
+}
+
+/**
+ * `work` for an HTTP request that holds a place of `admission` from its start to its end (an
+ * import, a streamed export: each keeps a pool connection that long) and may wait at most
+ * `waitMs` for it, its body unread meanwhile (TCP holds it back at the client). 'busy' when the
+ * line is full or the wait ran out, 'gone' when the client left first (its work never runs).
+ */
+export async function runWithin<T>(admission: Admission, res: Response, waitMs: number, work: () => Promise<T>): Promise<{ ran: T } | 'busy' | 'gone'> {
+  const left = new AbortController();
+  const timer = setTimeout(() => left.abort('busy'), waitMs);
+  const onClose = () => left.abort('gone');
+  res.once('close', onClose);
+  const settle = () => {
+    clearTimeout(timer);
+    res.off('close', onClose);
+  };
+  try {
+    const running = admission.run(async () => {
+      settle();
+      return { ran: await work() };
+    }, left.signal);
+    if (running === null) return 'busy';
+    return (await running) ?? (left.signal.reason as 'busy' | 'gone');
+  } finally {
+    settle();
   }
 }

@@ -1,11 +1,11 @@
 import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../../common/errors';
+import { Admission, runWithin } from '../admission';
 import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
 import { requestIdOf } from './request-telemetry';
-import { turns as turnsOf } from './turns';
 
 export interface ImportRouteDeps {
   verifier: TokenVerifier;
@@ -16,6 +16,9 @@ export interface ImportRouteDeps {
   /** How long an upload waits for a turn (IMPORT_WAIT_MS) before it is answered 503 with Retry-After. */
   maxWaitMs: number;
 }
+
+/** Uploads waiting for a turn at once; the next is 503 at once. */
+const MAX_WAITING_UPLOADS = 100;
 
 const FORMATS: Record<string, 'csv' | 'ndjson'> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' };
 
@@ -32,7 +35,7 @@ function sendError(res: Response, status: number, code: string, message: string,
 export function mountImports(app: Express, { verifier, contextFor, log, maxRunning, maxWaitMs }: ImportRouteDeps): void {
   // Each import keeps a pool connection from its first byte to its last write: without a cap,
   // as many uploads at once as the pool has connections left every request waiting for them.
-  const turns = turnsOf(maxRunning, maxWaitMs);
+  const turns = new Admission(maxRunning, MAX_WAITING_UPLOADS);
   app.post('/imports/:kind', authenticate(verifier), async (req: Request<{ kind: string }>, res) => {
     const actor = actorOf(res);
     if (!actor) return sendUnauthenticated(res, 'Authentication required', false);
@@ -57,32 +60,27 @@ export function mountImports(app: Express, { verifier, contextFor, log, maxRunni
     if (encoding !== '' && encoding !== 'identity') {
       return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `The body must not be compressed (Content-Encoding: ${encoding} is not read)`);
     }
-    const turn = await turns.take(res);
-    if (turn === 'gone') return; // the client hung up while it waited: nothing was read, nothing to answer
+    const { services } = contextFor(actor, requestIdOf(req));
+    // The turn is held until the job has ended, not only until the answer: the checks and
+    // writes after it keep the import's connection.
+    const turn = await runWithin(turns, res, maxWaitMs, async () => {
+      try {
+        const started = await services.imports.start(actor, { kind, mode: kind === 'MEMBERS' ? null : (mode as 'history' | 'earn'), format, body: req });
+        res.status(202).json({ id: started.job.id, status: started.job.status, rowsStaged: started.job.rowsTotal });
+        // The checks and writes go on after the answer; their outcome is the job's (FAILED with its reason).
+        const job = await started.finished.catch((err: unknown) => void log.error({ err, importId: started.job.id }, 'import failed'));
+        if (job?.status === 'FAILED') log.warn({ importId: job.id, failure: job.failure }, 'import failed');
+      } catch (err) {
+        if (err instanceof AppError) return sendError(res, 400, err.code, err.message, typeof err.details.field === 'string' ? err.details.field : undefined);
+        log.warn({ err }, 'import upload failed');
+        if (!res.headersSent) sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'The upload did not complete');
+      }
+    });
     if (turn === 'busy') {
       res.setHeader('retry-after', '5');
-      return sendError(res, 503, 'SERVICE_UNAVAILABLE',
-        `${turns.running} imports are running already (at most ${maxRunning} at once) and none finished in time; retry when one has finished`);
+      sendError(res, 503, 'SERVICE_UNAVAILABLE',
+        `${turns.inProgress} imports are running already (at most ${maxRunning} at once) and none finished in time; retry when one has finished`);
     }
-    let done = false;
-    const finish = () => {
-      if (!done) turns.release();
-      done = true;
-    };
-    const { services } = contextFor(actor, requestIdOf(req));
-    try {
-      const started = await services.imports.start(actor, { kind, mode: kind === 'MEMBERS' ? null : (mode as 'history' | 'earn'), format, body: req });
-      // The checks and writes go on after the answer; their outcome is the job's (FAILED with its reason).
-      void started.finished.then(
-        (job) => { if (job.status === 'FAILED') log.warn({ importId: job.id, failure: job.failure }, 'import failed'); },
-        (err: unknown) => log.error({ err, importId: started.job.id }, 'import failed'),
-      ).finally(finish);
-      res.status(202).json({ id: started.job.id, status: started.job.status, rowsStaged: started.job.rowsTotal });
-    } catch (err) {
-      finish();
-      if (err instanceof AppError) return sendError(res, 400, err.code, err.message, typeof err.details.field === 'string' ? err.details.field : undefined);
-      log.warn({ err }, 'import upload failed');
-      if (!res.headersSent) sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'The upload did not complete');
-    }
+    // 'gone': the client hung up while it waited: nothing was read, nothing to answer.
   });
 }

@@ -2,12 +2,12 @@ import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../../common/errors';
 import { canonicalId } from '../../modules/members/members.service';
+import { Admission, runWithin } from '../admission';
 import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
 import { requestIdOf } from './request-telemetry';
 import { ReaderGone, streamedAnswer } from './streamed-answer';
-import { turns } from './turns';
 
 export interface MemberExportDeps {
   verifier: TokenVerifier;
@@ -29,6 +29,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.FORBIDDEN]: 403,
 export const MAX_EXPORTS = 4;
 export const MAX_MEMBER_EXPORTS = 1;
 export const EXPORT_WAIT_MS = 30_000;
+/** Downloads waiting for a turn at once; the next is 503 at once. */
+const MAX_WAITING_EXPORTS = 100;
 
 /**
  * GET /exports/members/<id>.json: a member's data export (the document memberDataExport
@@ -37,7 +39,7 @@ export const EXPORT_WAIT_MS = 30_000;
  * before anything is sent.
  */
 export function mountMemberExports(app: Express, { verifier, contextFor, log, stallMs }: MemberExportDeps): void {
-  const downloads = turns(MAX_EXPORTS, EXPORT_WAIT_MS);
+  const downloads = new Admission(MAX_EXPORTS, MAX_WAITING_EXPORTS);
   const byMember = new Map<string, number>();
   app.get('/exports/members/:file', authenticate(verifier), async (req: Request<{ file: string }>, res: Response) => {
     const actor = actorOf(res);
@@ -57,39 +59,34 @@ export function mountMemberExports(app: Express, { verifier, contextFor, log, st
       if (left > 0) byMember.set(member, left);
       else byMember.delete(member);
     };
-    const turn = await downloads.take(res);
-    if (turn !== 'go') {
-      unmark();
-      if (turn === 'gone') return;
+    const { services, clock } = contextFor(actor, requestIdOf(req));
+    const turn = await runWithin(downloads, res, EXPORT_WAIT_MS, async () => {
+      let started = false;
+      const write = streamedAnswer(res, stallMs, () => {
+        started = true;
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.setHeader('content-disposition', `attachment; filename="member-${id}.json"`);
+        res.setHeader('cache-control', 'no-store');
+      });
+      try {
+        await services.dataRights.streamExport(actor, id, write, clock.now());
+      } catch (err) {
+        // Its reader gone, the export stopped and gave its transaction back: nothing to answer.
+        if (err instanceof ReaderGone) return void log.info({ reason: err.message }, 'member export stopped: its reader has gone');
+        if (!started && err instanceof AppError && STATUS[err.code]) {
+          return void res.status(STATUS[err.code]!).json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
+        }
+        log.error({ err }, 'member export failed');
+        if (!started) return void res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        return void res.destroy(); // a truncated document must not look complete
+      }
+      res.end();
+    }).finally(unmark);
+    if (turn === 'busy') {
       res.setHeader('retry-after', '5');
-      return void res.status(503).json({ errors: [{
-        message: `${downloads.running} exports are downloading already; retry later`, extensions: { code: 'SERVICE_UNAVAILABLE' },
+      res.status(503).json({ errors: [{
+        message: `${downloads.inProgress} exports are downloading already; retry later`, extensions: { code: 'SERVICE_UNAVAILABLE' },
       }] });
     }
-    res.once('close', () => {
-      downloads.release();
-      unmark();
-    });
-    const { services, clock } = contextFor(actor, requestIdOf(req));
-    let started = false;
-    const write = streamedAnswer(res, stallMs, () => {
-      started = true;
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.setHeader('content-disposition', `attachment; filename="member-${id}.json"`);
-      res.setHeader('cache-control', 'no-store');
-    });
-    try {
-      await services.dataRights.streamExport(actor, id, write, clock.now());
-    } catch (err) {
-      // Its reader gone, the export stopped and gave its transaction back: nothing to answer.
-      if (err instanceof ReaderGone) return void log.info({ reason: err.message }, 'member export stopped: its reader has gone');
-      if (!started && err instanceof AppError && STATUS[err.code]) {
-        return void res.status(STATUS[err.code]!).json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
-      }
-      log.error({ err }, 'member export failed');
-      if (!started) return void res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      return void res.destroy(); // a truncated document must not look complete
-    }
-    res.end();
   });
 }
