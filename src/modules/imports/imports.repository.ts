@@ -135,6 +135,9 @@ export async function scrubErrorsForErasure(tx: EntityManager, externalId: strin
   return rows[0]?.n ?? 0;
 }
 
+/** What a job the server stopped under says, whether its process died or it was stopped between batches. */
+export const STOPPED_FAILURE = 'The server stopped while the import ran; nothing after its last committed batch was written. Import the file again: lines already in are skipped.';
+
 /**
  * Jobs marked RUNNING whose process is gone (nobody holds their advisory lock): FAILED, their
  * staging tables dropped. A transaction-level try-lock, so the check itself holds nothing.
@@ -146,8 +149,8 @@ export async function failOrphans(tx: EntityManager): Promise<ImportJobRow[]> {
   const failed: ImportJobRow[] = [];
   for (const { id } of rows) {
     await dropJobTables(tx, id);
-    const [r] = await tx.execute<ImportJobRow[]>(`update import_job set status = 'FAILED', phase = 'DONE', failure = 'The server stopped while the import ran; nothing after its last committed batch was written. Import the file again: lines already in are skipped.',
-      finished_at = clock_timestamp() where id = ? and status = 'RUNNING' returning ${JOB_COLUMNS}`, [id]);
+    const [r] = await tx.execute<ImportJobRow[]>(`update import_job set status = 'FAILED', phase = 'DONE', failure = ?,
+      finished_at = clock_timestamp() where id = ? and status = 'RUNNING' returning ${JOB_COLUMNS}`, [STOPPED_FAILURE, id]);
     // Another instance's sweep whose snapshot also saw it RUNNING may have failed it (and announced
     // it) between that snapshot and this lock: the update re-reads the row and leaves it alone.
     if (r) failed.push(jobRow(r));

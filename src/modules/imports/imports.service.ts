@@ -33,8 +33,8 @@ const EARN_PAGE = 2_000;
 const EARN_LANES = 8;
 const DEADLOCK = '40P01';
 
-/** What a job stopped between batches because its server was stopping says (as a job whose process died does). */
-export const STOPPED_FAILURE = 'The server stopped while the import ran; nothing after its last committed batch was written. Import the file again: lines already in are skipped.';
+/** What a job stopped between batches because its server was stopping says: what a job whose process died says. */
+export const STOPPED_FAILURE = repo.STOPPED_FAILURE;
 
 /** Thrown between batches once this process is stopping. */
 class ImportStopped extends Error {}
