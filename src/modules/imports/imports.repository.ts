@@ -373,7 +373,7 @@ export async function createAffected(em: EntityManager, id: string): Promise<voi
  * as it is. The members they touch go into the job's affected table for the tier decision.
  */
 export async function insertHistory(tx: EntityManager, id: string, range: { from: string; to: string }, ppu: number): Promise<number> {
-  const [r] = await tx.execute<{ lines: number }[]>(
+  const [r] = await tx.execute<{ lines: number; inserted: number }[]>(
     `with src as materialized (
        select s.order_id, m.id as member_id, ${cents('s.amount')} as amount_cents, coalesce(${cents('s.refunded_amount')}, 0) as refunded_cents,
          s.occurred_at::timestamptz as occurred_at
@@ -392,8 +392,36 @@ export async function insertHistory(tx: EntityManager, id: string, range: { from
      ), aff as (
        insert into ${affectedTable(id)} (member_id) select distinct member_id from ins on conflict do nothing
      )
-     select (select count(*) from src)::int as lines`,
+     select (select count(*) from src)::int as lines, (select count(*) from ins)::int as inserted`,
     [range.from, range.to, ppu, ppu],
+  );
+  return r.inserted === r.lines ? r.lines : settleRecorded(tx, id, range);
+}
+
+/**
+ * The lines of a range whose orders were recorded already, as the file's check would see them
+ * now: an order recorded since the check (through the API, by another import) with another
+ * member, amount, instant or (history mode) refunded total is a rejected line, as the check
+ * rejects one recorded before it; the same order is done (a replay). Returns the lines done.
+ * Run only when a range inserted fewer orders than it has lines (a file imported again, an
+ * overlapping one), so a first import pays nothing for it.
+ */
+async function settleRecorded(tx: EntityManager, id: string, range: { from: string; to: string }): Promise<number> {
+  const [r] = await tx.execute<{ lines: number }[]>(
+    `with k as materialized (
+       select s.line, p.order_id is not null as recorded, case
+         when p.order_id is null then null
+         when p.member_id <> m.id or p.amount_cents <> ${cents('s.amount')} or p.occurred_at <> s.occurred_at::timestamptz
+           then 'orderId ' || s.order_id || ' is already recorded with another member, amount or occurredAt'
+         when p.refunded_cents <> coalesce(${cents('s.refunded_amount')}, 0)
+           then 'orderId ' || s.order_id || ' is already recorded with refundedAmount ' || trim_scale(p.refunded_cents::numeric / 100) || ': history mode leaves a recorded order as it is (earn mode refunds the difference)'
+       end as message
+       from ${stageTable(id)} s join member m on m.external_id = s.external_id left join purchase p on p.order_id = s.order_id
+       where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)}
+     ), e as (insert into import_error (job_id, line, message) select ?, line, message from k where message is not null on conflict do nothing returning 1
+     ), counted as (update import_job set rows_rejected = rows_rejected + (select count(*) from e) where id = ? and exists (select 1 from e))
+     select (select count(*) from k where recorded and message is null)::int as lines`,
+    [range.from, range.to, id, id],
   );
   return r.lines;
 }
@@ -502,17 +530,20 @@ export async function earnRound(tx: EntityManager, id: string, round: number, r:
   await tx.execute(
     `create temp table import_round on commit drop as
      with q as materialized ( -- each CTE once per row (inlined, the window sum ran once for every reference to it)
-       select q.order_id, q.member_id, q.amount_cents, q.occurred_at as at, a.balance, a.lifetime_earned, a.expired_through,
+       select q.line, q.order_id, q.member_id, q.amount_cents, q.occurred_at as at, a.balance, a.lifetime_earned, a.expired_through,
          m.tier_id, t.rank, m.tier_expires_at,
          floor(q.amount_cents * ?::numeric / 100)::bigint as qp,
          floor(q.amount_cents * ?::numeric * t.points_multiplier / 100)::bigint as earned,
-         exists (select 1 from purchase p where p.order_id = q.order_id) as replay,
+         p.order_id is not null as replay,
+         -- recorded since the file's check (an API call, another import) with another member, amount or instant: the line is rejected, not done
+         coalesce(p.member_id <> q.member_id or p.amount_cents <> q.amount_cents or p.occurred_at <> q.occurred_at, false) as conflict,
          coalesce(m.tier_expires_at <= greatest(q.occurred_at, (select tier_reviewed_through from program where id = 1)), false)
            or coalesce(m.last_qualifying_at > q.occurred_at, false)
            or exists (select 1 from purchase p where p.member_id = q.member_id and p.occurred_at > q.occurred_at)
            or exists (select 1 from tier_change c where c.member_id = q.member_id and c.occurred_at >= q.occurred_at and c.superseded_at is null)
            or a.balance < 0 or exists (select 1 from point_lot l where l.member_id = q.member_id and l.remaining < 0) as stale
        from ${queueTable(id)} q join point_account a on a.member_id = q.member_id join member m on m.id = q.member_id join tier t on t.id = m.tier_id
+         left join purchase p on p.order_id = q.order_id
        where q.round = ? and not q.fallback
      ), x as materialized (
        select q.*, case when q.qp > 0 then greatest(0, coalesce((select sum(e.points) from qualifying_entry e where e.member_id = q.member_id
@@ -562,9 +593,13 @@ export async function earnRound(tx: EntityManager, id: string, round: number, r:
        select w.order_id, w.member_id, w.amount_cents, w.earned, w.qp, lot.id, txn.id, w.at, true, chg.id, w.tier_id, ?, 'import'
        from w left join txn using (order_id) left join lot using (order_id) left join chg using (member_id)
        returning member_id
-     )
-     select (select count(*) from pur)::int as written, (select count(*) from import_round where replay)::int as replays`,
-    [UPGRADE_REASON, r.pointsPerUnit],
+     ), rej as (
+       insert into import_error (job_id, line, message)
+       select ?, line, 'orderId ' || order_id || ' is already recorded with another member, amount or occurredAt' from import_round where conflict
+       on conflict do nothing returning 1
+     ), counted as (update import_job set rows_rejected = rows_rejected + (select count(*) from rej) where id = ? and exists (select 1 from rej))
+     select (select count(*) from pur)::int as written, (select count(*) from import_round where replay and not conflict)::int as replays`,
+    [UPGRADE_REASON, r.pointsPerUnit, id, id],
   );
   return res;
 }

@@ -32,6 +32,8 @@ const DECIDE_BATCH = 5_000;
 const EARN_PAGE = 2_000;
 const EARN_LANES = 8;
 const DEADLOCK = '40P01';
+/** An order another writer recorded between an earn round's decision and its write: the round runs again and decides on it (a replay or a rejected line). */
+const UNIQUE_VIOLATION = '23505';
 
 /** What a job stopped between batches because its server was stopping says: what a job whose process died says. */
 export const STOPPED_FAILURE = repo.STOPPED_FAILURE;
@@ -337,7 +339,8 @@ export class ImportsService {
 
   /**
    * A transaction on the job's own connection: UTC for the file's times without an offset, the
-   * per-row webhook events off. Retried on a deadlock (two imports of overlapping files).
+   * per-row webhook events off. Retried on a deadlock (two imports of overlapping files) and on a
+   * unique violation (an order recorded by another writer between an earn round's decision and its write).
    */
   private async inOwnTransaction<T>(own: EntityManager, connection: PgConnection, work: (tx: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -356,7 +359,8 @@ export class ImportsService {
         return result;
       } catch (err) {
         await connection.query('rollback', []).catch(() => {});
-        if (attempt >= 5 || (err as { code?: string }).code !== DEADLOCK) throw err;
+        const code = (err as { code?: string }).code;
+        if (attempt >= 5 || (code !== DEADLOCK && code !== UNIQUE_VIOLATION)) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
       }
     }

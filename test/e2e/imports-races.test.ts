@@ -1,0 +1,113 @@
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+import { PURCHASE, expectLedgerConsistent } from '../support/ledger';
+import { eventually } from '../support/wait';
+import { whileInTransaction } from '../support/sessions';
+
+// An order recorded by another writer (an API call, another import) after a purchases file was
+// checked and before its line is written: the line is rejected as the check rejects an order
+// recorded before it (another member, amount or instant), never counted done while the order
+// holds another payload.
+
+let s: TestServer;
+let admin: string;
+let service: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = await s.token('admin');
+  service = await s.token('service');
+  await createLadder(s);
+});
+afterAll(() => s.stop());
+
+const JOB = `query($id: ID!) { importJob(id: $id) { id status rowsDone rowsRejected errors(first: 100) { line message } } }`;
+const csv = (rows: string[]) => rows.join('\n') + '\n';
+const AT = '2026-11-02T10:00:00Z';
+
+async function post(path: string, body: string): Promise<string> {
+  const res = await fetch(`${s.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` } });
+  expect(res.status).toBe(202);
+  return (await res.json()).id;
+}
+
+async function finished(id: string): Promise<any> {
+  let job: any;
+  await eventually(async () => {
+    job = (await s.admin(JOB, { id })).importJob;
+    return job.status !== 'RUNNING';
+  }, 'the import to end', 60_000);
+  return job;
+}
+
+async function untilWaiting(n: number, text: string): Promise<void> {
+  await eventually(async () => {
+    const [{ waiting }] = await s.sql(`select count(*)::int as waiting from pg_stat_activity
+      where wait_event_type = 'Lock' and query like '%' || $1 || '%' and datname = current_database()`, [text]);
+    return waiting >= n;
+  }, `${n} sessions to wait on ${text}`, 60_000);
+}
+
+const ANOTHER = (order: string) => `orderId ${order} is already recorded with another member, amount or occurredAt`;
+
+describe('earn mode', () => {
+  it('an order the API records for another member while the file waits for its member: the line is rejected, not done', async () => {
+    const m = await registerMember(s, { externalId: 'race-a' });
+    const other = await registerMember(s, { externalId: 'race-b' });
+    const file = csv(['orderId,externalId,amount,occurredAt', `rx-1,race-a,100,${AT}`, 'rx-2,race-a,50,2026-11-03T10:00:00Z']);
+    const id = await whileInTransaction(s, `select 1 from point_account where member_id = '${m}' for update`, async () => {
+      const id = await post('/imports/purchases?mode=earn', file);
+      await untilWaiting(1, 'point_account'); // checked; its first round waits for the member
+      const api = await s.gql(PURCHASE, { input: { memberId: other, orderId: 'rx-1', amount: 70, occurredAt: AT } }, service);
+      expect(api.errors).toBeUndefined();
+      return id;
+    });
+    const job = await finished(id);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 1, errors: [{ line: 2, message: ANOTHER('rx-1') }] });
+    expect(await s.sql(`select order_id, member_id::text, amount_cents::int from purchase where order_id like 'rx-%' order by order_id`))
+      .toEqual([{ order_id: 'rx-1', member_id: other, amount_cents: 7000 }, { order_id: 'rx-2', member_id: m, amount_cents: 5000 }]);
+    await expectLedgerConsistent(s);
+  });
+
+  it('two files with one order at two amounts, both checked before either writes: one line done, the other rejected', async () => {
+    await registerMember(s, { externalId: 'race-c' });
+    const [m] = await s.sql(`select id from member where external_id = 'race-c'`);
+    const [a, b] = await whileInTransaction(s, `select 1 from point_account where member_id = '${m.id}' for update`, async () => {
+      const a = await post('/imports/purchases?mode=earn', csv(['orderId,externalId,amount,occurredAt', `ry-1,race-c,100,${AT}`]));
+      const b = await post('/imports/purchases?mode=earn', csv(['orderId,externalId,amount,occurredAt', `ry-1,race-c,200,${AT}`]));
+      await untilWaiting(2, 'point_account');
+      return [a, b];
+    });
+    const jobs = [await finished(a), await finished(b)];
+    expect(jobs.map((j) => j.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(jobs.map((j) => j.rowsDone + j.rowsRejected)).toEqual([1, 1]);
+    const [stored] = await s.sql(`select amount_cents::int from purchase where order_id = 'ry-1'`);
+    const done = jobs[stored.amount_cents === 10000 ? 0 : 1];
+    const rejected = jobs[stored.amount_cents === 10000 ? 1 : 0];
+    expect(done).toMatchObject({ rowsDone: 1, rowsRejected: 0 });
+    expect(rejected).toMatchObject({ rowsDone: 0, rowsRejected: 1, errors: [{ line: 2, message: ANOTHER('ry-1') }] });
+    // One earn, the stored order's.
+    expect(await s.sql(`select amount::int from point_transaction where member_id = $1 and type = 'EARN'`, [m.id])).toEqual([{ amount: stored.amount_cents / 100 }]);
+    await expectLedgerConsistent(s);
+  });
+});
+
+describe('history mode', () => {
+  it('two files with one order at two amounts, both checked before either writes: one line done, the other rejected', async () => {
+    await registerMember(s, { externalId: 'race-d' });
+    // Writes to purchase held back (reads go on): both files are checked, then both wait to insert.
+    const [a, b] = await whileInTransaction(s, 'lock table purchase in exclusive mode', async () => {
+      const a = await post('/imports/purchases?mode=history', csv(['orderId,externalId,amount,occurredAt', `rz-1,race-d,100,${AT}`, `rz-2,race-d,10,${AT}`]));
+      const b = await post('/imports/purchases?mode=history', csv(['orderId,externalId,amount,occurredAt', `rz-1,race-d,200,${AT}`, `rz-2,race-d,10,${AT}`]));
+      await untilWaiting(2, 'insert into purchase');
+      return [a, b];
+    });
+    const jobs = [await finished(a), await finished(b)];
+    expect(jobs.map((j) => j.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const [stored] = await s.sql(`select amount_cents::int from purchase where order_id = 'rz-1'`);
+    const done = jobs[stored.amount_cents === 10000 ? 0 : 1];
+    const rejected = jobs[stored.amount_cents === 10000 ? 1 : 0];
+    // rz-2 is the same in both files: done in both (a replay in one).
+    expect(done).toMatchObject({ rowsDone: 2, rowsRejected: 0 });
+    expect(rejected).toMatchObject({ rowsDone: 1, rowsRejected: 1, errors: [{ line: 2, message: ANOTHER('rz-1') }] });
+  });
+});
