@@ -27,7 +27,7 @@ const AT = '2026-11-02T10:00:00Z';
 async function post(path: string, body: string): Promise<string> {
   const res = await fetch(`${s.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` } });
   expect(res.status).toBe(202);
-  return (await res.json()).id;
+  return ((await res.json()) as { id: string }).id;
 }
 
 async function finished(id: string): Promise<any> {
@@ -87,6 +87,29 @@ describe('earn mode', () => {
     expect(rejected).toMatchObject({ rowsDone: 0, rowsRejected: 1, errors: [{ line: 2, message: ANOTHER('ry-1') }] });
     // One earn, the stored order's.
     expect(await s.sql(`select amount::int from point_transaction where member_id = $1 and type = 'EARN'`, [m.id])).toEqual([{ amount: stored.amount_cents / 100 }]);
+    await expectLedgerConsistent(s);
+  });
+});
+
+describe('earn mode and erasure', () => {
+  it('a member erased after the file was checked earns nothing from it: its lines are rejected (NOT_FOUND), its balance stays forfeited', async () => {
+    const m = await registerMember(s, { externalId: 'race-e' });
+    await s.admin(`mutation { adjustPoints(input: { memberId: "${m}", amount: 40, reason: "seed", idempotencyKey: "race-e-seed" }) { id } }`);
+    const [erased, id] = await whileInTransaction(s, `select 1 from point_account where member_id = '${m}' for update`, async () => {
+      // The erasure waits for the member first, then the file's first round behind it.
+      const erased = s.admin(`mutation { eraseMember(memberId: "${m}", reason: "asked") { erasedAt } }`);
+      await untilWaiting(1, 'point_account');
+      const id = await post('/imports/purchases?mode=earn', csv(['orderId,externalId,amount,occurredAt', `re-1,race-e,100,${AT}`, 're-2,race-e,50,2026-11-03T10:00:00Z']));
+      await untilWaiting(2, 'point_account');
+      return [erased, id] as const;
+    });
+    expect((await erased).eraseMember.erasedAt).toBeTruthy();
+    const job = await finished(id);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 0, rowsRejected: 2 });
+    expect(job.errors.map((e: any) => e.line)).toEqual([2, 3]);
+    expect(await s.sql(`select count(*)::int as n from purchase where order_id like 're-%'`)).toEqual([{ n: 0 }]);
+    expect(await s.sql(`select balance from point_account where member_id = $1`, [m])).toEqual([{ balance: 0 }]);
+    expect(await s.sql(`select type from point_transaction where member_id = $1 order by id`, [m])).toEqual([{ type: 'ADJUST' }, { type: 'ERASURE' }]);
     await expectLedgerConsistent(s);
   });
 });

@@ -518,8 +518,10 @@ export async function lockRound(tx: EntityManager, id: string, round: number): P
  * whether the purchase needs what only the statement-by-statement path does, under the same
  * conditions purchase_at_once sends it there (a history that may be out of date at its
  * instant, a debt, a lot under the expiry watermark, an upgrade a review run has passed, a
- * balance past int): that member and its later purchases go to the points service
- * (fallback). An order already recorded is a replay (nothing written). Then every write of the
+ * balance past int; a member erased since the file's check): that member and its later
+ * purchases go to the points service (fallback). An order already recorded is a replay (nothing
+ * written) when it has the line's member, amount and instant, and a rejected line otherwise (it
+ * was recorded since the file's check, which rejects one recorded before). Then every write of the
  * others in one statement: the EARN transaction and its lot, the account, the qualifying entry,
  * the upgrade (member row and tier change), the purchase row (source 'import'). The caller
  * holds the round's members (lockRound) and counts their window counters after it.
@@ -541,7 +543,9 @@ export async function earnRound(tx: EntityManager, id: string, round: number, r:
            or coalesce(m.last_qualifying_at > q.occurred_at, false)
            or exists (select 1 from purchase p where p.member_id = q.member_id and p.occurred_at > q.occurred_at)
            or exists (select 1 from tier_change c where c.member_id = q.member_id and c.occurred_at >= q.occurred_at and c.superseded_at is null)
-           or a.balance < 0 or exists (select 1 from point_lot l where l.member_id = q.member_id and l.remaining < 0) as stale
+           or a.balance < 0 or exists (select 1 from point_lot l where l.member_id = q.member_id and l.remaining < 0)
+           -- erased since the file's check: the points service refuses its lines (NOT_FOUND), as it refuses any write for it
+           or m.erased_at is not null as stale
        from ${queueTable(id)} q join point_account a on a.member_id = q.member_id join member m on m.id = q.member_id join tier t on t.id = m.tier_id
          left join purchase p on p.order_id = q.order_id
        where q.round = ? and not q.fallback
