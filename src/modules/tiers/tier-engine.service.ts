@@ -454,11 +454,15 @@ export class TierEngine {
   }
 
   /** Admin override: sets the tier now, until `expiresAt` (default: one validity period), then reviewed as usual. */
-  async setMemberTier(actor: Actor, memberId: string, tierCode: string, reason: string, expiresAt?: Date | null, now = new Date()): Promise<TierChangeRow | null> {
+  async setMemberTier(actor: Actor, memberId: string, tierCode: string, reason: string, expiresAt?: Date | null, at?: Date): Promise<TierChangeRow | null> {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     assertReason(reason);
     return inTransaction(this.em, async (tx) => {
       if (!(await lockAccount(tx, memberId))) throw notFound('Member', memberId);
+      // The override's instant is read once the member is held, not when the request came: two
+      // overrides at once are dated in the order they are made, so the history read in date order
+      // (the rebuild's, the feed's) is the one written, and the last made is the tier held.
+      const now = at ?? new Date();
       // The history up to date first: a tier that expired before now is reviewed before it is overridden.
       await this.prepare(tx, memberId, now);
       const tier = await repo.tierByCode(tx, tierCode);
