@@ -98,6 +98,7 @@ export async function applyMigrations(orm: MikroORM): Promise<string[]> {
     await requireUtf8(lock);
     await lock.query('select pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
     await placeMigrationsTable(orm, lock);
+    await refuseNewerDatabase(orm);
     const done = await orm.getMigrator().up();
     await lock.query('select pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]);
     return done.map((m) => m.name);
@@ -137,6 +138,23 @@ async function placeMigrationsTable(orm: MikroORM, client: Client): Promise<void
        current_schema()) as schema`, [table]);
   // The migrator reads its options object at each use; isReady's later look finds the same table.
   if (row.schema && !row.schema.includes('.')) options.tableName = `${row.schema}.${table}`;
+}
+
+/**
+ * A database that a newer version of the server has migrated (its migrations table names a
+ * migration this code does not have) is refused before anything runs: the migrator applied what
+ * it knew and ignored the rest, so an operator who rolled back to an older version after an
+ * upgrade, or restarted an old instance beside the new ones, ran the old code on the new schema
+ * without a word, and its writes missed what the new version does in the same transaction (a
+ * purchase taken by it gave no campaign's bonus, for good: a retry answers as the first did).
+ */
+async function refuseNewerDatabase(orm: MikroORM): Promise<void> {
+  const known = new Set((orm.config.get('migrations').migrationsList ?? []).map((m) => m.name));
+  if (!known.size) return;
+  const unknown = (await orm.getMigrator().getExecutedMigrations()).map((m) => m.name).filter((name) => !known.has(name));
+  if (!unknown.length) return;
+  throw new Error(`this database was migrated by a newer version of the server (${unknown.length} migration(s) this version does not have, `
+    + `the newest ${unknown.sort().at(-1)}): start that version or a newer one, or restore the backup taken before the upgrade`);
 }
 
 /** Ready means: the database answers and no migration is pending. */
