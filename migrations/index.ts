@@ -42,6 +42,7 @@ import { Migration20261213110000_referral_unrecovered } from './Migration2026121
 import { Migration20261214090000_referral_erased_referrer_unrecovered } from './Migration20261214090000_referral_erased_referrer_unrecovered';
 import { Migration20261215090000_member_search_fold_forms } from './Migration20261215090000_member_search_fold_forms';
 import { Migration20261216090000_award_unrecovered_backfill } from './Migration20261216090000_award_unrecovered_backfill';
+import { Migration20261216100000_purchase_earned_tier_backfill } from './Migration20261216100000_purchase_earned_tier_backfill';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
 import { Migration20261209200000_webhook_delivery_due_index } from './Migration20261209200000_webhook_delivery_due_index';
 
@@ -88,4 +89,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261214090000_referral_erased_referrer_unrecovered', class: Migration20261214090000_referral_erased_referrer_unrecovered },
   { name: 'Migration20261215090000_member_search_fold_forms', class: Migration20261215090000_member_search_fold_forms },
   { name: 'Migration20261216090000_award_unrecovered_backfill', class: Migration20261216090000_award_unrecovered_backfill },
+  { name: 'Migration20261216100000_purchase_earned_tier_backfill', class: Migration20261216100000_purchase_earned_tier_backfill },
 ];
