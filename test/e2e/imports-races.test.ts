@@ -134,3 +134,47 @@ describe('history mode', () => {
     expect(rejected).toMatchObject({ rowsDone: 1, rowsRejected: 1, errors: [{ line: 2, message: ANOTHER('rz-1') }] });
   });
 });
+
+// A member erased after the file was checked and before its lines are written: its externalId is
+// gone (null), so its lines are in no write; each is a rejected line that does not quote the
+// externalId (the erasure has scrubbed it from the lines written before it), so that the lines
+// done and rejected still add up to the file's.
+const GONE = "No member has this line's externalId any more: the member was erased, or its externalId changed, after the file was checked";
+
+describe('a member erased between the check and the write', () => {
+  it('history mode: its lines are rejected, the others done', async () => {
+    const m = await registerMember(s, { externalId: 'race-h' });
+    await registerMember(s, { externalId: 'race-i' });
+    const file = csv(['orderId,externalId,amount,occurredAt', `rh-1,race-h,100,${AT}`, `rh-2,race-i,10,${AT}`, `rh-3,race-h,20,${AT}`]);
+    const id = await whileInTransaction(s, 'lock table purchase in exclusive mode', async () => {
+      const id = await post('/imports/purchases?mode=history', file);
+      await untilWaiting(1, 'insert into purchase'); // checked; its write waits
+      const erased = await s.admin(`mutation { eraseMember(memberId: "${m}", reason: "asked") { erasedAt } }`);
+      expect(erased.eraseMember.erasedAt).toBeTruthy();
+      return id;
+    });
+    const job = await finished(id);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 2, errors: [{ line: 2, message: GONE }, { line: 4, message: GONE }] });
+    expect(await s.sql(`select order_id from purchase where order_id like 'rh-%'`)).toEqual([{ order_id: 'rh-2' }]);
+  });
+
+  it('earn mode, erased before the queue is made: its lines are rejected, the others earn', async () => {
+    const m = await registerMember(s, { externalId: 'race-j' });
+    await registerMember(s, { externalId: 'race-k' });
+    const file = csv(['orderId,externalId,amount,occurredAt', `rj-1,race-j,100,${AT}`, `rj-2,race-k,10,${AT}`]);
+    // The queue is made after the programme's configuration is read again (its multiplier
+    // benefits' versions): held back there.
+    const id = await whileInTransaction(s, 'lock table benefit_version in access exclusive mode', async () => {
+      const id = await post('/imports/purchases?mode=earn', file);
+
+      await untilWaiting(1, 'from config_version'); // checked; the configuration's read waits
+      const erased = await s.admin(`mutation { eraseMember(memberId: "${m}", reason: "asked") { erasedAt } }`);
+      expect(erased.eraseMember.erasedAt).toBeTruthy();
+      return id;
+    });
+    const job = await finished(id);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 1, errors: [{ line: 2, message: GONE }] });
+    expect(await s.sql(`select order_id from purchase where order_id like 'rj-%'`)).toEqual([{ order_id: 'rj-2' }]);
+    await expectLedgerConsistent(s);
+  });
+});

@@ -285,6 +285,12 @@ export async function noteUnknownColumns(tx: EntityManager, id: string, unknown:
     [id, `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ignored (the other columns were read)`]);
 }
 
+/**
+ * A valid line whose member is gone when its purchase is written: erased (or its externalId
+ * changed) after the file was checked. The message does not quote the externalId: an erasure
+ * scrubs it from the lines written before it, and this one is written after.
+ */
+const GONE = `'No member has this line''s externalId any more: the member was erased, or its externalId changed, after the file was checked'`;
 const VALID = (s: string, id: string) => `not exists (select 1 from import_error e where e.job_id = '${tableKey(id)}'::uuid and e.line = ${s}.line)`;
 
 // ---- members ---------------------------------------------------------------------------
@@ -375,7 +381,7 @@ export async function createAffected(em: EntityManager, id: string): Promise<voi
 export async function insertHistory(tx: EntityManager, id: string, range: { from: string; to: string }, ppu: number): Promise<number> {
   const [r] = await tx.execute<{ lines: number; inserted: number }[]>(
     `with src as materialized (
-       select s.order_id, m.id as member_id, ${cents('s.amount')} as amount_cents, coalesce(${cents('s.refunded_amount')}, 0) as refunded_cents,
+       select s.line, s.order_id, m.id as member_id, ${cents('s.amount')} as amount_cents, coalesce(${cents('s.refunded_amount')}, 0) as refunded_cents,
          s.occurred_at::timestamptz as occurred_at
        from ${stageTable(id)} s join member m on m.external_id = s.external_id
        where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)}
@@ -391,9 +397,14 @@ export async function insertHistory(tx: EntityManager, id: string, range: { from
        insert into qualifying_entry (member_id, occurred_at, points, source) select member_id, occurred_at, net, 'purchase:' || order_id from ins where net <> 0
      ), aff as (
        insert into ${affectedTable(id)} (member_id) select distinct member_id from ins on conflict do nothing
-     )
+     ), gone as (
+       insert into import_error (job_id, line, message)
+       select ?, s.line, ${GONE} from ${stageTable(id)} s
+       where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)} and s.line not in (select line from src)
+       on conflict do nothing returning 1
+     ), counted as (update import_job set rows_rejected = rows_rejected + (select count(*) from gone) where id = ? and exists (select 1 from gone))
      select (select count(*) from src)::int as lines, (select count(*) from ins)::int as inserted`,
-    [range.from, range.to, ppu, ppu],
+    [range.from, range.to, ppu, ppu, id, range.from, range.to, id],
   );
   return r.inserted === r.lines ? r.lines : settleRecorded(tx, id, range);
 }
@@ -462,6 +473,18 @@ export async function createQueue(tx: EntityManager, id: string, allFallback: bo
        row_number() over (partition by member_id order by occurred_at, line)::int as round,
        ${allFallback ? 'true' : 'bool_or(coalesce(refunded_cents, 0) > 0) over (partition by member_id)'} as fallback, v.*
      from v`,
+  );
+  // A valid line whose externalId names no member now (the member erased, or its externalId
+  // changed, since the file was checked) is in no queue: rejected, so that the lines done and
+  // rejected still add up to the file's.
+  await tx.execute(
+    `with gone as (
+       insert into import_error (job_id, line, message)
+       select ?, s.line, ${GONE} from ${stageTable(id)} s
+       where ${VALID('s', id)} and not exists (select 1 from ${queueTable(id)} q where q.line = s.line)
+       on conflict do nothing returning 1
+     ) update import_job set rows_rejected = rows_rejected + (select count(*) from gone) where id = ? and exists (select 1 from gone)`,
+    [id, id],
   );
   await tx.execute(`create index on ${queueTable(id)} (round) where not fallback`);
   await tx.execute(`create index on ${queueTable(id)} (n) where fallback`);
