@@ -309,6 +309,37 @@ describe('campaign budgets', () => {
     await expectLedgerConsistent();
   });
 
+  it('an award reads its slot, not the campaign\'s 32, and its BONUS row does not look up webhook endpoints', async () => {
+    // Migration award_cost: the free slot by three probes of the primary key (the member's slot,
+    // then those after it, then from 0), and the capture trigger on point_transaction looks at
+    // its rows before the endpoints. What an award reads is counted in its own transaction.
+    const id = await campaign('AWARD_COST', { bonusPoints: 5, budgetPoints: 32 * 100 });
+    const m = await member();
+    expect((await purchase(m, 10)).bonusPoints).toBe(5);
+    const c = new Client({ connectionString: s.databaseUrl });
+    await c.connect();
+    try {
+      await c.query('begin');
+      await c.query(`set local track_functions = 'pl'`);
+      const { rows } = await c.query(`select f_status as status, f_points as points from campaign_effects($1::uuid, 'purchase:award-cost', now(), array[$2::uuid],
+        array[true], array[5], array[''], true, now(), null)`, [m, id]);
+      expect(rows).toEqual([{ status: 'AWARDED', points: 5 }]);
+      const read = async () => (await c.query(`select coalesce(sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)), 0)::int as n
+        from pg_stat_xact_user_tables where relname = 'campaign_budget'`)).rows[0].n as number;
+      const typesCalls = async () => (await c.query(`select coalesce(sum(calls), 0)::int as n from pg_stat_xact_user_functions where funcname = 'webhook_capture_types'`)).rows[0].n as number;
+      // The lock's probe and the update's: one row each (before, the 32 rows read and sorted at every award).
+      expect(await read()).toBeLessThanOrEqual(2);
+      expect(await typesCalls()).toBe(0);
+      // An ADJUST still asks which endpoints want it.
+      await c.query(`insert into point_transaction (member_id, type, amount, balance_after, occurred_at, created_at) values ($1, 'ADJUST', 1, 1, now(), now())`, [m]);
+      expect(await typesCalls()).toBe(1);
+    } finally {
+      await c.query('rollback').catch(() => undefined);
+      await c.end();
+    }
+    expect(await budgetOf(id)).toEqual({ spent: 5, remaining: 3200 - 5, budget: 3200 });
+  });
+
   it('a budget edit keeps budget − slots = what the awards hold', async () => {
     const id = await campaign('BUDGET_EDIT', { bonusPoints: 40, budgetPoints: 100 });
     const m = await member();
