@@ -340,6 +340,30 @@ describe('campaign budgets', () => {
     expect(await budgetOf(id)).toEqual({ spent: 5, remaining: 3200 - 5, budget: 3200 });
   });
 
+  it('an award\'s debt check reads no open lot of a member with a history, and still finds a debt', async () => {
+    // Migration lot_debt_index: "a lot below 0?" by an index of the (rare) debts, not by the member's open lots.
+    const id = await campaign('DEBT_PROBE', { bonusPoints: 5, budgetPoints: 32 * 100 });
+    const m = await member();
+    for (let i = 0; i < 6; i++) expect((await purchase(m, 10)).bonusPoints).toBe(5);
+    const c = new Client({ connectionString: s.databaseUrl });
+    await c.connect();
+    try {
+      await c.query('begin');
+      const effects = async (source: string) => (await c.query(`select f_status as status from campaign_effects($1::uuid, $2, now(), array[$3::uuid],
+        array[true], array[5], array[''], true, now(), null)`, [m, source, id])).rows;
+      const openRead = async () => (await c.query(`select pg_stat_get_xact_numscans('point_lot_member_open_index'::regclass)::int as n`)).rows[0].n as number;
+      expect(await effects('purchase:debt-probe-1')).toEqual([{ status: 'AWARDED' }]);
+      // Its 12 open lots (6 purchases, 6 bonuses) are not read to find that none is below 0.
+      expect(await openRead()).toBe(0);
+      // A debt is still found: the award refuses to write past it (LC001: the caller takes the credit path).
+      await c.query(`update point_lot set remaining = -1 where id = (select max(id) from point_lot where member_id = $1)`, [m]);
+      await expect(effects('purchase:debt-probe-2')).rejects.toMatchObject({ code: 'LC001' });
+    } finally {
+      await c.query('rollback').catch(() => undefined);
+      await c.end();
+    }
+  });
+
   it('a budget edit keeps budget − slots = what the awards hold', async () => {
     const id = await campaign('BUDGET_EDIT', { bonusPoints: 40, budgetPoints: 100 });
     const m = await member();

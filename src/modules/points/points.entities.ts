@@ -105,6 +105,11 @@ export class PointTransaction {
   name: 'point_lot_late_index',
   expression: 'create index "point_lot_late_index" on "point_lot" ("expires_at") include ("member_id") where late and remaining > 0',
 })
+// A member's debts (lots below 0: rare), which every purchase and award checks for (migration lot_debt_index).
+@Index({
+  name: 'point_lot_member_debt_index',
+  expression: 'create index "point_lot_member_debt_index" on "point_lot" ("member_id") where remaining < 0',
+})
 export class PointLot {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
