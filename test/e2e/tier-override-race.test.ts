@@ -1,5 +1,6 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { PURCHASE } from '../support/ledger';
 
 // Overrides of one member at once (two admins, a double click): each is dated when it is made,
 // under the member's lock, so the history in date order is the one written (each change starts
@@ -34,4 +35,25 @@ it('overrides of one member at once: the history in date order chains, and the m
   const off = await s.sql(`select m.id from member m join lateral (select to_tier_id from tier_change c where c.member_id = m.id and c.superseded_at is null
       order by occurred_at desc, id desc limit 1) last on true where m.id = any($1::uuid[]) and last.to_tier_id <> m.tier_id`, [members]);
   expect(off).toEqual([]);
+});
+
+// A service may date a purchase up to 5 minutes ahead (clocks apart); an upgrade it brings is
+// dated then. An override made meanwhile is dated after the latest change the member has, so the
+// history still chains in date order and the member holds the override's tier, as the latest.
+it('an override after an upgrade dated a few minutes ahead: dated after it, the history chains, the member holds the override', async () => {
+  const service = await s.token('service');
+  const m = await registerMember(s);
+  const ahead = new Date(Date.now() + 3 * 60_000).toISOString();
+  const bought = await s.gql(PURCHASE, { input: { memberId: m, orderId: `ahead-${m}`, amount: 1000, occurredAt: ahead } }, service);
+  expect(bought.errors).toBeUndefined();
+  expect(await s.sql(`select t.code from member m join tier t on t.id = m.tier_id where m.id = $1`, [m])).toEqual([{ code: 'SILVER' }]);
+  const set = await s.gql(`mutation($m: ID!) { setMemberTier(memberId: $m, tierCode: "GOLD", reason: "desk") { tier { code } } }`, { m }, admin);
+  expect(set.errors).toBeUndefined();
+  expect(set.data!.setMemberTier.tier.code).toBe('GOLD');
+  const [override] = await s.sql(`select occurred_at from tier_change where member_id = $1 and reason like 'override:%'`, [m]);
+  expect(new Date(override.occurred_at).getTime()).toBeGreaterThan(new Date(ahead).getTime());
+  const history = await s.sql(`select f.code as "from", t.code as "to" from tier_change c join tier f on f.id = c.from_tier_id join tier t on t.id = c.to_tier_id
+    where c.member_id = $1 and c.superseded_at is null order by c.occurred_at, c.id`, [m]);
+  expect(history).toEqual([{ from: 'BRONZE', to: 'SILVER' }, { from: 'SILVER', to: 'GOLD' }]);
+  expect(await s.sql(`select t.code from member m join tier t on t.id = m.tier_id where m.id = $1`, [m])).toEqual([{ code: 'GOLD' }]);
 });

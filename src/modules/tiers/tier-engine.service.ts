@@ -461,8 +461,12 @@ export class TierEngine {
       if (!(await lockAccount(tx, memberId))) throw notFound('Member', memberId);
       // The override's instant is read once the member is held, not when the request came: two
       // overrides at once are dated in the order they are made, so the history read in date order
-      // (the rebuild's, the feed's) is the one written, and the last made is the tier held.
-      const now = at ?? new Date();
+      // (the rebuild's, the feed's) is the one written, and the last made is the tier held. A
+      // change dated ahead of it (an upgrade by a purchase a service dated up to 5 minutes ahead)
+      // comes before it: the override is dated just after that one, as the latest change.
+      const asked = at ?? new Date();
+      const latest = await repo.latestChangeAt(tx, memberId);
+      const now = latest && latest.getTime() >= asked.getTime() ? new Date(latest.getTime() + 1) : asked;
       // The history up to date first: a tier that expired before now is reviewed before it is overridden.
       await this.prepare(tx, memberId, now);
       const tier = await repo.tierByCode(tx, tierCode);

@@ -133,6 +133,14 @@ export async function heldTier(tx: EntityManager, memberId: string, at: Date): P
   return m;
 }
 
+/** The instant of the member's latest current change (null without one). */
+export async function latestChangeAt(tx: EntityManager, memberId: string): Promise<Date | null> {
+  const [r] = await tx.execute<{ at: Date | null }[]>(
+    'select max(c.occurred_at) as at from tier_change c where c.member_id = ? and c.superseded_at is null', [memberId],
+  );
+  return r.at == null ? null : new Date(r.at);
+}
+
 /** Whether the member has a current change dated at or after `at`. */
 export async function hasChangeFrom(tx: EntityManager, memberId: string, at: Date): Promise<boolean> {
   const rows = await tx.execute(
