@@ -568,13 +568,15 @@ export function retentionRows(em: EntityManager, ids: readonly string[]): Promis
 
 /**
  * The ids of members with churn risk of at least minRisk, most valuable first (365-day net spend × P(alive)).
- * Erased members are left out (cross-module read of the members module's `member`, by primary key).
+ * A member without spend in the last 365 days (a lapsed buyer, value 0) is a candidate too, ranked
+ * after those with spend. Erased members are left out (cross-module read of the members module's
+ * `member`, by primary key).
  */
 export async function winBackCandidateIds(em: EntityManager, first: number, minRisk: number): Promise<string[]> {
   const rows = await rowsOf<{ id: string }>(
     em,
     `select r.member_id as id from member_retention r
-       where r.churn_risk >= ? and r.monetary_cents > 0 and not exists (select 1 from member m where m.id = r.member_id and m.erased_at is not null)
+       where r.churn_risk >= ? and not exists (select 1 from member m where m.id = r.member_id and m.erased_at is not null)
        order by r.monetary_cents * r.alive_probability desc, r.member_id limit ?`,
     [minRisk, first],
   );
