@@ -74,7 +74,8 @@ export class RetentionService {
    * before (4) leaves the previous rows and transitions as they were. The rows and the
    * transitions at asOf depend only on what is dated by asOf and on the dates refreshed
    * before it, whatever was written later and whatever order runs came in; a second run with
-   * the same asOf records no new transition. `changed` counts the moves recorded. `phases`
+   * the same asOf records no new transition. `changed` counts the members whose stage at asOf
+   * moved (asOf's moves recorded; not the next date's moves rewritten to start from them). `phases`
    * are the milliseconds each step took, for the job log and the benchmark.
    */
   async refresh(asOf: Date): Promise<{ processed: number; changed: number; phases: Record<string, number> }> {
@@ -336,18 +337,21 @@ async function whereOnTimeline(em: EntityManager, asOf: Date): Promise<Timeline>
 }
 
 /**
- * asOf's transitions, in the swap's transaction; the number of moves recorded. After the latest
+ * asOf's transitions, in the swap's transaction; the number of moves recorded at asOf (one per member at most). After the latest
  * date, a plain insert. Otherwise the moves at the next date are made to start from asOf's
  * stages first (a date between two fits in), then asOf's own are made what they should be;
  * both change only the difference. asOf joins the timeline's dates.
  */
 async function recordTransitions(tx: EntityManager, asOf: Date, timeline: Timeline): Promise<number> {
-  let n = 0;
+  let n: number;
   if (timeline.previous === 'rows') {
     n = await repo.insertTransitions(tx);
   } else {
-    if (timeline.next) n += await repo.recordMovesAtNext(tx, timeline.next);
-    n += await repo.recordMovesAtAsOf(tx, asOf);
+    // The moves at the next date are rewritten to start from asOf's stages, but no member's
+    // stage at that date changes: they are not counted (JobResult.changed: members whose state
+    // changed, at most one move each at asOf).
+    if (timeline.next) await repo.recordMovesAtNext(tx, timeline.next);
+    n = await repo.recordMovesAtAsOf(tx, asOf);
   }
   await repo.recordRun(tx, asOf);
   return n;
