@@ -477,8 +477,9 @@ export class TierEngine {
       if (expiresAt && expiresAt <= now) throw badInput('expiresAt', 'expiresAt must be in the future');
       const until = tier.rank === 0 ? null : (expiresAt ?? addMonthsUtc(now, s.validityMonths));
       const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(now, -s.windowMonths), now);
-      await repo.setMemberTier(tx, s.windowMonths, memberId, tier.id, now, until);
       const kind: TierChangeKind = tier.rank > m.rank ? 'UPGRADE' : tier.rank < m.rank ? 'DOWNGRADE' : 'RENEWAL';
+      // An override to the tier held is a RENEWAL, and a renewal keeps tierSince (docs/decisions.md, "Tiers").
+      await repo.setMemberTier(tx, s.windowMonths, memberId, tier.id, kind === 'RENEWAL' ? new Date(m.since) : now, until);
       const change = await this.recordChange(tx, {
         memberId, kind, fromTierId: m.tierId, toTierId: tier.id, reason: `override: ${reason}`, qualifyingPoints: q, occurredAt: now, expiresAt: until,
       });

@@ -105,11 +105,11 @@ export async function memberCounts(em: EntityManager, tierIds: readonly string[]
 // ---- one member's tier --------------------------------------------------------------------
 
 /** The member's tier (and its expiry as stored, text). */
-export interface MemberTier { tierId: string; rank: number; expiresAt: string | null }
+export interface MemberTier { tierId: string; rank: number; since: string; expiresAt: string | null }
 
 export async function memberTier(tx: EntityManager, memberId: string): Promise<MemberTier> {
   const [m] = await tx.execute<MemberTier[]>(
-    `select m.tier_id as "tierId", t.rank, m.tier_expires_at as "expiresAt" from member m join tier t on t.id = m.tier_id where m.id = ?`,
+    `select m.tier_id as "tierId", t.rank, m.tier_since as since, m.tier_expires_at as "expiresAt" from member m join tier t on t.id = m.tier_id where m.id = ?`,
     [memberId],
   );
   return m;

@@ -82,6 +82,15 @@ describe('tierTimeline', () => {
       .toEqual([['UPGRADE', 1, 1400, '2024-08-01']]);
   });
 
+  it('an override to the tier held is a renewal and keeps tierSince; to another tier it starts it', () => {
+    const keep = { at: d('2024-09-01'), toRank: 2, expiresAt: d('2026-01-01'), reason: 'override: extend' };
+    const r = tierTimeline({ ladder: LADDER, rules, start, from: d('2024-01-01'), facts: [bought('2024-03-01', 5000)], overrides: [keep], horizon: d('2024-09-01') });
+    expect(shape(r)).toEqual([['UPGRADE', 2, 5000, '2024-03-01'], ['RENEWAL', 2, 5000, '2024-09-01']]);
+    expect(r.state).toEqual({ rank: 2, since: d('2024-03-01'), expiresAt: d('2026-01-01') });
+    const up = tierTimeline({ ladder: LADDER, rules, start, from: d('2024-01-01'), facts: [bought('2024-03-01', 5000)], overrides: [{ ...keep, toRank: 3 }], horizon: d('2024-09-01') });
+    expect(up.state).toEqual({ rank: 3, since: d('2024-09-01'), expiresAt: d('2026-01-01') });
+  });
+
   it('is the same whatever order the facts are listed in', () => {
     fc.assert(fc.property(fc.array(fc.record({ day: fc.integer({ min: 0, max: 900 }), points: fc.integer({ min: 1, max: 6000 }) }), { maxLength: 8 }),
       fc.integer({ min: 0, max: 1000 }), (list, horizon) => {

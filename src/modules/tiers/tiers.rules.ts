@@ -151,7 +151,7 @@ export function tierTimeline(input: {
       const kind: TimelineChangeKind = o.toRank > state.rank ? 'UPGRADE' : o.toRank < state.rank ? 'DOWNGRADE' : 'RENEWAL';
       const expiresAt = o.toRank === 0 ? null : o.expiresAt;
       changes.push({ kind, fromRank: state.rank, toRank: o.toRank, reason: o.reason, qualifyingPoints: q, occurredAt: when, expiresAt, byPoints: false });
-      state = { rank: o.toRank, since: when, expiresAt };
+      state = { rank: o.toRank, since: kind === 'RENEWAL' ? state.since : when, expiresAt };
     }
     if (!checks) continue;
     const q = qualifyingAt(facts, when, rules.windowMonths);
