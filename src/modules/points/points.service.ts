@@ -26,7 +26,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, RefundExceedsPurchaseError, basePoints, combineMultipliers, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  refundReversal, settleDebtPlan, type LotTake, type RefundDebitPlan,
+  refundReversal, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -1009,7 +1009,8 @@ export class PointsService {
       expiresAt: c.expiresAt, reason: c.reason, reference: c.reference, idempotencyKey: c.idempotencyKey,
     });
     let remaining = c.amount;
-    if (account.balance < 0 || (await repo.hasDebt(tx, c.memberId))) {
+    const owes = account.balance < 0 || (await repo.hasDebt(tx, c.memberId));
+    if (owes) {
       const lots = await this.settleDebts(tx, c.memberId, await repo.openLots(tx, c.memberId), c.occurredAt);
       // Spendable at once: it repays what is still owed now. Pending: when it activates (settleDebts).
       if (c.activatesAt <= c.occurredAt) remaining = await this.repayDebt(tx, c.memberId, transaction.id, c.amount, lots);
@@ -1023,9 +1024,30 @@ export class PointsService {
     if (c.countsAsEarned) account.lifetimeEarned += c.amount;
     // Under the watermark the lot is not live: its points expire as they arrive.
     if (remaining > 0 && c.expiresAt && clock.expiredThrough && c.expiresAt.getTime() <= clock.expiredThrough.getTime()) {
-      await this.expireOnArrival(tx, account, c.memberId, remaining, c.expiresAt);
+      // Pending points repay a debt when they activate (settleDebts), which for a lot under the
+      // watermark happened before it expired: it repays now what it would have then, and the rest expires.
+      if (owes && c.activatesAt > c.occurredAt) {
+        remaining -= await this.repayOnActivation(tx, c.memberId, {
+          id: lotId, remaining, earnedAt: c.occurredAt, activatesAt: c.activatesAt, expiresAt: c.expiresAt, transactionId: transaction.id,
+        });
+      }
+      if (remaining > 0) await this.expireOnArrival(tx, account, c.memberId, remaining, c.expiresAt);
     }
     return { transaction, lotId };
+  }
+
+  /**
+   * A pending lot written under the watermark (it activated and expired before it arrived): the
+   * member's debts it would have repaid at its activation (settleDebtPlan, as of its expiry), repaid
+   * from it now. Returns the points it repaid.
+   */
+  private async repayOnActivation(tx: EntityManager, memberId: string, lot: DebtLot): Promise<number> {
+    const debts = (await repo.openLots(tx, memberId)).filter((l) => l.remaining < 0);
+    if (!debts.length || !lot.expiresAt) return 0;
+    const { moves } = settleDebtPlan<DebtLot>([...debts, lot], lot.expiresAt);
+    const takes = moves.flatMap((m) => [{ lotId: m.from, amount: m.amount }, { lotId: m.to, amount: -m.amount }]);
+    await repo.applyTakes(tx, memberId, lot.transactionId, mergeTakes(takes));
+    return moves.reduce((sum, m) => sum + m.amount, 0);
   }
 
   /** Moves up to `amount` into debt lots (of `lots`, the member's open lots); returns what is left for the new lot. */
