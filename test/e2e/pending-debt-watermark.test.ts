@@ -43,3 +43,28 @@ it('a late pending purchase under the expiry watermark repays a debt as it would
   expect(onTime).toEqual({ balance: 0, ledger: 0, newest: 0 });
   expect(await scenario(true)).toEqual(onTime);
 });
+
+// The mirror: the debt comes from a late refund, dated while the repaying lot was still pending,
+// that arrives after an expiry run has passed that lot's expiry. The lot would have repaid the debt
+// when it activated; it repays it now without touching the balance (the run took its points off).
+async function lateRefund(runBeforeRefund: boolean) {
+  const t0 = Date.now() - 300 * DAY;
+  const m = await registerMember(s, { joinedAt: iso(t0 - DAY) });
+  await s.admin(`mutation { updateProgram(input: { pointsPendingDays: 40 }) { pointsPendingDays } }`);
+  await s.admin(PURCHASE, { i: { memberId: m, orderId: `late-${m}-a`, amount: 100, occurredAt: iso(t0) } });
+  await s.admin(PURCHASE, { i: { memberId: m, orderId: `late-${m}-b`, amount: 100, occurredAt: iso(t0 + 60 * DAY) } });
+  await s.admin(`mutation { updateProgram(input: { pointsPendingDays: 3 }) { pointsPendingDays } }`);
+  if (runBeforeRefund) await s.admin(EXPIRE, { a: iso(Date.now()) });
+  // After a's lot expired (t0 + 40 days + 1 month), while b's is pending (until t0 + 100 days): a debt of 100.
+  await s.admin(REFUND, { i: { orderId: `late-${m}-a`, refundId: `late-${m}-ra`, amount: 100, occurredAt: iso(t0 + 75 * DAY) } });
+  await s.admin(EXPIRE, { a: iso(Date.now()) });
+  const { member } = await s.admin<M>(MEMBER, { id: m });
+  const nodes = member.pointsHistory.edges.map((e) => e.node);
+  return { balance: member.pointsBalance, ledger: nodes.reduce((sum, n) => sum + n.amount, 0), newest: nodes[0].balanceAfter };
+}
+
+it('a late refund\'s debt is repaid by a pending lot an expiry run has expired since, as at its activation', async () => {
+  const onTime = await lateRefund(false);
+  expect(onTime).toEqual({ balance: 0, ledger: 0, newest: 0 });
+  expect(await lateRefund(true)).toEqual(onTime);
+});

@@ -803,6 +803,21 @@ export class PointsService {
     const fromExpired = [...pending, ...plan.takes].filter((t) => expired.has(t.lotId));
     plan.takes = plan.takes.filter((t) => !expired.has(t.lotId));
     if (pending.length && expired.has(pending[0].lotId)) plan.cancelPending = 0;
+    if (plan.negative > 0) {
+      // The debt this refund leaves is repaid by pending lots when they activate (settleDebts). Those
+      // an expiry run has expired since would have repaid it before they expired: they repay it now,
+      // without touching the balance (the run has taken their points off already).
+      const sources = gone.filter((l) => l.id !== p.lotId && l.activatesAt > occurredAt && l.expiresAt);
+      if (sources.length) {
+        const debt: DebtLot = { id: '0', remaining: -plan.negative, earnedAt: occurredAt, activatesAt: occurredAt, expiresAt: null, transactionId: '' };
+        const until = new Date(Math.max(...sources.map((l) => l.expiresAt!.getTime())));
+        const { moves } = settleDebtPlan<DebtLot>([debt, ...sources], until);
+        for (const m of moves) {
+          plan.negative -= m.amount;
+          fromExpired.push({ lotId: m.from, amount: m.amount });
+        }
+      }
+    }
     return { plan, fromExpired };
   }
 
