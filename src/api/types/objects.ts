@@ -385,7 +385,7 @@ export class SegmentProfileRow {
   @Field(() => SafeIntResolver) segmentCount!: number;
   @Field(() => Float) segmentShare!: number;
   @Field(() => Float) populationShare!: number;
-  @Field(() => Float, { nullable: true, description: 'segment share ÷ population share × 100' }) tgi!: number | null;
+  @Field(() => Float, { nullable: true, description: 'segment share ÷ population share × 100, rounded to 2 decimals' }) tgi!: number | null;
 }
 
 @ObjectType()
