@@ -242,6 +242,18 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
 }
 
 /**
+ * The check's judgement of an order already recorded (`p`, joined on the line's orderId) against
+ * line `s` of member `member`, and the history import's of its refunded total; the same when a
+ * line is written (an order recorded since the check) as at the check.
+ */
+const RECORDED_OTHERWISE = (p: string, s: string, member: string) =>
+  `${p}.member_id <> ${member} or ${p}.amount_cents <> ${cents(`${s}.amount`)} or ${p}.occurred_at <> ${s}.occurred_at::timestamptz`;
+const RECORDED_OTHERWISE_MESSAGE = (order: string) => `'orderId ' || ${order} || ' is already recorded with another member, amount or occurredAt'`;
+const RECORDED_REFUNDED_OTHERWISE = (p: string, s: string) => `${p}.refunded_cents <> coalesce(${cents(`${s}.refunded_amount`)}, 0)`;
+const RECORDED_REFUNDED_MESSAGE = (p: string, order: string) =>
+  `'orderId ' || ${order} || ' is already recorded with refundedAmount ' || trim_scale(${p}.refunded_cents::numeric / 100) || ': history mode leaves a recorded order as it is (earn mode refunds the difference)'`;
+
+/**
  * Purchases: one reason per bad line. A recorded order is taken again only with the same
  * member, amount and instant (then it is skipped; earn mode refunds what its refundedAmount
  * adds), and in history mode, which leaves a recorded order as it is, with the same refunded total.
@@ -266,10 +278,8 @@ export async function checkPurchases(tx: EntityManager, id: string, at: Date, hi
          when s.occurred_at::timestamptz < '1970-01-01T00:00:00Z' then 'occurredAt must not be before 1970-01-01'
          when s.refunded_amount is not null and not ${money('s.refunded_amount')} then 'refundedAmount must be a decimal number with at most 2 decimals'
          when s.refunded_amount is not null and s.refunded_amount::numeric > s.amount::numeric then 'refundedAmount must not exceed amount'
-         when p.order_id is not null and (p.member_id <> m.id or p.amount_cents <> ${cents('s.amount')} or p.occurred_at <> s.occurred_at::timestamptz)
-           then 'orderId ' || s.order_id || ' is already recorded with another member, amount or occurredAt'
-         when p.order_id is not null and ?::boolean and p.refunded_cents <> coalesce(${cents('s.refunded_amount')}, 0)
-           then 'orderId ' || s.order_id || ' is already recorded with refundedAmount ' || trim_scale(p.refunded_cents::numeric / 100) || ': history mode leaves a recorded order as it is (earn mode refunds the difference)'
+         when p.order_id is not null and (${RECORDED_OTHERWISE('p', 's', 'm.id')}) then ${RECORDED_OTHERWISE_MESSAGE('s.order_id')}
+         when p.order_id is not null and ?::boolean and ${RECORDED_REFUNDED_OTHERWISE('p', 's')} then ${RECORDED_REFUNDED_MESSAGE('p', 's.order_id')}
        end as message
        from ${s} s left join member m on m.external_id = s.external_id left join purchase p on p.order_id = s.order_id
      ), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
@@ -422,10 +432,8 @@ async function settleRecorded(tx: EntityManager, id: string, range: { from: stri
     `with k as materialized (
        select s.line, p.order_id is not null as recorded, case
          when p.order_id is null then null
-         when p.member_id <> m.id or p.amount_cents <> ${cents('s.amount')} or p.occurred_at <> s.occurred_at::timestamptz
-           then 'orderId ' || s.order_id || ' is already recorded with another member, amount or occurredAt'
-         when p.refunded_cents <> coalesce(${cents('s.refunded_amount')}, 0)
-           then 'orderId ' || s.order_id || ' is already recorded with refundedAmount ' || trim_scale(p.refunded_cents::numeric / 100) || ': history mode leaves a recorded order as it is (earn mode refunds the difference)'
+         when ${RECORDED_OTHERWISE('p', 's', 'm.id')} then ${RECORDED_OTHERWISE_MESSAGE('s.order_id')}
+         when ${RECORDED_REFUNDED_OTHERWISE('p', 's')} then ${RECORDED_REFUNDED_MESSAGE('p', 's.order_id')}
        end as message
        from ${stageTable(id)} s join member m on m.external_id = s.external_id left join purchase p on p.order_id = s.order_id
        where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)}
@@ -622,7 +630,7 @@ export async function earnRound(tx: EntityManager, id: string, round: number, r:
        returning member_id
      ), rej as (
        insert into import_error (job_id, line, message)
-       select ?, line, 'orderId ' || order_id || ' is already recorded with another member, amount or occurredAt' from import_round where conflict
+       select ?, line, ${RECORDED_OTHERWISE_MESSAGE('order_id')} from import_round where conflict
        on conflict do nothing returning 1
      ), counted as (update import_job set rows_rejected = rows_rejected + (select count(*) from rej) where id = ? and exists (select 1 from rej))
      select (select count(*) from pur)::int as written, (select count(*) from import_round where replay and not conflict)::int as replays`,
