@@ -1057,12 +1057,10 @@ export class PointsService {
    * from it now. Returns the points it repaid.
    */
   private async repayOnActivation(tx: EntityManager, memberId: string, lot: DebtLot): Promise<number> {
+    if (!lot.expiresAt) return 0;
     const debts = (await repo.openLots(tx, memberId)).filter((l) => l.remaining < 0);
-    if (!debts.length || !lot.expiresAt) return 0;
-    const { moves } = settleDebtPlan<DebtLot>([...debts, lot], lot.expiresAt);
-    const takes = moves.flatMap((m) => [{ lotId: m.from, amount: m.amount }, { lotId: m.to, amount: -m.amount }]);
-    await repo.applyTakes(tx, memberId, lot.transactionId, mergeTakes(takes));
-    return moves.reduce((sum, m) => sum + m.amount, 0);
+    const settled = await this.settleDebts<DebtLot>(tx, memberId, [...debts, lot], lot.expiresAt);
+    return lot.remaining - settled.find((l) => l.id === lot.id)!.remaining;
   }
 
   /** Moves up to `amount` into debt lots (of `lots`, the member's open lots); returns what is left for the new lot. */
@@ -1088,7 +1086,7 @@ export class PointsService {
    * had not expired by the time it would have (its activation, or the debt's start if later).
    * `lots` are the member's open lots; returns them as settled.
    */
-  private async settleDebts(tx: EntityManager, memberId: string, lots: repo.OpenLot[], asOf: Date): Promise<repo.OpenLot[]> {
+  private async settleDebts<T extends DebtLot>(tx: EntityManager, memberId: string, lots: T[], asOf: Date): Promise<T[]> {
     const debts = lots.filter((l) => l.remaining < 0);
     if (!debts.length) return lots;
     const { moves, settled } = settleDebtPlan(lots, asOf);
