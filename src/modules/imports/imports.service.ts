@@ -216,13 +216,18 @@ export class ImportsService {
     await this.phase(own, id, 'DECIDING_TIERS');
     // Each member's tier once, from its window ending now (the import's purchases all in).
     const asOf = new Date();
+    await this.forAffectedMembers(own, connection, id, (tx, ids) => this.tiers.settleImported(tx, ids, asOf));
+  }
+
+  /** `fn` for the import's members, DECIDE_BATCH at a time in id order, each batch in a transaction of its own under the members' locks. */
+  private async forAffectedMembers(own: EntityManager, connection: PgConnection, id: string, fn: (tx: EntityManager, ids: string[]) => Promise<unknown>): Promise<void> {
     for (let after: string | null = null; ;) {
       this.unlessStopping();
       const ids = await repo.affectedAfter(own, id, after, DECIDE_BATCH);
       if (!ids.length) break;
       await this.inOwnTransaction(own, connection, async (tx) => {
         await repo.lockMembers(tx, ids);
-        await this.tiers.settleImported(tx, ids, asOf);
+        await fn(tx, ids);
       });
       after = ids[ids.length - 1];
     }
@@ -259,16 +264,7 @@ export class ImportsService {
       });
       if (!more) break;
     }
-    for (let after: string | null = null; ;) {
-      this.unlessStopping();
-      const ids = await repo.affectedAfter(own, id, after, DECIDE_BATCH);
-      if (!ids.length) break;
-      await this.inOwnTransaction(own, connection, async (tx) => {
-        await repo.lockMembers(tx, ids);
-        await this.tiers.recountWindowsOf(tx, ids);
-      });
-      after = ids[ids.length - 1];
-    }
+    await this.forAffectedMembers(own, connection, id, (tx, ids) => this.tiers.recountWindowsOf(tx, ids));
     await this.earnOneByOne(actor, own, id);
   }
 
