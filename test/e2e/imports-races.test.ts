@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { PURCHASE, expectLedgerConsistent } from '../support/ledger';
@@ -87,6 +88,34 @@ describe('earn mode', () => {
     expect(rejected).toMatchObject({ rowsDone: 0, rowsRejected: 1, errors: [{ line: 2, message: ANOTHER('ry-1') }] });
     // One earn, the stored order's.
     expect(await s.sql(`select amount::int from point_transaction where member_id = $1 and type = 'EARN'`, [m.id])).toEqual([{ amount: stored.amount_cents / 100 }]);
+    await expectLedgerConsistent(s);
+  });
+});
+
+describe('earn mode: an order another writer commits while a round writes it', () => {
+  it('the round waits for that writer, is retried on the unique key, and rejects the line', async () => {
+    const m = await registerMember(s, { externalId: 'race-u' });
+    const other = await registerMember(s, { externalId: 'race-v' });
+    // Another writer's order, inserted and not yet committed: the file's check and the round's
+    // decision do not see it; the round's insert of the same order waits for it.
+    const writer = new Client({ connectionString: s.databaseUrl });
+    await writer.connect();
+    let id: string;
+    try {
+      await writer.query('begin');
+      await writer.query(`insert into purchase (order_id, member_id, amount_cents, earned_points, qualifying_points, occurred_at, occurred_at_given)
+        values ('ru-1', $1, 7000, 0, 0, $2, true)`, [other, AT]);
+      id = await post('/imports/purchases?mode=earn', csv(['orderId,externalId,amount,occurredAt', `ru-1,race-u,100,${AT}`, 'ru-2,race-u,50,2026-11-03T10:00:00Z']));
+      await untilWaiting(1, 'import_round'); // the first round's write waits on the order's key
+      await writer.query('commit');
+    } finally {
+      await writer.end();
+    }
+    const job = await finished(id);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 1, errors: [{ line: 2, message: ANOTHER('ru-1') }] });
+    expect(await s.sql(`select order_id, member_id::text, amount_cents::int from purchase where order_id like 'ru-%' order by order_id`))
+      .toEqual([{ order_id: 'ru-1', member_id: other, amount_cents: 7000 }, { order_id: 'ru-2', member_id: m, amount_cents: 5000 }]);
+    expect(await s.sql(`select balance from point_account where member_id = $1`, [m])).toEqual([{ balance: 50 }]);
     await expectLedgerConsistent(s);
   });
 });
