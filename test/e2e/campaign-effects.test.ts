@@ -384,6 +384,7 @@ describe('refunds after a bonus', () => {
     const r1 = (await s.admin(REFUND, { i: { orderId, refundId: key('r'), amount: 50 } })).refundPurchase;
     expect(r1).toEqual({ pointsEarned: -50, bonusPoints: -24, member: { pointsBalance: 299 - 74 } });
     expect(await budgetOf(id)).toEqual({ spent: 75, remaining: 925, budget: 1000 });
+    expect((await s.admin('query { campaign(code: "REFUND_ME") { pointsGiven budgetSpent } }')).campaign).toEqual({ pointsGiven: 75, budgetSpent: 75 });
     // The rest: cumulative, so the whole comes back exactly.
     const r2 = (await s.admin(REFUND, { i: { orderId, refundId: key('r'), amount: 150 } })).refundPurchase;
     expect(r2).toEqual({ pointsEarned: -150, bonusPoints: -75, member: { pointsBalance: 0 } });
@@ -412,7 +413,7 @@ describe('refunds after a bonus', () => {
     expect(await s.sql(`select reversed_points as reversed, unrecovered_points as unrecovered from campaign_award where campaign_id = $1`, [id]))
       .toEqual([{ reversed: 100, unrecovered: 100 }]);
     expect(await budgetOf(id)).toEqual({ spent: 100, remaining: 0, budget: 100 });
-    expect((await s.admin('query { campaign(code: "SPENT_BONUS") { pointsGiven status } }')).campaign).toEqual({ pointsGiven: 100, status: 'ACTIVE' });
+    expect((await s.admin('query { campaign(code: "SPENT_BONUS") { pointsGiven budgetSpent status } }')).campaign).toEqual({ pointsGiven: 100, budgetSpent: 100, status: 'ACTIVE' });
     // The budget is spent: the next award cannot be covered and ends the campaign.
     expect((await purchase(await member(), 10)).bonusPoints).toBe(0);
     expect((await s.admin('query { campaign(code: "SPENT_BONUS") { pointsGiven status endedReason } }')).campaign)
@@ -494,6 +495,9 @@ describe('other triggers', () => {
     expect(await budgetOf(id)).toEqual({ spent: 240, remaining: 60, budget: 300 });
     const [c] = await s.sql(`select status, ended_reason as "endedReason" from campaign where id = $1`, [id]);
     expect(c).toEqual({ status: 'ENDED', endedReason: 'BUDGET_SPENT' });
+    // An operator reads what the budget paid: no points given, the coupons' 240 spent.
+    expect((await s.admin('query { campaign(code: "COFFEE_ON_US") { pointsGiven budgetSpent budgetPoints } }')).campaign)
+      .toEqual({ pointsGiven: 0, budgetSpent: 240, budgetPoints: 300 });
   });
 
   it('a reward with a stock: each coupon takes a unit, none once it is gone (the points still given), a cancelled one gives its unit back', async () => {

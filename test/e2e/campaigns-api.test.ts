@@ -81,7 +81,7 @@ describe('campaign definitions', () => {
   it('lists campaigns with their net points given, read for the whole list in one query', async () => {
     await s.admin(UPSERT, { i: base('listed-a') });
     await s.admin(UPSERT, { i: base('listed-b', { startsAt: '2026-02-01T00:00:00.000Z' }) });
-    const { statements } = await s.countStatements(() => s.admin(`{ campaigns { code pointsGiven } }`));
+    const { statements } = await s.countStatements(() => s.admin(`{ campaigns { code pointsGiven budgetSpent } }`));
     const list = (await s.admin<{ campaigns: { code: string; pointsGiven: number }[] }>(`{ campaigns { code pointsGiven } }`)).campaigns;
     expect(list.map((c) => c.code).indexOf('listed-b')).toBeLessThan(list.map((c) => c.code).indexOf('listed-a'));
     expect(list.every((c) => c.pointsGiven === 0)).toBe(true);

@@ -68,7 +68,14 @@ export class CampaignResolver {
   // A total over every award of the campaign: SafeInt, as every total (a registration bonus of
   // 1,000 points to 2.2M members passes 2^31).
   @FieldResolver(() => SafeIntResolver, { description: 'net of reversals by refunds' })
-  pointsGiven(@Root() c: Campaign, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return ctx.loaders.campaigns.pointsGiven.load(c.id);
+  async pointsGiven(@Root() c: Campaign, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return (await ctx.loaders.campaigns.awardTotals.load(c.id)).pointsGiven;
+  }
+
+  @FieldResolver(() => SafeIntResolver, {
+    description: 'What the budget has paid so far, in points: pointsGiven plus each issued reward at its costPoints (refunds give back what they reverse, as in pointsGiven). Counted with or without a budgetPoints.',
+  })
+  async budgetSpent(@Root() c: Campaign, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return (await ctx.loaders.campaigns.awardTotals.load(c.id)).budgetSpent;
   }
 }

@@ -1,12 +1,15 @@
 import DataLoader from 'dataloader';
+import type { AwardTotals } from './campaigns.repository';
 import type { CampaignsService } from './campaigns.service';
 
-/** Per-request campaign figures: a list of N campaigns reads their points given in one query. */
+const NOTHING: AwardTotals = { pointsGiven: 0, budgetSpent: 0 };
+
+/** Per-request campaign figures: a list of N campaigns reads their award totals in one query. */
 export function createCampaignLoaders(campaigns: CampaignsService) {
-  const pointsGiven = new DataLoader<string, number>(async (ids) => {
-    const map = await campaigns.pointsGiven(ids);
-    return ids.map((id) => map.get(id) ?? 0);
+  const awardTotals = new DataLoader<string, AwardTotals>(async (ids) => {
+    const map = await campaigns.awardTotals(ids);
+    return ids.map((id) => map.get(id) ?? NOTHING);
   });
-  return { pointsGiven };
+  return { awardTotals };
 }
 export type CampaignLoaders = ReturnType<typeof createCampaignLoaders>;

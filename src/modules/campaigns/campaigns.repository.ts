@@ -146,25 +146,29 @@ export async function activeCampaigns(em: EntityManager): Promise<CampaignRow[]>
  */
 export const NET_POINTS = 'points - reversed_points + unrecovered_points';
 
-/** Points each of these campaigns has given, net of what refunds took back: Σ NET_POINTS over its awards. */
-export async function netPointsGiven(em: EntityManager, campaignIds: readonly string[]): Promise<Map<string, number>> {
+/** A campaign's totals over its awards: the points it has given and what its budget has paid, both net of what refunds took back. */
+export interface AwardTotals { pointsGiven: number; budgetSpent: number }
+
+/**
+ * Each of these campaigns' award totals: points given, Σ NET_POINTS; budget spent, that plus
+ * the issued rewards' costPoints (budgetSpent below, for many campaigns in one statement).
+ */
+export async function awardTotals(em: EntityManager, campaignIds: readonly string[]): Promise<Map<string, AwardTotals>> {
   if (!campaignIds.length) return new Map();
-  const rows = await em.execute<{ id: string; n: string }[]>(
-    `select campaign_id as id, coalesce(sum(${NET_POINTS}), 0)::text as n from campaign_award where campaign_id in (?) group by campaign_id`,
+  const rows = await em.execute<{ id: string; given: string; spent: string }[]>(
+    `select campaign_id as id, coalesce(sum(${NET_POINTS}), 0)::text as given, coalesce(sum(${NET_POINTS} + reward_points), 0)::text as spent
+     from campaign_award where campaign_id in (?) group by campaign_id`,
     [campaignIds as string[]],
   );
-  return new Map(rows.map((r) => [r.id, safeInteger(r.n)]));
+  return new Map(rows.map((r) => [r.id, { pointsGiven: safeInteger(r.given), budgetSpent: safeInteger(r.spent) }]));
+}
+
+/** What a campaign's budget has paid so far: its awards' points net of what refunds took back, and its issued rewards' costPoints. */
+export async function budgetSpent(em: EntityManager, campaignId: string): Promise<number> {
+  return (await awardTotals(em, [campaignId])).get(campaignId)?.budgetSpent ?? 0;
 }
 
 /** How many members each arm of the campaign holds (control, treatment). */
-/** What a campaign's budget has paid so far: its awards' points net of what refunds took back, and its issued rewards' costPoints. */
-export async function budgetSpent(em: EntityManager, campaignId: string): Promise<number> {
-  const [row] = await em.execute<{ n: string }[]>(
-    `select coalesce(sum(${NET_POINTS} + reward_points), 0)::text as n from campaign_award where campaign_id = ?`, [campaignId],
-  );
-  return Number(row.n);
-}
-
 export async function armSizes(em: EntityManager, campaignId: string): Promise<{ control: number; treatment: number }> {
   const [row] = await em.execute<{ control: string; treatment: string }[]>(
     `select count(*) filter (where control)::text as control, count(*) filter (where not control)::text as treatment from campaign_member where campaign_id = ?`,

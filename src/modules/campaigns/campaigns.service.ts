@@ -9,7 +9,7 @@ import type { TagsService } from '../tags/tags.service';
 import type { TiersService } from '../tiers/tiers.service';
 import { checkFilter, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import {
-  activeCampaigns, assignArms, budgetSpent, campaignByCode, insertCampaign, listCampaigns, lockCampaign, lockCampaignsPastEnd, netPointsGiven,
+  activeCampaigns, assignArms, awardTotals, budgetSpent, campaignByCode, insertCampaign, listCampaigns, lockCampaign, lockCampaignsPastEnd, type AwardTotals,
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
@@ -246,8 +246,8 @@ export class CampaignsService {
     return campaignByCode(this.em, code);
   }
 
-  /** Net points given (awards minus reversals) per campaign id; 0 for one that gave nothing. */
-  async pointsGiven(campaignIds: readonly string[]): Promise<Map<string, number>> {
-    return netPointsGiven(this.em, campaignIds);
+  /** Per campaign id: net points given (awards minus reversals) and budget spent (that plus issued rewards' costPoints); absent for one that gave nothing. */
+  async awardTotals(campaignIds: readonly string[]): Promise<Map<string, AwardTotals>> {
+    return awardTotals(this.em, campaignIds);
   }
 }

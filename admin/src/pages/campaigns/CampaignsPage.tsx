@@ -41,6 +41,7 @@ export default function CampaignsPage() {
                 <th scope="col">{t('campaigns.field.status')}</th>
                 <th scope="col">{t('campaigns.window')}</th>
                 <th scope="col" className="num">{t('campaigns.pointsGiven')}</th>
+                <th scope="col" className="num">{t('campaigns.budgetUsed')}</th>
                 <th scope="col" className="num">{t('campaigns.field.controlPercent')}</th>
               </tr>
             </thead>
@@ -52,10 +53,11 @@ export default function CampaignsPage() {
                   <td>{t(CAMPAIGN_TRIGGER_LABEL[c.trigger])}</td>
                   <td><span className={`badge campaign-${c.status}`}>{t(CAMPAIGN_STATUS_LABEL[c.status])}</span></td>
                   <td>{c.endsAt ? t('campaigns.windowRange', { from: formatDate(c.startsAt), to: formatDate(c.endsAt) }) : t('campaigns.windowOpen', { from: formatDate(c.startsAt) })}</td>
+                  <td className="num">{formatNumber(c.pointsGiven)}</td>
                   <td className="num">
                     {c.budgetPoints == null
-                      ? t('campaigns.pointsNoBudget', { given: formatNumber(c.pointsGiven) })
-                      : t('campaigns.pointsOfBudget', { given: formatNumber(c.pointsGiven), budget: formatNumber(c.budgetPoints) })}
+                      ? t('campaigns.noBudget')
+                      : t('campaigns.budgetOfTotal', { spent: formatNumber(c.budgetSpent), budget: formatNumber(c.budgetPoints) })}
                   </td>
                   <td className="num">{formatNumber(c.controlPercent / 100, { style: 'percent' })}</td>
                 </tr>

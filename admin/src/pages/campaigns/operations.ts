@@ -28,6 +28,7 @@ export const CampaignFields = graphql(`
     perMemberLimit
     budgetPoints
     pointsGiven
+    budgetSpent
     controlPercent
   }
 `);
