@@ -99,7 +99,12 @@ function Shell({ path }: { path: string }) {
       </nav>
       <main id="main" ref={mainRef} tabIndex={-1}>
         <Suspense fallback={<Loading />}>
-          {PageComponent ? <PageComponent params={found.params} /> : <NotFound />}
+          {/* Keyed by the path: another member's (benefit's, campaign's) page starts afresh. Unkeyed,
+              React kept the page's state across /members/A → /members/B, so B's ledger, redemptions
+              and referrals opened at the page A's pagers stood on, with A's cursors: B's newest rows
+              skipped ("Page 2", "No points movements yet"). The query string is not in the path: a
+              list's own filters (?q=) reset its pager themselves. */}
+          {PageComponent ? <PageComponent key={path} params={found.params} /> : <NotFound />}
         </Suspense>
       </main>
     </div>
