@@ -17,10 +17,17 @@ export function encodeReferralCursor(p: ReferralPosition): string {
   return encodeKeyCursor(KIND, { n: p.createdMicros, key: p.id });
 }
 
-/** The position a cursor holds; null for none; a garbage or foreign cursor is BAD_USER_INPUT on `after`. */
+/**
+ * The last microsecond of 9999-12-31 (UTC), the latest instant the API handles: no referral was
+ * created after it. A cursor past it names no row, and PostgreSQL's `bigint * interval` (computed
+ * in float8) overflowed on the largest bigints ("interval out of range": INTERNAL_SERVER_ERROR).
+ */
+export const MAX_CREATED_MICROS = 253402300799999999n;
+
+/** The position a cursor holds; null for none; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT on `after`. */
 export function decodeReferralCursor(cursor: string | null | undefined): ReferralPosition | null {
   const p = decodeKeyCursor(KIND, cursor);
   if (!p) return null;
-  if (!UUID.test(p.key)) throw badInput('after', 'after is not a cursor of this list');
+  if (!UUID.test(p.key) || BigInt(p.n) > MAX_CREATED_MICROS) throw badInput('after', 'after is not a cursor of this list');
   return { createdMicros: p.n, id: p.key };
 }
