@@ -234,6 +234,13 @@ describe('refreshRetention', () => {
     expect(programStats.members).toBe(67);
     expect(programStats.byTier.reduce((a: number, t: any) => a + t.count, 0)).toBe(67);
     expect(programStats.byStage.reduce((a: number, t: any) => a + t.count, 0)).toBe(67);
+    // Every stage, in lifecycle order, an empty one with 0 (as byTier lists every tier by rank).
+    expect(programStats.byStage.map((t: any) => t.stage)).toEqual(['PROSPECT', 'NEW', 'ACTIVE', 'AT_RISK', 'DORMANT', 'CHURNED', 'REACTIVATED']);
+    const counts = new Map<string, number>(programStats.byStage.map((t: any) => [t.stage, t.count]));
+    const stages = await s.sql<{ stage: string; n: number }>(`select coalesce(r.stage, 'PROSPECT') as stage, count(*)::int as n
+      from member m left join member_retention r on r.member_id = m.id group by 1`);
+    for (const [stage, n] of counts) expect(n).toBe(stages.find((x) => x.stage === stage)?.n ?? 0);
+    expect([...counts.values()].some((n) => n === 0)).toBe(true);
     const [{ sum }] = await s.sql('select sum(balance)::int as sum from point_account');
     expect(programStats.pointsLiability).toBe(sum);
   });

@@ -312,7 +312,7 @@ export class RfmSegmentCount {
 export class ProgramStats {
   @Field(() => SafeIntResolver) members!: number;
   @Field(() => [TierCount]) byTier!: TierCount[];
-  @Field(() => [StageCount]) byStage!: StageCount[];
+  @Field(() => [StageCount], { description: 'Every lifecycle stage, in lifecycle order (PROSPECT first, REACTIVATED last), 0 for an empty one' }) byStage!: StageCount[];
   @Field(() => SafeIntResolver) pointsLiability!: number;
   // pendingPoints, expiringPoints, byRfmSegment: ProgramStatsResolver
 }

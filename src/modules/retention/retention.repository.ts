@@ -5,6 +5,7 @@ import { withDates } from '../../db/rows';
 import { localDayNumberSql } from '../../db/local-days';
 import { TUPLE_BASE } from './churn.fit';
 import type { BgNbdParams, ChurnBacktest, ChurnMethod } from './churn.rules';
+import { LIFECYCLE_STAGES } from './retention.rules';
 
 /**
  * The retention module's SQL, in one place: the refresh's set-based statements (facts, RFM
@@ -598,7 +599,8 @@ export async function transitionCounts(em: EntityManager, from: Date, to: Date):
 
 /**
  * The programme's picture: members, points liability (sum of balances), members per tier (every
- * tier, in rank order) and per lifecycle stage (PROSPECT without a row), in one statement, so one
+ * tier, in rank order) and per lifecycle stage (every stage, in lifecycle order; PROSPECT without a
+ * row), in one statement, so one
  * snapshot: `members` = Σ per tier = Σ per stage in every answer, while members register or change
  * tier (as three statements of their own they did not add up under writes). Reads member (the
  * members module's table), point_account (the points module's) and tier (the tiers module's)
@@ -613,8 +615,11 @@ export async function programPicture(em: EntityManager): Promise<{
        (select coalesce(sum(balance), 0) from point_account)::bigint::text as liability,
        (select coalesce(json_agg(json_build_object('tierId', x.id, 'count', x.n::text) order by x.rank), '[]')
           from (select t.id, t.rank, count(m.id) as n from tier t left join member m on m.tier_id = t.id group by t.id, t.rank) x) as "byTier",
-       (select coalesce(json_agg(json_build_object('stage', x.stage, 'count', x.n::text) order by x.stage), '[]')
-          from (select coalesce(r.stage, 'PROSPECT') as stage, count(*) as n from member m left join member_retention r on r.member_id = m.id group by 1) x) as "byStage"`,
+       (select json_agg(json_build_object('stage', s.stage, 'count', coalesce(x.n, 0)::text) order by s.ord)
+          from unnest(?::text[]) with ordinality as s(stage, ord)
+          left join (select coalesce(r.stage, 'PROSPECT') as stage, count(*) as n from member m left join member_retention r on r.member_id = m.id group by 1) x
+            on x.stage = s.stage) as "byStage"`,
+    [pgArray(LIFECYCLE_STAGES)],
   );
   return {
     members: safeInteger(row.members), liability: safeInteger(row.liability),

@@ -14,6 +14,8 @@ export const RFM_SEGMENTS: readonly RfmSegment[] = [
   'GENERAL_VALUE', 'GENERAL_DEVELOP', 'GENERAL_RETAIN', 'GENERAL_WINBACK',
 ];
 export type LifecycleStage = 'PROSPECT' | 'NEW' | 'ACTIVE' | 'AT_RISK' | 'DORMANT' | 'CHURNED' | 'REACTIVATED';
+/** The stages in a member's lifecycle order (the order a report lists them). */
+export const LIFECYCLE_STAGES: readonly LifecycleStage[] = ['PROSPECT', 'NEW', 'ACTIVE', 'AT_RISK', 'DORMANT', 'CHURNED', 'REACTIVATED'];
 
 /**
  * Rank quintiles: score = 1 + floor(5 × (number of strictly worse values) / n). Equal
