@@ -1,4 +1,4 @@
-import { EXPORT_FORMAT, MAX_ERASURE_REASON, erasureReason, personalValues } from './data-rights.rules';
+import { EXPORT_FORMAT, MAX_ERASURE_REASON, erasureReason, personalValues, scrubText } from './data-rights.rules';
 
 describe('data rights rules', () => {
   it('the export format names its version', () => {
@@ -18,5 +18,12 @@ describe('data rights rules', () => {
       ['1990-04-02', 'Ava Lin', 'ava@example.com', 'ext-1', 'old@example.com'],
     );
     expect(personalValues({ externalId: null, displayName: null, email: null, phone: null, birthday: null })).toEqual([]);
+  });
+
+  it('scrubText replaces each value of 3 characters or more, everywhere, as text_scrub does', () => {
+    expect(scrubText('from Ava Lin (ava@example.com), Ava Lin again; id 42', ['42', 'Ava Lin', 'ava@example.com'])).toBe(
+      'from [erased] ([erased]), [erased] again; id 42',
+    );
+    expect(scrubText('nothing personal', [])).toBe('nothing personal');
   });
 });

@@ -14,6 +14,21 @@ export function erasureReason(reason: string): string | null {
   return r.length >= 1 && r.length <= MAX_ERASURE_REASON ? r : null;
 }
 
+/** What `text_scrub` puts in place of a personal value found inside a text. */
+export const ERASED_TEXT = '[erased]';
+
+/**
+ * `text` with each of `values` (3 characters or more: a shorter one would match unrelated
+ * text) replaced by '[erased]', in the order given: what the SQL function `text_scrub` does to
+ * the free-text reasons an erasure keeps, for a text the erasure writes itself (its own reason,
+ * kept in its audit entry and its `member.erased` event after the scrub has run).
+ */
+export function scrubText(text: string, values: readonly string[]): string {
+  let t = text;
+  for (const v of values) if (v.length >= 3) t = t.split(v).join(ERASED_TEXT);
+  return t;
+}
+
 /** The member's fields that identify a person wherever they are quoted: looked for, as whole values, in what the erasure keeps. */
 export const IDENTIFYING_FIELDS = ['externalId', 'displayName', 'email', 'phone', 'birthday'] as const;
 

@@ -18,7 +18,7 @@ import { emitWebhookEvent, scrubMemberEvents, suppressRowEvents } from '../webho
 import {
   closeCursor, EXPORT_LISTS, exportHead, fetchList, openListCursor, readOnlySnapshot, type ExportListKey,
 } from './data-rights.repository';
-import { EXPORT_FORMAT, MAX_ERASURE_REASON, erasureReason, personalValues } from './data-rights.rules';
+import { EXPORT_FORMAT, MAX_ERASURE_REASON, erasureReason, personalValues, scrubText } from './data-rights.rules';
 
 /** Rows per cursor fetch of an export list. */
 const EXPORT_BATCH = 1000;
@@ -129,12 +129,15 @@ export class DataRightsService {
       await this.scrubKeptRecords(tx, memberId, personal);
       await this.parts.imports.scrubForErasure(tx, formerExternalId);
       this.parts.members.erasePersonalFields(m, now);
+      // The erasure's own reason is written after the scrub: an operator's "request from <name>,
+      // <e-mail>" would otherwise keep them in its audit entry and its event.
+      const kept = scrubText(why, personal);
       this.parts.audit.record(tx, actor, {
         action: 'member.erase', entity: 'Member', entityId: memberId, before: { erasedAt: null },
-        after: { erasedAt: now.toISOString(), reason: why, pointsForfeited: forfeited, couponsCancelled: cancelled, tagsRemoved: tags },
+        after: { erasedAt: now.toISOString(), reason: kept, pointsForfeited: forfeited, couponsCancelled: cancelled, tagsRemoved: tags },
       });
       await emitWebhookEvent(tx, 'member.erased', memberId, {
-        member: { id: memberId, externalId: formerExternalId }, reason: why, erasedAt: now.toISOString(),
+        member: { id: memberId, externalId: formerExternalId }, reason: kept, erasedAt: now.toISOString(),
       }, now);
       await tx.flush();
       return m;
