@@ -2,7 +2,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ImportFormat, ImportKind } from './import.entities';
 import {
-  BOM, CsvRecordReader, IMPORT_COLUMNS, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, isBlankRecord, ndjsonRecord, type StagedRecord,
+  BOM, CsvRecordReader, IMPORT_COLUMNS, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, instantsToMilliseconds, isBlankRecord, ndjsonRecord,
+  type StagedRecord,
 } from './imports.rules';
 
 /**
@@ -68,7 +69,7 @@ export class StagingRows extends Transform {
   private pushRows(rows: StagedRecord[]): void {
     if (!rows.length) return;
     let text = '';
-    for (const r of rows) text += copyRow(r);
+    for (const r of rows) text += copyRow(instantsToMilliseconds(this.kind, r));
     this.rows += rows.length;
     this.push(text);
   }

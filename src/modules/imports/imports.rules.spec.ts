@@ -1,4 +1,6 @@
-import { CsvRecordReader, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, isBlankRecord, ndjsonRecord } from './imports.rules';
+import {
+  CsvRecordReader, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, instantsToMilliseconds, isBlankRecord, ndjsonRecord,
+} from './imports.rules';
 
 /** Every record of `text` read in chunks of `size` characters. */
 function read(text: string, size: number) {
@@ -97,3 +99,24 @@ describe('headers and records', () => {
     expect(copyRow({ line: 7, values: ['a\tb', null, 'c\\d\ne'], error: null })).toBe('7\ta\\tb\t\\N\tc\\\\d\\ne\t\\N\n');
   });
 });
+
+describe('instantsToMilliseconds', () => {
+  const purchase = (occurredAt: string | null, error: string | null = null) => ({ line: 2, values: ['o-1', 'm-1', '10', occurredAt, null], error });
+  it.each([
+    ['2024-03-10T01:30:00.123456Z', '2024-03-10T01:30:00.123Z'],
+    ['2024-03-10 01:30:00.999999+00', '2024-03-10 01:30:00.999+00'],
+    ['2024-03-10T01:30:00.123456789-05:30', '2024-03-10T01:30:00.123-05:30'],
+    ['2024-03-10T01:30:00.0000001', '2024-03-10T01:30:00.000'],
+  ])('cuts %s to the millisecond', (given, read) => {
+    expect(instantsToMilliseconds('PURCHASES', purchase(given)).values[3]).toBe(read);
+  });
+  it.each(['2024-03-10T01:30:00.123Z', '2024-03-10T01:30:00Z', '2024-03-10', '2024-03-10T01:30:00.1234x', 'o-12345678901234567890123'])('leaves %s as it is', (given) => {
+    expect(instantsToMilliseconds('PURCHASES', purchase(given)).values[3]).toBe(given);
+  });
+  it('looks at instant columns only, and not at a rejected line', () => {
+    const members = { line: 3, values: ['2024-03-10T01:30:00.123456Z', null, null, null, null, null, null, null, '2024-03-10T01:30:00.123456Z', null, null, null, null], error: null };
+    expect(instantsToMilliseconds('MEMBERS', members).values).toEqual(['2024-03-10T01:30:00.123456Z', ...Array(7).fill(null), '2024-03-10T01:30:00.123Z', null, null, null, null]);
+    expect(instantsToMilliseconds('PURCHASES', purchase('2024-03-10T01:30:00.123456Z', 'bad')).values[3]).toBe('2024-03-10T01:30:00.123456Z');
+  });
+});
+

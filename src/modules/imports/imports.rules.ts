@@ -15,6 +15,12 @@ export const IMPORT_COLUMNS: Record<ImportKind, readonly string[]> = {
   PURCHASES: ['orderId', 'externalId', 'amount', 'occurredAt', 'refundedAmount'],
 };
 
+/** The columns of each kind that hold an instant (ISO-8601). */
+export const INSTANT_COLUMNS: Record<ImportKind, readonly string[]> = {
+  MEMBERS: ['joinedAt', 'tierExpiresAt', 'pointsExpireAt'],
+  PURCHASES: ['occurredAt'],
+};
+
 /** The columns a file must have. */
 export const REQUIRED_COLUMNS: Record<ImportKind, readonly string[]> = {
   MEMBERS: ['externalId'],
@@ -259,6 +265,34 @@ function checked(r: StagedRecord): StagedRecord {
   // A value the decoder could not read would go in changed (a name with U+FFFD, or a key no other system has).
   if (r.values.some((v) => v != null && v.includes('\uFFFD'))) return { line: r.line, values: empty, error: NOT_UTF8 };
   return r;
+}
+
+const INSTANT_INDEXES: Record<ImportKind, number[]> = {
+  MEMBERS: INSTANT_COLUMNS.MEMBERS.map((c) => IMPORT_COLUMNS.MEMBERS.indexOf(c)),
+  PURCHASES: INSTANT_COLUMNS.PURCHASES.map((c) => IMPORT_COLUMNS.PURCHASES.indexOf(c)),
+};
+
+/** An instant whose seconds have more than 3 decimals: the date-time, its first 3 decimals, the rest, the offset. */
+const FINE_FRACTION = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\.\d{3})\d+((?:Z|[+-]\d{2}(?::?\d{2})?)?)$/;
+
+/**
+ * A staged record with its instants cut to milliseconds: `2024-03-10T01:30:00.123456+00:00`
+ * (Python's isoformat, PostgreSQL's text output, an export in microseconds or nanoseconds) is
+ * read as `…00.123+00:00`, as the API's DateTime reads it (JavaScript dates hold milliseconds:
+ * the decimals past the third are dropped, not rounded). Other values are left to the checks.
+ */
+export function instantsToMilliseconds(kind: ImportKind, r: StagedRecord): StagedRecord {
+  if (r.error) return r;
+  let values: (string | null)[] | null = null;
+  for (const i of INSTANT_INDEXES[kind]) {
+    const v = r.values[i];
+    // Most instants have 3 decimals or none: a fourth digit is looked for before the pattern.
+    const m = v != null && v.length > 23 && v[19] === '.' && v[23] >= '0' && v[23] <= '9' ? FINE_FRACTION.exec(v) : null;
+    if (!m) continue;
+    values ??= [...r.values];
+    values[i] = m[1] + m[2];
+  }
+  return values ? { ...r, values } : r;
 }
 
 /** A value in COPY's text format: \N for null; backslash, tab, newline and carriage return escaped. */
