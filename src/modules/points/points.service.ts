@@ -582,17 +582,19 @@ export class PointsService {
       return;
     }
     if (net > 0) {
+      // The credit expires with the lot it goes to (the purchase's, or a new one dated at the
+      // purchase): its transaction says when, as an EARN's and an adjustment's do (and so does its points.adjusted event).
+      const settings = p.lotId ? null : await repo.programSettings(tx);
+      const activatesAt = settings ? addDaysUtc(p.occurredAt, settings.pointsPendingDays) : null;
+      const expiresAt = settings ? lotExpiry(activatesAt!, settings.pointsExpiryMonths, addMonthsUtc) : p.expiresAt;
       const txn = await repo.insertTransaction(tx, {
-        memberId, type: 'ADJUST', amount: net, balanceAfter: account.balance + net, occurredAt: p.occurredAt, reason, reference: orderId,
+        memberId, type: 'ADJUST', amount: net, balanceAfter: account.balance + net, occurredAt: p.occurredAt, expiresAt, reason, reference: orderId,
       });
       if (p.lotId) {
         await repo.growLot(tx, p.lotId, net);
       } else {
-        const settings = await repo.programSettings(tx);
-        const activatesAt = addDaysUtc(p.occurredAt, settings.pointsPendingDays);
         const lotId = await repo.insertLot(tx, {
-          memberId, transactionId: txn.id, points: net, remaining: net, earnedAt: p.occurredAt, activatesAt,
-          expiresAt: lotExpiry(activatesAt, settings.pointsExpiryMonths, addMonthsUtc), orderId,
+          memberId, transactionId: txn.id, points: net, remaining: net, earnedAt: p.occurredAt, activatesAt: activatesAt!, expiresAt, orderId,
         });
         await repo.setPurchaseLot(tx, orderId, lotId);
       }
