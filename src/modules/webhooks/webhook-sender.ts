@@ -70,10 +70,15 @@ export async function sendWebhook(req: WebhookRequest): Promise<WebhookResponse>
   // Aborted only at the deadline: a 2xx's connection goes on (its body drained) and back to the agent.
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
+  // The answer's status, once it has come: a non-2xx whose body is still being read at the
+  // deadline is that status (a 410 still deactivates; the log shows the code), not "no answer".
+  let answered: number | null = null;
   const deadline = new Promise<WebhookResponse>((resolve) => {
     timer = setTimeout(() => {
       controller.abort();
-      resolve({ status: null, error: `timed out after ${req.timeoutMs} ms` });
+      resolve(answered == null
+        ? { status: null, error: `timed out after ${req.timeoutMs} ms` }
+        : { status: answered, error: `HTTP ${answered}: the answer's body did not end within ${req.timeoutMs} ms` });
     }, req.timeoutMs);
   });
   const attempt = (async (): Promise<WebhookResponse> => {
@@ -85,14 +90,14 @@ export async function sendWebhook(req: WebhookRequest): Promise<WebhookResponse>
     }
     if ('problem' in target) return { status: null, error: `refused: ${target.problem}` };
     if (controller.signal.aborted) return { status: null, error: 'timed out' };
-    return post(url, req, target, controller.signal);
+    return post(url, req, target, controller.signal, (status) => { answered = status; });
   })();
   const result = await Promise.race([attempt, deadline]);
   clearTimeout(timer);
   return result;
 }
 
-function post(url: URL, req: WebhookRequest, target: { address: string; family: number }, signal: AbortSignal): Promise<WebhookResponse> {
+function post(url: URL, req: WebhookRequest, target: { address: string; family: number }, signal: AbortSignal, onStatus: (status: number) => void): Promise<WebhookResponse> {
   const pinned: LookupFunction = (_host, options, callback) => {
     // Node asks for every address when it tries them in turn (autoSelectFamily): the one checked is all there is.
     if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [target]);
@@ -103,7 +108,10 @@ function post(url: URL, req: WebhookRequest, target: { address: string; family: 
     const request = (url.protocol === 'https:' ? https : http).request(url, {
       method: 'POST', agent: agentFor(url), lookup: pinned, signal,
       headers: { ...req.headers, 'content-length': String(body.length) },
-    }, (res) => resolve(answer(res)));
+    }, (res) => {
+      onStatus(res.statusCode ?? 0);
+      resolve(answer(res));
+    });
     request.on('error', (err: NodeJS.ErrnoException) => resolve({ status: null, error: shortError(`connection failed: ${err.code ?? err.message}`) }));
     request.end(body);
   });
