@@ -123,6 +123,41 @@ describe('redeemReward', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a backdated redemption (a till syncing) is judged on the tier held at its instant, as its window and balance are', async () => {
+    await upsertReward({ code: 'GOLD_DESK', name: 'Gold desk', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
+    const service = await s.token('service', 'till-7');
+    const day = 86_400_000;
+    const now = clock.now().getTime();
+    const at = (daysAgo: number) => new Date(now - daysAgo * day).toISOString();
+    const redeemAt = (memberId: string, key: string, occurredAt: string) =>
+      s.gql(REDEEM, { i: { memberId, rewardCode: 'GOLD_DESK', idempotencyKey: key, occurredAt } }, service);
+    const purchase = (memberId: string, orderId: string, amount: number, occurredAt: string) =>
+      s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { tierChange { toTier { code } } } }`, { i: { memberId, orderId, amount, occurredAt } });
+
+    // BRONZE ten days ago, GOLD since an hour ago: the till's redemption of ten days ago is refused.
+    const late = await registerMember(s, { joinedAt: at(100) });
+    await s.admin(ADJUST, { input: { memberId: late, amount: 100, reason: 'test credit', idempotencyKey: `desk-credit-${late}`, occurredAt: at(50) } });
+    expect((await purchase(late, `desk-${late}`, 5000, at(1 / 24))).recordPurchase.tierChange.toTier.code).toBe('GOLD');
+    expectError(await redeemAt(late, 'd1', at(10)), 'NOT_ELIGIBLE');
+    expect(await balance(late)).toBe(5100);
+    expect(await s.sql(`select count(*)::int as n from redemption where member_id = $1`, [late])).toEqual([{ n: 0 }]);
+    // Now, as GOLD, it may.
+    expect((await redeemAt(late, 'd2', at(0))).errors).toBeUndefined();
+
+    // GOLD fifty days ago, set back to BRONZE by an admin now: the redemption of ten days ago stands.
+    const early = await registerMember(s, { joinedAt: at(100) });
+    expect((await purchase(early, `desk-${early}`, 5000, at(50))).recordPurchase.tierChange.toTier.code).toBe('GOLD');
+    await s.admin('mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "BRONZE", reason: "test") { id } }', { id: early });
+    const held = await redeemAt(early, 'd3', at(10));
+    expect(held.errors).toBeUndefined();
+    expect(held.data!.redeemReward).toMatchObject({ points: 10, status: 'ISSUED' });
+    expect(await balance(early)).toBe(4990);
+    // The history it was judged on is unchanged: still BRONZE now.
+    expect((await s.admin('query($id: ID!) { member(id: $id) { tier { code } } }', { id: early })).member.tier.code).toBe('BRONZE');
+    expectError(await s.gql(REDEEM, { i: { memberId: early, rewardCode: 'GOLD_DESK', idempotencyKey: 'd4' } }, service), 'NOT_ELIGIBLE');
+    await expectLedgerConsistent(s);
+  });
+
   it('refuses what the member may not have, changing nothing', async () => {
     await upsertReward({ code: 'LOUNGE', name: 'Lounge pass', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
     await upsertReward({ code: 'MUG', name: 'Mug', costPoints: 10, perMemberLimit: 1 });

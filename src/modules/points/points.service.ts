@@ -1203,12 +1203,14 @@ export class PointsService {
    * tier expired, the review job not yet run) is made first, exactly as a purchase at `at`
    * would make it (TierEngine.prepare), and what it re-rates is re-rated. For a write that
    * decides on the tier held at `at` without adding qualifying points (a tier-restricted
-   * redemption).
+   * redemption). Returns the id of that tier (the member row's is today's: a backdated write
+   * held another when a change is recorded after `at`), or null without a tier engine.
    */
-  async catchUpTier(tx: EntityManager, account: repo.AccountRow, memberId: string, at: Date): Promise<void> {
-    if (!this.tiers) return;
+  async catchUpTier(tx: EntityManager, account: repo.AccountRow, memberId: string, at: Date): Promise<string | null> {
+    if (!this.tiers) return null;
     const tier = await this.tiers.prepare(tx, memberId, at);
     await this.rerate(tx, account, memberId, tier.rerate);
+    return tier.tierId;
   }
 
   /** After qualifying points other than a purchase's: the tier history up to date, the upgrade check, and the re-ratings they bring. */

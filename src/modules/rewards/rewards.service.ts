@@ -210,9 +210,11 @@ export class RewardsService {
     if (!reward.active) throw notEligible(`${reward.code} is not active`);
     if ((reward.validFrom && reward.validFrom > at) || (reward.validTo && reward.validTo <= at)) throw notEligible(`${reward.code} is not available at this time`);
     if (reward.tierCodes.length) {
-      // The tier held now: one expired and not yet reviewed is reviewed first (as a purchase would).
-      await this.points.catchUpTier(tx, account, memberId, at);
-      const tierCode = await rewardsRepo.memberTierCode(tx, memberId);
+      // The tier held at the redemption's instant, as its validity window and balance are read
+      // there: one expired and not yet reviewed is reviewed first (as a purchase would), and a
+      // backdated redemption is judged on the tier it held then, not on today's.
+      const heldTierId = await this.points.catchUpTier(tx, account, memberId, at);
+      const tierCode = heldTierId != null ? await rewardsRepo.tierCode(tx, heldTierId) : await rewardsRepo.memberTierCode(tx, memberId);
       if (!reward.tierCodes.includes(tierCode)) throw notEligible(`${reward.code} is for ${reward.tierCodes.join(', ')} members`);
     }
     if (reward.perMemberLimit != null) {
