@@ -100,6 +100,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     planUpgrade: (rules, memberId, tierId, q, at) => tierEngine.planUpgrade(rules, memberId, tierId, q, at),
     reachesReview: (plan, reviewedThrough) => tierEngine.reachesReview(plan, reviewedThrough),
     outboxTopic: () => tierEngine.outboxTopic,
+    heldTierAt: (e, memberId, at) => tierEngine.heldTierAt(e, memberId, at),
   });
   const benefits = (benefitsRef.current = new BenefitsService(em, audit, points));
   const rewards = new RewardsService(em, audit, points);

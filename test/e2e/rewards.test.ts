@@ -102,7 +102,7 @@ describe('redeemReward', () => {
     expect(staff.member.redemptions.edges[0].node.reward.affordable).toBeNull();
   });
 
-  it('a tier that expired before its review ran is reviewed first: its reward is NOT_ELIGIBLE, as after the review', async () => {
+  it('a tier that expired before its review ran is reviewed first: its reward is NOT_ELIGIBLE, as after the review, and the member\'s catalogue no longer offers it', async () => {
     await upsertReward({ code: 'GOLD_ROOM', name: 'Gold room', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
     const id = await registerMember(s, { joinedAt: new Date(clock.now().getTime() - 400 * 86_400_000).toISOString() });
     // Gold from a purchase 12 months less a minute ago: it expires a minute from now, and no review will have run.
@@ -112,11 +112,16 @@ describe('redeemReward', () => {
     expect(buy.recordPurchase.tierChange.toTier.code).toBe('GOLD');
     await credit(id, 100, `gold-room-credit-${id}`);
     const token = await s.token('member', id);
+    const offered = async () => ((await s.gql('{ rewards { code } }', {}, token)).data!.rewards as { code: string }[]).map((r) => r.code);
+    expect(await offered()).toContain('GOLD_ROOM');
     clock.advance(2 * 60_000);
     try {
+      // The member's catalogue agrees with the redemption: it no longer offers what would be refused.
+      expect(await offered()).not.toContain('GOLD_ROOM');
       expectError(await redeem(id, 'GOLD_ROOM', 'gr-1', token), 'NOT_ELIGIBLE');
       // Refused, it changes nothing (the review it made is the job's to record).
       expect(await balance(id)).toBe(5100);
+      expect(await offered()).not.toContain('GOLD_ROOM');
     } finally {
       clock.reset();
     }

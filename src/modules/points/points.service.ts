@@ -57,6 +57,8 @@ export interface TierHooks {
   reachesReview(plan: UpgradePlan, reviewedThrough: Date | null): boolean;
   /** The topic tier changes go to the outbox under, or null when they are not published. */
   outboxTopic(): string | null;
+  /** The tier held at `at` as a write there would decide it, writing nothing (TierEngine.heldTierAt). */
+  heldTierAt(em: EntityManager, memberId: string, at: Date): Promise<string>;
 }
 
 /**
@@ -1206,6 +1208,14 @@ export class PointsService {
    * redemption). Returns the id of that tier (the member row's is today's: a backdated write
    * held another when a change is recorded after `at`), or null without a tier engine.
    */
+  /**
+   * The id of the tier the member holds at `at` as a write there would decide it (a review due
+   * by then counted, as catchUpTier makes it), writing nothing; null without a tier engine.
+   */
+  async heldTierAt(memberId: string, at: Date): Promise<string | null> {
+    return this.tiers ? this.tiers.heldTierAt(this.em, memberId, at) : null;
+  }
+
   async catchUpTier(tx: EntityManager, account: repo.AccountRow, memberId: string, at: Date): Promise<string | null> {
     if (!this.tiers) return null;
     const tier = await this.tiers.prepare(tx, memberId, at);

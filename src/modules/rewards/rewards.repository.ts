@@ -137,15 +137,16 @@ export async function listRewards(em: EntityManager): Promise<RewardRow[]> {
  * all tiers), in stock, and under their per-member limit for this member (its redemptions not
  * cancelled, as redeem counts them). Reads the member's tier (member, tier) in the same statement.
  */
-export async function rewardsOpenTo(em: EntityManager, memberId: string, now: Date): Promise<RewardRow[]> {
+/** The rewards open to a member at `now` for the tier `tierId` (null: the member row's). */
+export async function rewardsOpenTo(em: EntityManager, memberId: string, now: Date, tierId: string | null = null): Promise<RewardRow[]> {
   const rows = await em.execute<RewardRow[]>(
-    `select ${rewardColumns('r.')} from reward r join member m on m.id = ? join tier t on t.id = m.tier_id
+    `select ${rewardColumns('r.')} from reward r join member m on m.id = ? join tier t on t.id = coalesce(?::uuid, m.tier_id)
      where r.active and (r.valid_from is null or r.valid_from <= ?) and (r.valid_to is null or r.valid_to > ?)
        and (cardinality(r.tier_codes) = 0 or t.code = any(r.tier_codes)) and (r.stock is null or r.stock > 0)
        and (r.per_member_limit is null or (select count(*) from redemption d
          where d.member_id = m.id and d.reward_id = r.id and d.status <> 'CANCELLED') < r.per_member_limit)
      order by r.cost_points, r.code`,
-    [memberId, now, now],
+    [memberId, tierId, now, now],
   );
   return rows.map(rewardRow);
 }

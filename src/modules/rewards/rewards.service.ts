@@ -127,11 +127,16 @@ export class RewardsService {
     return rewardsRepo.listRewards(this.em);
   }
 
-  /** What a member may redeem now (active, in its window, its tier eligible, in stock), with affordability. */
+  /**
+   * What a member may redeem now (active, in its window, its tier eligible, in stock, its limit
+   * not reached), with affordability. The tier is the one a redemption now is judged on
+   * (checkEligible): a tier that has expired and that no review has recorded yet is not offered.
+   */
   async forMember(memberId: string, now = new Date()): Promise<(RewardRow & { affordable: boolean })[]> {
     const [bal] = (await this.points.balances([memberId], now)).values();
     const balance = bal?.balance ?? 0;
-    const rows = await rewardsRepo.rewardsOpenTo(this.em, memberId, now);
+    const tierId = await this.points.heldTierAt(memberId, now);
+    const rows = await rewardsRepo.rewardsOpenTo(this.em, memberId, now, tierId);
     return rows.map((r) => ({ ...r, affordable: r.costPoints <= balance }));
   }
 

@@ -137,6 +137,23 @@ export class TierEngine {
   }
 
   /**
+   * The tier a member holds at `at` as the rules decide it, read only: the member row's, or,
+   * when its history is not recorded that far (a review due by `at` that no run or write has
+   * recorded yet), the one a rebuild from `at` would hold there (as `prepare` does, without
+   * writing it). For reads that must agree with what a write at `at` decides: a member's
+   * catalogue lists what its redemption would accept.
+   */
+  async heldTierAt(em: EntityManager, memberId: string, at: Date): Promise<string> {
+    const m = await repo.heldTier(em, memberId, at);
+    if (!m.stale) return m.tierId;
+    const s = await repo.tierSettings(em);
+    const ladder = await repo.ladder(em);
+    const h = await this.historyFrom(em, s, ladder, memberId, at);
+    const { changes } = tierTimeline({ ladder, rules: s, start: h.start, from: at, facts: h.facts, overrides: h.overrides, horizon: h.horizon });
+    return ladder[rankHeldAt(h.start, changes, at)].id;
+  }
+
+  /**
    * After a refund dated `at` (its reversal counts from `at`, in the window of its purchase):
    * the recorded changes from `at` on were decided without it; rebuilt if there are any.
    */
