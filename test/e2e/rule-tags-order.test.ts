@@ -92,3 +92,22 @@ describe('rule tags on rule tags', () => {
     expect(await membersOf('not_vip')).toEqual(expect.arrayContaining([ann, bob]));
   });
 });
+
+describe('a rule tag read back', () => {
+  it('an admin reads the rule a RULE tag was saved with (null for a MANUAL tag); others may not', async () => {
+    const rule = { regions: ['Readback'], minBalance: 10, joinedFrom: '2026-01-01T00:00:00.000Z', stages: ['ACTIVE', 'NEW'] };
+    expect((await saveRule('read_back', rule)).errors).toBeUndefined();
+    const member = await registerMember(s, { region: 'Readback' });
+    await s.admin('mutation($m: ID!) { tagMember(memberId: $m, tagCode: "read_back_manual") { id } }', { m: member });
+    const q = '{ tags { code kind rule { regions minBalance maxBalance joinedFrom stages } } }';
+    const tags = (await s.admin<{ tags: { code: string; kind: string; rule: Record<string, unknown> | null }[] }>(q)).tags;
+    expect(tags.find((t) => t.code === 'read_back')).toEqual({ code: 'read_back', kind: 'RULE', rule: { ...rule, maxBalance: null } });
+    expect(tags.find((t) => t.code === 'read_back_manual')).toEqual({ code: 'read_back_manual', kind: 'MANUAL', rule: null });
+    // Saved again with another rule, it reads the new one.
+    expect((await saveRule('read_back', { regions: ['Elsewhere'] })).errors).toBeUndefined();
+    const again = (await s.admin<{ tags: { code: string; rule: { regions: string[]; minBalance: number | null } | null }[] }>(q)).tags;
+    expect(again.find((t) => t.code === 'read_back')!.rule).toMatchObject({ regions: ['Elsewhere'], minBalance: null });
+    // A member reads its tags, not the rules behind them.
+    expectError(await s.gql('{ me { tags { code rule { regions } } } }', {}, await s.token('member', member)), 'FORBIDDEN');
+  });
+});

@@ -8,7 +8,7 @@ import type { RedemptionRow, RewardRow } from '../../modules/rewards/rewards.ser
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
 import { BenefitInput, BenefitPatch, RedeemRewardInput, RewardInput, RewardPatch } from '../types/inputs';
-import { Benefit, BenefitVersion, JobResult, Member, Redemption, RedemptionConnection, Reward, Tag, Tier } from '../types/objects';
+import { Benefit, BenefitVersion, JobResult, Member, Redemption, RedemptionConnection, Reward, SegmentFilter, Tag, Tier } from '../types/objects';
 
 @Resolver(() => Benefit)
 export class BenefitResolver {
@@ -131,6 +131,12 @@ export class TagResolver {
   @Query(() => [Tag])
   tags(@Ctx() ctx: GraphQLContext) {
     return ctx.services.tags.list();
+  }
+
+  @Authorized('admin')
+  @FieldResolver(() => SegmentFilter, { nullable: true, description: 'admin: the filter a RULE tag keeps its members by (as upsertTag saved it); null for a MANUAL tag' })
+  rule(@Root() t: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.catalogue.tagRules.load(t.id);
   }
 
   @Authorized('service', 'admin')

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Clock } from '../../common/clock';
 import type { BenefitRow, BenefitsService, BenefitVersionRow } from '../benefits/benefits.service';
+import type { SegmentFilter } from '../segments/segments.service';
 import type { TagRow, TagsService } from '../tags/tags.service';
 import type { RewardRow, RewardsService } from './rewards.service';
 
@@ -16,6 +17,7 @@ export function createCatalogueLoaders(s: { benefits: BenefitsService; rewards: 
     tierBenefits: byKey<BenefitRow[]>((ids) => s.benefits.forTiers(ids, clock.now()), []),
     benefitVersions: byKey<BenefitVersionRow[]>((codes) => s.benefits.versions(codes), []),
     memberTags: byKey<TagRow[]>((ids) => s.tags.codesOf(ids), []),
+    tagRules: byKey<SegmentFilter | null>((ids) => s.tags.rulesOf(ids), null),
     rewards: new DataLoader<string, RewardRow | null>(async (ids) => {
       const rows = await s.rewards.byIds(ids);
       return ids.map((id) => rows.find((r) => r.id === id) ?? null);

@@ -37,6 +37,11 @@ export function listTags(em: EntityManager): Promise<TagRow[]> {
   return em.execute<TagRow[]>('select id, code, name, kind, category from tag order by code');
 }
 
+/** The rule of each tag (null for a MANUAL tag), by tag id. */
+export async function rulesOfTags(em: EntityManager, ids: readonly string[]): Promise<{ id: string; rule: SegmentFilter | null }[]> {
+  return em.execute<{ id: string; rule: SegmentFilter | null }[]>('select id, rule from tag where id in (?)', [ids as string[]]);
+}
+
 /** Creates the tag or replaces its definition (keyed by code). */
 export async function saveTag(tx: EntityManager, def: NewTagDefinition): Promise<TagRow> {
   const [row] = await tx.execute<TagRow[]>(

@@ -9,7 +9,7 @@ import type { TagCategory } from './tag.entities';
 import { cycleThrough, readersOf, refreshOrder, TAG_CODE, TAG_CODE_RULE } from './tags.rules';
 import {
   addMemberTag, allowNestedLoops, ensureManualTag, forbidNestedLoops, listTags, lockTag, lockTagDefinitions, memberCountsByTag,
-  memberExists, removeAllMemberTags, removeMemberTag, ruleTags, saveTag, syncRuleTagMembers, tagByCode, tagsOfMembers, type TagRow,
+  memberExists, removeAllMemberTags, removeMemberTag, rulesOfTags, ruleTags, saveTag, syncRuleTagMembers, tagByCode, tagsOfMembers, type TagRow,
 } from './tags.repository';
 
 export type { TagRow } from './tags.repository';
@@ -86,6 +86,11 @@ export class TagsService {
   }
 
   /** Tag codes per member, for a batch of members. */
+  /** Each tag's rule (null for a MANUAL tag), by tag id: what an admin reads back of a RULE tag's definition. */
+  async rulesOf(ids: readonly string[]): Promise<Map<string, SegmentFilter | null>> {
+    return new Map((await rulesOfTags(this.em, ids)).map((r) => [r.id, r.rule]));
+  }
+
   async codesOf(memberIds: readonly string[]): Promise<Map<string, TagRow[]>> {
     const rows = await tagsOfMembers(this.em, memberIds);
     const out = new Map<string, TagRow[]>();
