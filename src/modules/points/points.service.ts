@@ -1201,14 +1201,6 @@ export class PointsService {
   }
 
   /**
-   * The member's tier history brought up to `at`, the account held: a review due by then (the
-   * tier expired, the review job not yet run) is made first, exactly as a purchase at `at`
-   * would make it (TierEngine.prepare), and what it re-rates is re-rated. For a write that
-   * decides on the tier held at `at` without adding qualifying points (a tier-restricted
-   * redemption). Returns the id of that tier (the member row's is today's: a backdated write
-   * held another when a change is recorded after `at`), or null without a tier engine.
-   */
-  /**
    * The id of the tier the member holds at `at` as a write there would decide it (a review due
    * by then counted, as catchUpTier makes it), writing nothing; null without a tier engine.
    */
@@ -1216,6 +1208,14 @@ export class PointsService {
     return this.tiers ? this.tiers.heldTierAt(this.em, memberId, at) : null;
   }
 
+  /**
+   * The member's tier history brought up to `at`, the account held: a review due by then (the
+   * tier expired, the review job not yet run) is made first, exactly as a purchase at `at`
+   * would make it (TierEngine.prepare), and what it re-rates is re-rated. For a write that
+   * decides on the tier held at `at` without adding qualifying points (a tier-restricted
+   * redemption). Returns the id of that tier (the member row's is today's: a backdated write
+   * held another when a change is recorded after `at`), or null without a tier engine.
+   */
   async catchUpTier(tx: EntityManager, account: repo.AccountRow, memberId: string, at: Date): Promise<string | null> {
     if (!this.tiers) return null;
     const tier = await this.tiers.prepare(tx, memberId, at);

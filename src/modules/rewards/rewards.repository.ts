@@ -133,11 +133,10 @@ export async function listRewards(em: EntityManager): Promise<RewardRow[]> {
 }
 
 /**
- * The rewards a member may redeem at `now`: active, in their window, for the member's tier (or
- * all tiers), in stock, and under their per-member limit for this member (its redemptions not
- * cancelled, as redeem counts them). Reads the member's tier (member, tier) in the same statement.
+ * The rewards a member may redeem at `now`: active, in their window, for the tier `tierId` (null:
+ * the member row's, read in the same statement) or all tiers, in stock, and under their
+ * per-member limit for this member (its redemptions not cancelled, as redeem counts them).
  */
-/** The rewards open to a member at `now` for the tier `tierId` (null: the member row's). */
 export async function rewardsOpenTo(em: EntityManager, memberId: string, now: Date, tierId: string | null = null): Promise<RewardRow[]> {
   const rows = await em.execute<RewardRow[]>(
     `select ${rewardColumns('r.')} from reward r join member m on m.id = ? join tier t on t.id = coalesce(?::uuid, m.tier_id)
