@@ -10,7 +10,7 @@ import { replaceOnce } from './Migration20261210090000_budget_free_slot';
  * pointsUnrecovered is what the balance lost. Additive: the event's other fields are unchanged.
  */
 const REFUND = CAPTURES.find((c) => c.fn === 'webhook_capture_refund')!;
-const WITH_UNRECOVERED = [
+export const WITH_UNRECOVERED = [
   [transactionWhere('t.id = r.transaction_id'), transactionWhere('t.id = r.transaction_id').replace('t.type from', 't.type, t.unrecovered from')],
   [`'balanceAfter', t.balance_after,`, `'pointsUnrecovered', coalesce(t.unrecovered, 0), 'balanceAfter', t.balance_after,`],
 ].reduce((text, [from, to]) => replaceOnce(text, from, to), REFUND.events);

@@ -45,6 +45,7 @@ import { Migration20261216090000_award_unrecovered_backfill } from './Migration2
 import { Migration20261216100000_purchase_earned_tier_backfill } from './Migration20261216100000_purchase_earned_tier_backfill';
 import { Migration20261217090000_award_cost } from './Migration20261217090000_award_cost';
 import { Migration20261217100000_lot_debt_index } from './Migration20261217100000_lot_debt_index';
+import { Migration20261218090000_campaign_points_events } from './Migration20261218090000_campaign_points_events';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
 import { Migration20261209200000_webhook_delivery_due_index } from './Migration20261209200000_webhook_delivery_due_index';
 
@@ -94,4 +95,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261216100000_purchase_earned_tier_backfill', class: Migration20261216100000_purchase_earned_tier_backfill },
   { name: 'Migration20261217090000_award_cost', class: Migration20261217090000_award_cost },
   { name: 'Migration20261217100000_lot_debt_index', class: Migration20261217100000_lot_debt_index },
+  { name: 'Migration20261218090000_campaign_points_events', class: Migration20261218090000_campaign_points_events },
 ];

@@ -161,7 +161,7 @@ describe('each write records its events', () => {
       type: 'purchase.refunded', memberId: id, occurredAt: at, endpoints: [all],
       data: {
         member: await ref(id), refundId: 'wh-refund-1', orderId: 'wh-order-r', amount: 50.25, amountCents: 5025, occurredAt: at,
-        pointsReversed: 50, qualifyingPointsReversed: 50, pointsUnrecovered: 0, balanceAfter: 150, transactionId: t.id,
+        pointsReversed: 50, qualifyingPointsReversed: 50, pointsUnrecovered: 0, bonusPointsReversed: 0, balanceAfter: 150, transactionId: t.id,
       },
     }]);
   });
@@ -175,6 +175,62 @@ describe('each write records its events', () => {
     const refunded = events.find((e: { type: string }) => e.type === 'purchase.refunded')!;
     // 200 reversed, 50 taken (the balance), 150 spent already: balanceAfter = 50 − (200 − 150).
     expect(refunded.data).toMatchObject({ pointsReversed: 200, pointsUnrecovered: 150, balanceAfter: 0 });
+  });
+
+  it('a purchase a campaign rewards: campaign.awarded after points.earned; its refund: purchase.refunded, then campaign.reversed (balanceAfter follows the ledger)', async () => {
+    const campaign = (q: string, v: Record<string, unknown> = {}) => s.admin(q, v);
+    await campaign('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }', {
+      i: { code: 'WH-BONUS', name: 'Bonus', trigger: 'PURCHASE', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 77, controlPercent: 0 },
+    });
+    await campaign('mutation { activateCampaign(code: "WH-BONUS") { status } }');
+    try {
+      const id = await newMember();
+      const at = '2026-02-03T10:00:00.000Z';
+      const bought = await captured(async () => ok(await buy(id, 'wh-order-bonus', 10, at)));
+      const [bonus] = await s.sql(`select id::text, expires_at from point_transaction where member_id = $1 and type = 'BONUS'`, [id]);
+      expect(types(bought)).toEqual(['purchase.recorded', 'points.earned', 'campaign.awarded']);
+      expect(bought[1].data).toMatchObject({ points: 10, balanceAfter: 10 });
+      expect(bought[2]).toEqual({
+        type: 'campaign.awarded', memberId: id, occurredAt: at, endpoints: [all],
+        data: {
+          member: await ref(id), campaign: 'WH-BONUS', source: 'purchase:wh-order-bonus', points: 77, balanceAfter: 87,
+          pending: false, activatesAt: at, expiresAt: new Date(bonus.expires_at).toISOString(), transactionId: bonus.id,
+        },
+      });
+      // Spent in part, then refunded in full: the bonus's 77 reversed, 27 of them spent already.
+      await adjust(id, -60, 'wh-bonus-spent');
+      const refundAt = '2026-02-04T10:00:00.000Z';
+      const refunded = await captured(async () => ok(await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { bonusPoints member { pointsBalance } } }`,
+        { i: { orderId: 'wh-order-bonus', refundId: 'wh-refund-bonus', amount: 10, occurredAt: refundAt } }, service)));
+      const [back] = await s.sql(`select id::text from point_transaction where idempotency_key = 'refund:wh-refund-bonus:campaign:WH-BONUS'`);
+      expect(types(refunded)).toEqual(['purchase.refunded', 'campaign.reversed']);
+      expect(refunded[0].data).toMatchObject({ pointsReversed: 10, pointsUnrecovered: 0, bonusPointsReversed: 77, balanceAfter: 17 });
+      expect(refunded[1]).toEqual({
+        type: 'campaign.reversed', memberId: id, occurredAt: refundAt, endpoints: [all],
+        data: {
+          member: await ref(id), campaign: 'WH-BONUS', refundId: 'wh-refund-bonus', orderId: 'wh-order-bonus',
+          pointsReversed: 77, pointsUnrecovered: 60, balanceAfter: 0, transactionId: back.id,
+        },
+      });
+      const [{ balance }] = await s.sql('select balance from point_account where member_id = $1', [id]);
+      expect(balance).toBe(0);
+      // A retry writes nothing, and so sends nothing.
+      expect(await captured(async () => ok(await buy(id, 'wh-order-bonus', 10, at)))).toEqual([]);
+      // With pending days, the bonus is pending like the purchase's own points, until its lot activates.
+      await s.admin('mutation { updateProgram(input: { pointsPendingDays: 14 }) { pointsPendingDays } }');
+      try {
+        const recent = new Date(Date.now() - 86_400_000).toISOString();
+        const activatesAt = new Date(Date.parse(recent) + 14 * 86_400_000).toISOString();
+        const pending = await captured(() => buy(id, 'wh-order-bonus-pending', 20, recent));
+        expect(pending.map((e) => [e.type, e.data.pending, e.data.activatesAt])).toEqual([
+          ['purchase.recorded', true, activatesAt], ['points.earned', true, activatesAt], ['campaign.awarded', true, activatesAt],
+        ]);
+      } finally {
+        await s.admin('mutation { updateProgram(input: { pointsPendingDays: 0 }) { pointsPendingDays } }');
+      }
+    } finally {
+      await campaign('mutation { endCampaign(code: "WH-BONUS") { status } }');
+    }
   });
 
   it('adjustPoints: points.adjusted, also to the endpoint that wants only that type', async () => {
@@ -329,9 +385,10 @@ describe('jobs and backdated facts', () => {
     const rows = await s.sql<{ name: string; row: boolean }>(
       `select tgname as name, (tgtype & 1) = 1 as row from pg_trigger where not tgisinternal and tgfoid::regproc::text like 'webhook_capture%' order by tgname`,
     );
-    // referral_webhook (issue 25) is row-level too: a referral's status changes one row at a time (a purchase, a refund), never in a batch.
-    expect(rows.filter((r) => r.row).map((r) => r.name)).toEqual(['member_webhook_updated', 'referral_webhook']);
-    expect(rows.length).toBe(13);
+    // referral_webhook (issue 25) is row-level too: a referral's status changes one row at a time (a purchase, a refund), never in a batch;
+    // and so is point_transaction_webhook_campaign, deferred to the commit and called only for a campaign's BONUS or its reversal (its WHEN).
+    expect(rows.filter((r) => r.row).map((r) => r.name)).toEqual(['member_webhook_updated', 'point_transaction_webhook_campaign', 'referral_webhook']);
+    expect(rows.length).toBe(14);
   });
 
   it('expirePoints: one points.expired per member it expires', async () => {

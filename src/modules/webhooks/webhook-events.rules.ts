@@ -18,6 +18,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'redemption.cancelled',
   'import.completed',
   'import.failed',
+  'campaign.awarded',
+  'campaign.reversed',
   'referral.completed',
   'referral.reversed',
   'webhook.ping',
