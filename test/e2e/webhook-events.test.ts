@@ -258,6 +258,29 @@ describe('each write records its events', () => {
     }]);
   });
 
+  it('an activity a campaign rewards (its bonus credited statement by statement): campaign.awarded after points.earned', async () => {
+    const id = await newMember();
+    await s.admin('mutation($i: ActivityRuleInput!) { upsertActivityRule(input: $i) { kind } }', { i: { kind: 'share', name: 'Share', points: 5 } });
+    await s.admin('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }', {
+      i: { code: 'WH-SHARE', name: 'Share bonus', trigger: 'ACTIVITY', activityKind: 'share', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 15, controlPercent: 0 },
+    });
+    await s.admin('mutation { activateCampaign(code: "WH-SHARE") { status } }');
+    try {
+      const at = '2026-02-06T10:00:00.000Z';
+      const events = await captured(async () => ok(await s.gql('mutation($i: RecordActivityInput!) { recordActivity(input: $i) { pointsEarned } }',
+        { i: { memberId: id, kind: 'share', idempotencyKey: 'wh-share-1', occurredAt: at } }, service)));
+      const [bonus] = await s.sql(`select id::text from point_transaction where member_id = $1 and type = 'BONUS'`, [id]);
+      expect(events).toMatchObject([
+        { type: 'points.earned', data: { points: 5, balanceAfter: 5 } },
+        { type: 'campaign.awarded', memberId: id, occurredAt: at, data: {
+          member: await ref(id), campaign: 'WH-SHARE', source: 'activity:wh-share-1', points: 15, balanceAfter: 20, pending: false, activatesAt: at, transactionId: bonus.id,
+        } },
+      ]);
+    } finally {
+      await s.admin('mutation { endCampaign(code: "WH-SHARE") { status } }');
+    }
+  });
+
   it('redeemReward, useCoupon, cancelRedemption: redemption.issued, .used, .cancelled', async () => {
     const id = await newMember();
     await adjust(id, 1000, 'wh-adj-r');
