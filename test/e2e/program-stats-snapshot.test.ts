@@ -13,6 +13,19 @@ const STATS = '{ programStats { members byTier { count } byStage { count } } }';
 type Stats = { members: number; byTier: { count: number }[]; byStage: { count: number }[] };
 const sum = (rows: { count: number }[]) => rows.reduce((a, r) => a + r.count, 0);
 
+describe('programStats on a programme without members', () => {
+  it('lists every tier and every lifecycle stage, each with 0', async () => {
+    const res = await s.gql<{ programStats: { members: number; byTier: { count: number }[]; byStage: { stage: string; count: number }[] } }>(
+      '{ programStats { members byTier { count } byStage { stage count } } }', {}, await s.token('admin'));
+    expect(res.errors).toBeUndefined();
+    const stats = res.data!.programStats;
+    expect(stats.members).toBe(0);
+    expect(stats.byTier.length).toBeGreaterThan(0);
+    expect(stats.byTier.every((t) => t.count === 0)).toBe(true);
+    expect(stats.byStage).toEqual(['PROSPECT', 'NEW', 'ACTIVE', 'AT_RISK', 'DORMANT', 'CHURNED', 'REACTIVATED'].map((stage) => ({ stage, count: 0 })));
+  });
+});
+
 describe('programStats under concurrent registrations', () => {
   it('members = Σ byTier = Σ byStage in every answer, as of one snapshot', async () => {
     const admin = await s.token('admin');
