@@ -200,6 +200,24 @@ describe('activities', () => {
     expectError(await s.gql(`mutation { recordActivity(input: { memberId: "${id}", kind: "NOPE", idempotencyKey: "n1" }) { pointsEarned } }`, {}, service), 'NOT_FOUND');
   });
 
+  it('a rule worth 0 points and some qualifying points gives those qualifying points; a cap that took every point takes them too', async () => {
+    await s.admin(`mutation { upsertActivityRule(input: { kind: "EVENT_0", name: "Attended an event", points: 0, qualifyingPoints: 3 }) { kind } }`);
+    await s.admin(`mutation { upsertActivityRule(input: { kind: "REVIEW_Q", name: "Review", points: 5, qualifyingPoints: 2, dailyCap: 8 }) { kind } }`);
+    const id = await registerMember(s, { joinedAt: iso(Date.now() - 2 * DAY) });
+    const run = (kind: string, key: string) => s.gql(`mutation($input: RecordActivityInput!) { recordActivity(input: $input) {
+      pointsEarned qualifyingPointsEarned transaction { id } member { pointsBalance tierProgress { qualifyingPoints } } } }`,
+    { input: { memberId: id, kind, idempotencyKey: `${key}-${id}`, occurredAt: iso(Date.now() - DAY) } }, service);
+    expect((await run('EVENT_0', 'e1')).data!.recordActivity).toEqual({
+      pointsEarned: 0, qualifyingPointsEarned: 3, transaction: null, member: { pointsBalance: 0, tierProgress: { qualifyingPoints: 3 } },
+    });
+    expect((await run('EVENT_0', 'e2')).data!.recordActivity).toMatchObject({ qualifyingPointsEarned: 3, member: { tierProgress: { qualifyingPoints: 6 } } });
+    expect((await run('REVIEW_Q', 'r1')).data!.recordActivity).toMatchObject({ pointsEarned: 5, qualifyingPointsEarned: 2 });
+    expect((await run('REVIEW_Q', 'r2')).data!.recordActivity).toMatchObject({ pointsEarned: 3, qualifyingPointsEarned: 2 }); // cut by the cap
+    expect((await run('REVIEW_Q', 'r3')).data!.recordActivity).toMatchObject({
+      pointsEarned: 0, qualifyingPointsEarned: 0, member: { pointsBalance: 8, tierProgress: { qualifyingPoints: 10 } },
+    });
+  });
+
   it('the same key with another occurredAt is a CONFLICT naming the key as sent; without one, or with the stored one, the same activity', async () => {
     await s.admin(`mutation { upsertActivityRule(input: { kind: "REVIEW_WHEN", name: "Review", points: 7, qualifyingPoints: 0 }) { kind } }`);
     const id = await registerMember(s, { joinedAt: iso(Date.now() - 2 * DAY) });

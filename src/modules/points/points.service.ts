@@ -25,7 +25,7 @@ import {
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
-  MAX_POINTS, RefundExceedsPurchaseError, basePoints, combineMultipliers, consumeLotsFifo, dailyCapRemaining, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
+  MAX_POINTS, RefundExceedsPurchaseError, activityGrant, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   refundReversal, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
@@ -1184,8 +1184,7 @@ export class PointsService {
     if (!rule) throw notFound('ActivityRule', kind);
     const day = localDate(occurredAt, timeZone);
     const already = await repo.activityPointsOn(tx, memberId, kind, day);
-    const points = dailyCapRemaining(rule.dailyCap, already, rule.points);
-    return { day, points, qualifying: points > 0 ? rule.qualifying : 0 };
+    return { day, ...activityGrant(rule, already) };
   }
 
   /** An activity's points: spendable at once, expiring pointsExpiryMonths later. */
