@@ -340,7 +340,7 @@ export class ActivityRule {
   @Field() name!: string;
   @Field(() => Int) points!: number;
   @Field(() => Int) qualifyingPoints!: number;
-  @Field(() => Int, { nullable: true, description: 'Most points one member can earn from this kind per UTC day' }) dailyCap!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Most points one member can earn from this kind per programme-local day (program.timeZone) of the activity occurredAt' }) dailyCap!: number | null;
   @Field() active!: boolean;
 }
 
