@@ -819,7 +819,7 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.windowOpen': '自 {from} 起，无结束日期',
   'campaigns.pointsGiven': '已发积分',
   'campaigns.budgetUsed': '预算已用',
-  'campaigns.budgetOfTotal': '{spent} / {budget}',
+  'campaigns.budgetOfTotal': '已用 {spent} / 预算 {budget}',
   'campaigns.noBudget': '无预算',
   'campaigns.trigger.PURCHASE': '购买',
   'campaigns.trigger.ACTIVITY': '活动行为',
