@@ -252,6 +252,29 @@ describe('programme-local days', () => {
     expect((await rows(id)).map((r) => r.day)).toEqual(['2026-03-07', '2026-03-08', '2026-03-09', '2026-03-10']);
   });
 
+  it('a change of zone never pays a second check-in within one local day: moved west (the row dated tomorrow) or east (dated yesterday, made today)', async () => {
+    // 19:50 UTC on 4 December is 5 December in Kiritimati (UTC+14) and 4 December in Pago Pago (UTC−11).
+    await program({ timeZone: 'Pacific/Kiritimati', checkInPoints: [5, 7, 9] });
+    const west = await member();
+    expect(await checkInAt(west, '2026-12-04T19:50:00Z')).toEqual({ streak: 1, pointsEarned: 5, alreadyCheckedIn: false });
+    await program({ timeZone: 'Pacific/Pago_Pago' });
+    expect(await stateAt(west, '2026-12-04T19:51:00Z')).toEqual({ checkInStreak: 1, checkedInToday: true });
+    expect(await checkInAt(west, '2026-12-04T19:51:00Z')).toEqual({ streak: 1, pointsEarned: 5, alreadyCheckedIn: true });
+    expect(await rows(west)).toEqual([{ day: '2026-12-05', streak: 1, points: 5, hasTransaction: true }]);
+
+    const east = await member();
+    expect(await checkInAt(east, '2026-12-04T19:50:00Z')).toEqual({ streak: 1, pointsEarned: 5, alreadyCheckedIn: false }); // 4 December, Pago Pago
+    await program({ timeZone: 'Pacific/Kiritimati' });
+    expect(await stateAt(east, '2026-12-04T19:51:00Z')).toEqual({ checkInStreak: 1, checkedInToday: true }); // 5 December there, made 1 minute ago
+    expect(await checkInAt(east, '2026-12-04T19:51:00Z')).toEqual({ streak: 1, pointsEarned: 5, alreadyCheckedIn: true });
+    // The next local day in the new zone: yesterday's check-in there (dated 4 December) keeps the streak.
+    expect(await stateAt(east, '2026-12-05T10:05:00Z')).toEqual({ checkInStreak: 1, checkedInToday: false }); // 6 December there
+    expect(await checkInAt(east, '2026-12-05T10:05:00Z')).toEqual({ streak: 2, pointsEarned: 7, alreadyCheckedIn: false });
+    expect((await rows(east)).map((r) => r.day)).toEqual(['2026-12-04', '2026-12-06']);
+    expect(await checkInTransactions(east)).toHaveLength(2);
+    await expectLedgerConsistent(s);
+  });
+
   it('America/New_York across the November change: the 25-hour day is one day', async () => {
     await program({ timeZone: 'America/New_York', checkInPoints: [1, 2, 3, 4, 5] });
     const id = await member();

@@ -18,11 +18,11 @@ export interface CheckInRow {
 
 const COLUMNS = `member_id as "memberId", day::text as day, streak, points, transaction_id::text as "transactionId", checked_in_at as "checkedInAt"`;
 
-/** The member's latest check-in on or before `day` (that day's own when it is done), or null. */
-export async function latestOnOrBefore(em: EntityManager, memberId: string, day: string): Promise<CheckInRow | null> {
+/** The member's latest check-in (by local day; a later one than today's after the programme's zone moved west), or null. */
+export async function latest(em: EntityManager, memberId: string): Promise<CheckInRow | null> {
   const [row] = await em.execute<CheckInRow[]>(prepared(
-    `select ${COLUMNS} from check_in c where c.member_id = ?::uuid and c.day <= ?::date order by c.day desc limit 1`,
-  ), [memberId, day]);
+    `select ${COLUMNS} from check_in c where c.member_id = ?::uuid order by c.day desc limit 1`,
+  ), [memberId]);
   return row ? { ...row, checkedInAt: new Date(row.checkedInAt) } : null;
 }
 
@@ -34,14 +34,18 @@ export async function insertCheckIn(tx: EntityManager, c: CheckInRow): Promise<v
 }
 
 /**
- * For each of `memberIds`, its latest check-in on `today` or the day before (older ones
- * leave the streak at 0): one statement for a page of members.
+ * For each of `memberIds`, its latest check-in if it was counted on the day before `day` or
+ * later (older ones leave the streak at 0; one later than today after the programme's zone
+ * moved west): one statement for a page of members.
  */
-export async function recentCheckIns(em: EntityManager, memberIds: readonly string[], today: string): Promise<{ memberId: string; day: string; streak: number }[]> {
+export async function recentCheckIns(
+  em: EntityManager, memberIds: readonly string[], day: string,
+): Promise<{ memberId: string; day: string; streak: number; checkedInAt: Date }[]> {
   if (!memberIds.length) return [];
-  return em.execute<{ memberId: string; day: string; streak: number }[]>(prepared(
-    `select distinct on (c.member_id) c.member_id as "memberId", c.day::text as day, c.streak from check_in c
-     where c.member_id = any(?::uuid[]) and c.day between ?::date - 1 and ?::date
+  const rows = await em.execute<{ memberId: string; day: string; streak: number; checkedInAt: Date }[]>(prepared(
+    `select distinct on (c.member_id) c.member_id as "memberId", c.day::text as day, c.streak, c.checked_in_at as "checkedInAt" from check_in c
+     where c.member_id = any(?::uuid[]) and c.day >= ?::date - 1
      order by c.member_id, c.day desc`,
-  ), [pgArray(memberIds), today, today]);
+  ), [pgArray(memberIds), day]);
+  return rows.map((r) => ({ ...r, checkedInAt: new Date(r.checkedInAt) }));
 }

@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ErrorCode, notFound } from '../../common/errors';
-import { localDate } from '../../common/local-time.rules';
+import { localDate, startOfLocalDay } from '../../common/local-time.rules';
 import { lockAccount } from '../../db/locks';
 import { idempotentWrite, inSqlTransaction } from '../../db/transaction';
 import { isUuid } from '../members/members.service';
 import type { PointsService } from '../points/points.service';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import * as repo from './check-in.repository';
-import { checkInPointsFor, streakOn, streakState } from './check-in.rules';
+import { checkInPointsFor, countsForToday, previousDay, streakOn, streakState } from './check-in.rules';
 
 /** What a check-in answers: the day's streak and points, and whether this call was a repeat (nothing changed). */
 export interface CheckInOutcome {
@@ -51,21 +51,22 @@ export class CheckInService {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     const program = await this.settings();
     const day = localDate(at, program.timeZone);
+    const dayStarts = startOfLocalDay(day, program.timeZone);
     const table = program.checkInPoints;
     const repeat = (row: repo.CheckInRow): CheckInOutcome => ({
       memberId, day, streak: row.streak, pointsEarned: row.points, alreadyCheckedIn: true, bonusPoints: 0,
     });
     const replay = async (em: EntityManager) => {
-      const row = await repo.latestOnOrBefore(em, memberId, day);
-      return row && row.day === day ? repeat(row) : null;
+      const row = await repo.latest(em, memberId);
+      return row && countsForToday(day, dayStarts, row) ? repeat(row) : null;
     };
     return idempotentWrite(null, replay, () => inSqlTransaction(this.em, async (tx) => {
       const account = await lockAccount(tx, memberId);
       if (!account) throw notFound('Member', memberId);
-      const latest = await repo.latestOnOrBefore(tx, memberId, day);
-      if (latest && latest.day === day) return repeat(latest);
+      const latest = await repo.latest(tx, memberId);
+      if (latest && countsForToday(day, dayStarts, latest)) return repeat(latest);
       if (!table.length) throw new AppError(ErrorCode.NOT_ELIGIBLE, 'Daily check-in is off (the programme\'s checkInPoints is empty)');
-      const streak = streakOn(day, latest);
+      const streak = streakOn(day, latest, startOfLocalDay(previousDay(day), program.timeZone));
       const points = checkInPointsFor(streak, table);
       const earned = await this.points.earnCheckIn(tx, account, { memberId, day, points, at }, program);
       await repo.insertCheckIn(tx, { memberId, day, streak, points, transactionId: earned.transaction?.id ?? null, checkedInAt: at });
@@ -75,9 +76,13 @@ export class CheckInService {
 
   /** Each member's streak (0 after a missed local day) and whether today's check-in is done, `now` in the programme's zone: one statement. */
   async states(memberIds: readonly string[], now: Date): Promise<Map<string, { streak: number; checkedInToday: boolean }>> {
-    const today = localDate(now, (await this.settings()).timeZone);
-    const rows = await repo.recentCheckIns(this.em, memberIds, today);
+    const { timeZone } = await this.settings();
+    const today = localDate(now, timeZone);
+    const todayStarts = startOfLocalDay(today, timeZone);
+    const yesterdayStarts = startOfLocalDay(previousDay(today), timeZone);
+    // The day before yesterday's too: after the zone moved east, yesterday's check-in may carry its date.
+    const rows = await repo.recentCheckIns(this.em, memberIds, previousDay(today));
     const byMember = new Map(rows.map((r) => [r.memberId, r]));
-    return new Map(memberIds.map((id) => [id, streakState(today, byMember.get(id) ?? null)]));
+    return new Map(memberIds.map((id) => [id, streakState(today, todayStarts, byMember.get(id) ?? null, yesterdayStarts)]));
   }
 }
