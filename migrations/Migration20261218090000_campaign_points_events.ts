@@ -20,20 +20,32 @@ import { WITH_UNRECOVERED } from './Migration20261213100000_refund_unrecovered_e
  * - `purchase.refunded` adds `bonusPointsReversed` (refund.bonus_reversed: its campaigns' and
  *   referral's points the refund took back of the member, as its answer's bonusPoints).
  *
- * One constraint trigger, row-level, deferred to the commit, `WHEN` the row is one of those:
- * every other insert into point_transaction (a purchase's EARN, a set-based EXPIRE's 10,000
- * rows) is passed over by the `WHEN` alone, no function called. At the commit the award's lot
- * is written whichever path wrote it (purchase_at_once in one statement, or credit() statement
- * by statement), so `pending` and `activatesAt` are the lot's. Its events come after the
- * transaction's others (purchase.recorded, points.earned, purchase.refunded), in the order of
- * the ledger. The cheap exit first, as every capture's: webhook_capture_types (no endpoint wants
- * it, or the transaction turned row events off).
+ * One constraint trigger, row-level, deferred to the commit, `WHEN` the row is one of those and
+ * an active endpoint wants its type: every other insert into point_transaction (a purchase's
+ * EARN, a set-based EXPIRE's 10,000 rows) is passed over by the `WHEN`'s type test alone, no
+ * function called; an award with no endpoint wanting it calls one small function
+ * (webhook_types_wanted, its statement's plan kept by the session) and queues nothing. Queued,
+ * a row is captured at the commit, when the award's lot is written whichever path wrote it
+ * (purchase_at_once in one statement, or credit() statement by statement), so `pending` and
+ * `activatesAt` are the lot's. Its events come after the transaction's others
+ * (purchase.recorded, points.earned, purchase.refunded), in the order of the ledger. The
+ * function checks again (webhook_capture_types: an endpoint, and row events not turned off for
+ * the transaction).
+ *
+ * Measured (pgbench, one client, a BONUS insert in its own transaction, PostgreSQL 15, no
+ * endpoint, the trigger enabled and disabled alternating, 3 × 10 s each): the endpoint test in
+ * the function at the commit cost 0.09 ms per award (1,900 against 2,280 per second); in the
+ * `WHEN`, 0.03 ms (2,150 against 2,320).
  */
 const REFUND = CAPTURES.find((c) => c.fn === 'webhook_capture_refund')!;
 const WITH_BONUS = replaceOnce(WITH_UNRECOVERED, `'balanceAfter', t.balance_after,`, `'bonusPointsReversed', r.bonus_reversed, 'balanceAfter', t.balance_after,`);
 
 export class Migration20261218090000_campaign_points_events extends Migration {
   override async up(): Promise<void> {
+    this.addSql(`create or replace function webhook_types_wanted(p_types text[]) returns boolean language plpgsql stable as $$
+      begin
+        return exists (select 1 from webhook_endpoint e where e.active and (e.event_types && p_types or '*' = any(e.event_types)));
+      end $$;`);
     this.addSql(`create or replace function webhook_capture_campaign_points() returns trigger language plpgsql as $$
       declare
         v_type text := case new.type when 'BONUS' then 'campaign.awarded' else 'campaign.reversed' end;
@@ -69,7 +81,8 @@ export class Migration20261218090000_campaign_points_events extends Migration {
       end $$;`);
     this.addSql(`create constraint trigger "point_transaction_webhook_campaign" after insert on "point_transaction"
       deferrable initially deferred for each row
-      when (new.type = 'BONUS' or (new.type = 'REFUND_REVERSAL' and new.idempotency_key like 'refund:%:campaign:%'))
+      when ((new.type = 'BONUS' or (new.type = 'REFUND_REVERSAL' and new.idempotency_key like 'refund:%:campaign:%'))
+        and webhook_types_wanted(array['campaign.awarded', 'campaign.reversed']))
       execute function webhook_capture_campaign_points();`);
     this.addSql(captureFunction(REFUND.fn, REFUND.types, emitRows(WITH_BONUS), REFUND.guard));
   }
@@ -78,5 +91,6 @@ export class Migration20261218090000_campaign_points_events extends Migration {
     this.addSql(captureFunction(REFUND.fn, REFUND.types, emitRows(WITH_UNRECOVERED), REFUND.guard));
     this.addSql('drop trigger if exists "point_transaction_webhook_campaign" on "point_transaction";');
     this.addSql('drop function if exists webhook_capture_campaign_points();');
+    this.addSql('drop function if exists webhook_types_wanted(text[]);');
   }
 }
