@@ -309,7 +309,7 @@ describe('campaign budgets', () => {
     await expectLedgerConsistent();
   });
 
-  it('an award reads its slot, not the campaign\'s 32, and its BONUS row does not look up webhook endpoints', async () => {
+  it('an award reads its slot, not the campaign\'s 32, and its BONUS row asks about webhook endpoints once, in its trigger\'s WHEN', async () => {
     // Migration award_cost: the free slot by three probes of the primary key (the member's slot,
     // then those after it, then from 0), and the capture trigger on point_transaction looks at
     // its rows before the endpoints. What an award reads is counted in its own transaction.
@@ -326,10 +326,15 @@ describe('campaign budgets', () => {
       expect(rows).toEqual([{ status: 'AWARDED', points: 5 }]);
       const read = async () => (await c.query(`select coalesce(sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)), 0)::int as n
         from pg_stat_xact_user_tables where relname = 'campaign_budget'`)).rows[0].n as number;
-      const typesCalls = async () => (await c.query(`select coalesce(sum(calls), 0)::int as n from pg_stat_xact_user_functions where funcname = 'webhook_capture_types'`)).rows[0].n as number;
+      const calls = async (fn: string) => (await c.query(`select coalesce(sum(calls), 0)::int as n from pg_stat_xact_user_functions where funcname = $1`, [fn])).rows[0].n as number;
+      const typesCalls = () => calls('webhook_capture_types');
       // The lock's probe and the update's: one row each (before, the 32 rows read and sorted at every award).
       expect(await read()).toBeLessThanOrEqual(2);
+      // The statement-level capture looks at its rows first (no endpoint look-up for a BONUS); the
+      // campaign points' trigger asks once whether an endpoint wants them (none: nothing queued).
       expect(await typesCalls()).toBe(0);
+      expect(await calls('webhook_types_wanted')).toBe(1);
+      expect(await calls('webhook_capture_campaign_points')).toBe(0);
       // An ADJUST still asks which endpoints want it.
       await c.query(`insert into point_transaction (member_id, type, amount, balance_after, occurred_at, created_at) values ($1, 'ADJUST', 1, 1, now(), now())`, [m]);
       expect(await typesCalls()).toBe(1);
