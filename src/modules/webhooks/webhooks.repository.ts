@@ -18,12 +18,18 @@ export async function suppressRowEvents(tx: EntityManager): Promise<void> {
   await tx.execute(`set local loyalty.webhook_events = 'off'`);
 }
 
+/** What an erased member's delivery keeps of a receiver's answer body (scrubMemberEvents). */
+export const DELIVERY_ERROR_ERASED = '[erased]';
+
 /**
  * Personal data scrubbed from the member's stored events (an erasure): `data.member.externalId`
  * set to null, and every string equal to one of `values` (its former externalIds, name, email,
  * phone, birthday) set to null wherever it is in `data` (jsonb_scrub); so are the referral events
  * that name it as the referee (its referrer's events). Deliveries still to be
- * sent then carry the scrubbed data. Returns how many events changed.
+ * sent then carry the scrubbed data. The deliveries of those events lose what a receiver
+ * answered (`last_error` keeps `HTTP <status>`, its body becomes DELIVERY_ERROR_ERASED; an error
+ * of another shape goes through text_scrub): a receiver's error body may echo the payload, in
+ * any encoding. Returns how many events changed.
  */
 export async function scrubMemberEvents(tx: EntityManager, memberId: string, values: readonly string[]): Promise<number> {
   const rows = await tx.execute<{ n: number }[]>(
@@ -40,9 +46,13 @@ export async function scrubMemberEvents(tx: EntityManager, memberId: string, val
        ) e
      ), changed as (
        update webhook_event e set data = s.data from scrubbed s where e.id = s.id and e.data is distinct from s.data returning 1
+     ), answers as (
+       update webhook_delivery d set last_error = case when d.last_error ~ '^HTTP [0-9]{3}:' then substring(d.last_error from '^HTTP [0-9]{3}') || ': ' || ?::text
+         else text_scrub(d.last_error, ?::text[]) end
+       from scrubbed s where d.event_id = s.id and d.last_error is not null
      )
      select count(*)::int as n from changed`,
-    [pgTextArray(values), memberId, memberId, memberId],
+    [pgTextArray(values), memberId, memberId, memberId, DELIVERY_ERROR_ERASED, pgTextArray(values)],
   );
   return rows[0].n;
 }

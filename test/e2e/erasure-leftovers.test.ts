@@ -1,0 +1,68 @@
+import { loadConfig } from '../../src/config/env';
+import { startTestServer, type GqlResponse, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+import { startReceiver, type Receiver } from '../support/webhook-receiver';
+import { eventually } from '../support/wait';
+
+/**
+ * What an erasure leaves behind, found by dumping the database after one (docs/decisions.md,
+ * "Member data rights"): a receiver's error answer that echoed the member's payload, kept in its
+ * delivery's last_error.
+ */
+
+let s: TestServer;
+let admin: string;
+let receiver: Receiver;
+
+const ERASE = 'mutation($id: ID!, $reason: String!) { eraseMember(memberId: $id, reason: $reason) { id erasedAt } }';
+const ADJUST = 'mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }';
+
+async function gqlData<T = Record<string, any>>(res: Promise<GqlResponse<T>>): Promise<T> {
+  const r = await res;
+  if (r.errors?.length) throw new Error(JSON.stringify(r.errors));
+  return r.data!;
+}
+
+/** Every row of every table of the public schema, as text, that contains `value` (the member.erased event and its deliveries aside: they keep the former externalId on purpose). */
+async function rowsMentioning(value: string): Promise<string[]> {
+  const tables = await s.sql<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
+  const found: string[] = [];
+  for (const { t } of tables) {
+    const rows = await s.sql<{ row: string }>(`select x::text as row from "${t}" x where strpos(x::text, $1) > 0`, [value]);
+    for (const r of rows) if (!r.row.includes('member.erased')) found.push(`${t}: ${r.row}`);
+  }
+  return found;
+}
+
+beforeAll(async () => {
+  s = await startTestServer({ webhooks: { ...loadConfig({ NODE_ENV: 'test' }).webhooks, timeoutMs: 2000, backoffMs: 600_000, maxAttempts: 3, allowInsecure: true } });
+  admin = await s.token('admin');
+  await createLadder(s);
+  // A receiver whose error page quotes the request, as many frameworks' do.
+  receiver = await startReceiver((r) => ({ status: 500, body: `rejected: ${r.body}` }));
+});
+afterAll(async () => {
+  await s?.stop();
+  await receiver?.close();
+});
+
+describe('erasure: what it leaves behind', () => {
+  it('drops the receiver\'s answer (which echoed the payload) from the deliveries of the member\'s events', async () => {
+    const { createWebhookEndpoint: c } = await s.admin<any>(
+      'mutation($i: WebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }', { i: { url: receiver.url, eventTypes: ['*'] } });
+    const id = await registerMember(s, { externalId: 'crm-echo-4411', displayName: 'Ilse Echoberg', email: 'ilse.echoberg@example.com' });
+    await gqlData(s.gql(ADJUST, { i: { memberId: id, amount: 40, reason: 'goodwill for Ilse Echoberg (ilse.echoberg@example.com)', idempotencyKey: 'echo-1' } }, admin));
+    await eventually(async () => {
+      const rows = await s.sql<{ n: number }>(`select count(*)::int as n from webhook_delivery d join webhook_event e on e.id = d.event_id
+        where d.endpoint_id = $1 and e.member_id = $2 and d.last_error like '%Ilse Echoberg%'`, [c.endpoint.id, id]);
+      return rows[0].n >= 1;
+    }, 'a failed delivery whose error quotes the payload');
+    await gqlData(s.gql(ERASE, { id, reason: 'GDPR' }, admin));
+    for (const v of ['crm-echo-4411', 'Ilse Echoberg', 'ilse.echoberg@example.com']) expect(await rowsMentioning(v)).toEqual([]);
+    const errors = await s.sql<{ last_error: string }>(`select d.last_error from webhook_delivery d join webhook_event e on e.id = d.event_id
+      where e.member_id = $1 and e.type <> 'member.erased' and d.last_error is not null`, [id]);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(new Set(errors.map((e) => e.last_error))).toEqual(new Set(['HTTP 500: [erased]']));
+    await s.sql('update webhook_endpoint set active = false');
+  });
+});
