@@ -7,7 +7,8 @@ import { eventually } from '../support/wait';
 /**
  * What an erasure leaves behind, found by dumping the database after one (docs/decisions.md,
  * "Member data rights"): a receiver's error answer that echoed the member's payload, kept in its
- * delivery's last_error.
+ * delivery's last_error; and the profile values an import replaced, which no audit entry kept,
+ * so the erasure did not know to scrub them from an adjustment's reason.
  */
 
 let s: TestServer;
@@ -64,5 +65,28 @@ describe('erasure: what it leaves behind', () => {
     expect(errors.length).toBeGreaterThan(0);
     expect(new Set(errors.map((e) => e.last_error))).toEqual(new Set(['HTTP 500: [erased]']));
     await s.sql('update webhook_endpoint set active = false');
+  });
+
+  it('an import that replaced the profile leaves a member.update entry, so the erasure scrubs the replaced name and e-mail from the ledger\'s reasons', async () => {
+    const id = await registerMember(s, { externalId: 'crm-imp-7070', displayName: 'Petra Formerly', email: 'petra.formerly@example.com' });
+    await gqlData(s.gql(ADJUST, { i: { memberId: id, amount: 25, reason: 'welcome gift for Petra Formerly, petra.formerly@example.com', idempotencyKey: 'imp-1' } }, admin));
+    const res = await fetch(`${s.url}/imports/members`, {
+      method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` },
+      body: 'externalId,displayName,email\ncrm-imp-7070,Petra Newname,petra.new@example.com\n',
+    });
+    expect(res.status).toBe(202);
+    const { id: job } = (await res.json()) as { id: string };
+    await eventually(async () => (await gqlData(s.gql('query($id: ID!) { importJob(id: $id) { status } }', { id: job }, admin))).importJob.status !== 'RUNNING', 'the import');
+    const entries = await s.sql<{ actor: string; before: any; after: any }>(
+      `select actor, before, after from audit_entry where entity = 'Member' and entity_id = $1 and action = 'member.update'`, [id]);
+    expect(entries).toEqual([{
+      actor: 'admin:admin-tester',
+      before: { displayName: 'Petra Formerly', email: 'petra.formerly@example.com' },
+      after: { displayName: 'Petra Newname', email: 'petra.new@example.com' },
+    }]);
+    await gqlData(s.gql(ERASE, { id, reason: 'GDPR' }, admin));
+    for (const v of ['Petra Formerly', 'petra.formerly@example.com', 'Petra Newname', 'petra.new@example.com', 'crm-imp-7070']) expect(await rowsMentioning(v)).toEqual([]);
+    const [t] = await s.sql<{ reason: string }>(`select reason from point_transaction where member_id = $1 and type = 'ADJUST'`, [id]);
+    expect(t.reason).toBe('welcome gift for [erased], [erased]');
   });
 });

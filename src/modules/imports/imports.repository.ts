@@ -355,10 +355,19 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
   return r.created;
 }
 
+/** The member's fields an import may change, as the audit log names them (camelCase) and as the member row has them. */
+const PROFILE_AUDIT: readonly [string, string][] = [
+  ['displayName', 'display_name'], ['email', 'email'], ['phone', 'phone'], ['birthday', 'birthday'], ['gender', 'gender'], ['region', 'region'],
+  ['channel', 'channel'], ['joinedAt', 'joined_at'],
+];
+
 /**
  * The profile fields the range's lines give (an absent column or an empty value leaves the
- * field as it is), for members that exist; a row that would not change is not written.
- * Returns the lines of the range that are valid.
+ * field as it is), for members that exist; a row that would not change is not written. Each
+ * member changed gets a `member.update` audit entry as updateMember writes one (by the job's
+ * actor; before and after: the fields that changed), in the same statement: the log keeps what
+ * the profile held, which an erasure looks for in what it keeps (a name an import replaced can
+ * still be in an adjustment's reason). Returns the lines of the range that are valid.
  */
 export async function updateProfiles(tx: EntityManager, id: string, range: { from: string; to: string }): Promise<number> {
   const fields = ['display_name', 'email', 'phone', 'gender', 'region', 'channel'];
@@ -366,12 +375,21 @@ export async function updateProfiles(tx: EntityManager, id: string, range: { fro
     'joined_at = coalesce(s.joined_at::timestamptz, m.joined_at)'];
   const differs = [...fields.map((f) => `(s.${f} is not null and s.${f} is distinct from m.${f})`), '(s.birthday is not null and s.birthday::date is distinct from m.birthday)',
     '(s.joined_at is not null and s.joined_at::timestamptz is distinct from m.joined_at)'];
+  const cols = PROFILE_AUDIT.map(([, c]) => `m.${c}`).join(', ');
+  const pairs = PROFILE_AUDIT.map(([k, c]) => `('${k}', to_jsonb(o.${c}), to_jsonb(u.${c}))`).join(', ');
   const [r] = await tx.execute<{ lines: number }[]>(
     `with src as materialized (select s.* from ${stageTable(id)} s where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)}),
+     old as (select m.id, ${cols} from member m join src s on m.external_id = s.external_id where m.erased_at is null),
      upd as (update member m set ${set.join(', ')}, updated_at = now() from src s
-       where m.external_id = s.external_id and m.erased_at is null and (${differs.join(' or ')}) returning 1)
+       where m.external_id = s.external_id and m.erased_at is null and (${differs.join(' or ')}) returning m.id, ${cols}),
+     aud as (insert into audit_entry (actor, action, entity, entity_id, before, after, at)
+       select (select j.actor from import_job j where j.id = ?::uuid), 'member.update', 'Member', u.id::text, c.before, c.after, now()
+       from upd u join old o on o.id = u.id
+       cross join lateral (select jsonb_object_agg(v.k, v.b) as before, jsonb_object_agg(v.k, v.a) as after
+         from (values ${pairs}) v(k, b, a) where v.b is distinct from v.a) c
+       order by u.id)
      select (select count(*) from src)::int as lines, (select count(*) from upd)::int as updated`,
-    [range.from, range.to],
+    [range.from, range.to, id],
   );
   return r.lines;
 }
