@@ -112,7 +112,7 @@ describe('member data rights', () => {
       expect(Object.keys(doc)).toEqual([
         'format', 'generatedAt', 'member', 'points', 'pointTransactions', 'pointLots', 'purchases', 'refunds', 'qualifyingPoints', 'activities',
         'checkIns', 'referrals', 'tierHistory', 'tierNotices', 'redemptions', 'birthdayGifts', 'campaignArms', 'campaignAwards', 'tags', 'segments', 'retention',
-        'lifecycleTransitions', 'auditLog',
+        'lifecycleTransitions', 'auditLog', 'pointAllocations', 'webhookEvents',
       ]);
       expect(doc.format).toBe('loyalty.member-export/1');
       expect(doc.member).toMatchObject({ ...PROFILE, id: ava.id, erasedAt: null, tier: 'GOLD' });

@@ -89,4 +89,22 @@ describe('erasure: what it leaves behind', () => {
     const [t] = await s.sql<{ reason: string }>(`select reason from point_transaction where member_id = $1 and type = 'ADJUST'`, [id]);
     expect(t.reason).toBe('welcome gift for [erased], [erased]');
   });
+
+  it('the export holds every row kept about the member: its point allocations and its stored webhook events too', async () => {
+    await s.sql('update webhook_endpoint set active = false');
+    const { createWebhookEndpoint: c } = await s.admin<any>(
+      'mutation($i: WebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }', { i: { url: receiver.url, eventTypes: ['*'] } });
+    const id = await registerMember(s, { externalId: 'crm-exp-5151', displayName: 'Oskar Export' });
+    await gqlData(s.gql(ADJUST, { i: { memberId: id, amount: 100, reason: 'welcome', idempotencyKey: 'exp-1' } }, admin));
+    await gqlData(s.gql(ADJUST, { i: { memberId: id, amount: -30, reason: 'correction', idempotencyKey: 'exp-2' } }, admin));
+    const doc = JSON.parse((await gqlData(s.gql('query($id: ID!) { memberDataExport(memberId: $id) }', { id }, await s.token('member', id)))).memberDataExport);
+    const allocations = await s.sql<{ transactionId: string; lotId: string; points: number }>(
+      `select transaction_id::text as "transactionId", lot_id::text as "lotId", amount as points from point_allocation where member_id = $1 order by id`, [id]);
+    expect(allocations.length).toBeGreaterThan(0);
+    expect(doc.pointAllocations).toEqual(allocations);
+    const events = await s.sql<{ id: string; type: string; data: unknown }>('select id::text, type, data from webhook_event where member_id = $1 order by seq', [id]);
+    expect(events.map((e) => e.type)).toEqual(['member.registered', 'points.adjusted', 'points.adjusted']);
+    expect(doc.webhookEvents.map((e: any) => ({ id: e.id, type: e.type, data: e.data }))).toEqual(events);
+    await s.sql('update webhook_endpoint set active = false where id = $1', [c.endpoint.id]);
+  });
 });

@@ -12,7 +12,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * point_lot, purchase, refund, qualifying_entry, activity), check-in (check_in), referrals
  * (referral), benefits (birthday_grant), rewards (redemption, reward), campaigns (campaign,
  * campaign_member, campaign_award), tags (member_tag, tag), retention (member_retention,
- * lifecycle_transition) and audit (audit_entry). Every part reads by the member's id on an
+ * lifecycle_transition), audit (audit_entry) and webhooks (webhook_event). Every part reads by the member's id on an
  * index of its table, but point_lot, lifecycle_transition and campaign_member, which have no
  * index on the member for all rows (one would cost every purchase or arm a write; an export is
  * rare): those three are scans.
@@ -109,6 +109,16 @@ export const EXPORT_LISTS = {
     // Entries on the member and on its redemptions (an admin's cancellation, with its reason).
     from: `audit_entry e where (e.entity = 'Member' and e.entity_id = $1::text)
       or (e.entity = 'Redemption' and e.entity_id in (select r.id::text from redemption r where r.member_id = $1))`, order: 'e.id',
+  },
+  // Which lots each spending transaction took its points from (through the transactions' index: point_allocation has none on the member).
+  pointAllocations: {
+    columns: 'pa.transaction_id::text as "transactionId", pa.lot_id::text as "lotId", pa.amount as "points"',
+    from: 'point_allocation pa where pa.transaction_id in (select t.id from point_transaction t where t.member_id = $1) and pa.member_id = $1', order: 'pa.id',
+  },
+  // The webhook events stored about the member (what was sent, or is still to be sent, to the programme's receivers), as stored.
+  webhookEvents: {
+    columns: 'we.id::text as "id", we.type as "type", we.occurred_at as "occurredAt", we.data as "data"',
+    from: 'webhook_event we where we.member_id = $1', order: 'we.seq',
   },
 } satisfies Record<string, ExportList>;
 

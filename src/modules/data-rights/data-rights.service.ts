@@ -27,6 +27,7 @@ const EXPORT_BATCH = 1000;
 const EXPORT_LAYOUT: (ExportListKey | 'segments' | 'retention')[] = [
   'pointTransactions', 'pointLots', 'purchases', 'refunds', 'qualifyingPoints', 'activities', 'checkIns', 'referrals', 'tierHistory', 'tierNotices',
   'redemptions', 'birthdayGifts', 'campaignArms', 'campaignAwards', 'tags', 'segments', 'retention', 'lifecycleTransitions', 'auditLog',
+  'pointAllocations', 'webhookEvents',
 ];
 
 /** The modules an erasure asks for their part, each in the erasure's transaction. */
