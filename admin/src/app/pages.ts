@@ -31,6 +31,7 @@ export const PAGES: ConsolePage[] = [
   { path: '/benefits/:code', section: '/benefits', component: lazy(() => import('../pages/benefits/BenefitPage')) },
   { path: '/rewards', nav: 'nav.rewards', component: lazy(() => import('../pages/rewards/RewardsPage')) },
   { path: '/segments', nav: 'nav.segments', component: lazy(() => import('../pages/segments/SegmentsPage')) },
+  { path: '/tags', nav: 'nav.tags', component: lazy(() => import('../pages/tags/TagsPage')) },
   { path: '/campaigns', nav: 'nav.campaigns', component: lazy(() => import('../pages/campaigns/CampaignsPage')) },
   { path: '/campaigns/new', section: '/campaigns', component: lazy(() => import('../pages/campaigns/CampaignPage')) },
   { path: '/campaigns/:code', section: '/campaigns', component: lazy(() => import('../pages/campaigns/CampaignPage')) },

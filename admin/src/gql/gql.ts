@@ -80,6 +80,10 @@ type Documents = {
     "\n  query SegmentPreview($filter: SegmentFilterInput!, $first: Int!) {\n    segmentPreview(filter: $filter) {\n      size\n      profile {\n        dimension\n        value\n        segmentCount\n        segmentShare\n        populationShare\n        tgi\n      }\n      members(first: $first) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.SegmentPreviewDocument,
     "\n  query SegmentPreviewMembers($filter: SegmentFilterInput!, $first: Int!, $after: String) {\n    segmentPreview(filter: $filter) {\n      members(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.SegmentPreviewMembersDocument,
     "\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n": typeof types.SaveSegmentDocument,
+    "\n  query TagsPage {\n    tagCounts {\n      count\n      tag {\n        id\n        code\n        name\n        kind\n        category\n        rule {\n          ...SegmentFilterFields\n        }\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n    everyone: segmentPreview(filter: {}) {\n      size\n      profile {\n        dimension\n        value\n      }\n    }\n  }\n": typeof types.TagsPageDocument,
+    "\n  query TagRuleSize($filter: SegmentFilterInput!) {\n    segmentPreview(filter: $filter) {\n      size\n    }\n  }\n": typeof types.TagRuleSizeDocument,
+    "\n  query TagCodes {\n    tags {\n      code\n      kind\n    }\n  }\n": typeof types.TagCodesDocument,
+    "\n  mutation UpsertTag($input: TagInput!) {\n    upsertTag(input: $input) {\n      id\n      code\n      name\n      kind\n      category\n    }\n  }\n": typeof types.UpsertTagDocument,
     "\n  fragment ProgramSettings on Program {\n    pointsPerUnit\n    pointsExpiryMonths\n    qualificationWindowMonths\n    tierValidityMonths\n    downgradePolicy\n    allowNegativeBalance\n    pointsPendingDays\n    tierNoticeDays\n    churnHorizonDays\n    lifecycleNewDays\n    lifecycleActiveDays\n    lifecycleAtRiskDays\n    lifecycleDormantDays\n  }\n": typeof types.ProgramSettingsFragmentDoc,
     "\n  fragment TierFields on Tier {\n    id\n    code\n    name\n    rank\n    qualifyingPoints\n    retainPoints\n    pointsMultiplier\n  }\n": typeof types.TierFieldsFragmentDoc,
     "\n  query TiersPage {\n    tiers {\n      ...TierFields\n      memberCount\n      benefits {\n        code\n        name\n      }\n    }\n    program {\n      ...ProgramSettings\n    }\n  }\n": typeof types.TiersPageDocument,
@@ -164,6 +168,10 @@ const documents: Documents = {
     "\n  query SegmentPreview($filter: SegmentFilterInput!, $first: Int!) {\n    segmentPreview(filter: $filter) {\n      size\n      profile {\n        dimension\n        value\n        segmentCount\n        segmentShare\n        populationShare\n        tgi\n      }\n      members(first: $first) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.SegmentPreviewDocument,
     "\n  query SegmentPreviewMembers($filter: SegmentFilterInput!, $first: Int!, $after: String) {\n    segmentPreview(filter: $filter) {\n      members(first: $first, after: $after) {\n        totalCount\n        edges {\n          node {\n            ...SegmentMember\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.SegmentPreviewMembersDocument,
     "\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n": types.SaveSegmentDocument,
+    "\n  query TagsPage {\n    tagCounts {\n      count\n      tag {\n        id\n        code\n        name\n        kind\n        category\n        rule {\n          ...SegmentFilterFields\n        }\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n    everyone: segmentPreview(filter: {}) {\n      size\n      profile {\n        dimension\n        value\n      }\n    }\n  }\n": types.TagsPageDocument,
+    "\n  query TagRuleSize($filter: SegmentFilterInput!) {\n    segmentPreview(filter: $filter) {\n      size\n    }\n  }\n": types.TagRuleSizeDocument,
+    "\n  query TagCodes {\n    tags {\n      code\n      kind\n    }\n  }\n": types.TagCodesDocument,
+    "\n  mutation UpsertTag($input: TagInput!) {\n    upsertTag(input: $input) {\n      id\n      code\n      name\n      kind\n      category\n    }\n  }\n": types.UpsertTagDocument,
     "\n  fragment ProgramSettings on Program {\n    pointsPerUnit\n    pointsExpiryMonths\n    qualificationWindowMonths\n    tierValidityMonths\n    downgradePolicy\n    allowNegativeBalance\n    pointsPendingDays\n    tierNoticeDays\n    churnHorizonDays\n    lifecycleNewDays\n    lifecycleActiveDays\n    lifecycleAtRiskDays\n    lifecycleDormantDays\n  }\n": types.ProgramSettingsFragmentDoc,
     "\n  fragment TierFields on Tier {\n    id\n    code\n    name\n    rank\n    qualifyingPoints\n    retainPoints\n    pointsMultiplier\n  }\n": types.TierFieldsFragmentDoc,
     "\n  query TiersPage {\n    tiers {\n      ...TierFields\n      memberCount\n      benefits {\n        code\n        name\n      }\n    }\n    program {\n      ...ProgramSettings\n    }\n  }\n": types.TiersPageDocument,
@@ -460,6 +468,22 @@ export function graphql(source: "\n  query SegmentPreviewMembers($filter: Segmen
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n"): (typeof documents)["\n  mutation SaveSegment($input: SegmentInput!) {\n    saveSegment(input: $input) {\n      ...SavedSegment\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TagsPage {\n    tagCounts {\n      count\n      tag {\n        id\n        code\n        name\n        kind\n        category\n        rule {\n          ...SegmentFilterFields\n        }\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n    everyone: segmentPreview(filter: {}) {\n      size\n      profile {\n        dimension\n        value\n      }\n    }\n  }\n"): (typeof documents)["\n  query TagsPage {\n    tagCounts {\n      count\n      tag {\n        id\n        code\n        name\n        kind\n        category\n        rule {\n          ...SegmentFilterFields\n        }\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n    everyone: segmentPreview(filter: {}) {\n      size\n      profile {\n        dimension\n        value\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TagRuleSize($filter: SegmentFilterInput!) {\n    segmentPreview(filter: $filter) {\n      size\n    }\n  }\n"): (typeof documents)["\n  query TagRuleSize($filter: SegmentFilterInput!) {\n    segmentPreview(filter: $filter) {\n      size\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TagCodes {\n    tags {\n      code\n      kind\n    }\n  }\n"): (typeof documents)["\n  query TagCodes {\n    tags {\n      code\n      kind\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpsertTag($input: TagInput!) {\n    upsertTag(input: $input) {\n      id\n      code\n      name\n      kind\n      category\n    }\n  }\n"): (typeof documents)["\n  mutation UpsertTag($input: TagInput!) {\n    upsertTag(input: $input) {\n      id\n      code\n      name\n      kind\n      category\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

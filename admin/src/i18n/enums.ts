@@ -1,4 +1,4 @@
-import type { CampaignStatus, CampaignTrigger, ImportKind, ImportStatus, LifecycleStage, PointTransactionType, ReferralStatus, RfmSegment, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
+import type { CampaignStatus, CampaignTrigger, ImportKind, ImportStatus, LifecycleStage, PointTransactionType, ReferralStatus, RfmSegment, TagCategory, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
 import type { MessageKey } from './en';
 
 /**
@@ -69,4 +69,7 @@ export function churnMethodLabel(method: string): MessageKey | null {
 
 export const REFERRAL_STATUS_LABEL: Record<ReferralStatus, MessageKey> = {
   PENDING: 'referralStatus.PENDING', COMPLETED: 'referralStatus.COMPLETED', REJECTED: 'referralStatus.REJECTED', REVERSED: 'referralStatus.REVERSED',
+};
+export const TAG_CATEGORY_LABEL: Record<TagCategory, MessageKey> = {
+  DESCRIPTIVE: 'tagCategory.DESCRIPTIVE', BEHAVIOR: 'tagCategory.BEHAVIOR', PREFERENCE: 'tagCategory.PREFERENCE', SCENARIO: 'tagCategory.SCENARIO',
 };

@@ -15,9 +15,11 @@ export interface ModalProps {
   /** alertdialog for confirmations. */
   role?: 'dialog' | 'alertdialog';
   describedBy?: string;
+  /** A wider dialog, for a form with a filter builder (a rule tag). */
+  wide?: boolean;
 }
 
-export function Modal({ title, open, onClose, children, role = 'dialog', describedBy }: ModalProps) {
+export function Modal({ title, open, onClose, children, role = 'dialog', describedBy, wide }: ModalProps) {
   const t = useT();
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -40,7 +42,7 @@ export function Modal({ title, open, onClose, children, role = 'dialog', describ
   return (
     <dialog
       ref={ref}
-      className="modal"
+      className={wide ? 'modal modal-wide' : 'modal'}
       role={role}
       aria-modal="true"
       aria-labelledby={titleId}

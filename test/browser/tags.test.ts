@@ -1,0 +1,188 @@
+import type { Page } from 'playwright-core';
+import { startConsole, TABLET, type ConsoleHarness } from './support/console';
+import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+
+/**
+ * The Tags page in a real browser against the demo data: every tag with its kind, category and
+ * member count (as the API counts them) in one request; a manual tag created (a code the
+ * server refuses, and one already taken, shown next to the code; a double click saves once); a
+ * rule tag created with the filter builder and its live size; a rule tag edited with its saved
+ * filter filled in (Tag.rule), the page saying how many members the server re-tagged; the
+ * server's message next to a filter's field; axe-core; Chinese at tablet width.
+ */
+let h: ConsoleHarness;
+beforeAll(async () => {
+  h = await startConsole();
+}, 300_000);
+afterAll(() => h?.stop());
+
+interface TagCount { count: number; tag: { code: string; name: string; kind: string; category: string } }
+
+async function tagCounts(): Promise<Map<string, TagCount>> {
+  const { tagCounts: rows } = await adminQuery<{ tagCounts: TagCount[] }>(h, '{ tagCounts { count tag { code name kind category } } }');
+  return new Map(rows.map((r) => [r.tag.code, r]));
+}
+
+async function previewSize(filter: Record<string, unknown>): Promise<number> {
+  const { segmentPreview } = await adminQuery<{ segmentPreview: { size: number } }>(h, 'query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }', { f: filter });
+  return segmentPreview.size;
+}
+
+const row = (page: Page, code: string) => page.getByTestId('tags').locator(`tr[data-code="${code}"]`);
+const countCell = (page: Page, code: string) => row(page, code).locator('td.num');
+
+async function openTags(page: Page) {
+  await h.signIn(page);
+  await h.goto(page, '/tags');
+  await page.getByTestId('tags').waitFor();
+}
+
+describe('Tags', () => {
+  it('lists every tag with its kind, category and member count, as the API counts them, in one request', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    const requests = await graphqlRequests(page, async () => {
+      await h.goto(page, '/tags');
+      await page.getByTestId('tags').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests).toEqual(['TagsPage']);
+    const counts = await tagCounts();
+    expect(counts.size).toBeGreaterThanOrEqual(5);
+    for (const [code, c] of counts) {
+      expect(await countCell(page, code).textContent()).toBe(c.count.toLocaleString('en'));
+    }
+    const cells = await row(page, 'high_value').locator('td').allTextContents();
+    expect(cells.slice(0, 2)).toEqual(['rule', 'Behaviour (what they do)']);
+    expect(cells[3]).toBe('Rule, conditions: 1');
+    expect((await row(page, 'vip').locator('td').allTextContents()).slice(0, 2)).toEqual(['manual', 'Descriptive (who)']);
+    expect(await h.axe(page)).toEqual([]);
+    await h.screenshot(page, 'tags');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('creates a manual tag: a refused code and a taken one are shown next to the code; a double click saves once', async () => {
+    const page = await h.open();
+    await openTags(page);
+    await page.getByRole('button', { name: 'New manual tag' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New manual tag' });
+    const code = dialog.getByLabel('Code');
+    await code.fill('V I P');
+    await dialog.getByLabel('Name').fill('Gift buyer');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    // The server's words (BAD_USER_INPUT, extensions.field = code), under the code, which is marked and focused.
+    await dialog.getByTestId('field-error-code').getByText(/tag codes use letters, digits/).waitFor();
+    expect(await code.getAttribute('aria-invalid')).toBe('true');
+    expect(await code.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // upsertTag is keyed by the code: a taken one would overwrite that tag, so it is refused before any save.
+    await code.fill('vip');
+    const refused = await graphqlRequests(page, async () => {
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.getByTestId('field-error-code').getByText('A tag with the code vip already exists: choose another code, or edit that tag.').waitFor();
+    });
+    expect(refused).toEqual(['TagCodes']);
+
+    await code.fill('gift_buyer');
+    await dialog.getByLabel('Category').selectOption({ label: 'Preference (what they like)' });
+    expect(await h.axe(page)).toEqual([]);
+    const sent = await graphqlRequests(page, async () => {
+      await dialog.getByRole('button', { name: 'Save' }).dblclick();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByTestId('tag-saved').getByText('The tag Gift buyer is created. Tag members with it from their profiles.').waitFor();
+    });
+    expect(sent.filter((op) => op === 'UpsertTag')).toEqual(['UpsertTag']);
+    expect(await countCell(page, 'gift_buyer').textContent()).toBe('0');
+    const saved = (await tagCounts()).get('gift_buyer')!;
+    expect(saved.tag).toEqual({ code: 'gift_buyer', name: 'Gift buyer', kind: 'MANUAL', category: 'PREFERENCE' });
+    // vip was not touched.
+    expect((await tagCounts()).get('vip')!.tag).toMatchObject({ kind: 'MANUAL', name: 'VIP (hand-picked)' });
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('creates a rule tag with the filter builder: its live size, and the members the server tagged', async () => {
+    const expected = await previewSize({ minBalance: 1000 });
+    const page = await h.open();
+    await openTags(page);
+    await page.getByRole('button', { name: 'New rule tag' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New rule tag' });
+    await dialog.getByLabel('Code').fill('big_balance');
+    await dialog.getByLabel('Name').fill('Balance of 1,000 or more');
+    await dialog.getByLabel('Balance at least').fill('1000');
+    await dialog.getByTestId('tag-rule-size').getByText(`The rule selects ${expected.toLocaleString('en')} members now.`).waitFor();
+    expect(await h.axe(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('tag-saved')
+      .getByText(`The tag Balance of 1,000 or more is created: the server tagged the ${expected.toLocaleString('en')} members its rule selects.`).waitFor();
+    const saved = (await tagCounts()).get('big_balance')!;
+    expect(saved.count).toBe(expected);
+    expect(saved.tag.kind).toBe('RULE');
+    expect(await countCell(page, 'big_balance').textContent()).toBe(expected.toLocaleString('en'));
+    const { tags } = await adminQuery<{ tags: { code: string; rule: { minBalance: number | null } | null }[] }>(h, '{ tags { code rule { minBalance } } }');
+    expect(tags.find((x) => x.code === 'big_balance')!.rule).toEqual({ minBalance: 1000 });
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('edits a rule tag with its saved filter filled in; the server\'s message under the filter\'s field; the new count after saving', async () => {
+    const before = (await tagCounts()).get('high_value')!.count;
+    const page = await h.open();
+    await openTags(page);
+    await page.getByRole('button', { name: 'Edit the tag High value (monetary score 4 or 5)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit the tag High value (monetary score 4 or 5)' });
+    const minM = dialog.getByLabel('Monetary score at least (1–5)');
+    // Tag.rule: { minM: 4 }, in the builder; its live size is the count the server keeps.
+    expect(await minM.inputValue()).toBe('4');
+    expect(await dialog.getByLabel('Code').count()).toBe(0);
+    await dialog.getByTestId('tag-rule-size').getByText(`The rule selects ${before.toLocaleString('en')} members now.`).waitFor();
+
+    await minM.fill('9');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByTestId('field-error-minM').getByText(/minM is an RFM score, 1 to 5/).waitFor();
+    expect(await minM.getAttribute('aria-invalid')).toBe('true');
+    expect((await tagCounts()).get('high_value')!.count).toBe(before);
+
+    const name = dialog.getByLabel('Name');
+    await name.fill('   ');
+    await minM.fill('5');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByTestId('field-error-name').getByText(/name must not be blank/).waitFor();
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+
+    await name.fill('High value (monetary score 5)');
+    const expected = await previewSize({ minM: 5 });
+    await dialog.getByTestId('tag-rule-size').getByText(`The rule selects ${expected.toLocaleString('en')} members now.`).waitFor();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('tag-saved').getByText(
+      `The tag High value (monetary score 5) is saved: the server re-tagged the members by its rule, and it now holds ${expected.toLocaleString('en')} members (before: ${before.toLocaleString('en')}).`,
+    ).waitFor();
+    expect((await tagCounts()).get('high_value')!.count).toBe(expected);
+    expect(expected).toBeLessThan(before);
+    await countCell(page, 'high_value').getByText(expected.toLocaleString('en'), { exact: true }).waitFor();
+
+    // Opened again: the saved rule.
+    await page.getByRole('button', { name: 'Edit the tag High value (monetary score 5)' }).click();
+    expect(await page.getByRole('dialog', { name: 'Edit the tag High value (monetary score 5)' }).getByLabel('Monetary score at least (1–5)').inputValue()).toBe('5');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('in Chinese, at tablet width', async () => {
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/tags');
+    await page.getByRole('heading', { level: 2, name: '全部标签' }).waitFor();
+    expect(await row(page, 'high_value').locator('td').nth(1).textContent()).toBe('行为（做什么）');
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+    await page.getByRole('button', { name: '编辑标签 Gold or Platinum, not buying lately' }).click();
+    const dialog = page.getByRole('dialog', { name: '编辑标签 Gold or Platinum, not buying lately' });
+    await dialog.getByRole('group', { name: '规则：拥有此标签的会员' }).waitFor();
+    expect(await dialog.getByRole('checkbox', { name: 'Gold' }).isChecked()).toBe(true);
+    await dialog.getByTestId('tag-rule-size').getByText(/该规则当前选中 \d+ 位会员。/).waitFor();
+    expect(await overflows(page)).toBe(false);
+    expect(await h.axe(page)).toEqual([]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+});
