@@ -308,6 +308,18 @@ describe('each console page in at most two requests', () => {
     expect(own.data!.me.redemptions.edges).toEqual([{ node: { couponCode: redeemReward.couponCode, member: { id: members[0] } } }]);
   });
 
+  it('tags: each tag with its count, kind, category and rule, and the rule form\'s pickers, in one', async () => {
+    for (const id of [members[5], members[6]]) await s.admin('mutation($id: ID!) { tagMember(memberId: $id, tagCode: "console_pick") { id } }', { id });
+    await s.admin('mutation($i: TagInput!) { upsertTag(input: $i) { code } }', { i: { code: 'console_rule', name: 'Console rule', category: 'BEHAVIOR', rule: { tagsAny: ['console_pick'] } } });
+    const data = await pageRequest('tags', `{
+      tagCounts { count tag { id code name kind category rule { tierCodes tagsAll tagsAny tagsNone stages minM joinedFrom birthdayMonths } } }
+      tiers { code name rank } program { timeZone } everyone: segmentPreview(filter: {}) { size profile { dimension value } }
+    }`, {}, 7);
+    const byCode = new Map(data.tagCounts.map((c: { tag: { code: string } }) => [c.tag.code, c]));
+    expect(byCode.get('console_rule')).toMatchObject({ count: 2, tag: { kind: 'RULE', category: 'BEHAVIOR', rule: { tagsAny: ['console_pick'], minM: null } } });
+    expect(byCode.get('console_pick')).toMatchObject({ count: 2, tag: { kind: 'MANUAL', category: 'DESCRIPTIVE', rule: null } });
+  });
+
   it('segment builder: size, TGI profile and the first members of an unsaved filter, in one', async () => {
     const data = await pageRequest('segment builder', `query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size
       profile { dimension value tgi } members(first: 20) { totalCount edges { node { id displayName tier { name } } } } } tiers { code name } tags { code name } }`,
