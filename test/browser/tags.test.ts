@@ -91,7 +91,7 @@ describe('Tags', () => {
       await dialog.waitFor({ state: 'detached' });
       await page.getByTestId('tag-saved').getByText('The tag Gift buyer is created. Tag members with it from their profiles.').waitFor();
     });
-    expect(sent.filter((op) => op === 'UpsertTag')).toEqual(['UpsertTag']);
+    expect(sent).toEqual(['TagCodes', 'UpsertTag', 'TagsPage']);
     expect(await countCell(page, 'gift_buyer').textContent()).toBe('0');
     const saved = (await tagCounts()).get('gift_buyer')!;
     expect(saved.tag).toEqual({ code: 'gift_buyer', name: 'Gift buyer', kind: 'MANUAL', category: 'PREFERENCE' });
@@ -166,6 +166,23 @@ describe('Tags', () => {
     // Opened again: the saved rule.
     await page.getByRole('button', { name: 'Edit the tag High value (monetary score 5)' }).click();
     expect(await page.getByRole('dialog', { name: 'Edit the tag High value (monetary score 5)' }).getByLabel('Monetary score at least (1–5)').inputValue()).toBe('5');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('at phone width, the list and the rule form fit the screen, and the form is used with the keyboard', async () => {
+    const page = await h.open({ width: 390, height: 844 });
+    await openTags(page);
+    expect(await overflows(page)).toBe(false);
+    await page.getByRole('button', { name: 'New rule tag' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New rule tag' });
+    // Focus starts on the first field; Escape closes the dialog and focus returns to its button.
+    expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('code');
+    expect(await overflows(page)).toBe(false);
+    const box = await dialog.boundingBox();
+    expect(box!.width).toBeLessThanOrEqual(390);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate<string | null>('document.activeElement?.textContent')).toBe('New rule tag');
     expect(h.pageErrors(page)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
 import type { SegmentFilterInput, TagCategory, TagKind, TagsPageQuery as PageData } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
@@ -32,7 +32,6 @@ const DEBOUNCE_MS = 400;
  */
 export default function TagsPage() {
   const { t, formatNumber } = useI18n();
-  const client = useClient();
   const [result, refetch] = useQuery({ query: TagsPageQuery });
   const [editing, setEditing] = useState<Editing | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -41,18 +40,24 @@ export default function TagsPage() {
     setNotice(null);
     setEditing(next);
   };
-  const onSaved = async (saved: { code: string; name: string; kind: TagKind }, isNew: boolean) => {
+  // After a save, the page's query is read again (urql's cache re-runs it: the answer holds a Tag):
+  // the counts as the server keeps them now, a saved rule having re-tagged its members already.
+  const [pending, setPending] = useState<{ code: string; name: string; kind: TagKind; isNew: boolean; before: number; seen: PageData | undefined } | null>(null);
+  useEffect(() => {
+    if (!pending || !data || data === pending.seen || result.stale || result.fetching) return;
+    const count = data.tagCounts.find((c) => c.tag.code === pending.code)?.count;
+    if (pending.kind === 'RULE' && count != null) {
+      setNotice(pending.isNew ? t('tags.saved.ruleNew', { name: pending.name, count: formatNumber(count) })
+        : t('tags.saved.rule', { name: pending.name, count: formatNumber(count), before: formatNumber(pending.before) }));
+    } else {
+      setNotice(t(pending.isNew ? 'tags.saved.created' : 'tags.saved.updated', { name: pending.name }));
+    }
+    setPending(null);
+  }, [pending, data, result.stale, result.fetching, t, formatNumber]);
+  const onSaved = (saved: { code: string; name: string; kind: TagKind }, isNew: boolean) => {
     const before = data?.tagCounts.find((c) => c.tag.code === saved.code)?.count ?? 0;
     setEditing(null);
-    // The counts as the server keeps them now: a saved rule has re-tagged its members already.
-    const fresh = await client.query(TagsPageQuery, {}, { requestPolicy: 'network-only' }).toPromise();
-    const count = fresh.data?.tagCounts.find((c) => c.tag.code === saved.code)?.count;
-    if (saved.kind === 'RULE' && count != null) {
-      setNotice(isNew ? t('tags.saved.ruleNew', { name: saved.name, count: formatNumber(count) })
-        : t('tags.saved.rule', { name: saved.name, count: formatNumber(count), before: formatNumber(before) }));
-    } else {
-      setNotice(t(isNew ? 'tags.saved.created' : 'tags.saved.updated', { name: saved.name }));
-    }
+    setPending({ ...saved, isNew, before, seen: data });
   };
   return (
     <Page
@@ -108,7 +113,7 @@ export default function TagsPage() {
               </table>
             </div>
           )}
-          {editing ? <TagDialog key={editing.tag?.code ?? `new-${editing.kind}`} editing={editing} data={data} onClose={() => setEditing(null)} onSaved={(tag, isNew) => void onSaved(tag, isNew)} /> : null}
+          {editing ? <TagDialog key={editing.tag?.code ?? `new-${editing.kind}`} editing={editing} data={data} onClose={() => setEditing(null)} onSaved={onSaved} /> : null}
         </Section>
       ) : null}
     </Page>
