@@ -275,6 +275,19 @@ describe('programme-local days', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a move east across 26 hours (UTC−12 to UTC+14): the next day\'s reads keep the streak of a check-in dated two days back, as the check-in itself does', async () => {
+    // 11:30 UTC on 5 December is 23:30 on 4 December in UTC−12 and 01:30 on 6 December in Kiritimati.
+    await program({ timeZone: 'Etc/GMT+12', checkInPoints: [5, 7, 9] });
+    const id = await member();
+    expect(await checkInAt(id, '2026-12-05T11:30:00Z')).toEqual({ streak: 1, pointsEarned: 5, alreadyCheckedIn: false });
+    await program({ timeZone: 'Pacific/Kiritimati' });
+    expect(await stateAt(id, '2026-12-05T11:31:00Z')).toEqual({ checkInStreak: 1, checkedInToday: true }); // 6 December there
+    // 7 December there (from 10:00 UTC on 6 December): the check-in dated 4 December was made yesterday.
+    expect(await stateAt(id, '2026-12-06T12:00:00Z')).toEqual({ checkInStreak: 1, checkedInToday: false });
+    expect(await checkInAt(id, '2026-12-06T12:00:00Z')).toEqual({ streak: 2, pointsEarned: 7, alreadyCheckedIn: false });
+    expect((await rows(id)).map((r) => r.day)).toEqual(['2026-12-04', '2026-12-07']);
+  });
+
   it('America/New_York across the November change: the 25-hour day is one day', async () => {
     await program({ timeZone: 'America/New_York', checkInPoints: [1, 2, 3, 4, 5] });
     const id = await member();

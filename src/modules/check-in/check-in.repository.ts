@@ -35,17 +35,18 @@ export async function insertCheckIn(tx: EntityManager, c: CheckInRow): Promise<v
 
 /**
  * For each of `memberIds`, its latest check-in if it was counted on the day before `day` or
- * later (older ones leave the streak at 0; one later than today after the programme's zone
- * moved west): one statement for a page of members.
+ * later, or made since `since` whatever its date (older ones leave the streak at 0; one later
+ * than today after the programme's zone moved west; one dated further back after it moved east):
+ * one statement for a page of members.
  */
 export async function recentCheckIns(
-  em: EntityManager, memberIds: readonly string[], day: string,
+  em: EntityManager, memberIds: readonly string[], day: string, since: Date,
 ): Promise<{ memberId: string; day: string; streak: number; checkedInAt: Date }[]> {
   if (!memberIds.length) return [];
   const rows = await em.execute<{ memberId: string; day: string; streak: number; checkedInAt: Date }[]>(prepared(
     `select distinct on (c.member_id) c.member_id as "memberId", c.day::text as day, c.streak, c.checked_in_at as "checkedInAt" from check_in c
-     where c.member_id = any(?::uuid[]) and c.day >= ?::date - 1
+     where c.member_id = any(?::uuid[]) and (c.day >= ?::date - 1 or c.checked_in_at >= ?)
      order by c.member_id, c.day desc`,
-  ), [pgArray(memberIds), day]);
+  ), [pgArray(memberIds), day, since]);
   return rows.map((r) => ({ ...r, checkedInAt: new Date(r.checkedInAt) }));
 }

@@ -80,8 +80,9 @@ export class CheckInService {
     const today = localDate(now, timeZone);
     const todayStarts = startOfLocalDay(today, timeZone);
     const yesterdayStarts = startOfLocalDay(previousDay(today), timeZone);
-    // The day before yesterday's too: after the zone moved east, yesterday's check-in may carry its date.
-    const rows = await repo.recentCheckIns(this.em, memberIds, previousDay(today));
+    // Or one made since yesterday's midnight, whatever its date: after the zone moved east (by up
+    // to 26 hours, UTC−12 to UTC+14), yesterday's check-in may carry a date two days before it.
+    const rows = await repo.recentCheckIns(this.em, memberIds, previousDay(today), yesterdayStarts);
     const byMember = new Map(rows.map((r) => [r.memberId, r]));
     return new Map(memberIds.map((id) => [id, streakState(today, todayStarts, byMember.get(id) ?? null, yesterdayStarts)]));
   }
