@@ -664,6 +664,12 @@ export async function markImported(em: EntityManager, orderIds: string[]): Promi
 
 
 /** The programme's settings an import needs. */
+/** Whether the programme has its entry tier (rank 0), the tier new members join at. */
+export async function hasEntryTier(em: EntityManager): Promise<boolean> {
+  const [r] = await em.execute<{ exists: boolean }[]>('select exists (select 1 from tier where rank = 0) as "exists"');
+  return r.exists;
+}
+
 export async function programSettings(em: EntityManager): Promise<{ pointsPerUnit: number; expiryMonths: number | null; windowMonths: number; validityMonths: number }> {
   const [r] = await em.execute<{ pointsPerUnit: string; expiryMonths: number | null; windowMonths: number; validityMonths: number }[]>(
     `select points_per_unit::text as "pointsPerUnit", points_expiry_months as "expiryMonths", qualification_window_months as "windowMonths",

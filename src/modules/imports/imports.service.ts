@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { AppError, badInput } from '../../common/errors';
+import { AppError, ErrorCode, badInput } from '../../common/errors';
 import type { AppEntityManager, PgConnection } from '../../db/entity-manager';
 import { inTransaction } from '../../db/transaction';
 import { actorLabel, type Actor } from '../actor';
@@ -196,6 +196,11 @@ export class ImportsService {
   }
 
   private async applyMembers(own: EntityManager, connection: PgConnection, id: string, at: Date): Promise<void> {
+    // New members join at the entry tier, as registerMember's do: without one the insert broke
+    // on member.tier_id (the job FAILED as the server's error); the job says why instead.
+    if (!(await repo.hasEntryTier(own))) {
+      throw new AppError(ErrorCode.CONFLICT, 'The programme has no entry tier (rank 0): create one with upsertTier, then import the file again');
+    }
     const p = await repo.programSettings(own);
     const settings = { windowMonths: p.windowMonths, validityMonths: p.validityMonths, expiryMonths: p.expiryMonths };
     await this.byRanges(own, id, async (range) => this.inOwnTransaction(own, connection, async (tx) => {
