@@ -233,6 +233,26 @@ describe('each write records its events', () => {
     }
   });
 
+  it('a refund whose refundId holds ":campaign:" is no campaign.reversed of its own: its own reversal is in purchase.refunded only, as any refund\'s', async () => {
+    await s.admin('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }', {
+      i: { code: 'WH-COLON', name: 'Colon', trigger: 'PURCHASE', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 5, controlPercent: 0 },
+    });
+    await s.admin('mutation { activateCampaign(code: "WH-COLON") { status } }');
+    try {
+      const id = await newMember();
+      ok(await buy(id, 'wh-order-colon', 100, '2026-02-05T10:00:00.000Z'));
+      // The refund id names the campaign (a back end's own scheme, e.g. "<return>:campaign:<code>"): its
+      // own reversal's key, refund:ret-1:campaign:WH-COLON, reads like the campaign's.
+      const refunded = await captured(async () => ok(await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned bonusPoints } }`,
+        { i: { orderId: 'wh-order-colon', refundId: 'ret-1:campaign:WH-COLON', amount: 50, occurredAt: '2026-02-06T10:00:00.000Z' } }, service)));
+      expect(refunded.map((e) => [e.type, e.data.campaign ?? null, e.data.refundId, e.data.pointsReversed, e.data.balanceAfter])).toEqual([
+        ['purchase.refunded', null, 'ret-1:campaign:WH-COLON', 50, 55], ['campaign.reversed', 'WH-COLON', 'ret-1:campaign:WH-COLON', 2, 53],
+      ]);
+    } finally {
+      await s.admin('mutation { endCampaign(code: "WH-COLON") { status } }');
+    }
+  });
+
   it('adjustPoints: points.adjusted, also to the endpoint that wants only that type', async () => {
     const id = await newMember();
     let txn: any;
