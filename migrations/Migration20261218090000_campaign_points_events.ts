@@ -17,6 +17,8 @@ import { WITH_UNRECOVERED } from './Migration20261213100000_refund_unrecovered_e
  *   `refund:<refundId>[:referral]:campaign:<code>`): the campaign, the refund and order, the
  *   points reversed and the part the member had spent already (`pointsUnrecovered`, as
  *   purchase.refunded has it), `balanceAfter`, the transaction.
+ *   A refund's own reversal (`refund:<refundId>`) is passed over even when the back end's refund
+ *   id holds `:campaign:` and its key reads like a campaign's: it is the refund row's transaction.
  * - `purchase.refunded` adds `bonusPointsReversed` (refund.bonus_reversed: its campaigns' and
  *   referral's points the refund took back of the member, as its answer's bonusPoints).
  *
@@ -53,6 +55,12 @@ export class Migration20261218090000_campaign_points_events extends Migration {
         v_data jsonb;
         v_activates timestamptz;
       begin
+        -- A refund's own reversal is no campaign's: its key (refund:<refundId>) reads like one when
+        -- the back end's refund id holds ':campaign:' (then it is the refund row's transaction).
+        if new.type <> 'BONUS' and (new.idempotency_key !~ ':campaign:[^:]*$'
+            or exists (select 1 from refund r where r.refund_id = substr(new.idempotency_key, length('refund:') + 1) and r.transaction_id = new.id)) then
+          return null;
+        end if;
         if cardinality(webhook_capture_types(array[v_type])) = 0 then return null; end if;
         v_member := jsonb_build_object('id', new.member_id, 'externalId', (select external_id from member where id = new.member_id));
         if new.type = 'BONUS' then

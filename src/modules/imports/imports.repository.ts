@@ -662,13 +662,13 @@ export async function markImported(em: EntityManager, orderIds: string[]): Promi
   if (orderIds.length) await em.execute(`update purchase set source = 'import' where order_id = any(?::text[]) and source is null`, [pgTextArray(orderIds)]);
 }
 
-
-/** The programme's settings an import needs. */
 /** Whether the programme has its entry tier (rank 0), the tier new members join at. */
 export async function hasEntryTier(em: EntityManager): Promise<boolean> {
   const [r] = await em.execute<{ exists: boolean }[]>('select exists (select 1 from tier where rank = 0) as "exists"');
   return r.exists;
 }
+
+/** The programme's settings an import needs. */
 
 export async function programSettings(em: EntityManager): Promise<{ pointsPerUnit: number; expiryMonths: number | null; windowMonths: number; validityMonths: number }> {
   const [r] = await em.execute<{ pointsPerUnit: string; expiryMonths: number | null; windowMonths: number; validityMonths: number }[]>(
