@@ -188,6 +188,26 @@ describe('Segments', () => {
     await sizeShown(page, 200);
   });
 
+  it('saves a segment opened and left untouched as it was: a time-of-day instant, an empty list, the lists\' order', async () => {
+    const filter = { lastPurchaseFrom: '2026-06-01T16:00:00.000Z', tagsNone: [], stages: ['DORMANT', 'AT_RISK'], minSpend: 0.5 };
+    await adminQuery(h, 'mutation($i: SegmentInput!) { saveSegment(input: $i) { name } }', { i: { name: 'Lapsed since June, 16:00', filter } });
+    const page = await h.open();
+    await h.signIn(page);
+    await openSegments(page);
+    await page.getByTestId('saved-segments').locator('tr', { has: page.getByRole('rowheader', { name: 'Lapsed since June, 16:00' }) })
+      .getByRole('button', { name: 'Open in the builder' }).click();
+    const builder = page.getByTestId('filter-builder');
+    expect(await builder.getByLabel('Last purchase on or after').inputValue()).toBe('2026-06-01');
+    await sizeShown(page, await sizeOf(filter));
+    await page.getByRole('button', { name: 'Save the segment' }).click();
+    await page.getByTestId('segment-saved').waitFor();
+    const { segments } = await adminQuery<{ segments: { name: string; filter: Record<string, unknown> }[] }>(h, '{ segments { name filter { lastPurchaseFrom tagsNone stages minSpend } } }');
+    expect(segments.find((x) => x.name === 'Lapsed since June, 16:00')?.filter).toEqual(filter);
+    // The day shown holds a time: the builder says so.
+    await builder.getByTestId('field-hint-lastPurchaseFrom').getByText('Saved at 4:00 PM of this day; a day picked here starts at midnight.').waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('counts the date conditions in whole days of the programme\'s time zone', async () => {
     const zone = 'Asia/Shanghai';
     await inProgrammeZone(h, zone, async () => {

@@ -169,6 +169,43 @@ describe('Tags', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('saves a rule opened and left untouched as it was (a time-of-day instant, empty lists, the lists\' order); an edited date is its whole day', async () => {
+    // Saved through the API: instants that are not midnight (the programme's zone is UTC), empty lists, tiers not in the ladder's order.
+    const rule = { joinedFrom: '2026-03-01T16:00:00.000Z', joinedTo: '2026-11-20T09:30:00.000Z', tagsNone: [], tagsAny: [], tierCodes: ['SILVER', 'GOLD'], minBalance: 10 };
+    const fields = '{ joinedFrom joinedTo tagsNone tagsAny tagsAll tierCodes minBalance stages }';
+    const saved = { ...rule, tagsAll: null, stages: null };
+    await adminQuery(h, 'mutation($i: TagInput!) { upsertTag(input: $i) { code } }', { i: { code: 'rt_probe', name: 'Joined this year', category: 'BEHAVIOR', rule } });
+    const ruleNow = async () => (await adminQuery<{ tags: { code: string; rule: unknown }[] }>(h, `{ tags { code rule ${fields} } }`)).tags.find((x) => x.code === 'rt_probe')!.rule;
+    expect(await ruleNow()).toEqual(saved);
+
+    const page = await h.open();
+    await openTags(page);
+    const edit = async () => {
+      await page.getByRole('button', { name: 'Edit the tag Joined this year' }).click();
+      return page.getByRole('dialog', { name: 'Edit the tag Joined this year' });
+    };
+    let dialog = await edit();
+    expect(await dialog.getByLabel('Joined on or after').inputValue()).toBe('2026-03-01');
+    await dialog.getByTestId('tag-rule-size').getByText(/^The rule selects [\d,]+ members now\.$/).waitFor();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('tag-saved').waitFor();
+    expect(await ruleNow()).toEqual(saved);
+
+    // The day is shown, with a note that the condition holds a time of that day. A date the operator
+    // edits is its whole day (midnight in the programme's zone); the untouched ones stay as they were.
+    dialog = await edit();
+    await dialog.getByTestId('field-hint-joinedFrom').getByText('Saved at 4:00 PM of this day; a day picked here starts at midnight.').waitFor();
+    await dialog.getByTestId('field-hint-joinedTo').getByText(/Saved at 9:30 AM of this day/).waitFor();
+    await dialog.getByLabel('Joined on or after').fill('2026-03-05');
+    expect(await dialog.getByTestId('field-hint-joinedFrom').count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('tag-saved').waitFor();
+    expect(await ruleNow()).toEqual({ ...saved, joinedFrom: '2026-03-05T00:00:00.000Z' });
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('at phone width, the list and the rule form fit the screen, and the form is used with the keyboard', async () => {
     const page = await h.open({ width: 390, height: 844 });
     await openTags(page);

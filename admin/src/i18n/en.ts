@@ -350,6 +350,7 @@ export const en = {
   'segments.field.tierExpiresFrom': 'Tier expires on or after',
   'segments.field.tierExpiresTo': 'Tier expires before',
   'segments.dates.hint': 'Dates are whole days in the programme\'s time zone ({zone}).',
+  'segments.dates.heldTime': 'Saved at {time} of this day; a day picked here starts at midnight.',
   'segments.field.genders': 'Gender',
   'segments.field.regions': 'Region',
   'segments.field.channels': 'Acquisition channel',

@@ -347,6 +347,7 @@ export const zhCN: Record<MessageKey, string> = {
   'segments.field.tierExpiresFrom': '等级到期不早于',
   'segments.field.tierExpiresTo': '等级到期早于',
   'segments.dates.hint': '日期按计划时区（{zone}）的整日计算。',
+  'segments.dates.heldTime': '已保存为当日 {time}；在此选择日期则从当日零点起算。',
   'segments.field.genders': '性别',
   'segments.field.regions': '地区',
   'segments.field.channels': '入会渠道',

@@ -2,13 +2,15 @@ import { useId, type ReactNode } from 'react';
 import type { LifecycleStage, RfmSegment, SegmentsPageQuery } from '../../gql/graphql';
 import { useI18n, type MessageKey } from '../../i18n';
 import { RFM_LABEL, STAGE_LABEL } from '../../i18n/enums';
-import type { DateField, Draft, NumberField, TagRule } from './filter';
+import { startOfLocalDay } from '../../../../src/common/local-time.rules';
+import { keptInstant, type DateField, type Draft, type NumberField, type TagRule } from './filter';
 
 /**
  * The segment filter builder: one control per SegmentFilterInput field, grouped. It is live
  * (every change is previewed by the page, debounced), so it has no submit button; the
  * server's message about a field (extensions.field) is shown under that field's control,
- * which is marked invalid.
+ * which is marked invalid. A saved date condition at a time other than its day's midnight shows
+ * its day with a note giving the time, and keeps that instant until the day is changed.
  */
 export interface FilterBuilderProps {
   draft: Draft;
@@ -38,8 +40,15 @@ export function FilterBuilder({ draft, onChange, tiers, tags, values, errors, ge
       {(p) => <input type="number" inputMode="decimal" {...p} {...props} value={draft.numbers[field]} onChange={(e) => number(field, e.target.value)} />}
     </Control>
   );
+  const timeOfDay = new Intl.DateTimeFormat(language, { timeStyle: 'short', timeZone: zone });
+  // A saved instant that is not its day's midnight, while that day is the one shown: the time it holds.
+  const heldTime = (field: DateField) => {
+    const instant = keptInstant(draft, field);
+    if (!instant || new Date(instant).getTime() === startOfLocalDay(draft.dates[field], zone).getTime()) return undefined;
+    return t('segments.dates.heldTime', { time: timeOfDay.format(new Date(instant)) });
+  };
   const dateInput = (field: DateField, label: MessageKey) => (
-    <Control name={field} label={t(label)} error={errors[field]}>
+    <Control name={field} label={t(label)} error={errors[field]} hint={heldTime(field)}>
       {(p) => <input type="date" {...p} value={draft.dates[field]} onChange={(e) => date(field, e.target.value)} />}
     </Control>
   );
@@ -160,17 +169,22 @@ interface ControlProps {
   name: string;
   label: string;
   error: string | undefined;
+  /** A note under the control (ui/Form's Field's hint). */
+  hint?: string;
   children: (props: { id: string; name: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode;
 }
 
 /** A labelled control with the server's message under it (ui/Form's Field, for a form without a submit). */
-function Control({ name, label, error, children }: ControlProps) {
+function Control({ name, label, error, hint, children }: ControlProps) {
   const id = useId();
   const errorId = error ? `${id}-error` : undefined;
+  const hintId = hint ? `${id}-hint` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${error ? ' field-invalid' : ''}`} data-field={name}>
       <label htmlFor={id}>{label}</label>
-      {children({ id, name, 'aria-invalid': Boolean(error), 'aria-describedby': errorId })}
+      {children({ id, name, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
+      {hint ? <p className="field-hint" id={hintId} data-testid={`field-hint-${name}`}>{hint}</p> : null}
       {error ? <p className="field-error" id={errorId} data-testid={`field-error-${name}`}>{error}</p> : null}
     </div>
   );

@@ -12,7 +12,7 @@ import { Empty, ErrorState, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { useDebounced } from '../../ui/useDebounced';
 import { downloadWithToken } from './download';
-import { conditionCount, emptyDraft, fromFilter, toFilterInput, type Draft } from './filter';
+import { conditionCount, emptyDraft, fromFilter, toFilterInput, toSavedFilter, type Draft } from './filter';
 import { FilterBuilder } from './FilterBuilder';
 import { SaveSegmentMutation, SegmentPreviewMembersQuery, SegmentPreviewQuery, SegmentsPageQuery } from './operations';
 import { DIMENSIONS, rowsOf, tgiOption, type Dimension, type ProfileRow } from './profile';
@@ -97,7 +97,7 @@ export default function SegmentsPage() {
             <div className="segments-results">
               <Section title={t('segments.size.title')} id="segment-size">
                 <LiveSize size={previewData?.size ?? null} updating={updating} error={previewError} onRetry={() => refetchPreview({ requestPolicy: 'network-only' })} />
-                <SaveForm name={name} setName={setName} filter={JSON.parse(key) as SegmentFilterInput} />
+                <SaveForm name={name} setName={setName} filter={toSavedFilter(draft, zone)} />
               </Section>
               <Section title={t('segments.profile.title')} id="segment-profile">
                 {previewData ? <Profile rows={previewData.profile} data={data} size={previewData.size} genderLabel={genderLabel} /> : null}

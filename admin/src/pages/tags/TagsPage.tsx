@@ -9,7 +9,7 @@ import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
 import { useDebounced } from '../../ui/useDebounced';
 import { FilterBuilder } from '../segments/FilterBuilder';
-import { conditionCount, emptyDraft, fromFilter, toFilterInput, type Draft } from '../segments/filter';
+import { conditionCount, emptyDraft, fromFilter, toFilterInput, toSavedFilter, type Draft } from '../segments/filter';
 import '../segments/segments.css';
 import { TagCodesQuery, TagRuleSizeQuery, TagsPageQuery, UpsertTagMutation } from './operations';
 import { filterErrorsOf, intErrors, otherErrorsOf } from './rule';
@@ -180,7 +180,7 @@ function TagDialog({ editing, data, onClose, onSaved }: TagDialogProps) {
         if (taken.error || !taken.data) return setError(toOperationError(taken.error));
         if (taken.data.tags.some((x) => x.code === newCode)) return setError({ code: 'CONFLICT', fields: { code: t('tags.codeTaken', { code: newCode }) }, general: [] });
       }
-      const rule = isRule ? (JSON.parse(key) as SegmentFilterInput) : null;
+      const rule = isRule ? toSavedFilter(draft, zone) : null;
       const r = await upsert({ input: { code: tag?.code ?? newCode, name: name.trim(), category, rule } });
       const failed = toOperationError(r.error);
       setError(failed);
