@@ -72,3 +72,36 @@ describe('PORT, SCHEDULER, TIER_EVENTS and LOG_LEVEL: an odd value is refused at
     }
   });
 });
+
+describe('numbers, durations, sizes and URLs: what a setting cannot mean is refused at start, naming it', () => {
+  it('a count is decimal digits: 0x10, 1e2 and a number past 2^53 are refused (they were read as 16, 100 and another number)', () => {
+    expect(loadConfig({ DB_POOL_MAX: ' 16 ' }).dbPoolMax).toBe(16);
+    for (const bad of ['0x10', '1e2', '20000000000000000000', '+5', '5.0']) {
+      expect(() => loadConfig({ DB_POOL_MAX: bad })).toThrow(`DB_POOL_MAX must be a positive integer, got "${bad}"`);
+      expect(() => loadConfig({ MAX_QUERY_COST: bad })).toThrow(`MAX_QUERY_COST must be a positive integer, got "${bad}"`);
+    }
+  });
+
+  it('a duration a timer waits is at most 2^31 - 1 ms: WEBHOOK_TIMEOUT_MS=99999999999 timed every attempt out at once', () => {
+    for (const name of ['WEBHOOK_TIMEOUT_MS', 'WEBHOOK_BACKOFF_MS', 'EXPORT_STALL_MS', 'IMPORT_WAIT_MS']) {
+      expect(() => loadConfig({ [name]: '99999999999' })).toThrow(`${name} must be at most 2147483647 ms (about 24.8 days), got "99999999999"`);
+      expect(() => loadConfig({ [name]: '10s' })).toThrow(`${name} must be a positive integer, got "10s"`);
+    }
+    const longest = loadConfig({ WEBHOOK_TIMEOUT_MS: '2147483647', EXPORT_STALL_MS: '2147483647', IMPORT_WAIT_MS: '2147483647' });
+    expect([longest.webhooks.timeoutMs, longest.exportStallMs, longest.importWaitMs]).toEqual([2147483647, 2147483647, 2147483647]);
+  });
+
+  it('BODY_LIMIT is at least 1kb: BODY_LIMIT=0 started and answered every request 413', () => {
+    for (const bad of ['0', '0kb', '1023', '0.5kb']) {
+      expect(() => loadConfig({ BODY_LIMIT: bad })).toThrow(`BODY_LIMIT must be at least 1kb (smaller refuses every request as too large), got "${bad}"`);
+    }
+    for (const ok of ['1024', '1kb', '0.01mb']) expect(loadConfig({ BODY_LIMIT: ok }).bodyLimit).toBe(ok);
+  });
+
+  it('JWT_JWKS_URL is an http(s) URL, said by name (the start failed with "Invalid URL" alone)', () => {
+    for (const bad of ['notaurl', 'ftp://idp.example/jwks', '/jwks.json']) {
+      expect(() => loadConfig({ JWT_JWKS_URL: bad })).toThrow(`JWT_JWKS_URL must be an http:// or https:// URL, got "${bad}"`);
+    }
+    expect(loadConfig({ JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json' }).jwtJwksUrl).toBe('https://idp.example/.well-known/jwks.json');
+  });
+});

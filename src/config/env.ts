@@ -78,10 +78,29 @@ export function projectRoot(from: string = __dirname): string {
 /** Where the console's build goes by default (admin/ is an npm workspace of the project: `npm run build:admin`). */
 export const DEFAULT_CONSOLE_DIR = join(projectRoot(), 'admin', 'dist');
 
+/**
+ * A positive whole number written in decimal digits: `0x10`, `1e2` or `20000000000000000000`
+ * (past 2^53, read back as another number) are refused, not read as 16, 100 or 2e19.
+ */
 function intOr(value: string | undefined, fallback: number, name: string): number {
   if (value == null || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** setTimeout's longest delay: a longer one fires after 1 ms (Node's TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A duration in milliseconds that a timer waits (WEBHOOK_TIMEOUT_MS, IMPORT_WAIT_MS…): at most
+ * MAX_TIMER_MS (about 24.8 days). WEBHOOK_TIMEOUT_MS=99999999999 timed every attempt out at
+ * once ("timed out after 99999999999 ms", the receiver never reached), as IMPORT_WAIT_MS and
+ * EXPORT_STALL_MS past it would refuse every waiting upload and cut every export at once.
+ */
+function msOr(value: string | undefined, fallback: number, name: string): number {
+  const n = intOr(value, fallback, name);
+  if (n > MAX_TIMER_MS) throw new Error(`${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got "${value}"`);
   return n;
 }
 
@@ -122,11 +141,18 @@ function switchOr(value: string | undefined, fallback: boolean, name: string): b
 }
 
 /** BODY_LIMIT: a size as body-parser reads it (a number of bytes, or with b, kb, mb, gb; 100kb, 1.5mb). */
-function sizeOr(value: string | undefined, fallback: string, name: string): string {
+function sizeOr(value: string | undefined, fallback: string, name: string, minBytes: number): string {
   if (value == null || value.trim() === '') return fallback;
-  if (!/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i.test(value)) throw new Error(`${name} must be a size such as 100kb or 1mb, got "${value}"`);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value);
+  if (!m) throw new Error(`${name} must be a size such as 100kb or 1mb, got "${value}"`);
+  // BODY_LIMIT=0 started, and answered every request 413 "Request body too large".
+  const bytes = Number(m[1]) * 1024 ** ['b', 'kb', 'mb', 'gb'].indexOf((m[2] ?? 'b').toLowerCase());
+  if (bytes < minBytes) throw new Error(`${name} must be at least ${minBytes / 1024}kb (smaller refuses every request as too large), got "${value}"`);
   return value.trim();
 }
+
+/** BODY_LIMIT's least: a GraphQL request with its variables needs more than a few bytes. */
+export const MIN_BODY_LIMIT_BYTES = 1024;
 
 /** pino's levels, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -150,8 +176,8 @@ function webhookSettings(env: NodeJS.ProcessEnv, production: boolean): WebhookSe
   const insecure = env.WEBHOOK_ALLOW_INSECURE;
   if (insecure != null && insecure !== '' && insecure !== '0' && insecure !== '1') throw new Error(`WEBHOOK_ALLOW_INSECURE must be 1 or 0, got "${insecure}"`);
   return {
-    timeoutMs: intOr(env.WEBHOOK_TIMEOUT_MS, 10_000, 'WEBHOOK_TIMEOUT_MS'),
-    backoffMs: intOr(env.WEBHOOK_BACKOFF_MS, 10_000, 'WEBHOOK_BACKOFF_MS'),
+    timeoutMs: msOr(env.WEBHOOK_TIMEOUT_MS, 10_000, 'WEBHOOK_TIMEOUT_MS'),
+    backoffMs: msOr(env.WEBHOOK_BACKOFF_MS, 10_000, 'WEBHOOK_BACKOFF_MS'),
     maxAttempts: intOr(env.WEBHOOK_MAX_ATTEMPTS, 15, 'WEBHOOK_MAX_ATTEMPTS'),
     allowInsecure: insecure === '1' || (!production && insecure !== '0'),
     concurrency: intOr(env.WEBHOOK_CONCURRENCY, 8, 'WEBHOOK_CONCURRENCY'),
@@ -166,6 +192,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
   const jwtSecret = env.JWT_SECRET || null;
   const jwtJwksUrl = env.JWT_JWKS_URL || null;
+  // Said here, by name: a URL that is not one failed the start with "Invalid URL" alone.
+  if (jwtJwksUrl && !/^https?:$/.test(URL.canParse(jwtJwksUrl) ? new URL(jwtJwksUrl).protocol : '')) {
+    throw new Error(`JWT_JWKS_URL must be an http:// or https:// URL, got "${jwtJwksUrl}"`);
+  }
   if (production && !jwtSecret && !jwtJwksUrl) {
     throw new Error('JWT_SECRET (or JWT_JWKS_URL) is required when NODE_ENV=production');
   }
@@ -196,10 +226,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     documentCheckShare: shareOr(env.DOCUMENT_CHECK_SHARE, 0.05, 'DOCUMENT_CHECK_SHARE'),
     maxConcurrentRequests: intOr(env.MAX_CONCURRENT_REQUESTS, 6, 'MAX_CONCURRENT_REQUESTS'),
     maxWaitingRequests: intOr(env.MAX_WAITING_REQUESTS, 1000, 'MAX_WAITING_REQUESTS'),
-    bodyLimit: sizeOr(env.BODY_LIMIT, '100kb', 'BODY_LIMIT'),
-    exportStallMs: intOr(env.EXPORT_STALL_MS, 60_000, 'EXPORT_STALL_MS'),
+    bodyLimit: sizeOr(env.BODY_LIMIT, '100kb', 'BODY_LIMIT', MIN_BODY_LIMIT_BYTES),
+    exportStallMs: msOr(env.EXPORT_STALL_MS, 60_000, 'EXPORT_STALL_MS'),
     importConcurrency: intOr(env.IMPORT_CONCURRENCY, 2, 'IMPORT_CONCURRENCY'),
-    importWaitMs: intOr(env.IMPORT_WAIT_MS, 30_000, 'IMPORT_WAIT_MS'),
+    importWaitMs: msOr(env.IMPORT_WAIT_MS, 30_000, 'IMPORT_WAIT_MS'),
     consoleDir: env.CONSOLE_DIR ? resolve(env.CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
     webhooks: webhookSettings(env, production),
   };

@@ -120,6 +120,25 @@ describe('start-up failures', () => {
     expect(debug.err()).toMatch(/loyalty server could not start: SEED must be "demo" or "none", got "bogus"\n$/);
   }, 120_000);
 
+  it('a setting the server cannot honour is refused before anything starts, by name: a timer past 2^31 - 1 ms, a body limit of 0, a JWKS URL that is not one', async () => {
+    // WEBHOOK_TIMEOUT_MS=99999999999 started, and timed every delivery attempt out after 1 ms
+    // ("timed out after 99999999999 ms", the receiver never reached); BODY_LIMIT=0 started and
+    // answered every request 413; JWT_JWKS_URL=notaurl failed with "Invalid URL" alone.
+    const cases: [Record<string, string>, string][] = [
+      [{ WEBHOOK_TIMEOUT_MS: '99999999999' }, 'WEBHOOK_TIMEOUT_MS must be at most 2147483647 ms (about 24.8 days), got "99999999999"'],
+      [{ IMPORT_WAIT_MS: '3000000000' }, 'IMPORT_WAIT_MS must be at most 2147483647 ms (about 24.8 days), got "3000000000"'],
+      [{ BODY_LIMIT: '0' }, 'BODY_LIMIT must be at least 1kb (smaller refuses every request as too large), got "0"'],
+      [{ JWT_JWKS_URL: 'notaurl' }, 'JWT_JWKS_URL must be an http:// or https:// URL, got "notaurl"'],
+      [{ DB_POOL_MAX: '0x10' }, 'DB_POOL_MAX must be a positive integer, got "0x10"'],
+    ];
+    for (const [env, message] of cases) {
+      const bad = startServer(tempFolder(), { env });
+      expect(await exitCode(bad)).toBe(1);
+      expect(bad.err()).toBe(`loyalty server could not start: ${message}\n`);
+      expect(bad.out()).not.toMatch(/starting embedded PostgreSQL/);
+    }
+  }, 120_000);
+
   it('a Ctrl-C that reaches PostgreSQL too (one process group) still lets the server stop', async () => {
     const data = tempFolder();
     const server = startServer(data);
