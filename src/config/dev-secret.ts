@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
@@ -10,6 +10,17 @@ import { join, resolve } from 'node:path';
  */
 export function devSecretPath(dataDir: string): string {
   return resolve(dataDir, 'jwt-secret');
+}
+
+/**
+ * DATA_DIR, when it exists, must be a folder: a file there failed the start with the system's
+ * words alone ("EEXIST: file already exists, mkdir '/srv/loyalty-data'"), naming no setting.
+ */
+export function assertDataDir(dataDir: string): void {
+  const path = resolve(dataDir);
+  if (existsSync(path) && !statSync(path).isDirectory()) {
+    throw new Error(`DATA_DIR ${path} is a file, not a folder: set DATA_DIR to a folder (it is created if missing)`);
+  }
 }
 
 /** The stored secret, or null when there is none (no development start yet). */
@@ -27,6 +38,7 @@ export function readDevSecret(dataDir: string): string | null {
  * a half-written file.
  */
 export function loadOrCreateDevSecret(dataDir: string): { secret: string; path: string; created: boolean } {
+  assertDataDir(dataDir);
   const path = devSecretPath(dataDir);
   const existing = readDevSecret(dataDir);
   if (existing) return { secret: existing, path, created: false };

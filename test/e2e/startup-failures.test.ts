@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,16 @@ describe('start-up failures', () => {
       expect(bad.err()).toBe(`loyalty server could not start: ${message}\n`);
       expect(bad.out()).not.toMatch(/starting embedded PostgreSQL/);
     }
+  }, 120_000);
+
+  it('a DATA_DIR that is a file: one line naming DATA_DIR, before the embedded PostgreSQL', async () => {
+    // It said "EEXIST: file already exists, mkdir '<path>'" alone, naming no setting.
+    const file = join(tempFolder(), 'not-a-folder');
+    writeFileSync(file, 'x');
+    const bad = startServer(file);
+    expect(await exitCode(bad)).toBe(1);
+    expectOneLine(bad, new RegExp(`^loyalty server could not start: DATA_DIR ${escaped(file)} is a file, not a folder: set DATA_DIR to a folder`));
+    expect(bad.out()).not.toMatch(/starting embedded PostgreSQL/);
   }, 120_000);
 
   it('a Ctrl-C that reaches PostgreSQL too (one process group) still lets the server stop', async () => {
