@@ -76,7 +76,10 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     if (config.jwtSecret && Buffer.byteLength(config.jwtSecret) < MIN_SECRET_BYTES) {
       log.warn({ bytes: Buffer.byteLength(config.jwtSecret) }, `JWT_SECRET is shorter than ${MIN_SECRET_BYTES} bytes: anyone holding one token can guess it offline and sign admin tokens (use e.g. openssl rand -hex 32)`);
     }
-    const verifier = createTokenVerifier({ secret: jwtSecret, jwksUrl: config.jwtJwksUrl, ...claims, clock: options.clock });
+    const verifier = createTokenVerifier({
+      secret: jwtSecret, jwksUrl: config.jwtJwksUrl, ...claims, clock: options.clock,
+      onKeysUnavailable: (err) => log.warn({ err, jwksUrl: config.jwtJwksUrl }, 'JWT_JWKS_URL: the signing keys could not be fetched; requests with a token are answered 503'),
+    });
     const metrics = createMetrics();
     const pubSub = createAppPubSub();
     const schema = await buildAppSchema(pubSub);

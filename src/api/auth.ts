@@ -21,6 +21,19 @@ export interface TokenVerifier {
   verify(authorization: string | undefined | null): Promise<VerifiedToken | null>;
 }
 
+/**
+ * JWT_JWKS_URL's keys could not be fetched (no answer, a timeout, not a JWKS): the server's
+ * problem, not the token's. Answered 503 with Retry-After (a WebSocket: closed 1013, try again
+ * later) and logged; it was a 401 "Token refused: could not be verified", logged nowhere, so a
+ * client threw away a good token and the operator never learnt the identity provider was out of reach.
+ */
+export class KeysUnavailable extends Error {
+  constructor() {
+    super('The signing keys of the identity provider (JWT_JWKS_URL) could not be fetched; retry later');
+    this.name = 'KeysUnavailable';
+  }
+}
+
 export interface TokenOptions {
   secret: string | null;
   jwksUrl: string | null;
@@ -34,7 +47,7 @@ const VERIFIED_TTL_MS = 60_000;
 const VERIFIED_MAX = 10_000;
 
 /** `clock`: what "now" is for a token's exp and nbf (the system's, unless a test sets its own). */
-export function createTokenVerifier(opts: TokenOptions & { clock?: Clock }): TokenVerifier {
+export function createTokenVerifier(opts: TokenOptions & { clock?: Clock; onKeysUnavailable?: (err: unknown) => void }): TokenVerifier {
   const clock = opts.clock ?? systemClock;
   const secret = opts.secret ? new TextEncoder().encode(opts.secret) : null;
   const jwks: JWTVerifyGetKey | null = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : null;
@@ -63,6 +76,10 @@ export function createTokenVerifier(opts: TokenOptions & { clock?: Clock }): Tok
           ? await jwtVerify(token, jwks, { ...checks, algorithms: ['RS256', 'ES256'], currentDate: new Date(now) })
           : await jwtVerify(token, secret!, { ...checks, algorithms: ['HS256'], currentDate: new Date(now) }));
       } catch (err) {
+        if (jwks && keysUnavailable(err)) {
+          opts.onKeysUnavailable?.(err);
+          throw new KeysUnavailable();
+        }
         throw unauthenticated(refusal(err));
       }
       const role = payload.role as Role;
@@ -76,6 +93,16 @@ export function createTokenVerifier(opts: TokenOptions & { clock?: Clock }): Tok
       return result;
     },
   };
+}
+
+/**
+ * The JWKS fetch failed: jose's timeout or invalid-set errors, its generic one (an answer that
+ * is not 200: "Expected 200 OK from the JSON Web Key Set HTTP response"), or the network's own,
+ * which are no JOSEError. The token was never checked.
+ */
+function keysUnavailable(err: unknown): boolean {
+  if (!(err instanceof errors.JOSEError)) return true;
+  return err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || err.code === 'ERR_JOSE_GENERIC';
 }
 
 /** Why jose refused a token, in words for the caller (jose's own messages are not a contract). */

@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError, ErrorCode } from '../common/errors';
 import type { Actor } from '../modules/actor';
-import type { TokenVerifier, VerifiedToken } from './auth';
+import { KeysUnavailable, type TokenVerifier, type VerifiedToken } from './auth';
 
 /** A 401 in the shape of a GraphQL error response; the reason says why, never the token. */
 export function sendUnauthenticated(res: Response, message: string, invalidToken: boolean): void {
@@ -22,6 +22,10 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
       res.locals.auth = await verifier.verify(req.headers.authorization);
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED) return sendUnauthenticated(res, err.message, true);
+      if (err instanceof KeysUnavailable) {
+        res.setHeader('retry-after', '5');
+        return void res.status(503).json({ errors: [{ message: err.message, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      }
       return next(err);
     }
     next();

@@ -4,7 +4,7 @@ import type { Extra } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../common/errors';
 import type { Actor } from '../modules/actor';
-import type { TokenVerifier } from './auth';
+import { KeysUnavailable, type TokenVerifier } from './auth';
 import { actorRefusal } from './guards';
 
 /** Close codes (graphql-ws's own: both are fatal to its client, which does not retry them). */
@@ -13,6 +13,8 @@ export const WS_CLOSE = {
   UNAUTHORIZED: 4401,
   /** This subject already has its maximum of open sockets. */
   TOO_MANY_SOCKETS: 4429,
+  /** The token could not be checked now (JWT_JWKS_URL's keys out of reach): RFC 6455's "Try Again Later". */
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
 export interface WsLimits {
@@ -87,6 +89,10 @@ export class WsGuard {
     try {
       verified = await this.verifier.verify(typeof auth === 'string' ? auth : undefined);
     } catch (err) {
+      if (err instanceof KeysUnavailable) {
+        socket.close(WS_CLOSE.TRY_AGAIN_LATER, 'Identity provider keys unavailable; retry later');
+        return false;
+      }
       if (!(err instanceof AppError)) throw err;
       socket.close(WS_CLOSE.UNAUTHORIZED, err.message);
       return false;
