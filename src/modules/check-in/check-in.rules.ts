@@ -19,10 +19,16 @@ export function previousDay(day: string): string {
  * zone moved east, yesterday's check-in may carry the date of the day before it.
  */
 export function streakOn(day: string, last: { day: string; streak: number; checkedInAt?: Date } | null, yesterdayStarts?: Date): number {
-  if (!last) return 1;
-  const yesterday = dayNumber(last.day) === dayNumber(day) - 1
+  return last && isYesterdays(day, last, yesterdayStarts) ? last.streak + 1 : 1;
+}
+
+/**
+ * Whether `last` (a check-in that does not count for `day`) is the day before's: dated the day
+ * before, or, with `yesterdayStarts`, made since the day before began in the zone in force.
+ */
+function isYesterdays(day: string, last: { day: string; checkedInAt?: Date }, yesterdayStarts?: Date): boolean {
+  return dayNumber(last.day) === dayNumber(day) - 1
     || (yesterdayStarts != null && last.checkedInAt != null && last.checkedInAt.getTime() >= yesterdayStarts.getTime());
-  return yesterday ? last.streak + 1 : 1;
 }
 
 /** The points of a check-in on streak day `streak` (1 = the first): by position, the last value repeating; 0 when check-in is off ([]). */
@@ -55,8 +61,5 @@ export function streakState(
 ): { streak: number; checkedInToday: boolean } {
   if (!latest) return { streak: 0, checkedInToday: false };
   if (countsForToday(today, todayStarts, latest)) return { streak: latest.streak, checkedInToday: true };
-  if (yesterdayStarts != null && latest.checkedInAt.getTime() >= yesterdayStarts.getTime()) return { streak: latest.streak, checkedInToday: false };
-  const gap = dayNumber(today) - dayNumber(latest.day);
-  if (gap === 1) return { streak: latest.streak, checkedInToday: false };
-  return { streak: 0, checkedInToday: false };
+  return { streak: isYesterdays(today, latest, yesterdayStarts) ? latest.streak : 0, checkedInToday: false };
 }
