@@ -1,6 +1,7 @@
 import { emitWebhookEvent } from '../../src/modules/webhooks/webhooks.service';
 import { expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { gqlData, rowsMentioning as rowsMentioningIn } from '../support/erasure';
 import { ADJUST, PURCHASE, REFUND, expectLedgerConsistent } from '../support/ledger';
 import { eventually } from '../support/wait';
 
@@ -32,22 +33,9 @@ const REDEEM = 'mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id 
 const ACTIVITY = 'mutation($i: RecordActivityInput!) { recordActivity(input: $i) { pointsEarned } }';
 const TAG = 'mutation($id: ID!, $code: String!) { tagMember(memberId: $id, tagCode: $code) { id } }';
 
-async function gqlData<T = Record<string, any>>(res: Promise<GqlResponse<T>>): Promise<T> {
-  const r = await res;
-  if (r.errors?.length) throw new Error(JSON.stringify(r.errors));
-  return r.data!;
-}
-
-/** Every row of every table of the public schema, as text, that contains `value` (the webhook.erased event aside). */
-async function rowsMentioning(value: string): Promise<string[]> {
-  const tables = await s.sql<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
-  const found: string[] = [];
-  for (const { t } of tables) {
-    const rows = await s.sql<{ row: string }>(`select x::text as row from "${t}" x where strpos(x::text, $1) > 0`, [value]);
-    for (const r of rows) if (!(t === 'webhook_event' && r.row.includes('member.erased'))) found.push(`${t}: ${r.row}`);
-  }
-  return found;
-}
+/** What an erasure keeps on purpose: the member.erased event (its former externalId). */
+const keptOnPurpose = (t: string, row: string) => t === 'webhook_event' && row.includes('member.erased');
+const rowsMentioning = (value: string) => rowsMentioningIn(s, value, keptOnPurpose);
 
 async function emit(type: 'points.earned' | 'member.updated', memberId: string, data: Record<string, unknown>) {
   await emitWebhookEvent(s.app.orm.em.fork(), type, memberId, data);

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../src/config/env';
-import { startTestServer, type GqlResponse, type TestServer } from '../support/harness';
+import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { gqlData, rowsMentioning as rowsMentioningIn } from '../support/erasure';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 import { eventually } from '../support/wait';
 
@@ -18,22 +19,9 @@ let receiver: Receiver;
 const ERASE = 'mutation($id: ID!, $reason: String!) { eraseMember(memberId: $id, reason: $reason) { id erasedAt } }';
 const ADJUST = 'mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }';
 
-async function gqlData<T = Record<string, any>>(res: Promise<GqlResponse<T>>): Promise<T> {
-  const r = await res;
-  if (r.errors?.length) throw new Error(JSON.stringify(r.errors));
-  return r.data!;
-}
-
-/** Every row of every table of the public schema, as text, that contains `value` (the member.erased event and its deliveries aside: they keep the former externalId on purpose). */
-async function rowsMentioning(value: string): Promise<string[]> {
-  const tables = await s.sql<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
-  const found: string[] = [];
-  for (const { t } of tables) {
-    const rows = await s.sql<{ row: string }>(`select x::text as row from "${t}" x where strpos(x::text, $1) > 0`, [value]);
-    for (const r of rows) if (!r.row.includes('member.erased')) found.push(`${t}: ${r.row}`);
-  }
-  return found;
-}
+/** What an erasure keeps on purpose: the member.erased event and its deliveries (its former externalId). */
+const keptOnPurpose = (_t: string, row: string) => row.includes('member.erased');
+const rowsMentioning = (value: string) => rowsMentioningIn(s, value, keptOnPurpose);
 
 beforeAll(async () => {
   s = await startTestServer({ webhooks: { ...loadConfig({ NODE_ENV: 'test' }).webhooks, timeoutMs: 2000, backoffMs: 600_000, maxAttempts: 3, allowInsecure: true } });
