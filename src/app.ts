@@ -63,7 +63,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
   let dispatcher: OutboxDispatcher | null = null;
   let webhooks: WebhookDeliveryWorker | null = null;
   try {
-    orm = await openOrm(db.url, config.dbPoolMax);
+    orm = await openOrm(db.url, config.dbPoolMax, log);
     const applied = await applyMigrations(orm);
     if (applied.length) log.info({ applied }, 'migrations applied');
     await seedIfRequested(orm, config.seed, db.embedded, log);

@@ -33,7 +33,7 @@ const RESTART_WINDOW_MS = 60_000;
 export async function runPrimary(config: AppConfig, log: Logger): Promise<void> {
   const db = await resolveDatabaseUrl(config.databaseUrl, config.dataDir, log);
   try {
-    const orm = await openOrm(db.url, config.dbPoolMax);
+    const orm = await openOrm(db.url, config.dbPoolMax, log);
     try {
       const applied = await applyMigrations(orm);
       if (applied.length) log.info({ applied }, 'migrations applied');

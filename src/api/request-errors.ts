@@ -1,5 +1,6 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable } from '../common/unavailable';
 
 /** What express.json (body-parser) tells about a body it refused; `type` names the case. */
 interface BodyError { status?: number; statusCode?: number; type?: string; message?: string; charset?: string; encoding?: string }
@@ -36,7 +37,20 @@ export function requestErrorHandler(log: Logger): ErrorRequestHandler {
     if (status && status >= 400 && status < 500) {
       return void res.status(status).json({ errors: [{ message: bodyErrorMessage(err), extensions: { code: 'BAD_REQUEST' } }] });
     }
-    log.error({ err, url: req.url }, 'unexpected error in an HTTP request');
-    res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    sendUnexpected(res, err, log, { url: req.url }, 'unexpected error in an HTTP request');
   };
+}
+
+/**
+ * The answer to a failure that is not the client's: 503 SERVICE_UNAVAILABLE with Retry-After
+ * when the database is unavailable (the client sends it again), else a logged 500 without detail.
+ */
+export function sendUnexpected(res: Response, err: unknown, log: Logger, context: Record<string, unknown>, what: string): void {
+  if (databaseUnavailable(err)) {
+    log.warn({ ...context, err: { message: (err as Error).message, code: (err as { code?: unknown }).code } }, 'database unavailable');
+    res.status(503).setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    return void res.json({ errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+  }
+  log.error({ ...context, err }, what);
+  res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
 }

@@ -1,4 +1,5 @@
 import { defineConfig } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
 import { Migrator } from '@mikro-orm/migrations';
 import { SeedManager } from '@mikro-orm/seeder';
 import { entities } from '../db/entities';
@@ -10,6 +11,8 @@ export interface OrmOptions {
   url: string;
   poolMax?: number;
   debug?: boolean;
+  /** Where the query builder's own warnings go (a connection lost, a pool that could not connect); without it, to stdout by console.log. */
+  log?: Pick<Logger, 'warn' | 'error' | 'debug'>;
 }
 
 /** One place that says how the ORM talks to PostgreSQL, for the server, the CLI and tests. */
@@ -21,7 +24,7 @@ export function ormConfig(opts: OrmOptions) {
     // connections, and the server did not start), `application_name`, a socket's `host`.
     // node-postgres reads the whole URL itself when it is given as connectionString (its values
     // win over the ones MikroORM passes), as the server's other clients already do.
-    driverOptions: { connection: { connectionString: opts.url } },
+    driverOptions: { connection: { connectionString: opts.url }, ...(opts.log ? { log: knexLog(opts.log) } : {}) },
     entities,
     // Raw SQL (every hot path) goes straight to pg; see AppEntityManager.
     entityManager: AppEntityManager as never, // a subclass of the driver's EntityManager; the generic types disagree only on the password callback
@@ -60,4 +63,15 @@ export function ormConfig(opts: OrmOptions) {
     },
     seeder: { path: 'seeds', pathTs: 'seeds', defaultSeeder: 'DemoSeeder', emit: 'ts' },
   });
+}
+
+/** knex's logger hooks, into the server's log: one line each, as pino writes every other. */
+function knexLog(log: NonNullable<OrmOptions['log']>) {
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
+  return {
+    warn: (message: unknown) => log.warn({ detail: text(message) }, 'database client'),
+    error: (message: unknown) => log.error({ detail: text(message) }, 'database client'),
+    deprecate: (message: unknown) => log.debug({ detail: text(message) }, 'database client'),
+    debug: (message: unknown) => log.debug({ detail: text(message) }, 'database client'),
+  };
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { assertDataDir } from '../config/dev-secret';
-import { ormConfig } from '../config/mikro-orm';
+import { ormConfig, type OrmOptions } from '../config/mikro-orm';
 import { oneLine } from '../ops/fatal';
 import { namedUrl, pinSession } from './session-settings';
 
@@ -77,8 +77,8 @@ export async function assertReachable(url: string, timeoutMs = CONNECT_TIMEOUT_M
   }
 }
 
-export async function openOrm(url: string, poolMax?: number): Promise<MikroORM> {
-  return MikroORM.init(ormConfig({ url, poolMax }));
+export async function openOrm(url: string, poolMax?: number, log?: OrmOptions['log']): Promise<MikroORM> {
+  return MikroORM.init(ormConfig({ url, poolMax, log }));
 }
 
 /** The advisory lock that serialises migrators (hashed to PostgreSQL's 64-bit lock key space). */

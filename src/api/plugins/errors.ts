@@ -1,8 +1,10 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { ArgumentValidationError } from 'type-graphql';
 import { AppError } from '../../common/errors';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable } from '../../common/unavailable';
 
 /** Codes raised by GraphQL itself about the request: safe to show as they are. */
 const REQUEST_CODES = new Set([
@@ -81,7 +83,32 @@ export function createErrorFormatter(log: Logger) {
     // Raised during execution by GraphQL itself: an argument's value it could not take (a null variable for `T! = default`).
     const argument = isRequestError ? argumentField(formatted.message) : undefined;
     if (argument) return { ...base, extensions: { code: 'BAD_USER_INPUT', field: argument } };
+    if (databaseUnavailable(original)) {
+      log.warn({ err: { message: (original as Error).message, code: (original as { code?: unknown }).code }, path: formatted.path }, 'database unavailable');
+      return { message: DATABASE_UNAVAILABLE_MESSAGE, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    }
     log.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL request');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+/**
+ * An answer that says SERVICE_UNAVAILABLE (the database unavailable, a check refused for
+ * lack of room) is a 503 with Retry-After, however many fields resolved: a client's HTTP
+ * layer retries it as it retries any 503, instead of reading a 200 as an answer.
+ */
+export function unavailableStatusPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors ?? [];
+          if (!errors.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          response.http.status = 503;
+          if (!response.http.headers.has('retry-after')) response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+        },
+      };
+    },
   };
 }

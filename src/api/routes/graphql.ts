@@ -10,7 +10,7 @@ import type { TokenVerifier } from '../auth';
 import type { ContextFactory, GraphQLContext } from '../context';
 import type { DocumentChecks } from '../document-checks';
 import { actorOf, authenticate } from '../http-auth';
-import type { createErrorFormatter } from '../plugins/errors';
+import { unavailableStatusPlugin, type createErrorFormatter } from '../plugins/errors';
 import { costLimitPlugin, MAX_VALIDATION_ERRORS, subscriptionsOverWebSocketPlugin, type QueryLimits } from '../plugins/limits';
 import { metricsPlugin } from '../plugins/metrics';
 import { httpDrain } from '../closing';
@@ -54,6 +54,7 @@ export async function startApollo(server: Server, { schema, production, limits, 
       subscriptionsOverWebSocketPlugin(),
       costLimitPlugin(limits),
       metricsPlugin(metrics),
+      unavailableStatusPlugin(),
       { async serverWillStart() { return { async drainServer() { await subscriptions.dispose(); } }; } },
     ],
   });

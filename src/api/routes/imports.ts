@@ -1,10 +1,12 @@
 import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../../common/errors';
+import { databaseUnavailable } from '../../common/unavailable';
 import { Admission, runWithin } from '../admission';
 import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
+import { sendUnexpected } from '../request-errors';
 import { requestIdOf } from './request-telemetry';
 
 export interface ImportRouteDeps {
@@ -72,6 +74,7 @@ export function mountImports(app: Express, { verifier, contextFor, log, maxRunni
         if (job?.status === 'FAILED') log.warn({ importId: job.id, failure: job.failure }, 'import failed');
       } catch (err) {
         if (err instanceof AppError) return sendError(res, 400, err.code, err.message, typeof err.details.field === 'string' ? err.details.field : undefined);
+        if (databaseUnavailable(err) && !res.headersSent) return sendUnexpected(res, err, log, {}, 'import upload failed');
         log.warn({ err }, 'import upload failed');
         if (!res.headersSent) sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'The upload did not complete');
       }

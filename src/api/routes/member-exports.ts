@@ -6,6 +6,7 @@ import { Admission, runWithin } from '../admission';
 import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
+import { sendUnexpected } from '../request-errors';
 import { requestIdOf } from './request-telemetry';
 import { ReaderGone, streamedAnswer } from './streamed-answer';
 
@@ -76,8 +77,8 @@ export function mountMemberExports(app: Express, { verifier, contextFor, log, st
         if (!started && err instanceof AppError && STATUS[err.code]) {
           return void res.status(STATUS[err.code]!).json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
         }
+        if (!started) return sendUnexpected(res, err, log, {}, 'member export failed');
         log.error({ err }, 'member export failed');
-        if (!started) return void res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
         return void res.destroy(); // a truncated document must not look complete
       }
       res.end();

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { actorOf, authenticate, sendUnauthenticated } from '../http-auth';
+import { sendUnexpected } from '../request-errors';
 import { requestIdOf } from './request-telemetry';
 import { ReaderGone, streamedAnswer } from './streamed-answer';
 
@@ -22,7 +23,12 @@ export function mountSegmentExports(app: Express, { verifier, contextFor, log, s
     if (actor.role !== 'admin') return void res.status(403).json({ errors: [{ message: 'Requires role admin', extensions: { code: 'FORBIDDEN' } }] });
     const id = req.params.file.replace(/\.csv$/, '');
     const { services } = contextFor(actor, requestIdOf(req));
-    const segment = await services.segments.get(id).catch(() => null);
+    let segment: Awaited<ReturnType<typeof services.segments.get>>;
+    try {
+      segment = await services.segments.get(id);
+    } catch (err) {
+      return sendUnexpected(res, err, log, { segment: id }, 'segment export failed');
+    }
     if (!segment) return void res.status(404).json({ errors: [{ message: `Segment ${id} not found`, extensions: { code: 'NOT_FOUND' } }] });
     let started = false;
     // Keyset batches written with back-pressure: memory stays flat for a million rows.
@@ -36,8 +42,8 @@ export function mountSegmentExports(app: Express, { verifier, contextFor, log, s
       await services.segments.exportCsv(segment.filter, write);
     } catch (err) {
       if (err instanceof ReaderGone) return void log.info({ reason: err.message }, 'segment export stopped: its reader has gone');
+      if (!started) return sendUnexpected(res, err, log, {}, 'segment export failed');
       log.error({ err }, 'segment export failed');
-      if (!started) return void res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       return void res.destroy(); // a truncated file must not look complete: a mailing tool would send to part of the segment
     }
     res.end();

@@ -1,0 +1,83 @@
+import { Client } from 'pg';
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder } from '../support/fixtures';
+import { eventually } from '../support/wait';
+
+// The database restarting or out of reach under a running server: every request that needed
+// it is answered 503 SERVICE_UNAVAILABLE with Retry-After (a client sends it again, the same
+// idempotency key and all), never a 200 INTERNAL_SERVER_ERROR that reads as a final answer;
+// and once the database is back the server serves again without a restart.
+
+let s: TestServer;
+let dbName: string;
+let admin: Client;
+beforeAll(async () => {
+  s = await startTestServer();
+  dbName = new URL(s.databaseUrl).pathname.slice(1);
+  admin = new Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
+  await admin.connect();
+});
+afterAll(async () => {
+  await admin.query(`alter database "${dbName}" allow_connections true`);
+  await admin.end();
+  await s.stop();
+});
+
+/** The database refuses new connections and drops the server's (as a restart does; the test's own session is spared). */
+async function outage(): Promise<void> {
+  const [{ pid }] = await s.sql<{ pid: number }>('select pg_backend_pid() as pid');
+  await admin.query(`alter database "${dbName}" allow_connections false`);
+  await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> $2', [dbName, pid]);
+}
+
+async function post(token: string, query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(`${s.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } };
+}
+
+const PURCHASE = 'mutation($m: ID!) { recordPurchase(input: { memberId: $m, orderId: "outage-1", amount: 120 }) { pointsEarned } }';
+
+it('answers 503 SERVICE_UNAVAILABLE with Retry-After while the database is away, and serves again once it is back', async () => {
+  const service = await s.token('service');
+  const adminToken = await s.token('admin');
+  await createLadder(s);
+  const registered = await post(service, 'mutation { registerMember(input: { externalId: "outage-member" }) { id } }');
+  const memberId = registered.body.data.registerMember.id as string;
+
+  await outage();
+  for (const [token, query, variables] of [
+    [adminToken, '{ program { pointsPerUnit } }', {}],
+    [service, PURCHASE, { m: memberId }],
+    [adminToken, '{ members(first: 5) { edges { node { id } } } }', {}],
+  ] as const) {
+    const res = await post(token, query, variables);
+    expect(res.status).toBe(503);
+    expect(res.retryAfter).toBe('5');
+    expect(res.body.errors).toEqual([expect.objectContaining({ message: 'The database is unavailable; retry later', extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+    expect(JSON.stringify(res.body)).not.toMatch(/terminat|connection|postgres|at /i);
+  }
+  // The REST routes alike: a segment export, a member's export, an import's upload.
+  for (const [path, init] of [
+    ['/exports/segments/00000000-0000-4000-8000-000000000001.csv', {}],
+    [`/exports/members/${memberId}.json`, {}],
+    ['/imports/members', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'externalId\nimported-1\n' }],
+  ] as const) {
+    const res = await fetch(`${s.url}${path}`, { ...init, headers: { ...('headers' in init ? init.headers : {}), authorization: `Bearer ${adminToken}` } });
+    expect([path, res.status, res.headers.get('retry-after')]).toEqual([path, 503, '5']);
+    expect(await res.json()).toEqual({ errors: [{ message: 'The database is unavailable; retry later', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+  }
+  expect((await fetch(`${s.url}/readyz`)).status).toBe(503);
+
+  await admin.query(`alter database "${dbName}" allow_connections true`);
+  // The client's retry, with the same order id: recorded once.
+  let retried: Awaited<ReturnType<typeof post>> | undefined;
+  await eventually(async () => (retried = await post(service, PURCHASE, { m: memberId })).status === 200, 'the retried purchase is answered');
+  expect(retried?.body).toEqual({ data: { recordPurchase: { pointsEarned: expect.any(Number) } } });
+  expect(await s.sql("select count(*)::int as n from purchase where order_id = 'outage-1'")).toEqual([{ n: 1 }]);
+  expect((await post(adminToken, '{ program { pointsPerUnit } }')).status).toBe(200);
+  expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+}, 60_000);
