@@ -47,6 +47,13 @@ it('answers 503 SERVICE_UNAVAILABLE with Retry-After while the database is away,
   await createLadder(s);
   const registered = await post(service, 'mutation { registerMember(input: { externalId: "outage-member" }) { id } }');
   const memberId = registered.body.data.registerMember.id as string;
+  // An app listening to the member's tier since before the outage.
+  const pushed: { toTier: { code: string } }[] = [];
+  const subscribed = s.ws(adminToken);
+  subscribed.subscribe({ query: 'subscription($id: ID) { tierChanged(memberId: $id) { toTier { code } } }', variables: { id: memberId } }, {
+    next: (v) => void pushed.push((v.data as { tierChanged: { toTier: { code: string } } }).tierChanged), error: () => {}, complete: () => {},
+  });
+  await eventually(() => s.app.pubSub.subscriberCount('TIER_CHANGED') === 1, 'the subscription');
 
   await outage();
   for (const [token, query, variables] of [
@@ -80,4 +87,9 @@ it('answers 503 SERVICE_UNAVAILABLE with Retry-After while the database is away,
   expect(await s.sql("select count(*)::int as n from purchase where order_id = 'outage-1'")).toEqual([{ n: 1 }]);
   expect((await post(adminToken, '{ program { pointsPerUnit } }')).status).toBe(200);
   expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+  // The push after the outage reaches the app that subscribed before it (the listener reconnected).
+  const upgrade = await post(service, 'mutation($m: ID!) { recordPurchase(input: { memberId: $m, orderId: "outage-2", amount: 1000 }) { tierChange { toTier { code } } } }', { m: memberId });
+  expect(upgrade.body.data.recordPurchase.tierChange).toEqual({ toTier: { code: 'SILVER' } });
+  await eventually(() => pushed.length === 1, 'the push of the upgrade');
+  expect(pushed).toEqual([{ toTier: { code: 'SILVER' } }]);
 }, 60_000);
