@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable } from '../common/unavailable';
 
@@ -25,6 +25,28 @@ export function bodyErrorMessage(err: BodyError): string {
     case 'request.size.invalid': return 'The request body does not match its Content-Length';
     default: return 'Bad request';
   }
+}
+
+/** The REST paths (not /graphql, /admin or the IDE, which answer every method their own way) and the methods each takes. */
+const REST_PATHS: readonly [RegExp, readonly string[]][] = [
+  [/^\/(healthz|readyz|metrics)$/, ['GET', 'HEAD']],
+  [/^\/imports\/[^/]+$/, ['POST']],
+  [/^\/exports\/(members|segments)\/[^/]+$/, ['GET', 'HEAD']],
+];
+
+/**
+ * What no route answered: a REST path called with another method is 405 with `Allow`; any
+ * other path is 404. Both in JSON like every other answer (they were Express's HTML page).
+ */
+export function unmatchedRequestHandler(): RequestHandler {
+  return (req, res) => {
+    const allowed = REST_PATHS.find(([path]) => path.test(req.path))?.[1];
+    if (allowed) {
+      res.status(405).setHeader('allow', allowed.join(', '));
+      return void res.json({ errors: [{ message: `${req.method} is not allowed on ${req.path}: use ${allowed.filter((m) => m !== 'HEAD').join(' or ')}`, extensions: { code: 'METHOD_NOT_ALLOWED' } }] });
+    }
+    res.status(404).json({ errors: [{ message: `Nothing is served at ${req.method} ${req.path}`, extensions: { code: 'NOT_FOUND' } }] });
+  };
 }
 
 /**

@@ -14,7 +14,7 @@ import { DocumentChecks } from './document-checks';
 import type { IdeOptions } from './ide';
 import { createErrorFormatter } from './plugins/errors';
 import type { QueryLimits } from './plugins/limits';
-import { requestErrorHandler } from './request-errors';
+import { requestErrorHandler, unmatchedRequestHandler } from './request-errors';
 import { mountConsole, type ConsoleRouteOptions } from './routes/console';
 import { mountDevIde } from './routes/dev-ide';
 import { mountGraphql, startApollo } from './routes/graphql';
@@ -96,6 +96,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   });
   const apollo = await startApollo(server, { schema, production: config.production, limits, formatError, metrics, subscriptions });
   mountGraphql(app, apollo, { verifier, bodyLimit: config.bodyLimit, checks, admission, formatError, contextFor });
+  app.use(unmatchedRequestHandler());
   // Body-parser errors (too large, malformed JSON) become 4xx answers that say what is wrong, without a stack.
   app.use(requestErrorHandler(log));
 
