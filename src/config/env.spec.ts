@@ -44,6 +44,15 @@ describe('PORT, SCHEDULER, TIER_EVENTS and LOG_LEVEL: an odd value is refused at
     }
   });
 
+  it('NODE_ENV: production, development or test, or unset; a mistyped one is refused (NODE_ENV=prod ran development mode, its admin token printed)', () => {
+    for (const ok of ['production', 'development', 'test', '', undefined]) {
+      expect(() => loadConfig({ NODE_ENV: ok, JWT_SECRET: 'a-secret-of-thirty-two-characters-at-least' })).not.toThrow();
+    }
+    for (const bad of ['prod', 'Production', 'staging', 'dev']) {
+      expect(() => loadConfig({ NODE_ENV: bad })).toThrow(`NODE_ENV must be production, development or test (or unset), got "${bad}"`);
+    }
+  });
+
   it('SCHEDULER and TIER_EVENTS: on or off in any case; anything else is refused (SCHEDULER=OFF ran the jobs)', () => {
     expect(loadConfig({}).scheduler).toBe(true);
     expect(loadConfig({ SCHEDULER: '' }).scheduler).toBe(true);

@@ -189,7 +189,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (seed != null && seed !== '' && seed !== 'demo' && seed !== 'none') {
     throw new Error(`SEED must be "demo" or "none", got "${seed}"`);
   }
-  const production = env.NODE_ENV === 'production';
+  // A mistyped value (prod, Production) ran development mode: a generated secret, an admin token in
+  // the log, webhooks to private addresses. Only the three values Node's tools know are taken.
+  const nodeEnv = env.NODE_ENV;
+  if (nodeEnv != null && nodeEnv !== '' && nodeEnv !== 'production' && nodeEnv !== 'development' && nodeEnv !== 'test') {
+    throw new Error(`NODE_ENV must be production, development or test (or unset), got "${nodeEnv}"`);
+  }
+  const production = nodeEnv === 'production';
   const jwtSecret = env.JWT_SECRET || null;
   const jwtJwksUrl = env.JWT_JWKS_URL || null;
   // Said here, by name: a URL that is not one failed the start with "Invalid URL" alone.
