@@ -14,6 +14,7 @@ import { DocumentChecks } from './document-checks';
 import type { IdeOptions } from './ide';
 import { createErrorFormatter } from './plugins/errors';
 import type { QueryLimits } from './plugins/limits';
+import { CROSS_ORIGIN_PATHS, crossOrigin } from './cross-origin';
 import { requestErrorHandler, unmatchedRequestHandler } from './request-errors';
 import { mountConsole, type ConsoleRouteOptions } from './routes/console';
 import { mountDevIde } from './routes/dev-ide';
@@ -83,6 +84,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   useRequestMetrics(app, metrics);
   mountHealth(app, deps.ready);
   mountMetrics(app, { token: config.metricsToken, metrics, admission, pubSub, poolStats: deps.poolStats });
+  if (config.corsOrigins) app.use(CROSS_ORIGIN_PATHS, crossOrigin(config.corsOrigins));
   mountSegmentExports(app, { verifier, contextFor, log, stallMs: config.exportStallMs });
   mountImports(app, { verifier, contextFor, log, maxRunning: config.importConcurrency, maxWaitMs: config.importWaitMs });
   mountMemberExports(app, { verifier, contextFor, log, stallMs: config.exportStallMs });

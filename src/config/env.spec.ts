@@ -53,6 +53,16 @@ describe('PORT, SCHEDULER, TIER_EVENTS and LOG_LEVEL: an odd value is refused at
     }
   });
 
+  it('CORS_ORIGINS: unset or empty is none; * is any; else origins separated by commas, each exactly as a browser sends it', () => {
+    expect(loadConfig({}).corsOrigins).toBeNull();
+    expect(loadConfig({ CORS_ORIGINS: ' ' }).corsOrigins).toBeNull();
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    for (const bad of ['https://app.example.com/', 'app.example.com', 'https://app.example.com/shop', 'ftp://files.example.com', 'https://App.example.com', 'https://app.example.com:443']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(`CORS_ORIGINS must be * or origins such as https://app.example.com separated by commas (scheme, host and a port if any; no path or trailing slash), got "${bad}"`);
+    }
+  });
+
   it('SCHEDULER and TIER_EVENTS: on or off in any case; anything else is refused (SCHEDULER=OFF ran the jobs)', () => {
     expect(loadConfig({}).scheduler).toBe(true);
     expect(loadConfig({ SCHEDULER: '' }).scheduler).toBe(true);

@@ -17,6 +17,8 @@ export interface AppConfig {
   jwtAudience: string | null;
   /** METRICS_TOKEN: when set, `/metrics` requires `Authorization: Bearer <it>`. */
   metricsToken: string | null;
+  /** CORS_ORIGINS: the web origins whose pages may call /graphql and download a member's export (`*`: any); null: none but the server's own. */
+  corsOrigins: string[] | '*' | null;
   /** WebSocket caps (docs/decisions.md, "Transport and tokens"). */
   wsMaxSocketsPerSubject: number;
   wsMaxSubscriptionsPerSocket: number;
@@ -184,6 +186,25 @@ function webhookSettings(env: NodeJS.ProcessEnv, production: boolean): WebhookSe
   };
 }
 
+/**
+ * CORS_ORIGINS: `*`, or origins separated by commas, each as a browser sends it in `Origin`
+ * (`https://app.example.com`, a port if not the scheme's: no path, no trailing slash), which
+ * is compared letter for letter; unset or empty: none.
+ */
+function corsOriginsOr(value: string | undefined): string[] | '*' | null {
+  const text = value?.trim();
+  if (!text) return null;
+  if (text === '*') return '*';
+  const origins = text.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    const url = URL.canParse(origin) ? new URL(origin) : null;
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
+      throw new Error(`CORS_ORIGINS must be * or origins such as https://app.example.com separated by commas (scheme, host and a port if any; no path or trailing slash), got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const seed = env.SEED;
   if (seed != null && seed !== '' && seed !== 'demo' && seed !== 'none') {
@@ -215,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtIssuer: env.JWT_ISSUER || null,
     jwtAudience: env.JWT_AUDIENCE || null,
     metricsToken: env.METRICS_TOKEN || null,
+    corsOrigins: corsOriginsOr(env.CORS_ORIGINS),
     wsMaxSocketsPerSubject: intOr(env.WS_MAX_SOCKETS_PER_SUBJECT, 16, 'WS_MAX_SOCKETS_PER_SUBJECT'),
     wsMaxSubscriptionsPerSocket: intOr(env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET, 32, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET'),
     production,
