@@ -7,7 +7,9 @@ describe('WORKERS and DB_POOL_MAX', () => {
     expect(loadConfig({ WORKERS: '' }).workers).toBe(1);
     expect(loadConfig({ WORKERS: '3' }).workers).toBe(3);
     expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(availableParallelism());
-    for (const bad of ['0', '-1', '1.5', 'two', 'AUTO']) {
+    expect(loadConfig({ WORKERS: ' 2 ' }).workers).toBe(2);
+    // A count is decimal digits (README, "Environment"): 0x2, 1e1 and 2.0 were read as 2, 10 and 2.
+    for (const bad of ['0', '-1', '1.5', 'two', 'AUTO', '0x2', '1e1', '2.0', '+2', '20000000000000000000']) {
       expect(() => loadConfig({ WORKERS: bad })).toThrow(`WORKERS must be a positive integer or "auto", got "${bad}"`);
     }
   });

@@ -8,7 +8,7 @@ export interface AppConfig {
   databaseUrl: string | null;
   /** WORKERS: server processes on the one port (src/cluster.ts); 1 runs no cluster at all. */
   workers: number;
-  /** DB_POOL_MAX: the database pool of each server process (each also holds one LISTEN connection). */
+  /** DB_POOL_MAX: the database pool of each server process (each also holds the outbox's LISTEN connection and the webhook worker's). */
   dbPoolMax: number;
   jwtSecret: string | null;
   jwtJwksUrl: string | null;
@@ -165,12 +165,12 @@ function logLevelOr(value: string | undefined): string {
   return value;
 }
 
-/** WORKERS: unset or empty 1, `auto` one per CPU the process may use, else a positive integer. */
+/** WORKERS: unset or empty 1, `auto` one per CPU the process may use, else a count in decimal digits, as intOr reads one. */
 function workersOr(value: string | undefined): number {
   if (value == null || value === '') return 1;
   if (value === 'auto') return availableParallelism();
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`WORKERS must be a positive integer or "auto", got "${value}"`);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new Error(`WORKERS must be a positive integer or "auto", got "${value}"`);
   return n;
 }
 
