@@ -4,7 +4,7 @@ import { PURCHASE } from '../support/ledger';
 import { eventually } from '../support/wait';
 
 /**
- * Instants as other systems write them (docs/decisions.md, "Bulk imports"): Python's
+ * Instants as other systems write them (docs/decisions.md, "Bulk import"): Python's
  * isoformat and PostgreSQL's own text output have microseconds, Go's RFC 3339 and Java's
  * Instant nanoseconds. The API's DateTime reads them to the millisecond; an import reads them
  * the same way (the decimals past the third dropped), instead of rejecting every line.
