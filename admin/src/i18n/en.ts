@@ -56,13 +56,6 @@ export const en = {
   'notFound.message': 'There is no console page at this address.',
   'notFound.home': 'Go to the dashboard',
 
-  'placeholder.comingWith': 'This page is part of issue {issue} (the operator\'s console) and comes in a later step.',
-  'placeholder.dashboard': 'Members by tier and lifecycle stage, points liability and flow, growth, lifecycle transitions, RFM cells, the churn model and the win-back list.',
-  'placeholder.tiers': 'The tier ladder and the programme settings, edited with the server\'s validation messages.',
-  'placeholder.benefits': 'Benefit rules: list, edit, schedule, version history with a side-by-side diff, and who changed what.',
-  'placeholder.rewards': 'The reward catalogue with stock and coupon validity, and a coupon look-up for service staff.',
-  'placeholder.segments': 'A segment filter builder with its live size, the TGI profile, its members and the CSV download.',
-  'placeholder.audit': 'Every change made through the API: who, what and when, filtered and paged.',
 
   'signIn.title': 'Sign in to the loyalty console',
   'signIn.intro': 'Paste an admin token: one from your identity provider, or from npm run token -- --role admin --sub YOUR_NAME on the server.',

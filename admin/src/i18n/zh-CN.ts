@@ -53,13 +53,6 @@ export const zhCN: Record<MessageKey, string> = {
   'notFound.message': '此地址没有控制台页面。',
   'notFound.home': '返回概览',
 
-  'placeholder.comingWith': '此页面属于议题 {issue}（运营控制台），将在后续步骤中提供。',
-  'placeholder.dashboard': '按等级和生命周期阶段的会员分布、积分负债与流动、增长分解、生命周期迁移、RFM 八类、流失模型及挽回名单。',
-  'placeholder.tiers': '等级阶梯与计划设置，编辑时显示服务器的校验信息。',
-  'placeholder.benefits': '权益规则：列表、编辑、定时生效、版本历史与并排对比，以及谁在何时改了什么。',
-  'placeholder.rewards': '奖励目录（库存与券有效期），以及供服务人员使用的券码查询。',
-  'placeholder.segments': '人群筛选构建器：实时人数、TGI 画像、会员列表与 CSV 下载。',
-  'placeholder.audit': '通过 API 所做的每一次变更：谁、什么、何时，可筛选、分页。',
 
   'signIn.title': '登录会员忠诚度控制台',
   'signIn.intro': '粘贴管理员令牌：来自您的身份提供方，或在服务器上运行 npm run token -- --role admin --sub 您的名字 获得。',
