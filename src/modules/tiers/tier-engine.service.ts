@@ -131,6 +131,7 @@ export class TierEngine {
    */
   async prepare(tx: EntityManager, memberId: string, at: Date): Promise<PreparedTier> {
     const m = await repo.heldTier(tx, memberId, at);
+    if (!m) throw notFound('Member', memberId);
     if (!m.stale) return { tierId: m.tierId, multiplier: m.multiplier, settled: false, upgrade: null, rerate: [] };
     const r = await this.rebuild(tx, memberId, at);
     return { ...r.heldAt, settled: true, upgrade: r.upgrade, rerate: r.rerate };
@@ -145,6 +146,8 @@ export class TierEngine {
    */
   async heldTierAt(em: EntityManager, memberId: string, at: Date): Promise<string> {
     const m = await repo.heldTier(em, memberId, at);
+    // No such member (a member token whose subject the programme does not hold): NOT_FOUND, as its writes answer.
+    if (!m) throw notFound('Member', memberId);
     if (!m.stale) return m.tierId;
     const s = await repo.tierSettings(em);
     const ladder = await repo.ladder(em);

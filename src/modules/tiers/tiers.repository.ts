@@ -125,7 +125,7 @@ export async function memberTier(tx: EntityManager, memberId: string): Promise<M
  * have been had the facts arrived in date order. Reads the points module's `purchase` table
  * (one index probe in the same statement), as the horizon does.
  */
-export async function heldTier(tx: EntityManager, memberId: string, at: Date): Promise<{ tierId: string; multiplier: number; stale: boolean }> {
+export async function heldTier(tx: EntityManager, memberId: string, at: Date): Promise<{ tierId: string; multiplier: number; stale: boolean } | undefined> {
   // member_tier_held (migration purchase_path): a purchase's first statement (purchase_facts) asks it too.
   const [m] = await tx.execute<{ tierId: string; multiplier: number; stale: boolean }[]>(
     'select tier_id as "tierId", multiplier, stale from member_tier_held(?, ?)', [memberId, at],
