@@ -16,9 +16,10 @@ export const DEMO_TIERS = [
 ];
 
 export const DEMO_ACTIVITIES = [
-  { kind: 'REVIEW', name: 'Product review', points: 20, qualifyingPoints: 10, dailyCap: 40, active: true },
-  { kind: 'SHARE', name: 'Share to a friend', points: 10, qualifyingPoints: 0, dailyCap: 30, active: true },
-  { kind: 'PROFILE_COMPLETED', name: 'Completed the profile', points: 50, qualifyingPoints: 0, dailyCap: null, active: true },
+  // The shop's back end posts a review and a completed profile; the member's app posts a share.
+  { kind: 'REVIEW', name: 'Product review', points: 20, qualifyingPoints: 10, dailyCap: 40, active: true, memberMayRecord: false },
+  { kind: 'SHARE', name: 'Share to a friend', points: 10, qualifyingPoints: 0, dailyCap: 30, active: true, memberMayRecord: true },
+  { kind: 'PROFILE_COMPLETED', name: 'Completed the profile', points: 50, qualifyingPoints: 0, dailyCap: null, active: true, memberMayRecord: false },
 ];
 
 /**

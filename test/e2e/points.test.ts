@@ -219,7 +219,7 @@ describe('activities', () => {
   });
 
   it('the same key with another occurredAt is a CONFLICT naming the key as sent; without one, or with the stored one, the same activity', async () => {
-    await s.admin(`mutation { upsertActivityRule(input: { kind: "REVIEW_WHEN", name: "Review", points: 7, qualifyingPoints: 0 }) { kind } }`);
+    await s.admin(`mutation { upsertActivityRule(input: { kind: "REVIEW_WHEN", name: "Review", points: 7, qualifyingPoints: 0, memberMayRecord: true }) { kind } }`);
     const id = await registerMember(s, { joinedAt: iso(Date.now() - 2 * DAY) });
     const run = (occurredAt?: string, kind = 'REVIEW_WHEN') => s.gql(`mutation($input: RecordActivityInput!) { recordActivity(input: $input) {
       pointsEarned transaction { id occurredAt } } }`, { input: { memberId: id, kind, idempotencyKey: `when-${id}`, occurredAt } }, service);
@@ -241,7 +241,7 @@ describe('activities', () => {
   });
 
   it('a member records its own activity, now: its keys are its own; another member\'s is FORBIDDEN; a time it gives is BAD_USER_INPUT', async () => {
-    await s.admin(`mutation { upsertActivityRule(input: { kind: "SHARE", name: "Share", points: 3, qualifyingPoints: 0, dailyCap: 30 }) { kind } }`);
+    await s.admin(`mutation { upsertActivityRule(input: { kind: "SHARE", name: "Share", points: 3, qualifyingPoints: 0, dailyCap: 30, memberMayRecord: true }) { kind } }`);
     const [a, b] = [await registerMember(s), await registerMember(s)];
     const [ta, tb] = [await s.token('member', a), await s.token('member', b)];
     const share = (memberId: string, token: string, extra: Record<string, unknown> = {}) => s.gql(`mutation($input: RecordActivityInput!) { recordActivity(input: $input) {
@@ -257,6 +257,26 @@ describe('activities', () => {
     expectError(await share(b, ta), 'FORBIDDEN');
     expectError(await share(a, ta, { idempotencyKey: 'share-2', occurredAt: '2026-03-01T09:00:00.000Z' }), 'BAD_USER_INPUT', 'occurredAt');
     expect(await s.sql('select count(*)::int as n from activity where member_id = any($1::uuid[])', [[a, b]])).toEqual([{ n: 3 }]);
+  });
+
+  it('a kind the rule does not let members record is FORBIDDEN to the member\'s app (else it gives itself the points at will) and changes nothing; a back end records it', async () => {
+    const rule = await s.admin(`mutation { upsertActivityRule(input: { kind: "PROFILE_DONE", name: "Completed the profile", points: 50, qualifyingPoints: 0 }) { kind memberMayRecord } }`);
+    expect(rule.upsertActivityRule).toEqual({ kind: 'PROFILE_DONE', memberMayRecord: false }); // the default
+    const id = await registerMember(s);
+    const record = (token: string, key: string) => s.gql(`mutation($input: RecordActivityInput!) { recordActivity(input: $input) { pointsEarned } }`,
+      { input: { memberId: id, kind: 'PROFILE_DONE', idempotencyKey: key } }, token);
+    const token = await s.token('member', id);
+    for (const key of ['p1', 'p2', 'p3']) {
+      const refused = await record(token, key);
+      expectError(refused, 'FORBIDDEN', 'kind');
+      expect(refused.errors![0].message).toBe("Activity PROFILE_DONE is recorded by the brand's systems, not by the member's app");
+    }
+    expect((await points(id)).pointsBalance).toBe(0);
+    expect(await s.sql('select count(*)::int as n from activity where member_id = $1', [id])).toEqual([{ n: 0 }]);
+    expect((await record(service, `profile-${id}`)).data!.recordActivity.pointsEarned).toBe(50);
+    // The admin lets the app record it: from then on it may.
+    await s.admin(`mutation { upsertActivityRule(input: { kind: "PROFILE_DONE", name: "Completed the profile", points: 50, qualifyingPoints: 0, dailyCap: 50, memberMayRecord: true }) { kind } }`);
+    expect((await record(token, 'p4')).errors).toBeUndefined();
   });
 });
 

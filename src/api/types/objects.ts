@@ -342,6 +342,8 @@ export class ActivityRule {
   @Field(() => Int) qualifyingPoints!: number;
   @Field(() => Int, { nullable: true, description: 'Most points one member can earn from this kind per programme-local day (program.timeZone) of the activity occurredAt' }) dailyCap!: number | null;
   @Field() active!: boolean;
+  @Field({ description: 'Whether a member\'s app may record this kind for its member (recordActivity with a member token); else only back ends and admins do (FORBIDDEN)' })
+  memberMayRecord!: boolean;
 }
 
 @ObjectType()

@@ -317,6 +317,10 @@ export class ActivityRule {
 
   @Property({ type: 'boolean' })
   active: boolean = true;
+
+  /** Whether a member's app may record this kind for its member (else only back ends and admins). */
+  @Property({ type: 'boolean' })
+  memberMayRecord: boolean = false;
 }
 
 /** One posted activity; its key makes it idempotent, its day and points feed the cap. */

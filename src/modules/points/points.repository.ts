@@ -382,29 +382,31 @@ export async function refundsOfOrder(tx: EntityManager, orderId: string): Promis
 
 // ---- activities -----------------------------------------------------------------------
 
-export interface ActivityRuleRow { kind: string; name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean }
+export interface ActivityRuleRow { kind: string; name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean; memberMayRecord: boolean }
+
+const RULE_COLUMNS = 'kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active, member_may_record as "memberMayRecord"';
 
 export async function upsertActivityRule(tx: EntityManager, r: ActivityRuleRow): Promise<ActivityRuleRow> {
   const [row] = await tx.execute<ActivityRuleRow[]>(
-    `insert into activity_rule (kind, name, points, qualifying_points, daily_cap, active) values (?, ?, ?, ?, ?, ?)
+    `insert into activity_rule (kind, name, points, qualifying_points, daily_cap, active, member_may_record) values (?, ?, ?, ?, ?, ?, ?)
      on conflict (kind) do update set name = excluded.name, points = excluded.points, qualifying_points = excluded.qualifying_points,
-       daily_cap = excluded.daily_cap, active = excluded.active
-     returning kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active`,
-    [r.kind, r.name, r.points, r.qualifyingPoints, r.dailyCap, r.active],
+       daily_cap = excluded.daily_cap, active = excluded.active, member_may_record = excluded.member_may_record
+     returning ${RULE_COLUMNS}`,
+    [r.kind, r.name, r.points, r.qualifyingPoints, r.dailyCap, r.active, r.memberMayRecord],
   );
   return row;
 }
 
 export function activityRules(em: EntityManager): Promise<ActivityRuleRow[]> {
   return em.execute<ActivityRuleRow[]>(
-    'select kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active from activity_rule order by kind',
+    `select ${RULE_COLUMNS} from activity_rule order by kind`,
   );
 }
 
 /** The active rule of a kind, as an activity earns by it. */
-export async function activeRule(tx: EntityManager, kind: string): Promise<{ points: number; qualifying: number; dailyCap: number | null } | null> {
-  const [row] = await tx.execute<{ points: number; qualifying: number; dailyCap: number | null }[]>(
-    'select points, qualifying_points as "qualifying", daily_cap as "dailyCap" from activity_rule where kind = ? and active',
+export async function activeRule(tx: EntityManager, kind: string): Promise<{ points: number; qualifying: number; dailyCap: number | null; memberMayRecord: boolean } | null> {
+  const [row] = await tx.execute<{ points: number; qualifying: number; dailyCap: number | null; memberMayRecord: boolean }[]>(
+    'select points, qualifying_points as "qualifying", daily_cap as "dailyCap", member_may_record as "memberMayRecord" from activity_rule where kind = ? and active',
     [kind],
   );
   return row ?? null;

@@ -108,7 +108,7 @@ export interface RecordPurchaseInput { memberId: string; orderId: string; amount
 export interface RefundPurchaseInput { orderId: string; refundId: string; amount: number; occurredAt?: Date | null }
 export interface AdjustPointsInput { memberId: string; amount: number; reason: string; idempotencyKey: string; occurredAt?: Date | null }
 export interface RecordActivityInput { memberId: string; kind: string; idempotencyKey: string; occurredAt?: Date | null }
-export interface ActivityRuleInput { kind: string; name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean }
+export interface ActivityRuleInput { kind: string; name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean; memberMayRecord: boolean }
 
 function cents(value: number, field: string): number {
   try {
@@ -1135,7 +1135,7 @@ export class PointsService {
       const settled = await replay(tx);
       if (settled) return settled;
       const settings = await repo.programSettings(tx);
-      const { day, points, qualifying } = await this.activityGrant(tx, memberId, input.kind, occurredAt, settings.timeZone);
+      const { day, points, qualifying } = await this.activityGrant(tx, memberId, input.kind, occurredAt, settings.timeZone, actor.role === 'member');
       const transaction = points > 0 ? await this.earnActivity(tx, account, memberId, input, points, occurredAt, settings) : null;
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
       const tierChange = qualifying > 0 ? await this.tierAfterQualifying(tx, account, memberId, occurredAt) : null;
@@ -1179,9 +1179,13 @@ export class PointsService {
    * What the kind's active rule grants at `occurredAt` under its daily cap (the programme-local
    * day of `occurredAt` in `timeZone`); NOT_FOUND without an active rule.
    */
-  private async activityGrant(tx: EntityManager, memberId: string, kind: string, occurredAt: Date, timeZone: string): Promise<{ day: string; points: number; qualifying: number }> {
+  private async activityGrant(
+    tx: EntityManager, memberId: string, kind: string, occurredAt: Date, timeZone: string, byMember: boolean,
+  ): Promise<{ day: string; points: number; qualifying: number }> {
     const rule = await repo.activeRule(tx, kind);
     if (!rule) throw notFound('ActivityRule', kind);
+    // A kind the app may not record is the brand's systems' to say (a review posted, a profile completed).
+    if (byMember && !rule.memberMayRecord) throw new AppError(ErrorCode.FORBIDDEN, `Activity ${kind} is recorded by the brand's systems, not by the member's app`, { field: 'kind' });
     const day = localDate(occurredAt, timeZone);
     const already = await repo.activityPointsOn(tx, memberId, kind, day);
     return { day, ...activityGrant(rule, already) };
