@@ -1,5 +1,4 @@
-import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
 /** Each member's retention picture as of the last refresh: RFM, lifecycle stage, BG/NBD inputs and outputs. */
 @Entity({ tableName: 'member_retention' })
@@ -154,21 +153,4 @@ export class ChurnModelFit {
   /** The classifier applied at asOf (standardisation, coefficients, window), null without one. */
   @Property({ type: 'json', nullable: true })
   classifier: unknown = null;
-}
-
-/** A saved filter over members. */
-@Entity({ tableName: 'segment' })
-export class SegmentDef {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
-  @Property({ type: 'text' })
-  @Unique({ name: 'segment_name_unique' })
-  name!: string;
-
-  @Property({ type: 'json' })
-  filter!: unknown;
-
-  @Property({ type: 'timestamptz' })
-  updatedAt: Date = new Date();
 }
