@@ -60,7 +60,7 @@ cancelled campaign coupon gives its cost back to a slot the same way, after step
  *   - referrals (issue 25): a purchase completing its member's referral, or a refund reversing
  *     it, holds the referee's account (steps 1 and 2), then locks the `referral` row and the
  *     referrer's account and member rows (migration referral_completion `referral_complete`,
- *     points.repository.ts `lockCompletedReferral`, then `lockAccount`). Two accounts, not in id
+ *     referrals.repository.ts `lockCompletedReferral`, then `lockAccount`). Two accounts, not in id
  *     order: the referrer registered before its referee, so referral locks never close a cycle
  *     among themselves; one with `lockAccounts` (the expiry run's id order) is possible and is
  *     retried as a deadlock.

@@ -5,6 +5,7 @@ import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { localDate, localMonthBounds } from '../../common/local-time.rules';
 import { REVERSAL_REASON } from '../referrals/referrals.rules';
+import { linkReferralTransactions, lockCompletedReferral, markReferralReversed, refereePointsOfOrder } from '../referrals/referrals.service';
 import { lockAccount, lockAccounts, lockActivityRule, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
 import { memberWrites } from '../../db/member-queue';
@@ -411,7 +412,7 @@ export class PointsService {
       })).transaction.id;
       const referrerTxn = await side(referrer, r.referrerId, r.referrerPoints, 'referrer');
       const refereeTxn = await side(account, c.refereeId, r.refereePoints, 'referee');
-      await repo.linkReferralTransactions(tx, r.referralId, referrerTxn, refereeTxn);
+      await linkReferralTransactions(tx, r.referralId, referrerTxn, refereeTxn);
     } else if (stepwise) {
       account.balance += r.refereePoints;
       account.lifetimeEarned += r.refereePoints;
@@ -635,7 +636,7 @@ export class PointsService {
       memberId, pointsEarned: transaction?.type === 'EARN' ? transaction.amount : p.earned, qualifyingPointsEarned: p.qualifying,
       transaction, tierChange,
       bonusOf: async () => await awardedPoints(this.em, memberId, [`purchase:${input.orderId}`, ...(p.tierChangeId ? [`tier:${p.tierChangeId}`] : [])])
-        + await repo.refereePointsOfOrder(this.em, memberId, input.orderId),
+        + await refereePointsOfOrder(this.em, memberId, input.orderId),
     };
   }
 
@@ -754,7 +755,7 @@ export class PointsService {
   private async reverseReferral(
     tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, p: repo.RefundedPurchase, referralId: string, occurredAt: Date,
   ): Promise<number> {
-    const r = await repo.lockCompletedReferral(tx, referralId);
+    const r = await lockCompletedReferral(tx, referralId);
     if (!r || occurredAt >= r.activatesAt) return 0;
     const referrer = await lockAccount(tx, r.referrerId);
     let unrecovered = 0; // what a side had spent already: given and kept (referralStats' pointsGiven keeps it)
@@ -781,7 +782,7 @@ export class PointsService {
       // The referrer was erased: its erasure forfeited its side, which this reversal takes nothing of; given, not taken back.
       unrecovered += Math.max(r.referrerPoints, 0);
     }
-    await repo.markReferralReversed(tx, r.id, occurredAt, REVERSAL_REASON, unrecovered);
+    await markReferralReversed(tx, r.id, occurredAt, REVERSAL_REASON, unrecovered);
     return Math.max(r.refereePoints, 0);
   }
 

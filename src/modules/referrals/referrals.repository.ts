@@ -46,3 +46,51 @@ export async function seqsOf(em: EntityManager, ids: readonly string[]): Promise
   const rows = await em.execute<{ id: string; seq: string }[]>('select id, seq::text as seq from member where id = any(?::uuid[])', [pgArray(ids)]);
   return new Map(rows.map((r) => [r.id, r.seq]));
 }
+
+// ---- the ledger's writes (points.service.ts runs them in the purchase's and the refund's transactions) ----
+
+/** A completed referral's transactions, once the caller credited them (referral_complete left its ledger: `credit`). */
+export async function linkReferralTransactions(tx: EntityManager, referralId: string, referrerTransactionId: string | null, refereeTransactionId: string | null): Promise<void> {
+  await tx.execute('update referral set referrer_transaction_id = ?, referee_transaction_id = ? where id = ?', [referrerTransactionId, refereeTransactionId, referralId]);
+}
+
+/** A completed referral a refund may reverse, locked (FOR UPDATE; after its referee's account), with its sides' lots and when they activate. */
+export interface ReversibleReferral {
+  id: string; referrerId: string; referrerPoints: number; refereePoints: number;
+  referrerLotId: string | null; refereeLotId: string | null;
+  /** When its points stop being pending (its lots' activation; without lots, the completion plus the hold). */
+  activatesAt: Date;
+}
+
+/**
+ * Locks the referral (FOR UPDATE) when it is COMPLETED. Cross-module read: its sides' lots in
+ * `point_lot` (the points module's: which lot each REFERRAL transaction wrote, when they activate)
+ * and the hold in `program` (a referral whose lots are gone activates at completion + hold).
+ */
+export async function lockCompletedReferral(tx: EntityManager, referralId: string): Promise<ReversibleReferral | null> {
+  const [row] = await tx.execute<(Omit<ReversibleReferral, 'activatesAt'> & { activatesAt: string })[]>(
+    `select r.id::text as id, r.referrer_id::text as "referrerId", r.referrer_points as "referrerPoints", r.referee_points as "refereePoints",
+       (select l.id::text from point_lot l where l.transaction_id = r.referrer_transaction_id and l.points > 0 order by l.id limit 1) as "referrerLotId",
+       (select l.id::text from point_lot l where l.transaction_id = r.referee_transaction_id and l.points > 0 order by l.id limit 1) as "refereeLotId",
+       coalesce((select min(l.activates_at) from point_lot l where l.transaction_id in (r.referrer_transaction_id, r.referee_transaction_id)),
+         r.completed_at + make_interval(days => (select referral_hold_days from program where id = 1))) as "activatesAt"
+     from referral r where r.id = ? and r.status = 'COMPLETED' for update of r`,
+    [referralId],
+  );
+  return row ? { ...row, activatesAt: new Date(row.activatesAt) } : null;
+}
+
+/** The REFERRAL points the order's completion of its member's referral gave that member (the referee), before any refund. */
+export async function refereePointsOfOrder(em: EntityManager, memberId: string, orderId: string): Promise<number> {
+  const [row] = await em.execute<{ points: number }[]>(
+    `select coalesce(sum(referee_points), 0)::int as points from referral
+     where referee_id = ? and order_id = ? and status in ('COMPLETED', 'REVERSED')`,
+    [memberId, orderId],
+  );
+  return row.points;
+}
+
+/** A referral a full refund within its hold took back. */
+export async function markReferralReversed(tx: EntityManager, referralId: string, at: Date, reason: string, unrecovered: number): Promise<void> {
+  await tx.execute(`update referral set status = 'REVERSED', reversed_at = ?, reason = ?, unrecovered_points = ? where id = ?`, [at, reason, unrecovered, referralId]);
+}

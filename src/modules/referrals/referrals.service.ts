@@ -5,6 +5,14 @@ import { normalizeReferralCode, referralCodeOf, seqOfReferralCode } from './refe
 
 export type { LinkedReferral } from './referrals.repository';
 
+/**
+ * The referral's own rows as the points ledger changes them, in the caller's transaction: a
+ * completion's credited transactions linked to it, a refund's lock of the referral it may
+ * reverse and its reversal, and what a completion gave the referee (a purchase's bonusPoints).
+ * The ledger's SQL (points.repository.ts) leaves the referral table to this module.
+ */
+export { linkReferralTransactions, lockCompletedReferral, markReferralReversed, refereePointsOfOrder } from './referrals.repository';
+
 /** A code given at registration, checked before anything is written: its seq, or null when none was given (absent or blank). */
 export function referralSeqOrFail(code: string | null | undefined): string | null {
   if (code == null || normalizeReferralCode(code) === '') return null;
