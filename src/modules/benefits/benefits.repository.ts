@@ -41,12 +41,6 @@ export async function lockBenefit(tx: EntityManager, code: string): Promise<Bene
   return row ? benefitRow(row) : null;
 }
 
-/** The codes among `codes` that name no tier. Cross-module read: the tiers module's `tier` table. */
-export async function unknownTierCodes(tx: EntityManager, codes: string[]): Promise<string[]> {
-  const rows = await tx.execute<{ c: string }[]>('select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(codes)]);
-  return rows.map((r) => r.c);
-}
-
 function valueParams(v: BenefitValues): unknown[] {
   return [v.name, v.description, v.kind, v.value, pgTextArray(v.tierCodes), pgTextArray(v.requiredTags), v.active, v.validFrom, v.validTo];
 }

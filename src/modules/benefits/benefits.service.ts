@@ -9,10 +9,11 @@ import { programmeConfigOf } from '../program/programme-config.service';
 import type { PointsService } from '../points/points.service';
 import { applyPatch, type PatchSpec } from '../rewards/rewards.rules';
 import { TAG_CODE, TAG_CODE_RULE } from '../tags/tags.rules';
+import { unknownTierCodes } from '../tiers/tiers.service';
 import { bonusesNeedTags, multiplierBonuses } from './benefits.rules';
 import {
   benefitsOfMembers, benefitsOfTiers, benefitVersions, birthdayGiftsDue, insertBenefit, insertBenefitVersion,
-  listBenefits, lockBenefit, memberTagCodes, recordBirthdayGrant, unknownTierCodes, updateBenefit, type BenefitRow, type BenefitValues,
+  listBenefits, lockBenefit, memberTagCodes, recordBirthdayGrant, updateBenefit, type BenefitRow, type BenefitValues,
   type BenefitVersionRow,
 } from './benefits.repository';
 

@@ -72,12 +72,6 @@ export function updateReward(tx: EntityManager, code: string, v: RewardValues): 
   ), rewardRow);
 }
 
-/** The tier codes of `codes` that name no tier. */
-export async function unknownTiers(tx: EntityManager, codes: string[]): Promise<string[]> {
-  const rows = await tx.execute<{ c: string }[]>('select c from unnest(?::text[]) as c where c not in (select code from tier)', [pgTextArray(codes)]);
-  return rows.map((r) => r.c);
-}
-
 /** A redemption by its coupon's normalised code (redemption_coupon_key_unique). */
 export function redemptionByCouponKey(em: EntityManager, couponKey: string, erased = true): Promise<RedemptionRow | null> {
   const live = erased ? '' : ' and exists (select 1 from member m where m.id = redemption.member_id and m.erased_at is null)';

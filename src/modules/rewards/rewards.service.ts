@@ -9,6 +9,7 @@ import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import type { PointsService } from '../points/points.service';
 import { returnCouponCost } from '../campaigns/campaign-effects.service';
+import { unknownTierCodes } from '../tiers/tiers.service';
 import * as rewardsRepo from './rewards.repository';
 import type { RedemptionRow, RewardRow, RewardValues } from './rewards.repository';
 import {
@@ -86,7 +87,7 @@ export class RewardsService {
   async upsert(actor: Actor, input: RewardInput): Promise<RewardRow> {
     const v = rewardValues(input);
     return inTransaction(this.em, async (tx) => {
-      const unknown = await rewardsRepo.unknownTiers(tx, v.tierCodes);
+      const unknown = await unknownTierCodes(tx, v.tierCodes);
       if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0]}`);
       const before = await rewardsRepo.lockReward(tx, input.code);
       // The same reward again (a retry) writes nothing: no update, no audit entry.
@@ -114,7 +115,7 @@ export class RewardsService {
       const before = rewardValues(fields);
       const next = rewardValues(applyPatch<RewardFields>(fields, patch, REWARD_PATCH).next);
       if (sameValues(before, next)) return current;
-      const unknown = await rewardsRepo.unknownTiers(tx, next.tierCodes);
+      const unknown = await unknownTierCodes(tx, next.tierCodes);
       if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0]}`);
       const row = (await rewardsRepo.updateReward(tx, code, next))!;
       this.audit.record(tx, actor, { action: 'reward.update', entity: 'Reward', entityId: code, before: current, after: row });

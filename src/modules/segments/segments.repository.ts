@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeInteger } from '../../common/safe-integer';
 import { keyset } from '../../common/pagination';
-import { pgTextArray } from '../../db/entity-manager';
 import type { CsvValue } from './csv.rules';
 import { SEGMENT_FROM, type CompiledFilter, type SegmentFilter } from './segment-filter';
 
@@ -26,16 +25,6 @@ export type ExportRow = Record<string, CsvValue> & { seq: string };
 
 /** One value of a profile's dimension: its count inside the segment (bigint, as text) and its shares (the segment's null when it is empty). */
 export interface ProfileCountRow { dimension: string; value: string; segmentCount: string; segmentShare: number | null; populationShare: number }
-
-/** The codes of `codes` that name no tier of the ladder. Cross-module read (`tier`: tiers are never deleted). */
-export async function unknownTierCodes(em: EntityManager, codes: string[]): Promise<string[]> {
-  if (!codes.length) return [];
-  const rows = await em.execute<{ code: string }[]>(
-    'select c.code from unnest(?::text[]) with ordinality c(code, n) where not exists (select 1 from tier t where t.code = c.code) order by c.n',
-    [pgTextArray(codes)],
-  );
-  return rows.map((r) => r.code);
-}
 
 /**
  * Lock: the segment name, for the rest of the transaction (a transaction advisory lock on it,

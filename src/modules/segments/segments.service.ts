@@ -8,10 +8,11 @@ import { AuditService } from '../audit/audit.service';
 import { Member } from '../members/member.entity';
 import { isUuid } from '../members/members.service';
 import { TAG_CODE, TAG_CODE_RULE, TAG_FILTER_FIELDS } from '../tags/tags.rules';
+import { unknownTierCodes } from '../tiers/tiers.service';
 import { csvLine, type CsvKind } from './csv.rules';
 import { canonicalFilter, compileFilter, type SegmentFilter } from './segment-filter';
 import {
-  countSelected, exportBatch, segmentByName, unknownTierCodes, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
+  countSelected, exportBatch, segmentByName, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
   type MemberSelection, type SegmentRow,
 } from './segments.repository';
 

@@ -68,6 +68,19 @@ export async function changeById(em: EntityManager, id: string): Promise<TierCha
 
 // ---- the programme and the ladder ---------------------------------------------------------
 
+/**
+ * The codes of `codes` that name no tier of the ladder, in the order given (tiers are never
+ * deleted). A benefit's, a reward's and a segment filter's tier codes are checked by it.
+ */
+export async function unknownTierCodes(em: EntityManager, codes: readonly string[]): Promise<string[]> {
+  if (!codes.length) return [];
+  const rows = await em.execute<{ code: string }[]>(
+    'select c.code from unnest(?::text[]) with ordinality c(code, n) where not exists (select 1 from tier t where t.code = c.code) order by c.n',
+    [pgTextArray([...codes])],
+  );
+  return rows.map((r) => r.code);
+}
+
 /** Reads the program row (the program module's table): the settings every tier decision takes. */
 export async function tierSettings(em: EntityManager): Promise<TierSettings> {
   const [s] = await em.execute<TierSettings[]>(

@@ -5,7 +5,7 @@ import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
 import type { TierChangeRow } from './tier-engine.service';
 import { Tier } from './tier.entity';
-import { changeById, lockLadder, scrubChangeReasons } from './tiers.repository';
+import { changeById, lockLadder, scrubChangeReasons, unknownTierCodes as unknownCodes } from './tiers.repository';
 import { validateLadder, type TierRung } from './tiers.rules';
 
 export interface TierInput {
@@ -23,6 +23,14 @@ export const toRung = (t: Tier): TierRung => ({
   id: t.id, code: t.code, rank: t.rank, qualifyingPoints: t.qualifyingPoints,
   retainPoints: t.retainPoints, pointsMultiplier: t.pointsMultiplier,
 });
+
+/**
+ * The codes of `codes` that name no tier, in the order given, read in the caller's transaction
+ * (`em`): how benefits, rewards and segment filters check the tier codes they are given.
+ */
+export function unknownTierCodes(em: EntityManager, codes: readonly string[]): Promise<string[]> {
+  return unknownCodes(em, codes);
+}
 
 export class TiersService {
   constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
