@@ -14,11 +14,8 @@ import { Benefit, BenefitVersion, JobResult, Member, Redemption, RedemptionConne
 export class BenefitResolver {
   @Authorized()
   @Query(() => [Benefit], { description: 'Every benefit rule; members and services see those active now.' })
-  async benefits(@Ctx() ctx: GraphQLContext) {
-    const all = await ctx.services.benefits.list();
-    if (requireActor(ctx).role === 'admin') return all;
-    const now = ctx.clock.now();
-    return all.filter((b) => b.active && (!b.validFrom || b.validFrom <= now) && (!b.validTo || b.validTo > now));
+  benefits(@Ctx() ctx: GraphQLContext) {
+    return requireActor(ctx).role === 'admin' ? ctx.services.benefits.list() : ctx.services.benefits.listInForce(ctx.clock.now());
   }
 
   @Authorized('admin')

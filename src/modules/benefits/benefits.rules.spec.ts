@@ -1,4 +1,4 @@
-import { bonusesNeedTags, multiplierBonuses, type MultiplierBenefitVersion } from './benefits.rules';
+import { bonusesNeedTags, isInForce, multiplierBonuses, type MultiplierBenefitVersion } from './benefits.rules';
 
 const at = new Date('2026-06-01T00:00:00Z');
 const v = (o: Partial<MultiplierBenefitVersion>): MultiplierBenefitVersion => ({
@@ -38,5 +38,20 @@ describe('multiplierBonuses', () => {
     expect(bonusesNeedTags(switchedOff, at)).toBe(false);
     expect(bonusesNeedTags(switchedOff, new Date('2026-04-01T00:00:00Z'))).toBe(true);
     expect(bonusesNeedTags([v({ requiredTags: ['vip'], validTo: at })], at)).toBe(false);
+  });
+});
+
+describe('isInForce', () => {
+  const b = (o: { active?: boolean; validFrom?: Date | null; validTo?: Date | null }) => ({ active: true, validFrom: null, validTo: null, ...o });
+  it('an active benefit with no window is in force at any instant', () => {
+    expect(isInForce(b({}), at)).toBe(true);
+    expect(isInForce(b({ active: false }), at)).toBe(false);
+  });
+  it('inside its window only: validFrom inclusive, validTo exclusive', () => {
+    expect(isInForce(b({ validFrom: at }), at)).toBe(true);
+    expect(isInForce(b({ validFrom: new Date(at.getTime() + 1) }), at)).toBe(false);
+    expect(isInForce(b({ validTo: at }), at)).toBe(false);
+    expect(isInForce(b({ validTo: new Date(at.getTime() + 1) }), at)).toBe(true);
+    expect(isInForce(b({ active: false, validFrom: new Date(0) }), at)).toBe(false);
   });
 });

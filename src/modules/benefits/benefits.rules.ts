@@ -30,6 +30,14 @@ function inForceAt(versions: readonly MultiplierBenefitVersion[], at: Date): Mul
     const seen = latest.get(v.code);
     if (!seen || v.version > seen.version) latest.set(v.code, v);
   }
-  return [...latest.values()].filter((v) => v.kind === 'POINTS_MULTIPLIER' && v.active
-    && (v.validFrom == null || v.validFrom <= at) && (v.validTo == null || v.validTo > at));
+  return [...latest.values()].filter((v) => v.kind === 'POINTS_MULTIPLIER' && isInForce(v, at));
+}
+
+/**
+ * Whether a benefit is in force at `at`: active and inside its validity window (validFrom
+ * inclusive, validTo exclusive; a null bound is open). The SQL twin is benefits.repository.ts
+ * `IN_FORCE`, which the member's benefits are read with.
+ */
+export function isInForce(b: { active: boolean; validFrom: Date | null; validTo: Date | null }, at: Date): boolean {
+  return b.active && (b.validFrom == null || b.validFrom <= at) && (b.validTo == null || b.validTo > at);
 }

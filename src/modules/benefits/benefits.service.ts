@@ -10,7 +10,7 @@ import type { PointsService } from '../points/points.service';
 import { applyPatch, type PatchSpec } from '../rewards/rewards.rules';
 import { TAG_CODE, TAG_CODE_RULE } from '../tags/tags.rules';
 import { unknownTierCodes } from '../tiers/tiers.service';
-import { bonusesNeedTags, multiplierBonuses } from './benefits.rules';
+import { bonusesNeedTags, isInForce, multiplierBonuses } from './benefits.rules';
 import {
   benefitsOfMembers, benefitsOfTiers, benefitVersions, birthdayGiftsDue, insertBenefit, insertBenefitVersion,
   listBenefits, lockBenefit, memberTagCodes, recordBirthdayGrant, updateBenefit, type BenefitRow, type BenefitValues,
@@ -130,6 +130,11 @@ export class BenefitsService {
 
   async list(): Promise<BenefitRow[]> {
     return listBenefits(this.em);
+  }
+
+  /** The benefits in force at `now` (what members and services are shown: isInForce). */
+  async listInForce(now: Date): Promise<BenefitRow[]> {
+    return (await this.list()).filter((b) => isInForce(b, now));
   }
 
   async versions(codes: readonly string[]): Promise<Map<string, BenefitVersionRow[]>> {
