@@ -43,9 +43,8 @@ export class RetentionResolver {
 
   @Authorized('admin')
   @Query(() => [PointsFlow], { description: 'Points earned, redeemed and expired per month.' })
-  async pointsFlow(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: GraphQLContext) {
-    const rows = await ctx.services.retention.pointsFlow(from, to);
-    return rows.map((r) => ({ ...r, redemptionRate: r.earned ? r.redeemed / r.earned : null }));
+  pointsFlow(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.retention.pointsFlow(from, to);
   }
 
   @Authorized('admin')

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { classifyStage, purchaseDaysAsOf, purchaseFactsAsOf, quintileScores, rfmSegment, scoreRfm, validateThresholds } from './retention.rules';
+import { classifyStage, purchaseDaysAsOf, purchaseFactsAsOf, quintileScores, redemptionRate, rfmSegment, scoreRfm, validateThresholds } from './retention.rules';
 import { dayNumber } from '../../common/local-time.rules';
 
 describe('quintileScores', () => {
@@ -93,5 +93,15 @@ describe('purchaseFactsAsOf', () => {
     expect(purchaseDaysAsOf(ny, nyAsOf, 'America/New_York')).toEqual([dayNumber('2026-03-08')]);
     expect(purchaseFactsAsOf(ny, nyAsOf, 'America/New_York')).toMatchObject({ recencyDays: 0, x: 0, frequency: 2 });
     expect(purchaseDaysAsOf(ny, nyAsOf)).toEqual([dayNumber('2026-03-08'), dayNumber('2026-03-09')]);
+  });
+});
+
+describe('redemptionRate', () => {
+  it('is redeemed over earned, and null for a month that earned nothing', () => {
+    expect(redemptionRate(250, 1000)).toBe(0.25);
+    expect(redemptionRate(0, 1000)).toBe(0);
+    expect(redemptionRate(300, 200)).toBe(1.5);
+    expect(redemptionRate(0, 0)).toBeNull();
+    expect(redemptionRate(120, 0)).toBeNull();
   });
 });

@@ -158,3 +158,8 @@ export function purchaseFactsAsOf(purchases: readonly PurchaseRecord[], asOf: Da
     x: days.length - 1, tx: last - first, T: asOfDay - first,
   };
 }
+
+/** A month's redemption rate: redeemed ÷ earned, null for a month that earned nothing (no rate, rather than 0 or Infinity). */
+export function redemptionRate(redeemed: number, earned: number): number | null {
+  return earned ? redeemed / earned : null;
+}

@@ -10,10 +10,13 @@ import {
 import { refreshRuleTags } from '../tags/tags.service';
 import { chooseChurnMethod, expectedPurchases, trainingWindow, type BgNbdParams, type ChurnMethod } from './churn.rules';
 import * as repo from './retention.repository';
-import { RFM_SEGMENTS, type RfmSegment } from './retention.rules';
+import { redemptionRate, RFM_SEGMENTS, type RfmSegment } from './retention.rules';
 import type { BuildInput, ChurnModelRow, FactDates, GrowthRow, Half, PointsFlowRow, Previous, RetentionRow, TransitionCount } from './retention.repository';
 
 export type { ChurnModelRow, RetentionRow } from './retention.repository';
+
+/** A month of pointsFlow: its sums and the redemption rate (redeemed ÷ earned; null without earning). */
+export interface PointsFlowMonth extends PointsFlowRow { redemptionRate: number | null }
 
 /** A century of months: more than any programme's history. */
 const MAX_GROWTH_MONTHS = 1200;
@@ -293,9 +296,9 @@ export class RetentionService {
    * the redemption rate, and the points refunds took back (REFUND_REVERSAL, in the month of the
    * refund), which earned keeps.
    */
-  pointsFlow(from: Date, to: Date): Promise<PointsFlowRow[]> {
+  async pointsFlow(from: Date, to: Date): Promise<PointsFlowMonth[]> {
     checkRange(from, to);
-    return repo.pointsFlow(this.em, from, to);
+    return (await repo.pointsFlow(this.em, from, to)).map((r) => ({ ...r, redemptionRate: redemptionRate(r.redeemed, r.earned) }));
   }
 
   /**
