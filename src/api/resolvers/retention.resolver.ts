@@ -92,9 +92,8 @@ export class RetentionResolver {
 
   @Authorized('admin')
   @Query(() => [TagCount])
-  async tagCounts(@Ctx() ctx: GraphQLContext) {
-    const [tags, counts] = await Promise.all([ctx.services.tags.list(), ctx.services.tags.counts()]);
-    return tags.map((tag) => ({ tag, count: counts.get(tag.id) ?? 0 }));
+  tagCounts(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.tags.withCounts();
   }
 }
 

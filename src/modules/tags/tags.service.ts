@@ -49,8 +49,11 @@ export class TagsService {
   }
 
   /** How many members carry each tag. */
-  async counts(): Promise<Map<string, number>> {
-    return new Map((await memberCountsByTag(this.em)).map((r) => [r.id, r.n]));
+  /** Every tag with how many members carry it (0 for a tag nobody has), in the order of list(). */
+  async withCounts(): Promise<{ tag: TagRow; count: number }[]> {
+    const [tags, rows] = await Promise.all([this.list(), memberCountsByTag(this.em)]);
+    const counts = new Map(rows.map((r) => [r.id, r.n]));
+    return tags.map((tag) => ({ tag, count: counts.get(tag.id) ?? 0 }));
   }
 
   async tag(actor: Actor, memberId: string, tagCode: string): Promise<void> {
