@@ -7,6 +7,7 @@ export async function seedIfRequested(orm: MikroORM, seed: 'demo' | 'none' | nul
   if (seed === 'none') return;
   if (seed === null) {
     if (!embedded) return;
+    // An empty programme: no tier and no member (reads the tiers' and the members' tables; start-up, before any module runs).
     const [{ n }] = await orm.em.getConnection().execute('select (select count(*) from tier) + (select count(*) from member) as n');
     if (Number(n) > 0) return;
   }

@@ -5,7 +5,10 @@ import { withDates } from '../../db/rows';
 
 /**
  * The SQL of the audit log's reads. Writes go through the ORM (AuditService.record), in the
- * caller's transaction.
+ * caller's transaction, but for two set-based writers: an import's profile updates insert their
+ * `member.update` entries in the statement that changes the members (imports.repository.ts
+ * updateProfiles: a million members are not a million flushes), and an erasure scrubs entries
+ * here (scrubEntries).
  */
 
 /** What the audit log page filters by; each condition is left out when null. `from` inclusive, `to` exclusive. */

@@ -13,7 +13,9 @@ import { NET_POINTS } from './campaigns.repository';
  *
  * Both span modules, as the purchase's hot-path statement does: they read the points module's
  * `purchase`, `refund` and `activity`, the tiers module's `tier_change`, the members module's
- * `member` (registrations), the rewards module's `reward` (an issued reward's cost) and the
+ * `member` (registrations), the check-in module's `check_in` and the referrals module's
+ * `referral` (the CHECK_IN and REFERRAL triggers' events), the rewards module's `reward` (an
+ * issued reward's cost) and the
  * programme's `program.point_value`, beside this module's `campaign`, `campaign_member` and
  * `campaign_award`. A report is a read over other modules' facts by the campaign's arms; going
  * through each module's service would mean one member at a time.

@@ -17,7 +17,10 @@ import type { ImportFormat, ImportKind, ImportMode, ImportPhase, ImportStatus } 
  * calls to a service): the members module's `member` (new members and profile fields), the
  * points module's `point_account`, `point_transaction` (OPENING_BALANCE), `point_lot`,
  * `purchase` (history mode, source 'import') and `qualifying_entry`, the tiers module's
- * `tier_change` (the opening tier, reason 'import'). Each statement keeps those modules'
+ * `tier_change` (the opening tier, reason 'import'), and the audit module's `audit_entry` (an
+ * existing member's profile changes, one `member.update` entry each, written by the statement
+ * that changes them: updateProfiles). Reads, beside those: `tier` (the entry tier, each tier's
+ * multiplier) and `program` (the settings an import earns and dates by). Each statement keeps those modules'
  * invariants as their own writes do: balance = Σ live lot remainders = Σ transactions and the
  * newest transaction's balance_after = balance (one transaction and one lot per opening
  * balance on a new account), tier_member_delta by the member table's own triggers, a
@@ -668,8 +671,7 @@ export async function hasEntryTier(em: EntityManager): Promise<boolean> {
   return r.exists;
 }
 
-/** The programme's settings an import needs. */
-
+/** The programme's settings an import needs. Reads program (the program module's table): its one row. */
 export async function programSettings(em: EntityManager): Promise<{ pointsPerUnit: number; expiryMonths: number | null; windowMonths: number; validityMonths: number }> {
   const [r] = await em.execute<{ pointsPerUnit: string; expiryMonths: number | null; windowMonths: number; validityMonths: number }[]>(
     `select points_per_unit::text as "pointsPerUnit", points_expiry_months as "expiryMonths", qualification_window_months as "windowMonths",

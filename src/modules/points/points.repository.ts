@@ -187,6 +187,7 @@ export interface ProgramSettings {
   timeZone: string;
 }
 
+/** Reads program (the program module's table): its one row's ledger settings. */
 export async function programSettings(em: EntityManager): Promise<ProgramSettings> {
   const rows = await em.execute(
     `select points_per_unit::float8 as "pointsPerUnit", points_expiry_months as "pointsExpiryMonths",
@@ -271,12 +272,13 @@ export async function setPurchaseLot(tx: EntityManager, orderId: string, lotId: 
 export interface RefundedPurchase {
   amountCents: number; refundedCents: number; earned: number; qualifying: number; reversedPoints: number; reversedQualifying: number;
   lotId: string | null; occurredAt: Date;
-  /** A campaign gave points for it (campaign_award, source 'purchase:<orderId>'): the refund takes them back too. */
+  /** A campaign gave points for it (campaign_award, source 'purchase:<orderId>'): the refund takes them back too. Cross-module read: campaign_award. */
   hasAwards: boolean;
   /** The referral it completed (issue 25; COMPLETED still): a full refund within the hold reverses it. Cross-module read: referral. */
   referralId: string | null;
 }
 
+/** The purchase a refund is of. Cross-module read: campaign_award (its awards) and referral (the referral it completed), in the same statement. */
 export async function purchaseToRefund(tx: EntityManager, orderId: string): Promise<RefundedPurchase> {
   const [row] = await tx.execute<RefundedPurchase[]>(
     `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
@@ -746,7 +748,9 @@ function atOnceParams(p: PurchaseCases): unknown[] {
  * sides' REFERRAL points, or REJECTED by a guard), and the REFERRAL campaigns' effects on its
  * referrer, the audiences evaluated for the referrer the statement found. LC001 from
  * campaign_effects or referral_complete (a debt or the watermark): nothing was written, the
- * caller takes the transaction path.
+ * caller takes the transaction path. Spans what purchaseAtOnce spans, and the campaigns' tables
+ * (campaign_effects: campaign, campaign_member, campaign_award, campaign_budget; a coupon's
+ * reward and redemption) and the referrals' (referral_complete: referral): one round trip.
  */
 async function purchaseAtOnceWithEffects(
   em: EntityManager, p: PurchaseCases, e: CampaignEffectsInput | null, c: ReferralCompletion | null,

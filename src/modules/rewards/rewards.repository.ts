@@ -171,13 +171,13 @@ export async function restock(tx: EntityManager, rewardId: string): Promise<void
   await tx.execute('update reward set stock = least(stock, 2147483646) + 1 where id = ? and stock is not null', [rewardId]);
 }
 
-/** A tier's code, by id (the tier a member held at an instant: PointsService.catchUpTier). */
+/** A tier's code, by id (the tier a member held at an instant: PointsService.catchUpTier). Cross-module read: `tier`. */
 export async function tierCode(tx: EntityManager, tierId: string): Promise<string> {
   const [t] = await tx.execute<{ code: string }[]>('select code from tier where id = ?', [tierId]);
   return t.code;
 }
 
-/** The code of the member's current tier (read from member and tier). */
+/** The code of the member's current tier. Cross-module read: `member` and `tier`. */
 export async function memberTierCode(tx: EntityManager, memberId: string): Promise<string> {
   const [m] = await tx.execute<{ code: string }[]>('select t.code from member m join tier t on t.id = m.tier_id where m.id = ?', [memberId]);
   return m.code;

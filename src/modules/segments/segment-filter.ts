@@ -29,7 +29,9 @@ export interface SegmentFilter {
 }
 
 /**
- * The rows a filter runs over: every member with its tier, retention picture and account. An
+ * The rows a filter runs over: every member with its tier, retention picture and account
+ * (cross-module read of member, tier, member_retention and point_account, set-based: a filter
+ * selects over every member at once; its tag conditions read member_tag and tag). An
  * erased member (eraseMember) is none of them: it is in no segment, count, page, CSV export,
  * profile (population included) or rule tag; the condition sits in the join so that every
  * statement over SEGMENT_FROM has it.

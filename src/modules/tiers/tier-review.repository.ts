@@ -40,7 +40,9 @@ const REVIEW_WORK_MEM = '64MB';
  * From now on every member's history is recorded through asOf: a write that brings a member up
  * to date (prepare) reviews it that far, as a review run does for everyone. A run as of a future
  * date counts up to now: it reviews the members it finds into the future, but facts that
- * arrive later are not taken as reviewed beyond the instant the run was made.
+ * arrive later are not taken as reviewed beyond the instant the run was made. Writes
+ * `program.tier_reviewed_through` (the program module's table; the column is the review's own,
+ * and a write of it does not move config_version: migration purchase_path).
  */
 export async function markReviewedThrough(em: EntityManager, asOf: Date): Promise<void> {
   await em.execute(
