@@ -11,6 +11,7 @@ import { TAG_CODE, TAG_CODE_RULE, TAG_FILTER_FIELDS } from '../tags/tags.rules';
 import { unknownTierCodes } from '../tiers/tiers.service';
 import { csvLine, type CsvKind } from './csv.rules';
 import { canonicalFilter, compileFilter, type SegmentFilter } from './segment-filter';
+import { tgi } from './segments.rules';
 import {
   countSelected, exportBatch, segmentByName, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
   type MemberSelection, type SegmentRow,
@@ -173,7 +174,7 @@ export class SegmentsService {
     const rows = await profileCounts(this.em, compileFilter(filter));
     return rows.map((r) => ({
       ...r, segmentCount: safeInteger(r.segmentCount), segmentShare: r.segmentShare ?? 0,
-      tgi: r.populationShare ? Math.round(((r.segmentShare ?? 0) / r.populationShare) * 10000) / 100 : null,
+      tgi: tgi(r.segmentShare ?? 0, r.populationShare),
     }));
   }
 }
