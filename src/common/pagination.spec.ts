@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { cursorKind, decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor, keysetByKey } from './pagination';
+import { cursorKind, decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor, keysetByKey, pageOf } from './pagination';
 
 const raw = (text: string) => Buffer.from(text).toString('base64url');
 
@@ -30,5 +30,22 @@ describe('key cursors (a text key, then a bigint)', () => {
       where: '(lower(m.name), m.seq) > (?::text, ?::bigint)', orderBy: 'order by lower(m.name), m.seq', params: ['ada', '9'],
     });
     expect(() => keysetByKey('lower(name)', 'seq', null)).toThrow(/qualify/);
+  });
+});
+
+describe('pageOf', () => {
+  const rows = [{ id: '9' }, { id: '8' }, { id: '7' }];
+  const cursorOf = (r: { id: string }) => `c${r.id}`;
+  it('keeps the first `first` rows, a cursor each, and says there is more when the extra row came', () => {
+    expect(pageOf(rows, 2, cursorOf)).toEqual({ items: [{ id: '9' }, { id: '8' }], cursors: ['c9', 'c8'], hasNextPage: true, endCursor: 'c8' });
+  });
+  it('a last page: no next page, the end cursor its last row\'s', () => {
+    expect(pageOf(rows, 3, cursorOf)).toEqual({ items: rows, cursors: ['c9', 'c8', 'c7'], hasNextPage: false, endCursor: 'c7' });
+  });
+  it('an empty page has no end cursor', () => {
+    expect(pageOf([], 5, cursorOf)).toEqual({ items: [], cursors: [], hasNextPage: false, endCursor: null });
+  });
+  it('makes each item of its row, the cursor of the row', () => {
+    expect(pageOf(rows, 1, cursorOf, (r) => Number(r.id))).toEqual({ items: [9], cursors: ['c9'], hasNextPage: true, endCursor: 'c9' });
   });
 });

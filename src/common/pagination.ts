@@ -123,3 +123,13 @@ export interface Page<T> {
   endCursor: string | null;
   totalCount?: number;
 }
+
+/**
+ * The first `first` of `rows` as a page (the query asked for one row more than the page: when it
+ * came, there is a next page), each item with its cursor; `itemOf` makes an item of a row.
+ */
+export function pageOf<R, T = R>(rows: readonly R[], first: number, cursorOf: (row: R) => string, itemOf: (row: R) => T = (row) => row as unknown as T): Page<T> {
+  const kept = rows.slice(0, first);
+  const cursors = kept.map(cursorOf);
+  return { items: kept.map(itemOf), cursors, hasNextPage: rows.length > first, endCursor: cursors.at(-1) ?? null };
+}

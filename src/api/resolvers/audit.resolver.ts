@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { pageSize } from '../../common/pagination';
 import type { AuditRow } from '../../modules/audit/audit.service';
+import { connectionOf } from '../connection';
 import type { GraphQLContext } from '../context';
 import { AuditFilterInput } from '../types/inputs';
 import { AuditEntry, AuditEntryConnection } from '../types/objects';
@@ -33,10 +34,6 @@ export class AuditResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<AuditEntryConnection> {
-    const page = await ctx.services.audit.page(filter ?? {}, pageSize(first, 50), after);
-    return {
-      edges: page.items.map((r, i) => ({ node: entryOf(r), cursor: page.cursors[i] })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-    };
+    return connectionOf(await ctx.services.audit.page(filter ?? {}, pageSize(first, 50), after), entryOf);
   }
 }

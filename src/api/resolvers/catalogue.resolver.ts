@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { resolveJobAsOf } from '../../common/clock';
 import { forbidden } from '../../common/errors';
-import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
+import { pageSize } from '../../common/pagination';
+import { connectionOf } from '../connection';
 import type { BenefitRow } from '../../modules/benefits/benefits.service';
 import { couponStatus } from '../../modules/rewards/rewards.rules';
 import type { RedemptionRow, RewardRow } from '../../modules/rewards/rewards.service';
@@ -172,8 +173,6 @@ export class MemberCatalogueResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     assertCanSeeMember(ctx, m.id);
-    const page = await ctx.services.rewards.ofMember(m.id, pageSize(first), decodeCursor('redemption', after));
-    const edges = page.rows.map((node) => ({ node, cursor: encodeCursor('redemption', node.seq) }));
-    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    return connectionOf(await ctx.services.rewards.ofMember(m.id, pageSize(first), after));
   }
 }

@@ -3,6 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Re
 import { forbidden } from '../../common/errors';
 import { pageSize } from '../../common/pagination';
 import type { MemberView } from '../../modules/members/member.entity';
+import { connectionOf } from '../connection';
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
 import { screenParts } from '../member-screen';
@@ -40,12 +41,7 @@ export class MemberResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const page = await ctx.services.members.list(pageSize(first), after);
-    return {
-      edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      totalCount: page.totalCount,
-    };
+    return connectionOf(await ctx.services.members.list(pageSize(first), after));
   }
 
   @Authorized('service', 'admin')
@@ -66,11 +62,7 @@ export class MemberResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     const page = await ctx.services.members.search(query, pageSize(first), after);
-    return {
-      edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      get totalCount() { return page.count(); },
-    };
+    return { ...connectionOf(page), get totalCount() { return page.count(); } };
   }
 
   @Authorized()

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { resolveJobAsOf } from '../../common/clock';
 import { assertWithinDays, forbidden } from '../../common/errors';
-import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
+import { pageSize } from '../../common/pagination';
+import { connectionOf } from '../connection';
 import type { EarnResult } from '../../modules/points/points.service';
 import type { GraphQLContext } from '../context';
 import { requireActor } from '../guards';
@@ -119,8 +120,6 @@ export class MemberPointsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const page = await ctx.services.points.history(m.id, pageSize(first), decodeCursor('txn', after));
-    const edges = page.rows.map((node) => ({ node, cursor: encodeCursor('txn', node.id) }));
-    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    return connectionOf(await ctx.services.points.history(m.id, pageSize(first), after));
   }
 }

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { pageSize } from '../../common/pagination';
+import { connectionOf } from '../connection';
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember } from '../guards';
 import { ReferralConnection, ReferralParty, ReferralStats } from '../types/engagement';
@@ -23,12 +24,7 @@ export class MemberReferralReadResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     assertCanSeeMember(ctx, m.id);
-    const page = await ctx.loaders.referralsRead.pages.load({ memberId: m.id, first: pageSize(first), after: after || null });
-    return {
-      edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      totalCount: page.totalCount,
-    };
+    return connectionOf(await ctx.loaders.referralsRead.pages.load({ memberId: m.id, first: pageSize(first), after: after || null }));
   }
 
   @Authorized('admin')

@@ -3,6 +3,7 @@ import { Arg, Authorized, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, O
 import { resolveJobAsOf } from '../../common/clock';
 import { pageSize } from '../../common/pagination';
 import type { SegmentFilter, SegmentRow } from '../../modules/segments/segments.service';
+import { connectionOf } from '../connection';
 import type { GraphQLContext } from '../context';
 import { requireActor } from '../guards';
 import { LifecycleStage, RfmSegment } from '../types/enums';
@@ -99,11 +100,7 @@ export class RetentionResolver {
 
 /** A page of the members a filter selects, as a connection: Segment.members and SegmentPreview.members. */
 async function membersOf(filter: SegmentFilter, first: number, after: string | null, ctx: GraphQLContext) {
-  const page = await ctx.services.segments.members(filter, pageSize(first), after);
-  return {
-    edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount,
-  };
+  return connectionOf(await ctx.services.segments.members(filter, pageSize(first), after));
 }
 
 @Resolver(() => Segment)

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { pageSize } from '../../common/pagination';
+import { connectionOf } from '../connection';
 import type { GraphQLContext } from '../context';
 import { requireActor } from '../guards';
 import { WebhookDeliveryStatus } from '../types/enums';
@@ -31,10 +32,7 @@ export class WebhookResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookDeliveryConnection> {
     const page = await ctx.services.webhookEndpoints.deliveries({ endpointId: endpointId ?? null, status: status ?? null }, pageSize(first, 50), after);
-    return {
-      edges: page.items.map((node, i) => ({ node: node as WebhookDelivery, cursor: page.cursors[i] })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-    };
+    return connectionOf(page, (node) => node as WebhookDelivery);
   }
 
   @Authorized('admin')

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Actor, actorLabel } from '../actor';
 import { badInput } from '../../common/errors';
-import { decodeCursor, encodeCursor, type Page } from '../../common/pagination';
+import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { AuditEntry } from './audit-entry.entity';
 import { auditPage, formerProfileValues, scrubEntries, type AuditFilter, type AuditRow, type RelatedEntries } from './audit.repository';
 
@@ -62,9 +62,7 @@ export class AuditService {
   async page(filter: AuditFilter, first: number, after: string | null): Promise<Page<AuditRow>> {
     if (filter.from && filter.to && filter.from.getTime() > filter.to.getTime()) throw badInput('to', 'to must not be before from');
     const rows = await auditPage(this.em, filter, decodeCursor(AUDIT_CURSOR, after), first + 1);
-    const items = rows.slice(0, first);
-    const cursors = items.map((r) => encodeCursor(AUDIT_CURSOR, r.id));
-    return { items, cursors, hasNextPage: rows.length > first, endCursor: cursors[cursors.length - 1] ?? null };
+    return pageOf(rows, first, (r) => encodeCursor(AUDIT_CURSOR, r.id));
   }
 }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
-import { cursorKind, decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor, type Page } from '../../common/pagination';
+import { cursorKind, decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor, pageOf, type Page } from '../../common/pagination';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { snapshot, type AuditService } from '../audit/audit.service';
@@ -217,10 +217,7 @@ export class MembersService {
 
   /** The first `first` of `rows` (one more was asked for: hasNextPage) as members with their cursors. */
   private toPage<R extends MemberRow>(rows: R[], first: number, cursorOf: (row: R) => string): Page<Member> {
-    const page = rows.slice(0, first);
-    const cursors = page.map(cursorOf);
-    const items = page.map(({ search_key: _, ...row }) => this.em.map(Member, row as Record<string, unknown>));
-    return { items, cursors, hasNextPage: rows.length > first, endCursor: cursors.at(-1) ?? null };
+    return pageOf(rows, first, cursorOf, ({ search_key: _, ...row }) => this.em.map(Member, row as Record<string, unknown>));
   }
 }
 

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
+import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { localDate, localMonthBounds } from '../../common/local-time.rules';
 import { REVERSAL_REASON } from '../referrals/referrals.rules';
@@ -95,6 +96,9 @@ function refereePoints(r: repo.ReferralOutcome | null | undefined): number {
 
 /** campaign_effects' SQLSTATE when told to write the ledger for a member with a debt or a watermark above the lot (migration campaign_effects). */
 const NEEDS_CREDIT = 'LC001';
+
+/** The kind of a member's transactions' cursors (on the transaction's id). */
+const TXN_CURSOR = 'txn';
 
 /** Where a campaign's BONUS lot goes, and whether the effects' statement may write the ledger itself. */
 interface BonusLot { activatesAt: Date; expiresAt: Date | null; ledger: boolean }
@@ -1379,9 +1383,10 @@ export class PointsService {
   }
 
   /** Newest first, keyset on the transaction id. */
-  async history(memberId: string, first: number, afterId: string | null): Promise<{ rows: TransactionRow[]; hasNextPage: boolean }> {
-    const rows = await repo.transactionsPage(this.em, memberId, first, afterId);
-    return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
+  /** The member's transactions, newest first, a page after the cursor `after` (a `txn` cursor: BAD_USER_INPUT otherwise). */
+  async history(memberId: string, first: number, after: string | null): Promise<Page<TransactionRow>> {
+    const rows = await repo.transactionsPage(this.em, memberId, first, decodeCursor(TXN_CURSOR, after));
+    return pageOf(rows, first, (r) => encodeCursor(TXN_CURSOR, r.id));
   }
 }
 

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, assertReason, badInput, conflict, couponNotUsable, ErrorCode, notFound } from '../../common/errors';
 import { formatCents, MoneyInputError, parseMoneyToCents } from '../../common/money';
+import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { lockAccount, lockRewardById, type LockedAccount } from '../../db/locks';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
@@ -38,6 +39,9 @@ const REWARD_PATCH: PatchSpec<RewardFields> = {
 };
 /** Longer than any code we issue with separators (19), with room for spaces: anything longer is not a code. */
 const MAX_COUPON_INPUT = 64;
+
+/** The kind of a member's redemptions' cursors (on the redemption's seq). */
+const REDEMPTION_CURSOR = 'redemption';
 
 /** What a reward's fields are written as, checked as upsert and patches both check them. */
 function rewardValues(input: Omit<RewardInput, 'code'>): RewardValues {
@@ -359,8 +363,9 @@ export class RewardsService {
     return rewardsRepo.redemptionByCouponKey(this.em, couponKeyOf(couponCode), actor.role === 'admin');
   }
 
-  async ofMember(memberId: string, first: number, afterSeq: string | null): Promise<{ rows: RedemptionRow[]; hasNextPage: boolean }> {
-    const rows = await rewardsRepo.redemptionsPage(this.em, memberId, first, afterSeq);
-    return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
+  /** The member's redemptions, a page after the cursor `after` (a `redemption` cursor: BAD_USER_INPUT otherwise). */
+  async ofMember(memberId: string, first: number, after: string | null): Promise<Page<RedemptionRow>> {
+    const rows = await rewardsRepo.redemptionsPage(this.em, memberId, first, decodeCursor(REDEMPTION_CURSOR, after));
+    return pageOf(rows, first, (r) => encodeCursor(REDEMPTION_CURSOR, r.seq));
   }
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeInteger } from '../../common/safe-integer';
 import { badInput, notFound } from '../../common/errors';
-import { encodeCursor, decodeCursor, type Page } from '../../common/pagination';
+import { encodeCursor, decodeCursor, pageOf, type Page } from '../../common/pagination';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -123,14 +123,7 @@ export class SegmentsService {
       selectedMembersPage(this.em, compiled, decodeCursor('member', after), first + 1),
       this.size(filter),
     ]);
-    const page = rows.slice(0, first);
-    return {
-      items: page.map((r) => this.em.map(Member, r)),
-      cursors: page.map((r) => encodeCursor('member', r.seq)),
-      hasNextPage: rows.length > first,
-      endCursor: page.length ? encodeCursor('member', page[page.length - 1].seq) : null,
-      totalCount: total,
-    };
+    return { ...pageOf(rows, first, (r) => encodeCursor('member', r.seq), (r) => this.em.map(Member, r)), totalCount: total };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, badInput, ErrorCode, notFound } from '../../common/errors';
-import { bigintArg, decodeCursor, encodeCursor, type Page } from '../../common/pagination';
+import { bigintArg, decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import type { AuditService } from '../audit/audit.service';
@@ -138,9 +138,7 @@ export class WebhookEndpointsService {
     const afterId = decodeCursor(DELIVERY_CURSOR, after);
     if (filter.endpointId != null && !isUuid(filter.endpointId)) return { items: [], cursors: [], hasNextPage: false, endCursor: null };
     const rows = await deliveriesPage(this.em, filter, afterId, first + 1);
-    const items = rows.slice(0, first);
-    const cursors = items.map((r) => encodeCursor(DELIVERY_CURSOR, r.id));
-    return { items, cursors, hasNextPage: rows.length > first, endCursor: cursors.at(-1) ?? null };
+    return pageOf(rows, first, (r) => encodeCursor(DELIVERY_CURSOR, r.id));
   }
 
   private checked(input: WebhookEndpointInput): { url: string; eventTypes: string[]; active: boolean } {
