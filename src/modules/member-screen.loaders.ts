@@ -39,4 +39,3 @@ export function createMemberScreenLoader(screens: MemberScreenService, loaders: 
     },
   };
 }
-export type MemberScreenLoader = ReturnType<typeof createMemberScreenLoader>;

@@ -12,4 +12,3 @@ export function createCampaignLoaders(campaigns: CampaignsService) {
   });
   return { awardTotals };
 }
-export type CampaignLoaders = ReturnType<typeof createCampaignLoaders>;

@@ -168,11 +168,3 @@ export async function budgetSpent(em: EntityManager, campaignId: string): Promis
   return (await awardTotals(em, [campaignId])).get(campaignId)?.budgetSpent ?? 0;
 }
 
-/** How many members each arm of the campaign holds (control, treatment). */
-export async function armSizes(em: EntityManager, campaignId: string): Promise<{ control: number; treatment: number }> {
-  const [row] = await em.execute<{ control: string; treatment: string }[]>(
-    `select count(*) filter (where control)::text as control, count(*) filter (where not control)::text as treatment from campaign_member where campaign_id = ?`,
-    [campaignId],
-  );
-  return { control: safeInteger(row.control), treatment: safeInteger(row.treatment) };
-}

@@ -14,4 +14,3 @@ export function createCheckInLoaders(checkIn: CheckInService, clock: Clock) {
   });
   return { state };
 }
-export type CheckInLoaders = ReturnType<typeof createCheckInLoaders>;

@@ -40,4 +40,3 @@ export function createReferralReadLoaders(referrals: ReferralsReadService) {
   });
   return { referredBy, pages, depth };
 }
-export type ReferralReadLoaders = ReturnType<typeof createReferralReadLoaders>;

@@ -18,9 +18,6 @@ export const MIN_TRAINING_WINDOW_DAYS = 28;
 export const MIN_TRAINING_BUYERS = 200;
 export const MIN_TRAINING_CLASS = 20;
 
-/** The names of churnFeatures' values, in order. */
-export const CHURN_FEATURES = ['ln(1 + days since the last purchase)', 'ln(1 + repeat purchase days)', 'logit of BG/NBD churn risk over the horizon'] as const;
-
 /**
  * How far before `day` a classifier meant to be applied at `day` is trained: features at
  * day − w, outcome over (day − w, day]. w is the horizon, or half the history before `day` when
@@ -39,7 +36,8 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
  * What the classifier sees of a buyer at a cut: recency and repeat purchases (logarithms: their
  * effect flattens out), and the log-odds of BG/NBD's own churn risk over `horizon` under the
  * model fitted at that cut, which carries tenure and the purchase rate the way the
- * customer-base model weighs them.
+ * customer-base model weighs them. In order: ln(1 + days since the last purchase), ln(1 + repeat
+ * purchase days), logit of BG/NBD's churn risk over the horizon.
  */
 export function churnFeatures(fit: BgNbdParams, c: CustomerSummary, horizon: number): number[] {
   const risk = clamp(churnRisk(fit, c, horizon), 1e-12, 1 - 1e-12);
