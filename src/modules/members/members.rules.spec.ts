@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { escapeLike, MAX_SEARCH_LENGTH, mayChangeBirthday, profileChanges, searchTerms, type Profile } from './members.rules';
+import { escapeLike, isBirthday, isCalendarDate, MAX_SEARCH_LENGTH, mayChangeBirthday, profileChanges, searchTerms, type Profile } from './members.rules';
 
 /** What LIKE with escape `\` does with a pattern: a reference matcher for the property below. */
 function likeMatches(pattern: string, text: string): boolean {
@@ -66,5 +66,27 @@ describe('mayChangeBirthday', () => {
     expect(mayChangeBirthday('member', '1990-01-01')).toBe(false);
     expect(mayChangeBirthday('service', '1990-01-01')).toBe(true);
     expect(mayChangeBirthday('admin', '1990-01-01')).toBe(true);
+  });
+});
+
+describe('isCalendarDate', () => {
+  it('takes a real date in YYYY-MM-DD', () => {
+    expect(isCalendarDate('2024-02-29')).toBe(true);
+    expect(isCalendarDate('1900-01-01')).toBe(true);
+  });
+  it('refuses a day the month does not have, and any other form', () => {
+    for (const v of ['2025-02-29', '2025-02-30', '2025-13-01', '2025-1-01', '2025-01-01T00:00:00Z', '', '01/02/2025']) expect(isCalendarDate(v)).toBe(false);
+  });
+});
+
+describe('isBirthday', () => {
+  const now = new Date('2026-06-15T12:00:00Z');
+  it('a calendar date from 1900-01-01 to today, with a day of slack for zones ahead of UTC', () => {
+    expect(isBirthday('1900-01-01', now)).toBe(true);
+    expect(isBirthday('2026-06-16', now)).toBe(true);
+    expect(isBirthday('2026-06-17', now)).toBe(false);
+    expect(isBirthday('1899-12-31', now)).toBe(false);
+    expect(isBirthday('0000-01-01', now)).toBe(false);
+    expect(isBirthday('1990-02-30', now)).toBe(false);
   });
 });

@@ -64,3 +64,19 @@ export function profileChanges(current: Profile, patch: ProfilePatch): Partial<P
 export function mayChangeBirthday(role: Role, current: string | null): boolean {
   return role !== 'member' || current === null;
 }
+
+/** A real calendar date in YYYY-MM-DD (rejects 2025-02-30). */
+export function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/**
+ * A birthday someone alive can have: a calendar date from 1900-01-01 to today (a day's slack
+ * for time zones ahead of UTC). Year 0000 is valid to JavaScript but not to PostgreSQL.
+ */
+export function isBirthday(value: string, now: Date): boolean {
+  const latest = new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
+  return isCalendarDate(value) && value >= '1900-01-01' && value <= latest;
+}
