@@ -4,7 +4,7 @@ import { forbidden } from '../../common/errors';
 import { pageSize } from '../../common/pagination';
 import { connectionOf } from '../connection';
 import type { BenefitRow } from '../../modules/benefits/benefits.service';
-import { couponStatus } from '../../modules/rewards/rewards.rules';
+import { couponStatus, isAffordable } from '../../modules/rewards/rewards.rules';
 import type { RedemptionRow, RewardRow } from '../../modules/rewards/rewards.service';
 import type { GraphQLContext } from '../context';
 import { assertCanSeeMember, requireActor } from '../guards';
@@ -84,7 +84,7 @@ export class RewardResolver {
     if (r.affordable != null) return r.affordable;
     const actor = requireActor(ctx);
     if (actor.role !== 'member') return null;
-    return r.costPoints <= (await ctx.loaders.points.balances.load(actor.sub)).balance;
+    return isAffordable(r.costPoints, (await ctx.loaders.points.balances.load(actor.sub)).balance);
   }
 
   @Authorized('admin')

@@ -1,6 +1,6 @@
 import { AppError } from '../../common/errors';
 import {
-  applyPatch, couponCancelRefusal, couponExpiresAt, couponStatus, couponUseRefusal, normalizeCouponCode, type PatchSpec,
+  applyPatch, couponCancelRefusal, couponExpiresAt, couponStatus, couponUseRefusal, isAffordable, normalizeCouponCode, type PatchSpec,
 } from './rewards.rules';
 
 const at = (iso: string) => new Date(iso);
@@ -119,5 +119,14 @@ describe('applyPatch', () => {
     const { next } = applyPatch(current, patch, spec);
     expect(next).not.toBe(current);
     expect(current.tierCodes).toEqual(['GOLD']);
+  });
+});
+
+describe('isAffordable', () => {
+  it('a balance that covers the cost exactly or more; not one a point short, nor a negative one', () => {
+    expect(isAffordable(500, 500)).toBe(true);
+    expect(isAffordable(500, 501)).toBe(true);
+    expect(isAffordable(500, 499)).toBe(false);
+    expect(isAffordable(1, -20)).toBe(false);
   });
 });

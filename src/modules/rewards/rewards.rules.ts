@@ -109,3 +109,8 @@ export function newCouponCode(): string {
   for (let i = 0; i < 16; i++) code += alphabet[bytes[i] & 31];
   return code.match(/.{4}/g)!.join('-');
 }
+
+/** Whether a member's spendable balance covers a reward's cost (a reward's `affordable`, as the catalogue and a read after a write give it). */
+export function isAffordable(costPoints: number, balance: number): boolean {
+  return costPoints <= balance;
+}

@@ -14,7 +14,8 @@ import { unknownTierCodes } from '../tiers/tiers.service';
 import * as rewardsRepo from './rewards.repository';
 import type { RedemptionRow, RewardRow, RewardValues } from './rewards.repository';
 import {
-  applyPatch, couponCancelRefusal, couponExpiresAt, couponUseRefusal, MAX_COUPON_VALID_DAYS, newCouponCode, normalizeCouponCode, type CouponRefusal, type PatchSpec,
+  applyPatch, couponCancelRefusal, couponExpiresAt, couponUseRefusal, isAffordable, MAX_COUPON_VALID_DAYS, newCouponCode, normalizeCouponCode, type CouponRefusal,
+  type PatchSpec,
 } from './rewards.rules';
 
 export type { RedemptionRow, RewardRow } from './rewards.repository';
@@ -142,7 +143,7 @@ export class RewardsService {
     const balance = bal?.balance ?? 0;
     const tierId = await this.points.heldTierAt(memberId, now);
     const rows = await rewardsRepo.rewardsOpenTo(this.em, memberId, now, tierId);
-    return rows.map((r) => ({ ...r, affordable: r.costPoints <= balance }));
+    return rows.map((r) => ({ ...r, affordable: isAffordable(r.costPoints, balance) }));
   }
 
   async byIds(ids: readonly string[]): Promise<RewardRow[]> {
