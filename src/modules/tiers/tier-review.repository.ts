@@ -14,7 +14,9 @@ import type { TierSettings } from './tiers.repository';
  * the points service, member by member, would make it a query per member (docs/benchmarks.md,
  * "tiers": the review is measured against a bare GROUP BY over the same ledger). The same holds
  * for the notices' Q and for recountWindows. `program.tier_reviewed_through` (the program
- * module's row) is the review's own mark.
+ * module's row) is the review's own mark. The writes to `member` are to the tier columns it
+ * holds for this module (tier_id, tier_since, tier_expires_at, the window counters: the member
+ * row is where a review of a million members rewrites in place, member.entity.ts).
  */
 
 /** What a review batch's statement did (reviewBatchSql). */
