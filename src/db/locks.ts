@@ -38,7 +38,8 @@ cancelled campaign coupon gives its cost back to a slot the same way, after step
  *   - `member` row FOR UPDATE: members.repository.ts `lockMember` (a profile update; holds no
  *     account, so a points write waiting at step 2 waits for a transaction that waits for nothing;
  *     an erasure takes it after steps 1 and 2, before steps 3 and 4: data-rights.service.ts);
- *   - `member` row FOR KEY SHARE: tags.repository.ts `memberExists` (tagging, so that an erasure,
+ *   - `member` row FOR KEY SHARE: members.repository.ts `keyShareLiveMember` (tagging, through
+ *     members.service.ts `holdLiveMember`, so that an erasure,
  *     FOR UPDATE, and a tag of the same member come one after the other; it does not wait for
  *     points writes, FOR NO KEY UPDATE);
  *   - `program` row FOR UPDATE: program.repository.ts `lockProgram` (settings changes);

@@ -94,3 +94,19 @@ export async function nameCount(em: EntityManager, t: SearchTerms): Promise<numb
   const [{ n }] = await em.execute<{ n: string }[]>(`select count(*) as n from member m where ${NAME_KEY} like member_search_fold(?)`, [t.namePrefix]);
   return Number(n);
 }
+
+/** Whether a member with this id exists, erased or not (an empty tier feed of an unknown member is NOT_FOUND). */
+export async function memberExists(em: EntityManager, memberId: string): Promise<boolean> {
+  const [row] = await em.execute<{ exists: boolean }[]>('select exists (select 1 from member where id = ?::uuid) as "exists"', [memberId]);
+  return row.exists;
+}
+
+/**
+ * Whether the member exists and was not erased, its row locked FOR KEY SHARE for the rest of
+ * `tx` (db/locks.ts): an erasure (FOR UPDATE) and a tag of the same member come one after the
+ * other, so that no tag is left on an erased member; points writes (FOR NO KEY UPDATE) do not
+ * wait for it.
+ */
+export async function keyShareLiveMember(tx: EntityManager, memberId: string): Promise<boolean> {
+  return (await tx.execute('select 1 from member where id = ? and erased_at is null for key share', [memberId])).length > 0;
+}

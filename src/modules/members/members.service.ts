@@ -7,7 +7,8 @@ import type { Actor } from '../actor';
 import { snapshot, type AuditService } from '../audit/audit.service';
 import { Member, PERSONAL_FIELDS } from './member.entity';
 import {
-  entryTier, exactCount, exactPage, lockMember, memberCount, nameCount, namePage, registrationPage, type MemberRow,
+  entryTier, exactCount, exactPage, keyShareLiveMember, lockMember, memberCount, memberExists as anyMemberWithId, nameCount, namePage, registrationPage,
+  type MemberRow,
 } from './members.repository';
 import { isBirthday, mayChangeBirthday, profileChanges, searchTerms, type PatchableField, type ProfilePatch } from './members.rules';
 
@@ -203,6 +204,19 @@ export class MembersService {
   private toPage<R extends MemberRow>(rows: R[], first: number, cursorOf: (row: R) => string): Page<Member> {
     return pageOf(rows, first, cursorOf, ({ search_key: _, ...row }) => this.em.map(Member, row as Record<string, unknown>));
   }
+}
+
+/** Whether a member with this id exists, erased or not, read with `em` (the caller's). */
+export function memberExists(em: EntityManager, memberId: string): Promise<boolean> {
+  return anyMemberWithId(em, memberId);
+}
+
+/**
+ * In the caller's transaction: whether the member exists and was not erased, its row held FOR
+ * KEY SHARE until `tx` ends (a tag and an erasure of one member come one after the other).
+ */
+export function holdLiveMember(tx: EntityManager, memberId: string): Promise<boolean> {
+  return keyShareLiveMember(tx, memberId);
 }
 
 export function isUuid(id: string): boolean {

@@ -75,15 +75,6 @@ export async function memberCountsByTag(em: EntityManager): Promise<{ id: string
   return rows.map((r) => ({ id: r.id, n: safeInteger(r.n) }));
 }
 
-/**
- * Whether the member exists and was not erased. Cross-module read: the members module's
- * `member` table, by primary key, in the tagging transaction, locked FOR KEY SHARE (db/locks.ts):
- * an erasure (FOR UPDATE) and a tag of the same member come one after the other, so that no tag
- * is left on an erased member; points writes (FOR NO KEY UPDATE) do not wait for it.
- */
-export async function memberExists(tx: EntityManager, memberId: string): Promise<boolean> {
-  return (await tx.execute('select 1 from member where id = ? and erased_at is null for key share', [memberId])).length > 0;
-}
 
 /** Every tag of the member removed (an erasure); the codes it had. */
 export async function removeAllMemberTags(tx: EntityManager, memberId: string): Promise<string[]> {

@@ -3,13 +3,13 @@ import { badInput, notFound } from '../../common/errors';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
-import { isUuid } from '../members/members.service';
+import { holdLiveMember, isUuid } from '../members/members.service';
 import { canonicalFilter, checkFilterReferences, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import type { TagCategory } from './tag.entities';
 import { cycleThrough, readersOf, refreshOrder, TAG_CODE, TAG_CODE_RULE } from './tags.rules';
 import {
   addMemberTag, allowNestedLoops, ensureManualTag, forbidNestedLoops, listTags, lockTag, lockTagDefinitions, memberCountsByTag,
-  memberExists, removeAllMemberTags, removeMemberTag, rulesOfTags, ruleTags, saveTag, syncRuleTagMembers, tagByCode, tagsOfMembers, type TagRow,
+  removeAllMemberTags, removeMemberTag, rulesOfTags, ruleTags, saveTag, syncRuleTagMembers, tagByCode, tagsOfMembers, type TagRow,
 } from './tags.repository';
 
 export type { TagRow } from './tags.repository';
@@ -68,7 +68,7 @@ export class TagsService {
   private async change(actor: Actor, memberId: string, tagCode: string, on: boolean): Promise<void> {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     await inTransaction(this.em, async (tx) => {
-      if (!(await memberExists(tx, memberId))) throw notFound('Member', memberId);
+      if (!(await holdLiveMember(tx, memberId))) throw notFound('Member', memberId);
       if (on) await ensureManualTag(tx, tagCode);
       const tag = await tagByCode(tx, tagCode);
       if (!tag) return; // untagging a tag that never existed changes nothing

@@ -47,9 +47,3 @@ export async function feedPage(em: EntityManager, q: { memberId: string | null; 
   );
   return rows.map(changeRow);
 }
-
-/** Whether the member exists (an empty feed of an unknown member is NOT_FOUND). */
-export async function memberExists(em: EntityManager, memberId: string): Promise<boolean> {
-  const [row] = await em.execute<{ exists: boolean }[]>('select exists (select 1 from member where id = ?::uuid) as "exists"', [memberId]);
-  return row.exists;
-}

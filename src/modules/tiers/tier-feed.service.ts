@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../../common/errors';
-import { isUuid } from '../members/members.service';
-import { feedPage, memberExists, type FeedPosition, type FeedRow } from './tier-feed.repository';
+import { isUuid, memberExists } from '../members/members.service';
+import { feedPage, type FeedPosition, type FeedRow } from './tier-feed.repository';
 
 /**
  * The tier-change feed: every change in commit order, paged by position (tier-feed.repository.ts
