@@ -2,7 +2,7 @@ import { newCouponCode } from '../rewards/rewards.rules';
 import { memberSelection, type MemberSelection } from '../segments/segments.service';
 import * as repo from './campaign-effects.repository';
 import type { ActiveCampaignRow } from './campaign-effects.repository';
-import { matchingCampaigns, type EffectCampaign, type EffectEvent } from './campaigns.rules';
+import { inWindowAt, matchingCampaigns, type EffectCampaign, type EffectEvent } from './campaigns.rules';
 
 export type { EffectEvent, EffectTrigger } from './campaigns.rules';
 export type { PurchaseAwardRow } from './campaign-effects.repository';
@@ -59,8 +59,7 @@ export function campaignPlans(active: ActiveCampaigns, event: EffectEvent): Camp
 
 /** Whether a campaign of one of `triggers` may act on an event at `at` (the one-statement purchase path steps aside for it). */
 export function mayApply(active: ActiveCampaigns, triggers: readonly string[], at: Date): boolean {
-  const t = at.getTime();
-  return active.campaigns.some((c) => triggers.includes(c.trigger) && c.startsAt.getTime() <= t && (c.endsAt == null || t < c.endsAt.getTime()));
+  return active.campaigns.some((c) => triggers.includes(c.trigger) && inWindowAt(c, at));
 }
 
 export const purchaseAwards = repo.purchaseAwards;

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../../common/errors';
 import {
-  awardReversal, campaignIdOf, campaignValues, changedFields, controlArm, lifecycleStep, matchingCampaigns, multiplierExtra, multiplierText, normalizedAudience,
+  awardReversal, campaignIdOf, campaignValues, changedFields, controlArm, inWindowAt, lifecycleStep, matchingCampaigns, multiplierExtra, multiplierText,
+  normalizedAudience,
   type CampaignDefinition, type EffectCampaign,
 } from './campaigns.rules';
 
@@ -166,5 +167,20 @@ describe('awardReversal', () => {
     }
     expect(reversed).toBe(7);
     expect(awardReversal(10, 100, 50, 9)).toBe(0); // never negative
+  });
+});
+
+describe('inWindowAt', () => {
+  const startsAt = new Date('2026-03-01T00:00:00Z');
+  const endsAt = new Date('2026-04-01T00:00:00Z');
+  it('from startsAt inclusive to endsAt exclusive', () => {
+    expect(inWindowAt({ startsAt, endsAt }, startsAt)).toBe(true);
+    expect(inWindowAt({ startsAt, endsAt }, new Date(endsAt.getTime() - 1))).toBe(true);
+    expect(inWindowAt({ startsAt, endsAt }, endsAt)).toBe(false);
+    expect(inWindowAt({ startsAt, endsAt }, new Date(startsAt.getTime() - 1))).toBe(false);
+  });
+  it('without an end, from startsAt on', () => {
+    expect(inWindowAt({ startsAt, endsAt: null }, new Date('2100-01-01T00:00:00Z'))).toBe(true);
+    expect(inWindowAt({ startsAt, endsAt: null }, new Date(startsAt.getTime() - 1))).toBe(false);
   });
 });

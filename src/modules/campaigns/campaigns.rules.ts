@@ -223,9 +223,8 @@ export interface EffectEvent { trigger: EffectTrigger; at: Date; amountCents?: n
  * member's audience, arm, limit and the budget are the database's to check, at the write.
  */
 export function matchingCampaigns<C extends EffectCampaign>(campaigns: readonly C[], e: EffectEvent): { campaign: C; points: number }[] {
-  const t = e.at.getTime();
   return campaigns
-    .filter((c) => c.trigger === e.trigger && c.startsAt.getTime() <= t && (c.endsAt == null || t < c.endsAt.getTime()))
+    .filter((c) => c.trigger === e.trigger && inWindowAt(c, e.at))
     .filter((c) => e.trigger !== 'PURCHASE' || (e.amountCents ?? 0) >= (c.minAmountCents ?? 0))
     .filter((c) => e.trigger !== 'ACTIVITY' || c.activityKind == null || c.activityKind === e.activityKind)
     .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
@@ -233,6 +232,12 @@ export function matchingCampaigns<C extends EffectCampaign>(campaigns: readonly 
       campaign,
       points: (campaign.bonusPoints ?? 0) + ((e.trigger === 'PURCHASE' || e.trigger === 'REFERRAL') && campaign.multiplier ? multiplierExtra(e.basePoints ?? 0, campaign.multiplier) : 0),
     }));
+}
+
+/** Whether `at` is inside a campaign's window [startsAt, endsAt) (a null endsAt: no end). */
+export function inWindowAt(c: { startsAt: Date; endsAt: Date | null }, at: Date): boolean {
+  const t = at.getTime();
+  return c.startsAt.getTime() <= t && (c.endsAt == null || t < c.endsAt.getTime());
 }
 
 /**
