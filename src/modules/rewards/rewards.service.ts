@@ -83,7 +83,6 @@ function couponKeyOf(raw: string): string {
 
 const refused = (r: CouponRefusal) => couponNotUsable(r.status, r.message, r.field ? { field: r.field } : {});
 
-export { newCouponCode } from './rewards.rules';
 
 /** The catalogue and redemptions: eligibility, stock, limit and balance checked in one transaction. */
 export class RewardsService {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, badInput, ErrorCode, notFound } from '../../common/errors';
 import { bigintArg, decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
@@ -12,7 +12,7 @@ import {
   deleteEndpoint, deliveriesPage, insertDelivery, insertEndpoint, insertPingEvent, listEndpoints, lockDelivery, lockEndpoint, pendingDelivery,
   rotateSecret, updateEndpoint, type DeliveryRow, type EndpointRow,
 } from './webhook-endpoints.repository';
-import { newSecret, normalizeEventTypes, urlProblem, type UrlPolicy } from './webhooks.rules';
+import { normalizeEventTypes, urlProblem, type UrlPolicy } from './webhooks.rules';
 
 export type { DeliveryRow as WebhookDeliveryRow, EndpointRow as WebhookEndpointRow } from './webhook-endpoints.repository';
 
@@ -23,6 +23,9 @@ export interface WebhookEndpointInput { url: string; eventTypes: string[]; activ
 export const ROTATION_GRACE_HOURS = 24;
 
 const DELIVERY_CURSOR = 'whdelivery';
+
+/** A new signing secret: `whsec_` and 32 random bytes (base64url). Random, so here, not among the pure rules. */
+const newSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
 
 /** What an endpoint looks like in the audit log: never its secret. */
 const audited = (e: EndpointRow) => ({ url: e.url, eventTypes: e.eventTypes, active: e.active });

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { ALL_WEBHOOK_EVENTS, isWebhookEventType } from './webhook-events.rules';
 
 /**
@@ -48,11 +48,6 @@ export function parseSignatureHeader(header: string): { t: number | null; v1: st
 export function secretsInForce(e: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }, now: Date): string[] {
   const previous = e.previousSecret && e.previousSecretExpiresAt && e.previousSecretExpiresAt.getTime() > now.getTime() ? [e.previousSecret] : [];
   return [e.secret, ...previous];
-}
-
-/** A new signing secret: `whsec_` and 32 random bytes (base64url). */
-export function newSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
 }
 
 /** What the API shows of a secret: its last 4 characters. */
