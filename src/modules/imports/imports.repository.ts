@@ -671,11 +671,3 @@ export async function hasEntryTier(em: EntityManager): Promise<boolean> {
   return r.exists;
 }
 
-/** The programme's settings an import needs. Reads program (the program module's table): its one row. */
-export async function programSettings(em: EntityManager): Promise<{ pointsPerUnit: number; expiryMonths: number | null; windowMonths: number; validityMonths: number }> {
-  const [r] = await em.execute<{ pointsPerUnit: string; expiryMonths: number | null; windowMonths: number; validityMonths: number }[]>(
-    `select points_per_unit::text as "pointsPerUnit", points_expiry_months as "expiryMonths", qualification_window_months as "windowMonths",
-       tier_validity_months as "validityMonths" from program where id = 1`,
-  );
-  return { ...r, pointsPerUnit: Number(r.pointsPerUnit) };
-}

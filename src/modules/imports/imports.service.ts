@@ -9,6 +9,7 @@ import { inTransaction } from '../../db/transaction';
 import { actorLabel, type Actor } from '../actor';
 import type { PointsService } from '../points/points.service';
 import { programmeConfigOf } from '../program/programme-config.service';
+import { programmeSettings } from '../program/program.service';
 import type { TierEngine } from '../tiers/tier-engine.service';
 import { emitWebhookEvent, suppressRowEvents } from '../webhooks/webhooks.service';
 import type { ImportFormat, ImportKind, ImportMode, ImportPhase } from './import.entities';
@@ -201,8 +202,8 @@ export class ImportsService {
     if (!(await repo.hasEntryTier(own))) {
       throw new AppError(ErrorCode.CONFLICT, 'The programme has no entry tier (rank 0): create one with upsertTier, then import the file again');
     }
-    const p = await repo.programSettings(own);
-    const settings = { windowMonths: p.windowMonths, validityMonths: p.validityMonths, expiryMonths: p.expiryMonths };
+    const p = await programmeSettings(own);
+    const settings = { windowMonths: p.windowMonths, validityMonths: p.validityMonths, expiryMonths: p.pointsExpiryMonths };
     await this.byRanges(own, id, async (range) => this.inOwnTransaction(own, connection, async (tx) => {
       await repo.insertNewMembers(tx, id, range, at, settings);
       await repo.addDone(tx, id, await repo.updateProfiles(tx, id, range));
@@ -210,7 +211,7 @@ export class ImportsService {
   }
 
   private async applyHistory(own: EntityManager, connection: PgConnection, id: string): Promise<void> {
-    const p = await repo.programSettings(own);
+    const p = await programmeSettings(own);
     await repo.createAffected(own, id);
     // No member lock while the facts go in: they earn nothing and change no tier (a purchase
     // recorded meanwhile decides on the ledger it reads, as it would had it come first); the

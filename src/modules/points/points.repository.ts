@@ -178,25 +178,6 @@ export async function addQualifying(tx: EntityManager, memberId: string, occurre
   await tx.execute('select add_qualifying(?, ?, ?, ?, ?)', [memberId, occurredAt, points, source, countsFrom]);
 }
 
-export interface ProgramSettings {
-  pointsPerUnit: number;
-  pointsExpiryMonths: number | null;
-  pointsPendingDays: number;
-  allowNegativeBalance: boolean;
-  /** The programme's IANA time zone (what a day is: the activity cap's). */
-  timeZone: string;
-}
-
-/** Reads program (the program module's table): its one row's ledger settings. */
-export async function programSettings(em: EntityManager): Promise<ProgramSettings> {
-  const rows = await em.execute(
-    `select points_per_unit::float8 as "pointsPerUnit", points_expiry_months as "pointsExpiryMonths",
-       points_pending_days as "pointsPendingDays", allow_negative_balance as "allowNegativeBalance", time_zone as "timeZone"
-       from program where id = 1`,
-  );
-  return rows[0] as ProgramSettings;
-}
-
 // ---- purchases ------------------------------------------------------------------------
 
 export interface NewPurchase {

@@ -22,6 +22,7 @@ import { suppressRowEvents } from '../webhooks/webhooks.service';
 import { UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
 import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
+import { programmeSettings, type ProgrammeSettings } from '../program/program.service';
 import {
   awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, sourceAwards, type ActiveCampaigns, type EffectEvent,
 } from '../campaigns/campaign-effects.service';
@@ -519,7 +520,7 @@ export class PointsService {
   async registrationEffects(tx: EntityManager, memberId: string, at: Date): Promise<void> {
     const active = await this.campaignsNow(tx);
     if (!mayApply(active, ['REGISTRATION'], at)) return;
-    const settings = await repo.programSettings(tx);
+    const settings = await programmeSettings(tx);
     const account: repo.AccountRow = { balance: 0, lifetimeEarned: 0 };
     await this.applyCampaigns(tx, account, active, memberId, `registration:${memberId}`, { trigger: 'REGISTRATION', at }, this.spendableLot(at, settings.pointsExpiryMonths), 'memberId');
   }
@@ -570,7 +571,7 @@ export class PointsService {
   private async rerate(tx: EntityManager, account: repo.AccountRow, memberId: string, list: RerateAt[]): Promise<void> {
     for (const r of list) {
       const p = await repo.purchaseToRerate(tx, r.orderId);
-      const ppu = p.ppu ?? (await repo.programSettings(tx)).pointsPerUnit;
+      const ppu = p.ppu ?? (await programmeSettings(tx)).pointsPerUnit;
       const earned = earnedPoints(p.amountCents, ppu, r.multiplier);
       const reversed = Number((BigInt(earned) * BigInt(p.refundedCents)) / BigInt(p.amountCents));
       await repo.setPurchaseEarning(tx, r.orderId, earned, reversed, r.tierId);
@@ -591,7 +592,7 @@ export class PointsService {
     if (net > 0) {
       // The credit expires with the lot it goes to (the purchase's, or a new one dated at the
       // purchase): its transaction says when, as an EARN's and an adjustment's do (and so does its points.adjusted event).
-      const settings = p.lotId ? null : await repo.programSettings(tx);
+      const settings = p.lotId ? null : await programmeSettings(tx);
       const activatesAt = settings ? addDaysUtc(p.occurredAt, settings.pointsPendingDays) : null;
       const expiresAt = settings ? lotExpiry(activatesAt!, settings.pointsExpiryMonths, addMonthsUtc) : p.expiresAt;
       const txn = await repo.insertTransaction(tx, {
@@ -797,7 +798,7 @@ export class PointsService {
    * (`fromExpired`): they are recorded but move nothing on the balance.
    */
   private async planRefund(tx: EntityManager, memberId: string, p: repo.RefundedPurchase, points: number, occurredAt: Date): Promise<RefundDebit> {
-    const settings = await repo.programSettings(tx);
+    const settings = await programmeSettings(tx);
     const gone = await repo.lotsExpiredSince(tx, memberId, occurredAt);
     const lots = [...await this.settleDebts(tx, memberId, await repo.openLots(tx, memberId), occurredAt), ...gone];
     const own = lots.find((l) => l.id === p.lotId);
@@ -935,7 +936,7 @@ export class PointsService {
       const balanceBefore = account.balance; // credit and debit move `account` on
       let txn: TransactionRow;
       if (input.amount > 0) {
-        const settings = await repo.programSettings(tx);
+        const settings = await programmeSettings(tx);
         ({ transaction: txn } = await this.credit(tx, account, {
           memberId, type: 'ADJUST', amount: input.amount, occurredAt, activatesAt: occurredAt,
           expiresAt: lotExpiry(occurredAt, settings.pointsExpiryMonths, addMonthsUtc), field: 'amount',
@@ -1139,7 +1140,7 @@ export class PointsService {
     return idempotentWrite(this.em, replay, () => withinPointsRange('kind', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
       if (settled) return settled;
-      const settings = await repo.programSettings(tx);
+      const settings = await programmeSettings(tx);
       const { day, points, qualifying } = await this.activityGrant(tx, memberId, input.kind, occurredAt, settings.timeZone, actor.role === 'member');
       const transaction = points > 0 ? await this.earnActivity(tx, account, memberId, input, points, occurredAt, settings) : null;
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
@@ -1154,7 +1155,7 @@ export class PointsService {
 
   /** An activity's campaign effects: ACTIVITY campaigns (source 'activity:<key>'), then TIER_UPGRADE ones when it upgraded the member. */
   private async activityCampaigns(
-    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RecordActivityInput, at: Date, settings: repo.ProgramSettings, tierChange: TierChangeRef | null,
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RecordActivityInput, at: Date, settings: ProgrammeSettings, tierChange: TierChangeRef | null,
   ): Promise<number> {
     const active = await this.campaignsNow(tx);
     if (!mayApply(active, ['ACTIVITY', 'TIER_UPGRADE'], at)) return 0;
@@ -1198,7 +1199,7 @@ export class PointsService {
 
   /** An activity's points: spendable at once, expiring pointsExpiryMonths later. */
   private async earnActivity(
-    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RecordActivityInput, points: number, occurredAt: Date, settings: repo.ProgramSettings,
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RecordActivityInput, points: number, occurredAt: Date, settings: ProgrammeSettings,
   ): Promise<TransactionRow> {
     const { transaction } = await this.credit(tx, account, {
       memberId, type: 'EARN', amount: points, occurredAt, activatesAt: occurredAt,

@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared } from '../../db/entity-manager';
+import { withDates } from '../../db/rows';
 import { type DowngradePolicy, Program } from './program.entity';
 import { PURCHASE_DAY_INDEX, purchaseDayIndexSql } from '../points/points.entities';
 
@@ -9,6 +10,40 @@ const SETTINGS_ID = 1;
 
 export function programSettings(em: EntityManager): Promise<Program> {
   return em.findOneOrFail(Program, SETTINGS_ID);
+}
+
+/**
+ * The programme's settings as the other modules' statements decide with them, read in the
+ * caller's transaction or EntityManager (raw SQL: a SQL-only transaction may read it too). One
+ * row, one statement; each module takes its fields (the points ledger, the tier engine, imports,
+ * the retention refresh).
+ */
+export interface ProgrammeSettings {
+  pointsPerUnit: number;
+  pointsExpiryMonths: number | null;
+  pointsPendingDays: number;
+  allowNegativeBalance: boolean;
+  /** The programme's IANA time zone (what a day is). */
+  timeZone: string;
+  /** The tier qualification window and a tier's validity, in months. */
+  windowMonths: number;
+  validityMonths: number;
+  policy: DowngradePolicy;
+  noticeDays: number;
+  /** The latest review run's asOf. */
+  reviewedThrough: Date | null;
+  churnHorizonDays: number;
+}
+
+export async function settingsRow(em: EntityManager): Promise<ProgrammeSettings> {
+  const [row] = await em.execute<ProgrammeSettings[]>(
+    `select points_per_unit::float8 as "pointsPerUnit", points_expiry_months as "pointsExpiryMonths", points_pending_days as "pointsPendingDays",
+       allow_negative_balance as "allowNegativeBalance", time_zone as "timeZone", qualification_window_months as "windowMonths",
+       tier_validity_months as "validityMonths", downgrade_policy as policy, tier_notice_days as "noticeDays",
+       tier_reviewed_through as "reviewedThrough", churn_horizon_days as "churnHorizonDays"
+     from program where id = 1`,
+  );
+  return withDates(row, ['reviewedThrough']);
 }
 
 /** Lock: the settings row (`for update`), for an update of the settings in the caller's transaction. */

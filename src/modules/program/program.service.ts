@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
 import { type DowngradePolicy, Program } from './program.entity';
-import { lockProgram, postgresKnowsZone, programSettings, rebuildPurchaseDayIndex } from './program.repository';
+import { lockProgram, postgresKnowsZone, programSettings, rebuildPurchaseDayIndex, settingsRow, type ProgrammeSettings } from './program.repository';
 import { validateThresholds } from '../retention/retention.rules';
 import { canonicalTimeZone, isTimeZone } from '../../common/local-time.rules';
 
@@ -82,6 +82,17 @@ function checkChanges(c: ProgramChanges): void {
       throw badInput(field, `${field} must be an integer from ${min} to ${max}`);
     }
   }
+}
+
+export type { ProgrammeSettings } from './program.repository';
+
+/**
+ * The programme's settings, read with `em` (the caller's transaction, SQL-only ones included):
+ * how the points ledger, the tier engine, imports and the retention refresh read the program
+ * row, each taking its fields, rather than each with a statement of its own over this module's table.
+ */
+export function programmeSettings(em: EntityManager): Promise<ProgrammeSettings> {
+  return settingsRow(em);
 }
 
 export class ProgramService {

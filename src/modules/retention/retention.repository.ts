@@ -309,12 +309,6 @@ async function inOrder(em: EntityManager, statements: readonly string[]): Promis
 
 // ——— The refresh, in the order it runs ———
 
-/** The churn horizon in days and the programme's time zone (what a day is). Reads program (the program module's table): one row. */
-export async function refreshSettings(em: EntityManager): Promise<{ horizon: number; timeZone: string }> {
-  const [row] = await rowsOf<{ horizon: number; timeZone: string }>(em, 'select churn_horizon_days as horizon, time_zone as "timeZone" from program where id = 1');
-  return row;
-}
-
 /**
  * The day of the programme's first purchase, which bounds how far back the supervised classifier
  * can be trained: from the current rows (a scan of member_retention, not of the purchases), or

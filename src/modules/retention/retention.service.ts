@@ -9,6 +9,7 @@ import {
 } from './churn.fit';
 import { refreshRuleTags } from '../tags/tags.service';
 import { chooseChurnMethod, expectedPurchases, trainingWindow, type BgNbdParams, type ChurnMethod } from './churn.rules';
+import { programmeSettings } from '../program/program.service';
 import * as repo from './retention.repository';
 import { redemptionRate, RFM_SEGMENTS, type RfmSegment } from './retention.rules';
 import type { BuildInput, ChurnModelRow, FactDates, GrowthRow, Half, PointsFlowRow, Previous, RetentionRow, TransitionCount } from './retention.repository';
@@ -116,7 +117,7 @@ export class RetentionService {
    * Days are programme-local: asOf's day and every purchase's are in the programme's time zone.
    */
   private async planRefresh(asOf: Date): Promise<RefreshPlan> {
-    const { horizon, timeZone } = await repo.refreshSettings(this.em);
+    const { churnHorizonDays: horizon, timeZone } = await programmeSettings(this.em);
     const asOfDay = localDayNumber(asOf, timeZone);
     const firstDay = await repo.firstPurchaseDay(this.em, timeZone);
     const backtestDay = asOfDay - horizon;

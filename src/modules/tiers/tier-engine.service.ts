@@ -11,6 +11,7 @@ import { isUuid } from '../members/members.service';
 import type { TierChangeKind } from './tier-change.entities';
 import { TIER_CHANGED, TIER_NOTICE } from './tier.events';
 import * as reviews from './tier-review.repository';
+import { programmeSettings } from '../program/program.service';
 import * as repo from './tiers.repository';
 import type { MemberTierBefore, NewTierChange, Rung, StoredChange, TierChangeRow, TierNoticeRow, TierSettings } from './tiers.repository';
 import {
@@ -149,7 +150,7 @@ export class TierEngine {
     // No such member (a member token whose subject the programme does not hold): NOT_FOUND, as its writes answer.
     if (!m) throw notFound('Member', memberId);
     if (!m.stale) return m.tierId;
-    const s = await repo.tierSettings(em);
+    const s = await programmeSettings(em);
     const ladder = await repo.ladder(em);
     const h = await this.historyFrom(em, s, ladder, memberId, at);
     const { changes } = tierTimeline({ ladder, rules: s, start: h.start, from: at, facts: h.facts, overrides: h.overrides, horizon: h.horizon });
@@ -175,7 +176,7 @@ export class TierEngine {
    * The caller holds the member's lock.
    */
   private async rebuild(tx: EntityManager, memberId: string, from: Date): Promise<Rebuilt> {
-    const s = await repo.tierSettings(tx);
+    const s = await programmeSettings(tx);
     const ladder = await repo.ladder(tx);
     const h = await this.historyFrom(tx, s, ladder, memberId, from);
     const { changes, state } = tierTimeline({ ladder, rules: s, start: h.start, from, facts: h.facts, overrides: h.overrides, horizon: h.horizon });
@@ -253,7 +254,7 @@ export class TierEngine {
    * tiers if need be.
    */
   async upgradeIfQualified(tx: EntityManager, memberId: string, at: Date): Promise<TierOutcome> {
-    const s = await repo.tierSettings(tx);
+    const s = await programmeSettings(tx);
     const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(at, -s.windowMonths), at);
     const member = await repo.memberTier(tx, memberId);
     const plan = this.planUpgrade({ ...s, ladder: await repo.ladder(tx) }, memberId, member.tierId, q, at);
@@ -305,7 +306,7 @@ export class TierEngine {
    */
   async recountWindows(): Promise<void> {
     await inTransaction(this.em, async (tx) => {
-      const s = await repo.tierSettings(tx);
+      const s = await programmeSettings(tx);
       await reviews.recountWindowCounters(tx, s.windowMonths);
     });
   }
@@ -320,7 +321,7 @@ export class TierEngine {
    */
   async settleImported(tx: EntityManager, memberIds: string[], asOf: Date): Promise<number> {
     if (!memberIds.length) return 0;
-    const s = await repo.tierSettings(tx);
+    const s = await programmeSettings(tx);
     const upgraded = await reviews.upgradeFromWindows(tx, memberIds, asOf, s);
     await reviews.recountWindowCountersOf(tx, memberIds, s.windowMonths);
     return upgraded;
@@ -332,7 +333,7 @@ export class TierEngine {
    */
   async recountWindowsOf(tx: EntityManager, memberIds: string[]): Promise<void> {
     if (!memberIds.length) return;
-    const s = await repo.tierSettings(tx);
+    const s = await programmeSettings(tx);
     await reviews.recountWindowCountersOf(tx, memberIds, s.windowMonths);
   }
 
@@ -445,7 +446,7 @@ export class TierEngine {
   }
 
   private async reviewBatchOn(tx: EntityManager, b: reviews.ReviewBatch, asOf: Date): Promise<BatchOutcome> {
-    const s = await repo.tierSettings(tx);
+    const s = await programmeSettings(tx);
     const r = await reviews.reviewBatch(tx, s, b, asOf, this.changesTopic);
     // From the batch's own connection, which the review's pace leaves out (notifyFromConnectionAfterCommit).
     if (r.outboxId) notifyOutboxFromConnection(tx, r.outboxId);
@@ -465,7 +466,7 @@ export class TierEngine {
    */
   async sendNotices(asOf: Date): Promise<{ processed: number; changed: number }> {
     return inTransaction(this.em, async (tx) => {
-      const s = await repo.tierSettings(tx);
+      const s = await programmeSettings(tx);
       const run = await reviews.insertNotices(tx, asOf, addDaysUtc(asOf, s.noticeDays), s.windowMonths);
       // One outbox row per transaction, whatever the number of notices (a notices run writes one, not thousands).
       if (this.options.outbox) await publishEvents(tx, TIER_NOTICE, run.notices);
@@ -492,7 +493,7 @@ export class TierEngine {
       const tier = await repo.tierByCode(tx, tierCode);
       if (!tier) throw notFound('Tier', tierCode);
       const m = await repo.memberTier(tx, memberId);
-      const s = await repo.tierSettings(tx);
+      const s = await programmeSettings(tx);
       // A past expiresAt is refused for every tier, the entry tier too (which keeps none: it does not expire).
       if (expiresAt && expiresAt <= now) throw badInput('expiresAt', 'expiresAt must be in the future');
       const until = tier.rank === 0 ? null : (expiresAt ?? addMonthsUtc(now, s.validityMonths));
@@ -515,7 +516,7 @@ export class TierEngine {
   // ---- reads ------------------------------------------------------------------------
 
   async progress(memberIds: readonly string[], now = new Date()): Promise<Map<string, TierProgressRow>> {
-    const s = await repo.tierSettings(this.em);
+    const s = await programmeSettings(this.em);
     const ladder = await repo.ladder(this.em);
     const rows = await repo.progressCounts(this.em, memberIds, now, s.windowMonths);
     const out = new Map<string, TierProgressRow>();

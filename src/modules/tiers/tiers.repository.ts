@@ -81,15 +81,6 @@ export async function unknownTierCodes(em: EntityManager, codes: readonly string
   return rows.map((r) => r.code);
 }
 
-/** Reads the program row (the program module's table): the settings every tier decision takes. */
-export async function tierSettings(em: EntityManager): Promise<TierSettings> {
-  const [s] = await em.execute<TierSettings[]>(
-    `select qualification_window_months as "windowMonths", tier_validity_months as "validityMonths",
-       downgrade_policy as policy, tier_notice_days as "noticeDays", tier_reviewed_through as "reviewedThrough" from program where id = 1`,
-  );
-  return withDates(s, ['reviewedThrough']);
-}
-
 export async function ladder(em: EntityManager): Promise<Rung[]> {
   return em.execute<Rung[]>(
     `select id, rank, qualifying_points as "qualifyingPoints", retain_points as "retainPoints", points_multiplier::float8 as multiplier
