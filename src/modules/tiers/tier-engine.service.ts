@@ -13,9 +13,9 @@ import { TIER_CHANGED, TIER_NOTICE } from './tier.events';
 import * as reviews from './tier-review.repository';
 import { programmeSettings } from '../program/program.service';
 import * as repo from './tiers.repository';
-import type { MemberTierBefore, NewTierChange, Rung, StoredChange, TierChangeRow, TierNoticeRow, TierSettings } from './tiers.repository';
+import type { NewTierChange, Rung, StoredChange, TierChangeRow, TierNoticeRow, TierSettings } from './tiers.repository';
 import {
-  evaluateUpgrade, isOverrideReason, rankHeldAt, tierProgressOf, tierTimeline, UPGRADE_REASON,
+  evaluateUpgrade, horizonOf, overridesIn, rankHeldAt, stateBefore, tierProgressOf, tierTimeline, UPGRADE_REASON,
   type QualifyingFact, type TierOverride, type TierProgressFigures, type TierState, type TimelineChange,
 } from './tiers.rules';
 
@@ -542,33 +542,4 @@ export class TierEngine {
   async notices(memberId: string): Promise<TierNoticeRow[]> {
     return repo.noticesByIds(this.em, await repo.noticeIdsOf(this.em, memberId));
   }
-}
-
-/**
- * The state held just before a rebuild's `from`: the last change before it; with none, the tier
- * the first later change started from; with no history at all, the member row (data loaded
- * around the app).
- */
-function stateBefore(ladder: Rung[], m: MemberTierBefore, old: StoredChange[]): TierState {
-  const rank = (id: string) => ladder.find((t) => t.id === id)!.rank;
-  if (m.prevTierId) return { rank: rank(m.prevTierId), since: m.prevSince ?? m.joinedAt, expiresAt: m.prevExpiresAt };
-  if (old.length) return { rank: old[0].fromTierId ? rank(old[0].fromTierId) : 0, since: m.joinedAt, expiresAt: null };
-  return { rank: rank(m.tierId), since: m.since, expiresAt: m.expiresAt };
-}
-
-/** The admin overrides among the recorded changes: a rebuild keeps them. */
-function overridesIn(ladder: Rung[], old: StoredChange[]): TierOverride[] {
-  return old.filter((c) => isOverrideReason(c.reason))
-    .map((c) => ({ at: c.occurredAt, toRank: ladder.find((t) => t.id === c.toTierId)!.rank, expiresAt: c.expiresAt, reason: c.reason }));
-}
-
-/**
- * How far a rebuild records reviews: the member's horizon, and never short of what is recorded.
- * A run as of a future date recorded reviews at instants still ahead (its tier_reviewed_through
- * stops at the moment it ran). A rebuild decides those reviews again on the facts; dropping them
- * would put the member back on the tier they took away, and no change would say so (the
- * downgrade was pushed, its undoing would not be).
- */
-function horizonOf(m: MemberTierBefore, old: StoredChange[]): Date {
-  return new Date(Math.max(m.horizon.getTime(), ...old.map((c) => c.occurredAt.getTime())));
 }

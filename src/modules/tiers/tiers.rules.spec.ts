@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
-  evaluateUpgrade, rankHeldAt, reviewDecision, tierProgressOf, tierTimeline, upgradeSteps, validateLadder, type QualifyingFact, type TierRung,
+  evaluateUpgrade, horizonOf, overridesIn, rankHeldAt, reviewDecision, stateBefore, tierProgressOf, tierTimeline, upgradeSteps, validateLadder,
+  type QualifyingFact, type RecordedChange, type TierBefore, type TierRung,
 } from './tiers.rules';
 
 const LADDER: TierRung[] = [
@@ -134,5 +135,49 @@ describe('upgradeSteps', () => {
         }
       },
     ));
+  });
+});
+
+describe('a rebuild\'s starting point (stateBefore, overridesIn, horizonOf)', () => {
+  const d = (iso: string) => new Date(`${iso}T00:00:00Z`);
+  const member: TierBefore = {
+    tierId: 'g', since: d('2026-05-01'), expiresAt: d('2027-05-01'), joinedAt: d('2025-01-01'),
+    prevTierId: null, prevExpiresAt: null, prevSince: null, horizon: d('2026-06-01'),
+  };
+  const change = (o: Partial<RecordedChange>): RecordedChange => ({
+    fromTierId: 'b', toTierId: 's', reason: 'qualifying points reached', occurredAt: d('2026-03-01'), expiresAt: d('2027-03-01'), ...o,
+  });
+
+  it('starts from the last change before `from` when there is one', () => {
+    const m = { ...member, prevTierId: 's', prevSince: d('2026-02-01'), prevExpiresAt: d('2027-02-01') };
+    expect(stateBefore(LADDER, m, [change({})])).toEqual({ rank: 1, since: d('2026-02-01'), expiresAt: d('2027-02-01') });
+    expect(stateBefore(LADDER, { ...m, prevSince: null }, [])).toEqual({ rank: 1, since: member.joinedAt, expiresAt: d('2027-02-01') });
+  });
+
+  it('else from the tier the first later change started from (rank 0 when it had none), since joining, unexpiring', () => {
+    expect(stateBefore(LADDER, member, [change({ fromTierId: 's', toTierId: 'g' })])).toEqual({ rank: 1, since: member.joinedAt, expiresAt: null });
+    expect(stateBefore(LADDER, member, [change({ fromTierId: null })])).toEqual({ rank: 0, since: member.joinedAt, expiresAt: null });
+  });
+
+  it('else from the member row (no history at all)', () => {
+    expect(stateBefore(LADDER, member, [])).toEqual({ rank: 2, since: member.since, expiresAt: member.expiresAt });
+  });
+
+  it('keeps the overrides and imported opening tiers among the recorded changes, at their instants', () => {
+    const old = [
+      change({}),
+      change({ toTierId: 'p', reason: 'override: VIP', occurredAt: d('2026-04-01'), expiresAt: d('2026-10-01') }),
+      change({ fromTierId: null, toTierId: 'g', reason: 'import', occurredAt: d('2025-01-01'), expiresAt: null }),
+    ];
+    expect(overridesIn(LADDER, old)).toEqual([
+      { at: d('2026-04-01'), toRank: 3, expiresAt: d('2026-10-01'), reason: 'override: VIP' },
+      { at: d('2025-01-01'), toRank: 2, expiresAt: null, reason: 'import' },
+    ]);
+  });
+
+  it('records reviews up to the member\'s horizon, and never short of a change already recorded', () => {
+    expect(horizonOf(member, [change({})])).toEqual(d('2026-06-01'));
+    expect(horizonOf(member, [change({ occurredAt: d('2026-09-01') })])).toEqual(d('2026-09-01'));
+    expect(horizonOf(member, [])).toEqual(d('2026-06-01'));
   });
 });

@@ -92,6 +92,46 @@ export const IMPORT_REASON = 'import';
 /** Whether a recorded change is one a rebuild keeps as it is (an admin override or an imported opening tier). */
 export const isOverrideReason = (reason: string): boolean => reason.startsWith(OVERRIDE_PREFIX) || reason === IMPORT_REASON;
 
+/** A tier of the ladder as a rebuild reads recorded changes with it: its id and rank. */
+export interface LadderRung { id: string; rank: number }
+/** A recorded tier change as a rebuild reads it. */
+export interface RecordedChange { fromTierId: string | null; toTierId: string; reason: string; occurredAt: Date; expiresAt: Date | null }
+/** What a rebuild knows of the member before its `from`: its row, the last change before `from`, and how far its facts reach. */
+export interface TierBefore {
+  tierId: string; since: Date; expiresAt: Date | null; joinedAt: Date;
+  prevTierId: string | null; prevExpiresAt: Date | null; prevSince: Date | null;
+  horizon: Date;
+}
+
+/**
+ * The state held just before a rebuild's `from`: the last change before it; with none, the tier
+ * the first later change started from; with no history at all, the member row (data loaded
+ * around the app).
+ */
+export function stateBefore(ladder: readonly LadderRung[], m: TierBefore, old: readonly RecordedChange[]): TierState {
+  const rank = (id: string) => ladder.find((t) => t.id === id)!.rank;
+  if (m.prevTierId) return { rank: rank(m.prevTierId), since: m.prevSince ?? m.joinedAt, expiresAt: m.prevExpiresAt };
+  if (old.length) return { rank: old[0].fromTierId ? rank(old[0].fromTierId) : 0, since: m.joinedAt, expiresAt: null };
+  return { rank: rank(m.tierId), since: m.since, expiresAt: m.expiresAt };
+}
+
+/** The admin overrides (and imported opening tiers) among the recorded changes: a rebuild keeps them. */
+export function overridesIn(ladder: readonly LadderRung[], old: readonly RecordedChange[]): TierOverride[] {
+  return old.filter((c) => isOverrideReason(c.reason))
+    .map((c) => ({ at: c.occurredAt, toRank: ladder.find((t) => t.id === c.toTierId)!.rank, expiresAt: c.expiresAt, reason: c.reason }));
+}
+
+/**
+ * How far a rebuild records reviews: the member's horizon, and never short of what is recorded.
+ * A run as of a future date recorded reviews at instants still ahead (its tier_reviewed_through
+ * stops at the moment it ran). A rebuild decides those reviews again on the facts; dropping them
+ * would put the member back on the tier they took away, and no change would say so (the
+ * downgrade was pushed, its undoing would not be).
+ */
+export function horizonOf(m: { horizon: Date }, old: readonly { occurredAt: Date }[]): Date {
+  return new Date(Math.max(m.horizon.getTime(), ...old.map((c) => c.occurredAt.getTime())));
+}
+
 /** Q at `at`: points dated in (at − window, at] that count by `at`, never below 0. */
 export function qualifyingAt(facts: QualifyingFact[], at: Date, windowMonths: number): number {
   const start = addMonthsUtc(at, -windowMonths).getTime();
