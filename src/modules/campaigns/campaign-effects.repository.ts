@@ -26,6 +26,22 @@ export async function sourceAwards(tx: EntityManager, memberId: string, source: 
 }
 
 /**
+ * The campaigns that gave the member an award for an upgrade into `toTierId` that this
+ * transaction superseded: a backdated fact moved that upgrade (the history rebuilt from it,
+ * the recorded change superseded and the same upgrade recorded at its new instant). Reads the
+ * tiers module's tier_change (its `xact_id`, this transaction's, says the rebuild was this one).
+ */
+export async function campaignsOfMovedUpgrade(tx: EntityManager, memberId: string, toTierId: string): Promise<string[]> {
+  const rows = await tx.execute<{ id: string }[]>(
+    `select distinct a.campaign_id::text as id
+     from tier_change c join campaign_award a on a.member_id = c.member_id and a.source = 'tier:' || c.id
+     where c.member_id = ? and c.kind = 'UPGRADE' and c.to_tier_id = ? and c.superseded_at is not null and c.xact_id = pg_current_xact_id()`,
+    [memberId, toTierId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
  * Records what a refund reversed of an award (`points`) and what of that it could not take back
  * (`unrecovered`: the member had spent it), and gives the campaign's budget what came back.
  */

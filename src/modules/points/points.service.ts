@@ -24,7 +24,7 @@ import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import { programmeSettings, type ProgrammeSettings } from '../program/program.service';
 import {
-  awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, sourceAwards, type ActiveCampaigns, type EffectEvent,
+  awardedPoints, campaignPlans, campaignsOf, campaignsOfMovedUpgrade, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, sourceAwards, type ActiveCampaigns, type EffectEvent,
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
@@ -448,7 +448,7 @@ export class PointsService {
       if (effects) bonusPoints = await this.settleEffects(tx, account, await repo.campaignEffects(tx, effects), effects, 'amount');
     }
     if (earned.tierChange?.kind === 'UPGRADE') {
-      bonusPoints += await this.applyCampaigns(tx, account, active, p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at: p.occurredAt },
+      bonusPoints += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, earned.tierChange), p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at: p.occurredAt },
         this.spendableLot(p.occurredAt, config.pointsExpiryMonths), 'amount');
     }
     return { ...earned, bonusPoints };
@@ -462,6 +462,18 @@ export class PointsService {
     if (!plans.length) return null;
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
     return { memberId: p.memberId, source: `purchase:${p.input.orderId}`, at: p.occurredAt, ledger, activatesAt, expiresAt, plans };
+  }
+
+  /**
+   * The campaigns that may reward the upgrade `change`: one award per upgrade. When a backdated
+   * fact moved an upgrade (this transaction superseded the recorded change and recorded the same
+   * upgrade, into the same tier, at its new instant), the campaigns that rewarded the recorded
+   * one are left out: their award stands for it (it gave twice before).
+   */
+  private async upgradeCampaigns(tx: EntityManager, active: ActiveCampaigns, change: TierChangeRef): Promise<ActiveCampaigns> {
+    if (!active.campaigns.some((c) => c.trigger === 'TIER_UPGRADE')) return active;
+    const rewarded = new Set(await campaignsOfMovedUpgrade(tx, change.memberId, change.toTierId));
+    return rewarded.size ? { ...active, campaigns: active.campaigns.filter((c) => !rewarded.has(c.id)) } : active;
   }
 
   /** A campaign lot spendable at once (activities, registrations, upgrades), expiring as an activity's points do. */
@@ -1161,7 +1173,9 @@ export class PointsService {
     if (!mayApply(active, ['ACTIVITY', 'TIER_UPGRADE'], at)) return 0;
     const lot = this.spendableLot(at, settings.pointsExpiryMonths);
     let given = await this.applyCampaigns(tx, account, active, memberId, `activity:${input.idempotencyKey}`, { trigger: 'ACTIVITY', at, activityKind: input.kind }, lot, 'kind');
-    if (tierChange?.kind === 'UPGRADE') given += await this.applyCampaigns(tx, account, active, memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at }, lot, 'kind');
+    if (tierChange?.kind === 'UPGRADE') {
+      given += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, tierChange), memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at }, lot, 'kind');
+    }
     return given;
   }
 

@@ -1,0 +1,82 @@
+// A TIER_UPGRADE campaign rewards an upgrade once. A store back end syncing late posts a
+// purchase dated before an upgrade already recorded and rewarded: the member's history is rebuilt,
+// the recorded upgrade superseded and the same upgrade recorded at its earlier instant. It is
+// one upgrade: the campaign's award stands for it, and no second award is given (it gave twice).
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
+
+let s: TestServer;
+let n = 0;
+const key = (p: string) => `${p}-${++n}`;
+const HOUR = 3600_000;
+const ago = (h: number) => new Date(Date.now() - h * HOUR).toISOString();
+
+beforeAll(async () => {
+  s = await startTestServer();
+  await createLadder(s); // SILVER at 1000 qualifying points
+  await s.admin('mutation { upsertActivityRule(input: { kind: "EVENT", name: "Event", points: 5, qualifyingPoints: 400, dailyCap: null }) { kind } }');
+});
+afterAll(() => s?.stop());
+
+const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { bonusPoints tierChange { toTier { code } } } }`;
+const ACTIVITY = `mutation($i: RecordActivityInput!) { recordActivity(input: $i) { pointsEarned tierChange { toTier { code } } } }`;
+const STATE = `query($id: ID!, $code: String!) { member(id: $id) { tier { code } tierHistory { kind toTier { code } }
+  pointsHistory(first: 50) { edges { node { type amount } } } } campaign(code: $code) { pointsGiven budgetSpent } }`;
+
+/** Ends the campaigns before it (each test's own applies alone), then starts this one. */
+async function upgradeCampaign(code: string): Promise<void> {
+  const { campaigns } = await s.admin<{ campaigns: { code: string; status: string }[] }>('{ campaigns { code status } }');
+  for (const c of campaigns.filter((x) => x.status === 'ACTIVE')) await s.admin(`mutation($c: String!) { endCampaign(code: $c) { status } }`, { c: c.code });
+  await s.admin(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`, {
+    i: { code, name: code, trigger: 'TIER_UPGRADE', startsAt: ago(24 * 7), bonusPoints: 300, budgetPoints: 10_000, controlPercent: 0 },
+  });
+  await s.admin(`mutation($c: String!) { activateCampaign(code: $c) { status } }`, { c: code });
+}
+const purchase = (memberId: string, amount: number, occurredAt?: string) =>
+  s.admin(PURCHASE, { i: { memberId, orderId: key('o'), amount, ...(occurredAt ? { occurredAt } : {}) } }).then((d) => d.recordPurchase);
+interface State {
+  member: { tierHistory: unknown[]; pointsHistory: { edges: { node: { type: string; amount: number } }[] } };
+  campaign: { pointsGiven: number; budgetSpent: number };
+}
+const stateOf = (id: string, code: string) => s.admin<State>(STATE, { id, code });
+const bonuses = (state: State) => state.member.pointsHistory.edges.filter((e) => e.node.type === 'BONUS').map((e) => e.node.amount);
+
+it('a backdated purchase that moves the upgrade earlier gives no second upgrade award', async () => {
+  await upgradeCampaign('MOVED_UP');
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  expect(await purchase(m, 800, ago(48))).toMatchObject({ bonusPoints: 0, tierChange: null });
+  expect(await purchase(m, 300)).toMatchObject({ bonusPoints: 300, tierChange: { toTier: { code: 'SILVER' } } }); // upgraded now: rewarded
+  // The till's offline sale of yesterday arrives: the upgrade happened yesterday, once.
+  expect(await purchase(m, 300, ago(24))).toMatchObject({ bonusPoints: 0, tierChange: { toTier: { code: 'SILVER' } } });
+  const state = await stateOf(m, 'MOVED_UP');
+  expect(state.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' } }]);
+  expect(bonuses(state)).toEqual([300]);
+  expect(state.campaign).toEqual({ pointsGiven: 300, budgetSpent: 300 });
+  // and simulateCampaign over the same period says the same (it counts upgrades not superseded)
+  const sim = await s.admin(`query($i: CampaignInput!, $f: DateTime!, $t: DateTime!) { simulateCampaign(input: $i, from: $f, to: $t) { pointsWouldGive } }`, {
+    i: { code: 'MOVED_UP', name: 'MOVED_UP', trigger: 'TIER_UPGRADE', startsAt: ago(24 * 7), bonusPoints: 300, controlPercent: 0, audience: { tierCodes: ['SILVER'] } },
+    f: ago(24 * 7), t: new Date().toISOString(),
+  });
+  expect(sim.simulateCampaign.pointsWouldGive).toBe(300);
+});
+
+it('the same through a backdated activity', async () => {
+  await upgradeCampaign('MOVED_UP_ACTIVITY');
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  await purchase(m, 700, ago(48));
+  expect(await purchase(m, 400)).toMatchObject({ bonusPoints: 300, tierChange: { toTier: { code: 'SILVER' } } });
+  const a = await s.admin(ACTIVITY, { i: { memberId: m, kind: 'EVENT', idempotencyKey: key('a'), occurredAt: ago(24) } });
+  expect(a.recordActivity.tierChange).toEqual({ toTier: { code: 'SILVER' } });
+  const state = await stateOf(m, 'MOVED_UP_ACTIVITY');
+  expect(state.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' } }]);
+  expect(bonuses(state)).toEqual([300]);
+  expect(state.campaign).toEqual({ pointsGiven: 300, budgetSpent: 300 });
+});
+
+it('a member upgraded twice into different tiers is rewarded for each', async () => {
+  await upgradeCampaign('TWO_UPGRADES');
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  expect((await purchase(m, 1000)).bonusPoints).toBe(300); // SILVER
+  expect((await purchase(m, 4000)).bonusPoints).toBe(300); // GOLD
+  expect((await stateOf(m, 'TWO_UPGRADES')).campaign).toEqual({ pointsGiven: 600, budgetSpent: 600 });
+});
