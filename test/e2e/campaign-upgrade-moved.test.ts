@@ -80,3 +80,25 @@ it('a member upgraded twice into different tiers is rewarded for each', async ()
   expect((await purchase(m, 4000)).bonusPoints).toBe(300); // GOLD
   expect((await stateOf(m, 'TWO_UPGRADES')).campaign).toEqual({ pointsGiven: 600, budgetSpent: 600 });
 });
+
+// The window [startsAt, endsAt) judges the upgrade's instant. A backdated purchase that tips a
+// later purchase's window upgrades the member at that later purchase: a campaign running then
+// rewards it, though the backdated purchase itself is dated before the campaign began.
+it('a backdated purchase before the window whose upgrade is dated inside it is rewarded', async () => {
+  const { campaigns } = await s.admin<{ campaigns: { code: string; status: string }[] }>('{ campaigns { code status } }');
+  for (const c of campaigns.filter((x) => x.status === 'ACTIVE')) await s.admin(`mutation($c: String!) { endCampaign(code: $c) { status } }`, { c: c.code });
+  const input = { code: 'UPGRADE_WEEKEND', name: 'Upgrade weekend', trigger: 'TIER_UPGRADE', startsAt: ago(24), bonusPoints: 250, controlPercent: 0, audience: { regions: ['WKND'] } };
+  await s.admin(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`, { i: input });
+  await s.admin(`mutation($c: String!) { activateCampaign(code: $c) { status } }`, { c: 'UPGRADE_WEEKEND' });
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30), region: 'WKND' });
+  expect(await purchase(m, 900, ago(10))).toMatchObject({ bonusPoints: 0, tierChange: null });
+  const late = await s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { bonusPoints tierChange { toTier { code } occurredAt } } }`,
+    { i: { memberId: m, orderId: key('o'), amount: 150, occurredAt: ago(48) } });
+  expect(late.recordPurchase.tierChange.toTier.code).toBe('SILVER');
+  expect(Date.parse(late.recordPurchase.tierChange.occurredAt)).toBeGreaterThan(Date.now() - 24 * HOUR); // dated at the later purchase
+  expect(late.recordPurchase.bonusPoints).toBe(250);
+  expect((await stateOf(m, 'UPGRADE_WEEKEND')).campaign).toEqual({ pointsGiven: 250, budgetSpent: 250 });
+  const sim = await s.admin(`query($i: CampaignInput!, $f: DateTime!, $t: DateTime!) { simulateCampaign(input: $i, from: $f, to: $t) { pointsWouldGive } }`,
+    { i: input, f: input.startsAt, t: new Date().toISOString() });
+  expect(sim.simulateCampaign.pointsWouldGive).toBe(250);
+});

@@ -62,6 +62,16 @@ export function mayApply(active: ActiveCampaigns, triggers: readonly string[], a
   return active.campaigns.some((c) => triggers.includes(c.trigger) && inWindowAt(c, at));
 }
 
+/**
+ * Whether a campaign of one of `triggers` may act on an event dated anywhere in [from, to]: an
+ * upgrade a fact at `from` brings is dated at or after it (a backdated purchase that tips a later
+ * purchase's window upgrades the member at that later purchase), never after `to` (now).
+ */
+export function mayApplyBetween(active: ActiveCampaigns, triggers: readonly string[], from: Date, to: Date): boolean {
+  const f = from.getTime(), t = Math.max(f, to.getTime());
+  return active.campaigns.some((c) => triggers.includes(c.trigger) && c.startsAt.getTime() <= t && (c.endsAt == null || f < c.endsAt.getTime()));
+}
+
 export const purchaseAwards = repo.purchaseAwards;
 export const sourceAwards = repo.sourceAwards;
 export const reverseAward = repo.reverseAward;

@@ -24,7 +24,7 @@ import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import { programmeSettings, type ProgrammeSettings } from '../program/program.service';
 import {
-  awardedPoints, campaignPlans, campaignsOf, campaignsOfMovedUpgrade, linkAwardTransaction, mayApply, purchaseAwards, reverseAward, sourceAwards, type ActiveCampaigns, type EffectEvent,
+  awardedPoints, campaignPlans, campaignsOf, campaignsOfMovedUpgrade, linkAwardTransaction, mayApply, mayApplyBetween, purchaseAwards, reverseAward, sourceAwards, type ActiveCampaigns, type EffectEvent,
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
@@ -244,7 +244,7 @@ export class PointsService {
     if (bonusesNeedTags(config.multiplierBenefits, p.occurredAt)) return null;
     // A campaign that may act on it (or on the upgrade it may bring): the transaction path, where its effects join the purchase.
     const campaigns = campaignsOf(config);
-    if (mayApply(campaigns, ['TIER_UPGRADE'], p.occurredAt)) return null;
+    if (mayApplyBetween(campaigns, ['TIER_UPGRADE'], p.occurredAt, p.recordedAt)) return null;
     const earned = config.ladder.map((t) => ({
       tierId: t.id,
       points: earnedPoints(p.amountCents, config.pointsPerUnit, combineMultipliers(t.multiplier, ...multiplierBonuses(config.multiplierBenefits, t.code, [], p.occurredAt))),
@@ -448,8 +448,10 @@ export class PointsService {
       if (effects) bonusPoints = await this.settleEffects(tx, account, await repo.campaignEffects(tx, effects), effects, 'amount');
     }
     if (earned.tierChange?.kind === 'UPGRADE') {
-      bonusPoints += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, earned.tierChange), p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at: p.occurredAt },
-        this.spendableLot(p.occurredAt, config.pointsExpiryMonths), 'amount');
+      // The upgrade's own instant: the purchase's, or a later purchase's whose window this backdated one tipped.
+      const at = new Date(earned.tierChange.occurredAt);
+      bonusPoints += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, earned.tierChange), p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at },
+        this.spendableLot(at, config.pointsExpiryMonths), 'amount');
     }
     return { ...earned, bonusPoints };
   }
@@ -1170,11 +1172,14 @@ export class PointsService {
     tx: EntityManager, account: repo.AccountRow, memberId: string, input: RecordActivityInput, at: Date, settings: ProgrammeSettings, tierChange: TierChangeRef | null,
   ): Promise<number> {
     const active = await this.campaignsNow(tx);
-    if (!mayApply(active, ['ACTIVITY', 'TIER_UPGRADE'], at)) return 0;
+    if (!mayApply(active, ['ACTIVITY'], at) && !mayApplyBetween(active, ['TIER_UPGRADE'], at, new Date())) return 0;
     const lot = this.spendableLot(at, settings.pointsExpiryMonths);
     let given = await this.applyCampaigns(tx, account, active, memberId, `activity:${input.idempotencyKey}`, { trigger: 'ACTIVITY', at, activityKind: input.kind }, lot, 'kind');
     if (tierChange?.kind === 'UPGRADE') {
-      given += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, tierChange), memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at }, lot, 'kind');
+      // The upgrade's own instant (a later fact's, when this backdated one tipped its window).
+      const upAt = new Date(tierChange.occurredAt);
+      given += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, tierChange), memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at: upAt },
+        this.spendableLot(upAt, settings.pointsExpiryMonths), 'kind');
     }
     return given;
   }
