@@ -163,6 +163,15 @@ export async function awardTotals(em: EntityManager, campaignIds: readonly strin
   return new Map(rows.map((r) => [r.id, { pointsGiven: safeInteger(r.given), budgetSpent: safeInteger(r.spent) }]));
 }
 
+/**
+ * Locks the campaign's budget slots (slot order, as campaign_budget_reset and a take's
+ * rebalancing lock them): no award takes from the budget until this transaction ends, and awards
+ * that took from it before have committed, so what the budget has paid, read next, stays true.
+ */
+export async function lockBudget(tx: EntityManager, campaignId: string): Promise<void> {
+  await tx.execute('select 1 from campaign_budget b where b.campaign_id = ? order by b.slot for update', [campaignId]);
+}
+
 /** What a campaign's budget has paid so far: its awards' points net of what refunds took back, and its issued rewards' costPoints. */
 export async function budgetSpent(em: EntityManager, campaignId: string): Promise<number> {
   return (await awardTotals(em, [campaignId])).get(campaignId)?.budgetSpent ?? 0;

@@ -9,7 +9,7 @@ import type { TagsService } from '../tags/tags.service';
 import type { TiersService } from '../tiers/tiers.service';
 import { checkFilter, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import {
-  activeCampaigns, assignArms, awardTotals, budgetSpent, campaignByCode, insertCampaign, listCampaigns, lockCampaign, lockCampaignsPastEnd, type AwardTotals,
+  activeCampaigns, assignArms, awardTotals, budgetSpent, campaignByCode, insertCampaign, listCampaigns, lockBudget, lockCampaign, lockCampaignsPastEnd, type AwardTotals,
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
@@ -132,6 +132,10 @@ export class CampaignsService {
       throw badInput('endsAt', 'endsAt must lie ahead for a running campaign: endCampaign ends it now');
     }
     if (changed.includes('budgetPoints') && values.budgetPoints !== null) {
+      // Awards running now take from the budget: its slots locked first, so that what it has paid
+      // cannot grow between this check and the new budget (it was read before, and a budget lowered
+      // while awards ran ended below what they had paid).
+      await lockBudget(tx, current.id);
       const spent = await budgetSpent(tx, current.id);
       if (values.budgetPoints < spent) throw badInput('budgetPoints', `Campaign ${current.code} has paid ${spent} points from its budget already: budgetPoints cannot be less`);
     }
