@@ -141,6 +141,13 @@ describe('matchingCampaigns', () => {
     const got = matchingCampaigns(list, { trigger: 'PURCHASE', at, amountCents: 10_000, basePoints: 101 });
     expect(got.map((g) => [g.campaign.code, g.points])).toEqual([['C', 101], ['B', 60], ['A', 10], ['LATE', 10]]);
   });
+  it('a campaign stops giving at its end: an event dated inside the window but recorded after the end gets nothing', () => {
+    const list: EffectCampaign[] = [{ ...base, code: 'WINDOW' }, { ...base, code: 'OPEN', endsAt: null }];
+    const codes = (recordedAt: Date) => matchingCampaigns(list, { trigger: 'PURCHASE', at, recordedAt, amountCents: 100, basePoints: 1 }).map((g) => g.campaign.code);
+    expect(codes(new Date('2026-01-31T23:59:59.999Z'))).toEqual(['OPEN', 'WINDOW']);
+    expect(codes(new Date('2026-02-01T00:00:00Z'))).toEqual(['OPEN']); // late: the window had closed when it was recorded
+    expect(codes(new Date('2026-03-01T00:00:00Z'))).toEqual(['OPEN']);
+  });
   it('an ACTIVITY campaign matches its kind (any kind when it names none)', () => {
     const list: EffectCampaign[] = [{ ...base, trigger: 'ACTIVITY', code: 'K', activityKind: 'REVIEW' }, { ...base, trigger: 'ACTIVITY', code: 'ANY' }];
     expect(matchingCampaigns(list, { trigger: 'ACTIVITY', at, activityKind: 'SHARE' }).map((g) => g.campaign.code)).toEqual(['ANY']);

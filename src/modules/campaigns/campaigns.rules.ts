@@ -214,17 +214,21 @@ export interface EffectCampaign {
  * referral (its base points: the referrer's referral points, which a multiplier multiplies; the
  * member is the referrer).
  */
-export interface EffectEvent { trigger: EffectTrigger; at: Date; amountCents?: number; basePoints?: number; activityKind?: string }
+/** `recordedAt`: when the event is written (default `at`); a campaign whose end has passed by then gives nothing. */
+export interface EffectEvent { trigger: EffectTrigger; at: Date; recordedAt?: Date; amountCents?: number; basePoints?: number; activityKind?: string }
 
 /**
  * The campaigns that may act on an event, in the order they apply (starts_at, then code), with
  * the points each would give: the trigger, the window [startsAt, endsAt) by the event's
  * instant, and the conditions (minAmount for a purchase, activityKind for an activity). The
  * member's audience, arm, limit and the budget are the database's to check, at the write.
+ * A campaign stops giving at its end: an event recorded after it (a late, backdated one dated
+ * inside the window) gets nothing, whether or not the nightly job has marked it ENDED yet.
  */
 export function matchingCampaigns<C extends EffectCampaign>(campaigns: readonly C[], e: EffectEvent): { campaign: C; points: number }[] {
+  const recorded = (e.recordedAt ?? e.at).getTime();
   return campaigns
-    .filter((c) => c.trigger === e.trigger && inWindowAt(c, e.at))
+    .filter((c) => c.trigger === e.trigger && inWindowAt(c, e.at) && (c.endsAt == null || recorded < c.endsAt.getTime()))
     .filter((c) => e.trigger !== 'PURCHASE' || (e.amountCents ?? 0) >= (c.minAmountCents ?? 0))
     .filter((c) => e.trigger !== 'ACTIVITY' || c.activityKind == null || c.activityKind === e.activityKind)
     .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))

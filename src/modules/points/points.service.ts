@@ -450,7 +450,7 @@ export class PointsService {
     if (earned.tierChange?.kind === 'UPGRADE') {
       // The upgrade's own instant: the purchase's, or a later purchase's whose window this backdated one tipped.
       const at = new Date(earned.tierChange.occurredAt);
-      bonusPoints += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, earned.tierChange), p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at },
+      bonusPoints += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, earned.tierChange), p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at, recordedAt: p.recordedAt },
         this.spendableLot(at, config.pointsExpiryMonths), 'amount');
     }
     return { ...earned, bonusPoints };
@@ -459,7 +459,7 @@ export class PointsService {
   /** The PURCHASE campaigns that may act on the purchase, as campaign_effects takes them; null when none may. `ledger`: the statement may write their ledger. */
   private purchaseEffects(p: PurchaseInHand, config: ProgrammeConfig, ledger: boolean): repo.CampaignEffectsInput | null {
     const plans = campaignPlans(campaignsOf(config), {
-      trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit),
+      trigger: 'PURCHASE', at: p.occurredAt, recordedAt: p.recordedAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit),
     });
     if (!plans.length) return null;
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
@@ -531,12 +531,12 @@ export class PointsService {
   }
 
   /** REGISTRATION campaigns' effects for a member just registered (members.service.ts register, in its transaction; its account is new). */
-  async registrationEffects(tx: EntityManager, memberId: string, at: Date): Promise<void> {
+  async registrationEffects(tx: EntityManager, memberId: string, at: Date, now = new Date()): Promise<void> {
     const active = await this.campaignsNow(tx);
     if (!mayApply(active, ['REGISTRATION'], at)) return;
     const settings = await programmeSettings(tx);
     const account: repo.AccountRow = { balance: 0, lifetimeEarned: 0 };
-    await this.applyCampaigns(tx, account, active, memberId, `registration:${memberId}`, { trigger: 'REGISTRATION', at }, this.spendableLot(at, settings.pointsExpiryMonths), 'memberId');
+    await this.applyCampaigns(tx, account, active, memberId, `registration:${memberId}`, { trigger: 'REGISTRATION', at, recordedAt: now }, this.spendableLot(at, settings.pointsExpiryMonths), 'memberId');
   }
 
   /** When a purchase's lot becomes spendable (after the pending days) and when it expires. */
@@ -1162,23 +1162,23 @@ export class PointsService {
       await repo.insertActivity(tx, {
         idempotencyKey: input.idempotencyKey, memberId, kind: input.kind, day, points, qualifying, transactionId: transaction?.id ?? null, occurredAt,
       });
-      const bonusPoints = await this.activityCampaigns(tx, account, memberId, input, occurredAt, settings, tierChange);
+      const bonusPoints = await this.activityCampaigns(tx, account, memberId, input, occurredAt, now, settings, tierChange);
       return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange, bonusPoints };
     })));
   }
 
   /** An activity's campaign effects: ACTIVITY campaigns (source 'activity:<key>'), then TIER_UPGRADE ones when it upgraded the member. */
   private async activityCampaigns(
-    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RecordActivityInput, at: Date, settings: ProgrammeSettings, tierChange: TierChangeRef | null,
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RecordActivityInput, at: Date, now: Date, settings: ProgrammeSettings, tierChange: TierChangeRef | null,
   ): Promise<number> {
     const active = await this.campaignsNow(tx);
-    if (!mayApply(active, ['ACTIVITY'], at) && !mayApplyBetween(active, ['TIER_UPGRADE'], at, new Date())) return 0;
+    if (!mayApply(active, ['ACTIVITY'], at) && !mayApplyBetween(active, ['TIER_UPGRADE'], at, now)) return 0;
     const lot = this.spendableLot(at, settings.pointsExpiryMonths);
-    let given = await this.applyCampaigns(tx, account, active, memberId, `activity:${input.idempotencyKey}`, { trigger: 'ACTIVITY', at, activityKind: input.kind }, lot, 'kind');
+    let given = await this.applyCampaigns(tx, account, active, memberId, `activity:${input.idempotencyKey}`, { trigger: 'ACTIVITY', at, recordedAt: now, activityKind: input.kind }, lot, 'kind');
     if (tierChange?.kind === 'UPGRADE') {
       // The upgrade's own instant (a later fact's, when this backdated one tipped its window).
       const upAt = new Date(tierChange.occurredAt);
-      given += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, tierChange), memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at: upAt },
+      given += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, tierChange), memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at: upAt, recordedAt: now },
         this.spendableLot(upAt, settings.pointsExpiryMonths), 'kind');
     }
     return given;
