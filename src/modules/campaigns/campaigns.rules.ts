@@ -109,6 +109,22 @@ export interface CampaignValues {
   controlPercent: number;
 }
 
+/**
+ * Stored values as the audit log shows them: the API's field names and units, as an operator
+ * typed them (`minAmount` in money, not `minAmountCents`; `multiplier` a number, not its text).
+ */
+export function auditedValues(v: Partial<CampaignValues>): Record<string, unknown> {
+  const { minAmountCents, multiplier, ...rest } = v;
+  return {
+    ...rest,
+    ...(minAmountCents !== undefined ? { minAmount: minAmountCents === null ? null : minAmountCents / 100 } : {}),
+    ...(multiplier !== undefined ? { multiplier: multiplier === null ? null : Number(multiplier) } : {}),
+  };
+}
+
+/** A stored field's name as the API (and so the audit log) names it. */
+export const auditedField = (field: keyof CampaignValues): string => (field === 'minAmountCents' ? 'minAmount' : field);
+
 /** The largest value of an int column (bonus points, limits, budgets). */
 const MAX_INT = 2_147_483_647;
 /** A multiplier above this is a typing mistake, not a promotion (a tier's multiplier stops at 100 too). */

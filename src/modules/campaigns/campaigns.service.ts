@@ -13,7 +13,7 @@ import {
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
-  campaignIdOf, campaignValues, changedFields, lifecycleStep, normalizedAudience, type CampaignAction, type CampaignDefinition, type CampaignValues,
+  auditedField, auditedValues, campaignIdOf, campaignValues, changedFields, lifecycleStep, normalizedAudience, type CampaignAction, type CampaignDefinition, type CampaignValues,
 } from './campaigns.rules';
 
 export type { CampaignRow } from './campaigns.repository';
@@ -70,7 +70,7 @@ export class CampaignsService {
       const current = await lockCampaign(tx, code);
       if (!current) {
         const row = await insertCampaign(tx, campaignIdOf(code), code, values);
-        this.audit.record(tx, actor, { action: 'campaign.create', entity: 'Campaign', entityId: code, after: values });
+        this.audit.record(tx, actor, { action: 'campaign.create', entity: 'Campaign', entityId: code, after: auditedValues(values) });
         await tx.flush();
         return row;
       }
@@ -88,7 +88,8 @@ export class CampaignsService {
       const row = await updateCampaign(tx, code, values);
       this.audit.record(tx, actor, {
         action: 'campaign.update', entity: 'Campaign', entityId: code,
-        before: { status: current.status, changed, ...pick(before, changed) }, after: { status: current.status, changed, ...pick(values, changed) },
+        before: { status: current.status, changed: changed.map(auditedField), ...auditedValues(pick(before, changed)) },
+        after: { status: current.status, changed: changed.map(auditedField), ...auditedValues(pick(values, changed)) },
       });
       await tx.flush();
       return row;
