@@ -1,7 +1,8 @@
 // A TIER_UPGRADE campaign rewards an upgrade once. A store back end syncing late posts a
 // purchase dated before an upgrade already recorded and rewarded: the member's history is rebuilt,
 // the recorded upgrade superseded and the same upgrade recorded at its earlier instant. It is
-// one upgrade: the campaign's award stands for it, and no second award is given (it gave twice).
+// one upgrade: the campaign's award stands for it, and no second award is given (it gave again
+// at every such move). Found by the campaign model, probes/upgrade-rebuild.mjs and SHUFFLE=1.
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 
@@ -71,6 +72,29 @@ it('the same through a backdated activity', async () => {
   expect(state.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' } }]);
   expect(bonuses(state)).toEqual([300]);
   expect(state.campaign).toEqual({ pointsGiven: 300, budgetSpent: 300 });
+});
+
+it('an upgrade moved twice (two late facts) is still rewarded once', async () => {
+  await upgradeCampaign('MOVED_TWICE');
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  const activity = (occurredAt?: string) => s.admin(ACTIVITY, { i: { memberId: m, kind: 'EVENT', idempotencyKey: key('a'), ...(occurredAt ? { occurredAt } : {}) } });
+  await activity();
+  expect(await purchase(m, 700)).toMatchObject({ bonusPoints: 300, tierChange: { toTier: { code: 'SILVER' } } }); // 1100 now
+  expect(await purchase(m, 650, ago(24))).toMatchObject({ bonusPoints: 0 }); // the upgrade moves to the activity's instant
+  expect((await activity(ago(12))).recordActivity.tierChange).toEqual({ toTier: { code: 'SILVER' } }); // and again, 12 h ago
+  const state = await stateOf(m, 'MOVED_TWICE');
+  expect(state.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' } }]);
+  expect(bonuses(state)).toEqual([300]);
+  expect(state.campaign).toEqual({ pointsGiven: 300, budgetSpent: 300 });
+});
+
+it('a member upgraded into the same tier again after a downgrade is rewarded again', async () => {
+  await upgradeCampaign('AGAIN');
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  expect((await purchase(m, 1000)).bonusPoints).toBe(300); // SILVER
+  await s.admin(`mutation($m: ID!) { setMemberTier(memberId: $m, tierCode: "BRONZE", reason: "test: back to the entry tier") { tier { code } } }`, { m });
+  expect(await purchase(m, 10)).toMatchObject({ bonusPoints: 300, tierChange: { toTier: { code: 'SILVER' } } });
+  expect((await stateOf(m, 'AGAIN')).campaign).toEqual({ pointsGiven: 600, budgetSpent: 600 });
 });
 
 it('a member upgraded twice into different tiers is rewarded for each', async () => {

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgArray } from '../../db/entity-manager';
 import type { EffectTrigger } from './campaigns.rules';
 
 /** An ACTIVE campaign's row as the programme's configuration holds it (program.repository.ts configRows). */
@@ -26,17 +27,23 @@ export async function sourceAwards(tx: EntityManager, memberId: string, source: 
 }
 
 /**
- * The campaigns that gave the member an award for an upgrade into `toTierId` that this
- * transaction superseded: a backdated fact moved that upgrade (the history rebuilt from it,
- * the recorded change superseded and the same upgrade recorded at its new instant). Reads the
- * tiers module's tier_change (its `xact_id`, this transaction's, says the rebuild was this one).
+ * Of these TIER_UPGRADE campaigns, those that have rewarded the member for as many upgrades into
+ * `toTierId` as its history holds (standing changes, the one just recorded included): the upgrade
+ * being rewarded is one they rewarded already, recorded again because a backdated fact moved it
+ * (the recorded change superseded, the same upgrade recorded at its new instant, maybe several
+ * times). Counting, not following the superseded change: an award keeps its source (a retried
+ * purchase reads it back by its own change), and a second move finds it all the same. A member
+ * upgraded into a tier again after a downgrade has one more standing upgrade than awards.
+ * Reads the tiers module's tier_change.
  */
-export async function campaignsOfMovedUpgrade(tx: EntityManager, memberId: string, toTierId: string): Promise<string[]> {
+export async function upgradeRewardedAlready(tx: EntityManager, campaignIds: string[], memberId: string, toTierId: string): Promise<string[]> {
+  if (!campaignIds.length) return [];
   const rows = await tx.execute<{ id: string }[]>(
-    `select distinct a.campaign_id::text as id
-     from tier_change c join campaign_award a on a.member_id = c.member_id and a.source = 'tier:' || c.id
-     where c.member_id = ? and c.kind = 'UPGRADE' and c.to_tier_id = ? and c.superseded_at is not null and c.xact_id = pg_current_xact_id()`,
-    [memberId, toTierId],
+    `select cid::text as id from unnest(?::uuid[]) as cid
+     where (select count(*) from campaign_award a join tier_change c on c.member_id = a.member_id and a.source = 'tier:' || c.id
+            where a.member_id = ? and a.campaign_id = cid and c.kind = 'UPGRADE' and c.to_tier_id = ?)
+        >= (select count(*) from tier_change c where c.member_id = ? and c.kind = 'UPGRADE' and c.to_tier_id = ? and c.superseded_at is null)`,
+    [pgArray(campaignIds), memberId, toTierId, memberId, toTierId],
   );
   return rows.map((r) => r.id);
 }

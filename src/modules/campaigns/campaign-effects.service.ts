@@ -78,4 +78,4 @@ export const reverseAward = repo.reverseAward;
 export const returnCouponCost = repo.returnCouponCost;
 export const linkAwardTransaction = repo.linkAwardTransaction;
 export const awardedPoints = repo.awardedPoints;
-export const campaignsOfMovedUpgrade = repo.campaignsOfMovedUpgrade;
+export const upgradeRewardedAlready = repo.upgradeRewardedAlready;

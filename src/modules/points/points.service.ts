@@ -24,7 +24,7 @@ import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import { programmeSettings, type ProgrammeSettings } from '../program/program.service';
 import {
-  awardedPoints, campaignPlans, campaignsOf, campaignsOfMovedUpgrade, linkAwardTransaction, mayApply, mayApplyBetween, purchaseAwards, reverseAward, sourceAwards, type ActiveCampaigns, type EffectEvent,
+  awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, mayApplyBetween, purchaseAwards, reverseAward, sourceAwards, upgradeRewardedAlready, type ActiveCampaigns, type EffectEvent,
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
@@ -467,14 +467,15 @@ export class PointsService {
   }
 
   /**
-   * The campaigns that may reward the upgrade `change`: one award per upgrade. When a backdated
-   * fact moved an upgrade (this transaction superseded the recorded change and recorded the same
-   * upgrade, into the same tier, at its new instant), the campaigns that rewarded the recorded
-   * one are left out: their award stands for it (it gave twice before).
+   * The campaigns that may reward the upgrade `change`: one award per upgrade. A backdated fact
+   * that moves an upgrade (the recorded change superseded, the same upgrade recorded at its new
+   * instant) records it again; the campaigns that rewarded it are left out (upgradeRewardedAlready:
+   * as many awards into that tier as upgrades into it stand). It gave again at every move before.
    */
   private async upgradeCampaigns(tx: EntityManager, active: ActiveCampaigns, change: TierChangeRef): Promise<ActiveCampaigns> {
-    if (!active.campaigns.some((c) => c.trigger === 'TIER_UPGRADE')) return active;
-    const rewarded = new Set(await campaignsOfMovedUpgrade(tx, change.memberId, change.toTierId));
+    const ids = active.campaigns.filter((c) => c.trigger === 'TIER_UPGRADE').map((c) => c.id);
+    if (!ids.length) return active;
+    const rewarded = new Set(await upgradeRewardedAlready(tx, ids, change.memberId, change.toTierId));
     return rewarded.size ? { ...active, campaigns: active.campaigns.filter((c) => !rewarded.has(c.id)) } : active;
   }
 
