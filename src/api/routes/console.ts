@@ -27,6 +27,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
   const router = express.Router();
   const index = join(options.dir, 'index.html');
+  router.use(consoleHeaders);
 
   router.get('/dev-token', (req, res) => {
     res.setHeader('cache-control', 'no-store');
@@ -52,6 +53,29 @@ export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
     sendIndex(res, index, devSignIn);
   });
   app.use('/admin', router);
+}
+
+/**
+ * The console holds an admin token (sessionStorage, or localStorage when the operator stays
+ * signed in), so its pages must not be framed by another site (clickjacking: a page that shows
+ * the console in an invisible frame and has the operator click "Erase" or "Activate") nor run a
+ * script that is not one of its own built files. Every /admin answer says so:
+ *   - `frame-ancestors 'none'` and `X-Frame-Options: DENY` (older browsers): no frame anywhere;
+ *   - `script-src 'self'`: the built bundle only (no inline script, no eval); `connect-src 'self'`:
+ *     it talks to this server alone; styles may be inline (the charts' tooltips write style attributes);
+ *   - `nosniff`, and no Referer to other sites.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
+  "font-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+].join('; ');
+
+function consoleHeaders(_req: Request, res: Response, next: () => void): void {
+  res.setHeader('content-security-policy', CONSOLE_CSP);
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  next();
 }
 
 /** In index.html when /admin/dev-token would answer this browser: the sign-in page asks for the token only then. */
