@@ -46,6 +46,21 @@ it('logs requests with the authorization header and cookies redacted, on HTTP an
   }
 });
 
+it('logs a token sent in the query string (RFC 6750 §2.3: refused here) with its value redacted', async () => {
+  const token = await s.token('admin');
+  const before = lines.length;
+  const res = await fetch(`${s.url}/graphql?access_token=${token}&operation=x`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ auditLog(first: 1) { id } }' }),
+  });
+  expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('UNAUTHENTICATED'); // not taken
+  expect((await fetch(`${s.url}/exports/members/none.json?id_token=${token}`)).status).toBe(401);
+  await until(() => lines.slice(before).filter((l) => l.includes('"request completed"')).length >= 2, 'two request log lines');
+  const logged = lines.slice(before).join('');
+  expect(logged).not.toContain(token.split('.')[2]);
+  expect(logged).toContain('access_token=[redacted]&operation=x'); // the other parameters stay
+  expect(logged).toContain('"id_token":"[redacted]"');
+});
+
 it('warns at start-up of a JWT_SECRET shorter than 256 bits (an HS256 key anyone with one token can guess offline), and only then', async () => {
   expect(lines.some((l) => l.includes('JWT_SECRET is shorter'))).toBe(false); // this file's server: a 41-byte secret
   const short: string[] = [];

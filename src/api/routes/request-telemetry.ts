@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { pinoHttp, type ReqId } from 'pino-http';
-import { LOG_REDACT } from '../../ops/logging';
+import { LOG_REDACT, redactQuery, redactUrl } from '../../ops/logging';
 import type { Metrics } from '../../ops/metrics';
 
 /**
@@ -29,6 +29,8 @@ export function useRequestLog(app: Express, log: Logger): void {
   app.use(pinoHttp({
     logger: log,
     redact: LOG_REDACT,
+    // The serialized request (pino-http wraps this around its own): no credential in its URL or query.
+    serializers: { req: (req: { url?: string; query?: unknown }) => ({ ...req, url: req.url == null ? req.url : redactUrl(req.url), query: redactQuery(req.query) }) },
     genReqId,
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
   }));
