@@ -73,7 +73,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   // own budget, before they take a place.
   const admission = new Admission(config.maxConcurrentRequests, config.maxWaitingRequests);
   const contextFor = contextFactory(deps.requestServices, pubSub, deps.clock);
-  const formatError = createErrorFormatter(log);
+  const formatError = createErrorFormatter(log, { hideSuggestions: config.production });
   const app = express();
   app.disable('x-powered-by');
   // No ETag: GraphQL answers are POSTs that no cache revalidates, and hashing each body costs CPU.

@@ -55,14 +55,30 @@ export function argumentField(message: string): string | undefined {
   return fromVariables.length === 1 ? fromVariables[0] : argument;
 }
 
+/** GraphQL's message without its "Did you mean …?" (the names of fields, arguments and enum values it was not asked about). */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean(.+?)\?$/, '');
+}
+
+export interface ErrorFormatOptions {
+  /**
+   * Production: no suggestion in GraphQL's own messages, as validation does not give them there.
+   * A variable that does not coerce is reported at execution, past validation: its message said
+   * `Did you mean the enum value "DELIVERED"?` or `Did you mean "tierCodes"?` to anyone, token or
+   * not, while introspection is refused.
+   */
+  hideSuggestions?: boolean;
+}
+
 /**
  * The one place that decides what a client sees of an error: our own codes pass, GraphQL's
  * request errors pass, everything else is logged and masked, with no stack and no SQL.
  */
-export function createErrorFormatter(log: Logger) {
+export function createErrorFormatter(log: Logger, options: ErrorFormatOptions = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    const message = options.hideSuggestions ? withoutSuggestions(formatted.message) : formatted.message;
+    const base = { message, locations: formatted.locations, path: formatted.path };
     if (original instanceof AppError) {
       return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
     }
