@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable } from '../common/unavailable';
+import { redactUrl } from '../ops/logging';
 
 /** What express.json (body-parser) tells about a body it refused; `type` names the case. */
 interface BodyError { status?: number; statusCode?: number; type?: string; message?: string; charset?: string; encoding?: string }
@@ -59,7 +60,7 @@ export function requestErrorHandler(log: Logger): ErrorRequestHandler {
     if (status && status >= 400 && status < 500) {
       return void res.status(status).json({ errors: [{ message: bodyErrorMessage(err), extensions: { code: 'BAD_REQUEST' } }] });
     }
-    sendUnexpected(res, err, log, { url: req.url }, 'unexpected error in an HTTP request');
+    sendUnexpected(res, err, log, { url: redactUrl(req.url) }, 'unexpected error in an HTTP request');
   };
 }
 
