@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { mintToken } from '../../src/api/auth';
 import { startConsole, type ConsoleHarness } from './support/console';
-import { graphqlRequests } from './support/page-checks';
+import { graphqlRequests, waitUntilTrue } from './support/page-checks';
 
 /** Sign-in in a real browser: the development one-click, a pasted token, a refused one, sign-out, the language switch. */
 let h: ConsoleHarness;
@@ -174,7 +174,7 @@ describe('the shell', () => {
       await page.getByRole('heading', { level: 1, name }).waitFor();
       expect(await nav.getByRole('link', { name }).getAttribute('aria-current')).toBe('page');
       // Focus moves to the new page's title (a screen reader announces it).
-      await page.waitForFunction('document.activeElement?.id === "page-title"');
+      await waitUntilTrue(page, 'document.activeElement?.id === "page-title"');
       expect(await page.getByTestId('placeholder').count()).toBe(0); // every page is built
       expect(await h.axe(page)).toEqual([]);
     }

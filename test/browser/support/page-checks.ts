@@ -17,6 +17,19 @@ export async function graphqlRequests(page: Page, work: () => Promise<void>): Pr
 }
 
 /** Whether the page scrolls sideways (it must not, at 1280 px nor at tablet width). */
+/**
+ * Waits until `expression` (a string: this project's TypeScript has no DOM types) is true in the
+ * page, polling with page.evaluate. Not page.waitForFunction: it compiles its predicate with
+ * eval inside the page, which the console's Content-Security-Policy (script-src 'self') refuses.
+ */
+export async function waitUntilTrue(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate<boolean>(`Boolean(${expression})`))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 16));
+  }
+}
+
 export const overflows = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
 /**
@@ -27,7 +40,7 @@ export const overflows = (page: Page) => page.evaluate<boolean>('document.docume
 export async function overflowsAfterResize(page: Page, viewport: { width: number; height: number }, settleMs = 5000): Promise<boolean> {
   await page.setViewportSize(viewport);
   try {
-    await page.waitForFunction('document.documentElement.scrollWidth <= window.innerWidth', undefined, { timeout: settleMs, polling: 'raf' });
+    await waitUntilTrue(page, 'document.documentElement.scrollWidth <= window.innerWidth', settleMs);
     return false;
   } catch {
     return overflows(page);
