@@ -462,6 +462,22 @@ describe('other triggers', () => {
     await expectLedgerConsistent();
   });
 
+  it('ACTIVITY: an activity the daily cap left with no points earns no bonus either; a partly capped one, and a 0-point rule\'s, do', async () => {
+    await s.admin('mutation { upsertActivityRule(input: { kind: "REVIEW_CAP", name: "Review", points: 5, qualifyingPoints: 0, dailyCap: 8 }) { kind } }');
+    await s.admin('mutation { upsertActivityRule(input: { kind: "VISIT_0", name: "Store visit", points: 0, qualifyingPoints: 2 }) { kind } }');
+    const id = await campaign('CAPPED_BONUS', { trigger: 'ACTIVITY', bonusPoints: 4 });
+    const m = await member();
+    const act = (kind: string) => s.admin(`mutation($i: RecordActivityInput!) { recordActivity(input: $i) { pointsEarned member { pointsBalance } } }`,
+      { i: { memberId: m, kind, idempotencyKey: key('a') } }).then((d) => d.recordActivity);
+    expect(await act('REVIEW_CAP')).toEqual({ pointsEarned: 5, member: { pointsBalance: 9 } });
+    expect(await act('REVIEW_CAP')).toEqual({ pointsEarned: 3, member: { pointsBalance: 16 } }); // partly capped: the activity counts
+    expect(await act('REVIEW_CAP')).toEqual({ pointsEarned: 0, member: { pointsBalance: 16 } }); // capped: no bonus either
+    expect(await act('REVIEW_CAP')).toEqual({ pointsEarned: 0, member: { pointsBalance: 16 } });
+    expect(await act('VISIT_0')).toEqual({ pointsEarned: 0, member: { pointsBalance: 20 } }); // nothing to cap
+    expect((await awards(id)).length).toBe(3);
+    await expectLedgerConsistent();
+  });
+
   it('REGISTRATION: every member who registers, once each', async () => {
     const id = await campaign('WELCOME', { trigger: 'REGISTRATION', bonusPoints: 100 });
     const m = await member();

@@ -215,6 +215,21 @@ describe('simulateCampaign', () => {
     expect(await footprint()).toEqual(before);
   });
 
+  it('an ACTIVITY campaign does not count the activities the daily cap left with nothing (they earn no bonus); a 0-point rule\'s count', async () => {
+    await s.admin('mutation { upsertActivityRule(input: { kind: "SIM_REVIEW", name: "Review", points: 5, dailyCap: 5 }) { kind } }');
+    await s.admin('mutation { upsertActivityRule(input: { kind: "SIM_VISIT", name: "Visit", points: 0, qualifyingPoints: 2 }) { kind } }');
+    const m = await registerMember(s, { joinedAt: '2026-03-01T00:00:00Z' });
+    for (const [kind, key, at] of [['SIM_REVIEW', 'sr1', '2026-04-02T10:00:00Z'], ['SIM_REVIEW', 'sr2', '2026-04-02T11:00:00Z'], ['SIM_VISIT', 'sv1', '2026-04-03T10:00:00Z']]) {
+      await s.admin('mutation($i: RecordActivityInput!) { recordActivity(input: $i) { pointsEarned } }', { i: { memberId: m, kind, idempotencyKey: key, occurredAt: at } });
+    }
+    const input = { code: 'SIM_ACT', name: 'Activity bonus', trigger: 'ACTIVITY', startsAt: '2026-04-01T00:00:00Z', bonusPoints: 3, controlPercent: 0 };
+    const april = { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' };
+    const reviews = (await s.admin(SIMULATE, { input: { ...input, activityKind: 'SIM_REVIEW' }, ...april })).simulateCampaign;
+    expect(reviews).toMatchObject({ qualifyingEvents: 1, pointsWouldGive: 3 }); // sr1; sr2 was capped to nothing
+    const visits = (await s.admin(SIMULATE, { input: { ...input, activityKind: 'SIM_VISIT' }, ...april })).simulateCampaign;
+    expect(visits).toMatchObject({ qualifyingEvents: 1, pointsWouldGive: 3 }); // nothing to cap
+  });
+
   it('refuses a bad period or definition with BAD_USER_INPUT and is for admins only', async () => {
     const admin = await s.token('admin');
     expectError(await s.gql(SIMULATE, { input: SIM, from: period.to, to: period.from }, admin), 'BAD_USER_INPUT');

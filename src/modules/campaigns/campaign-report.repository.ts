@@ -124,7 +124,9 @@ const EVENTS: Record<CampaignTrigger, string> = {
     where p.occurred_at >= ? and p.occurred_at < ? and p.amount_cents >= ?`,
   ACTIVITY: `select a.member_id, a.occurred_at as at, 'activity:' || a.idempotency_key as source, 0 as base
     from activity a join eligible e on e.member_id = a.member_id
-    where a.occurred_at >= ? and a.occurred_at < ? and a.kind = ?`,
+    where a.occurred_at >= ? and a.occurred_at < ? and a.kind = ?
+      -- an activity the daily cap left with nothing (its rule gives points) earned no bonus
+      and not (a.points = 0 and a.qualifying_points = 0 and exists (select 1 from activity_rule r where r.kind = a.kind and r.points > 0))`,
   REGISTRATION: `select m.id as member_id, m.joined_at as at, 'registration:' || m.id as source, 0 as base
     from member m join eligible e on e.member_id = m.id
     where m.joined_at >= ? and m.joined_at < ? and ?::text is null`,

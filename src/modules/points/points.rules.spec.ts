@@ -86,10 +86,10 @@ describe('expiry and caps', () => {
     expect(dailyCapRemaining(null, 1000, 5)).toBe(5);
   });
   it('grants an activity\'s qualifying points unless the cap took all its points; a 0-point rule has nothing to cap', () => {
-    expect(activityGrant({ points: 5, qualifying: 2, dailyCap: 12 }, 10)).toEqual({ points: 2, qualifying: 2 });
-    expect(activityGrant({ points: 5, qualifying: 2, dailyCap: 12 }, 12)).toEqual({ points: 0, qualifying: 0 });
-    expect(activityGrant({ points: 0, qualifying: 3, dailyCap: null }, 0)).toEqual({ points: 0, qualifying: 3 });
-    expect(activityGrant({ points: 0, qualifying: 3, dailyCap: 10 }, 10)).toEqual({ points: 0, qualifying: 3 });
+    expect(activityGrant({ points: 5, qualifying: 2, dailyCap: 12 }, 10)).toEqual({ points: 2, qualifying: 2, capped: false });
+    expect(activityGrant({ points: 5, qualifying: 2, dailyCap: 12 }, 12)).toEqual({ points: 0, qualifying: 0, capped: true });
+    expect(activityGrant({ points: 0, qualifying: 3, dailyCap: null }, 0)).toEqual({ points: 0, qualifying: 3, capped: false });
+    expect(activityGrant({ points: 0, qualifying: 3, dailyCap: 10 }, 10)).toEqual({ points: 0, qualifying: 3, capped: false });
   });
 });
 

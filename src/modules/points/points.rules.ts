@@ -256,13 +256,14 @@ export function dailyCapRemaining(cap: number | null, alreadyToday: number, poin
 /**
  * What an activity grants under its rule: the points that fit under the daily cap, and the
  * rule's qualifying points unless the cap took every point the rule gives (a capped activity is
- * recorded with 0 points and 0 qualifying points). A rule worth 0 points has nothing to cap: its
- * qualifying points are granted every time (an event that counts for tiers without points).
+ * recorded with 0 points and 0 qualifying points, `capped`: no ACTIVITY campaign rewards it
+ * either). A rule worth 0 points has nothing to cap: its qualifying points are granted every
+ * time (an event that counts for tiers without points).
  */
 export function activityGrant(
   rule: { points: number; qualifying: number; dailyCap: number | null }, alreadyToday: number,
-): { points: number; qualifying: number } {
+): { points: number; qualifying: number; capped: boolean } {
   const points = dailyCapRemaining(rule.dailyCap, alreadyToday, rule.points);
   const capped = rule.points > 0 && points === 0;
-  return { points, qualifying: capped ? 0 : rule.qualifying };
+  return { points, qualifying: capped ? 0 : rule.qualifying, capped };
 }

@@ -1156,14 +1156,15 @@ export class PointsService {
       const settled = await replay(tx);
       if (settled) return settled;
       const settings = await programmeSettings(tx);
-      const { day, points, qualifying } = await this.activityGrant(tx, memberId, input.kind, occurredAt, settings.timeZone, actor.role === 'member');
+      const { day, points, qualifying, capped } = await this.activityGrant(tx, memberId, input.kind, occurredAt, settings.timeZone, actor.role === 'member');
       const transaction = points > 0 ? await this.earnActivity(tx, account, memberId, input, points, occurredAt, settings) : null;
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
       const tierChange = qualifying > 0 ? await this.tierAfterQualifying(tx, account, memberId, occurredAt) : null;
       await repo.insertActivity(tx, {
         idempotencyKey: input.idempotencyKey, memberId, kind: input.kind, day, points, qualifying, transactionId: transaction?.id ?? null, occurredAt,
       });
-      const bonusPoints = await this.activityCampaigns(tx, account, memberId, input, occurredAt, now, settings, tierChange);
+      // An activity the daily cap left with nothing earns no campaign bonus either (else the cap is a bonus's to go around).
+      const bonusPoints = capped ? 0 : await this.activityCampaigns(tx, account, memberId, input, occurredAt, now, settings, tierChange);
       return { memberId, pointsEarned: points, qualifyingPointsEarned: qualifying, transaction, tierChange, bonusPoints };
     })));
   }
@@ -1207,7 +1208,7 @@ export class PointsService {
    */
   private async activityGrant(
     tx: EntityManager, memberId: string, kind: string, occurredAt: Date, timeZone: string, byMember: boolean,
-  ): Promise<{ day: string; points: number; qualifying: number }> {
+  ): Promise<{ day: string; points: number; qualifying: number; capped: boolean }> {
     const rule = await repo.activeRule(tx, kind);
     if (!rule) throw notFound('ActivityRule', kind);
     // A kind the app may not record is the brand's systems' to say (a review posted, a profile completed).
