@@ -92,6 +92,39 @@ describe('recordPurchase', () => {
   });
 });
 
+describe('pendingActivations', () => {
+  it('says when the pending points become spendable, soonest first, summing to pendingPoints; a refund and the days setting as each lot was earned', async () => {
+    await s.admin('mutation { updateProgram(input: { pointsPendingDays: 14 }) { pointsPendingDays } }');
+    try {
+      const id = await registerMember(s, { joinedAt: iso(Date.now() - 30 * DAY) });
+      const at = (daysAgo: number) => new Date(Math.floor((Date.now() - daysAgo * DAY) / 1000) * 1000).toISOString();
+      await purchase({ memberId: id, orderId: `act-${id}-a`, amount: 30, occurredAt: at(3) });
+      await purchase({ memberId: id, orderId: `act-${id}-b`, amount: 20, occurredAt: at(10) });
+      await purchase({ memberId: id, orderId: `act-${id}-c`, amount: 5, occurredAt: at(10) });
+      await purchase({ memberId: id, orderId: `act-${id}-old`, amount: 7, occurredAt: at(20) }); // spendable already
+      // A shorter setting applies to what is earned from now on; the lots keep their dates.
+      await s.admin('mutation { updateProgram(input: { pointsPendingDays: 2 }) { pointsPendingDays } }');
+      await purchase({ memberId: id, orderId: `act-${id}-d`, amount: 11, occurredAt: at(1) });
+      await s.gql(REFUND, { input: { orderId: `act-${id}-a`, refundId: `act-${id}-r`, amount: 10 } }, service);
+      const Q = 'query($id: ID!) { member(id: $id) { pendingPoints pendingActivations { activatesAt points } } }';
+      const read = async (token: string) => (await s.gql(Q, { id }, token)).data!.member;
+      const expected = {
+        pendingPoints: 11 + 20 + 25,
+        pendingActivations: [
+          { activatesAt: new Date(Date.parse(at(1)) + 2 * DAY).toISOString(), points: 11 },
+          { activatesAt: new Date(Date.parse(at(10)) + 14 * DAY).toISOString(), points: 25 },
+          { activatesAt: new Date(Date.parse(at(3)) + 14 * DAY).toISOString(), points: 20 },
+        ],
+      };
+      expect(await read(admin)).toEqual(expected);
+      expect(await read(await s.token('member', id))).toEqual(expected); // the member's app reads its own
+      expect((await s.gql(Q, { id }, await s.token('member', await registerMember(s)))).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      await s.admin('mutation { updateProgram(input: { pointsPendingDays: 0 }) { pointsPendingDays } }');
+    }
+  });
+});
+
 describe('refundPurchase', () => {
   it('reverses pro rata, cumulatively exact, and refuses more than remains', async () => {
     const id = await registerMember(s);

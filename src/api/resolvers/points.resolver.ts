@@ -9,7 +9,7 @@ import { requireActor } from '../guards';
 import { expiringWindow } from '../member-screen';
 import { ActivityRuleInput, AdjustPointsInput, RecordActivityInput, RecordPurchaseInput, RefundPurchaseInput } from '../types/inputs';
 import {
-  ActivityResult, ActivityRule, JobResult, Member, PointTransaction, PointTransactionConnection as PointTransactionConnectionType, PurchaseResult,
+  ActivityResult, ActivityRule, JobResult, Member, PointsActivation, PointTransaction, PointTransactionConnection as PointTransactionConnectionType, PurchaseResult,
 } from '../types/objects';
 
 @Resolver()
@@ -96,6 +96,13 @@ export class MemberPointsResolver {
   @FieldResolver(() => Int)
   async pendingPoints(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
     return (await ctx.loaders.points.balances.load(m.id)).pending;
+  }
+
+  @FieldResolver(() => [PointsActivation], {
+    description: 'When the pending points become spendable: one entry per instant, soonest first; their sum is pendingPoints (an app shows "120 points on 14 Dec")',
+  })
+  pendingActivations(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.points.activations.load(m.id);
   }
 
   @FieldResolver(() => Int)

@@ -82,6 +82,12 @@ export class Rfm {
   @Field(() => RfmSegment) segment!: RfmSegment;
 }
 
+@ObjectType({ description: 'Pending points that become spendable at one instant (the purchase\'s date plus pointsPendingDays, as it was when they were earned).' })
+export class PointsActivation {
+  @Field() activatesAt!: Date;
+  @Field(() => Int) points!: number;
+}
+
 @ObjectType()
 export class PointTransaction {
   @Field(() => ID) id!: string;

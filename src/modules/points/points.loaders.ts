@@ -13,6 +13,7 @@ export function createPointsLoaders(points: PointsService, clock: Clock) {
     (keys) => points.expiring(keys, clock.now()),
     { cacheKeyFn: (k) => `${k.memberId}:${k.withinDays}` },
   );
-  return { balances, expiring };
+  const activations = new DataLoader<string, { activatesAt: Date; points: number }[]>((ids) => points.pendingActivations(ids, clock.now()));
+  return { balances, expiring, activations };
 }
 export type PointsLoaders = ReturnType<typeof createPointsLoaders>;

@@ -548,6 +548,21 @@ export function balances(em: EntityManager, memberIds: readonly string[], now: D
   );
 }
 
+export interface ActivationRow { memberId: string; activatesAt: Date; points: number }
+
+/** Each member's pending points by the instant they become spendable (after `now`), soonest first. */
+export async function pendingActivations(em: EntityManager, memberIds: readonly string[], now: Date): Promise<ActivationRow[]> {
+  const rows = await em.execute<ActivationRow[]>(
+    `select l.member_id as "memberId", l.activates_at as "activatesAt", sum(l.remaining)::int as points
+     from point_account a join point_lot l on l.member_id = a.member_id and l.activates_at > ? and l.remaining <> 0 and ${LIVE_LOT}
+     where a.member_id in (?)
+     group by l.member_id, l.activates_at having sum(l.remaining) <> 0
+     order by l.member_id, l.activates_at`,
+    [now, memberIds as string[]],
+  );
+  return rows.map((r) => withDates(r, ['activatesAt']));
+}
+
 export interface ExpiringRow { memberId: string; days: number; points: number }
 
 /** Spendable points expiring within each key's days of `now`. */

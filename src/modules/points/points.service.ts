@@ -1398,6 +1398,18 @@ export class PointsService {
     return new Map(rows.map((r) => [r.memberId, r]));
   }
 
+  /** When each member's pending points become spendable: one entry per instant, soonest first (their sum is the member's pending points). */
+  async pendingActivations(memberIds: readonly string[], now = new Date()): Promise<{ activatesAt: Date; points: number }[][]> {
+    const rows = await repo.pendingActivations(this.em, memberIds, now);
+    const byMember = new Map<string, { activatesAt: Date; points: number }[]>();
+    for (const r of rows) {
+      const list = byMember.get(r.memberId) ?? [];
+      list.push({ activatesAt: r.activatesAt, points: r.points });
+      byMember.set(r.memberId, list);
+    }
+    return memberIds.map((id) => byMember.get(id) ?? []);
+  }
+
   async expiring(keys: readonly { memberId: string; withinDays: number }[], now = new Date()): Promise<number[]> {
     const rows = await repo.expiring(this.em, keys, now);
     const map = new Map(rows.map((r) => [`${r.memberId}:${r.days}`, r.points]));
