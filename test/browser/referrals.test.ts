@@ -98,9 +98,10 @@ describe('Programme settings', () => {
     await page.getByTestId('language-switch').selectOption('zh-CN');
     await h.goto(page, '/programme');
     await page.getByRole('form', { name: '增长玩法设置' }).getByLabel('时区').waitFor();
-    // The programme's settings, named so in the sidebar, the title and the heading (not "activity rules").
-    await page.getByRole('heading', { level: 1, name: '会员计划设置：日历、推荐、签到', exact: true }).waitFor();
-    expect(await page.title()).toMatch(/^会员计划设置：日历、推荐、签到 · /);
+    // The programme's settings, named so in the sidebar, the title and the heading (not "activity rules"; its
+    // section of engagement activities' rules is 互动积分规则, not 活动规则, which reads as campaigns' rules).
+    await page.getByRole('heading', { level: 1, name: '会员计划设置：日历、推荐、签到、互动', exact: true }).waitFor();
+    expect(await page.title()).toMatch(/^会员计划设置：日历、推荐、签到、互动 · /);
     expect(await page.getByRole('navigation', { name: '控制台页面' }).locator('[aria-current="page"]').textContent()).toBe('会员计划设置');
     expect(await page.getByText('活动规则').count()).toBe(0);
     expect(await h.axe(page)).toEqual([]);

@@ -320,6 +320,16 @@ describe('each console page in at most two requests', () => {
     expect(byCode.get('console_pick')).toMatchObject({ count: 2, tag: { kind: 'MANUAL', category: 'DESCRIPTIVE', rule: null } });
   });
 
+  it('programme: the engagement settings and every activity rule, in one', async () => {
+    await s.admin('mutation($i: ActivityRuleInput!) { upsertActivityRule(input: $i) { kind } }',
+      { i: { kind: 'CONSOLE_POLL', name: 'Console poll', points: 3, dailyCap: 6, memberMayRecord: true } });
+    const data = await pageRequest('programme', `{
+      program { timeZone referrerPoints refereePoints referralHoldDays referralMonthlyLimit checkInPoints }
+      activityRules { kind name points qualifyingPoints dailyCap active memberMayRecord }
+    }`, {}, 2);
+    expect(data.activityRules).toContainEqual({ kind: 'CONSOLE_POLL', name: 'Console poll', points: 3, qualifyingPoints: 0, dailyCap: 6, active: true, memberMayRecord: true });
+  });
+
   it('segment builder: size, TGI profile and the first members of an unsaved filter, in one', async () => {
     const data = await pageRequest('segment builder', `query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size
       profile { dimension value tgi } members(first: 20) { totalCount edges { node { id displayName tier { name } } } } } tiers { code name } tags { code name } }`,

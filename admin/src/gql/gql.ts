@@ -64,8 +64,11 @@ type Documents = {
     "\n  fragment ReferralRow on Referral {\n    id\n    status\n    reason\n    createdAt\n    completedAt\n    referee {\n      id\n      displayName\n    }\n  }\n": typeof types.ReferralRowFragmentDoc,
     "\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        ...ReferralPage\n      }\n    }\n  }\n": typeof types.MemberReferralsPageDocument,
     "\n  fragment EngagementSettings on Program {\n    timeZone\n    referrerPoints\n    refereePoints\n    referralHoldDays\n    referralMonthlyLimit\n    checkInPoints\n  }\n": typeof types.EngagementSettingsFragmentDoc,
-    "\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n  }\n": typeof types.ProgrammePageDocument,
+    "\n  fragment ActivityRuleFields on ActivityRule {\n    kind\n    name\n    points\n    qualifyingPoints\n    dailyCap\n    active\n    memberMayRecord\n  }\n": typeof types.ActivityRuleFieldsFragmentDoc,
+    "\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n    activityRules {\n      ...ActivityRuleFields\n    }\n  }\n": typeof types.ProgrammePageDocument,
     "\n  mutation UpdateEngagement($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...EngagementSettings\n    }\n  }\n": typeof types.UpdateEngagementDocument,
+    "\n  query ActivityRuleKinds {\n    activityRules {\n      kind\n    }\n  }\n": typeof types.ActivityRuleKindsDocument,
+    "\n  mutation UpsertActivityRule($input: ActivityRuleInput!) {\n    upsertActivityRule(input: $input) {\n      ...ActivityRuleFields\n    }\n  }\n": typeof types.UpsertActivityRuleDocument,
     "\n  fragment ReferralFigures on ReferralStats {\n    registered\n    completed\n    rejected\n    reversed\n    pointsGiven\n    referrers\n    referralsPerReferrer\n  }\n": typeof types.ReferralFiguresFragmentDoc,
     "\n  query ReferralMonths {\n    program {\n      timeZone\n    }\n    referralStatsByMonth(months: 12) {\n      from\n      to\n      stats {\n        ...ReferralFigures\n      }\n    }\n  }\n": typeof types.ReferralMonthsDocument,
     "\n  query ReferralTotals($from: DateTime!, $to: DateTime!) {\n    referralStats(from: $from, to: $to) {\n      ...ReferralFigures\n    }\n  }\n": typeof types.ReferralTotalsDocument,
@@ -152,8 +155,11 @@ const documents: Documents = {
     "\n  fragment ReferralRow on Referral {\n    id\n    status\n    reason\n    createdAt\n    completedAt\n    referee {\n      id\n      displayName\n    }\n  }\n": types.ReferralRowFragmentDoc,
     "\n  query MemberReferralsPage($id: ID!, $first: Int!, $after: String) {\n    member(id: $id) {\n      id\n      referrals(first: $first, after: $after) {\n        ...ReferralPage\n      }\n    }\n  }\n": types.MemberReferralsPageDocument,
     "\n  fragment EngagementSettings on Program {\n    timeZone\n    referrerPoints\n    refereePoints\n    referralHoldDays\n    referralMonthlyLimit\n    checkInPoints\n  }\n": types.EngagementSettingsFragmentDoc,
-    "\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n  }\n": types.ProgrammePageDocument,
+    "\n  fragment ActivityRuleFields on ActivityRule {\n    kind\n    name\n    points\n    qualifyingPoints\n    dailyCap\n    active\n    memberMayRecord\n  }\n": types.ActivityRuleFieldsFragmentDoc,
+    "\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n    activityRules {\n      ...ActivityRuleFields\n    }\n  }\n": types.ProgrammePageDocument,
     "\n  mutation UpdateEngagement($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...EngagementSettings\n    }\n  }\n": types.UpdateEngagementDocument,
+    "\n  query ActivityRuleKinds {\n    activityRules {\n      kind\n    }\n  }\n": types.ActivityRuleKindsDocument,
+    "\n  mutation UpsertActivityRule($input: ActivityRuleInput!) {\n    upsertActivityRule(input: $input) {\n      ...ActivityRuleFields\n    }\n  }\n": types.UpsertActivityRuleDocument,
     "\n  fragment ReferralFigures on ReferralStats {\n    registered\n    completed\n    rejected\n    reversed\n    pointsGiven\n    referrers\n    referralsPerReferrer\n  }\n": types.ReferralFiguresFragmentDoc,
     "\n  query ReferralMonths {\n    program {\n      timeZone\n    }\n    referralStatsByMonth(months: 12) {\n      from\n      to\n      stats {\n        ...ReferralFigures\n      }\n    }\n  }\n": types.ReferralMonthsDocument,
     "\n  query ReferralTotals($from: DateTime!, $to: DateTime!) {\n    referralStats(from: $from, to: $to) {\n      ...ReferralFigures\n    }\n  }\n": types.ReferralTotalsDocument,
@@ -407,11 +413,23 @@ export function graphql(source: "\n  fragment EngagementSettings on Program {\n 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n  }\n"): (typeof documents)["\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n  }\n"];
+export function graphql(source: "\n  fragment ActivityRuleFields on ActivityRule {\n    kind\n    name\n    points\n    qualifyingPoints\n    dailyCap\n    active\n    memberMayRecord\n  }\n"): (typeof documents)["\n  fragment ActivityRuleFields on ActivityRule {\n    kind\n    name\n    points\n    qualifyingPoints\n    dailyCap\n    active\n    memberMayRecord\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n    activityRules {\n      ...ActivityRuleFields\n    }\n  }\n"): (typeof documents)["\n  query ProgrammePage {\n    program {\n      ...EngagementSettings\n    }\n    activityRules {\n      ...ActivityRuleFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpdateEngagement($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...EngagementSettings\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateEngagement($input: ProgramInput!) {\n    updateProgram(input: $input) {\n      ...EngagementSettings\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ActivityRuleKinds {\n    activityRules {\n      kind\n    }\n  }\n"): (typeof documents)["\n  query ActivityRuleKinds {\n    activityRules {\n      kind\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpsertActivityRule($input: ActivityRuleInput!) {\n    upsertActivityRule(input: $input) {\n      ...ActivityRuleFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpsertActivityRule($input: ActivityRuleInput!) {\n    upsertActivityRule(input: $input) {\n      ...ActivityRuleFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

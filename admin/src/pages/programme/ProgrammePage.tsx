@@ -6,6 +6,7 @@ import { useI18n, type MessageKey } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
 import { Page, Section } from '../../ui/Page';
 import { intOrNull, numberText } from '../tiers/form-values';
+import { ActivityRules } from './activities';
 import { ProgrammePageQuery, UpdateEngagementMutation } from './operations';
 import { knownZone, timeZones } from './time-zones';
 import './programme.css';
@@ -24,11 +25,14 @@ const HINT: Record<NumberSetting, MessageKey> = {
 /**
  * The programme's engagement settings (issue 25): its time zone (the calendar of every "day"
  * and "month"), the referral rewards, hold and monthly limit, and the check-in points by streak
- * day. One request (ProgrammePage); a save (updateProgram, only the fields changed) is the second.
+ * day; and the activity rules (activities.tsx), what each engagement activity earns. One request
+ * (ProgrammePage); a save (updateProgram, only the fields changed) is the second.
  */
 export default function ProgrammePage() {
   const { t } = useI18n();
-  const [result, refetch] = useQuery({ query: ProgrammePageQuery });
+  // An empty list of rules names no type: the first rule saved still re-reads the page (urql's document cache).
+  const context = useMemo(() => ({ additionalTypenames: ['ActivityRule'] }), []);
+  const [result, refetch] = useQuery({ query: ProgrammePageQuery, context });
   const [saved, setSaved] = useState(false);
   const program = result.data?.program;
   return (
@@ -38,6 +42,7 @@ export default function ProgrammePage() {
       {program ? (
         <EngagementForm key={JSON.stringify(program)} program={program} onSaved={() => setSaved(true)} onChange={() => setSaved(false)} />
       ) : null}
+      {result.data ? <ActivityRules rules={result.data.activityRules} /> : null}
     </Page>
   );
 }
