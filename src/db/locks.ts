@@ -48,7 +48,7 @@ cancelled campaign coupon gives its cost back to a slot the same way, after step
  *     qualifying writes off while it counts;
  *   - `benefit` row: benefits.repository.ts `lockBenefit`; `segment` row: segments.repository.ts
  *     `lockSegment` (after a transaction advisory lock on the name); `activity_rule` row:
- *     `lockActivityRule` below;
+ *     `lockActivityRule` below (after a transaction advisory lock on the kind: points.repository.ts);
  *   - a reward's upsert or patch (rewards.repository.ts `lockReward`) takes a transaction advisory
  *     lock on the code before step 4 (it holds no account: nothing waits on it in the order);
  *   - tag definitions: tags.repository.ts `lockTagDefinitions` (a transaction advisory lock), then
@@ -131,9 +131,10 @@ export async function lockRewardById(tx: EntityManager, id: string): Promise<voi
 
 /**
  * An activity rule by kind, while an upsert reads what it was and writes it (no other lock is
- * taken in that transaction). The whole row, for the audit entry's `before`.
+ * taken in that transaction): `columns` as the repository reads a rule, so that the audit
+ * entry's `before` names its fields as `after` does.
  */
-export async function lockActivityRule(tx: EntityManager, kind: string): Promise<Record<string, unknown> | null> {
-  const [row] = await tx.execute<Record<string, unknown>[]>('select * from activity_rule where kind = ? for update', [kind]);
+export async function lockActivityRule<T>(tx: EntityManager, kind: string, columns: string): Promise<T | null> {
+  const [row] = await tx.execute<T[]>(`select ${columns} from activity_rule where kind = ? for update`, [kind]);
   return row ?? null;
 }

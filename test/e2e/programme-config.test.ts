@@ -176,6 +176,36 @@ describe('GET /exports/segments/<id>.csv when the database fails', () => {
   });
 });
 
+describe('an activity rule saved again, and changed (the console\'s Programme page)', () => {
+  const upsert = `mutation($i: ActivityRuleInput!) { upsertActivityRule(input: $i) { kind dailyCap memberMayRecord } }`;
+  const rule = { kind: 'QUIZ', name: 'Answered a quiz', points: 10, qualifyingPoints: 2, dailyCap: 30, active: true, memberMayRecord: true };
+  const entries = async () => s.sql<{ action: string; before: Record<string, unknown> | null; after: Record<string, unknown> }>(
+    `select action, before, after from audit_entry where entity = 'ActivityRule' and entity_id = 'QUIZ' order by id`);
+
+  it('writes nothing when nothing changed; a change\'s entry names the fields as the API does, before as after', async () => {
+    await s.admin(upsert, { i: rule });
+    expect((await s.admin(upsert, { i: rule })).upsertActivityRule).toEqual({ kind: 'QUIZ', dailyCap: 30, memberMayRecord: true });
+    expect((await entries()).map((e) => e.action)).toEqual(['activityRule.create']);
+
+    await s.admin(upsert, { i: { ...rule, dailyCap: 20, memberMayRecord: false } });
+    const [, update] = await entries();
+    expect(update.action).toBe('activityRule.update');
+    // The audit page shows the fields whose values differ: only the cap and memberMayRecord (the
+    // before row's columns were snake_case, so every other field read as removed and added).
+    expect(Object.keys(update.before!).sort()).toEqual(Object.keys(update.after).sort());
+    const changed = Object.keys(update.after).filter((k) => JSON.stringify(update.before![k]) !== JSON.stringify(update.after[k]));
+    expect(changed.sort()).toEqual(['dailyCap', 'memberMayRecord']);
+  });
+
+  it('first saves of one kind at once make one create entry', async () => {
+    const token = await s.token('admin');
+    const saves = await Promise.all(Array.from({ length: 8 }, () => s.gql(upsert, { i: { ...rule, kind: 'RACED_KIND' } }, token)));
+    for (const res of saves) expect(res.errors).toBeUndefined();
+    const made = await s.sql<{ action: string }>(`select action from audit_entry where entity = 'ActivityRule' and entity_id = 'RACED_KIND'`);
+    expect(made.map((e) => e.action)).toEqual(['activityRule.create']);
+  });
+});
+
 describe('first saves of one segment name or reward code at once', () => {
   it('make one row and one create entry; the others, the same payload, write nothing', async () => {
     const token = await s.token('admin');

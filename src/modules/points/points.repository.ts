@@ -3,7 +3,7 @@ import type { Lot, LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
 import { keyset } from '../../common/pagination';
 import { pgArray, pgTextArray, prepared, preparedWhileRoom } from '../../db/entity-manager';
-import type { LockedAccount } from '../../db/locks';
+import { lockActivityRule as lockActivityRuleRow, type LockedAccount } from '../../db/locks';
 import { withDates } from '../../db/rows';
 import type { TierChangeRow } from '../tiers/tier-engine.service';
 
@@ -368,6 +368,16 @@ export async function refundsOfOrder(tx: EntityManager, orderId: string): Promis
 export interface ActivityRuleRow { kind: string; name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean; memberMayRecord: boolean }
 
 const RULE_COLUMNS = 'kind, name, points, qualifying_points as "qualifyingPoints", daily_cap as "dailyCap", active, member_may_record as "memberMayRecord"';
+
+/**
+ * A rule by kind, locked for an upsert, as the API reads it (its fields named as `after` names them in
+ * the audit entry). The kind first (a transaction advisory lock): two first upserts of a kind have no
+ * row to lock yet, and each recorded an `activityRule.create`.
+ */
+export async function lockActivityRule(tx: EntityManager, kind: string): Promise<ActivityRuleRow | null> {
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('activity_rule.kind'), hashtext(?))`, [kind]);
+  return lockActivityRuleRow<ActivityRuleRow>(tx, kind, RULE_COLUMNS);
+}
 
 export async function upsertActivityRule(tx: EntityManager, r: ActivityRuleRow): Promise<ActivityRuleRow> {
   const [row] = await tx.execute<ActivityRuleRow[]>(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  activityGrant, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, settleDebtPlan, type Lot,
+  activityGrant, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, sameActivityRule, settleDebtPlan, type Lot,
 } from './points.rules';
 import { addMonthsUtc } from '../../common/time.rules';
 
@@ -90,6 +90,19 @@ describe('expiry and caps', () => {
     expect(activityGrant({ points: 5, qualifying: 2, dailyCap: 12 }, 12)).toEqual({ points: 0, qualifying: 0, capped: true });
     expect(activityGrant({ points: 0, qualifying: 3, dailyCap: null }, 0)).toEqual({ points: 0, qualifying: 3, capped: false });
     expect(activityGrant({ points: 0, qualifying: 3, dailyCap: 10 }, 10)).toEqual({ points: 0, qualifying: 3, capped: false });
+  });
+});
+
+describe('sameActivityRule', () => {
+  const rule = { name: 'Review', points: 20, qualifyingPoints: 10, dailyCap: 40 as number | null, active: true, memberMayRecord: false };
+  it('is the same rule when every setting is equal (an absent cap is no cap)', () => {
+    expect(sameActivityRule(rule, { ...rule })).toBe(true);
+    expect(sameActivityRule({ ...rule, dailyCap: null }, { ...rule, dailyCap: undefined as unknown as null })).toBe(true);
+  });
+  it('is a change when any setting differs', () => {
+    for (const change of [{ name: 'Reviews' }, { points: 21 }, { qualifyingPoints: 0 }, { dailyCap: null }, { active: false }, { memberMayRecord: true }]) {
+      expect(sameActivityRule(rule, { ...rule, ...change })).toBe(false);
+    }
   });
 });
 

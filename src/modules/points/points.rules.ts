@@ -244,6 +244,15 @@ export function lotExpiry(
   return addMonths(activatesAt, expiryMonths);
 }
 
+/** An activity rule's settings, as an upsert gives them and the table keeps them. */
+export interface ActivityRuleSettings { name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean; memberMayRecord: boolean }
+
+/** Whether an upsert would change nothing of a stored rule (a retry, a console saving what it read): then nothing is written. */
+export function sameActivityRule(stored: ActivityRuleSettings, next: ActivityRuleSettings): boolean {
+  return stored.name === next.name && stored.points === next.points && stored.qualifyingPoints === next.qualifyingPoints
+    && (stored.dailyCap ?? null) === (next.dailyCap ?? null) && stored.active === next.active && stored.memberMayRecord === next.memberMayRecord;
+}
+
 /**
  * Points an activity grants given its daily cap (null = no cap) and what the member already
  * earned from that activity that day: the grant is cut to what fits under the cap.

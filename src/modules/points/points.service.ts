@@ -7,7 +7,7 @@ import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { localDate, localMonthBounds } from '../../common/local-time.rules';
 import { REVERSAL_REASON } from '../referrals/referrals.rules';
 import { linkReferralTransactions, lockCompletedReferral, markReferralReversed, refereePointsOfOrder } from '../referrals/referrals.service';
-import { lockAccount, lockAccounts, lockActivityRule, type LockedAccount } from '../../db/locks';
+import { lockAccount, lockAccounts, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
 import { memberWrites } from '../../db/member-queue';
 import { idempotentWrite, inSqlTransaction, inTransaction, isOutOfRange, retried } from '../../db/transaction';
@@ -29,7 +29,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, RefundExceedsPurchaseError, activityGrant, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  refundReversal, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
+  refundReversal, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -1133,7 +1133,9 @@ export class PointsService {
     if (!Number.isInteger(input.qualifyingPoints) || input.qualifyingPoints < 0) throw badInput('qualifyingPoints', 'qualifyingPoints must be a non-negative integer');
     if (input.dailyCap != null && (!Number.isInteger(input.dailyCap) || input.dailyCap < 1)) throw badInput('dailyCap', 'dailyCap must be a positive integer');
     return inTransaction(this.em, async (tx) => {
-      const before = await lockActivityRule(tx, input.kind);
+      const before = await repo.lockActivityRule(tx, input.kind);
+      // The same rule again (a retry) writes nothing: no update, no audit entry.
+      if (before && sameActivityRule(before, input)) return before;
       const after = await repo.upsertActivityRule(tx, input);
       this.audit.record(tx, actor, { action: before ? 'activityRule.update' : 'activityRule.create', entity: 'ActivityRule', entityId: input.kind, before, after });
       await tx.flush();
