@@ -196,8 +196,11 @@ describe('Activity rules on the Programme page', () => {
   it('shows CHECK_IN and REFERRAL rules as replaced by the programme\'s settings: no edit; one still on can be switched off', async () => {
     await upsert({ kind: 'CHECK_IN', name: 'Daily check-in (old rule)', points: 5, qualifyingPoints: 0, dailyCap: 5, active: false, memberMayRecord: true });
     await upsert({ kind: 'REFERRAL', name: 'Referral (old rule)', points: 200, qualifyingPoints: 0, dailyCap: null, active: true, memberMayRecord: false });
+    // Another kind to the server (made through the API): an ordinary rule.
+    await upsert({ kind: 'check_in', name: 'Checked in at a shop', points: 3, qualifyingPoints: 0, dailyCap: 3, active: true, memberMayRecord: false });
     const page = await h.open();
     await openProgramme(page);
+    await row(page, 'check_in').getByRole('button', { name: 'Edit the activity rule Checked in at a shop' }).waitFor();
     expect(await row(page, 'CHECK_IN').getByRole('button').count()).toBe(0);
     expect(await row(page, 'CHECK_IN').getByRole('link', { name: 'Daily check-in' }).getAttribute('href')).toBe('#check-in');
     expect(await row(page, 'REFERRAL').getByRole('button', { name: /^Edit/ }).count()).toBe(0);

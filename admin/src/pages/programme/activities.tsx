@@ -181,7 +181,7 @@ function RuleDialog({ rule, onClose, onSaved }: { rule: Rule | null; onClose: ()
     const kind = rule?.kind ?? values.kind.trim();
     const invalid: Record<string, string> = {};
     if (!rule) {
-      const replaced = replacedBy(kind);
+      const replaced = replacedBy(kind, true);
       if (!kind) invalid.kind = t('activities.kindRequired');
       else if (replaced) invalid.kind = t('activities.kindReplaced', { kind, section: t(replaced.label) });
     }

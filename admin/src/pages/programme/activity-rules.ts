@@ -23,9 +23,14 @@ export const REPLACED_KINDS: Record<string, { section: string; label: MessageKey
   REFERRAL: { section: 'referrals', label: 'programme.referrals' },
 };
 
-/** The settings section that replaced this kind, or null; a kind typed in another case is the same word to an operator. */
-export function replacedBy(kind: string): { section: string; label: MessageKey } | null {
-  return REPLACED_KINDS[kind.trim().toUpperCase()] ?? null;
+/**
+ * The settings section that replaced this kind, or null. A stored rule is replaced when its kind is
+ * exactly CHECK_IN or REFERRAL (what the upgrade switched off; `check_in` is another kind to the
+ * server); a new kind typed in another case (`anyCase`) is the same word to an operator.
+ */
+export function replacedBy(kind: string, anyCase = false): { section: string; label: MessageKey } | null {
+  const key = anyCase ? kind.trim().toUpperCase() : kind;
+  return Object.hasOwn(REPLACED_KINDS, key) ? REPLACED_KINDS[key] : null;
 }
 
 /**
