@@ -48,6 +48,7 @@ import { Migration20261217100000_lot_debt_index } from './Migration2026121710000
 import { Migration20261218090000_campaign_points_events } from './Migration20261218090000_campaign_points_events';
 import { Migration20261219090000_erased_delivery_errors } from './Migration20261219090000_erased_delivery_errors';
 import { Migration20261220090000_activity_member_may_record } from './Migration20261220090000_activity_member_may_record';
+import { Migration20261221090000_campaign_budget_gate } from './Migration20261221090000_campaign_budget_gate';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
 import { Migration20261209200000_webhook_delivery_due_index } from './Migration20261209200000_webhook_delivery_due_index';
 
@@ -100,4 +101,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261218090000_campaign_points_events', class: Migration20261218090000_campaign_points_events },
   { name: 'Migration20261219090000_erased_delivery_errors', class: Migration20261219090000_erased_delivery_errors },
   { name: 'Migration20261220090000_activity_member_may_record', class: Migration20261220090000_activity_member_may_record },
+  { name: 'Migration20261221090000_campaign_budget_gate', class: Migration20261221090000_campaign_budget_gate },
 ];

@@ -44,6 +44,31 @@ function campaignRow(raw: RawCampaignRow): CampaignRow {
   };
 }
 
+/** The budget gate's advisory lock (migration campaign_budget_gate): class and key, as campaign_effects takes it shared. */
+const BUDGET_GATE = `hashtext('campaign.budget'), hashtext(c.id::text)`;
+
+/**
+ * Lock: the campaign's budget gate EXCLUSIVE, for the rest of the transaction, when `budgetPoints`
+ * differs from the campaign's (a budget given, changed or removed); whether it was taken. Taken
+ * before the campaign's row (`lockCampaign`): every award holds the gate SHARED from before it
+ * reads the campaign to its commit (campaign_effects, migration campaign_budget_gate), so this
+ * waits for the awards in flight to commit and holds new ones until the edit commits; what the
+ * edit then reads of the budget's awards is all of them. First, because an award that ends its
+ * campaign (BUDGET_SPENT) updates the campaign's row while holding the gate.
+ */
+export async function gateBudgetEdit(tx: EntityManager, code: string, budgetPoints: number | null): Promise<boolean> {
+  const rows = await tx.execute<{ gated: boolean }[]>(
+    `select true as gated, pg_advisory_xact_lock(${BUDGET_GATE})::text from campaign c where c.code = ? and c.budget_points is distinct from ?::int`,
+    [code, budgetPoints],
+  );
+  return rows.length > 0;
+}
+
+/** Lock: the campaign's budget gate EXCLUSIVE, at once (`gateBudgetEdit` found the budget unchanged, and another edit changed it since). */
+export async function gateBudget(tx: EntityManager, campaignId: string): Promise<void> {
+  await tx.execute(`select pg_advisory_xact_lock(${BUDGET_GATE})::text from (select ?::uuid as id) c`, [campaignId]);
+}
+
 /** Lock: the campaign with this code (`for update`), as it is; null when there is none. */
 export async function lockCampaign(tx: EntityManager, code: string): Promise<CampaignRow | null> {
   const [row] = await tx.execute<RawCampaignRow[]>(`select ${COLUMNS} from campaign c where c.code = ? for update`, [code]);

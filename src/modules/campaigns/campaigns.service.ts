@@ -9,7 +9,7 @@ import type { TagsService } from '../tags/tags.service';
 import type { TiersService } from '../tiers/tiers.service';
 import { checkFilter, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import {
-  activeCampaigns, assignArms, awardTotals, budgetSpent, campaignByCode, insertCampaign, listCampaigns, lockBudget, lockCampaign, lockCampaignsPastEnd, type AwardTotals,
+  activeCampaigns, assignArms, awardTotals, budgetSpent, campaignByCode, gateBudget, gateBudgetEdit, insertCampaign, listCampaigns, lockBudget, lockCampaign, lockCampaignsPastEnd, type AwardTotals,
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
@@ -67,6 +67,9 @@ export class CampaignsService {
 
   private upsertOnce(actor: Actor, code: string, values: CampaignValues, now: Date): Promise<CampaignRow> {
     return inTransaction(this.em, async (tx) => {
+      // A budget given, changed or removed waits for the campaign's awards in flight and holds new
+      // ones (the budget gate, before the row: docs/decisions.md "A budget given while awards run").
+      const gated = await gateBudgetEdit(tx, code, values.budgetPoints);
       const current = await lockCampaign(tx, code);
       if (!current) {
         const row = await insertCampaign(tx, campaignIdOf(code), code, values);
@@ -78,6 +81,7 @@ export class CampaignsService {
       const before = valuesOf(current);
       const changed = changedFields(before, values);
       if (!changed.length) return current;
+      if (!gated && changed.includes('budgetPoints')) await gateBudget(tx, current.id); // another edit changed the budget between the two reads
       if (current.activatedAt && changed.includes('controlPercent')) {
         throw badInput('controlPercent', `controlPercent cannot change once the campaign has been activated: its arms are fixed (it is ${current.controlPercent})`);
       }
