@@ -13,6 +13,11 @@ import { replaceOnce } from './Migration20261210090000_budget_free_slot';
  * an edit that changes budget_points takes the same lock EXCLUSIVE before anything else
  * (campaigns.repository.ts `gateBudgetEdit`). Shared locks do not wait for each other and write
  * nothing: purchases of different members do not wait on each other.
+ *
+ * What a refund or a cancelled coupon gives back (campaign_budget_return) takes the gate shared
+ * too: given back to a campaign without a budget it went nowhere (no slot), while the edit's reset,
+ * not seeing the refund uncommitted, had counted the points as spent: the new budget then held
+ * them as spent for good (budget − Σ slots above what the awards hold).
  */
 
 const HOME = 'hashtext(p_member::text) & 31';
@@ -35,12 +40,24 @@ export const EFFECTS_GATED = replaceOnce(EFFECTS_BY_INDEX, READ, `          -- T
           perform pg_advisory_xact_lock_shared(hashtext('campaign.budget'), hashtext(p_campaigns[i]::text));
 ${READ}`);
 
+/** campaign_budget_return as migration campaign_award_path wrote it, `gate` before its update. */
+const budgetReturn = (gate: string) => `create or replace function campaign_budget_return(p_campaign uuid, p_member uuid, p_amount int) returns void
+      language plpgsql volatile as $$
+      begin
+        if p_amount <= 0 then return; end if;${gate}
+        update campaign_budget set remaining = remaining + p_amount where campaign_id = p_campaign and slot = ${HOME};
+      end $$;`;
+
 export class Migration20261221090000_campaign_budget_gate extends Migration {
   override async up(): Promise<void> {
     this.addSql(EFFECTS_GATED);
+    this.addSql(budgetReturn(`
+        -- the budget gate, shared: an edit of the budget waits for this to commit (its reset then counts what came back)
+        perform pg_advisory_xact_lock_shared(hashtext('campaign.budget'), hashtext(p_campaign::text));`));
   }
 
   override async down(): Promise<void> {
+    this.addSql(budgetReturn(''));
     this.addSql(EFFECTS_BY_INDEX);
   }
 }

@@ -125,3 +125,27 @@ it('a budget removed from a running campaign while purchases are awarded does no
     expect(c).toMatchObject({ budgetPoints: null, budgetSpent: 600 });
   }
 });
+
+it('a refund of an award in flight when the budget is given returns its points to the new budget (the invariant holds)', async () => {
+  const id = await activeCampaign('GIVEN_REFUND', null);
+  const m = await registerMember(s, { externalId: key('given') });
+  await s.admin(PURCHASE, { i: { memberId: m, orderId: key('o'), amount: 10 } });
+  await s.admin(PURCHASE, { i: { memberId: m, orderId: key('o'), amount: 10 } });
+  // A refund in flight reversing one award (10 points, none spent): its statement as campaign-effects.repository.ts reverseAward writes it.
+  const inFlight = new Client({ connectionString: s.databaseUrl });
+  await inFlight.connect();
+  try {
+    await inFlight.query('begin');
+    await inFlight.query(
+      `with a as (update campaign_award set reversed_points = reversed_points + 10 where id = (select min(id) from campaign_award where campaign_id = $1) returning campaign_id)
+       select campaign_budget_return(a.campaign_id, $2::uuid, 10) from a`, [id, m]);
+    const edit = s.gql(UPSERT, { i: definition('GIVEN_REFUND', 100) }, await s.token('admin'));
+    await sleep(300);
+    await inFlight.query('commit');
+    expect((await edit).errors).toBeUndefined();
+  } finally {
+    await inFlight.end();
+  }
+  // 10 kept of 20 given: 90 left in the slots, not 80 (the 10 given back lost when no slot existed yet)
+  expect(await budgetInvariant(id)).toEqual({ budget: 100, slots: 90, held: 10 });
+});
