@@ -56,6 +56,12 @@ cancelled campaign coupon gives its cost back to a slot the same way, after step
  *     share` (`tagByCode`) and takes neither lock after it;
  *   - `member_retention` ACCESS EXCLUSIVE for the refresh's swap: retention.repository.ts
  *     `lockForSwap`, waiting at most a second at a time so that readers are not queued behind it;
+ *   - a campaign's budget gate (migration campaign_budget_gate): a transaction advisory lock per
+ *     campaign, SHARED by each award (campaign_effects, before it reads the campaign; the event's
+ *     account held) and by what a refund or a cancelled coupon gives back to the budget
+ *     (campaign_budget_return), EXCLUSIVE by an upsert that changes the budget
+ *     (campaigns.repository.ts `gateBudgetEdit`), taken first, before the campaign's row, which
+ *     an award ending its campaign (BUDGET_SPENT) updates while holding the gate;
  *   - session advisory locks: migrations (database.ts) and one retention refresh at a time
  *     (transaction.ts `withAdvisoryLock`);
  *   - referrals (issue 25): a purchase completing its member's referral, or a refund reversing
