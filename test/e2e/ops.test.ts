@@ -144,9 +144,14 @@ describe('operations endpoints', () => {
     }
   }, 240_000);
 
-  it('carries a request id', async () => {
+  it('carries a request id: the caller\'s when it reads as one (up to 128 visible ASCII characters), else one of its own', async () => {
     const res = await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
     expect(res.headers.get('x-request-id')).toBe('abc-123');
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const odd of ['x'.repeat(129), 'x'.repeat(16_000), 'two words']) {
+      expect((await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': odd } })).headers.get('x-request-id')).toMatch(uuid);
+    }
+    expect((await fetch(`${s.url}/healthz`)).headers.get('x-request-id')).toMatch(uuid);
   });
 
   it('serves the GraphQL IDE from local packages in development', async () => {

@@ -10,9 +10,14 @@ import type { Metrics } from '../../ops/metrics';
  * One log line per request (redacted), under the caller's x-request-id or a new one, which the
  * answer carries back. Probes and scrapes are not logged.
  */
+const CALLER_ID = /^[\x21-\x7e]{1,128}$/;
+
 export function useRequestLog(app: Express, log: Logger): void {
   const genReqId = (req: IncomingMessage, res: ServerResponse) => {
-    const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    const given = req.headers['x-request-id'];
+    // A caller's id is kept when it reads as one (up to 128 visible ASCII characters): a 16 KB
+    // one was echoed back and written into every log line of the request.
+    const id = typeof given === 'string' && CALLER_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', id);
     return id;
   };
