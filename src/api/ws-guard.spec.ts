@@ -38,6 +38,23 @@ async function setUp(expiresIn: string | number = '1h', limits = { maxSocketsPer
 }
 
 describe('WsGuard', () => {
+  it('takes the token under authorization in any letters\' case, and refuses one that is not a string (4401) rather than reading no token', async () => {
+    const t = await setUp('1h');
+    const token = t.ctx.connectionParams.authorization as string;
+    t.ctx.connectionParams = { Authorization: token };
+    expect(await t.options.onConnect!(t.ctx)).toBe(true);
+    t.ws.closed();
+    const u = await setUp('1h');
+    u.ctx.connectionParams = { authorization: { token } };
+    expect(await u.options.onConnect!(u.ctx)).toBe(false);
+    expect(u.ws.closes).toEqual([[4401, 'connectionParams.authorization must be a string: "Bearer <token>"']]);
+    const v = await setUp('1h');
+    v.ctx.connectionParams = {};
+    expect(await v.options.onConnect!(v.ctx)).toBe(false); // no token: graphql-ws closes 4403
+    expect(v.ws.closes).toEqual([]);
+  });
+
+
   it('refuses an operation once the token has expired, before the timer closes the socket', async () => {
     const t = await setUp('1h');
     expect(await t.options.onConnect!(t.ctx)).toBe(true);

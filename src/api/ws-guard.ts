@@ -84,10 +84,14 @@ export class WsGuard {
   /** Verifies the token, counts the socket against its subject and closes it at expiry. */
   private async connect<E extends GuardedExtra>(ctx: Ctx<E>): Promise<boolean> {
     const { socket } = ctx.extra;
-    const auth = ctx.connectionParams?.authorization;
+    const auth = authorizationParam(ctx.connectionParams);
+    if (auth !== undefined && typeof auth !== 'string') {
+      socket.close(WS_CLOSE.UNAUTHORIZED, 'connectionParams.authorization must be a string: "Bearer <token>"');
+      return false;
+    }
     let verified;
     try {
-      verified = await this.verifier.verify(typeof auth === 'string' ? auth : undefined);
+      verified = await this.verifier.verify(auth);
     } catch (err) {
       if (err instanceof KeysUnavailable) {
         socket.close(WS_CLOSE.TRY_AGAIN_LATER, 'Identity provider keys unavailable; retry later');
@@ -165,4 +169,15 @@ function subjectOf(actor: Actor): string {
 
 function formatRefusal(error: GraphQLError): GraphQLFormattedError {
   return { message: error.message, extensions: error.extensions };
+}
+
+/**
+ * The token a client put in its connection_init: `authorization`, whatever its letters' case
+ * (`Authorization`, as an HTTP header is often written, was read as no token at all: 4403).
+ */
+function authorizationParam(params: Readonly<Record<string, unknown>> | undefined): unknown {
+  if (!params) return undefined;
+  if ('authorization' in params) return params.authorization;
+  const key = Object.keys(params).find((k) => k.toLowerCase() === 'authorization');
+  return key === undefined ? undefined : params[key];
 }
