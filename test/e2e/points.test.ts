@@ -310,6 +310,17 @@ describe('activities', () => {
     // The admin lets the app record it: from then on it may.
     await s.admin(`mutation { upsertActivityRule(input: { kind: "PROFILE_DONE", name: "Completed the profile", points: 50, qualifyingPoints: 0, dailyCap: 50, memberMayRecord: true }) { kind } }`);
     expect((await record(token, 'p4')).errors).toBeUndefined();
+    // An edit of its points that says nothing of memberMayRecord (a script written before the
+    // setting, the README's upsertActivityRule(kind, points, qualifyingPoints, dailyCap)) keeps it:
+    // it withdrew every member app's right to record the kind, silently.
+    const edited = await s.admin(`mutation { upsertActivityRule(input: { kind: "PROFILE_DONE", name: "Completed the profile", points: 60, qualifyingPoints: 0 }) { points memberMayRecord } }`);
+    expect(edited.upsertActivityRule).toEqual({ points: 60, memberMayRecord: true });
+    expect((await record(token, 'p5')).data!.recordActivity.pointsEarned).toBe(60);
+    // Saying false withdraws it; null leaves it as it is.
+    await s.admin(`mutation { upsertActivityRule(input: { kind: "PROFILE_DONE", name: "Completed the profile", points: 60, memberMayRecord: false }) { kind } }`);
+    const kept = await s.admin(`mutation { upsertActivityRule(input: { kind: "PROFILE_DONE", name: "Completed the profile", points: 60, memberMayRecord: null }) { memberMayRecord } }`);
+    expect(kept.upsertActivityRule).toEqual({ memberMayRecord: false });
+    expectError(await record(token, 'p6'), 'FORBIDDEN', 'kind');
   });
 });
 

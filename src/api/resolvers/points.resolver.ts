@@ -46,7 +46,7 @@ export class PointsResolver {
   @Authorized('admin')
   @Mutation(() => ActivityRule)
   upsertActivityRule(@Arg('input', () => ActivityRuleInput) input: ActivityRuleInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.points.upsertActivityRule(requireActor(ctx), { ...input, dailyCap: input.dailyCap ?? null });
+    return ctx.services.points.upsertActivityRule(requireActor(ctx), { ...input, dailyCap: input.dailyCap ?? null, memberMayRecord: input.memberMayRecord ?? null });
   }
 
   @Authorized()

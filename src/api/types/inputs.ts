@@ -244,8 +244,8 @@ export class ActivityRuleInput {
   @Field(() => Int, { defaultValue: 0 }) @Min(0) qualifyingPoints!: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) dailyCap?: number | null;
   @Field({ defaultValue: true }) active!: boolean;
-  @Field({ defaultValue: false, description: 'Whether a member\'s app may record this kind for its member (recordActivity with a member token); else only back ends and admins do' })
-  memberMayRecord!: boolean;
+  @Field(() => Boolean, { nullable: true, description: 'Whether a member\'s app may record this kind for its member (recordActivity with a member token); else only back ends and admins do. Omitted or null: a new rule says false, an existing rule keeps what it says' })
+  memberMayRecord?: boolean | null;
 }
 
 @InputType()

@@ -114,7 +114,8 @@ export interface RecordPurchaseInput { memberId: string; orderId: string; amount
 export interface RefundPurchaseInput { orderId: string; refundId: string; amount: number; occurredAt?: Date | null }
 export interface AdjustPointsInput { memberId: string; amount: number; reason: string; idempotencyKey: string; occurredAt?: Date | null }
 export interface RecordActivityInput { memberId: string; kind: string; idempotencyKey: string; occurredAt?: Date | null }
-export interface ActivityRuleInput { kind: string; name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean; memberMayRecord: boolean }
+/** memberMayRecord null: a new rule says false, an existing one keeps what it says (an edit of its points does not withdraw the app's right). */
+export interface ActivityRuleInput { kind: string; name: string; points: number; qualifyingPoints: number; dailyCap: number | null; active: boolean; memberMayRecord: boolean | null }
 
 function cents(value: number, field: string): number {
   try {
@@ -1134,16 +1135,18 @@ export class PointsService {
     if (input.dailyCap != null && (!Number.isInteger(input.dailyCap) || input.dailyCap < 1)) throw badInput('dailyCap', 'dailyCap must be a positive integer');
     return inTransaction(this.em, async (tx) => {
       const before = await repo.lockActivityRule(tx, input.kind);
+      // Left out (null): an existing rule keeps whether members' apps may record it; a new one may not.
+      const next = { ...input, memberMayRecord: input.memberMayRecord ?? before?.memberMayRecord ?? false };
       // The same rule again (a retry) writes nothing: no update, no audit entry.
-      if (before && sameActivityRule(before, input)) return before;
-      const after = await repo.upsertActivityRule(tx, input);
+      if (before && sameActivityRule(before, next)) return before;
+      const after = await repo.upsertActivityRule(tx, next);
       this.audit.record(tx, actor, { action: before ? 'activityRule.update' : 'activityRule.create', entity: 'ActivityRule', entityId: input.kind, before, after });
       await tx.flush();
       return after;
     });
   }
 
-  async activityRules(): Promise<ActivityRuleInput[]> {
+  async activityRules(): Promise<repo.ActivityRuleRow[]> {
     return repo.activityRules(this.em);
   }
 
