@@ -4,6 +4,7 @@
 // JWT_ISSUER / JWT_AUDIENCE when those are set (the server then requires them).
 import { parseArgs } from 'node:util';
 import { mintToken } from '../api/auth';
+import { nodeEnvIsProduction } from '../config/env';
 import { devSecretPath, readDevSecret } from '../config/dev-secret';
 import type { Role } from '../modules/actor';
 
@@ -26,6 +27,9 @@ if (!role || !['admin', 'service', 'member'].includes(role)) {
 const dataDir = process.env.DATA_DIR || '.data';
 let secret = process.env.JWT_SECRET || null;
 try {
+  // As the server reads NODE_ENV: a mistyped one is refused; in production there is no
+  // development secret to sign with (the server verifies with JWT_SECRET alone).
+  if (nodeEnvIsProduction() && !secret) throw new Error('JWT_SECRET is required when NODE_ENV=production: set it to the server\'s');
   secret ??= readDevSecret(dataDir);
 } catch (err) {
   console.error((err as Error).message);

@@ -205,18 +205,26 @@ function corsOriginsOr(value: string | undefined): string[] | '*' | null {
   return origins;
 }
 
+/**
+ * Whether NODE_ENV says production; a value other than production, development or test (or
+ * unset) is refused, by the server and the CLI tools alike. A mistyped value (prod, Production)
+ * ran development mode: a generated secret, an admin token in the log, webhooks to private
+ * addresses. Only the three values Node's tools know are taken.
+ */
+export function nodeEnvIsProduction(env: NodeJS.ProcessEnv = process.env): boolean {
+  const nodeEnv = env.NODE_ENV;
+  if (nodeEnv != null && nodeEnv !== '' && nodeEnv !== 'production' && nodeEnv !== 'development' && nodeEnv !== 'test') {
+    throw new Error(`NODE_ENV must be production, development or test (or unset), got "${nodeEnv}"`);
+  }
+  return nodeEnv === 'production';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const seed = env.SEED;
   if (seed != null && seed !== '' && seed !== 'demo' && seed !== 'none') {
     throw new Error(`SEED must be "demo" or "none", got "${seed}"`);
   }
-  // A mistyped value (prod, Production) ran development mode: a generated secret, an admin token in
-  // the log, webhooks to private addresses. Only the three values Node's tools know are taken.
-  const nodeEnv = env.NODE_ENV;
-  if (nodeEnv != null && nodeEnv !== '' && nodeEnv !== 'production' && nodeEnv !== 'development' && nodeEnv !== 'test') {
-    throw new Error(`NODE_ENV must be production, development or test (or unset), got "${nodeEnv}"`);
-  }
-  const production = nodeEnv === 'production';
+  const production = nodeEnvIsProduction(env);
   const jwtSecret = env.JWT_SECRET || null;
   const jwtJwksUrl = env.JWT_JWKS_URL || null;
   // Said here, by name: a URL that is not one failed the start with "Invalid URL" alone.

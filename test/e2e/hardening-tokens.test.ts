@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeJwt, SignJWT, type JWTPayload } from 'jose';
 import { JWT_SECRET, expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
 
@@ -126,6 +129,21 @@ describe('JWT_ISSUER and JWT_AUDIENCE', () => {
       }).then(() => null, (err: { code: number; stderr: string }) => err);
       expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 2, stderr: `${reason}\nusage: npm run token -- --role admin|service|member --sub ID [--expires 30d]\n` });
     }
+    // NODE_ENV as the server reads it (the server, migrate and seed refused NODE_ENV=prod; the token
+    // tool minted with the development secret); in production no development secret is used.
+    const dataDir = mkdtempSync(join(tmpdir(), 'token-env-'));
+    writeFileSync(join(dataDir, 'jwt-secret'), 'd'.repeat(64));
+    for (const [NODE_ENV, stderr] of [
+      ['prod', 'NODE_ENV must be production, development or test (or unset), got "prod"\n'],
+      ['production', 'JWT_SECRET is required when NODE_ENV=production: set it to the server\'s\n'],
+    ] as const) {
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV, DATA_DIR: dataDir };
+      delete env.JWT_SECRET;
+      const failed = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/token.ts', '--role', 'admin'], { env })
+        .then(() => null, (err: { code: number; stderr: string }) => err);
+      expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 2, stderr });
+    }
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('the development admin token carries exp, iss and aud', async () => {
