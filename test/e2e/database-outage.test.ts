@@ -93,3 +93,30 @@ it('answers 503 SERVICE_UNAVAILABLE with Retry-After while the database is away,
   await eventually(() => pushed.length === 1, 'the push of the upgrade');
   expect(pushed).toEqual([{ toTier: { code: 'SILVER' } }]);
 }, 60_000);
+
+it('an import running when the database went away is FAILED once it is back, saying so (not that the server stopped), and importing the file again completes it', async () => {
+  const adminToken = await s.token('admin');
+  await createLadder(s); // an entry tier for the imported members (upserted: the same ladder again)
+  const upload = async (path: string, body: string) => {
+    const res = await fetch(`${s.url}/imports/${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'text/csv' }, body });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const job = async (id: string) => (await post(adminToken, 'query($id: ID!) { importJob(id: $id) { status failure } }', { id })).body.data?.importJob as { status: string; failure: string | null } | undefined;
+  const members = ['externalId', ...Array.from({ length: 500 }, (_, i) => `lost-${i}`)].join('\n') + '\n';
+  const membersJob = await upload('members', members);
+  await eventually(async () => (await job(membersJob))?.status === 'SUCCEEDED', 'the members import');
+  const orders = ['orderId,externalId,amount,occurredAt', ...Array.from({ length: 20_000 }, (_, i) => `lost-order-${i},lost-${i % 500},${10 + (i % 50)},2026-0${1 + (i % 9)}-10T10:00:00Z`)].join('\n') + '\n';
+  const id = await upload('purchases?mode=earn', orders);
+  await outage();
+  await admin.query(`alter database "${dbName}" allow_connections true`);
+  let read: Awaited<ReturnType<typeof job>>;
+  await eventually(async () => (read = await job(id)) !== undefined && read.status !== 'RUNNING', 'the job read again');
+  expect(read!).toEqual({
+    status: 'FAILED',
+    failure: 'The server stopped while the import ran, or lost its connection to the database; nothing after its last committed batch was written. Import the file again: lines already in are skipped.',
+  });
+  const again = await upload('purchases?mode=earn', orders);
+  await eventually(async () => (await job(again))?.status === 'SUCCEEDED', 'the import again', 60_000);
+  expect(await s.sql("select count(*)::int as n from purchase where order_id like 'lost-order-%'")).toEqual([{ n: 20_000 }]);
+}, 120_000);

@@ -138,8 +138,15 @@ export async function scrubErrorsForErasure(tx: EntityManager, externalId: strin
   return rows[0]?.n ?? 0;
 }
 
-/** What a job the server stopped under says, whether its process died or it was stopped between batches. */
+/** What a job the server stopped under (between batches, SIGTERM) says. */
 export const STOPPED_FAILURE = 'The server stopped while the import ran; nothing after its last committed batch was written. Import the file again: lines already in are skipped.';
+
+/**
+ * What a job whose lock is gone says when next read: its process died, or its connection to the
+ * database did (PostgreSQL restarted or went away under a running server, which serves on; the
+ * job cannot tell which). It said only "The server stopped", to an operator whose server had not.
+ */
+export const LOST_FAILURE = 'The server stopped while the import ran, or lost its connection to the database; nothing after its last committed batch was written. Import the file again: lines already in are skipped.';
 
 /**
  * Jobs marked RUNNING whose process is gone (nobody holds their advisory lock): FAILED, their
@@ -153,7 +160,7 @@ export async function failOrphans(tx: EntityManager): Promise<ImportJobRow[]> {
   for (const { id } of rows) {
     await dropJobTables(tx, id);
     const [r] = await tx.execute<ImportJobRow[]>(`update import_job set status = 'FAILED', phase = 'DONE', failure = ?,
-      finished_at = clock_timestamp() where id = ? and status = 'RUNNING' returning ${JOB_COLUMNS}`, [STOPPED_FAILURE, id]);
+      finished_at = clock_timestamp() where id = ? and status = 'RUNNING' returning ${JOB_COLUMNS}`, [LOST_FAILURE, id]);
     // Another instance's sweep whose snapshot also saw it RUNNING may have failed it (and announced
     // it) between that snapshot and this lock: the update re-reads the row and leaves it alone.
     if (r) failed.push(jobRow(r));

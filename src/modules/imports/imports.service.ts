@@ -38,6 +38,7 @@ const UNIQUE_VIOLATION = '23505';
 
 /** What a job stopped between batches because its server was stopping says: what a job whose process died says. */
 export const STOPPED_FAILURE = repo.STOPPED_FAILURE;
+export const LOST_FAILURE = repo.LOST_FAILURE;
 
 /** Thrown between batches once this process is stopping. */
 class ImportStopped extends Error {}
