@@ -8,8 +8,8 @@ export type ActivityRuleInput = {
   active?: boolean;
   dailyCap?: number | null | undefined;
   kind: string;
-  /** Whether a member's app may record this kind for its member (recordActivity with a member token); else only back ends and admins do */
-  memberMayRecord?: boolean;
+  /** Whether a member's app may record this kind for its member (recordActivity with a member token); else only back ends and admins do. Omitted or null: a new rule says false, an existing rule keeps what it says */
+  memberMayRecord?: boolean | null | undefined;
   name: string;
   points: number;
   qualifyingPoints?: number;
