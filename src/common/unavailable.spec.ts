@@ -24,6 +24,7 @@ describe('databaseUnavailable', () => {
   it.each([
     ['a unique violation', error('duplicate key value violates unique constraint', { code: '23505' })],
     ['a serialization failure', error('could not serialize access', { code: '40001' })],
+    ['a protocol violation (too many bind parameters: a bug)', error('bind message has 70000 parameter formats but 0 parameters', { code: '08P01' })],
     ['another state error', error('cannot ALTER TABLE "x" because it has pending trigger events', { code: '55000' })],
     ['a statement timeout', error('canceling statement due to statement timeout', { code: '57014' })],
     ['a syntax error', error('syntax error at or near', { code: '42601' })],

@@ -24,13 +24,16 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable; retry later';
 
 /**
- * SQLSTATE class 08 (connection exception), 57P01–57P03 (the server shutting down, crashed,
+ * SQLSTATE class 08 (connection exception) but 08P01, 57P01–57P03 (the server shutting down, crashed,
  * or starting up), 53300 (too many connections); and the socket's own errors.
  */
 function unavailableCode(code: string): boolean {
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300'
+  return (code.startsWith('08') && code !== PROTOCOL_VIOLATION) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300'
     || SOCKET_CODES.has(code);
 }
+
+/** 08P01: the server refused what the client sent (too many bind parameters, a malformed message): a bug, not an outage. */
+const PROTOCOL_VIOLATION = '08P01';
 
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
