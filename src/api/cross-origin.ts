@@ -16,7 +16,7 @@ export function crossOrigin(origins: string[] | '*'): RequestHandler {
     methods: ['GET', 'POST'],
     // The token, JSON, and the headers Apollo's clients send (its CSRF check accepts the first two).
     allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-client-name', 'graphql-client-version'],
-    exposedHeaders: ['retry-after', 'x-request-id'],
+    exposedHeaders: ['retry-after', 'x-request-id', 'content-disposition'],
     maxAge: 600,
   });
 }

@@ -44,7 +44,7 @@ it('a listed origin gets its preflight answered and may read the answers', async
   expect(res.status).toBe(200);
   expect(res.headers.get('access-control-allow-origin')).toBe(APP);
   expect(res.headers.get('vary')).toMatch(/origin/i);
-  expect(res.headers.get('access-control-expose-headers')).toBe('retry-after,x-request-id');
+  expect(res.headers.get('access-control-expose-headers')).toBe('retry-after,x-request-id,content-disposition');
   expect(await res.json()).toEqual({ data: { program: { pointsPerUnit: 1 } } });
   // A member's own export download, from the same page.
   expect((await preflight(s, 'http://localhost:5173', '/exports/members/1.json')).headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
