@@ -62,7 +62,8 @@ const EXPECTED: Record<string, (out: string) => void> = {
   referral: (out) => {
     // the friend: its purchase's 59 points, and 100 pending; Ava: at least the 200 pending, her newest transaction the referral's
     expect(out).toMatch(/"recordPurchase":\{"pointsEarned":59,"member":\{"pointsBalance":59,"pendingPoints":100\}\}/);
-    expect(out).toMatch(/"me":\{"pendingPoints":(\d{4,}|[2-9]\d\d),"pointsHistory":\{"edges":\[\{"node":\{"type":"REFERRAL","amount":200\}\}\]\}\}/);
+    // … and when they become spendable: the referral's 200 among them.
+    expect(out).toMatch(/"me":\{"pendingPoints":(\d{4,}|[2-9]\d\d),"pendingActivations":\[(\{"activatesAt":"[^"]+","points":\d+\},?)+\],"pointsHistory":\{"edges":\[\{"node":\{"type":"REFERRAL","amount":200\}\}\]\}\}/);
   },
   'check-in': (out) => {
     // The demo member last checked in days ago: today's starts a streak of 1 (5 points); the repeat changes nothing.
