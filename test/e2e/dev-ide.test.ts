@@ -1,7 +1,11 @@
+import express from 'express';
 import { readFileSync } from 'node:fs';
+import { request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { buildSchema, Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { IDE_EXAMPLES } from '../../src/api/ide-examples';
+import { mountDevIde } from '../../src/api/routes/dev-ide';
 import { buildAppSchema } from '../../src/api/schema';
 import { startTestServer, type TestServer } from '../support/harness';
 
@@ -53,6 +57,37 @@ describe('in development', () => {
     const page = await res.text();
     for (const example of IDE_EXAMPLES) expect(page).toContain(JSON.stringify(example.query).slice(1, 60));
     expect(page).toContain('Bearer \\u003ca member token: npm run token -- --role member --sub MEMBER_ID>'); // "<" escaped inside the script
+  });
+});
+
+describe('the demo member\'s token in the IDE', () => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    const app = express();
+    mountDevIde(app, { memberToken: 'demo-member-token-123', memberId: 'demo-member-id' });
+    server = app.listen(0);
+    await new Promise((r) => server.once('listening', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  /** GET /graphql as a browser would, with the Host header it sends. */
+  const page = (host: string) => new Promise<string>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/graphql', headers: { host, accept: 'text/html' } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+  it('goes to a browser on this machine asking by a loopback name, not to a page whose own name resolves here (DNS rebinding)', async () => {
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) expect(await page(host)).toContain('Bearer demo-member-token-123');
+    const rebound = await page(`attacker.example:${port}`);
+    expect(rebound).not.toContain('demo-member-token-123');
+    expect(rebound).toContain('Bearer \\u003ca member token: npm run token -- --role member --sub MEMBER_ID>');
   });
 });
 
