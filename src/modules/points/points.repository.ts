@@ -379,14 +379,14 @@ export async function lockActivityRule(tx: EntityManager, kind: string): Promise
   return lockActivityRuleRow<ActivityRuleRow>(tx, kind, RULE_COLUMNS);
 }
 
-/** Creates or replaces a rule; memberMayRecord null keeps an existing rule's (false for a new one). */
-export async function upsertActivityRule(tx: EntityManager, r: Omit<ActivityRuleRow, 'memberMayRecord'> & { memberMayRecord: boolean | null }): Promise<ActivityRuleRow> {
+/** Creates or replaces a rule, every setting as given (the service resolves a memberMayRecord left out). */
+export async function upsertActivityRule(tx: EntityManager, r: ActivityRuleRow): Promise<ActivityRuleRow> {
   const [row] = await tx.execute<ActivityRuleRow[]>(
-    `insert into activity_rule (kind, name, points, qualifying_points, daily_cap, active, member_may_record) values (?, ?, ?, ?, ?, ?, coalesce(?::boolean, false))
+    `insert into activity_rule (kind, name, points, qualifying_points, daily_cap, active, member_may_record) values (?, ?, ?, ?, ?, ?, ?)
      on conflict (kind) do update set name = excluded.name, points = excluded.points, qualifying_points = excluded.qualifying_points,
-       daily_cap = excluded.daily_cap, active = excluded.active, member_may_record = coalesce(?::boolean, activity_rule.member_may_record)
+       daily_cap = excluded.daily_cap, active = excluded.active, member_may_record = excluded.member_may_record
      returning ${RULE_COLUMNS}`,
-    [r.kind, r.name, r.points, r.qualifyingPoints, r.dailyCap, r.active, r.memberMayRecord, r.memberMayRecord],
+    [r.kind, r.name, r.points, r.qualifyingPoints, r.dailyCap, r.active, r.memberMayRecord],
   );
   return row;
 }
