@@ -29,8 +29,13 @@ export function isLoopbackHost(host: string | undefined): boolean {
   return lower === 'localhost' || lower === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(lower);
 }
 
+/** The peer and the Host both loopback: a browser on this machine asking by a loopback name. */
+export function isLoopbackRequest(facts: Pick<LocalRequestFacts, 'remoteAddress' | 'host'>): boolean {
+  return isLoopbackAddress(facts.remoteAddress) && isLoopbackHost(facts.host);
+}
+
 export function isLocalRequest(facts: LocalRequestFacts): boolean {
-  if (!isLoopbackAddress(facts.remoteAddress) || !isLoopbackHost(facts.host)) return false;
+  if (!isLoopbackRequest(facts)) return false;
   if (facts.secFetchSite && facts.secFetchSite !== 'same-origin' && facts.secFetchSite !== 'none') return false;
   if (facts.origin) {
     try {

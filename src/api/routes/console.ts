@@ -1,7 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLocalRequest, isLoopbackAddress, isLoopbackHost } from '../local-request';
+import { isLocalRequest, isLoopbackRequest } from '../local-request';
 
 export interface ConsoleRouteOptions {
   /** The console's build (admin/dist, or CONSOLE_DIR). It may appear after start-up (built on first start). */
@@ -49,7 +49,7 @@ export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
   router.get('/{*path}', (req, res, next) => {
     // A file name that is not in the build (favicon.ico, a stale chunk) is a 404, not the page.
     if (/\.[A-Za-z0-9]+$/.test(req.path)) return next();
-    const devSignIn = Boolean(options.devAdminToken) && isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req.headers.host);
+    const devSignIn = Boolean(options.devAdminToken) && isLoopbackRequest({ remoteAddress: req.socket.remoteAddress, host: req.headers.host });
     sendIndex(res, index, devSignIn);
   });
   app.use('/admin', router);

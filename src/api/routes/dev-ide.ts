@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { ideHtml, ideRouter, type IdeOptions } from '../ide';
-import { isLoopbackAddress, isLoopbackHost } from '../local-request';
+import { isLoopbackRequest } from '../local-request';
 
 /**
  * Development only (createHttpApp mounts it outside production, where neither exists: 404):
@@ -18,7 +18,7 @@ export function mountDevIde(app: Express, options: IdeOptions | undefined): void
   app.get('/', (_req, res) => res.redirect(302, '/graphql'));
   app.get('/graphql', (req, res, next) => {
     if (req.accepts(['json', 'html']) !== 'html' || req.query.query) return next();
-    const local = isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req.headers.host);
+    const local = isLoopbackRequest({ remoteAddress: req.socket.remoteAddress, host: req.headers.host });
     res.type('html').setHeader('cache-control', 'no-store').send(local ? page : withoutToken);
   });
 }
