@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable } from '../common/unavailable';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable, unavailableDetail } from '../common/unavailable';
 import { redactUrl } from '../ops/logging';
 
 /** What express.json (body-parser) tells about a body it refused; `type` names the case. */
@@ -70,7 +70,7 @@ export function requestErrorHandler(log: Logger): ErrorRequestHandler {
  */
 export function sendUnexpected(res: Response, err: unknown, log: Logger, context: Record<string, unknown>, what: string): void {
   if (databaseUnavailable(err)) {
-    log.warn({ ...context, err: { message: (err as Error).message, code: (err as { code?: unknown }).code } }, 'database unavailable');
+    log.warn({ ...context, err: unavailableDetail(err) }, 'database unavailable');
     res.status(503).setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
     return void res.json({ errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   }

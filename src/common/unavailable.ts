@@ -18,6 +18,12 @@ export function databaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/** What the log says of such an error: its message and code, without the stack of an outage every request repeats. */
+export function unavailableDetail(err: unknown): { message: unknown; code: unknown } {
+  const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown };
+  return { message, code };
+}
+
 /** Retry-After, in seconds, sent with a 503 for an unavailable database. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 

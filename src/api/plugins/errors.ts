@@ -4,7 +4,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { ArgumentValidationError } from 'type-graphql';
 import { AppError } from '../../common/errors';
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable } from '../../common/unavailable';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable, unavailableDetail } from '../../common/unavailable';
 
 /** Codes raised by GraphQL itself about the request: safe to show as they are. */
 const REQUEST_CODES = new Set([
@@ -100,7 +100,7 @@ export function createErrorFormatter(log: Logger, options: ErrorFormatOptions = 
     const argument = isRequestError ? argumentField(formatted.message) : undefined;
     if (argument) return { ...base, extensions: { code: 'BAD_USER_INPUT', field: argument } };
     if (databaseUnavailable(original)) {
-      log.warn({ err: { message: (original as Error).message, code: (original as { code?: unknown }).code }, path: formatted.path }, 'database unavailable');
+      log.warn({ err: unavailableDetail(original), path: formatted.path }, 'database unavailable');
       return { message: DATABASE_UNAVAILABLE_MESSAGE, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
     }
     log.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL request');
