@@ -83,7 +83,11 @@ describe('WORKERS=2: two server processes on one port', () => {
       expect(lines(s).filter((l) => l.msg === 'starting embedded PostgreSQL').map((l) => l.pid)).toEqual([s.child.pid]);
       const postgres = Number.parseInt(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0], 10);
       expect(alive(postgres)).toBe(true);
-      const ready = lines(s).filter((l) => l.msg === 'loyalty server ready');
+      // A worker's log line and the primary's are written by two processes to one pipe: the
+      // primary's "all ready" may come first (it did, once, in CI), so the workers' are waited for.
+      const readyLines = () => lines(s).filter((l) => l.msg === 'loyalty server ready');
+      await eventually(() => new Set(readyLines().map((l) => l.pid)).size >= workers.length, 'each worker\'s ready line');
+      const ready = readyLines();
       expect(new Set(ready.map((l) => l.pid))).toEqual(new Set(workers));
       expect(new Set(ready.map((l) => l.url))).toEqual(new Set([`${url}/graphql`]));
 
