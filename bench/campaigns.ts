@@ -26,11 +26,12 @@ type Variant = keyof typeof VARIANTS;
 
 /** Makes `v` the state of the campaigns (a change moves config_version: the app reloads what it holds). */
 async function setVariant(url: string, v: Variant) {
-  await sql(url, `update campaign set status = 'PAUSED' where status = 'ACTIVE'`);
+  // As pauseCampaign and activateCampaign leave them (campaigns.repository.ts setCampaignStatus): a pause from now on.
+  await sql(url, `update campaign set status = 'PAUSED', paused = paused + tstzmultirange(tstzrange(now(), null)) where status = 'ACTIVE'`);
   if (v === 'none') return;
   await sql(url, `insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, budget_points, control_percent, activated_at, audience)
     values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ACTIVE', now() - interval '1 day', 10, $2, 10, now(), $3::jsonb)
-    on conflict (code) do update set status = 'ACTIVE'`,
+    on conflict (code) do update set status = 'ACTIVE', paused = campaign.paused - tstzmultirange(tstzrange(now(), null))`,
   [`BENCH_${v.toUpperCase()}`, v === 'open' ? null : 2_000_000_000, v === 'audience' ? JSON.stringify({ minBalance: 0 }) : null]);
 }
 

@@ -28,13 +28,20 @@ interface CampaignFields {
   perMemberLimit?: number | null; budgetPoints?: number | null; controlPercent?: number;
 }
 
-/** Ends every campaign, then inserts this one (ACTIVE, open since 2020 unless told); returns its id. */
+/**
+ * Ends every campaign as if it had never given (ended at its start: it gives to no event, however
+ * dated, since a campaign gives to late events dated before its end), then inserts this one as the
+ * lifecycle would leave it (ACTIVE, open since 2020 unless told; a PAUSED one paused and an ENDED
+ * one ended now, a DRAFT one never activated); returns its id.
+ */
 async function campaign(code: string, f: CampaignFields): Promise<string> {
-  await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = now() where status <> 'ENDED'`);
+  await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = starts_at where status <> 'ENDED' or ended_at > starts_at`);
   const [row] = await s.sql<{ id: string }>(
     `insert into campaign (id, code, name, trigger, status, starts_at, ends_at, audience, activity_kind, min_amount_cents, bonus_points, multiplier,
-       reward_code, per_member_limit, budget_points, control_percent, activated_at)
-     values (md5('campaign:' || $1)::uuid, $1, $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10::numeric, $11, $12, $13, $14, now()) returning id::text`,
+       reward_code, per_member_limit, budget_points, control_percent, activated_at, paused, ended_reason, ended_at)
+     values (md5('campaign:' || $1)::uuid, $1, $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10::numeric, $11, $12, $13, $14,
+       case when $3 <> 'DRAFT' then now() end, case when $3 = 'PAUSED' then tstzmultirange(tstzrange(now(), null)) else '{}' end,
+       case when $3 = 'ENDED' then 'ADMIN' end, case when $3 = 'ENDED' then now() end) returning id::text`,
     [code, f.trigger ?? 'PURCHASE', f.status ?? 'ACTIVE', f.startsAt ?? '2020-01-01T00:00:00Z', f.endsAt ?? null,
       f.audience === undefined ? null : JSON.stringify(f.audience), f.activityKind ?? null, f.minAmountCents ?? null, f.bonusPoints ?? null,
       f.multiplier ?? null, f.rewardCode ?? null, f.perMemberLimit ?? null, f.budgetPoints ?? null, f.controlPercent ?? 0],
@@ -112,12 +119,12 @@ describe('campaign effects on a purchase', () => {
     expect((await purchase(m, 10, key('o'), new Date(startsAt.getTime() - 1000).toISOString())).bonusPoints).toBe(0);
     expect((await purchase(m, 10, key('o'), startsAt.toISOString())).bonusPoints).toBe(10);
     expect(await awards(id)).toHaveLength(1);
-    // A window that has closed gives nothing, to a late purchase dated inside it too, though the
-    // nightly job has not marked the campaign ENDED yet (the end's edge: campaigns.rules.spec.ts).
+    // A window that has closed gives to a late purchase dated inside it, as it gave on time, and
+    // nothing to one dated at its end (the edges: campaigns.rules.spec.ts, campaign-late-event.test.ts).
     id = await campaign('WINDOW_CLOSED', { bonusPoints: 10, startsAt: '2026-06-01T00:00:00Z', endsAt: '2026-07-01T00:00:00Z' });
-    expect((await purchase(m, 10, key('o'), '2026-06-15T00:00:00Z')).bonusPoints).toBe(0);
+    expect((await purchase(m, 10, key('o'), '2026-06-15T00:00:00Z')).bonusPoints).toBe(10);
     expect((await purchase(m, 10, key('o'), '2026-07-01T00:00:00Z')).bonusPoints).toBe(0);
-    expect(await awards(id)).toEqual([]);
+    expect(await awards(id)).toHaveLength(1);
     for (const status of ['PAUSED', 'DRAFT', 'ENDED']) {
       id = await campaign(`STATUS_${status}`, { bonusPoints: 10, status });
       expect((await purchase(m, 10)).bonusPoints).toBe(0);
@@ -126,7 +133,7 @@ describe('campaign effects on a purchase', () => {
     // Paused after it was active: the next purchase gives nothing (the held list follows config_version).
     id = await campaign('PAUSED_LATER', { bonusPoints: 10 });
     expect((await purchase(m, 10)).bonusPoints).toBe(10);
-    await s.sql(`update campaign set status = 'PAUSED' where id = $1`, [id]);
+    await s.sql(`update campaign set status = 'PAUSED', paused = tstzmultirange(tstzrange(now(), null)) where id = $1`, [id]);
     expect((await purchase(m, 10)).bonusPoints).toBe(0);
     expect(await awards(id)).toHaveLength(1);
   });
@@ -189,9 +196,9 @@ describe('campaign effects on a purchase', () => {
   it('several campaigns on one event: all apply, in (startsAt, code) order', async () => {
     await campaign('ORDER_C', { bonusPoints: 3, startsAt: '2021-01-01T00:00:00Z' });
     // campaign() ends the others: these two are inserted together
-    await s.sql(`insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, control_percent) values
-      (md5('campaign:ORDER_B')::uuid, 'ORDER_B', 'B', 'PURCHASE', 'ACTIVE', '2020-01-01', 2, 0),
-      (md5('campaign:ORDER_A')::uuid, 'ORDER_A', 'A', 'PURCHASE', 'ACTIVE', '2021-01-01', 1, 0)`);
+    await s.sql(`insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, control_percent, activated_at) values
+      (md5('campaign:ORDER_B')::uuid, 'ORDER_B', 'B', 'PURCHASE', 'ACTIVE', '2020-01-01', 2, 0, now()),
+      (md5('campaign:ORDER_A')::uuid, 'ORDER_A', 'A', 'PURCHASE', 'ACTIVE', '2021-01-01', 1, 0, now())`);
     const m = await member();
     expect((await purchase(m, 10)).bonusPoints).toBe(6);
     expect((await bonusTransactions(m)).map((t) => t.reference)).toEqual(['ORDER_B', 'ORDER_A', 'ORDER_C']);

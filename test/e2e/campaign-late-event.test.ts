@@ -1,7 +1,9 @@
-// A campaign stops giving at its end. A store back end's late purchase, dated inside the window
-// but recorded after its end, got the award while the nightly job had not yet marked the
-// campaign ENDED (ENDS_AT), and nothing once it had: what a write gets depended on when the job
-// ran (domain.md, "Time"). Found by probes/ends-at-job.mjs.
+// A campaign acts on an event by the event's instant alone, whenever the event arrives
+// (domain.md, "Time"; store back ends post purchases late and in batches). It used to give by
+// its status at the write: a purchase dated inside the window but posted after the campaign's
+// end got nothing (posted on time it got the award), and one dated during a pause but posted
+// after the campaign resumed got the award (posted on time it got nothing).
+import { givesAt } from '../../src/modules/campaigns/campaigns.rules';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 
@@ -13,24 +15,126 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const HOUR = 3600_000;
 
-it('a late purchase dated inside an ended window gets nothing, whether or not the job has ended the campaign', async () => {
-  const start = Date.now() - 3600_000, end = Date.now() + 1500;
+async function campaign(code: string, startsAt: number, endsAt: number | null) {
+  await s.admin(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`, {
+    i: {
+      code, name: code, trigger: 'PURCHASE', startsAt: new Date(startsAt).toISOString(), endsAt: endsAt == null ? null : new Date(endsAt).toISOString(),
+      bonusPoints: 9, controlPercent: 0, audience: { regions: [code] },
+    },
+  });
+}
+const lifecycle = (action: 'activateCampaign' | 'pauseCampaign' | 'endCampaign', code: string) =>
+  s.admin(`mutation($c: String!) { ${action}(code: $c) { status } }`, { c: code });
+
+let orders = 0;
+const buy = (memberId: string, occurredAt: number) => s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { bonusPoints } }`,
+  { i: { memberId, orderId: `late-${++orders}`, amount: 10, occurredAt: new Date(occurredAt).toISOString() } }).then((d) => d.recordPurchase.bonusPoints as number);
+
+it('an event dated while the campaign gave gets the award, posted on time, after a pause, after the end or after the nightly job; one dated in a pause never does', async () => {
+  const code = 'INSTANT';
+  const start = Date.now() - HOUR;
+  await campaign(code, start, Date.now() + HOUR);
+  const [onTime, afterResume, afterEnd] = await Promise.all(['on-time', 'after-resume', 'after-end'].map((e) => registerMember(s, { externalId: `instant-${e}`, region: code })));
+
+  // The history, with each change's instant bracketed by the client's clock (the server's is the same machine's).
+  const events: number[] = [start - 60_000, start + 60_000, start + HOUR / 2]; // before the window, and before the activation (it reaches back to startsAt)
+  const onTimeGot = new Map<number, number>();
+  const postNow = async () => {
+    const at = Date.now();
+    events.push(at);
+    onTimeGot.set(at, await buy(onTime, at));
+    await sleep(20);
+  };
+  const change = async (action: 'activateCampaign' | 'pauseCampaign' | 'endCampaign') => {
+    await sleep(20);
+    const before = Date.now();
+    await lifecycle(action, code);
+    const after = Date.now();
+    await sleep(20);
+    return [before, after] as const;
+  };
+  const activated = await change('activateCampaign');
+  await postNow(); await postNow();
+  const paused = await change('pauseCampaign');
+  await postNow(); await postNow();
+  const resumed = await change('activateCampaign');
+  await postNow(); await postNow();
+  const ended = await change('endCampaign');
+  await postNow();
+
+  // The model: the window, the pause [paused, resumed), the end. No event is dated inside a bracket.
+  for (const t of events) for (const [a, b] of [activated, paused, resumed, ended]) expect(t < a || t > b).toBe(true);
+  const model = (t: number) => (givesAt({ startsAt: new Date(start), endsAt: new Date(start + 2 * HOUR), endedAt: new Date(ended[0]), paused: [[new Date(paused[0]), new Date(resumed[0])]] }, new Date(t)) ? 9 : 0);
+  expect(events.map(model)).toEqual([0, 9, 9, 9, 9, 0, 0, 9, 9, 0]); // the model says what the history means
+
+  // Posted on time, each got what the model says.
+  for (const [t, got] of onTimeGot) expect([t, got]).toEqual([t, model(t)]);
+  // The same instants posted again, late and in another order: the same answers.
+  const shuffled = [...events].reverse();
+  const late = new Map<number, number>();
+  for (const t of shuffled) late.set(t, await buy(afterEnd, t));
+  for (const t of events) expect([t, late.get(t)]).toEqual([t, model(t)]);
+
+  // The nightly job changes nothing of it (the campaign has ended already; its arms are re-read).
+  await s.admin(`mutation($a: DateTime!) { reevaluateCampaigns(asOf: $a) { changed } }`, { a: new Date().toISOString() });
+  const again = await Promise.all(events.filter((t) => t < paused[0] || t > resumed[1]).map((t) => buy(afterResume, t)));
+  expect(again).toEqual(events.filter((t) => t < paused[0] || t > resumed[1]).map(model));
+  const sum = (xs: Iterable<number>) => [...xs].reduce((a, b) => a + b, 0);
+  const given = sum(onTimeGot.values()) + sum(late.values()) + sum(again);
+  expect((await s.admin(`{ campaign(code: "${code}") { status endedReason pointsGiven } }`)).campaign).toEqual({ status: 'ENDED', endedReason: 'ADMIN', pointsGiven: given });
+});
+
+it('a campaign ended by its endsAt gives to a late purchase dated before the end, whether or not the job has ended it; nothing to one dated after', async () => {
+  const start = Date.now() - HOUR, end = Date.now() + 1500;
   for (const code of ['LATE_NO_JOB', 'LATE_JOB']) {
-    await s.admin(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`, {
-      i: { code, name: code, trigger: 'PURCHASE', startsAt: new Date(start).toISOString(), endsAt: new Date(end).toISOString(), bonusPoints: 9, controlPercent: 0, audience: { regions: [code] } },
-    });
-    await s.admin(`mutation($c: String!) { activateCampaign(code: $c) { status } }`, { c: code });
+    await campaign(code, start, end);
+    await lifecycle('activateCampaign', code);
   }
   const noJob = await registerMember(s, { externalId: 'late-1', region: 'LATE_NO_JOB' });
   const job = await registerMember(s, { externalId: 'late-2', region: 'LATE_JOB' });
-  const inWindow = (memberId: string, orderId: string) => s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { bonusPoints } }`,
-    { i: { memberId, orderId, amount: 10, occurredAt: new Date(start + 60_000).toISOString() } }).then((d) => d.recordPurchase.bonusPoints);
-  expect(await inWindow(noJob, 'late-before-end')).toBe(9); // recorded while the campaign runs: given
+  expect(await buy(noJob, start + 60_000)).toBe(9); // posted while the campaign runs
   await sleep(Math.max(0, end - Date.now()) + 200);
-  expect(await inWindow(noJob, 'late-after-end')).toBe(0); // the job has not run: ACTIVE still, but its end has passed
+  expect(await buy(noJob, end - 1)).toBe(9); // the job has not run: ACTIVE still, its end passed
+  expect(await buy(noJob, end)).toBe(0);
   await s.admin(`mutation($a: DateTime!) { reevaluateCampaigns(asOf: $a) { changed } }`, { a: new Date().toISOString() });
-  expect(await inWindow(job, 'late-after-job')).toBe(0);
+  expect(await buy(job, end - 1)).toBe(9); // ENDED by the job, at its endsAt
+  expect(await buy(job, Date.now())).toBe(0);
   const c = await s.admin(`{ a: campaign(code: "LATE_NO_JOB") { pointsGiven status endedReason } b: campaign(code: "LATE_JOB") { pointsGiven status endedReason } }`);
-  expect(c).toEqual({ a: { pointsGiven: 9, status: 'ENDED', endedReason: 'ENDS_AT' }, b: { pointsGiven: 0, status: 'ENDED', endedReason: 'ENDS_AT' } });
+  expect(c).toEqual({ a: { pointsGiven: 18, status: 'ENDED', endedReason: 'ENDS_AT' }, b: { pointsGiven: 9, status: 'ENDED', endedReason: 'ENDS_AT' } });
+});
+
+it('a campaign never activated gives nothing, dated inside its window or not; nor one ended from DRAFT', async () => {
+  const start = Date.now() - HOUR;
+  await campaign('NEVER_ON', start, null);
+  await campaign('ENDED_DRAFT', start, null);
+  await lifecycle('endCampaign', 'ENDED_DRAFT');
+  for (const code of ['NEVER_ON', 'ENDED_DRAFT']) {
+    const m = await registerMember(s, { externalId: `never-${code}`, region: code });
+    expect(await buy(m, start + 60_000)).toBe(0);
+    expect(await buy(m, Date.now())).toBe(0);
+  }
+});
+
+it('a campaign whose budget ran out gives nothing more, to a late event dated before it ran out too', async () => {
+  const code = 'LATE_BUDGET';
+  const start = Date.now() - HOUR;
+  // Extra points = the purchase's base (multiplier 2), budget 10.
+  await s.admin(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`, {
+    i: { code, name: code, trigger: 'PURCHASE', startsAt: new Date(start).toISOString(), multiplier: 2, budgetPoints: 10, controlPercent: 0, audience: { regions: [code] } },
+  });
+  await lifecycle('activateCampaign', code);
+  const m = await registerMember(s, { externalId: 'late-budget', region: code });
+  expect(await buy(m, Date.now())).toBe(10); // amount 10: all of the budget
+  const spent = await s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { bonusPoints } }`,
+    { i: { memberId: m, orderId: 'late-budget-over', amount: 1 } });
+  expect(spent.recordPurchase.bonusPoints).toBe(0);
+  expect((await s.admin(`{ campaign(code: "${code}") { status endedReason pointsGiven } }`)).campaign).toEqual({ status: 'ENDED', endedReason: 'BUDGET_SPENT', pointsGiven: 10 });
+  // The budget is taken in arrival order: a late purchase dated before the end, which the rest (0) cannot cover anyway, and a refund's return do not reopen it.
+  await s.admin(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { bonusPoints } }`, { i: { orderId: `late-${orders}`, refundId: 'late-budget-r', amount: 5 } });
+  const given = await s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { bonusPoints } }`,
+    { i: { memberId: m, orderId: 'late-budget-late', amount: 2, occurredAt: new Date(start + 60_000).toISOString() } });
+  expect(given.recordPurchase.bonusPoints).toBe(0);
+  expect((await s.admin(`{ campaign(code: "${code}") { status pointsGiven budgetSpent } }`)).campaign).toEqual({ status: 'ENDED', pointsGiven: 5, budgetSpent: 5 });
 });

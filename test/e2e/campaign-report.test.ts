@@ -28,12 +28,13 @@ const refund = (orderId: string, refundId: string, amount: number, occurredAt: s
 
 /**
  * A campaign row as upsertCampaign writes it (its id md5('campaign:' || code)) over [startsAt,
- * endsAt), already ENDED: the effects give nothing for it, so the awards are the ones written here.
+ * endsAt), already ENDED, at its start: the effects give nothing for it (to no event, however
+ * dated), so the awards are the ones written here.
  */
 async function campaign(code: string, startsAt: string, endsAt: string | null, extra: { controlPercent?: number } = {}) {
   const [row] = await s.sql<{ id: string }>(
-    `insert into campaign (id, code, name, trigger, status, ended_reason, starts_at, ends_at, bonus_points, control_percent, activated_at)
-     values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ENDED', 'ADMIN', $2, $3, 100, $4, $2) returning id`,
+    `insert into campaign (id, code, name, trigger, status, ended_reason, starts_at, ends_at, bonus_points, control_percent, activated_at, ended_at)
+     values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ENDED', 'ADMIN', $2, $3, 100, $4, $2, $2) returning id`,
     [code, startsAt, endsAt, extra.controlPercent ?? 10],
   );
   return row.id;

@@ -24,12 +24,16 @@ const ACTIVITY = `mutation($i: RecordActivityInput!) { recordActivity(input: $i)
 const STATE = `query($id: ID!, $code: String!) { member(id: $id) { tier { code } tierHistory { kind toTier { code } }
   pointsHistory(first: 50) { edges { node { type amount } } } } campaign(code: $code) { pointsGiven budgetSpent } }`;
 
-/** Ends the campaigns before it (each test's own applies alone), then starts this one. */
+/**
+ * Ends the campaigns before it, then starts this one, for the members of region `code` alone (an
+ * ended campaign still rewards an upgrade a late fact dates back into its time: each test's own
+ * applies alone by its audience).
+ */
 async function upgradeCampaign(code: string): Promise<void> {
   const { campaigns } = await s.admin<{ campaigns: { code: string; status: string }[] }>('{ campaigns { code status } }');
   for (const c of campaigns.filter((x) => x.status === 'ACTIVE')) await s.admin(`mutation($c: String!) { endCampaign(code: $c) { status } }`, { c: c.code });
   await s.admin(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`, {
-    i: { code, name: code, trigger: 'TIER_UPGRADE', startsAt: ago(24 * 7), bonusPoints: 300, budgetPoints: 10_000, controlPercent: 0 },
+    i: { code, name: code, trigger: 'TIER_UPGRADE', startsAt: ago(24 * 7), bonusPoints: 300, budgetPoints: 10_000, controlPercent: 0, audience: { regions: [code] } },
   });
   await s.admin(`mutation($c: String!) { activateCampaign(code: $c) { status } }`, { c: code });
 }
@@ -44,7 +48,7 @@ const bonuses = (state: State) => state.member.pointsHistory.edges.filter((e) =>
 
 it('a backdated purchase that moves the upgrade earlier gives no second upgrade award', async () => {
   await upgradeCampaign('MOVED_UP');
-  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30), region: 'MOVED_UP' });
   expect(await purchase(m, 800, ago(48))).toMatchObject({ bonusPoints: 0, tierChange: null });
   expect(await purchase(m, 300)).toMatchObject({ bonusPoints: 300, tierChange: { toTier: { code: 'SILVER' } } }); // upgraded now: rewarded
   // The till's offline sale of yesterday arrives: the upgrade happened yesterday, once.
@@ -63,7 +67,7 @@ it('a backdated purchase that moves the upgrade earlier gives no second upgrade 
 
 it('the same through a backdated activity', async () => {
   await upgradeCampaign('MOVED_UP_ACTIVITY');
-  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30), region: 'MOVED_UP_ACTIVITY' });
   await purchase(m, 700, ago(48));
   expect(await purchase(m, 400)).toMatchObject({ bonusPoints: 300, tierChange: { toTier: { code: 'SILVER' } } });
   const a = await s.admin(ACTIVITY, { i: { memberId: m, kind: 'EVENT', idempotencyKey: key('a'), occurredAt: ago(24) } });
@@ -76,7 +80,7 @@ it('the same through a backdated activity', async () => {
 
 it('an upgrade moved twice (two late facts) is still rewarded once', async () => {
   await upgradeCampaign('MOVED_TWICE');
-  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30), region: 'MOVED_TWICE' });
   const activity = (occurredAt?: string) => s.admin(ACTIVITY, { i: { memberId: m, kind: 'EVENT', idempotencyKey: key('a'), ...(occurredAt ? { occurredAt } : {}) } });
   await activity();
   expect(await purchase(m, 700)).toMatchObject({ bonusPoints: 300, tierChange: { toTier: { code: 'SILVER' } } }); // 1100 now
@@ -90,7 +94,7 @@ it('an upgrade moved twice (two late facts) is still rewarded once', async () =>
 
 it('a member upgraded into the same tier again after a downgrade is rewarded again', async () => {
   await upgradeCampaign('AGAIN');
-  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30), region: 'AGAIN' });
   expect((await purchase(m, 1000)).bonusPoints).toBe(300); // SILVER
   await s.admin(`mutation($m: ID!) { setMemberTier(memberId: $m, tierCode: "BRONZE", reason: "test: back to the entry tier") { tier { code } } }`, { m });
   expect(await purchase(m, 10)).toMatchObject({ bonusPoints: 300, tierChange: { toTier: { code: 'SILVER' } } });
@@ -99,7 +103,7 @@ it('a member upgraded into the same tier again after a downgrade is rewarded aga
 
 it('a member upgraded twice into different tiers is rewarded for each', async () => {
   await upgradeCampaign('TWO_UPGRADES');
-  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30) });
+  const m = await registerMember(s, { externalId: key('m'), joinedAt: ago(24 * 30), region: 'TWO_UPGRADES' });
   expect((await purchase(m, 1000)).bonusPoints).toBe(300); // SILVER
   expect((await purchase(m, 4000)).bonusPoints).toBe(300); // GOLD
   expect((await stateOf(m, 'TWO_UPGRADES')).campaign).toEqual({ pointsGiven: 600, budgetSpent: 600 });

@@ -119,8 +119,8 @@ describe('statement counts of representative operations', () => {
 
   // Issue 24: with a PURCHASE campaign that may apply, its effects ride on the purchase's one statement.
   it('recordPurchase with an active budgeted PURCHASE campaign: still one statement (purchase_at_once, then campaign_effects)', async () => {
-    await s.sql(`insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, budget_points, control_percent)
-      values (md5('campaign:COUNTED')::uuid, 'COUNTED', 'Counted', 'PURCHASE', 'ACTIVE', '2020-01-01', 5, 1000000, 0)`);
+    await s.sql(`insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, budget_points, control_percent, activated_at)
+      values (md5('campaign:COUNTED')::uuid, 'COUNTED', 'Counted', 'PURCHASE', 'ACTIVE', '2020-01-01', 5, 1000000, 0, now())`);
     await s.admin(PURCHASE_ONLY, { i: { memberId: members[12], orderId: key('order'), amount: 1 } }); // the configuration (and the campaigns) read again once
     const { data, statements } = await count(PURCHASE_ONLY, { i: { memberId: members[12], orderId: key('order'), amount: 100 } });
     expect(data.recordPurchase).toMatchObject({ pointsEarned: 125, tierChange: null });
@@ -129,7 +129,7 @@ describe('statement counts of representative operations', () => {
     expect(statements[0]).toMatch(/campaign_effects\(/);
     const [award] = await s.sql(`select points from campaign_award where member_id = $1 and campaign_id = md5('campaign:COUNTED')::uuid order by id desc limit 1`, [members[12]]);
     expect(award.points).toBe(5);
-    await s.sql(`update campaign set status = 'ENDED' where code = 'COUNTED'`);
+    await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = now() where code = 'COUNTED'`);
     await s.admin(PURCHASE_ONLY, { i: { memberId: members[12], orderId: key('order'), amount: 1 } }); // read again once
     expectStatements('recordPurchase after it ended', (await count(PURCHASE_ONLY, { i: { memberId: members[12], orderId: key('order'), amount: 1 } })).statements, 1);
   });

@@ -834,7 +834,7 @@ export const en = {
   'campaigns.pause': 'Pause',
   'campaigns.end': 'End campaign',
   'campaigns.endTitle': 'End this campaign?',
-  'campaigns.endMessage': '“{name}” will give nothing more and cannot be started again. Its report stays.',
+  'campaigns.endMessage': '“{name}” will give nothing to events from now on (a store’s late purchase dated before now still gets its bonus) and cannot be started again. Its report stays.',
   'campaigns.notInteger': 'Enter a whole number.',
   'campaigns.form.title': 'Campaign',
   'campaigns.form.audited': 'This campaign is running: every change is recorded in the audit log.',

@@ -831,7 +831,7 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.pause': '暂停',
   'campaigns.end': '结束活动',
   'campaigns.endTitle': '结束此活动？',
-  'campaigns.endMessage': '“{name}”将不再发放任何奖励，且无法重新开始。其报告会保留。',
+  'campaigns.endMessage': '“{name}”将不再为此后发生的事件发放奖励（门店补传的、发生在此之前的订单仍会获得奖励），且无法重新开始。其报告会保留。',
   'campaigns.notInteger': '请输入整数。',
   'campaigns.form.title': '活动',
   'campaigns.form.audited': '此活动正在进行：每次修改都会记入审计日志。',

@@ -4,7 +4,8 @@ import type { EffectTrigger } from './campaigns.rules';
 
 /** An ACTIVE campaign's row as the programme's configuration holds it (program.repository.ts configRows). */
 export interface ActiveCampaignRow {
-  id: string; code: string; trigger: EffectTrigger; startsAt: string; endsAt: string | null; audience: Record<string, unknown> | null;
+  id: string; code: string; trigger: EffectTrigger; startsAt: string; endsAt: string | null; endedAt: string | null; paused: [string, string | null][];
+  audience: Record<string, unknown> | null;
   activityKind: string | null; minAmountCents: string | null; bonusPoints: number | null; multiplier: string | null; rewardCode: string | null;
 }
 

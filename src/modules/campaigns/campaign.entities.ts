@@ -83,6 +83,10 @@ export class Campaign {
   @Property({ type: 'timestamptz', nullable: true })
   endedAt: Date | null = null;
 
+  /** The periods in which it was paused ([from, until), until open while PAUSED): it gives to no event dated inside them. */
+  @Property({ type: 'string', columnType: 'tstzmultirange', defaultRaw: `'{}'`, lazy: true })
+  paused?: string;
+
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 

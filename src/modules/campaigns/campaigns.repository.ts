@@ -116,16 +116,19 @@ export async function updateCampaign(tx: EntityManager, code: string, v: Campaig
 
 /**
  * Moves the campaign (locked by the caller) to `status` at `at`: ACTIVE stamps activated_at the
- * first time; ENDED records why and when.
+ * first time and closes an open pause at `at`; PAUSED opens one at `at` (`paused`: the periods
+ * in which it gave nothing, campaigns.rules.ts givesAt); ENDED records why and when.
  */
 export async function setCampaignStatus(
   tx: EntityManager, id: string, status: CampaignStatus, at: Date, endedReason: string | null = null, endedAt: Date | null = null,
 ): Promise<CampaignRow> {
   const [row] = await tx.execute<RawCampaignRow[]>(
     `update campaign c set status = ?, activated_at = case when ? = 'ACTIVE' then coalesce(activated_at, ?::timestamptz) else activated_at end,
+       paused = case ? when 'ACTIVE' then paused - tstzmultirange(tstzrange(?::timestamptz, null))
+         when 'PAUSED' then paused + tstzmultirange(tstzrange(?::timestamptz, null)) else paused end,
        ended_reason = coalesce(?, ended_reason), ended_at = coalesce(?::timestamptz, ended_at), updated_at = now()
      where id = ? returning ${COLUMNS}`,
-    [status, status, at, endedReason, endedAt, id],
+    [status, status, at, status, at, at, endedReason, endedAt, id],
   );
   return campaignRow(row);
 }

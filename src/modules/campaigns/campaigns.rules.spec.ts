@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../../common/errors';
 import {
-  awardReversal, campaignIdOf, campaignValues, changedFields, controlArm, inWindowAt, lifecycleStep, matchingCampaigns, multiplierExtra, multiplierText,
+  awardReversal, campaignIdOf, campaignValues, changedFields, controlArm, givesAt, inWindowAt, lifecycleStep, matchingCampaigns, multiplierExtra, multiplierText,
   normalizedAudience,
   type CampaignDefinition, type EffectCampaign,
 } from './campaigns.rules';
@@ -125,7 +125,7 @@ describe('normalizedAudience and changedFields', () => {
 describe('matchingCampaigns', () => {
   const base: EffectCampaign = {
     id: 'x', code: 'X', trigger: 'PURCHASE', startsAt: new Date('2026-01-01T00:00:00Z'), endsAt: new Date('2026-02-01T00:00:00Z'),
-    activityKind: null, minAmountCents: null, bonusPoints: 10, multiplier: null, rewardCode: null,
+    endedAt: null, paused: [], activityKind: null, minAmountCents: null, bonusPoints: 10, multiplier: null, rewardCode: null,
   };
   const at = new Date('2026-01-15T00:00:00Z');
   it('keeps the trigger, the window [startsAt, endsAt) and the conditions; orders by (startsAt, code); gives bonus + multiplier extra', () => {
@@ -141,12 +141,20 @@ describe('matchingCampaigns', () => {
     const got = matchingCampaigns(list, { trigger: 'PURCHASE', at, amountCents: 10_000, basePoints: 101 });
     expect(got.map((g) => [g.campaign.code, g.points])).toEqual([['C', 101], ['B', 60], ['A', 10], ['LATE', 10]]);
   });
-  it('a campaign stops giving at its end: an event dated inside the window but recorded after the end gets nothing', () => {
-    const list: EffectCampaign[] = [{ ...base, code: 'WINDOW' }, { ...base, code: 'OPEN', endsAt: null }];
-    const codes = (recordedAt: Date) => matchingCampaigns(list, { trigger: 'PURCHASE', at, recordedAt, amountCents: 100, basePoints: 1 }).map((g) => g.campaign.code);
-    expect(codes(new Date('2026-01-31T23:59:59.999Z'))).toEqual(['OPEN', 'WINDOW']);
-    expect(codes(new Date('2026-02-01T00:00:00Z'))).toEqual(['OPEN']); // late: the window had closed when it was recorded
-    expect(codes(new Date('2026-03-01T00:00:00Z'))).toEqual(['OPEN']);
+  it('judges a campaign at the event\'s instant: ended or paused now, it gives to an event dated while it gave; running now, not to one dated in a pause', () => {
+    const d = (s: string) => new Date(`2026-01-${s}Z`);
+    const list: EffectCampaign[] = [
+      { ...base, code: 'ENDED_BY_ADMIN', endedAt: d('20T00:00:00') },
+      { ...base, code: 'PAUSED_NOW', paused: [[d('20T00:00:00'), null]] },
+      { ...base, code: 'RESUMED', paused: [[d('10T00:00:00'), d('12T00:00:00')]] },
+    ];
+    const codes = (at: Date) => matchingCampaigns(list, { trigger: 'PURCHASE', at, amountCents: 100, basePoints: 1 }).map((g) => g.campaign.code).sort();
+    expect(codes(d('09T23:59:59.999'))).toEqual(['ENDED_BY_ADMIN', 'PAUSED_NOW', 'RESUMED']);
+    expect(codes(d('10T00:00:00'))).toEqual(['ENDED_BY_ADMIN', 'PAUSED_NOW']); // inside the pause [10th, 12th)
+    expect(codes(d('11T23:59:59.999'))).toEqual(['ENDED_BY_ADMIN', 'PAUSED_NOW']);
+    expect(codes(d('12T00:00:00'))).toEqual(['ENDED_BY_ADMIN', 'PAUSED_NOW', 'RESUMED']);
+    expect(codes(d('19T23:59:59.999'))).toEqual(['ENDED_BY_ADMIN', 'PAUSED_NOW', 'RESUMED']);
+    expect(codes(d('20T00:00:00'))).toEqual(['RESUMED']); // the end and the open pause both from the 20th
   });
   it('an ACTIVITY campaign matches its kind (any kind when it names none)', () => {
     const list: EffectCampaign[] = [{ ...base, trigger: 'ACTIVITY', code: 'K', activityKind: 'REVIEW' }, { ...base, trigger: 'ACTIVITY', code: 'ANY' }];
@@ -174,6 +182,25 @@ describe('awardReversal', () => {
     }
     expect(reversed).toBe(7);
     expect(awardReversal(10, 100, 50, 9)).toBe(0); // never negative
+  });
+});
+
+describe('givesAt', () => {
+  const startsAt = new Date('2026-03-01T00:00:00Z');
+  const endsAt = new Date('2026-04-01T00:00:00Z');
+  const t = (day: number, ms = 0) => new Date(Date.UTC(2026, 2, day) + ms);
+  it('the window, before the end, outside every pause; the same answer whenever it is asked', () => {
+    const c = { startsAt, endsAt, endedAt: t(25), paused: [[t(5), t(7)], [t(20), null]] as const };
+    expect(givesAt(c, t(1))).toBe(true);
+    expect(givesAt(c, t(5, -1))).toBe(true);
+    expect(givesAt(c, t(5))).toBe(false);
+    expect(givesAt(c, t(7))).toBe(true);
+    expect(givesAt(c, t(20, -1))).toBe(true);
+    expect(givesAt(c, t(21))).toBe(false);
+    expect(givesAt({ ...c, paused: [] }, t(25, -1))).toBe(true);
+    expect(givesAt({ ...c, paused: [] }, t(25))).toBe(false);
+    expect(givesAt({ ...c, paused: [], endedAt: null }, new Date(startsAt.getTime() - 1))).toBe(false);
+    expect(givesAt({ ...c, paused: [], endedAt: null }, endsAt)).toBe(false);
   });
 });
 

@@ -219,9 +219,28 @@ export function campaignValues(d: CampaignDefinition): CampaignValues {
 export type EffectTrigger = 'PURCHASE' | 'ACTIVITY' | 'REGISTRATION' | 'TIER_UPGRADE' | 'CHECK_IN' | 'REFERRAL';
 
 /** An ACTIVE campaign as the effects see it (held in memory with the configuration's version). */
-export interface EffectCampaign {
-  id: string; code: string; trigger: EffectTrigger; startsAt: Date; endsAt: Date | null;
+export interface EffectCampaign extends GivingTimes {
+  id: string; code: string; trigger: EffectTrigger;
   activityKind: string | null; minAmountCents: number | null; bonusPoints: number | null; multiplier: string | null; rewardCode: string | null;
+}
+
+/**
+ * When a campaign that has been activated gives: its window [startsAt, endsAt), before `endedAt`
+ * (when it stopped giving: its endsAt, an admin's end, the award that spent its budget; null
+ * while it runs or is paused) and outside its pauses ([from, until): until null while paused).
+ */
+export interface GivingTimes { startsAt: Date; endsAt: Date | null; endedAt: Date | null; paused: readonly (readonly [Date, Date | null])[] }
+
+/**
+ * Whether a campaign gives to an event dated `at`: judged at that instant alone, never by when
+ * the event arrives (domain.md, "Time"). A purchase posted late, dated inside the window before
+ * the campaign ended, is given what it would have got posted on time; one dated during a pause
+ * gets nothing, whether it arrives during the pause or after the campaign resumed.
+ */
+export function givesAt(c: GivingTimes, at: Date): boolean {
+  const t = at.getTime();
+  return inWindowAt(c, at) && (c.endedAt == null || t < c.endedAt.getTime())
+    && !c.paused.some(([from, until]) => from.getTime() <= t && (until == null || t < until.getTime()));
 }
 
 /**
@@ -230,21 +249,18 @@ export interface EffectCampaign {
  * referral (its base points: the referrer's referral points, which a multiplier multiplies; the
  * member is the referrer).
  */
-/** `recordedAt`: when the event is written (default `at`); a campaign whose end has passed by then gives nothing. */
-export interface EffectEvent { trigger: EffectTrigger; at: Date; recordedAt?: Date; amountCents?: number; basePoints?: number; activityKind?: string }
+export interface EffectEvent { trigger: EffectTrigger; at: Date; amountCents?: number; basePoints?: number; activityKind?: string }
 
 /**
  * The campaigns that may act on an event, in the order they apply (starts_at, then code), with
- * the points each would give: the trigger, the window [startsAt, endsAt) by the event's
- * instant, and the conditions (minAmount for a purchase, activityKind for an activity). The
- * member's audience, arm, limit and the budget are the database's to check, at the write.
- * A campaign stops giving at its end: an event recorded after it (a late, backdated one dated
- * inside the window) gets nothing, whether or not the nightly job has marked it ENDED yet.
+ * the points each would give: the trigger, whether it gave at the event's instant (`givesAt`:
+ * its window, its end, its pauses), and the conditions (minAmount for a purchase, activityKind
+ * for an activity). The member's audience, arm, limit and the budget are the database's to
+ * check, at the write.
  */
 export function matchingCampaigns<C extends EffectCampaign>(campaigns: readonly C[], e: EffectEvent): { campaign: C; points: number }[] {
-  const recorded = (e.recordedAt ?? e.at).getTime();
   return campaigns
-    .filter((c) => c.trigger === e.trigger && inWindowAt(c, e.at) && (c.endsAt == null || recorded < c.endsAt.getTime()))
+    .filter((c) => c.trigger === e.trigger && givesAt(c, e.at))
     .filter((c) => e.trigger !== 'PURCHASE' || (e.amountCents ?? 0) >= (c.minAmountCents ?? 0))
     .filter((c) => e.trigger !== 'ACTIVITY' || c.activityKind == null || c.activityKind === e.activityKind)
     .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))

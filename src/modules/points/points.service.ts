@@ -218,7 +218,7 @@ export class PointsService {
         if (options.silent) await suppressRowEvents(tx);
         const { config: read, facts } = await this.purchaseFacts(tx, p);
         // An imported purchase never triggers a campaign (issue 23): the bulk writer's purchases see none.
-        const config = options.silent ? { ...read, activeCampaigns: [] } : read;
+        const config = options.silent ? { ...read, givingCampaigns: [] } : read;
         if (!facts) throw notFound('Member', memberId);
         if (facts.replay) return this.replayed(await replay(tx), input.orderId);
         const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
@@ -451,7 +451,7 @@ export class PointsService {
     if (earned.tierChange?.kind === 'UPGRADE') {
       // The upgrade's own instant: the purchase's, or a later purchase's whose window this backdated one tipped.
       const at = new Date(earned.tierChange.occurredAt);
-      bonusPoints += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, earned.tierChange), p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at, recordedAt: p.recordedAt },
+      bonusPoints += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, earned.tierChange), p.memberId, `tier:${earned.tierChange.id}`, { trigger: 'TIER_UPGRADE', at },
         this.spendableLot(at, config.pointsExpiryMonths), 'amount');
     }
     return { ...earned, bonusPoints };
@@ -460,7 +460,7 @@ export class PointsService {
   /** The PURCHASE campaigns that may act on the purchase, as campaign_effects takes them; null when none may. `ledger`: the statement may write their ledger. */
   private purchaseEffects(p: PurchaseInHand, config: ProgrammeConfig, ledger: boolean): repo.CampaignEffectsInput | null {
     const plans = campaignPlans(campaignsOf(config), {
-      trigger: 'PURCHASE', at: p.occurredAt, recordedAt: p.recordedAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit),
+      trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit),
     });
     if (!plans.length) return null;
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
@@ -538,7 +538,7 @@ export class PointsService {
     if (!mayApply(active, ['REGISTRATION'], at)) return;
     const settings = await programmeSettings(tx);
     const account: repo.AccountRow = { balance: 0, lifetimeEarned: 0 };
-    await this.applyCampaigns(tx, account, active, memberId, `registration:${memberId}`, { trigger: 'REGISTRATION', at, recordedAt: now }, this.spendableLot(at, settings.pointsExpiryMonths), 'memberId');
+    await this.applyCampaigns(tx, account, active, memberId, `registration:${memberId}`, { trigger: 'REGISTRATION', at }, this.spendableLot(at, settings.pointsExpiryMonths), 'memberId');
   }
 
   /** When a purchase's lot becomes spendable (after the pending days) and when it expires. */
@@ -1181,11 +1181,11 @@ export class PointsService {
     const active = await this.campaignsNow(tx);
     if (!mayApply(active, ['ACTIVITY'], at) && !mayApplyBetween(active, ['TIER_UPGRADE'], at, now)) return 0;
     const lot = this.spendableLot(at, settings.pointsExpiryMonths);
-    let given = await this.applyCampaigns(tx, account, active, memberId, `activity:${input.idempotencyKey}`, { trigger: 'ACTIVITY', at, recordedAt: now, activityKind: input.kind }, lot, 'kind');
+    let given = await this.applyCampaigns(tx, account, active, memberId, `activity:${input.idempotencyKey}`, { trigger: 'ACTIVITY', at, activityKind: input.kind }, lot, 'kind');
     if (tierChange?.kind === 'UPGRADE') {
       // The upgrade's own instant (a later fact's, when this backdated one tipped its window).
       const upAt = new Date(tierChange.occurredAt);
-      given += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, tierChange), memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at: upAt, recordedAt: now },
+      given += await this.applyCampaigns(tx, account, await this.upgradeCampaigns(tx, active, tierChange), memberId, `tier:${tierChange.id}`, { trigger: 'TIER_UPGRADE', at: upAt },
         this.spendableLot(upAt, settings.pointsExpiryMonths), 'kind');
     }
     return given;

@@ -97,7 +97,8 @@ export interface ConfigRows {
    * campaigns module reads them (campaign-effects.service.ts campaignsOf). JSON rows, in
    * (starts_at, code) order.
    */
-  activeCampaigns: Record<string, unknown>[];
+  /** Every campaign ever activated that can give at some instant (ACTIVE, PAUSED or ENDED, not by its budget; campaigns.rules.ts givesAt). */
+  givingCampaigns: Record<string, unknown>[];
   /** Referrals (issue 25): what a completing purchase gives each side, the hold, the referrer's monthly limit. */
   referrerPoints: number; refereePoints: number; referralHoldDays: number; referralMonthlyLimit: number;
 }
@@ -105,7 +106,7 @@ export interface ConfigRows {
 /**
  * The configuration and its version, in one statement (one snapshot: the version is the one
  * these rows were at). Cross-module read: `tier` (tiers), `benefit_version` (benefits) and
- * `campaign` (campaigns: the active ones, which a purchase's effects depend on),
+ * `campaign` (campaigns: those ever activated, which a purchase's effects depend on),
  * every version of each benefit that was ever a POINTS_MULTIPLIER (a later version may have
  * changed its kind: the version in force at an instant decides).
  */
@@ -123,9 +124,11 @@ export async function configRows(em: EntityManager): Promise<ConfigRows> {
          'tierCodes', coalesce(bv.snapshot->'tierCodes', '[]'), 'requiredTags', coalesce(bv.snapshot->'requiredTags', '[]')) order by bv.code, bv.version)
          from benefit_version bv where bv.code in (select code from benefit_version where snapshot->>'kind' = 'POINTS_MULTIPLIER')), '[]') as "multiplierBenefits",
        coalesce((select json_agg(json_build_object('id', c.id, 'code', c.code, 'trigger', c.trigger, 'startsAt', c.starts_at, 'endsAt', c.ends_at,
+         'endedAt', c.ended_at, 'paused', (select coalesce(json_agg(json_build_array(lower(r), upper(r)) order by r), '[]') from unnest(c.paused) r),
          'audience', c.audience, 'activityKind', c.activity_kind, 'minAmountCents', c.min_amount_cents::text, 'bonusPoints', c.bonus_points,
          'multiplier', c.multiplier::text, 'rewardCode', c.reward_code) order by c.starts_at, c.code collate "C")
-         from campaign c where c.status = 'ACTIVE'), '[]') as "activeCampaigns",
+         from campaign c where c.activated_at is not null and (c.ended_at is null or c.ended_at > c.starts_at)
+           and c.ended_reason is distinct from 'BUDGET_SPENT'), '[]') as "givingCampaigns",
        p.referrer_points as "referrerPoints", p.referee_points as "refereePoints", p.referral_hold_days as "referralHoldDays",
        p.referral_monthly_limit as "referralMonthlyLimit"
      from program p where p.id = ?`,
