@@ -485,7 +485,7 @@ export class PointsService {
     return { activatesAt: at, expiresAt: lotExpiry(at, expiryMonths, addMonthsUtc), ledger: false };
   }
 
-  /** The active campaigns now (the configuration's version checked: one statement; a second when it moved). */
+  /** The campaigns that may give now (the configuration's version checked: one statement; a second when it moved). */
   private async campaignsNow(tx: EntityManager): Promise<ActiveCampaigns> {
     return campaignsOf(await programmeConfigOf(this.em).current(tx));
   }
@@ -494,7 +494,7 @@ export class PointsService {
    * One event's campaign effects, its member's account held (`account` as it is now): the
    * campaigns that may act on it (trigger, window, conditions: campaigns.rules.ts
    * matchingCampaigns, in (startsAt, code) order), then one statement (campaign_effects) checks
-   * each at the write (status, window, audience for this member, arm, per-member limit, replay,
+   * each at the write (whether it gave at the event's instant, audience for this member, arm, per-member limit, replay,
    * budget) and records the awards. The BONUS transactions it did not write itself (`lot.ledger`
    * false: a debt may need repaying first) are credited here and linked to their awards.
    * Returns the points given.
