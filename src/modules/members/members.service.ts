@@ -36,7 +36,7 @@ function sameProfile(m: Member, input: RegisterMemberInput): boolean {
 /** What registration needs of the points ledger: an account opened in the same transaction, and the REGISTRATION campaigns' effects (issue 24). */
 export interface AccountOpener {
   openAccount(tx: EntityManager, memberId: string): Promise<void>;
-  registrationEffects(tx: EntityManager, memberId: string, at: Date, now?: Date): Promise<void>;
+  registrationEffects(tx: EntityManager, memberId: string, at: Date): Promise<void>;
 }
 
 /**
@@ -104,7 +104,7 @@ export class MembersService {
         await this.ledger.openAccount(tx, m.id);
         // Recorded now, whatever joinedAt says: a referral completes on a purchase recorded after it.
         if (referrerSeq != null) await this.referrals!.link(tx, m.id, referrerSeq, now);
-        await this.ledger.registrationEffects(tx, m.id, joinedAt, now);
+        await this.ledger.registrationEffects(tx, m.id, joinedAt);
         return m;
       });
     } catch (err) {

@@ -533,7 +533,7 @@ export class PointsService {
   }
 
   /** REGISTRATION campaigns' effects for a member just registered (members.service.ts register, in its transaction; its account is new). */
-  async registrationEffects(tx: EntityManager, memberId: string, at: Date, now = new Date()): Promise<void> {
+  async registrationEffects(tx: EntityManager, memberId: string, at: Date): Promise<void> {
     const active = await this.campaignsNow(tx);
     if (!mayApply(active, ['REGISTRATION'], at)) return;
     const settings = await programmeSettings(tx);
