@@ -86,8 +86,11 @@ describe('scheduler', () => {
     release();
     await stopped;
     expect(runs).toEqual(['a']);
-    expect((await s.sql(`select job from job_run where job like 'stopping-%' order by job`)).map((r) => r.job)).toEqual(['stopping-a']);
-    expect(await new Scheduler(s.app.orm, log, null, jobs).tick(new Date())).toEqual(['stopping-b']);
+    const claimed = await s.sql<{ job: string; slot: string }>(`select job, slot from job_run where job like 'stopping-%' order by job`);
+    expect(claimed.map((r) => r.job)).toEqual(['stopping-a']);
+    // Another instance's tick on that day (the slot's, not the clock's: a run across midnight would
+    // otherwise tick on the next day, when 'stopping-a' is due again).
+    expect(await new Scheduler(s.app.orm, log, null, jobs).tick(new Date(`${claimed[0].slot}T12:00:00.000Z`))).toEqual(['stopping-b']);
     expect(runs).toEqual(['a', 'b']);
   });
 });
