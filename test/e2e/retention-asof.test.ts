@@ -1,7 +1,7 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { TestClock, whenItComes } from '../support/clock';
-import { dayNumber, dayOfNumber, startOfLocalDay } from '../../src/common/local-time.rules';
+import { dayNumber, dayOfNumber, localDate, startOfLocalDay } from '../../src/common/local-time.rules';
 
 // Issue 18, items 10, 11 and 15: retention as of a date, whatever came after it. Issue 25: the
 // first block in each programme time zone (UTC; Shanghai, UTC+8; New York, with DST), every
@@ -129,14 +129,18 @@ describe.each(['UTC', 'Asia/Shanghai', 'America/New_York'])('retention as of a d
     expect((await growth(local(zone, '2024-04-01T00:00')))[2]).toEqual({ period: '2024-03', active: 1, new: 1, retained: 0, wonBack: 0, churned: 1 });
     // The month `to` starts is not reported (nothing of it is in the range), nor is a month still to come.
     expect((await growth(local(zone, '2024-03-01T00:00'))).map((r: { period: string }) => r.period)).toEqual(['2024-01', '2024-02']);
-    const now = new Date();
-    const ahead = new Date(Date.UTC(now.getUTCFullYear() + 1, 6, 1)).toISOString();
+    // This month and the last on the programme's calendar, not UTC's: on a month's last evening
+    // (UTC) Shanghai is in the next month already, and on its first hours New York in the last.
+    const [year, month] = localDate(new Date(), zone).split('-').map(Number);
+    const monthStart = (y: number, m: number) => `${String(y + Math.floor((m - 1) / 12)).padStart(4, '0')}-${String(((m - 1) % 12 + 12) % 12 + 1).padStart(2, '0')}`;
+    const ahead = local(zone, `${year + 1}-07-01T00:00`);
     const future = (await s.admin(`query($from: DateTime!, $to: DateTime!) { growth(from: $from, to: $to) { period } }`,
-      { from: new Date(Date.UTC(now.getUTCFullYear() + 1, 0, 1)).toISOString(), to: ahead })).growth;
+      { from: local(zone, `${year + 1}-01-01T00:00`), to: ahead })).growth;
     expect(future).toEqual([]);
     const upToNow = (await s.admin(`query($from: DateTime!, $to: DateTime!) { growth(from: $from, to: $to) { period } }`,
-      { from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15)).toISOString(), to: ahead })).growth;
-    expect(upToNow).toHaveLength(2); // last month and this one (as of now), in whichever zone the test runs: never the months ahead
+      { from: local(zone, `${monthStart(year, month - 1)}-15T00:00`), to: ahead })).growth;
+    // last month and this one (as of now, on the programme's calendar): never the months ahead
+    expect(upToNow.map((r: { period: string }) => r.period)).toEqual([monthStart(year, month - 1), monthStart(year, month)]);
   });
 
   it('item 15: points flow shows refund reversals in a column of their own', async () => {
