@@ -46,16 +46,20 @@ describe('totals past 2^31 are read exactly', () => {
   });
 
   it('pointsFlow: a month that earned more than 2^31 points', async () => {
+    // Both adjustments dated at one instant, and the range ends just after it: one month whenever
+    // the test runs (a range to a minute from now was two months in a month's last minute).
     const at = new Date();
     const ids = [await registerMember(s), await registerMember(s)];
-    for (const id of ids) expect((await adjust(id, 2_000_000_000, `flow-${id}`)).errors).toBeUndefined();
+    for (const id of ids) {
+      expect((await s.gql(ADJUST, { i: { memberId: id, amount: 2_000_000_000, reason: 'overflow test', idempotencyKey: `flow-${id}`, occurredAt: at.toISOString() } }, admin)).errors).toBeUndefined();
+    }
     const from = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)).toISOString();
-    const res = await s.gql('query($f: DateTime!, $t: DateTime!) { pointsFlow(from: $f, to: $t) { period earned redeemed expired } }',
-      { f: from, t: new Date(Date.now() + 60_000).toISOString() }, admin);
+    const to = new Date(at.getTime() + 1).toISOString();
+    const res = await s.gql('query($f: DateTime!, $t: DateTime!) { pointsFlow(from: $f, to: $t) { period earned redeemed expired } }', { f: from, t: to }, admin);
     expect(res.errors).toBeUndefined();
     expect(res.data!.pointsFlow).toHaveLength(1);
     expect(res.data!.pointsFlow[0].earned).toBeGreaterThanOrEqual(4_000_000_000);
-    const [{ earned }] = await s.sql(`select sum(amount)::text as earned from point_transaction where amount > 0 and type in ('EARN', 'ADJUST') and occurred_at >= $1`, [from]);
+    const [{ earned }] = await s.sql(`select sum(amount)::text as earned from point_transaction where amount > 0 and type in ('EARN', 'ADJUST') and occurred_at >= $1 and occurred_at < $2`, [from, to]);
     expect(res.data!.pointsFlow[0].earned).toBe(Number(earned));
   });
 });
