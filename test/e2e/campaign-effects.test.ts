@@ -216,7 +216,8 @@ describe('campaign effects on the transaction paths', () => {
       const decided = await purchase(m, 100); // now: the benefit is in force (from its saving on)
       expect(decided).toMatchObject({ pointsEarned: 150, bonusPoints: 11 + 50 });
       // Dated before the first (and before the benefit): the member's tier history is rebuilt from its instant (the statement-by-statement path).
-      const stepwise = await purchase(m, 20, key('o'), '2026-02-01T00:00:00Z');
+      // Two months back, not a fixed day: its points must still be live (24 months) when the balance is read (2026-02-01 expired on 2028-02-01).
+      const stepwise = await purchase(m, 20, key('o'), new Date(Date.now() - 60 * 86_400_000).toISOString());
       expect(stepwise).toMatchObject({ pointsEarned: 20, bonusPoints: 11 + 10 });
       expect((await awards(id)).map((a) => a.points)).toEqual([61, 21]);
       expect((await bonusTransactions(m)).map((t) => t.amount)).toEqual([61, 21]);
