@@ -69,6 +69,8 @@ const buy = (memberId: string, orderId: string, amount: number, occurredAt?: str
 const adjust = (memberId: string, amount: number, key: string) =>
   s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id balanceAfter } }', { i: { memberId, amount, reason: 'goodwill', idempotencyKey: key } });
 let members = 0;
+/** Noon UTC `n` days before today. */
+const daysAgo = (n: number) => new Date(Math.floor(Date.now() / 86_400_000 - n) * 86_400_000 + 43_200_000).toISOString();
 const newMember = (joinedAt = '2026-01-05T09:00:00.000Z') => registerMember(s, { externalId: `wh-${++members}`, joinedAt, email: `m${members}@example.com` });
 const sorted = (xs: string[]) => [...xs].sort();
 
@@ -168,10 +170,11 @@ describe('each write records its events', () => {
 
   it('refundPurchase after the points were spent: pointsUnrecovered says what the reversal could not take back', async () => {
     const id = await newMember();
-    ok(await buy(id, 'wh-order-spent', 200, '2026-02-03T10:00:00.000Z'));
+    // Days before today, not fixed days: the points are spent now, so they must not have expired (24 months).
+    ok(await buy(id, 'wh-order-spent', 200, daysAgo(3)));
     await adjust(id, -150, 'wh-spent-1');
     const events = await captured(async () => ok(await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`,
-      { i: { orderId: 'wh-order-spent', refundId: 'wh-refund-spent', amount: 200, occurredAt: '2026-02-04T10:00:00.000Z' } }, service)));
+      { i: { orderId: 'wh-order-spent', refundId: 'wh-refund-spent', amount: 200, occurredAt: daysAgo(2) } }, service)));
     const refunded = events.find((e: { type: string }) => e.type === 'purchase.refunded')!;
     // 200 reversed, 50 taken (the balance), 150 spent already: balanceAfter = 50 − (200 − 150).
     expect(refunded.data).toMatchObject({ pointsReversed: 200, pointsUnrecovered: 150, balanceAfter: 0 });
@@ -185,7 +188,7 @@ describe('each write records its events', () => {
     await campaign('mutation { activateCampaign(code: "WH-BONUS") { status } }');
     try {
       const id = await newMember();
-      const at = '2026-02-03T10:00:00.000Z';
+      const at = daysAgo(3); // its points are spent now: not expired (24 months), whenever the test runs
       const bought = await captured(async () => ok(await buy(id, 'wh-order-bonus', 10, at)));
       const [bonus] = await s.sql(`select id::text, expires_at from point_transaction where member_id = $1 and type = 'BONUS'`, [id]);
       expect(types(bought)).toEqual(['purchase.recorded', 'points.earned', 'campaign.awarded']);
@@ -199,7 +202,7 @@ describe('each write records its events', () => {
       });
       // Spent in part, then refunded in full: the bonus's 77 reversed, 27 of them spent already.
       await adjust(id, -60, 'wh-bonus-spent');
-      const refundAt = '2026-02-04T10:00:00.000Z';
+      const refundAt = daysAgo(2);
       const refunded = await captured(async () => ok(await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { bonusPoints member { pointsBalance } } }`,
         { i: { orderId: 'wh-order-bonus', refundId: 'wh-refund-bonus', amount: 10, occurredAt: refundAt } }, service)));
       const [back] = await s.sql(`select id::text from point_transaction where idempotency_key = 'refund:wh-refund-bonus:campaign:WH-BONUS'`);
