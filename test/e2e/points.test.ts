@@ -97,7 +97,10 @@ describe('pendingActivations', () => {
     await s.admin('mutation { updateProgram(input: { pointsPendingDays: 14 }) { pointsPendingDays } }');
     try {
       const id = await registerMember(s, { joinedAt: iso(Date.now() - 30 * DAY) });
-      const at = (daysAgo: number) => new Date(Math.floor((Date.now() - daysAgo * DAY) / 1000) * 1000).toISOString();
+      // Each instant taken once: the expected activations below are the purchases' own instants, not
+      // instants computed again later (a second boundary passed between them on a slow machine).
+      const now = Date.now();
+      const at = (daysAgo: number) => new Date(Math.floor((now - daysAgo * DAY) / 1000) * 1000).toISOString();
       await purchase({ memberId: id, orderId: `act-${id}-a`, amount: 30, occurredAt: at(3) });
       await purchase({ memberId: id, orderId: `act-${id}-b`, amount: 20, occurredAt: at(10) });
       await purchase({ memberId: id, orderId: `act-${id}-c`, amount: 5, occurredAt: at(10) });
@@ -223,13 +226,15 @@ describe('activities', () => {
     const id = await registerMember(s);
     const run = (key: string, occurredAt?: string) => s.gql(`mutation($input: RecordActivityInput!) { recordActivity(input: $input) {
       pointsEarned qualifyingPointsEarned member { pointsBalance } } }`, { input: { memberId: id, kind: 'CHECK_IN', idempotencyKey: key, occurredAt } }, service);
-    const day = '2026-03-01T09:00:00.000Z';
+    // Two days of the last few, not fixed days: the points must still be live (24 months) when the balance is read.
+    const nineAm = (daysAgo: number) => new Date((Math.floor(Date.now() / DAY) - daysAgo) * DAY + 9 * 3_600_000).toISOString();
+    const day = nineAm(3);
     expect((await run('c1', day)).data!.recordActivity).toEqual({ pointsEarned: 5, qualifyingPointsEarned: 1, member: { pointsBalance: 5 } });
     expect((await run('c2', day)).data!.recordActivity.pointsEarned).toBe(5);
     expect((await run('c3', day)).data!.recordActivity.pointsEarned).toBe(2);
     expect((await run('c4', day)).data!.recordActivity.pointsEarned).toBe(0);
     expect((await run('c2', day)).data!.recordActivity.pointsEarned).toBe(5);
-    expect((await run('c5', '2026-03-02T09:00:00.000Z')).data!.recordActivity.pointsEarned).toBe(5);
+    expect((await run('c5', nineAm(2))).data!.recordActivity.pointsEarned).toBe(5);
     expectError(await s.gql(`mutation { recordActivity(input: { memberId: "${id}", kind: "NOPE", idempotencyKey: "n1" }) { pointsEarned } }`, {}, service), 'NOT_FOUND');
   });
 
@@ -326,20 +331,25 @@ describe('activities', () => {
 
 describe('expirePoints', () => {
   it('expires every lot due at asOf in one EXPIRE transaction per member, and a second run does nothing', async () => {
+    // The days of 2024–2026 moved by whole years so that asOf has come and e-a3 (due 24 months
+    // after 2025-06-10) has not expired yet, whenever the test runs: fixed days stopped holding on 2027-06-10.
+    const now = new Date();
+    const years = now.getUTCFullYear() - 2026 - (now.toISOString().slice(5) < '03-01' ? 1 : 0);
+    const y = (instant: string) => `${Number(instant.slice(0, 4)) + years}${instant.slice(4)}`;
     const a = await registerMember(s);
     const b = await registerMember(s);
-    await purchase({ memberId: a, orderId: 'e-a1', amount: 10, occurredAt: '2024-01-10T00:00:00.000Z' });
-    await purchase({ memberId: a, orderId: 'e-a2', amount: 20, occurredAt: '2024-02-10T00:00:00.000Z' });
-    await purchase({ memberId: a, orderId: 'e-a3', amount: 40, occurredAt: '2025-06-10T00:00:00.000Z' });
-    await purchase({ memberId: b, orderId: 'e-b1', amount: 7, occurredAt: '2024-01-15T00:00:00.000Z' });
+    await purchase({ memberId: a, orderId: 'e-a1', amount: 10, occurredAt: y('2024-01-10T00:00:00.000Z') });
+    await purchase({ memberId: a, orderId: 'e-a2', amount: 20, occurredAt: y('2024-02-10T00:00:00.000Z') });
+    await purchase({ memberId: a, orderId: 'e-a3', amount: 40, occurredAt: y('2025-06-10T00:00:00.000Z') });
+    await purchase({ memberId: b, orderId: 'e-b1', amount: 7, occurredAt: y('2024-01-15T00:00:00.000Z') });
     // expired lots are not spendable even before the job runs
     expect((await points(a)).pointsBalance).toBe(40);
-    const asOf = '2026-03-01T00:00:00.000Z';
+    const asOf = y('2026-03-01T00:00:00.000Z');
     const run = await s.admin(`mutation($asOf: DateTime!) { expirePoints(asOf: $asOf) { processed changed } }`, { asOf });
     expect(run.expirePoints.changed).toBeGreaterThanOrEqual(2);
     const txns = await s.sql(`select member_id, amount, occurred_at from point_transaction where type = 'EXPIRE' and member_id in ($1, $2) order by amount`, [a, b]);
     expect(txns.map((t) => [t.member_id, t.amount, new Date(t.occurred_at).toISOString()])).toEqual([
-      [a, -30, '2026-02-10T00:00:00.000Z'], [b, -7, '2026-01-15T00:00:00.000Z'],
+      [a, -30, y('2026-02-10T00:00:00.000Z')], [b, -7, y('2026-01-15T00:00:00.000Z')],
     ]);
     const again = await s.admin(`mutation($asOf: DateTime!) { expirePoints(asOf: $asOf) { processed changed } }`, { asOf });
     expect(again.expirePoints).toEqual({ processed: 0, changed: 0 });
