@@ -51,7 +51,18 @@ const ok = <T>(res: { data?: T; errors?: unknown[] }): T => {
   return res.data as T;
 };
 
+/**
+ * For the tests on fixed days of 2025 that read a balance: points that never expire. Their
+ * points would expire 24 months after those days (from 2027-01-01 on), and the balance they
+ * assert, what the purchases earned at their tiers, would read 0 whatever the order.
+ */
+const pointsNeverExpire = () => {
+  beforeAll(() => program({ clearPointsExpiry: true }));
+  afterAll(() => program({ pointsExpiryMonths: 24 }));
+};
+
 describe('1. two upgrades at one instant', () => {
+  pointsNeverExpire();
   it('the second purchase at the same instant is recorded and upgrades to GOLD (not a 5xx)', async () => {
     const id = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
     const T = '2025-03-01T10:00:00.000Z';
@@ -147,6 +158,7 @@ describe('3a. the result of a backdated purchase reports the upgrade it brought'
 });
 
 describe('3b. purchases after a backdated change earn again at the tier held at their instant', () => {
+  pointsNeverExpire();
   /** The same purchases on two members, one in date order, the other the day-1 purchase last. */
   const both = async (prefix: string, facts: [string, number, string][], late: number) => {
     const inOrder = await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' });
