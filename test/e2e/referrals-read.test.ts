@@ -260,6 +260,10 @@ describe('referralStats', () => {
   it('by month: each programme-local month equals referralStats over its bounds', async () => {
     const BY_MONTH = `query($months: Int) { referralStatsByMonth(months: $months) {
       from to stats { registered completed rejected reversed pointsGiven referrers referralsPerReferrer } } }`;
+    // A referral completed in the last weeks, which the last 24 months hold whenever the test runs
+    // (the ones above, of March and April 2025, are out of them from April 2027 on).
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    await referee(await registerMember(s), {}, { createdAt: daysAgo(25), status: 'COMPLETED', completedAt: daysAgo(20), referrerPoints: 100, refereePoints: 50 });
     await s.admin(`mutation { updateProgram(input: { timeZone: "Asia/Shanghai" }) { timeZone } }`);
     try {
       const res = await s.gql(BY_MONTH, { months: 24 }, await s.token('admin'));
