@@ -5,6 +5,7 @@ import { abuseDocuments } from '../support/abuse-documents';
 import { createLadder, registerMember } from '../support/fixtures';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import * as ops from '../support/operations';
+import { eventually } from '../support/wait';
 
 // Generous bounds, far above what a refusal costs (a few ms) and far below what these
 // documents cost before (seconds, or a hang): CPU time of this process, which runs the server
@@ -195,12 +196,14 @@ describe('the WebSocket path applies the same check, and a refused operation lea
   });
 
   it('then a good subscription on the same socket receives its event', async () => {
+    const before = s.app.pubSub.subscriberCount('TIER_CHANGED');
     const event = new Promise<any>((resolve, reject) => {
       client.subscribe({ query: ops.README_SUBSCRIPTION, variables: { id: memberId } }, { next: resolve, error: reject, complete: () => {} });
     });
-    // The subscription is registered once the server has answered something on it; a purchase
-    // that crosses SILVER then publishes the change.
-    await new Promise((r) => setTimeout(r, 200));
+    // Once the server holds the subscription (graphql-ws acknowledges the socket, not the
+    // subscription: its own count is the condition), a purchase that crosses SILVER publishes the
+    // change to it. A fixed pause let a purchase on a slow machine be published before it.
+    await eventually(() => s.app.pubSub.subscriberCount('TIER_CHANGED') === before + 1, 'the subscription');
     const res = await s.gql(ops.README_PURCHASE, { i: { memberId, orderId: 'order-ws', amount: 2000 } }, await s.token('service'));
     expect(res.errors).toBeUndefined();
     expect((await event).data.tierChanged.kind).toBe('UPGRADE');
