@@ -20,11 +20,11 @@ interface Page20 { auditEntries: { edges: { node: { id: string } }[]; pageInfo: 
 const ids = (p: Page20) => p.auditEntries.edges.map((e) => e.node.id);
 const PAGE = 'query($after: String) { auditEntries(first: 20, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }';
 
-const day = (offset: number) => {
-  const d = new Date();
-  d.setDate(d.getDate() + offset);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-};
+/**
+ * Today (plus `offset` days) on the programme's calendar, which the console's day filters read
+ * (UTC here): not the machine's, which with TZ west or east of UTC is another day for hours of each day.
+ */
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 describe('Audit log', () => {
   it('newest first, paged as the API pages it, one request a page', async () => {
