@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
 import { adminQuery, graphqlRequests, inProgrammeZone, overflows } from './support/page-checks';
-import { canvasPixels } from './support/canvas';
+import { canvasPixelsOver } from './support/canvas';
 
 /**
  * The Campaigns pages in a real browser against the demo data: the list and a campaign's page
@@ -145,9 +145,8 @@ describe('Campaigns', () => {
     expect(await page.getByTestId('uplift-reading').textContent()).toMatch(reading);
     // The interval drawn (blue bar) against the zero line (grey).
     await page.getByTestId('chart-uplift').locator('canvas').first().waitFor();
-    await page.waitForTimeout(1500);
-    expect(await canvasPixels(page, 'chart-uplift', BLUE)).toBeGreaterThan(100);
-    expect(await canvasPixels(page, 'chart-uplift', GREY)).toBeGreaterThan(20);
+    expect(await canvasPixelsOver(page, 'chart-uplift', BLUE, 100)).toBeGreaterThan(100);
+    expect(await canvasPixelsOver(page, 'chart-uplift', GREY, 20)).toBeGreaterThan(20);
     expect(await page.getByRole('img', { name: /^Chart: ARPU uplift .*, 95% interval from .* to .*, against a line at zero$/ }).count()).toBe(1);
     expect(await h.axe(page)).toEqual([]);
     await page.locator('#campaign-report').scrollIntoViewIfNeeded();

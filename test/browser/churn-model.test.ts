@@ -1,6 +1,6 @@
 import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
 import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
-import { canvasPixels } from './support/canvas';
+import { canvasPixelsOver } from './support/canvas';
 
 /**
  * The Churn model page in a real browser against the demo data (its analytics refreshed at
@@ -57,9 +57,8 @@ describe('Churn model', () => {
 
     // Both series are drawn (bars of each colour, not only axes).
     await page.getByTestId('chart-churn-backtest').locator('canvas').first().waitFor();
-    await page.waitForTimeout(1500);
-    expect(await canvasPixels(page, 'chart-churn-backtest', BLUE)).toBeGreaterThan(300);
-    expect(await canvasPixels(page, 'chart-churn-backtest', GREY)).toBeGreaterThan(300);
+    expect(await canvasPixelsOver(page, 'chart-churn-backtest', BLUE, 300)).toBeGreaterThan(300);
+    expect(await canvasPixelsOver(page, 'chart-churn-backtest', GREY, 300)).toBeGreaterThan(300);
     expect(await page.getByRole('img', { name: /^Bar chart: K-S and Gini of our churn score/ }).count()).toBe(1);
     // What the numbers mean, in words.
     await page.getByRole('heading', { level: 2, name: 'What the numbers mean' }).waitFor();
@@ -79,8 +78,7 @@ describe('Churn model', () => {
     }
     expect(await page.getByTestId('churn-naive').locator('th').textContent()).toBe('朴素排序：距上次购买天数');
     await page.getByTestId('chart-churn-backtest').locator('canvas').first().waitFor();
-    await page.waitForTimeout(1500);
-    expect(await canvasPixels(page, 'chart-churn-backtest', BLUE)).toBeGreaterThan(200);
+    expect(await canvasPixelsOver(page, 'chart-churn-backtest', BLUE, 200)).toBeGreaterThan(200);
     expect(await overflows(page)).toBe(false);
     expect(await h.axe(page)).toEqual([]);
     expect(h.pageErrors(page)).toEqual([]);

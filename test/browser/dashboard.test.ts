@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
 import { adminQuery, graphqlRequests, overflows, overflowsAfterResize } from './support/page-checks';
-import { canvasPixels } from './support/canvas';
+import { canvasPixels, canvasPixelsOver } from './support/canvas';
 
 /**
  * The Dashboard in a real browser against the demo data: its data in two GraphQL requests, the
@@ -24,9 +24,9 @@ const RED: [number, number, number] = [0xb4, 0x23, 0x18];
 const CHARTS = ['chart-by-tier', 'chart-by-stage', 'chart-points-flow', 'chart-growth', 'chart-transitions'];
 
 async function waitForCharts(page: Page): Promise<void> {
+  // ECharts animates the first draw (about a second): what is asserted of a chart's pixels then
+  // waits for them (canvasPixelsOver), not for a pause.
   for (const id of CHARTS) await page.getByTestId(id).locator('canvas').first().waitFor();
-  // ECharts animates the first draw (about a second).
-  await page.waitForTimeout(1500);
 }
 
 
@@ -74,13 +74,13 @@ describe('Dashboard', () => {
     await h.goto(page, '/dashboard');
     await waitForCharts(page);
     // Bars in the series' colours: the charts have data, not only axes.
-    expect(await canvasPixels(page, 'chart-by-tier', BLUE)).toBeGreaterThan(500);
-    expect(await canvasPixels(page, 'chart-by-stage', TEAL)).toBeGreaterThan(500);
-    expect(await canvasPixels(page, 'chart-points-flow', GREEN)).toBeGreaterThan(200);
-    expect(await canvasPixels(page, 'chart-growth', TEAL)).toBeGreaterThan(200);
-    expect(await canvasPixels(page, 'chart-growth', RED)).toBeGreaterThan(50);
+    expect(await canvasPixelsOver(page, 'chart-by-tier', BLUE, 500)).toBeGreaterThan(500);
+    expect(await canvasPixelsOver(page, 'chart-by-stage', TEAL, 500)).toBeGreaterThan(500);
+    expect(await canvasPixelsOver(page, 'chart-points-flow', GREEN, 200)).toBeGreaterThan(200);
+    expect(await canvasPixelsOver(page, 'chart-growth', TEAL, 200)).toBeGreaterThan(200);
+    expect(await canvasPixelsOver(page, 'chart-growth', RED, 50)).toBeGreaterThan(50);
     // The heatmap: cells in shades of blue above the colour scale (the scale is drawn at the bottom whatever the data).
-    expect(await canvasPixels(page, 'chart-transitions', 'blueish', { top: 0, bottom: 0.75 })).toBeGreaterThan(500);
+    expect(await canvasPixelsOver(page, 'chart-transitions', 'blueish', 500, { top: 0, bottom: 0.75 })).toBeGreaterThan(500);
     await h.screenshot(page, 'dashboard');
     // Each chart says what it shows.
     expect(await page.getByRole('img', { name: /^Heatmap: lifecycle stage moves/ }).count()).toBe(1);
@@ -139,7 +139,7 @@ describe('Dashboard', () => {
       await page.getByRole('heading', { level: 2, name: heading, exact: true }).waitFor();
     }
     await waitForCharts(page);
-    expect(await canvasPixels(page, 'chart-growth', TEAL)).toBeGreaterThan(200);
+    expect(await canvasPixelsOver(page, 'chart-growth', TEAL, 200)).toBeGreaterThan(200);
     expect(await overflows(page)).toBe(false);
     expect(await h.axe(page)).toEqual([]);
     expect(await overflowsAfterResize(page, DESKTOP)).toBe(false);

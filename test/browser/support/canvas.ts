@@ -32,3 +32,25 @@ export async function canvasPixels(
     return count;
   })()`);
 }
+
+/**
+ * Waits until a chart has more than `least` pixels of `colour` (canvasPixels), and returns the
+ * count: ECharts draws its series over an animation once the data has come, so a fixed pause
+ * before counting guessed how fast the machine is. The count a chart never got past (after
+ * `timeoutMs`) is returned as it stands, for the caller's expect to fail on.
+ */
+export async function canvasPixelsOver(
+  page: Page,
+  testId: string,
+  colour: [number, number, number] | 'blueish',
+  least: number,
+  band: { top: number; bottom: number } = { top: 0, bottom: 1 },
+  timeoutMs = 15_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await canvasPixels(page, testId, colour, band);
+    if (count > least || Date.now() > deadline) return count;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
