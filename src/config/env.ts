@@ -64,6 +64,13 @@ export interface WebhookSettings {
   allowInsecure: boolean;
   /** WEBHOOK_CONCURRENCY: attempts in flight at once to one endpoint, per instance. */
   concurrency: number;
+  /**
+   * How long past its time limit a claimed attempt stays this instance's (5 s when left out):
+   * then another instance may claim and send it again (at least once). Not read from the
+   * environment: a test that asserts exactly once lengthens it, so that a machine stalled for
+   * seconds cannot end a lease under an attempt still being recorded.
+   */
+  leaseMarginMs?: number;
 }
 
 /** The project's folder: the nearest one above this file with a package.json (src/config or dist/src/config alike). */

@@ -30,7 +30,7 @@ const CLAIM_BATCH = 100;
 const WINDOWS = 3;
 /** Outcomes are recorded together: the first to finish waits this long for the others. */
 const FLUSH_DELAY_MS = 10;
-/** A claimed attempt is this instance's for its time limit and this much more; then it is due again. */
+/** A claimed attempt is this instance's for its time limit and this much more (unless settings.leaseMarginMs says); then it is due again. */
 const LEASE_MARGIN_MS = 5000;
 
 /**
@@ -152,7 +152,7 @@ export class WebhookDeliveryWorker {
         const t0 = Date.now();
         const claimed = await claimDue(em, {
           perEndpoint: this.settings.concurrency, windows: WINDOWS, inFlight: this.inFlight, limit,
-          timeoutMs: this.settings.timeoutMs, leaseMs: this.settings.timeoutMs + LEASE_MARGIN_MS,
+          timeoutMs: this.settings.timeoutMs, leaseMs: this.settings.timeoutMs + (this.settings.leaseMarginMs ?? LEASE_MARGIN_MS),
         });
         for (const a of claimed) this.enqueue(a, t0 + a.leaseMs);
         if (claimed.length === limit && limit > 0) this.again = true;
