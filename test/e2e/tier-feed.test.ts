@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { createTestDatabase, expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
+import { expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { untilWaitingForLock, whileInTransaction } from '../support/sessions';
 
 /**
@@ -25,6 +26,16 @@ interface FeedPage {
 interface Reader { token: string; memberId?: string; first: number; cursor: string | null; served: string[] }
 
 const reader = (token: string, first: number, memberId?: string): Reader => ({ token, memberId, first, cursor: null, served: [] });
+
+/**
+ * A PostgreSQL server of this file's own: the feed waits for every writing transaction on the
+ * whole server, and on the run's shared one another test file's (a retention swap waiting on a
+ * reader, a held lock) kept changes from being served for as long as it lasted, which the waits
+ * and the 5 s bounds below would count against the feed.
+ */
+let pg: PrivatePostgres;
+beforeAll(async () => { pg = await startPrivatePostgres(); });
+afterAll(() => pg?.stop());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function feedPage(s: TestServer, r: Reader): Promise<FeedPage> {
@@ -59,7 +70,7 @@ async function readerAtEnd(s: TestServer, token: string, first: number, memberId
 
 /**
  * Reads on until `ids` have all been served (a change shows once every transaction older than
- * it has ended, on the whole PostgreSQL server: other test files' writes may hold it a moment).
+ * it has ended, on the whole PostgreSQL server: this file's own, see startPrivatePostgres).
  */
 async function readUntil(s: TestServer, r: Reader, ids: string[], ms = 15_000): Promise<void> {
   const until = Date.now() + ms;
@@ -81,7 +92,7 @@ describe('tierChangeFeed', () => {
   let s: TestServer;
   let admin: string;
   beforeAll(async () => {
-    s = await startTestServer();
+    s = await startTestServer({ databaseUrl: await pg.createDatabase() });
     await createLadder(s);
     admin = await s.token('admin');
   });
@@ -172,7 +183,7 @@ describe('tierChangeFeed', () => {
       await readUntil(s, c, [change], 5_000);
     });
     // A writing transaction (it has an id) open on another database of the same server does, until it ends.
-    const elsewhere = new Client({ connectionString: await createTestDatabase('feedlag') });
+    const elsewhere = new Client({ connectionString: await pg.createDatabase('feedlag') });
     await elsewhere.connect();
     try {
       await elsewhere.query('begin');
@@ -281,7 +292,7 @@ describe('tierChangeFeed', () => {
 describe('tierChangeFeed with ids crossing 9→10 and 99→100', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer();
+    s = await startTestServer({ databaseUrl: await pg.createDatabase() });
     await createLadder(s);
   });
   afterAll(() => s.stop());
