@@ -7,9 +7,16 @@ import { createTestDatabase, startTestServer } from '../../support/harness';
 import { ROOT } from '../../support/server-process';
 
 /** Named after what makes it (the seeds and migrations): a database server kept across runs (DATABASE_URL) never serves an old one. */
-const TEMPLATE = `loyalty_demo_${createHash('sha1')
+const TEMPLATES = `loyalty_demo_${createHash('sha1')
   .update(['seeds', 'migrations'].flatMap((dir) => readdirSync(join(ROOT, dir)).sort().map((f) => readFileSync(join(ROOT, dir, f), 'utf8'))).join('\0'))
   .digest('hex').slice(0, 12)}`;
+
+/**
+ * …and after the day it was loaded on (UTC): the demo's history ends on that day and the tests
+ * read it as today's (the audit log's entries of today, the at-risk member's expiry within 30
+ * days), so a template kept on a DATABASE_URL server from an earlier day made them fail.
+ */
+const templateOfToday = () => `${TEMPLATES}_${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`;
 
 async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: process.env.TEST_PG_ADMIN_URL });
@@ -31,8 +38,16 @@ export async function demoDatabase(): Promise<string> {
   const adminUrl = process.env.TEST_PG_ADMIN_URL;
   if (!adminUrl) throw new Error('TEST_PG_ADMIN_URL is not set: run through Jest (global setup)');
   return admin(async (client) => {
-    await client.query(`select pg_advisory_lock(hashtext('${TEMPLATE}'))`);
+    // One lock for the templates of every day: an earlier day's is dropped under it, never while copied.
+    await client.query(`select pg_advisory_lock(hashtext('${TEMPLATES}'))`);
     try {
+      const TEMPLATE = templateOfToday();
+      const { rows: earlier } = await client.query<{ datname: string }>(
+        `select datname from pg_database where starts_with(datname, $1) and datname <> $2`, [`${TEMPLATES}_`, TEMPLATE]);
+      for (const { datname } of earlier) {
+        await client.query(`alter database "${datname}" is_template false`);
+        await client.query(`drop database "${datname}" with (force)`);
+      }
       const { rows } = await client.query(`select datistemplate from pg_database where datname = $1`, [TEMPLATE]);
       if (!rows[0]?.datistemplate) {
         if (rows.length) await client.query(`drop database "${TEMPLATE}"`); // a half-made one
@@ -49,7 +64,7 @@ export async function demoDatabase(): Promise<string> {
       url.pathname = `/${copy}`;
       return url.toString();
     } finally {
-      await client.query(`select pg_advisory_unlock(hashtext('${TEMPLATE}'))`);
+      await client.query(`select pg_advisory_unlock(hashtext('${TEMPLATES}'))`);
     }
   });
 }
