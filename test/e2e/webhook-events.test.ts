@@ -71,7 +71,12 @@ const adjust = (memberId: string, amount: number, key: string) =>
 let members = 0;
 /** Noon UTC `n` days before today. */
 const daysAgo = (n: number) => new Date(Math.floor(Date.now() / 86_400_000 - n) * 86_400_000 + 43_200_000).toISOString();
-const newMember = (joinedAt = '2026-01-05T09:00:00.000Z') => registerMember(s, { externalId: `wh-${++members}`, joinedAt, email: `m${members}@example.com` });
+/**
+ * A member; `region` puts it in the audience of a campaign of that region alone (a campaign ended by
+ * an earlier test still rewards a purchase dated while it ran: each test's campaign has its own members).
+ */
+const newMember = (joinedAt = '2026-01-05T09:00:00.000Z', region?: string) =>
+  registerMember(s, { externalId: `wh-${++members}`, joinedAt, email: `m${members}@example.com`, ...(region ? { region } : {}) });
 const sorted = (xs: string[]) => [...xs].sort();
 
 describe('each write records its events', () => {
@@ -183,11 +188,11 @@ describe('each write records its events', () => {
   it('a purchase a campaign rewards: campaign.awarded after points.earned; its refund: purchase.refunded, then campaign.reversed (balanceAfter follows the ledger)', async () => {
     const campaign = (q: string, v: Record<string, unknown> = {}) => s.admin(q, v);
     await campaign('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }', {
-      i: { code: 'WH-BONUS', name: 'Bonus', trigger: 'PURCHASE', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 77, controlPercent: 0 },
+      i: { code: 'WH-BONUS', name: 'Bonus', trigger: 'PURCHASE', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 77, controlPercent: 0, audience: { regions: ['WH-BONUS'] } },
     });
     await campaign('mutation { activateCampaign(code: "WH-BONUS") { status } }');
     try {
-      const id = await newMember();
+      const id = await newMember(undefined, 'WH-BONUS');
       const at = daysAgo(3); // its points are spent now: not expired (24 months), whenever the test runs
       const bought = await captured(async () => ok(await buy(id, 'wh-order-bonus', 10, at)));
       const [bonus] = await s.sql(`select id::text, expires_at from point_transaction where member_id = $1 and type = 'BONUS'`, [id]);
@@ -238,11 +243,11 @@ describe('each write records its events', () => {
 
   it('a refund whose refundId holds ":campaign:" is no campaign.reversed of its own: its own reversal is in purchase.refunded only, as any refund\'s', async () => {
     await s.admin('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }', {
-      i: { code: 'WH-COLON', name: 'Colon', trigger: 'PURCHASE', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 5, controlPercent: 0 },
+      i: { code: 'WH-COLON', name: 'Colon', trigger: 'PURCHASE', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 5, controlPercent: 0, audience: { regions: ['WH-COLON'] } },
     });
     await s.admin('mutation { activateCampaign(code: "WH-COLON") { status } }');
     try {
-      const id = await newMember();
+      const id = await newMember(undefined, 'WH-COLON');
       ok(await buy(id, 'wh-order-colon', 100, '2026-02-05T10:00:00.000Z'));
       // The refund id names the campaign (a back end's own scheme, e.g. "<return>:campaign:<code>"): its
       // own reversal's key, refund:ret-1:campaign:WH-COLON, reads like the campaign's.
@@ -282,10 +287,10 @@ describe('each write records its events', () => {
   });
 
   it('an activity a campaign rewards (its bonus credited statement by statement): campaign.awarded after points.earned', async () => {
-    const id = await newMember();
+    const id = await newMember(undefined, 'WH-SHARE');
     await s.admin('mutation($i: ActivityRuleInput!) { upsertActivityRule(input: $i) { kind } }', { i: { kind: 'share', name: 'Share', points: 5 } });
     await s.admin('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }', {
-      i: { code: 'WH-SHARE', name: 'Share bonus', trigger: 'ACTIVITY', activityKind: 'share', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 15, controlPercent: 0 },
+      i: { code: 'WH-SHARE', name: 'Share bonus', trigger: 'ACTIVITY', activityKind: 'share', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 15, controlPercent: 0, audience: { regions: ['WH-SHARE'] } },
     });
     await s.admin('mutation { activateCampaign(code: "WH-SHARE") { status } }');
     try {
