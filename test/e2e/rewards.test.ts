@@ -106,7 +106,12 @@ describe('redeemReward', () => {
     await upsertReward({ code: 'GOLD_ROOM', name: 'Gold room', costPoints: 10, tierCodes: ['GOLD', 'PLATINUM'] });
     const id = await registerMember(s, { joinedAt: new Date(clock.now().getTime() - 400 * 86_400_000).toISOString() });
     // Gold from a purchase 12 months less a minute ago: it expires a minute from now, and no review will have run.
-    const bought = new Date(addMonthsUtc(clock.now(), -12).getTime() + 60_000).toISOString();
+    // On 29 February none expires then (12 months on from a day of last year's February is the
+    // 28th at the latest): the first minute whose tier expires after now, 1 March's midnight.
+    let boughtAt = addMonthsUtc(clock.now(), -12).getTime() + 60_000;
+    while (addMonthsUtc(new Date(boughtAt), 12).getTime() <= clock.now().getTime()) boughtAt += 60_000;
+    const bought = new Date(boughtAt).toISOString();
+    const expiresAt = addMonthsUtc(new Date(boughtAt), 12).getTime();
     const buy = await s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { tierChange { toTier { code } } } }`,
       { i: { memberId: id, orderId: `gold-room-${id}`, amount: 5000, occurredAt: bought } });
     expect(buy.recordPurchase.tierChange.toTier.code).toBe('GOLD');
@@ -114,7 +119,7 @@ describe('redeemReward', () => {
     const token = await s.token('member', id);
     const offered = async () => ((await s.gql('{ rewards { code } }', {}, token)).data!.rewards as { code: string }[]).map((r) => r.code);
     expect(await offered()).toContain('GOLD_ROOM');
-    clock.advance(2 * 60_000);
+    clock.advance(expiresAt - clock.now().getTime() + 60_000); // a minute past the expiry
     try {
       // The member's catalogue agrees with the redemption: it no longer offers what would be refused.
       expect(await offered()).not.toContain('GOLD_ROOM');
