@@ -4,6 +4,7 @@ import { createLadder, registerMember } from '../support/fixtures';
 import { eventually } from '../support/wait';
 import { TestClock, whenItComes } from '../support/clock';
 import { BACKGROUND_APPLICATION } from '../../src/db/foreground';
+import { addMonthsUtc } from '../../src/common/time.rules';
 
 const SUB = `subscription($id: ID) { tierChanged(memberId: $id) { memberId kind fromTier { code } toTier { code } } }`;
 
@@ -78,9 +79,19 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
   const mark = (memberId: string) =>
     a.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "PLATINUM", reason: "marker") { id } }`, { id: memberId });
 
-  const upgrade = async (s: TestServer, memberId: string, orderId: string) =>
+  const upgrade = async (s: TestServer, memberId: string, orderId: string, occurredAt?: string) =>
     s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { tierChange { kind } } }`,
-      { i: { memberId, orderId, amount: 1000 } }, await s.token('service'));
+      { i: { memberId, orderId, amount: 1000, ...(occurredAt ? { occurredAt } : {}) } }, await s.token('service'));
+  /**
+   * An upgrade that lapses at the review after its expiry: now, or on 29 February the day
+   * before. Silver then runs to 28 February (12 months on, clamped), whose window reaches back
+   * to the 28th: the upgrade's own points would count again, and the member be renewed.
+   */
+  const upgradeToLapse = (s: TestServer, memberId: string, orderId: string) => {
+    const now = clock.now();
+    const roundTrips = addMonthsUtc(addMonthsUtc(now, 12), -12).getTime() === now.getTime();
+    return upgrade(s, memberId, orderId, roundTrips ? undefined : new Date(now.getTime() - 86_400_000).toISOString());
+  };
 
   it('a member app hears its own upgrade made through the other instance; an admin feed hears everyone', async () => {
     const m1 = await registerMember(a);
@@ -107,7 +118,7 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     // three (b's dispatcher publishes each event to every subscriber at once), and is gone.
     const feed = listen(b.ws(await b.token('admin')), {});
     await subscribed(b, 1);
-    for (const [i, m] of [m1, m2, m3].entries()) await upgrade(a, m, `rb-${i}`);
+    for (const [i, m] of [m1, m2, m3].entries()) await upgradeToLapse(a, m, `rb-${i}`);
     await feed.until(() => feed.events.length >= 3);
     feed.stop();
     await subscribed(b, 0);
@@ -135,7 +146,7 @@ describe('tierChanged over graphql-ws, across two instances on one database', ()
     const m = await registerMember(a);
     const app = listen(b.ws(await b.token('member', m)), { id: m }, `subscription($id: ID) { tierChanged(memberId: $id) { ${FIELDS} } }`);
     await subscribed(b, 1);
-    await upgrade(a, m, 'rt-full');
+    await upgradeToLapse(a, m, 'rt-full');
     await app.until(() => app.events.length >= 1);
     await reviewAhead(new Date(Date.now() + 400 * 86_400_000).toISOString());
     await app.until(() => app.events.length >= 2);

@@ -8,6 +8,7 @@ import { addQualifying } from '../../src/modules/points/points.repository';
 import { BACKGROUND_APPLICATION } from '../../src/db/foreground';
 import { untilWaitingForLock, whileInTransaction } from '../support/sessions';
 import { TestClock, whenItComes } from '../support/clock';
+import { addMonthsUtc } from '../../src/common/time.rules';
 
 let s: TestServer;
 let service: string;
@@ -219,11 +220,21 @@ describe('review at expiry', () => {
   });
 });
 
+/** `at`, or a day earlier while 12 months on and back again does not return to it (29 February). */
+function unclampedBefore(at: number): number {
+  while (addMonthsUtc(addMonthsUtc(new Date(at), 12), -12).getTime() !== at) at -= 86_400_000;
+  return at;
+}
+
 describe('progress, override, replay', () => {
   it('tierProgress shows Q, the next tier and what is still needed to retain', async () => {
     const id = await registerMember(s);
     const now = Date.now();
-    await buy(id, 'p-1', 1200, new Date(now - 60_000).toISOString());
+    // A minute ago, or on 29 February the 28th's same hour: 12 months on from 29 February is
+    // 28 February (clamped), and that window reaches back to the 28th, so the upgrade counts
+    // again at review (the window's rule, (E − 12 months, E]; docs/decisions.md).
+    const upgradedAt = unclampedBefore(now - 60_000);
+    await buy(id, 'p-1', 1200, new Date(upgradedAt).toISOString());
     const m = await member(id);
     expect(m.tier.code).toBe('SILVER');
     // The upgrading purchase is exactly one window old at tierExpiresAt, so it no longer counts
