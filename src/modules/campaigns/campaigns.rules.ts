@@ -226,8 +226,9 @@ export interface EffectCampaign extends GivingTimes {
 
 /**
  * When a campaign that has been activated gives: its window [startsAt, endsAt), before `endedAt`
- * (when it stopped giving: its endsAt, an admin's end, the award that spent its budget; null
- * while it runs or is paused) and outside its pauses ([from, until): until null while paused).
+ * (when it stopped giving: its endsAt, an admin's end; null while it runs or is paused) and
+ * outside its pauses ([from, until): until null while paused). A campaign whose budget ran out
+ * gives nothing more, to any event: it is not held at all (program.repository.ts configRows).
  */
 export interface GivingTimes { startsAt: Date; endsAt: Date | null; endedAt: Date | null; paused: readonly (readonly [Date, Date | null])[] }
 
