@@ -1,10 +1,9 @@
 // An install upgraded from a version before Migration20261220090000_activity_member_may_record:
 // its activity rules let every member's app record their kinds, and keep doing so after the
 // upgrade (a brand's app is not refused overnight); a rule made afterwards says no unless told.
-import { MikroORM } from '@mikro-orm/postgresql';
-import { ormConfig } from '../../src/config/mikro-orm';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { applyPendingMigrations } from '../support/migrations';
 
 const MIGRATION = 'Migration20261220090000_activity_member_may_record';
 let s: TestServer;
@@ -24,12 +23,7 @@ it('rules made before the setting keep letting the app record them; a rule made 
   await s.sql('alter table activity_rule drop column member_may_record');
   await s.sql('delete from mikro_orm_migrations where name = $1', [MIGRATION]);
 
-  const orm = await MikroORM.init(ormConfig({ url: s.databaseUrl }));
-  try {
-    expect((await orm.getMigrator().up()).map((m) => m.name)).toEqual([MIGRATION]);
-  } finally {
-    await orm.close(true);
-  }
+  expect(await applyPendingMigrations(s.databaseUrl)).toEqual([MIGRATION]);
   await s.admin('mutation { upsertActivityRule(input: { kind: "NEW_REVIEW", name: "Review", points: 5 }) { kind } }');
   const rules = await s.admin<{ activityRules: { kind: string; memberMayRecord: boolean }[] }>(RULES);
   expect(rules.activityRules.filter((r) => r.kind.startsWith('OLD_') || r.kind.startsWith('NEW_')))

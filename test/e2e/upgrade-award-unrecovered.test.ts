@@ -2,10 +2,9 @@
 // the awards refunds had reversed after their members spent them hold unrecovered_points = 0 and
 // their campaigns' budgets got the spent points back. Migration20261216090000_award_unrecovered_backfill
 // fills the figure from the ledger and counts those budgets again.
-import { MikroORM } from '@mikro-orm/postgresql';
-import { ormConfig } from '../../src/config/mikro-orm';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { applyPendingMigrations } from '../support/migrations';
 
 const BACKFILL = 'Migration20261216090000_award_unrecovered_backfill';
 let s: TestServer;
@@ -59,15 +58,10 @@ it('fills unrecovered_points of the reversals made before the column, and gives 
   expect(await figures('OLD_BONUS')).toMatchObject({ pointsGiven: 250, remaining: 2750 });
 
   // The upgrade: the pending migration applies.
-  const orm = await MikroORM.init(ormConfig({ url: s.databaseUrl }));
-  try {
-    expect((await orm.getMigrator().up()).map((m) => m.name)).toEqual([BACKFILL]);
-    expect(await figures('OLD_BONUS')).toEqual(now);
-    // Applied again on figures already right (a repair run twice, or rows written since), it changes nothing.
-    await s.sql('delete from mikro_orm_migrations where name = $1', [BACKFILL]);
-    expect((await orm.getMigrator().up()).map((m) => m.name)).toEqual([BACKFILL]);
-    expect(await figures('OLD_BONUS')).toEqual(now);
-  } finally {
-    await orm.close(true);
-  }
+  expect(await applyPendingMigrations(s.databaseUrl)).toEqual([BACKFILL]);
+  expect(await figures('OLD_BONUS')).toEqual(now);
+  // Applied again on figures already right (a repair run twice, or rows written since), it changes nothing.
+  await s.sql('delete from mikro_orm_migrations where name = $1', [BACKFILL]);
+  expect(await applyPendingMigrations(s.databaseUrl)).toEqual([BACKFILL]);
+  expect(await figures('OLD_BONUS')).toEqual(now);
 });

@@ -2,11 +2,10 @@
 // gave by their status at the write. After the upgrade a campaign paused then is paused from
 // its last pause (the audit log's `campaign.pause`), and every campaign gives by the event's
 // instant: a late purchase dated before an end, or before the pause, gets the award.
-import { MikroORM } from '@mikro-orm/postgresql';
 import { EFFECTS_GATED } from '../../migrations/Migration20261221090000_campaign_budget_gate';
-import { ormConfig } from '../../src/config/mikro-orm';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { applyPendingMigrations } from '../support/migrations';
 
 const MIGRATION = 'Migration20261222090000_campaign_pauses';
 const HOUR = 3600_000;
@@ -39,12 +38,7 @@ it('a campaign paused or ended before the upgrade gives to late events dated whi
   await s.sql(EFFECTS_GATED);
   await s.sql('alter table campaign drop column paused');
   await s.sql('delete from mikro_orm_migrations where name = $1', [MIGRATION]);
-  const orm = await MikroORM.init(ormConfig({ url: s.databaseUrl }));
-  try {
-    expect((await orm.getMigrator().up()).map((m) => m.name)).toEqual([MIGRATION]);
-  } finally {
-    await orm.close(true);
-  }
+  expect(await applyPendingMigrations(s.databaseUrl)).toEqual([MIGRATION]);
   for (const code of ['UPG_PAUSED', 'UPG_ENDED', 'UPG_ACTIVE']) {
     const m = await registerMember(s, { externalId: `upg-${code}`, region: code });
     expect([code, await buy(m, before), await buy(m, after)]).toEqual([code, 7, code === 'UPG_ACTIVE' ? 7 : 0]);

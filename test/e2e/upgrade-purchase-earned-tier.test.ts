@@ -3,10 +3,9 @@
 // rebuild's filter was null, not true, for them). Migration20261216100000_purchase_earned_tier_backfill
 // gives them the tier their history held at their instant: the same facts give the same balance
 // whether the purchases were recorded before the upgrade or after it.
-import { MikroORM } from '@mikro-orm/postgresql';
-import { ormConfig } from '../../src/config/mikro-orm';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { applyPendingMigrations } from '../support/migrations';
 
 const BACKFILL = 'Migration20261216100000_purchase_earned_tier_backfill';
 let s: TestServer;
@@ -35,12 +34,7 @@ it('re-rates the purchases recorded before the upgrade as it re-rates those reco
   await s.sql('delete from mikro_orm_migrations where name = $1', [BACKFILL]);
 
   // The upgrade: the pending migration applies.
-  const orm = await MikroORM.init(ormConfig({ url: s.databaseUrl }));
-  try {
-    await orm.getMigrator().up();
-  } finally {
-    await orm.close(true);
-  }
+  await applyPendingMigrations(s.databaseUrl);
   // A purchase dated before them that makes the member GOLD from then on: the three earn again at GOLD (×1.5).
   for (const id of [before, after]) {
     expect((await s.admin(PURCHASE, { i: { memberId: id, orderId: `${id}-big`, amount: 5000, occurredAt: daysAgo(40) } })).recordPurchase)
