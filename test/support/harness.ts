@@ -27,19 +27,28 @@ export interface GqlResponse<T = Record<string, any>> {
   errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [k: string]: unknown } }[];
 }
 
+/** Creates an empty database, named `<prefix>_<random>`, on the PostgreSQL server `adminUrl` reaches; its name and URL. */
+export async function createDatabaseOn(adminUrl: string, prefix = 't'): Promise<{ name: string; url: string }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
 /** Creates an empty database of its own for one test file on the run's PostgreSQL (dropped at the run's end on DATABASE_URL's server: test-databases.cjs). */
 export async function createTestDatabase(prefix = 't'): Promise<string> {
   const admin = process.env.TEST_PG_ADMIN_URL;
   if (!admin) throw new Error('TEST_PG_ADMIN_URL is not set: run through Jest (global setup)');
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const client = new Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`create database "${name}"`);
-  await client.end();
+  const { name, url } = await createDatabaseOn(admin, prefix);
   recordTestDatabase(name);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return url;
 }
 
 export interface TestServer {

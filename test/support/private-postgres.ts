@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Client } from 'pg';
+import { createDatabaseOn } from './harness';
 import { ROOT } from './server-process';
 
 /** A PostgreSQL server of one test file's own: its databases, and its stop. */
@@ -47,17 +46,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   });
   return {
     async createDatabase(prefix = 't') {
-      const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-      const client = new Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`create database "${name}"`);
-      } finally {
-        await client.end();
-      }
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      return url.toString();
+      return (await createDatabaseOn(adminUrl, prefix)).url;
     },
     async stop() {
       child.stdin.end();
