@@ -34,12 +34,12 @@ async function until(cond: () => Promise<boolean>, ms = 10_000) {
   }
 }
 
-const poolUsed = async () => Number(/^db_pool_used (\d+)/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]);
+const poolUsed = async (on = s) => Number(/^db_pool_used (\d+)/m.exec(await (await fetch(`${on.url}/metrics`)).text())?.[1]);
 
-/** Starts a download (the member's own, or with `token`) and stops reading after its first chunk; resolves with the response once it has begun. */
-function stalledDownload(token = member) {
+/** Starts a download (the member's own, or with `token`; from `on`) and stops reading after its first chunk; resolves with the response once it has begun. */
+function stalledDownload(token = member, on = s) {
   return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage }>((resolve, reject) => {
-    const req = http.get(`${s.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+    const req = http.get(`${on.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
       res.once('data', () => {
         res.pause();
         resolve({ req, res });
@@ -86,23 +86,27 @@ describe('a streamed export whose reader goes away', () => {
 });
 
 describe('exports downloading at once (each holds a database connection as long as its reader takes)', () => {
-  /** A download that keeps reading a little (16 kB every 200 ms: never stalled, never done). */
-  async function tricklingDownload(token: string) {
-    const { req, res } = await stalledDownload(token);
+  // A second server on the same database that lets a silent reader keep its turn for two minutes:
+  // the downloads below hold their turns without reading, however slow the machine (a reader that
+  // trickled within the 1.5 s above could be let go, and its turn given to the fifth, on a loaded run).
+  let patient: TestServer;
+  beforeAll(async () => {
+    patient = await startTestServer({ databaseUrl: s.databaseUrl, dbPoolMax: 6, exportStallMs: 120_000 });
+  });
+  afterAll(() => patient.stop());
+  /** A download under way whose reader takes nothing more and stays connected. */
+  async function heldDownload(token: string) {
+    const { req, res } = await stalledDownload(token, patient);
     res.on('error', () => undefined);
-    const timer = setInterval(() => res.read(16_384), 200);
-    return () => {
-      clearInterval(timer);
-      req.destroy();
-    };
+    return () => req.destroy();
   }
   const refusal = async (token: string) => {
-    const res = await fetch(`${s.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${patient.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${token}` } });
     return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
   };
 
   it('a member downloads its own export once at a time: the next is 429 LIMIT_REACHED while the first is under way', async () => {
-    const stop = await tricklingDownload(member);
+    const stop = await heldDownload(member);
     try {
       expect(await refusal(member)).toEqual({
         status: 429, retryAfter: '5',
@@ -111,8 +115,8 @@ describe('exports downloading at once (each holds a database connection as long 
     } finally {
       stop();
     }
-    await until(async () => (await poolUsed()) === 0);
-    const again = await fetch(`${s.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${member}` } });
+    await until(async () => (await poolUsed(patient)) === 0);
+    const again = await fetch(`${patient.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${member}` } });
     expect(again.status).toBe(200);
     await again.arrayBuffer();
   }, 60_000);
@@ -121,12 +125,12 @@ describe('exports downloading at once (each holds a database connection as long 
     const admins = await Promise.all([1, 2, 3, 4].map((i) => s.token('admin', `exporter-${i}`)));
     const stops = [];
     try {
-      for (const token of admins) stops.push(await tricklingDownload(token));
+      for (const token of admins) stops.push(await heldDownload(token));
       // The fifth (a second one of the first admin: no 429 for an admin) is not answered while four download.
-      const fifth = fetch(`${s.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${admins[0]}` } });
+      const fifth = fetch(`${patient.url}/exports/members/${memberId}.json`, { headers: { authorization: `Bearer ${admins[0]}` } });
       expect(await Promise.race([fifth.then((r) => r.status), new Promise((r) => setTimeout(() => r('waiting'), 500))])).toBe('waiting');
-      expect(await poolUsed()).toBe(4);
-      const answer = await Promise.race([s.gql('{ me { id } }', {}, member), new Promise((r) => setTimeout(() => r('no answer'), 5000))]);
+      expect(await poolUsed(patient)).toBe(4);
+      const answer = await Promise.race([patient.gql('{ me { id } }', {}, member), new Promise((r) => setTimeout(() => r('no answer'), 5000))]);
       expect(answer).toMatchObject({ status: 200, data: { me: { id: memberId } } });
       stops.shift()!();
       const served = await fifth;
@@ -135,7 +139,7 @@ describe('exports downloading at once (each holds a database connection as long 
     } finally {
       stops.forEach((stop) => stop());
     }
-    await until(async () => (await poolUsed()) === 0);
+    await until(async () => (await poolUsed(patient)) === 0);
   }, 60_000);
 });
 
