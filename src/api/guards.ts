@@ -26,6 +26,15 @@ export function requireActor(ctx: GraphQLContext): Actor {
   return ctx.actor;
 }
 
+/**
+ * For a member (itself) or a service naming one: the member exists and was not erased
+ * (NOT_FOUND otherwise), as `me` is null and every write NOT_FOUND for an erased member. An
+ * admin reads any member's history, an erased one's included (kept for accounting).
+ */
+export async function assertLiveUnlessAdmin(ctx: GraphQLContext, memberId: string | null | undefined): Promise<void> {
+  if (memberId != null && requireActor(ctx).role !== 'admin') await ctx.services.members.assertLive(memberId);
+}
+
 /** A member sees only itself; service and admin see anyone. */
 export function assertCanSeeMember(ctx: GraphQLContext, memberId: string): Actor {
   const actor = requireActor(ctx);

@@ -295,6 +295,40 @@ describe('member data rights', () => {
       expect(asAdmin.segments).toEqual([]);
     });
 
+    it('its own token and a service read nothing more of it (tier changes, feed, notices, rewards, subscriptions: NOT_FOUND); an admin still reads its tier history', async () => {
+      const own = await s.token('member', ava.id);
+      const reads = {
+        tierChanges: [`{ tierChanges(memberId: "${ava.id}") { id } }`, '{ tierChanges { id } }'],
+        tierChangeFeed: [`{ tierChangeFeed(memberId: "${ava.id}") { edges { cursor } } }`],
+        tierNotices: [`{ tierNotices(memberId: "${ava.id}") { id } }`],
+      };
+      for (const [name, queries] of Object.entries(reads)) {
+        for (const query of queries) {
+          for (const [who, token] of [['own', own], ['service', service]]) {
+            if (who === 'service' && !query.includes(ava.id)) continue;
+            const res = await s.gql(query, {}, token);
+            expect({ name, who, code: res.errors?.[0]?.extensions?.code, data: res.data }).toEqual({ name, who, code: 'NOT_FOUND', data: null });
+          }
+        }
+      }
+      expectError(await s.gql('{ rewards { code affordable } }', {}, own), 'NOT_FOUND');
+      for (const token of [own, service]) {
+        const heard = await new Promise<unknown>((resolve) => {
+          s.ws(token).subscribe({ query: `subscription { tierChanged(memberId: "${ava.id}") { id } }` }, {
+            next: (v) => resolve(v.errors?.[0]?.extensions?.code ?? v), error: (e) => resolve(e), complete: () => resolve('complete'),
+          });
+        });
+        expect(heard).toBe('NOT_FOUND');
+      }
+      // Kept for accounting: the admin reads its history, by either read.
+      expect((await gqlData(s.gql(`{ tierChanges(memberId: "${ava.id}") { id } }`, {}, admin))).tierChanges.length).toBeGreaterThan(0);
+      expect((await gqlData(s.gql(`{ tierChangeFeed(memberId: "${ava.id}") { edges { cursor } } }`, {}, admin))).tierChangeFeed.edges.length).toBeGreaterThan(0);
+      // A member that was not erased reads its own as before.
+      const bensOwn = await s.token('member', ben);
+      expect((await s.gql(`{ tierChangeFeed(memberId: "${ben}") { edges { cursor } } }`, {}, bensOwn)).errors).toBeUndefined();
+      expect((await s.gql('{ rewards { code } }', {}, bensOwn)).errors).toBeUndefined();
+    });
+
     it('every write for it is NOT_FOUND and changes nothing', async () => {
       const [{ n: txnsBefore }] = await s.sql('select count(*)::int as n from point_transaction where member_id = $1', [ava.id]);
       const writes: [string, Promise<GqlResponse>][] = [

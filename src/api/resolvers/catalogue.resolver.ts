@@ -7,7 +7,7 @@ import type { BenefitRow } from '../../modules/benefits/benefits.service';
 import { couponStatus, isAffordable } from '../../modules/rewards/rewards.rules';
 import type { RedemptionRow, RewardRow } from '../../modules/rewards/rewards.service';
 import type { GraphQLContext } from '../context';
-import { assertCanSeeMember, requireActor } from '../guards';
+import { assertCanSeeMember, assertLiveUnlessAdmin, requireActor } from '../guards';
 import { BenefitInput, BenefitPatch, RedeemRewardInput, RewardInput, RewardPatch } from '../types/inputs';
 import { Benefit, BenefitVersion, JobResult, Member, Redemption, RedemptionConnection, Reward, SegmentFilter, Tag, Tier } from '../types/objects';
 
@@ -49,9 +49,11 @@ export class BenefitResolver {
 export class RewardResolver {
   @Authorized()
   @Query(() => [Reward], { description: 'For a member: what it may redeem now, with affordability. For others: the whole catalogue.' })
-  rewards(@Ctx() ctx: GraphQLContext) {
+  async rewards(@Ctx() ctx: GraphQLContext) {
     const actor = requireActor(ctx);
-    return actor.role === 'member' ? ctx.services.rewards.forMember(actor.sub, ctx.clock.now()) : ctx.services.rewards.list();
+    if (actor.role !== 'member') return ctx.services.rewards.list();
+    await assertLiveUnlessAdmin(ctx, actor.sub);
+    return ctx.services.rewards.forMember(actor.sub, ctx.clock.now());
   }
 
   @Authorized('admin')

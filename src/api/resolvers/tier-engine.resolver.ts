@@ -4,7 +4,7 @@ import { forbidden } from '../../common/errors';
 import { bigintArg, pageSize } from '../../common/pagination';
 import type { TierChangeRow, TierNoticeRow } from '../../modules/tiers/tier-engine.service';
 import type { GraphQLContext } from '../context';
-import { assertCanSeeMember, requireActor } from '../guards';
+import { assertCanSeeMember, assertLiveUnlessAdmin, requireActor } from '../guards';
 import { JobResult, Member, Tier, TierChange, TierNotice, TierProgress } from '../types/objects';
 
 /**
@@ -22,13 +22,15 @@ function subscriptionScope(ctx: GraphQLContext, memberId: string | null | undefi
 }
 
 /**
- * The scope, and for a service or an admin naming a member, that member exists (NOT_FOUND, as
- * tierChangeFeed answers): ids are the server's, so a subscription to an unknown
- * one (a typo, another environment's id) would hear nothing, for ever, without a word.
+ * The scope, and when it names a member, that member exists (NOT_FOUND, as tierChangeFeed
+ * answers): ids are the server's, so a subscription to an unknown one (a typo, another
+ * environment's id) would hear nothing, for ever, without a word. To a member's own token and
+ * to a service an erased member exists no more; an admin may still name it.
  */
 async function knownScope(ctx: GraphQLContext, memberId: string | null | undefined): Promise<string | null> {
   const scope = subscriptionScope(ctx, memberId);
-  if (scope !== null && requireActor(ctx).role !== 'member') await ctx.services.members.getOrFail(scope);
+  if (scope !== null && requireActor(ctx).role === 'admin') await ctx.services.members.getOrFail(scope);
+  else await assertLiveUnlessAdmin(ctx, scope);
   return scope;
 }
 
@@ -63,7 +65,7 @@ export class TierEngineResolver {
   @Query(() => [TierChange], { description: 'Replay after reconnect: changes recorded after `since`, oldest first (by id). For the next page, pass the last change\'s id as `after`. '
     + 'Scoped as tierChanged: a member reads its own (no memberId = itself), a service one given member, an admin any member or every member. '
     + 'It can miss a change whose transaction commits after a later one\'s: tierChangeFeed is in commit order.' })
-  tierChanges(
+  async tierChanges(
     @Arg('memberId', () => ID, { nullable: true }) memberId: string | null,
     @Arg('since', () => Date, { nullable: true }) since: Date | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first: number,
@@ -79,13 +81,15 @@ export class TierEngineResolver {
       memberId = actor.sub;
     }
     if (actor.role === 'service' && memberId == null) throw forbidden('Only admins may read every member\'s tier changes');
+    await assertLiveUnlessAdmin(ctx, memberId);
     return ctx.services.tierEngine.changes({ memberId, since, after: after == null ? null : bigintArg('after', after), first: pageSize(first, 100) });
   }
 
   @Authorized()
   @Query(() => [TierNotice])
-  tierNotices(@Arg('memberId', () => ID) memberId: string, @Ctx() ctx: GraphQLContext) {
+  async tierNotices(@Arg('memberId', () => ID) memberId: string, @Ctx() ctx: GraphQLContext) {
     assertCanSeeMember(ctx, memberId);
+    await assertLiveUnlessAdmin(ctx, memberId);
     return ctx.services.tierEngine.notices(memberId);
   }
 

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { forbidden } from '../../common/errors';
 import { decodeCursorPair, encodeCursorPair, pageSize } from '../../common/pagination';
 import type { GraphQLContext } from '../context';
-import { requireActor } from '../guards';
+import { assertLiveUnlessAdmin, requireActor } from '../guards';
 import { TierChangeConnection } from '../types/objects';
 
 /** The kind of a feed cursor: the change's transaction id and its own id. */
@@ -27,6 +27,7 @@ export class TierFeedResolver {
     if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only see its own tier changes');
     if (actor.role === 'service' && memberId == null) throw forbidden('Only admins may read every member\'s feed');
     const position = decodeCursorPair(FEED_CURSOR, after);
+    await assertLiveUnlessAdmin(ctx, memberId);
     const page = await ctx.services.tierFeed.page({ memberId, after: position, first: pageSize(first, 100) });
     const edges = page.rows.map((node) => ({ node, cursor: encodeCursorPair(FEED_CURSOR, node.xactId, node.id) }));
     // An empty page leaves the client where it stood: its cursor is still the one to resume from.

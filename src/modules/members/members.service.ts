@@ -76,6 +76,16 @@ export class MembersService {
     return m;
   }
 
+  /**
+   * NOT_FOUND unless the member exists and was not erased: what its own token, or a service
+   * naming it, may still read of it (an erased member is no member to them; admins keep its
+   * tier history for accounting).
+   */
+  async assertLive(id: string): Promise<void> {
+    const m = await this.get(id);
+    if (!m || m.erasedAt) throw notFound('Member', id);
+  }
+
   async findByExternalId(externalId: string): Promise<Member | null> {
     return this.em.findOne(Member, { externalId });
   }
