@@ -109,7 +109,11 @@ it('a campaign ended by its endsAt gives to a late purchase dated before the end
   expect(await buy(job, ends.LATE_JOB - 1)).toBe(9); // ENDED by the job, at its endsAt
   expect(await buy(job, Date.now())).toBe(0);
   const c = await s.admin(`{ a: campaign(code: "LATE_NO_JOB") { pointsGiven status endedReason } b: campaign(code: "LATE_JOB") { pointsGiven status endedReason } }`);
-  expect(c).toEqual({ a: { pointsGiven: 18, status: 'ENDED', endedReason: 'ENDS_AT' }, b: { pointsGiven: 9, status: 'ENDED', endedReason: 'ENDS_AT' } });
+  expect(c).toEqual({ a: { pointsGiven: 18, status: 'ENDED', endedReason: 'ENDS_AT' }, b: { pointsGiven: 9, status: 'ENDED', endedReason: 'ENDS_AT' } });  // Each report counts what it would have posted on time: the member first found by a late purchase (late-2) joined its
+  // arm as of that purchase's instant, inside the window, not as of its arrival after the window's end.
+  const report = await s.admin(`{ a: campaignReport(code: "LATE_NO_JOB") { treatment { members buyers purchases gmv } }
+    b: campaignReport(code: "LATE_JOB") { treatment { members buyers purchases gmv } } }`);
+  expect(report).toEqual({ a: { treatment: { members: 1, buyers: 1, purchases: 2, gmv: 20 } }, b: { treatment: { members: 1, buyers: 1, purchases: 1, gmv: 10 } } });
 });
 
 it('a campaign never activated gives nothing, dated inside its window or not; nor one ended from DRAFT', async () => {

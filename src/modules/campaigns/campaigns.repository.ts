@@ -80,6 +80,13 @@ export async function campaignByCode(em: EntityManager, code: string): Promise<C
   return row ? campaignRow(row) : null;
 }
 
+/** The member's arm in the campaign (by its code): true for control, false for treatment, null when never assigned. */
+export async function armOf(em: EntityManager, code: string, memberId: string): Promise<boolean | null> {
+  const [row] = await em.execute<{ control: boolean }[]>(
+    'select cm.control from campaign_member cm join campaign c on c.id = cm.campaign_id where c.code = ? and cm.member_id = ?', [code, memberId]);
+  return row ? row.control : null;
+}
+
 /** Every campaign, newest window first, then by code. */
 export async function listCampaigns(em: EntityManager): Promise<CampaignRow[]> {
   return (await em.execute<RawCampaignRow[]>(`select ${COLUMNS} from campaign c order by c.starts_at desc, c.code`)).map(campaignRow);
@@ -134,20 +141,21 @@ export async function setCampaignStatus(
 }
 
 /**
- * Assigns every member `selection` selects and the campaign has not assigned yet to its arm,
- * in one statement: control iff campaign_control(campaign, member, controlPercent); a member
+ * Assigns every member `selection` selects and the campaign has not assigned yet to its arm, as
+ * of `at` (the activation's instant, the nightly job's asOf; an event's arm takes the event's
+ * instant, in campaign_effects), in one statement: control iff campaign_control(campaign, member, controlPercent); a member
  * already assigned keeps its arm (on conflict do nothing), one no longer selected keeps it too.
  * Returns how many it assigned. Cross-module read: the selection is the segments module's
  * (member, tier, member_retention, point_account, member_tag), set-based.
  */
-export async function assignArms(tx: EntityManager, campaignId: string, controlPercent: number, selection: MemberSelection): Promise<number> {
+export async function assignArms(tx: EntityManager, campaignId: string, controlPercent: number, selection: MemberSelection, at: Date): Promise<number> {
   const [row] = await tx.execute<{ n: string }[]>(
     `with assigned as (
        insert into campaign_member (campaign_id, member_id, control, assigned_at)
-       select ?::uuid, s.id, campaign_control(?::uuid, s.id, ?), now() from (${selection.sql}) s
+       select ?::uuid, s.id, campaign_control(?::uuid, s.id, ?), ?::timestamptz from (${selection.sql}) s
        on conflict do nothing returning 1
      ) select count(*) as n from assigned`,
-    [campaignId, campaignId, controlPercent, ...selection.params],
+    [campaignId, campaignId, controlPercent, at, ...selection.params],
   );
   return safeInteger(row.n);
 }

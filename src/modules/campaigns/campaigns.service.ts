@@ -9,7 +9,7 @@ import type { TagsService } from '../tags/tags.service';
 import type { TiersService } from '../tiers/tiers.service';
 import { checkFilter, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import {
-  activeCampaigns, assignArms, awardTotals, budgetSpent, campaignByCode, gateBudget, gateBudgetEdit, insertCampaign, listCampaigns, lockBudget, lockCampaign, lockCampaignsPastEnd, type AwardTotals,
+  activeCampaigns, armOf, assignArms, awardTotals, budgetSpent, campaignByCode, gateBudget, gateBudgetEdit, insertCampaign, listCampaigns, lockBudget, lockCampaign, lockCampaignsPastEnd, type AwardTotals,
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
@@ -175,7 +175,7 @@ export class CampaignsService {
         throw badInput('endsAt', `Campaign ${code}'s window closed at ${current.endsAt}: it cannot be activated`);
       }
       const row = await setCampaignStatus(tx, current.id, 'ACTIVE', now);
-      const assigned = await this.assign(tx, row);
+      const assigned = await this.assign(tx, row, now);
       return { row, audit: { assigned } };
     });
   }
@@ -215,8 +215,8 @@ export class CampaignsService {
     });
   }
 
-  private assign(tx: EntityManager, c: CampaignRow): Promise<number> {
-    return assignArms(tx, c.id, c.controlPercent, memberSelection((c.audience ?? {})));
+  private assign(tx: EntityManager, c: CampaignRow, at: Date): Promise<number> {
+    return assignArms(tx, c.id, c.controlPercent, memberSelection((c.audience ?? {})), at);
   }
 
   /**
@@ -242,7 +242,7 @@ export class CampaignsService {
     for (const c of active) {
       // Not locked: the assignment is one idempotent statement and the arms' percent is fixed
       // since activation; a row lock would hold up whatever else waits on the campaign.
-      assigned += await inTransaction(this.em, (tx) => this.assign(tx, c));
+      assigned += await inTransaction(this.em, (tx) => this.assign(tx, c, asOf));
     }
     return { processed: ended + active.length, changed: ended + assigned };
   }
@@ -253,6 +253,12 @@ export class CampaignsService {
 
   async byCode(code: string): Promise<CampaignRow | null> {
     return campaignByCode(this.em, code);
+  }
+
+  /** The member's arm in the campaign: CONTROL, TREATMENT, or null when it was never assigned (the demo's history asks it). */
+  async arm(code: string, memberId: string): Promise<'CONTROL' | 'TREATMENT' | null> {
+    const control = await armOf(this.em, code, memberId);
+    return control === null ? null : control ? 'CONTROL' : 'TREATMENT';
   }
 
   /** Per campaign id: net points given (awards minus reversals) and budget spent (that plus issued rewards' costPoints); absent for one that gave nothing. */
