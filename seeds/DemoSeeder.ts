@@ -3,8 +3,10 @@ import { Seeder } from '@mikro-orm/seeder';
 import { AppError } from '../src/common/errors';
 import { SYSTEM_ACTOR } from '../src/modules/actor';
 import { createServices, type Services } from '../src/modules/services';
-import { DAY, HISTORY_DAYS, planDemoMembers, TOUR_MEMBER, type DemoEvent, type DemoMember } from './demo-history';
-import { DEMO_ACTIVITIES, DEMO_BENEFITS, DEMO_PROGRAM, DEMO_REWARDS, DEMO_SEGMENTS, DEMO_TAGS, DEMO_TIERS } from './demo-programme';
+import { DAY, HISTORY_DAYS, planCampaignResponses, planDemoMembers, TOUR_MEMBER, type DemoEvent, type DemoMember } from './demo-history';
+import {
+  DEMO_ACTIVITIES, DEMO_BENEFITS, DEMO_PROGRAM, DEMO_REWARDS, DEMO_SEGMENTS, DEMO_TAGS, DEMO_TIERS, demoCampaigns, RESPONSIVE_CAMPAIGN,
+} from './demo-programme';
 import { seededRandom } from './random';
 
 export { DEMO_ACTIVITIES, DEMO_TIERS } from './demo-programme';
@@ -22,12 +24,14 @@ export interface DemoSeedContext {
 }
 
 /**
- * The demo programme: a four-tier ladder, benefits, rewards, tags, segments and 200 members
- * with 18 months of history, through the services (the same rules apply), replayed month by
- * month with the scheduled jobs (expiry, tier review, at-risk notices, birthday gifts, the
- * retention refresh every quarter and at the end) run at each month's start, as the scheduler
- * would have. Deterministic (seeded random, dates relative to today) and safe to run again:
- * tiers and activity rules are upserted; the rest is loaded once.
+ * The demo programme: a four-tier ladder, benefits, rewards, tags, segments, two campaigns and
+ * 200 members with 18 months of history, through the services (the same rules apply), replayed
+ * month by month with the scheduled jobs (expiry, tier review, at-risk notices, birthday gifts,
+ * campaign re-evaluation, the retention refresh every quarter and at the end) run at each
+ * month's start, as the scheduler would have; each campaign is created and activated at its
+ * start. Deterministic (seeded random, dates relative to today) but for who lands in a
+ * campaign's control arm (a hash of random member ids), and safe to run again: tiers and
+ * activity rules are upserted; the rest is loaded once.
  */
 export class DemoSeeder extends Seeder {
   async run(em: EntityManager, context: DemoSeedContext = {}): Promise<void> {
@@ -45,9 +49,19 @@ export class DemoSeeder extends Seeder {
     for (const reward of DEMO_REWARDS) await services.rewards.upsert(SYSTEM_ACTOR, reward);
     for (const segment of DEMO_SEGMENTS) await services.segments.save(SYSTEM_ACTOR, segment.name, segment.filter);
     const plans = planDemoMembers(DEMO_MEMBER_COUNT, now, seededRandom(20260101));
+    const campaigns = demoCampaigns(now);
+    const responsive = campaigns.find((c) => c.code === RESPONSIVE_CAMPAIGN)!;
+    planCampaignResponses(plans, responsive.code, responsive.startsAt.getTime(), responsive.endsAt!.getTime(), seededRandom(20261205));
     const replay = new Replay(services, plans);
+    const waiting = [...campaigns];
     const steps = monthStarts(now - HISTORY_DAYS * DAY, now);
     for (const [i, until] of steps.entries()) {
+      // A campaign starting in this step is made and activated at its start (its audience's arms assigned then).
+      for (const c of waiting.filter((w) => w.startsAt.getTime() < until)) {
+        await services.campaigns.upsert(SYSTEM_ACTOR, c, c.startsAt);
+        await services.campaigns.activate(SYSTEM_ACTOR, c.code, c.startsAt);
+        waiting.splice(waiting.indexOf(c), 1);
+      }
       await replay.until(until);
       await runJobs(services, new Date(until), i % 3 === 2 || i === steps.length - 1);
       if (i % 3 === 2 && i < steps.length - 1) progress(`demo data: ${new Date(until).toISOString().slice(0, 7)}, ${replay.summary()}`);
@@ -75,6 +89,7 @@ async function runJobs(services: Services, asOf: Date, refreshRetention: boolean
   await services.tierEngine.sendNotices(asOf);
   await services.benefits.grantBirthdays(asOf);
   if (refreshRetention) await services.retention.refresh(asOf);
+  await services.campaigns.reevaluate(asOf);
 }
 
 /** Each member's planned events, written up to a moment, members in parallel. */
@@ -126,6 +141,8 @@ class Replay {
     const points = this.services.points;
     switch (e.type) {
       case 'purchase':
+        // A response to a campaign its member never saw (the control arm, or outside its audience) did not happen.
+        if (e.campaign && (await this.services.campaigns.arm(e.campaign, memberId)) !== 'TREATMENT') return;
         this.purchases++;
         // Recorded as of its date (a referral completes by when its purchase is recorded: then, as the history has it).
         return points.recordPurchase(SYSTEM_ACTOR, { memberId, orderId: e.orderId, amount: e.amount, occurredAt }, occurredAt);

@@ -10,7 +10,8 @@ export const DAY = 86_400_000;
 export const HISTORY_DAYS = 540; // 18 months
 
 export type DemoEvent =
-  | { at: number; type: 'purchase'; orderId: string; amount: number }
+  /** `campaign`: a response to that campaign, posted only for the members in its treatment arm. */
+  | { at: number; type: 'purchase'; orderId: string; amount: number; campaign?: string }
   | { at: number; type: 'refund'; orderId: string; refundId: string; amount: number }
   | { at: number; type: 'activity'; kind: string; key: string }
   | { at: number; type: 'check-in' }
@@ -138,6 +139,27 @@ function slippingMember(now: number): DemoMember {
     tags: ['vip'],
     events,
   };
+}
+
+/**
+ * What a campaign did to those it reached: four in five of the members who had bought in the
+ * 180 days before its start made three purchases more in its window, of their usual size.
+ * Planned for every such member (not the four of the tours) and posted only for those in its
+ * treatment arm (DemoSeeder): its control arm and the members outside its audience never saw
+ * it, so the report's uplift is this. Drawn from a random sequence of its own, so the rest of
+ * the plan stays as it was.
+ */
+export function planCampaignResponses(plans: DemoMember[], campaign: string, from: number, to: number, rand: () => number): void {
+  for (const plan of plans.slice(4)) {
+    const before = plan.events.flatMap((e) => (e.type === 'purchase' && e.at >= from - 180 * DAY && e.at < from ? [e.amount] : []));
+    if (before.length === 0 || rand() >= 0.8) continue;
+    const basket = before.reduce((sum, amount) => sum + amount, 0) / before.length;
+    for (const k of [1, 2, 3]) {
+      const at = from + Math.floor(rand() * (to - from - DAY));
+      plan.events.push({ at, type: 'purchase', orderId: `${plan.profile.externalId}-${campaign.toLowerCase()}-${k}`, amount: Math.round(basket * 100) / 100, campaign });
+    }
+    plan.events.sort((a, b) => a.at - b.at);
+  }
 }
 
 /** Mean days between purchases, basket size, and the chance of dropping out after a purchase. */

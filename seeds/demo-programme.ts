@@ -1,4 +1,5 @@
 import type { BenefitInput } from '../src/modules/benefits/benefits.service';
+import type { CampaignDefinition } from '../src/modules/campaigns/campaigns.rules';
 import type { ProgramChanges } from '../src/modules/program/program.service';
 import type { RewardInput } from '../src/modules/rewards/rewards.service';
 import type { SegmentFilter } from '../src/modules/segments/segment-filter';
@@ -70,3 +71,36 @@ export const DEMO_SEGMENTS: { name: string; filter: SegmentFilter }[] = [
   { name: 'Win back', filter: { stages: ['DORMANT', 'CHURNED'] } },
   { name: 'Coffee lovers', filter: { tagsAll: ['coffee_lover'] } },
 ];
+
+/**
+ * The campaigns of the demo's history, their windows relative to today and starting at a month
+ * step of the replay (DemoSeeder activates each at its start, as an operator would have):
+ * - DOUBLE-POINTS, six weeks of double points on every purchase for Bronze and Silver members,
+ *   five months ago, a fifth held out: ended by its endsAt, with a report. Members it reached
+ *   bought more in its window (demo-history.ts, `planCampaignResponses`): the report measures
+ *   that against the control arm, which never saw the campaign.
+ * - WIN-BACK, 300 bonus points on the next purchase of 30 € or more for the "Win back" segment's
+ *   members (dormant or churned), since the start of last month and for three months: running
+ *   today, within a budget.
+ */
+export const RESPONSIVE_CAMPAIGN = 'DOUBLE-POINTS';
+
+export function demoCampaigns(now: number): CampaignDefinition[] {
+  const monthsAgo = (n: number) => {
+    const d = new Date(now);
+    return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - n, 1));
+  };
+  const days = (from: Date, n: number) => new Date(from.getTime() + n * 86_400_000);
+  const doubleFrom = monthsAgo(5);
+  const winBackFrom = monthsAgo(1);
+  return [
+    {
+      code: RESPONSIVE_CAMPAIGN, name: 'Double points for six weeks', trigger: 'PURCHASE', startsAt: doubleFrom, endsAt: days(doubleFrom, 42),
+      audience: { tierCodes: ['BRONZE', 'SILVER'] }, multiplier: 2, budgetPoints: 100_000, controlPercent: 20,
+    },
+    {
+      code: 'WIN-BACK', name: 'Come back: 300 bonus points', trigger: 'PURCHASE', startsAt: winBackFrom, endsAt: days(winBackFrom, 90),
+      audience: { stages: ['DORMANT', 'CHURNED'] }, minAmount: 30, bonusPoints: 300, perMemberLimit: 1, budgetPoints: 30_000, controlPercent: 10,
+    },
+  ];
+}

@@ -54,7 +54,9 @@ describe('Campaigns', () => {
     const listRequests = await graphqlRequests(page, async () => {
       await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Campaigns' }).click();
       await page.getByRole('heading', { level: 1, name: 'Campaigns' }).waitFor();
-      await page.getByText('No campaign yet.').waitFor();
+      // The demo's two, the ended one with what it gave.
+      await page.getByTestId('campaigns').locator('tr[data-code="DOUBLE-POINTS"]').getByText('Ended').waitFor();
+      await page.getByTestId('campaigns').locator('tr[data-code="WIN-BACK"]').getByText('Active').waitFor();
       await page.waitForLoadState('networkidle');
     });
     expect(listRequests).toEqual(['Campaigns']);
@@ -86,7 +88,7 @@ describe('Campaigns', () => {
     expect(await error.textContent()).toBe('The server did not accept this input. (controlPercent must be a whole number from 0 to 50)');
     expect(await control.getAttribute('aria-invalid')).toBe('true');
     expect(await h.axe(page)).toEqual([]);
-    expect((await adminQuery<{ campaigns: unknown[] }>(h, '{ campaigns { code } }')).campaigns).toEqual([]);
+    expect((await adminQuery<{ campaigns: { code: string }[] }>(h, '{ campaigns { code } }')).campaigns.map((c) => c.code).sort()).toEqual(['DOUBLE-POINTS', 'WIN-BACK']); // the demo's
 
     await control.fill('20');
     await meaning.getByText('20% of the audience is held out and never rewarded, so the report can measure the uplift.').waitFor();

@@ -64,7 +64,7 @@ describe('demo data', () => {
     expect(h.checkIns).toBeGreaterThan(DEMO_MEMBER_COUNT / 10);
     expect(h.checkInActivities).toBe(0);
     expect(h.historyDays).toBeGreaterThanOrEqual(500);
-    expect(h.transactionTypes).toEqual(['ADJUST', 'CHECK_IN', 'EARN', 'EXPIRE', 'REDEEM', 'REFERRAL', 'REFUND_REVERSAL']);
+    expect(h.transactionTypes).toEqual(['ADJUST', 'BONUS', 'CHECK_IN', 'EARN', 'EXPIRE', 'REDEEM', 'REFERRAL', 'REFUND_REVERSAL']);
     expect(h.redemptions).toBeGreaterThan(10);
     expect(h.changeKinds).toEqual(['DOWNGRADE', 'RENEWAL', 'UPGRADE']);
     expect(h.notices).toBeGreaterThan(0);
@@ -144,6 +144,37 @@ describe('demo data', () => {
     const pendingWithPurchases = await s.sql(`select r.id from referral r where r.status = 'PENDING' and exists (select 1 from purchase p where p.member_id = r.referee_id)`);
     expect(pendingWithPurchases).toEqual([]);
     expect(await s.sql(`select 1 from activity where kind = 'REFERRAL' limit 1`)).toEqual([]);
+  });
+
+  it('campaigns: six weeks of double points, ended, with a report of both arms; a win-back bonus running today for its segment', async () => {
+    const data = await s.admin(`{ campaigns { code status endedReason startsAt endsAt controlPercent pointsGiven budgetPoints }
+      report: campaignReport(code: "DOUBLE-POINTS") { treatment { members buyers purchases gmv } control { members buyers purchases gmv }
+        upliftArpu upliftArpuLow upliftArpuHigh cost roi }
+      running: campaignReport(code: "WIN-BACK") { treatment { members } control { members } } }`);
+    const byCode = new Map(data.campaigns.map((c: { code: string }) => [c.code, c]));
+    const double = byCode.get('DOUBLE-POINTS') as Record<string, any>;
+    expect(double).toMatchObject({ status: 'ENDED', endedReason: 'ENDS_AT', controlPercent: 20, budgetPoints: 100_000 });
+    expect(Date.parse(double.endsAt) - Date.parse(double.startsAt)).toBe(42 * 86_400_000);
+    expect(double.pointsGiven).toBeGreaterThan(0);
+    expect(byCode.get('WIN-BACK')).toMatchObject({ status: 'ACTIVE', endedReason: null });
+    expect(Date.parse((byCode.get('WIN-BACK') as { endsAt: string }).endsAt)).toBeGreaterThan(Date.now());
+    // Both arms measured, with an interval and a return.
+    const { report } = data;
+    for (const arm of [report.treatment, report.control]) expect(arm.buyers).toBeGreaterThan(1);
+    expect(report.treatment.members).toBeGreaterThan(2 * report.control.members);
+    expect(report.upliftArpuLow).toBeLessThan(report.upliftArpu);
+    expect(report.upliftArpuHigh).toBeGreaterThan(report.upliftArpu);
+    expect(report.cost).toBeGreaterThan(0);
+    expect(report.roi).toEqual(expect.any(Number));
+    expect(data.running.treatment.members).toBeGreaterThan(0);
+    // The members it reached bought once more in its window; the control arm never saw it, so none of it did.
+    const responses = await s.sql(`select cm.control, count(*)::int as n from purchase p
+      join campaign_member cm on cm.member_id = p.member_id and cm.campaign_id = (select id from campaign where code = 'DOUBLE-POINTS')
+      where p.order_id like '%-double-points-_' group by cm.control order by cm.control`);
+    expect(responses).toEqual([{ control: false, n: expect.any(Number) }]);
+    expect(responses[0].n).toBeGreaterThan(10);
+    // No control member was given anything, by either campaign.
+    expect(await s.sql(`select a.member_id from campaign_award a join campaign_member cm using (campaign_id, member_id) where cm.control`)).toEqual([]);
   });
 
   it('the at-risk member: Silver, expiring within 30 days, points still needed, a notice', async () => {

@@ -74,7 +74,8 @@ const EXPECTED: Record<string, (out: string) => void> = {
     expect(out).toMatch(/"programStats":\{"members":200,/);
     expect(out).toMatch(/"churnModel":\{"customers":\d+,"r":[\d.]+/);
     expect(out).toMatch(/"saveSegment":\{"id":"[^"]+","size":[1-9]/);
-    expect(out).toContain('"displayName":"Dan Novak"');
+    // Dan Novak is in the segment (its CSV, below); whether among its first three by join date depends on who else slipped,
+    // which the demo campaign's response (its treatment arm: a hash of random member ids) moves from one load to the next.
     expect(out).toMatch(/^id,external_id,display_name,email,phone,tier,stage,rfm_segment,balance,joined_at$/m);
     expect(out).toMatch(/^[0-9a-f-]{36},demo-0004,Dan Novak,dan\.novak@example\.com,,PLATINUM,AT_RISK,/m);
     expect(out).toMatch(/"winBackCandidates":\[\{"displayName":/);
