@@ -242,13 +242,26 @@ export interface NoticesRun { processed: number; notices: { id: string; memberId
  * Writes an at-risk notice for every member whose tier expires in (asOf, until] and whose Q by
  * asOf in the window ending at that expiry is short of the tier's retainPoints (once per
  * member and expiry: a notice already written stays the only one).
+ *
+ * The tier is the one held at asOf: the member row's while it holds since asOf or earlier
+ * (the nightly run), else the last standing change dated at or before asOf. A run made late,
+ * after a review or a later-dated purchase has moved the member on (tier_since after asOf),
+ * writes the notices a run on time wrote (docs/decisions.md, "At-risk notices").
  */
 export async function insertNotices(tx: EntityManager, asOf: Date, until: Date, windowMonths: number): Promise<NoticesRun> {
   const rows = await tx.execute<{ processed: number; id: string | null; memberId: string | null }[]>(
-    `with candidates as (
-       select m.id as member_id, m.tier_id, m.tier_expires_at, t.retain_points
-       from member m join tier t on t.id = m.tier_id
-       where m.tier_expires_at > ?::timestamptz and m.tier_expires_at <= ?::timestamptz and t.rank > 0
+    `with held as (
+       select m.id as member_id, m.tier_id, m.tier_expires_at from member m where m.tier_since <= ?::timestamptz
+       union all
+       select m.id, h.to_tier_id, h.expires_at from member m cross join lateral (
+         select c.to_tier_id, c.expires_at from tier_change c
+         where c.member_id = m.id and c.superseded_at is null and c.occurred_at <= ?::timestamptz
+         order by c.occurred_at desc, c.id desc limit 1) h
+       where m.tier_since > ?::timestamptz
+     ), candidates as (
+       select h.member_id, h.tier_id, h.tier_expires_at, t.retain_points
+       from held h join tier t on t.id = h.tier_id
+       where h.tier_expires_at > ?::timestamptz and h.tier_expires_at <= ?::timestamptz and t.rank > 0
      ), kept as (
        select c.*, coalesce((select sum(q.points) from qualifying_entry q where q.member_id = c.member_id
          and q.occurred_at > ${minusMonths('c.tier_expires_at', '?::int')} and q.occurred_at <= ?::timestamptz
@@ -262,7 +275,7 @@ export async function insertNotices(tx: EntityManager, asOf: Date, until: Date, 
      )
      select (select count(*) from candidates)::int as processed, id, "memberId" from ins
      union all select (select count(*) from candidates)::int, null, null where not exists (select 1 from ins)`,
-    [asOf, until, windowMonths, asOf, asOf, asOf],
+    [asOf, asOf, asOf, asOf, until, windowMonths, asOf, asOf, asOf],
   );
   const notices = rows.flatMap((r) => (r.id != null && r.memberId != null ? [{ id: r.id, memberId: r.memberId }] : []));
   return { processed: rows[0]?.processed ?? 0, notices };

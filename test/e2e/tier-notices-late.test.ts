@@ -1,0 +1,70 @@
+/**
+ * At-risk notices decide on the tier held at the run's asOf, whenever the run is made
+ * (domain.md, "Time": "the result must be the same whenever the job actually runs"). Each
+ * test gives two members the same facts; one member's notices run on time, the other's run
+ * late, after a fact dated later (a review, a purchase) has moved it on. Both must show the
+ * same notices. Ladder BRONZE 0; SILVER 1000 / retain 800; GOLD 5000 / retain 4000; 12-month
+ * window and validity; 30 notice days.
+ */
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, LADDER, registerMember } from '../support/fixtures';
+
+let s: TestServer;
+let service: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  service = await s.token('service');
+  await createLadder(s, LADDER.slice(0, 3));
+});
+afterAll(() => s.stop());
+
+const buy = async (memberId: string, orderId: string, amount: number, occurredAt: string) => {
+  const res = await s.gql('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }',
+    { i: { memberId, orderId, amount, occurredAt } }, service);
+  expect(res.errors).toBeUndefined();
+};
+const notices = (asOf: string) => s.admin<{ sendTierNotices: { changed: number } }>('mutation($a: DateTime!) { sendTierNotices(asOf: $a) { processed changed } }', { a: asOf });
+const review = (asOf: string) => s.admin('mutation($a: DateTime!) { runTierReview(asOf: $a) { processed changed } }', { a: asOf });
+const noticesOf = async (id: string) => (await s.admin<{ tierNotices: unknown[] }>(
+  'query($id: ID!) { tierNotices(memberId: $id) { tier { code } tierExpiresAt pointsToRetain noticedAt } }', { id })).tierNotices;
+const tierOf = async (id: string) => (await s.admin<{ member: { tier: { code: string } } }>('query($id: ID!) { member(id: $id) { tier { code } } }', { id })).member.tier.code;
+
+/** SILVER from 2024-01-15 until 2025-01-15, nothing bought since: short of 800 at 2025-01-01. */
+const silverUntilJanuary = async (tag: string) => {
+  const id = await registerMember(s, { joinedAt: '2024-01-01T00:00:00.000Z' });
+  await buy(id, `${tag}-silver`, 1000, '2024-01-15T00:00:00.000Z');
+  return id;
+};
+const EXPECTED = [{ tier: { code: 'SILVER' }, tierExpiresAt: '2025-01-15T00:00:00.000Z', pointsToRetain: 800, noticedAt: '2025-01-01T00:00:00.000Z' }];
+
+it('a notices run made after the review that downgraded the member writes the notice the run on time wrote', async () => {
+  // On time: the notice on 1 January, the review after the expiry.
+  const onTime = await silverUntilJanuary('nl-1a');
+  await notices('2025-01-01T00:00:00.000Z');
+  await review('2025-01-20T00:00:00.000Z');
+  // Late: the review ran, the notices of 1 January are run afterwards (a missed night caught up).
+  const late = await silverUntilJanuary('nl-1b');
+  await review('2025-01-20T00:00:00.000Z');
+  await notices('2025-01-01T00:00:00.000Z');
+  expect(await tierOf(onTime)).toBe('BRONZE');
+  expect(await tierOf(late)).toBe('BRONZE');
+  expect(await noticesOf(onTime)).toEqual(EXPECTED);
+  expect(await noticesOf(late)).toEqual(EXPECTED);
+});
+
+it('a notices run made after a later-dated purchase upgraded the member writes the notice the run on time wrote', async () => {
+  const onTime = await silverUntilJanuary('nl-2a');
+  await notices('2025-01-01T00:00:00.000Z');
+  await buy(onTime, 'nl-2a-gold', 5000, '2025-01-10T00:00:00.000Z');
+  const late = await silverUntilJanuary('nl-2b');
+  // Late: the store's batch (the purchase of 10 January) arrived before the run of 1 January.
+  await buy(late, 'nl-2b-gold', 5000, '2025-01-10T00:00:00.000Z');
+  await notices('2025-01-01T00:00:00.000Z');
+  expect(await tierOf(onTime)).toBe('GOLD');
+  expect(await tierOf(late)).toBe('GOLD');
+  expect(await noticesOf(onTime)).toEqual(EXPECTED);
+  expect(await noticesOf(late)).toEqual(EXPECTED);
+  // A run for a date after the upgrade sees GOLD, held until 2026: nothing due.
+  await notices('2025-02-01T00:00:00.000Z');
+  expect(await noticesOf(late)).toEqual(EXPECTED);
+});
