@@ -68,3 +68,21 @@ it('a notices run made after a later-dated purchase upgraded the member writes t
   await notices('2025-02-01T00:00:00.000Z');
   expect(await noticesOf(late)).toEqual(EXPECTED);
 });
+
+it('a notices run made after the review that renewed the member writes the notice the run on time wrote', async () => {
+  // SILVER until 2025-01-15, short of 800 on 20 December; 900 bought on 28 December keep it (renewed until 2026-01-15).
+  const at = { asOf: '2024-12-20T00:00:00.000Z', bought: '2024-12-28T00:00:00.000Z' };
+  const onTime = await silverUntilJanuary('nl-3a');
+  await notices(at.asOf);
+  await buy(onTime, 'nl-3a-keep', 900, at.bought);
+  await review('2025-01-20T00:00:00.000Z');
+  const late = await silverUntilJanuary('nl-3b');
+  await buy(late, 'nl-3b-keep', 900, at.bought);
+  await review('2025-01-20T00:00:00.000Z');
+  await notices(at.asOf);
+  const expected = [{ tier: { code: 'SILVER' }, tierExpiresAt: '2025-01-15T00:00:00.000Z', pointsToRetain: 800, noticedAt: at.asOf }];
+  for (const id of [onTime, late]) {
+    expect(await tierOf(id)).toBe('SILVER');
+    expect(await noticesOf(id)).toEqual(expected);
+  }
+});

@@ -243,21 +243,21 @@ export interface NoticesRun { processed: number; notices: { id: string; memberId
  * asOf in the window ending at that expiry is short of the tier's retainPoints (once per
  * member and expiry: a notice already written stays the only one).
  *
- * The tier is the one held at asOf: the member row's while it holds since asOf or earlier
- * (the nightly run), else the last standing change dated at or before asOf. A run made late,
- * after a review or a later-dated purchase has moved the member on (tier_since after asOf),
- * writes the notices a run on time wrote (docs/decisions.md, "At-risk notices").
+ * The tier and its expiry are those held at asOf: the last standing tier change dated at or
+ * before asOf (the member row is the end of that history, which a renewal, a downgrade or a
+ * later-dated upgrade recorded since asOf has moved on). Only members who may hold a tier with
+ * an expiry after asOf are looked up: moved since asOf (tier_since after it) or holding an
+ * expiry after it now; one index probe each (tier_change_member_occurred_index). A run made
+ * late writes the notices a run on time wrote (docs/decisions.md, "At-risk notices").
  */
 export async function insertNotices(tx: EntityManager, asOf: Date, until: Date, windowMonths: number): Promise<NoticesRun> {
   const rows = await tx.execute<{ processed: number; id: string | null; memberId: string | null }[]>(
     `with held as (
-       select m.id as member_id, m.tier_id, m.tier_expires_at from member m where m.tier_since <= ?::timestamptz
-       union all
-       select m.id, h.to_tier_id, h.expires_at from member m cross join lateral (
+       select m.id as member_id, h.to_tier_id as tier_id, h.expires_at as tier_expires_at from member m cross join lateral (
          select c.to_tier_id, c.expires_at from tier_change c
          where c.member_id = m.id and c.superseded_at is null and c.occurred_at <= ?::timestamptz
          order by c.occurred_at desc, c.id desc limit 1) h
-       where m.tier_since > ?::timestamptz
+       where m.tier_since > ?::timestamptz or m.tier_expires_at > ?::timestamptz
      ), candidates as (
        select h.member_id, h.tier_id, h.tier_expires_at, t.retain_points
        from held h join tier t on t.id = h.tier_id
