@@ -976,6 +976,12 @@ export class PointsService {
    * Spends `amount` points from the member's spendable lots, soonest-expiring first.
    * INSUFFICIENT_POINTS when the spendable balance at occurredAt does not cover it.
    * For use inside a transaction that already holds the account lock (redemptions too).
+   *
+   * The lots are those spendable at occurredAt, as for a refund (planRefund): a debit dated
+   * before an expiry run that has expired a lot since (a till's redemption synced late) takes
+   * from that lot as it would have before the run, and those takes move nothing on the balance
+   * (the run has taken the lot's points off already); the transaction's amount is what the
+   * balance moved. The same debit posted before the run gives the same balance after it.
    */
   async debit(
     tx: EntityManager,
@@ -983,7 +989,8 @@ export class PointsService {
     d: { memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; reason?: string | null; reference?: string | null; idempotencyKey: string },
   ): Promise<TransactionRow> {
     const lots = await this.settleDebts(tx, d.memberId, await repo.openLots(tx, d.memberId), d.occurredAt);
-    const spendable = lots.filter((l) => l.activatesAt <= d.occurredAt && (l.expiresAt == null || l.expiresAt > d.occurredAt));
+    const gone = (await repo.lotsExpiredSince(tx, d.memberId, d.occurredAt)).filter((l) => l.activatesAt <= d.occurredAt);
+    const spendable = [...lots.filter((l) => l.activatesAt <= d.occurredAt && (l.expiresAt == null || l.expiresAt > d.occurredAt)), ...gone];
     const available = spendable.reduce((s, l) => s + l.remaining, 0);
     if (available < d.amount) {
       throw new AppError(ErrorCode.INSUFFICIENT_POINTS, `Needs ${d.amount} points, ${Math.max(available, 0)} available`, {
@@ -991,9 +998,11 @@ export class PointsService {
       });
     }
     const { takes } = consumeLotsFifo(spendable.filter((l) => l.remaining > 0), d.amount, { asOf: d.occurredAt });
-    const balanceAfter = account.balance - d.amount;
+    const expired = new Set(gone.map((l) => l.id));
+    const moved = d.amount - takes.filter((t) => expired.has(t.lotId)).reduce((s, t) => s + t.amount, 0);
+    const balanceAfter = account.balance - moved;
     const txn = await repo.insertTransaction(tx, {
-      memberId: d.memberId, type: d.type, amount: -d.amount, balanceAfter, occurredAt: d.occurredAt,
+      memberId: d.memberId, type: d.type, amount: -moved, balanceAfter, occurredAt: d.occurredAt,
       reason: d.reason, reference: d.reference, idempotencyKey: d.idempotencyKey,
     });
     await repo.applyTakes(tx, d.memberId, txn.id, takes);

@@ -1,0 +1,82 @@
+/**
+ * A debit (a redemption a till syncs late, an admin's dated debit) is judged on the lots
+ * spendable at its own instant, whether the expiry run for a later date came before or after
+ * it arrived (domain.md, "Time"; docs/decisions.md, "A redemption is judged at its own
+ * instant": "the balance (the lots live then)"). Two members get the same facts; one's debit
+ * arrives before the expiry run, the other's after it. Dates are relative to today, so that
+ * lot B is still spendable when the balances are read.
+ */
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder, LADDER, registerMember } from '../support/fixtures';
+import { expectLedgerConsistent } from '../support/ledger';
+import { addMonthsUtc } from '../../src/common/time.rules';
+
+let s: TestServer;
+let service: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  service = await s.token('service');
+  await createLadder(s, LADDER.slice(0, 1));
+  await s.admin('mutation { updateProgram(input: { pointsExpiryMonths: 12 }) { pointsExpiryMonths } }');
+  await s.admin('mutation { upsertReward(input: { code: "LATE50", name: "Fifty", costPoints: 50 }) { code } }');
+});
+afterAll(() => s.stop());
+
+const DAY = 86_400_000;
+const now = new Date();
+const iso = (d: Date) => d.toISOString();
+/** Lot A: 100 points expiring a month ago. Lot B: 100 points earned before A expired, expiring in a month. */
+const A_EARNED = addMonthsUtc(new Date(now.getTime() - 30 * DAY), -12);
+const B_EARNED = addMonthsUtc(new Date(now.getTime() + 30 * DAY), -12);
+const SPENT_AT = iso(new Date(now.getTime() - 60 * DAY)); // while A was spendable, soonest to expire
+const RUN_AT = iso(new Date(now.getTime() - 14 * DAY)); // after A's expiry
+
+const buy = async (memberId: string, orderId: string, at: Date) => {
+  const res = await s.gql('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }',
+    { i: { memberId, orderId, amount: 100, occurredAt: iso(at) } }, service);
+  expect(res.errors).toBeUndefined();
+};
+const expire = () => s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { processed } }', { a: RUN_AT });
+const shown = async (id: string) => (await s.admin<{ member: Record<string, unknown> }>(
+  'query($id: ID!) { member(id: $id) { pointsBalance e: expiringPoints(withinDays: 3650) redemptions { edges { node { points status } } } } }', { id })).member;
+const twoLots = async (tag: string) => {
+  const id = await registerMember(s, { joinedAt: iso(addMonthsUtc(now, -14)) });
+  await buy(id, `${tag}-a`, A_EARNED);
+  await buy(id, `${tag}-b`, B_EARNED);
+  return id;
+};
+
+it('a redemption dated before an expiry run and posted after it leaves the balance a redemption posted before the run leaves', async () => {
+  const redeem = (memberId: string, key: string) => s.gql(
+    'mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { points } }',
+    { i: { memberId, rewardCode: 'LATE50', idempotencyKey: key, occurredAt: SPENT_AT } }, service);
+  const onTime = await twoLots('dl-1a');
+  expect((await redeem(onTime, 'dl-1a')).errors).toBeUndefined();
+  await expire();
+  const late = await twoLots('dl-1b');
+  await expire();
+  const res = await redeem(late, 'dl-1b');
+  expect(res.errors).toBeUndefined();
+  // It took its 50 points from B (A left out as expired): the balance read 50, and 50 expiring.
+  const expected = { pointsBalance: 100, e: 100, redemptions: { edges: [{ node: { points: 50, status: 'ISSUED' } }] } };
+  expect(await shown(onTime)).toEqual(expected);
+  expect(await shown(late)).toEqual(expected);
+  await expectLedgerConsistent(s);
+});
+
+it('an admin debit dated before an expiry run and posted after it takes from the lot spendable then', async () => {
+  const debit = (memberId: string, key: string, at: string) => s.admin(
+    'mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }',
+    { i: { memberId, amount: -50, reason: 'correction', idempotencyKey: key, occurredAt: at } });
+  const at = SPENT_AT;
+  const onTime = await twoLots('dl-2a');
+  await debit(onTime, 'dl-2a', at);
+  await expire();
+  const late = await twoLots('dl-2b');
+  await expire();
+  await debit(late, 'dl-2b', at);
+  const expected = { pointsBalance: 100, e: 100, redemptions: { edges: [] } };
+  expect(await shown(onTime)).toEqual(expected);
+  expect(await shown(late)).toEqual(expected);
+  await expectLedgerConsistent(s);
+});
