@@ -133,6 +133,24 @@ export async function openLots(tx: EntityManager, memberId: string): Promise<Ope
 }
 
 /**
+ * What a debit dated `at` may take from, in one statement: the open lots (openLots) and the
+ * lots an expiry run has expired since `at` that kept points (lotsExpiredSince), the latter
+ * apart. Both are in point_lot_member_open_index (remaining <> 0).
+ */
+export async function debitLots(tx: EntityManager, memberId: string, at: Date): Promise<{ open: OpenLot[]; expiredSince: OpenLot[] }> {
+  const rows = await tx.execute<(OpenLot & { expired: boolean })[]>(
+    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId",
+       l.transaction_id::text as "transactionId", not ${LIVE_LOT} as expired
+     from point_account a join point_lot l on l.member_id = a.member_id and l.remaining <> 0
+       and (${LIVE_LOT} or (l.remaining > 0 and l.expires_at > ?::timestamptz))
+     where a.member_id = ?`,
+    [at, memberId],
+  );
+  const lots = rows.map(({ expired, ...l }) => ({ lot: withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']), expired }));
+  return { open: lots.filter((x) => !x.expired).map((x) => x.lot), expiredSince: lots.filter((x) => x.expired).map((x) => x.lot) };
+}
+
+/**
  * Lots an expiry run has expired (below the account's watermark) that were still spendable at
  * `at` (expiring after it) and kept points: a refund dated `at` takes from them as it would have
  * before the run, without touching the balance (the run has taken those points off already).

@@ -988,8 +988,9 @@ export class PointsService {
     account: repo.AccountRow,
     d: { memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; reason?: string | null; reference?: string | null; idempotencyKey: string },
   ): Promise<TransactionRow> {
-    const lots = await this.settleDebts(tx, d.memberId, await repo.openLots(tx, d.memberId), d.occurredAt);
-    const gone = (await repo.lotsExpiredSince(tx, d.memberId, d.occurredAt)).filter((l) => l.activatesAt <= d.occurredAt);
+    const { open, expiredSince } = await repo.debitLots(tx, d.memberId, d.occurredAt);
+    const lots = await this.settleDebts(tx, d.memberId, open, d.occurredAt);
+    const gone = expiredSince.filter((l) => l.activatesAt <= d.occurredAt);
     const spendable = [...lots.filter((l) => l.activatesAt <= d.occurredAt && (l.expiresAt == null || l.expiresAt > d.occurredAt)), ...gone];
     const available = spendable.reduce((s, l) => s + l.remaining, 0);
     if (available < d.amount) {
