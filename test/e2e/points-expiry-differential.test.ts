@@ -153,14 +153,19 @@ class ModelMember {
     this.purchases.set(orderId, { cents, earned, qualifying, refunded: 0, reversedPoints: 0, reversedQualifying: 0, lotId, at });
   }
 
-  /** false: not enough spendable points at `at` (nothing changes). */
+  /**
+   * false: not enough spendable points at `at` (nothing changes). The lots as they were at the
+   * debit's instant, as for a refund: those a run has expired since count again, and what is
+   * taken from them moves nothing on the balance.
+   */
   debit(key: string, amount: number, at: Date): boolean {
     const t = at.getTime();
-    const spendable = this.lots.filter((l) => this.live(l) && l.remaining !== 0 && l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t));
+    const spendable = this.lots.filter((l) => l.remaining !== 0 && l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t)
+      && (this.live(l) || l.remaining > 0));
     if (spendable.reduce((sum, l) => sum + l.remaining, 0) < amount) return false;
     const { takes } = consumeLotsFifo(spendable.filter((l) => l.remaining > 0), amount, { asOf: at });
     this.apply(takes);
-    this.balance -= amount;
+    this.balance -= takes.filter((x) => this.live(this.lot(x.lotId))).reduce((sum, x) => sum + x.amount, 0);
     this.debits.set(key, takes);
     return true;
   }
