@@ -123,17 +123,19 @@ export async function memberTagCodes(tx: EntityManager, memberId: string): Promi
 /**
  * Members whose birthday month is `month`, to whom a BIRTHDAY_GIFT benefit in force at asOf
  * applies and who have no grant for `year` yet, with the gift's points (the largest such
- * benefit's); month and year are asOf's, programme-local (the caller's). The tier is the one
- * held at asOf: the member row's while it holds since asOf or earlier (the daily run), else the
- * last standing change dated at or before asOf, else the tier the first change left (the entry
- * tier). Cross-module read: member (birthday, tier_id, tier_since), tier_change, tier,
- * member_tag and tag.
+ * benefit's) and its instant; month and year are asOf's, programme-local (the caller's). The
+ * gift's instant is the gift's own, not the run's: the month's local start (`monthStart`), or
+ * the member's joining if later. The tier is the one held then: the member row's while it holds
+ * since then or earlier, else the last standing change dated at or before it, else the tier the
+ * first change left (the entry tier). Cross-module read: member (birthday, joined_at, tier_id,
+ * tier_since), tier_change, tier, member_tag and tag.
  */
-export function birthdayGiftsDue(em: EntityManager, asOf: Date, month: number, year: number): Promise<{ memberId: string; points: number }[]> {
-  return em.execute<{ memberId: string; points: number }[]>(
-    `select m.id as "memberId", max(b.value)::int as points from member m
-     cross join lateral (select case when m.tier_since <= ?::timestamptz then m.tier_id else coalesce(
-       (select c.to_tier_id from tier_change c where c.member_id = m.id and c.superseded_at is null and c.occurred_at <= ?::timestamptz
+export async function birthdayGiftsDue(em: EntityManager, asOf: Date, monthStart: Date, month: number, year: number): Promise<{ memberId: string; points: number; at: Date }[]> {
+  const rows = await em.execute<{ memberId: string; points: number; at: Date }[]>(
+    `select m.id as "memberId", max(b.value)::int as points, gift.at from member m
+     cross join lateral (select greatest(?::timestamptz, m.joined_at) as at) gift
+     cross join lateral (select case when m.tier_since <= gift.at then m.tier_id else coalesce(
+       (select c.to_tier_id from tier_change c where c.member_id = m.id and c.superseded_at is null and c.occurred_at <= gift.at
          order by c.occurred_at desc, c.id desc limit 1),
        (select c.from_tier_id from tier_change c where c.member_id = m.id and c.superseded_at is null
          order by c.occurred_at, c.id limit 1),
@@ -142,9 +144,10 @@ export function birthdayGiftsDue(em: EntityManager, asOf: Date, month: number, y
      join benefit b on b.kind = 'BIRTHDAY_GIFT' and b.value > 0 and ${IN_FORCE} and ${APPLIES_TO_MEMBER}
      where m.birthday is not null and extract(month from m.birthday) = ? and m.joined_at <= ?::timestamptz
        and not exists (select 1 from birthday_grant g where g.member_id = m.id and g.year = ?)
-     group by m.id`,
-    [asOf, asOf, asOf, asOf, month, asOf, year],
+     group by m.id, gift.at`,
+    [monthStart, asOf, asOf, month, asOf, year],
   );
+  return rows.map((r) => withDates(r, ['at']));
 }
 
 /** Records the member's gift for the year; false when it was already recorded. */

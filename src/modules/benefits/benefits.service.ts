@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
-import { localDate } from '../../common/local-time.rules';
+import { localDate, localMonthBounds } from '../../common/local-time.rules';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
 import { AuditService } from '../audit/audit.service';
@@ -187,11 +187,12 @@ export class BenefitsService {
     if (!this.points) throw new Error('grantBirthdays needs the points service');
     const { timeZone } = await programmeConfigOf(this.em).current(this.em);
     const [year, month] = localDate(asOf, timeZone).split('-').map(Number);
-    const due = await birthdayGiftsDue(this.em, asOf, month, year);
+    const due = await birthdayGiftsDue(this.em, asOf, localMonthBounds(asOf, timeZone).start, month, year);
     let changed = 0;
     for (const d of due) {
+      // Dated at the gift's own instant (the month's start, or the joining), whichever run gives it.
       await this.points.adjustPoints(SYSTEM_ACTOR, {
-        memberId: d.memberId, amount: d.points, reason: `birthday gift ${year}`, idempotencyKey: `birthday:${d.memberId}:${year}`, occurredAt: asOf,
+        memberId: d.memberId, amount: d.points, reason: `birthday gift ${year}`, idempotencyKey: `birthday:${d.memberId}:${year}`, occurredAt: d.at,
       }, new Date(Math.max(Date.now(), asOf.getTime())));
       if (await recordBirthdayGrant(this.em, d.memberId, year, d.points)) changed += 1;
     }
