@@ -410,6 +410,56 @@ export async function createAffected(em: EntityManager, id: string): Promise<voi
   await em.execute(`create unlogged table if not exists ${affectedTable(id)} (member_id uuid primary key) with (autovacuum_enabled = false)`);
 }
 
+/** The largest value of the int columns that hold a member's points (qualifying_points, qualifying_entry.points, the window sums read into them). */
+const MAX_POINTS = 2147483647;
+/** The qualifying points a refunded total reverses, floor(q × refunded / amount), in numeric: q × cents passed bigint for an order of 10^9 refunded whole. */
+const REVERSED_Q = (q: string, refunded: string, amount: string) => `floor(${q}::numeric * ${refunded} / ${amount})::int`;
+const PAST_INT_MESSAGE = `'amount would take qualifying points beyond ${MAX_POINTS}'`;
+
+/**
+ * History mode's points range, as recordPurchase's (BAD_USER_INPUT on amount): a line of the
+ * range not recorded yet is rejected when its qualifying points, floor(amount × pointsPerUnit),
+ * or its member's qualifying points with it (the positive entries the member has, and the
+ * file's lines before it that were taken, net of their refunds) would pass int. Such a line
+ * failed the whole job ("integer out of range" when written, or when the member's tier was
+ * decided after its lines were in, from a window sum no read could then return). Only the
+ * members whose lines could pass are read back, and their lines taken in file order.
+ */
+async function rejectPastInt(tx: EntityManager, id: string, range: { from: string; to: string }, ppu: number): Promise<void> {
+  const rows = await tx.execute<{ line: number; memberId: string; q: string; net: string; had: string }[]>(
+    `with src as materialized (
+       select s.line, m.id as member_id, floor(${cents('s.amount')} * ?::numeric / 100) as q, ${cents('s.amount')} as amount_cents,
+         coalesce(${cents('s.refunded_amount')}, 0) as refunded_cents
+       from ${stageTable(id)} s join member m on m.external_id = s.external_id
+       where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)}
+         and not exists (select 1 from purchase p where p.order_id = s.order_id)
+     ), net as (
+       select src.*, q - floor(q * refunded_cents / amount_cents) as net from src
+     ), had as (
+       select net.member_id, coalesce((select sum(greatest(e.points, 0)) from qualifying_entry e where e.member_id = net.member_id), 0) as had
+       from net group by net.member_id
+       having bool_or(net.q > ${MAX_POINTS}) or coalesce((select sum(greatest(e.points, 0)) from qualifying_entry e where e.member_id = net.member_id), 0) + sum(net.net) > ${MAX_POINTS}
+     )
+     select net.line, net.member_id as "memberId", net.q::text as q, net.net::text as net, had.had::text as had
+     from net join had using (member_id) order by net.member_id, net.line`,
+    [ppu, range.from, range.to],
+  );
+  const past: number[] = [];
+  const total = new Map<string, bigint>();
+  for (const r of rows) {
+    const before = total.get(r.memberId) ?? BigInt(r.had);
+    const after = before + BigInt(r.net);
+    if (BigInt(r.q) > BigInt(MAX_POINTS) || after > BigInt(MAX_POINTS)) past.push(r.line);
+    else total.set(r.memberId, after);
+  }
+  if (!past.length) return;
+  await tx.execute(
+    `with e as (insert into import_error (job_id, line, message) select ?, line, ${PAST_INT_MESSAGE} from unnest(?::int[]) as line on conflict do nothing returning 1)
+     update import_job set rows_rejected = rows_rejected + (select count(*) from e) where id = ? and exists (select 1 from e)`,
+    [id, pgArray(past), id],
+  );
+}
+
 /**
  * History mode: the range's purchases recorded as facts (no points: earned 0, no transaction or
  * lot; the qualifying points they carry for the tier window, net of refundedAmount, as a
@@ -417,6 +467,7 @@ export async function createAffected(em: EntityManager, id: string): Promise<voi
  * as it is. The members they touch go into the job's affected table for the tier decision.
  */
 export async function insertHistory(tx: EntityManager, id: string, range: { from: string; to: string }, ppu: number): Promise<number> {
+  await rejectPastInt(tx, id, range, ppu);
   const [r] = await tx.execute<{ lines: number; inserted: number }[]>(
     `with src as materialized (
        select s.line, s.order_id, m.id as member_id, ${cents('s.amount')} as amount_cents, coalesce(${cents('s.refunded_amount')}, 0) as refunded_cents,
@@ -427,7 +478,7 @@ export async function insertHistory(tx: EntityManager, id: string, range: { from
      ), ins as (
        insert into purchase (order_id, member_id, amount_cents, refunded_cents, earned_points, qualifying_points, reversed_points, reversed_qualifying,
          lot_id, transaction_id, occurred_at, occurred_at_given, earned_tier_id, points_per_unit, source)
-       select order_id, member_id, amount_cents, refunded_cents, 0, q, 0, (q::bigint * refunded_cents / amount_cents)::int, null, null, occurred_at, true, null, ?, 'import'
+       select order_id, member_id, amount_cents, refunded_cents, 0, q, 0, ${REVERSED_Q('q', 'refunded_cents', 'amount_cents')}, null, null, occurred_at, true, null, ?, 'import'
        from q order by member_id, occurred_at
        on conflict (order_id) do nothing
        returning order_id, member_id, occurred_at, qualifying_points - reversed_qualifying as net
@@ -577,7 +628,7 @@ export async function lockRound(tx: EntityManager, id: string, round: number): P
  * whether the purchase needs what only the statement-by-statement path does, under the same
  * conditions purchase_at_once sends it there (a history that may be out of date at its
  * instant, a debt, a lot under the expiry watermark, an upgrade a review run has passed, a
- * balance past int; a member erased since the file's check): that member and its later
+ * balance, qualifying points or window sum past int; a member erased since the file's check): that member and its later
  * purchases go to the points service (fallback). An order already recorded is a replay (nothing
  * written) when it has the line's member, amount and instant, and a rejected line otherwise (it
  * was recorded since the file's check, which rejects one recorded before). Then every write of the
@@ -610,7 +661,7 @@ export async function earnRound(tx: EntityManager, id: string, round: number, r:
        where q.round = ? and not q.fallback
      ), x as materialized (
        select q.*, case when q.qp > 0 then greatest(0, coalesce((select sum(e.points) from qualifying_entry e where e.member_id = q.member_id
-           and e.occurred_at > ${minusMonths('q.at', w)} and e.occurred_at <= q.at and coalesce(e.counts_from, e.occurred_at) <= q.at), 0) + q.qp)::int end as window_q
+           and e.occurred_at > ${minusMonths('q.at', w)} and e.occurred_at <= q.at and coalesce(e.counts_from, e.occurred_at) <= q.at), 0) + q.qp)::bigint end as window_q
        from q
      ), d as (
        select x.*, x.at + make_interval(days => ${r.pendingDays}) as activates, ${lotExpires} as expires, ${plusMonths('x.at', String(r.validityMonths))} as up_expires,
@@ -619,7 +670,9 @@ export async function earnRound(tx: EntityManager, id: string, round: number, r:
      )
      select d.*, not d.replay and coalesce(d.stale
        or (d.earned > 0 and coalesce(d.expires <= d.expired_through, false))
-       or d.balance::bigint + d.earned > 2147483647 or d.lifetime_earned::bigint + d.earned > 2147483647
+       or d.balance::bigint + d.earned > ${MAX_POINTS} or d.lifetime_earned::bigint + d.earned > ${MAX_POINTS}
+       -- qualifying points, or the window with them, past int: the points service answers the line (BAD_USER_INPUT on amount, a rejected line)
+       or d.qp > ${MAX_POINTS} or coalesce(d.window_q > ${MAX_POINTS}, false)
        or (d.to_tier is not null and coalesce(d.up_expires <= (select tier_reviewed_through from program where id = 1), false)), true) as stepwise
      from d`,
     [r.pointsPerUnit, r.pointsPerUnit, round],
