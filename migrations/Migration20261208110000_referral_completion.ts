@@ -23,9 +23,8 @@ import { Migration } from '@mikro-orm/migrations';
  *   transaction that makes them (as migration webhook_capture's triggers), carrying no personal
  *   data (members as {id, externalId}).
  */
-export class Migration20261208110000_referral_completion extends Migration {
-  override async up(): Promise<void> {
-    this.addSql(`create or replace function referral_complete(
+/** referral_complete as this migration writes it (migration referral_points_range changes it). */
+export const REFERRAL_COMPLETE = `create or replace function referral_complete(
         p_go boolean, p_member uuid, p_order text, p_now timestamptz, p_referrer_points int, p_referee_points int,
         p_limit int, p_month_from timestamptz, p_month_to timestamptz, p_activates timestamptz, p_expires timestamptz,
         p_ledger boolean, p_strict boolean)
@@ -94,7 +93,11 @@ export class Migration20261208110000_referral_completion extends Migration {
           where id = r.id;
         f_status := 'COMPLETED';
         return next;
-      end $$;`);
+      end $$;`;
+
+export class Migration20261208110000_referral_completion extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(REFERRAL_COMPLETE);
 
     this.addSql(`create or replace function webhook_capture_referral() returns trigger language plpgsql as $$
       declare
