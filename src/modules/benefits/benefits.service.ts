@@ -4,7 +4,7 @@ import { localDate, localMonthBounds } from '../../common/local-time.rules';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
 import { AuditService } from '../audit/audit.service';
-import { combineMultipliers, MAX_POINTS } from '../points/points.rules';
+import { combineMultipliers, MAX_POINTS, PointsOutOfRangeError } from '../points/points.rules';
 import { programmeConfigOf } from '../program/programme-config.service';
 import type { PointsService } from '../points/points.service';
 import { applyPatch, type PatchSpec } from '../rewards/rewards.rules';
@@ -181,7 +181,8 @@ export class BenefitsService {
    * benefit applies get its points once a year (birthday_grant is unique per member and
    * year, and the points write is keyed by member and year too). The month and the year are
    * asOf's in the programme's time zone: a member born on 1 March gets it in the programme's
-   * March, whatever month it still is in UTC.
+   * March, whatever month it still is in UTC. A member the gift would take past int points is
+   * passed over (no gift, no grant: a later run gives it), not the run.
    */
   async grantBirthdays(asOf: Date): Promise<{ processed: number; changed: number }> {
     if (!this.points) throw new Error('grantBirthdays needs the points service');
@@ -190,10 +191,17 @@ export class BenefitsService {
     const due = await birthdayGiftsDue(this.em, asOf, localMonthBounds(asOf, timeZone).start, month, year);
     let changed = 0;
     for (const d of due) {
-      // Dated at the gift's own instant (the month's start, or the joining), whichever run gives it.
-      await this.points.adjustPoints(SYSTEM_ACTOR, {
-        memberId: d.memberId, amount: d.points, reason: `birthday gift ${year}`, idempotencyKey: `birthday:${d.memberId}:${year}`, occurredAt: d.at,
-      }, new Date(Math.max(Date.now(), asOf.getTime())));
+      try {
+        // Dated at the gift's own instant (the month's start, or the joining), whichever run gives it.
+        await this.points.adjustPoints(SYSTEM_ACTOR, {
+          memberId: d.memberId, amount: d.points, reason: `birthday gift ${year}`, idempotencyKey: `birthday:${d.memberId}:${year}`, occurredAt: d.at,
+        }, new Date(Math.max(Date.now(), asOf.getTime())));
+      } catch (err) {
+        // A member whose balance or lifetime points the gift would take past int: no gift and no
+        // grant (a later run gives it once the member can take it); the others get theirs.
+        if (err instanceof PointsOutOfRangeError) continue;
+        throw err;
+      }
       if (await recordBirthdayGrant(this.em, d.memberId, year, d.points)) changed += 1;
     }
     return { processed: due.length, changed };

@@ -2,6 +2,7 @@
  * Pure rules of the points ledger (domain.md, "Points"): exact integer arithmetic on cents
  * and scaled rates, no I/O, no clock. The service applies the plans these functions return.
  */
+import { AppError, ErrorCode } from '../../common/errors';
 import { formatCents, toScaledInt } from '../../common/money';
 import { addMonthsUtc } from '../../common/time.rules';
 
@@ -12,6 +13,18 @@ import { addMonthsUtc } from '../../common/time.rules';
 export const MAX_POINTS = 2_147_483_647;
 export const MIN_POINTS = -2_147_483_648;
 export const fitsPoints = (n: number): boolean => Number.isInteger(n) && n >= MIN_POINTS && n <= MAX_POINTS;
+
+/**
+ * A write refused because it would carry a member's points past that range: BAD_USER_INPUT on
+ * the caller's `field`, as any such refusal, and a class of its own so that a job giving points
+ * to many members (birthday gifts) can pass over the one member at the ceiling instead of
+ * stopping there for everyone after it.
+ */
+export class PointsOutOfRangeError extends AppError {
+  constructor(field: string) {
+    super(ErrorCode.BAD_USER_INPUT, `${field} would take points or a balance beyond ${MAX_POINTS}`, { field });
+  }
+}
 
 /** pointsPerUnit and multipliers carry at most 4 decimals. */
 const RATE_DECIMALS = 4;

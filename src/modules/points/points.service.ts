@@ -28,7 +28,7 @@ import {
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
-  MAX_POINTS, RefundExceedsPurchaseError, activityGrant, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
+  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   refundReversal, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
@@ -129,7 +129,7 @@ function cents(value: number, field: string): number {
 /** The reason of an erasure's ERASURE transaction (the admin's own reason is in the audit log, not in the ledger). */
 export const ERASURE_REASON = 'member erased: balance forfeited';
 
-const pointsOutOfRange = (field: string) => badInput(field, `${field} would take points or a balance beyond ${MAX_POINTS}`);
+const pointsOutOfRange = (field: string) => new PointsOutOfRangeError(field);
 
 /**
  * A write that would carry a points column past its int range (a member's counters, an
