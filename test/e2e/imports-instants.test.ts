@@ -79,3 +79,23 @@ it('NDJSON the same way; a value that is not an instant is still rejected', asyn
   expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, errors: [{ line: 2, message: 'joinedAt must be an ISO-8601 date-time' }] });
   expect(await s.sql(`select joined_at from member where external_id = 'ns-j1'`)).toEqual([{ joined_at: new Date('2024-04-01T00:00:00.000Z') }]);
 });
+
+it('an instant past 9999-12-31 (an offset west of UTC on the last day) is a rejected line, as the API refuses it', async () => {
+  const members = ['externalId,tierCode,tierExpiresAt,pointsBalance,pointsExpireAt',
+    'y10k-1,SILVER,9999-12-31T23:00:00-14:00,,',
+    'y10k-2,,,100,9999-12-31T20:00:00-04:00',
+    'y10k-3,SILVER,9999-12-31T23:59:59.999Z,100,9999-12-31T23:59:59.999+00:00'].join('\n') + '\n';
+  const job = await importFile('/imports/members', members);
+  expect(job).toEqual({
+    status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 2,
+    errors: [
+      { line: 2, message: 'tierExpiresAt must not be after 9999-12-31' },
+      { line: 3, message: 'pointsExpireAt must not be after 9999-12-31' },
+    ],
+  });
+  const last = await s.admin(`query { memberByExternalId(externalId: "y10k-3") { tierExpiresAt pointsHistory { edges { node { type expiresAt } } } } }`);
+  expect(last.memberByExternalId).toEqual({
+    tierExpiresAt: '9999-12-31T23:59:59.999Z',
+    pointsHistory: { edges: [{ node: { type: 'OPENING_BALANCE', expiresAt: '9999-12-31T23:59:59.999Z' } }] },
+  });
+});

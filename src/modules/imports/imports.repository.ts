@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
+import { MAX_INSTANT } from '../../common/clock';
 import { isUuid } from '../members/members.service';
 import { pgArray, pgTextArray } from '../../db/entity-manager';
 import { minusMonths, plusMonths } from '../../db/months';
@@ -213,6 +214,13 @@ const money = (col: string) => `(case when ${col} ~ '^\\d{1,13}(\\.\\d{1,2}){0,1
 /** A staged instant as timestamptz (UTC when no offset: the session's zone is set to UTC for each statement below). */
 export const cents = (col: string) => `(${col}::numeric * 100)::bigint`;
 
+/**
+ * The last instant the API takes or writes (common/clock.ts MAX_INSTANT): a file's instant past it
+ * (9999-12-31T23:00:00-14:00 is in the year 10000) is a rejected line, as the API refuses it;
+ * stored, the member's tierExpiresAt or a lot's expiresAt came out as "+010000-01-01T13:00:00.000Z".
+ */
+const LAST_INSTANT = `'${MAX_INSTANT.toISOString()}'::timestamptz`;
+
 /** Members: one reason per bad line (the first check it fails). `at`: the job's start. */
 export async function checkMembers(tx: EntityManager, id: string, at: Date): Promise<void> {
   const s = stageTable(id);
@@ -239,10 +247,12 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
          when s.tier_expires_at is not null and s.tier_code is null then 'tierExpiresAt needs a tierCode'
          when s.tier_expires_at is not null and not ${instant('s.tier_expires_at')} then 'tierExpiresAt must be an ISO-8601 date-time'
          when s.tier_expires_at is not null and s.tier_expires_at::timestamptz <= ?::timestamptz then 'tierExpiresAt must be in the future'
+         when s.tier_expires_at is not null and s.tier_expires_at::timestamptz > ${LAST_INSTANT} then 'tierExpiresAt must not be after 9999-12-31'
          when s.points_balance is not null and not ${count('s.points_balance')} then 'pointsBalance must be a whole number from 0 to 2147483647'
          when s.points_expire_at is not null and s.points_balance is null then 'pointsExpireAt needs a pointsBalance'
          when s.points_expire_at is not null and not ${instant('s.points_expire_at')} then 'pointsExpireAt must be an ISO-8601 date-time'
          when s.points_expire_at is not null and s.points_expire_at::timestamptz <= ?::timestamptz then 'pointsExpireAt must be in the future'
+         when s.points_expire_at is not null and s.points_expire_at::timestamptz > ${LAST_INSTANT} then 'pointsExpireAt must not be after 9999-12-31'
        end as message
        from ${s} s
      ), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
