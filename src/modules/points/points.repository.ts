@@ -4,6 +4,7 @@ import type { PointTransactionType } from './points.entities';
 import { keyset } from '../../common/pagination';
 import { pgArray, pgTextArray, prepared, preparedWhileRoom } from '../../db/entity-manager';
 import { lockActivityRule as lockActivityRuleRow, type LockedAccount } from '../../db/locks';
+import { minusMonths, plusMonths } from '../../db/months';
 import { withDates } from '../../db/rows';
 import type { TierChangeRow } from '../tiers/tier-engine.service';
 
@@ -194,6 +195,21 @@ export async function addQualifying(tx: EntityManager, memberId: string, occurre
   if (points === 0) return;
   // The SQL is add_qualifying's (migration purchase_path): purchase_facts writes a purchase's entry with it too.
   await tx.execute('select add_qualifying(?, ?, ?, ?, ?)', [memberId, occurredAt, points, source, countsFrom]);
+}
+
+/**
+ * At most what a window holding `at` can count of the member's qualifying points: its positive
+ * entries dated in (at − window, at + window + 1 month) (every window that holds `at` lies within,
+ * a month's clamping to its end included). A backdated entry checks it: the window ending at its
+ * own instant may fit while a later one, holding the entries after it too, would not.
+ */
+export async function qualifyingAround(tx: EntityManager, memberId: string, at: Date, windowMonths: number): Promise<bigint> {
+  const [r] = await tx.execute<{ points: string }[]>(
+    `select coalesce(sum(greatest(points, 0)), 0)::text as points from qualifying_entry
+     where member_id = ? and occurred_at > ${minusMonths('?::timestamptz', '?::int')} and occurred_at < ${plusMonths('?::timestamptz', '?::int')}`,
+    [memberId, at, windowMonths, at, windowMonths + 1],
+  );
+  return BigInt(r.points);
 }
 
 // ---- purchases ------------------------------------------------------------------------

@@ -132,6 +132,18 @@ export const ERASURE_REASON = 'member erased: balance forfeited';
 const pointsOutOfRange = (field: string) => new PointsOutOfRangeError(field);
 
 /**
+ * A qualifying entry at `at`, written in `tx`, must leave every window that holds it within int:
+ * the window ending at its own instant is checked where the entry is written (its sum, the
+ * member's counters), but a backdated entry also counts in the windows after it, with the entries
+ * dated after it, and those are read as int (tier progress, the review): past it, every read of
+ * the member's tier progress answered INTERNAL_SERVER_ERROR. BAD_USER_INPUT on `field` (the
+ * transaction rolls back: nothing is written).
+ */
+async function assertQualifyingRoom(tx: EntityManager, memberId: string, at: Date, windowMonths: number, field: string): Promise<void> {
+  if ((await repo.qualifyingAround(tx, memberId, at, windowMonths)) > BigInt(MAX_POINTS)) throw pointsOutOfRange(field);
+}
+
+/**
  * A write that would carry a points column past its int range (a member's counters, an
  * activity's points on a full balance) fails in SQL; it is the caller's `field`, and the
  * transaction rolled back: nothing was written. The direct checks (credit) give it first.
@@ -221,6 +233,8 @@ export class PointsService {
         const config = options.silent ? { ...read, givingCampaigns: [] } : read;
         if (!facts) throw notFound('Member', memberId);
         if (facts.replay) return this.replayed(await replay(tx), input.orderId);
+        // Backdated (its entry has later ones after it): the windows after its instant count it too.
+        if (facts.stale) await assertQualifyingRoom(tx, memberId, occurredAt, config.windowMonths, 'amount');
         const account: repo.AccountRow = { balance: facts.balance, lifetimeEarned: facts.lifetimeEarned };
         const referral = this.referralCompletion(p, config, false);
         const decided = await this.purchaseDecided(tx, p, config, facts, account, referral);
@@ -1174,6 +1188,7 @@ export class PointsService {
       const { day, points, qualifying, capped } = await this.activityGrant(tx, memberId, input.kind, occurredAt, settings.timeZone, actor.role === 'member');
       const transaction = points > 0 ? await this.earnActivity(tx, account, memberId, input, points, occurredAt, settings) : null;
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
+      if (qualifying > 0) await assertQualifyingRoom(tx, memberId, occurredAt, settings.windowMonths, 'kind');
       const tierChange = qualifying > 0 ? await this.tierAfterQualifying(tx, account, memberId, occurredAt) : null;
       await repo.insertActivity(tx, {
         idempotencyKey: input.idempotencyKey, memberId, kind: input.kind, day, points, qualifying, transactionId: transaction?.id ?? null, occurredAt,
