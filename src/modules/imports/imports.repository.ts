@@ -4,6 +4,7 @@ import { MAX_INSTANT } from '../../common/clock';
 import { isUuid } from '../members/members.service';
 import { pgArray, pgTextArray } from '../../db/entity-manager';
 import { minusMonths, plusMonths } from '../../db/months';
+import { MAX_POINTS } from '../points/points.rules';
 import { UPGRADE_REASON } from '../tiers/tiers.rules';
 import { withDates } from '../../db/rows';
 import type { ImportFormat, ImportKind, ImportMode, ImportPhase, ImportStatus } from './import.entities';
@@ -420,8 +421,6 @@ export async function createAffected(em: EntityManager, id: string): Promise<voi
   await em.execute(`create unlogged table if not exists ${affectedTable(id)} (member_id uuid primary key) with (autovacuum_enabled = false)`);
 }
 
-/** The largest value of the int columns that hold a member's points (qualifying_points, qualifying_entry.points, the window sums read into them). */
-const MAX_POINTS = 2147483647;
 /** The qualifying points a refunded total reverses, floor(q × refunded / amount), in numeric: q × cents passed bigint for an order of 10^9 refunded whole. */
 const REVERSED_Q = (q: string, refunded: string, amount: string) => `floor(${q}::numeric * ${refunded} / ${amount})::int`;
 const PAST_INT_MESSAGE = `'amount would take qualifying points beyond ${MAX_POINTS}'`;
@@ -445,13 +444,13 @@ async function rejectPastInt(tx: EntityManager, id: string, range: { from: strin
          and not exists (select 1 from purchase p where p.order_id = s.order_id)
      ), net as (
        select src.*, q - floor(q * refunded_cents / amount_cents) as net from src
+     ), per as (
+       select member_id, bool_or(q > ${MAX_POINTS}) as big, sum(net) as file from net group by member_id
      ), had as (
-       select net.member_id, coalesce((select sum(greatest(e.points, 0)) from qualifying_entry e where e.member_id = net.member_id), 0) as had
-       from net group by net.member_id
-       having bool_or(net.q > ${MAX_POINTS}) or coalesce((select sum(greatest(e.points, 0)) from qualifying_entry e where e.member_id = net.member_id), 0) + sum(net.net) > ${MAX_POINTS}
+       select per.*, coalesce((select sum(greatest(e.points, 0)) from qualifying_entry e where e.member_id = per.member_id), 0) as had from per
      )
      select net.line, net.member_id as "memberId", net.q::text as q, net.net::text as net, had.had::text as had
-     from net join had using (member_id) order by net.member_id, net.line`,
+     from net join had using (member_id) where had.big or had.had + had.file > ${MAX_POINTS} order by net.member_id, net.line`,
     [ppu, range.from, range.to],
   );
   const past: number[] = [];
@@ -638,8 +637,8 @@ export async function lockRound(tx: EntityManager, id: string, round: number): P
  * whether the purchase needs what only the statement-by-statement path does, under the same
  * conditions purchase_at_once sends it there (a history that may be out of date at its
  * instant, a debt, a lot under the expiry watermark, an upgrade a review run has passed, a
- * balance, qualifying points or window sum past int; a member erased since the file's check): that member and its later
- * purchases go to the points service (fallback). An order already recorded is a replay (nothing
+ * balance, qualifying points or window sum past int; a member erased since the file's check):
+ * that member and its later purchases go to the points service (fallback). An order already recorded is a replay (nothing
  * written) when it has the line's member, amount and instant, and a rejected line otherwise (it
  * was recorded since the file's check, which rejects one recorded before). Then every write of the
  * others in one statement: the EARN transaction and its lot, the account, the qualifying entry,
