@@ -1188,7 +1188,8 @@ export class PointsService {
       const { day, points, qualifying, capped } = await this.activityGrant(tx, memberId, input.kind, occurredAt, settings.timeZone, actor.role === 'member');
       const transaction = points > 0 ? await this.earnActivity(tx, account, memberId, input, points, occurredAt, settings) : null;
       await repo.addQualifying(tx, memberId, occurredAt, qualifying, `activity:${input.idempotencyKey}`);
-      if (qualifying > 0) await assertQualifyingRoom(tx, memberId, occurredAt, settings.windowMonths, 'kind');
+      // Dated before now (a service's or an admin's instant): the windows after it count it too. One at now has nothing after it.
+      if (qualifying > 0 && occurredAt < now) await assertQualifyingRoom(tx, memberId, occurredAt, settings.windowMonths, 'kind');
       const tierChange = qualifying > 0 ? await this.tierAfterQualifying(tx, account, memberId, occurredAt) : null;
       await repo.insertActivity(tx, {
         idempotencyKey: input.idempotencyKey, memberId, kind: input.kind, day, points, qualifying, transactionId: transaction?.id ?? null, occurredAt,
