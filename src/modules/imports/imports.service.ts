@@ -217,8 +217,10 @@ export class ImportsService {
     // No member lock while the facts go in: they earn nothing and change no tier (a purchase
     // recorded meanwhile decides on the ledger it reads, as it would had it come first); the
     // window counters and the tier are settled below, under the members' locks.
+    // The members a line could take past int, once for the file (usually none); their lines are then taken exactly, range by range.
+    const suspects = await repo.pastIntSuspects(own, id, p.pointsPerUnit);
     await this.byRanges(own, id, (range) => this.inOwnTransaction(own, connection, async (tx) => {
-      await repo.addDone(tx, id, await repo.insertHistory(tx, id, range, p.pointsPerUnit));
+      await repo.addDone(tx, id, await repo.insertHistory(tx, id, range, p.pointsPerUnit, suspects));
     }));
     await this.phase(own, id, 'DECIDING_TIERS');
     // Each member's tier once, from its window ending now (the import's purchases all in).
