@@ -1,7 +1,7 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { PURCHASE } from '../support/ledger';
-import { eventually } from '../support/wait';
+import { importFile as importFileTo } from '../support/imports';
 
 /**
  * Instants as other systems write them (docs/decisions.md, "Bulk import"): Python's
@@ -19,19 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.stop());
 
-const JOB = 'query($id: ID!) { importJob(id: $id) { status rowsDone rowsRejected errors(first: 100) { line message } } }';
-
-async function importFile(path: string, body: string, type = 'text/csv'): Promise<any> {
-  const res = await fetch(`${s.url}${path}`, { method: 'POST', body, headers: { 'content-type': type, authorization: `Bearer ${admin}` } });
-  expect(res.status).toBe(202);
-  const { id } = (await res.json()) as { id: string };
-  let job: any;
-  await eventually(async () => {
-    job = (await s.admin(JOB, { id })).importJob;
-    return job.status !== 'RUNNING';
-  }, 'the import to end', 60_000);
-  return job;
-}
+const importFile = (path: string, body: string, type = 'text/csv') => importFileTo(s, path, body, type, 60_000);
 
 it('reads instants with microseconds or nanoseconds to the millisecond, as the API does; a second run changes nothing', async () => {
   const members = ['externalId,joinedAt,tierCode,tierExpiresAt',

@@ -1,7 +1,7 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder } from '../support/fixtures';
 import { expectLedgerConsistent, windowCounterDrift } from '../support/ledger';
-import { eventually } from '../support/wait';
+import { importFile as importFileTo } from '../support/imports';
 
 /**
  * Points past int in a purchases file: a line whose qualifying points (or its member's, with the
@@ -11,30 +11,17 @@ import { eventually } from '../support/wait';
  * INTERNAL_SERVER_ERROR once its lines were in.
  */
 let s: TestServer;
-let admin: string;
 beforeAll(async () => {
   s = await startTestServer();
-  admin = await s.token('admin');
   await createLadder(s);
 });
 afterAll(() => s.stop());
 
-const JOB = `query($id: ID!) { importJob(id: $id) { status rowsDone rowsRejected errors(first: 100) { line message } } }`;
 const MEMBER = `query($e: String!) { memberByExternalId(externalId: $e) { pointsBalance lifetimePoints tierProgress { qualifyingPoints } } }`;
 const csv = (rows: string[]) => rows.join('\n') + '\n';
 const AT = '2026-01-10T00:00:00Z';
 
-async function importFile(path: string, body: string): Promise<any> {
-  const res = await fetch(`${s.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` } });
-  expect(res.status).toBe(202);
-  const { id } = (await res.json()) as { id: string };
-  let job: any;
-  await eventually(async () => {
-    job = (await s.admin(JOB, { id })).importJob;
-    return job.status !== 'RUNNING';
-  }, 'the import to end', 120_000);
-  return job;
-}
+const importFile = (path: string, body: string) => importFileTo(s, path, body);
 
 const member = async (externalId: string) => (await s.admin<any>(MEMBER, { e: externalId })).memberByExternalId;
 

@@ -1,0 +1,21 @@
+import type { TestServer } from './harness';
+import { eventually } from './wait';
+
+const JOB = 'query($id: ID!) { importJob(id: $id) { status rowsDone rowsRejected errors(first: 100) { line message } } }';
+
+/**
+ * Uploads `body` to an import route of `s` (`/imports/members`, `/imports/purchases?mode=…`) with
+ * an admin token, expects the 202, and returns the job once it has ended: its status, counts and
+ * first 100 rejected lines.
+ */
+export async function importFile(s: TestServer, path: string, body: string, type = 'text/csv', ms = 120_000): Promise<any> {
+  const res = await fetch(`${s.url}${path}`, { method: 'POST', body, headers: { 'content-type': type, authorization: `Bearer ${await s.token('admin')}` } });
+  expect(res.status).toBe(202);
+  const { id } = (await res.json()) as { id: string };
+  let job: any;
+  await eventually(async () => {
+    job = (await s.admin(JOB, { id })).importJob;
+    return job.status !== 'RUNNING';
+  }, 'the import to end', ms);
+  return job;
+}
