@@ -175,7 +175,7 @@ describe('statement counts of representative operations', () => {
     await s.admin(PURCHASE, { i: { memberId: members[3], orderId, amount: 100 } });
     const { data, statements } = await count(REFUND, { i: { orderId, refundId: key('refund'), amount: 50 } });
     expect(data.refundPurchase.pointsEarned).toBeLessThan(0);
-    expectStatements('refundPurchase', statements, 21);
+    expectStatements('refundPurchase', statements, 20);
   });
 
   it('redeemReward', async () => {

@@ -121,11 +121,14 @@ export interface OpenLot extends Lot {
   transactionId: string;
 }
 
+/** A lot's columns as OpenLot has them. */
+const OPEN_LOT = `l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId",
+       l.transaction_id::text as "transactionId"`;
+
 /** Live lots with something left (or owed, for a debt lot), for one member. */
 export async function openLots(tx: EntityManager, memberId: string): Promise<OpenLot[]> {
   const rows = await tx.execute(
-    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId",
-       l.transaction_id::text as "transactionId"
+    `select ${OPEN_LOT}
      from point_account a join point_lot l on l.member_id = a.member_id and l.remaining <> 0 and ${LIVE_LOT}
      where a.member_id = ?`,
     [memberId],
@@ -134,14 +137,15 @@ export async function openLots(tx: EntityManager, memberId: string): Promise<Ope
 }
 
 /**
- * What a debit dated `at` may take from, in one statement: the open lots (openLots) and the
- * lots an expiry run has expired since `at` that kept points (lotsExpiredSince), the latter
- * apart. Both are in point_lot_member_open_index (remaining <> 0).
+ * What a debit or a refund dated `at` takes from, in one statement: the open lots (openLots)
+ * and, apart, the lots an expiry run has expired (below the account's watermark) that were
+ * still spendable at `at` (expiring after it) and kept points. A debit or refund dated `at`
+ * takes from those as it would have before the run, without touching the balance (the run has
+ * taken those points off already). Both are in point_lot_member_open_index (remaining <> 0).
  */
-export async function debitLots(tx: EntityManager, memberId: string, at: Date): Promise<{ open: OpenLot[]; expiredSince: OpenLot[] }> {
+export async function lotsAt(tx: EntityManager, memberId: string, at: Date): Promise<{ open: OpenLot[]; expiredSince: OpenLot[] }> {
   const rows = await tx.execute<(OpenLot & { expired: boolean })[]>(
-    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId",
-       l.transaction_id::text as "transactionId", not ${LIVE_LOT} as expired
+    `select ${OPEN_LOT}, not ${LIVE_LOT} as expired
      from point_account a join point_lot l on l.member_id = a.member_id and l.remaining <> 0
        and (${LIVE_LOT} or (l.remaining > 0 and l.expires_at > ?::timestamptz))
      where a.member_id = ?`,
@@ -149,22 +153,6 @@ export async function debitLots(tx: EntityManager, memberId: string, at: Date): 
   );
   const lots = rows.map(({ expired, ...l }) => ({ lot: withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']), expired }));
   return { open: lots.filter((x) => !x.expired).map((x) => x.lot), expiredSince: lots.filter((x) => x.expired).map((x) => x.lot) };
-}
-
-/**
- * Lots an expiry run has expired (below the account's watermark) that were still spendable at
- * `at` (expiring after it) and kept points: a refund dated `at` takes from them as it would have
- * before the run, without touching the balance (the run has taken those points off already).
- */
-export async function lotsExpiredSince(tx: EntityManager, memberId: string, at: Date): Promise<OpenLot[]> {
-  const rows = await tx.execute(
-    `select l.id::text, l.remaining, l.expires_at as "expiresAt", l.earned_at as "earnedAt", l.activates_at as "activatesAt", l.order_id as "orderId",
-       l.transaction_id::text as "transactionId"
-     from point_account a join point_lot l on l.member_id = a.member_id and l.remaining > 0 and l.expires_at > ?::timestamptz and not ${LIVE_LOT}
-     where a.member_id = ?`,
-    [at, memberId],
-  );
-  return (rows as OpenLot[]).map((l) => withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']));
 }
 
 /** Applies lot takes (positive amounts are taken away) and records them against the transaction. */

@@ -829,8 +829,8 @@ export class PointsService {
    */
   private async planRefund(tx: EntityManager, memberId: string, p: repo.RefundedPurchase, points: number, occurredAt: Date): Promise<RefundDebit> {
     const settings = await programmeSettings(tx);
-    const gone = await repo.lotsExpiredSince(tx, memberId, occurredAt);
-    const lots = [...await this.settleDebts(tx, memberId, await repo.openLots(tx, memberId), occurredAt), ...gone];
+    const { open, expiredSince: gone } = await repo.lotsAt(tx, memberId, occurredAt);
+    const lots = [...await this.settleDebts(tx, memberId, open, occurredAt), ...gone];
     const own = lots.find((l) => l.id === p.lotId);
     const pendingForOrder = own && own.activatesAt > occurredAt ? own.remaining : 0;
     const plan = planRefundDebit({
@@ -1002,7 +1002,7 @@ export class PointsService {
     account: repo.AccountRow,
     d: { memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; reason?: string | null; reference?: string | null; idempotencyKey: string },
   ): Promise<TransactionRow> {
-    const { open, expiredSince } = await repo.debitLots(tx, d.memberId, d.occurredAt);
+    const { open, expiredSince } = await repo.lotsAt(tx, d.memberId, d.occurredAt);
     const lots = await this.settleDebts(tx, d.memberId, open, d.occurredAt);
     const gone = expiredSince.filter((l) => l.activatesAt <= d.occurredAt);
     const spendable = [...lots.filter((l) => l.activatesAt <= d.occurredAt && (l.expiresAt == null || l.expiresAt > d.occurredAt)), ...gone];
