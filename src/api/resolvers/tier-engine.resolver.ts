@@ -29,8 +29,9 @@ function subscriptionScope(ctx: GraphQLContext, memberId: string | null | undefi
  */
 async function knownScope(ctx: GraphQLContext, memberId: string | null | undefined): Promise<string | null> {
   const scope = subscriptionScope(ctx, memberId);
-  if (scope !== null && requireActor(ctx).role === 'admin') await ctx.services.members.getOrFail(scope);
-  else await assertLiveUnlessAdmin(ctx, scope);
+  if (scope === null) return null;
+  if (requireActor(ctx).role === 'admin') await ctx.services.members.getOrFail(scope);
+  else await ctx.services.members.assertLive(scope);
   return scope;
 }
 
