@@ -101,6 +101,9 @@ export async function startConsole(overrides: Omit<Partial<AppConfig>, 'database
       };
       page.on('requestfinished', seen);
       try {
+        // The button appears once the page has asked the server for the development token: on a
+        // machine saturated by other test files (server-spawning ones) that took past the default 15 s once.
+        await page.getByTestId('dev-sign-in').waitFor({ timeout: 60_000 });
         await page.getByTestId('dev-sign-in').click();
         await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
         const deadline = Date.now() + 30_000;
