@@ -42,7 +42,11 @@ describe('Churn model', () => {
     });
     expect(requests).toEqual(['ChurnModelPage']);
 
-    const methodName = model!.method === 'BG_NBD' ? 'BG/NBD (beta-geometric / negative binomial)' : 'Supervised classifier (logistic regression)';
+    const methodName = {
+      BG_NBD: 'BG/NBD (beta-geometric / negative binomial)',
+      LOGISTIC: 'Supervised classifier (logistic regression)',
+      RECENCY: 'Recency, calibrated (days since the last purchase as a probability)',
+    }[model!.method];
     expect(await page.getByTestId('churn-method').textContent()).toBe(`Churn risk holds: ${methodName}`);
     const ours = page.getByTestId('churn-ours');
     const naive = page.getByTestId('churn-naive');

@@ -62,7 +62,7 @@ export function endedReasonLabel(reason: string): MessageKey | null {
   return ENDED_REASON[reason] ?? null;
 }
 /** ChurnModel.method is a String: the scores the server documents. */
-const CHURN_METHOD: Record<string, MessageKey> = { BG_NBD: 'churn.method.BG_NBD', LOGISTIC: 'churn.method.LOGISTIC' };
+const CHURN_METHOD: Record<string, MessageKey> = { BG_NBD: 'churn.method.BG_NBD', LOGISTIC: 'churn.method.LOGISTIC', RECENCY: 'churn.method.RECENCY' };
 export function churnMethodLabel(method: string): MessageKey | null {
   return CHURN_METHOD[method] ?? null;
 }

@@ -289,7 +289,7 @@ export class ChurnModel {
   @Field() asOf!: Date;
   @Field(() => Float, { nullable: true, description: 'Backtest K-S of the score churnRisk holds (method), fitted churnHorizonDays earlier' }) ks!: number | null;
   @Field(() => Float, { nullable: true, description: 'Backtest Gini (2·AUC − 1) of the score churnRisk holds (method)' }) gini!: number | null;
-  @Field(() => String, { description: 'Which score churnRisk holds: BG_NBD (the formula) or LOGISTIC (the supervised classifier, when its backtest beats BG/NBD and recency)' })
+  @Field(() => String, { description: 'Which score churnRisk holds: LOGISTIC (the supervised classifier) when its backtest beats BG/NBD and the naive recency ranking; else BG_NBD (the formula) when that is at least as good as recency; else RECENCY (days since the last purchase, calibrated to a probability: it ranks as the naive ranking does). BG_NBD with too little history' })
   method!: string;
   @Field(() => Float, { nullable: true, description: 'The naive ranking (longest since the last purchase first) on the same backtest: K-S' }) recencyKs!: number | null;
   @Field(() => Float, { nullable: true, description: 'The naive ranking on the same backtest: Gini' }) recencyGini!: number | null;

@@ -2,7 +2,7 @@ import { extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pgArray } from '../../db/array-literal';
 import {
-  aliveProbability, churnRisk, compareOnHoldout, fitBgNbd, fitChurnClassifier, supervisedChurnRisk,
+  aliveProbability, churnRisk, compareOnHoldout, fitBgNbd, fitChurnClassifier, recencyChurnRisk, supervisedChurnRisk,
   type BgNbdFit, type BgNbdParams, type ChurnBacktest, type ChurnClassifier, type CustomerSummary, type LabelledSummary, type WeightedSummary,
 } from './churn.rules';
 
@@ -78,8 +78,11 @@ export type Backtest = ChurnBacktest;
  */
 export interface ScoredFit extends BgNbdFit {
   scores?: { keys: string; alive: string; risk: string };
-  /** With a training set: the classifier trained on it, and its churn risk for the same rows (in `keys`' order). */
-  supervised?: { classifier: ChurnClassifier; risk: string };
+  /**
+   * With a training set: the classifier trained on it, and its churn risk for the same rows (in
+   * `keys`' order); `recencyRisk` the calibrated recency score's (null without one).
+   */
+  supervised?: { classifier: ChurnClassifier; risk: string; recencyRisk: string | null };
 }
 
 /**
@@ -215,11 +218,18 @@ export function fitAndScore(
   };
 }
 
-/** The classifier trained on `training`, and its churn risk for `rows` (fit: BG/NBD's as of their day); nothing without one. */
+/** The classifier trained on `training`, and its churn risk and the calibrated recency score's for `rows` (fit: BG/NBD's as of their day); nothing without one. */
 function supervisedScores(rows: readonly CustomerSummary[], fit: BgNbdParams, horizon: number, training?: { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams } | null): Pick<ScoredFit, 'supervised'> {
   const classifier = training ? trainClassifier(training.rows, training.window, training.start) : null;
   if (!classifier) return {};
-  return { supervised: { classifier, risk: pgArray(rows.map((row) => supervisedChurnRisk(classifier, fit, row, horizon))) } };
+  const recency = classifier.recency;
+  return {
+    supervised: {
+      classifier,
+      risk: pgArray(rows.map((row) => supervisedChurnRisk(classifier, fit, row, horizon))),
+      recencyRisk: recency ? pgArray(rows.map((row) => recencyChurnRisk(recency, row))) : null,
+    },
+  };
 }
 
 /**

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   auc, chooseChurnMethod, compareOnHoldout, fitBgNbd, fitChurnClassifier, fitLogistic, gini, groupedAuc, groupedGini, groupedKs, ksStatistic,
-  logisticLogOdds, logisticProbability, solveSymmetric, summarizePurchaseDays, trainingWindow, MIN_TRAINING_WINDOW_DAYS,
+  figuresOf, fitRecencyScore, logisticLogOdds, logisticProbability, recencyChurnRisk, solveSymmetric, summarizePurchaseDays, trainingWindow,
+  MIN_TRAINING_WINDOW_DAYS,
   type ChurnBacktest, type LabelledRow, type LabelledSummary,
 } from './churn.rules';
 
@@ -137,12 +138,51 @@ describe('training window and method', () => {
 
   it('the classifier wins only when it beats BG/NBD and recency on Gini, and is not behind on K-S', () => {
     const f = (ks: number, gini: number) => ({ ks, gini });
-    const b = (supervised: ReturnType<typeof f> | null): ChurnBacktest => ({ bgnbd: f(0.45, 0.51), recency: f(0.46, 0.54), supervised });
+    const b = (supervised: ReturnType<typeof f> | null): ChurnBacktest => ({ bgnbd: f(0.47, 0.55), recency: f(0.46, 0.54), supervised, recencyScore: f(0.46, 0.54) });
     expect(chooseChurnMethod(b(f(0.47, 0.56)))).toBe('LOGISTIC');
     expect(chooseChurnMethod(b(f(0.45, 0.56)))).toBe('BG_NBD');
     expect(chooseChurnMethod(b(f(0.47, 0.53)))).toBe('BG_NBD');
     expect(chooseChurnMethod(b(null))).toBe('BG_NBD');
     expect(chooseChurnMethod(null)).toBe('BG_NBD');
+  });
+
+  it('never a score that ranks worse than recency: the calibrated recency score when neither the classifier nor BG/NBD is as good', () => {
+    const f = (ks: number, gini: number) => ({ ks, gini });
+    const recency = f(0.467, 0.543);
+    const b = (bgnbd: ReturnType<typeof f>, supervised: ReturnType<typeof f>, recencyScore: ReturnType<typeof f> | null = recency): ChurnBacktest =>
+      ({ bgnbd, recency, supervised, recencyScore });
+    // CDNOW's BG/NBD (0.456 / 0.514) is behind recency; a classifier behind it too: recency, calibrated.
+    expect(chooseChurnMethod(b(f(0.456, 0.514), f(0.466, 0.560)))).toBe('RECENCY');
+    expect(chooseChurnMethod(b(f(0.456, 0.514), f(0.470, 0.540)))).toBe('RECENCY');
+    // BG/NBD ahead on one figure and behind on the other is not as good.
+    expect(chooseChurnMethod(b(f(0.470, 0.540), f(0.40, 0.50)))).toBe('RECENCY');
+    // BG/NBD at least as good on both: the formula stays.
+    expect(chooseChurnMethod(b(f(0.467, 0.543), f(0.40, 0.50)))).toBe('BG_NBD');
+    expect(chooseChurnMethod(b(f(0.666, 0.821), f(0.60, 0.80)))).toBe('BG_NBD');
+    // No recency score trained (recency does not rank churn there): BG/NBD.
+    expect(chooseChurnMethod(b(f(0.456, 0.514), f(0.40, 0.50), null))).toBe('BG_NBD');
+    expect(figuresOf(b(f(0.456, 0.514), f(0.40, 0.50)), 'RECENCY')).toEqual(recency);
+    expect(figuresOf(b(f(0.456, 0.514), f(0.40, 0.50)), 'LOGISTIC')).toEqual(f(0.40, 0.50));
+    expect(figuresOf(b(f(0.456, 0.514), f(0.40, 0.50)), 'BG_NBD')).toEqual(f(0.456, 0.514));
+  });
+
+  it('the calibrated recency score is a probability that rises with the days since the last purchase, and none when it does not', () => {
+    // Churn likelier the longer since the last purchase: 30 buyers per day count, churn rate rising from 0.2 to 0.9.
+    const rows: LabelledSummary[] = Array.from({ length: 12 }, (_, i) => {
+      const churned = Math.round(30 * (0.2 + (0.7 * i) / 11));
+      return { x: 2, tx: 100 - 8 * i, T: 100, churned, stayed: 30 - churned };
+    });
+    const model = fitRecencyScore(rows)!;
+    expect(model).not.toBeNull();
+    const risks = rows.map((r) => recencyChurnRisk(model, r));
+    for (let i = 1; i < risks.length; i++) expect(risks[i]).toBeGreaterThan(risks[i - 1]);
+    expect(risks[0]).toBeLessThan(0.3);
+    expect(risks[11]).toBeGreaterThan(0.65);
+    // Calibrated on the whole: the predicted churners add up to the observed ones (the intercept is not penalised).
+    const predicted = rows.reduce((sum, r, i) => sum + risks[i] * (r.churned + r.stayed), 0);
+    expect(predicted).toBeCloseTo(rows.reduce((sum, r) => sum + r.churned, 0), 6);
+    // The same rows with the outcome reversed: recency ranks the wrong way, no score.
+    expect(fitRecencyScore(rows.map((r) => ({ ...r, churned: r.stayed, stayed: r.churned })))).toBeNull();
   });
 
   it('trains nothing on too few buyers', () => {
@@ -193,5 +233,8 @@ describe('CDNOW: the supervised score against BG/NBD and recency (figures for do
     expect(s.ks).toBeGreaterThanOrEqual(backtest.recency.ks);
     expect(s.ks).toBeGreaterThanOrEqual(backtest.bgnbd.ks);
     expect(chooseChurnMethod(backtest)).toBe('LOGISTIC');
+    // The calibrated recency score trained with it ranks the holdout exactly as the naive ranking.
+    expect(backtest.recencyScore!.ks).toBeCloseTo(backtest.recency.ks, 12);
+    expect(backtest.recencyScore!.gini).toBeCloseTo(backtest.recency.gini, 12);
   });
 });

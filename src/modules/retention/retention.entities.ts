@@ -126,7 +126,7 @@ export class ChurnModelFit {
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
-  /** Which score churnRisk holds: BG_NBD (the formula) or LOGISTIC (the supervised classifier); ks and gini are its backtest's. */
+  /** Which score churnRisk holds: BG_NBD (the formula), LOGISTIC (the supervised classifier) or RECENCY (recency calibrated); ks and gini are its backtest's. */
   @Property({ type: 'text', default: 'BG_NBD' })
   method: string = 'BG_NBD';
 

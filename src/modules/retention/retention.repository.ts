@@ -4,7 +4,7 @@ import { safeInteger } from '../../common/safe-integer';
 import { withDates } from '../../db/rows';
 import { localDayNumberSql } from '../../db/local-days';
 import { TUPLE_BASE } from './churn.fit';
-import type { BgNbdParams, ChurnBacktest, ChurnMethod } from './churn.rules';
+import { figuresOf, type BgNbdParams, type ChurnBacktest, type ChurnMethod } from './churn.rules';
 import { LIFECYCLE_STAGES } from './retention.rules';
 
 /**
@@ -528,7 +528,7 @@ export interface ChurnModelOutcome {
  */
 export async function insertChurnModel(em: EntityManager, asOf: Date, fit: BgNbdParams & { customers: number; logLikelihood: number }, outcome: ChurnModelOutcome): Promise<void> {
   const { method, backtest, classifier } = outcome;
-  const ours = method === 'LOGISTIC' ? backtest?.supervised : backtest?.bgnbd;
+  const ours = figuresOf(backtest, method);
   await em.execute(
     `insert into churn_model (as_of, r, alpha, a, b, customers, log_likelihood, ks, gini, created_at, method, recency_ks, recency_gini,
        bgnbd_ks, bgnbd_gini, supervised_ks, supervised_gini, classifier) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -63,6 +63,16 @@ function phaseClock() {
   return { phases, lap };
 }
 
+/**
+ * The score churnRisk holds (chooseChurnMethod), if the model applied at asOf has it: the
+ * backtest's choice is of a kind of score, and the classifier (or its recency score) trained for
+ * asOf may be missing where the backtest's was not (too little to learn from). BG/NBD then.
+ */
+function scoreInUse(fit: ScoredFit | null, tested: Backtest | null): ChurnMethod {
+  const chosen = fit?.supervised ? chooseChurnMethod(tested) : 'BG_NBD';
+  return chosen === 'RECENCY' && !fit?.supervised?.recencyRisk ? 'BG_NBD' : chosen;
+}
+
 /** RFM, lifecycle, rule tags and the churn model, refreshed set-based for every member. */
 export class RetentionService {
   constructor(private readonly em: EntityManager) {}
@@ -94,7 +104,7 @@ export class RetentionService {
         const { fit, backtest, stats } = await this.fitAndPrepare(run, tuples);
         lap('fit');
         const tested = await backtest;
-        const method = fit?.supervised ? chooseChurnMethod(tested) : 'BG_NBD';
+        const method = scoreInUse(fit, tested);
         lap('backtest');
         const processed = await this.writeRows(run, stats, fit, method);
         lap('write');
@@ -205,7 +215,8 @@ export class RetentionService {
 
   /** Phase 3: every member's row into the new table, a transaction per half, churnRisk being `method`'s score; then its indexes. The rows written. */
   private async writeRows(run: RefreshRun, stats: BuildInput['stats'], fit: ScoredFit | null, method: ChurnMethod): Promise<number> {
-    const scores = fit?.scores && method === 'LOGISTIC' && fit.supervised ? { ...fit.scores, risk: fit.supervised.risk } : fit?.scores ?? NO_SCORES;
+    const risk = method === 'LOGISTIC' ? fit?.supervised?.risk : method === 'RECENCY' ? fit?.supervised?.recencyRisk : null;
+    const scores = fit?.scores && risk ? { ...fit.scores, risk } : fit?.scores ?? NO_SCORES;
     const input: BuildInput = { asOf: run.asOf, asOfDay: run.asOfDay, stats, scores };
     const built = await this.inHalves(run, (half) => inSqlTransaction(this.em, async (tx) => {
       await repo.useRefreshWorkMem(tx);

@@ -74,7 +74,7 @@ export default function ChurnModelPage() {
             <p className="churn-method" data-testid="churn-method">
               {t('churn.score.holds', { method: methodName(model.method) })}
             </p>
-            <p className="muted">{model.method === 'BG_NBD' ? t('churn.score.whyBgNbd') : t('churn.score.whySupervised')}</p>
+            <p className="muted">{t(model.method === 'BG_NBD' ? 'churn.score.whyBgNbd' : model.method === 'RECENCY' ? 'churn.score.whyRecency' : 'churn.score.whySupervised')}</p>
             <dl className="details">
               <div><dt>{t('churn.horizon')}</dt><dd>{t('churn.horizonDays', { days: formatNumber(horizon) })}</dd></div>
               <div><dt>{t('churn.customers')}</dt><dd>{formatNumber(model.customers)}</dd></div>

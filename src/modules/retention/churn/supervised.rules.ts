@@ -8,7 +8,12 @@ import { churnRisk, fitBgNbd, type BgNbdParams, type CustomerSummary, type Weigh
 import { fitLogistic, logisticProbability, type LogisticModel } from './logistic.rules';
 import { groupedGini, groupedKs, type ScoredGroup } from './metrics.rules';
 
-export type ChurnMethod = 'BG_NBD' | 'LOGISTIC';
+/**
+ * Which score churnRisk holds: BG/NBD's (domain.md's formula, the default), the classifier's
+ * (LOGISTIC), or recency calibrated (RECENCY: P(churn) of a one-feature logistic regression on
+ * the days since the last purchase, which ranks members exactly as the naive ranking does).
+ */
+export type ChurnMethod = 'BG_NBD' | 'LOGISTIC' | 'RECENCY';
 
 /** A buyer's (x, t_x, T) at a cut, and how many buyers with it churned (no purchase in the window after the cut) or stayed. */
 export interface LabelledSummary extends CustomerSummary { churned: number; stayed: number }
@@ -46,6 +51,12 @@ export function churnFeatures(fit: BgNbdParams, c: CustomerSummary, horizon: num
 
 export interface ChurnClassifier {
   model: LogisticModel;
+  /**
+   * Recency calibrated on the same training set: a logistic regression on ln(1 + days since the
+   * last purchase) alone, kept only when longer means likelier to churn (a positive
+   * coefficient), so that it ranks as the naive ranking does; else null.
+   */
+  recency: LogisticModel | null;
   /** The outcome window it was trained on (days). */
   window: number;
   /** The BG/NBD fit at its training cut (its third feature's). */
@@ -70,7 +81,28 @@ export function fitChurnClassifier(rows: readonly LabelledSummary[], window: num
   const fit = fitBgNbd(asWeighted(rows), { start });
   const trainingFit = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b };
   const model = fitLogistic(rows.map((r) => ({ features: churnFeatures(trainingFit, r, window), positives: r.churned, negatives: r.stayed })));
-  return { model, window, trainingFit, buyers: churned + stayed };
+  return { model, recency: fitRecencyScore(rows), window, trainingFit, buyers: churned + stayed };
+}
+
+/** The recency score's one feature: ln(1 + days since the last purchase). */
+const recencyFeature = (c: CustomerSummary) => [Math.log1p(c.T - c.tx)];
+
+/**
+ * Recency calibrated: P(no purchase in the window) from a logistic regression on
+ * ln(1 + days since the last purchase) alone, trained on labelled buyers at a cut. Strictly
+ * increasing in the days when its coefficient is positive, so it ranks every set of members
+ * exactly as the naive ranking does (the same K-S and Gini) while giving a probability that
+ * thresholds (win-back's 0.5, segments) can read. Null when the fitted coefficient is not
+ * positive (recency would then not be a churn ranking at all).
+ */
+export function fitRecencyScore(rows: readonly LabelledSummary[]): LogisticModel | null {
+  const model = fitLogistic(rows.map((r) => ({ features: recencyFeature(r), positives: r.churned, negatives: r.stayed })));
+  return model.coefficients[1] > 0 ? model : null;
+}
+
+/** The calibrated recency score of a buyer (fitRecencyScore's model). */
+export function recencyChurnRisk(model: LogisticModel, c: CustomerSummary): number {
+  return logisticProbability(model, recencyFeature(c));
 }
 
 /** The classifier's P(no purchase in the next `horizon` days), `fit` being BG/NBD's as of the same day. */
@@ -79,8 +111,12 @@ export function supervisedChurnRisk(classifier: ChurnClassifier, fit: BgNbdParam
 }
 
 export interface Figures { ks: number; gini: number }
-/** Three rankings of the same holdout: BG/NBD's churn risk, days since the last purchase, the classifier (null without one). */
-export interface ChurnBacktest { bgnbd: Figures; recency: Figures; supervised: Figures | null }
+/**
+ * Rankings of the same holdout: BG/NBD's churn risk, days since the last purchase, the
+ * classifier (null without one) and the calibrated recency score trained with it (null without
+ * one: `recencyScore`; it equals `recency` unless rounding ties two days' probabilities).
+ */
+export interface ChurnBacktest { bgnbd: Figures; recency: Figures; supervised: Figures | null; recencyScore?: Figures | null }
 
 const figures = (groups: ScoredGroup[]): Figures => ({ ks: groupedKs(groups), gini: groupedGini(groups) });
 
@@ -95,16 +131,33 @@ export function compareOnHoldout(rows: readonly LabelledSummary[], fit: BgNbdPar
     bgnbd: figures(groups((r) => churnRisk(fit, r, horizon))),
     recency: figures(groups((r) => r.T - r.tx)),
     supervised: classifier ? figures(groups((r) => supervisedChurnRisk(classifier, fit, r, horizon))) : null,
+    recencyScore: classifier?.recency ? figures(groups((r) => recencyChurnRisk(classifier.recency!, r))) : null,
   };
 }
 
 /**
- * Which score churnRisk holds: the classifier's when its backtest beats both BG/NBD and the naive
- * recency ranking (a higher Gini, and a K-S at least as high), else BG/NBD's (domain.md's formula).
+ * Which score churnRisk holds, by the backtest, so that it never ranks worse than the naive
+ * ranking by days since the last purchase (issue 24: "if it cannot beat recency honestly, ship
+ * recency-aware scoring rather than a worse model"). One score beats another with a higher
+ * Gini and a K-S at least as high. The classifier's (LOGISTIC) when it beats both BG/NBD and
+ * the naive ranking; else BG/NBD's (domain.md's formula) when it is at least as good as the
+ * naive ranking on both figures; else the calibrated recency score (RECENCY), when one was
+ * trained. BG/NBD without a backtest or a classifier (too little history).
  */
 export function chooseChurnMethod(backtest: ChurnBacktest | null): ChurnMethod {
   const s = backtest?.supervised;
   if (!backtest || !s) return 'BG_NBD';
-  const beats = (other: Figures) => s.gini > other.gini && s.ks >= other.ks;
-  return beats(backtest.bgnbd) && beats(backtest.recency) ? 'LOGISTIC' : 'BG_NBD';
+  const beats = (a: Figures, b: Figures) => a.gini > b.gini && a.ks >= b.ks;
+  if (beats(s, backtest.bgnbd) && beats(s, backtest.recency)) return 'LOGISTIC';
+  const { bgnbd, recency, recencyScore } = backtest;
+  if (bgnbd.gini >= recency.gini && bgnbd.ks >= recency.ks) return 'BG_NBD';
+  return recencyScore ? 'RECENCY' : 'BG_NBD';
+}
+
+/** The backtest's figures of the score `method` names (null: none). */
+export function figuresOf(backtest: ChurnBacktest | null | undefined, method: ChurnMethod): Figures | null {
+  if (!backtest) return null;
+  if (method === 'LOGISTIC') return backtest.supervised;
+  if (method === 'RECENCY') return backtest.recencyScore ?? null;
+  return backtest.bgnbd;
 }
