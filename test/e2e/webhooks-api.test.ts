@@ -84,6 +84,22 @@ describe('endpoints', () => {
     }
   });
 
+  it('an update that changes nothing writes nothing: a save pressed twice, a retry, twenty at once (one webhook.update per change)', async () => {
+    const { endpoint } = await create({ url: NOWHERE, eventTypes: ['tier.changed', 'points.earned'], active: false });
+    const UPDATE = `mutation($id: ID!, $i: WebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $i) { ${ENDPOINT} } }`;
+    const change = { url: `${NOWHERE}/v3`, eventTypes: ['member.registered', 'tier.changed'], active: false };
+    const first = (await s.admin(UPDATE, { id: endpoint.id, i: change })).updateWebhookEndpoint;
+    const [{ updated_at: at }] = await s.sql('select updated_at from webhook_endpoint where id = $1', [endpoint.id]);
+    const again = await Promise.all(Array.from({ length: 20 }, async () => (await s.admin(UPDATE, { id: endpoint.id, i: change })).updateWebhookEndpoint));
+    expect(again).toEqual(Array.from({ length: 20 }, () => first));
+    // the same set of event types in another order is no change either
+    const reordered = (await s.admin(UPDATE, { id: endpoint.id, i: { ...change, eventTypes: ['tier.changed', 'member.registered'] } })).updateWebhookEndpoint;
+    expect(reordered).toEqual(first);
+    expect(await s.sql('select updated_at from webhook_endpoint where id = $1', [endpoint.id])).toEqual([{ updated_at: at }]);
+    const actions = await s.sql('select action from audit_entry where entity_id = $1 order by id', [endpoint.id]);
+    expect(actions.map((a) => a.action)).toEqual(['webhook.create', 'webhook.update']);
+  });
+
   it('rotations fired at once take turns: the last secret is current, the one before it is the previous one', async () => {
     const { endpoint } = await create({ url: NOWHERE, eventTypes: ['*'], active: false });
     const secrets = await Promise.all(Array.from({ length: 8 }, async () =>

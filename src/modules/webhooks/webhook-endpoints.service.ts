@@ -12,7 +12,7 @@ import {
   deleteEndpoint, deliveriesPage, insertDelivery, insertEndpoint, insertPingEvent, listEndpoints, lockDelivery, lockEndpoint, pendingDelivery,
   rotateSecret, updateEndpoint, type DeliveryRow, type EndpointRow,
 } from './webhook-endpoints.repository';
-import { normalizeEventTypes, urlProblem, type UrlPolicy } from './webhooks.rules';
+import { normalizeEventTypes, sameEndpointSettings, urlProblem, type UrlPolicy } from './webhooks.rules';
 
 export type { DeliveryRow as WebhookDeliveryRow, EndpointRow as WebhookEndpointRow } from './webhook-endpoints.repository';
 
@@ -60,6 +60,7 @@ export class WebhookEndpointsService {
   async update(actor: Actor, id: string, input: WebhookEndpointInput): Promise<EndpointRow> {
     const valid = this.checked(input);
     return this.change(id, async (tx, before) => {
+      if (sameEndpointSettings(before, valid)) return before; // nothing to change, nothing to audit
       const after = await updateEndpoint(tx, id, valid);
       this.audit.record(tx, actor, { action: 'webhook.update', entity: 'WebhookEndpoint', entityId: id, before: audited(before), after: audited(after) });
       return after;

@@ -215,6 +215,21 @@ export function normalizeEventTypes(types: readonly string[]): { types: string[]
   return { types: [...new Set(types)] };
 }
 
+/**
+ * Whether an endpoint update asks for what the endpoint already has: the same URL, the same
+ * activity and the same set of event types (their order is no change). Such an update (a
+ * console's save pressed twice, a script's retry) writes nothing and audits nothing.
+ */
+export function sameEndpointSettings(
+  stored: { url: string; eventTypes: readonly string[]; active: boolean },
+  wanted: { url: string; eventTypes: readonly string[]; active: boolean },
+): boolean {
+  if (stored.url !== wanted.url || stored.active !== wanted.active) return false;
+  const had = new Set(stored.eventTypes);
+  const wants = new Set(wanted.eventTypes);
+  return had.size === wants.size && [...wants].every((t) => had.has(t));
+}
+
 /** An error text kept for the log: one line, at most 500 characters. */
 export function shortError(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
