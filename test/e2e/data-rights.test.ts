@@ -239,6 +239,8 @@ describe('member data rights', () => {
       expect(await rowsMentioning('crm-ava-old')).toEqual([]);
       const reasons = await s.sql(`select reason from point_transaction where member_id = $1 and type = 'ADJUST'`, [ava.id]);
       expect(reasons).toEqual([{ reason: 'goodwill for [erased], call [erased]' }]);
+      // Nor the digest of what its registration asked for (kept for registerMember's retries).
+      expect(await s.sql('select registration_digest from member where id = $1', [ava.id])).toEqual([{ registration_digest: null }]);
     });
 
     it('scrubs the audit log but keeps its entries, and audits the erasure', async () => {

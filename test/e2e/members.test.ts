@@ -35,6 +35,25 @@ describe('registerMember', () => {
     expectError(other, 'CONFLICT', 'externalId');
   });
 
+  it('a registration retried after the profile changed is the first registration: the member, not a CONFLICT, nothing written', async () => {
+    const service = await s.token('service');
+    const input = { externalId: 'ext-retry', displayName: 'Cy', email: 'cy@example.com', region: 'North' };
+    const first = await s.gql(REGISTER, { input }, service);
+    const id = first.data!.registerMember.id;
+    // The member changes its profile in its app (and an import could too) before the back end's retry arrives.
+    await s.admin(`mutation($id: ID!) { updateMember(memberId: $id, patch: { displayName: "Cy Young", email: "cy.young@example.com" }) { id } }`, { id });
+    const [before] = await s.sql('select display_name, email, region, updated_at from member where id = $1', [id]);
+    const retried = await s.gql(REGISTER, { input }, service);
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data!.registerMember.id).toBe(id);
+    // The profile as it stands now is a replay too (nothing to write); another payload is still a CONFLICT.
+    const current = await s.gql(REGISTER, { input: { ...input, displayName: 'Cy Young', email: 'cy.young@example.com' } }, service);
+    expect(current.data!.registerMember.id).toBe(id);
+    expectError(await s.gql(REGISTER, { input: { ...input, region: 'South' } }, service), 'CONFLICT', 'externalId');
+    expect(await s.sql('select display_name, email, region, updated_at from member where id = $1', [id])).toEqual([before]);
+    expect(await s.sql(`select count(*)::int as n from member where external_id = 'ext-retry'`)).toEqual([{ n: 1 }]);
+  });
+
   it('ten concurrent registrations with one key make one member', async () => {
     const token = await s.token('service');
     const results = await Promise.all(Array.from({ length: 10 }, () =>

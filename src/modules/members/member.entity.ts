@@ -87,6 +87,14 @@ export class Member {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 
+  /**
+   * What its registration asked for (`registrationDigest`, members.rules.ts): a retried
+   * registerMember is matched against it. Null for members registered before it was kept, or
+   * made by an import, and after an erasure. Not part of the API.
+   */
+  @Property({ type: 'text', nullable: true })
+  registrationDigest: string | null = null;
+
   /** When the member's personal data was erased (eraseMember): its personal fields are null from then on. */
   @Property({ type: 'timestamptz', nullable: true })
   erasedAt: Date | null = null;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { badInput } from '../../common/errors';
 import type { Role } from '../actor';
 
@@ -79,4 +80,19 @@ export function isCalendarDate(value: string): boolean {
 export function isBirthday(value: string, now: Date): boolean {
   const latest = new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
   return isCalendarDate(value) && value >= '1900-01-01' && value <= latest;
+}
+
+/** The profile fields a registration gives (its key, externalId, among them), in the order its digest reads them. */
+export const REGISTRATION_FIELDS = ['externalId', 'displayName', 'email', 'phone', 'birthday', 'gender', 'region', 'channel'] as const;
+
+export type RegistrationProfile = { readonly [F in (typeof REGISTRATION_FIELDS)[number]]?: string | null };
+
+/**
+ * What a registration asked for, as the member row keeps it (`registration_digest`): sha256 of
+ * its profile fields as given (absent = null). A retried registerMember is the same registration
+ * when its digest is this one, whatever the profile became since (an updateMember, an import):
+ * the first result, not a CONFLICT. A digest, not the values: nothing personal is kept twice.
+ */
+export function registrationDigest(input: RegistrationProfile): string {
+  return createHash('sha256').update(JSON.stringify(REGISTRATION_FIELDS.map((f) => input[f] ?? null))).digest('hex');
 }

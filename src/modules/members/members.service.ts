@@ -10,7 +10,9 @@ import {
   entryTier, exactCount, exactPage, keyShareLiveMember, lockMember, memberCount, memberExists as anyMemberWithId, nameCount, namePage, registrationPage,
   type MemberRow,
 } from './members.repository';
-import { isBirthday, mayChangeBirthday, profileChanges, searchTerms, type PatchableField, type ProfilePatch } from './members.rules';
+import {
+  isBirthday, mayChangeBirthday, profileChanges, registrationDigest, searchTerms, type PatchableField, type ProfilePatch,
+} from './members.rules';
 
 export interface RegisterMemberInput {
   externalId?: string | null;
@@ -28,9 +30,16 @@ export interface RegisterMemberInput {
 
 const PROFILE_FIELDS = ['externalId', 'displayName', 'email', 'phone', 'birthday', 'gender', 'region', 'channel'] as const;
 
-function sameProfile(m: Member, input: RegisterMemberInput): boolean {
-  return PROFILE_FIELDS.every((f) => (input[f] ?? null) === (m[f] ?? null))
-    && (input.joinedAt == null || input.joinedAt.getTime() === m.joinedAt.getTime());
+/**
+ * Whether a registration under a known externalId is a replay: the same profile as the first
+ * registration gave (its digest), or as the member has now (a member registered before digests
+ * were kept, or made by an import; nothing to write either way), and, when it gives one, the
+ * same joinedAt.
+ */
+function sameRegistration(m: Member, input: RegisterMemberInput): boolean {
+  const sameProfile = (m.registrationDigest != null && m.registrationDigest === registrationDigest(input))
+    || PROFILE_FIELDS.every((f) => (input[f] ?? null) === (m[f] ?? null));
+  return sameProfile && (input.joinedAt == null || input.joinedAt.getTime() === m.joinedAt.getTime());
 }
 
 /** What registration needs of the points ledger: an account opened in the same transaction, and the REGISTRATION campaigns' effects (issue 24). */
@@ -109,6 +118,7 @@ export class MembersService {
         if (!entry) throw new AppError(ErrorCode.CONFLICT, 'The programme has no entry tier (rank 0): create one with upsertTier');
         const m = new Member();
         for (const f of PROFILE_FIELDS) m[f] = input[f] ?? null;
+        m.registrationDigest = registrationDigest(input);
         Object.assign(m, { joinedAt, tier: entry, tierSince: joinedAt, tierExpiresAt: null });
         await tx.persistAndFlush(m);
         await this.ledger.openAccount(tx, m.id);
@@ -120,7 +130,7 @@ export class MembersService {
     } catch (err) {
       if (!input.externalId || !isUniqueViolation(err, 'member_external_id_unique')) throw err;
       const existing = await this.em.fork().findOneOrFail(Member, { externalId: input.externalId });
-      if (!sameProfile(existing, input) || (this.referrals && !(await this.referrals.sameReferrer(existing.id, referrerSeq)))) {
+      if (!sameRegistration(existing, input) || (this.referrals && !(await this.referrals.sameReferrer(existing.id, referrerSeq)))) {
         throw conflict(`A member with externalId ${input.externalId} exists with another profile`, { field: 'externalId' });
       }
       return existing;
@@ -207,7 +217,7 @@ export class MembersService {
    */
   erasePersonalFields(m: Member, at: Date): void {
     for (const f of PERSONAL_FIELDS) m[f] = null;
-    Object.assign(m, { erasedAt: at, tierExpiresAt: null, windowPoints: 0, pointsAfterExpiry: 0, windowPointsMonths: null });
+    Object.assign(m, { registrationDigest: null, erasedAt: at, tierExpiresAt: null, windowPoints: 0, pointsAfterExpiry: 0, windowPointsMonths: null });
   }
 
   /** The first `first` of `rows` (one more was asked for: hasNextPage) as members with their cursors. */
