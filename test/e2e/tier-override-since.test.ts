@@ -42,3 +42,26 @@ it('an override to the tier held keeps tierSince and sets the expiry; to another
   member = (await s.admin<{ member: M }>(MEMBER, { id: m })).member;
   expect(member.tierSince).toBe(member.tierHistory[member.tierHistory.length - 1].occurredAt);
 });
+
+it('an override that changes nothing (the tier held, to the expiry it has; the entry tier again) writes nothing: no RENEWAL (so no push or event), no audit entry', async () => {
+  const m = await registerMember(s, {});
+  const until = new Date(Date.now() + 200 * DAY).toISOString();
+  const counts = async () => (await s.sql(`select (select count(*)::int from tier_change where member_id = $1) as changes,
+      (select count(*)::int from audit_entry where entity_id = $1::text and action = 'member.setTier') as audits`, [m]))[0];
+  const first = await s.admin<{ setMemberTier: M }>(SET_TIER, { m, t: 'GOLD', e: until });
+  const after = await counts();
+  // Pressed again, and five times at once: the same answer, nothing written.
+  const again = await s.admin<{ setMemberTier: M }>(SET_TIER, { m, t: 'GOLD', e: until });
+  const atOnce = await Promise.all(Array.from({ length: 5 }, () => s.admin<{ setMemberTier: M }>(SET_TIER, { m, t: 'GOLD', e: until })));
+  expect([again, ...atOnce]).toEqual(Array.from({ length: 6 }, () => first));
+  expect(await counts()).toEqual(after);
+  // Another expiry is a renewal, as before.
+  const later = new Date(Date.now() + 300 * DAY).toISOString();
+  await s.admin(SET_TIER, { m, t: 'GOLD', e: later });
+  // Back to the entry tier, twice: one DOWNGRADE.
+  await s.admin(SET_TIER, { m, t: 'BRONZE', e: null });
+  await s.admin(SET_TIER, { m, t: 'BRONZE', e: null });
+  const member = (await s.admin<{ member: M }>(MEMBER, { id: m })).member;
+  expect(member.tierHistory.map((c) => c.kind)).toEqual(['UPGRADE', 'RENEWAL', 'DOWNGRADE']);
+  expect(await s.sql(`select count(*)::int as n from audit_entry where entity_id = $1 and action = 'member.setTier'`, [m])).toEqual([{ n: 3 }]);
+});

@@ -250,8 +250,9 @@ describe('progress, override, replay', () => {
     expect(res.setMemberTier).toEqual({ tier: { code: 'GOLD' }, tierExpiresAt: '2030-01-01T00:00:00.000Z' });
     const log = await s.admin('{ auditLog(entity: "Member", first: 1) { action entityId } }');
     expect(log.auditLog[0]).toEqual({ action: 'member.setTier', entityId: id });
-    // A second override: the entry's before holds the first's expiry as an ISO-8601 instant, as its after did.
-    await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "still VIP", expiresAt: "2030-01-01T00:00:00.000Z") { id } }`, { id });
+    // A second override (another expiry: the same one changes nothing and records nothing): the entry's
+    // before holds the first's expiry as an ISO-8601 instant, as its after did.
+    await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "still VIP", expiresAt: "2029-12-31T00:00:00.000Z") { id } }`, { id });
     const [again] = (await s.admin('{ auditLog(entity: "Member", first: 1) { before } }')).auditLog;
     expect(JSON.parse(again.before).tierExpiresAt).toBe('2030-01-01T00:00:00.000Z');
     // A past expiresAt is refused for every tier, the entry tier too (which keeps none), and changes nothing.

@@ -15,7 +15,7 @@ import { programmeSettings } from '../program/program.service';
 import * as repo from './tiers.repository';
 import type { NewTierChange, Rung, StoredChange, TierChangeRow, TierNoticeRow, TierSettings } from './tiers.repository';
 import {
-  evaluateUpgrade, horizonOf, overridesIn, rankHeldAt, stateBefore, tierProgressOf, tierTimeline, UPGRADE_REASON,
+  evaluateUpgrade, horizonOf, overrideChangesNothing, overridesIn, rankHeldAt, stateBefore, tierProgressOf, tierTimeline, UPGRADE_REASON,
   type QualifyingFact, type TierOverride, type TierProgressFigures, type TierState, type TimelineChange,
 } from './tiers.rules';
 
@@ -497,6 +497,8 @@ export class TierEngine {
       // A past expiresAt is refused for every tier, the entry tier too (which keeps none: it does not expire).
       if (expiresAt && expiresAt <= now) throw badInput('expiresAt', 'expiresAt must be in the future');
       const until = tier.rank === 0 ? null : (expiresAt ?? addMonthsUtc(now, s.validityMonths));
+      // The tier held, to the expiry it has (the entry tier again): nothing to change, nothing to record or push.
+      if (overrideChangesNothing(m, { tierId: tier.id, until })) return null;
       const q = await this.qualifyingBetween(tx, memberId, addMonthsUtc(now, -s.windowMonths), now);
       const kind: TierChangeKind = tier.rank > m.rank ? 'UPGRADE' : tier.rank < m.rank ? 'DOWNGRADE' : 'RENEWAL';
       // An override to the tier held is a RENEWAL, and a renewal keeps tierSince (docs/decisions.md, "Tiers").

@@ -239,3 +239,15 @@ export function tierProgressOf(
     pointsToRetain: current.rank === 0 || !counts.hasExpiry ? 0 : Math.max(0, current.retainPoints - Math.max(0, counts.qKept)),
   };
 }
+
+/**
+ * Whether an admin override would leave the member as it is: the tier it holds, until the instant
+ * it is already held to (the entry tier: no expiry either way). Such an override (a console's
+ * second click, a retry whose first answer was lost) writes nothing: no RENEWAL, no push, no
+ * webhook event, no audit entry. An override that moves the expiry is a renewal, as before.
+ */
+export function overrideChangesNothing(held: { tierId: string; expiresAt: Date | string | null }, wanted: { tierId: string; until: Date | null }): boolean {
+  if (held.tierId !== wanted.tierId) return false;
+  const had = held.expiresAt == null ? null : new Date(held.expiresAt).getTime();
+  return had === (wanted.until == null ? null : wanted.until.getTime());
+}
