@@ -97,6 +97,32 @@ describe('a healthy receiver', () => {
     expect(JSON.parse(r.received[0].body).data).toEqual({ endpoint: { id } });
     expect(other.received).toEqual([]);
   });
+
+  it('redelivery: once per delivery row, however fast the receiver answers and however many presses; the new row redelivers again', async () => {
+    const r = await receiver();
+    const { id } = await onlyEndpoint(s, r.url);
+    const [event] = await emit(s, 1);
+    await eventually(async () => (await deliveries(s, id)).every((d) => d.status === 'DELIVERED'), 'the first delivery');
+    const [first] = await deliveries(s, id);
+    const REDELIVER = `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id eventId } }`;
+    const admin = await s.token('admin');
+    // Twenty at once, then twenty more after the redelivery has been sent: one new delivery.
+    const burst = await Promise.all(Array.from({ length: 20 }, () => s.gql(REDELIVER, { id: first.id }, admin)));
+    expect(burst.map((a) => a.errors ?? null)).toEqual(burst.map(() => null));
+    const made = new Set(burst.map((a) => a.data!.redeliverWebhook.id));
+    expect(made.size).toBe(1);
+    const [second] = [...made];
+    expect(second).not.toBe(first.id);
+    await eventually(async () => (await deliveries(s, id)).every((d) => d.status === 'DELIVERED'), 'the redelivery');
+    for (let i = 0; i < 20; i++) expect((await s.admin(REDELIVER, { id: first.id })).redeliverWebhook).toEqual({ id: second, eventId: event });
+    expect((await deliveries(s, id)).map((d) => d.id)).toEqual([first.id, second]);
+    expect(r.received.map((x) => x.eventId)).toEqual([event, event]);
+    // To send once more: redeliver the new row.
+    const { redeliverWebhook: third } = await s.admin(REDELIVER, { id: second });
+    expect(third.id).not.toBe(second);
+    await eventually(() => r.received.length === 3, 'the third send');
+    expect((await deliveries(s, id)).map((d) => d.id)).toEqual([first.id, second, third.id]);
+  });
 });
 
 describe('failures', () => {

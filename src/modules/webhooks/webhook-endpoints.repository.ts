@@ -107,11 +107,14 @@ export async function lockDelivery(tx: EntityManager, id: string): Promise<Deliv
   return row ? delivery(row) : null;
 }
 
-/** A delivery of this event to this endpoint still PENDING (a redelivery asked for before, say); null if none. */
-export async function pendingDelivery(tx: EntityManager, endpointId: string, eventId: string): Promise<DeliveryRow | null> {
+/**
+ * The newest delivery of the event to the endpoint made after delivery `afterId` (a redelivery of
+ * it, whatever its status now), or null.
+ */
+export async function laterDelivery(tx: EntityManager, endpointId: string, eventId: string, afterId: string): Promise<DeliveryRow | null> {
   const [row] = await tx.execute<DeliveryRow[]>(
     `select ${DELIVERY_COLUMNS} from webhook_delivery d join webhook_event ev on ev.id = d.event_id
-     where d.endpoint_id = ?::uuid and d.event_id = ?::uuid and d.status = 'PENDING' order by d.id desc limit 1`, [endpointId, eventId],
+     where d.endpoint_id = ?::uuid and d.event_id = ?::uuid and d.id > ?::bigint order by d.id desc limit 1`, [endpointId, eventId, afterId],
   );
   return row ? delivery(row) : null;
 }

@@ -9,7 +9,7 @@ import { isUuid } from '../members/members.service';
 import { WEBHOOK_EVENT_TYPES } from './webhook-events.rules';
 import type { WebhookDeliveryStatus } from './webhook.entities';
 import {
-  deleteEndpoint, deliveriesPage, insertDelivery, insertEndpoint, insertPingEvent, listEndpoints, lockDelivery, lockEndpoint, pendingDelivery,
+  deleteEndpoint, deliveriesPage, insertDelivery, insertEndpoint, insertPingEvent, listEndpoints, laterDelivery, lockDelivery, lockEndpoint,
   rotateSecret, updateEndpoint, type DeliveryRow, type EndpointRow,
 } from './webhook-endpoints.repository';
 import { normalizeEventTypes, sameEndpointSettings, urlProblem, type UrlPolicy } from './webhooks.rules';
@@ -115,8 +115,9 @@ export class WebhookEndpointsService {
 
   /**
    * Sends a delivery's event to its endpoint again: a new PENDING delivery, due now (the old one
-   * keeps its record). Asked again while that one is still pending, it is the answer: one more
-   * send, however many times the button is pressed meanwhile.
+   * keeps its record). Once per delivery row: asked again for the same row, the delivery it made
+   * (the newest after it, sent by now or not) is the answer, however many times and however late
+   * the button is pressed; a PENDING row is its own answer. To send once more, redeliver the new row.
    */
   async redeliver(actor: Actor, deliveryId: string): Promise<DeliveryRow> {
     const id = bigintArg('deliveryId', deliveryId);
@@ -126,8 +127,10 @@ export class WebhookEndpointsService {
       const endpoint = await lockEndpoint(tx, original.endpointId);
       if (!endpoint) throw notFound('WebhookDelivery', deliveryId);
       this.mustBeActive(endpoint, 'deliveryId');
-      const waiting = original.status === 'PENDING' ? original : await pendingDelivery(tx, original.endpointId, original.eventId);
-      if (waiting) return waiting;
+      // Once per delivery row: a press on it again (a double click, twenty at once, a retry whose
+      // answer was lost) gets the delivery it made, sent or not; to send once more, redeliver that one.
+      const made = original.status === 'PENDING' ? original : await laterDelivery(tx, original.endpointId, original.eventId, original.id);
+      if (made) return made;
       const delivery = await insertDelivery(tx, original.endpointId, original.eventId);
       this.audit.record(tx, actor, {
         action: 'webhook.redeliver', entity: 'WebhookEndpoint', entityId: original.endpointId, after: { deliveryId: delivery.id, of: original.id, eventId: original.eventId },
