@@ -294,7 +294,11 @@ describe('activities', () => {
     expect((await share(a, service)).data!.recordActivity).toMatchObject({ pointsEarned: 3, member: { pointsBalance: 6 } });
     expectError(await share(b, ta), 'FORBIDDEN');
     expectError(await share(a, ta, { idempotencyKey: 'share-2', occurredAt: '2026-03-01T09:00:00.000Z' }), 'BAD_USER_INPUT', 'occurredAt');
-    expect(await s.sql('select count(*)::int as n from activity where member_id = any($1::uuid[])', [[a, b]])).toEqual([{ n: 3 }]);
+    // A back end's key spelt like the member's namespace is the back end's own, not the member's 'share-1' (nor a CONFLICT with it).
+    expect((await share(a, service, { idempotencyKey: `member:${a}:share-1` })).data!.recordActivity).toMatchObject({ pointsEarned: 3, member: { pointsBalance: 9 } });
+    expect((await share(a, ta)).data!.recordActivity).toEqual({ ...first, member: { pointsBalance: 9 } }); // its own first answer (the balance is read now)
+    expect((await share(a, service, { idempotencyKey: `member:${a}:share-1` })).data!.recordActivity).toMatchObject({ pointsEarned: 3, member: { pointsBalance: 9 } });
+    expect(await s.sql('select count(*)::int as n from activity where member_id = any($1::uuid[])', [[a, b]])).toEqual([{ n: 4 }]);
   });
 
   it('a kind the rule does not let members record is FORBIDDEN to the member\'s app (else it gives itself the points at will) and changes nothing; a back end records it', async () => {

@@ -289,3 +289,16 @@ export function activityGrant(
   const capped = rule.points > 0 && points === 0;
   return { points, qualifying: capped ? 0 : rule.qualifying, capped };
 }
+
+/**
+ * The key an activity is stored under. A member's app makes its own keys, so they live in the
+ * member's namespace ('member:<id>:<key>'): one member's key never answers another's activity.
+ * A back end's (a service's, an admin's) are the programme's, stored as given, except that one
+ * beginning with a namespace's prefix ('member:' or 'service:') gets 'service:' before it: a back
+ * end's 'member:<id>:k' is then not that member's own 'k'. One-to-one: distinct keys of distinct
+ * callers stay distinct.
+ */
+export function activityKeyOf(role: 'member' | 'service' | 'admin', memberId: string, key: string): string {
+  if (role === 'member') return `member:${memberId}:${key}`;
+  return key.startsWith('member:') || key.startsWith('service:') ? `service:${key}` : key;
+}

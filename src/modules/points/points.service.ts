@@ -28,7 +28,7 @@ import {
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
-  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
+  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   refundReversal, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
@@ -1177,9 +1177,8 @@ export class PointsService {
   async recordActivity(actor: Actor, given: RecordActivityInput, now = new Date()): Promise<EarnResult> {
     const memberId = memberIdOrFail(given.memberId);
     const occurredAt = resolveOccurredAt(actor, given.occurredAt, now);
-    // A member's app makes its own keys: they are the member's namespace ('member:<id>:<key>'),
-    // so that one member's key never answers another's activity; back ends share the programme's.
-    const input = actor.role === 'member' ? { ...given, idempotencyKey: `member:${memberId}:${given.idempotencyKey}` } : given;
+    // A member's keys are its own namespace, back ends' the programme's (activityKeyOf).
+    const input = { ...given, idempotencyKey: activityKeyOf(actor.role, memberId, given.idempotencyKey) };
     const replay = (em: EntityManager) => this.replayActivity(input, memberId, em, given.idempotencyKey);
     return idempotentWrite(this.em, replay, () => withinPointsRange('kind', () => this.withAccount(memberId, async (tx, account) => {
       const settled = await replay(tx);
