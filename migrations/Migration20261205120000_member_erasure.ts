@@ -18,9 +18,8 @@ import { Migration } from '@mikro-orm/migrations';
  * - `text_scrub(t, vals)`: `t` with each of `vals` (3 characters or more) replaced by '[erased]':
  *   free-text reasons (an adjustment's, an override's) that quoted a name, a phone or an email.
  */
-export class Migration20261205120000_member_erasure extends Migration {
-  override async up(): Promise<void> {
-    this.addSql(`create or replace function purchase_facts(
+/** purchase_facts as this migration defines it (a later migration edits it: replan_debits). */
+export const PURCHASE_FACTS = `create or replace function purchase_facts(
         p_member uuid, p_order text, p_at timestamptz, p_qualifying int, p_config bigint, p_window_from timestamptz, p_tags boolean)
       returns table (f_balance int, f_lifetime int, f_expired_through timestamptz, f_replay boolean, f_config bigint,
         f_tier uuid, f_stale boolean, f_debt boolean, f_tags text[], f_window int, f_reviewed_through timestamptz)
@@ -42,9 +41,10 @@ export class Migration20261205120000_member_erasure extends Migration {
         f_window := qualifying_between(p_member, p_window_from, p_at);
         select tier_reviewed_through into f_reviewed_through from program where id = 1;
         return next;
-      end $$;`);
+      end $$;`;
 
-    this.addSql(`create or replace function purchase_at_once(
+/** purchase_at_once as this migration defines it (a later migration edits it: replan_debits). */
+export const PURCHASE_AT_ONCE = `create or replace function purchase_at_once(
         p_member uuid, p_order text, p_at timestamptz, p_at_given boolean, p_amount_cents bigint, p_qualifying int, p_ppu numeric,
         p_config bigint, p_window_from timestamptz, p_tiers uuid[], p_earned int[], p_activates timestamptz, p_expires timestamptz,
         p_step_from uuid[], p_step_at int[], p_step_to uuid[], p_up_expires timestamptz, p_up_reason text, p_window_months int, p_topic text)
@@ -89,7 +89,13 @@ export class Migration20261205120000_member_erasure extends Migration {
             p_activates, p_expires, v_to, v_tier, p_up_reason, v_q, p_up_expires, p_window_months, p_topic) w;
         f_status := 'done';
         return next;
-      end $$;`);
+      end $$;`;
+
+export class Migration20261205120000_member_erasure extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(PURCHASE_FACTS);
+
+    this.addSql(PURCHASE_AT_ONCE);
 
     this.addSql(`create or replace function jsonb_scrub(j jsonb, vals text[]) returns jsonb language plpgsql immutable as $$
       begin

@@ -53,6 +53,7 @@ import { Migration20261222090000_campaign_pauses } from './Migration202612220900
 import { Migration20261223090000_arm_assigned_at_event } from './Migration20261223090000_arm_assigned_at_event';
 import { Migration20261224090000_referral_points_range } from './Migration20261224090000_referral_points_range';
 import { Migration20261225090000_member_registration_digest } from './Migration20261225090000_member_registration_digest';
+import { Migration20261226090000_replan_debits } from './Migration20261226090000_replan_debits';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
 import { Migration20261209200000_webhook_delivery_due_index } from './Migration20261209200000_webhook_delivery_due_index';
 
@@ -110,4 +111,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261223090000_arm_assigned_at_event', class: Migration20261223090000_arm_assigned_at_event },
   { name: 'Migration20261224090000_referral_points_range', class: Migration20261224090000_referral_points_range },
   { name: 'Migration20261225090000_member_registration_digest', class: Migration20261225090000_member_registration_digest },
+  { name: 'Migration20261226090000_replan_debits', class: Migration20261226090000_replan_debits },
 ];

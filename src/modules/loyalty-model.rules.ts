@@ -9,8 +9,11 @@
  * benefits in force then, by version), qualifying points and the rolling window, upgrades,
  * reviews period by period up to a horizon, refunds (cumulative reversal, dated at the purchase
  * and counting from the refund; pending points cancelled first, then the purchase's own lot,
- * then soonest-expiring), pending points, lot expiry. Not covered: redemptions, activities,
- * admin adjustments and overrides, negative balances (allowNegativeBalance off).
+ * then soonest-expiring), pending points, lot expiry, and debits: redemptions (a reward's cost)
+ * and negative admin adjustments, dated, each taking soonest-expiring first from the lots
+ * spendable at its instant, in date order (a debit never comes up short here: the test gives
+ * only debits the points at their instant cover). Not covered: activities, positive admin
+ * adjustments and overrides, cancelled redemptions, negative balances (allowNegativeBalance off).
  */
 import { addDaysUtc, addMonthsUtc } from '../common/time.rules';
 import { basePoints, combineMultipliers, earnedPoints } from './points/points.rules';
@@ -32,7 +35,11 @@ export interface ModelBenefitVersion {
 }
 export type ModelFact =
   | { kind: 'purchase'; orderId: string; amountCents: number; at: Date }
-  | { kind: 'refund'; refundId: string; orderId: string; amountCents: number; at: Date };
+  | { kind: 'refund'; refundId: string; orderId: string; amountCents: number; at: Date }
+  /** A debit of `points`: a redemption of a reward costing that much, or a negative adjustment. */
+  | { kind: 'redeem'; id: string; points: number; at: Date }
+  | { kind: 'adjust'; id: string; points: number; at: Date };
+type PurchaseFact = Extract<ModelFact, { kind: 'purchase' }>;
 
 export interface ModelChange { kind: 'UPGRADE' | 'DOWNGRADE' | 'RENEWAL'; from: string; to: string; qualifyingPoints: number; occurredAt: Date }
 export interface ModelMember {
@@ -46,6 +53,10 @@ export interface ModelMember {
   lifetime: number;
   /** Q at `now`. */
   qualifying: number;
+  /** Spendable points expiring within each of `horizons` days of `now` (expiringPoints(withinDays)). */
+  expiring: number[];
+  /** Points that expired by `now`: what the lots expired held then. */
+  expired: number;
 }
 
 interface Entry { occurredAt: number; countsFrom: number; points: number }
@@ -55,19 +66,23 @@ interface Lot { orderId: string; earned: number; remaining: number; earnedAt: nu
  * The member as the rules make it from `facts`, with reviews recorded up to `horizon` (the
  * latest review run's asOf, or the member's latest purchase if later), seen at `now`.
  */
-export function modelMember(rules: ModelRules, benefits: ModelBenefitVersion[], joinedAt: Date, facts: ModelFact[], horizon: Date, now: Date): ModelMember {
+export function modelMember(
+  rules: ModelRules, benefits: ModelBenefitVersion[], joinedAt: Date, facts: ModelFact[], horizon: Date, now: Date, horizons: number[] = [],
+): ModelMember {
   const ladder = [...rules.ladder].sort((a, b) => a.rank - b.rank);
-  // Date order; at one instant purchases before refunds (a refund follows its purchase).
+  // Date order; at one instant purchases first, then refunds (a refund follows its purchase), then debits.
+  const kindOrder = (f: ModelFact) => (f.kind === 'purchase' ? 0 : f.kind === 'refund' ? 1 : 2);
   const ordered = facts.map((f, i) => ({ f, i })).sort((a, b) =>
-    a.f.at.getTime() - b.f.at.getTime() || (a.f.kind === b.f.kind ? 0 : a.f.kind === 'purchase' ? -1 : 1) || a.i - b.i).map((x) => x.f);
-  const purchases = ordered.filter((f): f is Extract<ModelFact, { kind: 'purchase' }> => f.kind === 'purchase');
+    a.f.at.getTime() - b.f.at.getTime() || kindOrder(a.f) - kindOrder(b.f) || a.i - b.i).map((x) => x.f);
+  const purchases = ordered.filter((f): f is PurchaseFact => f.kind === 'purchase');
 
   // Qualifying points: a purchase's at its instant; a refund's reversal (cumulative, floored) dated
-  // at its purchase, counting from the refund on.
+  // at its purchase, counting from the refund on. Debits move none.
   const entries: Entry[] = [];
   const refunded = new Map<string, number>();
   const reversedQ = new Map<string, number>();
   for (const f of ordered) {
+    if (f.kind !== 'purchase' && f.kind !== 'refund') continue;
     const p = purchases.find((x) => x.orderId === f.orderId)!;
     const q = basePoints(p.amountCents, rules.pointsPerUnit);
     if (f.kind === 'purchase') {
@@ -128,7 +143,20 @@ export function modelMember(rules: ModelRules, benefits: ModelBenefitVersion[], 
   const earnedBy = new Map<string, number>();
   const reversedP = new Map<string, number>();
   const refundedP = new Map<string, number>();
+  const spendableAt = (r: number) => (l: Lot) => l.remaining > 0 && l.activatesAt <= r && (l.expiresAt === null || l.expiresAt > r);
+  const soonestFirst = (a: Lot, b: Lot) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.earnedAt - b.earnedAt;
   for (const f of ordered) {
+    if (f.kind === 'redeem' || f.kind === 'adjust') {
+      // A debit: soonest-expiring first among the lots spendable at its instant.
+      let left = f.points;
+      for (const l of lots.filter(spendableAt(f.at.getTime())).sort(soonestFirst)) {
+        const take = Math.min(left, l.remaining);
+        l.remaining -= take;
+        left -= take;
+      }
+      if (left > 0) throw new Error(`model: debit ${f.id} is ${left} points short at ${f.at.toISOString()}`);
+      continue;
+    }
     if (f.kind === 'purchase') {
       const tier = ladder[heldAt.get(f.at.getTime())!];
       const multiplier = combineMultipliers(tier.pointsMultiplier, bonusAt(benefits, tier.code, f.at));
@@ -147,14 +175,13 @@ export function modelMember(rules: ModelRules, benefits: ModelBenefitVersion[], 
     reversedP.set(f.orderId, cumulative);
     const r = f.at.getTime();
     const own = lots.find((l) => l.orderId === f.orderId)!;
-    const spendable = (l: Lot) => l.remaining > 0 && l.activatesAt <= r && (l.expiresAt === null || l.expiresAt > r);
+    const spendable = spendableAt(r);
     if (own.activatesAt > r) {
       const cancel = Math.min(left, own.remaining);
       own.remaining -= cancel;
       left -= cancel;
     }
-    const order = lots.filter(spendable).sort((a, b) => (a === own ? -1 : b === own ? 1 : 0)
-      || (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.earnedAt - b.earnedAt);
+    const order = lots.filter(spendable).sort((a, b) => (a === own ? -1 : b === own ? 1 : 0) || soonestFirst(a, b));
     for (const l of order) {
       const take = Math.min(left, l.remaining);
       l.remaining -= take;
@@ -172,6 +199,9 @@ export function modelMember(rules: ModelRules, benefits: ModelBenefitVersion[], 
     pending: lots.filter((l) => l.activatesAt > t).reduce((s, l) => s + l.remaining, 0),
     lifetime: [...earnedBy.values()].reduce((s, e) => s + e, 0),
     qualifying: qAt(t),
+    expiring: horizons.map((days) => lots.filter((l) => l.activatesAt <= t && l.expiresAt !== null && l.expiresAt > t && l.expiresAt <= addDaysUtc(now, days).getTime())
+      .reduce((s, l) => s + l.remaining, 0)),
+    expired: lots.filter((l) => l.expiresAt !== null && l.expiresAt <= t).reduce((s, l) => s + l.remaining, 0),
   };
 }
 

@@ -48,6 +48,11 @@ export class PointExpiry {
 /** Append-only ledger. `idempotencyKey` is namespaced by operation ("purchase:…", "adjust:…"). */
 @Entity({ tableName: 'point_transaction' })
 @Index({ name: 'point_transaction_member_id_id_index', properties: ['memberId', 'id'] })
+// A member's debits by date, which a backdated credit re-plans (migration replan_debits): only debits enter it.
+@Index({
+  name: 'point_transaction_member_debit_index',
+  expression: `create index "point_transaction_member_debit_index" on "point_transaction" ("member_id", "occurred_at") where type in ('REDEEM', 'ADJUST') and amount <= 0`,
+})
 export class PointTransaction {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -90,7 +95,9 @@ export class PointTransaction {
 
 /**
  * A parcel of earned points with its own activation and expiry. Live while its expiry is after
- * the account's `expiredThrough`; an expired lot is never written again.
+ * the account's `expiredThrough`; an expired lot keeps as its remaining what expired (a late
+ * debit or refund dated before its expiry, or a re-plan of the debits, may still move it:
+ * PointsService.debit, planRefund, replan).
  */
 @Entity({ tableName: 'point_lot' })
 @Index({

@@ -172,6 +172,78 @@ export async function applyTakes(tx: EntityManager, memberId: string, transactio
 }
 
 /**
+ * The debits a backdated write re-plans (PointsService.debit's: a redemption, a negative
+ * adjustment), on point_transaction `t`: point_transaction_member_debit_index holds them
+ * (REDEEM and ADJUST at or below 0: the negative adjustments a re-rating writes too, which have no
+ * `adjust:` key and are left out here). A redemption cancelled since (its points given back) is
+ * left as it is, and so are its takes. Cross-module read: redemption.
+ */
+const REPLANNED_DEBIT = `t.type in ('REDEEM', 'ADJUST') and t.amount <= 0 and (t.type = 'REDEEM' or t.idempotency_key like 'adjust:%')
+  and not exists (select 1 from redemption r where r.transaction_id = t.id and r.status = 'CANCELLED')`;
+
+/** A debit to re-plan and its takes (net per lot, as its allocations add up). */
+export interface DebitTakes { id: string; at: Date; takes: LotTake[] }
+
+/**
+ * The member's debits dated at or after `from` (REPLANNED_DEBIT), in date order then id, with
+ * their takes: one statement, point_transaction_member_debit_index then the allocations by
+ * transaction. None in the usual case (a credit dated now).
+ */
+export async function debitsFrom(tx: EntityManager, memberId: string, from: Date): Promise<DebitTakes[]> {
+  const rows = await tx.execute<{ id: string; at: Date; takes: LotTake[] | null }[]>(
+    `select t.id::text, t.occurred_at as at,
+       (select json_agg(json_build_object('lotId', x.lot_id::text, 'amount', x.amount) order by x.lot_id)
+        from (select al.lot_id, sum(al.amount)::int as amount from point_allocation al where al.transaction_id = t.id
+              group by al.lot_id having sum(al.amount) <> 0) x) as takes
+     from point_transaction t
+     where t.member_id = ? and t.occurred_at >= ? and ${REPLANNED_DEBIT}
+     order by t.occurred_at, t.id`,
+    [memberId, from],
+  );
+  return rows.map((r) => ({ id: r.id, at: new Date(r.at), takes: r.takes ?? [] }));
+}
+
+/** A lot as a re-plan reads it: `live` (above the account's watermark) or expired (what it holds is what expired). */
+export interface PlanLotRow extends OpenLot { live: boolean }
+
+/**
+ * The member's lots a re-plan from `from` to `until` may take from: those holding points that are
+ * spendable at some instant in [from, until] (expired ones too: a debit dated before an expiry
+ * run takes from them as it would have), and the lots `taken` (what the re-planned debits hold).
+ * Debts (lots below 0) are not spent.
+ */
+export async function lotsForPlan(tx: EntityManager, memberId: string, from: Date, until: Date, taken: string[]): Promise<PlanLotRow[]> {
+  const rows = await tx.execute<PlanLotRow[]>(
+    `select ${OPEN_LOT}, ${LIVE_LOT} as live
+     from point_account a join point_lot l on l.member_id = a.member_id
+     where a.member_id = ? and l.remaining >= 0
+       and ((l.remaining > 0 and l.activates_at <= ? and coalesce(l.expires_at, 'infinity') > ?) or l.id = any(?::bigint[]))`,
+    [memberId, until, from, pgArray(taken)],
+  );
+  return rows.map((l) => withDates(l, ['expiresAt', 'earnedAt', 'activatesAt']));
+}
+
+/**
+ * A re-plan's changed takes, in one statement: each row an allocation of its debit's transaction
+ * (positive = taken, negative = given back) and the lots' remainders moved by their sum. A live
+ * lot given points back after its expiry instant is marked late, so that the next expiry run
+ * finds it (the run searches by date above the programme's floor).
+ */
+export async function applyReplan(tx: EntityManager, memberId: string, rows: { transactionId: string; lotId: string; amount: number }[]): Promise<void> {
+  if (!rows.length) return;
+  const values = rows.map(() => '(?::bigint, ?::bigint, ?::int)').join(', ');
+  await tx.execute(
+    `with v(txn, lot, amount) as (values ${values}),
+     moved as (
+       update point_lot l set remaining = l.remaining - s.amount, late = l.late or (s.amount < 0 and l.expires_at <= now())
+       from (select lot, sum(amount) as amount from v group by lot) s where l.id = s.lot and s.amount <> 0
+     )
+     insert into point_allocation (member_id, transaction_id, lot_id, amount) select ?, v.txn, v.lot, v.amount from v`,
+    [...rows.flatMap((r) => [r.transactionId, r.lotId, r.amount]), memberId],
+  );
+}
+
+/**
  * Adds qualifying points (negative for a refund) and moves the member's window counters with
  * them (see TierEngine, "window counters"): in the window that ends at the member's tier expiry
  * (if they count by then), or after that expiry. `countsFrom` (a refund's instant; default
@@ -331,10 +403,12 @@ export async function hasDebt(tx: EntityManager, memberId: string): Promise<bool
  * measured by it).
  */
 export async function returnableTakes(tx: EntityManager, transactionId: string, now: Date): Promise<LotTake[]> {
+  // Net per lot: a re-plan (debitsFrom) records a debit's moved takes as more allocations of its transaction.
   return tx.execute<LotTake[]>(
-    `select al.lot_id::text as "lotId", al.amount from point_allocation al join point_lot l on l.id = al.lot_id
+    `select al.lot_id::text as "lotId", sum(al.amount)::int as amount from point_allocation al join point_lot l on l.id = al.lot_id
        join point_account a on a.member_id = l.member_id
-     where al.transaction_id = ? and coalesce(l.expires_at, 'infinity') > greatest(?::timestamptz, now()) and ${LIVE_LOT}`,
+     where al.transaction_id = ? and coalesce(l.expires_at, 'infinity') > greatest(?::timestamptz, now()) and ${LIVE_LOT}
+     group by al.lot_id having sum(al.amount) > 0`,
     [transactionId, now],
   );
 }
@@ -468,6 +542,8 @@ export async function insertActivity(tx: EntityManager, a: NewActivity): Promise
 // ---- expiry ---------------------------------------------------------------------------
 
 export const EXPIRE_REASON = 'points expired';
+/** An EXPIRE correction (positive): points counted expired that a re-plan has a debit take instead (PointsService.replan). */
+export const UNEXPIRE_REASON = 'expiry corrected: debits re-planned in date order';
 
 /**
  * Members with lots due at asOf above the floor, in id order (at 1M members the planner reads
@@ -637,6 +713,8 @@ export interface PurchaseFacts {
   tierId: string; stale: boolean;
   /** A negative balance or a debt lot: the credit repays it first. */
   debt: boolean;
+  /** A debit (a redemption, a negative adjustment) dated at or after the instant: the credit re-plans it (PointsService.replan). */
+  debitsAfter: boolean;
   /** The member's tag codes, when asked for. */
   tags: string[];
   /** The qualifying points in the window ending at the instant (qualifying_between), the purchase's included. */
@@ -657,7 +735,7 @@ export async function purchaseFacts(tx: EntityManager, p: {
 }): Promise<PurchaseFacts | null> {
   const [row] = await tx.execute<(PurchaseFacts & { tags: string[] | null })[]>(prepared(
     `select f_balance as balance, f_lifetime as "lifetimeEarned", f_expired_through as "expiredThrough", f_replay as replay,
-       f_config::text as "configVersion", f_tier as "tierId", f_stale as stale, f_debt as debt, f_tags as tags, f_window as "windowPoints",
+       f_config::text as "configVersion", f_tier as "tierId", f_stale as stale, f_debt as debt, f_debits_after as "debitsAfter", f_tags as tags, f_window as "windowPoints",
        f_reviewed_through as "reviewedThrough"
      from purchase_facts(?, ?, ?, ?, ?, ?, ?)`),
     [p.memberId, p.orderId, p.at, p.qualifying, p.configVersion, p.windowFrom, p.tags],

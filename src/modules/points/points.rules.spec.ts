@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
-  activityGrant, activityKeyOf, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, sameActivityRule, settleDebtPlan, type Lot,
+  activityGrant, activityKeyOf, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, replanDebits, sameActivityRule, settleDebtPlan, takeChanges, type Lot,
+  type LotTake, type PlanDebit, type PlanLot,
 } from './points.rules';
 import { addMonthsUtc } from '../../common/time.rules';
 
@@ -131,22 +132,95 @@ describe('settleDebtPlan', () => {
   });
 });
 
-describe('activity keys', () => {
-  it('a member\'s keys are its own namespace; a back end\'s are stored as given unless they look like a namespace; never two callers\' keys on one', () => {
-    expect(activityKeyOf('member', 'm1', 'k')).toBe('member:m1:k');
-    expect(activityKeyOf('service', 'm1', 'k')).toBe('k');
-    expect(activityKeyOf('admin', 'm1', 'k')).toBe('k');
-    expect(activityKeyOf('service', 'm1', 'member:m1:k')).toBe('service:member:m1:k');
-    expect(activityKeyOf('service', 'm1', 'service:member:m1:k')).toBe('service:service:member:m1:k');
-    fc.assert(fc.property(
-      fc.constantFrom<'member' | 'service'>('member', 'service'), fc.constantFrom('m1', 'm2'), fc.constantFrom('', 'member:', 'service:', 'member:m1:', 'service:member:m1:'), fc.string(),
-      fc.constantFrom<'member' | 'service'>('member', 'service'), fc.constantFrom('m1', 'm2'), fc.constantFrom('', 'member:', 'service:', 'member:m1:', 'service:member:m1:'), fc.string(),
-      (r1, id1, p1, k1, r2, id2, p2, k2) => {
-        // A member is its own namespace; back ends share the programme's, whatever member they write for.
-        const caller = (r: string, id: string, key: string) => (r === 'member' ? `${r}|${id}|${key}` : `${r}|${key}`);
-        const same = caller(r1, id1, p1 + k1) === caller(r2, id2, p2 + k2);
-        return (activityKeyOf(r1, id1, p1 + k1) === activityKeyOf(r2, id2, p2 + k2)) === same;
-      },
-    ));
+describe('replanDebits (a backdated credit re-plans the debits after it)', () => {
+  const DAY = 86_400_000;
+  const t0 = Date.UTC(2026, 0, 1);
+  const at = (day: number) => new Date(t0 + day * DAY);
+  const plan = (id: string, capacity: number, activates: number, expires: number | null): PlanLot =>
+    ({ id, capacity, earnedAt: at(activates), activatesAt: at(activates), expiresAt: expires == null ? null : at(expires) });
+  const left = (lots: PlanLot[], plans: Map<string, LotTake[]>) => {
+    const m = new Map(lots.map((l) => [l.id, l.capacity]));
+    for (const takes of plans.values()) for (const t of takes) m.set(t.lotId, m.get(t.lotId)! - t.amount);
+    return Object.fromEntries(m);
+  };
+
+  it('the repro: B (earlier, expiring sooner) posted after the redemption takes the redemption over from A', () => {
+    // A earned day 100 (expires 465), B day 60 (expires 425), redemption of 50 on day 200.
+    const lots = [plan('1', 100, 100, 465), plan('2', 100, 60, 425)]; // '1' = A (first to arrive), '2' = B
+    const plans = replanDebits(lots, [{ id: '10', at: at(200), amount: 50 }]);
+    expect(plans.get('10')).toEqual([{ lotId: '2', amount: 50 }]);
+    expect(takeChanges([{ lotId: '1', amount: 50 }], plans.get('10')!)).toEqual([{ lotId: '2', amount: 50 }, { lotId: '1', amount: -50 }]);
+  });
+
+  it('re-plans every later debit: D1 moving to L frees X, which D2 (that L does not reach) takes instead of Y', () => {
+    // X expires day 50, Y day 300; L (new) spendable days 0..20; D1 on day 10 took X; D2 on day 30 took Y.
+    const lots = [plan('1', 10, 0, 50), plan('2', 10, 0, 300), plan('3', 10, 0, 20)];
+    const plans = replanDebits(lots, [{ id: '11', at: at(30), amount: 10 }, { id: '10', at: at(10), amount: 10 }]);
+    expect(plans.get('10')).toEqual([{ lotId: '3', amount: 10 }]);
+    expect(plans.get('11')).toEqual([{ lotId: '1', amount: 10 }]);
+    expect(left(lots, plans)).toEqual({ 1: 0, 2: 10, 3: 0 });
+  });
+
+  it('takes only lots spendable at the debit\'s instant (pending ones not yet, expired ones no more)', () => {
+    const lots = [plan('1', 10, 5, 100), plan('2', 10, 0, 3), plan('3', 10, 0, null)];
+    expect(replanDebits(lots, [{ id: '9', at: at(4), amount: 5 }]).get('9')).toEqual([{ lotId: '3', amount: 5 }]);
+  });
+
+  it('a plan that cannot be fed is an Error (a broken ledger), not a refusal', () => {
+    expect(() => replanDebits([plan('1', 5, 0, 10)], [{ id: '9', at: at(1), amount: 6 }])).toThrow(/1 points short/);
+  });
+
+  // Random lots (activation, expiry, capacity) and debits dated at random days.
+  const scenario = fc.record({
+    lots: fc.array(fc.record({ cap: fc.integer({ min: 1, max: 50 }), act: fc.integer({ min: 0, max: 60 }), life: fc.option(fc.integer({ min: 1, max: 60 }), { nil: null }) }), { minLength: 1, maxLength: 7 }),
+    debits: fc.array(fc.record({ day: fc.integer({ min: 0, max: 120 }), want: fc.integer({ min: 1, max: 60 }), key: fc.nat() }), { maxLength: 6 }),
+  });
+  const lotsOf = (raw: { cap: number; act: number; life: number | null }[]) => raw.map((r, i) => plan(String(i + 1), r.cap, r.act, r.life == null ? null : r.act + r.life));
+  /** The debits that fit when each takes at its arrival (`keys` order) from what is left: what the ledger holds before a re-plan. */
+  const arrivalPlan = (lots: PlanLot[], raw: { day: number; want: number; key: number }[]) => {
+    const rest = new Map(lots.map((l) => [l.id, l.capacity]));
+    const debits: PlanDebit[] = [];
+    const plans = new Map<string, LotTake[]>();
+    for (const [i, r] of raw.map((x, j) => [j, x] as const).sort((a, b) => a[1].key - b[1].key)) {
+      const spendable = lots.filter((l) => l.activatesAt <= at(r.day) && (!l.expiresAt || l.expiresAt > at(r.day))).map((l) => ({ ...l, remaining: rest.get(l.id)! }));
+      const amount = Math.min(r.want, spendable.reduce((s, l) => s + l.remaining, 0));
+      if (amount <= 0) continue;
+      const { takes } = consumeLotsFifo(spendable, amount);
+      for (const t of takes) rest.set(t.lotId, rest.get(t.lotId)! - t.amount);
+      debits.push({ id: String(100 + i), at: at(r.day), amount });
+      plans.set(String(100 + i), takes);
+    }
+    return { debits, plans };
+  };
+
+  it('property: whatever plan fed the debits (any arrival order), the re-plan feeds them all, within each lot, each debit its amount', () => {
+    fc.assert(fc.property(scenario, ({ lots: raw, debits: rawDebits }) => {
+      const lots = lotsOf(raw);
+      const { debits } = arrivalPlan(lots, rawDebits);
+      const plans = replanDebits(lots, debits);
+      for (const d of debits) expect(plans.get(d.id)!.reduce((s, t) => s + t.amount, 0)).toBe(d.amount);
+      for (const v of Object.values(left(lots, plans))) expect(v).toBeGreaterThanOrEqual(0);
+    }));
+  });
+
+  it('property: on a plan made in date order, a new lot never leaves an old lot with less (what expired only grows: Δ ≥ 0)', () => {
+    fc.assert(fc.property(scenario, fc.record({ cap: fc.integer({ min: 1, max: 50 }), act: fc.integer({ min: 0, max: 60 }), life: fc.integer({ min: 1, max: 60 }) }), ({ lots: raw, debits: rawDebits }, extra) => {
+      const lots = lotsOf(raw);
+      const { debits } = arrivalPlan(lots, rawDebits.map((r) => ({ ...r, key: r.day })));
+      const before = left(lots, replanDebits(lots, debits));
+      const after = left([...lots, plan('99', extra.cap, extra.act, extra.act + extra.life)], replanDebits([...lots, plan('99', extra.cap, extra.act, extra.act + extra.life)], debits));
+      for (const l of lots) expect(after[l.id]).toBeGreaterThanOrEqual(before[l.id]);
+    }));
+  });
+
+  it('on a plan made in arrival order (debits posted out of date order) a re-plan can leave an old lot with less: an expired one expired less', () => {
+    // Lots: 1 spendable days 0..29, 2 days 27..28, 3 days 14..28. D100 (day 27) arrived first and
+    // took lot 3 (expiring with 2, earned before it); D101 (day 14) then found 3 empty and took 1.
+    // In date order D101 takes 3 and D100 takes 2: lot 2 ends with 1 less, lot 1 with 1 more.
+    const lots = [plan('1', 1, 0, 29), plan('2', 1, 27, 28), plan('3', 1, 14, 28)];
+    const stored = new Map([['100', [{ lotId: '3', amount: 1 }]], ['101', [{ lotId: '1', amount: 1 }]]]);
+    const plans = replanDebits(lots, [{ id: '100', at: at(27), amount: 1 }, { id: '101', at: at(14), amount: 1 }]);
+    expect(left(lots, stored)).toEqual({ 1: 0, 2: 1, 3: 0 });
+    expect(left(lots, plans)).toEqual({ 1: 1, 2: 0, 3: 0 });
   });
 });

@@ -302,3 +302,47 @@ export function activityKeyOf(role: 'member' | 'service' | 'admin', memberId: st
   if (role === 'member') return `member:${memberId}:${key}`;
   return key.startsWith('member:') || key.startsWith('service:') ? `service:${key}` : key;
 }
+
+// ---------------------------------------------------------------------------------------
+// Re-planning debits after a backdated credit
+
+/** A lot as a re-plan sees it: what it can give (its remaining plus what the re-planned debits had taken from it). */
+export interface PlanLot { id: string; capacity: number; earnedAt: Date; activatesAt: Date; expiresAt: Date | null }
+/** A debit to re-plan: its instant and the points it takes (the sum of its takes, which does not change). */
+export interface PlanDebit { id: string; at: Date; amount: number }
+
+/**
+ * The takes of `debits` as if they had arrived in date order (then id): each, at its instant,
+ * takes soonest-expiring first (spendOrder) among the lots spendable then (activatesAt ≤ at <
+ * expiresAt), from what the debits before it left. A backdated credit's lot is one of `lots`:
+ * the debits dated after it take from it as they would have, had it arrived first. All the
+ * debits after the lot are re-planned, not only those that can take from it: one moving to the
+ * new lot frees the lot it took from, which a later debit (which the new lot may not reach)
+ * should take instead of a later-expiring one. Earliest-deadline-first in time order is feasible
+ * whenever any plan is, so a debit never comes up short against the capacities of a plan that
+ * fed them all; a shortfall is a broken ledger (an Error, not a refusal).
+ */
+export function replanDebits(lots: PlanLot[], debits: PlanDebit[]): Map<string, LotTake[]> {
+  const left = new Map(lots.map((l) => [l.id, l.capacity]));
+  const ordered = [...debits].sort((a, b) => a.at.getTime() - b.at.getTime() || compareLotIds(a.id, b.id));
+  const plans = new Map<string, LotTake[]>();
+  for (const d of ordered) {
+    assertCount(d.amount, 'amount');
+    const t = d.at.getTime();
+    const spendable = lots.filter((l) => l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t))
+      .map((l) => ({ ...l, remaining: left.get(l.id)! }));
+    const { takes, shortfall } = consumeLotsFifo(spendable, d.amount);
+    if (shortfall > 0) throw new Error(`re-plan of debit ${d.id} is ${shortfall} points short`);
+    for (const take of takes) left.set(take.lotId, left.get(take.lotId)! - take.amount);
+    plans.set(d.id, takes);
+  }
+  return plans;
+}
+
+/** What moves from `before` to `after` (one debit's takes): per lot, after − before; positive = taken, negative = given back. */
+export function takeChanges(before: LotTake[], after: LotTake[]): LotTake[] {
+  const delta = new Map<string, number>();
+  for (const t of after) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
+  for (const t of before) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
+  return [...delta].filter(([, amount]) => amount !== 0).map(([lotId, amount]) => ({ lotId, amount }));
+}

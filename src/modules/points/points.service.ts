@@ -29,7 +29,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  refundReversal, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
+  refundReversal, replanDebits, sameActivityRule, settleDebtPlan, takeChanges, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -333,13 +333,15 @@ export class PointsService {
   /**
    * The purchase decided on its facts and written in one statement; null (nothing written) when
    * it needs more than that: the member's tier history to rebuild, a debt to repay first, a lot
-   * under the expiry watermark, an upgrade whose expiry a review run has passed, or no tier engine.
+   * under the expiry watermark, a debit dated after it to re-plan, an upgrade whose expiry a
+   * review run has passed, or no tier engine.
    */
   private async purchaseDecided(
     tx: EntityManager, p: PurchaseInHand, config: ProgrammeConfig, facts: repo.PurchaseFacts, account: repo.AccountRow,
     referral: repo.ReferralCompletion | null,
   ): Promise<(EarnResult & { referral: repo.ReferralOutcome | null }) | null> {
-    if (!this.tiers || facts.stale || facts.debt) return null;
+    // A debit dated after it: its lot (and its campaigns' lots) re-plan that debit, statement by statement (credit()).
+    if (!this.tiers || facts.stale || facts.debt || facts.debitsAfter) return null;
     const rung = config.ladder.find((t) => t.id === facts.tierId);
     if (!rung) return null;
     const multiplier = combineMultipliers(rung.multiplier, ...multiplierBonuses(config.multiplierBenefits, rung.code, facts.tags, p.occurredAt));
@@ -628,15 +630,18 @@ export class PointsService {
       const txn = await repo.insertTransaction(tx, {
         memberId, type: 'ADJUST', amount: net, balanceAfter: account.balance + net, occurredAt: p.occurredAt, expiresAt, reason, reference: orderId,
       });
-      if (p.lotId) {
-        await repo.growLot(tx, p.lotId, net);
+      let lotId = p.lotId;
+      if (lotId) {
+        await repo.growLot(tx, lotId, net);
       } else {
-        const lotId = await repo.insertLot(tx, {
+        lotId = await repo.insertLot(tx, {
           memberId, transactionId: txn.id, points: net, remaining: net, earnedAt: p.occurredAt, activatesAt: activatesAt!, expiresAt, orderId,
         });
         await repo.setPurchaseLot(tx, orderId, lotId);
       }
       account.balance += net;
+      // A credit dated at the purchase: the debits after it take from the lot it grew as if it had always held that much.
+      await this.replan(tx, account, memberId, p.activatesAt ?? activatesAt!, lotId);
     } else if (net < 0) {
       // From the purchase's own lot first, then as a refund takes (soonest-expiring); what is not there is recorded unrecovered.
       const lots = await repo.openLots(tx, memberId);
@@ -1023,7 +1028,68 @@ export class PointsService {
     await repo.applyTakes(tx, d.memberId, txn.id, takes);
     await repo.saveAccount(tx, d.memberId, balanceAfter, 0);
     account.balance = balanceAfter;
+    // Dated before debits already written (a till's redemption synced late): all of them are
+    // planned again in date order, this one with them.
+    await this.replan(tx, account, d.memberId, d.occurredAt, null, txn.id);
     return txn;
+  }
+
+  /**
+   * A backdated write re-plans the debits after it (docs/decisions.md, "A backdated credit
+   * re-plans the debits after it"): every debit of the member (a redemption, a negative
+   * adjustment; not one given back since) dated at or after `from` is undone and done again in
+   * date order (then id), each soonest-expiring first among the lots spendable at its instant
+   * (points.rules.ts replanDebits), each lot holding its remaining plus what those debits had
+   * taken of it. All of them, not only those the new lot reaches: one that moves to the new lot
+   * frees the lot it took from, which a later one should take instead of a later-expiring lot.
+   * The changed takes are recorded as allocations of each debit's own transaction (a later
+   * cancellation gives back to the right lots); the debits' amounts do not change. A lot an
+   * expiry run has expired (at or below the watermark) keeps as its remaining what expired: if
+   * the re-plan leaves it more, those points expired too (an EXPIRE dated at its expiry, off the
+   * balance); if less (debits that had arrived out of date order, now re-planned), they did not
+   * expire after all (a positive EXPIRE correction, back on the balance). `lotId`: the new lot
+   * (a credit's), counted live here whatever its expiry (credit() expires what is left of it
+   * after this). `debitId`: the new debit, when a debit calls (nothing to do without a debit
+   * dated after it). Returns the new lot's remaining after the re-plan, or null when nothing was
+   * re-planned.
+   */
+  private async replan(tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, debitId?: string): Promise<number | null> {
+    const debits = await repo.debitsFrom(tx, memberId, from);
+    if (!debits.length || (debitId && debits.length === 1 && debits[0].id === debitId)) return null;
+    const taken = new Map<string, number>();
+    for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
+    const until = debits[debits.length - 1].at;
+    const lots = await repo.lotsForPlan(tx, memberId, from, until, [...taken.keys()]);
+    const plans = replanDebits(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), debits.map((d) => ({
+      id: d.id, at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0),
+    })));
+    const rows = debits.flatMap((d) => takeChanges(d.takes, plans.get(d.id)!).map((t) => ({ transactionId: d.id, ...t })));
+    const lotOf = new Map(lots.map((l) => [l.id, l]));
+    const newLot = lotId ? lotOf.get(lotId) : undefined;
+    if (!rows.length) return null;
+    await repo.applyReplan(tx, memberId, rows);
+    // What each lot holds more (+) or less (−) now.
+    const delta = new Map<string, number>();
+    for (const r of rows) delta.set(r.lotId, (delta.get(r.lotId) ?? 0) - r.amount);
+    // Expired lots: what expired moves with them, dated at each one's expiry (one EXPIRE per instant).
+    const expired = new Map<number, number>();
+    for (const [id, change] of delta) {
+      const lot = lotOf.get(id)!;
+      if (lot.live || id === lotId || change === 0) continue;
+      expired.set(lot.expiresAt!.getTime(), (expired.get(lot.expiresAt!.getTime()) ?? 0) + change);
+    }
+    for (const [at, points] of [...expired].sort((a, b) => a[0] - b[0])) {
+      if (points === 0) continue;
+      const balanceAfter = account.balance - points;
+      if (!fitsPoints(balanceAfter)) throw pointsOutOfRange('amount');
+      await repo.insertTransaction(tx, {
+        memberId, type: 'EXPIRE', amount: -points, balanceAfter, occurredAt: new Date(at),
+        reason: points > 0 ? repo.EXPIRE_REASON : repo.UNEXPIRE_REASON,
+      });
+      account.balance = balanceAfter;
+    }
+    if (expired.size) await repo.saveAccount(tx, memberId, account.balance, 0);
+    return newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
   }
 
   /**
@@ -1087,6 +1153,9 @@ export class PointsService {
     const clock = await repo.saveAccount(tx, c.memberId, balanceAfter, c.countsAsEarned ? c.amount : 0);
     account.balance = balanceAfter;
     if (c.countsAsEarned) account.lifetimeEarned += c.amount;
+    // Backdated before debits already written: they take from it as if it had arrived first
+    // (before its own arrival-expiry below, so that only what is left of it then expires).
+    if (remaining > 0) remaining = (await this.replan(tx, account, c.memberId, c.activatesAt, lotId)) ?? remaining;
     // Under the watermark the lot is not live: its points expire as they arrive.
     if (remaining > 0 && c.expiresAt && clock.expiredThrough && c.expiresAt.getTime() <= clock.expiredThrough.getTime()) {
       // Pending points repay a debt when they activate (settleDebts), which for a lot under the
