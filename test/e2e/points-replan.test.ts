@@ -159,6 +159,43 @@ describe('the expiry run has passed the later-expiring lot before the late credi
   });
 });
 
+describe('a refund synced late, dated before a redemption already posted', () => {
+  const refund = async (orderId: string, refundId: string, daysAgo: number, amount = 100) => ok(await s.gql<{ refundPurchase: { transaction: unknown } }>(
+    'mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned transaction { amount unrecoveredPoints } } }',
+    { i: { orderId, refundId, amount, occurredAt: iso(now - daysAgo * DAY) } }, service));
+
+  it('takes its own lot as it stood before the redemption, which then takes from the next lot (as in date order)', async () => {
+    // B (340 days ago) fully refunded 330 days ago; A 300 days ago; R50 200 days ago. In date order the
+    // redemption finds B refunded and takes A. Posted before the refund it had taken B, and the refund
+    // found 50 of its 100 points there and recorded the rest unrecovered: the member kept 50 more.
+    const [date, late] = [await member(), await member()];
+    await buy(date, 'rr-1d-b', 340);
+    await buy(date, 'rr-1d-a', 300);
+    await refund('rr-1d-b', 'rr-1d-r', 330);
+    await redeem(date, 'rr-1d', 200);
+    await buy(late, 'rr-1l-b', 340);
+    await buy(late, 'rr-1l-a', 300);
+    await redeem(late, 'rr-1l', 200);
+    const r = await refund('rr-1l-b', 'rr-1l-r', 330);
+    expect(r.refundPurchase.transaction).toEqual({ amount: -100, unrecoveredPoints: 0 });
+    expect(await shown(late)).toEqual({ pointsBalance: 50, e30: 0, e90: 50 });
+    expect(await shown(late)).toEqual(await shown(date));
+    await expectLedgerConsistent(s);
+  });
+
+  it('when the redemptions would not have fitted after it, the refund takes what is left, as before', async () => {
+    // B 100 points, two R50 take all of it; B's refund dated before them: in date order they would have been refused.
+    const id = await member();
+    await buy(id, 'rr-2-b', 340);
+    await redeem(id, 'rr-2-1', 200);
+    await redeem(id, 'rr-2-2', 190);
+    const r = await refund('rr-2-b', 'rr-2-r', 330);
+    expect(r.refundPurchase.transaction).toEqual({ amount: 0, unrecoveredPoints: 100 });
+    expect(await shown(id)).toEqual({ pointsBalance: 0, e30: 0, e90: 0 });
+    await expectLedgerConsistent(s);
+  });
+});
+
 describe('many late credits and debits for one member at once', () => {
   it('leave balance = Σ live lots = Σ transactions, and what the model gives for the facts in date order', async () => {
     const id = await member();

@@ -308,6 +308,14 @@ export function activityKeyOf(role: 'member' | 'service' | 'admin', memberId: st
 
 /** A lot as a re-plan sees it: what it can give (its remaining plus what the re-planned debits had taken from it). */
 export interface PlanLot { id: string; capacity: number; earnedAt: Date; activatesAt: Date; expiresAt: Date | null }
+/** A re-plan that cannot feed a debit (capacities no plan could feed them all from). */
+export class DebitsShortError extends Error {
+  constructor(readonly debitId: string, readonly shortfall: number) {
+    super(`re-plan of debit ${debitId} is ${shortfall} points short`);
+    this.name = 'DebitsShortError';
+  }
+}
+
 /** A debit to re-plan: its instant and the points it takes (the sum of its takes, which does not change). */
 export interface PlanDebit { id: string; at: Date; amount: number }
 
@@ -332,7 +340,7 @@ export function replanDebits(lots: PlanLot[], debits: PlanDebit[]): Map<string, 
     const spendable = lots.filter((l) => l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t))
       .map((l) => ({ ...l, remaining: left.get(l.id)! }));
     const { takes, shortfall } = consumeLotsFifo(spendable, d.amount);
-    if (shortfall > 0) throw new Error(`re-plan of debit ${d.id} is ${shortfall} points short`);
+    if (shortfall > 0) throw new DebitsShortError(d.id, shortfall);
     for (const take of takes) left.set(take.lotId, left.get(take.lotId)! - take.amount);
     plans.set(d.id, takes);
   }

@@ -29,7 +29,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  refundReversal, replanDebits, sameActivityRule, settleDebtPlan, takeChanges, type DebtLot, type LotTake, type RefundDebitPlan,
+  DebitsShortError, refundReversal, replanDebits, sameActivityRule, settleDebtPlan, takeChanges, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -643,19 +643,25 @@ export class PointsService {
       // A credit dated at the purchase: the debits after it take from the lot it grew as if it had always held that much.
       await this.replan(tx, account, memberId, p.activatesAt ?? activatesAt!, lotId);
     } else if (net < 0) {
-      // From the purchase's own lot first, then as a refund takes (soonest-expiring); what is not there is recorded unrecovered.
-      const lots = await repo.openLots(tx, memberId);
-      const { takes, shortfall } = consumeLotsFifo(lots.filter((l) => l.remaining > 0), -net, { preferLotId: p.lotId ?? undefined });
-      const taken = -net - shortfall;
-      const txn = await repo.insertTransaction(tx, {
-        memberId, type: 'ADJUST', amount: -taken, balanceAfter: account.balance - taken, occurredAt: p.occurredAt, reason, reference: orderId, unrecovered: shortfall,
-      });
-      await repo.applyTakes(tx, memberId, txn.id, takes);
-      if (p.lotId) await repo.addLotPoints(tx, p.lotId, net);
-      account.balance -= taken;
+      // As a refund at the purchase's lot would (before the debits dated after it).
+      await this.beforeLaterDebits(tx, account, memberId, p.activatesAt ?? p.occurredAt, () => this.rerateDown(tx, account, memberId, orderId, p, net, reason));
     }
     await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
     account.lifetimeEarned += earnedDelta;
+  }
+
+  /** A re-rating's lowered earning taken back. */
+  private async rerateDown(tx: EntityManager, account: repo.AccountRow, memberId: string, orderId: string, p: repo.RerateRow, net: number, reason: string): Promise<void> {
+    // From the purchase's own lot first, then as a refund takes (soonest-expiring); what is not there is recorded unrecovered.
+    const lots = await repo.openLots(tx, memberId);
+    const { takes, shortfall } = consumeLotsFifo(lots.filter((l) => l.remaining > 0), -net, { preferLotId: p.lotId ?? undefined });
+    const taken = -net - shortfall;
+    const txn = await repo.insertTransaction(tx, {
+      memberId, type: 'ADJUST', amount: -taken, balanceAfter: account.balance - taken, occurredAt: p.occurredAt, reason, reference: orderId, unrecovered: shortfall,
+    });
+    await repo.applyTakes(tx, memberId, txn.id, takes);
+    if (p.lotId) await repo.addLotPoints(tx, p.lotId, net);
+    account.balance -= taken;
   }
 
   /** The stored result of an earlier purchase with this orderId, or CONFLICT if it differs. */
@@ -736,6 +742,15 @@ export class PointsService {
     // its own instant, not refused over a field the client did not send.
     const occurredAt = undated && given < purchasedAt ? purchasedAt : given;
     if (occurredAt < purchasedAt) throw badInput('occurredAt', `A refund cannot be dated before its purchase (${purchasedAt.toISOString()})`);
+    // Before the member's debits dated after it (a refund synced late): they take again after it.
+    return this.beforeLaterDebits(tx, account, memberId, occurredAt, () => this.refundAt(tx, account, memberId, input, refundCents, occurredAt, purchasedAt, p));
+  }
+
+  /** The refund at its instant, on the lots as they were then (refundLocked). */
+  private async refundAt(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, refundCents: number, occurredAt: Date, purchasedAt: Date,
+    p: repo.RefundedPurchase,
+  ): Promise<EarnResult> {
     const reversal = reversalOf(p, refundCents, input.orderId);
     const debit = await this.planRefund(tx, memberId, p, reversal.points, occurredAt);
     const transaction = await this.bookReversal(tx, account, memberId, input, occurredAt, p.lotId, debit);
@@ -1071,13 +1086,25 @@ export class PointsService {
     // What each lot holds more (+) or less (−) now.
     const delta = new Map<string, number>();
     for (const r of rows) delta.set(r.lotId, (delta.get(r.lotId) ?? 0) - r.amount);
-    // Expired lots: what expired moves with them, dated at each one's expiry (one EXPIRE per instant).
+    await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
+    return newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
+  }
+
+  /**
+   * After a re-plan: the lots an expiry run has expired (not live; `except` aside) that hold `delta`
+   * more (+) or less (−) now: what expired moves with them, an EXPIRE dated at each one's expiry
+   * (one per instant), the balance with it.
+   */
+  private async expiredMoved(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, delta: Map<string, number>, lotOf: Map<string, repo.PlanLotRow>, except: string | null,
+  ): Promise<void> {
     const expired = new Map<number, number>();
     for (const [id, change] of delta) {
       const lot = lotOf.get(id)!;
-      if (lot.live || id === lotId || change === 0) continue;
+      if (lot.live || id === except || change === 0) continue;
       expired.set(lot.expiresAt!.getTime(), (expired.get(lot.expiresAt!.getTime()) ?? 0) + change);
     }
+    let moved = false;
     for (const [at, points] of [...expired].sort((a, b) => a[0] - b[0])) {
       if (points === 0) continue;
       const balanceAfter = account.balance - points;
@@ -1087,9 +1114,49 @@ export class PointsService {
         reason: points > 0 ? repo.EXPIRE_REASON : repo.UNEXPIRE_REASON,
       });
       account.balance = balanceAfter;
+      moved = true;
     }
-    if (expired.size) await repo.saveAccount(tx, memberId, account.balance, 0);
-    return newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
+    if (moved) await repo.saveAccount(tx, memberId, account.balance, 0);
+  }
+
+  /**
+   * `work`, a write dated `from` that takes from the member's lots without being a debit (a
+   * refund's reversal, a re-rating that lowers an earning), done as if it had arrived before
+   * the debits dated at or after `from`: their takes are undone, `work` takes from the lots as
+   * they were before those debits, and the debits take again after it in date order (replan's
+   * rules, replanDebits). When they no longer fit (in date order one of them would have been
+   * refused for want of points: a debit written cannot be refused now), all of that is rolled
+   * back to a savepoint and `work` takes from the lots as they are, as before.
+   */
+  private async beforeLaterDebits<T>(tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, work: () => Promise<T>): Promise<T> {
+    const debits = (await repo.debitsFrom(tx, memberId, from)).filter((d) => d.takes.length);
+    if (!debits.length) return work();
+    const held = { ...account };
+    await tx.execute('savepoint before_later_debits');
+    await repo.applyReplan(tx, memberId, debits.flatMap((d) => d.takes.map((t) => ({ transactionId: d.id, lotId: t.lotId, amount: -t.amount }))));
+    const result = await work();
+    const taken = new Set(debits.flatMap((d) => d.takes.map((t) => t.lotId)));
+    const lots = await repo.lotsForPlan(tx, memberId, from, debits[debits.length - 1].at, [...taken]);
+    let plans: Map<string, LotTake[]>;
+    try {
+      plans = replanDebits(lots.map((l) => ({ ...l, capacity: Math.max(l.remaining, 0) })), debits.map((d) => ({
+        id: d.id, at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0),
+      })));
+    } catch (err) {
+      if (!(err instanceof DebitsShortError)) throw err;
+      await tx.execute('rollback to savepoint before_later_debits');
+      Object.assign(account, held);
+      return work();
+    }
+    await tx.execute('release savepoint before_later_debits');
+    await repo.applyReplan(tx, memberId, debits.flatMap((d) => plans.get(d.id)!.map((t) => ({ transactionId: d.id, ...t }))));
+    const delta = new Map<string, number>();
+    for (const d of debits) {
+      for (const t of d.takes) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
+      for (const t of plans.get(d.id)!) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
+    }
+    await this.expiredMoved(tx, account, memberId, delta, new Map(lots.map((l) => [l.id, l])), null);
+    return result;
   }
 
   /**
