@@ -45,14 +45,29 @@ export async function openAccount(tx: EntityManager, memberId: string): Promise<
  */
 export const LIVE_LOT = `coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')`;
 
-/** Saves the account; returns its expiry watermark (an earn below it expires on arrival). */
-export async function saveAccount(tx: EntityManager, memberId: string, balance: number, earnedDelta: number): Promise<{ expiredThrough: Date | null }> {
+/**
+ * Whether member `member` (SQL) may have a debit a write dated `?` re-plans: a REDEEM or an
+ * ADJUST at or below 0 dated at or after it (`?`), other than transaction `?` when `except`; one
+ * probe of point_transaction_member_debit_index. More than debitsFrom finds (a cancelled
+ * redemption, a re-rating's ADJUST): debitsFrom tells.
+ */
+const mayHaveDebitsFrom = (member: string, except: boolean) => `exists (select 1 from point_transaction t where t.member_id = ${member}
+  and t.type in ('REDEEM', 'ADJUST') and t.amount <= 0 and t.occurred_at >= ?::timestamptz${except ? ' and t.id <> ?::bigint' : ''})`;
+
+/**
+ * Saves the account; returns its expiry watermark (an earn below it expires on arrival) and,
+ * with `debits`, whether the member may have debits dated at or after `debits.from` (other than
+ * `debits.except`) that the write re-plans (in the same statement).
+ */
+export async function saveAccount(
+  tx: EntityManager, memberId: string, balance: number, earnedDelta: number, debits?: { from: Date; except?: string },
+): Promise<{ expiredThrough: Date | null; debitsAfter: boolean }> {
   const rows = await tx.execute(
     `update point_account set balance = ?, lifetime_earned = lifetime_earned + ?, updated_at = now() where member_id = ?
-     returning expired_through as "expiredThrough"`,
-    [balance, earnedDelta, memberId],
+     returning expired_through as "expiredThrough", ${debits ? mayHaveDebitsFrom('point_account.member_id', debits.except != null) : 'false'} as "debitsAfter"`,
+    [balance, earnedDelta, memberId, ...(debits ? [debits.from, ...(debits.except != null ? [debits.except] : [])] : [])],
   );
-  return withDates(rows[0] as { expiredThrough: Date | null }, ['expiredThrough']);
+  return withDates(rows[0] as { expiredThrough: Date | null; debitsAfter: boolean }, ['expiredThrough']);
 }
 
 export interface NewTransaction {
@@ -354,15 +369,16 @@ export interface RefundedPurchase {
 }
 
 /** The purchase a refund is of. Cross-module read: campaign_award (its awards) and referral (the referral it completed), in the same statement. */
-export async function purchaseToRefund(tx: EntityManager, orderId: string): Promise<RefundedPurchase> {
-  const [row] = await tx.execute<RefundedPurchase[]>(
+/** The purchase as a refund dated `at` or later reads it; `debitsAfter`: its member may have debits dated at or after `at` (the refund is made before them). */
+export async function purchaseToRefund(tx: EntityManager, orderId: string, at: Date): Promise<RefundedPurchase & { debitsAfter: boolean }> {
+  const [row] = await tx.execute<(RefundedPurchase & { debitsAfter: boolean })[]>(
     `select amount_cents::bigint::float8 as "amountCents", refunded_cents::float8 as "refundedCents", earned_points as "earned",
        qualifying_points as "qualifying", reversed_points as "reversedPoints", reversed_qualifying as "reversedQualifying",
-       lot_id::text as "lotId", occurred_at as "occurredAt",
+       lot_id::text as "lotId", occurred_at as "occurredAt", ${mayHaveDebitsFrom('purchase.member_id', false)} as "debitsAfter",
        exists (select 1 from campaign_award ca where ca.member_id = purchase.member_id and ca.source = 'purchase:' || purchase.order_id and ca.points > 0) as "hasAwards",
        (select r.id::text from referral r where r.order_id = purchase.order_id and r.referee_id = purchase.member_id and r.status = 'COMPLETED') as "referralId"
      from purchase where order_id = ?`,
-    [orderId],
+    [at, orderId],
   );
   return row;
 }

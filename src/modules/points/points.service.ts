@@ -735,7 +735,7 @@ export class PointsService {
   private async refundLocked(
     tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, refundCents: number, given: Date, undated = false,
   ): Promise<EarnResult> {
-    const p = await repo.purchaseToRefund(tx, input.orderId);
+    const p = await repo.purchaseToRefund(tx, input.orderId, given);
     const purchasedAt = new Date(p.occurredAt);
     // A refund sent without occurredAt happens now, but never before its purchase: one dated
     // ahead of the server's clock (within the skew a back end's clock is allowed) is refunded at
@@ -743,7 +743,8 @@ export class PointsService {
     const occurredAt = undated && given < purchasedAt ? purchasedAt : given;
     if (occurredAt < purchasedAt) throw badInput('occurredAt', `A refund cannot be dated before its purchase (${purchasedAt.toISOString()})`);
     // Before the member's debits dated after it (a refund synced late): they take again after it.
-    return this.beforeLaterDebits(tx, account, memberId, occurredAt, () => this.refundAt(tx, account, memberId, input, refundCents, occurredAt, purchasedAt, p));
+    const refund = () => this.refundAt(tx, account, memberId, input, refundCents, occurredAt, purchasedAt, p);
+    return p.debitsAfter ? this.beforeLaterDebits(tx, account, memberId, occurredAt, refund) : refund();
   }
 
   /** The refund at its instant, on the lots as they were then (refundLocked). */
@@ -1041,11 +1042,11 @@ export class PointsService {
       reason: d.reason, reference: d.reference, idempotencyKey: d.idempotencyKey,
     });
     await repo.applyTakes(tx, d.memberId, txn.id, takes);
-    await repo.saveAccount(tx, d.memberId, balanceAfter, 0);
+    const { debitsAfter } = await repo.saveAccount(tx, d.memberId, balanceAfter, 0, { from: d.occurredAt, except: txn.id });
     account.balance = balanceAfter;
     // Dated before debits already written (a till's redemption synced late): all of them are
     // planned again in date order, this one with them.
-    await this.replan(tx, account, d.memberId, d.occurredAt, null, txn.id);
+    if (debitsAfter) await this.replan(tx, account, d.memberId, d.occurredAt, null, txn.id);
     return txn;
   }
 
@@ -1217,12 +1218,12 @@ export class PointsService {
       memberId: c.memberId, transactionId: transaction.id, points: c.amount, remaining,
       earnedAt: c.occurredAt, activatesAt: c.activatesAt, expiresAt: c.expiresAt, orderId: c.orderId,
     });
-    const clock = await repo.saveAccount(tx, c.memberId, balanceAfter, c.countsAsEarned ? c.amount : 0);
+    const clock = await repo.saveAccount(tx, c.memberId, balanceAfter, c.countsAsEarned ? c.amount : 0, { from: c.activatesAt });
     account.balance = balanceAfter;
     if (c.countsAsEarned) account.lifetimeEarned += c.amount;
     // Backdated before debits already written: they take from it as if it had arrived first
     // (before its own arrival-expiry below, so that only what is left of it then expires).
-    if (remaining > 0) remaining = (await this.replan(tx, account, c.memberId, c.activatesAt, lotId)) ?? remaining;
+    if (remaining > 0 && clock.debitsAfter) remaining = (await this.replan(tx, account, c.memberId, c.activatesAt, lotId)) ?? remaining;
     // Under the watermark the lot is not live: its points expire as they arrive.
     if (remaining > 0 && c.expiresAt && clock.expiredThrough && c.expiresAt.getTime() <= clock.expiredThrough.getTime()) {
       // Pending points repay a debt when they activate (settleDebts), which for a lot under the
