@@ -1190,7 +1190,10 @@ export class PointsService {
     return returned;
   }
 
-  /** Adds a lot and its transaction; a debt lot left by an earlier refund is repaid first. */
+  /**
+   * Adds a lot and its transaction; a debt lot left by an earlier refund is repaid first, and the
+   * debits dated at or after the lot's activation are re-planned with it (replan).
+   */
   private async credit(
     tx: EntityManager,
     account: repo.AccountRow,
