@@ -15,6 +15,10 @@
  * each member's balance, watermark, every EXPIRE transaction (amount, date) and every lot's
  * remainder must be the reference's.
  *
+ * A backdated credit re-plans the debits after it, and a refund is made before the debits dated
+ * after it, in the reference as in the server (docs/decisions.md): the reference re-plans with
+ * replanDebits, the server's pure rule.
+ *
  * Not covered: negative balances (allowNegativeBalance off), tier multipliers (the ladder earns
  * at 1 on every rung: re-rating moves nothing), benefits, activities, runs racing writes
  * (test/e2e/points-expiry.test.ts has those).
@@ -29,7 +33,9 @@ import { expectLedgerConsistent } from '../support/ledger';
 import { createServices, type Services } from '../../src/modules/services';
 import { SYSTEM_ACTOR } from '../../src/modules/actor';
 import { addDaysUtc, addMonthsUtc } from '../../src/common/time.rules';
-import { consumeLotsFifo, earnedPoints, lotExpiry, planRefundDebit, refundReversal, type LotTake } from '../../src/modules/points/points.rules';
+import {
+  DebitsShortError, consumeLotsFifo, earnedPoints, lotExpiry, planRefundDebit, refundReversal, replanDebits, type LotTake,
+} from '../../src/modules/points/points.rules';
 
 const RUNS = Number(process.env.EXPIRY_DIFF_RUNS ?? 30);
 const SEED = process.env.EXPIRY_DIFF_SEED ? Number(process.env.EXPIRY_DIFF_SEED) : undefined;
@@ -116,6 +122,8 @@ class ModelMember {
   purchases = new Map<string, MPurchase>();
   /** Each debit's takes (what a cancellation gives back), by the redemption's key. */
   debits = new Map<string, LotTake[]>();
+  /** Each debit's instant and arrival number (its transaction's id order). */
+  debitAt = new Map<string, { at: Date; seq: number }>();
   cancelled = new Set<string>();
   private seq = 0;
 
@@ -136,13 +144,62 @@ class ModelMember {
   credit(amount: number, at: Date, activatesAt: Date, expiresAt: Date | null): string {
     const id = String(++this.seq);
     this.balance += amount;
-    this.lots.push({ id, points: amount, remaining: amount, earnedAt: at, activatesAt, expiresAt });
-    // Under the watermark: expires as it arrives.
-    if (expiresAt && this.watermark && expiresAt.getTime() <= this.watermark.getTime()) {
-      this.expires.push({ amount: -amount, at: expiresAt });
-      this.balance -= amount;
+    const lot = { id, points: amount, remaining: amount, earnedAt: at, activatesAt, expiresAt };
+    this.lots.push(lot);
+    // The debits dated after it take from it as if it had arrived first.
+    this.replan(activatesAt, id);
+    // Under the watermark: what is left of it expires as it arrives.
+    if (lot.remaining > 0 && expiresAt && this.watermark && expiresAt.getTime() <= this.watermark.getTime()) {
+      this.expires.push({ amount: -lot.remaining, at: expiresAt });
+      this.balance -= lot.remaining;
     }
     return id;
+  }
+
+  /** The debits (not cancelled) dated at or after `from`, in date order then arrival. */
+  private debitsFrom(from: Date) {
+    return [...this.debits.keys()].filter((k) => !this.cancelled.has(k) && this.debitAt.get(k)!.at.getTime() >= from.getTime())
+      .map((k) => ({ key: k, ...this.debitAt.get(k)!, takes: this.debits.get(k)! }))
+      .sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq);
+  }
+
+  private plan(debits: { key: string; at: Date; seq: number; takes: LotTake[] }[], capacity: (l: MLot) => number): Map<string, LotTake[]> {
+    const plans = replanDebits(this.lots.map((l) => ({ ...l, capacity: capacity(l) })), debits.map((d) => ({
+      id: String(d.seq), at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0),
+    })));
+    return new Map(debits.map((d) => [d.key, plans.get(String(d.seq))!]));
+  }
+
+  /** What expired moves with the expired lots whose remaining moved by `delta` (one EXPIRE per expiry instant). */
+  private expiredMoved(delta: Map<string, number>, except: string | null): void {
+    const byAt = new Map<number, number>();
+    for (const [id, change] of delta) {
+      const l = this.lot(id);
+      if (this.live(l) || id === except || change === 0) continue;
+      byAt.set(l.expiresAt!.getTime(), (byAt.get(l.expiresAt!.getTime()) ?? 0) + change);
+    }
+    for (const [at, points] of [...byAt].sort((a, b) => a[0] - b[0])) {
+      if (points === 0) continue;
+      this.expires.push({ amount: -points, at: new Date(at) });
+      this.balance -= points;
+    }
+  }
+
+  /** The debits dated at or after `from` taken again in date order (PointsService.replan). */
+  private replan(from: Date, newLot: string | null, except?: string): void {
+    const debits = this.debitsFrom(from);
+    if (!debits.length || (except && debits.length === 1 && debits[0].key === except)) return;
+    const taken = new Map<string, number>();
+    for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
+    const plans = this.plan(debits, (l) => l.remaining + (taken.get(l.id) ?? 0));
+    const delta = new Map<string, number>();
+    for (const d of debits) {
+      for (const t of d.takes) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
+      for (const t of plans.get(d.key)!) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
+      this.debits.set(d.key, plans.get(d.key)!);
+    }
+    for (const [id, change] of delta) this.lot(id).remaining += change;
+    this.expiredMoved(delta, newLot);
   }
 
   purchase(orderId: string, cents: number, at: Date): void {
@@ -167,10 +224,41 @@ class ModelMember {
     this.apply(takes);
     this.balance -= takes.filter((x) => this.live(this.lot(x.lotId))).reduce((sum, x) => sum + x.amount, 0);
     this.debits.set(key, takes);
+    this.debitAt.set(key, { at, seq: ++this.seq });
+    this.replan(at, null, key);
     return true;
   }
 
+  /** A refund made before the debits dated at or after it (PointsService.beforeLaterDebits); as it finds the lots when they would not fit after it. */
   refund(orderId: string, cents: number, at: Date): void {
+    const debits = this.debitsFrom(at).filter((d) => d.takes.length);
+    if (!debits.length) return this.refundAt(orderId, cents, at);
+    const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! } };
+    for (const d of debits) for (const t of d.takes) this.lot(t.lotId).remaining += t.amount;
+    this.refundAt(orderId, cents, at);
+    let plans: Map<string, LotTake[]>;
+    try {
+      plans = this.plan(debits, (l) => Math.max(l.remaining, 0));
+    } catch (err) {
+      if (!(err instanceof DebitsShortError)) throw err;
+      this.lots = held.lots;
+      this.balance = held.balance;
+      this.purchases.set(orderId, held.p);
+      return this.refundAt(orderId, cents, at);
+    }
+    const delta = new Map<string, number>();
+    for (const d of debits) {
+      for (const t of d.takes) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
+      for (const t of plans.get(d.key)!) {
+        delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
+        this.lot(t.lotId).remaining -= t.amount;
+      }
+      this.debits.set(d.key, plans.get(d.key)!);
+    }
+    this.expiredMoved(delta, null);
+  }
+
+  private refundAt(orderId: string, cents: number, at: Date): void {
     const p = this.purchases.get(orderId)!;
     const reversal = refundReversal({
       originalAmountCents: p.cents, refundedBeforeCents: p.refunded, refundCents: cents, earnedPoints: p.earned, qualifyingPoints: p.qualifying,

@@ -250,7 +250,7 @@ export async function applyReplan(tx: EntityManager, memberId: string, rows: { t
   await tx.execute(
     `with v(txn, lot, amount) as (values ${values}),
      moved as (
-       update point_lot l set remaining = l.remaining - s.amount, late = l.late or (s.amount < 0 and l.expires_at <= now())
+       update point_lot l set remaining = l.remaining - s.amount, late = l.late or (s.amount < 0 and coalesce(l.expires_at <= now(), false))
        from (select lot, sum(amount) as amount from v group by lot) s where l.id = s.lot and s.amount <> 0
      )
      insert into point_allocation (member_id, transaction_id, lot_id, amount) select ?, v.txn, v.lot, v.amount from v`,
