@@ -224,3 +224,23 @@ describe('replanDebits (a backdated credit re-plans the debits after it)', () =>
     expect(left(lots, plans)).toEqual({ 1: 1, 2: 0, 3: 0 });
   });
 });
+
+describe('activity keys', () => {
+  it('a member\'s keys are its own namespace; a back end\'s are stored as given unless they look like a namespace; never two callers\' keys on one', () => {
+    expect(activityKeyOf('member', 'm1', 'k')).toBe('member:m1:k');
+    expect(activityKeyOf('service', 'm1', 'k')).toBe('k');
+    expect(activityKeyOf('admin', 'm1', 'k')).toBe('k');
+    expect(activityKeyOf('service', 'm1', 'member:m1:k')).toBe('service:member:m1:k');
+    expect(activityKeyOf('service', 'm1', 'service:member:m1:k')).toBe('service:service:member:m1:k');
+    fc.assert(fc.property(
+      fc.constantFrom<'member' | 'service'>('member', 'service'), fc.constantFrom('m1', 'm2'), fc.constantFrom('', 'member:', 'service:', 'member:m1:', 'service:member:m1:'), fc.string(),
+      fc.constantFrom<'member' | 'service'>('member', 'service'), fc.constantFrom('m1', 'm2'), fc.constantFrom('', 'member:', 'service:', 'member:m1:', 'service:member:m1:'), fc.string(),
+      (r1, id1, p1, k1, r2, id2, p2, k2) => {
+        // A member is its own namespace; back ends share the programme's, whatever member they write for.
+        const caller = (r: string, id: string, key: string) => (r === 'member' ? `${r}|${id}|${key}` : `${r}|${key}`);
+        const same = caller(r1, id1, p1 + k1) === caller(r2, id2, p2 + k2);
+        return (activityKeyOf(r1, id1, p1 + k1) === activityKeyOf(r2, id2, p2 + k2)) === same;
+      },
+    ));
+  });
+});
