@@ -149,9 +149,13 @@ describe('Webhooks', () => {
     await page.getByRole('button', { name: `Ping ${url} (a webhook.ping event)` }).click();
     const [{ id }] = await h.server.sql<{ id: string }>('select id from webhook_endpoint where url = $1', [url]);
     await eventually(async () => (await h.server.sql(`select status from webhook_delivery where endpoint_id = $1`, [id]))[0]?.status === 'DEAD', 'two 500s');
-    // 25 more old deliveries of that endpoint, for paging.
-    await h.server.sql(`insert into webhook_delivery (endpoint_id, event_id, status, attempts, created_at, next_attempt_at)
-      select $1, event_id, 'DELIVERED', 1, now() - interval '1 day', null from webhook_delivery, generate_series(1, 25) where endpoint_id = $1`, [id]);
+    // 25 more old deliveries of that endpoint, for paging: pings of a day ago, each of its own event
+    // (a later delivery of the DEAD one's event would be its redelivery).
+    await h.server.sql(`with ev as (insert into webhook_event (type, occurred_at, data, created_at)
+        select 'webhook.ping', now() - interval '1 day', jsonb_build_object('endpoint', jsonb_build_object('id', $1::text)), now() - interval '1 day'
+        from generate_series(1, 25) returning id)
+      insert into webhook_delivery (endpoint_id, event_id, status, attempts, created_at, next_attempt_at, delivered_at)
+      select $1::uuid, ev.id, 'DELIVERED', 1, now() - interval '1 day', null, now() - interval '1 day' from ev`, [id]);
 
     await page.getByRole('button', { name: `Deliveries to ${url}` }).click();
     const log = page.getByTestId('deliveries');

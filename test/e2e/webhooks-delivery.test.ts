@@ -98,7 +98,7 @@ describe('a healthy receiver', () => {
     expect(other.received).toEqual([]);
   });
 
-  it('redelivery: once per delivery row, however fast the receiver answers and however many presses; the new row redelivers again', async () => {
+  it('redelivery: one per press on a row while the last is pending or delivered, however fast the receiver answers; after a DEAD one, another', async () => {
     const r = await receiver();
     const { id } = await onlyEndpoint(s, r.url);
     const [event] = await emit(s, 1);
@@ -122,6 +122,11 @@ describe('a healthy receiver', () => {
     expect(third.id).not.toBe(second);
     await eventually(() => r.received.length === 3, 'the third send');
     expect((await deliveries(s, id)).map((d) => d.id)).toEqual([first.id, second, third.id]);
+    // A redelivery that went DEAD is no answer: asking again for the row it came from sends again.
+    await s.sql(`update webhook_delivery set status = 'DEAD' where id = $1`, [third.id]);
+    const { redeliverWebhook: fourth } = await s.admin(REDELIVER, { id: second });
+    expect([second, third.id]).not.toContain(fourth.id);
+    await eventually(() => r.received.length === 4, 'the fourth send');
   });
 });
 

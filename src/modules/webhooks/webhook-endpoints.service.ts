@@ -115,9 +115,11 @@ export class WebhookEndpointsService {
 
   /**
    * Sends a delivery's event to its endpoint again: a new PENDING delivery, due now (the old one
-   * keeps its record). Once per delivery row: asked again for the same row, the delivery it made
-   * (the newest after it, sent by now or not) is the answer, however many times and however late
-   * the button is pressed; a PENDING row is its own answer. To send once more, redeliver the new row.
+   * keeps its record). Asked again for the same row, the delivery it made (the newest of the event
+   * to the endpoint after it) is the answer while that one is PENDING or DELIVERED, however many
+   * times the button is pressed: a receiver that answers at once does not turn twenty presses into
+   * several sends. After that one went DEAD, a new delivery. A PENDING row is its own answer; to
+   * send a delivered event once more, redeliver its newest row.
    */
   async redeliver(actor: Actor, deliveryId: string): Promise<DeliveryRow> {
     const id = bigintArg('deliveryId', deliveryId);
@@ -127,10 +129,10 @@ export class WebhookEndpointsService {
       const endpoint = await lockEndpoint(tx, original.endpointId);
       if (!endpoint) throw notFound('WebhookDelivery', deliveryId);
       this.mustBeActive(endpoint, 'deliveryId');
-      // Once per delivery row: a press on it again (a double click, twenty at once, a retry whose
-      // answer was lost) gets the delivery it made, sent or not; to send once more, redeliver that one.
+      // A press on it again (a double click, twenty at once, a retry whose answer was lost) gets the
+      // delivery it made while that one is pending or delivered; after that one went DEAD, a new one.
       const made = original.status === 'PENDING' ? original : await laterDelivery(tx, original.endpointId, original.eventId, original.id);
-      if (made) return made;
+      if (made && made.status !== 'DEAD') return made;
       const delivery = await insertDelivery(tx, original.endpointId, original.eventId);
       this.audit.record(tx, actor, {
         action: 'webhook.redeliver', entity: 'WebhookEndpoint', entityId: original.endpointId, after: { deliveryId: delivery.id, of: original.id, eventId: original.eventId },
