@@ -11,7 +11,7 @@ import {
   type MemberRow,
 } from './members.repository';
 import {
-  isBirthday, mayChangeBirthday, profileChanges, registrationDigest, searchTerms, type PatchableField, type ProfilePatch,
+  isBirthday, mayChangeBirthday, profileChanges, registrationDigest, REGISTRATION_FIELDS, searchTerms, type PatchableField, type ProfilePatch,
 } from './members.rules';
 
 export interface RegisterMemberInput {
@@ -28,8 +28,6 @@ export interface RegisterMemberInput {
   referralCode?: string | null;
 }
 
-const PROFILE_FIELDS = ['externalId', 'displayName', 'email', 'phone', 'birthday', 'gender', 'region', 'channel'] as const;
-
 /**
  * Whether a registration under a known externalId is a replay: the same profile as the first
  * registration gave (its digest), or as the member has now (a member registered before digests
@@ -38,7 +36,7 @@ const PROFILE_FIELDS = ['externalId', 'displayName', 'email', 'phone', 'birthday
  */
 function sameRegistration(m: Member, input: RegisterMemberInput): boolean {
   const sameProfile = (m.registrationDigest != null && m.registrationDigest === registrationDigest(input))
-    || PROFILE_FIELDS.every((f) => (input[f] ?? null) === (m[f] ?? null));
+    || REGISTRATION_FIELDS.every((f) => (input[f] ?? null) === (m[f] ?? null));
   return sameProfile && (input.joinedAt == null || input.joinedAt.getTime() === m.joinedAt.getTime());
 }
 
@@ -117,7 +115,7 @@ export class MembersService {
         const entry = await entryTier(tx);
         if (!entry) throw new AppError(ErrorCode.CONFLICT, 'The programme has no entry tier (rank 0): create one with upsertTier');
         const m = new Member();
-        for (const f of PROFILE_FIELDS) m[f] = input[f] ?? null;
+        for (const f of REGISTRATION_FIELDS) m[f] = input[f] ?? null;
         m.registrationDigest = registrationDigest(input);
         Object.assign(m, { joinedAt, tier: entry, tierSince: joinedAt, tierExpiresAt: null });
         await tx.persistAndFlush(m);
