@@ -347,6 +347,24 @@ export function replanDebits(lots: PlanLot[], debits: PlanDebit[]): Map<string, 
   return plans;
 }
 
+/** Debits with their takes, as replanDebits takes them: each one's amount is the sum of its takes (which a re-plan keeps). */
+export function planDebitsOf(debits: readonly { id: string; at: Date; takes: readonly LotTake[] }[]): PlanDebit[] {
+  return debits.map((d) => ({ id: d.id, at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0) }));
+}
+
+/**
+ * A re-plan's changed takes, as allocations of each debit's transaction (takeChanges of its old
+ * takes and its plan), and what each lot holds more (+) or less (−) after them.
+ */
+export function replanChanges(debits: readonly { id: string; takes: LotTake[] }[], plans: Map<string, LotTake[]>): {
+  rows: { transactionId: string; lotId: string; amount: number }[]; held: Map<string, number>;
+} {
+  const rows = debits.flatMap((d) => takeChanges(d.takes, plans.get(d.id)!).map((t) => ({ transactionId: d.id, ...t })));
+  const held = new Map<string, number>();
+  for (const r of rows) held.set(r.lotId, (held.get(r.lotId) ?? 0) - r.amount);
+  return { rows, held };
+}
+
 /** What moves from `before` to `after` (one debit's takes): per lot, after − before; positive = taken, negative = given back. */
 export function takeChanges(before: LotTake[], after: LotTake[]): LotTake[] {
   const delta = new Map<string, number>();

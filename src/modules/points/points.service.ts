@@ -29,7 +29,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  DebitsShortError, refundReversal, replanDebits, sameActivityRule, settleDebtPlan, takeChanges, type DebtLot, type LotTake, type RefundDebitPlan,
+  DebitsShortError, planDebitsOf, refundReversal, replanChanges, replanDebits, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -1076,17 +1076,12 @@ export class PointsService {
     for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
     const until = debits[debits.length - 1].at;
     const lots = await repo.lotsForPlan(tx, memberId, from, until, [...taken.keys()]);
-    const plans = replanDebits(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), debits.map((d) => ({
-      id: d.id, at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0),
-    })));
-    const rows = debits.flatMap((d) => takeChanges(d.takes, plans.get(d.id)!).map((t) => ({ transactionId: d.id, ...t })));
+    const plans = replanDebits(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), planDebitsOf(debits));
+    const { rows, held: delta } = replanChanges(debits, plans);
     const lotOf = new Map(lots.map((l) => [l.id, l]));
     const newLot = lotId ? lotOf.get(lotId) : undefined;
     if (!rows.length) return null;
     await repo.applyReplan(tx, memberId, rows);
-    // What each lot holds more (+) or less (−) now.
-    const delta = new Map<string, number>();
-    for (const r of rows) delta.set(r.lotId, (delta.get(r.lotId) ?? 0) - r.amount);
     await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
     return newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
   }
@@ -1140,9 +1135,7 @@ export class PointsService {
     const lots = await repo.lotsForPlan(tx, memberId, from, debits[debits.length - 1].at, [...taken]);
     let plans: Map<string, LotTake[]>;
     try {
-      plans = replanDebits(lots.map((l) => ({ ...l, capacity: Math.max(l.remaining, 0) })), debits.map((d) => ({
-        id: d.id, at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0),
-      })));
+      plans = replanDebits(lots.map((l) => ({ ...l, capacity: Math.max(l.remaining, 0) })), planDebitsOf(debits));
     } catch (err) {
       if (!(err instanceof DebitsShortError)) throw err;
       await tx.execute('rollback to savepoint before_later_debits');
@@ -1151,12 +1144,8 @@ export class PointsService {
     }
     await tx.execute('release savepoint before_later_debits');
     await repo.applyReplan(tx, memberId, debits.flatMap((d) => plans.get(d.id)!.map((t) => ({ transactionId: d.id, ...t }))));
-    const delta = new Map<string, number>();
-    for (const d of debits) {
-      for (const t of d.takes) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
-      for (const t of plans.get(d.id)!) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
-    }
-    await this.expiredMoved(tx, account, memberId, delta, new Map(lots.map((l) => [l.id, l])), null);
+    // What each lot holds more (+) or less (−) than before the undo: the old takes against the plans.
+    await this.expiredMoved(tx, account, memberId, replanChanges(debits, plans).held, new Map(lots.map((l) => [l.id, l])), null);
     return result;
   }
 
