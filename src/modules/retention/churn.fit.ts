@@ -2,7 +2,7 @@ import { extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pgArray } from '../../db/array-literal';
 import {
-  aliveProbability, churnRisk, compareOnHoldout, fitBgNbd, fitChurnClassifier, recencyChurnRisk, supervisedChurnRisk,
+  aliveProbability, churnRisk, compareOnHoldout, fitBgNbd, fitChurnClassifier, recencyChurnRisk, supervisedChurnRiskAt,
   type BgNbdFit, type BgNbdParams, type ChurnBacktest, type ChurnClassifier, type CustomerSummary, type LabelledSummary, type WeightedSummary,
 } from './churn.rules';
 
@@ -207,26 +207,33 @@ export function fitAndScore(
     seen.add(key);
     return true;
   });
+  const risks = distinct.map((row) => churnRisk(fit, row, horizon)); // once per tuple: the classifier's third feature too
   return {
     ...fit,
     scores: {
       keys: pgArray(distinct.map(tupleKey)),
       alive: pgArray(distinct.map((row) => aliveProbability(fit, row))),
-      risk: pgArray(distinct.map((row) => churnRisk(fit, row, horizon))),
+      risk: pgArray(risks),
     },
-    ...supervisedScores(distinct, fit, horizon, training),
+    ...supervisedScores(distinct, risks, training),
   };
 }
 
-/** The classifier trained on `training`, and its churn risk and the calibrated recency score's for `rows` (fit: BG/NBD's as of their day); nothing without one. */
-function supervisedScores(rows: readonly CustomerSummary[], fit: BgNbdParams, horizon: number, training?: { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams } | null): Pick<ScoredFit, 'supervised'> {
+/**
+ * The classifier trained on `training`, and its churn risk and the calibrated recency score's for
+ * `rows` (`bgnbdRisks`: BG/NBD's churn risk of each over the horizon, as of their day); nothing
+ * without one.
+ */
+function supervisedScores(
+  rows: readonly CustomerSummary[], bgnbdRisks: readonly number[], training?: { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams } | null,
+): Pick<ScoredFit, 'supervised'> {
   const classifier = training ? trainClassifier(training.rows, training.window, training.start) : null;
   if (!classifier) return {};
   const recency = classifier.recency;
   return {
     supervised: {
       classifier,
-      risk: pgArray(rows.map((row) => supervisedChurnRisk(classifier, fit, row, horizon))),
+      risk: pgArray(rows.map((row, i) => supervisedChurnRiskAt(classifier, row, bgnbdRisks[i]))),
       recencyRisk: recency ? pgArray(rows.map((row) => recencyChurnRisk(recency, row))) : null,
     },
   };

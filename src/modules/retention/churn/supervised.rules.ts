@@ -45,7 +45,12 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
  * purchase days), logit of BG/NBD's churn risk over the horizon.
  */
 export function churnFeatures(fit: BgNbdParams, c: CustomerSummary, horizon: number): number[] {
-  const risk = clamp(churnRisk(fit, c, horizon), 1e-12, 1 - 1e-12);
+  return churnFeaturesAt(c, churnRisk(fit, c, horizon));
+}
+
+/** churnFeatures with BG/NBD's churn risk over the horizon already worked out (`bgnbdRisk`): scoring computes it once per buyer. */
+export function churnFeaturesAt(c: CustomerSummary, bgnbdRisk: number): number[] {
+  const risk = clamp(bgnbdRisk, 1e-12, 1 - 1e-12);
   return [Math.log1p(c.T - c.tx), Math.log1p(c.x), Math.log(risk / (1 - risk))];
 }
 
@@ -107,7 +112,12 @@ export function recencyChurnRisk(model: LogisticModel, c: CustomerSummary): numb
 
 /** The classifier's P(no purchase in the next `horizon` days), `fit` being BG/NBD's as of the same day. */
 export function supervisedChurnRisk(classifier: ChurnClassifier, fit: BgNbdParams, c: CustomerSummary, horizon: number): number {
-  return logisticProbability(classifier.model, churnFeatures(fit, c, horizon));
+  return supervisedChurnRiskAt(classifier, c, churnRisk(fit, c, horizon));
+}
+
+/** supervisedChurnRisk with BG/NBD's churn risk of the buyer over the horizon already worked out. */
+export function supervisedChurnRiskAt(classifier: ChurnClassifier, c: CustomerSummary, bgnbdRisk: number): number {
+  return logisticProbability(classifier.model, churnFeaturesAt(c, bgnbdRisk));
 }
 
 export interface Figures { ks: number; gini: number }
@@ -126,11 +136,12 @@ const figures = (groups: ScoredGroup[]): Figures => ({ ks: groupedKs(groups), gi
  * cut only: this is what makes it a backtest.
  */
 export function compareOnHoldout(rows: readonly LabelledSummary[], fit: BgNbdParams, horizon: number, classifier: ChurnClassifier | null): ChurnBacktest {
-  const groups = (score: (c: LabelledSummary) => number) => rows.map((r) => ({ score: score(r), positives: r.churned, negatives: r.stayed }));
+  const groups = (score: (c: LabelledSummary, i: number) => number) => rows.map((r, i) => ({ score: score(r, i), positives: r.churned, negatives: r.stayed }));
+  const bgnbd = rows.map((r) => churnRisk(fit, r, horizon)); // once per buyer: the classifier's third feature too
   return {
-    bgnbd: figures(groups((r) => churnRisk(fit, r, horizon))),
+    bgnbd: figures(groups((_, i) => bgnbd[i])),
     recency: figures(groups((r) => r.T - r.tx)),
-    supervised: classifier ? figures(groups((r) => supervisedChurnRisk(classifier, fit, r, horizon))) : null,
+    supervised: classifier ? figures(groups((r, i) => supervisedChurnRiskAt(classifier, r, bgnbd[i]))) : null,
     recencyScore: classifier?.recency ? figures(groups((r) => recencyChurnRisk(classifier.recency!, r))) : null,
   };
 }
