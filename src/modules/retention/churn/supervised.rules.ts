@@ -110,12 +110,7 @@ export function recencyChurnRisk(model: LogisticModel, c: CustomerSummary): numb
   return logisticProbability(model, recencyFeature(c));
 }
 
-/** The classifier's P(no purchase in the next `horizon` days), `fit` being BG/NBD's as of the same day. */
-export function supervisedChurnRisk(classifier: ChurnClassifier, fit: BgNbdParams, c: CustomerSummary, horizon: number): number {
-  return supervisedChurnRiskAt(classifier, c, churnRisk(fit, c, horizon));
-}
-
-/** supervisedChurnRisk with BG/NBD's churn risk of the buyer over the horizon already worked out. */
+/** The classifier's P(no purchase in the next `horizon` days), `bgnbdRisk` being the buyer's churn risk over it under BG/NBD's fit as of the same day. */
 export function supervisedChurnRiskAt(classifier: ChurnClassifier, c: CustomerSummary, bgnbdRisk: number): number {
   return logisticProbability(classifier.model, churnFeaturesAt(c, bgnbdRisk));
 }
