@@ -1,5 +1,25 @@
 import { aliveProbability, churnRisk, fitBgNbd, type WeightedSummary } from './churn.rules';
-import { backtest, backtestOffThread, fitAndScore, fitBgNbdOffThread, tupleKey, type HoldoutSummary, type TupleText } from './churn.fit';
+import { backtest, backtestOffThread, fitAndScore, fitBgNbdOffThread, labelled, tupleKey, type HoldoutSummary, type TupleText } from './churn.fit';
+
+describe('labelled', () => {
+  it('is one summary per tuple, in the order each first comes, with who churned and who stayed', () => {
+    let seed = 5;
+    const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const rows: HoldoutSummary[] = Array.from({ length: 3000 }, () => {
+      const x = Math.floor(rand() * 4);
+      return { x, tx: x ? Math.floor(rand() * 20) : 0, T: 20 + Math.floor(rand() * 10), count: 1 + Math.floor(rand() * 3), bought: rand() < 0.5 };
+    });
+    const expected = new Map<string, { x: number; tx: number; T: number; churned: number; stayed: number }>();
+    for (const r of rows) {
+      const key = `${r.x}:${r.tx}:${r.T}`;
+      const found = expected.get(key) ?? { x: r.x, tx: r.tx, T: r.T, churned: 0, stayed: 0 };
+      expected.set(key, found);
+      if (r.bought) found.stayed += r.count;
+      else found.churned += r.count;
+    }
+    expect(labelled(rows)).toEqual([...expected.values()]);
+  });
+});
 
 describe('fitBgNbdOffThread', () => {
   it('gives exactly the in-thread fit, computed in a worker thread', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  auc, chooseChurnMethod, compareOnHoldout, fitBgNbd, fitChurnClassifier, fitLogistic, gini, groupedAuc, groupedGini, groupedKs, ksStatistic,
+  auc, chooseChurnMethod, compareOnHoldout, fitBgNbd, fitChurnClassifier, fitLogistic, gini, groupedAuc, groupedGini, groupedKs, ksStatistic, groupedFigures, figuresOfColumns,
   figuresOf, fitRecencyScore, logisticLogOdds, logisticProbability, recencyChurnRisk, solveSymmetric, summarizePurchaseDays, trainingWindow,
   MIN_TRAINING_WINDOW_DAYS,
   type ChurnBacktest, type LabelledRow, type LabelledSummary,
@@ -125,6 +125,19 @@ describe('grouped K-S and Gini', () => {
     expect(groupedAuc(groups)).toBeCloseTo(auc(scores, positives), 12);
     expect(groupedGini(groups)).toBeCloseTo(gini(scores, positives), 12);
     expect(groupedKs(groups)).toBeCloseTo(ksStatistic(scores, positives), 12);
+  });
+
+  it('are the same from columns (a native sort of the scores) as from group objects', () => {
+    const rand = random(11);
+    for (const distinctScores of [3, 50, 5000]) {
+      const n = 2000;
+      const scores = Float64Array.from({ length: n }, () => Math.floor(rand() * distinctScores) / distinctScores - 0.25);
+      const positives = Float64Array.from({ length: n }, () => Math.floor(rand() * 3));
+      const negatives = Float64Array.from({ length: n }, () => Math.floor(rand() * 3));
+      const groups = Array.from(scores, (score, i) => ({ score, positives: positives[i], negatives: negatives[i] }));
+      const { gini: g, ks } = groupedFigures(groups);
+      expect(figuresOfColumns(scores, positives, negatives)).toEqual({ gini: g, ks });
+    }
   });
 });
 

@@ -92,8 +92,19 @@ export function fitLogistic(rows: readonly LabelledRow[], opts: LogisticOptions 
   const p = rows[0].features.length;
   const { mean, scale } = standardisation(rows, p);
   const m = p + 1;
-  const z = new Float64Array(m);
-  z[0] = 1;
+  // The standardised design (a leading 1 per row) and each row's counts, laid out once: each
+  // Newton step then reads flat arrays instead of a million small ones (same arithmetic, same fit).
+  const n = rows.length;
+  const design = new Float64Array(n * m);
+  const positives = new Float64Array(n);
+  const members = new Float64Array(n);
+  rows.forEach((row, i) => {
+    const at = i * m;
+    design[at] = 1;
+    for (let j = 0; j < p; j++) design[at + j + 1] = (row.features[j] - mean[j]) / scale[j];
+    positives[i] = row.positives;
+    members[i] = row.positives + row.negatives;
+  });
   let beta = new Array<number>(m).fill(0);
   let iterations = 0;
   let converged = false;
@@ -101,19 +112,18 @@ export function fitLogistic(rows: readonly LabelledRow[], opts: LogisticOptions 
     iterations++;
     const H = Array.from({ length: m }, () => new Array<number>(m).fill(0));
     const g = new Array<number>(m).fill(0);
-    for (const row of rows) {
+    for (let i = 0; i < n; i++) {
+      const at = i * m;
       let eta = beta[0];
-      for (let j = 0; j < p; j++) {
-        z[j + 1] = (row.features[j] - mean[j]) / scale[j];
-        eta += beta[j + 1] * z[j + 1];
-      }
+      for (let j = 1; j < m; j++) eta += beta[j] * design[at + j];
       const q = sigmoid(eta);
-      const n = row.positives + row.negatives;
-      const residual = row.positives - n * q;
-      const w = n * q * (1 - q);
+      const residual = positives[i] - members[i] * q;
+      const w = members[i] * q * (1 - q);
       for (let j = 0; j < m; j++) {
-        g[j] += residual * z[j];
-        for (let k = 0; k <= j; k++) H[j][k] += w * z[j] * z[k];
+        const zj = design[at + j];
+        g[j] += residual * zj;
+        const row = H[j];
+        for (let k = 0; k <= j; k++) row[k] += w * zj * design[at + k];
       }
     }
     for (let j = 0; j < m; j++) for (let k = 0; k < j; k++) H[k][j] = H[j][k];

@@ -64,36 +64,85 @@ function byScore(groups: readonly ScoredGroup[]): ScoredGroup[] {
   return merged;
 }
 
-/** auc() over grouped rows: the same figure as over their members one by one, sorting only the groups. */
-export function groupedAuc(groups: readonly ScoredGroup[]): number {
+/** What one ranking of grouped rows scores: Gini (2 · AUC − 1) and K-S. */
+export interface GroupedFigures { gini: number; ks: number }
+
+/**
+ * auc() and ksStatistic() over grouped rows: the same figures as over their members one by
+ * one, sorting only the groups, once.
+ */
+export function groupedFigures(groups: readonly ScoredGroup[]): GroupedFigures & { auc: number } {
+  const merged = byScore(groups);
+  return figuresAscending(merged.map((g) => g.positives), merged.map((g) => g.negatives));
+}
+
+/** The figures of groups in rising score order, each with its positives and negatives (as many of each). */
+function figuresAscending(positives: ArrayLike<number>, negatives: ArrayLike<number>): GroupedFigures & { auc: number } {
   let nPos = 0;
   let nNeg = 0;
+  for (let k = 0; k < positives.length; k++) {
+    nPos += positives[k];
+    nNeg += negatives[k];
+  }
   let below = 0; // negatives with a lower score
   let wins = 0;
-  for (const g of byScore(groups)) {
-    wins += g.positives * (below + g.negatives / 2);
-    below += g.negatives;
-    nPos += g.positives;
-    nNeg += g.negatives;
+  let cPos = 0;
+  let ks = 0;
+  for (let k = 0; k < positives.length; k++) {
+    wins += positives[k] * (below + negatives[k] / 2);
+    below += negatives[k];
+    cPos += positives[k];
+    if (nPos && nNeg) ks = Math.max(ks, Math.abs(cPos / nPos - below / nNeg));
   }
-  return nPos && nNeg ? wins / (nPos * nNeg) : 0.5;
+  const auc = nPos && nNeg ? wins / (nPos * nNeg) : 0.5;
+  return { auc, gini: 2 * auc - 1, ks };
 }
 
-export const groupedGini = (groups: readonly ScoredGroup[]) => 2 * groupedAuc(groups) - 1;
+/** The distinct values, ascending (a new array; NaN never expected: callers pass finite numbers). */
+export function distinctAscending(values: ArrayLike<number>): Float64Array {
+  const sorted = Float64Array.from(values).sort(); // a typed array sorts numerically, natively: no comparator, no objects
+  let m = 0;
+  for (let i = 0; i < sorted.length; i++) if (m === 0 || sorted[i] !== sorted[m - 1]) sorted[m++] = sorted[i];
+  return sorted.slice(0, m);
+}
+
+/** Where `value` is in `distinct` (distinctAscending's, which holds it): binary search. */
+export function slotOf(distinct: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = distinct.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (distinct[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * groupedFigures() of rows given as columns (row i: score i, positives i, negatives i), all
+ * finite: the same figures, with the rows merged by score through a native sort of the
+ * scores instead of a sort of row objects (a backtest ranks half a million rows four ways).
+ */
+export function figuresOfColumns(scores: Float64Array, positives: ArrayLike<number>, negatives: ArrayLike<number>): GroupedFigures {
+  if (!scores.every(Number.isFinite)) {
+    return groupedFigures(Array.from(scores, (score, i) => ({ score, positives: positives[i], negatives: negatives[i] })));
+  }
+  const distinct = distinctAscending(scores);
+  const pos = new Float64Array(distinct.length);
+  const neg = new Float64Array(distinct.length);
+  for (let i = 0; i < scores.length; i++) {
+    const k = slotOf(distinct, scores[i]);
+    pos[k] += positives[i];
+    neg[k] += negatives[i];
+  }
+  const { gini, ks } = figuresAscending(pos, neg);
+  return { gini, ks };
+}
+
+/** auc() over grouped rows. */
+export const groupedAuc = (groups: readonly ScoredGroup[]) => groupedFigures(groups).auc;
+
+export const groupedGini = (groups: readonly ScoredGroup[]) => groupedFigures(groups).gini;
 
 /** ksStatistic() over grouped rows. */
-export function groupedKs(groups: readonly ScoredGroup[]): number {
-  const merged = byScore(groups);
-  const nPos = merged.reduce((n, g) => n + g.positives, 0);
-  const nNeg = merged.reduce((n, g) => n + g.negatives, 0);
-  if (!nPos || !nNeg) return 0;
-  let cPos = 0;
-  let cNeg = 0;
-  let ks = 0;
-  for (const g of merged) {
-    cPos += g.positives;
-    cNeg += g.negatives;
-    ks = Math.max(ks, Math.abs(cPos / nPos - cNeg / nNeg));
-  }
-  return ks;
-}
+export const groupedKs = (groups: readonly ScoredGroup[]) => groupedFigures(groups).ks;

@@ -6,7 +6,7 @@
  */
 import { churnRisk, fitBgNbd, type BgNbdParams, type CustomerSummary, type WeightedSummary } from './bgnbd.rules';
 import { fitLogistic, logisticProbability, type LogisticModel } from './logistic.rules';
-import { groupedGini, groupedKs, type ScoredGroup } from './metrics.rules';
+import { figuresOfColumns } from './metrics.rules';
 
 /**
  * Which score churnRisk holds: BG/NBD's (domain.md's formula, the default), the classifier's
@@ -123,21 +123,24 @@ export interface Figures { ks: number; gini: number }
  */
 export interface ChurnBacktest { bgnbd: Figures; recency: Figures; supervised: Figures | null; recencyScore?: Figures | null }
 
-const figures = (groups: ScoredGroup[]): Figures => ({ ks: groupedKs(groups), gini: groupedGini(groups) });
-
 /**
  * Scores the buyers at a cut (`fit`: BG/NBD's there) against who churned over the `horizon`
  * after it, by K-S and Gini, three ways. `classifier` must have been trained on data before the
  * cut only: this is what makes it a backtest.
  */
 export function compareOnHoldout(rows: readonly LabelledSummary[], fit: BgNbdParams, horizon: number, classifier: ChurnClassifier | null): ChurnBacktest {
-  const groups = (score: (c: LabelledSummary, i: number) => number) => rows.map((r, i) => ({ score: score(r, i), positives: r.churned, negatives: r.stayed }));
-  const bgnbd = rows.map((r) => churnRisk(fit, r, horizon)); // once per buyer: the classifier's third feature too
+  const churned = Float64Array.from(rows, (r) => r.churned);
+  const stayed = Float64Array.from(rows, (r) => r.stayed);
+  const figures = (score: (c: LabelledSummary, i: number) => number): Figures => {
+    const { ks, gini } = figuresOfColumns(Float64Array.from(rows, score), churned, stayed);
+    return { ks, gini };
+  };
+  const bgnbd = Float64Array.from(rows, (r) => churnRisk(fit, r, horizon)); // once per buyer: the classifier's third feature too
   return {
-    bgnbd: figures(groups((_, i) => bgnbd[i])),
-    recency: figures(groups((r) => r.T - r.tx)),
-    supervised: classifier ? figures(groups((r, i) => supervisedChurnRiskAt(classifier, r, bgnbd[i]))) : null,
-    recencyScore: classifier?.recency ? figures(groups((r) => recencyChurnRisk(classifier.recency!, r))) : null,
+    bgnbd: figures((_, i) => bgnbd[i]),
+    recency: figures((r) => r.T - r.tx),
+    supervised: classifier ? figures((r, i) => supervisedChurnRiskAt(classifier, r, bgnbd[i])) : null,
+    recencyScore: classifier?.recency ? figures((r) => recencyChurnRisk(classifier.recency!, r)) : null,
   };
 }
 
