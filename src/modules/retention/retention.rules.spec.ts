@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { classifyStage, purchaseDaysAsOf, purchaseFactsAsOf, quintileScores, redemptionRate, rfmSegment, scoreRfm, validateThresholds } from './retention.rules';
+import {
+  classifyStage, lifecycleTimeline, purchaseDaysAsOf, purchaseFactsAsOf, quintileScores, redemptionRate, rfmSegment, scoreRfm, transitionMatrix, validateThresholds,
+} from './retention.rules';
 import { dayNumber } from '../../common/local-time.rules';
 
 describe('quintileScores', () => {
@@ -103,5 +105,53 @@ describe('redemptionRate', () => {
     expect(redemptionRate(300, 200)).toBe(1.5);
     expect(redemptionRate(0, 0)).toBeNull();
     expect(redemptionRate(120, 0)).toBeNull();
+  });
+});
+
+describe('lifecycleTimeline (the reference for the timeline, late facts or not)', () => {
+  const now = new Date('2026-06-01T00:00:00.000Z');
+  const ago = (days: number, hours = 0) => new Date(now.getTime() - days * 86_400_000 + hours * 3_600_000);
+  const buy = (days: number, ...refunds: [number, number][]) =>
+    ({ occurredAt: ago(days, 12), amountCents: 1000, refunds: refunds.map(([d, c]) => ({ occurredAt: ago(d, 12), amountCents: c })) });
+  const joinedAt = ago(400);
+
+  it('the repro: bought 200 days ago and 20 days ago, refreshed 10 days ago and now: ACTIVE at both, one move', () => {
+    const facts = { joinedAt, purchases: [buy(200), buy(20)] };
+    const { stages, moves } = lifecycleTimeline(facts, [ago(0), ago(10)]);
+    expect(stages.map((s) => s.stage)).toEqual(['ACTIVE', 'ACTIVE']);
+    expect(moves).toEqual([{ from: null, to: 'ACTIVE', at: ago(10) }]);
+    // After a gap longer than atRiskDays: REACTIVATED while the purchase is within newDays, then ACTIVE.
+    expect(lifecycleTimeline({ joinedAt, purchases: [buy(220), buy(35)] }, [ago(10), ago(0)]).moves.map((m) => m.to)).toEqual(['REACTIVATED', 'ACTIVE']);
+    // Without the later purchase: DORMANT (200 days) at both dates.
+    expect(lifecycleTimeline({ joinedAt, purchases: [buy(200)] }, [ago(10), ago(0)]).moves).toEqual([{ from: null, to: 'DORMANT', at: ago(10) }]);
+    expect(transitionMatrix(moves, ago(15), now)).toEqual([{ from: null, to: 'ACTIVE', count: 1 }]);
+    expect(transitionMatrix(moves, ago(9), now)).toEqual([]);
+  });
+
+  it('a refund in full takes the purchase away from its date on; a member not classified at a date moves nothing there', () => {
+    const facts = { joinedAt: ago(50), purchases: [buy(100, [30, 1000])] };
+    const { stages, moves } = lifecycleTimeline(facts, [ago(90), ago(60), ago(40), ago(20)]);
+    expect(stages.map((s) => s.stage)).toEqual(['NEW', 'ACTIVE', 'ACTIVE', 'PROSPECT']);
+    expect(moves.map((m) => [m.from, m.to])).toEqual([[null, 'NEW'], ['NEW', 'ACTIVE'], ['ACTIVE', 'PROSPECT']]);
+    // Refunded before it joined: not classified between the refund and its joining; the next move starts from its latest stage.
+    const gap = lifecycleTimeline({ joinedAt: ago(10), purchases: [buy(100, [30, 1000])] }, [ago(60), ago(20), ago(5)]);
+    expect(gap.stages.map((s) => s.stage)).toEqual(['ACTIVE', null, 'PROSPECT']);
+    expect(gap.moves.map((m) => [m.from, m.to])).toEqual([[null, 'ACTIVE'], ['ACTIVE', 'PROSPECT']]);
+  });
+
+  it('stageAsOf agrees with classifyStage over purchaseFactsAsOf, and the dates\' order does not matter', () => {
+    fc.assert(fc.property(
+      fc.array(fc.integer({ min: 0, max: 700 }), { maxLength: 6 }), fc.array(fc.integer({ min: 0, max: 700 }), { minLength: 1, maxLength: 8 }),
+      (days, dates) => {
+        const facts = { joinedAt: ago(800), purchases: days.map((d) => buy(d)) };
+        const a = lifecycleTimeline(facts, dates.map((d) => ago(d)));
+        const b = lifecycleTimeline(facts, [...dates].reverse().map((d) => ago(d)));
+        expect(a).toEqual(b);
+        for (const { at, stage } of a.stages) {
+          const f = purchaseFactsAsOf(facts.purchases, at);
+          expect(stage).toBe(f ? classifyStage({ ...f, asOfDay: f.recencyDays + f.lastPurchaseDay }) : 'PROSPECT');
+        }
+      },
+    ));
   });
 });

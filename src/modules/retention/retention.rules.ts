@@ -163,3 +163,63 @@ export function purchaseFactsAsOf(purchases: readonly PurchaseRecord[], asOf: Da
 export function redemptionRate(redeemed: number, earned: number): number | null {
   return earned ? redeemed / earned : null;
 }
+
+/** What decides a member's lifecycle stage at any date: when it joined, and its purchases with their refunds. */
+export interface MemberLifecycleFacts {
+  joinedAt: Date;
+  purchases: readonly PurchaseRecord[];
+}
+
+/**
+ * A member's stage as of asOf from all its facts dated by then (BUILD_SQL's): PROSPECT when it
+ * had joined and bought nothing (a purchase refunded in full by then is none); null when it is
+ * not classified at all (neither joined nor bought by then).
+ */
+export function stageAsOf(
+  facts: MemberLifecycleFacts, asOf: Date, t: LifecycleThresholds = DEFAULT_LIFECYCLE_THRESHOLDS, timeZone = 'UTC',
+): LifecycleStage | null {
+  const bought = purchaseFactsAsOf(facts.purchases, asOf, timeZone);
+  if (!bought) return facts.joinedAt.getTime() <= asOf.getTime() ? 'PROSPECT' : null;
+  return classifyStage({
+    firstPurchaseDay: bought.firstPurchaseDay, lastPurchaseDay: bought.lastPurchaseDay,
+    previousPurchaseDay: bought.previousPurchaseDay, asOfDay: localDayNumber(asOf, timeZone),
+  }, t);
+}
+
+/** A move on the lifecycle timeline: from the stage before (null: first classified) to the stage at `at`. */
+export interface LifecycleMove { from: LifecycleStage | null; to: LifecycleStage; at: Date }
+
+/**
+ * The reference for the lifecycle timeline (docs/retention.md, "The lifecycle timeline"): a
+ * member's stage at each refreshed date, from every fact it has whenever the fact arrived, and
+ * a move at each date where its stage differs from its latest stage before (null before its
+ * first; a date it is not classified at has no move and changes nothing after it).
+ */
+export function lifecycleTimeline(
+  facts: MemberLifecycleFacts, dates: readonly Date[], t: LifecycleThresholds = DEFAULT_LIFECYCLE_THRESHOLDS, timeZone = 'UTC',
+): { stages: { at: Date; stage: LifecycleStage | null }[]; moves: LifecycleMove[] } {
+  const sorted = [...new Set(dates.map((d) => d.getTime()))].sort((a, b) => a - b).map((ms) => new Date(ms));
+  const stages = sorted.map((at) => ({ at, stage: stageAsOf(facts, at, t, timeZone) }));
+  const moves: LifecycleMove[] = [];
+  let latest: LifecycleStage | null = null;
+  for (const { at, stage } of stages) {
+    if (stage == null) continue;
+    if (stage !== latest) moves.push({ from: latest, to: stage, at });
+    latest = stage;
+  }
+  return { stages, moves };
+}
+
+/** lifecycleTransitions(from, to)'s matrix over moves: those dated in [from, to), counted by (from, to) stage. */
+export function transitionMatrix(moves: readonly LifecycleMove[], from: Date, to: Date): { from: LifecycleStage | null; to: LifecycleStage; count: number }[] {
+  const counts = new Map<string, { from: LifecycleStage | null; to: LifecycleStage; count: number }>();
+  for (const m of moves) {
+    if (m.at.getTime() < from.getTime() || m.at.getTime() >= to.getTime()) continue;
+    const key = `${m.from}>${m.to}`;
+    const row = counts.get(key) ?? { from: m.from, to: m.to, count: 0 };
+    row.count++;
+    counts.set(key, row);
+  }
+  const order = (s: LifecycleStage | null) => (s == null ? -1 : LIFECYCLE_STAGES.indexOf(s));
+  return [...counts.values()].sort((a, b) => order(a.from) - order(b.from) || order(a.to) - order(b.to));
+}
