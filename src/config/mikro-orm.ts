@@ -41,8 +41,11 @@ export function ormConfig(opts: OrmOptions) {
     },
     debug: opts.debug ?? false,
     // The refresh's unlogged scratch table has no entity (migration retention_facts), nor the
-    // member_retention it builds before the swap (left behind only by a run that died).
-    schemaGenerator: { skipTables: ['retention_facts', 'member_retention_next', 'import_member_stage', 'import_purchase_stage'] },
+    // member_retention it builds before the swap (left behind only by a run that died), nor the
+    // late facts' horizon, queue (no key: appended by triggers) and scratch copy (migration lifecycle_late_facts).
+    schemaGenerator: {
+      skipTables: ['retention_facts', 'member_retention_next', 'import_member_stage', 'import_purchase_stage', 'retention_horizon', 'retention_late', 'retention_repair'],
+    },
     extensions: [Migrator, SeedManager],
     migrations: {
       tableName: 'mikro_orm_migrations',

@@ -63,6 +63,7 @@ export class MemberRetention {
 /** Every lifecycle move, for the transition matrix between two dates. */
 @Entity({ tableName: 'lifecycle_transition' })
 @Index({ name: 'lifecycle_transition_at_index', properties: ['at'] })
+@Index({ name: 'lifecycle_transition_member_index', properties: ['memberId', 'at'] })
 export class LifecycleTransition {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;

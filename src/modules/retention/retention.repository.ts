@@ -254,6 +254,135 @@ const AT_NEXT_SQL = RECORD_AT_SQL
     where x.stage is distinct from n.stage`)
   .replace('${MEMBERS}', 'exists (select 1 from member_retention_next n where n.member_id = t.member_id)');
 
+/**
+ * Whether `pu` was still a purchase at the instant `at` (a column): not refunded in full by
+ * refunds dated by then. boughtBy's, for a statement over many dates.
+ */
+const boughtAt = (at: string) =>
+  `(pu.refunded_cents = 0 or (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = pu.order_id and r.occurred_at <= ${at}) < pu.amount_cents)`;
+
+/**
+ * Late facts (docs/retention.md, "Late facts"). The members the writing transactions queued
+ * (retention_late, filled by the triggers of Migration20261227090000), one row each with the
+ * earliest instant affected and the latest purchase concerned, into retention_repair; the queue
+ * rows this statement sees are consumed (deleted), those committed after it stay for the next run.
+ */
+const TAKE_LATE_SQL = [
+  'truncate retention_repair',
+  `with late as (delete from retention_late returning member_id, from_at, subject_at)
+   insert into retention_repair (member_id, from_at, subject_at) select member_id, min(from_at), max(subject_at) from late group by member_id`,
+];
+
+/**
+ * The repair: for every member in retention_repair, its stage at each refreshed date from its
+ * earliest affected one, recomputed from the facts as they are now (BUILD_SQL's stage, with the
+ * current thresholds), and the moves at those dates made what they should be (only the
+ * differences: deleted, inserted). One statement over (member × date), each (member, date) one
+ * index probe of purchase_member_day_index (the last two distinct purchase days up to the date;
+ * the first too, only where the last is within newDays), never a loop.
+ *
+ * Bounded: a late fact concerns one purchase day (its own, or the refunded purchase's; none for a
+ * join). Once a member has two purchases on later days that nothing refunds, and the later of
+ * them is reached and the earlier is more than newDays behind, the stage no longer depends on
+ * anything on or before that day: the stage there is the one recorded. The member's dates stop
+ * at the first refreshed date past that bound (its move, from the repaired stage before it, is
+ * rewritten too). The stage before the first date is the member's latest move before it.
+ * A member not classified at a date (not joined, nothing bought) has no move there; the next
+ * move starts from its latest stage. `${DAY}` is a purchase's day, `${AS_OF_DAY x}` an instant's.
+ */
+const REPAIR_SQL = `
+with s as (
+  select lifecycle_new_days as new_days, lifecycle_active_days as active_days, lifecycle_at_risk_days as at_risk_days, lifecycle_dormant_days as dormant_days
+  from program where id = 1
+),
+bounded as (
+  select a.member_id, a.from_at, (select min(r.as_of) from retention_run r where r.as_of >= a.from_at and \${AS_OF_DAY r.as_of} >= u.until_day) as cut_at,
+    (select t.to_stage from lifecycle_transition t where t.member_id = a.member_id and t.at < a.from_at order by t.at desc, t.id desc limit 1) as before_stage
+  from retention_repair a cross join s
+  cross join lateral (
+    select case when count(*) = 2 then greatest(max(later.day), min(later.day) + s.new_days + 1) end as until_day
+    from (select distinct \${DAY} as day from purchase pu where pu.member_id = a.member_id and pu.refunded_cents = 0
+      and \${DAY} > coalesce(\${AS_OF_DAY a.subject_at}, -2147483647) order by 1 limit 2) later
+  ) u
+),
+dates as materialized (
+  select b.member_id, b.before_stage, r.as_of, \${AS_OF_DAY r.as_of} as day
+  from bounded b join retention_run r on r.as_of >= b.from_at and r.as_of <= coalesce(b.cut_at, 'infinity'::timestamptz)
+),
+staged as (
+  select d.member_id, d.before_stage, d.as_of, case
+      when m.id is null then null
+      when top.last_day is null then case when m.joined_at <= d.as_of then 'PROSPECT' end
+      -- NEW needs the first purchase day within newDays, so the last one too: only then is the first looked up.
+      when case when d.day - top.last_day <= s.new_days then d.day - (
+          select \${DAY} from purchase pu where pu.member_id = d.member_id and \${DAY} <= d.day and pu.occurred_at <= d.as_of
+            and ${boughtAt('d.as_of')} order by 1 limit 1) <= s.new_days else false end then 'NEW'
+      when d.day - top.last_day <= s.new_days and top.prev_day is not null and top.last_day - top.prev_day > s.at_risk_days then 'REACTIVATED'
+      when d.day - top.last_day <= s.active_days then 'ACTIVE'
+      when d.day - top.last_day <= s.at_risk_days then 'AT_RISK'
+      when d.day - top.last_day <= s.dormant_days then 'DORMANT'
+      else 'CHURNED'
+    end as stage
+  from dates d cross join s
+  left join member m on m.id = d.member_id
+  cross join lateral (
+    select max(x.day) as last_day, case when count(*) = 2 then min(x.day) end as prev_day
+    from (select distinct \${DAY} as day from purchase pu where pu.member_id = d.member_id and \${DAY} <= d.day and pu.occurred_at <= d.as_of
+      and ${boughtAt('d.as_of')} order by 1 desc limit 2) x
+  ) top
+),
+grouped as (select *, count(stage) over (partition by member_id order by as_of) as grp from staged),
+carried as (select *, first_value(stage) over (partition by member_id, grp order by as_of) as carry from grouped),
+wanted as (
+  select member_id, as_of, from_stage, stage as to_stage from (
+    select member_id, as_of, stage, coalesce(lag(carry) over (partition by member_id order by as_of), before_stage) as from_stage from carried
+  ) x where stage is not null and from_stage is distinct from stage
+),
+recorded as (
+  select t.id, t.member_id, t.at, t.from_stage, t.to_stage from lifecycle_transition t join dates d on t.member_id = d.member_id and t.at = d.as_of
+),
+dropped as (
+  delete from lifecycle_transition t using recorded r where t.id = r.id and not exists (
+    select 1 from wanted w where w.member_id = r.member_id and w.as_of = r.at and w.from_stage is not distinct from r.from_stage and w.to_stage = r.to_stage)
+  returning 1
+),
+inserted as (
+  insert into lifecycle_transition (member_id, from_stage, to_stage, at)
+  select w.member_id, w.from_stage, w.to_stage, w.as_of from wanted w where not exists (
+    select 1 from recorded r where r.member_id = w.member_id and r.at = w.as_of and r.from_stage is not distinct from w.from_stage and r.to_stage = w.to_stage)
+  returning 1
+)
+select (select count(*) from retention_repair)::int as members, (select count(*) from dates)::int as dates,
+  (select count(*) from inserted)::int as inserted, (select count(*) from dropped)::int as dropped`;
+
+/**
+ * The new rows of the repaired members: their stage and stageSince, the latest move up to the
+ * rows' asOf (the timeline as repaired), where they differ.
+ */
+const REPAIRED_ROWS_SQL = `
+update member_retention_next n set stage = x.stage, stage_since = x.at
+from (
+  select a.member_id, l.stage, l.at from retention_repair a join member_retention_next n2 on n2.member_id = a.member_id
+  cross join lateral (select t.to_stage as stage, t.at from lifecycle_transition t where t.member_id = a.member_id and t.at <= n2.as_of
+    order by t.at desc, t.id desc limit 1) l
+) x
+where n.member_id = x.member_id and (n.stage is distinct from x.stage or n.stage_since is distinct from x.at)`;
+
+/**
+ * Who may be writing a fact the refresh's snapshot would miss: the transactions (other than
+ * ours) holding a writer's lock on purchase, refund or member. A statement-level trigger that
+ * read the horizon before it moved belongs to one of them (it runs after its insert, which took
+ * the lock).
+ */
+const WRITERS_SQL = `
+select coalesce(array_agg(distinct l.virtualtransaction), '{}') as writers from pg_locks l
+where l.locktype = 'relation' and l.mode = 'RowExclusiveLock' and l.granted and l.pid <> pg_backend_pid()
+  and l.database = (select oid from pg_database where datname = current_database())
+  and l.relation in ('purchase'::regclass, 'refund'::regclass, 'member'::regclass)`;
+
+/** Of those, the ones still running (each holds its own virtual transaction id until it ends). */
+const STILL_WRITING_SQL = `select count(*)::int as n from pg_locks where locktype = 'virtualxid' and virtualxid = any(?::text[])`;
+
 /** The new table: member_retention's columns and NOT NULLs, and the previous stage. A run that died left its own: dropped. */
 const PREPARE_SQL = [
   'drop table if exists member_retention_next',
@@ -484,6 +613,61 @@ export function recordMovesAtAsOf(tx: EntityManager, asOf: Date): Promise<number
 /** asOf joins the timeline's dates (retention_run). */
 export async function recordRun(tx: EntityManager, asOf: Date): Promise<void> {
   await tx.execute('insert into retention_run (as_of, refreshed_at) values (?, now()) on conflict (as_of) do update set refreshed_at = now()', [asOf]);
+}
+
+/**
+ * The horizon (retention_horizon): the latest asOf a refresh has started for. Moved to asOf if
+ * asOf is later, in its own transaction, before the refresh reads the facts; whether it moved.
+ */
+export async function raiseHorizon(em: EntityManager, asOf: Date): Promise<boolean> {
+  const rows = await rowsOf<{ moved: boolean }>(
+    em,
+    `insert into retention_horizon (id, as_of) values (1, ?) on conflict (id) do update set as_of = excluded.as_of
+       where retention_horizon.as_of < excluded.as_of returning true as moved`,
+    [asOf],
+  );
+  return rows.length > 0;
+}
+
+/** How long a refresh waits for the writes in progress when it moves the horizon (WRITERS_SQL) before giving up. */
+const WRITERS_WAIT_MS = 10 * 60_000;
+
+/**
+ * Waits until every transaction that was writing a purchase, a refund or a member when the
+ * horizon moved has ended (committed: the refresh's snapshot, taken after, sees its facts; or
+ * rolled back). Writes that start later read the new horizon and queue what they date at or
+ * before it. Polls; locks nothing, so no writer waits for the refresh. A writer open longer than
+ * WRITERS_WAIT_MS fails the refresh (nothing of it is written), as a lock timeout would.
+ */
+export async function waitForWriters(em: EntityManager, pollMs = 20): Promise<void> {
+  const [{ writers }] = await rowsOf<{ writers: string[] }>(em, WRITERS_SQL);
+  if (!writers.length) return;
+  const literal = pgArray(writers);
+  const deadline = Date.now() + WRITERS_WAIT_MS;
+  for (;;) {
+    const [{ n }] = await rowsOf<{ n: number }>(em, STILL_WRITING_SQL, [literal]);
+    if (n === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`retention refresh: ${n} transaction(s) writing purchases, refunds or members open for over ${WRITERS_WAIT_MS / 60_000} minutes`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** What the repair of late facts did: members repaired, (member, date) pairs recomputed, moves inserted and deleted. */
+export interface LateRepair { members: number; dates: number; inserted: number; dropped: number }
+
+/**
+ * TAKE_LATE_SQL, REPAIR_SQL and REPAIRED_ROWS_SQL, in the swap's transaction `tx`, after asOf's
+ * own moves and asOf joined the dates. Reads purchase, refund, member and program (the points,
+ * members and program modules' tables), set-based.
+ */
+export async function repairLateFacts(tx: EntityManager, timeZone: string): Promise<LateRepair> {
+  await inOrder(tx, TAKE_LATE_SQL);
+  const sql = withDay(REPAIR_SQL, timeZone).replace(/\$\{AS_OF_DAY ([\w.]+)\}/g, (_, column: string) => localDayNumberSql(column, timeZone));
+  const [repair] = await rowsOf<LateRepair>(tx, sql);
+  if (repair.members) await tx.execute(REPAIRED_ROWS_SQL);
+  return repair;
 }
 
 /**

@@ -96,6 +96,9 @@ export class RetentionService {
     const { phases, lap } = phaseClock();
     const plan = await this.planRefresh(asOf);
     return withAdvisoryLock(this.em, 'retention.refresh', async () => {
+      // Late facts: from here on, a write dated at or before asOf queues its member (the triggers
+      // read the horizon); the writes already under way, which may have read the old one, end first.
+      if (await repo.raiseHorizon(this.em, asOf)) await repo.waitForWriters(this.em);
       const { halves, split, workers } = await this.divideMembers();
       try {
         const run: RefreshRun = { ...plan, halves, split, workers, timeline: await whereOnTimeline(this.em, asOf) };
@@ -108,8 +111,9 @@ export class RetentionService {
         lap('backtest');
         const processed = await this.writeRows(run, stats, fit, method);
         lap('write');
-        const changed = await this.swapIn(run);
+        const { changed, repairMs } = await this.swapIn(run);
         lap('swap');
+        phases.repair = repairMs;
         await inSqlTransaction(this.em, (tx) => refreshRuleTags(tx));
         lap('tags');
         if (fit) await repo.insertChurnModel(this.em, asOf, fit, { method, backtest: tested, classifier: fit.supervised?.classifier ?? null });
@@ -226,13 +230,22 @@ export class RetentionService {
     return built.reduce((a, b) => a + b, 0);
   }
 
-  /** Phase 4: the rows and their transitions, in one transaction; readers wait only for the swap. The moves recorded. */
-  private swapIn(run: RefreshRun): Promise<number> {
+  /**
+   * Phase 4: the rows and their transitions, in one transaction; readers wait only for the swap.
+   * After asOf's moves, the late facts queued since the last run are repaired (repo.repairLateFacts:
+   * every refreshed date they affect, and the repaired members' rows), so that a failed run
+   * leaves the timeline and the queue as they were. The moves recorded at asOf; the repair's
+   * milliseconds (part of the swap's).
+   */
+  private swapIn(run: RefreshRun): Promise<{ changed: number; repairMs: number }> {
     return inSqlTransaction(this.em, async (tx) => {
-      const n = await recordTransitions(tx, run.asOf, run.timeline);
+      const changed = await recordTransitions(tx, run.asOf, run.timeline);
+      const started = performance.now();
+      await repo.repairLateFacts(tx, run.timeZone);
+      const repairMs = Math.round(performance.now() - started);
       await repo.lockForSwap(tx);
       await repo.swapInNextTable(tx);
-      return n;
+      return { changed, repairMs };
     });
   }
 
