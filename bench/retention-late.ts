@@ -2,7 +2,7 @@
 // apart from `npm run bench -- retention`: BENCH_MEMBERS members (100,000) with purchases as that
 // benchmark seeds them (bench/retention.ts seedData), BENCH_DATES refreshed dates (60, nightly),
 // then late purchases for 1% and for 100% of the members, each followed by a refresh; prints the
-// refresh's phases and the repair's share. Run: node -r ts-node/register/transpile-only bench/retention-late.ts
+// refresh's phases and the repair's share. Run: npm run bench -- retention-late
 import { performance } from 'node:perf_hooks';
 import { benchDatabase, benchInt, log, seedMembers, sql } from './lib';
 import { seedData } from './retention';
@@ -13,7 +13,7 @@ const MEMBERS = benchInt('BENCH_MEMBERS', 100_000);
 const DATES = benchInt('BENCH_DATES', 60);
 const DAY_MS = 86_400_000;
 
-void (async () => {
+export async function benchRetentionLate(): Promise<void> {
   const db = await benchDatabase('late');
   try {
     await seedMembers(db.url, MEMBERS);
@@ -57,4 +57,4 @@ void (async () => {
   } finally {
     await db.stop();
   }
-})().catch((err) => { console.error(err); process.exit(1); });
+}

@@ -10,6 +10,7 @@ import { benchPoints } from './points';
 import { benchReferrals } from './referrals';
 import { benchReferralStats } from './referral-stats';
 import { benchRetention } from './retention';
+import { benchRetentionLate } from './retention-late';
 import { benchRewards } from './rewards';
 import { benchScreen } from './screen';
 import { benchSearch } from './search';
@@ -20,7 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   points: benchPoints, tiers: benchTiers, rewards: benchRewards, retention: benchRetention, feed: benchFeed, abuse: benchAbuse, search: benchSearch, screen: benchScreen,
   webhooks: benchWebhooks, imports: benchImports, campaigns: benchCampaigns, 'campaign-report': benchCampaignReport, 'check-in': benchCheckIn,
   referrals: benchReferrals,
-  'referral-stats': benchReferralStats,
+  'referral-stats': benchReferralStats, 'retention-late': benchRetentionLate,
 };
 const name = process.argv[2];
 const run = benches[name ?? ''];
