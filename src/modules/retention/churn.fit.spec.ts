@@ -1,5 +1,5 @@
-import { aliveProbability, churnRisk, fitBgNbd, type WeightedSummary } from './churn.rules';
-import { backtest, backtestOffThread, fitAndScore, fitBgNbdOffThread, labelled, tupleKey, type HoldoutSummary, type TupleText } from './churn.fit';
+import { aliveProbability, churnRisk, fitBgNbd, type BgNbdParams, type WeightedSummary } from './churn.rules';
+import { backtest, backtestOffThread, fitAndScore, fitBgNbdOffThread, labelled, startChurnWorker, tupleKey, type HoldoutSummary, type TupleText } from './churn.fit';
 
 describe('labelled', () => {
   it('is one summary per tuple, in the order each first comes, with who churned and who stayed', () => {
@@ -106,5 +106,30 @@ describe('fitBgNbdOffThread', () => {
     expect(scored.supervised?.classifier.window).toBe(60);
     expect(scored.supervised!.risk.split(',')).toHaveLength(scored.scores!.keys.split(',').length);
     expect(await fitBgNbdOffThread(current, { minRows: 0, horizon: 60, training: { rows: asText(earlier), window: 60 } })).toEqual(scored);
+
+    // The fit's worker waits for BG/NBD's fit at the cut from the backtest on the same rows, and
+    // scores exactly as when it makes that fit itself; a backtest that makes no fit sends null,
+    // and the fit's worker then makes its own.
+    for (const rows of [earlier, earlier.map((r) => ({ ...r, bought: true }))]) {
+      const alone = fitAndScore(current, undefined, 60, { rows, window: 60 });
+      const worker = startChurnWorker()!;
+      const sent: (BgNbdParams | null)[] = [];
+      const [viaShare] = await Promise.all([
+        fitBgNbdOffThread(current, { minRows: 0, horizon: 60, worker, training: { rows: asText(rows), window: 60, shared: true } }),
+        backtestOffThread(asText(rows), 60, {
+          minRows: 0, share: (fit) => { sent.push(fit); worker.thread.postMessage({ trainingFit: fit }); },
+        }),
+      ]);
+      expect(viaShare).toEqual(alone);
+      expect(sent).toHaveLength(1);
+      expect(sent[0] === null).toBe(rows !== earlier);
+      if (sent[0]) expect(sent[0]).toEqual(alone.supervised!.classifier.trainingFit);
+    }
+    // What it is sent is what it trains on: it does not fit again.
+    const worker = startChurnWorker()!;
+    const given = { r: 0.5, alpha: 5, a: 0.7, b: 2.5 };
+    worker.thread.postMessage({ trainingFit: given });
+    const trained = await fitBgNbdOffThread(current, { minRows: 0, horizon: 60, worker, training: { rows: asText(earlier), window: 60, shared: true } });
+    expect(trained.supervised!.classifier.trainingFit).toEqual(given);
   }, 60_000);
 });

@@ -12,14 +12,14 @@ import {
  * second), and fitBgNbd's warm start. With `bought` (1 or 0 per row), a backtest instead of
  * a fit.
  */
-export type FitRequest = (FitColumns | TupleText) & { start?: BgNbdParams; horizon?: number; training?: TrainingRequest };
+export type FitRequest = (FitColumns | TupleText) & { start?: BgNbdParams; horizon?: number; training?: TrainingRequest; share?: boolean };
 
 /**
  * The supervised classifier's training set, sent along with a fit or a backtest: buyers at an
  * earlier cut, each with whether it bought in the `window` days after it (holdout rows), and
  * the warm start of BG/NBD's fit at that cut.
  */
-export interface TrainingRequest { rows: FitColumns | TupleText; window: number; start?: BgNbdParams }
+export interface TrainingRequest { rows: FitColumns | TupleText; window: number; start?: BgNbdParams; shared?: boolean }
 
 /** Rows as columns, one Float64Array per field (`bought`: 1 or 0, for a backtest). */
 export interface FitColumns { x: Float64Array; tx: Float64Array; T: Float64Array; count: Float64Array; bought?: Float64Array }
@@ -112,8 +112,15 @@ export function toFitRequest(rows: readonly (WeightedSummary & { bought?: boolea
 type FitRows = readonly (WeightedSummary & { bought?: boolean })[];
 type FitInput = FitRows | TupleText;
 
-/** A training set as the off-thread calls take it: holdout rows or their text, the window, the warm start. */
-export interface TrainingInput { rows: readonly HoldoutSummary[] | TupleText; window: number; start?: BgNbdParams }
+/**
+ * A training set as the off-thread calls take it: holdout rows or their text, the window, the
+ * warm start; `shared`: the rows and start are the backtest's, whose BG/NBD fit at the cut the
+ * fit's worker waits for (sent on by the caller: ShareFit) instead of making it again.
+ */
+export interface TrainingInput { rows: readonly HoldoutSummary[] | TupleText; window: number; start?: BgNbdParams; shared?: boolean }
+
+/** A training set, decoded: holdout rows at its cut, the window, the warm start. */
+export interface TrainingSet { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams }
 
 /**
  * Options of the off-thread calls: fewer rows than minRows (default WORKER_MIN_ROWS) are fitted in
@@ -121,13 +128,20 @@ export interface TrainingInput { rows: readonly HoldoutSummary[] | TupleText; wi
  * training set (none: no classifier).
  */
 interface OffThread { minRows?: number; start?: BgNbdParams; worker?: ChurnWorker | null; training?: TrainingInput | null }
+
+/** Called once with BG/NBD's fit at the backtest day as soon as the backtest has it (null: it made none). */
+export type ShareFit = (fit: BgNbdParams | null) => void;
 /** Array.isArray narrows a readonly array to any[]; this keeps its row type. */
 const isRows = (input: FitInput): input is FitRows => Array.isArray(input);
 
 /** Rows or text, as a worker is sent them. */
 const asRequest = (input: FitInput, start: BgNbdParams | undefined, horizon: number | undefined, holdout: boolean, training?: TrainingInput | null): FitRequest => ({
   ...(isRows(input) ? toFitRequest(input, start, horizon, holdout) : { ...input, start, horizon }),
-  ...(training ? { training: { rows: isRows(training.rows) ? toFitRequest(training.rows, undefined, undefined, true) : training.rows, window: training.window, start: params(training.start) } } : {}),
+  ...(training ? {
+    training: {
+      rows: isRows(training.rows) ? toFitRequest(training.rows, undefined, undefined, true) : training.rows, window: training.window, start: params(training.start), shared: training.shared,
+    },
+  } : {}),
 });
 /** Rows or text, as the rows a fit in place takes. */
 const rowsOf = (input: FitInput) => (isRows(input) ? input : fromFitRequest(columnsOf(input)));
@@ -166,10 +180,13 @@ export function labelled(rows: readonly HoldoutSummary[]): LabelledSummary[] {
 /** Labelled summaries as the weighted rows BG/NBD is fitted on: each tuple once, its members whatever they did. */
 const weighted = (rows: readonly LabelledSummary[]): WeightedSummary[] => rows.map((r) => ({ x: r.x, tx: r.tx, T: r.T, count: r.churned + r.stayed }));
 
-/** The classifier trained on a training set (holdout rows at its cut), or null (too little to learn from, or no fit). */
-export function trainClassifier(rows: readonly HoldoutSummary[], window: number, start?: BgNbdParams): ChurnClassifier | null {
+/**
+ * The classifier trained on a training set (holdout rows at its cut; `atCut`: BG/NBD's fit on
+ * them, when the backtest made it), or null (too little to learn from, or no fit).
+ */
+export function trainClassifier(rows: readonly HoldoutSummary[], window: number, start?: BgNbdParams, atCut?: BgNbdParams | null): ChurnClassifier | null {
   try {
-    return fitChurnClassifier(labelled(rows), window, start);
+    return fitChurnClassifier(labelled(rows), window, start, atCut ?? undefined);
   } catch {
     return null;
   }
@@ -180,31 +197,49 @@ export function trainClassifier(rows: readonly HoldoutSummary[], window: number,
  * before that day, the classifier; BG/NBD's churn risk over the horizon, the naive recency
  * ranking and the classifier's risk scored by K-S and Gini against who did not buy in it
  * (compareOnHoldout). Null when there is nothing to tell apart (everyone or no one bought, or
- * no one ever repeated) or no fit.
+ * no one ever repeated) or no fit. `share` is given the BG/NBD fit as soon as it is made (or
+ * null, once, if none is): the classifier applied at asOf is trained on these same rows.
  */
-export function backtest(rows: readonly HoldoutSummary[], horizon: number, start?: BgNbdParams, training?: { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams } | null): Backtest | null {
-  if (!rows.length || rows.every((r) => r.bought) || rows.every((r) => !r.bought) || rows.every((r) => r.x === 0)) return null;
-  const tuples = labelled(rows); // once: the fit's rows and the holdout's
-  let fit: BgNbdFit;
+export function backtest(rows: readonly HoldoutSummary[], horizon: number, start?: BgNbdParams, training?: TrainingSet | null, share?: ShareFit): Backtest | null {
+  let shared = false;
+  const shareOnce = (fit: BgNbdParams | null) => {
+    if (!shared) share?.(fit ? { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b } : null);
+    shared = true;
+  };
   try {
-    fit = fitBgNbd(weighted(tuples), { start });
-  } catch {
-    return null;
+    if (!rows.length || rows.every((r) => r.bought) || rows.every((r) => !r.bought) || rows.every((r) => r.x === 0)) return null;
+    const tuples = labelled(rows); // once: the fit's rows and the holdout's
+    let fit: BgNbdFit;
+    try {
+      fit = fitBgNbd(weighted(tuples), { start });
+    } catch {
+      return null;
+    }
+    shareOnce(fit);
+    const classifier = training ? trainClassifier(training.rows, training.window, training.start) : null;
+    return compareOnHoldout(tuples, fit, horizon, classifier);
+  } finally {
+    shareOnce(null);
   }
-  const classifier = training ? trainClassifier(training.rows, training.window, training.start) : null;
-  return compareOnHoldout(tuples, fit, horizon, classifier);
 }
 
 /**
  * fitBgNbd, and with a horizon the scores under the fit of every distinct tuple among the rows
  * (ScoredFit): the same tuple may come in more than one row (the refresh reads its halves
- * apart), which weighs the same in the fit and is scored once.
+ * apart), which weighs the same in the fit and is scored once. With a training set, the
+ * classifier and its scores (`atCut`: BG/NBD's fit at the training cut, if already made).
  */
-export function fitAndScore(
-  rows: readonly WeightedSummary[], start?: BgNbdParams, horizon?: number, training?: { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams } | null,
-): ScoredFit {
+export function fitAndScore(rows: readonly WeightedSummary[], start?: BgNbdParams, horizon?: number, training?: TrainingSet | null, atCut?: BgNbdParams | null): ScoredFit {
+  const scored = fitAndScoreBgNbd(rows, start, horizon);
+  return withSupervised(scored, training, atCut);
+}
+
+/** fitAndScore's first part: the fit and its scores, and what the classifier's scores need (the distinct tuples, BG/NBD's risks). */
+export interface BgNbdScored { fit: ScoredFit; distinct: readonly CustomerSummary[]; risks: readonly number[] }
+
+export function fitAndScoreBgNbd(rows: readonly WeightedSummary[], start?: BgNbdParams, horizon?: number): BgNbdScored {
   const fit = fitBgNbd(rows as WeightedSummary[], { start });
-  if (horizon === undefined) return fit;
+  if (horizon === undefined) return { fit, distinct: [], risks: [] };
   const seen = new Set<number>();
   const distinct = rows.filter((row) => {
     const key = tupleKey(row);
@@ -213,26 +248,24 @@ export function fitAndScore(
     return true;
   });
   const risks = distinct.map((row) => churnRisk(fit, row, horizon)); // once per tuple: the classifier's third feature too
-  return {
-    ...fit,
-    scores: {
-      keys: pgArray(distinct.map(tupleKey)),
-      alive: pgArray(distinct.map((row) => aliveProbability(fit, row))),
-      risk: pgArray(risks),
-    },
-    ...supervisedScores(distinct, risks, training),
-  };
+  const scores = { keys: pgArray(distinct.map(tupleKey)), alive: pgArray(distinct.map((row) => aliveProbability(fit, row))), risk: pgArray(risks) };
+  return { fit: { ...fit, scores }, distinct, risks };
+}
+
+/** fitAndScore's second part: with a training set, the classifier trained on it (`atCut` as fitAndScore's) and its scores. */
+export function withSupervised({ fit, distinct, risks }: BgNbdScored, training?: TrainingSet | null, atCut?: BgNbdParams | null): ScoredFit {
+  return fit.scores ? { ...fit, ...supervisedScores(distinct, risks, training, atCut) } : fit;
 }
 
 /**
  * The classifier trained on `training`, and its churn risk and the calibrated recency score's for
- * `rows` (`bgnbdRisks`: BG/NBD's churn risk of each over the horizon, as of their day); nothing
- * without one.
+ * `rows` (`bgnbdRisks`: BG/NBD's churn risk of each over the horizon, as of their day; `atCut`:
+ * BG/NBD's fit at the training cut, if already made); nothing without one.
  */
 function supervisedScores(
-  rows: readonly CustomerSummary[], bgnbdRisks: readonly number[], training?: { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams } | null,
+  rows: readonly CustomerSummary[], bgnbdRisks: readonly number[], training?: TrainingSet | null, atCut?: BgNbdParams | null,
 ): Pick<ScoredFit, 'supervised'> {
-  const classifier = training ? trainClassifier(training.rows, training.window, training.start) : null;
+  const classifier = training ? trainClassifier(training.rows, training.window, training.start, atCut) : null;
   if (!classifier) return {};
   const recency = classifier.recency;
   return {
@@ -264,27 +297,39 @@ export async function fitBgNbdOffThread(rows: readonly WeightedSummary[] | Tuple
 }
 
 /** backtest() in a worker thread: the fit, and the sorts of K-S and Gini over every member, off the event loop. */
-export async function backtestOffThread(rows: readonly HoldoutSummary[] | TupleText, horizon: number, opts: OffThread = {}): Promise<Backtest | null> {
+export async function backtestOffThread(rows: readonly HoldoutSummary[] | TupleText, horizon: number, opts: OffThread & { share?: ShareFit } = {}): Promise<Backtest | null> {
   const start = params(opts.start);
-  const inThread = () => backtest(rowsOf(rows) as HoldoutSummary[], horizon, start, trainingRows(opts.training));
-  if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
-    void opts.worker?.thread.terminate();
-    return inThread();
+  let shared = false;
+  const share = (fit: BgNbdParams | null) => {
+    if (!shared) opts.share?.(fit);
+    shared = true;
+  };
+  try {
+    const inThread = () => backtest(rowsOf(rows) as HoldoutSummary[], horizon, start, trainingRows(opts.training), share);
+    if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
+      void opts.worker?.thread.terminate();
+      return inThread();
+    }
+    const request = { ...asRequest(rows, start, horizon, true, opts.training), share: opts.share !== undefined };
+    const result = await inWorker(request, inThread, opts.worker, share);
+    return 'backtest' in result ? result.backtest ?? null : null;
+  } finally {
+    share(null); // a worker that failed before its fit: the waiting fit makes its own
   }
-  const result = await inWorker(asRequest(rows, start, horizon, true, opts.training), inThread, opts.worker);
-  return 'backtest' in result ? result.backtest ?? null : null;
 }
 
 /** A training set's rows decoded (text as the worker decodes it), for a fit in place. */
-const trainingRows = (t?: TrainingInput | null) => t && { rows: rowsOf(t.rows) as HoldoutSummary[], window: t.window, start: params(t.start) };
+const trainingRows = (t?: TrainingInput | null): TrainingSet | null | undefined => t && { rows: rowsOf(t.rows) as HoldoutSummary[], window: t.window, start: params(t.start) };
 
 /** A training request's rows, as the worker decodes them. */
-export const decodeTraining = (t?: TrainingRequest) => t && { rows: fromFitRequest(columnsOf(t.rows)) as HoldoutSummary[], window: t.window, start: t.start };
+export const decodeTraining = (t?: TrainingRequest): TrainingSet | undefined => t && { rows: fromFitRequest(columnsOf(t.rows)) as HoldoutSummary[], window: t.window, start: t.start };
 
 /** Just the four numbers: a database row or a whole BgNbdFit may be passed as a start. */
 const params = (p?: BgNbdParams) => p && { r: p.r, alpha: p.alpha, a: p.a, b: p.b };
 
 type WorkerResult = { fit?: ScoredFit } | { backtest?: Backtest | null };
+/** What a worker posts: its result, an error, or (a backtest's, before its result) the fit it shares. */
+export type WorkerMessage = WorkerResult & { error?: string; trainingFit?: BgNbdParams | null };
 
 /** A worker thread, with the first sign that it failed (an error, or an exit before it answered). */
 export interface ChurnWorker { thread: Worker; failed: Promise<Error> }
@@ -311,7 +356,7 @@ export function startChurnWorker(): ChurnWorker | null {
 }
 
 /** Sends a request to a worker (a fresh one unless given), its columns moved; no worker means the work is done here. */
-async function inWorker(request: FitRequest, inThread: () => ScoredFit | Backtest | null, worker = startChurnWorker()): Promise<WorkerResult> {
+async function inWorker(request: FitRequest, inThread: () => ScoredFit | Backtest | null, worker = startChurnWorker(), share?: ShareFit): Promise<WorkerResult> {
   if (!worker) {
     const local = inThread();
     const holdout = 'text' in request ? request.holdout : request.bought !== undefined;
@@ -319,7 +364,11 @@ async function inWorker(request: FitRequest, inThread: () => ScoredFit | Backtes
   }
   try {
     return await new Promise<WorkerResult>((resolveResult, reject) => {
-      worker.thread.once('message', (m: WorkerResult & { error?: string }) => (m.error ? reject(new Error(m.error)) : resolveResult(m)));
+      worker.thread.on('message', (m: WorkerMessage) => {
+        if ('trainingFit' in m) share?.(m.trainingFit ?? null);
+        else if (m.error) reject(new Error(m.error));
+        else resolveResult(m);
+      });
       void worker.failed.then(reject);
       const columns = 'text' in request ? [] : [request.x, request.tx, request.T, request.count, ...(request.bought ? [request.bought] : [])];
       worker.thread.postMessage(request, columns.map((column) => column.buffer as ArrayBuffer)); // fresh buffers, never shared

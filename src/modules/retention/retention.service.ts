@@ -73,6 +73,10 @@ function scoreInUse(fit: ScoredFit | null, tested: Backtest | null): ChurnMethod
   return chosen === 'RECENCY' && !fit?.supervised?.recencyRisk ? 'BG_NBD' : chosen;
 }
 
+/** Whether two warm starts are the same (both none, or the same four numbers). */
+const sameParams = (p: BgNbdParams | undefined, q: BgNbdParams | undefined) =>
+  p === q || (p != null && q != null && p.r === q.r && p.alpha === q.alpha && p.a === q.a && p.b === q.b);
+
 /** RFM, lifecycle, rule tags and the churn model, refreshed set-based for every member. */
 export class RetentionService {
   constructor(private readonly em: EntityManager) {}
@@ -196,18 +200,27 @@ export class RetentionService {
     // the best start there is; else last night's main fit. (Either way the same optimum.)
     const training = (rows: TupleText | null, window: number | null, start: BgNbdParams | undefined): TrainingInput | null =>
       (rows && window != null ? { rows, window, start } : null);
+    const backtestStart = run.backtestStart ?? run.start;
+    const trainingStart = run.trainingStart ?? run.backtestStart ?? run.start;
+    // The classifier applied at asOf usually learns from the backtest's own rows (its cut is the
+    // backtest day) from the same start: BG/NBD's fit there, which the backtest makes first, is
+    // sent on to the fit's worker, which would otherwise make it again (a second of CPU).
+    const fitWorker = run.workers[0];
+    const shared = fitWorker != null && tuples.training === tuples.backtest && sameParams(trainingStart, backtestStart);
     const backtest = tuples.repeat
       ? backtestOffThread(tuples.backtest, run.horizon, {
-        start: run.backtestStart ?? run.start, worker: run.workers[1],
+        start: backtestStart, worker: run.workers[1],
         training: training(tuples.backtestTraining, run.backtestTrainingWindow, run.backtestTrainingStart ?? run.backtestStart ?? run.start),
+        share: shared ? (trainingFit) => fitWorker.thread.postMessage({ trainingFit }) : undefined,
       })
       : Promise.resolve(null);
     backtest.catch(() => { /* awaited by refresh */ });
+    const fitTraining = training(tuples.training, run.trainingWindow, trainingStart);
     const [fit, stats] = await Promise.all([
       tuples.repeat
         ? fitBgNbdOffThread(tuples.current, {
-          start: run.start, horizon: run.horizon, worker: run.workers[0],
-          training: training(tuples.training, run.trainingWindow, run.trainingStart ?? run.backtestStart ?? run.start),
+          start: run.start, horizon: run.horizon, worker: fitWorker,
+          training: fitTraining && { ...fitTraining, shared },
         })
         : null,
       this.rfmStatistics(),

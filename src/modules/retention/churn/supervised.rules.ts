@@ -74,16 +74,17 @@ const asWeighted = (rows: readonly LabelledSummary[]): WeightedSummary[] => rows
 
 /**
  * Trains the classifier on buyers at a cut labelled by the `window` days after it: BG/NBD fitted
- * at that cut (`start`: its warm start), then the logistic regression. Null when there is too
+ * at that cut (`start`: its warm start; `atCut`: that fit, already made on these same rows by
+ * the backtest), then the logistic regression. Null when there is too
  * little to learn from (fewer than MIN_TRAINING_BUYERS buyers or MIN_TRAINING_CLASS of either
  * outcome, or no repeat buyer for BG/NBD).
  */
-export function fitChurnClassifier(rows: readonly LabelledSummary[], window: number, start?: BgNbdParams): ChurnClassifier | null {
+export function fitChurnClassifier(rows: readonly LabelledSummary[], window: number, start?: BgNbdParams, atCut?: BgNbdParams): ChurnClassifier | null {
   const churned = rows.reduce((n, r) => n + r.churned, 0);
   const stayed = rows.reduce((n, r) => n + r.stayed, 0);
   if (churned + stayed < MIN_TRAINING_BUYERS || churned < MIN_TRAINING_CLASS || stayed < MIN_TRAINING_CLASS) return null;
   if (rows.every((r) => r.x === 0)) return null;
-  const fit = fitBgNbd(asWeighted(rows), { start });
+  const fit = atCut ?? fitBgNbd(asWeighted(rows), { start });
   const trainingFit = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b };
   const model = fitLogistic(rows.map((r) => ({ features: churnFeatures(trainingFit, r, window), positives: r.churned, negatives: r.stayed })));
   return { model, recency: fitRecencyScore(rows), window, trainingFit, buyers: churned + stayed };
