@@ -119,8 +119,11 @@ type FitInput = FitRows | TupleText;
  */
 export interface TrainingInput { rows: readonly HoldoutSummary[] | TupleText; window: number; start?: BgNbdParams; shared?: boolean }
 
+/** Holdout rows as objects, or as the columns a worker decodes them into (no object per row). */
+export type Holdout = readonly HoldoutSummary[] | FitColumns;
+
 /** A training set, decoded: holdout rows at its cut, the window, the warm start. */
-export interface TrainingSet { rows: readonly HoldoutSummary[]; window: number; start?: BgNbdParams }
+export interface TrainingSet { rows: Holdout; window: number; start?: BgNbdParams }
 
 /**
  * Options of the off-thread calls: fewer rows than minRows (default WORKER_MIN_ROWS) are fitted in
@@ -158,24 +161,27 @@ export function fromFitRequest({ x, tx, T, count, bought }: FitColumns): (Weight
  * and kept in the rows' order: the same summaries in tupleKey order made the fits after them
  * twice as slow.
  */
-export function labelled(rows: readonly HoldoutSummary[]): LabelledSummary[] {
-  const keys = Float64Array.from(rows, tupleKey);
+export function labelled(rows: Holdout): LabelledSummary[] {
+  const { x, tx, T, count, bought } = isHoldoutRows(rows) ? toFitRequest(rows, undefined, undefined, true) : rows;
+  const keys = Float64Array.from(x, (_, i) => (x[i] * TUPLE_BASE + tx[i]) * TUPLE_BASE + T[i]); // tupleKey
   const distinct = distinctAscending(keys);
   const slotAt = Int32Array.from(keys, (key) => slotOf(distinct, key));
   const position = new Int32Array(distinct.length).fill(-1); // each tuple's place in the result
   const tuples: LabelledSummary[] = [];
-  rows.forEach((r, i) => {
+  for (let i = 0; i < keys.length; i++) {
     const slot = slotAt[i];
     if (position[slot] < 0) {
       position[slot] = tuples.length;
-      tuples.push({ x: r.x, tx: r.tx, T: r.T, churned: 0, stayed: 0 });
+      tuples.push({ x: x[i], tx: tx[i], T: T[i], churned: 0, stayed: 0 });
     }
     const found = tuples[position[slot]];
-    if (r.bought) found.stayed += r.count;
-    else found.churned += r.count;
-  });
+    if (bought?.[i] === 1) found.stayed += count[i];
+    else found.churned += count[i];
+  }
   return tuples;
 }
+
+const isHoldoutRows = (rows: Holdout): rows is readonly HoldoutSummary[] => Array.isArray(rows);
 
 /** Labelled summaries as the weighted rows BG/NBD is fitted on: each tuple once, its members whatever they did. */
 const weighted = (rows: readonly LabelledSummary[]): WeightedSummary[] => rows.map((r) => ({ x: r.x, tx: r.tx, T: r.T, count: r.churned + r.stayed }));
@@ -184,7 +190,7 @@ const weighted = (rows: readonly LabelledSummary[]): WeightedSummary[] => rows.m
  * The classifier trained on a training set (holdout rows at its cut; `atCut`: BG/NBD's fit on
  * them, when the backtest made it), or null (too little to learn from, or no fit).
  */
-export function trainClassifier(rows: readonly HoldoutSummary[], window: number, start?: BgNbdParams, atCut?: BgNbdParams | null): ChurnClassifier | null {
+export function trainClassifier(rows: Holdout, window: number, start?: BgNbdParams, atCut?: BgNbdParams | null): ChurnClassifier | null {
   try {
     return fitChurnClassifier(labelled(rows), window, start, atCut ?? undefined);
   } catch {
@@ -200,15 +206,15 @@ export function trainClassifier(rows: readonly HoldoutSummary[], window: number,
  * no one ever repeated) or no fit. `share` is given the BG/NBD fit as soon as it is made (or
  * null, once, if none is): the classifier applied at asOf is trained on these same rows.
  */
-export function backtest(rows: readonly HoldoutSummary[], horizon: number, start?: BgNbdParams, training?: TrainingSet | null, share?: ShareFit): Backtest | null {
+export function backtest(rows: Holdout, horizon: number, start?: BgNbdParams, training?: TrainingSet | null, share?: ShareFit): Backtest | null {
   let shared = false;
   const shareOnce = (fit: BgNbdParams | null) => {
     if (!shared) share?.(fit ? { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b } : null);
     shared = true;
   };
   try {
-    if (!rows.length || rows.every((r) => r.bought) || rows.every((r) => !r.bought) || rows.every((r) => r.x === 0)) return null;
     const tuples = labelled(rows); // once: the fit's rows and the holdout's
+    if (!tuples.length || tuples.every((t) => !t.churned) || tuples.every((t) => !t.stayed) || tuples.every((t) => t.x === 0)) return null;
     let fit: BgNbdFit;
     try {
       fit = fitBgNbd(weighted(tuples), { start });
@@ -272,9 +278,20 @@ function supervisedScores(
     supervised: {
       classifier,
       risk: pgArray(rows.map((row, i) => supervisedChurnRiskAt(classifier, row, bgnbdRisks[i]))),
-      recencyRisk: recency ? pgArray(rows.map((row) => recencyChurnRisk(recency, row))) : null,
+      recencyRisk: recency ? pgArray(byDays(rows, (row) => recencyChurnRisk(recency, row))) : null,
     },
   };
+}
+
+/** `score` of each row, a function of its days since the last purchase alone: worked out once per distinct days. */
+function byDays(rows: readonly CustomerSummary[], score: (row: CustomerSummary) => number): number[] {
+  const seen = new Map<number, number>();
+  return rows.map((row) => {
+    const days = row.T - row.tx;
+    let value = seen.get(days);
+    if (value === undefined) seen.set(days, (value = score(row)));
+    return value;
+  });
 }
 
 /**
@@ -305,7 +322,7 @@ export async function backtestOffThread(rows: readonly HoldoutSummary[] | TupleT
     shared = true;
   };
   try {
-    const inThread = () => backtest(rowsOf(rows) as HoldoutSummary[], horizon, start, trainingRows(opts.training), share);
+    const inThread = () => backtest(holdoutOf(rows), horizon, start, trainingRows(opts.training), share);
     if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
       void opts.worker?.thread.terminate();
       return inThread();
@@ -319,10 +336,13 @@ export async function backtestOffThread(rows: readonly HoldoutSummary[] | TupleT
 }
 
 /** A training set's rows decoded (text as the worker decodes it), for a fit in place. */
-const trainingRows = (t?: TrainingInput | null): TrainingSet | null | undefined => t && { rows: rowsOf(t.rows) as HoldoutSummary[], window: t.window, start: params(t.start) };
+const trainingRows = (t?: TrainingInput | null): TrainingSet | null | undefined => t && { rows: holdoutOf(t.rows), window: t.window, start: params(t.start) };
+
+/** Holdout rows, or their text decoded into columns. */
+const holdoutOf = (input: readonly HoldoutSummary[] | TupleText): Holdout => (isRows(input) ? input : columnsOf(input));
 
 /** A training request's rows, as the worker decodes them. */
-export const decodeTraining = (t?: TrainingRequest): TrainingSet | undefined => t && { rows: fromFitRequest(columnsOf(t.rows)) as HoldoutSummary[], window: t.window, start: t.start };
+export const decodeTraining = (t?: TrainingRequest): TrainingSet | undefined => t && { rows: columnsOf(t.rows), window: t.window, start: t.start };
 
 /** Just the four numbers: a database row or a whole BgNbdFit may be passed as a start. */
 const params = (p?: BgNbdParams) => p && { r: p.r, alpha: p.alpha, a: p.a, b: p.b };

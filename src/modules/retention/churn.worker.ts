@@ -2,7 +2,7 @@
 // seconds of pure CPU, during which the event loop would answer nobody.
 import { parentPort } from 'node:worker_threads';
 import {
-  backtest, columnsOf, decodeTraining, fitAndScoreBgNbd, fromFitRequest, withSupervised, type FitRequest, type HoldoutSummary, type ShareFit,
+  backtest, columnsOf, decodeTraining, fitAndScoreBgNbd, fromFitRequest, withSupervised, type FitRequest, type ShareFit,
 } from './churn.fit';
 import type { BgNbdParams } from './churn.rules';
 
@@ -24,7 +24,7 @@ async function answer(request: FitRequest): Promise<void> {
     const columns = columnsOf(request);
     if (columns.bought) {
       const share: ShareFit | undefined = request.share ? (fit) => parentPort!.postMessage({ trainingFit: fit }) : undefined;
-      parentPort!.postMessage({ backtest: backtest(fromFitRequest(columns) as HoldoutSummary[], request.horizon!, request.start, decodeTraining(request.training), share) });
+      parentPort!.postMessage({ backtest: backtest(columns, request.horizon!, request.start, decodeTraining(request.training), share) });
       return;
     }
     const scored = fitAndScoreBgNbd(fromFitRequest(columns), request.start, request.horizon);
