@@ -2,7 +2,7 @@ import { extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pgArray } from '../../db/array-literal';
 import {
-  aliveProbability, churnRisk, compareOnHoldout, distinctAscending, fitBgNbd, slotOf, fitChurnClassifier, recencyChurnRisk, supervisedChurnRiskAt,
+  aliveProbability, churnRisk, compareOnHoldout, distinctAscending, fitBgNbd, fitChurnClassifier, recencyChurnRisk, slotOf, supervisedChurnRiskAt,
   type BgNbdFit, type BgNbdParams, type ChurnBacktest, type ChurnClassifier, type CustomerSummary, type LabelledSummary, type WeightedSummary,
 } from './churn.rules';
 
@@ -134,6 +134,15 @@ interface OffThread { minRows?: number; start?: BgNbdParams; worker?: ChurnWorke
 
 /** Called once with BG/NBD's fit at the backtest day as soon as the backtest has it (null: it made none). */
 export type ShareFit = (fit: BgNbdParams | null) => void;
+
+/** `share` (if any) called for the first call only, with just the four numbers of the fit. */
+function once(share?: ShareFit): ShareFit {
+  let done = false;
+  return (fit) => {
+    if (!done) share?.(fit && { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b });
+    done = true;
+  };
+}
 /** Array.isArray narrows a readonly array to any[]; this keeps its row type. */
 const isRows = (input: FitInput): input is FitRows => Array.isArray(input);
 
@@ -207,11 +216,7 @@ export function trainClassifier(rows: Holdout, window: number, start?: BgNbdPara
  * null, once, if none is): the classifier applied at asOf is trained on these same rows.
  */
 export function backtest(rows: Holdout, horizon: number, start?: BgNbdParams, training?: TrainingSet | null, share?: ShareFit): Backtest | null {
-  let shared = false;
-  const shareOnce = (fit: BgNbdParams | null) => {
-    if (!shared) share?.(fit ? { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b } : null);
-    shared = true;
-  };
+  const shareOnce = once(share);
   try {
     const tuples = labelled(rows); // once: the fit's rows and the holdout's
     if (!tuples.length || tuples.every((t) => !t.churned) || tuples.every((t) => !t.stayed) || tuples.every((t) => t.x === 0)) return null;
@@ -316,11 +321,7 @@ export async function fitBgNbdOffThread(rows: readonly WeightedSummary[] | Tuple
 /** backtest() in a worker thread: the fit, and the sorts of K-S and Gini over every member, off the event loop. */
 export async function backtestOffThread(rows: readonly HoldoutSummary[] | TupleText, horizon: number, opts: OffThread & { share?: ShareFit } = {}): Promise<Backtest | null> {
   const start = params(opts.start);
-  let shared = false;
-  const share = (fit: BgNbdParams | null) => {
-    if (!shared) opts.share?.(fit);
-    shared = true;
-  };
+  const share = once(opts.share);
   try {
     const inThread = () => backtest(holdoutOf(rows), horizon, start, trainingRows(opts.training), share);
     if (sizeOf(rows) < (opts.minRows ?? WORKER_MIN_ROWS)) {
