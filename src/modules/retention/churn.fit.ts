@@ -2,7 +2,7 @@ import { extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pgArray } from '../../db/array-literal';
 import {
-  aliveProbability, churnRisk, compareOnHoldout, distinctAscending, fitBgNbd, fitChurnClassifier, recencyChurnRisk, slotOf, supervisedChurnRiskAt,
+  aliveProbability, asWeighted, churnRisk, compareOnHoldout, distinctAscending, fitBgNbd, fitChurnClassifier, recencyChurnRisk, slotOf, supervisedChurnRiskAt,
   type BgNbdFit, type BgNbdParams, type ChurnBacktest, type ChurnClassifier, type CustomerSummary, type LabelledSummary, type WeightedSummary,
 } from './churn.rules';
 
@@ -192,9 +192,6 @@ export function labelled(rows: Holdout): LabelledSummary[] {
 
 const isHoldoutRows = (rows: Holdout): rows is readonly HoldoutSummary[] => Array.isArray(rows);
 
-/** Labelled summaries as the weighted rows BG/NBD is fitted on: each tuple once, its members whatever they did. */
-const weighted = (rows: readonly LabelledSummary[]): WeightedSummary[] => rows.map((r) => ({ x: r.x, tx: r.tx, T: r.T, count: r.churned + r.stayed }));
-
 /**
  * The classifier trained on a training set (holdout rows at its cut; `atCut`: BG/NBD's fit on
  * them, when the backtest made it), or null (too little to learn from, or no fit).
@@ -222,7 +219,7 @@ export function backtest(rows: Holdout, horizon: number, start?: BgNbdParams, tr
     if (!tuples.length || tuples.every((t) => !t.churned) || tuples.every((t) => !t.stayed) || tuples.every((t) => t.x === 0)) return null;
     let fit: BgNbdFit;
     try {
-      fit = fitBgNbd(weighted(tuples), { start });
+      fit = fitBgNbd(asWeighted(tuples), { start });
     } catch {
       return null;
     }

@@ -5,7 +5,7 @@
  * risk. Pure functions, no I/O (docs/retention.md, "Supervised churn score").
  */
 import { churnRisk, fitBgNbd, type BgNbdParams, type CustomerSummary, type WeightedSummary } from './bgnbd.rules';
-import { fitLogistic, logisticProbability, type LabelledRow, type LogisticModel } from './logistic.rules';
+import { fitLogistic, logisticProbability, type LogisticModel } from './logistic.rules';
 import { figuresOfColumns } from './metrics.rules';
 
 /**
@@ -70,7 +70,8 @@ export interface ChurnClassifier {
   buyers: number;
 }
 
-const asWeighted = (rows: readonly LabelledSummary[]): WeightedSummary[] => rows.map((r) => ({ x: r.x, tx: r.tx, T: r.T, count: r.churned + r.stayed }));
+/** Labelled summaries as the weighted rows BG/NBD is fitted on: each tuple once, its members whatever they did. */
+export const asWeighted = (rows: readonly LabelledSummary[]): WeightedSummary[] => rows.map((r) => ({ x: r.x, tx: r.tx, T: r.T, count: r.churned + r.stayed }));
 
 /**
  * Trains the classifier on buyers at a cut labelled by the `window` days after it: BG/NBD fitted
@@ -91,7 +92,7 @@ export function fitChurnClassifier(rows: readonly LabelledSummary[], window: num
 }
 
 /** The recency score's one feature: ln(1 + days since the last purchase). */
-const recencyFeature = (c: CustomerSummary) => [Math.log1p(c.T - c.tx)];
+const recencyFeature = (days: number) => [Math.log1p(days)];
 
 /**
  * Recency calibrated: P(no purchase in the window) from a logistic regression on
@@ -104,18 +105,8 @@ const recencyFeature = (c: CustomerSummary) => [Math.log1p(c.T - c.tx)];
 export function fitRecencyScore(rows: readonly LabelledSummary[]): LogisticModel | null {
   // One feature, a function of the days alone: the buyers with the same days are one row (the
   // same likelihood, from a few hundred rows instead of half a million).
-  const byDays = new Map<number, LabelledRow>();
-  for (const r of rows) {
-    const days = r.T - r.tx;
-    const found = byDays.get(days);
-    if (found) {
-      found.positives += r.churned;
-      found.negatives += r.stayed;
-    } else {
-      byDays.set(days, { features: recencyFeature(r), positives: r.churned, negatives: r.stayed });
-    }
-  }
-  const model = fitLogistic([...byDays.values()]);
+  const { days, churned, stayed } = byRecencyDays(rows);
+  const model = fitLogistic(days.map((d, k) => ({ features: recencyFeature(d), positives: churned[k], negatives: stayed[k] })));
   return model.coefficients[1] > 0 ? model : null;
 }
 
@@ -125,7 +116,7 @@ export function recencyChurnRisk(model: LogisticModel, c: CustomerSummary): numb
 }
 
 /** The calibrated recency score of a buyer whose last purchase was `days` days before. */
-const recencyRiskAt = (model: LogisticModel, days: number) => logisticProbability(model, [Math.log1p(days)]);
+const recencyRiskAt = (model: LogisticModel, days: number) => logisticProbability(model, recencyFeature(days));
 
 /** The classifier's P(no purchase in the next `horizon` days), `bgnbdRisk` being the buyer's churn risk over it under BG/NBD's fit as of the same day. */
 export function supervisedChurnRiskAt(classifier: ChurnClassifier, c: CustomerSummary, bgnbdRisk: number): number {
@@ -148,26 +139,23 @@ export interface ChurnBacktest { bgnbd: Figures; recency: Figures; supervised: F
 export function compareOnHoldout(rows: readonly LabelledSummary[], fit: BgNbdParams, horizon: number, classifier: ChurnClassifier | null): ChurnBacktest {
   const churned = Float64Array.from(rows, (r) => r.churned);
   const stayed = Float64Array.from(rows, (r) => r.stayed);
-  const figures = (score: (c: LabelledSummary, i: number) => number): Figures => {
-    const { ks, gini } = figuresOfColumns(Float64Array.from(rows, score), churned, stayed);
-    return { ks, gini };
-  };
+  const figures = (score: (c: LabelledSummary, i: number) => number): Figures => figuresOfColumns(Float64Array.from(rows, score), churned, stayed);
   const bgnbd = Float64Array.from(rows, (r) => churnRisk(fit, r, horizon)); // once per buyer: the classifier's third feature too
-  const byRecency = recencyGroups(rows);
+  // The naive ranking and the calibrated recency score depend on the days alone: ranked over the
+  // buyers grouped by them (rows with the same days share a score whatever the score), the same
+  // figures as row by row, from a few hundred groups.
+  const byDays = byRecencyDays(rows);
+  const recencyFigures = (score: (days: number) => number): Figures => figuresOfColumns(Float64Array.from(byDays.days, score), byDays.churned, byDays.stayed);
   return {
     bgnbd: figures((_, i) => bgnbd[i]),
-    recency: byRecency.figures((days) => days),
+    recency: recencyFigures((days) => days),
     supervised: classifier ? figures((r, i) => supervisedChurnRiskAt(classifier, r, bgnbd[i])) : null,
-    recencyScore: classifier?.recency ? byRecency.figures((days) => recencyRiskAt(classifier.recency!, days)) : null,
+    recencyScore: classifier?.recency ? recencyFigures((days) => recencyRiskAt(classifier.recency!, days)) : null,
   };
 }
 
-/**
- * The rows grouped by days since the last purchase, and the figures of a score that depends on
- * those days alone (the naive ranking, the calibrated recency score): the same figures as row
- * by row (rows with the same days share a score whatever the score), from a few hundred groups.
- */
-function recencyGroups(rows: readonly LabelledSummary[]): { figures: (score: (days: number) => number) => Figures } {
+/** Labelled summaries grouped by days since the last purchase (in the order each first comes): how many churned and stayed with each. */
+function byRecencyDays(rows: readonly LabelledSummary[]): { days: number[]; churned: number[]; stayed: number[] } {
   const index = new Map<number, number>();
   const days: number[] = [];
   const churned: number[] = [];
@@ -184,12 +172,7 @@ function recencyGroups(rows: readonly LabelledSummary[]): { figures: (score: (da
     churned[k] += r.churned;
     stayed[k] += r.stayed;
   }
-  return {
-    figures: (score) => {
-      const { ks, gini } = figuresOfColumns(Float64Array.from(days, score), churned, stayed);
-      return { ks, gini };
-    },
-  };
+  return { days, churned, stayed };
 }
 
 /**
