@@ -33,16 +33,17 @@ const DAY_PLACEHOLDER = /\$\{DAY\}/g;
 const withDay = (sql: string, timeZone: string) => sql.replace(DAY_PLACEHOLDER, localDayNumberSql('pu.occurred_at', timeZone));
 
 /**
- * What had been refunded of the purchase `pu` by the instant bound to `?` (its refunds dated
- * `op` it: `<=` as of a date, `<` before the end of a range). `refunded_cents` counts every
- * refund recorded, whenever dated; only a purchase with one looks its refunds up, by order
- * (refund_order_index), so a pass over the purchases stays index-only and in order.
+ * What had been refunded of the purchase `pu` by the instant `at` (its refunds dated `op` it:
+ * `<=` as of a date, `<` before the end of a range; `at` a bound parameter unless a column is
+ * given). `refunded_cents` counts every refund recorded, whenever dated; only a purchase with
+ * one looks its refunds up, by order (refund_order_index), so a pass over the purchases stays
+ * index-only and in order.
  */
-const refundedBy = (op: '<=' | '<') =>
-  `(case when pu.refunded_cents = 0 then 0 else (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = pu.order_id and r.occurred_at ${op} ?::timestamptz) end)`;
+const refundedBy = (op: '<=' | '<', at = '?::timestamptz') =>
+  `(case when pu.refunded_cents = 0 then 0 else (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = pu.order_id and r.occurred_at ${op} ${at}) end)`;
 
-/** Whether `pu` was still a purchase then: not refunded in full. One parameter, as refundedBy. */
-const boughtBy = (op: '<=' | '<') => `(pu.refunded_cents = 0 or ${refundedBy(op)} < pu.amount_cents)`;
+/** Whether `pu` was still a purchase then: not refunded in full. One parameter, as refundedBy (or its column). */
+const boughtBy = (op: '<=' | '<', at?: string) => `(pu.refunded_cents = 0 or ${refundedBy(op, at)} < pu.amount_cents)`;
 
 /**
  * A refresh, step 1: every buyer's purchase facts as of asOf, and as of the
@@ -255,13 +256,6 @@ const AT_NEXT_SQL = RECORD_AT_SQL
   .replace('${MEMBERS}', 'exists (select 1 from member_retention_next n where n.member_id = t.member_id)');
 
 /**
- * Whether `pu` was still a purchase at the instant `at` (a column): not refunded in full by
- * refunds dated by then. boughtBy's, for a statement over many dates.
- */
-const boughtAt = (at: string) =>
-  `(pu.refunded_cents = 0 or (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = pu.order_id and r.occurred_at <= ${at}) < pu.amount_cents)`;
-
-/**
  * Late facts (docs/retention.md, "Late facts"). The members the writing transactions queued
  * (retention_late, filled by the triggers of Migration20261227090000), one row each with the
  * earliest instant affected and the latest purchase concerned, into retention_repair; the queue
@@ -316,7 +310,7 @@ staged as (
       -- NEW needs the first purchase day within newDays, so the last one too: only then is the first looked up.
       when case when d.day - top.last_day <= s.new_days then d.day - (
           select \${DAY} from purchase pu where pu.member_id = d.member_id and \${DAY} <= d.day and pu.occurred_at <= d.as_of
-            and ${boughtAt('d.as_of')} order by 1 limit 1) <= s.new_days else false end then 'NEW'
+            and ${boughtBy('<=', 'd.as_of')} order by 1 limit 1) <= s.new_days else false end then 'NEW'
       when d.day - top.last_day <= s.new_days and top.prev_day is not null and top.last_day - top.prev_day > s.at_risk_days then 'REACTIVATED'
       when d.day - top.last_day <= s.active_days then 'ACTIVE'
       when d.day - top.last_day <= s.at_risk_days then 'AT_RISK'
@@ -328,7 +322,7 @@ staged as (
   cross join lateral (
     select max(x.day) as last_day, case when count(*) = 2 then min(x.day) end as prev_day
     from (select distinct \${DAY} as day from purchase pu where pu.member_id = d.member_id and \${DAY} <= d.day and pu.occurred_at <= d.as_of
-      and ${boughtAt('d.as_of')} order by 1 desc limit 2) x
+      and ${boughtBy('<=', 'd.as_of')} order by 1 desc limit 2) x
   ) top
 ),
 grouped as (select *, count(stage) over (partition by member_id order by as_of) as grp from staged),
