@@ -150,6 +150,17 @@ select ${column} as value, 1 + floor(5.0 * (sum(count(*)) over (order by ${colum
 from retention_facts group by ${column}`;
 
 /**
+ * A buyer's lifecycle stage past NEW, as CASE branches (docs/retention.md): REACTIVATED, then by
+ * recency ACTIVE, AT_RISK, DORMANT, CHURNED, on the day `day` with its last and previous purchase
+ * days; the thresholds are `s`'s columns. BUILD_SQL and the late-facts repair classify alike.
+ */
+const byRecency = (day: string, last: string, prev: string) => `when ${day} - ${last} <= s.new_days and ${prev} is not null and ${last} - ${prev} > s.at_risk_days then 'REACTIVATED'
+    when ${day} - ${last} <= s.active_days then 'ACTIVE'
+    when ${day} - ${last} <= s.at_risk_days then 'AT_RISK'
+    when ${day} - ${last} <= s.dormant_days then 'DORMANT'
+    else 'CHURNED'`;
+
+/**
  * A refresh, step 2: every member's row, into a new table (member_retention_next, not seen by
  * readers until the swap), one half of the members per statement, the halves at once. From
  * the facts, the scores and the previous rows: RFM against the statistics above, the
@@ -189,11 +200,7 @@ left join unnest(?::int8[], ?::float8[], ?::float8[]) as v(tuple_key, p, c)
 cross join lateral (select case
     when f.member_id is null then 'PROSPECT'
     when s.as_of_day - f.first_day <= s.new_days then 'NEW'
-    when s.as_of_day - f.last_day <= s.new_days and f.prev_day is not null and f.last_day - f.prev_day > s.at_risk_days then 'REACTIVATED'
-    when s.as_of_day - f.last_day <= s.active_days then 'ACTIVE'
-    when s.as_of_day - f.last_day <= s.at_risk_days then 'AT_RISK'
-    when s.as_of_day - f.last_day <= s.dormant_days then 'DORMANT'
-    else 'CHURNED'
+    ${byRecency('s.as_of_day', 'f.last_day', 'f.prev_day')}
   end as stage) st
 where (m.joined_at <= ?::timestamptz or f.member_id is not null) \${RANGE m.id}`;
 
@@ -311,11 +318,7 @@ staged as (
       when case when d.day - top.last_day <= s.new_days then d.day - (
           select \${DAY} from purchase pu where pu.member_id = d.member_id and \${DAY} <= d.day and pu.occurred_at <= d.as_of
             and ${boughtBy('<=', 'd.as_of')} order by 1 limit 1) <= s.new_days else false end then 'NEW'
-      when d.day - top.last_day <= s.new_days and top.prev_day is not null and top.last_day - top.prev_day > s.at_risk_days then 'REACTIVATED'
-      when d.day - top.last_day <= s.active_days then 'ACTIVE'
-      when d.day - top.last_day <= s.at_risk_days then 'AT_RISK'
-      when d.day - top.last_day <= s.dormant_days then 'DORMANT'
-      else 'CHURNED'
+      ${byRecency('d.day', 'top.last_day', 'top.prev_day')}
     end as stage
   from dates d cross join s
   left join member m on m.id = d.member_id
