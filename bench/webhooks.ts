@@ -88,7 +88,9 @@ async function drain(url: string, endpointId: string): Promise<number> {
   for (;;) {
     // One probe of the (endpoint, due) index of PENDING deliveries: a count of them read every
     // one, 50 ms a poll on a backlog, a load of the bench's own on the server draining it.
-    const [{ pending }] = await sql(url, `select exists (select 1 from webhook_delivery where endpoint_id = $1 and status = 'PENDING') as pending`, [endpointId]);
+    // Events captured and not fanned out yet have no delivery: pending too.
+    const [{ pending }] = await sql(url, `select exists (select 1 from webhook_delivery where endpoint_id = $1 and status = 'PENDING')
+      or exists (select 1 from webhook_fanout) as pending`, [endpointId]);
     if (!pending || Date.now() - t0 > 600_000) break;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -5,6 +5,7 @@ import type { Clock } from '../../src/common/clock';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { expectLedgerConsistent } from '../support/ledger';
+import { fannedOut } from '../support/wait';
 
 /** The server's "now": an instant this test sets, or the system's. */
 class SetClock implements Clock {
@@ -159,6 +160,7 @@ describe('checkIn', () => {
       await checkInAt(id, '2026-11-12T11:00:00Z');
       await program({ checkInPoints: [0] });
       await checkInAt(id, '2026-11-14T10:00:00Z');
+      await fannedOut(s);
       const events = await s.sql<{ type: string; occurredAt: Date; data: Record<string, unknown>; deliveries: number }>(
         `select e.type, e.occurred_at as "occurredAt", e.data, (select count(*)::int from webhook_delivery d where d.event_id = e.id) as deliveries
          from webhook_event e where e.member_id = $1 order by e.seq`, [id]);

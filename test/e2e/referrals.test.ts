@@ -4,7 +4,7 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder } from '../support/fixtures';
 import { expectLedgerConsistent } from '../support/ledger';
-import { eventually } from '../support/wait';
+import { eventually, fannedOut } from '../support/wait';
 import { TestClock } from '../support/clock';
 
 let s: TestServer;
@@ -317,6 +317,7 @@ describe('webhooks', () => {
       for (const personal of ['Wang', 'Li Lei', 'li@example.com', '135 0000', '13500000001']) expect(text).not.toContain(personal);
     }
     expect(events[1].data).toMatchObject({ status: 'REVERSED', reason: expect.stringMatching(/refunded/) });
+    await fannedOut(s);
     const deliveries = await s.sql('select 1 from webhook_delivery d join webhook_event e on e.id = d.event_id where e.data->\'referee\'->>\'id\' = $1', [referee]);
     expect(deliveries).toHaveLength(2);
   });

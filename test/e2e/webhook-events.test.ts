@@ -1,17 +1,21 @@
 /**
- * Webhook events captured in the writing transaction (migration webhook_capture): each write
- * through the API records exactly its events, with the documented data, and a PENDING delivery
- * per endpoint that wants the type; a failed or rolled-back write records none; without an
- * endpoint nothing is written; the jobs write theirs set-based; `set local
- * loyalty.webhook_events = 'off'` turns the capture off. The rows are checked in webhook_event
- * and webhook_delivery (sending them is the delivery worker's).
+ * Webhook events captured in the writing transaction (migrations webhook_capture and
+ * webhook_fanout): each write through the API records exactly its events, with the documented
+ * data, each queued for fan-out, after which it has a PENDING delivery per endpoint that wants
+ * the type; a failed or rolled-back write records none; without an endpoint nothing is written;
+ * the jobs write theirs set-based; `set local loyalty.webhook_events = 'off'` turns the capture
+ * off. The rows are checked in webhook_event and webhook_delivery (writing the deliveries and
+ * sending them is the delivery worker's).
  * Ladder BRONZE 0; SILVER 1000 ×1.25; GOLD 5000 ×1.5; PLATINUM 15000 ×2.
  */
 import { readFileSync } from 'node:fs';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { join } from 'node:path';
-import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { ormConfig } from '../../src/config/mikro-orm';
+import { migrationsList } from '../../migrations';
+import { createTestDatabase, expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
-import { eventually } from '../support/wait';
+import { eventually, fannedOut } from '../support/wait';
 import { WEBHOOK_EVENT_TYPES } from '../../src/modules/webhooks/webhooks.service';
 
 let s: TestServer;
@@ -40,10 +44,16 @@ async function endpoint(eventTypes: string[]): Promise<string> {
 
 interface Event { type: string; memberId: string | null; occurredAt: string; data: any; endpoints: string[] }
 
-/** The events `work` recorded, in seq order, each with the endpoints it has a PENDING delivery for. */
+/** The events `work` recorded, in seq order, each with the endpoints it has a PENDING delivery for once fanned out. */
 async function captured(work: () => Promise<unknown>): Promise<Event[]> {
   const [{ seq }] = await s.sql<{ seq: string }>('select coalesce(max(seq), 0)::text as seq from webhook_event');
   await work();
+  // Each event was queued for fan-out with it, in the writing transaction.
+  const [{ unqueued }] = await s.sql<{ unqueued: number }>(
+    `select count(*)::int as unqueued from webhook_event e where e.seq > $1
+       and not exists (select 1 from webhook_fanout f where f.event_id = e.id) and not exists (select 1 from webhook_delivery d where d.event_id = e.id)`, [seq]);
+  expect(unqueued).toBe(0);
+  await fannedOut(s);
   const rows = await s.sql<Event>(
     `select e.type, e.member_id as "memberId", webhook_time(e.occurred_at) as "occurredAt", e.data,
        coalesce((select array_agg(d.endpoint_id::text order by d.endpoint_id) from webhook_delivery d where d.event_id = e.id and d.status = 'PENDING'), '{}') as endpoints
@@ -549,5 +559,50 @@ describe('README, "Webhook events"', () => {
 
   it('lists every type in its table', () => {
     for (const type of WEBHOOK_EVENT_TYPES) expect(section).toContain(`| \`${type}\` |`);
+  });
+});
+
+describe('migration webhook_fanout', () => {
+  it('turns every capture function from writing deliveries to queueing its events, and back; down writes the queued events\' deliveries', async () => {
+    const orm = await MikroORM.init(ormConfig({ url: await createTestDatabase('fanout') }));
+    try {
+      const migrator = orm.getMigrator();
+      const before = migrationsList[migrationsList.findIndex((m) => m.name.endsWith('_webhook_fanout')) - 1].name;
+      await migrator.up();
+      const db = orm.em.getConnection();
+      const writers = async () => {
+        const rows = await db.execute<{ name: string; queues: boolean; delivers: boolean }[]>(
+          `select p.proname as name, p.prosrc like '%insert into webhook_fanout%' as queues, p.prosrc like '%insert into webhook_delivery%' as delivers
+           from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+           where n.nspname = current_schema() and (p.prosrc like '%insert into webhook_fanout%' or p.prosrc like '%insert into webhook_delivery%') order by 1`);
+        return { queue: rows.filter((r) => r.queues).map((r) => r.name), deliver: rows.filter((r) => r.delivers).map((r) => r.name) };
+      };
+      const captures = [
+        'webhook_capture_activity', 'webhook_capture_campaign_points', 'webhook_capture_check_in', 'webhook_capture_member_registered',
+        'webhook_capture_member_updated', 'webhook_capture_points', 'webhook_capture_purchase', 'webhook_capture_redemption_issued',
+        'webhook_capture_redemption_status', 'webhook_capture_referral', 'webhook_capture_refund', 'webhook_capture_tier_change',
+        'webhook_capture_tier_notice', 'webhook_capture_tier_superseded',
+      ];
+      expect(await writers()).toEqual({ queue: captures, deliver: ['webhook_emit'] });
+
+      // A member registered with two endpoints: its event queued, no delivery yet (no worker here).
+      await db.execute(`insert into webhook_endpoint (id, url, event_types, active, secret, created_at, updated_at)
+        select gen_random_uuid(), 'https://receiver.example/' || n, '{*}', true, 's', now(), now() from generate_series(1, 2) n`);
+      await db.execute(`insert into tier (id, code, name, rank, qualifying_points, retain_points, created_at, updated_at)
+        values (gen_random_uuid(), 'BRONZE', 'Bronze', 0, 0, 0, now(), now())`);
+      await db.execute(`insert into member (id, seq, external_id, tier_id, tier_since, joined_at, created_at, updated_at)
+        select gen_random_uuid(), 1, 'fanout-1', id, now(), now(), now(), now() from tier`);
+      const counts = async () => (await db.execute<{ events: number; queued: number; deliveries: number }[]>(
+        `select (select count(*)::int from webhook_event) as events, (select count(*)::int from webhook_fanout) as queued, (select count(*)::int from webhook_delivery) as deliveries`))[0];
+      expect(await counts()).toEqual({ events: 1, queued: 1, deliveries: 0 });
+
+      await migrator.down({ to: before });
+      expect(await writers()).toEqual({ queue: [], deliver: [...captures, 'webhook_emit'].sort() });
+      expect(await db.execute(`select count(*)::int as n from webhook_delivery`)).toEqual([{ n: 2 }]);
+      await migrator.up();
+      expect(await writers()).toEqual({ queue: captures, deliver: ['webhook_emit'] });
+    } finally {
+      await orm.close(true);
+    }
   });
 });

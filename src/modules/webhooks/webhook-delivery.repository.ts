@@ -4,6 +4,33 @@ import { withDates } from '../../db/rows';
 
 /** The delivery workers' SQL: claiming due attempts and recording what they came to. */
 
+/**
+ * Writes the deliveries of up to `limit` captured events (webhook_fanout, oldest first): one
+ * PENDING delivery, due now, for each active endpoint that wants the event's type, and the
+ * events' queue rows deleted in the same statement. Rows another instance is taking are skipped
+ * (FOR UPDATE SKIP LOCKED): each event's deliveries are written once. Returns how many events
+ * it took (`limit`: there may be more). A prepared statement.
+ */
+export async function fanOut(em: EntityManager, limit: number): Promise<{ events: number; deliveries: number }> {
+  const [row] = await em.execute<{ events: number; deliveries: number }[]>(prepared(
+    `with taken as (
+       delete from webhook_fanout f
+       where f.id in (select q.id from webhook_fanout q order by q.id limit ? for update skip locked)
+       returning f.id, f.event_id
+     ),
+     written as (
+       insert into webhook_delivery (endpoint_id, event_id)
+       select w.id, ev.id from taken t join webhook_event ev on ev.id = t.event_id
+         join webhook_endpoint w on w.active and (ev.type = any(w.event_types) or '*' = any(w.event_types))
+       order by t.id, w.id
+       returning 1
+     )
+     select (select count(*) from taken)::int as events, (select count(*) from written)::int as deliveries`),
+    [limit],
+  );
+  return row;
+}
+
 /** One claimed attempt, with what it needs to be sent. `attempts` is this attempt's number. */
 export interface ClaimedAttempt {
   id: string;

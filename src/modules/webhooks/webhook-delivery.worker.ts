@@ -6,17 +6,19 @@ import { serializedConnection, type AppEntityManager } from '../../db/entity-man
 import { WEBHOOK_APPLICATION } from '../../db/foreground';
 import { namedUrl, pinSession } from '../../db/session-settings';
 import type { Metrics } from '../../ops/metrics';
-import { claimDue, endpointsStillAt, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
+import { claimDue, endpointsStillAt, fanOut, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
 import { WEBHOOK_CHANNEL } from './webhooks.repository';
 import { attemptOutcome, deliveryBody, secretsInForce, signatureHeader } from './webhooks.rules';
 
 /**
  * How often the worker looks for due deliveries besides being woken: the events the database's
- * capture triggers write (they send no NOTIFY: docs/decisions.md, "Webhook events"), a NOTIFY
- * lost, a retry another instance scheduled.
+ * capture triggers queue (they send no NOTIFY: docs/decisions.md, "Webhook events"), whose
+ * deliveries it then writes (fan-out), a NOTIFY lost, a retry another instance scheduled.
  */
 const POLL_MS = 500;
+/** Captured events whose deliveries one fan-out statement writes at most. */
+const FANOUT_BATCH = 1000;
 /** Attempts this instance has claimed at most (in flight or waiting in line), all endpoints together; and claimed at once at most. */
 const MAX_IN_FLIGHT = 256;
 const CLAIM_BATCH = 100;
@@ -55,6 +57,8 @@ export class WebhookDeliveryWorker {
   private pumped: Promise<void> = Promise.resolve();
   private soonTimer: NodeJS.Timeout | null = null;
   private again = false;
+  /** The queue of captured events is to be looked at (a poll, the start); stays set while fan-outs take full batches. */
+  private fanOutDue = false;
   /** Attempts claimed and not finished, per endpoint: in flight or waiting in line. */
   private readonly inFlight = new Map<string, number>();
   /** Attempts in flight (sent, not answered), per endpoint: at most WEBHOOK_CONCURRENCY. */
@@ -73,7 +77,6 @@ export class WebhookDeliveryWorker {
   private flushAgain = false;
   /** Attempts this instance has made (tests and benches read it). */
   attemptsMade = 0;
-
   constructor(
     private readonly orm: MikroORM,
     private readonly url: string,
@@ -83,7 +86,7 @@ export class WebhookDeliveryWorker {
   ) {}
 
   async start(): Promise<void> {
-    this.pollTimer = setInterval(() => this.wake(), POLL_MS);
+    this.pollTimer = setInterval(() => this.wake(true), POLL_MS);
     this.pollTimer.unref();
     await this.connect();
   }
@@ -100,7 +103,7 @@ export class WebhookDeliveryWorker {
       client.on('notification', () => this.wake());
       this.client = client;
       this.em = (this.orm.em as unknown as AppEntityManager).forkOnConnection(serializedConnection(client));
-      this.wake();
+      this.wake(true);
     } catch (err) {
       this.log.warn({ err }, 'webhook worker could not connect; retrying');
       await client.end().catch(() => {});
@@ -129,9 +132,14 @@ export class WebhookDeliveryWorker {
     }, 3);
   }
 
-  /** Claims and sends until nothing more is due or every place is taken; a wake-up meanwhile runs it again. */
-  private wake(): void {
+  /**
+   * Claims and sends until nothing more is due or every place is taken, after writing the
+   * deliveries of the events captured since (`fanOut`: a poll, the start); a wake-up meanwhile
+   * runs it again.
+   */
+  private wake(fanOut = false): void {
     if (this.stopped) return;
+    if (fanOut) this.fanOutDue = true;
     if (this.pumping) {
       this.again = true;
       return;
@@ -147,6 +155,11 @@ export class WebhookDeliveryWorker {
         const em = this.em;
         if (!em || this.stopped) return;
         await this.checkLines(em);
+        if (this.fanOutDue) {
+          this.fanOutDue = false;
+          const { events } = await fanOut(em, FANOUT_BATCH);
+          if (events === FANOUT_BATCH) this.fanOutDue = this.again = true;
+        }
         const claimedNow = [...this.inFlight.values()].reduce((a, n) => a + n, 0);
         const limit = Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - claimedNow);
         const t0 = Date.now();
