@@ -25,7 +25,7 @@ describe('WORKERS and DB_POOL_MAX', () => {
 
 describe('WEBHOOK_*', () => {
   it('defaults: 10 s timeout, 10 s backoff base, 15 attempts, 8 at once per endpoint; insecure allowed outside production only', () => {
-    expect(loadConfig({}).webhooks).toEqual({ timeoutMs: 10_000, backoffMs: 10_000, maxAttempts: 15, allowInsecure: true, concurrency: 8 });
+    expect(loadConfig({}).webhooks).toEqual({ timeoutMs: 10_000, backoffMs: 10_000, maxAttempts: 15, allowInsecure: true, concurrency: 8, busyRate: 100 });
     const prod = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
     expect(loadConfig(prod).webhooks.allowInsecure).toBe(false);
     expect(loadConfig({ ...prod, WEBHOOK_ALLOW_INSECURE: '1' }).webhooks.allowInsecure).toBe(true);
@@ -33,6 +33,11 @@ describe('WEBHOOK_*', () => {
     expect(() => loadConfig({ WEBHOOK_ALLOW_INSECURE: 'yes' })).toThrow('WEBHOOK_ALLOW_INSECURE must be 1 or 0');
     expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '50', WEBHOOK_BACKOFF_MS: '20', WEBHOOK_MAX_ATTEMPTS: '3' }).webhooks).toMatchObject({ timeoutMs: 50, backoffMs: 20, maxAttempts: 3 });
     expect(() => loadConfig({ WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow('WEBHOOK_MAX_ATTEMPTS must be a positive integer');
+    // 0: never held back while the API needs the CPU.
+    expect(loadConfig({ WEBHOOK_BUSY_RATE: '0' }).webhooks.busyRate).toBe(0);
+    expect(loadConfig({ WEBHOOK_BUSY_RATE: '250' }).webhooks.busyRate).toBe(250);
+    expect(() => loadConfig({ WEBHOOK_BUSY_RATE: '-1' })).toThrow('WEBHOOK_BUSY_RATE must be a whole number (0 or more), got "-1"');
+    expect(() => loadConfig({ WEBHOOK_BUSY_RATE: 'fast' })).toThrow('WEBHOOK_BUSY_RATE must be a whole number');
   });
 });
 

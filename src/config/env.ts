@@ -65,6 +65,17 @@ export interface WebhookSettings {
   /** WEBHOOK_CONCURRENCY: attempts in flight at once to one endpoint, per instance. */
   concurrency: number;
   /**
+   * WEBHOOK_BUSY_RATE: attempts a second this instance makes at most while the API needs the CPU
+   * (docs/decisions.md, "Webhook delivery"); 0: never held back. Left out: 100.
+   */
+  busyRate?: number;
+  /**
+   * Whether the API needs the CPU now (the worker then holds back to busyRate). Not read from
+   * the environment: tests say it; left out, the CPU's idle time and the database's foreground
+   * work decide (webhook-delivery.worker.ts).
+   */
+  busy?: () => boolean | Promise<boolean>;
+  /**
    * How long past its time limit a claimed attempt stays this instance's (5 s when left out):
    * then another instance may claim and send it again (at least once). Not read from the
    * environment: a test that asserts exactly once lengthens it, so that a machine stalled for
@@ -95,6 +106,14 @@ function intOr(value: string | undefined, fallback: number, name: string): numbe
   if (value == null || value === '') return fallback;
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** A whole number that may be 0; unset or empty, `fallback`. */
+function countOr(value: string | undefined, fallback: number, name: string): number {
+  if (value == null || value === '') return fallback;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new Error(`${name} must be a whole number (0 or more), got "${value}"`);
   return n;
 }
 
@@ -190,6 +209,7 @@ function webhookSettings(env: NodeJS.ProcessEnv, production: boolean): WebhookSe
     maxAttempts: intOr(env.WEBHOOK_MAX_ATTEMPTS, 15, 'WEBHOOK_MAX_ATTEMPTS'),
     allowInsecure: insecure === '1' || (!production && insecure !== '0'),
     concurrency: intOr(env.WEBHOOK_CONCURRENCY, 8, 'WEBHOOK_CONCURRENCY'),
+    busyRate: countOr(env.WEBHOOK_BUSY_RATE, 100, 'WEBHOOK_BUSY_RATE'),
   };
 }
 

@@ -299,3 +299,29 @@ describe('an endpoint deactivated while attempts wait in line for it', () => {
     }
   }, 120_000);
 });
+
+describe('while the API needs the CPU', () => {
+  it('an instance makes at most WEBHOOK_BUSY_RATE attempts a second, and goes at full speed again once it does not', async () => {
+    // A server of its own whose "busy" the test says (left out, the CPU's idle time and the database's foreground work say it).
+    let busy = true;
+    const w = await startTestServer({ webhooks: { ...WEBHOOKS, busyRate: 5, busy: () => busy } });
+    try {
+      const r = await receiver();
+      await onlyEndpoint(w, `${r.url}/held`);
+      const start = Date.now();
+      await emit(w, 40);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const held = r.received.length;
+      const claimed = w.app.webhooks.heldBack.attempts;
+      const seconds = (Date.now() - start) / 1000;
+      // 5 a second, and one saved up before (a tenth of a second's worth, one at least): never more; and never none.
+      expect(claimed).toBeLessThanOrEqual(Math.ceil(5 * seconds) + 1);
+      expect(held).toBeGreaterThan(0);
+      expect(held).toBeLessThanOrEqual(claimed);
+      busy = false;
+      await eventually(() => r.byEvent().size === 40, 'every event, at full speed', 10_000);
+    } finally {
+      await w.stop();
+    }
+  }, 60_000);
+});

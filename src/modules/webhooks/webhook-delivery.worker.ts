@@ -3,13 +3,14 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { WebhookSettings } from '../../config/env';
 import { serializedConnection, type AppEntityManager } from '../../db/entity-manager';
-import { WEBHOOK_APPLICATION } from '../../db/foreground';
+import { ForegroundProbe, WEBHOOK_APPLICATION } from '../../db/foreground';
+import { CpuLoad } from '../../ops/cpu-load';
 import { namedUrl, pinSession } from '../../db/session-settings';
 import type { Metrics } from '../../ops/metrics';
 import { claimDue, endpointsStillAt, fanOut, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
 import { WEBHOOK_CHANNEL } from './webhooks.repository';
-import { attemptOutcome, deliveryBody, secretsInForce, signatureHeader } from './webhooks.rules';
+import { allowanceAt, allowanceCap, attemptOutcome, deliveryBody, msUntilTokens, secretsInForce, signatureHeader, type Allowance } from './webhooks.rules';
 
 /**
  * How often the worker looks for due deliveries besides being woken: the events the database's
@@ -34,6 +35,13 @@ const WINDOWS = 3;
 const FLUSH_DELAY_MS = 10;
 /** A claimed attempt is this instance's for its time limit and this much more (unless settings.leaseMarginMs says); then it is due again. */
 const LEASE_MARGIN_MS = 5000;
+/** Attempts a second while the API needs the CPU, unless settings.busyRate says (WEBHOOK_BUSY_RATE). */
+const BUSY_RATE = 100;
+/** The API needs the CPU when less than this many cores' worth sat idle lately, or this instance's event loop was this busy. */
+const IDLE_CORES_LOW = 0.5;
+const EVENT_LOOP_HIGH = 0.9;
+/** A moment found busy holds back for this long after it. */
+const BUSY_FOR_MS = 1_000;
 
 /**
  * Delivers webhooks from every instance at once. Woken by NOTIFY loyalty_webhooks (sent when
@@ -77,6 +85,15 @@ export class WebhookDeliveryWorker {
   private flushAgain = false;
   /** Attempts this instance has made (tests and benches read it). */
   attemptsMade = 0;
+  /** Claims made while held back (the API needed the CPU), and their attempts (tests and benches read them). */
+  readonly heldBack = { claims: 0, attempts: 0 };
+  private allowance: Allowance = { tokens: 0, at: 0 };
+  private readonly cpu = new CpuLoad();
+  private probe: ForegroundProbe | null = null;
+  private loop = performance.eventLoopUtilization();
+  private allowanceTimer: NodeJS.Timeout | null = null;
+  private busyUntil = 0;
+
   constructor(
     private readonly orm: MikroORM,
     private readonly url: string,
@@ -103,6 +120,7 @@ export class WebhookDeliveryWorker {
       client.on('notification', () => this.wake());
       this.client = client;
       this.em = (this.orm.em as unknown as AppEntityManager).forkOnConnection(serializedConnection(client));
+      this.probe = new ForegroundProbe(this.em, () => []);
       this.wake(true);
     } catch (err) {
       this.log.warn({ err }, 'webhook worker could not connect; retrying');
@@ -155,24 +173,80 @@ export class WebhookDeliveryWorker {
         const em = this.em;
         if (!em || this.stopped) return;
         await this.checkLines(em);
+        const held = await this.heldBackNow();
         if (this.fanOutDue) {
+          // Held back, deliveries are written at about the pace they can be sent: a poll period's worth of events at a time.
+          const batch = held ? Math.ceil(((this.settings.busyRate ?? BUSY_RATE) * POLL_MS) / 1000) : FANOUT_BATCH;
           this.fanOutDue = false;
-          const { events } = await fanOut(em, FANOUT_BATCH);
-          if (events === FANOUT_BATCH) this.fanOutDue = this.again = true;
+          const { events } = await fanOut(em, batch);
+          if (events === batch && !held) this.fanOutDue = this.again = true;
         }
         const claimedNow = [...this.inFlight.values()].reduce((a, n) => a + n, 0);
-        const limit = Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - claimedNow);
+        let limit = Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - claimedNow);
+        if (held && limit > 0) {
+          // Claimed a tenth of a second's worth at a time (the cap), not one by one: a claim and its outcomes are a statement each.
+          const want = Math.min(limit, allowanceCap(this.settings.busyRate ?? BUSY_RATE));
+          if (this.allowance.tokens < want) {
+            this.wakeWhenAllowed(want);
+            return;
+          }
+          limit = Math.min(limit, Math.floor(this.allowance.tokens));
+        }
         const t0 = Date.now();
         const claimed = await claimDue(em, {
           perEndpoint: this.settings.concurrency, windows: WINDOWS, inFlight: this.inFlight, limit,
           timeoutMs: this.settings.timeoutMs, leaseMs: this.settings.timeoutMs + (this.settings.leaseMarginMs ?? LEASE_MARGIN_MS),
         });
         for (const a of claimed) this.enqueue(a, t0 + a.leaseMs);
+        if (held && claimed.length) {
+          this.allowance.tokens -= claimed.length;
+          this.heldBack.claims++;
+          this.heldBack.attempts += claimed.length;
+        }
         if (claimed.length === limit && limit > 0) this.again = true;
       } while (this.again);
     } catch (err) {
       this.log.error({ err }, 'webhook claim failed');
     }
+  }
+
+  /**
+   * Whether to hold back now: while the API needs the CPU, this instance makes at most
+   * WEBHOOK_BUSY_RATE attempts a second (docs/decisions.md, "Webhook delivery"). The API needs
+   * it when the CPU is short (less than IDLE_CORES_LOW cores' worth sat idle lately, or this
+   * process's event loop, which the API shares, was busier than EVENT_LOOP_HIGH) while another
+   * session of the database is at work (ForegroundProbe: a request's statement, on any
+   * instance). Updates the allowance: refilled while held back, full otherwise.
+   */
+  private async heldBackNow(): Promise<boolean> {
+    const rate = this.settings.busyRate ?? BUSY_RATE;
+    const now = Date.now();
+    if (rate <= 0) return false;
+    let busy: boolean;
+    if (this.settings.busy) {
+      busy = await this.settings.busy();
+    } else {
+      const loop = performance.eventLoopUtilization(this.loop);
+      this.loop = performance.eventLoopUtilization();
+      const idle = this.cpu.idleCores(now);
+      const short = (idle != null && idle < IDLE_CORES_LOW) || loop.utilization > EVENT_LOOP_HIGH;
+      // Once busy, busy for BUSY_FOR_MS: a reading of spare CPU between two of the API's bursts lets no full claim through.
+      if (short && (await this.probe?.busy(now)) === true) this.busyUntil = now + BUSY_FOR_MS;
+      busy = now < this.busyUntil;
+    }
+    this.allowance = busy ? allowanceAt(this.allowance, now, rate) : { tokens: allowanceCap(rate), at: now };
+    return busy;
+  }
+
+  /** Held back: wakes when the allowance holds `attempts`. */
+  private wakeWhenAllowed(attempts: number): void {
+    if (this.allowanceTimer || this.stopped) return;
+    const rate = this.settings.busyRate ?? BUSY_RATE;
+    this.allowanceTimer = setTimeout(() => {
+      this.allowanceTimer = null;
+      this.wake();
+    }, Math.max(1, msUntilTokens(this.allowance, rate, attempts)));
+    this.allowanceTimer.unref();
   }
 
   /**
@@ -368,6 +442,7 @@ export class WebhookDeliveryWorker {
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer.timer);
     if (this.soonTimer) clearTimeout(this.soonTimer);
+    if (this.allowanceTimer) clearTimeout(this.allowanceTimer);
     // What waits in line is not sent: given back, due at once for another instance (or the next start).
     const waiting = [...this.line.values()].flat().map((w) => w.a);
     this.line.clear();

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import {
-  attemptOutcome, backoffMs, classifyAddress, deliveryBody, MAX_BACKOFF_MS, normalizeEventTypes, parseSignatureHeader, secretHint,
-  secretsInForce, signatureHeader, urlProblem,
+  allowanceAt, allowanceCap, attemptOutcome, backoffMs, classifyAddress, deliveryBody, MAX_BACKOFF_MS, normalizeEventTypes, parseSignatureHeader, secretHint,
+  msUntilTokens, secretsInForce, signatureHeader, urlProblem,
 } from './webhooks.rules';
 
 describe('the delivery body', () => {
@@ -118,5 +118,22 @@ describe('event types', () => {
     expect(normalizeEventTypes(['tier.changed', '*'])).toEqual({ types: ['*'] });
     expect(normalizeEventTypes([])).toEqual({ problem: expect.stringMatching(/at least one/) });
     expect(normalizeEventTypes(['tier.changed', 'nope'])).toEqual({ problem: expect.stringMatching(/unknown event type: nope/) });
+  });
+});
+
+describe('the allowance while the API needs the CPU', () => {
+  it('grows at the rate, capped at a tenth of a second\'s worth (one at least), and says when it holds so many attempts', () => {
+    const empty = { tokens: 0, at: 1_000 };
+    expect(allowanceAt(empty, 1_050, 100)).toEqual({ tokens: 5, at: 1_050 });
+    expect(allowanceAt(empty, 5_000, 100)).toEqual({ tokens: 10, at: 5_000 });
+    expect(allowanceAt(empty, 5_000, 3)).toEqual({ tokens: 1, at: 5_000 });
+    expect(allowanceCap(5)).toBe(1);
+    expect(allowanceCap(250)).toBe(25);
+    // A clock that stepped back grows nothing and keeps the later reading.
+    expect(allowanceAt({ tokens: 2, at: 1_000 }, 900, 100)).toEqual({ tokens: 2, at: 1_000 });
+    expect(msUntilTokens({ tokens: 0.5, at: 0 }, 100, 1)).toBe(5);
+    expect(msUntilTokens({ tokens: 0.5, at: 0 }, 100, 10)).toBe(95);
+    expect(msUntilTokens({ tokens: 1, at: 0 }, 100, 1)).toBe(0);
+    expect(msUntilTokens({ tokens: 0, at: 0 }, 3, 1)).toBe(334);
   });
 });

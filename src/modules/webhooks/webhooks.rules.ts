@@ -235,3 +235,23 @@ export function shortError(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 500 ? `${line.slice(0, 497)}...` : line;
 }
+
+/**
+ * Attempts allowed while the API needs the CPU: `rate` a second, saved up to a tenth of a
+ * second's worth (one at least: `allowanceCap`) while none is used. `tokens` is what may be
+ * claimed at `at`.
+ */
+export interface Allowance { tokens: number; at: number }
+
+/** What an allowance saves up at most: a tenth of a second's worth, one at least. */
+export const allowanceCap = (rate: number) => Math.max(1, Math.floor(rate / 10));
+
+/** The allowance at `now`, grown at `rate` a second since its last reading, up to its cap. */
+export function allowanceAt(a: Allowance, now: number, rate: number): Allowance {
+  return { tokens: Math.min(allowanceCap(rate), a.tokens + (Math.max(0, now - a.at) / 1000) * rate), at: Math.max(a.at, now) };
+}
+
+/** Milliseconds until the allowance holds `tokens` whole attempts (0: it does now). */
+export function msUntilTokens(a: Allowance, rate: number, tokens: number): number {
+  return a.tokens >= tokens ? 0 : Math.ceil(((tokens - a.tokens) / rate) * 1000);
+}
