@@ -25,7 +25,7 @@ describe('WORKERS and DB_POOL_MAX', () => {
 
 describe('WEBHOOK_*', () => {
   it('defaults: 10 s timeout, 10 s backoff base, 15 attempts, 8 at once per endpoint; insecure allowed outside production only', () => {
-    expect(loadConfig({}).webhooks).toEqual({ timeoutMs: 10_000, backoffMs: 10_000, maxAttempts: 15, allowInsecure: true, concurrency: 8, busyRate: 100 });
+    expect(loadConfig({}).webhooks).toEqual({ timeoutMs: 10_000, backoffMs: 10_000, maxAttempts: 15, allowInsecure: true, concurrency: 8, busyRate: 20 });
     const prod = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
     expect(loadConfig(prod).webhooks.allowInsecure).toBe(false);
     expect(loadConfig({ ...prod, WEBHOOK_ALLOW_INSECURE: '1' }).webhooks.allowInsecure).toBe(true);

@@ -66,9 +66,14 @@ export interface WebhookSettings {
   concurrency: number;
   /**
    * WEBHOOK_BUSY_RATE: attempts a second this instance makes at most while the API needs the CPU
-   * (docs/decisions.md, "Webhook delivery"); 0: never held back. Left out: 100.
+   * (docs/decisions.md, "Webhook delivery"); 0: never held back. Left out: 20.
    */
   busyRate?: number;
+  /**
+   * Held back no further once an event has waited this long for its deliveries (60 s when left
+   * out). Not read from the environment: a test shortens it.
+   */
+  heldAtMostMs?: number;
   /**
    * Whether the API needs the CPU now (the worker then holds back to busyRate). Not read from
    * the environment: tests say it; left out, the CPU's idle time and the database's foreground
@@ -209,7 +214,7 @@ function webhookSettings(env: NodeJS.ProcessEnv, production: boolean): WebhookSe
     maxAttempts: intOr(env.WEBHOOK_MAX_ATTEMPTS, 15, 'WEBHOOK_MAX_ATTEMPTS'),
     allowInsecure: insecure === '1' || (!production && insecure !== '0'),
     concurrency: intOr(env.WEBHOOK_CONCURRENCY, 8, 'WEBHOOK_CONCURRENCY'),
-    busyRate: countOr(env.WEBHOOK_BUSY_RATE, 100, 'WEBHOOK_BUSY_RATE'),
+    busyRate: countOr(env.WEBHOOK_BUSY_RATE, 20, 'WEBHOOK_BUSY_RATE'),
   };
 }
 

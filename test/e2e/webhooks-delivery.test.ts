@@ -4,6 +4,7 @@ import { emitWebhookEvent } from '../../src/modules/webhooks/webhooks.service';
 import { parseSignatureHeader } from '../../src/modules/webhooks/webhooks.rules';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { startReceiver, verifySignature, type Receiver } from '../support/webhook-receiver';
+import { createLadder, registerMember } from '../support/fixtures';
 import { eventually } from '../support/wait';
 
 // Delivery end to end: a real HTTP receiver (test/support/webhook-receiver.ts) checks what the
@@ -320,6 +321,27 @@ describe('while the API needs the CPU', () => {
       expect(held).toBeLessThanOrEqual(claimed);
       busy = false;
       await eventually(() => r.byEvent().size === 40, 'every event, at full speed', 10_000);
+    } finally {
+      await w.stop();
+    }
+  }, 60_000);
+
+  it('is held back no further once a captured event has waited heldAtMostMs for its deliveries (60 s when left out)', async () => {
+    // Busy all along, 1 attempt a second: 20 events would take 20 s held; past 1.5 s of waiting they go at full speed.
+    const w = await startTestServer({ webhooks: { ...WEBHOOKS, busyRate: 1, heldAtMostMs: 1500, busy: () => true } });
+    try {
+      const r = await receiver();
+      await createLadder(w);
+      const memberId = await registerMember(w, { externalId: 'held-1' });
+      await onlyEndpoint(w, `${r.url}/aged`);
+      const start = Date.now();
+      for (let i = 0; i < 20; i++) {
+        await w.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }', { i: { memberId, amount: 1, reason: 'held', idempotencyKey: `held-${i}` } });
+      }
+      await eventually(() => r.received.filter((x) => x.eventType === 'points.adjusted').length === 20, 'the 20 adjustments', 15_000);
+      expect(Date.now() - start).toBeLessThan(15_000);
+      expect(w.app.webhooks.heldBack.attempts).toBeGreaterThan(0);
+      expect(w.app.webhooks.heldBack.attempts).toBeLessThan(20);
     } finally {
       await w.stop();
     }

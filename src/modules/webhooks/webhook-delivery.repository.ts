@@ -31,6 +31,13 @@ export async function fanOut(em: EntityManager, limit: number): Promise<{ events
   return row;
 }
 
+/** When the oldest event still queued for fan-out was written (its transaction's start); null when none is. */
+export async function oldestQueuedAt(em: EntityManager): Promise<Date | null> {
+  const [row] = await em.execute<{ at: Date | string }[]>(prepared(
+    `select e.created_at as at from webhook_fanout f join webhook_event e on e.id = f.event_id order by f.id limit 1`));
+  return row ? new Date(row.at) : null;
+}
+
 /** One claimed attempt, with what it needs to be sent. `attempts` is this attempt's number. */
 export interface ClaimedAttempt {
   id: string;

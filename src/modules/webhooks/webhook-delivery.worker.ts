@@ -7,7 +7,7 @@ import { ForegroundProbe, WEBHOOK_APPLICATION } from '../../db/foreground';
 import { CpuLoad } from '../../ops/cpu-load';
 import { namedUrl, pinSession } from '../../db/session-settings';
 import type { Metrics } from '../../ops/metrics';
-import { claimDue, endpointsStillAt, fanOut, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
+import { claimDue, endpointsStillAt, fanOut, oldestQueuedAt, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
 import { WEBHOOK_CHANNEL } from './webhooks.repository';
 import { allowanceAt, allowanceCap, attemptOutcome, deliveryBody, msUntilTokens, secretsInForce, signatureHeader, type Allowance } from './webhooks.rules';
@@ -36,7 +36,14 @@ const FLUSH_DELAY_MS = 10;
 /** A claimed attempt is this instance's for its time limit and this much more (unless settings.leaseMarginMs says); then it is due again. */
 const LEASE_MARGIN_MS = 5000;
 /** Attempts a second while the API needs the CPU, unless settings.busyRate says (WEBHOOK_BUSY_RATE). */
-const BUSY_RATE = 100;
+const BUSY_RATE = 20;
+/**
+ * Held back no further once an event has waited this long for its deliveries (unless
+ * settings.heldAtMostMs says): a CPU the API keeps busy for hours must not stop the webhooks.
+ */
+const HELD_AT_MOST_MS = 60_000;
+/** How often the age of the fan-out queue is read while held back. */
+const QUEUE_AGE_EVERY_MS = 1_000;
 /** The API needs the CPU when less than this many cores' worth sat idle lately, or this instance's event loop was this busy. */
 const IDLE_CORES_LOW = 0.5;
 const EVENT_LOOP_HIGH = 0.9;
@@ -93,6 +100,7 @@ export class WebhookDeliveryWorker {
   private loop = performance.eventLoopUtilization();
   private allowanceTimer: NodeJS.Timeout | null = null;
   private busyUntil = 0;
+  private queueAge: { at: number; oldest: number | null } = { at: 0, oldest: null };
 
   constructor(
     private readonly orm: MikroORM,
@@ -216,7 +224,8 @@ export class WebhookDeliveryWorker {
    * it when the CPU is short (less than IDLE_CORES_LOW cores' worth sat idle lately, or this
    * process's event loop, which the API shares, was busier than EVENT_LOOP_HIGH) while another
    * session of the database is at work (ForegroundProbe: a request's statement, on any
-   * instance). Updates the allowance: refilled while held back, full otherwise.
+   * instance), unless an event has waited HELD_AT_MOST_MS for its deliveries. Updates the
+   * allowance: refilled while held back, full otherwise.
    */
   private async heldBackNow(): Promise<boolean> {
     const rate = this.settings.busyRate ?? BUSY_RATE;
@@ -234,8 +243,18 @@ export class WebhookDeliveryWorker {
       if (short && (await this.probe?.busy(now)) === true) this.busyUntil = now + BUSY_FOR_MS;
       busy = now < this.busyUntil;
     }
+    if (busy && (await this.oldestQueued(now)) < now - (this.settings.heldAtMostMs ?? HELD_AT_MOST_MS)) busy = false;
     this.allowance = busy ? allowanceAt(this.allowance, now, rate) : { tokens: allowanceCap(rate), at: now };
     return busy;
+  }
+
+  /** When the oldest event queued for fan-out was written (Infinity: none), read at most once per QUEUE_AGE_EVERY_MS. */
+  private async oldestQueued(now: number): Promise<number> {
+    if (now - this.queueAge.at >= QUEUE_AGE_EVERY_MS && this.em) {
+      const at = await oldestQueuedAt(this.em);
+      this.queueAge = { at: now, oldest: at ? at.getTime() : null };
+    }
+    return this.queueAge.oldest ?? Infinity;
   }
 
   /** Held back: wakes when the allowance holds `attempts`. */
