@@ -1,6 +1,7 @@
 import { inTransaction } from '../../src/db/transaction';
 import { emitWebhookEvent, WEBHOOK_EVENT_TYPES } from '../../src/modules/webhooks/webhooks.service';
 import { expectError, startTestServer, type TestServer } from '../support/harness';
+import { createLadder, registerMember } from '../support/fixtures';
 
 // The webhook admin API (contract part integrations): endpoints, the delivery log, ping and
 // redelivery. Delivery is off the point here: endpoints point at a port nobody listens on, and
@@ -127,6 +128,27 @@ describe('deliveries', () => {
     expect(ping).toMatchObject({ endpointId: wantsTiers.id, eventType: 'webhook.ping', status: 'PENDING' });
     expect(await s.sql('select count(*)::int as n from webhook_delivery where event_id = $1', [ping.eventId])).toEqual([{ n: 1 }]);
     expectError(await s.gql(`mutation($id: ID!) { pingWebhookEndpoint(id: $id) { id } }`, { id: off.id }, await s.token('admin')), 'BAD_USER_INPUT');
+  });
+
+  it("a captured event's deliveries are in the log as soon as its write has committed, before a worker fans it out", async () => {
+    // A server of its own whose worker is stopped: only the log's read fans the events out.
+    const w = await startTestServer();
+    try {
+      await w.app.webhooks.stop();
+      await createLadder(w);
+      const hook = (await w.admin(CREATE, { i: { url: NOWHERE, eventTypes: ['member.registered'] } })).createWebhookEndpoint.endpoint;
+      const memberId = await registerMember(w, { externalId: 'log-at-once' });
+      expect(await w.sql('select count(*)::int as n from webhook_fanout')).toEqual([{ n: 1 }]);
+      const log = (await w.admin(DELIVERIES, { e: hook.id })).webhookDeliveries;
+      expect(log.edges.map((e: { node: { eventType: string; status: string } }) => [e.node.eventType, e.node.status])).toEqual([['member.registered', 'PENDING']]);
+      const [event] = await w.sql('select id::text from webhook_event where member_id = $1', [memberId]);
+      expect(log.edges[0].node.eventId).toBe(event.id);
+      expect(await w.sql('select count(*)::int as n from webhook_fanout')).toEqual([{ n: 0 }]);
+      // Read again: nothing more (each event fanned out once).
+      expect((await w.admin(DELIVERIES, { e: hook.id })).webhookDeliveries.edges).toHaveLength(1);
+    } finally {
+      await w.stop();
+    }
   });
 
   it('the log pages newest first by the bigint id, across a power of ten; filters by endpoint and status', async () => {

@@ -31,6 +31,17 @@ export async function fanOut(em: EntityManager, limit: number): Promise<{ events
   return row;
 }
 
+/**
+ * Fans out what is queued now, up to `batches` full statements (fanOut's): what a reader of the
+ * delivery log calls first, so that a captured event's deliveries are there as soon as its
+ * write has committed, whether or not a worker has come round to it.
+ */
+export async function fanOutQueued(em: EntityManager, batches = 5, batch = 1000): Promise<void> {
+  for (let i = 0; i < batches; i++) {
+    if ((await fanOut(em, batch)).events < batch) return;
+  }
+}
+
 /** When the oldest event still queued for fan-out was written (its transaction's start); null when none is. */
 export async function oldestQueuedAt(em: EntityManager): Promise<Date | null> {
   const [row] = await em.execute<{ at: Date | string }[]>(prepared(

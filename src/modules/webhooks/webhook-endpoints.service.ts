@@ -8,6 +8,7 @@ import type { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import { WEBHOOK_EVENT_TYPES } from './webhook-events.rules';
 import type { WebhookDeliveryStatus } from './webhook.entities';
+import { fanOutQueued } from './webhook-delivery.repository';
 import {
   deleteEndpoint, deliveriesPage, insertDelivery, insertEndpoint, insertPingEvent, listEndpoints, laterDelivery, lockDelivery, lockEndpoint,
   rotateSecret, updateEndpoint, type DeliveryRow, type EndpointRow,
@@ -142,10 +143,15 @@ export class WebhookEndpointsService {
     });
   }
 
-  /** The delivery log, newest first, keyset-paged on the delivery id. */
+  /**
+   * The delivery log, newest first, keyset-paged on the delivery id. Its first page fans out the
+   * events captured and not fanned out yet (docs/decisions.md, "Webhook delivery"): a delivery is
+   * in the log as soon as its event's write has committed, not a poll period later.
+   */
   async deliveries(filter: { endpointId: string | null; status: WebhookDeliveryStatus | null }, first: number, after: string | null): Promise<Page<DeliveryRow>> {
     const afterId = decodeCursor(DELIVERY_CURSOR, after);
     if (filter.endpointId != null && !isUuid(filter.endpointId)) return { items: [], cursors: [], hasNextPage: false, endCursor: null };
+    if (afterId == null) await fanOutQueued(this.em);
     const rows = await deliveriesPage(this.em, filter, afterId, first + 1);
     return pageOf(rows, first, (r) => encodeCursor(DELIVERY_CURSOR, r.id));
   }
