@@ -163,8 +163,9 @@ export async function benchPoints(): Promise<void> {
       await stopChild(child);
       child = null;
       if (id === 'cw') {
-        const [w] = await sql(db.url, `select (select count(*) from webhook_event)::int as events, (select count(*) from webhook_delivery)::int as deliveries`);
-        log(`${variant}: ${w.events} webhook events, ${w.deliveries} deliveries pending`);
+        const [w] = await sql(db.url, `select (select count(*) from webhook_event)::int as events, (select count(*) from webhook_delivery)::int as deliveries,
+          (select count(*) from webhook_fanout)::int as queued`);
+        log(`${variant}: ${w.events} webhook events, ${w.deliveries} deliveries written, ${w.queued} events still queued for fan-out`);
         await webhookEndpoints(db.url, 0);
       }
       if (r.firstError) log('first error:', r.firstError);
