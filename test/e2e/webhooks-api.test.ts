@@ -110,6 +110,42 @@ describe('endpoints', () => {
     expect(secrets).toContain(row.previous_secret);
     expect(await s.sql(`select count(*)::int as n from audit_entry where entity_id = $1 and action = 'webhook.rotate'`, [endpoint.id])).toEqual([{ n: 8 }]);
   });
+
+  it('an idempotency key makes a retried create the same endpoint and secret (twenty at once: one), and another payload under it a CONFLICT', async () => {
+    const CREATE_KEYED = `mutation($i: WebhookEndpointInput!, $k: String) { createWebhookEndpoint(input: $i, idempotencyKey: $k) { secret endpoint { ${ENDPOINT} } } }`;
+    const input = { url: `${NOWHERE}/keyed`, eventTypes: ['tier.changed', 'points.earned'], active: false };
+    const made = await Promise.all(Array.from({ length: 20 }, async () => (await s.admin(CREATE_KEYED, { i: input, k: 'crm-setup-1' })).createWebhookEndpoint));
+    expect(new Set(made.map((m) => m.endpoint.id)).size).toBe(1);
+    expect(new Set(made.map((m) => m.secret)).size).toBe(1);
+    expect(await s.sql('select count(*)::int as n from webhook_endpoint where url = $1', [input.url])).toEqual([{ n: 1 }]);
+    expect(await s.sql(`select count(*)::int as n from audit_entry where entity_id = $1 and action = 'webhook.create'`, [made[0].endpoint.id])).toEqual([{ n: 1 }]);
+    // The same set of event types in another order is the same payload.
+    const again = (await s.admin(CREATE_KEYED, { i: { ...input, eventTypes: ['points.earned', 'tier.changed'] }, k: 'crm-setup-1' })).createWebhookEndpoint;
+    expect(again).toEqual(made[0]);
+    const admin = await s.token('admin');
+    const other = await s.gql(CREATE_KEYED, { i: { ...input, url: `${NOWHERE}/other` }, k: 'crm-setup-1' }, admin);
+    expectError(other, 'CONFLICT');
+    expect((other.errors![0] as { extensions: { field?: string } }).extensions.field).toBe('idempotencyKey');
+    expectError(await s.gql(CREATE_KEYED, { i: input, k: 'k'.repeat(201) }, admin), 'BAD_USER_INPUT');
+    expectError(await s.gql(CREATE_KEYED, { i: input, k: '' }, admin), 'BAD_USER_INPUT');
+    // Without a key, each call is a new endpoint (the contract's form); a new key, too.
+    const fresh = (await s.admin(CREATE_KEYED, { i: input, k: 'crm-setup-2' })).createWebhookEndpoint;
+    expect(fresh.endpoint.id).not.toBe(made[0].endpoint.id);
+  });
+
+  it("a rotation's idempotency key makes a retry that rotation's secret, rotating nothing: the secret before it stays in its grace", async () => {
+    const ROTATE = `mutation($id: ID!, $k: String) { rotateWebhookSecret(id: $id, idempotencyKey: $k) { secret endpoint { secretHint } } }`;
+    const { endpoint, secret: original } = await create({ url: NOWHERE, eventTypes: ['*'], active: false });
+    const first = (await s.admin(ROTATE, { id: endpoint.id, k: 'rotate-1' })).rotateWebhookSecret;
+    const retries = await Promise.all(Array.from({ length: 10 }, async () => (await s.admin(ROTATE, { id: endpoint.id, k: 'rotate-1' })).rotateWebhookSecret));
+    expect(retries).toEqual(Array.from({ length: 10 }, () => first));
+    expect(await s.sql('select secret, previous_secret from webhook_endpoint where id = $1', [endpoint.id])).toEqual([{ secret: first.secret, previous_secret: original }]);
+    expect(await s.sql(`select count(*)::int as n from audit_entry where entity_id = $1 and action = 'webhook.rotate'`, [endpoint.id])).toEqual([{ n: 1 }]);
+    // Another key rotates again.
+    const second = (await s.admin(ROTATE, { id: endpoint.id, k: 'rotate-2' })).rotateWebhookSecret;
+    expect(second.secret).not.toBe(first.secret);
+    expect(await s.sql('select secret, previous_secret from webhook_endpoint where id = $1', [endpoint.id])).toEqual([{ secret: second.secret, previous_secret: first.secret }]);
+  });
 });
 
 describe('deliveries', () => {

@@ -37,8 +37,12 @@ export class WebhookResolver {
 
   @Authorized('admin')
   @Mutation(() => WebhookEndpointWithSecret)
-  createWebhookEndpoint(@Arg('input', () => WebhookEndpointInput) input: WebhookEndpointInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.webhookEndpoints.create(requireActor(ctx), input);
+  createWebhookEndpoint(
+    @Arg('input', () => WebhookEndpointInput) input: WebhookEndpointInput,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: 'A retry with the same key and settings gets the endpoint (and secret) the first call made' }) idempotencyKey: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.webhookEndpoints.create(requireActor(ctx), input, idempotencyKey ?? null);
   }
 
   @Authorized('admin')
@@ -49,8 +53,12 @@ export class WebhookResolver {
 
   @Authorized('admin')
   @Mutation(() => WebhookEndpointWithSecret)
-  rotateWebhookSecret(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.webhookEndpoints.rotate(requireActor(ctx), id);
+  rotateWebhookSecret(
+    @Arg('id', () => ID) id: string,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: "A retry of the endpoint's last rotation with its key gets that rotation's secret, rotating nothing" }) idempotencyKey: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.webhookEndpoints.rotate(requireActor(ctx), id, idempotencyKey ?? null);
   }
 
   @Authorized('admin')

@@ -26,13 +26,36 @@ export async function listEndpoints(em: EntityManager): Promise<EndpointRow[]> {
   return (await em.execute<EndpointRow[]>(`select ${ENDPOINT_COLUMNS} from webhook_endpoint e order by e.created_at, e.id`)).map(endpoint);
 }
 
-export async function insertEndpoint(tx: EntityManager, e: { id: string; url: string; eventTypes: string[]; active: boolean; secret: string }): Promise<EndpointRow> {
+export async function insertEndpoint(
+  tx: EntityManager, e: { id: string; url: string; eventTypes: string[]; active: boolean; secret: string; idempotencyKey: string | null },
+): Promise<EndpointRow> {
   const [row] = await tx.execute<EndpointRow[]>(
-    `insert into webhook_endpoint as e (id, url, event_types, active, secret, created_at, updated_at)
-     values (?::uuid, ?, ?::text[], ?, ?, now(), now()) returning ${ENDPOINT_COLUMNS}`,
-    [e.id, e.url, pgTextArray(e.eventTypes), e.active, e.secret],
+    `insert into webhook_endpoint as e (id, url, event_types, active, secret, idempotency_key, created_at, updated_at)
+     values (?::uuid, ?, ?::text[], ?, ?, ?, now(), now()) returning ${ENDPOINT_COLUMNS}`,
+    [e.id, e.url, pgTextArray(e.eventTypes), e.active, e.secret, e.idempotencyKey],
   );
   return endpoint(row);
+}
+
+/**
+ * The endpoint createWebhookEndpoint made with `key`, with its secret in force, locked for the
+ * rest of `tx`; null if none. Takes the key's lock first (released at the end of `tx`): creates
+ * with one key run one at a time.
+ */
+export async function endpointByKey(tx: EntityManager, key: string): Promise<{ endpoint: EndpointRow; secret: string } | null> {
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('webhook_endpoint.key'), hashtext(?))`, [key]);
+  const [row] = await tx.execute<(EndpointRow & { secret: string })[]>(
+    `select ${ENDPOINT_COLUMNS}, e.secret from webhook_endpoint e where e.idempotency_key = ? for update`, [key]);
+  if (!row) return null;
+  const { secret, ...rest } = row;
+  return { endpoint: endpoint(rest), secret };
+}
+
+/** The secret in force of endpoint `id` and the key of its last rotation (the caller holds its lock). */
+export async function endpointSecret(tx: EntityManager, id: string): Promise<{ secret: string; rotationKey: string | null }> {
+  const [row] = await tx.execute<{ secret: string; rotationKey: string | null }[]>(
+    `select e.secret, e.rotation_key as "rotationKey" from webhook_endpoint e where e.id = ?::uuid`, [id]);
+  return row;
 }
 
 /** The endpoint, locked for the rest of `tx` (a change to it waits for another); null if none. */
@@ -50,11 +73,11 @@ export async function updateEndpoint(tx: EntityManager, id: string, e: { url: st
 }
 
 /** The new secret in force; the one it replaces still signed with for `graceHours`. */
-export async function rotateSecret(tx: EntityManager, id: string, secret: string, graceHours: number): Promise<EndpointRow> {
+export async function rotateSecret(tx: EntityManager, id: string, secret: string, graceHours: number, key: string | null): Promise<EndpointRow> {
   const [row] = await tx.execute<EndpointRow[]>(
     `update webhook_endpoint e set previous_secret = e.secret, previous_secret_expires_at = now() + make_interval(hours => ?::int),
-       secret = ?, updated_at = now() where e.id = ?::uuid returning ${ENDPOINT_COLUMNS}`,
-    [graceHours, secret, id],
+       secret = ?, rotation_key = ?, updated_at = now() where e.id = ?::uuid returning ${ENDPOINT_COLUMNS}`,
+    [graceHours, secret, key, id],
   );
   return endpoint(row);
 }

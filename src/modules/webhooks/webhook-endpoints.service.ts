@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, badInput, ErrorCode, notFound } from '../../common/errors';
+import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { bigintArg, decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
@@ -10,8 +10,8 @@ import { WEBHOOK_EVENT_TYPES } from './webhook-events.rules';
 import type { WebhookDeliveryStatus } from './webhook.entities';
 import { fanOutQueued } from './webhook-delivery.repository';
 import {
-  deleteEndpoint, deliveriesPage, insertDelivery, insertEndpoint, insertPingEvent, listEndpoints, laterDelivery, lockDelivery, lockEndpoint,
-  rotateSecret, updateEndpoint, type DeliveryRow, type EndpointRow,
+  deleteEndpoint, deliveriesPage, endpointByKey, endpointSecret, insertDelivery, insertEndpoint, insertPingEvent, listEndpoints, laterDelivery,
+  lockDelivery, lockEndpoint, rotateSecret, updateEndpoint, type DeliveryRow, type EndpointRow,
 } from './webhook-endpoints.repository';
 import { normalizeEventTypes, sameEndpointSettings, urlProblem, type UrlPolicy } from './webhooks.rules';
 
@@ -47,11 +47,25 @@ export class WebhookEndpointsService {
     return listEndpoints(this.em);
   }
 
-  async create(actor: Actor, input: WebhookEndpointInput): Promise<{ endpoint: EndpointRow; secret: string }> {
+  /**
+   * A new endpoint and its secret, shown once. With an idempotency key, a retry (the same
+   * settings: URL, event types as a set, activity) gets the endpoint the key made and its secret
+   * in force, and writes nothing; other settings under that key are CONFLICT. A deleted
+   * endpoint's key is free again.
+   */
+  async create(actor: Actor, input: WebhookEndpointInput, idempotencyKey: string | null = null): Promise<{ endpoint: EndpointRow; secret: string }> {
     const valid = this.checked(input);
+    const key = checkedKey(idempotencyKey);
     const secret = newSecret();
     return inTransaction(this.em, async (tx) => {
-      const endpoint = await insertEndpoint(tx, { id: randomUUID(), ...valid, secret });
+      if (key != null) {
+        const made = await endpointByKey(tx, key);
+        if (made) {
+          if (!sameEndpointSettings(made.endpoint, valid)) throw conflict(`Idempotency key ${key} was used with another payload`, { field: 'idempotencyKey' });
+          return made;
+        }
+      }
+      const endpoint = await insertEndpoint(tx, { id: randomUUID(), ...valid, secret, idempotencyKey: key });
       this.audit.record(tx, actor, { action: 'webhook.create', entity: 'WebhookEndpoint', entityId: endpoint.id, after: audited(endpoint) });
       await tx.flush();
       return { endpoint, secret };
@@ -68,11 +82,21 @@ export class WebhookEndpointsService {
     });
   }
 
-  /** A new secret, shown once; the old one is still signed with (a second v1 value) for ROTATION_GRACE_HOURS. */
-  async rotate(actor: Actor, id: string): Promise<{ endpoint: EndpointRow; secret: string }> {
+  /**
+   * A new secret, shown once; the old one is still signed with (a second v1 value) for
+   * ROTATION_GRACE_HOURS. With an idempotency key, a retry of the endpoint's last rotation gets
+   * that rotation's secret and rotates nothing (a second rotation would have moved the secret the
+   * receiver still knows out of the grace); another key, or none, rotates again.
+   */
+  async rotate(actor: Actor, id: string, idempotencyKey: string | null = null): Promise<{ endpoint: EndpointRow; secret: string }> {
+    const key = checkedKey(idempotencyKey);
     const secret = newSecret();
     return this.change(id, async (tx, before) => {
-      const endpoint = await rotateSecret(tx, id, secret, ROTATION_GRACE_HOURS);
+      if (key != null) {
+        const last = await endpointSecret(tx, id);
+        if (last.rotationKey === key) return { endpoint: before, secret: last.secret };
+      }
+      const endpoint = await rotateSecret(tx, id, secret, ROTATION_GRACE_HOURS, key);
       this.audit.record(tx, actor, {
         action: 'webhook.rotate', entity: 'WebhookEndpoint', entityId: id, before: { secretHint: before.secretHint }, after: { secretHint: endpoint.secretHint },
       });
@@ -181,4 +205,11 @@ export class WebhookEndpointsService {
       return result;
     });
   }
+}
+
+/** An idempotency key as given (1 to 200 characters), or null when none was. */
+function checkedKey(key: string | null): string | null {
+  if (key == null) return null;
+  if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey', 'idempotencyKey must be 1 to 200 characters');
+  return key;
 }

@@ -29,6 +29,14 @@ export class WebhookEndpoint {
   @Property({ type: 'timestamptz', nullable: true })
   previousSecretExpiresAt: Date | null = null;
 
+  /** The key createWebhookEndpoint was given: a retry with it gets this endpoint. */
+  @Property({ type: 'text', nullable: true, unique: 'webhook_endpoint_idempotency_key_unique' })
+  idempotencyKey: string | null = null;
+
+  /** The key of the last rotateWebhookSecret: a retry with it gets this secret, not another rotation. */
+  @Property({ type: 'text', nullable: true })
+  rotationKey: string | null = null;
+
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
