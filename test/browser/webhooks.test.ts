@@ -54,6 +54,8 @@ describe('Webhooks', () => {
     expect(requests.sort()).toEqual(['WebhookDeliveries', 'WebhooksPage']);
     const url = `${receiver.url}/first`;
     const secret = await createEndpoint(page, url);
+    // The form sent an idempotency key: saving again after a lost answer gets this endpoint, not a second one.
+    expect(await h.server.sql('select idempotency_key is not null as keyed from webhook_endpoint where url = $1', [url])).toEqual([{ keyed: true }]);
     const cells = await row(page, url).locator('td').allTextContents();
     expect(cells.slice(0, 4)).toEqual([url, 'All event types (*)', 'Active', `…${secret.slice(-4)}`]);
     expect(await page.content()).not.toContain(secret); // shown once: gone with its dialog

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useMutation } from 'urql';
 import type { MemberProfileQuery } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
+import { newKey } from '../../graphql/idempotency';
 import { useT } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
@@ -15,11 +16,6 @@ interface DialogProps {
   onClose: () => void;
   /** After the server accepted the change: the page reloads the profile. */
   onDone: () => void;
-}
-
-/** A new key for each opened form: a double submit or a retry of the same form adjusts once. */
-function newKey(): string {
-  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
 /** The integer the operator typed, or NaN: the server says what is wrong with it (amount). */

@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { WebhookDeliveryFieldsFragment, WebhookDeliveryStatus, WebhookEndpointFieldsFragment } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
+import { newKey } from '../../graphql/idempotency';
 import { useI18n } from '../../i18n';
 import { DELIVERY_STATUS_LABEL } from '../../i18n/enums';
 import { useConfirm } from '../../ui/ConfirmDialog';
@@ -216,6 +217,8 @@ function EndpointDialog({ endpoint, eventTypes, onClose, onSaved }: {
   const [active, setActive] = useState(existing?.active ?? true);
   const [error, setError] = useState<OperationError | null>(null);
   const [created, create] = useMutation(CreateWebhookEndpointMutation);
+  // One key per form opened: saving again after an answer that never came gets the endpoint (and secret) the first save made.
+  const [createKey] = useState(newKey);
   const [updated, update] = useMutation(UpdateWebhookEndpointMutation);
   if (!endpoint) return null;
   const title = existing ? t('webhooks.editTitle', { url: existing.url }) : t('webhooks.newTitle');
@@ -227,7 +230,7 @@ function EndpointDialog({ endpoint, eventTypes, onClose, onSaved }: {
       setError(failed);
       if (!failed && r.data) onSaved(r.data.updateWebhookEndpoint, null);
     } else {
-      const r = await create({ input });
+      const r = await create({ input, idempotencyKey: createKey });
       const failed = toOperationError(r.error);
       setError(failed);
       if (!failed && r.data) onSaved(r.data.createWebhookEndpoint.endpoint, r.data.createWebhookEndpoint.secret);

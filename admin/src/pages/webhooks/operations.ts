@@ -58,8 +58,8 @@ export const WebhookDeliveriesQuery = graphql(`
 `);
 
 export const CreateWebhookEndpointMutation = graphql(`
-  mutation CreateWebhookEndpoint($input: WebhookEndpointInput!) {
-    createWebhookEndpoint(input: $input) {
+  mutation CreateWebhookEndpoint($input: WebhookEndpointInput!, $idempotencyKey: String) {
+    createWebhookEndpoint(input: $input, idempotencyKey: $idempotencyKey) {
       secret
       endpoint {
         ...WebhookEndpointFields
