@@ -109,17 +109,23 @@ export const DEFAULT_CONSOLE_DIR = join(projectRoot(), 'admin', 'dist');
  */
 function intOr(value: string | undefined, fallback: number, name: string): number {
   if (value == null || value === '') return fallback;
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  const n = wholeNumber(value);
+  if (n == null || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
   return n;
 }
 
 /** A whole number that may be 0; unset or empty, `fallback`. */
 function countOr(value: string | undefined, fallback: number, name: string): number {
   if (value == null || value === '') return fallback;
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new Error(`${name} must be a whole number (0 or more), got "${value}"`);
+  const n = wholeNumber(value);
+  if (n == null) throw new Error(`${name} must be a whole number (0 or more), got "${value}"`);
   return n;
+}
+
+/** Decimal digits (white space around them allowed) as a safe integer; null for anything else. */
+function wholeNumber(value: string): number | null {
+  const n = Number(value);
+  return /^\s*\d+\s*$/.test(value) && Number.isSafeInteger(n) ? n : null;
 }
 
 /** setTimeout's longest delay: a longer one fires after 1 ms (Node's TimeoutOverflowWarning). */
@@ -200,8 +206,8 @@ function logLevelOr(value: string | undefined): string {
 function workersOr(value: string | undefined): number {
   if (value == null || value === '') return 1;
   if (value === 'auto') return availableParallelism();
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new Error(`WORKERS must be a positive integer or "auto", got "${value}"`);
+  const n = wholeNumber(value);
+  if (n == null || n <= 0) throw new Error(`WORKERS must be a positive integer or "auto", got "${value}"`);
   return n;
 }
 
