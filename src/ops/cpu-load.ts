@@ -32,18 +32,16 @@ export class CpuLoad {
     return max == null ? null : parseCpuMax(max);
   })();
 
-  constructor(private readonly procStat = '/proc/stat', private readonly cgroupStat = '/sys/fs/cgroup/cpu.stat') {}
-
   idleCores(now = Date.now()): number | null {
     if (this.machine && now - this.machine.at < SAMPLE_MS) return this.idle;
-    const text = readText(this.procStat);
+    const text = readText('/proc/stat');
     const ticks = text == null ? null : parseProcStat(text);
     if (!ticks) return null;
     const fresh = this.machine != null && now - this.machine.at <= STALE_MS;
     let idle = fresh ? idleCoresBetween(this.machine!.ticks, ticks, this.cores) : null;
     this.machine = { at: now, ticks };
     if (this.quota != null) {
-      const stat = readText(this.cgroupStat);
+      const stat = readText('/sys/fs/cgroup/cpu.stat');
       const usedUs = stat == null ? null : parseCpuStatUsage(stat);
       if (usedUs != null) {
         const left = fresh && this.cgroup ? idleQuotaBetween(this.cgroup.usedUs, usedUs, now - this.cgroup.at, this.quota) : null;

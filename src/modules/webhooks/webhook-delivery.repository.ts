@@ -4,6 +4,9 @@ import { withDates } from '../../db/rows';
 
 /** The delivery workers' SQL: claiming due attempts and recording what they came to. */
 
+/** Captured events whose deliveries one fan-out statement writes at most (the workers' and the log's). */
+export const FANOUT_BATCH = 1000;
+
 /**
  * Writes the deliveries of up to `limit` captured events (webhook_fanout, oldest first): one
  * PENDING delivery, due now, for each active endpoint that wants the event's type, and the
@@ -32,13 +35,13 @@ export async function fanOut(em: EntityManager, limit: number): Promise<{ events
 }
 
 /**
- * Fans out what is queued now, up to `batches` full statements (fanOut's): what a reader of the
- * delivery log calls first, so that a captured event's deliveries are there as soon as its
- * write has committed, whether or not a worker has come round to it.
+ * Fans out what is queued now, up to `batches` statements of FANOUT_BATCH events: what a reader
+ * of the delivery log calls first, so that a captured event's deliveries are there as soon as
+ * its write has committed, whether or not a worker has come round to it.
  */
-export async function fanOutQueued(em: EntityManager, batches = 5, batch = 1000): Promise<void> {
+export async function fanOutQueued(em: EntityManager, batches = 5): Promise<void> {
   for (let i = 0; i < batches; i++) {
-    if ((await fanOut(em, batch)).events < batch) return;
+    if ((await fanOut(em, FANOUT_BATCH)).events < FANOUT_BATCH) return;
   }
 }
 

@@ -7,7 +7,7 @@ import { ForegroundProbe, WEBHOOK_APPLICATION } from '../../db/foreground';
 import { CpuLoad } from '../../ops/cpu-load';
 import { namedUrl, pinSession } from '../../db/session-settings';
 import type { Metrics } from '../../ops/metrics';
-import { claimDue, endpointsStillAt, fanOut, oldestQueuedAt, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
+import { claimDue, endpointsStillAt, fanOut, FANOUT_BATCH, oldestQueuedAt, recordAttempts, releaseClaims, type AttemptRecord, type ClaimedInLine } from './webhook-delivery.repository';
 import { sendWebhook } from './webhook-sender';
 import { WEBHOOK_CHANNEL } from './webhooks.repository';
 import { allowanceAt, allowanceCap, attemptOutcome, deliveryBody, msUntilTokens, secretsInForce, signatureHeader, type Allowance } from './webhooks.rules';
@@ -18,8 +18,6 @@ import { allowanceAt, allowanceCap, attemptOutcome, deliveryBody, msUntilTokens,
  * deliveries it then writes (fan-out), a NOTIFY lost, a retry another instance scheduled.
  */
 const POLL_MS = 500;
-/** Captured events whose deliveries one fan-out statement writes at most. */
-const FANOUT_BATCH = 1000;
 /** Attempts this instance has claimed at most (in flight or waiting in line), all endpoints together; and claimed at once at most. */
 const MAX_IN_FLIGHT = 256;
 const CLAIM_BATCH = 100;
@@ -110,6 +108,11 @@ export class WebhookDeliveryWorker {
     private readonly metrics?: Metrics,
   ) {}
 
+  /** Attempts a second at most while held back (WEBHOOK_BUSY_RATE; 0: never held back). */
+  private get busyRate(): number {
+    return this.settings.busyRate ?? BUSY_RATE;
+  }
+
   async start(): Promise<void> {
     this.pollTimer = setInterval(() => this.wake(true), POLL_MS);
     this.pollTimer.unref();
@@ -184,7 +187,7 @@ export class WebhookDeliveryWorker {
         const held = await this.heldBackNow();
         if (this.fanOutDue) {
           // Held back, deliveries are written at about the pace they can be sent: a poll period's worth of events at a time.
-          const batch = held ? Math.ceil(((this.settings.busyRate ?? BUSY_RATE) * POLL_MS) / 1000) : FANOUT_BATCH;
+          const batch = held ? Math.ceil((this.busyRate * POLL_MS) / 1000) : FANOUT_BATCH;
           this.fanOutDue = false;
           const { events } = await fanOut(em, batch);
           if (events === batch && !held) this.fanOutDue = this.again = true;
@@ -193,7 +196,7 @@ export class WebhookDeliveryWorker {
         let limit = Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - claimedNow);
         if (held && limit > 0) {
           // Claimed a tenth of a second's worth at a time (the cap), not one by one: a claim and its outcomes are a statement each.
-          const want = Math.min(limit, allowanceCap(this.settings.busyRate ?? BUSY_RATE));
+          const want = Math.min(limit, allowanceCap(this.busyRate));
           if (this.allowance.tokens < want) {
             this.wakeWhenAllowed(want);
             return;
@@ -228,7 +231,7 @@ export class WebhookDeliveryWorker {
    * allowance: refilled while held back, full otherwise.
    */
   private async heldBackNow(): Promise<boolean> {
-    const rate = this.settings.busyRate ?? BUSY_RATE;
+    const rate = this.busyRate;
     const now = Date.now();
     if (rate <= 0) return false;
     let busy: boolean;
@@ -260,7 +263,7 @@ export class WebhookDeliveryWorker {
   /** Held back: wakes when the allowance holds `attempts`. */
   private wakeWhenAllowed(attempts: number): void {
     if (this.allowanceTimer || this.stopped) return;
-    const rate = this.settings.busyRate ?? BUSY_RATE;
+    const rate = this.busyRate;
     this.allowanceTimer = setTimeout(() => {
       this.allowanceTimer = null;
       this.wake();
