@@ -130,6 +130,8 @@ describe('Webhooks', () => {
     const shown = page.getByRole('dialog', { name: 'The signing secret, shown once' });
     const fresh = await shown.getByTestId('webhook-secret').inputValue();
     expect(fresh).not.toBe(old);
+    // The rotation sent an idempotency key: a retry after a lost answer returns this secret instead of rotating again.
+    expect(await h.server.sql('select rotation_key is not null as keyed from webhook_endpoint where url = $1', [url])).toEqual([{ keyed: true }]);
     await shown.getByRole('button', { name: 'I have kept it' }).click();
     await row(page, url).getByText(`…${fresh.slice(-4)}`).waitFor();
     await page.getByRole('button', { name: `Ping ${url} (a webhook.ping event)` }).click();

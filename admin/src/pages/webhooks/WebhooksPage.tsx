@@ -114,6 +114,10 @@ function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog }: {
   const [, remove] = useMutation(DeleteWebhookEndpointMutation);
   const [, ping] = useMutation(PingWebhookEndpointMutation);
   const [error, setError] = useState<OperationError | null>(null);
+  // A rotation's idempotency key per endpoint, kept until an answer comes: a rotation retried
+  // after a lost answer returns the secret it made instead of rotating again (which would push
+  // the secret the receiver still uses out of its 24 h grace).
+  const rotationKeys = useRef(new Map<string, string>());
   // One action at a time per endpoint: a double click on Ping sent two pings (two deliveries).
   const running = useRef(new Set<string>());
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
@@ -176,7 +180,10 @@ function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog }: {
                   <button type="button" className="small" disabled={busy.has(e.id)} aria-label={t('webhooks.rotateNamed', { url: e.url })}
                     onClick={once(e.id, async () => {
                       if (!(await confirm({ title: t('webhooks.rotateTitle'), message: t('webhooks.rotateMessage', { url: e.url }), confirmLabel: t('webhooks.rotate') }))) return;
-                      const r = await rotate({ id: e.id });
+                      const idempotencyKey = rotationKeys.current.get(e.id) ?? newKey();
+                      rotationKeys.current.set(e.id, idempotencyKey);
+                      const r = await rotate({ id: e.id, idempotencyKey });
+                      if (!r.error?.networkError) rotationKeys.current.delete(e.id);
                       const failed = toOperationError(r.error);
                       done(failed, t('webhooks.rotated', { url: e.url }));
                       if (!failed && r.data) onSecret({ url: e.url, secret: r.data.rotateWebhookSecret.secret });

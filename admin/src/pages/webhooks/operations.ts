@@ -77,8 +77,8 @@ export const UpdateWebhookEndpointMutation = graphql(`
 `);
 
 export const RotateWebhookSecretMutation = graphql(`
-  mutation RotateWebhookSecret($id: ID!) {
-    rotateWebhookSecret(id: $id) {
+  mutation RotateWebhookSecret($id: ID!, $idempotencyKey: String) {
+    rotateWebhookSecret(id: $id, idempotencyKey: $idempotencyKey) {
       secret
       endpoint {
         ...WebhookEndpointFields
