@@ -55,7 +55,8 @@ export class WebhookEvent {
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id!: string;
 
-  @Property({ type: 'bigint', autoincrement: true, unique: 'webhook_event_seq_unique' })
+  /** The order events were written in (bigserial); not indexed: nothing reads an event by it. */
+  @Property({ type: 'bigint', autoincrement: true })
   seq!: string;
 
   @Property({ type: 'text' })
