@@ -5,10 +5,8 @@ import { assertInstant } from '../common/clock';
 import { badInput } from '../common/errors';
 import { MAX_AMOUNT } from '../common/money';
 import { bigintArg } from '../common/pagination';
+import { textFault } from '../common/text.rules';
 import { isUuid } from '../modules/members/members.service';
-
-/** Half of a UTF-16 surrogate pair on its own: JSON can carry it (\ud800), UTF-8 cannot. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Checks one coerced input value by its GraphQL type, as a class: every ID the API takes is a
@@ -38,8 +36,9 @@ function checkValue(type: GraphQLInputType, value: unknown, field: string, rowId
   }
   const scalar = type instanceof GraphQLScalarType ? type.name : null;
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) throw badInput(field, `${field} must not contain a NUL character`);
-    if (LONE_SURROGATE.test(value)) throw badInput(field, `${field} must be well-formed Unicode (it holds half of a UTF-16 surrogate pair)`);
+    const fault = textFault(value);
+    if (fault === 'NUL') throw badInput(field, `${field} must not contain a NUL character`);
+    if (fault) throw badInput(field, `${field} must be well-formed Unicode (it holds half of a UTF-16 surrogate pair)`);
     if (scalar === 'ID' && rowId) bigintArg(field, value);
     else if (scalar === 'ID') {
       if (!isUuid(value)) throw badInput(field, `${field} must be a UUID`);

@@ -202,6 +202,24 @@ describe('what editors write', () => {
     expect(await s.sql(`select external_id, display_name from member where external_id like 'latin-%' order by 1`)).toEqual([{ external_id: 'latin-ok', display_name: 'José' }]);
   });
 
+  it('a value with a NUL, or half of a surrogate pair from a JSON escape, is a rejected line: dropped or replaced, it was another member\'s or order\'s key', async () => {
+    const first = await importFile('/imports/members', csv(['externalId,displayName', 'victim-R,Victim Original', 'victim-S,Second']));
+    expect(first).toMatchObject({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 0 });
+    const job = await importFile('/imports/members', csv(['externalId,displayName', 'vic\u0000tim-R,Overwritten By Other Key', 'victim-S,Na\u0000me', 'victim-T,Fine']));
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 2 });
+    const NUL = 'A value holds a NUL character (U+0000), which cannot be stored: remove it from the file';
+    expect(job.errors).toEqual([{ line: 2, message: NUL }, { line: 3, message: NUL }]);
+    expect(await s.sql(`select external_id, display_name from member where external_id like 'victim-%' order by 1`)).toEqual([
+      { external_id: 'victim-R', display_name: 'Victim Original' }, { external_id: 'victim-S', display_name: 'Second' }, { external_id: 'victim-T', display_name: 'Fine' },
+    ]);
+    const ndjson = await importFile('/imports/members', '{"externalId":"vic\\u0000tim-R","displayName":"X"}\n{"externalId":"victim-\\ud800","displayName":"Y"}\n', 'application/x-ndjson');
+    expect(ndjson).toMatchObject({ status: 'SUCCEEDED', rowsDone: 0, rowsRejected: 2 });
+    expect(ndjson.errors).toEqual([
+      { line: 1, message: NUL }, { line: 2, message: 'A value holds half of a UTF-16 surrogate pair on its own (such as \\ud800 in JSON): it is not well-formed Unicode' },
+    ]);
+    expect(await s.sql(`select count(*)::int as n from member where external_id like 'victim-%' or display_name in ('X', 'Y')`)).toEqual([{ n: 3 }]);
+  });
+
   it('an NDJSON number too large for JSON.parse to keep exactly is a rejected line, not another member\'s externalId', async () => {
     const job = await importFile('/imports/members', '{"externalId":9007199254740993}\n{"externalId":"9007199254740992"}\n{"externalId":9007199254740991}\n', 'application/x-ndjson');
     expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 1 });
@@ -244,6 +262,8 @@ describe('the HTTP route', () => {
     const [failed] = (await s.admin(`{ importJobs(first: 1) { status failure } }`)).importJobs;
     expect(failed).toEqual({ status: 'FAILED', failure: header.json.errors[0].message });
     expect((await post('/imports/members', '', 'text/csv')).status).toBe(400);
+    const nul = await post('/imports/members', 'externalId,na\u0000me\nx,y\n', 'text/csv');
+    expect(nul).toEqual({ status: 400, json: { errors: [expect.objectContaining({ message: 'The header row (line 1) holds a NUL character (U+0000): remove it from the file' })] } });
     const fine = await importFile('/imports/members', 'externalId\nroute-ok\n');
     expect((await s.admin(`query($id: ID!) { importJob(id: $id) { status failure } }`, { id: fine.id })).importJob).toEqual({ status: 'SUCCEEDED', failure: null });
   });

@@ -1,5 +1,5 @@
 import {
-  CsvRecordReader, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, instantsToMilliseconds, isBlankRecord, ndjsonRecord,
+  CsvRecordReader, HOLDS_LONE_SURROGATE, HOLDS_NUL, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, instantsToMilliseconds, isBlankRecord, ndjsonRecord,
 } from './imports.rules';
 
 /** Every record of `text` read in chunks of `size` characters. */
@@ -68,6 +68,7 @@ describe('headers and records', () => {
     expect(csvHeader('MEMBERS', ['externalId', '', ' ']).unknown).toEqual(['(unnamed column 2)', '(unnamed column 3)']);
     expect(() => csvHeader('MEMBERS', ['displayName'])).toThrow(ImportFileError);
     expect(() => csvHeader('MEMBERS', ['externalId', 'externalId'])).toThrow(/twice/);
+    expect(() => csvHeader('MEMBERS', ['externalId', 'na\u0000me'])).toThrow('The header row (line 1) holds a NUL character (U+0000): remove it from the file');
   });
 
   it('stages a record by column, empty as null, and a wrong width as the line\'s error', () => {
@@ -93,6 +94,18 @@ describe('headers and records', () => {
     expect(csvRecord(positions, 3, { line: 2, fields: ['m-1', 'Jos\uFFFD', ''], malformed: null }).error).toMatch(/^The line is not valid UTF-8/);
     expect(csvRecord(positions, 3, { line: 3, fields: ['m-1', 'José', 'ignored \uFFFD column'], malformed: null }).error).toBeNull();
     expect(ndjsonRecord('MEMBERS', 1, '{"externalId":"m-\uFFFD"}').error).toMatch(/^The line is not valid UTF-8/);
+  });
+
+  it('rejects a line whose values hold a NUL or, from JSON escapes, half of a surrogate pair: stored, they would be another value', () => {
+    const { positions } = csvHeader('MEMBERS', ['externalId', 'displayName']);
+    expect(csvRecord(positions, 2, { line: 2, fields: ['vic\u0000tim', 'X'], malformed: null }).error).toBe(HOLDS_NUL);
+    const rejected = csvRecord(positions, 2, { line: 3, fields: ['m-1', 'a\u0000b'], malformed: null });
+    expect(rejected).toMatchObject({ line: 3, error: HOLDS_NUL });
+    expect(rejected.values.every((v) => v === null)).toBe(true); // nothing of the line staged
+    expect(ndjsonRecord('MEMBERS', 1, '{"externalId":"vic\\u0000tim"}').error).toBe(HOLDS_NUL);
+    expect(ndjsonRecord('PURCHASES', 2, '{"orderId":"ord-R-\\ud800","externalId":"m"}').error).toBe(HOLDS_LONE_SURROGATE);
+    expect(ndjsonRecord('PURCHASES', 3, '{"orderId":"ord-\\ud83d\\ude00","externalId":"m"}').error).toBeNull(); // a pair: 😀
+    expect(HOLDS_LONE_SURROGATE).toContain('\\ud800');
   });
 
   it('writes COPY text rows with escapes and \\N for null', () => {

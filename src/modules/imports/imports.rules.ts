@@ -7,6 +7,7 @@
  * row; in NDJSON it is the first line (blank lines are skipped but counted).
  */
 import type { ImportKind } from './import.entities';
+import { textFault } from '../../common/text.rules';
 
 /** The file's columns of each kind, in the staging table's order (camelCase, as in the API). */
 export const IMPORT_COLUMNS: Record<ImportKind, readonly string[]> = {
@@ -191,6 +192,7 @@ export class CsvRecordReader {
 export function csvHeader(kind: ImportKind, names: string[]): { positions: number[]; unknown: string[] } {
   const columns = IMPORT_COLUMNS[kind];
   const trimmed = names.map((n, i) => (i === 0 && n.startsWith(BOM) ? n.slice(1) : n).trim());
+  if (trimmed.some((n) => n.includes('\u0000'))) throw new ImportFileError('The header row (line 1) holds a NUL character (U+0000): remove it from the file');
   const seen = new Set<string>();
   for (const n of trimmed) {
     if (n && seen.has(n)) throw new ImportFileError(`The header row names the column ${n} twice`);
@@ -245,7 +247,7 @@ export function ndjsonRecord(kind: ImportKind, line: number, text: string): Stag
     else if (typeof v === 'number' && Number.isFinite(v)) values.push(String(v));
     else return { line, values: empty, error: `${c} must be a string or a number` };
   }
-  return checked({ line, values, error: null });
+  return checked({ line, values, error: null }, text.includes('\\u'));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -259,11 +261,27 @@ function blankToNull(v: string): string | null {
 /** Why a line with bytes that are no UTF-8 (the decoder made them U+FFFD) is rejected. */
 export const NOT_UTF8 = 'The line is not valid UTF-8 (a byte that is no UTF-8 character, as a Latin-1 or Windows-1252 file has): save the file as UTF-8';
 
-function checked(r: StagedRecord): StagedRecord {
-  const empty = r.values.map(() => null);
-  if (r.values.some((v) => v != null && v.length > MAX_VALUE_LENGTH)) return { line: r.line, values: empty, error: `A value is longer than ${MAX_VALUE_LENGTH} characters` };
+/** Why a line with a NUL character in a value is rejected. */
+export const HOLDS_NUL = 'A value holds a NUL character (U+0000), which cannot be stored: remove it from the file';
+/** Why an NDJSON line with half of a UTF-16 surrogate pair on its own in a value is rejected. */
+export const HOLDS_LONE_SURROGATE = 'A value holds half of a UTF-16 surrogate pair on its own (such as \\ud800 in JSON): it is not well-formed Unicode';
+
+/**
+ * A record's values checked for what would be stored as another value: past the length, bytes
+ * the decoder could not read (U+FFFD), a NUL or a lone surrogate (`textFault`; dropped or
+ * replaced, `vic\0tim` would update member `victim`). The API refuses the last two in every
+ * string; here the line is rejected. Only JSON's escapes make a lone surrogate (UTF-8 cannot
+ * hold one): `surrogates` says whether the line had any.
+ */
+function checked(r: StagedRecord, surrogates = false): StagedRecord {
+  const reject = (error: string): StagedRecord => ({ line: r.line, values: r.values.map(() => null), error });
+  if (r.values.some((v) => v != null && v.length > MAX_VALUE_LENGTH)) return reject(`A value is longer than ${MAX_VALUE_LENGTH} characters`);
   // A value the decoder could not read would go in changed (a name with U+FFFD, or a key no other system has).
-  if (r.values.some((v) => v != null && v.includes('\uFFFD'))) return { line: r.line, values: empty, error: NOT_UTF8 };
+  if (r.values.some((v) => v != null && v.includes('\uFFFD'))) return reject(NOT_UTF8);
+  for (const v of r.values) {
+    const fault = v == null ? null : surrogates ? textFault(v) : v.includes('\u0000') ? 'NUL' : null;
+    if (fault) return reject(fault === 'NUL' ? HOLDS_NUL : HOLDS_LONE_SURROGATE);
+  }
   return r;
 }
 

@@ -1,0 +1,15 @@
+import { textFault } from './text.rules';
+
+describe('textFault', () => {
+  it('finds a NUL anywhere, and half of a surrogate pair on its own at either end or inside', () => {
+    expect(textFault('vic\u0000tim')).toBe('NUL');
+    expect(textFault('\u0000')).toBe('NUL');
+    expect(textFault('ord-\ud800')).toBe('LONE_SURROGATE');
+    expect(textFault('\udc00ord')).toBe('LONE_SURROGATE');
+    expect(textFault('a\udc00\ud800b')).toBe('LONE_SURROGATE'); // a low half before a high one is no pair
+  });
+
+  it('passes well-formed text: astral characters (a surrogate pair), CJK, the replacement character itself', () => {
+    for (const ok of ['', 'victim-R', '王芳', 'emoji 😀 ok', '\ud83d\ude00', 'a\uFFFDb']) expect(textFault(ok)).toBeNull();
+  });
+});
