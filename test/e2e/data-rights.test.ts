@@ -26,7 +26,7 @@ const PERSONAL = [PROFILE.externalId, PROFILE.displayName, PROFILE.email, PROFIL
 
 const EXPORT = 'query($id: ID!) { memberDataExport(memberId: $id) }';
 const ERASE = `mutation($id: ID!, $reason: String!) { eraseMember(memberId: $id, reason: $reason) {
-  id erasedAt externalId displayName email phone birthday gender region channel pointsBalance tags { code } } }`;
+  id erasedAt externalId displayName email phone birthday gender region channel pointsBalance tags { code } referralCode } }`;
 const MEMBER = `query($id: ID!) { member(id: $id) { id erasedAt externalId displayName email phone birthday gender region channel
   pointsBalance pendingPoints tags { code } tier { code } tierExpiresAt } }`;
 const REDEEM = 'mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id couponCode status } }';
@@ -208,11 +208,15 @@ describe('member data rights', () => {
     });
 
     it('removes the personal fields, cancels the issued coupon, forfeits the balance, removes the tags', async () => {
+      const { member: { referralCode: former } } = await gqlData(s.gql('query($id: ID!) { member(id: $id) { referralCode } }', { id: ava.id }, admin));
       erased = (await gqlData(s.gql(ERASE, { id: ava.id, reason: 'GDPR request #123' }, admin))).eraseMember;
       expect(erased).toEqual({
         id: ava.id, erasedAt: expect.any(String), externalId: null, displayName: null, email: null, phone: null, birthday: null,
-        gender: null, region: null, channel: null, pointsBalance: 0, tags: [],
+        gender: null, region: null, channel: null, pointsBalance: 0, tags: [], referralCode: '', // its invite code removed with the rest
       });
+      expect(former).toMatch(/^[2-9A-Z]{8}$/);
+      expectError(await s.gql('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }',
+        { i: { externalId: 'after-erasure-friend', referralCode: former } }, admin), 'BAD_USER_INPUT', 'referralCode');
       const statuses = await s.sql('select id, status, cancel_reason from redemption where member_id = $1 order by seq', [ava.id]);
       expect(statuses).toEqual([
         { id: ava.used, status: 'USED', cancel_reason: null }, { id: ava.issued, status: 'CANCELLED', cancel_reason: 'member erased' },
