@@ -379,6 +379,43 @@ describe('the nightly re-evaluation', () => {
   });
 });
 
+describe('a campaign whose endsAt has come, before the nightly job', () => {
+  it('reads ENDED (ENDS_AT) at once; endCampaign records ENDS_AT at endsAt, not ADMIN; pause, activate and edits are refused; the job changes nothing after', async () => {
+    const endsAt = new Date(Date.now() + 1500).toISOString();
+    await s.admin(UPSERT, { i: base('closing-now', { startsAt: '2026-01-01T00:00:00.000Z', endsAt }) });
+    await s.admin(ACTIVATE, { c: 'closing-now' });
+    await s.admin(UPSERT, { i: base('closing-paused', { startsAt: '2026-01-01T00:00:00.000Z', endsAt }) });
+    await s.admin(ACTIVATE, { c: 'closing-paused' });
+    await s.admin(PAUSE, { c: 'closing-paused' });
+    expect((await s.admin(ONE, { c: 'closing-now' })).campaign.status).toBe('ACTIVE');
+    await new Promise((r) => setTimeout(r, Date.parse(endsAt) - Date.now() + 50));
+
+    for (const code of ['closing-now', 'closing-paused']) {
+      const read = (await s.admin(ONE, { c: code })).campaign;
+      expect([read.status, read.endedReason]).toEqual(['ENDED', 'ENDS_AT']);
+      const listed = (await s.admin(`{ campaigns { code status endedReason } }`)).campaigns.find((c: { code: string }) => c.code === code);
+      expect(listed).toEqual({ code, status: 'ENDED', endedReason: 'ENDS_AT' });
+      expect((await campaignRow(code)).status).not.toBe('ENDED'); // nothing written by a read
+    }
+    expectError(await s.gql(PAUSE, { c: 'closing-now' }, await s.token('admin')), 'BAD_USER_INPUT', 'code');
+    expectError(await s.gql(ACTIVATE, { c: 'closing-paused' }, await s.token('admin')), 'BAD_USER_INPUT', 'code');
+    expectError(await s.gql(UPSERT, { i: base('closing-now', { startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2036-01-01T00:00:00.000Z' }) }, await s.token('admin')), 'BAD_USER_INPUT', 'code');
+    expect((await campaignRow('closing-now')).status).toBe('ACTIVE'); // a refused action writes nothing
+
+    const ended = (await s.admin(END, { c: 'closing-now' })).endCampaign;
+    expect([ended.status, ended.endedReason]).toEqual(['ENDED', 'ENDS_AT']);
+    const row = await campaignRow('closing-now');
+    expect([row.status, row.ended_reason, new Date(row.ended_at as string).toISOString()]).toEqual(['ENDED', 'ENDS_AT', endsAt]);
+    expect((await auditOf('closing-now')).map((e) => [e.action, e.after.endedReason ?? null])).toEqual([
+      ['campaign.create', null], ['campaign.activate', null], ['campaign.end', 'ENDS_AT'],
+    ]);
+    await s.admin(REEVALUATE, { a: new Date().toISOString() });
+    expect((await auditOf('closing-now')).filter((e) => e.action === 'campaign.end')).toHaveLength(1);
+    const paused = await campaignRow('closing-paused');
+    expect([paused.status, paused.ended_reason, new Date(paused.ended_at as string).toISOString()]).toEqual(['ENDED', 'ENDS_AT', endsAt]);
+  });
+});
+
 describe('points given and the programme\'s point value', () => {
   it('pointsGiven is net of what refunds reversed, per campaign', async () => {
     const c = (await s.admin(UPSERT, { i: base('given') })).upsertCampaign;

@@ -55,6 +55,18 @@ export function lifecycleStep(from: CampaignStatus, action: CampaignAction): { t
 }
 
 /**
+ * A campaign as it stands at `now`: one that has run (ACTIVE or PAUSED) and whose endsAt has
+ * come is ENDED, endedReason ENDS_AT, endedAt its endsAt, whether or not the nightly
+ * re-evaluation has written so yet (domain.md, "Time": a rule holds at its own instant, never
+ * at whenever the job fired). Its awards stop at endsAt either way; this is what a client reads
+ * and what a lifecycle action starts from. A DRAFT never ran: it stays a DRAFT.
+ */
+export function standingAt<T extends { status: CampaignStatus; endsAt: string | null; endedReason: string | null; endedAt: Date | null }>(c: T, now: Date): T {
+  if ((c.status !== 'ACTIVE' && c.status !== 'PAUSED') || c.endsAt === null || new Date(c.endsAt).getTime() > now.getTime()) return c;
+  return { ...c, status: 'ENDED', endedReason: 'ENDS_AT', endedAt: new Date(c.endsAt) };
+}
+
+/**
  * A segment filter as a campaign stores it: conditions that select nothing away (null, an
  * empty list) dropped, dates as ISO text; a filter without conditions is null (every member).
  */

@@ -13,7 +13,7 @@ import {
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
-  auditedField, auditedValues, campaignIdOf, campaignValues, changedFields, lifecycleStep, normalizedAudience, type CampaignAction, type CampaignDefinition, type CampaignValues,
+  auditedField, auditedValues, campaignIdOf, campaignValues, changedFields, lifecycleStep, normalizedAudience, standingAt, type CampaignAction, type CampaignDefinition, type CampaignValues,
 } from './campaigns.rules';
 
 export type { CampaignRow } from './campaigns.repository';
@@ -70,13 +70,14 @@ export class CampaignsService {
       // A budget given, changed or removed waits for the campaign's awards in flight and holds new
       // ones (the budget gate, before the row: docs/decisions.md "A budget given while awards run").
       const gated = await gateBudgetEdit(tx, code, values.budgetPoints);
-      const current = await lockCampaign(tx, code);
-      if (!current) {
+      const locked = await lockCampaign(tx, code);
+      if (!locked) {
         const row = await insertCampaign(tx, campaignIdOf(code), code, values);
         this.audit.record(tx, actor, { action: 'campaign.create', entity: 'Campaign', entityId: code, after: auditedValues(values) });
         await tx.flush();
         return row;
       }
+      const current = standingAt(locked, now);
       if (current.status === 'ENDED') throw badInput('code', `Campaign ${code} has ended (${current.endedReason ?? 'ENDED'}): an ENDED campaign cannot be edited`);
       const before = valuesOf(current);
       const changed = changedFields(before, values);
@@ -170,7 +171,7 @@ export class CampaignsService {
    * cannot be activated.
    */
   async activate(actor: Actor, code: string, now = new Date()): Promise<CampaignRow> {
-    return this.step(actor, code, 'activate', async (tx, current) => {
+    return this.step(actor, code, 'activate', now, async (tx, current) => {
       if (current.endsAt !== null && new Date(current.endsAt).getTime() <= now.getTime()) {
         throw badInput('endsAt', `Campaign ${code}'s window closed at ${current.endsAt}: it cannot be activated`);
       }
@@ -182,12 +183,12 @@ export class CampaignsService {
 
   /** ACTIVE → PAUSED: a paused campaign gives nothing; its arms stay. */
   async pause(actor: Actor, code: string, now = new Date()): Promise<CampaignRow> {
-    return this.step(actor, code, 'pause', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'PAUSED', now) }));
+    return this.step(actor, code, 'pause', now, async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'PAUSED', now) }));
   }
 
   /** DRAFT, ACTIVE or PAUSED → ENDED, endedReason ADMIN. */
   async end(actor: Actor, code: string, now = new Date()): Promise<CampaignRow> {
-    return this.step(actor, code, 'end', async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'ENDED', now, 'ADMIN', now) }));
+    return this.step(actor, code, 'end', now, async (tx, current) => ({ row: await setCampaignStatus(tx, current.id, 'ENDED', now, 'ADMIN', now) }));
   }
 
   /**
@@ -196,12 +197,13 @@ export class CampaignsService {
    * where the action leads; else `work` and its audit entry, in one transaction.
    */
   private step(
-    actor: Actor, code: string, action: CampaignAction,
+    actor: Actor, code: string, action: CampaignAction, now: Date,
     work: (tx: EntityManager, current: CampaignRow) => Promise<{ row: CampaignRow; audit?: Record<string, unknown> }>,
   ): Promise<CampaignRow> {
     return inTransaction(this.em, async (tx) => {
-      const current = await lockCampaign(tx, code);
-      if (!current) throw notFound('Campaign', code);
+      const locked = await lockCampaign(tx, code);
+      if (!locked) throw notFound('Campaign', code);
+      const current = await this.settleEnd(tx, locked, now);
       const next = lifecycleStep(current.status, action);
       if (!next) throw badInput('code', `Campaign ${code} is ${current.status}: it cannot ${action === 'end' ? 'be ended' : action === 'pause' ? 'be paused' : 'be activated'}`);
       if (next.noop) return current;
@@ -213,6 +215,25 @@ export class CampaignsService {
       await tx.flush();
       return row;
     });
+  }
+
+  /**
+   * The locked campaign as it stands at `now` (standingAt), written so when its endsAt has come:
+   * a lifecycle action on a campaign whose window closed starts from ENDED (ENDS_AT), as the
+   * nightly re-evaluation would have left it (endCampaign changes nothing more, pause and
+   * activate are refused), not from the ACTIVE the job had not yet replaced.
+   */
+  private async settleEnd(tx: EntityManager, locked: CampaignRow, now: Date): Promise<CampaignRow> {
+    return standingAt(locked, now) === locked ? locked : this.recordEnd(tx, locked, now);
+  }
+
+  /** Ends a campaign whose endsAt has come: ENDED, ENDS_AT, at its endsAt; audited as the system's. */
+  private async recordEnd(tx: EntityManager, c: CampaignRow, at: Date): Promise<CampaignRow> {
+    const row = await setCampaignStatus(tx, c.id, 'ENDED', at, 'ENDS_AT', new Date(c.endsAt!));
+    this.audit.record(tx, SYSTEM_ACTOR, {
+      action: 'campaign.end', entity: 'Campaign', entityId: c.code, before: { status: c.status }, after: { status: row.status, endedReason: 'ENDS_AT' },
+    });
+    return row;
   }
 
   private assign(tx: EntityManager, c: CampaignRow, at: Date): Promise<number> {
@@ -228,12 +249,7 @@ export class CampaignsService {
   async reevaluate(asOf: Date): Promise<{ processed: number; changed: number }> {
     const ended = await inTransaction(this.em, async (tx) => {
       const due = await lockCampaignsPastEnd(tx, asOf);
-      for (const c of due) {
-        const row = await setCampaignStatus(tx, c.id, 'ENDED', asOf, 'ENDS_AT', new Date(c.endsAt!));
-        this.audit.record(tx, SYSTEM_ACTOR, {
-          action: 'campaign.end', entity: 'Campaign', entityId: c.code, before: { status: c.status }, after: { status: row.status, endedReason: 'ENDS_AT' },
-        });
-      }
+      for (const c of due) await this.recordEnd(tx, c, asOf);
       await tx.flush();
       return due.length;
     });
@@ -247,12 +263,15 @@ export class CampaignsService {
     return { processed: ended + active.length, changed: ended + assigned };
   }
 
-  async list(): Promise<CampaignRow[]> {
-    return listCampaigns(this.em);
+  /** Every campaign as it stands now (standingAt: one whose endsAt has come reads ENDED, ENDS_AT). */
+  async list(now = new Date()): Promise<CampaignRow[]> {
+    return (await listCampaigns(this.em)).map((c) => standingAt(c, now));
   }
 
-  async byCode(code: string): Promise<CampaignRow | null> {
-    return campaignByCode(this.em, code);
+  /** A campaign as it stands now (standingAt), or null. */
+  async byCode(code: string, now = new Date()): Promise<CampaignRow | null> {
+    const c = await campaignByCode(this.em, code);
+    return c && standingAt(c, now);
   }
 
   /** The member's arm in the campaign: CONTROL, TREATMENT, or null when it was never assigned (the demo's history asks it). */
