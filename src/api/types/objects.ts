@@ -148,7 +148,8 @@ export class TierChange {
   @Field(() => Date, {
     nullable: true,
     description: 'When a fact that arrived later (backdated) replaced this change; null while it stands. tierHistory lists only the '
-      + 'changes that stand; tierChangeFeed serves a superseded change again, with this set, where the transaction that superseded it committed.',
+      + 'changes that stand; tierChangeFeed serves every change once, in its place: a superseded one with this set when read after, '
+      + 'what replaced it where the transaction that superseded it committed.',
   })
   supersededAt?: Date | null;
 }

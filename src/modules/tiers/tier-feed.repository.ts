@@ -15,8 +15,9 @@ import { CHANGE_COLUMNS, changeRow, type TierChangeRow } from './tiers.repositor
  * transaction that commits later has an id at or above the horizon, so its rows sort after
  * every row served so far. Hence a row never appears behind a cursor that was handed out, and
  * a page that stops at the horizon is complete up to it. A change a backdated fact supersedes
- * (TierEngine.rebuild) gets the superseding transaction's id the same way: it moves to that
- * transaction's place, marked, and is served again there (docs/decisions.md). The price: a transaction that stays
+ * (TierEngine.rebuild) keeps its place: it is served once, as it stands when read (marked
+ * `supersededAt` once superseded), and what replaces it comes where the superseding
+ * transaction commits (docs/decisions.md). The price: a transaction that stays
  * open with an id holds back every change committed after it began, until it ends (see
  * docs/decisions.md, "Tier-change feed"). xid8 is 64 bits (epoch and xid): no wraparound.
  */

@@ -294,12 +294,12 @@ export async function setChangesQualifying(tx: EntityManager, changes: { id: str
 }
 
 /**
- * Marks changes superseded. Superseding a change moves it in the feed to this transaction's
- * place (its xact_id), marked: a client that read it before reads it again, superseded, just
- * before what replaces it.
+ * Marks changes superseded. A superseded change keeps its place in the feed (its xact_id): the
+ * feed serves every change once (the contract: nothing missed or repeated), and what replaces
+ * it follows where this transaction commits.
  */
 export async function supersedeChanges(tx: EntityManager, ids: string[]): Promise<void> {
-  await tx.execute('update tier_change set superseded_at = now(), xact_id = pg_current_xact_id() where id = any(?::bigint[])', [pgArray(ids)]);
+  await tx.execute('update tier_change set superseded_at = now() where id = any(?::bigint[])', [pgArray(ids)]);
 }
 
 // ---- reads ------------------------------------------------------------------------------
