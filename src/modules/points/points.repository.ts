@@ -431,6 +431,37 @@ export async function returnableTakes(tx: EntityManager, transactionId: string, 
 
 // ---- refunds --------------------------------------------------------------------------
 
+/** A refund whose reversal could not take back all it reversed, and what of that is still owed. */
+export interface UnrecoveredRefund { refundId: string; orderId: string; key: string; outstanding: number }
+
+/**
+ * The member's refunds dated at or after debit `debitId` whose own reversal (REFUND_REVERSAL,
+ * key 'refund:<refundId>') left points unrecovered, less what later recoveries (key
+ * 'refund:<refundId>:recovered:<…>') took back since; oldest first, only those still owed.
+ * A campaign's or a referral's reversals are their own accounts (award and referral rows)
+ * and are not here.
+ */
+export async function unrecoveredRefundsAfter(tx: EntityManager, memberId: string, debitId: string): Promise<UnrecoveredRefund[]> {
+  const rows = await tx.execute<UnrecoveredRefund[]>(
+    `select r.refund_id as "refundId", r.order_id as "orderId", t.idempotency_key as key,
+       t.unrecovered + coalesce((select sum(x.amount) from point_transaction x
+         where x.member_id = t.member_id and x.type = 'REFUND_REVERSAL' and starts_with(x.idempotency_key, t.idempotency_key || ':recovered:')), 0)::int as outstanding
+     from refund r join point_transaction t on t.id = r.transaction_id
+     where r.member_id = ? and t.unrecovered > 0 and t.occurred_at >= (select d.occurred_at from point_transaction d where d.id = ?)
+     order by t.occurred_at, t.id`,
+    [memberId, debitId],
+  );
+  return rows.filter((r) => r.outstanding > 0);
+}
+
+/** The order each of `lotIds` was earned by (absent: none). */
+export async function ordersOfLots(tx: EntityManager, lotIds: string[]): Promise<Map<string, string>> {
+  const rows = await tx.execute<{ id: string; orderId: string }[]>(
+    'select l.id::text as id, l.order_id as "orderId" from point_lot l where l.id = any(?::bigint[]) and l.order_id is not null', [pgArray(lotIds)],
+  );
+  return new Map(rows.map((r) => [r.id, r.orderId]));
+}
+
 export interface NewRefund {
   refundId: string; orderId: string; memberId: string; amountCents: number; pointsReversed: number; qualifyingReversed: number; bonusReversed: number;
   transactionId: string | null; occurredAt: Date;

@@ -166,6 +166,35 @@ export function refundReversal(input: RefundReversalInput): { points: number; qu
   };
 }
 
+/**
+ * What a cancelled debit's points, given back to their lots (`back`), pay of the refunds that
+ * could not take back all they reversed because the debit had spent those points (`owed`:
+ * oldest first, each with its order and what it still lacks). Each refund takes from the lots
+ * its own order earned first, then from the others in the order given; at most what came
+ * back. Points the member never lost to a refund are not touched: had the debit never been
+ * made, the refund would have found them and taken them then.
+ */
+export function recoveryTakes(
+  back: readonly LotTake[], orderOf: ReadonlyMap<string, string>, owed: readonly { refundId: string; orderId: string; outstanding: number }[],
+): { refundId: string; takes: LotTake[] }[] {
+  const left = back.map((t) => ({ ...t }));
+  const out: { refundId: string; takes: LotTake[] }[] = [];
+  for (const refund of owed) {
+    let need = refund.outstanding;
+    const takes: LotTake[] = [];
+    const ownFirst = [...left.filter((t) => orderOf.get(t.lotId) === refund.orderId), ...left.filter((t) => orderOf.get(t.lotId) !== refund.orderId)];
+    for (const lot of ownFirst) {
+      const take = Math.min(need, lot.amount);
+      if (take <= 0) continue;
+      lot.amount -= take;
+      need -= take;
+      takes.push({ lotId: lot.lotId, amount: take });
+    }
+    if (takes.length) out.push({ refundId: refund.refundId, takes });
+  }
+  return out;
+}
+
 export interface RefundDebitInput {
   /** Redeemable points this refund reverses (refundReversal().points). */
   reversal: number;

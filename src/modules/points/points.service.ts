@@ -29,7 +29,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  DebitsShortError, planDebitsOf, refundReversal, replanChanges, replanDebits, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
+  DebitsShortError, planDebitsOf, recoveryTakes, refundReversal, replanChanges, replanDebits, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -1153,8 +1153,12 @@ export class PointsService {
    * Gives a debit's points back to the lots it took them from (a cancelled redemption): only to
    * lots still live and not past their expiry at `occurredAt` (points of a lot that has expired
    * since stay expired). One transaction of `type` for what goes back, none when nothing does;
-   * BAD_USER_INPUT on `field` when the balance would leave its range. Returns the points given
-   * back. For use inside a transaction that already holds the account lock.
+   * BAD_USER_INPUT on `field` when the balance would leave its range. Then the refunds dated
+   * after the debit that could not take back all they reversed (the debit had spent those
+   * points: their `unrecovered`) take what they lack from what came back (`recoverRefunds`), so
+   * that a refunded order's points do not come back to the member with the cancellation.
+   * Returns the points given back and those the refunds took. For use inside a transaction that
+   * already holds the account lock.
    */
   async giveBack(
     tx: EntityManager,
@@ -1163,10 +1167,10 @@ export class PointsService {
       memberId: string; debitTransactionId: string; type: repo.NewTransaction['type']; occurredAt: Date; reason: string; reference: string;
       idempotencyKey: string; field: string;
     },
-  ): Promise<number> {
+  ): Promise<{ returned: number; recovered: number }> {
     const back = await repo.returnableTakes(tx, g.debitTransactionId, g.occurredAt);
     const returned = back.reduce((s, b) => s + b.amount, 0);
-    if (returned <= 0) return returned;
+    if (returned <= 0) return { returned: Math.max(returned, 0), recovered: 0 };
     const balanceAfter = account.balance + returned;
     if (!fitsPoints(balanceAfter)) throw badInput(g.field, `Returning ${returned} points would take the balance beyond ${MAX_POINTS}`);
     const txn = await repo.insertTransaction(tx, {
@@ -1176,7 +1180,38 @@ export class PointsService {
     await repo.applyTakes(tx, g.memberId, txn.id, back.map((b) => ({ lotId: b.lotId, amount: -b.amount })));
     await repo.saveAccount(tx, g.memberId, balanceAfter, 0);
     account.balance = balanceAfter;
-    return returned;
+    const recovered = await this.recoverRefunds(tx, account, g.memberId, g.debitTransactionId, txn.id, back, g.occurredAt);
+    return { returned, recovered };
+  }
+
+  /**
+   * The refunds dated at or after the debit whose reversal left points unrecovered (the member
+   * had spent them on this debit) take what they still lack from the points the cancellation
+   * `cancelId` gave back (`back`), each as a REFUND_REVERSAL of its own, key
+   * 'refund:<refundId>:recovered:<cancelId>', referencing the order: the refund's reversal in
+   * full at last, as it would have been had the debit never been made. Returns the points taken.
+   */
+  private async recoverRefunds(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string, cancelId: string, back: readonly LotTake[], occurredAt: Date,
+  ): Promise<number> {
+    const owed = await repo.unrecoveredRefundsAfter(tx, memberId, debitId);
+    if (!owed.length) return 0;
+    const plan = recoveryTakes(back, await repo.ordersOfLots(tx, back.map((b) => b.lotId)), owed);
+    let recovered = 0;
+    for (const { refundId, takes } of plan) {
+      const refund = owed.find((o) => o.refundId === refundId)!;
+      const taken = takes.reduce((s, t) => s + t.amount, 0);
+      const balanceAfter = account.balance - taken;
+      const reversal = await repo.insertTransaction(tx, {
+        memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: refund.orderId,
+        reason: `refund ${refundId}: points it could not take back, returned by a cancellation`, idempotencyKey: `${refund.key}:recovered:${cancelId}`,
+      });
+      await repo.applyTakes(tx, memberId, reversal.id, takes);
+      account.balance = balanceAfter;
+      recovered += taken;
+    }
+    if (recovered > 0) await repo.saveAccount(tx, memberId, account.balance, 0);
+    return recovered;
   }
 
   /**

@@ -255,14 +255,14 @@ export class RewardsService {
       const refusal = couponCancelRefusal(redemption, now);
       if (refusal) throw refused(refusal);
       await lockRewardById(tx, redemption.rewardId);
-      const returned = await this.points.giveBack(tx, account, {
+      const back = await this.points.giveBack(tx, account, {
         memberId: redemption.memberId, debitTransactionId: redemption.transactionId, type: 'REDEMPTION_CANCEL', occurredAt: now,
         reason: `cancelled: ${reason}`, reference: redemption.couponCode, idempotencyKey: `redeem-cancel:${redemption.id}`, field: 'id',
       });
       await rewardsRepo.restock(tx, redemption.rewardId);
       if (redemption.transactionId == null) await returnCouponCost(tx, redemption.memberId, redemption.id); // a campaign's coupon: its cost back to the budget
       const after = await rewardsRepo.markCancelled(tx, id, now, reason);
-      this.auditCancel(tx, actor, id, redemption, reason, returned);
+      this.auditCancel(tx, actor, id, redemption, reason, back);
       await tx.flush();
       return after;
     });
@@ -294,14 +294,14 @@ export class RewardsService {
     }
     for (const rewardId of [...new Set(issued.map((r) => r.rewardId))].sort()) await lockRewardById(tx, rewardId);
     for (const r of issued) {
-      const returned = await this.points.giveBack(tx, account, {
+      const back = await this.points.giveBack(tx, account, {
         memberId, debitTransactionId: r.transactionId, type: 'REDEMPTION_CANCEL', occurredAt: now,
         reason: ERASURE_CANCEL_REASON, reference: r.couponCode, idempotencyKey: `redeem-cancel:${r.id}`, field: 'memberId',
       });
       await rewardsRepo.restock(tx, r.rewardId);
       if (r.transactionId == null) await returnCouponCost(tx, memberId, r.id);
       await rewardsRepo.markCancelled(tx, r.id, now, ERASURE_CANCEL_REASON);
-      this.auditCancel(tx, actor, r.id, r, ERASURE_CANCEL_REASON, returned);
+      this.auditCancel(tx, actor, r.id, r, ERASURE_CANCEL_REASON, back);
     }
     return issued.length;
   }
@@ -311,10 +311,14 @@ export class RewardsService {
     return rewardsRepo.redemptionIdsOf(tx, memberId);
   }
 
-  private auditCancel(tx: EntityManager, actor: Actor, id: string, r: RedemptionRow, reason: string, returned: number): void {
+  private auditCancel(tx: EntityManager, actor: Actor, id: string, r: RedemptionRow, reason: string, back: { returned: number; recovered: number }): void {
     this.audit.record(tx, actor, {
       action: 'redemption.cancel', entity: 'Redemption', entityId: id,
-      before: { status: r.status }, after: { status: 'CANCELLED', reason, pointsReturned: returned, pointsLostToExpiry: r.points - returned },
+      before: { status: r.status },
+      after: {
+        status: 'CANCELLED', reason, pointsReturned: back.returned, pointsLostToExpiry: r.points - back.returned,
+        ...(back.recovered > 0 ? { pointsTakenByRefunds: back.recovered } : {}),
+      },
     });
   }
 
