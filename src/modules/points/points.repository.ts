@@ -424,7 +424,7 @@ export async function returnableTakes(tx: EntityManager, transactionId: string, 
     `select al.lot_id::text as "lotId", sum(al.amount)::int as amount from point_allocation al join point_lot l on l.id = al.lot_id
        join point_account a on a.member_id = l.member_id
      where al.transaction_id = ? and coalesce(l.expires_at, 'infinity') > greatest(?::timestamptz, now()) and ${LIVE_LOT}
-     group by al.lot_id having sum(al.amount) > 0`,
+     group by al.lot_id having sum(al.amount) > 0 order by al.lot_id`,
     [transactionId, now],
   );
 }
