@@ -15,7 +15,8 @@ export class TierFeedResolver {
     description: 'Every tier change in the order it was committed. A client keeps the last cursor it saw and asks for what came after: '
       + 'nothing is missed or repeated, even within one large batch. memberId: one member\'s (the member itself, service, admin); '
       + 'none: every member\'s (admin). A change appears once every transaction older than it has ended. '
-      + 'A change that a fact arriving later superseded is served again, with supersededAt set, where the transaction that superseded it committed.',
+      + 'A change that a fact arriving later superseded keeps its place (supersededAt set when read after); what replaced it comes where '
+      + 'the transaction that superseded it committed.',
   })
   async tierChangeFeed(
     @Arg('memberId', () => ID, { nullable: true }) memberId: string | null,
