@@ -319,3 +319,20 @@ describe('segments and tags', () => {
     expect(manual.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('a refresh that fits no churn model', () => {
+  it('leaves expectedPurchases null with aliveProbability and churnRisk, not from an earlier run\'s model', async () => {
+    await refresh(); // a model as of AS_OF
+    const early = new Date(AS_OF - 699 * DAY).toISOString(); // a few first purchases only: nothing to fit
+    const model = async () => (await s.admin('{ churnModel { asOf } }')).churnModel;
+    const before = await model();
+    expect(before.asOf).toBe(new Date(AS_OF).toISOString());
+    await s.admin(`mutation($a: DateTime!) { refreshRetention(asOf: $a) { processed } }`, { a: early });
+    expect(await model()).toEqual(before); // no fit for `early`
+    const [buyer] = await s.sql<{ id: string }>('select member_id::text as id from member_retention where x is not null limit 1');
+    expect(buyer).toBeDefined();
+    const { member } = await s.admin(`query($id: ID!) { member(id: $id) { rfm { frequency } aliveProbability churnRisk expectedPurchases(days: 90) } }`, { id: buyer.id });
+    expect(member).toMatchObject({ aliveProbability: null, churnRisk: null, expectedPurchases: null });
+    await refresh(); // as it was for what follows
+  });
+});

@@ -291,10 +291,14 @@ export class RetentionService {
     return new Map(rows.map((r) => [r.memberId, r]));
   }
 
-  /** E[purchases in the next `days`] for a member, from the latest model; null before the model has data. */
+  /**
+   * E[purchases in the next `days`] for a member, from the latest model; null before the model
+   * has data, and null where the run that wrote the member's row fitted no model (its P(alive)
+   * and churn risk are null then: the latest model is an earlier run's, for another asOf).
+   */
   expected(model: BgNbdParams | null, row: RetentionRow | undefined, days: number): number | null {
     if (!Number.isInteger(days) || days < 0 || days > 3650) throw badInput('days', 'days must be a whole number from 0 to 3650');
-    if (!model || !row || row.x == null || row.tx == null || row.tDays == null) return null;
+    if (!model || !row || row.x == null || row.tx == null || row.tDays == null || row.aliveProbability == null) return null;
     return expectedPurchases(model, { x: row.x, tx: row.tx, T: row.tDays }, days);
   }
 
