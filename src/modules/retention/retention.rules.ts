@@ -63,8 +63,9 @@ export interface LifecycleThresholds { newDays: number; activeDays: number; atRi
 export const DEFAULT_LIFECYCLE_THRESHOLDS: LifecycleThresholds = { newDays: 30, activeDays: 90, atRiskDays: 180, dormantDays: 365 };
 
 /**
- * PROSPECT: no purchase yet. NEW: first purchase within newDays. REACTIVATED: bought within
- * newDays after a gap longer than atRiskDays (they had gone dormant). Otherwise by days
+ * PROSPECT: no purchase yet. NEW: first purchase within newDays. REACTIVATED: the last purchase
+ * within newDays, after a gap longer than atRiskDays before it (they had gone dormant; a second
+ * purchase within newDays makes them ACTIVE: the gap before the last is short). Otherwise by days
  * since the last purchase: ACTIVE ≤ activeDays < AT_RISK ≤ atRiskDays < DORMANT ≤ dormantDays < CHURNED.
  */
 export function classifyStage(
