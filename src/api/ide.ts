@@ -55,6 +55,7 @@ const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u0
  * GraphiQL kept from an earlier start are dropped once, and kept across reloads after that.
  */
 export function ideHtml(options: IdeOptions = {}, startId: string = String(Date.now())): string {
+  const tabs = ideTabs(options);
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Loyalty GraphQL IDE</title>
 <link rel="stylesheet" href="/ide/graphiql.css"><style>body{margin:0;height:100vh}#ide{height:100vh}</style></head>
@@ -68,8 +69,11 @@ export function ideHtml(options: IdeOptions = {}, startId: string = String(Date.
     localStorage.setItem('loyalty-ide-start', start);
   }
   const fetcher = GraphiQL.createFetcher({ url: '/graphql', subscriptionUrl: location.origin.replace(/^http/, 'ws') + '/graphql' });
+  const tabs = ${scriptJson(tabs)};
+  // GraphiQL fills the editors of the tab it opens on from defaultHeaders and defaultVariables,
+  // not from the first of defaultTabs: without them the first run went out without a token.
   ReactDOM.createRoot(document.getElementById('ide')).render(React.createElement(GraphiQL, {
-    fetcher, defaultEditorToolsVisibility: true, defaultTabs: ${scriptJson(ideTabs(options))},
+    fetcher, defaultEditorToolsVisibility: true, defaultTabs: tabs, defaultHeaders: tabs[0].headers, defaultVariables: tabs[0].variables,
   }));
 </script></body></html>`;
 }
