@@ -113,16 +113,18 @@ const shortRefundMemberArb: fc.Arbitrary<Dated[]> = fc.record({
   cents: fc.integer({ min: 1_000, max: 12_000 }),
   redeems: fc.array(fc.nat(REWARDS.length - 1), { minLength: 1, maxLength: 4 }),
   share: fc.integer({ min: 40, max: 100 }),
+  // The refund's day: before, among or after the redemptions'.
+  refundDay: fc.integer({ min: 1, max: 60 }),
   cancels: fc.array(fc.nat(20), { minLength: 1, maxLength: 3 }),
   others: fc.array(datedArb, { maxLength: 4 }),
   lates: fc.array(fc.constantFrom(0, 0, 0, 1, 30, 200), { minLength: 12, maxLength: 12 }),
   hours: fc.constantFrom(0, 6, 12),
-}).map(({ day, cents, redeems, share, cancels, others, lates, hours }) => {
+}).map(({ day, cents, redeems, share, refundDay, cancels, others, lates, hours }) => {
   const ops: Omit<Dated, 'late'>[] = [
     { op: { kind: 'purchase', cents }, day, hours },
     // After the longest pending period (45 days), so that the redemptions can spend the purchase.
     ...redeems.map((reward, i) => ({ op: { kind: 'redeem' as const, reward }, day: day + 46 + i, hours })),
-    { op: { kind: 'refund', of: 0, share }, day: day + 52, hours },
+    { op: { kind: 'refund', of: 0, share }, day: day + refundDay, hours },
     ...cancels.map((of, i) => ({ op: { kind: 'cancel' as const, of }, day: day + 55 + i, hours })),
   ];
   return [...ops.map((d, i) => ({ ...d, late: lates[i % lates.length] })), ...others];
@@ -159,7 +161,7 @@ class ModelMember {
   debitAt = new Map<string, { at: Date; seq: number }>();
   cancelled = new Set<string>();
   /** Each refund's reversal that left points unrecovered (the member had spent them): what it still lacks, in arrival order. */
-  shortRefunds: { orderId: string; at: Date; outstanding: number }[] = [];
+  shortRefunds: { orderId: string; at: Date; seq: number; outstanding: number }[] = [];
   private seq = 0;
 
   constructor(private readonly p: Programme) {}
@@ -268,7 +270,7 @@ class ModelMember {
   refund(orderId: string, cents: number, at: Date): void {
     const debits = this.debitsFrom(at).filter((d) => d.takes.length);
     if (!debits.length) return this.refundAt(orderId, cents, at);
-    const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! } };
+    const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! }, short: this.shortRefunds.length };
     for (const d of debits) for (const t of d.takes) this.lot(t.lotId).remaining += t.amount;
     this.refundAt(orderId, cents, at);
     let plans: Map<string, LotTake[]>;
@@ -279,6 +281,7 @@ class ModelMember {
       this.lots = held.lots;
       this.balance = held.balance;
       this.purchases.set(orderId, held.p);
+      this.shortRefunds.length = held.short;
       return this.refundAt(orderId, cents, at);
     }
     const delta = new Map<string, number>();
@@ -314,7 +317,7 @@ class ModelMember {
     const takes = [...pending, ...plan.takes].filter((x) => !expired.has(x.lotId));
     this.apply([...takes, ...fromExpired]);
     this.balance -= takes.reduce((sum, x) => sum + x.amount, 0);
-    if (plan.unrecovered > 0) this.shortRefunds.push({ orderId, at, outstanding: plan.unrecovered });
+    if (plan.unrecovered > 0) this.shortRefunds.push({ orderId, at, seq: ++this.seq, outstanding: plan.unrecovered });
     p.refunded += cents;
     p.reversedPoints += reversal.points;
     p.reversedQualifying += reversal.qualifying;
@@ -333,11 +336,13 @@ class ModelMember {
     if (returned <= 0) return;
     this.apply(back.map((x) => ({ lotId: x.lotId, amount: -x.amount })));
     this.balance += returned;
-    // The refunds dated at or after the debit that could not take back what it spent take it now
-    // from what came back, oldest first, their own order's lot first (PointsService.recoverRefunds).
-    const debitAt = this.debitAt.get(key)!.at.getTime();
-    const owed = this.shortRefunds.map((r, i) => ({ r, i })).filter(({ r }) => r.outstanding > 0 && r.at.getTime() >= debitAt)
-      .sort((a, b) => a.r.at.getTime() - b.r.at.getTime() || a.i - b.i);
+    // The refunds the debit may have kept short (dated at or after it, or recorded after it) that
+    // could not take back what they reversed take it now from what came back, oldest first, their
+    // own order's lot first (PointsService.recoverRefunds).
+    const debit = this.debitAt.get(key)!;
+    const owed = this.shortRefunds.map((r, i) => ({ r, i }))
+      .filter(({ r }) => r.outstanding > 0 && (r.at.getTime() >= debit.at.getTime() || r.seq > debit.seq))
+      .sort((a, b) => a.r.at.getTime() - b.r.at.getTime() || a.r.seq - b.r.seq);
     if (!owed.length) return;
     const net = new Map<string, number>();
     for (const x of back) net.set(x.lotId, (net.get(x.lotId) ?? 0) + x.amount);

@@ -43,7 +43,7 @@ describe('a refund that could not take back what a redemption spent', () => {
     expect(rows.map((t) => [t.type, t.amount, t.unrecovered])).toEqual([
       ['EARN', 500, 0], ['REDEEM', -300, 0], ['REFUND_REVERSAL', -200, 300], ['REDEMPTION_CANCEL', 300, 0], ['REFUND_REVERSAL', -300, 0],
     ]);
-    expect(rows[4].key).toMatch(/^refund:rtc-1-r:recovered:\d+$/);
+    expect(rows[4].key).toMatch(/^refund-recovery:\d+:\d+$/); // the cancellation's transaction, the refund's reversal
     // Audited with the cancellation; a second cancel changes nothing more.
     const [entry] = await s.sql<{ after: Record<string, unknown> }>(`select after from audit_entry where action = 'redemption.cancel' and entity_id = $1`, [cup]);
     expect(entry.after).toMatchObject({ pointsReturned: 300, pointsLostToExpiry: 0, pointsTakenByRefunds: 300 });
@@ -64,8 +64,35 @@ describe('a refund that could not take back what a redemption spent', () => {
     expect(await balance(m)).toBe(70 + 50);
     await s.admin(CANCEL, { id: pen }); // 50 back; the refund lacks nothing now
     expect(await balance(m)).toBe(70 + 100);
-    const recoveries = (await ledger(m)).filter((t) => t.key?.startsWith('refund:rtc-2-r:recovered:'));
+    const recoveries = (await ledger(m)).filter((t) => t.key?.startsWith('refund-recovery:'));
     expect(recoveries.map((t) => t.amount)).toEqual([-100]);
+    await expectLedgerConsistent(s);
+  });
+
+  it('a refund dated before the redemption, recorded after it, that the redemption kept short (it no longer fitted after the refund): paid by its cancellation', async () => {
+    const m = await registerMember(s);
+    const day = 86_400_000;
+    await buy(m, 'rtc-9', 500, new Date(Date.now() - 3 * day).toISOString());
+    const cup = await redeem(m, 'CUP'); // now: 200 left
+    // Dated yesterday, before the cup: in date order it takes all 500 and the cup does not fit,
+    // so it is made on the lots as they are: 200 taken, 300 unrecovered.
+    expect((await refund('rtc-9', 'rtc-9-r', 500, new Date(Date.now() - day).toISOString())).transaction).toEqual({ amount: -200, unrecoveredPoints: 300 });
+    await s.admin(CANCEL, { id: cup });
+    expect(await balance(m)).toBe(0); // as in date order: the refund takes 500, the cup is refused
+    await expectLedgerConsistent(s);
+  });
+
+  it('a refund id that looks like a recovery key is just a refund', async () => {
+    const m = await registerMember(s);
+    await buy(m, 'rtc-10', 500);
+    await buy(m, 'rtc-11', 100);
+    const cup = await redeem(m, 'CUP');
+    const cake = await redeem(m, 'CAKE'); // 450 spent, 150 left
+    await refund('rtc-10', 'X', 500); // takes 150, 350 unrecovered
+    await refund('rtc-11', 'refund-recovery:1:2', 100); // nothing left: 100 unrecovered
+    await s.admin(CANCEL, { id: cup });
+    await s.admin(CANCEL, { id: cake });
+    expect(await balance(m)).toBe(0);
     await expectLedgerConsistent(s);
   });
 

@@ -431,25 +431,35 @@ export async function returnableTakes(tx: EntityManager, transactionId: string, 
 
 // ---- refunds --------------------------------------------------------------------------
 
-/** A refund whose reversal could not take back all it reversed, and what of that is still owed. */
-export interface UnrecoveredRefund { refundId: string; orderId: string; key: string; outstanding: number }
+/** A refund whose own reversal could not take back all it reversed, and what of that is still owed. */
+export interface UnrecoveredRefund { refundId: string; orderId: string; reversalId: string; outstanding: number }
+
+/** The key of a recovery: the cancellation that paid it and the refund's reversal it paid, both transaction ids. */
+export const recoveryKey = (cancelId: string, reversalId: string): string => `refund-recovery:${cancelId}:${reversalId}`;
 
 /**
- * The member's refunds dated at or after debit `debitId` whose own reversal (REFUND_REVERSAL,
- * key 'refund:<refundId>') left points unrecovered, less what later recoveries (key
- * 'refund:<refundId>:recovered:<…>') took back since; oldest first, only those still owed.
- * A campaign's or a referral's reversals are their own accounts (award and referral rows)
- * and are not here.
+ * The member's refunds whose own reversal (REFUND_REVERSAL, key 'refund:<refundId>', the refund
+ * row's transaction) left points unrecovered, that debit `debitId` may have kept short: dated at
+ * or after it, or recorded after it (a refund dated before a debit that no longer fitted after
+ * it was made on the lots as they were, the debit's takes included); less what recoveries
+ * (keys recoveryKey(cancel, reversal)) took back since; oldest first, only those still owed.
+ * Read through the member's transactions (their member index) and the refund's key. A
+ * campaign's or a referral's reversals are their own accounts (award and referral rows) and
+ * are not here.
  */
 export async function unrecoveredRefundsAfter(tx: EntityManager, memberId: string, debitId: string): Promise<UnrecoveredRefund[]> {
   const rows = await tx.execute<UnrecoveredRefund[]>(
-    `select r.refund_id as "refundId", r.order_id as "orderId", t.idempotency_key as key,
+    `select r.refund_id as "refundId", r.order_id as "orderId", t.id::text as "reversalId",
        t.unrecovered + coalesce((select sum(x.amount) from point_transaction x
-         where x.member_id = t.member_id and x.type = 'REFUND_REVERSAL' and starts_with(x.idempotency_key, t.idempotency_key || ':recovered:')), 0)::int as outstanding
-     from refund r join point_transaction t on t.id = r.transaction_id
-     where r.member_id = ? and t.unrecovered > 0 and t.occurred_at >= (select d.occurred_at from point_transaction d where d.id = ?)
+         where x.member_id = t.member_id and x.type = 'REFUND_REVERSAL' and x.idempotency_key like 'refund-recovery:%'
+           and split_part(x.idempotency_key, ':', 3) = t.id::text), 0)::int as outstanding
+     from point_transaction t
+       join point_transaction d on d.id = ?::bigint
+       join refund r on r.refund_id = substr(t.idempotency_key, 8) and r.transaction_id = t.id
+     where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.unrecovered > 0 and t.idempotency_key like 'refund:%'
+       and (t.occurred_at >= d.occurred_at or t.id > d.id)
      order by t.occurred_at, t.id`,
-    [memberId, debitId],
+    [debitId, memberId],
   );
   return rows.filter((r) => r.outstanding > 0);
 }

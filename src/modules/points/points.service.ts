@@ -1185,10 +1185,10 @@ export class PointsService {
   }
 
   /**
-   * The refunds dated at or after the debit whose reversal left points unrecovered (the member
-   * had spent them on this debit) take what they still lack from the points the cancellation
+   * The refunds the debit may have kept short (dated at or after it, or recorded after it) whose
+   * reversal left points unrecovered take what they still lack from the points the cancellation
    * `cancelId` gave back (`back`), each as a REFUND_REVERSAL of its own, key
-   * 'refund:<refundId>:recovered:<cancelId>', referencing the order: the refund's reversal in
+   * recoveryKey(cancelId, the refund's reversal), referencing the order: the refund's reversal in
    * full at last, as it would have been had the debit never been made. Returns the points taken.
    */
   private async recoverRefunds(
@@ -1204,7 +1204,7 @@ export class PointsService {
       const balanceAfter = account.balance - taken;
       const reversal = await repo.insertTransaction(tx, {
         memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: refund.orderId,
-        reason: `refund ${refundId}: points it could not take back, returned by a cancellation`, idempotencyKey: `${refund.key}:recovered:${cancelId}`,
+        reason: `refund ${refundId}: points it could not take back, returned by a cancellation`, idempotencyKey: repo.recoveryKey(cancelId, refund.reversalId),
       });
       await repo.applyTakes(tx, memberId, reversal.id, takes);
       account.balance = balanceAfter;
