@@ -25,11 +25,18 @@ import { Migration } from '@mikro-orm/migrations';
  * NOTIFY that wakes the workers at once.
  */
 /** The statements that wrote an event's deliveries in the capture functions (a regular expression over their bodies). */
-const CAPTURE_FORMS = String.raw`insert into webhook_delivery \(endpoint_id, event_id\)\s+select w\.id, ev\.id from ev join webhook_endpoint w on w\.active and \((ev\.type|v_type) = any\(w\.event_types\) or '\*' = any\(w\.event_types\)\)\s+order by (ev\.seq, )?w\.id;`;
+export const CAPTURE_FORMS = String.raw`insert into webhook_delivery \(endpoint_id, event_id\)\s+select w\.id, ev\.id from ev join webhook_endpoint w on w\.active and \((ev\.type|v_type) = any\(w\.event_types\) or '\*' = any\(w\.event_types\)\)\s+order by (ev\.seq, )?w\.id;`;
 /** What the capture functions write instead: the events queued for fan-out (every form's `ev` has the event's id). */
-const QUEUED = 'insert into webhook_fanout (event_id) select ev.id from ev;';
+export const QUEUED = 'insert into webhook_fanout (event_id) select ev.id from ev;';
 /** What `down` writes back: the deliveries from the events, as the capture wrote them before. */
 const DELIVERIES_BACK = `insert into webhook_delivery (endpoint_id, event_id) select w.id, e.id from ev join webhook_event e on e.id = ev.id join webhook_endpoint w on w.active and (e.type = any(w.event_types) or '*' = any(w.event_types)) order by e.seq, w.id;`;
+
+/** A capture function's text (captureFunction over emitRows) with its events queued for fan-out instead of writing their deliveries. */
+export function queuedCapture(sql: string): string {
+  const queued = sql.replace(new RegExp(CAPTURE_FORMS, 'g'), QUEUED);
+  if (queued === sql || queued.includes('insert into webhook_delivery')) throw new Error('queuedCapture: no delivery statement to queue');
+  return queued;
+}
 
 const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, (c) => `\\${c}`);
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -58,6 +58,7 @@ import { Migration20261227090000_lifecycle_late_facts } from './Migration2026122
 import { Migration20261228090000_webhook_fanout } from './Migration20261228090000_webhook_fanout';
 import { Migration20261228100000_webhook_endpoint_keys } from './Migration20261228100000_webhook_endpoint_keys';
 import { Migration20261229090000_webhook_event_seq_unindexed } from './Migration20261229090000_webhook_event_seq_unindexed';
+import { Migration20261229100000_cancel_event_recovery } from './Migration20261229100000_cancel_event_recovery';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
 import { Migration20261209200000_webhook_delivery_due_index } from './Migration20261209200000_webhook_delivery_due_index';
 
@@ -120,4 +121,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228090000_webhook_fanout', class: Migration20261228090000_webhook_fanout },
   { name: 'Migration20261228100000_webhook_endpoint_keys', class: Migration20261228100000_webhook_endpoint_keys },
   { name: 'Migration20261229090000_webhook_event_seq_unindexed', class: Migration20261229090000_webhook_event_seq_unindexed },
+  { name: 'Migration20261229100000_cancel_event_recovery', class: Migration20261229100000_cancel_event_recovery },
 ];

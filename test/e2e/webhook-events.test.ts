@@ -346,6 +346,19 @@ describe('each write records its events', () => {
       data: { member, redemptionId: second.id, reward: 'WH_MUG', couponCode: second.couponCode, reason: 'changed mind', pointsReturned: 300, balanceAfter: 700 },
     }]);
     expect(cancelled[0].occurredAt).toBe(cancelled[0].data.cancelledAt);
+    expect(cancelled[0].data.pointsTakenByRefunds).toBe(0);
+  });
+
+  it('a cancellation that pays a refund it kept short: redemption.cancelled says what the refund took and the balance after it', async () => {
+    const id = await newMember();
+    await buy(id, 'wh-rtc-1', 500);
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'WH_CUP', name: 'Cup', costPoints: 300 } });
+    const { redeemReward: cup } = await s.admin('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id } }',
+      { i: { memberId: id, rewardCode: 'WH_CUP', idempotencyKey: 'wh-rtc-cup' } });
+    await s.admin('mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }', { i: { orderId: 'wh-rtc-1', refundId: 'wh-rtc-1-r', amount: 500 } });
+    const cancelled = await captured(() => s.admin('mutation($id: ID!) { cancelRedemption(id: $id, reason: "returned") { status } }', { id: cup.id }));
+    expect(cancelled.map((e) => [e.type, e.data.pointsReturned, e.data.pointsTakenByRefunds, e.data.balanceAfter])).toEqual([['redemption.cancelled', 300, 300, 0]]);
+    expect((await s.admin('query($id: ID!) { member(id: $id) { pointsBalance } }', { id })).member.pointsBalance).toBe(0);
   });
 });
 
