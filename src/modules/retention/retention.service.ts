@@ -336,7 +336,8 @@ export class RetentionService {
   /**
    * Points earned, redeemed and expired per month (the programme's months: its time zone), with
    * the redemption rate, and the points refunds took back (REFUND_REVERSAL, in the month of the
-   * refund), which earned keeps.
+   * refund; what a refund could only take back from a cancelled redemption's points, in the month
+   * of the cancellation), which earned keeps.
    */
   async pointsFlow(from: Date, to: Date): Promise<PointsFlowMonth[]> {
     checkRange(from, to);
