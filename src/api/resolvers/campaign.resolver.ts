@@ -25,13 +25,13 @@ export class CampaignResolver {
   @Authorized('admin')
   @Query(() => [Campaign], { description: 'Every campaign, latest start first.' })
   async campaigns(@Ctx() ctx: GraphQLContext): Promise<Campaign[]> {
-    return (await ctx.services.campaigns.list()).map(campaignOf);
+    return (await ctx.services.campaigns.list(ctx.clock.now())).map(campaignOf);
   }
 
   @Authorized('admin')
   @Query(() => Campaign, { nullable: true })
   async campaign(@Arg('code') code: string, @Ctx() ctx: GraphQLContext): Promise<Campaign | null> {
-    const row = await ctx.services.campaigns.byCode(code);
+    const row = await ctx.services.campaigns.byCode(code, ctx.clock.now());
     return row && campaignOf(row);
   }
 
