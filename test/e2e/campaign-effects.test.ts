@@ -150,6 +150,17 @@ describe('campaign effects on a purchase', () => {
     expect(await bonusTransactions(outside)).toEqual([]);
   });
 
+  it('a campaign whose award would pass the points range refuses only the purchases of its audience, not everyone\'s', async () => {
+    await campaign('HUGE_VIP', { bonusPoints: 2_147_483_647, multiplier: '2', audience: { tagsAny: ['vip'] } });
+    const outside = await member();
+    const inside = await member();
+    await s.admin('mutation($id: ID!) { tagMember(memberId: $id, tagCode: "vip") { id } }', { id: inside });
+    expect(await purchase(outside, 10)).toMatchObject({ pointsEarned: 10, bonusPoints: 0 });
+    const refused = await s.gql(PURCHASE, { i: { memberId: inside, orderId: key('o'), amount: 10 } }, await s.token('admin'));
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount' });
+    expect((await s.admin(PROGRESS, { id: inside })).member.pointsBalance).toBe(0);
+  });
+
   it('control members are never rewarded (controlPercent 50 over 40 members)', async () => {
     const id = await campaign('HALF_OUT', { bonusPoints: 7, controlPercent: 50 });
     const ids: string[] = [];

@@ -269,7 +269,10 @@ export interface EffectEvent { trigger: EffectTrigger; at: Date; amountCents?: n
  * the points each would give: the trigger, whether it gave at the event's instant (`givesAt`:
  * its window, its end, its pauses), and the conditions (minAmount for a purchase, activityKind
  * for an activity). The member's audience, arm, limit and the budget are the database's to
- * check, at the write.
+ * check, at the write. Points past the int range are given as its top: the statement's
+ * parameter is an int, and passing more failed every event the campaign matched, members outside
+ * its audience included; for one inside, the award then takes the balance past the range and is
+ * refused as before (BAD_USER_INPUT on the write's field).
  */
 export function matchingCampaigns<C extends EffectCampaign>(campaigns: readonly C[], e: EffectEvent): { campaign: C; points: number }[] {
   return campaigns
@@ -279,7 +282,8 @@ export function matchingCampaigns<C extends EffectCampaign>(campaigns: readonly 
     .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
     .map((campaign) => ({
       campaign,
-      points: (campaign.bonusPoints ?? 0) + ((e.trigger === 'PURCHASE' || e.trigger === 'REFERRAL') && campaign.multiplier ? multiplierExtra(e.basePoints ?? 0, campaign.multiplier) : 0),
+      points: Math.min(MAX_INT, (campaign.bonusPoints ?? 0)
+        + ((e.trigger === 'PURCHASE' || e.trigger === 'REFERRAL') && campaign.multiplier ? multiplierExtra(e.basePoints ?? 0, campaign.multiplier) : 0)),
     }));
 }
 
