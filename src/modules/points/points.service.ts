@@ -1153,10 +1153,10 @@ export class PointsService {
    * Gives a debit's points back to the lots it took them from (a cancelled redemption): only to
    * lots still live and not past their expiry at `occurredAt` (points of a lot that has expired
    * since stay expired). One transaction of `type` for what goes back, none when nothing does;
-   * BAD_USER_INPUT on `field` when the balance would leave its range. Then the refunds dated
-   * after the debit that could not take back all they reversed (the debit had spent those
-   * points: their `unrecovered`) take what they lack from what came back (`recoverRefunds`), so
-   * that a refunded order's points do not come back to the member with the cancellation.
+   * BAD_USER_INPUT on `field` when the balance would leave its range. Then the refunds the debit
+   * kept short (they could not take back all they reversed because it had spent those points:
+   * their `unrecovered`) take what they lack from what came back (`recoverRefunds`), so that a
+   * refunded order's points do not come back to the member with the cancellation.
    * Returns the points given back and those the refunds took. For use inside a transaction that
    * already holds the account lock.
    */
