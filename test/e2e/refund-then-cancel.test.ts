@@ -134,6 +134,40 @@ describe('a refund that could not take back what a redemption spent', () => {
   });
 });
 
+describe('with a campaign\'s bonus on the refunded order', () => {
+  it('the award\'s reversal is paid too, its points go back to the budget: refund then cancel, and cancel then refund, both end at 0 given', async () => {
+    const c = `mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`;
+    await s.admin(c, { i: { code: 'RTC_BONUS', name: 'Bonus', trigger: 'PURCHASE', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 100, budgetPoints: 1000, controlPercent: 0 } });
+    await s.admin('mutation { activateCampaign(code: "RTC_BONUS") { status } }');
+    const given = async () => (await s.admin('{ campaign(code: "RTC_BONUS") { pointsGiven } }')).campaign.pointsGiven as number;
+    const budgetLeft = async () => (await s.sql<{ left: number }>(
+      `select sum(b.remaining)::int as left from campaign_budget b join campaign c on c.id = b.campaign_id where c.code = 'RTC_BONUS'`))[0].left;
+
+    const a = await registerMember(s);
+    expect((await s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned bonusPoints } }`,
+      { i: { memberId: a, orderId: 'rtc-c-1', amount: 500 } })).recordPurchase).toEqual({ pointsEarned: 500, bonusPoints: 100 });
+    const cups = [await redeem(a, 'CUP'), await redeem(a, 'CUP')];
+    await refund('rtc-c-1', 'rtc-c-1-r', 500); // 500 of the order's and 100 of the bonus unrecovered: all spent
+    expect(await balance(a)).toBe(0);
+    expect(await given()).toBe(100);
+    for (const cup of cups) await s.admin(CANCEL, { id: cup });
+    expect(await balance(a)).toBe(0);
+    expect(await given()).toBe(0);
+    expect(await budgetLeft()).toBe(1000);
+
+    const b = await registerMember(s);
+    await s.admin(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }`, { i: { memberId: b, orderId: 'rtc-c-2', amount: 500 } });
+    const cupsB = [await redeem(b, 'CUP'), await redeem(b, 'CUP')];
+    for (const cup of cupsB) await s.admin(CANCEL, { id: cup });
+    await refund('rtc-c-2', 'rtc-c-2-r', 500);
+    expect(await balance(b)).toBe(0);
+    expect(await given()).toBe(0);
+    expect(await budgetLeft()).toBe(1000);
+    await expectLedgerConsistent(s);
+    await s.admin('mutation { endCampaign(code: "RTC_BONUS") { status } }');
+  });
+});
+
 describe('recoveryTakes', () => {
   it('takes from the refund\'s own order\'s lots first, at most what came back, oldest refund first', () => {
     const orderOf = new Map([['1', 'o-1'], ['2', 'o-2']]);

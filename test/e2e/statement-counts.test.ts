@@ -188,9 +188,10 @@ describe('statement counts of representative operations', () => {
     const coupon = await issueCoupon(members[5]);
     const { data, statements } = await count(CANCEL, { id: coupon.id });
     expect(data.cancelRedemption.status).toBe('CANCELLED');
-    // 15: the points back (one transaction, its lot takes, the account), then the refunds after
-    // the redemption that still lack points it spent (one read; none here: nothing more written).
-    expectStatements('cancelRedemption', statements, 15);
+    // 16: the points back (one transaction, its lot takes, the account), then the refunds the
+    // redemption kept short, their own reversals and their campaign awards' (two reads; none
+    // here: nothing more written).
+    expectStatements('cancelRedemption', statements, 16);
   });
 
   it('useCoupon', async () => {

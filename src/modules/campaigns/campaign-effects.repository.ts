@@ -61,6 +61,48 @@ export async function reverseAward(tx: EntityManager, award: PurchaseAwardRow, m
   );
 }
 
+/** A campaign award's refund reversal that left points unrecovered, and what of that is still owed. */
+export interface UnrecoveredAwardReversal { awardId: string; refundId: string; orderId: string; reversalId: string; outstanding: number }
+
+/**
+ * The member's campaign award reversals (REFUND_REVERSAL, key 'refund:<refundId>:campaign:<code>',
+ * of the award of that order) that left points unrecovered and that debit `debitId` may have kept
+ * short (dated at or after it, or recorded after it), less what recoveries (keys
+ * 'refund-recovery:<cancel>:<reversal>') took back since; only those still owed. The points
+ * module's recoverRefunds reads them with the refunds' own reversals.
+ */
+export async function unrecoveredAwardReversals(tx: EntityManager, memberId: string, debitId: string): Promise<UnrecoveredAwardReversal[]> {
+  const rows = await tx.execute<(UnrecoveredAwardReversal & { occurredAt: Date })[]>(
+    `select a.id::text as "awardId", r.refund_id as "refundId", t.reference as "orderId", t.id::text as "reversalId", t.occurred_at as "occurredAt",
+       t.unrecovered + coalesce((select sum(x.amount) from point_transaction x
+         where x.member_id = t.member_id and x.type = 'REFUND_REVERSAL' and x.idempotency_key like 'refund-recovery:%'
+           and split_part(x.idempotency_key, ':', 3) = t.id::text), 0)::int as outstanding
+     from point_transaction t
+       join point_transaction d on d.id = ?::bigint
+       join refund r on r.order_id = t.reference
+       join campaign_award a on a.member_id = t.member_id and a.source = 'purchase:' || t.reference
+       join campaign c on c.id = a.campaign_id and t.idempotency_key = 'refund:' || r.refund_id || ':campaign:' || c.code
+     where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.unrecovered > 0 and t.idempotency_key like 'refund:%:campaign:%'
+       and (t.occurred_at >= d.occurred_at or t.id > d.id)
+     order by t.occurred_at, t.id`,
+    [debitId, memberId],
+  );
+  return rows.filter((r) => r.outstanding > 0);
+}
+
+/**
+ * Points an award's reversal could not take back, taken back later (a cancelled redemption gave
+ * them back): the award's unrecovered_points fall by them and they return to the campaign's
+ * budget (the member's slot, under the budget gate), as the refund's reversal returns what it takes.
+ */
+export async function recoverAward(tx: EntityManager, awardId: string, memberId: string, points: number): Promise<void> {
+  await tx.execute(
+    `with a as (update campaign_award set unrecovered_points = unrecovered_points - ? where id = ? returning campaign_id)
+     select campaign_budget_return(a.campaign_id, ?, ?) from a`,
+    [points, awardId, memberId, points],
+  );
+}
+
 /**
  * A campaign's coupon cancelled (an admin's cancelRedemption, an erasure): its costPoints leave
  * the award (the report's cost) and go back to the campaign's budget, as its stock unit goes

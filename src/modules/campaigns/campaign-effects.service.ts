@@ -78,6 +78,8 @@ export function mayApplyBetween(active: ActiveCampaigns, triggers: readonly stri
 export const purchaseAwards = repo.purchaseAwards;
 export const sourceAwards = repo.sourceAwards;
 export const reverseAward = repo.reverseAward;
+export const unrecoveredAwardReversals = repo.unrecoveredAwardReversals;
+export const recoverAward = repo.recoverAward;
 export const returnCouponCost = repo.returnCouponCost;
 export const linkAwardTransaction = repo.linkAwardTransaction;
 export const awardedPoints = repo.awardedPoints;

@@ -24,7 +24,8 @@ import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import { programmeSettings, type ProgrammeSettings } from '../program/program.service';
 import {
-  awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, mayApplyBetween, purchaseAwards, reverseAward, sourceAwards, upgradeRewardedAlready, type ActiveCampaigns, type EffectEvent,
+  awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, mayApplyBetween, purchaseAwards, recoverAward, reverseAward, sourceAwards,
+  unrecoveredAwardReversals, upgradeRewardedAlready, type ActiveCampaigns, type EffectEvent,
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
@@ -1194,19 +1195,25 @@ export class PointsService {
   private async recoverRefunds(
     tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string, cancelId: string, back: readonly LotTake[], occurredAt: Date,
   ): Promise<number> {
-    const owed = await repo.unrecoveredRefundsAfter(tx, memberId, debitId);
+    // The refunds' own reversals, then their campaign awards' (each award's unrecovered points
+    // fall and go back to its budget), each group oldest first.
+    const own = await repo.unrecoveredRefundsAfter(tx, memberId, debitId);
+    const awards = await unrecoveredAwardReversals(tx, memberId, debitId);
+    const owed = [...own.map((r) => ({ ...r, awardId: null as string | null })), ...awards];
     if (!owed.length) return 0;
-    const plan = recoveryTakes(back, await repo.ordersOfLots(tx, back.map((b) => b.lotId)), owed);
+    // recoveryTakes pairs its plan with `owed` by a key of each: the reversal's transaction id.
+    const plan = recoveryTakes(back, await repo.ordersOfLots(tx, back.map((b) => b.lotId)), owed.map((o) => ({ ...o, refundId: o.reversalId })));
     let recovered = 0;
-    for (const { refundId, takes } of plan) {
-      const refund = owed.find((o) => o.refundId === refundId)!;
+    for (const { refundId: reversalId, takes } of plan) {
+      const refund = owed.find((o) => o.reversalId === reversalId)!;
       const taken = takes.reduce((s, t) => s + t.amount, 0);
       const balanceAfter = account.balance - taken;
       const reversal = await repo.insertTransaction(tx, {
         memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: refund.orderId,
-        reason: `refund ${refundId}: points it could not take back, returned by a cancellation`, idempotencyKey: repo.recoveryKey(cancelId, refund.reversalId),
+        reason: `refund ${refund.refundId}: points it could not take back, returned by a cancellation`, idempotencyKey: repo.recoveryKey(cancelId, reversalId),
       });
       await repo.applyTakes(tx, memberId, reversal.id, takes);
+      if (refund.awardId) await recoverAward(tx, refund.awardId, memberId, taken);
       account.balance = balanceAfter;
       recovered += taken;
     }
