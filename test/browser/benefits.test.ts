@@ -62,7 +62,10 @@ describe('Benefits', () => {
     expect(await diff.locator('tr[data-changed="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-field')))).toEqual(['name', 'value']);
     expect(await diff.locator('tr[data-field="value"] td').allTextContents()).toEqual(['15', '18', 'changed']);
     expect(await diff.locator('tr[data-field="name"] td').allTextContents()).toEqual(['15% off every order', '18% off every order', 'changed']);
-    expect(await diff.locator('tr[data-field="kind"] td').allTextContents()).toEqual(['DISCOUNT', 'DISCOUNT', '']);
+    // The kind and the tiers in words, as the rule's summary shows them (not the codes the snapshot holds).
+    expect(await diff.locator('tr[data-field="kind"] td').allTextContents()).toEqual(['Discount (percent off)', 'Discount (percent off)', '']);
+    const tiers = await diff.locator('tr[data-field="tierCodes"] td').first().textContent();
+    expect(tiers).not.toMatch(/\b[A-Z]{4,}\b/);
 
     // Who changed what: the update, by the development admin, with the fields it changed.
     const audit = page.getByTestId('benefit-audit').locator('tbody tr');

@@ -207,6 +207,14 @@ describe('Members', () => {
     await openAva(page);
     await page.getByRole('button', { name: 'Override tier' }).click();
     const dialog = page.getByRole('dialog', { name: 'Override the tier' });
+    const current = await dialog.getByLabel('Tier', { exact: true }).inputValue();
+    // A choice cancelled is forgotten: the dialog opens again on the member's tier, without the reason.
+    await dialog.getByLabel('Tier', { exact: true }).selectOption({ label: 'Bronze' });
+    await dialog.getByLabel('Reason').fill('abandoned');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Override tier' }).click();
+    expect([await dialog.getByLabel('Tier', { exact: true }).inputValue(), await dialog.getByLabel('Reason').inputValue()]).toEqual([current, '']);
     await dialog.getByLabel('Tier', { exact: true }).selectOption({ label: 'Platinum' });
     await dialog.getByLabel('Reason').fill('Service recovery');
     await dialog.getByLabel('Holds until').fill('2030-06-30');

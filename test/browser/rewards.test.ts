@@ -88,6 +88,37 @@ describe('Rewards', () => {
     await page.getByTestId('rewards').locator('tr[data-code="TOTE_BAG"] td').nth(5).getByText('Off', { exact: true }).waitFor();
   });
 
+  it('creates a reward: a taken code and a cost that is no number refused next to their fields, then created once', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/rewards');
+    await page.getByRole('button', { name: 'New reward' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New reward' });
+    await dialog.getByLabel('Code').fill('TOTE_BAG');
+    await dialog.getByLabel('Name').fill('Umbrella');
+    await dialog.getByLabel('Cost (points)').fill('lots');
+    await dialog.getByRole('button', { name: 'Create the reward' }).click();
+    expect(await dialog.getByTestId('field-error-code').textContent()).toMatch(/A reward with the code TOTE_BAG already exists/);
+    expect(await dialog.getByTestId('field-error-costPoints').textContent()).toBeTruthy();
+    await dialog.getByLabel('Code').fill('UMBRELLA');
+    await dialog.getByLabel('Cost (points)').fill('450');
+    await dialog.getByLabel('Stock', { exact: true }).fill('25');
+    await dialog.getByLabel('Tiers').selectOption([{ label: 'Gold' }]);
+    const sent = await graphqlRequests(page, async () => {
+      await dialog.getByRole('button', { name: 'Create the reward' }).dblclick();
+      await page.getByTestId('saved').getByText('The reward Umbrella is created.').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(sent.filter((op) => op === 'CreateReward')).toHaveLength(1);
+    const row = page.getByTestId('rewards').locator('tr[data-code="UMBRELLA"] td');
+    await row.first().waitFor();
+    expect((await row.allTextContents()).slice(1, 5)).toEqual(['450', '25', 'No limit', 'Gold']);
+    const { rewards } = await adminQuery<{ rewards: { code: string; name: string; active: boolean }[] }>(h, '{ rewards { code name active } }');
+    expect(rewards.filter((r) => r.code === 'UMBRELLA')).toEqual([{ code: 'UMBRELLA', name: 'Umbrella', active: true }]);
+    expect(rewards.find((r) => r.code === 'TOTE_BAG')!.name).toBe('Canvas tote bag'); // the taken code's reward untouched
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('a reward\'s availability is typed and shown in the programme\'s time zone, whatever the browser\'s', async () => {
     // The browser runs on this machine's clock (UTC here), the programme in Shanghai (UTC+8).
     await inProgrammeZone(h, 'Asia/Shanghai', async () => {

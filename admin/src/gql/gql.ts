@@ -75,6 +75,7 @@ type Documents = {
     "\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n": typeof types.RewardFieldsFragmentDoc,
     "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n  }\n": typeof types.RewardsPageDocument,
     "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n": typeof types.UpdateRewardDocument,
+    "\n  mutation CreateReward($input: RewardInput!) {\n    upsertReward(input: $input) {\n      ...RewardFields\n    }\n  }\n": typeof types.CreateRewardDocument,
     "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n": typeof types.CouponLookupDocument,
     "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n": typeof types.SegmentFilterFieldsFragmentDoc,
     "\n  fragment SegmentMember on Member {\n    id\n    externalId\n    displayName\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": typeof types.SegmentMemberFragmentDoc,
@@ -166,6 +167,7 @@ const documents: Documents = {
     "\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n": types.RewardFieldsFragmentDoc,
     "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n  }\n": types.RewardsPageDocument,
     "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n": types.UpdateRewardDocument,
+    "\n  mutation CreateReward($input: RewardInput!) {\n    upsertReward(input: $input) {\n      ...RewardFields\n    }\n  }\n": types.CreateRewardDocument,
     "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n": types.CouponLookupDocument,
     "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n": types.SegmentFilterFieldsFragmentDoc,
     "\n  fragment SegmentMember on Member {\n    id\n    externalId\n    displayName\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": types.SegmentMemberFragmentDoc,
@@ -454,6 +456,10 @@ export function graphql(source: "\n  query RewardsPage {\n    rewards {\n      .
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateReward($input: RewardInput!) {\n    upsertReward(input: $input) {\n      ...RewardFields\n    }\n  }\n"): (typeof documents)["\n  mutation CreateReward($input: RewardInput!) {\n    upsertReward(input: $input) {\n      ...RewardFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -70,7 +70,7 @@ export default function BenefitPage({ params }: PageParams) {
               reload();
             }}
           />
-          <VersionHistory key={`history-${benefit.version}`} benefit={benefit} />
+          <VersionHistory key={`history-${benefit.version}`} benefit={benefit} tiers={data.tiers} />
           <WhoChanged key={`audit-${reloads}`} code={code} first={data.auditEntries} />
         </>
       ) : null}
@@ -149,7 +149,7 @@ function EditBenefit({ benefit, tiers, tags, zone, onSaved }: { benefit: Benefit
   );
 }
 
-function VersionHistory({ benefit }: { benefit: Benefit }) {
+function VersionHistory({ benefit, tiers }: { benefit: Benefit; tiers: Detail['tiers'] }) {
   const { t, formatDateTime } = useI18n();
   const versions = benefit.history;
   const latest = versions[versions.length - 1]?.version ?? benefit.version;
@@ -188,13 +188,16 @@ function VersionHistory({ benefit }: { benefit: Benefit }) {
           </tbody>
         </table>
       </div>
-      <VersionDiff benefit={benefit} left={left} right={right} />
+      <VersionDiff benefit={benefit} tiers={tiers} left={left} right={right} />
     </Section>
   );
 }
 
-/** Two versions side by side: every field of the rule, the ones that differ marked (in words, not colour alone). */
-function VersionDiff({ benefit, left, right }: { benefit: Benefit; left: number; right: number }) {
+/**
+ * Two versions side by side: every field of the rule, the ones that differ marked (in words, not
+ * colour alone); the kind and the tiers in words, as the rule's summary shows them.
+ */
+function VersionDiff({ benefit, tiers, left, right }: { benefit: Benefit; tiers: Detail['tiers']; left: number; right: number }) {
   const { t, formatDateTime } = useI18n();
   const snapshots = useMemo(() => new Map(benefit.history.map((v) => [v.version, parseJsonObject(v.snapshot) ?? {}])), [benefit.history]);
   const a = snapshots.get(left) ?? {};
@@ -204,7 +207,12 @@ function VersionDiff({ benefit, left, right }: { benefit: Benefit; left: number;
   const rank = (f: string) => (order.includes(f) ? order.indexOf(f) : order.length);
   const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort((x, y) => rank(x) - rank(y) || x.localeCompare(y));
   const changed = new Set(changedFields(a, b).map((c) => c.field));
-  const show = (v: unknown) => formatValue(v, t, formatDateTime);
+  const tierName = new Map(tiers.map((x) => [x.code, x.name]));
+  const show = (field: string, v: unknown) => {
+    if (field === 'kind' && typeof v === 'string') return kindLabel(v, t);
+    if (field === 'tierCodes' && Array.isArray(v)) return v.length ? v.map((c) => tierName.get(String(c)) ?? String(c)).join(', ') : t('benefits.allTiers');
+    return formatValue(v, t, formatDateTime);
+  };
   const title = t('benefits.diff.title', { left, right });
   return (
     <div className="diff">
@@ -226,8 +234,8 @@ function VersionDiff({ benefit, left, right }: { benefit: Benefit; left: number;
               return (
                 <tr key={f} data-field={f} data-changed={differs ? 'true' : 'false'} className={differs ? 'diff-changed' : undefined}>
                   <th scope="row">{FIELD_LABEL[f] ? t(FIELD_LABEL[f]) : f}</th>
-                  <td className={differs ? 'diff-old' : undefined}>{show(a[f])}</td>
-                  <td className={differs ? 'diff-new' : undefined}>{show(b[f])}</td>
+                  <td className={differs ? 'diff-old' : undefined}>{show(f, a[f])}</td>
+                  <td className={differs ? 'diff-new' : undefined}>{show(f, b[f])}</td>
                   <td>{differs ? t('benefits.diff.yes') : ''}</td>
                 </tr>
               );

@@ -64,12 +64,19 @@ export function AdjustPointsDialog({ member, open, onClose, onDone }: DialogProp
 
 export function OverrideTierDialog({ member, tiers, zone, open, onClose, onDone }: DialogProps & { member: ProfileMember; tiers: MemberProfileQuery['tiers']; zone: string }) {
   const t = useT();
-  const [tierCode, setTierCode] = useState(member.tier.code);
+  // What the operator picked; none: the member's tier as the page has it now. Closing the dialog
+  // (cancel, Escape, or after a save) forgets the choice, the reason and the date, so that it
+  // opens again on the member's current tier, as the points adjustment clears its fields.
+  const [picked, setPicked] = useState<string | null>(null);
+  const tierCode = picked ?? member.tier.code;
   const [reason, setReason] = useState('');
   const [until, setUntil] = useState('');
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, setTier] = useMutation(SetMemberTierMutation);
   const close = () => {
+    setPicked(null);
+    setReason('');
+    setUntil('');
     setError(null);
     onClose();
   };
@@ -81,8 +88,6 @@ export function OverrideTierDialog({ member, tiers, zone, open, onClose, onDone 
     const failed = toOperationError(result.error);
     setError(failed);
     if (!failed) {
-      setReason('');
-      setUntil('');
       close();
       onDone();
     }
@@ -92,7 +97,7 @@ export function OverrideTierDialog({ member, tiers, zone, open, onClose, onDone 
       <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.tier.submit')} onCancel={close}>
         <Field name="tierCode" label={t('members.tier.tier')} required>
           {(p) => (
-            <select {...p} value={tierCode} onChange={(e) => setTierCode(e.target.value)}>
+            <select {...p} value={tierCode} onChange={(e) => setPicked(e.target.value)}>
               {[...tiers].sort((a, b) => a.rank - b.rank).map((tier) => <option key={tier.code} value={tier.code}>{tier.name}</option>)}
             </select>
           )}

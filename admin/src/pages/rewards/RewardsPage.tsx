@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from '../../app/router';
-import type { RewardFieldsFragment, RewardPatch, RewardsPageQuery } from '../../gql/graphql';
+import type { RewardFieldsFragment, RewardInput, RewardPatch, RewardsPageQuery } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
 import { useI18n, type MessageKey } from '../../i18n';
 import { redemptionStatusLabel } from '../../i18n/enums';
@@ -14,14 +14,15 @@ import { CancelRedemptionDialog } from '../members/actions';
 import { fromZonedInput, intOrNull, numberOrNull, numberText, sameSet, toZonedInput } from '../tiers/form-values';
 import '../tiers/tiers.css';
 import './rewards.css';
-import { CouponLookupQuery, RewardsPageQuery as PageQuery, UpdateRewardMutation } from './operations';
+import { CouponLookupQuery, CreateRewardMutation, RewardsPageQuery as PageQuery, UpdateRewardMutation } from './operations';
 
 type Reward = RewardFieldsFragment;
 type Tiers = RewardsPageQuery['tiers'];
 
 /**
  * Rewards: the catalogue with stock, limits, who may redeem and how long a coupon stays valid,
- * each reward edited in a dialog (updateReward: only the fields changed); and the coupon
+ * each reward edited in a dialog (updateReward: only the fields changed), a new one created in
+ * the same dialog (upsertReward, under a code no reward has); and the coupon
  * look-up (redemptionByCoupon: the coupon's reward, member and status; an
  * issued one can be cancelled, after a confirmation with the reason). The catalogue is one
  * request (RewardsPage), a look-up the second.
@@ -29,7 +30,8 @@ type Tiers = RewardsPageQuery['tiers'];
 export default function RewardsPage() {
   const { t } = useI18n();
   const [result, refetch] = useQuery({ query: PageQuery });
-  const [editing, setEditing] = useState<Reward | null>(null);
+  // The reward in the dialog: one of the catalogue's, 'new' for a new one, null: closed.
+  const [editing, setEditing] = useState<Reward | 'new' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const data = result.data;
   return (
@@ -39,6 +41,7 @@ export default function RewardsPage() {
       loading={result.fetching && !data}
       error={toOperationError(result.error)}
       onRetry={() => refetch({ requestPolicy: 'network-only' })}
+      toolbar={data ? <button type="button" className="primary" onClick={() => setEditing('new')}>{t('rewards.new')}</button> : null}
     >
       <CouponLookup />
       {notice ? <p className="notice" role="status" data-testid="saved">{notice}</p> : null}
@@ -46,14 +49,15 @@ export default function RewardsPage() {
         <Section title={t('rewards.catalogue')} id="catalogue">
           {!data.rewards.length ? <Empty>{t('rewards.none')}</Empty> : <Catalogue rewards={data.rewards} tiers={data.tiers} zone={data.program.timeZone} onEdit={setEditing} />}
           <RewardDialog
-            key={editing?.code ?? 'closed'}
+            key={editing === 'new' ? 'new' : editing?.code ?? 'closed'}
             reward={editing}
+            codes={data.rewards.map((r) => r.code)}
             tiers={data.tiers}
             zone={data.program.timeZone}
             onClose={() => setEditing(null)}
             onSaved={(name) => {
+              setNotice(t(editing === 'new' ? 'rewards.created' : 'rewards.saved', { name }));
               setEditing(null);
-              setNotice(t('rewards.saved', { name }));
               refetch({ requestPolicy: 'network-only' });
             }}
           />
@@ -133,6 +137,12 @@ interface Values {
   validTo: string;
 }
 
+/** A new reward's form: nothing typed yet, active, for every tier. */
+const NEW_VALUES: Values = {
+  name: '', description: '', costPoints: '', stock: '', perMemberLimit: '', couponValidDays: '', faceValue: '',
+  tierCodes: [], active: true, validFrom: '', validTo: '',
+};
+
 /** The form's values; the validity window on the wall clock of the programme's time zone (`zone`), whatever the browser's. */
 function valuesOf(r: Reward, zone: string): Values {
   return {
@@ -150,15 +160,58 @@ const FIELD_HINT: Partial<Record<NumberField, MessageKey>> = {
   stock: 'rewards.hint.stock', perMemberLimit: 'rewards.hint.perMemberLimit', couponValidDays: 'rewards.hint.couponValidDays', faceValue: 'rewards.hint.faceValue',
 };
 
-function RewardDialog({ reward, tiers, zone, onClose, onSaved }: { reward: Reward | null; tiers: Tiers; zone: string; onClose: () => void; onSaved: (name: string) => void }) {
+/**
+ * A reward's dialog: a catalogue reward edited (updateReward with only the fields changed), or a
+ * new one (`reward` 'new': upsertReward with every field, under a code no reward has; `codes`
+ * are the catalogue's: upsertReward would replace the reward a taken code names).
+ */
+function RewardDialog({ reward, codes, tiers, zone, onClose, onSaved }: {
+  reward: Reward | 'new' | null; codes: string[]; tiers: Tiers; zone: string; onClose: () => void; onSaved: (name: string) => void;
+}) {
   const { t } = useI18n();
   const confirm = useConfirm();
-  const [values, setValues] = useState<Values | null>(() => (reward ? valuesOf(reward, zone) : null));
+  const [values, setValues] = useState<Values | null>(() => (reward === 'new' ? NEW_VALUES : reward ? valuesOf(reward, zone) : null));
+  const [code, setCode] = useState('');
   const [error, setError] = useState<OperationError | null>(null);
-  const [{ fetching }, update] = useMutation(UpdateRewardMutation);
+  const [{ fetching: updating }, update] = useMutation(UpdateRewardMutation);
+  const [{ fetching: creating }, create] = useMutation(CreateRewardMutation);
   if (!reward || !values) return null;
   const set = <K extends keyof Values>(key: K, value: Values[K]) => setValues((v) => (v ? { ...v, [key]: value } : v));
+  /** The numbers and instants typed, as the API takes them; the fields that are not. */
+  const parsed = () => {
+    const invalid: Record<string, string> = {};
+    const numbers: Partial<Record<NumberField, number | null>> = {};
+    for (const f of NUMBER_FIELDS) {
+      const n = f === 'faceValue' ? numberOrNull(values[f]) : intOrNull(values[f]);
+      if (Number.isNaN(n) || (n === null && f === 'costPoints')) invalid[f] = t(f === 'faceValue' ? 'form.notANumber' : 'form.notAWholeNumber');
+      else numbers[f] = n;
+    }
+    const instants: Partial<Record<'validFrom' | 'validTo', string | null>> = {};
+    for (const f of ['validFrom', 'validTo'] as const) {
+      const instant = fromZonedInput(values[f], zone);
+      if (instant === false) invalid[f] = t('form.notADate');
+      else instants[f] = instant;
+    }
+    return { invalid, numbers, instants };
+  };
+  const createNew = async () => {
+    const key = code.trim();
+    const { invalid, numbers, instants } = parsed();
+    if (!key) invalid.code = t('rewards.codeRequired');
+    else if (codes.includes(key)) invalid.code = t('rewards.codeTaken', { code: key });
+    if (Object.keys(invalid).length) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
+    const input: RewardInput = {
+      code: key, name: values.name.trim(), description: values.description.trim() || null, costPoints: numbers.costPoints!, stock: numbers.stock,
+      perMemberLimit: numbers.perMemberLimit, couponValidDays: numbers.couponValidDays, faceValue: numbers.faceValue,
+      tierCodes: values.tierCodes, active: values.active, validFrom: instants.validFrom, validTo: instants.validTo,
+    };
+    const result = await create({ input });
+    const failed = toOperationError(result.error);
+    setError(failed);
+    if (!failed && result.data) onSaved(result.data.upsertReward.name);
+  };
   const submit = async () => {
+    if (reward === 'new') return createNew();
     const was = valuesOf(reward, zone);
     const patch: RewardPatch = {};
     const invalid: Record<string, string> = {};
@@ -189,10 +242,15 @@ function RewardDialog({ reward, tiers, zone, onClose, onSaved }: { reward: Rewar
     setError(failed);
     if (!failed && result.data) onSaved(result.data.updateReward.name);
   };
-  const title = t('rewards.editTitle', { name: reward.name });
+  const title = reward === 'new' ? t('rewards.newTitle') : t('rewards.editTitle', { name: reward.name });
   return (
     <Modal title={title} open onClose={onClose}>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('common.save')} onCancel={onClose} label={title}>
+      <Form onSubmit={submit} error={error} busy={updating || creating} submitLabel={t(reward === 'new' ? 'rewards.create' : 'common.save')} onCancel={onClose} label={title}>
+        {reward === 'new' ? (
+          <Field name="code" label={t('rewards.field.code')} hint={t('rewards.codeHint')} required>
+            {(p) => <input {...p} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" />}
+          </Field>
+        ) : null}
         {TEXT_FIELDS.map((f) => (
           <Field key={f} name={f} label={t(FIELD_LABEL[f])} required={f === 'name'}>
             {(p) => <input {...p} value={values[f]} onChange={(e) => set(f, e.target.value)} />}

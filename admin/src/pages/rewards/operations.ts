@@ -46,6 +46,14 @@ export const UpdateRewardMutation = graphql(`
   }
 `);
 
+export const CreateRewardMutation = graphql(`
+  mutation CreateReward($input: RewardInput!) {
+    upsertReward(input: $input) {
+      ...RewardFields
+    }
+  }
+`);
+
 export const CouponLookupQuery = graphql(`
   query CouponLookup($couponCode: String!) {
     redemptionByCoupon(couponCode: $couponCode) {
