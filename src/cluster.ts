@@ -21,8 +21,8 @@ const RESTART_WINDOW_MS = 60_000;
 /**
  * Cluster mode (WORKERS > 1): N server processes on one port (node:cluster; the primary
  * accepts the connections and hands them to the workers in turn). The primary does what
- * must happen once: it starts the embedded PostgreSQL (without DATABASE_URL), applies the
- * migrations, loads the seed, and checks that N pools fit in PostgreSQL's max_connections;
+ * must happen once: it starts the embedded PostgreSQL (without DATABASE_URL), checks that N
+ * pools fit in PostgreSQL's max_connections, applies the migrations and loads the seed;
  * then it forks the workers with the database's URL (SEED=none), each running today's server
  * (src/app.ts). The scheduler runs in every worker: jobs claim their slot in job_run, so a
  * slot runs once across workers as across instances. The primary replaces a worker that dies
@@ -35,14 +35,16 @@ export async function runPrimary(config: AppConfig, log: Logger): Promise<void> 
   try {
     const orm = await openOrm(db.url, config.dbPoolMax, log);
     try {
-      const applied = await applyMigrations(orm);
-      if (applied.length) log.info({ applied }, 'migrations applied');
-      await seedIfRequested(orm, config.seed, db.embedded, log);
+      // Before anything is written: a start refused for its connections leaves an empty data
+      // folder empty (it migrated and loaded the demo first, then refused).
       const limit = await connectionLimit(orm);
       const needed = config.workers * (config.dbPoolMax + CONNECTIONS_BESIDES_POOL);
       if (needed > limit) {
         throw new Error(`WORKERS=${config.workers} with DB_POOL_MAX=${config.dbPoolMax} may open ${needed} connections, more than the ${limit} PostgreSQL allows (max_connections less the reserved ones): lower WORKERS or DB_POOL_MAX, or raise max_connections`);
       }
+      const applied = await applyMigrations(orm);
+      if (applied.length) log.info({ applied }, 'migrations applied');
+      await seedIfRequested(orm, config.seed, db.embedded, log);
     } finally {
       await orm.close(true);
     }

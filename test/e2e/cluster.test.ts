@@ -135,6 +135,19 @@ describe('WORKERS=2: two server processes on one port', () => {
     }
   }, 120_000);
 
+  it('more connections than PostgreSQL allows: refused before it migrates anything, and exits 1', async () => {
+    const url = await createTestDatabase('cluster_connections');
+    const s = start({ DATABASE_URL: url, WORKERS: '64', DB_POOL_MAX: '20' });
+    try {
+      const code = await Promise.race([s.exited, new Promise<string>((r) => setTimeout(() => r('still running after 90 s'), 90_000).unref())]);
+      expect(code).toBe(1);
+      expect(s.err()).toMatch(/^loyalty server could not start: WORKERS=64 with DB_POOL_MAX=20 may open 1472 connections, more than the \d+ PostgreSQL allows/);
+      expect(lines(s).map((l) => l.msg)).not.toContain('migrations applied');
+    } finally {
+      if (s.child.exitCode === null) s.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
   it('a worker that cannot start stops the others and the primary exits 1', async () => {
     // A port free when the primary checks it, taken before the workers listen (once the primary has migrated).
     const probe: Server = createServer();
