@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../../db/entity-manager';
 import type { EffectTrigger } from './campaigns.rules';
+import { keptShortBy, reversalOutstanding } from '../points/points.rules';
 
 /** An ACTIVE campaign's row as the programme's configuration holds it (program.repository.ts configRows). */
 export interface ActiveCampaignRow {
@@ -67,23 +68,20 @@ export interface UnrecoveredAwardReversal { awardId: string; refundId: string; o
 /**
  * The member's campaign award reversals (REFUND_REVERSAL, key 'refund:<refundId>:campaign:<code>',
  * of the award of that order) that left points unrecovered and that debit `debitId` may have kept
- * short (dated at or after it, or recorded after it), less what recoveries (keys
- * 'refund-recovery:<cancel>:<reversal>') took back since; only those still owed. The points
+ * short, with what each still lacks (points.rules.ts keptShortBy, reversalOutstanding); only those still owed. The points
  * module's recoverRefunds reads them with the refunds' own reversals.
  */
 export async function unrecoveredAwardReversals(tx: EntityManager, memberId: string, debitId: string): Promise<UnrecoveredAwardReversal[]> {
-  const rows = await tx.execute<(UnrecoveredAwardReversal & { occurredAt: Date })[]>(
-    `select a.id::text as "awardId", r.refund_id as "refundId", t.reference as "orderId", t.id::text as "reversalId", t.occurred_at as "occurredAt",
-       t.unrecovered + coalesce((select sum(x.amount) from point_transaction x
-         where x.member_id = t.member_id and x.type = 'REFUND_REVERSAL' and x.idempotency_key like 'refund-recovery:%'
-           and split_part(x.idempotency_key, ':', 3) = t.id::text), 0)::int as outstanding
+  const rows = await tx.execute<UnrecoveredAwardReversal[]>(
+    `select a.id::text as "awardId", r.refund_id as "refundId", t.reference as "orderId", t.id::text as "reversalId",
+       (${reversalOutstanding('t')})::int as outstanding
      from point_transaction t
        join point_transaction d on d.id = ?::bigint
        join refund r on r.order_id = t.reference
        join campaign_award a on a.member_id = t.member_id and a.source = 'purchase:' || t.reference
        join campaign c on c.id = a.campaign_id and t.idempotency_key = 'refund:' || r.refund_id || ':campaign:' || c.code
      where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.unrecovered > 0 and t.idempotency_key like 'refund:%:campaign:%'
-       and (t.occurred_at >= d.occurred_at or t.id > d.id)
+       and ${keptShortBy('t', 'd')}
      order by t.occurred_at, t.id`,
     [debitId, memberId],
   );

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Lot, LotTake } from './points.rules';
+import { keptShortBy, reversalOutstanding, type Lot, type LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
 import { keyset } from '../../common/pagination';
 import { pgArray, pgTextArray, prepared, preparedWhileRoom } from '../../db/entity-manager';
@@ -434,9 +434,6 @@ export async function returnableTakes(tx: EntityManager, transactionId: string, 
 /** A refund whose own reversal could not take back all it reversed, and what of that is still owed. */
 export interface UnrecoveredRefund { refundId: string; orderId: string; reversalId: string; outstanding: number }
 
-/** The key of a recovery: the cancellation that paid it and the refund's reversal it paid, both transaction ids. */
-export const recoveryKey = (cancelId: string, reversalId: string): string => `refund-recovery:${cancelId}:${reversalId}`;
-
 /**
  * The member's refunds whose own reversal (REFUND_REVERSAL, key 'refund:<refundId>', the refund
  * row's transaction) left points unrecovered, that debit `debitId` may have kept short: dated at
@@ -449,15 +446,12 @@ export const recoveryKey = (cancelId: string, reversalId: string): string => `re
  */
 export async function unrecoveredRefundsAfter(tx: EntityManager, memberId: string, debitId: string): Promise<UnrecoveredRefund[]> {
   const rows = await tx.execute<UnrecoveredRefund[]>(
-    `select r.refund_id as "refundId", r.order_id as "orderId", t.id::text as "reversalId",
-       t.unrecovered + coalesce((select sum(x.amount) from point_transaction x
-         where x.member_id = t.member_id and x.type = 'REFUND_REVERSAL' and x.idempotency_key like 'refund-recovery:%'
-           and split_part(x.idempotency_key, ':', 3) = t.id::text), 0)::int as outstanding
+    `select r.refund_id as "refundId", r.order_id as "orderId", t.id::text as "reversalId", (${reversalOutstanding('t')})::int as outstanding
      from point_transaction t
        join point_transaction d on d.id = ?::bigint
        join refund r on r.refund_id = substr(t.idempotency_key, 8) and r.transaction_id = t.id
      where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.unrecovered > 0 and t.idempotency_key like 'refund:%'
-       and (t.occurred_at >= d.occurred_at or t.id > d.id)
+       and ${keptShortBy('t', 'd')}
      order by t.occurred_at, t.id`,
     [debitId, memberId],
   );

@@ -166,6 +166,22 @@ export function refundReversal(input: RefundReversalInput): { points: number; qu
   };
 }
 
+/** The key of a recovery: the cancellation that paid it and the refund reversal it paid, both transaction ids. */
+export const recoveryKey = (cancelId: string, reversalId: string): string => `refund-recovery:${cancelId}:${reversalId}`;
+
+/**
+ * SQL over a REFUND_REVERSAL row `t` (a refund's own, or a campaign award's) and a debit's row
+ * `d`: what `t` still lacks (its unrecovered points less what recoveries keyed
+ * recoveryKey(…, t.id) took back since), and whether `d` may have kept it short (`t` dated at or
+ * after `d`, or recorded after it: a refund dated before a debit that no longer fitted after it
+ * was made on the lots as they were). The points and the campaigns repositories read their
+ * reversals with them.
+ */
+export const reversalOutstanding = (t: string): string => `${t}.unrecovered + coalesce((select sum(x.amount) from point_transaction x
+         where x.member_id = ${t}.member_id and x.type = 'REFUND_REVERSAL' and x.idempotency_key like 'refund-recovery:%'
+           and split_part(x.idempotency_key, ':', 3) = ${t}.id::text), 0)`;
+export const keptShortBy = (t: string, d: string): string => `(${t}.occurred_at >= ${d}.occurred_at or ${t}.id > ${d}.id)`;
+
 /**
  * What a cancelled debit's points, given back to their lots (`back`), pay of the refunds that
  * could not take back all they reversed because the debit had spent those points (`owed`:

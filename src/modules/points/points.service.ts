@@ -30,7 +30,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  DebitsShortError, planDebitsOf, recoveryTakes, refundReversal, replanChanges, replanDebits, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
+  DebitsShortError, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanDebits, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -1210,7 +1210,7 @@ export class PointsService {
       const balanceAfter = account.balance - taken;
       const reversal = await repo.insertTransaction(tx, {
         memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: refund.orderId,
-        reason: `refund ${refund.refundId}: points it could not take back, returned by a cancellation`, idempotencyKey: repo.recoveryKey(cancelId, reversalId),
+        reason: `refund ${refund.refundId}: points it could not take back, returned by a cancellation`, idempotencyKey: recoveryKey(cancelId, reversalId),
       });
       await repo.applyTakes(tx, memberId, reversal.id, takes);
       if (refund.awardId) await recoverAward(tx, refund.awardId, memberId, taken);
