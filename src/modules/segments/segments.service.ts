@@ -10,7 +10,7 @@ import { isUuid } from '../members/members.service';
 import { TAG_CODE, TAG_CODE_RULE, TAG_FILTER_FIELDS } from '../tags/tags.rules';
 import { unknownTierCodes } from '../tiers/tiers.service';
 import { csvLine, type CsvKind } from './csv.rules';
-import { canonicalFilter, compileFilter, type SegmentFilter } from './segment-filter';
+import { canonicalFilter, compileFilter, FILTER_LIST_CAPS, type SegmentFilter } from './segment-filter';
 import { tgi } from './segments.rules';
 import {
   countSelected, exportBatch, segmentByName, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
@@ -28,6 +28,10 @@ export type { MemberSelection, SegmentRow } from './segments.repository';
  * are checked with. Only what is written is checked: a filter saved before keeps compiling.
  */
 export function checkFilter(filter: SegmentFilter): void {
+  for (const [field, cap] of Object.entries(FILTER_LIST_CAPS)) {
+    const values = filter[field as keyof typeof FILTER_LIST_CAPS];
+    if (values && values.length > cap) throw badInput(field, `${field} must contain no more than ${cap} elements`);
+  }
   compileFilter(filter);
   for (const [min, max] of [['minBalance', 'maxBalance'], ['minSpend', 'maxSpend']] as const) {
     const low = filter[min];
