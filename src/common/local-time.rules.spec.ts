@@ -7,6 +7,19 @@ describe('programme-local days', () => {
     expect(isTimeZone('Mars/Olympus')).toBe(false);
     expect(isTimeZone('')).toBe(false);
     expect(canonicalTimeZone('asia/shanghai')).toBe('Asia/Shanghai');
+    expect(canonicalTimeZone('US/Pacific')).toBe('America/Los_Angeles');
+    expect(canonicalTimeZone('UTC')).toBe('UTC');
+  });
+
+  it('answers IANA\'s current name where the runtime resolves to an older one, and that name keeps the same days', () => {
+    for (const [given, name] of [['Asia/Kolkata', 'Asia/Kolkata'], ['Asia/Calcutta', 'Asia/Kolkata'], ['asia/kathmandu', 'Asia/Kathmandu'],
+      ['Asia/Ho_Chi_Minh', 'Asia/Ho_Chi_Minh'], ['Europe/Kyiv', 'Europe/Kyiv'], ['Europe/Kiev', 'Europe/Kyiv'], ['America/Argentina/Buenos_Aires', 'America/Argentina/Buenos_Aires'],
+      ['Asia/Yangon', 'Asia/Yangon']]) {
+      expect(canonicalTimeZone(given)).toBe(name);
+      expect(isTimeZone(name)).toBe(true);
+      const at = new Date('2026-03-01T18:30:00Z');
+      expect(localDate(at, name)).toBe(localDate(at, given));
+    }
   });
 
   it('puts 23:59 and 00:01 Shanghai time on different local days, one of them another UTC day', () => {

@@ -29,9 +29,28 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-/** The zone's canonical spelling (asia/shanghai → Asia/Shanghai). */
+/**
+ * The names ICU still resolves zones to that IANA has since renamed (its own "backward" links),
+ * with IANA's current name: Node answers Asia/Calcutta for Asia/Kolkata. Read from tzdata 2025c
+ * against ICU 78.2 (every IANA zone whose resolved name is not itself a zone).
+ */
+const IANA_NAME_OF_ICU: Readonly<Record<string, string>> = {
+  'Africa/Asmera': 'Africa/Asmara', 'America/Buenos_Aires': 'America/Argentina/Buenos_Aires', 'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Cordoba': 'America/Argentina/Cordoba', 'America/Jujuy': 'America/Argentina/Jujuy', 'America/Mendoza': 'America/Argentina/Mendoza',
+  'America/Coral_Harbour': 'America/Atikokan', 'America/Indianapolis': 'America/Indiana/Indianapolis', 'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Godthab': 'America/Nuuk', 'Asia/Saigon': 'Asia/Ho_Chi_Minh', 'Asia/Katmandu': 'Asia/Kathmandu', 'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Rangoon': 'Asia/Yangon', 'Atlantic/Faeroe': 'Atlantic/Faroe', 'Europe/Kiev': 'Europe/Kyiv', 'Pacific/Truk': 'Pacific/Chuuk',
+  'Pacific/Enderbury': 'Pacific/Kanton', 'Pacific/Ponape': 'Pacific/Pohnpei',
+};
+
+/**
+ * The zone's canonical IANA name: its spelling (asia/shanghai → Asia/Shanghai), an alias resolved
+ * (US/Pacific → America/Los_Angeles), and IANA's current name where ICU keeps an older one
+ * (Asia/Kolkata stays Asia/Kolkata, Asia/Calcutta becomes it).
+ */
 export function canonicalTimeZone(zone: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  return IANA_NAME_OF_ICU[resolved] ?? resolved;
 }
 
 interface LocalParts { year: number; month: number; day: number; hour: number; minute: number; second: number }

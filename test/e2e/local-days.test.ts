@@ -93,6 +93,14 @@ describe('Program.timeZone', () => {
     expect((await s.sql(`select 'purchase_member_day_index'::regclass::oid as oid`))[0].oid).toBe(oid);
   });
 
+  it('is IANA\'s current name, as sent, where the runtime knows an older one (Asia/Kolkata, not Asia/Calcutta)', async () => {
+    expect(await setZone('Asia/Kolkata')).toBe('Asia/Kolkata');
+    expect((await s.admin('{ program { timeZone } }')).program.timeZone).toBe('Asia/Kolkata');
+    expect(await setZone('Asia/Calcutta')).toBe('Asia/Kolkata');
+    expect(await setZone('Europe/Kiev')).toBe('Europe/Kyiv');
+    expect(await setZone('asia/ho_chi_minh')).toBe('Asia/Ho_Chi_Minh');
+  });
+
   it('an unknown zone is BAD_USER_INPUT and changes nothing', async () => {
     await setZone('Asia/Shanghai');
     for (const zone of ['Mars/Olympus', '+08:00', 'Asia/Shanghai; drop table purchase', '']) {
