@@ -239,3 +239,26 @@ describe('client mistakes in the request are 4xx that say what is wrong', () => 
     expect(res.body.errors![0].message).toBe('Unsupported charset "latin9": send JSON in UTF-8');
   });
 });
+
+describe('fields that named fragments bring to one selection set', () => {
+  const frags = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `...P${i}`).join(' ')} } ${Array.from({ length: n }, (_, i) => `fragment P${i} on Query { program { timeZone } }`).join(' ')}`;
+
+  it('colocated fragments may each ask for the same field with selections, up to five times', async () => {
+    const colocated = await post({ query: 'query { ...Header ...Balance } fragment Header on Query { me { id displayName } } fragment Balance on Query { me { pointsBalance } }' }, member);
+    expect(colocated.body.errors).toBeUndefined();
+    expect(colocated.body.data.me).toEqual({ id: memberId, displayName: 'Ada', pointsBalance: 0 });
+    const five = await post({ query: frags(5) }, admin);
+    expect(five.body.errors).toBeUndefined();
+    expect(five.body.data.program.timeZone).toEqual(expect.any(String));
+  });
+
+  it('a sixth is refused before validation, directly or through nested fragments', async () => {
+    for (const query of [frags(6), frags(52),
+      // A brings five (its own, B's and C's twice), the selection's own is the sixth.
+      '{ ...A program { timeZone } } fragment A on Query { ...B ...C program { tierNoticeDays } } fragment B on Query { program { pointsPerUnit } ...C ...C } fragment C on Query { program { downgradePolicy } }']) {
+      const res = await post({ query }, admin);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect(res.body.errors?.[0]).toMatchObject({ message: '"program" appears more than 5 times in one selection set through its fragments', extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    }
+  });
+});

@@ -83,8 +83,12 @@ const EMPTY: Shape = { depth: 0, fields: 0, aliases: 0, directives: 0, schemas: 
 export const ONCE_PER_OPERATION = 'memberDataExport';
 const INTROSPECTION = new Set(['__schema', '__type']);
 
-/** What one selection set holds so far, through its inline fragments. */
-interface Names { leaves: Map<string, number>; composite: Set<string> }
+/**
+ * What one selection set holds so far, through its inline fragments (`composite`: once each) and
+ * its fragment spreads (`spread`: fields with selections that named fragments bring, counted).
+ */
+interface Names { leaves: Map<string, number>; composite: Set<string>; spread: Map<string, number> }
+const noNames = (): Names => ({ leaves: new Map(), composite: new Set(), spread: new Map() });
 
 /**
  * The measures of a document's selections, each fragment walked once however often it is
@@ -94,6 +98,8 @@ class ShapeWalk {
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
   // null while a fragment is being walked: a cycle counts nothing here (validation refuses it).
   private readonly memo = new Map<string, Shape | null>();
+  /** Each fragment's names at its own level (through its inline fragments and spreads), as a selection set it is spread in gets them. */
+  private readonly tops = new Map<string, Names>();
   /** The first repeated name met, if any. */
   refused: GraphQLError | undefined;
 
@@ -108,16 +114,45 @@ class ShapeWalk {
     const fragment = this.fragments.get(name);
     if (!fragment) return EMPTY;
     this.memo.set(name, null);
-    const shape = this.walk(fragment.selectionSet);
+    const names = noNames();
+    const shape = { ...EMPTY };
+    this.walkInto(fragment.selectionSet, names, shape);
     shape.directives += fragment.directives?.length ?? 0;
     this.memo.set(name, shape);
+    this.tops.set(name, names);
     return shape;
   }
 
   walk(set: SelectionSetNode): Shape {
     const shape = { ...EMPTY };
-    this.walkInto(set, { leaves: new Map(), composite: new Set() }, shape);
+    this.walkInto(set, noNames(), shape);
     return shape;
+  }
+
+  /**
+   * A named fragment's fields land in the selection set it is spread in, where validation
+   * compares them with every other field of their name there: its leaves count as the set's
+   * own, and a field with selections may come from fragments at most MAX_SAME_NAME times
+   * (two colocated fragments may each ask for `me { … }`; 50 fragments asking for `program { … }`
+   * made validation's pairwise comparison grow with the square of the document).
+   */
+  private spreadNames(names: Names, fragment: string): GraphQLError | undefined {
+    const top = this.tops.get(fragment);
+    if (!top) return undefined;
+    for (const [leaf, n] of top.leaves) {
+      for (let i = 0; i < n; i++) {
+        const error = leafMore(names.leaves, leaf);
+        if (error) return error;
+      }
+    }
+    for (const name of new Set([...top.composite, ...top.spread.keys()])) {
+      const count = (names.spread.get(name) ?? 0) + (top.composite.has(name) ? 1 : 0) + (top.spread.get(name) ?? 0);
+      names.spread.set(name, count);
+      if (count + (names.composite.has(name) ? 1 : 0) > MAX_SAME_NAME) {
+        return tooComplex(`"${name}" appears more than ${MAX_SAME_NAME} times in one selection set through its fragments`);
+      }
+    }
+    return undefined;
   }
 
   private walkInto(set: SelectionSetNode, names: Names, into: Shape): void {
@@ -130,9 +165,10 @@ class ShapeWalk {
         add(into, inner, 1 + inner.depth);
       } else if (sel.kind === Kind.FRAGMENT_SPREAD) {
         add(into, this.spread(sel.name.value));
+        this.refused ??= this.spreadNames(names, sel.name.value);
       } else {
         const name = sel.alias?.value ?? sel.name.value;
-        this.refused ??= sel.selectionSet ? onceMore(names.composite, name) : leafMore(names.leaves, name);
+        this.refused ??= sel.selectionSet ? onceMore(names.composite, name) ?? spreadAndOwn(names, name) : leafMore(names.leaves, name);
         into.fields++;
         if (sel.alias) into.aliases++;
         if (sel.name.value === '__schema') into.schemas++;
@@ -194,6 +230,12 @@ function overLimits(shape: Shape, limits: Omit<QueryLimits, 'maxTokens' | 'maxLe
 function onceMore(seen: Set<string>, name: string): GraphQLError | undefined {
   if (!seen.has(name)) return void seen.add(name);
   return tooComplex(`"${name}" appears twice in one selection set: ask for it once, with all its fields`);
+}
+
+/** A field with selections written in a set where fragments already brought the name: both count. */
+function spreadAndOwn(names: Names, name: string): GraphQLError | undefined {
+  const fromFragments = names.spread.get(name) ?? 0;
+  return fromFragments + 1 > MAX_SAME_NAME ? tooComplex(`"${name}" appears more than ${MAX_SAME_NAME} times in one selection set through its fragments`) : undefined;
 }
 
 function leafMore(seen: Map<string, number>, name: string): GraphQLError | undefined {
