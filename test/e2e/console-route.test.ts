@@ -85,6 +85,7 @@ describe('in a development start (no JWT_SECRET)', () => {
     for (const headers of refused) {
       const res = await get(url, headers);
       expect({ headers, status: res.status }).toEqual({ headers, status: 403 });
+      expect(JSON.parse(res.body).errors[0].extensions).toEqual({ code: 'FORBIDDEN' });
       expect(res.body).not.toContain(s.app.devAdminToken!);
     }
   });
@@ -126,7 +127,9 @@ describe('in production', () => {
     const page = await fetch(`${s.url}/admin`);
     expect(page.status).toBe(200);
     expect(await page.text()).not.toContain('loyalty-dev-sign-in');
-    expect((await fetch(`${s.url}/admin/dev-token`)).status).toBe(404);
+    const res = await fetch(`${s.url}/admin/dev-token`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ errors: [{ message: 'Nothing is served at GET /admin/dev-token', extensions: { code: 'NOT_FOUND' } }] });
   });
 });
 

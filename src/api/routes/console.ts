@@ -31,11 +31,12 @@ export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
 
   router.get('/dev-token', (req, res) => {
     res.setHeader('cache-control', 'no-store');
-    if (!options.devAdminToken) return void res.status(404).json({ error: 'Not found' });
+    // Refusals in the API's error shape, as every other path's 404 and 403.
+    if (!options.devAdminToken) return void res.status(404).json({ errors: [{ message: `Nothing is served at ${req.method} ${req.originalUrl.split('?')[0]}`, extensions: { code: 'NOT_FOUND' } }] });
     const local = isLocalRequest({
       remoteAddress: req.socket.remoteAddress, host: req.headers.host, origin: req.headers.origin, secFetchSite: header(req, 'sec-fetch-site'),
     });
-    if (!local) return void res.status(403).json({ error: 'The development token is given only to a browser on the server\'s machine, at localhost' });
+    if (!local) return void res.status(403).json({ errors: [{ message: 'The development token is given only to a browser on the server\'s machine, at localhost', extensions: { code: 'FORBIDDEN' } }] });
     res.json({ token: options.devAdminToken, role: 'admin' });
   });
 
