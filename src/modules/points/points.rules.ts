@@ -183,20 +183,6 @@ export const reversalOutstanding = (t: string): string => `${t}.unrecovered + co
 export const keptShortBy = (t: string, d: string): string => `(${t}.occurred_at >= ${d}.occurred_at or ${t}.id > ${d}.id)`;
 
 /**
- * SQL: the points of member `member` (its point_account row `a`, null when it has none) that
- * `Member.pointsBalance` shows, spendable now: the ledger balance less its live lots that are
- * pending (activatesAt after now) or past their expiry before the expiry run has taken them.
- * Segments filter and export by it; `expiredUnrun` is the programme's sum of the second kind.
- * "Now" is the statement's transaction time, the server's clock.
- */
-export const spendableBalance = (a: string, member: string): string => `(coalesce(${a}.balance, 0) - coalesce((select sum(l.remaining) from point_lot l
-    where l.member_id = ${member} and l.remaining <> 0 and (l.activates_at > now() or l.expires_at <= now())
-      and coalesce(l.expires_at, 'infinity') > coalesce(${a}.expired_through, '-infinity')), 0))`;
-/** SQL: Σ over every account of its live lots past their expiry that the expiry run has not taken yet (still in the ledger balance). */
-export const expiredUnrun = `(select coalesce(sum(l.remaining), 0) from point_lot l join point_account a on a.member_id = l.member_id
-    where l.remaining > 0 and l.expires_at <= now() and l.expires_at > coalesce(a.expired_through, '-infinity'))`;
-
-/**
  * What a cancelled debit's points, given back to their lots (`back`), pay of the refunds that
  * could not take back all they reversed because the debit had spent those points (`owed`:
  * oldest first, each with its order and what it still lacks). Each refund takes from the lots

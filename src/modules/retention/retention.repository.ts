@@ -6,7 +6,6 @@ import { localDayNumberSql } from '../../db/local-days';
 import { TUPLE_BASE } from './churn.fit';
 import { figuresOf, type BgNbdParams, type ChurnBacktest, type ChurnMethod } from './churn.rules';
 import { LIFECYCLE_STAGES } from './retention.rules';
-import { expiredUnrun } from '../points/points.rules';
 
 /**
  * The retention module's SQL, in one place: the refresh's set-based statements (facts, RFM
@@ -774,9 +773,7 @@ export async function transitionCounts(em: EntityManager, from: Date, to: Date):
 }
 
 /**
- * The programme's picture: members, points liability (the points members hold: the ledger
- * balances less the lots past their expiry that the expiry run has not taken yet; pending points
- * count, they are owed unless a refund cancels them), members per tier (every
+ * The programme's picture: members, points liability (sum of balances), members per tier (every
  * tier, in rank order) and per lifecycle stage (every stage, in lifecycle order; PROSPECT without a
  * row), in one statement, so one
  * snapshot: `members` = Σ per tier = Σ per stage in every answer, while members register or change
@@ -790,7 +787,7 @@ export async function programPicture(em: EntityManager): Promise<{
   const [row] = await rowsOf<{ members: string; liability: string; byTier: { tierId: string; count: string }[]; byStage: { stage: string; count: string }[] }>(
     em,
     `select (select count(*) from member)::text as members,
-       ((select coalesce(sum(balance), 0) from point_account) - ${expiredUnrun})::bigint::text as liability,
+       (select coalesce(sum(balance), 0) from point_account)::bigint::text as liability,
        (select coalesce(json_agg(json_build_object('tierId', x.id, 'count', x.n::text) order by x.rank), '[]')
           from (select t.id, t.rank, count(m.id) as n from tier t left join member m on m.tier_id = t.id group by t.id, t.rank) x) as "byTier",
        (select json_agg(json_build_object('stage', s.stage, 'count', coalesce(x.n, 0)::text) order by s.ord)

@@ -1,6 +1,5 @@
 import { badInput } from '../../common/errors';
 import { pgArray, pgTextArray } from '../../db/entity-manager';
-import { spendableBalance } from '../points/points.rules';
 
 /** The typed filter of the contract, with the extensions admins asked for (spend, dates, profile, tier expiry). */
 export interface SegmentFilter {
@@ -85,8 +84,7 @@ export function spendCents(money: number, bound: 'min' | 'max'): number {
 
 /**
  * Compiles a filter into one SQL condition over SEGMENT_FROM, with bound parameters: no
- * member is loaded to be filtered in memory. Balance filters use the balance the member sees,
- * spendable now (points.rules.ts spendableBalance).
+ * member is loaded to be filtered in memory. Balance filters use the ledger balance.
  */
 export function compileFilter(f: SegmentFilter): CompiledFilter {
   const parts: string[] = [];
@@ -112,10 +110,8 @@ export function compileFilter(f: SegmentFilter): CompiledFilter {
   if (list(f.tagsNone)) add(`not ${HAS_TAG('?::text[]')}`, list(f.tagsNone));
   if (list(f.stages)) add(`coalesce(r.stage, 'PROSPECT') = any(?::text[])`, list(f.stages));
   if (list(f.rfmSegments)) add('r.rfm_segment = any(?::text[])', list(f.rfmSegments));
-  // The balance a member sees (pointsBalance, spendable now); the ledger balance is never below
-  // it (pending and expired-unrun lots are positive), so a minimum is tested on it first, cheaply.
-  if (f.minBalance != null) add(`coalesce(a.balance, 0) >= ? and ${spendableBalance('a', 'm.id')} >= ?`, f.minBalance, f.minBalance);
-  if (f.maxBalance != null) add(`${spendableBalance('a', 'm.id')} <= ?`, f.maxBalance);
+  if (f.minBalance != null) add('coalesce(a.balance, 0) >= ?', f.minBalance);
+  if (f.maxBalance != null) add('coalesce(a.balance, 0) <= ?', f.maxBalance);
   if (f.minSpend != null) add('coalesce(r.monetary_cents, 0) >= ?', spendCents(f.minSpend, 'min'));
   if (f.maxSpend != null) add('coalesce(r.monetary_cents, 0) <= ?', spendCents(f.maxSpend, 'max'));
   for (const key of ['minR', 'minF', 'minM'] as const) {

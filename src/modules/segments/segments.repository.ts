@@ -3,7 +3,6 @@ import { safeInteger } from '../../common/safe-integer';
 import { keyset } from '../../common/pagination';
 import type { CsvValue } from './csv.rules';
 import { SEGMENT_FROM, type CompiledFilter, type SegmentFilter } from './segment-filter';
-import { spendableBalance } from '../points/points.rules';
 
 /**
  * The SQL of saved segments and of what a filter selects, in one place. Every function takes
@@ -91,13 +90,13 @@ export function selectedMembersPage(em: EntityManager, filter: CompiledFilter, a
 
 /**
  * A batch of the CSV export after seq `after`, in registration order, with the export's
- * columns (joined_at as the API writes instants: ISO-8601 in UTC, with milliseconds). Cross-module read (SEGMENT_FROM): the member's tier code, stage and RFM cell, balance (spendable now, as pointsBalance).
+ * columns (joined_at as the API writes instants: ISO-8601 in UTC, with milliseconds). Cross-module read (SEGMENT_FROM): the member's tier code, stage and RFM cell, balance.
  */
 export function exportBatch(em: EntityManager, filter: CompiledFilter, after: string | null, limit: number): Promise<ExportRow[]> {
   const page = keyset('m.seq', 'asc', after);
   return em.execute<ExportRow[]>(
     `select m.seq::text, m.id, m.external_id, m.display_name, m.email, m.phone, t.code as tier, coalesce(r.stage, 'PROSPECT') as stage,
-       r.rfm_segment, ${spendableBalance('a', 'm.id')} as balance,
+       r.rfm_segment, coalesce(a.balance, 0) as balance,
        to_char(m.joined_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as joined_at
      from ${SEGMENT_FROM} where ${filter.where} and ${page.where} ${page.orderBy} limit ?`,
     [...filter.params, ...page.params, limit],
