@@ -258,10 +258,13 @@ describe('the HTTP route', () => {
     const header = await post('/imports/members', 'name,email\nx,y\n', 'text/csv');
     expect(header.status).toBe(400);
     expect(header.json.errors[0].message).toMatch(/externalId/);
-    // The job it left says why it failed (importJob.failure), as the answer did; a job that did not fail says nothing.
-    const [failed] = (await s.admin(`{ importJobs(first: 1) { status failure } }`)).importJobs;
-    expect(failed).toEqual({ status: 'FAILED', failure: header.json.errors[0].message });
+    // A refused file changes nothing: no job is left behind (the answer says why).
+    const jobs = async () => (await s.admin(`{ importJobs(first: 100) { id } }`)).importJobs.length;
+    const rows = async () => (await s.sql(`select count(*)::int as n from import_job`))[0].n;
+    const [before, rowsBefore] = [await jobs(), await rows()];
+    expect((await post('/imports/members', 'name,email\nx,y\n', 'text/csv')).status).toBe(400);
     expect((await post('/imports/members', '', 'text/csv')).status).toBe(400);
+    expect([await jobs(), await rows()]).toEqual([before, rowsBefore]);
     const nul = await post('/imports/members', 'externalId,na\u0000me\nx,y\n', 'text/csv');
     expect(nul).toEqual({ status: 400, json: { errors: [expect.objectContaining({ message: 'The header row (line 1) holds a NUL character (U+0000): remove it from the file' })] } });
     const fine = await importFile('/imports/members', 'externalId\nroute-ok\n');

@@ -108,6 +108,11 @@ export async function finishJob(em: EntityManager, id: string, status: ImportSta
   return jobRow(r);
 }
 
+/** A job whose file was refused (the upload answered 400): gone, with any line it noted, as if never started. */
+export async function discardJob(em: EntityManager, id: string): Promise<void> {
+  await em.execute(`with e as (delete from import_error where job_id = ?) delete from import_job where id = ?`, [id, id]);
+}
+
 /** Rejected lines, each with its reason; the job's rejected count moves with them. */
 export async function insertErrors(em: EntityManager, id: string, errors: { line: number; message: string }[]): Promise<void> {
   if (!errors.length) return;
