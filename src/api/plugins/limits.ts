@@ -85,10 +85,11 @@ const INTROSPECTION = new Set(['__schema', '__type']);
 
 /**
  * What one selection set holds so far, through its inline fragments (`composite`: once each) and
- * its fragment spreads (`spread`: fields with selections that named fragments bring, counted).
+ * its fragment spreads (`spread`: fields with selections that named fragments bring, counted;
+ * `fragments`: the names spread there, each counted once, as validation compares it once).
  */
-interface Names { leaves: Map<string, number>; composite: Set<string>; spread: Map<string, number> }
-const noNames = (): Names => ({ leaves: new Map(), composite: new Set(), spread: new Map() });
+interface Names { leaves: Map<string, number>; composite: Set<string>; spread: Map<string, number>; fragments: Set<string> }
+const noNames = (): Names => ({ leaves: new Map(), composite: new Set(), spread: new Map(), fragments: new Set() });
 
 /**
  * The measures of a document's selections, each fragment walked once however often it is
@@ -131,20 +132,17 @@ class ShapeWalk {
 
   /**
    * A named fragment's fields land in the selection set it is spread in, where validation
-   * compares them with every other field of their name there: its leaves count as the set's
-   * own, and a field with selections may come from fragments at most MAX_SAME_NAME times
-   * (two colocated fragments may each ask for `me { … }`; 50 fragments asking for `program { … }`
-   * made validation's pairwise comparison grow with the square of the document).
+   * compares them with every other field of their name there. A field with selections may come
+   * from fragments at most MAX_SAME_NAME times (two colocated fragments may each ask for
+   * `me { … }`; 50 fragments asking for `program { … }` made validation's comparison of their
+   * subfields grow with the square of the document). Leaves are not counted across fragments:
+   * comparing two leaves costs next to nothing, and clients add `__typename` to every fragment.
+   * The cost is, per spread, the fragment's fields with selections at its own level.
    */
   private spreadNames(names: Names, fragment: string): GraphQLError | undefined {
     const top = this.tops.get(fragment);
-    if (!top) return undefined;
-    for (const [leaf, n] of top.leaves) {
-      for (let i = 0; i < n; i++) {
-        const error = leafMore(names.leaves, leaf);
-        if (error) return error;
-      }
-    }
+    if (!top || names.fragments.has(fragment)) return undefined;
+    names.fragments.add(fragment);
     for (const name of new Set([...top.composite, ...top.spread.keys()])) {
       const count = (names.spread.get(name) ?? 0) + (top.composite.has(name) ? 1 : 0) + (top.spread.get(name) ?? 0);
       names.spread.set(name, count);
