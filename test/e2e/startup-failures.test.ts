@@ -137,7 +137,7 @@ describe('start-up failures', () => {
       expect(bad.err()).toBe(`loyalty server could not start: ${message}\n`);
       expect(bad.out()).not.toMatch(/starting embedded PostgreSQL/);
     }
-  }, 120_000);
+  }, 300_000); // five starts of the server's process: on a busy machine each took over 20 s to load
 
   it('a DATA_DIR that is a file: one line naming DATA_DIR, before the embedded PostgreSQL', async () => {
     // It said "EEXIST: file already exists, mkdir '<path>'" alone, naming no setting.
