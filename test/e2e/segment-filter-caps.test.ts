@@ -17,8 +17,9 @@ const SAVE = `mutation($i: SegmentInput!) { saveSegment(input: $i) { id size mem
 const PREVIEW = `query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }`;
 const TAG = `mutation($i: TagInput!) { upsertTag(input: $i) { code kind } }`;
 const CAMPAIGN = `mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`;
+const SIMULATE = `query($i: CampaignInput!, $from: DateTime!, $to: DateTime!) { simulateCampaign(input: $i, from: $from, to: $to) { eligibleMembers } }`;
 
-it('refuses a list past its cap in a saved segment, a rule tag and a campaign audience, as the preview does, and stores nothing', async () => {
+it('refuses a list past its cap in a saved segment, a rule tag, a campaign audience and a simulation, as the preview does, and stores nothing', async () => {
   const admin = await s.token('admin');
   const cases: [string, Record<string, unknown>][] = [
     ['tagsAll', { tagsAll: codes(101) }], ['tagsNone', { tagsNone: codes(101) }], ['tagsAny', { tagsAny: codes(101) }],
@@ -28,8 +29,9 @@ it('refuses a list past its cap in a saved segment, a rule tag and a campaign au
     expectError(await s.gql(PREVIEW, { f: filter }, admin), 'BAD_USER_INPUT');
     expectError(await s.gql(SAVE, { i: { name: `too long ${field}`, filter } }, admin), 'BAD_USER_INPUT', field);
     expectError(await s.gql(TAG, { i: { code: `too_long_${field}`, name: 'Too long', rule: filter } }, admin), 'BAD_USER_INPUT', field);
-    expectError(await s.gql(CAMPAIGN, { i: { code: `TOO-LONG-${field}`, name: 'Too long', trigger: 'PURCHASE', startsAt: new Date().toISOString(), bonusPoints: 1, audience: filter } }, admin),
-      'BAD_USER_INPUT', field);
+    const campaign = { code: `TOO-LONG-${field}`, name: 'Too long', trigger: 'PURCHASE', startsAt: new Date().toISOString(), bonusPoints: 1, audience: filter };
+    expectError(await s.gql(CAMPAIGN, { i: campaign }, admin), 'BAD_USER_INPUT', field);
+    expectError(await s.gql(SIMULATE, { i: campaign, from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() }, admin), 'BAD_USER_INPUT', field);
   }
   expect(await s.sql(`select count(*)::int as n from segment where name like 'too long%'`)).toEqual([{ n: 0 }]);
   expect(await s.sql(`select count(*)::int as n from tag where code like 'too_long%'`)).toEqual([{ n: 0 }]);

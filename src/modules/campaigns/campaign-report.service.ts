@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
 import { uuidRange } from '../../common/uuid-range.rules';
 import { inSharedSnapshot } from '../../db/transaction';
-import { memberSelection } from '../segments/segments.service';
+import { checkFilter, memberSelection } from '../segments/segments.service';
 import { reportArms, reportAwards, reportCampaign, rewardCostPoints, simulationSums, useReportWorkMem } from './campaign-report.repository';
 import { addArms, pointsCost, reportFigures, type ReportFigures } from './campaign-report.rules';
 import { campaignIdOf, campaignValues, type CampaignDefinition } from './campaigns.rules';
@@ -77,6 +77,8 @@ export class CampaignReportService {
     if (Number.isNaN(from.getTime())) throw badInput('from', 'from is not a date');
     if (Number.isNaN(to.getTime())) throw badInput('to', 'to is not a date');
     if (to <= from) throw badInput('to', 'to must be after from');
+    // The audience is checked as upsertCampaign checks it (the lists' caps, ranges no member can be in).
+    if (values.audience) checkFilter(values.audience);
     const audience = memberSelection(values.audience ?? {});
     if (values.rewardCode !== null && (await rewardCostPoints(this.em, values.rewardCode)) === null) throw badInput('rewardCode', `Unknown reward ${values.rewardCode}`);
     const stored = await reportCampaign(this.em, definition.code);
