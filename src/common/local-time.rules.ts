@@ -34,7 +34,7 @@ export function isTimeZone(zone: string): boolean {
  * with IANA's current name: Node answers Asia/Calcutta for Asia/Kolkata. Read from tzdata 2025c
  * against ICU 78.2 (every IANA zone whose resolved name is not itself a zone).
  */
-const IANA_NAME_OF_ICU: Readonly<Record<string, string>> = {
+export const IANA_NAME_OF_ICU: Readonly<Record<string, string>> = {
   'Africa/Asmera': 'Africa/Asmara', 'America/Buenos_Aires': 'America/Argentina/Buenos_Aires', 'America/Catamarca': 'America/Argentina/Catamarca',
   'America/Cordoba': 'America/Argentina/Cordoba', 'America/Jujuy': 'America/Argentina/Jujuy', 'America/Mendoza': 'America/Argentina/Mendoza',
   'America/Coral_Harbour': 'America/Atikokan', 'America/Indianapolis': 'America/Indiana/Indianapolis', 'America/Louisville': 'America/Kentucky/Louisville',
