@@ -149,3 +149,25 @@ it('a campaign whose budget ran out gives nothing more, to a late event dated be
   expect(given.recordPurchase.bonusPoints).toBe(0);
   expect((await s.admin(`{ campaign(code: "${code}") { status pointsGiven budgetSpent } }`)).campaign).toEqual({ status: 'ENDED', pointsGiven: 5, budgetSpent: 5 });
 });
+
+it('a report ending between startsAt and the first activation counts the members that activation assigned, with the awards it gave them', async () => {
+  // The first activation gives to events dated from startsAt on; its members are in the campaign from then (or from their joining).
+  const code = 'REACHBACK';
+  const day = 24 * HOUR;
+  const startsAt = Date.now() - 10 * day;
+  await campaign(code, startsAt, null);
+  const [buyer, idle] = await Promise.all(['buyer', 'idle'].map((e) => registerMember(s, { externalId: `reach-${e}`, region: code, joinedAt: new Date(startsAt - day).toISOString() })));
+  const late = await registerMember(s, { externalId: 'reach-late', region: code, joinedAt: new Date(Date.now() - 2 * day).toISOString() });
+  await lifecycle('activateCampaign', code);
+  expect(await buy(buyer, Date.now() - 5 * day)).toBe(9);
+  const REPORT = `query($c: String!, $a: DateTime) { campaignReport(code: $c, asOf: $a) { treatment { members buyers purchases gmv } control { members } cost } }`;
+  const before = (await s.admin(REPORT, { c: code, a: new Date(Date.now() - 3 * day).toISOString() })).campaignReport;
+  // Three days ago: the two members who had joined, the award's purchase and its cost; not the member who joined since.
+  expect(before.treatment).toEqual({ members: 2, buyers: 1, purchases: 1, gmv: 10 });
+  expect(before.control.members).toBe(0);
+  expect(before.cost).toBeGreaterThan(0);
+  const now = (await s.admin(REPORT, { c: code })).campaignReport;
+  expect(now.treatment).toEqual({ members: 3, buyers: 1, purchases: 1, gmv: 10 });
+  expect(now.cost).toBe(before.cost);
+  expect([buyer, idle, late]).toHaveLength(3);
+});

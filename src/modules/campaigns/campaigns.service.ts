@@ -176,7 +176,11 @@ export class CampaignsService {
         throw badInput('endsAt', `Campaign ${code}'s window closed at ${current.endsAt}: it cannot be activated`);
       }
       const row = await setCampaignStatus(tx, current.id, 'ACTIVE', now);
-      const assigned = await this.assign(tx, row, now);
+      // The first activation gives to events dated from startsAt on (a late purchase posted
+      // after it is given by its instant): the members it assigns are in the campaign from
+      // then, so that a report ending before the activation counts them with their awards.
+      const startsAt = new Date(current.startsAt);
+      const assigned = await this.assign(tx, row, current.status === 'DRAFT' && startsAt < now ? startsAt : now);
       return { row, audit: { assigned } };
     });
   }
