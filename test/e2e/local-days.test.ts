@@ -131,7 +131,8 @@ describe('a zone the runtime knows and PostgreSQL does not', () => {
     await pg.connect();
     const name = new URL(url).pathname.slice(1);
     await pg.query(`alter database "${name}" set search_path = public, pg_catalog`);
-    await pg.query(`create view public.pg_timezone_names as select * from pg_catalog.pg_timezone_names where name <> 'Asia/Tokyo'`);
+    // Without Asia/Tokyo at all, and without Europe/Kyiv (as a tz database from before 2022b: it knows Europe/Kiev).
+    await pg.query(`create view public.pg_timezone_names as select * from pg_catalog.pg_timezone_names where name not in ('Asia/Tokyo', 'Europe/Kyiv')`);
     await pg.end();
     t = await startTestServer({ databaseUrl: url });
   }, 60_000);
@@ -145,6 +146,13 @@ describe('a zone the runtime knows and PostgreSQL does not', () => {
     expect(await indexZones(t)).toEqual(['UTC']);
     // A zone it knows is taken.
     expect((await t.admin('mutation { updateProgram(input: { timeZone: "Asia/Seoul" }) { timeZone } }')).updateProgram.timeZone).toBe('Asia/Seoul');
+  });
+
+  it('a zone it knows by its older name only is kept by that name (Europe/Kyiv as Europe/Kiev)', async () => {
+    expect((await t.admin('mutation { updateProgram(input: { timeZone: "Europe/Kyiv" }) { timeZone } }')).updateProgram.timeZone).toBe('Europe/Kiev');
+    expect(await indexZones(t)).toEqual(['Europe/Kiev']);
+    // The same zone asked for again changes nothing.
+    expect((await t.admin('mutation { updateProgram(input: { timeZone: "Europe/Kyiv" }) { timeZone } }')).updateProgram.timeZone).toBe('Europe/Kiev');
   });
 });
 

@@ -6,7 +6,7 @@ import { AuditService, snapshot } from '../audit/audit.service';
 import { type DowngradePolicy, Program } from './program.entity';
 import { lockProgram, postgresKnowsZone, programSettings, rebuildPurchaseDayIndex, settingsRow, type ProgrammeSettings } from './program.repository';
 import { validateThresholds } from '../retention/retention.rules';
-import { canonicalTimeZone, isTimeZone } from '../../common/local-time.rules';
+import { canonicalTimeZone, isTimeZone, runtimeTimeZone } from '../../common/local-time.rules';
 
 export interface ProgramChanges {
   pointsPerUnit?: number | null;
@@ -128,10 +128,14 @@ export class ProgramService {
         const field = `lifecycle${badThreshold[0].toUpperCase()}${badThreshold.slice(1)}`;
         throw badInput(field, 'lifecycle thresholds must rise: new < active < at risk < dormant');
       }
-      if (program.timeZone !== zoneBefore) {
-        if (!(await postgresKnowsZone(tx, program.timeZone))) throw badInput('timeZone', `The database does not know the time zone ${program.timeZone}`);
-        await rebuildPurchaseDayIndex(tx, program.timeZone);
+      if (program.timeZone !== zoneBefore && !(await postgresKnowsZone(tx, program.timeZone))) {
+        // A PostgreSQL whose tz database predates IANA's rename (Europe/Kyiv came in 2022b)
+        // knows the older name, the one this runtime resolves to: that one is kept.
+        const older = runtimeTimeZone(program.timeZone);
+        if (older === program.timeZone || !(await postgresKnowsZone(tx, older))) throw badInput('timeZone', `The database does not know the time zone ${program.timeZone}`);
+        program.timeZone = older;
       }
+      if (program.timeZone !== zoneBefore) await rebuildPurchaseDayIndex(tx, program.timeZone);
       const after = snapshot(program, FIELDS);
       // Settings set to what they are (a retry) write nothing: no update, no audit entry.
       if (JSON.stringify(before) === JSON.stringify(after)) return program;
