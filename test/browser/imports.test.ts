@@ -86,10 +86,15 @@ describe('Imports', () => {
     await progress.getByText('Succeeded').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('import-errors').locator('tbody tr td').allTextContents()).toEqual(['2', 'No member has externalId nobody']);
     expect(await h.server.sql(`select source from purchase where order_id = 'ui-order-1'`)).toEqual([{ source: 'import' }]);
-    // The refused upload left a failed job: its page says why.
+    // The refused upload left no job (a refused write changes nothing).
+    expect(await page.locator('table tbody tr').filter({ hasText: 'Failed' }).count()).toBe(0);
+    // A job that failed (here one cut off, as the server marks it) says why on its page.
+    await h.server.sql(`insert into import_job (id, kind, format, actor, status, phase, failure, finished_at)
+      values (gen_random_uuid(), 'MEMBERS', 'csv', 'admin:dev-admin', 'FAILED', 'DONE', 'The upload did not complete', now())`);
+    await h.goto(page, '/imports');
     const failedRow = page.locator('table tbody tr').filter({ hasText: 'Failed' }).first();
     await failedRow.getByRole('button').click();
-    await page.getByTestId('import-failure').getByText('Why it failed: The file is empty', { exact: false }).waitFor();
+    await page.getByTestId('import-failure').getByText('Why it failed: The upload did not complete', { exact: false }).waitFor();
     // The refused upload's 400, as the browser logs it; nothing else.
     expect(h.pageErrors(page)).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   });
