@@ -93,7 +93,9 @@ const noNames = (): Names => ({ leaves: new Map(), composite: new Set(), spread:
 
 /**
  * The measures of a document's selections, each fragment walked once however often it is
- * spread: linear in the document. Needs no schema: it runs before validation.
+ * spread: linear in the document, but for a spread's fields with selections, which are added to
+ * the set it lands in (spreadNames: at most a few ms for a 1,000-token document). Needs no
+ * schema: it runs before validation.
  */
 class ShapeWalk {
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
