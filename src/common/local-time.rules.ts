@@ -43,16 +43,16 @@ export const IANA_NAME_OF_ICU: Readonly<Record<string, string>> = {
   'Pacific/Enderbury': 'Pacific/Kanton', 'Pacific/Ponape': 'Pacific/Pohnpei',
 };
 
-/**
- * The zone's canonical IANA name: its spelling (asia/shanghai → Asia/Shanghai), an alias resolved
- * (US/Pacific → America/Los_Angeles), and IANA's current name where ICU keeps an older one
- * (Asia/Kolkata stays Asia/Kolkata, Asia/Calcutta becomes it).
- */
 /** The name this runtime's ICU resolves the zone to (Asia/Calcutta for Asia/Kolkata). */
 export function runtimeTimeZone(zone: string): string {
   return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
 }
 
+/**
+ * The zone's canonical IANA name: its spelling (asia/shanghai → Asia/Shanghai), an alias resolved
+ * (US/Pacific → America/Los_Angeles), and IANA's current name where ICU keeps an older one
+ * (Asia/Kolkata stays Asia/Kolkata, Asia/Calcutta becomes it).
+ */
 export function canonicalTimeZone(zone: string): string {
   const resolved = runtimeTimeZone(zone);
   return IANA_NAME_OF_ICU[resolved] ?? resolved;
