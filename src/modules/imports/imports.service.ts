@@ -116,15 +116,13 @@ export class ImportsService {
       finished.then(forget, forget);
       return { job: staged, finished };
     } catch (err) {
-      if (job && err instanceof ImportFileError) {
+      if (job) {
         // A refused file (400, BAD_USER_INPUT) changes nothing, as any refused write: no job is
-        // left behind and no import.failed is sent; the answer says why.
-        await repo.discardJob(own, job.id).catch(() => {});
-        await this.release(own, connection, job.id);
-      } else if (job) {
-        // An upload cut off: the job ends FAILED, announced. Not on a connection the upload left
-        // unusable: then the job is an orphan, failed (and announced) when next read.
-        await this.fail(own, connection, job.id, 'The upload did not complete').catch(() => {});
+        // left behind and no import.failed is sent; the answer says why. An upload cut off: the
+        // job ends FAILED, announced. Not on a connection the upload left unusable: then the job
+        // is an orphan, failed (and announced) when next read.
+        if (err instanceof ImportFileError) await repo.discardJob(own, job.id).catch(() => {});
+        else await this.fail(own, connection, job.id, 'The upload did not complete').catch(() => {});
         await this.release(own, connection, job.id);
       } else {
         await pool.releaseConnection(connection);
