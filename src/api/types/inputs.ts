@@ -5,6 +5,7 @@ import {
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { MAX_COUPON_VALID_DAYS } from '../../modules/rewards/rewards.rules';
+import { FILTER_LIST_CAPS as CAPS } from '../../modules/segments/segments.service';
 import { DowngradePolicy, LifecycleStage, RfmSegment, TagCategory } from './enums';
 
 const CODE = /^[A-Za-z0-9_.-]+$/;
@@ -28,10 +29,10 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 @ObjectType('SegmentFilter')
 @InputType('SegmentFilterInput')
 export class SegmentFilterInput {
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tierCodes?: string[] | null;
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tagsAll?: string[] | null;
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tagsAny?: string[] | null;
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) tagsNone?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(CAPS.tierCodes) tierCodes?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(CAPS.tagsAll) tagsAll?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(CAPS.tagsAny) tagsAny?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(CAPS.tagsNone) tagsNone?: string[] | null;
   @Field(() => [LifecycleStage], { nullable: true }) @IsOptional() stages?: LifecycleStage[] | null;
   @Field(() => [RfmSegment], { nullable: true }) @IsOptional() rfmSegments?: RfmSegment[] | null;
   @Field(() => Int, { nullable: true }) @IsOptional() minBalance?: number | null;
@@ -47,10 +48,10 @@ export class SegmentFilterInput {
   @Field(() => Date, { nullable: true }) lastPurchaseTo?: Date | null;
   @Field(() => Date, { nullable: true }) tierExpiresFrom?: Date | null;
   @Field(() => Date, { nullable: true }) tierExpiresTo?: Date | null;
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) genders?: string[] | null;
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) regions?: string[] | null;
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(100) channels?: string[] | null;
-  @Field(() => [Int], { nullable: true }) @IsOptional() @ArrayMaxSize(12) birthdayMonths?: number[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(CAPS.genders) genders?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(CAPS.regions) regions?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(CAPS.channels) channels?: string[] | null;
+  @Field(() => [Int], { nullable: true }) @IsOptional() @ArrayMaxSize(CAPS.birthdayMonths) birthdayMonths?: number[] | null;
 }
 
 @InputType()

@@ -70,7 +70,7 @@ const HAS_ALL_TAGS = (codes: string) => `m.id in (select mt.member_id from membe
 /** Up to this many tagsAll codes, one semi-join each (the planner's best plans); past it, HAS_ALL_TAGS. */
 export const TAGS_ALL_JOINS = 4;
 
-/** How many values a filter's list may hold (the API's input has the same caps): every path that stores a filter is held to them. */
+/** How many values a filter's list may hold: the API's input (SegmentFilterInput) and every path that stores a filter (checkFilter) are held to them. */
 export const FILTER_LIST_CAPS = {
   tierCodes: 100, tagsAll: 100, tagsAny: 100, tagsNone: 100, stages: 100, rfmSegments: 100, genders: 100, regions: 100, channels: 100, birthdayMonths: 12,
 } as const;

@@ -18,7 +18,7 @@ import {
 } from './segments.repository';
 
 export type { SegmentFilter } from './segment-filter';
-export { canonicalFilter } from './segment-filter';
+export { canonicalFilter, FILTER_LIST_CAPS } from './segment-filter';
 export type { MemberSelection, SegmentRow } from './segments.repository';
 
 /**
