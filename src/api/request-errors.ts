@@ -46,8 +46,13 @@ export function unmatchedRequestHandler(): RequestHandler {
       res.status(405).setHeader('allow', allowed.join(', '));
       return void res.json({ errors: [{ message: `${req.method} is not allowed on ${req.path}: use ${allowed.filter((m) => m !== 'HEAD').join(' or ')}`, extensions: { code: 'METHOD_NOT_ALLOWED' } }] });
     }
-    res.status(404).json({ errors: [{ message: `Nothing is served at ${req.method} ${req.path}`, extensions: { code: 'NOT_FOUND' } }] });
+    notServed(res, req.method, req.path);
   };
+}
+
+/** 404 for a path nothing serves, in the API's error shape (`path` as the client asked for it). */
+export function notServed(res: Response, method: string, path: string): void {
+  res.status(404).json({ errors: [{ message: `Nothing is served at ${method} ${path}`, extensions: { code: 'NOT_FOUND' } }] });
 }
 
 /**

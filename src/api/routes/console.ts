@@ -2,6 +2,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLocalRequest, isLoopbackRequest } from '../local-request';
+import { notServed } from '../request-errors';
 
 export interface ConsoleRouteOptions {
   /** The console's build (admin/dist, or CONSOLE_DIR). It may appear after start-up (built on first start). */
@@ -32,7 +33,7 @@ export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
   router.get('/dev-token', (req, res) => {
     res.setHeader('cache-control', 'no-store');
     // Refusals in the API's error shape, as every other path's 404 and 403.
-    if (!options.devAdminToken) return void res.status(404).json({ errors: [{ message: `Nothing is served at ${req.method} ${req.originalUrl.split('?')[0]}`, extensions: { code: 'NOT_FOUND' } }] });
+    if (!options.devAdminToken) return notServed(res, req.method, req.baseUrl + req.path);
     const local = isLocalRequest({
       remoteAddress: req.socket.remoteAddress, host: req.headers.host, origin: req.headers.origin, secFetchSite: header(req, 'sec-fetch-site'),
     });
