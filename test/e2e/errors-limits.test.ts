@@ -51,6 +51,17 @@ describe('abuse limits refuse a query before any resolver runs', () => {
     expect(small.errors).toBeUndefined();
   });
 
+  it('a first above the largest page is the field\'s BAD_USER_INPUT, not a cost refusal: it costs what a page of 100 would', async () => {
+    for (const first of [101, 500, 2147483647]) {
+      const feed = await s.gql(`{ tierChangeFeed(first: ${first}) { pageInfo { hasNextPage } } }`, {}, admin); // a page of 100 costs 201 (MAX_QUERY_COST 500 here)
+      expectError(feed, 'BAD_USER_INPUT', 'first');
+      expect(feed.errors![0].message).toBe('first must be at most 100');
+      expectError(await s.gql(`{ winBackCandidates(first: ${first}) { id } }`, {}, admin), 'BAD_USER_INPUT', 'first');
+    }
+    // a list of 100 whose items cost too much is still refused before anything runs
+    expectError(await s.gql('{ members(first: 1000) { edges { node { id tier { name qualifyingPoints retainPoints } } } } }', {}, admin), 'QUERY_TOO_COMPLEX');
+  });
+
   it('depth', async () => {
     const res = await s.gql('{ members(first: 1) { edges { node { tierProgress { nextTier { name } } } } } }', {}, admin);
     expectError(res, 'QUERY_TOO_COMPLEX');

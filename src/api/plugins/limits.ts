@@ -270,7 +270,9 @@ export function operationCost(
     const given = node.arguments?.find((a) => a.name.value === 'first');
     const value = given ? valueFromAST(given.value, arg.type, variables) : undefined;
     const first = typeof value === 'number' ? value : typeof arg.defaultValue === 'number' ? arg.defaultValue : MAX_PAGE_SIZE;
-    return Math.max(first, 1);
+    // No list serves more than MAX_PAGE_SIZE: a larger `first` is its field's BAD_USER_INPUT
+    // (pageSize), refused before anything is read, so it costs what the largest page would.
+    return Math.min(Math.max(first, 1), MAX_PAGE_SIZE);
   };
   const setCost = (parent: GraphQLNamedType | undefined, set: SelectionSetNode): number => {
     let cost = 0;
