@@ -45,3 +45,25 @@ it('lists every member at churn risk 0.5 or more, by value, lapsed buyers (no sp
   const expected = [...atRisk].sort((p, q) => q.rfm.monetary * q.aliveProbability - p.rfm.monetary * p.aliveProbability || (p.id < q.id ? -1 : 1));
   expect(data.winBackCandidates.map((m: { id: string }) => m.id)).toEqual(expected.map((m) => m.id));
 });
+
+it('pages on after the last member of a page: every candidate once, in order; an after it cannot place is BAD_USER_INPUT', async () => {
+  const all: string[] = (await s.admin(`{ winBackCandidates(first: 100) { id } }`)).winBackCandidates.map((m: { id: string }) => m.id);
+  expect(all.length).toBeGreaterThan(6);
+  const paged: string[] = [];
+  let after: string | null = null;
+  for (let i = 0; i < 50; i++) {
+    const page: { id: string }[] = (await s.admin(`query($a: ID) { winBackCandidates(first: 3, after: $a) { id } }`, { a: after })).winBackCandidates;
+    paged.push(...page.map((m) => m.id));
+    if (page.length < 3) break;
+    after = page[page.length - 1].id;
+  }
+  expect(paged).toEqual(all);
+  // after the last candidate: nothing; after a member ranked but not a candidate: the candidates ranked below it
+  expect((await s.admin(`query($a: ID) { winBackCandidates(after: $a) { id } }`, { a: all[all.length - 1] })).winBackCandidates).toEqual([]);
+
+  const fresh = await registerMember(s);
+  for (const a of ['not-an-id', fresh, '00000000-0000-4000-8000-000000000000']) {
+    const res = await s.gql(`query($a: ID) { winBackCandidates(after: $a) { id } }`, { a }, await s.token('admin'));
+    expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+  }
+});

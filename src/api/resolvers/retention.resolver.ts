@@ -62,8 +62,12 @@ export class RetentionResolver {
 
   @Authorized('admin')
   @Query(() => [Member])
-  async winBackCandidates(@Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number, @Ctx() ctx: GraphQLContext) {
-    const ids = await ctx.services.retention.winBackCandidates(pageSize(first, 50));
+  async winBackCandidates(
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('after', () => ID, { nullable: true, description: 'The last member of the previous page: the list goes on after it (pages of at most 100).' }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const ids = await ctx.services.retention.winBackCandidates(pageSize(first, 50), after ?? null);
     return Promise.all(ids.map((id) => ctx.loaders.members.byId.load(id)));
   }
 

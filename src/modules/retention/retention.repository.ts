@@ -748,15 +748,28 @@ export function retentionRows(em: EntityManager, ids: readonly string[]): Promis
  * after those with spend. Erased members are left out (cross-module read of the members module's
  * `member`, by primary key).
  */
-export async function winBackCandidateIds(em: EntityManager, first: number, minRisk: number): Promise<string[]> {
+export async function winBackCandidateIds(em: EntityManager, first: number, minRisk: number, after: WinBackKey | null = null): Promise<string[]> {
+  const value = 'r.monetary_cents * r.alive_probability';
   const rows = await rowsOf<{ id: string }>(
     em,
     `select r.member_id as id from member_retention r
        where r.churn_risk >= ? and not exists (select 1 from member m where m.id = r.member_id and m.erased_at is not null)
-       order by r.monetary_cents * r.alive_probability desc, r.member_id limit ?`,
-    [minRisk, first],
+         ${after ? `and (${value} < ? or (${value} = ? and r.member_id > ?))` : ''}
+       order by ${value} desc, r.member_id limit ?`,
+    after ? [minRisk, after.value, after.value, after.memberId, first] : [minRisk, first],
   );
   return rows.map((r) => r.id);
+}
+
+/** A place in the win-back ranking: a member's value (365-day net spend in cents × P(alive)) and its id. */
+export interface WinBackKey { value: number; memberId: string }
+
+/** Where `memberId` stands in the win-back ranking, or null when it has no value to rank by (no row, or no fitted model). */
+export async function winBackKey(em: EntityManager, memberId: string): Promise<WinBackKey | null> {
+  const [row] = await rowsOf<{ value: number | null }>(
+    em, 'select monetary_cents * alive_probability as value from member_retention where member_id = ?', [memberId],
+  );
+  return row?.value == null ? null : { value: row.value, memberId };
 }
 
 export interface TransitionCount { from: string | null; to: string; count: number }

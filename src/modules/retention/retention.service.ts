@@ -9,6 +9,7 @@ import {
 } from './churn.fit';
 import { refreshRuleTags } from '../tags/tags.service';
 import { chooseChurnMethod, expectedPurchases, trainingWindow, type BgNbdParams, type ChurnMethod } from './churn.rules';
+import { isUuid } from '../members/members.service';
 import { programmeSettings } from '../program/program.service';
 import * as repo from './retention.repository';
 import { redemptionRate, RFM_SEGMENTS, type RfmSegment } from './retention.rules';
@@ -302,9 +303,18 @@ export class RetentionService {
     return expectedPurchases(model, { x: row.x, tx: row.tx, T: row.tDays }, days);
   }
 
-  /** High churn risk, most valuable first: value = 365-day net spend × P(alive). */
-  winBackCandidates(first: number, minRisk = 0.5): Promise<string[]> {
-    return repo.winBackCandidateIds(this.em, first, minRisk);
+  /**
+   * High churn risk, most valuable first: value = 365-day net spend × P(alive), ties by member id.
+   * `after`: a member the list returned (the last of the previous page): the list goes on after
+   * its place; one without a ranked value (never refreshed, or no model fitted) is BAD_USER_INPUT.
+   */
+  async winBackCandidates(first: number, after: string | null = null, minRisk = 0.5): Promise<string[]> {
+    let key: repo.WinBackKey | null = null;
+    if (after != null) {
+      key = isUuid(after) ? await repo.winBackKey(this.em, after) : null;
+      if (!key) throw badInput('after', 'after must be the id of a member the win-back list returned');
+    }
+    return repo.winBackCandidateIds(this.em, first, minRisk, key);
   }
 
   transitions(from: Date, to: Date): Promise<TransitionCount[]> {
