@@ -4,6 +4,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { createAppPubSub, type AppPubSub } from '../events/pubsub';
 import { authChecker } from './guards';
+import { freshMutations } from './fresh-mutations';
 import { guardInputs } from './input-guard';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { MemberResolver } from './resolvers/member.resolver';
@@ -56,7 +57,7 @@ export async function buildAppSchema(pubSub: AppPubSub = createAppPubSub()): Pro
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
   });
-  return guardInputs(schema);
+  return freshMutations(guardInputs(schema));
 }
 
 /** The SDL committed in schema/schema.graphql. */

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { systemClock, type Clock } from '../common/clock';
 import { AuditService } from './audit/audit.service';
@@ -151,7 +152,28 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     referralsRead: createReferralReadLoaders(services.referralsRead),
   };
   // The member screen reads in one statement and fills the loaders above.
-  return { ...loaders, memberScreen: createMemberScreenLoader(services.memberScreen, loaders, clock) };
+  return {
+    ...loaders,
+    memberScreen: createMemberScreenLoader(services.memberScreen, loaders, clock),
+    /**
+     * Forgets what the request has read: every loader's cache and the EntityManager's identity
+     * map. A request's mutations run one after another (src/api/fresh-mutations.ts calls this
+     * before each), and each must answer with what stands after its own write, not with what
+     * an earlier mutation of the request read (its member, balance, tags or tier).
+     */
+    forget(): void {
+      clearLoaders(loaders);
+      em.clear();
+    },
+  };
+}
+
+/** Clears every DataLoader in a tree of loaders. */
+function clearLoaders(tree: object): void {
+  for (const value of Object.values(tree) as unknown[]) {
+    if (value instanceof DataLoader) value.clearAll();
+    else if (value && typeof value === 'object') clearLoaders(value);
+  }
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 
