@@ -11,6 +11,12 @@ export interface DrainOptions {
 
 export const DEFAULT_DRAIN: DrainOptions = { idleMs: 1000, graceMs: 10_000 };
 
+/** While stopping, the port stays open until no connection has come for QUIET_MS (at most idleMs). */
+const QUIET_MS = 50;
+
+/** Resolves once the event loop has been round twice: a poll phase has run since the call. */
+const afterPoll = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
 /**
  * Stops an HTTP server without losing a request a client has already sent.
  *
@@ -21,8 +27,12 @@ export const DEFAULT_DRAIN: DrainOptions = { idleMs: 1000, graceMs: 10_000 };
  * retries that). And the answers of the requests in flight said keep-alive, so their clients
  * sent the next request on a connection the server was about to end.
  *
- * Here, once stopping: the port stops listening (new connections are refused, which a client
- * or load balancer safely retries elsewhere); every answer carries `Connection: close` (Node
+ * Here, once stopping: the connections the kernel already holds for the port (its listen
+ * backlog: clients whose requests were sent while the event loop was busy) are taken first, an
+ * event loop poll at least and until none has come for QUIET_MS (at most `idleMs`): closing a
+ * port resets every connection still in its backlog. Then the port stops listening (new
+ * connections are refused, which a client or load balancer safely retries elsewhere); every
+ * answer from the stop on carries `Connection: close` (Node
  * ends its connection after it, and the client opens a new one for its next request); a
  * connection with nothing in progress gets `idleMs` to bring the request it may carry, and is
  * then ended; what is left after `graceMs` is destroyed. WebSockets are left to their own
@@ -57,12 +67,33 @@ export function httpDrain(server: Server, options: DrainOptions = DEFAULT_DRAIN)
       if (stopping) later(socket); // Node ends it after a `Connection: close` answer; this is the backstop
     });
   });
+  /** The backlog's connections taken (libuv accepts all it holds at each poll), then the ones still arriving until a pause. */
+  const acceptBacklog = async () => {
+    await afterPoll();
+    await new Promise<void>((resolve) => {
+      let quiet: NodeJS.Timeout;
+      const done = () => {
+        clearTimeout(quiet);
+        clearTimeout(cap);
+        server.off('connection', again);
+        resolve();
+      };
+      const again = () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(done, QUIET_MS);
+      };
+      const cap = setTimeout(done, options.idleMs);
+      server.on('connection', again);
+      again();
+    });
+  };
   return {
     async stop() {
       if (stopping) return;
       stopping = true;
       for (const res of open) closeAfter(res);
       open.clear();
+      await acceptBacklog();
       // net.Server's close: stops listening, and calls back once every connection has closed.
       // (http.Server's would also destroy the connections it thinks idle: see above.)
       const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
