@@ -131,22 +131,24 @@ describe('members import', () => {
       `chk-5,Eve,,,${'g'.repeat(33)},`,
       'chk-6,Fay,,,,1960-01-01T00:00:00Z',
       'chk-7,Gil,gil@example.com,+86 (10) 1234-5678,f,2020-01-01T00:00:00Z',
+      'chk-8,Hal,,---,,',
     ]);
     const job = await importFile('/imports/members', file);
     expect(job.errors).toEqual([
       { line: 2, message: 'displayName must be at most 200 characters' },
       { line: 3, message: 'email must be an email' },
       { line: 4, message: 'email must be an email' },
-      { line: 5, message: 'phone must be digits, spaces, + ( ) -' },
+      { line: 5, message: 'phone must be digits, spaces, + ( ) - (at least one digit)' },
       { line: 6, message: 'gender must be at most 32 characters' },
       { line: 7, message: 'joinedAt must not be before 1970-01-01' },
+      { line: 9, message: 'phone must be digits, spaces, + ( ) - (at least one digit)' },
     ]);
     expect(job.rowsDone).toBe(1);
     expect(await s.sql(`select external_id from member where external_id like 'chk-%'`)).toEqual([{ external_id: 'chk-7' }]);
     const old = await importFile('/imports/purchases?mode=history', csv(['orderId,externalId,amount,occurredAt', 'chk-o1,chk-7,10,1960-01-01T00:00:00Z']));
     expect(old.errors).toEqual([{ line: 2, message: 'occurredAt must not be before 1970-01-01' }]);
     // The same values through registerMember are refused too.
-    for (const input of [{ displayName: 'a'.repeat(201) }, { email: 'x@' }, { email: 'not-an-email' }, { phone: 'abc' }, { gender: 'g'.repeat(33) }]) {
+    for (const input of [{ displayName: 'a'.repeat(201) }, { email: 'x@' }, { email: 'not-an-email' }, { phone: 'abc' }, { phone: '---' }, { phone: '   ' }, { gender: 'g'.repeat(33) }]) {
       const r = await s.gql('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }', { i: { externalId: 'chk-api', ...input } }, await s.token('admin'));
       expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }

@@ -240,7 +240,7 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
          when length(s.external_id) > 200 then 'externalId must be at most 200 characters'
          when length(s.display_name) > 200 then 'displayName must be at most 200 characters'
          when s.email is not null and (length(s.email) > 320 or s.email !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:].]+$') then 'email must be an email'
-         when s.phone is not null and s.phone !~ '^[+]{0,1}[0-9 ()-]{3,32}$' then 'phone must be digits, spaces, + ( ) -'
+         when s.phone is not null and (s.phone !~ '^[+]{0,1}[0-9 ()-]{3,32}$' or s.phone !~ '[0-9]') then 'phone must be digits, spaces, + ( ) - (at least one digit)'
          when length(s.gender) > 32 then 'gender must be at most 32 characters'
          when length(s.region) > 100 then 'region must be at most 100 characters'
          when length(s.channel) > 100 then 'channel must be at most 100 characters'
