@@ -250,7 +250,10 @@ describe('member data rights', () => {
     it('scrubs the audit log but keeps its entries, and audits the erasure', async () => {
       const entries = await s.sql<{ action: string; before: any; after: any }>(
         `select action, before, after from audit_entry where entity = 'Member' and entity_id = $1 order by id`, [ava.id]);
-      expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['member.tag', 'member.update', 'member.erase']));
+      expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['member.register', 'member.tag', 'member.update', 'member.erase']));
+      // its registration's entry is the first, the profile it registered with nulled
+      expect(entries[0]).toMatchObject({ action: 'member.register', before: null, after: { externalId: null, displayName: null, email: null, phone: null, birthday: null } });
+      expect(entries[0].after.joinedAt).toEqual(expect.any(String));
       const update = entries.find((e) => e.action === 'member.update')!;
       expect(update).toMatchObject({ before: { email: null }, after: { email: null } });
       expect(entries.at(-1)).toMatchObject({

@@ -100,7 +100,8 @@ export class MembersService {
   /**
    * Registers a member at the entry tier. `externalId` is the idempotency key: the same
    * externalId with the same profile returns the existing member; with another profile it
-   * is a CONFLICT. Without externalId every call registers a new member. With a referral code
+   * is a CONFLICT. Without externalId every call registers a new member. Audited
+   * (`member.register`, the profile as registered). With a referral code
    * (issue 25) the member is linked to its referrer in the same transaction (an unknown code is
    * BAD_USER_INPUT and writes nothing); a replay must name the same referrer (or none again).
    */
@@ -123,6 +124,9 @@ export class MembersService {
         // Recorded now, whatever joinedAt says: a referral completes on a purchase recorded after it.
         if (referrerSeq != null) await this.referrals!.link(tx, m.id, referrerSeq, now);
         await this.ledger.registrationEffects(tx, m.id, joinedAt);
+        // Audited as every change to a member is (an erasure nulls these fields here too); a replay writes nothing.
+        this.audit.record(tx, actor, { action: 'member.register', entity: 'Member', entityId: m.id, before: null, after: snapshot(m, [...REGISTRATION_FIELDS, 'joinedAt']) });
+        await tx.flush();
         return m;
       });
     } catch (err) {
