@@ -171,6 +171,11 @@ describe('Campaigns', () => {
     await statusIs(page, 'Ended');
     expect((await adminQuery<{ campaign: { status: string } }>(h, '{ campaign(code: "SPRING-BONUS") { status } }')).campaign.status).toBe('ENDED');
     expect(await page.getByRole('toolbar').getByRole('button').count()).toBe(0);
+    // An ended campaign cannot be edited: its form is shown disabled, with nothing to save.
+    await page.getByTestId('campaign-ended-note').getByText('This campaign has ended: it can no longer be edited.', { exact: false }).waitFor();
+    expect(await page.getByRole('button', { name: 'Save changes' }).count()).toBe(0);
+    expect(await page.getByLabel('Name', { exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByLabel('Bonus points').isDisabled()).toBe(true);
 
     // The list: the campaign with its trigger, status, window, points given, budget and control share.
     await page.getByRole('toolbar').getByRole('link', { name: 'All campaigns' }).click();
@@ -227,6 +232,40 @@ describe('Campaigns', () => {
     await page.getByLabel('Bonus points').fill('2.5');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByTestId('field-error-bonusPoints').getByText('Enter a whole number.').waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('shows a refused audience condition once, under its control, and keeps the conditions open as they are emptied', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/campaigns/new');
+    await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+    await page.getByText('The audience\'s conditions').click();
+    const least = page.getByLabel('Balance at least');
+    const most = page.getByLabel('Balance at most');
+    await least.fill('100');
+    await most.fill('5');
+    const mostHeight = (await most.boundingBox())!.height;
+    await page.getByLabel('Code', { exact: true }).fill('NOBODY-MATCHES');
+    await page.getByLabel('Name', { exact: true }).fill('Nobody matches');
+    await page.getByLabel('Bonus points').fill('5');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    const error = page.getByTestId('field-error-minBalance');
+    await error.waitFor();
+    await networkQuiet(page);
+    expect(await least.getAttribute('aria-invalid')).toBe('true');
+    // Once: under its control, not again in the form's alert (which has nothing else to say).
+    expect(await page.locator('.campaign-form .form-alert').count()).toBe(0);
+    expect(await page.getByText('minBalance must not exceed maxBalance', { exact: false }).count()).toBe(1);
+    expect((await adminQuery<{ campaign: unknown }>(h, '{ campaign(code: "NOBODY-MATCHES") { code } }')).campaign).toBeNull();
+    // The message under one control does not stretch its neighbour (it stretched to the message's height).
+    expect((await most.boundingBox())!.height).toBe(mostHeight);
+    // Emptying every condition leaves the editor open, the focus where the operator typed.
+    await least.fill('');
+    await most.fill('');
+    expect(await page.locator('details.audience-details').getAttribute('open')).not.toBeNull();
+    expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('maxBalance');
+    await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
     expect(h.pageErrors(page)).toEqual([]);
   });
 

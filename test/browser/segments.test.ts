@@ -105,6 +105,16 @@ describe('Segments', () => {
     expect(await minR.getAttribute('aria-invalid')).toBe('true');
     await page.getByTestId('segment-size').getByText('The filter cannot be used: see the message next to the field.').waitFor();
     expect(await h.axe(page)).toEqual([]);
+    // Saved as it is: refused, the message still once, under its field; the save form's alert
+    // says to correct it (no raw field name of the server's there), and nothing is saved.
+    const segmentsBefore = await adminQuery(h, '{ segments { id } }');
+    await page.getByLabel('Segment name').fill('Impossible');
+    await page.getByRole('button', { name: 'Save the segment' }).click();
+    const alert = page.locator('.save-form .form-alert');
+    await alert.getByText('Correct the conditions marked with a message.', { exact: true }).waitFor();
+    expect(await alert.textContent()).toBe('Correct the conditions marked with a message.');
+    expect(await page.getByText('minR must not be greater than 5', { exact: false }).count()).toBe(1);
+    expect(await adminQuery(h, '{ segments { id } }')).toEqual(segmentsBefore);
     // Corrected, the size comes back.
     await minR.fill('4');
     await sizeShown(page, await sizeOf({ minR: 4 }));

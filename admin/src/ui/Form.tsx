@@ -6,7 +6,8 @@ import type { OperationError } from '../graphql/errors';
  * A form whose errors come from the server. `error` is the failed operation's
  * (toOperationError): a message with extensions.field is shown under the <Field> of that name,
  * the field is marked invalid (aria-invalid, aria-describedby) and focused; messages that name
- * no field, or a field this form does not show, go in the alert at the top.
+ * no field, or a field this form does not show, go in the alert at the top (a control that is
+ * not a <Field> registers its name with useFormField).
  *
  *   <Form onSubmit={save} error={error} busy={fetching} submitLabel={t('common.save')}>
  *     <Field name="amount" label={t('members.adjust.amount')}>{(p) => <input type="number" {...p} />}</Field>
@@ -31,9 +32,17 @@ export interface FormProps {
   /** The form's accessible name. */
   label?: string;
   className?: string;
+  /**
+   * Fields whose controls are outside this form and show their own message (the segment
+   * builder beside a save form): their messages are not repeated in the alert, which says once
+   * to correct what is marked instead.
+   */
+  shownElsewhere?: (field: string) => boolean;
+  /** Nothing to submit (a record that can no longer change): the controls disabled, no buttons. */
+  readOnly?: boolean;
 }
 
-export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCancel, children, label, className }: FormProps) {
+export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCancel, children, label, className, shownElsewhere, readOnly }: FormProps) {
   const t = useT();
   const fields = useRef(new Set<string>());
   const formRef = useRef<HTMLFormElement>(null);
@@ -42,7 +51,12 @@ export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCanc
     return () => void fields.current.delete(name);
   }, []);
   const context = useMemo<FormContextValue>(() => ({ error, register }), [error, register]);
-  const unplaced = error ? [...error.general, ...Object.entries(error.fields).filter(([f]) => !fields.current.has(f)).map(([f, m]) => `${f}: ${m}`)] : [];
+  // The server's message names its field in its own words: no raw field name in front of it (the console's language may not be English).
+  const unshown = error ? Object.entries(error.fields).filter(([f]) => !fields.current.has(f)) : [];
+  const elsewhere = unshown.some(([f]) => shownElsewhere?.(f));
+  const unplaced = error ? [
+    ...error.general, ...unshown.filter(([f]) => !shownElsewhere?.(f)).map(([, m]) => m), ...(elsewhere ? [t('form.correctMarked')] : []),
+  ] : [];
   useEffect(() => {
     if (!error) return;
     const invalid = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
@@ -60,13 +74,15 @@ export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCanc
             {unplaced.map((m) => <p key={m}>{m}</p>)}
           </div>
         ) : null}
-        {children}
-        <div className="form-actions">
-          {onCancel ? <button type="button" onClick={onCancel}>{t('common.cancel')}</button> : null}
-          <button type="submit" className={danger ? 'danger' : 'primary'} disabled={busy} aria-busy={busy || undefined}>
-            {busy ? t('common.working') : submitLabel}
-          </button>
-        </div>
+        {readOnly ? <fieldset className="form-read-only" disabled>{children}</fieldset> : children}
+        {readOnly ? null : (
+          <div className="form-actions">
+            {onCancel ? <button type="button" onClick={onCancel}>{t('common.cancel')}</button> : null}
+            <button type="submit" className={danger ? 'danger' : 'primary'} disabled={busy} aria-busy={busy || undefined}>
+              {busy ? t('common.working') : submitLabel}
+            </button>
+          </div>
+        )}
       </form>
     </FormContext.Provider>
   );
@@ -89,11 +105,19 @@ export interface FieldProps {
   children: (props: FieldControlProps) => ReactNode;
 }
 
+/**
+ * A control of the form's that is not a <Field> (the segment builder's): registered by its
+ * field name, so the server's message about it is shown by the control and not again in the alert.
+ */
+export function useFormField(name: string): void {
+  const register = useContext(FormContext)?.register;
+  useEffect(() => register?.(name), [register, name]);
+}
+
 export function Field({ name, label, hint, required, children }: FieldProps) {
   const ctx = useContext(FormContext);
   const id = useId();
-  const register = ctx?.register;
-  useEffect(() => register?.(name), [register, name]);
+  useFormField(name);
   const message = ctx?.error?.fields[name];
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = message ? `${id}-error` : undefined;

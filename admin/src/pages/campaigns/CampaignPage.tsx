@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
 import type { PageParams } from '../../app/pages';
 import { Link, navigate } from '../../app/router';
@@ -10,7 +10,7 @@ import { useConfirm } from '../../ui/ConfirmDialog';
 import { Field, Form } from '../../ui/Form';
 import { Empty, Page, Section } from '../../ui/Page';
 import { useDebounced } from '../../ui/useDebounced';
-import { conditionCount, fromFilter, toFilterInput } from '../segments/filter';
+import { conditionCount, FILTER_FIELDS, fromFilter, toFilterInput } from '../segments/filter';
 import { FilterBuilder } from '../segments/FilterBuilder';
 import '../segments/segments.css';
 import { dayStart, daysFrom, formatDay, fromCampaign, newDraft, notIntegers, today, toInput, TRIGGERS, type CampaignDraft, type FloatField, type IntField } from './form';
@@ -154,7 +154,11 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
   return (
     <Section title={t('campaigns.form.title')} id="campaign-form">
       {campaign?.status === 'ACTIVE' || campaign?.status === 'PAUSED' ? <p className="muted">{t('campaigns.form.audited')}</p> : null}
-      <Form onSubmit={submit} error={error} busy={checking || saving.fetching} submitLabel={campaign ? t('campaigns.form.save') : t('campaigns.form.create')} label={t('campaigns.form.title')} className="campaign-form">
+      {campaign?.status === 'ENDED' ? <p className="muted" data-testid="campaign-ended-note">{t('campaigns.form.ended')}</p> : null}
+      <Form
+        onSubmit={submit} error={error} busy={checking || saving.fetching} submitLabel={campaign ? t('campaigns.form.save') : t('campaigns.form.create')}
+        label={t('campaigns.form.title')} className="campaign-form" readOnly={campaign?.status === 'ENDED'}
+      >
         <div className="control-callout" data-testid="control-callout">
           {numberField('controlPercent', t('campaigns.field.controlPercent'), undefined, { min: 0, max: 50, step: 1 })}
           <p className="control-meaning" aria-live="polite" data-testid="control-meaning">{controlSentence}</p>
@@ -239,6 +243,13 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
     return { genders: of('gender'), regions: of('region'), channels: of('channel') };
   }, [data.everyone.profile]);
   const conditions = conditionCount(JSON.parse(key) as SegmentFilterInput);
+  // Open at first when the audience has conditions, then as the operator leaves it (emptying the
+  // last condition does not close it under their hands), and opened for a message about a condition.
+  const [open, setOpen] = useState(conditions > 0);
+  const audienceError = Object.keys(errors).some((f) => FILTER_FIELDS.has(f));
+  useEffect(() => {
+    if (audienceError) setOpen(true);
+  }, [audienceError, errors]);
   const updating = key !== settledKey || size.fetching;
   const shown = key === '{}' ? t('campaigns.audience.everyone', { count: formatNumber(data.everyone.size) })
     : sizeError ? t('segments.size.invalid')
@@ -261,7 +272,7 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
           </select>
         </div>
       ) : null}
-      <details className="audience-details" open={conditions > 0 || undefined}>
+      <details className="audience-details" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
         <summary>{t('campaigns.audience.edit')}</summary>
         <FilterBuilder
           draft={draft.audience}

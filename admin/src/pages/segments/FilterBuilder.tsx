@@ -3,6 +3,7 @@ import type { LifecycleStage, RfmSegment, SegmentsPageQuery } from '../../gql/gr
 import { useI18n, type MessageKey } from '../../i18n';
 import { RFM_LABEL, STAGE_LABEL } from '../../i18n/enums';
 import { startOfLocalDay } from '../../../../src/common/local-time.rules';
+import { useFormField } from '../../ui/Form';
 import { keptInstant, type DateField, type Draft, type NumberField, type TagRule } from './filter';
 
 /**
@@ -31,6 +32,10 @@ const RFM_SEGMENTS = Object.keys(RFM_LABEL) as RfmSegment[];
 
 export function FilterBuilder({ draft, onChange, tiers, tags, values, errors, genderLabel, zone }: FilterBuilderProps) {
   const { t, language } = useI18n();
+  // The tag conditions' messages are shown below their pickers (a form around the builder leaves them out of its alert).
+  useFormField('tagsAll');
+  useFormField('tagsAny');
+  useFormField('tagsNone');
   const update = (patch: Partial<Draft>) => onChange({ ...draft, ...patch });
   const number = (field: NumberField, value: string) => update({ numbers: { ...draft.numbers, [field]: value } });
   const date = (field: DateField, value: string) => update({ dates: { ...draft.dates, [field]: value } });
@@ -177,6 +182,7 @@ interface ControlProps {
 /** A labelled control with the server's message under it (ui/Form's Field, for a form without a submit). */
 function Control({ name, label, error, hint, children }: ControlProps) {
   const id = useId();
+  useFormField(name);
   const errorId = error ? `${id}-error` : undefined;
   const hintId = hint ? `${id}-hint` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
@@ -202,6 +208,7 @@ interface CheckGroupProps {
 /** Checkboxes for a list field (tiers, stages…): none checked is no condition. */
 function CheckGroup({ name, legend, options, selected, onChange, error }: CheckGroupProps) {
   const id = useId();
+  useFormField(name);
   const errorId = error ? `${id}-error` : undefined;
   if (!options.length) return null;
   const toggle = (value: string, on: boolean) => onChange(on ? [...selected, value] : selected.filter((v) => v !== value));

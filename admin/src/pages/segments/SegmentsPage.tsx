@@ -12,7 +12,7 @@ import { Empty, ErrorState, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { useDebounced } from '../../ui/useDebounced';
 import { downloadWithToken } from './download';
-import { conditionCount, emptyDraft, fromFilter, toFilterInput, toSavedFilter, type Draft } from './filter';
+import { conditionCount, emptyDraft, FILTER_FIELDS, fromFilter, toFilterInput, toSavedFilter, type Draft } from './filter';
 import { FilterBuilder } from './FilterBuilder';
 import { SaveSegmentMutation, SegmentPreviewMembersQuery, SegmentPreviewQuery, SegmentsPageQuery } from './operations';
 import { DIMENSIONS, rowsOf, tgiOption, type Dimension, type ProfileRow } from './profile';
@@ -46,6 +46,9 @@ export default function SegmentsPage() {
   const previewError = useMemo(() => toOperationError(preview.error), [preview.error]);
   const previewData = preview.error ? undefined : preview.data?.segmentPreview;
   const updating = key !== settledKey || preview.fetching;
+  // A save refused for a condition: its message under that condition (until the filter changes), with the preview's.
+  const [saveRefusal, setSaveRefusal] = useState<{ key: string; fields: Record<string, string> } | null>(null);
+  const filterErrors = { ...(saveRefusal?.key === key ? saveRefusal.fields : {}), ...(previewError?.fields ?? {}) };
 
   // The profile lists every value of region, channel and gender among all members: the pickers' options.
   const [values, setValues] = useState<{ genders: string[]; regions: string[]; channels: string[] }>({ genders: [], regions: [], channels: [] });
@@ -89,7 +92,7 @@ export default function SegmentsPage() {
                 tiers={data.tiers}
                 tags={data.tags}
                 values={values}
-                errors={previewError?.fields ?? {}}
+                errors={filterErrors}
                 genderLabel={genderLabel}
                 zone={zone}
               />
@@ -97,7 +100,7 @@ export default function SegmentsPage() {
             <div className="segments-results">
               <Section title={t('segments.size.title')} id="segment-size">
                 <LiveSize size={previewData?.size ?? null} updating={updating} error={previewError} onRetry={() => refetchPreview({ requestPolicy: 'network-only' })} />
-                <SaveForm name={name} setName={setName} filter={toSavedFilter(draft, zone)} />
+                <SaveForm name={name} setName={setName} filter={toSavedFilter(draft, zone)} onRefused={(fields) => setSaveRefusal({ key, fields })} />
               </Section>
               <Section title={t('segments.profile.title')} id="segment-profile">
                 {previewData ? <Profile rows={previewData.profile} data={data} size={previewData.size} genderLabel={genderLabel} /> : null}
@@ -128,7 +131,9 @@ function LiveSize({ size, updating, error, onRetry }: { size: number | null; upd
   );
 }
 
-function SaveForm({ name, setName, filter }: { name: string; setName: (name: string) => void; filter: SegmentFilterInput }) {
+function SaveForm({ name, setName, filter, onRefused }: {
+  name: string; setName: (name: string) => void; filter: SegmentFilterInput; onRefused: (filterFields: Record<string, string>) => void;
+}) {
   const { t } = useI18n();
   const [result, save] = useMutation(SaveSegmentMutation);
   const [saved, setSaved] = useState<string | null>(null);
@@ -136,11 +141,16 @@ function SaveForm({ name, setName, filter }: { name: string; setName: (name: str
   const submit = async () => {
     setSaved(null);
     const r = await save({ input: { name: name.trim(), filter } });
-    setError(toOperationError(r.error));
+    const refusal = toOperationError(r.error);
+    setError(refusal);
+    onRefused(Object.fromEntries(Object.entries(refusal?.fields ?? {}).filter(([f]) => FILTER_FIELDS.has(f))));
     if (r.data) setSaved(r.data.saveSegment.name);
   };
   return (
-    <Form onSubmit={submit} error={error} busy={result.fetching} submitLabel={t('segments.save.submit')} label={t('segments.save.label')} className="save-form">
+    <Form
+      onSubmit={submit} error={error} busy={result.fetching} submitLabel={t('segments.save.submit')} label={t('segments.save.label')} className="save-form"
+      shownElsewhere={(f) => FILTER_FIELDS.has(f)}
+    >
       <Field name="name" label={t('segments.save.name')} hint={t('segments.save.hint')} required>
         {(p) => <input type="text" {...p} value={name} onChange={(e) => { setName(e.target.value); setSaved(null); }} autoComplete="off" data-testid="segment-name" />}
       </Field>

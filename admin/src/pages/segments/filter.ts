@@ -19,6 +19,10 @@ export type TagRule = 'all' | 'any' | 'none';
 
 export const NUMBER_FIELDS = ['minBalance', 'maxBalance', 'minSpend', 'maxSpend', 'minR', 'minF', 'minM'] as const;
 export const DATE_FIELDS = ['joinedFrom', 'joinedTo', 'lastPurchaseFrom', 'lastPurchaseTo', 'tierExpiresFrom', 'tierExpiresTo'] as const;
+/** Every SegmentFilterInput field the builder has a control for (the server's messages about them are shown there). */
+export const FILTER_FIELDS: ReadonlySet<string> = new Set([
+  ...NUMBER_FIELDS, ...DATE_FIELDS, 'tierCodes', 'stages', 'rfmSegments', 'tagsAll', 'tagsAny', 'tagsNone', 'genders', 'regions', 'channels', 'birthdayMonths',
+]);
 export type NumberField = (typeof NUMBER_FIELDS)[number];
 export type DateField = (typeof DATE_FIELDS)[number];
 
