@@ -36,3 +36,15 @@ it('keeps no personal value in the erasure\'s own reason: neither in its audit e
     expect(await s.sql(`select id from webhook_event where strpos(data::text, $1) > 0`, [value])).toEqual([]);
   }
 });
+
+it('scrubs identifying values only: a region, channel or gender the member had (now or before) stays in the text it kept', async () => {
+  // Categorical values identify nobody and match unrelated text ("store", "male" in "female").
+  const id = await registerMember(s, { externalId: 'crm-ned-77', displayName: 'Ned Okafor', region: 'Northwood', channel: 'store', gender: 'male' });
+  await s.admin('mutation($id: ID!) { updateMember(memberId: $id, patch: { region: "Eastgate" }) { region } }', { id });
+  await s.admin('mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "SILVER", reason: "goodwill after a complaint at the Northwood store, Eastgate branch, Ned Okafor") { id } }', { id });
+  await s.admin('mutation($id: ID!, $r: String!) { eraseMember(memberId: $id, reason: $r) { erasedAt } }', { id, r: 'request received at the Northwood store desk (female clerk) for Ned Okafor' });
+  const [change] = await s.sql<{ reason: string }>(`select reason from tier_change where member_id = $1 and reason like 'override%'`, [id]);
+  expect(change.reason).toBe('override: goodwill after a complaint at the Northwood store, Eastgate branch, [erased]');
+  const [audit] = await s.sql<{ after: { reason: string } }>(`select after from audit_entry where action = 'member.erase' and entity_id = $1`, [id]);
+  expect(audit.after.reason).toBe('request received at the Northwood store desk (female clerk) for [erased]');
+});

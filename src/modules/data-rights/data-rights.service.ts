@@ -18,7 +18,7 @@ import { emitWebhookEvent, scrubMemberEvents, suppressRowEvents } from '../webho
 import {
   closeCursor, EXPORT_LISTS, exportHead, fetchList, openListCursor, readOnlySnapshot, type ExportListKey,
 } from './data-rights.repository';
-import { EXPORT_FORMAT, MAX_ERASURE_REASON, erasureReason, personalValues, scrubText } from './data-rights.rules';
+import { EXPORT_FORMAT, IDENTIFYING_FIELDS, MAX_ERASURE_REASON, erasureReason, personalValues, scrubText } from './data-rights.rules';
 
 /** Rows per cursor fetch of an export list. */
 const EXPORT_BATCH = 1000;
@@ -122,7 +122,7 @@ export class DataRightsService {
       if (!m) throw notFound('Member', memberId);
       if (m.erasedAt) return m; // erased already: the same answer, nothing written
       const formerExternalId = m.externalId;
-      const personal = personalValues(m, await this.parts.audit.formerValues(tx, memberId, PERSONAL_FIELDS));
+      const personal = personalValues(m, await this.parts.audit.formerValues(tx, memberId, IDENTIFYING_FIELDS));
       // (Every member has an account from its registration on; without one there are no points to close.)
       const cancelled = account ? await this.parts.rewards.cancelIssuedForErasure(tx, actor, memberId, account, now, personal) : 0;
       const forfeited = account ? await this.parts.points.closeForErasure(tx, memberId, account, now, personal) : 0;
