@@ -7,11 +7,13 @@ export interface DrainOptions {
   idleMs: number;
   /** Then every connection left is destroyed (Apollo's drain gave 10 s). */
   graceMs: number;
+  /** How long the port may stay open, at most, for the connections its backlog holds (one a turn of a busy event loop). */
+  acceptMs: number;
 }
 
-export const DEFAULT_DRAIN: DrainOptions = { idleMs: 1000, graceMs: 10_000 };
+export const DEFAULT_DRAIN: DrainOptions = { idleMs: 1000, graceMs: 10_000, acceptMs: 3000 };
 
-/** While stopping, the port stays open until no connection has come for QUIET_MS (at most idleMs). */
+/** While stopping, the port stays open until an event loop turn brings no connection and none has come for QUIET_MS (at most acceptMs). */
 const QUIET_MS = 50;
 
 /** Resolves once the event loop has been round twice: a poll phase has run since the call. */
@@ -28,9 +30,9 @@ const afterPoll = () => new Promise<void>((resolve) => setImmediate(() => setImm
  * sent the next request on a connection the server was about to end.
  *
  * Here, once stopping: the connections the kernel already holds for the port (its listen
- * backlog: clients whose requests were sent while the event loop was busy) are taken first, an
- * event loop poll at least and until none has come for QUIET_MS (at most `idleMs`): closing a
- * port resets every connection still in its backlog. Then the port stops listening (new
+ * backlog: clients whose requests were sent while the event loop was busy) are taken first,
+ * turn by turn of the event loop until a turn brings none and none has come for QUIET_MS (at
+ * most `acceptMs`): closing a port resets every connection still in its backlog. Then the port stops listening (new
  * connections are refused, which a client or load balancer safely retries elsewhere); every
  * answer from the stop on carries `Connection: close` (Node
  * ends its connection after it, and the client opens a new one for its next request); a
@@ -67,25 +69,32 @@ export function httpDrain(server: Server, options: DrainOptions = DEFAULT_DRAIN)
       if (stopping) later(socket); // Node ends it after a `Connection: close` answer; this is the backstop
     });
   });
-  /** The backlog's connections taken (libuv accepts all it holds at each poll), then the ones still arriving until a pause. */
+  /**
+   * The backlog's connections taken before the port closes: the event loop goes round (a poll
+   * phase each time: Node may take one connection a turn) until a turn brings none and none has
+   * come for QUIET_MS, at most `acceptMs`.
+   */
   const acceptBacklog = async () => {
-    await afterPoll();
-    await new Promise<void>((resolve) => {
-      let quiet: NodeJS.Timeout;
-      const done = () => {
-        clearTimeout(quiet);
-        clearTimeout(cap);
-        server.off('connection', again);
-        resolve();
-      };
-      const again = () => {
-        clearTimeout(quiet);
-        quiet = setTimeout(done, QUIET_MS);
-      };
-      const cap = setTimeout(done, options.idleMs);
-      server.on('connection', again);
-      again();
-    });
+    const deadline = Date.now() + options.acceptMs;
+    let arrived = 0;
+    let last = Date.now();
+    const count = () => {
+      arrived++;
+      last = Date.now();
+    };
+    server.on('connection', count);
+    try {
+      for (;;) {
+        const before = arrived;
+        await afterPoll();
+        if (Date.now() >= deadline) return;
+        if (arrived !== before) continue;
+        if (Date.now() - last >= QUIET_MS) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    } finally {
+      server.off('connection', count);
+    }
   };
   return {
     async stop() {
