@@ -168,7 +168,7 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
   };
 }
 
-/** Clears every DataLoader in a tree of loaders. */
+/** Clears every DataLoader in a tree of loaders (every per-request cache is one: a ladder or a model too, as a loader of one key). */
 function clearLoaders(tree: object): void {
   for (const value of Object.values(tree) as unknown[]) {
     if (value instanceof DataLoader) value.clearAll();

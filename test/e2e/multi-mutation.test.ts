@@ -45,3 +45,18 @@ it('tags, tier overrides and profile edits in one request each answer with the m
   const now = await s.admin(`query($id: ID!) { member(id: $id) { displayName tier { code } tags { code } } }`, { id });
   expect(now.member).toEqual({ displayName: 'After', tier: { code: 'PLATINUM' }, tags: [] });
 });
+
+it('a tier renamed or created by an earlier mutation of the request is the one a later mutation answers with', async () => {
+  const other = await registerMember(s, { externalId: 'multi-2' });
+  const data = await s.admin(`mutation($a: ID!, $b: ID!) {
+    a: setMemberTier(memberId: $a, tierCode: "GOLD", reason: "ladder a") { tier { name } }
+    t: upsertTier(input: { code: "GOLD", name: "Gold Renamed", rank: 2, qualifyingPoints: 5000, retainPoints: 4000, pointsMultiplier: 1.5 }) { name }
+    n: upsertTier(input: { code: "DIAMOND", name: "Diamond", rank: 4, qualifyingPoints: 30000, retainPoints: 25000, pointsMultiplier: 2.5 }) { code }
+    b: setMemberTier(memberId: $b, tierCode: "GOLD", reason: "ladder b") { tier { name } tierProgress { nextTier { code } } }
+    c: setMemberTier(memberId: $a, tierCode: "DIAMOND", reason: "ladder c") { tier { name } }
+  }`, { a: id, b: other });
+  expect(data).toEqual({
+    a: { tier: { name: 'Gold' } }, t: { name: 'Gold Renamed' }, n: { code: 'DIAMOND' },
+    b: { tier: { name: 'Gold Renamed' }, tierProgress: { nextTier: { code: 'PLATINUM' } } }, c: { tier: { name: 'Diamond' } },
+  });
+});

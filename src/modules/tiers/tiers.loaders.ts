@@ -5,8 +5,12 @@ import { memberCounts as countMembers } from './tiers.repository';
 
 /** Per-request tier lookups. The ladder is small, so one query loads all of it. */
 export function createTierLoaders(em: EntityManager) {
-  let ladder: Promise<Tier[]> | null = null;
-  const all = () => (ladder ??= em.find(Tier, {}, { orderBy: { rank: 'asc' } }));
+  // A loader of one key, so that forgetting the request's reads (Loaders.forget) forgets the ladder too.
+  const ladder = new DataLoader<'ladder', Tier[]>(async (keys) => {
+    const tiers = await em.find(Tier, {}, { orderBy: { rank: 'asc' } });
+    return keys.map(() => tiers);
+  });
+  const all = () => ladder.load('ladder');
   const byId = new DataLoader<string, TierView | null>(async (ids) => {
     const tiers = await all();
     const map = new Map(tiers.map((t) => [t.id, t]));
@@ -17,6 +21,6 @@ export function createTierLoaders(em: EntityManager) {
     const map = await countMembers(em, ids);
     return ids.map((id) => map.get(id) ?? 0);
   });
-  return { all, byId, memberCounts };
+  return { ladder, all, byId, memberCounts };
 }
 export type TierLoaders = ReturnType<typeof createTierLoaders>;
