@@ -270,3 +270,35 @@ describe('fields that named fragments bring to one selection set', () => {
     }
   });
 });
+
+describe('a field with selections written more than once in one selection set', () => {
+  it('is merged as GraphQL merges it, up to five times, also through inline fragments and @include', async () => {
+    const docs: [string, Record<string, unknown>][] = [
+      ['query($full: Boolean!) { me { tier { code } ... @include(if: $full) { tier { name rank } } } }', { full: true }],
+      ['{ me { tier { code } ... on Member { tier { name rank } } } }', {}],
+      ['{ me { tier { code } tier { name } tier { rank } } }', {}],
+    ];
+    for (const [query, variables] of docs) {
+      const res = await post({ query, variables }, member);
+      expect({ query, status: res.status, errors: res.body.errors }).toEqual({ query, status: 200, errors: undefined });
+      expect(res.body.data.me.tier).toMatchObject({ code: expect.any(String) });
+    }
+    const merged = await post({ query: docs[0][0], variables: { full: true } }, member);
+    expect(Object.keys(merged.body.data.me.tier).sort()).toEqual(['code', 'name', 'rank']);
+    const five = await post({ query: `{ ${'program { timeZone } '.repeat(5)} }` }, admin);
+    expect(five.body.errors).toBeUndefined();
+  });
+
+  it('is refused past five, or when a copy repeats a field below it too (copies within copies: validation grows with their product)', async () => {
+    const six = await post({ query: `{ ${'program { timeZone } '.repeat(6)} }` }, admin);
+    expect(six.body.errors?.[0]).toMatchObject({ message: '"program" appears more than 5 times in one selection set', extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    for (const query of [
+      '{ me { tier { code benefits { code } benefits { name } } tier { name } } }',
+      '{ me { tier { name } ... on Member { tier { benefits { code } ... on Tier { benefits { name } } } } } }',
+    ]) {
+      const res = await post({ query }, member);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect(res.body.errors?.[0]).toMatchObject({ message: '"tier" appears more than once in one selection set and repeats a field below it: ask for it once, with all its fields', extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    }
+  });
+});

@@ -72,8 +72,9 @@ export function parseLimited(source: string, limits: Pick<QueryLimits, 'maxToken
   }
 }
 
-interface Shape { depth: number; fields: number; aliases: number; directives: number; schemas: number; exports: number }
-const EMPTY: Shape = { depth: 0, fields: 0, aliases: 0, directives: 0, schemas: 0, exports: 0 };
+/** `repeats`: somewhere in it a field with selections is written more than once in one selection set. */
+interface Shape { depth: number; fields: number; aliases: number; directives: number; schemas: number; exports: number; repeats: boolean }
+const EMPTY: Shape = { depth: 0, fields: 0, aliases: 0, directives: 0, schemas: 0, exports: 0, repeats: false };
 /**
  * A member's whole data export as one string: ~20 MB for a long history, and ~110 MB of the
  * server's memory per copy while it is built and sent. Once per operation (aliases could ask
@@ -84,12 +85,14 @@ export const ONCE_PER_OPERATION = 'memberDataExport';
 const INTROSPECTION = new Set(['__schema', '__type']);
 
 /**
- * What one selection set holds so far, through its inline fragments (`composite`: once each) and
- * its fragment spreads (`spread`: fields with selections that named fragments bring, counted;
+ * What one selection set holds so far, through its inline fragments (`composite`: fields with
+ * selections written there, counted, and whether any of them repeats a field below it) and its
+ * fragment spreads (`spread`: fields with selections that named fragments bring, counted;
  * `fragments`: the names spread there, each counted once, as validation compares it once).
  */
-interface Names { leaves: Map<string, number>; composite: Set<string>; spread: Map<string, number>; fragments: Set<string> }
-const noNames = (): Names => ({ leaves: new Map(), composite: new Set(), spread: new Map(), fragments: new Set() });
+interface Written { count: number; repeatsBelow: boolean }
+interface Names { leaves: Map<string, number>; composite: Map<string, Written>; spread: Map<string, number>; fragments: Set<string> }
+const noNames = (): Names => ({ leaves: new Map(), composite: new Map(), spread: new Map(), fragments: new Set() });
 
 /**
  * The measures of a document's selections, each fragment walked once however often it is
@@ -145,10 +148,10 @@ class ShapeWalk {
     const top = this.tops.get(fragment);
     if (!top || names.fragments.has(fragment)) return undefined;
     names.fragments.add(fragment);
-    for (const name of new Set([...top.composite, ...top.spread.keys()])) {
-      const count = (names.spread.get(name) ?? 0) + (top.composite.has(name) ? 1 : 0) + (top.spread.get(name) ?? 0);
+    for (const name of new Set([...top.composite.keys(), ...top.spread.keys()])) {
+      const count = (names.spread.get(name) ?? 0) + (top.composite.get(name)?.count ?? 0) + (top.spread.get(name) ?? 0);
       names.spread.set(name, count);
-      if (count + (names.composite.has(name) ? 1 : 0) > MAX_SAME_NAME) {
+      if (count + (names.composite.get(name)?.count ?? 0) > MAX_SAME_NAME) {
         return tooComplex(`"${name}" appears more than ${MAX_SAME_NAME} times in one selection set through its fragments`);
       }
     }
@@ -168,12 +171,18 @@ class ShapeWalk {
         this.refused ??= this.spreadNames(names, sel.name.value);
       } else {
         const name = sel.alias?.value ?? sel.name.value;
-        this.refused ??= sel.selectionSet ? onceMore(names.composite, name) ?? spreadAndOwn(names, name) : leafMore(names.leaves, name);
         into.fields++;
         if (sel.alias) into.aliases++;
         if (sel.name.value === '__schema') into.schemas++;
         if (sel.name.value === ONCE_PER_OPERATION) into.exports++;
         const child = sel.selectionSet ? this.walk(sel.selectionSet) : EMPTY;
+        if (sel.selectionSet) {
+          const written = writtenAgain(names.composite, name, child.repeats);
+          if (written.count > 1) into.repeats = true;
+          this.refused ??= repeatedWithin(name, written) ?? spreadAndOwn(names, name);
+        } else {
+          this.refused ??= leafMore(names.leaves, name);
+        }
         // Introspection nests as deep as the IDE's query (15); graphql-js's
         // MaxIntrospectionDepthRule bounds what it can fan out to.
         add(into, child, INTROSPECTION.has(sel.name.value) ? 1 : 1 + child.depth);
@@ -189,6 +198,7 @@ function add(into: Shape, s: Shape, depth = s.depth): void {
   into.directives += s.directives;
   into.schemas += s.schemas;
   into.exports += s.exports;
+  into.repeats ||= s.repeats;
 }
 
 /**
@@ -227,9 +237,28 @@ function overLimits(shape: Shape, limits: Omit<QueryLimits, 'maxTokens' | 'maxLe
   return undefined;
 }
 
-function onceMore(seen: Set<string>, name: string): GraphQLError | undefined {
-  if (!seen.has(name)) return void seen.add(name);
-  return tooComplex(`"${name}" appears twice in one selection set: ask for it once, with all its fields`);
+/** One more field with selections named `name` written in a set (directly or through its inline fragments). */
+function writtenAgain(seen: Map<string, Written>, name: string, repeatsBelow: boolean): Written {
+  const written = seen.get(name) ?? { count: 0, repeatsBelow: false };
+  written.count++;
+  written.repeatsBelow ||= repeatsBelow;
+  seen.set(name, written);
+  return written;
+}
+
+/**
+ * A field with selections written several times in one selection set (`tier { code }` and
+ * `... @include(if: $full) { tier { name } }`: GraphQL merges them) is allowed up to
+ * MAX_SAME_NAME times, when nothing below it is written twice too: validation compares every
+ * pair of the copies and, below them, every pair of their same-named fields again, so copies
+ * within copies grow with the product of their numbers (two at each of 7 levels: 0.1–0.2 s).
+ */
+function repeatedWithin(name: string, written: Written): GraphQLError | undefined {
+  if (written.count > MAX_SAME_NAME) return tooComplex(`"${name}" appears more than ${MAX_SAME_NAME} times in one selection set`);
+  if (written.count > 1 && written.repeatsBelow) {
+    return tooComplex(`"${name}" appears more than once in one selection set and repeats a field below it: ask for it once, with all its fields`);
+  }
+  return undefined;
 }
 
 /** A field with selections written in a set where fragments already brought the name: both count. */
