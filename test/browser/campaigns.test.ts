@@ -266,6 +266,12 @@ describe('Campaigns', () => {
     expect(await page.locator('details.audience-details').getAttribute('open')).not.toBeNull();
     expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('maxBalance');
     await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+    // Closed, then a saved segment picked: its conditions are shown.
+    await page.getByText('The audience\'s conditions').click();
+    expect(await page.locator('details.audience-details').getAttribute('open')).toBeNull();
+    await page.getByLabel('Start from a saved segment').selectOption({ label: 'Champions' });
+    await page.locator('details.audience-details[open]').waitFor();
+    expect(await page.getByTestId('filter-builder').getByRole('group', { name: 'RFM cells' }).getByLabel('Important value').isChecked()).toBe(true);
     expect(h.pageErrors(page)).toEqual([]);
   });
 

@@ -107,11 +107,12 @@ export interface FieldProps {
 
 /**
  * A control of the form's that is not a <Field> (the segment builder's): registered by its
- * field name, so the server's message about it is shown by the control and not again in the alert.
+ * field name, so the server's message about it is shown by the control and not again in the
+ * alert (`shown` false: the control is not there, and its message goes in the alert).
  */
-export function useFormField(name: string): void {
+export function useFormField(name: string, shown = true): void {
   const register = useContext(FormContext)?.register;
-  useEffect(() => register?.(name), [register, name]);
+  useEffect(() => (shown ? register?.(name) : undefined), [register, name, shown]);
 }
 
 export function Field({ name, label, hint, required, children }: FieldProps) {

@@ -265,7 +265,10 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
           <label htmlFor="audience-from-segment">{t('campaigns.audience.fromSegment')}</label>
           <select id="audience-from-segment" value="" onChange={(e) => {
             const s = data.segments.find((x) => x.id === e.target.value);
-            if (s) update({ audience: fromFilter(s.filter, zone) });
+            if (s) {
+              update({ audience: fromFilter(s.filter, zone) });
+              setOpen(true); // the conditions it brought, shown
+            }
           }}>
             <option value="">{t('campaigns.audience.pickSegment')}</option>
             {data.segments.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}

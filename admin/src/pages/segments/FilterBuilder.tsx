@@ -208,7 +208,7 @@ interface CheckGroupProps {
 /** Checkboxes for a list field (tiers, stages…): none checked is no condition. */
 function CheckGroup({ name, legend, options, selected, onChange, error }: CheckGroupProps) {
   const id = useId();
-  useFormField(name);
+  useFormField(name, options.length > 0);
   const errorId = error ? `${id}-error` : undefined;
   if (!options.length) return null;
   const toggle = (value: string, on: boolean) => onChange(on ? [...selected, value] : selected.filter((v) => v !== value));
