@@ -14,8 +14,13 @@ export function crossOrigin(origins: string[] | '*'): RequestHandler {
   return cors({
     origin: origins,
     methods: ['GET', 'POST'],
-    // The token, JSON, and the headers Apollo's clients send (its CSRF check accepts the first two).
-    allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-client-name', 'graphql-client-version'],
+    // The token, JSON, the headers Apollo's clients send (Apollo Client, iOS and Kotlin name
+    // themselves in apollographql-client-*; its CSRF check accepts the first two), and a
+    // request id of the client's own (the server reads and answers it).
+    allowedHeaders: [
+      'authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name',
+      'apollographql-client-name', 'apollographql-client-version', 'graphql-client-name', 'graphql-client-version', 'x-request-id',
+    ],
     exposedHeaders: ['retry-after', 'x-request-id', 'content-disposition'],
     maxAge: 600,
   });

@@ -37,6 +37,10 @@ it('a listed origin gets its preflight answered and may read the answers', async
   expect(pre.headers.get('access-control-allow-origin')).toBe(APP);
   expect(pre.headers.get('access-control-allow-methods')).toBe('GET,POST');
   expect(pre.headers.get('access-control-allow-headers')).toMatch(/^authorization,content-type,/);
+  // What Apollo Client, Apollo iOS and Apollo Kotlin send, and a request id of the client's own.
+  expect(pre.headers.get('access-control-allow-headers')!.split(',')).toEqual(expect.arrayContaining([
+    'apollo-require-preflight', 'x-apollo-operation-name', 'apollographql-client-name', 'apollographql-client-version', 'x-request-id',
+  ]));
   expect(pre.headers.get('access-control-max-age')).toBe('600');
   expect(pre.headers.get('access-control-allow-credentials')).toBeNull();
 
