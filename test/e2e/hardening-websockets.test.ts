@@ -156,3 +156,28 @@ it('a subscription posted over HTTP is BAD_REQUEST (400), whoever sends it', asy
     expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' }, message: expect.stringMatching(/WebSocket/) })]);
   }
 });
+
+it('errors over the socket are HTTP\'s: a variable that does not coerce names its field; an operation that cannot be picked is OPERATION_RESOLUTION_FAILURE', async () => {
+  const client = s.ws(await s.token('service'));
+  const run = (query: string, variables: Record<string, unknown> = {}, operationName?: string) => new Promise<any[]>((resolve) => {
+    const out: any[] = [];
+    client.subscribe({ query, variables, operationName }, {
+      next: (v) => out.push(...(v.errors ?? [])),
+      error: (e) => resolve([...out, ...(Array.isArray(e) ? e : [e])]),
+      complete: () => resolve(out),
+    });
+  });
+  const http = await s.gql('query($n: Int!) { tiers { code } m: members(first: $n) { totalCount } }', { n: 'x' }, await s.token('admin'));
+  expect(http.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'n' });
+  const coerced = await run('query($n: Int!) { tiers { code } m: members(first: $n) { totalCount } }', { n: 'x' });
+  expect(coerced[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'n' });
+  const missing = await run('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: { memberId: '00000000-0000-4000-8000-000000000000', orderId: 'ws-x' } });
+  expect(missing[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'amount' });
+  const two = await run('query A { tiers { code } } query B { program { timeZone } }');
+  expect(two).toEqual([expect.objectContaining({ message: 'Must provide operation name if query contains multiple operations.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })]);
+  const unknown = await run('query A { tiers { code } } query B { program { timeZone } }', {}, 'C');
+  expect(unknown).toEqual([expect.objectContaining({ message: 'Unknown operation named "C".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })]);
+  const picked = await run('query A { tiers { code } } query B { program { timeZone } }', {}, 'B');
+  expect(picked).toEqual([]);
+  await client.dispose();
+});

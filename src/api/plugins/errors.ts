@@ -95,7 +95,11 @@ export function createErrorFormatter(log: Logger, options: ErrorFormatOptions = 
       return { ...base, extensions: field ? { code, field } : { code } };
     }
     // Raised before execution (no path) by GraphQL itself: a variable that does not coerce.
-    if (isRequestError && !formatted.path) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+    // (Over HTTP Apollo has coded it already: above. Over WebSocket graphql-js's own error reaches here: the same field.)
+    if (isRequestError && !formatted.path) {
+      const field = variableField(formatted.message);
+      return { ...base, extensions: field ? { code: 'BAD_USER_INPUT', field } : { code: 'BAD_USER_INPUT' } };
+    }
     // Raised during execution by GraphQL itself: an argument's value it could not take (a null variable for `T! = default`).
     const argument = isRequestError ? argumentField(formatted.message) : undefined;
     if (argument) return { ...base, extensions: { code: 'BAD_USER_INPUT', field: argument } };

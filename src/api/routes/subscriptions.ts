@@ -1,4 +1,4 @@
-import { execute, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -70,6 +70,8 @@ export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subs
     onSubscribe: async (_ctx, _id, payload) => {
       const checked = await checks.operation(payload);
       if ('errors' in checked) return checked.errors;
+      const unresolved = operationResolution(checked.document, payload.operationName);
+      if (unresolved) return [unresolved];
       broadcast.remember(checked.document, payload.query);
       const args: ExecutionArgs = { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
       return args;
@@ -81,6 +83,19 @@ export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subs
 }
 
 const busy = () => new GraphQLError('The server is busy; retry later', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+
+/**
+ * The operation a subscribe message names, refused as HTTP refuses it (Apollo's
+ * OPERATION_RESOLUTION_FAILURE, its words): graphql-ws's own answer was "Unable to identify
+ * operation" as BAD_USER_INPUT.
+ */
+function operationResolution(document: DocumentNode, operationName: string | null | undefined): GraphQLError | undefined {
+  if (getOperationAST(document, operationName ?? undefined)) return undefined;
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length;
+  const message = operationName ? `Unknown operation named "${operationName}".`
+    : operations > 1 ? 'Must provide operation name if query contains multiple operations.' : 'Must provide an operation.';
+  return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+}
 
 /**
  * Queries and mutations over WebSocket take a place among the operations in progress, as HTTP
