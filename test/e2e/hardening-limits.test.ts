@@ -302,3 +302,30 @@ describe('a field with selections written more than once in one selection set', 
     }
   });
 });
+
+describe('the media type of an answer follows Accept (GraphQL over HTTP)', () => {
+  const typeOf = async (body: string, accept: string | null, token: string | null = admin) => {
+    const res = await fetch(`${s.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(accept ? { accept } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+    await res.text();
+    return [res.status, res.headers.get('content-type')];
+  };
+  const GRAPHQL_RESPONSE = 'application/graphql-response+json; charset=utf-8';
+  const JSON_TYPE = 'application/json; charset=utf-8';
+
+  it('answers application/graphql-response+json when Accept ranks it first, the early refusals too; JSON otherwise', async () => {
+    const accept = 'application/graphql-response+json, application/json;q=0.9';
+    expect(await typeOf('{"query":"{ program { timeZone } }"}', accept)).toEqual([200, GRAPHQL_RESPONSE]);
+    expect(await typeOf('{"query":"{ program { "}', accept)).toEqual([400, GRAPHQL_RESPONSE]); // refused by the document checks
+    expect(await typeOf('{"query":"{ program { nope } }"}', accept)).toEqual([400, GRAPHQL_RESPONSE]);
+    expect(await typeOf('{"query": }', accept)).toEqual([400, GRAPHQL_RESPONSE]); // not JSON
+    expect(await typeOf('{"query":"{ program { timeZone } }"}', accept, 'not-a-token')).toEqual([401, GRAPHQL_RESPONSE]);
+    for (const plain of [null, 'application/json', '*/*', 'application/json, application/graphql-response+json;q=0.9']) {
+      expect(await typeOf('{"query":"{ program { "}', plain)).toEqual([400, JSON_TYPE]);
+      expect(await typeOf('{"query":"{ program { timeZone } }"}', plain, 'not-a-token')).toEqual([401, JSON_TYPE]);
+    }
+  });
+});

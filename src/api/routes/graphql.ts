@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Server } from 'node:http';
 import type { Metrics } from '../../ops/metrics';
@@ -78,7 +78,26 @@ export interface GraphqlRouteDeps {
  */
 export function mountGraphql(app: Express, apollo: ApolloServer<GraphQLContext>, deps: GraphqlRouteDeps): void {
   const { verifier, bodyLimit, checks, admission, formatError, contextFor } = deps;
-  app.use('/graphql', authenticate(verifier), express.json({ limit: bodyLimit }), checks.middleware((e) => formatError(e.toJSON(), e)), admission.middleware(), expressMiddleware(apollo, {
+  app.use('/graphql', answerAsAccepted, authenticate(verifier), express.json({ limit: bodyLimit }), checks.middleware((e) => formatError(e.toJSON(), e)), admission.middleware(), expressMiddleware(apollo, {
     context: async ({ req, res }) => contextFor(actorOf(res), requestIdOf(req)),
   }));
 }
+
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+
+/**
+ * The answers written here before Apollo (a refused token, a document refused by the checks, a
+ * busy server, a body that is not JSON) in the media type the client prefers, as Apollo's own
+ * are (GraphQL over HTTP): `application/graphql-response+json` when its Accept ranks that
+ * first, JSON otherwise. res.json keeps a Content-Type already set.
+ */
+const answerAsAccepted: RequestHandler = (req, res, next) => {
+  if (req.headers.accept && req.accepts(['application/json', GRAPHQL_RESPONSE]) === GRAPHQL_RESPONSE) {
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      if (!res.headersSent && !res.get('content-type')) res.type(`${GRAPHQL_RESPONSE}; charset=utf-8`);
+      return json(body);
+    };
+  }
+  next();
+};
