@@ -41,6 +41,10 @@ describe('programme settings', () => {
       ['pointsPendingDays: -1', 'pointsPendingDays'],
       ['pointsExpiryMonths: 12, clearPointsExpiry: true', 'clearPointsExpiry'],
       ['lifecycleActiveDays: 20', 'lifecycleActiveDays'],
+      // The field the update changed is the one named, whichever neighbour it passed.
+      ['lifecycleNewDays: 500', 'lifecycleNewDays'],
+      ['lifecycleAtRiskDays: 1000', 'lifecycleAtRiskDays'],
+      ['lifecycleNewDays: 100, lifecycleActiveDays: 50', 'lifecycleActiveDays'],
     ];
     for (const [input, field] of cases) {
       const res = await s.gql(`mutation { updateProgram(input: { ${input} }) { pointsPerUnit } }`, {}, token);

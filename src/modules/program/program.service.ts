@@ -124,10 +124,7 @@ export class ProgramService {
         newDays: program.lifecycleNewDays, activeDays: program.lifecycleActiveDays,
         atRiskDays: program.lifecycleAtRiskDays, dormantDays: program.lifecycleDormantDays,
       });
-      if (badThreshold) {
-        const field = `lifecycle${badThreshold[0].toUpperCase()}${badThreshold.slice(1)}`;
-        throw badInput(field, 'lifecycle thresholds must rise: new < active < at risk < dormant');
-      }
+      if (badThreshold) throw badInput(thresholdToBlame(badThreshold, changes), 'lifecycle thresholds must rise: new < active < at risk < dormant');
       if (program.timeZone !== zoneBefore && !(await postgresKnowsZone(tx, program.timeZone))) {
         // A PostgreSQL whose tz database predates IANA's rename (Europe/Kyiv came in 2022b)
         // knows the older name, the one this runtime resolves to: that one is kept.
@@ -144,4 +141,17 @@ export class ProgramService {
       return program;
     });
   }
+}
+
+const THRESHOLDS = ['newDays', 'activeDays', 'atRiskDays', 'dormantDays'] as const;
+
+/**
+ * The field a refusal of the thresholds' order names: the one out of order, or, when the
+ * update left it as it was and changed the one below it, that one (lifecycleNewDays: 500
+ * against an active 90 is lifecycleNewDays's fault, not lifecycleActiveDays's).
+ */
+function thresholdToBlame(outOfOrder: string, changes: ProgramChanges): string {
+  const name = (k: string) => `lifecycle${k[0].toUpperCase()}${k.slice(1)}` as keyof ProgramChanges;
+  const below = THRESHOLDS[THRESHOLDS.indexOf(outOfOrder as (typeof THRESHOLDS)[number]) - 1];
+  return below && changes[name(outOfOrder)] == null && changes[name(below)] != null ? name(below) : name(outOfOrder);
 }
