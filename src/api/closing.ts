@@ -32,9 +32,9 @@ const afterPoll = () => new Promise<void>((resolve) => setImmediate(() => setImm
  * Here, once stopping: the connections the kernel already holds for the port (its listen
  * backlog: clients whose requests were sent while the event loop was busy) are taken first,
  * turn by turn of the event loop until a turn brings none and none has come for QUIET_MS (at
- * most `acceptMs`): closing a port resets every connection still in its backlog. Then the port stops listening (new
- * connections are refused, which a client or load balancer safely retries elsewhere); every
- * answer from the stop on carries `Connection: close` (Node
+ * most `acceptMs`): closing a port resets every connection still in its backlog. Then the
+ * port stops listening (new connections are refused, which a client or load balancer safely
+ * retries elsewhere); every answer from the stop on carries `Connection: close` (Node
  * ends its connection after it, and the client opens a new one for its next request); a
  * connection with nothing in progress gets `idleMs` to bring the request it may carry, and is
  * then ended; what is left after `graceMs` is destroyed. WebSockets are left to their own
