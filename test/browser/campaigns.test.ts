@@ -249,11 +249,16 @@ describe('Campaigns', () => {
     await page.getByLabel('Code', { exact: true }).fill('NOBODY-MATCHES');
     await page.getByLabel('Name', { exact: true }).fill('Nobody matches');
     await page.getByLabel('Bonus points').fill('5');
+    // Refused while the conditions are closed: opened, the refused control focused.
+    await page.getByText('The audience\'s conditions').click();
+    expect(await page.locator('details.audience-details').getAttribute('open')).toBeNull();
     await page.getByRole('button', { name: 'Create campaign' }).click();
     const error = page.getByTestId('field-error-minBalance');
     await error.waitFor();
     await networkQuiet(page);
     expect(await least.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('details.audience-details').getAttribute('open')).not.toBeNull();
+    expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('minBalance');
     // Once: under its control, not again in the form's alert (which has nothing else to say).
     expect(await page.locator('.campaign-form .form-alert').count()).toBe(0);
     expect(await page.getByText('minBalance must not exceed maxBalance', { exact: false }).count()).toBe(1);

@@ -60,6 +60,9 @@ export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCanc
   useEffect(() => {
     if (!error) return;
     const invalid = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    // A control inside a closed <details> (the campaign's audience conditions) cannot take focus: opened first.
+    const closed = invalid?.closest('details');
+    if (closed && !closed.open) closed.open = true;
     (invalid ?? formRef.current?.querySelector<HTMLElement>('.form-alert'))?.focus();
   }, [error]);
   const submit = (e: FormEvent) => {
