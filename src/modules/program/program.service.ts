@@ -5,7 +5,7 @@ import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
 import { type DowngradePolicy, Program } from './program.entity';
 import { lockProgram, postgresKnowsZone, programSettings, rebuildPurchaseDayIndex, settingsRow, type ProgrammeSettings } from './program.repository';
-import { validateThresholds } from '../retention/retention.rules';
+import { THRESHOLD_ORDER, validateThresholds, type LifecycleThresholds } from '../retention/retention.rules';
 import { canonicalTimeZone, isTimeZone, runtimeTimeZone } from '../../common/local-time.rules';
 
 export interface ProgramChanges {
@@ -143,15 +143,13 @@ export class ProgramService {
   }
 }
 
-const THRESHOLDS = ['newDays', 'activeDays', 'atRiskDays', 'dormantDays'] as const;
-
 /**
  * The field a refusal of the thresholds' order names: the one out of order, or, when the
  * update left it as it was and changed the one below it, that one (lifecycleNewDays: 500
  * against an active 90 is lifecycleNewDays's fault, not lifecycleActiveDays's).
  */
-function thresholdToBlame(outOfOrder: string, changes: ProgramChanges): string {
+function thresholdToBlame(outOfOrder: keyof LifecycleThresholds, changes: ProgramChanges): string {
   const name = (k: string) => `lifecycle${k[0].toUpperCase()}${k.slice(1)}` as keyof ProgramChanges;
-  const below = THRESHOLDS[THRESHOLDS.indexOf(outOfOrder as (typeof THRESHOLDS)[number]) - 1];
+  const below = THRESHOLD_ORDER[THRESHOLD_ORDER.indexOf(outOfOrder) - 1];
   return below && changes[name(outOfOrder)] == null && changes[name(below)] != null ? name(below) : name(outOfOrder);
 }

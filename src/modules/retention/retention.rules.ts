@@ -82,12 +82,14 @@ export function classifyStage(
   return 'CHURNED';
 }
 
+/** The lifecycle thresholds in the order they must rise. */
+export const THRESHOLD_ORDER: readonly (keyof LifecycleThresholds)[] = ['newDays', 'activeDays', 'atRiskDays', 'dormantDays'];
+
 /** Thresholds must be positive and strictly rising; returns the offending field or null. */
-export function validateThresholds(t: LifecycleThresholds): string | null {
-  const order: (keyof LifecycleThresholds)[] = ['newDays', 'activeDays', 'atRiskDays', 'dormantDays'];
-  for (const [i, k] of order.entries()) {
+export function validateThresholds(t: LifecycleThresholds): keyof LifecycleThresholds | null {
+  for (const [i, k] of THRESHOLD_ORDER.entries()) {
     if (!Number.isInteger(t[k]) || t[k] < 1) return k;
-    if (i > 0 && t[k] <= t[order[i - 1]]) return k;
+    if (i > 0 && t[k] <= t[THRESHOLD_ORDER[i - 1]]) return k;
   }
   return null;
 }
