@@ -749,7 +749,7 @@ export function retentionRows(em: EntityManager, ids: readonly string[]): Promis
  * `member`, by primary key).
  */
 export async function winBackCandidateIds(em: EntityManager, first: number, minRisk: number, after: WinBackKey | null = null): Promise<string[]> {
-  const value = 'r.monetary_cents * r.alive_probability';
+  const value = WIN_BACK_VALUE;
   const rows = await rowsOf<{ id: string }>(
     em,
     `select r.member_id as id from member_retention r
@@ -761,13 +761,16 @@ export async function winBackCandidateIds(em: EntityManager, first: number, minR
   return rows.map((r) => r.id);
 }
 
+/** A member's win-back value (365-day net spend in cents × P(alive)), on `member_retention r`: the ranking and its keyset compute it alike. */
+const WIN_BACK_VALUE = 'r.monetary_cents * r.alive_probability';
+
 /** A place in the win-back ranking: a member's value (365-day net spend in cents × P(alive)) and its id. */
 export interface WinBackKey { value: number; memberId: string }
 
 /** Where `memberId` stands in the win-back ranking, or null when it has no value to rank by (no row, or no fitted model). */
 export async function winBackKey(em: EntityManager, memberId: string): Promise<WinBackKey | null> {
   const [row] = await rowsOf<{ value: number | null }>(
-    em, 'select monetary_cents * alive_probability as value from member_retention where member_id = ?', [memberId],
+    em, `select ${WIN_BACK_VALUE} as value from member_retention r where r.member_id = ?`, [memberId],
   );
   return row?.value == null ? null : { value: row.value, memberId };
 }
