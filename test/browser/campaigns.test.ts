@@ -39,6 +39,15 @@ const money = (x: number | null) => (x == null ? '—' : x.toLocaleString('en-GB
 const count = (x: number) => x.toLocaleString('en-GB');
 const percent = (x: number | null) => (x == null ? '—' : x.toLocaleString('en-GB', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }));
 
+/** A signed-in page on /campaigns/new, the audience's size (every member) shown. */
+async function newCampaignPage(): Promise<Page> {
+  const page = await h.open();
+  await h.signIn(page);
+  await h.goto(page, '/campaigns/new');
+  await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+  return page;
+}
+
 async function statusIs(page: Page, label: string): Promise<void> {
   await page.getByTestId('campaign-status').getByText(label, { exact: true }).waitFor();
 }
@@ -193,10 +202,7 @@ describe('Campaigns', () => {
   });
 
   it('limits the audience with the segment filter (its live size), and edits the running campaign', async () => {
-    const page = await h.open();
-    await h.signIn(page);
-    await h.goto(page, '/campaigns/new');
-    await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+    const page = await newCampaignPage();
     const { segmentPreview } = await adminQuery<{ segmentPreview: { size: number } }>(h, '{ segmentPreview(filter: { tierCodes: ["BRONZE"] }) { size } }');
     await page.getByText('The audience\'s conditions').click();
     const requests = await graphqlRequests(page, async () => {
@@ -236,10 +242,7 @@ describe('Campaigns', () => {
   });
 
   it('shows a refused audience condition once, under its control, and keeps the conditions open as they are emptied', async () => {
-    const page = await h.open();
-    await h.signIn(page);
-    await h.goto(page, '/campaigns/new');
-    await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+    const page = await newCampaignPage();
     await page.getByText('The audience\'s conditions').click();
     const least = page.getByLabel('Balance at least');
     const most = page.getByLabel('Balance at most');
@@ -284,10 +287,7 @@ describe('Campaigns', () => {
     await adminQuery(h, `mutation { upsertCampaign(input: { code: "RUNNING-BUDGET", name: "Running with a budget", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 40, budgetPoints: 5000 }) { code } }`);
     await adminQuery(h, 'mutation { activateCampaign(code: "RUNNING-BUDGET") { status } }');
     const before = await adminQuery<{ campaign: unknown }>(h, '{ campaign(code: "RUNNING-BUDGET") { name bonusPoints budgetPoints status startsAt controlPercent } }');
-    const page = await h.open();
-    await h.signIn(page);
-    await h.goto(page, '/campaigns/new');
-    await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+    const page = await newCampaignPage();
     await page.getByLabel('Code', { exact: true }).fill(' RUNNING-BUDGET ');
     await page.getByLabel('Name', { exact: true }).fill('A new one');
     await page.getByLabel('Bonus points').fill('1');
@@ -371,10 +371,7 @@ describe('Campaigns', () => {
   it('counts the audience\'s date conditions in whole days of the programme\'s time zone', async () => {
     const zone = 'Asia/Shanghai';
     await inProgrammeZone(h, zone, async () => {
-      const page = await h.open();
-      await h.signIn(page);
-      await h.goto(page, '/campaigns/new');
-      await page.getByTestId('audience-size').getByText('Every member (200)').waitFor();
+      const page = await newCampaignPage();
       await page.getByText('The audience\'s conditions').click();
       const builder = page.getByTestId('filter-builder');
       await builder.getByText("Dates are whole days in the programme's time zone (Asia/Shanghai).", { exact: true }).waitFor();
