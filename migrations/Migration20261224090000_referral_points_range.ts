@@ -19,9 +19,12 @@ const RANGE_CHECKED = `${LIMIT_CHECKED}        if f_reason is null and coalesce(
         end if;
 `;
 
+/** referral_complete as this migration leaves it. */
+export const REFERRAL_COMPLETE_RANGED = replaceOnce(REFERRAL_COMPLETE, LIMIT_CHECKED, RANGE_CHECKED);
+
 export class Migration20261224090000_referral_points_range extends Migration {
   override async up(): Promise<void> {
-    this.addSql(replaceOnce(REFERRAL_COMPLETE, LIMIT_CHECKED, RANGE_CHECKED));
+    this.addSql(REFERRAL_COMPLETE_RANGED);
   }
 
   override async down(): Promise<void> {

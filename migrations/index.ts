@@ -59,6 +59,7 @@ import { Migration20261228090000_webhook_fanout } from './Migration2026122809000
 import { Migration20261228100000_webhook_endpoint_keys } from './Migration20261228100000_webhook_endpoint_keys';
 import { Migration20261229090000_webhook_event_seq_unindexed } from './Migration20261229090000_webhook_event_seq_unindexed';
 import { Migration20261229100000_cancel_event_recovery } from './Migration20261229100000_cancel_event_recovery';
+import { Migration20261230090000_referral_rejected_at } from './Migration20261230090000_referral_rejected_at';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
 import { Migration20261209200000_webhook_delivery_due_index } from './Migration20261209200000_webhook_delivery_due_index';
 
@@ -122,4 +123,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228100000_webhook_endpoint_keys', class: Migration20261228100000_webhook_endpoint_keys },
   { name: 'Migration20261229090000_webhook_event_seq_unindexed', class: Migration20261229090000_webhook_event_seq_unindexed },
   { name: 'Migration20261229100000_cancel_event_recovery', class: Migration20261229100000_cancel_event_recovery },
+  { name: 'Migration20261230090000_referral_rejected_at', class: Migration20261230090000_referral_rejected_at },
 ];

@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => s.stop());
 
 interface RowChanges {
-  status?: string; createdAt?: string; completedAt?: string | null; reversedAt?: string | null; reason?: string | null;
+  status?: string; createdAt?: string; completedAt?: string | null; reversedAt?: string | null; rejectedAt?: string | null; reason?: string | null;
   referrerPoints?: number; refereePoints?: number;
 }
 
@@ -33,10 +33,11 @@ async function referee(referrerId: string, input: Record<string, unknown> = {}, 
   const [r] = await s.sql<{ referrer_id: string }>(
     `update referral set status = coalesce($2, status), reason = coalesce($3, reason), created_at = coalesce($4::timestamptz, created_at),
        completed_at = coalesce($5::timestamptz, completed_at), reversed_at = coalesce($6::timestamptz, reversed_at),
-       referrer_points = coalesce($7, referrer_points), referee_points = coalesce($8, referee_points)
+       referrer_points = coalesce($7, referrer_points), referee_points = coalesce($8, referee_points),
+       rejected_at = coalesce($9::timestamptz, rejected_at)
      where referee_id = $1 returning referrer_id::text`,
     [id, row.status ?? null, row.reason ?? null, row.createdAt ?? null, row.completedAt ?? null, row.reversedAt ?? null,
-      row.referrerPoints ?? null, row.refereePoints ?? null],
+      row.referrerPoints ?? null, row.refereePoints ?? null, row.rejectedAt ?? null],
   );
   expect(r.referrer_id).toBe(referrerId);
   return id;
@@ -204,10 +205,10 @@ describe('referralStats', () => {
     // 4. Registered in March's last microsecond, still pending.
     await referee(r2, {}, { createdAt: '2025-03-31T23:59:59.999999Z' });
     // 5. Rejected at registration on April's first instant.
-    await referee(r3, {}, { createdAt: '2025-04-01T00:00:00Z', status: 'REJECTED', reason: 'shares the referrer\'s phone' });
+    await referee(r3, {}, { createdAt: '2025-04-01T00:00:00Z', status: 'REJECTED', rejectedAt: '2025-04-01T00:00:00Z', reason: 'shares the referrer\'s phone' });
     // 6. Registered in March, rejected at its first purchase in April (over the monthly limit):
-    // as referrals-core writes it, with no instant of its own (completed_at stays null).
-    await referee(r3, {}, { createdAt: '2025-03-15T10:00:00Z', status: 'REJECTED', reason: 'monthly limit' });
+    // dated by the purchase (rejected_at), not by its registration.
+    await referee(r3, {}, { createdAt: '2025-03-15T10:00:00Z', status: 'REJECTED', rejectedAt: '2025-04-05T10:00:00Z', reason: 'monthly limit' });
     // 7. Registered in February, completed on March's first instant, other points.
     await referee(r3, {}, { createdAt: '2025-02-10T10:00:00Z', status: 'COMPLETED', completedAt: '2025-03-01T00:00:00Z', referrerPoints: 80, refereePoints: 40 });
     // 8. April: registered, completed and reversed.
@@ -218,7 +219,7 @@ describe('referralStats', () => {
     expect(await stats('2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z')).toEqual({
       registered: 5, // 1, 2, 3, 4, 6
       completed: 3, // 1, 3 (reversed since, in April), 7
-      rejected: 1, // 6, dated at its registration (its rejection has no instant); 5 was rejected in April
+      rejected: 0, // 5 and 6 were rejected in April (6 registered in March)
       reversed: 0,
       pointsGiven: 150 + 150 + 120,
       referrers: 3,
@@ -230,7 +231,7 @@ describe('referralStats', () => {
     expect(await stats('2025-04-01T00:00:00Z', '2025-05-01T00:00:00Z')).toEqual({
       registered: 2, // 5, 8
       completed: 2, // 2, 8
-      rejected: 1, // 5 (at registration)
+      rejected: 2, // 5 (at registration), 6 (at its first purchase)
       reversed: 2, // 3, 8
       pointsGiven: 300 - 300,
       referrers: 1, // r1 (2 and 8)
@@ -311,6 +312,12 @@ describe('referralStats end to end: registration, first purchases, a refund', ()
   it('the referrals as written, seen from both sides', async () => {
     const statuses = await s.sql<{ referee_id: string; status: string }>('select referee_id::text, status from referral where referrer_id = $1', [a]);
     expect(Object.fromEntries(statuses.map((r) => [r.referee_id, r.status]))).toEqual({ [b]: 'COMPLETED', [c]: 'REJECTED', [d]: 'REVERSED', [e]: 'REJECTED' });
+    // Each rejection is dated when it happened: e's at its registration, c's at its first purchase.
+    const [rc] = await s.sql<{ at: string; purchased: string }>(
+      `select r.rejected_at::text as at, p.occurred_at::text as purchased from referral r join purchase p on p.order_id = 'stats-c' where r.referee_id = $1`, [c]);
+    expect(rc.at).toBe(rc.purchased);
+    const [re] = await s.sql<{ at: string; registered: string }>('select rejected_at::text as at, created_at::text as registered from referral where referee_id = $1', [e]);
+    expect(re.at).toBe(re.registered);
     const list = await s.gql(REFERRALS, { id: a }, await s.token('member', a));
     expect(list.data!.member.referrals.totalCount).toBe(4);
     const byReferee = Object.fromEntries(list.data!.member.referrals.edges.map((x: { node: { referee: { id: string }; status: string; completedAt: string | null } }) => [x.node.referee.id, x.node]));

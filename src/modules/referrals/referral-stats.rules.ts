@@ -8,10 +8,8 @@ import { localMonthBounds } from '../../common/local-time.rules';
  *   became of them (pending, completed, rejected, reversed);
  * - completed: referrals whose completion (the referee's first purchase) is dated in the period,
  *   including those reversed since (their reversal is counted, in its own period, by `reversed`);
- * - rejected: REJECTED referrals, dated by completed_at when the row has one, else by its
- *   registration (created_at). A guard that rejects at the first purchase records the order but
- *   no instant (referrals-core leaves completed_at null), so such a rejection counts in its
- *   registration's period; were completed_at set then, it would count in the purchase's;
+ * - rejected: REJECTED referrals, dated by their rejection (rejected_at): the registration for
+ *   a guard that refused it at once, the first purchase's occurredAt for one that refused it then;
  * - reversed: referrals whose reversal (a full refund within the hold) is dated in the period;
  * - pointsGiven: both sides' points of the completions in the period, less what the period's
  *   reversals took back (both sides' points less the part a side had spent already,

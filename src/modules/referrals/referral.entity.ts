@@ -24,7 +24,7 @@ export const REFERRAL_STATUSES: ReferralStatus[] = ['PENDING', 'COMPLETED', 'REJ
 })
 @Index({
   name: 'referral_rejected_index',
-  expression: `create index "referral_rejected_index" on "referral" ((coalesce("completed_at", "created_at"))) where "status" = 'REJECTED'`,
+  expression: `create index "referral_rejected_index" on "referral" ("rejected_at") where "status" = 'REJECTED'`,
 })
 @Index({
   name: 'referral_reversed_index',
@@ -55,6 +55,10 @@ export class Referral {
 
   @Property({ type: 'timestamptz', nullable: true })
   reversedAt: Date | null = null;
+
+  /** When a guard rejected it: its registration, or the first purchase's occurredAt (set on every REJECTED row). */
+  @Property({ type: 'timestamptz', nullable: true })
+  rejectedAt: Date | null = null;
 
   /** The purchase that completed it (its order id). */
   @Property({ type: 'text', nullable: true })

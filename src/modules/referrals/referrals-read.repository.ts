@@ -108,8 +108,7 @@ with p as (
 select p.i::int as i,
   (select count(*) from referral r where r.created_at >= p.f and r.created_at < p.t)::int as registered,
   done.completed, done.referrers, done.given,
-  (select count(*) from referral r where r.status = 'REJECTED'
-     and coalesce(r.completed_at, r.created_at) >= p.f and coalesce(r.completed_at, r.created_at) < p.t)::int as rejected,
+  (select count(*) from referral r where r.status = 'REJECTED' and r.rejected_at >= p.f and r.rejected_at < p.t)::int as rejected,
   back.reversed, back.taken
 from p
 cross join lateral (

@@ -23,9 +23,9 @@ export interface LinkedReferral { id: string; referrerId: string; status: Referr
  */
 export async function insertReferral(tx: EntityManager, refereeId: string, referrerSeq: string, at: Date): Promise<LinkedReferral | null> {
   const [row] = await tx.execute<LinkedReferral[]>(
-    `insert into referral (referrer_id, referee_id, status, reason, created_at)
-     select r.id, e.id, case when c.reason is null then 'PENDING' else 'REJECTED' end, c.reason, ?
-     from member r join member e on e.id = ?
+    `insert into referral (referrer_id, referee_id, status, reason, created_at, rejected_at)
+     select r.id, e.id, case when c.reason is null then 'PENDING' else 'REJECTED' end, c.reason, t.at, case when c.reason is not null then t.at end
+     from (select ?::timestamptz as at) t, member r join member e on e.id = ?
        cross join lateral (select case when ${SHARES_CONTACT('r', 'e')} then ? end as reason) c
      where r.seq = ?::bigint and r.id <> e.id and r.erased_at is null
      returning id, referrer_id as "referrerId", status, reason`,
