@@ -25,6 +25,7 @@ export class AuditEntry {
   @Property({ type: 'json', nullable: true })
   after: unknown = null;
 
-  @Property({ type: 'timestamptz' })
-  at: Date = new Date();
+  /** The writing transaction's start (the database's now()), as every row the change wrote carries it: one instant for the change and its entry. */
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  at!: Date;
 }
