@@ -60,6 +60,15 @@ describe('CsvRecordReader', () => {
   it('marks a quote inside an unquoted field', () => {
     expect(read('a,b"c\n', 100)[0].malformed).toBe('a quote inside an unquoted field');
   });
+
+  it('marks text after a field\'s closing quote, in any chunking, and reads the next record as usual', () => {
+    const text = 'x,"Smith" Jr,"1"000\r\n"ok","a""b",""\n"c"d\n';
+    for (const size of [1, 2, 3, 5, 100]) {
+      const out = read(text, size);
+      expect(out.map((r) => r.malformed)).toEqual(['text after the closing quote of a field', null, 'text after the closing quote of a field']);
+      expect(out[1].fields).toEqual(['ok', 'a"b', '']);
+    }
+  });
 });
 
 describe('headers and records', () => {

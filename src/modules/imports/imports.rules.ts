@@ -60,6 +60,8 @@ export class CsvRecordReader {
   private quoted = false;
   /** The last character was a quote inside a quoted field: either the closing one or the first of a doubled pair. */
   private quoteSeen = false;
+  /** The current field's closing quote was read: only a comma or the record's end may follow it (RFC 4180). */
+  private closed = false;
   private afterCr = false;
   private line = 1;
   private recordLine = 1;
@@ -76,7 +78,7 @@ export class CsvRecordReader {
     const out: { line: number; fields: string[]; malformed: string | null }[] = [];
     // Most chunks of most files have no quote and no CR: split them by line and comma (several
     // times faster than a character at a time).
-    if (!this.quoted && !this.afterCr && !chunk.includes('"') && !chunk.includes('\r')) {
+    if (!this.quoted && !this.closed && !this.afterCr && !chunk.includes('"') && !chunk.includes('\r')) {
       let start = 0;
       for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
         this.appendPlain(chunk.slice(start, nl));
@@ -99,6 +101,7 @@ export class CsvRecordReader {
           this.quoteSeen = false;
           if (c === '"') { this.add('"'); continue; }
           this.quoted = false; // that quote closed the field; c is read below as outside quotes
+          this.closed = true;
         } else if (c === '"') {
           this.quoteSeen = true;
           continue;
@@ -113,11 +116,16 @@ export class CsvRecordReader {
         if (this.grow(1)) this.fields.push(this.field);
         this.field = '';
         this.fieldChars = 0;
+        this.closed = false;
       } else if (c === '\n' || c === '\r') {
         out.push(this.finish());
         this.line++;
         this.recordLine = this.line;
         if (c === '\r') this.afterCr = true;
+      } else if (this.closed) {
+        // "Smith" Jr: text after a field's closing quote is no part of it (it was glued on: "1"000 read as 1000).
+        this.malformed ??= 'text after the closing quote of a field';
+        this.add(c);
       } else if (c === '"') {
         if (this.fieldChars === 0) this.quoted = true;
         else this.malformed ??= 'a quote inside an unquoted field';
@@ -176,6 +184,7 @@ export class CsvRecordReader {
     this.fields = [];
     this.field = '';
     this.malformed = null;
+    this.closed = false;
     this.started = false;
     this.size = 0;
     this.tooLong = false;
