@@ -163,6 +163,22 @@ describe('members import', () => {
     expect(m).toEqual({ display_name: 'New', email: 'old@example.com', code: 'BRONZE', balance: 0 });
   });
 
+  it('a key on a rejected line and then on a valid one: the valid line is taken, and only a later valid copy is "also on line"', async () => {
+    const job = await importFile('/imports/members', csv([
+      'externalId,displayName,pointsBalance',
+      'dup-first-bad,Bad,-1', 'dup-first-bad,Good,100', 'dup-first-bad,Again,100', 'dup-both-bad,X,-1', 'dup-both-bad,Y,abc',
+    ]));
+    expect(job.errors).toEqual([
+      { line: 2, message: expect.stringContaining('pointsBalance') },
+      { line: 4, message: 'externalId dup-first-bad is also on line 3 (that line is the one taken)' },
+      { line: 5, message: expect.stringContaining('pointsBalance') },
+      { line: 6, message: expect.stringContaining('pointsBalance') },
+    ]);
+    expect(job.rowsDone).toBe(1);
+    const [m] = await s.sql(`select m.display_name, a.balance from member m join point_account a on a.member_id = m.id where m.external_id = 'dup-first-bad'`);
+    expect(m).toEqual({ display_name: 'Good', balance: 100 });
+  });
+
   it('reads NDJSON: line 1 is the first object', async () => {
     const body = [
       JSON.stringify({ externalId: 'nd-1', displayName: 'Nd', pointsBalance: 10 }),
@@ -277,6 +293,19 @@ describe('the HTTP route', () => {
 describe('purchases import', () => {
   beforeAll(async () => {
     await importFile('/imports/members', csv(['externalId', 'p-1', 'p-2', 'p-3', 'p-4']));
+  });
+
+  it('an orderId on a rejected line (no such member) and then on a valid one: the valid line is recorded', async () => {
+    const job = await importFile('/imports/purchases?mode=history', csv([
+      'orderId,externalId,amount,occurredAt', 'dup-o1,p-typo,10.00,2025-01-01T00:00:00Z', 'dup-o1,p-1,10.00,2025-01-01T00:00:00Z', 'dup-o1,p-1,10.00,2025-01-01T00:00:00Z',
+    ]));
+    expect(job.errors).toEqual([
+      { line: 2, message: 'No member has externalId p-typo' },
+      { line: 4, message: 'orderId dup-o1 is also on line 3 (that line is the one taken)' },
+    ]);
+    expect(job.rowsDone).toBe(1);
+    const [p] = await s.sql(`select p.amount_cents::int as cents from purchase p join member m on m.id = p.member_id where p.order_id = 'dup-o1' and m.external_id = 'p-1'`);
+    expect(p).toEqual({ cents: 1000 });
   });
 
   it('an instant PostgreSQL cannot read (an offset out of range, a day the month lacks) is a rejected line, never a failed job', async () => {

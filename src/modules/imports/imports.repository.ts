@@ -227,15 +227,24 @@ export const cents = (col: string) => `(${col}::numeric * 100)::bigint`;
  */
 const LAST_INSTANT = `'${MAX_INSTANT.toISOString()}'::timestamptz`;
 
+/**
+ * The reasons of `own` (each line's own first failed check, or null) with a key's second and
+ * later valid lines rejected: of the lines with one key, the first that passes its own checks
+ * is taken (a rejected line before it takes nothing: its key stays free for the next). `column`:
+ * the key's staging column, `field`: its name in the file.
+ */
+const FIRST_VALID_TAKEN = (column: string, field: string) => `
+       select o.line, coalesce(o.message, case when o.line <> o.taken then '${field} ' || o.${column} || ' is also on line ' || o.taken || ' (that line is the one taken)' end) as message
+       from (select own.*, min(own.line) filter (where own.message is null) over (partition by own.${column} collate "C") as taken from own) o`;
+
 /** Members: one reason per bad line (the first check it fails). `at`: the job's start. */
 export async function checkMembers(tx: EntityManager, id: string, at: Date): Promise<void> {
   const s = stageTable(id);
   await tx.execute(
-    `with checked as (
-       select s.line, case
+    `with own as (
+       select s.line, s.external_id, case
          when s.error is not null then s.error
          when s.external_id is null then 'externalId is required'
-         when s.line <> min(s.line) over (partition by s.external_id collate "C") then 'externalId ' || s.external_id || ' is also on line ' || min(s.line) over (partition by s.external_id collate "C") || ' (that line is the one taken)'
          -- The profile's checks as registerMember's input makes them (api/types/inputs.ts RegisterMemberInput)
          when length(s.external_id) > 200 then 'externalId must be at most 200 characters'
          when length(s.display_name) > 200 then 'displayName must be at most 200 characters'
@@ -261,7 +270,7 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
          when s.points_expire_at is not null and s.points_expire_at::timestamptz > ${LAST_INSTANT} then 'pointsExpireAt must not be after 9999-12-31'
        end as message
        from ${s} s
-     ), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
+     ), checked as (${FIRST_VALID_TAKEN('external_id', 'externalId')}), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
      update import_job set rows_rejected = rows_rejected + (select count(*) from e) where id = ?`,
     [at, at, at, at, id, id],
   );
@@ -287,12 +296,11 @@ const RECORDED_REFUNDED_MESSAGE = (p: string, order: string) =>
 export async function checkPurchases(tx: EntityManager, id: string, at: Date, history: boolean): Promise<void> {
   const s = stageTable(id);
   await tx.execute(
-    `with checked as (
-       select s.line, case
+    `with own as (
+       select s.line, s.order_id, case
          when s.error is not null then s.error
          when s.order_id is null then 'orderId is required'
          when length(s.order_id) > 200 then 'orderId must be at most 200 characters'
-         when s.line <> min(s.line) over (partition by s.order_id collate "C") then 'orderId ' || s.order_id || ' is also on line ' || min(s.line) over (partition by s.order_id collate "C") || ' (that line is the one taken)'
          when s.external_id is null then 'externalId is required'
          when m.id is null then 'No member has externalId ' || s.external_id
          when s.amount is null then 'amount is required'
@@ -308,7 +316,7 @@ export async function checkPurchases(tx: EntityManager, id: string, at: Date, hi
          when p.order_id is not null and ?::boolean and ${RECORDED_REFUNDED_OTHERWISE('p', 's')} then ${RECORDED_REFUNDED_MESSAGE('p', 's.order_id')}
        end as message
        from ${s} s left join member m on m.external_id = s.external_id left join purchase p on p.order_id = s.order_id
-     ), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
+     ), checked as (${FIRST_VALID_TAKEN('order_id', 'orderId')}), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
      update import_job set rows_rejected = rows_rejected + (select count(*) from e) where id = ?`,
     [at, history, id, id],
   );
