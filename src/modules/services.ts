@@ -129,7 +129,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     webhookEndpoints: new WebhookEndpointsService(em, audit, settings.webhooks),
     imports,
     campaignReport: new CampaignReportService(em),
-    dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit, imports }),
+    dataRights: new DataRightsService(em, { members, points, rewards, tags, tiers, segments, audit, imports, referrals }),
     campaigns: new CampaignsService(em, audit, { points, rewards, tiers, tags }),
     checkIn: new CheckInService(em, points),
     referralsRead: new ReferralsReadService(em, program),

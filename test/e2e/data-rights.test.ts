@@ -108,6 +108,11 @@ describe('member data rights', () => {
         from point_transaction where member_id = $1`, [ava.id]);
       expect(doc.pointTransactions).toHaveLength(n);
       expect(doc.points.balance).toBe(balance);
+      // The balance the member's app shows beside the ledger's, and its invite code.
+      const api = (await gqlData(s.gql('query($id: ID!) { member(id: $id) { pointsBalance pendingPoints referralCode } }', { id: ava.id }, own))).member;
+      expect(doc.points).toMatchObject({ pointsBalance: api.pointsBalance, pendingPoints: api.pendingPoints });
+      expect(doc.member.referralCode).toBe(api.referralCode);
+      expect(api.referralCode).toMatch(/^[A-Z0-9]{6,}$/);
       expect(doc.pointTransactions.map((t: { type: string }) => t.type)).toEqual(expect.arrayContaining(['EARN', 'REFUND_REVERSAL', 'ADJUST', 'REDEEM']));
       expect(doc.pointLots.length).toBeGreaterThanOrEqual(3);
       expect(doc.purchases.map((p: { orderId: string }) => p.orderId)).toEqual(['ava-o1', 'ava-o2']);
@@ -170,6 +175,24 @@ describe('member data rights', () => {
       expect(await refused(await get(ava.id))).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
       expect(await refused(await get('00000000-0000-4000-8000-000000000000', admin))).toEqual({ status: 404, code: 'NOT_FOUND' });
       expect(await refused(await get('nope', admin))).toEqual({ status: 404, code: 'NOT_FOUND' });
+    });
+
+    it('points: pending points and points past an expiry no run has taken are in the ledger balance, not in pointsBalance', async () => {
+      const id = await registerMember(s);
+      await s.admin('mutation { updateProgram(input: { pointsPendingDays: 7 }) { pointsPendingDays } }');
+      try {
+        await gqlData(s.gql('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: { memberId: id, orderId: `export-pending-${id}`, amount: 300 } }, admin));
+      } finally {
+        await s.admin('mutation { updateProgram(input: { pointsPendingDays: 0 }) { pointsPendingDays } }');
+      }
+      const pastExpiry = new Date(Date.now() - 800 * 86_400_000).toISOString(); // beyond pointsExpiryMonths (24)
+      await gqlData(s.gql('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }',
+        { i: { memberId: id, amount: 50, reason: 'old goodwill', idempotencyKey: `export-old-${id}`, occurredAt: pastExpiry } }, admin));
+      const api = (await gqlData(s.gql('query($id: ID!) { member(id: $id) { pointsBalance pendingPoints } }', { id }, admin))).member;
+      const doc = JSON.parse((await gqlData(s.gql(EXPORT, { id }, admin))).memberDataExport);
+      expect(api.pendingPoints).toBeGreaterThan(0);
+      expect(doc.points).toMatchObject({ pointsBalance: api.pointsBalance, pendingPoints: api.pendingPoints });
+      expect(doc.points.balance).toBe(api.pointsBalance + api.pendingPoints + 50);
     });
 
     it('a member with 20,000 ledger rows exports in one document', async () => {
@@ -299,7 +322,7 @@ describe('member data rights', () => {
       expectError(await s.gql(EXPORT, { id: ava.id }, own), 'NOT_FOUND');
       expect((await fetch(`${s.url}/exports/members/${ava.id}.json`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(404);
       const asAdmin = JSON.parse((await gqlData(s.gql(EXPORT, { id: ava.id }, admin))).memberDataExport);
-      expect(asAdmin.member).toMatchObject({ id: ava.id, erasedAt: expect.any(String), externalId: null, email: null });
+      expect(asAdmin.member).toMatchObject({ id: ava.id, erasedAt: expect.any(String), externalId: null, email: null, referralCode: null });
       expect(asAdmin.tags).toEqual([]);
       expect(asAdmin.segments).toEqual([]);
     });

@@ -11,6 +11,7 @@ import { PERSONAL_FIELDS, type Member } from '../members/member.entity';
 import { isUuid, type MembersService } from '../members/members.service';
 import type { PointsService } from '../points/points.service';
 import type { RewardsService } from '../rewards/rewards.service';
+import type { ReferralsService } from '../referrals/referrals.service';
 import type { SegmentsService } from '../segments/segments.service';
 import type { TagsService } from '../tags/tags.service';
 import type { TiersService } from '../tiers/tiers.service';
@@ -40,6 +41,7 @@ export interface DataRightsParts {
   segments: SegmentsService;
   audit: AuditService;
   imports: ImportsService;
+  referrals: ReferralsService;
 }
 
 /**
@@ -73,9 +75,12 @@ export class DataRightsService {
     const segments = await this.parts.segments.containing(memberId);
     await inSqlTransaction(this.em, async (tx) => {
       await readOnlySnapshot(tx);
-      const head = await exportHead(tx, memberId);
+      const head = await exportHead(tx, memberId, now);
       if (!head || (head.erased && actor.role !== 'admin')) throw notFound('Member', memberId);
-      await write(`{"format":${JSON.stringify(EXPORT_FORMAT)},"generatedAt":${JSON.stringify(now.toISOString())},"member":${head.member},"points":${head.points}`);
+      // The member's invite code is derived from its seq, not stored: added to the member's fields (none once erased, as the API's '').
+      const code = head.erased ? null : this.parts.referrals.codeOf(head.seq);
+      const member = `${head.member.slice(0, -1)},"referralCode":${JSON.stringify(code)}}`;
+      await write(`{"format":${JSON.stringify(EXPORT_FORMAT)},"generatedAt":${JSON.stringify(now.toISOString())},"member":${member},"points":${head.points}`);
       for (const entry of EXPORT_LAYOUT) {
         if (entry === 'segments') await write(`,"segments":${JSON.stringify(segments)}`);
         else if (entry === 'retention') await write(`,"retention":${head.retention}`);
