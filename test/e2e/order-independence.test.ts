@@ -393,6 +393,40 @@ describe('a refund and an expiry run, in either order (found by the model-based 
   });
 });
 
+describe('a refund kept short by a debit, then a backdated credit that the debit moves to (found by an outside model-based audit)', () => {
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+  const adjust = (memberId: string, amount: number, key: string) =>
+    s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }', { i: { memberId, amount, reason: 'goodwill back', idempotencyKey: key } });
+  const reversed = async (memberId: string, orderId: string) => (await s.sql<{ n: number }>(
+    `select coalesce(-sum(amount), 0)::int as n from point_transaction where member_id = $1 and type = 'REFUND_REVERSAL' and reference = $2`, [memberId, orderId]))[0].n;
+
+  it('the refunded order\'s points freed by the re-plan go to the refund: the same balance as in date order', async () => {
+    const [late, first] = [await registerMember(s, { joinedAt: days(-60) }), await registerMember(s, { joinedAt: days(-60) })];
+    // In date order: B (30 days ago), A, the adjustment (takes B, the sooner to expire), A refunded in full (its own lot).
+    ok(await buy(first, 'rk-f-b', 200, days(-30)));
+    ok(await buy(first, 'rk-f-a', 200));
+    ok(await adjust(first, -200, 'rk-f-adj'));
+    ok(await refund('rk-f-a', 'rk-f-a-r', 200));
+    // B posted last: the adjustment had taken A's lot, so the refund could not take A's points back (unrecovered);
+    // B's arrival re-plans the adjustment onto B, which frees A's lot: the refund now takes them.
+    ok(await buy(late, 'rk-l-a', 200));
+    ok(await adjust(late, -200, 'rk-l-adj'));
+    ok(await refund('rk-l-a', 'rk-l-a-r', 200));
+    expect(await reversed(late, 'rk-l-a')).toBe(0);
+    const bAt = days(-30);
+    ok(await buy(late, 'rk-l-b', 200, bAt));
+    const [l, f] = [await member(late), await member(first)];
+    expect(f).toMatchObject({ pointsBalance: 0 });
+    expect(l.pointsBalance).toBe(f.pointsBalance);
+    expect(await reversed(late, 'rk-l-a')).toBe(200);
+    expect(await reversed(first, 'rk-f-a')).toBe(200);
+    // Replayed, the purchase changes nothing more.
+    ok(await buy(late, 'rk-l-b', 200, bAt));
+    expect((await member(late)).pointsBalance).toBe(0);
+    expect(await ledgerDrift([late, first])).toEqual([]);
+  });
+});
+
 // A review as of a date ahead of the clock of the writes that follow (the clock moved there for
 // the run and back: a job as of a day to come is refused, but a run within the clock skew, or
 // another instance's clock, can still be ahead of a write's).

@@ -63,7 +63,7 @@ export async function reverseAward(tx: EntityManager, award: PurchaseAwardRow, m
 }
 
 /** A campaign award's refund reversal that left points unrecovered, and what of that is still owed. */
-export interface UnrecoveredAwardReversal { awardId: string; refundId: string; orderId: string; reversalId: string; outstanding: number }
+export interface UnrecoveredAwardReversal { awardId: string; refundId: string; orderId: string; reversalId: string; outstanding: number; occurredAt: Date }
 
 /**
  * The member's campaign award reversals (REFUND_REVERSAL, key 'refund:<refundId>:campaign:<code>',
@@ -74,7 +74,7 @@ export interface UnrecoveredAwardReversal { awardId: string; refundId: string; o
 export async function unrecoveredAwardReversals(tx: EntityManager, memberId: string, debitId: string): Promise<UnrecoveredAwardReversal[]> {
   const rows = await tx.execute<UnrecoveredAwardReversal[]>(
     `select a.id::text as "awardId", r.refund_id as "refundId", t.reference as "orderId", t.id::text as "reversalId",
-       (${reversalOutstanding('t')})::int as outstanding
+       (${reversalOutstanding('t')})::int as outstanding, t.occurred_at as "occurredAt"
      from point_transaction t
        join point_transaction d on d.id = ?::bigint
        join refund r on r.order_id = t.reference

@@ -432,7 +432,7 @@ export async function returnableTakes(tx: EntityManager, transactionId: string, 
 // ---- refunds --------------------------------------------------------------------------
 
 /** A refund whose own reversal could not take back all it reversed, and what of that is still owed. */
-export interface UnrecoveredRefund { refundId: string; orderId: string; reversalId: string; outstanding: number }
+export interface UnrecoveredRefund { refundId: string; orderId: string; reversalId: string; outstanding: number; occurredAt: Date }
 
 /**
  * The member's refunds whose own reversal (REFUND_REVERSAL, key 'refund:<refundId>', the refund
@@ -446,7 +446,8 @@ export interface UnrecoveredRefund { refundId: string; orderId: string; reversal
  */
 export async function unrecoveredRefundsAfter(tx: EntityManager, memberId: string, debitId: string): Promise<UnrecoveredRefund[]> {
   const rows = await tx.execute<UnrecoveredRefund[]>(
-    `select r.refund_id as "refundId", r.order_id as "orderId", t.id::text as "reversalId", (${reversalOutstanding('t')})::int as outstanding
+    `select r.refund_id as "refundId", r.order_id as "orderId", t.id::text as "reversalId", (${reversalOutstanding('t')})::int as outstanding,
+       t.occurred_at as "occurredAt"
      from point_transaction t
        join point_transaction d on d.id = ?::bigint
        join refund r on r.refund_id = substr(t.idempotency_key, 8) and r.transaction_id = t.id

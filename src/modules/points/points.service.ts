@@ -642,7 +642,7 @@ export class PointsService {
       }
       account.balance += net;
       // A credit dated at the purchase: the debits after it take from the lot it grew as if it had always held that much.
-      await this.replan(tx, account, memberId, p.activatesAt ?? activatesAt!, lotId);
+      await this.replan(tx, account, memberId, p.activatesAt ?? activatesAt!, lotId, txn.id);
     } else if (net < 0) {
       // As a refund at the purchase's lot would (before the debits dated after it).
       await this.beforeLaterDebits(tx, account, memberId, p.activatesAt ?? p.occurredAt, () => this.rerateDown(tx, account, memberId, orderId, p, net, reason));
@@ -1047,7 +1047,7 @@ export class PointsService {
     account.balance = balanceAfter;
     // Dated before debits already written (a till's redemption synced late): all of them are
     // planned again in date order, this one with them.
-    if (debitsAfter) await this.replan(tx, account, d.memberId, d.occurredAt, null, txn.id);
+    if (debitsAfter) await this.replan(tx, account, d.memberId, d.occurredAt, null, txn.id, true);
     return txn;
   }
 
@@ -1064,15 +1064,19 @@ export class PointsService {
    * expiry run has expired (at or below the watermark) keeps as its remaining what expired: if
    * the re-plan leaves it more, those points expired too (an EXPIRE dated at its expiry, off the
    * balance); if less (debits that had arrived out of date order, now re-planned), they did not
-   * expire after all (a positive EXPIRE correction, back on the balance). `lotId`: the new lot
-   * (a credit's), counted live here whatever its expiry (credit() expires what is left of it
-   * after this). `debitId`: the new debit, when a debit calls (nothing to do without a debit
-   * dated after it). Returns the new lot's remaining after the re-plan, or null when nothing was
-   * re-planned.
+   * expire after all (a positive EXPIRE correction, back on the balance). Points it frees on
+   * live lots first pay what refunds kept short by those debits still lack (recoverRefunds):
+   * in date order those refunds would have found them. `lotId`: the new lot (a credit's),
+   * counted live here whatever its expiry (credit() expires what is left of it after this).
+   * `causeId`: the transaction of the write that re-plans (the recoveries' keys name it);
+   * `isDebit`: it is a debit (nothing to do without a debit dated after it). Returns the new
+   * lot's remaining after the re-plan, or null when nothing was re-planned.
    */
-  private async replan(tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, debitId?: string): Promise<number | null> {
+  private async replan(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, causeId: string, isDebit = false,
+  ): Promise<number | null> {
     const debits = await repo.debitsFrom(tx, memberId, from);
-    if (!debits.length || (debitId && debits.length === 1 && debits[0].id === debitId)) return null;
+    if (!debits.length || (isDebit && debits.length === 1 && debits[0].id === causeId)) return null;
     const taken = new Map<string, number>();
     for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
     const until = debits[debits.length - 1].at;
@@ -1084,6 +1088,11 @@ export class PointsService {
     if (!rows.length) return null;
     await repo.applyReplan(tx, memberId, rows);
     await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
+    const freed = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
+    if (freed.length) {
+      const first = debits.reduce((a, b) => (b.at < a.at || (b.at.getTime() === a.at.getTime() && BigInt(b.id) < BigInt(a.id)) ? b : a));
+      await this.recoverRefunds(tx, account, memberId, first.id, causeId, freed, null, 'freed when a backdated write re-planned the debits');
+    }
     return newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
   }
 
@@ -1181,19 +1190,21 @@ export class PointsService {
     await repo.applyTakes(tx, g.memberId, txn.id, back.map((b) => ({ lotId: b.lotId, amount: -b.amount })));
     await repo.saveAccount(tx, g.memberId, balanceAfter, 0);
     account.balance = balanceAfter;
-    const recovered = await this.recoverRefunds(tx, account, g.memberId, g.debitTransactionId, txn.id, back, g.occurredAt);
+    const recovered = await this.recoverRefunds(tx, account, g.memberId, g.debitTransactionId, txn.id, back, g.occurredAt, 'returned by a cancellation');
     return { returned, recovered };
   }
 
   /**
    * The refunds the debit may have kept short (dated at or after it, or recorded after it) whose
-   * reversal left points unrecovered take what they still lack from the points the cancellation
-   * `cancelId` gave back (`back`), each as a REFUND_REVERSAL of its own, key
-   * recoveryKey(cancelId, the refund's reversal), referencing the order: the refund's reversal in
-   * full at last, as it would have been had the debit never been made. Returns the points taken.
+   * reversal left points unrecovered take what they still lack from the points the write
+   * `causeId` gave back (`back`: a cancellation's, or what a re-plan freed), each as a
+   * REFUND_REVERSAL of its own, key recoveryKey(causeId, the refund's reversal), referencing the
+   * order, dated `occurredAt` (null: at the refund's own instant), its reason saying how the
+   * points came back (`how`): the refund's reversal in full at last, as it would have been had
+   * the debit never been made (or been made on the lots date order gives it). Returns the points taken.
    */
   private async recoverRefunds(
-    tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string, cancelId: string, back: readonly LotTake[], occurredAt: Date,
+    tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string, causeId: string, back: readonly LotTake[], occurredAt: Date | null, how: string,
   ): Promise<number> {
     // The refunds' own reversals, then their campaign awards' (each award's unrecovered points
     // fall and go back to its budget), each group oldest first.
@@ -1209,8 +1220,8 @@ export class PointsService {
       const taken = takes.reduce((s, t) => s + t.amount, 0);
       const balanceAfter = account.balance - taken;
       const reversal = await repo.insertTransaction(tx, {
-        memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: refund.orderId,
-        reason: `refund ${refund.refundId}: points it could not take back, returned by a cancellation`, idempotencyKey: recoveryKey(cancelId, reversalId),
+        memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt: occurredAt ?? new Date(refund.occurredAt), reference: refund.orderId,
+        reason: `refund ${refund.refundId}: points it could not take back, ${how}`, idempotencyKey: recoveryKey(causeId, reversalId),
       });
       await repo.applyTakes(tx, memberId, reversal.id, takes);
       if (refund.awardId) await recoverAward(tx, refund.awardId, memberId, taken);
@@ -1257,7 +1268,7 @@ export class PointsService {
     if (c.countsAsEarned) account.lifetimeEarned += c.amount;
     // Backdated before debits already written: they take from it as if it had arrived first
     // (before its own arrival-expiry below, so that only what is left of it then expires).
-    if (remaining > 0 && clock.debitsAfter) remaining = (await this.replan(tx, account, c.memberId, c.activatesAt, lotId)) ?? remaining;
+    if (remaining > 0 && clock.debitsAfter) remaining = (await this.replan(tx, account, c.memberId, c.activatesAt, lotId, transaction.id)) ?? remaining;
     // Under the watermark the lot is not live: its points expire as they arrive.
     if (remaining > 0 && c.expiresAt && clock.expiredThrough && c.expiresAt.getTime() <= clock.expiredThrough.getTime()) {
       // Pending points repay a debt when they activate (settleDebts), which for a lot under the
