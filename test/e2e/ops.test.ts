@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -143,6 +143,45 @@ describe('operations endpoints', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('a Ctrl-C to the terminal\'s process group reaches the server, not its embedded PostgreSQL, which the server stops last', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ctrl-c-'));
+    chmodSync(dataDir, 0o755);
+    const { DATABASE_URL: _unset, ...env } = process.env;
+    // detached: the server leads a process group of its own, as npm start does in a terminal.
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      env: { ...env, DATA_DIR: dataDir, PORT: '0', JWT_SECRET: 'ctrl-c-secret-0123456789abcdef0123', SEED: 'none', SCHEDULER: 'off', NODE_ENV: 'production', LOG_LEVEL: 'info' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const group = (pid: number) => Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+    try {
+      await eventually(() => /loyalty server ready/.test(out) || child.exitCode !== null, 'the start', 90_000);
+      const postmaster = Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      expect(group(child.pid!)).toBe(child.pid);
+      expect(group(postmaster)).not.toBe(child.pid);
+      const url = JSON.parse(out.split('\n').find((l) => l.includes('loyalty server ready'))!).url as string;
+      const token = await mintToken('ctrl-c-secret-0123456789abcdef0123', { role: 'admin', sub: 'ctrl-c' });
+      // The pool holds connections (a request served), then Ctrl-C to the whole group: PostgreSQL
+      // used to get it too and end them under the server (a fast shutdown), as the server drained.
+      const res = await fetch(url, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ programStats { members } }' }),
+      });
+      expect(res.status).toBe(200);
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/stopped/);
+      expect(out).not.toMatch(/terminating connection due to administrator command|Connection terminated unexpectedly/);
+      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('carries a request id: the caller\'s when it reads as one (up to 128 visible ASCII characters), else one of its own', async () => {
     const res = await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
