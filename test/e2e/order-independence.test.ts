@@ -425,6 +425,24 @@ describe('a refund kept short by a debit, then a backdated credit that the debit
     expect((await member(late)).pointsBalance).toBe(0);
     expect(await ledgerDrift([late, first])).toEqual([]);
   });
+
+  it('a refund takes only from freed lots spendable at its own instant: not one earned after it (found by review)', async () => {
+    const id = await registerMember(s, { joinedAt: days(-90) });
+    const at = { a: days(-60), adj1: days(-52), l: days(-42), adj2: days(-40), r: days(-45), b: days(-44) };
+    const adjustAt = (amount: number, key: string, occurredAt: string) =>
+      s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }', { i: { memberId: id, amount, reason: 'correction', idempotencyKey: key, occurredAt } });
+    ok(await buy(id, 'rk2-a', 50, at.a));
+    ok(await adjustAt(-50, 'rk2-adj1', at.adj1)); // takes A
+    ok(await buy(id, 'rk2-l', 50, at.l));
+    ok(await adjustAt(-50, 'rk2-adj2', at.adj2)); // takes L
+    ok(await refund('rk2-a', 'rk2-a-r', 50, at.r)); // nothing spendable at its instant: 50 unrecovered
+    // B, dated before L: the later adjustment moves to B (sooner to expire) and frees L, which the
+    // refund (dated before L was earned) could not have taken. In date order the balance is L's 50.
+    ok(await buy(id, 'rk2-b', 50, at.b));
+    expect((await member(id)).pointsBalance).toBe(50);
+    expect(await reversed(id, 'rk2-a')).toBe(0);
+    expect(await ledgerDrift([id])).toEqual([]);
+  });
 });
 
 // A review as of a date ahead of the clock of the writes that follow (the clock moved there for

@@ -188,17 +188,21 @@ export const keptShortBy = (t: string, d: string): string => `(${t}.occurred_at 
  * oldest first, each with its order and what it still lacks). Each refund takes from the lots
  * its own order earned first, then from the others in the order given; at most what came
  * back. Points the member never lost to a refund are not touched: had the debit never been
- * made, the refund would have found them and taken them then.
+ * made, the refund would have found them and taken them then. `usable(lot, at)`: whether the
+ * refund, dated `occurredAt`, could take from the lot then (what a re-plan frees: a lot earned
+ * after the refund, pending or expired at its instant, is out of its reach); by default every lot.
  */
 export function recoveryTakes(
-  back: readonly LotTake[], orderOf: ReadonlyMap<string, string>, owed: readonly { refundId: string; orderId: string; outstanding: number }[],
+  back: readonly LotTake[], orderOf: ReadonlyMap<string, string>, owed: readonly { refundId: string; orderId: string; outstanding: number; occurredAt?: Date }[],
+  usable: (lotId: string, at: Date) => boolean = () => true,
 ): { refundId: string; takes: LotTake[] }[] {
   const left = back.map((t) => ({ ...t }));
   const out: { refundId: string; takes: LotTake[] }[] = [];
   for (const refund of owed) {
     let need = refund.outstanding;
     const takes: LotTake[] = [];
-    const ownFirst = [...left.filter((t) => orderOf.get(t.lotId) === refund.orderId), ...left.filter((t) => orderOf.get(t.lotId) !== refund.orderId)];
+    const reach = refund.occurredAt ? left.filter((t) => usable(t.lotId, refund.occurredAt!)) : left;
+    const ownFirst = [...reach.filter((t) => orderOf.get(t.lotId) === refund.orderId), ...reach.filter((t) => orderOf.get(t.lotId) !== refund.orderId)];
     for (const lot of ownFirst) {
       const take = Math.min(need, lot.amount);
       if (take <= 0) continue;

@@ -1091,7 +1091,12 @@ export class PointsService {
     const freed = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
     if (freed.length) {
       const first = debits.reduce((a, b) => (b.at < a.at || (b.at.getTime() === a.at.getTime() && BigInt(b.id) < BigInt(a.id)) ? b : a));
-      await this.recoverRefunds(tx, account, memberId, first.id, causeId, freed, null, 'freed when a backdated write re-planned the debits');
+      // Each refund reaches only the lots spendable at its own instant, as it would have in date order.
+      const usable = (id: string, at: Date) => {
+        const lot = lotOf.get(id)!;
+        return lot.activatesAt.getTime() <= at.getTime() && (lot.expiresAt == null || lot.expiresAt.getTime() > at.getTime());
+      };
+      await this.recoverRefunds(tx, account, memberId, first.id, causeId, freed, null, 'freed when a backdated write re-planned the debits', usable);
     }
     return newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
   }
@@ -1205,6 +1210,7 @@ export class PointsService {
    */
   private async recoverRefunds(
     tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string, causeId: string, back: readonly LotTake[], occurredAt: Date | null, how: string,
+    usable?: (lotId: string, at: Date) => boolean,
   ): Promise<number> {
     // The refunds' own reversals, then their campaign awards' (each award's unrecovered points
     // fall and go back to its budget), each group oldest first.
@@ -1213,7 +1219,8 @@ export class PointsService {
     const owed = [...own.map((r) => ({ ...r, awardId: null as string | null })), ...awards];
     if (!owed.length) return 0;
     // recoveryTakes pairs its plan with `owed` by a key of each: the reversal's transaction id.
-    const plan = recoveryTakes(back, await repo.ordersOfLots(tx, back.map((b) => b.lotId)), owed.map((o) => ({ ...o, refundId: o.reversalId })));
+    const plan = recoveryTakes(back, await repo.ordersOfLots(tx, back.map((b) => b.lotId)),
+      owed.map((o) => ({ ...o, refundId: o.reversalId, occurredAt: usable ? new Date(o.occurredAt) : undefined })), usable);
     let recovered = 0;
     for (const { refundId: reversalId, takes } of plan) {
       const refund = owed.find((o) => o.reversalId === reversalId)!;
