@@ -28,13 +28,13 @@ const refund = (orderId: string, refundId: string, amount: number, occurredAt: s
 
 /**
  * A campaign row as upsertCampaign writes it (its id md5('campaign:' || code)) over [startsAt,
- * endsAt), already ENDED, at its start: the effects give nothing for it (to no event, however
- * dated), so the awards are the ones written here.
+ * endsAt), ENDED at its end and never activated: the effects give nothing for it (to no event,
+ * however dated), so the awards are the ones written here.
  */
 async function campaign(code: string, startsAt: string, endsAt: string | null, extra: { controlPercent?: number } = {}) {
   const [row] = await s.sql<{ id: string }>(
     `insert into campaign (id, code, name, trigger, status, ended_reason, starts_at, ends_at, bonus_points, control_percent, activated_at, ended_at)
-     values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ENDED', 'ADMIN', $2, $3, 100, $4, $2, $2) returning id`,
+     values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ENDED', 'ADMIN', $2, $3, 100, $4, null, $3) returning id`,
     [code, startsAt, endsAt, extra.controlPercent ?? 10],
   );
   return row.id;
@@ -154,6 +154,19 @@ describe('campaignReport', () => {
     expect(e.roi).toBeNull();
   });
 
+  it('of a campaign ended early (endCampaign, a spent budget) ends at its end: the purchases after it do not move it', async () => {
+    const id = await campaign('EARLY', '2026-05-01T00:00:00Z', null);
+    await s.sql(`update campaign set ended_at = '2026-05-10T00:00:00Z' where id = $1`, [id]);
+    const [a, b] = [await registerMember(s), await registerMember(s)];
+    for (const m of [a, b]) await assign(id, m, false, '2026-05-01T00:00:00Z');
+    await purchase(a, 'early-1', 50, '2026-05-05T00:00:00Z');
+    await purchase(b, 'early-2', 70, '2026-05-15T00:00:00Z'); // after the end
+    const r = (await s.admin(REPORT, { code: 'EARLY' })).campaignReport;
+    expect(r.to).toBe('2026-05-10T00:00:00.000Z');
+    expect(r.treatment).toMatchObject({ members: 2, buyers: 1, purchases: 1, gmv: 50 });
+    expect((await s.admin(REPORT, { code: 'EARLY', asOf: '2026-05-08T00:00:00Z' })).campaignReport.to).toBe('2026-05-08T00:00:00.000Z');
+  });
+
   it('is for admins only and names an unknown campaign', async () => {
     expectError(await s.gql(REPORT, { code: 'NOPE' }, await s.token('admin')), 'NOT_FOUND');
     expectError(await s.gql(REPORT, { code: 'JUNE' }, await s.token('service')), 'FORBIDDEN');
@@ -233,6 +246,10 @@ describe('simulateCampaign', () => {
 
   it('refuses a bad period or definition with BAD_USER_INPUT and is for admins only', async () => {
     const admin = await s.token('admin');
+    // What upsertCampaign refuses for a lookup, simulateCampaign refuses too (it simulated an audience or trigger that selects nobody).
+    expectError(await s.gql(SIMULATE, { input: { ...SIM, audience: { tierCodes: ['NOPE'] } }, ...period }, admin), 'BAD_USER_INPUT', 'tierCodes');
+    expectError(await s.gql(SIMULATE, { input: { ...SIM, audience: { tagsNone: ['nope-tag-zz'] } }, ...period }, admin), 'BAD_USER_INPUT', 'tagsNone');
+    expectError(await s.gql(SIMULATE, { input: { ...SIM, trigger: 'ACTIVITY', activityKind: 'NOPE', minAmount: null, multiplier: null }, ...period }, admin), 'BAD_USER_INPUT', 'activityKind');
     expectError(await s.gql(SIMULATE, { input: SIM, from: period.to, to: period.from }, admin), 'BAD_USER_INPUT');
     expectError(await s.gql(SIMULATE, { input: { ...SIM, multiplier: 0.5 }, ...period }, admin), 'BAD_USER_INPUT');
     expectError(await s.gql(SIMULATE, { input: { ...SIM, rewardCode: 'NO-SUCH-REWARD' }, ...period }, admin), 'BAD_USER_INPUT');

@@ -9,7 +9,7 @@ import { campaignOf } from './campaign.resolver';
 @Resolver(() => CampaignReport)
 export class CampaignReportResolver {
   @Authorized('admin')
-  @Query(() => CampaignReport, { description: 'Treatment against control over [startsAt, min(endsAt, asOf)); asOf defaults to now.' })
+  @Query(() => CampaignReport, { description: 'Treatment against control over [startsAt, min(endsAt, endedAt, asOf)); asOf defaults to now.' })
   async campaignReport(@Arg('code') code: string, @Arg('asOf', () => Date, { nullable: true }) asOf: Date | null, @Ctx() ctx: GraphQLContext): Promise<CampaignReport> {
     const [report, campaign] = await Promise.all([ctx.services.campaignReport.report(code, asOf ?? undefined), ctx.services.campaigns.byCode(code, ctx.clock.now())]);
     if (!campaign) throw notFound('Campaign', code);
@@ -18,9 +18,11 @@ export class CampaignReportResolver {
 
   @Authorized('admin')
   @Query(() => CampaignSimulation, { description: 'What the campaign would have given over [from, to): nothing is written.' })
-  simulateCampaign(
+  async simulateCampaign(
     @Arg('input', () => CampaignInput) input: CampaignInput, @Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: GraphQLContext,
   ): Promise<CampaignSimulation> {
-    return ctx.services.campaignReport.simulate({ ...input, audience: input.audience as Record<string, unknown> | null | undefined }, from, to);
+    const definition = { ...input, audience: input.audience as Record<string, unknown> | null | undefined };
+    await ctx.services.campaigns.checkDefinition(definition); // refused as upsertCampaign would refuse it
+    return ctx.services.campaignReport.simulate(definition, from, to);
   }
 }

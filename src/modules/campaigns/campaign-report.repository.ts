@@ -22,13 +22,16 @@ import { NET_POINTS } from './campaigns.repository';
  */
 
 /** The campaign a report is about: its id and window. */
-export interface ReportCampaignRow { id: string; code: string; startsAt: Date; endsAt: Date | null }
+/** `endedAt`: when it was ended (endCampaign, a spent budget, its end passed): it gives nothing to events from then on. */
+export interface ReportCampaignRow { id: string; code: string; startsAt: Date; endsAt: Date | null; endedAt: Date | null }
 
 export async function reportCampaign(em: EntityManager, code: string): Promise<ReportCampaignRow | null> {
-  const [row] = await em.execute<{ id: string; code: string; starts_at: Date; ends_at: Date | null }[]>(
-    'select id, code, starts_at, ends_at from campaign where code = ?', [code],
+  const [row] = await em.execute<{ id: string; code: string; starts_at: Date; ends_at: Date | null; ended_at: Date | null }[]>(
+    'select id, code, starts_at, ends_at, ended_at from campaign where code = ?', [code],
   );
-  return row ? { id: row.id, code: row.code, startsAt: new Date(row.starts_at), endsAt: row.ends_at && new Date(row.ends_at) } : null;
+  return row ? {
+    id: row.id, code: row.code, startsAt: new Date(row.starts_at), endsAt: row.ends_at && new Date(row.ends_at), endedAt: row.ended_at && new Date(row.ended_at),
+  } : null;
 }
 
 /** Both arms' aggregates over one range of members (reportArms). */

@@ -39,15 +39,17 @@ export class CampaignReportService {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * The report over [startsAt, min(endsAt, asOf)); a window not begun at asOf is empty (to =
-   * from). NOT_FOUND for an unknown code.
+   * The report over [startsAt, min(endsAt, endedAt, asOf)): a campaign ended early (endCampaign,
+   * a spent budget) is measured up to its end, as it gives nothing to events from then on, and
+   * its report no longer grows with the purchases after it. A window not begun at asOf is empty
+   * (to = from). NOT_FOUND for an unknown code.
    */
   async report(code: string, asOf: Date = new Date()): Promise<CampaignReportResult> {
     if (Number.isNaN(asOf.getTime())) throw badInput('asOf', 'asOf is not a date');
     const campaign = await reportCampaign(this.em, code);
     if (!campaign) throw notFound('Campaign', code);
     const from = campaign.startsAt;
-    const end = campaign.endsAt && campaign.endsAt < asOf ? campaign.endsAt : asOf;
+    const end = [campaign.endsAt, campaign.endedAt].reduce<Date>((t, e) => (e && e < t ? e : t), asOf);
     const to = end < from ? from : end;
     // The members in REPORT_PARTS ranges, each summed on a connection of its own, all in one
     // snapshot; the awards with the first part. Every field of an arm is a sum over its members.

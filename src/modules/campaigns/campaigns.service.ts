@@ -147,6 +147,15 @@ export class CampaignsService {
     }
   }
 
+  /**
+   * Refuses (BAD_USER_INPUT naming the field) a definition upsertCampaign would refuse, writing
+   * nothing: what simulateCampaign checks first, so that a typo in a tier, a tag or an activity
+   * kind is an error there too, not a simulation of an audience or trigger that selects nobody.
+   */
+  async checkDefinition(definition: CampaignDefinition): Promise<void> {
+    await this.checkReferences(campaignValues(definition));
+  }
+
   /** What needs a lookup: the audience compiles and names known tiers and tags, the activity kind is a known one, the reward exists. */
   private async checkReferences(v: CampaignValues): Promise<void> {
     if (v.audience) {
