@@ -296,15 +296,16 @@ describe('purchases import', () => {
   });
 
   it('an orderId on a rejected line (no such member) and then on a valid one: the valid line is recorded', async () => {
+    await importFile('/imports/members', csv(['externalId', 'p-dup'])); // a member of its own: the other tests count p-1's entries
     const job = await importFile('/imports/purchases?mode=history', csv([
-      'orderId,externalId,amount,occurredAt', 'dup-o1,p-typo,10.00,2025-01-01T00:00:00Z', 'dup-o1,p-1,10.00,2025-01-01T00:00:00Z', 'dup-o1,p-1,10.00,2025-01-01T00:00:00Z',
+      'orderId,externalId,amount,occurredAt', 'dup-o1,p-typo,10.00,2025-01-01T00:00:00Z', 'dup-o1,p-dup,10.00,2025-01-01T00:00:00Z', 'dup-o1,p-dup,10.00,2025-01-01T00:00:00Z',
     ]));
     expect(job.errors).toEqual([
       { line: 2, message: 'No member has externalId p-typo' },
       { line: 4, message: 'orderId dup-o1 is also on line 3 (that line is the one taken)' },
     ]);
     expect(job.rowsDone).toBe(1);
-    const [p] = await s.sql(`select p.amount_cents::int as cents from purchase p join member m on m.id = p.member_id where p.order_id = 'dup-o1' and m.external_id = 'p-1'`);
+    const [p] = await s.sql(`select p.amount_cents::int as cents from purchase p join member m on m.id = p.member_id where p.order_id = 'dup-o1' and m.external_id = 'p-dup'`);
     expect(p).toEqual({ cents: 1000 });
   });
 
