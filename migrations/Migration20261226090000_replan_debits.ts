@@ -18,15 +18,15 @@ import { replaceOnce } from './Migration20261210090000_budget_free_slot';
  *   instant: the lot activates then or later), and purchaseDecided leaves the purchase to
  *   the stepwise path, whose credit() re-plans. Its result gains a column: dropped and created.
  */
-const DEBIT_AFTER = (at: string) => `exists (select 1 from point_transaction t where t.member_id = p_member and t.type in ('REDEEM', 'ADJUST')
+export const DEBIT_AFTER = (at: string) => `exists (select 1 from point_transaction t where t.member_id = p_member and t.type in ('REDEEM', 'ADJUST')
           and t.amount <= 0 and t.occurred_at >= ${at})`;
 
 const AT_ONCE_GUARD = `        if v_stale or v_at is null or v_balance < 0 or exists (select 1 from point_lot l where l.member_id = p_member and l.remaining < 0) then`;
-const AT_ONCE = replaceOnce(PURCHASE_AT_ONCE, AT_ONCE_GUARD, `${AT_ONCE_GUARD.slice(0, -5)}
+export const AT_ONCE = replaceOnce(PURCHASE_AT_ONCE, AT_ONCE_GUARD, `${AT_ONCE_GUARD.slice(0, -5)}
           or ${DEBIT_AFTER('p_activates')} then`);
 
-const FACTS_SIGNATURE = 'purchase_facts(uuid, text, timestamptz, int, bigint, timestamptz, boolean)';
-const FACTS = replaceOnce(
+export const FACTS_SIGNATURE = 'purchase_facts(uuid, text, timestamptz, int, bigint, timestamptz, boolean)';
+export const FACTS = replaceOnce(
   replaceOnce(PURCHASE_FACTS, 'f_tier uuid, f_stale boolean, f_debt boolean,', 'f_tier uuid, f_stale boolean, f_debt boolean, f_debits_after boolean,'),
   `        f_debt := f_balance < 0 or exists (select 1 from point_lot l where l.member_id = p_member and l.remaining < 0);
 `,

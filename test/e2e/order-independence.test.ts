@@ -426,6 +426,48 @@ describe('a refund kept short by a debit, then a backdated credit that the debit
     expect(await ledgerDrift([late, first])).toEqual([]);
   });
 
+  it('a credit dated before a refund that fell short, posted after it, pays what it lacks: the balance of date order (found by an outside model-based audit)', async () => {
+    const [ordered, late] = [await registerMember(s, { joinedAt: days(-90) }), await registerMember(s, { joinedAt: days(-90) })];
+    const at = { p0: days(-42), p1: days(-21), adj: days(-20), r: days(-18) };
+    const adjustAt = (memberId: string, key: string) =>
+      s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }', { i: { memberId, amount: -50, reason: 'correction', idempotencyKey: key, occurredAt: at.adj } });
+    // Date order: P0, P1, the adjustment (takes P0, the sooner to expire), P0 refunded in full (its own 640, then 50 of P1).
+    ok(await buy(ordered, 'rk3-o-0', 690, at.p0));
+    ok(await buy(ordered, 'rk3-o-1', 200, at.p1));
+    ok(await adjustAt(ordered, 'rk3-o-adj'));
+    ok(await refund('rk3-o-0', 'rk3-o-0-r', 690, at.r));
+    // P1 posted last: the refund found only P0's 640 (50 unrecovered); P1, spendable at the refund's instant, pays the 50.
+    ok(await buy(late, 'rk3-l-0', 690, at.p0));
+    ok(await adjustAt(late, 'rk3-l-adj'));
+    ok(await refund('rk3-l-0', 'rk3-l-0-r', 690, at.r));
+    expect(await reversed(late, 'rk3-l-0')).toBe(640);
+    ok(await buy(late, 'rk3-l-1', 200, at.p1));
+    expect((await member(ordered)).pointsBalance).toBe(150);
+    expect((await member(late)).pointsBalance).toBe(150);
+    expect(await reversed(late, 'rk3-l-0')).toBe(690);
+    expect(await ledgerDrift([ordered, late])).toEqual([]);
+  });
+
+  it('a refund dated after its own lot expired takes from a purchase posted after it but spendable then', async () => {
+    await program({ pointsExpiryMonths: 1 });
+    try {
+      const [ordered, late] = [await registerMember(s, { joinedAt: days(-90) }), await registerMember(s, { joinedAt: days(-90) })];
+      const at = { p1: days(-52), p0: days(-18), r: days(-7) }; // P1's lot expires a month after it, before the refund
+      ok(await buy(ordered, 'rk4-o-1', 260, at.p1));
+      ok(await buy(ordered, 'rk4-o-0', 680, at.p0));
+      ok(await refund('rk4-o-1', 'rk4-o-1-r', 10, at.r));
+      ok(await buy(late, 'rk4-l-1', 260, at.p1));
+      ok(await refund('rk4-l-1', 'rk4-l-1-r', 10, at.r));
+      ok(await buy(late, 'rk4-l-0', 680, at.p0));
+      const [o, l] = [await member(ordered), await member(late)];
+      expect(o.pointsBalance).toBe(670);
+      expect(l.pointsBalance).toBe(o.pointsBalance);
+      expect(await ledgerDrift([ordered, late])).toEqual([]);
+    } finally {
+      await program({ pointsExpiryMonths: 24 });
+    }
+  });
+
   it('a refund takes only from freed lots spendable at its own instant: not one earned after it (found by review)', async () => {
     const id = await registerMember(s, { joinedAt: days(-90) });
     const at = { a: days(-60), adj1: days(-52), l: days(-42), adj2: days(-40), r: days(-45), b: days(-44) };

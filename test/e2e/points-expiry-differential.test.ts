@@ -222,21 +222,50 @@ class ModelMember {
     }
   }
 
-  /** The debits dated at or after `from` taken again in date order (PointsService.replan). */
+  /**
+   * The debits dated at or after `from` taken again in date order, then the points that freed on
+   * live lots and what is left of a credit's own lot (`newLot`) pay the refunds that fell short,
+   * each from the lots spendable at its own instant (PointsService.replan).
+   */
   private replan(from: Date, newLot: string | null, except?: string): void {
     const debits = this.debitsFrom(from);
-    if (!debits.length || (except && debits.length === 1 && debits[0].key === except)) return;
-    const taken = new Map<string, number>();
-    for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
-    const plans = this.plan(debits, (l) => l.remaining + (taken.get(l.id) ?? 0));
-    const delta = new Map<string, number>();
-    for (const d of debits) {
-      for (const t of d.takes) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
-      for (const t of plans.get(d.key)!) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
-      this.debits.set(d.key, plans.get(d.key)!);
+    const back: LotTake[] = [];
+    if (debits.length && !(except && debits.length === 1 && debits[0].key === except)) {
+      const taken = new Map<string, number>();
+      for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
+      const plans = this.plan(debits, (l) => l.remaining + (taken.get(l.id) ?? 0));
+      const delta = new Map<string, number>();
+      for (const d of debits) {
+        for (const t of d.takes) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
+        for (const t of plans.get(d.key)!) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
+        this.debits.set(d.key, plans.get(d.key)!);
+      }
+      for (const [id, change] of delta) this.lot(id).remaining += change;
+      this.expiredMoved(delta, newLot);
+      back.push(...[...delta].filter(([id, change]) => change > 0 && id !== newLot && this.live(this.lot(id))).map(([lotId, amount]) => ({ lotId, amount })));
     }
-    for (const [id, change] of delta) this.lot(id).remaining += change;
-    this.expiredMoved(delta, newLot);
+    if (newLot && this.lot(newLot).remaining > 0) back.push({ lotId: newLot, amount: this.lot(newLot).remaining });
+    if (!back.length) return;
+    this.recover(null, back.sort((a, b) => Number(a.lotId) - Number(b.lotId)), (id, at) => {
+      const l = this.lot(id);
+      return l.activatesAt.getTime() <= at.getTime() && (l.expiresAt == null || l.expiresAt.getTime() > at.getTime());
+    });
+  }
+
+  /** The refunds `debit` may have kept short (null: every one that fell short) take what they lack from `back` (PointsService.recoverRefunds). */
+  private recover(debit: { at: Date; seq: number } | null, back: LotTake[], usable?: (lotId: string, at: Date) => boolean): void {
+    const owed = this.shortRefunds.map((r, i) => ({ r, i }))
+      .filter(({ r }) => r.outstanding > 0 && (!debit || r.at.getTime() >= debit.at.getTime() || r.seq > debit.seq))
+      .sort((a, b) => a.r.at.getTime() - b.r.at.getTime() || a.r.seq - b.r.seq);
+    if (!owed.length) return;
+    const orderOf = new Map([...this.purchases].filter(([, p]) => p.lotId).map(([orderId, p]) => [p.lotId!, orderId]));
+    const plan = recoveryTakes(back, orderOf, owed.map(({ r, i }) => ({ refundId: String(i), orderId: r.orderId, outstanding: r.outstanding, occurredAt: usable ? r.at : undefined })), usable);
+    for (const { refundId, takes } of plan) {
+      const taken = takes.reduce((sum, x) => sum + x.amount, 0);
+      this.apply(takes);
+      this.balance -= taken;
+      this.shortRefunds[Number(refundId)].outstanding -= taken;
+    }
   }
 
   purchase(orderId: string, cents: number, at: Date): void {
@@ -339,22 +368,9 @@ class ModelMember {
     // The refunds the debit may have kept short (dated at or after it, or recorded after it) that
     // could not take back what they reversed take it now from what came back, oldest first, their
     // own order's lot first (PointsService.recoverRefunds).
-    const debit = this.debitAt.get(key)!;
-    const owed = this.shortRefunds.map((r, i) => ({ r, i }))
-      .filter(({ r }) => r.outstanding > 0 && (r.at.getTime() >= debit.at.getTime() || r.seq > debit.seq))
-      .sort((a, b) => a.r.at.getTime() - b.r.at.getTime() || a.r.seq - b.r.seq);
-    if (!owed.length) return;
     const net = new Map<string, number>();
     for (const x of back) net.set(x.lotId, (net.get(x.lotId) ?? 0) + x.amount);
-    const lots = [...net].filter(([, n]) => n > 0).sort((a, b) => Number(a[0]) - Number(b[0])).map(([lotId, amount]) => ({ lotId, amount }));
-    const orderOf = new Map([...this.purchases].filter(([, p]) => p.lotId).map(([orderId, p]) => [p.lotId!, orderId]));
-    const plan = recoveryTakes(lots, orderOf, owed.map(({ r, i }) => ({ refundId: String(i), orderId: r.orderId, outstanding: r.outstanding })));
-    for (const { refundId, takes } of plan) {
-      const taken = takes.reduce((sum, x) => sum + x.amount, 0);
-      this.apply(takes);
-      this.balance -= taken;
-      this.shortRefunds[Number(refundId)].outstanding -= taken;
-    }
+    this.recover(this.debitAt.get(key)!, [...net].filter(([, n]) => n > 0).sort((a, b) => Number(a[0]) - Number(b[0])).map(([lotId, amount]) => ({ lotId, amount })));
   }
 
   /** The run as of `asOf`, by definition. */

@@ -68,22 +68,22 @@ export interface UnrecoveredAwardReversal { awardId: string; refundId: string; o
 /**
  * The member's campaign award reversals (REFUND_REVERSAL, key 'refund:<refundId>:campaign:<code>',
  * of the award of that order) that left points unrecovered and that debit `debitId` may have kept
- * short, with what each still lacks (points.rules.ts keptShortBy, reversalOutstanding); only those still owed. The points
+ * short (null: all of them), with what each still lacks (points.rules.ts keptShortBy, reversalOutstanding); only those still owed. The points
  * module's recoverRefunds reads them with the refunds' own reversals.
  */
-export async function unrecoveredAwardReversals(tx: EntityManager, memberId: string, debitId: string): Promise<UnrecoveredAwardReversal[]> {
+export async function unrecoveredAwardReversals(tx: EntityManager, memberId: string, debitId: string | null): Promise<UnrecoveredAwardReversal[]> {
   const rows = await tx.execute<UnrecoveredAwardReversal[]>(
     `select a.id::text as "awardId", r.refund_id as "refundId", t.reference as "orderId", t.id::text as "reversalId",
        (${reversalOutstanding('t')})::int as outstanding, t.occurred_at as "occurredAt"
      from point_transaction t
-       join point_transaction d on d.id = ?::bigint
+       left join point_transaction d on d.id = ?::bigint
        join refund r on r.order_id = t.reference
        join campaign_award a on a.member_id = t.member_id and a.source = 'purchase:' || t.reference
        join campaign c on c.id = a.campaign_id and t.idempotency_key = 'refund:' || r.refund_id || ':campaign:' || c.code
      where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.unrecovered > 0 and t.idempotency_key like 'refund:%:campaign:%'
-       and ${keptShortBy('t', 'd')}
+       and (?::bigint is null or ${keptShortBy('t', 'd')})
      order by t.occurred_at, t.id`,
-    [debitId, memberId],
+    [debitId, memberId, debitId],
   );
   return rows.filter((r) => r.outstanding > 0);
 }

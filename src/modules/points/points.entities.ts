@@ -53,6 +53,11 @@ export class PointExpiry {
   name: 'point_transaction_member_debit_index',
   expression: `create index "point_transaction_member_debit_index" on "point_transaction" ("member_id", "occurred_at") where type in ('REDEEM', 'ADJUST') and amount <= 0`,
 })
+// A member's refunds that fell short, by date, which a lot written spendable then pays (migration short_refund_paid_by_credit).
+@Index({
+  name: 'point_transaction_member_short_refund_index',
+  expression: `create index "point_transaction_member_short_refund_index" on "point_transaction" ("member_id", "occurred_at") where type = 'REFUND_REVERSAL' and unrecovered > 0`,
+})
 export class PointTransaction {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;

@@ -55,17 +55,29 @@ const mayHaveDebitsFrom = (member: string, except: boolean) => `exists (select 1
   and t.type in ('REDEEM', 'ADJUST') and t.amount <= 0 and t.occurred_at >= ?::timestamptz${except ? ' and t.id <> ?::bigint' : ''})`;
 
 /**
+ * Whether member `member` (SQL) has a refund or award reversal that fell short (unrecovered)
+ * dated at or after `?`: a lot written spendable then may pay it (PointsService.replan). One
+ * probe of point_transaction_member_short_refund_index.
+ */
+export const mayHaveShortRefundsFrom = (member: string) => `exists (select 1 from point_transaction t where t.member_id = ${member}
+  and t.type = 'REFUND_REVERSAL' and t.unrecovered > 0 and t.occurred_at >= ?::timestamptz)`;
+
+/**
  * Saves the account; returns its expiry watermark (an earn below it expires on arrival) and,
  * with `debits`, whether the member may have debits dated at or after `debits.from` (other than
- * `debits.except`) that the write re-plans (in the same statement).
+ * `debits.except`) that the write re-plans, or with `shortRefunds` refunds that fell short dated
+ * then (in the same statement).
  */
 export async function saveAccount(
-  tx: EntityManager, memberId: string, balance: number, earnedDelta: number, debits?: { from: Date; except?: string },
+  tx: EntityManager, memberId: string, balance: number, earnedDelta: number, debits?: { from: Date; except?: string; shortRefunds?: boolean },
 ): Promise<{ expiredThrough: Date | null; debitsAfter: boolean }> {
+  const after = debits
+    ? `(${mayHaveDebitsFrom('point_account.member_id', debits.except != null)}${debits.shortRefunds ? ` or ${mayHaveShortRefundsFrom('point_account.member_id')}` : ''})`
+    : 'false';
   const rows = await tx.execute(
     `update point_account set balance = ?, lifetime_earned = lifetime_earned + ?, updated_at = now() where member_id = ?
-     returning expired_through as "expiredThrough", ${debits ? mayHaveDebitsFrom('point_account.member_id', debits.except != null) : 'false'} as "debitsAfter"`,
-    [balance, earnedDelta, memberId, ...(debits ? [debits.from, ...(debits.except != null ? [debits.except] : [])] : [])],
+     returning expired_through as "expiredThrough", ${after} as "debitsAfter"`,
+    [balance, earnedDelta, memberId, ...(debits ? [debits.from, ...(debits.except != null ? [debits.except] : []), ...(debits.shortRefunds ? [debits.from] : [])] : [])],
   );
   return withDates(rows[0] as { expiredThrough: Date | null; debitsAfter: boolean }, ['expiredThrough']);
 }
@@ -440,21 +452,22 @@ export interface UnrecoveredRefund { refundId: string; orderId: string; reversal
  * or after it, or recorded after it (a refund dated before a debit that no longer fitted after
  * it was made on the lots as they were, the debit's takes included); less what recoveries
  * (keys recoveryKey(cancel, reversal)) took back since; oldest first, only those still owed.
+ * `debitId` null: every one that fell short, whatever kept it short.
  * Read through the member's transactions (their member index) and the refund's key. A
  * campaign's or a referral's reversals are their own accounts (award and referral rows) and
  * are not here.
  */
-export async function unrecoveredRefundsAfter(tx: EntityManager, memberId: string, debitId: string): Promise<UnrecoveredRefund[]> {
+export async function unrecoveredRefundsAfter(tx: EntityManager, memberId: string, debitId: string | null): Promise<UnrecoveredRefund[]> {
   const rows = await tx.execute<UnrecoveredRefund[]>(
     `select r.refund_id as "refundId", r.order_id as "orderId", t.id::text as "reversalId", (${reversalOutstanding('t')})::int as outstanding,
        t.occurred_at as "occurredAt"
      from point_transaction t
-       join point_transaction d on d.id = ?::bigint
+       left join point_transaction d on d.id = ?::bigint
        join refund r on r.refund_id = substr(t.idempotency_key, 8) and r.transaction_id = t.id
      where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.unrecovered > 0 and t.idempotency_key like 'refund:%'
-       and ${keptShortBy('t', 'd')}
+       and (?::bigint is null or ${keptShortBy('t', 'd')})
      order by t.occurred_at, t.id`,
-    [debitId, memberId],
+    [debitId, memberId, debitId],
   );
   return rows.filter((r) => r.outstanding > 0);
 }

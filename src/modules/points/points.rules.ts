@@ -79,7 +79,7 @@ const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 const DIGITS = /^\d+$/;
 
 /** Lot ids are bigint serials as strings: numeric order without Number's precision limit; other ids after them. */
-function compareLotIds(a: string, b: string): number {
+export function compareLotIds(a: string, b: string): number {
   const aNumeric = DIGITS.test(a);
   const bNumeric = DIGITS.test(b);
   if (aNumeric && bNumeric) return a.length - b.length || compareText(a, b);

@@ -30,7 +30,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  DebitsShortError, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanDebits, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
+  DebitsShortError, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanDebits, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -104,6 +104,9 @@ const TXN_CURSOR = 'txn';
 
 /** Where a campaign's BONUS lot goes, and whether the effects' statement may write the ledger itself. */
 interface BonusLot { activatesAt: Date; expiresAt: Date | null; ledger: boolean }
+
+/** A credit's new lot, which refunds that fell short, dated while it is spendable, may take from (replan). */
+interface OfferedLot { id: string; remaining: number; activatesAt: Date; expiresAt: Date | null }
 
 /**
  * How a write is made. `silent`: for a bulk writer (an import) that reports itself with one
@@ -1065,40 +1068,57 @@ export class PointsService {
    * the re-plan leaves it more, those points expired too (an EXPIRE dated at its expiry, off the
    * balance); if less (debits that had arrived out of date order, now re-planned), they did not
    * expire after all (a positive EXPIRE correction, back on the balance). Points it frees on
-   * live lots first pay what refunds kept short by those debits still lack (recoverRefunds):
-   * in date order those refunds would have found them. `lotId`: the new lot (a credit's),
+   * live lots, and a credit's own lot (`offered`: what the debits left of it), first pay what
+   * refunds that fell short still lack (recoverRefunds), each refund from the lots spendable at
+   * its own instant: in date order it would have found them. `lotId`: the new lot (a credit's),
    * counted live here whatever its expiry (credit() expires what is left of it after this).
    * `causeId`: the transaction of the write that re-plans (the recoveries' keys name it);
    * `isDebit`: it is a debit (nothing to do without a debit dated after it). Returns the new
-   * lot's remaining after the re-plan, or null when nothing was re-planned.
+   * lot's remaining after the re-plan (and, offered, after the refunds took from it), or null
+   * when nothing was re-planned and nothing offered.
    */
   private async replan(
     tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, causeId: string, isDebit = false,
+    offered?: OfferedLot,
   ): Promise<number | null> {
     const debits = await repo.debitsFrom(tx, memberId, from);
-    if (!debits.length || (isDebit && debits.length === 1 && debits[0].id === causeId)) return null;
-    const taken = new Map<string, number>();
-    for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
-    const until = debits[debits.length - 1].at;
-    const lots = await repo.lotsForPlan(tx, memberId, from, until, [...taken.keys()]);
-    const plans = replanDebits(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), planDebitsOf(debits));
-    const { rows, held: delta } = replanChanges(debits, plans);
-    const lotOf = new Map(lots.map((l) => [l.id, l]));
-    const newLot = lotId ? lotOf.get(lotId) : undefined;
-    if (!rows.length) return null;
-    await repo.applyReplan(tx, memberId, rows);
-    await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
-    const freed = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
-    if (freed.length) {
-      const first = debits.reduce((a, b) => (b.at < a.at || (b.at.getTime() === a.at.getTime() && BigInt(b.id) < BigInt(a.id)) ? b : a));
-      // Each refund reaches only the lots spendable at its own instant, as it would have in date order.
-      const usable = (id: string, at: Date) => {
-        const lot = lotOf.get(id)!;
-        return lot.activatesAt.getTime() <= at.getTime() && (lot.expiresAt == null || lot.expiresAt.getTime() > at.getTime());
-      };
-      await this.recoverRefunds(tx, account, memberId, first.id, causeId, freed, null, 'freed when a backdated write re-planned the debits', usable);
+    const windows = new Map<string, { activatesAt: Date; expiresAt: Date | null }>();
+    let back: LotTake[] = [];
+    let newRemaining: number | null = null;
+    if (debits.length && !(isDebit && debits.length === 1 && debits[0].id === causeId)) {
+      const taken = new Map<string, number>();
+      for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
+      const until = debits[debits.length - 1].at;
+      const lots = await repo.lotsForPlan(tx, memberId, from, until, [...taken.keys()]);
+      const plans = replanDebits(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), planDebitsOf(debits));
+      const { rows, held: delta } = replanChanges(debits, plans);
+      const lotOf = new Map(lots.map((l) => [l.id, l]));
+      const newLot = lotId ? lotOf.get(lotId) : undefined;
+      if (rows.length) {
+        await repo.applyReplan(tx, memberId, rows);
+        await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
+        newRemaining = newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
+        // Points freed on live lots (a debit moved off them).
+        back = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
+        for (const { lotId: id } of back) windows.set(id, lotOf.get(id)!);
+      }
     }
-    return newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
+    // A credit's own lot, what the debits left of it.
+    const left = offered ? (newRemaining ?? offered.remaining) : 0;
+    if (offered && left > 0) {
+      back.push({ lotId: offered.id, amount: left });
+      windows.set(offered.id, offered);
+    }
+    if (!back.length) return newRemaining;
+    // They pay first what refunds that fell short still lack, each refund from the lots spendable
+    // at its own instant (its own order's first), as in date order it would have found them.
+    const usable = (id: string, at: Date) => {
+      const lot = windows.get(id)!;
+      return lot.activatesAt.getTime() <= at.getTime() && (lot.expiresAt == null || lot.expiresAt.getTime() > at.getTime());
+    };
+    const takenFrom = await this.recoverRefunds(tx, account, memberId, null, causeId, back.sort((a, b) => compareLotIds(a.lotId, b.lotId)), null,
+      offered ? 'paid by a credit dated before it' : 'freed when a backdated write re-planned the debits', usable);
+    return offered ? left - (takenFrom.get(offered.id) ?? 0) : newRemaining;
   }
 
   /**
@@ -1195,7 +1215,8 @@ export class PointsService {
     await repo.applyTakes(tx, g.memberId, txn.id, back.map((b) => ({ lotId: b.lotId, amount: -b.amount })));
     await repo.saveAccount(tx, g.memberId, balanceAfter, 0);
     account.balance = balanceAfter;
-    const recovered = await this.recoverRefunds(tx, account, g.memberId, g.debitTransactionId, txn.id, back, g.occurredAt, 'returned by a cancellation');
+    const takenFrom = await this.recoverRefunds(tx, account, g.memberId, g.debitTransactionId, txn.id, back, g.occurredAt, 'returned by a cancellation');
+    const recovered = [...takenFrom.values()].reduce((a, b) => a + b, 0);
     return { returned, recovered };
   }
 
@@ -1209,15 +1230,16 @@ export class PointsService {
    * the debit never been made (or been made on the lots date order gives it). Returns the points taken.
    */
   private async recoverRefunds(
-    tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string, causeId: string, back: readonly LotTake[], occurredAt: Date | null, how: string,
+    tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string | null, causeId: string, back: readonly LotTake[], occurredAt: Date | null, how: string,
     usable?: (lotId: string, at: Date) => boolean,
-  ): Promise<number> {
+  ): Promise<Map<string, number>> {
     // The refunds' own reversals, then their campaign awards' (each award's unrecovered points
     // fall and go back to its budget), each group oldest first.
     const own = await repo.unrecoveredRefundsAfter(tx, memberId, debitId);
     const awards = await unrecoveredAwardReversals(tx, memberId, debitId);
     const owed = [...own.map((r) => ({ ...r, awardId: null as string | null })), ...awards];
-    if (!owed.length) return 0;
+    const takenFrom = new Map<string, number>();
+    if (!owed.length) return takenFrom;
     // recoveryTakes pairs its plan with `owed` by a key of each: the reversal's transaction id.
     const plan = recoveryTakes(back, await repo.ordersOfLots(tx, back.map((b) => b.lotId)),
       owed.map((o) => ({ ...o, refundId: o.reversalId, occurredAt: usable ? new Date(o.occurredAt) : undefined })), usable);
@@ -1234,9 +1256,10 @@ export class PointsService {
       if (refund.awardId) await recoverAward(tx, refund.awardId, memberId, taken);
       account.balance = balanceAfter;
       recovered += taken;
+      for (const t of takes) takenFrom.set(t.lotId, (takenFrom.get(t.lotId) ?? 0) + t.amount);
     }
     if (recovered > 0) await repo.saveAccount(tx, memberId, account.balance, 0);
-    return recovered;
+    return takenFrom;
   }
 
   /**
@@ -1270,12 +1293,15 @@ export class PointsService {
       memberId: c.memberId, transactionId: transaction.id, points: c.amount, remaining,
       earnedAt: c.occurredAt, activatesAt: c.activatesAt, expiresAt: c.expiresAt, orderId: c.orderId,
     });
-    const clock = await repo.saveAccount(tx, c.memberId, balanceAfter, c.countsAsEarned ? c.amount : 0, { from: c.activatesAt });
+    const clock = await repo.saveAccount(tx, c.memberId, balanceAfter, c.countsAsEarned ? c.amount : 0, { from: c.activatesAt, shortRefunds: true });
     account.balance = balanceAfter;
     if (c.countsAsEarned) account.lifetimeEarned += c.amount;
     // Backdated before debits already written: they take from it as if it had arrived first
     // (before its own arrival-expiry below, so that only what is left of it then expires).
-    if (remaining > 0 && clock.debitsAfter) remaining = (await this.replan(tx, account, c.memberId, c.activatesAt, lotId, transaction.id)) ?? remaining;
+    if (remaining > 0 && clock.debitsAfter) {
+      const offered = { id: lotId, remaining, activatesAt: c.activatesAt, expiresAt: c.expiresAt };
+      remaining = (await this.replan(tx, account, c.memberId, c.activatesAt, lotId, transaction.id, false, offered)) ?? remaining;
+    }
     // Under the watermark the lot is not live: its points expire as they arrive.
     if (remaining > 0 && c.expiresAt && clock.expiredThrough && c.expiresAt.getTime() <= clock.expiredThrough.getTime()) {
       // Pending points repay a debt when they activate (settleDebts), which for a lot under the
