@@ -362,6 +362,26 @@ describe('each write records its events', () => {
   });
 });
 
+describe('a late write that pays a refund that fell short', () => {
+  it('the refund\'s late take is a points.adjusted of its own: a receiver following balanceAfter has the ledger\'s balance', async () => {
+    const id = await newMember();
+    ok(await buy(id, 'wh-late-a', 200));
+    ok(await adjust(id, -200, 'wh-late-adj'));
+    ok(await s.gql('mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }', { i: { orderId: 'wh-late-a', refundId: 'wh-late-a-r', amount: 200 } }, service));
+    // B, dated before the adjustment: the adjustment moves to B, and A's freed 200 go to the refund.
+    const events = await captured(async () => ok(await buy(id, 'wh-late-b', 200, daysAgo(30))));
+    // The recovery is written as the credit's re-plan runs, before the purchase row and its events: by
+    // ledger row (transactionId), as a receiver orders balances (deliveries come in any order), the refund's take is last.
+    expect(sorted(types(events))).toEqual(['points.adjusted', 'points.earned', 'purchase.recorded']);
+    const byRow = events.filter((e) => e.data.transactionId).sort((a, b) => Number(a.data.transactionId) - Number(b.data.transactionId));
+    expect(byRow.map((e) => [e.type, e.data.points, e.data.balanceAfter])).toEqual([['points.earned', 200, 200], ['points.adjusted', -200, 0]]);
+    const late = byRow[1];
+    expect(late.data).toMatchObject({ member: await ref(id), reference: 'wh-late-a', expiresAt: null, reason: expect.stringContaining('refund wh-late-a-r') });
+    expect(late.endpoints).toEqual(sorted([all, adjustedOnly]));
+    expect((await s.admin('query($id: ID!) { member(id: $id) { pointsBalance } }', { id })).member.pointsBalance).toBe(0);
+  });
+});
+
 describe('under concurrency', () => {
   it('many writes at once: each its own events, once; retries of one write add none', async () => {
     const ids = await Promise.all([1, 2, 3, 4].map(() => newMember()));

@@ -18,7 +18,7 @@ import * as repo from './points.repository';
 import type { TransactionRow } from './points.repository';
 import type { TierChangeRow, UpgradePlan, UpgradeRules } from '../tiers/tier-engine.service';
 import { notifyOutbox, notifyOutboxCommitted } from '../../events/outbox';
-import { suppressRowEvents } from '../webhooks/webhooks.service';
+import { emitRowEvent, suppressRowEvents } from '../webhooks/webhooks.service';
 import { UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
 import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
@@ -1254,6 +1254,14 @@ export class PointsService {
       });
       await repo.applyTakes(tx, memberId, reversal.id, takes);
       if (refund.awardId) await recoverAward(tx, refund.awardId, memberId, taken);
+      // A cancellation's event carries its recoveries (redemption.cancelled: pointsTakenByRefunds);
+      // a late write's have no event of their own to ride on: each is reported as the ledger
+      // change it is, so that a receiver following balanceAfter keeps the ledger's balance.
+      if (!occurredAt) {
+        await emitRowEvent(tx, 'points.adjusted', memberId, {
+          points: -taken, balanceAfter, reason: reversal.reason ?? null, reference: refund.orderId, expiresAt: null, transactionId: reversal.id,
+        }, reversal.occurredAt);
+      }
       account.balance = balanceAfter;
       recovered += taken;
       for (const t of takes) takenFrom.set(t.lotId, (takenFrom.get(t.lotId) ?? 0) + t.amount);

@@ -13,6 +13,19 @@ export async function insertEvent(tx: EntityManager, type: string, memberId: str
   return row.id;
 }
 
+/**
+ * A ledger row's own event, as the row capture would write it: `data` with the member as
+ * {id, externalId} read here; nothing when the row capture is off for `tx` (a bulk writer's
+ * own event stands for its rows) or no endpoint wants the type.
+ */
+export async function insertRowEvent(tx: EntityManager, type: string, memberId: string, data: Record<string, unknown>, occurredAt: Date): Promise<void> {
+  await tx.execute(
+    `select webhook_emit(?, m.id, ?::timestamptz, jsonb_build_object('member', jsonb_build_object('id', m.id, 'externalId', m.external_id)) || ?::jsonb)
+     from member m where m.id = ?::uuid and webhook_row_events()`,
+    [type, occurredAt.toISOString(), JSON.stringify(data), memberId],
+  );
+}
+
 /** Turns the per-row event capture off for the rest of `tx` (webhook_row_events()). */
 export async function suppressRowEvents(tx: EntityManager): Promise<void> {
   await tx.execute(`set local loyalty.webhook_events = 'off'`);

@@ -18,6 +18,11 @@ export function emitWebhookEvent(
   return repo.insertEvent(tx, type, memberId, data, occurredAt);
 }
 
+/** A ledger row's event written by its service rather than by the row capture (webhooks.repository insertRowEvent). */
+export function emitRowEvent(tx: EntityManager, type: WebhookEventType, memberId: string, data: Record<string, unknown>, occurredAt: Date): Promise<void> {
+  return repo.insertRowEvent(tx, type, memberId, data, occurredAt);
+}
+
 /**
  * For a bulk writer that reports itself with one event of its own (an import, an erasure):
  * the per-row event capture writes nothing for the rest of `tx`. Call it inside the transaction.
