@@ -28,7 +28,7 @@ const BARE = `select date_trunc('month', e.at) as month,
     count(distinct r.referrer_id) filter (where e.kind = 'completed') as referrers
   from referral r cross join lateral (values ('registered', r.created_at),
     ('completed', case when r.status in ('COMPLETED', 'REVERSED') then r.completed_at end),
-    ('rejected', case when r.status = 'REJECTED' then coalesce(r.completed_at, r.created_at) end),
+    ('rejected', case when r.status = 'REJECTED' then r.rejected_at end),
     ('reversed', case when r.status = 'REVERSED' then r.reversed_at end)) e(kind, at)
   where e.at >= $1 and e.at < $2
   group by 1`;
@@ -46,11 +46,12 @@ async function seed(url: string): Promise<Record<string, number>> {
   seconds.members = (performance.now() - t) / 1000;
   log(`members: ${seconds.members.toFixed(1)} s`);
   t = performance.now();
-  await sql(url, `insert into referral (referrer_id, referee_id, status, reason, created_at, completed_at, reversed_at, referrer_points, referee_points)
+  await sql(url, `insert into referral (referrer_id, referee_id, status, reason, created_at, completed_at, reversed_at, referrer_points, referee_points, rejected_at)
     select rr.id, b.id, s.status, case s.status when 'REJECTED' then 'shares the referrer''s phone' when 'REVERSED' then 'refunded' end,
       w.at, case when s.status in ('COMPLETED', 'REVERSED') then w.at + (1 + x.h % 10) * interval '1 day' end,
       case when s.status = 'REVERSED' then w.at + (3 + x.h % 10) * interval '1 day' end,
-      case when s.status in ('COMPLETED', 'REVERSED') then 100 else 0 end, case when s.status in ('COMPLETED', 'REVERSED') then 50 else 0 end
+      case when s.status in ('COMPLETED', 'REVERSED') then 100 else 0 end, case when s.status in ('COMPLETED', 'REVERSED') then 50 else 0 end,
+      case when s.status = 'REJECTED' then w.at end
     from bench_member b
     join bench_member rr on rr.n = b.n / 7
     cross join lateral (select hashint4(b.n) & 2147483647 as h) x

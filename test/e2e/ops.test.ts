@@ -179,6 +179,8 @@ describe('operations endpoints', () => {
       expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      // PostgreSQL leads a group of its own: a run that failed midway leaves it to stop here.
+      try { const pid = Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]); process.kill(pid, 'SIGINT'); } catch { /* stopped */ }
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
