@@ -44,3 +44,19 @@ describe('concurrent first upsertBenefit of one code', () => {
     expect(audit.map((r) => r.action)).toEqual(['benefit.create', ...Array(9).fill('benefit.update')]);
   });
 });
+
+const UPSERT_HISTORY = `mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code version history { version changedAt } } }`;
+const ENTRIES = `query($id: String!) { auditEntries(filter: { entity: "Benefit", entityId: $id }) { edges { node { action at } } } }`;
+
+// A change and its audit entry carry one instant: the entry is dated by the writing transaction's
+// start, as the benefit version it records is (changed_at decides which version a purchase dated then earned under).
+it('a benefit version and its audit entry have the same instant', async () => {
+  const input = { code: 'AUDIT_INSTANT', name: 'Double', kind: 'POINTS_MULTIPLIER', value: 1, tierCodes: ['GOLD'] };
+  await s.admin(UPSERT_HISTORY, { i: input });
+  const { upsertBenefit } = await s.admin<{ upsertBenefit: { history: { version: number; changedAt: string }[] } }>(UPSERT_HISTORY, { i: { ...input, value: 2 } });
+  const versions = new Map(upsertBenefit.history.map((v) => [v.version, v.changedAt]));
+  const edges = (await s.admin(ENTRIES, { id: 'AUDIT_INSTANT' })).auditEntries.edges as { node: { action: string; at: string } }[];
+  const byAction = new Map(edges.map((e) => [e.node.action, e.node.at]));
+  expect(byAction.get('benefit.create')).toBe(versions.get(1));
+  expect(byAction.get('benefit.update')).toBe(versions.get(2));
+});
