@@ -1221,13 +1221,15 @@ export class PointsService {
   }
 
   /**
-   * The refunds the debit may have kept short (dated at or after it, or recorded after it) whose
-   * reversal left points unrecovered take what they still lack from the points the write
-   * `causeId` gave back (`back`: a cancellation's, or what a re-plan freed), each as a
-   * REFUND_REVERSAL of its own, key recoveryKey(causeId, the refund's reversal), referencing the
-   * order, dated `occurredAt` (null: at the refund's own instant), its reason saying how the
-   * points came back (`how`): the refund's reversal in full at last, as it would have been had
-   * the debit never been made (or been made on the lots date order gives it). Returns the points taken.
+   * The refunds the debit `debitId` may have kept short (dated at or after it, or recorded after
+   * it; null: every refund that fell short) whose reversal left points unrecovered take what they
+   * still lack from the points the write `causeId` gave back or brought (`back`: a cancellation's,
+   * what a re-plan freed, a credit's own lot), each from the lots `usable` at its own instant
+   * (default: all), as a REFUND_REVERSAL of its own, key recoveryKey(causeId, the refund's
+   * reversal), referencing the order, dated `occurredAt` (null: at the refund's own instant, and
+   * reported as a points.adjusted event of its own), its reason saying how the points came
+   * (`how`): the refund's reversal in full at last, as date order would have made it. Returns
+   * what it took from each lot.
    */
   private async recoverRefunds(
     tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string | null, causeId: string, back: readonly LotTake[], occurredAt: Date | null, how: string,
