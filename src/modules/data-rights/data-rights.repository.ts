@@ -128,24 +128,16 @@ export type ExportListKey = keyof typeof EXPORT_LISTS;
 export interface ExportHead { member: string; points: string; retention: string; erased: boolean; seq: string }
 
 /**
- * The member, its account and its retention scores as JSON text; null when there is no such
- * member. The account as the API shows it at `now` (pointsBalance: spendable, pendingPoints, as
- * points.repository.ts balances reads them) beside the ledger's balance (pending points and
- * points past an expiry no run has taken yet included).
+ * The member, its account (the ledger's balance: pending points and points past an expiry no
+ * run has taken yet included) and its retention scores as JSON text; null when there is no
+ * such member.
  */
-export async function exportHead(tx: EntityManager, memberId: string, now: Date): Promise<ExportHead | null> {
-  // A live lot: its expiry after the account's watermark (points.repository.ts LIVE_LOT).
-  const live = `coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')`;
+export async function exportHead(tx: EntityManager, memberId: string): Promise<ExportHead | null> {
   const { text, params } = positional(`select
     (select row_to_json(x)::text from (select m.id as "id", m.external_id as "externalId", m.display_name as "displayName", m.email as "email",
       m.phone as "phone", m.birthday as "birthday", m.gender as "gender", m.region as "region", m.channel as "channel", m.joined_at as "joinedAt",
       m.erased_at as "erasedAt", t.code as "tier", m.tier_since as "tierSince", m.tier_expires_at as "tierExpiresAt") x) as member,
-    coalesce((select row_to_json(x)::text from (select
-        coalesce((select sum(l.remaining) from point_lot l where l.member_id = a.member_id and l.remaining <> 0 and ${live}
-          and l.activates_at <= $2 and (l.expires_at is null or l.expires_at > $2)), 0)::int as "pointsBalance",
-        coalesce((select sum(l.remaining) from point_lot l where l.member_id = a.member_id and l.remaining <> 0 and ${live}
-          and l.activates_at > $2), 0)::int as "pendingPoints",
-        a.balance as "balance", a.lifetime_earned as "lifetimeEarned", a.expired_through as "expiredThrough"
+    coalesce((select row_to_json(x)::text from (select a.balance as "balance", a.lifetime_earned as "lifetimeEarned", a.expired_through as "expiredThrough"
       from point_account a where a.member_id = $1) x), 'null') as points,
     coalesce((select row_to_json(x)::text from (select r.as_of as "asOf", r.stage as "lifecycleStage", r.stage_since as "stageSince",
       r.first_purchase_at as "firstPurchaseAt", r.last_purchase_at as "lastPurchaseAt",
@@ -154,7 +146,7 @@ export async function exportHead(tx: EntityManager, memberId: string, now: Date)
       r.alive_probability as "aliveProbability", r.churn_risk as "churnRisk"
       from member_retention r where r.member_id = $1) x), 'null') as retention,
     m.erased_at is not null as erased, m.seq::text as seq
-    from member m join tier t on t.id = m.tier_id where m.id = $1`, [memberId, now]);
+    from member m join tier t on t.id = m.tier_id where m.id = $1`, [memberId]);
   const [row] = await tx.execute<ExportHead[]>(text, params);
   return row ?? null;
 }

@@ -75,12 +75,16 @@ export class DataRightsService {
     const segments = await this.parts.segments.containing(memberId);
     await inSqlTransaction(this.em, async (tx) => {
       await readOnlySnapshot(tx);
-      const head = await exportHead(tx, memberId, now);
+      const head = await exportHead(tx, memberId);
       if (!head || (head.erased && actor.role !== 'admin')) throw notFound('Member', memberId);
       // The member's invite code is derived from its seq, not stored: added to the member's fields (none once erased, as the API's '').
       const code = head.erased ? null : this.parts.referrals.codeOf(head.seq);
       const member = `${head.member.slice(0, -1)},"referralCode":${JSON.stringify(code)}}`;
-      await write(`{"format":${JSON.stringify(EXPORT_FORMAT)},"generatedAt":${JSON.stringify(now.toISOString())},"member":${member},"points":${head.points}`);
+      // The balance the API shows (spendable now, and pending) beside the ledger's, read in the same snapshot.
+      const account = JSON.parse(head.points) as Record<string, unknown> | null;
+      const shown = account && (await this.parts.points.balances([memberId], now, tx)).get(memberId);
+      const points = account && { pointsBalance: shown?.balance ?? 0, pendingPoints: shown?.pending ?? 0, ...account };
+      await write(`{"format":${JSON.stringify(EXPORT_FORMAT)},"generatedAt":${JSON.stringify(now.toISOString())},"member":${member},"points":${JSON.stringify(points)}`);
       for (const entry of EXPORT_LAYOUT) {
         if (entry === 'segments') await write(`,"segments":${JSON.stringify(segments)}`);
         else if (entry === 'retention') await write(`,"retention":${head.retention}`);

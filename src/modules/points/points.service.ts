@@ -1648,8 +1648,9 @@ export class PointsService {
 
   // ---- reads ------------------------------------------------------------------------
 
-  async balances(memberIds: readonly string[], now = new Date()): Promise<Map<string, { balance: number; pending: number; lifetime: number }>> {
-    const rows = await repo.balances(this.em, memberIds, now);
+  /** Spendable, pending and lifetime points of each member at `now`; `em`: a caller's transaction to read in (a data export's snapshot). */
+  async balances(memberIds: readonly string[], now = new Date(), em: EntityManager = this.em): Promise<Map<string, { balance: number; pending: number; lifetime: number }>> {
+    const rows = await repo.balances(em, memberIds, now);
     return new Map(rows.map((r) => [r.memberId, r]));
   }
 
