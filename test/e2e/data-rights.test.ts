@@ -484,6 +484,29 @@ describe('member data rights', () => {
       await expectLedgerConsistent(s);
       expect(await rowsMentioning('race@example.com')).toEqual([]);
     });
+
+    it('registerMember replays racing the erasure of the member they name answer that member or a new one, never an internal error (found by an outside audit)', async () => {
+      const REGISTER = 'mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }';
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      for (let round = 0; round < 6; round++) {
+        const externalId = `crm-rereg-${round}`;
+        const i = { externalId, displayName: 'Race Again' };
+        const id = (await gqlData(s.gql(REGISTER, { i }, service))).registerMember.id;
+        const calls: Promise<GqlResponse>[] = [];
+        for (let k = 0; k < 20; k++) {
+          if (k === 5) calls.push(s.gql(ERASE, { id, reason: 'race' }, admin));
+          calls.push(s.gql(REGISTER, { i }, service));
+          await sleep(10);
+        }
+        const results = await Promise.all(calls);
+        expect(results.flatMap((r) => (r.errors ?? []).map((e) => e.extensions?.code))).toEqual([]);
+        // Those before the erasure answered the member; those after it registered one new member, once.
+        const ids = new Set(results.map((r) => (r.data as any).registerMember?.id).filter(Boolean));
+        const others = [...ids].filter((x) => x !== id);
+        expect(others.length).toBeLessThanOrEqual(1);
+        expect(await s.sql('select count(*)::int as n from member where external_id = $1', [externalId])).toEqual([{ n: others.length }]);
+      }
+    });
   });
 
   describe('erasure and import jobs', () => {

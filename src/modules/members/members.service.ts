@@ -111,6 +111,18 @@ export class MembersService {
     }
     const joinedAt = resolveOccurredAt(actor, input.joinedAt, now, 'joinedAt');
     const referrerSeq = this.referrals?.referrerSeq(input.referralCode) ?? null;
+    // The member the externalId names may be erased between a replay's insert and its look-up
+    // (the erasure frees the externalId): the replay then registers anew, as it would after.
+    for (let attempt = 1; ; attempt++) {
+      const registered = await this.registerOnce(actor, input, joinedAt, referrerSeq, now, attempt === 3);
+      if (registered) return registered;
+    }
+  }
+
+  /** One attempt of register: null when the externalId's member went away before it could be read (unless `last`). */
+  private async registerOnce(
+    actor: Actor, input: RegisterMemberInput, joinedAt: Date, referrerSeq: string | null, now: Date, last: boolean,
+  ): Promise<Member | null> {
     try {
       return await inTransaction(this.em, async (tx) => {
         const entry = await entryTier(tx);
@@ -131,7 +143,11 @@ export class MembersService {
       });
     } catch (err) {
       if (!input.externalId || !isUniqueViolation(err, 'member_external_id_unique')) throw err;
-      const existing = await this.em.fork().findOneOrFail(Member, { externalId: input.externalId });
+      const existing = await this.em.fork().findOne(Member, { externalId: input.externalId });
+      if (!existing) {
+        if (last) throw conflict(`The member with externalId ${input.externalId} is being erased: try again`, { field: 'externalId' });
+        return null;
+      }
       if (!sameRegistration(existing, input) || (this.referrals && !(await this.referrals.sameReferrer(existing.id, referrerSeq)))) {
         throw conflict(`A member with externalId ${input.externalId} exists with another profile`, { field: 'externalId' });
       }
