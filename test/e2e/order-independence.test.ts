@@ -487,6 +487,66 @@ describe('a refund kept short by a debit, then a backdated credit that the debit
   });
 });
 
+describe('refunds re-planned with the debits, in date order (found by an outside model-based audit)', () => {
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+  const adjustAt = (memberId: string, amount: number, key: string, occurredAt: string) =>
+    s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }', { i: { memberId, amount, reason: 'correction', idempotencyKey: key, occurredAt } });
+  const reversed = async (memberId: string, orderId: string) => (await s.sql<{ n: number }>(
+    `select coalesce(-sum(amount), 0)::int as n from point_transaction where member_id = $1 and type = 'REFUND_REVERSAL' and reference = $2`, [memberId, orderId]))[0].n;
+
+  it('a refund posted after a later-dated refund took the points it would have found: the earlier refund has first pick, as in date order', async () => {
+    const at = { p0: days(-30), r0: days(-20), p1: days(-10), adj: days(-5), r1: days(-2) };
+    const [ordered, late] = [await registerMember(s, { joinedAt: days(-60) }), await registerMember(s, { joinedAt: days(-60) })];
+    // Date order: P0 100, its refund (its own 100), P1 200, the adjustment (P1's 100), P1's refund of 150 (100 left: 50 short).
+    ok(await buy(ordered, 'rr1-o-0', 100, at.p0));
+    ok(await refund('rr1-o-0', 'rr1-o-0-r', 100, at.r0));
+    ok(await buy(ordered, 'rr1-o-1', 200, at.p1));
+    ok(await adjustAt(ordered, -100, 'rr1-o-adj', at.adj));
+    ok(await refund('rr1-o-1', 'rr1-o-1-r', 150, at.r1));
+    // P0's refund posted last: the adjustment had taken P0 (the sooner to expire) and P1's refund 150 of P1.
+    ok(await buy(late, 'rr1-l-0', 100, at.p0));
+    ok(await buy(late, 'rr1-l-1', 200, at.p1));
+    ok(await adjustAt(late, -100, 'rr1-l-adj', at.adj));
+    ok(await refund('rr1-l-1', 'rr1-l-1-r', 150, at.r1));
+    expect((await member(late)).pointsBalance).toBe(50);
+    ok(await refund('rr1-l-0', 'rr1-l-0-r', 100, at.r0));
+    expect((await member(ordered)).pointsBalance).toBe(0);
+    expect((await member(late)).pointsBalance).toBe(0);
+    expect([await reversed(late, 'rr1-l-0'), await reversed(late, 'rr1-l-1')]).toEqual([100, 100]);
+    expect([await reversed(ordered, 'rr1-o-0'), await reversed(ordered, 'rr1-o-1')]).toEqual([100, 100]);
+    // What P1's refund gave back it still lacks: a credit spendable at its instant pays it.
+    const lacks = `select coalesce(sum(unrecovered), 0)::int + coalesce((select sum(amount) from point_transaction x where x.member_id = $1
+      and x.idempotency_key like 'refund-recovery:%'), 0)::int as n from point_transaction where member_id = $1 and type = 'REFUND_REVERSAL'`;
+    expect(await s.sql(lacks, [late])).toEqual(await s.sql(lacks, [ordered]));
+    // Replayed, the refund changes nothing more.
+    ok(await refund('rr1-l-0', 'rr1-l-0-r', 100, at.r0));
+    expect((await member(late)).pointsBalance).toBe(0);
+    expect(await ledgerDrift([ordered, late])).toEqual([]);
+  });
+
+  it('a late credit dated before a refund that fell short: the refund takes from it before a later debit moves onto it', async () => {
+    const at = { p1: days(-60), adj1: days(-50), p0: days(-45), r: days(-40), p2: days(-30), adj2: days(-20) };
+    const [ordered, late] = [await registerMember(s, { joinedAt: days(-90) }), await registerMember(s, { joinedAt: days(-90) })];
+    const facts = (id: string, tag: string) => ({
+      p1: () => buy(id, `${tag}-1`, 100, at.p1), adj1: () => adjustAt(id, -100, `${tag}-adj1`, at.adj1), p0: () => buy(id, `${tag}-0`, 100, at.p0),
+      r: () => refund(`${tag}-1`, `${tag}-1-r`, 100, at.r), p2: () => buy(id, `${tag}-2`, 100, at.p2), adj2: () => adjustAt(id, -100, `${tag}-adj2`, at.adj2),
+    });
+    // Date order: the first adjustment takes P1, P1's refund takes P0 (its own lot is spent), the second adjustment P2: 0.
+    const o = facts(ordered, 'rr2-o');
+    for (const step of [o.p1, o.adj1, o.p0, o.r, o.p2, o.adj2]) ok(await step());
+    // P0 posted last: the refund had found nothing (100 short); the second adjustment would move
+    // to P0 (sooner to expire), freeing P2, earned after the refund: the refund must have P0 first.
+    const l = facts(late, 'rr2-l');
+    for (const step of [l.p1, l.adj1, l.r, l.p2, l.adj2]) ok(await step());
+    expect((await member(late)).pointsBalance).toBe(0);
+    ok(await l.p0());
+    expect((await member(ordered)).pointsBalance).toBe(0);
+    expect((await member(late)).pointsBalance).toBe(0);
+    expect(await reversed(late, 'rr2-l-1')).toBe(100);
+    expect(await ledgerDrift([ordered, late])).toEqual([]);
+  });
+});
+
 // A review as of a date ahead of the clock of the writes that follow (the clock moved there for
 // the run and back: a job as of a day to come is refused, but a run within the clock skew, or
 // another instance's clock, can still be ahead of a write's).

@@ -34,7 +34,7 @@ import { createServices, type Services } from '../../src/modules/services';
 import { SYSTEM_ACTOR } from '../../src/modules/actor';
 import { addDaysUtc, addMonthsUtc } from '../../src/common/time.rules';
 import {
-  DebitsShortError, consumeLotsFifo, earnedPoints, lotExpiry, planRefundDebit, recoveryTakes, refundReversal, replanDebits, type LotTake,
+  DebitsShortError, consumeLotsFifo, earnedPoints, lotExpiry, planRefundDebit, recoveryTakes, refundReversal, mergeTakes, replanDebits, replanTakes, type LotTake,
 } from '../../src/modules/points/points.rules';
 
 const RUNS = Number(process.env.EXPIRY_DIFF_RUNS ?? 30);
@@ -160,8 +160,12 @@ class ModelMember {
   /** Each debit's instant and arrival number (its transaction's id order). */
   debitAt = new Map<string, { at: Date; seq: number }>();
   cancelled = new Set<string>();
-  /** Each refund's reversal that left points unrecovered (the member had spent them): what it still lacks, in arrival order. */
-  shortRefunds: { orderId: string; at: Date; seq: number; outstanding: number }[] = [];
+  /**
+   * Each refund's own reversal (one that took or owed something), in arrival order: its order's
+   * lot, its takes (with what recoveries took for it since) and what it still lacks (the member
+   * had spent the points).
+   */
+  refunds: { orderId: string; at: Date; seq: number; ownLotId: string | null; takes: LotTake[]; outstanding: number }[] = [];
   private seq = 0;
 
   constructor(private readonly p: Programme) {}
@@ -228,6 +232,11 @@ class ModelMember {
    * each from the lots spendable at its own instant (PointsService.replan).
    */
   private replan(from: Date, newLot: string | null, except?: string): void {
+    const freed = this.replanWithRefunds(from, newLot);
+    if (freed) {
+      if (freed.length) this.recover(null, freed.sort((a, b) => Number(a.lotId) - Number(b.lotId)), (id, at) => this.spendableAt(id, at), from);
+      return;
+    }
     const debits = this.debitsFrom(from);
     const back: LotTake[] = [];
     if (debits.length && !(except && debits.length === 1 && debits[0].key === except)) {
@@ -246,16 +255,67 @@ class ModelMember {
     }
     if (newLot && this.lot(newLot).remaining > 0) back.push({ lotId: newLot, amount: this.lot(newLot).remaining });
     if (!back.length) return;
-    this.recover(null, back.sort((a, b) => Number(a.lotId) - Number(b.lotId)), (id, at) => {
-      const l = this.lot(id);
-      return l.activatesAt.getTime() <= at.getTime() && (l.expiresAt == null || l.expiresAt.getTime() > at.getTime());
-    });
+    this.recover(null, back.sort((a, b) => Number(a.lotId) - Number(b.lotId)), (id, at) => this.spendableAt(id, at));
   }
 
-  /** The refunds `debit` may have kept short (null: every one that fell short) take what they lack from `back` (PointsService.recoverRefunds). */
-  private recover(debit: { at: Date; seq: number } | null, back: LotTake[], usable?: (lotId: string, at: Date) => boolean): void {
-    const owed = this.shortRefunds.map((r, i) => ({ r, i }))
+  private spendableAt(id: string, at: Date): boolean {
+    const l = this.lot(id);
+    return l.activatesAt.getTime() <= at.getTime() && (l.expiresAt == null || l.expiresAt.getTime() > at.getTime());
+  }
+
+  /**
+   * The refunds dated at or after `from` re-planned with the debits, all in date order
+   * (replanTakes; PointsService.replanWithRefunds): a refund finding more takes it, one finding
+   * less gives it back and owes it. Null (the debits alone are re-planned) when there is no such
+   * refund or a debit would no longer fit. Returns the points freed on live lots.
+   */
+  private replanWithRefunds(from: Date, newLot: string | null): LotTake[] | null {
+    const refunds = this.refunds.filter((r) => r.at.getTime() >= from.getTime()).sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq);
+    if (!refunds.length) return null;
+    const debits = this.debitsFrom(from);
+    const taken = new Map<string, number>();
+    for (const x of [...debits, ...refunds]) for (const t of x.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
+    const sum = (takes: LotTake[]) => takes.reduce((n, t) => n + t.amount, 0);
+    let plan: ReturnType<typeof replanTakes>;
+    try {
+      plan = replanTakes(this.lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })),
+        debits.map((d) => ({ id: String(d.seq), at: d.at, amount: sum(d.takes) })),
+        refunds.map((r) => ({ id: String(r.seq), at: r.at, target: sum(r.takes) + r.outstanding, ownLotId: r.ownLotId })));
+    } catch (err) {
+      if (err instanceof DebitsShortError) return null;
+      throw err;
+    }
+    const delta = new Map<string, number>();
+    const move = (before: LotTake[], after: LotTake[]) => {
+      for (const t of before) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
+      for (const t of after) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
+    };
+    for (const d of debits) {
+      const after = plan.plans.get(String(d.seq))!;
+      move(d.takes, after);
+      this.debits.set(d.key, after);
+    }
+    for (const r of refunds) {
+      const after = plan.plans.get(String(r.seq))!;
+      const more = sum(after) - sum(r.takes);
+      move(r.takes, after);
+      this.balance -= more;
+      r.outstanding -= more;
+      r.takes = after;
+    }
+    for (const [id, change] of delta) this.lot(id).remaining += change;
+    this.expiredMoved(delta, newLot);
+    return [...delta].filter(([id, change]) => change > 0 && id !== newLot && this.live(this.lot(id))).map(([lotId, amount]) => ({ lotId, amount }));
+  }
+
+  /**
+   * The refunds `debit` may have kept short (null: every one that fell short; `before`: only those
+   * dated before it) take what they lack from `back` (PointsService.recoverRefunds).
+   */
+  private recover(debit: { at: Date; seq: number } | null, back: LotTake[], usable?: (lotId: string, at: Date) => boolean, before?: Date): void {
+    const owed = this.refunds.map((r, i) => ({ r, i }))
       .filter(({ r }) => r.outstanding > 0 && (!debit || r.at.getTime() >= debit.at.getTime() || r.seq > debit.seq))
+      .filter(({ r }) => !before || r.at.getTime() < before.getTime())
       .sort((a, b) => a.r.at.getTime() - b.r.at.getTime() || a.r.seq - b.r.seq);
     if (!owed.length) return;
     const orderOf = new Map([...this.purchases].filter(([, p]) => p.lotId).map(([orderId, p]) => [p.lotId!, orderId]));
@@ -264,7 +324,9 @@ class ModelMember {
       const taken = takes.reduce((sum, x) => sum + x.amount, 0);
       this.apply(takes);
       this.balance -= taken;
-      this.shortRefunds[Number(refundId)].outstanding -= taken;
+      const r = this.refunds[Number(refundId)];
+      r.outstanding -= taken;
+      r.takes = mergeTakes([...r.takes, ...takes]);
     }
   }
 
@@ -295,11 +357,21 @@ class ModelMember {
     return true;
   }
 
-  /** A refund made before the debits dated at or after it (PointsService.beforeLaterDebits); as it finds the lots when they would not fit after it. */
+  /**
+   * A refund, then (when refunds dated at or after it were written before it) everything from it
+   * on re-planned in date order (PointsService.refundLocked).
+   */
   refund(orderId: string, cents: number, at: Date): void {
+    const recorded = this.refunds.length;
+    this.refundBeforeDebits(orderId, cents, at);
+    if (this.refunds.length > recorded && this.refunds.slice(0, recorded).some((r) => r.at.getTime() >= at.getTime())) this.replan(at, null);
+  }
+
+  /** A refund made before the debits dated at or after it (PointsService.beforeLaterDebits); as it finds the lots when they would not fit after it. */
+  private refundBeforeDebits(orderId: string, cents: number, at: Date): void {
     const debits = this.debitsFrom(at).filter((d) => d.takes.length);
     if (!debits.length) return this.refundAt(orderId, cents, at);
-    const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! }, short: this.shortRefunds.length };
+    const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! }, refunds: this.refunds.length };
     for (const d of debits) for (const t of d.takes) this.lot(t.lotId).remaining += t.amount;
     this.refundAt(orderId, cents, at);
     let plans: Map<string, LotTake[]>;
@@ -310,7 +382,7 @@ class ModelMember {
       this.lots = held.lots;
       this.balance = held.balance;
       this.purchases.set(orderId, held.p);
-      this.shortRefunds.length = held.short;
+      this.refunds.length = held.refunds;
       return this.refundAt(orderId, cents, at);
     }
     const delta = new Map<string, number>();
@@ -346,7 +418,9 @@ class ModelMember {
     const takes = [...pending, ...plan.takes].filter((x) => !expired.has(x.lotId));
     this.apply([...takes, ...fromExpired]);
     this.balance -= takes.reduce((sum, x) => sum + x.amount, 0);
-    if (plan.unrecovered > 0) this.shortRefunds.push({ orderId, at, seq: ++this.seq, outstanding: plan.unrecovered });
+    if (takes.length || fromExpired.length || plan.unrecovered > 0) {
+      this.refunds.push({ orderId, at, seq: ++this.seq, ownLotId: p.lotId, takes: mergeTakes([...takes, ...fromExpired]), outstanding: plan.unrecovered });
+    }
     p.refunded += cents;
     p.reversedPoints += reversal.points;
     p.reversedQualifying += reversal.qualifying;

@@ -230,6 +230,54 @@ export async function debitsFrom(tx: EntityManager, memberId: string, from: Date
   return rows.map((r) => ({ id: r.id, at: new Date(r.at), takes: r.takes ?? [] }));
 }
 
+/**
+ * A refund's own reversal a re-plan takes again (PointsService.replan): its transaction, its
+ * order's lot, its takes (net per lot over the reversal and the recoveries keyed to it since),
+ * what it still lacks (reversalOutstanding) and whether it left a debt (a lot below 0: the
+ * programme allowed a negative balance then).
+ */
+export interface RefundTakes { id: string; refundId: string; orderId: string; at: Date; ownLotId: string | null; takes: LotTake[]; outstanding: number; debt: boolean }
+
+/**
+ * The member's refunds dated at or after `from` (their own reversals, the refund rows'
+ * transactions; not a campaign's or a referral's), in date order then id, with their takes.
+ * Read through the member's transactions (their member index); none in the usual case.
+ */
+export async function refundsFrom(tx: EntityManager, memberId: string, from: Date): Promise<RefundTakes[]> {
+  const rows = await tx.execute<(Omit<RefundTakes, 'takes'> & { takes: LotTake[] | null })[]>(
+    `select t.id::text, r.refund_id as "refundId", r.order_id as "orderId", t.occurred_at as at, p.lot_id::text as "ownLotId", (${reversalOutstanding('t')})::int as outstanding,
+       exists (select 1 from point_lot d where d.transaction_id = t.id and d.points < 0) as debt,
+       (select json_agg(json_build_object('lotId', x.lot_id::text, 'amount', x.amount) order by x.lot_id)
+        from (select al.lot_id, sum(al.amount)::int as amount from point_allocation al
+              where al.transaction_id = t.id or al.transaction_id in (select c.id from point_transaction c
+                where c.member_id = t.member_id and c.type = 'REFUND_REVERSAL' and c.idempotency_key like 'refund-recovery:%'
+                  and split_part(c.idempotency_key, ':', 3) = t.id::text)
+              group by al.lot_id having sum(al.amount) <> 0) x) as takes
+     from point_transaction t
+       join refund r on r.transaction_id = t.id
+       join purchase p on p.order_id = r.order_id
+     where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.occurred_at >= ?
+     order by t.occurred_at, t.id`,
+    [memberId, from],
+  );
+  return rows.map((r) => ({ ...r, at: new Date(r.at), takes: r.takes ?? [] }));
+}
+
+/** Whether the member has a refund's own reversal dated at or after `from` other than transaction `except` (refundsFrom would re-plan it). */
+export async function hasRefundsFrom(tx: EntityManager, memberId: string, from: Date, except: string): Promise<boolean> {
+  const rows = await tx.execute(
+    `select 1 from point_transaction t join refund r on r.transaction_id = t.id
+     where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.occurred_at >= ? and t.id <> ?::bigint limit 1`,
+    [memberId, from, except],
+  );
+  return rows.length > 0;
+}
+
+/** The refund reversal `reversalId` owes `points` more (a re-plan found it less to take): what reversalOutstanding reads. */
+export async function owesMore(tx: EntityManager, reversalId: string, points: number): Promise<void> {
+  await tx.execute('update point_transaction set unrecovered = unrecovered + ? where id = ?', [points, reversalId]);
+}
+
 /** A lot as a re-plan reads it: `live` (above the account's watermark) or expired (what it holds is what expired). */
 export interface PlanLotRow extends OpenLot { live: boolean }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  activityGrant, activityKeyOf, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, replanDebits, sameActivityRule, settleDebtPlan, takeChanges, type Lot,
+  activityGrant, activityKeyOf, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, replanDebits, replanTakes, DebitsShortError, sameActivityRule, settleDebtPlan, takeChanges, type Lot,
   type LotTake, type PlanDebit, type PlanLot,
 } from './points.rules';
 import { addMonthsUtc } from '../../common/time.rules';
@@ -168,6 +168,39 @@ describe('replanDebits (a backdated credit re-plans the debits after it)', () =>
 
   it('a plan that cannot be fed is an Error (a broken ledger), not a refusal', () => {
     expect(() => replanDebits([plan('1', 5, 0, 10)], [{ id: '9', at: at(1), amount: 6 }])).toThrow(/1 points short/);
+  });
+
+  describe('replanTakes: refunds among the debits, in date order', () => {
+    it('a refund takes its order\'s lot first, then the soonest to expire; what it cannot find it owes', () => {
+      const lots = [plan('1', 30, 0, 100), plan('2', 50, 0, 50), plan('3', 50, 0, 200)];
+      const { plans, owed } = replanTakes(lots, [], [{ id: '9', at: at(10), target: 100, ownLotId: '1' }]);
+      expect(plans.get('9')).toEqual([{ lotId: '1', amount: 30 }, { lotId: '2', amount: 50 }, { lotId: '3', amount: 20 }]);
+      expect(owed.get('9')).toBe(0);
+      expect(replanTakes([plan('1', 30, 0, 100)], [], [{ id: '9', at: at(10), target: 100, ownLotId: '1' }]).owed.get('9')).toBe(70);
+    });
+
+    it('an earlier refund has first pick; the later one comes up short (the repro: P1\'s refund posted before P0\'s)', () => {
+      // P0 100 (day 0, expires 60), P1 200 (day 20, expires 80); P0 refunded on day 10, an adjustment of 100 on day 25, P1 refunded 150 on day 28.
+      const lots = [plan('1', 100, 0, 60), plan('2', 200, 20, 80)];
+      const { plans, owed } = replanTakes(lots, [{ id: '20', at: at(25), amount: 100 }], [
+        { id: '30', at: at(28), target: 150, ownLotId: '2' }, { id: '31', at: at(10), target: 100, ownLotId: '1' }]);
+      expect(plans.get('31')).toEqual([{ lotId: '1', amount: 100 }]);
+      expect(plans.get('20')).toEqual([{ lotId: '2', amount: 100 }]);
+      expect(plans.get('30')).toEqual([{ lotId: '2', amount: 100 }]);
+      expect([owed.get('31'), owed.get('30')]).toEqual([0, 50]);
+    });
+
+    it('cancels its order\'s pending points first; another order\'s pending points are out of its reach', () => {
+      const lots = [plan('1', 40, 15, 100), plan('2', 40, 12, 100), plan('3', 10, 0, 100)];
+      const { plans, owed } = replanTakes(lots, [], [{ id: '9', at: at(10), target: 60, ownLotId: '1' }]);
+      expect(plans.get('9')).toEqual([{ lotId: '1', amount: 40 }, { lotId: '3', amount: 10 }]);
+      expect(owed.get('9')).toBe(10);
+    });
+
+    it('a debit that no longer fits after an earlier refund is DebitsShortError (the caller keeps the arrival\'s plan)', () => {
+      expect(() => replanTakes([plan('1', 100, 0, null)], [{ id: '20', at: at(5), amount: 80 }], [{ id: '9', at: at(3), target: 50, ownLotId: '1' }]))
+        .toThrow(DebitsShortError);
+    });
   });
 
   // Random lots (activation, expiry, capacity) and debits dated at random days.

@@ -380,20 +380,61 @@ export interface PlanDebit { id: string; at: Date; amount: number }
  * fed them all; a shortfall is a broken ledger (an Error, not a refusal).
  */
 export function replanDebits(lots: PlanLot[], debits: PlanDebit[]): Map<string, LotTake[]> {
+  return replanTakes(lots, debits, []).plans;
+}
+
+/**
+ * A refund's reversal to re-plan (its own, with what recoveries took for it since): it takes up
+ * to `target` points (what it reversed), as planRefundDebit does at its instant: the pending
+ * points of its order's own lot first (cancelled), then that lot, then soonest-expiring among
+ * the lots spendable then; what it cannot find stays owed (unrecovered).
+ */
+export interface PlanRefund { id: string; at: Date; target: number; ownLotId: string | null }
+
+/**
+ * replanDebits with refunds among the debits: every debit and refund, in date order (then id),
+ * takes from what those before it left, a debit as replanDebits says (it must fit: a shortfall
+ * is DebitsShortError), a refund as PlanRefund says. `owed`: what each refund could not find.
+ */
+export function replanTakes(lots: PlanLot[], debits: PlanDebit[], refunds: PlanRefund[]): {
+  plans: Map<string, LotTake[]>; owed: Map<string, number>;
+} {
   const left = new Map(lots.map((l) => [l.id, l.capacity]));
-  const ordered = [...debits].sort((a, b) => a.at.getTime() - b.at.getTime() || compareLotIds(a.id, b.id));
+  const items = [...debits.map((d) => ({ debit: d, refund: null, id: d.id, at: d.at })), ...refunds.map((r) => ({ debit: null, refund: r, id: r.id, at: r.at }))]
+    .sort((a, b) => a.at.getTime() - b.at.getTime() || compareLotIds(a.id, b.id));
   const plans = new Map<string, LotTake[]>();
-  for (const d of ordered) {
-    assertCount(d.amount, 'amount');
-    const t = d.at.getTime();
-    const spendable = lots.filter((l) => l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t))
+  const owed = new Map<string, number>();
+  const take = (takes: LotTake[]) => {
+    for (const t of takes) left.set(t.lotId, left.get(t.lotId)! - t.amount);
+  };
+  for (const { debit, refund, at } of items) {
+    const t = at.getTime();
+    const spendable = () => lots.filter((l) => l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t))
       .map((l) => ({ ...l, remaining: left.get(l.id)! }));
-    const { takes, shortfall } = consumeLotsFifo(spendable, d.amount);
-    if (shortfall > 0) throw new DebitsShortError(d.id, shortfall);
-    for (const take of takes) left.set(take.lotId, left.get(take.lotId)! - take.amount);
-    plans.set(d.id, takes);
+    if (debit) {
+      assertCount(debit.amount, 'amount');
+      const { takes, shortfall } = consumeLotsFifo(spendable(), debit.amount);
+      if (shortfall > 0) throw new DebitsShortError(debit.id, shortfall);
+      take(takes);
+      plans.set(debit.id, takes);
+      continue;
+    }
+    const r = refund;
+    assertCount(r.target, 'target');
+    const takes: LotTake[] = [];
+    const own = r.ownLotId == null ? undefined : lots.find((l) => l.id === r.ownLotId);
+    if (own && own.activatesAt.getTime() > t) {
+      const cancel = Math.min(r.target, Math.max(left.get(own.id)!, 0));
+      if (cancel > 0) takes.push({ lotId: own.id, amount: cancel });
+      take(takes);
+    }
+    const need = r.target - takes.reduce((s, x) => s + x.amount, 0);
+    const { takes: more, shortfall } = consumeLotsFifo(spendable(), need, { preferLotId: r.ownLotId ?? undefined });
+    take(more);
+    plans.set(r.id, [...takes, ...more]);
+    owed.set(r.id, shortfall);
   }
-  return plans;
+  return { plans, owed };
 }
 
 /** Debits with their takes, as replanDebits takes them: each one's amount is the sum of its takes (which a re-plan keeps). */
@@ -412,6 +453,13 @@ export function replanChanges(debits: readonly { id: string; takes: LotTake[] }[
   const held = new Map<string, number>();
   for (const r of rows) held.set(r.lotId, (held.get(r.lotId) ?? 0) - r.amount);
   return { rows, held };
+}
+
+/** Takes with one entry per lot (their amounts added). */
+export function mergeTakes(takes: readonly LotTake[]): LotTake[] {
+  const map = new Map<string, number>();
+  for (const t of takes) map.set(t.lotId, (map.get(t.lotId) ?? 0) + t.amount);
+  return [...map].map(([lotId, amount]) => ({ lotId, amount }));
 }
 
 /** What moves from `before` to `after` (one debit's takes): per lot, after − before; positive = taken, negative = given back. */

@@ -30,7 +30,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  DebitsShortError, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanDebits, sameActivityRule, settleDebtPlan, type DebtLot, type LotTake, type RefundDebitPlan,
+  DebitsShortError, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanDebits, replanTakes, sameActivityRule, settleDebtPlan, takeChanges, mergeTakes, type DebtLot, type LotTake, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -748,7 +748,12 @@ export class PointsService {
     if (occurredAt < purchasedAt) throw badInput('occurredAt', `A refund cannot be dated before its purchase (${purchasedAt.toISOString()})`);
     // Before the member's debits dated after it (a refund synced late): they take again after it.
     const refund = () => this.refundAt(tx, account, memberId, input, refundCents, occurredAt, purchasedAt, p);
-    return p.debitsAfter ? this.beforeLaterDebits(tx, account, memberId, occurredAt, refund) : refund();
+    const result = p.debitsAfter ? await this.beforeLaterDebits(tx, account, memberId, occurredAt, refund) : await refund();
+    // Dated before refunds already written (synced late): every refund and debit from it on is
+    // taken again in date order (replan), so that the earlier refund has first pick.
+    const id = result.transaction?.id;
+    if (id && await repo.hasRefundsFrom(tx, memberId, occurredAt, id)) await this.replan(tx, account, memberId, occurredAt, null, id, true);
+    return result;
   }
 
   /** The refund at its instant, on the lots as they were then (refundLocked). */
@@ -1081,35 +1086,42 @@ export class PointsService {
     tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, causeId: string, isDebit = false,
     offered?: OfferedLot,
   ): Promise<number | null> {
-    const debits = await repo.debitsFrom(tx, memberId, from);
     const windows = new Map<string, { activatesAt: Date; expiresAt: Date | null }>();
     let back: LotTake[] = [];
     let newRemaining: number | null = null;
-    if (debits.length && !(isDebit && debits.length === 1 && debits[0].id === causeId)) {
-      const taken = new Map<string, number>();
-      for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
-      const until = debits[debits.length - 1].at;
-      const lots = await repo.lotsForPlan(tx, memberId, from, until, [...taken.keys()]);
-      const plans = replanDebits(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), planDebitsOf(debits));
-      const { rows, held: delta } = replanChanges(debits, plans);
-      const lotOf = new Map(lots.map((l) => [l.id, l]));
-      const newLot = lotId ? lotOf.get(lotId) : undefined;
-      if (rows.length) {
-        await repo.applyReplan(tx, memberId, rows);
-        await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
-        newRemaining = newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
-        // Points freed on live lots (a debit moved off them).
-        back = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
-        for (const { lotId: id } of back) windows.set(id, lotOf.get(id)!);
+    const withRefunds = await this.replanWithRefunds(tx, account, memberId, from, lotId, causeId);
+    if (withRefunds) {
+      ({ back, newRemaining } = withRefunds);
+      for (const [id, lot] of withRefunds.windows) windows.set(id, lot);
+    } else {
+      const debits = await repo.debitsFrom(tx, memberId, from);
+      if (debits.length && !(isDebit && debits.length === 1 && debits[0].id === causeId)) {
+        const taken = new Map<string, number>();
+        for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
+        const until = debits[debits.length - 1].at;
+        const lots = await repo.lotsForPlan(tx, memberId, from, until, [...taken.keys()]);
+        const plans = replanDebits(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), planDebitsOf(debits));
+        const { rows, held: delta } = replanChanges(debits, plans);
+        const lotOf = new Map(lots.map((l) => [l.id, l]));
+        const newLot = lotId ? lotOf.get(lotId) : undefined;
+        if (rows.length) {
+          await repo.applyReplan(tx, memberId, rows);
+          await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
+          newRemaining = newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
+          // Points freed on live lots (a debit moved off them).
+          back = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
+          for (const { lotId: id } of back) windows.set(id, lotOf.get(id)!);
+        }
+      }
+      // A credit's own lot, what the debits left of it (with the refunds re-planned, those dated
+      // after it have had their take of it already, and those before it cannot reach it).
+      const left = offered ? (newRemaining ?? offered.remaining) : 0;
+      if (offered && left > 0) {
+        back.push({ lotId: offered.id, amount: left });
+        windows.set(offered.id, offered);
       }
     }
-    // A credit's own lot, what the debits left of it.
-    const left = offered ? (newRemaining ?? offered.remaining) : 0;
-    if (offered && left > 0) {
-      back.push({ lotId: offered.id, amount: left });
-      windows.set(offered.id, offered);
-    }
-    if (!back.length) return newRemaining;
+    if (!back.length) return offered && !withRefunds ? (newRemaining ?? offered.remaining) : newRemaining;
     // They pay first what refunds that fell short still lack, each refund from the lots spendable
     // at its own instant (its own order's first), as in date order it would have found them.
     const usable = (id: string, at: Date) => {
@@ -1117,8 +1129,81 @@ export class PointsService {
       return lot.activatesAt.getTime() <= at.getTime() && (lot.expiresAt == null || lot.expiresAt.getTime() > at.getTime());
     };
     const takenFrom = await this.recoverRefunds(tx, account, memberId, null, causeId, back.sort((a, b) => compareLotIds(a.lotId, b.lotId)), null,
-      offered ? 'paid by a credit dated before it' : 'freed when a backdated write re-planned the debits', usable);
-    return offered ? left - (takenFrom.get(offered.id) ?? 0) : newRemaining;
+      offered ? 'paid by a credit dated before it' : 'freed when a backdated write re-planned the debits', usable, withRefunds ? from : undefined);
+    if (withRefunds || !offered) return newRemaining;
+    return (newRemaining ?? offered.remaining) - (takenFrom.get(offered.id) ?? 0);
+  }
+
+  /**
+   * replan with the member's refunds dated at or after `from` among its debits: every debit and
+   * refund (its own reversal) dated then or later is undone and taken again in date order
+   * (points.rules.ts replanTakes), a refund up to what it reversed, its order's lot first. A
+   * refund that now finds more takes it in a REFUND_REVERSAL of its own dated at the refund (key
+   * recoveryKey(causeId, its reversal)); one that finds less gives it back (a positive
+   * REFUND_REVERSAL, key 'refund-replan:<causeId>:<reversal>') and owes it again (a later credit
+   * pays it: recoverRefunds); each is reported as points.adjusted. The debits keep their amounts;
+   * what moves on expired lots moves what expired (expiredMoved). Null when there is no refund
+   * to re-plan, or when a refund re-planned would leave a debit short (in date order it would
+   * have been refused), a refund left a debt, or the programme allows a negative balance: replan
+   * re-plans the debits alone then. Returns the points freed on live lots (`back`, which refunds
+   * dated before `from` that fell short may take), their windows, and the new lot's remaining.
+   */
+  private async replanWithRefunds(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, causeId: string,
+  ): Promise<{ back: LotTake[]; windows: Map<string, repo.PlanLotRow>; newRemaining: number | null } | null> {
+    const refunds = await repo.refundsFrom(tx, memberId, from);
+    if (!refunds.length || refunds.some((r) => r.debt || r.outstanding < 0)) return null;
+    if ((await programmeSettings(tx)).allowNegativeBalance) return null;
+    const debits = await repo.debitsFrom(tx, memberId, from);
+    const taken = new Map<string, number>();
+    for (const x of [...debits, ...refunds]) for (const t of x.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
+    const until = new Date(Math.max(...[...debits, ...refunds].map((x) => x.at.getTime())));
+    const owned = refunds.flatMap((r) => (r.ownLotId ? [r.ownLotId] : []));
+    const lots = await repo.lotsForPlan(tx, memberId, from, until, [...new Set([...taken.keys(), ...owned])]);
+    const lotOf = new Map(lots.map((l) => [l.id, l]));
+    if ([...taken.keys()].some((id) => !lotOf.has(id))) return null;
+    const targets = refunds.map((r) => ({ id: r.id, at: r.at, ownLotId: r.ownLotId, target: r.takes.reduce((s, t) => s + t.amount, 0) + r.outstanding }));
+    let plan: ReturnType<typeof replanTakes>;
+    try {
+      plan = replanTakes(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), planDebitsOf(debits), targets);
+    } catch (err) {
+      if (err instanceof DebitsShortError) return null;
+      throw err;
+    }
+    const { rows, held: delta } = replanChanges(debits, plan.plans);
+    let balance = account.balance;
+    for (const r of refunds) {
+      const changes = takeChanges(r.takes, plan.plans.get(r.id)!);
+      if (!changes.length) continue;
+      for (const c of changes) delta.set(c.lotId, (delta.get(c.lotId) ?? 0) - c.amount);
+      const more = changes.reduce((s, c) => s + c.amount, 0);
+      let txnId = r.id;
+      if (more !== 0) {
+        balance -= more;
+        if (!fitsPoints(balance)) throw pointsOutOfRange('amount');
+        const written = await repo.insertTransaction(tx, {
+          memberId, type: 'REFUND_REVERSAL', amount: -more, balanceAfter: balance, occurredAt: r.at, reference: r.orderId,
+          reason: more > 0 ? `refund ${r.refundId}: points it could not take back, found when a backdated write re-planned it in date order`
+            : `refund ${r.refundId}: points it took that date order leaves to an earlier write, given back until a later credit pays them`,
+          idempotencyKey: more > 0 ? recoveryKey(causeId, r.id) : `refund-replan:${causeId}:${r.id}`,
+        });
+        if (more < 0) await repo.owesMore(tx, r.id, -more);
+        await emitRowEvent(tx, 'points.adjusted', memberId, {
+          points: -more, balanceAfter: balance, reason: written.reason ?? null, reference: written.reference ?? null, expiresAt: null, transactionId: written.id,
+        }, written.occurredAt);
+        txnId = written.id;
+      }
+      rows.push(...changes.map((c) => ({ transactionId: txnId, ...c })));
+    }
+    await repo.applyReplan(tx, memberId, rows);
+    if (balance !== account.balance) {
+      account.balance = balance;
+      await repo.saveAccount(tx, memberId, balance, 0);
+    }
+    await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
+    const newLot = lotId ? lotOf.get(lotId) : undefined;
+    const back = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
+    return { back, windows: lotOf, newRemaining: newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null };
   }
 
   /**
@@ -1233,11 +1318,12 @@ export class PointsService {
    */
   private async recoverRefunds(
     tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string | null, causeId: string, back: readonly LotTake[], occurredAt: Date | null, how: string,
-    usable?: (lotId: string, at: Date) => boolean,
+    usable?: (lotId: string, at: Date) => boolean, before?: Date,
   ): Promise<Map<string, number>> {
-    // The refunds' own reversals, then their campaign awards' (each award's unrecovered points
-    // fall and go back to its budget), each group oldest first.
-    const own = await repo.unrecoveredRefundsAfter(tx, memberId, debitId);
+    // The refunds' own reversals (`before`: only those dated before it, the others re-planned
+    // already), then their campaign awards' (each award's unrecovered points fall and go back to
+    // its budget), each group oldest first.
+    const own = (await repo.unrecoveredRefundsAfter(tx, memberId, debitId)).filter((r) => !before || new Date(r.occurredAt).getTime() < before.getTime());
     const awards = await unrecoveredAwardReversals(tx, memberId, debitId);
     const owed = [...own.map((r) => ({ ...r, awardId: null as string | null })), ...awards];
     const takenFrom = new Map<string, number>();
@@ -1699,8 +1785,3 @@ function reversalOf(p: repo.RefundedPurchase, refundCents: number, orderId: stri
 /** A refund's planned debit, and its takes from lots an expiry run has expired since its instant. */
 interface RefundDebit { plan: RefundDebitPlan; fromExpired: LotTake[] }
 
-function mergeTakes(takes: { lotId: string; amount: number }[]) {
-  const map = new Map<string, number>();
-  for (const t of takes) map.set(t.lotId, (map.get(t.lotId) ?? 0) + t.amount);
-  return [...map].map(([lotId, amount]) => ({ lotId, amount }));
-}
