@@ -30,8 +30,12 @@ export const SCHEDULER_APPLICATION = 'loyalty-scheduler';
  * connections at once) waited for one it never got, and every request with it.
  */
 export async function claimSlot(em: EntityManager, job: string, slot: string): Promise<SlotClaim | null> {
-  // A slot run to its end (each tick after the first of the day, on every instance) needs no connection of its own.
-  const [done] = await em.execute<{ done: boolean }[]>('select true as done from job_run where job = ? and slot = ? and finished_at is not null', [job, slot]);
+  // A slot run to its end (each tick after the first of the day, on every instance) needs no
+  // connection of its own. Nor does one before a slot already claimed: slots are instants (ISO
+  // text, which sorts as they do), and after a change of the programme's zone the day the clock
+  // is in may begin before the last run's: a job never runs as of an earlier instant than it has.
+  const [done] = await em.execute<{ done: boolean }[]>(
+    'select true as done from job_run where job = ? and ((slot = ? and finished_at is not null) or slot > ?) limit 1', [job, slot, slot]);
   if (done) return null;
   const connection = new Client({ connectionString: namedUrl(em.config.get('clientUrl'), SCHEDULER_APPLICATION) });
   // A connection cut while the job runs (PostgreSQL restarted) ends the lock with it; the

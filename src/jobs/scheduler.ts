@@ -17,14 +17,16 @@ export interface ScheduledJob {
 
 /**
  * Once a programme-local day, evaluated at local midnight of that day (the rule's instant,
- * whenever the run starts): the slot is the local date. With UTC (the default), 00:00 UTC.
+ * whenever the run starts): the slot is that instant (ISO 8601). With UTC (the default), 00:00
+ * UTC. An instant, not the local date: after a change of zone the new zone's days are slots of
+ * their own, and claimSlot runs none evaluated before a slot already run.
  */
 export function daily(name: string, run: ScheduledJob['run']): ScheduledJob {
   return {
     name,
     slotAt(now, timeZone) {
-      const day = localDate(now, timeZone);
-      return { slot: day, asOf: startOfLocalDay(day, timeZone) };
+      const asOf = startOfLocalDay(localDate(now, timeZone), timeZone);
+      return { slot: asOf.toISOString(), asOf };
     },
     run,
   };

@@ -25,7 +25,7 @@ describe('scheduler on a pool of two connections', () => {
     expect(ran).toEqual(['small-pool']);
     expect(answered).toEqual([]);
     expect(await s.sql(`select slot, result from job_run where job = 'small-pool'`)).toEqual([
-      { slot: '2026-05-05', result: { processed: 1, changed: 0 } },
+      { slot: '2026-05-05T00:00:00.000Z', result: { processed: 1, changed: 0 } },
     ]);
     // The slot is done: the next tick of the day claims nothing.
     expect(await scheduler.tick(new Date('2026-05-05T13:00:00.000Z'))).toEqual([]);

@@ -24,10 +24,10 @@ describe('scheduler', () => {
     expect(runs).toHaveLength(4);
     const rows = await s.sql(`select job, slot, result from job_run where job in ('a', 'b') order by job, slot`);
     expect(rows).toEqual([
-      { job: 'a', slot: '2026-05-05', result: { processed: 1, changed: 0 } },
-      { job: 'a', slot: '2026-05-06', result: { processed: 1, changed: 0 } },
-      { job: 'b', slot: '2026-05-05', result: { processed: 1, changed: 0 } },
-      { job: 'b', slot: '2026-05-06', result: { processed: 1, changed: 0 } },
+      { job: 'a', slot: '2026-05-05T00:00:00.000Z', result: { processed: 1, changed: 0 } },
+      { job: 'a', slot: '2026-05-06T00:00:00.000Z', result: { processed: 1, changed: 0 } },
+      { job: 'b', slot: '2026-05-05T00:00:00.000Z', result: { processed: 1, changed: 0 } },
+      { job: 'b', slot: '2026-05-06T00:00:00.000Z', result: { processed: 1, changed: 0 } },
     ]);
   });
 
@@ -45,28 +45,54 @@ describe('scheduler', () => {
     expect(m).toEqual({ code: 'BRONZE', balance: 0, expires: 1, live: 0 });
   });
 
-  it('a day is the programme\'s: the slot is the local date, evaluated at local midnight (Shanghai; New York across DST)', async () => {
+  const zone = (z: string) => s.admin('mutation($z: String!) { updateProgram(input: { timeZone: $z }) { timeZone } }', { z });
+  /** A job that records the instants it runs as of, and a scheduler of it alone. */
+  const recorded = (name: string) => {
     const runs: string[] = [];
-    const jobs = [daily('tz', async (_services, asOf) => { runs.push(asOf.toISOString()); return { processed: 0, changed: 0 }; })];
-    const scheduler = new Scheduler(s.app.orm, pino({ level: 'silent' }), null, jobs);
-    const zone = (z: string) => s.admin('mutation($z: String!) { updateProgram(input: { timeZone: $z }) { timeZone } }', { z });
+    const scheduler = new Scheduler(s.app.orm, pino({ level: 'silent' }), null, [
+      daily(name, async (_services, asOf) => { runs.push(asOf.toISOString()); return { processed: 0, changed: 0 }; })]);
+    return { runs, scheduler };
+  };
+
+  it('a day is the programme\'s: the slot is its local midnight, the instant it is evaluated at (Shanghai; New York across DST)', async () => {
+    const shanghai = recorded('tz-shanghai');
+    const newYork = recorded('tz-new-york');
     try {
       await zone('Asia/Shanghai');
-      await scheduler.tick(new Date('2026-05-05T15:59:00.000Z')); // 23:59 on 5 May in Shanghai
-      await scheduler.tick(new Date('2026-05-05T16:01:00.000Z')); // 00:01 on 6 May in Shanghai, still 5 May in UTC
+      await shanghai.scheduler.tick(new Date('2026-05-05T15:59:00.000Z')); // 23:59 on 5 May in Shanghai
+      await shanghai.scheduler.tick(new Date('2026-05-05T16:01:00.000Z')); // 00:01 on 6 May in Shanghai, still 5 May in UTC
       await zone('America/New_York');
-      await scheduler.tick(new Date('2026-03-08T04:59:00.000Z')); // 23:59 on 7 Mar (EST)
-      await scheduler.tick(new Date('2026-03-08T05:01:00.000Z')); // 00:01 on 8 Mar (EST), a 23-hour day
-      await scheduler.tick(new Date('2026-03-09T03:59:00.000Z')); // 23:59 on 8 Mar (EDT): the same slot
-      await scheduler.tick(new Date('2026-03-09T04:01:00.000Z')); // 00:01 on 9 Mar (EDT)
+      await newYork.scheduler.tick(new Date('2026-03-08T04:59:00.000Z')); // 23:59 on 7 Mar (EST)
+      await newYork.scheduler.tick(new Date('2026-03-08T05:01:00.000Z')); // 00:01 on 8 Mar (EST), a 23-hour day
+      await newYork.scheduler.tick(new Date('2026-03-09T03:59:00.000Z')); // 23:59 on 8 Mar (EDT): the same slot
+      await newYork.scheduler.tick(new Date('2026-03-09T04:01:00.000Z')); // 00:01 on 9 Mar (EDT)
     } finally {
       await zone('UTC');
     }
-    expect(runs).toEqual([
-      '2026-05-04T16:00:00.000Z', '2026-05-05T16:00:00.000Z', '2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z',
-    ]);
-    const slots = await s.sql(`select slot from job_run where job = 'tz' order by slot`);
-    expect(slots.map((r) => r.slot)).toEqual(['2026-03-07', '2026-03-08', '2026-03-09', '2026-05-05', '2026-05-06']);
+    expect(shanghai.runs).toEqual(['2026-05-04T16:00:00.000Z', '2026-05-05T16:00:00.000Z']);
+    expect(newYork.runs).toEqual(['2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z']);
+    const slots = await s.sql(`select slot from job_run where job like 'tz-%' order by job, slot`);
+    expect(slots.map((r) => r.slot)).toEqual([...newYork.runs, ...shanghai.runs]);
+  });
+
+  it('after a change of zone the new zone\'s day runs at its own midnight, and none runs as of an instant before the last run (found by an outside audit)', async () => {
+    const west = recorded('tz-west');
+    const east = recorded('tz-east');
+    try {
+      await west.scheduler.tick(new Date('2026-06-10T02:50:00.000Z')); // UTC: 10 June, as of its midnight
+      await east.scheduler.tick(new Date('2026-06-10T02:50:00.000Z'));
+      await zone('America/Sao_Paulo'); // UTC−3: still 9 June there, whose midnight came before the run
+      await west.scheduler.tick(new Date('2026-06-10T02:56:00.000Z'));
+      await west.scheduler.tick(new Date('2026-06-10T03:01:00.000Z')); // 00:01 on 10 June in São Paulo: its own day
+      await west.scheduler.tick(new Date('2026-06-10T12:00:00.000Z'));
+      await zone('Asia/Shanghai'); // UTC+8: 10 June there began at 16:00 on the 9th, before the runs
+      await east.scheduler.tick(new Date('2026-06-10T12:00:00.000Z'));
+      await east.scheduler.tick(new Date('2026-06-10T16:01:00.000Z')); // 00:01 on 11 June in Shanghai
+    } finally {
+      await zone('UTC');
+    }
+    expect(west.runs).toEqual(['2026-06-10T00:00:00.000Z', '2026-06-10T03:00:00.000Z']);
+    expect(east.runs).toEqual(['2026-06-10T00:00:00.000Z', '2026-06-10T16:00:00.000Z']);
   });
 
   it('a stopping instance finishes the job it is running and claims no other: another instance runs the rest of the day', async () => {
@@ -90,7 +116,7 @@ describe('scheduler', () => {
     expect(claimed.map((r) => r.job)).toEqual(['stopping-a']);
     // Another instance's tick on that day (the slot's, not the clock's: a run across midnight would
     // otherwise tick on the next day, when 'stopping-a' is due again).
-    expect(await new Scheduler(s.app.orm, log, null, jobs).tick(new Date(`${claimed[0].slot}T12:00:00.000Z`))).toEqual(['stopping-b']);
+    expect(await new Scheduler(s.app.orm, log, null, jobs).tick(new Date(Date.parse(claimed[0].slot) + 12 * 3_600_000))).toEqual(['stopping-b']);
     expect(runs).toEqual(['a', 'b']);
   });
 });
