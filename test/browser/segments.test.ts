@@ -101,7 +101,7 @@ describe('Segments', () => {
     const error = page.getByTestId('field-error-minR');
     await error.waitFor();
     // The console's sentence, then the server's words (BAD_USER_INPUT, extensions.field = "minR").
-    expect(await error.textContent()).toBe('The server did not accept this input. (minR: minR must not be greater than 5)');
+    expect(await error.textContent()).toBe('The server did not accept this input. (minR must not be greater than 5)');
     expect(await minR.getAttribute('aria-invalid')).toBe('true');
     await page.getByTestId('segment-size').getByText('The filter cannot be used: see the message next to the field.').waitFor();
     expect(await h.axe(page)).toEqual([]);

@@ -1,4 +1,4 @@
-import { variableField } from './errors';
+import { variableField, violationMessage } from './errors';
 
 describe('variableField: the input a variable that did not coerce names', () => {
   it('within an input object, its path without the variable; a list position dropped', () => {
@@ -15,5 +15,17 @@ describe('variableField: the input a variable that did not coerce names', () => 
     expect(variableField('Variable "$from" got invalid value "2026-13-01"; DateTime cannot represent an invalid date-time-string 2026-13-01.')).toBe('from');
     expect(variableField('Variable "$id" of required type "ID!" was not provided.')).toBe('id');
     expect(variableField('Syntax Error: Unexpected Name "x".')).toBeUndefined();
+  });
+});
+
+describe('violationMessage: a violation names its field once (found by an outside audit of the console)', () => {
+  it('class-validator\'s message begins with the property: the field\'s path takes its place', () => {
+    expect(violationMessage('pointsMultiplier', 'pointsMultiplier must not be less than 1')).toBe('pointsMultiplier must not be less than 1');
+    expect(violationMessage('audience.minR', 'minR must not be greater than 5')).toBe('audience.minR must not be greater than 5');
+  });
+  it('a message naming a top-level field elsewhere stays as it is; one not naming it is prefixed with it', () => {
+    expect(violationMessage('checkInPoints', 'each value in checkInPoints must not be less than 0')).toBe('each value in checkInPoints must not be less than 0');
+    expect(violationMessage('code', 'Use letters and digits')).toBe('code: Use letters and digits');
+    expect(violationMessage('rules.points', 'each value in points must be an integer')).toBe('rules.points: each value in points must be an integer');
   });
 });

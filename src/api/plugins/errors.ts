@@ -26,6 +26,19 @@ function firstViolation(err: ArgumentValidationError): { field: string; message:
 }
 
 /**
+ * A violation's message naming its field once: class-validator's messages begin with the
+ * property ("pointsMultiplier must not be less than 1"), which becomes the field's path; others
+ * are prefixed with it ("checkInPoints.0: …" read "checkInPoints: checkInPoints …" before).
+ */
+export function violationMessage(field: string, message: string): string {
+  const leaf = field.split('.').pop()!;
+  if (message.startsWith(`${leaf} `)) return `${field}${message.slice(leaf.length)}`;
+  // "each value in checkInPoints must …" names a top-level field already.
+  if (field === leaf && new RegExp(`\\b${leaf}\\b`).test(message)) return message;
+  return `${field}: ${message}`;
+}
+
+/**
  * The input a variable that did not coerce names, as the resolvers' own checks name fields:
  * within an input object its path without the variable (`i.occurredAt` → `occurredAt`, list
  * positions dropped), a required field it lacks by its name; else the variable's name.
@@ -84,7 +97,7 @@ export function createErrorFormatter(log: Logger, options: ErrorFormatOptions = 
     }
     if (original instanceof ArgumentValidationError) {
       const { field, message } = firstViolation(original);
-      return { ...base, message: `${field}: ${message}`, extensions: { code: 'BAD_USER_INPUT', field } };
+      return { ...base, message: violationMessage(field, message), extensions: { code: 'BAD_USER_INPUT', field } };
     }
     const code = formatted.extensions?.code;
     // A GraphQLError that is not wrapping some other exception is GraphQL's own word on the request.
