@@ -398,6 +398,61 @@ describe('Campaigns', () => {
     });
   });
 
+  it('saves a campaign whose window is not at midnight without moving it: a running one edited, a draft renamed', async () => {
+    // A script set the window to the minute (not a local midnight, which is all a day typed in the form gives).
+    const start = new Date(Date.now() - 3_600_000);
+    start.setUTCMinutes(23, 0, 0);
+    const end = new Date(Date.now() + 20 * DAY);
+    end.setUTCHours(15, 0, 0, 0);
+    const window = { startsAt: start.toISOString(), endsAt: end.toISOString() };
+    for (const code of ['API-RUNNING', 'API-DRAFT']) {
+      await adminQuery(h, 'mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }',
+        { i: { code, name: `${code} from a script`, trigger: 'PURCHASE', ...window, bonusPoints: 10, budgetPoints: 1000, controlPercent: 10 } });
+    }
+    await adminQuery(h, 'mutation { activateCampaign(code: "API-RUNNING") { status } }');
+    const stored = (code: string) => adminQuery<{ campaign: { startsAt: string; endsAt: string | null; budgetPoints: number; name: string } }>(
+      h, 'query($c: String!) { campaign(code: $c) { startsAt endsAt budgetPoints name } }', { c: code }).then((d) => d.campaign);
+    // The demo programme's zone is UTC; the time in the language's format (2:23 AM in English, 02:23 in Chinese).
+    const hour = (d: Date) => String(d.getUTCHours() % 12 || 12);
+
+    const page = await h.open();
+    await h.signIn(page);
+    const sent: { startsAt: string; endsAt: string | null }[] = [];
+    page.on('request', (r) => {
+      const body = r.postDataJSON() as { operationName?: string; variables: { input: { startsAt: string; endsAt: string | null } } } | null;
+      if (new URL(r.url()).pathname === '/graphql' && body?.operationName === 'UpsertCampaign') sent.push(body.variables.input);
+    });
+    // The running campaign: its budget raised. Its start cannot move, and does not.
+    await h.goto(page, '/campaigns/API-RUNNING');
+    await page.locator('[data-field="startsAt"] .field-hint').getByText(new RegExp(`^Now at ${hour(start)}:23\\W*[AP]M on this day \\(UTC\\): kept as it is unless you change the day`)).waitFor();
+    await page.locator('[data-field="endsAt"] .field-hint').getByText(/^Now at 3:00\W*PM on this day \(UTC\)/).waitFor();
+    await page.getByLabel('Budget (points)').fill('2000');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('campaign-saved').waitFor();
+    expect(await page.locator('#campaign-form .field-error, #campaign-form .form-alert').count()).toBe(0);
+    expect(sent).toEqual([expect.objectContaining(window)]);
+    expect(await stored('API-RUNNING')).toEqual({ ...window, budgetPoints: 2000, name: 'API-RUNNING from a script' });
+
+    // The draft: renamed, its window kept to the minute; then its end moved by a day typed: that day's midnight.
+    await h.goto(page, '/campaigns/API-DRAFT');
+    await page.getByLabel('Name', { exact: true }).fill('API-DRAFT renamed in the console');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('campaign-saved').waitFor();
+    expect(await stored('API-DRAFT')).toEqual({ ...window, budgetPoints: 1000, name: 'API-DRAFT renamed in the console' });
+    const later = dayOf(end.getTime() + 2 * DAY);
+    await page.getByLabel('Ends', { exact: true }).fill(later);
+    await page.locator('[data-field="endsAt"] .field-hint').getByText('At 00:00 of this day').waitFor();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('campaign-saved').waitFor();
+    expect(await stored('API-DRAFT')).toEqual({ ...window, endsAt: `${later}T00:00:00.000Z`, budgetPoints: 1000, name: 'API-DRAFT renamed in the console' });
+
+    // The same hint in Chinese.
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/campaigns/API-RUNNING');
+    await page.locator('[data-field="startsAt"] .field-hint').getByText(`现为该日 ${start.toISOString().slice(11, 16)}（UTC）：不改日期则保持不变`).waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     await adminQuery(h, `mutation { upsertCampaign(input: { code: "ZH-TEST", name: "春季活动", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 10 }) { code } }`);
     await adminQuery(h, 'mutation { activateCampaign(code: "ZH-TEST") { status } }');

@@ -869,6 +869,7 @@ export const en = {
   'campaigns.field.startsAtHint': 'At 00:00 of this day in the programme\'s time zone ({zone}).',
   'campaigns.field.endsAt': 'Ends',
   'campaigns.field.endsAtHint': 'At 00:00 of this day in the programme\'s time zone ({zone}; the day itself is not included); empty: no end.',
+  'campaigns.field.keptTime': 'Now at {time} on this day ({zone}): kept as it is unless you change the day (a day you type starts at 00:00).',
   'campaigns.field.minAmount': 'Smallest qualifying purchase',
   'campaigns.field.minAmountHint': 'In currency units; empty: any amount.',
   'campaigns.field.activityKind': 'Activity kind',

@@ -866,6 +866,7 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.field.startsAtHint': '该日 00:00（计划时区 {zone}）。',
   'campaigns.field.endsAt': '结束',
   'campaigns.field.endsAtHint': '该日 00:00（计划时区 {zone}），不含该日；留空表示不结束。',
+  'campaigns.field.keptTime': '现为该日 {time}（{zone}）：不改日期则保持不变（改为其他日期则从该日 00:00 起算）。',
   'campaigns.field.minAmount': '最低符合条件的购买金额',
   'campaigns.field.minAmountHint': '以货币单位计；留空表示任意金额。',
   'campaigns.field.activityKind': '活动行为类型',

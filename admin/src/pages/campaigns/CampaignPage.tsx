@@ -13,7 +13,10 @@ import { useDebounced } from '../../ui/useDebounced';
 import { conditionCount, FILTER_FIELDS, fromFilter, toFilterInput } from '../segments/filter';
 import { FilterBuilder } from '../segments/FilterBuilder';
 import '../segments/segments.css';
-import { dayStart, daysFrom, formatDay, fromCampaign, newDraft, notIntegers, today, toInput, TRIGGERS, type CampaignDraft, type FloatField, type IntField } from './form';
+import {
+  dayStart, daysFrom, formatDay, formatTimeOfDay, fromCampaign, isLocalMidnight, newDraft, notIntegers, storedWindow, today, toInput, TRIGGERS, windowInstant,
+  type CampaignDraft, type FloatField, type IntField,
+} from './form';
 import {
   ActivateCampaignMutation, AudienceSizeQuery, CampaignCodeTakenQuery, CampaignPageQuery, EndCampaignMutation, PauseCampaignMutation, SimulateCampaignQuery, UpsertCampaignMutation,
 } from './operations';
@@ -113,12 +116,17 @@ function Editor({ data, campaign }: { data: PageData; campaign: CampaignFieldsFr
 }
 
 function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; campaign: CampaignFieldsFragment | null; draft: CampaignDraft; setDraft: (d: CampaignDraft) => void }) {
-  const { t, formatNumber } = useI18n();
+  const { t, formatNumber, language } = useI18n();
   const client = useClient();
   const [saving, save] = useMutation(UpsertCampaignMutation);
   const [checking, setChecking] = useState(false);
   const [error, setError] = useState<OperationError | null>(null);
   const [saved, setSaved] = useState(false);
+  const zone = data.program.timeZone;
+  /** A window field's hint: a stored instant that is not local midnight is said, and kept while its day is. */
+  const windowHint = (day: string, stored: string | null | undefined, midnightHint: string) =>
+    stored && windowInstant(day, stored, zone) === stored && !isLocalMidnight(stored, zone)
+      ? t('campaigns.field.keptTime', { time: formatTimeOfDay(language, stored, zone), zone }) : midnightHint;
   const update = (patch: Partial<CampaignDraft>) => {
     setSaved(false);
     setDraft({ ...draft, ...patch });
@@ -140,6 +148,8 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
     setError(toOperationError(r.error));
     if (r.data) {
       setSaved(true);
+      // What is stored now is what an unchanged window field sends next time.
+      setDraft({ ...draft, stored: storedWindow(r.data.upsertCampaign) });
       if (!campaign) navigate(`/campaigns/${encodeURIComponent(r.data.upsertCampaign.code)}`);
     }
   };
@@ -184,10 +194,10 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
                 </select>
               )}
             </Field>
-            <Field name="startsAt" label={t('campaigns.field.startsAt')} hint={t('campaigns.field.startsAtHint', { zone: data.program.timeZone })} required>
+            <Field name="startsAt" label={t('campaigns.field.startsAt')} hint={windowHint(draft.startsAt, draft.stored?.startsAt, t('campaigns.field.startsAtHint', { zone }))} required>
               {(p) => <input type="date" {...p} value={draft.startsAt} onChange={(e) => update({ startsAt: e.target.value })} />}
             </Field>
-            <Field name="endsAt" label={t('campaigns.field.endsAt')} hint={t('campaigns.field.endsAtHint', { zone: data.program.timeZone })}>
+            <Field name="endsAt" label={t('campaigns.field.endsAt')} hint={windowHint(draft.endsAt, draft.stored?.endsAt, t('campaigns.field.endsAtHint', { zone }))}>
               {(p) => <input type="date" {...p} value={draft.endsAt} onChange={(e) => update({ endsAt: e.target.value })} />}
             </Field>
           </div>

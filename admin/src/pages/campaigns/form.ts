@@ -7,7 +7,11 @@ import { emptyDraft, fromFilter, toFilterInput, type Draft } from '../segments/f
  * whole days of the programme's time zone (`program.timeZone`, as the server's daily rules
  * count them; the same calendar code, src/common/local-time.rules.ts): the campaign starts at
  * local midnight of `startsAt` and ends at local midnight of `endsAt` (the window is
- * [startsAt, endsAt)), and so are the audience's date conditions. An empty box is no value (null); an empty
+ * [startsAt, endsAt)), and so are the audience's date conditions. A campaign's stored instants need not
+ * be local midnights (a script may have set 14:23): a window field whose day is still the stored
+ * instant's day sends that instant unchanged (`stored`), so that a save of a running campaign does
+ * not move its start (which the server refuses) and a draft's end does not move to midnight unseen;
+ * a day the operator changes is sent as its local midnight. An empty box is no value (null); an empty
  * audience is every member (null). Integer fields are checked here (GraphQL would refuse a
  * fraction before the server's validation, without naming the field); the rest is the server's.
  */
@@ -26,6 +30,13 @@ export interface CampaignDraft {
   activityKind: string;
   rewardCode: string;
   numbers: Record<IntField | FloatField, string>;
+  /** The window's instants as the server stores them (an existing campaign's), kept while their day is unchanged. */
+  stored: StoredWindow | null;
+}
+
+export interface StoredWindow {
+  startsAt: string;
+  endsAt: string | null;
 }
 
 export const TRIGGERS: CampaignTrigger[] = ['PURCHASE', 'ACTIVITY', 'REGISTRATION', 'TIER_UPGRADE', 'CHECK_IN', 'REFERRAL'];
@@ -41,6 +52,7 @@ export function newDraft(zone: string): CampaignDraft {
   return {
     code: '', name: '', trigger: 'PURCHASE', startsAt: today(zone), endsAt: '', audience: emptyDraft(), activityKind: '', rewardCode: '',
     numbers: { bonusPoints: '', perMemberLimit: '', budgetPoints: '', controlPercent: '10', minAmount: '', multiplier: '' },
+    stored: null,
   };
 }
 
@@ -55,8 +67,20 @@ export function fromCampaign(c: CampaignFieldsFragment, zone: string): CampaignD
       bonusPoints: text(c.bonusPoints), perMemberLimit: text(c.perMemberLimit), budgetPoints: text(c.budgetPoints),
       controlPercent: String(c.controlPercent), minAmount: text(c.minAmount), multiplier: text(c.multiplier),
     },
+    stored: storedWindow(c),
   };
 }
+
+/** A campaign's window as the server stores it. */
+export const storedWindow = (c: { startsAt: string; endsAt?: string | null }): StoredWindow => ({ startsAt: c.startsAt, endsAt: c.endsAt ?? null });
+
+/** The instant to send for a window field showing `day`: the stored instant while `day` is its day, else the day's local midnight. */
+export function windowInstant(day: string, stored: string | null | undefined, zone: string): string {
+  return stored && localDate(new Date(stored), zone) === day ? stored : dayStart(day, zone);
+}
+
+/** Whether an instant is the start of its day in `zone` (what a day typed in the form is sent as). */
+export const isLocalMidnight = (iso: string, zone: string): boolean => startOfLocalDay(localDate(new Date(iso), zone), zone).getTime() === new Date(iso).getTime();
 
 /** Integer fields whose text is not a whole number: field → true. */
 export function notIntegers(d: CampaignDraft): IntField[] {
@@ -71,8 +95,8 @@ export function toInput(d: CampaignDraft, zone: string): CampaignInput {
     code: d.code.trim(),
     name: d.name.trim(),
     trigger: d.trigger,
-    startsAt: dayStart(d.startsAt || today(zone), zone),
-    endsAt: d.endsAt ? dayStart(d.endsAt, zone) : null,
+    startsAt: windowInstant(d.startsAt || today(zone), d.stored?.startsAt, zone),
+    endsAt: d.endsAt ? windowInstant(d.endsAt, d.stored?.endsAt, zone) : null,
     audience: Object.keys(audience).length ? audience : null,
     activityKind: d.trigger === 'ACTIVITY' && d.activityKind.trim() ? d.activityKind.trim() : null,
     minAmount: d.trigger === 'PURCHASE' ? num('minAmount') : null,
@@ -84,6 +108,11 @@ export function toInput(d: CampaignDraft, zone: string): CampaignInput {
     budgetPoints: num('budgetPoints'),
     controlPercent: num('controlPercent') ?? 10,
   };
+}
+
+/** An instant's time of day in the programme's zone, in the language's format (a stored window instant that is not midnight). */
+export function formatTimeOfDay(language: string, iso: string, zone: string): string {
+  return new Intl.DateTimeFormat(language, { timeStyle: 'short', timeZone: zone }).format(new Date(iso));
 }
 
 /** An instant's day in the programme's zone (the campaign's window) in the language's date format. */
