@@ -453,6 +453,36 @@ describe('Campaigns', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('marks a fraction in an integer field next to that field when simulating, without its raw name, in both languages', async () => {
+    const page = await newCampaignPage();
+    await page.getByLabel('Code', { exact: true }).fill('SIMTEST');
+    await page.getByLabel('Name', { exact: true }).fill('Sim test');
+    await page.getByLabel('Bonus points').fill('1.5');
+    const requests = await graphqlRequests(page, async () => {
+      await page.locator('#campaign-simulate').getByRole('button', { name: 'Simulate' }).click();
+      await page.getByTestId('field-error-bonusPoints').getByText('Enter a whole number.').waitFor();
+    });
+    expect(requests).toEqual([]);
+    expect(await page.getByLabel('Bonus points').getAttribute('aria-invalid')).toBe('true');
+    const alert = page.locator('#campaign-simulate .form-alert');
+    expect(await alert.textContent()).toBe('Correct the campaign\'s fields marked above, then simulate again.');
+    expect(await page.locator('main').textContent()).not.toContain('bonusPoints');
+    // Corrected: the simulation runs, and the marks go.
+    await page.getByLabel('Bonus points').fill('50');
+    await page.locator('#campaign-simulate').getByRole('button', { name: 'Simulate' }).click();
+    await page.getByTestId('simulation').waitFor();
+    expect(await page.getByTestId('field-error-bonusPoints').count()).toBe(0);
+    expect(await alert.count()).toBe(0);
+
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await page.getByLabel('奖励积分').fill('2.5');
+    await page.locator('#campaign-simulate').getByRole('button', { name: '模拟' }).click();
+    await page.getByTestId('field-error-bonusPoints').getByText('请输入整数。').waitFor();
+    expect(await alert.textContent()).toBe('请先修改上方活动表单中标出的字段，再模拟。');
+    expect(await page.locator('main').textContent()).not.toContain('bonusPoints');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     await adminQuery(h, `mutation { upsertCampaign(input: { code: "ZH-TEST", name: "春季活动", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 10 }) { code } }`);
     await adminQuery(h, 'mutation { activateCampaign(code: "ZH-TEST") { status } }');

@@ -898,6 +898,7 @@ export const en = {
   'campaigns.audience.pickSegment': 'Choose a segment…',
   'campaigns.audience.edit': 'The audience\'s conditions',
   'campaigns.simulate.title': 'Simulate over a past period',
+  'campaigns.simulate.correctForm': 'Correct the campaign\'s fields marked above, then simulate again.',
   'campaigns.simulate.note': 'What the campaign as the form stands would have given over these days (the same control group it will have); nothing is written.',
   'campaigns.simulate.from': 'From',
   'campaigns.simulate.to': 'To',

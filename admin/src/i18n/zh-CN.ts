@@ -895,6 +895,7 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.audience.pickSegment': '选择分群…',
   'campaigns.audience.edit': '目标人群的条件',
   'campaigns.simulate.title': '在过去的时段上模拟',
+  'campaigns.simulate.correctForm': '请先修改上方活动表单中标出的字段，再模拟。',
   'campaigns.simulate.note': '按表单当前的设置，该活动在这些日期内会发放多少（对照组与正式活动相同）；不会写入任何数据。',
   'campaigns.simulate.from': '从',
   'campaigns.simulate.to': '到',

@@ -107,20 +107,26 @@ function LifecycleActions({ campaign }: { campaign: CampaignFieldsFragment }) {
 function Editor({ data, campaign }: { data: PageData; campaign: CampaignFieldsFragment | null }) {
   const zone = data.program.timeZone;
   const [draft, setDraft] = useState<CampaignDraft>(() => (campaign ? fromCampaign(campaign, zone) : newDraft(zone)));
+  // The campaign's fields a simulation refused (a fraction in an integer field, or the server's
+  // message about a campaign field): marked on the campaign's form, where those fields are.
+  const [simulationMarks, setSimulationMarks] = useState<OperationError | null>(null);
   return (
     <>
-      <CampaignForm data={data} campaign={campaign} draft={draft} setDraft={setDraft} />
-      <SimulateSection draft={draft} zone={zone} />
+      <CampaignForm data={data} campaign={campaign} draft={draft} setDraft={setDraft} marks={simulationMarks} clearMarks={() => setSimulationMarks(null)} />
+      <SimulateSection draft={draft} zone={zone} onMarks={setSimulationMarks} />
     </>
   );
 }
 
-function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; campaign: CampaignFieldsFragment | null; draft: CampaignDraft; setDraft: (d: CampaignDraft) => void }) {
+function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
+  data: PageData; campaign: CampaignFieldsFragment | null; draft: CampaignDraft; setDraft: (d: CampaignDraft) => void; marks: OperationError | null; clearMarks: () => void;
+}) {
   const { t, formatNumber, language } = useI18n();
   const client = useClient();
   const [saving, save] = useMutation(UpsertCampaignMutation);
   const [checking, setChecking] = useState(false);
-  const [error, setError] = useState<OperationError | null>(null);
+  const [ownError, setError] = useState<OperationError | null>(null);
+  const error = ownError ?? marks;
   const [saved, setSaved] = useState(false);
   const zone = data.program.timeZone;
   /** A window field's hint: a stored instant that is not local midnight is said, and kept while its day is. */
@@ -134,6 +140,7 @@ function CampaignForm({ data, campaign, draft, setDraft }: { data: PageData; cam
   const setNumber = (f: IntField | FloatField, value: string) => update({ numbers: { ...draft.numbers, [f]: value } });
   const submit = async () => {
     setSaved(false);
+    clearMarks();
     const bad = notIntegers(draft);
     if (bad.length) return setError({ code: 'BAD_USER_INPUT', fields: Object.fromEntries(bad.map((f) => [f, t('campaigns.notInteger')])), general: [] });
     const input = toInput(draft, data.program.timeZone);
@@ -303,7 +310,7 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
 }
 
 /** What the campaign as the form stands would have given over a past period (nothing is written). */
-function SimulateSection({ draft, zone }: { draft: CampaignDraft; zone: string }) {
+function SimulateSection({ draft, zone, onMarks }: { draft: CampaignDraft; zone: string; onMarks: (marks: OperationError | null) => void }) {
   const { t, formatNumber } = useI18n();
   const client = useClient();
   const [from, setFrom] = useState(() => daysFrom(today(zone), -SIMULATE_DAYS));
@@ -313,14 +320,25 @@ function SimulateSection({ draft, zone }: { draft: CampaignDraft; zone: string }
   const [outcome, setOutcome] = useState<SimulationData['simulateCampaign'] | null>(null);
   const simulate = async () => {
     setOutcome(null);
+    // A campaign field's message goes next to that field in the form above (no raw field name);
+    // this form's alert says where to look, and keeps the rest.
+    const place = (failed: OperationError | null) => {
+      const campaignFields = Object.entries(failed?.fields ?? {}).filter(([f]) => f !== 'from' && f !== 'to');
+      onMarks(campaignFields.length ? { code: failed!.code, fields: Object.fromEntries(campaignFields), general: [] } : null);
+      setError(failed && {
+        ...failed,
+        fields: Object.fromEntries(Object.entries(failed.fields).filter(([f]) => f === 'from' || f === 'to')),
+        general: [...failed.general, ...(campaignFields.length ? [t('campaigns.simulate.correctForm')] : [])],
+      });
+    };
     const bad = notIntegers(draft);
-    if (bad.length) return setError({ code: 'BAD_USER_INPUT', fields: {}, general: bad.map((f) => `${f}: ${t('campaigns.notInteger')}`) });
+    if (bad.length) return place({ code: 'BAD_USER_INPUT', fields: Object.fromEntries(bad.map((f) => [f, t('campaigns.notInteger')])), general: [] });
     setBusy(true);
     try {
       const r = await client.query(SimulateCampaignQuery, {
         input: toInput(draft, zone), from: dayStart(from, zone), to: dayStart(to, zone),
       }, { requestPolicy: 'network-only' }).toPromise();
-      setError(toOperationError(r.error));
+      place(toOperationError(r.error));
       if (r.data) setOutcome(r.data.simulateCampaign);
     } finally {
       setBusy(false);
