@@ -189,6 +189,41 @@ describe('Webhooks', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('deleting the endpoint the log is filtered on sets the filter and the query back to every endpoint', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/webhooks');
+    receiver.answer = () => ({ status: 204 });
+    const kept = `${receiver.url}/kept`;
+    const gone = `${receiver.url}/gone`;
+    await createEndpoint(page, kept);
+    await createEndpoint(page, gone);
+    await page.getByRole('button', { name: `Ping ${kept} (a webhook.ping event)` }).click();
+    await page.getByTestId('webhooks-notice').getByText(kept).waitFor();
+    await page.getByRole('button', { name: `Ping ${gone} (a webhook.ping event)` }).click();
+    await page.getByTestId('webhooks-notice').getByText(gone).waitFor();
+    const log = page.getByTestId('deliveries');
+    await page.getByRole('button', { name: `Deliveries to ${gone}` }).click();
+    await eventually(async () => (await log.locator('tbody tr').count()) > 0 && (await log.locator('tbody tr', { hasText: kept }).count()) === 0, 'the log of the one endpoint');
+
+    const asked: (string | null)[] = [];
+    page.on('request', (r) => {
+      const body = r.postDataJSON() as { operationName?: string; variables: { endpointId: string | null } } | null;
+      if (new URL(r.url()).pathname === '/graphql' && body?.operationName === 'WebhookDeliveries') asked.push(body.variables.endpointId);
+    });
+    await page.getByRole('button', { name: `Delete ${gone}` }).click();
+    await page.getByRole('alertdialog', { name: 'Delete this endpoint?' }).getByRole('button', { name: 'Delete' }).click();
+    await row(page, gone).waitFor({ state: 'detached' });
+    // The filter says every endpoint, and so does the query: the other endpoint's delivery is listed.
+    expect(await page.getByLabel('Endpoint', { exact: true }).inputValue()).toBe('');
+    await log.locator('tbody tr', { hasText: kept }).first().waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByText('No delivery matches.').count()).toBe(0);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((id) => id === null)).toBe(true);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

@@ -43,6 +43,9 @@ export default function WebhooksPage() {
   const [logEndpoint, setLogEndpoint] = useState('');
   const [logVersion, setLogVersion] = useState(0);
   const data = result.data;
+  // The log's filter names an endpoint that exists, or none (every endpoint): an endpoint deleted
+  // (here or elsewhere) leaves the select on "Every endpoint", and the query must say the same.
+  const shownLogEndpoint = data?.webhookEndpoints.some((e) => e.id === logEndpoint) ? logEndpoint : '';
   const reload = () => refetch({ requestPolicy: 'network-only' });
   return (
     <Page
@@ -71,6 +74,7 @@ export default function WebhooksPage() {
                   setLogEndpoint(id);
                   document.getElementById('deliveries')?.scrollIntoView();
                 }}
+                onDeleted={(id) => setLogEndpoint((shown) => (shown === id ? '' : shown))}
               />
             )}
           </Section>
@@ -90,7 +94,7 @@ export default function WebhooksPage() {
           <Deliveries
             key={logVersion}
             endpoints={data.webhookEndpoints}
-            endpointId={logEndpoint}
+            endpointId={shownLogEndpoint}
             onEndpoint={setLogEndpoint}
             onNotice={setNotice}
           />
@@ -100,12 +104,13 @@ export default function WebhooksPage() {
   );
 }
 
-function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog }: {
+function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog, onDeleted }: {
   endpoints: Endpoint[];
   onEdit: (e: Endpoint) => void;
   onSecret: (s: { url: string; secret: string }) => void;
   onNotice: (message: string) => void;
   onShowLog: (id: string) => void;
+  onDeleted: (id: string) => void;
 }) {
   const { t, formatDateTime } = useI18n();
   const confirm = useConfirm();
@@ -195,7 +200,9 @@ function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog }: {
                     onClick={once(e.id, async () => {
                       if (!(await confirm({ title: t('webhooks.deleteTitle'), message: t('webhooks.deleteMessage', { url: e.url }), confirmLabel: t('webhooks.delete') }))) return;
                       const r = await remove({ id: e.id });
-                      done(toOperationError(r.error), t('webhooks.deleted', { url: e.url }));
+                      const failed = toOperationError(r.error);
+                      if (!failed) onDeleted(e.id);
+                      done(failed, t('webhooks.deleted', { url: e.url }));
                     })}>
                     {t('webhooks.delete')}
                   </button>
