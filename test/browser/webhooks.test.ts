@@ -224,6 +224,37 @@ describe('Webhooks', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('marks the event types when the server refuses none, in the group and not in the alert, in both languages', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/webhooks');
+    await page.getByRole('button', { name: 'New endpoint' }).click();
+    let dialog = page.getByRole('dialog', { name: 'New webhook endpoint' });
+    await dialog.getByLabel('URL').fill(`${receiver.url}/no-types`);
+    await dialog.getByLabel('All event types (*)').uncheck();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const message = dialog.getByTestId('field-error-eventTypes');
+    await message.waitFor();
+    expect(await message.textContent()).toBe('The server did not accept this input. (eventTypes must name at least one event type (or "*" for every type))');
+    expect(await dialog.locator('.form-alert').count()).toBe(0);
+    expect(await dialog.getByRole('group', { name: 'Event types' }).locator('.field-error').count()).toBe(1);
+    expect(await dialog.getByLabel('All event types (*)').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate<string | null>('document.activeElement && document.activeElement.getAttribute("name")')).toBe('allTypes');
+    expect(await h.axe(page)).toEqual([]);
+    expect(await h.server.sql('select count(*)::int as n from webhook_endpoint where url like $1', ['%/no-types'])).toEqual([{ n: 0 }]);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await page.getByRole('button', { name: '新建端点' }).click();
+    dialog = page.getByRole('dialog', { name: '新建 Webhook 端点' });
+    await dialog.getByLabel('URL').fill(`${receiver.url}/no-types`);
+    await dialog.getByLabel('全部事件类型（*）').uncheck();
+    await dialog.getByRole('button', { name: '创建' }).click();
+    await dialog.getByRole('group', { name: '事件类型' }).getByTestId('field-error-eventTypes').getByText('服务器不接受此输入。（eventTypes must name').waitFor();
+    expect(await dialog.locator('.form-alert').count()).toBe(0);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

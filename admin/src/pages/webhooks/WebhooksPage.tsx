@@ -6,7 +6,7 @@ import { newKey } from '../../graphql/idempotency';
 import { useI18n } from '../../i18n';
 import { DELIVERY_STATUS_LABEL } from '../../i18n/enums';
 import { useConfirm } from '../../ui/ConfirmDialog';
-import { Field, Form } from '../../ui/Form';
+import { Field, Form, useFormField } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
@@ -256,29 +256,52 @@ function EndpointDialog({ endpoint, eventTypes, onClose, onSaved }: {
         <Field name="url" label={t('webhooks.field.url')} hint={t('webhooks.hint.url')} required>
           {(p) => <input {...p} type="url" value={url} onChange={(e) => setUrl(e.target.value)} autoComplete="off" spellCheck={false} />}
         </Field>
-        <fieldset className="event-types" aria-describedby="event-types-hint">
-          <legend>{t('webhooks.field.eventTypes')}</legend>
-          <p id="event-types-hint" className="muted">{t('webhooks.hint.eventTypes')}</p>
-          <label className="checkbox">
-            <input type="checkbox" name="allTypes" checked={all} onChange={(e) => setAll(e.target.checked)} />
-            {t('webhooks.allTypes')}
-          </label>
-          <div className="event-type-list">
-            {eventTypes.map((type) => (
-              <label key={type} className="checkbox">
-                <input type="checkbox" name="eventTypes" value={type} disabled={all} checked={all || types.includes(type)}
-                  onChange={(e) => setTypes((list) => (e.target.checked ? [...list, type] : list.filter((x) => x !== type)))} />
-                <code>{type}</code>
+        <EventTypesFieldset message={error?.fields.eventTypes}>
+          {(control) => (
+            <>
+              <label className="checkbox">
+                <input type="checkbox" name="allTypes" checked={all} onChange={(e) => setAll(e.target.checked)} {...control} />
+                {t('webhooks.allTypes')}
               </label>
-            ))}
-          </div>
-        </fieldset>
+              <div className="event-type-list">
+                {eventTypes.map((type) => (
+                  <label key={type} className="checkbox">
+                    <input type="checkbox" name="eventTypes" value={type} disabled={all} checked={all || types.includes(type)} {...control}
+                      onChange={(e) => setTypes((list) => (e.target.checked ? [...list, type] : list.filter((x) => x !== type)))} />
+                    <code>{type}</code>
+                  </label>
+                ))}
+              </div>
+            </>
+          )}
+        </EventTypesFieldset>
         <label className="checkbox">
           <input type="checkbox" name="active" checked={active} onChange={(e) => setActive(e.target.checked)} />
           {t('webhooks.field.active')}
         </label>
       </Form>
     </Modal>
+  );
+}
+
+/**
+ * The event types: a group of checkboxes, a field of the form's (`eventTypes`, as the server names
+ * it): its refusal ("at least one event type") is shown in the group and marks its boxes, as a
+ * <Field>'s message marks its control (the form focuses the first), not in the dialog's alert.
+ */
+function EventTypesFieldset({ message, children }: {
+  message: string | undefined;
+  children: (control: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => React.ReactNode;
+}) {
+  const { t } = useI18n();
+  useFormField('eventTypes');
+  return (
+    <fieldset className={`event-types${message ? ' field-invalid' : ''}`} aria-describedby={message ? 'event-types-hint event-types-error' : 'event-types-hint'} data-field="eventTypes">
+      <legend>{t('webhooks.field.eventTypes')}</legend>
+      <p id="event-types-hint" className="muted">{t('webhooks.hint.eventTypes')}</p>
+      {children(message ? { 'aria-invalid': true, 'aria-describedby': 'event-types-error' } : {})}
+      {message ? <p className="field-error" id="event-types-error" data-testid="field-error-eventTypes">{message}</p> : null}
+    </fieldset>
   );
 }
 
