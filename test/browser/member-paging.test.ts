@@ -53,3 +53,68 @@ it("another member's profile opens its ledger and referrals at their first page,
   expect(await referralPager.textContent()).toContain('Page 1');
   expect(h.pageErrors(page)).toEqual([]);
 });
+
+it("keeps the members list's page in the address: Back from a profile, Forward, a reload and a link return to it", async () => {
+  const page = await h.open();
+  await h.signIn(page);
+  await h.goto(page, '/members');
+  const pager = page.getByRole('navigation', { name: 'Members: pages' });
+  const firstRow = () => page.locator('main tbody tr td:first-child a').first();
+  const pageIs = async (n: number) => {
+    await pager.getByText(`Page ${n}`).waitFor();
+    await page.waitForLoadState('networkidle');
+  };
+  await pageIs(1);
+  const one = await firstRow().textContent();
+  await pager.getByRole('button', { name: 'Next' }).click();
+  await pageIs(2);
+  await pager.getByRole('button', { name: 'Next' }).click();
+  await pageIs(3);
+  const url = page.url();
+  expect(new URL(url).searchParams.get('pages')?.split('.')).toHaveLength(2);
+  const three = await firstRow().textContent();
+  const href = await firstRow().getAttribute('href');
+  expect(three).not.toBe(one);
+
+  await firstRow().click();
+  await page.waitForURL(`**${href}`);
+  await page.getByTestId('member-summary').waitFor();
+  await page.goBack();
+  await pageIs(3);
+  expect(page.url()).toBe(url);
+  expect(await firstRow().textContent()).toBe(three);
+  await page.goForward();
+  await page.getByTestId('member-summary').waitFor();
+  await page.goBack();
+  await pageIs(3);
+
+  await page.reload();
+  await pageIs(3);
+  expect(await firstRow().textContent()).toBe(three);
+  // Previous goes back one page (a history entry of its own), down to the first, whose address has no cursor.
+  await pager.getByRole('button', { name: 'Previous' }).click();
+  await pageIs(2);
+  await pager.getByRole('button', { name: 'Previous' }).click();
+  await pageIs(1);
+  expect(new URL(page.url()).search).toBe('');
+  expect(await firstRow().textContent()).toBe(one);
+  await page.goBack();
+  await pageIs(2);
+
+  // A link to the third page, in a new context; a search starts at its own first page.
+  const other = await h.open();
+  await h.signIn(other);
+  await other.goto(url);
+  await other.getByRole('navigation', { name: 'Members: pages' }).getByText('Page 3').waitFor();
+  await other.waitForLoadState('networkidle');
+  expect(await other.locator('main tbody tr td:first-child a').first().textContent()).toBe(three);
+  await other.getByTestId('member-search').fill('Ava');
+  await other.getByRole('button', { name: 'Search' }).click();
+  await other.waitForURL('**/admin/members?q=Ava');
+  // A cursor the server cannot read: the first page, not an error.
+  await other.goto(`${h.origin}/admin/members?pages=bm9uc2Vuc2U`);
+  await other.getByRole('navigation', { name: 'Members: pages' }).getByText('Page 1').waitFor();
+  await other.waitForURL('**/admin/members');
+  expect(h.pageErrors(page)).toEqual([]);
+  expect(h.pageErrors(other)).toEqual([]);
+});

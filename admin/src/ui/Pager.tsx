@@ -1,4 +1,5 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
+import { navigate } from '../app/router';
 import { useT } from '../i18n';
 
 /**
@@ -18,6 +19,41 @@ export function useCursorPager() {
 }
 
 export type CursorPager = ReturnType<typeof useCursorPager>;
+
+/**
+ * useCursorPager with its place in the address: `?pages=c2.c3` holds the cursors of the pages
+ * after the first up to this one (base64url cursors have no dot), so Back from a page opened
+ * from the list, Forward, a reload and a link all come back to the same page, and Previous
+ * still goes back one page. Next and Previous push a history entry; the list's other parameters
+ * (`q`) are kept. A filter that changes navigates without `pages` (the first page).
+ */
+export function useAddressCursorPager(path: string, params: URLSearchParams, param = 'pages'): CursorPager {
+  const value = params.get(param) ?? '';
+  const rest = useMemo(() => {
+    const p = new URLSearchParams(params);
+    p.delete(param);
+    return p.toString();
+  }, [params, param]);
+  return useMemo(() => {
+    const trail = value.split('.').filter(Boolean);
+    const go = (cursors: string[]) => {
+      const p = new URLSearchParams(rest);
+      if (cursors.length) p.set(param, cursors.join('.'));
+      const query = p.toString();
+      navigate(query ? `${path}?${query}` : path);
+    };
+    return {
+      after: trail.length ? trail[trail.length - 1] : null,
+      page: trail.length + 1,
+      next: (endCursor: string | null | undefined) => {
+        if (endCursor) go([...trail, endCursor]);
+      },
+      previous: () => go(trail.slice(0, -1)),
+      reset: () => go([]),
+      hasPrevious: trail.length > 0,
+    };
+  }, [value, rest, path, param]);
+}
 
 export interface PagerProps {
   /** The list's name, for the pager's label ("Ledger pages"). */

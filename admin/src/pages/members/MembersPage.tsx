@@ -6,7 +6,7 @@ import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { STAGE_LABEL } from '../../i18n/enums';
 import { Empty, Page } from '../../ui/Page';
-import { ConnectionPager, useCursorPager } from '../../ui/Pager';
+import { ConnectionPager, useAddressCursorPager } from '../../ui/Pager';
 import { MemberListQuery, MemberSearchQuery } from './operations';
 
 const PAGE_SIZE = 20;
@@ -14,25 +14,29 @@ const PAGE_SIZE = 20;
 /**
  * Members: every member, paged, or those a search finds. One box for every kind of look-up:
  * searchMembers takes a member id, an external id, an email, a phone or a name prefix. The
- * search text is in the URL (?q=), so a search can be linked and Back returns to it.
+ * search text and the page are in the URL (?q=…&pages=…, useAddressCursorPager), so a search or a
+ * later page can be linked, and Back from a member's profile returns to the page it was opened from.
  */
 export default function MembersPage() {
   const { t, formatNumber } = useI18n();
   const params = useSearchParams();
   const query = params.get('q')?.trim() ?? '';
   const [text, setText] = useState(query);
-  const pager = useCursorPager();
-  const { reset } = pager;
+  const pager = useAddressCursorPager('/members', params);
   useEffect(() => {
     setText(query);
-    reset();
-  }, [query, reset]);
+  }, [query]);
 
   const [list] = useQuery({ query: MemberListQuery, variables: { first: PAGE_SIZE, after: pager.after }, pause: query !== '' });
   const [search, refetchSearch] = useQuery({ query: MemberSearchQuery, variables: { query, first: PAGE_SIZE, after: pager.after }, pause: query === '' });
   const result = query ? search : list;
   const connection = query ? search.data?.searchMembers : list.data?.members;
   const error = toOperationError(result.error);
+  // A cursor in the address the server cannot read (edited by hand, or from another list): the first page instead.
+  const badCursor = Boolean(error?.fields.after);
+  useEffect(() => {
+    if (badCursor) navigate(query ? `/members?q=${encodeURIComponent(query)}` : '/members', { replace: true });
+  }, [badCursor, query]);
   const rows: MemberRowFragment[] = connection?.edges.map((e) => e.node) ?? [];
 
   const submit = (e: React.FormEvent) => {
