@@ -273,6 +273,26 @@ describe('Members', () => {
     expect(await page.getByTestId('ledger').locator('tbody tr').first().locator('td').nth(1).textContent()).toBe('Redemption cancelled');
   });
 
+  it('an id that names no member, malformed or not, says so once: no error, no retry, nothing asked; in both languages', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    for (const [language, message] of [['en', 'No member has this id.'], ['zh-CN', '没有此 ID 的会员。']] as const) {
+      await page.getByTestId('language-switch').selectOption(language);
+      for (const id of ['not-a-uuid', '00000000-0000-4000-8000-000000000000']) {
+        const requests = await graphqlRequests(page, async () => {
+          await h.goto(page, `/members/${id}`);
+          await page.locator('main').getByText(message).waitFor();
+          await page.waitForLoadState('networkidle');
+        });
+        expect(requests).toEqual(id === 'not-a-uuid' ? [] : ['MemberProfile']);
+        expect(await page.locator('main [role="alert"]').count()).toBe(0);
+        expect(await page.locator('main button').count()).toBe(0);
+        expect(await page.locator('main .empty').allTextContents()).toEqual([message]);
+      }
+    }
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, and at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

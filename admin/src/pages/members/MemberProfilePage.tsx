@@ -17,6 +17,8 @@ import { MemberLedgerQuery, MemberProfileQuery as ProfileQuery, MemberRedemption
 
 type ProfileMember = NonNullable<MemberProfileQuery['member']>;
 const PAGE_SIZE = 10;
+/** A member id is a UUID (the server's isUuid): anything else names no member, and is not asked for. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A member's profile: its tier and progress, points, retention scores, tags, benefits, ledger,
@@ -27,7 +29,8 @@ const PAGE_SIZE = 10;
  */
 export default function MemberProfilePage({ params }: PageParams) {
   const { t, formatDate } = useI18n();
-  const [result, refetch] = useQuery({ query: ProfileQuery, variables: { id: params.id, pageSize: PAGE_SIZE } });
+  const wellFormed = UUID.test(params.id ?? '');
+  const [result, refetch] = useQuery({ query: ProfileQuery, variables: { id: params.id, pageSize: PAGE_SIZE }, pause: !wellFormed });
   const [dialog, setDialog] = useState<'adjust' | 'tier' | 'edit' | 'erase' | null>(null);
   const [reloads, setReloads] = useState(0);
   const member = result.data?.member;
@@ -35,14 +38,17 @@ export default function MemberProfilePage({ params }: PageParams) {
     refetch({ requestPolicy: 'network-only' });
     setReloads((n) => n + 1);
   };
-  const error = toOperationError(result.error);
+  const loadError = toOperationError(result.error);
+  // An id the server does not take as one (BAD_USER_INPUT on `id`) is a member that is not there, said once, without a retry.
+  const notFound = !wellFormed || Boolean(loadError?.fields.id) || (result.data != null && !result.data.member);
+  const error = notFound ? null : loadError;
   const erased = member?.erasedAt != null;
   const title = member ? (erased ? t('members.dataRights.erasedTitle') : member.displayName || member.externalId || member.id) : t('members.profile.title');
   return (
     <Page
       title={title}
       subtitle={<Link to="/members">{t('members.backToList')}</Link>}
-      loading={result.fetching && !result.data}
+      loading={wellFormed && result.fetching && !result.data}
       error={error}
       onRetry={reload}
       toolbar={member ? (
@@ -59,7 +65,7 @@ export default function MemberProfilePage({ params }: PageParams) {
         </>
       ) : null}
     >
-      {result.data && !member ? <Empty>{t('members.notFound')}</Empty> : null}
+      {notFound ? <Empty>{t('members.notFound')}</Empty> : null}
       {member ? (
         <>
           {member.erasedAt ? (
