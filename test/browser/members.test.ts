@@ -293,6 +293,45 @@ describe('Members', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it("shows the server's own reasons in Chinese on a Chinese page, and an operator's as written", async () => {
+    const register = async (input: Record<string, unknown>) => (await adminQuery<{ registerMember: { id: string; referralCode: string } }>(h,
+      'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id referralCode } }', { input })).registerMember;
+    const a = await register({ externalId: 'reasons-a', displayName: 'Reason Referrer', email: 'reasons@example.com' });
+    // The friend shares the referrer's email: rejected at once, with the server's reason.
+    await register({ externalId: 'reasons-b', displayName: 'Reason Friend', email: 'reasons@example.com', referralCode: a.referralCode });
+    await adminQuery(h, 'mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }',
+      { i: { memberId: a.id, amount: 5, reason: 'goodwill: late delivery', idempotencyKey: 'reasons-a-goodwill' } });
+    // A purchase big enough for the next tier: an upgrade whose reason is the server's.
+    const bought = await h.server.gql('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }',
+      { i: { memberId: a.id, orderId: 'reasons-a-1', amount: 6000 } }, await h.token('service'));
+    expect(bought.errors).toBeUndefined();
+    const res = await h.server.gql('mutation($id: ID!) { checkIn(memberId: $id) { streak } }', { id: a.id }, await h.token('member', a.id));
+    expect(res.errors).toBeUndefined();
+    const stored = await adminQuery<{ member: { tierHistory: { reason: string }[]; referrals: { edges: { node: { reason: string } }[] } } }>(h,
+      'query($id: ID!) { member(id: $id) { tierHistory { reason } referrals(first: 5) { edges { node { reason } } } } }', { id: a.id });
+    expect(stored.member.tierHistory.map((c) => c.reason)).toContain('qualifying points reached');
+    expect(stored.member.referrals.edges.map((e) => e.node.reason)).toEqual(["the referee shares the referrer's phone or email"]);
+
+    const page = await h.open();
+    await h.signIn(page);
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, `/members/${a.id}`);
+    const reasonCells = (table: ReturnType<Page['locator']>, column: number) => table.locator(`tbody tr td:nth-child(${column})`).allTextContents();
+    const ledger = page.getByTestId('ledger');
+    await ledger.waitFor();
+    const zhLedger = await reasonCells(ledger, 5);
+    expect(zhLedger).toEqual(expect.arrayContaining(['每日签到', 'goodwill: late delivery']));
+    expect(zhLedger).not.toContain('daily check-in');
+    expect(await reasonCells(page.locator('#tier-history table'), 5)).toContain('达到定级积分');
+    expect(await reasonCells(page.getByTestId('referrals'), 5)).toEqual(['被邀请人与邀请人的手机号或邮箱相同']);
+    // In English, what the server wrote.
+    await page.getByTestId('language-switch').selectOption('en');
+    expect(await reasonCells(ledger, 5)).toEqual(expect.arrayContaining(['daily check-in', 'goodwill: late delivery']));
+    expect(await reasonCells(page.locator('#tier-history table'), 5)).toContain('qualifying points reached');
+    expect(await reasonCells(page.getByTestId('referrals'), 5)).toEqual(["the referee shares the referrer's phone or email"]);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, and at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

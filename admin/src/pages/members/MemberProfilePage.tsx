@@ -6,6 +6,7 @@ import type { LedgerRowFragment, MemberProfileQuery, RedemptionRowFragment } fro
 import { toOperationError, type OperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { RFM_LABEL, STAGE_LABEL, TAG_KIND_LABEL, TIER_CHANGE_LABEL, TRANSACTION_LABEL, redemptionStatusLabel } from '../../i18n/enums';
+import { reasonText } from '../../i18n/reasons';
 import { useConfirm } from '../../ui/ConfirmDialog';
 import { ErrorState, Empty, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
@@ -283,7 +284,7 @@ function Ledger({ member }: { member: ProfileMember }) {
                   <td>{t(TRANSACTION_LABEL[r.type])}</td>
                   <td className={`num ${r.amount < 0 ? 'negative' : 'positive'}`}>{r.amount > 0 ? '+' : ''}{formatNumber(r.amount)}</td>
                   <td className="num">{formatNumber(r.balanceAfter)}</td>
-                  <td>{r.reason ?? r.reference ?? '—'}</td>
+                  <td>{r.reason != null ? reasonText(r.reason, t) : r.reference ?? '—'}</td>
                   <td>{formatDate(r.expiresAt)}</td>
                 </tr>
               ))}
@@ -378,7 +379,7 @@ function TierHistory({ member }: { member: ProfileMember }) {
                   <td>{t(TIER_CHANGE_LABEL[c.kind])}</td>
                   <td>{c.fromTier ? `${c.fromTier.name} → ${c.toTier.name}` : c.toTier.name}</td>
                   <td className="num">{formatNumber(c.qualifyingPoints)}</td>
-                  <td>{c.reason}</td>
+                  <td>{reasonText(c.reason, t)}</td>
                 </tr>
               ))}
             </tbody>

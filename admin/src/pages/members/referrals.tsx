@@ -5,6 +5,7 @@ import { Link } from '../../app/router';
 import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { REFERRAL_STATUS_LABEL } from '../../i18n/enums';
+import { reasonText } from '../../i18n/reasons';
 import { Empty, ErrorState, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 
@@ -109,7 +110,7 @@ export function MemberReferrals({ member }: { member: MemberReferralsFragment & 
                   <td><span className={`badge referral-${r.status}`}>{t(REFERRAL_STATUS_LABEL[r.status])}</span></td>
                   <td>{formatDate(r.createdAt)}</td>
                   <td>{formatDate(r.completedAt)}</td>
-                  <td>{r.reason ?? '—'}</td>
+                  <td>{r.reason != null ? reasonText(r.reason, t) : '—'}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,0 +1,70 @@
+import type { MessageKey } from './en';
+
+/**
+ * The reasons the server writes itself (a ledger row's `reason`, a tier change's, a referral's
+ * rejection or reversal), in the console's language: a fixed phrase is a label; a phrase with an
+ * id or code in it (`refund R-1: campaign X`, `campaign WIN-BACK`, `cancelled: <the operator's
+ * reason>`) is a label with that part kept as written. Any other text (an operator's own reason)
+ * is shown as it is. The phrases are the server's (src/modules/…: points.service.ts,
+ * points.repository.ts, tiers.rules.ts, referrals.rules.ts, rewards.service.ts,
+ * benefits.service.ts); test/console/server-reasons.test.ts checks the console knows each of them.
+ */
+type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+
+export const FIXED_REASONS: Record<string, MessageKey> = {
+  'points expired': 'reason.pointsExpired',
+  'expiry corrected: debits re-planned in date order': 'reason.expiryCorrected',
+  'daily check-in': 'reason.checkIn',
+  "referral: friend's first purchase": 'reason.referralReferrer',
+  'referral: welcome': 'reason.referralReferee',
+  'member erased: balance forfeited': 'reason.erasureForfeit',
+  'member erased': 'reason.memberErased',
+  'qualifying points reached': 'reason.tierUpgrade',
+  'retained at review': 'reason.tierRenewal',
+  'review: below retain points': 'reason.tierDowngrade',
+  import: 'reason.tierImport',
+  "the referee shares the referrer's phone or email": 'reason.referralSameContact',
+  'the referrer was erased': 'reason.referrerErased',
+  'the completing purchase was fully refunded within the hold': 'reason.referralReversed',
+};
+
+/** How a refund's missing points were found later (`refund R-1: points it could not take back, <how>`). */
+export const REFUND_RECOVERY_HOW: Record<string, MessageKey> = {
+  'paid by a credit dated before it': 'reason.recovered.earlierCredit',
+  'freed when a backdated write re-planned the debits': 'reason.recovered.freedByReplan',
+  'returned by a cancellation': 'reason.recovered.cancellation',
+  'found when a backdated write re-planned it in date order': 'reason.recovered.foundByReplan',
+};
+
+/** Phrases with a part the server fills in (kept as written), most specific first. */
+const PATTERNS: [RegExp, MessageKey, string[]][] = [
+  [/^refund (.+): points it could not take back, (.+)$/s, 'reason.refundRecovered', ['refund', 'how']],
+  [/^refund (.+): referral campaign (\S+)$/s, 'reason.refundReferralCampaign', ['refund', 'campaign']],
+  [/^refund (.+): campaign (\S+)$/s, 'reason.refundCampaign', ['refund', 'campaign']],
+  [/^refund (.+): referral$/s, 'reason.refundReferral', ['refund']],
+  [/^refund (\S+)$/, 'reason.refund', ['refund']],
+  [/^rate corrected: order (.+) earns at the tier held at its instant$/s, 'reason.rateCorrected', ['order']],
+  [/^campaign (\S+)$/, 'reason.campaign', ['campaign']],
+  [/^activity (\S+)$/, 'reason.activity', ['kind']],
+  [/^reward (\S+)$/, 'reason.reward', ['reward']],
+  [/^birthday gift (\d{4})$/, 'reason.birthdayGift', ['year']],
+  [/^cancelled: (.*)$/s, 'reason.cancelled', ['reason']],
+  [/^override: (.*)$/s, 'reason.override', ['reason']],
+  [/^the referrer reached its limit of (\d+) completed referrals this month$/, 'reason.referralMonthlyLimit', ['limit']],
+];
+
+/** `reason` in the language `t` speaks: a server phrase translated, anything else as it is. */
+export function reasonText(reason: string, t: Translate): string {
+  const fixed = FIXED_REASONS[reason];
+  if (fixed) return t(fixed);
+  for (const [pattern, key, names] of PATTERNS) {
+    const m = pattern.exec(reason);
+    if (!m) continue;
+    const vars: Record<string, string> = Object.fromEntries(names.map((n, i) => [n, m[i + 1]]));
+    // A cancelled redemption's reason may itself be the server's ("cancelled: member erased"); an override's is the operator's.
+    if (key === 'reason.cancelled') vars.reason = reasonText(vars.reason, t);
+    if (key === 'reason.refundRecovered' && REFUND_RECOVERY_HOW[vars.how]) vars.how = t(REFUND_RECOVERY_HOW[vars.how]);
+    return t(key, vars);
+  }
+  return reason;
+}
