@@ -183,6 +183,41 @@ describe('Rewards', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('checks a coupon code as the server would before asking: one message, nothing sent, long text wrapped; in both languages', async () => {
+    const page = await h.open(TABLET);
+    await h.signIn(page);
+    await h.goto(page, '/rewards');
+    const message = page.getByTestId('field-error-couponCode');
+    const refused = async (code: string, text: string) => {
+      const sent = await graphqlRequests(page, async () => {
+        await lookUp(page, code);
+        await message.getByText(text).waitFor();
+      });
+      expect(sent).toEqual([]);
+      expect(await page.getByTestId('coupon-none').count()).toBe(0);
+      expect(await page.locator('#coupon-lookup .form-alert').count()).toBe(0);
+    };
+    await refused('', 'Type or scan a coupon code first.');
+    await refused('x'.repeat(300), 'A coupon code has at most 64 characters; this one has 300.');
+    expect(await overflows(page)).toBe(false);
+    await refused('--- ---', 'A coupon code has letters or digits.');
+    // 64 characters are asked for: the answer (no such coupon) wraps inside the page.
+    await lookUp(page, 'Q'.repeat(64));
+    await page.getByTestId('coupon-none').waitFor();
+    expect(await message.count()).toBe(0);
+    expect(await overflows(page)).toBe(false);
+
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await page.getByLabel('券码', { exact: true }).fill('y'.repeat(65));
+    await page.getByRole('button', { name: '查询' }).click();
+    await message.getByText('券码最多 64 个字符，此处有 65 个。').waitFor();
+    await page.getByLabel('券码', { exact: true }).fill('///');
+    await page.getByRole('button', { name: '查询' }).click();
+    await message.getByText('券码须包含字母或数字。').waitFor();
+    expect(await page.getByTestId('coupon-none').count()).toBe(0);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

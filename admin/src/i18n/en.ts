@@ -633,6 +633,8 @@ export const en = {
   'rewards.lookup.hint': 'Upper or lower case, with or without dashes or spaces.',
   'rewards.lookup.submit': 'Look up',
   'rewards.lookup.required': 'Type or scan a coupon code first.',
+  'rewards.lookup.tooLong': 'A coupon code has at most {max} characters; this one has {length}.',
+  'rewards.lookup.noLettersOrDigits': 'A coupon code has letters or digits.',
   'rewards.lookup.none': 'No coupon has the code {code}.',
   'rewards.lookup.coupon': 'Coupon',
   'rewards.lookup.status': 'Status',

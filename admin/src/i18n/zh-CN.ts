@@ -630,6 +630,8 @@ export const zhCN: Record<MessageKey, string> = {
   'rewards.lookup.hint': '不区分大小写，可带或不带短横线、空格。',
   'rewards.lookup.submit': '查询',
   'rewards.lookup.required': '请先输入或扫描券码。',
+  'rewards.lookup.tooLong': '券码最多 {max} 个字符，此处有 {length} 个。',
+  'rewards.lookup.noLettersOrDigits': '券码须包含字母或数字。',
   'rewards.lookup.none': '没有券码为 {code} 的券。',
   'rewards.lookup.coupon': '券码',
   'rewards.lookup.status': '状态',

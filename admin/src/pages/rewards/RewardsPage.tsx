@@ -286,19 +286,35 @@ function RewardDialog({ reward, codes, tiers, zone, onClose, onSaved }: {
   );
 }
 
-/** Service staff type or scan a coupon's code: whose it is, what for, and whether it can be used. */
+/** The longest code the server takes as typed (rewards.service.ts, MAX_COUPON_INPUT). */
+const MAX_COUPON_INPUT = 64;
+
+/** The form's own check of a code, as the server's couponKeyOf: the message, or null when it may be asked for. */
+function couponCodeProblem(code: string, t: ReturnType<typeof useI18n>['t']): string | null {
+  if (code === '') return t('rewards.lookup.required');
+  if (code.length > MAX_COUPON_INPUT) return t('rewards.lookup.tooLong', { max: MAX_COUPON_INPUT, length: code.length });
+  if (!/[0-9A-Za-z]/.test(code)) return t('rewards.lookup.noLettersOrDigits');
+  return null;
+}
+
+/**
+ * Service staff type or scan a coupon's code: whose it is, what for, and whether it can be used.
+ * A code the server would refuse (empty, over 64 characters, no letter or digit) is not sent: its
+ * message is the field's alone; a refusal shows no "no coupon has this code" under it.
+ */
 function CouponLookup() {
   const { t, formatNumber, formatDateTime } = useI18n();
   const [text, setText] = useState('');
   const [code, setCode] = useState<string | null>(null);
   const [cancelling, setCancelling] = useState<{ id: string; couponCode: string; rewardName: string } | null>(null);
-  const [result, refetch] = useQuery({ query: CouponLookupQuery, variables: { couponCode: code ?? '' }, pause: code === null, requestPolicy: 'network-only' });
-  const local: OperationError | null = code === '' ? { code: 'BAD_USER_INPUT', fields: { couponCode: t('rewards.lookup.required') }, general: [] } : null;
+  const problem = code === null ? null : couponCodeProblem(code, t);
+  const [result, refetch] = useQuery({ query: CouponLookupQuery, variables: { couponCode: code ?? '' }, pause: code === null || problem !== null, requestPolicy: 'network-only' });
+  const local: OperationError | null = problem ? { code: 'BAD_USER_INPUT', fields: { couponCode: problem }, general: [] } : null;
   const error = local ?? toOperationError(result.error);
-  const redemption = code && !result.fetching ? result.data?.redemptionByCoupon : undefined;
+  const redemption = code && !problem && !error && !result.fetching ? result.data?.redemptionByCoupon : undefined;
   const submit = () => {
     const next = text.trim();
-    if (next === code) refetch({ requestPolicy: 'network-only' });
+    if (next === code && !couponCodeProblem(next, t)) refetch({ requestPolicy: 'network-only' });
     setCode(next);
   };
   const status = redemption ? redemptionStatusLabel(redemption.status) : null;
@@ -310,7 +326,7 @@ function CouponLookup() {
         </Field>
       </Form>
       <div aria-live="polite">
-        {code && result.data && !result.fetching && redemption === null ? <p className="empty" data-testid="coupon-none">{t('rewards.lookup.none', { code })}</p> : null}
+        {code && result.data && !result.fetching && redemption === null ? <p className="empty coupon-none" data-testid="coupon-none">{t('rewards.lookup.none', { code })}</p> : null}
         {redemption ? (
           <div className="coupon" data-testid="coupon">
             <dl className="details">
