@@ -130,6 +130,31 @@ describe('Dashboard', () => {
     expect(await h.axe(page)).toEqual([]);
   });
 
+  it('a link whose range ends before it starts says so next to "To month", and asks for no series; in both languages', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    const requests = await graphqlRequests(page, async () => {
+      await h.goto(page, '/dashboard?from=2026-12&to=2026-01');
+      await page.getByTestId('field-error-to').getByText('The last month comes before the first.').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
+    expect(requests).toEqual(['DashboardSummary']);
+    expect(await page.getByLabel('From month').inputValue()).toBe('2026-12');
+    expect(await page.getByLabel('To month').inputValue()).toBe('2026-01');
+    expect(await page.getByLabel('To month').getAttribute('aria-invalid')).toBe('true');
+    // Corrected in the form: the series come.
+    await page.getByLabel('To month').fill('2027-01');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.waitForURL('**/admin/dashboard?from=2026-12&to=2027-01');
+    await page.getByTestId('chart-points-flow').waitFor();
+    expect(await page.getByTestId('field-error-to').count()).toBe(0);
+
+    await page.getByTestId('language-switch').selectOption('zh-CN');
+    await h.goto(page, '/dashboard?from=2026-12&to=2026-01');
+    await page.getByTestId('field-error-to').getByText('结束月份早于起始月份。').waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, and at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

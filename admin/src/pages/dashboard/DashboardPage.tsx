@@ -109,7 +109,10 @@ function RangeForm({ range, serverError }: { range: MonthRange; serverError: Ope
   const { t } = useI18n();
   const [from, setFrom] = useState(range.from);
   const [to, setTo] = useState(range.to);
-  const [localError, setLocalError] = useState<OperationError | null>(null);
+  // A range from the address that ends before it starts (a link, a hand-edited URL) is not asked
+  // for: the form says why, as it does when the operator applies one.
+  const [localError, setLocalError] = useState<OperationError | null>(() => (
+    range.to < range.from ? { code: 'BAD_USER_INPUT', fields: { to: t('dashboard.range.toBeforeFrom') }, general: [] } : null));
   const apply = () => {
     if (!isMonth(from)) return setLocalError({ code: 'BAD_USER_INPUT', fields: { from: t('dashboard.range.invalidMonth') }, general: [] });
     if (!isMonth(to)) return setLocalError({ code: 'BAD_USER_INPUT', fields: { to: t('dashboard.range.invalidMonth') }, general: [] });
