@@ -61,6 +61,7 @@ import { Migration20261229090000_webhook_event_seq_unindexed } from './Migration
 import { Migration20261229100000_cancel_event_recovery } from './Migration20261229100000_cancel_event_recovery';
 import { Migration20261230090000_referral_rejected_at } from './Migration20261230090000_referral_rejected_at';
 import { Migration20261230100000_audit_at_transaction } from './Migration20261230100000_audit_at_transaction';
+import { Migration20261231100000_refund_replan_indexes } from './Migration20261231100000_refund_replan_indexes';
 import { Migration20261231090000_job_slot_instant } from './Migration20261231090000_job_slot_instant';
 import { Migration20261230110000_short_refund_paid_by_credit } from './Migration20261230110000_short_refund_paid_by_credit';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
@@ -130,4 +131,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261230100000_audit_at_transaction', class: Migration20261230100000_audit_at_transaction },
   { name: 'Migration20261230110000_short_refund_paid_by_credit', class: Migration20261230110000_short_refund_paid_by_credit },
   { name: 'Migration20261231090000_job_slot_instant', class: Migration20261231090000_job_slot_instant },
+  { name: 'Migration20261231100000_refund_replan_indexes', class: Migration20261231100000_refund_replan_indexes },
 ];

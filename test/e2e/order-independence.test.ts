@@ -516,7 +516,8 @@ describe('refunds re-planned with the debits, in date order (found by an outside
     expect([await reversed(ordered, 'rr1-o-0'), await reversed(ordered, 'rr1-o-1')]).toEqual([100, 100]);
     // What P1's refund gave back it still lacks: a credit spendable at its instant pays it.
     const lacks = `select coalesce(sum(unrecovered), 0)::int + coalesce((select sum(amount) from point_transaction x where x.member_id = $1
-      and x.idempotency_key like 'refund-recovery:%'), 0)::int as n from point_transaction where member_id = $1 and type = 'REFUND_REVERSAL'`;
+      and x.idempotency_key like 'refund-recovery:%'), 0)::int as n from point_transaction
+      where member_id = $1 and type = 'REFUND_REVERSAL' and idempotency_key like 'refund:%'`;
     expect(await s.sql(lacks, [late])).toEqual(await s.sql(lacks, [ordered]));
     // Replayed, the refund changes nothing more.
     ok(await refund('rr1-l-0', 'rr1-l-0-r', 100, at.r0));
@@ -544,6 +545,113 @@ describe('refunds re-planned with the debits, in date order (found by an outside
     expect((await member(late)).pointsBalance).toBe(0);
     expect(await reversed(late, 'rr2-l-1')).toBe(100);
     expect(await ledgerDrift([ordered, late])).toEqual([]);
+  });
+
+  it('a refund that gave points back to an earlier one is re-planned from what it holds then; no balanceAfter reads below 0 (found by review)', async () => {
+    await program({ pointsExpiryMonths: 1 });
+    try {
+      const at = { p1: days(-60), adj: days(-50), n: days(-45), q: days(-25), rq: days(-22), r1: days(-18) };
+      const [ordered, late] = [await registerMember(s, { joinedAt: days(-90) }), await registerMember(s, { joinedAt: days(-90) })];
+      const facts = (id: string, tag: string) => ({
+        p1: () => buy(id, `${tag}-1`, 100, at.p1), adj: () => adjustAt(id, -100, `${tag}-adj`, at.adj), n: () => buy(id, `${tag}-n`, 300, at.n),
+        q: () => buy(id, `${tag}-q`, 100, at.q), rq: () => refund(`${tag}-q`, `${tag}-q-r`, 100, at.rq), r1: () => refund(`${tag}-1`, `${tag}-1-r`, 100, at.r1),
+      });
+      // Date order: the adjustment takes P1; Q's refund takes Q; P1's refund (its own lot spent and expired) takes 100 of N.
+      const o = facts(ordered, 'rr3-o');
+      for (const step of [o.p1, o.adj, o.n, o.q, o.rq, o.r1]) ok(await step());
+      // Late: P1's refund took Q; Q's refund, dated before it, has Q first and P1's gives it back (owed);
+      // then N, dated before both, pays what P1's refund owes.
+      const l = facts(late, 'rr3-l');
+      for (const step of [l.p1, l.adj, l.q, l.r1, l.rq, l.n]) ok(await step());
+      const [mo, ml] = [await member(ordered), await member(late)];
+      expect(ml.pointsBalance).toBe(mo.pointsBalance);
+      const lots = (id: string) => s.sql('select points, remaining from point_lot where member_id = $1 order by earned_at', [id]);
+      expect(await lots(late)).toEqual(await lots(ordered));
+      expect(await s.sql(`select count(*)::int as n from point_transaction where member_id = $1 and balance_after < 0`, [late])).toEqual([{ n: 0 }]);
+      // After the expiry run (N and P1 expired), both hold the same: nothing.
+      await whenItComes(clock, days(0), () => s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { processed } }', { a: days(0) }));
+      expect((await member(late)).pointsBalance).toBe((await member(ordered)).pointsBalance);
+      expect(await ledgerDrift([ordered, late])).toEqual([]);
+    } finally {
+      await program({ pointsExpiryMonths: 24 });
+    }
+  });
+
+  it('a debit dated before a refund written before it has first pick of the refunded order\'s lot (found by an outside audit)', async () => {
+    const at = { p0: days(-32), p1: days(-29), d: days(-25), r: days(-10) };
+    const [ordered, late] = [await registerMember(s, { joinedAt: days(-90) }), await registerMember(s, { joinedAt: days(-90) })];
+    const facts = (id: string, tag: string) => ({
+      p0: () => buy(id, `${tag}-0`, 200, at.p0), p1: () => buy(id, `${tag}-1`, 300, at.p1),
+      d: () => adjustAt(id, -50, `${tag}-d`, at.d), r: () => refund(`${tag}-0`, `${tag}-0-r`, 200, at.r),
+    });
+    const o = facts(ordered, 'rr5-o');
+    for (const step of [o.p0, o.p1, o.d, o.r]) ok(await step());
+    const l = facts(late, 'rr5-l');
+    for (const step of [l.p0, l.p1, l.r, l.d]) ok(await step());
+    // Which order's lot the debit holds (what a cancellation would give back, and when it expires).
+    const held = (id: string) => s.sql(`select split_part(lot.order_id, '-', 3) as "order", sum(al.amount)::int as points
+      from point_allocation al join point_transaction t on t.id = al.transaction_id join point_lot lot on lot.id = al.lot_id
+      where t.member_id = $1 and t.type = 'ADJUST' group by 1 having sum(al.amount) <> 0 order by 1`, [id]);
+    expect(await held(ordered)).toEqual([{ order: '0', points: 50 }]);
+    expect(await held(late)).toEqual(await held(ordered));
+    expect((await member(late)).pointsBalance).toBe((await member(ordered)).pointsBalance);
+    expect(await ledgerDrift([ordered, late])).toEqual([]);
+  });
+
+  it('a refund that fell short only because a later debit held its lot is re-planned when a credit lets the debit fit (found by an outside audit)', async () => {
+    const at = { p0: days(-50), r: days(-40), p1: days(-30), a: days(-5) };
+    const [ordered, late] = [await registerMember(s, { joinedAt: days(-90) }), await registerMember(s, { joinedAt: days(-90) })];
+    const facts = (id: string, tag: string) => ({
+      p0: () => buy(id, `${tag}-0`, 100, at.p0), r: () => refund(`${tag}-0`, `${tag}-0-r`, 80, at.r),
+      p1: () => buy(id, `${tag}-1`, 100, at.p1), a: () => adjustAt(id, -40, `${tag}-a`, at.a),
+    });
+    const o = facts(ordered, 'rr6-o');
+    for (const step of [o.p0, o.r, o.p1, o.a]) ok(await step());
+    // The adjustment first: the refund, dated before it, could not make it fit after itself (nothing else then): 20 short.
+    const l = facts(late, 'rr6-l');
+    for (const step of [l.p0, l.a, l.r, l.p1]) ok(await step());
+    expect((await member(ordered)).pointsBalance).toBe(80);
+    expect((await member(late)).pointsBalance).toBe(80);
+    expect([await reversed(late, 'rr6-l-0'), await reversed(ordered, 'rr6-o-0')]).toEqual([80, 80]);
+    expect(await ledgerDrift([ordered, late])).toEqual([]);
+  });
+
+  it('a refund dated before other refunds and a debit writes no balanceAfter below 0 on the way (found by an outside audit)', async () => {
+    const at = { p0: days(-30), r0: days(-10), a: days(-6), r1: days(-5) };
+    const id = await registerMember(s, { joinedAt: days(-90) });
+    ok(await buy(id, 'rr7-0', 100, at.p0));
+    ok(await refund('rr7-0', 'rr7-0-r1', 60, at.r1));
+    ok(await adjustAt(id, -40, 'rr7-a', at.a));
+    ok(await refund('rr7-0', 'rr7-0-r0', 20, at.r0));
+    expect((await member(id)).pointsBalance).toBe(0);
+    expect(await s.sql(`select count(*)::int as n from point_transaction where member_id = $1 and balance_after < 0`, [id])).toEqual([{ n: 0 }]);
+    expect(await ledgerDrift([id])).toEqual([]);
+  });
+
+  it('a late credit pays a campaign award\'s reversal that fell short, as it did before refunds were re-planned (found by review)', async () => {
+    const code = 'RR-BONUS';
+    ok(await s.admin('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }',
+      { i: { code, name: 'bonus', trigger: 'PURCHASE', startsAt: days(-365), minAmount: 1000, bonusPoints: 100, controlPercent: 0 } }));
+    ok(await s.admin(`mutation { activateCampaign(code: "${code}") { status } }`));
+    try {
+      const at = { x: days(-60), adj: days(-50), n: days(-45), r: days(-40) };
+      const [ordered, late] = [await registerMember(s, { joinedAt: days(-90) }), await registerMember(s, { joinedAt: days(-90) })];
+      const facts = (id: string, tag: string) => ({
+        x: () => buy(id, `${tag}-x`, 1000, at.x), adj: () => adjustAt(id, -1100, `${tag}-adj`, at.adj), n: () => buy(id, `${tag}-n`, 500, at.n),
+        r: () => refund(`${tag}-x`, `${tag}-r`, 100, at.r),
+      });
+      const o = facts(ordered, 'rr4-o');
+      for (const step of [o.x, o.adj, o.n, o.r]) ok(await step());
+      const l = facts(late, 'rr4-l');
+      for (const step of [l.x, l.adj, l.r, l.n]) ok(await step());
+      // X earned 1000 and a bonus of 100, all spent; N earned 625 (SILVER since X); X's 10% refund
+      // reverses 100 and 10 of the bonus, which N pays.
+      expect((await member(ordered)).pointsBalance).toBe(515);
+      expect((await member(late)).pointsBalance).toBe(515);
+      expect(await ledgerDrift([ordered, late])).toEqual([]);
+    } finally {
+      ok(await s.admin(`mutation { endCampaign(code: "${code}") { status } }`));
+    }
   });
 });
 

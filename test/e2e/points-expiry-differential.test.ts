@@ -232,9 +232,10 @@ class ModelMember {
    * each from the lots spendable at its own instant (PointsService.replan).
    */
   private replan(from: Date, newLot: string | null, except?: string): void {
-    const freed = this.replanWithRefunds(from, newLot);
-    if (freed) {
-      if (freed.length) this.recover(null, freed.sort((a, b) => Number(a.lotId) - Number(b.lotId)), (id, at) => this.spendableAt(id, at), from);
+    const replanned = this.replanWithRefunds(from, newLot);
+    if (replanned) {
+      const { freed, start } = replanned;
+      if (freed.length) this.recover(null, freed.sort((a, b) => Number(a.lotId) - Number(b.lotId)), (id, at) => this.spendableAt(id, at), start);
       return;
     }
     const debits = this.debitsFrom(from);
@@ -264,12 +265,15 @@ class ModelMember {
   }
 
   /**
-   * The refunds dated at or after `from` re-planned with the debits, all in date order
-   * (replanTakes; PointsService.replanWithRefunds): a refund finding more takes it, one finding
-   * less gives it back and owes it. Null (the debits alone are re-planned) when there is no such
-   * refund or a debit would no longer fit. Returns the points freed on live lots.
+   * The refunds dated at or after `given` (or from the earliest refund that still lacks points,
+   * if earlier) re-planned with the debits, all in date order (replanTakes;
+   * PointsService.replanWithRefunds): a refund finding more takes it, one finding less gives it
+   * back and owes it. Null (the debits alone are re-planned) when there is no such refund or a
+   * debit would no longer fit. Returns the points freed on live lots and where the re-plan began.
    */
-  private replanWithRefunds(from: Date, newLot: string | null): LotTake[] | null {
+  private replanWithRefunds(given: Date, newLot: string | null): { freed: LotTake[]; start: Date } | null {
+    const short = this.refunds.filter((r) => r.outstanding > 0).sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq)[0];
+    const from = short && short.at.getTime() < given.getTime() ? short.at : given;
     const refunds = this.refunds.filter((r) => r.at.getTime() >= from.getTime()).sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq);
     if (!refunds.length) return null;
     const debits = this.debitsFrom(from);
@@ -305,7 +309,7 @@ class ModelMember {
     }
     for (const [id, change] of delta) this.lot(id).remaining += change;
     this.expiredMoved(delta, newLot);
-    return [...delta].filter(([id, change]) => change > 0 && id !== newLot && this.live(this.lot(id))).map(([lotId, amount]) => ({ lotId, amount }));
+    return { freed: [...delta].filter(([id, change]) => change > 0 && id !== newLot && this.live(this.lot(id))).map(([lotId, amount]) => ({ lotId, amount })), start: from };
   }
 
   /**

@@ -58,6 +58,11 @@ export class PointExpiry {
   name: 'point_transaction_member_short_refund_index',
   expression: `create index "point_transaction_member_short_refund_index" on "point_transaction" ("member_id", "occurred_at") where type = 'REFUND_REVERSAL' and unrecovered > 0`,
 })
+// The recoveries keyed to a refund's reversal, by member and reversal (migration refund_replan_indexes): refundsFrom and reversalOutstanding's look-up.
+@Index({
+  name: 'point_transaction_refund_recovery_index',
+  expression: `create index "point_transaction_refund_recovery_index" on "point_transaction" ("member_id", split_part(idempotency_key, ':', 3)) where type = 'REFUND_REVERSAL' and idempotency_key like 'refund-recovery:%'`,
+})
 export class PointTransaction {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -279,6 +284,8 @@ export class Purchase {
 @Entity({ tableName: 'refund' })
 /** An order's refunds by date, with their amounts: what had been refunded by a given date (the retention refresh). */
 @Index({ name: 'refund_order_index', expression: `create index "refund_order_index" on "refund" ("order_id", "occurred_at") include ("amount_cents")` })
+/** A member's refunds by date, which a late write re-plans (migration refund_replan_indexes). */
+@Index({ name: 'refund_member_index', expression: `create index "refund_member_index" on "refund" ("member_id", "occurred_at") include ("transaction_id")` })
 export class Refund {
   @PrimaryKey({ type: 'text' })
   refundId!: string;

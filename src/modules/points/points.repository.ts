@@ -59,6 +59,10 @@ const mayHaveDebitsFrom = (member: string, except: boolean) => `exists (select 1
  * dated at or after `?`: a lot written spendable then may pay it (PointsService.replan). One
  * probe of point_transaction_member_short_refund_index.
  */
+/** Whether member `member` (SQL) has a refund with a reversal dated at or after `?` (refund_member_index): a debit dated before it re-plans with it. */
+const hasRefundsFrom = (member: string) => `exists (select 1 from refund r where r.member_id = ${member} and r.occurred_at >= ?::timestamptz
+  and r.transaction_id is not null)`;
+
 export const mayHaveShortRefundsFrom = (member: string) => `exists (select 1 from point_transaction t where t.member_id = ${member}
   and t.type = 'REFUND_REVERSAL' and t.unrecovered > 0 and t.occurred_at >= ?::timestamptz)`;
 
@@ -69,15 +73,18 @@ export const mayHaveShortRefundsFrom = (member: string) => `exists (select 1 fro
  * then (in the same statement).
  */
 export async function saveAccount(
-  tx: EntityManager, memberId: string, balance: number, earnedDelta: number, debits?: { from: Date; except?: string; shortRefunds?: boolean },
+  tx: EntityManager, memberId: string, balance: number, earnedDelta: number, debits?: { from: Date; except?: string; shortRefunds?: boolean; refunds?: boolean },
 ): Promise<{ expiredThrough: Date | null; debitsAfter: boolean }> {
   const after = debits
-    ? `(${mayHaveDebitsFrom('point_account.member_id', debits.except != null)}${debits.shortRefunds ? ` or ${mayHaveShortRefundsFrom('point_account.member_id')}` : ''})`
+    ? `(${mayHaveDebitsFrom('point_account.member_id', debits.except != null)}${debits.shortRefunds ? ` or ${mayHaveShortRefundsFrom('point_account.member_id')}` : ''}${
+      debits.refunds ? ` or ${hasRefundsFrom('point_account.member_id')}` : ''})`
     : 'false';
   const rows = await tx.execute(
     `update point_account set balance = ?, lifetime_earned = lifetime_earned + ?, updated_at = now() where member_id = ?
      returning expired_through as "expiredThrough", ${after} as "debitsAfter"`,
-    [balance, earnedDelta, memberId, ...(debits ? [debits.from, ...(debits.except != null ? [debits.except] : []), ...(debits.shortRefunds ? [debits.from] : [])] : [])],
+    [balance, earnedDelta, memberId, ...(debits
+      ? [debits.from, ...(debits.except != null ? [debits.except] : []), ...(debits.shortRefunds ? [debits.from] : []), ...(debits.refunds ? [debits.from] : [])]
+      : [])],
   );
   return withDates(rows[0] as { expiredThrough: Date | null; debitsAfter: boolean }, ['expiredThrough']);
 }
@@ -238,44 +245,35 @@ export async function debitsFrom(tx: EntityManager, memberId: string, from: Date
  */
 export interface RefundTakes { id: string; refundId: string; orderId: string; at: Date; ownLotId: string | null; takes: LotTake[]; outstanding: number; debt: boolean }
 
+/** The recoveries keyed to reversal `t` (SQL over its row): point_transaction_refund_recovery_index finds them by member and reversal. */
+const recoveriesOf = (t: string) => `select c.id from point_transaction c where c.member_id = ${t}.member_id and c.type = 'REFUND_REVERSAL'
+  and c.idempotency_key like 'refund-recovery:%' and split_part(c.idempotency_key, ':', 3) = ${t}.id::text`;
+
 /**
  * The member's refunds dated at or after `from` (their own reversals, the refund rows'
- * transactions; not a campaign's or a referral's), in date order then id, with their takes.
- * Read through the member's transactions (their member index); none in the usual case.
+ * transactions; not a campaign's or a referral's), in date order then id, with their takes:
+ * the member's refunds through refund_member_index, each one's allocations and its
+ * recoveries' through their indexes. None in the usual case.
  */
 export async function refundsFrom(tx: EntityManager, memberId: string, from: Date): Promise<RefundTakes[]> {
   const rows = await tx.execute<(Omit<RefundTakes, 'takes'> & { takes: LotTake[] | null })[]>(
-    `select t.id::text, r.refund_id as "refundId", r.order_id as "orderId", t.occurred_at as at, p.lot_id::text as "ownLotId", (${reversalOutstanding('t')})::int as outstanding,
+    `select t.id::text, r.refund_id as "refundId", r.order_id as "orderId", t.occurred_at as at, p.lot_id::text as "ownLotId",
+       (${reversalOutstanding('t')})::int as outstanding,
        exists (select 1 from point_lot d where d.transaction_id = t.id and d.points < 0) as debt,
        (select json_agg(json_build_object('lotId', x.lot_id::text, 'amount', x.amount) order by x.lot_id)
-        from (select al.lot_id, sum(al.amount)::int as amount from point_allocation al
-              where al.transaction_id = t.id or al.transaction_id in (select c.id from point_transaction c
-                where c.member_id = t.member_id and c.type = 'REFUND_REVERSAL' and c.idempotency_key like 'refund-recovery:%'
-                  and split_part(c.idempotency_key, ':', 3) = t.id::text)
+        from (select al.lot_id, sum(al.amount)::int as amount
+              from (select a1.lot_id, a1.amount from point_allocation a1 where a1.transaction_id = t.id
+                    union all
+                    select a2.lot_id, a2.amount from point_allocation a2 where a2.transaction_id in (${recoveriesOf('t')})) al
               group by al.lot_id having sum(al.amount) <> 0) x) as takes
-     from point_transaction t
-       join refund r on r.transaction_id = t.id
+     from refund r
+       join point_transaction t on t.id = r.transaction_id
        join purchase p on p.order_id = r.order_id
-     where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.occurred_at >= ?
+     where r.member_id = ? and r.occurred_at >= ? and t.type = 'REFUND_REVERSAL'
      order by t.occurred_at, t.id`,
     [memberId, from],
   );
   return rows.map((r) => ({ ...r, at: new Date(r.at), takes: r.takes ?? [] }));
-}
-
-/** Whether the member has a refund's own reversal dated at or after `from` other than transaction `except` (refundsFrom would re-plan it). */
-export async function hasRefundsFrom(tx: EntityManager, memberId: string, from: Date, except: string): Promise<boolean> {
-  const rows = await tx.execute(
-    `select 1 from point_transaction t join refund r on r.transaction_id = t.id
-     where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.occurred_at >= ? and t.id <> ?::bigint limit 1`,
-    [memberId, from, except],
-  );
-  return rows.length > 0;
-}
-
-/** The refund reversal `reversalId` owes `points` more (a re-plan found it less to take): what reversalOutstanding reads. */
-export async function owesMore(tx: EntityManager, reversalId: string, points: number): Promise<void> {
-  await tx.execute('update point_transaction set unrecovered = unrecovered + ? where id = ?', [points, reversalId]);
 }
 
 /** A lot as a re-plan reads it: `live` (above the account's watermark) or expired (what it holds is what expired). */
@@ -512,7 +510,9 @@ export async function unrecoveredRefundsAfter(tx: EntityManager, memberId: strin
      from point_transaction t
        left join point_transaction d on d.id = ?::bigint
        join refund r on r.refund_id = substr(t.idempotency_key, 8) and r.transaction_id = t.id
-     where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.unrecovered > 0 and t.idempotency_key like 'refund:%'
+     where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.idempotency_key like 'refund:%'
+       -- It fell short when it was made, or a re-plan gave back some of what it took (a recovery that owes: replanWithRefunds).
+       and (t.unrecovered > 0 or exists (select 1 from point_transaction g where g.id in (${recoveriesOf('t')}) and g.unrecovered > 0))
        and (?::bigint is null or ${keptShortBy('t', 'd')})
      order by t.occurred_at, t.id`,
     [debitId, memberId, debitId],
@@ -533,12 +533,20 @@ export interface NewRefund {
   transactionId: string | null; occurredAt: Date;
 }
 
-export async function insertRefund(tx: EntityManager, r: NewRefund): Promise<void> {
-  await tx.execute(
+/**
+ * Writes the refund; returns whether the member had a refund with a reversal dated at or after
+ * it already (`refundsAfter`: written before it, so a re-plan puts them in date order), read
+ * in the same statement (refund_member_index; the new row is not among them).
+ */
+export async function insertRefund(tx: EntityManager, r: NewRefund): Promise<{ refundsAfter: boolean }> {
+  const rows = await tx.execute<{ refundsAfter: boolean }[]>(
     `insert into refund (refund_id, order_id, member_id, amount_cents, points_reversed, qualifying_reversed, bonus_reversed, transaction_id, occurred_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     returning exists (select 1 from refund o where o.member_id = refund.member_id and o.occurred_at >= refund.occurred_at
+       and o.transaction_id is not null) as "refundsAfter"`,
     [r.refundId, r.orderId, r.memberId, r.amountCents, r.pointsReversed, r.qualifyingReversed, r.bonusReversed, r.transactionId, r.occurredAt],
   );
+  return rows[0];
 }
 
 /** A refund as a retry compares it with its input (amount as text: exact). */

@@ -748,11 +748,10 @@ export class PointsService {
     if (occurredAt < purchasedAt) throw badInput('occurredAt', `A refund cannot be dated before its purchase (${purchasedAt.toISOString()})`);
     // Before the member's debits dated after it (a refund synced late): they take again after it.
     const refund = () => this.refundAt(tx, account, memberId, input, refundCents, occurredAt, purchasedAt, p);
-    const result = p.debitsAfter ? await this.beforeLaterDebits(tx, account, memberId, occurredAt, refund) : await refund();
+    const { refundsAfter, ...result } = p.debitsAfter ? await this.beforeLaterDebits(tx, account, memberId, occurredAt, refund) : await refund();
     // Dated before refunds already written (synced late): every refund and debit from it on is
     // taken again in date order (replan), so that the earlier refund has first pick.
-    const id = result.transaction?.id;
-    if (id && await repo.hasRefundsFrom(tx, memberId, occurredAt, id)) await this.replan(tx, account, memberId, occurredAt, null, id, true);
+    if (refundsAfter && result.transaction) await this.replan(tx, account, memberId, occurredAt, null, result.transaction.id, true);
     return result;
   }
 
@@ -760,7 +759,7 @@ export class PointsService {
   private async refundAt(
     tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, refundCents: number, occurredAt: Date, purchasedAt: Date,
     p: repo.RefundedPurchase,
-  ): Promise<EarnResult> {
+  ): Promise<EarnResult & { refundsAfter: boolean }> {
     const reversal = reversalOf(p, refundCents, input.orderId);
     const debit = await this.planRefund(tx, memberId, p, reversal.points, occurredAt);
     const transaction = await this.bookReversal(tx, account, memberId, input, occurredAt, p.lotId, debit);
@@ -772,11 +771,11 @@ export class PointsService {
     // The purchase completed its member's referral: refunded in full within the hold, both sides' points go back (issue 25).
     if (p.referralId && p.refundedCents + refundCents >= p.amountCents) bonusBack += await this.reverseReferral(tx, account, memberId, input, p, p.referralId, occurredAt);
     await repo.addRefunded(tx, input.orderId, refundCents, reversal.points, reversal.qualifying);
-    await repo.insertRefund(tx, {
+    const { refundsAfter } = await repo.insertRefund(tx, {
       refundId: input.refundId, orderId: input.orderId, memberId, amountCents: refundCents, pointsReversed: reversal.points,
       qualifyingReversed: qualifying.own, bonusReversed: bonusBack, transactionId: transaction?.id ?? null, occurredAt,
     });
-    return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -qualifying.own, transaction, tierChange: null, bonusPoints: -bonusBack };
+    return { memberId, pointsEarned: -reversal.points, qualifyingPointsEarned: -qualifying.own, transaction, tierChange: null, bonusPoints: -bonusBack, refundsAfter };
   }
 
   /**
@@ -1051,10 +1050,11 @@ export class PointsService {
       reason: d.reason, reference: d.reference, idempotencyKey: d.idempotencyKey,
     });
     await repo.applyTakes(tx, d.memberId, txn.id, takes);
-    const { debitsAfter } = await repo.saveAccount(tx, d.memberId, balanceAfter, 0, { from: d.occurredAt, except: txn.id });
+    const { debitsAfter } = await repo.saveAccount(tx, d.memberId, balanceAfter, 0, { from: d.occurredAt, except: txn.id, refunds: true });
     account.balance = balanceAfter;
     // Dated before debits already written (a till's redemption synced late): all of them are
     // planned again in date order, this one with them.
+    // Or before refunds (dated after it, written before it): in date order it had first pick of the lots they took.
     if (debitsAfter) await this.replan(tx, account, d.memberId, d.occurredAt, null, txn.id, true);
     return txn;
   }
@@ -1113,15 +1113,14 @@ export class PointsService {
           for (const { lotId: id } of back) windows.set(id, lotOf.get(id)!);
         }
       }
-      // A credit's own lot, what the debits left of it (with the refunds re-planned, those dated
-      // after it have had their take of it already, and those before it cannot reach it).
-      const left = offered ? (newRemaining ?? offered.remaining) : 0;
-      if (offered && left > 0) {
-        back.push({ lotId: offered.id, amount: left });
-        windows.set(offered.id, offered);
-      }
     }
-    if (!back.length) return offered && !withRefunds ? (newRemaining ?? offered.remaining) : newRemaining;
+    // A credit's own lot, what the debits (and the refunds re-planned) left of it.
+    const left = offered ? (newRemaining ?? offered.remaining) : 0;
+    if (offered && left > 0) {
+      back.push({ lotId: offered.id, amount: left });
+      windows.set(offered.id, offered);
+    }
+    if (!back.length) return offered ? left : newRemaining;
     // They pay first what refunds that fell short still lack, each refund from the lots spendable
     // at its own instant (its own order's first), as in date order it would have found them.
     const usable = (id: string, at: Date) => {
@@ -1129,9 +1128,8 @@ export class PointsService {
       return lot.activatesAt.getTime() <= at.getTime() && (lot.expiresAt == null || lot.expiresAt.getTime() > at.getTime());
     };
     const takenFrom = await this.recoverRefunds(tx, account, memberId, null, causeId, back.sort((a, b) => compareLotIds(a.lotId, b.lotId)), null,
-      offered ? 'paid by a credit dated before it' : 'freed when a backdated write re-planned the debits', usable, withRefunds ? from : undefined);
-    if (withRefunds || !offered) return newRemaining;
-    return (newRemaining ?? offered.remaining) - (takenFrom.get(offered.id) ?? 0);
+      offered ? 'paid by a credit dated before it' : 'freed when a backdated write re-planned the debits', usable, withRefunds?.from);
+    return offered ? left - (takenFrom.get(offered.id) ?? 0) : newRemaining;
   }
 
   /**
@@ -1140,8 +1138,9 @@ export class PointsService {
    * (points.rules.ts replanTakes), a refund up to what it reversed, its order's lot first. A
    * refund that now finds more takes it in a REFUND_REVERSAL of its own dated at the refund (key
    * recoveryKey(causeId, its reversal)); one that finds less gives it back (a positive
-   * REFUND_REVERSAL, key 'refund-replan:<causeId>:<reversal>') and owes it again (a later credit
-   * pays it: recoverRefunds); each is reported as points.adjusted. The debits keep their amounts;
+   * REFUND_REVERSAL under the same key, its `unrecovered` what it gives back) and owes it again
+   * (reversalOutstanding adds the recoveries up; a later credit pays it: recoverRefunds); give-backs
+   * first, so no balanceAfter reads below 0; each is reported as points.adjusted. The debits keep their amounts;
    * what moves on expired lots moves what expired (expiredMoved). Null when there is no refund
    * to re-plan, or when a refund re-planned would leave a debit short (in date order it would
    * have been refused), a refund left a debt, or the programme allows a negative balance: replan
@@ -1150,7 +1149,12 @@ export class PointsService {
    */
   private async replanWithRefunds(
     tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, causeId: string,
-  ): Promise<{ back: LotTake[]; windows: Map<string, repo.PlanLotRow>; newRemaining: number | null } | null> {
+  ): Promise<{ back: LotTake[]; windows: Map<string, repo.PlanLotRow>; newRemaining: number | null; from: Date } | null> {
+    // From the earliest refund that still lacks points, if it is dated before: it may have fallen
+    // short only because a debit dated after it held its lots when it arrived (the arrival's plan
+    // kept when the debit no longer fitted), which what this write brings may now let fit.
+    const [short] = await repo.unrecoveredRefundsAfter(tx, memberId, null);
+    if (short && new Date(short.occurredAt).getTime() < from.getTime()) from = new Date(short.occurredAt);
     const refunds = await repo.refundsFrom(tx, memberId, from);
     if (!refunds.length || refunds.some((r) => r.debt || r.outstanding < 0)) return null;
     if ((await programmeSettings(tx)).allowNegativeBalance) return null;
@@ -1172,22 +1176,26 @@ export class PointsService {
     }
     const { rows, held: delta } = replanChanges(debits, plan.plans);
     let balance = account.balance;
-    for (const r of refunds) {
+    const changed = refunds.map((r) => {
       const changes = takeChanges(r.takes, plan.plans.get(r.id)!);
-      if (!changes.length) continue;
+      return { r, changes, more: changes.reduce((s, c) => s + c.amount, 0) };
+    }).filter((x) => x.changes.length);
+    // What refunds give back is written before what others take, so that no balanceAfter reads below 0 on the way.
+    for (const { r, changes, more } of changed.sort((a, b) => Math.sign(a.more) - Math.sign(b.more))) {
       for (const c of changes) delta.set(c.lotId, (delta.get(c.lotId) ?? 0) - c.amount);
-      const more = changes.reduce((s, c) => s + c.amount, 0);
       let txnId = r.id;
       if (more !== 0) {
         balance -= more;
         if (!fitsPoints(balance)) throw pointsOutOfRange('amount');
+        // Keyed to the refund's reversal as every recovery is (reversalOutstanding adds them up:
+        // one that gives back makes it owe again); a give-back's `unrecovered` is what it gives
+        // back, so that the probes for refunds that fell short (a partial index on unrecovered > 0) find it.
         const written = await repo.insertTransaction(tx, {
           memberId, type: 'REFUND_REVERSAL', amount: -more, balanceAfter: balance, occurredAt: r.at, reference: r.orderId,
           reason: more > 0 ? `refund ${r.refundId}: points it could not take back, found when a backdated write re-planned it in date order`
             : `refund ${r.refundId}: points it took that date order leaves to an earlier write, given back until a later credit pays them`,
-          idempotencyKey: more > 0 ? recoveryKey(causeId, r.id) : `refund-replan:${causeId}:${r.id}`,
+          idempotencyKey: recoveryKey(causeId, r.id), unrecovered: Math.max(-more, 0),
         });
-        if (more < 0) await repo.owesMore(tx, r.id, -more);
         await emitRowEvent(tx, 'points.adjusted', memberId, {
           points: -more, balanceAfter: balance, reason: written.reason ?? null, reference: written.reference ?? null, expiresAt: null, transactionId: written.id,
         }, written.occurredAt);
@@ -1203,7 +1211,7 @@ export class PointsService {
     await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
     const newLot = lotId ? lotOf.get(lotId) : undefined;
     const back = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
-    return { back, windows: lotOf, newRemaining: newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null };
+    return { back, windows: lotOf, newRemaining: newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null, from };
   }
 
   /**
