@@ -1,4 +1,4 @@
-import { startConsole, type ConsoleHarness } from './support/console';
+import { networkQuiet, startConsole, type ConsoleHarness } from './support/console';
 import { adminQuery } from './support/page-checks';
 
 /**
@@ -60,9 +60,11 @@ it("keeps the members list's page in the address: Back from a profile, Forward, 
   await h.goto(page, '/members');
   const pager = page.getByRole('navigation', { name: 'Members: pages' });
   const firstRow = () => page.locator('main tbody tr td:first-child a').first();
-  const pageIs = async (n: number) => {
-    await pager.getByText(`Page ${n}`).waitFor();
-    await page.waitForLoadState('networkidle');
+  // The page's number follows the address at once; its rows once their request has answered.
+  const pageIs = async (n: number, on = page) => {
+    await on.getByRole('navigation', { name: 'Members: pages' }).getByText(`Page ${n}`).waitFor();
+    await networkQuiet(on);
+    await on.locator('.table-wrap[aria-busy="false"]').waitFor();
   };
   await pageIs(1);
   const one = await firstRow().textContent();
@@ -105,8 +107,7 @@ it("keeps the members list's page in the address: Back from a profile, Forward, 
   const other = await h.open();
   await h.signIn(other);
   await other.goto(url);
-  await other.getByRole('navigation', { name: 'Members: pages' }).getByText('Page 3').waitFor();
-  await other.waitForLoadState('networkidle');
+  await pageIs(3, other);
   expect(await other.locator('main tbody tr td:first-child a').first().textContent()).toBe(three);
   await other.getByTestId('member-search').fill('Ava');
   await other.getByRole('button', { name: 'Search' }).click();

@@ -1,4 +1,4 @@
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 /**
  * A small router on the History API: the console's pages are /admin/<page>[/<id>] (the server
@@ -36,8 +36,15 @@ export function usePath(): string {
 
 /** The query string's parameters (`?q=…`), read-only; change them with navigate(). */
 export function useSearchParams(): URLSearchParams {
-  const search = useSyncExternalStore(subscribe, currentSearch);
-  return new URLSearchParams(search);
+  // Kept in state and followed by a subscription: a page's search that went back to what it was
+  // when the page mounted (Previous to the first page, Back to "all members") must render again.
+  const [search, setSearch] = useState(currentSearch);
+  useEffect(() => {
+    const follow = () => setSearch(currentSearch());
+    follow();
+    return subscribe(follow);
+  }, []);
+  return useMemo(() => new URLSearchParams(search), [search]);
 }
 
 /** Goes to a console path (`/members?q=ava`); `replace` keeps the history entry (a search as it is typed). */
