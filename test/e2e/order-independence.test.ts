@@ -628,6 +628,26 @@ describe('refunds re-planned with the debits, in date order (found by an outside
     expect(await ledgerDrift([id])).toEqual([]);
   });
 
+  it('a late refund taking from a lot expired since writes what no longer expires before what expires more: no balanceAfter below 0 (found by review)', async () => {
+    await program({ pointsExpiryMonths: 1, pointsPendingDays: 3 });
+    try {
+      const id = await registerMember(s, { joinedAt: days(-90) });
+      ok(await buy(id, 'rr8-1', 214, days(-52)));
+      ok(await buy(id, 'rr8-0', 430, days(-55)));
+      ok(await refund('rr8-0', 'rr8-0-a', 3, days(-51)));
+      ok(await adjustAt(id, -200, 'rr8-adj1', days(-39)));
+      ok(await adjustAt(id, -300, 'rr8-adj2', days(-31)));
+      await whenItComes(clock, days(0), () => s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { processed } }', { a: days(0) }));
+      // Refunded late, at an instant before both lots expired: the debits move 88 from P1 to P0.
+      ok(await refund('rr8-0', 'rr8-0-b', 88, days(-51)));
+      expect(await s.sql(`select count(*)::int as n from point_transaction where member_id = $1 and balance_after < 0`, [id])).toEqual([{ n: 0 }]);
+      expect((await member(id)).pointsBalance).toBe(0);
+      expect(await ledgerDrift([id])).toEqual([]);
+    } finally {
+      await program({ pointsExpiryMonths: 24, pointsPendingDays: 0 });
+    }
+  });
+
   it('a late credit pays a campaign award\'s reversal that fell short, as it did before refunds were re-planned (found by review)', async () => {
     const code = 'RR-BONUS';
     ok(await s.admin('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }',

@@ -219,7 +219,7 @@ class ModelMember {
       if (this.live(l) || id === except || change === 0) continue;
       byAt.set(l.expiresAt!.getTime(), (byAt.get(l.expiresAt!.getTime()) ?? 0) + change);
     }
-    for (const [at, points] of [...byAt].sort((a, b) => a[0] - b[0])) {
+    for (const [at, points] of [...byAt].sort((a, b) => Math.sign(a[1]) - Math.sign(b[1]) || a[0] - b[0])) {
       if (points === 0) continue;
       this.expires.push({ amount: -points, at: new Date(at) });
       this.balance -= points;

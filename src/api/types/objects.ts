@@ -100,7 +100,7 @@ export class PointTransaction {
   @Field(() => String, { nullable: true }) reference!: string | null;
   @Field(() => Int, {
     name: 'unrecoveredPoints',
-    description: "A refund's reversal: the points it could not take back because the member had spent them (amount is what it took); 0 otherwise",
+    description: "A refund's reversal: the points it could not take back because the member had spent them (amount is what it took); a refund's give-back (a positive REFUND_REVERSAL a backdated write made, re-planning the refunds in date order): the points it gave back, which the refund owes again; 0 otherwise",
   })
   unrecovered!: number;
 }

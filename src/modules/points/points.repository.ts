@@ -259,7 +259,7 @@ export async function refundsFrom(tx: EntityManager, memberId: string, from: Dat
   const rows = await tx.execute<(Omit<RefundTakes, 'takes'> & { takes: LotTake[] | null })[]>(
     `select t.id::text, r.refund_id as "refundId", r.order_id as "orderId", t.occurred_at as at, p.lot_id::text as "ownLotId",
        (${reversalOutstanding('t')})::int as outstanding,
-       exists (select 1 from point_lot d where d.transaction_id = t.id and d.points < 0) as debt,
+       exists (select 1 from point_lot d where d.member_id = t.member_id and d.transaction_id = t.id and d.points < 0) as debt,
        (select json_agg(json_build_object('lotId', x.lot_id::text, 'amount', x.amount) order by x.lot_id)
         from (select al.lot_id, sum(al.amount)::int as amount
               from (select a1.lot_id, a1.amount from point_allocation a1 where a1.transaction_id = t.id
@@ -511,11 +511,16 @@ export async function unrecoveredRefundsAfter(tx: EntityManager, memberId: strin
        left join point_transaction d on d.id = ?::bigint
        join refund r on r.refund_id = substr(t.idempotency_key, 8) and r.transaction_id = t.id
      where t.member_id = ? and t.type = 'REFUND_REVERSAL' and t.idempotency_key like 'refund:%'
-       -- It fell short when it was made, or a re-plan gave back some of what it took (a recovery that owes: replanWithRefunds).
-       and (t.unrecovered > 0 or exists (select 1 from point_transaction g where g.id in (${recoveriesOf('t')}) and g.unrecovered > 0))
+       -- It fell short when it was made, or a re-plan gave back some of what it took (a recovery
+       -- that owes: replanWithRefunds); both kinds of row are in point_transaction_member_short_refund_index.
+       and t.id in (select s.id from point_transaction s where s.member_id = ? and s.type = 'REFUND_REVERSAL' and s.unrecovered > 0
+                      and s.idempotency_key like 'refund:%'
+                    union
+                    select split_part(g.idempotency_key, ':', 3)::bigint from point_transaction g where g.member_id = ?
+                      and g.type = 'REFUND_REVERSAL' and g.unrecovered > 0 and g.idempotency_key like 'refund-recovery:%')
        and (?::bigint is null or ${keptShortBy('t', 'd')})
      order by t.occurred_at, t.id`,
-    [debitId, memberId, debitId],
+    [debitId, memberId, memberId, memberId, debitId],
   );
   return rows.filter((r) => r.outstanding > 0);
 }

@@ -1229,7 +1229,8 @@ export class PointsService {
       expired.set(lot.expiresAt!.getTime(), (expired.get(lot.expiresAt!.getTime()) ?? 0) + change);
     }
     let moved = false;
-    for (const [at, points] of [...expired].sort((a, b) => a[0] - b[0])) {
+    // What no longer expires first, then what expires more, each by date: no balanceAfter on the way below 0.
+    for (const [at, points] of [...expired].sort((a, b) => Math.sign(a[1]) - Math.sign(b[1]) || a[0] - b[0])) {
       if (points === 0) continue;
       const balanceAfter = account.balance - points;
       if (!fitsPoints(balanceAfter)) throw pointsOutOfRange('amount');
