@@ -70,7 +70,8 @@ export async function startConsole(overrides: Omit<Partial<AppConfig>, 'database
     await server.stop();
     throw new Error(`Chromium did not start from ${CHROMIUM} (apt-get install -y chromium; .ci/run does): ${(err as Error).message}`, { cause: err });
   }
-  const contexts: BrowserContext[] = [];
+  /** Each open context with the test that opened it: a test's pages are closed when the next test opens one. */
+  const contexts: { context: BrowserContext; test: string | undefined }[] = [];
   const errors = new WeakMap<Page, string[]>();
   const origin = server.url;
 
@@ -78,8 +79,14 @@ export async function startConsole(overrides: Omit<Partial<AppConfig>, 'database
     server, browser, origin, devAdminToken,
     token: (role, sub) => mintToken(secret, { role, sub: sub ?? `console-${role}` }),
     async open(viewport = DESKTOP) {
+      // An earlier test's pages are closed first: ten idle consoles (each its own renderer) on a
+      // two-core machine running other test files starved a click past its 15 s once.
+      const test = expect.getState().currentTestName;
+      const earlier = contexts.filter((c) => c.test !== test);
+      await Promise.all(earlier.map((c) => c.context.close().catch(() => {})));
+      contexts.splice(0, contexts.length, ...contexts.filter((c) => c.test === test));
       const context = await browser.newContext({ viewport, locale: 'en-GB', reducedMotion: 'reduce' });
-      contexts.push(context);
+      contexts.push({ context, test });
       context.setDefaultTimeout(15_000);
       const page = await context.newPage();
       const list: string[] = [];
@@ -140,7 +147,7 @@ export async function startConsole(overrides: Omit<Partial<AppConfig>, 'database
     },
     pageErrors: (page) => errors.get(page) ?? [],
     async stop() {
-      await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+      await Promise.all(contexts.map((c) => c.context.close().catch(() => {})));
       await browser.close();
       await server.stop();
     },
