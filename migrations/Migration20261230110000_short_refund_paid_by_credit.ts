@@ -14,11 +14,11 @@ import { AT_ONCE, DEBIT_AFTER, FACTS } from './Migration20261226090000_replan_de
  * `purchase_facts.f_debits_after` says so. `point_transaction_member_short_refund_index` holds
  * only the reversals that fell short (rare): one probe that finds nothing for almost every member.
  */
-const SHORT_REFUND_AFTER = (at: string) => `exists (select 1 from point_transaction t where t.member_id = p_member and t.type = 'REFUND_REVERSAL'
+export const SHORT_REFUND_AFTER = (at: string) => `exists (select 1 from point_transaction t where t.member_id = p_member and t.type = 'REFUND_REVERSAL'
           and t.unrecovered > 0 and t.occurred_at >= ${at})`;
 
-const AT_ONCE_SHORT = replaceOnce(AT_ONCE, `or ${DEBIT_AFTER('p_activates')} then`, `or ${DEBIT_AFTER('p_activates')} or ${SHORT_REFUND_AFTER('p_activates')} then`);
-const FACTS_SHORT = replaceOnce(FACTS, `f_debits_after := ${DEBIT_AFTER('p_at')};`, `f_debits_after := ${DEBIT_AFTER('p_at')} or ${SHORT_REFUND_AFTER('p_at')};`);
+export const AT_ONCE_SHORT = replaceOnce(AT_ONCE, `or ${DEBIT_AFTER('p_activates')} then`, `or ${DEBIT_AFTER('p_activates')} or ${SHORT_REFUND_AFTER('p_activates')} then`);
+export const FACTS_SHORT = replaceOnce(FACTS, `f_debits_after := ${DEBIT_AFTER('p_at')};`, `f_debits_after := ${DEBIT_AFTER('p_at')} or ${SHORT_REFUND_AFTER('p_at')};`);
 
 export class Migration20261230110000_short_refund_paid_by_credit extends Migration {
   override async up(): Promise<void> {

@@ -700,3 +700,81 @@ describe('a review run as of a future date (last here: it reviews every member d
     expect((await member(id)).tier.code).toBe('SILVER');
   });
 });
+
+describe('a cancelled redemption is re-planned with the debits: it holds its points until its cancellation (found by an outside model-based audit)', () => {
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+  const HOUR = 3_600_000;
+  const redeem = (memberId: string, rewardCode: string, key: string, occurredAt: string) =>
+    s.admin('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id } }', { i: { memberId, rewardCode, idempotencyKey: key, occurredAt } });
+  const cancel = (id: string) => s.admin('mutation($id: ID!) { cancelRedemption(id: $id, reason: "changed my mind") { status } }', { id });
+  const adjustAt = (memberId: string, amount: number, key: string, occurredAt: string) =>
+    s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }', { i: { memberId, amount, reason: 'correction', idempotencyKey: key, occurredAt } });
+  const expireAsOf = (asOf: string) => whenItComes(clock, asOf, () => s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { processed } }', { a: asOf }));
+  beforeAll(async () => {
+    await program({ pointsExpiryMonths: 1 });
+    for (const [code, costPoints] of [['CXR_50', 50], ['CXR_100', 100], ['CXR_120', 120]] as const) {
+      ok(await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code, name: code, costPoints } }));
+    }
+  });
+  afterAll(() => program({ pointsExpiryMonths: 24 }));
+
+  /**
+   * Plays `facts` in `order` for a fresh member: a purchase (its GraphQL response), a
+   * redemption (its data; its id kept for its cancellation), a cancellation, an adjustment.
+   */
+  const play = async (facts: Record<string, (id: string, tag: string, redemptions: Map<string, string>) => Promise<any>>, order: string[], tag: string) => {
+    const id = await registerMember(s, { joinedAt: days(-120) });
+    const redemptions = new Map<string, string>();
+    for (const name of order) {
+      const r = await facts[name](id, tag, redemptions);
+      const data = 'errors' in r || 'data' in r ? ok(r) : r;
+      if (data.redeemReward) redemptions.set(name, data.redeemReward.id);
+    }
+    return id;
+  };
+
+  it('an earlier redemption posted after a later one was cancelled: the later ones take what date order gives them (the audit\'s repro: 230 both ways)', async () => {
+    const t0 = Date.now();
+    const p0At = new Date(t0 - 12 * HOUR);
+    p0At.setUTCMonth(p0At.getUTCMonth() - 1); // P0 expires 12 hours ago
+    const at = (ms: number) => new Date(ms).toISOString();
+    const facts = {
+      P0: (id: string, tag: string) => buy(id, `${tag}-p0`, 160, at(p0At.getTime())),
+      P1: (id: string, tag: string) => buy(id, `${tag}-p1`, 350, at(p0At.getTime() + 6 * 24 * HOUR)),
+      A: (id: string, tag: string) => redeem(id, 'CXR_120', `${tag}-a`, at(p0At.getTime() + 13 * 24 * HOUR)),
+      B: (id: string, tag: string) => redeem(id, 'CXR_50', `${tag}-b`, at(t0 - 55 * HOUR)),
+      C: (id: string, tag: string) => redeem(id, 'CXR_120', `${tag}-c`, at(t0 - 22 * HOUR)),
+      XB: (_id: string, _tag: string, r: Map<string, string>) => cancel(r.get('B')!),
+    };
+    // Date order: A takes P0's 120, B P0's 40 and 10 of P1, C P1's 120; P0 expires while B holds its 40; XB gives back P1's 10.
+    const ordered = await play(facts, ['P0', 'P1', 'A', 'B', 'C', 'XB'], 'cx1-o');
+    const late = await play(facts, ['P1', 'C', 'P0', 'B', 'XB', 'A'], 'cx1-l');
+    expect((await member(ordered)).pointsBalance).toBe(230);
+    expect((await member(late)).pointsBalance).toBe(230);
+    expect(await s.sql(`select count(*)::int as n from point_transaction where member_id = $1 and balance_after < 0`, [late])).toEqual([{ n: 0 }]);
+    expect(await ledgerDrift([ordered, late])).toEqual([]);
+  });
+
+  it('a debit dated while a cancelled redemption held its points, posted after the cancellation, does not take what came back: the same expiry as in date order', async () => {
+    // L1 100 (expires in about 5 days), L2 200 (in about 10); D redeems 100 (L1) on day −15; X takes 100 on day −10; D cancelled now.
+    const facts = {
+      L1: (id: string, tag: string) => buy(id, `${tag}-1`, 100, days(-26)),
+      L2: (id: string, tag: string) => buy(id, `${tag}-2`, 200, days(-21)),
+      D: (id: string, tag: string) => redeem(id, 'CXR_100', `${tag}-d`, days(-15)),
+      X: (id: string, tag: string) => adjustAt(id, -100, `${tag}-x`, days(-10)),
+      XD: (_id: string, _tag: string, r: Map<string, string>) => cancel(r.get('D')!),
+    };
+    // Date order: X takes L2 (D holds L1); the cancellation gives L1's 100 back, which expire with L1.
+    const ordered = await play(facts, ['L1', 'L2', 'D', 'X', 'XD'], 'cx2-o');
+    // X posted after the cancellation: at its arrival it found L1 (soonest to expire) full again.
+    const late = await play(facts, ['L1', 'L2', 'D', 'XD', 'X'], 'cx2-l');
+    const held = (id: string) => s.sql('select points, remaining from point_lot where member_id = $1 order by earned_at', [id]);
+    expect(await held(ordered)).toEqual([{ points: 100, remaining: 100 }, { points: 200, remaining: 100 }]);
+    expect(await held(late)).toEqual(await held(ordered));
+    // After L1's expiry, before L2's: 100 left both ways.
+    await expireAsOf(days(7));
+    expect((await member(ordered)).pointsBalance).toBe(100);
+    expect((await member(late)).pointsBalance).toBe(100);
+    expect(await ledgerDrift([ordered, late])).toEqual([]);
+  });
+});

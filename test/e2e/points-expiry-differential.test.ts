@@ -161,6 +161,13 @@ class ModelMember {
   debitAt = new Map<string, { at: Date; seq: number }>();
   cancelled = new Set<string>();
   /**
+   * Each cancellation, by the redemption's key: its instant, what it gave back (negative takes)
+   * and the instant a lot had to outlast for that (`expiredBy`: the later of its instant and the
+   * database's clock when it gave something back, its instant when it gave nothing: what the
+   * server knows of it, repo.debitsFrom).
+   */
+  cancels = new Map<string, { at: Date; expiredBy: Date; takes: LotTake[] }>();
+  /**
    * Each refund's own reversal (one that took or owed something), in arrival order: its order's
    * lot, its takes (with what recoveries took for it since) and what it still lacks (the member
    * had spent the points).
@@ -187,8 +194,12 @@ class ModelMember {
     this.balance += amount;
     const lot = { id, points: amount, remaining: amount, earnedAt: at, activatesAt, expiresAt };
     this.lots.push(lot);
-    // The debits dated after it take from it as if it had arrived first.
-    this.replan(activatesAt, id);
+    // The debits dated after it take from it as if it had arrived first: when the server's probe
+    // finds a debit, a refund that fell short or a cancellation dated at or after its activation
+    // (repo.saveAccount's debitsAfter; a re-plan elsewhere could move what arrival order left).
+    const from = activatesAt.getTime();
+    if ([...this.debitAt.values()].some((d) => d.at.getTime() >= from) || this.refunds.some((r) => r.outstanding > 0 && r.at.getTime() >= from)
+      || [...this.cancels.values()].some((x) => x.at.getTime() >= from)) this.replan(activatesAt, id);
     // Under the watermark: what is left of it expires as it arrives.
     if (lot.remaining > 0 && expiresAt && this.watermark && expiresAt.getTime() <= this.watermark.getTime()) {
       this.expires.push({ amount: -lot.remaining, at: expiresAt });
@@ -197,11 +208,68 @@ class ModelMember {
     return id;
   }
 
-  /** The debits (not cancelled) dated at or after `from`, in date order then arrival. */
+  /**
+   * The debits dated at or after `from`, and the cancelled ones dated before it whose
+   * cancellation is not (`before`: they keep their takes), in date order then arrival.
+   */
   private debitsFrom(from: Date) {
-    return [...this.debits.keys()].filter((k) => !this.cancelled.has(k) && this.debitAt.get(k)!.at.getTime() >= from.getTime())
-      .map((k) => ({ key: k, ...this.debitAt.get(k)!, takes: this.debits.get(k)! }))
+    return [...this.debits.keys()].filter((k) => this.debitAt.get(k)!.at.getTime() >= from.getTime() || (this.cancels.get(k)?.at.getTime() ?? -Infinity) >= from.getTime())
+      .map((k) => ({ key: k, ...this.debitAt.get(k)!, takes: this.debits.get(k)!, cancel: this.cancels.get(k) ?? null, before: this.debitAt.get(k)!.at.getTime() < from.getTime() }))
       .sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq);
+  }
+
+  /**
+   * The debits (cancelled ones among them, each holding its takes until its cancellation) and
+   * refunds planned in date order; without the cancelled ones when one would no longer fit
+   * (PointsService.planInDateOrder). DebitsShortError when they do not fit either way.
+   */
+  private planDated(all: ReturnType<ModelMember['debitsFrom']>, refunds: ModelMember['refunds'], targets: { id: string; at: Date; target: number; ownLotId: string | null }[]) {
+    const attempt = (debits: ReturnType<ModelMember['debitsFrom']>) => {
+      const taken = new Map<string, number>();
+      const add = (takes: LotTake[]) => {
+        for (const t of takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
+      };
+      for (const d of debits) {
+        if (!d.before) add(d.takes);
+        if (d.cancel) add(d.cancel.takes);
+      }
+      for (const r of refunds) add(r.takes);
+      const plan = replanTakes(this.lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), debits.map((d) => ({
+        id: String(d.seq), at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0),
+        cancel: d.cancel ? { at: d.cancel.at, expiredBy: d.cancel.expiredBy } : null, ...(d.before ? { held: d.takes } : {}),
+      })), targets);
+      return { plan, debits };
+    };
+    if (all.some((d) => d.cancel)) {
+      try {
+        return attempt(all);
+      } catch (err) {
+        if (!(err instanceof DebitsShortError)) throw err;
+      }
+    }
+    return attempt(all.filter((d) => !d.cancel));
+  }
+
+  /** The plan's debits and cancellations applied: their takes, what each lot holds more or less (`delta`), the balance. */
+  private applyPlan(debits: ReturnType<ModelMember['debitsFrom']>, plan: ReturnType<typeof replanTakes>, delta: Map<string, number>): void {
+    const move = (before: LotTake[], after: LotTake[]) => {
+      for (const t of before) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
+      for (const t of after) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
+    };
+    for (const d of debits) {
+      if (!d.before) {
+        const after = plan.plans.get(String(d.seq))!;
+        move(d.takes, after);
+        this.debits.set(d.key, after);
+      }
+      const back = d.cancel ? plan.returns.get(String(d.seq)) : undefined;
+      if (d.cancel && back) {
+        move(d.cancel.takes, back);
+        // What it gives back more (+) or less (−).
+        this.balance += -back.reduce((sum, t) => sum + t.amount, 0) + d.cancel.takes.reduce((sum, t) => sum + t.amount, 0);
+        d.cancel.takes = back;
+      }
+    }
   }
 
   private plan(debits: { key: string; at: Date; seq: number; takes: LotTake[] }[], capacity: (l: MLot) => number): Map<string, LotTake[]> {
@@ -238,18 +306,13 @@ class ModelMember {
       if (freed.length) this.recover(null, freed.sort((a, b) => Number(a.lotId) - Number(b.lotId)), (id, at) => this.spendableAt(id, at), start);
       return;
     }
-    const debits = this.debitsFrom(from);
+    const found = this.debitsFrom(from);
+    const own = found.filter((d) => !d.before);
     const back: LotTake[] = [];
-    if (debits.length && !(except && debits.length === 1 && debits[0].key === except)) {
-      const taken = new Map<string, number>();
-      for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
-      const plans = this.plan(debits, (l) => l.remaining + (taken.get(l.id) ?? 0));
+    if (own.length && !(except && found.length === 1 && found[0].key === except)) {
+      const { plan, debits } = this.planDated(found, [], []);
       const delta = new Map<string, number>();
-      for (const d of debits) {
-        for (const t of d.takes) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
-        for (const t of plans.get(d.key)!) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
-        this.debits.set(d.key, plans.get(d.key)!);
-      }
+      this.applyPlan(debits, plan, delta);
       for (const [id, change] of delta) this.lot(id).remaining += change;
       this.expiredMoved(delta, newLot);
       back.push(...[...delta].filter(([id, change]) => change > 0 && id !== newLot && this.live(this.lot(id))).map(([lotId, amount]) => ({ lotId, amount })));
@@ -276,29 +339,22 @@ class ModelMember {
     const from = short && short.at.getTime() < given.getTime() ? short.at : given;
     const refunds = this.refunds.filter((r) => r.at.getTime() >= from.getTime()).sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq);
     if (!refunds.length) return null;
-    const debits = this.debitsFrom(from);
-    const taken = new Map<string, number>();
-    for (const x of [...debits, ...refunds]) for (const t of x.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
     const sum = (takes: LotTake[]) => takes.reduce((n, t) => n + t.amount, 0);
-    let plan: ReturnType<typeof replanTakes>;
+    let planned: ReturnType<ModelMember['planDated']>;
     try {
-      plan = replanTakes(this.lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })),
-        debits.map((d) => ({ id: String(d.seq), at: d.at, amount: sum(d.takes) })),
+      planned = this.planDated(this.debitsFrom(from), refunds,
         refunds.map((r) => ({ id: String(r.seq), at: r.at, target: sum(r.takes) + r.outstanding, ownLotId: r.ownLotId })));
     } catch (err) {
       if (err instanceof DebitsShortError) return null;
       throw err;
     }
+    const { plan, debits } = planned;
     const delta = new Map<string, number>();
     const move = (before: LotTake[], after: LotTake[]) => {
       for (const t of before) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
       for (const t of after) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
     };
-    for (const d of debits) {
-      const after = plan.plans.get(String(d.seq))!;
-      move(d.takes, after);
-      this.debits.set(d.key, after);
-    }
+    this.applyPlan(debits, plan, delta);
     for (const r of refunds) {
       const after = plan.plans.get(String(r.seq))!;
       const more = sum(after) - sum(r.takes);
@@ -373,7 +429,7 @@ class ModelMember {
 
   /** A refund made before the debits dated at or after it (PointsService.beforeLaterDebits); as it finds the lots when they would not fit after it. */
   private refundBeforeDebits(orderId: string, cents: number, at: Date): void {
-    const debits = this.debitsFrom(at).filter((d) => d.takes.length);
+    const debits = this.debitsFrom(at).filter((d) => d.takes.length && !d.cancel);
     if (!debits.length) return this.refundAt(orderId, cents, at);
     const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! }, refunds: this.refunds.length };
     for (const d of debits) for (const t of d.takes) this.lot(t.lotId).remaining += t.amount;
@@ -440,6 +496,7 @@ class ModelMember {
       return this.live(l) && (l.expiresAt == null || l.expiresAt.getTime() > until);
     });
     const returned = back.reduce((sum, x) => sum + x.amount, 0);
+    this.cancels.set(key, { at, expiredBy: new Date(returned > 0 ? until : at.getTime()), takes: returned > 0 ? back.map((x) => ({ lotId: x.lotId, amount: -x.amount })) : [] });
     if (returned <= 0) return;
     this.apply(back.map((x) => ({ lotId: x.lotId, amount: -x.amount })));
     this.balance += returned;

@@ -63,6 +63,11 @@ export class PointExpiry {
   name: 'point_transaction_refund_recovery_index',
   expression: `create index "point_transaction_refund_recovery_index" on "point_transaction" ("member_id", split_part(idempotency_key, ':', 3)) where type = 'REFUND_REVERSAL' and idempotency_key like 'refund-recovery:%'`,
 })
+// A cancellation's corrections, keyed to its redemption's debit, by member and debit (migration cancel_replan_index): debitsFrom's look-up.
+@Index({
+  name: 'point_transaction_cancel_replan_index',
+  expression: `create index "point_transaction_cancel_replan_index" on "point_transaction" ("member_id", split_part(idempotency_key, ':', 3)) where type = 'REDEMPTION_CANCEL' and idempotency_key like 'cancel-replan:%'`,
+})
 export class PointTransaction {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;

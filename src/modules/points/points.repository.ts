@@ -47,12 +47,15 @@ export const LIVE_LOT = `coalesce(l.expires_at, 'infinity') > coalesce(a.expired
 
 /**
  * Whether member `member` (SQL) may have a debit a write dated `?` re-plans: a REDEEM or an
- * ADJUST at or below 0 dated at or after it (`?`), other than transaction `?` when `except`; one
- * probe of point_transaction_member_debit_index. More than debitsFrom finds (a cancelled
- * redemption, a re-rating's ADJUST): debitsFrom tells.
+ * ADJUST at or below 0 dated at or after it (`?`), other than transaction `?` when `except` (one
+ * probe of point_transaction_member_debit_index), or a redemption cancelled at or after it
+ * (redemption_member_cancelled_index: its points came back after the write's instant). More
+ * than debitsFrom finds (a re-rating's ADJUST): debitsFrom tells.
  */
-const mayHaveDebitsFrom = (member: string, except: boolean) => `exists (select 1 from point_transaction t where t.member_id = ${member}
-  and t.type in ('REDEEM', 'ADJUST') and t.amount <= 0 and t.occurred_at >= ?::timestamptz${except ? ' and t.id <> ?::bigint' : ''})`;
+const mayHaveDebitsFrom = (member: string, except: boolean) => `exists (select 1 from (select ?::timestamptz as f) p
+  where exists (select 1 from point_transaction t where t.member_id = ${member}
+    and t.type in ('REDEEM', 'ADJUST') and t.amount <= 0 and t.occurred_at >= p.f${except ? ' and t.id <> ?::bigint' : ''})
+  or exists (select 1 from redemption y where y.member_id = ${member} and y.status = 'CANCELLED' and y.cancelled_at >= p.f))`;
 
 /**
  * Whether member `member` (SQL) has a refund or award reversal that fell short (unrecovered)
@@ -209,32 +212,66 @@ export async function applyTakes(tx: EntityManager, memberId: string, transactio
  * The debits a backdated write re-plans (PointsService.debit's: a redemption, a negative
  * adjustment), on point_transaction `t`: point_transaction_member_debit_index holds them
  * (REDEEM and ADJUST at or below 0: the negative adjustments a re-rating writes too, which have no
- * `adjust:` key and are left out here). A redemption cancelled since (its points given back) is
- * left as it is, and so are its takes. Cross-module read: redemption.
+ * `adjust:` key and are left out here).
  */
-const REPLANNED_DEBIT = `t.type in ('REDEEM', 'ADJUST') and t.amount <= 0 and (t.type = 'REDEEM' or t.idempotency_key like 'adjust:%')
-  and not exists (select 1 from redemption r where r.transaction_id = t.id and r.status = 'CANCELLED')`;
-
-/** A debit to re-plan and its takes (net per lot, as its allocations add up). */
-export interface DebitTakes { id: string; at: Date; takes: LotTake[] }
+const replannedDebit = (t: string) => `${t}.type in ('REDEEM', 'ADJUST') and ${t}.amount <= 0 and (${t}.type = 'REDEEM' or ${t}.idempotency_key like 'adjust:%')`;
 
 /**
- * The member's debits dated at or after `from` (REPLANNED_DEBIT), in date order then id, with
- * their takes: one statement, point_transaction_member_debit_index then the allocations by
- * transaction. None in the usual case (a credit dated now).
+ * A cancelled redemption's cancellation, as a re-plan takes it again: its instant (the
+ * redemption's cancelledAt), its REDEMPTION_CANCEL (keyed `redeem-cancel:<redemption>`; none
+ * when nothing went back), its reference (the coupon) and what it gave back (negative takes, net
+ * per lot over that transaction and the corrections keyed cancelReplanKey(…, the debit) since);
+ * `expiredBy`: the instant a lot had to outlast for points to go back to it, as returnableTakes
+ * judged it (the later of the cancellation's instant and the database's clock when it was
+ * written: the same instant, but for a cancellation dated in the past, which only tests make).
+ */
+export interface CancelTakes { id: string | null; at: Date; expiredBy: Date; reference: string; takes: LotTake[] }
+
+/**
+ * A debit to re-plan and its takes (net per lot, as its allocations add up); `cancel`: a
+ * cancelled redemption's cancellation; `before`: dated before the re-plan (a cancelled one whose
+ * cancellation is not): it keeps its takes, and only its cancellation is planned.
+ */
+export interface DebitTakes { id: string; at: Date; takes: LotTake[]; cancel: CancelTakes | null; before: boolean }
+
+/** Net takes per lot of the allocations of the transactions `ids` (SQL) as a JSON array. */
+const netTakesOf = (ids: string) => `(select json_agg(json_build_object('lotId', x.lot_id::text, 'amount', x.amount) order by x.lot_id)
+  from (select al.lot_id, sum(al.amount)::int as amount from point_allocation al where al.transaction_id in (${ids})
+        group by al.lot_id having sum(al.amount) <> 0) x)`;
+
+/**
+ * The member's debits dated at or after `from` (replannedDebit), and its cancelled redemptions
+ * dated before it whose cancellation is not, in date order then id, with their takes and a
+ * cancelled redemption's cancellation with what it gave back: one statement,
+ * point_transaction_member_debit_index and the redemptions by member, the cancellation by its
+ * key, its corrections through point_transaction_cancel_replan_index, the allocations by
+ * transaction. None in the usual case (a credit dated now). Cross-module read: redemption.
  */
 export async function debitsFrom(tx: EntityManager, memberId: string, from: Date): Promise<DebitTakes[]> {
-  const rows = await tx.execute<{ id: string; at: Date; takes: LotTake[] | null }[]>(
-    `select t.id::text, t.occurred_at as at,
-       (select json_agg(json_build_object('lotId', x.lot_id::text, 'amount', x.amount) order by x.lot_id)
-        from (select al.lot_id, sum(al.amount)::int as amount from point_allocation al where al.transaction_id = t.id
-              group by al.lot_id having sum(al.amount) <> 0) x) as takes
+  const rows = await tx.execute<{
+    id: string; at: Date; takes: LotTake[] | null; cancelId: string | null; cancelAt: Date | null; expiredBy: Date | null; cancelReference: string | null;
+    cancelTakes: LotTake[] | null; before: boolean;
+  }[]>(
+    `select t.id::text, t.occurred_at as at, ${netTakesOf('t.id')} as takes, t.occurred_at < ? as before,
+       r.cancelled_at as "cancelAt", r.coupon_code as "cancelReference",
+       g.id::text as "cancelId", greatest(r.cancelled_at, g.created_at) as "expiredBy",
+       case when r.id is not null then ${netTakesOf(`select g.id where g.id is not null
+         union all select k.id from point_transaction k where k.member_id = t.member_id and k.type = 'REDEMPTION_CANCEL'
+           and k.idempotency_key like 'cancel-replan:%' and split_part(k.idempotency_key, ':', 3) = t.id::text`)} end as "cancelTakes"
      from point_transaction t
-     where t.member_id = ? and t.occurred_at >= ? and ${REPLANNED_DEBIT}
+     left join redemption r on r.member_id = t.member_id and r.transaction_id = t.id and r.status = 'CANCELLED'
+     left join point_transaction g on g.idempotency_key = 'redeem-cancel:' || r.id::text
+     where t.member_id = ? and t.id in (
+       select x.id from point_transaction x where x.member_id = ? and x.occurred_at >= ? and ${replannedDebit('x')}
+       union
+       select y.transaction_id from redemption y where y.member_id = ? and y.status = 'CANCELLED' and y.cancelled_at >= ? and y.transaction_id is not null)
      order by t.occurred_at, t.id`,
-    [memberId, from],
+    [from, memberId, memberId, from, memberId, from],
   );
-  return rows.map((r) => ({ id: r.id, at: new Date(r.at), takes: r.takes ?? [] }));
+  return rows.map((r) => ({
+    id: r.id, at: new Date(r.at), takes: r.takes ?? [], before: r.before,
+    cancel: r.cancelAt ? { id: r.cancelId, at: new Date(r.cancelAt), expiredBy: new Date(r.expiredBy!), reference: r.cancelReference!, takes: r.cancelTakes ?? [] } : null,
+  }));
 }
 
 /**

@@ -197,6 +197,50 @@ describe('replanDebits (a backdated credit re-plans the debits after it)', () =>
       expect(owed.get('9')).toBe(10);
     });
 
+    it('a cancelled debit holds its takes until its cancellation, which gives back only to lots not past their expiry then', () => {
+      // P0 (expires day 30) and P1 (no expiry); B on day 20 takes P0's 50; C on day 25 finds P0's 30 and P1; B cancelled on day 40.
+      const lots = [plan('1', 80, 0, 30), plan('2', 200, 5, null)];
+      const { plans, returns } = replanTakes(lots, [
+        { id: '20', at: at(20), amount: 50, cancel: { at: at(40) } }, { id: '21', at: at(25), amount: 100 },
+      ], []);
+      expect(plans.get('20')).toEqual([{ lotId: '1', amount: 50 }]);
+      expect(plans.get('21')).toEqual([{ lotId: '1', amount: 30 }, { lotId: '2', amount: 70 }]);
+      // P0 expired on day 30, while B held its 50: nothing goes back.
+      expect(returns.get('20')).toEqual([]);
+      expect(left(lots, new Map([...plans, ['back', returns.get('20')!]]))).toEqual({ 1: 0, 2: 130 });
+      // Cancelled on day 28 instead: its 50 go back to P0 (which then expires with them).
+      const early = replanTakes(lots, [
+        { id: '20', at: at(20), amount: 50, cancel: { at: at(28) } }, { id: '21', at: at(25), amount: 100 },
+      ], []);
+      expect(early.returns.get('20')).toEqual([{ lotId: '1', amount: -50 }]);
+      // A debit after the cancellation finds what came back.
+      const after = replanTakes(lots, [
+        { id: '20', at: at(20), amount: 80, cancel: { at: at(22) } }, { id: '21', at: at(25), amount: 60 },
+      ], []);
+      expect(after.plans.get('21')).toEqual([{ lotId: '1', amount: 60 }]);
+    });
+
+    it('what a cancellation gives back pays first a refund the debit kept short, its own lot first', () => {
+      // P (lot 1, 80) on day 0; B redeems 50 on day 10; P refunded on day 12 (reverses 60: finds 30, owes 30); B cancelled on day 20.
+      const lots = [plan('1', 80, 0, 100), plan('2', 40, 5, 100)];
+      const { plans, owed, returns } = replanTakes(lots, [{ id: '20', at: at(10), amount: 50, cancel: { at: at(20) } }],
+        [{ id: '30', at: at(12), target: 60, ownLotId: '1' }]);
+      // The refund found the rest of its lot and lot 2; the cancellation's 50 back to lot 1, nothing owed.
+      expect(plans.get('30')).toEqual([{ lotId: '1', amount: 30 }, { lotId: '2', amount: 30 }]);
+      expect(returns.get('20')).toEqual([{ lotId: '1', amount: -50 }]);
+      expect(owed.get('30')).toBe(0);
+      // Lot 2 out of its reach (pending until day 15): it owes 30, and the cancellation pays them from what came back.
+      const short = replanTakes([plan('1', 80, 0, 100), plan('2', 40, 15, 100)], [{ id: '20', at: at(10), amount: 50, cancel: { at: at(20) } }],
+        [{ id: '30', at: at(12), target: 60, ownLotId: '1' }]);
+      expect(short.plans.get('30')).toEqual([{ lotId: '1', amount: 60 }]);
+      expect(short.owed.get('30')).toBe(0);
+    });
+
+    it('a cancellation dated before its debit is a broken input', () => {
+      expect(() => replanTakes([plan('1', 80, 0, null)], [{ id: '20', at: at(20), amount: 50, cancel: { at: at(10) } }], []))
+        .toThrow(/dated before it/);
+    });
+
     it('a debit that no longer fits after an earlier refund is DebitsShortError (the caller keeps the arrival\'s plan)', () => {
       expect(() => replanTakes([plan('1', 100, 0, null)], [{ id: '20', at: at(5), amount: 80 }], [{ id: '9', at: at(3), target: 50, ownLotId: '1' }]))
         .toThrow(DebitsShortError);

@@ -166,6 +166,13 @@ export function refundReversal(input: RefundReversalInput): { points: number; qu
   };
 }
 
+/**
+ * The key of a cancellation's correction: the write whose re-plan moved what a cancelled
+ * redemption's debit `debitId` had taken, so that its cancellation gives back more or less
+ * (points of a lot that expired while the debit held them stay expired), both transaction ids.
+ */
+export const cancelReplanKey = (causeId: string, debitId: string): string => `cancel-replan:${causeId}:${debitId}`;
+
 /** The key of a recovery: the cancellation that paid it and the refund reversal it paid, both transaction ids. */
 export const recoveryKey = (cancelId: string, reversalId: string): string => `refund-recovery:${cancelId}:${reversalId}`;
 
@@ -365,8 +372,16 @@ export class DebitsShortError extends Error {
   }
 }
 
-/** A debit to re-plan: its instant and the points it takes (the sum of its takes, which does not change). */
-export interface PlanDebit { id: string; at: Date; amount: number }
+/**
+ * A debit to re-plan: its instant and the points it takes (the sum of its takes, which does not
+ * change). `cancel`: a cancelled redemption's cancellation (its transaction and instant), which
+ * gives the debit's takes back at its instant to the lots not past their expiry then (a lot that
+ * expired while the debit held it keeps those points expired; `expiredBy`, default `at`: the
+ * instant a lot had to outlast, as the cancellation judged it): until then the debit holds them.
+ * `held`: a cancelled debit dated before the re-plan, which keeps these takes (they are not in
+ * the lots' capacities): only its cancellation is planned, at its instant.
+ */
+export interface PlanDebit { id: string; at: Date; amount: number; cancel?: { at: Date; expiredBy?: Date } | null; held?: LotTake[] }
 
 /**
  * The takes of `debits` as if they had arrived in date order (then id): each, at its instant,
@@ -394,23 +409,66 @@ export interface PlanRefund { id: string; at: Date; target: number; ownLotId: st
 /**
  * replanDebits with refunds among the debits: every debit and refund, in date order (then id),
  * takes from what those before it left, a debit as replanDebits says (it must fit: a shortfall
- * is DebitsShortError), a refund as PlanRefund says. `owed`: what each refund could not find.
+ * is DebitsShortError), a refund as PlanRefund says, a cancellation as PlanDebit's `cancel` says
+ * (`returns`: what each cancelled debit gives back, by the debit's id, as negative takes), and
+ * what it gives back pays first what the refunds it may have kept short lack (as giveBack's
+ * recoverRefunds: dated at or after the debit or recorded after it, by id; their own lot first).
+ * `owed`: what each refund could not find. A cancellation dated before its debit is a broken
+ * input (an Error).
  */
 export function replanTakes(lots: PlanLot[], debits: PlanDebit[], refunds: PlanRefund[]): {
-  plans: Map<string, LotTake[]>; owed: Map<string, number>;
+  plans: Map<string, LotTake[]>; owed: Map<string, number>; returns: Map<string, LotTake[]>;
 } {
   const left = new Map(lots.map((l) => [l.id, l.capacity]));
-  const items = [...debits.map((d) => ({ debit: d, refund: null, id: d.id, at: d.at })), ...refunds.map((r) => ({ debit: null, refund: r, id: r.id, at: r.at }))]
-    .sort((a, b) => a.at.getTime() - b.at.getTime() || compareLotIds(a.id, b.id));
+  type Item = { debit: PlanDebit | null; refund: PlanRefund | null; returnOf: PlanDebit | null; id: string; at: Date };
+  const items: Item[] = [
+    ...debits.filter((d) => !d.held).map((d) => ({ debit: d, refund: null, returnOf: null, id: d.id, at: d.at })),
+    ...debits.flatMap((d) => (d.cancel ? [{ debit: null, refund: null, returnOf: d, id: d.id, at: d.cancel.at }] : [])),
+    ...refunds.map((r) => ({ debit: null, refund: r, returnOf: null, id: r.id, at: r.at })),
+  ].sort((a, b) => a.at.getTime() - b.at.getTime() || compareLotIds(a.id, b.id) || Number(a.returnOf != null) - Number(b.returnOf != null));
   const plans = new Map<string, LotTake[]>();
   const owed = new Map<string, number>();
+  const returns = new Map<string, LotTake[]>();
   const take = (takes: LotTake[]) => {
     for (const t of takes) left.set(t.lotId, left.get(t.lotId)! - t.amount);
   };
-  for (const { debit, refund, at } of items) {
+  const lotOf = new Map(lots.map((l) => [l.id, l]));
+  for (const { debit, refund, returnOf, at } of items) {
     const t = at.getTime();
     const spendable = () => lots.filter((l) => l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t))
       .map((l) => ({ ...l, remaining: left.get(l.id)! }));
+    if (returnOf) {
+      // A cancellation: what its debit took goes back to the lots not past their expiry now (negative takes).
+      const held = returnOf.held ?? plans.get(returnOf.id);
+      if (!held) throw new Error(`the cancellation of debit ${returnOf.id} is dated before it`);
+      const by = (returnOf.cancel!.expiredBy ?? returnOf.cancel!.at).getTime();
+      const back = held.filter((x) => {
+        const lot = lotOf.get(x.lotId)!;
+        return lot.expiresAt == null || lot.expiresAt.getTime() > by;
+      }).map((x) => ({ lotId: x.lotId, amount: -x.amount }));
+      take(back);
+      returns.set(returnOf.id, back);
+      // As the cancellation did (PointsService.giveBack): the refunds the debit may have kept short
+      // (dated at or after it, or recorded after it) take what they lack from what came back, oldest first, their own lot first.
+      const pool = back.map((x) => ({ lotId: x.lotId, amount: -x.amount }));
+      const kept = refunds.filter((r) => (owed.get(r.id) ?? 0) > 0 && (r.at.getTime() >= returnOf.at.getTime() || compareLotIds(r.id, returnOf.id) > 0))
+        .sort((a, b) => a.at.getTime() - b.at.getTime() || compareLotIds(a.id, b.id));
+      for (const r of kept) {
+        let need = owed.get(r.id)!;
+        const got: LotTake[] = [];
+        for (const x of [...pool.filter((p) => p.lotId === r.ownLotId), ...pool.filter((p) => p.lotId !== r.ownLotId)]) {
+          const n = Math.min(need, x.amount);
+          if (n <= 0) continue;
+          x.amount -= n;
+          need -= n;
+          got.push({ lotId: x.lotId, amount: n });
+        }
+        take(got);
+        plans.set(r.id, mergeTakes([...plans.get(r.id)!, ...got]));
+        owed.set(r.id, need);
+      }
+      continue;
+    }
     if (debit) {
       assertCount(debit.amount, 'amount');
       const { takes, shortfall } = consumeLotsFifo(spendable(), debit.amount);
@@ -420,6 +478,7 @@ export function replanTakes(lots: PlanLot[], debits: PlanDebit[], refunds: PlanR
       continue;
     }
     const r = refund;
+    if (!r) continue;
     assertCount(r.target, 'target');
     const takes: LotTake[] = [];
     const own = r.ownLotId == null ? undefined : lots.find((l) => l.id === r.ownLotId);
@@ -434,12 +493,14 @@ export function replanTakes(lots: PlanLot[], debits: PlanDebit[], refunds: PlanR
     plans.set(r.id, [...takes, ...more]);
     owed.set(r.id, shortfall);
   }
-  return { plans, owed };
+  return { plans, owed, returns };
 }
 
 /** Debits with their takes, as replanDebits takes them: each one's amount is the sum of its takes (which a re-plan keeps). */
-export function planDebitsOf(debits: readonly { id: string; at: Date; takes: readonly LotTake[] }[]): PlanDebit[] {
-  return debits.map((d) => ({ id: d.id, at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0) }));
+export function planDebitsOf(debits: readonly { id: string; at: Date; takes: readonly LotTake[]; cancel?: { at: Date; expiredBy?: Date } | null }[]): PlanDebit[] {
+  return debits.map((d) => ({
+    id: d.id, at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0), cancel: d.cancel ? { at: d.cancel.at, expiredBy: d.cancel.expiredBy } : null,
+  }));
 }
 
 /**

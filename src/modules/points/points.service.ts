@@ -30,7 +30,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  DebitsShortError, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanDebits, replanTakes, sameActivityRule, settleDebtPlan, takeChanges, mergeTakes, type DebtLot, type LotTake, type RefundDebitPlan,
+  DebitsShortError, cancelReplanKey, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanDebits, replanTakes, sameActivityRule, settleDebtPlan, takeChanges, mergeTakes, type DebtLot, type LotTake, type PlanRefund, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -171,6 +171,34 @@ function memberIdOrFail(id: string): string {
  * member serialize), is idempotent on its key, and keeps
  * balance = Σ lot remainders = Σ signed transactions.
  */
+/** A take of a re-plan names a lot the plan does not see (a debt's): the caller re-plans without what needs it. */
+class MissingLotError extends Error {
+  constructor() {
+    super('a re-planned take names a lot the plan does not see');
+    this.name = 'MissingLotError';
+  }
+}
+
+/** A re-planned cancellation: its changed returns (takeChanges: + takes more, − gives back more) and `more`, their sum (what it gives back less). */
+interface CancelChange { debitId: string; cancel: repo.CancelTakes; changes: LotTake[]; more: number }
+
+/**
+ * The cancellations of `debits` whose returns the plan (`returns`, by debit) changes, each one's
+ * changes also counted in `delta` (what each lot holds more or less).
+ */
+function cancelChanges(debits: readonly repo.DebitTakes[], returns: Map<string, LotTake[]>, delta: Map<string, number>): CancelChange[] {
+  const out: CancelChange[] = [];
+  for (const d of debits) {
+    const after = d.cancel ? returns.get(d.id) : undefined;
+    if (!d.cancel || !after) continue;
+    const changes = takeChanges(d.cancel.takes, after);
+    if (!changes.length) continue;
+    for (const c of changes) delta.set(c.lotId, (delta.get(c.lotId) ?? 0) - c.amount);
+    out.push({ debitId: d.id, cancel: d.cancel, changes, more: changes.reduce((sum, c) => sum + c.amount, 0) });
+  }
+  return out;
+}
+
 /**
  * The expiry's pace: two batches at once, no pause, whatever else the database is doing. The
  * review slows down under purchases (its paces, DEFAULT_REVIEW_PACE); the expiry shares its
@@ -767,10 +795,10 @@ export class PointsService {
     // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
     const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
     if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
+    await repo.addRefunded(tx, input.orderId, refundCents, reversal.points, reversal.qualifying);
     let bonusBack = p.hasAwards ? await this.reverseAwards(tx, account, memberId, input, p, refundCents, occurredAt) : 0;
     // The purchase completed its member's referral: refunded in full within the hold, both sides' points go back (issue 25).
     if (p.referralId && p.refundedCents + refundCents >= p.amountCents) bonusBack += await this.reverseReferral(tx, account, memberId, input, p, p.referralId, occurredAt);
-    await repo.addRefunded(tx, input.orderId, refundCents, reversal.points, reversal.qualifying);
     const { refundsAfter } = await repo.insertRefund(tx, {
       refundId: input.refundId, orderId: input.orderId, memberId, amountCents: refundCents, pointsReversed: reversal.points,
       qualifyingReversed: qualifying.own, bonusReversed: bonusBack, transactionId: transaction?.id ?? null, occurredAt,
@@ -1094,19 +1122,19 @@ export class PointsService {
       ({ back, newRemaining } = withRefunds);
       for (const [id, lot] of withRefunds.windows) windows.set(id, lot);
     } else {
-      const debits = await repo.debitsFrom(tx, memberId, from);
-      if (debits.length && !(isDebit && debits.length === 1 && debits[0].id === causeId)) {
-        const taken = new Map<string, number>();
-        for (const d of debits) for (const t of d.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
-        const until = debits[debits.length - 1].at;
-        const lots = await repo.lotsForPlan(tx, memberId, from, until, [...taken.keys()]);
-        const plans = replanDebits(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), planDebitsOf(debits));
-        const { rows, held: delta } = replanChanges(debits, plans);
+      const found = await repo.debitsFrom(tx, memberId, from);
+      const own = found.filter((d) => !d.before);
+      if (own.length && !(isDebit && found.length === 1 && found[0].id === causeId)) {
+        const { plan, lots, debits } = await this.planInDateOrder(tx, memberId, from, found, [], []);
+        const { rows, held: delta } = replanChanges(debits.filter((d) => !d.before), plan.plans);
         const lotOf = new Map(lots.map((l) => [l.id, l]));
         const newLot = lotId ? lotOf.get(lotId) : undefined;
-        if (rows.length) {
+        const cancels = cancelChanges(debits, plan.returns, delta);
+        if (rows.length || cancels.length) {
+          await this.writeCancelCorrections(tx, account, memberId, causeId, cancels.filter((c) => c.more <= 0), rows);
           await repo.applyReplan(tx, memberId, rows);
           await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
+          await this.writeCancelCorrections(tx, account, memberId, causeId, cancels.filter((c) => c.more > 0), null);
           newRemaining = newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null;
           // Points freed on live lots (a debit moved off them).
           back = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
@@ -1158,23 +1186,20 @@ export class PointsService {
     const refunds = await repo.refundsFrom(tx, memberId, from);
     if (!refunds.length || refunds.some((r) => r.debt || r.outstanding < 0)) return null;
     if ((await programmeSettings(tx)).allowNegativeBalance) return null;
-    const debits = await repo.debitsFrom(tx, memberId, from);
-    const taken = new Map<string, number>();
-    for (const x of [...debits, ...refunds]) for (const t of x.takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
-    const until = new Date(Math.max(...[...debits, ...refunds].map((x) => x.at.getTime())));
-    const owned = refunds.flatMap((r) => (r.ownLotId ? [r.ownLotId] : []));
-    const lots = await repo.lotsForPlan(tx, memberId, from, until, [...new Set([...taken.keys(), ...owned])]);
-    const lotOf = new Map(lots.map((l) => [l.id, l]));
-    if ([...taken.keys()].some((id) => !lotOf.has(id))) return null;
     const targets = refunds.map((r) => ({ id: r.id, at: r.at, ownLotId: r.ownLotId, target: r.takes.reduce((s, t) => s + t.amount, 0) + r.outstanding }));
-    let plan: ReturnType<typeof replanTakes>;
+    let planned: Awaited<ReturnType<PointsService['planInDateOrder']>>;
     try {
-      plan = replanTakes(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), planDebitsOf(debits), targets);
+      planned = await this.planInDateOrder(tx, memberId, from, await repo.debitsFrom(tx, memberId, from), refunds, targets);
     } catch (err) {
-      if (err instanceof DebitsShortError) return null;
+      if (err instanceof DebitsShortError || err instanceof MissingLotError) return null;
       throw err;
     }
-    const { rows, held: delta } = replanChanges(debits, plan.plans);
+    const { plan, lots, debits } = planned;
+    const lotOf = new Map(lots.map((l) => [l.id, l]));
+    const { rows, held: delta } = replanChanges(debits.filter((d) => !d.before), plan.plans);
+    const cancels = cancelChanges(debits, plan.returns, delta);
+    // A cancellation that gives back more is written with the refunds' give-backs (first), one that gives back less after the expiry corrections.
+    await this.writeCancelCorrections(tx, account, memberId, causeId, cancels.filter((c) => c.more <= 0), rows);
     let balance = account.balance;
     const changed = refunds.map((r) => {
       const changes = takeChanges(r.takes, plan.plans.get(r.id)!);
@@ -1209,9 +1234,93 @@ export class PointsService {
       await repo.saveAccount(tx, memberId, balance, 0);
     }
     await this.expiredMoved(tx, account, memberId, delta, lotOf, lotId);
+    await this.writeCancelCorrections(tx, account, memberId, causeId, cancels.filter((c) => c.more > 0), null);
     const newLot = lotId ? lotOf.get(lotId) : undefined;
     const back = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
     return { back, windows: lotOf, newRemaining: newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null, from };
+  }
+
+  /**
+   * The takes of `found` (debitsFrom) and `refunds` (with their `targets`) planned again in date
+   * order (replanTakes) from the lots spendable from `from` on, each lot's capacity its remaining
+   * plus what they hold of it (a cancellation's returns count as negative takes). Cancelled
+   * redemptions are among them, each holding its takes until its cancellation; when one of them
+   * would no longer fit (in date order it would have been refused, but it was made, and
+   * cancelled), they are planned without the cancelled ones, which keep their takes. Returns the
+   * plan, the lots and the debits planned. DebitsShortError when they do not fit without them
+   * either; MissingLotError when a take names a lot the plan does not see.
+   */
+  private async planInDateOrder(
+    tx: EntityManager, memberId: string, from: Date, found: repo.DebitTakes[], refunds: repo.RefundTakes[], targets: PlanRefund[],
+  ): Promise<{ plan: ReturnType<typeof replanTakes>; lots: repo.PlanLotRow[]; debits: repo.DebitTakes[] }> {
+    const attempt = async (debits: repo.DebitTakes[]) => {
+      const taken = new Map<string, number>();
+      const add = (takes: readonly LotTake[]) => {
+        for (const t of takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
+      };
+      for (const d of debits) {
+        if (!d.before) add(d.takes);
+        if (d.cancel) add(d.cancel.takes);
+      }
+      for (const r of refunds) add(r.takes);
+      const until = new Date(Math.max(...debits.map((d) => (d.cancel ?? d).at.getTime()), ...refunds.map((r) => r.at.getTime())));
+      const owned = refunds.flatMap((r) => (r.ownLotId ? [r.ownLotId] : []));
+      const lots = await repo.lotsForPlan(tx, memberId, from, until, [...new Set([...taken.keys(), ...owned, ...debits.flatMap((d) => d.takes.map((t) => t.lotId))])]);
+      const ids = new Set(lots.map((l) => l.id));
+      const missing = (takes: readonly LotTake[]) => takes.some((t) => !ids.has(t.lotId));
+      // With refunds (replanWithRefunds) every lot a take names; a cancelled debit's lots in any case (a debt's is not among them).
+      if ((refunds.length && missing([...taken.keys()].map((lotId) => ({ lotId, amount: 0 })))) || debits.some((d) => d.cancel && missing(d.takes))) {
+        throw new MissingLotError();
+      }
+      const plan = replanTakes(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })),
+        planDebitsOf(debits).map((d, i) => (debits[i].before ? { ...d, held: debits[i].takes } : d)), targets);
+      return { plan, lots, debits };
+    };
+    // A cancellation dated before its debit (a broken ledger) or a debit no longer fitting: without the cancelled ones.
+    const withCancels = found.every((d) => !d.cancel || d.cancel.at.getTime() >= d.at.getTime());
+    if (withCancels && found.some((d) => d.cancel)) {
+      try {
+        return await attempt(found);
+      } catch (err) {
+        if (!(err instanceof DebitsShortError || err instanceof MissingLotError)) throw err;
+      }
+    }
+    return attempt(found.filter((d) => !d.cancel));
+  }
+
+  /**
+   * Writes what re-planned cancellations give back more or less (cancelChanges): a
+   * REDEMPTION_CANCEL each, dated at the cancellation, keyed cancelReplanKey(causeId, its debit),
+   * reported as points.adjusted; their changed takes are its allocations (into `rows`, applied by
+   * the caller, or applied here when null). A cancellation whose total does not move has its
+   * changed takes recorded on its own transaction.
+   */
+  private async writeCancelCorrections(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, causeId: string, cancels: CancelChange[], rows: { transactionId: string; lotId: string; amount: number }[] | null,
+  ): Promise<void> {
+    const out: { transactionId: string; lotId: string; amount: number }[] = [];
+    for (const c of cancels) {
+      let txnId = c.cancel.id;
+      if (c.more !== 0 || txnId == null) {
+        const balanceAfter = account.balance - c.more;
+        if (!fitsPoints(balanceAfter)) throw pointsOutOfRange('amount');
+        const written = await repo.insertTransaction(tx, {
+          memberId, type: 'REDEMPTION_CANCEL', amount: -c.more, balanceAfter, occurredAt: c.cancel.at, reference: c.cancel.reference,
+          reason: c.more < 0 ? 'cancellation: points it gives back once a backdated write re-planned the redemption in date order'
+            : 'cancellation: points that expired while the redemption held them, once a backdated write re-planned it in date order',
+          idempotencyKey: cancelReplanKey(causeId, c.debitId),
+        });
+        await emitRowEvent(tx, 'points.adjusted', memberId, {
+          points: -c.more, balanceAfter, reason: written.reason ?? null, reference: written.reference ?? null, expiresAt: null, transactionId: written.id,
+        }, written.occurredAt);
+        account.balance = balanceAfter;
+        txnId = written.id;
+      }
+      out.push(...c.changes.map((t) => ({ transactionId: txnId, ...t })));
+    }
+    if (cancels.some((c) => c.more !== 0)) await repo.saveAccount(tx, memberId, account.balance, 0);
+    if (rows) rows.push(...out);
+    else await repo.applyReplan(tx, memberId, out);
   }
 
   /**
@@ -1254,7 +1363,8 @@ export class PointsService {
    * back to a savepoint and `work` takes from the lots as they are, as before.
    */
   private async beforeLaterDebits<T>(tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, work: () => Promise<T>): Promise<T> {
-    const debits = (await repo.debitsFrom(tx, memberId, from)).filter((d) => d.takes.length);
+    // A cancelled redemption keeps its takes here (docs/decisions.md, "Still arrival-dependent").
+    const debits = (await repo.debitsFrom(tx, memberId, from)).filter((d) => d.takes.length && !d.cancel);
     if (!debits.length) return work();
     const held = { ...account };
     await tx.execute('savepoint before_later_debits');

@@ -62,6 +62,11 @@ export const COUPON_KEY_SQL = `translate(upper(regexp_replace(coupon_code, '[^0-
 @Entity({ tableName: 'redemption' })
 @Index({ name: 'redemption_member_reward_index', properties: ['memberId', 'rewardId'] })
 @Index({ name: 'redemption_member_seq_index', properties: ['memberId', 'seq'] })
+// A member's cancelled redemptions by their cancellation's instant (migration cancel_replan): whether a backdated points write re-plans.
+@Index({
+  name: 'redemption_member_cancelled_index',
+  expression: `create index "redemption_member_cancelled_index" on "redemption" ("member_id", "cancelled_at") where status = 'CANCELLED'`,
+})
 @Unique({ name: 'redemption_member_id_idempotency_key_unique', properties: ['memberId', 'idempotencyKey'] })
 export class Redemption {
   @PrimaryKey({ type: 'uuid' })
