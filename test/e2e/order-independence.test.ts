@@ -265,6 +265,32 @@ describe('4. a refund leaves the window its purchase was in', () => {
   });
 });
 
+describe('4a. a refund that re-decides the review at its instant re-rates its own purchase net of itself (found by an outside model-based audit)', () => {
+  pointsNeverExpire();
+
+  it('GOLD until E; a purchase at E refunded in full at E: SILVER, and the purchase nets to nothing whatever the order', async () => {
+    const T0 = '2025-01-10T10:00:00.000Z';
+    const E = '2026-01-10T10:00:00.000Z'; // T0 + 12 months: GOLD's expiry, and the window (E − 12 months, E] leaves T0 out
+    const [ordered, late] = [await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' }), await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' })];
+    // Date order: P2 at E keeps GOLD (Q 4000 ≥ 4000) and earns ×1.5; its refund at E takes Q to 0: the
+    // review at E drops to SILVER, P2 earns ×1.25 (5000) and the refund has reversed all of it.
+    ok(await buy(ordered, 'rr-a1', 7000, T0));
+    ok(await buy(ordered, 'rr-a2', 4000, E));
+    ok(await refund('rr-a2', 'rr-a2-r', 4000, E));
+    ok(await buy(late, 'rr-b2', 4000, E));
+    ok(await refund('rr-b2', 'rr-b2-r', 4000, E));
+    ok(await buy(late, 'rr-b1', 7000, T0));
+    const [a, b] = [await shown(ordered), await shown(late)];
+    expect(a.tier.code).toBe('SILVER');
+    expect(a.pointsBalance).toBe(7000);
+    expect(b).toEqual(a);
+    const earning = (orderId: string) => s.sql('select earned_points as earned, reversed_points as reversed from purchase where order_id = $1', [orderId]);
+    expect(await earning('rr-a2')).toEqual([{ earned: 5000, reversed: 5000 }]);
+    expect(await earning('rr-b2')).toEqual(await earning('rr-a2'));
+    expect(await ledgerDrift([ordered, late])).toEqual([]);
+  });
+});
+
 describe('5. pending points repay a debt when they activate, not before', () => {
   beforeAll(() => program({ allowNegativeBalance: true }));
   afterAll(() => program({ allowNegativeBalance: false, pointsPendingDays: 0 }));

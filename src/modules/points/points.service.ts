@@ -794,8 +794,10 @@ export class PointsService {
     // Dated at the purchase, so that it leaves the window the purchase was in; counting from the
     // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
     const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
-    if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
+    // Recorded on the purchase before the tier history is re-decided: a refund that re-rates its own
+    // purchase (at a review's instant) nets what it reversed out of the new earning, as any later refund would.
     await repo.addRefunded(tx, input.orderId, refundCents, reversal.points, reversal.qualifying);
+    if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
     let bonusBack = p.hasAwards ? await this.reverseAwards(tx, account, memberId, input, p, refundCents, occurredAt) : 0;
     // The purchase completed its member's referral: refunded in full within the hold, both sides' points go back (issue 25).
     if (p.referralId && p.refundedCents + refundCents >= p.amountCents) bonusBack += await this.reverseReferral(tx, account, memberId, input, p, p.referralId, occurredAt);
