@@ -376,6 +376,33 @@ describe('purchases import', () => {
     expect(await s.sql(`select count(*)::int as n from qualifying_entry q join member m on m.id = q.member_id where m.external_id = 'p-1'`)).toEqual([{ n: 2 }]);
   });
 
+  it('history: what refundedAmount refunded counts as refunded from the purchase on in the analytics (RFM, lifecycle, growth; found by an outside audit)', async () => {
+    const now = Date.now();
+    const day = (d: number) => new Date(now - d * 86_400_000).toISOString();
+    const [whole, part] = [await registerMember(s, { externalId: 'hr-whole', joinedAt: day(100) }), await registerMember(s, { externalId: 'hr-part', joinedAt: day(100) })];
+    const job = await importFile('/imports/purchases?mode=history', csv([
+      'orderId,externalId,amount,occurredAt,refundedAmount',
+      `hr-1,hr-whole,100.00,${day(10)},100.00`, // refunded in full: no purchase in the analytics
+      `hr-2,hr-part,50.00,${day(20)},20.00`, // 30 net
+      `hr-3,hr-part,10.00,${day(40)},`,
+    ]));
+    expect(job.rowsDone).toBe(3);
+    await s.admin('mutation($a: DateTime!) { refreshRetention(asOf: $a) { processed } }', { a: new Date(now).toISOString() });
+    const shown = async (id: string) => (await s.admin<any>('query($id: ID!) { member(id: $id) { lifecycleStage rfm { recencyDays frequency monetary } } }', { id })).member;
+    expect(await shown(whole)).toEqual({ lifecycleStage: 'PROSPECT', rfm: null });
+    expect((await shown(part)).rfm).toEqual({ recencyDays: 20, frequency: 2, monetary: 40 });
+    // The month of the order refunded in full has no active member from it.
+    const month = day(10).slice(0, 7);
+    const growth = (await s.admin<any>('query($f: DateTime!, $t: DateTime!) { growth(from: $f, to: $t) { period active } }',
+      { f: `${month}-01T00:00:00.000Z`, t: new Date(now).toISOString() })).growth;
+    const before = growth.find((g: { period: string }) => g.period === month).active;
+    await s.sql(`update purchase set refunded_cents = 0 where order_id = 'hr-1'`); // as if it had not been refunded
+    const after = (await s.admin<any>('query($f: DateTime!, $t: DateTime!) { growth(from: $f, to: $t) { period active } }',
+      { f: `${month}-01T00:00:00.000Z`, t: new Date(now).toISOString() })).growth.find((g: { period: string }) => g.period === month).active;
+    expect(after).toBe(before + 1);
+    await s.sql(`update purchase set refunded_cents = 10000 where order_id = 'hr-1'`);
+  });
+
   it('earn: each purchase earns as recordPurchase would, in date order per member', async () => {
     const file = csv([
       'orderId,externalId,amount,occurredAt,refundedAmount',

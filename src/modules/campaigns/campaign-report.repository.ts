@@ -61,7 +61,7 @@ const armColumns = (prefix: 't' | 'c', arm: string) => `count(*) filter (where $
  * Both arms over [from, to), for the members from `range.low` to `range.high` (the report splits
  * the members by range and sums the parts, inSharedSnapshot): every member assigned by `to`
  * (buyer or not), the purchases its members made in the window, each net of the refunds dated
- * before `to`; per arm the count of members, buyers (a purchase in the window) and purchases,
+ * before `to` (and of what a history import recorded as refunded, which has no date); per arm the count of members, buyers (a purchase in the window) and purchases,
  * Σ net spend and Σ net spend² per member. One statement: the window's purchases summed per
  * member first (one pass; only a purchase with refunds, refunded_cents > 0, looks them up, by
  * order on refund_order_index, as retention's refundedBy does), then the arms joined to those
@@ -75,7 +75,7 @@ export async function reportArms(em: EntityManager, campaignId: string, from: Da
     `with spend as (
        select p.member_id, count(*) as purchases,
          sum(p.amount_cents - case when p.refunded_cents = 0 then 0
-           else (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = p.order_id and r.occurred_at < ?)::bigint end) as cents
+           else p.refunded_cents - (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = p.order_id and r.occurred_at >= ?)::bigint end) as cents
        from purchase p
        where p.occurred_at >= ? and p.occurred_at < ? and p.member_id between ? and ?
        group by p.member_id

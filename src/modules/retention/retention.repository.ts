@@ -35,12 +35,13 @@ const withDay = (sql: string, timeZone: string) => sql.replace(DAY_PLACEHOLDER, 
 /**
  * What had been refunded of the purchase `pu` by the instant `at` (its refunds dated `op` it:
  * `<=` as of a date, `<` before the end of a range; `at` a bound parameter unless a column is
- * given). `refunded_cents` counts every refund recorded, whenever dated; only a purchase with
- * one looks its refunds up, by order (refund_order_index), so a pass over the purchases stays
- * index-only and in order.
+ * given): `refunded_cents`, every refund recorded whenever dated, less the refunds dated after
+ * that. What a history import recorded as refunded (`refundedAmount`: no refund row, no date)
+ * counts as refunded from the purchase on. Only a purchase with a refund looks its refunds up,
+ * by order (refund_order_index), so a pass over the purchases stays index-only and in order.
  */
 const refundedBy = (op: '<=' | '<', at = '?::timestamptz') =>
-  `(case when pu.refunded_cents = 0 then 0 else (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = pu.order_id and r.occurred_at ${op} ${at}) end)`;
+  `(case when pu.refunded_cents = 0 then 0 else pu.refunded_cents - (select coalesce(sum(r.amount_cents), 0) from refund r where r.order_id = pu.order_id and r.occurred_at ${op === '<=' ? '>' : '>='} ${at}) end)`;
 
 /** Whether `pu` was still a purchase then: not refunded in full. One parameter, as refundedBy (or its column). */
 const boughtBy = (op: '<=' | '<', at?: string) => `(pu.refunded_cents = 0 or ${refundedBy(op, at)} < pu.amount_cents)`;
