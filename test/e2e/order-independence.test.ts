@@ -781,6 +781,58 @@ describe('a cancelled redemption is re-planned with the debits: it holds its poi
     expect(await ledgerDrift([ordered, late])).toEqual([]);
   });
 
+  /** No zero-point REDEMPTION_CANCEL (a correction that moves nothing on the balance is recorded on the cancellation's last row). */
+  const zeroCancels = (ids: string[]) => s.sql(`select count(*)::int as n from point_transaction where member_id = any($1) and type = 'REDEMPTION_CANCEL' and amount = 0`, [ids]);
+
+  it('a backdated purchase after a refund took what a cancellation gave back: recorded, not a 500 (found by review)', async () => {
+    const facts = {
+      P: (id: string, tag: string) => buy(id, `${tag}-p`, 100, days(-10)),
+      D: (id: string, tag: string) => redeem(id, 'CXR_100', `${tag}-d`, days(-2)),
+      XD: (_id: string, _tag: string, r: Map<string, string>) => cancel(r.get('D')!),
+      R: (_id: string, tag: string) => refund(`${tag}-p`, `${tag}-p-r`, 100, days(-5)),
+      Q: (id: string, tag: string) => buy(id, `${tag}-q`, 50, days(-3)),
+    };
+    const id = await play(facts, ['P', 'D', 'XD', 'R', 'Q'], 'cx3');
+    expect((await member(id)).pointsBalance).toBe(50);
+    expect(await ledgerDrift([id])).toEqual([]);
+  });
+
+  it('a redemption dated while a cancelled one still held the points is refused, as it is when it arrives before the cancellation (found by review)', async () => {
+    const facts = {
+      P: (id: string, tag: string) => buy(id, `${tag}-p`, 100, days(-10)),
+      D: (id: string, tag: string) => redeem(id, 'CXR_100', `${tag}-d`, days(-5)),
+      XD: (_id: string, _tag: string, r: Map<string, string>) => cancel(r.get('D')!),
+    };
+    for (const [order, tag] of [[['P', 'D', 'XD'], 'cx4-a'], [['P', 'D'], 'cx4-b']] as const) {
+      const id = await play(facts, [...order], tag);
+      const refused = await s.gql('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id } }',
+        { i: { memberId: id, rewardCode: 'CXR_100', idempotencyKey: `${tag}-e`, occurredAt: days(-3) } }, await s.token('admin'));
+      expect(refused.errors?.[0]?.extensions?.code).toBe('INSUFFICIENT_POINTS');
+      expect(await ledgerDrift([id])).toEqual([]);
+    }
+  });
+
+  it('a cancellation whose redemption moves between lots that both outlast it records the move without a zero-point row (found by review)', async () => {
+    await program({ pointsExpiryMonths: 2 });
+    try {
+      const facts = {
+        L1: (id: string, tag: string) => buy(id, `${tag}-1`, 100, days(-62)),
+        S: (id: string, tag: string) => buy(id, `${tag}-s`, 100, days(-55)),
+        D: (id: string, tag: string) => redeem(id, 'CXR_100', `${tag}-d`, days(-50)),
+        XD: (_id: string, _tag: string, r: Map<string, string>) => cancel(r.get('D')!),
+        E: (id: string, tag: string) => adjustAt(id, -100, `${tag}-e`, days(-52)),
+        P3: (id: string, tag: string) => buy(id, `${tag}-3`, 100, days(-57)),
+      };
+      const ordered = await play(facts, ['L1', 'S', 'P3', 'E', 'D', 'XD'], 'cx5-o');
+      const late = await play(facts, ['L1', 'S', 'D', 'XD', 'E', 'P3'], 'cx5-l');
+      expect((await member(late)).pointsBalance).toBe((await member(ordered)).pointsBalance);
+      expect(await zeroCancels([ordered, late])).toEqual([{ n: 0 }]);
+      expect(await ledgerDrift([ordered, late])).toEqual([]);
+    } finally {
+      await program({ pointsExpiryMonths: 1 });
+    }
+  });
+
   it('a debit dated while a cancelled redemption held its points, posted after the cancellation, does not take what came back: the same expiry as in date order', async () => {
     // L1 100 (expires in about 5 days), L2 200 (in about 10); D redeems 100 (L1) on day −15; X takes 100 on day −10; D cancelled now.
     const facts = {

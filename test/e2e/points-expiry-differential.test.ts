@@ -34,7 +34,7 @@ import { createServices, type Services } from '../../src/modules/services';
 import { SYSTEM_ACTOR } from '../../src/modules/actor';
 import { addDaysUtc, addMonthsUtc } from '../../src/common/time.rules';
 import {
-  DebitsShortError, consumeLotsFifo, earnedPoints, lotExpiry, planRefundDebit, recoveryTakes, refundReversal, mergeTakes, replanDebits, replanTakes, type LotTake,
+  DebitsShortError, consumeLotsFifo, earnedPoints, lotExpiry, planRefundDebit, recoveryTakes, refundReversal, mergeTakes, replanTakes, type LotTake,
 } from '../../src/modules/points/points.rules';
 
 const RUNS = Number(process.env.EXPIRY_DIFF_RUNS ?? 30);
@@ -148,6 +148,9 @@ const shortRefundCaseArb: fc.Arbitrary<Case> = fc.record({
 interface MLot { id: string; points: number; remaining: number; earnedAt: Date; activatesAt: Date; expiresAt: Date | null }
 interface MPurchase { cents: number; earned: number; qualifying: number; refunded: number; reversedPoints: number; reversedQualifying: number; lotId: string | null; at: Date }
 
+/** A debit the re-plan refuses (ModelMember.planDated). */
+class Refused extends Error {}
+
 /** One member's ledger as the rules make it, fact by fact in arrival order; expiry by definition. */
 class ModelMember {
   lots: MLot[] = [];
@@ -245,10 +248,15 @@ class ModelMember {
         return attempt(all);
       } catch (err) {
         if (!(err instanceof DebitsShortError)) throw err;
+        // The debit being written does not fit: a cancelled redemption held the points it counted on (refused).
+        if (this.writing != null && err.debitId === this.writing) throw new Refused();
       }
     }
     return attempt(all.filter((d) => !d.cancel));
   }
+
+  /** The debit being written (its id in the plans), while its re-plan runs. */
+  private writing: string | null = null;
 
   /** The plan's debits and cancellations applied: their takes, what each lot holds more or less (`delta`), the balance. */
   private applyPlan(debits: ReturnType<ModelMember['debitsFrom']>, plan: ReturnType<typeof replanTakes>, delta: Map<string, number>): void {
@@ -270,13 +278,6 @@ class ModelMember {
         d.cancel.takes = back;
       }
     }
-  }
-
-  private plan(debits: { key: string; at: Date; seq: number; takes: LotTake[] }[], capacity: (l: MLot) => number): Map<string, LotTake[]> {
-    const plans = replanDebits(this.lots.map((l) => ({ ...l, capacity: capacity(l) })), debits.map((d) => ({
-      id: String(d.seq), at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0),
-    })));
-    return new Map(debits.map((d) => [d.key, plans.get(String(d.seq))!]));
   }
 
   /** What expired moves with the expired lots whose remaining moved by `delta` (one EXPIRE per expiry instant). */
@@ -409,11 +410,31 @@ class ModelMember {
       && (this.live(l) || l.remaining > 0));
     if (spendable.reduce((sum, l) => sum + l.remaining, 0) < amount) return false;
     const { takes } = consumeLotsFifo(spendable.filter((l) => l.remaining > 0), amount, { asOf: at });
+    const held = {
+      lots: this.lots.map((l) => ({ ...l })), balance: this.balance, expires: this.expires.length,
+      cancels: [...this.cancels].map(([k, c]) => [k, { ...c }] as const), refunds: this.refunds.map((r) => ({ ...r })), debits: new Map(this.debits),
+    };
     this.apply(takes);
     this.balance -= takes.filter((x) => this.live(this.lot(x.lotId))).reduce((sum, x) => sum + x.amount, 0);
     this.debits.set(key, takes);
     this.debitAt.set(key, { at, seq: ++this.seq });
-    this.replan(at, null, key);
+    // Re-planned when the server's probe finds a debit, a cancellation or a refund dated at or after it (repo.saveAccount's debitsAfter).
+    if ([...this.debitAt].some(([k, d]) => k !== key && d.at.getTime() >= t) || [...this.cancels.values()].some((c) => c.at.getTime() >= t)
+      || this.refunds.some((r) => r.at.getTime() >= t)) {
+      this.writing = String(this.seq);
+      try {
+        this.replan(at, null, key);
+      } catch (err) {
+        if (!(err instanceof Refused)) throw err;
+        Object.assign(this, { lots: held.lots, balance: held.balance, debits: held.debits, refunds: held.refunds });
+        this.expires.length = held.expires;
+        this.cancels = new Map(held.cancels);
+        this.debitAt.delete(key);
+        return false;
+      } finally {
+        this.writing = null;
+      }
+    }
     return true;
   }
 
@@ -427,34 +448,43 @@ class ModelMember {
     if (this.refunds.length > recorded && this.refunds.slice(0, recorded).some((r) => r.at.getTime() >= at.getTime())) this.replan(at, null);
   }
 
-  /** A refund made before the debits dated at or after it (PointsService.beforeLaterDebits); as it finds the lots when they would not fit after it. */
+  /**
+   * A refund made before the debits dated at or after it (PointsService.beforeLaterDebits), the
+   * cancelled redemptions among them (each holding its takes until its cancellation), then
+   * without them; as it finds the lots when they would not fit either way.
+   */
   private refundBeforeDebits(orderId: string, cents: number, at: Date): void {
-    const debits = this.debitsFrom(at).filter((d) => d.takes.length && !d.cancel);
-    if (!debits.length) return this.refundAt(orderId, cents, at);
+    const found = this.debitsFrom(at).filter((d) => d.takes.length);
+    const plain = found.filter((d) => !d.cancel);
     const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! }, refunds: this.refunds.length };
-    for (const d of debits) for (const t of d.takes) this.lot(t.lotId).remaining += t.amount;
-    this.refundAt(orderId, cents, at);
-    let plans: Map<string, LotTake[]>;
-    try {
-      plans = this.plan(debits, (l) => Math.max(l.remaining, 0));
-    } catch (err) {
-      if (!(err instanceof DebitsShortError)) throw err;
-      this.lots = held.lots;
-      this.balance = held.balance;
-      this.purchases.set(orderId, held.p);
-      this.refunds.length = held.refunds;
-      return this.refundAt(orderId, cents, at);
-    }
-    const delta = new Map<string, number>();
-    for (const d of debits) {
-      for (const t of d.takes) delta.set(t.lotId, (delta.get(t.lotId) ?? 0) + t.amount);
-      for (const t of plans.get(d.key)!) {
-        delta.set(t.lotId, (delta.get(t.lotId) ?? 0) - t.amount);
-        this.lot(t.lotId).remaining -= t.amount;
+    const sum = (takes: LotTake[]) => takes.reduce((n, t) => n + t.amount, 0);
+    for (const debits of found.some((d) => d.cancel) ? [found, plain] : [plain]) {
+      const own = debits.filter((d) => !d.before);
+      if (!own.length) continue;
+      for (const d of own) for (const t of d.takes) this.lot(t.lotId).remaining += t.amount;
+      for (const d of debits) for (const t of d.cancel?.takes ?? []) this.lot(t.lotId).remaining += t.amount;
+      this.refundAt(orderId, cents, at);
+      let plan: ReturnType<typeof replanTakes>;
+      try {
+        plan = replanTakes(this.lots.map((l) => ({ ...l, capacity: Math.max(l.remaining, 0) })), debits.map((d) => ({
+          id: String(d.seq), at: d.at, amount: sum(d.takes), cancel: d.cancel ? { at: d.cancel.at, expiredBy: d.cancel.expiredBy } : null, ...(d.before ? { held: d.takes } : {}),
+        })), []);
+      } catch (err) {
+        if (!(err instanceof DebitsShortError)) throw err;
+        this.lots = held.lots.map((l) => ({ ...l }));
+        this.balance = held.balance;
+        this.purchases.set(orderId, { ...held.p });
+        this.refunds.length = held.refunds;
+        continue;
       }
-      this.debits.set(d.key, plans.get(d.key)!);
+      for (const d of own) for (const t of plan.plans.get(String(d.seq))!) this.lot(t.lotId).remaining -= t.amount;
+      for (const d of debits) for (const t of (d.cancel ? plan.returns.get(String(d.seq)) : undefined) ?? []) this.lot(t.lotId).remaining -= t.amount;
+      const delta = new Map<string, number>();
+      this.applyPlan(debits, plan, delta);
+      this.expiredMoved(delta, null);
+      return;
     }
-    this.expiredMoved(delta, null);
+    return this.refundAt(orderId, cents, at);
   }
 
   private refundAt(orderId: string, cents: number, at: Date): void {

@@ -219,7 +219,8 @@ const replannedDebit = (t: string) => `${t}.type in ('REDEEM', 'ADJUST') and ${t
 /**
  * A cancelled redemption's cancellation, as a re-plan takes it again: its instant (the
  * redemption's cancelledAt), its REDEMPTION_CANCEL (keyed `redeem-cancel:<redemption>`; none
- * when nothing went back), its reference (the coupon) and what it gave back (negative takes, net
+ * when nothing went back; then its latest correction, which records what moves without changing
+ * the total), its reference (the coupon) and what it gave back (negative takes, net
  * per lot over that transaction and the corrections keyed cancelReplanKey(…, the debit) since);
  * `expiredBy`: the instant a lot had to outlast for points to go back to it, as returnableTakes
  * judged it (the later of the cancellation's instant and the database's clock when it was
@@ -254,7 +255,9 @@ export async function debitsFrom(tx: EntityManager, memberId: string, from: Date
   }[]>(
     `select t.id::text, t.occurred_at as at, ${netTakesOf('t.id')} as takes, t.occurred_at < ? as before,
        r.cancelled_at as "cancelAt", r.coupon_code as "cancelReference",
-       g.id::text as "cancelId", greatest(r.cancelled_at, g.created_at) as "expiredBy",
+       coalesce(g.id, (select max(k.id) from point_transaction k where k.member_id = t.member_id and k.type = 'REDEMPTION_CANCEL'
+         and k.idempotency_key like 'cancel-replan:%' and split_part(k.idempotency_key, ':', 3) = t.id::text))::text as "cancelId",
+       greatest(r.cancelled_at, g.created_at) as "expiredBy",
        case when r.id is not null then ${netTakesOf(`select g.id where g.id is not null
          union all select k.id from point_transaction k where k.member_id = t.member_id and k.type = 'REDEMPTION_CANCEL'
            and k.idempotency_key like 'cancel-replan:%' and split_part(k.idempotency_key, ':', 3) = t.id::text`)} end as "cancelTakes"

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
@@ -30,7 +31,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  DebitsShortError, cancelReplanKey, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanDebits, replanTakes, sameActivityRule, settleDebtPlan, takeChanges, mergeTakes, type DebtLot, type LotTake, type PlanRefund, type RefundDebitPlan,
+  DebitsShortError, cancelReplanKey, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanTakes, sameActivityRule, settleDebtPlan, takeChanges, mergeTakes, type DebtLot, type LotTake, type PlanRefund, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -1119,7 +1120,7 @@ export class PointsService {
     const windows = new Map<string, { activatesAt: Date; expiresAt: Date | null }>();
     let back: LotTake[] = [];
     let newRemaining: number | null = null;
-    const withRefunds = await this.replanWithRefunds(tx, account, memberId, from, lotId, causeId);
+    const withRefunds = await this.replanWithRefunds(tx, account, memberId, from, lotId, causeId, isDebit);
     if (withRefunds) {
       ({ back, newRemaining } = withRefunds);
       for (const [id, lot] of withRefunds.windows) windows.set(id, lot);
@@ -1127,7 +1128,7 @@ export class PointsService {
       const found = await repo.debitsFrom(tx, memberId, from);
       const own = found.filter((d) => !d.before);
       if (own.length && !(isDebit && found.length === 1 && found[0].id === causeId)) {
-        const { plan, lots, debits } = await this.planInDateOrder(tx, memberId, from, found, [], []);
+        const { plan, lots, debits } = await this.planInDateOrder(tx, memberId, from, found, [], [], isDebit ? causeId : undefined);
         const { rows, held: delta } = replanChanges(debits.filter((d) => !d.before), plan.plans);
         const lotOf = new Map(lots.map((l) => [l.id, l]));
         const newLot = lotId ? lotOf.get(lotId) : undefined;
@@ -1178,7 +1179,7 @@ export class PointsService {
    * dated before `from` that fell short may take), their windows, and the new lot's remaining.
    */
   private async replanWithRefunds(
-    tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, causeId: string,
+    tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, causeId: string, isDebit = false,
   ): Promise<{ back: LotTake[]; windows: Map<string, repo.PlanLotRow>; newRemaining: number | null; from: Date } | null> {
     // From the earliest refund that still lacks points, if it is dated before: it may have fallen
     // short only because a debit dated after it held its lots when it arrived (the arrival's plan
@@ -1191,7 +1192,7 @@ export class PointsService {
     const targets = refunds.map((r) => ({ id: r.id, at: r.at, ownLotId: r.ownLotId, target: r.takes.reduce((s, t) => s + t.amount, 0) + r.outstanding }));
     let planned: Awaited<ReturnType<PointsService['planInDateOrder']>>;
     try {
-      planned = await this.planInDateOrder(tx, memberId, from, await repo.debitsFrom(tx, memberId, from), refunds, targets);
+      planned = await this.planInDateOrder(tx, memberId, from, await repo.debitsFrom(tx, memberId, from), refunds, targets, isDebit ? causeId : undefined);
     } catch (err) {
       if (err instanceof DebitsShortError || err instanceof MissingLotError) return null;
       throw err;
@@ -1253,9 +1254,10 @@ export class PointsService {
    * either; MissingLotError when a take names a lot the plan does not see.
    */
   private async planInDateOrder(
-    tx: EntityManager, memberId: string, from: Date, found: repo.DebitTakes[], refunds: repo.RefundTakes[], targets: PlanRefund[],
+    tx: EntityManager, memberId: string, from: Date, found: repo.DebitTakes[], refunds: repo.RefundTakes[], targets: PlanRefund[], newDebit?: string,
   ): Promise<{ plan: ReturnType<typeof replanTakes>; lots: repo.PlanLotRow[]; debits: repo.DebitTakes[] }> {
     const attempt = async (debits: repo.DebitTakes[]) => {
+      if (!debits.some((d) => !d.before) && !refunds.length) return { plan: { plans: new Map(), owed: new Map(), returns: new Map() }, lots: [], debits: [] };
       const taken = new Map<string, number>();
       const add = (takes: readonly LotTake[]) => {
         for (const t of takes) taken.set(t.lotId, (taken.get(t.lotId) ?? 0) + t.amount);
@@ -1284,6 +1286,14 @@ export class PointsService {
       try {
         return await attempt(found);
       } catch (err) {
+        // The debit being written is the one that does not fit: at its instant a cancelled redemption still held the points it counted on.
+        if (err instanceof DebitsShortError && err.debitId === newDebit) {
+          const amount = found.find((d) => d.id === newDebit)!.takes.reduce((sum, t) => sum + t.amount, 0);
+          const available = Math.max(amount - err.shortfall, 0);
+          throw new AppError(ErrorCode.INSUFFICIENT_POINTS, `Needs ${amount} points, ${available} available at its instant (a cancelled redemption held the rest until its cancellation)`, {
+            required: amount, available,
+          });
+        }
         if (!(err instanceof DebitsShortError || err instanceof MissingLotError)) throw err;
       }
     }
@@ -1360,34 +1370,55 @@ export class PointsService {
    * refund's reversal, a re-rating that lowers an earning), done as if it had arrived before
    * the debits dated at or after `from`: their takes are undone, `work` takes from the lots as
    * they were before those debits, and the debits take again after it in date order (replan's
-   * rules, replanDebits). When they no longer fit (in date order one of them would have been
-   * refused for want of points: a debit written cannot be refused now), all of that is rolled
-   * back to a savepoint and `work` takes from the lots as they are, as before.
+   * rules, replanTakes). Cancelled redemptions are among them, each holding its takes until its
+   * cancellation (what a cancellation dated after `from` gave back is undone too, and given back
+   * again at its instant; what it gives back more or less is a correction, as in replan). When
+   * they no longer fit (in date order one of them would have been refused for want of points: a
+   * debit written cannot be refused now), all of that is rolled back to a savepoint and tried
+   * without the cancelled ones, then `work` takes from the lots as they are, as before.
    */
   private async beforeLaterDebits<T>(tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, work: () => Promise<T>): Promise<T> {
-    // A cancelled redemption keeps its takes here (docs/decisions.md, "Still arrival-dependent").
-    const debits = (await repo.debitsFrom(tx, memberId, from)).filter((d) => d.takes.length && !d.cancel);
-    if (!debits.length) return work();
+    const found = (await repo.debitsFrom(tx, memberId, from)).filter((d) => d.takes.length);
+    const plain = found.filter((d) => !d.cancel);
+    const attempts = found.some((d) => d.cancel) && found.every((d) => !d.cancel || d.cancel.at.getTime() >= d.at.getTime()) ? [found, plain] : [plain];
     const held = { ...account };
-    await tx.execute('savepoint before_later_debits');
-    await repo.applyReplan(tx, memberId, debits.flatMap((d) => d.takes.map((t) => ({ transactionId: d.id, lotId: t.lotId, amount: -t.amount }))));
-    const result = await work();
-    const taken = new Set(debits.flatMap((d) => d.takes.map((t) => t.lotId)));
-    const lots = await repo.lotsForPlan(tx, memberId, from, debits[debits.length - 1].at, [...taken]);
-    let plans: Map<string, LotTake[]>;
-    try {
-      plans = replanDebits(lots.map((l) => ({ ...l, capacity: Math.max(l.remaining, 0) })), planDebitsOf(debits));
-    } catch (err) {
-      if (!(err instanceof DebitsShortError)) throw err;
-      await tx.execute('rollback to savepoint before_later_debits');
-      Object.assign(account, held);
-      return work();
+    for (const debits of attempts) {
+      const own = debits.filter((d) => !d.before);
+      if (!own.length) continue;
+      await tx.execute('savepoint before_later_debits');
+      const cancelRows = (sign: 1 | -1) => debits.flatMap((d) => (d.cancel?.id ? d.cancel.takes.map((t) => ({ transactionId: d.cancel!.id!, lotId: t.lotId, amount: sign * t.amount })) : []));
+      await repo.applyReplan(tx, memberId, [...own.flatMap((d) => d.takes.map((t) => ({ transactionId: d.id, lotId: t.lotId, amount: -t.amount }))), ...cancelRows(-1)]);
+      const result = await work();
+      const taken = new Set(debits.flatMap((d) => d.takes.map((t) => t.lotId)));
+      const until = new Date(Math.max(...debits.map((d) => (d.cancel ?? d).at.getTime())));
+      const lots = await repo.lotsForPlan(tx, memberId, from, until, [...taken]);
+      const lotOf = new Map(lots.map((l) => [l.id, l]));
+      let plan: ReturnType<typeof replanTakes> | null = null;
+      if (debits.every((d) => !d.cancel || d.takes.every((t) => lotOf.has(t.lotId)))) {
+        try {
+          plan = replanTakes(lots.map((l) => ({ ...l, capacity: Math.max(l.remaining, 0) })), planDebitsOf(debits).map((d, i) => (debits[i].before ? { ...d, held: debits[i].takes } : d)), []);
+        } catch (err) {
+          if (!(err instanceof DebitsShortError)) throw err;
+        }
+      }
+      if (!plan) {
+        await tx.execute('rollback to savepoint before_later_debits');
+        Object.assign(account, held);
+        continue;
+      }
+      await tx.execute('release savepoint before_later_debits');
+      // The cancellations' returns as they were, then what moves of them (writeCancelCorrections).
+      await repo.applyReplan(tx, memberId, [...own.flatMap((d) => plan.plans.get(d.id)!.map((t) => ({ transactionId: d.id, ...t }))), ...cancelRows(1)]);
+      // What each lot holds more (+) or less (−) than before the undo: the old takes against the plans.
+      const { held: delta } = replanChanges(own, plan.plans);
+      const cancels = cancelChanges(debits, plan.returns, delta);
+      const cause = `w${randomUUID().replaceAll('-', '')}`;
+      await this.writeCancelCorrections(tx, account, memberId, cause, cancels.filter((c) => c.more <= 0), null);
+      await this.expiredMoved(tx, account, memberId, delta, lotOf, null);
+      await this.writeCancelCorrections(tx, account, memberId, cause, cancels.filter((c) => c.more > 0), null);
+      return result;
     }
-    await tx.execute('release savepoint before_later_debits');
-    await repo.applyReplan(tx, memberId, debits.flatMap((d) => plans.get(d.id)!.map((t) => ({ transactionId: d.id, ...t }))));
-    // What each lot holds more (+) or less (−) than before the undo: the old takes against the plans.
-    await this.expiredMoved(tx, account, memberId, replanChanges(debits, plans).held, new Map(lots.map((l) => [l.id, l])), null);
-    return result;
+    return work();
   }
 
   /**
