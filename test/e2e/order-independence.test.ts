@@ -833,6 +833,45 @@ describe('a cancelled redemption is re-planned with the debits: it holds its poi
     }
   });
 
+  it('a refund posted after a cancellation, dated while the cancelled redemption held its points, takes what it lacks from what the cancellation gave back (found by an outside model-based probe)', async () => {
+    await program({ pointsExpiryMonths: 2 });
+    try {
+      const facts = {
+        P: (id: string, tag: string) => buy(id, `${tag}-p`, 51, days(-50)),
+        D: (id: string, tag: string) => redeem(id, 'CXR_50', `${tag}-d`, days(-47)),
+        R1: (_id: string, tag: string) => refund(`${tag}-p`, `${tag}-p-r1`, 38, days(-42)),
+        R2: (_id: string, tag: string) => refund(`${tag}-p`, `${tag}-p-r2`, 13, days(-36)),
+        Q: (id: string, tag: string) => buy(id, `${tag}-q`, 96, days(-29)),
+        D2: (id: string, tag: string) => redeem(id, 'CXR_50', `${tag}-d2`, days(-8)),
+        XD: (_id: string, _tag: string, r: Map<string, string>) => cancel(r.get('D')!),
+      };
+      // Date order: D holds P's 50, both refunds fall short (50), the cancellation's 50 pay them: Q's 46 left.
+      const ordered = await play(facts, ['P', 'D', 'R1', 'R2', 'Q', 'D2', 'XD'], 'cx6-o');
+      const late = await play(facts, ['P', 'D', 'Q', 'D2', 'XD', 'R1', 'R2'], 'cx6-l');
+      expect((await member(ordered)).pointsBalance).toBe(46);
+      expect((await member(late)).pointsBalance).toBe(46);
+      expect(await ledgerDrift([ordered, late])).toEqual([]);
+    } finally {
+      await program({ pointsExpiryMonths: 1 });
+    }
+  });
+
+  it('a refund whose re-rating re-plans the debits again inside its own re-plan, both falling back: recorded once, not a 500 (found by review)', async () => {
+    ok(await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'CXR_1400', name: 'CXR_1400', costPoints: 1400 } }));
+    const facts = {
+      P1: (id: string, tag: string) => buy(id, `${tag}-1`, 600, days(-10)),
+      P2: (id: string, tag: string) => buy(id, `${tag}-2`, 500, days(-9)),
+      P3: (id: string, tag: string) => buy(id, `${tag}-3`, 800, days(-8.5)),
+      D: (id: string, tag: string) => adjustAt(id, -600, `${tag}-d`, days(-8.75)),
+      C: (id: string, tag: string) => redeem(id, 'CXR_1400', `${tag}-c`, days(-8)),
+      X: (_id: string, _tag: string, r: Map<string, string>) => cancel(r.get('C')!),
+      R: (_id: string, tag: string) => refund(`${tag}-1`, `${tag}-1-r`, 600, days(-9.5)),
+    };
+    const id = await play(facts, ['P1', 'P2', 'P3', 'D', 'C', 'X', 'R'], 'cx7');
+    expect(await s.sql(`select count(*)::int as n from point_transaction where member_id = $1 and idempotency_key like 'refund:%'`, [id])).toEqual([{ n: 1 }]);
+    expect(await ledgerDrift([id])).toEqual([]);
+  });
+
   it('a debit dated while a cancelled redemption held its points, posted after the cancellation, does not take what came back: the same expiry as in date order', async () => {
     // L1 100 (expires in about 5 days), L2 200 (in about 10); D redeems 100 (L1) on day −15; X takes 100 on day −10; D cancelled now.
     const facts = {

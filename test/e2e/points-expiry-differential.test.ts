@@ -445,7 +445,10 @@ class ModelMember {
   refund(orderId: string, cents: number, at: Date): void {
     const recorded = this.refunds.length;
     this.refundBeforeDebits(orderId, cents, at);
-    if (this.refunds.length > recorded && this.refunds.slice(0, recorded).some((r) => r.at.getTime() >= at.getTime())) this.replan(at, null);
+    const after = this.refunds.slice(0, recorded).some((r) => r.at.getTime() >= at.getTime());
+    // Or it fell short with a cancellation dated after it (whose points come back then).
+    const short = (this.refunds[recorded]?.outstanding ?? 0) > 0 && [...this.cancels.values()].some((c) => c.at.getTime() >= at.getTime());
+    if (this.refunds.length > recorded && (after || short)) this.replan(at, null);
   }
 
   /**

@@ -240,6 +240,13 @@ const netTakesOf = (ids: string) => `(select json_agg(json_build_object('lotId',
   from (select al.lot_id, sum(al.amount)::int as amount from point_allocation al where al.transaction_id in (${ids})
         group by al.lot_id having sum(al.amount) <> 0) x)`;
 
+/** Whether the member has a redemption cancelled at or after `from` (redemption_member_cancelled_index). Cross-module read: redemption. */
+export async function cancelledFrom(tx: EntityManager, memberId: string, from: Date): Promise<boolean> {
+  const [row] = await tx.execute<{ found: boolean }[]>(
+    `select exists (select 1 from redemption y where y.member_id = ? and y.status = 'CANCELLED' and y.cancelled_at >= ?) as found`, [memberId, from]);
+  return row.found;
+}
+
 /**
  * The member's debits dated at or after `from` (replannedDebit), and its cancelled redemptions
  * dated before it whose cancellation is not, in date order then id, with their takes and a

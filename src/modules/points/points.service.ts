@@ -172,6 +172,9 @@ function memberIdOrFail(id: string): string {
  * member serialize), is idempotent on its key, and keeps
  * balance = Σ lot remainders = Σ signed transactions.
  */
+/** Savepoints taken so far by this process (each beforeLaterDebits its own name). */
+let savepoints = 0;
+
 /** A take of a re-plan names a lot the plan does not see (a debt's): the caller re-plans without what needs it. */
 class MissingLotError extends Error {
   constructor() {
@@ -780,7 +783,10 @@ export class PointsService {
     const { refundsAfter, ...result } = p.debitsAfter ? await this.beforeLaterDebits(tx, account, memberId, occurredAt, refund) : await refund();
     // Dated before refunds already written (synced late): every refund and debit from it on is
     // taken again in date order (replan), so that the earlier refund has first pick.
-    if (refundsAfter && result.transaction) await this.replan(tx, account, memberId, occurredAt, null, result.transaction.id, true);
+    // Or fallen short with a debit or a cancellation dated after it: a cancelled redemption that held
+    // the points gives them back at its cancellation, where in date order the refund takes what it lacks from them.
+    const short = (result.transaction?.unrecovered ?? 0) > 0 && p.debitsAfter && (await repo.cancelledFrom(tx, memberId, occurredAt));
+    if ((refundsAfter || short) && result.transaction) await this.replan(tx, account, memberId, occurredAt, null, result.transaction.id, true);
     return result;
   }
 
@@ -1382,10 +1388,13 @@ export class PointsService {
     const plain = found.filter((d) => !d.cancel);
     const attempts = found.some((d) => d.cancel) && found.every((d) => !d.cancel || d.cancel.at.getTime() >= d.at.getTime()) ? [found, plain] : [plain];
     const held = { ...account };
+    // Its own savepoint: `work` may call this again (a refund re-rating a purchase down), and a name
+    // used twice would roll the outer attempt back to the inner one's.
+    const savepoint = `before_later_debits_${++savepoints}`;
     for (const debits of attempts) {
       const own = debits.filter((d) => !d.before);
       if (!own.length) continue;
-      await tx.execute('savepoint before_later_debits');
+      await tx.execute(`savepoint ${savepoint}`);
       const cancelRows = (sign: 1 | -1) => debits.flatMap((d) => (d.cancel?.id ? d.cancel.takes.map((t) => ({ transactionId: d.cancel!.id!, lotId: t.lotId, amount: sign * t.amount })) : []));
       await repo.applyReplan(tx, memberId, [...own.flatMap((d) => d.takes.map((t) => ({ transactionId: d.id, lotId: t.lotId, amount: -t.amount }))), ...cancelRows(-1)]);
       const result = await work();
@@ -1402,11 +1411,12 @@ export class PointsService {
         }
       }
       if (!plan) {
-        await tx.execute('rollback to savepoint before_later_debits');
+        await tx.execute(`rollback to savepoint ${savepoint}`);
+        await tx.execute(`release savepoint ${savepoint}`);
         Object.assign(account, held);
         continue;
       }
-      await tx.execute('release savepoint before_later_debits');
+      await tx.execute(`release savepoint ${savepoint}`);
       // The cancellations' returns as they were, then what moves of them (writeCancelCorrections).
       await repo.applyReplan(tx, memberId, [...own.flatMap((d) => plan.plans.get(d.id)!.map((t) => ({ transactionId: d.id, ...t }))), ...cancelRows(1)]);
       // What each lot holds more (+) or less (−) than before the undo: the old takes against the plans.
