@@ -872,6 +872,45 @@ describe('a cancelled redemption is re-planned with the debits: it holds its poi
     expect(await ledgerDrift([id])).toEqual([]);
   });
 
+  it('a refund dated before a cancellation spent what it gave back: a later refund\'s re-plan does not start below 0 (found by an outside model-based probe)', async () => {
+    await program({ pointsExpiryMonths: 2 });
+    try {
+      const facts = {
+        P1: (id: string, tag: string) => buy(id, `${tag}-1`, 48.62, days(-46.17)),
+        P0: (id: string, tag: string) => buy(id, `${tag}-0`, 255.17, days(-38.5)),
+        D5: (id: string, tag: string) => redeem(id, 'CXR_120', `${tag}-d5`, days(-37.5)),
+        D4: (id: string, tag: string) => redeem(id, 'CXR_120', `${tag}-d4`, days(-32.625)),
+        X: (_id: string, _tag: string, r: Map<string, string>) => cancel(r.get('D5')!),
+        R2: (_id: string, tag: string) => refund(`${tag}-1`, `${tag}-1-r`, 48.62, days(-20.583)),
+        R3: (_id: string, tag: string) => refund(`${tag}-0`, `${tag}-0-r`, 255.17, days(-15.125)),
+      };
+      const id = await play(facts, ['P1', 'P0', 'D5', 'D4', 'X', 'R2', 'R3'], 'cx8');
+      expect((await member(id)).pointsBalance).toBe(0);
+      expect(await s.sql(`select count(*)::int as n from point_transaction where member_id = $1 and balance_after < 0`, [id])).toEqual([{ n: 0 }]);
+      expect(await s.sql(`select count(*)::int as n from point_lot where member_id = $1 and remaining < 0`, [id])).toEqual([{ n: 0 }]);
+      expect(await ledgerDrift([id])).toEqual([]);
+    } finally {
+      await program({ pointsExpiryMonths: 1 });
+    }
+  });
+
+  it('a refund that fell short before a redemption was made takes nothing from what its cancellation gives back, and never from a lot earned after it (found by review)', async () => {
+    const facts = {
+      PA: (id: string, tag: string) => buy(id, `${tag}-a`, 100, days(-10)),
+      A: (id: string, tag: string) => adjustAt(id, -100, `${tag}-adj`, days(-9)),
+      R: (_id: string, tag: string) => refund(`${tag}-a`, `${tag}-a-r`, 100, days(-8)),
+      PB: (id: string, tag: string) => buy(id, `${tag}-b`, 200, days(-3)),
+      D: (id: string, tag: string) => redeem(id, 'CXR_50', `${tag}-d`, days(-2)),
+      C: (_id: string, _tag: string, r: Map<string, string>) => cancel(r.get('D')!),
+    };
+    // Date order: R owes its 100 (A spent PA); PB, earned after it, never pays it: 200.
+    const ordered = await play(facts, ['PA', 'A', 'R', 'PB', 'D', 'C'], 'cx9-o');
+    const refundLast = await play(facts, ['PA', 'A', 'PB', 'D', 'C', 'R'], 'cx9-l');
+    const refundBetween = await play(facts, ['PA', 'A', 'PB', 'D', 'R', 'C'], 'cx9-b');
+    for (const id of [ordered, refundLast, refundBetween]) expect((await member(id)).pointsBalance).toBe(200);
+    expect(await ledgerDrift([ordered, refundLast, refundBetween])).toEqual([]);
+  });
+
   it('a debit dated while a cancelled redemption held its points, posted after the cancellation, does not take what came back: the same expiry as in date order', async () => {
     // L1 100 (expires in about 5 days), L2 200 (in about 10); D redeems 100 (L1) on day −15; X takes 100 on day −10; D cancelled now.
     const facts = {

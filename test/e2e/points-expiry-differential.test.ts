@@ -237,7 +237,10 @@ class ModelMember {
         if (d.cancel) add(d.cancel.takes);
       }
       for (const r of refunds) add(r.takes);
-      const plan = replanTakes(this.lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })), debits.map((d) => ({
+      const capacities = this.lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) }));
+      // A write before the re-plan spent what a cancellation gave back: without the cancelled ones (PointsService.planInDateOrder).
+      if (capacities.some((l) => l.capacity < 0)) throw new DebitsShortError('capacity', 0);
+      const plan = replanTakes(capacities, debits.map((d) => ({
         id: String(d.seq), at: d.at, amount: d.takes.reduce((sum, t) => sum + t.amount, 0),
         cancel: d.cancel ? { at: d.cancel.at, expiredBy: d.cancel.expiredBy } : null, ...(d.before ? { held: d.takes } : {}),
       })), targets);
@@ -535,10 +538,11 @@ class ModelMember {
     this.balance += returned;
     // The refunds the debit may have kept short (dated at or after it, or recorded after it) that
     // could not take back what they reversed take it now from what came back, oldest first, their
-    // own order's lot first (PointsService.recoverRefunds).
+    // own order's lot first, each from the lots spendable at its own instant (PointsService.recoverRefunds).
     const net = new Map<string, number>();
     for (const x of back) net.set(x.lotId, (net.get(x.lotId) ?? 0) + x.amount);
-    this.recover(this.debitAt.get(key)!, [...net].filter(([, n]) => n > 0).sort((a, b) => Number(a[0]) - Number(b[0])).map(([lotId, amount]) => ({ lotId, amount })));
+    this.recover(this.debitAt.get(key)!, [...net].filter(([, n]) => n > 0).sort((a, b) => Number(a[0]) - Number(b[0])).map(([lotId, amount]) => ({ lotId, amount })),
+      (id, at) => this.spendableAt(id, at));
   }
 
   /** The run as of `asOf`, by definition. */

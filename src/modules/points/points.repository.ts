@@ -521,17 +521,19 @@ export async function hasDebt(tx: EntityManager, memberId: string): Promise<bool
 /**
  * What a redemption's debit took, to be given back to the lots it came from: only to lots still
  * live and not past their expiry (by the database's clock too: the expiry run's floor is
- * measured by it).
+ * measured by it), with each lot's window.
  */
-export async function returnableTakes(tx: EntityManager, transactionId: string, now: Date): Promise<LotTake[]> {
+export async function returnableTakes(tx: EntityManager, transactionId: string, now: Date): Promise<(LotTake & { activatesAt: Date; expiresAt: Date | null })[]> {
   // Net per lot: a re-plan (debitsFrom) records a debit's moved takes as more allocations of its transaction.
-  return tx.execute<LotTake[]>(
-    `select al.lot_id::text as "lotId", sum(al.amount)::int as amount from point_allocation al join point_lot l on l.id = al.lot_id
+  const rows = await tx.execute<(LotTake & { activatesAt: Date; expiresAt: Date | null })[]>(
+    `select al.lot_id::text as "lotId", sum(al.amount)::int as amount, l.activates_at as "activatesAt", l.expires_at as "expiresAt"
+     from point_allocation al join point_lot l on l.id = al.lot_id
        join point_account a on a.member_id = l.member_id
      where al.transaction_id = ? and coalesce(l.expires_at, 'infinity') > greatest(?::timestamptz, now()) and ${LIVE_LOT}
-     group by al.lot_id having sum(al.amount) > 0 order by al.lot_id`,
+     group by al.lot_id, l.activates_at, l.expires_at having sum(al.amount) > 0 order by al.lot_id`,
     [transactionId, now],
   );
+  return rows.map((r) => withDates(r, ['activatesAt', 'expiresAt']));
 }
 
 // ---- refunds --------------------------------------------------------------------------

@@ -411,8 +411,9 @@ export interface PlanRefund { id: string; at: Date; target: number; ownLotId: st
  * takes from what those before it left, a debit as replanDebits says (it must fit: a shortfall
  * is DebitsShortError), a refund as PlanRefund says, a cancellation as PlanDebit's `cancel` says
  * (`returns`: what each cancelled debit gives back, by the debit's id, as negative takes), and
- * what it gives back pays first what the refunds it may have kept short lack (as giveBack's
- * recoverRefunds: dated at or after the debit or recorded after it, by id; their own lot first).
+ * what it gives back pays first what the refunds it kept short lack (as giveBack's
+ * recoverRefunds, in date order: those dated at or after the debit; their own lot first, from
+ * lots spendable at the refund's instant).
  * `owed`: what each refund could not find. A cancellation dated before its debit is a broken
  * input (an Error).
  */
@@ -448,15 +449,22 @@ export function replanTakes(lots: PlanLot[], debits: PlanDebit[], refunds: PlanR
       }).map((x) => ({ lotId: x.lotId, amount: -x.amount }));
       take(back);
       returns.set(returnOf.id, back);
-      // As the cancellation did (PointsService.giveBack): the refunds the debit may have kept short
-      // (dated at or after it, or recorded after it) take what they lack from what came back, oldest first, their own lot first.
+      // As the cancellation does (PointsService.giveBack): the refunds the debit kept short take what
+      // they lack from what came back, oldest first, their own lot first. In date order those are the
+      // refunds dated at or after the debit (one dated before it took what it found before the debit was made).
       const pool = back.map((x) => ({ lotId: x.lotId, amount: -x.amount }));
-      const kept = refunds.filter((r) => (owed.get(r.id) ?? 0) > 0 && (r.at.getTime() >= returnOf.at.getTime() || compareLotIds(r.id, returnOf.id) > 0))
+      const kept = refunds.filter((r) => (owed.get(r.id) ?? 0) > 0 && r.at.getTime() >= returnOf.at.getTime())
         .sort((a, b) => a.at.getTime() - b.at.getTime() || compareLotIds(a.id, b.id));
       for (const r of kept) {
         let need = owed.get(r.id)!;
         const got: LotTake[] = [];
-        for (const x of [...pool.filter((p) => p.lotId === r.ownLotId), ...pool.filter((p) => p.lotId !== r.ownLotId)]) {
+        // Only from lots spendable at the refund's own instant (as recoverRefunds' `usable`): never one earned after it.
+        const at = r.at.getTime();
+        const reach = pool.filter((p) => {
+          const lot = lotOf.get(p.lotId)!;
+          return lot.activatesAt.getTime() <= at && (lot.expiresAt == null || lot.expiresAt.getTime() > at);
+        });
+        for (const x of [...reach.filter((p) => p.lotId === r.ownLotId), ...reach.filter((p) => p.lotId !== r.ownLotId)]) {
           const n = Math.min(need, x.amount);
           if (n <= 0) continue;
           x.amount -= n;

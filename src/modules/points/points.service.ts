@@ -175,7 +175,10 @@ function memberIdOrFail(id: string): string {
 /** Savepoints taken so far by this process (each beforeLaterDebits its own name). */
 let savepoints = 0;
 
-/** A take of a re-plan names a lot the plan does not see (a debt's): the caller re-plans without what needs it. */
+/**
+ * A take of a re-plan names a lot the plan does not see (a debt's), or a lot would start the plan
+ * below 0: the caller re-plans without what needs it.
+ */
 class MissingLotError extends Error {
   constructor() {
     super('a re-planned take names a lot the plan does not see');
@@ -1282,8 +1285,11 @@ export class PointsService {
       if ((refunds.length && missing([...taken.keys()].map((lotId) => ({ lotId, amount: 0 })))) || debits.some((d) => d.cancel && missing(d.takes))) {
         throw new MissingLotError();
       }
-      const plan = replanTakes(lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) })),
-        planDebitsOf(debits).map((d, i) => (debits[i].before ? { ...d, held: debits[i].takes } : d)), targets);
+      const capacities = lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) }));
+      // A lot with less than nothing before a cancellation gave back: a write dated before `from` (not
+      // re-planned) spent what the cancellation gave back, which in date order was not there yet.
+      if (capacities.some((l) => l.capacity < 0)) throw new MissingLotError();
+      const plan = replanTakes(capacities, planDebitsOf(debits).map((d, i) => (debits[i].before ? { ...d, held: debits[i].takes } : d)), targets);
       return { plan, lots, debits };
     };
     // A cancellation dated before its debit (a broken ledger) or a debit no longer fitting: without the cancelled ones.
@@ -1462,7 +1468,14 @@ export class PointsService {
     await repo.applyTakes(tx, g.memberId, txn.id, back.map((b) => ({ lotId: b.lotId, amount: -b.amount })));
     await repo.saveAccount(tx, g.memberId, balanceAfter, 0);
     account.balance = balanceAfter;
-    const takenFrom = await this.recoverRefunds(tx, account, g.memberId, g.debitTransactionId, txn.id, back, g.occurredAt, 'returned by a cancellation');
+    // Each refund only from the lots spendable at its own instant: never a lot earned after it.
+    const windows = new Map(back.map((b) => [b.lotId, b]));
+    const usable = (lotId: string, at: Date) => {
+      const lot = windows.get(lotId)!;
+      return lot.activatesAt.getTime() <= at.getTime() && (lot.expiresAt == null || lot.expiresAt.getTime() > at.getTime());
+    };
+    const takenFrom = await this.recoverRefunds(tx, account, g.memberId, g.debitTransactionId, txn.id, back.map((b) => ({ lotId: b.lotId, amount: b.amount })), g.occurredAt,
+      'returned by a cancellation', usable);
     const recovered = [...takenFrom.values()].reduce((a, b) => a + b, 0);
     return { returned, recovered };
   }
