@@ -113,7 +113,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     webhooks = worker;
     await worker.start();
     const url = `http://127.0.0.1:${port}`;
-    log.info({ url: `${url}/graphql` }, 'loyalty server ready');
+    // "loyalty server ready" is main.ts's to log, once its stop signals are in place.
     let stopped = false;
     return {
       url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub, settings, webhooks: worker,

