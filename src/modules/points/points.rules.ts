@@ -374,7 +374,7 @@ export class DebitsShortError extends Error {
 
 /**
  * A debit to re-plan: its instant and the points it takes (the sum of its takes, which does not
- * change). `cancel`: a cancelled redemption's cancellation (its transaction and instant), which
+ * change). `cancel`: a cancelled redemption's cancellation (its instant), which
  * gives the debit's takes back at its instant to the lots not past their expiry then (a lot that
  * expired while the debit held it keeps those points expired; `expiredBy`, default `at`: the
  * instant a lot had to outlast, as the cancellation judged it): until then the debit holds them.
