@@ -362,6 +362,10 @@ export function activityKeyOf(role: 'member' | 'service' | 'admin', memberId: st
 // ---------------------------------------------------------------------------------------
 // Re-planning debits after a backdated credit
 
+/** Whether a lot is spendable at `at`: activated by then and not expired yet (activatesAt ≤ at < expiresAt). */
+export const spendableAt = (lot: { activatesAt: Date; expiresAt: Date | null }, at: Date): boolean =>
+  lot.activatesAt.getTime() <= at.getTime() && (lot.expiresAt == null || lot.expiresAt.getTime() > at.getTime());
+
 /** A lot as a re-plan sees it: what it can give (its remaining plus what the re-planned debits had taken from it). */
 export interface PlanLot { id: string; capacity: number; earnedAt: Date; activatesAt: Date; expiresAt: Date | null }
 /** A re-plan that cannot feed a debit (capacities no plan could feed them all from). */
@@ -436,8 +440,7 @@ export function replanTakes(lots: PlanLot[], debits: PlanDebit[], refunds: PlanR
   const lotOf = new Map(lots.map((l) => [l.id, l]));
   for (const { debit, refund, returnOf, at } of items) {
     const t = at.getTime();
-    const spendable = () => lots.filter((l) => l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t))
-      .map((l) => ({ ...l, remaining: left.get(l.id)! }));
+    const spendable = () => lots.filter((l) => spendableAt(l, at)).map((l) => ({ ...l, remaining: left.get(l.id)! }));
     if (returnOf) {
       // A cancellation: what its debit took goes back to the lots not past their expiry now (negative takes).
       const held = returnOf.held ?? plans.get(returnOf.id);
@@ -459,11 +462,7 @@ export function replanTakes(lots: PlanLot[], debits: PlanDebit[], refunds: PlanR
         let need = owed.get(r.id)!;
         const got: LotTake[] = [];
         // Only from lots spendable at the refund's own instant (as recoverRefunds' `usable`): never one earned after it.
-        const at = r.at.getTime();
-        const reach = pool.filter((p) => {
-          const lot = lotOf.get(p.lotId)!;
-          return lot.activatesAt.getTime() <= at && (lot.expiresAt == null || lot.expiresAt.getTime() > at);
-        });
+        const reach = pool.filter((p) => spendableAt(lotOf.get(p.lotId)!, r.at));
         for (const x of [...reach.filter((p) => p.lotId === r.ownLotId), ...reach.filter((p) => p.lotId !== r.ownLotId)]) {
           const n = Math.min(need, x.amount);
           if (n <= 0) continue;

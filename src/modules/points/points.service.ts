@@ -31,7 +31,7 @@ import {
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
   MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
-  DebitsShortError, cancelReplanKey, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanTakes, sameActivityRule, settleDebtPlan, takeChanges, mergeTakes, type DebtLot, type LotTake, type PlanRefund, type RefundDebitPlan,
+  DebitsShortError, cancelReplanKey, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanTakes, sameActivityRule, settleDebtPlan, spendableAt, takeChanges, mergeTakes, type DebtLot, type LotTake, type PlanRefund, type RefundDebitPlan,
 } from './points.rules';
 
 export type TierChangeRef = TierChangeRow;
@@ -167,11 +167,6 @@ function memberIdOrFail(id: string): string {
   return id;
 }
 
-/**
- * The points ledger: every write locks the member's account row first (so writes for one
- * member serialize), is idempotent on its key, and keeps
- * balance = Σ lot remainders = Σ signed transactions.
- */
 /** Savepoints taken so far by this process (each beforeLaterDebits its own name). */
 let savepoints = 0;
 
@@ -214,6 +209,11 @@ function cancelChanges(debits: readonly repo.DebitTakes[], returns: Map<string, 
  */
 const EXPIRY_PACE: Pace = { lanes: 2, batch: 10_000, pause: 0 };
 
+/**
+ * The points ledger: every write locks the member's account row first (so writes for one
+ * member serialize), is idempotent on its key, and keeps
+ * balance = Σ lot remainders = Σ signed transactions.
+ */
 export class PointsService {
   constructor(
     private readonly em: EntityManager,
@@ -1163,10 +1163,7 @@ export class PointsService {
     if (!back.length) return offered ? left : newRemaining;
     // They pay first what refunds that fell short still lack, each refund from the lots spendable
     // at its own instant (its own order's first), as in date order it would have found them.
-    const usable = (id: string, at: Date) => {
-      const lot = windows.get(id)!;
-      return lot.activatesAt.getTime() <= at.getTime() && (lot.expiresAt == null || lot.expiresAt.getTime() > at.getTime());
-    };
+    const usable = (id: string, at: Date) => spendableAt(windows.get(id)!, at);
     const takenFrom = await this.recoverRefunds(tx, account, memberId, null, causeId, back.sort((a, b) => compareLotIds(a.lotId, b.lotId)), null,
       offered ? 'paid by a credit dated before it' : 'freed when a backdated write re-planned the debits', usable, withRefunds?.from);
     return offered ? left - (takenFrom.get(offered.id) ?? 0) : newRemaining;
@@ -1280,9 +1277,8 @@ export class PointsService {
       const owned = refunds.flatMap((r) => (r.ownLotId ? [r.ownLotId] : []));
       const lots = await repo.lotsForPlan(tx, memberId, from, until, [...new Set([...taken.keys(), ...owned, ...debits.flatMap((d) => d.takes.map((t) => t.lotId))])]);
       const ids = new Set(lots.map((l) => l.id));
-      const missing = (takes: readonly LotTake[]) => takes.some((t) => !ids.has(t.lotId));
       // With refunds (replanWithRefunds) every lot a take names; a cancelled debit's lots in any case (a debt's is not among them).
-      if ((refunds.length && missing([...taken.keys()].map((lotId) => ({ lotId, amount: 0 })))) || debits.some((d) => d.cancel && missing(d.takes))) {
+      if ((refunds.length && [...taken.keys()].some((id) => !ids.has(id))) || debits.some((d) => d.cancel && d.takes.some((t) => !ids.has(t.lotId)))) {
         throw new MissingLotError();
       }
       const capacities = lots.map((l) => ({ ...l, capacity: l.remaining + (taken.get(l.id) ?? 0) }));
@@ -1470,10 +1466,7 @@ export class PointsService {
     account.balance = balanceAfter;
     // Each refund only from the lots spendable at its own instant: never a lot earned after it.
     const windows = new Map(back.map((b) => [b.lotId, b]));
-    const usable = (lotId: string, at: Date) => {
-      const lot = windows.get(lotId)!;
-      return lot.activatesAt.getTime() <= at.getTime() && (lot.expiresAt == null || lot.expiresAt.getTime() > at.getTime());
-    };
+    const usable = (lotId: string, at: Date) => spendableAt(windows.get(lotId)!, at);
     const takenFrom = await this.recoverRefunds(tx, account, g.memberId, g.debitTransactionId, txn.id, back.map((b) => ({ lotId: b.lotId, amount: b.amount })), g.occurredAt,
       'returned by a cancellation', usable);
     const recovered = [...takenFrom.values()].reduce((a, b) => a + b, 0);
