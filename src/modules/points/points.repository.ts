@@ -45,6 +45,10 @@ export async function openAccount(tx: EntityManager, memberId: string): Promise<
  */
 export const LIVE_LOT = `coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')`;
 
+/** Whether member `member` (SQL) has a redemption cancelled at or after `at` (SQL): redemption_member_cancelled_index. Cross-module read: redemption. */
+const cancelledAfter = (member: string, at: string) =>
+  `exists (select 1 from redemption y where y.member_id = ${member} and y.status = 'CANCELLED' and y.cancelled_at >= ${at})`;
+
 /**
  * Whether member `member` (SQL) may have a debit a write dated `?` re-plans: a REDEEM or an
  * ADJUST at or below 0 dated at or after it (`?`), other than transaction `?` when `except` (one
@@ -55,7 +59,7 @@ export const LIVE_LOT = `coalesce(l.expires_at, 'infinity') > coalesce(a.expired
 const mayHaveDebitsFrom = (member: string, except: boolean) => `exists (select 1 from (select ?::timestamptz as f) p
   where exists (select 1 from point_transaction t where t.member_id = ${member}
     and t.type in ('REDEEM', 'ADJUST') and t.amount <= 0 and t.occurred_at >= p.f${except ? ' and t.id <> ?::bigint' : ''})
-  or exists (select 1 from redemption y where y.member_id = ${member} and y.status = 'CANCELLED' and y.cancelled_at >= p.f))`;
+  or ${cancelledAfter(member, 'p.f')})`;
 
 /**
  * Whether member `member` (SQL) has a refund or award reversal that fell short (unrecovered)
@@ -243,7 +247,7 @@ const netTakesOf = (ids: string) => `(select json_agg(json_build_object('lotId',
 /** Whether the member has a redemption cancelled at or after `from` (redemption_member_cancelled_index). Cross-module read: redemption. */
 export async function cancelledFrom(tx: EntityManager, memberId: string, from: Date): Promise<boolean> {
   const [row] = await tx.execute<{ found: boolean }[]>(
-    `select exists (select 1 from redemption y where y.member_id = ? and y.status = 'CANCELLED' and y.cancelled_at >= ?) as found`, [memberId, from]);
+    `select ${cancelledAfter('?::uuid', '?::timestamptz')} as found`, [memberId, from]);
   return row.found;
 }
 
