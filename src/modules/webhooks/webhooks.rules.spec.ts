@@ -105,6 +105,12 @@ describe('endpoint URLs', () => {
 
   it('never takes another scheme, credentials, a fragment or a huge URL', () => {
     for (const u of ['ftp://example.com/', 'file:///etc/passwd', 'example.com', '', 'javascript:alert(1)']) expect(urlProblem(u, insecure)).toMatch(/absolute http/);
+    // What the URL parser would repair is refused: the stored URL is the one called.
+    for (const u of ['http:///x', 'https:///example.com/h', 'https:example.com/h', 'http:\\\\example.com\\h', ' https://example.com/', 'https://example.com/a\tb']) {
+      expect(urlProblem(u, insecure)).toMatch(/written out in full/);
+    }
+    expect(urlProblem('HTTPS://example.com/h', insecure)).toBeNull();
+    expect(urlProblem('http://[::1]:9999/h', insecure)).toBeNull();
     expect(urlProblem('https://user:pw@example.com/', insecure)).toMatch(/user name/);
     expect(urlProblem('https://example.com/#x', insecure)).toMatch(/fragment/);
     expect(urlProblem(`https://example.com/${'a'.repeat(2100)}`, insecure)).toMatch(/2048/);

@@ -180,6 +180,11 @@ export function urlProblem(raw: string, policy: UrlPolicy): string | null {
     return 'url must be an absolute http(s) URL';
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'url must be an absolute http(s) URL';
+  // The URL as written must be the one used: the parser repairs a missing or doubled slash, a
+  // backslash, a tab or a space, and the endpoint would show one address and call another.
+  if (!/^https?:\/\/[^/?#]/i.test(raw) || /[\u0000-\u0020\u007f\\]/.test(raw)) {
+    return 'url must be an absolute http(s) URL written out in full (scheme://host/path, no spaces or backslashes)';
+  }
   if (url.username || url.password) return 'url must not carry a user name or password';
   if (url.hash) return 'url must not have a fragment (#…)';
   if (!url.hostname) return 'url must name a host';
