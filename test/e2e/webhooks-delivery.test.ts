@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { inTransaction } from '../../src/db/transaction';
 import { loadConfig } from '../../src/config/env';
 import { emitWebhookEvent } from '../../src/modules/webhooks/webhooks.service';
@@ -272,6 +273,57 @@ describe('two instances on one database', () => {
       await other.stop();
       await one.stop();
     }
+  });
+});
+
+describe('the endpoints an event goes to are those subscribed at its instant, not at its fan-out', () => {
+  beforeAll(() => createLadder(s));
+  // A change's transaction left open while the endpoints change and commit: its event is fanned out after them.
+  async function withOpenChange(change: (memberId: string) => Promise<void>): Promise<string> {
+    const memberId = await registerMember(s, { externalId: `fanout-${Date.now()}`, displayName: 'Before' });
+    const inFlight = new Client({ connectionString: s.databaseUrl });
+    await inFlight.connect();
+    try {
+      await inFlight.query('begin');
+      // member.updated, captured in this transaction (a row of webhook_fanout with it).
+      await inFlight.query(`update member set display_name = 'After' where id = $1`, [memberId]);
+      await change(memberId);
+      await inFlight.query('commit');
+    } finally {
+      await inFlight.end();
+    }
+    return memberId;
+  }
+  const updatedEvents = (endpointId: string, memberId: string) => s.sql<{ status: string }>(
+    `select d.status from webhook_delivery d join webhook_event e on e.id = d.event_id
+     where d.endpoint_id = $1 and e.type = 'member.updated' and e.member_id = $2`, [endpointId, memberId]);
+
+  it('an endpoint deactivated after the event, before its fan-out, still gets it once active again', async () => {
+    const r = await receiver();
+    const { id } = await onlyEndpoint(s, `${r.url}/off-after`);
+    const memberId = await withOpenChange(async () => {
+      await s.admin(`mutation($id: ID!) { setWebhookEndpointActive(id: $id, active: false) { active } }`, { id });
+    });
+    await eventually(async () => (await s.sql('select 1 from webhook_fanout')).length === 0, 'the fan-out');
+    expect(await updatedEvents(id, memberId)).toEqual([{ status: 'PENDING' }]);
+    await s.admin(`mutation($id: ID!) { setWebhookEndpointActive(id: $id, active: true) { active } }`, { id });
+    await eventually(async () => (await updatedEvents(id, memberId))[0]?.status === 'DELIVERED', 'the delivery after activation');
+  });
+
+  it('an endpoint created, or subscribed to the type, after the event does not get it', async () => {
+    const r = await receiver();
+    const { id } = await onlyEndpoint(s, `${r.url}/before`);
+    const { createWebhookEndpoint: other } = await s.admin(CREATE, { i: { url: `${r.url}/other-type`, eventTypes: ['points.earned'] } });
+    const later: string[] = [];
+    const memberId = await withOpenChange(async () => {
+      const { createWebhookEndpoint: c } = await s.admin(CREATE, { i: { url: `${r.url}/created-after`, eventTypes: ['*'] } });
+      later.push(c.endpoint.id);
+      await s.admin(`mutation($id: ID!, $i: WebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $i) { id } }`,
+        { id: other.endpoint.id, i: { url: `${r.url}/other-type`, eventTypes: ['*'] } });
+    });
+    await eventually(async () => (await updatedEvents(id, memberId))[0]?.status === 'DELIVERED', 'the delivery to the endpoint subscribed before');
+    expect(await updatedEvents(later[0], memberId)).toEqual([]);
+    expect(await updatedEvents(other.endpoint.id, memberId)).toEqual([]);
   });
 });
 

@@ -9,7 +9,9 @@ export const FANOUT_BATCH = 1000;
 
 /**
  * Writes the deliveries of up to `limit` captured events (webhook_fanout, oldest first): one
- * PENDING delivery, due now, for each active endpoint that wants the event's type, and the
+ * PENDING delivery, due now, for each endpoint that was active and wanted the event's type at the
+ * event's instant (its `created_at`, in one of the endpoint's webhook_endpoint_period rows: an
+ * endpoint deactivated since keeps it PENDING until it is activated again), and the
  * events' queue rows deleted in the same statement. Rows another instance is taking are skipped
  * (FOR UPDATE SKIP LOCKED): each event's deliveries are written once. Returns how many events
  * it took (`limit`: there may be more). A prepared statement.
@@ -24,7 +26,8 @@ export async function fanOut(em: EntityManager, limit: number): Promise<{ events
      written as (
        insert into webhook_delivery (endpoint_id, event_id)
        select w.id, ev.id from taken t join webhook_event ev on ev.id = t.event_id
-         join webhook_endpoint w on w.active and (ev.type = any(w.event_types) or '*' = any(w.event_types))
+         join webhook_endpoint_period p on p.during @> ev.created_at and (ev.type = any(p.event_types) or '*' = any(p.event_types))
+         join webhook_endpoint w on w.id = p.endpoint_id
        order by t.id, w.id
        returning 1
      )
