@@ -39,6 +39,9 @@ const buy = async (memberId: string, orderId: string, at: Date) => {
 const expire = () => s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { processed } }', { a: RUN_AT });
 const shown = async (id: string) => (await s.admin<{ member: Record<string, unknown> }>(
   'query($id: ID!) { member(id: $id) { pointsBalance e: expiringPoints(withinDays: 3650) redemptions { edges { node { points status } } } } }', { id })).member;
+/** Per type, what the member's ledger sums to: the late write's debit and the net expiry must be the on-time one's. */
+const totals = async (id: string) => Object.fromEntries((await s.sql<{ type: string; total: number }>(
+  `select type, sum(amount)::int as total from point_transaction where member_id = $1 group by type order by type`, [id])).map((r) => [r.type, r.total]));
 const twoLots = async (tag: string) => {
   const id = await registerMember(s, { joinedAt: iso(addMonthsUtc(now, -14)) });
   await buy(id, `${tag}-a`, A_EARNED);
@@ -61,6 +64,11 @@ it('a redemption dated before an expiry run and posted after it leaves the balan
   const expected = { pointsBalance: 100, e: 100, redemptions: { edges: [{ node: { points: 50, status: 'ISSUED' } }] } };
   expect(await shown(onTime)).toEqual(expected);
   expect(await shown(late)).toEqual(expected);
+  // The REDEEM records its 50 points; the 50 of lot A it took did not expire (an EXPIRE correction at A's expiry).
+  expect(await totals(late)).toEqual(await totals(onTime));
+  expect(await totals(late)).toEqual({ EARN: 200, EXPIRE: -50, REDEEM: -50 });
+  expect(await s.sql(`select type, amount from point_transaction where member_id = $1 and type in ('REDEEM', 'EXPIRE') order by id`, [late]))
+    .toEqual([{ type: 'EXPIRE', amount: -100 }, { type: 'EXPIRE', amount: 50 }, { type: 'REDEEM', amount: -50 }]);
   await expectLedgerConsistent(s);
 });
 
@@ -78,5 +86,8 @@ it('an admin debit dated before an expiry run and posted after it takes from the
   const expected = { pointsBalance: 100, e: 100, redemptions: { edges: [] } };
   expect(await shown(onTime)).toEqual(expected);
   expect(await shown(late)).toEqual(expected);
+  // The ADJUST records its whole −50 (not what the balance moved), as on time.
+  expect(await totals(late)).toEqual(await totals(onTime));
+  expect(await totals(late)).toEqual({ ADJUST: -50, EARN: 200, EXPIRE: -50 });
   await expectLedgerConsistent(s);
 });

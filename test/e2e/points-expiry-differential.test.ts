@@ -283,6 +283,17 @@ class ModelMember {
     }
   }
 
+  /** Takes from lots a run has expired (a write dated before their expiry, arriving after the run): those points did not expire (one EXPIRE correction per expiry instant). */
+  private unexpire(takes: LotTake[]): void {
+    const byAt = new Map<number, number>();
+    for (const x of takes) {
+      const l = this.lot(x.lotId);
+      if (this.live(l) || x.amount === 0) continue;
+      byAt.set(l.expiresAt!.getTime(), (byAt.get(l.expiresAt!.getTime()) ?? 0) + x.amount);
+    }
+    for (const [at, points] of [...byAt].sort((a, b) => a[0] - b[0])) if (points !== 0) this.expires.push({ amount: points, at: new Date(at) });
+  }
+
   /** What expired moves with the expired lots whose remaining moved by `delta` (one EXPIRE per expiry instant). */
   private expiredMoved(delta: Map<string, number>, except: string | null): void {
     const byAt = new Map<number, number>();
@@ -405,7 +416,7 @@ class ModelMember {
   /**
    * false: not enough spendable points at `at` (nothing changes). The lots as they were at the
    * debit's instant, as for a refund: those a run has expired since count again, and what is
-   * taken from them moves nothing on the balance.
+   * taken from them did not expire (an EXPIRE correction; the balance nets the same).
    */
   debit(key: string, amount: number, at: Date): boolean {
     const t = at.getTime();
@@ -417,6 +428,7 @@ class ModelMember {
       lots: this.lots.map((l) => ({ ...l })), balance: this.balance, expires: this.expires.length,
       cancels: [...this.cancels].map(([k, c]) => [k, { ...c }] as const), refunds: this.refunds.map((r) => ({ ...r })), debits: new Map(this.debits),
     };
+    this.unexpire(takes);
     this.apply(takes);
     this.balance -= takes.filter((x) => this.live(this.lot(x.lotId))).reduce((sum, x) => sum + x.amount, 0);
     this.debits.set(key, takes);
@@ -462,7 +474,7 @@ class ModelMember {
   private refundBeforeDebits(orderId: string, cents: number, at: Date): void {
     const found = this.debitsFrom(at).filter((d) => d.takes.length);
     const plain = found.filter((d) => !d.cancel);
-    const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! }, refunds: this.refunds.length };
+    const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! }, refunds: this.refunds.length, expires: this.expires.length };
     const sum = (takes: LotTake[]) => takes.reduce((n, t) => n + t.amount, 0);
     for (const debits of found.some((d) => d.cancel) ? [found, plain] : [plain]) {
       const own = debits.filter((d) => !d.before);
@@ -481,6 +493,7 @@ class ModelMember {
         this.balance = held.balance;
         this.purchases.set(orderId, { ...held.p });
         this.refunds.length = held.refunds;
+        this.expires.length = held.expires;
         continue;
       }
       for (const d of own) for (const t of plan.plans.get(String(d.seq))!) this.lot(t.lotId).remaining -= t.amount;
@@ -512,6 +525,7 @@ class ModelMember {
     const pending = plan.cancelPending > 0 && p.lotId ? [{ lotId: p.lotId, amount: plan.cancelPending }] : [];
     const fromExpired = [...pending, ...plan.takes].filter((x) => expired.has(x.lotId));
     const takes = [...pending, ...plan.takes].filter((x) => !expired.has(x.lotId));
+    this.unexpire(fromExpired);
     this.apply([...takes, ...fromExpired]);
     this.balance -= takes.reduce((sum, x) => sum + x.amount, 0);
     if (takes.length || fromExpired.length || plan.unrecovered > 0) {

@@ -31,7 +31,7 @@ const ledger = (id: string) => s.sql<{ type: string; amount: number; balance_aft
   'select type, amount, balance_after from point_transaction where member_id = $1 order by id', [id]);
 
 describe('expiry by watermark', () => {
-  it('expires without writing the lot, which is no longer live: a refund dated before its expiry takes nothing more from the balance', async () => {
+  it('expires without writing the lot, which is no longer live: a refund dated before its expiry takes those points back from the expiry, not the balance', async () => {
     const id = await registerMember(s);
     await purchase({ memberId: id, orderId: 'w-old', amount: 50, occurredAt: iso(Date.now() - 800 * DAY) }); // expired ~70 days ago
     await purchase({ memberId: id, orderId: 'w-new', amount: 20 });
@@ -42,11 +42,14 @@ describe('expiry by watermark', () => {
     expect(lot).toEqual({ remaining: 50, expired_through: new Date(asOf) });
     expect((await ledger(id)).map((t) => [t.type, t.amount, t.balance_after])).toEqual([['EARN', 50, 50], ['EARN', 20, 70], ['EXPIRE', -50, 20]]);
     // Dated before the old lot expired, the refund takes from it as it was then (issue 18): those
-    // points have gone with the expiry, the balance keeps the new lot's.
+    // points did not expire after all (an EXPIRE correction), and the refund takes them back in
+    // full, as in date order; the balance keeps the new lot's.
     const refund = await s.gql(REFUND, { input: { orderId: 'w-old', refundId: 'w-old-r', amount: 50, occurredAt: iso(Date.now() - 100 * DAY) } }, service);
     expect(refund.errors).toBeUndefined();
-    expect(refund.data!.refundPurchase.transaction).toMatchObject({ amount: 0, balanceAfter: 20 });
+    expect(refund.data!.refundPurchase.transaction).toMatchObject({ amount: -50, balanceAfter: 20 });
     expect((await points(id)).pointsBalance).toBe(20);
+    expect((await ledger(id)).map((t) => [t.type, t.amount, t.balance_after])).toEqual([
+      ['EARN', 50, 50], ['EARN', 20, 70], ['EXPIRE', -50, 20], ['EXPIRE', 50, 70], ['REFUND_REVERSAL', -50, 20]]);
     expect(await expire(asOf)).toEqual({ processed: 0, changed: 0 });
   });
 

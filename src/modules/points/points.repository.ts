@@ -723,6 +723,8 @@ export async function insertActivity(tx: EntityManager, a: NewActivity): Promise
 export const EXPIRE_REASON = 'points expired';
 /** An EXPIRE correction (positive): points counted expired that a re-plan has a debit take instead (PointsService.replan). */
 export const UNEXPIRE_REASON = 'expiry corrected: debits re-planned in date order';
+/** An EXPIRE correction (positive): points counted expired that a debit or refund dated before the expiry, arriving after the run, took. */
+export const TAKEN_BEFORE_EXPIRY_REASON = 'expiry corrected: taken by a write dated before the expiry';
 
 /**
  * Members with lots due at asOf above the floor, in id order (at 1M members the planner reads

@@ -894,7 +894,7 @@ export class PointsService {
    * Where a refund's reversal comes from (planRefundDebit), on the lots as they were at the
    * refund's instant: an expiry run made since then (a refund arriving late) has not taken the
    * lots the refund takes from away. Takes from lots the run has expired since are apart
-   * (`fromExpired`): they are recorded but move nothing on the balance.
+   * (`fromExpired`): those points did not expire after all (bookReversal corrects the expiry).
    */
   private async planRefund(tx: EntityManager, memberId: string, p: repo.RefundedPurchase, points: number, occurredAt: Date): Promise<RefundDebit> {
     const settings = await programmeSettings(tx);
@@ -927,23 +927,25 @@ export class PointsService {
         }
       }
     }
-    return { plan, fromExpired };
+    return { plan, fromExpired, gone };
   }
 
   /** The REFUND_REVERSAL transaction of a planned debit, its takes, a debt lot for what goes below zero; null when it takes nothing. */
   private async bookReversal(
     tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, occurredAt: Date, ownLotId: string | null,
-    { plan, fromExpired }: RefundDebit, as: { key: string; reason: string } = { key: `refund:${input.refundId}`, reason: `refund ${input.refundId}` },
+    { plan, fromExpired, gone }: RefundDebit, as: { key: string; reason: string } = { key: `refund:${input.refundId}`, reason: `refund ${input.refundId}` },
   ): Promise<TransactionRow | null> {
-    const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative;
-    if (!(taken > 0 || plan.unrecovered > 0 || fromExpired.length)) return null;
+    const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative + fromExpired.reduce((s, t) => s + t.amount, 0);
+    if (!(taken > 0 || plan.unrecovered > 0)) return null;
+    // What it takes from lots an expiry run has expired since did not expire after all: corrected first, then the whole reversal.
+    await this.unexpireTaken(tx, account, memberId, fromExpired, gone);
     const balanceAfter = account.balance - taken;
     const transaction = await repo.insertTransaction(tx, {
       memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: input.orderId,
       reason: as.reason, idempotencyKey: as.key, unrecovered: plan.unrecovered,
     });
     const takes = plan.cancelPending > 0 && ownLotId ? [{ lotId: ownLotId, amount: plan.cancelPending }, ...plan.takes] : plan.takes;
-    // Takes from expired lots are recorded too; they moved nothing on the balance.
+    // Takes from expired lots are recorded too (their points unexpired above).
     await repo.applyTakes(tx, memberId, transaction.id, mergeTakes([...takes, ...fromExpired]));
     if (plan.negative > 0) {
       await repo.insertLot(tx, {
@@ -1062,9 +1064,10 @@ export class PointsService {
    *
    * The lots are those spendable at occurredAt, as for a refund (planRefund): a debit dated
    * before an expiry run that has expired a lot since (a till's redemption synced late) takes
-   * from that lot as it would have before the run, and those takes move nothing on the balance
-   * (the run has taken the lot's points off already); the transaction's amount is what the
-   * balance moved. The same debit posted before the run gives the same balance after it.
+   * from that lot as it would have before the run; those points did not expire after all (a
+   * positive EXPIRE correction at the lot's expiry, unexpireTaken), and the debit records its
+   * whole amount. The same debit posted before the run gives the same balance, debit and net
+   * expiry.
    */
   async debit(
     tx: EntityManager,
@@ -1083,10 +1086,10 @@ export class PointsService {
     }
     const { takes } = consumeLotsFifo(spendable.filter((l) => l.remaining > 0), d.amount, { asOf: d.occurredAt });
     const expired = new Set(gone.map((l) => l.id));
-    const moved = d.amount - takes.filter((t) => expired.has(t.lotId)).reduce((s, t) => s + t.amount, 0);
-    const balanceAfter = account.balance - moved;
+    await this.unexpireTaken(tx, account, d.memberId, takes.filter((t) => expired.has(t.lotId)), gone);
+    const balanceAfter = account.balance - d.amount;
     const txn = await repo.insertTransaction(tx, {
-      memberId: d.memberId, type: d.type, amount: -moved, balanceAfter, occurredAt: d.occurredAt,
+      memberId: d.memberId, type: d.type, amount: -d.amount, balanceAfter, occurredAt: d.occurredAt,
       reason: d.reason, reference: d.reference, idempotencyKey: d.idempotencyKey,
     });
     await repo.applyTakes(tx, d.memberId, txn.id, takes);
@@ -1357,20 +1360,47 @@ export class PointsService {
       if (lot.live || id === except || change === 0) continue;
       expired.set(lot.expiresAt!.getTime(), (expired.get(lot.expiresAt!.getTime()) ?? 0) + change);
     }
+    await this.expiryMoves(tx, account, memberId, expired, repo.UNEXPIRE_REASON);
+  }
+
+  /**
+   * What expired moving, by expiry instant (+: more expired, −: less): an EXPIRE each, dated at
+   * its instant, the balance with it; what no longer expires first (`unexpired`: its reason),
+   * then what expires more, each by date, so that no balanceAfter on the way reads below 0.
+   */
+  private async expiryMoves(tx: EntityManager, account: repo.AccountRow, memberId: string, expired: Map<number, number>, unexpired: string): Promise<void> {
     let moved = false;
-    // What no longer expires first, then what expires more, each by date: no balanceAfter on the way below 0.
     for (const [at, points] of [...expired].sort((a, b) => Math.sign(a[1]) - Math.sign(b[1]) || a[0] - b[0])) {
       if (points === 0) continue;
       const balanceAfter = account.balance - points;
       if (!fitsPoints(balanceAfter)) throw pointsOutOfRange('amount');
       await repo.insertTransaction(tx, {
         memberId, type: 'EXPIRE', amount: -points, balanceAfter, occurredAt: new Date(at),
-        reason: points > 0 ? repo.EXPIRE_REASON : repo.UNEXPIRE_REASON,
+        reason: points > 0 ? repo.EXPIRE_REASON : unexpired,
       });
       account.balance = balanceAfter;
       moved = true;
     }
     if (moved) await repo.saveAccount(tx, memberId, account.balance, 0);
+  }
+
+  /**
+   * A write dated before an expiry run that has expired lots since (a till's redemption synced
+   * late, a late refund) took `takes` from those lots, as it would have before the run: those
+   * points did not expire after all. A positive EXPIRE correction per expiry instant, written
+   * before the write's own transaction (which then records its whole amount, as in date order).
+   */
+  private async unexpireTaken(
+    tx: EntityManager, account: repo.AccountRow, memberId: string, takes: readonly LotTake[], gone: readonly { id: string; expiresAt: Date | null }[],
+  ): Promise<void> {
+    const expiry = new Map(gone.map((l) => [l.id, l.expiresAt]));
+    const expired = new Map<number, number>();
+    for (const t of takes) {
+      const at = expiry.get(t.lotId);
+      if (!at || t.amount === 0) continue;
+      expired.set(at.getTime(), (expired.get(at.getTime()) ?? 0) - t.amount);
+    }
+    await this.expiryMoves(tx, account, memberId, expired, repo.TAKEN_BEFORE_EXPIRY_REASON);
   }
 
   /**
@@ -1951,5 +1981,6 @@ function reversalOf(p: repo.RefundedPurchase, refundCents: number, orderId: stri
 }
 
 /** A refund's planned debit, and its takes from lots an expiry run has expired since its instant. */
-interface RefundDebit { plan: RefundDebitPlan; fromExpired: LotTake[] }
+/** A refund's planned reversal; `fromExpired`: its takes from lots an expiry run has expired since (`gone`: those lots). */
+interface RefundDebit { plan: RefundDebitPlan; fromExpired: LotTake[]; gone: repo.OpenLot[] }
 
