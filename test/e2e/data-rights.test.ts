@@ -295,7 +295,10 @@ describe('member data rights', () => {
         { type: 'member.updated', data: { member: { id: ava.id, externalId: null }, note: null, nested: [{ who: null }] } },
       ]));
       expect(events.at(-1)).toEqual(
-        { type: 'member.erased', data: { member: { id: ava.id, externalId: PROFILE.externalId }, reason: 'GDPR request #123', erasedAt: erased.erasedAt } },
+        { type: 'member.erased', data: {
+          member: { id: ava.id, externalId: PROFILE.externalId }, reason: 'GDPR request #123', erasedAt: erased.erasedAt,
+          pointsForfeited: before.balance + 50, couponsCancelled: 1, balanceAfter: 0,
+        } },
       );
       expect(events.filter((e) => e.type === 'member.erased')).toHaveLength(1);
       // The one cancellation reported is the admin's before the erasure (scrubbed); the erasure's own report nothing.

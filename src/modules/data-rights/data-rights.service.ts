@@ -146,8 +146,11 @@ export class DataRightsService {
         action: 'member.erase', entity: 'Member', entityId: memberId, before: { erasedAt: null },
         after: { erasedAt: now.toISOString(), reason: kept, pointsForfeited: forfeited, couponsCancelled: cancelled, tagsRemoved: tags },
       });
+      // It reports the forfeited balance too (the ERASURE transaction has no event of its own): a
+      // receiver following balanceAfter ends at the ledger's 0.
       await emitWebhookEvent(tx, 'member.erased', memberId, {
         member: { id: memberId, externalId: formerExternalId }, reason: kept, erasedAt: now.toISOString(),
+        pointsForfeited: forfeited, couponsCancelled: cancelled, balanceAfter: 0,
       }, now);
       await tx.flush();
       return m;
