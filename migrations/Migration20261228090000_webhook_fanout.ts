@@ -38,11 +38,11 @@ export function queuedCapture(sql: string): string {
   return queued;
 }
 
-const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, (c) => `\\${c}`);
+export const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, (c) => `\\${c}`);
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Rewrites, in every function of this schema whose body matches `pattern`, each match to `replacement`. */
-const rewriteFunctions = (pattern: string, replacement: string) => `do $$
+export const rewriteFunctions = (pattern: string, replacement: string) => `do $$
   declare f record;
   begin
     for f in select p.oid from pg_proc p join pg_namespace n on n.oid = p.pronamespace

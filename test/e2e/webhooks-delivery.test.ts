@@ -279,15 +279,19 @@ describe('two instances on one database', () => {
 describe('the endpoints an event goes to are those subscribed at its instant, not at its fan-out', () => {
   beforeAll(() => createLadder(s));
   // A change's transaction left open while the endpoints change and commit: its event is fanned out after them.
-  async function withOpenChange(change: (memberId: string) => Promise<void>): Promise<string> {
+  // `writeLast`: the change's write itself comes after the endpoints changed (its transaction began before).
+  async function withOpenChange(change: (memberId: string) => Promise<void>, writeLast = false): Promise<string> {
     const memberId = await registerMember(s, { externalId: `fanout-${Date.now()}`, displayName: 'Before' });
     const inFlight = new Client({ connectionString: s.databaseUrl });
     await inFlight.connect();
     try {
       await inFlight.query('begin');
+      await inFlight.query('select now()');
       // member.updated, captured in this transaction (a row of webhook_fanout with it).
-      await inFlight.query(`update member set display_name = 'After' where id = $1`, [memberId]);
+      const write = () => inFlight.query(`update member set display_name = 'After' where id = $1`, [memberId]);
+      if (!writeLast) await write();
       await change(memberId);
+      if (writeLast) await write();
       await inFlight.query('commit');
     } finally {
       await inFlight.end();
@@ -310,6 +314,18 @@ describe('the endpoints an event goes to are those subscribed at its instant, no
     await eventually(async () => (await updatedEvents(id, memberId))[0]?.status === 'DELIVERED', 'the delivery after activation');
   });
 
+  it('the same when the endpoint was deactivated before the write itself, in a transaction begun while it was subscribed (the only one that wanted the type)', async () => {
+    const r = await receiver();
+    const { id } = await onlyEndpoint(s, `${r.url}/off-before-write`, ['member.updated']);
+    const memberId = await withOpenChange(async () => {
+      await s.admin(`mutation($id: ID!) { setWebhookEndpointActive(id: $id, active: false) { active } }`, { id });
+    }, true);
+    await eventually(async () => (await s.sql('select 1 from webhook_fanout')).length === 0, 'the fan-out');
+    expect(await updatedEvents(id, memberId)).toEqual([{ status: 'PENDING' }]);
+    await s.admin(`mutation($id: ID!) { setWebhookEndpointActive(id: $id, active: true) { active } }`, { id });
+    await eventually(async () => (await updatedEvents(id, memberId))[0]?.status === 'DELIVERED', 'the delivery after activation');
+  });
+
   it('an endpoint created, or subscribed to the type, after the event does not get it', async () => {
     const r = await receiver();
     const { id } = await onlyEndpoint(s, `${r.url}/before`);
@@ -324,6 +340,20 @@ describe('the endpoints an event goes to are those subscribed at its instant, no
     await eventually(async () => (await updatedEvents(id, memberId))[0]?.status === 'DELIVERED', 'the delivery to the endpoint subscribed before');
     expect(await updatedEvents(later[0], memberId)).toEqual([]);
     expect(await updatedEvents(other.endpoint.id, memberId)).toEqual([]);
+  });
+
+  it('keeps about one period per endpoint: empty ones and those long closed are dropped', async () => {
+    const r = await receiver();
+    const { id } = await onlyEndpoint(s, `${r.url}/flapping`);
+    for (let i = 0; i < 6; i++) await s.admin(`mutation($id: ID!, $a: Boolean!) { setWebhookEndpointActive(id: $id, active: $a) { active } }`, { id, a: i % 2 === 1 });
+    await s.sql(`update webhook_endpoint_period set during = tstzrange(lower(during) - interval '3 days', upper(during) - interval '3 days') where endpoint_id = $1 and not upper_inf(during)`, [id]);
+    await s.sql('update webhook_endpoint set active = false where id = $1', [id]);
+    // Two changes in one transaction leave no empty period behind.
+    await s.sql(`do $$ begin update webhook_endpoint set active = true where id = '${id}'; update webhook_endpoint set event_types = '{points.earned}' where id = '${id}'; end $$`);
+    const periods = await s.sql<{ types: string[]; open: boolean }>(
+      'select event_types as types, upper_inf(during) as open from webhook_endpoint_period where endpoint_id = $1 order by lower(during)', [id]);
+    expect(periods.filter((p) => !p.open).length).toBeLessThanOrEqual(1);
+    expect(periods.filter((p) => p.open)).toEqual([{ types: ['points.earned'], open: true }]);
   });
 });
 
