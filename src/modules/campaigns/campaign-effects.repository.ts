@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../../db/entity-manager';
 import type { EffectTrigger } from './campaigns.rules';
-import { keptShortBy, reversalOutstanding } from '../points/points.rules';
+import { keptShortBy, reversalDebt, reversalOutstanding, reversalTakes, type LotTake } from '../points/points.rules';
 
 /** An ACTIVE campaign's row as the programme's configuration holds it (program.repository.ts configRows). */
 export interface ActiveCampaignRow {
@@ -86,6 +86,35 @@ export async function unrecoveredAwardReversals(tx: EntityManager, memberId: str
     [debitId, memberId, debitId],
   );
   return rows.filter((r) => r.outstanding > 0);
+}
+
+/** A campaign award's refund reversal as a re-plan takes it (the points module's RefundTakes, with its award). */
+export interface AwardReversalTakes {
+  id: string; refundId: string; orderId: string; at: Date; ownLotId: string | null; takes: LotTake[]; outstanding: number; debt: boolean; awardId: string;
+}
+
+/**
+ * The member's campaign award reversals (REFUND_REVERSAL, key 'refund:<refundId>:campaign:<code>')
+ * dated at or after `from`, in date order then id, each with its award, the award's BONUS lot
+ * (what the reversal takes first), its takes (its allocations and its recoveries'), what it
+ * still lacks and whether it left a debt: for the points module's re-plan of refunds in date
+ * order (PointsService.replanWithRefunds). None in the usual case.
+ */
+export async function awardReversalsFrom(tx: EntityManager, memberId: string, from: Date): Promise<AwardReversalTakes[]> {
+  const rows = await tx.execute<(Omit<AwardReversalTakes, 'takes'> & { takes: LotTake[] | null })[]>(
+    `select t.id::text as id, r.refund_id as "refundId", t.reference as "orderId", t.occurred_at as at, a.id::text as "awardId",
+       (select l.id::text from point_lot l where l.member_id = t.member_id and l.transaction_id = a.transaction_id) as "ownLotId",
+       (${reversalOutstanding('t')})::int as outstanding, ${reversalDebt('t')} as debt, ${reversalTakes('t')} as takes
+     from refund r
+       join point_transaction t on t.member_id = r.member_id and t.type = 'REFUND_REVERSAL' and t.reference = r.order_id
+         and t.idempotency_key like 'refund:%:campaign:%'
+       join campaign_award a on a.member_id = t.member_id and a.source = 'purchase:' || r.order_id
+       join campaign c on c.id = a.campaign_id and t.idempotency_key = 'refund:' || r.refund_id || ':campaign:' || c.code
+     where r.member_id = ? and r.occurred_at >= ?
+     order by t.occurred_at, t.id`,
+    [memberId, from],
+  );
+  return rows.map((r) => ({ ...r, at: new Date(r.at), takes: r.takes ?? [] }));
 }
 
 /**

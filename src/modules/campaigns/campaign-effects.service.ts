@@ -80,6 +80,7 @@ export const sourceAwards = repo.sourceAwards;
 export const reverseAward = repo.reverseAward;
 export const unrecoveredAwardReversals = repo.unrecoveredAwardReversals;
 export const recoverAward = repo.recoverAward;
+export const awardReversalsFrom = repo.awardReversalsFrom;
 export const returnCouponCost = repo.returnCouponCost;
 export const linkAwardTransaction = repo.linkAwardTransaction;
 export const awardedPoints = repo.awardedPoints;

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { keptShortBy, reversalOutstanding, type Lot, type LotTake } from './points.rules';
+import { keptShortBy, reversalDebt, reversalOutstanding, reversalTakes, type Lot, type LotTake } from './points.rules';
 import type { PointTransactionType } from './points.entities';
 import { keyset } from '../../common/pagination';
 import { pgArray, pgTextArray, prepared, preparedWhileRoom } from '../../db/entity-manager';
@@ -296,10 +296,6 @@ export async function debitsFrom(tx: EntityManager, memberId: string, from: Date
  */
 export interface RefundTakes { id: string; refundId: string; orderId: string; at: Date; ownLotId: string | null; takes: LotTake[]; outstanding: number; debt: boolean }
 
-/** The recoveries keyed to reversal `t` (SQL over its row): point_transaction_refund_recovery_index finds them by member and reversal. */
-const recoveriesOf = (t: string) => `select c.id from point_transaction c where c.member_id = ${t}.member_id and c.type = 'REFUND_REVERSAL'
-  and c.idempotency_key like 'refund-recovery:%' and split_part(c.idempotency_key, ':', 3) = ${t}.id::text`;
-
 /**
  * The member's refunds dated at or after `from` (their own reversals, the refund rows'
  * transactions; not a campaign's or a referral's), in date order then id, with their takes:
@@ -309,14 +305,7 @@ const recoveriesOf = (t: string) => `select c.id from point_transaction c where 
 export async function refundsFrom(tx: EntityManager, memberId: string, from: Date): Promise<RefundTakes[]> {
   const rows = await tx.execute<(Omit<RefundTakes, 'takes'> & { takes: LotTake[] | null })[]>(
     `select t.id::text, r.refund_id as "refundId", r.order_id as "orderId", t.occurred_at as at, p.lot_id::text as "ownLotId",
-       (${reversalOutstanding('t')})::int as outstanding,
-       exists (select 1 from point_lot d where d.member_id = t.member_id and d.transaction_id = t.id and d.points < 0) as debt,
-       (select json_agg(json_build_object('lotId', x.lot_id::text, 'amount', x.amount) order by x.lot_id)
-        from (select al.lot_id, sum(al.amount)::int as amount
-              from (select a1.lot_id, a1.amount from point_allocation a1 where a1.transaction_id = t.id
-                    union all
-                    select a2.lot_id, a2.amount from point_allocation a2 where a2.transaction_id in (${recoveriesOf('t')})) al
-              group by al.lot_id having sum(al.amount) <> 0) x) as takes
+       (${reversalOutstanding('t')})::int as outstanding, ${reversalDebt('t')} as debt, ${reversalTakes('t')} as takes
      from refund r
        join point_transaction t on t.id = r.transaction_id
        join purchase p on p.order_id = r.order_id

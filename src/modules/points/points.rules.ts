@@ -189,6 +189,20 @@ export const reversalOutstanding = (t: string): string => `${t}.unrecovered + co
            and split_part(x.idempotency_key, ':', 3) = ${t}.id::text), 0)`;
 export const keptShortBy = (t: string, d: string): string => `(${t}.occurred_at >= ${d}.occurred_at or ${t}.id > ${d}.id)`;
 
+/** The recoveries keyed to reversal `t` (SQL over its row): point_transaction_refund_recovery_index finds them by member and reversal. */
+const recoveriesOf = (t: string) => `select c.id from point_transaction c where c.member_id = ${t}.member_id and c.type = 'REFUND_REVERSAL'
+  and c.idempotency_key like 'refund-recovery:%' and split_part(c.idempotency_key, ':', 3) = ${t}.id::text`;
+
+/** A reversal's takes (SQL over its row `t`): its allocations and its recoveries', one entry per lot, as json [{lotId, amount}] (null: none). */
+export const reversalTakes = (t: string) => `(select json_agg(json_build_object('lotId', x.lot_id::text, 'amount', x.amount) order by x.lot_id)
+        from (select al.lot_id, sum(al.amount)::int as amount
+              from (select a1.lot_id, a1.amount from point_allocation a1 where a1.transaction_id = ${t}.id
+                    union all
+                    select a2.lot_id, a2.amount from point_allocation a2 where a2.transaction_id in (${recoveriesOf(t)})) al
+              group by al.lot_id having sum(al.amount) <> 0) x)`;
+/** Whether reversal `t` left a debt lot (SQL). */
+export const reversalDebt = (t: string) => `exists (select 1 from point_lot d where d.member_id = ${t}.member_id and d.transaction_id = ${t}.id and d.points < 0)`;
+
 /**
  * What a cancelled debit's points, given back to their lots (`back`), pay of the refunds that
  * could not take back all they reversed because the debit had spent those points (`owed`:
@@ -408,7 +422,11 @@ export function replanDebits(lots: PlanLot[], debits: PlanDebit[]): Map<string, 
  * points of its order's own lot first (cancelled), then that lot, then soonest-expiring among
  * the lots spendable then; what it cannot find stays owed (unrecovered).
  */
-export interface PlanRefund { id: string; at: Date; target: number; ownLotId: string | null }
+export interface PlanRefund {
+  id: string; at: Date; target: number; ownLotId: string | null;
+  /** A campaign award's reversal (its own lot the award's BONUS lot): a cancellation's return pays the refunds' own reversals first (as giveBack's recoverRefunds). */
+  award?: boolean;
+}
 
 /**
  * replanDebits with refunds among the debits: every debit and refund, in date order (then id),
@@ -453,11 +471,11 @@ export function replanTakes(lots: PlanLot[], debits: PlanDebit[], refunds: PlanR
       take(back);
       returns.set(returnOf.id, back);
       // As the cancellation does (PointsService.giveBack): the refunds the debit kept short take what
-      // they lack from what came back, oldest first, their own lot first. In date order those are the
+      // they lack from what came back, their own reversals then their awards', each oldest first, their own lot first. In date order those are the
       // refunds dated at or after the debit (one dated before it took what it found before the debit was made).
       const pool = back.map((x) => ({ lotId: x.lotId, amount: -x.amount }));
       const kept = refunds.filter((r) => (owed.get(r.id) ?? 0) > 0 && r.at.getTime() >= returnOf.at.getTime())
-        .sort((a, b) => a.at.getTime() - b.at.getTime() || compareLotIds(a.id, b.id));
+        .sort((a, b) => Number(a.award ?? false) - Number(b.award ?? false) || a.at.getTime() - b.at.getTime() || compareLotIds(a.id, b.id));
       for (const r of kept) {
         let need = owed.get(r.id)!;
         const got: LotTake[] = [];

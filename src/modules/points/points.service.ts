@@ -25,7 +25,7 @@ import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import { programmeSettings, type ProgrammeSettings } from '../program/program.service';
 import {
-  awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, mayApplyBetween, purchaseAwards, recoverAward, reverseAward, sourceAwards,
+  awardReversalsFrom, awardedPoints, campaignPlans, campaignsOf, linkAwardTransaction, mayApply, mayApplyBetween, purchaseAwards, recoverAward, reverseAward, sourceAwards,
   unrecoveredAwardReversals, upgradeRewardedAlready, type ActiveCampaigns, type EffectEvent,
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
@@ -1168,7 +1168,7 @@ export class PointsService {
     // at its own instant (its own order's first), as in date order it would have found them.
     const usable = (id: string, at: Date) => spendableAt(windows.get(id)!, at);
     const takenFrom = await this.recoverRefunds(tx, account, memberId, null, causeId, back.sort((a, b) => compareLotIds(a.lotId, b.lotId)), null,
-      offered ? 'paid by a credit dated before it' : 'freed when a backdated write re-planned the debits', usable, withRefunds?.from);
+      offered ? 'paid by a credit dated before it' : 'freed when a backdated write re-planned the debits', usable, withRefunds?.from, withRefunds?.awards);
     return offered ? left - (takenFrom.get(offered.id) ?? 0) : newRemaining;
   }
 
@@ -1189,23 +1189,49 @@ export class PointsService {
    */
   private async replanWithRefunds(
     tx: EntityManager, account: repo.AccountRow, memberId: string, from: Date, lotId: string | null, causeId: string, isDebit = false,
-  ): Promise<{ back: LotTake[]; windows: Map<string, repo.PlanLotRow>; newRemaining: number | null; from: Date } | null> {
+  ): Promise<{ back: LotTake[]; windows: Map<string, repo.PlanLotRow>; newRemaining: number | null; from: Date; awards: boolean } | null> {
     // From the earliest refund that still lacks points, if it is dated before: it may have fallen
     // short only because a debit dated after it held its lots when it arrived (the arrival's plan
     // kept when the debit no longer fitted), which what this write brings may now let fit.
+    // The same for a campaign award's reversal (its award's BONUS lot first).
     const [short] = await repo.unrecoveredRefundsAfter(tx, memberId, null);
-    if (short && new Date(short.occurredAt).getTime() < from.getTime()) from = new Date(short.occurredAt);
-    const refunds = await repo.refundsFrom(tx, memberId, from);
-    if (!refunds.length || refunds.some((r) => r.debt || r.outstanding < 0)) return null;
+    const [shortAward] = await unrecoveredAwardReversals(tx, memberId, null);
+    for (const r of [short, shortAward]) if (r && new Date(r.occurredAt).getTime() < from.getTime()) from = new Date(r.occurredAt);
+    const own = await repo.refundsFrom(tx, memberId, from);
+    // Campaign awards' reversals are re-planned with them, as they would have taken in date order;
+    // an award's unrecovered points that come back go back to its campaign's budget (recoverAward).
+    const awards = await awardReversalsFrom(tx, memberId, from);
+    if (own.some((r) => r.debt || r.outstanding < 0)) return null;
+    if (!own.length && !awards.length) return null;
     if ((await programmeSettings(tx)).allowNegativeBalance) return null;
-    const targets = refunds.map((r) => ({ id: r.id, at: r.at, ownLotId: r.ownLotId, target: r.takes.reduce((s, t) => s + t.amount, 0) + r.outstanding }));
-    let planned: Awaited<ReturnType<PointsService['planInDateOrder']>>;
-    try {
-      planned = await this.planInDateOrder(tx, memberId, from, await repo.debitsFrom(tx, memberId, from), refunds, targets, isDebit ? causeId : undefined);
-    } catch (err) {
-      if (err instanceof DebitsShortError || err instanceof MissingLotError) return null;
-      throw err;
+    const targetOf = (r: repo.RefundTakes, award: boolean): PlanRefund => ({
+      id: r.id, at: r.at, ownLotId: r.ownLotId, target: r.takes.reduce((s, t) => s + t.amount, 0) + r.outstanding, award,
+    });
+    const found = await repo.debitsFrom(tx, memberId, from);
+    const attempt = async (refunds: repo.RefundTakes[], awardIds: Set<string>) => {
+      if (!refunds.length) return null;
+      try {
+        return await this.planInDateOrder(tx, memberId, from, found, refunds, refunds.map((r) => targetOf(r, awardIds.has(r.id))), isDebit ? causeId : undefined);
+      } catch (err) {
+        if (err instanceof DebitsShortError || err instanceof MissingLotError) return null;
+        throw err;
+      }
+    };
+    // An award's reversal that would give points back (an earlier-dated refund now has first pick)
+    // would have its campaign's budget pay them again, which the budget may no longer hold: then
+    // the awards' reversals keep their takes and the refunds' own are re-planned alone.
+    const awardIds = new Set(awards.filter((a) => !a.debt && a.outstanding >= 0).map((a) => a.id));
+    let refunds: repo.RefundTakes[] = [...own, ...awards.filter((a) => awardIds.has(a.id))];
+    let planned = awardIds.size ? await attempt(refunds, awardIds) : null;
+    const givesBack = (p: NonNullable<typeof planned>) => awards.some((a) => awardIds.has(a.id)
+      && takeChanges(a.takes, p.plan.plans.get(a.id)!).reduce((sum, c) => sum + c.amount, 0) < 0);
+    if (!planned || givesBack(planned)) {
+      refunds = own;
+      awardIds.clear();
+      planned = await attempt(own, awardIds);
     }
+    if (!planned) return null;
+    const awardOf = new Map(awards.map((a) => [a.id, a.awardId]));
     const { plan, lots, debits } = planned;
     const lotOf = new Map(lots.map((l) => [l.id, l]));
     const { rows, held: delta } = replanChanges(debits.filter((d) => !d.before), plan.plans);
@@ -1237,6 +1263,8 @@ export class PointsService {
           points: -more, balanceAfter: balance, reason: written.reason ?? null, reference: written.reference ?? null, expiresAt: null, transactionId: written.id,
         }, written.occurredAt);
         txnId = written.id;
+        // An award's reversal only takes more (givesBack above): its award's unrecovered points fall, and they go back to the budget.
+        if (awardIds.has(r.id)) await recoverAward(tx, awardOf.get(r.id)!, memberId, more);
       }
       rows.push(...changes.map((c) => ({ transactionId: txnId, ...c })));
     }
@@ -1249,7 +1277,7 @@ export class PointsService {
     await this.writeCancelCorrections(tx, account, memberId, causeId, cancels.filter((c) => c.more > 0), null);
     const newLot = lotId ? lotOf.get(lotId) : undefined;
     const back = [...delta].filter(([id, change]) => change > 0 && id !== lotId && lotOf.get(id)!.live).map(([id, change]) => ({ lotId: id, amount: change }));
-    return { back, windows: lotOf, newRemaining: newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null, from };
+    return { back, windows: lotOf, newRemaining: newLot ? newLot.remaining + (delta.get(newLot.id) ?? 0) : null, from, awards: awardIds.size > 0 };
   }
 
   /**
@@ -1516,13 +1544,14 @@ export class PointsService {
    */
   private async recoverRefunds(
     tx: EntityManager, account: repo.AccountRow, memberId: string, debitId: string | null, causeId: string, back: readonly LotTake[], occurredAt: Date | null, how: string,
-    usable?: (lotId: string, at: Date) => boolean, before?: Date,
+    usable?: (lotId: string, at: Date) => boolean, before?: Date, awardsBefore = false,
   ): Promise<Map<string, number>> {
     // The refunds' own reversals (`before`: only those dated before it, the others re-planned
     // already), then their campaign awards' (each award's unrecovered points fall and go back to
-    // its budget), each group oldest first.
-    const own = (await repo.unrecoveredRefundsAfter(tx, memberId, debitId)).filter((r) => !before || new Date(r.occurredAt).getTime() < before.getTime());
-    const awards = await unrecoveredAwardReversals(tx, memberId, debitId);
+    // its budget; `awardsBefore`: they were re-planned with them, the same), each group oldest first.
+    const dated = (r: { occurredAt: Date | string }) => !before || new Date(r.occurredAt).getTime() < before.getTime();
+    const own = (await repo.unrecoveredRefundsAfter(tx, memberId, debitId)).filter(dated);
+    const awards = (await unrecoveredAwardReversals(tx, memberId, debitId)).filter((r) => !awardsBefore || dated(r));
     const owed = [...own.map((r) => ({ ...r, awardId: null as string | null })), ...awards];
     const takenFrom = new Map<string, number>();
     if (!owed.length) return takenFrom;
