@@ -106,11 +106,15 @@ describe('endpoint URLs', () => {
   it('never takes another scheme, credentials, a fragment or a huge URL', () => {
     for (const u of ['ftp://example.com/', 'file:///etc/passwd', 'example.com', '', 'javascript:alert(1)']) expect(urlProblem(u, insecure)).toMatch(/absolute http/);
     // What the URL parser would repair is refused: the stored URL is the one called.
-    for (const u of ['http:///x', 'https:///example.com/h', 'https:example.com/h', 'http:\\\\example.com\\h', ' https://example.com/', 'https://example.com/a\tb']) {
+    for (const u of ['http:///x', 'https:///example.com/h', 'https:example.com/h', 'http:\\\\example.com\\h', ' https://example.com/', 'https://example.com/a\tb',
+      'https://134744072/h', 'https://0x08080808/h', 'https://8.8.2056/h', 'https://example.com/a/../b', 'https://example.com/%2e%2e/b', 'https://example.com/h\u2028',
+      'https://example.com:443/h', 'https://example.com/a b']) {
       expect(urlProblem(u, insecure)).toMatch(/written out in full/);
     }
-    expect(urlProblem('HTTPS://example.com/h', insecure)).toBeNull();
-    expect(urlProblem('http://[::1]:9999/h', insecure)).toBeNull();
+    expect(urlProblem('https:example.com/h', insecure)).toMatch(/called: https:\/\/example\.com\/h$/);
+    for (const u of ['HTTPS://Example.COM/Path', 'http://[::1]:9999/h', 'https://example.com', 'https://example.com:8443/a?b=c&d=%20', 'https://example.com./h']) {
+      expect(urlProblem(u, insecure)).toBeNull();
+    }
     expect(urlProblem('https://user:pw@example.com/', insecure)).toMatch(/user name/);
     expect(urlProblem('https://example.com/#x', insecure)).toMatch(/fragment/);
     expect(urlProblem(`https://example.com/${'a'.repeat(2100)}`, insecure)).toMatch(/2048/);

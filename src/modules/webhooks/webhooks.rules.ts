@@ -180,21 +180,36 @@ export function urlProblem(raw: string, policy: UrlPolicy): string | null {
     return 'url must be an absolute http(s) URL';
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'url must be an absolute http(s) URL';
-  // The URL as written must be the one used: the parser repairs a missing or doubled slash, a
-  // backslash, a tab or a space, and the endpoint would show one address and call another.
-  if (!/^https?:\/\/[^/?#]/i.test(raw) || /[\u0000-\u0020\u007f\\]/.test(raw)) {
-    return 'url must be an absolute http(s) URL written out in full (scheme://host/path, no spaces or backslashes)';
-  }
   if (url.username || url.password) return 'url must not carry a user name or password';
   if (url.hash) return 'url must not have a fragment (#…)';
   if (!url.hostname) return 'url must name a host';
-  if (policy.allowInsecure) return null;
+  const unsafe = policy.allowInsecure ? null : insecurity(url);
+  if (unsafe) return unsafe;
+  if (!writtenAsCalled(raw, url)) return `url must be an absolute http(s) URL written out in full as the address called: ${url.href}`;
+  return null;
+}
+
+/** Why production refuses the URL (http://, a loopback, private or otherwise non-public address written as the host), or null. */
+function insecurity(url: URL): string | null {
   if (url.protocol !== 'https:') return 'url must be https:// (http:// needs WEBHOOK_ALLOW_INSECURE=1)';
   const host = hostOf(url);
   if (host === 'localhost' || host.endsWith('.localhost')) return 'url must not point at this machine (loopback)';
   const kind = classifyAddress(host);
   if (kind && kind !== 'public') return addressProblem(host, kind);
   return null;
+}
+
+/**
+ * Whether `raw` is the URL the parser makes of it (`url.href`), up to the case of its scheme and
+ * host and the slash of an empty path. The parser repairs a missing or doubled slash, a
+ * backslash, a tab or a space, a dot segment, a host written as a number, a default port, a
+ * character it percent-encodes: the endpoint would show one address and call another.
+ */
+function writtenAsCalled(raw: string, url: URL): boolean {
+  const href = url.href;
+  if (raw === href || `${raw}/` === href) return true;
+  const n = url.origin.length;
+  return raw.slice(0, n).toLowerCase() === href.slice(0, n) && (raw.slice(n) || '/') === href.slice(n);
 }
 
 /** The URL's host name without an IPv6 address's brackets and a trailing dot. */
