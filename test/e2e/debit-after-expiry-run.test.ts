@@ -91,3 +91,33 @@ it('an admin debit dated before an expiry run and posted after it takes from the
   expect(await totals(late)).toEqual({ ADJUST: -50, EARN: 200, EXPIRE: -50 });
   await expectLedgerConsistent(s);
 });
+
+it('the expiry a late debit corrects is the run\'s: each date\'s expired points are the on-time ones (the run dates its EXPIRE at the latest expiry it covers)', async () => {
+  // Lot A expires 40 days ago, lot B 20 days ago, lot C is live; one run covers A and B (its EXPIRE
+  // dated at B's expiry). An adjustment of −150 dated 50 days ago takes A's 100 and 50 of B.
+  const a = addMonthsUtc(new Date(now.getTime() - 40 * DAY), -12);
+  const b = addMonthsUtc(new Date(now.getTime() - 20 * DAY), -12);
+  const run = () => s.admin('mutation($a: DateTime!) { expirePoints(asOf: $a) { processed } }', { a: iso(new Date(now.getTime() - 10 * DAY)) });
+  const threeLots = async (tag: string) => {
+    const id = await registerMember(s, { joinedAt: iso(addMonthsUtc(now, -14)) });
+    await buy(id, `${tag}-a`, a);
+    await buy(id, `${tag}-b`, b);
+    await buy(id, `${tag}-c`, B_EARNED);
+    return id;
+  };
+  const debit = (memberId: string, key: string) => s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }',
+    { i: { memberId, amount: -150, reason: 'correction', idempotencyKey: key, occurredAt: iso(new Date(now.getTime() - 50 * DAY)) } });
+  const onTime = await threeLots('dl-3a');
+  await debit(onTime, 'dl-3a');
+  await run();
+  const late = await threeLots('dl-3b');
+  await run();
+  await debit(late, 'dl-3b');
+  const byDate = (id: string) => s.sql<{ on: Date; expired: number }>(
+    `select occurred_at as on, sum(amount)::int as expired from point_transaction where member_id = $1 and type = 'EXPIRE'
+     group by occurred_at having sum(amount) <> 0 order by occurred_at`, [id]);
+  expect(await byDate(late)).toEqual(await byDate(onTime));
+  expect(await byDate(onTime)).toEqual([{ on: addMonthsUtc(b, 12), expired: -50 }]);
+  expect(await totals(late)).toEqual(await totals(onTime));
+  await expectLedgerConsistent(s);
+});

@@ -283,15 +283,36 @@ class ModelMember {
     }
   }
 
-  /** Takes from lots a run has expired (a write dated before their expiry, arriving after the run): those points did not expire (one EXPIRE correction per expiry instant). */
+  /** When the expiry that took a lot expiring at `at` off the balance is dated: the earliest expiry (negative EXPIRE) dated at or after it (repo.expiryDates). */
+  private expiryDate(at: number): number {
+    const on = this.expires.filter((e) => e.amount < 0 && e.at.getTime() >= at).map((e) => e.at.getTime());
+    return on.length ? Math.min(...on) : at;
+  }
+
+  /** Moves of what expired, by the lots' expiry instants (+: more expired), each written at the expiry that took them (PointsService.expiryMoves). */
+  private expiryMoves(byExpiry: Map<number, number>): void {
+    if (![...byExpiry.values()].some((p) => p !== 0)) return;
+    const byAt = new Map<number, number>();
+    for (const [at, points] of byExpiry) byAt.set(this.expiryDate(at), (byAt.get(this.expiryDate(at)) ?? 0) + points);
+    for (const [at, points] of [...byAt].sort((a, b) => Math.sign(a[1]) - Math.sign(b[1]) || a[0] - b[0])) {
+      if (points === 0) continue;
+      this.expires.push({ amount: -points, at: new Date(at) });
+      this.balance -= points;
+    }
+  }
+
+  /** Takes from lots a run has expired (a write dated before their expiry, arriving after the run): those points did not expire (an EXPIRE correction). */
   private unexpire(takes: LotTake[]): void {
     const byAt = new Map<number, number>();
     for (const x of takes) {
       const l = this.lot(x.lotId);
       if (this.live(l) || x.amount === 0) continue;
-      byAt.set(l.expiresAt!.getTime(), (byAt.get(l.expiresAt!.getTime()) ?? 0) + x.amount);
+      byAt.set(l.expiresAt!.getTime(), (byAt.get(l.expiresAt!.getTime()) ?? 0) - x.amount);
     }
-    for (const [at, points] of [...byAt].sort((a, b) => a[0] - b[0])) if (points !== 0) this.expires.push({ amount: points, at: new Date(at) });
+    // The balance: the callers take the write's own takes off live lots only (what it takes from expired lots nets out with this).
+    const before = this.balance;
+    this.expiryMoves(byAt);
+    this.balance = before;
   }
 
   /** What expired moves with the expired lots whose remaining moved by `delta` (one EXPIRE per expiry instant). */
@@ -302,11 +323,7 @@ class ModelMember {
       if (this.live(l) || id === except || change === 0) continue;
       byAt.set(l.expiresAt!.getTime(), (byAt.get(l.expiresAt!.getTime()) ?? 0) + change);
     }
-    for (const [at, points] of [...byAt].sort((a, b) => Math.sign(a[1]) - Math.sign(b[1]) || a[0] - b[0])) {
-      if (points === 0) continue;
-      this.expires.push({ amount: -points, at: new Date(at) });
-      this.balance -= points;
-    }
+    this.expiryMoves(byAt);
   }
 
   /**

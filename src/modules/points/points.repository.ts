@@ -712,6 +712,21 @@ export async function insertActivity(tx: EntityManager, a: NewActivity): Promise
 export const EXPIRE_REASON = 'points expired';
 /** An EXPIRE correction (positive): points counted expired that a re-plan has a debit take instead (PointsService.replan). */
 export const UNEXPIRE_REASON = 'expiry corrected: debits re-planned in date order';
+/**
+ * For each lot expiry instant, when the expiry that took such a lot's points off the member's
+ * balance is dated: its first EXPIRE (reason EXPIRE_REASON, negative) dated at or after it (a run
+ * dates its one EXPIRE per member at the latest expiry it covers; a lot written expired, at its
+ * own). Keyed by the instant's time; absent: none found.
+ */
+export async function expiryDates(tx: EntityManager, memberId: string, instants: Date[]): Promise<Map<number, Date>> {
+  const rows = await tx.execute<{ at: Date | string; run: Date | string | null }[]>(
+    `select e.at, (select min(t.occurred_at) from point_transaction t
+                   where t.member_id = ? and t.type = 'EXPIRE' and t.amount < 0 and t.reason = ? and t.occurred_at >= e.at) as run
+     from unnest(?::timestamptz[]) as e(at)`,
+    [memberId, EXPIRE_REASON, pgArray(instants.map((d) => d.toISOString()))],
+  );
+  return new Map(rows.filter((r) => r.run != null).map((r) => [new Date(r.at).getTime(), new Date(r.run!)]));
+}
 /** An EXPIRE correction (positive): points counted expired that a debit or refund dated before the expiry, arriving after the run, took. */
 export const TAKEN_BEFORE_EXPIRY_REASON = 'expiry corrected: taken by a write dated before the expiry';
 

@@ -1392,11 +1392,21 @@ export class PointsService {
   }
 
   /**
-   * What expired moving, by expiry instant (+: more expired, −: less): an EXPIRE each, dated at
-   * its instant, the balance with it; what no longer expires first (`unexpired`: its reason),
-   * then what expires more, each by date, so that no balanceAfter on the way reads below 0.
+   * What expired moving, by the lots' expiry instants (+: more expired, −: less): an EXPIRE each,
+   * dated at the expiry that took the lots' points off the balance (repo.expiryDates: the run's
+   * EXPIRE, dated at the latest expiry it covered), so that each period's expired points are
+   * those of the same facts in date order; the balance with it. What no longer expires first
+   * (`unexpired`: its reason), then what expires more, each by date, so that no balanceAfter on
+   * the way reads below 0.
    */
-  private async expiryMoves(tx: EntityManager, account: repo.AccountRow, memberId: string, expired: Map<number, number>, unexpired: string): Promise<void> {
+  private async expiryMoves(tx: EntityManager, account: repo.AccountRow, memberId: string, byExpiry: Map<number, number>, unexpired: string): Promise<void> {
+    if (![...byExpiry.values()].some((p) => p !== 0)) return;
+    const dates = await repo.expiryDates(tx, memberId, [...byExpiry.keys()].map((t) => new Date(t)));
+    const expired = new Map<number, number>();
+    for (const [at, points] of byExpiry) {
+      const on = (dates.get(at) ?? new Date(at)).getTime();
+      expired.set(on, (expired.get(on) ?? 0) + points);
+    }
     let moved = false;
     for (const [at, points] of [...expired].sort((a, b) => Math.sign(a[1]) - Math.sign(b[1]) || a[0] - b[0])) {
       if (points === 0) continue;
