@@ -224,6 +224,7 @@ export const en = {
   // The reasons the server writes (i18n/reasons.ts): English as the server writes them.
   'reason.pointsExpired': 'points expired',
   'reason.expiryCorrected': 'expiry corrected: debits re-planned in date order',
+  'reason.expiryTaken': 'expiry corrected: taken by a write dated before the expiry',
   'reason.checkIn': 'daily check-in',
   'reason.referralReferrer': 'referral: friend\'s first purchase',
   'reason.referralReferee': 'referral: welcome',

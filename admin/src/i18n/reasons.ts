@@ -14,6 +14,7 @@ type Translate = (key: MessageKey, vars?: Record<string, string | number>) => st
 export const FIXED_REASONS: Record<string, MessageKey> = {
   'points expired': 'reason.pointsExpired',
   'expiry corrected: debits re-planned in date order': 'reason.expiryCorrected',
+  'expiry corrected: taken by a write dated before the expiry': 'reason.expiryTaken',
   'daily check-in': 'reason.checkIn',
   "referral: friend's first purchase": 'reason.referralReferrer',
   'referral: welcome': 'reason.referralReferee',

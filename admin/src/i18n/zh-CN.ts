@@ -221,6 +221,7 @@ export const zhCN: Record<MessageKey, string> = {
   // 服务器写入的原因（i18n/reasons.ts）
   'reason.pointsExpired': '积分过期',
   'reason.expiryCorrected': '过期更正：扣减已按日期顺序重新分配',
+  'reason.expiryTaken': '过期更正：已被过期之前日期的操作使用',
   'reason.checkIn': '每日签到',
   'reason.referralReferrer': '邀请：好友首次消费',
   'reason.referralReferee': '邀请：新会员欢迎积分',
