@@ -555,7 +555,7 @@ export const en = {
   'tiers.hint.code': 'Upper-case letters, such as DIAMOND; the tier\'s key.',
   'tiers.hint.codeFixed': 'A tier\'s code is its key and does not change.',
   'tiers.codeTaken': 'A tier with the code {code} already exists: choose another code, or edit that tier.',
-  'tiers.hint.rank': '0 is the entry tier; ranks run 0, 1, 2… with no gaps.',
+  'tiers.hint.rank': '0 is the entry tier; ranks run 0, 1, 2… with no gaps. A rank another tier holds makes room: the tiers from it on move up one.',
   'tiers.hint.qualifyingPoints': 'Qualifying points within the window to reach this tier; rises with rank.',
   'tiers.hint.retainPoints': 'Qualifying points to keep the tier at its review; at most the qualifying points.',
   'tiers.hint.pointsMultiplier': 'Points earned per purchase are multiplied by this (at least 1).',

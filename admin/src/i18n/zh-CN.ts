@@ -552,7 +552,7 @@ export const zhCN: Record<MessageKey, string> = {
   'tiers.hint.code': '大写字母，例如 DIAMOND；等级的唯一标识。',
   'tiers.hint.codeFixed': '等级代码是其唯一标识，不可修改。',
   'tiers.codeTaken': '代码为 {code} 的等级已存在：请换一个代码，或编辑该等级。',
-  'tiers.hint.rank': '0 为入门等级；级别依次为 0、1、2…，不可跳号。',
+  'tiers.hint.rank': '0 为入门等级；级别依次为 0、1、2…，不可跳号。填写已被占用的级别时，该级别及以上的等级依次上移一级。',
   'tiers.hint.qualifyingPoints': '统计周期内达到此等级所需的定级积分；随级别递增。',
   'tiers.hint.retainPoints': '复核时保住此等级所需的定级积分；不超过定级积分。',
   'tiers.hint.pointsMultiplier': '每笔消费所得积分乘以此倍数（至少为 1）。',

@@ -94,6 +94,18 @@ export async function tierByCode(em: EntityManager, code: string): Promise<{ id:
 }
 
 /** Ladder edits are rare; one at a time keeps the validation of the whole ladder sound. */
+/**
+ * Gives tiers new ranks in one go (`ranks`: id → rank), under the ladder's lock: first out of the
+ * way (below 0), then where they go, so that the unique rank never sees two tiers at once.
+ */
+export async function moveRanks(tx: EntityManager, ranks: Map<string, number>): Promise<void> {
+  if (!ranks.size) return;
+  const values = [...ranks].map(() => '(?::uuid, ?::int)').join(', ');
+  const args = [...ranks].flatMap(([id, rank]) => [id, rank]);
+  await tx.execute(`update tier t set rank = -1 - t.rank from (values ${values}) as v(id, rank) where t.id = v.id`, args);
+  await tx.execute(`update tier t set rank = v.rank from (values ${values}) as v(id, rank) where t.id = v.id`, args);
+}
+
 export async function lockLadder(tx: EntityManager): Promise<void> {
   await tx.execute('lock table "tier" in share row exclusive mode');
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  evaluateUpgrade, horizonOf, overridesIn, rankHeldAt, reviewDecision, stateBefore, tierProgressOf, tierTimeline, upgradeSteps, validateLadder,
+  evaluateUpgrade, horizonOf, placeAtRank, overridesIn, rankHeldAt, reviewDecision, stateBefore, tierProgressOf, tierTimeline, upgradeSteps, validateLadder,
   type QualifyingFact, type RecordedChange, type TierBefore, type TierRung,
 } from './tiers.rules';
 
@@ -179,5 +179,25 @@ describe('a rebuild\'s starting point (stateBefore, overridesIn, horizonOf)', ()
     expect(horizonOf(member, [change({})])).toEqual(d('2026-06-01'));
     expect(horizonOf(member, [change({ occurredAt: d('2026-09-01') })])).toEqual(d('2026-09-01'));
     expect(horizonOf(member, [])).toEqual(d('2026-06-01'));
+  });
+});
+
+describe('placeAtRank', () => {
+  const ladder = [{ code: 'B', rank: 0 }, { code: 'S', rank: 1 }, { code: 'G', rank: 2 }];
+  const ranks = (code: string, rank: number) => Object.fromEntries(placeAtRank(ladder, code, rank));
+  it('puts a new tier between two: those from its rank on move up one', () => {
+    expect(ranks('N', 1)).toEqual({ B: 0, N: 1, S: 2, G: 3 });
+    expect(ranks('N', 3)).toEqual({ B: 0, S: 1, G: 2, N: 3 });
+    expect(ranks('N', 0)).toEqual({ N: 0, B: 1, S: 2, G: 3 });
+  });
+  it('moves a tier to another rank, those it passes moving by one; the same rank moves nobody', () => {
+    expect(ranks('G', 0)).toEqual({ G: 0, B: 1, S: 2 });
+    expect(ranks('B', 2)).toEqual({ S: 0, G: 1, B: 2 });
+    expect(ranks('S', 1)).toEqual({ B: 0, S: 1, G: 2 });
+  });
+  it('moves nobody for a rank outside the ladder (validateLadder refuses it)', () => {
+    expect(ranks('N', 5)).toEqual({ B: 0, S: 1, G: 2, N: 5 });
+    expect(ranks('N', -1)).toEqual({ B: 0, S: 1, G: 2, N: -1 });
+    expect(ranks('G', 3)).toEqual({ B: 0, S: 1, G: 3 });
   });
 });

@@ -23,6 +23,23 @@ export function validateLadder(tiers: TierRung[]): { field: string; message: str
   return null;
 }
 
+/**
+ * Every tier's rank once `code` takes `rank` in the ladder (keyed by code): the others keep their
+ * order, closing up where it was and making room where it goes, so a tier added at an occupied
+ * rank goes between two (those from that rank on move up one) and a tier given another rank
+ * moves there. A rank outside the ladder (below 0, or beyond its end) moves nobody else:
+ * validateLadder then says what is wrong.
+ */
+export function placeAtRank(ladder: readonly Pick<TierRung, 'code' | 'rank'>[], code: string, rank: number): Map<string, number> {
+  const others = ladder.filter((t) => t.code !== code).sort((a, b) => a.rank - b.rank);
+  const distinct = others.every((t, i) => i === 0 || t.rank !== others[i - 1].rank);
+  if (!Number.isInteger(rank) || rank < 0 || rank > others.length || !distinct) {
+    return new Map([...ladder.map((t) => [t.code, t.rank] as const), [code, rank]]);
+  }
+  const order = [...others.slice(0, rank).map((t) => t.code), code, ...others.slice(rank).map((t) => t.code)];
+  return new Map(order.map((c, i) => [c, i]));
+}
+
 /** The highest tier whose qualifyingPoints ≤ Q, if it is above the current rank (tiers may be skipped). */
 export function evaluateUpgrade<T extends Pick<TierRung, 'rank' | 'qualifyingPoints'>>(ladder: T[], currentRank: number, q: number): T | null {
   const reachable = ladder.filter((t) => t.qualifyingPoints <= q && t.rank > currentRank).sort((a, b) => a.rank - b.rank);

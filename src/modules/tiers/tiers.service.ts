@@ -5,8 +5,8 @@ import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
 import type { TierChangeRow } from './tier-engine.service';
 import { Tier } from './tier.entity';
-import { changeById, lockLadder, scrubChangeReasons, unknownTierCodes as unknownCodes } from './tiers.repository';
-import { validateLadder, type TierRung } from './tiers.rules';
+import { changeById, lockLadder, moveRanks, scrubChangeReasons, unknownTierCodes as unknownCodes } from './tiers.repository';
+import { placeAtRank, validateLadder, type TierRung } from './tiers.rules';
 
 export interface TierInput {
   code: string;
@@ -49,7 +49,11 @@ export class TiersService {
     if (personal.length) await scrubChangeReasons(tx, memberId, personal);
   }
 
-  /** Keyed by code. The whole ladder must stay valid after the change. */
+  /**
+   * Keyed by code. A rank another tier holds makes room (placeAtRank): a tier added there goes
+   * between two, those above it moving up one; a tier given another rank moves there, those it
+   * passes moving by one (each moved tier audited). The whole ladder must stay valid after the change.
+   */
   async upsert(actor: Actor, input: TierInput): Promise<Tier> {
     if (Number(input.pointsMultiplier.toFixed(4)) !== input.pointsMultiplier) {
       throw badInput('pointsMultiplier', 'pointsMultiplier takes at most 4 decimals');
@@ -59,14 +63,24 @@ export class TiersService {
       const tiers = await tx.find(Tier, {}, { orderBy: { rank: 'asc' } });
       let tier = tiers.find((t) => t.code === input.code);
       const before = tier ? snapshot(tier, FIELDS) : null;
+      const ranks = placeAtRank(tiers, input.code, input.rank);
+      const moved = tiers.filter((t) => t.code !== input.code && ranks.get(t.code) !== t.rank);
+      const rungs = [...tiers.filter((t) => t.code !== input.code).map((t) => ({ ...toRung(t), rank: ranks.get(t.code)! })), { ...toRung(tier ?? new Tier()), ...input }];
+      const problem = validateLadder(rungs);
+      if (problem) throw badInput(problem.field, problem.message);
+      const beforeMoved = moved.map((t) => snapshot(t, FIELDS));
+      // The ranks moved in SQL first (the unique rank, one tier at a time, would see two at once), the tier itself with them.
+      await moveRanks(tx, new Map([...moved, ...(tier && tier.rank !== input.rank ? [tier] : [])].map((t) => [t.id, ranks.get(t.code)!])));
+      for (const t of moved) t.rank = ranks.get(t.code)!;
       if (!tier) {
         tier = new Tier();
         tiers.push(tier);
         tx.persist(tier);
       }
       Object.assign(tier, input);
-      const problem = validateLadder(tiers.map(toRung));
-      if (problem) throw badInput(problem.field, problem.message);
+      moved.forEach((t, i) => this.audit.record(tx, actor, {
+        action: 'tier.update', entity: 'Tier', entityId: t.code, before: beforeMoved[i], after: snapshot(t, FIELDS),
+      }));
       // The same tier again (a retry) writes nothing: no update, no audit entry.
       if (before && JSON.stringify(before) === JSON.stringify(snapshot(tier, FIELDS))) return tier;
       this.audit.record(tx, actor, {
