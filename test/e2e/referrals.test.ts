@@ -240,6 +240,27 @@ describe('refunds', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a refund dated before the completion (a backdated purchase recorded now) reverses it at the completion, not before it existed', async () => {
+    const { referrer, referee } = await pair({ joinedAt: new Date(Date.now() - 90 * 86_400_000).toISOString() }, { joinedAt: new Date(Date.now() - 90 * 86_400_000).toISOString() });
+    const p = await buy(referee, 100, key('o'), new Date(Date.now() - 60 * 86_400_000).toISOString());
+    const refundAt = new Date(Date.now() - 50 * 86_400_000).toISOString();
+    await s.admin(REFUND, { i: { orderId: p.orderId, refundId: key('r'), amount: 100, occurredAt: refundAt } });
+    const r = await referral(referee);
+    expect(r.status).toBe('REVERSED');
+    expect(r.reversedAt!.getTime()).toBe(r.completedAt!.getTime());
+    // The referrer's ledger: the reversal after the REFERRAL points it takes back, never before them.
+    const ledger = await s.sql<{ type: string; amount: number; occurredAt: Date }>(
+      `select type, amount, occurred_at as "occurredAt" from point_transaction where member_id = $1 order by id`, [referrer]);
+    expect(ledger.map((t) => [t.type, t.amount])).toEqual([['REFERRAL', 200], ['REFUND_REVERSAL', -200]]);
+    expect(ledger[1].occurredAt.getTime()).toBe(r.completedAt!.getTime());
+    // Counted where it happened: not in a window before the referral was completed.
+    const stats = async (from: string, to: string) => (await s.admin('query($f: DateTime!, $t: DateTime!) { referralStats(from: $f, to: $t) { completed reversed } }',
+      { f: from, t: to })).referralStats;
+    expect(await stats(new Date(Date.now() - 55 * 86_400_000).toISOString(), new Date(Date.now() - 45 * 86_400_000).toISOString())).toMatchObject({ reversed: 0 });
+    expect(await balances(referrer)).toMatchObject({ pointsBalance: 0, pendingPoints: 0, account: 0 });
+    await expectLedgerConsistent(s);
+  });
+
   it('partial refunds leave it COMPLETED; the one that makes the refund full within the hold reverses it', async () => {
     const { referrer, referee } = await pair();
     const p = await buy(referee, 100);

@@ -861,13 +861,16 @@ export class PointsService {
   ): Promise<number> {
     const r = await lockCompletedReferral(tx, referralId);
     if (!r || occurredAt >= r.activatesAt) return 0;
+    // A refund dated before the completion it undoes (a backdated refund of a purchase whose
+    // completion was recorded later) reverses it at the completion, not before it existed.
+    const at = occurredAt < r.completedAt ? r.completedAt : occurredAt;
     const referrer = await lockAccount(tx, r.referrerId);
     let unrecovered = 0; // what a side had spent already: given and kept (referralStats' pointsGiven keeps it)
     const side = async (acc: repo.AccountRow, id: string, points: number, lotId: string | null, role: string) => {
       if (points <= 0) return;
-      const debit = await this.planRefund(tx, id, { ...p, lotId }, points, occurredAt);
+      const debit = await this.planRefund(tx, id, { ...p, lotId }, points, at);
       unrecovered += debit.plan.unrecovered;
-      await this.bookReversal(tx, acc, id, input, occurredAt, lotId, debit, { key: `refund:${input.refundId}:referral:${role}`, reason: `refund ${input.refundId}: referral` });
+      await this.bookReversal(tx, acc, id, input, at, lotId, debit, { key: `refund:${input.refundId}:referral:${role}`, reason: `refund ${input.refundId}: referral` });
     };
     await side(account, memberId, r.refereePoints, r.refereeLotId, 'referee');
     if (referrer) {
@@ -876,8 +879,8 @@ export class PointsService {
         const points = award.points - award.reversedPoints;
         if (points <= 0) continue;
         const lotId = award.transactionId ? await repo.lotOfTransaction(tx, award.transactionId) : null;
-        const debit = await this.planRefund(tx, r.referrerId, { ...p, lotId }, points, occurredAt);
-        await this.bookReversal(tx, referrer, r.referrerId, input, occurredAt, lotId, debit, {
+        const debit = await this.planRefund(tx, r.referrerId, { ...p, lotId }, points, at);
+        await this.bookReversal(tx, referrer, r.referrerId, input, at, lotId, debit, {
           key: `refund:${input.refundId}:referral:campaign:${award.code}`, reason: `refund ${input.refundId}: referral campaign ${award.code}`,
         });
         await reverseAward(tx, award, r.referrerId, points, debit.plan.unrecovered);
@@ -886,7 +889,7 @@ export class PointsService {
       // The referrer was erased: its erasure forfeited its side, which this reversal takes nothing of; given, not taken back.
       unrecovered += Math.max(r.referrerPoints, 0);
     }
-    await markReferralReversed(tx, r.id, occurredAt, REVERSAL_REASON, unrecovered);
+    await markReferralReversed(tx, r.id, at, REVERSAL_REASON, unrecovered);
     return Math.max(r.refereePoints, 0);
   }
 

@@ -60,6 +60,8 @@ export interface ReversibleReferral {
   referrerLotId: string | null; refereeLotId: string | null;
   /** When its points stop being pending (its lots' activation; without lots, the completion plus the hold). */
   activatesAt: Date;
+  /** When it was completed (its first purchase's recording). */
+  completedAt: Date;
 }
 
 /**
@@ -68,8 +70,8 @@ export interface ReversibleReferral {
  * and the hold in `program` (a referral whose lots are gone activates at completion + hold).
  */
 export async function lockCompletedReferral(tx: EntityManager, referralId: string): Promise<ReversibleReferral | null> {
-  const [row] = await tx.execute<(Omit<ReversibleReferral, 'activatesAt'> & { activatesAt: string })[]>(
-    `select r.id::text as id, r.referrer_id::text as "referrerId", r.referrer_points as "referrerPoints", r.referee_points as "refereePoints",
+  const [row] = await tx.execute<(Omit<ReversibleReferral, 'activatesAt' | 'completedAt'> & { activatesAt: string; completedAt: string })[]>(
+    `select r.id::text as id, r.referrer_id::text as "referrerId", r.completed_at as "completedAt", r.referrer_points as "referrerPoints", r.referee_points as "refereePoints",
        (select l.id::text from point_lot l where l.transaction_id = r.referrer_transaction_id and l.points > 0 order by l.id limit 1) as "referrerLotId",
        (select l.id::text from point_lot l where l.transaction_id = r.referee_transaction_id and l.points > 0 order by l.id limit 1) as "refereeLotId",
        coalesce((select min(l.activates_at) from point_lot l where l.transaction_id in (r.referrer_transaction_id, r.referee_transaction_id)),
@@ -77,7 +79,7 @@ export async function lockCompletedReferral(tx: EntityManager, referralId: strin
      from referral r where r.id = ? and r.status = 'COMPLETED' for update of r`,
     [referralId],
   );
-  return row ? { ...row, activatesAt: new Date(row.activatesAt) } : null;
+  return row ? { ...row, activatesAt: new Date(row.activatesAt), completedAt: new Date(row.completedAt) } : null;
 }
 
 /** The REFERRAL points the order's completion of its member's referral gave that member (the referee), before any refund. */
