@@ -77,7 +77,9 @@ describe('tier ladder', () => {
       [{ code: 'DIAMOND', name: 'Diamond', rank: 4, qualifyingPoints: 10000, retainPoints: 9000 }, 'qualifyingPoints'],
       [{ code: 'DIAMOND', name: 'Diamond', rank: 4, qualifyingPoints: 30000, retainPoints: 31000 }, 'retainPoints'],
       [{ code: 'DIAMOND', name: 'Diamond', rank: 4, qualifyingPoints: 30000, retainPoints: 20000, pointsMultiplier: 0.5 }, 'pointsMultiplier'],
-      [{ code: 'DIAMOND', name: 'Diamond', rank: 1, qualifyingPoints: 30000, retainPoints: 20000 }, 'rank'],
+      // A rank another tier holds makes room (tier-insert.test.ts): between BRONZE and SILVER, 30000 does not fit.
+      [{ code: 'DIAMOND', name: 'Diamond', rank: 1, qualifyingPoints: 30000, retainPoints: 20000 }, 'qualifyingPoints'],
+      [{ code: 'DIAMOND', name: 'Diamond', rank: -1, qualifyingPoints: 30000, retainPoints: 20000 }, 'rank'],
       [{ code: 'bad code!', name: 'x', rank: 4, qualifyingPoints: 30000, retainPoints: 20000 }, 'code'],
     ];
     for (const [input, field] of bad) {
