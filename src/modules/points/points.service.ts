@@ -1068,7 +1068,7 @@ export class PointsService {
    * The lots are those spendable at occurredAt, as for a refund (planRefund): a debit dated
    * before an expiry run that has expired a lot since (a till's redemption synced late) takes
    * from that lot as it would have before the run; those points did not expire after all (a
-   * positive EXPIRE correction at the lot's expiry, unexpireTaken), and the debit records its
+   * positive EXPIRE correction dated at the expiry that took them, unexpireTaken), and the debit records its
    * whole amount. The same debit posted before the run gives the same balance, debit and net
    * expiry.
    */
@@ -1116,7 +1116,7 @@ export class PointsService {
    * The changed takes are recorded as allocations of each debit's own transaction (a later
    * cancellation gives back to the right lots); the debits' amounts do not change. A lot an
    * expiry run has expired (at or below the watermark) keeps as its remaining what expired: if
-   * the re-plan leaves it more, those points expired too (an EXPIRE dated at its expiry, off the
+   * the re-plan leaves it more, those points expired too (an EXPIRE dated at the expiry that took the lot, off the
    * balance); if less (debits that had arrived out of date order, now re-planned), they did not
    * expire after all (a positive EXPIRE correction, back on the balance). Points it frees on
    * live lots, and a credit's own lot (`offered`: what the debits left of it), first pay what
@@ -1379,7 +1379,7 @@ export class PointsService {
 
   /**
    * After a re-plan: the lots an expiry run has expired (not live; `except` aside) that hold `delta`
-   * more (+) or less (−) now: what expired moves with them, an EXPIRE dated at each one's expiry
+   * more (+) or less (−) now: what expired moves with them, an EXPIRE dated at the expiry that took them
    * (one per instant), the balance with it.
    */
   private async expiredMoved(
@@ -1428,7 +1428,7 @@ export class PointsService {
   /**
    * A write dated before an expiry run that has expired lots since (a till's redemption synced
    * late, a late refund) took `takes` from those lots, as it would have before the run: those
-   * points did not expire after all. A positive EXPIRE correction per expiry instant, written
+   * points did not expire after all. A positive EXPIRE correction (expiryMoves: dated at the expiry that took them), written
    * before the write's own transaction (which then records its whole amount, as in date order).
    */
   private async unexpireTaken(
