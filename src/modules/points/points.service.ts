@@ -1088,8 +1088,7 @@ export class PointsService {
       });
     }
     const { takes } = consumeLotsFifo(spendable.filter((l) => l.remaining > 0), d.amount, { asOf: d.occurredAt });
-    const expired = new Set(gone.map((l) => l.id));
-    await this.unexpireTaken(tx, account, d.memberId, takes.filter((t) => expired.has(t.lotId)), gone);
+    await this.unexpireTaken(tx, account, d.memberId, takes, gone);
     const balanceAfter = account.balance - d.amount;
     const txn = await repo.insertTransaction(tx, {
       memberId: d.memberId, type: d.type, amount: -d.amount, balanceAfter, occurredAt: d.occurredAt,
@@ -1207,14 +1206,16 @@ export class PointsService {
     if (own.some((r) => r.debt || r.outstanding < 0)) return null;
     if (!own.length && !awards.length) return null;
     if ((await programmeSettings(tx)).allowNegativeBalance) return null;
-    const targetOf = (r: repo.RefundTakes, award: boolean): PlanRefund => ({
-      id: r.id, at: r.at, ownLotId: r.ownLotId, target: r.takes.reduce((s, t) => s + t.amount, 0) + r.outstanding, award,
-    });
     const found = await repo.debitsFrom(tx, memberId, from);
-    const attempt = async (refunds: repo.RefundTakes[], awardIds: Set<string>) => {
+    // The award reversals re-planned (none once an attempt with them falls back, below).
+    const awardIds = new Set(awards.filter((a) => !a.debt && a.outstanding >= 0).map((a) => a.id));
+    const targetOf = (r: repo.RefundTakes): PlanRefund => ({
+      id: r.id, at: r.at, ownLotId: r.ownLotId, target: r.takes.reduce((s, t) => s + t.amount, 0) + r.outstanding, award: awardIds.has(r.id),
+    });
+    const attempt = async (refunds: repo.RefundTakes[]) => {
       if (!refunds.length) return null;
       try {
-        return await this.planInDateOrder(tx, memberId, from, found, refunds, refunds.map((r) => targetOf(r, awardIds.has(r.id))), isDebit ? causeId : undefined);
+        return await this.planInDateOrder(tx, memberId, from, found, refunds, refunds.map(targetOf), isDebit ? causeId : undefined);
       } catch (err) {
         if (err instanceof DebitsShortError || err instanceof MissingLotError) return null;
         throw err;
@@ -1223,15 +1224,14 @@ export class PointsService {
     // An award's reversal that would give points back (an earlier-dated refund now has first pick)
     // would have its campaign's budget pay them again, which the budget may no longer hold: then
     // the awards' reversals keep their takes and the refunds' own are re-planned alone.
-    const awardIds = new Set(awards.filter((a) => !a.debt && a.outstanding >= 0).map((a) => a.id));
     let refunds: repo.RefundTakes[] = [...own, ...awards.filter((a) => awardIds.has(a.id))];
-    let planned = awardIds.size ? await attempt(refunds, awardIds) : null;
+    let planned = awardIds.size ? await attempt(refunds) : null;
     const givesBack = (p: NonNullable<typeof planned>) => awards.some((a) => awardIds.has(a.id)
       && takeChanges(a.takes, p.plan.plans.get(a.id)!).reduce((sum, c) => sum + c.amount, 0) < 0);
     if (!planned || givesBack(planned)) {
       refunds = own;
       awardIds.clear();
-      planned = await attempt(own, awardIds);
+      planned = await attempt(own);
     }
     if (!planned) return null;
     const awardOf = new Map(awards.map((a) => [a.id, a.awardId]));
@@ -1427,8 +1427,8 @@ export class PointsService {
 
   /**
    * A write dated before an expiry run that has expired lots since (a till's redemption synced
-   * late, a late refund) took `takes` from those lots, as it would have before the run: those
-   * points did not expire after all. A positive EXPIRE correction (expiryMoves: dated at the expiry that took them), written
+   * late, a late refund) took from those lots (`gone`; its other `takes` are left out) as it
+   * would have before the run: those points did not expire after all. A positive EXPIRE correction (expiryMoves: dated at the expiry that took them), written
    * before the write's own transaction (which then records its whole amount, as in date order).
    */
   private async unexpireTaken(

@@ -65,7 +65,7 @@ export class TiersService {
       const before = tier ? snapshot(tier, FIELDS) : null;
       const ranks = placeAtRank(tiers, input.code, input.rank);
       const moved = tiers.filter((t) => t.code !== input.code && ranks.get(t.code) !== t.rank);
-      const rungs = [...tiers.filter((t) => t.code !== input.code).map((t) => ({ ...toRung(t), rank: ranks.get(t.code)! })), { ...toRung(tier ?? new Tier()), ...input }];
+      const rungs = [...tiers.filter((t) => t.code !== input.code).map((t) => ({ ...toRung(t), rank: ranks.get(t.code)! })), { id: tier?.id ?? '', ...input }];
       const problem = validateLadder(rungs);
       if (problem) throw badInput(problem.field, problem.message);
       const beforeMoved = moved.map((t) => snapshot(t, FIELDS));
