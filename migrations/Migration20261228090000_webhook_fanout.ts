@@ -38,7 +38,7 @@ export function queuedCapture(sql: string): string {
   return queued;
 }
 
-export const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, (c) => `\\${c}`);
+const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, (c) => `\\${c}`);
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Rewrites, in every function of this schema whose body matches `pattern`, each match to `replacement`. */
