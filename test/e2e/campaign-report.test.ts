@@ -154,6 +154,24 @@ describe('campaignReport', () => {
     expect(e.roi).toBeNull();
   });
 
+  it('counts an award\'s cost only with its member: one dated before its member\'s arm (a purchase dated before the member joined) is not in a report that ends before the arm', async () => {
+    const id = await campaign('JOINLATE', '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z');
+    const [early, late] = [await registerMember(s), await registerMember(s)];
+    await assign(id, early, false, '2026-06-01T00:00:00Z');
+    // The late one joined on 06-20; its purchase of 06-05 was posted afterwards, its award dated at the purchase.
+    await assign(id, late, false, '2026-06-20T00:00:00Z');
+    await purchase(early, 'JL-e', 10, '2026-06-03T00:00:00Z');
+    await purchase(late, 'JL-l', 20, '2026-06-05T00:00:00Z');
+    await award(id, early, 'purchase:JL-e', '2026-06-03T00:00:00Z', 100);
+    await award(id, late, 'purchase:JL-l', '2026-06-05T00:00:00Z', 300);
+    const before = (await s.admin(REPORT, { code: 'JOINLATE', asOf: '2026-06-10T00:00:00Z' })).campaignReport;
+    expect(before.treatment).toMatchObject({ members: 1, purchases: 1, gmv: 10 });
+    expect(before.cost).toBe(1); // 100 × 0.01: the late member's 300 not without the member
+    const all = (await s.admin(REPORT, { code: 'JOINLATE' })).campaignReport;
+    expect(all.treatment).toMatchObject({ members: 2, purchases: 2, gmv: 30 });
+    expect(all.cost).toBe(4);
+  });
+
   it('of a campaign ended early (endCampaign, a spent budget) ends at its end: the purchases after it do not move it', async () => {
     const id = await campaign('EARLY', '2026-05-01T00:00:00Z', null);
     await s.sql(`update campaign set ended_at = '2026-05-10T00:00:00Z' where id = $1`, [id]);

@@ -93,13 +93,21 @@ export async function reportArms(em: EntityManager, campaignId: string, from: Da
   return { treatment: arm('t'), control: arm('c') };
 }
 
-/** The campaign's awards for events in [from, to): points net of reversals, issued rewards' points; and program.point_value. */
+/**
+ * The campaign's awards for events in [from, to) to the members the report counts (assigned by
+ * `to`, as reportArms): points net of reversals, issued rewards' points; and program.point_value.
+ * An award dated before its member's arm (a purchase dated before the member joined, posted
+ * after) costs nothing in a report that ends before the arm: its member and purchase are not
+ * in that report either.
+ */
 export async function reportAwards(em: EntityManager, campaignId: string, from: Date, to: Date): Promise<AwardSums> {
   const [row] = await em.execute<{ points: string; reward_points: string; point_value: string }[]>(
     `select coalesce(sum(${NET_POINTS}), 0)::text as points, coalesce(sum(reward_points), 0)::text as reward_points,
        (select point_value::text from program where id = 1) as point_value
-     from campaign_award where campaign_id = ? and occurred_at >= ? and occurred_at < ?`,
-    [campaignId, from, to],
+     from campaign_award w
+     where w.campaign_id = ? and w.occurred_at >= ? and w.occurred_at < ?
+       and exists (select 1 from campaign_member a where a.campaign_id = w.campaign_id and a.member_id = w.member_id and a.assigned_at <= ?)`,
+    [campaignId, from, to, to],
   );
   return { pointsGiven: safeInteger(row.points), rewardPoints: safeInteger(row.reward_points), pointValue: row.point_value };
 }
