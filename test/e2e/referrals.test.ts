@@ -380,6 +380,47 @@ describe('REFERRAL campaigns', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('erasing the referee while the points are held reverses the referral as a full refund would: both sides, the referrer\'s campaign award, the budget', async () => {
+    const id = await campaign(key('ERASED'), { multiplier: '2' });
+    await s.sql('update campaign set budget_points = 10000 where id = $1', [id]);
+    const { referrer, referee } = await pair();
+    await buy(referee, 100);
+    expect(await balances(referrer)).toMatchObject({ account: 400, pendingPoints: 400 });
+    const events = () => s.sql<{ type: string; data: any }>(
+      `select type, data from webhook_event where type like 'referral.%' and data->'referee'->>'id' = $1 order by id`, [referee]);
+    expect((await events()).map((e) => e.type)).toEqual(['referral.completed']);
+    await s.admin('mutation($id: ID!) { eraseMember(memberId: $id, reason: "asked") { id } }', { id: referee });
+    expect(await referral(referee)).toMatchObject({ status: 'REVERSED', reason: 'the referee was erased within the hold' });
+    expect(await balances(referrer)).toMatchObject({ pointsBalance: 0, pendingPoints: 0, account: 0 });
+    const [award] = await s.sql<{ reversed: number }>('select reversed_points as reversed from campaign_award where campaign_id = $1', [id]);
+    expect(award.reversed).toBe(200);
+    const [c] = await s.sql<{ spent: number }>(`select coalesce(sum(points - reversed_points + unrecovered_points), 0)::int as spent from campaign_award where campaign_id = $1`, [id]);
+    expect(c.spent).toBe(0);
+    // The referrer's ledger says why; the referee's REFERRAL points went back before its erasure forfeited the rest (its purchase's 100).
+    const ledger = (id: string) => s.sql<{ type: string; amount: number; reason: string | null }>(
+      'select type, amount, reason from point_transaction where member_id = $1 order by id', [id]);
+    expect((await ledger(referrer)).map((t) => [t.type, t.amount, t.reason])).toEqual([
+      ['REFERRAL', 200, "referral: friend's first purchase"], ['BONUS', 200, expect.any(String)],
+      ['REFUND_REVERSAL', -200, 'referee erased: referral'], ['REFUND_REVERSAL', -200, expect.stringMatching(/^referee erased: referral campaign /)],
+    ]);
+    expect((await ledger(referee)).map((t) => [t.type, t.amount])).toEqual([['EARN', 100], ['REFERRAL', 100], ['REFUND_REVERSAL', -100], ['ERASURE', -100]]);
+    // Its webhook event is sent, naming the erased referee by id alone.
+    const after = await events();
+    expect(after.map((e) => e.type)).toEqual(['referral.completed', 'referral.reversed']);
+    expect(after[1].data).toMatchObject({ status: 'REVERSED', referee: { id: referee, externalId: null } });
+    await expectLedgerConsistent(s);
+  });
+
+  it('erasing the referee after the hold leaves the referral COMPLETED and the referrer its points', async () => {
+    const { referrer, referee } = await pair();
+    await buy(referee, 100);
+    clock.advance(8 * DAY);
+    await s.admin('mutation($id: ID!) { eraseMember(memberId: $id, reason: "asked") { id } }', { id: referee });
+    expect((await referral(referee)).status).toBe('COMPLETED');
+    expect(await balances(referrer)).toMatchObject({ pointsBalance: 200, pendingPoints: 0, account: 200 });
+    await expectLedgerConsistent(s);
+  });
+
   it('its audience is the referrer\'s, and a rejected referral triggers nothing', async () => {
     const id = await campaign(key('GOLDONLY'), { bonusPoints: 50, audience: { tierCodes: ['GOLD'] } });
     const { referee } = await pair();

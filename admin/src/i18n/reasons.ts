@@ -27,6 +27,7 @@ export const FIXED_REASONS: Record<string, MessageKey> = {
   "the referee shares the referrer's phone or email": 'reason.referralSameContact',
   'the referrer was erased': 'reason.referrerErased',
   'the completing purchase was fully refunded within the hold': 'reason.referralReversed',
+  'the referee was erased within the hold': 'reason.referralErasedReferee',
 };
 
 /** How a refund's missing points were found later (`refund R-1: points it could not take back, <how>`). */
@@ -43,6 +44,8 @@ const PATTERNS: [RegExp, MessageKey, string[]][] = [
   [/^refund (.+): referral campaign (\S+)$/s, 'reason.refundReferralCampaign', ['refund', 'campaign']],
   [/^refund (.+): campaign (\S+)$/s, 'reason.refundCampaign', ['refund', 'campaign']],
   [/^refund (.+): referral$/s, 'reason.refundReferral', ['refund']],
+  [/^referee erased: referral campaign (\S+)$/, 'reason.erasedReferralCampaign', ['campaign']],
+  [/^referee erased: referral$/, 'reason.erasedReferral', []],
   [/^refund (\S+)$/, 'reason.refund', ['refund']],
   [/^rate corrected: order (.+) earns at the tier held at its instant$/s, 'reason.rateCorrected', ['order']],
   [/^campaign (\S+)$/, 'reason.campaign', ['campaign']],

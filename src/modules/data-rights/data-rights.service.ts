@@ -112,7 +112,8 @@ export class DataRightsService {
   /**
    * Erases the member's personal data, in one transaction (the member's writes wait for it:
    * account, then member row, as every write locks them): its personal fields null, `erasedAt`
-   * set, its tier frozen, its coupons still issued cancelled, the balance left forfeited by an
+   * set, its tier frozen, its coupons still issued cancelled, a referral it completed as referee
+   * reversed while its points are held (PointsService.reverseReferralOfErased), the balance left forfeited by an
    * ERASURE transaction, its tags removed; personal values scrubbed from the audit log, its
    * stored webhook payloads, its outbox rows, import jobs' rejected lines (its externalId) and the free-text reasons of its ledger, tier
    * history and redemptions. The ledger, purchases and tier history stay (the member's id is
@@ -125,11 +126,14 @@ export class DataRightsService {
     if (why == null) throw badInput('reason', `reason is required (1 to ${MAX_ERASURE_REASON} characters)`);
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     return memberWrites(this.em).run(memberId, () => inTransaction(this.em, async (tx) => {
-      await suppressRowEvents(tx);
       const account = await lockAccount(tx, memberId);
       const m = await this.parts.members.lockForErasure(tx, memberId);
       if (!m) throw notFound('Member', memberId);
       if (m.erasedAt) return m; // erased already: the same answer, nothing written
+      // A referral it completed whose points are still held goes back first, with its events
+      // (its referrer's ledger and the referral change; what names this member is scrubbed below).
+      if (account) await this.parts.points.reverseReferralOfErased(tx, account, memberId, now);
+      await suppressRowEvents(tx);
       const formerExternalId = m.externalId;
       const personal = personalValues(m, await this.parts.audit.formerValues(tx, memberId, IDENTIFYING_FIELDS));
       // (Every member has an account from its registration on; without one there are no points to close.)

@@ -6,8 +6,8 @@ import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { localDate, localMonthBounds } from '../../common/local-time.rules';
-import { REVERSAL_REASON } from '../referrals/referrals.rules';
-import { linkReferralTransactions, lockCompletedReferral, markReferralReversed, refereePointsOfOrder } from '../referrals/referrals.service';
+import { ERASED_REFEREE_REASON, ERASED_REFERRAL, REVERSAL_REASON } from '../referrals/referrals.rules';
+import { linkReferralTransactions, lockCompletedReferral, lockCompletedReferralOfReferee, markReferralReversed, refereePointsOfOrder, type ReversibleReferral } from '../referrals/referrals.service';
 import { lockAccount, lockAccounts, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
 import { memberWrites } from '../../db/member-queue';
@@ -810,7 +810,11 @@ export class PointsService {
     if (qualifying.changed && this.tiers) await this.rerate(tx, account, memberId, await this.tiers.afterRefund(tx, memberId, occurredAt));
     let bonusBack = p.hasAwards ? await this.reverseAwards(tx, account, memberId, input, p, refundCents, occurredAt) : 0;
     // The purchase completed its member's referral: refunded in full within the hold, both sides' points go back (issue 25).
-    if (p.referralId && p.refundedCents + refundCents >= p.amountCents) bonusBack += await this.reverseReferral(tx, account, memberId, input, p, p.referralId, occurredAt);
+    if (p.referralId && p.refundedCents + refundCents >= p.amountCents) {
+      bonusBack += await this.reverseReferral(tx, account, memberId, await lockCompletedReferral(tx, p.referralId), occurredAt, {
+        key: `refund:${input.refundId}`, reason: `refund ${input.refundId}`, why: REVERSAL_REASON,
+      });
+    }
     const { refundsAfter } = await repo.insertRefund(tx, {
       refundId: input.refundId, orderId: input.orderId, memberId, amountCents: refundCents, pointsReversed: reversal.points,
       qualifyingReversed: qualifying.own, bonusReversed: bonusBack, transactionId: transaction?.id ?? null, occurredAt,
@@ -834,7 +838,7 @@ export class PointsService {
       const points = awardReversal(award.points, p.amountCents, p.refundedCents + refundCents, award.reversedPoints);
       if (points <= 0) continue;
       const lotId = award.transactionId ? await repo.lotOfTransaction(tx, award.transactionId) : null;
-      const debit = await this.planRefund(tx, memberId, { ...p, lotId }, points, occurredAt);
+      const debit = await this.planRefund(tx, memberId, { lotId }, points, occurredAt);
       await this.bookReversal(tx, account, memberId, input, occurredAt, lotId, debit, {
         key: `refund:${input.refundId}:campaign:${award.code}`, reason: `refund ${input.refundId}: campaign ${award.code}`,
       });
@@ -846,31 +850,34 @@ export class PointsService {
 
   /**
    * A full refund of the purchase that completed a referral, within the hold (the refund dated
-   * before the referral's points activate): both sides' REFERRAL points taken back from their
-   * own pending lots (REFUND_REVERSAL transactions of their own, keys
-   * 'refund:<refundId>:referral:referrer|referee'), the REFERRAL campaigns' awards to the
-   * referrer too (as a refund reverses a purchase's awards), and the referral REVERSED. After the
-   * hold nothing changes: it stays COMPLETED. The referee's account is held (`account`); the
+   * before the referral's points activate), or its referee's erasure then (reverseReferralOfErased):
+   * both sides' REFERRAL points taken back from their own pending lots (REFUND_REVERSAL
+   * transactions of their own, keys '<as.key>:referral:referrer|referee', `as.key` being
+   * 'refund:<refundId>' or 'erasure:<memberId>'), the REFERRAL campaigns' awards to the
+   * referrer too (as a refund reverses a purchase's awards), and the referral REVERSED with
+   * `as.why`. After the hold nothing changes: it stays COMPLETED. `r`: the referral, locked
+   * (null: not COMPLETED; nothing to do). The referee's account is held (`account`); the
    * referrer's is locked after it (db/locks.ts: referee, then referrer); an erased referrer
    * forfeited its balance, so only the referee's side goes back, and the referrer's side is
    * unrecovered (referralStats' pointsGiven keeps it: the reversal took none of it back). Returns the referee's points it
    * reversed (part of the refund's bonusPoints).
    */
   private async reverseReferral(
-    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, p: repo.RefundedPurchase, referralId: string, occurredAt: Date,
+    tx: EntityManager, account: repo.AccountRow, memberId: string, r: ReversibleReferral | null, occurredAt: Date,
+    as: { key: string; reason: string; why: string },
   ): Promise<number> {
-    const r = await lockCompletedReferral(tx, referralId);
     if (!r || occurredAt >= r.activatesAt) return 0;
     // A refund dated before the completion it undoes (a backdated refund of a purchase whose
     // completion was recorded later) reverses it at the completion, not before it existed.
     const at = occurredAt < r.completedAt ? r.completedAt : occurredAt;
     const referrer = await lockAccount(tx, r.referrerId);
+    const ref = { orderId: r.orderId, refundId: as.key };
     let unrecovered = 0; // what a side had spent already: given and kept (referralStats' pointsGiven keeps it)
     const side = async (acc: repo.AccountRow, id: string, points: number, lotId: string | null, role: string) => {
       if (points <= 0) return;
-      const debit = await this.planRefund(tx, id, { ...p, lotId }, points, at);
+      const debit = await this.planRefund(tx, id, { lotId }, points, at);
       unrecovered += debit.plan.unrecovered;
-      await this.bookReversal(tx, acc, id, input, at, lotId, debit, { key: `refund:${input.refundId}:referral:${role}`, reason: `refund ${input.refundId}: referral` });
+      await this.bookReversal(tx, acc, id, ref, at, lotId, debit, { key: `${as.key}:referral:${role}`, reason: `${as.reason}: referral` });
     };
     await side(account, memberId, r.refereePoints, r.refereeLotId, 'referee');
     if (referrer) {
@@ -879,9 +886,9 @@ export class PointsService {
         const points = award.points - award.reversedPoints;
         if (points <= 0) continue;
         const lotId = award.transactionId ? await repo.lotOfTransaction(tx, award.transactionId) : null;
-        const debit = await this.planRefund(tx, r.referrerId, { ...p, lotId }, points, at);
-        await this.bookReversal(tx, referrer, r.referrerId, input, at, lotId, debit, {
-          key: `refund:${input.refundId}:referral:campaign:${award.code}`, reason: `refund ${input.refundId}: referral campaign ${award.code}`,
+        const debit = await this.planRefund(tx, r.referrerId, { lotId }, points, at);
+        await this.bookReversal(tx, referrer, r.referrerId, ref, at, lotId, debit, {
+          key: `${as.key}:referral:campaign:${award.code}`, reason: `${as.reason}: referral campaign ${award.code}`,
         });
         await reverseAward(tx, award, r.referrerId, points, debit.plan.unrecovered);
       }
@@ -889,8 +896,22 @@ export class PointsService {
       // The referrer was erased: its erasure forfeited its side, which this reversal takes nothing of; given, not taken back.
       unrecovered += Math.max(r.referrerPoints, 0);
     }
-    await markReferralReversed(tx, r.id, at, REVERSAL_REASON, unrecovered);
+    await markReferralReversed(tx, r.id, at, as.why, unrecovered);
     return Math.max(r.refereePoints, 0);
+  }
+
+  /**
+   * At its erasure (`at`, its account held), the referral the member completed as referee, while
+   * its points are still held: reversed as a full refund of its purchase within the hold would
+   * reverse it (reverseReferral, keys 'erasure:<memberId>:referral:…', reason
+   * ERASED_REFEREE_REASON). The hold is the time in which a refund may still undo a referral,
+   * and no refund reaches an erased member's orders (its writes are NOT_FOUND): kept, the
+   * referral would pay its referrer for a purchase that a refund could no longer take back.
+   * After the hold it stays COMPLETED. Before closeForErasure, which forfeits what is left.
+   */
+  async reverseReferralOfErased(tx: EntityManager, account: LockedAccount, memberId: string, at: Date): Promise<void> {
+    const r = await lockCompletedReferralOfReferee(tx, memberId);
+    await this.reverseReferral(tx, account, memberId, r, at, { key: `erasure:${memberId}`, reason: ERASED_REFERRAL, why: ERASED_REFEREE_REASON });
   }
 
   /**
@@ -899,7 +920,7 @@ export class PointsService {
    * lots the refund takes from away. Takes from lots the run has expired since are apart
    * (`fromExpired`): those points did not expire after all (bookReversal corrects the expiry).
    */
-  private async planRefund(tx: EntityManager, memberId: string, p: repo.RefundedPurchase, points: number, occurredAt: Date): Promise<RefundDebit> {
+  private async planRefund(tx: EntityManager, memberId: string, p: { lotId: string | null }, points: number, occurredAt: Date): Promise<RefundDebit> {
     const settings = await programmeSettings(tx);
     const { open, expiredSince: gone } = await repo.lotsAt(tx, memberId, occurredAt);
     const lots = [...await this.settleDebts(tx, memberId, open, occurredAt), ...gone];
@@ -935,7 +956,7 @@ export class PointsService {
 
   /** The REFUND_REVERSAL transaction of a planned debit, its takes, a debt lot for what goes below zero; null when it takes nothing. */
   private async bookReversal(
-    tx: EntityManager, account: repo.AccountRow, memberId: string, input: RefundPurchaseInput, occurredAt: Date, ownLotId: string | null,
+    tx: EntityManager, account: repo.AccountRow, memberId: string, input: Pick<RefundPurchaseInput, 'orderId' | 'refundId'>, occurredAt: Date, ownLotId: string | null,
     { plan, fromExpired, gone }: RefundDebit, as: { key: string; reason: string } = { key: `refund:${input.refundId}`, reason: `refund ${input.refundId}` },
   ): Promise<TransactionRow | null> {
     const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative + fromExpired.reduce((s, t) => s + t.amount, 0);

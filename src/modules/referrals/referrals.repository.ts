@@ -57,6 +57,8 @@ export async function linkReferralTransactions(tx: EntityManager, referralId: st
 /** A completed referral a refund may reverse, locked (FOR UPDATE; after its referee's account), with its sides' lots and when they activate. */
 export interface ReversibleReferral {
   id: string; referrerId: string; referrerPoints: number; refereePoints: number;
+  /** The purchase that completed it. */
+  orderId: string;
   referrerLotId: string | null; refereeLotId: string | null;
   /** When its points stop being pending (its lots' activation; without lots, the completion plus the hold). */
   activatesAt: Date;
@@ -70,14 +72,24 @@ export interface ReversibleReferral {
  * and the hold in `program` (a referral whose lots are gone activates at completion + hold).
  */
 export async function lockCompletedReferral(tx: EntityManager, referralId: string): Promise<ReversibleReferral | null> {
+  return lockCompleted(tx, 'r.id = ?', referralId);
+}
+
+/** The referral the member completed as referee (a member is referred once), locked as lockCompletedReferral when it is COMPLETED. */
+export async function lockCompletedReferralOfReferee(tx: EntityManager, refereeId: string): Promise<ReversibleReferral | null> {
+  return lockCompleted(tx, 'r.referee_id = ?', refereeId);
+}
+
+async function lockCompleted(tx: EntityManager, which: string, param: string): Promise<ReversibleReferral | null> {
   const [row] = await tx.execute<(Omit<ReversibleReferral, 'activatesAt' | 'completedAt'> & { activatesAt: string; completedAt: string })[]>(
-    `select r.id::text as id, r.referrer_id::text as "referrerId", r.completed_at as "completedAt", r.referrer_points as "referrerPoints", r.referee_points as "refereePoints",
+    `select r.id::text as id, r.referrer_id::text as "referrerId", r.order_id as "orderId", r.completed_at as "completedAt",
+       r.referrer_points as "referrerPoints", r.referee_points as "refereePoints",
        (select l.id::text from point_lot l where l.transaction_id = r.referrer_transaction_id and l.points > 0 order by l.id limit 1) as "referrerLotId",
        (select l.id::text from point_lot l where l.transaction_id = r.referee_transaction_id and l.points > 0 order by l.id limit 1) as "refereeLotId",
        coalesce((select min(l.activates_at) from point_lot l where l.transaction_id in (r.referrer_transaction_id, r.referee_transaction_id)),
          r.completed_at + make_interval(days => (select referral_hold_days from program where id = 1))) as "activatesAt"
-     from referral r where r.id = ? and r.status = 'COMPLETED' for update of r`,
-    [referralId],
+     from referral r where ${which} and r.status = 'COMPLETED' for update of r`,
+    [param],
   );
   return row ? { ...row, activatesAt: new Date(row.activatesAt), completedAt: new Date(row.completedAt) } : null;
 }

@@ -64,3 +64,7 @@ export const REJECTION = {
 
 /** Why a referral is REVERSED (Referral.reason). */
 export const REVERSAL_REASON = 'the completing purchase was fully refunded within the hold';
+/** Why a referral is REVERSED when its referee was erased while its points were held (PointsService.reverseReferralOfErased). */
+export const ERASED_REFEREE_REASON = 'the referee was erased within the hold';
+/** The reason of that reversal's ledger rows: `${ERASED_REFERRAL}: referral`, `${ERASED_REFERRAL}: referral campaign <code>`. */
+export const ERASED_REFERRAL = 'referee erased';
