@@ -602,6 +602,19 @@ describe('other triggers', () => {
     expect((await s.sql<{ stock: number }>(`select stock from reward where code = 'HAT_GIFT'`))[0].stock).toBe(9);
   });
 
+  it('a coupon given while the reward had no stock took no unit: cancelled after a stock is set, it gives none back', async () => {
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'PEN_GIFT', name: 'Pen', costPoints: 10 } });
+    await campaign('PEN_FOR_ALL', { rewardCode: 'PEN_GIFT', bonusPoints: 1 });
+    const m = await member();
+    await purchase(m, 10);
+    const [coupon] = await s.sql<{ id: string; took: boolean }>(
+      `select r.id::text as id, r.took_stock as took from redemption r join reward w on w.id = r.reward_id where w.code = 'PEN_GIFT' and r.member_id = $1`, [m]);
+    expect(coupon.took).toBe(false);
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'PEN_GIFT', name: 'Pen', costPoints: 10, stock: 5 } });
+    await s.admin('mutation($id: ID!) { cancelRedemption(id: $id, reason: "returned") { status } }', { id: coupon.id });
+    expect((await s.sql<{ stock: number }>(`select stock from reward where code = 'PEN_GIFT'`))[0].stock).toBe(5);
+  });
+
   it('a cancelled campaign coupon gives its costPoints back to the budget and leaves the cost, as its unit goes back to the stock', async () => {
     await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'BAG_GIFT', name: 'Bag', costPoints: 50, stock: 10 } });
     const id = await campaign('BAG_BUDGET', { rewardCode: 'BAG_GIFT', budgetPoints: 100 });

@@ -313,6 +313,26 @@ describe('redemption under concurrency', () => {
   });
 });
 
+describe('cancellation and the stock', () => {
+  it('gives back only a unit the redemption took: one made while the stock was unlimited leaves a stock set since as it is', async () => {
+    await upsertReward({ code: 'LATER_CAPPED', name: 'Later capped', costPoints: 10 });
+    const m = await registerMember(s);
+    await credit(m, 50, 'capped-credit');
+    const before = [await redeem(m, 'LATER_CAPPED', 'capped-1'), await redeem(m, 'LATER_CAPPED', 'capped-2')].map((r) => r.data!.redeemReward.id);
+    await upsertReward({ code: 'LATER_CAPPED', name: 'Later capped', costPoints: 10, stock: 10 });
+    const taken = (await redeem(m, 'LATER_CAPPED', 'capped-3')).data!.redeemReward.id;
+    const stock = async () => (await s.sql<{ stock: number }>(`select stock from reward where code = 'LATER_CAPPED'`))[0].stock;
+    expect(await stock()).toBe(9);
+    const cancel = (id: string) => s.admin('mutation($id: ID!) { cancelRedemption(id: $id, reason: "returned") { status } }', { id });
+    for (const id of before) await cancel(id);
+    expect(await stock()).toBe(9); // they took none
+    await cancel(taken);
+    expect(await stock()).toBe(10); // it took one
+    expect(await balance(m)).toBe(50);
+    await expectLedgerConsistent(s);
+  });
+});
+
 describe('cancellation and expiry', () => {
   it('points from a lot that expired since the redemption are not given back', async () => {
     await upsertReward({ code: 'OLD', name: 'Old', costPoints: 40 });

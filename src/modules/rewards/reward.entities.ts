@@ -105,6 +105,10 @@ export class Redemption {
   @Property({ type: 'bigint', nullable: true })
   transactionId: string | null = null;
 
+  /** Whether it took a unit of its reward's stock, which its cancellation gives back; null: made before that was recorded (migration redemption_took_stock). */
+  @Property({ type: 'boolean', nullable: true })
+  tookStock: boolean | null = null;
+
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 

@@ -20,6 +20,8 @@ export interface RedemptionRow {
   status: string;
   createdAt: Date; transactionId: string; idempotencyKey: string;
   couponKey: string; expiresAt: Date | null; usedAt: Date | null; usedAtStore: string | null; useIdempotencyKey: string | null;
+  /** Whether it took a unit of the reward's stock (null: made before that was recorded; migration redemption_took_stock). */
+  tookStock: boolean | null;
 }
 
 /** A reward's editable fields, as upsert and patches write them. */
@@ -34,7 +36,8 @@ export const rewardColumns = (p = '') => `${p}id, ${p}code, ${p}name, ${p}descri
 export const REWARD_COLUMNS = rewardColumns();
 export const REDEMPTION_COLUMNS = `id, seq::text, member_id as "memberId", reward_id as "rewardId", points, coupon_code as "couponCode", status,
   created_at as "createdAt", transaction_id::text as "transactionId", idempotency_key as "idempotencyKey", coupon_key as "couponKey",
-  expires_at as "expiresAt", used_at as "usedAt", used_at_store as "usedAtStore", use_idempotency_key as "useIdempotencyKey"`;
+  expires_at as "expiresAt", used_at as "usedAt", used_at_store as "usedAtStore", use_idempotency_key as "useIdempotencyKey",
+  took_stock as "tookStock"`;
 export const rewardRow = (r: RewardRow) => withDates(r, ['validFrom', 'validTo']);
 export const redemptionRow = <T extends RedemptionRow>(r: T): T => withDates(r, ['createdAt', 'expiresAt', 'usedAt']);
 
@@ -164,11 +167,16 @@ export async function takeStock(tx: EntityManager, rewardId: string): Promise<bo
   return took.length > 0;
 }
 
-/** Gives a unit of stock back (a cancellation; the reward row is locked). */
-export async function restock(tx: EntityManager, rewardId: string): Promise<void> {
+/**
+ * Gives back the unit of stock a cancelled redemption took (the reward row is locked): none when
+ * it took none (its reward had no stock then: a stock set since is not raised by it); one made
+ * before that was recorded (`tookStock` null) gives one back when the reward has a stock.
+ */
+export async function restock(tx: EntityManager, redemption: Pick<RedemptionRow, 'rewardId' | 'tookStock'>): Promise<void> {
+  if (redemption.tookStock === false) return;
   // Saturates at the int column's top: a stock set to 2147483647 is unlimited in practice, and
   // one unit more overflowed the column, which refused every cancellation (INTERNAL_SERVER_ERROR).
-  await tx.execute('update reward set stock = least(stock, 2147483646) + 1 where id = ? and stock is not null', [rewardId]);
+  await tx.execute('update reward set stock = least(stock, 2147483646) + 1 where id = ? and stock is not null', [redemption.rewardId]);
 }
 
 /** A tier's code, by id (the tier a member held at an instant: PointsService.catchUpTier). Cross-module read: `tier`. */
@@ -195,13 +203,14 @@ export async function redemptionByKey(em: EntityManager, memberId: string, key: 
 
 export interface NewRedemption {
   memberId: string; rewardId: string; points: number; couponCode: string; idempotencyKey: string; transactionId: string; createdAt: Date; expiresAt: Date | null;
+  tookStock: boolean;
 }
 
 export async function insertRedemption(tx: EntityManager, r: NewRedemption): Promise<RedemptionRow> {
   const [row] = await tx.execute<RedemptionRow[]>(
-    `insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at, expires_at)
-     values (gen_random_uuid(), ?, ?, ?, ?, 'ISSUED', ?, ?, ?, ?) returning ${REDEMPTION_COLUMNS}`,
-    [r.memberId, r.rewardId, r.points, r.couponCode, r.idempotencyKey, r.transactionId, r.createdAt, r.expiresAt],
+    `insert into redemption (id, member_id, reward_id, points, coupon_code, status, idempotency_key, transaction_id, created_at, expires_at, took_stock)
+     values (gen_random_uuid(), ?, ?, ?, ?, 'ISSUED', ?, ?, ?, ?, ?) returning ${REDEMPTION_COLUMNS}`,
+    [r.memberId, r.rewardId, r.points, r.couponCode, r.idempotencyKey, r.transactionId, r.createdAt, r.expiresAt, r.tookStock],
   );
   return redemptionRow(row);
 }

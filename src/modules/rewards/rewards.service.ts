@@ -208,6 +208,7 @@ export class RewardsService {
       const row = await rewardsRepo.insertRedemption(tx, {
         memberId: input.memberId, rewardId: reward.id, points: reward.costPoints, couponCode, idempotencyKey: input.idempotencyKey,
         transactionId: txn.id, createdAt: occurredAt, expiresAt: couponExpiresAt(occurredAt, reward.couponValidDays),
+        tookStock: reward.stock != null, // taken below, or the whole redemption rolls back
       });
       // The reward row's lock, last (db/locks.ts).
       if (reward.stock != null && !(await rewardsRepo.takeStock(tx, reward.id))) throw outOfStock(); // the whole redemption rolls back
@@ -259,7 +260,7 @@ export class RewardsService {
         memberId: redemption.memberId, debitTransactionId: redemption.transactionId, type: 'REDEMPTION_CANCEL', occurredAt: now,
         reason: `cancelled: ${reason}`, reference: redemption.couponCode, idempotencyKey: `redeem-cancel:${redemption.id}`, field: 'id',
       });
-      await rewardsRepo.restock(tx, redemption.rewardId);
+      await rewardsRepo.restock(tx, redemption);
       if (redemption.transactionId == null) await returnCouponCost(tx, redemption.memberId, redemption.id); // a campaign's coupon: its cost back to the budget
       const after = await rewardsRepo.markCancelled(tx, id, now, reason);
       this.auditCancel(tx, actor, id, redemption, reason, back);
@@ -298,7 +299,7 @@ export class RewardsService {
         memberId, debitTransactionId: r.transactionId, type: 'REDEMPTION_CANCEL', occurredAt: now,
         reason: ERASURE_CANCEL_REASON, reference: r.couponCode, idempotencyKey: `redeem-cancel:${r.id}`, field: 'memberId',
       });
-      await rewardsRepo.restock(tx, r.rewardId);
+      await rewardsRepo.restock(tx, r);
       if (r.transactionId == null) await returnCouponCost(tx, memberId, r.id);
       await rewardsRepo.markCancelled(tx, r.id, now, ERASURE_CANCEL_REASON);
       this.auditCancel(tx, actor, r.id, r, ERASURE_CANCEL_REASON, back);
