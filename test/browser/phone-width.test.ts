@@ -38,4 +38,24 @@ describe('Phone width', () => {
     expect(wide).toEqual([]);
     expect(h.pageErrors(page)).toEqual([]);
   }, 240_000); // thirty page loads: a loaded machine takes well over the default minute
+
+  it('a name without spaces wraps: a member\'s and a benefit\'s titles, and the benefit on the profiles it applies to', async () => {
+    const long = `Customer${'X'.repeat(132)}`;
+    const { registerMember } = await adminQuery<{ registerMember: { id: string } }>(h,
+      'mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }', { i: { externalId: 'long-name-1', displayName: long } });
+    await adminQuery(h, 'mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }',
+      { i: { code: 'LONG_NAME', name: `Benefit${'Y'.repeat(133)}`, kind: 'CUSTOM', tierCodes: [] } });
+    const wide: string[] = [];
+    for (const viewport of [PHONE, { width: 1280, height: 800 }]) {
+      const page = await h.open(viewport);
+      await h.signIn(page);
+      for (const path of [`/members/${registerMember.id}`, '/benefits/LONG_NAME']) {
+        await h.goto(page, path);
+        await page.waitForLoadState('networkidle');
+        if (await overflows(page)) wide.push(`${viewport.width} ${path}`);
+      }
+      await page.close();
+    }
+    expect(wide).toEqual([]);
+  }, 120_000);
 });

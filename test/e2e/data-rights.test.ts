@@ -318,6 +318,11 @@ describe('member data rights', () => {
         id: ava.id, erasedAt: erased.erasedAt, externalId: null, displayName: null, email: null, phone: null, birthday: null, gender: null,
         region: null, channel: null, pointsBalance: 0, pendingPoints: 0, tags: [], tier: { code: 'GOLD' }, tierExpiresAt: null,
       });
+      // Nothing applies to it any more (domain.md: Member.benefits is what applies to that member now); a benefit for everyone reaches the others.
+      await gqlData(s.gql('mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }', { i: { code: 'FOR_ALL', name: 'For all', kind: 'CUSTOM', tierCodes: [] } }, admin));
+      const benefits = async (id: string) => (await gqlData(s.gql('query($id: ID!) { member(id: $id) { benefits { code } } }', { id }, admin))).member.benefits;
+      expect(await benefits(ava.id)).toEqual([]);
+      expect(await benefits(ben)).toContainEqual({ code: 'FOR_ALL' });
       const own = await s.token('member', ava.id);
       expect((await gqlData(s.gql('{ me { id } }', {}, own))).me).toBeNull();
       expect((await gqlData(s.gql(MEMBER, { id: ava.id }, own))).member).toBeNull();

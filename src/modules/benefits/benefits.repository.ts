@@ -30,8 +30,8 @@ const benefitRow = <T extends BenefitRow>(r: T): T => withDates(r, ['validFrom',
 
 /** In force at `at` (bound twice): active, inside its validity window (a future validFrom takes effect by itself). */
 const IN_FORCE = `b.active and (b.valid_from is null or b.valid_from <= ?::timestamptz) and (b.valid_to is null or b.valid_to > ?::timestamptz)`;
-/** For a member `m` on tier `t`: the tier is listed (or none are) and the member has every required tag. */
-const APPLIES_TO_MEMBER = `(cardinality(b.tier_codes) = 0 or t.code = any(b.tier_codes))
+/** For a member `m` on tier `t`: not erased (an erased member enjoys nothing), the tier is listed (or none are) and the member has every required tag. */
+const APPLIES_TO_MEMBER = `m.erased_at is null and (cardinality(b.tier_codes) = 0 or t.code = any(b.tier_codes))
   and (cardinality(b.required_tags) = 0 or b.required_tags <@ coalesce(
     (select array_agg(tg.code) from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id), '{}'))`;
 

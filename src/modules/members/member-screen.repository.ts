@@ -60,7 +60,7 @@ const TIER_JSON = (t: string) => `case when ${t}.id is null then null else json_
 const LIVE_LOT = `coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')`;
 
 /** A benefit `b` in force at `now` that applies to member `m` on tier `t` (benefits.repository IN_FORCE and APPLIES_TO_MEMBER). */
-const BENEFIT_APPLIES = `b.active and (b.valid_from is null or b.valid_from <= ?::timestamptz) and (b.valid_to is null or b.valid_to > ?::timestamptz)
+const BENEFIT_APPLIES = `m.erased_at is null and b.active and (b.valid_from is null or b.valid_from <= ?::timestamptz) and (b.valid_to is null or b.valid_to > ?::timestamptz)
   and (cardinality(b.tier_codes) = 0 or t.code = any(b.tier_codes))
   and (cardinality(b.required_tags) = 0 or b.required_tags <@ coalesce(
     (select array_agg(tg.code) from member_tag mt join tag tg on tg.id = mt.tag_id where mt.member_id = m.id), '{}'))`;

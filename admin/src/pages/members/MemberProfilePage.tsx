@@ -110,16 +110,21 @@ function Summary({ member, zone }: { member: ProfileMember; zone: string }) {
           {t('members.summary.tierSince', { date: formatDate(member.tierSince, zone) })}
           {member.tierExpiresAt ? ` · ${t('members.summary.tierUntil', { date: formatDate(member.tierExpiresAt, zone) })}` : ''}
         </p>
-        <div className="progress" role="progressbar" aria-label={t('members.summary.progress')} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(share * 100)}>
-          <span style={{ width: `${share * 100}%` }} />
-        </div>
-        <p className="card-note">
-          {next
-            ? t('members.summary.toNext', { points: formatNumber(progress.pointsToNextTier ?? 0), tier: next.name })
-            : t('members.summary.topTier')}
-          {' · '}
-          {t('members.summary.toRetain', { points: formatNumber(progress.pointsToRetain) })}
-        </p>
+        {/* An erased member's tier is frozen: it has nothing to reach or keep. */}
+        {member.erasedAt ? null : (
+          <>
+            <div className="progress" role="progressbar" aria-label={t('members.summary.progress')} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(share * 100)}>
+              <span style={{ width: `${share * 100}%` }} />
+            </div>
+            <p className="card-note">
+              {next
+                ? t('members.summary.toNext', { points: formatNumber(progress.pointsToNextTier ?? 0), tier: next.name })
+                : t('members.summary.topTier')}
+              {' · '}
+              {t('members.summary.toRetain', { points: formatNumber(progress.pointsToRetain) })}
+            </p>
+          </>
+        )}
       </div>
       <Stat label={t('members.summary.balance')} value={formatNumber(member.pointsBalance)} testId="balance" />
       <Stat label={t('members.summary.pending')} value={formatNumber(member.pendingPoints)} />
