@@ -383,11 +383,13 @@ describe('REFERRAL campaigns', () => {
   it('erasing the referee while the points are held reverses the referral as a full refund would: both sides, the referrer\'s campaign award, the budget', async () => {
     const id = await campaign(key('ERASED'), { multiplier: '2' });
     await s.sql('update campaign set budget_points = 10000 where id = $1', [id]);
+    const [endpoint] = await s.sql<{ id: string }>(`insert into webhook_endpoint (id, url, event_types, active, secret, created_at, updated_at)
+      values (gen_random_uuid(), 'https://receiver.example/campaigns', '{campaign.awarded,campaign.reversed}', true, 'test-secret', now(), now()) returning id::text`);
     const { referrer, referee } = await pair();
     await buy(referee, 100);
     expect(await balances(referrer)).toMatchObject({ account: 400, pendingPoints: 400 });
     const events = () => s.sql<{ type: string; data: any }>(
-      `select type, data from webhook_event where type like 'referral.%' and data->'referee'->>'id' = $1 order by id`, [referee]);
+      `select type, data from webhook_event where type like 'referral.%' and data->'referee'->>'id' = $1 order by seq`, [referee]);
     expect((await events()).map((e) => e.type)).toEqual(['referral.completed']);
     await s.admin('mutation($id: ID!) { eraseMember(memberId: $id, reason: "asked") { id } }', { id: referee });
     expect(await referral(referee)).toMatchObject({ status: 'REVERSED', reason: 'the referee was erased within the hold' });
@@ -408,6 +410,12 @@ describe('REFERRAL campaigns', () => {
     const after = await events();
     expect(after.map((e) => e.type)).toEqual(['referral.completed', 'referral.reversed']);
     expect(after[1].data).toMatchObject({ status: 'REVERSED', referee: { id: referee, externalId: null } });
+    // The referrer's campaign award taken back is told as a refund's is: campaign.reversed, no refund id.
+    const campaignEvents = await s.sql<{ type: string; data: any }>(
+      `select type, data from webhook_event where member_id = $1 and type like 'campaign.%' order by seq`, [referrer]);
+    expect(campaignEvents.map((e) => [e.type, e.data.balanceAfter])).toEqual([['campaign.awarded', 400], ['campaign.reversed', 0]]);
+    expect(campaignEvents[1].data).toMatchObject({ refundId: null, orderId: expect.any(String), pointsReversed: 200, pointsUnrecovered: 0 });
+    await s.sql('update webhook_endpoint set active = false where id = $1', [endpoint.id]);
     await expectLedgerConsistent(s);
   });
 

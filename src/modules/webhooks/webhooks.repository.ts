@@ -26,8 +26,15 @@ export async function insertRowEvent(tx: EntityManager, type: string, memberId: 
   );
 }
 
-/** Turns the per-row event capture off for the rest of `tx` (webhook_row_events()). */
+/**
+ * Turns the per-row event capture off for the rest of `tx` (webhook_row_events()). The rows
+ * written before it keep their events: the one deferred capture (the campaign points' constraint
+ * trigger, which runs at the commit, when the capture would already be off) runs for them now
+ * (SET CONSTRAINTS … IMMEDIATE fires what is pending), then is deferred again for the rest.
+ */
 export async function suppressRowEvents(tx: EntityManager): Promise<void> {
+  await tx.execute('set constraints point_transaction_webhook_campaign immediate');
+  await tx.execute('set constraints point_transaction_webhook_campaign deferred');
   await tx.execute(`set local loyalty.webhook_events = 'off'`);
 }
 

@@ -25,7 +25,8 @@ export function emitRowEvent(tx: EntityManager, type: WebhookEventType, memberId
 
 /**
  * For a bulk writer that reports itself with one event of its own (an import, an erasure):
- * the per-row event capture writes nothing for the rest of `tx`. Call it inside the transaction.
+ * the per-row event capture writes nothing for the rest of `tx`; what `tx` wrote before keeps
+ * its events. Call it inside the transaction.
  */
 export function suppressRowEvents(tx: EntityManager): Promise<void> {
   return repo.suppressRowEvents(tx);
