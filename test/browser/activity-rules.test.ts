@@ -103,7 +103,7 @@ describe('Activity rules on the Programme page', () => {
     await kind.fill('LIKE');
     await dialog.getByLabel('Points', { exact: true }).fill('2.5');
     await dialog.getByRole('button', { name: 'Save' }).click();
-    await dialog.getByTestId('field-error-points').getByText('Enter a whole number, such as 30.').waitFor();
+    await dialog.getByTestId('field-error-points').getByText('Enter a whole number, such as 30 (at most 2,147,483,647).').waitFor();
     await dialog.getByLabel('Points', { exact: true }).fill('5');
 
     // Members' apps may record it, and no cap: the form says what that means.

@@ -237,7 +237,7 @@ describe('Campaigns', () => {
     // A whole number is checked before sending (GraphQL would refuse 2.5 without naming the field).
     await page.getByLabel('Bonus points').fill('2.5');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByTestId('field-error-bonusPoints').getByText('Enter a whole number.').waitFor();
+    await page.getByTestId('field-error-bonusPoints').getByText('Enter a whole number (at most 2,147,483,647).').waitFor();
     expect(h.pageErrors(page)).toEqual([]);
   });
 
@@ -460,7 +460,7 @@ describe('Campaigns', () => {
     await page.getByLabel('Bonus points').fill('1.5');
     const requests = await graphqlRequests(page, async () => {
       await page.locator('#campaign-simulate').getByRole('button', { name: 'Simulate' }).click();
-      await page.getByTestId('field-error-bonusPoints').getByText('Enter a whole number.').waitFor();
+      await page.getByTestId('field-error-bonusPoints').getByText('Enter a whole number (at most 2,147,483,647).').waitFor();
     });
     expect(requests).toEqual([]);
     expect(await page.getByLabel('Bonus points').getAttribute('aria-invalid')).toBe('true');
@@ -477,7 +477,7 @@ describe('Campaigns', () => {
     await page.getByTestId('language-switch').selectOption('zh-CN');
     await page.getByLabel('奖励积分').fill('2.5');
     await page.locator('#campaign-simulate').getByRole('button', { name: '模拟' }).click();
-    await page.getByTestId('field-error-bonusPoints').getByText('请输入整数。').waitFor();
+    await page.getByTestId('field-error-bonusPoints').getByText('请输入整数（不超过 2,147,483,647）。').waitFor();
     expect(await alert.textContent()).toBe('请先修改上方活动表单中标出的字段，再模拟。');
     expect(await page.locator('main').textContent()).not.toContain('bonusPoints');
     expect(h.pageErrors(page)).toEqual([]);

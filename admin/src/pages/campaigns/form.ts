@@ -1,6 +1,7 @@
 import type { CampaignFieldsFragment, CampaignInput, CampaignTrigger } from '../../gql/graphql';
 import { dayNumber, dayOfNumber, localDate, startOfLocalDay } from '../../../../src/common/local-time.rules';
 import { emptyDraft, fromFilter, toFilterInput, type Draft } from '../segments/filter';
+import { isIntText } from '../tiers/form-values';
 
 /**
  * The campaign form's state (the inputs' text) and the CampaignInput it stands for. Dates are
@@ -84,7 +85,7 @@ export const isLocalMidnight = (iso: string, zone: string): boolean => startOfLo
 
 /** Integer fields whose text is not a whole number: field → true. */
 export function notIntegers(d: CampaignDraft): IntField[] {
-  return INT_FIELDS.filter((f) => d.numbers[f].trim() !== '' && !/^-?\d+$/.test(d.numbers[f].trim()));
+  return INT_FIELDS.filter((f) => d.numbers[f].trim() !== '' && !isIntText(d.numbers[f]));
 }
 
 /** The input to send. Fields the trigger does not use are left out (null). */

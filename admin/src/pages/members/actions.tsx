@@ -6,7 +6,7 @@ import { newKey } from '../../graphql/idempotency';
 import { useT } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
-import { fromZonedInput } from '../tiers/form-values';
+import { fromZonedInput, isIntText } from '../tiers/form-values';
 import { AdjustPointsMutation, CancelRedemptionMutation, SetMemberTierMutation, UpdateMemberMutation } from './operations';
 
 type ProfileMember = NonNullable<MemberProfileQuery['member']>;
@@ -20,7 +20,7 @@ interface DialogProps {
 
 /** The integer the operator typed, or NaN: the server says what is wrong with it (amount). */
 function parseAmount(text: string): number {
-  return /^\s*[-+]?\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  return isIntText(text) ? Number(text) : Number.NaN;
 }
 
 export function AdjustPointsDialog({ member, open, onClose, onDone }: DialogProps & { member: ProfileMember }) {

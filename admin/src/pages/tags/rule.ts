@@ -1,5 +1,6 @@
 import type { OperationError } from '../../graphql/errors';
 import { DATE_FIELDS, NUMBER_FIELDS, type Draft } from '../segments/filter';
+import { isIntText } from '../tiers/form-values';
 
 /**
  * The rule form's errors: which belong to the filter builder (a SegmentFilterInput field, named
@@ -16,7 +17,7 @@ export function intErrors(d: Draft, message: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of INT_FIELDS) {
     const text = d.numbers[f].trim();
-    if (text !== '' && !/^-?\d+$/.test(text)) out[f] = message;
+    if (text !== '' && !isIntText(text)) out[f] = message;
   }
   return out;
 }

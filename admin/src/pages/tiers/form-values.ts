@@ -4,11 +4,21 @@
  * with a message that names no field). The Tiers, Benefits and Rewards forms use these.
  */
 
-/** '' → null; a whole number → it; anything else → NaN. */
+/**
+ * Whether the text is a whole number the API's `Int` takes (32 bits: −2,147,483,648 to
+ * 2,147,483,647). One beyond it, 3000000000 say, GraphQL refuses with its own English message
+ * naming no field; the form says so next to the field instead.
+ */
+export function isIntText(text: string): boolean {
+  const s = text.trim();
+  return /^[-+]?\d+$/.test(s) && Number(s) >= -2147483648 && Number(s) <= 2147483647;
+}
+
+/** '' → null; a whole number the API takes (isIntText) → it; anything else → NaN. */
 export function intOrNull(text: string): number | null {
   const s = text.trim();
   if (!s) return null;
-  return /^[-+]?\d+$/.test(s) ? Number(s) : Number.NaN;
+  return isIntText(s) ? Number(s) : Number.NaN;
 }
 
 /** '' → null; a decimal number → it; anything else → NaN. */
