@@ -44,7 +44,7 @@ export function ormConfig(opts: OrmOptions) {
     // member_retention it builds before the swap (left behind only by a run that died), nor the
     // late facts' horizon, queue (no key: appended by triggers) and scratch copy (migration lifecycle_late_facts).
     schemaGenerator: {
-      skipTables: ['retention_facts', 'member_retention_next', 'import_member_stage', 'import_purchase_stage', 'retention_horizon', 'retention_late', 'retention_repair', 'webhook_fanout', 'webhook_endpoint_period'],
+      skipTables: ['retention_facts', 'member_retention_next', 'import_member_stage', 'import_purchase_stage', 'retention_horizon', 'retention_late', 'retention_repair', 'webhook_fanout', 'webhook_endpoint_period', 'demo_loading'],
     },
     extensions: [Migrator, SeedManager],
     migrations: {

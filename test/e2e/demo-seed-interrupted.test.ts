@@ -1,0 +1,47 @@
+// A first start stopped while the demo loads (Ctrl-C in the minute it takes) left a part of the
+// demo that every later start served as the programme. Now the next start finds the demo's
+// "loading" mark, empties the database and loads the demo from the start
+// (src/db/seeding.ts). A seeder of the test's own stands in for the demo (the real one takes a
+// minute): it writes through the database as the demo does, and the first one stops half way.
+import pino from 'pino';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { applyMigrations, openOrm } from '../../src/db/database';
+import { seedIfRequested, type Seeder } from '../../src/db/seeding';
+import { createTestDatabase } from '../support/harness';
+
+const log = pino({ level: 'silent' });
+
+/** Writes `rows` tiers (a stand-in programme), failing after `stopAfter` of them when it is set. */
+const seeder = (rows: number, stopAfter?: number): Seeder => ({
+  async run(em: EntityManager) {
+    for (let i = 0; i < rows; i++) {
+      if (stopAfter != null && i === stopAfter) throw new Error('stopped while loading');
+      await em.getConnection().execute(
+        `insert into tier (id, code, name, rank, qualifying_points, retain_points, points_multiplier, created_at, updated_at)
+         values (gen_random_uuid(), ?, ?, ?, ?, ?, 1, now(), now())`, [`T${i}`, `Tier ${i}`, i, i * 100, i * 100]);
+    }
+  },
+});
+
+it('a start after one stopped while the demo loaded empties the database and loads the demo again; a finished demo is left alone', async () => {
+  const orm = await openOrm(await createTestDatabase('seed'));
+  try {
+    await applyMigrations(orm);
+    const tiers = async () => (await orm.em.getConnection().execute<{ n: string }[]>('select count(*) as n from tier'))[0].n;
+    await expect(seedIfRequested(orm, null, true, log, seeder(4, 2))).rejects.toThrow('stopped while loading');
+    expect(await tiers()).toBe('2'); // a part of it, and the mark
+    await seedIfRequested(orm, null, true, log, seeder(4));
+    expect(await tiers()).toBe('4'); // all of it, once: the part before was removed first
+    const [{ migrated }] = await orm.em.getConnection().execute<{ migrated: string }[]>('select count(*) as migrated from mikro_orm_migrations');
+    expect(Number(migrated)).toBeGreaterThan(60);
+    // Loaded: the next start finds a programme and loads nothing.
+    await seedIfRequested(orm, null, true, log, seeder(9));
+    expect(await tiers()).toBe('4');
+    // Not the embedded database (DATABASE_URL): a database of the operator's own is never emptied.
+    await orm.em.getConnection().execute('create table demo_loading (started_at timestamptz)');
+    await seedIfRequested(orm, null, false, log, seeder(9));
+    expect(await tiers()).toBe('4');
+  } finally {
+    await orm.close(true);
+  }
+});
