@@ -121,6 +121,22 @@ describe('Segments', () => {
     expect(await error.count()).toBe(0);
   });
 
+  it('marks a whole-number condition beyond the API\'s Int under its field, in the console\'s words, and sends nothing', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await openSegments(page);
+    const sent = await graphqlRequests(page, async () => {
+      await page.getByLabel('Balance at least').fill('3000000000');
+      await page.getByTestId('field-error-minBalance').getByText('Enter a whole number, such as 30 (at most 2,147,483,647).').waitFor();
+      await page.getByTestId('segment-size').getByText('The filter cannot be used: see the message next to the field.').waitFor();
+      await page.getByLabel('Segment name').fill('Too rich');
+      await page.getByRole('button', { name: 'Save the segment' }).click();
+      await page.locator('.save-form .form-alert').getByText('Correct the conditions marked with a message.', { exact: true }).waitFor();
+    });
+    expect(sent.filter((op) => op === 'SegmentPreview' || op === 'SaveSegment')).toEqual([]);
+    expect(await page.getByText('Int cannot represent', { exact: false }).count()).toBe(0);
+  });
+
   it('pages the members', async () => {
     const page = await h.open();
     await h.signIn(page);

@@ -2,6 +2,7 @@
 // in the browser, as a fraction is, so that the operator reads the console's sentence next to
 // the field instead of GraphQL's own English message naming no field.
 import { newDraft, notIntegers } from '../../admin/src/pages/campaigns/form';
+import { emptyDraft, filterIntErrors } from '../../admin/src/pages/segments/filter';
 import { intOrNull, isIntText } from '../../admin/src/pages/tiers/form-values';
 
 describe('whole-number fields', () => {
@@ -17,5 +18,14 @@ describe('whole-number fields', () => {
     const campaign = newDraft('UTC');
     expect(notIntegers({ ...campaign, numbers: { ...campaign.numbers, budgetPoints: '3000000000', bonusPoints: '10' } })).toEqual(['budgetPoints']);
     expect(notIntegers({ ...campaign, numbers: { ...campaign.numbers, budgetPoints: '2147483647', bonusPoints: '-5' } })).toEqual([]);
+  });
+
+  it('mark a filter\'s whole-number conditions beyond it: a segment\'s, a tag rule\'s, a campaign\'s audience', () => {
+    const filter = emptyDraft();
+    expect(filterIntErrors({ ...filter, numbers: { ...filter.numbers, minBalance: '3000000000', minSpend: '3000000000.5', minR: '2.5' } }, 'whole'))
+      .toEqual({ minBalance: 'whole', minR: 'whole' }); // the spends are decimals
+    expect(filterIntErrors({ ...filter, numbers: { ...filter.numbers, minBalance: '-2147483648', maxBalance: '2147483647' } }, 'whole')).toEqual({});
+    const campaign = newDraft('UTC');
+    expect(notIntegers({ ...campaign, audience: { ...filter, numbers: { ...filter.numbers, minBalance: '3000000000' } } })).toEqual(['minBalance']);
   });
 });

@@ -10,7 +10,7 @@ import { useConfirm } from '../../ui/ConfirmDialog';
 import { Field, Form } from '../../ui/Form';
 import { Empty, Page, Section } from '../../ui/Page';
 import { useDebounced } from '../../ui/useDebounced';
-import { conditionCount, FILTER_FIELDS, fromFilter, toFilterInput } from '../segments/filter';
+import { conditionCount, FILTER_FIELDS, filterIntErrors, fromFilter, toFilterInput } from '../segments/filter';
 import { FilterBuilder } from '../segments/FilterBuilder';
 import '../segments/segments.css';
 import {
@@ -253,7 +253,8 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
   const settledKey = useDebounced(key, DEBOUNCE_MS);
   const filter = useMemo(() => JSON.parse(settledKey) as SegmentFilterInput, [settledKey]);
   // The size of everyone came with the page; a changed audience is one request per change (debounced).
-  const [size] = useQuery({ query: AudienceSizeQuery, variables: { filter }, pause: settledKey === initialKey || settledKey === '{}' });
+  const local = filterIntErrors(draft.audience, t('campaigns.notInteger'));
+  const [size] = useQuery({ query: AudienceSizeQuery, variables: { filter }, pause: settledKey === initialKey || settledKey === '{}' || Object.keys(local).length > 0 });
   const sizeError = toOperationError(size.error);
   const values = useMemo(() => {
     const of = (dimension: string) => [...new Set(data.everyone.profile.filter((r) => r.dimension === dimension && r.value !== 'UNKNOWN').map((r) => r.value))].sort();
@@ -269,7 +270,7 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
   }, [audienceError, errors]);
   const updating = key !== settledKey || size.fetching;
   const shown = key === '{}' ? t('campaigns.audience.everyone', { count: formatNumber(data.everyone.size) })
-    : sizeError ? t('segments.size.invalid')
+    : sizeError || Object.keys(local).length ? t('segments.size.invalid')
       : settledKey !== initialKey && size.data && !updating ? t('campaigns.audience.size', { count: formatNumber(size.data.segmentPreview.size) })
         : updating ? t('segments.size.updating') : t('campaigns.audience.conditions', { count: conditions });
   return (
@@ -300,7 +301,7 @@ function Audience({ data, draft, update, errors }: { data: PageData; draft: Camp
           tiers={data.tiers}
           tags={data.tags}
           values={values}
-          errors={{ ...(sizeError?.fields ?? {}), ...errors }}
+          errors={{ ...(sizeError?.fields ?? {}), ...errors, ...local }}
           genderLabel={(g) => (GENDER_LABEL[g] ? t(GENDER_LABEL[g]) : g)}
           zone={zone}
         />

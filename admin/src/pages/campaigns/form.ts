@@ -1,6 +1,6 @@
 import type { CampaignFieldsFragment, CampaignInput, CampaignTrigger } from '../../gql/graphql';
 import { dayNumber, dayOfNumber, localDate, startOfLocalDay } from '../../../../src/common/local-time.rules';
-import { emptyDraft, fromFilter, toFilterInput, type Draft } from '../segments/filter';
+import { emptyDraft, filterIntErrors, fromFilter, toFilterInput, type Draft } from '../segments/filter';
 import { isIntText } from '../tiers/form-values';
 
 /**
@@ -84,8 +84,8 @@ export function windowInstant(day: string, stored: string | null | undefined, zo
 export const isLocalMidnight = (iso: string, zone: string): boolean => startOfLocalDay(localDate(new Date(iso), zone), zone).getTime() === new Date(iso).getTime();
 
 /** Integer fields whose text is not a whole number: field → true. */
-export function notIntegers(d: CampaignDraft): IntField[] {
-  return INT_FIELDS.filter((f) => d.numbers[f].trim() !== '' && !isIntText(d.numbers[f]));
+export function notIntegers(d: CampaignDraft): string[] {
+  return [...INT_FIELDS.filter((f) => d.numbers[f].trim() !== '' && !isIntText(d.numbers[f])), ...Object.keys(filterIntErrors(d.audience, ''))];
 }
 
 /** The input to send. Fields the trigger does not use are left out (null). */

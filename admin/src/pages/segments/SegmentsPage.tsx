@@ -12,7 +12,7 @@ import { Empty, ErrorState, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { useDebounced } from '../../ui/useDebounced';
 import { downloadWithToken } from './download';
-import { conditionCount, emptyDraft, FILTER_FIELDS, fromFilter, toFilterInput, toSavedFilter, type Draft } from './filter';
+import { conditionCount, emptyDraft, FILTER_FIELDS, filterIntErrors, fromFilter, toFilterInput, toSavedFilter, type Draft } from './filter';
 import { FilterBuilder } from './FilterBuilder';
 import { SaveSegmentMutation, SegmentPreviewMembersQuery, SegmentPreviewQuery, SegmentsPageQuery } from './operations';
 import { DIMENSIONS, rowsOf, tgiOption, type Dimension, type ProfileRow } from './profile';
@@ -42,13 +42,14 @@ export default function SegmentsPage() {
   const key = JSON.stringify(toFilterInput(draft, zone));
   const settledKey = useDebounced(key, DEBOUNCE_MS);
   const filter = useMemo(() => JSON.parse(settledKey) as SegmentFilterInput, [settledKey]);
-  const [preview, refetchPreview] = useQuery({ query: SegmentPreviewQuery, variables: { filter, first: PAGE_SIZE } });
+  const local = filterIntErrors(draft, t('form.notAWholeNumber'));
+  const [preview, refetchPreview] = useQuery({ query: SegmentPreviewQuery, variables: { filter, first: PAGE_SIZE }, pause: Object.keys(local).length > 0 });
   const previewError = useMemo(() => toOperationError(preview.error), [preview.error]);
   const previewData = preview.error ? undefined : preview.data?.segmentPreview;
   const updating = key !== settledKey || preview.fetching;
   // A save refused for a condition: its message under that condition (until the filter changes), with the preview's.
   const [saveRefusal, setSaveRefusal] = useState<{ key: string; fields: Record<string, string> } | null>(null);
-  const filterErrors = { ...(saveRefusal?.key === key ? saveRefusal.fields : {}), ...(previewError?.fields ?? {}) };
+  const filterErrors = { ...(saveRefusal?.key === key ? saveRefusal.fields : {}), ...(previewError?.fields ?? {}), ...local };
 
   // The profile lists every value of region, channel and gender among all members: the pickers' options.
   const [values, setValues] = useState<{ genders: string[]; regions: string[]; channels: string[] }>({ genders: [], regions: [], channels: [] });
@@ -99,8 +100,9 @@ export default function SegmentsPage() {
             </Section>
             <div className="segments-results">
               <Section title={t('segments.size.title')} id="segment-size">
-                <LiveSize size={previewData?.size ?? null} updating={updating} error={previewError} onRetry={() => refetchPreview({ requestPolicy: 'network-only' })} />
-                <SaveForm name={name} setName={setName} filter={toSavedFilter(draft, zone)} onRefused={(fields) => setSaveRefusal({ key, fields })} />
+                <LiveSize size={previewData?.size ?? null} updating={updating && !Object.keys(local).length}
+                  error={Object.keys(local).length ? { code: 'BAD_USER_INPUT', fields: local, general: [] } : previewError} onRetry={() => refetchPreview({ requestPolicy: 'network-only' })} />
+                <SaveForm name={name} setName={setName} filter={toSavedFilter(draft, zone)} invalid={local} onRefused={(fields) => setSaveRefusal({ key, fields })} />
               </Section>
               <Section title={t('segments.profile.title')} id="segment-profile">
                 {previewData ? <Profile rows={previewData.profile} data={data} size={previewData.size} genderLabel={genderLabel} /> : null}
@@ -131,8 +133,8 @@ function LiveSize({ size, updating, error, onRetry }: { size: number | null; upd
   );
 }
 
-function SaveForm({ name, setName, filter, onRefused }: {
-  name: string; setName: (name: string) => void; filter: SegmentFilterInput; onRefused: (filterFields: Record<string, string>) => void;
+function SaveForm({ name, setName, filter, invalid, onRefused }: {
+  name: string; setName: (name: string) => void; filter: SegmentFilterInput; invalid: Record<string, string>; onRefused: (filterFields: Record<string, string>) => void;
 }) {
   const { t } = useI18n();
   const [result, save] = useMutation(SaveSegmentMutation);
@@ -140,6 +142,8 @@ function SaveForm({ name, setName, filter, onRefused }: {
   const [error, setError] = useState<OperationError | null>(null);
   const submit = async () => {
     setSaved(null);
+    // A condition typed as no whole number is marked under it already: nothing is sent.
+    if (Object.keys(invalid).length) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
     const r = await save({ input: { name: name.trim(), filter } });
     const refusal = toOperationError(r.error);
     setError(refusal);

@@ -1,5 +1,6 @@
 import type { LifecycleStage, RfmSegment, SegmentFilterFieldsFragment, SegmentFilterInput } from '../../gql/graphql';
 import { localDate, startOfLocalDay } from '../../../../src/common/local-time.rules';
+import { isIntText } from '../tiers/form-values';
 
 /**
  * The filter builder's state and the SegmentFilterInput it stands for. Numbers and dates are
@@ -19,6 +20,23 @@ export type TagRule = 'all' | 'any' | 'none';
 
 export const NUMBER_FIELDS = ['minBalance', 'maxBalance', 'minSpend', 'maxSpend', 'minR', 'minF', 'minM'] as const;
 export const DATE_FIELDS = ['joinedFrom', 'joinedTo', 'lastPurchaseFrom', 'lastPurchaseTo', 'tierExpiresFrom', 'tierExpiresTo'] as const;
+/** The filter's whole-number fields (Int in SegmentFilterInput; the spends are decimals). */
+const INT_FILTER_FIELDS = ['minBalance', 'maxBalance', 'minR', 'minF', 'minM'] as const;
+
+/**
+ * The whole-number fields typed as anything else than an Int the API takes (a fraction, a number
+ * beyond 32 bits): field → `message`. Checked in the browser, before the filter is sent:
+ * GraphQL's coercion refuses them with its own English message. Every builder's form (segments,
+ * a campaign's audience, a tag's rule) uses it.
+ */
+export function filterIntErrors(d: Draft, message: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of INT_FILTER_FIELDS) {
+    const text = d.numbers[f].trim();
+    if (text !== '' && !isIntText(text)) out[f] = message;
+  }
+  return out;
+}
 /** Every SegmentFilterInput field the builder has a control for (the server's messages about them are shown there). */
 export const FILTER_FIELDS: ReadonlySet<string> = new Set([
   ...NUMBER_FIELDS, ...DATE_FIELDS, 'tierCodes', 'stages', 'rfmSegments', 'tagsAll', 'tagsAny', 'tagsNone', 'genders', 'regions', 'channels', 'birthdayMonths',

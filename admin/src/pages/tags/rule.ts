@@ -1,6 +1,5 @@
 import type { OperationError } from '../../graphql/errors';
-import { DATE_FIELDS, NUMBER_FIELDS, type Draft } from '../segments/filter';
-import { isIntText } from '../tiers/form-values';
+import { DATE_FIELDS, filterIntErrors, NUMBER_FIELDS, type Draft } from '../segments/filter';
 
 /**
  * The rule form's errors: which belong to the filter builder (a SegmentFilterInput field, named
@@ -11,16 +10,7 @@ import { isIntText } from '../tiers/form-values';
 const FILTER_FIELDS: ReadonlySet<string> = new Set<string>([
   ...NUMBER_FIELDS, ...DATE_FIELDS, 'tierCodes', 'tagsAll', 'tagsAny', 'tagsNone', 'stages', 'rfmSegments', 'genders', 'regions', 'channels', 'birthdayMonths',
 ]);
-const INT_FIELDS = ['minBalance', 'maxBalance', 'minR', 'minF', 'minM'] as const;
-
-export function intErrors(d: Draft, message: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of INT_FIELDS) {
-    const text = d.numbers[f].trim();
-    if (text !== '' && !isIntText(text)) out[f] = message;
-  }
-  return out;
-}
+export const intErrors = (d: Draft, message: string): Record<string, string> => filterIntErrors(d, message);
 
 export function filterErrorsOf(error: OperationError | null): Record<string, string> {
   return Object.fromEntries(Object.entries(error?.fields ?? {}).filter(([f]) => FILTER_FIELDS.has(f)));
