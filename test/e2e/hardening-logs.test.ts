@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { connect } from 'node:net';
 import { mintToken } from '../../src/api/auth';
 import { JWT_SECRET, startTestServer, type TestServer } from '../support/harness';
 
@@ -72,4 +73,25 @@ it('warns at start-up of a JWT_SECRET shorter than 256 bits (an HS256 key anyone
   } finally {
     await weak.stop();
   }
+});
+
+it('an import upload the client cuts off is logged as that, not as the database being unavailable', async () => {
+  const token = await s.token('admin');
+  const { hostname, port } = new URL(s.url);
+  const before = lines.length;
+  for (const cut of ['destroy', 'end'] as const) {
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`POST /imports/members HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/csv\r\nContent-Length: 100000\r\n\r\nexternalId,displayName\r\ncut-1,Cut\r\n`);
+        setTimeout(() => (cut === 'destroy' ? socket.destroy() : socket.end()), 300);
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => resolve());
+      socket.resume();
+    });
+  }
+  await until(() => lines.slice(before).filter((l) => /upload cut off/.test(l)).length >= 2, 'the two cut-off uploads logged');
+  const logged = lines.slice(before);
+  expect(logged.filter((l) => /database unavailable/.test(l))).toEqual([]);
+  expect(logged.filter((l) => JSON.parse(l).level >= 40)).toEqual([]);
 });

@@ -74,6 +74,13 @@ export function mountImports(app: Express, { verifier, contextFor, log, maxRunni
         if (job?.status === 'FAILED') log.warn({ importId: job.id, failure: job.failure }, 'import failed');
       } catch (err) {
         if (err instanceof AppError) return sendError(res, 400, err.code, err.message, typeof err.details.field === 'string' ? err.details.field : undefined);
+        // The client hung up (or ended) before its body was whole: the request stream's own
+        // ECONNRESET, not the database's (the job is FAILED, "The upload did not complete").
+        if (req.readableAborted || (err as { message?: unknown } | null)?.message === 'aborted') {
+          log.info({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code } }, 'import upload cut off by the client');
+          if (!res.headersSent && !res.destroyed) sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'The upload did not complete');
+          return;
+        }
         if (databaseUnavailable(err) && !res.headersSent) return sendUnexpected(res, err, log, {}, 'import upload failed');
         log.warn({ err }, 'import upload failed');
         if (!res.headersSent) sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'The upload did not complete');
