@@ -23,77 +23,64 @@ const seeder = (rows: number, stopAfter?: number): Seeder => ({
   },
 });
 
+/** Runs `test` on a database of its own, migrated as a start leaves it, closed afterwards. */
+async function onMigratedDatabase(test: (orm: Awaited<ReturnType<typeof openOrm>>) => Promise<void>): Promise<void> {
+  const orm = await openOrm(await createTestDatabase('seed'));
+  try {
+    await applyMigrations(orm);
+    await test(orm);
+  } finally {
+    await orm.close(true);
+  }
+}
+
 const tiersOf = (orm: Awaited<ReturnType<typeof openOrm>>) => async () =>
   (await orm.em.getConnection().execute<{ n: string }[]>('select count(*) as n from tier'))[0].n;
 const markOf = (orm: Awaited<ReturnType<typeof openOrm>>) => async () =>
   (await orm.em.getConnection().execute<{ mark: boolean }[]>(`select to_regclass('demo_loading') is not null as mark`))[0].mark;
 
-it('a start after one stopped while the demo loaded empties the database and loads the demo again; a finished demo is left alone', async () => {
-  const orm = await openOrm(await createTestDatabase('seed'));
-  try {
-    await applyMigrations(orm);
-    const tiers = tiersOf(orm);
-    await expect(seedIfRequested(orm, null, true, log, seeder(4, 2))).rejects.toThrow('stopped while loading');
-    expect(await tiers()).toBe('2'); // a part of it, and the mark
-    await seedIfRequested(orm, null, true, log, seeder(4));
-    expect(await tiers()).toBe('4'); // all of it, once: the part before was removed first
-    const [{ migrated }] = await orm.em.getConnection().execute<{ migrated: string }[]>('select count(*) as migrated from mikro_orm_migrations');
-    expect(Number(migrated)).toBeGreaterThan(60);
-    expect(await markOf(orm)()).toBe(false);
-    // Loaded: the next start finds a programme and loads nothing.
-    await seedIfRequested(orm, null, true, log, seeder(9));
-    expect(await tiers()).toBe('4');
-  } finally {
-    await orm.close(true);
-  }
-});
+it('a start after one stopped while the demo loaded empties the database and loads the demo again; a finished demo is left alone', () => onMigratedDatabase(async (orm) => {
+  const tiers = tiersOf(orm);
+  await expect(seedIfRequested(orm, null, true, log, seeder(4, 2))).rejects.toThrow('stopped while loading');
+  expect(await tiers()).toBe('2'); // a part of it, and the mark
+  await seedIfRequested(orm, null, true, log, seeder(4));
+  expect(await tiers()).toBe('4'); // all of it, once: the part before was removed first
+  const [{ migrated }] = await orm.em.getConnection().execute<{ migrated: string }[]>('select count(*) as migrated from mikro_orm_migrations');
+  expect(Number(migrated)).toBeGreaterThan(60);
+  expect(await markOf(orm)()).toBe(false);
+  // Loaded: the next start finds a programme and loads nothing.
+  await seedIfRequested(orm, null, true, log, seeder(9));
+  expect(await tiers()).toBe('4');
+}));
 
-it('npm run seed (SEED=demo) after a stopped first start loads the whole demo too, not the part', async () => {
-  const orm = await openOrm(await createTestDatabase('seed'));
-  try {
-    await applyMigrations(orm);
-    await expect(seedIfRequested(orm, null, true, log, seeder(4, 1))).rejects.toThrow('stopped while loading');
-    await seedIfRequested(orm, 'demo', true, log, seeder(4));
-    expect(await tiersOf(orm)()).toBe('4');
-    expect(await markOf(orm)()).toBe(false);
-  } finally {
-    await orm.close(true);
-  }
-});
+it('npm run seed (SEED=demo) after a stopped first start loads the whole demo too, not the part', () => onMigratedDatabase(async (orm) => {
+  await expect(seedIfRequested(orm, null, true, log, seeder(4, 1))).rejects.toThrow('stopped while loading');
+  await seedIfRequested(orm, 'demo', true, log, seeder(4));
+  expect(await tiersOf(orm)()).toBe('4');
+  expect(await markOf(orm)()).toBe(false);
+}));
 
-it('never empties what an operator built: SEED=none keeps a cut-off demo (and forgets it was one); a demo loaded on a programme and stopped leaves no mark', async () => {
-  const orm = await openOrm(await createTestDatabase('seed'));
-  try {
-    await applyMigrations(orm);
-    const tiers = tiersOf(orm);
-    await expect(seedIfRequested(orm, null, true, log, seeder(4, 2))).rejects.toThrow('stopped while loading');
-    await seedIfRequested(orm, 'none', true, log, seeder(9));
-    expect([await tiers(), await markOf(orm)()]).toEqual(['2', false]);
-    // The operator builds on it; later starts without SEED leave it.
-    await orm.em.getConnection().execute(`insert into tier (id, code, name, rank, qualifying_points, retain_points, points_multiplier, created_at, updated_at)
-      values (gen_random_uuid(), 'OWN', 'Own', 2, 500, 500, 1, now(), now())`);
-    await seedIfRequested(orm, null, true, log, seeder(9));
-    expect(await tiers()).toBe('3');
-    // npm run seed on that programme, stopped: no mark, so the next start empties nothing.
-    await expect(seedIfRequested(orm, 'demo', true, log, seeder(20, 0))).rejects.toThrow('stopped while loading');
-    expect(await markOf(orm)()).toBe(false);
-    await seedIfRequested(orm, null, true, log, seeder(9));
-    expect(await tiers()).toBe('3');
-  } finally {
-    await orm.close(true);
-  }
-});
+it('never empties what an operator built: SEED=none keeps a cut-off demo (and forgets it was one); a demo loaded on a programme and stopped leaves no mark', () => onMigratedDatabase(async (orm) => {
+  const tiers = tiersOf(orm);
+  await expect(seedIfRequested(orm, null, true, log, seeder(4, 2))).rejects.toThrow('stopped while loading');
+  await seedIfRequested(orm, 'none', true, log, seeder(9));
+  expect([await tiers(), await markOf(orm)()]).toEqual(['2', false]);
+  // The operator builds on it; later starts without SEED leave it.
+  await orm.em.getConnection().execute(`insert into tier (id, code, name, rank, qualifying_points, retain_points, points_multiplier, created_at, updated_at)
+    values (gen_random_uuid(), 'OWN', 'Own', 2, 500, 500, 1, now(), now())`);
+  await seedIfRequested(orm, null, true, log, seeder(9));
+  expect(await tiers()).toBe('3');
+  // npm run seed on that programme, stopped: no mark, so the next start empties nothing.
+  await expect(seedIfRequested(orm, 'demo', true, log, seeder(20, 0))).rejects.toThrow('stopped while loading');
+  expect(await markOf(orm)()).toBe(false);
+  await seedIfRequested(orm, null, true, log, seeder(9));
+  expect(await tiers()).toBe('3');
+}));
 
-it('a database of the operator\'s own (DATABASE_URL) is never emptied', async () => {
-  const orm = await openOrm(await createTestDatabase('seed'));
-  try {
-    await applyMigrations(orm);
-    await seeder(2).run(orm.em.fork(), { progress: () => {} });
-    await orm.em.getConnection().execute('create table demo_loading (started_at timestamptz)');
-    await seedIfRequested(orm, null, false, log, seeder(9));
-    await seedIfRequested(orm, 'demo', false, log, seeder(0));
-    expect(await tiersOf(orm)()).toBe('2');
-  } finally {
-    await orm.close(true);
-  }
-});
+it('a database of the operator\'s own (DATABASE_URL) is never emptied', () => onMigratedDatabase(async (orm) => {
+  await seeder(2).run(orm.em.fork(), { progress: () => {} });
+  await orm.em.getConnection().execute('create table demo_loading (started_at timestamptz)');
+  await seedIfRequested(orm, null, false, log, seeder(9));
+  await seedIfRequested(orm, 'demo', false, log, seeder(0));
+  expect(await tiersOf(orm)()).toBe('2');
+}));

@@ -9,10 +9,10 @@ import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
 import { useDebounced } from '../../ui/useDebounced';
 import { FilterBuilder } from '../segments/FilterBuilder';
-import { conditionCount, emptyDraft, fromFilter, toFilterInput, toSavedFilter, type Draft } from '../segments/filter';
+import { conditionCount, emptyDraft, filterIntErrors, fromFilter, toFilterInput, toSavedFilter, type Draft } from '../segments/filter';
 import '../segments/segments.css';
 import { TagCodesQuery, TagRuleSizeQuery, TagsPageQuery, UpsertTagMutation } from './operations';
-import { filterErrorsOf, intErrors, otherErrorsOf } from './rule';
+import { filterErrorsOf, otherErrorsOf } from './rule';
 import './tags.css';
 
 type Tag = PageData['tagCounts'][number]['tag'];
@@ -150,7 +150,7 @@ function TagDialog({ editing, data, onClose, onSaved }: TagDialogProps) {
   const key = JSON.stringify(toFilterInput(draft, zone));
   const settledKey = useDebounced(key, DEBOUNCE_MS);
   const filter = useMemo(() => JSON.parse(settledKey) as SegmentFilterInput, [settledKey]);
-  const local = intErrors(draft, t('form.notAWholeNumber'));
+  const local = filterIntErrors(draft, t('form.notAWholeNumber'));
   const [size] = useQuery({ query: TagRuleSizeQuery, variables: { filter }, pause: !isRule || settledKey === '{}' || Object.keys(local).length > 0 });
   const sizeError = toOperationError(size.error);
   const values = useMemo(() => {
