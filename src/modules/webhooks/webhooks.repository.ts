@@ -33,9 +33,12 @@ export async function insertRowEvent(tx: EntityManager, type: string, memberId: 
  * (SET CONSTRAINTS … IMMEDIATE fires what is pending), then is deferred again for the rest.
  */
 export async function suppressRowEvents(tx: EntityManager): Promise<void> {
-  await tx.execute('set constraints point_transaction_webhook_campaign immediate');
-  await tx.execute('set constraints point_transaction_webhook_campaign deferred');
-  await tx.execute(`set local loyalty.webhook_events = 'off'`);
+  // One round trip: three statements without parameters go as one simple query, in order.
+  await tx.execute(
+    `set constraints point_transaction_webhook_campaign immediate;
+     set constraints point_transaction_webhook_campaign deferred;
+     set local loyalty.webhook_events = 'off'`,
+  );
 }
 
 /** What an erased member's delivery keeps of a receiver's answer body (scrubMemberEvents). */
