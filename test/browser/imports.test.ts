@@ -86,6 +86,8 @@ describe('Imports', () => {
     await progress.getByText('Succeeded').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('import-errors').locator('tbody tr td').allTextContents()).toEqual(['2', 'No member has externalId nobody']);
     expect(await h.server.sql(`select source from purchase where order_id = 'ui-order-1'`)).toEqual([{ source: 'import' }]);
+    // The list names the job's mode beside its kind.
+    await page.getByTestId('import-jobs').locator('tbody tr').first().getByText('Purchases · History (no points)').waitFor();
     // The refused upload left no job (a refused write changes nothing).
     expect(await page.locator('table tbody tr').filter({ hasText: 'Failed' }).count()).toBe(0);
     // A job that failed (here one cut off, as the server marks it) says why on its page.

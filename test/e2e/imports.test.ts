@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.stop());
 
-const JOB = `query($id: ID!, $after: Int) { importJob(id: $id) { id kind status rowsDone rowsRejected startedAt finishedAt
+const JOB = `query($id: ID!, $after: Int) { importJob(id: $id) { id kind mode status rowsDone rowsRejected startedAt finishedAt
   errors(first: 100, afterLine: $after) { line message } } }`;
 
 async function post(path: string, body: string | Readable, type: string, token: string | null = admin): Promise<{ status: number; json: any }> {
@@ -78,6 +78,7 @@ describe('members import', () => {
     expect(job.failure).toBeUndefined();
     expect(job.status).toBe('SUCCEEDED');
     expect(job.kind).toBe('MEMBERS');
+    expect(job.mode).toBeNull(); // a mode is a purchases import's
     expect(job.errors).toEqual([
       { line: 1, message: expect.stringContaining('shoeSize') },
       { line: 4, message: expect.stringContaining('birthday') },
@@ -300,6 +301,7 @@ describe('purchases import', () => {
     const job = await importFile('/imports/purchases?mode=history', csv([
       'orderId,externalId,amount,occurredAt', 'dup-o1,p-typo,10.00,2025-01-01T00:00:00Z', 'dup-o1,p-dup,10.00,2025-01-01T00:00:00Z', 'dup-o1,p-dup,10.00,2025-01-01T00:00:00Z',
     ]));
+    expect(job).toMatchObject({ kind: 'PURCHASES', mode: 'HISTORY' });
     expect(job.errors).toEqual([
       { line: 2, message: 'No member has externalId p-typo' },
       { line: 4, message: 'orderId dup-o1 is also on line 3 (that line is the one taken)' },
@@ -411,7 +413,7 @@ describe('purchases import', () => {
       'e-3,p-3,100,2026-11-03T00:00:00Z,40',
     ]);
     const job = await importFile('/imports/purchases?mode=earn', file);
-    expect(job.status).toBe('SUCCEEDED');
+    expect(job).toMatchObject({ status: 'SUCCEEDED', kind: 'PURCHASES', mode: 'EARN' });
     expect(job.errors).toEqual([]);
     expect(job.rowsDone).toBe(3);
     // The same purchases over the API for a twin member.

@@ -1,4 +1,4 @@
-import type { CampaignStatus, CampaignTrigger, ImportKind, ImportStatus, LifecycleStage, PointTransactionType, ReferralStatus, RfmSegment, TagCategory, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
+import type { CampaignStatus, CampaignTrigger, ImportKind, ImportMode, ImportStatus, LifecycleStage, PointTransactionType, ReferralStatus, RfmSegment, TagCategory, TagKind, TierChangeKind, WebhookDeliveryStatus } from '../gql/graphql';
 import type { MessageKey } from './en';
 
 /**
@@ -46,6 +46,7 @@ export const IMPORT_STATUS_LABEL: Record<ImportStatus, MessageKey> = {
   RUNNING: 'imports.status.RUNNING', SUCCEEDED: 'imports.status.SUCCEEDED', FAILED: 'imports.status.FAILED',
 };
 export const IMPORT_KIND_LABEL: Record<ImportKind, MessageKey> = { MEMBERS: 'imports.kind.members', PURCHASES: 'imports.kind.purchases' };
+export const IMPORT_MODE_LABEL: Record<ImportMode, MessageKey> = { HISTORY: 'imports.mode.history', EARN: 'imports.mode.earn' };
 // campaigns (issue 24)
 export const CAMPAIGN_TRIGGER_LABEL: Record<CampaignTrigger, MessageKey> = {
   PURCHASE: 'campaigns.trigger.PURCHASE', ACTIVITY: 'campaigns.trigger.ACTIVITY', REGISTRATION: 'campaigns.trigger.REGISTRATION', TIER_UPGRADE: 'campaigns.trigger.TIER_UPGRADE',

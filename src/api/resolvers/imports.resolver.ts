@@ -2,10 +2,10 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } f
 import { pageSize } from '../../common/pagination';
 import type { ImportJobRow } from '../../modules/imports/imports.service';
 import type { GraphQLContext } from '../context';
-import { ImportError, ImportJob, ImportKind, ImportStatus } from '../types/imports';
+import { ImportError, ImportJob, ImportKind, ImportMode, ImportStatus } from '../types/imports';
 
 const jobOf = (r: ImportJobRow): ImportJob => ({
-  id: r.id, kind: r.kind as ImportKind, status: r.status as ImportStatus, rowsDone: r.rowsDone, rowsRejected: r.rowsRejected,
+  id: r.id, kind: r.kind as ImportKind, mode: r.mode ? (r.mode.toUpperCase() as ImportMode) : null, status: r.status as ImportStatus, rowsDone: r.rowsDone, rowsRejected: r.rowsRejected,
   startedAt: r.startedAt, finishedAt: r.finishedAt, failure: r.status === 'FAILED' ? r.failure : null,
 });
 

@@ -3,7 +3,16 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum ImportKind { MEMBERS = 'MEMBERS', PURCHASES = 'PURCHASES' }
 export enum ImportStatus { RUNNING = 'RUNNING', SUCCEEDED = 'SUCCEEDED', FAILED = 'FAILED' }
+export enum ImportMode { HISTORY = 'HISTORY', EARN = 'EARN' }
 registerEnumType(ImportKind, { name: 'ImportKind' });
+registerEnumType(ImportMode, {
+  name: 'ImportMode',
+  description: 'How a purchases import records its lines (the upload\'s mode=history|earn).',
+  valuesConfig: {
+    HISTORY: { description: 'Recorded as facts for analytics and the tier window; no points are earned.' },
+    EARN: { description: 'Each purchase earns as recordPurchase would at its date.' },
+  },
+});
 registerEnumType(ImportStatus, { name: 'ImportStatus' });
 
 @ObjectType()
@@ -16,6 +25,8 @@ export class ImportError {
 export class ImportJob {
   @Field(() => ID) id!: string;
   @Field(() => ImportKind) kind!: ImportKind;
+  @Field(() => ImportMode, { nullable: true, description: 'A PURCHASES job\'s mode; null for MEMBERS.' })
+  mode!: ImportMode | null;
   @Field(() => ImportStatus) status!: ImportStatus;
   @Field(() => Int) rowsDone!: number;
   @Field(() => Int) rowsRejected!: number;

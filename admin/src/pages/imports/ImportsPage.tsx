@@ -4,7 +4,7 @@ import { currentSession } from '../../auth/session';
 import { fromGraphQLErrors, refusalText, toOperationError, type OperationError } from '../../graphql/errors';
 import type { ImportStatus } from '../../gql/graphql';
 import { useI18n } from '../../i18n';
-import { IMPORT_KIND_LABEL, IMPORT_STATUS_LABEL } from '../../i18n/enums';
+import { IMPORT_KIND_LABEL, IMPORT_MODE_LABEL, IMPORT_STATUS_LABEL } from '../../i18n/enums';
 import { Field, Form } from '../../ui/Form';
 import { Empty, Page, Section } from '../../ui/Page';
 import { Pager } from '../../ui/Pager';
@@ -61,7 +61,7 @@ export default function ImportsPage() {
                 {jobs.data.importJobs.map((j) => (
                   <tr key={j.id} aria-current={j.id === selected ? 'true' : undefined}>
                     <td>{formatDateTime(j.startedAt)}</td>
-                    <td>{t(IMPORT_KIND_LABEL[j.kind])}</td>
+                    <td>{t(IMPORT_KIND_LABEL[j.kind])}{j.mode ? ` · ${t(IMPORT_MODE_LABEL[j.mode])}` : ''}</td>
                     <td><span className={`badge ${STATUS_CLASS[j.status]}`}>{t(IMPORT_STATUS_LABEL[j.status])}</span></td>
                     <td className="num">{formatNumber(j.rowsDone)}</td>
                     <td className="num">{formatNumber(j.rowsRejected)}</td>

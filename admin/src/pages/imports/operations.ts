@@ -5,6 +5,7 @@ export const ImportJobFields = graphql(`
   fragment ImportJobRow on ImportJob {
     id
     kind
+    mode
     status
     rowsDone
     rowsRejected
