@@ -419,6 +419,37 @@ describe('REFERRAL campaigns', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('the referrer\'s own data export names its referee by id alone: no externalId, name or contact (the stored events keep them for the programme)', async () => {
+    await campaign(key('EXPORTED'), { bonusPoints: 50 });
+    const [endpoint] = await s.sql<{ id: string }>(`insert into webhook_endpoint (id, url, event_types, active, secret, created_at, updated_at)
+      values (gen_random_uuid(), 'https://receiver.example/everything', '{*}', true, 'test-secret', now(), now()) returning id::text`);
+    try {
+      const friend = { externalId: key('crm-friend'), displayName: 'Fiona Private', email: 'fiona.private@example.com', phone: '+33 6 12 34 56 78' };
+      const { referrer, referee } = await pair({}, friend);
+      const p = await buy(referee, 100, key('friend-order'));
+      const refundId = key('friend-refund');
+      await s.admin(REFUND, { i: { orderId: p.orderId, refundId, amount: 100 } }); // within the hold: the referral is reversed
+      expect(await referral(referee)).toMatchObject({ status: 'REVERSED' });
+      const types = await s.sql<{ type: string }>('select distinct type from webhook_event where member_id = $1 order by type', [referrer]);
+      expect(types.map((t) => t.type)).toEqual(expect.arrayContaining(['campaign.awarded', 'campaign.reversed', 'referral.completed', 'referral.reversed']));
+      const doc = (await s.gql('query($id: ID!) { memberDataExport(memberId: $id) }', { id: referrer }, await s.token('member', referrer))).data!.memberDataExport as string;
+      for (const theirs of [friend.externalId, 'Fiona', 'fiona.private', '12 34 56 78', '33612345678']) expect(doc).not.toContain(theirs);
+      // What happened to the referral is there, on the referrer's side: the referee by id, the
+      // purchase and refund that completed and reversed it by their ids (no personal data).
+      const events = JSON.parse(doc).webhookEvents as { type: string; data: any }[];
+      expect(events.filter((e) => e.type.startsWith('referral.')).map((e) => [e.type, e.data.status, e.data.referrerPoints, e.data.referee, e.data.orderId])).toEqual([
+        ['referral.completed', 'COMPLETED', 200, { id: referee, externalId: null }, p.orderId],
+        ['referral.reversed', 'REVERSED', 200, { id: referee, externalId: null }, p.orderId],
+      ]);
+      expect(doc).toContain(refundId); // the reversal's reason, as the referrer's ledger in the app shows it
+      // The programme's receivers still get the referee's externalId (the stored events are the programme's).
+      const [stored] = await s.sql<{ data: any }>(`select data from webhook_event where member_id = $1 and type = 'referral.completed'`, [referrer]);
+      expect(stored.data.referee).toEqual({ id: referee, externalId: friend.externalId });
+    } finally {
+      await s.sql('update webhook_endpoint set active = false where id = $1', [endpoint.id]);
+    }
+  });
+
   it('erasing the referee after the hold leaves the referral COMPLETED and the referrer its points', async () => {
     const { referrer, referee } = await pair();
     await buy(referee, 100);
