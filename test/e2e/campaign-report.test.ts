@@ -66,8 +66,9 @@ describe('campaignReport', () => {
     await assign(id, t5, false, '2026-08-01T00:00:00Z'); // assigned after the window: not in the report
 
     // Treatment: t1 10.00 (and 3.00 refunded in full: a purchase, no spend); t2 buys only after
-    // the window; t3 25.00 − 5.00 refunded, and 6.00 whose refund is dated after the window's
-    // end (so it still counts): 26.00; t4 nothing. t5 (assigned late) and outsider (no arm) are
+    // the window; t3 25.00 − 5.00 refunded, and 6.00 refunded in full after the window's end (a
+    // return of what the campaign sold, as its award's reversal is out of the cost; a report as
+    // of a date before the refund still counts it, below): 20.00; t4 nothing. t5 (assigned late) and outsider (no arm) are
     // not counted. Control: c1 5.00; c2 nothing; c3 only before the window.
     await purchase(t1, 'J-t1a', 10, '2026-06-05T10:00:00Z');
     await purchase(t1, 'J-t1b', 3, '2026-06-25T10:00:00Z');
@@ -90,39 +91,44 @@ describe('campaignReport', () => {
     await award(id, t2, 'purchase:J-t2', '2026-07-02T10:00:00Z', 999);
     await s.sql('update program set point_value = 0.02');
 
-    // By hand. Treatment spends 10, 0, 26, 0: n₁ = 4, GMV 36, ARPU 9, 2 buyers of 4 (0.5), 4
-    // purchases; s₁² = (4·776 − 36²)/(4·3) = 150.6667, v₁ = s₁²/4 = 37.6667.
+    // By hand. Treatment spends 10, 0, 20, 0: n₁ = 4, GMV 30, ARPU 7.5, 2 buyers of 4 (0.5), 4
+    // purchases; s₁² = (4·500 − 30²)/(4·3) = 91.6667, v₁ = s₁²/4 = 22.9167.
     // Control spends 5, 0, 0: n₂ = 3, GMV 5, ARPU 1.6667, 1 buyer of 3, 1 purchase;
     // s₂² = (3·25 − 25)/(3·2) = 8.3333, v₂ = s₂²/3 = 2.7778.
-    // Uplift 9 − 1.6667 = 7.3333; se = √(37.6667 + 2.7778) = 6.35959;
-    // df = 40.4444² / (37.6667²/3 + 2.7778²/2) = 3.43081; t(0.975, 3.43081) = 2.96789;
-    // interval 7.3333 ∓ 18.8746 = [−11.5413, 26.2079].
-    // Purchase rate uplift 0.5 − 0.3333 = 0.1667; incremental GMV 7.3333 × 4 = 29.3333;
-    // ROI = (29.3333 − 6.20)/6.20 = 3.73118.
+    // Uplift 7.5 − 1.6667 = 5.8333; se = √(22.9167 + 2.7778) = 5.06897;
+    // df = 25.6944² / (22.9167²/3 + 2.7778²/2) = 3.69003; t(0.975, 3.69003) = 2.87089 (scipy);
+    // interval 5.8333 ∓ 14.5525 = [−8.7191, 20.3858].
+    // Purchase rate uplift 0.5 − 0.3333 = 0.1667; incremental GMV 5.8333 × 4 = 23.3333;
+    // ROI = (23.3333 − 6.20)/6.20 = 2.76344.
     const r = (await s.admin(REPORT, { code: 'JUNE' })).campaignReport;
     expect(r.campaign).toEqual({ code: 'JUNE', status: 'ENDED', pointsGiven: 100 + 160 + 999 });
     expect(r.from).toBe('2026-06-01T00:00:00.000Z');
     expect(r.to).toBe('2026-07-01T00:00:00.000Z');
-    expect(r.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 36, arpu: 9, purchaseRate: 0.5 });
+    expect(r.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 30, arpu: 7.5, purchaseRate: 0.5 });
     expect(r.control.members).toBe(3);
     expect(r.control).toMatchObject({ buyers: 1, purchases: 1, gmv: 5 });
     expect(r.control.arpu).toBeCloseTo(5 / 3, 10);
     expect(r.control.purchaseRate).toBeCloseTo(1 / 3, 10);
-    expect(r.upliftArpu).toBeCloseTo(7.333333, 5);
-    expect(r.upliftArpuLow).toBeCloseTo(-11.541274, 5);
-    expect(r.upliftArpuHigh).toBeCloseTo(26.207941, 5);
+    expect(r.upliftArpu).toBeCloseTo(5.833333, 5);
+    expect(r.upliftArpuLow).toBeCloseTo(-8.719118, 5);
+    expect(r.upliftArpuHigh).toBeCloseTo(20.385785, 5);
     expect(r.upliftPurchaseRate).toBeCloseTo(1 / 6, 10);
-    expect(r.incrementalGmv).toBeCloseTo(29.333333, 5);
+    expect(r.incrementalGmv).toBeCloseTo(23.333333, 5);
     expect(r.cost).toBe(6.2);
-    expect(r.roi).toBeCloseTo(3.731183, 5);
+    expect(r.roi).toBeCloseTo(2.763441, 5);
 
     // A refund dated inside the window lowers GMV (and the uplift) by its amount; the effects
     // reverse t1's award pro rata (100 × 2/10 = 20), so the cost falls too: (80 + 160 + 50) × 0.02.
     await refund('J-t1a', 'J-t1a-r', 2, '2026-06-30T10:00:00Z');
     const after = (await s.admin(REPORT, { code: 'JUNE' })).campaignReport;
-    expect(after.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 34, arpu: 8.5, purchaseRate: 0.5 });
-    expect(after.upliftArpu).toBeCloseTo(8.5 - 5 / 3, 10);
+    expect(after.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 28, arpu: 7, purchaseRate: 0.5 });
+    expect(after.upliftArpu).toBeCloseTo(7 - 5 / 3, 10);
     expect(after.cost).toBeCloseTo(5.8, 10);
+    // As of 07-05, after the window's end and before t3's return of 07-10: that refund is not
+    // known yet, so t3's 6.00 still counts (t1 8, t3 26).
+    const before = (await s.admin(REPORT, { code: 'JUNE', asOf: '2026-07-05T00:00:00Z' })).campaignReport;
+    expect(before.to).toBe('2026-07-01T00:00:00.000Z');
+    expect(before.treatment).toEqual({ members: 4, buyers: 2, purchases: 4, gmv: 34, arpu: 8.5, purchaseRate: 0.5 });
 
     // asOf inside the window ends it there: by 06-08 only t1's 10.00 and c1's 5.00.
     const early = (await s.admin(REPORT, { code: 'JUNE', asOf: '2026-06-08T00:00:00Z' })).campaignReport;

@@ -61,7 +61,9 @@ const armColumns = (prefix: 't' | 'c', arm: string) => `count(*) filter (where $
  * Both arms over [from, to), for the members from `range.low` to `range.high` (the report splits
  * the members by range and sums the parts, inSharedSnapshot): every member assigned by `to`
  * (buyer or not), the purchases its members made in the window, each net of the refunds dated
- * before `to` (and of what a history import recorded as refunded, which has no date); per arm the count of members, buyers (a purchase in the window) and purchases,
+ * before `refundsBefore` (the report's asOf, at or after `to`: a return after the campaign's end
+ * takes its purchase's money out of GMV, as it takes the award's points out of the cost; and net
+ * of what a history import recorded as refunded, which has no date); per arm the count of members, buyers (a purchase in the window) and purchases,
  * Σ net spend and Σ net spend² per member. One statement: the window's purchases summed per
  * member first (one pass; only a purchase with refunds, refunded_cents > 0, looks them up, by
  * order on refund_order_index, as retention's refundedBy does), then the arms joined to those
@@ -70,7 +72,7 @@ const armColumns = (prefix: 't' | 'c', arm: string) => `count(*) filter (where $
  * and joining the arms to every purchase before grouping about 1.5× slower
  * (docs/benchmarks.md). Cross-module read (see the file's comment).
  */
-export async function reportArms(em: EntityManager, campaignId: string, from: Date, to: Date, range: UuidRange): Promise<ArmSums> {
+export async function reportArms(em: EntityManager, campaignId: string, from: Date, to: Date, refundsBefore: Date, range: UuidRange): Promise<ArmSums> {
   const [row] = await em.execute<ArmRow[]>(
     `with spend as (
        select p.member_id, count(*) as purchases,
@@ -84,7 +86,7 @@ export async function reportArms(em: EntityManager, campaignId: string, from: Da
        ${armColumns('c', 'a.control')}
      from campaign_member a left join spend s on s.member_id = a.member_id
      where a.campaign_id = ? and a.assigned_at <= ? and a.member_id between ? and ?`,
-    [to, from, to, range.low, range.high, campaignId, to, range.low, range.high],
+    [refundsBefore, from, to, range.low, range.high, campaignId, to, range.low, range.high],
   );
   const arm = (prefix: 't' | 'c'): ArmAggregate => ({
     members: safeInteger(row[`${prefix}_members`]), buyers: safeInteger(row[`${prefix}_buyers`]), purchases: safeInteger(row[`${prefix}_purchases`]),

@@ -41,8 +41,10 @@ export class CampaignReportService {
   /**
    * The report over [startsAt, min(endsAt, endedAt, asOf)): a campaign ended early (endCampaign,
    * a spent budget) is measured up to its end, as it gives nothing to events from then on, and
-   * its report no longer grows with the purchases after it. A window not begun at asOf is empty
-   * (to = from). NOT_FOUND for an unknown code.
+   * its report no longer grows with the purchases after it; the refunds of its purchases are
+   * counted up to asOf, as the reversals of its awards are (a return after the end is still a
+   * return of what it sold). A window not begun at asOf is empty (to = from). NOT_FOUND for an
+   * unknown code.
    */
   async report(code: string, asOf: Date = new Date()): Promise<CampaignReportResult> {
     if (Number.isNaN(asOf.getTime())) throw badInput('asOf', 'asOf is not a date');
@@ -55,7 +57,7 @@ export class CampaignReportService {
     // snapshot; the awards with the first part. Every field of an arm is a sum over its members.
     const parts = await inSharedSnapshot(this.em, REPORT_PARTS, async (tx, part) => {
       await useReportWorkMem(tx);
-      const arms = await reportArms(tx, campaign.id, from, to, uuidRange(part, REPORT_PARTS));
+      const arms = await reportArms(tx, campaign.id, from, to, asOf < to ? to : asOf, uuidRange(part, REPORT_PARTS));
       return { arms, awards: part === 0 ? await reportAwards(tx, campaign.id, from, to) : null };
     });
     const awards = parts[0].awards;
