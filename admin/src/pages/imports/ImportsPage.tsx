@@ -5,6 +5,7 @@ import { fromGraphQLErrors, refusalText, toOperationError, type OperationError }
 import type { ImportStatus } from '../../gql/graphql';
 import { useI18n } from '../../i18n';
 import { IMPORT_KIND_LABEL, IMPORT_MODE_LABEL, IMPORT_STATUS_LABEL } from '../../i18n/enums';
+import { importMessageText } from '../../i18n/import-messages';
 import { Field, Form } from '../../ui/Form';
 import { Empty, Page, Section } from '../../ui/Page';
 import { Pager } from '../../ui/Pager';
@@ -22,7 +23,8 @@ const contentTypeOf = (file: File) => (/\.csv$/i.test(file.name) || file.type ==
 
 /**
  * Imports: upload a members or purchases file (CSV with a header row, or NDJSON), follow the
- * job (polled while it runs), and page through its rejected lines by line number. The upload
+ * job (polled while it runs), and page through its rejected lines by line number (the server's
+ * reasons, and a failed job's, in the console's language: i18n/import-messages.ts). The upload
  * is a POST of the file itself to /imports/… (the browser streams it); the rest is GraphQL
  * (ImportJobs, ImportJob).
  */
@@ -164,7 +166,7 @@ function JobDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
         <div><dt>{t('imports.col.finished')}</dt><dd>{formatDateTime(job.finishedAt)}</dd></div>
       </dl>
       {running ? <p className="field-hint">{t('imports.job.running')}</p> : null}
-      {job.failure ? <p className="field-error" role="alert" data-testid="import-failure">{t('imports.job.failure', { failure: job.failure })}</p> : null}
+      {job.failure ? <p className="field-error" role="alert" data-testid="import-failure">{t('imports.job.failure', { failure: importMessageText(job.failure, t) })}</p> : null}
       {errors.length ? (
         <>
           <div className="table-wrap">
@@ -180,7 +182,7 @@ function JobDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
                 {errors.map((e) => (
                   <tr key={e.line}>
                     <td className="num">{e.line}</td>
-                    <td>{e.message}</td>
+                    <td>{importMessageText(e.message, t)}</td>
                   </tr>
                 ))}
               </tbody>
