@@ -7,7 +7,7 @@ import { graphqlRequests, overflows } from './support/page-checks';
 /**
  * The Imports page in a real browser against the demo data: upload a members file (CSV) and a
  * purchases file (NDJSON, history mode), the job's progress until it ends, its rejected lines
- * paged by line; axe-core; Chinese at tablet width.
+ * paged by line; axe-core; Chinese at tablet width, the server's reasons in Chinese too.
  */
 let h: ConsoleHarness;
 let dir: string;
@@ -110,5 +110,13 @@ describe('Imports', () => {
     await page.getByRole('heading', { level: 2, name: '上传文件' }).waitFor();
     expect(await overflows(page)).toBe(false);
     expect(await h.axe(page)).toEqual([]);
+    // The server's reasons in Chinese (i18n/import-messages.ts): a rejected line, its value from the file as written, and a failed job's failure.
+    const [job] = await h.server.sql(`insert into import_job (id, kind, mode, format, actor, status, phase, rows_rejected, failure, finished_at)
+      values (gen_random_uuid(), 'PURCHASES', 'earn', 'csv', 'admin:dev-admin', 'FAILED', 'DONE', 1, 'The upload did not complete', now()) returning id`);
+    await h.server.sql(`insert into import_error (job_id, line, message) values ($1, 2, 'No member has externalId zh-无此人')`, [job.id]);
+    await h.goto(page, '/imports');
+    await page.getByTestId('import-jobs').locator('tbody tr').first().getByRole('button', { name: '查看' }).click();
+    await page.getByTestId('import-failure').getByText('失败原因：上传未完成').waitFor();
+    expect(await page.getByTestId('import-errors').locator('tbody tr td').allTextContents()).toEqual(['2', '没有 externalId 为 zh-无此人 的会员']);
   });
 });
