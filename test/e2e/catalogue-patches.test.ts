@@ -127,6 +127,28 @@ describe('updateReward', () => {
   });
 });
 
+describe('upsertReward of an existing reward', () => {
+  const UPSERT = `mutation($i: RewardInput!) { upsertReward(input: $i) { ${REWARD_FIELDS} } }`;
+  it('keeps the fields beyond the base contract\'s RewardInput that the input leaves out (a base client cannot send them); null clears them', async () => {
+    await createReward('UPSERT_KEEPS');
+    // A client written against the base contract alone changes the stock and the cost.
+    const base = { code: 'UPSERT_KEEPS', name: 'Tote bag', costPoints: 350, stock: 20, perMemberLimit: 2, tierCodes: ['GOLD', 'SILVER'], active: true };
+    const { upsertReward: kept } = await s.admin(UPSERT, { i: base });
+    expect(kept).toEqual({ ...FULL_REWARD, code: 'UPSERT_KEEPS', costPoints: 350, stock: 20 }); // validFrom, validTo, description, faceValue, couponValidDays kept
+    // The base contract's own fields are the input's, absent or not: no stock given is unlimited.
+    const { upsertReward: unlimited } = await s.admin(UPSERT, { i: { code: 'UPSERT_KEEPS', name: 'Tote bag', costPoints: 350 } });
+    expect(unlimited).toMatchObject({ stock: null, perMemberLimit: null, tierCodes: [], active: true, validFrom: FULL_REWARD.validFrom, couponValidDays: 30 });
+    // An explicit null clears each of them.
+    const cleared = { description: null, faceValue: null, validFrom: null, validTo: null, couponValidDays: null };
+    const { upsertReward: none } = await s.admin(UPSERT, { i: { ...base, ...cleared } });
+    expect(none).toMatchObject(cleared);
+    // A kept window is still checked with what the input gives: validTo before the kept validFrom.
+    await createReward('UPSERT_WINDOW');
+    const bad = await s.gql(UPSERT, { i: { ...base, code: 'UPSERT_WINDOW', validTo: '2025-06-01T00:00:00.000Z' } }, admin);
+    expectError(bad, 'BAD_USER_INPUT', 'validTo');
+  });
+});
+
 describe('updateBenefit', () => {
   it('a change is a new version with its history row and audit entry; other fields stay', async () => {
     const created = await createBenefit('LOUNGE');

@@ -67,6 +67,15 @@ function rewardValues(input: Omit<RewardInput, 'code'>): RewardValues {
   };
 }
 
+/** RewardInput's fields beyond the base contract's (the store part's, and the validity window): kept by an upsert that leaves them out. */
+const KEPT_WHEN_ABSENT = ['description', 'faceValue', 'couponValidDays', 'validFrom', 'validTo'] as const;
+
+/** The input with each KEPT_WHEN_ABSENT field it leaves out (undefined) taken from the stored reward. */
+function withKeptFields(input: RewardInput, stored: RewardRow): RewardInput {
+  const kept: Partial<RewardInput> = Object.fromEntries(KEPT_WHEN_ABSENT.filter((f) => input[f] === undefined).map((f) => [f, stored[f]]));
+  return { ...input, ...kept };
+}
+
 /** The same values in one comparable form (dates as instants, money as its 2-decimal text). */
 const sameValues = (a: RewardValues, b: RewardValues) => {
   const key = (v: RewardValues) => JSON.stringify({ ...v, validFrom: v.validFrom?.getTime() ?? null, validTo: v.validTo?.getTime() ?? null });
@@ -88,12 +97,19 @@ const refused = (r: CouponRefusal) => couponNotUsable(r.status, r.message, r.fie
 export class RewardsService {
   constructor(private readonly em: EntityManager, private readonly audit: AuditService, private readonly points: PointsService) {}
 
+  /**
+   * Creates the reward or replaces its definition. Of an existing reward, the fields beyond the
+   * base contract's RewardInput (KEPT_WHEN_ABSENT) that the input leaves out keep their values: a
+   * client written against the base contract cannot send them, and its edit of the stock must
+   * not open a scheduled reward or make its coupons never expire. An explicit null clears them.
+   */
   async upsert(actor: Actor, input: RewardInput): Promise<RewardRow> {
-    const v = rewardValues(input);
+    rewardValues(input); // the input's own values checked before anything is read
     return inTransaction(this.em, async (tx) => {
+      const before = await rewardsRepo.lockReward(tx, input.code);
+      const v = rewardValues(before ? withKeptFields(input, before) : input);
       const unknown = await unknownTierCodes(tx, v.tierCodes);
       if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0]}`);
-      const before = await rewardsRepo.lockReward(tx, input.code);
       // The same reward again (a retry) writes nothing: no update, no audit entry.
       if (before) {
         const { id: _id, code: _code, ...fields } = before;
