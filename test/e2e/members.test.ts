@@ -26,6 +26,24 @@ describe('registerMember', () => {
     });
   });
 
+  it('takes profile text as an import reads it: white space at its edges dropped, blank as none (registerMember and updateMember)', async () => {
+    const FIELDS = 'id displayName phone gender region channel';
+    const { registerMember: m } = await s.admin(`mutation($input: RegisterMemberInput!) { registerMember(input: $input) { ${FIELDS} } }`,
+      { input: { externalId: 'ext-spaces', displayName: '  Ada  Lovelace ', phone: '+44 20 1234 ', gender: ' F', region: 'North ', channel: '   ' } });
+    expect(m).toEqual({ id: m.id, displayName: 'Ada  Lovelace', phone: '+44 20 1234', gender: 'F', region: 'North', channel: null });
+    // The same registration retried as sent is the same member, not another profile.
+    const again = await s.gql(REGISTER, { input: { externalId: 'ext-spaces', displayName: '  Ada  Lovelace ', phone: '+44 20 1234 ', gender: ' F', region: 'North ', channel: '   ' } }, await s.token('service'));
+    expect(again.data!.registerMember.id).toBe(m.id);
+    const { updateMember: u } = await s.admin(`mutation($id: ID!, $patch: MemberPatch!) { updateMember(memberId: $id, patch: $patch) { ${FIELDS} } }`,
+      { id: m.id, patch: { region: ' South\t', displayName: '   ' } });
+    expect(u).toMatchObject({ displayName: null, region: 'South' });
+    // So a segment by region finds it as it finds an imported member of "South".
+    const { segmentPreview } = await s.admin('query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }', { f: { regions: ['South'] } });
+    expect(segmentPreview.size).toBeGreaterThanOrEqual(1);
+    const [row] = await s.sql<{ region: string }>('select region from member where id = $1', [m.id]);
+    expect(row.region).toBe('South');
+  });
+
   it('is idempotent on externalId: same profile returns the member, another is CONFLICT', async () => {
     const token = await s.token('service');
     const first = await s.gql(REGISTER, { input: { externalId: 'ext-2', displayName: 'Bo' } }, token);

@@ -200,6 +200,9 @@ describe('adjustPoints', () => {
     expect(minus.data!.adjustPoints).toMatchObject({ amount: -12, balanceAfter: 18 });
     expectError(await s.gql(ADJUST, { input: { memberId: id, amount: -19, reason: 'x', idempotencyKey: 'adj-3' } }, admin), 'INSUFFICIENT_POINTS');
     expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 0, reason: 'x', idempotencyKey: 'adj-4' } }, admin), 'BAD_USER_INPUT', 'amount');
+    // A reason or key of spaces alone is none (the member's ledger and the audit log show the reason).
+    expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 5, reason: '   ', idempotencyKey: 'adj-blank-reason' } }, admin), 'BAD_USER_INPUT', 'reason');
+    expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 5, reason: 'x', idempotencyKey: '   ' } }, admin), 'BAD_USER_INPUT', 'idempotencyKey');
     expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 5, reason: 'x', idempotencyKey: 'adj-5' } }, service), 'FORBIDDEN');
     const log = await s.admin('{ auditLog(entity: "Member", first: 5) { action entityId before after } }');
     const mine = log.auditLog.filter((e: { entityId: string; action: string }) => e.entityId === id && e.action !== 'member.register');

@@ -13,6 +13,7 @@ const CODE_MESSAGE = 'codes use letters, digits, _ . - only';
 /** A name the console lists: at least one character that is not white space. */
 const NOT_BLANK = /\S/;
 const NOT_BLANK_MESSAGE = 'name must not be blank';
+const KEY_NOT_BLANK_MESSAGE = 'idempotencyKey must not be blank';
 /**
  * A key that begins and ends with a character that is not white space: an import reads its
  * fields trimmed, so a key with spaces at its edges would be another member's there.
@@ -145,7 +146,7 @@ export class AdjustPointsInput {
   @Field(() => ID) memberId!: string;
   @Field(() => Int) @IsInt() @NotEquals(0, { message: 'amount must not be 0' }) amount!: number;
   @Field() @Length(1, 500) reason!: string;
-  @Field() @Length(1, 200) idempotencyKey!: string;
+  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: KEY_NOT_BLANK_MESSAGE }) idempotencyKey!: string;
   @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
 }
 
@@ -153,7 +154,7 @@ export class AdjustPointsInput {
 export class RedeemRewardInput {
   @Field(() => ID) memberId!: string;
   @Field() @Length(1, 64) rewardCode!: string;
-  @Field() @Length(1, 200) idempotencyKey!: string;
+  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: KEY_NOT_BLANK_MESSAGE }) idempotencyKey!: string;
   @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
 }
 
@@ -224,7 +225,7 @@ export class RewardPatch {
 @InputType()
 export class UseCouponInput {
   @Field({ description: 'As printed or typed: case and separators do not matter' }) @Length(1, 64) couponCode!: string;
-  @Field({ description: 'A till retrying the same use gets the same answer' }) @Length(1, 200) idempotencyKey!: string;
+  @Field({ description: 'A till retrying the same use gets the same answer' }) @Length(1, 200) @Matches(NOT_BLANK, { message: KEY_NOT_BLANK_MESSAGE }) idempotencyKey!: string;
   @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) storeId?: string | null;
   @Field(() => Date, { nullable: true, description: 'When the coupon was used, for a till that was offline (service, admin)' })
   occurredAt?: Date | null;
@@ -234,7 +235,7 @@ export class UseCouponInput {
 export class RecordActivityInput {
   @Field(() => ID) memberId!: string;
   @Field() @Length(1, 64) kind!: string;
-  @Field() @Length(1, 200) idempotencyKey!: string;
+  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: KEY_NOT_BLANK_MESSAGE }) idempotencyKey!: string;
   @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
 }
 

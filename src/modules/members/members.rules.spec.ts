@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { escapeLike, isBirthday, isCalendarDate, MAX_SEARCH_LENGTH, mayChangeBirthday, profileChanges, searchTerms, type Profile } from './members.rules';
+import { escapeLike, isBirthday, isCalendarDate, MAX_SEARCH_LENGTH, mayChangeBirthday, profileChanges, searchTerms, trimmedProfile, type Profile } from './members.rules';
 
 /** What LIKE with escape `\` does with a pattern: a reference matcher for the property below. */
 function likeMatches(pattern: string, text: string): boolean {
@@ -88,5 +88,13 @@ describe('isBirthday', () => {
     expect(isBirthday('1899-12-31', now)).toBe(false);
     expect(isBirthday('0000-01-01', now)).toBe(false);
     expect(isBirthday('1990-02-30', now)).toBe(false);
+  });
+});
+
+describe('trimmedProfile', () => {
+  it('trims the free-text fields it holds, makes blank null, and leaves absent fields absent', () => {
+    const out = trimmedProfile({ displayName: '  Ada ', region: 'North\t', channel: '   ', gender: null, email: ' kept@example.com ' } as Record<string, string | null>);
+    expect(out).toEqual({ displayName: 'Ada', region: 'North', channel: null, gender: null, email: ' kept@example.com ' });
+    expect('phone' in out).toBe(false);
   });
 });

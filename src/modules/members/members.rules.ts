@@ -40,6 +40,23 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** The profile fields of free text: read as an import reads a file's fields (trimmed; blank is none). */
+export const TRIMMED_PROFILE_FIELDS = ['displayName', 'phone', 'gender', 'region', 'channel'] as const;
+
+/**
+ * `input` with each TRIMMED_PROFILE_FIELDS value it holds trimmed, and blank made null; an absent
+ * field stays absent (a patch's "unchanged"). "North " and "North" are one region, as an
+ * import of either would store it.
+ */
+export function trimmedProfile<T extends Partial<Record<(typeof TRIMMED_PROFILE_FIELDS)[number], string | null | undefined>>>(input: T): T {
+  const out: T = { ...input };
+  for (const f of TRIMMED_PROFILE_FIELDS) {
+    const v = input[f];
+    if (typeof v === 'string') out[f] = (v.trim() || null) as T[typeof f];
+  }
+  return out;
+}
+
 /** The profile a member, a service or an admin may change with updateMember. */
 export const PATCHABLE = ['displayName', 'email', 'phone', 'birthday', 'gender', 'region'] as const;
 export type PatchableField = (typeof PATCHABLE)[number];

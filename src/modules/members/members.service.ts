@@ -11,7 +11,7 @@ import {
   type MemberRow,
 } from './members.repository';
 import {
-  isBirthday, mayChangeBirthday, profileChanges, registrationDigest, REGISTRATION_FIELDS, searchTerms, type PatchableField, type ProfilePatch,
+  isBirthday, mayChangeBirthday, profileChanges, registrationDigest, REGISTRATION_FIELDS, searchTerms, trimmedProfile, type PatchableField, type ProfilePatch,
 } from './members.rules';
 
 export interface RegisterMemberInput {
@@ -105,7 +105,8 @@ export class MembersService {
    * (issue 25) the member is linked to its referrer in the same transaction (an unknown code is
    * BAD_USER_INPUT and writes nothing); a replay must name the same referrer (or none again).
    */
-  async register(actor: Actor, input: RegisterMemberInput, now = new Date()): Promise<Member> {
+  async register(actor: Actor, given: RegisterMemberInput, now = new Date()): Promise<Member> {
+    const input = trimmedProfile(given);
     if (input.birthday != null && !isBirthday(input.birthday, now)) {
       throw badInput('birthday', 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today');
     }
@@ -196,7 +197,8 @@ export class MembersService {
    * read, so that the audit entry's before is what the change replaced. A patch that changes
    * nothing writes nothing, not even an audit entry.
    */
-  async update(actor: Actor, memberId: string, patch: ProfilePatch, now = new Date()): Promise<Member> {
+  async update(actor: Actor, memberId: string, given: ProfilePatch, now = new Date()): Promise<Member> {
+    const patch = trimmedProfile(given);
     if (patch.birthday != null && !isBirthday(patch.birthday, now)) {
       throw badInput('birthday', 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today');
     }

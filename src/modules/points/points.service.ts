@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
-import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
+import { AppError, assertReason, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
@@ -1039,6 +1039,7 @@ export class PointsService {
   async adjustPoints(actor: Actor, input: AdjustPointsInput, now = new Date()): Promise<TransactionRow> {
     const memberId = memberIdOrFail(input.memberId);
     if (!Number.isInteger(input.amount) || input.amount === 0) throw badInput('amount', 'amount must be a non-zero integer');
+    assertReason(input.reason); // shown in the member's ledger and the audit log: not only spaces
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const key = `adjust:${input.idempotencyKey}`;
     // The payload: member, amount, reason, and occurredAt when the retry gives one (the stored
