@@ -93,7 +93,7 @@ describe('isBirthday', () => {
 
 describe('trimmedProfile', () => {
   it('trims the free-text fields it holds, makes blank null, and leaves absent fields absent', () => {
-    const out = trimmedProfile({ displayName: '  Ada ', region: 'North\t', channel: '   ', gender: null, email: ' kept@example.com ' } as Record<string, string | null>);
+    const out = trimmedProfile({ displayName: '  Ada ', region: 'North\t', channel: '   ', gender: null, email: ' kept@example.com ' });
     expect(out).toEqual({ displayName: 'Ada', region: 'North', channel: null, gender: null, email: ' kept@example.com ' });
     expect('phone' in out).toBe(false);
   });

@@ -52,7 +52,7 @@ export function trimmedProfile<T extends Partial<Record<(typeof TRIMMED_PROFILE_
   const out: T = { ...input };
   for (const f of TRIMMED_PROFILE_FIELDS) {
     const v = input[f];
-    if (typeof v === 'string') out[f] = (v.trim() || null) as T[typeof f];
+    if (typeof v === 'string') out[f] = v.trim() || null;
   }
   return out;
 }
