@@ -29,6 +29,7 @@ import { CampaignResolver } from './resolvers/campaign.resolver';
 import { MemberReferralResolver } from './resolvers/referral.resolver';
 import { CheckInResolver, MemberCheckInResolver } from './resolvers/check-in.resolver';
 import { MemberReferralReadResolver, ReferralReadResolver } from './resolvers/referrals-read.resolver';
+import { JobRunsResolver } from './resolvers/job-runs.resolver';
 
 export const resolvers = [
   ProgramResolver, TierResolver, MemberResolver, TierChangeResolver, AuditResolver,
@@ -44,6 +45,7 @@ export const resolvers = [
   MemberReferralResolver,
   CheckInResolver, MemberCheckInResolver,
   ReferralReadResolver, MemberReferralReadResolver,
+  JobRunsResolver,
 ] as const;
 
 

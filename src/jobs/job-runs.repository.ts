@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
+import { withDates } from '../db/rows';
 import { namedUrl, pinSession } from '../db/session-settings';
 
 /**
- * The scheduler's SQL over job_run, one row per (job, slot) that an instance claimed. Its
+ * The SQL over job_run, one row per (job, slot) that an instance claimed: the scheduler's
+ * claims and outcomes, and the console's read of the latest runs (JobRunsService). Its
  * unique constraint on (job, slot) is what lets exactly one instance run a slot; the session
  * advisory lock its runner holds while the job runs tells a run in progress from a run whose
  * process died (docs/decisions.md, "Scheduling").
@@ -79,4 +81,31 @@ async function tryLock(connection: Client, key: string): Promise<boolean> {
 /** Records the end of a run: its result, or `{ error }` when it failed. */
 export async function finishRun(em: EntityManager, id: string, result: unknown): Promise<void> {
   await em.execute('update job_run set finished_at = now(), result = ?::jsonb where id = ?', [JSON.stringify(result), id]);
+}
+
+/** A run as stored: `result` is the jsonb the runner wrote (null while it runs); `slot` the instant it is evaluated at. */
+export interface JobRunRow {
+  id: string;
+  job: string;
+  slot: Date;
+  startedAt: Date;
+  finishedAt: Date | null;
+  result: unknown;
+}
+
+/**
+ * The latest runs of `job` (of every job when null), newest first: by slot read as an instant,
+ * then by id as a bigint, both typed (the six jobs share each slot, and as text id 10 would
+ * sort before 9). A small table (six rows a day): the sort is cheap.
+ */
+export async function latestRuns(em: EntityManager, job: string | null, limit: number): Promise<JobRunRow[]> {
+  const rows = await em.execute<JobRunRow[]>(
+    `select r.id::text as id, r.job, r.slot::timestamptz as slot, r.started_at as "startedAt", r.finished_at as "finishedAt", r.result
+     from job_run r
+     where (?::text is null or r.job = ?)
+     order by r.slot::timestamptz desc, r.id desc
+     limit ?`,
+    [job, job, limit],
+  );
+  return rows.map((r) => withDates(r, ['slot', 'startedAt', 'finishedAt']));
 }

@@ -37,6 +37,7 @@ import { createReferralReadLoaders } from './referrals/referrals-read.loaders';
 import { createReferralLoaders } from './referrals/referrals.loaders';
 import { CheckInService } from './check-in/check-in.service';
 import { createCheckInLoaders } from './check-in/check-in.loaders';
+import { JobRunsService } from '../jobs/job-runs.service';
 
 /**
  * What the services take from the configuration: built once at start-up (serviceSettings) and
@@ -133,6 +134,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     campaigns: new CampaignsService(em, audit, { points, rewards, tiers, tags }),
     checkIn: new CheckInService(em, points),
     referralsRead: new ReferralsReadService(em, program),
+    jobRuns: new JobRunsService(em),
   };
 }
 export type Services = ReturnType<typeof createServices>;
