@@ -18,7 +18,7 @@ describe('Phone width', () => {
   it('every page fits the screen, in English and in Chinese', async () => {
     const { members } = await adminQuery<{ members: { edges: { node: { id: string } }[] } }>(h, '{ members(first: 1) { edges { node { id } } } }');
     const paths = ['/dashboard', '/members', `/members/${members.edges[0].node.id}`, '/tiers', '/benefits', '/benefits/GOLD_DISCOUNT', '/rewards',
-      '/segments', '/campaigns/new', '/churn-model', '/imports', '/audit', '/webhooks', '/programme', '/referrals', '/tags'];
+      '/segments', '/campaigns/new', '/churn-model', '/imports', '/audit', '/jobs', '/webhooks', '/programme', '/referrals', '/tags'];
     const page = await h.open(PHONE);
     await h.signIn(page);
     const nav = await page.getByRole('navigation', { name: 'Console pages' }).boundingBox();

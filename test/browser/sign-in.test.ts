@@ -146,7 +146,7 @@ describe('the console is for admins', () => {
     await page.getByTestId('language-switch').selectOption('zh-CN');
     const nav = page.getByRole('navigation', { name: '控制台页面' });
     await nav.waitFor();
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['概览', '会员', '等级', '权益', '奖励', '人群', '标签', '营销活动', '流失模型', '导入', '审计日志', 'Webhook 推送', '会员计划设置', '推荐统计']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['概览', '会员', '等级', '权益', '奖励', '人群', '标签', '营销活动', '流失模型', '导入', '审计日志', '定时任务', 'Webhook 推送', '会员计划设置', '推荐统计']);
     expect(await page.getByRole('button', { name: '退出登录' }).count()).toBe(1);
     expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
     await page.reload();
@@ -168,7 +168,7 @@ describe('the shell', () => {
     expect(await page.evaluate<string | null>('document.activeElement?.textContent')).toBe('Skip to content');
     const nav = page.getByRole('navigation', { name: 'Console pages' });
     // From the dashboard (the first page) to each of the others, and back.
-    for (const name of ['Members', 'Tiers', 'Benefits', 'Rewards', 'Segments', 'Tags', 'Campaigns', 'Churn model', 'Imports', 'Audit log', 'Webhooks', 'Programme', 'Referrals', 'Dashboard']) {
+    for (const name of ['Members', 'Tiers', 'Benefits', 'Rewards', 'Segments', 'Tags', 'Campaigns', 'Churn model', 'Imports', 'Audit log', 'Jobs', 'Webhooks', 'Programme', 'Referrals', 'Dashboard']) {
       await nav.getByRole('link', { name }).focus();
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { level: 1, name }).waitFor();

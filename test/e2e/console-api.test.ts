@@ -330,6 +330,19 @@ describe('each console page in at most two requests', () => {
     expect(data.activityRules).toContainEqual({ kind: 'CONSOLE_POLL', name: 'Console poll', points: 3, qualifyingPoints: 0, dailyCap: 6, active: true, memberMayRecord: true });
   });
 
+  it('jobs: the time zone and each daily job\'s last run in one (a statement per job); the latest runs in another', async () => {
+    await s.sql(`insert into job_run (job, slot, started_at, finished_at, result) values ('tiers.review', '2026-02-01T00:00:00.000Z', now(), now(), '{"processed": 4, "changed": 1}')`);
+    const last = (alias: string, job: string) => `${alias}: jobRuns(job: "${job}", first: 1) { id job slot startedAt finishedAt processed changed failed }`;
+    const overview = await pageRequest('jobs overview', `{ program { timeZone }
+      ${last('pointsExpire', 'points.expire')} ${last('tiersReview', 'tiers.review')} ${last('tiersNotices', 'tiers.notices')}
+      ${last('benefitsBirthday', 'benefits.birthday')} ${last('retentionRefresh', 'retention.refresh')} ${last('campaignsReevaluate', 'campaigns.reevaluate')} }`, {}, 7);
+    expect(overview.program.timeZone).toBe('UTC');
+    expect(overview.tiersReview).toEqual([expect.objectContaining({ job: 'tiers.review', processed: 4, changed: 1, failed: false })]);
+    expect(overview.pointsExpire).toHaveLength(0);
+    const runs = await pageRequest('jobs runs', 'query($job: String, $first: Int!) { jobRuns(job: $job, first: $first) { id job slot processed changed failed } }', { job: null, first: 21 }, 1);
+    expect(runs.jobRuns).toEqual([{ id: expect.any(String), job: 'tiers.review', slot: '2026-02-01T00:00:00.000Z', processed: 4, changed: 1, failed: false }]);
+  });
+
   it('segment builder: size, TGI profile and the first members of an unsaved filter, in one', async () => {
     const data = await pageRequest('segment builder', `query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size
       profile { dimension value tgi } members(first: 20) { totalCount edges { node { id displayName tier { name } } } } } tiers { code name } tags { code name } }`,

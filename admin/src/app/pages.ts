@@ -38,6 +38,7 @@ export const PAGES: ConsolePage[] = [
   { path: '/churn-model', nav: 'nav.churn', component: lazy(() => import('../pages/churn/ChurnModelPage')) },
   { path: '/imports', nav: 'nav.imports', component: lazy(() => import('../pages/imports/ImportsPage')) },
   { path: '/audit', nav: 'nav.audit', component: lazy(() => import('../pages/audit/AuditPage')) },
+  { path: '/jobs', nav: 'nav.jobs', component: lazy(() => import('../pages/jobs/JobsPage')) },
   { path: '/webhooks', nav: 'nav.webhooks', component: lazy(() => import('../pages/webhooks/WebhooksPage')) },
   { path: '/programme', nav: 'nav.programme', component: lazy(() => import('../pages/programme/ProgrammePage')) },
   { path: '/referrals', nav: 'nav.referrals', component: lazy(() => import('../pages/referrals/ReferralsPage')) },

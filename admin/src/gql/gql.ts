@@ -43,6 +43,15 @@ type Documents = {
     "\n  fragment ImportJobRow on ImportJob {\n    id\n    kind\n    mode\n    status\n    rowsDone\n    rowsRejected\n    startedAt\n    finishedAt\n    failure\n  }\n": typeof types.ImportJobRowFragmentDoc,
     "\n  query ImportJobs($first: Int!) {\n    importJobs(first: $first) {\n      ...ImportJobRow\n    }\n  }\n": typeof types.ImportJobsDocument,
     "\n  query ImportJob($id: ID!, $first: Int!, $afterLine: Int) {\n    importJob(id: $id) {\n      ...ImportJobRow\n      errors(first: $first, afterLine: $afterLine) {\n        line\n        message\n      }\n    }\n  }\n": typeof types.ImportJobDocument,
+    "\n  fragment JobRunRow on JobRun {\n    id\n    job\n    slot\n    startedAt\n    finishedAt\n    processed\n    changed\n    failed\n  }\n": typeof types.JobRunRowFragmentDoc,
+    "\n  query JobsOverview {\n    program {\n      timeZone\n    }\n    pointsExpire: jobRuns(job: \"points.expire\", first: 1) {\n      ...JobRunRow\n    }\n    tiersReview: jobRuns(job: \"tiers.review\", first: 1) {\n      ...JobRunRow\n    }\n    tiersNotices: jobRuns(job: \"tiers.notices\", first: 1) {\n      ...JobRunRow\n    }\n    benefitsBirthday: jobRuns(job: \"benefits.birthday\", first: 1) {\n      ...JobRunRow\n    }\n    retentionRefresh: jobRuns(job: \"retention.refresh\", first: 1) {\n      ...JobRunRow\n    }\n    campaignsReevaluate: jobRuns(job: \"campaigns.reevaluate\", first: 1) {\n      ...JobRunRow\n    }\n  }\n": typeof types.JobsOverviewDocument,
+    "\n  query JobRuns($job: String, $first: Int!) {\n    jobRuns(job: $job, first: $first) {\n      ...JobRunRow\n    }\n  }\n": typeof types.JobRunsDocument,
+    "\n  mutation RunExpirePoints($asOf: DateTime!) {\n    expirePoints(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": typeof types.RunExpirePointsDocument,
+    "\n  mutation RunTierReview($asOf: DateTime!) {\n    runTierReview(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": typeof types.RunTierReviewDocument,
+    "\n  mutation RunTierNotices($asOf: DateTime!) {\n    sendTierNotices(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": typeof types.RunTierNoticesDocument,
+    "\n  mutation RunBirthdayGifts($asOf: DateTime!) {\n    grantBirthdayGifts(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": typeof types.RunBirthdayGiftsDocument,
+    "\n  mutation RunRetentionRefresh($asOf: DateTime!) {\n    refreshRetention(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": typeof types.RunRetentionRefreshDocument,
+    "\n  mutation RunCampaignReevaluation($asOf: DateTime!) {\n    reevaluateCampaigns(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": typeof types.RunCampaignReevaluationDocument,
     "\n  fragment MemberCheckIn on Member {\n    checkInStreak\n    checkedInToday\n  }\n": typeof types.MemberCheckInFragmentDoc,
     "\n  fragment MemberRow on Member {\n    id\n    externalId\n    displayName\n    email\n    phone\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": typeof types.MemberRowFragmentDoc,
     "\n  query MemberList($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MemberListDocument,
@@ -135,6 +144,15 @@ const documents: Documents = {
     "\n  fragment ImportJobRow on ImportJob {\n    id\n    kind\n    mode\n    status\n    rowsDone\n    rowsRejected\n    startedAt\n    finishedAt\n    failure\n  }\n": types.ImportJobRowFragmentDoc,
     "\n  query ImportJobs($first: Int!) {\n    importJobs(first: $first) {\n      ...ImportJobRow\n    }\n  }\n": types.ImportJobsDocument,
     "\n  query ImportJob($id: ID!, $first: Int!, $afterLine: Int) {\n    importJob(id: $id) {\n      ...ImportJobRow\n      errors(first: $first, afterLine: $afterLine) {\n        line\n        message\n      }\n    }\n  }\n": types.ImportJobDocument,
+    "\n  fragment JobRunRow on JobRun {\n    id\n    job\n    slot\n    startedAt\n    finishedAt\n    processed\n    changed\n    failed\n  }\n": types.JobRunRowFragmentDoc,
+    "\n  query JobsOverview {\n    program {\n      timeZone\n    }\n    pointsExpire: jobRuns(job: \"points.expire\", first: 1) {\n      ...JobRunRow\n    }\n    tiersReview: jobRuns(job: \"tiers.review\", first: 1) {\n      ...JobRunRow\n    }\n    tiersNotices: jobRuns(job: \"tiers.notices\", first: 1) {\n      ...JobRunRow\n    }\n    benefitsBirthday: jobRuns(job: \"benefits.birthday\", first: 1) {\n      ...JobRunRow\n    }\n    retentionRefresh: jobRuns(job: \"retention.refresh\", first: 1) {\n      ...JobRunRow\n    }\n    campaignsReevaluate: jobRuns(job: \"campaigns.reevaluate\", first: 1) {\n      ...JobRunRow\n    }\n  }\n": types.JobsOverviewDocument,
+    "\n  query JobRuns($job: String, $first: Int!) {\n    jobRuns(job: $job, first: $first) {\n      ...JobRunRow\n    }\n  }\n": types.JobRunsDocument,
+    "\n  mutation RunExpirePoints($asOf: DateTime!) {\n    expirePoints(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": types.RunExpirePointsDocument,
+    "\n  mutation RunTierReview($asOf: DateTime!) {\n    runTierReview(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": types.RunTierReviewDocument,
+    "\n  mutation RunTierNotices($asOf: DateTime!) {\n    sendTierNotices(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": types.RunTierNoticesDocument,
+    "\n  mutation RunBirthdayGifts($asOf: DateTime!) {\n    grantBirthdayGifts(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": types.RunBirthdayGiftsDocument,
+    "\n  mutation RunRetentionRefresh($asOf: DateTime!) {\n    refreshRetention(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": types.RunRetentionRefreshDocument,
+    "\n  mutation RunCampaignReevaluation($asOf: DateTime!) {\n    reevaluateCampaigns(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n": types.RunCampaignReevaluationDocument,
     "\n  fragment MemberCheckIn on Member {\n    checkInStreak\n    checkedInToday\n  }\n": types.MemberCheckInFragmentDoc,
     "\n  fragment MemberRow on Member {\n    id\n    externalId\n    displayName\n    email\n    phone\n    pointsBalance\n    lifecycleStage\n    tier {\n      code\n      name\n    }\n  }\n": types.MemberRowFragmentDoc,
     "\n  query MemberList($first: Int!, $after: String) {\n    members(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...MemberRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MemberListDocument,
@@ -328,6 +346,42 @@ export function graphql(source: "\n  query ImportJobs($first: Int!) {\n    impor
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ImportJob($id: ID!, $first: Int!, $afterLine: Int) {\n    importJob(id: $id) {\n      ...ImportJobRow\n      errors(first: $first, afterLine: $afterLine) {\n        line\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  query ImportJob($id: ID!, $first: Int!, $afterLine: Int) {\n    importJob(id: $id) {\n      ...ImportJobRow\n      errors(first: $first, afterLine: $afterLine) {\n        line\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment JobRunRow on JobRun {\n    id\n    job\n    slot\n    startedAt\n    finishedAt\n    processed\n    changed\n    failed\n  }\n"): (typeof documents)["\n  fragment JobRunRow on JobRun {\n    id\n    job\n    slot\n    startedAt\n    finishedAt\n    processed\n    changed\n    failed\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query JobsOverview {\n    program {\n      timeZone\n    }\n    pointsExpire: jobRuns(job: \"points.expire\", first: 1) {\n      ...JobRunRow\n    }\n    tiersReview: jobRuns(job: \"tiers.review\", first: 1) {\n      ...JobRunRow\n    }\n    tiersNotices: jobRuns(job: \"tiers.notices\", first: 1) {\n      ...JobRunRow\n    }\n    benefitsBirthday: jobRuns(job: \"benefits.birthday\", first: 1) {\n      ...JobRunRow\n    }\n    retentionRefresh: jobRuns(job: \"retention.refresh\", first: 1) {\n      ...JobRunRow\n    }\n    campaignsReevaluate: jobRuns(job: \"campaigns.reevaluate\", first: 1) {\n      ...JobRunRow\n    }\n  }\n"): (typeof documents)["\n  query JobsOverview {\n    program {\n      timeZone\n    }\n    pointsExpire: jobRuns(job: \"points.expire\", first: 1) {\n      ...JobRunRow\n    }\n    tiersReview: jobRuns(job: \"tiers.review\", first: 1) {\n      ...JobRunRow\n    }\n    tiersNotices: jobRuns(job: \"tiers.notices\", first: 1) {\n      ...JobRunRow\n    }\n    benefitsBirthday: jobRuns(job: \"benefits.birthday\", first: 1) {\n      ...JobRunRow\n    }\n    retentionRefresh: jobRuns(job: \"retention.refresh\", first: 1) {\n      ...JobRunRow\n    }\n    campaignsReevaluate: jobRuns(job: \"campaigns.reevaluate\", first: 1) {\n      ...JobRunRow\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query JobRuns($job: String, $first: Int!) {\n    jobRuns(job: $job, first: $first) {\n      ...JobRunRow\n    }\n  }\n"): (typeof documents)["\n  query JobRuns($job: String, $first: Int!) {\n    jobRuns(job: $job, first: $first) {\n      ...JobRunRow\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RunExpirePoints($asOf: DateTime!) {\n    expirePoints(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"): (typeof documents)["\n  mutation RunExpirePoints($asOf: DateTime!) {\n    expirePoints(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RunTierReview($asOf: DateTime!) {\n    runTierReview(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"): (typeof documents)["\n  mutation RunTierReview($asOf: DateTime!) {\n    runTierReview(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RunTierNotices($asOf: DateTime!) {\n    sendTierNotices(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"): (typeof documents)["\n  mutation RunTierNotices($asOf: DateTime!) {\n    sendTierNotices(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RunBirthdayGifts($asOf: DateTime!) {\n    grantBirthdayGifts(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"): (typeof documents)["\n  mutation RunBirthdayGifts($asOf: DateTime!) {\n    grantBirthdayGifts(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RunRetentionRefresh($asOf: DateTime!) {\n    refreshRetention(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"): (typeof documents)["\n  mutation RunRetentionRefresh($asOf: DateTime!) {\n    refreshRetention(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RunCampaignReevaluation($asOf: DateTime!) {\n    reevaluateCampaigns(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"): (typeof documents)["\n  mutation RunCampaignReevaluation($asOf: DateTime!) {\n    reevaluateCampaigns(asOf: $asOf) {\n      processed\n      changed\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
