@@ -21,8 +21,11 @@ describe('maskDisplayName', () => {
     expect(maskDisplayName('김민준', false)).toBe('김**');
   });
 
-  it('a CJK name written with a space is treated as words', () => {
-    expect(maskDisplayName('张 伟', false)).toBe('张*** 伟');
+  it('a CJK name written with spaces is one name: its first character only (two initials would be all of "王 芳")', () => {
+    expect(maskDisplayName('张 伟', false)).toBe('张*');
+    expect(maskDisplayName('王 芳', false)).toBe('王*');
+    expect(maskDisplayName('欧阳 娜娜', false)).toBe('欧***');
+    expect(maskDisplayName('Li 小龙', false)).toBe('L*** 小'); // not all CJK: words
   });
 
   it('characters made of several code points stay whole', () => {
@@ -41,6 +44,11 @@ describe('maskDisplayName', () => {
     for (const name of ['Zhang Wei', 'Alexandra Ocasio Cortez', '欧阳娜娜', 'Bartholomew']) {
       const shown = maskDisplayName(name, false)!.replace(/[* ]/g, '');
       expect(shown.length).toBeLessThanOrEqual(2);
+    }
+    // ... and never all of a name of two characters or more, however it is spaced.
+    for (const name of ['王 芳', '张伟', 'Li 小龙', '欧阳 娜 娜', 'Zhang Wei']) {
+      const shown = maskDisplayName(name, false)!.replace(/[* ]/g, '');
+      expect(shown.length).toBeLessThan(name.replace(/\s/g, '').length);
     }
   });
 });
