@@ -61,6 +61,12 @@ describe('a filter whose range no member can be in', () => {
       // The end is exclusive: one instant for both is an empty range too.
       [{ lastPurchaseFrom: '2026-03-01T00:00:00Z', lastPurchaseTo: '2026-03-01T00:00:00Z' }, 'lastPurchaseTo'],
       [{ tierExpiresFrom: '2027-01-02T00:00:00Z', tierExpiresTo: '2027-01-01T00:00:00Z' }, 'tierExpiresTo'],
+      // A tag both required and excluded; every tag of tagsAny excluded; a blank profile value (stored text is trimmed, blank is none).
+      [{ tagsAll: ['vip', 'north'], tagsNone: ['north'] }, 'tagsNone'],
+      [{ tagsAny: ['vip', 'north'], tagsNone: ['north', 'vip'] }, 'tagsNone'],
+      [{ regions: ['North', ''] }, 'regions'],
+      [{ channels: ['  '] }, 'channels'],
+      [{ genders: ['\t'] }, 'genders'],
     ];
     for (const [filter, field] of cases) {
       const attempts = [
@@ -75,8 +81,9 @@ describe('a filter whose range no member can be in', () => {
       }
     }
     expect(await s.sql(`select 1 from segment where name = 'empty-range' union all select 1 from tag where code = 'empty_range' union all select 1 from campaign where code = 'empty_range'`)).toEqual([]);
-    // Equal bounds of an amount are one value, not an empty range.
+    // Equal bounds of an amount are one value, not an empty range; a tag excluded besides the ones tagsAny offers leaves them.
     expect((await s.gql(`query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }`, { f: { minBalance: 0, maxBalance: 0 } }, token)).errors).toBeUndefined();
+    expect((await s.gql(`query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }`, { f: { tagsAny: ['vip', 'north'], tagsNone: ['north'] } }, token)).errors).toBeUndefined();
   });
 });
 

@@ -23,8 +23,8 @@ export type { MemberSelection, SegmentRow } from './segments.repository';
 
 /**
  * Refuses (badInput) a filter that cannot compile, or whose range cannot hold a member (a minimum
- * above its maximum, a date range whose exclusive end is not after its start: a slip that would
- * select nobody for ever): what a saved segment, a rule tag, a preview and a campaign's audience
+ * above its maximum, a date range whose exclusive end is not after its start, a tag both required
+ * and excluded, a blank profile value: a slip that would select nobody for ever): what a saved segment, a rule tag, a preview and a campaign's audience
  * are checked with. Only what is written is checked: a filter saved before keeps compiling.
  */
 export function checkFilter(filter: SegmentFilter): void {
@@ -43,6 +43,16 @@ export function checkFilter(filter: SegmentFilter): void {
     const end = filter[to];
     if (start == null || end == null) continue;
     if (new Date(start).getTime() >= new Date(end).getTime()) throw badInput(to, `${to} must be after ${from} (${to} is not included): no member could match`);
+  }
+  const excluded = new Set(filter.tagsNone ?? []);
+  const both = (filter.tagsAll ?? []).find((t) => excluded.has(t));
+  if (both !== undefined) throw badInput('tagsNone', `${both} is in both tagsAll and tagsNone: no member could match`);
+  if (filter.tagsAny?.length && filter.tagsAny.every((t) => excluded.has(t))) {
+    throw badInput('tagsNone', 'every tag of tagsAny is in tagsNone: no member could match');
+  }
+  // A member's profile text is stored trimmed, blank as none: a blank value names no member.
+  for (const field of ['genders', 'regions', 'channels'] as const) {
+    if ((filter[field] ?? []).some((v) => !v.trim())) throw badInput(field, `${field} must not hold a blank value: no member has one`);
   }
 }
 
