@@ -94,6 +94,13 @@ export interface JobRunRow {
 }
 
 /**
+ * A slot that is an instant: an ISO 8601 timestamp, as the scheduler writes it, or a date, as
+ * early migrations wrote them. `slot` is text (ScheduledJob.slotAt may return any): a row whose
+ * slot is none of these (written by hand) is left out of the list rather than failing its cast.
+ */
+const INSTANT_SLOT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?))?$/;
+
+/**
  * The latest runs of `job` (of every job when null), newest first: by slot read as an instant,
  * then by id as a bigint, both typed (the six jobs share each slot, and as text id 10 would
  * sort before 9). A small table (six rows a day): the sort is cheap.
@@ -102,10 +109,10 @@ export async function latestRuns(em: EntityManager, job: string | null, limit: n
   const rows = await em.execute<JobRunRow[]>(
     `select r.id::text as id, r.job, r.slot::timestamptz as slot, r.started_at as "startedAt", r.finished_at as "finishedAt", r.result
      from job_run r
-     where (?::text is null or r.job = ?)
+     where (?::text is null or r.job = ?) and r.slot ~ ?
      order by r.slot::timestamptz desc, r.id desc
      limit ?`,
-    [job, job, limit],
+    [job, job, INSTANT_SLOT.source, limit],
   );
   return rows.map((r) => withDates(r, ['slot', 'startedAt', 'finishedAt']));
 }
