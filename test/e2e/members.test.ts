@@ -1,5 +1,6 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { REGISTER, createLadder, registerMember } from '../support/fixtures';
+import { registrationDigest } from '../../src/modules/members/members.rules';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -42,6 +43,19 @@ describe('registerMember', () => {
     expect(segmentPreview.size).toBeGreaterThanOrEqual(1);
     const [row] = await s.sql<{ region: string }>('select region from member where id = $1', [m.id]);
     expect(row.region).toBe('South');
+  });
+
+  it('a member registered before profile text was trimmed (stored as sent) is found again by the same registration retried', async () => {
+    const sent = { externalId: 'ext-before-trim', displayName: 'Ada ', region: 'North ' };
+    const [{ id }] = await s.sql<{ id: string }>(`insert into member (id, external_id, display_name, region, joined_at, tier_id, tier_since, registration_digest, created_at, updated_at)
+      select gen_random_uuid(), $1, $2, $3, now(), t.id, now(), $4, now(), now() from tier t where t.rank = 0 returning id::text`,
+    [sent.externalId, sent.displayName, sent.region, registrationDigest(sent)]);
+    await s.sql('insert into point_account (member_id, updated_at) values ($1, now())', [id]);
+    const again = await s.gql(REGISTER, { input: sent }, await s.token('service'));
+    expect(again.errors).toBeUndefined();
+    expect(again.data!.registerMember.id).toBe(id);
+    // Another profile is still another profile.
+    expectError(await s.gql(REGISTER, { input: { ...sent, region: 'South' } }, await s.token('service')), 'CONFLICT', 'externalId');
   });
 
   it('is idempotent on externalId: same profile returns the member, another is CONFLICT', async () => {

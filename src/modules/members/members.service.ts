@@ -115,14 +115,18 @@ export class MembersService {
     // The member the externalId names may be erased between a replay's insert and its look-up
     // (the erasure frees the externalId): the replay then registers anew, as it would after.
     for (let attempt = 1; ; attempt++) {
-      const registered = await this.registerOnce(actor, input, joinedAt, referrerSeq, now, attempt === 3);
+      const registered = await this.registerOnce(actor, input, given, joinedAt, referrerSeq, now, attempt === 3);
       if (registered) return registered;
     }
   }
 
-  /** One attempt of register: null when the externalId's member went away before it could be read (unless `last`). */
+  /**
+   * One attempt of register: null when the externalId's member went away before it could be
+   * read (unless `last`). `input` is the registration as stored (profile text trimmed); `given`,
+   * as sent, is a replay too of a member registered before text was trimmed (stored as sent).
+   */
   private async registerOnce(
-    actor: Actor, input: RegisterMemberInput, joinedAt: Date, referrerSeq: string | null, now: Date, last: boolean,
+    actor: Actor, input: RegisterMemberInput, given: RegisterMemberInput, joinedAt: Date, referrerSeq: string | null, now: Date, last: boolean,
   ): Promise<Member | null> {
     try {
       return await inTransaction(this.em, async (tx) => {
@@ -149,7 +153,8 @@ export class MembersService {
         if (last) throw conflict(`The member with externalId ${input.externalId} is being erased: try again`, { field: 'externalId' });
         return null;
       }
-      if (!sameRegistration(existing, input) || (this.referrals && !(await this.referrals.sameReferrer(existing.id, referrerSeq)))) {
+      const replay = sameRegistration(existing, input) || sameRegistration(existing, given);
+      if (!replay || (this.referrals && !(await this.referrals.sameReferrer(existing.id, referrerSeq)))) {
         throw conflict(`A member with externalId ${input.externalId} exists with another profile`, { field: 'externalId' });
       }
       return existing;
