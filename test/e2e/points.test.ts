@@ -203,6 +203,7 @@ describe('adjustPoints', () => {
     // A reason or key of spaces alone is none (the member's ledger and the audit log show the reason).
     expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 5, reason: '   ', idempotencyKey: 'adj-blank-reason' } }, admin), 'BAD_USER_INPUT', 'reason');
     expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 5, reason: 'x', idempotencyKey: '   ' } }, admin), 'BAD_USER_INPUT', 'idempotencyKey');
+    expectError(await s.gql(REFUND, { input: { orderId: 'any-order', refundId: '  ', amount: 1 } }, admin), 'BAD_USER_INPUT', 'refundId');
     expectError(await s.gql(ADJUST, { input: { memberId: id, amount: 5, reason: 'x', idempotencyKey: 'adj-5' } }, service), 'FORBIDDEN');
     const log = await s.admin('{ auditLog(entity: "Member", first: 5) { action entityId before after } }');
     const mine = log.auditLog.filter((e: { entityId: string; action: string }) => e.entityId === id && e.action !== 'member.register');

@@ -437,14 +437,14 @@ describe('REFERRAL campaigns', () => {
       // What happened to the referral is there, on the referrer's side: the referee by id, the
       // purchase and refund that completed and reversed it by their ids (no personal data).
       const events = JSON.parse(doc).webhookEvents as { type: string; data: any }[];
-      expect(events.filter((e) => e.type.startsWith('referral.')).map((e) => [e.type, e.data.status, e.data.referrerPoints, e.data.referee, e.data.orderId])).toEqual([
-        ['referral.completed', 'COMPLETED', 200, { id: referee, externalId: null }, p.orderId],
-        ['referral.reversed', 'REVERSED', 200, { id: referee, externalId: null }, p.orderId],
+      expect(events.filter((e) => e.type.startsWith('referral.')).map((e) => [e.type, e.data.status, e.data.referrerPoints, e.data.referee, e.data.refereePoints, e.data.orderId])).toEqual([
+        ['referral.completed', 'COMPLETED', 200, { id: referee, externalId: null }, null, p.orderId],
+        ['referral.reversed', 'REVERSED', 200, { id: referee, externalId: null }, null, p.orderId],
       ]);
       expect(doc).toContain(refundId); // the reversal's reason, as the referrer's ledger in the app shows it
       // The programme's receivers still get the referee's externalId (the stored events are the programme's).
       const [stored] = await s.sql<{ data: any }>(`select data from webhook_event where member_id = $1 and type = 'referral.completed'`, [referrer]);
-      expect(stored.data.referee).toEqual({ id: referee, externalId: friend.externalId });
+      expect(stored.data).toMatchObject({ referee: { id: referee, externalId: friend.externalId }, refereePoints: 100 });
     } finally {
       await s.sql('update webhook_endpoint set active = false where id = $1', [endpoint.id]);
     }

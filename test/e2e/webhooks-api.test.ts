@@ -128,6 +128,7 @@ describe('endpoints', () => {
     expect((other.errors![0] as { extensions: { field?: string } }).extensions.field).toBe('idempotencyKey');
     expectError(await s.gql(CREATE_KEYED, { i: input, k: 'k'.repeat(201) }, admin), 'BAD_USER_INPUT');
     expectError(await s.gql(CREATE_KEYED, { i: input, k: '' }, admin), 'BAD_USER_INPUT');
+    expectError(await s.gql(CREATE_KEYED, { i: input, k: '   ' }, admin), 'BAD_USER_INPUT', 'idempotencyKey');
     // Without a key, each call is a new endpoint (the contract's form); a new key, too.
     const fresh = (await s.admin(CREATE_KEYED, { i: input, k: 'crm-setup-2' })).createWebhookEndpoint;
     expect(fresh.endpoint.id).not.toBe(made[0].endpoint.id);
@@ -141,6 +142,7 @@ describe('endpoints', () => {
     expect(retries).toEqual(Array.from({ length: 10 }, () => first));
     expect(await s.sql('select secret, previous_secret from webhook_endpoint where id = $1', [endpoint.id])).toEqual([{ secret: first.secret, previous_secret: original }]);
     expect(await s.sql(`select count(*)::int as n from audit_entry where entity_id = $1 and action = 'webhook.rotate'`, [endpoint.id])).toEqual([{ n: 1 }]);
+    expectError(await s.gql(ROTATE, { id: endpoint.id, k: ' \t ' }, await s.token('admin')), 'BAD_USER_INPUT', 'idempotencyKey');
     // Another key rotates again.
     const second = (await s.admin(ROTATE, { id: endpoint.id, k: 'rotate-2' })).rotateWebhookSecret;
     expect(second.secret).not.toBe(first.secret);

@@ -136,7 +136,8 @@ export class RecordPurchaseInput {
 @InputType()
 export class RefundPurchaseInput {
   @Field() @Length(1, 200) orderId!: string;
-  @Field() @Length(1, 200) refundId!: string;
+  // The refund's idempotency key: white space alone is none.
+  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: 'refundId must not be blank' }) refundId!: string;
   @Field(() => Float) amount!: number;
   @Field(() => Date, { nullable: true }) occurredAt?: Date | null;
 }

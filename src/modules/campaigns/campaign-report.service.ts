@@ -42,9 +42,11 @@ export class CampaignReportService {
    * The report over [startsAt, min(endsAt, endedAt, asOf)): a campaign ended early (endCampaign,
    * a spent budget) is measured up to its end, as it gives nothing to events from then on, and
    * its report no longer grows with the purchases after it; the refunds of its purchases are
-   * counted up to asOf, as the reversals of its awards are (a return after the end is still a
-   * return of what it sold). A window not begun at asOf is empty (to = from). NOT_FOUND for an
-   * unknown code.
+   * counted up to asOf (a return after the end is still a return of what it sold, and its
+   * award's reversal is out of the cost). The reversals carry no date: a report as of a past
+   * date counts them as they stand today (reportAwards), so between the window's end and a
+   * later refund it has the refund's money in GMV and not its award's points in the cost. A
+   * window not begun at asOf is empty (to = from). NOT_FOUND for an unknown code.
    */
   async report(code: string, asOf: Date = new Date()): Promise<CampaignReportResult> {
     if (Number.isNaN(asOf.getTime())) throw badInput('asOf', 'asOf is not a date');

@@ -211,5 +211,6 @@ export class WebhookEndpointsService {
 function checkedKey(key: string | null): string | null {
   if (key == null) return null;
   if (key.length < 1 || key.length > 200) throw badInput('idempotencyKey', 'idempotencyKey must be 1 to 200 characters');
+  if (!key.trim()) throw badInput('idempotencyKey', 'idempotencyKey must not be blank');
   return key;
 }
