@@ -4,8 +4,6 @@
 // column, a limit) kept as written; any other text is shown as it is. The rules' sentences are made
 // here by the server's own readers (imports.rules.ts); the SQL's and the services' are written out,
 // and test/e2e/import-messages.test.ts checks that every sentence a real import writes is known.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { en, type MessageKey } from '../../admin/src/i18n/en';
 import { CSV_FAULTS, FIXED_IMPORT_MESSAGES, importMessageMatch, importMessageText } from '../../admin/src/i18n/import-messages';
 import { zhCN } from '../../admin/src/i18n/zh-CN';
@@ -14,22 +12,10 @@ import { PointsOutOfRangeError } from '../../src/modules/points/points.rules';
 import {
   CsvRecordReader, HOLDS_LONE_SURROGATE, HOLDS_NUL, IMPORT_COLUMNS, NOT_UTF8, TOO_LONG, csvRecord, ndjsonRecord,
 } from '../../src/modules/imports/imports.rules';
-import { ROOT } from '../support/server-process';
+import { CJK, fill, SERVER } from '../support/console-text';
 
-const fill = (table: Record<MessageKey, string>) => (key: MessageKey, vars: Record<string, string | number> = {}) =>
-  table[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 const zh = (message: string) => importMessageText(message, fill(zhCN));
 const english = (message: string) => importMessageText(message, fill(en));
-const CJK = /[\u3400-\u9fff]/;
-
-/** The server's source, without its tests. */
-function sources(dir: string): string {
-  return readdirSync(dir, { withFileTypes: true }).map((e) => {
-    const path = join(dir, e.name);
-    return e.isDirectory() ? sources(path) : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? readFileSync(path, 'utf8') : '';
-  }).join('\n');
-}
-const SERVER = sources(join(ROOT, 'src'));
 
 /** A CSV file's records after its header row, as the server's reader reads them. */
 function csvLines(text: string): { line: number; fields: string[]; malformed: string | null }[] {

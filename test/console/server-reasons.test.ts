@@ -1,29 +1,15 @@
 // The reasons the server writes itself (ledger rows, tier changes, referrals), in the console's
 // languages (admin/src/i18n/reasons.ts): each phrase the server writes is one the console knows,
 // shown in Chinese on a Chinese page; an operator's own text is shown as written.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { en, type MessageKey } from '../../admin/src/i18n/en';
+import { en } from '../../admin/src/i18n/en';
 import { FIXED_REASONS, REFUND_RECOVERY_HOW, reasonText } from '../../admin/src/i18n/reasons';
 import { zhCN } from '../../admin/src/i18n/zh-CN';
 import { REJECTION, REVERSAL_REASON } from '../../src/modules/referrals/referrals.rules';
 import { DOWNGRADE_REASON, IMPORT_REASON, RENEWAL_REASON, UPGRADE_REASON } from '../../src/modules/tiers/tiers.rules';
-import { ROOT } from '../support/server-process';
+import { CJK, fill, SERVER } from '../support/console-text';
 
-const fill = (table: Record<MessageKey, string>) => (key: MessageKey, vars: Record<string, string | number> = {}) =>
-  table[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 const zh = (reason: string) => reasonText(reason, fill(zhCN));
 const english = (reason: string) => reasonText(reason, fill(en));
-const CJK = /[\u3400-\u9fff]/;
-
-/** The server's source, without its tests. */
-function sources(dir: string): string {
-  return readdirSync(dir, { withFileTypes: true }).map((e) => {
-    const path = join(dir, e.name);
-    return e.isDirectory() ? sources(path) : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? readFileSync(path, 'utf8') : '';
-  }).join('\n');
-}
-const SERVER = sources(join(ROOT, 'src'));
 
 describe('the server\'s reasons in the console', () => {
   it('translates each fixed phrase the server writes, and says it in English as the server does', () => {
