@@ -58,6 +58,20 @@ async function importFile(path: string, body: string | Readable, type = 'text/cs
 const csv = (rows: string[]) => rows.join('\n') + '\n';
 
 describe('members import', () => {
+  it('a member on the entry tier is on it since it joined, as registerMember has it; a tier the file gives, since the import', async () => {
+    const before = new Date();
+    await importFile('/imports/members', csv(['externalId,joinedAt,tierCode', 'since-1,2025-10-07T10:00:00Z,', 'since-2,,', 'since-3,2025-10-07T10:00:00Z,SILVER']));
+    const rows = await s.sql<{ external_id: string; joined_at: Date; tier_since: Date }>(
+      `select external_id, joined_at, tier_since from member where external_id like 'since-%' order by external_id`);
+    expect(rows[0].tier_since.toISOString()).toBe('2025-10-07T10:00:00.000Z');
+    expect(rows[1].tier_since.getTime()).toBe(rows[1].joined_at.getTime()); // no joinedAt: both the import's instant
+    expect(rows[1].tier_since.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+    expect(rows[2].tier_since.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000); // its 'import' tier change's instant
+    const api = await registerMember(s, { externalId: 'since-api', joinedAt: '2025-10-07T10:00:00Z' });
+    const [reg] = await s.sql<{ tier_since: Date }>('select tier_since from member where id = $1', [api]);
+    expect(reg.tier_since.toISOString()).toBe(rows[0].tier_since.toISOString());
+  });
+
   it('creates members with their opening state, rejects bad lines with their line numbers, and a second run changes nothing', async () => {
     const file = csv([
       'externalId,displayName,email,birthday,joinedAt,tierCode,tierExpiresAt,pointsBalance,pointsExpireAt,shoeSize',

@@ -343,7 +343,8 @@ export interface MemberSettings { windowMonths: number; validityMonths: number; 
 
 /**
  * New members of the range, each with its opening state, in one statement: the member on the
- * tier the file gives (else the entry tier) from `at`, its account with the opening balance,
+ * tier the file gives from `at` (else on the entry tier from its joining, as registerMember
+ * has it), its account with the opening balance,
  * an OPENING_BALANCE transaction and its lot, and a tier change with reason 'import' (UPGRADE
  * above the entry tier, RENEWAL on it) when the file gives a tier. A line whose externalId is
  * already a member (or becomes one in a concurrent import) creates nothing here.
@@ -359,7 +360,9 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
        insert into member (id, external_id, display_name, email, phone, birthday, gender, region, channel, joined_at, tier_id, tier_since,
          tier_expires_at, window_points, points_after_expiry, window_points_months, created_at, updated_at)
        select gen_random_uuid(), s.external_id, s.display_name, s.email, s.phone, s.birthday::date, s.gender, s.region, s.channel,
-         coalesce(s.joined_at::timestamptz, ?::timestamptz), coalesce(s.tier_id, (select id from entry)), ?::timestamptz,
+         coalesce(s.joined_at::timestamptz, ?::timestamptz), coalesce(s.tier_id, (select id from entry)),
+         -- on the entry tier since joining, as registerMember has it; a tier the file gives, since the import (its tier change's instant)
+         case when s.tier_code is null then coalesce(s.joined_at::timestamptz, ?::timestamptz) else ?::timestamptz end,
          case when coalesce(s.rank, 0) = 0 then null else coalesce(s.tier_expires_at::timestamptz, ${validityEnd}) end,
          0, 0, case when coalesce(s.rank, 0) = 0 then null else ?::smallint end, now(), now()
        -- in externalId order: two imports of overlapping files take the key's index entries in one order (no deadlock)
@@ -384,7 +387,7 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
        from opened where tier_code is not null
      )
      select (select count(*) from new)::int as created`,
-    [range.from, range.to, at, at, at, s.windowMonths, at, ...(s.expiryMonths == null ? [] : [at]), id, at, at, at],
+    [range.from, range.to, at, at, at, at, s.windowMonths, at, ...(s.expiryMonths == null ? [] : [at]), id, at, at, at],
   );
   return r.created;
 }
