@@ -1,4 +1,5 @@
 import type { MessageKey } from './en';
+import { matchPhrase, type PhrasePattern, type Translate } from './server-phrases';
 
 /**
  * What the server writes for an import's rejected line (`ImportJob.errors[].message`) or a
@@ -11,7 +12,6 @@ import type { MessageKey } from './en';
  * the line's reason); test/console/import-messages.test.ts checks each of them, and
  * test/e2e/import-messages.test.ts that every one a real import writes is known here.
  */
-type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
 /** Sentences without a part filled in. */
 export const FIXED_IMPORT_MESSAGES: Record<string, MessageKey> = {
@@ -50,7 +50,7 @@ const COLUMN = '(externalId|displayName|email|phone|birthday|gender|region|chann
 const col = (source: string, flags = '') => new RegExp(source.replace(/COLUMN/g, COLUMN), flags);
 
 /** Sentences with parts the server fills in (kept as written), and the names of those parts. */
-const PATTERNS: [RegExp, MessageKey, string[]][] = [
+const PATTERNS: PhrasePattern[] = [
   [/^Line (\d+) is not valid CSV: (.+)$/s, 'importMessage.csvInvalid', ['line', 'fault']],
   [/^Expected (\d+) fields as in the header row, found (\d+)$/, 'importMessage.fieldCount', ['expected', 'found']],
   [/^The line is longer than (\d+) characters$/, 'importMessage.lineTooLong', ['max']],
@@ -89,17 +89,10 @@ const PATTERNS: [RegExp, MessageKey, string[]][] = [
 
 /** The label a server sentence is, with its parts as written; null for text the console does not know. */
 export function importMessageMatch(message: string): { key: MessageKey; vars: Record<string, string> } | null {
-  const fixed = FIXED_IMPORT_MESSAGES[message];
-  if (fixed) return { key: fixed, vars: {} };
-  for (const [pattern, key, names] of PATTERNS) {
-    const m = pattern.exec(message);
-    if (!m) continue;
-    const vars: Record<string, string> = Object.fromEntries(names.map((n, i) => [n, m[i + 1]]));
-    // A CSV fault is one of the reader's own phrases: another is text the console does not know.
-    if (key === 'importMessage.csvInvalid' && !CSV_FAULTS[vars.fault]) return null;
-    return { key, vars };
-  }
-  return null;
+  const match = matchPhrase(message, FIXED_IMPORT_MESSAGES, PATTERNS);
+  // A CSV fault is one of the reader's own phrases: another is text the console does not know.
+  if (match?.key === 'importMessage.csvInvalid' && !CSV_FAULTS[match.vars.fault]) return null;
+  return match;
 }
 
 /** `message` in the language `t` speaks: a server sentence translated (its values as written), anything else as it is. */

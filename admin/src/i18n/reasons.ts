@@ -1,4 +1,5 @@
 import type { MessageKey } from './en';
+import { matchPhrase, type PhrasePattern, type Translate } from './server-phrases';
 
 /**
  * The reasons the server writes itself (a ledger row's `reason`, a tier change's, a referral's
@@ -9,8 +10,6 @@ import type { MessageKey } from './en';
  * points.repository.ts, tiers.rules.ts, referrals.rules.ts, rewards.service.ts,
  * benefits.service.ts); test/console/server-reasons.test.ts checks the console knows each of them.
  */
-type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
-
 export const FIXED_REASONS: Record<string, MessageKey> = {
   'points expired': 'reason.pointsExpired',
   'expiry corrected: debits re-planned in date order': 'reason.expiryCorrected',
@@ -39,7 +38,7 @@ export const REFUND_RECOVERY_HOW: Record<string, MessageKey> = {
 };
 
 /** Phrases with a part the server fills in (kept as written), most specific first. */
-const PATTERNS: [RegExp, MessageKey, string[]][] = [
+const PATTERNS: PhrasePattern[] = [
   [/^refund (.+): points it could not take back, (.+)$/s, 'reason.refundRecovered', ['refund', 'how']],
   [/^refund (.+): referral campaign (\S+)$/s, 'reason.refundReferralCampaign', ['refund', 'campaign']],
   [/^refund (.+): campaign (\S+)$/s, 'reason.refundCampaign', ['refund', 'campaign']],
@@ -59,16 +58,11 @@ const PATTERNS: [RegExp, MessageKey, string[]][] = [
 
 /** `reason` in the language `t` speaks: a server phrase translated, anything else as it is. */
 export function reasonText(reason: string, t: Translate): string {
-  const fixed = FIXED_REASONS[reason];
-  if (fixed) return t(fixed);
-  for (const [pattern, key, names] of PATTERNS) {
-    const m = pattern.exec(reason);
-    if (!m) continue;
-    const vars: Record<string, string> = Object.fromEntries(names.map((n, i) => [n, m[i + 1]]));
-    // A cancelled redemption's reason may itself be the server's ("cancelled: member erased"); an override's is the operator's.
-    if (key === 'reason.cancelled') vars.reason = reasonText(vars.reason, t);
-    if (key === 'reason.refundRecovered' && REFUND_RECOVERY_HOW[vars.how]) vars.how = t(REFUND_RECOVERY_HOW[vars.how]);
-    return t(key, vars);
-  }
-  return reason;
+  const match = matchPhrase(reason, FIXED_REASONS, PATTERNS);
+  if (!match) return reason;
+  const { key, vars } = match;
+  // A cancelled redemption's reason may itself be the server's ("cancelled: member erased"); an override's is the operator's.
+  if (key === 'reason.cancelled') vars.reason = reasonText(vars.reason, t);
+  if (key === 'reason.refundRecovered' && REFUND_RECOVERY_HOW[vars.how]) vars.how = t(REFUND_RECOVERY_HOW[vars.how]);
+  return t(key, vars);
 }
