@@ -8,3 +8,6 @@ export function safeInteger(value: string | number | bigint): number {
   if (!Number.isSafeInteger(n)) throw new RangeError(`Not an exact integer: ${value}`);
   return n;
 }
+
+/** The largest 32-bit integer: PostgreSQL's int column and GraphQL's Int both stop here. */
+export const MAX_INT32 = 2_147_483_647;

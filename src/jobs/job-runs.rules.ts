@@ -1,3 +1,5 @@
+import { MAX_INT32 } from '../common/safe-integer';
+
 /**
  * What a run's stored result (job_run.result) says, for the console: the runner writes
  * `{ processed, changed }` when the job ends, `{ error }` when it fails, nothing while it runs
@@ -9,10 +11,8 @@ export interface RunOutcome {
   failed: boolean;
 }
 
-/** The largest GraphQL Int: a count past it (none is: a programme has fewer members) would fail the whole answer. */
-const MAX_INT = 2_147_483_647;
-
-const count = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_INT ? v : null);
+/** A count as GraphQL's Int holds it: one past MAX_INT32 (none is: a programme has fewer members) would fail the whole answer. */
+const count = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_INT32 ? v : null);
 
 export function runOutcome(result: unknown): RunOutcome {
   if (result === null || typeof result !== 'object' || Array.isArray(result)) return { processed: null, changed: null, failed: false };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { badInput } from '../../common/errors';
 import type { CampaignStatus, CampaignTrigger } from './campaign.entities';
 import { MoneyInputError, parseDecimalScaled, parseMoneyToCents } from '../../common/money';
+import { MAX_INT32 } from '../../common/safe-integer';
 
 /**
  * Whether a member is in a campaign's control group: the first 32 bits of
@@ -137,8 +138,6 @@ export function auditedValues(v: Partial<CampaignValues>): Record<string, unknow
 /** A stored field's name as the API (and so the audit log) names it. */
 export const auditedField = (field: keyof CampaignValues): string => (field === 'minAmountCents' ? 'minAmount' : field);
 
-/** The largest value of an int column (bonus points, limits, budgets). */
-const MAX_INT = 2_147_483_647;
 /** A multiplier above this is a typing mistake, not a promotion (a tier's multiplier stops at 100 too). */
 export const MAX_CAMPAIGN_MULTIPLIER = 100;
 export const CAMPAIGN_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -152,7 +151,7 @@ export function multiplierText(units: bigint): string {
 
 function positiveInt(value: number | null | undefined, field: string): number | null {
   if (value == null) return null;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_INT) throw badInput(field, `${field} must be a whole number from 1 to ${MAX_INT}`);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_INT32) throw badInput(field, `${field} must be a whole number from 1 to ${MAX_INT32}`);
   return value;
 }
 
@@ -282,7 +281,7 @@ export function matchingCampaigns<C extends EffectCampaign>(campaigns: readonly 
     .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
     .map((campaign) => ({
       campaign,
-      points: Math.min(MAX_INT, (campaign.bonusPoints ?? 0)
+      points: Math.min(MAX_INT32, (campaign.bonusPoints ?? 0)
         + ((e.trigger === 'PURCHASE' || e.trigger === 'REFERRAL') && campaign.multiplier ? multiplierExtra(e.basePoints ?? 0, campaign.multiplier) : 0)),
     }));
 }
