@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { performance } from 'node:perf_hooks';
+import { parse as parseUrl } from 'node:url';
 import { checkDocument, checkOperationCost, type CheckOptions, type OperationRequest, type QueryLimits } from './plugins/limits';
 
 /** Documents remembered once checked: at most this many, of at most this many characters. */
@@ -123,11 +124,15 @@ export class DocumentChecks {
   }
 }
 
-/** The GraphQL document of an HTTP request, read as Apollo reads it (POST body, or GET's `query` given once). */
+/**
+ * The GraphQL document of an HTTP request, read as Apollo reads it (POST body, or GET's `query`
+ * given once). GET's search is taken as @as-integrations/express5 takes it (`url.parse`: it ends
+ * at a `#`), not from everything after the `?`: with `?query=<doc>#&query=x` the two readings
+ * differed, these checks saw two values and let the request through, and Apollo ran `<doc>`.
+ */
 function querySource(req: Parameters<RequestHandler>[0]): unknown {
   if (req.method === 'GET') {
-    const at = req.url.indexOf('?');
-    const values = at < 0 ? [] : new URLSearchParams(req.url.slice(at + 1)).getAll('query');
+    const values = new URLSearchParams(parseUrl(req.url).search ?? '').getAll('query');
     return values.length === 1 ? values[0] : undefined;
   }
   return req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as { query?: unknown }).query : undefined;

@@ -1,5 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import { abuseDocuments } from '../support/abuse-documents';
 import { createLadder, registerMember } from '../support/fixtures';
@@ -95,6 +96,23 @@ describe('the worst documents are refused quickly and /healthz keeps answering',
     const res = await fetch(`${s.url}/graphql?query=${encodeURIComponent(bomb.query)}`, { headers: { 'apollo-require-preflight': 'true' } });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('a GET whose URL holds a `#` is checked on the document Apollo runs (its search ends at the `#`)', async () => {
+    // fetch drops a URL's fragment; node:http sends the path as written, as a raw client can.
+    const get = (path: string) => new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = request({ host: new URL(s.url).hostname, port: new URL(s.url).port, path, headers: { 'apollo-require-preflight': 'true' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', reject).end();
+    });
+    const aliases = encodeURIComponent(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: __typename`).join(' ')} }`);
+    for (const path of [`/graphql?query=${aliases}`, `/graphql?query=${aliases}#&query=x`, `/graphql?query=${aliases}#`]) {
+      const res = await get(path);
+      expect({ path, status: res.status, code: res.body.errors?.[0]?.extensions?.code, data: res.body.data })
+        .toEqual({ path, status: 400, code: 'QUERY_TOO_COMPLEX', data: undefined });
+    }
   });
 
   it('limits say which limit and never echo the document', async () => {
