@@ -66,6 +66,7 @@ import { Migration20261231110000_cancel_replan } from './Migration20261231110000
 import { Migration20261231120000_webhook_endpoint_periods } from './Migration20261231120000_webhook_endpoint_periods';
 import { Migration20270101090000_redemption_took_stock } from './Migration20270101090000_redemption_took_stock';
 import { Migration20270101100000_erasure_campaign_reversed } from './Migration20270101100000_erasure_campaign_reversed';
+import { Migration20270101110000_tag_code_case } from './Migration20270101110000_tag_code_case';
 import { Migration20261231090000_job_slot_instant } from './Migration20261231090000_job_slot_instant';
 import { Migration20261230110000_short_refund_paid_by_credit } from './Migration20261230110000_short_refund_paid_by_credit';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
@@ -140,4 +141,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261231120000_webhook_endpoint_periods', class: Migration20261231120000_webhook_endpoint_periods },
   { name: 'Migration20270101090000_redemption_took_stock', class: Migration20270101090000_redemption_took_stock },
   { name: 'Migration20270101100000_erasure_campaign_reversed', class: Migration20270101100000_erasure_campaign_reversed },
+  { name: 'Migration20270101110000_tag_code_case', class: Migration20270101110000_tag_code_case },
 ];

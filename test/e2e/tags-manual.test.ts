@@ -56,6 +56,30 @@ describe('manual tags', () => {
     expect(await audit(m)).toEqual([]);
   });
 
+  it('a code that only the case tells from an existing tag is refused, naming the tag; never a second tag', async () => {
+    const [a, b] = [await registerMember(s), await registerMember(s)];
+    expect((await s.gql(TAG, { t: 'Loyal_Fan', m: a }, service)).errors).toBeUndefined();
+    const refused = await s.gql(TAG, { t: 'loyal_fan', m: b }, service);
+    expectError(refused, 'BAD_USER_INPUT', 'tagCode');
+    expect(refused.errors![0].message).toContain('use Loyal_Fan');
+    expectError(await s.gql(`mutation($i: TagInput!) { upsertTag(input: $i) { code } }`, { i: { code: 'LOYAL_FAN', name: 'Fans' } }, await s.token('admin')), 'BAD_USER_INPUT', 'code');
+    // The existing spelling works as before, for a member and for its definition.
+    expect((await s.gql(TAG, { t: 'Loyal_Fan', m: b }, service)).errors).toBeUndefined();
+    await s.admin(`mutation($i: TagInput!) { upsertTag(input: $i) { code } }`, { i: { code: 'Loyal_Fan', name: 'Fans' } });
+    expect(await s.sql(`select code from tag where lower(code) = 'loyal_fan'`)).toEqual([{ code: 'Loyal_Fan' }]);
+    expect(await s.sql(`select count(*)::int as n from member_tag mt join tag t on t.id = mt.tag_id where t.code = 'Loyal_Fan'`)).toEqual([{ n: 2 }]);
+  });
+
+  it('first uses of one code in different cases at once make one tag; the others are refused with BAD_USER_INPUT', async () => {
+    // A member each: a tagging holds its member, which would queue the first uses one after another.
+    const spellings = ['Case_Race', 'case_race', 'CASE_RACE', 'cASE_rACE', 'Case_race', 'case_Race'].flatMap((t) => [t, t]);
+    const members = await Promise.all(spellings.map(() => registerMember(s)));
+    const results = await Promise.all(spellings.map((t, i) => s.gql(TAG, { t, m: members[i] }, service)));
+    expect(results.flatMap((r) => r.errors ?? []).map((e) => e.extensions?.code).filter((c) => c !== 'BAD_USER_INPUT')).toEqual([]);
+    expect(await s.sql(`select count(*)::int as n from tag where lower(code) = 'case_race'`)).toEqual([{ n: 1 }]);
+    expect(results.filter((r) => !r.errors).length).toBeGreaterThanOrEqual(1);
+  });
+
   it('a tag turned into a RULE tag while a member is being tagged with it: no manual row of a rule tag is left', async () => {
     const m = await registerMember(s, { region: 'South' });
     expect((await s.gql(TAG, { t: 'turning', m: await registerMember(s) }, service)).errors).toBeUndefined(); // a manual tag now

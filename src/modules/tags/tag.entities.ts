@@ -5,6 +5,8 @@ export type TagKind = 'MANUAL' | 'RULE';
 export type TagCategory = 'DESCRIPTIVE' | 'BEHAVIOR' | 'PREFERENCE' | 'SCENARIO';
 
 @Entity({ tableName: 'tag' })
+// One tag whatever the case of its code (migration tag_code_case; TagsService refuses a new spelling).
+@Index({ name: 'tag_code_folded_unique', expression: 'create unique index "tag_code_folded_unique" on "tag" (lower("code"))' })
 export class Tag {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -53,6 +53,12 @@ export async function saveTag(tx: EntityManager, def: NewTagDefinition): Promise
   return row;
 }
 
+/** The code of an existing tag that only the case tells from `code` (`vip_x` for `VIP_x`), or null. */
+export async function otherCaseOf(em: EntityManager, code: string): Promise<string | null> {
+  const [row] = await em.execute<{ code: string }[]>('select code from tag where lower(code) = lower(?) and code <> ? limit 1', [code, code]);
+  return row?.code ?? null;
+}
+
 /** Creates a MANUAL, DESCRIPTIVE tag named after its code, unless the code exists. */
 export async function ensureManualTag(tx: EntityManager, code: string): Promise<void> {
   await tx.execute(`insert into tag (id, code, name, kind, category) values (gen_random_uuid(), ?, ?, 'MANUAL', 'DESCRIPTIVE') on conflict (code) do nothing`, [code, code]);

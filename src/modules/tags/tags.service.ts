@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
-import { inTransaction } from '../../db/transaction';
+import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { holdLiveMember, isUuid } from '../members/members.service';
@@ -9,7 +9,7 @@ import type { TagCategory } from './tag.entities';
 import { cycleThrough, readersOf, refreshOrder, TAG_CODE, TAG_CODE_RULE } from './tags.rules';
 import {
   addMemberTag, allowNestedLoops, ensureManualTag, forbidNestedLoops, listTags, lockTag, lockTagDefinitions, memberCountsByTag,
-  removeAllMemberTags, removeMemberTag, rulesOfTags, ruleTags, saveTag, syncRuleTagMembers, tagByCode, tagsOfMembers, type TagRow,
+  otherCaseOf, removeAllMemberTags, removeMemberTag, rulesOfTags, ruleTags, saveTag, syncRuleTagMembers, tagByCode, tagsOfMembers, type TagRow,
 } from './tags.repository';
 
 export type { TagRow } from './tags.repository';
@@ -30,9 +30,10 @@ export class TagsService {
   async upsert(actor: Actor, input: { code: string; name: string; category: TagCategory; rule?: SegmentFilter | null }): Promise<TagRow> {
     if (!TAG_CODE.test(input.code)) throw badInput('code', TAG_CODE_RULE);
     if (input.rule) await checkFilterReferences(this.em, input.rule);
-    return inTransaction(this.em, async (tx) => {
+    return oneSpelling('code', input.code, () => inTransaction(this.em, async (tx) => {
       // One definition at a time: two saves at once could each close half of a cycle.
       await lockTagDefinitions(tx);
+      await refuseOtherCase(tx, 'code', input.code);
       const before = await lockTag(tx, input.code);
       const cycle = input.rule && cycleThrough(await ruleTags(tx), input.code, input.rule);
       if (cycle) throw badInput(cycle.field, `tag ${input.code} would read itself: ${cycle.path.join(' → ')}`);
@@ -45,7 +46,7 @@ export class TagsService {
       this.audit.record(tx, actor, { action: before ? 'tag.update' : 'tag.create', entity: 'Tag', entityId: input.code, before, after: { ...input } });
       await tx.flush();
       return row;
-    });
+    }));
   }
 
   /** How many members carry each tag. */
@@ -58,7 +59,7 @@ export class TagsService {
 
   async tag(actor: Actor, memberId: string, tagCode: string): Promise<void> {
     if (!TAG_CODE.test(tagCode)) throw badInput('tagCode', TAG_CODE_RULE);
-    await this.change(actor, memberId, tagCode, true);
+    await oneSpelling('tagCode', tagCode, () => this.change(actor, memberId, tagCode, true));
   }
 
   async untag(actor: Actor, memberId: string, tagCode: string): Promise<void> {
@@ -69,7 +70,10 @@ export class TagsService {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     await inTransaction(this.em, async (tx) => {
       if (!(await holdLiveMember(tx, memberId))) throw notFound('Member', memberId);
-      if (on) await ensureManualTag(tx, tagCode);
+      if (on) {
+        await refuseOtherCase(tx, 'tagCode', tagCode);
+        await ensureManualTag(tx, tagCode);
+      }
       const tag = await tagByCode(tx, tagCode);
       if (!tag) return; // untagging a tag that never existed changes nothing
       if (tag.kind === 'RULE') throw badInput('tagCode', `${tagCode} is a rule tag: the server keeps it from its filter`);
@@ -136,4 +140,30 @@ async function refreshRuleTagsOf(tx: EntityManager, memberId: string, changed: s
     const tag = byCode.get(code)!;
     await syncRuleTagMembers(tx, tag.id, memberSelection(tag.rule), memberId);
   }
+}
+
+/**
+ * A tag is one whatever the case of its code: a new code that only the case tells from an
+ * existing tag's (`VIP_x` beside `vip_x`) is refused, naming the existing one, rather than
+ * splitting the members between two tags that benefits and segments would tell apart.
+ */
+async function refuseOtherCase(tx: EntityManager, field: string, code: string): Promise<void> {
+  const existing = await otherCaseOf(tx, code);
+  if (existing) throw badInput(field, sameTagMessage(code, existing));
+}
+
+/** The same refusal when two first uses in different cases raced and the index (tag_code_folded_unique) refused the second. */
+async function oneSpelling<T>(field: string, code: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isUniqueViolation(err, 'tag_code_folded_unique')) throw err;
+    throw badInput(field, sameTagMessage(code, null));
+  }
+}
+
+function sameTagMessage(code: string, existing: string | null): string {
+  return existing
+    ? `tag ${code} is the existing tag ${existing} in another case: use ${existing}`
+    : `tag ${code} is an existing tag in another case`;
 }
