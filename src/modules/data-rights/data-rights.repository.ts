@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgTextArray } from '../../db/entity-manager';
 
 /**
  * The SQL of a member's data export. PostgreSQL writes every piece as JSON text (row_to_json:
@@ -191,4 +192,10 @@ function positional(sql: string, values: unknown[]): { text: string; params: unk
     return '?';
   });
   return { text, params };
+}
+
+/** `text` with the personal values scrubbed as from every text an erasure keeps (the SQL function text_scrub): for the erasure's own reason. */
+export async function scrubbedText(tx: EntityManager, text: string, values: readonly string[]): Promise<string> {
+  const [row] = await tx.execute<{ t: string }[]>('select text_scrub(?, ?::text[]) as t', [text, pgTextArray(values)]);
+  return row.t;
 }

@@ -1,4 +1,4 @@
-import { EXPORT_FORMAT, MAX_ERASURE_REASON, erasureReason, personalValues, scrubText } from './data-rights.rules';
+import { EXPORT_FORMAT, MAX_ERASURE_REASON, erasureReason, personalValues } from './data-rights.rules';
 
 describe('data rights rules', () => {
   it('the export format names its version', () => {
@@ -15,15 +15,16 @@ describe('data rights rules', () => {
   it('personal values: the identifying fields and former values, distinct, without blanks or categories', () => {
     const member = { externalId: 'ext-1', displayName: 'Ava Lin', email: 'ava@example.com', phone: null, birthday: '1990-04-02' };
     expect(personalValues(member, ['old@example.com', 'ext-1', ' ', 'Ava Lin'])).toEqual(
-      ['1990-04-02', 'Ava Lin', 'ava@example.com', 'ext-1', 'old@example.com'],
+      ['1990-04-02', 'Ava', 'Ava Lin', 'Lin', 'ava@example.com', 'ext-1', 'old@example.com'],
     );
     expect(personalValues({ externalId: null, displayName: null, email: null, phone: null, birthday: null })).toEqual([]);
   });
 
-  it('scrubText replaces each value of 3 characters or more, everywhere, as text_scrub does', () => {
-    expect(scrubText('from Ava Lin (ava@example.com), Ava Lin again; id 42', ['42', 'Ava Lin', 'ava@example.com'])).toBe(
-      'from [erased] ([erased]), [erased] again; id 42',
+  it('personal values: each word of a name of several, now and before; a one-word name once', () => {
+    const member = { externalId: null, displayName: ' Marta  Kowalska ', email: null, phone: null, birthday: null };
+    expect(personalValues(member, [' Marta  Kowalska ', 'Marta Nowak'], ['Marta Nowak'])).toEqual(
+      [' Marta  Kowalska ', 'Kowalska', 'Marta', 'Marta Nowak', 'Nowak'],
     );
-    expect(scrubText('nothing personal', [])).toBe('nothing personal');
+    expect(personalValues({ ...member, displayName: '王芳' })).toEqual(['王芳']);
   });
 });

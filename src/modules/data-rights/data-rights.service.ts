@@ -17,9 +17,9 @@ import type { TagsService } from '../tags/tags.service';
 import type { TiersService } from '../tiers/tiers.service';
 import { emitWebhookEvent, scrubMemberEvents, suppressRowEvents } from '../webhooks/webhooks.service';
 import {
-  closeCursor, EXPORT_LISTS, exportHead, fetchList, openListCursor, readOnlySnapshot, type ExportListKey,
+  closeCursor, EXPORT_LISTS, exportHead, fetchList, openListCursor, readOnlySnapshot, scrubbedText, type ExportListKey,
 } from './data-rights.repository';
-import { EXPORT_FORMAT, IDENTIFYING_FIELDS, MAX_ERASURE_REASON, erasureReason, personalValues, scrubText } from './data-rights.rules';
+import { EXPORT_FORMAT, IDENTIFYING_FIELDS, MAX_ERASURE_REASON, erasureReason, personalValues } from './data-rights.rules';
 
 /** Rows per cursor fetch of an export list. */
 const EXPORT_BATCH = 1000;
@@ -135,7 +135,9 @@ export class DataRightsService {
       if (account) await this.parts.points.reverseReferralOfErased(tx, account, memberId, now);
       await suppressRowEvents(tx);
       const formerExternalId = m.externalId;
-      const personal = personalValues(m, await this.parts.audit.formerValues(tx, memberId, IDENTIFYING_FIELDS));
+      const personal = personalValues(
+        m, await this.parts.audit.formerValues(tx, memberId, IDENTIFYING_FIELDS), await this.parts.audit.formerValues(tx, memberId, ['displayName']),
+      );
       // (Every member has an account from its registration on; without one there are no points to close.)
       const cancelled = account ? await this.parts.rewards.cancelIssuedForErasure(tx, actor, memberId, account, now, personal) : 0;
       const forfeited = account ? await this.parts.points.closeForErasure(tx, memberId, account, now, personal) : 0;
@@ -145,7 +147,7 @@ export class DataRightsService {
       this.parts.members.erasePersonalFields(m, now);
       // The erasure's own reason is written after the scrub: an operator's "request from <name>,
       // <e-mail>" would otherwise keep them in its audit entry and its event.
-      const kept = scrubText(why, personal);
+      const kept = await scrubbedText(tx, why, personal);
       this.parts.audit.record(tx, actor, {
         action: 'member.erase', entity: 'Member', entityId: memberId, before: { erasedAt: null },
         after: { erasedAt: now.toISOString(), reason: kept, pointsForfeited: forfeited, couponsCancelled: cancelled, tagsRemoved: tags },
