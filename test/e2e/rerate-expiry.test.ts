@@ -1,6 +1,6 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
-import { PURCHASE } from '../support/ledger';
+import { PURCHASE, REFUND } from '../support/ledger';
 
 /**
  * A purchase re-rated at the tier a backdated fact gave its date (docs/decisions.md, "Webhook
@@ -50,4 +50,64 @@ it('the rate correction\'s ADJUST and its points.adjusted event carry the expiry
     ['rr-small', 1, lotExpiry['rr-small']],
     ['rr-up', 250, lotExpiry['rr-up']],
   ]);
+});
+
+describe('a re-rating of a purchase whose lot an expiry run has expired', () => {
+  // The lot keeps what it held when it expired, so nothing spendable moves; the ledger's earned
+  // and expired move together (an ADJUST at the purchase, an EXPIRE dated at the expiry that
+  // took the lot), so that they are the date order's whatever order the facts arrived in.
+  const monthsAgo = (m: number, days = 0) => { const d = new Date(); d.setUTCMonth(d.getUTCMonth() - m); d.setUTCDate(d.getUTCDate() + days); return d.toISOString(); };
+  type Fact = { buy: [string, number, string] } | { refund: [string, number, string] } | { expire: string };
+  const post = async (id: string, tag: string, facts: Fact[]) => {
+    for (const f of facts) {
+      const r = 'buy' in f
+        ? await s.gql(PURCHASE, { input: { memberId: id, orderId: `${tag}-${f.buy[0]}`, amount: f.buy[1], occurredAt: f.buy[2] } }, admin)
+        : 'refund' in f
+          ? await s.gql(REFUND, { input: { orderId: `${tag}-${f.refund[0]}`, refundId: `${tag}-${f.refund[0]}-r`, amount: f.refund[1], occurredAt: f.refund[2] } }, admin)
+          : await s.gql('mutation($a: DateTime!) { expirePoints(asOf: $a) { processed } }', { a: f.expire }, admin);
+      expect(r.errors).toBeUndefined();
+    }
+  };
+  const figures = async (id: string) => {
+    const [sums] = await s.sql<Record<string, number>>(
+      `select coalesce(sum(amount) filter (where type in ('EARN', 'ADJUST')), 0)::int as earned,
+              coalesce(sum(amount) filter (where type = 'REFUND_REVERSAL'), 0)::int as reversed,
+              coalesce(sum(amount) filter (where type = 'EXPIRE'), 0)::int as expired,
+              coalesce(sum(amount), 0)::int as balance,
+              min(balance_after)::int as "lowestBalanceAfter"
+       from point_transaction where member_id = $1`, [id]);
+    const { member } = await s.admin('query($id: ID!) { member(id: $id) { pointsBalance lifetimePoints tier { code } } }', { id });
+    return { ...sums, ...member };
+  };
+  const compare = async (tag: string, dateOrder: Fact[], arrival: Fact[]) => {
+    const [a, b] = [await registerMember(s, { joinedAt: monthsAgo(30) }), await registerMember(s, { joinedAt: monthsAgo(30) })];
+    await post(a, `${tag}a`, dateOrder);
+    await post(b, `${tag}b`, arrival);
+    const [fa, fb] = [await figures(a), await figures(b)];
+    expect(fb).toEqual(fa);
+    return fb;
+  };
+
+  beforeAll(() => s.admin('mutation { updateProgram(input: { pointsExpiryMonths: 8 }) { pointsExpiryMonths } }'));
+  afterAll(() => s.admin('mutation { updateProgram(input: { pointsExpiryMonths: 24 }) { pointsExpiryMonths } }'));
+
+  it('earning more: an upgrade dated before it arrives after the run', async () => {
+    const p0: Fact = { buy: ['p0', 1000, monthsAgo(14)] }; // SILVER from here (earned at BRONZE)
+    const p1: Fact = { buy: ['p1', 1000, monthsAgo(14, 40)] }; // 1250 at SILVER
+    const run: Fact = { expire: monthsAgo(1) };
+    const f = await compare('up', [p0, p1, run], [p1, run, p0]);
+    expect(f).toMatchObject({ earned: 2250, expired: -2250, balance: 0, pointsBalance: 0, lifetimePoints: 2250, tier: { code: 'SILVER' } });
+    expect(f.lowestBalanceAfter).toBeGreaterThanOrEqual(0);
+  });
+
+  it('earning less: a refund dated before the upgrade it earned at moves that upgrade past it, after the run', async () => {
+    const p0: Fact = { buy: ['p0', 600, monthsAgo(14)] };
+    const refund: Fact = { refund: ['p0', 200, monthsAgo(14, 10)] }; // Q at p1: 900, no upgrade there
+    const p1: Fact = { buy: ['p1', 500, monthsAgo(14, 20)] }; // the upgrade to SILVER as it arrived
+    const p2: Fact = { buy: ['p2', 1000, monthsAgo(14, 40)] }; // 1250 at SILVER as it arrived; in date order the upgrade, at BRONZE: 1000
+    const run: Fact = { expire: monthsAgo(1) };
+    const f = await compare('down', [p0, refund, p1, p2, run], [p0, p1, p2, run, refund]);
+    expect(f).toMatchObject({ earned: 2100, reversed: -200, expired: -1900, balance: 0, pointsBalance: 0, lifetimePoints: 2100 });
+    expect(f.lowestBalanceAfter).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -637,7 +637,8 @@ export class PointsService {
    * the facts had arrived in date order. The difference, net of what refunds reversed (their
    * share of the new earning), goes to or comes from the purchase's own lot (an ADJUST dated at
    * the purchase); on a lot an expiry run has expired, it changes nothing spendable (the points
-   * would have expired with it). Lifetime points follow the earning.
+   * would have expired with it): the ADJUST is matched by an EXPIRE of the same points, so that
+   * the ledger's earned and expired are those of the date order too. Lifetime points follow the earning.
    */
   private async rerate(tx: EntityManager, account: repo.AccountRow, memberId: string, list: RerateAt[]): Promise<void> {
     for (const r of list) {
@@ -654,7 +655,25 @@ export class PointsService {
   private async moveRerated(tx: EntityManager, account: repo.AccountRow, memberId: string, orderId: string, p: repo.RerateRow, net: number, earnedDelta: number): Promise<void> {
     const reason = `rate corrected: order ${orderId} earns at the tier held at its instant`;
     if (p.lotId && !p.live) {
-      // An expired lot keeps what it held when it expired: the difference would have expired with it.
+      // An expired lot keeps what it held when it expired: the difference would have expired with
+      // it. Earned and expired both move by what the lot holds more (or less: no more than it
+      // held), an ADJUST at the purchase and an EXPIRE dated at the expiry that took the lot, so
+      // the balance stays and every balanceAfter on the way is at least the balance.
+      const moved = net > 0 ? net : -Math.min(-net, Math.max(p.remaining ?? 0, 0));
+      const adjust = async () => {
+        await repo.insertTransaction(tx, {
+          memberId, type: 'ADJUST', amount: moved, balanceAfter: account.balance + moved, occurredAt: p.occurredAt, expiresAt: p.expiresAt, reason, reference: orderId,
+        });
+        account.balance += moved;
+      };
+      const expire = () => this.expiryMoves(tx, account, memberId, new Map([[p.expiresAt!.getTime(), moved]]), reason);
+      if (moved > 0) {
+        await adjust();
+        await expire();
+      } else if (moved < 0) {
+        await expire();
+        await adjust();
+      }
       await repo.resizeExpiredLot(tx, p.lotId, net);
       await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
       account.lifetimeEarned += earnedDelta;
