@@ -86,3 +86,22 @@ it('a notices run made after the review that renewed the member writes the notic
     expect(await noticesOf(id)).toEqual(expected);
   }
 });
+
+it('a backdated purchase that makes the same upgrade reach a higher tier (same expiry): the next run warns of that tier too', async () => {
+  // SILVER at 2024-01-15 until 2025-01-15, noticed on 1 January; then a purchase of the same
+  // instant arrives: the upgrade there was to GOLD, with the same expiry. A run on 5 January warns
+  // of GOLD's 4000, as a run on time would have (one notice per member, tier and expiry).
+  const id = await silverUntilJanuary('nl-5');
+  await notices('2025-01-01T00:00:00.000Z');
+  await buy(id, 'nl-5-more', 4000, '2024-01-15T00:00:00.000Z');
+  // GOLD from 2024-01-15 until 2025-01-15 (then reviewed at once when this file's reviews ran past it: the tier held at each run's asOf counts).
+  const { member } = await s.admin<{ member: { tierHistory: { kind: string; toTier: { code: string }; occurredAt: string }[] } }>(
+    'query($id: ID!) { member(id: $id) { tierHistory { kind toTier { code } occurredAt } } }', { id });
+  expect(member.tierHistory).toContainEqual({ kind: 'UPGRADE', toTier: { code: 'GOLD' }, occurredAt: '2024-01-15T00:00:00.000Z' });
+  await notices('2025-01-05T00:00:00.000Z');
+  await notices('2025-01-06T00:00:00.000Z');
+  expect(await noticesOf(id)).toEqual([
+    ...EXPECTED,
+    { tier: { code: 'GOLD' }, tierExpiresAt: '2025-01-15T00:00:00.000Z', pointsToRetain: 4000, noticedAt: '2025-01-05T00:00:00.000Z' },
+  ]);
+});

@@ -52,9 +52,9 @@ export class TierChangeRecord {
   supersededAt: Date | null = null;
 }
 
-/** An at-risk notice: one per member and tier period (keyed by the expiry it warns of). */
+/** An at-risk notice: one per member, tier and period (keyed by the expiry it warns of). */
 @Entity({ tableName: 'tier_notice' })
-@Unique({ name: 'tier_notice_member_expiry_unique', properties: ['memberId', 'tierExpiresAt'] })
+@Unique({ name: 'tier_notice_member_tier_expiry_unique', properties: ['memberId', 'tierExpiresAt', 'tierId'] })
 export class TierNotice {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;

@@ -241,7 +241,8 @@ export interface NoticesRun { processed: number; notices: { id: string; memberId
 /**
  * Writes an at-risk notice for every member whose tier expires in (asOf, until] and whose Q by
  * asOf in the window ending at that expiry is short of the tier's retainPoints (once per
- * member and expiry: a notice already written stays the only one).
+ * member, tier and expiry: a notice already written stays the only one for them; a backdated
+ * purchase that made the same upgrade reach a higher tier, with the same expiry, gets its own).
  *
  * The tier and its expiry are those held at asOf: the last standing tier change dated at or
  * before asOf (the member row is the end of that history, which a renewal, a downgrade or a
@@ -270,7 +271,7 @@ export async function insertNotices(tx: EntityManager, asOf: Date, until: Date, 
      ), ins as (
        insert into tier_notice (member_id, tier_id, tier_expires_at, points_to_retain, noticed_at)
        select member_id, tier_id, tier_expires_at, retain_points - q, ?::timestamptz from kept where q < retain_points
-       on conflict do nothing
+       on conflict (member_id, tier_expires_at, tier_id) do nothing
        returning id::text, member_id as "memberId"
      )
      select (select count(*) from candidates)::int as processed, id, "memberId" from ins
