@@ -248,8 +248,11 @@ describe('progress, override, replay', () => {
     const id = await registerMember(s);
     const res = await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "VIP guest", expiresAt: "2030-01-01T00:00:00.000Z") { tier { code } tierExpiresAt } }`, { id });
     expect(res.setMemberTier).toEqual({ tier: { code: 'GOLD' }, tierExpiresAt: '2030-01-01T00:00:00.000Z' });
-    const log = await s.admin('{ auditLog(entity: "Member", first: 1) { action entityId } }');
-    expect(log.auditLog[0]).toEqual({ action: 'member.setTier', entityId: id });
+    const log = await s.admin('{ auditLog(entity: "Member", first: 1) { action entityId before after } }');
+    expect(log.auditLog[0]).toMatchObject({ action: 'member.setTier', entityId: id });
+    // Which tiers, by code beside the id: a reader of the log need not look ids up.
+    expect(JSON.parse(log.auditLog[0].before)).toMatchObject({ tierCode: 'BRONZE' });
+    expect(JSON.parse(log.auditLog[0].after)).toMatchObject({ tierCode: 'GOLD', tierExpiresAt: '2030-01-01T00:00:00.000Z', reason: 'VIP guest' });
     // A second override (another expiry: the same one changes nothing and records nothing): the entry's
     // before holds the first's expiry as an ISO-8601 instant, as its after did.
     await s.admin(`mutation($id: ID!) { setMemberTier(memberId: $id, tierCode: "GOLD", reason: "still VIP", expiresAt: "2029-12-31T00:00:00.000Z") { id } }`, { id });

@@ -508,7 +508,9 @@ export class TierEngine {
       });
       this.audit.record(tx, actor, {
         action: 'member.setTier', entity: 'Member', entityId: memberId,
-        before: { tierId: m.tierId, tierExpiresAt: m.expiresAt == null ? null : new Date(m.expiresAt).toISOString() }, after: { tierId: tier.id, tierExpiresAt: until?.toISOString() ?? null, reason },
+        // The codes beside the ids: a reader of the log sees which tiers (a tier's id never changes, its code may not either).
+        before: { tierId: m.tierId, tierCode: m.tierCode, tierExpiresAt: m.expiresAt == null ? null : new Date(m.expiresAt).toISOString() },
+        after: { tierId: tier.id, tierCode: tier.code, tierExpiresAt: until?.toISOString() ?? null, reason },
       });
       await tx.flush();
       return change;

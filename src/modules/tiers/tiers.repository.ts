@@ -88,8 +88,8 @@ export async function ladder(em: EntityManager): Promise<Rung[]> {
   );
 }
 
-export async function tierByCode(em: EntityManager, code: string): Promise<{ id: string; rank: number } | undefined> {
-  const [tier] = await em.execute<{ id: string; rank: number }[]>('select id, rank from tier where code = ?', [code]);
+export async function tierByCode(em: EntityManager, code: string): Promise<{ id: string; code: string; rank: number } | undefined> {
+  const [tier] = await em.execute<{ id: string; code: string; rank: number }[]>('select id, code, rank from tier where code = ?', [code]);
   return tier;
 }
 
@@ -121,11 +121,11 @@ export async function memberCounts(em: EntityManager, tierIds: readonly string[]
 // ---- one member's tier --------------------------------------------------------------------
 
 /** The member's tier (and its expiry as stored, text). */
-export interface MemberTier { tierId: string; rank: number; since: string; expiresAt: string | null }
+export interface MemberTier { tierId: string; tierCode: string; rank: number; since: string; expiresAt: string | null }
 
 export async function memberTier(tx: EntityManager, memberId: string): Promise<MemberTier> {
   const [m] = await tx.execute<MemberTier[]>(
-    `select m.tier_id as "tierId", t.rank, m.tier_since as since, m.tier_expires_at as "expiresAt" from member m join tier t on t.id = m.tier_id where m.id = ?`,
+    `select m.tier_id as "tierId", t.code as "tierCode", t.rank, m.tier_since as since, m.tier_expires_at as "expiresAt" from member m join tier t on t.id = m.tier_id where m.id = ?`,
     [memberId],
   );
   return m;
