@@ -76,6 +76,9 @@ interface PurchaseInHand { input: RecordPurchaseInput; memberId: string; amountC
 /** A purchase to earn again at another tier (the one the history now holds at its instant) and its multiplier. */
 export interface RerateAt { orderId: string; tierId: string; multiplier: number }
 
+/** A debit to write (PointsService.debit): a redemption's REDEEM, a negative adjustment. */
+type DebitInput = { memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; reason?: string | null; reference?: string | null; idempotencyKey: string };
+
 export interface EarnResult {
   memberId: string;
   pointsEarned: number;
@@ -1116,18 +1119,59 @@ export class PointsService {
   async debit(
     tx: EntityManager,
     account: repo.AccountRow,
-    d: { memberId: string; type: repo.NewTransaction['type']; amount: number; occurredAt: Date; reason?: string | null; reference?: string | null; idempotencyKey: string },
+    d: DebitInput,
   ): Promise<TransactionRow> {
-    const { open, expiredSince } = await repo.lotsAt(tx, d.memberId, d.occurredAt);
-    const lots = await this.settleDebts(tx, d.memberId, open, d.occurredAt);
-    const gone = expiredSince.filter((l) => l.activatesAt <= d.occurredAt);
-    const spendable = [...lots.filter((l) => l.activatesAt <= d.occurredAt && (l.expiresAt == null || l.expiresAt > d.occurredAt)), ...gone];
-    const available = spendable.reduce((s, l) => s + l.remaining, 0);
-    if (available < d.amount) {
-      throw new AppError(ErrorCode.INSUFFICIENT_POINTS, `Needs ${d.amount} points, ${Math.max(available, 0)} available`, {
-        required: d.amount, available: Math.max(available, 0),
-      });
+    const at = await this.spendableAt(tx, d.memberId, d.occurredAt);
+    if (at.available >= d.amount) return this.writeDebit(tx, account, d, at.spendable, at.gone, true);
+    const refused = () => new AppError(ErrorCode.INSUFFICIENT_POINTS, `Needs ${d.amount} points, ${Math.max(at.available, 0)} available`, {
+      required: d.amount, available: Math.max(at.available, 0),
+    });
+    // Dated before debits already written (a till's redemption synced late): in date order it had
+    // first pick of the lots they took. Written before them if they all still fit after it
+    // (beforeLaterDebits: undone, this one written, they take again in date order); refused if not.
+    const before = await this.spendableBeforeLaterDebits(tx, d.memberId, d.occurredAt, at.spendable, at.gone);
+    if (before < d.amount) throw refused();
+    return this.beforeLaterDebits(tx, account, d.memberId, d.occurredAt, async () => {
+      const now = await this.spendableAt(tx, d.memberId, d.occurredAt);
+      if (now.available < d.amount) throw refused();
+      return this.writeDebit(tx, account, d, now.spendable, now.gone, false);
+    });
+  }
+
+  /** The lots spendable at `at` (debts settled first), those an expiry run has expired since (`gone`) among them, and their sum. */
+  private async spendableAt(tx: EntityManager, memberId: string, at: Date): Promise<{ spendable: repo.OpenLot[]; gone: repo.OpenLot[]; available: number }> {
+    const { open, expiredSince } = await repo.lotsAt(tx, memberId, at);
+    const lots = await this.settleDebts(tx, memberId, open, at);
+    const gone = expiredSince.filter((l) => l.activatesAt <= at);
+    const spendable = [...lots.filter((l) => l.activatesAt <= at && (l.expiresAt == null || l.expiresAt > at)), ...gone];
+    return { spendable, gone, available: spendable.reduce((s, l) => s + l.remaining, 0) };
+  }
+
+  /**
+   * What was spendable at `at` before the debits dated after it were written: `spendable`, and
+   * what those debits (not cancelled) took of the live lots spendable at `at`.
+   */
+  private async spendableBeforeLaterDebits(tx: EntityManager, memberId: string, at: Date, spendable: repo.OpenLot[], gone: repo.OpenLot[]): Promise<number> {
+    const heldBy = new Map<string, number>();
+    for (const x of await repo.debitsFrom(tx, memberId, at)) {
+      if (x.before || x.cancel || x.at.getTime() <= at.getTime()) continue;
+      for (const t of x.takes) heldBy.set(t.lotId, (heldBy.get(t.lotId) ?? 0) + t.amount);
     }
+    const available = spendable.reduce((sum, l) => sum + l.remaining, 0);
+    if (!heldBy.size) return available;
+    const goneIds = new Set(gone.map((l) => l.id));
+    const lots = await repo.lotsForPlan(tx, memberId, at, at, [...heldBy.keys()]);
+    const reached = lots.filter((l) => l.live && !goneIds.has(l.id) && l.activatesAt <= at && (l.expiresAt == null || l.expiresAt > at));
+    return available + reached.reduce((sum, l) => sum + Math.max(heldBy.get(l.id) ?? 0, 0), 0);
+  }
+
+  /**
+   * The debit written on `spendable` (soonest-expiring first); with `replanAfter`, the debits and
+   * refunds dated after it then re-planned in date order (without: the caller re-plans them).
+   */
+  private async writeDebit(
+    tx: EntityManager, account: repo.AccountRow, d: DebitInput, spendable: repo.OpenLot[], gone: repo.OpenLot[], replanAfter: boolean,
+  ): Promise<TransactionRow> {
     const { takes } = consumeLotsFifo(spendable.filter((l) => l.remaining > 0), d.amount, { asOf: d.occurredAt });
     await this.unexpireTaken(tx, account, d.memberId, takes, gone);
     const balanceAfter = account.balance - d.amount;
@@ -1141,7 +1185,7 @@ export class PointsService {
     // Dated before debits already written (a till's redemption synced late): all of them are
     // planned again in date order, this one with them.
     // Or before refunds (dated after it, written before it): in date order it had first pick of the lots they took.
-    if (debitsAfter) await this.replan(tx, account, d.memberId, d.occurredAt, null, txn.id, true);
+    if (debitsAfter && replanAfter) await this.replan(tx, account, d.memberId, d.occurredAt, null, txn.id, true);
     return txn;
   }
 
