@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /** The collation member_search_fold lowers under (as Migration20261203100000_member_search chose it). */
-const CHOOSE_FOLD = `case
+export const CHOOSE_FOLD = `case
   when getdatabaseencoding() = 'UTF8' and exists (select 1 from pg_collation where collname = 'pg_c_utf8') then 'collate pg_c_utf8'
   when exists (select 1 from pg_collation where collname = 'und-x-icu') then 'collate "und-x-icu"'
   else '' end`;

@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { CHOOSE_FOLD } from './Migration20261215090000_member_search_fold_forms';
 
 /**
  * An erasure's scrub (`jsonb_scrub`, `text_scrub`) by the shape of what it scrubs.
@@ -16,7 +17,7 @@ import { Migration } from '@mikro-orm/migrations';
  *   `…Tier`, `code`, `type`, `kind`, `status`, `mode`, `reference`, `source`, `fields`,
  *   `endpoint`, `tier`, `reward`, `campaign`, `currency`), is otherwise kept as it is: the ledger keeps those; any other string (a reason,
  *   a name, a note) goes through `text_scrub`.
- * - `text_scrub`: each value is found whatever its case, as a whole word (no letter or digit of
+ * - `text_scrub`: each value is found whatever its case (a letter beyond ASCII too), as a whole word (no letter or digit of
  *   ASCII just before or after it), of 3 characters or more (2 for a value with a character
  *   beyond ASCII: most Chinese names); a value written as digits with separators (a phone, a
  *   date) is found in any grouping of its digits (spaces, dots, dashes, parentheses, a leading
@@ -26,6 +27,7 @@ export const SCRUB_PATTERN = `create or replace function scrub_pattern(v text) r
       declare
         d text := regexp_replace(v, '[^0-9]', '', 'g');
         p text := '';
+        c text;
         keep int;
       begin
         if v ~ '^[+]?[0-9 ().-]+$' and length(d) >= 7 then
@@ -40,8 +42,27 @@ export const SCRUB_PATTERN = `create or replace function scrub_pattern(v text) r
           return '(^|[^0-9+(])[+(]?' || p || '(?![0-9])';
         end if;
         if length(v) < 3 and (length(v) < 2 or v ~ '^[ -~]*$') then return null; end if;
-        return '(^|[^A-Za-z0-9])' || regexp_replace(v, '([][!"#$%&''()*+,./:;<=>?@\\\\^_\`{|}~-])', '\\\\\\1', 'g') || '(?![A-Za-z0-9])';
+        -- Character by character: ASCII punctuation escaped (the 'i' flag folds ASCII letters),
+        -- a letter beyond ASCII as the class of its cases (scrub_case_class).
+        foreach c in array regexp_split_to_array(v, '') loop
+          p := p || case when c ~ '^[][!"#$%&''()*+,./:;<=>?@\\\\^_\`{|}~-]$' then '\\' || c when c ~ '^[ -~]$' then c else scrub_case_class(c) end;
+        end loop;
+        return '(^|[^A-Za-z0-9])' || p || '(?![A-Za-z0-9])';
       end $$;`;
+
+/**
+ * A letter beyond ASCII as a bracket of its lower and upper case under the collation
+ * member_search_fold lowers under (the embedded server's database is `C`, where the 'i' flag
+ * folds ASCII only: "élodie" did not match "Élodie"); any other character as itself.
+ */
+export const SCRUB_CASE_CLASS = `do $do$
+      declare fold text := ${CHOOSE_FOLD};
+      begin
+        execute format('create or replace function scrub_case_class(c text) returns text language sql immutable strict parallel safe as %L',
+          format('select case when length(lower(c %1$s)) = 1 and length(upper(c %1$s)) = 1 and (lower(c %1$s) <> c or upper(c %1$s) <> c)
+            then ''['' || c || lower(c %1$s) || upper(c %1$s) || '']'' else c end', fold));
+      end
+    $do$;`;
 
 export const TEXT_SCRUB = `create or replace function text_scrub(t text, vals text[]) returns text language plpgsql immutable as $$
       declare
@@ -93,6 +114,7 @@ const JSONB_SCRUB_BEFORE = `create or replace function jsonb_scrub(j jsonb, vals
 
 export class Migration20270101120000_scrub_by_shape extends Migration {
   override async up(): Promise<void> {
+    this.addSql(SCRUB_CASE_CLASS);
     this.addSql(SCRUB_PATTERN);
     this.addSql(TEXT_SCRUB);
     this.addSql(JSONB_SCRUB);
@@ -103,5 +125,6 @@ export class Migration20270101120000_scrub_by_shape extends Migration {
     this.addSql('drop function if exists jsonb_scrub_at(jsonb, text[], text);');
     this.addSql(TEXT_SCRUB_BEFORE);
     this.addSql('drop function if exists scrub_pattern(text);');
+    this.addSql('drop function if exists scrub_case_class(text);');
   }
 }
