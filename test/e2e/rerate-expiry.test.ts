@@ -1,6 +1,6 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
-import { PURCHASE, REFUND } from '../support/ledger';
+import { ADJUST, PURCHASE, REFUND } from '../support/ledger';
 
 /**
  * A purchase re-rated at the tier a backdated fact gave its date (docs/decisions.md, "Webhook
@@ -57,11 +57,17 @@ describe('a re-rating of a purchase whose lot an expiry run has expired', () => 
   // and expired move together (an ADJUST at the purchase, an EXPIRE dated at the expiry that
   // took the lot), so that they are the date order's whatever order the facts arrived in.
   const monthsAgo = (m: number, days = 0) => { const d = new Date(); d.setUTCMonth(d.getUTCMonth() - m); d.setUTCDate(d.getUTCDate() + days); return d.toISOString(); };
-  type Fact = { buy: [string, number, string] } | { refund: [string, number, string] } | { expire: string };
+  type Fact = { buy: [string, number, string] } | { refund: [string, number, string] } | { expire: string } | { spend: [string, number, string] } | { expiryMonths: number };
   const post = async (id: string, tag: string, facts: Fact[]) => {
     for (const f of facts) {
+      if ('expiryMonths' in f) {
+        await s.admin('mutation($m: Int!) { updateProgram(input: { pointsExpiryMonths: $m }) { pointsExpiryMonths } }', { m: f.expiryMonths });
+        continue;
+      }
       const r = 'buy' in f
         ? await s.gql(PURCHASE, { input: { memberId: id, orderId: `${tag}-${f.buy[0]}`, amount: f.buy[1], occurredAt: f.buy[2] } }, admin)
+        : 'spend' in f
+          ? await s.gql(ADJUST, { input: { memberId: id, amount: -f.spend[1], reason: 'spent', idempotencyKey: `${tag}-${f.spend[0]}`, occurredAt: f.spend[2] } }, admin)
         : 'refund' in f
           ? await s.gql(REFUND, { input: { orderId: `${tag}-${f.refund[0]}`, refundId: `${tag}-${f.refund[0]}-r`, amount: f.refund[1], occurredAt: f.refund[2] } }, admin)
           : await s.gql('mutation($a: DateTime!) { expirePoints(asOf: $a) { processed } }', { a: f.expire }, admin);
@@ -84,7 +90,9 @@ describe('a re-rating of a purchase whose lot an expiry run has expired', () => 
     await post(a, `${tag}a`, dateOrder);
     await post(b, `${tag}b`, arrival);
     const [fa, fb] = [await figures(a), await figures(b)];
-    expect(fb).toEqual(fa);
+    // The same ledger totals and reads; the balances on the way are each order's own.
+    const totals = ({ lowestBalanceAfter, ...rest }: Record<string, unknown>) => rest;
+    expect(totals(fb)).toEqual(totals(fa));
     return fb;
   };
 
@@ -97,6 +105,20 @@ describe('a re-rating of a purchase whose lot an expiry run has expired', () => 
     const run: Fact = { expire: monthsAgo(1) };
     const f = await compare('up', [p0, p1, run], [p1, run, p0]);
     expect(f).toMatchObject({ earned: 2250, expired: -2250, balance: 0, pointsBalance: 0, lifetimePoints: 2250, tier: { code: 'SILVER' } });
+    expect(f.lowestBalanceAfter).toBeGreaterThanOrEqual(0);
+  });
+
+  it('earning more on a lot a debit had spent whole, taking a live lot too: the debit takes from it in date order, the live lot keeps its points', async () => {
+    const p0: Fact = { buy: ['p0', 1000, monthsAgo(14)] }; // SILVER from here
+    const p1: Fact = { buy: ['p1', 1000, monthsAgo(14, 40)] }; // 1250 at SILVER in date order
+    const p3: Fact = { buy: ['p3', 400, monthsAgo(6)] }; // 500, live
+    const spend: Fact = { spend: ['s', 1200, monthsAgo(5)] }; // as it arrived: p1's 1000 and 200 of p3; in date order 1200 of p1's 1250
+    // A lot expiring before the run, so that the run expires the member (its watermark past p1's lot).
+    const p4: Fact[] = [{ expiryMonths: 1 }, { buy: ['p4', 100, monthsAgo(3)] }, { expiryMonths: 8 }];
+    const run: Fact = { expire: monthsAgo(1) };
+    const f = await compare('spent', [p0, p1, p3, spend, ...p4, run], [p1, p3, spend, ...p4, run, p0]);
+    // earned: 1000 + 1250 + 500 + 125, less the spend (an ADJUST of −1200).
+    expect(f).toMatchObject({ earned: 1675, expired: -1175, balance: 500, pointsBalance: 500, lifetimePoints: 2875 });
     expect(f.lowestBalanceAfter).toBeGreaterThanOrEqual(0);
   });
 

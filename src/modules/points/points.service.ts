@@ -657,24 +657,38 @@ export class PointsService {
 
   private async moveRerated(tx: EntityManager, account: repo.AccountRow, memberId: string, orderId: string, p: repo.RerateRow, net: number, earnedDelta: number): Promise<void> {
     const reason = `rate corrected: order ${orderId} earns at the tier held at its instant`;
+    if (p.lotId && !p.live && net > 0) {
+      // A lot an expiry run has expired, holding more from the purchase's instant: the debits
+      // after it take from it as if it had always held that much (replan, as for any credit: what
+      // they leave on live lots is the member's again), and what is left of it beyond what had
+      // expired expires (an EXPIRE dated at the expiry that took the lot; less than had expired:
+      // a positive correction). The ADJUST first, so no balanceAfter on the way is below the balance.
+      const txn = await repo.insertTransaction(tx, {
+        memberId, type: 'ADJUST', amount: net, balanceAfter: account.balance + net, occurredAt: p.occurredAt, expiresAt: p.expiresAt, reason, reference: orderId,
+      });
+      account.balance += net;
+      await repo.growLot(tx, p.lotId, net);
+      const expired = p.remaining ?? 0;
+      const left = (await this.replan(tx, account, memberId, p.activatesAt ?? p.occurredAt, p.lotId, txn.id)) ?? expired + net;
+      await this.expiryMoves(tx, account, memberId, new Map([[p.expiresAt!.getTime(), left - expired]]), repo.UNEXPIRE_REASON);
+      await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
+      account.lifetimeEarned += earnedDelta;
+      return;
+    }
     if (p.lotId && !p.live) {
-      // An expired lot keeps what it held when it expired: the difference would have expired with
-      // it. Earned and expired both move by what the lot holds more (or less: no more than it
-      // held), an ADJUST at the purchase and an EXPIRE dated at the expiry that took the lot, so
-      // the balance stays and every balanceAfter on the way is at least the balance.
-      const moved = net > 0 ? net : -Math.min(-net, Math.max(p.remaining ?? 0, 0));
+      // An expired lot holding less from the purchase's instant: what it held when it expired is
+      // less by the difference (no more than it held), which did not expire after all and is
+      // taken back at once: a positive EXPIRE dated at the expiry that took the lot, then the
+      // ADJUST, so the balance stays and no balanceAfter on the way is below it.
+      const moved = -Math.min(-net, Math.max(p.remaining ?? 0, 0));
       const adjust = async () => {
         await repo.insertTransaction(tx, {
           memberId, type: 'ADJUST', amount: moved, balanceAfter: account.balance + moved, occurredAt: p.occurredAt, expiresAt: p.expiresAt, reason, reference: orderId,
         });
         account.balance += moved;
       };
-      const expire = () => this.expiryMoves(tx, account, memberId, new Map([[p.expiresAt!.getTime(), moved]]), reason);
-      if (moved > 0) {
-        await adjust();
-        await expire();
-      } else if (moved < 0) {
-        await expire();
+      if (moved < 0) {
+        await this.expiryMoves(tx, account, memberId, new Map([[p.expiresAt!.getTime(), moved]]), reason);
         await adjust();
       }
       await repo.resizeExpiredLot(tx, p.lotId, net);
