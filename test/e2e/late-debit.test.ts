@@ -20,8 +20,10 @@ beforeAll(async () => {
 afterAll(() => s.stop());
 
 const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
-type Fact = { buy: [string, number, string] } | { spend: [string, number, string] };
-const post = async (id: string, tag: string, f: Fact) => ('buy' in f
+type Fact = { buy: [string, number, string] } | { spend: [string, number, string] } | { expire: string };
+const post = async (id: string, tag: string, f: Fact) => ('expire' in f
+  ? s.gql('mutation($a: DateTime!) { expirePoints(asOf: $a) { processed } }', { a: f.expire }, admin)
+  : 'buy' in f
   ? s.gql(PURCHASE, { input: { memberId: id, orderId: `${tag}-${f.buy[0]}`, amount: f.buy[1], occurredAt: f.buy[2] } }, admin)
   : s.gql(ADJUST, { input: { memberId: id, amount: -f.spend[1], reason: 'spent at a till', idempotencyKey: `${tag}-${f.spend[0]}`, occurredAt: f.spend[2] } }, admin));
 const state = async (id: string) => {
@@ -65,4 +67,36 @@ it('twenty late debits at once against lots later debits took: never more than t
   expect(ok).toBe(6);
   expect(await state(id)).toMatchObject({ pointsBalance: 0 });
   await expectLedgerConsistent(s);
+});
+
+it('the same when an expiry run has expired, since, the lot the later debit took (review 17: refused after the run, written before it)', async () => {
+  await s.admin('mutation { updateProgram(input: { pointsExpiryMonths: 8 }) { pointsExpiryMonths } }');
+  try {
+    const monthsAgo = (m: number, days = 0) => { const d = new Date(); d.setUTCMonth(d.getUTCMonth() - m); d.setUTCDate(d.getUTCDate() + days); return d.toISOString(); };
+    const facts = {
+      a: { buy: ['a', 150, monthsAgo(12)] } as Fact, // expires 4 months ago
+      till: { spend: ['till', 50, monthsAgo(6)] } as Fact,
+      b: { buy: ['b', 100, monthsAgo(6, 15)] } as Fact,
+      later: { spend: ['later', 120, monthsAgo(5)] } as Fact, // as it arrives: 120 of A
+      run: { expire: monthsAgo(1) } as Fact,
+    };
+    const orders: [string, Fact[]][] = [
+      ['x0', [facts.a, facts.till, facts.b, facts.later, facts.run]],
+      ['x1', [facts.a, facts.b, facts.later, facts.till, facts.run]],
+      ['x2', [facts.a, facts.b, facts.later, facts.run, facts.till]],
+    ];
+    const states = [];
+    for (const [tag, order] of orders) {
+      const id = await registerMember(s);
+      for (const f of order) expect({ tag, f, errors: (await post(id, tag, f)).errors }).toEqual({ tag, f, errors: undefined });
+      expect((await post(id, tag, { expire: new Date(Date.now() - 1000).toISOString() })).errors).toBeUndefined();
+      states.push(await state(id));
+    }
+    expect(states[1]).toEqual(states[0]);
+    expect(states[2]).toEqual(states[0]);
+    expect(states[0]).toMatchObject({ pointsBalance: 80, lots: [['a', 0], ['b', 80]] });
+    await expectLedgerConsistent(s);
+  } finally {
+    await s.admin('mutation { updateProgram(input: { pointsExpiryMonths: 24 }) { pointsExpiryMonths } }');
+  }
 });

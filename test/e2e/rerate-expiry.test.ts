@@ -122,6 +122,26 @@ describe('a re-rating of a purchase whose lot an expiry run has expired', () => 
     expect(f.lowestBalanceAfter).toBeGreaterThanOrEqual(0);
   });
 
+  it('earning more, a programme allowing a negative balance: a refund\'s debt repaid since keeps what it took (the debits are not re-planned)', async () => {
+    // Review 17: re-planning the spend onto the raised lot freed 200 of a live lot that, in
+    // date order, the refund's debt had taken (refunds are not re-planned where a negative
+    // balance is allowed): the member kept 200.
+    await s.admin('mutation { updateProgram(input: { allowNegativeBalance: true }) { pointsExpiryMonths } }');
+    try {
+      const p0: Fact = { buy: ['p0', 1000, monthsAgo(14)] };
+      const p1: Fact = { buy: ['p1', 1000, monthsAgo(14, 40)] };
+      const p3: Fact = { buy: ['p3', 400, monthsAgo(6)] };
+      const spend: Fact = { spend: ['s', 1200, monthsAgo(5)] };
+      const refund: Fact = { refund: ['p3', 400, monthsAgo(5, 10)] };
+      const p4: Fact[] = [{ expiryMonths: 1 }, { buy: ['p4', 400, monthsAgo(4)] }, { expiryMonths: 8 }];
+      const run: Fact = { expire: monthsAgo(1) };
+      const f = await compare('neg', [p0, p1, p3, spend, refund, ...p4, run], [p1, p3, spend, refund, ...p4, run, p0]);
+      expect(f).toMatchObject({ balance: 0, pointsBalance: 0 });
+    } finally {
+      await s.admin('mutation { updateProgram(input: { allowNegativeBalance: false }) { pointsExpiryMonths } }');
+    }
+  });
+
   it('earning less: a refund dated before the upgrade it earned at moves that upgrade past it, after the run', async () => {
     const p0: Fact = { buy: ['p0', 600, monthsAgo(14)] };
     const refund: Fact = { refund: ['p0', 200, monthsAgo(14, 10)] }; // Q at p1: 900, no upgrade there

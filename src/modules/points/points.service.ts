@@ -657,7 +657,7 @@ export class PointsService {
 
   private async moveRerated(tx: EntityManager, account: repo.AccountRow, memberId: string, orderId: string, p: repo.RerateRow, net: number, earnedDelta: number): Promise<void> {
     const reason = `rate corrected: order ${orderId} earns at the tier held at its instant`;
-    if (p.lotId && !p.live && net > 0) {
+    if (p.lotId && !p.live && net > 0 && (await this.refundsReplannable(tx, memberId, p.activatesAt ?? p.occurredAt))) {
       // A lot an expiry run has expired, holding more from the purchase's instant: the debits
       // after it take from it as if it had always held that much (replan, as for any credit: what
       // they leave on live lots is the member's again), and what is left of it beyond what had
@@ -679,15 +679,21 @@ export class PointsService {
       // An expired lot holding less from the purchase's instant: what it held when it expired is
       // less by the difference (no more than it held), which did not expire after all and is
       // taken back at once: a positive EXPIRE dated at the expiry that took the lot, then the
-      // ADJUST, so the balance stays and no balanceAfter on the way is below it.
-      const moved = -Math.min(-net, Math.max(p.remaining ?? 0, 0));
+      // ADJUST, so the balance stays and no balanceAfter on the way is below it. A raise where
+      // the refunds after it are not re-planned (a debt, a programme allowing a negative
+      // balance: replanWithRefunds' cases): earned and expired at once, the debits left as they
+      // are (what a re-plan freed would not go back to those refunds).
+      const moved = net > 0 ? net : -Math.min(-net, Math.max(p.remaining ?? 0, 0));
       const adjust = async () => {
         await repo.insertTransaction(tx, {
           memberId, type: 'ADJUST', amount: moved, balanceAfter: account.balance + moved, occurredAt: p.occurredAt, expiresAt: p.expiresAt, reason, reference: orderId,
         });
         account.balance += moved;
       };
-      if (moved < 0) {
+      if (moved > 0) {
+        await adjust();
+        await this.expiryMoves(tx, account, memberId, new Map([[p.expiresAt!.getTime(), moved]]), reason);
+      } else if (moved < 0) {
         await this.expiryMoves(tx, account, memberId, new Map([[p.expiresAt!.getTime(), moved]]), reason);
         await adjust();
       }
@@ -723,6 +729,17 @@ export class PointsService {
     }
     await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
     account.lifetimeEarned += earnedDelta;
+  }
+
+  /**
+   * Whether the refunds dated at or after `from` would be re-planned with the debits
+   * (replanWithRefunds): not when one left a debt or gave back more than it took, nor in a
+   * programme that allows a negative balance. Then the debits are re-planned alone, and points a
+   * re-plan frees stay with the member where in date order such a refund would have taken them.
+   */
+  private async refundsReplannable(tx: EntityManager, memberId: string, from: Date): Promise<boolean> {
+    if ((await programmeSettings(tx)).allowNegativeBalance) return false;
+    return !(await repo.refundsFrom(tx, memberId, from)).some((r) => r.debt || r.outstanding < 0);
   }
 
   /** A re-rating's lowered earning taken back. */
@@ -1143,7 +1160,7 @@ export class PointsService {
     // Dated before debits already written (a till's redemption synced late): in date order it had
     // first pick of the lots they took. Written before them if they all still fit after it
     // (beforeLaterDebits: undone, this one written, they take again in date order); refused if not.
-    const before = await this.spendableBeforeLaterDebits(tx, d.memberId, d.occurredAt, at.spendable, at.gone);
+    const before = await this.spendableBeforeLaterDebits(tx, d.memberId, d.occurredAt, at.spendable);
     if (before < d.amount) throw refused();
     return this.beforeLaterDebits(tx, account, d.memberId, d.occurredAt, async () => {
       const now = await this.spendableAt(tx, d.memberId, d.occurredAt);
@@ -1163,9 +1180,9 @@ export class PointsService {
 
   /**
    * What was spendable at `at` before the debits dated after it were written: `spendable`, and
-   * what those debits (not cancelled) took of the live lots spendable at `at`.
+   * what those debits (not cancelled) took of the lots spendable at `at`.
    */
-  private async spendableBeforeLaterDebits(tx: EntityManager, memberId: string, at: Date, spendable: repo.OpenLot[], gone: repo.OpenLot[]): Promise<number> {
+  private async spendableBeforeLaterDebits(tx: EntityManager, memberId: string, at: Date, spendable: repo.OpenLot[]): Promise<number> {
     const heldBy = new Map<string, number>();
     for (const x of await repo.debitsFrom(tx, memberId, at)) {
       if (x.before || x.cancel || x.at.getTime() <= at.getTime()) continue;
@@ -1173,9 +1190,10 @@ export class PointsService {
     }
     const available = spendable.reduce((sum, l) => sum + l.remaining, 0);
     if (!heldBy.size) return available;
-    const goneIds = new Set(gone.map((l) => l.id));
+    // Expired since by a run or not: at its instant the lot was spendable (what a later debit took of
+    // one expired since comes back to the plan, and beforeLaterDebits books what expires then).
     const lots = await repo.lotsForPlan(tx, memberId, at, at, [...heldBy.keys()]);
-    const reached = lots.filter((l) => l.live && !goneIds.has(l.id) && l.activatesAt <= at && (l.expiresAt == null || l.expiresAt > at));
+    const reached = lots.filter((l) => l.activatesAt <= at && (l.expiresAt == null || l.expiresAt > at));
     return available + reached.reduce((sum, l) => sum + Math.max(heldBy.get(l.id) ?? 0, 0), 0);
   }
 
