@@ -639,9 +639,9 @@ export class PointsService {
    * purchase a backdated fact moved (a backdated upgrade before it, a refund that undid one): as if
    * the facts had arrived in date order. The difference, net of what refunds reversed (their
    * share of the new earning), goes to or comes from the purchase's own lot (an ADJUST dated at
-   * the purchase); on a lot an expiry run has expired, it changes nothing spendable (the points
-   * would have expired with it): the ADJUST is matched by an EXPIRE of the same points, so that
-   * the ledger's earned and expired are those of the date order too. Lifetime points follow the earning.
+   * the purchase); on a lot an expiry run has expired, the ledger books it as the date order
+   * would have (moveRerated: the debits after it re-planned with a raise, what the lot then holds
+   * beyond what had expired expiring). Lifetime points follow the earning.
    */
   private async rerate(tx: EntityManager, account: repo.AccountRow, memberId: string, list: RerateAt[]): Promise<void> {
     for (const r of list) {
@@ -1137,7 +1137,9 @@ export class PointsService {
 
   /**
    * Spends `amount` points from the member's spendable lots, soonest-expiring first.
-   * INSUFFICIENT_POINTS when the spendable balance at occurredAt does not cover it.
+   * INSUFFICIENT_POINTS when the spendable balance at occurredAt does not cover it, counting
+   * what debits dated after it took of the lots spendable then (they take again after it, in
+   * date order), and when one of those would then no longer fit.
    * For use inside a transaction that already holds the account lock (redemptions too).
    *
    * The lots are those spendable at occurredAt, as for a refund (planRefund): a debit dated
