@@ -437,8 +437,78 @@ class ModelMember {
    */
   debit(key: string, amount: number, at: Date): boolean {
     const t = at.getTime();
-    const spendable = this.lots.filter((l) => l.remaining !== 0 && l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t)
+    const available = this.spendableLots(at).reduce((sum, l) => sum + l.remaining, 0);
+    if (available >= amount) return this.debitOnLots(key, amount, at, true);
+    // Short on the lots as they are: counted on the lots as they stood before the debits dated
+    // after it (not cancelled), what they took of the lots spendable at its instant (PointsService.debit).
+    const heldBy = new Map<string, number>();
+    for (const d of this.debitsFrom(at)) {
+      if (d.before || d.cancel || d.at.getTime() <= t) continue;
+      for (const x of d.takes) heldBy.set(x.lotId, (heldBy.get(x.lotId) ?? 0) + x.amount);
+    }
+    const reached = this.lots.filter((l) => heldBy.has(l.id) && l.remaining >= 0 && this.spendableAt(l.id, at));
+    if (available + reached.reduce((sum, l) => sum + Math.max(heldBy.get(l.id)!, 0), 0) < amount) return false;
+    return this.debitBeforeDebits(key, amount, at);
+  }
+
+  /** The lots a debit dated `at` may take from now: spendable then, those a run has expired since among them. */
+  private spendableLots(at: Date): MLot[] {
+    const t = at.getTime();
+    return this.lots.filter((l) => l.remaining !== 0 && l.activatesAt.getTime() <= t && (l.expiresAt == null || l.expiresAt.getTime() > t)
       && (this.live(l) || l.remaining > 0));
+  }
+
+  /**
+   * A debit written before the debits dated at or after it (PointsService.beforeLaterDebits, as
+   * refundBeforeDebits): their takes undone, it written on the lots then, they planned again in
+   * date order; rolled back when they no longer fit (with the cancelled ones, then without), and
+   * then refused, as it finds the lots as they are.
+   */
+  private debitBeforeDebits(key: string, amount: number, at: Date): boolean {
+    const found = this.debitsFrom(at).filter((d) => d.takes.length);
+    const plain = found.filter((d) => !d.cancel);
+    const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, expires: this.expires.length, debits: new Map(this.debits), debitAt: new Map(this.debitAt) };
+    const restore = () => {
+      this.lots = held.lots.map((l) => ({ ...l }));
+      this.balance = held.balance;
+      this.expires.length = held.expires;
+      this.debits = new Map(held.debits);
+      this.debitAt = new Map(held.debitAt);
+    };
+    const sum = (takes: LotTake[]) => takes.reduce((n, t) => n + t.amount, 0);
+    for (const debits of found.some((d) => d.cancel) ? [found, plain] : [plain]) {
+      const own = debits.filter((d) => !d.before);
+      if (!own.length) continue;
+      for (const d of own) for (const t of d.takes) this.lot(t.lotId).remaining += t.amount;
+      for (const d of debits) for (const t of d.cancel?.takes ?? []) this.lot(t.lotId).remaining += t.amount;
+      if (!this.debitOnLots(key, amount, at, false)) {
+        restore();
+        return false;
+      }
+      let plan: ReturnType<typeof replanTakes>;
+      try {
+        plan = replanTakes(this.lots.map((l) => ({ ...l, capacity: Math.max(l.remaining, 0) })), debits.map((d) => ({
+          id: String(d.seq), at: d.at, amount: sum(d.takes), cancel: d.cancel ? { at: d.cancel.at, expiredBy: d.cancel.expiredBy } : null, ...(d.before ? { held: d.takes } : {}),
+        })), []);
+      } catch (err) {
+        if (!(err instanceof DebitsShortError)) throw err;
+        restore();
+        continue;
+      }
+      for (const d of own) for (const t of plan.plans.get(String(d.seq))!) this.lot(t.lotId).remaining -= t.amount;
+      for (const d of debits) for (const t of (d.cancel ? plan.returns.get(String(d.seq)) : undefined) ?? []) this.lot(t.lotId).remaining -= t.amount;
+      const delta = new Map<string, number>();
+      this.applyPlan(debits, plan, delta);
+      this.expiredMoved(delta, null);
+      return true;
+    }
+    return this.spendableLots(at).reduce((n, l) => n + l.remaining, 0) >= amount && this.debitOnLots(key, amount, at, true);
+  }
+
+  /** The debit on the lots as they are (false, nothing changed, when they lack the points); with `replan`, the debits after it re-planned. */
+  private debitOnLots(key: string, amount: number, at: Date, replan: boolean): boolean {
+    const t = at.getTime();
+    const spendable = this.spendableLots(at);
     if (spendable.reduce((sum, l) => sum + l.remaining, 0) < amount) return false;
     const { takes } = consumeLotsFifo(spendable.filter((l) => l.remaining > 0), amount, { asOf: at });
     const held = {
@@ -451,8 +521,8 @@ class ModelMember {
     this.debits.set(key, takes);
     this.debitAt.set(key, { at, seq: ++this.seq });
     // Re-planned when the server's probe finds a debit, a cancellation or a refund dated at or after it (repo.saveAccount's debitsAfter).
-    if ([...this.debitAt].some(([k, d]) => k !== key && d.at.getTime() >= t) || [...this.cancels.values()].some((c) => c.at.getTime() >= t)
-      || this.refunds.some((r) => r.at.getTime() >= t)) {
+    if (replan && ([...this.debitAt].some(([k, d]) => k !== key && d.at.getTime() >= t) || [...this.cancels.values()].some((c) => c.at.getTime() >= t)
+      || this.refunds.some((r) => r.at.getTime() >= t))) {
       this.writing = String(this.seq);
       try {
         this.replan(at, null, key);
