@@ -459,29 +459,38 @@ class ModelMember {
   }
 
   /**
-   * A debit written before the debits dated at or after it (PointsService.beforeLaterDebits, as
-   * refundBeforeDebits): their takes undone, it written on the lots then, they planned again in
-   * date order; rolled back when they no longer fit (with the cancelled ones, then without), and
-   * then refused, as it finds the lots as they are.
+   * A debit written before the debits dated at or after it (beforeDebits); when they no longer
+   * fit after it either way, it finds the lots as they are, where it lacks the points: refused.
    */
   private debitBeforeDebits(key: string, amount: number, at: Date): boolean {
-    const found = this.debitsFrom(at).filter((d) => d.takes.length);
-    const plain = found.filter((d) => !d.cancel);
     const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, expires: this.expires.length, debits: new Map(this.debits), debitAt: new Map(this.debitAt) };
-    const restore = () => {
+    const done = this.beforeDebits(at, () => this.debitOnLots(key, amount, at, false), () => {
       this.lots = held.lots.map((l) => ({ ...l }));
       this.balance = held.balance;
       this.expires.length = held.expires;
       this.debits = new Map(held.debits);
       this.debitAt = new Map(held.debitAt);
-    };
+    });
+    return done ?? this.debitOnLots(key, amount, at, true);
+  }
+
+  /**
+   * `work` done before the debits dated at or after `at` (PointsService.beforeLaterDebits): their
+   * takes (and the cancelled ones' returns) undone, `work` on the lots then, the debits planned
+   * again in date order after it; with the cancelled ones first, then without. `restore` puts the
+   * member back as it was when an attempt does not fit (or `work` refuses: false). Null when no
+   * attempt fits (the caller then works on the lots as they are).
+   */
+  private beforeDebits(at: Date, work: () => boolean, restore: () => void): boolean | null {
+    const found = this.debitsFrom(at).filter((d) => d.takes.length);
+    const plain = found.filter((d) => !d.cancel);
     const sum = (takes: LotTake[]) => takes.reduce((n, t) => n + t.amount, 0);
     for (const debits of found.some((d) => d.cancel) ? [found, plain] : [plain]) {
       const own = debits.filter((d) => !d.before);
       if (!own.length) continue;
       for (const d of own) for (const t of d.takes) this.lot(t.lotId).remaining += t.amount;
       for (const d of debits) for (const t of d.cancel?.takes ?? []) this.lot(t.lotId).remaining += t.amount;
-      if (!this.debitOnLots(key, amount, at, false)) {
+      if (!work()) {
         restore();
         return false;
       }
@@ -502,7 +511,7 @@ class ModelMember {
       this.expiredMoved(delta, null);
       return true;
     }
-    return this.spendableLots(at).reduce((n, l) => n + l.remaining, 0) >= amount && this.debitOnLots(key, amount, at, true);
+    return null;
   }
 
   /** The debit on the lots as they are (false, nothing changed, when they lack the points); with `replan`, the debits after it re-planned. */
@@ -559,38 +568,18 @@ class ModelMember {
    * without them; as it finds the lots when they would not fit either way.
    */
   private refundBeforeDebits(orderId: string, cents: number, at: Date): void {
-    const found = this.debitsFrom(at).filter((d) => d.takes.length);
-    const plain = found.filter((d) => !d.cancel);
     const held = { lots: this.lots.map((l) => ({ ...l })), balance: this.balance, p: { ...this.purchases.get(orderId)! }, refunds: this.refunds.length, expires: this.expires.length };
-    const sum = (takes: LotTake[]) => takes.reduce((n, t) => n + t.amount, 0);
-    for (const debits of found.some((d) => d.cancel) ? [found, plain] : [plain]) {
-      const own = debits.filter((d) => !d.before);
-      if (!own.length) continue;
-      for (const d of own) for (const t of d.takes) this.lot(t.lotId).remaining += t.amount;
-      for (const d of debits) for (const t of d.cancel?.takes ?? []) this.lot(t.lotId).remaining += t.amount;
+    const done = this.beforeDebits(at, () => {
       this.refundAt(orderId, cents, at);
-      let plan: ReturnType<typeof replanTakes>;
-      try {
-        plan = replanTakes(this.lots.map((l) => ({ ...l, capacity: Math.max(l.remaining, 0) })), debits.map((d) => ({
-          id: String(d.seq), at: d.at, amount: sum(d.takes), cancel: d.cancel ? { at: d.cancel.at, expiredBy: d.cancel.expiredBy } : null, ...(d.before ? { held: d.takes } : {}),
-        })), []);
-      } catch (err) {
-        if (!(err instanceof DebitsShortError)) throw err;
-        this.lots = held.lots.map((l) => ({ ...l }));
-        this.balance = held.balance;
-        this.purchases.set(orderId, { ...held.p });
-        this.refunds.length = held.refunds;
-        this.expires.length = held.expires;
-        continue;
-      }
-      for (const d of own) for (const t of plan.plans.get(String(d.seq))!) this.lot(t.lotId).remaining -= t.amount;
-      for (const d of debits) for (const t of (d.cancel ? plan.returns.get(String(d.seq)) : undefined) ?? []) this.lot(t.lotId).remaining -= t.amount;
-      const delta = new Map<string, number>();
-      this.applyPlan(debits, plan, delta);
-      this.expiredMoved(delta, null);
-      return;
-    }
-    return this.refundAt(orderId, cents, at);
+      return true;
+    }, () => {
+      this.lots = held.lots.map((l) => ({ ...l }));
+      this.balance = held.balance;
+      this.purchases.set(orderId, { ...held.p });
+      this.refunds.length = held.refunds;
+      this.expires.length = held.expires;
+    });
+    if (done === null) this.refundAt(orderId, cents, at);
   }
 
   private refundAt(orderId: string, cents: number, at: Date): void {
