@@ -56,18 +56,20 @@ export async function auditPage(em: EntityManager, f: AuditFilter, afterId: stri
 
 /**
  * The values the member's profile fields (`keys`) have held in the audit log's entries on it
- * (entity Member, its id): a profile update's before keeps what was replaced.
+ * (entity Member, its id): a profile update's before keeps what was replaced. Each with its key.
  */
-export async function formerProfileValues(tx: EntityManager, memberId: string, keys: readonly string[]): Promise<string[]> {
-  const rows = await tx.execute<{ value: string }[]>(
-    `select distinct e.value from audit_entry a
+export async function formerProfileValues(tx: EntityManager, memberId: string, keys: readonly string[]): Promise<FormerValue[]> {
+  return tx.execute<FormerValue[]>(
+    `select distinct e.key, e.value from audit_entry a
        cross join lateral (select * from jsonb_each_text(case when jsonb_typeof(a.before) = 'object' then a.before else '{}' end)
          union all select * from jsonb_each_text(case when jsonb_typeof(a.after) = 'object' then a.after else '{}' end)) e
      where a.entity = 'Member' and a.entity_id = ? and e.key = any(?::text[]) and e.value is not null`,
     [memberId, pgTextArray(keys)],
   );
-  return rows.map((r) => r.value);
 }
+
+/** A value a member's profile field held: the field and the value. */
+export interface FormerValue { key: string; value: string }
 
 /** Entries on records of the member's own (its redemptions): entity and ids. */
 export interface RelatedEntries { entity: string; ids: readonly string[] }

@@ -3,7 +3,7 @@ import { type Actor, actorLabel } from '../actor';
 import { badInput } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { AuditEntry } from './audit-entry.entity';
-import { auditPage, formerProfileValues, scrubEntries, type AuditFilter, type AuditRow, type RelatedEntries } from './audit.repository';
+import { auditPage, formerProfileValues, scrubEntries, type AuditFilter, type AuditRow, type FormerValue, type RelatedEntries } from './audit.repository';
 
 export type { AuditFilter, AuditRow } from './audit.repository';
 
@@ -42,7 +42,7 @@ export class AuditService {
    * profile fields (`keys`) held according to its entries (a profile update's before), for the
    * erasure to scrub elsewhere too.
    */
-  formerValues(tx: EntityManager, memberId: string, keys: readonly string[]): Promise<string[]> {
+  formerValues(tx: EntityManager, memberId: string, keys: readonly string[]): Promise<FormerValue[]> {
     return formerProfileValues(tx, memberId, keys);
   }
 

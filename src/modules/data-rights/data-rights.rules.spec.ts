@@ -14,7 +14,8 @@ describe('data rights rules', () => {
 
   it('personal values: the identifying fields and former values, distinct, without blanks or categories', () => {
     const member = { externalId: 'ext-1', displayName: 'Ava Lin', email: 'ava@example.com', phone: null, birthday: '1990-04-02' };
-    expect(personalValues(member, ['old@example.com', 'ext-1', ' ', 'Ava Lin'])).toEqual(
+    const former = [['email', 'old@example.com'], ['externalId', 'ext-1'], ['phone', ' '], ['displayName', 'Ava Lin']].map(([key, value]) => ({ key, value }));
+    expect(personalValues(member, former)).toEqual(
       ['1990-04-02', 'Ava', 'Ava Lin', 'Lin', 'ava@example.com', 'ext-1', 'old@example.com'],
     );
     expect(personalValues({ externalId: null, displayName: null, email: null, phone: null, birthday: null })).toEqual([]);
@@ -22,7 +23,7 @@ describe('data rights rules', () => {
 
   it('personal values: each word of a name of several, now and before; a one-word name once', () => {
     const member = { externalId: null, displayName: ' Marta  Kowalska ', email: null, phone: null, birthday: null };
-    expect(personalValues(member, [' Marta  Kowalska ', 'Marta Nowak'], ['Marta Nowak'])).toEqual(
+    expect(personalValues(member, [{ key: 'displayName', value: ' Marta  Kowalska ' }, { key: 'displayName', value: 'Marta Nowak' }])).toEqual(
       [' Marta  Kowalska ', 'Kowalska', 'Marta', 'Marta Nowak', 'Nowak'],
     );
     expect(personalValues({ ...member, displayName: '王芳' })).toEqual(['王芳']);

@@ -29,8 +29,9 @@ type Identifying = { [K in (typeof IDENTIFYING_FIELDS)[number]]: string | null }
  * channel) are not among them: they identify nobody, and as values they would match unrelated
  * text; they are nulled by key where they are fields of the member.
  */
-export function personalValues(member: Identifying, former: readonly string[] = [], formerNames: readonly string[] = []): string[] {
+export function personalValues(member: Identifying, former: readonly { key: string; value: string }[] = []): string[] {
+  const formerNames = former.filter((f) => f.key === 'displayName').map((f) => f.value);
   const names = [member.displayName, ...formerNames].flatMap((n) => (n ? n.trim().split(/\s+/) : []));
-  const values = [...IDENTIFYING_FIELDS.map((f) => member[f]), ...former, ...(names.length > 1 ? names : [])];
+  const values = [...IDENTIFYING_FIELDS.map((f) => member[f]), ...former.map((f) => f.value), ...(names.length > 1 ? names : [])];
   return [...new Set(values.filter((v): v is string => v != null && v.trim() !== ''))].sort();
 }

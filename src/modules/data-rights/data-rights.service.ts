@@ -135,9 +135,7 @@ export class DataRightsService {
       if (account) await this.parts.points.reverseReferralOfErased(tx, account, memberId, now);
       await suppressRowEvents(tx);
       const formerExternalId = m.externalId;
-      const personal = personalValues(
-        m, await this.parts.audit.formerValues(tx, memberId, IDENTIFYING_FIELDS), await this.parts.audit.formerValues(tx, memberId, ['displayName']),
-      );
+      const personal = personalValues(m, await this.parts.audit.formerValues(tx, memberId, IDENTIFYING_FIELDS));
       // (Every member has an account from its registration on; without one there are no points to close.)
       const cancelled = account ? await this.parts.rewards.cancelIssuedForErasure(tx, actor, memberId, account, now, personal) : 0;
       const forfeited = account ? await this.parts.points.closeForErasure(tx, memberId, account, now, personal) : 0;
