@@ -91,25 +91,17 @@ export const PURCHASE_AT_ONCE = `create or replace function purchase_at_once(
         return next;
       end $$;`;
 
-export class Migration20261205120000_member_erasure extends Migration {
-  override async up(): Promise<void> {
-    this.addSql(PURCHASE_FACTS);
-
-    this.addSql(PURCHASE_AT_ONCE);
-
-    this.addSql(`create or replace function jsonb_scrub(j jsonb, vals text[]) returns jsonb language plpgsql immutable as $$
+/** The scrub as this migration wrote it (migration scrub_by_shape replaced it; its down puts it back). */
+export const JSONB_SCRUB = `create or replace function jsonb_scrub(j jsonb, vals text[]) returns jsonb language plpgsql immutable as $$
       begin
         return case jsonb_typeof(j)
           when 'object' then (select coalesce(jsonb_object_agg(e.key, jsonb_scrub(e.value, vals)), '{}'::jsonb) from jsonb_each(j) e)
           when 'array' then (select coalesce(jsonb_agg(jsonb_scrub(a.value, vals) order by a.n), '[]'::jsonb) from jsonb_array_elements(j) with ordinality a(value, n))
           when 'string' then case when (j #>> '{}') = any(vals) then 'null'::jsonb else to_jsonb(text_scrub(j #>> '{}', vals)) end
           else j end;
-      end $$;`);
-    this.addSql(`create or replace function jsonb_null_keys(j jsonb, keys text[]) returns jsonb language sql immutable as $$
-      select case when jsonb_typeof(j) = 'object' then
-        (select jsonb_object_agg(e.key, case when e.key = any(keys) then 'null'::jsonb else e.value end) from jsonb_each(j) e) else j end
-    $$;`);
-    this.addSql(`create or replace function text_scrub(t text, vals text[]) returns text language plpgsql immutable as $$
+      end $$;`;
+
+export const TEXT_SCRUB = `create or replace function text_scrub(t text, vals text[]) returns text language plpgsql immutable as $$
       declare
         v text;
       begin
@@ -118,7 +110,20 @@ export class Migration20261205120000_member_erasure extends Migration {
           if length(v) >= 3 then t := replace(t, v, '[erased]'); end if;
         end loop;
         return t;
-      end $$;`);
+      end $$;`;
+
+export class Migration20261205120000_member_erasure extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(PURCHASE_FACTS);
+
+    this.addSql(PURCHASE_AT_ONCE);
+
+    this.addSql(JSONB_SCRUB);
+    this.addSql(`create or replace function jsonb_null_keys(j jsonb, keys text[]) returns jsonb language sql immutable as $$
+      select case when jsonb_typeof(j) = 'object' then
+        (select jsonb_object_agg(e.key, case when e.key = any(keys) then 'null'::jsonb else e.value end) from jsonb_each(j) e) else j end
+    $$;`);
+    this.addSql(TEXT_SCRUB);
   }
 
   override async down(): Promise<void> {

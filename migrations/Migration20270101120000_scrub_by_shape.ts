@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { JSONB_SCRUB as JSONB_SCRUB_BEFORE, TEXT_SCRUB as TEXT_SCRUB_BEFORE } from './Migration20261205120000_member_erasure';
 import { CHOOSE_FOLD } from './Migration20261215090000_member_search_fold_forms';
 
 /**
@@ -91,26 +92,6 @@ export const JSONB_SCRUB = `create or replace function jsonb_scrub_at(j jsonb, v
           else j end;
       end $$;
     create or replace function jsonb_scrub(j jsonb, vals text[]) returns jsonb language sql immutable as $$ select jsonb_scrub_at(j, vals, null) $$;`;
-
-const TEXT_SCRUB_BEFORE = `create or replace function text_scrub(t text, vals text[]) returns text language plpgsql immutable as $$
-      declare
-        v text;
-      begin
-        if t is null then return null; end if;
-        foreach v in array vals loop
-          if length(v) >= 3 then t := replace(t, v, '[erased]'); end if;
-        end loop;
-        return t;
-      end $$;`;
-
-const JSONB_SCRUB_BEFORE = `create or replace function jsonb_scrub(j jsonb, vals text[]) returns jsonb language plpgsql immutable as $$
-      begin
-        return case jsonb_typeof(j)
-          when 'object' then (select coalesce(jsonb_object_agg(e.key, jsonb_scrub(e.value, vals)), '{}'::jsonb) from jsonb_each(j) e)
-          when 'array' then (select coalesce(jsonb_agg(jsonb_scrub(a.value, vals) order by a.n), '[]'::jsonb) from jsonb_array_elements(j) with ordinality a(value, n))
-          when 'string' then case when (j #>> '{}') = any(vals) then 'null'::jsonb else to_jsonb(text_scrub(j #>> '{}', vals)) end
-          else j end;
-      end $$;`;
 
 export class Migration20270101120000_scrub_by_shape extends Migration {
   override async up(): Promise<void> {
