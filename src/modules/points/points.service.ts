@@ -657,47 +657,45 @@ export class PointsService {
 
   private async moveRerated(tx: EntityManager, account: repo.AccountRow, memberId: string, orderId: string, p: repo.RerateRow, net: number, earnedDelta: number): Promise<void> {
     const reason = `rate corrected: order ${orderId} earns at the tier held at its instant`;
-    if (p.lotId && !p.live && net > 0 && (await this.refundsReplannable(tx, memberId, p.activatesAt ?? p.occurredAt))) {
-      // A lot an expiry run has expired, holding more from the purchase's instant: the debits
-      // after it take from it as if it had always held that much (replan, as for any credit: what
-      // they leave on live lots is the member's again), and what is left of it beyond what had
-      // expired expires (an EXPIRE dated at the expiry that took the lot; less than had expired:
-      // a positive correction). The ADJUST first, so no balanceAfter on the way is below the balance.
-      const txn = await repo.insertTransaction(tx, {
-        memberId, type: 'ADJUST', amount: net, balanceAfter: account.balance + net, occurredAt: p.occurredAt, expiresAt: p.expiresAt, reason, reference: orderId,
-      });
-      account.balance += net;
-      await repo.growLot(tx, p.lotId, net);
-      const expired = p.remaining ?? 0;
-      const left = (await this.replan(tx, account, memberId, p.activatesAt ?? p.occurredAt, p.lotId, txn.id)) ?? expired + net;
-      await this.expiryMoves(tx, account, memberId, new Map([[p.expiresAt!.getTime(), left - expired]]), repo.UNEXPIRE_REASON);
-      await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
-      account.lifetimeEarned += earnedDelta;
-      return;
-    }
     if (p.lotId && !p.live) {
-      // An expired lot holding less from the purchase's instant: what it held when it expired is
-      // less by the difference (no more than it held), which did not expire after all and is
-      // taken back at once: a positive EXPIRE dated at the expiry that took the lot, then the
-      // ADJUST, so the balance stays and no balanceAfter on the way is below it. A raise where
-      // the refunds after it are not re-planned (a debt, a programme allowing a negative
-      // balance: replanWithRefunds' cases): earned and expired at once, the debits left as they
-      // are (what a re-plan freed would not go back to those refunds).
-      const moved = net > 0 ? net : -Math.min(-net, Math.max(p.remaining ?? 0, 0));
-      const adjust = async () => {
-        await repo.insertTransaction(tx, {
-          memberId, type: 'ADJUST', amount: moved, balanceAfter: account.balance + moved, occurredAt: p.occurredAt, expiresAt: p.expiresAt, reason, reference: orderId,
+      const lotId = p.lotId;
+      const at = p.expiresAt!.getTime();
+      const expired = p.remaining ?? 0;
+      const adjust = async (amount: number) => {
+        const txn = await repo.insertTransaction(tx, {
+          memberId, type: 'ADJUST', amount, balanceAfter: account.balance + amount, occurredAt: p.occurredAt, expiresAt: p.expiresAt, reason, reference: orderId,
         });
-        account.balance += moved;
+        account.balance += amount;
+        return txn;
       };
-      if (moved > 0) {
-        await adjust();
-        await this.expiryMoves(tx, account, memberId, new Map([[p.expiresAt!.getTime(), moved]]), reason);
-      } else if (moved < 0) {
-        await this.expiryMoves(tx, account, memberId, new Map([[p.expiresAt!.getTime(), moved]]), reason);
-        await adjust();
+      if (net > 0 && (await this.refundsReplannable(tx, memberId, p.activatesAt ?? p.occurredAt))) {
+        // A lot an expiry run has expired, holding more from the purchase's instant: the debits
+        // after it take from it as if it had always held that much (replan, as for any credit: what
+        // they leave on live lots is the member's again), and what is left of it beyond what had
+        // expired expires (an EXPIRE dated at the expiry that took the lot; less than had expired:
+        // a positive correction). The ADJUST first, so no balanceAfter on the way is below the balance.
+        const txn = await adjust(net);
+        await repo.growLot(tx, lotId, net);
+        const left = (await this.replan(tx, account, memberId, p.activatesAt ?? p.occurredAt, lotId, txn.id)) ?? expired + net;
+        await this.expiryMoves(tx, account, memberId, new Map([[at, left - expired]]), repo.UNEXPIRE_REASON);
+      } else {
+        // Holding less from the purchase's instant: what it held when it expired is less by the
+        // difference (no more than it held), which did not expire after all and is taken back at
+        // once: a positive EXPIRE dated at the expiry that took the lot, then the ADJUST, so the
+        // balance stays and no balanceAfter on the way is below it. A raise where the refunds
+        // after it are not re-planned (a debt, a programme allowing a negative balance:
+        // replanWithRefunds' cases): earned and expired at once, the debits left as they are
+        // (what a re-plan freed would not go back to those refunds).
+        const moved = net > 0 ? net : -Math.min(-net, Math.max(expired, 0));
+        if (moved > 0) {
+          await adjust(moved);
+          await this.expiryMoves(tx, account, memberId, new Map([[at, moved]]), reason);
+        } else if (moved < 0) {
+          await this.expiryMoves(tx, account, memberId, new Map([[at, moved]]), reason);
+          await adjust(moved);
+        }
+        await repo.resizeExpiredLot(tx, lotId, net);
       }
-      await repo.resizeExpiredLot(tx, p.lotId, net);
       await repo.saveAccount(tx, memberId, account.balance, earnedDelta);
       account.lifetimeEarned += earnedDelta;
       return;
