@@ -19,33 +19,59 @@ export function bigintArg(field: string, value: string, message = `${field} must
   return BigInt(value).toString();
 }
 
-/** Opaque cursors: base64 of "<kind>:<sequence>". The kind guards against cursor mix-ups. */
-export function encodeCursor(kind: string, seq: string | number | bigint): string {
-  return Buffer.from(`${kind}:${seq}`).toString('base64url');
-}
-
-/** The sequence a cursor of `kind` holds; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT. */
-export function decodeCursor(kind: string, cursor: string | null | undefined, field = 'after'): string | null {
-  return decodeNumbers(kind, cursor, 1, field)?.[0] ?? null;
+/**
+ * Opaque cursors: base64 of "<kind>:<sequence>", or "<kind>@<scope>:<sequence>" for a list that
+ * is one member's (its ledger, its redemptions, its referrals; `scope` the member's id). The kind
+ * guards against cursor mix-ups between lists, the scope between two members' lists of one kind:
+ * a position in one member's ledger is a transaction id, which would read as a position in any
+ * other's and page it silently from the wrong place.
+ */
+export function encodeCursor(kind: string, seq: string | number | bigint, scope?: string): string {
+  return Buffer.from(`${scoped(kind, scope)}:${seq}`).toString('base64url');
 }
 
 /**
- * The `count` whole numbers a cursor of `kind` holds ("<kind>:<n>" or "<kind>:<a>.<b>"), each
- * checked as a bigint; null for no cursor; anything else is BAD_USER_INPUT on `field`.
+ * The sequence a cursor of `kind` holds; a garbage, foreign or out-of-range cursor is
+ * BAD_USER_INPUT, and so is, for a list of one member's (`scope`), a cursor of another's.
  */
-function decodeNumbers(kind: string, cursor: string | null | undefined, count: number, field: string): string[] | null {
+export function decodeCursor(kind: string, cursor: string | null | undefined, field = 'after', scope?: string): string | null {
+  return decodeNumbers(kind, cursor, 1, field, scope)?.[0] ?? null;
+}
+
+const scoped = (kind: string, scope: string | undefined) => (scope === undefined ? kind : `${kind}@${scope}`);
+
+/** "<kind>" or "<kind>@<scope>" as a cursor's head: its kind and its scope (a uuid), if any. */
+const HEAD = '([a-z]+)(?:@([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?';
+/** A cursor of whole numbers: "<head>:<n>" or "<head>:<a>.<b>". */
+const NUMBERS_CURSOR = new RegExp(`^${HEAD}:(\\d+(?:\\.\\d+)*)$`);
+/** A key cursor: "<head>:<n>:<key>" ([^] also matches line breaks). */
+const KEY_CURSOR = new RegExp(`^${HEAD}:(\\d+):([^]*)$`);
+
+/** BAD_USER_INPUT on `field` unless a cursor's head names `kind` and `scope` (none when the list has none). */
+function assertHead(kind: string, scope: string | undefined, m: RegExpExecArray | null, field: string): asserts m is RegExpExecArray {
+  if (!m || m[1] !== kind || (m[2] === undefined) !== (scope === undefined)) throw badInput(field, `${field} is not a cursor of this list`);
+  if (m[2] !== scope) throw badInput(field, `${field} is a cursor of another member's list`);
+}
+
+/**
+ * The `count` whole numbers a cursor of `kind` (and `scope`) holds ("<head>:<n>" or
+ * "<head>:<a>.<b>"), each checked as a bigint; null for no cursor; anything else is
+ * BAD_USER_INPUT on `field`.
+ */
+function decodeNumbers(kind: string, cursor: string | null | undefined, count: number, field: string, scope?: string): string[] | null {
   if (cursor == null || cursor === '') return null;
   const message = `${field} is not a cursor of this list`;
-  const m = /^([a-z]+):(\d+(?:\.\d+)*)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  const numbers = m?.[2].split('.') ?? [];
-  if (!m || m[1] !== kind || numbers.length !== count) throw badInput(field, message);
+  const m = NUMBERS_CURSOR.exec(Buffer.from(cursor, 'base64url').toString());
+  assertHead(kind, scope, m, field);
+  const numbers = m[3].split('.');
+  if (numbers.length !== count) throw badInput(field, message);
   return numbers.map((n) => bigintArg(field, n, message));
 }
 
-/** The kind a cursor names ("<kind>:…"), null for none; whether the rest is valid is for its decoder to say. */
+/** The kind a cursor names ("<kind>:…" or "<kind>@<scope>:…"), null for none; whether the rest is valid is for its decoder to say. */
 export function cursorKind(cursor: string | null | undefined): string | null {
   if (cursor == null || cursor === '') return null;
-  return Buffer.from(cursor, 'base64url').toString().split(':', 1)[0];
+  return Buffer.from(cursor, 'base64url').toString().split(':', 1)[0].split('@', 1)[0];
 }
 
 /** A cursor for an order on two whole numbers (base64 of "<kind>:<a>.<b>"). */
@@ -85,19 +111,20 @@ export interface KeyPosition { key: string; n: string }
 /** Longest key a key cursor may hold (a sort key is a name or the like, not a document). */
 const MAX_CURSOR_KEY = 1000;
 
-/** A cursor for an order on a text key and a whole number (base64 of "<kind>:<n>:<key>"). */
-export function encodeKeyCursor(kind: string, position: KeyPosition): string {
-  return Buffer.from(`${kind}:${position.n}:${position.key}`).toString('base64url');
+/** A cursor for an order on a text key and a whole number (base64 of "<kind>:<n>:<key>"; `scope` as for `encodeCursor`). */
+export function encodeKeyCursor(kind: string, position: KeyPosition, scope?: string): string {
+  return Buffer.from(`${scoped(kind, scope)}:${position.n}:${position.key}`).toString('base64url');
 }
 
-/** The position a key cursor of `kind` holds; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT. */
-export function decodeKeyCursor(kind: string, cursor: string | null | undefined, field = 'after'): KeyPosition | null {
+/** The position a key cursor of `kind` (and `scope`) holds; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT. */
+export function decodeKeyCursor(kind: string, cursor: string | null | undefined, field = 'after', scope?: string): KeyPosition | null {
   if (cursor == null || cursor === '') return null;
   const message = `${field} is not a cursor of this list`;
   // [^] also matches line breaks; a NUL would reach PostgreSQL, which refuses it in text.
-  const m = /^([a-z]+):(\d+):([^]*)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m || m[1] !== kind || m[3].length > MAX_CURSOR_KEY || m[3].includes('\u0000')) throw badInput(field, message);
-  return { n: bigintArg(field, m[2], message), key: m[3] };
+  const m = KEY_CURSOR.exec(Buffer.from(cursor, 'base64url').toString());
+  assertHead(kind, scope, m, field);
+  if (m[4].length > MAX_CURSOR_KEY || m[4].includes('\u0000')) throw badInput(field, message);
+  return { n: bigintArg(field, m[3], message), key: m[4] };
 }
 
 /**

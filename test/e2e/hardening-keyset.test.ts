@@ -112,20 +112,59 @@ describe('pages of one member: points history, redemptions, audit log, members, 
 
   it('a garbage, foreign or out-of-range cursor is BAD_USER_INPUT naming after, on every connection', async () => {
     const token = await s.token('admin');
-    const lists: [string, string, Record<string, unknown>][] = [
-      ['txn', 'query($id: ID!, $a: String) { member(id: $id) { pointsHistory(first: 5, after: $a) { edges { cursor } } } }', { id: memberId }],
-      ['redemption', 'query($id: ID!, $a: String) { member(id: $id) { redemptions(first: 5, after: $a) { edges { cursor } } } }', { id: memberId }],
-      ['member', 'query($a: String) { members(first: 5, after: $a) { edges { cursor } } }', {}],
-      ['member', 'query($id: ID!, $a: String) { segment(id: $id) { members(first: 5, after: $a) { edges { cursor } } } }', { id: segmentId }],
+    // [kind, head (a member's own lists carry the member's id), query, variables]
+    const lists: [string, string, string, Record<string, unknown>][] = [
+      ['txn', `txn@${memberId}`, 'query($id: ID!, $a: String) { member(id: $id) { pointsHistory(first: 5, after: $a) { edges { cursor } } } }', { id: memberId }],
+      ['redemption', `redemption@${memberId}`, 'query($id: ID!, $a: String) { member(id: $id) { redemptions(first: 5, after: $a) { edges { cursor } } } }', { id: memberId }],
+      ['member', 'member', 'query($a: String) { members(first: 5, after: $a) { edges { cursor } } }', {}],
+      ['member', 'member', 'query($id: ID!, $a: String) { segment(id: $id) { members(first: 5, after: $a) { edges { cursor } } } }', { id: segmentId }],
     ];
-    for (const [kind, query, variables] of lists) {
-      const bad = ['%%%', cursor(`${kind}:`), cursor(`${kind}:-1`), cursor(`${kind}:1:2`), cursor(`${kind === 'txn' ? 'member' : 'txn'}:5`),
-        cursor(`${kind}:99999999999999999999`), cursor(`${kind}:9223372036854775808`), cursor(`${kind}:${'9'.repeat(400)}`)];
+    for (const [kind, head, query, variables] of lists) {
+      const bad = ['%%%', cursor(`${head}:`), cursor(`${head}:-1`), cursor(`${head}:1:2`), cursor(`${kind === 'txn' ? 'member' : 'txn'}:5`),
+        cursor(`${head}:99999999999999999999`), cursor(`${head}:9223372036854775808`), cursor(`${head}:${'9'.repeat(400)}`)];
+      // a member's list refuses a cursor without its member; the others one with a member
+      bad.push(cursor(head === kind ? `${kind}@${memberId}:5` : `${kind}:5`));
       for (const a of bad) expectError(await s.gql(query, { ...variables, a }, token), 'BAD_USER_INPUT', 'after');
       // the largest bigint is a valid cursor
-      const edge = await s.gql(query, { ...variables, a: cursor(`${kind}:9223372036854775807`) }, token);
+      const edge = await s.gql(query, { ...variables, a: cursor(`${head}:9223372036854775807`) }, token);
       expect(edge.errors).toBeUndefined();
     }
+  });
+
+  it("a cursor of another member's ledger, redemptions or referrals is BAD_USER_INPUT, not that list paged from a foreign place", async () => {
+    // A acts first, B after: B's rows all stand after A's, so A's cursor read as a position in
+    // B's newest-first list answered an empty page for a member with a ledger.
+    const a = await registerMember(s, { displayName: 'Cursor A' });
+    const b = await registerMember(s, { displayName: 'Cursor B' });
+    const { member: codeOf } = await s.admin('query($id: ID!) { member(id: $id) { referralCode } }', { id: a });
+    const { member: codeOfB } = await s.admin('query($id: ID!) { member(id: $id) { referralCode } }', { id: b });
+    for (const [who, code] of [[a, codeOf.referralCode], [b, codeOfB.referralCode]] as const) {
+      for (let i = 0; i < 3; i++) {
+        await s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }', { i: { memberId: who, amount: 5, reason: 'cursor', idempotencyKey: `cur-${who}-${i}` } });
+        await s.admin('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id } }', { i: { memberId: who, rewardCode: 'PENNY', idempotencyKey: `cur-red-${who}-${i}` } });
+        await registerMember(s, { displayName: `Invited ${i}`, referralCode: code });
+      }
+    }
+    const LISTS = `query($id: ID!, $after: String) { member(id: $id) {
+      pointsHistory(first: 2, after: $after) { edges { node { id } } pageInfo { endCursor } }
+      redemptions(first: 2, after: $after) { edges { node { id } } pageInfo { endCursor } }
+      referrals(first: 2, after: $after) { edges { node { id } } pageInfo { endCursor } } } }`;
+    const first = async (id: string) => (await s.admin(LISTS, { id, after: null })).member;
+    const [ofA, ofB] = [await first(a), await first(b)];
+    const token = await s.token('admin');
+    for (const field of ['pointsHistory', 'redemptions', 'referrals']) {
+      const one = (id: string, after: string) => s.gql(`query($id: ID!, $after: String) { member(id: $id) { ${field}(first: 2, after: $after) { edges { node { id } } } } }`, { id, after }, token);
+      // each member's own cursor pages its own list on
+      expect((await one(a, ofA[field].pageInfo.endCursor)).data!.member[field].edges.length).toBeGreaterThan(0);
+      expect((await one(b, ofB[field].pageInfo.endCursor)).data!.member[field].edges.length).toBeGreaterThan(0);
+      const foreign = await one(b, ofA[field].pageInfo.endCursor);
+      expectError(foreign, 'BAD_USER_INPUT', 'after');
+      expect(foreign.errors![0].message).toBe("after is a cursor of another member's list");
+    }
+    // The member itself, with its own token: the same refusal of a cursor of another member's list.
+    const own = await s.gql(`query($after: String) { me { pointsHistory(first: 2, after: $after) { edges { node { id } } } } }`,
+      { after: ofA.pointsHistory.pageInfo.endCursor }, await s.token('member', b));
+    expectError(own, 'BAD_USER_INPUT', 'after');
   });
 });
 

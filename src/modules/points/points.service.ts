@@ -2115,11 +2115,14 @@ export class PointsService {
     return keys.map((k) => map.get(`${k.memberId}:${k.withinDays}`) ?? 0);
   }
 
-  /** Newest first, keyset on the transaction id. */
-  /** The member's transactions, newest first, a page after the cursor `after` (a `txn` cursor: BAD_USER_INPUT otherwise). */
+  /**
+   * The member's transactions, newest written first (the ledger's order, keyset on the
+   * transaction id: each row's balanceAfter follows from the one below it, a backdated purchase
+   * included), a page after `after` (a `txn` cursor of this member's: BAD_USER_INPUT otherwise).
+   */
   async history(memberId: string, first: number, after: string | null): Promise<Page<TransactionRow>> {
-    const rows = await repo.transactionsPage(this.em, memberId, first, decodeCursor(TXN_CURSOR, after));
-    return pageOf(rows, first, (r) => encodeCursor(TXN_CURSOR, r.id));
+    const rows = await repo.transactionsPage(this.em, memberId, first, decodeCursor(TXN_CURSOR, after, 'after', memberId));
+    return pageOf(rows, first, (r) => encodeCursor(TXN_CURSOR, r.id, memberId));
   }
 }
 

@@ -3,7 +3,7 @@ import { decodeKeyCursor, encodeKeyCursor } from '../../common/pagination';
 
 /**
  * Member.referrals' cursor: where a row stands in (created_at desc, id desc), the list's order.
- * A key cursor (common/pagination.ts: base64url of "referral:<microseconds since the epoch>:<uuid>"):
+ * A key cursor (common/pagination.ts: base64url of "referral@<referrer>:<microseconds since the epoch>:<uuid>"):
  * created_at in whole microseconds as PostgreSQL keeps it, so the next page compares the typed
  * columns exactly (a JavaScript Date keeps milliseconds and would skip or repeat rows that
  * share one).
@@ -13,8 +13,9 @@ export interface ReferralPosition { createdMicros: string; id: string }
 const KIND = 'referral';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function encodeReferralCursor(p: ReferralPosition): string {
-  return encodeKeyCursor(KIND, { n: p.createdMicros, key: p.id });
+/** The cursor of a row of `referrer`'s list. */
+export function encodeReferralCursor(p: ReferralPosition, referrer: string): string {
+  return encodeKeyCursor(KIND, { n: p.createdMicros, key: p.id }, referrer);
 }
 
 /**
@@ -24,9 +25,12 @@ export function encodeReferralCursor(p: ReferralPosition): string {
  */
 export const MAX_CREATED_MICROS = 253402300799999999n;
 
-/** The position a cursor holds; null for none; a garbage, foreign or out-of-range cursor is BAD_USER_INPUT on `after`. */
-export function decodeReferralCursor(cursor: string | null | undefined): ReferralPosition | null {
-  const p = decodeKeyCursor(KIND, cursor);
+/**
+ * The position a cursor of `referrer`'s list holds; null for none; a garbage, foreign or
+ * out-of-range cursor, or one of another member's list, is BAD_USER_INPUT on `after`.
+ */
+export function decodeReferralCursor(cursor: string | null | undefined, referrer: string): ReferralPosition | null {
+  const p = decodeKeyCursor(KIND, cursor, 'after', referrer);
   if (!p) return null;
   if (!UUID.test(p.key) || BigInt(p.n) > MAX_CREATED_MICROS) throw badInput('after', 'after is not a cursor of this list');
   return { createdMicros: p.n, id: p.key };

@@ -1,4 +1,3 @@
-import { encodeReferralCursor, decodeReferralCursor } from './referral-cursor.rules';
 import { localMonths, referralsPerReferrer, statsPeriod } from './referral-stats.rules';
 
 describe('statsPeriod', () => {
@@ -37,19 +36,5 @@ describe('localMonths', () => {
   it('refuses 0 or more than 120 months', () => {
     expect(() => localMonths(new Date(), 'UTC', 0)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
     expect(() => localMonths(new Date(), 'UTC', 121)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
-  });
-});
-
-describe('referral cursor', () => {
-  it('round-trips a position', () => {
-    const p = { createdMicros: '1764748800123456', id: '0b6f5c1e-1c2d-4e5f-8a9b-0c1d2e3f4a5b' };
-    expect(decodeReferralCursor(encodeReferralCursor(p))).toEqual(p);
-    expect(decodeReferralCursor(null)).toBeNull();
-  });
-  it('refuses garbage, another list\'s cursor, or a bad uuid', () => {
-    for (const c of ['xyz', Buffer.from('member:12').toString('base64url'), Buffer.from('referral:12:nope').toString('base64url'),
-      Buffer.from('referral:1e5:0b6f5c1e-1c2d-4e5f-8a9b-0c1d2e3f4a5b').toString('base64url')]) {
-      expect(() => decodeReferralCursor(c)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', details: { field: 'after' } }));
-    }
   });
 });

@@ -10,7 +10,7 @@ const emptyPage = (): ReferralsPageView => ({ items: [], cursors: [], hasNextPag
 /**
  * Per-request referral loaders: a list of N members reads each field (referredBy, referrals,
  * referralDepth) in one statement. Keys asking for different pages (first, after) are grouped:
- * one statement per distinct page, which a list asks once.
+ * one statement per first page size, and one per member for a page after a cursor.
  */
 export function createReferralReadLoaders(referrals: ReferralsReadService) {
   const referredBy = new DataLoader<string, ReferralPartyView | null>(async (ids) => {
@@ -20,7 +20,8 @@ export function createReferralReadLoaders(referrals: ReferralsReadService) {
   const pages = new DataLoader<ReferralsPageKey, ReferralsPageView, string>(async (keys) => {
     const groups = new Map<string, ReferralsPageKey[]>();
     for (const k of keys) {
-      const g = `${k.first}:${k.after ?? ''}`;
+      // A cursor is one referrer's: a page after one is asked for that referrer alone.
+      const g = k.after ? `${k.memberId}:${k.first}:${k.after}` : `${k.first}:`;
       groups.set(g, [...(groups.get(g) ?? []), k]);
     }
     const found = new Map<ReferralsPageKey, ReferralsPageView | Error>();

@@ -58,13 +58,17 @@ export class ReferralsReadService {
     return new Map([...rows].map(([id, p]) => [id, partyOf(p)]));
   }
 
-  /** Each referrer's page of referrals, newest first; `after` a cursor of this list (else BAD_USER_INPUT). */
+  /**
+   * Each referrer's page of referrals, newest first. `after` pages one referrer's list: a cursor
+   * of that list (else BAD_USER_INPUT), with `memberIds` that referrer alone.
+   */
   async referrals(memberIds: readonly string[], first: number, after: string | null): Promise<Map<string, ReferralsPageView>> {
-    const position = decodeReferralCursor(after);
+    if (after && memberIds.length > 1) throw new Error('referrals: a cursor pages one referrer\'s list');
+    const position = decodeReferralCursor(after, memberIds[0]);
     const pages = await referralPages(this.em, memberIds.filter(isUuid), first, position);
     const views = new Map<string, ReferralsPageView>();
     for (const [id, page] of pages) {
-      const cursors = page.rows.map((r) => encodeReferralCursor({ createdMicros: r.createdMicros, id: r.id }));
+      const cursors = page.rows.map((r) => encodeReferralCursor({ createdMicros: r.createdMicros, id: r.id }, id));
       views.set(id, {
         items: page.rows.map((r) => ({
           id: r.id, status: r.status, reason: r.reason, createdAt: r.createdAt, completedAt: r.completedAt,

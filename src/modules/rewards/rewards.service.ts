@@ -384,9 +384,9 @@ export class RewardsService {
     return rewardsRepo.redemptionByCouponKey(this.em, couponKeyOf(couponCode), actor.role === 'admin');
   }
 
-  /** The member's redemptions, a page after the cursor `after` (a `redemption` cursor: BAD_USER_INPUT otherwise). */
+  /** The member's redemptions, a page after the cursor `after` (a `redemption` cursor of this member's: BAD_USER_INPUT otherwise). */
   async ofMember(memberId: string, first: number, after: string | null): Promise<Page<RedemptionRow>> {
-    const rows = await rewardsRepo.redemptionsPage(this.em, memberId, first, decodeCursor(REDEMPTION_CURSOR, after));
-    return pageOf(rows, first, (r) => encodeCursor(REDEMPTION_CURSOR, r.seq));
+    const rows = await rewardsRepo.redemptionsPage(this.em, memberId, first, decodeCursor(REDEMPTION_CURSOR, after, 'after', memberId));
+    return pageOf(rows, first, (r) => encodeCursor(REDEMPTION_CURSOR, r.seq, memberId));
   }
 }
