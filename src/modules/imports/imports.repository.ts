@@ -203,7 +203,7 @@ export const tidRange = (first: number, pages: number) => ({ from: `(${first},0)
 
 // ---- checks ----------------------------------------------------------------------------
 
-/** An ISO-8601 date or date-time (a time without an offset is UTC), as PostgreSQL can read it. */
+/** An ISO-8601 date or date-time (a time without an offset is the programme's local time: `stagedInstant`), as PostgreSQL can read it. */
 // ({0,1}, not ?: a ? in the text is a parameter to execute().)
 // The pattern checks every field's range (an offset up to ±14:59, as time zones go); only a day
 // past the 28th can still be no date (30 February), which the month's length settles
@@ -217,7 +217,24 @@ const validDay = (col: string) => `(substr(${col}, 1, 4) <> '0000' and (substr($
 // CASE, not AND: PostgreSQL does not promise to test AND's operands in order, and the cast must come after the pattern.
 const count = (col: string) => `(case when ${col} ~ '^\\d{1,10}$' then ${col}::bigint <= 2147483647 else false end)`;
 const money = (col: string) => `(case when ${col} ~ '^\\d{1,13}(\\.\\d{1,2}){0,1}$' then ${col}::numeric <= 1000000000000 else false end)`;
-/** A staged instant as timestamptz (UTC when no offset: the session's zone is set to UTC for each statement below). */
+/** The setting that holds the time zone of a job's file (its connection's, for the job's life). */
+const IMPORT_ZONE = 'loyalty.import_zone';
+
+/**
+ * A staged instant (a text `instant` passed) as timestamptz: with its offset as written; without
+ * one (a till's local time, a date alone) in the programme's time zone, which says what a day
+ * is everywhere else: read as UTC, an evening's sale in Shanghai landed on the next local day
+ * and a 1 July sale in New York in June. The zone is the job's, set on its connection at its
+ * start (IMPORT_ZONE). An offset can only follow the time (a date's own `-` comes before it).
+ */
+export const stagedInstant = (col: string) =>
+  `(case when ${col} ~ '[T ].*[Z+-]' then ${col}::timestamptz else ${col}::timestamp at time zone current_setting('${IMPORT_ZONE}') end)`;
+
+/** The job's connection reads its file's times without an offset in `timeZone` (the programme's at the job's start; every job sets its own). */
+export async function setImportZone(em: EntityManager, timeZone: string): Promise<void> {
+  await em.execute(`select set_config('${IMPORT_ZONE}', ?, false)`, [timeZone]);
+}
+
 export const cents = (col: string) => `(${col}::numeric * 100)::bigint`;
 
 /**
@@ -256,18 +273,18 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
          when s.birthday is not null and not (case when ${day('s.birthday')} then s.birthday::date between '1900-01-01' and (?::timestamptz + interval '1 day')::date else false end)
            then 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today'
          when s.joined_at is not null and not ${instant('s.joined_at')} then 'joinedAt must be an ISO-8601 date-time'
-         when s.joined_at is not null and s.joined_at::timestamptz > ?::timestamptz + interval '5 minutes' then 'joinedAt must not be in the future'
-         when s.joined_at is not null and s.joined_at::timestamptz < '1970-01-01T00:00:00Z' then 'joinedAt must not be before 1970-01-01'
+         when s.joined_at is not null and ${stagedInstant('s.joined_at')} > ?::timestamptz + interval '5 minutes' then 'joinedAt must not be in the future'
+         when s.joined_at is not null and ${stagedInstant('s.joined_at')} < '1970-01-01T00:00:00Z' then 'joinedAt must not be before 1970-01-01'
          when s.tier_code is not null and not exists (select 1 from tier t where t.code = s.tier_code) then 'tierCode ' || s.tier_code || ' is not a tier of the programme'
          when s.tier_expires_at is not null and s.tier_code is null then 'tierExpiresAt needs a tierCode'
          when s.tier_expires_at is not null and not ${instant('s.tier_expires_at')} then 'tierExpiresAt must be an ISO-8601 date-time'
-         when s.tier_expires_at is not null and s.tier_expires_at::timestamptz <= ?::timestamptz then 'tierExpiresAt must be in the future'
-         when s.tier_expires_at is not null and s.tier_expires_at::timestamptz > ${LAST_INSTANT} then 'tierExpiresAt must not be after 9999-12-31'
+         when s.tier_expires_at is not null and ${stagedInstant('s.tier_expires_at')} <= ?::timestamptz then 'tierExpiresAt must be in the future'
+         when s.tier_expires_at is not null and ${stagedInstant('s.tier_expires_at')} > ${LAST_INSTANT} then 'tierExpiresAt must not be after 9999-12-31'
          when s.points_balance is not null and not ${count('s.points_balance')} then 'pointsBalance must be a whole number from 0 to 2147483647'
          when s.points_expire_at is not null and s.points_balance is null then 'pointsExpireAt needs a pointsBalance'
          when s.points_expire_at is not null and not ${instant('s.points_expire_at')} then 'pointsExpireAt must be an ISO-8601 date-time'
-         when s.points_expire_at is not null and s.points_expire_at::timestamptz <= ?::timestamptz then 'pointsExpireAt must be in the future'
-         when s.points_expire_at is not null and s.points_expire_at::timestamptz > ${LAST_INSTANT} then 'pointsExpireAt must not be after 9999-12-31'
+         when s.points_expire_at is not null and ${stagedInstant('s.points_expire_at')} <= ?::timestamptz then 'pointsExpireAt must be in the future'
+         when s.points_expire_at is not null and ${stagedInstant('s.points_expire_at')} > ${LAST_INSTANT} then 'pointsExpireAt must not be after 9999-12-31'
        end as message
        from ${s} s
      ), checked as (${FIRST_VALID_TAKEN('external_id', 'externalId')}), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
@@ -282,7 +299,7 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
  * line is written (an order recorded since the check) as at the check.
  */
 const RECORDED_OTHERWISE = (p: string, s: string, member: string) =>
-  `${p}.member_id <> ${member} or ${p}.amount_cents <> ${cents(`${s}.amount`)} or ${p}.occurred_at <> ${s}.occurred_at::timestamptz`;
+  `${p}.member_id <> ${member} or ${p}.amount_cents <> ${cents(`${s}.amount`)} or ${p}.occurred_at <> ${stagedInstant(`${s}.occurred_at`)}`;
 const RECORDED_OTHERWISE_MESSAGE = (order: string) => `'orderId ' || ${order} || ' is already recorded with another member, amount or occurredAt'`;
 const RECORDED_REFUNDED_OTHERWISE = (p: string, s: string) => `${p}.refunded_cents <> coalesce(${cents(`${s}.refunded_amount`)}, 0)`;
 const RECORDED_REFUNDED_MESSAGE = (p: string, order: string) =>
@@ -308,8 +325,8 @@ export async function checkPurchases(tx: EntityManager, id: string, at: Date, hi
          when s.amount::numeric = 0 then 'amount must be greater than 0'
          when s.occurred_at is null then 'occurredAt is required'
          when not ${instant('s.occurred_at')} then 'occurredAt must be an ISO-8601 date-time'
-         when s.occurred_at::timestamptz > ?::timestamptz + interval '5 minutes' then 'occurredAt must not be in the future'
-         when s.occurred_at::timestamptz < '1970-01-01T00:00:00Z' then 'occurredAt must not be before 1970-01-01'
+         when ${stagedInstant('s.occurred_at')} > ?::timestamptz + interval '5 minutes' then 'occurredAt must not be in the future'
+         when ${stagedInstant('s.occurred_at')} < '1970-01-01T00:00:00Z' then 'occurredAt must not be before 1970-01-01'
          when s.refunded_amount is not null and not ${money('s.refunded_amount')} then 'refundedAmount must be a decimal number with at most 2 decimals'
          when s.refunded_amount is not null and s.refunded_amount::numeric > s.amount::numeric then 'refundedAmount must not exceed amount'
          when p.order_id is not null and (${RECORDED_OTHERWISE('p', 's', 'm.id')}) then ${RECORDED_OTHERWISE_MESSAGE('s.order_id')}
@@ -360,10 +377,10 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
        insert into member (id, external_id, display_name, email, phone, birthday, gender, region, channel, joined_at, tier_id, tier_since,
          tier_expires_at, window_points, points_after_expiry, window_points_months, created_at, updated_at)
        select gen_random_uuid(), s.external_id, s.display_name, s.email, s.phone, s.birthday::date, s.gender, s.region, s.channel,
-         coalesce(s.joined_at::timestamptz, ?::timestamptz), coalesce(s.tier_id, (select id from entry)),
+         coalesce(${stagedInstant('s.joined_at')}, ?::timestamptz), coalesce(s.tier_id, (select id from entry)),
          -- on the entry tier since joining, as registerMember has it; a tier the file gives, since the import (its tier change's instant)
-         case when s.tier_code is null then coalesce(s.joined_at::timestamptz, ?::timestamptz) else ?::timestamptz end,
-         case when coalesce(s.rank, 0) = 0 then null else coalesce(s.tier_expires_at::timestamptz, ${validityEnd}) end,
+         case when s.tier_code is null then coalesce(${stagedInstant('s.joined_at')}, ?::timestamptz) else ?::timestamptz end,
+         case when coalesce(s.rank, 0) = 0 then null else coalesce(${stagedInstant('s.tier_expires_at')}, ${validityEnd}) end,
          0, 0, case when coalesce(s.rank, 0) = 0 then null else ?::smallint end, now(), now()
        -- in externalId order: two imports of overlapping files take the key's index entries in one order (no deadlock)
        from src s order by s.external_id
@@ -374,7 +391,7 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
        insert into point_account (member_id, balance, lifetime_earned, updated_at) select id, coalesce(balance, 0), coalesce(balance, 0), now() from opened
      ), txn as (
        insert into point_transaction (member_id, type, amount, balance_after, occurred_at, expires_at, reason, reference, idempotency_key, unrecovered, created_at)
-       select id, 'OPENING_BALANCE', balance, balance, ?::timestamptz, coalesce(points_expire_at::timestamptz, ${lotEnd}), 'opening balance (import)',
+       select id, 'OPENING_BALANCE', balance, balance, ?::timestamptz, coalesce(${stagedInstant('points_expire_at')}, ${lotEnd}), 'opening balance (import)',
          'import:' || ?::text, 'import-opening:' || id, 0, now()
        from opened where balance > 0
        returning id, member_id, amount, expires_at
@@ -409,9 +426,9 @@ const PROFILE_AUDIT: readonly [string, string][] = [
 export async function updateProfiles(tx: EntityManager, id: string, range: { from: string; to: string }): Promise<number> {
   const fields = ['display_name', 'email', 'phone', 'gender', 'region', 'channel'];
   const set = [...fields.map((f) => `${f} = coalesce(s.${f}, m.${f})`), 'birthday = coalesce(s.birthday::date, m.birthday)',
-    'joined_at = coalesce(s.joined_at::timestamptz, m.joined_at)'];
+    `joined_at = coalesce(${stagedInstant('s.joined_at')}, m.joined_at)`];
   const differs = [...fields.map((f) => `(s.${f} is not null and s.${f} is distinct from m.${f})`), '(s.birthday is not null and s.birthday::date is distinct from m.birthday)',
-    '(s.joined_at is not null and s.joined_at::timestamptz is distinct from m.joined_at)'];
+    `(s.joined_at is not null and ${stagedInstant('s.joined_at')} is distinct from m.joined_at)`];
   const cols = PROFILE_AUDIT.map(([, c]) => `m.${c}`).join(', ');
   const pairs = PROFILE_AUDIT.map(([k, c]) => `('${k}', to_jsonb(o.${c}), to_jsonb(u.${c}))`).join(', ');
   const [r] = await tx.execute<{ lines: number }[]>(
@@ -519,7 +536,7 @@ export async function insertHistory(tx: EntityManager, id: string, range: { from
   const [r] = await tx.execute<{ lines: number; inserted: number }[]>(
     `with src as materialized (
        select s.line, s.order_id, m.id as member_id, ${cents('s.amount')} as amount_cents, coalesce(${cents('s.refunded_amount')}, 0) as refunded_cents,
-         s.occurred_at::timestamptz as occurred_at
+         ${stagedInstant('s.occurred_at')} as occurred_at
        from ${stageTable(id)} s join member m on m.external_id = s.external_id
        where s.ctid >= ?::tid and s.ctid < ?::tid and ${VALID('s', id)}
      ), q as (select src.*, floor(amount_cents * ?::numeric / 100)::int as q from src
@@ -601,7 +618,7 @@ export async function createQueue(tx: EntityManager, id: string, allFallback: bo
     `create unlogged table ${queueTable(id)} with (autovacuum_enabled = false) as
      with v as (
        select s.line, s.order_id, m.id as member_id, ${cents('s.amount')} as amount_cents, ${cents('s.refunded_amount')} as refunded_cents,
-         s.occurred_at::timestamptz as occurred_at
+         ${stagedInstant('s.occurred_at')} as occurred_at
        from ${stageTable(id)} s join member m on m.external_id = s.external_id where ${VALID('s', id)}
      )
      select row_number() over (order by member_id, occurred_at, line)::int as n,

@@ -102,6 +102,8 @@ export class ImportsService {
     try {
       const id = repo.nextJobId();
       await repo.lockJob(own, id);
+      // The file's times without an offset are the programme's local times, read in the zone it has now.
+      await repo.setImportZone(own, (await programmeSettings(own)).timeZone);
       job = await repo.insertJob(own, { id, kind: req.kind, mode: req.kind === 'MEMBERS' ? null : req.mode, format: req.format, actor: actorLabel(actor) });
       await repo.createStage(own, id, req.kind);
       const rows = new StagingRows(req.kind, req.format);
@@ -346,15 +348,16 @@ export class ImportsService {
   }
 
   /**
-   * A transaction on the job's own connection: UTC for the file's times without an offset, the
-   * per-row webhook events off. Retried on a deadlock (two imports of overlapping files) and on a
+   * A transaction on the job's own connection: UTC for the dates its statements derive (the file's
+   * times without an offset are read in the programme's zone: repo.stagedInstant), the per-row
+   * webhook events off. Retried on a deadlock (two imports of overlapping files) and on a
    * unique violation (an order recorded by another writer between an earn round's decision and its write).
    */
   private async inOwnTransaction<T>(own: EntityManager, connection: PgConnection, work: (tx: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       await connection.query('begin', []);
       try {
-        // UTC for the file's times; memory for the set-based statements' sorts and hashes (the
+        // UTC for derived dates; memory for the set-based statements' sorts and hashes (the
         // default 4 MB spilled a million-row check to disk); no wait for the WAL flush at commit:
         // a crash loses at most the last batches, and the job is then FAILED and its file can
         // be imported again (every line is keyed).
