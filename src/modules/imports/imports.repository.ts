@@ -400,7 +400,8 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
        select member_id, id, amount, amount, ?::timestamptz, ?::timestamptz, expires_at, null, false from txn
      ), chg as (
        insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
-       select id, case when rank > 0 then 'UPGRADE' else 'RENEWAL' end, (select id from entry), tier_id, 'import', 0, ?::timestamptz, tier_expires_at, now()
+       -- the member's first tier: no tier before it (the contract's fromTier null), its kind by rank against the entry tier
+       select id, case when rank > 0 then 'UPGRADE' else 'RENEWAL' end, null::uuid, tier_id, 'import', 0, ?::timestamptz, tier_expires_at, now()
        from opened where tier_code is not null
      )
      select (select count(*) from new)::int as created`,

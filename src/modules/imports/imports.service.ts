@@ -350,7 +350,7 @@ export class ImportsService {
   /**
    * A transaction on the job's own connection: UTC for the dates its statements derive (the file's
    * times without an offset are read in the programme's zone: repo.stagedInstant), the per-row
-   * webhook events off. Retried on a deadlock (two imports of overlapping files) and on a
+   * webhook events off, the tier changes it wrote published to `tierChanged` at its end. Retried on a deadlock (two imports of overlapping files) and on a
    * unique violation (an order recorded by another writer between an earn round's decision and its write).
    */
   private async inOwnTransaction<T>(own: EntityManager, connection: PgConnection, work: (tx: EntityManager) => Promise<T>): Promise<T> {
@@ -366,6 +366,8 @@ export class ImportsService {
         await own.execute(`set local synchronous_commit = off`);
         await suppressRowEvents(own);
         const result = await work(own);
+        // The tier changes its statements wrote (opening tiers, upgrades), pushed once it commits.
+        await this.tiers.publishChangesOfTransaction(own);
         await connection.query('commit', []);
         return result;
       } catch (err) {

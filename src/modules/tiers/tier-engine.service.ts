@@ -15,7 +15,7 @@ import { programmeSettings } from '../program/program.service';
 import * as repo from './tiers.repository';
 import type { NewTierChange, Rung, StoredChange, TierChangeRow, TierNoticeRow, TierSettings } from './tiers.repository';
 import {
-  evaluateUpgrade, horizonOf, overrideChangesNothing, overridesIn, rankHeldAt, stateBefore, tierProgressOf, tierTimeline, UPGRADE_REASON,
+  evaluateUpgrade, horizonOf, IMPORT_REASON, overrideChangesNothing, overridesIn, rankHeldAt, stateBefore, tierProgressOf, tierTimeline, UPGRADE_REASON,
   type QualifyingFact, type TierOverride, type TierProgressFigures, type TierState, type TimelineChange,
 } from './tiers.rules';
 
@@ -40,7 +40,11 @@ export interface TierOutcome { change: TierChangeRow | null; rerate: Rerate[] }
 export interface PreparedTier { tierId: string; multiplier: number; settled: boolean; upgrade: TierChangeRow | null; rerate: Rerate[] }
 interface Rebuilt { heldAt: { tierId: string; multiplier: number }; upgrade: TierChangeRow | null; rerate: Rerate[] }
 /** What a rebuild starts from (historyFrom). */
-interface History { start: TierState; old: StoredChange[]; facts: QualifyingFact[]; overrides: TierOverride[]; horizon: Date }
+interface History {
+  start: TierState; old: StoredChange[]; facts: QualifyingFact[]; overrides: TierOverride[]; horizon: Date;
+  /** No change is recorded before the rebuild's `from`: its first change may be the member's first tier (an import's). */
+  noneBefore: boolean;
+}
 
 /** What the tier engine takes from the configuration (ServiceSettings). */
 export interface TierEngineOptions {
@@ -180,7 +184,7 @@ export class TierEngine {
     const ladder = await repo.ladder(tx);
     const h = await this.historyFrom(tx, s, ladder, memberId, from);
     const { changes, state } = tierTimeline({ ladder, rules: s, start: h.start, from, facts: h.facts, overrides: h.overrides, horizon: h.horizon });
-    const { kept, recorded } = await this.recordTimeline(tx, s, ladder, memberId, h.old, changes, state);
+    const { kept, recorded } = await this.recordTimeline(tx, s, ladder, memberId, h.old, changes, state, h.noneBefore);
     const held = ladder[rankHeldAt(h.start, changes, from)];
     // The upgrade this write brought: its own at `from`, or, when it tips a later purchase's
     // window over a threshold, the last upgrade by points it records after `from` (the tier it
@@ -205,19 +209,21 @@ export class TierEngine {
     const start = stateBefore(ladder, m, old);
     const earliest = start.expiresAt && start.expiresAt < from ? start.expiresAt : from;
     const facts = await repo.qualifyingFactsAfter(tx, memberId, addMonthsUtc(earliest, -s.windowMonths));
-    return { start, old, facts, overrides: overridesIn(ladder, old), horizon: horizonOf(m, old) };
+    return { start, old, facts, overrides: overridesIn(ladder, old), horizon: horizonOf(m, old), noneBefore: !m.prevTierId };
   }
 
   /**
    * Writes a rebuilt history over the recorded one: the changes both share (same decision at
    * the same instant) are kept, their Q brought up to date in place; from the first that differs,
    * the recorded ones are superseded and the new ones recorded (and published), and the member
-   * row is set to where the history ends.
+   * row is set to where the history ends. An imported opening tier recorded anew as the member's
+   * first change (`noneBefore`: none before the rebuild's `from`) keeps no tier before it.
    */
   private async recordTimeline(
-    tx: EntityManager, s: TierSettings, ladder: Rung[], memberId: string, old: StoredChange[], changes: TimelineChange[], state: TierState,
+    tx: EntityManager, s: TierSettings, ladder: Rung[], memberId: string, old: StoredChange[], changes: TimelineChange[], state: TierState, noneBefore: boolean,
   ): Promise<{ kept: number; recorded: TierChangeRow[] }> {
     const idOf = (rank: number) => ladder[rank].id;
+    const fromOf = (c: TimelineChange, i: number) => (noneBefore && i === 0 && c.reason === IMPORT_REASON ? null : idOf(c.fromRank));
     const same = (o: StoredChange, n: TimelineChange) => o.kind === n.kind && o.toTierId === idOf(n.toRank)
       && (o.fromTierId ?? idOf(0)) === idOf(n.fromRank) && o.reason === n.reason
       && o.occurredAt.getTime() === n.occurredAt.getTime() && (o.expiresAt?.getTime() ?? null) === (n.expiresAt?.getTime() ?? null);
@@ -227,8 +233,8 @@ export class TierEngine {
     if (requalified.length) await repo.setChangesQualifying(tx, requalified);
     if (kept === old.length && kept === changes.length) return { kept, recorded: [] };
     if (kept < old.length) await repo.supersedeChanges(tx, old.slice(kept).map((c) => c.id));
-    const recorded = await this.recordChanges(tx, changes.slice(kept).map((c) => ({
-      memberId, kind: c.kind, fromTierId: idOf(c.fromRank), toTierId: idOf(c.toRank), reason: c.reason,
+    const recorded = await this.recordChanges(tx, changes.slice(kept).map((c, j) => ({
+      memberId, kind: c.kind, fromTierId: fromOf(c, kept + j), toTierId: idOf(c.toRank), reason: c.reason,
       qualifyingPoints: c.qualifyingPoints, occurredAt: c.occurredAt, expiresAt: c.expiresAt,
     })));
     await repo.setMemberTier(tx, s.windowMonths, memberId, idOf(state.rank), state.since, state.expiresAt);
@@ -325,6 +331,16 @@ export class TierEngine {
     const upgraded = await reviews.upgradeFromWindows(tx, memberIds, asOf, s);
     await reviews.recountWindowCountersOf(tx, memberIds, s.windowMonths);
     return upgraded;
+  }
+
+  /**
+   * For a bulk writer that records tier changes with its own statements (an import's opening
+   * tiers, its set-based upgrades): one outbox row for every change this transaction wrote, so
+   * they are pushed on `tierChanged` as every other change is once it commits (domain.md: every
+   * upgrade, downgrade and renewal is pushed). Call it last in the transaction.
+   */
+  async publishChangesOfTransaction(tx: EntityManager): Promise<void> {
+    if (this.changesTopic) await repo.publishChangesOfTransaction(tx, this.changesTopic);
   }
 
   /**

@@ -3,7 +3,7 @@ import { keyset } from '../../common/pagination';
 import { safeInteger } from '../../common/safe-integer';
 import { pgArray, pgTextArray } from '../../db/entity-manager';
 import { minusMonths } from '../../db/months';
-import { outboxInsertSql } from '../../events/outbox';
+import { OUTBOX_CHANNEL, outboxInsertSql } from '../../events/outbox';
 import { withDates } from '../../db/rows';
 import type { TierChangeKind } from './tier-change.entities';
 import type { DowngradePolicy, QualifyingFact } from './tiers.rules';
@@ -265,6 +265,24 @@ export async function insertChange(tx: EntityManager, c: NewTierChange, outboxTo
     params,
   );
   return { change: changeRow(change), outboxId };
+}
+
+/**
+ * One outbox row of `topic` listing every tier change the calling transaction wrote (found by
+ * their xact_id, the feed's index), with the member when they are one member's; none when it
+ * wrote none. Its NOTIFY goes in the same statement: PostgreSQL sends it at the commit, and never
+ * on a rollback (a bulk writer's few transactions, not the purchase path, which coalesces its
+ * NOTIFYs after the commit).
+ */
+export async function publishChangesOfTransaction(tx: EntityManager, topic: string): Promise<void> {
+  await tx.execute(`with o as (
+    ${outboxInsertSql(topic, {
+      memberId: 'case when count(distinct c.member_id) = 1 then min(c.member_id::text)::uuid end',
+      payload: `jsonb_build_object('ids', jsonb_agg(c.id::text order by c.id))`,
+      from: 'tier_change c where c.xact_id = pg_current_xact_id_if_assigned()',
+      having: 'count(*) > 0',
+    })}
+  ) select pg_notify('${OUTBOX_CHANNEL}', o.id || '-' || o.id) from o`);
 }
 
 /**
