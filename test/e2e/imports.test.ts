@@ -227,6 +227,21 @@ describe('what editors write', () => {
     expect(job.errors).toEqual([{ line: 1, message: 'Unknown columns (unnamed column 3), (unnamed column 4): ignored (the other columns were read)' }]);
   });
 
+  it('an email registerMember refuses is a rejected line, as the API refuses it', async () => {
+    const job = await importFile('/imports/members', 'externalId,email\nmail-1,a@b.c\nmail-2,x@y..com\nmail-3,mei@example.com\n');
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 2 });
+    expect(job.errors).toEqual([{ line: 2, message: 'email must be an email' }, { line: 3, message: 'email must be an email' }]);
+    const api = await s.gql('mutation { registerMember(input: { externalId: "mail-api", email: "a@b.c" }) { id } }', {}, await s.token('admin'));
+    expect(api.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it("NDJSON keys that are no column (a misspelt name) get a CSV's unknown-column note, on line 0 (line 1 is an object, still read)", async () => {
+    const job = await importFile('/imports/members', '{"externalId":"keys-1","display_name":"A","Email":"a@example.com"}\n{"externalId":"keys-2","Email":"b@example.com"}\n', 'application/x-ndjson');
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 0 });
+    expect(job.errors).toEqual([{ line: 0, message: 'Unknown columns display_name, Email: ignored (the other columns were read)' }]);
+    expect(await s.sql(`select external_id from member where external_id like 'keys-%' order by 1`)).toEqual([{ external_id: 'keys-1' }, { external_id: 'keys-2' }]);
+  });
+
   it('a line with bytes that are no UTF-8 (a Windows-1252 export) is rejected, not imported with U+FFFD in its values', async () => {
     const body = Buffer.concat([Buffer.from('externalId,displayName\nlatin-ok,Jos\u00e9\n'), Buffer.from('latin-bad,Jos\xe9 M\xfcller\n', 'latin1')]);
     const job = await importFile('/imports/members', body as unknown as string);
@@ -297,7 +312,14 @@ describe('the HTTP route', () => {
     const [before, rowsBefore] = [await jobs(), await rows()];
     expect((await post('/imports/members', 'name,email\nx,y\n', 'text/csv')).status).toBe(400);
     expect((await post('/imports/members', '', 'text/csv')).status).toBe(400);
+    // NDJSON with nothing in it (no line, or blank lines only: an export that produced nothing) is no file either.
+    for (const body of ['', '\n\n  \r\n']) {
+      const empty = await post('/imports/members', body, 'application/x-ndjson');
+      expect(empty).toEqual({ status: 400, json: { errors: [expect.objectContaining({ message: 'The file is empty: NDJSON has one JSON object per line' })] } });
+    }
     expect([await jobs(), await rows()]).toEqual([before, rowsBefore]);
+    const semicolons = await post('/imports/members', 'externalId;displayName\nx;y\n', 'text/csv');
+    expect(semicolons.json.errors[0].message).toBe('The header row (line 1) lacks the required column externalId (the row reads as one column: separate the columns with commas, not semicolons)');
     const nul = await post('/imports/members', 'externalId,na\u0000me\nx,y\n', 'text/csv');
     expect(nul).toEqual({ status: 400, json: { errors: [expect.objectContaining({ message: 'The header row (line 1) holds a NUL character (U+0000): remove it from the file' })] } });
     const fine = await importFile('/imports/members', 'externalId\nroute-ok\n');

@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ImportFormat, ImportKind } from './import.entities';
 import {
-  BOM, CsvRecordReader, IMPORT_COLUMNS, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, instantsToMilliseconds, isBlankRecord, ndjsonRecord,
+  BOM, CsvRecordReader, IMPORT_COLUMNS, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, emailChecked, instantsToMilliseconds, isBlankRecord, ndjsonRecord,
   type StagedRecord,
 } from './imports.rules';
 
@@ -22,8 +22,9 @@ export class StagingRows extends Transform {
   private line = 1;
   /** Whether the file's first character has been seen (a byte order mark there is dropped, in CSV and NDJSON alike). */
   private begun = false;
-  /** Header columns the kind does not know (noted on line 1). */
+  /** Header columns the kind does not know (noted on line 1); NDJSON: the keys of its objects that are none (unknownKeys). */
   unknownColumns: string[] = [];
+  private readonly unknownKeys = new Set<string>();
   rows = 0;
 
   constructor(private readonly kind: ImportKind, private readonly format: ImportFormat) {
@@ -48,6 +49,9 @@ export class StagingRows extends Transform {
         if (!this.header) throw new ImportFileError('The file is empty: a CSV starts with its header row');
       } else {
         this.pushRows(this.ndjsonRows(tail, true));
+        // Blank lines only (an export that produced nothing) is no file, as an empty CSV is none.
+        if (this.rows === 0) throw new ImportFileError('The file is empty: NDJSON has one JSON object per line');
+        this.unknownColumns = [...this.unknownKeys];
       }
       done();
     } catch (err) {
@@ -69,7 +73,7 @@ export class StagingRows extends Transform {
   private pushRows(rows: StagedRecord[]): void {
     if (!rows.length) return;
     let text = '';
-    for (const r of rows) text += copyRow(instantsToMilliseconds(this.kind, r));
+    for (const r of rows) text += copyRow(instantsToMilliseconds(this.kind, emailChecked(this.kind, r)));
     this.rows += rows.length;
     this.push(text);
   }
@@ -120,6 +124,6 @@ export class StagingRows extends Transform {
     this.pending = '';
     this.pendingTooLong = false;
     if (tooLong) out.push({ line, values: IMPORT_COLUMNS[this.kind].map(() => null), error: TOO_LONG });
-    else if (text.trim() !== '') out.push(ndjsonRecord(this.kind, line, text));
+    else if (text.trim() !== '') out.push(ndjsonRecord(this.kind, line, text, this.unknownKeys));
   }
 }

@@ -189,7 +189,8 @@ export async function errorsOf(em: EntityManager, ids: readonly string[], first:
   return em.execute(
     `select j.id as "jobId", e.line, e.message from unnest(?::uuid[]) as j(id)
      cross join lateral (select line, message from import_error e where e.job_id = j.id and e.line > ? order by line limit ?) e`,
-    [pgArray(ids), afterLine ?? 0, first],
+    // From line 0 on: an NDJSON file's note on its keys (noteUnknownColumns) stands there.
+    [pgArray(ids), afterLine ?? -1, first],
   );
 }
 
@@ -340,10 +341,12 @@ export async function checkPurchases(tx: EntityManager, id: string, at: Date, hi
 }
 
 /** Line 1's note about header columns the kind does not know (their values are ignored). */
-export async function noteUnknownColumns(tx: EntityManager, id: string, unknown: string[]): Promise<void> {
+export async function noteUnknownColumns(tx: EntityManager, id: string, unknown: string[], format: ImportFormat): Promise<void> {
   if (!unknown.length) return;
-  await tx.execute(`insert into import_error (job_id, line, message) values (?, 1, ?) on conflict do nothing`,
-    [id, `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ignored (the other columns were read)`]);
+  // A CSV's header row is line 1; an NDJSON file's line 1 is an object, which a note there would
+  // reject (a line with an import_error row is not written): its note is on line 0, the file's.
+  await tx.execute(`insert into import_error (job_id, line, message) values (?, ?, ?) on conflict do nothing`,
+    [id, format === 'csv' ? 1 : 0, `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ignored (the other columns were read)`]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import {
-  CsvRecordReader, HOLDS_LONE_SURROGATE, HOLDS_NUL, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, instantsToMilliseconds, isBlankRecord, ndjsonRecord,
+  CsvRecordReader, HOLDS_LONE_SURROGATE, HOLDS_NUL, IMPORT_COLUMNS, ImportFileError, MAX_RECORD_CHARS, TOO_LONG, copyRow, csvHeader, csvRecord, emailChecked, instantsToMilliseconds, isBlankRecord, ndjsonRecord,
 } from './imports.rules';
 
 /** Every record of `text` read in chunks of `size` characters. */
@@ -24,6 +24,13 @@ describe('CsvRecordReader', () => {
 
   it.each([1, 2, 3, 5, 7, 1000])('reads quotes, doubled quotes, CRLF and newlines in quotes the same in chunks of %i', (size) => {
     expect(read(text, size)).toEqual(expected);
+  });
+
+  it.each([1, 2, 3, 1000])('counts a line break inside quotes as one outside: CR alone, LF or CRLF, in chunks of %i', (size) => {
+    const lines = (sep: string) => ['a,b', `1,"x${sep}y"`, '2,z', `3,"p${sep}q${sep}r"`, '4,w'].join(sep) + sep;
+    for (const sep of ['\r', '\n', '\r\n']) {
+      expect(read(lines(sep), size).map((r) => r.line)).toEqual([1, 2, 4, 5, 8]);
+    }
   });
 
   it('takes the fast path for plain chunks and gives the same records', () => {
@@ -78,6 +85,25 @@ describe('headers and records', () => {
     expect(() => csvHeader('MEMBERS', ['displayName'])).toThrow(ImportFileError);
     expect(() => csvHeader('MEMBERS', ['externalId', 'externalId'])).toThrow(/twice/);
     expect(() => csvHeader('MEMBERS', ['externalId', 'na\u0000me'])).toThrow('The header row (line 1) holds a NUL character (U+0000): remove it from the file');
+  });
+
+  it('says what a header row lacking a required column probably meant: another case, or semicolons', () => {
+    expect(() => csvHeader('PURCHASES', ['OrderId', 'externalid', 'amount', 'occurredAt'])).toThrow(
+      'The header row (line 1) lacks the required columns orderId, externalId (column names are matched exactly: write OrderId for orderId, externalid for externalId)');
+    expect(() => csvHeader('MEMBERS', ['externalId;displayName;email'])).toThrow(
+      'The header row (line 1) lacks the required column externalId (the row reads as one column: separate the columns with commas, not semicolons)');
+    expect(() => csvHeader('MEMBERS', ['displayName'])).toThrow(/^The header row \(line 1\) lacks the required column externalId$/);
+  });
+
+  it("notes an NDJSON object's keys that are no column, a bounded number of them", () => {
+    const unknown = new Set<string>();
+    ndjsonRecord('MEMBERS', 1, '{"externalId":"a","display_name":"A","Email":"a@b.example"}', unknown);
+    ndjsonRecord('MEMBERS', 2, '{"externalId":"b","Email":"b@b.example","x":1}', unknown);
+    expect([...unknown]).toEqual(['display_name', 'Email', 'x']);
+    const many = new Set<string>();
+    ndjsonRecord('MEMBERS', 1, JSON.stringify(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}${'y'.repeat(i === 0 ? 200 : 0)}`, i]))), many);
+    expect(many.size).toBe(20);
+    expect([...many][0]).toBe(`k0${'y'.repeat(98)}…`);
   });
 
   it('stages a record by column, empty as null, and a wrong width as the line\'s error', () => {
@@ -142,3 +168,21 @@ describe('instantsToMilliseconds', () => {
   });
 });
 
+
+describe('emails, as registerMember checks them', () => {
+  const line = (email: string | null, externalId: string | null = 'm-1') => {
+    const values: (string | null)[] = IMPORT_COLUMNS.MEMBERS.map(() => null);
+    values[IMPORT_COLUMNS.MEMBERS.indexOf('externalId')] = externalId;
+    values[IMPORT_COLUMNS.MEMBERS.indexOf('email')] = email;
+    return { line: 2, values, error: null };
+  };
+  it('rejects what the API refuses (a one-letter top-level domain, two dots), and keeps what it takes', () => {
+    for (const bad of ['a@b.c', 'x@y..com', 'no-at.example.com']) expect(emailChecked('MEMBERS', line(bad)).error).toBe('email must be an email');
+    for (const good of ['a@example.com', 'mei.chen+tag@例子.中国', null]) expect(emailChecked('MEMBERS', line(good))).toEqual(line(good));
+  });
+  it('leaves a line without its key, and other kinds, to the checks that come first', () => {
+    expect(emailChecked('MEMBERS', line('a@b.c', null)).error).toBeNull();
+    const purchase = { line: 2, values: ['o', 'm', '1', null, null], error: null };
+    expect(emailChecked('PURCHASES', purchase)).toBe(purchase);
+  });
+});

@@ -6,6 +6,7 @@
  * Line numbers: the physical line a record starts on, from 1. In a CSV line 1 is the header
  * row; in NDJSON it is the first line (blank lines are skipped but counted).
  */
+import { isEmail } from 'class-validator';
 import type { ImportKind } from './import.entities';
 import { textFault } from '../../common/text.rules';
 
@@ -64,6 +65,8 @@ export class CsvRecordReader {
   private closed = false;
   private afterCr = false;
   private line = 1;
+  /** Inside quotes, the character before was a CR (a LF now ends the same line break). */
+  private quotedCr = false;
   private recordLine = 1;
   private malformed: string | null = null;
   private started = false;
@@ -104,9 +107,12 @@ export class CsvRecordReader {
           this.closed = true;
         } else if (c === '"') {
           this.quoteSeen = true;
+          this.quotedCr = false;
           continue;
         } else {
-          if (c === '\n') this.line++;
+          // A line break inside quotes, as outside them: LF, CRLF (counted once) or a CR alone (an old Mac's file).
+          if (c === '\r' || (c === '\n' && !this.quotedCr)) this.line++;
+          this.quotedCr = c === '\r';
           this.add(c);
           continue;
         }
@@ -208,12 +214,37 @@ export function csvHeader(kind: ImportKind, names: string[]): { positions: numbe
     seen.add(n);
   }
   const missing = REQUIRED_COLUMNS[kind].filter((c) => !seen.has(c));
-  if (missing.length) throw new ImportFileError(`The header row (line 1) lacks the required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  if (missing.length) throw new ImportFileError(`The header row (line 1) lacks the required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${headerHint(missing, trimmed)}`);
   return {
     positions: columns.map((c) => trimmed.indexOf(c)),
     // A column without a name (a spreadsheet's trailing comma) is named by its place, so that the note on line 1 reads.
     unknown: trimmed.flatMap((n, i) => (columns.includes(n) ? [] : [n || `(unnamed column ${i + 1})`])),
   };
+}
+
+/**
+ * What the header row probably meant, for the refusal of one that lacks a required column: the
+ * column in another case (names are matched exactly, as NDJSON's keys are), or a file separated
+ * by semicolons (a spreadsheet in a locale whose decimal mark is a comma), whose header row is one
+ * column holding every name.
+ */
+function headerHint(missing: string[], names: string[]): string {
+  const cased = missing.flatMap((c) => names.filter((n) => n.toLowerCase() === c.toLowerCase()).map((n) => `${n} for ${c}`));
+  if (cased.length) return ` (column names are matched exactly: write ${cased.join(', ')})`;
+  if (names.length === 1 && names[0].includes(';')) return ' (the row reads as one column: separate the columns with commas, not semicolons)';
+  return '';
+}
+
+/** Keys of NDJSON objects that are no column, as many as a note on line 1 shows (the first seen), each as long as a header name may sensibly be. */
+const MAX_UNKNOWN_KEYS = 20;
+const MAX_UNKNOWN_KEY_CHARS = 100;
+
+/** Adds the keys of `o` that are no column of `columns` to `unknown`, up to MAX_UNKNOWN_KEYS (a file's unknown keys stay bounded in memory). */
+function noteUnknownKeys(o: Record<string, unknown>, columns: readonly string[], unknown: Set<string>): void {
+  for (const k of Object.keys(o)) {
+    if (unknown.size >= MAX_UNKNOWN_KEYS) return;
+    if (!columns.includes(k)) unknown.add(k.length > MAX_UNKNOWN_KEY_CHARS ? `${k.slice(0, MAX_UNKNOWN_KEY_CHARS)}…` : k);
+  }
 }
 
 /** A CSV record as staged: its values by staging column (empty → null), or why not. */
@@ -236,7 +267,7 @@ export const isBlankRecord = (r: { fields: string[]; malformed: string | null })
  * string or a number (null, "" = not given). A number past 2^53 − 1 is an error: JSON.parse has
  * already rounded it (9007199254740993 reads as …992), so its digits are not the file's.
  */
-export function ndjsonRecord(kind: ImportKind, line: number, text: string): StagedRecord {
+export function ndjsonRecord(kind: ImportKind, line: number, text: string, unknown?: Set<string>): StagedRecord {
   const columns = IMPORT_COLUMNS[kind];
   const empty = columns.map(() => null);
   let parsed: unknown;
@@ -247,6 +278,7 @@ export function ndjsonRecord(kind: ImportKind, line: number, text: string): Stag
   }
   if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) return { line, values: empty, error: 'Each line must be a JSON object' };
   const o = parsed as Record<string, unknown>;
+  if (unknown) noteUnknownKeys(o, columns, unknown);
   const values: (string | null)[] = [];
   for (const c of columns) {
     const v = o[c];
@@ -292,6 +324,24 @@ function checked(r: StagedRecord, surrogates = false): StagedRecord {
     if (fault) return reject(fault === 'NUL' ? HOLDS_NUL : HOLDS_LONE_SURROGATE);
   }
   return r;
+}
+
+const EMAIL_INDEX = IMPORT_COLUMNS.MEMBERS.indexOf('email');
+const EXTERNAL_ID_INDEX = IMPORT_COLUMNS.MEMBERS.indexOf('externalId');
+/** The longest email the API takes (registerMember's @MaxLength): longer ones are the SQL check's, with its message. */
+const MAX_EMAIL = 320;
+
+/**
+ * A members line's email checked as registerMember's input checks it (class-validator's
+ * `isEmail`, the API's `@IsEmail`), the line rejected with the API's message when it fails. The
+ * staging checks' SQL pattern (something@something.something) let in `a@b.c` and `x@y..com`,
+ * which the API refuses. A line without its key is left to those checks, which say that first.
+ */
+export function emailChecked(kind: ImportKind, r: StagedRecord): StagedRecord {
+  if (kind !== 'MEMBERS' || r.error) return r;
+  const email = r.values[EMAIL_INDEX];
+  if (email == null || email.length > MAX_EMAIL || r.values[EXTERNAL_ID_INDEX] == null || isEmail(email)) return r;
+  return { line: r.line, values: r.values.map(() => null), error: 'email must be an email' };
 }
 
 const INSTANT_INDEXES: Record<ImportKind, number[]> = {

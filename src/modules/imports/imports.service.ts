@@ -109,7 +109,7 @@ export class ImportsService {
       const rows = new StagingRows(req.kind, req.format);
       await pipeline(req.body, rows, (connection as unknown as Client).query(copyFrom(repo.copyIntoStage(id))));
       await repo.setStaged(own, id);
-      await this.inOwnTransaction(own, connection, (tx) => repo.noteUnknownColumns(tx, id, rows.unknownColumns));
+      await this.inOwnTransaction(own, connection, (tx) => repo.noteUnknownColumns(tx, id, rows.unknownColumns, req.format));
       const staged = (await repo.jobById(own, id))!;
       const finished = this.run(actor, own, connection, staged).finally(() => this.release(own, connection, id));
       const running = runningOf(this.em).jobs;
