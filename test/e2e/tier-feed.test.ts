@@ -244,7 +244,7 @@ describe('tierChangeFeed', () => {
     expectError(await s.gql(FEED, { first: 101 }, admin), 'BAD_USER_INPUT', 'first');
     expectError(await s.gql(FEED, { first: -1 }, admin), 'BAD_USER_INPUT', 'first');
     const cursor = (text: string) => Buffer.from(text).toString('base64url');
-    for (const bad of ['x', cursor('feed:1'), cursor('txn:5'), cursor('feed:1.-2'), cursor('feed:1.5.3'), cursor('feed:99999999999999999999.1'), cursor('member:1.2')]) {
+    for (const bad of ['', 'x', cursor('feed:1'), cursor('txn:5'), cursor('feed:1.-2'), cursor('feed:1.5.3'), cursor('feed:99999999999999999999.1'), cursor('member:1.2')]) {
       const res = await s.gql(FEED, { after: bad }, admin);
       expectError(res, 'BAD_USER_INPUT', 'after');
       expect(JSON.stringify(res)).not.toMatch(/select|xid8|stack/i);

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
-import { forbidden } from '../../common/errors';
+import { badInput, forbidden } from '../../common/errors';
 import { decodeCursorPair, encodeCursorPair, pageSize } from '../../common/pagination';
 import type { GraphQLContext } from '../context';
 import { assertLiveUnlessAdmin, requireActor } from '../guards';
@@ -27,6 +27,9 @@ export class TierFeedResolver {
     const actor = requireActor(ctx);
     if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only see its own tier changes');
     if (actor.role === 'service' && memberId == null) throw forbidden('Only admins may read every member\'s feed');
+    // A feed's cursor is where a client resumes, kept for good: an empty one (a store that lost
+    // it) is refused rather than read as "from the start", which replayed the whole history.
+    if (after === '') throw badInput('after', 'after is not a cursor of this feed: leave it out (null) to read from the first change');
     const position = decodeCursorPair(FEED_CURSOR, after);
     await assertLiveUnlessAdmin(ctx, memberId);
     const page = await ctx.services.tierFeed.page({ memberId, after: position, first: pageSize(first, 100) });
