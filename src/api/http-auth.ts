@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError, ErrorCode } from '../common/errors';
 import type { Actor } from '../modules/actor';
 import { KeysUnavailable, type TokenVerifier, type VerifiedToken } from './auth';
+import { actorRefusal } from './guards';
 
 /** A 401 in the shape of a GraphQL error response; the reason says why, never the token. */
 export function sendUnauthenticated(res: Response, message: string, invalidToken: boolean): void {
@@ -13,13 +14,18 @@ export function sendUnauthenticated(res: Response, message: string, invalidToken
 
 /**
  * Verifies the bearer token before the request goes on. No token: anonymous (the resolvers'
- * role checks answer UNAUTHENTICATED where one is needed). A token that is refused: 401 with
- * the reason, for every operation; a bad token is never silently treated as no token.
+ * role checks answer UNAUTHENTICATED where one is needed). A token that is refused, or whose
+ * actor cannot act (actorRefusal): 401 with the reason, for every operation; a bad token is
+ * never silently treated as no token.
  */
 export function authenticate(verifier: TokenVerifier): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       res.locals.auth = await verifier.verify(req.headers.authorization);
+      // A verified token that still cannot act (a member token whose subject is no member id) is
+      // refused here too, as a WebSocket closes with 4401: not an HTTP 200 with every field UNAUTHENTICATED.
+      const refusal = res.locals.auth?.actor ? actorRefusal(res.locals.auth.actor as Actor) : null;
+      if (refusal) return sendUnauthenticated(res, refusal, true);
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED) return sendUnauthenticated(res, err.message, true);
       if (err instanceof KeysUnavailable) {

@@ -63,6 +63,9 @@ describe('a token is refused with its reason', () => {
     await expectRefused(s, await sign({ sub: undefined }), /missing claim "sub"/);
     await expectRefused(s, await sign({ role: 'superuser' }), /claim "role"/);
   });
+  it('a member token whose subject is no member id: refused as a whole, as the WebSocket refuses it (not a 200 with every field refused)', async () => {
+    await expectRefused(s, await sign({ role: 'member', sub: 'not-a-uuid' }), /^A member token's subject must be a member id$/);
+  });
   it('malformed, or not a Bearer token', async () => {
     await expectRefused(s, 'not.a.jwt', /malformed/);
     await expectRefused(s, 'dXNlcjpwYXNz', /Bearer <token>/, 'Basic dXNlcjpwYXNz');
