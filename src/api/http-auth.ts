@@ -21,10 +21,11 @@ export function sendUnauthenticated(res: Response, message: string, invalidToken
 export function authenticate(verifier: TokenVerifier): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      res.locals.auth = await verifier.verify(req.headers.authorization);
+      const verified: VerifiedToken | null = await verifier.verify(req.headers.authorization);
+      res.locals.auth = verified;
       // A verified token that still cannot act (a member token whose subject is no member id) is
       // refused here too, as a WebSocket closes with 4401: not an HTTP 200 with every field UNAUTHENTICATED.
-      const refusal = res.locals.auth?.actor ? actorRefusal(res.locals.auth.actor as Actor) : null;
+      const refusal = verified?.actor ? actorRefusal(verified.actor) : null;
       if (refusal) return sendUnauthenticated(res, refusal, true);
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED) return sendUnauthenticated(res, err.message, true);
