@@ -13,7 +13,7 @@ import { JobRun } from '../jobs/job-run.entity';
 import { Campaign, CampaignAward, CampaignBudget, CampaignMember } from '../modules/campaigns/campaign.entities';
 import { Referral } from '../modules/referrals/referral.entity';
 import { CheckIn } from '../modules/check-in/check-in.entity';
-import { ImportErrorRow, ImportJob } from '../modules/imports/import.entities';
+import { ImportErasedKey, ImportErrorRow, ImportJob } from '../modules/imports/import.entities';
 import { WebhookDelivery, WebhookEndpoint, WebhookEvent } from '../modules/webhooks/webhook.entities';
 import {
   Activity, ActivityRule, PointAccount, PointAllocation, PointExpiry, PointLot, PointTransaction, Purchase, QualifyingEntry, Refund,
@@ -27,7 +27,7 @@ export const entities = [
   Benefit, BenefitVersion, BirthdayGrant, Reward, Redemption, Tag, MemberTag,
   MemberRetention, LifecycleTransition, RetentionRun, ChurnModelFit, SegmentDef,
   WebhookEndpoint, WebhookEvent, WebhookDelivery,
-  ImportJob, ImportErrorRow,
+  ImportJob, ImportErrorRow, ImportErasedKey,
   Campaign, CampaignMember, CampaignAward, CampaignBudget,
   Referral, CheckIn,
 ];

@@ -123,6 +123,11 @@ describe('every sentence the server writes for an import is one the console tran
     expect(plural.errors).toEqual([{ line: 1, message: expect.stringMatching(/^Unknown columns /) }]);
     const latin1 = await importFile('/imports/members', Buffer.concat([Buffer.from('externalId,displayName\n'), Buffer.from('msg-m29,Jos\xe9\n', 'latin1')]));
     expect(latin1.rowsRejected).toBe(1);
+    // A member erased on request, its line imported once more.
+    expect((await importFile('/imports/members', csv(['externalId', 'msg-m30']))).rowsRejected).toBe(0);
+    const [{ id }] = await s.sql<{ id: string }>(`select id from member where external_id = 'msg-m30'`);
+    await s.admin('mutation($id: ID!) { eraseMember(memberId: $id, reason: "request") { erasedAt } }', { id });
+    expect((await importFile('/imports/members', csv(['externalId', 'msg-m30']))).rowsRejected).toBe(1);
   });
 
   it('members, NDJSON: what JSON lines can get wrong', async () => {

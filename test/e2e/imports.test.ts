@@ -287,6 +287,27 @@ describe('what editors write', () => {
   });
 });
 
+describe('a member erased on request', () => {
+  it('is not created again by the go-live file imported once more; a person who registers again is updated by it as any member', async () => {
+    const file = 'externalId,displayName,email,tierCode,pointsBalance\nerased-1,Erin Erased,erin@example.com,GOLD,5000\n';
+    expect(await importFile('/imports/members', file)).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 0 });
+    const [{ id }] = await s.sql<{ id: string }>(`select id from member where external_id = 'erased-1'`);
+    const erased = await s.gql('mutation($id: ID!) { eraseMember(memberId: $id, reason: "request") { erasedAt } }', { id }, await s.token('admin'));
+    expect(erased.errors).toBeUndefined();
+    const again = await importFile('/imports/members', file);
+    expect(again).toMatchObject({ status: 'SUCCEEDED', rowsDone: 0, rowsRejected: 1 });
+    expect(again.errors).toEqual([{ line: 2, message: 'externalId is the key of a member erased on request: the import does not create the person again (registerMember does, if they join again)' }]);
+    expect(await s.sql(`select count(*)::int as n from member where external_id = 'erased-1' or email = 'erin@example.com'`)).toEqual([{ n: 0 }]);
+    // Nothing of the key is kept but its digest.
+    expect(await s.sql(`select count(*)::int as n from import_erased_key where digest = sha256(convert_to('erased-1', 'UTF8'))`)).toEqual([{ n: 1 }]);
+    // The person joins again by their own act: the file then updates the new member's profile, and hands out no opening state.
+    const back = await registerMember(s, { externalId: 'erased-1' });
+    expect(await importFile('/imports/members', file)).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 0 });
+    const { member } = await s.admin('query($id: ID!) { member(id: $id) { displayName pointsBalance tier { code } } }', { id: back });
+    expect(member).toEqual({ displayName: 'Erin Erased', pointsBalance: 0, tier: { code: 'BRONZE' } });
+  });
+});
+
 describe('the HTTP route', () => {
   it('refuses a missing or wrong token, a member token, a bad mode or content type, and an unusable header: never a 5xx', async () => {
     expect((await post('/imports/members', 'externalId\nx\n', 'text/csv', null)).status).toBe(401);

@@ -889,6 +889,7 @@ export const en = {
   'importMessage.recordedRefunded': 'orderId {order} is already recorded with refundedAmount {refunded}: history mode leaves a recorded order as it is (earn mode refunds the difference)',
   'importMessage.qualifyingPastInt': 'amount would take qualifying points beyond {max}',
   'importMessage.memberGone': 'No member has this line\'s externalId any more: the member was erased, or its externalId changed, after the file was checked',
+  'importMessage.erasedKey': 'externalId is the key of a member erased on request: the import does not create the person again (registerMember does, if they join again)',
   'importMessage.pointsPastInt': 'amount would take points or a balance beyond {max}',
   'importMessage.memberNotFound': 'Member {id} not found',
   'importMessage.orderNotFound': 'Order {order} not found',

@@ -29,6 +29,7 @@ export const FIXED_IMPORT_MESSAGES: Record<string, MessageKey> = {
   'refundedAmount must be a decimal number with at most 2 decimals': 'importMessage.refundedAmount',
   'refundedAmount must not exceed amount': 'importMessage.refundedExceeds',
   "No member has this line's externalId any more: the member was erased, or its externalId changed, after the file was checked": 'importMessage.memberGone',
+  'externalId is the key of a member erased on request: the import does not create the person again (registerMember does, if they join again)': 'importMessage.erasedKey',
   // A FAILED job's failure.
   'The upload did not complete': 'importMessage.uploadIncomplete',
   'The programme has no entry tier (rank 0): create one with upsertTier, then import the file again': 'importMessage.noEntryTier',

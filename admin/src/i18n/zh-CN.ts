@@ -886,6 +886,7 @@ export const zhCN: Record<MessageKey, string> = {
   'importMessage.recordedRefunded': 'orderId {order} 已有记录，其 refundedAmount 为 {refunded}：历史记录模式不改动已记录的订单（积分模式会退还差额）',
   'importMessage.qualifyingPastInt': 'amount 会使定级积分超过 {max}',
   'importMessage.memberGone': '该行的 externalId 已没有对应的会员：文件检查之后，该会员被删除或其 externalId 被修改',
+  'importMessage.erasedKey': '该 externalId 属于已应本人要求删除数据的会员：导入不会再次创建此人（若其重新加入，可通过 registerMember 注册）',
   'importMessage.pointsPastInt': 'amount 会使积分或余额超过 {max}',
   'importMessage.memberNotFound': '找不到会员 {id}',
   'importMessage.orderNotFound': '找不到订单 {order}',

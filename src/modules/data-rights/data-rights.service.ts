@@ -141,7 +141,7 @@ export class DataRightsService {
       const forfeited = account ? await this.parts.points.closeForErasure(tx, memberId, account, now, personal) : 0;
       const tags = await this.parts.tags.removeAllForErasure(tx, memberId);
       await this.scrubKeptRecords(tx, memberId, personal);
-      await this.parts.imports.scrubForErasure(tx, formerExternalId);
+      await this.parts.imports.scrubForErasure(tx, formerExternalId, now);
       this.parts.members.erasePersonalFields(m, now);
       // The erasure's own reason is written after the scrub: an operator's "request from <name>,
       // <e-mail>" would otherwise keep them in its audit entry and its event.

@@ -56,7 +56,20 @@ export class ImportJob {
   finishedAt: Date | null = null;
 }
 
-/** A rejected line of a job's file and why (line 1: a CSV's header row, or the first line of NDJSON). */
+/**
+ * The externalId of a member erased on request, as its SHA-256 digest: a members import creates
+ * no member for it (migration import_erased_keys).
+ */
+@Entity({ tableName: 'import_erased_key' })
+export class ImportErasedKey {
+  @PrimaryKey({ type: 'bytea' })
+  digest!: Buffer;
+
+  @Property({ type: 'timestamptz' })
+  erasedAt!: Date;
+}
+
+/** A rejected line of a job's file and why (line 1: a CSV's header row, or the first line of NDJSON; line 0: a note on an NDJSON file's keys). */
 @Entity({ tableName: 'import_error' })
 export class ImportErrorRow {
   @PrimaryKey({ type: 'uuid' })

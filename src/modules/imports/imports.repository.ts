@@ -10,7 +10,8 @@ import { withDates } from '../../db/rows';
 import type { ImportFormat, ImportKind, ImportMode, ImportPhase, ImportStatus } from './import.entities';
 
 /**
- * The imports module's SQL. Its own tables: `import_job`, `import_error` and each job's
+ * The imports module's SQL. Its own tables: `import_job`, `import_error`, `import_erased_key`
+ * (the digests of erased members' externalIds) and each job's
  * staging tables (`import_stage_<id>`, made like `import_member_stage` or
  * `import_purchase_stage`; `import_affected_<id>`, the members a purchase import touched;
  * `import_queue_<id>`, an earn import's purchases in the order they are earned).
@@ -132,6 +133,17 @@ export const ERASED = '[erased]';
  * file, a purchase naming no member) say ERASED in its place. Those two reasons are the only
  * ones that quote a member's value (checkMembers, checkPurchases). Returns how many changed.
  */
+/** The SQL of an externalId's digest, as import_erased_key keeps it. */
+const KEY_DIGEST = (col: string) => `sha256(convert_to(${col}, 'UTF8'))`;
+
+/** For an erasure, in its transaction: its externalId kept as a digest, so that no members import creates the person again. */
+export async function rememberErasedKey(tx: EntityManager, externalId: string, at: Date): Promise<void> {
+  await tx.execute(`insert into import_erased_key (digest, erased_at) values (${KEY_DIGEST('?::text')}, ?) on conflict do nothing`, [externalId, at]);
+}
+
+/** Whether no member erased on request had the externalId of line `s` (`m`: the live member with it, if any, which the line updates). */
+const NOT_ERASED_KEY = (s: string) => `not exists (select 1 from import_erased_key k where k.digest = ${KEY_DIGEST(`${s}.external_id`)})`;
+
 export async function scrubErrorsForErasure(tx: EntityManager, externalId: string): Promise<number> {
   const rows = await tx.execute<{ n: number }[]>(
     `with changed as (
@@ -286,6 +298,9 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
          when s.points_expire_at is not null and not ${instant('s.points_expire_at')} then 'pointsExpireAt must be an ISO-8601 date-time'
          when s.points_expire_at is not null and ${stagedInstant('s.points_expire_at')} <= ?::timestamptz then 'pointsExpireAt must be in the future'
          when s.points_expire_at is not null and ${stagedInstant('s.points_expire_at')} > ${LAST_INSTANT} then 'pointsExpireAt must not be after 9999-12-31'
+         -- A new member only: a live one with the key (a person who joined again) is updated as any other.
+         when (select exists (select 1 from import_erased_key)) and not exists (select 1 from member m where m.external_id = s.external_id) and not ${NOT_ERASED_KEY('s')}
+           then 'externalId is the key of a member erased on request: the import does not create the person again (registerMember does, if they join again)'
        end as message
        from ${s} s
      ), checked as (${FIRST_VALID_TAKEN('external_id', 'externalId')}), e as (insert into import_error (job_id, line, message) select ?, line, message from checked where message is not null on conflict do nothing returning 1)
@@ -386,7 +401,8 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
          case when coalesce(s.rank, 0) = 0 then null else coalesce(${stagedInstant('s.tier_expires_at')}, ${validityEnd}) end,
          0, 0, case when coalesce(s.rank, 0) = 0 then null else ?::smallint end, now(), now()
        -- in externalId order: two imports of overlapping files take the key's index entries in one order (no deadlock)
-       from src s order by s.external_id
+       -- (a member erased since the file was checked is not created again either)
+       from src s where ${NOT_ERASED_KEY('s')} order by s.external_id
        on conflict (external_id) do nothing
        returning id, external_id, tier_id, tier_expires_at
      ), opened as (select n.*, s.points_balance::int as balance, s.points_expire_at, s.tier_code, s.rank from new n join src s using (external_id)

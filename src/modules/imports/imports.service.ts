@@ -146,10 +146,13 @@ export class ImportsService {
 
   /**
    * For an erasure, in its transaction: the member's former externalId no longer shows in any
-   * job's rejected lines (a duplicate of it in a members file, a purchase that named it).
+   * job's rejected lines (a duplicate of it in a members file, a purchase that named it), and is
+   * kept as a digest, so that no later members import creates the person again.
    */
-  scrubForErasure(tx: EntityManager, externalId: string | null): Promise<number> {
-    return externalId ? repo.scrubErrorsForErasure(tx, externalId) : Promise.resolve(0);
+  async scrubForErasure(tx: EntityManager, externalId: string | null, at = new Date()): Promise<number> {
+    if (!externalId) return 0;
+    await repo.rememberErasedKey(tx, externalId, at);
+    return repo.scrubErrorsForErasure(tx, externalId);
   }
 
   /** Rejected lines of jobs, in line order, after `afterLine`, at most `first` of each. */
