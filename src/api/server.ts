@@ -93,7 +93,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   // The operator's console (static files; /admin/dev-token only in a development start).
   mountConsole(app, deps.console ?? { dir: config.consoleDir, devAdminToken: null });
   const subscriptions = mountSubscriptions(server, {
-    schema, checks, admission, verifier, formatError, contextFor, metrics, log,
+    schema, checks, admission, verifier, formatError, contextFor, metrics, log, pubSub,
     wsLimits: { maxSocketsPerSubject: config.wsMaxSocketsPerSubject, maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket },
   });
   const apollo = await startApollo(server, { schema, production: config.production, limits, formatError, metrics, subscriptions });

@@ -12,6 +12,13 @@ import { namedUrl, pinSession } from '../db/session-settings';
 /** Its `id` output is text: reads order by `o.id` (the bigint column), never by a bare `id` (text: 10 before 9). */
 const ROW_COLUMNS = 'select o.id::text, o.topic, o.payload, o.created_at as "createdAt" from outbox o';
 
+/** Events published in one go (OutboxDispatcher.publish): a few hundred KB of frames per subscriber. */
+const PUBLISH_SLICE = 2_000;
+/** Between slices: wait until no subscriber's socket holds more than this queued… */
+const DRAINED_BYTES = 1024 * 1024;
+/** …or this long (a subscriber that reads slower still is cut off at its socket's limit, and catches up from the feed). */
+const DRAIN_WAIT_MS = 2_000;
+
 /** How often each dispatcher polls the outbox as well, in case a NOTIFY was lost. */
 const POLL_MS = 2000;
 /**
@@ -126,8 +133,20 @@ export class OutboxDispatcher {
    * committed, this instance's to deliver. The poll reads ids first and the rest only for the
    * new ones: its window re-reads the last minute's rows, and a review batch's row carries
    * 20,000 ids (re-reading a review's rows every 2 s slowed purchases for the minute after it).
+   * One delivery at a time (a NOTIFY's and the poll's queue behind each other): events reach
+   * subscribers in the order their rows were claimed, also while a large one is published in
+   * slices (publish).
    */
-  private async deliver(where: string, params: unknown[], whole = false) {
+  private deliver(where: string, params: unknown[], whole = false): Promise<void> {
+    const run = this.deliveries.then(() => this.deliverNow(where, params, whole));
+    this.deliveries = run.catch(() => {});
+    return run;
+  }
+
+  /** The tail of the deliveries queued (deliver). */
+  private deliveries: Promise<void> = Promise.resolve();
+
+  private async deliverNow(where: string, params: unknown[], whole: boolean) {
     let ids: string[] = [];
     const client = this.client && this.connection;
     if (!client) return; // reconnecting: the catch-up on reconnect reads it
@@ -159,10 +178,21 @@ export class OutboxDispatcher {
     }
   }
 
-  /** Loads what these rows of one topic stand for, only what someone here will receive (all of it if anyone listens to every member), and publishes it. */
+  /**
+   * Loads what these rows of one topic stand for, only what someone here will receive (all of it
+   * if anyone listens to every member), and publishes it PUBLISH_SLICE events at a time, waiting
+   * between slices until the subscribers' sockets have sent what they hold (AppPubSub.drained):
+   * a file's tier changes (tens of thousands in a transaction) published in one loop queued them
+   * all on each socket before any was sent, and a subscriber to every member passed the socket's
+   * limit and was closed as too slow, however fast it read.
+   */
   private async publish<K extends Topic>(em: EntityManager, type: OutboxEventType<K>, rows: OutboxRow[]) {
     const audience = this.pubSub.audience(type.topic);
-    for (const event of await type.load(em, rows, audience.everyone ? null : audience.members)) this.pubSub.publish(type.topic, event);
+    const events = await type.load(em, rows, audience.everyone ? null : audience.members);
+    for (let from = 0; from < events.length; from += PUBLISH_SLICE) {
+      if (from > 0) await this.pubSub.drained(DRAINED_BYTES, DRAIN_WAIT_MS);
+      for (const event of events.slice(from, from + PUBLISH_SLICE)) this.pubSub.publish(type.topic, event);
+    }
   }
 
   private remember(id: string) {

@@ -87,6 +87,9 @@ export class Subscription<T extends { memberId: string }> implements AsyncIterab
 /** Who listens to a topic on this instance: anyone for every member, and the members listened to one by one. */
 export interface Audience { everyone: boolean; members: string[] }
 
+/** How often `drained` looks at the backlog. */
+const DRAIN_POLL_MS = 5;
+
 export class AppPubSub {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one set per topic, typed at the methods
   private readonly topics = new Map<keyof AppEvents, Set<Subscription<any>>>();
@@ -123,6 +126,25 @@ export class AppPubSub {
       members.add(s.memberId);
     }
     return { everyone: false, members: [...members] };
+  }
+
+  /** What the transport holds unsent for its slowest subscriber, in bytes (measureBacklogWith); 0 without one. */
+  private backlog: () => number = () => 0;
+
+  /** The transport (the WebSocket server) says how to measure its slowest subscriber's backlog. */
+  measureBacklogWith(backlog: () => number): void {
+    this.backlog = backlog;
+  }
+
+  /**
+   * Resolves once no subscriber has more than `bytes` of published events unsent, or after
+   * `maxMs` (polling every few milliseconds): the dispatcher publishes a large batch in slices
+   * and waits here between them, so that a socket sends a slice before the next is queued.
+   */
+  async drained(bytes: number, maxMs: number): Promise<void> {
+    const end = Date.now() + maxMs;
+    do await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    while (this.backlog() > bytes && Date.now() < end);
   }
 
   /** Subscribers of a topic right now (for tests and metrics). */

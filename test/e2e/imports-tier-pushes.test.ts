@@ -77,3 +77,23 @@ it("pushes an earn import's upgrade to the member's app and to an admin, and a h
   app.stop();
   feed.stop();
 });
+
+it('a go-live file of 50,000 members on tiers reaches a subscriber to every member whole: published in slices, not queued on its socket at once', async () => {
+  const client = s.ws(await s.token('admin'));
+  let closed: { code?: number; reason?: string } | null = null;
+  client.on('closed', (e) => { const c = e as { code?: number; reason?: string } | undefined; closed = { code: c?.code, reason: c?.reason }; });
+  const feed = listen(client, {});
+  await subscribed(1);
+  const n = 50_000;
+  let body = 'externalId,tierCode,tierExpiresAt\n';
+  for (let i = 0; i < n; i++) body += `bulk-${i},GOLD,2031-01-01T00:00:00Z\n`;
+  expect(await importFileTo(s, '/imports/members', body, 'text/csv', 300_000)).toMatchObject({ status: 'SUCCEEDED', rowsDone: n, rowsRejected: 0 });
+  // Each outbox row lists at most 20,000 changes (the dispatcher publishes a row at once).
+  const rows = await s.sql<{ n: number }>(`select jsonb_array_length(payload->'ids') as n from outbox where topic = 'TIER_CHANGED' and payload ? 'ids' order by id`);
+  expect(Math.max(...rows.map((r) => r.n))).toBeLessThanOrEqual(20_000);
+  await eventually(() => feed.events.length >= n || closed !== null || feed.errors.length > 0, `${n} pushes`, 120_000);
+  expect({ closed, errors: feed.errors, received: feed.events.length }).toEqual({ closed: null, errors: [], received: n });
+  expect(new Set(feed.events.map((e) => e.memberId)).size).toBe(n);
+  feed.stop();
+  await subscribed(0);
+}, 600_000);

@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { AppPubSub } from '../../events/pubsub';
 import type { Metrics } from '../../ops/metrics';
 import type { Admission } from '../admission';
 import type { TokenVerifier } from '../auth';
@@ -25,6 +26,8 @@ export interface SubscriptionDeps {
   contextFor: ContextFactory;
   metrics: Metrics;
   log: Logger;
+  /** Told how far behind the slowest socket is, so that a large batch is published as the sockets send it (AppPubSub.drained). */
+  pubSub?: AppPubSub;
 }
 
 /** What stops the WebSocket endpoint (Apollo's drain calls it). */
@@ -41,6 +44,11 @@ export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subs
   // noServer: the HTTP server's own errors (a port in use) stay its own; attached with `server`,
   // ws re-emitted them on the WebSocket server, where graphql-ws printed them with a stack.
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  deps.pubSub?.measureBacklogWith(() => {
+    let most = 0;
+    for (const socket of wsServer.clients) if (socket.bufferedAmount > most) most = socket.bufferedAmount;
+    return most;
+  });
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql') {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

@@ -267,22 +267,27 @@ export async function insertChange(tx: EntityManager, c: NewTierChange, outboxTo
   return { change: changeRow(change), outboxId };
 }
 
+/** The most changes one outbox row of a bulk writer lists: a review batch's (the dispatcher publishes a row at once). */
+const CHANGES_PER_ROW = 20_000;
+
 /**
- * One outbox row of `topic` listing every tier change the calling transaction wrote (found by
- * their xact_id, the feed's index), with the member when they are one member's; none when it
- * wrote none. Its NOTIFY goes in the same statement: PostgreSQL sends it at the commit, and never
- * on a rollback (a bulk writer's few transactions, not the purchase path, which coalesces its
- * NOTIFYs after the commit).
+ * Outbox rows of `topic` listing every tier change the calling transaction wrote (found by their
+ * xact_id, the feed's index), at most CHANGES_PER_ROW each, with the member when a row's are one
+ * member's; none when it wrote none. Their NOTIFY goes in the same statement: PostgreSQL sends
+ * it at the commit, and never on a rollback (a bulk writer's few transactions, not the purchase
+ * path, which coalesces its NOTIFYs after the commit).
  */
 export async function publishChangesOfTransaction(tx: EntityManager, topic: string): Promise<void> {
-  await tx.execute(`with o as (
+  await tx.execute(`with c as (
+    select c.id, c.member_id, (row_number() over (order by c.id) - 1) / ${CHANGES_PER_ROW} as part
+    from tier_change c where c.xact_id = pg_current_xact_id_if_assigned()
+  ), o as (
     ${outboxInsertSql(topic, {
       memberId: 'case when count(distinct c.member_id) = 1 then min(c.member_id::text)::uuid end',
       payload: `jsonb_build_object('ids', jsonb_agg(c.id::text order by c.id))`,
-      from: 'tier_change c where c.xact_id = pg_current_xact_id_if_assigned()',
-      having: 'count(*) > 0',
+      from: 'c group by c.part order by c.part',
     })}
-  ) select pg_notify('${OUTBOX_CHANNEL}', o.id || '-' || o.id) from o`);
+  ) select pg_notify('${OUTBOX_CHANNEL}', min(o.id::bigint) || '-' || max(o.id::bigint)) from o having count(*) > 0`);
 }
 
 /**
