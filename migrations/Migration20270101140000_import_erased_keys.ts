@@ -7,7 +7,9 @@ import { Migration } from '@mikro-orm/migrations';
  * forfeited: "importing the same file again changes nothing" did not hold, and the old
  * programme's points were handed out twice. A digest says that a key was erased and nothing
  * else; registerMember still takes the key (a person who joins again, by their own act).
- * Filled from the `member.erased` events kept, which carry the former externalId.
+ * Filled from the `member.erased` events kept, which carry the former externalId: an erasure
+ * made before this migration while no webhook endpoint wanted that event left no trace of the
+ * key anywhere (as an erasure must), and is not remembered.
  */
 export class Migration20270101140000_import_erased_keys extends Migration {
   override async up(): Promise<void> {

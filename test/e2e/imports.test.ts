@@ -228,8 +228,9 @@ describe('what editors write', () => {
   });
 
   it('an email registerMember refuses is a rejected line, as the API refuses it', async () => {
-    const job = await importFile('/imports/members', 'externalId,email\nmail-1,a@b.c\nmail-2,x@y..com\nmail-3,mei@example.com\n');
-    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 1, rowsRejected: 2 });
+    const job = await importFile('/imports/members', 'externalId,email\nmail-1,a@b.c\nmail-2,x@y..com\nmail-3,mei@example.com\nmail-4,"""john doe""@example.com"\n');
+    expect(job).toMatchObject({ status: 'SUCCEEDED', rowsDone: 2, rowsRejected: 2 });
+    expect(await s.sql(`select email from member where external_id = 'mail-4'`)).toEqual([{ email: '"john doe"@example.com' }]);
     expect(job.errors).toEqual([{ line: 2, message: 'email must be an email' }, { line: 3, message: 'email must be an email' }]);
     const api = await s.gql('mutation { registerMember(input: { externalId: "mail-api", email: "a@b.c" }) { id } }', {}, await s.token('admin'));
     expect(api.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');

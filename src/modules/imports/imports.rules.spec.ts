@@ -180,8 +180,18 @@ describe('emails, as registerMember checks them', () => {
     for (const bad of ['a@b.c', 'x@y..com', 'no-at.example.com']) expect(emailChecked('MEMBERS', line(bad)).error).toBe('email must be an email');
     for (const good of ['a@example.com', 'mei.chen+tag@例子.中国', null]) expect(emailChecked('MEMBERS', line(good))).toEqual(line(good));
   });
-  it('leaves a line without its key, and other kinds, to the checks that come first', () => {
+  it('takes a quoted local part, as @IsEmail does', () => {
+    expect(emailChecked('MEMBERS', line('"john doe"@example.com')).error).toBeNull();
+  });
+  it('leaves a line without its key, or with a key or name too long, and other kinds, to the checks that come first', () => {
     expect(emailChecked('MEMBERS', line('a@b.c', null)).error).toBeNull();
+    expect(emailChecked('MEMBERS', line('a@b.c', 'k'.repeat(201))).error).toBeNull();
+    const named = line('a@b.c');
+    named.values[IMPORT_COLUMNS.MEMBERS.indexOf('displayName')] = 'n'.repeat(201);
+    expect(emailChecked('MEMBERS', named).error).toBeNull();
+    // 150 emoji are 300 UTF-16 units but 150 characters, as SQL counts them: the email is checked here.
+    named.values[IMPORT_COLUMNS.MEMBERS.indexOf('displayName')] = '😀'.repeat(150);
+    expect(emailChecked('MEMBERS', named).error).toBe('email must be an email');
     const purchase = { line: 2, values: ['o', 'm', '1', null, null], error: null };
     expect(emailChecked('PURCHASES', purchase)).toBe(purchase);
   });

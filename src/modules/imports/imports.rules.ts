@@ -328,19 +328,25 @@ function checked(r: StagedRecord, surrogates = false): StagedRecord {
 
 const EMAIL_INDEX = IMPORT_COLUMNS.MEMBERS.indexOf('email');
 const EXTERNAL_ID_INDEX = IMPORT_COLUMNS.MEMBERS.indexOf('externalId');
+const DISPLAY_NAME_INDEX = IMPORT_COLUMNS.MEMBERS.indexOf('displayName');
 /** The longest email the API takes (registerMember's @MaxLength): longer ones are the SQL check's, with its message. */
 const MAX_EMAIL = 320;
+/** The longest externalId and displayName (the staging checks' first, in characters as SQL counts them). */
+const MAX_KEY_OR_NAME = 200;
+const chars = (v: string) => [...v].length;
 
 /**
  * A members line's email checked as registerMember's input checks it (class-validator's
- * `isEmail`, the API's `@IsEmail`), the line rejected with the API's message when it fails. The
- * staging checks' SQL pattern (something@something.something) let in `a@b.c` and `x@y..com`,
- * which the API refuses. A line without its key is left to those checks, which say that first.
+ * `isEmail`, the API's `@IsEmail`), the line rejected with the API's message when it fails: the
+ * staging checks (SQL) test an email's length only. A line that fails a check the SQL makes
+ * before the email's (no key, a key or a name too long) is left to it, so that it says that first,
+ * as the API does.
  */
 export function emailChecked(kind: ImportKind, r: StagedRecord): StagedRecord {
   if (kind !== 'MEMBERS' || r.error) return r;
-  const email = r.values[EMAIL_INDEX];
-  if (email == null || email.length > MAX_EMAIL || r.values[EXTERNAL_ID_INDEX] == null || isEmail(email)) return r;
+  const [email, key, name] = [r.values[EMAIL_INDEX], r.values[EXTERNAL_ID_INDEX], r.values[DISPLAY_NAME_INDEX]];
+  if (email == null || email.length > MAX_EMAIL || isEmail(email)) return r;
+  if (key == null || chars(key) > MAX_KEY_OR_NAME || (name != null && chars(name) > MAX_KEY_OR_NAME)) return r;
   return { line: r.line, values: r.values.map(() => null), error: 'email must be an email' };
 }
 
