@@ -33,12 +33,8 @@ export const SCHEDULER_APPLICATION = 'loyalty-scheduler';
  */
 export async function claimSlot(em: EntityManager, job: string, slot: string): Promise<SlotClaim | null> {
   // A slot run to its end (each tick after the first of the day, on every instance) needs no
-  // connection of its own. Nor does one before a slot already claimed: slots are instants (ISO
-  // text, which sorts as they do), and after a change of the programme's zone the day the clock
-  // is in may begin before the last run's: a job never runs as of an earlier instant than it has.
-  const [done] = await em.execute<{ done: boolean }[]>(
-    'select true as done from job_run where job = ? and ((slot = ? and finished_at is not null) or slot > ?) limit 1', [job, slot, slot]);
-  if (done) return null;
+  // connection of its own.
+  if (await slotDone(em, job, slot)) return null;
   const connection = new Client({ connectionString: namedUrl(em.config.get('clientUrl'), SCHEDULER_APPLICATION) });
   // A connection cut while the job runs (PostgreSQL restarted) ends the lock with it; the
   // error is not the process's to die of.
@@ -71,6 +67,18 @@ export async function claimSlot(em: EntityManager, job: string, slot: string): P
     await release().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Whether the job's slot has been run to its end (or failed), or a later slot of it was claimed:
+ * slots are instants (ISO text, which sorts as they do), and after a change of the programme's
+ * zone the day the clock is in may begin before the last run's: a job never runs as of an earlier
+ * instant than it has. Not done and not claimable: another instance runs it now.
+ */
+export async function slotDone(em: EntityManager, job: string, slot: string): Promise<boolean> {
+  const [done] = await em.execute<{ done: boolean }[]>(
+    'select true as done from job_run where job = ? and ((slot = ? and finished_at is not null) or slot > ?) limit 1', [job, slot, slot]);
+  return Boolean(done);
 }
 
 async function tryLock(connection: Client, key: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
-import { claimSlot, finishRun, type SlotClaim } from './job-runs.repository';
+import { claimSlot, finishRun, slotDone, type SlotClaim } from './job-runs.repository';
 import { localDate, startOfLocalDay } from '../common/local-time.rules';
 import { programmeConfigOf } from '../modules/program/programme-config.service';
 
@@ -93,7 +93,13 @@ export class Scheduler {
       const { slot, asOf } = job.slotAt(now, timeZone);
       const em = this.orm.em.fork();
       const claim = await claimSlot(em, job.name, slot);
-      if (claim === null) continue;
+      // Run to its end already: the next job. Running on another instance now: the jobs after it
+      // wait for the next tick, so that the order holds across instances as in one (an audience
+      // by stage re-evaluated while the retention refresh still ran assigned its members a day late).
+      if (claim === null) {
+        if (await slotDone(em, job.name, slot)) continue;
+        break;
+      }
       try {
         if (await this.runClaimed(em, job, claim, slot, asOf)) ran.push(job.name);
       } finally {

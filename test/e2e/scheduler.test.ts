@@ -119,4 +119,25 @@ describe('scheduler', () => {
     expect(await new Scheduler(s.app.orm, log, null, jobs).tick(new Date(Date.parse(claimed[0].slot) + 12 * 3_600_000))).toEqual(['stopping-b']);
     expect(runs).toEqual(['a', 'b']);
   });
+
+  it('keeps the jobs\' order across instances: while one instance runs a job, another runs none after it that day (found by an outside audit)', async () => {
+    const runs: string[] = [];
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => { release = r; });
+    const jobs: ScheduledJob[] = [
+      daily('order-a', async () => { runs.push('a'); return { processed: 0, changed: 0 }; }),
+      daily('order-refresh', async () => { runs.push('refresh'); await held; runs.push('refresh done'); return { processed: 0, changed: 0 }; }),
+      daily('order-after', async () => { runs.push('after'); return { processed: 0, changed: 0 }; }),
+    ];
+    const log = pino({ level: 'silent' });
+    const now = new Date('2031-03-03T05:00:00.000Z');
+    const one = new Scheduler(s.app.orm, log, null, jobs).tick(now);
+    for (let i = 0; i < 500 && !runs.includes('refresh'); i++) await new Promise((r) => setTimeout(r, 10));
+    // The second instance finds 'order-a' done and 'order-refresh' running: it stops there.
+    expect(await new Scheduler(s.app.orm, log, null, jobs).tick(now)).toEqual([]);
+    expect(runs).toEqual(['a', 'refresh']);
+    release();
+    expect(await one).toEqual(['order-a', 'order-refresh', 'order-after']);
+    expect(runs).toEqual(['a', 'refresh', 'refresh done', 'after']);
+  });
 });
