@@ -47,7 +47,9 @@ function checkValue(type: GraphQLInputType, value: unknown, field: string, rowId
   } else if (value instanceof Date) {
     assertInstant(value, field);
   } else if (scalar === 'Float' && Math.abs(value as number) > MAX_AMOUNT) {
-    throw badInput(field, `${field} must be between -${MAX_AMOUNT} and ${MAX_AMOUNT}`);
+    // Said without a range: "between -10^12 and 10^12" read as if a negative multiplier or face
+    // value were allowed; the field's own rule (> 0, at most 100…) is checked after this one.
+    throw badInput(field, `${field} is too large: no number the API takes is beyond ${MAX_AMOUNT} either way`);
   }
   return value;
 }

@@ -58,3 +58,22 @@ describe('AppPubSub', () => {
     expect(await slow.next()).toEqual({ value: undefined, done: true });
   });
 });
+
+describe('drained', () => {
+  it('resolves at once when no socket is behind, and after at most maxMs when one stays behind', async () => {
+    const pubSub = createAppPubSub();
+    let t = Date.now();
+    await pubSub.drained(1024, 2000);
+    expect(Date.now() - t).toBeLessThan(1000);
+    let backlog = 5000;
+    pubSub.measureBacklogWith(() => backlog);
+    t = Date.now();
+    await pubSub.drained(1024, 50);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(45);
+    // It resolves as soon as the backlog is sent.
+    setTimeout(() => { backlog = 0; }, 30);
+    t = Date.now();
+    await pubSub.drained(1024, 5000);
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
+});

@@ -81,6 +81,13 @@ export async function slotDone(em: EntityManager, job: string, slot: string): Pr
   return Boolean(done);
 }
 
+/** Whether the job's slot, unfinished, was claimed at least `ms` ago by the clock of the database (its runner may hang). */
+export async function slotRunningFor(em: EntityManager, job: string, slot: string, ms: number): Promise<boolean> {
+  const [row] = await em.execute<{ long: boolean }[]>(
+    `select true as long from job_run where job = ? and slot = ? and finished_at is null and started_at <= now() - make_interval(secs => ?::float8 / 1000)`, [job, slot, ms]);
+  return Boolean(row);
+}
+
 async function tryLock(connection: Client, key: string): Promise<boolean> {
   const { rows } = await connection.query('select pg_try_advisory_lock($1, hashtext($2)) as locked', [RUN_LOCK_CLASS, key]);
   return (rows[0] as { locked: boolean }).locked;

@@ -2,7 +2,10 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
-import { claimSlot, finishRun, slotDone, type SlotClaim } from './job-runs.repository';
+import { claimSlot, finishRun, slotDone, slotRunningFor, type SlotClaim } from './job-runs.repository';
+
+/** How long the jobs after a job running on another instance wait for it (a tick at a time) before they run anyway. */
+const ORDER_WAIT_MS = 60 * 60 * 1000;
 import { localDate, startOfLocalDay } from '../common/local-time.rules';
 import { programmeConfigOf } from '../modules/program/programme-config.service';
 
@@ -95,10 +98,14 @@ export class Scheduler {
       const claim = await claimSlot(em, job.name, slot);
       // Run to its end already: the next job. Running on another instance now: the jobs after it
       // wait for the next tick, so that the order holds across instances as in one (an audience
-      // by stage re-evaluated while the retention refresh still ran assigned its members a day late).
+      // by stage re-evaluated while the retention refresh still ran assigned its members a day
+      // late), but not for ever: a job running longer than ORDER_WAIT_MS (hung) no longer holds
+      // back the day's others.
       if (claim === null) {
         if (await slotDone(em, job.name, slot)) continue;
-        break;
+        if (!(await slotRunningFor(em, job.name, slot, ORDER_WAIT_MS))) break;
+        this.log.warn({ job: job.name, slot }, 'scheduled job: still running on another instance after an hour; running the jobs after it');
+        continue;
       }
       try {
         if (await this.runClaimed(em, job, claim, slot, asOf)) ran.push(job.name);

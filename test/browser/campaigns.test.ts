@@ -352,8 +352,10 @@ describe('Campaigns', () => {
       expect(await page.getByLabel('Starts', { exact: true }).inputValue()).toBe('2026-03-10');
       expect(await page.getByLabel('Ends', { exact: true }).inputValue()).toBe('2026-03-20');
       const day = (iso: string) => new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: zone }).format(new Date(iso));
-      await page.getByText(`${day(stored.campaign.startsAt)} – ${day(stored.campaign.endsAt)}`).waitFor();
+      // The status line names the last day the window includes (the end, 20 March 00:00, is not): 10–19 March.
+      await page.getByText(`${day(stored.campaign.startsAt)} – ${day('2026-03-19T04:00:00.000Z')}`).waitFor();
       expect(day(stored.campaign.startsAt)).toMatch(/10/);
+      expect(day('2026-03-19T04:00:00.000Z')).toMatch(/19/);
       // The simulation's period is the same local days: [local midnight of From, local midnight of To).
       await page.getByLabel('From', { exact: true }).fill('2026-03-10');
       await page.getByLabel('To', { exact: true }).fill('2026-03-20');

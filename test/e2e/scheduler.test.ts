@@ -140,4 +140,26 @@ describe('scheduler', () => {
     expect(await one).toEqual(['order-a', 'order-refresh', 'order-after']);
     expect(runs).toEqual(['a', 'refresh', 'refresh done', 'after']);
   });
+
+  it('a job hung on another instance for an hour holds the day\'s later jobs back no longer (found by a review)', async () => {
+    const runs: string[] = [];
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => { release = r; });
+    const jobs: ScheduledJob[] = [
+      daily('hang-a', async () => { runs.push('a'); await held; return { processed: 0, changed: 0 }; }),
+      daily('hang-expiry', async () => { runs.push('expiry'); return { processed: 0, changed: 0 }; }),
+    ];
+    const log = pino({ level: 'silent' });
+    const now = new Date('2031-04-04T05:00:00.000Z');
+    const one = new Scheduler(s.app.orm, log, null, jobs).tick(now);
+    for (let i = 0; i < 500 && !runs.includes('a'); i++) await new Promise((r) => setTimeout(r, 10));
+    const other = new Scheduler(s.app.orm, log, null, jobs);
+    expect(await other.tick(now)).toEqual([]);
+    // An hour on (by the database's clock, as the claim is stamped), the other instance goes on.
+    await s.sql(`update job_run set started_at = started_at - interval '61 minutes' where job = 'hang-a'`);
+    expect(await other.tick(now)).toEqual(['hang-expiry']);
+    release();
+    expect(await one).toEqual(['hang-a']);
+    expect(runs).toEqual(['a', 'expiry']);
+  });
 });

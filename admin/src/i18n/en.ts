@@ -190,7 +190,7 @@ export const en = {
   'members.edit.birthdayHint': 'YYYY-MM-DD',
 
   'members.cancelRedemption.title': 'Cancel this redemption?',
-  'members.cancelRedemption.message': 'The coupon {coupon} for {reward} will no longer be usable, and its points go back to the member.',
+  'members.cancelRedemption.message': 'The coupon {coupon} for {reward} will no longer be usable. Its points go back to the lots they came from; points of lots that have expired since stay expired, so the member may get fewer back, or none.',
   'members.cancelRedemption.reason': 'Reason',
   'members.cancelRedemption.submit': 'Cancel the redemption',
 

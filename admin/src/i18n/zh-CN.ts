@@ -187,7 +187,7 @@ export const zhCN: Record<MessageKey, string> = {
   'members.edit.birthdayHint': '格式：年-月-日（YYYY-MM-DD）',
 
   'members.cancelRedemption.title': '撤销此兑换？',
-  'members.cancelRedemption.message': '{reward} 的券码 {coupon} 将无法再使用，积分将退还给会员。',
+  'members.cancelRedemption.message': '{reward} 的券码 {coupon} 将无法再使用。积分退回其原来的积分批次；其中已过期批次的积分不会恢复，因此会员拿回的积分可能更少，甚至没有。',
   'members.cancelRedemption.reason': '原因',
   'members.cancelRedemption.submit': '撤销兑换',
 

@@ -46,7 +46,8 @@ export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subs
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   deps.pubSub?.measureBacklogWith(() => {
     let most = 0;
-    for (const socket of wsServer.clients) if (socket.bufferedAmount > most) most = socket.bufferedAmount;
+    // Open sockets only: one closed as too slow stays CLOSING (its buffer full) until its peer answers or ws gives up (30 s).
+    for (const socket of wsServer.clients) if (socket.readyState === socket.OPEN && socket.bufferedAmount > most) most = socket.bufferedAmount;
     return most;
   });
   server.on('upgrade', (req, socket, head) => {

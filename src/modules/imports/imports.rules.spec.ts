@@ -189,6 +189,8 @@ describe('emails, as registerMember checks them', () => {
     const named = line('a@b.c');
     named.values[IMPORT_COLUMNS.MEMBERS.indexOf('displayName')] = 'n'.repeat(201);
     expect(emailChecked('MEMBERS', named).error).toBeNull();
+    // An email of 167 characters (322 UTF-16 units) is within the SQL's 320 characters: checked here.
+    expect(emailChecked('MEMBERS', line(`not-an-email${'😀'.repeat(155)}`)).error).toBe('email must be an email');
     // 150 emoji are 300 UTF-16 units but 150 characters, as SQL counts them: the email is checked here.
     named.values[IMPORT_COLUMNS.MEMBERS.indexOf('displayName')] = '😀'.repeat(150);
     expect(emailChecked('MEMBERS', named).error).toBe('email must be an email');

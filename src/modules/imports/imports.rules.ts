@@ -345,7 +345,7 @@ const chars = (v: string) => [...v].length;
 export function emailChecked(kind: ImportKind, r: StagedRecord): StagedRecord {
   if (kind !== 'MEMBERS' || r.error) return r;
   const [email, key, name] = [r.values[EMAIL_INDEX], r.values[EXTERNAL_ID_INDEX], r.values[DISPLAY_NAME_INDEX]];
-  if (email == null || email.length > MAX_EMAIL || isEmail(email)) return r;
+  if (email == null || chars(email) > MAX_EMAIL || isEmail(email)) return r;
   if (key == null || chars(key) > MAX_KEY_OR_NAME || (name != null && chars(name) > MAX_KEY_OR_NAME)) return r;
   return { line: r.line, values: r.values.map(() => null), error: 'email must be an email' };
 }

@@ -14,7 +14,7 @@ import { conditionCount, FILTER_FIELDS, filterIntErrors, fromFilter, toFilterInp
 import { FilterBuilder } from '../segments/FilterBuilder';
 import '../segments/segments.css';
 import {
-  dayStart, daysFrom, formatDay, formatTimeOfDay, fromCampaign, isLocalMidnight, newDraft, notIntegers, storedWindow, today, toInput, TRIGGERS, windowInstant,
+  dayStart, daysFrom, formatDay, formatLastDay, formatTimeOfDay, fromCampaign, isLocalMidnight, newDraft, notIntegers, storedWindow, today, toInput, TRIGGERS, windowInstant,
   type CampaignDraft, type FloatField, type IntField,
 } from './form';
 import {
@@ -67,7 +67,7 @@ function StatusLine({ campaign, zone }: { campaign: CampaignFieldsFragment | nul
       <span className={`badge campaign-${campaign.status}`} data-testid="campaign-status">{t(CAMPAIGN_STATUS_LABEL[campaign.status])}</span>
       {' '}
       {campaign.code} · {t(CAMPAIGN_TRIGGER_LABEL[campaign.trigger])} ·{' '}
-      {campaign.endsAt ? t('campaigns.windowRange', { from: formatDay(language, campaign.startsAt, zone), to: formatDay(language, campaign.endsAt, zone) })
+      {campaign.endsAt ? t('campaigns.windowRange', { from: formatDay(language, campaign.startsAt, zone), to: formatLastDay(language, campaign.endsAt, zone) })
         : t('campaigns.windowOpen', { from: formatDay(language, campaign.startsAt, zone) })}
       {campaign.endedReason ? <> · <span data-testid="ended-reason">{reason ? t(reason) : campaign.endedReason}</span></> : null}
     </span>

@@ -4,7 +4,7 @@ import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { CAMPAIGN_STATUS_LABEL, CAMPAIGN_TRIGGER_LABEL } from '../../i18n/enums';
 import { Empty, Page } from '../../ui/Page';
-import { formatDay } from './form';
+import { formatDay, formatLastDay } from './form';
 import { CampaignsQuery } from './operations';
 import './campaigns.css';
 
@@ -52,7 +52,7 @@ export default function CampaignsPage() {
                   <td>{c.name}</td>
                   <td>{t(CAMPAIGN_TRIGGER_LABEL[c.trigger])}</td>
                   <td><span className={`badge campaign-${c.status}`}>{t(CAMPAIGN_STATUS_LABEL[c.status])}</span></td>
-                  <td>{c.endsAt ? t('campaigns.windowRange', { from: formatDate(c.startsAt), to: formatDate(c.endsAt) }) : t('campaigns.windowOpen', { from: formatDate(c.startsAt) })}</td>
+                  <td>{c.endsAt ? t('campaigns.windowRange', { from: formatDate(c.startsAt), to: formatLastDay(language, c.endsAt, zone) }) : t('campaigns.windowOpen', { from: formatDate(c.startsAt) })}</td>
                   <td className="num">{formatNumber(c.pointsGiven)}</td>
                   <td className="num">
                     {c.budgetPoints == null

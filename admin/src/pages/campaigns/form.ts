@@ -120,3 +120,13 @@ export function formatTimeOfDay(language: string, iso: string, zone: string): st
 export function formatDay(language: string, iso: string | null | undefined, zone: string): string {
   return iso ? new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: zone }).format(new Date(iso)) : '—';
 }
+
+/**
+ * The last day a window that ends (exclusively) at `iso` includes, in the programme's zone: the
+ * day before an end at local midnight (a December campaign ends on 1 January 00:00 and reads
+ * "Dec 1 – Dec 31", not "– Jan 1": staff told "until 1 January" would honour it on New Year's
+ * Day), the end's own day otherwise.
+ */
+export function formatLastDay(language: string, iso: string | null | undefined, zone: string): string {
+  return iso ? formatDay(language, new Date(Date.parse(iso) - 1).toISOString(), zone) : '—';
+}

@@ -5,7 +5,7 @@ import { toOperationError } from '../../graphql/errors';
 import { useI18n } from '../../i18n';
 import { Chart, type ChartOption } from '../../ui/Chart';
 import { ErrorState, Loading, Section } from '../../ui/Page';
-import { formatDay } from './form';
+import { formatDay, formatLastDay } from './form';
 import { CampaignReportQuery } from './operations';
 
 /** The interval's colour, the estimate's and the zero line's. */
@@ -85,7 +85,7 @@ export function CampaignReportSection({ code }: { code: string }) {
       {result.fetching && !report ? <Loading /> : null}
       {report ? (
         <>
-          <p className="muted">{t('campaigns.report.period', { from: formatDay(language, report.from, zone), to: formatDay(language, report.to, zone) })} {t('campaigns.report.method')}</p>
+          <p className="muted">{t('campaigns.report.period', { from: formatDay(language, report.from, zone), to: formatLastDay(language, report.to, zone) })} {t('campaigns.report.method')}</p>
           <div className="campaign-report">
             <div className="table-wrap" role="region" tabIndex={0} aria-label={t('campaigns.report.arms')}>
               <table className="table" data-testid="campaign-arms">
