@@ -4,10 +4,11 @@ import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Se
 import type { Metrics } from '../ops/metrics';
 import { claimSlot, finishRun, slotDone, slotRunningFor, type SlotClaim } from './job-runs.repository';
 
-/** How long the jobs after a job running on another instance wait for it (a tick at a time) before they run anyway. */
-const ORDER_WAIT_MS = 60 * 60 * 1000;
 import { localDate, startOfLocalDay } from '../common/local-time.rules';
 import { programmeConfigOf } from '../modules/program/programme-config.service';
+
+/** How long the jobs after a job running on another instance wait for it (a tick at a time) before they run anyway. */
+const ORDER_WAIT_MS = 60 * 60 * 1000;
 
 export interface JobResult { processed: number; changed: number }
 
