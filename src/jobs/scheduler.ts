@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from '../modules/services';
 import type { Metrics } from '../ops/metrics';
 import { claimSlot, finishRun, slotDone, slotRunningFor, type SlotClaim } from './job-runs.repository';
-
 import { localDate, startOfLocalDay } from '../common/local-time.rules';
 import { programmeConfigOf } from '../modules/program/programme-config.service';
 
