@@ -92,6 +92,7 @@ const MESSAGES: [string, string[]][] = [
   ['orderId O-1 is already recorded with refundedAmount 12.5: history mode leaves a recorded order as it is (earn mode refunds the difference)', ['O-1', '12.5']],
   ['amount would take qualifying points beyond 2147483647', ['2147483647']],
   ["No member has this line's externalId any more: the member was erased, or its externalId changed, after the file was checked", ['externalId']],
+  ['externalId is the key of a member erased on request: the import does not create the person again (registerMember does, if they join again)', ['externalId', 'registerMember']],
   // The points service's refusals of an earn import's line (recordPurchase, refundImported)
   [new PointsOutOfRangeError('amount').message, ['2147483647']],
   [notFound('Member', JOB).message, [JOB]],
