@@ -139,6 +139,8 @@ describe('Dashboard', () => {
       await page.waitForLoadState('networkidle');
     });
     expect(requests).toEqual(['DashboardSummary']);
+    // Once, next to its field: not in the form's alert as well (found by an outside audit).
+    expect(await page.getByText('The last month comes before the first.').count()).toBe(1);
     expect(await page.getByLabel('From month').inputValue()).toBe('2026-12');
     expect(await page.getByLabel('To month').inputValue()).toBe('2026-01');
     expect(await page.getByLabel('To month').getAttribute('aria-invalid')).toBe('true');

@@ -39,6 +39,20 @@ describe('Phone width', () => {
     expect(h.pageErrors(page)).toEqual([]);
   }, 240_000); // thirty page loads: a loaded machine takes well over the default minute
 
+  it('a campaign report shows both arms\' figures beside their labels, on screen (found by an outside audit)', async () => {
+    const page = await h.open(PHONE);
+    await h.signIn(page);
+    for (const language of ['en', 'zh-CN']) {
+      await page.getByTestId('language-switch').selectOption(language);
+      await h.goto(page, '/campaigns/DOUBLE-POINTS');
+      const row = page.getByTestId('campaign-arms').locator('tbody tr').first();
+      await row.waitFor();
+      const control = await row.locator('td').nth(1).boundingBox();
+      expect({ language, controlOnScreen: control!.x + control!.width <= PHONE.width }).toEqual({ language, controlOnScreen: true });
+    }
+    await page.close();
+  }, 120_000);
+
   it('a name without spaces wraps: a member\'s and a benefit\'s titles, and the benefit on the profiles it applies to', async () => {
     const long = `Customer${'X'.repeat(132)}`;
     const { registerMember } = await adminQuery<{ registerMember: { id: string } }>(h,

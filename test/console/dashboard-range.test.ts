@@ -11,6 +11,9 @@ describe('the dashboard range', () => {
     expect(rangeVariables({ from: '2026-03', to: '2026-04' }, 'America/New_York')).toEqual({ from: '2026-03-01T05:00:00.000Z', to: '2026-05-01T03:59:59.999Z' });
     // December to January crosses the year.
     expect(rangeVariables({ from: '2025-12', to: '2025-12' }, 'Asia/Shanghai')).toEqual({ from: '2025-11-30T16:00:00.000Z', to: '2025-12-31T15:59:59.999Z' });
+    // January 1970 east of UTC begins before the epoch, which the API refuses: from the epoch (found by an outside audit).
+    expect(rangeVariables({ from: '1970-01', to: '1970-01' }, 'Asia/Shanghai')).toEqual({ from: '1970-01-01T00:00:00.000Z', to: '1970-01-31T15:59:59.999Z' });
+    expect(rangeVariables({ from: '1970-01', to: '1970-01' }, 'America/New_York').from).toBe('1970-01-01T05:00:00.000Z');
   });
 
   it('defaults to the last 12 months of the programme zone, this one included', () => {

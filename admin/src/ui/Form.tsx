@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useId, useMemo, useRef, type FormEvent, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useId, useMemo, useReducer, useRef, type FormEvent, type ReactNode } from 'react';
 import { useT } from '../i18n';
 import type { OperationError } from '../graphql/errors';
 
@@ -46,8 +46,13 @@ export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCanc
   const t = useT();
   const fields = useRef(new Set<string>());
   const formRef = useRef<HTMLFormElement>(null);
+  // A field registers after the form's first render: the form renders again then, so that an
+  // error it had from the start (a range read from the address) moves from the alert to its field
+  // instead of showing in both.
+  const [, fieldsChanged] = useReducer((n: number) => n + 1, 0);
   const register = useCallback((name: string) => {
     fields.current.add(name);
+    fieldsChanged();
     return () => void fields.current.delete(name);
   }, []);
   const context = useMemo<FormContextValue>(() => ({ error, register }), [error, register]);

@@ -34,10 +34,19 @@ export function defaultRange(timeZone: string, now = new Date()): MonthRange {
   return { from: addMonths(to, -11), to };
 }
 
-/** The range as the series' variables: its months' bounds in `timeZone` (the programme's). */
+/** The earliest instant the API takes (1970-01-01 UTC), and the month it falls in. */
+const EPOCH = 0;
+const EPOCH_MONTH = '1970-01';
+
+/**
+ * The range as the series' variables: its months' bounds in `timeZone` (the programme's). January
+ * 1970 begins before the epoch east of UTC (in Shanghai at 1969-12-31T16:00Z), which the API
+ * refuses: its `from` is then the epoch, the earliest instant there is anything to count. (An
+ * earlier month is sent as it is, for the server to refuse in its own words.)
+ */
 export function rangeVariables(range: MonthRange, timeZone: string): { from: string; to: string } {
   return {
-    from: startOfLocalDay(`${range.from}-01`, timeZone).toISOString(),
+    from: new Date(range.from >= EPOCH_MONTH ? Math.max(EPOCH, startOfLocalDay(`${range.from}-01`, timeZone).getTime()) : startOfLocalDay(`${range.from}-01`, timeZone).getTime()).toISOString(),
     to: new Date(startOfLocalDay(`${addMonths(range.to, 1)}-01`, timeZone).getTime() - 1).toISOString(),
   };
 }
