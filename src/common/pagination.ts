@@ -1,4 +1,5 @@
 import { badInput } from './errors';
+import { UUID_TEXT } from './uuid.rules';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -41,7 +42,7 @@ export function decodeCursor(kind: string, cursor: string | null | undefined, fi
 const scoped = (kind: string, scope: string | undefined) => (scope === undefined ? kind : `${kind}@${scope}`);
 
 /** "<kind>" or "<kind>@<scope>" as a cursor's head: its kind and its scope (a uuid), if any. */
-const HEAD = '([a-z]+)(?:@([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?';
+const HEAD = `([a-z]+)(?:@(${UUID_TEXT}))?`;
 /** A cursor of whole numbers: "<head>:<n>" or "<head>:<a>.<b>". */
 const NUMBERS_CURSOR = new RegExp(`^${HEAD}:(\\d+(?:\\.\\d+)*)$`);
 /** A key cursor: "<head>:<n>:<key>" ([^] also matches line breaks). */

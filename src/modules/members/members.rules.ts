@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { badInput } from '../../common/errors';
+import { isUuidText } from '../../common/uuid.rules';
 import type { Role } from '../actor';
 
 /** Longest search text: an email address's limit (RFC 5321), the longest thing staff look up. */
@@ -20,7 +21,6 @@ export interface SearchTerms {
   namePrefix: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function searchTerms(query: string): SearchTerms {
   const text = query.trim();
@@ -28,7 +28,7 @@ export function searchTerms(query: string): SearchTerms {
   if (text.length > MAX_SEARCH_LENGTH) throw badInput('query', `query must be at most ${MAX_SEARCH_LENGTH} characters`);
   return {
     text,
-    id: UUID.test(text) ? text.toLowerCase() : null,
+    id: isUuidText(text) ? text.toLowerCase() : null,
     email: text.includes('@'),
     phone: /\d/.test(text),
     namePrefix: `${escapeLike(text)}%`,

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { cursorKind, decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor, pageOf, type Page } from '../../common/pagination';
+import { isUuidText } from '../../common/uuid.rules';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { snapshot, type AuditService } from '../audit/audit.service';
@@ -265,7 +266,7 @@ export function holdLiveMember(tx: EntityManager, memberId: string): Promise<boo
 }
 
 export function isUuid(id: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+  return isUuidText(id);
 }
 
 /** An id as the API writes it: a UUID in any case (iOS writes them in capitals) in lower case; anything else as it is. */

@@ -1,5 +1,6 @@
 import { badInput } from '../../common/errors';
 import { decodeKeyCursor, encodeKeyCursor } from '../../common/pagination';
+import { UUID_TEXT } from '../../common/uuid.rules';
 
 /**
  * Member.referrals' cursor: where a row stands in (created_at desc, id desc), the list's order.
@@ -11,7 +12,8 @@ import { decodeKeyCursor, encodeKeyCursor } from '../../common/pagination';
 export interface ReferralPosition { createdMicros: string; id: string }
 
 const KIND = 'referral';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A referral's id as PostgreSQL writes it (lower case). */
+const UUID = new RegExp(`^${UUID_TEXT}$`);
 
 /** The cursor of a row of `referrer`'s list. */
 export function encodeReferralCursor(p: ReferralPosition, referrer: string): string {
