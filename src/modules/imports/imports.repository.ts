@@ -128,11 +128,6 @@ export async function insertErrors(em: EntityManager, id: string, errors: { line
 /** What a rejected line's reason says in place of an erased member's former externalId. */
 export const ERASED = '[erased]';
 
-/**
- * For an erasure: the rejected lines' reasons that quote `externalId` (a key twice in a members
- * file, a purchase naming no member) say ERASED in its place. Those two reasons are the only
- * ones that quote a member's value (checkMembers, checkPurchases). Returns how many changed.
- */
 /** The SQL of an externalId's digest, as import_erased_key keeps it. */
 const KEY_DIGEST = (col: string) => `sha256(convert_to(${col}, 'UTF8'))`;
 
@@ -141,9 +136,14 @@ export async function rememberErasedKey(tx: EntityManager, externalId: string, a
   await tx.execute(`insert into import_erased_key (digest, erased_at) values (${KEY_DIGEST('?::text')}, ?) on conflict do nothing`, [externalId, at]);
 }
 
-/** Whether no member erased on request had the externalId of line `s` (`m`: the live member with it, if any, which the line updates). */
-const NOT_ERASED_KEY = (s: string) => `not exists (select 1 from import_erased_key k where k.digest = ${KEY_DIGEST(`${s}.external_id`)})`;
+/** Whether a member erased on request had the externalId of line `s`. */
+const ERASED_KEY = (s: string) => `exists (select 1 from import_erased_key k where k.digest = ${KEY_DIGEST(`${s}.external_id`)})`;
 
+/**
+ * For an erasure: the rejected lines' reasons that quote `externalId` (a key twice in a members
+ * file, a purchase naming no member) say ERASED in its place. Those two reasons are the only
+ * ones that quote a member's value (checkMembers, checkPurchases). Returns how many changed.
+ */
 export async function scrubErrorsForErasure(tx: EntityManager, externalId: string): Promise<number> {
   const rows = await tx.execute<{ n: number }[]>(
     `with changed as (
@@ -300,7 +300,7 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
          when s.points_expire_at is not null and ${stagedInstant('s.points_expire_at')} <= ?::timestamptz then 'pointsExpireAt must be in the future'
          when s.points_expire_at is not null and ${stagedInstant('s.points_expire_at')} > ${LAST_INSTANT} then 'pointsExpireAt must not be after 9999-12-31'
          -- A new member only: a live one with the key (a person who joined again) is updated as any other.
-         when (select exists (select 1 from import_erased_key)) and not exists (select 1 from member m where m.external_id = s.external_id) and not ${NOT_ERASED_KEY('s')}
+         when (select exists (select 1 from import_erased_key)) and not exists (select 1 from member m where m.external_id = s.external_id) and ${ERASED_KEY('s')}
            then 'externalId is the key of a member erased on request: the import does not create the person again (registerMember does, if they join again)'
        end as message
        from ${s} s
@@ -403,7 +403,7 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
          0, 0, case when coalesce(s.rank, 0) = 0 then null else ?::smallint end, now(), now()
        -- in externalId order: two imports of overlapping files take the key's index entries in one order (no deadlock)
        -- (a member erased since the file was checked is not created again either)
-       from src s where ${NOT_ERASED_KEY('s')} order by s.external_id
+       from src s where not ${ERASED_KEY('s')} order by s.external_id
        on conflict (external_id) do nothing
        returning id, external_id, tier_id, tier_expires_at
      ), opened as (select n.*, s.points_balance::int as balance, s.points_expire_at, s.tier_code, s.rank from new n join src s using (external_id)
