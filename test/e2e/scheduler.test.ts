@@ -7,6 +7,13 @@ let s: TestServer;
 beforeAll(async () => { s = await startTestServer(); await createLadder(s); });
 afterAll(() => s.stop());
 
+/** What a job that is still running waits on, and what lets it end. */
+function gate(): { held: Promise<void>; release: () => void } {
+  let release = () => undefined as void;
+  const held = new Promise<void>((r) => { release = r; });
+  return { held, release };
+}
+
 describe('scheduler', () => {
   it('runs each job once per slot across instances, at the slot instant', async () => {
     const runs: { job: string; asOf: string }[] = [];
@@ -97,8 +104,7 @@ describe('scheduler', () => {
 
   it('a stopping instance finishes the job it is running and claims no other: another instance runs the rest of the day', async () => {
     const runs: string[] = [];
-    let release = () => undefined as void;
-    const held = new Promise<void>((r) => { release = r; });
+    const { held, release } = gate();
     const jobs: ScheduledJob[] = [
       daily('stopping-a', async () => { runs.push('a'); await held; return { processed: 0, changed: 0 }; }),
       daily('stopping-b', async () => { runs.push('b'); return { processed: 0, changed: 0 }; }),
@@ -122,8 +128,7 @@ describe('scheduler', () => {
 
   it('keeps the jobs\' order across instances: while one instance runs a job, another runs none after it that day (found by an outside audit)', async () => {
     const runs: string[] = [];
-    let release = () => undefined as void;
-    const held = new Promise<void>((r) => { release = r; });
+    const { held, release } = gate();
     const jobs: ScheduledJob[] = [
       daily('order-a', async () => { runs.push('a'); return { processed: 0, changed: 0 }; }),
       daily('order-refresh', async () => { runs.push('refresh'); await held; runs.push('refresh done'); return { processed: 0, changed: 0 }; }),
@@ -143,8 +148,7 @@ describe('scheduler', () => {
 
   it('a job hung on another instance for an hour holds the day\'s later jobs back no longer (found by a review)', async () => {
     const runs: string[] = [];
-    let release = () => undefined as void;
-    const held = new Promise<void>((r) => { release = r; });
+    const { held, release } = gate();
     const jobs: ScheduledJob[] = [
       daily('hang-a', async () => { runs.push('a'); await held; return { processed: 0, changed: 0 }; }),
       daily('hang-expiry', async () => { runs.push('expiry'); return { processed: 0, changed: 0 }; }),
