@@ -56,3 +56,26 @@ it('a referrer that can take them still completes (the bound is exact)', async (
   const after = (await s.admin(REFERRER, { id: referrer.id })).member;
   expect(after).toEqual({ pointsBalance: 2_147_483_647, lifetimePoints: 2_147_483_647, referrals: { edges: [{ node: { status: 'COMPLETED', reason: null } }] } });
 });
+
+it("a REFERRAL campaign's bonus the referrer cannot take on top of its referrer points is passed over: the referral completes, the purchase is recorded", async () => {
+  const startsAt = new Date(Date.now() - 60_000).toISOString();
+  await s.admin('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }',
+    { i: { code: 'REF_BONUS', name: 'Referral bonus', trigger: 'REFERRAL', startsAt, bonusPoints: 100, controlPercent: 0 } });
+  await s.admin('mutation { activateCampaign(code: "REF_BONUS") { status } }');
+  try {
+    const referrer = await register();
+    await adjust(referrer.id, 2_147_483_647 - 250);
+    const referee = await register({ referralCode: referrer.referralCode });
+    const res = await s.gql(PURCHASE, { i: { memberId: referee.id, orderId: key('o'), amount: 10 } }, await s.token('service'));
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.recordPurchase).toEqual({ pointsEarned: 10, bonusPoints: 100, member: { pointsBalance: 110 } });
+    const after = (await s.admin(REFERRER, { id: referrer.id })).member;
+    expect(after).toEqual({
+      pointsBalance: 2_147_483_597, lifetimePoints: 2_147_483_597, referrals: { edges: [{ node: { status: 'COMPLETED', reason: null } }] },
+    });
+    expect((await s.admin('query { campaign(code: "REF_BONUS") { pointsGiven } }')).campaign.pointsGiven).toBe(0);
+    await expectLedgerConsistent(s);
+  } finally {
+    await s.admin('mutation { endCampaign(code: "REF_BONUS") { status } }');
+  }
+});

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import {
+import { awardsThatFit,
   activityGrant, activityKeyOf, basePoints, consumeLotsFifo, dailyCapRemaining, earnedPoints, lotExpiry, planRefundDebit, refundReversal, RefundExceedsPurchaseError, replanDebits, replanTakes, DebitsShortError, sameActivityRule, settleDebtPlan, takeChanges, type Lot,
   type LotTake, type PlanDebit, type PlanLot,
 } from './points.rules';
@@ -319,5 +319,25 @@ describe('activity keys', () => {
         return (activityKeyOf(r1, id1, p1 + k1) === activityKeyOf(r2, id2, p2 + k2)) === same;
       },
     ));
+  });
+});
+
+describe('awardsThatFit', () => {
+  const MAX = 2_147_483_647;
+  it('keeps, in order, each award that fits on top of what is held and of the awards kept before it', () => {
+    const awards = [{ id: 'a', points: 100 }, { id: 'b', points: 50 }, { id: 'c', points: 0 }, { id: 'd', points: 1 }];
+    expect(awardsThatFit(awards, { balance: MAX - 60, lifetimeEarned: 0 }).map((a) => a.id)).toEqual(['b', 'c', 'd']);
+    expect(awardsThatFit(awards, { balance: MAX - 50, lifetimeEarned: 0 }).map((a) => a.id)).toEqual(['b', 'c']);
+    expect(awardsThatFit(awards, { balance: 0, lifetimeEarned: MAX - 150 }).map((a) => a.id)).toEqual(['a', 'b', 'c']);
+    expect(awardsThatFit(awards, { balance: -500, lifetimeEarned: 10 }).map((a) => a.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(awardsThatFit([{ points: MAX }], { balance: 1, lifetimeEarned: 0 })).toEqual([]);
+  });
+  it('never keeps awards that together pass int', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: MAX })), fc.integer({ min: -1000, max: MAX }), fc.integer({ min: 0, max: MAX }), (points, balance, lifetimeEarned) => {
+      const kept = awardsThatFit(points.map((p) => ({ points: p })), { balance, lifetimeEarned });
+      const sum = kept.reduce((t, a) => t + a.points, 0);
+      expect(balance + sum).toBeLessThanOrEqual(MAX);
+      expect(lifetimeEarned + sum).toBeLessThanOrEqual(MAX);
+    }));
   });
 });

@@ -15,6 +15,25 @@ export const MIN_POINTS = -2_147_483_648;
 export const fitsPoints = (n: number): boolean => Number.isInteger(n) && n >= MIN_POINTS && n <= MAX_POINTS;
 
 /**
+ * The awards a member can take, in their order: each whose points, on top of what the member
+ * holds (`held`, its account as it is when they are given) and of the awards kept before it,
+ * leave its balance and its lifetime points within int. The others are passed over, as a birthday
+ * gift or a referrer's points the member cannot take are: the event they ride on is still
+ * recorded (a campaign's bonus of 2147483647 refused every purchase of its audience).
+ */
+export function awardsThatFit<T extends { points: number }>(awards: readonly T[], held: { balance: number; lifetimeEarned: number }): T[] {
+  let balance = held.balance;
+  let lifetime = held.lifetimeEarned;
+  return awards.filter((a) => {
+    if (a.points <= 0) return true;
+    if (!fitsPoints(balance + a.points) || !fitsPoints(lifetime + a.points)) return false;
+    balance += a.points;
+    lifetime += a.points;
+    return true;
+  });
+}
+
+/**
  * A write refused because it would carry a member's points past that range: BAD_USER_INPUT on
  * the caller's `field`, as any such refusal, and a class of its own so that a job giving points
  * to many members (birthday gifts) can pass over the one member at the ceiling instead of

@@ -30,7 +30,7 @@ import {
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
-  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
+  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, awardsThatFit, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   DebitsShortError, cancelReplanKey, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanTakes, sameActivityRule, settleDebtPlan, spendableAt, takeChanges, mergeTakes, type DebtLot, type LotTake, type PlanRefund, type RefundDebitPlan,
 } from './points.rules';
 
@@ -321,6 +321,8 @@ export class PointsService {
       outboxTopic: this.tiers!.outboxTopic(),
     }, effects, referral)).catch((err: unknown) => {
       if ((err as { code?: string }).code === NEEDS_CREDIT) return null; // a debt or the watermark: nothing written, the transaction path credits the bonus
+      // A campaign's or the referral's points past int (the statement wrote nothing): the transaction path passes over the awards that do not fit (awardsThatFit).
+      if ((effects || referral) && isOutOfRange(err)) return null;
       throw err;
     });
     if (!r) return null;
@@ -400,7 +402,8 @@ export class PointsService {
     const plan = qualifying > 0 ? this.tiers.planUpgrade(config, p.memberId, facts.tierId, facts.windowPoints, p.occurredAt) : null;
     if (plan && this.tiers.reachesReview(plan, facts.reviewedThrough)) return null;
     // The PURCHASE campaigns' effects ride on the write; the statement writes their ledger too unless the lot is under the watermark.
-    const effects = this.purchaseEffects(p, config, !(expiresAt && facts.expiredThrough && expiresAt <= facts.expiredThrough));
+    const held = credit ? { balance: credit.balanceAfter, lifetimeEarned: account.lifetimeEarned + earned } : account;
+    const effects = this.purchaseEffects(p, config, !(expiresAt && facts.expiredThrough && expiresAt <= facts.expiredThrough), held);
     const written = await repo.writePurchase(tx, {
       purchase: {
         orderId: p.input.orderId, memberId: p.memberId, amountCents: p.amountCents, earned, qualifying, occurredAt: p.occurredAt,
@@ -503,7 +506,7 @@ export class PointsService {
     const active = campaignsOf(config);
     let bonusPoints = earned.bonusPoints ?? 0;
     if (!decided) {
-      const effects = this.purchaseEffects(p, config, false);
+      const effects = this.purchaseEffects(p, config, false, account);
       if (effects) bonusPoints = await this.settleEffects(tx, account, await repo.campaignEffects(tx, effects), effects, 'amount');
     }
     if (earned.tierChange?.kind === 'UPGRADE') {
@@ -515,11 +518,16 @@ export class PointsService {
     return { ...earned, bonusPoints };
   }
 
-  /** The PURCHASE campaigns that may act on the purchase, as campaign_effects takes them; null when none may. `ledger`: the statement may write their ledger. */
-  private purchaseEffects(p: PurchaseInHand, config: ProgrammeConfig, ledger: boolean): repo.CampaignEffectsInput | null {
-    const plans = campaignPlans(campaignsOf(config), {
+  /**
+   * The PURCHASE campaigns that may act on the purchase, as campaign_effects takes them; null when
+   * none may. `ledger`: the statement may write their ledger. `held`: the member's account with
+   * the purchase's own points, when known (those the member cannot take are passed over).
+   */
+  private purchaseEffects(p: PurchaseInHand, config: ProgrammeConfig, ledger: boolean, held?: repo.AccountRow): repo.CampaignEffectsInput | null {
+    const matching = campaignPlans(campaignsOf(config), {
       trigger: 'PURCHASE', at: p.occurredAt, amountCents: p.amountCents, basePoints: basePoints(p.amountCents, config.pointsPerUnit),
     });
+    const plans = held ? awardsThatFit(matching, held) : matching;
     if (!plans.length) return null;
     const { activatesAt, expiresAt } = this.lotDates(p.occurredAt, config);
     return { memberId: p.memberId, source: `purchase:${p.input.orderId}`, at: p.occurredAt, ledger, activatesAt, expiresAt, plans };
@@ -560,7 +568,7 @@ export class PointsService {
   private async applyCampaigns(
     tx: EntityManager, account: repo.AccountRow, active: ActiveCampaigns, memberId: string, source: string, event: EffectEvent, lot: BonusLot, field: string,
   ): Promise<number> {
-    const plans = campaignPlans(active, event);
+    const plans = awardsThatFit(campaignPlans(active, event), account);
     if (!plans.length) return 0;
     const input = { memberId, source, at: event.at, ledger: lot.ledger, activatesAt: lot.activatesAt, expiresAt: lot.expiresAt, plans };
     return this.settleEffects(tx, account, await repo.campaignEffects(tx, input), input, field);

@@ -1,0 +1,101 @@
+// A campaign award the member cannot take (its balance or lifetime points would pass
+// 2,147,483,647, the points columns being int) is passed over, as a birthday gift or a referrer's
+// points are: the event it rides on is recorded. A PURCHASE campaign of bonusPoints 2147483647 (an
+// operator's typo the API accepts) refused every purchase of its audience with BAD_USER_INPUT on
+// `amount`, on every retry, and an ACTIVITY or TIER_UPGRADE one did the same to its events.
+import { startTestServer, type TestServer } from '../support/harness';
+import { createLadder } from '../support/fixtures';
+import { expectLedgerConsistent } from '../support/ledger';
+
+let s: TestServer;
+let n = 0;
+const key = (p: string) => `${p}-${++n}`;
+const MAX = 2_147_483_647;
+
+beforeAll(async () => {
+  s = await startTestServer();
+  await createLadder(s);
+  await s.admin('mutation { upsertActivityRule(input: { kind: "REVIEW", name: "Review", points: 5, qualifyingPoints: 0, dailyCap: null }) { kind } }');
+});
+afterAll(() => s?.stop());
+
+const PURCHASE = `mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned bonusPoints member { pointsBalance lifetimePoints } } }`;
+const ACTIVITY = `mutation($i: RecordActivityInput!) { recordActivity(input: $i) { pointsEarned member { pointsBalance } } }`;
+const ADJUST = `mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { balanceAfter } }`;
+const CAMPAIGN = `query($c: String!) { campaign(code: $c) { status endedReason pointsGiven } }`;
+
+/**
+ * Ends every campaign as if it had never given (ended at its start: a campaign gives to late events
+ * dated before its end), then creates and activates these through the API, open since a minute ago.
+ */
+async function campaigns(...list: { code: string; trigger: string; bonusPoints: number; activityKind?: string }[]): Promise<void> {
+  await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = starts_at where status <> 'ENDED'`);
+  const startsAt = new Date(Date.now() - 60_000).toISOString();
+  for (const c of list) {
+    await s.admin('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }', { i: { name: c.code, startsAt, controlPercent: 0, ...c } });
+    await s.admin('mutation($c: String!) { activateCampaign(code: $c) { status } }', { c: c.code });
+  }
+}
+
+async function member(points = 0): Promise<string> {
+  const id = (await s.admin('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }', { i: { externalId: key('m') } })).registerMember.id;
+  if (points) await s.admin(ADJUST, { i: { memberId: id, amount: points, reason: 'range', idempotencyKey: key('adj') } });
+  return id;
+}
+
+const servicePurchase = async (i: Record<string, unknown>) => s.gql(PURCHASE, { i }, await s.token('service'));
+
+it('a PURCHASE bonus past int is passed over: the purchase is recorded (and so is its retry), the campaign gives nothing and stays ACTIVE', async () => {
+  await campaigns({ code: 'TYPO', trigger: 'PURCHASE', bonusPoints: MAX });
+  const m = await member();
+  const i = { memberId: m, orderId: key('o'), amount: 25 };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const res = await servicePurchase(i);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.recordPurchase).toEqual({ pointsEarned: 25, bonusPoints: 0, member: { pointsBalance: 25, lifetimePoints: 25 } });
+  }
+  expect((await s.admin(CAMPAIGN, { c: 'TYPO' })).campaign).toEqual({ status: 'ACTIVE', endedReason: null, pointsGiven: 0 });
+  await expectLedgerConsistent(s);
+});
+
+it('each award is passed over or given on what the member holds: one that would pass int is not, a later one that fits exactly is', async () => {
+  // In (startsAt, code) order: A_BIG (100) does not fit a balance of MAX - 60 after the purchase's 10; B_FIT (50) does, to the point.
+  await campaigns({ code: 'A_BIG', trigger: 'PURCHASE', bonusPoints: 100 }, { code: 'B_FIT', trigger: 'PURCHASE', bonusPoints: 50 });
+  const m = await member(MAX - 60);
+  const res = await servicePurchase({ memberId: m, orderId: key('o'), amount: 10 });
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.recordPurchase).toEqual({ pointsEarned: 10, bonusPoints: 50, member: { pointsBalance: MAX, lifetimePoints: MAX } });
+  expect((await s.admin(CAMPAIGN, { c: 'A_BIG' })).campaign.pointsGiven).toBe(0);
+  expect((await s.admin(CAMPAIGN, { c: 'B_FIT' })).campaign.pointsGiven).toBe(50);
+  await expectLedgerConsistent(s);
+});
+
+it('the same on the transaction path (a purchase dated before a debit already written, which it re-plans)', async () => {
+  await campaigns({ code: 'TYPO_LATE', trigger: 'PURCHASE', bonusPoints: MAX });
+  const m = await member(1_000);
+  await s.admin(ADJUST, { i: { memberId: m, amount: -100, reason: 'spent', idempotencyKey: key('adj') } });
+  const occurredAt = new Date(Date.now() - 30_000).toISOString();
+  const res = await servicePurchase({ memberId: m, orderId: key('o'), amount: 25, occurredAt });
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.recordPurchase).toEqual({ pointsEarned: 25, bonusPoints: 0, member: { pointsBalance: 925, lifetimePoints: 1_025 } });
+  await expectLedgerConsistent(s);
+});
+
+it('an ACTIVITY bonus past int: the activity is recorded with its own points', async () => {
+  await campaigns({ code: 'TYPO_ACT', trigger: 'ACTIVITY', bonusPoints: MAX, activityKind: 'REVIEW' });
+  const m = await member(100);
+  const res = await s.gql(ACTIVITY, { i: { memberId: m, kind: 'REVIEW', idempotencyKey: key('a') } }, await s.token('service'));
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.recordActivity).toEqual({ pointsEarned: 5, member: { pointsBalance: 105 } });
+  await expectLedgerConsistent(s);
+});
+
+it('a TIER_UPGRADE bonus past int: the upgrading purchase is recorded, the upgrade with it', async () => {
+  await campaigns({ code: 'TYPO_UP', trigger: 'TIER_UPGRADE', bonusPoints: MAX });
+  const m = await member(100);
+  const res = await s.gql(`mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned bonusPoints tierChange { kind } } }`,
+    { i: { memberId: m, orderId: key('o'), amount: 1_000 } }, await s.token('service'));
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.recordPurchase).toEqual({ pointsEarned: 1_000, bonusPoints: 0, tierChange: { kind: 'UPGRADE' } });
+  await expectLedgerConsistent(s);
+});
