@@ -4,7 +4,7 @@
 import { en } from '../../admin/src/i18n/en';
 import { FIXED_REASONS, REFUND_RECOVERY_HOW, reasonText } from '../../admin/src/i18n/reasons';
 import { zhCN } from '../../admin/src/i18n/zh-CN';
-import { REJECTION, REVERSAL_REASON } from '../../src/modules/referrals/referrals.rules';
+import { ERASED_REFEREE_REASON, REFERRER_REVERSAL, REJECTION, REVERSAL_REASON } from '../../src/modules/referrals/referrals.rules';
 import { DOWNGRADE_REASON, IMPORT_REASON, RENEWAL_REASON, UPGRADE_REASON } from '../../src/modules/tiers/tiers.rules';
 import { CJK, fill, SERVER } from '../support/console-text';
 
@@ -49,6 +49,11 @@ describe('the server\'s reasons in the console', () => {
     expect(zh('refund R-1: campaign WIN-BACK')).toBe('退款 R-1：营销活动 WIN-BACK');
     expect(zh('refund R-1: referral')).toBe('退款 R-1：邀请奖励');
     expect(zh('refund R-1: referral campaign BRING-A-FRIEND')).toBe('退款 R-1：邀请营销活动 BRING-A-FRIEND');
+    // A referrer's side of a reversed referral names no order or refund of its referee.
+    expect(zh(`${REFERRER_REVERSAL}: ${REVERSAL_REASON}`)).toBe('邀请已撤回：完成邀请的那笔消费在冻结期内已全额退款');
+    expect(zh(`${REFERRER_REVERSAL}: ${ERASED_REFEREE_REASON}`)).toBe('邀请已撤回：被邀请人在冻结期内已删除');
+    expect(zh(`${REFERRER_REVERSAL}: referral campaign BRING-A-FRIEND`)).toBe('邀请已撤回：邀请营销活动 BRING-A-FRIEND');
+    expect(english(`${REFERRER_REVERSAL}: ${REVERSAL_REASON}`)).toBe(`${REFERRER_REVERSAL}: ${REVERSAL_REASON}`);
     expect(zh('refund R-1: points it could not take back, returned by a cancellation')).toBe('退款 R-1：当时未能扣回的积分，由一次撤销退回');
     expect(zh('refund R-1: points it could not take back, found when a backdated write re-planned it in date order'))
       .toBe('退款 R-1：当时未能扣回的积分，补录的记录按日期顺序重新分配时发现');

@@ -237,6 +237,15 @@ describe('refunds', () => {
     expect(await balances(referee)).toMatchObject({ pointsBalance: 0, pendingPoints: 0, account: 0 });
     expect(await balances(referrer)).toMatchObject({ pointsBalance: 0, pendingPoints: 0, account: 0 });
     expect((await referralPoints(referrer))[0].remaining).toBe(0);
+    // The referrer reads its side by the referral, as its REFERRAL row: never its referee's order or refund.
+    const history = (await s.gql(`query { me { pointsHistory { edges { node { type amount reason reference } } } } }`, {}, await s.token('member', referrer)))
+      .data!.me.pointsHistory.edges.map((e: { node: unknown }) => e.node);
+    const [{ id: referralId }] = await s.sql<{ id: string }>('select id::text from referral where referee_id = $1', [referee]);
+    expect(history).toEqual(expect.arrayContaining([
+      { type: 'REFERRAL', amount: 200, reason: "referral: friend's first purchase", reference: referralId },
+      { type: 'REFUND_REVERSAL', amount: -200, reason: 'referral reversed: the completing purchase was fully refunded within the hold', reference: referralId },
+    ]));
+    expect(JSON.stringify(history)).not.toMatch(new RegExp(`${p.orderId}|${refundId}`));
     await expectLedgerConsistent(s);
   });
 
@@ -403,7 +412,8 @@ describe('REFERRAL campaigns', () => {
       'select type, amount, reason from point_transaction where member_id = $1 order by id', [id]);
     expect((await ledger(referrer)).map((t) => [t.type, t.amount, t.reason])).toEqual([
       ['REFERRAL', 200, "referral: friend's first purchase"], ['BONUS', 200, expect.any(String)],
-      ['REFUND_REVERSAL', -200, 'referee erased: referral'], ['REFUND_REVERSAL', -200, expect.stringMatching(/^referee erased: referral campaign /)],
+      ['REFUND_REVERSAL', -200, 'referral reversed: the referee was erased within the hold'],
+      ['REFUND_REVERSAL', -200, expect.stringMatching(/^referral reversed: referral campaign /)],
     ]);
     expect((await ledger(referee)).map((t) => [t.type, t.amount])).toEqual([['EARN', 100], ['REFERRAL', 100], ['REFUND_REVERSAL', -100], ['ERASURE', -100]]);
     // Its webhook event is sent, naming the erased referee by id alone.
@@ -567,7 +577,7 @@ describe('a reversal after the referrer spent its points', () => {
     await refund(orderId, 100); // in full, within the hold: REVERSED; only the referee's 100 come back
     expect(await referral(referee)).toMatchObject({ status: 'REVERSED' });
     const taken = await s.sql<{ amount: number }>(
-      `select t.amount from point_transaction t where t.type = 'REFUND_REVERSAL' and t.member_id = any($1::uuid[]) and t.reason like '%referral'`,
+      `select t.amount from point_transaction t where t.type = 'REFUND_REVERSAL' and t.member_id = any($1::uuid[]) and (t.reason like '%referral' or t.reason like 'referral reversed:%')`,
       [[referrer, referee]]);
     expect(taken).toEqual([{ amount: -100 }]);
     const [{ unrecovered }] = await s.sql('select unrecovered_points as unrecovered from referral where referee_id = $1', [referee]);

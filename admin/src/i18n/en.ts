@@ -240,6 +240,8 @@ export const en = {
   'reason.referralErasedReferee': 'the referee was erased within the hold',
   'reason.erasedReferral': 'referee erased: referral',
   'reason.erasedReferralCampaign': 'referee erased: referral campaign {campaign}',
+  'reason.referrerReversed': 'referral reversed: {why}',
+  'reason.referrerReversedCampaign': 'referral reversed: referral campaign {campaign}',
   'reason.recovered.earlierCredit': 'paid by a credit dated before it',
   'reason.recovered.freedByReplan': 'freed when a backdated write re-planned the debits',
   'reason.recovered.cancellation': 'returned by a cancellation',

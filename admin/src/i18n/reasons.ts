@@ -5,7 +5,8 @@ import { matchPhrase, type PhrasePattern, type Translate } from './server-phrase
  * The reasons the server writes itself (a ledger row's `reason`, a tier change's, a referral's
  * rejection or reversal), in the console's language: a fixed phrase is a label; a phrase with an
  * id or code in it (`refund R-1: campaign X`, `campaign WIN-BACK`, `cancelled: <the operator's
- * reason>`) is a label with that part kept as written. Any other text (an operator's own reason)
+ * reason>`) is a label with that part kept as written (a referral's reason in `referral reversed:
+ * <why>` is translated in its turn). Any other text (an operator's own reason)
  * is shown as it is. The phrases are the server's (src/modules/…: points.service.ts,
  * points.repository.ts, tiers.rules.ts, referrals.rules.ts, rewards.service.ts,
  * benefits.service.ts); test/console/server-reasons.test.ts checks the console knows each of them.
@@ -43,6 +44,8 @@ const PATTERNS: PhrasePattern[] = [
   [/^refund (.+): referral campaign (\S+)$/s, 'reason.refundReferralCampaign', ['refund', 'campaign']],
   [/^refund (.+): campaign (\S+)$/s, 'reason.refundCampaign', ['refund', 'campaign']],
   [/^refund (.+): referral$/s, 'reason.refundReferral', ['refund']],
+  [/^referral reversed: referral campaign (\S+)$/, 'reason.referrerReversedCampaign', ['campaign']],
+  [/^referral reversed: (.+)$/s, 'reason.referrerReversed', ['why']],
   [/^referee erased: referral campaign (\S+)$/, 'reason.erasedReferralCampaign', ['campaign']],
   [/^referee erased: referral$/, 'reason.erasedReferral', []],
   [/^refund (\S+)$/, 'reason.refund', ['refund']],
@@ -63,6 +66,7 @@ export function reasonText(reason: string, t: Translate): string {
   const { key, vars } = match;
   // A cancelled redemption's reason may itself be the server's ("cancelled: member erased"); an override's is the operator's.
   if (key === 'reason.cancelled') vars.reason = reasonText(vars.reason, t);
+  if (key === 'reason.referrerReversed') vars.why = reasonText(vars.why, t);
   if (key === 'reason.refundRecovered' && REFUND_RECOVERY_HOW[vars.how]) vars.how = t(REFUND_RECOVERY_HOW[vars.how]);
   return t(key, vars);
 }

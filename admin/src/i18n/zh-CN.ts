@@ -237,6 +237,8 @@ export const zhCN: Record<MessageKey, string> = {
   'reason.referralErasedReferee': '被邀请人在冻结期内已删除',
   'reason.erasedReferral': '被邀请人已删除：邀请奖励',
   'reason.erasedReferralCampaign': '被邀请人已删除：邀请营销活动 {campaign}',
+  'reason.referrerReversed': '邀请已撤回：{why}',
+  'reason.referrerReversedCampaign': '邀请已撤回：邀请营销活动 {campaign}',
   'reason.recovered.earlierCredit': '由日期更早的一笔入账补足',
   'reason.recovered.freedByReplan': '补录的记录重新分配扣减后释放',
   'reason.recovered.cancellation': '由一次撤销退回',

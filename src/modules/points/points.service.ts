@@ -6,7 +6,7 @@ import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { localDate, localMonthBounds } from '../../common/local-time.rules';
-import { ERASED_REFEREE_REASON, ERASED_REFERRAL, REVERSAL_REASON } from '../referrals/referrals.rules';
+import { ERASED_REFEREE_REASON, ERASED_REFERRAL, REFERRER_REVERSAL, REVERSAL_REASON } from '../referrals/referrals.rules';
 import { linkReferralTransactions, lockCompletedReferral, lockCompletedReferralOfReferee, markReferralReversed, refereePointsOfOrder, type ReversibleReferral } from '../referrals/referrals.service';
 import { lockAccount, lockAccounts, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
@@ -931,12 +931,16 @@ export class PointsService {
     const at = occurredAt < r.completedAt ? r.completedAt : occurredAt;
     const referrer = await lockAccount(tx, r.referrerId);
     const ref = { orderId: r.orderId, refundId: as.key };
+    // The referrer's rows name the referral, as its REFERRAL row does, never the referee's order or
+    // refund (domain.md: each side sees the other only by id and a masked name).
+    const referrerRow = (reason: string) => ({ reason: `${REFERRER_REVERSAL}: ${reason}`, reference: r.id });
     let unrecovered = 0; // what a side had spent already: given and kept (referralStats' pointsGiven keeps it)
-    const side = async (acc: repo.AccountRow, id: string, points: number, lotId: string | null, role: string) => {
+    const side = async (acc: repo.AccountRow, id: string, points: number, lotId: string | null, role: 'referee' | 'referrer') => {
       if (points <= 0) return;
       const debit = await this.planRefund(tx, id, { lotId }, points, at);
       unrecovered += debit.plan.unrecovered;
-      await this.bookReversal(tx, acc, id, ref, at, lotId, debit, { key: `${as.key}:referral:${role}`, reason: `${as.reason}: referral` });
+      const row = role === 'referee' ? { reason: `${as.reason}: referral` } : referrerRow(as.why);
+      await this.bookReversal(tx, acc, id, ref, at, lotId, debit, { key: `${as.key}:referral:${role}`, ...row });
     };
     await side(account, memberId, r.refereePoints, r.refereeLotId, 'referee');
     if (referrer) {
@@ -947,7 +951,7 @@ export class PointsService {
         const lotId = award.transactionId ? await repo.lotOfTransaction(tx, award.transactionId) : null;
         const debit = await this.planRefund(tx, r.referrerId, { lotId }, points, at);
         await this.bookReversal(tx, referrer, r.referrerId, ref, at, lotId, debit, {
-          key: `${as.key}:referral:campaign:${award.code}`, reason: `${as.reason}: referral campaign ${award.code}`,
+          key: `${as.key}:referral:campaign:${award.code}`, ...referrerRow(`referral campaign ${award.code}`),
         });
         await reverseAward(tx, award, r.referrerId, points, debit.plan.unrecovered);
       }
@@ -1016,7 +1020,10 @@ export class PointsService {
   /** The REFUND_REVERSAL transaction of a planned debit, its takes, a debt lot for what goes below zero; null when it takes nothing. */
   private async bookReversal(
     tx: EntityManager, account: repo.AccountRow, memberId: string, input: Pick<RefundPurchaseInput, 'orderId' | 'refundId'>, occurredAt: Date, ownLotId: string | null,
-    { plan, fromExpired, gone }: RefundDebit, as: { key: string; reason: string } = { key: `refund:${input.refundId}`, reason: `refund ${input.refundId}` },
+    { plan, fromExpired, gone }: RefundDebit,
+    as: { key: string; reason: string; /** the row's reference when not the order's (its negative lot then names no order) */ reference?: string } = {
+      key: `refund:${input.refundId}`, reason: `refund ${input.refundId}`,
+    },
   ): Promise<TransactionRow | null> {
     const taken = plan.cancelPending + plan.takes.reduce((s, t) => s + t.amount, 0) + plan.negative + fromExpired.reduce((s, t) => s + t.amount, 0);
     if (!(taken > 0 || plan.unrecovered > 0)) return null;
@@ -1024,7 +1031,7 @@ export class PointsService {
     await this.unexpireTaken(tx, account, memberId, fromExpired, gone);
     const balanceAfter = account.balance - taken;
     const transaction = await repo.insertTransaction(tx, {
-      memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: input.orderId,
+      memberId, type: 'REFUND_REVERSAL', amount: -taken, balanceAfter, occurredAt, reference: as.reference ?? input.orderId,
       reason: as.reason, idempotencyKey: as.key, unrecovered: plan.unrecovered,
     });
     const takes = plan.cancelPending > 0 && ownLotId ? [{ lotId: ownLotId, amount: plan.cancelPending }, ...plan.takes] : plan.takes;
@@ -1033,7 +1040,7 @@ export class PointsService {
     if (plan.negative > 0) {
       await repo.insertLot(tx, {
         memberId, transactionId: transaction.id, points: -plan.negative, remaining: -plan.negative,
-        earnedAt: occurredAt, activatesAt: occurredAt, expiresAt: null, orderId: input.orderId,
+        earnedAt: occurredAt, activatesAt: occurredAt, expiresAt: null, orderId: as.reference === undefined ? input.orderId : null,
       });
     }
     await repo.saveAccount(tx, memberId, balanceAfter, 0);

@@ -64,7 +64,13 @@ export const REJECTION = {
 
 /** Why a referral is REVERSED (Referral.reason). */
 export const REVERSAL_REASON = 'the completing purchase was fully refunded within the hold';
+/**
+ * The reason of a reversal's rows on the referrer's ledger: `${REFERRER_REVERSAL}: <the referral's
+ * reason>` (or `: referral campaign <code>`), their reference the referral's id. They never name the
+ * referee's order or refund, which are the referee's data.
+ */
+export const REFERRER_REVERSAL = 'referral reversed';
 /** Why a referral is REVERSED when its referee was erased while its points were held (PointsService.reverseReferralOfErased). */
 export const ERASED_REFEREE_REASON = 'the referee was erased within the hold';
-/** The reason of that reversal's ledger rows: `${ERASED_REFERRAL}: referral`, `${ERASED_REFERRAL}: referral campaign <code>`. */
+/** The reason of that reversal's row on the referee's ledger: `${ERASED_REFERRAL}: referral` (the referrer's rows: REFERRER_REVERSAL). */
 export const ERASED_REFERRAL = 'referee erased';
