@@ -1,3 +1,13 @@
+/**
+ * A character that shows: not white space, not a control, not a default-ignorable code point
+ * (zero-width space and joiners, soft hyphen, the Hangul fillers, the byte-order mark, variation
+ * selectors) and not the braille blank. A name without one is listed as nothing.
+ */
+export const VISIBLE_CHARACTER = /[^\s\p{Cc}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+/** Whether `value` has a character that shows (VISIBLE_CHARACTER): a name needs one. */
+export const hasVisibleText = (value: string): boolean => VISIBLE_CHARACTER.test(value);
+
 /** Half of a UTF-16 surrogate pair on its own: JSON can carry it (\ud800), UTF-8 cannot. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

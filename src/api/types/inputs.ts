@@ -4,6 +4,7 @@ import {
   ArrayMaxSize, IsEmail, IsInt, IsOptional, Length, Matches, Max, MaxLength, Min, NotEquals,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { VISIBLE_CHARACTER } from '../../common/text.rules';
 import { MAX_COUPON_VALID_DAYS } from '../../modules/rewards/rewards.rules';
 import { FILTER_LIST_CAPS as CAPS } from '../../modules/segments/segments.service';
 import { DowngradePolicy, LifecycleStage, RfmSegment, TagCategory } from './enums';
@@ -12,7 +13,8 @@ const CODE = /^[A-Za-z0-9_.-]+$/;
 const CODE_MESSAGE = 'codes use letters, digits, _ . - only';
 /** A name the console lists: at least one character that is not white space. */
 const NOT_BLANK = /\S/;
-const NOT_BLANK_MESSAGE = 'name must not be blank';
+/** A name is what the console and the apps list: it needs a character that shows (zero-width and filler characters alone are blank). */
+const NAME_MESSAGE = 'name must not be blank: it needs a visible character';
 const KEY_NOT_BLANK_MESSAGE = 'idempotencyKey must not be blank';
 /**
  * A key that begins and ends with a character that is not white space: an import reads its
@@ -58,7 +60,7 @@ export class SegmentFilterInput {
 
 @InputType()
 export class SegmentInput {
-  @Field() @Length(1, 200) name!: string;
+  @Field() @Length(1, 200) @Matches(VISIBLE_CHARACTER, { message: NAME_MESSAGE }) name!: string;
   @Field(() => SegmentFilterInput) filter!: SegmentFilterInput;
 }
 
@@ -91,7 +93,7 @@ export class ProgramInput {
 @InputType()
 export class TierInput {
   @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) code!: string;
-  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
+  @Field() @Length(1, 200) @Matches(VISIBLE_CHARACTER, { message: NAME_MESSAGE }) name!: string;
   @Field(() => Int) @Min(0) @Max(50) rank!: number;
   @Field(() => Int) @Min(0) qualifyingPoints!: number;
   @Field(() => Int) @Min(0) retainPoints!: number;
@@ -162,7 +164,7 @@ export class RedeemRewardInput {
 @InputType()
 export class BenefitInput {
   @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) code!: string;
-  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
+  @Field() @Length(1, 200) @Matches(VISIBLE_CHARACTER, { message: NAME_MESSAGE }) name!: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
   @Field() @Length(1, 64) kind!: string;
   @Field(() => Float, { nullable: true }) value?: number | null;
@@ -176,7 +178,7 @@ export class BenefitInput {
 @InputType()
 export class RewardInput {
   @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) code!: string;
-  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
+  @Field() @Length(1, 200) @Matches(VISIBLE_CHARACTER, { message: NAME_MESSAGE }) name!: string;
   @Field(() => Int) @Min(1) costPoints!: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) stock?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) perMemberLimit?: number | null;
@@ -197,7 +199,7 @@ export class RewardInput {
 
 @InputType({ description: 'Any change is a new version; a patch that changes nothing makes none.' })
 export class BenefitPatch {
-  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) @Matches(VISIBLE_CHARACTER, { message: NAME_MESSAGE }) name?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 64) kind?: string | null;
   @Field(() => Float, { nullable: true }) value?: number | null;
@@ -210,7 +212,7 @@ export class BenefitPatch {
 
 @InputType()
 export class RewardPatch {
-  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) @Matches(VISIBLE_CHARACTER, { message: NAME_MESSAGE }) name?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) description?: string | null;
   @Field(() => Float, { nullable: true }) faceValue?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) costPoints?: number | null;
@@ -243,7 +245,7 @@ export class RecordActivityInput {
 @InputType()
 export class ActivityRuleInput {
   @Field() @Length(1, 64) @Matches(CODE, { message: CODE_MESSAGE }) kind!: string;
-  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
+  @Field() @Length(1, 200) @Matches(VISIBLE_CHARACTER, { message: NAME_MESSAGE }) name!: string;
   @Field(() => Int) @Min(0) points!: number;
   @Field(() => Int, { defaultValue: 0 }) @Min(0) qualifyingPoints!: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) dailyCap?: number | null;
@@ -255,7 +257,7 @@ export class ActivityRuleInput {
 @InputType()
 export class TagInput {
   @Field() @Length(1, 64) @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'tag codes use letters, digits, _ . : - only' }) code!: string;
-  @Field() @Length(1, 200) @Matches(NOT_BLANK, { message: NOT_BLANK_MESSAGE }) name!: string;
+  @Field() @Length(1, 200) @Matches(VISIBLE_CHARACTER, { message: NAME_MESSAGE }) name!: string;
   @Field(() => TagCategory, { defaultValue: TagCategory.DESCRIPTIVE }) category!: TagCategory;
   @Field(() => SegmentFilterInput, { nullable: true, description: 'Makes it a RULE tag: the server keeps its members to those matching' })
   rule?: SegmentFilterInput | null;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { badInput } from '../../common/errors';
+import { hasVisibleText } from '../../common/text.rules';
 import type { CampaignStatus, CampaignTrigger } from './campaign.entities';
 import { MoneyInputError, parseDecimalScaled, parseMoneyToCents } from '../../common/money';
 import { MAX_INT32 } from '../../common/safe-integer';
@@ -193,7 +194,7 @@ function instant(value: Date | null | undefined, field: string): string | null {
 export function campaignValues(d: CampaignDefinition): CampaignValues {
   if (!CAMPAIGN_CODE.test(d.code)) throw badInput('code', 'code is 1 to 64 letters, digits, _ . -');
   const name = d.name.trim();
-  if (!name || name.length > 200) throw badInput('name', 'name is required, at most 200 characters');
+  if (!hasVisibleText(name) || name.length > 200) throw badInput('name', 'name is required (a visible character), at most 200 characters');
   const startsAt = instant(d.startsAt, 'startsAt')!;
   const endsAt = instant(d.endsAt, 'endsAt');
   if (endsAt !== null && endsAt <= startsAt) throw badInput('endsAt', 'endsAt must be after startsAt');

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeInteger } from '../../common/safe-integer';
 import { badInput, notFound } from '../../common/errors';
+import { hasVisibleText } from '../../common/text.rules';
 import { encodeCursor, decodeCursor, pageOf, type Page } from '../../common/pagination';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
@@ -93,7 +94,7 @@ export class SegmentsService {
   async save(actor: Actor, given: string, filter: SegmentFilter): Promise<SegmentRow> {
     // The name is the segment's key: "Champions " is "Champions", not a second segment beside it.
     const name = given.trim();
-    if (!name) throw badInput('name', 'name is required');
+    if (!hasVisibleText(name)) throw badInput('name', 'name is required (a visible character)');
     await checkFilterReferences(this.em, filter); // refuses a filter that cannot compile or names an unknown tier
     return inTransaction(this.em, async (tx) => {
       const before = await lockSegment(tx, name);

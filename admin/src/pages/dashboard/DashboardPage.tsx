@@ -12,6 +12,7 @@ import { flowOption, growthOption, stageOption, tierOption, transitionsOption } 
 import { DashboardSeriesQuery as SeriesQuery, DashboardSummaryQuery as SummaryQuery } from './operations';
 import { defaultRange, isMonth, monthsOf, rangeVariables, type MonthRange } from './range';
 import './dashboard.css';
+import { memberLabel } from '../members/label';
 
 const STAGES = Object.keys(STAGE_LABEL) as LifecycleStage[];
 const EXPIRING_WITHIN_DAYS = 30;
@@ -284,7 +285,7 @@ function WinBack({ members }: { members: DashboardSummaryQuery['winBackCandidate
             <tbody>
               {members.map((m) => (
                 <tr key={m.id}>
-                  <td><Link to={`/members/${m.id}`}>{m.displayName || m.externalId || m.id}</Link></td>
+                  <td><Link to={`/members/${m.id}`}>{memberLabel(m)}</Link></td>
                   <td>{m.tier.name}</td>
                   <td><span className={`badge stage-${m.lifecycleStage}`}>{t(STAGE_LABEL[m.lifecycleStage])}</span></td>
                   <td>{m.rfm ? t(RFM_LABEL[m.rfm.segment]) : '—'}</td>

@@ -15,6 +15,7 @@ import { CheckInSection } from './check-in';
 import { EraseMemberDialog, ExportDataButton } from './data-rights';
 import { MemberReferrals } from './referrals';
 import { MemberLedgerQuery, MemberProfileQuery as ProfileQuery, MemberRedemptionsQuery, TagMemberMutation, UntagMemberMutation } from './operations';
+import { memberLabel } from './label';
 
 type ProfileMember = NonNullable<MemberProfileQuery['member']>;
 const PAGE_SIZE = 10;
@@ -44,7 +45,7 @@ export default function MemberProfilePage({ params }: PageParams) {
   const notFound = !wellFormed || Boolean(loadError?.fields.id) || (result.data != null && !result.data.member);
   const error = notFound ? null : loadError;
   const erased = member?.erasedAt != null;
-  const title = member ? (erased ? t('members.dataRights.erasedTitle') : member.displayName || member.externalId || member.id) : t('members.profile.title');
+  const title = member ? (erased ? t('members.dataRights.erasedTitle') : memberLabel(member)) : t('members.profile.title');
   return (
     <Page
       title={title}

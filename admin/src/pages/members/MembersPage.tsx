@@ -8,6 +8,7 @@ import { STAGE_LABEL } from '../../i18n/enums';
 import { Empty, Page } from '../../ui/Page';
 import { ConnectionPager, useAddressCursorPager } from '../../ui/Pager';
 import { MemberListQuery, MemberSearchQuery } from './operations';
+import { memberLabel } from './label';
 
 const PAGE_SIZE = 20;
 
@@ -88,7 +89,7 @@ export default function MembersPage() {
             <tbody>
               {rows.map((m) => (
                 <tr key={m.id}>
-                  <td><Link to={`/members/${m.id}`}>{m.displayName || m.externalId || m.id}</Link></td>
+                  <td><Link to={`/members/${m.id}`}>{memberLabel(m)}</Link></td>
                   <td>{m.externalId ?? '—'}</td>
                   <td>{m.email ?? '—'}</td>
                   <td>{m.phone ?? '—'}</td>

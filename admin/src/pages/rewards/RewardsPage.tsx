@@ -15,6 +15,7 @@ import { fromZonedInput, intOrNull, numberOrNull, numberText, sameSet, toZonedIn
 import '../tiers/tiers.css';
 import './rewards.css';
 import { CouponLookupQuery, CreateRewardMutation, RewardsPageQuery as PageQuery, UpdateRewardMutation } from './operations';
+import { memberLabel } from '../members/label';
 
 type Reward = RewardFieldsFragment;
 type Tiers = RewardsPageQuery['tiers'];
@@ -339,7 +340,7 @@ function CouponLookup() {
               <div>
                 <dt>{t('rewards.lookup.member')}</dt>
                 <dd>
-                  <Link to={`/members/${encodeURIComponent(redemption.member.id)}`}>{redemption.member.displayName ?? redemption.member.externalId ?? redemption.member.id}</Link>
+                  <Link to={`/members/${encodeURIComponent(redemption.member.id)}`}>{memberLabel(redemption.member)}</Link>
                   {redemption.member.externalId ? <span className="muted"> {redemption.member.externalId}</span> : null}
                 </dd>
               </div>

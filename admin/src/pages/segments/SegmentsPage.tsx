@@ -17,6 +17,7 @@ import { FilterBuilder } from './FilterBuilder';
 import { SaveSegmentMutation, SegmentPreviewMembersQuery, SegmentPreviewQuery, SegmentsPageQuery } from './operations';
 import { DIMENSIONS, rowsOf, tgiOption, type Dimension, type ProfileRow } from './profile';
 import './segments.css';
+import { memberLabel } from '../members/label';
 
 const PAGE_SIZE = 20;
 const DEBOUNCE_MS = 400;
@@ -280,7 +281,7 @@ function Members({ filter, first }: { filter: SegmentFilterInput; first: { total
             <tbody>
               {rows.map((m) => (
                 <tr key={m.id}>
-                  <td><Link to={`/members/${m.id}`}>{m.displayName || m.externalId || m.id}</Link></td>
+                  <td><Link to={`/members/${m.id}`}>{memberLabel(m)}</Link></td>
                   <td>{m.externalId ?? '—'}</td>
                   <td>{m.tier.name}</td>
                   <td><span className={`badge stage-${m.lifecycleStage}`}>{t(STAGE_LABEL[m.lifecycleStage])}</span></td>
