@@ -68,6 +68,13 @@ describe('manual tags', () => {
     await s.admin(`mutation($i: TagInput!) { upsertTag(input: $i) { code } }`, { i: { code: 'Loyal_Fan', name: 'Fans' } });
     expect(await s.sql(`select code from tag where lower(code) = 'loyal_fan'`)).toEqual([{ code: 'Loyal_Fan' }]);
     expect(await s.sql(`select count(*)::int as n from member_tag mt join tag t on t.id = mt.tag_id where t.code = 'Loyal_Fan'`)).toEqual([{ n: 2 }]);
+    // Untagging refuses what tagging refuses, rather than answering done with the member still tagged.
+    const wrongCase = await s.gql(UNTAG, { t: 'LOYAL_FAN', m: a }, service);
+    expectError(wrongCase, 'BAD_USER_INPUT', 'tagCode');
+    expect(wrongCase.errors![0].message).toContain('use Loyal_Fan');
+    for (const t of ['', '   ', 'no such tag!', 'x'.repeat(10_000)]) expectError(await s.gql(UNTAG, { t, m: a }, service), 'BAD_USER_INPUT', 'tagCode');
+    expect(await s.sql(`select count(*)::int as n from member_tag mt join tag t on t.id = mt.tag_id where t.code = 'Loyal_Fan'`)).toEqual([{ n: 2 }]);
+    expect((await s.gql(UNTAG, { t: 'Loyal_Fan', m: a }, service)).data!.untagMember.tags).toEqual([]);
   });
 
   it('first uses of one code in different cases at once make one tag; the others are refused with BAD_USER_INPUT', async () => {

@@ -62,7 +62,13 @@ export class TagsService {
     await oneSpelling('tagCode', tagCode, () => this.change(actor, memberId, tagCode, true));
   }
 
+  /**
+   * A code tagMember would refuse is refused here too (malformed: BAD_USER_INPUT on tagCode; an
+   * existing tag's code in another case: "use <code>"), rather than answered as done with the
+   * member still tagged; a well-formed code of no tag is no change.
+   */
   async untag(actor: Actor, memberId: string, tagCode: string): Promise<void> {
+    if (!TAG_CODE.test(tagCode)) throw badInput('tagCode', TAG_CODE_RULE);
     await this.change(actor, memberId, tagCode, false);
   }
 
@@ -75,6 +81,7 @@ export class TagsService {
         await ensureManualTag(tx, tagCode);
       }
       const tag = await tagByCode(tx, tagCode);
+      if (!tag && !on) await refuseOtherCase(tx, 'tagCode', tagCode);
       if (!tag) return; // untagging a tag that never existed changes nothing
       if (tag.kind === 'RULE') throw badInput('tagCode', `${tagCode} is a rule tag: the server keeps it from its filter`);
       const changed = on ? await addMemberTag(tx, memberId, tag.id) : await removeMemberTag(tx, memberId, tag.id);
