@@ -152,6 +152,9 @@ describe('useCoupon', () => {
     expectError(await use({ couponCode: '----', idempotencyKey: 'bad-1' }), 'BAD_USER_INPUT', 'couponCode');
     expectError(await use({ couponCode: r.couponCode, idempotencyKey: '' }), 'BAD_USER_INPUT', 'idempotencyKey');
     expectError(await use({ couponCode: r.couponCode, idempotencyKey: 'future', occurredAt: iso(Date.now() + HOUR) }), 'BAD_USER_INPUT', 'occurredAt');
+    // A store is a key of the use's payload: blank or padded is refused (stored as sent, the till's corrected retry was a CONFLICT).
+    for (const storeId of ['   ', ' S1 ', 'S1\n']) expectError(await use({ couponCode: r.couponCode, idempotencyKey: `store-${storeId}`, storeId }), 'BAD_USER_INPUT', 'storeId');
+    expect((await byCoupon(r.couponCode)).data!.redemptionByCoupon.status).toBe('ISSUED');
     expect((await use({ couponCode: r.couponCode, idempotencyKey: 'admin-1' }, admin)).data!.useCoupon.status).toBe('USED');
   });
 

@@ -229,7 +229,9 @@ export class RewardPatch {
 export class UseCouponInput {
   @Field({ description: 'As printed or typed: case and separators do not matter' }) @Length(1, 64) couponCode!: string;
   @Field({ description: 'A till retrying the same use gets the same answer' }) @Length(1, 200) @Matches(NOT_BLANK, { message: KEY_NOT_BLANK_MESSAGE }) idempotencyKey!: string;
-  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) storeId?: string | null;
+  /** A store's key, part of the use's payload: refused, never trimmed, with white space at an edge or alone (a till's corrected retry would be a CONFLICT). */
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200)
+  @Matches(NO_EDGE_SPACE, { message: 'storeId must not be blank nor begin or end with white space' }) storeId?: string | null;
   @Field(() => Date, { nullable: true, description: 'When the coupon was used, for a till that was offline (service, admin)' })
   occurredAt?: Date | null;
 }
