@@ -180,6 +180,15 @@ describe('redeemReward', () => {
     expectError(await redeem(id, 'LOUNGE', 'x1'), 'NOT_ELIGIBLE');
     expectError(await redeem(id, 'OFF', 'x2'), 'NOT_ELIGIBLE');
     expectError(await redeem(id, 'LATER', 'x3'), 'NOT_ELIGIBLE');
+    // A member is not told that a draft exists: it answers as an unknown code (its catalogue does not list it), sold out or not.
+    const own = await s.token('member', id);
+    await upsertReward({ code: 'OFF_GONE', name: 'Off and gone', costPoints: 10, active: false, stock: 0 });
+    for (const code of ['OFF', 'OFF_GONE']) {
+      const res = await redeem(id, code, `x-draft-${code}`, own);
+      expectError(res, 'NOT_FOUND');
+      expect(res.errors![0].message).toBe((await redeem(id, 'NO_SUCH_REWARD', 'x-none', own)).errors![0].message.replace('NO_SUCH_REWARD', code));
+    }
+    expectError(await redeem(id, 'LATER', 'x3-member', own), 'NOT_ELIGIBLE');
     expectError(await redeem(id, 'GONE', 'x4'), 'OUT_OF_STOCK');
     expectError(await redeem(id, 'PRICEY', 'x5'), 'INSUFFICIENT_POINTS');
     expect((await redeem(id, 'MUG', 'x6')).errors).toBeUndefined();

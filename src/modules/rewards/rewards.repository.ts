@@ -156,8 +156,8 @@ export function rewardByCode(em: EntityManager, code: string): Promise<RewardRow
 }
 
 /** The reward's stock (null: unlimited); undefined when there is no such reward. */
-export async function rewardStock(em: EntityManager, code: string): Promise<{ stock: number | null } | undefined> {
-  const [row] = await em.execute<{ stock: number | null }[]>('select stock from reward where code = ?', [code]);
+export async function rewardStock(em: EntityManager, code: string): Promise<{ stock: number | null; active: boolean } | undefined> {
+  const [row] = await em.execute<{ stock: number | null; active: boolean }[]>('select stock, active from reward where code = ?', [code]);
   return row;
 }
 

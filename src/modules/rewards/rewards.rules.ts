@@ -114,3 +114,15 @@ export function newCouponCode(): string {
 export function isAffordable(costPoints: number, balance: number): boolean {
   return costPoints <= balance;
 }
+
+/**
+ * Whether a member is not to learn that the reward exists: a draft (inactive). Its catalogue
+ * does not list it, so redeeming it answers as an unknown code does (NOT_FOUND), not
+ * NOT_ELIGIBLE "is not active", which told a member guessing codes of unreleased offers. A
+ * reward outside its window answers NOT_ELIGIBLE ("not available at this time"): a flash sale
+ * is announced before it opens, and one that closed was listed before. Services and admins are
+ * told why in every case.
+ */
+export function unreleasedFor(role: string, reward: { active: boolean }): boolean {
+  return role === 'member' && !reward.active;
+}

@@ -15,7 +15,7 @@ import * as rewardsRepo from './rewards.repository';
 import type { RedemptionRow, RewardRow, RewardValues } from './rewards.repository';
 import {
   applyPatch, couponCancelRefusal, couponExpiresAt, couponUseRefusal, isAffordable, MAX_COUPON_VALID_DAYS, newCouponCode, normalizeCouponCode, type CouponRefusal,
-  type PatchSpec,
+  type PatchSpec, unreleasedFor,
 } from './rewards.rules';
 
 export type { RedemptionRow, RewardRow } from './rewards.repository';
@@ -190,6 +190,7 @@ export class RewardsService {
       // Sold out: answer at once, before taking any lock (a replay above still returns the
       // stored redemption). The check inside the transaction is the one that counts.
       const known = await rewardsRepo.rewardStock(this.em, input.rewardCode);
+      if (known && unreleasedFor(actor.role, known)) throw notFound('Reward', input.rewardCode);
       if (known && known.stock != null && known.stock <= 0) {
         // The unit may have gone to this very key, committed since the replay above (a double
         // tap: the first tap took the last unit while the second was on its way): its answer.
@@ -197,11 +198,11 @@ export class RewardsService {
         if (settled) return settled;
         throw new AppError(ErrorCode.OUT_OF_STOCK, `${input.rewardCode} is out of stock`);
       }
-      return this.redeemLocked(input, occurredAt, replay);
+      return this.redeemLocked(actor, input, occurredAt, replay);
     });
   }
 
-  private redeemLocked(input: RedeemInput, occurredAt: Date, replay: (em: EntityManager) => Promise<RedemptionRow | null>): Promise<RedemptionRow> {
+  private redeemLocked(actor: Actor, input: RedeemInput, occurredAt: Date, replay: (em: EntityManager) => Promise<RedemptionRow | null>): Promise<RedemptionRow> {
     return inSqlTransaction(this.em, async (tx) => {
       const account = await lockAccount(tx, input.memberId);
       if (!account) throw notFound('Member', input.memberId);
@@ -211,7 +212,7 @@ export class RewardsService {
       // must not queue behind each other. Stock is taken by one atomic conditional UPDATE,
       // last, so the row lock it takes is held only from there to the commit.
       const reward = await rewardsRepo.rewardByCode(tx, input.rewardCode);
-      if (!reward) throw notFound('Reward', input.rewardCode);
+      if (!reward || unreleasedFor(actor.role, reward)) throw notFound('Reward', input.rewardCode);
       await this.checkEligible(tx, account, reward, input.memberId, occurredAt);
       const outOfStock = () => new AppError(ErrorCode.OUT_OF_STOCK, `${reward.code} is out of stock`);
       if (reward.stock != null && reward.stock <= 0) throw outOfStock(); // sold out: answer at once
