@@ -221,4 +221,23 @@ describe('Benefits', () => {
     expect(await h.axe(page)).toEqual([]);
     expect(h.pageErrors(page)).toEqual([]);
   });
+  it('a rule coded "new", "." or ".." opens its own page from the list (the create page\'s segment and dot segments)', async () => {
+    for (const code of ['new', '.', '..']) {
+      await adminQuery(h, 'mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }',
+        { i: { code, name: `Coded ${code}`, kind: 'FREE_SHIPPING', tierCodes: [] } });
+    }
+    const page = await h.open();
+    await h.signIn(page);
+    for (const code of ['new', '.', '..']) {
+      await h.goto(page, '/benefits');
+      await page.getByTestId('benefits').getByRole('link', { name: `Coded ${code}`, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: `Coded ${code}` }).waitFor();
+      expect(await page.getByTestId('current-version').textContent()).toBe('1');
+    }
+    // "New benefit" still opens the form.
+    await h.goto(page, '/benefits');
+    await page.getByRole('button', { name: 'New benefit' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New benefit' }).waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
 });

@@ -11,6 +11,7 @@ import { AuditChanges } from './changes';
 import './audit.css';
 import { AuditLogQuery, AuditTimeZoneQuery } from './operations';
 import { dayNumber, dayOfNumber, startOfLocalDay } from '../../../../src/common/local-time.rules';
+import { codeSegment } from '../../app/code-path';
 
 const PAGE_SIZE = 20;
 const FILTERS = ['entity', 'entityId', 'action', 'actor', 'from', 'to'] as const;
@@ -54,8 +55,8 @@ function toInput(f: Filters, zone: string): AuditFilterInput {
 /** Where an entry's entity has a console page: a member's profile, a benefit's or a campaign's page. */
 function entityPath(entity: string, id: string): string | null {
   if (entity === 'Member') return `/members/${encodeURIComponent(id)}`;
-  if (entity === 'Benefit') return `/benefits/${encodeURIComponent(id)}`;
-  if (entity === 'Campaign') return `/campaigns/${encodeURIComponent(id)}`;
+  if (entity === 'Benefit') return `/benefits/${codeSegment(id)}`;
+  if (entity === 'Campaign') return `/campaigns/${codeSegment(id)}`;
   return null;
 }
 

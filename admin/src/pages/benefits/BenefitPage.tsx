@@ -16,6 +16,7 @@ import { BenefitFormFields, kindLabel, kindTakesValue, ruleOf, valuesOf, type Be
 import './benefits.css';
 import { BenefitAuditQuery, BenefitDetailQuery as DetailQuery, UpdateBenefitMutation } from './operations';
 import { SCHEDULE_CLASS, SCHEDULE_LABEL, scheduleStatus } from './status';
+import { codeOfSegment } from '../../app/code-path';
 
 type Detail = BenefitDetailQuery;
 type Benefit = Detail['benefits'][number];
@@ -36,7 +37,7 @@ const FIELD_LABEL: Record<string, MessageKey> = {
  */
 export default function BenefitPage({ params }: PageParams) {
   const { t } = useI18n();
-  const code = params.code;
+  const code = codeOfSegment(params.code);
   const [result, refetch] = useQuery({ query: DetailQuery, variables: { code, auditFirst: AUDIT_PAGE } });
   const [saved, setSaved] = useState<number | null>(null);
   const [reloads, setReloads] = useState(0);

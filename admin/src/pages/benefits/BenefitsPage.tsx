@@ -6,6 +6,7 @@ import { Empty, Page } from '../../ui/Page';
 import { BenefitListQuery } from './operations';
 import { kindLabel } from './form';
 import { SCHEDULE_CLASS, SCHEDULE_LABEL, scheduleStatus } from './status';
+import { codeSegment } from '../../app/code-path';
 
 /**
  * Benefits: every rule (admin sees inactive and scheduled ones too), with the tiers and tags it
@@ -50,7 +51,7 @@ export default function BenefitsPage() {
                 const status = scheduleStatus(b);
                 return (
                   <tr key={b.code}>
-                    <td><Link to={`/benefits/${encodeURIComponent(b.code)}`}>{b.name}</Link></td>
+                    <td><Link to={`/benefits/${codeSegment(b.code)}`}>{b.name}</Link></td>
                     <td><code>{b.code}</code></td>
                     <td>{kindLabel(b.kind, t)}</td>
                     <td className="num">{b.value ?? '—'}</td>

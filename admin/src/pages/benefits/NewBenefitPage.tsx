@@ -9,6 +9,7 @@ import { Page, Section } from '../../ui/Page';
 import { BenefitFormFields, emptyValues, ruleOf, type BenefitValues } from './form';
 import './benefits.css';
 import { BenefitNewQuery, CreateBenefitMutation } from './operations';
+import { codeSegment } from '../../app/code-path';
 
 /**
  * "New benefit": a rule's fields (the edit form's, form.tsx) and its code. upsertBenefit is keyed
@@ -52,7 +53,7 @@ function NewBenefitForm({ data }: { data: NewData }) {
     const result = await create({ input: { code: taken, ...built.rule } });
     const failed = toOperationError(result.error);
     setError(failed);
-    if (!failed && result.data) navigate(`/benefits/${encodeURIComponent(result.data.upsertBenefit.code)}`);
+    if (!failed && result.data) navigate(`/benefits/${codeSegment(result.data.upsertBenefit.code)}`);
   };
   return (
     <Section title={t('benefits.new.formTitle')} id="new">

@@ -22,6 +22,7 @@ import {
 } from './operations';
 import { CampaignReportSection } from './report';
 import './campaigns.css';
+import { codeOfSegment, codeSegment } from '../../app/code-path';
 
 const GENDER_LABEL: Record<string, 'segments.gender.F' | 'segments.gender.M' | 'segments.gender.X'> = { F: 'segments.gender.F', M: 'segments.gender.M', X: 'segments.gender.X' };
 const DEBOUNCE_MS = 400;
@@ -36,7 +37,7 @@ const SIMULATE_DAYS = 90;
  */
 export default function CampaignPage({ params }: PageParams) {
   const { t } = useI18n();
-  const code = params.code ?? '';
+  const code = codeOfSegment(params.code ?? '');
   const editing = code !== '';
   const [result, refetch] = useQuery({ query: CampaignPageQuery, variables: { code, editing } });
   const data = result.data;
@@ -157,7 +158,7 @@ function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
       setSaved(true);
       // What is stored now is what an unchanged window field sends next time.
       setDraft({ ...draft, stored: storedWindow(r.data.upsertCampaign) });
-      if (!campaign) navigate(`/campaigns/${encodeURIComponent(r.data.upsertCampaign.code)}`);
+      if (!campaign) navigate(`/campaigns/${codeSegment(r.data.upsertCampaign.code)}`);
     }
   };
   const numberField = (f: IntField | FloatField, label: string, hint?: string, props: { min?: number; max?: number; step?: number | 'any' } = {}) => (

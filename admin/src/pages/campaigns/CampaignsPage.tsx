@@ -7,6 +7,7 @@ import { Empty, Page } from '../../ui/Page';
 import { formatDay, formatLastDay } from './form';
 import { CampaignsQuery } from './operations';
 import './campaigns.css';
+import { codeSegment } from '../../app/code-path';
 
 /**
  * Campaigns: every campaign (the API's list is not paged: a programme has tens, not
@@ -48,7 +49,7 @@ export default function CampaignsPage() {
             <tbody>
               {campaigns.map((c) => (
                 <tr key={c.id} data-code={c.code}>
-                  <td><Link to={`/campaigns/${encodeURIComponent(c.code)}`}>{c.code}</Link></td>
+                  <td><Link to={`/campaigns/${codeSegment(c.code)}`}>{c.code}</Link></td>
                   <td>{c.name}</td>
                   <td>{t(CAMPAIGN_TRIGGER_LABEL[c.trigger])}</td>
                   <td><span className={`badge campaign-${c.status}`}>{t(CAMPAIGN_STATUS_LABEL[c.status])}</span></td>
