@@ -30,7 +30,7 @@ function checkValue(type: GraphQLInputType, value: unknown, field: string, rowId
     const fields = type.getFields();
     const object = value as Record<string, unknown>;
     for (const [name, v] of Object.entries(object)) {
-      if (fields[name]) object[name] = checkValue(fields[name].type, v, field ? `${field}.${name}` : name);
+      if (fields[name]) object[name] = checkValue(fields[name].type, v, name);
     }
     return object;
   }
@@ -60,7 +60,12 @@ function checkValue(type: GraphQLInputType, value: unknown, field: string, rowId
  */
 const ROW_ID_ARGS = new Set(['Query.tierChanges.after', 'Mutation.redeliverWebhook.deliveryId']);
 
-/** An argument of input-object type names its fields as the class validators do: `filter.minSpend`, not `input.filter.minSpend`. */
+/**
+ * A field of an input object is named by its own name, as the class validators and the services'
+ * checks name it (`minSpend` in a segment's filter, a campaign's audience or a tag's rule, not
+ * `filter.minSpend`): one name per field whichever check refuses it, the one the console's forms
+ * place a message under.
+ */
 function checkArgs(coordinate: string, defs: readonly GraphQLArgument[], args: Record<string, unknown>): void {
   for (const arg of defs) {
     if (!(arg.name in args)) continue;

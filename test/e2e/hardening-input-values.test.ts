@@ -104,8 +104,8 @@ describe('a NUL character in a string', () => {
       ['redeem key (member)', 'mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { id } }', { i: { memberId, rewardCode: 'V-R', idempotencyKey: nul } }, member, 'idempotencyKey'],
       ['auditLog entity', 'query($e: String) { auditLog(entity: $e) { id } }', { e: nul }, admin, 'entity'],
       ['segment name', 'mutation($n: String!) { saveSegment(input: { name: $n, filter: {} }) { id } }', { n: nul }, admin, 'name'],
-      ['segment filter list', 'mutation($r: String!) { saveSegment(input: { name: "v-nul", filter: { regions: ["ok", $r] } }) { id } }', { r: nul }, admin, 'filter.regions'],
-      ['tag rule', 'mutation($t: String!) { upsertTag(input: { code: "v-nul", name: "n", rule: { tagsAny: [$t] } }) { id } }', { t: nul }, admin, 'rule.tagsAny'],
+      ['segment filter list', 'mutation($r: String!) { saveSegment(input: { name: "v-nul", filter: { regions: ["ok", $r] } }) { id } }', { r: nul }, admin, 'regions'],
+      ['tag rule', 'mutation($t: String!) { upsertTag(input: { code: "v-nul", name: "n", rule: { tagsAny: [$t] } }) { id } }', { t: nul }, admin, 'tagsAny'],
       ['cursor', 'query($a: String) { members(after: $a) { totalCount } }', { a: nul }, admin, 'after'],
       ['benefit description', 'mutation($d: String) { upsertBenefit(input: { code: "V-NUL", name: "n", kind: "DISCOUNT", tierCodes: [], description: $d }) { id } }', { d: nul }, admin, 'description'],
     ]);
@@ -118,7 +118,7 @@ describe('half of a UTF-16 surrogate pair in a string', () => {
     await refuseAll([
       ['registerMember', 'mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }', { i: { displayName: high } }, admin, 'displayName'],
       ['segment name', 'mutation($n: String!) { saveSegment(input: { name: $n, filter: {} }) { id } }', { n: high }, admin, 'name'],
-      ['segment filter list', 'mutation($r: String!) { saveSegment(input: { name: "v-sur", filter: { regions: ["ok", $r] } }) { id } }', { r: low }, admin, 'filter.regions'],
+      ['segment filter list', 'mutation($r: String!) { saveSegment(input: { name: "v-sur", filter: { regions: ["ok", $r] } }) { id } }', { r: low }, admin, 'regions'],
       ['adjust reason', 'mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }', { i: { memberId, amount: 5, reason: low, idempotencyKey: 'v-sur' } }, admin, 'reason'],
     ]);
     // Written into the document itself, the parser refuses it (a client's error: 400, not 5xx).
@@ -162,7 +162,7 @@ describe('a variable GraphQL cannot coerce', () => {
         { i: { memberId, orderId: 'v-coerce', amount: 10, occurredAt: 'yesterday' } }, admin, 'occurredAt'],
       ['a required field missing', 'mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: { memberId, orderId: 'v-coerce' } }, admin, 'amount'],
       ['a scalar variable', 'query($f: DateTime!, $t: DateTime!) { pointsFlow(from: $f, to: $t) { period } }', { f: '2026-13-01', t: '2026-12-01T00:00:00Z' }, admin, 'f'],
-      ['a list item of the wrong type', 'mutation($i: SegmentInput!) { saveSegment(input: $i) { id } }', { i: { name: 'v-coerce', filter: { regions: ['ok', 5] } } }, admin, 'filter.regions'],
+      ['a list item of the wrong type', 'mutation($i: SegmentInput!) { saveSegment(input: $i) { id } }', { i: { name: 'v-coerce', filter: { regions: ['ok', 5] } } }, admin, 'regions'],
     ];
     for (const [label, query, variables, token, field] of cases) {
       const res = await s.gql(query, variables, token);
@@ -188,9 +188,9 @@ describe('a null variable where the argument or an input field written in the do
 describe('numbers out of any sensible range', () => {
   it('minSpend: 1e300 and its siblings are BAD_USER_INPUT naming the field', async () => {
     await refuseAll([
-      ['minSpend', 'mutation($v: Float) { saveSegment(input: { name: "v-big", filter: { minSpend: $v } }) { id size } }', { v: 1e300 }, admin, 'filter.minSpend'],
-      ['maxSpend', 'mutation { saveSegment(input: { name: "v-big", filter: { maxSpend: -1e300 } }) { id size } }', {}, admin, 'filter.maxSpend'],
-      ['tag rule minSpend', 'mutation($v: Float) { upsertTag(input: { code: "v-big", name: "n", rule: { minSpend: $v } }) { id } }', { v: 1e300 }, admin, 'rule.minSpend'],
+      ['minSpend', 'mutation($v: Float) { saveSegment(input: { name: "v-big", filter: { minSpend: $v } }) { id size } }', { v: 1e300 }, admin, 'minSpend'],
+      ['maxSpend', 'mutation { saveSegment(input: { name: "v-big", filter: { maxSpend: -1e300 } }) { id size } }', {}, admin, 'maxSpend'],
+      ['tag rule minSpend', 'mutation($v: Float) { upsertTag(input: { code: "v-big", name: "n", rule: { minSpend: $v } }) { id } }', { v: 1e300 }, admin, 'minSpend'],
       ['benefit value', 'mutation($v: Float) { upsertBenefit(input: { code: "V-BIG", name: "n", kind: "DISCOUNT", tierCodes: [], value: $v }) { id } }', { v: 1e300 }, admin, 'value'],
       ['purchase amount', 'mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: { memberId, orderId: 'v-big', amount: 1e300 } }, admin, 'amount'],
       ['refund amount', 'mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }', { i: { orderId: 'v-big', refundId: 'v-big', amount: 1e300 } }, admin, 'amount'],

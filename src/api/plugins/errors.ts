@@ -40,8 +40,8 @@ export function violationMessage(field: string, message: string): string {
 
 /**
  * The input a variable that did not coerce names, as the resolvers' own checks name fields:
- * within an input object its path without the variable (`i.occurredAt` → `occurredAt`, list
- * positions dropped), a required field it lacks by its name; else the variable's name.
+ * within an input object the field's own name (`i.occurredAt` → `occurredAt`, `i.filter.regions[1]`
+ * → `regions`), a required field it lacks by its name; else the variable's name.
  * GraphQL's words: `Variable "$i" got invalid value … at "i.occurredAt"; …` and `…; Field
  * "amount" of required type "Float!" was not provided.`
  */
@@ -51,7 +51,7 @@ export function variableField(message: string): string | undefined {
   const at = / at "([^"]+)";/.exec(message)?.[1]?.replace(/\[\d+\]/g, '').split('.').slice(1) ?? [];
   const missing = /; Field "(\w+)" of required type .* was not provided\.?$/.exec(message)?.[1];
   const path = missing ? [...at, missing] : at;
-  return path.length ? path.join('.') : variable;
+  return path.at(-1) ?? variable;
 }
 
 /**
