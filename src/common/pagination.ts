@@ -161,3 +161,31 @@ export function pageOf<R, T = R>(rows: readonly R[], first: number, cursorOf: (r
   const cursors = kept.map(cursorOf);
   return { items: kept.map(itemOf), cursors, hasNextPage: rows.length > first, endCursor: cursors.at(-1) ?? null };
 }
+
+/** `rows` grouped by `keyOf`, each group in the rows' order. */
+export function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}
+
+/**
+ * A loader's batch of first pages keyed by (owner id, page size): `load` once per page size the
+ * batch holds (a list's fields share one), the pages in the keys' order.
+ */
+export async function firstPagesBySize<T>(
+  keys: readonly { id: string; first: number }[], load: (ids: string[], first: number) => Promise<Page<T>[]>,
+): Promise<Page<T>[]> {
+  const out = new Array<Page<T>>(keys.length);
+  const sizes = groupBy(keys.map((k, i) => ({ ...k, i })), (k) => String(k.first));
+  await Promise.all([...sizes.values()].map(async (group) => {
+    const pages = await load(group.map((k) => k.id), group[0].first);
+    group.forEach((k, j) => { out[k.i] = pages[j]; });
+  }));
+  return out;
+}

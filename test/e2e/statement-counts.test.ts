@@ -286,6 +286,25 @@ describe('the counter counts', () => {
     expectStatements('members page of 20 with benefits', withBenefits.statements, without.statements.length + 1);
   });
 
+  it('each member\'s pointsHistory and redemptions (first pages) on a page of 20 members add one statement each, as on a page of 5', async () => {
+    await issueCoupon(members[3]);
+    const lists = 'id pointsHistory(first: 3) { edges { cursor node { id amount } } pageInfo { hasNextPage endCursor } } redemptions(first: 2) { edges { node { id reward { code } } } }';
+    const bare = await count(membersPage(20, 'id'));
+    const five = await count(membersPage(5, lists));
+    const twenty = await count(membersPage(20, lists));
+    expect(twenty.data.members.edges).toHaveLength(20);
+    // history, redemptions, and the rewards of those redemptions
+    expectStatements('members page of 20 with their ledgers and redemptions', twenty.statements, bare.statements.length + 3);
+    expectStatements('members page of 5 with their ledgers and redemptions', five.statements, bare.statements.length + 3);
+    // Each member's own first page, as member(id) answers it alone, cursors and all.
+    for (const edge of twenty.data.members.edges as { node: { id: string; pointsHistory: unknown; redemptions: unknown } }[]) {
+      const alone = (await s.admin(memberScreen(lists), { id: edge.node.id })).member;
+      expect({ id: edge.node.id, pointsHistory: edge.node.pointsHistory, redemptions: edge.node.redemptions }).toEqual({ id: edge.node.id, pointsHistory: alone.pointsHistory, redemptions: alone.redemptions });
+    }
+    const withCoupon = (twenty.data.members.edges as { node: { id: string; redemptions: { edges: unknown[] } } }[]).find((e) => e.node.id === members[3])!;
+    expect(withCoupon.node.redemptions.edges).toEqual([expect.objectContaining({ node: expect.objectContaining({ reward: { code: 'COFFEE' } }) })]);
+  });
+
   it('a page of 20 members costs what a page of 5 does (no N+1)', async () => {
     const five = await count(membersPage(5));
     const twenty = await count(membersPage(20));

@@ -175,6 +175,8 @@ export class MemberCatalogueResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     assertCanSeeMember(ctx, m.id);
-    return connectionOf(await ctx.services.rewards.ofMember(m.id, pageSize(first), after));
+    // A first page goes through the loader: a list of members asking for each one's redemptions costs one statement.
+    const size = pageSize(first);
+    return connectionOf(after == null ? await ctx.loaders.catalogue.redemptionsFirstPage.load({ id: m.id, first: size }) : await ctx.services.rewards.ofMember(m.id, size, after));
   }
 }

@@ -127,6 +127,8 @@ export class MemberPointsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return connectionOf(await ctx.services.points.history(m.id, pageSize(first), after));
+    // A first page goes through the loader: a list of members asking for each one's history costs one statement.
+    const size = pageSize(first);
+    return connectionOf(after == null ? await ctx.loaders.points.historyFirstPage.load({ id: m.id, first: size }) : await ctx.services.points.history(m.id, size, after));
   }
 }

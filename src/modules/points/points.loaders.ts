@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Clock } from '../../common/clock';
+import { firstPagesBySize, type Page } from '../../common/pagination';
+import type { TransactionRow } from './points.repository';
 import type { PointsService } from './points.service';
 
 /** Per-request batch reads of the ledger: one query for a whole page of members. */
@@ -14,6 +16,11 @@ export function createPointsLoaders(points: PointsService, clock: Clock) {
     { cacheKeyFn: (k) => `${k.memberId}:${k.withinDays}` },
   );
   const activations = new DataLoader<string, { activatesAt: Date; points: number }[]>((ids) => points.pendingActivations(ids, clock.now()));
-  return { balances, expiring, activations };
+  /** Each member's pointsHistory first page (no `after`): one statement for a list of members. */
+  const historyFirstPage = new DataLoader<{ id: string; first: number }, Page<TransactionRow>, string>(
+    (keys) => firstPagesBySize(keys, (ids, first) => points.historyFirstPages(ids, first)),
+    { cacheKeyFn: (k) => `${k.id}:${k.first}` },
+  );
+  return { balances, expiring, activations, historyFirstPage };
 }
 export type PointsLoaders = ReturnType<typeof createPointsLoaders>;

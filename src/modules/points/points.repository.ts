@@ -885,6 +885,22 @@ export async function transactionsPage(em: EntityManager, memberId: string, firs
   return rows.map(txnDates);
 }
 
+/**
+ * The first page (the latest `limit` transactions, newest first) of each member's ledger, in
+ * one statement: a list of members asking for each one's pointsHistory costs one statement, not
+ * one per member (each member's page is an index range scan of its own, by the lateral join).
+ */
+export async function transactionsFirstPages(em: EntityManager, memberIds: readonly string[], limit: number): Promise<TransactionRow[]> {
+  const rows = await em.execute<TransactionRow[]>(
+    `select h.* from unnest(?::uuid[]) as m(mid) cross join lateral (
+       select t.id::text, t.member_id as "memberId", t.type, t.amount, t.balance_after as "balanceAfter", t.occurred_at as "occurredAt",
+         t.expires_at as "expiresAt", t.reason, t.reference, t.unrecovered
+       from point_transaction t where t.member_id = m.mid order by t.id desc limit ?) h`,
+    [pgArray(memberIds), limit],
+  );
+  return rows.map(txnDates);
+}
+
 // ---- the purchase's fast path ---------------------------------------------------------------
 
 /** What a purchase's first statement (purchase_facts) returns; null: no such member. */

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, assertReason, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
-import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
+import { decodeCursor, encodeCursor, groupBy, pageOf, type Page } from '../../common/pagination';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { localDate, localMonthBounds } from '../../common/local-time.rules';
 import { ERASED_REFEREE_REASON, ERASED_REFERRAL, REFERRER_REVERSAL, REVERSAL_REASON } from '../referrals/referrals.rules';
@@ -2138,6 +2138,12 @@ export class PointsService {
   async history(memberId: string, first: number, after: string | null): Promise<Page<TransactionRow>> {
     const rows = await repo.transactionsPage(this.em, memberId, first, decodeCursor(TXN_CURSOR, after, 'after', memberId));
     return pageOf(rows, first, (r) => encodeCursor(TXN_CURSOR, r.id, memberId));
+  }
+
+  /** history(memberId, first, null) for many members in one statement (a list of members, each with its pointsHistory), in `memberIds`' order. */
+  async historyFirstPages(memberIds: readonly string[], first: number): Promise<Page<TransactionRow>[]> {
+    const byMember = groupBy(await repo.transactionsFirstPages(this.em, memberIds, first + 1), (r) => r.memberId);
+    return memberIds.map((id) => pageOf(byMember.get(id) ?? [], first, (r) => encodeCursor(TXN_CURSOR, r.id, id)));
   }
 }
 

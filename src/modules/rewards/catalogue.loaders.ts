@@ -3,7 +3,8 @@ import type { Clock } from '../../common/clock';
 import type { BenefitRow, BenefitsService, BenefitVersionRow } from '../benefits/benefits.service';
 import type { SegmentFilter } from '../segments/segments.service';
 import type { TagRow, TagsService } from '../tags/tags.service';
-import type { RewardRow, RewardsService } from './rewards.service';
+import { firstPagesBySize, type Page } from '../../common/pagination';
+import type { RedemptionRow, RewardRow, RewardsService } from './rewards.service';
 
 /** Per-request batch reads of benefits, rewards and tags, so a page of members costs one query each. */
 export function createCatalogueLoaders(s: { benefits: BenefitsService; rewards: RewardsService; tags: TagsService }, clock: Clock) {
@@ -22,5 +23,10 @@ export function createCatalogueLoaders(s: { benefits: BenefitsService; rewards: 
       const rows = await s.rewards.byIds(ids);
       return ids.map((id) => rows.find((r) => r.id === id) ?? null);
     }),
+    /** Each member's redemptions first page (no `after`): one statement for a list of members. */
+    redemptionsFirstPage: new DataLoader<{ id: string; first: number }, Page<RedemptionRow>, string>(
+      (keys) => firstPagesBySize(keys, (ids, first) => s.rewards.firstPagesOfMembers(ids, first)),
+      { cacheKeyFn: (k) => `${k.id}:${k.first}` },
+    ),
   };
 }

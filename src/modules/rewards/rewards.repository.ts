@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { keyset } from '../../common/pagination';
-import { pgTextArray } from '../../db/entity-manager';
+import { pgArray, pgTextArray } from '../../db/entity-manager';
 import * as locks from '../../db/locks';
 import { withDates } from '../../db/rows';
 
@@ -243,6 +243,19 @@ export async function redemptionsPage(em: EntityManager, memberId: string, first
   const rows = await em.execute<RedemptionRow[]>(
     `select ${REDEMPTION_COLUMNS} from redemption r where r.member_id = ? and ${page.where} ${page.orderBy} limit ?`,
     [memberId, ...page.params, first + 1],
+  );
+  return rows.map(redemptionRow);
+}
+
+/**
+ * The first page (the latest `limit` redemptions, newest first) of each member's redemptions, in
+ * one statement (redemptionsPage's first page for a list of members: one statement, not one per member).
+ */
+export async function redemptionsFirstPages(em: EntityManager, memberIds: readonly string[], limit: number): Promise<RedemptionRow[]> {
+  const rows = await em.execute<RedemptionRow[]>(
+    `select h.* from unnest(?::uuid[]) as m(mid) cross join lateral (
+       select ${REDEMPTION_COLUMNS} from redemption r where r.member_id = m.mid order by r.seq desc limit ?) h`,
+    [pgArray(memberIds), limit],
   );
   return rows.map(redemptionRow);
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
 import { AppError, assertReason, badInput, conflict, couponNotUsable, ErrorCode, notFound } from '../../common/errors';
 import { formatCents, MoneyInputError, parseMoneyToCents } from '../../common/money';
-import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
+import { decodeCursor, encodeCursor, groupBy, pageOf, type Page } from '../../common/pagination';
 import { lockAccount, lockRewardById, type LockedAccount } from '../../db/locks';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
@@ -389,5 +389,11 @@ export class RewardsService {
   async ofMember(memberId: string, first: number, after: string | null): Promise<Page<RedemptionRow>> {
     const rows = await rewardsRepo.redemptionsPage(this.em, memberId, first, decodeCursor(REDEMPTION_CURSOR, after, 'after', memberId));
     return pageOf(rows, first, (r) => encodeCursor(REDEMPTION_CURSOR, r.seq, memberId));
+  }
+
+  /** ofMember(memberId, first, null) for many members in one statement (a list of members, each with its redemptions), in `memberIds`' order. */
+  async firstPagesOfMembers(memberIds: readonly string[], first: number): Promise<Page<RedemptionRow>[]> {
+    const byMember = groupBy(await rewardsRepo.redemptionsFirstPages(this.em, memberIds, first + 1), (r) => r.memberId);
+    return memberIds.map((id) => pageOf(byMember.get(id) ?? [], first, (r) => encodeCursor(REDEMPTION_CURSOR, r.seq, id)));
   }
 }
