@@ -8,6 +8,8 @@ import { RewardsService } from './rewards/rewards.service';
 import { TagsService } from './tags/tags.service';
 import { RetentionService } from './retention/retention.service';
 import { SegmentsService } from './segments/segments.service';
+import { createSegmentLoaders } from './segments/segments.loaders';
+import { createImportLoaders } from './imports/imports.loaders';
 import { createCatalogueLoaders } from './rewards/catalogue.loaders';
 import { createRetentionLoaders } from './retention/retention.loaders';
 import { createMemberLoaders } from './members/members.loaders';
@@ -152,6 +154,8 @@ export function createLoaders(em: EntityManager, services: Services, clock: Cloc
     referrals: createReferralLoaders(services.referrals),
     checkIn: createCheckInLoaders(services.checkIn, clock),
     referralsRead: createReferralReadLoaders(services.referralsRead),
+    segments: createSegmentLoaders(services.segments),
+    imports: createImportLoaders(services.imports),
   };
   // The member screen reads in one statement and fills the loaders above.
   return {

@@ -3,6 +3,7 @@
 // NOTIFY. A pin that breaks prints the statements: the one added (or gone) is in the list.
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
+import { importFile } from '../support/imports';
 import { listStatements } from '../support/statements';
 import { eventually } from '../support/wait';
 
@@ -303,6 +304,46 @@ describe('the counter counts', () => {
     }
     const withCoupon = (twenty.data.members.edges as { node: { id: string; redemptions: { edges: unknown[] } } }[]).find((e) => e.node.id === members[3])!;
     expect(withCoupon.node.redemptions.edges).toEqual([expect.objectContaining({ node: expect.objectContaining({ reward: { code: 'COFFEE' } }) })]);
+  });
+
+  it('a list of segments with their sizes is one scan of the members however many segments; a segment\'s size and its members\' totalCount one count', async () => {
+    for (const [name, filter] of [['Count A', { tagsAll: ['vip'] }], ['Count B', { tierCodes: ['SILVER'] }], ['Count C', { tierCodes: ['GOLD'] }], ['Count D', { minBalance: 1000 }]] as const) {
+      await s.admin('mutation($i: SegmentInput!) { saveSegment(input: $i) { id } }', { i: { name, filter } });
+    }
+    const sized = await count('{ segments { id name size } }');
+    const listed = await count('{ segments { id name } }');
+    expect(sized.data.segments.length).toBeGreaterThanOrEqual(4);
+    expectStatements('segments with their sizes', sized.statements, listed.statements.length + 1);
+    const sizes = Object.fromEntries((sized.data.segments as { name: string; size: number }[]).map((x) => [x.name, x.size]));
+    expect(sizes).toMatchObject({ 'Count A': MEMBERS, 'Count D': expect.any(Number) });
+    // Each as counted alone.
+    for (const seg of sized.data.segments as { id: string; size: number }[]) {
+      expect((await s.admin('query($id: ID!) { segment(id: $id) { size } }', { id: seg.id })).segment.size).toBe(seg.size);
+    }
+    const id = (sized.data.segments as { id: string; name: string }[]).find((x) => x.name === 'Count A')!.id;
+    const both = await count('query($id: ID!) { segment(id: $id) { size members(first: 5) { totalCount edges { node { id } } } } }', { id });
+    const page = await count('query($id: ID!) { segment(id: $id) { members(first: 5) { edges { node { id } } } } }', { id });
+    expect(both.data.segment).toMatchObject({ size: MEMBERS, members: { totalCount: MEMBERS } });
+    expectStatements('a segment\'s page without its count', page.statements, both.statements.length - 1);
+    expect(page.statements.join('\n')).not.toMatch(/count\(\*\)/);
+  });
+
+  it('a members page counts the members only when totalCount is asked', async () => {
+    const without = await count('{ members(first: 5) { edges { node { id } } } }');
+    const withCount = await count('{ members(first: 5) { totalCount edges { node { id } } } }');
+    expect(withCount.data.members.totalCount).toBeGreaterThanOrEqual(MEMBERS);
+    expectStatements('members page without its count', without.statements, withCount.statements.length - 1);
+    expect(without.statements.join('\n')).not.toMatch(/count\(\*\)/);
+  });
+
+  it('the rejected lines of a list of import jobs are one statement, not one per job', async () => {
+    for (let i = 0; i < 3; i++) await importFile(s, '/imports/members', `externalId,email\ncount-imp-${i},not-an-email\ncount-imp-ok-${i},\n`);
+    const errors = (first: number) => `{ importJobs(first: ${first}) { id errors(first: 5) { line message } } }`;
+    const one = await count(errors(1));
+    const three = await count(errors(3));
+    expect(three.data.importJobs).toHaveLength(3);
+    for (const job of three.data.importJobs as { errors: unknown[] }[]) expect(job.errors).toEqual([{ line: 2, message: expect.any(String) }]);
+    expectStatements('three import jobs with their errors (one job made these)', three.statements, one.statements.length);
   });
 
   it('a page of 20 members costs what a page of 5 does (no N+1)', async () => {

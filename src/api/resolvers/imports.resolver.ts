@@ -34,6 +34,6 @@ export class ImportsResolver {
     @Arg('afterLine', () => Int, { nullable: true }) afterLine: number | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ImportError[]> {
-    return (await ctx.services.imports.errors([job.id], pageSize(first, 50), afterLine)).get(job.id) ?? [];
+    return ctx.loaders.imports.errors.load({ jobId: job.id, first: pageSize(first, 50), afterLine });
   }
 }

@@ -41,7 +41,9 @@ export class MemberResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return connectionOf(await ctx.services.members.list(pageSize(first), after));
+    // totalCount is counted only when the query asks for it (a getter the field resolves), as searchMembers'.
+    const page = await ctx.services.members.list(pageSize(first), after);
+    return { ...connectionOf(page), get totalCount() { return page.count(); } };
   }
 
   @Authorized('service', 'admin')

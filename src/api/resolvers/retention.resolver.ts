@@ -102,16 +102,21 @@ export class RetentionResolver {
   }
 }
 
-/** A page of the members a filter selects, as a connection: Segment.members and SegmentPreview.members. */
+/**
+ * A page of the members a filter selects, as a connection: Segment.members and SegmentPreview.members.
+ * totalCount is counted only when the query asks for it (a getter the field resolves), by the
+ * sizes' loader: with the segment's size in the same query, one count.
+ */
 async function membersOf(filter: SegmentFilter, first: number, after: string | null, ctx: GraphQLContext) {
-  return connectionOf(await ctx.services.segments.members(filter, pageSize(first), after));
+  const page = await ctx.services.segments.members(filter, pageSize(first), after);
+  return { ...connectionOf(page), get totalCount() { return ctx.loaders.segments.size.load(filter); } };
 }
 
 @Resolver(() => Segment)
 export class SegmentResolver {
   @FieldResolver(() => SafeIntResolver)
   size(@Root() s: SegmentRow, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.segments.size(s.filter);
+    return ctx.loaders.segments.size.load(s.filter);
   }
 
   @FieldResolver(() => MemberConnection)
@@ -146,7 +151,7 @@ export class SegmentPreviewResolver {
 
   @FieldResolver(() => SafeIntResolver)
   size(@Root() p: SegmentPreview, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.segments.size(p.filter);
+    return ctx.loaders.segments.size.load(p.filter);
   }
 
   @FieldResolver(() => MemberConnection)

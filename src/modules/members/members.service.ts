@@ -162,10 +162,10 @@ export class MembersService {
     }
   }
 
-  /** Keyset pagination in registration order. */
-  async list(first: number, after: string | null): Promise<Page<Member>> {
-    const [rows, n] = await Promise.all([registrationPage(this.em, decodeCursor('member', after), first + 1), memberCount(this.em)]);
-    return { ...this.toPage(rows, first, (r) => encodeCursor('member', r.seq)), totalCount: n };
+  /** Keyset pagination in registration order; `count` reads how many members there are (the caller's to ask, only when wanted). */
+  async list(first: number, after: string | null): Promise<Page<Member> & { count: () => Promise<number> }> {
+    const rows = await registrationPage(this.em, decodeCursor('member', after), first + 1);
+    return { ...this.toPage(rows, first, (r) => encodeCursor('member', r.seq)), count: () => memberCount(this.em) };
   }
 
   /**

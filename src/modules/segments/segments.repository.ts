@@ -79,6 +79,17 @@ export async function countSelected(em: EntityManager, filter: CompiledFilter): 
   return safeInteger(row.n);
 }
 
+/**
+ * How many members each filter selects, in one scan for all of them (`count(*) filter (where …)`
+ * per filter): the segments list with its sizes costs one statement, not one scan per segment.
+ */
+export async function countSelectedEach(em: EntityManager, filters: readonly CompiledFilter[]): Promise<number[]> {
+  if (filters.length === 0) return [];
+  const counts = filters.map((f, i) => `count(*) filter (where ${f.where}) as n${i}`).join(', ');
+  const [row] = await em.execute<Record<string, string>[]>(`select ${counts} from ${SEGMENT_FROM}`, filters.flatMap((f) => f.params));
+  return filters.map((_, i) => safeInteger(row[`n${i}`]));
+}
+
 /** The members the filter selects after seq `after`, in registration order. Cross-module read (SEGMENT_FROM). */
 export function selectedMembersPage(em: EntityManager, filter: CompiledFilter, after: string | null, limit: number): Promise<SegmentMemberRow[]> {
   const keys = keyset('m.seq', 'asc', after);

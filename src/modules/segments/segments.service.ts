@@ -14,7 +14,7 @@ import { csvLine, type CsvKind } from './csv.rules';
 import { canonicalFilter, compileFilter, FILTER_LIST_CAPS, type SegmentFilter } from './segment-filter';
 import { tgi } from './segments.rules';
 import {
-  countSelected, exportBatch, segmentByName, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
+  countSelected, countSelectedEach, exportBatch, segmentByName, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
   type MemberSelection, type SegmentRow,
 } from './segments.repository';
 
@@ -83,6 +83,9 @@ export function memberSelection(filter: SegmentFilter): MemberSelection {
 }
 export interface ProfileRow { dimension: string; value: string; segmentCount: number; segmentShare: number; populationShare: number; tgi: number | null }
 
+/** Filters counted in one scan of the members (segments.sizes): a statement's length stays bounded however many segments are listed. */
+const SIZES_PER_SCAN = 50;
+
 const CSV_COLUMNS = ['id', 'external_id', 'display_name', 'email', 'phone', 'tier', 'stage', 'rfm_segment', 'balance', 'joined_at'];
 /** Only `balance` is numeric: its negative values stay numbers; every other cell is text. */
 const CSV_KINDS: CsvKind[] = CSV_COLUMNS.map((c) => (c === 'balance' ? 'number' : 'text'));
@@ -132,13 +135,19 @@ export class SegmentsService {
     return countSelected(this.em, compileFilter(filter));
   }
 
+  /** size() of each filter, in one scan of the members for up to SIZES_PER_SCAN filters (a list of segments with their sizes). */
+  async sizes(filters: readonly SegmentFilter[]): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < filters.length; i += SIZES_PER_SCAN) {
+      out.push(...(await countSelectedEach(this.em, filters.slice(i, i + SIZES_PER_SCAN).map(compileFilter))));
+    }
+    return out;
+  }
+
+  /** A page of the members `filter` selects, in registration order; their number is the caller's to ask (size), only when wanted. */
   async members(filter: SegmentFilter, first: number, after: string | null): Promise<Page<Member>> {
-    const compiled = compileFilter(filter);
-    const [rows, total] = await Promise.all([
-      selectedMembersPage(this.em, compiled, decodeCursor('member', after), first + 1),
-      this.size(filter),
-    ]);
-    return { ...pageOf(rows, first, (r) => encodeCursor('member', r.seq), (r) => this.em.map(Member, r)), totalCount: total };
+    const rows = await selectedMembersPage(this.em, compileFilter(filter), decodeCursor('member', after), first + 1);
+    return pageOf(rows, first, (r) => encodeCursor('member', r.seq), (r) => this.em.map(Member, r));
   }
 
   /**
