@@ -4,13 +4,16 @@ import { REFERRAL_COMPLETE_RANGED } from './Migration20261224090000_referral_poi
 
 /**
  * A REJECTED referral carries when it was rejected (rejected_at): its registration when a guard
- * refused it at once, the first purchase's occurredAt when a guard refused it then. referralStats
+ * refused it at once, the first purchase's recording (p_now, as its completion is dated) when a
+ * guard refused it then. referralStats
  * counted a rejection at the first purchase in its registration's period, since the row had no
  * instant of that moment: a referee registered in March and rejected over April's monthly
  * limit was March's rejection. Rows already rejected keep the instant they were counted at.
  */
 const REJECTED = `update referral set status = 'REJECTED', reason = f_reason, order_id = p_order where id = r.id;`;
 const REJECTED_AT = `update referral set status = 'REJECTED', reason = f_reason, order_id = p_order, rejected_at = p_now where id = r.id;`;
+/** referral_complete as this migration leaves it. */
+export const REFERRAL_COMPLETE_REJECTED_AT = replaceOnce(REFERRAL_COMPLETE_RANGED, REJECTED, REJECTED_AT);
 
 export class Migration20261230090000_referral_rejected_at extends Migration {
   override async up(): Promise<void> {
@@ -18,7 +21,7 @@ export class Migration20261230090000_referral_rejected_at extends Migration {
     this.addSql(`update "referral" set "rejected_at" = coalesce("completed_at", "created_at") where "status" = 'REJECTED';`);
     this.addSql(`drop index if exists "referral_rejected_index";`);
     this.addSql(`create index "referral_rejected_index" on "referral" ("rejected_at") where "status" = 'REJECTED';`);
-    this.addSql(replaceOnce(REFERRAL_COMPLETE_RANGED, REJECTED, REJECTED_AT));
+    this.addSql(REFERRAL_COMPLETE_REJECTED_AT);
   }
 
   override async down(): Promise<void> {

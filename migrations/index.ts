@@ -70,6 +70,7 @@ import { Migration20270101110000_tag_code_case } from './Migration20270101110000
 import { Migration20270101120000_scrub_by_shape } from './Migration20270101120000_scrub_by_shape';
 import { Migration20270101130000_tier_notice_per_tier } from './Migration20270101130000_tier_notice_per_tier';
 import { Migration20270101140000_import_erased_keys } from './Migration20270101140000_import_erased_keys';
+import { Migration20270101150000_referral_phone_line } from './Migration20270101150000_referral_phone_line';
 import { Migration20261231090000_job_slot_instant } from './Migration20261231090000_job_slot_instant';
 import { Migration20261230110000_short_refund_paid_by_credit } from './Migration20261230110000_short_refund_paid_by_credit';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
@@ -148,4 +149,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20270101120000_scrub_by_shape', class: Migration20270101120000_scrub_by_shape },
   { name: 'Migration20270101130000_tier_notice_per_tier', class: Migration20270101130000_tier_notice_per_tier },
   { name: 'Migration20270101140000_import_erased_keys', class: Migration20270101140000_import_erased_keys },
+  { name: 'Migration20270101150000_referral_phone_line', class: Migration20270101150000_referral_phone_line },
 ];

@@ -140,6 +140,31 @@ describe('completion on the referee\'s first purchase', () => {
 });
 
 describe('guards at completion', () => {
+  // One line, written with and without its country code, is one phone for the guard (migration referral_phone_line).
+  it.each([
+    ['+86 138 1234 5678', '138 1234 5678'], ['+44 20 7946 0000', '020 7946 0000'], ['+1 212 555 0100', '(212) 555-0100'],
+    ['+86 138 1234 5678', '86 138 1234 5678'], ['0086 138 1234 5678', '13812345678'], ['020 7946 0000', '20 7946 0000'],
+  ])('the referrer\'s phone %s typed by the referee as %s: REJECTED at registration', async (mine, theirs) => {
+    const { referee } = await pair({ phone: mine }, { phone: theirs });
+    expect(await referral(referee)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/phone or email/) });
+  });
+
+  it.each([
+    ['+86 138 1234 5678', '138 1234 5679'], ['+44 20 7946 0000', '+1 20 7946 0000'], ['+1 212 555 0100', '555 0100'], ['+86 138 1234 5678', '+852 1234 5678'],
+  ])('another line (%s and %s) is not the same phone', async (mine, theirs) => {
+    const { referee } = await pair({ phone: mine }, { phone: theirs });
+    expect((await referral(referee)).status).toBe('PENDING');
+  });
+
+  it('the referee\'s phone changed to the referrer\'s, written nationally, before its first purchase: REJECTED, nothing given', async () => {
+    const { referrer, referee } = await pair({ phone: '+86 139 2222 3333' }, { phone: '+86 139 2222 4444' });
+    expect((await referral(referee)).status).toBe('PENDING');
+    await s.admin('mutation($id: ID!) { updateMember(memberId: $id, patch: { phone: "139-2222-3333" }) { id } }', { id: referee });
+    await buy(referee, 10);
+    expect(await referral(referee)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/phone or email/), referrerPoints: 0, refereePoints: 0 });
+    expect(await referralPoints(referrer)).toEqual([]);
+  });
+
   it('the referee now shares the referrer\'s phone or email: REJECTED, nothing given', async () => {
     const { referrer, referee } = await pair({ email: 'Guard.Email@example.com' });
     await s.admin('mutation($id: ID!) { updateMember(memberId: $id, patch: { email: "guard.email@EXAMPLE.com" }) { id } }', { id: referee });

@@ -9,8 +9,12 @@ import { REJECTION } from './referrals.rules';
  * member_search_fold, migration member_search; erased_at). None opens a transaction.
  */
 
-/** Whether two members share a phone or an email, as member search compares them (`a`, `b`: member rows). */
-export const SHARES_CONTACT = (a: string, b: string) => `(member_phone_key(${a}.phone) = member_phone_key(${b}.phone)
+/**
+ * Whether two members share a phone or an email (`a`, `b`: member rows): emails as member search
+ * folds them, phones as one line written with or without its country code (member_phones_match,
+ * migration referral_phone_line).
+ */
+export const SHARES_CONTACT = (a: string, b: string) => `(member_phones_match(${a}.phone, ${b}.phone)
   or member_search_fold(${a}.email) = member_search_fold(${b}.email))`;
 
 export interface LinkedReferral { id: string; referrerId: string; status: ReferralStatus; reason: string | null }
