@@ -54,7 +54,7 @@ const MESSAGES: [string, string[]][] = [
   ['externalId must be at most 200 characters', ['externalId', '200']],
   ['displayName must be at most 200 characters', ['displayName', '200']],
   ['email must be an email', []],
-  ['phone must be digits, spaces, + ( ) - (at least one digit)', []],
+  ['phone must be digits, spaces, ( ) - and a leading + (at least one digit)', []],
   ['gender must be at most 32 characters', ['gender', '32']],
   ['region must be at most 100 characters', ['region', '100']],
   ['channel must be at most 100 characters', ['channel', '100']],

@@ -153,10 +153,10 @@ describe('members import', () => {
       { line: 2, message: 'displayName must be at most 200 characters' },
       { line: 3, message: 'email must be an email' },
       { line: 4, message: 'email must be an email' },
-      { line: 5, message: 'phone must be digits, spaces, + ( ) - (at least one digit)' },
+      { line: 5, message: 'phone must be digits, spaces, ( ) - and a leading + (at least one digit)' },
       { line: 6, message: 'gender must be at most 32 characters' },
       { line: 7, message: 'joinedAt must not be before 1970-01-01' },
-      { line: 9, message: 'phone must be digits, spaces, + ( ) - (at least one digit)' },
+      { line: 9, message: 'phone must be digits, spaces, ( ) - and a leading + (at least one digit)' },
     ]);
     expect(job.rowsDone).toBe(1);
     expect(await s.sql(`select external_id from member where external_id like 'chk-%'`)).toEqual([{ external_id: 'chk-7' }]);

@@ -871,7 +871,7 @@ export const en = {
   'importMessage.required': '{column} is required',
   'importMessage.maxChars': '{column} must be at most {max} characters',
   'importMessage.email': 'email must be an email',
-  'importMessage.phone': 'phone must be digits, spaces, + ( ) - (at least one digit)',
+  'importMessage.phone': 'phone must be digits, spaces, ( ) - and a leading + (at least one digit)',
   'importMessage.birthday': 'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today',
   'importMessage.instant': '{column} must be an ISO-8601 date-time',
   'importMessage.notFuture': '{column} must not be in the future',

@@ -21,7 +21,7 @@ export const FIXED_IMPORT_MESSAGES: Record<string, MessageKey> = {
   'A value holds a NUL character (U+0000), which cannot be stored: remove it from the file': 'importMessage.holdsNul',
   'A value holds half of a UTF-16 surrogate pair on its own (such as \\ud800 in JSON): it is not well-formed Unicode': 'importMessage.loneSurrogate',
   'email must be an email': 'importMessage.email',
-  'phone must be digits, spaces, + ( ) - (at least one digit)': 'importMessage.phone',
+  'phone must be digits, spaces, ( ) - and a leading + (at least one digit)': 'importMessage.phone',
   'birthday must be a date in YYYY-MM-DD, from 1900-01-01 to today': 'importMessage.birthday',
   'pointsBalance must be a whole number from 0 to 2147483647': 'importMessage.pointsBalance',
   'amount must be a decimal number with at most 2 decimals, up to 1000000000000': 'importMessage.amount',

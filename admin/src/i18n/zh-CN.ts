@@ -868,7 +868,7 @@ export const zhCN: Record<MessageKey, string> = {
   'importMessage.required': '{column} 为必填项',
   'importMessage.maxChars': '{column} 最多 {max} 个字符',
   'importMessage.email': 'email 必须是有效的邮箱地址',
-  'importMessage.phone': 'phone 只能包含数字、空格和 + ( ) -（至少一个数字）',
+  'importMessage.phone': 'phone 只能包含数字、空格、( ) - 和开头的 +（至少一个数字）',
   'importMessage.birthday': 'birthday 必须是 YYYY-MM-DD 格式的日期，从 1900-01-01 到今天',
   'importMessage.instant': '{column} 必须是 ISO-8601 日期时间',
   'importMessage.notFuture': '{column} 不能是将来的时间',

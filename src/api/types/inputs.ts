@@ -26,7 +26,7 @@ const ORDER_ID_EDGE_SPACE_MESSAGE = 'orderId must not begin or end with white sp
 /** A member's phone and birthday, as registerMember and updateMember take them. */
 // At least one digit: a phone of separators alone ("---") is no number, and search could never find it.
 const PHONE = /^\+?(?=[^0-9]*[0-9])[0-9 ()-]{3,32}$/;
-const PHONE_MESSAGE = 'phone must be digits, spaces, + ( ) - (at least one digit)';
+const PHONE_MESSAGE = 'phone must be digits, spaces, ( ) - and a leading + (at least one digit)';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** One class for both directions: a segment returns the filter it was saved with. */

@@ -280,7 +280,7 @@ export async function checkMembers(tx: EntityManager, id: string, at: Date): Pro
          when length(s.display_name) > 200 then 'displayName must be at most 200 characters'
          -- an email's form is checked as the line streams in (imports.rules.ts emailChecked: class-validator's isEmail, as the API's)
          when s.email is not null and length(s.email) > 320 then 'email must be an email'
-         when s.phone is not null and (s.phone !~ '^[+]{0,1}[0-9 ()-]{3,32}$' or s.phone !~ '[0-9]') then 'phone must be digits, spaces, + ( ) - (at least one digit)'
+         when s.phone is not null and (s.phone !~ '^[+]{0,1}[0-9 ()-]{3,32}$' or s.phone !~ '[0-9]') then 'phone must be digits, spaces, ( ) - and a leading + (at least one digit)'
          when length(s.gender) > 32 then 'gender must be at most 32 characters'
          when length(s.region) > 100 then 'region must be at most 100 characters'
          when length(s.channel) > 100 then 'channel must be at most 100 characters'
