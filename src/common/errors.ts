@@ -30,6 +30,15 @@ export class AppError extends Error {
 
 export const badInput = (field: string, message: string) =>
   new AppError(ErrorCode.BAD_USER_INPUT, message, { field });
+
+/**
+ * A new code that only the case tells from an existing one (`silver` beside `SILVER`): refused,
+ * naming the existing spelling. Codes are matched exactly everywhere (tierCodes, filters,
+ * redemptions), so a second spelling made a second tier, reward, benefit, rule or campaign.
+ */
+export const otherCaseOf = (field: string, what: string, code: string, existing: string) =>
+  badInput(field, `${what} ${code} is the existing ${what} ${existing} in another case: use ${existing}`);
+
 /** A staff member's reason for a change (shown in the member's history and the audit log): 1 to 500 characters, not only spaces. */
 export function assertReason(reason: string, field = 'reason'): void {
   if (!reason.trim() || reason.length > 500) throw badInput(field, `${field} must be 1 to 500 characters`);

@@ -41,6 +41,16 @@ export async function lockBenefit(tx: EntityManager, code: string): Promise<Bene
   return row ? benefitRow(row) : null;
 }
 
+/**
+ * A new benefit's code held (a transaction advisory lock on it in lower case: first saves of
+ * `Lounge` and `lounge` queue), and the code of another benefit only the case tells from it, if any.
+ */
+export async function otherCaseCode(tx: EntityManager, code: string): Promise<string | null> {
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('benefit.code'), hashtext(lower(?)))`, [code]);
+  const [row] = await tx.execute<{ code: string }[]>('select code from benefit where lower(code) = lower(?) and code <> ? limit 1', [code, code]);
+  return row?.code ?? null;
+}
+
 function valueParams(v: BenefitValues): unknown[] {
   return [v.name, v.description, v.kind, v.value, pgTextArray(v.tierCodes), pgTextArray(v.requiredTags), v.active, v.validFrom, v.validTo];
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound } from '../../common/errors';
+import { badInput, notFound, otherCaseOf } from '../../common/errors';
 import { localDate, localMonthBounds } from '../../common/local-time.rules';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import { type Actor, actorLabel, SYSTEM_ACTOR } from '../actor';
@@ -13,7 +13,7 @@ import { unknownTierCodes } from '../tiers/tiers.service';
 import { bonusesNeedTags, isInForce, multiplierBonuses } from './benefits.rules';
 import {
   benefitsOfMembers, benefitsOfTiers, benefitVersions, birthdayGiftsDue, insertBenefit, insertBenefitVersion,
-  listBenefits, lockBenefit, memberTagCodes, recordBirthdayGrant, updateBenefit, type BenefitRow, type BenefitValues,
+  listBenefits, lockBenefit, memberTagCodes, otherCaseCode, recordBirthdayGrant, updateBenefit, type BenefitRow, type BenefitValues,
   type BenefitVersionRow,
 } from './benefits.repository';
 
@@ -92,7 +92,12 @@ export class BenefitsService {
   }
 
   private upsertOnce(actor: Actor, input: BenefitInput): Promise<BenefitRow> {
-    return inTransaction(this.em, async (tx) => this.save(tx, actor, await lockBenefit(tx, input.code), input));
+    return inTransaction(this.em, async (tx) => {
+      const before = await lockBenefit(tx, input.code);
+      const otherCase = before ? null : await otherCaseCode(tx, input.code);
+      if (otherCase) throw otherCaseOf('code', 'benefit', input.code, otherCase);
+      return this.save(tx, actor, before, input);
+    });
   }
 
   /**

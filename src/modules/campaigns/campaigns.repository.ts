@@ -75,6 +75,16 @@ export async function lockCampaign(tx: EntityManager, code: string): Promise<Cam
   return row ? campaignRow(row) : null;
 }
 
+/**
+ * A new campaign's code held (a transaction advisory lock on it in lower case: first saves of
+ * `Spring` and `spring` queue), and the code of another campaign only the case tells from it, if any.
+ */
+export async function otherCaseCode(tx: EntityManager, code: string): Promise<string | null> {
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('campaign.code'), hashtext(lower(?)))`, [code]);
+  const [row] = await tx.execute<{ code: string }[]>('select code from campaign where lower(code) = lower(?) and code <> ? limit 1', [code, code]);
+  return row?.code ?? null;
+}
+
 export async function campaignByCode(em: EntityManager, code: string): Promise<CampaignRow | null> {
   const [row] = await em.execute<RawCampaignRow[]>(`select ${COLUMNS} from campaign c where c.code = ?`, [code]);
   return row ? campaignRow(row) : null;

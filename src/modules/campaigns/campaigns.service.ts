@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound } from '../../common/errors';
+import { badInput, notFound, otherCaseOf } from '../../common/errors';
 import { inTransaction, isUniqueViolation } from '../../db/transaction';
 import { type Actor, SYSTEM_ACTOR } from '../actor';
 import type { AuditService } from '../audit/audit.service';
@@ -9,7 +9,7 @@ import type { TagsService } from '../tags/tags.service';
 import type { TiersService } from '../tiers/tiers.service';
 import { checkFilter, memberSelection, type SegmentFilter } from '../segments/segments.service';
 import {
-  activeCampaigns, armOf, assignArms, awardTotals, budgetSpent, campaignByCode, gateBudget, gateBudgetEdit, insertCampaign, listCampaigns, lockBudget, lockCampaign, lockCampaignsPastEnd, type AwardTotals,
+  activeCampaigns, armOf, assignArms, awardTotals, budgetSpent, campaignByCode, gateBudget, gateBudgetEdit, insertCampaign, listCampaigns, lockBudget, lockCampaign, lockCampaignsPastEnd, otherCaseCode, type AwardTotals,
   setCampaignStatus, updateCampaign, type CampaignRow,
 } from './campaigns.repository';
 import {
@@ -72,6 +72,8 @@ export class CampaignsService {
       const gated = await gateBudgetEdit(tx, code, values.budgetPoints);
       const locked = await lockCampaign(tx, code);
       if (!locked) {
+        const otherCase = await otherCaseCode(tx, code);
+        if (otherCase) throw otherCaseOf('code', 'campaign', code, otherCase);
         const row = await insertCampaign(tx, campaignIdOf(code), code, values);
         this.audit.record(tx, actor, { action: 'campaign.create', entity: 'Campaign', entityId: code, after: auditedValues(values) });
         await tx.flush();

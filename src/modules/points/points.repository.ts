@@ -639,8 +639,15 @@ const RULE_COLUMNS = 'kind, name, points, qualifying_points as "qualifyingPoints
  * row to lock yet, and each recorded an `activityRule.create`.
  */
 export async function lockActivityRule(tx: EntityManager, kind: string): Promise<ActivityRuleRow | null> {
-  await tx.execute(`select pg_advisory_xact_lock(hashtext('activity_rule.kind'), hashtext(?))`, [kind]);
+  // Locked by its kind in lower case: first upserts of `Review` and `review` queue, and the second finds the first (otherCaseKind).
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('activity_rule.kind'), hashtext(lower(?)))`, [kind]);
   return lockActivityRuleRow<ActivityRuleRow>(tx, kind, RULE_COLUMNS);
+}
+
+/** The kind of another activity rule that only the case tells from `kind`, if any. */
+export async function otherCaseKind(em: EntityManager, kind: string): Promise<string | null> {
+  const [row] = await em.execute<{ kind: string }[]>('select kind from activity_rule where lower(kind) = lower(?) and kind <> ? limit 1', [kind, kind]);
+  return row?.kind ?? null;
 }
 
 /** Creates or replaces a rule, every setting as given (the service resolves a memberMayRecord left out). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
-import { AppError, assertReason, badInput, conflict, ErrorCode, notFound } from '../../common/errors';
+import { AppError, assertReason, badInput, conflict, ErrorCode, notFound, otherCaseOf } from '../../common/errors';
 import { MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { decodeCursor, encodeCursor, groupBy, pageOf, type Page } from '../../common/pagination';
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
@@ -1842,6 +1842,8 @@ export class PointsService {
     if (input.dailyCap != null && (!Number.isInteger(input.dailyCap) || input.dailyCap < 1)) throw badInput('dailyCap', 'dailyCap must be a positive integer');
     return inTransaction(this.em, async (tx) => {
       const before = await repo.lockActivityRule(tx, input.kind);
+      const otherCase = before ? null : await repo.otherCaseKind(tx, input.kind);
+      if (otherCase) throw otherCaseOf('kind', 'activity rule', input.kind, otherCase);
       // Left out (null): an existing rule keeps whether members' apps may record it; a new one may not.
       const next = { ...input, memberMayRecord: input.memberMayRecord ?? before?.memberMayRecord ?? false };
       // The same rule again (a retry) writes nothing: no update, no audit entry.

@@ -54,9 +54,16 @@ const one = async <T>(rows: Promise<unknown[]>, map: (r: T) => T): Promise<T | n
 /** The reward, locked for the rest of the transaction (a patch, an upsert). */
 export async function lockReward(tx: EntityManager, code: string): Promise<RewardRow | null> {
   // The code first (a transaction advisory lock): two first upserts of a code have no row to lock yet, and both recorded a `reward.create`.
-  await tx.execute(`select pg_advisory_xact_lock(hashtext('reward.code'), hashtext(?))`, [code]);
+  // Locked by its code in lower case: first upserts of `Latte` and `latte` queue, and the second finds the first (otherCaseCode).
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('reward.code'), hashtext(lower(?)))`, [code]);
   const row = await locks.lockReward<RewardRow>(tx, code, REWARD_COLUMNS);
   return row ? rewardRow(row) : null;
+}
+
+/** The code of another reward that only the case tells from `code`, if any. */
+export async function otherCaseCode(em: EntityManager, code: string): Promise<string | null> {
+  const [row] = await em.execute<{ code: string }[]>('select code from reward where lower(code) = lower(?) and code <> ? limit 1', [code, code]);
+  return row?.code ?? null;
 }
 
 /** A redemption by id, locked (a cancellation, after its member's account). */

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveOccurredAt } from '../../common/clock';
-import { AppError, assertReason, badInput, conflict, couponNotUsable, ErrorCode, notFound } from '../../common/errors';
+import { AppError, assertReason, badInput, conflict, couponNotUsable, ErrorCode, notFound, otherCaseOf } from '../../common/errors';
 import { formatCents, MoneyInputError, parseMoneyToCents } from '../../common/money';
 import { decodeCursor, encodeCursor, groupBy, pageOf, type Page } from '../../common/pagination';
 import { lockAccount, lockRewardById, type LockedAccount } from '../../db/locks';
@@ -107,6 +107,8 @@ export class RewardsService {
     rewardValues(input); // the input's own values checked before anything is read
     return inTransaction(this.em, async (tx) => {
       const before = await rewardsRepo.lockReward(tx, input.code);
+      const otherCase = before ? null : await rewardsRepo.otherCaseCode(tx, input.code);
+      if (otherCase) throw otherCaseOf('code', 'reward', input.code, otherCase);
       const v = rewardValues(before ? withKeptFields(input, before) : input);
       const unknown = await unknownTierCodes(tx, v.tierCodes);
       if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown[0]}`);

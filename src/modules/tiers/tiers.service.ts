@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput } from '../../common/errors';
+import { badInput, otherCaseOf } from '../../common/errors';
 import { inTransaction } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService, snapshot } from '../audit/audit.service';
@@ -62,6 +62,8 @@ export class TiersService {
       await lockLadder(tx);
       const tiers = await tx.find(Tier, {}, { orderBy: { rank: 'asc' } });
       let tier = tiers.find((t) => t.code === input.code);
+      const otherCase = tier ? undefined : tiers.find((t) => t.code.toLowerCase() === input.code.toLowerCase());
+      if (otherCase) throw otherCaseOf('code', 'tier', input.code, otherCase.code);
       const before = tier ? snapshot(tier, FIELDS) : null;
       const ranks = placeAtRank(tiers, input.code, input.rank);
       const moved = tiers.filter((t) => t.code !== input.code && ranks.get(t.code) !== t.rank);
