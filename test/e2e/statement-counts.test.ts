@@ -306,7 +306,7 @@ describe('the counter counts', () => {
     expect(withCoupon.node.redemptions.edges).toEqual([expect.objectContaining({ node: expect.objectContaining({ reward: { code: 'COFFEE' } }) })]);
   });
 
-  it('a list of segments with their sizes is one scan of the members however many segments; a segment\'s size and its members\' totalCount one count', async () => {
+  it('a list of segments with their sizes is one statement however many segments; a segment\'s size and its members\' totalCount one count', async () => {
     for (const [name, filter] of [['Count A', { tagsAll: ['vip'] }], ['Count B', { tierCodes: ['SILVER'] }], ['Count C', { tierCodes: ['GOLD'] }], ['Count D', { minBalance: 1000 }]] as const) {
       await s.admin('mutation($i: SegmentInput!) { saveSegment(input: $i) { id } }', { i: { name, filter } });
     }

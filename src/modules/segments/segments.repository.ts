@@ -80,13 +80,15 @@ export async function countSelected(em: EntityManager, filter: CompiledFilter): 
 }
 
 /**
- * How many members each filter selects, in one scan for all of them (`count(*) filter (where …)`
- * per filter): the segments list with its sizes costs one statement, not one scan per segment.
+ * How many members each filter selects, in one statement for all of them: one scalar subquery
+ * per filter, each planned as countSelected's own statement is (a tag filter's EXISTS stays a
+ * semi-join; inside one scan's `count(*) filter (where …)` it would be a subplan run per member).
+ * The segments list with its sizes costs one round trip, not one per segment.
  */
 export async function countSelectedEach(em: EntityManager, filters: readonly CompiledFilter[]): Promise<number[]> {
   if (filters.length === 0) return [];
-  const counts = filters.map((f, i) => `count(*) filter (where ${f.where}) as n${i}`).join(', ');
-  const [row] = await em.execute<Record<string, string>[]>(`select ${counts} from ${SEGMENT_FROM}`, filters.flatMap((f) => f.params));
+  const counts = filters.map((f, i) => `(select count(*) from ${SEGMENT_FROM} where ${f.where}) as n${i}`).join(', ');
+  const [row] = await em.execute<Record<string, string>[]>(`select ${counts}`, filters.flatMap((f) => f.params));
   return filters.map((_, i) => safeInteger(row[`n${i}`]));
 }
 

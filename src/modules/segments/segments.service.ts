@@ -83,7 +83,7 @@ export function memberSelection(filter: SegmentFilter): MemberSelection {
 }
 export interface ProfileRow { dimension: string; value: string; segmentCount: number; segmentShare: number; populationShare: number; tgi: number | null }
 
-/** Filters counted in one scan of the members (segments.sizes): a statement's length stays bounded however many segments are listed. */
+/** Filters counted in one statement (segments.sizes): a statement's length stays bounded however many segments are listed. */
 const SIZES_PER_SCAN = 50;
 
 const CSV_COLUMNS = ['id', 'external_id', 'display_name', 'email', 'phone', 'tier', 'stage', 'rfm_segment', 'balance', 'joined_at'];
@@ -135,7 +135,7 @@ export class SegmentsService {
     return countSelected(this.em, compileFilter(filter));
   }
 
-  /** size() of each filter, in one scan of the members for up to SIZES_PER_SCAN filters (a list of segments with their sizes). */
+  /** size() of each filter, in one statement for up to SIZES_PER_SCAN filters (a list of segments with their sizes). */
   async sizes(filters: readonly SegmentFilter[]): Promise<number[]> {
     const out: number[] = [];
     for (let i = 0; i < filters.length; i += SIZES_PER_SCAN) {
