@@ -404,6 +404,9 @@ export class PointsFlow {
   @Field(() => SafeIntResolver) redeemed!: number;
   @Field(() => SafeIntResolver) expired!: number;
   @Field(() => SafeIntResolver, { description: 'Points taken back by refunds (REFUND_REVERSAL) dated that month; earned is before them' }) reversed!: number;
+  @Field(() => SafeIntResolver, { description: 'Points admins took away (adjustPoints below 0) that month' }) debited!: number;
+  @Field(() => SafeIntResolver, { description: 'Balances forfeited by erasures that month' }) forfeited!: number;
+  @Field(() => SafeIntResolver, { description: 'Opening balances bulk imports brought in, dated that month. earned + opening − redeemed − expired − reversed − debited − forfeited is what the liability moved by' }) opening!: number;
   @Field(() => Float, { nullable: true, description: 'redeemed ÷ earned' }) redemptionRate!: number | null;
 }
 

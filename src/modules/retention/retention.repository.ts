@@ -851,7 +851,11 @@ export async function pointsOutlook(em: EntityManager, now: Date, withinDays: nu
   return { pending: safeInteger(row.pending), expiring: safeInteger(row.expiring) };
 }
 
-export interface PointsFlowRow { period: string; earned: number; redeemed: number; expired: number; reversed: number }
+export interface PointsFlowRow {
+  period: string; earned: number; redeemed: number; expired: number; reversed: number;
+  /** Admins' debits (an ADJUST below 0 without a reference), balances forfeited by erasure, opening balances an import brought in. */
+  debited: number; forfeited: number; opening: number;
+}
 
 /**
  * The programme's time zone, read by a report in its own statement (an init plan, evaluated
@@ -865,23 +869,32 @@ const PROGRAM_ZONE = '(select time_zone from program where id = 1)';
  * (BONUS), referrals', check-ins' and positive adjustments (birthday gifts among them), and a
  * purchase's rate corrections either way (ADJUST with the order as reference: the points it earns
  * again at the tier held at its instant, PointsService.rerate); not an import's OPENING_BALANCE
- * (points another programme gave), nor an admin's debit (a negative ADJUST without a reference). Reads point_transaction (the points
+ * (points another programme gave: `opening`), nor an admin's debit (a negative ADJUST without a
+ * reference: `debited`), nor what an erasure forfeited (`forfeited`). Reads point_transaction (the points
  * module's table), one aggregate; sum() over int is bigint: a month's flow may pass 2^31.
  */
 export async function pointsFlow(em: EntityManager, from: Date, to: Date): Promise<PointsFlowRow[]> {
-  const rows = await rowsOf<{ period: string; earned: string; redeemed: string; expired: string; reversed: string }>(
+  // Every ledger row is in exactly one column (an admin's debit: an ADJUST below 0 without a
+  // reference; a re-rating's correction has its order as reference and is part of earned), so
+  // that earned + opening − redeemed − expired − reversed − debited − forfeited is what the
+  // liability moved by in the period.
+  const rows = await rowsOf<{ period: string; earned: string; redeemed: string; expired: string; reversed: string; debited: string; forfeited: string; opening: string }>(
     em,
     `select to_char(date_trunc('month', occurred_at at time zone ${PROGRAM_ZONE}), 'YYYY-MM') as period,
-         coalesce(sum(amount) filter (where (amount > 0 and type in ('EARN', 'ADJUST', 'BONUS', 'REFERRAL', 'CHECK_IN'))
-           or (type = 'ADJUST' and amount < 0 and reference is not null)), 0) as earned,
+         coalesce(sum(amount) filter (where type in ('EARN', 'BONUS', 'REFERRAL', 'CHECK_IN')
+           or (type = 'ADJUST' and (amount > 0 or reference is not null))), 0) as earned,
          coalesce(-sum(amount) filter (where type = 'REDEEM'), 0) + coalesce(-sum(amount) filter (where type = 'REDEMPTION_CANCEL'), 0) as redeemed,
          coalesce(-sum(amount) filter (where type = 'EXPIRE'), 0) as expired,
-         coalesce(-sum(amount) filter (where type = 'REFUND_REVERSAL'), 0) as reversed
+         coalesce(-sum(amount) filter (where type = 'REFUND_REVERSAL'), 0) as reversed,
+         coalesce(-sum(amount) filter (where type = 'ADJUST' and amount < 0 and reference is null), 0) as debited,
+         coalesce(-sum(amount) filter (where type = 'ERASURE'), 0) as forfeited,
+         coalesce(sum(amount) filter (where type = 'OPENING_BALANCE'), 0) as opening
        from point_transaction where occurred_at >= ? and occurred_at < ? group by 1 order by 1`,
     [from, to],
   );
   return rows.map((r) => ({
     period: r.period, earned: safeInteger(r.earned), redeemed: safeInteger(r.redeemed), expired: safeInteger(r.expired), reversed: safeInteger(r.reversed),
+    debited: safeInteger(r.debited), forfeited: safeInteger(r.forfeited), opening: safeInteger(r.opening),
   }));
 }
 
