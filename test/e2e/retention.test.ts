@@ -307,6 +307,13 @@ describe('segments and tags', () => {
     expect(south.tgi).toBeCloseTo(100 / south.populationShare, 1);
   });
 
+  it('an empty segment\'s profile has no index: shares 0, TGI null (0 ÷ 0), not TGI 0', async () => {
+    const { segmentPreview } = await s.admin(`query { segmentPreview(filter: { minBalance: 2000000000 }) { size profile { dimension value segmentCount segmentShare populationShare tgi } } }`);
+    expect(segmentPreview.size).toBe(0);
+    expect(segmentPreview.profile.length).toBeGreaterThan(0);
+    for (const row of segmentPreview.profile) expect(row).toMatchObject({ segmentCount: 0, segmentShare: 0, tgi: null });
+  });
+
   it('rule tags follow their filter, now and at each refresh', async () => {
     const res = await s.admin(`mutation { upsertTag(input: { code: "high_value", name: "High value", category: BEHAVIOR, rule: { minM: 4 } }) { kind category } }`);
     expect(res.upsertTag).toEqual({ kind: 'RULE', category: 'BEHAVIOR' });

@@ -394,7 +394,7 @@ export class SegmentProfileRow {
   @Field(() => SafeIntResolver) segmentCount!: number;
   @Field(() => Float) segmentShare!: number;
   @Field(() => Float) populationShare!: number;
-  @Field(() => Float, { nullable: true, description: 'segment share ÷ population share × 100, rounded to 2 decimals' }) tgi!: number | null;
+  @Field(() => Float, { nullable: true, description: 'segment share ÷ population share × 100, rounded to 2 decimals; null when the segment is empty or no member has the value' }) tgi!: number | null;
 }
 
 @ObjectType()

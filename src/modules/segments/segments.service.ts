@@ -186,12 +186,16 @@ export class SegmentsService {
     return segmentsContaining(this.em, memberId, compiled);
   }
 
-  /** Share of the segment vs share of all members per value; TGI = segment share ÷ population share × 100. */
+  /**
+   * Share of the segment vs share of all members per value; TGI = segment share ÷ population
+   * share × 100. An empty segment has no shares (0 ÷ 0): its shares read 0 and its TGI null, not
+   * 0 (which would say every value is absent from it).
+   */
   async profile(filter: SegmentFilter): Promise<ProfileRow[]> {
     const rows = await profileCounts(this.em, compileFilter(filter));
     return rows.map((r) => ({
       ...r, segmentCount: safeInteger(r.segmentCount), segmentShare: r.segmentShare ?? 0,
-      tgi: tgi(r.segmentShare ?? 0, r.populationShare),
+      tgi: r.segmentShare == null ? null : tgi(r.segmentShare, r.populationShare),
     }));
   }
 }
