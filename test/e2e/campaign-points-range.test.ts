@@ -28,7 +28,7 @@ const CAMPAIGN = `query($c: String!) { campaign(code: $c) { status endedReason p
  * Ends every campaign as if it had never given (ended at its start: a campaign gives to late events
  * dated before its end), then creates and activates these through the API, open since a minute ago.
  */
-async function campaigns(...list: { code: string; trigger: string; bonusPoints: number; activityKind?: string }[]): Promise<void> {
+async function campaigns(...list: { code: string; trigger: string; bonusPoints: number; activityKind?: string; audience?: Record<string, unknown> }[]): Promise<void> {
   await s.sql(`update campaign set status = 'ENDED', ended_reason = 'ADMIN', ended_at = starts_at where status <> 'ENDED'`);
   const startsAt = new Date(Date.now() - 60_000).toISOString();
   for (const c of list) {
@@ -98,4 +98,35 @@ it('a TIER_UPGRADE bonus past int: the upgrading purchase is recorded, the upgra
   expect(res.errors).toBeUndefined();
   expect(res.data!.recordPurchase).toEqual({ pointsEarned: 1_000, bonusPoints: 0, tierChange: { kind: 'UPGRADE' } });
   await expectLedgerConsistent(s);
+});
+
+it('an award of another audience takes no room from the others: a huge GOLD-only bonus does not keep a BRONZE member\'s small one from it', async () => {
+  // In (startsAt, code) order: A_GOLD_TYPO first. The member is not GOLD: A gives it nothing, B gives it 100.
+  await campaigns(
+    { code: 'A_GOLD_TYPO', trigger: 'ACTIVITY', activityKind: 'REVIEW', bonusPoints: MAX - 50, audience: { tierCodes: ['GOLD'] } },
+    { code: 'B_ALL', trigger: 'ACTIVITY', activityKind: 'REVIEW', bonusPoints: 100 },
+  );
+  const m = await member();
+  const res = await s.gql(ACTIVITY, { i: { memberId: m, kind: 'REVIEW', idempotencyKey: key('a') } }, await s.token('service'));
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.recordActivity).toEqual({ pointsEarned: 5, member: { pointsBalance: 105 } });
+  expect((await s.admin(CAMPAIGN, { c: 'B_ALL' })).campaign.pointsGiven).toBe(100);
+  await expectLedgerConsistent(s);
+});
+
+it('a PURCHASE bonus that fits only without the referee\'s welcome points the same purchase brings is passed over: the purchase and its referral are recorded', async () => {
+  await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 10, refereePoints: 1000, referralHoldDays: 0 } });
+  try {
+    await campaigns({ code: 'WELCOME_TOO', trigger: 'PURCHASE', bonusPoints: 1500 });
+    const referrer = (await s.admin('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { referralCode } }', { i: { externalId: key('ref') } })).registerMember;
+    const referee = (await s.admin('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }', { i: { externalId: key('m'), referralCode: referrer.referralCode } })).registerMember.id;
+    await s.admin(ADJUST, { i: { memberId: referee, amount: MAX - 2000, reason: 'range', idempotencyKey: key('adj') } });
+    const res = await servicePurchase({ memberId: referee, orderId: key('o'), amount: 10 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.recordPurchase).toEqual({ pointsEarned: 10, bonusPoints: 1000, member: { pointsBalance: MAX - 990, lifetimePoints: MAX - 990 } });
+    expect((await s.admin(CAMPAIGN, { c: 'WELCOME_TOO' })).campaign.pointsGiven).toBe(0);
+    await expectLedgerConsistent(s);
+  } finally {
+    await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 0, refereePoints: 0 } });
+  }
 });

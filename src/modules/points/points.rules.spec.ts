@@ -324,20 +324,21 @@ describe('activity keys', () => {
 
 describe('awardsThatFit', () => {
   const MAX = 2_147_483_647;
-  it('keeps, in order, each award that fits on top of what is held and of the awards kept before it', () => {
+  it('keeps each award that fits on its own on what is held; one that does not takes no room from the others', () => {
     const awards = [{ id: 'a', points: 100 }, { id: 'b', points: 50 }, { id: 'c', points: 0 }, { id: 'd', points: 1 }];
     expect(awardsThatFit(awards, { balance: MAX - 60, lifetimeEarned: 0 }).map((a) => a.id)).toEqual(['b', 'c', 'd']);
-    expect(awardsThatFit(awards, { balance: MAX - 50, lifetimeEarned: 0 }).map((a) => a.id)).toEqual(['b', 'c']);
-    expect(awardsThatFit(awards, { balance: 0, lifetimeEarned: MAX - 150 }).map((a) => a.id)).toEqual(['a', 'b', 'c']);
+    expect(awardsThatFit(awards, { balance: 0, lifetimeEarned: MAX - 100 }).map((a) => a.id)).toEqual(['a', 'b', 'c', 'd']);
     expect(awardsThatFit(awards, { balance: -500, lifetimeEarned: 10 }).map((a) => a.id)).toEqual(['a', 'b', 'c', 'd']);
     expect(awardsThatFit([{ points: MAX }], { balance: 1, lifetimeEarned: 0 })).toEqual([]);
+    // A huge award that fits (and may not be given: another audience) leaves a small one after it in.
+    expect(awardsThatFit([{ id: 'huge', points: MAX - 50 }, { id: 'small', points: 100 }], { balance: 5, lifetimeEarned: 5 }).map((a) => a.id)).toEqual(['huge', 'small']);
   });
-  it('never keeps awards that together pass int', () => {
+  it('never keeps an award that alone would pass int', () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: MAX })), fc.integer({ min: -1000, max: MAX }), fc.integer({ min: 0, max: MAX }), (points, balance, lifetimeEarned) => {
-      const kept = awardsThatFit(points.map((p) => ({ points: p })), { balance, lifetimeEarned });
-      const sum = kept.reduce((t, a) => t + a.points, 0);
-      expect(balance + sum).toBeLessThanOrEqual(MAX);
-      expect(lifetimeEarned + sum).toBeLessThanOrEqual(MAX);
+      for (const a of awardsThatFit(points.map((p) => ({ points: p })), { balance, lifetimeEarned })) {
+        expect(balance + a.points).toBeLessThanOrEqual(MAX);
+        expect(lifetimeEarned + a.points).toBeLessThanOrEqual(MAX);
+      }
     }));
   });
 });

@@ -15,22 +15,18 @@ export const MIN_POINTS = -2_147_483_648;
 export const fitsPoints = (n: number): boolean => Number.isInteger(n) && n >= MIN_POINTS && n <= MAX_POINTS;
 
 /**
- * The awards a member can take, in their order: each whose points, on top of what the member
- * holds (`held`, its account as it is when they are given) and of the awards kept before it,
- * leave its balance and its lifetime points within int. The others are passed over, as a birthday
- * gift or a referrer's points the member cannot take are: the event they ride on is still
- * recorded (a campaign's bonus of 2147483647 refused every purchase of its audience).
+ * The awards a member can take: each whose points, on top of what the member holds (`held`, its
+ * account as it is when they are given), leave its balance and its lifetime points within int.
+ * The others are passed over, as a birthday gift or a referrer's points the member cannot take
+ * are: the event they ride on is still recorded (a campaign's bonus of 2147483647 refused every
+ * purchase of its audience). Each is judged on its own: which of them are given is
+ * campaign_effects' to decide after this (audience, control arm, limit, budget), so an award that
+ * may not be given takes no room from the others. Two that each fit but not together, both
+ * given, still refuse the event (past int, as before): a member that close to 2^31 with two such
+ * awards is not a case worth a savepoint on every award.
  */
 export function awardsThatFit<T extends { points: number }>(awards: readonly T[], held: { balance: number; lifetimeEarned: number }): T[] {
-  let balance = held.balance;
-  let lifetime = held.lifetimeEarned;
-  return awards.filter((a) => {
-    if (a.points <= 0) return true;
-    if (!fitsPoints(balance + a.points) || !fitsPoints(lifetime + a.points)) return false;
-    balance += a.points;
-    lifetime += a.points;
-    return true;
-  });
+  return awards.filter((a) => a.points <= 0 || (fitsPoints(held.balance + a.points) && fitsPoints(held.lifetimeEarned + a.points)));
 }
 
 /**

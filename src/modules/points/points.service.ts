@@ -402,7 +402,13 @@ export class PointsService {
     const plan = qualifying > 0 ? this.tiers.planUpgrade(config, p.memberId, facts.tierId, facts.windowPoints, p.occurredAt) : null;
     if (plan && this.tiers.reachesReview(plan, facts.reviewedThrough)) return null;
     // The PURCHASE campaigns' effects ride on the write; the statement writes their ledger too unless the lot is under the watermark.
-    const held = credit ? { balance: credit.balanceAfter, lifetimeEarned: account.lifetimeEarned + earned } : account;
+    // What the member holds once the statement has written the purchase and, if it completes the
+    // member's referral, its welcome points (credited after the campaigns' rows): an award that
+    // fits only without them would get the whole purchase refused.
+    const welcome = Math.max(referral?.refereePoints ?? 0, 0);
+    const held = credit
+      ? { balance: credit.balanceAfter + welcome, lifetimeEarned: account.lifetimeEarned + earned + welcome }
+      : { balance: account.balance + welcome, lifetimeEarned: account.lifetimeEarned + welcome };
     const effects = this.purchaseEffects(p, config, !(expiresAt && facts.expiredThrough && expiresAt <= facts.expiredThrough), held);
     const written = await repo.writePurchase(tx, {
       purchase: {
