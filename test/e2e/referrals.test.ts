@@ -469,17 +469,22 @@ describe('REFERRAL campaigns', () => {
       expect(types.map((t) => t.type)).toEqual(expect.arrayContaining(['campaign.awarded', 'campaign.reversed', 'referral.completed', 'referral.reversed']));
       const doc = (await s.gql('query($id: ID!) { memberDataExport(memberId: $id) }', { id: referrer }, await s.token('member', referrer))).data!.memberDataExport as string;
       for (const theirs of [friend.externalId, 'Fiona', 'fiona.private', '12 34 56 78', '33612345678']) expect(doc).not.toContain(theirs);
-      // What happened to the referral is there, on the referrer's side: the referee by id, the
-      // purchase and refund that completed and reversed it by their ids (no personal data).
+      // What happened to the referral is there, on the referrer's side: the referee by id; not the
+      // purchase and refund that completed and reversed it (the referee's, as its ledger rows say).
       const events = JSON.parse(doc).webhookEvents as { type: string; data: any }[];
       expect(events.filter((e) => e.type.startsWith('referral.')).map((e) => [e.type, e.data.status, e.data.referrerPoints, e.data.referee, e.data.refereePoints, e.data.orderId])).toEqual([
-        ['referral.completed', 'COMPLETED', 200, { id: referee, externalId: null }, null, p.orderId],
-        ['referral.reversed', 'REVERSED', 200, { id: referee, externalId: null }, null, p.orderId],
+        ['referral.completed', 'COMPLETED', 200, { id: referee, externalId: null }, null, null],
+        ['referral.reversed', 'REVERSED', 200, { id: referee, externalId: null }, null, null],
       ]);
-      expect(doc).toContain(refundId); // the reversal's reason, as the referrer's ledger in the app shows it
+      expect(events.find((e) => e.type === 'campaign.reversed')!.data).toMatchObject({ orderId: null, refundId: null, pointsReversed: 50 });
+      expect(doc).not.toContain(refundId);
+      expect(doc).not.toContain(p.orderId);
       // The programme's receivers still get the referee's externalId (the stored events are the programme's).
       const [stored] = await s.sql<{ data: any }>(`select data from webhook_event where member_id = $1 and type = 'referral.completed'`, [referrer]);
-      expect(stored.data).toMatchObject({ referee: { id: referee, externalId: friend.externalId }, refereePoints: 100 });
+      expect(stored.data).toMatchObject({ referee: { id: referee, externalId: friend.externalId }, refereePoints: 100, orderId: p.orderId });
+      // And the order and refund that took the campaign's award back (the referrer's ledger row names the referral instead).
+      const [reversed] = await s.sql<{ data: any }>(`select data from webhook_event where member_id = $1 and type = 'campaign.reversed'`, [referrer]);
+      expect(reversed.data).toMatchObject({ orderId: p.orderId, refundId, pointsReversed: 50 });
     } finally {
       await s.sql('update webhook_endpoint set active = false where id = $1', [endpoint.id]);
     }

@@ -119,12 +119,16 @@ export const EXPORT_LISTS = {
   // The webhook events stored about the member (what was sent, or is still to be sent, to the
   // programme's receivers), as stored, but for the other member of a referral: a referrer's
   // referral events name its referee by id alone (its externalId, the programme's key for a
-  // person, and its points are another member's data: null here, as in `referrals` above and
-  // as the API shows the referee, by id and masked name).
+  // person, its points, and the order that completed the referral are another member's data:
+  // null here, as in `referrals` above and as the API shows the referee, by id and masked name),
+  // and so do the reversals of its REFERRAL campaigns' awards (the referee's order and refund).
   webhookEvents: {
     columns: `we.id::text as "id", we.type as "type", we.occurred_at as "occurredAt",
       case when we.type in ('referral.completed', 'referral.reversed') and jsonb_typeof(we.data -> 'referee') = 'object'
-        then jsonb_set(jsonb_set(we.data, '{referee,externalId}', 'null'::jsonb), '{refereePoints}', 'null'::jsonb) else we.data end as "data"`,
+          then jsonb_set(jsonb_set(jsonb_set(we.data, '{referee,externalId}', 'null'::jsonb), '{refereePoints}', 'null'::jsonb), '{orderId}', 'null'::jsonb)
+        when we.type = 'campaign.reversed' and exists (select 1 from campaign c where c.code = we.data ->> 'campaign' and c.trigger = 'REFERRAL')
+          then jsonb_set(jsonb_set(we.data, '{orderId}', 'null'::jsonb), '{refundId}', 'null'::jsonb)
+        else we.data end as "data"`,
     from: 'webhook_event we where we.member_id = $1', order: 'we.seq',
   },
 } satisfies Record<string, ExportList>;
