@@ -11,8 +11,12 @@ import { REFERRAL_COMPLETE_REJECTED_AT } from './Migration20261230090000_referra
  * equal; or, one international and one national, when the national number (its digits, without
  * a leading trunk 0, at least 7 of them) is the international one's last digits after a country
  * code of 1 to 3 digits (`+44 20 7946 0000` and `020 7946 0000`; `+1 212 555 0100` and
- * `(212) 555-0100`); or, both national, when they are equal without a trunk 0. Member search
- * keeps its exact key (its index).
+ * `(212) 555-0100`); or, both national, when they are equal without a trunk 0. A national
+ * number written with a trunk 0 is never a North American one (+1: no trunk prefix there), so
+ * `030 1234 5678` (Berlin) is not `+1 301 234 5678`. What is left: a national number and a
+ * foreign international one whose last 7 or more digits agree (`(207) 946-0000` in Maine and
+ * `+44 20 7946 0000` in London) count as one line; the guard cannot know the national number's
+ * country. Member search keeps its exact key (its index).
  */
 export const PHONES_MATCH = `create or replace function member_phones_match(a text, b text) returns boolean
   language sql immutable parallel safe as $$
@@ -26,8 +30,10 @@ export const PHONES_MATCH = `create or replace function member_phones_match(a te
     select coalesce(ka is not null and kb is not null and (
       ka = kb
       or (na is not null and nb is not null and na = nb)
-      or (na is null and nb is not null and length(nb) >= 7 and length(ka) - 1 - length(nb) between 0 and 3 and right(ka, length(nb)) = nb)
-      or (nb is null and na is not null and length(na) >= 7 and length(kb) - 1 - length(na) between 0 and 3 and right(kb, length(na)) = na)
+      or (na is null and nb is not null and length(nb) >= 7 and length(ka) - 1 - length(nb) between 0 and 3 and right(ka, length(nb)) = nb
+        and not (kb like '0%' and ka like '+1%'))
+      or (nb is null and na is not null and length(na) >= 7 and length(kb) - 1 - length(na) between 0 and 3 and right(kb, length(na)) = na
+        and not (ka like '0%' and kb like '+1%'))
     ), false) from n
   $$;`;
 

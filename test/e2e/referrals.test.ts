@@ -151,6 +151,7 @@ describe('guards at completion', () => {
 
   it.each([
     ['+86 138 1234 5678', '138 1234 5679'], ['+44 20 7946 0000', '+1 20 7946 0000'], ['+1 212 555 0100', '555 0100'], ['+86 138 1234 5678', '+852 1234 5678'],
+    ['030 1234 5678', '+1 301 234 5678'], ['+1 207 946 0000', '020 7946 0000'],
   ])('another line (%s and %s) is not the same phone', async (mine, theirs) => {
     const { referee } = await pair({ phone: mine }, { phone: theirs });
     expect((await referral(referee)).status).toBe('PENDING');
