@@ -297,11 +297,24 @@ describe('the counter counts', () => {
     // history, redemptions, and the rewards of those redemptions
     expectStatements('members page of 20 with their ledgers and redemptions', twenty.statements, bare.statements.length + 3);
     expectStatements('members page of 5 with their ledgers and redemptions', five.statements, bare.statements.length + 3);
-    // Each member's own first page, as member(id) answers it alone, cursors and all.
-    for (const edge of twenty.data.members.edges as { node: { id: string; pointsHistory: unknown; redemptions: unknown } }[]) {
-      const alone = (await s.admin(memberScreen(lists), { id: edge.node.id })).member;
-      expect({ id: edge.node.id, pointsHistory: edge.node.pointsHistory, redemptions: edge.node.redemptions }).toEqual({ id: edge.node.id, pointsHistory: alone.pointsHistory, redemptions: alone.redemptions });
+    // Each member's own first page is its newest rows, as the ledger and the redemptions hold them;
+    // and its cursor pages on from there (a page after a cursor is the unbatched statement).
+    type Node = { id: string; pointsHistory: { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } }; redemptions: { edges: { node: { id: string } }[] } };
+    let paged = 0;
+    for (const { node } of twenty.data.members.edges as { node: Node }[]) {
+      const txns = await s.sql<{ id: string }>('select t.id::text as id from point_transaction t where t.member_id = $1 order by t.id desc limit 4', [node.id]);
+      expect(node.pointsHistory.edges.map((e) => e.node.id)).toEqual(txns.slice(0, 3).map((t) => t.id));
+      expect(node.pointsHistory.pageInfo.hasNextPage).toBe(txns.length > 3);
+      const reds = await s.sql<{ id: string }>('select r.id::text as id from redemption r where r.member_id = $1 order by r.seq desc limit 2', [node.id]);
+      expect(node.redemptions.edges.map((e) => e.node.id)).toEqual(reds.map((r) => r.id));
+      if (node.pointsHistory.pageInfo.hasNextPage) {
+        const next = (await s.admin('query($id: ID!, $a: String) { member(id: $id) { pointsHistory(first: 3, after: $a) { edges { node { id } } } } }', { id: node.id, a: node.pointsHistory.pageInfo.endCursor })).member;
+        const rest = await s.sql<{ id: string }>('select t.id::text as id from point_transaction t where t.member_id = $1 order by t.id desc offset 3 limit 3', [node.id]);
+        expect(next.pointsHistory.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(rest.map((t) => t.id));
+        paged++;
+      }
     }
+    expect(paged).toBeGreaterThan(0); // members with more than a page (earlier tests' purchases) were among them
     const withCoupon = (twenty.data.members.edges as { node: { id: string; redemptions: { edges: unknown[] } } }[]).find((e) => e.node.id === members[3])!;
     expect(withCoupon.node.redemptions.edges).toEqual([expect.objectContaining({ node: expect.objectContaining({ reward: { code: 'COFFEE' } }) })]);
   });

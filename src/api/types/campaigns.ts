@@ -1,6 +1,7 @@
 // The campaigns part of the contract (shared/contract/parts/campaigns.graphql): definitions and lifecycle.
 import { IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { VISIBLE_CHARACTER } from '../../common/text.rules';
 import { SegmentFilterInput } from './inputs';
 
 export enum CampaignTrigger { PURCHASE = 'PURCHASE', ACTIVITY = 'ACTIVITY', REGISTRATION = 'REGISTRATION', TIER_UPGRADE = 'TIER_UPGRADE', CHECK_IN = 'CHECK_IN', REFERRAL = 'REFERRAL' }
@@ -34,7 +35,7 @@ export class Campaign {
 @InputType()
 export class CampaignInput {
   @Field() @Length(1, 64) @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'codes use letters, digits, _ . - only' }) code!: string;
-  @Field() @Length(1, 200) name!: string;
+  @Field() @Length(1, 200) @Matches(VISIBLE_CHARACTER, { message: 'name must not be blank: it needs a visible character' }) name!: string;
   @Field(() => CampaignTrigger) trigger!: CampaignTrigger;
   @Field() startsAt!: Date;
   @Field(() => Date, { nullable: true }) endsAt?: Date | null;
