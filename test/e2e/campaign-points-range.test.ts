@@ -130,3 +130,19 @@ it('a PURCHASE bonus that fits only without the referee\'s welcome points the sa
     await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 0, refereePoints: 0 } });
   }
 });
+
+it('a member with no pending referral: its bonus is judged without welcome points it will not get (the programme gives some to referees)', async () => {
+  await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 10, refereePoints: 1000, referralHoldDays: 0 } });
+  try {
+    // A TIER_UPGRADE campaign makes the one-statement path step aside: the purchase is decided on its facts (purchaseDecided).
+    await campaigns({ code: 'NO_REFERRAL', trigger: 'PURCHASE', bonusPoints: 1500 }, { code: 'UP_ANY', trigger: 'TIER_UPGRADE', bonusPoints: 1 });
+    const m = await member(MAX - 2000);
+    const res = await servicePurchase({ memberId: m, orderId: key('o'), amount: 10 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.recordPurchase).toEqual({ pointsEarned: 10, bonusPoints: 1500, member: { pointsBalance: MAX - 490, lifetimePoints: MAX - 490 } });
+    expect((await s.admin(CAMPAIGN, { c: 'NO_REFERRAL' })).campaign.pointsGiven).toBe(1500);
+    await expectLedgerConsistent(s);
+  } finally {
+    await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 0, refereePoints: 0 } });
+  }
+});

@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor, groupBy, pageOf, type Page } from '../../co
 import { addDaysUtc, addMonthsUtc } from '../../common/time.rules';
 import { localDate, localMonthBounds } from '../../common/local-time.rules';
 import { ERASED_REFEREE_REASON, ERASED_REFERRAL, REFERRER_REVERSAL, REVERSAL_REASON } from '../referrals/referrals.rules';
-import { linkReferralTransactions, lockCompletedReferral, lockCompletedReferralOfReferee, markReferralReversed, refereePointsOfOrder, type ReversibleReferral } from '../referrals/referrals.service';
+import { hasPendingReferral, linkReferralTransactions, lockCompletedReferral, lockCompletedReferralOfReferee, markReferralReversed, refereePointsOfOrder, type ReversibleReferral } from '../referrals/referrals.service';
 import { lockAccount, lockAccounts, type LockedAccount } from '../../db/locks';
 import { PacedLanes, type Pace } from '../../db/foreground';
 import { memberWrites } from '../../db/member-queue';
@@ -402,14 +402,18 @@ export class PointsService {
     const plan = qualifying > 0 ? this.tiers.planUpgrade(config, p.memberId, facts.tierId, facts.windowPoints, p.occurredAt) : null;
     if (plan && this.tiers.reachesReview(plan, facts.reviewedThrough)) return null;
     // The PURCHASE campaigns' effects ride on the write; the statement writes their ledger too unless the lot is under the watermark.
-    // What the member holds once the statement has written the purchase and, if it completes the
-    // member's referral, its welcome points (credited after the campaigns' rows): an award that
-    // fits only without them would get the whole purchase refused.
+    // What the member holds once the statement has written the purchase and, if it completes a
+    // pending referral of the member, its welcome points (credited after the campaigns' rows): an
+    // award that fits only without them would get the whole purchase refused. Whether one is
+    // pending is asked only when it matters: an award that fits without them but not with them.
+    const ledger = !(expiresAt && facts.expiredThrough && expiresAt <= facts.expiredThrough);
+    const held = credit ? { balance: credit.balanceAfter, lifetimeEarned: account.lifetimeEarned + earned } : account;
+    let effects = this.purchaseEffects(p, config, ledger, held);
     const welcome = Math.max(referral?.refereePoints ?? 0, 0);
-    const held = credit
-      ? { balance: credit.balanceAfter + welcome, lifetimeEarned: account.lifetimeEarned + earned + welcome }
-      : { balance: account.balance + welcome, lifetimeEarned: account.lifetimeEarned + welcome };
-    const effects = this.purchaseEffects(p, config, !(expiresAt && facts.expiredThrough && expiresAt <= facts.expiredThrough), held);
+    if (effects && welcome > 0) {
+      const withWelcome = this.purchaseEffects(p, config, ledger, { balance: held.balance + welcome, lifetimeEarned: held.lifetimeEarned + welcome });
+      if ((withWelcome?.plans.length ?? 0) < effects.plans.length && (await hasPendingReferral(tx, p.memberId))) effects = withWelcome;
+    }
     const written = await repo.writePurchase(tx, {
       purchase: {
         orderId: p.input.orderId, memberId: p.memberId, amountCents: p.amountCents, earned, qualifying, occurredAt: p.occurredAt,

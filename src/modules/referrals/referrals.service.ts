@@ -11,7 +11,7 @@ export type { LinkedReferral } from './referrals.repository';
  * reverse and its reversal, and what a completion gave the referee (a purchase's bonusPoints).
  * The ledger's SQL (points.repository.ts) leaves the referral table to this module.
  */
-export { linkReferralTransactions, lockCompletedReferral, lockCompletedReferralOfReferee, markReferralReversed, refereePointsOfOrder } from './referrals.repository';
+export { hasPendingReferral, linkReferralTransactions, lockCompletedReferral, lockCompletedReferralOfReferee, markReferralReversed, refereePointsOfOrder } from './referrals.repository';
 export type { ReversibleReferral } from './referrals.repository';
 
 /** A code given at registration, checked before anything is written: its seq, or null when none was given (absent or blank). */
