@@ -1,6 +1,7 @@
 // Issue 25, referrals: completion on the referee's first purchase (both sides' REFERRAL points in
 // that purchase's transaction, pending for the hold), the guards at completion, racing first
 // purchases, the full refund within the hold, the webhooks and the REFERRAL campaign trigger.
+import { REFERRER_ROWS_REWRITE } from '../../migrations/Migration20270101170000_referrer_reversal_rows';
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder } from '../support/fixtures';
 import { expectLedgerConsistent } from '../support/ledger';
@@ -143,7 +144,7 @@ describe('guards at completion', () => {
   // One line, written with and without its country code, is one phone for the guard (migration referral_phone_line).
   it.each([
     ['+86 138 1234 5678', '138 1234 5678'], ['+44 20 7946 0000', '020 7946 0000'], ['+1 212 555 0100', '(212) 555-0100'],
-    ['+86 138 1234 5678', '86 138 1234 5678'], ['0086 138 1234 5678', '13812345678'], ['020 7946 0000', '20 7946 0000'],
+    ['+86 138 1234 5678', '86 138 1234 5678'], ['0086 138 1234 5678', '13812345678'], ['020 7946 0000', '20 7946 0000'], ['+7 912 345 67 89', '8 912 345 67 89'],
   ])('the referrer\'s phone %s typed by the referee as %s: REJECTED at registration', async (mine, theirs) => {
     const { referee } = await pair({ phone: mine }, { phone: theirs });
     expect(await referral(referee)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/phone or email/) });
@@ -453,6 +454,32 @@ describe('REFERRAL campaigns', () => {
     expect(campaignEvents[1].data).toMatchObject({ refundId: null, orderId: expect.any(String), pointsReversed: 200, pointsUnrecovered: 0 });
     await s.sql('update webhook_endpoint set active = false where id = $1', [endpoint.id]);
     await expectLedgerConsistent(s);
+  });
+
+  it('rows the referrer got before this rule are rewritten the same way (migration referrer_reversal_rows)', async () => {
+    await campaign(key('OLDROWS'), { bonusPoints: 30 });
+    const { referrer, referee } = await pair();
+    const p = await buy(referee, 100);
+    const refundId = key('r');
+    await s.admin(REFUND, { i: { orderId: p.orderId, refundId, amount: 100 } });
+    const [{ id: referralId }] = await s.sql<{ id: string }>('select id::text from referral where referee_id = $1', [referee]);
+    const rows = () => s.sql<{ reason: string; reference: string }>(
+      `select reason, reference from point_transaction where member_id = $1 and type = 'REFUND_REVERSAL' order by id`, [referrer]);
+    const now = await rows();
+    expect(now).toEqual([
+      { reason: 'referral reversed: the completing purchase was fully refunded within the hold', reference: referralId },
+      { reason: expect.stringMatching(/^referral reversed: referral campaign OLDROWS/), reference: referralId },
+    ]);
+    // As the code before wrote them.
+    await s.sql(`update point_transaction set reference = $2, reason = case when idempotency_key like '%:referral:campaign:%'
+      then 'refund ' || $3 || ': referral campaign ' || substring(idempotency_key from ':campaign:([^:]*)$') else 'refund ' || $3 || ': referral' end
+      where member_id = $1 and type = 'REFUND_REVERSAL'`, [referrer, p.orderId, refundId]);
+    await s.sql(REFERRER_ROWS_REWRITE);
+    expect(await rows()).toEqual(now);
+    // The referee's own rows keep its order and refund.
+    const [own] = await s.sql<{ reason: string; reference: string }>(
+      `select reason, reference from point_transaction where member_id = $1 and type = 'REFUND_REVERSAL' and idempotency_key like '%:referral:referee'`, [referee]);
+    expect(own).toEqual({ reason: `refund ${refundId}: referral`, reference: p.orderId });
   });
 
   it('the referrer\'s own data export names its referee by id alone: no externalId, name or contact (the stored events keep them for the programme)', async () => {
