@@ -173,7 +173,7 @@ describe('Segments', () => {
 
     // A name is required: the server says so next to the field.
     await page.getByRole('button', { name: 'Save the segment' }).click();
-    await page.getByTestId('field-error-name').getByText(/name must be longer than or equal to 1 character/).waitFor();
+    await page.getByTestId('field-error-name').getByText(/name must not be blank: it needs a visible character/).waitFor();
     expect(await page.getByLabel('Segment name').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Segment name').fill('Northern champions');
     await page.getByRole('button', { name: 'Save the segment' }).click();
