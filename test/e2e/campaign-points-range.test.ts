@@ -100,10 +100,10 @@ it('a TIER_UPGRADE bonus past int: the upgrading purchase is recorded, the upgra
   await expectLedgerConsistent(s);
 });
 
-it('an award of another audience takes no room from the others: a huge GOLD-only bonus does not keep a BRONZE member\'s small one from it', async () => {
-  // In (startsAt, code) order: A_GOLD_TYPO first. The member is not GOLD: A gives it nothing, B gives it 100.
+it('an award of another audience takes no room from the others: a big GOLD-only bonus does not keep a BRONZE member\'s small one from it', async () => {
+  // In (startsAt, code) order: A_GOLD_BIG first. The member is not GOLD: A gives it nothing, B gives it 100.
   await campaigns(
-    { code: 'A_GOLD_TYPO', trigger: 'ACTIVITY', activityKind: 'REVIEW', bonusPoints: MAX - 50, audience: { tierCodes: ['GOLD'] } },
+    { code: 'A_GOLD_BIG', trigger: 'ACTIVITY', activityKind: 'REVIEW', bonusPoints: 2_000_000_000, audience: { tierCodes: ['GOLD'] } },
     { code: 'B_ALL', trigger: 'ACTIVITY', activityKind: 'REVIEW', bonusPoints: 100 },
   );
   const m = await member();
@@ -145,4 +145,18 @@ it('a member with no pending referral: its bonus is judged without welcome point
   } finally {
     await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 0, refereePoints: 0 } });
   }
+});
+
+it('two bonuses that fit alone but not together: the first is given, the second passed over, the registration and the purchase recorded', async () => {
+  await campaigns({ code: 'TWIN_REG_A', trigger: 'REGISTRATION', bonusPoints: 1_200_000_000 }, { code: 'TWIN_REG_B', trigger: 'REGISTRATION', bonusPoints: 1_200_000_000 });
+  const registered = await member();
+  expect((await s.admin('query($id: ID!) { member(id: $id) { pointsBalance } }', { id: registered })).member.pointsBalance).toBe(1_200_000_000);
+  expect((await s.admin(CAMPAIGN, { c: 'TWIN_REG_B' })).campaign.pointsGiven).toBe(0);
+  await campaigns({ code: 'TWIN_A', trigger: 'PURCHASE', bonusPoints: 1_200_000_000 }, { code: 'TWIN_B', trigger: 'PURCHASE', bonusPoints: 1_200_000_000 });
+  const buyer = await member();
+  const res = await servicePurchase({ memberId: buyer, orderId: key('o'), amount: 10 });
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.recordPurchase).toEqual({ pointsEarned: 10, bonusPoints: 1_200_000_000, member: { pointsBalance: 1_200_000_010, lifetimePoints: 1_200_000_010 } });
+  expect((await s.admin(CAMPAIGN, { c: 'TWIN_B' })).campaign.pointsGiven).toBe(0);
+  await expectLedgerConsistent(s);
 });

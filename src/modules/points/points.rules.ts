@@ -21,12 +21,22 @@ export const fitsPoints = (n: number): boolean => Number.isInteger(n) && n >= MI
  * are: the event they ride on is still recorded (a campaign's bonus of 2147483647 refused every
  * purchase of its audience). Each is judged on its own: which of them are given is
  * campaign_effects' to decide after this (audience, control arm, limit, budget), so an award that
- * may not be given takes no room from the others. Two that each fit but not together, both
- * given, still refuse the event (past int, as before): a member that close to 2^31 with two such
- * awards is not a case worth a savepoint on every award.
+ * may not be given takes no room from the others. Only when those that fit alone would pass int
+ * together (two bonuses of 1.2 billion) are they kept in their order while they fit: the event
+ * is recorded, and a later award may be passed over for an earlier one that is then not given
+ * (a known limit of such outsized bonuses).
  */
 export function awardsThatFit<T extends { points: number }>(awards: readonly T[], held: { balance: number; lifetimeEarned: number }): T[] {
-  return awards.filter((a) => a.points <= 0 || (fitsPoints(held.balance + a.points) && fitsPoints(held.lifetimeEarned + a.points)));
+  const fits = (extra: number) => fitsPoints(held.balance + extra) && fitsPoints(held.lifetimeEarned + extra);
+  const alone = awards.filter((a) => a.points <= 0 || fits(a.points));
+  if (fits(alone.reduce((t, a) => t + Math.max(a.points, 0), 0))) return alone;
+  let taken = 0;
+  return alone.filter((a) => {
+    if (a.points <= 0) return true;
+    if (!fits(taken + a.points)) return false;
+    taken += a.points;
+    return true;
+  });
 }
 
 /**
