@@ -11,14 +11,8 @@ import { REFERRAL_COMPLETE_REJECTED_AT } from './Migration20261230090000_referra
  * equal; or, one international and one national, when the national number (its digits, without
  * a leading trunk 0, at least 7 of them) is the international one's last digits after a country
  * code of 1 to 3 digits (`+44 20 7946 0000` and `020 7946 0000`; `+1 212 555 0100` and
- * `(212) 555-0100`); or, both national, when they are equal without a trunk 0. A national
- * number written with a trunk 0 is never a North American one (+1: no trunk prefix there), so
- * `030 1234 5678` (Berlin) is not `+1 301 234 5678`. Russia's and Kazakhstan's trunk 8 is
- * known too (`8 912 345 67 89` is `+7 912 345 67 89`). What is left, the guard not knowing a
- * national number's country: a national number and a foreign one whose last 7 or more digits
- * agree count as one line (`(207) 946-0000` in Maine and `+44 20 7946 0000` in London; Berlin's
- * `030 1234 5678` and Maryland's `(301) 234-5678`, both written nationally), and a trunk prefix
- * other than 0 (and 8 before +7) is not recognised. Member search keeps its exact key (its index).
+ * `(212) 555-0100`); or, both national, when they are equal without a trunk 0. Member search
+ * keeps its exact key (its index).
  */
 export const PHONES_MATCH = `create or replace function member_phones_match(a text, b text) returns boolean
   language sql immutable parallel safe as $$
@@ -32,12 +26,8 @@ export const PHONES_MATCH = `create or replace function member_phones_match(a te
     select coalesce(ka is not null and kb is not null and (
       ka = kb
       or (na is not null and nb is not null and na = nb)
-      or (na is null and nb is not null and length(nb) >= 7 and length(ka) - 1 - length(nb) between 0 and 3 and right(ka, length(nb)) = nb
-        and not (kb like '0%' and ka like '+1%'))
-      or (nb is null and na is not null and length(na) >= 7 and length(kb) - 1 - length(na) between 0 and 3 and right(kb, length(na)) = na
-        and not (ka like '0%' and kb like '+1%'))
-      or (ka like '+7%' and length(ka) = 12 and kb like '8%' and length(kb) = 11 and substr(kb, 2) = substr(ka, 3))
-      or (kb like '+7%' and length(kb) = 12 and ka like '8%' and length(ka) = 11 and substr(ka, 2) = substr(kb, 3))
+      or (na is null and nb is not null and length(nb) >= 7 and length(ka) - 1 - length(nb) between 0 and 3 and right(ka, length(nb)) = nb)
+      or (nb is null and na is not null and length(na) >= 7 and length(kb) - 1 - length(na) between 0 and 3 and right(kb, length(na)) = na)
     ), false) from n
   $$;`;
 

@@ -38,13 +38,13 @@ export async function insertReferral(tx: EntityManager, refereeId: string, refer
   return row ?? null;
 }
 
-/** The seq of the member who referred `refereeId`, or null (no referral). */
 /** Whether the member has a referral still PENDING (its next purchase may complete it and bring its welcome points). */
 export async function hasPendingReferral(em: EntityManager, refereeId: string): Promise<boolean> {
   const rows = await em.execute<{ one: number }[]>(`select 1 as one from referral where referee_id = ? and status = 'PENDING'`, [refereeId]);
   return rows.length > 0;
 }
 
+/** The seq of the member who referred `refereeId`, or null (no referral). */
 export async function referrerSeqOf(em: EntityManager, refereeId: string): Promise<string | null> {
   const [row] = await em.execute<{ seq: string }[]>(
     'select m.seq::text as seq from referral r join member m on m.id = r.referrer_id where r.referee_id = ?', [refereeId]);
