@@ -45,6 +45,16 @@ async function member(points = 0): Promise<string> {
 
 const servicePurchase = async (i: Record<string, unknown>) => s.gql(PURCHASE, { i }, await s.token('service'));
 
+/** Runs `body` with referees given `points` on their first purchase (referrers 10, no hold), then gives none again. */
+async function withRefereePoints(points: number, body: () => Promise<void>): Promise<void> {
+  await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 10, refereePoints: points, referralHoldDays: 0 } });
+  try {
+    await body();
+  } finally {
+    await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 0, refereePoints: 0 } });
+  }
+}
+
 it('a PURCHASE bonus past int is passed over: the purchase is recorded (and so is its retry), the campaign gives nothing and stays ACTIVE', async () => {
   await campaigns({ code: 'TYPO', trigger: 'PURCHASE', bonusPoints: MAX });
   const m = await member();
@@ -115,8 +125,7 @@ it('an award of another audience takes no room from the others: a big GOLD-only 
 });
 
 it('a PURCHASE bonus that fits only without the referee\'s welcome points the same purchase brings is passed over: the purchase and its referral are recorded', async () => {
-  await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 10, refereePoints: 1000, referralHoldDays: 0 } });
-  try {
+  await withRefereePoints(1000, async () => {
     await campaigns({ code: 'WELCOME_TOO', trigger: 'PURCHASE', bonusPoints: 1500 });
     const referrer = (await s.admin('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { referralCode } }', { i: { externalId: key('ref') } })).registerMember;
     const referee = (await s.admin('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { id } }', { i: { externalId: key('m'), referralCode: referrer.referralCode } })).registerMember.id;
@@ -126,14 +135,11 @@ it('a PURCHASE bonus that fits only without the referee\'s welcome points the sa
     expect(res.data!.recordPurchase).toEqual({ pointsEarned: 10, bonusPoints: 1000, member: { pointsBalance: MAX - 990, lifetimePoints: MAX - 990 } });
     expect((await s.admin(CAMPAIGN, { c: 'WELCOME_TOO' })).campaign.pointsGiven).toBe(0);
     await expectLedgerConsistent(s);
-  } finally {
-    await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 0, refereePoints: 0 } });
-  }
+  });
 });
 
 it('a member with no pending referral: its bonus is judged without welcome points it will not get (the programme gives some to referees)', async () => {
-  await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 10, refereePoints: 1000, referralHoldDays: 0 } });
-  try {
+  await withRefereePoints(1000, async () => {
     // A TIER_UPGRADE campaign makes the one-statement path step aside: the purchase is decided on its facts (purchaseDecided).
     await campaigns({ code: 'NO_REFERRAL', trigger: 'PURCHASE', bonusPoints: 1500 }, { code: 'UP_ANY', trigger: 'TIER_UPGRADE', bonusPoints: 1 });
     const m = await member(MAX - 2000);
@@ -142,9 +148,7 @@ it('a member with no pending referral: its bonus is judged without welcome point
     expect(res.data!.recordPurchase).toEqual({ pointsEarned: 10, bonusPoints: 1500, member: { pointsBalance: MAX - 490, lifetimePoints: MAX - 490 } });
     expect((await s.admin(CAMPAIGN, { c: 'NO_REFERRAL' })).campaign.pointsGiven).toBe(1500);
     await expectLedgerConsistent(s);
-  } finally {
-    await s.admin('mutation($i: ProgramInput!) { updateProgram(input: $i) { refereePoints } }', { i: { referrerPoints: 0, refereePoints: 0 } });
-  }
+  });
 });
 
 it('two bonuses that fit alone but not together: the first is given, the second passed over, the registration and the purchase recorded', async () => {
