@@ -209,6 +209,7 @@ describe('Benefits', () => {
     // In the list, with version 1.
     await h.goto(page, '/benefits');
     const row = page.getByTestId('benefits').locator('tbody tr').filter({ hasText: 'SPRING_DISCOUNT' });
+    await row.waitFor(); // the list loads after the page: read its row once it is there
     const cells = await row.locator('td').allTextContents();
     expect([...cells.slice(0, 5), cells[6], cells[8]]).toEqual(['12% off for the spring', 'SPRING_DISCOUNT', 'Discount (percent off)', '12', 'Gold, Platinum', 'Scheduled', '1']);
     const data = await adminQuery<{ benefits: { code: string; version: number; value: number; active: boolean; validFrom: string; tierCodes: string[] }[] }>(
