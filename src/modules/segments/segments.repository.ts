@@ -73,17 +73,11 @@ export function selectedIdsQuery(filter: CompiledFilter): MemberSelection {
   return { sql: `select m.id from ${SEGMENT_FROM} where ${filter.where}`, params: filter.params };
 }
 
-/** How many members the filter selects: one count query. Cross-module read (SEGMENT_FROM). */
-export async function countSelected(em: EntityManager, filter: CompiledFilter): Promise<number> {
-  const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from ${SEGMENT_FROM} where ${filter.where}`, filter.params);
-  return safeInteger(row.n);
-}
-
 /**
  * How many members each filter selects, in one statement for all of them: one scalar subquery
- * per filter, each planned as countSelected's own statement is (a tag filter's EXISTS stays a
+ * per filter, each planned as a count of its own would be (a tag filter's EXISTS stays a
  * semi-join; inside one scan's `count(*) filter (where …)` it would be a subplan run per member).
- * The segments list with its sizes costs one round trip, not one per segment.
+ * The segments list with its sizes costs one round trip, not one per segment. Cross-module read (SEGMENT_FROM).
  */
 export async function countSelectedEach(em: EntityManager, filters: readonly CompiledFilter[]): Promise<number[]> {
   if (filters.length === 0) return [];

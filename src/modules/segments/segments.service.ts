@@ -14,7 +14,7 @@ import { csvLine, type CsvKind } from './csv.rules';
 import { canonicalFilter, compileFilter, FILTER_LIST_CAPS, type SegmentFilter } from './segment-filter';
 import { tgi } from './segments.rules';
 import {
-  countSelected, countSelectedEach, exportBatch, segmentByName, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
+  countSelectedEach, exportBatch, segmentByName, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
   type MemberSelection, type SegmentRow,
 } from './segments.repository';
 
@@ -84,7 +84,7 @@ export function memberSelection(filter: SegmentFilter): MemberSelection {
 export interface ProfileRow { dimension: string; value: string; segmentCount: number; segmentShare: number; populationShare: number; tgi: number | null }
 
 /** Filters counted in one statement (segments.sizes): a statement's length stays bounded however many segments are listed. */
-const SIZES_PER_SCAN = 50;
+const SIZES_PER_STATEMENT = 50;
 
 const CSV_COLUMNS = ['id', 'external_id', 'display_name', 'email', 'phone', 'tier', 'stage', 'rfm_segment', 'balance', 'joined_at'];
 /** Only `balance` is numeric: its negative values stay numbers; every other cell is text. */
@@ -130,16 +130,14 @@ export class SegmentsService {
     return s;
   }
 
-  /** One count query; the filter is compiled, never applied in memory. */
-  async size(filter: SegmentFilter): Promise<number> {
-    return countSelected(this.em, compileFilter(filter));
-  }
-
-  /** size() of each filter, in one statement for up to SIZES_PER_SCAN filters (a list of segments with their sizes). */
+  /**
+   * How many members each filter selects, in one statement for up to SIZES_PER_STATEMENT filters
+   * (a list of segments with their sizes); the filters are compiled, never applied in memory.
+   */
   async sizes(filters: readonly SegmentFilter[]): Promise<number[]> {
     const out: number[] = [];
-    for (let i = 0; i < filters.length; i += SIZES_PER_SCAN) {
-      out.push(...(await countSelectedEach(this.em, filters.slice(i, i + SIZES_PER_SCAN).map(compileFilter))));
+    for (let i = 0; i < filters.length; i += SIZES_PER_STATEMENT) {
+      out.push(...(await countSelectedEach(this.em, filters.slice(i, i + SIZES_PER_STATEMENT).map(compileFilter))));
     }
     return out;
   }
