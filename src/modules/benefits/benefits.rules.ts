@@ -41,3 +41,9 @@ function inForceAt(versions: readonly MultiplierBenefitVersion[], at: Date): Mul
 export function isInForce(b: { active: boolean; validFrom: Date | null; validTo: Date | null }, at: Date): boolean {
   return b.active && (b.validFrom == null || b.validFrom <= at) && (b.validTo == null || b.validTo > at);
 }
+
+/**
+ * The birthday job's key for a member's gift of a year: the job's own namespace in the ledger
+ * (an admin's adjustment keys are stored 'adjust:<key>'), so no key an admin gives can take it.
+ */
+export const birthdayKey = (memberId: string, year: number): string => `birthday:${memberId}:${year}`;

@@ -10,7 +10,7 @@ import type { PointsService } from '../points/points.service';
 import { applyPatch, type PatchSpec } from '../rewards/rewards.rules';
 import { TAG_CODE, TAG_CODE_RULE } from '../tags/tags.rules';
 import { unknownTierCodes } from '../tiers/tiers.service';
-import { bonusesNeedTags, isInForce, multiplierBonuses } from './benefits.rules';
+import { birthdayKey, bonusesNeedTags, isInForce, multiplierBonuses } from './benefits.rules';
 import {
   benefitsOfMembers, benefitsOfTiers, benefitVersions, birthdayGiftsDue, insertBenefit, insertBenefitVersion,
   listBenefits, lockBenefit, memberTagCodes, otherCaseCode, recordBirthdayGrant, updateBenefit, type BenefitRow, type BenefitValues,
@@ -73,7 +73,7 @@ function normalized(input: BenefitInput): BenefitValues & { code: string } {
 
 /** Benefit rules: versioned, audited, scheduled by their validity window. */
 export class BenefitsService {
-  constructor(private readonly em: EntityManager, private readonly audit: AuditService, private readonly points?: PointsService) {}
+  constructor(private readonly em: EntityManager, private readonly audit: AuditService, private readonly points: PointsService) {}
 
   /**
    * Keyed by code. A change makes a new version; the same payload again changes nothing.
@@ -190,7 +190,6 @@ export class BenefitsService {
    * passed over (no gift, no grant: a later run gives it), not the run.
    */
   async grantBirthdays(asOf: Date): Promise<{ processed: number; changed: number }> {
-    if (!this.points) throw new Error('grantBirthdays needs the points service');
     const { timeZone } = await programmeConfigOf(this.em).current(this.em);
     const [year, month] = localDate(asOf, timeZone).split('-').map(Number);
     const due = await birthdayGiftsDue(this.em, asOf, localMonthBounds(asOf, timeZone).start, month, year);
@@ -198,9 +197,10 @@ export class BenefitsService {
     for (const d of due) {
       try {
         // Dated at the gift's own instant (the month's start, or the joining), whichever run gives it.
+        const key = birthdayKey(d.memberId, year);
         await this.points.adjustPoints(SYSTEM_ACTOR, {
-          memberId: d.memberId, amount: d.points, reason: `birthday gift ${year}`, idempotencyKey: `birthday:${d.memberId}:${year}`, occurredAt: d.at,
-        }, new Date(Math.max(Date.now(), asOf.getTime())));
+          memberId: d.memberId, amount: d.points, reason: `birthday gift ${year}`, idempotencyKey: key, occurredAt: d.at,
+        }, new Date(Math.max(Date.now(), asOf.getTime())), key);
       } catch (err) {
         // A member whose balance or lifetime points the gift would take past int: no gift and no
         // grant (a later run gives it once the member can take it); the others get theirs.

@@ -1112,12 +1112,18 @@ export class PointsService {
 
   // ---- adjustments and debits ------------------------------------------------------
 
-  async adjustPoints(actor: Actor, input: AdjustPointsInput, now = new Date()): Promise<TransactionRow> {
+  /**
+   * `jobKey`: a scheduled job's own key for its adjustment (the birthday job's
+   * 'birthday:<member>:<year>'), kept apart from the keys admins give (stored 'adjust:<key>'):
+   * an admin's adjustment keyed 'birthday:<member>:<year>', a natural key for a hand-given
+   * birthday bonus, took the job's key and made every later run CONFLICT.
+   */
+  async adjustPoints(actor: Actor, input: AdjustPointsInput, now = new Date(), jobKey?: string): Promise<TransactionRow> {
     const memberId = memberIdOrFail(input.memberId);
     if (!Number.isInteger(input.amount) || input.amount === 0) throw badInput('amount', 'amount must be a non-zero integer');
     assertReason(input.reason); // shown in the member's ledger and the audit log: not only spaces
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
-    const key = `adjust:${input.idempotencyKey}`;
+    const key = jobKey ?? `adjust:${input.idempotencyKey}`;
     // The payload: member, amount, reason, and occurredAt when the retry gives one (the stored
     // instant, as a purchase's). The scheduled jobs' own writes (SYSTEM_ACTOR, keys made of the
     // member and the period) replay at a later run's instant: the birthday job adjusts before it
