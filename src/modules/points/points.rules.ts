@@ -15,6 +15,15 @@ export const MIN_POINTS = -2_147_483_648;
 export const fitsPoints = (n: number): boolean => Number.isInteger(n) && n >= MIN_POINTS && n <= MAX_POINTS;
 
 /**
+ * What a refund's own campaign and referral reversals add to its key ('refund:<refundId>:campaign:<code>',
+ * 'refund:<refundId>:referral:referee', …). A refundId holding one would spell another refund's
+ * reversal key (refund 'R:campaign:C' against refund R's reversal of campaign C), and whichever
+ * came second failed on the ledger's unique key, on every retry: such a refundId is refused.
+ */
+export const REVERSAL_KEY_MARKERS = [':campaign:', ':referral:'] as const;
+export const reversalMarkerIn = (refundId: string): string | undefined => REVERSAL_KEY_MARKERS.find((m) => refundId.includes(m));
+
+/**
  * The awards a member can take: each whose points, on top of what the member holds (`held`, its
  * account as it is when they are given), leave its balance and its lifetime points within int.
  * The others are passed over, as a birthday gift or a referrer's points the member cannot take

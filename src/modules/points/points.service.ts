@@ -30,7 +30,7 @@ import {
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
-  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, activityGrant, awardsThatFit, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
+  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, reversalMarkerIn, activityGrant, awardsThatFit, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   DebitsShortError, cancelReplanKey, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanTakes, sameActivityRule, settleDebtPlan, spendableAt, takeChanges, mergeTakes, type DebtLot, type LotTake, type PlanRefund, type RefundDebitPlan,
 } from './points.rules';
 
@@ -801,6 +801,9 @@ export class PointsService {
     const occurredAt = resolveOccurredAt(actor, input.occurredAt, now);
     const earlier = await this.replayRefund(input, refundCents);
     if (earlier) return earlier;
+    // After the replay: a refund recorded before this rule still answers its retries.
+    const marker = reversalMarkerIn(input.refundId);
+    if (marker) throw badInput('refundId', `refundId must not contain "${marker}": the keys of a refund's campaign and referral reversals add it to the refund's own`);
     const memberId = await repo.purchaseOwner(this.em, input.orderId);
     if (memberId == null) throw notFound('Order', input.orderId);
     return this.withAccount(memberId, async (tx, account) => {
