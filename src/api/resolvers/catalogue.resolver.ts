@@ -92,7 +92,7 @@ export class RewardResolver {
   @Authorized('admin')
   @Mutation(() => Redemption)
   cancelRedemption(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.rewards.cancel(requireActor(ctx), id, reason);
+    return ctx.services.rewards.cancel(requireActor(ctx), id, reason, ctx.clock.now());
   }
 }
 

@@ -18,6 +18,6 @@ export class CouponResolver {
     description: 'ISSUED → USED once, idempotent by key. A coupon USED (under another key), CANCELLED or EXPIRED is COUPON_NOT_USABLE with extensions.status.',
   })
   useCoupon(@Arg('input', () => UseCouponInput) input: UseCouponInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.rewards.useCoupon(requireActor(ctx), input);
+    return ctx.services.rewards.useCoupon(requireActor(ctx), input, ctx.clock.now());
   }
 }

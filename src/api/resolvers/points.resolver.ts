@@ -23,13 +23,13 @@ export class PointsResolver {
   @Authorized('service', 'admin')
   @Mutation(() => PurchaseResult)
   refundPurchase(@Arg('input', () => RefundPurchaseInput) input: RefundPurchaseInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.points.refundPurchase(requireActor(ctx), input);
+    return ctx.services.points.refundPurchase(requireActor(ctx), input, ctx.clock.now());
   }
 
   @Authorized('admin')
   @Mutation(() => PointTransaction)
   adjustPoints(@Arg('input', () => AdjustPointsInput) input: AdjustPointsInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.points.adjustPoints(requireActor(ctx), input);
+    return ctx.services.points.adjustPoints(requireActor(ctx), input, ctx.clock.now());
   }
 
   @Authorized()
