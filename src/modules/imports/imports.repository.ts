@@ -5,7 +5,7 @@ import { isUuid } from '../members/members.service';
 import { pgArray, pgTextArray } from '../../db/entity-manager';
 import { minusMonths, plusMonths } from '../../db/months';
 import { MAX_POINTS } from '../points/points.rules';
-import { UPGRADE_REASON } from '../tiers/tiers.rules';
+import { IMPORT_REASON, UPGRADE_REASON } from '../tiers/tiers.rules';
 import { withDates } from '../../db/rows';
 import type { ImportFormat, ImportKind, ImportMode, ImportPhase, ImportStatus } from './import.entities';
 
@@ -421,7 +421,8 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
      ), chg as (
        insert into tier_change (member_id, kind, from_tier_id, to_tier_id, reason, qualifying_points, occurred_at, expires_at, created_at)
        -- the member's first tier: no tier before it (the contract's fromTier null), its kind by rank against the entry tier
-       select id, case when rank > 0 then 'UPGRADE' else 'RENEWAL' end, null::uuid, tier_id, 'import', 0, ?::timestamptz, tier_expires_at, now()
+       -- its reason the one a history rebuild keeps (tiers.rules.ts isOverrideReason)
+       select id, case when rank > 0 then 'UPGRADE' else 'RENEWAL' end, null::uuid, tier_id, '${IMPORT_REASON}', 0, ?::timestamptz, tier_expires_at, now()
        from opened where tier_code is not null
      )
      select (select count(*) from new)::int as created`,

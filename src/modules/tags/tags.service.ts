@@ -99,12 +99,12 @@ export class TagsService {
     return removeAllMemberTags(tx, memberId);
   }
 
-  /** Tag codes per member, for a batch of members. */
   /** Each tag's rule (null for a MANUAL tag), by tag id: what an admin reads back of a RULE tag's definition. */
   async rulesOf(ids: readonly string[]): Promise<Map<string, SegmentFilter | null>> {
     return new Map((await rulesOfTags(this.em, ids)).map((r) => [r.id, r.rule]));
   }
 
+  /** Each member's tags, for a batch of members. */
   async codesOf(memberIds: readonly string[]): Promise<Map<string, TagRow[]>> {
     const rows = await tagsOfMembers(this.em, memberIds);
     const out = new Map<string, TagRow[]>();

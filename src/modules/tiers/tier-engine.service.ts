@@ -15,7 +15,7 @@ import { programmeSettings } from '../program/program.service';
 import * as repo from './tiers.repository';
 import type { NewTierChange, Rung, StoredChange, TierChangeRow, TierNoticeRow, TierSettings } from './tiers.repository';
 import {
-  evaluateUpgrade, horizonOf, IMPORT_REASON, overrideChangesNothing, overridesIn, rankHeldAt, stateBefore, tierProgressOf, tierTimeline, UPGRADE_REASON,
+  evaluateUpgrade, horizonOf, IMPORT_REASON, OVERRIDE_PREFIX, overrideChangesNothing, overridesIn, rankHeldAt, stateBefore, tierProgressOf, tierTimeline, UPGRADE_REASON,
   type QualifyingFact, type TierOverride, type TierProgressFigures, type TierState, type TimelineChange,
 } from './tiers.rules';
 
@@ -520,7 +520,7 @@ export class TierEngine {
       // An override to the tier held is a RENEWAL, and a renewal keeps tierSince (docs/decisions.md, "Tiers").
       await repo.setMemberTier(tx, s.windowMonths, memberId, tier.id, kind === 'RENEWAL' ? new Date(m.since) : now, until);
       const change = await this.recordChange(tx, {
-        memberId, kind, fromTierId: m.tierId, toTierId: tier.id, reason: `override: ${reason}`, qualifyingPoints: q, occurredAt: now, expiresAt: until,
+        memberId, kind, fromTierId: m.tierId, toTierId: tier.id, reason: `${OVERRIDE_PREFIX}${reason}`, qualifyingPoints: q, occurredAt: now, expiresAt: until,
       });
       this.audit.record(tx, actor, {
         action: 'member.setTier', entity: 'Member', entityId: memberId,
