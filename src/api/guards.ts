@@ -41,3 +41,22 @@ export function assertCanSeeMember(ctx: GraphQLContext, memberId: string): Actor
   if (actor.role === 'member' && actor.sub !== memberId) throw forbidden('A member may only see itself');
   return actor;
 }
+
+/**
+ * Whose tier changes the caller may read or hear (tierChanged, tierChanges, tierChangeFeed): a
+ * member its own; a service one named member; an admin one member or every member (null).
+ * Without a member named, tierChanged and tierChanges mean the member itself to a member's token
+ * (a member app need not send its own id), where the feed's contract means every member's
+ * (`none`: 'every', refused to a member as another's). `refusals`: each operation's words.
+ */
+export function tierChangesScope(
+  ctx: GraphQLContext, memberId: string | null | undefined, none: 'itself' | 'every', refusals: { other: string; every: string },
+): string | null {
+  const actor = requireActor(ctx);
+  if (actor.role === 'member') {
+    if (memberId == null ? none === 'every' : memberId !== actor.sub) throw forbidden(refusals.other);
+    return actor.sub;
+  }
+  if (actor.role === 'service' && memberId == null) throw forbidden(refusals.every);
+  return memberId ?? null;
+}

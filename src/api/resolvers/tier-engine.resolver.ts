@@ -1,10 +1,9 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { resolveJobAsOf } from '../../common/clock';
-import { forbidden } from '../../common/errors';
 import { bigintArg, pageSize } from '../../common/pagination';
 import type { TierChangeRow, TierNoticeRow } from '../../modules/tiers/tier-engine.service';
 import type { GraphQLContext } from '../context';
-import { assertCanSeeMember, assertLiveUnlessAdmin, requireActor } from '../guards';
+import { assertCanSeeMember, assertLiveUnlessAdmin, requireActor, tierChangesScope } from '../guards';
 import { JobResult, Member, Tier, TierChange, TierNotice, TierProgress } from '../types/objects';
 
 /**
@@ -12,13 +11,7 @@ import { JobResult, Member, Tier, TierChange, TierNotice, TierProgress } from '.
  * member listens to itself, named or not (a member app need not send its own id).
  */
 function subscriptionScope(ctx: GraphQLContext, memberId: string | null | undefined): string | null {
-  const actor = requireActor(ctx);
-  if (actor.role === 'member') {
-    if (memberId && memberId !== actor.sub) throw forbidden('A member may only subscribe to itself');
-    return actor.sub;
-  }
-  if (actor.role === 'service' && !memberId) throw forbidden('Only admins may subscribe to every member');
-  return memberId || null;
+  return tierChangesScope(ctx, memberId || null, 'itself', { other: 'A member may only subscribe to itself', every: 'Only admins may subscribe to every member' });
 }
 
 /**
@@ -73,17 +66,10 @@ export class TierEngineResolver {
     @Arg('after', () => ID, { nullable: true, description: 'Only changes after this one (a TierChange id)' }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const actor = requireActor(ctx);
-    // The subscription's replay, scoped as it is: a member's own changes (its id or none: the
-    // app that subscribed without one replays without one), one member's for a service, any or
-    // every member's for an admin.
-    if (actor.role === 'member') {
-      if (memberId != null && memberId !== actor.sub) throw forbidden('A member may only see its own tier changes');
-      memberId = actor.sub;
-    }
-    if (actor.role === 'service' && memberId == null) throw forbidden('Only admins may read every member\'s tier changes');
-    await assertLiveUnlessAdmin(ctx, memberId);
-    return ctx.services.tierEngine.changes({ memberId, since, after: after == null ? null : bigintArg('after', after), first: pageSize(first, 100) });
+    // The subscription's replay, scoped as it is (the app that subscribed without its id replays without it).
+    const scope = tierChangesScope(ctx, memberId, 'itself', { other: 'A member may only see its own tier changes', every: 'Only admins may read every member\'s tier changes' });
+    await assertLiveUnlessAdmin(ctx, scope);
+    return ctx.services.tierEngine.changes({ memberId: scope, since, after: after == null ? null : bigintArg('after', after), first: pageSize(first, 100) });
   }
 
   @Authorized()

@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
-import { badInput, forbidden } from '../../common/errors';
+import { badInput } from '../../common/errors';
 import { decodeCursorPair, encodeCursorPair, pageSize } from '../../common/pagination';
 import type { GraphQLContext } from '../context';
-import { assertLiveUnlessAdmin, requireActor } from '../guards';
+import { assertLiveUnlessAdmin, tierChangesScope } from '../guards';
 import { TierChangeConnection } from '../types/objects';
 
 /** The kind of a feed cursor: the change's transaction id and its own id. */
@@ -24,15 +24,13 @@ export class TierFeedResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first: number,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const actor = requireActor(ctx);
-    if (actor.role === 'member' && memberId !== actor.sub) throw forbidden('A member may only see its own tier changes');
-    if (actor.role === 'service' && memberId == null) throw forbidden('Only admins may read every member\'s feed');
+    const scope = tierChangesScope(ctx, memberId, 'every', { other: 'A member may only see its own tier changes', every: 'Only admins may read every member\'s feed' });
     // A feed's cursor is where a client resumes, kept for good: an empty one (a store that lost
     // it) is refused rather than read as "from the start", which replayed the whole history.
     if (after === '') throw badInput('after', 'after is not a cursor of this feed: leave it out (null) to read from the first change');
     const position = decodeCursorPair(FEED_CURSOR, after);
-    await assertLiveUnlessAdmin(ctx, memberId);
-    const page = await ctx.services.tierFeed.page({ memberId, after: position, first: pageSize(first, 100) });
+    await assertLiveUnlessAdmin(ctx, scope);
+    const page = await ctx.services.tierFeed.page({ memberId: scope, after: position, first: pageSize(first, 100) });
     const edges = page.rows.map((node) => ({ node, cursor: encodeCursorPair(FEED_CURSOR, node.xactId, node.id) }));
     // An empty page leaves the client where it stood: its cursor is still the one to resume from.
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? (after || null) } };
