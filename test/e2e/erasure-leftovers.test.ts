@@ -93,6 +93,10 @@ describe('erasure: what it leaves behind', () => {
     const events = await s.sql<{ id: string; type: string; data: unknown }>('select id::text, type, data from webhook_event where member_id = $1 order by seq', [id]);
     expect(events.map((e) => e.type)).toEqual(['member.registered', 'points.adjusted', 'points.adjusted']);
     expect(doc.webhookEvents.map((e: any) => ({ id: e.id, type: e.type, data: e.data }))).toEqual(events);
+    // As sent: each entry is the body the receiver got, occurredAt's text included (it was
+    // row_to_json's '…+00:00', without the milliseconds when they were 0).
+    await eventually(() => events.every((e) => receiver.byEvent().has(e.id)), 'the events at the receiver');
+    expect(doc.webhookEvents).toEqual(events.map((e) => JSON.parse(receiver.byEvent().get(e.id)![0].body)));
     await s.sql('update webhook_endpoint set active = false where id = $1', [c.endpoint.id]);
   });
 });

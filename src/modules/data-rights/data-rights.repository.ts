@@ -123,7 +123,8 @@ export const EXPORT_LISTS = {
   // null here, as in `referrals` above and as the API shows the referee, by id and masked name),
   // and so do the reversals of its REFERRAL campaigns' awards (the referee's order and refund).
   webhookEvents: {
-    columns: `we.id::text as "id", we.type as "type", we.occurred_at as "occurredAt",
+    // occurredAt as the body carried it (UTC, milliseconds, Z: webhooks.rules.ts deliveryBody), not as row_to_json writes an instant.
+    columns: `we.id::text as "id", we.type as "type", to_char(we.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "occurredAt",
       case when we.type in ('referral.completed', 'referral.reversed') and jsonb_typeof(we.data -> 'referee') = 'object'
           then jsonb_set(jsonb_set(jsonb_set(we.data, '{referee,externalId}', 'null'::jsonb), '{refereePoints}', 'null'::jsonb), '{orderId}', 'null'::jsonb)
         when we.type = 'campaign.reversed' and exists (select 1 from campaign c where c.code = we.data ->> 'campaign' and c.trigger = 'REFERRAL')
