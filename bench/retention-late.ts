@@ -5,9 +5,8 @@
 // refresh's phases and the repair's share. Run: npm run bench -- retention-late
 import { performance } from 'node:perf_hooks';
 import { benchDatabase, benchInt, log, seedMembers, sql } from './lib';
-import { seedData } from './retention';
+import { retentionService, seedData } from './retention';
 import { openOrm } from '../src/db/database';
-import { RetentionService } from '../src/modules/retention/retention.service';
 
 const MEMBERS = benchInt('BENCH_MEMBERS', 100_000);
 const DATES = benchInt('BENCH_DATES', 60);
@@ -29,7 +28,7 @@ export async function benchRetentionLate(): Promise<void> {
     const orm = await openOrm(db.url);
     const refresh = async (label: string, asOf: Date) => {
       const t = performance.now();
-      const { phases } = await new RetentionService(orm.em.fork()).refresh(asOf);
+      const { phases } = await retentionService(orm.em.fork()).refresh(asOf);
       const total = performance.now() - t;
       const late = phases.repair ?? 0;
       log(`${label}: refresh ${(total / 1000).toFixed(2)} s, repair ${(late / 1000).toFixed(2)} s (${((100 * late) / total).toFixed(1)}%);`,

@@ -122,7 +122,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
     benefits,
     rewards,
     tags,
-    retention: new RetentionService(em),
+    retention: new RetentionService(em, tags),
     segments,
     program,
     tiers,

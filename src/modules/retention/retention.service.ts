@@ -7,7 +7,7 @@ import { dayOfNumber, localDayNumber, startOfLocalDay } from '../../common/local
 import {
   backtestOffThread, fitBgNbdOffThread, startChurnWorker, WORKER_MIN_ROWS, type Backtest, type ChurnWorker, type ScoredFit, type TrainingInput, type TupleText,
 } from './churn.fit';
-import { refreshRuleTags } from '../tags/tags.service';
+import type { TagsService } from '../tags/tags.service';
 import { chooseChurnMethod, expectedPurchases, trainingWindow, type BgNbdParams, type ChurnMethod } from './churn.rules';
 import { isUuid } from '../members/members.service';
 import { programmeSettings } from '../program/program.service';
@@ -80,7 +80,7 @@ const sameParams = (p: BgNbdParams | undefined, q: BgNbdParams | undefined) =>
 
 /** RFM, lifecycle, rule tags and the churn model, refreshed set-based for every member. */
 export class RetentionService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly em: EntityManager, private readonly tags: Pick<TagsService, 'refreshEveryRuleTag'>) {}
 
   /**
    * Recomputes everything as of asOf (docs/retention.md has the steps). Serialised across
@@ -119,7 +119,7 @@ export class RetentionService {
         const { changed, repairMs } = await this.swapIn(run);
         lap('swap');
         phases.repair = repairMs;
-        await inSqlTransaction(this.em, (tx) => refreshRuleTags(tx));
+        await this.tags.refreshEveryRuleTag();
         lap('tags');
         if (fit) await repo.insertChurnModel(this.em, asOf, fit, { method, backtest: tested, classifier: fit.supervised?.classifier ?? null });
         lap('model');

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../common/errors';
-import { inTransaction, isUniqueViolation } from '../../db/transaction';
+import { inSqlTransaction, inTransaction, isUniqueViolation } from '../../db/transaction';
 import type { Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { holdLiveMember, isUuid } from '../members/members.service';
@@ -17,6 +17,11 @@ export type { TagRow } from './tags.repository';
 /** Manual tags, set by admins or services, created on first use. */
 export class TagsService {
   constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+
+  /** Every RULE tag's members refreshed (refreshRuleTags), in a transaction of its own: the retention refresh's last step, once the figures the rules read are in. */
+  refreshEveryRuleTag(): Promise<void> {
+    return inSqlTransaction(this.em, (tx) => refreshRuleTags(tx));
+  }
 
   async list(): Promise<TagRow[]> {
     return listTags(this.em);
@@ -120,7 +125,7 @@ export class TagsService {
  * once and changes only the difference (members who keep the tag keep their row and its
  * taggedAt). In the caller's transaction.
  */
-export async function refreshRuleTags(tx: EntityManager, changed?: string): Promise<void> {
+async function refreshRuleTags(tx: EntityManager, changed?: string): Promise<void> {
   const tags = await ruleTags(tx);
   const byCode = new Map(tags.map((t) => [t.code, t]));
   const moved = changed ? readersOf(tags, changed) : null;
