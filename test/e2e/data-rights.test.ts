@@ -224,6 +224,10 @@ describe('member data rights', () => {
 
     it('refuses without a reason, or from a service, and changes nothing', async () => {
       expectError(await s.gql(ERASE, { id: ava.id, reason: '   ' }, admin), 'BAD_USER_INPUT', 'reason');
+      // Too long is said as such (it read "reason is required").
+      const long = await s.gql(ERASE, { id: ava.id, reason: 'x'.repeat(100_000) }, admin);
+      expectError(long, 'BAD_USER_INPUT', 'reason');
+      expect(long.errors![0].message).toMatch(/^reason must be 1 to \d+ characters/);
       expectError(await s.gql(ERASE, { id: ava.id, reason: 'x' }, service), 'FORBIDDEN');
       expectError(await s.gql(ERASE, { id: ava.id, reason: 'x' }, await s.token('member', ava.id)), 'FORBIDDEN');
       expectError(await s.gql(ERASE, { id: '00000000-0000-4000-8000-000000000000', reason: 'x' }, admin), 'NOT_FOUND');

@@ -123,7 +123,7 @@ export class DataRightsService {
    */
   async erase(actor: Actor, memberId: string, reason: string, now = new Date()): Promise<Member> {
     const why = erasureReason(reason);
-    if (why == null) throw badInput('reason', `reason is required (1 to ${MAX_ERASURE_REASON} characters)`);
+    if (why == null) throw badInput('reason', `reason must be 1 to ${MAX_ERASURE_REASON} characters, not only spaces`);
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     return memberWrites(this.em).run(memberId, () => inTransaction(this.em, async (tx) => {
       const account = await lockAccount(tx, memberId);
