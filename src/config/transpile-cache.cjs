@@ -14,8 +14,9 @@
 // transpiler option `cacheDir`.
 'use strict';
 const { createHash } = require('node:crypto');
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
+const { threadId } = require('node:worker_threads');
 
 const CACHE_DIR = join(__dirname, '..', '..', 'node_modules', '.cache', 'loyalty-transpile');
 
@@ -27,7 +28,8 @@ exports.create = function create({ service, nodeModuleEmitKind, cacheDir = CACHE
   const compilerOptions = service.config.options;
   const transpileModule = createTsTranspileModule(typescript, { compilerOptions, reportDiagnostics: true });
   const moduleType = nodeModuleEmitKind === 'nodeesm' ? 'module' : 'commonjs';
-  const salt = JSON.stringify([typescript.version, require('ts-node/package.json').version, moduleType, compilerOptions]);
+  // This file's own text too: an edit to how entries are made is a new cache, never old entries.
+  const salt = JSON.stringify([readFileSync(__filename, 'utf8'), typescript.version, require('ts-node/package.json').version, moduleType, compilerOptions]);
   return {
     transpile(code, { fileName }) {
       const key = createHash('sha256').update(salt).update('\0').update(fileName).update('\0').update(code).digest('hex');
@@ -40,13 +42,16 @@ exports.create = function create({ service, nodeModuleEmitKind, cacheDir = CACHE
       const result = transpileModule(code, { fileName }, moduleType);
       // Diagnostics are reported by ts-node (and fail the start): only a clean result is kept.
       if (!result.diagnostics?.length) {
+        // Its own name per process and thread (the churn model's workers run in threads of one process).
+        const temporary = `${entry}.${process.pid}.${threadId}.tmp`;
         try {
           mkdirSync(cacheDir, { recursive: true });
-          const temporary = `${entry}.${process.pid}.tmp`;
           writeFileSync(temporary, JSON.stringify({ outputText: result.outputText, sourceMapText: result.sourceMapText }));
           renameSync(temporary, entry);
         } catch {
-          // A read-only node_modules, say: the start goes on without the cache.
+          // A read-only node_modules or a full disk, say: the start goes on without the cache, and
+          // leaves no part of an entry behind.
+          try { unlinkSync(temporary); } catch { /* never written */ }
         }
       }
       return result;

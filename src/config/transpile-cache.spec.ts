@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { create as createService } from 'ts-node';
@@ -52,6 +52,19 @@ describe('the transpile cache (src/config/transpile-cache.cjs, tsconfig.json "ts
     // An entry that cannot be read is transpiled again.
     writeFileSync(entry, '{"outputText": "exports.answer = 4');
     expect(transpiler.transpile('export const answer: number = 41;\n', { fileName }).outputText).toContain('exports.answer = 41;');
+  });
+
+  it('leaves no part of an entry behind when it cannot keep one (a full disk, say)', () => {
+    const service = createService({ cwd: ROOT });
+    const transpiler = create({ service, nodeModuleEmitKind: 'nodecjs', cacheDir: dir });
+    const fileName = join(ROOT, 'src', 'example.ts');
+    transpiler.transpile('export const x = 1;\n', { fileName });
+    const [entry] = readdirSync(dir);
+    rmSync(join(dir, entry));
+    // The entry's name taken by a folder that is not empty: the rename into place fails.
+    mkdirSync(join(dir, entry, 'in-the-way'), { recursive: true });
+    expect(transpiler.transpile('export const x = 1;\n', { fileName }).outputText).toContain('exports.x = 1;');
+    expect(readdirSync(dir)).toEqual([entry]);
   });
 
   it('keeps nothing that has diagnostics (ts-node reports them and the start fails)', () => {
