@@ -46,12 +46,16 @@ it('the gifts written under the old keys move to the job\'s (a run after the upg
   // As the code before wrote them, and a crash between the gift and the year's grant.
   await s.sql(`update point_transaction set idempotency_key = 'adjust:' || idempotency_key where member_id = any($1::uuid[]) and idempotency_key like 'birthday:%'`, [[member, other]]);
   await s.sql('delete from birthday_grant where member_id = $1', [member]);
-  // An admin's adjustment that only looks like one: another reason.
-  await s.admin(ADJUST, { i: { memberId: other, amount: 5, reason: 'birthday extra', idempotencyKey: `birthday:${other}:2027` } });
+  // An admin's adjustment in the job's very words (key and reason): the admin's, not moved (its
+  // retry must still find it, and the job's key must stay free).
+  await s.admin(ADJUST, { i: { memberId: other, amount: 5, reason: 'birthday gift 2027', idempotencyKey: `birthday:${other}:2027` } });
   await s.sql(BIRTHDAY_KEYS_MOVE);
   const keys = await s.sql<{ key: string }>(`select idempotency_key as key from point_transaction where member_id = any($1::uuid[]) and type = 'ADJUST' order by id`, [[member, other]]);
   expect(keys.map((k) => k.key).sort()).toEqual([`adjust:birthday:${other}:2027`, `birthday:${member}:2026`, `birthday:${other}:2026`].sort());
   expect((await s.admin(`mutation { grantBirthdayGifts(asOf: "2026-04-01T00:00:00.000Z") { processed changed } }`)).grantBirthdayGifts).toEqual({ processed: 1, changed: 1 });
   expect(await balance(member)).toBe(100);
+  const retry = await s.admin(ADJUST, { i: { memberId: other, amount: 5, reason: 'birthday gift 2027', idempotencyKey: `birthday:${other}:2027` } });
+  expect(retry.adjustPoints.balanceAfter).toBe(105);
+  expect(await balance(other)).toBe(105);
   await expectLedgerConsistent(s);
 });
