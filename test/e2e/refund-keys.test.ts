@@ -6,6 +6,7 @@
 import { expectError, startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { expectLedgerConsistent } from '../support/ledger';
+import { importFile } from '../support/imports';
 
 let s: TestServer;
 let service: string;
@@ -48,5 +49,22 @@ it('a refundId holding ":campaign:" or ":referral:" is refused on refundId, noth
   expect(rb.errors).toBeUndefined();
   expect(await balance(a)).toBe(0);
   expect(await balance(b)).toBe(0);
+  await expectLedgerConsistent(s);
+});
+
+it('a refundId in the namespace of the refunds an import makes ("import:") is refused; the import refunds the order as its file says', async () => {
+  const m = await registerMember(s, { externalId: 'rk-imp' });
+  const file = (refunded: string) => `orderId,externalId,amount,refundedAmount,occurredAt\nrk-o,rk-imp,100,${refunded},2026-01-05T10:00:00Z\n`;
+  expect((await importFile(s, '/imports/purchases?mode=earn', file(''))).status).toBe('SUCCEEDED');
+  // The id the import's refundedAmount of 50.00 makes for this order: it failed that import, the whole file, on every run.
+  const r = await s.gql(REFUND, { i: { orderId: 'rk-o', refundId: 'import:rk-o:5000', amount: 20 } }, service);
+  expectError(r, 'BAD_USER_INPUT');
+  expect(r.errors![0].extensions!.field).toBe('refundId');
+  expect(r.errors![0].message).toMatch(/must not begin with "import:"/);
+  const job = await importFile(s, '/imports/purchases?mode=earn', file('50'));
+  expect(job).toMatchObject({ status: 'SUCCEEDED', rowsRejected: 0 });
+  const [p] = await s.sql<{ refunded: number }>('select refunded_cents::int as refunded from purchase where order_id = $1', ['rk-o']);
+  expect(p.refunded).toBe(5000);
+  expect(await balance(m)).toBeGreaterThan(0);
   await expectLedgerConsistent(s);
 });

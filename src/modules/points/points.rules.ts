@@ -24,6 +24,14 @@ export const REVERSAL_KEY_MARKERS = [':campaign:', ':referral:'] as const;
 export const reversalMarkerIn = (refundId: string): string | undefined => REVERSAL_KEY_MARKERS.find((m) => refundId.includes(m));
 
 /**
+ * The refund ids an import's refundedAmount makes ('import:<orderId>:<total in cents>'): a
+ * client's refundId in that namespace took the id of the refund a later import of the order
+ * makes, and that import failed on the ledger's unique key, the whole file, on every run.
+ */
+export const IMPORT_REFUND_PREFIX = 'import:';
+export const importRefundId = (orderId: string, refundedCents: number): string => `${IMPORT_REFUND_PREFIX}${orderId}:${refundedCents}`;
+
+/**
  * The awards a member can take: each whose points, on top of what the member holds (`held`, its
  * account as it is when they are given), leave its balance and its lifetime points within int.
  * The others are passed over, as a birthday gift or a referrer's points the member cannot take

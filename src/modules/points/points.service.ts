@@ -30,7 +30,7 @@ import {
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
-  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, reversalMarkerIn, activityGrant, awardsThatFit, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
+  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, reversalMarkerIn, IMPORT_REFUND_PREFIX, importRefundId, activityGrant, awardsThatFit, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   DebitsShortError, cancelReplanKey, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanTakes, sameActivityRule, settleDebtPlan, spendableAt, takeChanges, mergeTakes, type DebtLot, type LotTake, type PlanRefund, type RefundDebitPlan,
 } from './points.rules';
 
@@ -804,6 +804,9 @@ export class PointsService {
     // After the replay: a refund recorded before this rule still answers its retries.
     const marker = reversalMarkerIn(input.refundId);
     if (marker) throw badInput('refundId', `refundId must not contain "${marker}": the keys of a refund's campaign and referral reversals add it to the refund's own`);
+    if (input.refundId.startsWith(IMPORT_REFUND_PREFIX)) {
+      throw badInput('refundId', `refundId must not begin with "${IMPORT_REFUND_PREFIX}": the refunds an import's refundedAmount makes are named so`);
+    }
     const memberId = await repo.purchaseOwner(this.em, input.orderId);
     if (memberId == null) throw notFound('Order', input.orderId);
     return this.withAccount(memberId, async (tx, account) => {
@@ -833,7 +836,7 @@ export class PointsService {
         throw badInput('refundedAmount', `Order ${input.orderId} has had ${refunded / 100} refunded already, more than refundedAmount`);
       }
       if (refunded === input.refundedCents) return;
-      const refund = { orderId: input.orderId, refundId: `import:${input.orderId}:${input.refundedCents}`, amount: (input.refundedCents - refunded) / 100 };
+      const refund = { orderId: input.orderId, refundId: importRefundId(input.orderId, input.refundedCents), amount: (input.refundedCents - refunded) / 100 };
       await this.refundLocked(tx, account, memberId, refund, input.refundedCents - refunded, resolveOccurredAt(actor, input.occurredAt, new Date()));
     });
   }
