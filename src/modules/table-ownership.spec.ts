@@ -8,13 +8,20 @@ import { join, relative, sep } from 'node:path';
  * "The layout: tables, resolvers, rules"; docs/architecture.md "Tables"). This holds the
  * crossings to the list below: SQL in a module's code (comments left out) that names another
  * module's table fails here until it is added, with its note where it is; a crossing that is gone
- * must leave the list. The scan reads `from`, `join`, `into`, `update` and `exists` followed by a
- * table name, in src/ (the migrations' functions and triggers are not read).
+ * must leave the list. The scan reads the table names after `join`, `into`, `update`, `exists`
+ * and each item of a `from` list (comma joins, and `from:` properties, too), in src/; a file at
+ * the top of src/ or src/modules/ counts as a module of its own. Not read: the migrations'
+ * functions and triggers, and a table name built at run time.
  */
 const CROSSINGS: Record<string, string[]> = {
   'benefits': ['member', 'member_tag', 'tag', 'tier', 'tier_change'],
   'campaigns': ['activity', 'activity_rule', 'check_in', 'member', 'point_lot', 'point_transaction', 'program', 'purchase', 'referral', 'refund', 'reward', 'tier_change'],
-  'data-rights': ['campaign', 'member', 'member_retention', 'point_account', 'point_transaction', 'purchase', 'redemption', 'reward', 'tag', 'tier'],
+  // The export reads every table that holds the member's rows, and the erasure scrubs them (README, "Member data rights").
+  'data-rights': [
+    'activity', 'audit_entry', 'birthday_grant', 'campaign', 'campaign_award', 'campaign_member', 'check_in', 'lifecycle_transition', 'member',
+    'member_retention', 'member_tag', 'point_account', 'point_allocation', 'point_lot', 'point_transaction', 'purchase', 'qualifying_entry',
+    'redemption', 'referral', 'refund', 'reward', 'tag', 'tier', 'tier_change', 'tier_notice', 'webhook_event',
+  ],
   'db': ['activity_rule', 'member', 'point_account', 'redemption', 'reward', 'tier'],
   'imports': ['audit_entry', 'member', 'point_account', 'point_lot', 'point_transaction', 'program', 'purchase', 'qualifying_entry', 'tier', 'tier_change'],
   'members': ['benefit', 'member_tag', 'point_account', 'point_lot', 'program', 'qualifying_entry', 'tag', 'tier'],
@@ -32,26 +39,45 @@ const SRC = join(__dirname, '..');
 const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
   .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 const files = walk(SRC).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && !f.endsWith('.d.ts'));
-/** src/modules/<name>/… is <name>'s; src/<dir>/… is <dir>'s (events, jobs, db); files at the top of src/ or src/modules/ are no module's. */
-const moduleOf = (file: string): string | null => {
+/** src/modules/<name>/… is <name>'s; src/<dir>/… is <dir>'s (events, jobs, db); a file at the top of src/ or src/modules/ is its own (any table it names is a crossing). */
+const moduleOf = (file: string): string => {
   const parts = relative(SRC, file).split(sep);
-  if (parts[0] === 'modules') return parts.length > 2 ? parts[1] : null;
-  return parts.length > 1 ? parts[0] : null;
+  if (parts[0] === 'modules') return parts.length > 2 ? parts[1] : parts.join('/');
+  return parts.length > 1 ? parts[0] : parts.join('/');
 };
 const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+
+const NAME = '"?([a-z_][a-z0-9_]*)"?';
+/** An item of a from list: a table, its alias (`as` or not), what follows up to the next comma of the list. */
+const FROM_LIST = new RegExp(`\\bfrom\\s*:?\\s*['"\`]?\\s*${NAME}(?:\\s+(?:as\\s+)?[a-z_][a-z0-9_]*)?((?:\\s*,\\s*${NAME}(?:\\s+(?:as\\s+)?[a-z_][a-z0-9_]*)?)*)`, 'g');
+/**
+ * The table names a text's SQL names where a table goes: after `join`, `into`, `update`,
+ * `exists`, and each item of a `from` list (comma joins too), the ORM-free repositories' `from:`
+ * properties (data-rights' export lists) included.
+ */
+function tablesNamed(text: string): string[] {
+  const names = [...text.matchAll(new RegExp(`\\b(?:join|into|update|exists)\\s+${NAME}`, 'g'))].map((m) => m[1]);
+  for (const m of text.matchAll(FROM_LIST)) {
+    names.push(m[1]);
+    for (const more of (m[2] ?? '').split(',').slice(1)) {
+      const item = /^\s*"?([a-z_][a-z0-9_]*)/.exec(more);
+      if (item) names.push(item[1]);
+    }
+  }
+  return names;
+}
 
 describe('who touches which table (src/)', () => {
   const owners = new Map<string, string>();
   for (const f of files) {
-    for (const m of readFileSync(f, 'utf8').matchAll(/@Entity\(\{[^}]*tableName: '([a-z_0-9]+)'/g)) owners.set(m[1], moduleOf(f)!);
+    for (const m of readFileSync(f, 'utf8').matchAll(/@Entity\(\{[^}]*tableName: '([a-z_0-9]+)'/g)) owners.set(m[1], moduleOf(f));
   }
   const found = new Map<string, Set<string>>();
   for (const f of files) {
     const module = moduleOf(f);
-    if (!module) continue;
-    for (const m of withoutComments(readFileSync(f, 'utf8')).matchAll(/\b(?:from|join|into|update|exists)\s+"?([a-z_][a-z0-9_]*)"?/g)) {
-      const owner = owners.get(m[1]);
-      if (owner && owner !== module) found.set(module, (found.get(module) ?? new Set()).add(m[1]));
+    for (const table of tablesNamed(withoutComments(readFileSync(f, 'utf8')))) {
+      const owner = owners.get(table);
+      if (owner && owner !== module) found.set(module, (found.get(module) ?? new Set()).add(table));
     }
   }
 
