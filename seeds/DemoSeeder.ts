@@ -21,6 +21,8 @@ export interface DemoSeedContext {
   progress?: (line: string) => void;
   /** "Now" for the history (the system clock's). */
   now?: Date;
+  /** Set by the run: the demo's members were there already, so nothing was loaded (tiers and activity rules upserted). */
+  loadedBefore?: boolean;
 }
 
 /**
@@ -40,7 +42,10 @@ export class DemoSeeder extends Seeder {
     const services = createServices(em.fork());
     for (const tier of DEMO_TIERS) await services.tiers.upsert(SYSTEM_ACTOR, tier);
     for (const rule of DEMO_ACTIVITIES) await services.points.upsertActivityRule(SYSTEM_ACTOR, rule);
-    if (await services.members.findByExternalId(TOUR_MEMBER)) return; // already seeded
+    if (await services.members.findByExternalId(TOUR_MEMBER)) {
+      context.loadedBefore = true; // already seeded
+      return;
+    }
     const started = Date.now();
     progress(`loading demo data: ${DEMO_MEMBER_COUNT} members, 18 months of history…`);
     await services.program.update(SYSTEM_ACTOR, DEMO_PROGRAM);

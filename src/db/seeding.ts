@@ -50,7 +50,10 @@ export async function seedIfRequested(orm: MikroORM, seed: 'demo' | 'none' | nul
   if (first) await db.execute(`create table ${LOADING} (started_at timestamptz not null default now())`);
   const started = Date.now();
   // Progress lines as it goes: the history takes a while on a small machine.
-  await seeder.run(orm.em.fork(), { progress: (line) => log.info(line) });
+  const context: { progress: (line: string) => void; loadedBefore?: boolean } = { progress: (line) => log.info(line) };
+  await seeder.run(orm.em.fork(), context);
   if (first) await db.execute(`drop table ${LOADING}`);
-  log.info({ ms: Date.now() - started }, 'demo programme seeded');
+  // `npm run seed` on a database that has the demo said "seeded" and loaded nothing.
+  if (context.loadedBefore) log.info('the demo programme is loaded already: nothing loaded (a fresh demo needs an empty database: with the embedded one, the server stopped and its data folder deleted)');
+  else log.info({ ms: Date.now() - started }, 'demo programme seeded');
 }

@@ -84,3 +84,15 @@ it('a database of the operator\'s own (DATABASE_URL) is never emptied', () => on
   await seedIfRequested(orm, 'demo', false, log, seeder(0));
   expect(await tiersOf(orm)()).toBe('2');
 }));
+
+it('npm run seed on a database that has the demo says it loaded nothing (it said "demo programme seeded")', () => onMigratedDatabase(async (orm) => {
+  const lines: string[] = [];
+  const recording = pino({ level: 'info' }, { write: (line: string) => void lines.push((JSON.parse(line) as { msg: string }).msg) });
+  // The demo seeder's answer when its members are there already.
+  const loadedBefore: Seeder = { run: async (_em: EntityManager, context?: { loadedBefore?: boolean }) => { context!.loadedBefore = true; } };
+  await seedIfRequested(orm, 'demo', true, recording, loadedBefore);
+  expect(lines).toEqual([expect.stringMatching(/^the demo programme is loaded already: nothing loaded/)]);
+  lines.length = 0;
+  await seedIfRequested(orm, 'demo', true, recording, seeder(2));
+  expect(lines).toEqual(['demo programme seeded']);
+}));
