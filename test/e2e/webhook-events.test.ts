@@ -251,7 +251,7 @@ describe('each write records its events', () => {
     }
   });
 
-  it('a refund whose refundId holds ":campaign:" is no campaign.reversed of its own: its own reversal is in purchase.refunded only, as any refund\'s', async () => {
+  it('a refund whose refundId holds ":campaign:" is refused, and sends nothing (its own reversal\'s key would read as a campaign\'s)', async () => {
     await s.admin('mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }', {
       i: { code: 'WH-COLON', name: 'Colon', trigger: 'PURCHASE', startsAt: '2026-01-01T00:00:00.000Z', bonusPoints: 5, controlPercent: 0, audience: { regions: ['WH-COLON'] } },
     });
@@ -259,12 +259,18 @@ describe('each write records its events', () => {
     try {
       const id = await newMember(undefined, 'WH-COLON');
       ok(await buy(id, 'wh-order-colon', 100, '2026-02-05T10:00:00.000Z'));
-      // The refund id names the campaign (a back end's own scheme, e.g. "<return>:campaign:<code>"): its
-      // own reversal's key, refund:ret-1:campaign:WH-COLON, reads like the campaign's.
-      const refunded = await captured(async () => ok(await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned bonusPoints } }`,
-        { i: { orderId: 'wh-order-colon', refundId: 'ret-1:campaign:WH-COLON', amount: 50, occurredAt: '2026-02-06T10:00:00.000Z' } }, service)));
-      expect(refunded.map((e) => [e.type, e.data.campaign ?? null, e.data.refundId, e.data.pointsReversed, e.data.balanceAfter])).toEqual([
-        ['purchase.refunded', null, 'ret-1:campaign:WH-COLON', 50, 55], ['campaign.reversed', 'WH-COLON', 'ret-1:campaign:WH-COLON', 2, 53],
+      // A back end's own scheme, "<return>:campaign:<code>": its reversal's key, refund:ret-1:campaign:WH-COLON,
+      // would be the campaign's reversal key of refund ret-1 (test/e2e/refund-keys.test.ts).
+      const refunded = await captured(async () => {
+        const r = await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned bonusPoints } }`,
+          { i: { orderId: 'wh-order-colon', refundId: 'ret-1:campaign:WH-COLON', amount: 50, occurredAt: '2026-02-06T10:00:00.000Z' } }, service);
+        expect(r.errors?.[0].extensions?.field).toBe('refundId');
+      });
+      expect(refunded).toEqual([]);
+      const back = await captured(async () => ok(await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned bonusPoints } }`,
+        { i: { orderId: 'wh-order-colon', refundId: 'ret-1-campaign-WH-COLON', amount: 50, occurredAt: '2026-02-06T10:00:00.000Z' } }, service)));
+      expect(back.map((e) => [e.type, e.data.campaign ?? null, e.data.refundId, e.data.pointsReversed, e.data.balanceAfter])).toEqual([
+        ['purchase.refunded', null, 'ret-1-campaign-WH-COLON', 50, 55], ['campaign.reversed', 'WH-COLON', 'ret-1-campaign-WH-COLON', 2, 53],
       ]);
     } finally {
       await s.admin('mutation { endCampaign(code: "WH-COLON") { status } }');
