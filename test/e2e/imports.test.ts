@@ -482,7 +482,7 @@ describe('purchases import', () => {
       expect(r.errors).toBeUndefined();
     }
     const refund = await s.gql(`mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }`,
-      { i: { orderId: 't-3', refundId: 'import:t-3', amount: 40, occurredAt: '2026-11-03T00:00:00Z' } }, service);
+      { i: { orderId: 't-3', refundId: 'twin-t-3', amount: 40, occurredAt: '2026-11-03T00:00:00Z' } }, service);
     expect(refund.errors).toBeUndefined();
     const state = (ext: string) => s.sql(`select t.code, a.balance, a.lifetime_earned, (select array_agg(p.earned_points order by p.occurred_at) from purchase p where p.member_id = m.id) as earned
       from member m join tier t on t.id = m.tier_id join point_account a on a.member_id = m.id where m.external_id = $1`, [ext]);
