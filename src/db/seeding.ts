@@ -3,8 +3,10 @@ import type { Logger } from 'pino';
 import { DemoSeeder } from '../../seeds/DemoSeeder';
 import { applyMigrations } from './database';
 
+/** What the demo's loader is given, and what it says back: `loadedBefore` when the demo was there already and it loaded nothing. */
+export interface SeedContext { progress: (line: string) => void; loadedBefore?: boolean }
 /** What loads the demo programme (DemoSeeder; a test passes its own). */
-export interface Seeder { run(em: EntityManager, context: { progress: (line: string) => void }): Promise<void> }
+export interface Seeder { run(em: EntityManager, context: SeedContext): Promise<void> }
 
 /**
  * Present while the demo a first start loads (SEED unset, an empty embedded database) is
@@ -50,7 +52,7 @@ export async function seedIfRequested(orm: MikroORM, seed: 'demo' | 'none' | nul
   if (first) await db.execute(`create table ${LOADING} (started_at timestamptz not null default now())`);
   const started = Date.now();
   // Progress lines as it goes: the history takes a while on a small machine.
-  const context: { progress: (line: string) => void; loadedBefore?: boolean } = { progress: (line) => log.info(line) };
+  const context: SeedContext = { progress: (line) => log.info(line) };
   await seeder.run(orm.em.fork(), context);
   if (first) await db.execute(`drop table ${LOADING}`);
   // `npm run seed` on a database that has the demo said "seeded" and loaded nothing.
