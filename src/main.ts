@@ -5,7 +5,7 @@ import { startApp } from './app';
 import { READY_MESSAGE, runPrimary } from './cluster';
 import { buildConsoleIfMissing } from './console-build';
 import { loadConfig } from './config/env';
-import { failureLog, oneLine } from './ops/fatal';
+import { failureLog, oneLine, stopSignalWhileStarting } from './ops/fatal';
 import { LOG_REDACT } from './ops/logging';
 import { assertPortAvailable } from './ops/port-check';
 
@@ -61,7 +61,11 @@ async function main(bootLog: Logger) {
  */
 function failedToStart(err: unknown, log: Logger): never {
   log.debug({ err }, 'start-up failure');
-  process.stderr.write(`loyalty server could not start: ${oneLine(err)}\n`);
+  // Stopped while starting: what failed is what the stop cut short (the next start goes on from
+  // there: migrations are transactional, and a demo cut off is loaded again).
+  const signal = stopSignalWhileStarting();
+  if (signal) process.stderr.write(`loyalty server stopped by ${signal} while starting: start it again to go on\n`);
+  else process.stderr.write(`loyalty server could not start: ${oneLine(err)}\n`);
   process.exit(1);
 }
 

@@ -5,6 +5,7 @@ import { SeedManager } from '@mikro-orm/seeder';
 import { entities } from '../db/entities';
 import { AppEntityManager } from '../db/entity-manager';
 import { pinSession } from '../db/session-settings';
+import { stopSignalWhileStarting } from '../ops/fatal';
 import { migrationsList } from '../../migrations';
 
 export interface OrmOptions {
@@ -72,7 +73,8 @@ export function ormConfig(opts: OrmOptions) {
 function knexLog(log: NonNullable<OrmOptions['log']>) {
   const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
   return {
-    warn: (message: unknown) => log.warn({ detail: text(message) }, 'database client'),
+    // The connections PostgreSQL ends as a stop while starting stops it: the start says it was stopped, once (main.ts).
+    warn: (message: unknown) => (stopSignalWhileStarting() ? log.debug : log.warn).call(log, { detail: text(message) }, 'database client'),
     error: (message: unknown) => log.error({ detail: text(message) }, 'database client'),
     deprecate: (message: unknown) => log.debug({ detail: text(message) }, 'database client'),
     debug: (message: unknown) => log.debug({ detail: text(message) }, 'database client'),

@@ -23,7 +23,11 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
     if (!/eventFilters/.test(String(listener))) continue; // async-exit-hook's, registered by the import above
     process.removeListener(signal, listener);
     process.on(signal, function embeddedPostgresExitHook(...args) {
-      if (!signalsOwned) return listener.apply(this, args);
+      if (signalsOwned) return;
+      // A stop while starting (Ctrl-C while the demo loads, say): the start then fails as
+      // PostgreSQL stops under it, and says that it was stopped (src/ops/fatal.ts stopSignalWhileStarting).
+      globalThis[Symbol.for('loyalty.stopSignal')] ??= signal;
+      return listener.apply(this, args);
     });
   }
 }

@@ -9,6 +9,15 @@ export function oneLine(err: unknown): string {
 }
 
 /**
+ * The stop signal (SIGINT, SIGTERM, SIGHUP) that reached the process while it was starting,
+ * before the server took its signals over (src/db/embedded-postgres.mjs notes it): the start then
+ * fails because PostgreSQL stops under it, and that is no failure to report as one.
+ */
+export function stopSignalWhileStarting(): string | undefined {
+  return (globalThis as Record<symbol, string | undefined>)[Symbol.for('loyalty.stopSignal')];
+}
+
+/**
  * A logger on stderr for failures, written synchronously (the stack must be out before the one
  * line, and before process.exit), at the level the environment asks for if it is one pino knows
  * (LOG_LEVEL itself may be the mistake).

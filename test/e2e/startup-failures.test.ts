@@ -149,6 +149,21 @@ describe('start-up failures', () => {
     expect(bad.out()).not.toMatch(/starting embedded PostgreSQL/);
   }, 120_000);
 
+  it('a stop while the demo loads says the start was stopped, in one line, without the connections PostgreSQL ended as warnings', async () => {
+    // It said "could not start: terminating connection due to administrator command" after four
+    // "database client" warnings: a newcomer's Ctrl-C in the first start's minute read as a crash.
+    const s = startServer(tempFolder(), { env: { SEED: 'demo' } });
+    try {
+      await eventually(() => /loading demo data/.test(s.out()) || s.child.exitCode !== null, 'the demo to start loading', 120_000);
+      s.child.kill('SIGINT');
+      expect(await exitCode(s)).toBe(1);
+      expect(s.err().split('\n').filter((l) => l.trim())).toEqual(['loyalty server stopped by SIGINT while starting: start it again to go on']);
+      expect(s.out()).not.toMatch(/"level":[45]0/);
+    } finally {
+      if (s.child.exitCode === null) s.child.kill('SIGKILL');
+    }
+  }, 180_000);
+
   it('a Ctrl-C that reaches PostgreSQL too (one process group) still lets the server stop', async () => {
     const data = tempFolder();
     const server = startServer(data);
