@@ -6,11 +6,11 @@
 //
 // ts-node's transpiler plugin interface (its `transpiler` option, set in tsconfig.json's
 // "ts-node"): `create()` returns `{ transpile(code, { fileName }) }`. The cache key is the
-// source, its path, the compiler options, the module kind and the versions of TypeScript and
-// ts-node: any change to one is a new entry, never a stale one. Entries are written to a
-// temporary file and renamed into place, so that processes starting together never read half
-// of one; an entry that cannot be read or written is transpiled again (the cache is only
-// ever a shortcut). The folder: node_modules/.cache/loyalty-transpile (safe to delete), or the
+// source, its path, the compiler options, the module kind, the versions of TypeScript and
+// ts-node and this file's own text: any change to one is a new entry, never a stale one.
+// Entries are written to a temporary file and renamed into place, so that processes starting
+// together never read half of one; an entry that cannot be read or written is transpiled again
+// (the cache is only ever a shortcut). The folder: node_modules/.cache/loyalty-transpile (safe to delete), or the
 // transpiler option `cacheDir`.
 'use strict';
 const { createHash } = require('node:crypto');
