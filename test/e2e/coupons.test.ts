@@ -13,7 +13,7 @@ import { normalizeCouponCode } from '../../src/modules/rewards/rewards.rules';
 let s: TestServer;
 let admin: string;
 let service: string;
-/** The server's "now" for reads: EXPIRED is derived as of the request. */
+/** The server's "now" for reads and writes: EXPIRED is derived as of the request, and the till's and the admin's writes happen at it. */
 const clock = new TestClock();
 beforeAll(async () => {
   s = await startTestServer({ clock });
@@ -183,6 +183,45 @@ describe('useCoupon', () => {
 });
 
 describe('expiry', () => {
+  // useCoupon, cancelRedemption, adjustPoints and refundPurchase took the system's time while the
+  // reads took the request's: a coupon the server read as EXPIRED was still used, or cancelled
+  // with its points given back.
+  it('a coupon the server reads as EXPIRED is refused at the till, and cannot be cancelled (its points are not given back)', async () => {
+    const id = await member();
+    const used = await redeem(id, 'DAY');
+    const cancelled = await redeem(id, 'DAY');
+    clock.advance(DAY + 60_000);
+    try {
+      expect((await byCoupon(used.couponCode)).data!.redemptionByCoupon.status).toBe('EXPIRED');
+      expectNotUsable(await use({ couponCode: used.couponCode, idempotencyKey: `use-${used.id}` }), 'EXPIRED');
+      expectError(await cancel(cancelled.id), 'COUPON_NOT_USABLE');
+      expect((await s.admin(POINTS, { id })).member.pointsBalance).toBe(80);
+    } finally {
+      clock.reset();
+    }
+  });
+
+  it("an undated adjustment and an undated refund happen at the request's now", async () => {
+    const id = await registerMember(s);
+    clock.advance(3 * DAY);
+    try {
+      const expected = clock.now().getTime();
+      await s.admin(ADJUST, { input: { memberId: id, amount: 50, reason: 'later', idempotencyKey: `later-${id}` } });
+      await s.gql('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: { memberId: id, orderId: `o-${id}`, amount: 100 } }, service);
+      const refund = await s.gql('mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }', { i: { orderId: `o-${id}`, refundId: `r-${id}`, amount: 100 } }, service);
+      expect(refund.errors).toBeUndefined();
+      const { member: m } = await s.admin<{ member: { pointsHistory: { edges: { node: { type: string; occurredAt: string } }[] } } }>(
+        'query($id: ID!) { member(id: $id) { pointsHistory(first: 10) { edges { node { type occurredAt } } } } }', { id });
+      const at = (type: string) => new Date(m.pointsHistory.edges.find((e) => e.node.type === type)!.node.occurredAt).getTime();
+      for (const type of ['ADJUST', 'REFUND_REVERSAL']) {
+        expect(at(type)).toBeGreaterThanOrEqual(expected);
+        expect(at(type)).toBeLessThan(expected + 60_000);
+      }
+    } finally {
+      clock.reset();
+    }
+  });
+
   it('EXPIRED is derived when read, with no job: an issued coupon reads EXPIRED once the clock passes expiresAt', async () => {
     const id = await member();
     const r = await redeem(id, 'DAY');
