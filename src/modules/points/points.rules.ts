@@ -21,7 +21,6 @@ export const fitsPoints = (n: number): boolean => Number.isInteger(n) && n >= MI
  * came second failed on the ledger's unique key, on every retry: such a refundId is refused.
  */
 export const REVERSAL_KEY_MARKERS = [':campaign:', ':referral:'] as const;
-export const reversalMarkerIn = (refundId: string): string | undefined => REVERSAL_KEY_MARKERS.find((m) => refundId.includes(m));
 
 /**
  * The refund ids an import's refundedAmount makes ('import:<orderId>:<total in cents>'): a
@@ -30,6 +29,14 @@ export const reversalMarkerIn = (refundId: string): string | undefined => REVERS
  */
 export const IMPORT_REFUND_PREFIX = 'import:';
 export const importRefundId = (orderId: string, refundedCents: number): string => `${IMPORT_REFUND_PREFIX}${orderId}:${refundedCents}`;
+
+/** Why a client's new refundId is refused (it would spell a key or an id the server makes itself), or null. */
+export function refundIdRefusal(refundId: string): string | null {
+  const marker = REVERSAL_KEY_MARKERS.find((m) => refundId.includes(m));
+  if (marker) return `refundId must not contain "${marker}": the keys of a refund's campaign and referral reversals add it to the refund's own`;
+  if (refundId.startsWith(IMPORT_REFUND_PREFIX)) return `refundId must not begin with "${IMPORT_REFUND_PREFIX}": the refunds an import's refundedAmount makes are named so`;
+  return null;
+}
 
 /**
  * The awards a member can take: each whose points, on top of what the member holds (`held`, its

@@ -30,7 +30,7 @@ import {
 } from '../campaigns/campaign-effects.service';
 import { awardReversal } from '../campaigns/campaigns.rules';
 import {
-  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, reversalMarkerIn, IMPORT_REFUND_PREFIX, importRefundId, activityGrant, awardsThatFit, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
+  MAX_POINTS, PointsOutOfRangeError, RefundExceedsPurchaseError, refundIdRefusal, importRefundId, activityGrant, awardsThatFit, activityKeyOf, basePoints, combineMultipliers, consumeLotsFifo, earnedPoints, fitsPoints, lotExpiry, planRefundDebit,
   DebitsShortError, cancelReplanKey, compareLotIds, planDebitsOf, recoveryKey, recoveryTakes, refundReversal, replanChanges, replanTakes, sameActivityRule, settleDebtPlan, spendableAt, takeChanges, mergeTakes, type DebtLot, type LotTake, type PlanRefund, type RefundDebitPlan,
 } from './points.rules';
 
@@ -802,11 +802,8 @@ export class PointsService {
     const earlier = await this.replayRefund(input, refundCents);
     if (earlier) return earlier;
     // After the replay: a refund recorded before this rule still answers its retries.
-    const marker = reversalMarkerIn(input.refundId);
-    if (marker) throw badInput('refundId', `refundId must not contain "${marker}": the keys of a refund's campaign and referral reversals add it to the refund's own`);
-    if (input.refundId.startsWith(IMPORT_REFUND_PREFIX)) {
-      throw badInput('refundId', `refundId must not begin with "${IMPORT_REFUND_PREFIX}": the refunds an import's refundedAmount makes are named so`);
-    }
+    const refusal = refundIdRefusal(input.refundId);
+    if (refusal) throw badInput('refundId', refusal);
     const memberId = await repo.purchaseOwner(this.em, input.orderId);
     if (memberId == null) throw notFound('Order', input.orderId);
     return this.withAccount(memberId, async (tx, account) => {
