@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -19,19 +19,39 @@ export function buildConsole(root: string = projectRoot()): Promise<void> {
   return new Promise((resolve, reject) => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     // NODE_ENV=production whatever this process has (Jest sets "test"): otherwise Vite bundles React's development build.
-    const child = spawn(npm, ['run', 'build', '--workspace', 'admin'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+    // Its own process group (not on Windows), so that a server stopped while it builds stops the
+    // whole build (npm, its shell, Vite) with it instead of leaving Vite to finish alone.
+    const ownGroup = process.platform !== 'win32';
+    const child = spawn(npm, ['run', 'build', '--workspace', 'admin'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' }, detached: ownGroup });
+    const stop = () => stopBuild(child, ownGroup);
+    process.on('exit', stop);
     let output = '';
     const keep = (d: Buffer) => {
       output = (output + d.toString()).slice(-4000);
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.on('error', reject);
+    child.on('error', (err) => {
+      process.off('exit', stop);
+      reject(err);
+    });
     child.on('exit', (code) => {
+      process.off('exit', stop);
       if (code === 0) resolve();
       else reject(new Error(`the console's build failed (exit ${code}): ${output.trim().split('\n').slice(-5).join(' | ')}`));
     });
   });
+}
+
+/** Stops a build still running (its whole process group where it has one); a build already ended is left alone. */
+function stopBuild(child: ChildProcess, ownGroup: boolean): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    if (ownGroup) process.kill(-child.pid, 'SIGTERM');
+    else child.kill('SIGTERM');
+  } catch {
+    // Gone between the check and the kill: nothing to stop.
+  }
 }
 
 /** At start-up: builds the console if it is the project's own and missing. Never fails the start; says what happened. */
