@@ -75,6 +75,7 @@ import { Migration20270101160000_campaign_reversed_referral_order } from './Migr
 import { Migration20270101170000_referrer_reversal_rows } from './Migration20270101170000_referrer_reversal_rows';
 import { Migration20270101180000_referral_phone_trunks } from './Migration20270101180000_referral_phone_trunks';
 import { Migration20270101190000_birthday_job_keys } from './Migration20270101190000_birthday_job_keys';
+import { Migration20270101200000_birthday_job_keys_audit_dated_apart } from './Migration20270101200000_birthday_job_keys_audit_dated_apart';
 import { Migration20261231090000_job_slot_instant } from './Migration20261231090000_job_slot_instant';
 import { Migration20261230110000_short_refund_paid_by_credit } from './Migration20261230110000_short_refund_paid_by_credit';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
@@ -158,4 +159,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20270101170000_referrer_reversal_rows', class: Migration20270101170000_referrer_reversal_rows },
   { name: 'Migration20270101180000_referral_phone_trunks', class: Migration20270101180000_referral_phone_trunks },
   { name: 'Migration20270101190000_birthday_job_keys', class: Migration20270101190000_birthday_job_keys },
+  { name: 'Migration20270101200000_birthday_job_keys_audit_dated_apart', class: Migration20270101200000_birthday_job_keys_audit_dated_apart },
 ];
