@@ -139,7 +139,7 @@ export class RecordPurchaseInput {
 export class RefundPurchaseInput {
   @Field() @Length(1, 200) orderId!: string;
   // The refund's idempotency key: white space alone is none.
-  @Field({ description: 'The refund\'s own id, its idempotency key (1 to 200 characters, not only spaces). It may not contain ":campaign:" or ":referral:", which the keys of the refund\'s campaign and referral reversals add to it, nor begin with "import:", the refunds of an import\'s refundedAmount.' })
+  @Field({ description: 'The refund\'s own id, its idempotency key (1 to 200 characters, not only spaces). It may not contain ":campaign:" or ":referral:", which the keys of the refund\'s campaign and referral reversals add to it, nor end with ":referral", nor begin with "import:", the refunds of an import\'s refundedAmount.' })
   @Length(1, 200) @Matches(NOT_BLANK, { message: 'refundId must not be blank' }) refundId!: string;
   @Field(() => Float) amount!: number;
   @Field(() => Date, { nullable: true }) occurredAt?: Date | null;

@@ -21,6 +21,12 @@ export const fitsPoints = (n: number): boolean => Number.isInteger(n) && n >= MI
  * came second failed on the ledger's unique key, on every retry: such a refundId is refused.
  */
 export const REVERSAL_KEY_MARKERS = [':campaign:', ':referral:'] as const;
+/**
+ * A refundId ending so spells, with its own campaign reversal's ':campaign:<code>', the referral
+ * reversal of another refund's campaign award ('refund:R:referral' + ':campaign:C' is refund R's
+ * 'refund:R' + ':referral:campaign:C'). Ending ':campaign' spells nothing (codes hold no colon).
+ */
+export const REVERSAL_KEY_END = ':referral';
 
 /**
  * The refund ids an import's refundedAmount makes ('import:<orderId>:<total in cents>'): a
@@ -34,6 +40,7 @@ export const importRefundId = (orderId: string, refundedCents: number): string =
 export function refundIdRefusal(refundId: string): string | null {
   const marker = REVERSAL_KEY_MARKERS.find((m) => refundId.includes(m));
   if (marker) return `refundId must not contain "${marker}": the keys of a refund's campaign and referral reversals add it to the refund's own`;
+  if (refundId.endsWith(REVERSAL_KEY_END)) return `refundId must not end with "${REVERSAL_KEY_END}": with a campaign reversal's ":campaign:<code>" it spells another refund's referral reversal key`;
   if (refundId.startsWith(IMPORT_REFUND_PREFIX)) return `refundId must not begin with "${IMPORT_REFUND_PREFIX}": the refunds an import's refundedAmount makes are named so`;
   return null;
 }
