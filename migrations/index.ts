@@ -76,6 +76,7 @@ import { Migration20270101170000_referrer_reversal_rows } from './Migration20270
 import { Migration20270101180000_referral_phone_trunks } from './Migration20270101180000_referral_phone_trunks';
 import { Migration20270101190000_birthday_job_keys } from './Migration20270101190000_birthday_job_keys';
 import { Migration20270101200000_birthday_job_keys_audit_dated_apart } from './Migration20270101200000_birthday_job_keys_audit_dated_apart';
+import { Migration20270101210000_reversal_counts_after_refund } from './Migration20270101210000_reversal_counts_after_refund';
 import { Migration20261231090000_job_slot_instant } from './Migration20261231090000_job_slot_instant';
 import { Migration20261230110000_short_refund_paid_by_credit } from './Migration20261230110000_short_refund_paid_by_credit';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
@@ -160,4 +161,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20270101180000_referral_phone_trunks', class: Migration20270101180000_referral_phone_trunks },
   { name: 'Migration20270101190000_birthday_job_keys', class: Migration20270101190000_birthday_job_keys },
   { name: 'Migration20270101200000_birthday_job_keys_audit_dated_apart', class: Migration20270101200000_birthday_job_keys_audit_dated_apart },
+  { name: 'Migration20270101210000_reversal_counts_after_refund', class: Migration20270101210000_reversal_counts_after_refund },
 ];

@@ -8,7 +8,7 @@
  * Covered: purchases (earning at the tier held at their instant plus the POINTS_MULTIPLIER
  * benefits in force then, by version), qualifying points and the rolling window, upgrades,
  * reviews period by period up to a horizon, refunds (cumulative reversal, dated at the purchase
- * and counting from the refund; pending points cancelled first, then the purchase's own lot,
+ * and counting from just after the refund; pending points cancelled first, then the purchase's own lot,
  * then soonest-expiring), pending points, lot expiry, and debits: redemptions (a reward's cost)
  * and negative admin adjustments, dated, each taking soonest-expiring first from the lots
  * spendable at its instant, in date order (a debit never comes up short here: the test gives
@@ -93,7 +93,7 @@ export function modelMember(
       const cumulative = Math.floor((q * total) / p.amountCents);
       const reversal = cumulative - (reversedQ.get(f.orderId) ?? 0);
       reversedQ.set(f.orderId, cumulative);
-      entries.push({ occurredAt: p.at.getTime(), countsFrom: f.at.getTime(), points: -reversal });
+      entries.push({ occurredAt: p.at.getTime(), countsFrom: f.at.getTime() + 1, points: -reversal }); // from the millisecond after the refund
     }
   }
   const qAt = (t: number) => {

@@ -20,7 +20,7 @@ import type { TransactionRow } from './points.repository';
 import type { TierChangeRow, UpgradePlan, UpgradeRules } from '../tiers/tier-engine.service';
 import { notifyOutbox, notifyOutboxCommitted } from '../../events/outbox';
 import { emitRowEvent, suppressRowEvents } from '../webhooks/webhooks.service';
-import { UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
+import { reversalCountsFrom, UPGRADE_REASON, upgradeSteps } from '../tiers/tiers.rules';
 import { bonusesNeedTags, multiplierBonuses } from '../benefits/benefits.rules';
 import { programmeConfigOf, type ProgrammeConfig } from '../program/programme-config.service';
 import { programmeSettings, type ProgrammeSettings } from '../program/program.service';
@@ -1064,8 +1064,8 @@ export class PointsService {
   /**
    * The qualifying points each refund of the order reverses, as if the refunds had arrived in
    * date order (then refund id): refund k reverses floor(Q × refunded through k / amount) minus
-   * what those before it reverse. Its entry is dated at the purchase and counts from the refund
-   * on, so a refund arriving before an earlier-dated one would otherwise carry the other's
+   * what those before it reverse. Its entry is dated at the purchase and counts from just after
+   * the refund (reversalCountsFrom), so a refund arriving before an earlier-dated one would otherwise carry the other's
    * rounding. The new refund's entry is written; a later-dated refund whose share moves gets a
    * correction entry under its own source. What the order had refunded with no refund row (a
    * history import's refundedAmount: its purchase's qualifying entry is net of floor(Q × that /
@@ -1091,7 +1091,7 @@ export class PointsService {
       before = through;
       if (r.id === input.refundId) own = share;
       if (share === r.recorded) continue;
-      await repo.addQualifying(tx, memberId, purchasedAt, r.recorded - share, `refund:${r.id}`, r.id === input.refundId ? occurredAt : r.at);
+      await repo.addQualifying(tx, memberId, purchasedAt, r.recorded - share, `refund:${r.id}`, reversalCountsFrom(r.id === input.refundId ? occurredAt : r.at));
       changed = true;
     }
     return { own, changed };

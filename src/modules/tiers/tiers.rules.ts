@@ -78,8 +78,17 @@ export function reviewDecision(ladder: Pick<TierRung, 'rank' | 'retainPoints'>[]
 // The tier history as a function of the facts
 
 export interface TierTimingRules { windowMonths: number; validityMonths: number; policy: DowngradePolicy }
-/** Qualifying points dated `occurredAt` (their place in windows) that count from `countsFrom` on (a refund's reversal: the refund's instant). */
+/** Qualifying points dated `occurredAt` (their place in windows) that count from `countsFrom` on (a refund's reversal: just after the refund's instant, reversalCountsFrom). */
 export interface QualifyingFact { occurredAt: Date; countsFrom: Date; points: number }
+/**
+ * The instant a refund's qualifying reversal counts from: the millisecond after the refund's
+ * (instants are kept to the millisecond), so that what was decided at the refund's own instant
+ * was decided without it. A refund dated at its purchase's instant (a till that stamps both in
+ * the same second; an undated refund of a purchase dated ahead of the server's clock) leaves
+ * that purchase's upgrade in place, and a review due at the refund's instant stands: a refund
+ * never moves a tier by itself (domain.md); the next decision sees it.
+ */
+export const reversalCountsFrom = (refundAt: Date): Date => new Date(refundAt.getTime() + 1);
 export interface TierState { rank: number; since: Date; expiresAt: Date | null }
 /** An admin override at `at`: to `toRank` until `expiresAt`. */
 export interface TierOverride { at: Date; toRank: number; expiresAt: Date | null; reason: string }

@@ -1,0 +1,41 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * A refund's qualifying reversal counts from the millisecond after the refund's instant
+ * (tiers.rules.ts reversalCountsFrom), not from the instant itself: a refund dated at its
+ * purchase's instant took away the upgrade that purchase had given (the rebuild from the
+ * refund's instant decided that upgrade again with the reversal counted), with no change row
+ * and no push; so did a refund dated at a review's instant to the review. The reversals written
+ * before move one millisecond on, and so do the member counters that read them: the latest
+ * instant an entry counts from, and the points counted in the window ending at the tier's expiry
+ * (a reversal dated exactly there no longer counts at that review). Recorded tier changes are
+ * left as they are: the next rebuild of a member's history decides from the entries.
+ */
+export class Migration20270101210000_reversal_counts_after_refund extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(REVERSALS_ON);
+    this.addSql(MEMBER_COUNTERS);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(`update qualifying_entry set counts_from = counts_from - interval '1 millisecond' where counts_from is not null;`);
+    this.addSql(MEMBER_COUNTERS);
+  }
+}
+
+export const REVERSALS_ON = `update qualifying_entry set counts_from = counts_from + interval '1 millisecond' where counts_from is not null;`;
+
+/** The two counters recounted from the entries (as recountWindowCountersOf does) for the members that have a reversal. */
+export const MEMBER_COUNTERS = `update member m set
+    window_points = case when m.tier_expires_at is null or m.window_points_months is null then m.window_points else c.w end,
+    last_qualifying_at = c.last
+  from (
+    select m2.id, l.w, l.last from member m2 cross join lateral (
+      select coalesce(sum(q.points) filter (where q.occurred_at > ((m2.tier_expires_at) at time zone 'UTC' - make_interval(months => m2.window_points_months)) at time zone 'UTC'
+          and q.occurred_at <= m2.tier_expires_at and coalesce(q.counts_from, q.occurred_at) <= m2.tier_expires_at), 0)::int as w,
+        max(coalesce(q.counts_from, q.occurred_at)) as last
+      from qualifying_entry q where q.member_id = m2.id) l
+    where exists (select 1 from qualifying_entry r where r.member_id = m2.id and r.counts_from is not null)
+  ) c
+  where c.id = m.id and (m.last_qualifying_at is distinct from c.last
+    or (m.tier_expires_at is not null and m.window_points_months is not null and m.window_points is distinct from c.w));`;
