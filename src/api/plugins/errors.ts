@@ -11,6 +11,8 @@ const REQUEST_CODES = new Set([
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
   'QUERY_TOO_COMPLEX', 'SERVICE_UNAVAILABLE',
+  // A mutation refused before it runs for a field the caller may not read (api/field-roles.ts).
+  'FORBIDDEN', 'UNAUTHENTICATED',
 ]);
 
 function firstViolation(err: ArgumentValidationError): { field: string; message: string } {

@@ -1,3 +1,4 @@
+import { FieldFor } from '../field-roles';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { resolveJobAsOf } from '../../common/clock';
 import { forbidden } from '../../common/errors';
@@ -37,7 +38,7 @@ export class BenefitResolver {
     return ctx.services.benefits.grantBirthdays(resolveJobAsOf(asOf, ctx.clock.now()));
   }
 
-  @Authorized('admin')
+  @FieldFor('admin')
   @FieldResolver(() => [BenefitVersion], { description: 'Every saved version, oldest first (admin).' })
   async history(@Root() b: BenefitRow, @Ctx() ctx: GraphQLContext) {
     const versions = await ctx.loaders.catalogue.benefitVersions.load(b.code);
@@ -133,7 +134,7 @@ export class TagResolver {
     return ctx.services.tags.list();
   }
 
-  @Authorized('admin')
+  @FieldFor('admin')
   @FieldResolver(() => SegmentFilter, { nullable: true, description: 'admin: the filter a RULE tag keeps its members by (as upsertTag saved it); null for a MANUAL tag' })
   rule(@Root() t: { id: string }, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.catalogue.tagRules.load(t.id);

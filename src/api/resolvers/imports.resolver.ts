@@ -1,3 +1,4 @@
+import { FieldFor } from '../field-roles';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { pageSize } from '../../common/pagination';
 import type { ImportJobRow } from '../../modules/imports/imports.service';
@@ -26,7 +27,7 @@ export class ImportsResolver {
   }
 
   /** Rejected lines in line order, after `afterLine` (paged by line). */
-  @Authorized('admin')
+  @FieldFor('admin')
   @FieldResolver(() => [ImportError])
   async errors(
     @Root() job: ImportJob,

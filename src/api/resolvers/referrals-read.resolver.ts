@@ -1,3 +1,4 @@
+import { FieldFor } from '../field-roles';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { pageSize } from '../../common/pagination';
 import { connectionOf } from '../connection';
@@ -27,7 +28,7 @@ export class MemberReferralReadResolver {
     return connectionOf(await ctx.loaders.referralsRead.pages.load({ memberId: m.id, first: pageSize(first), after: after || null }));
   }
 
-  @Authorized('admin')
+  @FieldFor('admin')
   @FieldResolver(() => Int, { description: 'admin: how many referrers stand above this member in its invitation chain (0: none)' })
   referralDepth(@Root() m: { id: string }, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.referralsRead.depth.load(m.id);

@@ -13,6 +13,7 @@ import { actorOf, authenticate } from '../http-auth';
 import { unavailableStatusPlugin, type createErrorFormatter } from '../plugins/errors';
 import { costLimitPlugin, MAX_VALIDATION_ERRORS, subscriptionsOverWebSocketPlugin, type QueryLimits } from '../plugins/limits';
 import { metricsPlugin } from '../plugins/metrics';
+import { fieldRolesPlugin } from '../field-roles';
 import { httpDrain } from '../closing';
 import { requestIdOf } from './request-telemetry';
 import type { Subscriptions } from './subscriptions';
@@ -53,6 +54,7 @@ export async function startApollo(server: Server, { schema, production, limits, 
       ApolloServerPluginLandingPageDisabled(),
       subscriptionsOverWebSocketPlugin(),
       costLimitPlugin(limits),
+      fieldRolesPlugin(),
       metricsPlugin(metrics),
       unavailableStatusPlugin(),
       { async serverWillStart() { return { async drainServer() { await subscriptions.dispose(); } }; } },

@@ -13,6 +13,7 @@ import { BroadcastCache } from '../broadcast';
 import type { ContextFactory } from '../context';
 import type { DocumentChecks } from '../document-checks';
 import type { createErrorFormatter } from '../plugins/errors';
+import { mutationFieldRefusal } from '../field-roles';
 import { WsGuard, type GuardedExtra, type WsLimits } from '../ws-guard';
 
 export interface SubscriptionDeps {
@@ -76,11 +77,13 @@ export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subs
     },
     // The same limits, validation and cost as HTTP; a refused operation is answered with its
     // errors and the socket stays open for the next one.
-    onSubscribe: async (_ctx, _id, payload) => {
+    onSubscribe: async (ctx, _id, payload) => {
       const checked = await checks.operation(payload);
       if ('errors' in checked) return checked.errors;
       const unresolved = operationResolution(checked.document, payload.operationName);
       if (unresolved) return [unresolved];
+      const refusal = mutationFieldRefusal(schema, checked.document, getOperationAST(checked.document, payload.operationName ?? undefined)!, wsGuard.actor(ctx));
+      if (refusal) return [refusal];
       broadcast.remember(checked.document, payload.query);
       const args: ExecutionArgs = { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
       return args;
