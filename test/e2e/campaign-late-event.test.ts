@@ -197,3 +197,18 @@ it("a late purchase's campaign coupon is valid for the reward's days from its is
   const c2 = r2.member.redemptions.edges[0].node as { createdAt: string; expiresAt: string };
   expect(Date.parse(c2.expiresAt) - Date.parse(c2.createdAt)).toBe(24 * HOUR);
 });
+
+it('a re-evaluation as of a past instant assigns only the members who had joined by then', async () => {
+  await campaign('REEVAL_PAST', Date.now() - HOUR, Date.now() + HOUR);
+  await lifecycle('activateCampaign', 'REEVAL_PAST');
+  const asOf = new Date(Date.now() - 60_000).toISOString();
+  const early = await registerMember(s, { externalId: 'reeval-early', region: 'REEVAL_PAST', joinedAt: new Date(Date.now() - 30 * 60_000).toISOString() });
+  const late = await registerMember(s, { externalId: 'reeval-late', region: 'REEVAL_PAST' }); // joins now, after asOf
+  await s.admin(`mutation($a: DateTime!) { reevaluateCampaigns(asOf: $a) { changed } }`, { a: asOf });
+  const arms = await s.sql<{ member: string }>(`select cm.member_id::text as member from campaign_member cm join campaign c on c.id = cm.campaign_id
+    where c.code = 'REEVAL_PAST' and cm.member_id = any($1::uuid[])`, [[early, late]]);
+  expect(arms.map((a) => a.member)).toEqual([early]);
+  // A run as of now finds the other.
+  await s.admin(`mutation($a: DateTime!) { reevaluateCampaigns(asOf: $a) { changed } }`, { a: new Date().toISOString() });
+  expect((await s.sql(`select 1 from campaign_member cm join campaign c on c.id = cm.campaign_id where c.code = 'REEVAL_PAST'`)).length).toBe(2);
+});

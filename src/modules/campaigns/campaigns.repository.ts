@@ -154,20 +154,24 @@ export async function setCampaignStatus(
  * Assigns every member `selection` selects and the campaign has not assigned yet to its arm, as
  * of `at` (the activation's instant, or the campaign's startsAt at its first activation; the
  * nightly job's asOf; an event's arm takes the event's instant, in campaign_effects), or of the
- * member's joining when that is later, in one statement: control iff campaign_control(campaign, member, controlPercent); a member
+ * member's joining when that is later (`joinedBy`: only members who had joined by then, the
+ * nightly job's asOf: a run as of a past instant does not assign members who joined after it), in one statement: control iff campaign_control(campaign, member, controlPercent); a member
  * already assigned keeps its arm (on conflict do nothing), one no longer selected keeps it too.
  * Returns how many it assigned. Cross-module read: the selection is the segments module's
  * (member, tier, member_retention, point_account, member_tag), set-based.
  */
-export async function assignArms(tx: EntityManager, campaignId: string, controlPercent: number, selection: MemberSelection, at: Date): Promise<number> {
+export async function assignArms(
+  tx: EntityManager, campaignId: string, controlPercent: number, selection: MemberSelection, at: Date, joinedBy: Date | null = null,
+): Promise<number> {
   const [row] = await tx.execute<{ n: string }[]>(
     `with assigned as (
        insert into campaign_member (campaign_id, member_id, control, assigned_at)
        select ?::uuid, s.id, campaign_control(?::uuid, s.id, ?), greatest(?::timestamptz, m.joined_at)
        from (${selection.sql}) s join member m on m.id = s.id
+       ${joinedBy ? 'where m.joined_at <= ?::timestamptz' : ''}
        on conflict do nothing returning 1
      ) select count(*) as n from assigned`,
-    [campaignId, campaignId, controlPercent, at, ...selection.params],
+    [campaignId, campaignId, controlPercent, at, ...selection.params, ...(joinedBy ? [joinedBy] : [])],
   );
   return safeInteger(row.n);
 }

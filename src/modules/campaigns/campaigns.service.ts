@@ -251,8 +251,8 @@ export class CampaignsService {
     return row;
   }
 
-  private assign(tx: EntityManager, c: CampaignRow, at: Date): Promise<number> {
-    return assignArms(tx, c.id, c.controlPercent, memberSelection((c.audience ?? {})), at);
+  private assign(tx: EntityManager, c: CampaignRow, at: Date, joinedBy: Date | null = null): Promise<number> {
+    return assignArms(tx, c.id, c.controlPercent, memberSelection((c.audience ?? {})), at, joinedBy);
   }
 
   /**
@@ -273,7 +273,8 @@ export class CampaignsService {
     for (const c of active) {
       // Not locked: the assignment is one idempotent statement and the arms' percent is fixed
       // since activation; a row lock would hold up whatever else waits on the campaign.
-      assigned += await inTransaction(this.em, (tx) => this.assign(tx, c, asOf));
+      // Members who had joined by asOf: a run as of a past instant leaves out those who joined since.
+      assigned += await inTransaction(this.em, (tx) => this.assign(tx, c, asOf, asOf));
     }
     return { processed: ended + active.length, changed: ended + assigned };
   }
