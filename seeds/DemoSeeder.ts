@@ -32,20 +32,21 @@ export interface DemoSeedContext {
  * campaign re-evaluation, the retention refresh every quarter and at the end) run at each
  * month's start, as the scheduler would have; each campaign is created and activated at its
  * start. Deterministic (seeded random, dates relative to today) but for who lands in a
- * campaign's control arm (a hash of random member ids), and safe to run again: tiers and
- * activity rules are upserted; the rest is loaded once.
+ * campaign's control arm (a hash of random member ids), and safe to run again: on a database
+ * that holds the demo (its tour member) it writes nothing and says so (`loadedBefore`).
  */
 export class DemoSeeder extends Seeder {
   async run(em: EntityManager, context: DemoSeedContext = {}): Promise<void> {
     const progress = context.progress ?? (() => {});
     const now = (context.now ?? new Date()).getTime();
     const services = createServices(em.fork());
-    for (const tier of DEMO_TIERS) await services.tiers.upsert(SYSTEM_ACTOR, tier);
-    for (const rule of DEMO_ACTIVITIES) await services.points.upsertActivityRule(SYSTEM_ACTOR, rule);
+    // Already seeded: nothing is written (an operator's edits of the demo's tiers and rules stay).
     if (await services.members.findByExternalId(TOUR_MEMBER)) {
-      context.loadedBefore = true; // already seeded
+      context.loadedBefore = true;
       return;
     }
+    for (const tier of DEMO_TIERS) await services.tiers.upsert(SYSTEM_ACTOR, tier);
+    for (const rule of DEMO_ACTIVITIES) await services.points.upsertActivityRule(SYSTEM_ACTOR, rule);
     const started = Date.now();
     progress(`loading demo data: ${DEMO_MEMBER_COUNT} members, 18 months of history…`);
     await services.program.update(SYSTEM_ACTOR, DEMO_PROGRAM);

@@ -8,6 +8,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { applyMigrations, openOrm } from '../../src/db/database';
 import { seedIfRequested, type Seeder } from '../../src/db/seeding';
 import { createTestDatabase } from '../support/harness';
+import { DemoSeeder } from '../../seeds/DemoSeeder';
+import { TOUR_MEMBER } from '../../seeds/demo-history';
 
 const log = pino({ level: 'silent' });
 
@@ -95,4 +97,18 @@ it('npm run seed on a database that has the demo says it loaded nothing (it said
   lines.length = 0;
   await seedIfRequested(orm, 'demo', true, recording, seeder(2));
   expect(lines).toEqual(['demo programme seeded']);
+}));
+
+it("the demo seeder on a database that holds the demo's tour member writes nothing and says it loaded nothing", () => onMigratedDatabase(async (orm) => {
+  const sql = orm.em.getConnection();
+  await sql.execute(`insert into tier (id, code, name, rank, qualifying_points, retain_points, points_multiplier, created_at, updated_at)
+    values (gen_random_uuid(), 'BRONZE', 'An operator''s name', 0, 0, 0, 1, now(), now())`);
+  const [bronze] = await sql.execute<{ id: string }[]>(`select id from tier where code = 'BRONZE'`);
+  await sql.execute(`insert into member (id, external_id, display_name, tier_id, tier_since, joined_at, created_at, updated_at)
+    values (gen_random_uuid(), ?, 'Tour', ?, now(), now(), now(), now())`, [TOUR_MEMBER, bronze.id]);
+  const context: { progress: (l: string) => void; loadedBefore?: boolean } = { progress: () => {} };
+  await new DemoSeeder().run(orm.em.fork(), context);
+  expect(context.loadedBefore).toBe(true);
+  expect(await sql.execute(`select code, name from tier order by rank`)).toEqual([{ code: 'BRONZE', name: "An operator's name" }]);
+  expect(await sql.execute('select 1 from activity_rule')).toEqual([]);
 }));
