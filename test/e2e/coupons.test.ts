@@ -201,6 +201,24 @@ describe('expiry', () => {
     }
   });
 
+  it("a registration and a profile update take their instants and today from the request's clock", async () => {
+    const id = await registerMember(s);
+    clock.advance(3 * DAY);
+    try {
+      const at = clock.now().toISOString();
+      const r = await s.gql('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { joinedAt } }', { i: { joinedAt: at } }, service);
+      expect(r.errors).toBeUndefined();
+      expect(r.data!.registerMember.joinedAt).toBe(at);
+      // A birthday may be today, the clock's.
+      const today = at.slice(0, 10);
+      const u = await s.gql('mutation($id: ID!, $p: MemberPatch!) { updateMember(memberId: $id, patch: $p) { birthday } }', { id, p: { birthday: today } }, service);
+      expect(u.errors).toBeUndefined();
+      expect(u.data!.updateMember.birthday).toBe(today);
+    } finally {
+      clock.reset();
+    }
+  });
+
   it("an undated adjustment and an undated refund happen at the request's now", async () => {
     const id = await registerMember(s);
     clock.advance(3 * DAY);

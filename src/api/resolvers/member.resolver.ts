@@ -72,13 +72,13 @@ export class MemberResolver {
   updateMember(@Arg('memberId', () => ID) memberId: string, @Arg('patch', () => MemberPatch) patch: MemberPatch, @Ctx() ctx: GraphQLContext) {
     const actor = requireActor(ctx);
     if (actor.role === 'member' && actor.sub !== memberId) throw forbidden('A member may only update itself');
-    return ctx.services.members.update(actor, memberId, patch);
+    return ctx.services.members.update(actor, memberId, patch, ctx.clock.now());
   }
 
   @Authorized('service', 'admin')
   @Mutation(() => Member)
   registerMember(@Arg('input', () => RegisterMemberInput) input: RegisterMemberInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.members.register(requireActor(ctx), input);
+    return ctx.services.members.register(requireActor(ctx), input, ctx.clock.now());
   }
 
   @FieldResolver(() => Tier)
