@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { mintToken } from '../../src/api/auth';
 import { createTestDatabase } from '../support/harness';
 import { LADDER, REGISTER, UPSERT_TIER } from '../support/fixtures';
-import { spawnMain, type ServerProcess } from '../support/server-process';
+import { alive, spawnMain, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/wait';
 
 // Cluster mode (WORKERS=2, src/cluster.ts): src/main.ts as `npm start` runs it, two worker
@@ -56,14 +56,6 @@ async function gql(s: ServerProcess, url: string, token: string, query: string, 
   return { data: json.data!, pid: lines(s).find((l) => l.req?.id === id)!.pid };
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function stopped(s: ServerProcess): Promise<number | null | string> {
   s.child.kill('SIGTERM');

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../support/server-process';
+import { alive, ROOT } from '../support/server-process';
 import { eventually } from '../support/wait';
 
 // A start that builds the console (admin/dist missing) and is stopped before the build ends
@@ -12,14 +12,6 @@ const dir = mkdtempSync(join(tmpdir(), 'loyalty-console-build-'));
 const pidFile = join(dir, 'build.pid');
 let buildPid: number | undefined;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 afterAll(() => {
   if (buildPid !== undefined && alive(buildPid)) process.kill(buildPid, 'SIGKILL');

@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { ormConfig } from '../../src/config/mikro-orm';
 import { createTestDatabase, startTestServer, type TestServer } from '../support/harness';
 import { eventually } from '../support/wait';
+import { alive } from '../support/server-process';
 import { mintToken } from '../../src/api/auth';
 
 describe('operations endpoints', () => {
@@ -116,7 +117,6 @@ describe('operations endpoints', () => {
       return run;
     };
     const postmaster = () => Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
     const runs: ReturnType<typeof start>[] = [];
     try {
       const first = start();

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, 
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, spawnMain, type ServerProcess } from '../support/server-process';
+import { alive, ROOT, spawnMain, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/wait';
 
 // The server's entry point (src/main.ts) as `npm start` runs it, each with an embedded
@@ -171,7 +171,7 @@ describe('start-up failures', () => {
       await ready(server);
       const pid = Number(readFileSync(join(data, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
       process.kill(pid, 'SIGINT');
-      await eventually(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 'PostgreSQL to exit');
+      await eventually(() => !alive(pid), 'PostgreSQL to exit');
       server.child.kill('SIGTERM');
       expect(await exitCode(server)).toBe(0); // its own shutdown finished, not a forced exit
     } finally {

@@ -18,3 +18,13 @@ export function spawnMain(env: NodeJS.ProcessEnv, opts: { cwd?: string; nodeArgs
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, out: () => out, err: () => err, exited };
 }
+
+/** Whether a process of this pid is running (signal 0: nothing is sent). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
