@@ -172,30 +172,37 @@ it('a report ending between startsAt and the first activation counts the members
   expect([buyer, idle, late]).toHaveLength(3);
 });
 
-it("a late purchase's campaign coupon is valid for the reward's days from its issue, not EXPIRED from the start", async () => {
+it("a late purchase's campaign coupon is valid for the reward's days from its write, not EXPIRED from the start; an on-time one as before", async () => {
   await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: 'LATE_GIFT', name: 'Gift', costPoints: 1, stock: 5, perMemberLimit: 1, couponValidDays: 1 } });
   await s.admin(`mutation($i: CampaignInput!) { upsertCampaign(input: $i) { code } }`, {
     i: { code: 'LATE_COUPON', name: 'Gift', trigger: 'PURCHASE', startsAt: new Date(Date.now() - 72 * HOUR).toISOString(), rewardCode: 'LATE_GIFT', controlPercent: 0, audience: { regions: ['LATE_COUPON'] } },
   });
   await lifecycle('activateCampaign', 'LATE_COUPON');
+  const COUPON = `query($id: ID!) { member(id: $id) { redemptions { edges { node { status createdAt expiresAt couponCode reward { code } } } } } }`;
+  type Coupon = { status: string; createdAt: string; expiresAt: string; couponCode: string; reward: { code: string } };
+  const couponOf = async (id: string) => ((await s.admin(COUPON, { id })).member.redemptions.edges as { node: Coupon }[])[0].node;
+
   const m = await registerMember(s, { externalId: 'late-coupon', region: 'LATE_COUPON' });
-  const before = Date.now();
-  await buy(m, before - 48 * HOUR); // a till syncing two days late
-  const after = Date.now();
-  const r = await s.admin(`query($id: ID!) { member(id: $id) { redemptions { edges { node { status createdAt expiresAt reward { code } } } } } }`, { id: m });
-  const [coupon] = r.member.redemptions.edges.map((e: { node: unknown }) => e.node) as { status: string; createdAt: string; expiresAt: string; reward: { code: string } }[];
-  expect(coupon).toMatchObject({ status: 'ISSUED', reward: { code: 'LATE_GIFT' } });
-  const issued = Date.parse(coupon.createdAt);
-  expect(issued).toBeGreaterThanOrEqual(before - 1000);
-  expect(issued).toBeLessThanOrEqual(after + 1000);
-  expect(Date.parse(coupon.expiresAt) - issued).toBe(24 * HOUR);
-  // A purchase posted on time: its coupon is dated at the purchase, as before.
+  const purchasedAt = Date.now() - 48 * HOUR; // a till syncing two days late
+  await buy(m, purchasedAt);
+  const written = Date.now();
+  const late = await couponOf(m);
+  expect(late).toMatchObject({ status: 'ISSUED', reward: { code: 'LATE_GIFT' }, createdAt: new Date(purchasedAt).toISOString() });
+  const expires = Date.parse(late.expiresAt) - 24 * HOUR; // the write's instant
+  expect(expires).toBeGreaterThan(written - 60_000);
+  expect(expires).toBeLessThanOrEqual(written + 1000);
+
+  // Posted on time (dated a moment before it arrives): issued at the purchase, valid a day from it,
+  // and a use the till dates between the purchase and its arrival is taken.
   const onTime = await registerMember(s, { externalId: 'late-coupon-2', region: 'LATE_COUPON' });
-  const at = Date.now();
+  const at = Date.now() - 1500;
   await buy(onTime, at);
-  const r2 = await s.admin(`query($id: ID!) { member(id: $id) { redemptions { edges { node { createdAt expiresAt } } } } }`, { id: onTime });
-  const c2 = r2.member.redemptions.edges[0].node as { createdAt: string; expiresAt: string };
-  expect(Date.parse(c2.expiresAt) - Date.parse(c2.createdAt)).toBe(24 * HOUR);
+  const c2 = await couponOf(onTime);
+  expect(c2.createdAt).toBe(new Date(at).toISOString());
+  expect(Date.parse(c2.expiresAt) - at).toBe(24 * HOUR);
+  const used = await s.admin('mutation($i: UseCouponInput!) { useCoupon(input: $i) { status } }',
+    { i: { couponCode: c2.couponCode, idempotencyKey: `use-${c2.couponCode}`, occurredAt: new Date(at + 500).toISOString() } });
+  expect(used.useCoupon.status).toBe('USED');
 });
 
 it('a re-evaluation as of a past instant assigns only the members who had joined by then', async () => {
