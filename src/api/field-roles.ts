@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  BREAK, GraphQLError, Kind, OperationTypeNode, TypeInfo, visit, visitWithTypeInfo,
-  type ASTNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode,
+  BREAK, getDirectiveValues, GraphQLError, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, OperationTypeNode, TypeInfo, visit, visitWithTypeInfo,
+  type ASTNode, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type FragmentSpreadNode, type GraphQLSchema,
+  type InlineFragmentNode, type OperationDefinitionNode,
 } from 'graphql';
 import { Authorized, Extensions } from 'type-graphql';
 import { ErrorCode } from '../common/errors';
@@ -36,9 +37,12 @@ function rolesOf(extensions: unknown): readonly Role[] | undefined {
  * Why a mutation may not run for this caller: it asks for a field the caller's role may not
  * read (FORBIDDEN, naming the field), or null. Queries and subscriptions are left to the
  * field's own check (they write nothing: that field alone is null). Walks the operation and
- * the fragments it reaches, each once (linear in the document).
+ * the fragments it reaches, each once (linear in the document), leaving out what `@skip` and
+ * `@include` leave out by the request's variables.
  */
-export function mutationFieldRefusal(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, actor: Actor | null): GraphQLError | null {
+export function mutationFieldRefusal(
+  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, actor: Actor | null, variables: Record<string, unknown> | null | undefined,
+): GraphQLError | null {
   if (operation.operation !== OperationTypeNode.MUTATION) return null;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
@@ -46,8 +50,21 @@ export function mutationFieldRefusal(schema: GraphQLSchema, document: DocumentNo
   const queued = new Set<string>();
   const pending: ASTNode[] = [operation];
   let refusal: GraphQLError | null = null;
+  // What execution leaves out (`@skip(if: true)`, `@include(if: false)`, by the request's variables) is not asked for.
+  const vars = variables ?? {};
+  const excluded = (node: FieldNode | InlineFragmentNode | FragmentSpreadNode) => {
+    try {
+      return getDirectiveValues(GraphQLSkipDirective, node, vars)?.if === true || getDirectiveValues(GraphQLIncludeDirective, node, vars)?.if === false;
+    } catch {
+      return false; // a variable that does not coerce: execution refuses the request with its own error
+    }
+  };
   const visitor = visitWithTypeInfo(typeInfo, {
-    Field() {
+    InlineFragment(node) {
+      return excluded(node) ? false : undefined;
+    },
+    Field(node) {
+      if (excluded(node)) return false;
       const field = typeInfo.getFieldDef();
       const roles = field && rolesOf(field.extensions);
       if (!roles || (actor && roles.includes(actor.role))) return undefined;
@@ -59,6 +76,7 @@ export function mutationFieldRefusal(schema: GraphQLSchema, document: DocumentNo
       return BREAK;
     },
     FragmentSpread(node) {
+      if (excluded(node)) return;
       const name = node.name.value;
       const fragment = fragments.get(name);
       if (fragment && !queued.has(name)) {
@@ -76,8 +94,8 @@ export function fieldRolesPlugin(): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operation, contextValue }) {
-          const refusal = operation && mutationFieldRefusal(schema, document, operation, contextValue.actor ?? null);
+        async didResolveOperation({ schema, document, operation, contextValue, request }) {
+          const refusal = operation && mutationFieldRefusal(schema, document, operation, contextValue.actor ?? null, request.variables);
           if (refusal) throw refusal;
         },
       };

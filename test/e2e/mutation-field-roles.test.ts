@@ -46,6 +46,19 @@ it('refuses the whole mutation, before it writes, when it asks for an admin-only
   const ok = await s.gql('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { id } } }', { i: { memberId: member, orderId: 'fr-1', amount: 60 } }, service);
   expect(ok.errors).toBeUndefined();
   expect(await count('purchase')).toBe(purchases + 1);
+  // Asked only where execution would read it: left out by @include/@skip, the mutation runs.
+  for (const [query, variables] of [
+    ['mutation($i: RecordPurchaseInput!, $admin: Boolean!) { recordPurchase(input: $i) { member { id referralDepth @include(if: $admin) } } }', { admin: false }],
+    ['mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { member { id ... @skip(if: true) { referralDepth } } } }', {}],
+    ['mutation($i: RecordPurchaseInput!, $s: Boolean!) { recordPurchase(input: $i) { member { ...D @skip(if: $s) } } } fragment D on Member { referralDepth }', { s: true }],
+  ] as const) {
+    const r = await s.gql(query, { ...variables, i: { memberId: member, orderId: `fr-skip-${query.length}`, amount: 60 } }, service);
+    expect(r.errors).toBeUndefined();
+  }
+  const included = await s.gql('mutation($i: RecordPurchaseInput!, $admin: Boolean!) { recordPurchase(input: $i) { member { referralDepth @include(if: $admin) } } }',
+    { admin: true, i: { memberId: member, orderId: 'fr-skip-included', amount: 60 } }, service);
+  expect(included.errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect(await count('purchase')).toBe(purchases + 4);
   // An admin may ask for it.
   const admin = await s.admin('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { referralDepth } } }', { i: { memberId: member, orderId: 'fr-3', amount: 60 } });
   expect(admin.recordPurchase.member.referralDepth).toBe(0);

@@ -82,7 +82,7 @@ export function mountSubscriptions(server: Server, deps: SubscriptionDeps): Subs
       if ('errors' in checked) return checked.errors;
       const unresolved = operationResolution(checked.document, payload.operationName);
       if (unresolved) return [unresolved];
-      const refusal = mutationFieldRefusal(schema, checked.document, getOperationAST(checked.document, payload.operationName ?? undefined)!, wsGuard.actor(ctx));
+      const refusal = mutationFieldRefusal(schema, checked.document, getOperationAST(checked.document, payload.operationName ?? undefined)!, wsGuard.actor(ctx), payload.variables);
       if (refusal) return [refusal];
       broadcast.remember(checked.document, payload.query);
       const args: ExecutionArgs = { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
