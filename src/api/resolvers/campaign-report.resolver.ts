@@ -11,7 +11,7 @@ export class CampaignReportResolver {
   @Authorized('admin')
   @Query(() => CampaignReport, { description: 'Treatment against control over [startsAt, min(endsAt, endedAt, asOf)); asOf defaults to now.' })
   async campaignReport(@Arg('code') code: string, @Arg('asOf', () => Date, { nullable: true }) asOf: Date | null, @Ctx() ctx: GraphQLContext): Promise<CampaignReport> {
-    const [report, campaign] = await Promise.all([ctx.services.campaignReport.report(code, asOf ?? undefined), ctx.services.campaigns.byCode(code, ctx.clock.now())]);
+    const [report, campaign] = await Promise.all([ctx.services.campaignReport.report(code, asOf ?? ctx.clock.now()), ctx.services.campaigns.byCode(code, ctx.clock.now())]);
     if (!campaign) throw notFound('Campaign', code);
     return { ...report, campaign: campaignOf(campaign) };
   }

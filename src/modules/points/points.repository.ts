@@ -359,9 +359,9 @@ export async function applyReplan(tx: EntityManager, memberId: string, rows: { t
 /**
  * Adds qualifying points (negative for a refund) and moves the member's window counters with
  * them (see TierEngine, "window counters"): in the window that ends at the member's tier expiry
- * (if they count by then), or after that expiry. `countsFrom` (a refund's instant; default
- * occurredAt) is when they start to count: a refund's reversal is dated at its purchase and
- * counts from the refund on. `last_qualifying_at` is the latest instant any entry counts from.
+ * (if they count by then), or after that expiry. `countsFrom` (default occurredAt) is when they
+ * start to count: a refund's reversal is dated at its purchase and counts from the millisecond
+ * after the refund (reversalCountsFrom). `last_qualifying_at` is the latest instant any entry counts from.
  * The caller holds the member row (lockAccount).
  */
 export async function addQualifying(tx: EntityManager, memberId: string, occurredAt: Date, points: number, source: string, countsFrom: Date | null = null): Promise<void> {

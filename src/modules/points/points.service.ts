@@ -52,7 +52,7 @@ export interface TierHooks {
   }>;
   /** The upgrade check at `at` (when prepare has not done it). */
   upgrade(tx: EntityManager, memberId: string, at: Date): Promise<{ change: TierChangeRef | null; rerate: RerateAt[] }>;
-  /** After a refund's reversal, which counts from `at`. */
+  /** After a refund's reversal, which counts from the millisecond after `at` (reversalCountsFrom). */
   afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<RerateAt[]>;
   /** A tier change by id (a replayed purchase returns the change its first run returned). */
   changeById(em: EntityManager, id: string): Promise<TierChangeRef | null>;
@@ -874,7 +874,8 @@ export class PointsService {
     const debit = await this.planRefund(tx, memberId, p, reversal.points, occurredAt);
     const transaction = await this.bookReversal(tx, account, memberId, input, occurredAt, p.lotId, debit);
     // Dated at the purchase, so that it leaves the window the purchase was in; counting from the
-    // refund's own instant on (a refund never changes a decision made before it: the next review sees it).
+    // millisecond after the refund (a refund never changes a decision made before it or at its
+    // own instant: the next decision sees it).
     const qualifying = await this.attributeQualifying(tx, memberId, input, refundCents, occurredAt, purchasedAt, p);
     // Recorded on the purchase before the tier history is re-decided: a refund that re-rates its own
     // purchase (at a review's instant) nets what it reversed out of the new earning, as any later refund would.

@@ -162,8 +162,9 @@ export class TierEngine {
   }
 
   /**
-   * After a refund dated `at` (its reversal counts from `at`, in the window of its purchase):
-   * the recorded changes from `at` on were decided without it; rebuilt if there are any.
+   * After a refund dated `at` (its reversal counts from the millisecond after `at`,
+   * reversalCountsFrom, in the window of its purchase): the recorded changes after `at` were
+   * decided without it; rebuilt from `at` if there are any (those at `at` come out the same).
    */
   async afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<Rerate[]> {
     return (await repo.hasChangeFrom(tx, memberId, at)) ? (await this.rebuild(tx, memberId, at)).rerate : [];
