@@ -14,6 +14,8 @@ export function consoleIsBuilt(dir: string): boolean {
   return existsSync(join(dir, 'index.html'));
 }
 
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** Builds admin/ into admin/dist (`npm run build -w admin`, Vite); resolves when done, rejects with the build's last words. */
 export function buildConsole(root: string = projectRoot()): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -25,6 +27,19 @@ export function buildConsole(root: string = projectRoot()): Promise<void> {
     const child = spawn(npm, ['run', 'build', '--workspace', 'admin'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' }, detached: ownGroup });
     const stop = () => stopBuild(child, ownGroup);
     process.on('exit', stop);
+    // A stop signal that comes before the server has its own handlers ends the process by its
+    // default action, with no 'exit' event: these stop the build, then let the signal do what it
+    // would have done (its default when no one else listens to it).
+    const onSignal = (signal: NodeJS.Signals) => {
+      stop();
+      forget();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    const forget = () => {
+      process.off('exit', stop);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    };
+    for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
     let output = '';
     const keep = (d: Buffer) => {
       output = (output + d.toString()).slice(-4000);
@@ -32,11 +47,11 @@ export function buildConsole(root: string = projectRoot()): Promise<void> {
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', (err) => {
-      process.off('exit', stop);
+      forget();
       reject(err);
     });
     child.on('exit', (code) => {
-      process.off('exit', stop);
+      forget();
       if (code === 0) resolve();
       else reject(new Error(`the console's build failed (exit ${code}): ${output.trim().split('\n').slice(-5).join(' | ')}`));
     });

@@ -18,22 +18,32 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('a process that exits while the console builds takes the build with it', async () => {
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'root', private: true, workspaces: ['admin'] }));
-  mkdirSync(join(dir, 'admin'));
-  const build = `node -e "require('fs').writeFileSync(process.argv[1], String(process.pid)); setInterval(() => {}, 1000)" ${JSON.stringify(pidFile)}`;
-  writeFileSync(join(dir, 'admin', 'package.json'), JSON.stringify({ name: 'admin', private: true, scripts: { build } }));
-  // The server's side: buildConsole started, then the process exits (as a stop signal makes it do) while the build runs.
+writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'root', private: true, workspaces: ['admin'] }));
+mkdirSync(join(dir, 'admin'));
+const build = `node -e "require('fs').writeFileSync(process.argv[1], String(process.pid)); setInterval(() => {}, 1000)" ${JSON.stringify(pidFile)}`;
+writeFileSync(join(dir, 'admin', 'package.json'), JSON.stringify({ name: 'admin', private: true, scripts: { build } }));
+
+/** The server's side: buildConsole started, then, once the build runs, `end` (as a stop makes the server do). */
+async function buildThenEnd(end: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  rmSync(pidFile, { force: true });
   const driver = `
     const { existsSync } = require('node:fs');
     require(${JSON.stringify(join(ROOT, 'src', 'console-build'))}).buildConsole(${JSON.stringify(dir)}).catch(() => {});
-    const t = setInterval(() => { if (existsSync(${JSON.stringify(pidFile)})) { clearInterval(t); process.exit(0); } }, 50);
+    const t = setInterval(() => { if (existsSync(${JSON.stringify(pidFile)})) { clearInterval(t); ${end}; } }, 50);
   `;
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', driver], { cwd: ROOT, stdio: 'ignore' });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  expect(code).toBe(0);
+  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   expect(existsSync(pidFile)).toBe(true);
   buildPid = Number(readFileSync(pidFile, 'utf8'));
   expect(Number.isInteger(buildPid) && buildPid > 0).toBe(true);
   await eventually(() => !alive(buildPid!), 'the build to be stopped with the process that started it', 10_000);
+  return ended;
+}
+
+test('a process that exits while the console builds takes the build with it', async () => {
+  expect(await buildThenEnd('process.exit(0)')).toEqual({ code: 0, signal: null });
+}, 60_000);
+
+test('so does a stop signal that comes before the server has handlers of its own; the signal still ends the process', async () => {
+  expect(await buildThenEnd("process.kill(process.pid, 'SIGTERM')")).toEqual({ code: null, signal: 'SIGTERM' });
 }, 60_000);
