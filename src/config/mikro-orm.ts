@@ -43,9 +43,9 @@ export function ormConfig(opts: OrmOptions) {
     debug: opts.debug ?? false,
     // The refresh's unlogged scratch table has no entity (migration retention_facts), nor the
     // member_retention it builds before the swap (left behind only by a run that died), nor the
-    // late facts' horizon, queue (no key: appended by triggers) and scratch copy (migration lifecycle_late_facts).
+    // late facts' horizon, queue (no key: appended by triggers) and scratch copy (migration lifecycle_late_facts), nor the tier histories queued for a rebuild (migration reversal_counts_after_refund).
     schemaGenerator: {
-      skipTables: ['retention_facts', 'member_retention_next', 'import_member_stage', 'import_purchase_stage', 'retention_horizon', 'retention_late', 'retention_repair', 'webhook_fanout', 'webhook_endpoint_period', 'demo_loading'],
+      skipTables: ['retention_facts', 'member_retention_next', 'import_member_stage', 'import_purchase_stage', 'retention_horizon', 'retention_late', 'retention_repair', 'webhook_fanout', 'webhook_endpoint_period', 'demo_loading', 'tier_rebuild'],
     },
     extensions: [Migrator, SeedManager],
     migrations: {

@@ -37,7 +37,11 @@ export function daily(name: string, run: ScheduledJob['run']): ScheduledJob {
 
 export const DEFAULT_JOBS: ScheduledJob[] = [
   daily('points.expire', (s, asOf) => s.points.expirePoints(asOf)),
-  daily('tiers.review', (s, asOf) => s.tierEngine.review(asOf)),
+  // The histories a migration queued for a rebuild first (PointsService.rebuildQueuedTiers), then the reviews.
+  daily('tiers.review', async (s, asOf) => {
+    await s.points.rebuildQueuedTiers();
+    return s.tierEngine.review(asOf);
+  }),
   daily('tiers.notices', (s, asOf) => s.tierEngine.sendNotices(asOf)),
   daily('benefits.birthday', (s, asOf) => s.benefits.grantBirthdays(asOf)),
   daily('retention.refresh', (s, asOf) => s.retention.refresh(asOf)),

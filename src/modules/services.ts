@@ -100,6 +100,8 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
       return { change: r.change, rerate: await rerates(tx, memberId, r.rerate) };
     },
     afterRefund: async (tx, memberId, at) => rerates(tx, memberId, await tierEngine.afterRefund(tx, memberId, at)),
+    queuedRebuild: (tx) => tierEngine.queuedRebuild(tx),
+    rebuildQueued: async (tx, memberId, from, rebuild) => rerates(tx, memberId, await tierEngine.rebuildQueued(tx, memberId, from, rebuild)),
     changeById: (tx, id) => tiers.changeById(tx, id),
     planUpgrade: (rules, memberId, tierId, q, at) => tierEngine.planUpgrade(rules, memberId, tierId, q, at),
     reachesReview: (plan, reviewedThrough) => tierEngine.reachesReview(plan, reviewedThrough),

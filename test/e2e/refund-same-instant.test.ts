@@ -8,7 +8,7 @@
 import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { expectLedgerConsistent } from '../support/ledger';
-import { MEMBER_COUNTERS, REVERSALS_ON } from '../../migrations/Migration20270101210000_reversal_counts_after_refund';
+import { MEMBER_COUNTERS, REBUILDS_QUEUED, REVERSALS_BACK, REVERSALS_ON } from '../../migrations/Migration20270101210000_reversal_counts_after_refund';
 
 let s: TestServer;
 let service: string;
@@ -84,4 +84,44 @@ it('the migration moves the reversals written before one millisecond on, and the
   await s.sql(REVERSALS_ON.replace('where counts_from is not null', `where counts_from is not null and member_id = '${m}'`));
   await s.sql(MEMBER_COUNTERS);
   expect(await read()).toEqual([{ counts: '2026-10-02T10:00:00.001', last: '2026-10-02T10:00:00.001' }]);
+
+  // A reversal dated exactly at the tier's expiry counted in the window that ends there; it no
+  // longer does (it counts from the millisecond after), and down() puts it back.
+  const [{ q, r }] = await s.sql<{ q: number; r: number }>(`select sum(points) filter (where counts_from is null)::int as q,
+    sum(points) filter (where counts_from is not null)::int as r from qualifying_entry where member_id = $1`, [m]);
+  expect(r).toBeLessThan(0);
+  const only = (sql: string) => sql.replace('where counts_from is not null', `where counts_from is not null and member_id = '${m}'`);
+  await s.sql(only(REVERSALS_BACK));
+  await s.sql(`update member set tier_expires_at = '2026-10-02T10:00:00.000Z', window_points_months = 12, window_points = $2 where id = $1`, [m, q + r]);
+  const windowPoints = async () => (await s.sql<{ w: number }>('select window_points as w from member where id = $1', [m]))[0].w;
+  await s.sql(only(REVERSALS_ON));
+  await s.sql(MEMBER_COUNTERS);
+  expect(await windowPoints()).toBe(q);
+  await s.sql(only(REVERSALS_BACK));
+  await s.sql(MEMBER_COUNTERS);
+  expect(await windowPoints()).toBe(q + r);
+});
+
+it("the members whose upgrade the old rule took away get it back at the next tier review (the migration queues their rebuild)", async () => {
+  const m = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+  const at = new Date(Date.now() - 10 * 24 * 3600_000).toISOString();
+  await gql(PURCHASE, { i: { memberId: m, orderId: 'rb-1', amount: 1200, occurredAt: at } });
+  await gql(REFUND, { i: { orderId: 'rb-1', refundId: 'rb-1-r', amount: 500, occurredAt: at } });
+  // As the old rule left it: the reversal counting from the refund's very instant, the upgrade superseded, the member back on Bronze.
+  await s.sql(`update qualifying_entry set counts_from = counts_from - interval '1 millisecond' where member_id = $1 and counts_from is not null`, [m]);
+  await s.sql(`update tier_change set superseded_at = now() where member_id = $1`, [m]);
+  await s.sql(`update member set tier_id = (select id from tier where code = 'BRONZE'), tier_since = joined_at, tier_expires_at = null,
+    last_qualifying_at = last_qualifying_at - interval '1 millisecond' where id = $1`, [m]);
+  expect(((await s.admin(STATE, { id: m })) as Record<string, any>).member.tier.code).toBe('BRONZE');
+  // The migration, then the next review run.
+  await s.sql(REVERSALS_ON.replace('where counts_from is not null', `where counts_from is not null and member_id = '${m}'`));
+  await s.sql(MEMBER_COUNTERS);
+  await s.sql(REBUILDS_QUEUED);
+  expect(await s.sql('select from_at from tier_rebuild where member_id = $1', [m])).toHaveLength(1);
+  await s.admin(`mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }`, { a: new Date().toISOString() });
+  const st = (await s.admin(STATE, { id: m })) as Record<string, any>;
+  expect(st.member.tier.code).toBe('SILVER');
+  expect(st.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' }, occurredAt: at }]);
+  expect(await s.sql('select 1 from tier_rebuild')).toEqual([]);
+  await expectLedgerConsistent(s);
 });

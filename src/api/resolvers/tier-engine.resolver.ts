@@ -32,8 +32,11 @@ async function knownScope(ctx: GraphQLContext, memberId: string | null | undefin
 export class TierEngineResolver {
   @Authorized('admin')
   @Mutation(() => JobResult)
-  runTierReview(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.tierEngine.review(resolveJobAsOf(asOf, ctx.clock.now()));
+  async runTierReview(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
+    const at = resolveJobAsOf(asOf, ctx.clock.now());
+    // As the scheduled job: the histories a migration queued for a rebuild first.
+    await ctx.services.points.rebuildQueuedTiers();
+    return ctx.services.tierEngine.review(at);
   }
 
   @Authorized('admin')

@@ -170,6 +170,22 @@ export class TierEngine {
     return (await repo.hasChangeFrom(tx, memberId, at)) ? (await this.rebuild(tx, memberId, at)).rerate : [];
   }
 
+  /** The next member queued for a rebuild of its history (tiers.repository nextQueuedRebuild), its queue row locked; null when none. */
+  queuedRebuild(tx: EntityManager): Promise<{ memberId: string; from: Date } | null> {
+    return repo.nextQueuedRebuild(tx);
+  }
+
+  /**
+   * Rebuilds a queued member's history from `from` (the caller holds the member's lock), as a
+   * late fact there would, and takes it off the queue: the changes the rules now give are
+   * recorded and pushed. Returns the purchases it moved to another tier, to earn again.
+   */
+  async rebuildQueued(tx: EntityManager, memberId: string, from: Date, rebuild = true): Promise<Rerate[]> {
+    const rerate = rebuild ? (await this.rebuild(tx, memberId, from)).rerate : [];
+    await repo.dropQueuedRebuild(tx, memberId);
+    return rerate;
+  }
+
   /**
    * Rebuilds the member's recorded tier history from `from` on, as the rules make it from the
    * facts (tierTimeline), from the state held just before `from`: changes the facts no longer

@@ -165,6 +165,23 @@ export async function hasChangeFrom(tx: EntityManager, memberId: string, at: Dat
   return rows.length > 0;
 }
 
+/**
+ * The next member queued for a rebuild of its tier history (`tier_rebuild`, filled by migration
+ * reversal_counts_after_refund), its queue row locked until the transaction ends (another
+ * instance's run takes the next one); null when none is left.
+ */
+export async function nextQueuedRebuild(tx: EntityManager): Promise<{ memberId: string; from: Date } | null> {
+  const [row] = await tx.execute<{ memberId: string; from: Date }[]>(
+    'select member_id as "memberId", from_at as "from" from tier_rebuild order by member_id limit 1 for update skip locked',
+  );
+  return row ? withDates(row, ['from']) : null;
+}
+
+/** Takes a member off the rebuild queue (its rebuild done in the same transaction). */
+export async function dropQueuedRebuild(tx: EntityManager, memberId: string): Promise<void> {
+  await tx.execute('delete from tier_rebuild where member_id = ?', [memberId]);
+}
+
 /** The member row's tier state, and the last current change before `from` (prev…), with the horizon reviews are recorded to. */
 export interface MemberTierBefore {
   tierId: string; since: Date; expiresAt: Date | null; joinedAt: Date;
