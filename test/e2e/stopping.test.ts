@@ -126,5 +126,10 @@ describe('stopping under load', () => {
     const written = (await s.sql(`select count(*)::int as n from purchase where order_id like 'stop-o%'`))[0].n as number;
     expect({ status: job.status, failure: job.failure, fast: took < 15_000 }).toEqual({ status: 'FAILED', failure: STOPPED_FAILURE, fast: true });
     expect(written).toBeLessThan(6000);
+    // What it wrote is what it reports, every purchase marked imported (each commits on its own:
+    // it counted a page of 2,000 at a time, and a stop before the page's end counted none).
+    const [counts] = await s.sql(`select rows_done::int as done, rows_rejected::int as rejected,
+      (select count(*)::int from purchase where order_id like 'stop-o%' and source = 'import') as imported from import_job where id = $1`, [id]);
+    expect(counts).toEqual({ done: written, rejected: 0, imported: written });
   }, 180_000);
 });

@@ -294,13 +294,26 @@ export class ImportsService {
       after = page[page.length - 1].n;
       const byMember = new Map<string, QueuedPurchase[]>();
       for (const q of page) byMember.set(q.memberId, [...(byMember.get(q.memberId) ?? []), q]);
-      const done: string[] = [];
-      const failed: { line: number; message: string }[] = [];
       const queue = [...byMember.values()];
+      // Each purchase here commits on its own: what a member's list wrote is counted (rowsDone,
+      // its rejected lines, its purchases marked imported) as soon as the list ends, or stops, so
+      // a job stopped or killed half way reports what it wrote (it counted a page at a time, and a
+      // stop before the page's end counted none of it). One write at a time on the import's connection.
+      let counted = Promise.resolve();
+      const count = (done: string[], failed: { line: number; message: string }[]) => {
+        counted = counted.then(async () => {
+          await repo.markImported(own, done);
+          await repo.insertErrors(own, id, failed);
+          await repo.addDone(own, id, done.length);
+        });
+        return counted;
+      };
       // Every lane ends before the page does (a stop or an error stops the others at their next member).
       const ended: { err: Error | null } = { err: null };
       await Promise.all(Array.from({ length: EARN_LANES }, async () => {
         for (let list = queue.shift(); list && !ended.err; list = queue.shift()) {
+          const done: string[] = [];
+          const failed: { line: number; message: string }[] = [];
           try {
             this.unlessStopping();
             for (const q of list) {
@@ -315,12 +328,14 @@ export class ImportsService {
           } catch (err) {
             ended.err ??= err instanceof Error ? err : new Error(String(err));
           }
+          try {
+            await count(done, failed);
+          } catch (err) {
+            ended.err ??= err instanceof Error ? err : new Error(String(err));
+          }
         }
       }));
       if (ended.err) throw ended.err;
-      await repo.markImported(own, done);
-      await repo.insertErrors(own, id, failed);
-      await repo.addDone(own, id, done.length);
     }
   }
 
