@@ -169,13 +169,14 @@ describe('members import', () => {
     }
   });
 
-  it('a known externalId gets the profile fields the file gives, never points or tier', async () => {
-    const id = await registerMember(s, { externalId: 'known-1', displayName: 'Old', email: 'old@example.com' });
-    const job = await importFile('/imports/members', csv(['externalId,displayName,tierCode,pointsBalance', 'known-1,New,PLATINUM,999']));
+  it('a known externalId gets the profile fields the file gives, never points, tier or joinedAt', async () => {
+    const id = await registerMember(s, { externalId: 'known-1', displayName: 'Old', email: 'old@example.com', joinedAt: '2020-01-01T00:00:00Z' });
+    const job = await importFile('/imports/members', csv(['externalId,displayName,tierCode,pointsBalance,joinedAt', 'known-1,New,PLATINUM,999,2022-06-01T00:00:00Z']));
     expect(job.rowsDone).toBe(1);
-    const [m] = await s.sql(`select m.display_name, m.email, t.code, a.balance from member m join tier t on t.id = m.tier_id
+    const [m] = await s.sql(`select m.display_name, m.email, t.code, a.balance, m.joined_at = m.tier_since as "sinceJoined",
+      to_char(m.joined_at at time zone 'UTC', 'YYYY-MM-DD') as joined from member m join tier t on t.id = m.tier_id
       join point_account a on a.member_id = m.id where m.id = $1`, [id]);
-    expect(m).toEqual({ display_name: 'New', email: 'old@example.com', code: 'BRONZE', balance: 0 });
+    expect(m).toEqual({ display_name: 'New', email: 'old@example.com', code: 'BRONZE', balance: 0, sinceJoined: true, joined: '2020-01-01' });
   });
 
   it('a key on a rejected line and then on a valid one: the valid line is taken, and only a later valid copy is "also on line"', async () => {

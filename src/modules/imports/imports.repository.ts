@@ -434,7 +434,7 @@ export async function insertNewMembers(tx: EntityManager, id: string, range: { f
 /** The member's fields an import may change, as the audit log names them (camelCase) and as the member row has them. */
 const PROFILE_AUDIT: readonly [string, string][] = [
   ['displayName', 'display_name'], ['email', 'email'], ['phone', 'phone'], ['birthday', 'birthday'], ['gender', 'gender'], ['region', 'region'],
-  ['channel', 'channel'], ['joinedAt', 'joined_at'],
+  ['channel', 'channel'],
 ];
 
 /**
@@ -447,10 +447,10 @@ const PROFILE_AUDIT: readonly [string, string][] = [
  */
 export async function updateProfiles(tx: EntityManager, id: string, range: { from: string; to: string }): Promise<number> {
   const fields = ['display_name', 'email', 'phone', 'gender', 'region', 'channel'];
-  const set = [...fields.map((f) => `${f} = coalesce(s.${f}, m.${f})`), 'birthday = coalesce(s.birthday::date, m.birthday)',
-    `joined_at = coalesce(${stagedInstant('s.joined_at')}, m.joined_at)`];
-  const differs = [...fields.map((f) => `(s.${f} is not null and s.${f} is distinct from m.${f})`), '(s.birthday is not null and s.birthday::date is distinct from m.birthday)',
-    `(s.joined_at is not null and ${stagedInstant('s.joined_at')} is distinct from m.joined_at)`];
+  // joinedAt is the opening state's, as the tier and points are: a known member's stays (moved, it
+  // put the member's tier start before it joined, and no API write moves it).
+  const set = [...fields.map((f) => `${f} = coalesce(s.${f}, m.${f})`), 'birthday = coalesce(s.birthday::date, m.birthday)'];
+  const differs = [...fields.map((f) => `(s.${f} is not null and s.${f} is distinct from m.${f})`), '(s.birthday is not null and s.birthday::date is distinct from m.birthday)'];
   const cols = PROFILE_AUDIT.map(([, c]) => `m.${c}`).join(', ');
   const pairs = PROFILE_AUDIT.map(([k, c]) => `('${k}', to_jsonb(o.${c}), to_jsonb(u.${c}))`).join(', ');
   const [r] = await tx.execute<{ lines: number }[]>(
