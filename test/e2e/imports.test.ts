@@ -345,6 +345,13 @@ describe('the HTTP route', () => {
     expect(semicolons.json.errors[0].message).toBe('The header row (line 1) lacks the required column externalId (the row reads as one column: separate the columns with commas, not semicolons)');
     const nul = await post('/imports/members', 'externalId,na\u0000me\nx,y\n', 'text/csv');
     expect(nul).toEqual({ status: 400, json: { errors: [expect.objectContaining({ message: 'The header row (line 1) holds a NUL character (U+0000): remove it from the file' })] } });
+    // A UTF-16 file (a spreadsheet's "Unicode text") is told so, not as a NUL in its header row.
+    for (const bom of [[0xff, 0xfe], [0xfe, 0xff]]) {
+      const text = Buffer.from('externalId\nutf16\n', 'utf16le');
+      const body = bom[0] === 0xff ? text : Buffer.from(text.map((_, i) => text[i ^ 1]));
+      const wide = await post('/imports/members', Readable.from([Buffer.concat([Buffer.from(bom), body])]), 'text/csv');
+      expect(wide).toEqual({ status: 400, json: { errors: [expect.objectContaining({ message: 'The file is UTF-16 (it begins with a UTF-16 byte order mark): save it as UTF-8, e.g. "CSV UTF-8"' })] } });
+    }
     const fine = await importFile('/imports/members', 'externalId\nroute-ok\n');
     expect((await s.admin(`query($id: ID!) { importJob(id: $id) { status failure } }`, { id: fine.id })).importJob).toEqual({ status: 'SUCCEEDED', failure: null });
   });

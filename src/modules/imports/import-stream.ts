@@ -33,6 +33,10 @@ export class StagingRows extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
+      if (!this.begun && chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
+        // UTF-16's byte order mark (a spreadsheet's "Unicode text"): read as UTF-8 it was "a NUL character in the header row".
+        throw new ImportFileError('The file is UTF-16 (it begins with a UTF-16 byte order mark): save it as UTF-8, e.g. "CSV UTF-8"');
+      }
       const text = this.text(this.decoder.write(chunk));
       this.pushRows(this.format === 'csv' ? this.csvRows(this.csv.push(text)) : this.ndjsonRows(text, false));
       done();

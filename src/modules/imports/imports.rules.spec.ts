@@ -82,6 +82,12 @@ describe('headers and records', () => {
   it('maps columns by name, reports unknown ones, refuses a missing key or a column twice', () => {
     expect(csvHeader('PURCHASES', ['\uFEFForderId', 'amount', 'externalId', 'occurredAt', 'note'])).toEqual({ positions: [0, 2, 1, 3, -1], unknown: ['note'] });
     expect(csvHeader('MEMBERS', ['externalId', '', ' ']).unknown).toEqual(['(unnamed column 2)', '(unnamed column 3)']);
+    // Bounded as NDJSON's keys are: the first 20, each cut at 100 characters, and how many more.
+    const wide = csvHeader('MEMBERS', ['externalId', 'x'.repeat(150), ...Array.from({ length: 300_000 }, () => '')]).unknown;
+    expect(wide).toHaveLength(21);
+    expect(wide[0]).toBe(`${'x'.repeat(100)}…`);
+    expect(wide[1]).toBe('(unnamed column 3)');
+    expect(wide[20]).toBe('and 299981 more');
     expect(() => csvHeader('MEMBERS', ['displayName'])).toThrow(ImportFileError);
     expect(() => csvHeader('MEMBERS', ['externalId', 'externalId'])).toThrow(/twice/);
     expect(() => csvHeader('MEMBERS', ['externalId', 'na\u0000me'])).toThrow('The header row (line 1) holds a NUL character (U+0000): remove it from the file');

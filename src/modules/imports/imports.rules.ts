@@ -218,8 +218,18 @@ export function csvHeader(kind: ImportKind, names: string[]): { positions: numbe
   return {
     positions: columns.map((c) => trimmed.indexOf(c)),
     // A column without a name (a spreadsheet's trailing comma) is named by its place, so that the note on line 1 reads.
-    unknown: trimmed.flatMap((n, i) => (columns.includes(n) ? [] : [n || `(unnamed column ${i + 1})`])),
+    unknown: noted(trimmed.flatMap((n, i) => (columns.includes(n) ? [] : [n || `(unnamed column ${i + 1})`]))),
   };
+}
+
+/**
+ * The unknown columns a note on line 1 names: the first MAX_UNKNOWN_KEYS, each cut at
+ * MAX_UNKNOWN_KEY_CHARS, and how many more (as NDJSON's keys are bounded): a header of 300,000
+ * empty columns made a note of 7 MB that every read of the job's errors returned.
+ */
+function noted(unknown: string[]): string[] {
+  const shown = unknown.slice(0, MAX_UNKNOWN_KEYS).map((k) => (k.length > MAX_UNKNOWN_KEY_CHARS ? `${k.slice(0, MAX_UNKNOWN_KEY_CHARS)}…` : k));
+  return unknown.length > MAX_UNKNOWN_KEYS ? [...shown, `and ${unknown.length - MAX_UNKNOWN_KEYS} more`] : shown;
 }
 
 /**
@@ -235,7 +245,7 @@ function headerHint(missing: string[], names: string[]): string {
   return '';
 }
 
-/** Keys of NDJSON objects that are no column, as many as a note on line 1 shows (the first seen), each as long as a header name may sensibly be. */
+/** Unknown columns (a CSV header's, NDJSON objects' keys) a note shows: the first seen, each as long as a header name may sensibly be. */
 const MAX_UNKNOWN_KEYS = 20;
 const MAX_UNKNOWN_KEY_CHARS = 100;
 
