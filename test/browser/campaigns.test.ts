@@ -426,7 +426,7 @@ describe('Campaigns', () => {
     });
     // The running campaign: its budget raised. Its start cannot move, and does not.
     await h.goto(page, '/campaigns/API-RUNNING');
-    await page.locator('[data-field="startsAt"] .field-hint').getByText(new RegExp(`^Now at ${hour(start)}:23\\W*[AP]M on this day \\(UTC\\): kept as it is unless you change the day`)).waitFor();
+    await page.locator('[data-field="startsAt"] .field-hint').getByText(new RegExp(`^The campaign started at ${hour(start)}:23\\W*[AP]M on this day \\(UTC\\): its start cannot move`)).waitFor();
     await page.locator('[data-field="endsAt"] .field-hint').getByText(/^Now at 3:00\W*PM on this day \(UTC\)/).waitFor();
     await page.getByLabel('Budget (points)').fill('2000');
     await page.getByRole('button', { name: 'Save changes' }).click();
@@ -451,7 +451,7 @@ describe('Campaigns', () => {
     // The same hint in Chinese.
     await page.getByTestId('language-switch').selectOption('zh-CN');
     await h.goto(page, '/campaigns/API-RUNNING');
-    await page.locator('[data-field="startsAt"] .field-hint').getByText(`现为该日 ${start.toISOString().slice(11, 16)}（UTC）：不改日期则保持不变`).waitFor();
+    await page.locator('[data-field="startsAt"] .field-hint').getByText(`活动已于当天 ${start.toISOString().slice(11, 16)}（UTC）开始：开始时间不能再改。`).waitFor();
     expect(h.pageErrors(page)).toEqual([]);
   });
 
@@ -482,6 +482,22 @@ describe('Campaigns', () => {
     await page.getByTestId('field-error-bonusPoints').getByText('请输入整数（不超过 2,147,483,647）。').waitFor();
     expect(await alert.textContent()).toBe('请先修改上方活动表单中标出的字段，再模拟。');
     expect(await page.locator('main').textContent()).not.toContain('bonusPoints');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('an activated campaign shows its control share, trigger and passed start as stored, not to be edited; one audience condition reads "1 condition"', async () => {
+    await adminQuery(h, `mutation { upsertCampaign(input: { code: "FIXED-ARMS", name: "Fixed arms", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 10, controlPercent: 30, audience: { tierCodes: ["BRONZE"] } }) { code } }`);
+    await adminQuery(h, 'mutation { activateCampaign(code: "FIXED-ARMS") { status } }');
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/campaigns/FIXED-ARMS');
+    await page.getByText('Fixed once the campaign has been activated: its arms are assigned.').waitFor();
+    expect(await page.getByLabel('Control group (%)').inputValue()).toBe('30');
+    expect(await page.getByLabel('Control group (%)').getAttribute('readonly')).not.toBeNull();
+    expect(await page.getByLabel('Trigger', { exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByLabel('Starts', { exact: true }).getAttribute('readonly')).not.toBeNull();
+    await page.getByText('The campaign has started: its start cannot move.').waitFor();
+    await page.getByTestId('audience-size').getByText('1 condition', { exact: true }).waitFor();
     expect(h.pageErrors(page)).toEqual([]);
   });
 

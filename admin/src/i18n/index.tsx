@@ -52,7 +52,9 @@ function safeStorage(): Storage | null {
 }
 
 export function translate(table: Record<MessageKey, string>, key: MessageKey, vars?: Vars): string {
-  const message = table[key] ?? en[key] ?? key;
+  // A count of one takes the message's singular where the table has one (`<key>.one`: "1 condition").
+  const one = vars?.count === 1 && `${key}.one` in en ? (`${key}.one` as MessageKey) : null;
+  const message = (one ? table[one] ?? en[one] : undefined) ?? table[key] ?? en[key] ?? key;
   return vars ? message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole)) : message;
 }
 

@@ -161,11 +161,17 @@ function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
       if (!campaign) navigate(`/campaigns/${codeSegment(r.data.upsertCampaign.code)}`);
     }
   };
-  const numberField = (f: IntField | FloatField, label: string, hint?: string, props: { min?: number; max?: number; step?: number | 'any' } = {}) => (
+  const numberField = (f: IntField | FloatField, label: string, hint?: string, props: { min?: number; max?: number; step?: number | 'any'; readOnly?: boolean } = {}) => (
     <Field name={f} label={label} hint={hint}>
       {(p) => <input type="number" inputMode="decimal" {...p} {...props} value={draft.numbers[f]} onChange={(e) => setNumber(f, e.target.value)} />}
     </Field>
   );
+  // Once activated (ACTIVE or PAUSED; an ENDED one is read-only whole), what the server refuses to
+  // change is shown as it is stored: the control share (the arms are assigned), the trigger, a start that has passed.
+  const activated = campaign?.status === 'ACTIVE' || campaign?.status === 'PAUSED';
+  const started = activated && draft.stored?.startsAt != null && new Date(draft.stored.startsAt).getTime() <= Date.now();
+  const startedHint = (stored: string) => (isLocalMidnight(stored, zone) ? t('campaigns.field.startsFixed')
+    : t('campaigns.field.startsFixedAt', { time: formatTimeOfDay(language, stored, zone), zone }));
   const percent = Number(draft.numbers.controlPercent);
   const controlSentence = draft.numbers.controlPercent.trim() === '' || !Number.isFinite(percent) ? t('campaigns.control.default')
     : percent === 0 ? t('campaigns.control.none') : t('campaigns.control.meaning', { percent: formatNumber(percent) });
@@ -178,7 +184,7 @@ function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
         label={t('campaigns.form.title')} className="campaign-form" readOnly={campaign?.status === 'ENDED'}
       >
         <div className="control-callout" data-testid="control-callout">
-          {numberField('controlPercent', t('campaigns.field.controlPercent'), undefined, { min: 0, max: 50, step: 1 })}
+          {numberField('controlPercent', t('campaigns.field.controlPercent'), activated ? t('campaigns.field.armsFixed') : undefined, { min: 0, max: 50, step: 1, readOnly: activated })}
           <p className="control-meaning" aria-live="polite" data-testid="control-meaning">{controlSentence}</p>
         </div>
         <fieldset className="form-group">
@@ -195,15 +201,15 @@ function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
         <fieldset className="form-group">
           <legend>{t('campaigns.form.when')}</legend>
           <div className="form-row form-row-3">
-            <Field name="trigger" label={t('campaigns.field.trigger')} required>
+            <Field name="trigger" label={t('campaigns.field.trigger')} hint={activated ? t('campaigns.field.triggerFixed') : undefined} required>
               {(p) => (
-                <select {...p} value={draft.trigger} onChange={(e) => update({ trigger: e.target.value as CampaignDraft['trigger'] })}>
+                <select {...p} value={draft.trigger} disabled={activated} onChange={(e) => update({ trigger: e.target.value as CampaignDraft['trigger'] })}>
                   {TRIGGERS.map((x) => <option key={x} value={x}>{t(CAMPAIGN_TRIGGER_LABEL[x])}</option>)}
                 </select>
               )}
             </Field>
-            <Field name="startsAt" label={t('campaigns.field.startsAt')} hint={windowHint(draft.startsAt, draft.stored?.startsAt, t('campaigns.field.startsAtHint', { zone }))} required>
-              {(p) => <input type="date" {...p} value={draft.startsAt} onChange={(e) => update({ startsAt: e.target.value })} />}
+            <Field name="startsAt" label={t('campaigns.field.startsAt')} hint={started ? startedHint(draft.stored!.startsAt!) : windowHint(draft.startsAt, draft.stored?.startsAt, t('campaigns.field.startsAtHint', { zone }))} required>
+              {(p) => <input type="date" {...p} value={draft.startsAt} readOnly={started} onChange={(e) => update({ startsAt: e.target.value })} />}
             </Field>
             <Field name="endsAt" label={t('campaigns.field.endsAt')} hint={windowHint(draft.endsAt, draft.stored?.endsAt, t('campaigns.field.endsAtHint', { zone }))}>
               {(p) => <input type="date" {...p} value={draft.endsAt} onChange={(e) => update({ endsAt: e.target.value })} />}
