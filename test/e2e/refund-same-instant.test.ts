@@ -37,13 +37,13 @@ it('a refund dated at its purchase\'s instant leaves the upgrade that purchase g
   expect(p.recordPurchase.transaction.occurredAt).toBe(at);
   const r = await gql(REFUND, { i: { orderId: 'si-1', refundId: 'si-1-r', amount: 500, occurredAt: at } });
   expect(r.refundPurchase.member.tier.code).toBe('SILVER');
-  const st = (await s.admin(STATE, { id: m })) as Record<string, any>;
+  const st = await s.admin<Record<string, any>>(STATE, { id: m });
   expect(st.member.tier.code).toBe('SILVER');
   expect(st.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' }, occurredAt: at }]);
   expect(st.tierChanges.map((c: any) => c.kind)).toEqual(['UPGRADE']);
   // The review at the tier's expiry counts the refund: 700 < 800 to retain.
   await s.admin('mutation { runTierReview(asOf: "2026-03-02T00:00:00.000Z") { processed } }');
-  const after = (await s.admin(STATE, { id: m })) as Record<string, any>;
+  const after = await s.admin<Record<string, any>>(STATE, { id: m });
   expect(after.member.tier.code).toBe('BRONZE');
   expect(after.member.tierHistory.map((c: any) => c.kind)).toEqual(['UPGRADE', 'DOWNGRADE']);
   await expectLedgerConsistent(s);
@@ -61,7 +61,7 @@ it('a refund dated at a review\'s instant, arriving after the review ran, leaves
     if (order === 'refund first') await refund();
     await s.admin('mutation { runTierReview(asOf: "2026-02-01T00:00:00.000Z") { processed } }');
     if (order === 'review first') await refund();
-    const st = (await s.admin(STATE, { id: m })) as Record<string, any>;
+    const st = await s.admin<Record<string, any>>(STATE, { id: m });
     expect(st.member.tier.code).toBe('SILVER');
     histories.push(st.member.tierHistory);
   }
@@ -112,14 +112,14 @@ it("the members whose upgrade the old rule took away get it back at the next tie
   await s.sql(`update tier_change set superseded_at = now() where member_id = $1`, [m]);
   await s.sql(`update member set tier_id = (select id from tier where code = 'BRONZE'), tier_since = joined_at, tier_expires_at = null,
     last_qualifying_at = last_qualifying_at - interval '1 millisecond' where id = $1`, [m]);
-  expect(((await s.admin(STATE, { id: m })) as Record<string, any>).member.tier.code).toBe('BRONZE');
+  expect((await s.admin<Record<string, any>>(STATE, { id: m })).member.tier.code).toBe('BRONZE');
   // The migration, then the next review run.
   await s.sql(REVERSALS_ON.replace('where counts_from is not null', `where counts_from is not null and member_id = '${m}'`));
   await s.sql(MEMBER_COUNTERS);
   await s.sql(REBUILDS_QUEUED);
   expect(await s.sql('select from_at from tier_rebuild where member_id = $1', [m])).toHaveLength(1);
   await s.admin(`mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }`, { a: new Date().toISOString() });
-  const st = (await s.admin(STATE, { id: m })) as Record<string, any>;
+  const st = await s.admin<Record<string, any>>(STATE, { id: m });
   expect(st.member.tier.code).toBe('SILVER');
   expect(st.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' }, occurredAt: at }]);
   expect(await s.sql('select 1 from tier_rebuild')).toEqual([]);

@@ -208,7 +208,7 @@ function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
                 </select>
               )}
             </Field>
-            <Field name="startsAt" label={t('campaigns.field.startsAt')} hint={started ? startedHint(draft.stored!.startsAt!) : windowHint(draft.startsAt, draft.stored?.startsAt, t('campaigns.field.startsAtHint', { zone }))} required>
+            <Field name="startsAt" label={t('campaigns.field.startsAt')} hint={started ? startedHint(draft.stored!.startsAt) : windowHint(draft.startsAt, draft.stored?.startsAt, t('campaigns.field.startsAtHint', { zone }))} required>
               {(p) => <input type="date" {...p} value={draft.startsAt} readOnly={started} onChange={(e) => update({ startsAt: e.target.value })} />}
             </Field>
             <Field name="endsAt" label={t('campaigns.field.endsAt')} hint={windowHint(draft.endsAt, draft.stored?.endsAt, t('campaigns.field.endsAtHint', { zone }))}>
