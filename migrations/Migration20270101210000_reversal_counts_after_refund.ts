@@ -8,11 +8,10 @@ import { Migration } from '@mikro-orm/migrations';
  * and no push; so did a refund dated at a review's instant to the review. The reversals written
  * before move one millisecond on, and so do the member counters that read them: the latest
  * instant an entry counts from, and the points counted in the window ending at the tier's expiry
- * (a reversal dated exactly there no longer counts at that review). The members whose history
- * the old rule decided at a reversal's instant (a change of theirs, current or superseded, at
- * that very instant) are queued in `tier_rebuild` from the earliest such instant: the next tier
- * review run rebuilds their histories from there (TierEngine.rebuildQueued), as a late fact
- * does, which records the upgrades the old rule took away and pushes them.
+ * (a reversal dated exactly there no longer counts at that review). The members with a
+ * reversal are queued in `tier_rebuild` from the earliest instant one counted from: the next tier
+ * review run rebuilds their histories from there (PointsService.rebuildQueuedTiers), as a late
+ * fact does, which records the upgrades the old rule took away or never gave, and pushes them.
  */
 export class Migration20270101210000_reversal_counts_after_refund extends Migration {
   override async up(): Promise<void> {
@@ -32,11 +31,15 @@ export class Migration20270101210000_reversal_counts_after_refund extends Migrat
 export const REVERSALS_ON = `update qualifying_entry set counts_from = counts_from + interval '1 millisecond' where counts_from is not null;`;
 export const REVERSALS_BACK = `update qualifying_entry set counts_from = counts_from - interval '1 millisecond' where counts_from is not null;`;
 
-/** Each member with a tier change at an instant one of its reversals counted from under the old rule, from the earliest such instant. */
+/**
+ * Every member with a reversal, from the earliest instant one counted from under the old rule: a
+ * decision at such an instant may have been made with it (a change recorded then, or an upgrade
+ * never recorded: a refund and a purchase of one exchange at a till in the same second). A
+ * rebuild that finds the same history keeps it as it is.
+ */
 export const REBUILDS_QUEUED = `insert into tier_rebuild (member_id, from_at)
   select q.member_id, min(q.counts_from - interval '1 millisecond') from qualifying_entry q
   where q.counts_from is not null
-    and exists (select 1 from tier_change c where c.member_id = q.member_id and c.occurred_at = q.counts_from - interval '1 millisecond')
   group by q.member_id
   on conflict (member_id) do update set from_at = least(tier_rebuild.from_at, excluded.from_at);`;
 

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  BREAK, getDirectiveValues, GraphQLError, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, OperationTypeNode, TypeInfo, visit, visitWithTypeInfo,
+  BREAK, getDirectiveValues, getVariableValues, GraphQLError, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, OperationTypeNode, TypeInfo, visit, visitWithTypeInfo,
   type ASTNode, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type FragmentSpreadNode, type GraphQLSchema,
   type InlineFragmentNode, type OperationDefinitionNode,
 } from 'graphql';
@@ -50,8 +50,12 @@ export function mutationFieldRefusal(
   const queued = new Set<string>();
   const pending: ASTNode[] = [operation];
   let refusal: GraphQLError | null = null;
-  // What execution leaves out (`@skip(if: true)`, `@include(if: false)`, by the request's variables) is not asked for.
-  const vars = variables ?? {};
+  // What execution leaves out (`@skip(if: true)`, `@include(if: false)`, by the request's
+  // variables as execution coerces them, defaults included) is not asked for. Variables that do
+  // not coerce: execution refuses the request with its own error, and nothing runs.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  if (coerced.errors) return null;
+  const vars = coerced.coerced;
   const excluded = (node: FieldNode | InlineFragmentNode | FragmentSpreadNode) => {
     try {
       return getDirectiveValues(GraphQLSkipDirective, node, vars)?.if === true || getDirectiveValues(GraphQLIncludeDirective, node, vars)?.if === false;

@@ -39,8 +39,11 @@ export const DEFAULT_JOBS: ScheduledJob[] = [
   daily('points.expire', (s, asOf) => s.points.expirePoints(asOf)),
   // The histories a migration queued for a rebuild first (PointsService.rebuildQueuedTiers), then the reviews.
   daily('tiers.review', async (s, asOf) => {
-    await s.points.rebuildQueuedTiers();
-    return s.tierEngine.review(asOf);
+    const queued = await s.points.rebuildQueuedTiers();
+    const review = await s.tierEngine.review(asOf);
+    // A queued rebuild that failed stays queued for the next run; the run says so once the reviews are done.
+    if (queued.failed.length) throw new Error(`${queued.failed.length} queued tier rebuild(s) failed and stay queued, first for member ${queued.failed[0].memberId}: ${String(queued.failed[0].error)}`);
+    return review;
   }),
   daily('tiers.notices', (s, asOf) => s.tierEngine.sendNotices(asOf)),
   daily('benefits.birthday', (s, asOf) => s.benefits.grantBirthdays(asOf)),

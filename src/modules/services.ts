@@ -100,7 +100,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
       return { change: r.change, rerate: await rerates(tx, memberId, r.rerate) };
     },
     afterRefund: async (tx, memberId, at) => rerates(tx, memberId, await tierEngine.afterRefund(tx, memberId, at)),
-    queuedRebuild: (tx) => tierEngine.queuedRebuild(tx),
+    queuedRebuild: (tx, passed) => tierEngine.queuedRebuild(tx, passed),
     rebuildQueued: async (tx, memberId, from, rebuild) => rerates(tx, memberId, await tierEngine.rebuildQueued(tx, memberId, from, rebuild)),
     changeById: (tx, id) => tiers.changeById(tx, id),
     planUpgrade: (rules, memberId, tierId, q, at) => tierEngine.planUpgrade(rules, memberId, tierId, q, at),

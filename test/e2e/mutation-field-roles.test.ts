@@ -30,7 +30,7 @@ it('refuses the whole mutation, before it writes, when it asks for an admin-only
     [service, 'mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { referralDepth } } }', { i: { memberId: member, orderId: 'fr-1', amount: 60 } }],
     // Through a fragment, as a client's generated documents ask.
     [service, 'mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { ...M } } } fragment M on Member { id referralDepth }', { i: { memberId: member, orderId: 'fr-2', amount: 60 } }],
-    [memberToken, 'mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { couponCode member { referralDepth } } }', { i: { rewardCode: 'MUG', idempotencyKey: 'fr-r1' } }],
+    [memberToken, 'mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { couponCode member { referralDepth } } }', { i: { memberId: member, rewardCode: 'MUG', idempotencyKey: 'fr-r1' } }],
   ];
   for (const [token, query, variables] of cases) {
     const r = await s.gql(query, variables, token);
@@ -51,6 +51,8 @@ it('refuses the whole mutation, before it writes, when it asks for an admin-only
     ['mutation($i: RecordPurchaseInput!, $admin: Boolean!) { recordPurchase(input: $i) { member { id referralDepth @include(if: $admin) } } }', { admin: false }],
     ['mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { member { id ... @skip(if: true) { referralDepth } } } }', {}],
     ['mutation($i: RecordPurchaseInput!, $s: Boolean!) { recordPurchase(input: $i) { member { ...D @skip(if: $s) } } } fragment D on Member { referralDepth }', { s: true }],
+    // A variable left out takes its default, as execution takes it.
+    ['mutation($i: RecordPurchaseInput!, $admin: Boolean = false) { recordPurchase(input: $i) { member { id referralDepth @include(if: $admin) } } }', {}],
   ] as const) {
     const r = await s.gql(query, { ...variables, i: { memberId: member, orderId: `fr-skip-${query.length}`, amount: 60 } }, service);
     expect(r.errors).toBeUndefined();
@@ -58,7 +60,7 @@ it('refuses the whole mutation, before it writes, when it asks for an admin-only
   const included = await s.gql('mutation($i: RecordPurchaseInput!, $admin: Boolean!) { recordPurchase(input: $i) { member { referralDepth @include(if: $admin) } } }',
     { admin: true, i: { memberId: member, orderId: 'fr-skip-included', amount: 60 } }, service);
   expect(included.errors![0].extensions!.code).toBe('FORBIDDEN');
-  expect(await count('purchase')).toBe(purchases + 4);
+  expect(await count('purchase')).toBe(purchases + 5);
   // An admin may ask for it.
   const admin = await s.admin('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned member { referralDepth } } }', { i: { memberId: member, orderId: 'fr-3', amount: 60 } });
   expect(admin.recordPurchase.member.referralDepth).toBe(0);

@@ -125,3 +125,28 @@ it("the members whose upgrade the old rule took away get it back at the next tie
   expect(await s.sql('select 1 from tier_rebuild')).toEqual([]);
   await expectLedgerConsistent(s);
 });
+
+it('an exchange at a till (a refund and a purchase in the same second) upgrades as the new rule says; a member the old rule left without that upgrade is queued and gets it', async () => {
+  const m = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+  const t0 = new Date(Date.now() - 20 * 24 * 3600_000).toISOString();
+  const at = new Date(Date.now() - 10 * 24 * 3600_000).toISOString();
+  await gql(PURCHASE, { i: { memberId: m, orderId: 'ex-a', amount: 900, occurredAt: t0 } });
+  await gql(REFUND, { i: { orderId: 'ex-a', refundId: 'ex-a-r', amount: 300, occurredAt: at } });
+  const b = await gql(PURCHASE, { i: { memberId: m, orderId: 'ex-b', amount: 400, occurredAt: at } });
+  // 900 − 300 counted only after the refund's instant: at it, 900 + 400 reach Silver's 1000.
+  expect(b.recordPurchase.tierChange).toMatchObject({ kind: 'UPGRADE', toTier: { code: 'SILVER' } });
+  // As the old rule left it: the upgrade never recorded.
+  await s.sql(`update qualifying_entry set counts_from = counts_from - interval '1 millisecond' where member_id = $1 and counts_from is not null`, [m]);
+  await s.sql(`delete from tier_change where member_id = $1`, [m]);
+  await s.sql(`update member set tier_id = (select id from tier where code = 'BRONZE'), tier_since = joined_at, tier_expires_at = null,
+    last_qualifying_at = last_qualifying_at - interval '1 millisecond' where id = $1`, [m]);
+  await s.sql(REVERSALS_ON.replace('where counts_from is not null', `where counts_from is not null and member_id = '${m}'`));
+  await s.sql(MEMBER_COUNTERS);
+  await s.sql(REBUILDS_QUEUED);
+  await s.admin(`mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }`, { a: new Date().toISOString() });
+  const st = await s.admin<Record<string, any>>(STATE, { id: m });
+  expect(st.member.tier.code).toBe('SILVER');
+  expect(st.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' }, occurredAt: at }]);
+  expect(await s.sql('select 1 from tier_rebuild')).toEqual([]);
+  await expectLedgerConsistent(s);
+});

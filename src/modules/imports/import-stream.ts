@@ -20,6 +20,9 @@ export class StagingRows extends Transform {
   private pending = '';
   private pendingTooLong = false;
   private line = 1;
+  /** The file's first bytes until two have come (startSeen): the test for UTF-16's byte order mark. */
+  private start: Buffer = Buffer.alloc(0);
+  private startSeen = false;
   /** Whether the file's first character has been seen (a byte order mark there is dropped, in CSV and NDJSON alike). */
   private begun = false;
   /** Header columns the kind does not know (noted on line 1); NDJSON: the keys of its objects that are none (unknownKeys). */
@@ -33,9 +36,19 @@ export class StagingRows extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      if (!this.begun && chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
-        // UTF-16's byte order mark (a spreadsheet's "Unicode text"): read as UTF-8 it was "a NUL character in the header row".
-        throw new ImportFileError('The file is UTF-16 (it begins with a UTF-16 byte order mark): save it as UTF-8, e.g. "CSV UTF-8"');
+      if (!this.startSeen) {
+        // The file's first two bytes, whichever chunks bring them: UTF-16's byte order mark (a
+        // spreadsheet's "Unicode text") is refused as such; read as UTF-8 it was "a NUL character in the header row".
+        chunk = this.start.length ? Buffer.concat([this.start, chunk]) : chunk;
+        if (chunk.length < 2) {
+          this.start = chunk;
+          return done();
+        }
+        this.startSeen = true;
+        this.start = Buffer.alloc(0);
+        if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) {
+          throw new ImportFileError('The file is UTF-16 (it begins with a UTF-16 byte order mark): save it as UTF-8, e.g. "CSV UTF-8"');
+        }
       }
       const text = this.text(this.decoder.write(chunk));
       this.pushRows(this.format === 'csv' ? this.csvRows(this.csv.push(text)) : this.ndjsonRows(text, false));
@@ -47,7 +60,9 @@ export class StagingRows extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      const tail = this.text(this.decoder.end());
+      // A file of one byte: what was held back for the byte order mark's test.
+      const held = this.startSeen ? '' : this.text(this.decoder.write(this.start));
+      const tail = held + this.text(this.decoder.end());
       if (this.format === 'csv') {
         this.pushRows(this.csvRows([...this.csv.push(tail), ...this.csv.end()]));
         if (!this.header) throw new ImportFileError('The file is empty: a CSV starts with its header row');

@@ -54,8 +54,8 @@ export interface TierHooks {
   upgrade(tx: EntityManager, memberId: string, at: Date): Promise<{ change: TierChangeRef | null; rerate: RerateAt[] }>;
   /** After a refund's reversal, which counts from the millisecond after `at` (reversalCountsFrom). */
   afterRefund(tx: EntityManager, memberId: string, at: Date): Promise<RerateAt[]>;
-  /** The next member queued for a rebuild of its tier history, its queue row locked; null when none (TierEngine.queuedRebuild). */
-  queuedRebuild(tx: EntityManager): Promise<{ memberId: string; from: Date } | null>;
+  /** The next member queued for a rebuild of its tier history but those `passed`, its queue row locked; null when none (TierEngine.queuedRebuild). */
+  queuedRebuild(tx: EntityManager, passed: readonly string[]): Promise<{ memberId: string; from: Date } | null>;
   /** Rebuilds a queued member's tier history from `from` (unless `rebuild` is false) and takes it off the queue (TierEngine.rebuildQueued). */
   rebuildQueued(tx: EntityManager, memberId: string, from: Date, rebuild: boolean): Promise<RerateAt[]>;
   /** A tier change by id (a replayed purchase returns the change its first run returned). */
@@ -249,24 +249,34 @@ export class PointsService {
    * whose history a refund's reversal decided at its own instant under the old rule), each in a
    * transaction of its own with the member's account locked, as a late refund's rebuild runs:
    * the changes recorded and pushed, the purchases it moves to another tier earning again.
-   * Run before each tier review (the job and runTierReview). Returns how many it rebuilt.
+   * Run before each tier review (the job and runTierReview). One that fails stays queued for the
+   * next run and is passed over in this one (`failed`: the members and their errors), so that
+   * it holds up neither the others nor the review.
    */
-  async rebuildQueuedTiers(): Promise<number> {
-    if (!this.tiers) return 0;
+  async rebuildQueuedTiers(): Promise<{ rebuilt: number; failed: { memberId: string; error: unknown }[] }> {
+    const failed: { memberId: string; error: unknown }[] = [];
+    if (!this.tiers) return { rebuilt: 0, failed };
     const tiers = this.tiers;
     let rebuilt = 0;
     for (;;) {
-      const done = await inSqlTransaction(this.em, async (tx) => {
-        const next = await tiers.queuedRebuild(tx);
-        if (!next) return false;
-        const account = await lockAccount(tx, next.memberId);
-        // No such member (never, as the queue is filled): off the queue, nothing rebuilt.
-        const moved = await tiers.rebuildQueued(tx, next.memberId, next.from, account !== null);
-        if (account) await this.rerate(tx, account, next.memberId, moved);
-        return true;
-      });
-      if (!done) return rebuilt;
-      rebuilt++;
+      let taken: string | null = null;
+      try {
+        const done = await inSqlTransaction(this.em, async (tx) => {
+          const next = await tiers.queuedRebuild(tx, failed.map((f) => f.memberId));
+          if (!next) return false;
+          taken = next.memberId;
+          const account = await lockAccount(tx, next.memberId);
+          // No such member (never, as the queue is filled): off the queue, nothing rebuilt.
+          const moved = await tiers.rebuildQueued(tx, next.memberId, next.from, account !== null);
+          if (account) await this.rerate(tx, account, next.memberId, moved);
+          return true;
+        });
+        if (!done) return { rebuilt, failed };
+        rebuilt++;
+      } catch (error) {
+        if (taken === null) throw error; // the queue itself could not be read: as any job's failure
+        failed.push({ memberId: taken, error });
+      }
     }
   }
 

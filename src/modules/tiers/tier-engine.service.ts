@@ -171,8 +171,8 @@ export class TierEngine {
   }
 
   /** The next member queued for a rebuild of its history (tiers.repository nextQueuedRebuild), its queue row locked; null when none. */
-  queuedRebuild(tx: EntityManager): Promise<{ memberId: string; from: Date } | null> {
-    return repo.nextQueuedRebuild(tx);
+  queuedRebuild(tx: EntityManager, passed: readonly string[] = []): Promise<{ memberId: string; from: Date } | null> {
+    return repo.nextQueuedRebuild(tx, passed);
   }
 
   /**

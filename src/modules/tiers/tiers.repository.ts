@@ -167,12 +167,14 @@ export async function hasChangeFrom(tx: EntityManager, memberId: string, at: Dat
 
 /**
  * The next member queued for a rebuild of its tier history (`tier_rebuild`, filled by migration
- * reversal_counts_after_refund), its queue row locked until the transaction ends (another
- * instance's run takes the next one); null when none is left.
+ * reversal_counts_after_refund), but those `passed` (their rebuild failed in this run), its queue
+ * row locked until the transaction ends (another instance's run takes the next one); null when
+ * none is left.
  */
-export async function nextQueuedRebuild(tx: EntityManager): Promise<{ memberId: string; from: Date } | null> {
+export async function nextQueuedRebuild(tx: EntityManager, passed: readonly string[] = []): Promise<{ memberId: string; from: Date } | null> {
   const [row] = await tx.execute<{ memberId: string; from: Date }[]>(
-    'select member_id as "memberId", from_at as "from" from tier_rebuild order by member_id limit 1 for update skip locked',
+    `select member_id as "memberId", from_at as "from" from tier_rebuild where member_id <> all(?::uuid[]) order by member_id limit 1 for update skip locked`,
+    [pgArray([...passed])],
   );
   return row ? withDates(row, ['from']) : null;
 }
