@@ -237,8 +237,9 @@ describe('4. a refund leaves the window its purchase was in', () => {
     ok(await refund('pr-b', 'pr-b-1', 349.4, D));
     const [a, b] = [await shown(inOrder), await shown(reversed)];
     expect(b).toEqual(a);
-    // At D: 1349 − 349 (the refund at D) = 1000, SILVER; the other 1000 count from the next day.
-    expect(a.tierHistory[0]).toEqual(['UPGRADE', 'BRONZE', 'SILVER', 1000, D]);
+    // At D: 1349, SILVER (the refund at D counts from the millisecond after: a refund never moves
+    // the decision made at its own instant); the rest is reversed from the next day.
+    expect(a.tierHistory[0]).toEqual(['UPGRADE', 'BRONZE', 'SILVER', 1349, D]);
   });
 
   it('a refund dated before its purchase is BAD_USER_INPUT and changes nothing', async () => {
@@ -265,15 +266,16 @@ describe('4. a refund leaves the window its purchase was in', () => {
   });
 });
 
-describe('4a. a refund that re-decides the review at its instant re-rates its own purchase net of itself (found by an outside model-based audit)', () => {
+describe('4a. a refund at a review\'s instant, of a purchase at that instant: the purchase nets to nothing whatever the order (found by an outside model-based audit)', () => {
   pointsNeverExpire();
 
-  it('GOLD until E; a purchase at E refunded in full at E: SILVER, and the purchase nets to nothing whatever the order', async () => {
+  it('GOLD until E; a purchase at E refunded in full at E: the review at E renews GOLD (the refund counts from just after it), and the purchase nets to nothing whatever the order', async () => {
     const T0 = '2025-01-10T10:00:00.000Z';
     const E = '2026-01-10T10:00:00.000Z'; // T0 + 12 months: GOLD's expiry, and the window (E − 12 months, E] leaves T0 out
     const [ordered, late] = [await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' }), await registerMember(s, { joinedAt: '2024-12-01T00:00:00.000Z' })];
-    // Date order: P2 at E keeps GOLD (Q 4000 ≥ 4000) and earns ×1.5; its refund at E takes Q to 0: the
-    // review at E drops to SILVER, P2 earns ×1.25 (5000) and the refund has reversed all of it.
+    // Date order: P2 at E keeps GOLD at the review at E (Q 4000 ≥ 4000) and earns ×1.5 (6000); its
+    // refund at E counts from the millisecond after (a refund never moves the decision made at its
+    // own instant: the next review sees it) and reverses all of P2's points.
     ok(await buy(ordered, 'rr-a1', 7000, T0));
     ok(await buy(ordered, 'rr-a2', 4000, E));
     ok(await refund('rr-a2', 'rr-a2-r', 4000, E));
@@ -281,11 +283,11 @@ describe('4a. a refund that re-decides the review at its instant re-rates its ow
     ok(await refund('rr-b2', 'rr-b2-r', 4000, E));
     ok(await buy(late, 'rr-b1', 7000, T0));
     const [a, b] = [await shown(ordered), await shown(late)];
-    expect(a.tier.code).toBe('SILVER');
+    expect(a.tier.code).toBe('GOLD');
     expect(a.pointsBalance).toBe(7000);
     expect(b).toEqual(a);
     const earning = (orderId: string) => s.sql('select earned_points as earned, reversed_points as reversed from purchase where order_id = $1', [orderId]);
-    expect(await earning('rr-a2')).toEqual([{ earned: 5000, reversed: 5000 }]);
+    expect(await earning('rr-a2')).toEqual([{ earned: 6000, reversed: 6000 }]);
     expect(await earning('rr-b2')).toEqual(await earning('rr-a2'));
     expect(await ledgerDrift([ordered, late])).toEqual([]);
   });
