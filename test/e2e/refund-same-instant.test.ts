@@ -102,28 +102,37 @@ it('the migration moves the reversals written before one millisecond on, and the
   expect(await windowPoints()).toBe(q + r);
 });
 
-it("the members whose upgrade the old rule took away get it back at the next tier review (the migration queues their rebuild)", async () => {
-  const m = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
-  const at = new Date(Date.now() - 10 * 24 * 3600_000).toISOString();
-  await gql(PURCHASE, { i: { memberId: m, orderId: 'rb-1', amount: 1200, occurredAt: at } });
-  await gql(REFUND, { i: { orderId: 'rb-1', refundId: 'rb-1-r', amount: 500, occurredAt: at } });
-  // As the old rule left it: the reversal counting from the refund's very instant, the upgrade superseded, the member back on Bronze.
+/** The member as the old rule left it (its reversals counting from the refund's very instant, back on Bronze, `changes`: its tier changes superseded or never recorded), then the migration's statements. */
+async function oldRuleThenMigration(m: string, changes: 'superseded' | 'never recorded'): Promise<void> {
   await s.sql(`update qualifying_entry set counts_from = counts_from - interval '1 millisecond' where member_id = $1 and counts_from is not null`, [m]);
-  await s.sql(`update tier_change set superseded_at = now() where member_id = $1`, [m]);
+  await s.sql(changes === 'superseded' ? 'update tier_change set superseded_at = now() where member_id = $1' : 'delete from tier_change where member_id = $1', [m]);
   await s.sql(`update member set tier_id = (select id from tier where code = 'BRONZE'), tier_since = joined_at, tier_expires_at = null,
     last_qualifying_at = last_qualifying_at - interval '1 millisecond' where id = $1`, [m]);
   expect((await s.admin<Record<string, any>>(STATE, { id: m })).member.tier.code).toBe('BRONZE');
-  // The migration, then the next review run.
   await s.sql(REVERSALS_ON.replace('where counts_from is not null', `where counts_from is not null and member_id = '${m}'`));
   await s.sql(MEMBER_COUNTERS);
   await s.sql(REBUILDS_QUEUED);
   expect(await s.sql('select from_at from tier_rebuild where member_id = $1', [m])).toHaveLength(1);
+}
+
+/** The next tier review run: the member's queued rebuild gives it its upgrade at `at`, and the queue is empty. */
+async function reviewGivesUpgradeAt(m: string, at: string): Promise<void> {
   await s.admin(`mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }`, { a: new Date().toISOString() });
   const st = await s.admin<Record<string, any>>(STATE, { id: m });
   expect(st.member.tier.code).toBe('SILVER');
   expect(st.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' }, occurredAt: at }]);
   expect(await s.sql('select 1 from tier_rebuild')).toEqual([]);
   await expectLedgerConsistent(s);
+}
+
+it("the members whose upgrade the old rule took away get it back at the next tier review (the migration queues their rebuild)", async () => {
+  const m = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+  const at = new Date(Date.now() - 10 * 24 * 3600_000).toISOString();
+  await gql(PURCHASE, { i: { memberId: m, orderId: 'rb-1', amount: 1200, occurredAt: at } });
+  await gql(REFUND, { i: { orderId: 'rb-1', refundId: 'rb-1-r', amount: 500, occurredAt: at } });
+  // As the old rule left it: the upgrade superseded. The migration, then the next review run.
+  await oldRuleThenMigration(m, 'superseded');
+  await reviewGivesUpgradeAt(m, at);
 });
 
 it('an exchange at a till (a refund and a purchase in the same second) upgrades as the new rule says; a member the old rule left without that upgrade is queued and gets it', async () => {
@@ -136,17 +145,6 @@ it('an exchange at a till (a refund and a purchase in the same second) upgrades 
   // 900 − 300 counted only after the refund's instant: at it, 900 + 400 reach Silver's 1000.
   expect(b.recordPurchase.tierChange).toMatchObject({ kind: 'UPGRADE', toTier: { code: 'SILVER' } });
   // As the old rule left it: the upgrade never recorded.
-  await s.sql(`update qualifying_entry set counts_from = counts_from - interval '1 millisecond' where member_id = $1 and counts_from is not null`, [m]);
-  await s.sql(`delete from tier_change where member_id = $1`, [m]);
-  await s.sql(`update member set tier_id = (select id from tier where code = 'BRONZE'), tier_since = joined_at, tier_expires_at = null,
-    last_qualifying_at = last_qualifying_at - interval '1 millisecond' where id = $1`, [m]);
-  await s.sql(REVERSALS_ON.replace('where counts_from is not null', `where counts_from is not null and member_id = '${m}'`));
-  await s.sql(MEMBER_COUNTERS);
-  await s.sql(REBUILDS_QUEUED);
-  await s.admin(`mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }`, { a: new Date().toISOString() });
-  const st = await s.admin<Record<string, any>>(STATE, { id: m });
-  expect(st.member.tier.code).toBe('SILVER');
-  expect(st.member.tierHistory).toEqual([{ kind: 'UPGRADE', toTier: { code: 'SILVER' }, occurredAt: at }]);
-  expect(await s.sql('select 1 from tier_rebuild')).toEqual([]);
-  await expectLedgerConsistent(s);
+  await oldRuleThenMigration(m, 'never recorded');
+  await reviewGivesUpgradeAt(m, at);
 });
