@@ -148,3 +148,19 @@ it('an exchange at a till (a refund and a purchase in the same second) upgrades 
   await oldRuleThenMigration(m, 'never recorded');
   await reviewGivesUpgradeAt(m, at);
 });
+
+it('a queued rebuild that fails stays queued and holds up neither the others nor the review', async () => {
+  const broken = await registerMember(s);
+  const m = await registerMember(s, { joinedAt: '2025-01-01T00:00:00.000Z' });
+  const at = new Date(Date.now() - 10 * 24 * 3600_000).toISOString();
+  await gql(PURCHASE, { i: { memberId: m, orderId: 'rbf-1', amount: 1200, occurredAt: at } });
+  await gql(REFUND, { i: { orderId: 'rbf-1', refundId: 'rbf-1-r', amount: 500, occurredAt: at } });
+  await oldRuleThenMigration(m, 'superseded');
+  // A row no rebuild can take (an instant past every date): its rebuild throws.
+  await s.sql(`insert into tier_rebuild (member_id, from_at) values ($1, 'infinity')`, [broken]);
+  await s.admin(`mutation($a: DateTime!) { runTierReview(asOf: $a) { processed } }`, { a: new Date().toISOString() });
+  const st = await s.admin<Record<string, any>>(STATE, { id: m });
+  expect(st.member.tier.code).toBe('SILVER');
+  expect(await s.sql('select member_id::text as id from tier_rebuild')).toEqual([{ id: broken }]);
+  await s.sql('delete from tier_rebuild');
+});
