@@ -37,12 +37,10 @@ export function daily(name: string, run: ScheduledJob['run']): ScheduledJob {
 
 export const DEFAULT_JOBS: ScheduledJob[] = [
   daily('points.expire', (s, asOf) => s.points.expirePoints(asOf)),
-  // The histories a migration queued for a rebuild first (PointsService.rebuildQueuedTiers), then the reviews.
   daily('tiers.review', async (s, asOf) => {
-    const queued = await s.points.rebuildQueuedTiers();
-    const review = await s.tierEngine.review(asOf);
+    const { review, rebuildsFailed: failed } = await s.reviewTiers(asOf);
     // A queued rebuild that failed stays queued for the next run; the run says so once the reviews are done.
-    if (queued.failed.length) throw new Error(`${queued.failed.length} queued tier rebuild(s) failed and stay queued, first for member ${queued.failed[0].memberId}: ${String(queued.failed[0].error)}`);
+    if (failed.length) throw new Error(`${failed.length} queued tier rebuild(s) failed and stay queued, first for member ${failed[0].memberId}: ${String(failed[0].error)}`);
     return review;
   }),
   daily('tiers.notices', (s, asOf) => s.tierEngine.sendNotices(asOf)),

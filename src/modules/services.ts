@@ -116,7 +116,17 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
   const imports = new ImportsService(em, points, tierEngine);
   const members = new MembersService(em, points, audit, referrals);
   const program = new ProgramService(em, audit);
+  /**
+   * The tier review as the job and runTierReview run it: the histories a migration queued for a
+   * rebuild first (PointsService.rebuildQueuedTiers), then the reviews as of `asOf`. A queued
+   * rebuild that failed stays queued for the next run (`rebuildsFailed`).
+   */
+  const reviewTiers = async (asOf: Date) => {
+    const queued = await points.rebuildQueuedTiers();
+    return { review: await tierEngine.review(asOf), rebuildsFailed: queued.failed };
+  };
   return {
+    reviewTiers,
     audit,
     points,
     tierEngine,

@@ -33,10 +33,7 @@ export class TierEngineResolver {
   @Authorized('admin')
   @Mutation(() => JobResult)
   async runTierReview(@Arg('asOf', () => Date) asOf: Date, @Ctx() ctx: GraphQLContext) {
-    const at = resolveJobAsOf(asOf, ctx.clock.now());
-    // As the scheduled job: the histories a migration queued for a rebuild first.
-    await ctx.services.points.rebuildQueuedTiers();
-    return ctx.services.tierEngine.review(at);
+    return (await ctx.services.reviewTiers(resolveJobAsOf(asOf, ctx.clock.now()))).review;
   }
 
   @Authorized('admin')
