@@ -56,13 +56,8 @@ export function mutationFieldRefusal(
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
   if (coerced.errors) return null;
   const vars = coerced.coerced;
-  const excluded = (node: FieldNode | InlineFragmentNode | FragmentSpreadNode) => {
-    try {
-      return getDirectiveValues(GraphQLSkipDirective, node, vars)?.if === true || getDirectiveValues(GraphQLIncludeDirective, node, vars)?.if === false;
-    } catch {
-      return false; // a variable that does not coerce: execution refuses the request with its own error
-    }
-  };
+  const excluded = (node: FieldNode | InlineFragmentNode | FragmentSpreadNode) =>
+    getDirectiveValues(GraphQLSkipDirective, node, vars)?.if === true || getDirectiveValues(GraphQLIncludeDirective, node, vars)?.if === false;
   const visitor = visitWithTypeInfo(typeInfo, {
     InlineFragment(node) {
       return excluded(node) ? false : undefined;
