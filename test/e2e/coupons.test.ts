@@ -6,7 +6,7 @@ import { migrationsList } from '../../migrations';
 import { createTestDatabase, expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
 import { createLadder, registerMember } from '../support/fixtures';
 import { ADJUST, POINTS, expectLedgerConsistent } from '../support/ledger';
-import { TestClock } from '../support/clock';
+import { TestClock, whenItComes } from '../support/clock';
 import { COUPON_KEY_SQL } from '../../src/modules/rewards/reward.entities';
 import { normalizeCouponCode } from '../../src/modules/rewards/rewards.rules';
 
@@ -190,21 +190,17 @@ describe('expiry', () => {
     const id = await member();
     const used = await redeem(id, 'DAY');
     const cancelled = await redeem(id, 'DAY');
-    clock.advance(DAY + 60_000);
-    try {
+    await whenItComes(clock, new Date(Date.now() + DAY + 60_000), async () => {
       expect((await byCoupon(used.couponCode)).data!.redemptionByCoupon.status).toBe('EXPIRED');
       expectNotUsable(await use({ couponCode: used.couponCode, idempotencyKey: `use-${used.id}` }), 'EXPIRED');
       expectError(await cancel(cancelled.id), 'COUPON_NOT_USABLE');
       expect((await s.admin(POINTS, { id })).member.pointsBalance).toBe(80);
-    } finally {
-      clock.reset();
-    }
+    });
   });
 
   it("a registration and a profile update take their instants and today from the request's clock", async () => {
     const id = await registerMember(s);
-    clock.advance(3 * DAY);
-    try {
+    await whenItComes(clock, new Date(Date.now() + 3 * DAY), async () => {
       const at = clock.now().toISOString();
       const r = await s.gql('mutation($i: RegisterMemberInput!) { registerMember(input: $i) { joinedAt } }', { i: { joinedAt: at } }, service);
       expect(r.errors).toBeUndefined();
@@ -214,15 +210,12 @@ describe('expiry', () => {
       const u = await s.gql('mutation($id: ID!, $p: MemberPatch!) { updateMember(memberId: $id, patch: $p) { birthday } }', { id, p: { birthday: today } }, service);
       expect(u.errors).toBeUndefined();
       expect(u.data!.updateMember.birthday).toBe(today);
-    } finally {
-      clock.reset();
-    }
+    });
   });
 
   it("an undated adjustment and an undated refund happen at the request's now", async () => {
     const id = await registerMember(s);
-    clock.advance(3 * DAY);
-    try {
+    await whenItComes(clock, new Date(Date.now() + 3 * DAY), async () => {
       const expected = clock.now().getTime();
       await s.admin(ADJUST, { input: { memberId: id, amount: 50, reason: 'later', idempotencyKey: `later-${id}` } });
       await s.gql('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: { memberId: id, orderId: `o-${id}`, amount: 100 } }, service);
@@ -235,23 +228,18 @@ describe('expiry', () => {
         expect(at(type)).toBeGreaterThanOrEqual(expected);
         expect(at(type)).toBeLessThan(expected + 60_000);
       }
-    } finally {
-      clock.reset();
-    }
+    });
   });
 
   it('EXPIRED is derived when read, with no job: an issued coupon reads EXPIRED once the clock passes expiresAt', async () => {
     const id = await member();
     const r = await redeem(id, 'DAY');
     expect((await byCoupon(r.couponCode)).data!.redemptionByCoupon.status).toBe('ISSUED');
-    clock.advance(DAY + 1000);
-    try {
+    await whenItComes(clock, new Date(Date.now() + DAY + 1000), async () => {
       expect((await byCoupon(r.couponCode)).data!.redemptionByCoupon.status).toBe('EXPIRED');
       const mine = await s.gql(`{ me { redemptions(first: 1) { edges { node { status } } } } }`, {}, await s.token('member', id));
       expect(mine.data!.me.redemptions.edges[0].node.status).toBe('EXPIRED');
-    } finally {
-      clock.reset();
-    }
+    });
     expect(await s.sql('select status from redemption where id = $1', [r.id])).toEqual([{ status: 'ISSUED' }]);
   });
 
