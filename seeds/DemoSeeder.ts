@@ -21,7 +21,7 @@ export interface DemoSeedContext {
   progress?: (line: string) => void;
   /** "Now" for the history (the system clock's). */
   now?: Date;
-  /** Set by the run: the demo's members were there already, so nothing was loaded (tiers and activity rules upserted). */
+  /** Set by the run: the demo's members were there already, so nothing was written. */
   loadedBefore?: boolean;
 }
 
