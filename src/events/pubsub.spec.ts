@@ -76,4 +76,22 @@ describe('drained', () => {
     await pubSub.drained(1024, 5000);
     expect(Date.now() - t).toBeLessThan(2000);
   });
+
+  it("counts its wait in the event loop's turns: a stall of this process is not the subscriber's time", async () => {
+    const pubSub = createAppPubSub();
+    let backlog = 5000;
+    pubSub.measureBacklogWith(() => backlog);
+    const waiting = pubSub.drained(1024, 100);
+    // The loop stalls for three times the wait (a collection, a batch read back): no poll runs, nothing is sent.
+    const stallEnds = Date.now() + 300;
+    while (Date.now() < stallEnds);
+    let resolvedAt = 0;
+    void waiting.then(() => { resolvedAt = Date.now(); });
+    // After the stall the socket still gets its turns to send: the wait goes on and sees the backlog sent.
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(resolvedAt).toBe(0);
+    backlog = 0;
+    await waiting;
+    expect(resolvedAt - stallEnds).toBeGreaterThanOrEqual(35);
+  });
 });

@@ -138,13 +138,21 @@ export class AppPubSub {
 
   /**
    * Resolves once no subscriber has more than `bytes` of published events unsent, or after
-   * `maxMs` (polling every few milliseconds): the dispatcher publishes a large batch in slices
-   * and waits here between them, so that a socket sends a slice before the next is queued.
+   * `maxMs` of this process's running time (polling every few milliseconds): the dispatcher
+   * publishes a large batch in slices and waits here between them, so that a socket sends a
+   * slice before the next is queued. The wait is counted in polls, not by the wall clock: a
+   * socket's backlog goes out only when this event loop turns, so a stretch when it does not
+   * (a collection, a batch being read back, a starved process) is the server's own delay, not
+   * the subscriber's. Counted by the clock, such a stretch used up the wait, the next slices
+   * were queued unsent, and a subscriber that read all it was sent passed its socket's limit
+   * and was cut off.
    */
   async drained(bytes: number, maxMs: number): Promise<void> {
-    const end = Date.now() + maxMs;
-    do await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-    while (this.backlog() > bytes && Date.now() < end);
+    const polls = Math.ceil(maxMs / DRAIN_POLL_MS);
+    for (let poll = 0; poll < polls; poll++) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      if (this.backlog() <= bytes) return;
+    }
   }
 
   /** Subscribers of a topic right now (for tests and metrics). */
