@@ -40,6 +40,30 @@ describe('request errors are explained', () => {
     expectError(await s.gql('{ program { nope } }', {}, admin), 'GRAPHQL_VALIDATION_FAILED');
     expectError(await s.gql('query($f: Int) { members(first: $f) { totalCount } }', { f: 'x' }, admin), 'BAD_USER_INPUT');
   });
+
+  it('a value written in the document that its input does not take is BAD_USER_INPUT naming the field, as the same value sent as a variable is', async () => {
+    const service = await s.token('service');
+    const id = '00000000-0000-4000-8000-000000000001';
+    const inline = (input: string) => s.gql(`mutation { recordPurchase(input: { ${input} }) { pointsEarned } }`, {}, service);
+    const asVariable = (input: Record<string, unknown>) => s.gql('mutation($i: RecordPurchaseInput!) { recordPurchase(input: $i) { pointsEarned } }', { i: input }, service);
+    // The wrong type, a required field left out, a field the input does not have: each the same either way.
+    for (const [written, sent, field] of [
+      [`memberId: "${id}", orderId: "a", amount: "1"`, { memberId: id, orderId: 'a', amount: '1' }, 'amount'],
+      [`memberId: "${id}", orderId: "a"`, { memberId: id, orderId: 'a' }, 'amount'],
+      [`memberId: "${id}", orderId: "a", amount: 1, extra: 2`, { memberId: id, orderId: 'a', amount: 1, extra: 2 }, 'extra'],
+      [`memberId: "${id}", orderId: null, amount: 1`, { memberId: id, orderId: null, amount: 1 }, 'orderId'],
+    ] as const) {
+      for (const res of [await inline(written), await asVariable(sent)]) {
+        expect(res.status).toBe(400);
+        expectError(res, 'BAD_USER_INPUT', field);
+      }
+    }
+    // Within a list, the list's field; an argument's own value, the argument.
+    expectError(await s.gql('{ members(first: "ten") { totalCount } }', {}, admin), 'BAD_USER_INPUT', 'first');
+    // A document that asks for what the schema does not have is still GraphQL's validation failure.
+    expectError(await s.gql('{ members(nope: 1) { totalCount } }', {}, admin), 'GRAPHQL_VALIDATION_FAILED');
+    expect(await s.sql('select count(*)::int as n from purchase')).toEqual([{ n: 0 }]);
+  });
 });
 
 describe('abuse limits refuse a query before any resolver runs', () => {

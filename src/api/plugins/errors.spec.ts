@@ -9,6 +9,7 @@ describe('variableField: the input a variable that did not coerce names', () => 
   it('a required field it lacks, by its name', () => {
     expect(variableField('Variable "$i" got invalid value { memberId: "x" }; Field "amount" of required type "Float!" was not provided.')).toBe('amount');
     expect(variableField('Variable "$i" got invalid value {} at "i.filter"; Field "name" of required type "String!" was not provided.')).toBe('name');
+    expect(variableField('Variable "$i" got invalid value { amount: 1, extra: 2 }; Field "extra" is not defined by type "RecordPurchaseInput". Did you mean "orderId"?')).toBe('extra');
   });
 
   it('a scalar variable, or one not provided, by the variable\'s name; anything else, nothing', () => {

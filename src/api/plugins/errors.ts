@@ -43,7 +43,7 @@ export function violationMessage(field: string, message: string): string {
 /**
  * The input a variable that did not coerce names, as the resolvers' own checks name fields:
  * within an input object the field's own name (`i.occurredAt` → `occurredAt`, `i.filter.regions[1]`
- * → `regions`), a required field it lacks by its name; else the variable's name.
+ * → `regions`), a required field it lacks or a field it does not have by its name; else the variable's name.
  * GraphQL's words: `Variable "$i" got invalid value … at "i.occurredAt"; …` and `…; Field
  * "amount" of required type "Float!" was not provided.`
  */
@@ -51,7 +51,7 @@ export function variableField(message: string): string | undefined {
   const variable = /^Variable "\$(\w+)"/.exec(message)?.[1];
   if (!variable) return undefined;
   const at = / at "([^"]+)";/.exec(message)?.[1]?.replace(/\[\d+\]/g, '').split('.').slice(1) ?? [];
-  const missing = /; Field "(\w+)" of required type .* was not provided\.?$/.exec(message)?.[1];
+  const missing = /; Field "(\w+)" (?:of required type .* was not provided\.?$|is not defined by type )/.exec(message)?.[1];
   const path = missing ? [...at, missing] : at;
   return path.at(-1) ?? variable;
 }
@@ -106,7 +106,8 @@ export function createErrorFormatter(log: Logger, options: ErrorFormatOptions = 
     const inner = original instanceof GraphQLError ? original.originalError : undefined;
     const isRequestError = original instanceof GraphQLError && (!inner || inner instanceof GraphQLError);
     if (typeof code === 'string' && REQUEST_CODES.has(code) && isRequestError) {
-      const field = code === 'BAD_USER_INPUT' ? variableField(formatted.message) : undefined;
+      const named = formatted.extensions?.field;
+      const field = code === 'BAD_USER_INPUT' ? (typeof named === 'string' ? named : variableField(formatted.message)) : undefined;
       return { ...base, extensions: field ? { code, field } : { code } };
     }
     // Raised before execution (no path) by GraphQL itself: a variable that does not coerce.
