@@ -54,7 +54,9 @@ export function tierChangesScope(
 ): string | null {
   const actor = requireActor(ctx);
   if (actor.role === 'member') {
-    if (memberId == null ? none === 'every' : memberId !== actor.sub) throw forbidden(refusals.other);
+    // Left out where it means every member (the feed): the member is told to name itself.
+    if (memberId == null && none === 'every') throw forbidden(`${refusals.every}: a member passes its own memberId`);
+    if (memberId != null && memberId !== actor.sub) throw forbidden(refusals.other);
     return actor.sub;
   }
   if (actor.role === 'service' && memberId == null) throw forbidden(refusals.every);

@@ -233,7 +233,10 @@ describe('tierChangeFeed', () => {
 
     const memberToken = await s.token('member', mine);
     expectError(await s.gql(FEED, { m: theirs }, memberToken), 'FORBIDDEN');
-    expectError(await s.gql(FEED, {}, memberToken), 'FORBIDDEN');
+    // Without an id the feed is every member's: the member is told to name itself.
+    const unnamed = await s.gql(FEED, {}, memberToken);
+    expectError(unnamed, 'FORBIDDEN');
+    expect(unnamed.errors![0].message).toBe("Only admins may read every member's feed: a member passes its own memberId");
     expectError(await s.gql(FEED, {}, await s.token('service')), 'FORBIDDEN');
     // The older replay, tierChanges, keeps every member's changes to admins too; a service reads one member's.
     expectError(await s.gql('{ tierChanges(first: 3) { id } }', {}, await s.token('service')), 'FORBIDDEN');
