@@ -57,3 +57,28 @@ it('an override after an upgrade dated a few minutes ahead: dated after it, the 
   expect(history).toEqual([{ from: 'BRONZE', to: 'SILVER' }, { from: 'SILVER', to: 'GOLD' }]);
   expect(await s.sql(`select t.code from member m join tier t on t.id = m.tier_id where m.id = $1`, [m])).toEqual([{ code: 'GOLD' }]);
 });
+
+// Undated purchases and an override of one member sent at once (a till's two sales and a desk's
+// override): each is dated when its turn comes, so none is dated before a change already written.
+// Dated at arrival and then waiting behind the override's lock, a purchase was a late fact, the
+// history was rebuilt from its instant and the override recorded again (4 pushes for 3 writes).
+it('undated purchases and an override at once: none is a late fact, nothing is superseded, the history chains', async () => {
+  const service = await s.token('service');
+  const members: string[] = [];
+  for (let round = 0; round < 10; round++) {
+    const m = await registerMember(s);
+    members.push(m);
+    const writes = [
+      s.gql(PURCHASE, { input: { memberId: m, orderId: `race-a-${m}`, amount: 1000 } }, service),
+      s.gql(PURCHASE, { input: { memberId: m, orderId: `race-b-${m}`, amount: 16000 } }, service),
+      new Promise((resolve) => setTimeout(resolve, 3)).then(() => s.gql(SET_TIER, { m, t: 'GOLD' }, admin)),
+    ];
+    expect((await Promise.all(writes)).filter((a) => a.errors)).toEqual([]);
+  }
+  expect(await s.sql(`select member_id from tier_change where superseded_at is not null and member_id = any($1::uuid[])`, [members])).toEqual([]);
+  const breaks = await s.sql(`with c as (
+      select member_id, from_tier_id, lag(to_tier_id) over (partition by member_id order by occurred_at, id) as before
+      from tier_change where member_id = any($1::uuid[]))
+    select member_id from c where before is not null and from_tier_id is distinct from before`, [members]);
+  expect(breaks).toEqual([]);
+});

@@ -3,6 +3,7 @@ import { assertReason, badInput, notFound } from '../../common/errors';
 import { addMonthsUtc, addDaysUtc } from '../../common/time.rules';
 import { PacedLanes, type Paces } from '../../db/foreground';
 import { lockAccount } from '../../db/locks';
+import { memberWrites } from '../../db/member-queue';
 import { inSqlTransaction, inTransaction } from '../../db/transaction';
 import { notifyOutbox, notifyOutboxFromConnection, publishEvents } from '../../events/outbox';
 import type { Actor } from '../actor';
@@ -511,7 +512,10 @@ export class TierEngine {
   async setMemberTier(actor: Actor, memberId: string, tierCode: string, reason: string, expiresAt?: Date | null, at?: Date): Promise<TierChangeRow | null> {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     assertReason(reason);
-    return inTransaction(this.em, async (tx) => {
+    // In the member's queue of writes here, as its purchases are (db/member-queue.ts): a purchase
+    // sent with it is dated when its turn comes, after the override if it waits behind it, never
+    // before a change already written (a late fact, whose rebuild recorded the override again).
+    return memberWrites(this.em).run(memberId, () => inTransaction(this.em, async (tx) => {
       if (!(await lockAccount(tx, memberId))) throw notFound('Member', memberId);
       // The override's instant is read once the member is held, not when the request came: two
       // overrides at once are dated in the order they are made, so the history read in date order
@@ -547,7 +551,7 @@ export class TierEngine {
       });
       await tx.flush();
       return change;
-    });
+    }));
   }
 
   // ---- reads ------------------------------------------------------------------------
