@@ -16,7 +16,7 @@ const ROW_COLUMNS = 'select o.id::text, o.topic, o.payload, o.created_at as "cre
 const PUBLISH_SLICE = 2_000;
 /** Between slices: wait until no subscriber's socket holds more than this queued… */
 const DRAINED_BYTES = 1024 * 1024;
-/** …or for this long of the event loop's running time (AppPubSub.drained: a stall of the server's own is not counted; a subscriber that reads slower still is cut off at its socket's limit, and catches up from the feed). */
+/** …or this long (AppPubSub.drained: a stall of the server's own counts little; a subscriber that reads slower still is cut off at its socket's limit, and catches up from the feed). */
 const DRAIN_WAIT_MS = 2_000;
 
 /** How often each dispatcher polls the outbox as well, in case a NOTIFY was lost. */

@@ -89,6 +89,10 @@ export interface Audience { everyone: boolean; members: string[] }
 
 /** How often `drained` looks at the backlog. */
 const DRAIN_POLL_MS = 5;
+/** What one poll of `drained` counts at most, however long it took: the rest was a stall of the server's own. */
+const STALL_COUNTED_MS = 50;
+/** `drained` ends after this many times its wait, by the clock, whatever it counted. */
+const STALLED_WAIT_FACTOR = 10;
 
 export class AppPubSub {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one set per topic, typed at the methods
@@ -137,22 +141,26 @@ export class AppPubSub {
   }
 
   /**
-   * Resolves once no subscriber has more than `bytes` of published events unsent, or after
-   * `maxMs` of this process's running time (polling every few milliseconds): the dispatcher
-   * publishes a large batch in slices and waits here between them, so that a socket sends a
-   * slice before the next is queued. The wait is counted in polls, not by the wall clock: a
-   * socket's backlog goes out only when this event loop turns, so a stretch when it does not
-   * (a collection, a batch being read back, a starved process) is the server's own delay, not
-   * the subscriber's. Counted by the clock, such a stretch used up the wait, the next slices
-   * were queued unsent, and a subscriber that read all it was sent passed its socket's limit
-   * and was cut off.
+   * Resolves once no subscriber has more than `bytes` of published events unsent, or once it
+   * has waited `maxMs` (polling every few milliseconds): the dispatcher publishes a large batch
+   * in slices and waits here between them, so that a socket sends a slice before the next is
+   * queued. Each poll counts the time it took, but at most STALL_COUNTED_MS: a socket's backlog
+   * goes out only when this event loop turns, so a stall of the server's own (a collection, a
+   * batch being read back, a process starved of CPU) is not the subscriber's time. Counted in
+   * full, such a stall used up the wait with nothing sent, the next slices were queued unsent,
+   * and a subscriber that read all it was sent passed its socket's limit and was cut off. The
+   * wait ends after STALLED_WAIT_FACTOR × maxMs whatever it counted, so that one subscriber
+   * that does not read holds this instance's deliveries for a bounded time.
    */
   async drained(bytes: number, maxMs: number): Promise<void> {
-    const polls = Math.ceil(maxMs / DRAIN_POLL_MS);
-    for (let poll = 0; poll < polls; poll++) {
+    const end = Date.now() + STALLED_WAIT_FACTOR * maxMs;
+    let waited = 0;
+    do {
+      const before = Date.now();
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
       if (this.backlog() <= bytes) return;
-    }
+      waited += Math.min(Date.now() - before, STALL_COUNTED_MS);
+    } while (waited < maxMs && Date.now() < end);
   }
 
   /** Subscribers of a topic right now (for tests and metrics). */
