@@ -47,7 +47,8 @@ export function assertCanSeeMember(ctx: GraphQLContext, memberId: string): Actor
  * member its own; a service one named member; an admin one member or every member (null).
  * Without a member named, tierChanged and tierChanges mean the member itself to a member's token
  * (a member app need not send its own id), where the feed's contract means every member's
- * (`none`: 'every', refused to a member as another's). `refusals`: each operation's words.
+ * (`none`: 'every', refused to a member with `refusals.every` and a word on passing its own id).
+ * `refusals`: each operation's words.
  */
 export function tierChangesScope(
   ctx: GraphQLContext, memberId: string | null | undefined, none: 'itself' | 'every', refusals: { other: string; every: string },

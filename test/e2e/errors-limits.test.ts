@@ -60,6 +60,9 @@ describe('request errors are explained', () => {
     }
     // Within a list, the list's field; an argument's own value, the argument.
     expectError(await s.gql('{ members(first: "ten") { totalCount } }', {}, admin), 'BAD_USER_INPUT', 'first');
+    // A required argument left out, as a required variable not sent.
+    expectError(await s.gql(`mutation { setMemberTier(memberId: "${id}", reason: "desk") { id } }`, {}, admin), 'BAD_USER_INPUT', 'tierCode');
+    expectError(await s.gql(`mutation($t: String!) { setMemberTier(memberId: "${id}", tierCode: $t, reason: "desk") { id } }`, {}, admin), 'BAD_USER_INPUT', 't');
     // A document that asks for what the schema does not have is still GraphQL's validation failure.
     expectError(await s.gql('{ members(nope: 1) { totalCount } }', {}, admin), 'GRAPHQL_VALIDATION_FAILED');
     expect(await s.sql('select count(*)::int as n from purchase')).toEqual([{ n: 0 }]);

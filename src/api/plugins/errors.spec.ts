@@ -10,6 +10,10 @@ describe('variableField: the input a variable that did not coerce names', () => 
     expect(variableField('Variable "$i" got invalid value { memberId: "x" }; Field "amount" of required type "Float!" was not provided.')).toBe('amount');
     expect(variableField('Variable "$i" got invalid value {} at "i.filter"; Field "name" of required type "String!" was not provided.')).toBe('name');
     expect(variableField('Variable "$i" got invalid value { amount: 1, extra: 2 }; Field "extra" is not defined by type "RecordPurchaseInput". Did you mean "orderId"?')).toBe('extra');
+    expect(variableField('Variable "$i" got invalid value { amount: 1, extra-field: 2 }; Field "extra-field" is not defined by type "I".')).toBe('extra-field');
+    expect(variableField('Variable "$i" got invalid value { regionz: [] } at "i.filter"; Field "regionz" is not defined by type "F". Did you mean "regions"?')).toBe('regionz');
+    // The unknown field's name is the client's own text: one that spells GraphQL's words names no other field.
+    expect(variableField('Variable "$i" got invalid value { amount: 1, x; Field "amount" is not defined by type : 1 }; Field "x; Field "amount" is not defined by type " is not defined by type "I".')).toBe('i');
   });
 
   it('a scalar variable, or one not provided, by the variable\'s name; anything else, nothing', () => {

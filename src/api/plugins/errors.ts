@@ -51,7 +51,9 @@ export function variableField(message: string): string | undefined {
   const variable = /^Variable "\$(\w+)"/.exec(message)?.[1];
   if (!variable) return undefined;
   const at = / at "([^"]+)";/.exec(message)?.[1]?.replace(/\[\d+\]/g, '').split('.').slice(1) ?? [];
-  const missing = /; Field "(\w+)" (?:of required type .* was not provided\.?$|is not defined by type )/.exec(message)?.[1];
+  // From the message's end: an unknown field's name is the client's own text (any characters, the pattern too).
+  const missing = /; Field "(\w+)" of required type "[^"]+" was not provided\.?$/.exec(message)?.[1]
+    ?? /; Field "([^"]+)" is not defined by type "\w+"\.(?: Did you mean [^;]*\?)?$/.exec(message)?.[1];
   const path = missing ? [...at, missing] : at;
   return path.at(-1) ?? variable;
 }

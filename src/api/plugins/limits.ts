@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType, getOperationAST, getVariableValues, GraphQLError, isInterfaceType, isObjectType, Kind, OperationTypeNode, parse, SchemaMetaFieldDef,
-  SingleFieldSubscriptionsRule, specifiedRules, TypeMetaFieldDef, validate, valueFromAST, ValuesOfCorrectTypeRule, visitInParallel,
+  SingleFieldSubscriptionsRule, specifiedRules, TypeMetaFieldDef, validate, valueFromAST, ValuesOfCorrectTypeRule, visitInParallel, ProvidedRequiredArgumentsRule,
   type ASTVisitor, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
   type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValidationRule,
 } from 'graphql';
@@ -406,32 +406,40 @@ function rootSkipsOrIncludes(set: SelectionSetNode, context: Parameters<Validati
 }
 
 /**
- * graphql-js's check of the values written in the document (ValuesOfCorrectTypeRule), each
- * refusal told as the input mistake it is: BAD_USER_INPUT naming the input field or argument the
- * value was written for (a field the input lacks, or does not have, by its own name), as a
- * variable that does not coerce is told (domain.md, "Errors"). `amount: "1"` written in the
- * document and `{"amount": "1"}` sent as a variable are the same mistake; the first was
- * GRAPHQL_VALIDATION_FAILED with no field.
+ * graphql-js's checks of the values written in the document (ValuesOfCorrectTypeRule) and of
+ * the arguments it must give (ProvidedRequiredArgumentsRule), each refusal told as the input
+ * mistake it is: BAD_USER_INPUT naming the input field or argument the value was written for (a
+ * field the input lacks, or does not have, or an argument left out, by its own name), as a
+ * variable that does not coerce or is not sent is told (domain.md, "Errors"). `amount: "1"`
+ * written in the document and `{"amount": "1"}` sent as a variable are the same mistake; the
+ * first was GRAPHQL_VALIDATION_FAILED with no field.
  */
-export function InputValuesRule(context: Parameters<ValidationRule>[0]): ASTVisitor {
-  // The argument, input field or variable being read, innermost last: pushed before the rule sees the node.
-  const names: string[] = [];
-  const push = (node: { name?: { value: string }; variable?: { name: { value: string } } }) => { names.push(node.name?.value ?? node.variable?.name.value ?? ''); };
-  const pop = () => { names.pop(); };
-  const told = Object.create(context) as typeof context;
-  told.reportError = (error: GraphQLError) => {
-    const lacking = /^Field "\w+\.(\w+)" of required type .* was not provided\.$/.exec(error.message)?.[1];
-    const field = lacking ?? names.at(-1);
-    context.reportError(field ? new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', field } }) : error);
+function toldAsInput(rule: ValidationRule): ValidationRule {
+  return (context) => {
+    // The argument, input field or variable being read, innermost last: pushed before the rule sees the node.
+    const names: string[] = [];
+    const push = (node: { name?: { value: string }; variable?: { name: { value: string } } }) => { names.push(node.name?.value ?? node.variable?.name.value ?? ''); };
+    const pop = () => { names.pop(); };
+    const told = Object.create(context) as typeof context;
+    told.reportError = (error: GraphQLError) => {
+      const named = /^Field "\w+\.(\w+)" of required type .* was not provided\.$/.exec(error.message)?.[1]
+        ?? / argument "(\w+)" of type .* is required, but it was not provided\.$/.exec(error.message)?.[1];
+      const field = named ?? names.at(-1);
+      context.reportError(field ? new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', field } }) : error);
+    };
+    return visitInParallel([
+      { Argument: { enter: push, leave: pop }, ObjectField: { enter: push, leave: pop }, VariableDefinition: { enter: push, leave: pop } },
+      rule(told),
+    ]);
   };
-  return visitInParallel([
-    { Argument: { enter: push, leave: pop }, ObjectField: { enter: push, leave: pop }, VariableDefinition: { enter: push, leave: pop } },
-    ValuesOfCorrectTypeRule(told),
-  ]);
 }
+
+export const InputValuesRule = toldAsInput(ValuesOfCorrectTypeRule);
+export const RequiredArgumentsRule = toldAsInput(ProvidedRequiredArgumentsRule);
 
 const RULES: readonly ValidationRule[] = specifiedRules.map((rule) => {
   if (rule === SingleFieldSubscriptionsRule) return SubscriptionRootRule;
+  if (rule === ProvidedRequiredArgumentsRule) return RequiredArgumentsRule;
   return rule === ValuesOfCorrectTypeRule ? InputValuesRule : rule;
 });
 

@@ -512,9 +512,11 @@ export class TierEngine {
   async setMemberTier(actor: Actor, memberId: string, tierCode: string, reason: string, expiresAt?: Date | null, at?: Date): Promise<TierChangeRow | null> {
     if (!isUuid(memberId)) throw notFound('Member', memberId);
     assertReason(reason);
-    // In the member's queue of writes here, as its purchases are (db/member-queue.ts): a purchase
-    // sent with it is dated when its turn comes, after the override if it waits behind it, never
-    // before a change already written (a late fact, whose rebuild recorded the override again).
+    // In the member's queue of writes here, as its purchases are (db/member-queue.ts): an undated
+    // purchase sent with it is dated when its turn comes, after the override if it waits behind
+    // it. Dated before it and written after it, it was a late fact, whose rebuild recorded the
+    // override again. (An override dated ahead of the clock, after a change a service dated
+    // ahead, still comes after the next undated purchase in date order: docs/decisions.md.)
     return memberWrites(this.em).run(memberId, () => inTransaction(this.em, async (tx) => {
       if (!(await lockAccount(tx, memberId))) throw notFound('Member', memberId);
       // The override's instant is read once the member is held, not when the request came: two
