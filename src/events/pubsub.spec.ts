@@ -108,4 +108,18 @@ describe('drained', () => {
     // Counted in polls of 5 ms, 60 polls of 20 ms turns: 1.2 s and more.
     expect(Date.now() - t).toBeLessThan(900);
   });
+
+  it('ends after ten times its wait by the clock when the server stalls on every turn, whatever it counted', async () => {
+    const pubSub = createAppPubSub();
+    pubSub.measureBacklogWith(() => 5000);
+    // Every turn stalls 800 ms: each poll counts 50 ms of it, so 120 ms are counted after three polls (2.4 s).
+    let busy = true;
+    const stall = () => { const until = Date.now() + 800; while (Date.now() < until); if (busy) setImmediate(stall); };
+    setImmediate(stall);
+    const t = Date.now();
+    await pubSub.drained(1024, 120);
+    busy = false;
+    // The clock's limit, 1.2 s, ends it after the second poll (1.6 s).
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
 });

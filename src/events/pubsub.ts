@@ -146,21 +146,24 @@ export class AppPubSub {
    * in slices and waits here between them, so that a socket sends a slice before the next is
    * queued. Each poll counts the time it took, but at most STALL_COUNTED_MS: a socket's backlog
    * goes out only when this event loop turns, so a stall of the server's own (a collection, a
-   * batch being read back, a process starved of CPU) is not the subscriber's time. Counted in
+   * batch being read back, a process starved of CPU: a turn longer than that) is not the
+   * subscriber's time. Turns of other work up to that long count in full (the wait is then
+   * about maxMs); longer ones stretch it, up to the clock's limit below. Counted in
    * full, such a stall used up the wait with nothing sent, the next slices were queued unsent,
    * and a subscriber that read all it was sent passed its socket's limit and was cut off. The
    * wait ends after STALLED_WAIT_FACTOR × maxMs whatever it counted, so that one subscriber
    * that does not read holds this instance's deliveries for a bounded time.
    */
   async drained(bytes: number, maxMs: number): Promise<void> {
-    const end = Date.now() + STALLED_WAIT_FACTOR * maxMs;
+    // A steady clock: the system's may be stepped back (NTP) while this waits.
+    const end = performance.now() + STALLED_WAIT_FACTOR * maxMs;
     let waited = 0;
     do {
-      const before = Date.now();
+      const before = performance.now();
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
       if (this.backlog() <= bytes) return;
-      waited += Math.min(Date.now() - before, STALL_COUNTED_MS);
-    } while (waited < maxMs && Date.now() < end);
+      waited += Math.min(performance.now() - before, STALL_COUNTED_MS);
+    } while (waited < maxMs && performance.now() < end);
   }
 
   /** Subscribers of a topic right now (for tests and metrics). */
