@@ -147,12 +147,12 @@ export class AppPubSub {
    * queued. Each poll counts the time it took, but at most STALL_COUNTED_MS: a socket's backlog
    * goes out only when this event loop turns, so a stall of the server's own (a collection, a
    * batch being read back, a process starved of CPU: a turn longer than that) is not the
-   * subscriber's time. Turns of other work up to that long count in full (the wait is then
-   * about maxMs); longer ones stretch it, up to the clock's limit below. Counted in
-   * full, such a stall used up the wait with nothing sent, the next slices were queued unsent,
-   * and a subscriber that read all it was sent passed its socket's limit and was cut off. The
-   * wait ends after STALLED_WAIT_FACTOR × maxMs whatever it counted, so that one subscriber
-   * that does not read holds this instance's deliveries for a bounded time.
+   * subscriber's time. Counted in full, such a stall used up the wait with nothing sent, the
+   * next slices were queued unsent, and a subscriber that read all it was sent passed its
+   * socket's limit and was cut off. Turns of other work up to that long count in full (the wait
+   * is then about maxMs); longer ones stretch it. The wait ends after STALLED_WAIT_FACTOR × maxMs
+   * by the clock whatever it counted, so that one subscriber that does not read holds this
+   * instance's deliveries for a bounded time.
    */
   async drained(bytes: number, maxMs: number): Promise<void> {
     // A steady clock: the system's may be stepped back (NTP) while this waits.
