@@ -33,5 +33,7 @@ export async function importFile(s: TestServer, path: string, body: string, type
  */
 function connectionReset(err: unknown): boolean {
   const cause = (err as { cause?: { code?: string } } | null)?.cause;
-  return err instanceof TypeError && err.message === 'fetch failed' && ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(cause?.code ?? '');
+  // By name, not instanceof: fetch's TypeError is the process's own, not the test sandbox's (Jest runs each file in its own realm).
+  const e = err as { name?: string; message?: string } | null;
+  return e?.name === 'TypeError' && e.message === 'fetch failed' && ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(cause?.code ?? '');
 }
