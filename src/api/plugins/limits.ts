@@ -50,7 +50,7 @@ const parseFailed = (message: string, at?: GraphQLError) =>
 
 /** What Apollo answers over HTTP for a validation error. */
 function validationFailed(error: GraphQLError): GraphQLError {
-  // A value written in the document that its input does not take (InputValuesRule) is the client's input mistake.
+  // A value written in the document that its input does not take, or an argument left out (toldAsInput), is the client's input mistake.
   const field = error.extensions.code === 'BAD_USER_INPUT' ? error.extensions.field : undefined;
   const extensions = field === undefined ? { code: 'GRAPHQL_VALIDATION_FAILED' } : { code: 'BAD_USER_INPUT', field };
   return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...extensions, http: { status: 400 } } });
