@@ -124,6 +124,35 @@ describe('Tags', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('a save\'s answer does not take focus from a field the operator went on typing in meanwhile', async () => {
+    const page = await h.open();
+    await openTags(page);
+    // The save is held until the operator has typed in another field.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    await page.route('**/graphql', async (route) => {
+      if (route.request().postData()?.includes('mutation UpsertTag')) await held;
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Edit the tag High value (monetary score 4 or 5)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit the tag High value (monetary score 4 or 5)' });
+    const minM = dialog.getByLabel('Monetary score at least (1–5)');
+    await minM.fill('9');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('button', { name: 'Working…' }).waitFor();
+    const name = dialog.getByLabel('Name');
+    await name.fill('High value, typed while saving');
+    release();
+    await dialog.getByRole('button', { name: 'Save' }).waitFor();
+    await dialog.getByTestId('field-error-minM').getByText(/minM is an RFM score, 1 to 5/).waitFor();
+    expect(await minM.getAttribute('aria-invalid')).toBe('true');
+    // The answer marked minM; focus and the typed name stayed where the operator was.
+    expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('name');
+    expect(await name.inputValue()).toBe('High value, typed while saving');
+    expect((await tagCounts()).get('high_value')!.tag.name).toBe('High value (monetary score 4 or 5)');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('edits a rule tag with its saved filter filled in; the server\'s message under the filter\'s field; the new count after saving', async () => {
     const before = (await tagCounts()).get('high_value')!.count;
     const page = await h.open();
@@ -141,6 +170,8 @@ describe('Tags', () => {
     await minM.fill('9');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByTestId('field-error-minM').getByText(/minM is an RFM score, 1 to 5/).waitFor();
+    // The live size's query says the same: the save's own answer is in when Save is back.
+    await dialog.getByRole('button', { name: 'Save' }).waitFor();
     expect(await minM.getAttribute('aria-invalid')).toBe('true');
     expect((await tagCounts()).get('high_value')!.count).toBe(before);
 

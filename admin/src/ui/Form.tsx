@@ -5,7 +5,8 @@ import type { OperationError } from '../graphql/errors';
 /**
  * A form whose errors come from the server. `error` is the failed operation's
  * (toOperationError): a message with extensions.field is shown under the <Field> of that name,
- * the field is marked invalid (aria-invalid, aria-describedby) and focused; messages that name
+ * the field is marked invalid (aria-invalid, aria-describedby) and focused (unless the operator
+ * has gone on typing in another control meanwhile); messages that name
  * no field, or a field this form does not show, go in the alert at the top (a control that is
  * not a <Field> registers its name with useFormField).
  *
@@ -62,8 +63,14 @@ export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCanc
   const unplaced = error ? [
     ...error.general, ...unshown.filter(([f]) => !shownElsewhere?.(f)).map(([, m]) => m), ...(elsewhere ? [t('form.correctMarked')] : []),
   ] : [];
+  // Where focus was when the form was sent: a control focused since then is the operator's
+  // (typing on while the save was on its way), and the answer does not take focus from it.
+  const focusedAtSubmit = useRef<Element | null>(null);
   useEffect(() => {
     if (!error) return;
+    const active = document.activeElement;
+    const movedOn = active && active !== focusedAtSubmit.current && formRef.current?.contains(active) && active.matches('input, select, textarea');
+    if (movedOn) return;
     const invalid = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
     // A control inside a closed <details> (the campaign's audience conditions) cannot take focus: opened first.
     const closed = invalid?.closest('details');
@@ -72,7 +79,9 @@ export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCanc
   }, [error]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!busy) void onSubmit();
+    if (busy) return;
+    focusedAtSubmit.current = document.activeElement;
+    void onSubmit();
   };
   return (
     <FormContext.Provider value={context}>
