@@ -1,12 +1,16 @@
 // Jest global setup: one real PostgreSQL for the whole run. Without DATABASE_URL an
 // embedded server starts in a temporary directory; each test file then creates its own
 // database on it (test/support/harness.ts).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.mjs';
 
 export default async function globalSetup() {
+  // The run's migrated database, which the test servers' databases are copied from: named here,
+  // built by the first test file that needs one (test/support/harness.ts).
+  process.env.TEST_PG_TEMPLATE = `loyalty_template_${randomBytes(6).toString('hex')}`;
   if (process.env.DATABASE_URL) {
     process.env.TEST_PG_ADMIN_URL = process.env.DATABASE_URL;
     // The run's list of the databases it creates there, which the global teardown drops.

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import pino from 'pino';
-import { createTestDatabase, startTestServer } from '../../support/harness';
+import { createMigratedTestDatabase, startTestServer } from '../../support/harness';
 import { ROOT } from '../../support/server-process';
 
 /** Named after what makes it (the seeds and migrations): a database server kept across runs (DATABASE_URL) never serves an old one. */
@@ -51,7 +51,7 @@ export async function demoDatabase(): Promise<string> {
       const { rows } = await client.query(`select datistemplate from pg_database where datname = $1`, [TEMPLATE]);
       if (!rows[0]?.datistemplate) {
         if (rows.length) await client.query(`drop database "${TEMPLATE}"`); // a half-made one
-        const seeding = await createTestDatabase('demo_seed');
+        const seeding = await createMigratedTestDatabase('demo_seed');
         const server = await startTestServer({ databaseUrl: seeding, seed: 'demo', log: pino({ level: 'silent' }) });
         await server.stop();
         const name = new URL(seeding).pathname.slice(1);
