@@ -47,5 +47,5 @@ describe('programStats under concurrent registrations', () => {
     expect(answers.length).toBeGreaterThan(10);
     const off = answers.filter((a) => sum(a.byTier) !== a.members || sum(a.byStage) !== a.members);
     expect(off).toEqual([]);
-  });
+  }, 180_000); // 320 registrations beside the reads: 25 s here, nearer the default minute on a loaded machine
 });
