@@ -147,7 +147,7 @@ describe('JWT_ISSUER and JWT_AUDIENCE', () => {
       expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 2, stderr });
     }
     rmSync(dataDir, { recursive: true, force: true });
-  }, 180_000); // a dozen runs of the token command, each loading ts-node: 17 s here, over 50 s on a loaded machine
+  }, 180_000); // seven runs of the token command, each loading ts-node: 17 s here, over 50 s on a loaded machine
 
   it('the development admin token carries exp, iss and aud', async () => {
     const dev = await startTestServer({ databaseUrl: s.databaseUrl, jwtSecret: null, jwtIssuer: ISSUER, jwtAudience: AUDIENCE });
