@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, holdOperation, overflows } from './support/page-checks';
 
 /**
  * The Tags page in a real browser against the demo data: every tag with its kind, category and
@@ -128,12 +128,7 @@ describe('Tags', () => {
     const page = await h.open();
     await openTags(page);
     // The save is held until the operator has typed in another field.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => { release = resolve; });
-    await page.route('**/graphql', async (route) => {
-      if (route.request().postData()?.includes('mutation UpsertTag')) await held;
-      await route.continue();
-    });
+    const save = await holdOperation(page, 'UpsertTag');
     await page.getByRole('button', { name: 'Edit the tag High value (monetary score 4 or 5)' }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit the tag High value (monetary score 4 or 5)' });
     const minM = dialog.getByLabel('Monetary score at least (1–5)');
@@ -142,7 +137,7 @@ describe('Tags', () => {
     await dialog.getByRole('button', { name: 'Working…' }).waitFor();
     const name = dialog.getByLabel('Name');
     await name.fill('High value, typed while saving');
-    release();
+    save.release();
     await dialog.getByRole('button', { name: 'Save' }).waitFor();
     await dialog.getByTestId('field-error-minM').getByText(/minM is an RFM score, 1 to 5/).waitFor();
     expect(await minM.getAttribute('aria-invalid')).toBe('true');

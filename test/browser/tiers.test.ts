@@ -1,5 +1,5 @@
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, holdOperation, overflows } from './support/page-checks';
 
 /**
  * The Tiers page in a real browser against the demo data: the ladder and the settings in one
@@ -63,6 +63,48 @@ describe('Tiers', () => {
     await page.getByTestId('ladder').locator('tr[data-code="SILVER"] td').nth(4).getByText('900').waitFor();
     const { tiers } = await adminQuery<{ tiers: { code: string; retainPoints: number; pointsMultiplier: number }[] }>(h, '{ tiers { code retainPoints pointsMultiplier } }');
     expect(tiers.find((x) => x.code === 'SILVER')).toEqual({ code: 'SILVER', retainPoints: 900, pointsMultiplier: 1.3 });
+  });
+
+  it('a save that lands after its dialog was closed leaves the dialog opened since alone, the same tier\'s too', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/tiers');
+    const save = await holdOperation(page, 'UpsertTier');
+    // Silver saved as it is, its answer held; the dialog closed; Gold opened and typed in.
+    await page.getByRole('button', { name: 'Edit the tier Silver' }).click();
+    const silver = page.getByRole('dialog', { name: 'Edit the tier Silver' });
+    await silver.getByRole('button', { name: 'Save' }).click();
+    await silver.getByRole('button', { name: 'Working…' }).waitFor();
+    await page.keyboard.press('Escape');
+    await silver.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Edit the tier Gold' }).click();
+    const gold = page.getByRole('dialog', { name: 'Edit the tier Gold' });
+    await gold.getByLabel('Name').fill('Gold, typed');
+    save.release();
+    await page.getByTestId('saved').getByText('The tier Silver is saved.').waitFor();
+    expect(save.sent()).toBe(1);
+    expect(await gold.getByLabel('Name').inputValue()).toBe('Gold, typed');
+    await gold.getByRole('button', { name: 'Cancel' }).click();
+    await gold.waitFor({ state: 'detached' });
+    // The same tier opened again while its first save is on its way: the late answer leaves it open.
+    const again = await holdOperation(page, 'UpsertTier');
+    await page.getByRole('button', { name: 'Edit the tier Silver' }).click();
+    await silver.getByRole('button', { name: 'Save' }).click();
+    await silver.getByRole('button', { name: 'Working…' }).waitFor();
+    await page.keyboard.press('Escape');
+    await silver.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Edit the tier Silver' }).click();
+    await silver.getByLabel('Name').fill('Silver, typed');
+    const answered = page.waitForResponse((r) => (r.request().postDataJSON() as { operationName?: string } | null)?.operationName === 'UpsertTier');
+    again.release();
+    await answered;
+    await page.waitForLoadState('networkidle');
+    expect(await silver.getByLabel('Name').inputValue()).toBe('Silver, typed');
+    expect(await silver.getByRole('button', { name: 'Save' }).isEnabled()).toBe(true);
+    await silver.getByRole('button', { name: 'Cancel' }).click();
+    const { tiers } = await adminQuery<{ tiers: { code: string; name: string }[] }>(h, '{ tiers { code name } }');
+    expect(tiers.filter((x) => x.code === 'SILVER' || x.code === 'GOLD').map((x) => x.name)).toEqual(['Silver', 'Gold']);
+    expect(h.pageErrors(page)).toEqual([]);
   });
 
   it('adding a tier with the code of an existing one is refused on the code field, and nothing is sent', async () => {

@@ -70,3 +70,22 @@ export async function inProgrammeZone<T>(h: ConsoleHarness, timeZone: string, wo
     await adminQuery(h, SET_ZONE, { i: { timeZone: 'UTC' } });
   }
 }
+
+/**
+ * A slow server, on purpose: the page's requests of one GraphQL operation are held until
+ * `release()` (every one sent before and after it then goes on at once); `sent()`: how many the
+ * page has sent.
+ */
+export async function holdOperation(page: Page, operationName: string): Promise<{ sent: () => number; release: () => void }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  let sent = 0;
+  await page.route('**/graphql', async (route) => {
+    if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName === operationName) {
+      sent += 1;
+      await released;
+    }
+    await route.continue();
+  });
+  return { sent: () => sent, release };
+}

@@ -7,6 +7,7 @@ import { useConfirm } from '../../ui/ConfirmDialog';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
 import { Empty, Section } from '../../ui/Page';
+import { useEditing } from '../../ui/useEditing';
 import { intOrNull, numberText } from '../tiers/form-values';
 import { earnedAtWill, replacedBy, type RuleFigures } from './activity-rules';
 import { ActivityRuleKindsQuery, UpsertActivityRuleMutation } from './operations';
@@ -26,11 +27,11 @@ interface Editing { rule: Rule | null }
  */
 export function ActivityRules({ rules }: { rules: Rule[] }) {
   const { t } = useI18n();
-  const [editing, setEditing] = useState<Editing | null>(null);
+  const { editing, opening, show, hide, hideIf } = useEditing<Editing>();
   const [notice, setNotice] = useState<string | null>(null);
   const open = (next: Editing) => {
     setNotice(null);
-    setEditing(next);
+    show(next);
   };
   return (
     <Section
@@ -65,9 +66,10 @@ export function ActivityRules({ rules }: { rules: Rule[] }) {
         <RuleDialog
           key={editing.rule?.kind ?? 'new'}
           rule={editing.rule}
-          onClose={() => setEditing(null)}
+          onClose={hide}
           onSaved={(name, isNew) => {
-            setEditing(null);
+            // A save that lands after its dialog was closed leaves the dialog opened since alone.
+            hideIf(opening);
             setNotice(t(isNew ? 'activities.created' : 'activities.saved', { name }));
           }}
         />

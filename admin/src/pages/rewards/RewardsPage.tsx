@@ -9,6 +9,7 @@ import { useConfirm } from '../../ui/ConfirmDialog';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
+import { useEditing } from '../../ui/useEditing';
 import { SCHEDULE_CLASS, SCHEDULE_LABEL, scheduleStatus } from '../benefits/status';
 import { CancelRedemptionDialog } from '../members/actions';
 import { fromZonedInput, intOrNull, numberOrNull, numberText, sameSet, toZonedInput } from '../tiers/form-values';
@@ -32,7 +33,7 @@ export default function RewardsPage() {
   const { t } = useI18n();
   const [result, refetch] = useQuery({ query: PageQuery });
   // The reward in the dialog: one of the catalogue's, 'new' for a new one, null: closed.
-  const [editing, setEditing] = useState<Reward | 'new' | null>(null);
+  const { editing, opening, show, hide, hideIf } = useEditing<Reward | 'new'>();
   const [notice, setNotice] = useState<string | null>(null);
   const data = result.data;
   return (
@@ -42,23 +43,24 @@ export default function RewardsPage() {
       loading={result.fetching && !data}
       error={toOperationError(result.error)}
       onRetry={() => refetch({ requestPolicy: 'network-only' })}
-      toolbar={data ? <button type="button" className="primary" onClick={() => setEditing('new')}>{t('rewards.new')}</button> : null}
+      toolbar={data ? <button type="button" className="primary" onClick={() => show('new')}>{t('rewards.new')}</button> : null}
     >
       <CouponLookup />
       {notice ? <p className="notice" role="status" data-testid="saved">{notice}</p> : null}
       {data ? (
         <Section title={t('rewards.catalogue')} id="catalogue">
-          {!data.rewards.length ? <Empty>{t('rewards.none')}</Empty> : <Catalogue rewards={data.rewards} tiers={data.tiers} zone={data.program.timeZone} onEdit={setEditing} />}
+          {!data.rewards.length ? <Empty>{t('rewards.none')}</Empty> : <Catalogue rewards={data.rewards} tiers={data.tiers} zone={data.program.timeZone} onEdit={show} />}
           <RewardDialog
             key={editing === 'new' ? 'new' : editing?.code ?? 'closed'}
             reward={editing}
             codes={data.rewards.map((r) => r.code)}
             tiers={data.tiers}
             zone={data.program.timeZone}
-            onClose={() => setEditing(null)}
+            onClose={hide}
             onSaved={(name) => {
               setNotice(t(editing === 'new' ? 'rewards.created' : 'rewards.saved', { name }));
-              setEditing(null);
+              // A save that lands after its dialog was closed leaves the dialog opened since alone.
+              hideIf(opening);
               refetch({ requestPolicy: 'network-only' });
             }}
           />

@@ -8,6 +8,7 @@ import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
 import { useDebounced } from '../../ui/useDebounced';
+import { useEditing } from '../../ui/useEditing';
 import { FilterBuilder } from '../segments/FilterBuilder';
 import { conditionCount, emptyDraft, filterIntErrors, fromFilter, toFilterInput, toSavedFilter, type Draft } from '../segments/filter';
 import '../segments/segments.css';
@@ -33,12 +34,12 @@ const DEBOUNCE_MS = 400;
 export default function TagsPage() {
   const { t, formatNumber } = useI18n();
   const [result, refetch] = useQuery({ query: TagsPageQuery });
-  const [editing, setEditing] = useState<Editing | null>(null);
+  const { editing, opening, show, hide, hideIf } = useEditing<Editing>();
   const [notice, setNotice] = useState<string | null>(null);
   const data = result.data;
   const open = (next: Editing) => {
     setNotice(null);
-    setEditing(next);
+    show(next);
   };
   // After a save, the page's query is read again (urql's cache re-runs it: the answer holds a Tag):
   // the counts as the server keeps them now, a saved rule having re-tagged its members already.
@@ -56,7 +57,8 @@ export default function TagsPage() {
   }, [pending, data, result.stale, result.fetching, t, formatNumber]);
   const onSaved = (saved: { code: string; name: string; kind: TagKind }, isNew: boolean) => {
     const before = data?.tagCounts.find((c) => c.tag.code === saved.code)?.count ?? 0;
-    setEditing(null);
+    // A save that lands after its dialog was closed leaves the dialog opened since alone.
+    hideIf(opening);
     setPending({ ...saved, isNew, before, seen: data });
   };
   return (
@@ -113,7 +115,7 @@ export default function TagsPage() {
               </table>
             </div>
           )}
-          {editing ? <TagDialog key={editing.tag?.code ?? `new-${editing.kind}`} editing={editing} data={data} onClose={() => setEditing(null)} onSaved={onSaved} /> : null}
+          {editing ? <TagDialog key={editing.tag?.code ?? `new-${editing.kind}`} editing={editing} data={data} onClose={hide} onSaved={onSaved} /> : null}
         </Section>
       ) : null}
     </Page>

@@ -6,6 +6,7 @@ import { useI18n, type MessageKey } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
+import { useEditing } from '../../ui/useEditing';
 import { intOrNull, numberOrNull, numberText } from './form-values';
 import { TiersPageQuery as PageQuery, UpdateProgramMutation, UpsertTierMutation } from './operations';
 import './tiers.css';
@@ -20,7 +21,7 @@ type Tier = TiersPageQuery['tiers'][number];
 export default function TiersPage() {
   const { t } = useI18n();
   const [result, refetch] = useQuery({ query: PageQuery });
-  const [editing, setEditing] = useState<Tier | 'new' | null>(null);
+  const { editing, opening, show, hide, hideIf } = useEditing<Tier | 'new'>();
   const [notice, setNotice] = useState<string | null>(null);
   const data = result.data;
   const reload = () => refetch({ requestPolicy: 'network-only' });
@@ -32,7 +33,7 @@ export default function TiersPage() {
       loading={result.fetching && !data}
       error={toOperationError(result.error)}
       onRetry={reload}
-      toolbar={data ? <button type="button" className="primary" onClick={() => setEditing('new')}>{t('tiers.add')}</button> : null}
+      toolbar={data ? <button type="button" className="primary" onClick={() => show('new')}>{t('tiers.add')}</button> : null}
     >
       {notice ? <p className="notice" role="status" data-testid="saved">{notice}</p> : null}
       {data ? (
@@ -56,7 +57,7 @@ export default function TiersPage() {
                     </tr>
                   </thead>
                   <tbody>
-                    {ladder.map((tier) => <TierRow key={tier.code} tier={tier} onEdit={() => setEditing(tier)} />)}
+                    {ladder.map((tier) => <TierRow key={tier.code} tier={tier} onEdit={() => show(tier)} />)}
                   </tbody>
                 </table>
               </div>
@@ -75,9 +76,10 @@ export default function TiersPage() {
             tier={editing}
             codes={ladder.map((x) => x.code)}
             nextRank={ladder.length}
-            onClose={() => setEditing(null)}
+            onClose={hide}
             onSaved={(name) => {
-              setEditing(null);
+              // A save that lands after its dialog was closed leaves the dialog opened since alone.
+              hideIf(opening);
               setNotice(t('tiers.saved', { name }));
               reload();
             }}

@@ -10,6 +10,7 @@ import { Field, Form, useFormField } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
+import { useEditing } from '../../ui/useEditing';
 import './webhooks.css';
 import {
   CreateWebhookEndpointMutation, DeleteWebhookEndpointMutation, PingWebhookEndpointMutation, RedeliverWebhookMutation, RotateWebhookSecretMutation,
@@ -37,7 +38,7 @@ const STATUSES: WebhookDeliveryStatus[] = ['PENDING', 'DELIVERED', 'DEAD'];
 export default function WebhooksPage() {
   const { t } = useI18n();
   const [result, refetch] = useQuery({ query: WebhooksPageQuery });
-  const [editing, setEditing] = useState<Endpoint | 'new' | null>(null);
+  const { editing, opening, show, hide, hideIf } = useEditing<Endpoint | 'new'>();
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [logEndpoint, setLogEndpoint] = useState('');
@@ -51,7 +52,7 @@ export default function WebhooksPage() {
     <Page
       title={t('webhooks.title')}
       subtitle={t('webhooks.subtitle')}
-      toolbar={<button type="button" className="primary" onClick={() => setEditing('new')}>{t('webhooks.new')}</button>}
+      toolbar={<button type="button" className="primary" onClick={() => show('new')}>{t('webhooks.new')}</button>}
       loading={result.fetching && !data}
       error={toOperationError(result.error)}
       onRetry={reload}
@@ -63,7 +64,7 @@ export default function WebhooksPage() {
             {!data.webhookEndpoints.length ? <Empty>{t('webhooks.none')}</Empty> : (
               <Endpoints
                 endpoints={data.webhookEndpoints}
-                onEdit={setEditing}
+                onEdit={show}
                 onSecret={setSecret}
                 onNotice={(message) => {
                   setNotice(message);
@@ -82,9 +83,10 @@ export default function WebhooksPage() {
             key={editing === 'new' ? 'new' : editing?.id ?? 'closed'}
             endpoint={editing}
             eventTypes={data.webhookEventTypes}
-            onClose={() => setEditing(null)}
+            onClose={hide}
             onSaved={(saved, newSecret) => {
-              setEditing(null);
+              // A save that lands after its dialog was closed leaves the dialog opened since alone.
+              hideIf(opening);
               setNotice(t('webhooks.saved', { url: saved.url }));
               if (newSecret) setSecret({ url: saved.url, secret: newSecret });
               reload();
