@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { DESKTOP, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, inProgrammeZone, overflows, overflowsAfterResize } from './support/page-checks';
+import { adminQuery, graphqlRequests, holdOperation, inProgrammeZone, overflows, overflowsAfterResize } from './support/page-checks';
 
 /**
  * The Members pages in a real browser against the demo data: search, a member's profile (in at
@@ -175,6 +175,57 @@ describe('Members', () => {
     expect(sent).toEqual([{ phone }]);
     expect(await profileOf()).toEqual({ ...before, region, phone });
     await page.locator('#profile').getByText(phone, { exact: true }).waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('a save that lands after its dialog was closed: the dialog opened since is a fresh form, left alone, and the page shows what landed', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/members?q=demo-0003');
+    await page.getByRole('link', { name: 'Chloe Martin' }).click();
+    await page.getByTestId('ledger').waitFor();
+    const balanceOf = async () => Number((await page.getByTestId('balance').textContent())!.replace(/\D/g, ''));
+    const balance = await balanceOf();
+    const save = await holdOperation(page, 'AdjustPoints');
+    const dialog = page.getByRole('dialog', { name: 'Adjust points' });
+    await page.getByRole('button', { name: 'Adjust points' }).click();
+    await dialog.getByTestId('adjust-amount').fill('7');
+    await dialog.getByTestId('adjust-reason').fill('Held, then closed');
+    await dialog.getByRole('button', { name: 'Adjust' }).click();
+    await dialog.getByRole('button', { name: 'Working…' }).waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    // Opened again while the first is on its way: a new form, ready.
+    await page.getByRole('button', { name: 'Adjust points' }).click();
+    expect(await dialog.getByTestId('adjust-amount').inputValue()).toBe('');
+    expect(await dialog.getByRole('button', { name: 'Adjust' }).isEnabled()).toBe(true);
+    await dialog.getByTestId('adjust-amount').fill('11');
+    await dialog.getByTestId('adjust-reason').fill('The second one');
+    save.release();
+    // The first landed: the page shows it, and the form opened since is left as it is.
+    await page.getByTestId('balance').getByText((balance + 7).toLocaleString('en')).waitFor();
+    expect(await dialog.getByTestId('adjust-amount').inputValue()).toBe('11');
+    await dialog.getByRole('button', { name: 'Adjust' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('balance').getByText((balance + 18).toLocaleString('en')).waitFor();
+    expect(save.sent()).toBe(2);
+
+    // A field typed while the profile's save is on its way is not lost: the dialog stays open with it.
+    const profile = await holdOperation(page, 'UpdateMember');
+    const edit = page.getByRole('dialog', { name: 'Edit the profile' });
+    await page.getByRole('button', { name: 'Edit profile' }).click();
+    await edit.getByLabel('Region').fill('Held region');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByRole('button', { name: 'Working…' }).waitFor();
+    await edit.getByLabel('Name').fill('Chloe, typed meanwhile');
+    profile.release();
+    await page.locator('#profile').getByText('Held region', { exact: true }).waitFor();
+    expect(await edit.getByLabel('Name').inputValue()).toBe('Chloe, typed meanwhile');
+    expect(await edit.getByLabel('Region').inputValue()).toBe('Held region');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    const { memberByExternalId: chloe } = (await h.server.gql('{ memberByExternalId(externalId: "demo-0003") { displayName region } }', {}, h.devAdminToken)).data!;
+    expect(chloe).toEqual({ displayName: 'Chloe, typed meanwhile', region: 'Held region' });
     expect(h.pageErrors(page)).toEqual([]);
   });
 

@@ -88,7 +88,7 @@ export default function MemberProfilePage({ params }: PageParams) {
           <MemberReferrals key={`referrals-${reloads}`} member={member} />
           <AdjustPointsDialog member={member} open={dialog === 'adjust'} onClose={() => setDialog(null)} onDone={reload} />
           <OverrideTierDialog key={`tier-${member.tier.code}`} member={member} tiers={result.data!.tiers} zone={result.data!.program.timeZone} open={dialog === 'tier'} onClose={() => setDialog(null)} onDone={reload} />
-          <EditProfileDialog key={`edit-${reloads}`} member={member} open={dialog === 'edit'} onClose={() => setDialog(null)} onDone={reload} />
+          <EditProfileDialog member={member} open={dialog === 'edit'} onClose={() => setDialog(null)} onDone={reload} />
           <EraseMemberDialog memberId={member.id} open={dialog === 'erase'} onClose={() => setDialog(null)} onDone={reload} />
         </>
       ) : null}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useMutation } from 'urql';
 import type { MemberProfileQuery } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
@@ -6,6 +6,7 @@ import { newKey } from '../../graphql/idempotency';
 import { useT } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
+import { useDialogSave } from '../../ui/useDialogSave';
 import { fromZonedInput, isIntText } from '../tiers/form-values';
 import { AdjustPointsMutation, CancelRedemptionMutation, SetMemberTierMutation, UpdateMemberMutation } from './operations';
 
@@ -29,19 +30,22 @@ export function AdjustPointsDialog({ member, open, onClose, onDone }: DialogProp
   const [reason, setReason] = useState('');
   const [key, setKey] = useState(newKey);
   const [error, setError] = useState<OperationError | null>(null);
-  const [{ fetching }, adjust] = useMutation(AdjustPointsMutation);
+  const [, adjust] = useMutation(AdjustPointsMutation);
+  const save = useDialogSave();
   const close = () => {
     setAmount('');
     setReason('');
     setError(null);
     setKey(newKey());
+    save.closed();
     onClose();
   };
   const submit = async () => {
     const value = parseAmount(amount);
     if (Number.isNaN(value)) return setError({ code: 'BAD_USER_INPUT', fields: { amount: t('members.adjust.amountInvalid') }, general: [] });
-    const result = await adjust({ input: { memberId: member.id, amount: value, reason: reason.trim(), idempotencyKey: key } });
+    const { value: result, current } = await save.send(() => adjust({ input: { memberId: member.id, amount: value, reason: reason.trim(), idempotencyKey: key } }));
     const failed = toOperationError(result.error);
+    if (!current) return failed ? undefined : onDone(); // closed meanwhile: the page shows what landed
     setError(failed);
     if (!failed) {
       close();
@@ -50,7 +54,7 @@ export function AdjustPointsDialog({ member, open, onClose, onDone }: DialogProp
   };
   return (
     <Modal title={t('members.adjust.title')} open={open} onClose={close}>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.adjust.submit')} onCancel={close}>
+      <Form onSubmit={submit} error={error} busy={save.busy} submitLabel={t('members.adjust.submit')} onCancel={close}>
         <Field name="amount" label={t('members.adjust.amount')} hint={t('members.adjust.amountHint')} required>
           {(p) => <input {...p} inputMode="numeric" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="adjust-amount" />}
         </Field>
@@ -72,20 +76,23 @@ export function OverrideTierDialog({ member, tiers, zone, open, onClose, onDone 
   const [reason, setReason] = useState('');
   const [until, setUntil] = useState('');
   const [error, setError] = useState<OperationError | null>(null);
-  const [{ fetching }, setTier] = useMutation(SetMemberTierMutation);
+  const [, setTier] = useMutation(SetMemberTierMutation);
+  const save = useDialogSave();
   const close = () => {
     setPicked(null);
     setReason('');
     setUntil('');
     setError(null);
+    save.closed();
     onClose();
   };
   const submit = async () => {
     // The end of the chosen day in the programme's time zone (the day a member and the server
     // mean), whatever the browser's; none: the server's default (one validity period).
     const expiresAt = until ? fromZonedInput(`${until}T23:59:59`, zone) || null : null;
-    const result = await setTier({ memberId: member.id, tierCode, reason: reason.trim(), expiresAt });
+    const { value: result, current } = await save.send(() => setTier({ memberId: member.id, tierCode, reason: reason.trim(), expiresAt }));
     const failed = toOperationError(result.error);
+    if (!current) return failed ? undefined : onDone();
     setError(failed);
     if (!failed) {
       close();
@@ -94,7 +101,7 @@ export function OverrideTierDialog({ member, tiers, zone, open, onClose, onDone 
   };
   return (
     <Modal title={t('members.tier.title')} open={open} onClose={close}>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.tier.submit')} onCancel={close}>
+      <Form onSubmit={submit} error={error} busy={save.busy} submitLabel={t('members.tier.submit')} onCancel={close}>
         <Field name="tierCode" label={t('members.tier.tier')} required>
           {(p) => (
             <select {...p} value={tierCode} onChange={(e) => setPicked(e.target.value)}>
@@ -125,11 +132,18 @@ export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps
   const t = useT();
   const [edits, setEdits] = useState<Partial<Record<ProfileField, string>>>({});
   const [error, setError] = useState<OperationError | null>(null);
-  const [{ fetching }, update] = useMutation(UpdateMemberMutation);
+  const [, update] = useMutation(UpdateMemberMutation);
+  const save = useDialogSave();
+  // What the form holds now, for the answer of a save sent earlier: a field typed while it was on its way.
+  const latest = useRef(edits);
+  useEffect(() => {
+    latest.current = edits;
+  });
   const valueOf = (f: ProfileField) => edits[f] ?? member[f] ?? '';
   const close = () => {
     setEdits({});
     setError(null);
+    save.closed();
     onClose();
   };
   const submit = async () => {
@@ -142,13 +156,21 @@ export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps
       if (next !== (member[f] ?? '')) patch[f] = next === '' ? null : next;
     }
     if (!Object.keys(patch).length) return close();
-    const result = await update({ memberId: member.id, patch });
+    const sent = edits;
+    const { value: result, current } = await save.send(() => update({ memberId: member.id, patch }));
     const failed = toOperationError(result.error);
+    if (!current) return failed ? undefined : onDone();
     setError(failed);
-    if (!failed) {
-      close();
+    if (failed) return;
+    // A field changed while the save was on its way was not sent: the dialog stays open with it.
+    const unsent = Object.fromEntries(Object.entries(latest.current).filter(([f, v]) => v !== sent[f as ProfileField]));
+    if (Object.keys(unsent).length) {
+      setEdits(unsent);
       onDone();
+      return;
     }
+    close();
+    onDone();
   };
   const labels: Record<ProfileField, string> = {
     displayName: t('members.profile.displayName'), email: t('members.profile.email'), phone: t('members.profile.phone'),
@@ -156,7 +178,7 @@ export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps
   };
   return (
     <Modal title={t('members.edit.title')} open={open} onClose={close}>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('common.save')} onCancel={close}>
+      <Form onSubmit={submit} error={error} busy={save.busy} submitLabel={t('common.save')} onCancel={close}>
         {PROFILE_FIELDS.map((f) => (
           <Field key={f} name={f} label={labels[f]} hint={f === 'birthday' ? t('members.edit.birthdayHint') : undefined}>
             {(p) => (
@@ -180,16 +202,19 @@ export function CancelRedemptionDialog({ redemption, onClose, onDone }: { redemp
   const t = useT();
   const [reason, setReason] = useState('');
   const [error, setError] = useState<OperationError | null>(null);
-  const [{ fetching }, cancel] = useMutation(CancelRedemptionMutation);
+  const [, cancel] = useMutation(CancelRedemptionMutation);
+  const save = useDialogSave();
   const close = () => {
     setReason('');
     setError(null);
+    save.closed();
     onClose();
   };
   const submit = async () => {
     if (!redemption) return;
-    const result = await cancel({ id: redemption.id, reason: reason.trim() });
+    const { value: result, current } = await save.send(() => cancel({ id: redemption.id, reason: reason.trim() }));
     const failed = toOperationError(result.error);
+    if (!current) return failed ? undefined : onDone();
     setError(failed);
     if (!failed) {
       close();
@@ -199,7 +224,7 @@ export function CancelRedemptionDialog({ redemption, onClose, onDone }: { redemp
   return (
     <Modal title={t('members.cancelRedemption.title')} open={redemption !== null} onClose={close} role="alertdialog">
       <p>{redemption ? t('members.cancelRedemption.message', { reward: redemption.rewardName, coupon: redemption.couponCode }) : null}</p>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.cancelRedemption.submit')} danger onCancel={close}>
+      <Form onSubmit={submit} error={error} busy={save.busy} submitLabel={t('members.cancelRedemption.submit')} danger onCancel={close}>
         <Field name="reason" label={t('members.cancelRedemption.reason')} required>
           {(p) => <input {...p} value={reason} onChange={(e) => setReason(e.target.value)} />}
         </Field>

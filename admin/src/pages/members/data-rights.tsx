@@ -5,6 +5,7 @@ import { toOperationError, type OperationError } from '../../graphql/errors';
 import { useT } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
+import { useDialogSave } from '../../ui/useDialogSave';
 import { downloadWithToken } from '../segments/download';
 import { EraseMemberMutation } from './operations';
 
@@ -58,11 +59,13 @@ export function EraseMemberDialog({ memberId, open, onClose, onDone }: { memberI
   const [reason, setReason] = useState('');
   const [typed, setTyped] = useState('');
   const [error, setError] = useState<OperationError | null>(null);
-  const [{ fetching }, erase] = useMutation(EraseMemberMutation);
+  const [, erase] = useMutation(EraseMemberMutation);
+  const save = useDialogSave();
   const close = () => {
     setReason('');
     setTyped('');
     setError(null);
+    save.closed();
     onClose();
   };
   const submit = async () => {
@@ -70,7 +73,9 @@ export function EraseMemberDialog({ memberId, open, onClose, onDone }: { memberI
     if (typed !== ERASE_WORD) {
       return setError({ code: 'BAD_USER_INPUT', fields: { confirm: t('members.dataRights.confirmMismatch', { word: ERASE_WORD }) }, general: [] });
     }
-    const failed = toOperationError((await erase({ memberId, reason: reason.trim() })).error);
+    const { value: result, current } = await save.send(() => erase({ memberId, reason: reason.trim() }));
+    const failed = toOperationError(result.error);
+    if (!current) return failed ? undefined : onDone();
     setError(failed);
     if (!failed) {
       close();
@@ -80,7 +85,7 @@ export function EraseMemberDialog({ memberId, open, onClose, onDone }: { memberI
   return (
     <Modal title={t('members.dataRights.eraseTitle')} open={open} onClose={close} role="alertdialog" describedBy="erase-message">
       <p id="erase-message">{t('members.dataRights.eraseMessage')}</p>
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('members.dataRights.submit')} danger onCancel={close}>
+      <Form onSubmit={submit} error={error} busy={save.busy} submitLabel={t('members.dataRights.submit')} danger onCancel={close}>
         <Field name="reason" label={t('members.dataRights.reason')} required>
           {(p) => <input {...p} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="erase-reason" />}
         </Field>
