@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, inProgrammeZone, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, holdOperation, inProgrammeZone, overflows } from './support/page-checks';
 import { canvasPixelsOver } from './support/canvas';
 
 /**
@@ -498,6 +498,37 @@ describe('Campaigns', () => {
     expect(await page.getByLabel('Starts', { exact: true }).getAttribute('readonly')).not.toBeNull();
     await page.getByText('The campaign has started: its start cannot move.').waitFor();
     await page.getByTestId('audience-size').getByText('1 condition', { exact: true }).waitFor();
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('what the operator types while a save is on its way stays in the form, unsaved and not called saved', async () => {
+    const nameOf = async () => (await adminQuery<{ campaign: { name: string } }>(h, '{ campaign(code: "WIN-BACK") { name } }')).campaign.name;
+    const original = await nameOf();
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/campaigns/WIN-BACK');
+    const name = page.getByLabel('Name', { exact: true });
+    await name.fill(`${original} [A]`);
+    const save = await holdOperation(page, 'UpsertCampaign');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('button', { name: 'Working…' }).waitFor();
+    await name.press('End');
+    await name.pressSequentially(' and B');
+    const answered = page.waitForResponse((r) => (r.request().postDataJSON() as { operationName?: string } | null)?.operationName === 'UpsertCampaign');
+    save.release();
+    await answered;
+    await page.getByRole('button', { name: 'Save changes' }).waitFor();
+    expect(await name.inputValue()).toBe(`${original} [A] and B`);
+    expect(await page.getByTestId('campaign-saved').count()).toBe(0);
+    expect(await nameOf()).toBe(`${original} [A]`);
+    // Saved again: all of it, and now said.
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('campaign-saved').waitFor();
+    expect(await nameOf()).toBe(`${original} [A] and B`);
+    await name.fill(original);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('campaign-saved').waitFor();
+    expect(await nameOf()).toBe(original);
     expect(h.pageErrors(page)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type Dispatch, type SetStateAction } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
 import type { PageParams } from '../../app/pages';
 import { Link, navigate } from '../../app/router';
@@ -120,7 +120,7 @@ function Editor({ data, campaign }: { data: PageData; campaign: CampaignFieldsFr
 }
 
 function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
-  data: PageData; campaign: CampaignFieldsFragment | null; draft: CampaignDraft; setDraft: (d: CampaignDraft) => void; marks: OperationError | null; clearMarks: () => void;
+  data: PageData; campaign: CampaignFieldsFragment | null; draft: CampaignDraft; setDraft: Dispatch<SetStateAction<CampaignDraft>>; marks: OperationError | null; clearMarks: () => void;
 }) {
   const { t, formatNumber, language } = useI18n();
   const client = useClient();
@@ -129,12 +129,15 @@ function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
   const [ownError, setError] = useState<OperationError | null>(null);
   const error = ownError ?? marks;
   const [saved, setSaved] = useState(false);
+  // The operator's changes, counted: a save's answer says "Saved." only if none came while it was on its way.
+  const changes = useRef(0);
   const zone = data.program.timeZone;
   /** A window field's hint: a stored instant that is not local midnight is said, and kept while its day is. */
   const windowHint = (day: string, stored: string | null | undefined, midnightHint: string) =>
     stored && windowInstant(day, stored, zone) === stored && !isLocalMidnight(stored, zone)
       ? t('campaigns.field.keptTime', { time: formatTimeOfDay(language, stored, zone), zone }) : midnightHint;
   const update = (patch: Partial<CampaignDraft>) => {
+    changes.current += 1;
     setSaved(false);
     setDraft({ ...draft, ...patch });
   };
@@ -152,12 +155,15 @@ function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
       if (taken.error || !taken.data) return setError(toOperationError(taken.error));
       if (taken.data.campaign) return setError({ code: 'BAD_USER_INPUT', fields: { code: t('campaigns.field.codeTaken', { code: input.code }) }, general: [] });
     }
+    const sentAfter = changes.current;
     const r = await save({ input });
     setError(toOperationError(r.error));
     if (r.data) {
-      setSaved(true);
-      // What is stored now is what an unchanged window field sends next time.
-      setDraft({ ...draft, stored: storedWindow(r.data.upsertCampaign) });
+      setSaved(changes.current === sentAfter);
+      // What is stored now is what an unchanged window field sends next time; what the operator
+      // typed while the save was on its way stays in the form, to be saved.
+      const stored = storedWindow(r.data.upsertCampaign);
+      setDraft((now) => ({ ...now, stored }));
       if (!campaign) navigate(`/campaigns/${codeSegment(r.data.upsertCampaign.code)}`);
     }
   };
