@@ -107,6 +107,30 @@ describe('Tiers', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('a 503 with no GraphQL answer (a proxy\'s, a restart\'s) says the server is briefly away, not unreachable; the form stays filled and saves after', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/tiers');
+    let refused = 0;
+    await page.route('**/graphql', async (route) => {
+      if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName === 'UpsertTier' && refused++ === 0) {
+        return route.fulfill({ status: 503, contentType: 'text/plain', body: 'Service Unavailable' });
+      }
+      return route.continue();
+    });
+    await page.getByRole('button', { name: 'Edit the tier Gold' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit the tier Gold' });
+    await dialog.getByLabel('Name').fill('Gold');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.locator('.form-alert').getByText(/^The server is not available right now: try again shortly\./).waitFor();
+    expect(await dialog.getByLabel('Name').inputValue()).toBe('Gold');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(refused).toBe(2);
+    // The browser's own line about the refused request, and nothing else.
+    expect(h.pageErrors(page)).toEqual(['console: Failed to load resource: the server responded with a status of 503 (Service Unavailable)']);
+  });
+
   it('adding a tier with the code of an existing one is refused on the code field, and nothing is sent', async () => {
     const before = await adminQuery<{ tiers: unknown[] }>(h, '{ tiers { code name rank qualifyingPoints retainPoints pointsMultiplier } }');
     const page = await h.open();

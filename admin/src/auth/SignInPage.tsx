@@ -78,7 +78,8 @@ export function SignInPage() {
     setBusy(false);
     const failed = toOperationError(result.error);
     if (failed) {
-      if (failed.code === 'NETWORK') return setError(failed);
+      // Not about the token: the server was not reached, or is briefly away.
+      if (failed.code === 'NETWORK' || failed.code === 'SERVICE_UNAVAILABLE') return setError(failed);
       // What the server said about the token (the console's sentence, the server's words after it) goes under the token field.
       return refuse(failed.code === 'FORBIDDEN' ? t('signIn.notAdminServer') : [...failed.general, ...Object.values(failed.fields)].join(' '), failed.code);
     }

@@ -10,7 +10,10 @@ import { translateNow, type MessageKey } from '../i18n';
  * words (English) after it as detail: "服务器不接受此输入值。（validTo must be after validFrom）".
  */
 export interface OperationError {
-  /** The first error's code (extensions.code), or NETWORK when the request did not get through. */
+  /**
+   * The first error's code (extensions.code); NETWORK when the request did not get through;
+   * SERVICE_UNAVAILABLE for a 502, 503 or 504 without a GraphQL answer.
+   */
   code: string;
   /** Field name → the message about it. */
   fields: Record<string, string>;
@@ -35,10 +38,15 @@ export function refusalText(code: string | undefined, detail: string): string {
   return detail ? translateNow('error.withDetail', { sentence, detail }) : sentence;
 }
 
+/** HTTP answers without a GraphQL body that say the server is briefly away (a proxy's, or a restart's): it was reached. */
+const UNAVAILABLE_STATUS = new Set([502, 503, 504]);
+
 export function toOperationError(error: CombinedError | null | undefined): OperationError | null {
   if (!error) return null;
   if (error.networkError && !error.graphQLErrors.length) {
-    return { code: 'NETWORK', fields: {}, general: [refusalText('NETWORK', error.networkError.message)] };
+    const status = (error.response as Response | undefined)?.status;
+    const code = status !== undefined && UNAVAILABLE_STATUS.has(status) ? 'SERVICE_UNAVAILABLE' : 'NETWORK';
+    return { code, fields: {}, general: [refusalText(code, error.networkError.message)] };
   }
   return fromGraphQLErrors(error.graphQLErrors);
 }
