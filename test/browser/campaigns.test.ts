@@ -501,7 +501,7 @@ describe('Campaigns', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
-  it('what the operator types while a save is on its way stays in the form, unsaved and not called saved', async () => {
+  it('what the operator types while a save is on its way stays in the form, unsaved and not called saved, and keeps the cursor', async () => {
     const nameOf = async () => (await adminQuery<{ campaign: { name: string } }>(h, '{ campaign(code: "WIN-BACK") { name } }')).campaign.name;
     const original = await nameOf();
     const page = await h.open();
@@ -528,6 +528,22 @@ describe('Campaigns', () => {
     await name.fill(original);
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByTestId('campaign-saved').waitFor();
+    expect(await nameOf()).toBe(original);
+
+    // A refusal that arrives while the operator types elsewhere marks its field without taking the cursor.
+    const refused = await holdOperation(page, 'UpsertCampaign');
+    await page.getByLabel('Budget (points)').fill('-5');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('button', { name: 'Working…' }).waitFor();
+    await name.click();
+    await name.press('End');
+    await name.pressSequentially(' C');
+    refused.release();
+    await page.locator('[data-field="budgetPoints"] .field-error').waitFor();
+    expect(await page.getByLabel('Budget (points)').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("name")')).toBe('name');
+    await name.pressSequentially('D');
+    expect(await name.inputValue()).toBe(`${original} CD`);
     expect(await nameOf()).toBe(original);
     expect(h.pageErrors(page)).toEqual([]);
   });

@@ -210,22 +210,23 @@ describe('Members', () => {
     await page.getByTestId('balance').getByText((balance + 18).toLocaleString('en')).waitFor();
     expect(save.sent()).toBe(2);
 
-    // A field typed while the profile's save is on its way is not lost: the dialog stays open with it.
+    // While the profile's save is on its way its fields are locked: what is shown is what is saved (a
+    // change typed meanwhile closed with the dialog, unsent).
     const profile = await holdOperation(page, 'UpdateMember');
     const edit = page.getByRole('dialog', { name: 'Edit the profile' });
     await page.getByRole('button', { name: 'Edit profile' }).click();
+    const name = await edit.getByLabel('Name').inputValue();
     await edit.getByLabel('Region').fill('Held region');
     await edit.getByRole('button', { name: 'Save' }).click();
     await edit.getByRole('button', { name: 'Working…' }).waitFor();
-    await edit.getByLabel('Name').fill('Chloe, typed meanwhile');
+    expect(await edit.getByLabel('Name').isDisabled()).toBe(true);
+    expect(await edit.getByLabel('Region').isDisabled()).toBe(true);
+    expect(await edit.getByRole('button', { name: 'Cancel' }).isEnabled()).toBe(true);
     profile.release();
-    await page.locator('#profile').getByText('Held region', { exact: true }).waitFor();
-    expect(await edit.getByLabel('Name').inputValue()).toBe('Chloe, typed meanwhile');
-    expect(await edit.getByLabel('Region').inputValue()).toBe('Held region');
-    await edit.getByRole('button', { name: 'Save' }).click();
     await edit.waitFor({ state: 'detached' });
+    await page.locator('#profile').getByText('Held region', { exact: true }).waitFor();
     const { memberByExternalId: chloe } = (await h.server.gql('{ memberByExternalId(externalId: "demo-0003") { displayName region } }', {}, h.devAdminToken)).data!;
-    expect(chloe).toEqual({ displayName: 'Chloe, typed meanwhile', region: 'Held region' });
+    expect(chloe).toEqual({ displayName: name, region: 'Held region' });
     expect(h.pageErrors(page)).toEqual([]);
   });
 

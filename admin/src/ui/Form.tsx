@@ -1,12 +1,14 @@
 import { createContext, useCallback, useContext, useEffect, useId, useMemo, useReducer, useRef, type FormEvent, type ReactNode } from 'react';
 import { useT } from '../i18n';
+import { InDialog } from './Modal';
 import type { OperationError } from '../graphql/errors';
 
 /**
  * A form whose errors come from the server. `error` is the failed operation's
  * (toOperationError): a message with extensions.field is shown under the <Field> of that name,
  * the field is marked invalid (aria-invalid, aria-describedby) and focused (unless the operator
- * has gone on typing in another control meanwhile); messages that name
+ * has gone on typing in another control meanwhile, in a form outside a dialog: one in a dialog is
+ * locked while its save is on its way); messages that name
  * no field, or a field this form does not show, go in the alert at the top (a control that is
  * not a <Field> registers its name with useFormField).
  *
@@ -45,6 +47,7 @@ export interface FormProps {
 
 export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCancel, children, label, className, shownElsewhere, readOnly }: FormProps) {
   const t = useT();
+  const inDialog = useContext(InDialog);
   const fields = useRef(new Set<string>());
   const formRef = useRef<HTMLFormElement>(null);
   // A field registers after the form's first render: the form renders again then, so that an
@@ -91,7 +94,10 @@ export function Form({ onSubmit, error = null, busy, submitLabel, danger, onCanc
             {unplaced.map((m) => <p key={m}>{m}</p>)}
           </div>
         ) : null}
-        {readOnly ? <fieldset className="form-read-only" disabled>{children}</fieldset> : children}
+        {readOnly ? <fieldset className="form-read-only" disabled>{children}</fieldset>
+          // In a dialog, which closes when saved, the fields are locked while the save is on its way: what
+          // is shown is what is saved (a change typed meanwhile would close with the dialog, unsent).
+          : inDialog ? <fieldset className="form-fields" disabled={busy}>{children}</fieldset> : children}
         {readOnly ? null : (
           <div className="form-actions">
             {onCancel ? <button type="button" onClick={onCancel}>{t('common.cancel')}</button> : null}

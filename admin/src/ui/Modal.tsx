@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { createContext, useEffect, useId, useRef, type ReactNode } from 'react';
 import { useT } from '../i18n';
 
 /**
@@ -7,6 +7,9 @@ import { useT } from '../i18n';
  * on the element marked data-autofocus. Forms for a page's actions and the
  * confirmation of destructive ones (ConfirmDialog) use it.
  */
+/** Whether a component is inside a dialog: a form there is locked while its save is on its way (Form). */
+export const InDialog = createContext(false);
+
 export interface ModalProps {
   title: string;
   open: boolean;
@@ -56,7 +59,7 @@ export function Modal({ title, open, onClose, children, role = 'dialog', describ
         <h2 id={titleId}>{title}</h2>
         <button type="button" className="icon-button" onClick={onClose} aria-label={t('common.close')}>×</button>
       </header>
-      <div className="modal-body">{children}</div>
+      <div className="modal-body"><InDialog.Provider value>{children}</InDialog.Provider></div>
     </dialog>
   );
 }

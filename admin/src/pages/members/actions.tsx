@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useMutation } from 'urql';
 import type { MemberProfileQuery } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
@@ -134,11 +134,6 @@ export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps
   const [error, setError] = useState<OperationError | null>(null);
   const [, update] = useMutation(UpdateMemberMutation);
   const save = useDialogSave();
-  // What the form holds now, for the answer of a save sent earlier: a field typed while it was on its way.
-  const latest = useRef(edits);
-  useEffect(() => {
-    latest.current = edits;
-  });
   const valueOf = (f: ProfileField) => edits[f] ?? member[f] ?? '';
   const close = () => {
     setEdits({});
@@ -156,21 +151,14 @@ export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps
       if (next !== (member[f] ?? '')) patch[f] = next === '' ? null : next;
     }
     if (!Object.keys(patch).length) return close();
-    const sent = edits;
     const { value: result, current } = await save.send(() => update({ memberId: member.id, patch }));
     const failed = toOperationError(result.error);
     if (!current) return failed ? undefined : onDone();
     setError(failed);
-    if (failed) return;
-    // A field changed while the save was on its way was not sent: the dialog stays open with it.
-    const unsent = Object.fromEntries(Object.entries(latest.current).filter(([f, v]) => v !== sent[f as ProfileField]));
-    if (Object.keys(unsent).length) {
-      setEdits(unsent);
+    if (!failed) {
+      close();
       onDone();
-      return;
     }
-    close();
-    onDone();
   };
   const labels: Record<ProfileField, string> = {
     displayName: t('members.profile.displayName'), email: t('members.profile.email'), phone: t('members.profile.phone'),
