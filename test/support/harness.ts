@@ -47,10 +47,19 @@ export async function createDatabaseOn(adminUrl: string, prefix = 't', template?
 }
 
 /** Creates an empty database of its own for one test file on the run's PostgreSQL (dropped at the run's end on DATABASE_URL's server: test-databases.cjs). */
-export async function createTestDatabase(prefix = 't'): Promise<string> {
+export function createTestDatabase(prefix = 't'): Promise<string> {
+  return createRunDatabase(prefix, false);
+}
+
+/** Creates a database of its own for one test file, migrated as a server's start leaves it (a copy of the run's template). */
+export function createMigratedTestDatabase(prefix = 't'): Promise<string> {
+  return createRunDatabase(prefix, true);
+}
+
+async function createRunDatabase(prefix: string, migrated: boolean): Promise<string> {
   const admin = process.env.TEST_PG_ADMIN_URL;
   if (!admin) throw new Error('TEST_PG_ADMIN_URL is not set: run through Jest (global setup)');
-  const { name, url } = await createDatabaseOn(admin, prefix);
+  const { name, url } = await createDatabaseOn(admin, prefix, migrated ? await migratedTemplate(admin) : undefined);
   recordTestDatabase(name);
   return url;
 }
@@ -93,15 +102,6 @@ async function migratedTemplate(adminUrl: string): Promise<string | undefined> {
   } finally {
     await client.end(); // and with the session, the lock
   }
-}
-
-/** Creates a database of its own for one test file, migrated as a server's start leaves it (a copy of the run's template). */
-export async function createMigratedTestDatabase(prefix = 't'): Promise<string> {
-  const admin = process.env.TEST_PG_ADMIN_URL;
-  if (!admin) throw new Error('TEST_PG_ADMIN_URL is not set: run through Jest (global setup)');
-  const { name, url } = await createDatabaseOn(admin, prefix, await migratedTemplate(admin));
-  recordTestDatabase(name);
-  return url;
 }
 
 export interface TestServer {
