@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useMutation } from 'urql';
 import type { MemberProfileQuery } from '../../gql/graphql';
-import { toOperationError, type OperationError } from '../../graphql/errors';
+import type { OperationError } from '../../graphql/errors';
 import { newKey } from '../../graphql/idempotency';
 import { useT } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
@@ -43,14 +43,7 @@ export function AdjustPointsDialog({ member, open, onClose, onDone }: DialogProp
   const submit = async () => {
     const value = parseAmount(amount);
     if (Number.isNaN(value)) return setError({ code: 'BAD_USER_INPUT', fields: { amount: t('members.adjust.amountInvalid') }, general: [] });
-    const { value: result, current } = await save.send(() => adjust({ input: { memberId: member.id, amount: value, reason: reason.trim(), idempotencyKey: key } }));
-    const failed = toOperationError(result.error);
-    if (!current) return failed ? undefined : onDone(); // closed meanwhile: the page shows what landed
-    setError(failed);
-    if (!failed) {
-      close();
-      onDone();
-    }
+    await save.submit(() => adjust({ input: { memberId: member.id, amount: value, reason: reason.trim(), idempotencyKey: key } }), { setError, close, onDone });
   };
   return (
     <Modal title={t('members.adjust.title')} open={open} onClose={close}>
@@ -90,14 +83,7 @@ export function OverrideTierDialog({ member, tiers, zone, open, onClose, onDone 
     // The end of the chosen day in the programme's time zone (the day a member and the server
     // mean), whatever the browser's; none: the server's default (one validity period).
     const expiresAt = until ? fromZonedInput(`${until}T23:59:59`, zone) || null : null;
-    const { value: result, current } = await save.send(() => setTier({ memberId: member.id, tierCode, reason: reason.trim(), expiresAt }));
-    const failed = toOperationError(result.error);
-    if (!current) return failed ? undefined : onDone();
-    setError(failed);
-    if (!failed) {
-      close();
-      onDone();
-    }
+    await save.submit(() => setTier({ memberId: member.id, tierCode, reason: reason.trim(), expiresAt }), { setError, close, onDone });
   };
   return (
     <Modal title={t('members.tier.title')} open={open} onClose={close}>
@@ -151,14 +137,7 @@ export function EditProfileDialog({ member, open, onClose, onDone }: DialogProps
       if (next !== (member[f] ?? '')) patch[f] = next === '' ? null : next;
     }
     if (!Object.keys(patch).length) return close();
-    const { value: result, current } = await save.send(() => update({ memberId: member.id, patch }));
-    const failed = toOperationError(result.error);
-    if (!current) return failed ? undefined : onDone();
-    setError(failed);
-    if (!failed) {
-      close();
-      onDone();
-    }
+    await save.submit(() => update({ memberId: member.id, patch }), { setError, close, onDone });
   };
   const labels: Record<ProfileField, string> = {
     displayName: t('members.profile.displayName'), email: t('members.profile.email'), phone: t('members.profile.phone'),
@@ -200,14 +179,7 @@ export function CancelRedemptionDialog({ redemption, onClose, onDone }: { redemp
   };
   const submit = async () => {
     if (!redemption) return;
-    const { value: result, current } = await save.send(() => cancel({ id: redemption.id, reason: reason.trim() }));
-    const failed = toOperationError(result.error);
-    if (!current) return failed ? undefined : onDone();
-    setError(failed);
-    if (!failed) {
-      close();
-      onDone();
-    }
+    await save.submit(() => cancel({ id: redemption.id, reason: reason.trim() }), { setError, close, onDone });
   };
   return (
     <Modal title={t('members.cancelRedemption.title')} open={redemption !== null} onClose={close} role="alertdialog">

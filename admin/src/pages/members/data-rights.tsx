@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useMutation } from 'urql';
 import { currentSession } from '../../auth/session';
-import { toOperationError, type OperationError } from '../../graphql/errors';
+import type { OperationError } from '../../graphql/errors';
 import { useT } from '../../i18n';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
@@ -73,14 +73,7 @@ export function EraseMemberDialog({ memberId, open, onClose, onDone }: { memberI
     if (typed !== ERASE_WORD) {
       return setError({ code: 'BAD_USER_INPUT', fields: { confirm: t('members.dataRights.confirmMismatch', { word: ERASE_WORD }) }, general: [] });
     }
-    const { value: result, current } = await save.send(() => erase({ memberId, reason: reason.trim() }));
-    const failed = toOperationError(result.error);
-    if (!current) return failed ? undefined : onDone();
-    setError(failed);
-    if (!failed) {
-      close();
-      onDone();
-    }
+    await save.submit(() => erase({ memberId, reason: reason.trim() }), { setError, close, onDone });
   };
   return (
     <Modal title={t('members.dataRights.eraseTitle')} open={open} onClose={close} role="alertdialog" describedBy="erase-message">
