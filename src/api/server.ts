@@ -79,6 +79,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   // No ETag: GraphQL answers are POSTs that no cache revalidates, and hashing each body costs CPU.
   app.disable('etag');
   const server = createServer(app);
+  // An idle keep-alive connection stays open past a load balancer's own idle limit (KEEP_ALIVE_TIMEOUT_MS).
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
 
   useRequestLog(app, log);
   useRequestMetrics(app, metrics);

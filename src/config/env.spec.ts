@@ -109,12 +109,18 @@ describe('numbers, durations, sizes and URLs: what a setting cannot mean is refu
   });
 
   it('a duration a timer waits is at most 2^31 - 1 ms: WEBHOOK_TIMEOUT_MS=99999999999 timed every attempt out at once', () => {
-    for (const name of ['WEBHOOK_TIMEOUT_MS', 'WEBHOOK_BACKOFF_MS', 'EXPORT_STALL_MS', 'IMPORT_WAIT_MS']) {
+    for (const name of ['WEBHOOK_TIMEOUT_MS', 'WEBHOOK_BACKOFF_MS', 'EXPORT_STALL_MS', 'IMPORT_WAIT_MS', 'KEEP_ALIVE_TIMEOUT_MS']) {
       expect(() => loadConfig({ [name]: '99999999999' })).toThrow(`${name} must be at most 2147483647 ms (about 24.8 days), got "99999999999"`);
       expect(() => loadConfig({ [name]: '10s' })).toThrow(`${name} must be a positive integer, got "10s"`);
     }
     const longest = loadConfig({ WEBHOOK_TIMEOUT_MS: '2147483647', EXPORT_STALL_MS: '2147483647', IMPORT_WAIT_MS: '2147483647' });
     expect([longest.webhooks.timeoutMs, longest.exportStallMs, longest.importWaitMs]).toEqual([2147483647, 2147483647, 2147483647]);
+  });
+
+  it('KEEP_ALIVE_TIMEOUT_MS: 65 s by default (above a load balancer\'s common 60 s), a positive integer (0 is Node\'s "never close")', () => {
+    expect(loadConfig({}).keepAliveTimeoutMs).toBe(65_000);
+    expect(loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '620000' }).keepAliveTimeoutMs).toBe(620_000);
+    expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '0' })).toThrow('KEEP_ALIVE_TIMEOUT_MS must be a positive integer, got "0"');
   });
 
   it('BODY_LIMIT is at least 1kb: BODY_LIMIT=0 started and answered every request 413', () => {

@@ -42,6 +42,13 @@ export interface AppConfig {
   bodyLimit: string;
   /** A streamed export whose reader takes nothing for this long is cut off (ms). */
   exportStallMs: number;
+  /**
+   * KEEP_ALIVE_TIMEOUT_MS: how long an idle keep-alive connection is kept open (Node's own
+   * default is 5 s). A load balancer that keeps its connections to the server idle for longer
+   * (60 s is common) sent requests on connections the server had just closed: a 502 now and then.
+   * Default 65 s; at least 1 ms (Node takes 0 as "never close an idle connection").
+   */
+  keepAliveTimeoutMs: number;
   /** Bulk imports one process runs at once; the next upload waits its turn, its body unread. */
   importConcurrency: number;
   /** How long an upload waits for a turn before it is refused (503 with Retry-After), ms. */
@@ -302,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxWaitingRequests: intOr(env.MAX_WAITING_REQUESTS, 1000, 'MAX_WAITING_REQUESTS'),
     bodyLimit: sizeOr(env.BODY_LIMIT, '100kb', 'BODY_LIMIT', MIN_BODY_LIMIT_BYTES),
     exportStallMs: msOr(env.EXPORT_STALL_MS, 60_000, 'EXPORT_STALL_MS'),
+    keepAliveTimeoutMs: msOr(env.KEEP_ALIVE_TIMEOUT_MS, 65_000, 'KEEP_ALIVE_TIMEOUT_MS'),
     importConcurrency: intOr(env.IMPORT_CONCURRENCY, 2, 'IMPORT_CONCURRENCY'),
     importWaitMs: msOr(env.IMPORT_WAIT_MS, 30_000, 'IMPORT_WAIT_MS'),
     consoleDir: env.CONSOLE_DIR ? resolve(env.CONSOLE_DIR) : DEFAULT_CONSOLE_DIR,
