@@ -230,6 +230,57 @@ describe('Members', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('an adjustment whose answer was lost: saved again as it was, it is recorded once; saved with other points, the operator is told the first was recorded', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/members?q=demo-0004');
+    await page.locator('table tbody tr a').first().click();
+    await page.getByTestId('ledger').waitFor();
+    const balanceOf = async () => Number((await page.getByTestId('balance').textContent())!.replace(/\D/g, ''));
+    const balance = await balanceOf();
+    // The server records each of the first two saves; their answers never reach the page.
+    let lost = 0;
+    let sent = 0;
+    await page.route('**/graphql', async (route) => {
+      if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName !== 'AdjustPoints') return route.continue();
+      sent += 1;
+      if (lost >= 2) return route.continue();
+      lost += 1;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    const dialog = page.getByRole('dialog', { name: 'Adjust points' });
+    await page.getByRole('button', { name: 'Adjust points' }).click();
+    await dialog.getByTestId('adjust-amount').fill('7');
+    await dialog.getByTestId('adjust-reason').fill('Answer lost');
+    await dialog.getByRole('button', { name: 'Adjust' }).click();
+    await dialog.getByText('No answer came from the server: the adjustment may have been recorded.').waitFor();
+    // Sent again as it was (the answer lost again): still the one adjustment.
+    await dialog.getByRole('button', { name: 'Adjust' }).click();
+    for (let i = 0; i < 300 && lost < 2; i += 1) await new Promise((r) => setTimeout(r, 50));
+    await dialog.getByRole('button', { name: 'Adjust' }).waitFor();
+    await dialog.getByText('No answer came from the server: the adjustment may have been recorded.').waitFor();
+    expect(await balanceOf()).toBe(balance); // the page was not told: it cannot know
+    // Sent with other points: the first one stands, and the operator is told so; the page shows it.
+    await dialog.getByTestId('adjust-amount').fill('9');
+    await dialog.getByRole('button', { name: 'Adjust' }).click();
+    await dialog.getByText('The adjustment sent before the connection failed was recorded').waitFor();
+    await page.getByTestId('balance').getByText((balance + 7).toLocaleString('en')).waitFor();
+    expect(await dialog.getByTestId('adjust-amount').inputValue()).toBe('9');
+    // Saved again: now a second adjustment, of 9.
+    await dialog.getByRole('button', { name: 'Adjust' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('balance').getByText((balance + 16).toLocaleString('en')).waitFor();
+    expect(sent).toBe(4);
+    const ledger = await h.server.sql<{ amount: number; reason: string }>(
+      `select t.amount, t.reason from point_transaction t join member m on m.id = t.member_id
+        where m.external_id = 'demo-0004' and t.type = 'ADJUST' and t.reason = 'Answer lost' order by t.id`,
+    );
+    expect(ledger).toEqual([{ amount: 7, reason: 'Answer lost' }, { amount: 9, reason: 'Answer lost' }]);
+    // Only the browser's own lines for the two cut answers.
+    expect(h.pageErrors(page).filter((e) => !e.includes('net::ERR_CONNECTION_RESET'))).toEqual([]);
+  });
+
   it('tags and untags; untagging asks first', async () => {
     const page = await h.open();
     await h.signIn(page);

@@ -176,6 +176,8 @@ export const en = {
   'members.adjust.amountInvalid': 'Enter a whole number of points, such as 500 or -200 (at most 2,147,483,647 either way).',
   'members.adjust.reason': 'Reason',
   'members.adjust.submit': 'Adjust',
+  'members.adjust.noAnswer': 'No answer came from the server: the adjustment may have been recorded. Press Adjust again to find out; with the same points and reason it is never recorded twice.',
+  'members.adjust.recordedEarlier': 'The adjustment sent before the connection failed was recorded, with the points and reason sent then, and is now shown on the member\'s page. Press Adjust again only to record this one as well.',
 
   'members.tier.open': 'Override tier',
   'members.tier.title': 'Override the tier',

@@ -173,6 +173,8 @@ export const zhCN: Record<MessageKey, string> = {
   'members.adjust.amountInvalid': '请输入整数积分，例如 500 或 -200（正负均不超过 2,147,483,647）。',
   'members.adjust.reason': '原因',
   'members.adjust.submit': '调整',
+  'members.adjust.noAnswer': '服务器没有回应：这次调整可能已经记录。请再次点击「调整」确认；积分和原因不变时，绝不会重复记录。',
+  'members.adjust.recordedEarlier': '连接中断前发出的调整已按当时的积分和原因记录，现已显示在会员页面上。只有要再记录这一次时，才再次点击「调整」。',
 
   'members.tier.open': '指定等级',
   'members.tier.title': '手动指定等级',

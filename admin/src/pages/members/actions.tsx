@@ -40,10 +40,26 @@ export function AdjustPointsDialog({ member, open, onClose, onDone }: DialogProp
     save.closed();
     onClose();
   };
+  // The dialog's key is kept until it closes, so that a save sent again after a lost answer is
+  // the same adjustment, never a second one. Sent again with other points or reason, the server
+  // refuses the key (CONFLICT on idempotencyKey): the first save was recorded as it was sent.
+  // The operator is told so, the page shows it, and the form gets a new key: saving again now
+  // records this one as well.
+  const settle = (failed: OperationError | null) => {
+    if (failed?.code === 'CONFLICT' && failed.fields.idempotencyKey) {
+      setKey(newKey());
+      setError({ code: failed.code, fields: {}, general: [t('members.adjust.recordedEarlier')] });
+      onDone();
+    } else if (failed?.code === 'NETWORK') {
+      setError({ ...failed, general: [t('members.adjust.noAnswer')] });
+    } else {
+      setError(failed);
+    }
+  };
   const submit = async () => {
     const value = parseAmount(amount);
     if (Number.isNaN(value)) return setError({ code: 'BAD_USER_INPUT', fields: { amount: t('members.adjust.amountInvalid') }, general: [] });
-    await save.submit(() => adjust({ input: { memberId: member.id, amount: value, reason: reason.trim(), idempotencyKey: key } }), { setError, close, onDone });
+    await save.submit(() => adjust({ input: { memberId: member.id, amount: value, reason: reason.trim(), idempotencyKey: key } }), { setError: settle, close, onDone });
   };
   return (
     <Modal title={t('members.adjust.title')} open={open} onClose={close}>
