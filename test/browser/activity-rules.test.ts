@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { startConsole, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, loseAnswers, overflows } from './support/page-checks';
 
 /**
  * The Programme page's activity rules in a real browser against the demo data: the list as the
@@ -128,6 +128,26 @@ describe('Activity rules on the Programme page', () => {
     // REVIEW was not touched.
     expect((await rules()).get('REVIEW')).toMatchObject({ name: 'Product review', points: 20, dailyCap: 40 });
     expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('a new rule whose answer was lost: the operator is told it may have been saved, and the list, read again, shows it', async () => {
+    const page = await h.open();
+    await openProgramme(page);
+    const kind = 'LOST_ANSWER';
+    const lost = await loseAnswers(page, 'UpsertActivityRule');
+    await page.getByRole('button', { name: 'New activity rule' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Kind', { exact: true }).fill(kind);
+    await dialog.getByLabel('Name', { exact: true }).fill('Answer lost');
+    await dialog.getByLabel('Points', { exact: true }).fill('5');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText('No answer came from the server: the change may have been saved.').waitFor();
+    expect(await dialog.getByText('could not be reached').count()).toBe(0);
+    // The server has it, and the page, read again, shows it.
+    await row(page, kind).waitFor();
+    expect((await rules()).get(kind)).toMatchObject({ name: 'Answer lost', points: 5 });
+    expect(lost.sent()).toBe(1);
+    expect(h.pageErrors(page).filter((e) => !e.includes('net::ERR_CONNECTION_RESET'))).toEqual([]);
   });
 
   it('edits a rule\'s cap and memberMayRecord (the kind fixed; the server\'s refusal under the cap); switching it off asks first', async () => {

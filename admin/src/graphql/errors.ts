@@ -11,7 +11,8 @@ import { translateNow, type MessageKey } from '../i18n';
  */
 export interface OperationError {
   /**
-   * The first error's code (extensions.code); NETWORK when the request did not get through;
+   * The first error's code (extensions.code); NETWORK when no answer came (for a write: it may
+   * have been made, UnansweredWrite);
    * SERVICE_UNAVAILABLE for a 502, 503 or 504 without a GraphQL answer.
    */
   code: string;
@@ -38,6 +39,18 @@ export function refusalText(code: string | undefined, detail: string): string {
   return detail ? translateNow('error.withDetail', { sentence, detail }) : sentence;
 }
 
+/**
+ * A write (mutation) sent without an answer coming back: the connection failed, perhaps after
+ * the server wrote it. Told as such (never as "could not be reached"), and the page's queries
+ * are read again (client.ts).
+ */
+export class UnansweredWrite extends Error {
+  constructor(cause: Error) {
+    super(cause.message);
+    this.name = 'UnansweredWrite';
+  }
+}
+
 /** HTTP answers without a GraphQL body that say the server is briefly away (a proxy's, or a restart's): it was reached. */
 const UNAVAILABLE_STATUS = new Set([502, 503, 504]);
 
@@ -46,7 +59,10 @@ export function toOperationError(error: CombinedError | null | undefined): Opera
   if (error.networkError && !error.graphQLErrors.length) {
     const status = (error.response as Response | undefined)?.status;
     const code = status !== undefined && UNAVAILABLE_STATUS.has(status) ? 'SERVICE_UNAVAILABLE' : 'NETWORK';
-    return { code, fields: {}, general: [refusalText(code, error.networkError.message)] };
+    const detail = error.networkError.message;
+    if (!(error.networkError instanceof UnansweredWrite)) return { code, fields: {}, general: [refusalText(code, detail)] };
+    const sentence = translateNow('error.NETWORK_WRITE');
+    return { code, fields: {}, general: [detail ? translateNow('error.withDetail', { sentence, detail }) : sentence] };
   }
   return fromGraphQLErrors(error.graphQLErrors);
 }

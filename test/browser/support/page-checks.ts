@@ -89,3 +89,20 @@ export async function holdOperation(page: Page, operationName: string): Promise<
   });
   return { sent: () => sent, release };
 }
+
+/**
+ * The next `times` requests of `operationName` reach the server, which answers them, but their
+ * answers never reach the page (the connection is cut): a write that landed with its answer lost.
+ * `sent()`: how many of them were sent.
+ */
+export async function loseAnswers(page: Page, operationName: string, times = 1): Promise<{ sent: () => number }> {
+  let sent = 0;
+  await page.route('**/graphql', async (route) => {
+    if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName !== operationName) return route.continue();
+    sent += 1;
+    if (sent > times) return route.continue();
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  return { sent: () => sent };
+}
