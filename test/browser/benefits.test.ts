@@ -1,5 +1,5 @@
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, inProgrammeZone, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, holdOperation, inProgrammeZone, overflows } from './support/page-checks';
 
 /**
  * The Benefits pages in a real browser against the demo data: the list; a rule's page in one
@@ -222,6 +222,54 @@ describe('Benefits', () => {
     expect(await h.axe(page)).toEqual([]);
     expect(h.pageErrors(page)).toEqual([]);
   });
+  it('"New benefit" reads the codes again: one taken since the page loaded is refused, and that rule gets no new version', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/benefits/new');
+    const form = page.getByRole('form', { name: 'The new rule' });
+    await form.getByLabel('Code').waitFor();
+    await adminQuery(h, 'mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }',
+      { i: { code: 'COLLEAGUES_RULE', name: 'Made by a colleague', kind: 'FREE_SHIPPING', tierCodes: ['GOLD'] } });
+    await form.getByLabel('Code').fill('COLLEAGUES_RULE');
+    await form.getByLabel('Name').fill('Mine');
+    await form.getByLabel('Kind').selectOption('FREE_SHIPPING');
+    const sent = await graphqlRequests(page, async () => {
+      await form.getByRole('button', { name: 'Create the benefit' }).click();
+      await form.getByTestId('field-error-code').getByText(/A benefit with the code COLLEAGUES_RULE already exists/).waitFor();
+    });
+    expect(sent).toEqual(['BenefitCodes']);
+    const { benefits } = await adminQuery<{ benefits: { code: string; name: string; version: number }[] }>(h, '{ benefits { code name version } }');
+    expect(benefits.find((b) => b.code === 'COLLEAGUES_RULE')).toEqual({ code: 'COLLEAGUES_RULE', name: 'Made by a colleague', version: 1 });
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('a new rule saved after the operator went to another page does not take them back to it', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/benefits/new');
+    const form = page.getByRole('form', { name: 'The new rule' });
+    await form.getByLabel('Code').fill('LEFT_BEHIND');
+    await form.getByLabel('Name').fill('Saved after leaving');
+    await form.getByLabel('Kind').selectOption('FREE_SHIPPING');
+    const held = await holdOperation(page, 'CreateBenefit');
+    await form.getByRole('button', { name: 'Create the benefit' }).click();
+    await form.getByRole('button', { name: 'Working…' }).waitFor();
+    await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+    await page.getByRole('button', { name: 'New reward' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New reward' });
+    await dialog.getByLabel('Name').fill('Half typed');
+    held.release();
+    for (let i = 0; i < 100; i += 1) {
+      const { benefits } = await adminQuery<{ benefits: { code: string }[] }>(h, '{ benefits { code } }');
+      if (benefits.some((b) => b.code === 'LEFT_BEHIND')) break;
+      await page.waitForTimeout(100);
+    }
+    await page.waitForTimeout(500); // the answer's turn in the page
+    expect(new URL(page.url()).pathname).toBe('/admin/rewards');
+    expect(await dialog.getByLabel('Name').inputValue()).toBe('Half typed');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('a rule coded "new", "." or ".." opens its own page from the list (the create page\'s segment and dot segments)', async () => {
     for (const code of ['new', '.', '..']) {
       await adminQuery(h, 'mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }',

@@ -548,6 +548,31 @@ describe('Campaigns', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('a new campaign saved after the operator went to another page does not take them back to it', async () => {
+    const page = await newCampaignPage();
+    await page.getByLabel('Code', { exact: true }).fill('LEFT-BEHIND');
+    await page.getByLabel('Name', { exact: true }).fill('Saved after leaving');
+    await page.getByLabel('Trigger').selectOption({ label: 'Purchase' });
+    await page.getByLabel('Starts').fill(START);
+    await page.getByLabel('Bonus points').fill('5');
+    const held = await holdOperation(page, 'UpsertCampaign');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    for (let i = 0; i < 200 && held.sent() === 0; i += 1) await page.waitForTimeout(50);
+    await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+    await page.getByRole('button', { name: 'New reward' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New reward' });
+    await dialog.getByLabel('Name').fill('Half typed');
+    held.release();
+    for (let i = 0; i < 100; i += 1) {
+      if ((await adminQuery<{ campaign: { code: string } | null }>(h, '{ campaign(code: "LEFT-BEHIND") { code } }')).campaign) break;
+      await page.waitForTimeout(100);
+    }
+    await page.waitForTimeout(500); // the answer's turn in the page
+    expect(new URL(page.url()).pathname).toBe('/admin/rewards');
+    expect(await dialog.getByLabel('Name').inputValue()).toBe('Half typed');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     await adminQuery(h, `mutation { upsertCampaign(input: { code: "ZH-TEST", name: "春季活动", trigger: PURCHASE, startsAt: "${START}T00:00:00.000Z", bonusPoints: 10 }) { code } }`);
     await adminQuery(h, 'mutation { activateCampaign(code: "ZH-TEST") { status } }');

@@ -119,6 +119,28 @@ describe('Rewards', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('a code taken since the page loaded (a colleague\'s reward) is refused, and that reward is left as it is', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/rewards');
+    await page.getByTestId('rewards').waitFor();
+    await adminQuery(h, 'mutation($i: RewardInput!) { upsertReward(input: $i) { code } }',
+      { i: { code: 'COLLEAGUES_MUG', name: 'Made by a colleague', costPoints: 500, stock: 10 } });
+    await page.getByRole('button', { name: 'New reward' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New reward' });
+    await dialog.getByLabel('Code').fill('COLLEAGUES_MUG');
+    await dialog.getByLabel('Name').fill('Mine');
+    await dialog.getByLabel('Cost (points)').fill('1');
+    const sent = await graphqlRequests(page, async () => {
+      await dialog.getByRole('button', { name: 'Create the reward' }).click();
+      await dialog.getByTestId('field-error-code').getByText(/A reward with the code COLLEAGUES_MUG already exists/).waitFor();
+    });
+    expect(sent).toEqual(['RewardCodes']);
+    const { rewards } = await adminQuery<{ rewards: { code: string; name: string; costPoints: number; stock: number | null }[] }>(h, '{ rewards { code name costPoints stock } }');
+    expect(rewards.find((r) => r.code === 'COLLEAGUES_MUG')).toEqual({ code: 'COLLEAGUES_MUG', name: 'Made by a colleague', costPoints: 500, stock: 10 });
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('a reward\'s availability is typed and shown in the programme\'s time zone, whatever the browser\'s', async () => {
     // The browser runs on this machine's clock (UTC here), the programme in Shanghai (UTC+8).
     await inProgrammeZone(h, 'Asia/Shanghai', async () => {

@@ -22,6 +22,7 @@ type Documents = {
     "\n  query BenefitList {\n    benefits {\n      ...BenefitFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n  }\n": typeof types.BenefitListDocument,
     "\n  query BenefitDetail($code: String!, $auditFirst: Int!) {\n    benefits {\n      ...BenefitFields\n      history {\n        version\n        changedBy\n        changedAt\n        snapshot\n      }\n    }\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $auditFirst) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n    program {\n      timeZone\n    }\n  }\n": typeof types.BenefitDetailDocument,
     "\n  query BenefitNew {\n    benefits {\n      code\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n    program {\n      timeZone\n    }\n  }\n": typeof types.BenefitNewDocument,
+    "\n  query BenefitCodes {\n    benefits {\n      code\n    }\n  }\n": typeof types.BenefitCodesDocument,
     "\n  mutation CreateBenefit($input: BenefitInput!) {\n    upsertBenefit(input: $input) {\n      ...BenefitFields\n    }\n  }\n": typeof types.CreateBenefitDocument,
     "\n  query BenefitAudit($code: String!, $first: Int!, $after: String) {\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.BenefitAuditDocument,
     "\n  mutation UpdateBenefit($code: String!, $patch: BenefitPatch!) {\n    updateBenefit(code: $code, patch: $patch) {\n      ...BenefitFields\n    }\n  }\n": typeof types.UpdateBenefitDocument,
@@ -84,6 +85,7 @@ type Documents = {
     "\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n": typeof types.RewardFieldsFragmentDoc,
     "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n  }\n": typeof types.RewardsPageDocument,
     "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n": typeof types.UpdateRewardDocument,
+    "\n  query RewardCodes {\n    rewards {\n      code\n    }\n  }\n": typeof types.RewardCodesDocument,
     "\n  mutation CreateReward($input: RewardInput!) {\n    upsertReward(input: $input) {\n      ...RewardFields\n    }\n  }\n": typeof types.CreateRewardDocument,
     "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n": typeof types.CouponLookupDocument,
     "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n": typeof types.SegmentFilterFieldsFragmentDoc,
@@ -123,6 +125,7 @@ const documents: Documents = {
     "\n  query BenefitList {\n    benefits {\n      ...BenefitFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n  }\n": types.BenefitListDocument,
     "\n  query BenefitDetail($code: String!, $auditFirst: Int!) {\n    benefits {\n      ...BenefitFields\n      history {\n        version\n        changedBy\n        changedAt\n        snapshot\n      }\n    }\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $auditFirst) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n    program {\n      timeZone\n    }\n  }\n": types.BenefitDetailDocument,
     "\n  query BenefitNew {\n    benefits {\n      code\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n    program {\n      timeZone\n    }\n  }\n": types.BenefitNewDocument,
+    "\n  query BenefitCodes {\n    benefits {\n      code\n    }\n  }\n": types.BenefitCodesDocument,
     "\n  mutation CreateBenefit($input: BenefitInput!) {\n    upsertBenefit(input: $input) {\n      ...BenefitFields\n    }\n  }\n": types.CreateBenefitDocument,
     "\n  query BenefitAudit($code: String!, $first: Int!, $after: String) {\n    auditEntries(filter: { entity: \"Benefit\", entityId: $code }, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.BenefitAuditDocument,
     "\n  mutation UpdateBenefit($code: String!, $patch: BenefitPatch!) {\n    updateBenefit(code: $code, patch: $patch) {\n      ...BenefitFields\n    }\n  }\n": types.UpdateBenefitDocument,
@@ -185,6 +188,7 @@ const documents: Documents = {
     "\n  fragment RewardFields on Reward {\n    id\n    code\n    name\n    description\n    costPoints\n    stock\n    perMemberLimit\n    tierCodes\n    active\n    validFrom\n    validTo\n    faceValue\n    couponValidDays\n  }\n": types.RewardFieldsFragmentDoc,
     "\n  query RewardsPage {\n    rewards {\n      ...RewardFields\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    program {\n      timeZone\n    }\n  }\n": types.RewardsPageDocument,
     "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n": types.UpdateRewardDocument,
+    "\n  query RewardCodes {\n    rewards {\n      code\n    }\n  }\n": types.RewardCodesDocument,
     "\n  mutation CreateReward($input: RewardInput!) {\n    upsertReward(input: $input) {\n      ...RewardFields\n    }\n  }\n": types.CreateRewardDocument,
     "\n  query CouponLookup($couponCode: String!) {\n    redemptionByCoupon(couponCode: $couponCode) {\n      id\n      status\n      points\n      couponCode\n      createdAt\n      expiresAt\n      usedAt\n      usedAtStore\n      reward {\n        code\n        name\n      }\n      member {\n        id\n        displayName\n        externalId\n      }\n    }\n  }\n": types.CouponLookupDocument,
     "\n  fragment SegmentFilterFields on SegmentFilter {\n    tierCodes\n    tagsAll\n    tagsAny\n    tagsNone\n    stages\n    rfmSegments\n    minBalance\n    maxBalance\n    minSpend\n    maxSpend\n    minR\n    minF\n    minM\n    joinedFrom\n    joinedTo\n    lastPurchaseFrom\n    lastPurchaseTo\n    tierExpiresFrom\n    tierExpiresTo\n    genders\n    regions\n    channels\n    birthdayMonths\n  }\n": types.SegmentFilterFieldsFragmentDoc,
@@ -262,6 +266,10 @@ export function graphql(source: "\n  query BenefitDetail($code: String!, $auditF
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query BenefitNew {\n    benefits {\n      code\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n    program {\n      timeZone\n    }\n  }\n"): (typeof documents)["\n  query BenefitNew {\n    benefits {\n      code\n    }\n    tiers {\n      code\n      name\n      rank\n    }\n    tags {\n      code\n      name\n    }\n    program {\n      timeZone\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BenefitCodes {\n    benefits {\n      code\n    }\n  }\n"): (typeof documents)["\n  query BenefitCodes {\n    benefits {\n      code\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -510,6 +518,10 @@ export function graphql(source: "\n  query RewardsPage {\n    rewards {\n      .
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateReward($code: String!, $patch: RewardPatch!) {\n    updateReward(code: $code, patch: $patch) {\n      ...RewardFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RewardCodes {\n    rewards {\n      code\n    }\n  }\n"): (typeof documents)["\n  query RewardCodes {\n    rewards {\n      code\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

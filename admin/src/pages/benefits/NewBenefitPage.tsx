@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useClient, useMutation, useQuery } from 'urql';
 import { Link, navigate } from '../../app/router';
 import type { BenefitNewQuery as NewData } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
@@ -8,14 +8,17 @@ import { Field, Form } from '../../ui/Form';
 import { Page, Section } from '../../ui/Page';
 import { BenefitFormFields, emptyValues, ruleOf, type BenefitValues } from './form';
 import './benefits.css';
-import { BenefitNewQuery, CreateBenefitMutation } from './operations';
+import { BenefitCodesQuery, BenefitNewQuery, CreateBenefitMutation } from './operations';
+import { useStillShown } from '../../ui/useStillShown';
 import { codeSegment } from '../../app/code-path';
 
 /**
  * "New benefit": a rule's fields (the edit form's, form.tsx) and its code. upsertBenefit is keyed
- * by the code: a code the list has would overwrite that rule (as a new version of it), so it is
- * refused here, on the code field, and nothing is sent. Saved, it opens the new rule's page
- * (version 1). One request (BenefitNew); saving is one more (CreateBenefit).
+ * by the code: a taken code would overwrite that rule (as a new version of it), so it is refused
+ * here, on the code field, and nothing is sent. The codes are read again when saving (a rule made
+ * since the page loaded, by a colleague or by a save whose answer was lost, is not in its list).
+ * Saved, it opens the new rule's page (version 1), unless the operator has left this page
+ * meanwhile. One request (BenefitNew); saving is two more (BenefitCodes, CreateBenefit).
  */
 export default function NewBenefitPage() {
   const { t } = useI18n();
@@ -41,7 +44,11 @@ function NewBenefitForm({ data }: { data: NewData }) {
   const [values, setValues] = useState<BenefitValues>(emptyValues);
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, create] = useMutation(CreateBenefitMutation);
+  const client = useClient();
+  const [checking, setChecking] = useState(false);
+  const shown = useStillShown();
   const set = <K extends keyof BenefitValues>(key: K, value: BenefitValues[K]) => setValues((v) => ({ ...v, [key]: value }));
+  const takenError = (taken: string): OperationError => ({ code: 'BAD_USER_INPUT', fields: { code: t('benefits.new.codeTaken', { code: taken }) }, general: [] });
   const submit = async () => {
     const taken = code.trim();
     const invalid: Record<string, string> = {};
@@ -50,14 +57,19 @@ function NewBenefitForm({ data }: { data: NewData }) {
     const built = ruleOf(values, zone, t);
     if ('invalid' in built) Object.assign(invalid, built.invalid);
     if (Object.keys(invalid).length || 'invalid' in built) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
+    setChecking(true);
+    const now = await client.query(BenefitCodesQuery, {}, { requestPolicy: 'network-only' }).toPromise().finally(() => setChecking(false));
+    if (now.error || !now.data) return setError(toOperationError(now.error));
+    if (now.data.benefits.some((b) => b.code === taken)) return setError(takenError(taken));
     const result = await create({ input: { code: taken, ...built.rule } });
     const failed = toOperationError(result.error);
     setError(failed);
-    if (!failed && result.data) navigate(`/benefits/${codeSegment(result.data.upsertBenefit.code)}`);
+    // Left meanwhile: the list shows the new rule; the page the operator went to stays theirs.
+    if (!failed && result.data && shown.current) navigate(`/benefits/${codeSegment(result.data.upsertBenefit.code)}`);
   };
   return (
     <Section title={t('benefits.new.formTitle')} id="new">
-      <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('benefits.new.submit')} label={t('benefits.new.formTitle')} className="benefit-form">
+      <Form onSubmit={submit} error={error} busy={fetching || checking} submitLabel={t('benefits.new.submit')} label={t('benefits.new.formTitle')} className="benefit-form">
         <BenefitFormFields
           values={values}
           set={set}

@@ -98,6 +98,15 @@ export const BenefitNewQuery = graphql(`
   }
 `);
 
+/** The codes taken now (a new rule with one would become a new version of that rule). */
+export const BenefitCodesQuery = graphql(`
+  query BenefitCodes {
+    benefits {
+      code
+    }
+  }
+`);
+
 export const CreateBenefitMutation = graphql(`
   mutation CreateBenefit($input: BenefitInput!) {
     upsertBenefit(input: $input) {

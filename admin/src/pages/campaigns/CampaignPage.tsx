@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type Dispatch, type SetStateAction } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
+import { useStillShown } from '../../ui/useStillShown';
 import type { PageParams } from '../../app/pages';
 import { Link, navigate } from '../../app/router';
 import type { CampaignFieldsFragment, CampaignPageQuery as PageData, SegmentFilterInput, SimulateCampaignQuery as SimulationData } from '../../gql/graphql';
@@ -126,6 +127,7 @@ function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
   const client = useClient();
   const [saving, save] = useMutation(UpsertCampaignMutation);
   const [checking, setChecking] = useState(false);
+  const shown = useStillShown();
   const [ownError, setError] = useState<OperationError | null>(null);
   const error = ownError ?? marks;
   const [saved, setSaved] = useState(false);
@@ -164,7 +166,8 @@ function CampaignForm({ data, campaign, draft, setDraft, marks, clearMarks }: {
       // typed while the save was on its way stays in the form, to be saved.
       const stored = storedWindow(r.data.upsertCampaign);
       setDraft((now) => ({ ...now, stored }));
-      if (!campaign) navigate(`/campaigns/${codeSegment(r.data.upsertCampaign.code)}`);
+      // Left meanwhile: the list shows the new campaign; the page the operator went to stays theirs.
+      if (!campaign && shown.current) navigate(`/campaigns/${codeSegment(r.data.upsertCampaign.code)}`);
     }
   };
   const numberField = (f: IntField | FloatField, label: string, hint?: string, props: { min?: number; max?: number; step?: number | 'any'; readOnly?: boolean } = {}) => (

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useClient, useMutation, useQuery } from 'urql';
 import { Link } from '../../app/router';
 import type { RewardFieldsFragment, RewardInput, RewardPatch, RewardsPageQuery } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
@@ -15,7 +15,7 @@ import { CancelRedemptionDialog } from '../members/actions';
 import { fromZonedInput, intOrNull, numberOrNull, numberText, sameSet, toZonedInput } from '../tiers/form-values';
 import '../tiers/tiers.css';
 import './rewards.css';
-import { CouponLookupQuery, CreateRewardMutation, RewardsPageQuery as PageQuery, UpdateRewardMutation } from './operations';
+import { CouponLookupQuery, CreateRewardMutation, RewardCodesQuery, RewardsPageQuery as PageQuery, UpdateRewardMutation } from './operations';
 import { memberLabel } from '../members/label';
 
 type Reward = RewardFieldsFragment;
@@ -166,7 +166,8 @@ const FIELD_HINT: Partial<Record<NumberField, MessageKey>> = {
 /**
  * A reward's dialog: a catalogue reward edited (updateReward with only the fields changed), or a
  * new one (`reward` 'new': upsertReward with every field, under a code no reward has; `codes`
- * are the catalogue's: upsertReward would replace the reward a taken code names).
+ * are the catalogue's as the page loaded it, and the codes are read again before saving:
+ * upsertReward would replace the reward a taken code names).
  */
 function RewardDialog({ reward, codes, tiers, zone, onClose, onSaved }: {
   reward: Reward | 'new' | null; codes: string[]; tiers: Tiers; zone: string; onClose: () => void; onSaved: (name: string) => void;
@@ -178,6 +179,8 @@ function RewardDialog({ reward, codes, tiers, zone, onClose, onSaved }: {
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching: updating }, update] = useMutation(UpdateRewardMutation);
   const [{ fetching: creating }, create] = useMutation(CreateRewardMutation);
+  const [checking, setChecking] = useState(false);
+  const client = useClient();
   if (!reward || !values) return null;
   const set = <K extends keyof Values>(key: K, value: Values[K]) => setValues((v) => (v ? { ...v, [key]: value } : v));
   /** The numbers and instants typed, as the API takes them; the fields that are not. */
@@ -203,6 +206,11 @@ function RewardDialog({ reward, codes, tiers, zone, onClose, onSaved }: {
     if (!key) invalid.code = t('rewards.codeRequired');
     else if (codes.includes(key)) invalid.code = t('rewards.codeTaken', { code: key });
     if (Object.keys(invalid).length) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
+    // Read again: a reward made since the page loaded (a colleague's, or a save whose answer was lost) is not in `codes`.
+    setChecking(true);
+    const now = await client.query(RewardCodesQuery, {}, { requestPolicy: 'network-only' }).toPromise().finally(() => setChecking(false));
+    if (now.error || !now.data) return setError(toOperationError(now.error));
+    if (now.data.rewards.some((r) => r.code === key)) return setError({ code: 'BAD_USER_INPUT', fields: { code: t('rewards.codeTaken', { code: key }) }, general: [] });
     const input: RewardInput = {
       code: key, name: values.name.trim(), description: values.description.trim() || null, costPoints: numbers.costPoints!, stock: numbers.stock,
       perMemberLimit: numbers.perMemberLimit, couponValidDays: numbers.couponValidDays, faceValue: numbers.faceValue,
@@ -248,7 +256,7 @@ function RewardDialog({ reward, codes, tiers, zone, onClose, onSaved }: {
   const title = reward === 'new' ? t('rewards.newTitle') : t('rewards.editTitle', { name: reward.name });
   return (
     <Modal title={title} open onClose={onClose}>
-      <Form onSubmit={submit} error={error} busy={updating || creating} submitLabel={t(reward === 'new' ? 'rewards.create' : 'common.save')} onCancel={onClose} label={title}>
+      <Form onSubmit={submit} error={error} busy={updating || creating || checking} submitLabel={t(reward === 'new' ? 'rewards.create' : 'common.save')} onCancel={onClose} label={title}>
         {reward === 'new' ? (
           <Field name="code" label={t('rewards.field.code')} hint={t('rewards.codeHint')} required>
             {(p) => <input {...p} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" />}

@@ -46,6 +46,15 @@ export const UpdateRewardMutation = graphql(`
   }
 `);
 
+/** The codes taken now (upsertReward would replace the reward one names). */
+export const RewardCodesQuery = graphql(`
+  query RewardCodes {
+    rewards {
+      code
+    }
+  }
+`);
+
 export const CreateRewardMutation = graphql(`
   mutation CreateReward($input: RewardInput!) {
     upsertReward(input: $input) {

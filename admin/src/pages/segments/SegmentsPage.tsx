@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { currentSession } from '../../auth/session';
 import { Link } from '../../app/router';
@@ -11,6 +11,7 @@ import { Field, Form } from '../../ui/Form';
 import { Empty, ErrorState, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { useDebounced } from '../../ui/useDebounced';
+import { useStillShown } from '../../ui/useStillShown';
 import { downloadWithToken } from './download';
 import { conditionCount, emptyDraft, FILTER_FIELDS, filterIntErrors, fromFilter, toFilterInput, toSavedFilter, type Draft } from './filter';
 import { FilterBuilder } from './FilterBuilder';
@@ -301,11 +302,7 @@ function SavedSegments({ segments, onOpen }: { segments: PageData['segments']; o
   const { t, formatNumber } = useI18n();
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ id: string; text: string; ok: boolean } | null>(null);
-  const mounted = useRef(true);
-  useEffect(() => {
-    mounted.current = true;
-    return () => void (mounted.current = false);
-  }, []);
+  const mounted = useStillShown();
   const download = async (s: SavedSegmentFragment) => {
     const session = currentSession();
     if (!session) return;
