@@ -1,5 +1,5 @@
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, holdOperation, overflows } from './support/page-checks';
 
 /**
  * Issue 25 in the console: the programme's engagement settings (time zone, referral rewards,
@@ -89,6 +89,41 @@ describe('Programme settings', () => {
     await page.getByTestId('saved').waitFor();
     expect((await adminQuery<{ program: { checkInPoints: number[] } }>(h, '{ program { checkInPoints } }')).program.checkInPoints).toEqual([]);
     await adminQuery(h, 'mutation { updateProgram(input: { timeZone: "UTC" }) { timeZone } }');
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('a setting typed while a save is on its way stays, with the cursor, to be saved next; the saved one shows what the server holds', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/programme');
+    const form = page.getByRole('form', { name: 'Engagement settings' });
+    await form.waitFor();
+    const before = (await adminQuery<{ program: { referrerPoints: number; refereePoints: number } }>(h, '{ program { referrerPoints refereePoints } }')).program;
+    const held = await holdOperation(page, 'UpdateEngagement');
+    await form.getByLabel('Referrer points').fill(String(before.referrerPoints + 7));
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('button', { name: 'Working…' }).waitFor();
+    await form.getByLabel('Friend\'s points').fill('4321');
+    held.release();
+    await form.getByRole('button', { name: 'Save' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await form.getByLabel('Friend\'s points').inputValue()).toBe('4321');
+    expect(await form.getByLabel('Referrer points').inputValue()).toBe(String(before.referrerPoints + 7));
+    expect(await page.evaluate('document.activeElement?.getAttribute("name")')).toBe('refereePoints');
+    expect(await page.getByTestId('saved').count()).toBe(0); // not called saved: a change is unsent
+    let stored = (await adminQuery<{ program: { referrerPoints: number; refereePoints: number } }>(h, '{ program { referrerPoints refereePoints } }')).program;
+    expect(stored).toEqual({ referrerPoints: before.referrerPoints + 7, refereePoints: before.refereePoints });
+    // Saved next: the change typed meanwhile, alone.
+    const sent: unknown[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/graphql' && r.postDataJSON()?.operationName === 'UpdateEngagement') sent.push(r.postDataJSON().variables.input);
+    });
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('saved').waitFor();
+    expect(sent).toEqual([{ refereePoints: 4321 }]);
+    stored = (await adminQuery<{ program: { referrerPoints: number; refereePoints: number } }>(h, '{ program { referrerPoints refereePoints } }')).program;
+    expect(stored).toEqual({ referrerPoints: before.referrerPoints + 7, refereePoints: 4321 });
+    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: before });
     expect(h.pageErrors(page)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { EngagementSettingsFragment, ProgramInput } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
@@ -40,23 +40,51 @@ export default function ProgrammePage() {
       error={toOperationError(result.error)} onRetry={() => refetch({ requestPolicy: 'network-only' })}>
       {saved ? <p className="programme-notice" role="status" data-testid="saved">{t('programme.saved')}</p> : null}
       {program ? (
-        <EngagementForm key={JSON.stringify(program)} program={program} onSaved={() => setSaved(true)} onChange={() => setSaved(false)} />
+        <EngagementForm program={program} onSaved={() => setSaved(true)} onChange={() => setSaved(false)} />
       ) : null}
       {result.data ? <ActivityRules rules={result.data.activityRules} /> : null}
     </Page>
   );
 }
 
+/** What the operator changed and has not seen saved yet; a setting not in it shows the server's value. */
+interface Edits {
+  zone?: string;
+  values: Partial<Record<NumberSetting, string>>;
+  days?: string[];
+}
+
+/** The edits that still differ from what the server holds (those saved, here or by a colleague, are done). */
+function stillEdited(edits: Edits, program: EngagementSettingsFragment, zones: string[]): Edits {
+  const values = Object.fromEntries(Object.entries(edits.values).filter(([f, v]) => intOrNull(v) !== program[f as NumberSetting]));
+  return {
+    zone: edits.zone !== undefined && knownZone(edits.zone, zones) !== program.timeZone ? edits.zone : undefined,
+    values,
+    days: edits.days && edits.days.map(intOrNull).join(',') !== program.checkInPoints.join(',') ? edits.days : undefined,
+  };
+}
+
+/**
+ * The settings as the server has them, with the operator's changes over them. The form is not
+ * rebuilt when the server's answer comes: a change typed while a save was on its way stays (and
+ * keeps the cursor), to be saved next; a setting the save stored, or one the operator did not
+ * touch, shows what the server now holds.
+ */
 function EngagementForm({ program, onSaved, onChange }: { program: EngagementSettingsFragment; onSaved: () => void; onChange: () => void }) {
   const { t } = useI18n();
   const zones = useMemo(timeZones, []);
-  const [zone, setZone] = useState(program.timeZone);
-  const [values, setValues] = useState(() => Object.fromEntries(NUMBER_SETTINGS.map((f) => [f, numberText(program[f])])) as Record<NumberSetting, string>);
-  const [days, setDays] = useState(() => program.checkInPoints.map(String));
+  const [edits, setEdits] = useState<Edits>({ values: {} });
+  useEffect(() => setEdits((e) => stillEdited(e, program, zones)), [program, zones]);
+  const zone = edits.zone ?? program.timeZone;
+  const values = Object.fromEntries(NUMBER_SETTINGS.map((f) => [f, edits.values[f] ?? numberText(program[f])])) as Record<NumberSetting, string>;
+  const days = edits.days ?? program.checkInPoints.map(String);
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, update] = useMutation(UpdateEngagementMutation);
-  const edit = (change: () => void) => {
-    change();
+  // The operator's changes, counted: a save's answer says "saved" only if none came while it was on its way.
+  const changes = useRef(0);
+  const edit = (change: (e: Edits) => Edits) => {
+    changes.current += 1;
+    setEdits(change);
     onChange();
   };
   const submit = async () => {
@@ -76,9 +104,10 @@ function EngagementForm({ program, onSaved, onChange }: { program: EngagementSet
     else if (points.join(',') !== program.checkInPoints.join(',')) input.checkInPoints = points as number[];
     if (Object.keys(invalid).length) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
     if (!Object.keys(input).length) return setError({ code: 'BAD_USER_INPUT', fields: {}, general: [t('programme.nothing')] });
+    const sentAfter = changes.current;
     const failed = toOperationError((await update({ input })).error);
     setError(failed);
-    if (!failed) onSaved();
+    if (!failed && changes.current === sentAfter) onSaved();
   };
   return (
     <Form onSubmit={submit} error={error} busy={fetching} submitLabel={t('common.save')} label={t('programme.form')}>
@@ -86,7 +115,7 @@ function EngagementForm({ program, onSaved, onChange }: { program: EngagementSet
         <Field name="timeZone" label={t('programme.timeZone')} hint={t('programme.hint.timeZone')}>
           {(p) => (
             <>
-              <input {...p} list="time-zones" autoComplete="off" spellCheck={false} value={zone} onChange={(e) => edit(() => setZone(e.target.value))} />
+              <input {...p} list="time-zones" autoComplete="off" spellCheck={false} value={zone} onChange={(e) => edit((x) => ({ ...x, zone: e.target.value }))} />
               <datalist id="time-zones">{zones.map((z) => <option key={z} value={z} />)}</datalist>
             </>
           )}
@@ -96,13 +125,13 @@ function EngagementForm({ program, onSaved, onChange }: { program: EngagementSet
         <div className="programme-grid">
           {NUMBER_SETTINGS.map((f) => (
             <Field key={f} name={f} label={t(LABEL[f])} hint={t(HINT[f])}>
-              {(p) => <input {...p} inputMode="numeric" value={values[f]} onChange={(e) => edit(() => setValues((v) => ({ ...v, [f]: e.target.value })))} />}
+              {(p) => <input {...p} inputMode="numeric" value={values[f]} onChange={(e) => edit((x) => ({ ...x, values: { ...x.values, [f]: e.target.value } }))} />}
             </Field>
           ))}
         </div>
       </Section>
       <Section title={t('programme.checkIn')} id="check-in">
-        <CheckInPoints days={days} onChange={(next) => edit(() => setDays(next))} />
+        <CheckInPoints days={days} onChange={(next) => edit((x) => ({ ...x, days: next }))} />
       </Section>
     </Form>
   );
