@@ -222,6 +222,35 @@ describe('Benefits', () => {
     expect(await h.axe(page)).toEqual([]);
     expect(h.pageErrors(page)).toEqual([]);
   });
+  it('a field changed while "Save as a new version" is on its way stays, with the cursor, to be saved next', async () => {
+    await adminQuery(h, 'mutation($i: BenefitInput!) { upsertBenefit(input: $i) { code } }',
+      { i: { code: 'TYPED_WHILE_SAVING', name: 'Typed while saving', description: 'As first written', kind: 'FREE_SHIPPING', tierCodes: ['GOLD'] } });
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/benefits/TYPED_WHILE_SAVING');
+    const form = page.getByRole('form', { name: 'Edit the rule' });
+    await form.getByLabel('Name').waitFor();
+    const held = await holdOperation(page, 'UpdateBenefit');
+    await form.getByLabel('Name').fill('Renamed while saving');
+    await form.getByRole('button', { name: 'Save as a new version' }).click();
+    await form.getByRole('button', { name: 'Working…' }).waitFor();
+    await form.getByLabel('Description').fill('Typed while the save was on its way');
+    held.release();
+    await page.getByTestId('saved').getByText('Saved: this is now version 2.').waitFor();
+    await page.getByTestId('current-version').getByText('2', { exact: true }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await form.getByLabel('Description').inputValue()).toBe('Typed while the save was on its way');
+    expect(await form.getByLabel('Name').inputValue()).toBe('Renamed while saving');
+    expect(await page.evaluate('document.activeElement?.getAttribute("name")')).toBe('description');
+    const read = async () => (await adminQuery<{ benefits: { code: string; name: string; description: string; version: number }[] }>(
+      h, '{ benefits { code name description version } }')).benefits.find((b) => b.code === 'TYPED_WHILE_SAVING');
+    expect(await read()).toEqual({ code: 'TYPED_WHILE_SAVING', name: 'Renamed while saving', description: 'As first written', version: 2 });
+    await form.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.getByTestId('saved').getByText('Saved: this is now version 3.').waitFor();
+    expect(await read()).toEqual({ code: 'TYPED_WHILE_SAVING', name: 'Renamed while saving', description: 'Typed while the save was on its way', version: 3 });
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('"New benefit" reads the codes again: one taken since the page loaded is refused, and that rule gets no new version', async () => {
     const page = await h.open();
     await h.signIn(page);

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { PageParams } from '../../app/pages';
 import { Link } from '../../app/router';
@@ -61,7 +61,6 @@ export default function BenefitPage({ params }: PageParams) {
           {saved !== null ? <p className="notice" role="status" data-testid="saved">{t('benefits.edit.saved', { version: saved })}</p> : null}
           <RuleSummary benefit={benefit} tiers={data.tiers} zone={data.program.timeZone} />
           <EditBenefit
-            key={`edit-${benefit.version}`}
             benefit={benefit}
             tiers={data.tiers}
             tags={data.tags}
@@ -122,13 +121,26 @@ function patchOf(b: Benefit, v: BenefitValues, zone: string, t: (key: MessageKey
   return { patch };
 }
 
+const sameValue = (a: BenefitValues[keyof BenefitValues], b: BenefitValues[keyof BenefitValues]) =>
+  Array.isArray(a) && Array.isArray(b) ? sameSet(a, b) : a === b;
+
+/**
+ * The rule as the server has it, with the operator's changes over it. The form is not rebuilt
+ * when a save's answer (a new version) comes: a field changed while the save was on its way stays
+ * (and keeps the cursor), to be saved next; the fields the save stored, or that the operator did
+ * not touch, show the rule as it now is.
+ */
 function EditBenefit({ benefit, tiers, tags, zone, onSaved }: { benefit: Benefit; tiers: Detail['tiers']; tags: Detail['tags']; zone: string; onSaved: (version: number) => void }) {
   const { t } = useI18n();
   const confirm = useConfirm();
-  const [values, setValues] = useState(() => valuesOf(benefit, zone));
+  const stored = useMemo(() => valuesOf(benefit, zone), [benefit, zone]);
+  const [edits, setEdits] = useState<Partial<BenefitValues>>({});
+  // The edits that still differ from the rule as it now is (those saved, here or by a colleague, are done).
+  useEffect(() => setEdits((e) => Object.fromEntries(Object.entries(e).filter(([k, v]) => !sameValue(v, stored[k as keyof BenefitValues])))), [stored]);
+  const values: BenefitValues = { ...stored, ...edits };
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, update] = useMutation(UpdateBenefitMutation);
-  const set = <K extends keyof BenefitValues>(key: K, value: BenefitValues[K]) => setValues((v) => ({ ...v, [key]: value }));
+  const set = <K extends keyof BenefitValues>(key: K, value: BenefitValues[K]) => setEdits((e) => ({ ...e, [key]: value }));
   const submit = async () => {
     const built = patchOf(benefit, values, zone, t);
     if ('invalid' in built) return setError({ code: 'BAD_USER_INPUT', fields: built.invalid, general: [] });
