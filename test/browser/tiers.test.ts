@@ -190,6 +190,36 @@ describe('Tiers', () => {
     expect(await settings.getByLabel('Points expire after (months)').inputValue()).toBe('');
   });
 
+  it('a setting typed while the settings\' save is on its way stays, with the cursor, to be saved next; not called saved', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/tiers');
+    const settings = page.getByRole('form', { name: 'Programme settings' });
+    const pending = settings.getByLabel('Points pending for (days)');
+    await pending.waitFor();
+    const before = (await adminQuery<{ program: { pointsPendingDays: number; tierNoticeDays: number } }>(h, '{ program { pointsPendingDays tierNoticeDays } }')).program;
+    const held = await holdOperation(page, 'UpdateProgram');
+    await pending.fill(String(before.pointsPendingDays + 3));
+    await settings.getByRole('button', { name: 'Save the settings' }).click();
+    await settings.getByRole('button', { name: 'Working…' }).waitFor();
+    const notice = settings.getByLabel('Notice before a tier review (days)');
+    await notice.fill(String(before.tierNoticeDays + 1));
+    held.release();
+    await settings.getByRole('button', { name: 'Save the settings' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await notice.inputValue()).toBe(String(before.tierNoticeDays + 1));
+    expect(await pending.inputValue()).toBe(String(before.pointsPendingDays + 3));
+    expect(await page.evaluate('document.activeElement?.getAttribute("name")')).toBe('tierNoticeDays');
+    expect(await page.getByTestId('saved').count()).toBe(0);
+    const read = async () => (await adminQuery<{ program: { pointsPendingDays: number; tierNoticeDays: number } }>(h, '{ program { pointsPendingDays tierNoticeDays } }')).program;
+    expect(await read()).toEqual({ pointsPendingDays: before.pointsPendingDays + 3, tierNoticeDays: before.tierNoticeDays });
+    await settings.getByRole('button', { name: 'Save the settings' }).click();
+    await page.getByTestId('saved').getByText('The programme settings are saved.').waitFor();
+    expect(await read()).toEqual({ pointsPendingDays: before.pointsPendingDays + 3, tierNoticeDays: before.tierNoticeDays + 1 });
+    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: before });
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

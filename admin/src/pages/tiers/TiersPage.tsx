@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { DowngradePolicy, ProgramInput, ProgramSettingsFragment, TiersPageQuery } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
@@ -64,10 +64,10 @@ export default function TiersPage() {
             )}
           </Section>
           <ProgramSettings
-            key={JSON.stringify(data.program)}
             program={data.program}
-            onSaved={() => {
-              setNotice(t('tiers.program.saved'));
+            onSaved={(allSaved) => {
+              // Not called saved while a change typed meanwhile is still in the form, unsent.
+              setNotice(allSaved ? t('tiers.program.saved') : null);
               reload();
             }}
           />
@@ -201,21 +201,51 @@ const SETTING_HINT: Partial<Record<Setting, MessageKey>> = {
 
 const POLICY_LABEL: Record<DowngradePolicy, MessageKey> = { DROP_ONE: 'program.policy.DROP_ONE', RECALCULATE: 'program.policy.RECALCULATE' };
 
-/** The programme's settings: only the fields changed are sent (updateProgram changes those alone). */
-function ProgramSettings({ program, onSaved }: { program: ProgramSettingsFragment; onSaved: () => void }) {
+const SETTINGS = GROUPS.flatMap((g) => g.fields);
+const parseSetting = (f: Setting, text: string) => (f === 'pointsPerUnit' ? numberOrNull(text) : intOrNull(text));
+
+/** What the operator changed and has not seen saved yet; a setting not in it shows the server's value. */
+interface SettingEdits {
+  values: Partial<Record<Setting, string>>;
+  policy?: DowngradePolicy;
+  negative?: boolean;
+}
+
+/** The edits that still differ from what the server holds (those saved, here or by a colleague, are done). */
+function stillEdited(edits: SettingEdits, program: ProgramSettingsFragment): SettingEdits {
+  return {
+    values: Object.fromEntries(Object.entries(edits.values).filter(([f, v]) => parseSetting(f as Setting, v) !== program[f as Setting])),
+    policy: edits.policy !== program.downgradePolicy ? edits.policy : undefined,
+    negative: edits.negative !== program.allowNegativeBalance ? edits.negative : undefined,
+  };
+}
+
+/**
+ * The programme's settings: only the fields changed are sent (updateProgram changes those alone).
+ * The form is not rebuilt by a save's answer: a setting typed while the save was on its way stays
+ * (with the cursor), to be saved next; the others show what the server now holds.
+ */
+function ProgramSettings({ program, onSaved }: { program: ProgramSettingsFragment; onSaved: (allSaved: boolean) => void }) {
   const { t } = useI18n();
-  const initial = () => Object.fromEntries(GROUPS.flatMap((g) => g.fields).map((f) => [f, numberText(program[f])])) as Record<Setting, string>;
-  const [values, setValues] = useState(initial);
-  const [policy, setPolicy] = useState<DowngradePolicy>(program.downgradePolicy);
-  const [negative, setNegative] = useState(program.allowNegativeBalance);
+  const [edits, setEdits] = useState<SettingEdits>({ values: {} });
+  useEffect(() => setEdits((e) => stillEdited(e, program)), [program]);
+  const values = Object.fromEntries(SETTINGS.map((f) => [f, edits.values[f] ?? numberText(program[f])])) as Record<Setting, string>;
+  const policy = edits.policy ?? program.downgradePolicy;
+  const negative = edits.negative ?? program.allowNegativeBalance;
+  // The operator's changes, counted: a save's answer says "saved" only if none came while it was on its way.
+  const changes = useRef(0);
+  const edit = (change: (e: SettingEdits) => SettingEdits) => {
+    changes.current += 1;
+    setEdits(change);
+  };
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, update] = useMutation(UpdateProgramMutation);
   const submit = async () => {
     const input: ProgramInput = {};
     const invalid: Record<string, string> = {};
-    for (const f of GROUPS.flatMap((g) => g.fields)) {
+    for (const f of SETTINGS) {
       if (values[f].trim() === numberText(program[f])) continue;
-      const n = f === 'pointsPerUnit' ? numberOrNull(values[f]) : intOrNull(values[f]);
+      const n = parseSetting(f, values[f]);
       if (Number.isNaN(n)) invalid[f] = t(f === 'pointsPerUnit' ? 'form.notANumber' : 'form.notAWholeNumber');
       else if (n === null && f === 'pointsExpiryMonths') input.clearPointsExpiry = true;
       else if (n === null) invalid[f] = t('form.notAWholeNumber');
@@ -225,6 +255,7 @@ function ProgramSettings({ program, onSaved }: { program: ProgramSettingsFragmen
     if (negative !== program.allowNegativeBalance) input.allowNegativeBalance = negative;
     if (Object.keys(invalid).length) return setError({ code: 'BAD_USER_INPUT', fields: invalid, general: [] });
     if (!Object.keys(input).length) return setError({ code: 'BAD_USER_INPUT', fields: {}, general: [t('tiers.program.nothing')] });
+    const sentAfter = changes.current;
     const result = await update({ input });
     const failed = toOperationError(result.error);
     // "Give pointsExpiryMonths or clearPointsExpiry": the console shows one field for both.
@@ -233,7 +264,7 @@ function ProgramSettings({ program, onSaved }: { program: ProgramSettingsFragmen
       delete failed.fields.clearPointsExpiry;
     }
     setError(failed);
-    if (!failed) onSaved();
+    if (!failed) onSaved(changes.current === sentAfter);
   };
   return (
     <Section title={t('tiers.program.title')} id="program">
@@ -246,14 +277,14 @@ function ProgramSettings({ program, onSaved }: { program: ProgramSettingsFragmen
                 <Field key={f} name={f} label={t(SETTING_LABEL[f])} hint={SETTING_HINT[f] ? t(SETTING_HINT[f]) : undefined}>
                   {(p) => (
                     <input {...p} inputMode={f === 'pointsPerUnit' ? 'decimal' : 'numeric'} value={values[f]}
-                      onChange={(e) => setValues((v) => ({ ...v, [f]: e.target.value }))} />
+                      onChange={(e) => edit((x) => ({ ...x, values: { ...x.values, [f]: e.target.value } }))} />
                   )}
                 </Field>
               ))}
               {g.title === 'tiers.program.tiers' ? (
                 <Field name="downgradePolicy" label={t('program.downgradePolicy')}>
                   {(p) => (
-                    <select {...p} value={policy} onChange={(e) => setPolicy(e.target.value as DowngradePolicy)}>
+                    <select {...p} value={policy} onChange={(e) => edit((x) => ({ ...x, policy: e.target.value as DowngradePolicy }))}>
                       {(Object.keys(POLICY_LABEL) as DowngradePolicy[]).map((x) => <option key={x} value={x}>{t(POLICY_LABEL[x])}</option>)}
                     </select>
                   )}
@@ -262,7 +293,7 @@ function ProgramSettings({ program, onSaved }: { program: ProgramSettingsFragmen
             </div>
             {g.title === 'tiers.program.points' ? (
               <label className="checkbox">
-                <input type="checkbox" name="allowNegativeBalance" checked={negative} onChange={(e) => setNegative(e.target.checked)} />
+                <input type="checkbox" name="allowNegativeBalance" checked={negative} onChange={(e) => edit((x) => ({ ...x, negative: e.target.checked }))} />
                 {t('program.allowNegativeBalance')}
               </label>
             ) : null}
