@@ -3,7 +3,7 @@ import { parseSignatureHeader } from '../../src/modules/webhooks/webhooks.rules'
 import { startReceiver, verifySignature, type Receiver } from '../support/webhook-receiver';
 import { eventually } from '../support/wait';
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, holdOperation, loseAnswers, overflows } from './support/page-checks';
 
 /**
  * The Webhooks page in a real browser, with a real receiver: an endpoint created (its secret
@@ -252,6 +252,63 @@ describe('Webhooks', () => {
     await dialog.getByRole('button', { name: '创建' }).click();
     await dialog.getByRole('group', { name: '事件类型' }).getByTestId('field-error-eventTypes').getByText('服务器不接受此输入。（eventTypes must name').waitFor();
     expect(await dialog.locator('.form-alert').count()).toBe(0);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
+  it('a create whose answer was lost, sent again with the URL corrected: the operator is told the first one was created (and is listed), and the next Create adds the second', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/webhooks');
+    await page.getByTestId('endpoints').or(page.getByText('No endpoint yet: create one to receive events.')).first().waitFor();
+    const first = `${receiver.url}/lost-answer-typo`;
+    const fixed = `${receiver.url}/lost-answer-fixed`;
+    const lost = await loseAnswers(page, 'CreateWebhookEndpoint');
+    await page.getByRole('button', { name: 'New endpoint' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New webhook endpoint' });
+    await dialog.getByLabel('URL').fill(first);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByText('No answer came from the server: the change may have been saved.').waitFor();
+    await row(page, first).waitFor(); // the list, read again, shows it
+    await dialog.getByLabel('URL').fill(fixed);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByText('The endpoint sent before the connection failed was created, with the URL and event types sent then').waitFor();
+    const urls = async () => (await h.server.sql<{ url: string }>('select url from webhook_endpoint where url like $1 order by url', [`${receiver.url}/lost-answer%`])).map((r) => r.url);
+    expect(await urls()).toEqual([first]);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const shown = page.getByRole('dialog', { name: 'The signing secret, shown once' });
+    expect(await shown.getByTestId('webhook-secret').inputValue()).toMatch(/^whsec_/);
+    await shown.getByRole('button', { name: 'I have kept it' }).click();
+    await row(page, fixed).waitFor();
+    expect(await urls()).toEqual([fixed, first]);
+    expect(lost.sent()).toBe(3);
+    expect(h.pageErrors(page).filter((e) => !e.includes('net::ERR_CONNECTION_RESET'))).toEqual([]);
+  });
+
+  it('a new endpoint\'s secret whose answer comes after the operator left the page is shown when they come back', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/webhooks');
+    await page.getByRole('button', { name: 'New endpoint' }).waitFor();
+    const url = `${receiver.url}/left-the-page`;
+    const held = await holdOperation(page, 'CreateWebhookEndpoint');
+    await page.getByRole('button', { name: 'New endpoint' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New webhook endpoint' });
+    await dialog.getByLabel('URL').fill(url);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByRole('button', { name: 'Working…' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Imports', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Imports' }).waitFor();
+    held.release();
+    await eventually(async () => (await h.server.sql('select 1 from webhook_endpoint where url = $1', [url])).length === 1, 'the endpoint created');
+    await page.waitForTimeout(300); // the answer's turn in the page
+    expect(await page.getByRole('dialog', { name: 'The signing secret, shown once' }).count()).toBe(0); // not over the page they went to
+    await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Webhooks', exact: true }).click();
+    const shown = page.getByRole('dialog', { name: 'The signing secret, shown once' });
+    expect(await shown.getByTestId('webhook-secret').inputValue()).toMatch(/^whsec_/);
+    await shown.getByText(url).waitFor();
+    await shown.getByRole('button', { name: 'I have kept it' }).click();
+    await shown.waitFor({ state: 'detached' });
     expect(h.pageErrors(page)).toEqual([]);
   });
 

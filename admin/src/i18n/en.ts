@@ -746,6 +746,7 @@ export const en = {
   'webhooks.create': 'Create',
   'webhooks.endpoints': 'Endpoints',
   'webhooks.none': 'No endpoint yet: create one to receive events.',
+  'webhooks.createdEarlier': 'The endpoint sent before the connection failed was created, with the URL and event types sent then, and is in the list. Its secret was only in the lost answer: rotate its secret to get one. Press Create again only to add this one as well.',
   'webhooks.saved': 'Saved: {url}',
   'webhooks.col.url': 'URL',
   'webhooks.col.eventTypes': 'Event types',

@@ -743,6 +743,7 @@ export const zhCN: Record<MessageKey, string> = {
   'webhooks.create': '创建',
   'webhooks.endpoints': '端点',
   'webhooks.none': '还没有端点：创建一个以接收事件。',
+  'webhooks.createdEarlier': '连接中断前发出的端点已按当时的 URL 和事件类型创建，并已在列表中。它的密钥只在丢失的回应里：请轮换该端点的密钥以取得新密钥。只有要再添加这一个时，才再次点击「创建」。',
   'webhooks.saved': '已保存：{url}',
   'webhooks.col.url': 'URL 地址',
   'webhooks.col.eventTypes': '事件类型',

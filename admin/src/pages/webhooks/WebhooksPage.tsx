@@ -11,6 +11,7 @@ import { Modal } from '../../ui/Modal';
 import { Empty, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { useEditing } from '../../ui/useEditing';
+import { useStillShown } from '../../ui/useStillShown';
 import './webhooks.css';
 import {
   CreateWebhookEndpointMutation, DeleteWebhookEndpointMutation, PingWebhookEndpointMutation, RedeliverWebhookMutation, RotateWebhookSecretMutation,
@@ -27,6 +28,15 @@ const act = (work: () => Promise<void>) => () => {
   void work();
 };
 const ALL = '*';
+
+type Secret = { url: string; secret: string };
+/** A new secret whose answer came after the operator left the page (shown once, when they are back). */
+let unseenSecret: Secret | null = null;
+const takeUnseenSecret = (): Secret | null => {
+  const s = unseenSecret;
+  unseenSecret = null;
+  return s;
+};
 const STATUSES: WebhookDeliveryStatus[] = ['PENDING', 'DELIVERED', 'DEAD'];
 
 /**
@@ -39,7 +49,13 @@ export default function WebhooksPage() {
   const { t } = useI18n();
   const [result, refetch] = useQuery({ query: WebhooksPageQuery });
   const { editing, opening, show, hide, hideIf } = useEditing<Endpoint | 'new'>();
-  const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
+  const [secret, setSecret] = useState<Secret | null>(takeUnseenSecret);
+  const stillShown = useStillShown();
+  // A secret is in its create's or rotation's answer alone: one that comes after the operator left the page is shown when they come back.
+  const showSecret = (s: Secret) => {
+    if (stillShown.current) setSecret(s);
+    else unseenSecret = s;
+  };
   const [notice, setNotice] = useState<string | null>(null);
   const [logEndpoint, setLogEndpoint] = useState('');
   const [logVersion, setLogVersion] = useState(0);
@@ -65,7 +81,7 @@ export default function WebhooksPage() {
               <Endpoints
                 endpoints={data.webhookEndpoints}
                 onEdit={show}
-                onSecret={setSecret}
+                onSecret={showSecret}
                 onNotice={(message) => {
                   setNotice(message);
                   setLogVersion((v) => v + 1);
@@ -88,7 +104,7 @@ export default function WebhooksPage() {
               // A save that lands after its dialog was closed leaves the dialog opened since alone.
               hideIf(opening);
               setNotice(t('webhooks.saved', { url: saved.url }));
-              if (newSecret) setSecret({ url: saved.url, secret: newSecret });
+              if (newSecret) showSecret({ url: saved.url, secret: newSecret });
               reload();
             }}
           />
@@ -234,7 +250,7 @@ function EndpointDialog({ endpoint, eventTypes, onClose, onSaved }: {
   const [error, setError] = useState<OperationError | null>(null);
   const [created, create] = useMutation(CreateWebhookEndpointMutation);
   // One key per form opened: saving again after an answer that never came gets the endpoint (and secret) the first save made.
-  const [createKey] = useState(newKey);
+  const [createKey, setCreateKey] = useState(newKey);
   const [updated, update] = useMutation(UpdateWebhookEndpointMutation);
   if (!endpoint) return null;
   const title = existing ? t('webhooks.editTitle', { url: existing.url }) : t('webhooks.newTitle');
@@ -248,6 +264,13 @@ function EndpointDialog({ endpoint, eventTypes, onClose, onSaved }: {
     } else {
       const r = await create({ input, idempotencyKey: createKey });
       const failed = toOperationError(r.error);
+      if (failed?.code === 'CONFLICT' && failed.fields.idempotencyKey) {
+        // Sent again with another URL or other types after a lost answer: the first create landed,
+        // as it was sent (the list, read again after the lost answer, shows it). Said so; a new key
+        // makes the next Create another endpoint.
+        setCreateKey(newKey());
+        return setError({ code: failed.code, fields: {}, general: [t('webhooks.createdEarlier')] });
+      }
       setError(failed);
       if (!failed && r.data) onSaved(r.data.createWebhookEndpoint.endpoint, r.data.createWebhookEndpoint.secret);
     }
