@@ -101,6 +101,33 @@ describe('Imports', () => {
     expect(h.pageErrors(page)).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   });
 
+  it('an upload whose answer was lost says the file may have been taken and lists the job the server made; a bare 503 says the server is briefly away', async () => {
+    const file = join(dir, 'lost-answer.csv');
+    writeFileSync(file, 'externalId,displayName\nlost-answer-1,Lost Answer\n');
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/imports');
+    const form = page.getByRole('form', { name: 'Upload a file' });
+    await form.waitFor();
+    const jobsBefore = await page.getByTestId('import-jobs').locator('tbody tr').count();
+    // A proxy's 503 without a body: briefly away, not "refused".
+    await page.route('**/imports/members', (route) => route.fulfill({ status: 503, body: '' }), { times: 1 });
+    await form.getByLabel('File', { exact: true }).setInputFiles(file);
+    await form.getByRole('button', { name: 'Upload and import' }).click();
+    await form.getByText('The server is not available right now: try again shortly.').waitFor();
+    expect(await form.getByText('The upload was refused').count()).toBe(0);
+    // The server takes the file, the answer is lost.
+    await page.route('**/imports/members', async (route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    }, { times: 1 });
+    await form.getByRole('button', { name: 'Upload and import' }).click();
+    await form.getByText(/No answer came from the server .*: the file may have been taken/).waitFor();
+    await page.getByTestId('import-jobs').locator('tbody tr').nth(jobsBefore).waitFor(); // the list, read again, has the job
+    expect(await h.server.sql(`select count(*)::int as n from member where external_id = 'lost-answer-1'`)).toEqual([{ n: 1 }]);
+    expect(h.pageErrors(page).filter((e) => !/net::ERR_CONNECTION_RESET|status of 503/.test(e))).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

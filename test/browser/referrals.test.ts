@@ -189,6 +189,27 @@ describe('a member\'s referrals', () => {
 });
 
 describe('referral statistics', () => {
+  it('totals that fail to load say so, with a retry that loads them', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    let failed = 0;
+    await page.route('**/graphql', async (route) => {
+      if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName === 'ReferralTotals' && failed === 0) {
+        failed += 1;
+        return route.fulfill({ status: 503, body: '' });
+      }
+      return route.continue();
+    });
+    await h.goto(page, '/referrals');
+    const totals = page.locator('#totals');
+    await totals.getByRole('alert').waitFor();
+    expect(await page.getByTestId('total-registered').textContent()).toBe('—');
+    await totals.getByRole('button', { name: 'Try again' }).click();
+    await page.getByTestId('total-registered').getByText(/\d/).waitFor();
+    expect(await totals.getByRole('alert').count()).toBe(0);
+    expect(h.pageErrors(page).filter((e) => !e.includes('status of 503'))).toEqual([]);
+  });
+
   it('twelve months and their totals, as referralStats gives them, in two requests', async () => {
     const { referralStatsByMonth: months } = await adminQuery<{ referralStatsByMonth: { from: string; to: string }[] }>(
       h, '{ referralStatsByMonth(months: 12) { from to } }');

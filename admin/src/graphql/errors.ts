@@ -52,7 +52,7 @@ export class UnansweredWrite extends Error {
 }
 
 /** HTTP answers without a GraphQL body that say the server is briefly away (a proxy's, or a restart's): it was reached. */
-const UNAVAILABLE_STATUS = new Set([502, 503, 504]);
+export const UNAVAILABLE_STATUS: ReadonlySet<number> = new Set([502, 503, 504]);
 
 export function toOperationError(error: CombinedError | null | undefined): OperationError | null {
   if (!error) return null;

@@ -844,6 +844,7 @@ export const en = {
   'imports.upload.purchasesHint': 'Columns: orderId, externalId, amount, occurredAt (required), refundedAmount.',
   'imports.upload.submit': 'Upload and import',
   'imports.upload.noFile': 'Choose a file to import.',
+  'imports.upload.noAnswer': 'No answer came from the server ({message}): the file may have been taken. The list of imports below, read again, shows what the server has; importing the same file again changes nothing already imported.',
   'imports.upload.failed': 'The upload was refused (HTTP {status}).',
   'imports.mode.history': 'History (no points)',
   'imports.mode.earn': 'Earn points',

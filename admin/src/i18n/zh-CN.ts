@@ -841,6 +841,7 @@ export const zhCN: Record<MessageKey, string> = {
   'imports.upload.purchasesHint': '列：orderId、externalId、amount、occurredAt（必填）、refundedAmount。',
   'imports.upload.submit': '上传并导入',
   'imports.upload.noFile': '请选择要导入的文件。',
+  'imports.upload.noAnswer': '服务器没有回应（{message}）：文件可能已被接收。下方重新读取的导入列表显示服务器上的情况；再次导入同一文件不会改变已导入的内容。',
   'imports.upload.failed': '上传被拒绝（HTTP {status}）。',
   'imports.mode.history': '历史记录（不积分）',
   'imports.mode.earn': '积分',

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { currentSession } from '../../auth/session';
-import { fromGraphQLErrors, refusalText, toOperationError, type OperationError } from '../../graphql/errors';
+import { fromGraphQLErrors, refusalText, toOperationError, UNAVAILABLE_STATUS, type OperationError } from '../../graphql/errors';
 import type { ImportStatus } from '../../gql/graphql';
 import { useI18n } from '../../i18n';
 import { IMPORT_KIND_LABEL, IMPORT_MODE_LABEL, IMPORT_STATUS_LABEL } from '../../i18n/enums';
@@ -40,7 +40,10 @@ export default function ImportsPage() {
       error={toOperationError(jobs.error)}
       onRetry={() => refetchJobs({ requestPolicy: 'network-only' })}
     >
-      <UploadForm onStarted={(id) => { setSelected(id); refetchJobs({ requestPolicy: 'network-only' }); }} />
+      <UploadForm
+        onStarted={(id) => { setSelected(id); refetchJobs({ requestPolicy: 'network-only' }); }}
+        onUnanswered={() => refetchJobs({ requestPolicy: 'network-only' })}
+      />
       {selected ? <JobDetail id={selected} onChanged={() => refetchJobs({ requestPolicy: 'network-only' })} /> : null}
       <Section title={t('imports.jobs')} id="import-jobs">
         {jobs.data && !jobs.data.importJobs.length ? <Empty>{t('imports.none')}</Empty> : null}
@@ -80,7 +83,8 @@ export default function ImportsPage() {
   );
 }
 
-function UploadForm({ onStarted }: { onStarted: (id: string) => void }) {
+/** `onUnanswered`: the upload got no answer (the server may have taken it): the list is read again. */
+function UploadForm({ onStarted, onUnanswered }: { onStarted: (id: string) => void; onUnanswered: () => void }) {
   const { t } = useI18n();
   const [kind, setKind] = useState<Kind>('members');
   const [mode, setMode] = useState<Mode>('history');
@@ -98,10 +102,16 @@ function UploadForm({ onStarted }: { onStarted: (id: string) => void }) {
       const res = await fetch(path, { method: 'POST', body: file, headers: { 'content-type': contentTypeOf(file), authorization: `Bearer ${session.token}` } });
       const body = (await res.json().catch(() => null)) as { id?: string; errors?: { message: string; extensions?: { code?: string; field?: string } }[] } | null;
       if (res.status === 202 && body?.id) return onStarted(body.id);
-      // The route answers errors as GraphQL does: the same sentences (graphql/errors.ts).
-      setError(fromGraphQLErrors(body?.errors ?? []) ?? { code: 'ERROR', general: [t('imports.upload.failed', { status: res.status })], fields: {} });
+      // The route answers errors as GraphQL does: the same sentences (graphql/errors.ts). A 502,
+      // 503 or 504 without them is a proxy's or a restart's: the server is briefly away.
+      const refused = fromGraphQLErrors(body?.errors ?? []);
+      if (refused) setError(refused);
+      else if (UNAVAILABLE_STATUS.has(res.status)) setError({ code: 'SERVICE_UNAVAILABLE', general: [refusalText('SERVICE_UNAVAILABLE', `HTTP ${res.status}`)], fields: {} });
+      else setError({ code: 'ERROR', general: [t('imports.upload.failed', { status: res.status })], fields: {} });
     } catch (err) {
-      setError({ code: 'NETWORK', general: [refusalText('NETWORK', (err as Error).message)], fields: {} });
+      // No answer: the file may have been taken (a job made and run). The list is read again to show it.
+      setError({ code: 'NETWORK', general: [t('imports.upload.noAnswer', { message: (err as Error).message })], fields: {} });
+      onUnanswered();
     } finally {
       setBusy(false);
     }

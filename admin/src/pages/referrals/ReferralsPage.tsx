@@ -27,7 +27,7 @@ export default function ReferralsPage() {
   const data = months.data?.referralStatsByMonth;
   const rows = useMemo(() => data ?? [], [data]);
   const span = rows.length ? { from: rows[0].from, to: rows[rows.length - 1].to } : null;
-  const [totals] = useQuery({ query: ReferralTotalsQuery, variables: span ?? { from: '', to: '' }, pause: !span });
+  const [totals, refetchTotals] = useQuery({ query: ReferralTotalsQuery, variables: span ?? { from: '', to: '' }, pause: !span });
   const timeZone = months.data?.program.timeZone ?? 'UTC';
   const labels = useMemo(() => {
     const format = new Intl.DateTimeFormat(language, { year: 'numeric', month: 'short', timeZone });
@@ -48,12 +48,12 @@ export default function ReferralsPage() {
       {months.data ? (
         <>
           <Section title={t('referrals.totals')} id="totals">
-            {totals.error ? <ErrorState error={toOperationError(totals.error)!} /> : null}
+            {totals.error ? <ErrorState error={toOperationError(totals.error)!} onRetry={() => refetchTotals({ requestPolicy: 'network-only' })} /> : null}
             <div className="cards referral-cards" data-testid="referral-totals">
               {FIGURES.map((f) => (
                 <div className="card" key={f}>
                   <h3 className="card-label">{t(FIGURE_LABEL[f])}</h3>
-                  <p className="card-value" data-testid={`total-${f}`}>{total ? show(f, total) : '…'}</p>
+                  <p className="card-value" data-testid={`total-${f}`}>{total ? show(f, total) : totals.error ? '—' : '…'}</p>
                 </div>
               ))}
             </div>
