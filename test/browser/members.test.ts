@@ -273,6 +273,44 @@ describe('Members', () => {
     expect(h.pageErrors(page).filter((e) => !e.includes('net::ERR_CONNECTION_RESET'))).toEqual([]);
   });
 
+  it('an adjustment sent while the server is away: the page and the dialog stay as they are (the read again gets no answer either), and saved again once it is back, it is recorded once', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/members?q=demo-0005');
+    await page.locator('table tbody tr a').first().click();
+    await page.getByTestId('ledger').waitFor();
+    const balanceOf = async () => Number((await page.getByTestId('balance').textContent())!.replace(/\D/g, ''));
+    const balance = await balanceOf();
+    const dialog = page.getByRole('dialog', { name: 'Adjust points' });
+    await page.getByRole('button', { name: 'Adjust points' }).click();
+    await dialog.getByTestId('adjust-amount').fill('13');
+    await dialog.getByTestId('adjust-reason').fill('Server away');
+    // The server is away: every request's connection fails.
+    const away: string[] = [];
+    await page.route('**/graphql', (route) => {
+      away.push((route.request().postDataJSON() as { operationName?: string } | null)?.operationName ?? '?');
+      return route.abort('connectionrefused');
+    });
+    await dialog.getByRole('button', { name: 'Adjust' }).click();
+    await dialog.getByText('No answer came from the server: the adjustment may have been recorded.').waitFor();
+    for (let i = 0; i < 100 && away.length < 2; i += 1) await page.waitForTimeout(50);
+    expect(away[0]).toBe('AdjustPoints');
+    expect(away.slice(1)).toContain('MemberProfile'); // read again, in vain
+    await page.waitForTimeout(300);
+    // Nothing replaced: the profile, the dialog, what was typed and its message.
+    expect(await dialog.getByTestId('adjust-amount').inputValue()).toBe('13');
+    await dialog.getByText('No answer came from the server: the adjustment may have been recorded.').waitFor();
+    expect(await balanceOf()).toBe(balance);
+    // Back: saved again, the same key: recorded once.
+    await page.unroute('**/graphql');
+    await dialog.getByRole('button', { name: 'Adjust' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('balance').getByText((balance + 13).toLocaleString('en')).waitFor();
+    expect(await h.server.sql<{ n: number }>(`select count(*)::int as n from point_transaction t join member m on m.id = t.member_id
+      where m.external_id = 'demo-0005' and t.reason = 'Server away'`)).toEqual([{ n: 1 }]);
+    expect(h.pageErrors(page).filter((e) => !e.includes('net::ERR_CONNECTION_REFUSED'))).toEqual([]);
+  });
+
   it('tags and untags; untagging asks first', async () => {
     const page = await h.open();
     await h.signIn(page);

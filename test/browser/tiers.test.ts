@@ -131,6 +131,27 @@ describe('Tiers', () => {
     expect(h.pageErrors(page)).toEqual(['console: Failed to load resource: the server responded with a status of 503 (Service Unavailable)']);
   });
 
+  it('a 504 with no GraphQL answer (a gateway that gave up waiting) says the save may have landed, not that the server is away', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/tiers');
+    let timedOut = 0;
+    await page.route('**/graphql', async (route) => {
+      if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName === 'UpsertTier' && timedOut++ === 0) {
+        await route.fetch(); // the server saved it; the gateway's answer is a 504
+        return route.fulfill({ status: 504, contentType: 'text/plain', body: 'Gateway Timeout' });
+      }
+      return route.continue();
+    });
+    await page.getByRole('button', { name: 'Edit the tier Gold' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit the tier Gold' });
+    await dialog.getByLabel('Name').fill('Gold');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.locator('.form-alert').getByText(/^No answer came from the server: the change may have been saved\./).waitFor();
+    expect(await dialog.locator('.form-alert').getByText('try again shortly').count()).toBe(0);
+    expect(h.pageErrors(page)).toEqual(['console: Failed to load resource: the server responded with a status of 504 (Gateway Timeout)']);
+  });
+
   it('adding a tier with the code of an existing one is refused on the code field, and nothing is sent', async () => {
     const before = await adminQuery<{ tiers: unknown[] }>(h, '{ tiers { code name rank qualifyingPoints retainPoints pointsMultiplier } }');
     const page = await h.open();

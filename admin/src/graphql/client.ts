@@ -1,9 +1,12 @@
 import { cacheExchange, Client, CombinedError, fetchExchange, makeOperation, mapExchange, type Operation, type OperationResult } from '@urql/core';
 import { currentSession, signOut } from '../auth/session';
-import { isUnauthenticated, UnansweredWrite } from './errors';
+import { ANSWER_MAY_BE_LOST, isUnauthenticated, UnansweredWrite } from './errors';
 
-/** Queries the console sent most recently (by key), to read again after a write whose answer was lost. */
-const REMEMBERED_QUERIES = 200;
+/**
+ * Queries the console sent most recently (by key), to read again after a write whose answer was
+ * lost; urql re-runs only those still shown. Bounded only against a session that never ends.
+ */
+const REMEMBERED_QUERIES = 1000;
 
 /**
  * The console's one GraphQL client: POST /graphql on the server that served the console, the
@@ -12,26 +15,43 @@ const REMEMBERED_QUERIES = 200;
  * refuses (UNAUTHENTICATED: it expired, or the secret changed) signs the operator out, back to
  * the sign-in page, which says why.
  *
- * A mutation whose answer never came (the connection failed: the server may have written it)
- * fails as an `UnansweredWrite`, which the forms tell as such (errors.ts), and the queries shown
- * are read again from the server, so that the page shows whether the write landed (a list with
- * the new rule, a reward, a segment). urql re-runs only the queries still shown.
+ * A mutation whose answer never came (the connection failed, or a gateway answered 502 or 504:
+ * the server may have written it) fails as an `UnansweredWrite`, which the forms tell as such
+ * (errors.ts), and the queries shown are read again, so that the page shows whether the write
+ * landed (a list with the new rule, a reward, a segment). A read again that gets no answer either
+ * (the server still away) leaves the page as it was: what is shown, typed or held by a dialog (its
+ * idempotency key) stays.
  */
 export function createConsoleClient(url = `${window.location.origin}/graphql`): Client {
   const queries = new Map<number, Operation>();
+  const rereading = new Set<number>();
   const remember = (operation: Operation) => {
     if (operation.kind !== 'query') return;
     queries.delete(operation.key);
     queries.set(operation.key, operation);
     if (queries.size > REMEMBERED_QUERIES) queries.delete(queries.keys().next().value!);
   };
-  const unanswered = (result: OperationResult): OperationResult => {
-    const error = result.error;
-    if (result.operation.kind !== 'mutation' || !error?.networkError || error.graphQLErrors.length || error.response) return result;
+  const noAnswer = (error: CombinedError | undefined): error is CombinedError => {
+    const status = (error?.response as Response | undefined)?.status;
+    return !!error?.networkError && !error.graphQLErrors.length && (status === undefined || ANSWER_MAY_BE_LOST.has(status));
+  };
+  const settle = (result: OperationResult): OperationResult => {
+    const { operation, error } = result;
+    if (operation.kind === 'query' && rereading.delete(operation.key) && noAnswer(error)) {
+      // Read again after a lost answer, and no answer again: nothing is replaced (urql keeps the data shown).
+      return { ...result, data: undefined, error: undefined };
+    }
+    if (operation.kind !== 'mutation' || !noAnswer(error)) return result;
     setTimeout(() => {
-      for (const query of queries.values()) client.reexecuteOperation(makeOperation('query', query, { ...query.context, requestPolicy: 'network-only' }));
+      const keys = [...queries.keys()];
+      for (const query of queries.values()) {
+        rereading.add(query.key);
+        client.reexecuteOperation(makeOperation('query', query, { ...query.context, requestPolicy: 'network-only' }));
+      }
+      // Those no longer shown are not re-run (urql): forgotten after a while, not silenced for good.
+      setTimeout(() => keys.forEach((key) => rereading.delete(key)), 60_000);
     });
-    return { ...result, error: new CombinedError({ networkError: new UnansweredWrite(error.networkError) }) };
+    return { ...result, error: new CombinedError({ networkError: new UnansweredWrite(error.networkError!) }) };
   };
   const client: Client = new Client({
     url,
@@ -46,7 +66,7 @@ export function createConsoleClient(url = `${window.location.origin}/graphql`): 
       cacheExchange,
       mapExchange({
         onOperation: remember,
-        onResult: unanswered,
+        onResult: settle,
         onError(error) {
           if (isUnauthenticated(error) && currentSession()) signOut('expired');
         },

@@ -51,6 +51,13 @@ export class UnansweredWrite extends Error {
   }
 }
 
+/**
+ * A gateway's 502 or 504 without a GraphQL answer can hide a write that landed (the server went
+ * on, or its connection reset after the commit), as a cut connection can: a write answered so is
+ * an UnansweredWrite (client.ts). A 503 is a refusal.
+ */
+export const ANSWER_MAY_BE_LOST: ReadonlySet<number> = new Set([502, 504]);
+
 /** HTTP answers without a GraphQL body that say the server is briefly away (a proxy's, or a restart's): it was reached. */
 export const UNAVAILABLE_STATUS: ReadonlySet<number> = new Set([502, 503, 504]);
 

@@ -40,7 +40,7 @@ export const en = {
   'error.SERVICE_UNAVAILABLE': 'The server is not available right now: try again shortly.',
   'error.INTERNAL_SERVER_ERROR': 'The server failed to answer.',
   'error.NETWORK': 'The server could not be reached.',
-  'error.NETWORK_WRITE': 'No answer came from the server: the change may have been saved. The page now shows what the server holds; save again only if the change is not there.',
+  'error.NETWORK_WRITE': 'No answer came from the server: the change may have been saved. The page is read again, to show what the server holds once it answers.',
   'error.OTHER': 'The server refused the request.',
   'page.retry': 'Try again',
   'page.toolbar': '{title}: actions',

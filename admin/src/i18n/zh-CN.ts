@@ -37,7 +37,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.SERVICE_UNAVAILABLE': '服务器暂时不可用，请稍后重试。',
   'error.INTERNAL_SERVER_ERROR': '服务器处理失败。',
   'error.NETWORK': '无法连接服务器。',
-  'error.NETWORK_WRITE': '服务器没有回应：更改可能已经保存。页面现已显示服务器上的数据；只有更改不在其中时才再次保存。',
+  'error.NETWORK_WRITE': '服务器没有回应：更改可能已经保存。页面会重新读取，在服务器回应后显示其上的数据。',
   'error.OTHER': '服务器拒绝了该请求。',
   'page.retry': '重试',
   'page.toolbar': '{title}：操作',

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { currentSession } from '../../auth/session';
-import { fromGraphQLErrors, refusalText, toOperationError, UNAVAILABLE_STATUS, type OperationError } from '../../graphql/errors';
+import { ANSWER_MAY_BE_LOST, fromGraphQLErrors, refusalText, toOperationError, UNAVAILABLE_STATUS, type OperationError } from '../../graphql/errors';
 import type { ImportStatus } from '../../gql/graphql';
 import { useI18n } from '../../i18n';
 import { IMPORT_KIND_LABEL, IMPORT_MODE_LABEL, IMPORT_STATUS_LABEL } from '../../i18n/enums';
@@ -91,6 +91,11 @@ function UploadForm({ onStarted, onUnanswered }: { onStarted: (id: string) => vo
   const [file, setFile] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<OperationError | null>(null);
+  // No answer: the file may have been taken (a job made and run). The list is read again to show it.
+  const unanswered = (message: string) => {
+    setError({ code: 'NETWORK', general: [t('imports.upload.noAnswer', { message })], fields: {} });
+    onUnanswered();
+  };
   const submit = async () => {
     setError(null);
     if (!file) return setError({ code: 'BAD_USER_INPUT', general: [], fields: { file: t('imports.upload.noFile') } });
@@ -102,16 +107,16 @@ function UploadForm({ onStarted, onUnanswered }: { onStarted: (id: string) => vo
       const res = await fetch(path, { method: 'POST', body: file, headers: { 'content-type': contentTypeOf(file), authorization: `Bearer ${session.token}` } });
       const body = (await res.json().catch(() => null)) as { id?: string; errors?: { message: string; extensions?: { code?: string; field?: string } }[] } | null;
       if (res.status === 202 && body?.id) return onStarted(body.id);
-      // The route answers errors as GraphQL does: the same sentences (graphql/errors.ts). A 502,
-      // 503 or 504 without them is a proxy's or a restart's: the server is briefly away.
+      // The route answers errors as GraphQL does: the same sentences (graphql/errors.ts). Without
+      // them, a gateway's 502 or 504 may hide a file taken (as no answer at all); a 503 is a
+      // proxy's or a restart's refusal: the server is briefly away.
       const refused = fromGraphQLErrors(body?.errors ?? []);
       if (refused) setError(refused);
+      else if (ANSWER_MAY_BE_LOST.has(res.status)) unanswered(`HTTP ${res.status}`);
       else if (UNAVAILABLE_STATUS.has(res.status)) setError({ code: 'SERVICE_UNAVAILABLE', general: [refusalText('SERVICE_UNAVAILABLE', `HTTP ${res.status}`)], fields: {} });
       else setError({ code: 'ERROR', general: [t('imports.upload.failed', { status: res.status })], fields: {} });
     } catch (err) {
-      // No answer: the file may have been taken (a job made and run). The list is read again to show it.
-      setError({ code: 'NETWORK', general: [t('imports.upload.noAnswer', { message: (err as Error).message })], fields: {} });
-      onUnanswered();
+      unanswered((err as Error).message);
     } finally {
       setBusy(false);
     }
