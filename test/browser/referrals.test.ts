@@ -127,6 +127,31 @@ describe('Programme settings', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('a setting typed back to what it was is no change: a colleague\'s later change to it is shown and not sent back', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/programme');
+    const form = page.getByRole('form', { name: 'Engagement settings' });
+    await form.waitFor();
+    const read = async () => (await adminQuery<{ program: { referrerPoints: number; refereePoints: number } }>(h, '{ program { referrerPoints refereePoints } }')).program;
+    const before = await read();
+    await form.getByLabel('Referrer points').fill(String(before.referrerPoints + 1));
+    await form.getByLabel('Referrer points').fill(String(before.referrerPoints));
+    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: { referrerPoints: before.referrerPoints + 50 } });
+    await form.getByLabel('Friend\'s points').fill(String(before.refereePoints + 1));
+    const sent: unknown[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/graphql' && r.postDataJSON()?.operationName === 'UpdateEngagement') sent.push(r.postDataJSON().variables.input);
+    });
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('saved').waitFor();
+    expect(sent).toEqual([{ refereePoints: before.refereePoints + 1 }]);
+    expect(await read()).toEqual({ referrerPoints: before.referrerPoints + 50, refereePoints: before.refereePoints + 1 });
+    await form.getByLabel('Referrer points').and(page.locator(`[value="${before.referrerPoints + 50}"]`)).waitFor();
+    await adminQuery(h, 'mutation($i: ProgramInput!) { updateProgram(input: $i) { timeZone } }', { i: before });
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

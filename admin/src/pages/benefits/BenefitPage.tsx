@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { PageParams } from '../../app/pages';
 import { Link } from '../../app/router';
@@ -65,8 +65,9 @@ export default function BenefitPage({ params }: PageParams) {
             tiers={data.tiers}
             tags={data.tags}
             zone={data.program.timeZone}
-            onSaved={(version) => {
-              setSaved(version);
+            onSaved={(version, allSaved) => {
+              // Not called saved while a change typed meanwhile is still in the form, unsent.
+              setSaved(allSaved ? version : null);
               reload();
             }}
           />
@@ -130,17 +131,25 @@ const sameValue = (a: BenefitValues[keyof BenefitValues], b: BenefitValues[keyof
  * (and keeps the cursor), to be saved next; the fields the save stored, or that the operator did
  * not touch, show the rule as it now is.
  */
-function EditBenefit({ benefit, tiers, tags, zone, onSaved }: { benefit: Benefit; tiers: Detail['tiers']; tags: Detail['tags']; zone: string; onSaved: (version: number) => void }) {
+function EditBenefit({ benefit, tiers, tags, zone, onSaved }: { benefit: Benefit; tiers: Detail['tiers']; tags: Detail['tags']; zone: string; onSaved: (version: number, allSaved: boolean) => void }) {
   const { t } = useI18n();
   const confirm = useConfirm();
   const stored = useMemo(() => valuesOf(benefit, zone), [benefit, zone]);
   const [edits, setEdits] = useState<Partial<BenefitValues>>({});
-  // The edits that still differ from the rule as it now is (those saved, here or by a colleague, are done).
-  useEffect(() => setEdits((e) => Object.fromEntries(Object.entries(e).filter(([k, v]) => !sameValue(v, stored[k as keyof BenefitValues])))), [stored]);
+  // The edits that still differ from the rule as it now is (those saved, here or by a colleague,
+  // are done; one typed back to the rule's value is none, so a colleague's later change shows).
+  const stillEdited = useCallback((e: Partial<BenefitValues>) =>
+    Object.fromEntries(Object.entries(e).filter(([k, v]) => !sameValue(v, stored[k as keyof BenefitValues]))) as Partial<BenefitValues>, [stored]);
+  useEffect(() => setEdits(stillEdited), [stillEdited]);
   const values: BenefitValues = { ...stored, ...edits };
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, update] = useMutation(UpdateBenefitMutation);
-  const set = <K extends keyof BenefitValues>(key: K, value: BenefitValues[K]) => setEdits((e) => ({ ...e, [key]: value }));
+  // The operator's changes, counted: a save's answer says "saved" only if none came while it was on its way.
+  const changes = useRef(0);
+  const set = <K extends keyof BenefitValues>(key: K, value: BenefitValues[K]) => {
+    changes.current += 1;
+    setEdits((e) => stillEdited({ ...e, [key]: value }));
+  };
   const submit = async () => {
     const built = patchOf(benefit, values, zone, t);
     if ('invalid' in built) return setError({ code: 'BAD_USER_INPUT', fields: built.invalid, general: [] });
@@ -148,10 +157,11 @@ function EditBenefit({ benefit, tiers, tags, zone, onSaved }: { benefit: Benefit
     if (built.patch.active === false && !(await confirm({
       title: t('benefits.edit.offTitle'), message: t('benefits.edit.offMessage', { name: benefit.name }), confirmLabel: t('benefits.edit.offConfirm'),
     }))) return;
+    const sentAfter = changes.current;
     const result = await update({ code: benefit.code, patch: built.patch });
     const failed = toOperationError(result.error);
     setError(failed);
-    if (!failed && result.data) onSaved(result.data.updateBenefit.version);
+    if (!failed && result.data) onSaved(result.data.updateBenefit.version, changes.current === sentAfter);
   };
   return (
     <Section title={t('benefits.edit.title')} id="edit">

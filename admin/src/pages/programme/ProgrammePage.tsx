@@ -82,9 +82,10 @@ function EngagementForm({ program, onSaved, onChange }: { program: EngagementSet
   const [{ fetching }, update] = useMutation(UpdateEngagementMutation);
   // The operator's changes, counted: a save's answer says "saved" only if none came while it was on its way.
   const changes = useRef(0);
+  // An edit back to the server's value is no edit (a colleague's later change then shows, and is not sent back).
   const edit = (change: (e: Edits) => Edits) => {
     changes.current += 1;
-    setEdits(change);
+    setEdits((e) => stillEdited(change(e), program, zones));
     onChange();
   };
   const submit = async () => {

@@ -234,9 +234,10 @@ function ProgramSettings({ program, onSaved }: { program: ProgramSettingsFragmen
   const negative = edits.negative ?? program.allowNegativeBalance;
   // The operator's changes, counted: a save's answer says "saved" only if none came while it was on its way.
   const changes = useRef(0);
+  // An edit back to the server's value is no edit (a colleague's later change then shows, and is not sent back).
   const edit = (change: (e: SettingEdits) => SettingEdits) => {
     changes.current += 1;
-    setEdits(change);
+    setEdits((e) => stillEdited(change(e), program));
   };
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, update] = useMutation(UpdateProgramMutation);
