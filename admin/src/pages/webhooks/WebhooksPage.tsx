@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { WebhookDeliveryFieldsFragment, WebhookDeliveryStatus, WebhookEndpointFieldsFragment } from '../../gql/graphql';
 import { toOperationError, type OperationError } from '../../graphql/errors';
@@ -12,6 +12,7 @@ import { Empty, Page, Section } from '../../ui/Page';
 import { ConnectionPager, useCursorPager } from '../../ui/Pager';
 import { useEditing } from '../../ui/useEditing';
 import { useStillShown } from '../../ui/useStillShown';
+import { keepLateSecret, useLateSecrets, type NewSecret, type ShownSecret } from './late-secrets';
 import './webhooks.css';
 import {
   CreateWebhookEndpointMutation, DeleteWebhookEndpointMutation, PingWebhookEndpointMutation, RedeliverWebhookMutation, RotateWebhookSecretMutation,
@@ -29,14 +30,6 @@ const act = (work: () => Promise<void>) => () => {
 };
 const ALL = '*';
 
-type Secret = { url: string; secret: string };
-/** A new secret whose answer came after the operator left the page (shown once, when they are back). */
-let unseenSecret: Secret | null = null;
-const takeUnseenSecret = (): Secret | null => {
-  const s = unseenSecret;
-  unseenSecret = null;
-  return s;
-};
 const STATUSES: WebhookDeliveryStatus[] = ['PENDING', 'DELIVERED', 'DEAD'];
 
 /**
@@ -49,12 +42,12 @@ export default function WebhooksPage() {
   const { t } = useI18n();
   const [result, refetch] = useQuery({ query: WebhooksPageQuery });
   const { editing, opening, show, hide, hideIf } = useEditing<Endpoint | 'new'>();
-  const [secret, setSecret] = useState<Secret | null>(takeUnseenSecret);
+  const [secret, setSecret] = useState<ShownSecret | null>(null);
   const stillShown = useStillShown();
-  // A secret is in its create's or rotation's answer alone: one that comes after the operator left the page is shown when they come back.
-  const showSecret = (s: Secret) => {
-    if (stillShown.current) setSecret(s);
-    else unseenSecret = s;
+  // A secret is in its create's or rotation's answer alone: one that comes after the operator left the page is shown on the page shown next (late-secrets.ts).
+  const showSecret = (s: NewSecret) => {
+    if (stillShown.current) setSecret({ url: s.url, secret: s.secret });
+    else keepLateSecret(s);
   };
   const [notice, setNotice] = useState<string | null>(null);
   const [logEndpoint, setLogEndpoint] = useState('');
@@ -63,7 +56,8 @@ export default function WebhooksPage() {
   // The log's filter names an endpoint that exists, or none (every endpoint): an endpoint deleted
   // (here or elsewhere) leaves the select on "Every endpoint", and the query must say the same.
   const shownLogEndpoint = data?.webhookEndpoints.some((e) => e.id === logEndpoint) ? logEndpoint : '';
-  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const reload = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
+  useLateSecrets(data?.webhookEndpoints, setSecret, reload);
   return (
     <Page
       title={t('webhooks.title')}
@@ -104,7 +98,7 @@ export default function WebhooksPage() {
               // A save that lands after its dialog was closed leaves the dialog opened since alone.
               hideIf(opening);
               setNotice(t('webhooks.saved', { url: saved.url }));
-              if (newSecret) showSecret({ url: saved.url, secret: newSecret });
+              if (newSecret) showSecret({ url: saved.url, secret: newSecret, endpointId: saved.id, hint: saved.secretHint });
               reload();
             }}
           />
@@ -125,7 +119,7 @@ export default function WebhooksPage() {
 function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog, onDeleted }: {
   endpoints: Endpoint[];
   onEdit: (e: Endpoint) => void;
-  onSecret: (s: { url: string; secret: string }) => void;
+  onSecret: (s: NewSecret) => void;
   onNotice: (message: string) => void;
   onShowLog: (id: string) => void;
   onDeleted: (id: string) => void;
@@ -209,7 +203,10 @@ function Endpoints({ endpoints, onEdit, onSecret, onNotice, onShowLog, onDeleted
                       if (!r.error?.networkError) rotationKeys.current.delete(e.id);
                       const failed = toOperationError(r.error);
                       done(failed, t('webhooks.rotated', { url: e.url }));
-                      if (!failed && r.data) onSecret({ url: e.url, secret: r.data.rotateWebhookSecret.secret });
+                      if (!failed && r.data) {
+                        const rotated = r.data.rotateWebhookSecret;
+                        onSecret({ url: e.url, secret: rotated.secret, endpointId: e.id, hint: rotated.endpoint.secretHint });
+                      }
                     })}>
                     {t('webhooks.rotate')}
                   </button>
@@ -331,7 +328,7 @@ function EventTypesFieldset({ message, children }: {
 }
 
 /** The secret, this once: with a button that copies it. */
-function SecretDialog({ shown, onClose }: { shown: { url: string; secret: string } | null; onClose: () => void }) {
+function SecretDialog({ shown, onClose }: { shown: ShownSecret | null; onClose: () => void }) {
   const { t } = useI18n();
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
   if (!shown) return null;
