@@ -1,5 +1,5 @@
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, holdOperation, inProgrammeZone, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, holdOperation, inProgrammeZone, leaveWhileSaving, overflows } from './support/page-checks';
 
 /**
  * The Benefits pages in a real browser against the demo data: the list; a rule's page in one
@@ -283,19 +283,7 @@ describe('Benefits', () => {
     const held = await holdOperation(page, 'CreateBenefit');
     await form.getByRole('button', { name: 'Create the benefit' }).click();
     await form.getByRole('button', { name: 'Working…' }).waitFor();
-    await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Rewards', exact: true }).click();
-    await page.getByRole('button', { name: 'New reward' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New reward' });
-    await dialog.getByLabel('Name').fill('Half typed');
-    held.release();
-    for (let i = 0; i < 100; i += 1) {
-      const { benefits } = await adminQuery<{ benefits: { code: string }[] }>(h, '{ benefits { code } }');
-      if (benefits.some((b) => b.code === 'LEFT_BEHIND')) break;
-      await page.waitForTimeout(100);
-    }
-    await page.waitForTimeout(500); // the answer's turn in the page
-    expect(new URL(page.url()).pathname).toBe('/admin/rewards');
-    expect(await dialog.getByLabel('Name').inputValue()).toBe('Half typed');
+    expect(await leaveWhileSaving(page, 'CreateBenefit', held)).toEqual({ path: '/admin/rewards', typed: 'Half typed' });
     expect(h.pageErrors(page)).toEqual([]);
   });
 

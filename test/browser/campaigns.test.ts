@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
-import { adminQuery, graphqlRequests, holdOperation, inProgrammeZone, overflows } from './support/page-checks';
+import { adminQuery, graphqlRequests, holdOperation, inProgrammeZone, leaveWhileSaving, overflows } from './support/page-checks';
 import { canvasPixelsOver } from './support/canvas';
 
 /**
@@ -558,18 +558,7 @@ describe('Campaigns', () => {
     const held = await holdOperation(page, 'UpsertCampaign');
     await page.getByRole('button', { name: 'Create campaign' }).click();
     for (let i = 0; i < 200 && held.sent() === 0; i += 1) await page.waitForTimeout(50);
-    await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Rewards', exact: true }).click();
-    await page.getByRole('button', { name: 'New reward' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New reward' });
-    await dialog.getByLabel('Name').fill('Half typed');
-    held.release();
-    for (let i = 0; i < 100; i += 1) {
-      if ((await adminQuery<{ campaign: { code: string } | null }>(h, '{ campaign(code: "LEFT-BEHIND") { code } }')).campaign) break;
-      await page.waitForTimeout(100);
-    }
-    await page.waitForTimeout(500); // the answer's turn in the page
-    expect(new URL(page.url()).pathname).toBe('/admin/rewards');
-    expect(await dialog.getByLabel('Name').inputValue()).toBe('Half typed');
+    expect(await leaveWhileSaving(page, 'UpsertCampaign', held)).toEqual({ path: '/admin/rewards', typed: 'Half typed' });
     expect(h.pageErrors(page)).toEqual([]);
   });
 

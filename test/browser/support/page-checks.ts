@@ -106,3 +106,21 @@ export async function loseAnswers(page: Page, operationName: string, times = 1):
   });
   return { sent: () => sent };
 }
+
+/**
+ * The operator leaves while the save `held` holds (holdOperation of `operationName`) is on its
+ * way: goes to Rewards and starts typing a new reward. The save is then released and its answer
+ * reaches the page. What the operator sees after it: the page's path and what the dialog still
+ * holds (a page left must not take them back, nor close what they are doing).
+ */
+export async function leaveWhileSaving(page: Page, operationName: string, held: { release: () => void }): Promise<{ path: string; typed: string }> {
+  await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Rewards', exact: true }).click();
+  await page.getByRole('button', { name: 'New reward' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New reward' });
+  await dialog.getByLabel('Name').fill('Half typed');
+  const answered = page.waitForResponse((r) => (r.request().postDataJSON() as { operationName?: string } | null)?.operationName === operationName);
+  held.release();
+  await answered;
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)))'); // the answer's turn in the page
+  return { path: new URL(page.url()).pathname, typed: await dialog.getByLabel('Name').inputValue() };
+}

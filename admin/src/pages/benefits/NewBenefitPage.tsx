@@ -61,6 +61,7 @@ function NewBenefitForm({ data }: { data: NewData }) {
     const now = await client.query(BenefitCodesQuery, {}, { requestPolicy: 'network-only' }).toPromise().finally(() => setChecking(false));
     if (now.error || !now.data) return setError(toOperationError(now.error));
     if (now.data.benefits.some((b) => b.code === taken)) return setError(takenError(taken));
+    if (!shown.current) return; // the page left while the codes were read: nothing is sent
     const result = await create({ input: { code: taken, ...built.rule } });
     const failed = toOperationError(result.error);
     setError(failed);

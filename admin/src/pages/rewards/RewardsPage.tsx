@@ -5,6 +5,7 @@ import type { RewardFieldsFragment, RewardInput, RewardPatch, RewardsPageQuery }
 import { toOperationError, type OperationError } from '../../graphql/errors';
 import { useI18n, type MessageKey } from '../../i18n';
 import { redemptionStatusLabel } from '../../i18n/enums';
+import { useStillShown } from '../../ui/useStillShown';
 import { useConfirm } from '../../ui/ConfirmDialog';
 import { Field, Form } from '../../ui/Form';
 import { Modal } from '../../ui/Modal';
@@ -181,6 +182,7 @@ function RewardDialog({ reward, codes, tiers, zone, onClose, onSaved }: {
   const [{ fetching: creating }, create] = useMutation(CreateRewardMutation);
   const [checking, setChecking] = useState(false);
   const client = useClient();
+  const shown = useStillShown();
   if (!reward || !values) return null;
   const set = <K extends keyof Values>(key: K, value: Values[K]) => setValues((v) => (v ? { ...v, [key]: value } : v));
   /** The numbers and instants typed, as the API takes them; the fields that are not. */
@@ -211,6 +213,7 @@ function RewardDialog({ reward, codes, tiers, zone, onClose, onSaved }: {
     const now = await client.query(RewardCodesQuery, {}, { requestPolicy: 'network-only' }).toPromise().finally(() => setChecking(false));
     if (now.error || !now.data) return setError(toOperationError(now.error));
     if (now.data.rewards.some((r) => r.code === key)) return setError({ code: 'BAD_USER_INPUT', fields: { code: t('rewards.codeTaken', { code: key }) }, general: [] });
+    if (!shown.current) return; // cancelled (or the page left) while the codes were read: nothing is sent
     const input: RewardInput = {
       code: key, name: values.name.trim(), description: values.description.trim() || null, costPoints: numbers.costPoints!, stock: numbers.stock,
       perMemberLimit: numbers.perMemberLimit, couponValidDays: numbers.couponValidDays, faceValue: numbers.faceValue,
