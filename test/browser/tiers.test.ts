@@ -241,6 +241,20 @@ describe('Tiers', () => {
     expect(h.pageErrors(page)).toEqual([]);
   });
 
+  it('a setting is typed as the operator types it, through values equal to the stored one ("1.0" on the way to "1.005")', async () => {
+    const page = await h.open();
+    await h.signIn(page);
+    await h.goto(page, '/tiers');
+    const settings = page.getByRole('form', { name: 'Programme settings' });
+    const rate = settings.getByLabel('Points per unit of money');
+    await rate.waitFor();
+    const stored = (await adminQuery<{ program: { pointsPerUnit: number } }>(h, '{ program { pointsPerUnit } }')).program.pointsPerUnit;
+    await rate.fill('');
+    await rate.pressSequentially(`${stored}.005`);
+    expect(await rate.inputValue()).toBe(`${stored}.005`);
+    expect(h.pageErrors(page)).toEqual([]);
+  });
+
   it('in Chinese, at tablet width', async () => {
     const page = await h.open(TABLET);
     await h.signIn(page);

@@ -12,8 +12,8 @@ import { translateNow, type MessageKey } from '../i18n';
 export interface OperationError {
   /**
    * The first error's code (extensions.code); NETWORK when no answer came (for a write: it may
-   * have been made, UnansweredWrite);
-   * SERVICE_UNAVAILABLE for a 502, 503 or 504 without a GraphQL answer.
+   * have been made, UnansweredWrite, as after a gateway's 502 or 504); SERVICE_UNAVAILABLE for a
+   * 503 (and a read's 502 or 504) without a GraphQL answer.
    */
   code: string;
   /** Field name → the message about it. */

@@ -54,13 +54,18 @@ interface Edits {
   days?: string[];
 }
 
-/** The edits that still differ from what the server holds (those saved, here or by a colleague, are done). */
-function stillEdited(edits: Edits, program: EngagementSettingsFragment, zones: string[]): Edits {
-  const values = Object.fromEntries(Object.entries(edits.values).filter(([f, v]) => intOrNull(v) !== program[f as NumberSetting]));
+/**
+ * The edits that still differ from what the server holds (those saved, here or by a colleague, are
+ * done). When the server's values come, an edit equal in value goes ("07" saved as 7); as the
+ * operator types, only one spelled as shown goes (typing "1.50" on the way to "1.505" stays).
+ */
+function stillEdited(edits: Edits, program: EngagementSettingsFragment, zones: string[], asTyped = false): Edits {
+  const same = (f: NumberSetting, v: string) => (asTyped ? v === numberText(program[f]) : intOrNull(v) === program[f]);
+  const days = program.checkInPoints.join(',');
   return {
-    zone: edits.zone !== undefined && knownZone(edits.zone, zones) !== program.timeZone ? edits.zone : undefined,
-    values,
-    days: edits.days && edits.days.map(intOrNull).join(',') !== program.checkInPoints.join(',') ? edits.days : undefined,
+    values: Object.fromEntries(Object.entries(edits.values).filter(([f, v]) => !same(f as NumberSetting, v))),
+    zone: edits.zone !== undefined && (asTyped ? edits.zone : knownZone(edits.zone, zones)) !== program.timeZone ? edits.zone : undefined,
+    days: edits.days && (asTyped ? edits.days : edits.days.map(intOrNull)).join(',') !== days ? edits.days : undefined,
   };
 }
 
@@ -85,7 +90,7 @@ function EngagementForm({ program, onSaved, onChange }: { program: EngagementSet
   // An edit back to the server's value is no edit (a colleague's later change then shows, and is not sent back).
   const edit = (change: (e: Edits) => Edits) => {
     changes.current += 1;
-    setEdits((e) => stillEdited(change(e), program, zones));
+    setEdits((e) => stillEdited(change(e), program, zones, true));
     onChange();
   };
   const submit = async () => {

@@ -211,10 +211,15 @@ interface SettingEdits {
   negative?: boolean;
 }
 
-/** The edits that still differ from what the server holds (those saved, here or by a colleague, are done). */
-function stillEdited(edits: SettingEdits, program: ProgramSettingsFragment): SettingEdits {
+/**
+ * The edits that still differ from what the server holds (those saved, here or by a colleague, are
+ * done). When the server's values come, an edit equal in value goes ("1.50" saved as 1.5); as the
+ * operator types, only one spelled as shown goes (typing "1.50" on the way to "1.505" stays).
+ */
+function stillEdited(edits: SettingEdits, program: ProgramSettingsFragment, asTyped = false): SettingEdits {
+  const same = (f: Setting, v: string) => (asTyped ? v === numberText(program[f]) : parseSetting(f, v) === program[f]);
   return {
-    values: Object.fromEntries(Object.entries(edits.values).filter(([f, v]) => parseSetting(f as Setting, v) !== program[f as Setting])),
+    values: Object.fromEntries(Object.entries(edits.values).filter(([f, v]) => !same(f as Setting, v))),
     policy: edits.policy !== program.downgradePolicy ? edits.policy : undefined,
     negative: edits.negative !== program.allowNegativeBalance ? edits.negative : undefined,
   };
@@ -237,7 +242,7 @@ function ProgramSettings({ program, onSaved }: { program: ProgramSettingsFragmen
   // An edit back to the server's value is no edit (a colleague's later change then shows, and is not sent back).
   const edit = (change: (e: SettingEdits) => SettingEdits) => {
     changes.current += 1;
-    setEdits((e) => stillEdited(change(e), program));
+    setEdits((e) => stillEdited(change(e), program, true));
   };
   const [error, setError] = useState<OperationError | null>(null);
   const [{ fetching }, update] = useMutation(UpdateProgramMutation);

@@ -29,7 +29,6 @@ const act = (work: () => Promise<void>) => () => {
   void work();
 };
 const ALL = '*';
-
 const STATUSES: WebhookDeliveryStatus[] = ['PENDING', 'DELIVERED', 'DEAD'];
 
 /**
