@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../support/wait';
 import { startConsole, TABLET, type ConsoleHarness } from './support/console';
 import { graphqlRequests, overflows } from './support/page-checks';
 
@@ -116,17 +117,21 @@ describe('Imports', () => {
     await form.getByRole('button', { name: 'Upload and import' }).click();
     await form.getByText('The server is not available right now: try again shortly.').waitFor();
     expect(await form.getByText('The upload was refused').count()).toBe(0);
-    // The server takes the file, the answer is lost.
+    // The server takes the file, the answer is lost. (The earlier tests' imports ended first: a
+    // third upload at once would wait for a turn, and might be refused.)
+    await eventually(async () => !(await h.server.sql(`select 1 from import_job where status = 'RUNNING'`)).length, 'the earlier imports to end', 60_000);
+    let taken = 0;
     await page.route('**/imports/members', async (route) => {
-      await route.fetch();
+      taken = (await route.fetch({ timeout: 60_000 })).status();
       await route.abort('connectionreset');
     }, { times: 1 });
     await form.getByRole('button', { name: 'Upload and import' }).click();
-    await form.getByText(/No answer came from the server .*: the file may have been taken/).waitFor();
+    await form.getByText(/No answer came from the server .*: the file may have been taken/).waitFor({ timeout: 60_000 });
+    expect(taken).toBe(202);
     await page.getByTestId('import-jobs').locator('tbody tr').nth(jobsBefore).waitFor(); // the list, read again, has the job
     expect(await h.server.sql(`select count(*)::int as n from member where external_id = 'lost-answer-1'`)).toEqual([{ n: 1 }]);
     expect(h.pageErrors(page).filter((e) => !/net::ERR_CONNECTION_RESET|status of 503/.test(e))).toEqual([]);
-  });
+  }, 180_000);
 
   it('in Chinese, at tablet width', async () => {
     const page = await h.open(TABLET);
