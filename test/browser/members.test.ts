@@ -25,6 +25,16 @@ async function openAva(page: Page): Promise<void> {
 }
 
 
+/** A signed-in page on the profile of the demo member `externalId` (found by search), and a reader of its balance. */
+async function openProfile(externalId: string): Promise<{ page: Page; balanceOf: () => Promise<number> }> {
+  const page = await h.open();
+  await h.signIn(page);
+  await h.goto(page, `/members?q=${externalId}`);
+  await page.locator('table tbody tr a').first().click();
+  await page.getByTestId('ledger').waitFor();
+  return { page, balanceOf: async () => Number((await page.getByTestId('balance').textContent())!.replace(/\D/g, '')) };
+}
+
 describe('Members', () => {
   it('lists the members, paged, and finds one by external id, email, phone and name prefix', async () => {
     const page = await h.open();
@@ -179,12 +189,8 @@ describe('Members', () => {
   });
 
   it('a save that lands after its dialog was closed: the dialog opened since is a fresh form, left alone, and the page shows what landed', async () => {
-    const page = await h.open();
-    await h.signIn(page);
-    await h.goto(page, '/members?q=demo-0003');
-    await page.getByRole('link', { name: 'Chloe Martin' }).click();
-    await page.getByTestId('ledger').waitFor();
-    const balanceOf = async () => Number((await page.getByTestId('balance').textContent())!.replace(/\D/g, ''));
+    const { page, balanceOf } = await openProfile('demo-0003');
+    await page.getByRole('heading', { level: 1, name: 'Chloe Martin' }).waitFor();
     const balance = await balanceOf();
     const save = await holdOperation(page, 'AdjustPoints');
     const dialog = page.getByRole('dialog', { name: 'Adjust points' });
@@ -231,12 +237,7 @@ describe('Members', () => {
   });
 
   it('an adjustment whose answer was lost: saved again as it was, it is recorded once; saved with other points, the operator is told the first was recorded', async () => {
-    const page = await h.open();
-    await h.signIn(page);
-    await h.goto(page, '/members?q=demo-0004');
-    await page.locator('table tbody tr a').first().click();
-    await page.getByTestId('ledger').waitFor();
-    const balanceOf = async () => Number((await page.getByTestId('balance').textContent())!.replace(/\D/g, ''));
+    const { page, balanceOf } = await openProfile('demo-0004');
     const balance = await balanceOf();
     // The server records each of the first two saves; their answers never reach the page.
     const lost = await loseAnswers(page, 'AdjustPoints', 2);
@@ -274,12 +275,7 @@ describe('Members', () => {
   });
 
   it('an adjustment sent while the server is away: the page and the dialog stay as they are (the read again gets no answer either), and saved again once it is back, it is recorded once', async () => {
-    const page = await h.open();
-    await h.signIn(page);
-    await h.goto(page, '/members?q=demo-0005');
-    await page.locator('table tbody tr a').first().click();
-    await page.getByTestId('ledger').waitFor();
-    const balanceOf = async () => Number((await page.getByTestId('balance').textContent())!.replace(/\D/g, ''));
+    const { page, balanceOf } = await openProfile('demo-0005');
     const balance = await balanceOf();
     const dialog = page.getByRole('dialog', { name: 'Adjust points' });
     await page.getByRole('button', { name: 'Adjust points' }).click();
