@@ -129,6 +129,8 @@ describe('Imports', () => {
     await form.getByText(/No answer came from the server .*: the file may have been taken/).waitFor({ timeout: 60_000 });
     expect(taken).toBe(202);
     await page.getByTestId('import-jobs').locator('tbody tr').nth(jobsBefore).waitFor(); // the list, read again, has the job
+    // The job runs after the 202 (on a loaded machine, after the list shows it): its member comes when it ends.
+    await eventually(async () => !(await h.server.sql(`select 1 from import_job where status = 'RUNNING'`)).length, 'the lost answer\'s import to end', 60_000);
     expect(await h.server.sql(`select count(*)::int as n from member where external_id = 'lost-answer-1'`)).toEqual([{ n: 1 }]);
     expect(h.pageErrors(page).filter((e) => !/net::ERR_CONNECTION_RESET|status of 503/.test(e))).toEqual([]);
   }, 180_000);
