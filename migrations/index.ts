@@ -78,6 +78,7 @@ import { Migration20270101190000_birthday_job_keys } from './Migration2027010119
 import { Migration20270101200000_birthday_job_keys_audit_dated_apart } from './Migration20270101200000_birthday_job_keys_audit_dated_apart';
 import { Migration20270101210000_reversal_counts_after_refund } from './Migration20270101210000_reversal_counts_after_refund';
 import { Migration20270101220000_campaign_coupon_valid_from_issue } from './Migration20270101220000_campaign_coupon_valid_from_issue';
+import { Migration20270101230000_campaign_budget_end_audited } from './Migration20270101230000_campaign_budget_end_audited';
 import { Migration20261231090000_job_slot_instant } from './Migration20261231090000_job_slot_instant';
 import { Migration20261230110000_short_refund_paid_by_credit } from './Migration20261230110000_short_refund_paid_by_credit';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
@@ -164,4 +165,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20270101200000_birthday_job_keys_audit_dated_apart', class: Migration20270101200000_birthday_job_keys_audit_dated_apart },
   { name: 'Migration20270101210000_reversal_counts_after_refund', class: Migration20270101210000_reversal_counts_after_refund },
   { name: 'Migration20270101220000_campaign_coupon_valid_from_issue', class: Migration20270101220000_campaign_coupon_valid_from_issue },
+  { name: 'Migration20270101230000_campaign_budget_end_audited', class: Migration20270101230000_campaign_budget_end_audited },
 ];

@@ -257,6 +257,11 @@ describe('campaign budgets', () => {
     });
     const [c] = await s.sql(`select status, ended_reason as "endedReason", ended_at is not null as ended from campaign where id = $1`, [id]);
     expect(c).toEqual({ status: 'ENDED', endedReason: 'BUDGET_SPENT', ended: true });
+    // Audited once, by the system, at the instant it ended, like its other ends (several awards the budget refused at once).
+    expect(await s.sql(`select a.actor, a.before, a.after, a.at = c.ended_at as "atEnd" from audit_entry a join campaign c on c.code = a.entity_id
+      where a.entity = 'Campaign' and a.entity_id = 'BUDGET_1000' and a.action = 'campaign.end'`)).toEqual([
+      { actor: 'admin:system', before: { status: 'ACTIVE' }, after: { status: 'ENDED', endedReason: 'BUDGET_SPENT' }, atEnd: true },
+    ]);
     expect(await budgetOf(id)).toEqual({ spent: 990, remaining: 10, budget: 1000 });
     // Ended: the next purchase gets nothing.
     expect((await purchase(ids[0], 10)).bonusPoints).toBe(0);

@@ -5,10 +5,11 @@ import { withDates } from '../../db/rows';
 
 /**
  * The SQL of the audit log's reads. Writes go through the ORM (AuditService.record), in the
- * caller's transaction, but for two set-based writers: an import's profile updates insert their
+ * caller's transaction, but for three writers in SQL: an import's profile updates insert their
  * `member.update` entries in the statement that changes the members (imports.repository.ts
- * updateProfiles: a million members are not a million flushes), and an erasure scrubs entries
- * here (scrubEntries).
+ * updateProfiles: a million members are not a million flushes), an erasure scrubs entries
+ * here (scrubEntries), and the award that spends a campaign's budget records its
+ * `campaign.end` in the database function that ends it (migration campaign_budget_end_audited).
  */
 
 /** What the audit log page filters by; each condition is left out when null. `from` inclusive, `to` exclusive. */
