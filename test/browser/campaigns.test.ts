@@ -178,7 +178,12 @@ describe('Campaigns', () => {
     await page.getByRole('toolbar').getByRole('button', { name: 'End campaign' }).click();
     await dialog.getByTestId('confirm').click();
     await statusIs(page, 'Ended');
-    expect((await adminQuery<{ campaign: { status: string } }>(h, '{ campaign(code: "SPRING-BONUS") { status } }')).campaign.status).toBe('ENDED');
+    const ended = (await adminQuery<{ campaign: { status: string; endedAt: string; endedReason: string } }>(h, '{ campaign(code: "SPRING-BONUS") { status endedAt endedReason } }')).campaign;
+    expect(ended).toMatchObject({ status: 'ENDED', endedReason: 'ADMIN' });
+    // When it stopped giving, in the programme's zone, beside why.
+    const zone = (await adminQuery<{ program: { timeZone: string } }>(h, '{ program { timeZone } }')).program.timeZone;
+    const at = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(new Date(ended.endedAt));
+    expect(await page.getByTestId('ended-at').textContent()).toBe(`on ${at}`);
     expect(await page.getByRole('toolbar').getByRole('button').count()).toBe(0);
     // An ended campaign cannot be edited: its form is shown disabled, with nothing to save.
     await page.getByTestId('campaign-ended-note').getByText('This campaign has ended: it can no longer be edited.', { exact: false }).waitFor();

@@ -370,10 +370,12 @@ describe('the nightly re-evaluation', () => {
       const c = (await s.admin(ONE, { c: code })).campaign;
       expect([c.status, c.endedReason]).toEqual(['ENDED', 'ENDS_AT']);
       expect(new Date((await campaignRow(code)).ended_at as string).toISOString()).toBe('2030-06-01T00:00:00.000Z');
+      expect((await s.admin(`{ campaign(code: "${code}") { endedAt } }`)).campaign.endedAt).toBe('2030-06-01T00:00:00.000Z');
       expect((await auditOf(code)).at(-1)).toMatchObject({ action: 'campaign.end', after: { status: 'ENDED', endedReason: 'ENDS_AT' } });
       expect((await arms(code)).filter((r) => late.includes(r.memberId))).toEqual([]);
     }
     expect((await s.admin(ONE, { c: 'draft-out' })).campaign.status).toBe('DRAFT');
+    expect((await s.admin('{ campaign(code: "draft-out") { endedAt } }')).campaign.endedAt).toBeNull();
     // Campaigns whose window is still open are untouched.
     expect((await s.admin(ONE, { c: 'east-side' })).campaign.status).toBe('ACTIVE');
   });

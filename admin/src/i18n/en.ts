@@ -989,6 +989,7 @@ export const en = {
   'campaigns.ended.BUDGET_SPENT': 'ended: budget spent',
   'campaigns.ended.ENDS_AT': 'ended: its window closed',
   'campaigns.ended.ADMIN': 'ended by an operator',
+  'campaigns.endedAt': 'on {at}',
   'campaigns.activate': 'Activate',
   'campaigns.resume': 'Resume',
   'campaigns.pause': 'Pause',

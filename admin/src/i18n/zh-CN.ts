@@ -986,6 +986,7 @@ export const zhCN: Record<MessageKey, string> = {
   'campaigns.ended.BUDGET_SPENT': '已结束：预算用尽',
   'campaigns.ended.ENDS_AT': '已结束：时间窗口已关闭',
   'campaigns.ended.ADMIN': '由运营人员结束',
+  'campaigns.endedAt': '于 {at}',
   'campaigns.activate': '激活',
   'campaigns.resume': '恢复',
   'campaigns.pause': '暂停',

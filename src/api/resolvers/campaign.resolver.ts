@@ -11,7 +11,7 @@ import { Campaign, CampaignInput, type CampaignStatus, type CampaignTrigger } fr
 export function campaignOf(row: CampaignRow): Campaign {
   return {
     id: row.id, code: row.code, name: row.name, trigger: row.trigger as CampaignTrigger, status: row.status as CampaignStatus,
-    endedReason: row.endedReason, startsAt: new Date(row.startsAt), endsAt: row.endsAt === null ? null : new Date(row.endsAt),
+    endedReason: row.endedReason, endedAt: row.status === 'ENDED' ? row.endedAt : null, startsAt: new Date(row.startsAt), endsAt: row.endsAt === null ? null : new Date(row.endsAt),
     audience: row.audience, activityKind: row.activityKind,
     minAmount: row.minAmountCents === null ? null : row.minAmountCents / 100, bonusPoints: row.bonusPoints,
     multiplier: row.multiplier === null ? null : Number(row.multiplier), rewardCode: row.rewardCode,

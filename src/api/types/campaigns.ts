@@ -17,6 +17,8 @@ export class Campaign {
   @Field(() => CampaignTrigger) trigger!: CampaignTrigger;
   @Field(() => CampaignStatus) status!: CampaignStatus;
   @Field(() => String, { nullable: true, description: 'BUDGET_SPENT, ENDS_AT or ADMIN' }) endedReason!: string | null;
+  @Field(() => Date, { nullable: true, description: 'ENDED: when it stopped giving (the admin\'s end, its endsAt, or the award its budget could not cover); null before' })
+  endedAt!: Date | null;
   @Field() startsAt!: Date;
   @Field(() => Date, { nullable: true }) endsAt!: Date | null;
   @Field(() => SegmentFilterInput, { nullable: true, description: 'null = every member' }) audience!: SegmentFilterInput | null;

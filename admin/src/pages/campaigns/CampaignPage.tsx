@@ -15,7 +15,7 @@ import { conditionCount, FILTER_FIELDS, filterIntErrors, fromFilter, toFilterInp
 import { FilterBuilder } from '../segments/FilterBuilder';
 import '../segments/segments.css';
 import {
-  dayStart, daysFrom, formatDay, formatLastDay, formatTimeOfDay, fromCampaign, isLocalMidnight, newDraft, notIntegers, storedWindow, today, toInput, TRIGGERS, windowInstant,
+  dayStart, daysFrom, formatDay, formatInstant, formatLastDay, formatTimeOfDay, fromCampaign, isLocalMidnight, newDraft, notIntegers, storedWindow, today, toInput, TRIGGERS, windowInstant,
   type CampaignDraft, type FloatField, type IntField,
 } from './form';
 import {
@@ -72,6 +72,7 @@ function StatusLine({ campaign, zone }: { campaign: CampaignFieldsFragment | nul
       {campaign.endsAt ? t('campaigns.windowRange', { from: formatDay(language, campaign.startsAt, zone), to: formatLastDay(language, campaign.endsAt, zone) })
         : t('campaigns.windowOpen', { from: formatDay(language, campaign.startsAt, zone) })}
       {campaign.endedReason ? <> · <span data-testid="ended-reason">{reason ? t(reason) : campaign.endedReason}</span></> : null}
+      {campaign.endedAt ? <> <span data-testid="ended-at">{t('campaigns.endedAt', { at: formatInstant(language, campaign.endedAt, zone) })}</span></> : null}
     </span>
   );
 }

@@ -116,6 +116,11 @@ export function formatTimeOfDay(language: string, iso: string, zone: string): st
   return new Intl.DateTimeFormat(language, { timeStyle: 'short', timeZone: zone }).format(new Date(iso));
 }
 
+/** An instant (when a campaign ended) in the programme's zone: its day and time of day, in the language's format. */
+export function formatInstant(language: string, iso: string, zone: string): string {
+  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(new Date(iso));
+}
+
 /** An instant's day in the programme's zone (the campaign's window) in the language's date format. */
 export function formatDay(language: string, iso: string | null | undefined, zone: string): string {
   return iso ? new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: zone }).format(new Date(iso)) : '—';

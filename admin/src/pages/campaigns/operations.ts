@@ -15,6 +15,7 @@ export const CampaignFields = graphql(`
     trigger
     status
     endedReason
+    endedAt
     startsAt
     endsAt
     audience {
