@@ -321,6 +321,72 @@ describe('a simulated campaign and the real one', () => {
   });
 });
 
+describe('a simulated campaign with a coupon and the real one', () => {
+  /**
+   * The real campaign through the API (bonus 10 and a coupon of the reward at 50 points, two
+   * awards a member, no control group), four members buying 10.00 three times each, in time
+   * order; then the same definition simulated over the same period. The simulation issues a
+   * coupon where the award did: within the reward's stock, its per-member limit, and not for an
+   * inactive reward, so its cost is what the budget paid and its points what the campaign gave.
+   */
+  async function realAndSimulated(code: string, reward: Record<string, unknown>, extra: Record<string, unknown>, before?: (members: string[]) => Promise<void>) {
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: `${code}_GIFT`, name: 'Gift', costPoints: 50, ...reward } });
+    const members = await Promise.all(Array.from({ length: 4 }, () => registerMember(s, { region: code, joinedAt: '2026-09-01T00:00:00Z' })));
+    if (before) await before(members);
+    const input = {
+      code, name: code, trigger: 'PURCHASE', startsAt: '2026-10-01T00:00:00Z', audience: { regions: [code] },
+      bonusPoints: 10, rewardCode: `${code}_GIFT`, perMemberLimit: 2, controlPercent: 0, ...extra,
+    };
+    await s.admin('mutation($input: CampaignInput!) { upsertCampaign(input: $input) { code } }', { input });
+    await s.admin(`mutation { activateCampaign(code: "${code}") { status } }`);
+    let hour = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const [i, m] of members.entries()) {
+        await purchase(m, `${code}-${round}-${i}`, 10, new Date(Date.UTC(2026, 9, 2, hour++)).toISOString());
+      }
+    }
+    const real = (await s.admin(`query { campaign(code: "${code}") { status pointsGiven budgetSpent } campaignReport(code: "${code}") { cost } }`));
+    const simulated = (await s.admin(SIMULATE, { input, from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).simulateCampaign;
+    return { real: { ...real.campaign, cost: real.campaignReport.cost }, simulated };
+  }
+
+  it('a reward with a stock: coupons while units last (the campaign\'s own given back), the budget charged only for those', async () => {
+    // Stock 2: the first two awards give a coupon (10 + 50 each), the other six 10: 80 points, 180 paid of 200.
+    const { real, simulated } = await realAndSimulated('SIMSTOCK', { stock: 2 }, { budgetPoints: 200 });
+    expect(real).toEqual({ status: 'ACTIVE', pointsGiven: 80, budgetSpent: 180, cost: 1.8 });
+    expect(simulated).toEqual({ eligibleMembers: 4, qualifyingEvents: 12, pointsWouldGive: 80, costWouldBe: 1.8 });
+  });
+
+  it('a reward\'s per-member limit: a member holding one already gets none; an inactive reward gives none', async () => {
+    // Limit 1: three members get one coupon each with their first award; the fourth held one
+    // (redeemed before the window), so gets none: 80 points and 3 × 50.
+    const limited = await realAndSimulated('SIMLIMIT', { perMemberLimit: 1 }, {}, async ([first]) => {
+      await purchase(first, 'SIMLIMIT-early', 60, '2026-09-15T00:00:00Z');
+      await s.admin('mutation($i: RedeemRewardInput!) { redeemReward(input: $i) { points } }', { i: { memberId: first, rewardCode: 'SIMLIMIT_GIFT', idempotencyKey: 'simlimit-early' } });
+    });
+    expect(limited.real).toMatchObject({ pointsGiven: 80, budgetSpent: 230, cost: 2.3 });
+    expect(limited.simulated).toMatchObject({ pointsWouldGive: 80, costWouldBe: 2.3 });
+    // Inactive while the campaign ran: 80 points, no coupon.
+    const inactive = await realAndSimulated('SIMOFF', { active: false }, {});
+    expect(inactive.real).toMatchObject({ pointsGiven: 80, budgetSpent: 80, cost: 0.8 });
+    expect(inactive.simulated).toMatchObject({ pointsWouldGive: 80, costWouldBe: 0.8 });
+  });
+
+  it('a coupon-only campaign: an event without a coupon is no award and takes no place in the member\'s limit', async () => {
+    // Stock 3, no points: the first three events (three members' first) give a coupon; the rest
+    // give nothing (OUT_OF_STOCK), whatever the per-member limit.
+    const { real, simulated } = await realAndSimulated('SIMCOUPON', { stock: 3 }, { bonusPoints: null, perMemberLimit: 1 });
+    expect(real).toEqual({ status: 'ACTIVE', pointsGiven: 0, budgetSpent: 150, cost: 1.5 });
+    expect(simulated).toEqual({ eligibleMembers: 4, qualifyingEvents: 12, pointsWouldGive: 0, costWouldBe: 1.5 });
+    // Simulated before it ran (the same definition under another code, no coupon of its own given back): the stock now is 0.
+    const fresh = (await s.admin(SIMULATE, { input: {
+      code: 'SIMCOUPON2', name: 'x', trigger: 'PURCHASE', startsAt: '2026-10-01T00:00:00Z', audience: { regions: ['SIMCOUPON'] },
+      rewardCode: 'SIMCOUPON_GIFT', perMemberLimit: 1, controlPercent: 0,
+    }, from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).simulateCampaign;
+    expect(fresh).toMatchObject({ pointsWouldGive: 0, costWouldBe: 0 });
+  });
+});
+
 describe('simulateCampaign by other triggers', () => {
   it('counts registrations and activities of the kind, within the per-member limit', async () => {
     // Six members of the audience registered in March, two in February; none held out (0%).

@@ -160,48 +160,90 @@ const EVENTS: Record<CampaignTrigger, string> = {
  * What a campaign would have given over [from, to), in one statement that writes nothing:
  * the audience's members now, treatment arm only (campaign_control with the campaign's id);
  * their events of the trigger in the window meeting the conditions; each priced at
- * bonusPoints + floor(base × (multiplier − 1)) (numeric: exact) plus the reward's costPoints;
- * the member's first perMemberLimit events (by instant, then source) kept; then, in event
- * order, the running sum of what each award costs the budget: an award the rest cannot cover
- * ends the campaign, so exactly the awards whose running sum stays within the budget are given
- * (all or nothing). Cross-module read (see the file's comment).
+ * bonusPoints + floor(base × (multiplier − 1)) (numeric: exact); then as an award goes
+ * (campaign_effects), in event order (instant, then source):
+ * - the reward's coupon, as the award would issue it: none for an inactive reward; a member
+ *   gets one while it holds fewer of the reward (not cancelled) than the reward's per-member
+ *   limit, and while the campaign's own perMemberLimit leaves room; with a stock, only the first
+ *   `stock` such coupons in event order. The reward as it is now, this campaign's own coupons
+ *   given back (their units to the stock, their places in the members' limits): a simulation of
+ *   a campaign that ran draws on what it drew on. So a member's coupons are the first of its
+ *   events, up to the first of those three limits;
+ * - an event that gives no points and no coupon is no award (as campaign_effects' NOTHING, or
+ *   OUT_OF_STOCK, REWARD_LIMIT for a coupon-only campaign): it takes no place in perMemberLimit;
+ * - the member's first perMemberLimit awards kept;
+ * - the running sum of what each award costs the budget (its points, and its coupon's
+ *   costPoints): an award the rest cannot cover ends the campaign, so exactly the awards whose
+ *   running sum stays within the budget are given (all or nothing).
+ * Cross-module read (see the file's comment).
  */
 export async function simulationSums(em: EntityManager, c: SimulatedCampaign, from: Date, to: Date): Promise<SimulationSums> {
   const condition = c.trigger === 'PURCHASE' ? (c.minAmountCents ?? 0) : c.trigger === 'ACTIVITY' ? c.activityKind : null;
-  const [row] = await em.execute<{ eligible: string; events: string; points: string; awards: string; reward_cost: string; point_value: string }[]>(
+  const [row] = await em.execute<{ eligible: string; events: string; points: string; awards: string; coupons: string; reward_cost: string; point_value: string }[]>(
     `with eligible as materialized (
        select s.id as member_id from (${c.audience.sql}) s where not campaign_control(?::uuid, s.id, ?)
      ),
      events as materialized (${EVENTS[c.trigger]}),
-     reward as (select coalesce((select cost_points from reward where code = ?::text), 0)::bigint as cost),
+     own as materialized (  -- this campaign's coupons standing (a campaign that ran), given back to what it drew on
+       select d.id, d.member_id, d.took_stock from campaign_award a join redemption d on d.id = a.coupon_id
+       where a.campaign_id = ?::uuid and d.status <> 'CANCELLED'
+     ),
+     gift as (  -- the reward, active only (an inactive one gives no coupon)
+       select r.id, r.cost_points::bigint as cost, r.per_member_limit as lim,
+         r.stock::bigint + (select count(*) from own where own.took_stock is not false) as stock
+       from reward r where r.code = ?::text and r.active
+     ),
+     held as (  -- what each member holds of it now (not cancelled), this campaign's coupons left out
+       select d.member_id, count(*) as n from redemption d join gift r on r.id = d.reward_id
+       where r.lim is not null and d.status <> 'CANCELLED' and d.member_id in (select member_id from events)
+         and not exists (select 1 from own where own.id = d.id)
+       group by d.member_id
+     ),
      priced as (
-       select e.at, e.source,
+       select e.member_id, e.at, e.source,
          (coalesce(?::int, 0) + coalesce(floor(e.base * (?::numeric - 1)), 0))::bigint as points,
          row_number() over (partition by e.member_id order by e.at, e.source) as nth
        from events e
      ),
-     limited as (select at, source, points from priced where ?::int is null or nth <= ?::int),
+     may as (  -- a coupon if the stock lasts: the member's first events, within both limits
+       select p.*, r.id is not null and p.nth <= least(coalesce(?::int, p.nth), coalesce(r.lim - coalesce(h.n, 0), p.nth)) as may
+       from priced p left join gift r on true left join held h on h.member_id = p.member_id
+     ),
+     stocked as (
+       select m.*, m.may and (r.stock is null
+           or count(*) filter (where m.may) over (order by m.at, m.source, m.member_id rows unbounded preceding) <= r.stock) as coupon
+       from may m left join gift r on true
+     ),
+     limited as (
+       select * from (
+         select s.*, count(*) filter (where s.coupon or s.points > 0)
+           over (partition by s.member_id order by s.at, s.source rows unbounded preceding) as kth
+         from stocked s
+       ) k where (coupon or points > 0) and (?::int is null or kth <= ?::int)
+     ),
      budgeted as (
-       select l.points, sum(l.points + r.cost) over (order by l.at, l.source rows unbounded preceding) as spent
-       from limited l cross join reward r
+       select l.points, l.coupon,
+         sum(l.points + case when l.coupon then r.cost else 0 end) over (order by l.at, l.source, l.member_id rows unbounded preceding) as spent
+       from limited l left join gift r on true
      ),
      given as (select * from budgeted where ?::bigint is null or spent <= ?::bigint)
      select (select count(*) from eligible)::text as eligible, (select count(*) from events)::text as events,
-       coalesce(sum(g.points), 0)::text as points, count(g.*)::text as awards, (select cost from reward)::text as reward_cost,
+       coalesce(sum(g.points), 0)::text as points, count(g.*)::text as awards, count(*) filter (where g.coupon)::text as coupons,
+       coalesce((select cost from gift), 0)::text as reward_cost,
        (select point_value::text from program where id = 1) as point_value
      from given g`,
     [
       ...c.audience.params, c.id, c.controlPercent,
       from, to, condition,
-      c.rewardCode,
+      c.id, c.rewardCode,
       c.bonusPoints, c.multiplier,
+      c.perMemberLimit,
       c.perMemberLimit, c.perMemberLimit,
       c.budgetPoints, c.budgetPoints,
     ],
   );
-  const awards = safeInteger(row.awards);
   return {
     eligibleMembers: safeInteger(row.eligible), qualifyingEvents: safeInteger(row.events), points: safeInteger(row.points),
-    awards, rewardCostPoints: awards * safeInteger(row.reward_cost), pointValue: row.point_value,
+    awards: safeInteger(row.awards), rewardCostPoints: safeInteger(row.coupons) * safeInteger(row.reward_cost), pointValue: row.point_value,
   };
 }
