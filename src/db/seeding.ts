@@ -30,7 +30,7 @@ export async function seedIfRequested(orm: MikroORM, seed: 'demo' | 'none' | nul
   const db = orm.em.getConnection();
   const [{ cutOff }] = await db.execute<{ cutOff: boolean }[]>('select to_regclass(?) is not null as "cutOff"', [LOADING]);
   if (cutOff && embedded && seed === 'none') {
-    log.warn('the demo data did not finish loading the last time: SEED=none keeps the database as it is (start without SEED to load the demo again)');
+    log.warn('the demo data did not finish loading the last time: SEED=none keeps that part as it is, from now on (later starts take it for a programme of your own and never empty it; for a fresh demo, stop the server and delete the data folder)');
     await db.execute(`drop table ${LOADING}`);
     return;
   }
