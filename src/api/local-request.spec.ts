@@ -1,4 +1,5 @@
-import { isLocalRequest, isLoopbackAddress, isLoopbackHost } from './local-request';
+import type { IncomingMessage } from 'node:http';
+import { isLocalRequest, isLoopbackAddress, isLoopbackHost, isLoopbackRequest, requestFacts } from './local-request';
 
 describe('isLoopbackAddress', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'])('%s is loopback', (a) => expect(isLoopbackAddress(a)).toBe(true));
@@ -30,5 +31,34 @@ describe('isLocalRequest', () => {
     expect(isLocalRequest({ ...local, secFetchSite: 'same-site' })).toBe(false);
     expect(isLocalRequest({ ...local, origin: 'https://evil.example' })).toBe(false);
     expect(isLocalRequest({ ...local, origin: 'null' })).toBe(false);
+  });
+});
+
+describe('a request a proxy passed on (requestFacts)', () => {
+  const req = (headers: Record<string, string | string[]>) =>
+    ({ headers: { host: 'localhost:4000', ...headers }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage;
+  it.each<[string, Record<string, string | string[]>]>([
+    ['X-Forwarded-For of another machine', { 'x-forwarded-for': '203.0.113.9' }],
+    ['X-Forwarded-For through two proxies, one client elsewhere', { 'x-forwarded-for': '127.0.0.1, 203.0.113.9' }],
+    ['X-Real-IP', { 'x-real-ip': '10.0.0.7' }],
+    ['Forwarded for=', { forwarded: 'for=192.0.2.60;proto=http;by=127.0.0.1' }],
+    ['Forwarded for= IPv6', { forwarded: 'for="[2001:db8:cafe::17]:4711"' }],
+    ['Forwarded for= obfuscated', { forwarded: 'for=_hidden' }],
+    ['Forwarded without for', { forwarded: 'proto=https' }],
+    ['Via', { via: '1.1 nginx' }],
+    ['X-Forwarded-Host of a public name', { 'x-forwarded-host': 'loyalty.example.com' }],
+  ])('is not local: %s', (_, headers) => {
+    const facts = requestFacts(req(headers));
+    expect(facts.proxied).toBe(true);
+    expect(isLocalRequest(facts)).toBe(false);
+    expect(isLoopbackRequest(facts)).toBe(false);
+  });
+  it.each<[string, Record<string, string | string[]>]>([
+    ['no proxy header', {}],
+    ['a proxy on this machine for a browser on this machine', { 'x-forwarded-for': '127.0.0.1', forwarded: 'for="[::1]:5173"', 'x-forwarded-host': 'localhost:5173' }],
+  ])('is local: %s', (_, headers) => {
+    const facts = requestFacts(req(headers));
+    expect(facts.proxied).toBe(false);
+    expect(isLocalRequest(facts)).toBe(true);
   });
 });

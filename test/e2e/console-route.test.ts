@@ -76,12 +76,14 @@ describe('in a development start (no JWT_SECRET)', () => {
     expect(audit.errors).toBeUndefined();
   });
 
-  it('refuses a request for another name (DNS rebinding) or from another site\'s page', async () => {
+  it('refuses a request for another name (DNS rebinding), from another site\'s page, or a proxy\'s from another machine', async () => {
     const port = new URL(s.url).port;
     const url = `${s.url}/admin/dev-token`;
     expect((await get(url, { host: `localhost:${port}` })).status).toBe(200);
     expect((await get(url, { host: `[::1]:${port}` })).status).toBe(200);
-    const refused: Record<string, string>[] = [{ host: `rebind.evil.example:${port}` }, { 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }];
+    const refused: Record<string, string>[] = [{ host: `rebind.evil.example:${port}` }, { 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' },
+      // a browser elsewhere, through a reverse proxy on this machine (its connection is loopback, its Host the upstream's)
+      { 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9;proto=https' }, { via: '1.1 nginx' }];
     for (const headers of refused) {
       const res = await get(url, headers);
       expect({ headers, status: res.status }).toEqual({ headers, status: 403 });

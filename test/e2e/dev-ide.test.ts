@@ -73,8 +73,8 @@ describe('the demo member\'s token in the IDE', () => {
   afterAll(() => new Promise((r) => server.close(r)));
 
   /** GET /graphql as a browser would, with the Host header it sends. */
-  const page = (host: string) => new Promise<string>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/graphql', headers: { host, accept: 'text/html' } }, (res) => {
+  const page = (host: string, more: Record<string, string> = {}) => new Promise<string>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/graphql', headers: { host, accept: 'text/html', ...more } }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve(body));
@@ -88,6 +88,15 @@ describe('the demo member\'s token in the IDE', () => {
     const rebound = await page(`attacker.example:${port}`);
     expect(rebound).not.toContain('demo-member-token-123');
     expect(rebound).toContain('Bearer \\u003ca member token: npm run token -- --role member --sub MEMBER_ID>');
+  });
+
+  it('not to a browser elsewhere whose request a proxy on this machine passed on', async () => {
+    // A reverse proxy (nginx's proxy_pass to localhost) connects from 127.0.0.1 and sends the upstream's name as Host.
+    const proxied = await page(`localhost:${port}`, { 'x-forwarded-for': '203.0.113.9', 'x-real-ip': '203.0.113.9' });
+    expect(proxied).not.toContain('demo-member-token-123');
+    expect(await page(`localhost:${port}`, { forwarded: 'for=203.0.113.9' })).not.toContain('demo-member-token-123');
+    // One passing on a browser on this machine (the console's dev server) still gets it.
+    expect(await page(`localhost:${port}`, { 'x-forwarded-for': '127.0.0.1' })).toContain('Bearer demo-member-token-123');
   });
 });
 

@@ -1,7 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLocalRequest, isLoopbackRequest } from '../local-request';
+import { isLocalRequest, isLoopbackRequest, requestFacts } from '../local-request';
 import { notServed } from '../request-errors';
 
 export interface ConsoleRouteOptions {
@@ -34,9 +34,7 @@ export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
     res.setHeader('cache-control', 'no-store');
     // Refusals in the API's error shape, as every other path's 404 and 403.
     if (!options.devAdminToken) return notServed(res, req.method, req.baseUrl + req.path);
-    const local = isLocalRequest({
-      remoteAddress: req.socket.remoteAddress, host: req.headers.host, origin: req.headers.origin, secFetchSite: header(req, 'sec-fetch-site'),
-    });
+    const local = isLocalRequest(requestFacts(req));
     if (!local) return void res.status(403).json({ errors: [{ message: 'The development token is given only to a browser on the server\'s machine, at localhost', extensions: { code: 'FORBIDDEN' } }] });
     res.json({ token: options.devAdminToken, role: 'admin' });
   });
@@ -51,7 +49,7 @@ export function mountConsole(app: Express, options: ConsoleRouteOptions): void {
   router.get('/{*path}', (req, res, next) => {
     // A file name that is not in the build (favicon.ico, a stale chunk) is a 404, not the page.
     if (/\.[A-Za-z0-9]+$/.test(req.path)) return next();
-    const devSignIn = Boolean(options.devAdminToken) && isLoopbackRequest({ remoteAddress: req.socket.remoteAddress, host: req.headers.host });
+    const devSignIn = Boolean(options.devAdminToken) && isLoopbackRequest(requestFacts(req));
     sendIndex(res, index, devSignIn);
   });
   app.use('/admin', router);
@@ -94,7 +92,3 @@ function sendIndex(res: Response, index: string, devSignIn: boolean) {
   res.type('html').send(readFileSync(index, 'utf8').replace(/<\/head>|<script/i, (at) => `${DEV_SIGN_IN_META}${at}`));
 }
 
-function header(req: Request, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
