@@ -81,7 +81,7 @@ query Benefits {
 }
 
 mutation ChangeBenefit {
-  updateBenefit(code: "GOLD_DISCOUNT", patch: { value: 12 }) {
+  updateBenefit(code: "GOLD_DISCOUNT", patch: { value: 12, name: "12% off every order" }) {
     code value version
     history { version changedBy changedAt }
   }
