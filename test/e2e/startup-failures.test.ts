@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +147,16 @@ describe('start-up failures', () => {
     expect(await exitCode(bad)).toBe(1);
     expectOneLine(bad, new RegExp(`^loyalty server could not start: DATA_DIR ${escaped(file)} is a file, not a folder: set DATA_DIR to a folder`));
     expect(bad.out()).not.toMatch(/starting embedded PostgreSQL/);
+  }, 120_000);
+
+  (existsSync('/proc/self') ? it : it.skip)('a DATA_DIR that cannot be created (under /proc): one line naming DATA_DIR, not a silent spin', async () => {
+    // Node 20's recursive mkdirSync never returned there: the start spun at full CPU, printed nothing and ignored SIGTERM.
+    const path = `/proc/loyalty-data-${process.pid}`;
+    for (const env of [{}, { JWT_SECRET: '' }] as Record<string, string>[]) { // the embedded database's folder, and the development secret's first
+      const bad = startServer(path, { env });
+      expect(await exitCode(bad)).toBe(1);
+      expectOneLine(bad, new RegExp(`^loyalty server could not start: DATA_DIR ${escaped(path)} cannot be created \\(ENOENT at ${escaped(path)}\\): set DATA_DIR`));
+    }
   }, 120_000);
 
   it('a stop while the demo loads says the start was stopped, in one line, without the connections PostgreSQL ended as warnings', async () => {
