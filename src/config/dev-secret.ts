@@ -41,7 +41,7 @@ export function makeDataDir(dataDir: string): void {
       mkdirSync(folder);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // another start made it meanwhile
-      throw new Error(`DATA_DIR ${resolve(dataDir)} cannot be created (${(err as NodeJS.ErrnoException).code ?? (err as Error).message} at ${folder}): set DATA_DIR to a folder the server may create`);
+      throw new Error(`DATA_DIR ${resolve(dataDir)} cannot be created (${(err as NodeJS.ErrnoException).code ?? (err as Error).message} at ${folder}): set DATA_DIR to a folder the server may create`, { cause: err });
     }
   }
 }
