@@ -82,6 +82,17 @@ beforeAll(async () => {
   await s.admin('mutation { updateProgram(input: { pointsPendingDays: 14 }) { pointsPendingDays } }');
   await purchase(m.pending, 'pending-new', 500);
   await s.admin('mutation { updateProgram(input: { pointsPendingDays: 0 }) { pointsPendingDays } }');
+  // A debt not yet repaid (a programme allowing a negative balance): a refund of spent points, dated
+  // before a later purchase's lot became spendable but posted after it, owes 200; that lot (expiring
+  // within 90 days) will repay it at the member's next write, so only its rest is about to expire.
+  m.debt = await registerMember(s, { externalId: 'debt', displayName: 'Owes Points' });
+  await purchase(m.debt, 'debt-1', 1000, ago(362));
+  await s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }',
+    { i: { memberId: m.debt, amount: -200, reason: 'spent', idempotencyKey: 'debt-spent', occurredAt: ago(361) } });
+  await purchase(m.debt, 'debt-2', 500, ago(300));
+  await s.admin('mutation { updateProgram(input: { allowNegativeBalance: true }) { allowNegativeBalance } }');
+  await s.admin('mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }', { i: { orderId: 'debt-1', refundId: 'debt-1-r', amount: 1000, occurredAt: ago(340) } });
+  await s.admin('mutation { updateProgram(input: { allowNegativeBalance: false }) { allowNegativeBalance } }');
   // A member loaded around the app, without a points account.
   m.noAccount = (await s.sql(`insert into member (id, external_id, display_name, joined_at, tier_id, tier_since, created_at, updated_at)
     select gen_random_uuid(), 'no-account', 'No Account', now(), id, now(), now(), now() from tier where rank = 0 returning id`))[0].id;
@@ -106,6 +117,9 @@ describe('the member screen answers what the loaders answer', () => {
     expect(screen('gold').tierProgress.pointsToRetain).toBeGreaterThan(0);
     expect(screen('silver')).toMatchObject({ tier: { code: 'SILVER' }, tags: [{ code: 'vip' }] });
     expect(screen('noAccount')).toMatchObject({ pointsBalance: 0, pendingPoints: 0, lifetimePoints: 0, tags: [] });
+    // The debt's member: one lot, of the second purchase (500 × Silver's 1.25), less the 200 it owes.
+    expect(screen('debt')).toMatchObject({ pointsBalance: 425, in90: 425, in7: 0 });
+    expect(await s.sql(`select remaining from point_lot where member_id = $1 and remaining <> 0 order by id`, [m.debt])).toEqual([{ remaining: 625 }, { remaining: -200 }]);
   });
 
   it('member(id:), as admin, for each state', async () => {

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { debtTakesExpiring } from '../../db/lot-debt';
 import { minusMonths } from '../../db/months';
 
 /**
@@ -96,11 +97,16 @@ export async function memberScreen(em: EntityManager, key: ScreenKey, parts: Scr
       sumParams.push(now, now, now);
     }
     parts.expiringDays.forEach((days, i) => {
-      columns.push(`lots.e${i} as screen_expiring_${i}`);
+      // Less what a debt will take of them, as points.repository expiring (debtTakesExpiring).
+      columns.push(`lots.e${i} - ${debtTakesExpiring('m.id', 'sn.now', `${Math.trunc(days)}`)} as screen_expiring_${i}`);
       sums.push(`coalesce(sum(l.remaining) filter (where l.remaining > 0 and l.activates_at <= ?::timestamptz and l.expires_at > ?::timestamptz
         and l.expires_at <= ?::timestamptz + make_interval(days => ?::int)), 0)::int as e${i}`);
       sumParams.push(now, now, now, days);
     });
+    if (parts.expiringDays.length) {
+      joins.push('cross join (select ?::timestamptz as now) sn');
+      joinParams.push(now);
+    }
     joins.push('left join point_account a on a.member_id = m.id', `left join lateral (
       select ${sums.join(', ')} from point_lot l where l.member_id = m.id and l.remaining <> 0 and ${LIVE_LOT}
     ) lots on true`);

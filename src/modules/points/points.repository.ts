@@ -5,6 +5,7 @@ import { keyset } from '../../common/pagination';
 import { pgArray, pgTextArray, prepared, preparedWhileRoom } from '../../db/entity-manager';
 import { lockActivityRule as lockActivityRuleRow, type LockedAccount } from '../../db/locks';
 import { minusMonths, plusMonths } from '../../db/months';
+import { debtTakesExpiring } from '../../db/lot-debt';
 import { withDates } from '../../db/rows';
 import type { TierChangeRow } from '../tiers/tier-engine.service';
 
@@ -869,14 +870,18 @@ export interface ExpiringRow { memberId: string; days: number; points: number }
 /** Spendable points expiring within each key's days of `now`. */
 export function expiring(em: EntityManager, keys: readonly { memberId: string; withinDays: number }[], now: Date): Promise<ExpiringRow[]> {
   const values = keys.map(() => '(?::uuid, ?::int)').join(', ');
+  // Less what a debt will take of them (debtTakesExpiring): points repaying a debt are not about to expire.
   return em.execute<ExpiringRow[]>(
-    `select k.member_id as "memberId", k.days, coalesce(sum(l.remaining), 0)::int as points
-     from (values ${values}) as k(member_id, days)
-     left join point_account a on a.member_id = k.member_id
-     left join point_lot l on l.member_id = k.member_id and l.remaining > 0 and l.activates_at <= ?
-       and l.expires_at > ? and l.expires_at <= ?::timestamptz + make_interval(days => k.days) and ${LIVE_LOT}
-     group by k.member_id, k.days`,
-    [...keys.flatMap((k) => [k.memberId, k.withinDays]), now, now, now],
+    `select e.member_id as "memberId", e.days, (e.points - ${debtTakesExpiring('e.member_id', 'e.now', 'e.days')})::int as points
+     from (
+       select k.member_id, k.days, n.now, coalesce(sum(l.remaining), 0) as points
+       from (values ${values}) as k(member_id, days) cross join (select ?::timestamptz as now) n
+       left join point_account a on a.member_id = k.member_id
+       left join point_lot l on l.member_id = k.member_id and l.remaining > 0 and l.activates_at <= n.now
+         and l.expires_at > n.now and l.expires_at <= n.now + make_interval(days => k.days) and ${LIVE_LOT}
+       group by k.member_id, k.days, n.now
+     ) e`,
+    [...keys.flatMap((k) => [k.memberId, k.withinDays]), now],
   );
 }
 
