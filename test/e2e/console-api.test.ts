@@ -40,6 +40,14 @@ beforeAll(async () => {
     if (i % 3 === 0) await buy(id, 400, 40 + i * 20);
     if (i % 4 === 0) await buy(id, 90, 400);
   }
+  // A debt not yet repaid (a programme allowing a negative balance): member 1 spent its first
+  // purchase's 137 points, refunded before its second purchase's lot became spendable: it owes
+  // 137, which that lot (61, expiring in about five months) repays at its next write.
+  await s.admin('mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }',
+    { i: { memberId: members[1], amount: -137, reason: 'spent', idempotencyKey: 'c-1-spent', occurredAt: daysAgo(300) } });
+  await s.admin('mutation { updateProgram(input: { allowNegativeBalance: true }) { allowNegativeBalance } }');
+  await s.admin('mutation($i: RefundPurchaseInput!) { refundPurchase(input: $i) { pointsEarned } }', { i: { orderId: 'o-6', refundId: 'o-6-r', amount: 137, occurredAt: daysAgo(250) } });
+  await s.admin('mutation { updateProgram(input: { allowNegativeBalance: false }) { allowNegativeBalance } }');
   // An expiry run as of 12 days from now, with the clock moved there and back (a job as of a
   // day to come is refused), puts the accounts' watermark ahead of the clock the reads use:
   // lots expiring before it are gone although, for the reads, their expiry has not come yet.
@@ -64,6 +72,8 @@ describe('programStats for the dashboard', () => {
     expect(sum((r) => r.pendingPoints)).toBeGreaterThan(0);
     expect(sum((r) => r.expiringPoints)).toBeGreaterThan(0);
     expect(sum((r) => r.later)).toBeGreaterThan(sum((r) => r.expiringPoints));
+    // The member who owes 137: its one lot (61) goes to the debt, none of it is about to expire.
+    expect((await s.admin(`{ member(id: "${members[1]}") { pointsBalance later: expiringPoints(withinDays: 400) } }`)).member).toEqual({ pointsBalance: -76, later: 0 });
     expect(programStats).toMatchObject({
       pendingPoints: sum((r) => r.pendingPoints), expiringPoints: sum((r) => r.expiringPoints), later: sum((r) => r.later), none: 0,
     });

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../../db/array-literal';
 import { safeInteger } from '../../common/safe-integer';
 import { withDates } from '../../db/rows';
+import { debtTakesExpiring } from '../../db/lot-debt';
 import { localDayNumberSql } from '../../db/local-days';
 import { TUPLE_BASE } from './churn.fit';
 import { figuresOf, type BgNbdParams, type ChurnBacktest, type ChurnMethod } from './churn.rules';
@@ -835,18 +836,25 @@ export async function membersByRfmSegment(em: EntityManager): Promise<{ segment:
  * expiring within `withinDays` days (after now, at most now + withinDays). Cross-module read of
  * point_lot and point_account (the points module's tables), one aggregate. A lot counts while it
  * is live (its expiry after the account's expiry watermark): points.repository's LIVE_LOT,
- * restated here; test/e2e/console-api.test.ts holds each total equal to the sum of the members'
+ * restated here; expiring less what the members' debts will take of those lots (debtTakesExpiring,
+ * as each member's expiringPoints); test/e2e/console-api.test.ts holds each total equal to the sum of the members'
  * pendingPoints and expiringPoints, which read through the points module.
  */
 export async function pointsOutlook(em: EntityManager, now: Date, withinDays: number): Promise<{ pending: number; expiring: number }> {
   const [row] = await rowsOf<{ pending: string; expiring: string }>(
     em,
-    `select coalesce(sum(l.remaining) filter (where l.activates_at > ?), 0)::bigint as pending,
+    `select o.pending, (o.expiring - coalesce((
+         select sum(${debtTakesExpiring('dm.member_id', 'n.now', 'n.days')})
+         from (select distinct d.member_id from point_lot d where d.remaining < 0) dm cross join (select ?::timestamptz as now, ?::int as days) n
+       ), 0))::bigint as expiring
+     from (
+       select coalesce(sum(l.remaining) filter (where l.activates_at > ?), 0)::bigint as pending,
          coalesce(sum(l.remaining) filter (where l.remaining > 0 and l.activates_at <= ? and l.expires_at > ?
            and l.expires_at <= ?::timestamptz + make_interval(days => ?)), 0)::bigint as expiring
        from point_lot l join point_account a on a.member_id = l.member_id
-       where l.remaining <> 0 and coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')`,
-    [now, now, now, now, withinDays],
+       where l.remaining <> 0 and coalesce(l.expires_at, 'infinity') > coalesce(a.expired_through, '-infinity')
+     ) o`,
+    [now, withinDays, now, now, now, now, withinDays],
   );
   return { pending: safeInteger(row.pending), expiring: safeInteger(row.expiring) };
 }
