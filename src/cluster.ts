@@ -128,6 +128,12 @@ export async function runPrimary(config: AppConfig, log: Logger): Promise<void> 
   });
   process.on('SIGTERM', () => void stopAll('SIGTERM', true));
   process.on('SIGINT', () => void stopAll('SIGINT', true));
+  // Without its embedded PostgreSQL no worker can serve: all stop, and the primary exits 1 (main.ts does the same alone).
+  db.onLost((how) => {
+    log.error({ how }, 'the embedded PostgreSQL stopped by itself: stopping the server (start it again)');
+    failed = true;
+    void stopAll('the embedded PostgreSQL stopped', true);
+  });
   db.ownSignals(); // stopAll stops PostgreSQL, after the workers have drained
 
   for (let i = 0; i < config.workers; i++) fork();

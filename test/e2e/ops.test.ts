@@ -144,6 +144,34 @@ describe('operations endpoints', () => {
     }
   }, 240_000);
 
+  it('an embedded PostgreSQL that dies under the server (killed, crashed) stops the server, exit 1, saying why: it answered 503 for good', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pg-lost-'));
+    chmodSync(dataDir, 0o755);
+    const { DATABASE_URL: _unset, ...env } = process.env;
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...env, DATA_DIR: dataDir, PORT: '0', JWT_SECRET: 'pg-lost-secret-0123456789abcdef0123', SEED: 'none', SCHEDULER: 'off', NODE_ENV: 'production', LOG_LEVEL: 'info' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const postmaster = () => Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    try {
+      await eventually(() => /loyalty server ready/.test(out) || child.exitCode !== null, 'the start', 90_000);
+      expect(child.exitCode).toBeNull();
+      process.kill(postmaster(), 'SIGKILL');
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 60 s after'), 60_000).unref())]);
+      expect(code).toBe(1);
+      expect(out).toMatch(/"how":"killed by SIGKILL".*"msg":"the embedded PostgreSQL stopped by itself: stopping the server \(start it again\)"/);
+      expect(out).toMatch(/"msg":"stopped"/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      try { const pid = postmaster(); if (alive(pid)) process.kill(pid, 'SIGINT'); } catch { /* stopped */ }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('a Ctrl-C to the terminal\'s process group reaches the server, not its embedded PostgreSQL, which the server stops last', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ctrl-c-'));
     chmodSync(dataDir, 0o755);

@@ -174,7 +174,7 @@ describe('start-up failures', () => {
     }
   }, 180_000);
 
-  it('a Ctrl-C that reaches PostgreSQL too (one process group) still lets the server stop', async () => {
+  it('a SIGINT that reaches PostgreSQL alone (a Ctrl-C to its process group) still lets the server stop: by itself, exit 1', async () => {
     const data = tempFolder();
     const server = startServer(data);
     try {
@@ -182,8 +182,10 @@ describe('start-up failures', () => {
       const pid = Number(readFileSync(join(data, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
       process.kill(pid, 'SIGINT');
       await eventually(() => !alive(pid), 'PostgreSQL to exit');
-      server.child.kill('SIGTERM');
-      expect(await exitCode(server)).toBe(0); // its own shutdown finished, not a forced exit
+      // Without its database it would answer 503 for good: it stops (its own shutdown, finished), exit 1 for a supervisor.
+      expect(await exitCode(server)).toBe(1);
+      expect(server.out()).toMatch(/"how":"exit code 0".*"msg":"the embedded PostgreSQL stopped by itself: stopping the server \(start it again\)"/);
+      expect(server.out()).toMatch(/"msg":"stopped"/);
     } finally {
       if (server.child.exitCode === null) server.child.kill('SIGKILL');
     }
