@@ -110,6 +110,7 @@ export function createServices(em: EntityManager, settings: ServiceSettings = DE
   });
   const benefits = (benefitsRef.current = new BenefitsService(em, audit, points));
   const rewards = new RewardsService(em, audit, points);
+  points.coupons = rewards; // a referral's reversal cancels its campaigns' unused coupons
   const tags = new TagsService(em, audit);
   const segments = new SegmentsService(em, audit);
   const referrals = new ReferralsService(em);

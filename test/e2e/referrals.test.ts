@@ -456,6 +456,44 @@ describe('REFERRAL campaigns', () => {
     await expectLedgerConsistent(s);
   });
 
+  it('a coupon a REFERRAL campaign gave is cancelled with the referral\'s reversal while unused (stock and budget back, audited); one used at a till stays', async () => {
+    const gift = key('GIFT');
+    await s.admin('mutation($i: RewardInput!) { upsertReward(input: $i) { code } }', { i: { code: gift, name: 'Gift', costPoints: 80, stock: 3 } });
+    const id = await campaign(key('REFCOUPON'), { bonusPoints: 1 });
+    await s.sql('update campaign set reward_code = $2, bonus_points = null, budget_points = 1000 where id = $1', [id, gift]);
+    const coupon = (memberId: string) => s.sql<{ id: string; code: string; status: string }>(
+      'select d.id::text, d.coupon_code as code, d.status from redemption d join reward w on w.id = d.reward_id where d.member_id = $1 and w.code = $2', [memberId, gift]);
+    const state = async () => ({
+      stock: (await s.sql<{ stock: number }>('select stock from reward where code = $1', [gift]))[0].stock,
+      costInBudget: (await s.sql<{ n: number }>('select coalesce(sum(reward_points), 0)::int as n from campaign_award where campaign_id = $1', [id]))[0].n,
+    });
+    // Unused when the referral is reversed: cancelled, its unit and its cost given back.
+    const a = await pair();
+    const p = await buy(a.referee, 100);
+    expect((await coupon(a.referrer)).map((c) => c.status)).toEqual(['ISSUED']);
+    expect(await state()).toEqual({ stock: 2, costInBudget: 80 });
+    await refund(p.orderId, 100);
+    expect(await referral(a.referee)).toMatchObject({ status: 'REVERSED' });
+    const [cancelled] = await coupon(a.referrer);
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(await state()).toEqual({ stock: 3, costInBudget: 0 });
+    expect(await s.sql(`select actor, action, after->>'reason' as reason from audit_entry where entity = 'Redemption' and entity_id = $1`, [cancelled.id]))
+      .toEqual([{ actor: 'admin:system', action: 'redemption.cancel', reason: 'referral reversed: the completing purchase was fully refunded within the hold' }]);
+    const till = await s.token('service');
+    const use = (code: string) => s.gql('mutation($i: UseCouponInput!) { useCoupon(input: $i) { status } }', { i: { couponCode: code, idempotencyKey: key('use') } }, till);
+    expect((await use(cancelled.code)).errors?.[0].extensions?.code).toBe('COUPON_NOT_USABLE');
+    // Used at a till before the reversal: what was given is given; its cost stays spent.
+    const b = await pair();
+    const q = await buy(b.referee, 100);
+    const [given] = await coupon(b.referrer);
+    expect((await use(given.code)).data).toEqual({ useCoupon: { status: 'USED' } });
+    await refund(q.orderId, 100);
+    expect(await referral(b.referee)).toMatchObject({ status: 'REVERSED' });
+    expect((await coupon(b.referrer)).map((c) => c.status)).toEqual(['USED']);
+    expect(await state()).toEqual({ stock: 2, costInBudget: 80 });
+    await expectLedgerConsistent(s);
+  });
+
   it('rows the referrer got before this rule are rewritten the same way (migration referrer_reversal_rows)', async () => {
     await campaign(key('OLDROWS'), { bonusPoints: 30 });
     const { referrer, referee } = await pair();

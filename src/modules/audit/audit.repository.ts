@@ -105,3 +105,11 @@ export async function scrubEntries(
   );
   return rows[0].n;
 }
+
+/** One entry, at the writing transaction's start (as the entity's default): AuditService.recordInSql. */
+export async function insertEntry(tx: EntityManager, actor: string, action: string, entity: string, entityId: string, before: unknown, after: unknown): Promise<void> {
+  await tx.execute(
+    'insert into audit_entry (actor, action, entity, entity_id, before, after, at) values (?, ?, ?, ?, ?::jsonb, ?::jsonb, now())',
+    [actor, action, entity, entityId, before === null ? null : JSON.stringify(before), after === null ? null : JSON.stringify(after)],
+  );
+}

@@ -3,7 +3,7 @@ import { type Actor, actorLabel } from '../actor';
 import { badInput } from '../../common/errors';
 import { decodeCursor, encodeCursor, pageOf, type Page } from '../../common/pagination';
 import { AuditEntry } from './audit-entry.entity';
-import { auditPage, formerProfileValues, scrubEntries, type AuditFilter, type AuditRow, type FormerValue, type RelatedEntries } from './audit.repository';
+import { auditPage, formerProfileValues, insertEntry, scrubEntries, type AuditFilter, type AuditRow, type FormerValue, type RelatedEntries } from './audit.repository';
 
 export type { AuditFilter, AuditRow } from './audit.repository';
 
@@ -30,6 +30,14 @@ export class AuditService {
     entry.before = rec.before ?? null;
     entry.after = rec.after ?? null;
     tx.persist(entry);
+  }
+
+  /**
+   * The same entry written at once, by one statement on the caller's connection: for a writer in
+   * a SQL-only transaction (inSqlTransaction), which flushes no entity.
+   */
+  async recordInSql(tx: EntityManager, actor: Actor, rec: AuditRecord): Promise<void> {
+    await insertEntry(tx, actorLabel(actor), rec.action, rec.entity, rec.entityId, rec.before ?? null, rec.after ?? null);
   }
 
   async list(entity: string | null, first: number): Promise<AuditEntry[]> {

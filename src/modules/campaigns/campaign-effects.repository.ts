@@ -147,6 +147,14 @@ export async function returnCouponCost(tx: EntityManager, memberId: string, coup
   );
 }
 
+/** The coupons the member's awards for one event (its source: 'referral:<id>') issued, by id. */
+export async function sourceCoupons(tx: EntityManager, memberId: string, source: string): Promise<string[]> {
+  const rows = await tx.execute<{ id: string }[]>(
+    'select coupon_id::text as id from campaign_award where member_id = ? and source = ? and coupon_id is not null order by coupon_id', [memberId, source],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** The BONUS transaction a caller wrote for an award (campaign_effects without the ledger). */
 export async function linkAwardTransaction(tx: EntityManager, awardId: string, transactionId: string): Promise<void> {
   await tx.execute('update campaign_award set transaction_id = ? where id = ?', [transactionId, awardId]);

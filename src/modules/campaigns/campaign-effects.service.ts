@@ -82,6 +82,7 @@ export const unrecoveredAwardReversals = repo.unrecoveredAwardReversals;
 export const recoverAward = repo.recoverAward;
 export const awardReversalsFrom = repo.awardReversalsFrom;
 export const returnCouponCost = repo.returnCouponCost;
+export const sourceCoupons = repo.sourceCoupons;
 export const linkAwardTransaction = repo.linkAwardTransaction;
 export const awardedPoints = repo.awardedPoints;
 export const upgradeRewardedAlready = repo.upgradeRewardedAlready;

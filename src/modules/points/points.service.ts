@@ -228,6 +228,12 @@ export class PointsService {
     private readonly tiers?: TierHooks,
   ) {}
 
+  /**
+   * The rewards module's part of a referral's reversal (RewardsService, set once both exist: it
+   * takes this service): the coupons the referral's REFERRAL campaigns issued, cancelled while unused.
+   */
+  coupons?: { cancelReversedCoupons(tx: EntityManager, memberId: string, source: string, reason: string, now: Date): Promise<number> };
+
   openAccount(tx: EntityManager, memberId: string): Promise<void> {
     return repo.openAccount(tx, memberId);
   }
@@ -1009,6 +1015,8 @@ export class PointsService {
         });
         await reverseAward(tx, award, r.referrerId, points, debit.plan.unrecovered);
       }
+      // Its coupons too, while unused (their stock and budget given back): held like the points, not given for a referral undone.
+      await this.coupons?.cancelReversedCoupons(tx, r.referrerId, `referral:${r.id}`, `${REFERRER_REVERSAL}: ${as.why}`, new Date());
     } else {
       // The referrer was erased: its erasure forfeited its side, which this reversal takes nothing of; given, not taken back.
       unrecovered += Math.max(r.referrerPoints, 0);

@@ -5,11 +5,11 @@ import { formatCents, MoneyInputError, parseMoneyToCents } from '../../common/mo
 import { decodeCursor, encodeCursor, groupBy, pageOf, type Page } from '../../common/pagination';
 import { lockAccount, lockRewardById, type LockedAccount } from '../../db/locks';
 import { idempotentWrite, inSqlTransaction, inTransaction } from '../../db/transaction';
-import type { Actor } from '../actor';
+import { SYSTEM_ACTOR, type Actor } from '../actor';
 import { AuditService } from '../audit/audit.service';
 import { isUuid } from '../members/members.service';
 import type { PointsService } from '../points/points.service';
-import { returnCouponCost } from '../campaigns/campaign-effects.service';
+import { returnCouponCost, sourceCoupons } from '../campaigns/campaign-effects.service';
 import { unknownTierCodes } from '../tiers/tiers.service';
 import * as rewardsRepo from './rewards.repository';
 import type { RedemptionRow, RewardRow, RewardValues } from './rewards.repository';
@@ -322,6 +322,33 @@ export class RewardsService {
       if (r.transactionId == null) await returnCouponCost(tx, memberId, r.id);
       await rewardsRepo.markCancelled(tx, r.id, now, ERASURE_CANCEL_REASON);
       this.auditCancel(tx, actor, r.id, r, ERASURE_CANCEL_REASON, back);
+    }
+    return issued.length;
+  }
+
+  /**
+   * A referral's reversal's part (PointsService.reverseReferral, through its `coupons` hook), in
+   * its transaction, the referrer's account held: the coupons its REFERRAL campaigns issued for
+   * that referral (`source` 'referral:<id>'), still ISSUED and usable at `now`, are cancelled as
+   * cancelRedemption cancels one (the stock and the campaign's budget given back; audited as the
+   * system's, with `reason`). A coupon used at a till, or expired, stays: what was given is given.
+   * Locks in db/locks.ts's order: the redemptions (by id), then their rewards (by id).
+   */
+  async cancelReversedCoupons(tx: EntityManager, memberId: string, source: string, reason: string, now: Date): Promise<number> {
+    const issued: RedemptionRow[] = [];
+    for (const id of await sourceCoupons(tx, memberId, source)) {
+      const r = await rewardsRepo.lockRedemption(tx, id);
+      if (r && r.status === 'ISSUED' && !couponCancelRefusal(r, now)) issued.push(r);
+    }
+    for (const rewardId of [...new Set(issued.map((r) => r.rewardId))].sort()) await lockRewardById(tx, rewardId);
+    for (const r of issued) {
+      await rewardsRepo.restock(tx, r);
+      await returnCouponCost(tx, memberId, r.id);
+      await rewardsRepo.markCancelled(tx, r.id, now, reason);
+      await this.audit.recordInSql(tx, SYSTEM_ACTOR, {
+        action: 'redemption.cancel', entity: 'Redemption', entityId: r.id, before: { status: r.status },
+        after: { status: 'CANCELLED', reason, pointsReturned: 0, pointsLostToExpiry: 0 },
+      });
     }
     return issued.length;
   }
