@@ -15,14 +15,14 @@ import { join, relative, sep } from 'node:path';
  */
 const CROSSINGS: Record<string, string[]> = {
   'benefits': ['member', 'member_tag', 'tag', 'tier', 'tier_change'],
-  'campaigns': ['activity', 'activity_rule', 'check_in', 'member', 'point_lot', 'point_transaction', 'program', 'purchase', 'referral', 'refund', 'reward', 'tier_change'],
+  'campaigns': ['activity', 'activity_rule', 'check_in', 'member', 'point_lot', 'point_transaction', 'program', 'purchase', 'redemption', 'referral', 'refund', 'reward', 'tier_change'],
   // The export reads every table that holds the member's rows, and the erasure scrubs them (README, "Member data rights").
   'data-rights': [
     'activity', 'audit_entry', 'birthday_grant', 'campaign', 'campaign_award', 'campaign_member', 'check_in', 'lifecycle_transition', 'member',
     'member_retention', 'member_tag', 'point_account', 'point_allocation', 'point_lot', 'point_transaction', 'purchase', 'qualifying_entry',
     'redemption', 'referral', 'refund', 'reward', 'tag', 'tier', 'tier_change', 'tier_notice', 'webhook_event',
   ],
-  'db': ['activity_rule', 'member', 'point_account', 'redemption', 'reward', 'tier'],
+  'db': ['activity_rule', 'member', 'point_account', 'point_lot', 'redemption', 'reward', 'tier'],
   'imports': ['audit_entry', 'member', 'point_account', 'point_lot', 'point_transaction', 'program', 'purchase', 'qualifying_entry', 'tier', 'tier_change'],
   'members': ['benefit', 'member_tag', 'point_account', 'point_lot', 'program', 'qualifying_entry', 'tag', 'tier'],
   'points': ['campaign_award', 'member', 'redemption', 'referral'],

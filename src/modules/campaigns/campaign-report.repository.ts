@@ -15,7 +15,8 @@ import { NET_POINTS } from './campaigns.repository';
  * `purchase`, `refund` and `activity`, the tiers module's `tier_change`, the members module's
  * `member` (registrations), the check-in module's `check_in` and the referrals module's
  * `referral` (the CHECK_IN and REFERRAL triggers' events), the rewards module's `reward` (an
- * issued reward's cost) and the
+ * issued reward's cost; the simulation's coupons: its stock, limit and state) and `redemption`
+ * (what a member holds of it, the campaign's own coupons) and the
  * programme's `program.point_value`, beside this module's `campaign`, `campaign_member` and
  * `campaign_award`. A report is a read over other modules' facts by the campaign's arms; going
  * through each module's service would mean one member at a time.
