@@ -12,6 +12,14 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => h?.stop());
 
+/** A signed-in page on the Tiers page, and its programme settings form. */
+async function programmeSettings() {
+  const page = await h.open();
+  await h.signIn(page);
+  await h.goto(page, '/tiers');
+  return { page, settings: page.getByRole('form', { name: 'Programme settings' }) };
+}
+
 describe('Tiers', () => {
   it('shows the ladder and the settings in one request', async () => {
     const page = await h.open();
@@ -177,10 +185,7 @@ describe('Tiers', () => {
   });
 
   it('a setting the server refuses: its message next to the field; only the changed settings are sent', async () => {
-    const page = await h.open();
-    await h.signIn(page);
-    await h.goto(page, '/tiers');
-    const settings = page.getByRole('form', { name: 'Programme settings' });
+    const { page, settings } = await programmeSettings();
     const dormant = settings.getByLabel('Dormant: last purchase within (days)');
     const atRisk = Number(await settings.getByLabel('At risk: last purchase within (days)').inputValue());
     await dormant.fill(String(atRisk - 1));
@@ -212,10 +217,7 @@ describe('Tiers', () => {
   });
 
   it('a setting typed while the settings\' save is on its way stays, with the cursor, to be saved next; not called saved', async () => {
-    const page = await h.open();
-    await h.signIn(page);
-    await h.goto(page, '/tiers');
-    const settings = page.getByRole('form', { name: 'Programme settings' });
+    const { page, settings } = await programmeSettings();
     const pending = settings.getByLabel('Points pending for (days)');
     await pending.waitFor();
     const before = (await adminQuery<{ program: { pointsPendingDays: number; tierNoticeDays: number } }>(h, '{ program { pointsPendingDays tierNoticeDays } }')).program;
@@ -242,10 +244,7 @@ describe('Tiers', () => {
   });
 
   it('a setting is typed as the operator types it, through values equal to the stored one ("1.0" on the way to "1.005")', async () => {
-    const page = await h.open();
-    await h.signIn(page);
-    await h.goto(page, '/tiers');
-    const settings = page.getByRole('form', { name: 'Programme settings' });
+    const { page, settings } = await programmeSettings();
     const rate = settings.getByLabel('Points per unit of money');
     await rate.waitFor();
     const stored = (await adminQuery<{ program: { pointsPerUnit: number } }>(h, '{ program { pointsPerUnit } }')).program.pointsPerUnit;
