@@ -24,15 +24,44 @@ const VARIANTS = {
 } as const;
 type Variant = keyof typeof VARIANTS;
 
-/** Makes `v` the state of the campaigns (a change moves config_version: the app reloads what it holds). */
-async function setVariant(url: string, v: Variant) {
-  // As pauseCampaign and activateCampaign leave them (campaigns.repository.ts setCampaignStatus): a pause from now on.
-  await sql(url, `update campaign set status = 'PAUSED', paused = paused + tstzmultirange(tstzrange(now(), null)) where status = 'ACTIVE'`);
-  if (v === 'none') return;
-  await sql(url, `insert into campaign (id, code, name, trigger, status, starts_at, bonus_points, budget_points, control_percent, activated_at, audience)
-    values (md5('campaign:' || $1)::uuid, $1, $1, 'PURCHASE', 'ACTIVE', now() - interval '1 day', 10, $2, 10, now(), $3::jsonb)
-    on conflict (code) do update set status = 'ACTIVE', paused = campaign.paused - tstzmultirange(tstzrange(now(), null))`,
-  [`BENCH_${v.toUpperCase()}`, v === 'open' ? null : 2_000_000_000, v === 'audience' ? JSON.stringify({ minBalance: 0 }) : null]);
+/** One GraphQL call as the console makes it (an admin token); a GraphQL error stops the bench. */
+async function admin(url: string, token: string, query: string, variables: Record<string, unknown>) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  const json = (await res.json()) as { data?: unknown; errors?: unknown };
+  if (json.errors) throw new Error(`${query.slice(0, 40)}…: ${JSON.stringify(json.errors)}`);
+  return json.data;
+}
+
+const code = (v: Variant) => `BENCH_${v.toUpperCase()}`;
+
+/**
+ * The campaigns as an operator makes them: each written by upsertCampaign (a DRAFT, its window
+ * opened a day ago) and, in turn, activated and paused by activateCampaign and pauseCampaign. An
+ * activation assigns every member its audience holds to an arm (as the product does), so a
+ * purchase finds its member's arm; a member new to the campaign after it (none here) would be
+ * assigned by the purchase.
+ */
+async function createCampaigns(url: string, token: string) {
+  const startsAt = new Date(Date.now() - 86_400_000).toISOString();
+  for (const v of Object.keys(VARIANTS) as Variant[]) {
+    if (v === 'none') continue;
+    await admin(url, token, 'mutation($input: CampaignInput!) { upsertCampaign(input: $input) { code } }', {
+      input: {
+        code: code(v), name: code(v), trigger: 'PURCHASE', startsAt, bonusPoints: 10, controlPercent: 10,
+        budgetPoints: v === 'open' ? null : 2_000_000_000, audience: v === 'audience' ? { minBalance: 0 } : null,
+      },
+    });
+  }
+}
+
+/** Makes `v` the one ACTIVE campaign (none for `none`): the others paused, through the API. */
+async function setVariant(url: string, token: string, v: Variant) {
+  for (const other of Object.keys(VARIANTS) as Variant[]) {
+    if (other === 'none' || other === v) continue;
+    const { campaign } = (await admin(url, token, 'query($code: String!) { campaign(code: $code) { status } }', { code: code(other) })) as { campaign: { status: string } };
+    if (campaign.status === 'ACTIVE') await admin(url, token, 'mutation($code: String!) { pauseCampaign(code: $code) { status } }', { code: code(other) });
+  }
+  if (v !== 'none') await admin(url, token, 'mutation($code: String!) { activateCampaign(code: $code) { status } }', { code: code(v) });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -56,6 +85,9 @@ export async function benchCampaigns(): Promise<void> {
   try {
     app = await startApp(db.url, port);
     const token = await serviceToken();
+    const gqlUrl = `http://127.0.0.1:${port}/graphql`;
+    const adminToken = await serviceToken('admin');
+    await createCampaigns(gqlUrl, adminToken);
     // Round 0 warms the app, the database's caches and every variant's statements; it is not counted.
     for (let round = 0; round <= ROUNDS; round++) {
       if (round === 1) {
@@ -68,7 +100,7 @@ export async function benchCampaigns(): Promise<void> {
       // The variants' order turns each round, so that none always runs first.
       const names = Object.keys(VARIANTS) as Variant[];
       for (const v of names.map((_, i) => names[(i + round) % names.length])) {
-        await setVariant(db.url, v);
+        await setVariant(gqlUrl, adminToken, v);
         let appStart = NaN;
         let pgStart = NaN;
         let appSeconds = NaN;
@@ -97,7 +129,10 @@ export async function benchCampaigns(): Promise<void> {
     }
     const errors = Object.values(results).reduce((t, r) => t + r.errors, 0);
     if (errors) throw new Error(`${errors} requests failed: no figures written`);
-    const [given] = await sql(db.url, `select (select count(*)::int from campaign_award) as awards, (select count(*)::int from campaign_member where control) as control`);
+    // Arms: those the activations assigned, and those a purchase had to assign (a member the audience gained after them; none expected).
+    const [given] = await sql(db.url, `select (select count(*)::int from campaign_award) as awards, (select count(*)::int from campaign_member where control) as control,
+      (select count(*)::int from campaign_member) as arms,
+      (select count(*)::int from campaign_member cm join campaign c on c.id = cm.campaign_id where cm.assigned_at > c.activated_at) as "armsByPurchases"`);
     // The budget's invariant, per budgeted campaign: what its slots lost = what its awards kept.
     const budgets = await sql(db.url, `select c.code, (c.budget_points - (select sum(remaining) from campaign_budget b where b.campaign_id = c.id))::int as spent,
       (select coalesce(sum(points - reversed_points + unrecovered_points + reward_points), 0)::int from campaign_award a where a.campaign_id = c.id) as "awardSum"
@@ -114,10 +149,11 @@ export async function benchCampaigns(): Promise<void> {
     });
     const section = `## Campaigns: purchases with a budgeted campaign active\n\n` +
       `\`npm run bench -- campaigns\`: GraphQL recordPurchase for random members of ${MEMBERS.toLocaleString('en')} (amount 10), ${CLIENTS} clients, ` +
-      `${ROUNDS} rounds of ${SECONDS} s per variant after a warm-up round (the tables analysed after it), the variants alternating on one app and one database, their order turning each round; throughput as the median round's ` +
+      `${ROUNDS} rounds of ${SECONDS} s per variant after a warm-up round (the tables analysed after it), the variants alternating on one app and one database, their order turning each round, ` +
+      `each campaign made and switched through the API (upsertCampaign, then activateCampaign and pauseCampaign: an activation assigns every member an arm); throughput as the median round's ` +
       `ratio to the median round with no campaign (the issue's goal for the budgeted campaign: ≥ 0.80). ${machine()}.\n\n` +
       `| variant | throughput vs none (medians) | median of each round's ratio (min–max) | server CPU ms per purchase (app + PostgreSQL, median round; the app's median alone) | none's CPU / this CPU | p99 ms (median round) | errors |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\n` +
-      `After the run: ${given.awards} awards, ${given.control} members in control; ` +
+      `After the run: ${given.awards} awards; ${given.arms} arms (${given.control} in control), ${given.armsByPurchases} of them assigned by a purchase; ` +
       `${budgets.map((b) => `${b.code}: budget − Σ slots = ${b.spent}, Σ (points − reversed + unrecovered + reward points) of its awards = ${b.awardSum}`).join('; ')} (the invariant: equal).\n`;
     writeSection('Campaigns: purchases with a budgeted campaign active', section);
     console.log(section);
