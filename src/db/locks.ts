@@ -62,6 +62,11 @@ cancelled campaign coupon gives its cost back to a slot the same way, after step
  *     (campaign_budget_return), EXCLUSIVE by an upsert that changes the budget
  *     (campaigns.repository.ts `gateBudgetEdit`), taken first, before the campaign's row, which
  *     an award ending its campaign (BUDGET_SPENT) updates while holding the gate;
+ *   - a budget slot's lock (migration budget_slot_locks): a transaction advisory lock per
+ *     (campaign, slot), which a take tries without waiting (campaign_budget_take_free: a slot held
+ *     is passed over) and a return waits for (campaign_budget_return), each before the slot's row;
+ *     a return waits only for takes and returns of that slot, as it waited for the row before, so
+ *     it adds no wait the row lock did not already make;
  *   - session advisory locks: migrations (database.ts) and one retention refresh at a time
  *     (transaction.ts `withAdvisoryLock`);
  *   - referrals (issue 25): a purchase completing its member's referral, or a refund reversing
