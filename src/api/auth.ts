@@ -63,7 +63,8 @@ export function createTokenVerifier(opts: TokenOptions & { clock?: Clock; onKeys
   const verified = new Map<string, { token: VerifiedToken; until: number }>();
   return {
     async verify(authorization) {
-      if (authorization == null || authorization.trim() === '') return null;
+      // No header is anonymous; a header sent blank (an app whose token went missing) is refused as any that is not Bearer.
+      if (authorization == null) return null;
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
       const token = match[1];

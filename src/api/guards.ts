@@ -12,14 +12,17 @@ export function actorRefusal(actor: Actor): string | null {
   return actor.role === 'member' && !isUuid(actor.sub) ? 'A member token\'s subject must be a member id' : null;
 }
 
-/** `@Authorized()` = any valid token; `@Authorized('admin', 'service')` = one of those roles. */
-export const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => {
+/** A field's role check: none (`[]`) = any valid token, else one of `roles`; throws UNAUTHENTICATED or FORBIDDEN. */
+export function checkRoles(context: GraphQLContext, roles: readonly Role[]): true {
   if (!context.actor) throw unauthenticated();
   const refusal = actorRefusal(context.actor);
   if (refusal) throw unauthenticated(refusal);
   if (roles.length > 0 && !roles.includes(context.actor.role)) throw forbidden(`Requires role ${roles.join(' or ')}`);
   return true;
-};
+}
+
+/** `@Authorized()` = any valid token; `@Authorized('admin', 'service')` = one of those roles. */
+export const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => checkRoles(context, roles);
 
 export function requireActor(ctx: GraphQLContext): Actor {
   if (!ctx.actor) throw unauthenticated();

@@ -74,9 +74,22 @@ function checkArgs(coordinate: string, defs: readonly GraphQLArgument[], args: R
   }
 }
 
-function guarded<S, C>(coordinate: string, defs: readonly GraphQLArgument[], resolve: GraphQLFieldResolver<S, C>): GraphQLFieldResolver<S, C> {
+/**
+ * Throws the refusal a caller gets from a field's role check (UNAUTHENTICATED, FORBIDDEN), when
+ * it would get one; returns when the caller may call it. `coordinate`: Type.field.
+ */
+export type FieldRefusal = (coordinate: string, context: unknown) => void;
+
+function guarded<S, C>(coordinate: string, defs: readonly GraphQLArgument[], resolve: GraphQLFieldResolver<S, C>, refuse: FieldRefusal): GraphQLFieldResolver<S, C> {
   return (source, args, context, info) => {
-    checkArgs(coordinate, defs, args as Record<string, unknown>);
+    try {
+      checkArgs(coordinate, defs, args as Record<string, unknown>);
+    } catch (err) {
+      // A caller the field refuses is told that, not how its arguments are checked: the role
+      // check (which the resolver runs first) answers before the arguments' class.
+      refuse(coordinate, context);
+      throw err;
+    }
     return resolve(source, args, context, info);
   };
 }
@@ -85,17 +98,20 @@ function guarded<S, C>(coordinate: string, defs: readonly GraphQLArgument[], res
  * Puts checkValue in front of every field that takes arguments, once, when the schema is
  * built: the resolvers and services behind them never see a value of the wrong class, and
  * a field added later is covered without anyone remembering to. Fields without arguments
- * are left as they are (no cost on the hot paths that list members).
+ * are left as they are (no cost on the hot paths that list members). A value refused is
+ * answered after `refuse` (the field's role check), so that a caller without the role hears
+ * UNAUTHENTICATED or FORBIDDEN whatever its arguments (an outside audit: an anonymous
+ * `eraseMember(memberId: "x")` got BAD_USER_INPUT).
  */
-export function guardInputs(schema: GraphQLSchema): GraphQLSchema {
+export function guardInputs(schema: GraphQLSchema, refuse: FieldRefusal): GraphQLSchema {
   const subscription = schema.getSubscriptionType();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       if (!field.args.length) continue;
       const coordinate = `${type.name}.${field.name}`;
-      if (type === subscription && field.subscribe) field.subscribe = guarded(coordinate, field.args, field.subscribe);
-      else field.resolve = guarded(coordinate, field.args, field.resolve ?? defaultFieldResolver);
+      if (type === subscription && field.subscribe) field.subscribe = guarded(coordinate, field.args, field.subscribe, refuse);
+      else field.resolve = guarded(coordinate, field.args, field.resolve ?? defaultFieldResolver, refuse);
     }
   }
   return schema;

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { createAppPubSub, type AppPubSub } from '../events/pubsub';
-import { authChecker } from './guards';
+import { authChecker, checkRoles } from './guards';
 import { freshMutations } from './fresh-mutations';
-import { guardInputs } from './input-guard';
+import { guardInputs, type FieldRefusal } from './input-guard';
+import type { GraphQLContext } from './context';
+import type { Role } from '../modules/actor';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { MemberResolver } from './resolvers/member.resolver';
 import {
@@ -59,7 +61,27 @@ export async function buildAppSchema(pubSub: AppPubSub = createAppPubSub()): Pro
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
   });
-  return freshMutations(guardInputs(schema));
+  return freshMutations(guardInputs(schema, fieldRefusal()));
+}
+
+/**
+ * The role check of every field whose resolver class names its roles (`@Authorized`, FieldFor),
+ * by coordinate, as authChecker runs it (it throws its refusal): what type-graphql checks before
+ * a resolver runs, asked by the input guard when a field's arguments are refused.
+ */
+function fieldRefusal(): FieldRefusal {
+  const storage = getMetadataStorage();
+  const roles = new Map<string, Role[]>();
+  const root = [['Query', storage.queries], ['Mutation', storage.mutations], ['Subscription', storage.subscriptions]] as const;
+  for (const [type, list] of root) for (const r of list) if (r.roles) roles.set(`${type}.${r.schemaName}`, r.roles as Role[]);
+  for (const f of storage.fieldResolvers) {
+    const type = storage.objectTypes.find((o) => o.target === f.getObjectType?.())?.name;
+    if (type && f.roles) roles.set(`${type}.${f.schemaName}`, f.roles as Role[]);
+  }
+  return (coordinate, context) => {
+    const needed = roles.get(coordinate);
+    if (needed) checkRoles(context as GraphQLContext, needed);
+  };
 }
 
 /** The SDL committed in schema/schema.graphql. */

@@ -4,6 +4,7 @@
 // JWT_ISSUER / JWT_AUDIENCE when those are set (the server then requires them).
 import { parseArgs } from 'node:util';
 import { mintToken } from '../api/auth';
+import { actorRefusal } from '../api/guards';
 import { nodeEnvIsProduction } from '../config/env';
 import { devSecretPath, readDevSecret } from '../config/dev-secret';
 import type { Role } from '../modules/actor';
@@ -42,7 +43,13 @@ if (!secret) {
 }
 const sub = values.sub ?? (role === 'member' ? '' : role);
 if (!sub) {
-  console.error('--sub is required for a member token (the member id)');
+  console.error(role === 'member' ? '--sub is required for a member token (the member id)' : `--sub must not be empty (leave it out for "${role}")`);
+  process.exit(2);
+}
+// The server refuses a member token whose subject is not a member id (guards.ts actorRefusal): none is minted.
+const refusal = actorRefusal({ role, sub });
+if (refusal) {
+  console.error(`${refusal}: --sub "${sub}" is not a member id (a UUID)`);
   process.exit(2);
 }
 // A period from now, as jose reads it (30d, 12h, 90m, 2w, 1y), more than nothing.

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, SignJWT, type JWTPayload } from 'jose';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { JWT_SECRET, expectError, startTestServer, type GqlResponse, type TestServer } from '../support/harness';
 
 // Issue 17, item 8: tokens must expire, may be tied to an issuer and audience, and a refused
@@ -79,6 +81,47 @@ describe('a token is refused with its reason', () => {
     expect(guarded.errors![0].message).toBe('Authentication required');
   });
 
+  it('a blank Authorization header is refused as one that is not Bearer (an app whose token went missing), over HTTP and the WebSocket', async () => {
+    // Sent as " \t ": fetch sends it blank. No header at all stays anonymous (the test above).
+    const res = await post(s, '{ members(first: 1) { totalCount } }', ' \t ');
+    expect({ status: res.status, data: res.data, www: res.www }).toEqual({ status: 401, data: undefined, www: 'Bearer error="invalid_token"' });
+    expectError(res, 'UNAUTHENTICATED');
+    expect(res.errors![0].message).toBe('Authorization must be "Bearer <token>"');
+    for (const authorization of ['', '   ']) {
+      const closed = await new Promise<{ code: number; reason: string }>((resolve) => {
+        createClient({
+          url: s.url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization }, retryAttempts: 0, lazy: false,
+          onNonLazyError: () => {}, on: { closed: (e) => resolve(e as { code: number; reason: string }) },
+        });
+      });
+      expect({ authorization, code: closed.code, reason: String(closed.reason) }).toEqual({ authorization, code: 4401, reason: 'Authorization must be "Bearer <token>"' });
+    }
+  });
+
+  it('a caller the field refuses hears UNAUTHENTICATED or FORBIDDEN, whatever the class of its arguments (checked after the role)', async () => {
+    const member = await sign({ role: 'member', sub: '00000000-0000-4000-8000-000000000001' });
+    const service = await sign({ role: 'service', sub: 'pos' });
+    const admin = await sign({});
+    const cases: [string, string | undefined, string][] = [
+      // An id that is no UUID, a NUL: anonymous, then a role the field does not admit, then one it does.
+      ['mutation { eraseMember(memberId: "not-an-id", reason: "r") { id } }', undefined, 'UNAUTHENTICATED'],
+      ['mutation { eraseMember(memberId: "not-an-id", reason: "r") { id } }', `Bearer ${service}`, 'FORBIDDEN'],
+      ['mutation { eraseMember(memberId: "not-an-id", reason: "r") { id } }', `Bearer ${admin}`, 'BAD_USER_INPUT'],
+      ['{ segment(id: "zz") { id } }', `Bearer ${member}`, 'FORBIDDEN'],
+      ['{ segment(id: "zz") { id } }', `Bearer ${admin}`, 'BAD_USER_INPUT'],
+      ['{ auditEntries(first: 1, filter: { entityId: "a\\u0000b" }) { pageInfo { hasNextPage } } }', undefined, 'UNAUTHENTICATED'],
+      ['{ auditEntries(first: 1, filter: { entityId: "a\\u0000b" }) { pageInfo { hasNextPage } } }', `Bearer ${admin}`, 'BAD_USER_INPUT'],
+      // A field any role may call: the argument's class is the answer to any token.
+      ['{ member(id: "zz") { id } }', undefined, 'UNAUTHENTICATED'],
+      ['{ member(id: "zz") { id } }', `Bearer ${member}`, 'BAD_USER_INPUT'],
+    ];
+    for (const [query, authorization, code] of cases) {
+      const res = await post(s, query, authorization);
+      expect({ query, who: authorization ? decodeJwt(authorization.slice(7)).role : 'anonymous', code: res.errors?.[0]?.extensions?.code })
+        .toEqual({ query, who: authorization ? decodeJwt(authorization.slice(7)).role : 'anonymous', code });
+    }
+  });
+
   it('the segment export says why too', async () => {
     const token = await sign({}, { exp: now() - 60 });
     const res = await fetch(`${s.url}/exports/segments/x.csv`, { headers: { authorization: `Bearer ${token}` } });
@@ -132,6 +175,17 @@ describe('JWT_ISSUER and JWT_AUDIENCE', () => {
       }).then(() => null, (err: { code: number; stderr: string }) => err);
       expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 2, stderr: `${reason}\nusage: npm run token -- --role admin|service|member --sub ID [--expires 30d]\n` });
     }
+    // A token the server would refuse is not minted: a member's subject that is no member id (an outside audit:
+    // `--role member --sub bob` gave a 30-day token that got 401 every time); an empty --sub names the role asked for.
+    for (const [args, stderr] of [
+      [['--role', 'member', '--sub', 'bob'], 'A member token\'s subject must be a member id: --sub "bob" is not a member id (a UUID)\n'],
+      [['--role', 'service', '--sub', ''], '--sub must not be empty (leave it out for "service")\n'],
+    ] as const) {
+      const failed = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/token.ts', ...args], {
+        env: { ...process.env, JWT_SECRET },
+      }).then(() => null, (err: { code: number; stderr: string }) => err);
+      expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 2, stderr });
+    }
     // NODE_ENV as the server reads it (the server, migrate and seed refused NODE_ENV=prod; the token
     // tool minted with the development secret); in production no development secret is used.
     const dataDir = mkdtempSync(join(tmpdir(), 'token-env-'));
@@ -147,7 +201,7 @@ describe('JWT_ISSUER and JWT_AUDIENCE', () => {
       expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 2, stderr });
     }
     rmSync(dataDir, { recursive: true, force: true });
-  }, 180_000); // seven runs of the token command, each loading ts-node: 17 s here, over 50 s on a loaded machine
+  }, 240_000); // nine runs of the token command, each loading ts-node: 17 s here, over 50 s on a loaded machine
 
   it('the development admin token carries exp, iss and aud', async () => {
     const dev = await startTestServer({ databaseUrl: s.databaseUrl, jwtSecret: null, jwtIssuer: ISSUER, jwtAudience: AUDIENCE });
