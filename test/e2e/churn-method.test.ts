@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from '../support/harness';
 import { createLadder } from '../support/fixtures';
 import { importFile } from '../support/imports';
 import { seededRandom } from '../../seeds/random';
+import { gini, ksStatistic } from '../../src/modules/retention/churn/metrics.rules';
 
 let s: TestServer;
 const DAY = 86_400_000;
@@ -32,14 +33,21 @@ function histories(seed: number): number[][] {
   });
 }
 
+/**
+ * The seeded histories and five of the backtest's edge (HORIZON days before asOf, day DAYS − HORIZON):
+ * members who bought before it and again on its day (after its midnight), one whose first purchase
+ * is on its day, one who bought the day before.
+ */
+const everyHistory = () => [...histories(7), [300, 305], [250, 305, 340], [305, 320], [290, 305], [200, 304]];
+
 beforeAll(async () => {
   s = await startTestServer();
   await createLadder(s);
   await s.admin(`mutation { updateProgram(input: { churnHorizonDays: ${HORIZON} }) { churnHorizonDays } }`);
-  const members = ['externalId,joinedAt', ...Array.from({ length: MEMBERS }, (_, i) => `m${i},${new Date(START).toISOString()}`)].join('\n');
+  const members = ['externalId,joinedAt', ...everyHistory().map((_, i) => `m${i},${new Date(START).toISOString()}`)].join('\n');
   expect(await importFile(s, '/imports/members', members)).toMatchObject({ status: 'SUCCEEDED', rowsRejected: 0 });
   const lines = ['orderId,externalId,amount,occurredAt'];
-  histories(7).forEach((days, i) => days.forEach((d, k) => lines.push(`o${i}-${k},m${i},25.00,${new Date(START + d * DAY + 12 * 3600_000).toISOString()}`)));
+  everyHistory().forEach((days, i) => days.forEach((d, k) => lines.push(`o${i}-${k},m${i},25.00,${new Date(START + d * DAY + 12 * 3600_000).toISOString()}`)));
   expect(await importFile(s, '/imports/purchases?mode=history', lines.join('\n'))).toMatchObject({ status: 'SUCCEEDED', rowsRejected: 0 });
   await s.admin('mutation($a: DateTime!) { refreshRetention(asOf: $a) { processed } }', { a: AS_OF });
 }, 180_000);
@@ -83,4 +91,25 @@ it('the API serves those scores, and win-back reads them', async () => {
   for (const c of winBackCandidates) expect(c.churnRisk).toBeGreaterThanOrEqual(0.5);
   const [stored] = await s.sql<{ risk: number }>('select churn_risk as risk from member_retention where member_id = $1', [winBackCandidates[0].id]);
   expect(winBackCandidates[0].churnRisk).toBeCloseTo(stored.risk, 9);
+});
+
+it('the backtest splits at asOf − churnHorizonDays: a purchase on the cut\'s day after the cut is the outcome, not history (asOf a local midnight, as the nightly run)', async () => {
+  // By hand, as docs/retention.md says: the buyers by D = asOf − h, ranked by days since their last
+  // purchase by D, against whether they bought in (D, asOf]. D is day DAYS − HORIZON's midnight,
+  // every purchase a noon: one on D's day is after D (an outside audit: it was counted as history).
+  const cut = DAYS - HORIZON;
+  const scores: number[] = [];
+  const churned: boolean[] = [];
+  const all = everyHistory();
+  for (const days of all) {
+    const before = days.filter((d) => d < cut);
+    if (!before.length) continue;
+    scores.push(cut - Math.max(...before));
+    churned.push(!days.some((d) => d >= cut));
+  }
+  // The case the audit found is in this history: members whose first purchase after D is on D's day.
+  expect(all.filter((days) => days.some((d) => d < cut) && days.includes(cut)).length).toBeGreaterThan(0);
+  const { churnModel: m } = await s.admin('{ churnModel { recencyKs recencyGini } }');
+  expect(m.recencyKs).toBeCloseTo(ksStatistic(scores, churned), 12);
+  expect(m.recencyGini).toBeCloseTo(gini(scores, churned), 12);
 });

@@ -138,11 +138,17 @@ export class RetentionService {
   private async planRefresh(asOf: Date): Promise<RefreshPlan> {
     const { churnHorizonDays: horizon, timeZone } = await programmeSettings(this.em);
     const asOfDay = localDayNumber(asOf, timeZone);
+    // The cuts count whole days up to the cut instant (asOf − horizon days): the days before the
+    // one asOf ends, when asOf is a local midnight (the nightly run), else asOf's own. At a
+    // midnight, asOf's day had not begun, and counting the cut's own day as history (it begins
+    // at the cut) took the holdout's first day into the features and out of the outcome (an
+    // outside audit: the backtest's figures differed from (asOf − h, asOf], its documented split).
+    const cutBase = localDayNumber(new Date(asOf.getTime() - 1), timeZone);
     const firstDay = await repo.firstPurchaseDay(this.em, timeZone);
-    const backtestDay = asOfDay - horizon;
-    const window = trainingWindow(asOfDay, firstDay, horizon);
+    const backtestDay = cutBase - horizon;
+    const window = trainingWindow(cutBase, firstDay, horizon);
     const backtestWindow = trainingWindow(backtestDay, firstDay, horizon);
-    const trainingDay = window == null ? null : asOfDay - window;
+    const trainingDay = window == null ? null : cutBase - window;
     const backtestTrainingDay = backtestWindow == null ? null : backtestDay - backtestWindow;
     const [start, backtestStart, trainingStart, backtestTrainingStart] = await Promise.all([
       this.storedFit(asOfDay, timeZone), this.storedFit(backtestDay, timeZone),
