@@ -65,3 +65,23 @@ describe.each(Object.entries(KINDS))('%s', (name, k) => {
     for (const r of results.filter((x) => x.errors)) expect(r.errors![0].message).toContain(`use ${rows[0].code}`);
   });
 });
+
+describe('a filter naming a tag', () => {
+  it('refuses an existing tag\'s code in another case (no tag can have it: tagsNone would leave nobody out), naming the field and the spelling; an unknown code still selects nobody', async () => {
+    const member = (await s.admin('mutation { registerMember(input: { externalId: "case-filter-1" }) { id } }')).registerMember.id;
+    await s.admin(`mutation($id: ID!) { tagMember(memberId: $id, tagCode: "vip_case") { id } }`, { id: member });
+    const preview = (filter: Record<string, unknown>) => s.gql('query($f: SegmentFilterInput!) { segmentPreview(filter: $f) { size } }', { f: filter }, admin);
+    const save = (filter: Record<string, unknown>) => s.gql('mutation($i: SegmentInput!) { saveSegment(input: $i) { size } }', { i: { name: 'case filter', filter } }, admin);
+    for (const field of ['tagsAll', 'tagsAny', 'tagsNone']) {
+      for (const ask of [preview, save]) {
+        const res = await ask({ [field]: ['VIP_case'] });
+        expectError(res, 'BAD_USER_INPUT', field);
+        expect(res.errors![0].message).toBe('tag VIP_case is the existing tag vip_case in another case: use vip_case');
+      }
+    }
+    expect((await preview({ tagsNone: ['vip_case'] })).data?.segmentPreview.size).toBe(
+      (await s.sql<{ n: number }>('select count(*)::int as n from member where erased_at is null'))[0].n - 1);
+    expect((await preview({ tagsAll: ['no_such_tag_yet'] })).data?.segmentPreview.size).toBe(0);
+    expect(await s.sql('select name from segment where name = $1', ['case filter'])).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeInteger } from '../../common/safe-integer';
+import { pgTextArray } from '../../db/entity-manager';
 import { keyset } from '../../common/pagination';
 import type { CsvValue } from './csv.rules';
 import { SEGMENT_FROM, type CompiledFilter, type SegmentFilter } from './segment-filter';
@@ -148,3 +149,19 @@ export async function segmentsContaining(em: EntityManager, memberId: string, se
   const rows = await em.execute<{ id: string; name: string }[]>(`select id, name from (${arms.join(' union all ')}) s order by n`, params);
   return rows.map((r) => ({ id: r.id, name: r.name }));
 }
+
+/**
+ * Each of `codes` that only the case tells from an existing tag's code, with that code (`VIP_x`
+ * → `vip_x`): a code no tag can ever have (tag_code_folded_unique: one spelling per code), so a
+ * filter naming it would select nobody (tagsAll, tagsAny) or everybody (tagsNone) for ever.
+ * Cross-module read: the tags module's `tag`.
+ */
+export async function tagCodesInAnotherCase(em: EntityManager, codes: readonly string[]): Promise<{ code: string; existing: string }[]> {
+  if (!codes.length) return [];
+  return em.execute<{ code: string; existing: string }[]>(
+    `select g.code, t.code as existing from unnest(?::text[]) with ordinality as g(code, ord)
+     join tag t on lower(t.code) = lower(g.code) and t.code <> g.code order by g.ord`,
+    [pgTextArray(codes)],
+  );
+}
+

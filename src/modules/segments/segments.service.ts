@@ -15,6 +15,7 @@ import { canonicalFilter, compileFilter, FILTER_LIST_CAPS, type SegmentFilter } 
 import { tgi } from './segments.rules';
 import {
   countSelectedEach, exportBatch, segmentByName, listSegments, lockSegment, profileCounts, saveSegment, segmentById, segmentsContaining, selectedIdsQuery, selectedMembersPage,
+  tagCodesInAnotherCase,
   type MemberSelection, type SegmentRow,
 } from './segments.repository';
 
@@ -62,13 +63,21 @@ export function checkFilter(filter: SegmentFilter): void {
  * (a typo, a code's case: tiers are never deleted, so such a filter would select nobody for
  * ever), as a campaign's audience is refused: what a saved segment, a rule tag and a preview
  * are checked with. Tag codes need only be codes a tag can have: a tag is created on its first
- * use, and a rule may read one that does not exist yet.
+ * use, and a rule may read one that does not exist yet; but not an existing tag's code in
+ * another case, which no tag can ever have (tagMember refuses it).
  */
 export async function checkFilterReferences(em: EntityManager, filter: SegmentFilter): Promise<void> {
   checkFilter(filter);
   for (const field of TAG_FILTER_FIELDS) {
     const bad = (filter[field] ?? []).find((c) => !TAG_CODE.test(c));
     if (bad !== undefined) throw badInput(field, `${JSON.stringify(bad)} cannot be a tag: ${TAG_CODE_RULE}`);
+  }
+  // A code that differs from an existing tag's only in case can never be a tag's (tagMember refuses it).
+  const named = TAG_FILTER_FIELDS.flatMap((field) => (filter[field] ?? []).map((code) => ({ field, code })));
+  const [spelled] = await tagCodesInAnotherCase(em, named.map((n) => n.code));
+  if (spelled) {
+    const { field } = named.find((n) => n.code === spelled.code)!;
+    throw badInput(field, `tag ${spelled.code} is the existing tag ${spelled.existing} in another case: use ${spelled.existing}`);
   }
   const unknown = await unknownTierCodes(em, [...new Set(filter.tierCodes ?? [])]);
   if (unknown.length) throw badInput('tierCodes', `Unknown tier ${unknown.join(', ')}`);
