@@ -26,7 +26,7 @@ import { CAPTURES, captureFunction, emitRows } from './Migration20261205100000_w
  *   table) second. Now the rows first: for an EARN or a BONUS it returns without the lookup. The
  *   events written for an ADJUST or an EXPIRE are unchanged.
  */
-const HOME = 'hashtext(p_member::text) & 31';
+export const HOME = 'hashtext(p_member::text) & 31';
 
 /** The free-slot probe as migration budget_free_slot wrote it. */
 const anyOrder = (campaign: string, amount: string) => `(select s.slot from campaign_budget s
@@ -38,7 +38,7 @@ const anyOrder = (campaign: string, amount: string) => `(select s.slot from camp
  * else the first after it, else the first from 0 (each read only when the one before found no
  * free slot with room).
  */
-const byIndex = (campaign: string, amount: string) => `coalesce((select s.slot from campaign_budget s
+export const byIndex = (campaign: string, amount: string) => `coalesce((select s.slot from campaign_budget s
                   where s.campaign_id = ${campaign} and s.slot = ${HOME} and s.remaining >= ${amount}
                   for update skip locked), (select s.slot from campaign_budget s
                   where s.campaign_id = ${campaign} and s.slot > ${HOME} and s.remaining >= ${amount}
@@ -49,7 +49,7 @@ const byIndex = (campaign: string, amount: string) => `coalesce((select s.slot f
 const EFFECTS_BY_INDEX = replaceOnce(EFFECTS_REWARD_STOCK, anyOrder('c.id', 'p_points[i]'), byIndex('c.id', 'p_points[i]'));
 
 /** campaign_budget_take as migration budget_free_slot wrote it, its free slot found by `free`. */
-const take = (free: string) => `create or replace function campaign_budget_take(p_campaign uuid, p_member uuid, p_amount int) returns boolean
+export const take = (free: string) => `create or replace function campaign_budget_take(p_campaign uuid, p_member uuid, p_amount int) returns boolean
       language plpgsql volatile as $$
       declare
         v_slot int := ${HOME};

@@ -41,19 +41,22 @@ export const EFFECTS_GATED = replaceOnce(EFFECTS_BY_INDEX, READ, `          -- T
 ${READ}`);
 
 /** campaign_budget_return as migration campaign_award_path wrote it, `gate` before its update. */
-const budgetReturn = (gate: string) => `create or replace function campaign_budget_return(p_campaign uuid, p_member uuid, p_amount int) returns void
+export const budgetReturn = (gate: string) => `create or replace function campaign_budget_return(p_campaign uuid, p_member uuid, p_amount int) returns void
       language plpgsql volatile as $$
       begin
         if p_amount <= 0 then return; end if;${gate}
         update campaign_budget set remaining = remaining + p_amount where campaign_id = p_campaign and slot = ${HOME};
       end $$;`;
 
+/** What campaign_budget_return takes before its update: the budget gate, shared. */
+export const RETURN_GATE = `
+        -- the budget gate, shared: an edit of the budget waits for this to commit (its reset then counts what came back)
+        perform pg_advisory_xact_lock_shared(hashtext('campaign.budget'), hashtext(p_campaign::text));`;
+
 export class Migration20261221090000_campaign_budget_gate extends Migration {
   override async up(): Promise<void> {
     this.addSql(EFFECTS_GATED);
-    this.addSql(budgetReturn(`
-        -- the budget gate, shared: an edit of the budget waits for this to commit (its reset then counts what came back)
-        perform pg_advisory_xact_lock_shared(hashtext('campaign.budget'), hashtext(p_campaign::text));`));
+    this.addSql(budgetReturn(RETURN_GATE));
   }
 
   override async down(): Promise<void> {

@@ -1,6 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 import { rewriteFunctions } from './Migration20261228090000_webhook_fanout';
 import { replaceOnce } from './Migration20261210090000_budget_free_slot';
+import { byIndex, HOME, take } from './Migration20261217090000_award_cost';
+import { budgetReturn, RETURN_GATE } from './Migration20261221090000_campaign_budget_gate';
 
 /**
  * A budgeted award finds a free slot by an advisory lock, not by locking slot rows (issue 24: a
@@ -50,68 +52,22 @@ const TAKE_FREE = `create or replace function campaign_budget_take_free(p_campai
         return false;
       end $$;`;
 
-/** campaign_budget_take as migration award_cost wrote it. */
-const TAKE_BEFORE = `CREATE OR REPLACE FUNCTION campaign_budget_take(p_campaign uuid, p_member uuid, p_amount integer)
- RETURNS boolean
- LANGUAGE plpgsql
-AS $function$
-      declare
-        v_slot int := hashtext(p_member::text) & 31;
-        v_total bigint;
-        v_left bigint;
-      begin
-        if p_amount <= 0 then return true; end if;
-        -- a free slot with room first, then the member's slot (waiting for it), then every slot
-        update campaign_budget set remaining = remaining - p_amount
-          where campaign_id = p_campaign and slot = coalesce((select s.slot from campaign_budget s
-                  where s.campaign_id = p_campaign and s.slot = hashtext(p_member::text) & 31 and s.remaining >= p_amount
-                  for update skip locked), (select s.slot from campaign_budget s
-                  where s.campaign_id = p_campaign and s.slot > hashtext(p_member::text) & 31 and s.remaining >= p_amount
-                  order by s.slot limit 1 for update skip locked), (select s.slot from campaign_budget s
-                  where s.campaign_id = p_campaign and s.slot < hashtext(p_member::text) & 31 and s.remaining >= p_amount
-                  order by s.slot limit 1 for update skip locked)) and remaining >= p_amount;
-        if found then return true; end if;
-        update campaign_budget set remaining = remaining - p_amount
-          where campaign_id = p_campaign and slot = v_slot and remaining >= p_amount;
-        if found then return true; end if;
-        perform 1 from campaign_budget b where b.campaign_id = p_campaign order by b.slot for update;
-        select coalesce(sum(b.remaining), 0) into v_total from campaign_budget b where b.campaign_id = p_campaign;
-        if v_total < p_amount then return false; end if;
-        v_left := v_total - p_amount;
-        update campaign_budget set remaining = v_left / 32 + case when slot < v_left % 32 then 1 else 0 end where campaign_id = p_campaign;
-        return true;
-      end $function$`;
-
+/** campaign_budget_take as migration award_cost wrote it, and its first step (the free slot by row locks). */
+const TAKE_BEFORE = take(byIndex('p_campaign', 'p_amount'));
 const FIRST_BEFORE = `        -- a free slot with room first, then the member's slot (waiting for it), then every slot
         update campaign_budget set remaining = remaining - p_amount
-          where campaign_id = p_campaign and slot = coalesce((select s.slot from campaign_budget s
-                  where s.campaign_id = p_campaign and s.slot = hashtext(p_member::text) & 31 and s.remaining >= p_amount
-                  for update skip locked), (select s.slot from campaign_budget s
-                  where s.campaign_id = p_campaign and s.slot > hashtext(p_member::text) & 31 and s.remaining >= p_amount
-                  order by s.slot limit 1 for update skip locked), (select s.slot from campaign_budget s
-                  where s.campaign_id = p_campaign and s.slot < hashtext(p_member::text) & 31 and s.remaining >= p_amount
-                  order by s.slot limit 1 for update skip locked)) and remaining >= p_amount;
+          where campaign_id = p_campaign and slot = ${byIndex('p_campaign', 'p_amount')} and remaining >= p_amount;
         if found then return true; end if;
 `;
 const FIRST_NOW = `        -- a free slot with room first (campaign_budget_take_free), then the member's slot (waiting for it), then every slot
         if campaign_budget_take_free(p_campaign, p_amount) then return true; end if;
 `;
 
-/** campaign_budget_return as migration campaign_budget_gate wrote it. */
-const RETURN_BEFORE = `CREATE OR REPLACE FUNCTION campaign_budget_return(p_campaign uuid, p_member uuid, p_amount integer)
- RETURNS void
- LANGUAGE plpgsql
-AS $function$
-      begin
-        if p_amount <= 0 then return; end if;
-        -- the budget gate, shared: an edit of the budget waits for this to commit (its reset then counts what came back)
-        perform pg_advisory_xact_lock_shared(hashtext('campaign.budget'), hashtext(p_campaign::text));
-        update campaign_budget set remaining = remaining + p_amount where campaign_id = p_campaign and slot = hashtext(p_member::text) & 31;
-      end $function$`;
-const RETURN_UPDATE = `        update campaign_budget set remaining = remaining + p_amount where campaign_id = p_campaign and slot = hashtext(p_member::text) & 31;`;
-const RETURN_NOW = replaceOnce(RETURN_BEFORE, RETURN_UPDATE, `        -- the slot's lock, as a take holds it: a take passes over this slot until the return commits
-        perform pg_advisory_xact_lock(${SLOT_KEY}, hashtext(p_campaign::text) # (hashtext(p_member::text) & 31));
-${RETURN_UPDATE}`);
+/** campaign_budget_return as migration campaign_budget_gate wrote it, then with the slot's lock after the gate. */
+const RETURN_BEFORE = budgetReturn(RETURN_GATE);
+const RETURN_NOW = budgetReturn(`${RETURN_GATE}
+        -- the slot's lock, as a take holds it: a take passes over this slot until the return commits
+        perform pg_advisory_xact_lock(${SLOT_KEY}, hashtext(p_campaign::text) # (${HOME}));`);
 
 /** campaign_effects' one-statement budgeted award, as migration campaign_award_path wrote it and award_cost left it (its take by row locks). */
 const FAST_AWARD = `          if c.budget_points is not null and v_reward is null and p_ledger and coalesce(p_points[i], 0) > 0 and not coalesce(c.debt, true) then
@@ -170,8 +126,8 @@ export class Migration20270102090000_budget_slot_locks extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(rewriteFunctions(`(${escapeRegex(GENERAL_TAKE)})`, FAST_AWARD + String.raw`\1`));
-    this.addSql(RETURN_BEFORE + ';');
-    this.addSql(TAKE_BEFORE + ';');
+    this.addSql(RETURN_BEFORE);
+    this.addSql(TAKE_BEFORE);
     this.addSql('drop function if exists campaign_budget_take_free(uuid, int);');
     this.addSql(check(false));
   }
