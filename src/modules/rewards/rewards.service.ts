@@ -307,12 +307,7 @@ export class RewardsService {
    */
   async cancelIssuedForErasure(tx: EntityManager, actor: Actor, memberId: string, account: LockedAccount, now: Date, personal: string[]): Promise<number> {
     if (personal.length) await rewardsRepo.scrubCancelReasons(tx, memberId, personal);
-    const issued: RedemptionRow[] = [];
-    for (const id of await rewardsRepo.issuedRedemptionIds(tx, memberId, now)) {
-      const r = await rewardsRepo.lockRedemption(tx, id);
-      if (r && r.status === 'ISSUED' && !couponCancelRefusal(r, now)) issued.push(r);
-    }
-    for (const rewardId of [...new Set(issued.map((r) => r.rewardId))].sort()) await lockRewardById(tx, rewardId);
+    const issued = await this.lockCancellable(tx, await rewardsRepo.issuedRedemptionIds(tx, memberId, now), now);
     for (const r of issued) {
       const back = await this.points.giveBack(tx, account, {
         memberId, debitTransactionId: r.transactionId, type: 'REDEMPTION_CANCEL', occurredAt: now,
@@ -335,12 +330,7 @@ export class RewardsService {
    * Locks in db/locks.ts's order: the redemptions (by id), then their rewards (by id).
    */
   async cancelReversedCoupons(tx: EntityManager, memberId: string, source: string, reason: string, now: Date): Promise<number> {
-    const issued: RedemptionRow[] = [];
-    for (const id of await sourceCoupons(tx, memberId, source)) {
-      const r = await rewardsRepo.lockRedemption(tx, id);
-      if (r && r.status === 'ISSUED' && !couponCancelRefusal(r, now)) issued.push(r);
-    }
-    for (const rewardId of [...new Set(issued.map((r) => r.rewardId))].sort()) await lockRewardById(tx, rewardId);
+    const issued = await this.lockCancellable(tx, await sourceCoupons(tx, memberId, source), now);
     for (const r of issued) {
       await rewardsRepo.restock(tx, r);
       await returnCouponCost(tx, memberId, r.id);
@@ -351,6 +341,20 @@ export class RewardsService {
       });
     }
     return issued.length;
+  }
+
+  /**
+   * The redemptions of `ids` (the caller gives them in id order) that are still ISSUED and may be cancelled at `now`,
+   * locked, then their rewards locked by id: db/locks.ts's order for cancelling several at once.
+   */
+  private async lockCancellable(tx: EntityManager, ids: readonly string[], now: Date): Promise<RedemptionRow[]> {
+    const issued: RedemptionRow[] = [];
+    for (const id of ids) {
+      const r = await rewardsRepo.lockRedemption(tx, id);
+      if (r && r.status === 'ISSUED' && !couponCancelRefusal(r, now)) issued.push(r);
+    }
+    for (const rewardId of [...new Set(issued.map((r) => r.rewardId))].sort()) await lockRewardById(tx, rewardId);
+    return issued;
   }
 
   /** The ids of the member's redemptions (an erasure's part: the audit log's entries on them are the member's too). */
