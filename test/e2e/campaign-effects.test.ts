@@ -263,6 +263,12 @@ describe('campaign budgets', () => {
       { actor: 'admin:system', before: { status: 'ACTIVE' }, after: { status: 'ENDED', endedReason: 'BUDGET_SPENT' }, atEnd: true },
     ]);
     expect(await budgetOf(id)).toEqual({ spent: 990, remaining: 10, budget: 1000 });
+    // Its report counts every award it gave, whatever the instant the ending award stamped (audit 107).
+    const [{ pointValue }] = await s.sql<{ pointValue: number }>('select point_value::float8 as "pointValue" from program');
+    const report = (await s.admin('query { campaignReport(code: "BUDGET_1000") { cost treatment { purchases } campaign { pointsGiven } } }')).campaignReport;
+    expect(report.campaign.pointsGiven).toBe(990);
+    expect(report.cost).toBeCloseTo(990 * pointValue, 10);
+    expect(report.treatment.purchases).toBeGreaterThanOrEqual(33);
     // Ended: the next purchase gets nothing.
     expect((await purchase(ids[0], 10)).bonusPoints).toBe(0);
     await expectLedgerConsistent();

@@ -191,6 +191,26 @@ describe('campaignReport', () => {
     expect((await s.admin(REPORT, { code: 'EARLY', asOf: '2026-05-08T00:00:00Z' })).campaignReport.to).toBe('2026-05-08T00:00:00.000Z');
   });
 
+  it('of a campaign ended while an award dated after the end was given keeps that award and its purchase (audit 107)', async () => {
+    // A till's clock two minutes ahead (within the allowed skew) posts a purchase the running
+    // campaign rewards; the admin ends the campaign right after, at the server's clock: the award
+    // is dated after the end. Every award the campaign gave is in its report's cost, with its purchase.
+    const startsAt = new Date(Date.now() - 3_600_000).toISOString();
+    await s.admin(`mutation($input: CampaignInput!) { upsertCampaign(input: $input) { code } }`,
+      { input: { code: 'RACED', name: 'Raced', trigger: 'PURCHASE', startsAt, bonusPoints: 100, controlPercent: 0 } });
+    const member = await registerMember(s);
+    await s.admin(`mutation { activateCampaign(code: "RACED") { status } }`);
+    const ahead = new Date(Date.now() + 120_000).toISOString();
+    await purchase(member, 'raced-1', 25, ahead);
+    const ended = (await s.admin(`mutation { endCampaign(code: "RACED") { status endedAt pointsGiven } }`)).endCampaign;
+    expect(ended).toMatchObject({ status: 'ENDED', pointsGiven: 100 });
+    expect(new Date(ended.endedAt) < new Date(ahead)).toBe(true);
+    const r = (await s.admin(REPORT, { code: 'RACED', asOf: new Date(Date.now() + 240_000).toISOString() })).campaignReport;
+    expect(r.to).toBe(new Date(new Date(ahead).getTime() + 1).toISOString());
+    expect(r.treatment).toMatchObject({ buyers: 1, purchases: 1, gmv: 25 });
+    expect(r.cost).toBe(1); // 100 × 0.01: what pointsGiven says it gave
+  });
+
   it('is for admins only and names an unknown campaign', async () => {
     expectError(await s.gql(REPORT, { code: 'NOPE' }, await s.token('admin')), 'NOT_FOUND');
     expectError(await s.gql(REPORT, { code: 'JUNE' }, await s.token('service')), 'FORBIDDEN');

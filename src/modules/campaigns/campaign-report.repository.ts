@@ -35,6 +35,21 @@ export async function reportCampaign(em: EntityManager, code: string): Promise<R
   } : null;
 }
 
+/**
+ * The latest instant of the campaign's awards dated at or after `from` (its end), or null. An
+ * award can be dated after the instant its campaign was ended: one whose event came in while an
+ * admin's end or the award that spent the budget was being written (its check made before that
+ * end committed, its event dated after the end's instant: a till's clock ahead within the
+ * allowed skew, or the end's instant its transaction's start). Reads the campaign's awards (no
+ * index by date): only for a campaign that ended.
+ */
+export async function lastAwardFrom(em: EntityManager, campaignId: string, from: Date): Promise<Date | null> {
+  const [row] = await em.execute<{ at: Date | null }[]>(
+    'select max(occurred_at) as at from campaign_award where campaign_id = ? and occurred_at >= ?', [campaignId, from],
+  );
+  return row?.at ? new Date(row.at) : null;
+}
+
 /** Both arms' aggregates over one range of members (reportArms). */
 export interface ArmSums { treatment: ArmAggregate; control: ArmAggregate }
 

@@ -3,7 +3,7 @@ import { badInput, notFound } from '../../common/errors';
 import { uuidRange } from '../../common/uuid-range.rules';
 import { inSharedSnapshot } from '../../db/transaction';
 import { checkFilter, memberSelection } from '../segments/segments.service';
-import { reportArms, reportAwards, reportCampaign, rewardCostPoints, simulationSums, useReportWorkMem } from './campaign-report.repository';
+import { lastAwardFrom, reportArms, reportAwards, reportCampaign, rewardCostPoints, simulationSums, useReportWorkMem, type ReportCampaignRow } from './campaign-report.repository';
 import { addArms, pointsCost, reportFigures, type ReportFigures } from './campaign-report.rules';
 import { campaignIdOf, campaignValues, type CampaignDefinition } from './campaigns.rules';
 
@@ -41,7 +41,8 @@ export class CampaignReportService {
   /**
    * The report over [startsAt, min(endsAt, endedAt, asOf)): a campaign ended early (endCampaign,
    * a spent budget) is measured up to its end, as it gives nothing to events from then on, and
-   * its report no longer grows with the purchases after it; the refunds of its purchases are
+   * its report no longer grows with the purchases after it (its end moved past any award dated
+   * after it, which an event racing the end can be: endedAt); the refunds of its purchases are
    * counted up to asOf (a return after the end is still a return of what it sold, and its
    * award's reversal is out of the cost). The reversals carry no date: a report as of a past
    * date counts them as they stand today (reportAwards), so between the window's end and a
@@ -53,7 +54,7 @@ export class CampaignReportService {
     const campaign = await reportCampaign(this.em, code);
     if (!campaign) throw notFound('Campaign', code);
     const from = campaign.startsAt;
-    const end = [campaign.endsAt, campaign.endedAt].reduce<Date>((t, e) => (e && e < t ? e : t), asOf);
+    const end = [campaign.endsAt, await this.endedAt(campaign)].reduce<Date>((t, e) => (e && e < t ? e : t), asOf);
     const to = end < from ? from : end;
     // The members in REPORT_PARTS ranges, each summed on a connection of its own, all in one
     // snapshot; the awards with the first part. Every field of an arm is a sum over its members.
@@ -70,6 +71,17 @@ export class CampaignReportService {
       ...awards,
     };
     return { code: campaign.code, from, to, ...reportFigures(sums) };
+  }
+
+  /**
+   * Where the report of a campaign ended early stops: its end, or just after the latest of its
+   * awards dated at or after the end (lastAwardFrom), so that every award it gave is in its window
+   * with its purchase (the window is half-open: 1 ms after the award). Null: not ended.
+   */
+  private async endedAt(campaign: ReportCampaignRow): Promise<Date | null> {
+    if (!campaign.endedAt) return null;
+    const last = await lastAwardFrom(this.em, campaign.id, campaign.endedAt);
+    return last ? new Date(last.getTime() + 1) : campaign.endedAt;
   }
 
   /**
