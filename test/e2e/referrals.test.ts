@@ -158,6 +158,30 @@ describe('guards at completion', () => {
     expect((await referral(referee)).status).toBe('PENDING');
   });
 
+  // One mailbox, with or without a `+tag` sub-address, is one email for the guard (migration referral_same_mailbox; audit 105).
+  it.each([
+    ['mia.plus@example.com', 'mia.plus+alt@example.com'], ['Mia.Plus+shop@Example.com', 'mia.plus@example.COM'], ['mia.plus+a@example.com', 'mia.plus+b@example.com'],
+  ])('the referrer\'s email %s given by the referee as %s: REJECTED at registration', async (mine, theirs) => {
+    const { referee } = await pair({ email: mine }, { email: theirs });
+    expect(await referral(referee)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/phone or email/) });
+  });
+
+  it.each([
+    ['mia.plus@example.com', 'miaplus@example.com'], ['mia.plus@example.com', 'mia.plus@example.org'], ['mia.plus@example.com', '+mia.plus@example.com'],
+  ])('another mailbox (%s and %s) is not the same email', async (mine, theirs) => {
+    const { referee } = await pair({ email: mine }, { email: theirs });
+    expect((await referral(referee)).status).toBe('PENDING');
+  });
+
+  it('the referee\'s email changed to a sub-address of the referrer\'s before its first purchase: REJECTED, nothing given', async () => {
+    const { referrer, referee } = await pair({ email: 'sub.guard@example.com' }, { email: 'someone.else@example.com' });
+    expect((await referral(referee)).status).toBe('PENDING');
+    await s.admin('mutation($id: ID!) { updateMember(memberId: $id, patch: { email: "Sub.Guard+later@example.com" }) { id } }', { id: referee });
+    await buy(referee, 10);
+    expect(await referral(referee)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/phone or email/), referrerPoints: 0, refereePoints: 0 });
+    expect(await referralPoints(referrer)).toEqual([]);
+  });
+
   it('the referee\'s phone changed to the referrer\'s, written nationally, before its first purchase: REJECTED, nothing given', async () => {
     const { referrer, referee } = await pair({ phone: '+86 139 2222 3333' }, { phone: '+86 139 2222 4444' });
     expect((await referral(referee)).status).toBe('PENDING');

@@ -5,17 +5,18 @@ import { REJECTION } from './referrals.rules';
 
 /**
  * The referrals module's SQL (issue 25). Cross-module reads: `member` (the referrer by its seq,
- * both sides' phone and email compared as member search normalises them: member_phone_key,
- * member_search_fold, migration member_search; erased_at). None opens a transaction.
+ * both sides' phone and email compared as one line and one mailbox: member_phones_match,
+ * member_emails_match, migrations referral_phone_line and referral_same_mailbox; erased_at). None opens a transaction.
  */
 
 /**
- * Whether two members share a phone or an email (`a`, `b`: member rows): emails as member search
- * folds them, phones as one line written with or without its country code (member_phones_match,
- * migration referral_phone_line).
+ * Whether two members share a phone or an email (`a`, `b`: member rows): emails as one mailbox
+ * (member search's fold, a `+tag` sub-address left out: member_emails_match, migration
+ * referral_same_mailbox), phones as one line written with or without its country code
+ * (member_phones_match, migration referral_phone_line).
  */
 export const SHARES_CONTACT = (a: string, b: string) => `(member_phones_match(${a}.phone, ${b}.phone)
-  or member_search_fold(${a}.email) = member_search_fold(${b}.email))`;
+  or member_emails_match(${a}.email, ${b}.email))`;
 
 export interface LinkedReferral { id: string; referrerId: string; status: ReferralStatus; reason: string | null }
 
