@@ -43,7 +43,7 @@ export class RetentionResolver {
   }
 
   @Authorized('admin')
-  @Query(() => [PointsFlow], { description: 'Points earned, redeemed and expired per month.' })
+  @Query(() => [PointsFlow], { description: "Points earned, redeemed and expired per month (the programme's time zone) of [from, to), in order; a month with no ledger row is absent (match months by period)." })
   pointsFlow(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: GraphQLContext) {
     return ctx.services.retention.pointsFlow(from, to);
   }
