@@ -81,6 +81,7 @@ import { Migration20270101220000_campaign_coupon_valid_from_issue } from './Migr
 import { Migration20270101230000_campaign_budget_end_audited } from './Migration20270101230000_campaign_budget_end_audited';
 import { Migration20270102090000_budget_slot_locks } from './Migration20270102090000_budget_slot_locks';
 import { Migration20270103090000_referral_same_mailbox } from './Migration20270103090000_referral_same_mailbox';
+import { Migration20270103100000_erased_member_counts } from './Migration20270103100000_erased_member_counts';
 import { Migration20261231090000_job_slot_instant } from './Migration20261231090000_job_slot_instant';
 import { Migration20261230110000_short_refund_paid_by_credit } from './Migration20261230110000_short_refund_paid_by_credit';
 import { Migration20261211090000_award_sources_and_recovery } from './Migration20261211090000_award_sources_and_recovery';
@@ -170,4 +171,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20270101230000_campaign_budget_end_audited', class: Migration20270101230000_campaign_budget_end_audited },
   { name: 'Migration20270102090000_budget_slot_locks', class: Migration20270102090000_budget_slot_locks },
   { name: 'Migration20270103090000_referral_same_mailbox', class: Migration20270103090000_referral_same_mailbox },
+  { name: 'Migration20270103100000_erased_member_counts', class: Migration20270103100000_erased_member_counts },
 ];

@@ -415,7 +415,7 @@ describe('member data rights', () => {
       expect(await s.sql('select display_name from member where id = $1', [ava.id])).toEqual([{ display_name: null }]);
     });
 
-    it('is left out of members, searchMembers, memberByExternalId, segments, CSV exports and win-back; statistics keep counting it', async () => {
+    it('is left out of members, searchMembers, memberByExternalId, segments, CSV exports, win-back and the counts of members (programStats, Tier.memberCount)', async () => {
       const ids = (c: { edges: { node: { id: string } }[] }) => c.edges.map((e) => e.node.id);
       const { members } = await s.admin('{ members(first: 100) { totalCount edges { node { id } } } }');
       expect(ids(members)).not.toContain(ava.id);
@@ -437,7 +437,13 @@ describe('member data rights', () => {
       expect(csv).not.toContain(ava.id);
       const after = await s.admin('{ programStats { members } winBackCandidates(first: 50) { id } }');
       expect(after.winBackCandidates.map((m: { id: string }) => m.id)).not.toContain(ava.id);
-      expect(after.programStats.members).toBe(before.members);
+      // Out of the counts of members now as out of every list (audit 110): the dashboard's total, its tier's count.
+      expect(after.programStats.members).toBe(before.members - 1);
+      expect(after.programStats.members).toBe(preview.segmentPreview.size);
+      const [{ code, n }] = await s.sql<{ code: string; n: number }>(`select t.code, (select count(*)::int from member m where m.tier_id = t.id and m.erased_at is null) as n
+        from tier t where t.id = (select tier_id from member where id = $1)`, [ava.id]);
+      const { tiers } = await s.admin('{ tiers { code memberCount } }');
+      expect(tiers.find((t: { code: string }) => t.code === code).memberCount).toBe(n);
       // The tier feed keeps serving its changes (ids and tier codes, nothing personal). It serves a
       // change once every transaction older than it has ended, in the whole cluster: another test
       // file's open transaction (files run side by side, each in a database of one cluster) holds it back a while.

@@ -791,7 +791,8 @@ export async function transitionCounts(em: EntityManager, from: Date, to: Date):
 }
 
 /**
- * The programme's picture: members, points liability (sum of balances), members per tier (every
+ * The programme's picture: members (an erased member is no longer one: every list and segment
+ * has dropped it), points liability (sum of balances), members per tier (every
  * tier, in rank order) and per lifecycle stage (every stage, in lifecycle order; PROSPECT without a
  * row), in one statement, so one
  * snapshot: `members` = Σ per tier = Σ per stage in every answer, while members register or change
@@ -804,13 +805,14 @@ export async function programPicture(em: EntityManager): Promise<{
 }> {
   const [row] = await rowsOf<{ members: string; liability: string; byTier: { tierId: string; count: string }[]; byStage: { stage: string; count: string }[] }>(
     em,
-    `select (select count(*) from member)::text as members,
+    `select (select count(*) from member where erased_at is null)::text as members,
        (select coalesce(sum(balance), 0) from point_account)::bigint::text as liability,
        (select coalesce(json_agg(json_build_object('tierId', x.id, 'count', x.n::text) order by x.rank), '[]')
-          from (select t.id, t.rank, count(m.id) as n from tier t left join member m on m.tier_id = t.id group by t.id, t.rank) x) as "byTier",
+          from (select t.id, t.rank, count(m.id) as n from tier t left join member m on m.tier_id = t.id and m.erased_at is null group by t.id, t.rank) x) as "byTier",
        (select json_agg(json_build_object('stage', s.stage, 'count', coalesce(x.n, 0)::text) order by s.ord)
           from unnest(?::text[]) with ordinality as s(stage, ord)
-          left join (select coalesce(r.stage, 'PROSPECT') as stage, count(*) as n from member m left join member_retention r on r.member_id = m.id group by 1) x
+          left join (select coalesce(r.stage, 'PROSPECT') as stage, count(*) as n from member m left join member_retention r on r.member_id = m.id
+            where m.erased_at is null group by 1) x
             on x.stage = s.stage) as "byStage"`,
     [pgArray(LIFECYCLE_STAGES)],
   );
@@ -821,12 +823,16 @@ export async function programPicture(em: EntityManager): Promise<{
   };
 }
 
-/** Members and their 365-day net spend per RFM cell (members without a score are in none). Reads member_retention, one aggregate. */
+/**
+ * Members and their 365-day net spend per RFM cell (members without a score are in none; an
+ * erased member in none, as in programPicture). Reads member_retention and member, one aggregate.
+ */
 export async function membersByRfmSegment(em: EntityManager): Promise<{ segment: string; count: number; monetaryCents: number }[]> {
   const rows = await rowsOf<{ segment: string; count: string; monetaryCents: string }>(
     em,
-    `select rfm_segment as segment, count(*) as count, coalesce(sum(monetary_cents), 0)::bigint as "monetaryCents"
-       from member_retention where rfm_segment is not null group by 1 order by 1`,
+    `select r.rfm_segment as segment, count(*) as count, coalesce(sum(r.monetary_cents), 0)::bigint as "monetaryCents"
+       from member_retention r join member m on m.id = r.member_id and m.erased_at is null
+       where r.rfm_segment is not null group by 1 order by 1`,
   );
   return rows.map((r) => ({ segment: r.segment, count: safeInteger(r.count), monetaryCents: safeInteger(r.monetaryCents) }));
 }
