@@ -196,7 +196,9 @@ describe('updateBenefit', () => {
     expect((await updateBenefit('BONUS', { kind: 'CUSTOM', value: null })).data!.updateBenefit).toMatchObject({ version: 2, kind: 'CUSTOM', value: null });
     // A discount is a percentage in (0, 100]: -5 % or 250 % off is refused, and nothing is versioned.
     await s.admin(`mutation { upsertBenefit(input: { code: "OFF", name: "Off", kind: "DISCOUNT", value: 10, tierCodes: [] }) { code } }`);
-    for (const value of [-5, 0, 250]) expectError(await updateBenefit('OFF', { value }), 'BAD_USER_INPUT', 'value');
+    for (const value of [-5, 0, 250, null]) expectError(await updateBenefit('OFF', { value }), 'BAD_USER_INPUT', 'value');
+    // Nor a discount with no percentage (it told a till nothing: audit 110).
+    expectError(await s.gql(`mutation { upsertBenefit(input: { code: "OFF_NONE", name: "Off", kind: "DISCOUNT", tierCodes: [] }) { code } }`, {}, await s.token('admin')), 'BAD_USER_INPUT', 'value');
     expect((await updateBenefit('OFF', { value: 100 })).data!.updateBenefit).toMatchObject({ version: 2, value: 100 });
     expect((await versions('OFF')).map((v) => v.version)).toEqual([1, 2]);
   });

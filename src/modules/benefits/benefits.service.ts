@@ -50,8 +50,8 @@ function checkInput(input: BenefitInput): void {
   if (input.kind === 'POINTS_MULTIPLIER' && (input.value == null || input.value <= 0 || input.value > 10)) {
     throw badInput('value', 'a POINTS_MULTIPLIER benefit adds a value in (0, 10] to the tier multiplier');
   }
-  // A discount is a percentage off: more than nothing, at most all of it.
-  if (input.kind === 'DISCOUNT' && input.value != null && (input.value <= 0 || input.value > 100)) {
+  // A discount is a percentage off: more than nothing, at most all of it; without one it tells a till or an app nothing (audit 110).
+  if (input.kind === 'DISCOUNT' && (input.value == null || input.value <= 0 || input.value > 100)) {
     throw badInput('value', 'a DISCOUNT value is a percentage in (0, 100]');
   }
   if (input.kind === 'BIRTHDAY_GIFT' && input.value != null && (!Number.isInteger(input.value) || input.value < 0 || input.value > MAX_POINTS)) {
