@@ -303,7 +303,7 @@ export const en = {
   'dashboard.flow.rate': 'Redemption rate',
   'dashboard.flow.chart': 'Chart: points earned, redeemed, expired and reversed per month, and the redemption rate, {from} to {to}',
   'dashboard.growth.title': 'Growth',
-  'dashboard.growth.note': 'Active members of a month = retained + new + won back; churned members (below zero) were active the month before.',
+  'dashboard.growth.note': 'Active members of a month = retained + new + won back; churned members (below zero) were active the month before. The month in progress counts its days so far: a member who has not bought yet this month is churned in it until they do.',
   'dashboard.growth.active': 'Active',
   'dashboard.growth.new': 'New',
   'dashboard.growth.retained': 'Retained',

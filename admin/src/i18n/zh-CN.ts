@@ -300,7 +300,7 @@ export const zhCN: Record<MessageKey, string> = {
   'dashboard.flow.rate': '兑换率',
   'dashboard.flow.chart': '图表：{from} 至 {to} 每月获得、兑换、过期和冲回的积分及兑换率',
   'dashboard.growth.title': '会员规模变化',
-  'dashboard.growth.note': '当月活跃会员 = 持续 + 新增 + 挽回；流失会员（零线以下）为上月活跃、本月未活跃的会员。',
+  'dashboard.growth.note': '当月活跃会员 = 持续 + 新增 + 挽回；流失会员（零线以下）为上月活跃、本月未活跃的会员。当月尚未结束，只计已过去的天数：本月尚未消费的会员在其消费之前计为流失。',
   'dashboard.growth.active': '活跃',
   'dashboard.growth.new': '新增',
   'dashboard.growth.retained': '持续',
