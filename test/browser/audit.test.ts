@@ -1,4 +1,5 @@
 import { networkQuiet, startConsole, TABLET, type ConsoleHarness } from './support/console';
+import type { Locator } from 'playwright-core';
 import { adminQuery, graphqlRequests, inProgrammeZone, overflows } from './support/page-checks';
 
 /**
@@ -19,6 +20,12 @@ afterAll(() => h?.stop());
 interface Page20 { auditEntries: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }
 const ids = (p: Page20) => p.auditEntries.edges.map((e) => e.node.id);
 const PAGE = 'query($after: String) { auditEntries(first: 20, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }';
+
+/** Waits until `locator` holds exactly `text` (the page renders after its request). */
+async function expectText(locator: Locator, text: string) {
+  for (let i = 0; i < 50 && (await locator.textContent()) !== text; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await locator.textContent()).toBe(text);
+}
 
 /**
  * Today (plus `offset` days) on the programme's calendar, which the console's day filters read
@@ -167,6 +174,23 @@ describe('Audit log', () => {
       page.off('request', listen);
       // Shanghai's midnights (UTC+8): 16:00 UTC the day before; "until" includes its day.
       expect(sent).toEqual([{ from: '2026-04-30T16:00:00.000Z', to: '2026-05-10T16:00:00.000Z' }]);
+      expect(h.pageErrors(page)).toEqual([]);
+    });
+  });
+
+  it('shows the entries\' times in the programme\'s time zone, the zone its day filter counts in (audit 110)', async () => {
+    const zone = 'Asia/Shanghai';
+    await inProgrammeZone(h, zone, async () => {
+      const page = await h.open();
+      await h.signIn(page);
+      await h.goto(page, '/audit');
+      const table = page.getByTestId('audit');
+      await table.getByRole('columnheader', { name: 'When (Asia/Shanghai)' }).waitFor();
+      const { auditEntries } = await adminQuery<{ auditEntries: { edges: { node: { id: string; at: string } }[] } }>(h, '{ auditEntries(first: 1) { edges { node { id at } } } }');
+      const newest = auditEntries.edges[0].node;
+      // The browser runs in the machine's zone (UTC here): Shanghai's clock is 8 hours ahead of it.
+      const shanghai = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(new Date(newest.at));
+      await expectText(table.locator(`tr[data-id="${newest.id}"] td`).first(), shanghai);
       expect(h.pageErrors(page)).toEqual([]);
     });
   });

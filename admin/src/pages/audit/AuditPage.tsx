@@ -87,6 +87,8 @@ export default function AuditPage() {
     query: AuditLogQuery, variables: { filter: toInput(applied, knownZone ?? 'UTC'), first: PAGE_SIZE, after: pager.after }, pause: hasDays && !knownZone,
   });
   const loadedZone = result.data?.program.timeZone ?? zoneResult.data?.program.timeZone;
+  // The rows' instants in the zone the day filter uses (a row of 8 December listed under 8 December), as the Jobs page shows its runs.
+  const shownZone = loadedZone ?? undefined;
   useEffect(() => {
     if (loadedZone) setZone(loadedZone);
   }, [loadedZone]);
@@ -142,7 +144,7 @@ export default function AuditPage() {
             <caption className="visually-hidden">{t('audit.title')}</caption>
             <thead>
               <tr>
-                <th scope="col">{t('audit.col.at')}</th>
+                <th scope="col">{t('audit.col.at')}{shownZone ? ` (${shownZone})` : ''}</th>
                 <th scope="col">{t('audit.col.actor')}</th>
                 <th scope="col">{t('audit.col.action')}</th>
                 <th scope="col">{t('audit.col.entity')}</th>
@@ -155,12 +157,12 @@ export default function AuditPage() {
                 const path = entityPath(r.entity, r.entityId);
                 return (
                   <tr key={r.id} data-id={r.id}>
-                    <td>{formatDateTime(r.at)}</td>
+                    <td>{formatDateTime(r.at, shownZone)}</td>
                     <td>{r.actor}</td>
                     <td><code>{r.action}</code></td>
                     <td>{ENTITY_LABEL[r.entity] ? t(ENTITY_LABEL[r.entity]) : r.entity}</td>
                     <td className="audit-id">{path ? <Link to={path}>{r.entityId}</Link> : r.entityId}</td>
-                    <td><AuditChanges before={r.before} after={r.after} /></td>
+                    <td><AuditChanges before={r.before} after={r.after} timeZone={shownZone} /></td>
                   </tr>
                 );
               })}

@@ -42,12 +42,15 @@ export function formatValue(value: unknown, t: Translate, formatDateTime: (iso: 
   return JSON.stringify(value);
 }
 
-/** An audit entry's changes as a list: field, the value before, the value after. */
-export function AuditChanges({ before, after }: { before: string | null | undefined; after: string | null | undefined }) {
+/**
+ * An audit entry's changes as a list: field, the value before, the value after; instants in
+ * `timeZone` when given (the audit log's, the programme's zone its day filter uses), else the browser's.
+ */
+export function AuditChanges({ before, after, timeZone }: { before: string | null | undefined; after: string | null | undefined; timeZone?: string }) {
   const { t, formatDateTime } = useI18n();
   const changes = changedFields(parseJsonObject(before), parseJsonObject(after));
   if (!changes.length) return <span className="muted">—</span>;
-  const show = (v: unknown) => formatValue(v, t, formatDateTime);
+  const show = (v: unknown) => formatValue(v, t, (iso) => formatDateTime(iso, timeZone));
   return (
     <ul className="changes">
       {changes.map((c) => (
